@@ -1,0 +1,26 @@
+"""pytest-firehose: an in-process fake of Amazon Data Firehose behind botocore's HTTP layer.
+
+Importing this package installs nothing; the fake is active only inside the ``firehose``
+fixture or a ``with FirehoseFake():`` block.
+"""
+
+from ._calls import Call
+from ._clock import FakeClock
+from ._destinations import DeliveredObject
+from ._errors import ServiceError, UnmockedRequestError, UsageError
+from ._fake import FirehoseFake
+from ._firehose import Record
+from ._handles import DeliveryStreamHandle, FirehoseHandle
+
+__all__ = [
+    "Call",
+    "DeliveredObject",
+    "DeliveryStreamHandle",
+    "FakeClock",
+    "FirehoseFake",
+    "FirehoseHandle",
+    "Record",
+    "ServiceError",
+    "UnmockedRequestError",
+    "UsageError",
+]

@@ -1,0 +1,65 @@
+"""Failure messages for the assertion helpers: what is missing, unexpected, duplicated."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Sequence
+
+from ._calls import Call
+
+_SHOWN = 10
+
+
+def _listing(items: Iterable[bytes]) -> str:
+    items = list(items)
+    shown = ", ".join(repr(item) for item in items[:_SHOWN])
+    more = f", ... and {len(items) - _SHOWN} more" if len(items) > _SHOWN else ""
+    return f"[{shown}{more}]"
+
+
+def call_log(calls: Sequence[Call]) -> str:
+    if not calls:
+        return "  (no calls reached the fake)"
+    return "\n".join(f"  {call.describe()}" for call in calls)
+
+
+def delivery_mismatch(
+    what: str,
+    expected: Sequence[bytes],
+    actual: Sequence[bytes],
+    *,
+    ordered: bool,
+    calls: Sequence[Call],
+) -> str | None:
+    """``None`` when ``actual`` holds each expected payload exactly once (in order if asked);
+    otherwise a message with the missing, unexpected and duplicated payloads and the calls."""
+    want, got = Counter(expected), Counter(actual)
+    lines: list[str] = []
+    missing = want - got
+    if missing:
+        lines.append(f"  missing ({sum(missing.values())}): {_listing(missing.elements())}")
+    unexpected = Counter({k: v for k, v in got.items() if k not in want})
+    if unexpected:
+        lines.append(
+            f"  unexpected ({sum(unexpected.values())}): {_listing(unexpected.elements())}"
+        )
+    duplicated = {k: v for k, v in got.items() if k in want and v > want[k]}
+    if duplicated:
+        shown = ", ".join(
+            f"{payload!r} x{count} (expected {want[payload]})"
+            for payload, count in list(duplicated.items())[:_SHOWN]
+        )
+        lines.append(f"  duplicated ({len(duplicated)}): {shown}")
+    if not lines and ordered and list(expected) != list(actual):
+        first = next(i for i, (a, b) in enumerate(zip(expected, actual, strict=True)) if a != b)
+        lines.append(
+            f"  out of order: position {first} holds {actual[first]!r}, "
+            f"expected {expected[first]!r}"
+        )
+    if not lines:
+        return None
+    header = (
+        f"{what}: expected {len(expected)} record(s), each exactly once"
+        f"{' and in order' if ordered else ''}; got {len(actual)}"
+    )
+    return "\n".join([header, *lines, "calls:", call_log(calls)])

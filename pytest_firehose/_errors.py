@@ -1,0 +1,55 @@
+"""Errors: the ones AWS sends to code under test, and the ones we raise about the test itself."""
+
+from __future__ import annotations
+
+
+class ServiceError(Exception):
+    """An error answer exactly as the real service sends it: code, message and HTTP status.
+
+    ``message`` may be ``None`` (AWS sends no message for some codes, such as
+    ``SerializationException`` for a body that is not JSON). ``message_key`` is the JSON key
+    the message travels under: ``message`` for service errors, ``Message`` for the JSON
+    front end's type-conversion errors.
+    """
+
+    def __init__(
+        self,
+        code: str,
+        message: str | None,
+        status: int = 400,
+        *,
+        message_key: str = "message",
+    ) -> None:
+        super().__init__(f"{code}: {message}" if message is not None else code)
+        self.code = code
+        self.message = message
+        self.status = status
+        self.message_key = message_key
+
+    def __repr__(self) -> str:
+        return f"ServiceError({self.code!r}, {self.message!r}, status={self.status})"
+
+
+class UsageError(Exception):
+    """The test, not the code under test, used pytest-firehose wrongly; the message says how
+    to fix it."""
+
+
+class UnmockedRequestError(UsageError):
+    """A botocore client tried to reach a host that nothing in the test stands in for."""
+
+
+class NetworkFault(Exception):
+    """A simulated network failure; the HTTP layer turns it into botocore's own exception.
+
+    ``kind`` is ``"read-timeout"`` (the request may have reached the service),
+    ``"connect-timeout"`` or ``"connection-error"`` (it never did).
+    """
+
+    KINDS = ("read-timeout", "connect-timeout", "connection-error")
+
+    def __init__(self, kind: str) -> None:
+        if kind not in self.KINDS:
+            raise ValueError(f"unknown network fault {kind!r}; expected one of {self.KINDS}")
+        super().__init__(kind)
+        self.kind = kind

@@ -1,0 +1,161 @@
+"""``FirehoseFake``: the fake world, installed in botocore's HTTP layer for a ``with`` block."""
+
+from __future__ import annotations
+
+import ipaddress
+import os
+from collections.abc import Iterable
+from types import TracebackType
+from urllib.parse import urlsplit
+
+from ._botocore import PASS, HttpInterceptor
+from ._errors import UnmockedRequestError, UsageError
+from ._handles import FirehoseHandle
+from ._wire import HttpRequest, HttpResponse
+from ._world import DEFAULT_ACCOUNT_ID, DEFAULT_REGION, World
+
+#: Set for the fake's lifetime when no credentials are in the environment. They never
+#: leave the process; they keep botocore from looking for real ones (files, IMDS).
+FAKE_CREDENTIALS = {
+    "AWS_ACCESS_KEY_ID": "testing",
+    "AWS_SECRET_ACCESS_KEY": "testing",
+    "AWS_SESSION_TOKEN": "testing",
+}
+#: Keeps botocore from asking the EC2 instance metadata service for credentials or region.
+NO_METADATA = {"AWS_EC2_METADATA_DISABLED": "true"}
+
+
+def fake_environment(region: str = DEFAULT_REGION) -> dict[str, str]:
+    """The variables to set so that no real credentials are found and a region is known."""
+    wanted = dict(NO_METADATA)
+    if "AWS_ACCESS_KEY_ID" not in os.environ:
+        wanted.update(FAKE_CREDENTIALS)
+    if "AWS_DEFAULT_REGION" not in os.environ and "AWS_REGION" not in os.environ:
+        wanted["AWS_DEFAULT_REGION"] = region
+    return wanted
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+class FirehoseFake:
+    """The fake Firehose world, usable with or without pytest.
+
+    ::
+
+        with FirehoseFake() as fake:
+            fake.firehose.create_delivery_stream("events")
+            boto3.client("firehose").put_record(...)
+            assert fake.firehose["events"].records == [...]
+
+    While active, every botocore client in the process (whenever it was created) sends
+    Firehose requests to this fake. Requests for other services go to whatever else answers
+    them first (moto's ``mock_aws``); any that reach the network layer are refused with
+    :class:`UnmockedRequestError`, unless their host is a loopback host listed in
+    ``allow_hosts``.
+    """
+
+    def __init__(
+        self,
+        *,
+        region: str | None = None,
+        account_id: str = DEFAULT_ACCOUNT_ID,
+        seed: int | None = None,
+        allow_hosts: Iterable[str] = (),
+    ) -> None:
+        self.allow_hosts = frozenset(allow_hosts)
+        for host in self.allow_hosts:
+            if not _is_loopback(host):
+                raise UsageError(
+                    f"allow_hosts may only name loopback hosts (127.0.0.1, ::1, localhost); "
+                    f"{host!r} is not one. Nothing in a test may reach the network: mock that "
+                    "service instead (moto's mock_aws, for example)."
+                )
+        self._region = region
+        self._account_id = account_id
+        self._seed = seed
+        self._interceptor = HttpInterceptor(self._route)
+        self._saved_env: dict[str, str | None] = {}
+        self._world: World | None = None
+        self._firehose: FirehoseHandle | None = None
+        self._active = False
+
+    # ------------------------------------------------------------------ lifecycle
+
+    def start(self) -> FirehoseFake:
+        if self._active:
+            raise UsageError("this FirehoseFake is already started")
+        region = (
+            self._region
+            or os.environ.get("AWS_REGION")
+            or os.environ.get("AWS_DEFAULT_REGION")
+            or DEFAULT_REGION
+        )
+        self._interceptor.install()
+        for name, value in fake_environment(region).items():
+            self._saved_env[name] = os.environ.get(name)
+            os.environ[name] = value
+        self._world = World(account_id=self._account_id, region=region, seed=self._seed)
+        self._firehose = FirehoseHandle(self._world)
+        self._active = True
+        return self
+
+    def stop(self) -> None:
+        self._interceptor.uninstall()
+        for name, value in self._saved_env.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+        self._saved_env.clear()
+        self._active = False
+
+    def __enter__(self) -> FirehoseFake:
+        return self.start()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+    # ------------------------------------------------------------------ access
+
+    @property
+    def world(self) -> World:
+        if self._world is None:
+            raise UsageError("the FirehoseFake was never started; use `with FirehoseFake():`")
+        return self._world
+
+    @property
+    def firehose(self) -> FirehoseHandle:
+        """The Firehose handle; the same object the ``firehose`` fixture gives."""
+        if self._firehose is None:
+            raise UsageError("the FirehoseFake was never started; use `with FirehoseFake():`")
+        return self._firehose
+
+    # ------------------------------------------------------------------ routing
+
+    def _route(self, request: HttpRequest) -> HttpResponse | object:
+        world = self.world
+        service = world.service_for(request)
+        if service is not None:
+            return world.handle(request, service, trusted=True)
+        host = urlsplit(request.url).hostname or ""
+        if host in self.allow_hosts:
+            return PASS
+        raise UnmockedRequestError(
+            f"pytest-firehose refused a request to {host!r} ({request.url}): nothing in this "
+            "test stands in for that service, and tests must not reach the network. "
+            "Mock it (for example with moto's mock_aws(), started before the request), or, "
+            "for a server of your own on loopback, allow its host with "
+            "FirehoseFake(allow_hosts=[...]) or the `firehose_allow_hosts` ini option."
+        )

@@ -1,0 +1,413 @@
+"""The Firehose service model: delivery streams, puts, buffers. Knows nothing of HTTP or pytest."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from itertools import repeat
+from typing import Any
+
+from ._clock import FakeClock
+from ._destinations import (
+    DESTINATION_KINDS,
+    UPDATE_KINDS,
+    DeliveredObject,
+    describe_destination,
+    merge_update,
+    object_key,
+)
+from ._errors import ServiceError
+from ._ids import IdSource
+from ._payload import Payload, payload_bytes, payload_len
+
+#: Sum of decoded Data a PutRecordBatch may carry.
+MAX_BATCH_BYTES = 4 * 1024 * 1024
+MAX_TAGS = 50
+DESTINATION_ID = "destinationId-000000000001"
+KINESIS_SOURCE = "KinesisStreamAsSource"
+
+
+class Record:
+    """A record the stream accepted: ``.data`` (payload bytes), ``.record_id``,
+    ``.arrived_at``. Compares equal to its payload, so ``stream.records == [b"a", b"b"]``
+    reads naturally."""
+
+    __slots__ = ("_payload", "arrived_at", "record_id")
+
+    def __init__(self, payload: Payload, record_id: str, arrived_at: datetime) -> None:
+        self._payload = payload
+        self.record_id = record_id
+        self.arrived_at = arrived_at
+
+    @property
+    def data(self) -> bytes:
+        if isinstance(self._payload, str):
+            self._payload = payload_bytes(self._payload)
+        return self._payload
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, Record):
+            return (self.data, self.record_id) == (other.data, other.record_id)
+        if isinstance(other, (bytes, bytearray)):
+            return self.data == other
+        return NotImplemented
+
+    def __hash__(self) -> int:
+        return hash(self.data)
+
+    def __repr__(self) -> str:
+        return f"Record({self.data!r})"
+
+
+#: How the model keeps an accepted record (tuples are the cheapest thing to make by the
+#: thousand); handles turn them into :class:`Record` objects when a test looks.
+Accepted = tuple[Payload, str, datetime]
+
+
+#: (ErrorCode, ErrorMessage) of a record that failed inside a 200 answer.
+RecordFailure = tuple[str, str]
+
+
+@dataclass
+class DeliveryStream:
+    """One delivery stream and everything that happened to it."""
+
+    name: str
+    arn: str
+    region: str
+    stream_type: str
+    created_at: datetime
+    destination_kind: str | None
+    destination: dict[str, Any]
+    source: dict[str, Any] | None
+    encryption: dict[str, Any] | None
+    tags: dict[str, str]
+    status: str = "ACTIVE"
+    version: int = 1
+    updated_at: datetime | None = None
+    records: list[Accepted] = field(default_factory=list)
+    buffer: list[Accepted] = field(default_factory=list)
+    objects: list[DeliveredObject] = field(default_factory=list)
+
+    @property
+    def encrypted(self) -> bool:
+        return self.encryption is not None and self.encryption.get("Status") == "ENABLED"
+
+    def describe(self) -> dict[str, Any]:
+        described: dict[str, Any] = {
+            "DeliveryStreamName": self.name,
+            "DeliveryStreamARN": self.arn,
+            "DeliveryStreamStatus": self.status,
+            "DeliveryStreamType": self.stream_type,
+            "VersionId": str(self.version),
+            "CreateTimestamp": self.created_at,
+            "Destinations": [
+                {
+                    "DestinationId": DESTINATION_ID,
+                    **describe_destination(self.destination_kind, self.destination),
+                }
+            ],
+            "HasMoreDestinations": False,
+        }
+        if self.encryption is not None:
+            described["DeliveryStreamEncryptionConfiguration"] = dict(self.encryption)
+        if self.source is not None:
+            described["Source"] = self.source
+        if self.updated_at is not None:
+            described["LastUpdateTimestamp"] = self.updated_at
+        return described
+
+
+class FirehoseService:
+    """Amazon Data Firehose in one account and region."""
+
+    def __init__(self, *, account_id: str, region: str, clock: FakeClock, ids: IdSource) -> None:
+        self.account_id = account_id
+        self.region = region
+        self.clock = clock
+        self.ids = ids
+        self.streams: dict[str, DeliveryStream] = {}
+        self._operations: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
+            "CreateDeliveryStream": self.create_delivery_stream,
+            "DescribeDeliveryStream": self.describe_delivery_stream,
+            "ListDeliveryStreams": self.list_delivery_streams,
+            "DeleteDeliveryStream": self.delete_delivery_stream,
+            "TagDeliveryStream": self.tag_delivery_stream,
+            "UntagDeliveryStream": self.untag_delivery_stream,
+            "ListTagsForDeliveryStream": self.list_tags_for_delivery_stream,
+            "StartDeliveryStreamEncryption": self.start_encryption,
+            "StopDeliveryStreamEncryption": self.stop_encryption,
+            "UpdateDestination": self.update_destination,
+        }
+
+    # ------------------------------------------------------------------ dispatch
+
+    def dispatch(
+        self,
+        operation: str,
+        params: dict[str, Any],
+        record_failures: Mapping[int, RecordFailure] | None = None,
+    ) -> dict[str, Any]:
+        """Run ``operation``. ``record_failures`` (0-based index -> failure) applies to puts."""
+        if operation == "PutRecord":
+            return self.put_record(params)
+        if operation == "PutRecordBatch":
+            return self.put_record_batch(params, record_failures or {})
+        handler = self._operations.get(operation)
+        if handler is None:
+            raise ServiceError("UnknownOperationException", None)
+        return handler(params)
+
+    def stream(self, name: str) -> DeliveryStream:
+        found = self.streams.get(name)
+        if found is None:
+            raise ServiceError(
+                "ResourceNotFoundException",
+                f"Firehose {name} under account {self.account_id} not found.",
+            )
+        return found
+
+    # ------------------------------------------------------------------ lifecycle
+
+    def create_delivery_stream(self, params: dict[str, Any]) -> dict[str, Any]:
+        name = params["DeliveryStreamName"]
+        if name in self.streams:
+            raise ServiceError(
+                "ResourceInUseException",
+                f"Firehose {name} under account {self.account_id} already exists.",
+            )
+        stream_type = params.get("DeliveryStreamType", "DirectPut")
+        kinds = [kind for kind in DESTINATION_KINDS if kind in params]
+        if len(kinds) > 1:
+            raise ServiceError(
+                "InvalidArgumentException",
+                "Only one destination configuration can be specified, found: " + ", ".join(kinds),
+            )
+        source = None
+        encryption: dict[str, Any] | None = None
+        if stream_type == KINESIS_SOURCE:
+            source_config = params.get("KinesisStreamSourceConfiguration")
+            if source_config is None:
+                raise ServiceError(
+                    "InvalidArgumentException",
+                    "KinesisStreamSourceConfiguration is required for a delivery stream of "
+                    "type KinesisStreamAsSource.",
+                )
+            source = {
+                "KinesisStreamSourceDescription": {
+                    "KinesisStreamARN": source_config["KinesisStreamARN"],
+                    "RoleARN": source_config["RoleARN"],
+                    "DeliveryStartTimestamp": self.clock.now(),
+                }
+            }
+        else:
+            requested = params.get("DeliveryStreamEncryptionConfigurationInput")
+            encryption = {"Status": "DISABLED"}
+            if requested is not None:
+                encryption = {**requested, "Status": "ENABLED"}
+        stream = DeliveryStream(
+            name=name,
+            arn=f"arn:aws:firehose:{self.region}:{self.account_id}:deliverystream/{name}",
+            region=self.region,
+            stream_type=stream_type,
+            created_at=self.clock.now(),
+            destination_kind=kinds[0] if kinds else None,
+            destination=dict(params[kinds[0]]) if kinds else {},
+            source=source,
+            encryption=encryption,
+            tags={tag["Key"]: tag.get("Value", "") for tag in params.get("Tags", [])},
+        )
+        self.streams[name] = stream
+        return {"DeliveryStreamARN": stream.arn}
+
+    def describe_delivery_stream(self, params: dict[str, Any]) -> dict[str, Any]:
+        stream = self.stream(params["DeliveryStreamName"])
+        return {"DeliveryStreamDescription": stream.describe()}
+
+    def list_delivery_streams(self, params: dict[str, Any]) -> dict[str, Any]:
+        limit = params.get("Limit", 10)
+        wanted = params.get("DeliveryStreamType")
+        after = params.get("ExclusiveStartDeliveryStreamName")
+        names = sorted(
+            name
+            for name, stream in self.streams.items()
+            if (wanted is None or stream.stream_type == wanted) and (after is None or name > after)
+        )
+        return {
+            "DeliveryStreamNames": names[:limit],
+            "HasMoreDeliveryStreams": len(names) > limit,
+        }
+
+    def delete_delivery_stream(self, params: dict[str, Any]) -> dict[str, Any]:
+        name = params["DeliveryStreamName"]
+        stream = self.stream(name)
+        if stream.status == "CREATING":
+            raise ServiceError(
+                "ResourceInUseException",
+                f"Firehose {name} under account {self.account_id} is in CREATING state "
+                "and cannot be deleted.",
+            )
+        del self.streams[name]
+        return {}
+
+    def update_destination(self, params: dict[str, Any]) -> dict[str, Any]:
+        stream = self.stream(params["DeliveryStreamName"])
+        current = params["CurrentDeliveryStreamVersionId"]
+        if current != str(stream.version):
+            raise ServiceError(
+                "ConcurrentModificationException",
+                f"Cannot update firehose: {stream.name} since the current version id: "
+                f"{stream.version} and specified version id: {current} do not match",
+            )
+        if params["DestinationId"] != DESTINATION_ID:
+            raise ServiceError(
+                "InvalidArgumentException",
+                f"Destination Id {params['DestinationId']} not found for Firehose "
+                f"{stream.name} under account {self.account_id}.",
+            )
+        updates = [kind for kind in UPDATE_KINDS if kind in params]
+        if len(updates) > 1:
+            raise ServiceError(
+                "InvalidArgumentException",
+                "Only one destination update can be specified, found: " + ", ".join(updates),
+            )
+        if updates:
+            kind = UPDATE_KINDS[updates[0]]
+            update = params[updates[0]]
+            if kind == "S3DestinationConfiguration" and stream.destination_kind in (
+                "ExtendedS3DestinationConfiguration",
+                None,
+            ):
+                kind = stream.destination_kind or kind
+            if kind == stream.destination_kind:
+                stream.destination = merge_update(stream.destination, update)
+            else:
+                stream.destination_kind = kind
+                stream.destination = dict(update)
+        stream.version += 1
+        stream.updated_at = self.clock.now()
+        return {}
+
+    # ------------------------------------------------------------------ tags
+
+    def tag_delivery_stream(self, params: dict[str, Any]) -> dict[str, Any]:
+        stream = self.stream(params["DeliveryStreamName"])
+        tags = {**stream.tags, **{t["Key"]: t.get("Value", "") for t in params["Tags"]}}
+        if len(tags) > MAX_TAGS:
+            raise ServiceError(
+                "LimitExceededException",
+                f"A delivery stream cannot have more than {MAX_TAGS} tags; this request "
+                f"would leave {len(tags)}.",
+            )
+        stream.tags = tags
+        return {}
+
+    def untag_delivery_stream(self, params: dict[str, Any]) -> dict[str, Any]:
+        stream = self.stream(params["DeliveryStreamName"])
+        for key in params["TagKeys"]:
+            stream.tags.pop(key, None)
+        return {}
+
+    def list_tags_for_delivery_stream(self, params: dict[str, Any]) -> dict[str, Any]:
+        stream = self.stream(params["DeliveryStreamName"])
+        limit = params.get("Limit", 50)
+        after = params.get("ExclusiveStartTagKey")
+        keys = [key for key in stream.tags if after is None or key > after]
+        return {
+            "Tags": [{"Key": key, "Value": stream.tags[key]} for key in keys[:limit]],
+            "HasMoreTags": len(keys) > limit,
+        }
+
+    # ------------------------------------------------------------------ encryption
+
+    def _direct_put(self, name: str) -> DeliveryStream:
+        stream = self.stream(name)
+        if stream.stream_type == KINESIS_SOURCE:
+            raise ServiceError(
+                "InvalidArgumentException",
+                "This operation is not permitted on KinesisStreamAsSource delivery stream type.",
+            )
+        return stream
+
+    def start_encryption(self, params: dict[str, Any]) -> dict[str, Any]:
+        stream = self._direct_put(params["DeliveryStreamName"])
+        requested = params.get("DeliveryStreamEncryptionConfigurationInput") or {
+            "KeyType": "AWS_OWNED_CMK"
+        }
+        stream.encryption = {**requested, "Status": "ENABLED"}
+        return {}
+
+    def stop_encryption(self, params: dict[str, Any]) -> dict[str, Any]:
+        stream = self._direct_put(params["DeliveryStreamName"])
+        stream.encryption = {"Status": "DISABLED"}
+        return {}
+
+    # ------------------------------------------------------------------ puts
+
+    def _accept(
+        self,
+        stream: DeliveryStream,
+        payloads: list[Payload],
+        failures: Mapping[int, RecordFailure],
+    ) -> list[dict[str, str]]:
+        now = self.clock.now()
+        kept = [p for i, p in enumerate(payloads) if i not in failures] if failures else payloads
+        ids = self.ids.record_ids(len(kept))
+        accepted = list(zip(kept, ids, repeat(now)))
+        stream.records.extend(accepted)
+        stream.buffer.extend(accepted)
+        if not failures:
+            return [{"RecordId": record_id} for record_id in ids]
+        fresh = iter(ids)
+        return [
+            {"ErrorCode": failures[i][0], "ErrorMessage": failures[i][1]}
+            if i in failures
+            else {"RecordId": next(fresh)}
+            for i in range(len(payloads))
+        ]
+
+    def put_record(self, params: dict[str, Any]) -> dict[str, Any]:
+        stream = self._direct_put(params["DeliveryStreamName"])
+        answer = self._accept(stream, [params["Record"]["Data"]], {})[0]
+        return {"RecordId": answer["RecordId"], "Encrypted": stream.encrypted}
+
+    def put_record_batch(
+        self, params: dict[str, Any], failures: Mapping[int, RecordFailure]
+    ) -> dict[str, Any]:
+        stream = self._direct_put(params["DeliveryStreamName"])
+        payloads = [entry["Data"] for entry in params["Records"]]
+        if sum(map(payload_len, payloads)) > MAX_BATCH_BYTES:
+            raise ServiceError("InvalidArgumentException", "Records size exceeds 4 MB limit")
+        answers = self._accept(stream, payloads, failures)
+        return {
+            "Encrypted": stream.encrypted,
+            "FailedPutCount": sum(1 for index in failures if index < len(payloads)),
+            "RequestResponses": answers,
+        }
+
+    # ------------------------------------------------------------------ delivery
+
+    def flush(self, stream: DeliveryStream) -> DeliveredObject | None:
+        """Deliver whatever the stream's buffer holds as one object."""
+        if not stream.buffer:
+            return None
+        records = tuple(payload_bytes(payload) for payload, _, _ in stream.buffer)
+        oldest = stream.buffer[0][2]
+        config = stream.destination
+        delivered = DeliveredObject.build(
+            object_key(
+                config.get("Prefix", ""),
+                stream.name,
+                str(stream.version),
+                oldest,
+                self.ids.uuid(),
+                config.get("FileExtension", ""),
+            ),
+            records,
+            config.get("CompressionFormat", "UNCOMPRESSED"),
+            self.clock.now(),
+        )
+        stream.objects.append(delivered)
+        stream.buffer.clear()
+        return delivered

@@ -1,0 +1,194 @@
+"""The handles tests hold: ``firehose`` and the delivery stream handles it gives out."""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable, Iterator
+from typing import Any
+
+from ._assertions import delivery_mismatch
+from ._calls import Call
+from ._clock import FakeClock
+from ._destinations import DeliveredObject
+from ._errors import ServiceError, UsageError
+from ._firehose import DeliveryStream, FirehoseService, Record
+from ._shapes import validate_input
+from ._world import World
+
+
+class DeliveryStreamHandle:
+    """A delivery stream as a test sees it: what it accepted and what it delivered."""
+
+    def __init__(self, world: World, service: FirehoseService, stream: DeliveryStream) -> None:
+        self._world = world
+        self._service = service
+        self._stream = stream
+
+    @property
+    def name(self) -> str:
+        return self._stream.name
+
+    @property
+    def arn(self) -> str:
+        return self._stream.arn
+
+    @property
+    def region(self) -> str:
+        return self._stream.region
+
+    @property
+    def records(self) -> list[Record]:
+        """Every record accepted, in commit order, duplicates included. Each compares equal
+        to its payload bytes and carries ``.record_id`` and ``.arrived_at``."""
+        with self._world.lock:
+            return [Record(*accepted) for accepted in self._stream.records]
+
+    @property
+    def buffered(self) -> list[bytes]:
+        """Payloads accepted and waiting in the stream's buffer for delivery."""
+        with self._world.lock:
+            return [Record(*accepted).data for accepted in self._stream.buffer]
+
+    @property
+    def objects(self) -> list[DeliveredObject]:
+        """Delivered objects, oldest first, each with ``.key`` and ``.body``."""
+        with self._world.lock:
+            return list(self._stream.objects)
+
+    @property
+    def delivered(self) -> list[bytes]:
+        """Payloads that reached the destination, in delivery order."""
+        with self._world.lock:
+            return [data for obj in self._stream.objects for data in obj.records]
+
+    @property
+    def calls(self) -> list[Call]:
+        """The calls that named this stream."""
+        with self._world.lock:
+            return [
+                c
+                for c in self._world.calls
+                if c.service == "firehose" and c.stream == self.name and c.region == self.region
+            ]
+
+    def describe(self) -> dict[str, Any]:
+        """The ``DeliveryStreamDescription`` DescribeDeliveryStream answers with."""
+        with self._world.lock:
+            return self._stream.describe()
+
+    def flush(self) -> None:
+        """Deliver what the buffer holds now, as if its buffering interval had passed."""
+        with self._world.lock:
+            self._service.flush(self._stream)
+
+    def assert_delivered(self, expected: Iterable[bytes], *, ordered: bool = False) -> None:
+        """Assert each expected payload was delivered exactly once (in order if ``ordered``).
+
+        Flushes first, so it can follow the code under test directly.
+        """
+        __tracebackhide__ = True
+        expected = list(expected)
+        self.flush()
+        message = delivery_mismatch(
+            f"delivery stream {self.name!r}",
+            expected,
+            self.delivered,
+            ordered=ordered,
+            calls=self.calls,
+        )
+        if message is not None:
+            raise AssertionError(message)
+
+    def __repr__(self) -> str:
+        return f"<DeliveryStreamHandle {self.name!r} in {self.region}>"
+
+
+class FirehoseHandle:
+    """The ``firehose`` fixture: create streams, look them up, read the call log."""
+
+    def __init__(self, world: World) -> None:
+        self._world = world
+
+    @property
+    def clock(self) -> FakeClock:
+        return self._world.clock
+
+    @property
+    def calls(self) -> list[Call]:
+        """Every Firehose HTTP attempt the fake answered, in order."""
+        with self._world.lock:
+            return [call for call in self._world.calls if call.service == "firehose"]
+
+    def create_delivery_stream(
+        self, name: str, *, region: str | None = None, **options: Any
+    ) -> DeliveryStreamHandle:
+        """Create a delivery stream as CreateDeliveryStream would.
+
+        ``options`` are the request's other parameters as boto3 spells them
+        (``ExtendedS3DestinationConfiguration={...}``, ``DeliveryStreamType=...``). With
+        none, the stream is DirectPut with the service's defaults and an in-memory
+        destination.
+        """
+        params = {"DeliveryStreamName": name, **options}
+        service = self._world.firehose(region)
+        with self._world.lock:
+            try:
+                validate_input("firehose", "CreateDeliveryStream", params)
+                service.create_delivery_stream(params)
+            except ServiceError as error:
+                raise UsageError(
+                    f"create_delivery_stream({name!r}): Firehose would answer "
+                    f"{error.code}: {error.message}"
+                ) from None
+            return DeliveryStreamHandle(self._world, service, service.streams[name])
+
+    def stream(self, name: str, *, region: str | None = None) -> DeliveryStreamHandle:
+        """The delivery stream ``name``: in ``region`` if given, else in the default region,
+        else in the one region that has it. Raises ``KeyError`` listing the known streams."""
+        with self._world.lock:
+            found = [
+                (service, service.streams[name])
+                for service in self._world.firehose_services()
+                if name in service.streams and region in (None, service.region)
+            ]
+            if len(found) > 1:
+                found = [pair for pair in found if pair[0].region == self._world.region]
+            if len(found) == 1:
+                return DeliveryStreamHandle(self._world, *found[0])
+            known = self.stream_names()
+        if name in known:
+            raise KeyError(
+                f"delivery stream {name!r} exists in several regions; "
+                f"use firehose.stream({name!r}, region=...)"
+            )
+        close = difflib.get_close_matches(name, known, n=1)
+        hint = f" Did you mean {close[0]!r}?" if close else ""
+        listing = ", ".join(repr(k) for k in known) or "none"
+        raise KeyError(f"no delivery stream {name!r}; known streams: {listing}.{hint}")
+
+    def __getitem__(self, name: str) -> DeliveryStreamHandle:
+        return self.stream(name)
+
+    def __contains__(self, name: object) -> bool:
+        return isinstance(name, str) and name in self.stream_names()
+
+    def __iter__(self) -> Iterator[DeliveryStreamHandle]:
+        with self._world.lock:
+            return iter(
+                [
+                    DeliveryStreamHandle(self._world, service, stream)
+                    for service in self._world.firehose_services()
+                    for stream in service.streams.values()
+                ]
+            )
+
+    def stream_names(self) -> list[str]:
+        with self._world.lock:
+            return sorted({n for s in self._world.firehose_services() for n in s.streams})
+
+    def flush(self) -> None:
+        """Deliver what every stream's buffer holds now."""
+        with self._world.lock:
+            for service in self._world.firehose_services():
+                for stream in service.streams.values():
+                    service.flush(stream)

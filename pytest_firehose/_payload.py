@@ -1,0 +1,39 @@
+"""Payloads as they came off the wire, decoded to bytes only when someone looks.
+
+Most records a test sends are never looked at one by one, and decoding base64 costs more
+than everything else the fake does with a record. So a blob parameter is either ``bytes``
+(decoded, and so checked, when the request arrived) or ``str``: base64 text written by
+botocore's own serializer, valid by construction, decoded on first use.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import sys
+from typing import TypeAlias
+
+Payload: TypeAlias = bytes | str
+
+if sys.version_info >= (3, 11):
+
+    def strict_b64decode(text: str) -> bytes:
+        """Decode base64, refusing anything that is not canonical base64."""
+        return binascii.a2b_base64(text, strict_mode=True)
+
+else:  # pragma: no cover - Python 3.10
+
+    def strict_b64decode(text: str) -> bytes:
+        """Decode base64, refusing anything that is not canonical base64."""
+        return base64.b64decode(text, validate=True)
+
+
+def payload_bytes(payload: Payload) -> bytes:
+    return strict_b64decode(payload) if isinstance(payload, str) else payload
+
+
+def payload_len(payload: Payload) -> int:
+    """The decoded length in bytes, computed from base64 text without decoding it."""
+    if isinstance(payload, str):
+        return len(payload) // 4 * 3 - payload[-2:].count("=")
+    return len(payload)

@@ -1,0 +1,105 @@
+"""The AWS JSON 1.1 wire codec: the only module that knows how requests and answers look.
+
+Requests arrive as ``POST /`` with ``X-Amz-Target: <prefix>.<Operation>`` and a JSON body;
+answers are JSON bodies with ``x-amzn-RequestId`` and ``x-amz-id-2`` headers, errors carry
+``{"__type": code, "message": text}`` and the error's HTTP status.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from email.utils import format_datetime
+from typing import Any
+
+from ._errors import ServiceError
+from ._shapes import decode_input
+
+CONTENT_TYPE = "application/x-amz-json-1.1"
+
+#: X-Amz-Target prefix -> service name, from the services' API models.
+TARGET_PREFIXES = {"Firehose_20150804": "firehose", "Kinesis_20131202": "kinesis"}
+SERVICE_TARGETS = {service: prefix for prefix, service in TARGET_PREFIXES.items()}
+
+
+@dataclass(frozen=True)
+class HttpRequest:
+    """One HTTP request as it left the client. Header names are lower case."""
+
+    method: str
+    url: str
+    headers: Mapping[str, str]
+    body: bytes
+
+
+@dataclass(frozen=True)
+class HttpResponse:
+    status: int
+    body: bytes
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+def target_of(headers: Mapping[str, str]) -> tuple[str | None, str | None]:
+    """(service, operation) named by ``X-Amz-Target``; ``(None, None)`` when it names neither."""
+    target = headers.get("x-amz-target", "")
+    prefix, _, operation = target.partition(".")
+    return TARGET_PREFIXES.get(prefix), (operation or None)
+
+
+def decode_request(
+    service: str, operation: str, body: bytes, *, trusted: bool = False
+) -> dict[str, Any]:
+    """Typed parameters of a request, or the ``SerializationException`` AWS answers with.
+
+    ``trusted``: the body was written by botocore's serializer (see ``decode_input``).
+    """
+    try:
+        raw = json.loads(body) if body.strip() else None
+    except (ValueError, UnicodeDecodeError):
+        raise ServiceError("SerializationException", None) from None
+    if raw is None:
+        # An empty body reaches the operation with no parameters, as AWS does it.
+        raw = {}
+    if not isinstance(raw, dict):
+        raise ServiceError("SerializationException", "Expected map or null", message_key="Message")
+    return decode_input(service, operation, raw, trusted=trusted)
+
+
+def _json_default(value: Any) -> Any:
+    if isinstance(value, bytes):
+        return base64.b64encode(value).decode("ascii")
+    if isinstance(value, datetime):
+        return value.timestamp()
+    raise TypeError(f"cannot put {type(value).__name__} on the wire")
+
+
+def _headers(request_id: str, extended_id: str, date: datetime, body: bytes) -> dict[str, str]:
+    return {
+        "x-amzn-RequestId": request_id,
+        "x-amz-id-2": extended_id,
+        "Content-Type": CONTENT_TYPE,
+        "Content-Length": str(len(body)),
+        "Date": format_datetime(date, usegmt=True),
+    }
+
+
+def encode_result(
+    result: Mapping[str, Any], *, request_id: str, extended_id: str, date: datetime
+) -> HttpResponse:
+    """A success answer: the result as JSON, blobs base64, timestamps epoch seconds."""
+    body = json.dumps(result, separators=(",", ":"), sort_keys=True, default=_json_default)
+    data = body.encode("utf-8")
+    return HttpResponse(200, data, _headers(request_id, extended_id, date, data))
+
+
+def encode_error(
+    error: ServiceError, *, request_id: str, extended_id: str, date: datetime
+) -> HttpResponse:
+    payload: dict[str, str] = {"__type": error.code}
+    if error.message is not None:
+        payload[error.message_key] = error.message
+    data = json.dumps(payload, separators=(",", ":")).encode("utf-8")
+    return HttpResponse(error.status, data, _headers(request_id, extended_id, date, data))

@@ -1,0 +1,167 @@
+"""One fake world: services per region, the clock, ids and the call log, behind one lock."""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections.abc import Mapping
+from typing import Any, Protocol
+from urllib.parse import urlsplit
+
+from ._calls import Call, attempt_of
+from ._clock import FakeClock
+from ._errors import ServiceError
+from ._firehose import FirehoseService
+from ._ids import IdSource
+from ._payload import Payload
+from ._shapes import service_model, validate_input
+from ._wire import HttpRequest, HttpResponse, decode_request, encode_error, encode_result, target_of
+
+DEFAULT_ACCOUNT_ID = "123456789012"
+DEFAULT_REGION = "us-east-1"
+
+_SCOPE = re.compile(r"Credential=[^/,\s]+/\d{8}/([a-z0-9-]+)/([a-z0-9-]+)/aws4_request")
+
+
+class Service(Protocol):
+    def dispatch(self, operation: str, params: dict[str, Any]) -> dict[str, Any]: ...
+
+
+def _signing_scope(headers: Mapping[str, str]) -> tuple[str | None, str | None]:
+    """(region, service) from a SigV4 ``Authorization`` header's credential scope."""
+    match = _SCOPE.search(headers.get("authorization", ""))
+    return (match.group(1), match.group(2)) if match else (None, None)
+
+
+def _host_service(url: str) -> tuple[str | None, str | None]:
+    """(service, region) from an AWS host name such as ``firehose.eu-west-1.amazonaws.com``."""
+    host = urlsplit(url).hostname or ""
+    labels = host.split(".")
+    if len(labels) >= 4 and labels[-2].startswith("amazonaws"):
+        return labels[0].removesuffix("-fips"), labels[1]
+    return None, None
+
+
+def _payloads(operation: str, params: dict[str, Any] | None) -> tuple[Payload, ...]:
+    if not params:
+        return ()
+    if operation == "PutRecordBatch":
+        entries = params.get("Records") or []
+    elif operation == "PutRecord":
+        entries = [params.get("Record") or {}]
+    else:
+        return ()
+    return tuple(entry.get("Data") or b"" for entry in entries)
+
+
+def _failed_indices(result: dict[str, Any]) -> tuple[int, ...]:
+    return tuple(
+        index
+        for index, entry in enumerate(result.get("RequestResponses", ()))
+        if "ErrorCode" in entry
+    )
+
+
+class World:
+    """Everything one test sees: Firehose per region, one clock, one call log.
+
+    Thread-safe: every request is answered under one lock, so producers may send from
+    thread pools.
+    """
+
+    SERVED = ("firehose",)
+
+    def __init__(
+        self,
+        *,
+        account_id: str = DEFAULT_ACCOUNT_ID,
+        region: str = DEFAULT_REGION,
+        seed: int | None = None,
+        clock: FakeClock | None = None,
+    ) -> None:
+        if not re.fullmatch(r"\d{12}", account_id):
+            raise ValueError(f"account_id must be 12 digits, like AWS's, not {account_id!r}")
+        self.account_id = account_id
+        self.region = region
+        self.clock = clock if clock is not None else FakeClock()
+        self.ids = IdSource(seed)
+        self.lock = threading.RLock()
+        self.calls: list[Call] = []
+        self._firehose: dict[str, FirehoseService] = {}
+
+    # ------------------------------------------------------------------ services
+
+    def firehose(self, region: str | None = None) -> FirehoseService:
+        region = region or self.region
+        with self.lock:
+            service = self._firehose.get(region)
+            if service is None:
+                service = FirehoseService(
+                    account_id=self.account_id, region=region, clock=self.clock, ids=self.ids
+                )
+                self._firehose[region] = service
+            return service
+
+    def firehose_services(self) -> list[FirehoseService]:
+        with self.lock:
+            return list(self._firehose.values())
+
+    # ------------------------------------------------------------------ HTTP
+
+    def service_for(self, request: HttpRequest) -> str | None:
+        """The service of ours a request is for, or ``None`` when it is for someone else."""
+        service, _ = target_of(request.headers)
+        if service is None:
+            service, _ = _host_service(request.url)
+        if service is None:
+            _, service = _signing_scope(request.headers)
+        return service if service in self.SERVED else None
+
+    def region_of(self, request: HttpRequest) -> str:
+        region, _ = _signing_scope(request.headers)
+        if region is None:
+            _, region = _host_service(request.url)
+        return region or self.region
+
+    def handle(self, request: HttpRequest, service: str, *, trusted: bool = False) -> HttpResponse:
+        """Answer one HTTP request for ``service`` as AWS would, and log it.
+
+        ``trusted``: the body comes from botocore's serializer (see ``decode_request``).
+        """
+        region = self.region_of(request)
+        _, operation = target_of(request.headers)
+        with self.lock:
+            now = self.clock.now()
+            ids = {"request_id": self.ids.uuid(), "extended_id": self.ids.extended_request_id()}
+            params: dict[str, Any] | None = None
+            result: dict[str, Any] = {}
+            try:
+                if operation is None or operation not in service_model(service).operation_names:
+                    raise ServiceError("UnknownOperationException", None)
+                params = decode_request(service, operation, request.body, trusted=trusted)
+                validate_input(service, operation, params)
+                result = self.firehose(region).dispatch(operation, params)
+                response = encode_result(result, date=now, **ids)
+                error = None
+            except ServiceError as failure:
+                response = encode_error(failure, date=now, **ids)
+                error = failure.code
+            failed = _failed_indices(result)
+            self.calls.append(
+                Call(
+                    service=service,
+                    operation=operation or "",
+                    stream=(params or {}).get("DeliveryStreamName"),
+                    payloads=_payloads(operation or "", params),
+                    attempt=attempt_of(request.headers),
+                    invocation_id=request.headers.get("amz-sdk-invocation-id"),
+                    outcome="error" if error else ("partial" if failed else "ok"),
+                    status=response.status,
+                    error=error,
+                    failed_indices=failed,
+                    fault=None,
+                    at=now,
+                    region=region,
+                )
+            )
+            return response
