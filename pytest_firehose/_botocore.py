@@ -6,23 +6,35 @@ serialization, signing, ``before-send`` hooks (so moto's ``mock_aws`` still answ
 services it mocks), the retry loop and its backoff. Exceptions raised here are the ones
 urllib3 failures become, so botocore retries them exactly as it retries a real network.
 
+Backoff passes fake time instead of real time, in the two places botocore waits:
+``Endpoint._needs_retry`` calls ``time.sleep`` through the ``time`` name of
+``botocore.endpoint`` (legacy and standard modes), and adaptive mode's client-side rate
+limiter waits in ``TokenBucket._acquire`` on a condition variable, timed by
+``bucket.Clock``. Both are replaced for the fake's lifetime; ``time.sleep`` itself is not.
+
 ``tests/test_botocore_seams.py`` fails loudly when a botocore release moves one of these.
 """
 
 from __future__ import annotations
 
+import contextlib
+import time
 from collections.abc import Callable, Iterator
 from typing import Any
 from unittest import mock
 
+import botocore.endpoint
 from botocore.awsrequest import AWSResponse
 from botocore.endpoint import Endpoint
 from botocore.exceptions import (
+    CapacityNotAvailableError,
     ConnectTimeoutError,
     EndpointConnectionError,
     ReadTimeoutError,
 )
+from botocore.retries import bucket
 
+from ._clock import FakeClock
 from ._errors import NetworkFault, UsageError
 from ._wire import HttpRequest, HttpResponse
 
@@ -73,12 +85,44 @@ def to_botocore_response(url: str, response: HttpResponse) -> AWSResponse:
     return AWSResponse(url, response.status, response.headers, _RawBody(response.body))
 
 
-class HttpInterceptor:
-    """Routes every botocore client's HTTP sends through ``router`` while installed."""
+class _EndpointTime:
+    """Stands in for the ``time`` module inside ``botocore.endpoint``: ``sleep`` passes
+    fake time; everything else is the real module."""
 
-    def __init__(self, router: Router) -> None:
+    def __init__(self, clock: FakeClock) -> None:
+        self._clock = clock
+
+    def sleep(self, seconds: float) -> None:
+        self._clock.sleep(seconds)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(time, name)
+
+
+def _token_bucket_acquire(clock: FakeClock) -> Callable[..., bool]:
+    """``TokenBucket._acquire`` that passes fake time where the original waits."""
+
+    def _acquire(token_bucket: Any, amount: float, block: bool) -> bool:
+        token_bucket._refill()
+        while amount > token_bucket._current_capacity:
+            if not block:
+                raise CapacityNotAvailableError()
+            clock.sleep(max(token_bucket._sleep_amount(amount), 1e-6))
+            token_bucket._refill()
+        token_bucket._current_capacity -= amount
+        return True
+
+    return _acquire
+
+
+class BotocorePatch:
+    """While installed: every botocore client's HTTP sends go through ``router``, and
+    botocore's retry waits pass ``clock`` time instead of real time."""
+
+    def __init__(self, router: Router, clock: FakeClock) -> None:
         self._router = router
-        self._patch: Any = None
+        self._clock = clock
+        self._stack: contextlib.ExitStack | None = None
 
     def install(self) -> None:
         current = Endpoint._send
@@ -88,6 +132,7 @@ class HttpInterceptor:
                 "fixture (or one `with FirehoseFake()` block) at a time"
             )
         router = self._router
+        clock = self._clock
 
         def send(endpoint: Any, request: Any) -> Any:
             try:
@@ -100,10 +145,25 @@ class HttpInterceptor:
             return to_botocore_response(request.url, routed)
 
         setattr(send, _MARK, router)
-        self._patch = mock.patch.object(Endpoint, "_send", send)
-        self._patch.start()
+        with contextlib.ExitStack() as stack:
+            stack.enter_context(mock.patch.object(Endpoint, "_send", send))
+            stack.enter_context(mock.patch.object(botocore.endpoint, "time", _EndpointTime(clock)))
+            stack.enter_context(mock.patch.object(bucket.Clock, "current_time", _now(clock)))
+            stack.enter_context(mock.patch.object(bucket.Clock, "sleep", _sleep(clock)))
+            stack.enter_context(
+                mock.patch.object(bucket.TokenBucket, "_acquire", _token_bucket_acquire(clock))
+            )
+            self._stack = stack.pop_all()
 
     def uninstall(self) -> None:
-        if self._patch is not None:
-            self._patch.stop()
-            self._patch = None
+        if self._stack is not None:
+            self._stack.close()
+            self._stack = None
+
+
+def _now(clock: FakeClock) -> Callable[[Any], float]:
+    return lambda _self: clock.time()
+
+
+def _sleep(clock: FakeClock) -> Callable[[Any, float], None]:
+    return lambda _self, seconds: clock.sleep(seconds)

@@ -24,6 +24,9 @@ class FakeClock:
         self._start = start.astimezone(timezone.utc)
         self._offset = timedelta(0)
         self._lock = threading.Lock()
+        #: Every wait that passed fake time instead of real time (botocore's backoff), in
+        #: seconds, in order.
+        self.sleeps: list[float] = []
 
     def now(self) -> datetime:
         """The fake time now, timezone-aware UTC."""
@@ -59,9 +62,17 @@ class FakeClock:
             return self._start + self._offset
 
     def sleep(self, seconds: float) -> None:
-        """Pass ``seconds`` of fake time instead of sleeping."""
+        """Pass ``seconds`` of fake time instead of sleeping; recorded in ``sleeps``."""
         if seconds > 0:
             self.advance(seconds)
+            with self._lock:
+                self.sleeps.append(seconds)
+
+    @property
+    def slept(self) -> float:
+        """Total seconds of fake time passed by :meth:`sleep` (botocore's backoff)."""
+        with self._lock:
+            return sum(self.sleeps)
 
     def __repr__(self) -> str:
         return f"<FakeClock {self.now().isoformat()} (+{self.elapsed})>"

@@ -8,7 +8,7 @@ from collections.abc import Iterable
 from types import TracebackType
 from urllib.parse import urlsplit
 
-from ._botocore import PASS, HttpInterceptor
+from ._botocore import PASS, BotocorePatch
 from ._errors import UnmockedRequestError, UsageError
 from ._handles import FirehoseHandle
 from ._wire import HttpRequest, HttpResponse
@@ -80,7 +80,7 @@ class FirehoseFake:
         self._region = region
         self._account_id = account_id
         self._seed = seed
-        self._interceptor = HttpInterceptor(self._route)
+        self._patch: BotocorePatch | None = None
         self._saved_env: dict[str, str | None] = {}
         self._world: World | None = None
         self._firehose: FirehoseHandle | None = None
@@ -97,17 +97,21 @@ class FirehoseFake:
             or os.environ.get("AWS_DEFAULT_REGION")
             or DEFAULT_REGION
         )
-        self._interceptor.install()
+        world = World(account_id=self._account_id, region=region, seed=self._seed)
+        patch = BotocorePatch(self._route, world.clock)
+        patch.install()
+        self._patch, self._world = patch, world
         for name, value in fake_environment(region).items():
             self._saved_env[name] = os.environ.get(name)
             os.environ[name] = value
-        self._world = World(account_id=self._account_id, region=region, seed=self._seed)
-        self._firehose = FirehoseHandle(self._world)
+        self._firehose = FirehoseHandle(world)
         self._active = True
         return self
 
     def stop(self) -> None:
-        self._interceptor.uninstall()
+        if self._patch is not None:
+            self._patch.uninstall()
+            self._patch = None
         for name, value in self._saved_env.items():
             if value is None:
                 os.environ.pop(name, None)
@@ -141,6 +145,24 @@ class FirehoseFake:
         if self._firehose is None:
             raise UsageError("the FirehoseFake was never started; use `with FirehoseFake():`")
         return self._firehose
+
+    def unfired_faults(self) -> str | None:
+        """A message naming every scripted fault that never fired and why, or ``None``."""
+        lines = [
+            f"  {handle.fault!r}: {handle.why_not_fired()}"
+            for script in self.world.faults.values()
+            for handle in script.unfired()
+        ]
+        if not lines:
+            return None
+        return "\n".join(
+            [
+                "scripted fault(s) never fired, so the test did not exercise what it meant to:",
+                *lines,
+                "Fix the fault's operation=/stream=/call=, or mark it optional=True "
+                "(or set firehose_assert_all_faults_fired = false).",
+            ]
+        )
 
     # ------------------------------------------------------------------ routing
 

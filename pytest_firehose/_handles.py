@@ -11,6 +11,7 @@ from ._calls import Call
 from ._clock import FakeClock
 from ._destinations import DeliveredObject
 from ._errors import ServiceError, UsageError
+from ._faults import FaultHandle, RecordsSpec, make_fault
 from ._firehose import DeliveryStream, FirehoseService, Record
 from ._shapes import validate_input
 from ._world import World
@@ -118,6 +119,55 @@ class FirehoseHandle:
         """Every Firehose HTTP attempt the fake answered, in order."""
         with self._world.lock:
             return [call for call in self._world.calls if call.service == "firehose"]
+
+    def fail(
+        self,
+        *,
+        records: RecordsSpec | None = None,
+        throttle: bool | int | None = None,
+        error: str | None = None,
+        timeout: str | None = None,
+        latency: float | None = None,
+        chaos: float | None = None,
+        seed: int | None = None,
+        operation: str | None = None,
+        stream: str | None = None,
+        call: int = 1,
+        times: int | None = None,
+        optional: bool = False,
+    ) -> FaultHandle:
+        """Schedule a fault for the next matching Firehose request(s).
+
+        One effect: ``records=`` (per-record failures in a 200 answer: ``{index: code}``,
+        a list of indices, or a predicate on the payload), ``throttle=`` (True or a number
+        of requests), ``error=`` (a whole-call error code), ``timeout=`` (``"commit"``,
+        ``"lost"`` or ``"connect"``), ``latency=`` (seconds of fake time) or ``chaos=``
+        (a per-record failure probability, with ``seed=``). Narrowed by ``operation=``,
+        ``stream=``, ``call=`` (the Nth matching request from now) and ``times=``.
+        A fault that never fires fails the test at teardown unless ``optional=True``.
+        Returns a handle whose ``.fired`` counts the requests it hit.
+        """
+        fault = make_fault(
+            "firehose",
+            records=records,
+            throttle=throttle,
+            error=error,
+            timeout=timeout,
+            latency=latency,
+            chaos=chaos,
+            seed=seed,
+            operation=operation,
+            stream=stream,
+            call=call,
+            times=times,
+            optional=optional,
+        )
+        return self._world.faults["firehose"].add(fault)
+
+    @property
+    def faults(self) -> list[FaultHandle]:
+        """Every scheduled Firehose fault, in schedule order, with how often it fired."""
+        return list(self._world.faults["firehose"].handles)
 
     def create_delivery_stream(
         self, name: str, *, region: str | None = None, **options: Any

@@ -10,10 +10,12 @@ from urllib.parse import urlsplit
 
 from ._calls import Call, attempt_of
 from ._clock import FakeClock
-from ._errors import ServiceError
-from ._firehose import FirehoseService
+from ._codes import CALL_ERRORS, RECORD_ERRORS, THROTTLE_CODE
+from ._errors import NetworkFault, ServiceError
+from ._faults import FaultHandle, FaultScript, chaos_failures
+from ._firehose import FirehoseService, RecordFailure
 from ._ids import IdSource
-from ._payload import Payload
+from ._payload import Payload, payload_bytes
 from ._shapes import service_model, validate_input
 from ._wire import HttpRequest, HttpResponse, decode_request, encode_error, encode_result, target_of
 
@@ -87,6 +89,7 @@ class World:
         self.ids = IdSource(seed)
         self.lock = threading.RLock()
         self.calls: list[Call] = []
+        self.faults = {service: FaultScript(service) for service in self.SERVED}
         self._firehose: dict[str, FirehoseService] = {}
 
     # ------------------------------------------------------------------ services
@@ -127,6 +130,7 @@ class World:
         """Answer one HTTP request for ``service`` as AWS would, and log it.
 
         ``trusted``: the body comes from botocore's serializer (see ``decode_request``).
+        Raises :class:`NetworkFault` where a scripted fault makes the network fail.
         """
         region = self.region_of(request)
         _, operation = target_of(request.headers)
@@ -135,18 +139,33 @@ class World:
             ids = {"request_id": self.ids.uuid(), "extended_id": self.ids.extended_request_id()}
             params: dict[str, Any] | None = None
             result: dict[str, Any] = {}
+            fault: FaultHandle | None = None
+            network: NetworkFault | None = None
             try:
                 if operation is None or operation not in service_model(service).operation_names:
                     raise ServiceError("UnknownOperationException", None)
                 params = decode_request(service, operation, request.body, trusted=trusted)
                 validate_input(service, operation, params)
-                result = self.firehose(region).dispatch(operation, params)
+                stream = params.get("DeliveryStreamName")
+                fault = self.faults[service].take(operation, stream)
+                failures: dict[int, RecordFailure] = {}
+                if fault is not None:
+                    network, failures = self._apply(fault, service, operation, params, region)
+                    now = self.clock.now()
+                if network is None or fault_commits(fault):
+                    result = self.firehose(region).dispatch(operation, params, failures)
                 response = encode_result(result, date=now, **ids)
                 error = None
             except ServiceError as failure:
                 response = encode_error(failure, date=now, **ids)
                 error = failure.code
             failed = _failed_indices(result)
+            if network is not None:
+                outcome = "timeout"
+            elif error:
+                outcome = "error"
+            else:
+                outcome = "partial" if failed else "ok"
             self.calls.append(
                 Call(
                     service=service,
@@ -155,13 +174,67 @@ class World:
                     payloads=_payloads(operation or "", params),
                     attempt=attempt_of(request.headers),
                     invocation_id=request.headers.get("amz-sdk-invocation-id"),
-                    outcome="error" if error else ("partial" if failed else "ok"),
-                    status=response.status,
-                    error=error,
+                    outcome=outcome,
+                    status=None if network is not None else response.status,
+                    error=network.kind if network is not None else error,
                     failed_indices=failed,
-                    fault=None,
+                    fault=repr(fault.fault) if fault is not None else None,
                     at=now,
                     region=region,
                 )
             )
-            return response
+        if network is not None:
+            raise network
+        return response
+
+    def _apply(
+        self,
+        handle: FaultHandle,
+        service: str,
+        operation: str,
+        params: dict[str, Any],
+        region: str,
+    ) -> tuple[NetworkFault | None, dict[int, RecordFailure]]:
+        """Carry out a fault: raise the scripted error, return the network failure to
+        raise after the call is logged, or the per-record failures for the service."""
+        fault = handle.fault
+        stream = params.get("DeliveryStreamName") or ""
+        context = {
+            "stream": stream,
+            "account": self.account_id,
+            "region": region,
+            "operation": operation,
+            "service": service,
+            "arn": f"arn:aws:{service}:{region}:{self.account_id}:deliverystream/{stream}",
+            "shard": "shardId-000000000000",
+        }
+        if fault.effect in ("throttle", "error"):
+            code = THROTTLE_CODE[service] if fault.effect == "throttle" else fault.value
+            spec = CALL_ERRORS[service][code]
+            raise ServiceError(spec.code, spec.render(**context), spec.status)
+        if fault.effect == "timeout":
+            kind = "connect-timeout" if fault.value == "connect" else "read-timeout"
+            return NetworkFault(kind), {}
+        if fault.effect == "latency":
+            self.clock.advance(float(fault.value))
+            return None, {}
+        payloads = _payloads(operation, params)
+        if fault.effect == "chaos":
+            code = THROTTLE_CODE[service]
+            indices: dict[int, str] = dict.fromkeys(chaos_failures(handle, len(payloads)), code)
+        elif callable(fault.value):
+            code = THROTTLE_CODE[service]
+            indices = {
+                i: code for i, payload in enumerate(payloads) if fault.value(payload_bytes(payload))
+            }
+        else:
+            indices = {i: c for i, c in fault.value.items() if i < len(payloads)}
+        messages = RECORD_ERRORS[service]
+        return None, {i: (code, messages[code].format(**context)) for i, code in indices.items()}
+
+
+def fault_commits(handle: FaultHandle | None) -> bool:
+    """Whether the request is carried out before its scripted timeout (``timeout="commit"``)."""
+    return (
+        handle is not None and handle.fault.effect == "timeout" and handle.fault.value == "commit"
+    )

@@ -7,9 +7,15 @@ from collections.abc import Iterator
 
 import pytest
 
+from ._assertions import call_log
 from ._fake import FirehoseFake, fake_environment
 from ._handles import FirehoseHandle
 from ._world import DEFAULT_ACCOUNT_ID
+
+FAULT_SIGNATURE = (
+    "*, records=None, throttle=None, error=None, timeout=None, latency=None, chaos=None, "
+    "seed=None, operation=None, stream=None, call=1, times=None, optional=False"
+)
 
 _SAVED_ENV = pytest.StashKey[dict[str, "str | None"]]()
 
@@ -34,6 +40,12 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         default=[],
     )
     parser.addini(
+        "firehose_assert_all_faults_fired",
+        "Fail a test at teardown when a scripted fault never fired (default: true).",
+        type="bool",
+        default=True,
+    )
+    parser.addini(
         "firehose_session_credentials",
         "Set fake AWS credentials and a default region for the whole session, so clients "
         "created at import time find them.",
@@ -43,6 +55,11 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 
 def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers",
+        f"firehose_fail({FAULT_SIGNATURE}): schedule a Firehose fault before the test runs, "
+        "with the keywords of firehose.fail(); stacked markers apply top to bottom.",
+    )
     if not config.getini("firehose_session_credentials"):
         return
     saved: dict[str, str | None] = {}
@@ -70,6 +87,33 @@ def _seed(config: pytest.Config) -> int | None:
         raise pytest.UsageError(f"firehose_seed must be an integer, not {raw!r}") from None
 
 
+def _marks_in_order(node: pytest.Item, name: str) -> list[pytest.Mark]:
+    """Markers as a reader sees them: module, class, then function; stacked decorators
+    top to bottom (Python applies them bottom up, so their stored order is reversed)."""
+    marks: list[pytest.Mark] = []
+    for level in node.listchain():
+        own = [mark for mark in level.own_markers if mark.name == name]
+        if isinstance(level, (pytest.Class, pytest.Function)):
+            own.reverse()
+        marks.extend(own)
+    return marks
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[None]:
+    outcome = yield
+    report: pytest.TestReport = outcome.get_result()  # type: ignore[attr-defined]
+    fake = (getattr(item, "funcargs", None) or {}).get("firehose_fake")
+    if report.failed and isinstance(fake, FirehoseFake):
+        world = fake.world
+        lines = [call_log(world.calls)]
+        faults = [h for script in world.faults.values() for h in script.handles]
+        if faults:
+            lines.append("faults:")
+            lines.extend(f"  {h.fault!r} fired {h.fired} time(s)" for h in faults)
+        report.sections.append((f"firehose calls ({report.when})", "\n".join(lines)))
+
+
 @pytest.fixture
 def firehose_fake(request: pytest.FixtureRequest) -> Iterator[FirehoseFake]:
     """The fake world behind ``firehose``, active for the test."""
@@ -81,7 +125,13 @@ def firehose_fake(request: pytest.FixtureRequest) -> Iterator[FirehoseFake]:
         allow_hosts=config.getini("firehose_allow_hosts"),
     )
     with fake:
+        for mark in _marks_in_order(request.node, "firehose_fail"):
+            fake.firehose.fail(*mark.args, **mark.kwargs)
         yield fake
+    if config.getini("firehose_assert_all_faults_fired"):
+        message = fake.unfired_faults()
+        if message is not None:
+            pytest.fail(message, pytrace=False)
 
 
 @pytest.fixture

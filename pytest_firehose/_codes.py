@@ -1,0 +1,117 @@
+"""The error codes a fault may script, with the status and message the real service sends.
+
+Messages are templates over ``{stream}``, ``{account}``, ``{region}``, ``{operation}`` and
+``{service}``; docs/fidelity.md says where each one comes from.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class ErrorSpec:
+    code: str
+    status: int
+    message: str | None
+
+    def render(self, **context: str) -> str | None:
+        return None if self.message is None else self.message.format(**context)
+
+
+_ACCESS_DENIED = (
+    "User: arn:aws:sts::{account}:assumed-role/test/session is not authorized to perform: "
+    "{service}:{operation} on resource: {arn} because no identity-based policy allows the "
+    "{service}:{operation} action"
+)
+_COMMON = [
+    ErrorSpec("AccessDeniedException", 400, _ACCESS_DENIED),
+    ErrorSpec("ThrottlingException", 400, "Rate exceeded"),
+    ErrorSpec(
+        "UnrecognizedClientException", 400, "The security token included in the request is invalid."
+    ),
+    ErrorSpec(
+        "ExpiredTokenException", 400, "The security token included in the request is expired"
+    ),
+    ErrorSpec("InternalFailure", 500, "Internal service failure."),
+    ErrorSpec("ServiceUnavailable", 503, "Service Unavailable"),
+]
+
+
+def _table(*specs: ErrorSpec) -> dict[str, ErrorSpec]:
+    return {spec.code: spec for spec in (*_COMMON, *specs)}
+
+
+#: Whole-call errors, per service.
+CALL_ERRORS: dict[str, dict[str, ErrorSpec]] = {
+    "firehose": _table(
+        # HTTP 500 is what clients have observed for the throttle (the model says 503);
+        # botocore retries both the same way in every retry mode.
+        ErrorSpec("ServiceUnavailableException", 500, "Slow down."),
+        ErrorSpec("InternalFailure", 500, "UnknownError"),
+        ErrorSpec(
+            "ResourceNotFoundException", 400, "Firehose {stream} under account {account} not found."
+        ),
+        ErrorSpec("InvalidArgumentException", 400, "Invalid argument."),
+        ErrorSpec(
+            "InvalidKMSResourceException", 400, "The KMS key used by {stream} is not accessible."
+        ),
+        ErrorSpec("InvalidSourceException", 400, "The source of {stream} is not valid."),
+        ErrorSpec(
+            "ResourceInUseException", 400, "Firehose {stream} under account {account} is in use."
+        ),
+        ErrorSpec("LimitExceededException", 400, "Limit exceeded."),
+        ErrorSpec(
+            "ConcurrentModificationException", 400, "Firehose {stream} was modified concurrently."
+        ),
+        ErrorSpec("ValidationException", 400, "1 validation error detected."),
+    ),
+    "kinesis": _table(
+        ErrorSpec(
+            "ProvisionedThroughputExceededException",
+            400,
+            "Rate exceeded for shard shardId-000000000000 in stream {stream} under account "
+            "{account}.",
+        ),
+        ErrorSpec(
+            "ResourceNotFoundException", 400, "Stream {stream} under account {account} not found."
+        ),
+        ErrorSpec(
+            "ResourceInUseException", 400, "Stream {stream} under account {account} not ACTIVE."
+        ),
+        ErrorSpec("InvalidArgumentException", 400, "Invalid argument."),
+        ErrorSpec(
+            "LimitExceededException",
+            400,
+            "Rate exceeded for stream {stream} under account {account}.",
+        ),
+        ErrorSpec("KMSThrottlingException", 400, "Rate exceeded for KMS key."),
+        ErrorSpec("KMSAccessDeniedException", 400, "Access denied to the stream's KMS key."),
+        ErrorSpec("ExpiredIteratorException", 400, "Iterator expired."),
+        ErrorSpec("ValidationException", 400, "1 validation error detected."),
+    ),
+}
+
+#: The code a whole-call ``throttle=`` answers with.
+THROTTLE_CODE = {
+    "firehose": "ServiceUnavailableException",
+    "kinesis": "ProvisionedThroughputExceededException",
+}
+
+#: Per-record error codes (ErrorCode, ErrorMessage template) inside a 200 answer.
+RECORD_ERRORS: dict[str, dict[str, str]] = {
+    "firehose": {
+        "ServiceUnavailableException": "Slow down.",
+        "InternalFailure": "Internal service failure.",
+    },
+    "kinesis": {
+        "ProvisionedThroughputExceededException": (
+            "Rate exceeded for shard {shard} in stream {stream} under account {account}."
+        ),
+        "InternalFailure": "Internal service failure.",
+    },
+}
+
+#: The batch put whose answer carries per-record results, and every put, per service.
+BATCH_PUT = {"firehose": "PutRecordBatch", "kinesis": "PutRecords"}
+PUTS = {"firehose": ("PutRecord", "PutRecordBatch"), "kinesis": ("PutRecord", "PutRecords")}

@@ -1,0 +1,274 @@
+"""The fault script: faults as data, matched against each request in the order scheduled."""
+
+from __future__ import annotations
+
+import difflib
+import random
+import threading
+from collections import Counter
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, TypeAlias
+
+from ._codes import BATCH_PUT, CALL_ERRORS, PUTS, RECORD_ERRORS, THROTTLE_CODE
+from ._errors import UsageError
+from ._shapes import service_model
+
+#: ``records=``: index -> code, a list of indices, or a predicate on the payload.
+RecordsSpec: TypeAlias = Mapping[int, str] | Iterable[int] | Callable[[bytes], bool]
+
+EFFECTS = ("records", "throttle", "error", "timeout", "latency", "chaos")
+TIMEOUTS = {
+    "commit": "the records are committed, then the client sees a read timeout",
+    "lost": "the client sees a read timeout and nothing was committed",
+    "connect": "the connection times out; the request never reaches the service",
+}
+
+
+@dataclass(frozen=True)
+class Fault:
+    """One scripted fault: exactly one effect, and where it applies.
+
+    ``times=None`` means every matching request (the default for ``chaos``).
+    """
+
+    service: str
+    effect: str
+    value: Any
+    operation: str | None = None
+    stream: str | None = None
+    call: int = 1
+    times: int | None = 1
+    seed: int | None = None
+    optional: bool = False
+
+    def __repr__(self) -> str:
+        value = getattr(self.value, "__name__", None) if callable(self.value) else None
+        shown = f"<predicate {value}>" if value else repr(self.value)
+        parts = [f"{self.effect}={shown}"]
+        if self.seed is not None:
+            parts.append(f"seed={self.seed}")
+        for name in ("operation", "stream"):
+            if getattr(self, name) is not None:
+                parts.append(f"{name}={getattr(self, name)!r}")
+        if self.call != 1:
+            parts.append(f"call={self.call}")
+        if self.times != 1 and not (self.effect == "chaos" and self.times is None):
+            parts.append(f"times={self.times}")
+        if self.optional:
+            parts.append("optional=True")
+        return f"{self.service}_fail({', '.join(parts)})"
+
+    def operations(self) -> tuple[str, ...]:
+        """The operations this fault can hit."""
+        if self.operation is not None:
+            return (self.operation,)
+        if self.effect in ("records", "chaos"):
+            return (BATCH_PUT[self.service],)
+        return PUTS[self.service]
+
+
+def _check_codes(service: str, codes: Iterable[str], table: Mapping[str, Any], what: str) -> None:
+    for code in codes:
+        if code not in table:
+            close = difflib.get_close_matches(code, table, n=1)
+            hint = f" Did you mean {close[0]!r}?" if close else ""
+            raise UsageError(
+                f"{code!r} is not a {what} {service} answers with.{hint} "
+                f"Accepted: {', '.join(sorted(table))}."
+            )
+
+
+def _records_value(service: str, records: RecordsSpec) -> Any:
+    per_record = RECORD_ERRORS[service]
+    if callable(records):
+        return records
+    if isinstance(records, Mapping):
+        value = dict(records)
+        _check_codes(service, value.values(), per_record, "per-record error code")
+    else:
+        value = dict.fromkeys(records, THROTTLE_CODE[service])
+    for index in value:
+        if not isinstance(index, int) or isinstance(index, bool) or index < 0:
+            raise UsageError(f"records= indices are 0-based positions in the batch, got {index!r}")
+    if not value:
+        raise UsageError("records= names no record; give at least one index")
+    return value
+
+
+def make_fault(
+    service: str,
+    *,
+    records: RecordsSpec | None = None,
+    throttle: bool | int | None = None,
+    error: str | None = None,
+    timeout: str | None = None,
+    latency: float | None = None,
+    chaos: float | None = None,
+    seed: int | None = None,
+    operation: str | None = None,
+    stream: str | None = None,
+    call: int = 1,
+    times: int | None = None,
+    optional: bool = False,
+) -> Fault:
+    """Check the fault keywords and build the :class:`Fault` they describe."""
+    given: dict[str, Any] = {
+        name: value
+        for name, value in {
+            "records": records,
+            "throttle": throttle,
+            "error": error,
+            "timeout": timeout,
+            "latency": latency,
+            "chaos": chaos,
+        }.items()
+        if value is not None and value is not False
+    }
+    if len(given) != 1:
+        named = ", ".join(f"{k}=" for k in given) or "none"
+        raise UsageError(
+            f"a fault names exactly one effect out of {', '.join(f'{e}=' for e in EFFECTS)}; "
+            f"got {named}. Schedule several faults for several effects."
+        )
+    ((effect, value),) = given.items()
+    if seed is not None and effect != "chaos":
+        raise UsageError("seed= goes with chaos=; the other effects are not random")
+    if operation is not None:
+        operations = service_model(service).operation_names
+        if operation not in operations:
+            close = difflib.get_close_matches(operation, operations, n=1)
+            hint = f" Did you mean {close[0]!r}?" if close else ""
+            raise UsageError(f"{service} has no operation {operation!r}.{hint}")
+    if not isinstance(call, int) or call < 1:
+        raise UsageError(f"call= is the 1-based number of the matching request, got {call!r}")
+    if times is not None and (not isinstance(times, int) or times < 1):
+        raise UsageError(f"times= is how many requests the fault hits (1 or more), got {times!r}")
+    if effect == "records":
+        value = _records_value(service, value)
+        if operation is not None and operation != BATCH_PUT[service]:
+            raise UsageError(
+                f"records= fails records inside a {BATCH_PUT[service]} answer; {operation} has "
+                "no per-record results. Use throttle= or error= for it."
+            )
+    elif effect == "throttle":
+        if value is True:
+            value = 1
+        if not isinstance(value, int) or value < 1:
+            raise UsageError(f"throttle= is True or a number of requests, got {value!r}")
+        if times is not None:
+            raise UsageError("throttle=N already says how many requests; drop times=")
+        times = value
+        value = True
+    elif effect == "error":
+        _check_codes(service, [value], CALL_ERRORS[service], "whole-call error code")
+    elif effect == "timeout":
+        if value not in TIMEOUTS:
+            accepted = "; ".join(f"{k!r}: {v}" for k, v in TIMEOUTS.items())
+            raise UsageError(f"timeout= is one of {accepted}. Got {value!r}.")
+    elif effect == "latency":
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
+            raise UsageError(f"latency= is seconds of fake time (0 or more), got {value!r}")
+    elif effect == "chaos":
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 < value <= 1:
+            raise UsageError(f"chaos= is a failure probability in (0, 1], got {value!r}")
+        if operation is not None and operation != BATCH_PUT[service]:
+            raise UsageError(f"chaos= fails records inside a {BATCH_PUT[service]} answer")
+    default_times = None if effect == "chaos" else 1
+    return Fault(
+        service=service,
+        effect=effect,
+        value=value,
+        operation=operation,
+        stream=stream,
+        call=call,
+        times=default_times if times is None else times,
+        seed=seed,
+        optional=optional,
+    )
+
+
+@dataclass
+class FaultHandle:
+    """What ``.fail()`` returns: the fault, and how often it fired."""
+
+    fault: Fault
+    fired: int = 0
+    seen: int = 0
+    #: Why requests did not match: "operation PutRecord" / "stream 'x'" -> count.
+    misses: Counter[str] = field(default_factory=Counter)
+    _random: random.Random | None = field(default=None, repr=False)
+
+    @property
+    def exhausted(self) -> bool:
+        return self.fault.times is not None and self.fired >= self.fault.times
+
+    def chance(self) -> random.Random:
+        if self._random is None:
+            self._random = random.Random(self.fault.seed)
+        return self._random
+
+    def why_not_fired(self) -> str:
+        fault = self.fault
+        if self.seen:
+            return (
+                f"only {self.seen} matching request(s) arrived and call={fault.call} waits "
+                f"for request number {fault.call}"
+            )
+        if not self.misses:
+            return "no request reached the fake after it was scheduled"
+        wanted = f"operation in {list(fault.operations())}"
+        if fault.stream is not None:
+            wanted += f" and stream {fault.stream!r}"
+        seen = ", ".join(f"{what} x{n}" for what, n in self.misses.most_common())
+        return f"it waits for {wanted}, but the requests were: {seen}"
+
+    def __repr__(self) -> str:
+        return f"<FaultHandle {self.fault!r} fired={self.fired}>"
+
+
+class FaultScript:
+    """The scheduled faults of one service, consumed in the order they were scheduled."""
+
+    def __init__(self, service: str) -> None:
+        self.service = service
+        self.handles: list[FaultHandle] = []
+        self._lock = threading.Lock()
+
+    def add(self, fault: Fault) -> FaultHandle:
+        handle = FaultHandle(fault)
+        with self._lock:
+            self.handles.append(handle)
+        return handle
+
+    def take(self, operation: str, stream: str | None) -> FaultHandle | None:
+        """The fault that hits this request, if any; counts it as fired."""
+        chosen: FaultHandle | None = None
+        with self._lock:
+            for handle in self.handles:
+                if handle.exhausted:
+                    continue
+                fault = handle.fault
+                if operation not in fault.operations():
+                    handle.misses[f"operation {operation}"] += 1
+                    continue
+                if fault.stream is not None and stream != fault.stream:
+                    handle.misses[f"stream {stream!r}"] += 1
+                    continue
+                handle.seen += 1
+                if chosen is None and handle.seen >= fault.call:
+                    chosen = handle
+            if chosen is not None:
+                chosen.fired += 1
+        return chosen
+
+    def unfired(self) -> list[FaultHandle]:
+        with self._lock:
+            return [h for h in self.handles if h.fired == 0 and not h.fault.optional]
+
+
+def chaos_failures(handle: FaultHandle, count: int) -> list[int]:
+    """Indices that fail under a ``chaos=`` fault, drawn from the fault's own seeded random."""
+    rate = float(handle.fault.value)
+    chance = handle.chance()
+    return [i for i in range(count) if rate >= 1 or chance.random() < rate]
