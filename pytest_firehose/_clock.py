@@ -64,9 +64,10 @@ class FakeClock:
     def sleep(self, seconds: float) -> None:
         """Pass ``seconds`` of fake time instead of sleeping; recorded in ``sleeps``."""
         if seconds > 0:
-            self.advance(seconds)
+            step = timedelta(seconds=seconds)  # the clock's resolution is a microsecond
+            self.advance(step)
             with self._lock:
-                self.sleeps.append(seconds)
+                self.sleeps.append(step.total_seconds())
 
     @property
     def slept(self) -> float:

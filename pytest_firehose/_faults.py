@@ -43,8 +43,12 @@ class Fault:
     optional: bool = False
 
     def __repr__(self) -> str:
-        value = getattr(self.value, "__name__", None) if callable(self.value) else None
-        shown = f"<predicate {value}>" if value else repr(self.value)
+        if self.effect == "throttle":
+            shown = repr(self.times)
+        elif callable(self.value):
+            shown = f"<predicate {getattr(self.value, '__name__', '?')}>"
+        else:
+            shown = repr(self.value)
         parts = [f"{self.effect}={shown}"]
         if self.seed is not None:
             parts.append(f"seed={self.seed}")
@@ -53,7 +57,8 @@ class Fault:
                 parts.append(f"{name}={getattr(self, name)!r}")
         if self.call != 1:
             parts.append(f"call={self.call}")
-        if self.times != 1 and not (self.effect == "chaos" and self.times is None):
+        default_times = None if self.effect == "chaos" else 1
+        if self.times != default_times and self.effect != "throttle":
             parts.append(f"times={self.times}")
         if self.optional:
             parts.append("optional=True")

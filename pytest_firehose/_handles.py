@@ -196,19 +196,26 @@ class FirehoseHandle:
         """The delivery stream ``name``: in ``region`` if given, else in the default region,
         else in the one region that has it. Raises ``KeyError`` listing the known streams."""
         with self._world.lock:
-            found = [
+            everywhere = [
                 (service, service.streams[name])
                 for service in self._world.firehose_services()
-                if name in service.streams and region in (None, service.region)
+                if name in service.streams
             ]
-            if len(found) > 1:
-                found = [pair for pair in found if pair[0].region == self._world.region]
-            if len(found) == 1:
-                return DeliveryStreamHandle(self._world, *found[0])
             known = self.stream_names()
-        if name in known:
+        found = [pair for pair in everywhere if region in (None, pair[0].region)]
+        if len(found) > 1:
+            found = [pair for pair in found if pair[0].region == self._world.region]
+        if len(found) == 1:
+            return DeliveryStreamHandle(self._world, *found[0])
+        regions = sorted(service.region for service, _ in everywhere)
+        if region is not None and regions:
             raise KeyError(
-                f"delivery stream {name!r} exists in several regions; "
+                f"no delivery stream {name!r} in {region}; it exists in {', '.join(regions)}: "
+                f"use firehose.stream({name!r}, region={regions[0]!r})"
+            )
+        if regions:
+            raise KeyError(
+                f"delivery stream {name!r} exists in several regions ({', '.join(regions)}); "
                 f"use firehose.stream({name!r}, region=...)"
             )
         close = difflib.get_close_matches(name, known, n=1)
