@@ -313,7 +313,7 @@ class FirehoseService:
         stream = self.stream(params["DeliveryStreamName"])
         limit = params.get("Limit", 50)
         after = params.get("ExclusiveStartTagKey")
-        keys = [key for key in stream.tags if after is None or key > after]
+        keys = sorted(key for key in stream.tags if after is None or key > after)
         return {
             "Tags": [{"Key": key, "Value": stream.tags[key]} for key in keys[:limit]],
             "HasMoreTags": len(keys) > limit,
