@@ -55,7 +55,7 @@ def extended_s3_description(config: dict[str, Any]) -> dict[str, Any]:
     for key, value in config.items():
         if key == "S3BackupConfiguration":
             described["S3BackupDescription"] = s3_description(value)
-        elif key not in described and key != "S3BackupUpdate":
+        elif key not in described:
             described[key] = value
     return described
 
@@ -95,10 +95,15 @@ def describe_destination(kind: str | None, config: dict[str, Any]) -> dict[str, 
     return {}
 
 
+#: Nested blocks an update names differently from the configuration it updates.
+_UPDATED_AS = {"S3BackupUpdate": "S3BackupConfiguration", "S3Update": "S3Configuration"}
+
+
 def merge_update(current: dict[str, Any], update: dict[str, Any]) -> dict[str, Any]:
     """UpdateDestination for the same destination type: given keys replace, nested blocks merge."""
     merged = dict(current)
-    for key, value in update.items():
+    for name, value in update.items():
+        key = _UPDATED_AS.get(name, name)
         if isinstance(value, dict) and isinstance(merged.get(key), dict):
             merged[key] = merge_update(merged[key], value)
         else:

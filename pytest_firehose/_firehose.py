@@ -284,7 +284,7 @@ class FirehoseService:
                 stream.destination = merge_update(stream.destination, update)
             else:
                 stream.destination_kind = kind
-                stream.destination = dict(update)
+                stream.destination = merge_update({}, update)
         stream.version += 1
         stream.updated_at = self.clock.now()
         return {}

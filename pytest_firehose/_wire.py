@@ -57,12 +57,12 @@ def decode_request(
     ``trusted``: the body was written by botocore's serializer (see ``decode_input``).
     """
     try:
-        raw = json.loads(body) if body.strip() else None
+        raw = json.loads(body)
     except (ValueError, UnicodeDecodeError):
-        raise ServiceError("SerializationException", None) from None
+        raw = None
     if raw is None:
-        # An empty body reaches the operation with no parameters, as AWS does it.
-        raw = {}
+        # Not JSON, empty, or a bare null: the JSON front end refuses it without a message.
+        raise ServiceError("SerializationException", None)
     if not isinstance(raw, dict):
         raise ServiceError("SerializationException", "Expected map or null", message_key="Message")
     return decode_input(service, operation, raw, trusted=trusted)

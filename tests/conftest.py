@@ -1,0 +1,124 @@
+"""Shared fixtures: a started fake, a boto3 client that talks to it, and a shape check.
+
+The project's addopts disable the plugin itself (``-p no:firehose``), so this suite drives
+``FirehoseFake`` directly; only pytester runs load the plugin.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Iterator
+from typing import Any
+
+import boto3
+import pytest
+from botocore.exceptions import ClientError, ParamValidationError
+from botocore.model import ServiceModel
+from botocore.validate import validate_parameters
+
+from pytest_firehose import FirehoseFake
+
+REGION = "us-east-1"
+ROLE = "arn:aws:iam::123456789012:role/firehose"
+BUCKET = "arn:aws:s3:::landing"
+S3 = {"RoleARN": ROLE, "BucketARN": BUCKET}
+KINESIS = {"KinesisStreamARN": "arn:aws:kinesis:us-east-1:123456789012:stream/k", "RoleARN": ROLE}
+FROM_KINESIS = {
+    "DeliveryStreamType": "KinesisStreamAsSource",
+    "KinesisStreamSourceConfiguration": KINESIS,
+}
+#: Every test's fake is seeded, so RecordIds and request ids are the same on every run.
+SEED = 20150804
+
+
+@pytest.fixture
+def fake() -> Iterator[FirehoseFake]:
+    """A started ``FirehoseFake``: every botocore client in the process talks to it."""
+    with FirehoseFake(region=REGION, seed=SEED) as started:
+        yield started
+
+
+@pytest.fixture
+def client(fake: FirehoseFake) -> Any:
+    """A boto3 Firehose client in ``REGION``, created while ``fake`` is active."""
+    return boto3.client("firehose", region_name=REGION)
+
+
+@functools.cache
+def _firehose_model() -> ServiceModel:
+    # Building a client sends nothing; its model is the one botocore parses answers with.
+    model: ServiceModel = boto3.client("firehose", region_name=REGION).meta.service_model
+    return model
+
+
+def assert_output_shape(operation: str, parsed_response: dict[str, Any]) -> None:
+    """Check a parsed boto3 response against botocore's output shape for ``operation``,
+    as botocore's Stubber checks canned responses: required members, types, no strays."""
+    __tracebackhide__ = True
+    body = {k: v for k, v in parsed_response.items() if k != "ResponseMetadata"}
+    shape = _firehose_model().operation_model(operation).output_shape
+    try:
+        if shape is not None:
+            validate_parameters(body, shape)
+        elif body:
+            raise AssertionError(f"{operation} has no output shape, but answered {body!r}")
+    except ParamValidationError as error:
+        raise AssertionError(
+            f"{operation} answer does not fit its output shape:\n{error}"
+        ) from None
+
+
+class ShapeChecked:
+    """The boto3 client, with every successful answer checked against its output shape."""
+
+    def __init__(self, client: Any) -> None:
+        self._client = client
+
+    def __getattr__(self, method: str) -> Any:
+        operation = self._client.meta.method_to_api_mapping.get(method)
+        if operation is None:
+            return getattr(self._client, method)
+
+        def checked(**params: Any) -> Any:
+            answer = getattr(self._client, method)(**params)
+            assert_output_shape(operation, answer)
+            return answer
+
+        return checked
+
+
+@pytest.fixture
+def api(client):
+    return ShapeChecked(client)
+
+
+def describe(api: Any, name: str = "events") -> dict[str, Any]:
+    description: dict[str, Any] = api.describe_delivery_stream(DeliveryStreamName=name)[
+        "DeliveryStreamDescription"
+    ]
+    return description
+
+
+def refused(method: Any, **params: Any) -> dict[str, Any]:
+    with pytest.raises(ClientError) as caught:
+        method(**params)
+    return caught.value.response
+
+
+def create_s3(api: Any, **config: Any) -> None:
+    api.create_delivery_stream(
+        DeliveryStreamName="events", ExtendedS3DestinationConfiguration={**S3, **config}
+    )
+
+
+def s3_stream(fake: FirehoseFake, **config: Any) -> Any:
+    """A delivery stream made through the handle, writing to S3 with ``config``."""
+    return fake.firehose.create_delivery_stream(
+        "events", ExtendedS3DestinationConfiguration={**S3, **config}
+    )
+
+
+def put(client: Any, *payloads: bytes) -> dict[str, Any]:
+    records = [{"Data": p} for p in payloads]
+    answer: dict[str, Any] = client.put_record_batch(DeliveryStreamName="events", Records=records)
+    return answer

@@ -1,0 +1,355 @@
+"""Every Firehose operation through boto3, and the handle a test reads the results from."""
+
+from __future__ import annotations
+
+import base64
+import re
+from typing import Any
+
+import boto3
+import pytest
+from conftest import (
+    BUCKET,
+    FROM_KINESIS,
+    KINESIS,
+    REGION,
+    ROLE,
+    S3,
+    create_s3,
+    describe,
+    put,
+    refused,
+)
+
+from pytest_firehose import FirehoseFake
+
+DESTINATION_ID = "destinationId-000000000001"
+UUID4 = r"[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}"
+
+
+# --------------------------------------------------------------------------- create / describe
+
+
+def test_create_defaults_to_an_active_direct_put_stream(fake, api):
+    answer = api.create_delivery_stream(DeliveryStreamName="events")
+
+    arn = answer["DeliveryStreamARN"]
+    assert arn == f"arn:aws:firehose:{REGION}:{fake.world.account_id}:deliverystream/events"
+    assert re.fullmatch(r"arn:aws:firehose:us-east-1:\d{12}:deliverystream/events", arn)
+    description = describe(api)
+    assert description["DeliveryStreamARN"] == arn
+    assert description["DeliveryStreamStatus"] == "ACTIVE"
+    assert description["DeliveryStreamType"] == "DirectPut"
+    assert description["VersionId"] == "1"
+    assert description["DeliveryStreamEncryptionConfiguration"] == {"Status": "DISABLED"}
+    assert description["HasMoreDestinations"] is False
+    assert [d["DestinationId"] for d in description["Destinations"]] == [DESTINATION_ID]
+    assert "LastUpdateTimestamp" not in description
+    assert "Source" not in description
+
+
+def test_extended_s3_is_described_twice_with_service_defaults(api):
+    create_s3(api)
+
+    (destination,) = describe(api)["Destinations"]
+    extended = destination["ExtendedS3DestinationDescription"]
+    plain = destination["S3DestinationDescription"]
+    for block in (extended, plain):
+        assert block["RoleARN"] == ROLE
+        assert block["BucketARN"] == BUCKET
+        assert block["BufferingHints"] == {"SizeInMBs": 5, "IntervalInSeconds": 300}
+        assert block["CompressionFormat"] == "UNCOMPRESSED"
+        assert block["EncryptionConfiguration"] == {"NoEncryptionConfig": "NoEncryption"}
+        assert block["CloudWatchLoggingOptions"] == {"Enabled": False}
+        assert "Prefix" not in block
+        assert "ErrorOutputPrefix" not in block
+    assert extended["S3BackupMode"] == "Disabled"
+    assert "S3BackupMode" not in plain
+
+
+def test_given_s3_settings_are_described_as_given(api):
+    hints = {"SizeInMBs": 64, "IntervalInSeconds": 60}
+    create_s3(api, Prefix="raw/", ErrorOutputPrefix="bad/", BufferingHints=hints)
+
+    (destination,) = describe(api)["Destinations"]
+    for key in ("ExtendedS3DestinationDescription", "S3DestinationDescription"):
+        block = destination[key]
+        assert (block["Prefix"], block["ErrorOutputPrefix"]) == ("raw/", "bad/")
+        assert block["BufferingHints"] == hints
+
+
+def test_kinesis_stream_as_source_has_a_source_and_no_encryption_block(api):
+    api.create_delivery_stream(
+        DeliveryStreamName="events", ExtendedS3DestinationConfiguration=S3, **FROM_KINESIS
+    )
+
+    description = describe(api)
+    assert description["DeliveryStreamType"] == "KinesisStreamAsSource"
+    assert "DeliveryStreamEncryptionConfiguration" not in description
+    source = description["Source"]["KinesisStreamSourceDescription"]
+    assert (source["KinesisStreamARN"], source["RoleARN"]) == (KINESIS["KinesisStreamARN"], ROLE)
+    assert "DeliveryStartTimestamp" in source
+
+
+def test_creating_an_existing_name_is_resource_in_use(client):
+    client.create_delivery_stream(DeliveryStreamName="events")
+
+    with pytest.raises(client.exceptions.ResourceInUseException) as caught:
+        client.create_delivery_stream(DeliveryStreamName="events")
+
+    assert caught.value.response["ResponseMetadata"]["HTTPStatusCode"] == 400
+
+
+# --------------------------------------------------------------------------- list / delete
+
+
+def test_list_is_alphabetical_and_pages_ten_at_a_time(api):
+    names = [f"stream-{letter}" for letter in "lkjihgfedcba"]
+    for name in names:
+        api.create_delivery_stream(DeliveryStreamName=name)
+
+    first = api.list_delivery_streams()
+    last = first["DeliveryStreamNames"][-1]
+    rest = api.list_delivery_streams(ExclusiveStartDeliveryStreamName=last)
+
+    assert first["DeliveryStreamNames"] == sorted(names)[:10]
+    assert first["HasMoreDeliveryStreams"] is True
+    assert rest["DeliveryStreamNames"] == sorted(names)[10:]
+    assert rest["HasMoreDeliveryStreams"] is False
+
+
+def test_list_limit_and_type_filter(api):
+    for name in ("c", "a", "b"):
+        api.create_delivery_stream(DeliveryStreamName=name)
+    api.create_delivery_stream(DeliveryStreamName="k", **FROM_KINESIS)
+
+    limited = api.list_delivery_streams(Limit=2)
+    direct = api.list_delivery_streams(DeliveryStreamType="DirectPut")
+    kinesis = api.list_delivery_streams(DeliveryStreamType="KinesisStreamAsSource")
+
+    assert limited["DeliveryStreamNames"] == ["a", "b"]
+    assert limited["HasMoreDeliveryStreams"] is True
+    assert direct["DeliveryStreamNames"] == ["a", "b", "c"]
+    assert kinesis["DeliveryStreamNames"] == ["k"]
+
+
+def test_deleted_stream_is_gone(fake, api):
+    api.create_delivery_stream(DeliveryStreamName="events")
+
+    api.delete_delivery_stream(DeliveryStreamName="events")
+
+    assert api.list_delivery_streams()["DeliveryStreamNames"] == []
+    error = refused(api.describe_delivery_stream, DeliveryStreamName="events")["Error"]
+    assert error["Code"] == "ResourceNotFoundException"
+    assert "events" not in fake.firehose
+
+
+# --------------------------------------------------------------------------- unknown stream
+
+STREAM_CALLS = {
+    "describe": ("describe_delivery_stream", {}),
+    "delete": ("delete_delivery_stream", {}),
+    "put": ("put_record", {"Record": {"Data": b"x"}}),
+    "batch": ("put_record_batch", {"Records": [{"Data": b"x"}]}),
+    "tag": ("tag_delivery_stream", {"Tags": [{"Key": "k", "Value": "v"}]}),
+    "untag": ("untag_delivery_stream", {"TagKeys": ["k"]}),
+    "list-tags": ("list_tags_for_delivery_stream", {}),
+    "start-sse": ("start_delivery_stream_encryption", {}),
+    "stop-sse": ("stop_delivery_stream_encryption", {}),
+    "update": (
+        "update_destination",
+        {"CurrentDeliveryStreamVersionId": "1", "DestinationId": DESTINATION_ID},
+    ),
+}
+
+
+@pytest.mark.parametrize(("method", "extra"), STREAM_CALLS.values(), ids=STREAM_CALLS.keys())
+def test_unknown_stream_is_resource_not_found(fake, client, method, extra):
+    client.create_delivery_stream(DeliveryStreamName="events")
+
+    with pytest.raises(client.exceptions.ResourceNotFoundException) as caught:
+        getattr(client, method)(DeliveryStreamName="evnts", **extra)
+
+    response = caught.value.response
+    account = fake.world.account_id
+    assert response["Error"]["Message"] == f"Firehose evnts under account {account} not found."
+    assert response["ResponseMetadata"]["HTTPStatusCode"] == 400
+
+
+# --------------------------------------------------------------------------- puts
+
+
+def put_both_ways(api: Any) -> tuple[dict[str, Any], dict[str, Any]]:
+    one = api.put_record(DeliveryStreamName="events", Record={"Data": b"a"})
+    batch = api.put_record_batch(DeliveryStreamName="events", Records=[{"Data": b"b"}] * 2)
+    return one, batch
+
+
+def test_record_ids_look_like_aws_and_name_the_stored_records(fake, api):
+    fake.firehose.create_delivery_stream("events")
+
+    one, batch = put_both_ways(api)
+
+    ids = [one["RecordId"], *(entry["RecordId"] for entry in batch["RequestResponses"])]
+    for record_id in ids:
+        assert re.fullmatch(r"[A-Za-z0-9+/]{224}", record_id)
+        assert len(base64.b64decode(record_id, validate=True)) == 168
+    assert len(set(ids)) == 3
+    assert batch["FailedPutCount"] == 0
+    assert [record.record_id for record in fake.firehose["events"].records] == ids
+
+
+def record_ids_of_a_run(seed: int) -> list[str]:
+    with FirehoseFake(region=REGION, seed=seed) as run:
+        run.firehose.create_delivery_stream("events")
+        client = boto3.client("firehose", region_name=REGION)
+        client.put_record_batch(DeliveryStreamName="events", Records=[{"Data": b"x"}] * 3)
+        client.put_record(DeliveryStreamName="events", Record={"Data": b"y"})
+        return [record.record_id for record in run.firehose["events"].records]
+
+
+def test_record_ids_are_reproducible_with_the_same_seed():
+    first, again, other = record_ids_of_a_run(7), record_ids_of_a_run(7), record_ids_of_a_run(8)
+
+    assert first == again
+    assert len(set(first)) == 4
+    assert not set(first) & set(other)
+
+
+def test_encrypted_follows_server_side_encryption(fake, api):
+    fake.firehose.create_delivery_stream("events")
+
+    def encrypted() -> list[bool]:
+        return [answer["Encrypted"] for answer in put_both_ways(api)]
+
+    assert encrypted() == [False, False]
+    api.start_delivery_stream_encryption(DeliveryStreamName="events")
+    assert describe(api)["DeliveryStreamEncryptionConfiguration"]["Status"] == "ENABLED"
+    assert encrypted() == [True, True]
+    api.stop_delivery_stream_encryption(DeliveryStreamName="events")
+    assert describe(api)["DeliveryStreamEncryptionConfiguration"]["Status"] == "DISABLED"
+    assert encrypted() == [False, False]
+
+
+@pytest.mark.parametrize(("method", "extra"), [STREAM_CALLS["put"], STREAM_CALLS["batch"]])
+def test_put_on_kinesis_source_stream_is_not_permitted(fake, client, method, extra):
+    fake.firehose.create_delivery_stream("events", **FROM_KINESIS)
+
+    with pytest.raises(client.exceptions.InvalidArgumentException) as caught:
+        getattr(client, method)(DeliveryStreamName="events", **extra)
+
+    response = caught.value.response
+    assert response["Error"]["Message"] == (
+        "This operation is not permitted on KinesisStreamAsSource delivery stream type."
+    )
+    assert response["ResponseMetadata"]["HTTPStatusCode"] == 400
+    assert fake.firehose["events"].records == []
+
+
+# --------------------------------------------------------------------------- tags
+
+
+def tags(*keys: str) -> list[dict[str, str]]:
+    return [{"Key": key, "Value": key.upper()} for key in keys]
+
+
+def all_tags(api: Any, limit: int) -> list[dict[str, str]]:
+    """Every tag, read page by page as a careful caller does."""
+    found: list[dict[str, str]] = []
+    params: dict[str, Any] = {"DeliveryStreamName": "events", "Limit": limit}
+    while True:
+        page = api.list_tags_for_delivery_stream(**params)
+        found.extend(page["Tags"])
+        if not page["HasMoreTags"]:
+            return found
+        params["ExclusiveStartTagKey"] = page["Tags"][-1]["Key"]
+
+
+def test_tag_untag_and_list(api):
+    api.create_delivery_stream(DeliveryStreamName="events", Tags=tags("team"))
+
+    api.tag_delivery_stream(DeliveryStreamName="events", Tags=tags("env"))
+    api.untag_delivery_stream(DeliveryStreamName="events", TagKeys=["team", "never-set"])
+
+    page = api.list_tags_for_delivery_stream(DeliveryStreamName="events")
+    assert page["Tags"] == [{"Key": "env", "Value": "ENV"}]
+    assert page["HasMoreTags"] is False
+
+
+def test_list_tags_limit_pages_through_every_tag(api):
+    keys = ["zeta", "alpha", "mu", "beta"]
+    api.create_delivery_stream(DeliveryStreamName="events")
+    api.tag_delivery_stream(DeliveryStreamName="events", Tags=tags(*keys))
+
+    first = api.list_tags_for_delivery_stream(DeliveryStreamName="events", Limit=2)
+
+    assert (len(first["Tags"]), first["HasMoreTags"]) == (2, True)
+    assert sorted(tag["Key"] for tag in all_tags(api, limit=1)) == sorted(keys)
+
+
+def test_more_than_50_tags_is_limit_exceeded(api):
+    api.create_delivery_stream(DeliveryStreamName="events")
+    api.tag_delivery_stream(DeliveryStreamName="events", Tags=tags(*(f"k{i}" for i in range(50))))
+
+    response = refused(api.tag_delivery_stream, DeliveryStreamName="events", Tags=tags("more"))
+
+    assert response["Error"]["Code"] == "LimitExceededException"
+    assert response["ResponseMetadata"]["HTTPStatusCode"] == 400
+    assert len(all_tags(api, limit=50)) == 50
+
+
+# --------------------------------------------------------------------------- update destination
+
+
+def update(api: Any, version: str, **destination: Any) -> None:
+    api.update_destination(
+        DeliveryStreamName="events",
+        CurrentDeliveryStreamVersionId=version,
+        DestinationId=DESTINATION_ID,
+        **destination,
+    )
+
+
+def test_update_destination_bumps_the_version_and_merges(fake, api):
+    create_s3(api)
+    stream = fake.firehose["events"]
+    fake.firehose.clock.advance(minutes=5)
+
+    update(api, "1", ExtendedS3DestinationUpdate={"BufferingHints": {"IntervalInSeconds": 60}})
+
+    description = describe(api)
+    extended = description["Destinations"][0]["ExtendedS3DestinationDescription"]
+    assert description["VersionId"] == "2"
+    assert description["LastUpdateTimestamp"] > description["CreateTimestamp"]
+    assert extended["BufferingHints"] == {"SizeInMBs": 5, "IntervalInSeconds": 60}
+    assert extended["BucketARN"] == BUCKET
+    update(api, "2")
+    assert describe(api)["VersionId"] == "3"
+    put(api, b"x")
+    stream.flush()
+    assert "/events-3-" in stream.objects[0].key
+
+
+def test_update_with_a_stale_version_is_concurrent_modification(client, api):
+    create_s3(api)
+    update(api, "1")
+
+    with pytest.raises(client.exceptions.ConcurrentModificationException) as caught:
+        update(api, "1", ExtendedS3DestinationUpdate={"Prefix": "late/"})
+
+    assert caught.value.response["ResponseMetadata"]["HTTPStatusCode"] == 400
+    description = describe(api)
+    assert description["VersionId"] == "2"
+    assert "Prefix" not in description["Destinations"][0]["S3DestinationDescription"]
+
+
+def test_update_of_the_s3_backup_is_described(api):
+    backup = {"RoleARN": ROLE, "BucketARN": "arn:aws:s3:::old"}
+    create_s3(api, S3BackupMode="Enabled", S3BackupConfiguration=backup)
+    new_backup = {"BucketARN": "arn:aws:s3:::new"}
+
+    update(api, "1", ExtendedS3DestinationUpdate={"S3BackupUpdate": new_backup})
+
+    extended = describe(api)["Destinations"][0]["ExtendedS3DestinationDescription"]
+    assert extended["S3BackupDescription"]["BucketARN"] == "arn:aws:s3:::new"
+    assert extended["S3BackupDescription"]["RoleARN"] == ROLE

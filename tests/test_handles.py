@@ -1,0 +1,163 @@
+"""The handle a test reads results from: streams by name, records, objects, assertions, calls."""
+
+from __future__ import annotations
+
+import gzip
+import re
+
+import pytest
+from conftest import BUCKET, describe, put, refused, s3_stream
+
+from pytest_firehose import UsageError
+
+UUID4 = r"[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}"
+
+
+# --------------------------------------------------------------------------- the handle
+
+
+def test_handle_creates_what_boto3_sees_and_refuses_what_the_service_would(fake, api):
+    handle = s3_stream(fake)
+
+    assert (handle.name, fake.firehose["events"].arn) == ("events", handle.arn)
+    (destination,) = describe(api)["Destinations"]
+    assert destination["ExtendedS3DestinationDescription"]["BucketARN"] == BUCKET
+    with pytest.raises(UsageError, match="ResourceInUseException"):
+        fake.firehose.create_delivery_stream("events")
+    with pytest.raises(UsageError, match="ValidationException"):
+        fake.firehose.create_delivery_stream("bad name")
+
+
+def test_unknown_stream_name_lists_known_ones_and_suggests_a_close_match(fake):
+    with pytest.raises(KeyError) as nothing_yet:
+        fake.firehose["events"]
+    fake.firehose.create_delivery_stream("orders")
+    fake.firehose.create_delivery_stream("events")
+
+    with pytest.raises(KeyError) as misspelled:
+        fake.firehose["evnets"]
+
+    assert "known streams: none" in nothing_yet.value.args[0]
+    message = misspelled.value.args[0]
+    assert "'evnets'" in message
+    assert "known streams: 'events', 'orders'" in message
+    assert "Did you mean 'events'?" in message
+
+
+def test_records_keep_commit_order_and_duplicates(fake, client):
+    stream = fake.firehose.create_delivery_stream("events")
+
+    first = client.put_record(DeliveryStreamName="events", Record={"Data": b"a"})
+    batch = put(client, b"b", b"a")
+    last = client.put_record(DeliveryStreamName="events", Record={"Data": b"c"})
+
+    assert stream.records == [b"a", b"b", b"a", b"c"]
+    assert [record.data for record in stream.records] == [b"a", b"b", b"a", b"c"]
+    ids = [first["RecordId"], *(e["RecordId"] for e in batch["RequestResponses"]), last["RecordId"]]
+    assert [record.record_id for record in stream.records] == ids
+
+
+def test_nothing_is_delivered_until_flush(fake, client):
+    stream = fake.firehose.create_delivery_stream("events")
+    put(client, b"a", b"b")
+
+    assert (stream.delivered, stream.objects) == ([], [])
+    fake.firehose.flush()
+    assert stream.delivered == [b"a", b"b"]
+    assert stream.records == [b"a", b"b"]
+
+
+@pytest.mark.parametrize(("prefix", "expected"), [(None, ""), ("logs/", "logs/"), ("raw", "raw")])
+def test_object_key_and_body(fake, client, prefix, expected):
+    stream = s3_stream(fake, **({"Prefix": prefix} if prefix is not None else {}))
+    put(client, b"one\n", b"two")
+    fake.firehose.clock.advance(minutes=90)
+    put(client, b"three")
+
+    stream.flush()
+
+    (obj,) = stream.objects
+    oldest = stream.records[0].arrived_at
+    stamp = f"{oldest:%Y/%m/%d/%H}/events-1-{oldest:%Y-%m-%d-%H-%M-%S}-"
+    assert re.fullmatch(re.escape(expected + stamp) + UUID4, obj.key)
+    assert obj.body == b"one\ntwothree"
+
+
+def test_gzip_objects_hold_the_compressed_concatenation(fake, client):
+    stream = s3_stream(fake, CompressionFormat="GZIP")
+    put(client, b"a" * 1000, b"b")
+
+    stream.flush()
+
+    (obj,) = stream.objects
+    assert gzip.decompress(obj.body) == b"a" * 1000 + b"b"
+    assert len(obj.body) < 1000
+    assert stream.delivered == [b"a" * 1000, b"b"]
+
+
+# --------------------------------------------------------------------------- assert_delivered
+
+
+def test_assert_delivered_flushes_and_checks_order_only_when_asked(fake, client):
+    stream = fake.firehose.create_delivery_stream("events")
+    put(client, b"b", b"a")
+
+    stream.assert_delivered([b"a", b"b"])
+    stream.assert_delivered([b"b", b"a"], ordered=True)
+    with pytest.raises(AssertionError, match="out of order: position 0 holds b'b', expected b'a'"):
+        stream.assert_delivered([b"a", b"b"], ordered=True)
+
+
+def test_assert_delivered_lists_missing_unexpected_and_duplicated(fake, client):
+    stream = fake.firehose.create_delivery_stream("events")
+    put(client, b"a", b"b", b"b", b"x")
+
+    with pytest.raises(AssertionError) as caught:
+        stream.assert_delivered([b"a", b"b", b"c"])
+
+    message = str(caught.value)
+    assert "missing (1): [b'c']" in message
+    assert "unexpected (1): [b'x']" in message
+    assert "b'b' x2 (expected 1)" in message
+    assert "PutRecordBatch events 4 records" in message
+
+
+# --------------------------------------------------------------------------- calls
+
+
+def test_calls_log_every_attempt(fake, client):
+    fake.firehose.create_delivery_stream("events")
+    client.put_record(DeliveryStreamName="events", Record={"Data": b"a"})
+    put(client, b"b", b"c")
+    refused(client.put_record, DeliveryStreamName="missing", Record={"Data": b"d"})
+    client.list_delivery_streams()
+
+    calls = fake.firehose.calls
+
+    assert [(c.operation, c.stream, c.records, c.outcome) for c in calls] == [
+        ("PutRecord", "events", [b"a"], "ok"),
+        ("PutRecordBatch", "events", [b"b", b"c"], "ok"),
+        ("PutRecord", "missing", [b"d"], "error"),
+        ("ListDeliveryStreams", None, [], "ok"),
+    ]
+    assert [c.attempt for c in calls] == [1, 1, 1, 1]
+    assert len({c.invocation_id for c in calls if c.invocation_id}) == 4
+    assert (calls[2].error, calls[2].status) == ("ResourceNotFoundException", 400)
+    assert fake.firehose["events"].calls == calls[:2]
+
+
+def test_calls_mark_a_partial_failure(fake, api):
+    stream = fake.firehose.create_delivery_stream("events")
+    fake.firehose.fail(records={1: "ServiceUnavailableException"})
+
+    answer = put(api, b"a", b"b", b"c")
+
+    assert answer["FailedPutCount"] == 1
+    assert answer["RequestResponses"][1] == {
+        "ErrorCode": "ServiceUnavailableException",
+        "ErrorMessage": "Slow down.",
+    }
+    assert stream.records == [b"a", b"c"]
+    (logged,) = fake.firehose.calls
+    assert (logged.outcome, logged.failed_indices) == ("partial", (1,))
+    assert (logged.records, logged.attempt) == ([b"a", b"b", b"c"], 1)
