@@ -36,6 +36,7 @@ from botocore.retries import bucket
 
 from ._clock import FakeClock
 from ._errors import NetworkFault, UsageError
+from ._moto import leave_to_fake
 from ._wire import HttpRequest, HttpResponse
 
 #: A router returns an answer, or PASS to let botocore really send the request.
@@ -59,7 +60,26 @@ def _as_text(value: str | bytes) -> str:
     return value.decode("utf-8", "replace") if isinstance(value, bytes) else value
 
 
-def _http_request(request: Any) -> HttpRequest:
+def _read_timeout(endpoint: Any, request: Any) -> float | None:
+    """The client's read timeout: a per-request override in the request's context, else
+    the HTTP session's (a number, or a urllib3 ``Timeout``)."""
+    override = (getattr(request, "context", None) or {}).get("read_timeout")
+    if override is not None:
+        return float(override)
+    timeout = getattr(getattr(endpoint, "http_session", None), "_timeout", None)
+    if isinstance(timeout, (int, float)):
+        return float(timeout)
+    read = getattr(timeout, "read_timeout", None)
+    return float(read) if isinstance(read, (int, float)) else None
+
+
+def _request_head(request: Any) -> HttpRequest:
+    """The request without its body (which may be a stream others still have to read)."""
+    headers = {_as_text(k).lower(): _as_text(v) for k, v in request.headers.items()}
+    return HttpRequest(request.method, request.url, headers, b"")
+
+
+def _http_request(endpoint: Any, request: Any) -> HttpRequest:
     body = request.body
     if body is None:
         body = b""
@@ -68,7 +88,9 @@ def _http_request(request: Any) -> HttpRequest:
     elif not isinstance(body, (bytes, bytearray)):
         body = body.read()
     headers = {_as_text(k).lower(): _as_text(v) for k, v in request.headers.items()}
-    return HttpRequest(request.method, request.url, headers, bytes(body))
+    return HttpRequest(
+        request.method, request.url, headers, bytes(body), _read_timeout(endpoint, request)
+    )
 
 
 def _network_error(fault: NetworkFault, url: str) -> Exception:
@@ -116,12 +138,16 @@ def _token_bucket_acquire(clock: FakeClock) -> Callable[..., bool]:
 
 
 class BotocorePatch:
-    """While installed: every botocore client's HTTP sends go through ``router``, and
-    botocore's retry waits pass ``clock`` time instead of real time."""
+    """While installed: every botocore client's HTTP sends go through ``router``,
+    botocore's retry waits pass ``clock`` time instead of real time, and moto (if in use)
+    leaves the requests ``serves`` claims to the router."""
 
-    def __init__(self, router: Router, clock: FakeClock) -> None:
+    def __init__(
+        self, router: Router, clock: FakeClock, serves: Callable[[HttpRequest], bool]
+    ) -> None:
         self._router = router
         self._clock = clock
+        self._serves = serves
         self._stack: contextlib.ExitStack | None = None
 
     def install(self) -> None:
@@ -136,7 +162,7 @@ class BotocorePatch:
 
         def send(endpoint: Any, request: Any) -> Any:
             try:
-                routed = router(_http_request(request))
+                routed = router(_http_request(endpoint, request))
             except NetworkFault as fault:
                 raise _network_error(fault, request.url) from None
             if routed is PASS:
@@ -147,6 +173,8 @@ class BotocorePatch:
         setattr(send, _MARK, router)
         with contextlib.ExitStack() as stack:
             stack.enter_context(mock.patch.object(Endpoint, "_send", send))
+            serves = self._serves
+            stack.enter_context(leave_to_fake(lambda request: serves(_request_head(request))))
             stack.enter_context(mock.patch.object(botocore.endpoint, "time", _EndpointTime(clock)))
             stack.enter_context(mock.patch.object(bucket.Clock, "current_time", _now(clock)))
             stack.enter_context(mock.patch.object(bucket.Clock, "sleep", _sleep(clock)))

@@ -51,7 +51,9 @@ class Call:
             count = len(self.payloads)
             parts.append(f"{count} record{'s' if count != 1 else ''}")
         outcome = self.outcome
-        if self.error is not None:
+        if self.outcome == "timeout":
+            outcome = f"timeout: {self.error}"
+        elif self.error is not None:
             outcome = f"{self.error} ({self.status})"
         elif self.failed_indices:
             outcome = f"partial: {len(self.failed_indices)} failed {list(self.failed_indices)}"

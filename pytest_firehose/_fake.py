@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ipaddress
 import os
+import re
 from collections.abc import Iterable
 from types import TracebackType
 from urllib.parse import urlsplit
@@ -69,6 +70,8 @@ class FirehoseFake:
         seed: int | None = None,
         allow_hosts: Iterable[str] = (),
     ) -> None:
+        if not re.fullmatch(r"\d{12}", account_id):
+            raise UsageError(f"account_id must be 12 digits, like AWS's, not {account_id!r}")
         self.allow_hosts = frozenset(allow_hosts)
         for host in self.allow_hosts:
             if not _is_loopback(host):
@@ -98,7 +101,7 @@ class FirehoseFake:
             or DEFAULT_REGION
         )
         world = World(account_id=self._account_id, region=region, seed=self._seed)
-        patch = BotocorePatch(self._route, world.clock)
+        patch = BotocorePatch(self._route, world.clock, self._serves)
         patch.install()
         self._patch, self._world = patch, world
         for name, value in fake_environment(region).items():
@@ -165,6 +168,9 @@ class FirehoseFake:
         )
 
     # ------------------------------------------------------------------ routing
+
+    def _serves(self, request: HttpRequest) -> bool:
+        return self.world.service_for(request) is not None
 
     def _route(self, request: HttpRequest) -> HttpResponse | object:
         world = self.world

@@ -6,12 +6,13 @@ import difflib
 import random
 import threading
 from collections import Counter
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TypeAlias
 
 from ._codes import BATCH_PUT, CALL_ERRORS, PUTS, RECORD_ERRORS, THROTTLE_CODE
 from ._errors import UsageError
+from ._payload import Payload, payload_bytes
 from ._shapes import service_model
 
 #: ``records=``: index -> code, a list of indices, or a predicate on the payload.
@@ -144,7 +145,10 @@ def make_fault(
         if operation not in operations:
             close = difflib.get_close_matches(operation, operations, n=1)
             hint = f" Did you mean {close[0]!r}?" if close else ""
-            raise UsageError(f"{service} has no operation {operation!r}.{hint}")
+            raise UsageError(
+                f"{service} has no operation {operation!r}.{hint} "
+                f"Accepted: {', '.join(operations)}."
+            )
     if not isinstance(call, int) or call < 1:
         raise UsageError(f"call= is the 1-based number of the matching request, got {call!r}")
     if times is not None and (not isinstance(times, int) or times < 1):
@@ -202,6 +206,8 @@ class FaultHandle:
     seen: int = 0
     #: Why requests did not match: "operation PutRecord" / "stream 'x'" -> count.
     misses: Counter[str] = field(default_factory=Counter)
+    #: Requests it would have hit that an earlier-scheduled fault took, by that fault.
+    shadowed: Counter[str] = field(default_factory=Counter)
     _random: random.Random | None = field(default=None, repr=False)
 
     @property
@@ -215,6 +221,12 @@ class FaultHandle:
 
     def why_not_fired(self) -> str:
         fault = self.fault
+        if self.shadowed:
+            taken = ", ".join(f"{what} x{n}" for what, n in self.shadowed.most_common())
+            return (
+                f"the {sum(self.shadowed.values())} request(s) it matched were taken by "
+                f"faults scheduled before it: {taken}"
+            )
         if self.seen:
             return (
                 f"only {self.seen} matching request(s) arrived and call={fault.call} waits "
@@ -226,7 +238,7 @@ class FaultHandle:
         if fault.stream is not None:
             wanted += f" and stream {fault.stream!r}"
         seen = ", ".join(f"{what} x{n}" for what, n in self.misses.most_common())
-        return f"it waits for {wanted}, but the requests were: {seen}"
+        return f"it waits for {wanted}; what arrived did not match: {seen}"
 
     def __repr__(self) -> str:
         return f"<FaultHandle {self.fault!r} fired={self.fired}>"
@@ -246,9 +258,13 @@ class FaultScript:
             self.handles.append(handle)
         return handle
 
-    def take(self, operation: str, stream: str | None) -> FaultHandle | None:
-        """The fault that hits this request, if any; counts it as fired."""
-        chosen: FaultHandle | None = None
+    def take(self, operation: str, stream: str | None, payloads: Sequence[Payload]) -> Hit | None:
+        """The fault that hits this request, if any, counted as fired; with the records
+        it fails, for ``records=`` and ``chaos=`` faults.
+
+        A ``records=`` fault matches only a batch in which it fails at least one record.
+        """
+        chosen: Hit | None = None
         with self._lock:
             for handle in self.handles:
                 if handle.exhausted:
@@ -260,11 +276,23 @@ class FaultScript:
                 if fault.stream is not None and stream != fault.stream:
                     handle.misses[f"stream {stream!r}"] += 1
                     continue
+                codes: dict[int, str] = {}
+                if fault.effect == "records":
+                    codes = _record_codes(fault, payloads)
+                    if not codes:
+                        handle.misses[_no_record_failed(fault, len(payloads))] += 1
+                        continue
                 handle.seen += 1
-                if chosen is None and handle.seen >= fault.call:
-                    chosen = handle
+                if handle.seen < fault.call:
+                    continue
+                if chosen is None:
+                    chosen = Hit(handle, codes)
+                else:
+                    handle.shadowed[repr(chosen.handle.fault)] += 1
             if chosen is not None:
-                chosen.fired += 1
+                chosen.handle.fired += 1
+                if chosen.handle.fault.effect == "chaos":
+                    chosen = Hit(chosen.handle, _chaos_codes(chosen.handle, len(payloads)))
         return chosen
 
     def unfired(self) -> list[FaultHandle]:
@@ -272,8 +300,30 @@ class FaultScript:
             return [h for h in self.handles if h.fired == 0 and not h.fault.optional]
 
 
-def chaos_failures(handle: FaultHandle, count: int) -> list[int]:
-    """Indices that fail under a ``chaos=`` fault, drawn from the fault's own seeded random."""
+@dataclass(frozen=True)
+class Hit:
+    """A fault that hits a request, and the records it fails there (index -> code)."""
+
+    handle: FaultHandle
+    record_codes: dict[int, str]
+
+
+def _record_codes(fault: Fault, payloads: Sequence[Payload]) -> dict[int, str]:
+    if callable(fault.value):
+        code = THROTTLE_CODE[fault.service]
+        return {i: code for i, p in enumerate(payloads) if fault.value(payload_bytes(p))}
+    return {i: code for i, code in fault.value.items() if i < len(payloads)}
+
+
+def _no_record_failed(fault: Fault, count: int) -> str:
+    if callable(fault.value):
+        return f"a batch of {count} record(s) none of which the predicate picked"
+    return f"a batch of {count} record(s), too short for index {min(fault.value)}"
+
+
+def _chaos_codes(handle: FaultHandle, count: int) -> dict[int, str]:
+    """Records that fail under a ``chaos=`` fault, drawn from the fault's own seeded random."""
     rate = float(handle.fault.value)
     chance = handle.chance()
-    return [i for i in range(count) if rate >= 1 or chance.random() < rate]
+    code = THROTTLE_CODE[handle.fault.service]
+    return {i: code for i in range(count) if rate >= 1 or chance.random() < rate}

@@ -27,12 +27,16 @@ SERVICE_TARGETS = {service: prefix for prefix, service in TARGET_PREFIXES.items(
 
 @dataclass(frozen=True)
 class HttpRequest:
-    """One HTTP request as it left the client. Header names are lower case."""
+    """One HTTP request as it left the client. Header names are lower case.
+
+    ``read_timeout`` is how long the client waits for an answer, in seconds, where known.
+    """
 
     method: str
     url: str
     headers: Mapping[str, str]
     body: bytes
+    read_timeout: float | None = None
 
 
 @dataclass(frozen=True)

@@ -12,10 +12,10 @@ from ._calls import Call, attempt_of
 from ._clock import FakeClock
 from ._codes import CALL_ERRORS, RECORD_ERRORS, THROTTLE_CODE
 from ._errors import NetworkFault, ServiceError
-from ._faults import FaultHandle, FaultScript, chaos_failures
+from ._faults import FaultHandle, FaultScript, Hit
 from ._firehose import FirehoseService, RecordFailure
 from ._ids import IdSource
-from ._payload import Payload, payload_bytes
+from ._payload import Payload
 from ._shapes import service_model, validate_input
 from ._wire import HttpRequest, HttpResponse, decode_request, encode_error, encode_result, target_of
 
@@ -141,18 +141,22 @@ class World:
             result: dict[str, Any] = {}
             fault: FaultHandle | None = None
             network: NetworkFault | None = None
+            commit = True
             try:
                 if operation is None or operation not in service_model(service).operation_names:
                     raise ServiceError("UnknownOperationException", None)
                 params = decode_request(service, operation, request.body, trusted=trusted)
                 validate_input(service, operation, params)
                 stream = params.get("DeliveryStreamName")
-                fault = self.faults[service].take(operation, stream)
+                payloads = _payloads(operation, params)
+                hit = self.faults[service].take(operation, stream, payloads)
                 failures: dict[int, RecordFailure] = {}
-                if fault is not None:
-                    network, failures = self._apply(fault, service, operation, params, region)
+                if hit is not None:
+                    fault = hit.handle
+                    effect = self._apply(hit, service, operation, params, region, request)
+                    network, commit, failures = effect
                     now = self.clock.now()
-                if network is None or fault_commits(fault):
+                if commit:
                     result = self.firehose(region).dispatch(operation, params, failures)
                 response = encode_result(result, date=now, **ids)
                 error = None
@@ -189,15 +193,17 @@ class World:
 
     def _apply(
         self,
-        handle: FaultHandle,
+        hit: Hit,
         service: str,
         operation: str,
         params: dict[str, Any],
         region: str,
-    ) -> tuple[NetworkFault | None, dict[int, RecordFailure]]:
-        """Carry out a fault: raise the scripted error, return the network failure to
-        raise after the call is logged, or the per-record failures for the service."""
-        fault = handle.fault
+        request: HttpRequest,
+    ) -> tuple[NetworkFault | None, bool, dict[int, RecordFailure]]:
+        """Carry out a fault: raise the scripted error, or return what it does to the call:
+        the network failure to raise once the call is logged, whether the service carries
+        the request out, and the per-record failures."""
+        fault = hit.handle.fault
         stream = params.get("DeliveryStreamName") or ""
         context = {
             "stream": stream,
@@ -214,27 +220,18 @@ class World:
             raise ServiceError(spec.code, spec.render(**context), spec.status)
         if fault.effect == "timeout":
             kind = "connect-timeout" if fault.value == "connect" else "read-timeout"
-            return NetworkFault(kind), {}
+            return NetworkFault(kind), fault.value == "commit", {}
         if fault.effect == "latency":
+            # An answer slower than the client's read timeout is one it never sees; the
+            # service carried the request out all the same.
+            limit = request.read_timeout
+            if limit is not None and float(fault.value) >= limit:
+                self.clock.advance(limit)
+                return NetworkFault("read-timeout"), True, {}
             self.clock.advance(float(fault.value))
-            return None, {}
-        payloads = _payloads(operation, params)
-        if fault.effect == "chaos":
-            code = THROTTLE_CODE[service]
-            indices: dict[int, str] = dict.fromkeys(chaos_failures(handle, len(payloads)), code)
-        elif callable(fault.value):
-            code = THROTTLE_CODE[service]
-            indices = {
-                i: code for i, payload in enumerate(payloads) if fault.value(payload_bytes(payload))
-            }
-        else:
-            indices = {i: c for i, c in fault.value.items() if i < len(payloads)}
+            return None, True, {}
         messages = RECORD_ERRORS[service]
-        return None, {i: (code, messages[code].format(**context)) for i, code in indices.items()}
-
-
-def fault_commits(handle: FaultHandle | None) -> bool:
-    """Whether the request is carried out before its scripted timeout (``timeout="commit"``)."""
-    return (
-        handle is not None and handle.fault.effect == "timeout" and handle.fault.value == "commit"
-    )
+        failures = {
+            i: (code, messages[code].format(**context)) for i, code in hit.record_codes.items()
+        }
+        return None, True, failures

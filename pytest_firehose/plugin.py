@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 
 from ._assertions import call_log
+from ._errors import UsageError
 from ._fake import FirehoseFake, fake_environment
 from ._handles import FirehoseHandle
-from ._world import DEFAULT_ACCOUNT_ID
+from ._world import DEFAULT_ACCOUNT_ID, DEFAULT_REGION
 
 FAULT_SIGNATURE = (
     "*, records=None, throttle=None, error=None, timeout=None, latency=None, chaos=None, "
@@ -18,6 +20,7 @@ FAULT_SIGNATURE = (
 )
 
 _SAVED_ENV = pytest.StashKey[dict[str, "str | None"]]()
+_OPTIONS = pytest.StashKey[dict[str, Any]]()
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -60,10 +63,12 @@ def pytest_configure(config: pytest.Config) -> None:
         f"firehose_fail({FAULT_SIGNATURE}): schedule a Firehose fault before the test runs, "
         "with the keywords of firehose.fail(); stacked markers apply top to bottom.",
     )
+    options = _fake_options(config)
+    config.stash[_OPTIONS] = options
     if not config.getini("firehose_session_credentials"):
         return
     saved: dict[str, str | None] = {}
-    for name, value in fake_environment().items():
+    for name, value in fake_environment(options["region"] or DEFAULT_REGION).items():
         saved[name] = os.environ.get(name)
         os.environ[name] = value
     config.stash[_SAVED_ENV] = saved
@@ -77,14 +82,24 @@ def pytest_unconfigure(config: pytest.Config) -> None:
             os.environ[name] = value
 
 
-def _seed(config: pytest.Config) -> int | None:
-    raw = str(config.getini("firehose_seed")).strip()
-    if not raw:
-        return None
+def _fake_options(config: pytest.Config) -> dict[str, Any]:
+    """``FirehoseFake`` keywords from the ini options, checked once at start-up."""
+    raw_seed = str(config.getini("firehose_seed")).strip()
     try:
-        return int(raw)
+        seed = int(raw_seed) if raw_seed else None
     except ValueError:
-        raise pytest.UsageError(f"firehose_seed must be an integer, not {raw!r}") from None
+        raise pytest.UsageError(f"firehose_seed must be an integer, not {raw_seed!r}") from None
+    options: dict[str, Any] = {
+        "region": str(config.getini("firehose_region")).strip() or None,
+        "account_id": str(config.getini("firehose_account_id")).strip() or DEFAULT_ACCOUNT_ID,
+        "seed": seed,
+        "allow_hosts": tuple(config.getini("firehose_allow_hosts")),
+    }
+    try:
+        FirehoseFake(**options)  # checks the values; starts nothing
+    except UsageError as error:
+        raise pytest.UsageError(f"pytest-firehose ini options: {error}") from None
+    return options
 
 
 def _marks_in_order(node: pytest.Item, name: str) -> list[pytest.Mark]:
@@ -118,12 +133,7 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
 def firehose_fake(request: pytest.FixtureRequest) -> Iterator[FirehoseFake]:
     """The fake world behind ``firehose``, active for the test."""
     config = request.config
-    fake = FirehoseFake(
-        region=str(config.getini("firehose_region")) or None,
-        account_id=str(config.getini("firehose_account_id")) or DEFAULT_ACCOUNT_ID,
-        seed=_seed(config),
-        allow_hosts=config.getini("firehose_allow_hosts"),
-    )
+    fake = FirehoseFake(**config.stash[_OPTIONS])
     with fake:
         for mark in _marks_in_order(request.node, "firehose_fail"):
             fake.firehose.fail(*mark.args, **mark.kwargs)

@@ -8,6 +8,7 @@ from typing import Any
 
 import boto3
 import pytest
+from botocore.config import Config
 from event_shipper import FirehoseShipper
 
 
@@ -18,17 +19,36 @@ def sleeps() -> list[float]:
 
 
 @pytest.fixture
-def make_shipper(firehose: Any, sleeps: list[float]) -> Callable[..., FirehoseShipper]:
+def make_shipper(
+    firehose: Any, sleeps: list[float], monkeypatch: pytest.MonkeyPatch
+) -> Callable[..., FirehoseShipper]:
     """Build a shipper on a plain boto3 client, with a recording sleep and a seeded jitter.
 
     Depends on ``firehose`` so the fake is active: the client gets the fake's credentials
     and region, and its requests never leave the process.
-    """
 
-    def make(stream_name: str = "events", **options: Any) -> FirehoseShipper:
-        options.setdefault("sleep", sleeps.append)
+    The client uses an explicit botocore retry mode (``retry_mode=``, default ``standard``):
+    botocore's default mode differs between releases (``legacy``, 5 attempts per call, in
+    older ones; ``standard``, 3 attempts, now), and ``AWS_RETRY_MODE`` / ``AWS_MAX_ATTEMPTS``
+    are cleared so the environment cannot change it either. The shipper's sleep is
+    recorded in ``sleeps`` and passes the same time on the fake clock, so the gaps between
+    ``firehose.calls[i].at`` show its backoff; ``firehose.clock.sleeps`` keeps botocore's own
+    backoff only.
+    """
+    monkeypatch.delenv("AWS_RETRY_MODE", raising=False)
+    monkeypatch.delenv("AWS_MAX_ATTEMPTS", raising=False)
+
+    def sleep(seconds: float) -> None:
+        sleeps.append(seconds)
+        firehose.clock.advance(seconds=seconds)
+
+    def make(
+        stream_name: str = "events", *, retry_mode: str = "standard", **options: Any
+    ) -> FirehoseShipper:
+        options.setdefault("sleep", sleep)
         options.setdefault("rng", random.Random(1234))
-        return FirehoseShipper(boto3.client("firehose"), stream_name, **options)
+        client = boto3.client("firehose", config=Config(retries={"mode": retry_mode}))
+        return FirehoseShipper(client, stream_name, **options)
 
     return make
 

@@ -1,0 +1,274 @@
+"""The fault marker, the teardown check and the report section, in real pytest runs.
+
+Each test writes a test module into a pytester directory and runs pytest on it; the inner
+run loads the plugin through its ``pytest11`` entry point, as a user's suite would.
+"""
+
+from __future__ import annotations
+
+import inspect
+import textwrap
+
+import pytest
+
+from pytest_firehose import FirehoseHandle
+
+HEADER = """\
+import boto3
+import pytest
+from botocore.config import Config
+from botocore.exceptions import ClientError
+
+
+def client():
+    return boto3.client("firehose", config=Config(retries={"mode": "standard"}))
+
+
+def put(stream="s", *payloads):
+    return client().put_record_batch(
+        DeliveryStreamName=stream, Records=[{"Data": p} for p in payloads or [b"x"]]
+    )
+"""
+
+
+def run(pytester: pytest.Pytester, body: str, *args: str) -> pytest.RunResult:
+    pytester.makepyfile(test_inner=HEADER + textwrap.dedent(body))
+    # hypothesis's plugin re-imports all of hypothesis in every in-process run: seconds each.
+    return pytester.runpytest("-p", "no:cacheprovider", "-p", "no:hypothesispytest", *args)
+
+
+def test_marker_schedules_the_fault(pytester: pytest.Pytester):
+    result = run(
+        pytester,
+        """
+        @pytest.mark.firehose_fail(throttle=True)
+        def test_throttled(firehose):
+            firehose.create_delivery_stream("s")
+            answer = put()
+            assert answer["ResponseMetadata"]["RetryAttempts"] == 1
+            assert [c.outcome for c in firehose.calls] == ["error", "ok"]
+            assert [h.fired for h in firehose.faults] == [1]
+        """,
+    )
+
+    result.assert_outcomes(passed=1)
+
+
+def test_stacked_markers_apply_top_to_bottom(pytester: pytest.Pytester):
+    result = run(
+        pytester,
+        """
+        @pytest.mark.firehose_fail(records={0: "InternalFailure"})
+        @pytest.mark.firehose_fail(throttle=True)
+        def test_stacked(firehose):
+            firehose.create_delivery_stream("s")
+            put("s", b"a", b"b")
+            put("s", b"c")
+            assert [(c.records, c.outcome) for c in firehose.calls] == [
+                ([b"a", b"b"], "partial"),
+                ([b"c"], "error"),
+                ([b"c"], "ok"),
+            ]
+        """,
+    )
+
+    result.assert_outcomes(passed=1)
+
+
+def test_module_class_and_function_markers_apply_in_reading_order(pytester: pytest.Pytester):
+    result = run(
+        pytester,
+        """
+        pytestmark = pytest.mark.firehose_fail(error="AccessDeniedException")
+
+
+        @pytest.mark.firehose_fail(error="InvalidArgumentException")
+        @pytest.mark.firehose_fail(error="ResourceNotFoundException")
+        class TestLevels:
+            @pytest.mark.firehose_fail(error="ResourceInUseException")
+            @pytest.mark.firehose_fail(error="ValidationException")
+            def test_order(self, firehose):
+                firehose.create_delivery_stream("s")
+                for _ in range(5):
+                    with pytest.raises(ClientError):
+                        put()
+                assert [c.error for c in firehose.calls] == [
+                    "AccessDeniedException",
+                    "InvalidArgumentException",
+                    "ResourceNotFoundException",
+                    "ResourceInUseException",
+                    "ValidationException",
+                ]
+        """,
+    )
+
+    result.assert_outcomes(passed=1)
+
+
+def test_a_misspelled_marker_keyword_errors_at_setup(pytester: pytest.Pytester):
+    result = run(
+        pytester,
+        """
+        @pytest.mark.firehose_fail(throtle=True)
+        def test_typo(firehose):
+            pass
+        """,
+    )
+
+    result.assert_outcomes(errors=1)
+    result.stdout.fnmatch_lines(
+        ["*ERROR at setup of test_typo*", "*TypeError*unexpected keyword argument 'throtle'*"]
+    )
+
+
+def test_an_unknown_code_errors_at_setup_listing_the_accepted_ones(pytester: pytest.Pytester):
+    result = run(
+        pytester,
+        """
+        @pytest.mark.firehose_fail(error="SlowDown")
+        def test_unknown_code(firehose):
+            pass
+        """,
+    )
+
+    result.assert_outcomes(errors=1)
+    result.stdout.fnmatch_lines(
+        [
+            "*ERROR at setup of test_unknown_code*",
+            "*'SlowDown' is not a whole-call error code*Accepted:*ServiceUnavailableException*",
+        ]
+    )
+
+
+@pytest.mark.parametrize(
+    ("marker", "body", "why"),
+    [
+        (
+            'operation="PutRecord"',
+            "put()",
+            "*it waits for operation in [[]'PutRecord'[]]; what arrived did not match: "
+            "operation PutRecordBatch x1*",
+        ),
+        ('stream="b"', 'put("s")\n    put("s")', "*and stream 'b'*stream 's' x2*"),
+        ("call=3", "put()\n    put()", "*only 2 matching request(s) arrived*call=3*"),
+        ("optional=False", "pass", "*no request reached the fake*"),
+    ],
+    ids=["wrong-operation", "wrong-stream", "calls-ran-out", "no-requests"],
+)
+def test_a_fault_that_never_fired_fails_at_teardown(
+    pytester: pytest.Pytester, marker: str, body: str, why: str
+):
+    result = run(
+        pytester,
+        f"""
+@pytest.mark.firehose_fail(error="InternalFailure", {marker})
+def test_unfired(firehose):
+    firehose.create_delivery_stream("s")
+    firehose.create_delivery_stream("b")
+    {body}
+""",
+    )
+
+    result.assert_outcomes(passed=1, errors=1)
+    result.stdout.fnmatch_lines(
+        [
+            "*ERROR at teardown of test_unfired*",
+            "*scripted fault(s) never fired*",
+            f"*firehose_fail(error='InternalFailure'*{why}",
+            "*optional=True*",
+        ]
+    )
+
+
+def test_a_fault_shadowed_by_an_earlier_one_is_explained(pytester: pytest.Pytester):
+    result = run(
+        pytester,
+        """
+        @pytest.mark.firehose_fail(error="InvalidArgumentException")
+        @pytest.mark.firehose_fail(error="ResourceNotFoundException")
+        def test_shadowed(firehose):
+            firehose.create_delivery_stream("s")
+            with pytest.raises(ClientError):
+                put()
+        """,
+    )
+
+    result.assert_outcomes(passed=1, errors=1)
+    result.stdout.fnmatch_lines(["*firehose_fail(error='ResourceNotFoundException')*"])
+    # One request arrived and the earlier fault took it; "call=1 waits for request number 1"
+    # after one request contradicts itself.
+    result.stdout.no_fnmatch_line("*only 1 matching request(s) arrived and call=1*")
+
+
+@pytest.mark.parametrize(
+    ("marker", "ini"),
+    [("optional=True", ""), ("optional=False", "firehose_assert_all_faults_fired = false")],
+    ids=["optional", "ini"],
+)
+def test_the_teardown_check_can_be_turned_off(pytester: pytest.Pytester, marker: str, ini: str):
+    if ini:
+        pytester.makeini(f"[pytest]\n{ini}\n")
+    result = run(
+        pytester,
+        f"""
+        @pytest.mark.firehose_fail(throttle=True, operation="PutRecord", {marker})
+        def test_unfired(firehose):
+            firehose.create_delivery_stream("s")
+            put()
+        """,
+    )
+
+    result.assert_outcomes(passed=1)
+
+
+def test_a_failing_test_reports_its_firehose_calls(pytester: pytest.Pytester):
+    result = run(
+        pytester,
+        """
+        def test_fails(firehose):
+            firehose.create_delivery_stream("s")
+            firehose.fail(throttle=True)
+            firehose.fail(records={1: "ServiceUnavailableException"})
+            put("s", b"a", b"b", b"c")
+            assert False, "the producer gave up"
+        """,
+    )
+
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(
+        [
+            "*firehose calls (call)*",
+            "*#1 PutRecordBatch s 3 records -> ServiceUnavailableException (500)"
+            " [[]fault: firehose_fail(throttle=*)[]]",
+            "*#2 PutRecordBatch s 3 records -> partial: 1 failed [[]1[]]"
+            " [[]fault: firehose_fail(records={1: 'ServiceUnavailableException'})[]]",
+            "*faults:*",
+            "*firehose_fail(throttle=*) fired 1 time(s)",
+        ]
+    )
+
+
+def test_a_passing_test_has_no_report_section(pytester: pytest.Pytester):
+    result = run(
+        pytester,
+        """
+        def test_passes(firehose):
+            firehose.create_delivery_stream("s")
+            put()
+        """,
+        "-rA",
+    )
+
+    result.assert_outcomes(passed=1)
+    result.stdout.no_fnmatch_line("*firehose calls*")
+
+
+def test_markers_lists_firehose_fail_with_its_signature(pytester: pytest.Pytester):
+    parameters = list(inspect.signature(FirehoseHandle.fail).parameters.values())[1:]
+    signature = "*, " + ", ".join(f"{p.name}={p.default!r}" for p in parameters)
+
+    result = pytester.runpytest("--markers")
+
+    assert any(
+        line.startswith(f"@pytest.mark.firehose_fail({signature}):") for line in result.outlines
+    ), "\n".join(result.outlines)

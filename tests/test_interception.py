@@ -1,0 +1,316 @@
+"""How the fake sits in botocore's HTTP layer: which clients it serves, what it refuses, what
+it leaves behind, and how it lives next to moto, the user's credentials and regions."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import threading
+from collections.abc import Callable, Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any, ClassVar
+
+import boto3
+import botocore.endpoint
+import botocore.session
+import pytest
+from botocore.endpoint import Endpoint
+from botocore.retries import bucket
+from moto import mock_aws
+
+from pytest_firehose import FirehoseFake, UnmockedRequestError, UsageError
+
+REGION = "us-east-1"
+
+
+def botocore_internals() -> tuple[Any, ...]:
+    """What the fake replaces while active: the HTTP send and the clocks retries wait on."""
+    return (
+        Endpoint._send,
+        botocore.endpoint.time,
+        bucket.Clock.sleep,
+        bucket.Clock.current_time,
+        bucket.TokenBucket._acquire,
+    )
+
+
+AS_SHIPPED = botocore_internals()
+ORIGINAL_SEND = Endpoint._send
+AWS_VARIABLES = (
+    "AWS_ACCESS_KEY_ID",
+    "AWS_SECRET_ACCESS_KEY",
+    "AWS_SESSION_TOKEN",
+    "AWS_SECURITY_TOKEN",
+    "AWS_PROFILE",
+    "AWS_DEFAULT_PROFILE",
+    "AWS_REGION",
+    "AWS_DEFAULT_REGION",
+    "AWS_EC2_METADATA_DISABLED",
+)
+
+
+@pytest.fixture(autouse=True)
+def no_aws_configuration(monkeypatch: pytest.MonkeyPatch, tmp_path: Any) -> None:
+    """Each test starts from an environment without AWS settings or config files."""
+    for name in AWS_VARIABLES:
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "no-config"))
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "no-credentials"))
+
+
+def user_credentials(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "AKIAUSEROWNKEY")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "user-own-secret")
+    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+
+
+def aws_environment() -> dict[str, str]:
+    return {k: v for k, v in os.environ.items() if k.startswith("AWS_")}
+
+
+MAKE_CLIENT: dict[str, Callable[[], Any]] = {
+    "boto3": lambda: boto3.client("firehose", region_name=REGION),
+    "boto3-session": lambda: boto3.session.Session().client("firehose", region_name=REGION),
+    "botocore": lambda: botocore.session.get_session().create_client(
+        "firehose", region_name=REGION
+    ),
+}
+
+
+@pytest.mark.parametrize("created", ["before-start", "after-start"])
+@pytest.mark.parametrize("make_client", MAKE_CLIENT.values(), ids=list(MAKE_CLIENT))
+def test_every_client_is_served_whenever_it_was_created(
+    monkeypatch: pytest.MonkeyPatch, make_client: Callable[[], Any], created: str
+) -> None:
+    user_credentials(monkeypatch)
+    early = make_client() if created == "before-start" else None
+    with FirehoseFake(seed=1) as fake:
+        client = early or make_client()
+        fake.firehose.create_delivery_stream("events")
+        answer = client.put_record_batch(
+            DeliveryStreamName="events", Records=[{"Data": b"a\n"}, {"Data": b"b\n"}]
+        )
+        assert answer["FailedPutCount"] == 0
+        assert fake.firehose["events"].records == [b"a\n", b"b\n"]
+        assert [call.operation for call in fake.firehose.calls] == ["PutRecordBatch"]
+
+
+@pytest.mark.parametrize("block_raises", [False, True], ids=["normal-exit", "block-raises"])
+def test_the_patch_is_undone_at_exit(block_raises: bool) -> None:
+    expected = pytest.raises(RuntimeError) if block_raises else contextlib.nullcontext()
+    with expected, FirehoseFake():
+        assert Endpoint._send is not ORIGINAL_SEND
+        if block_raises:
+            raise RuntimeError("the code under test failed")
+    assert botocore_internals() == AS_SHIPPED
+    with FirehoseFake():  # and a new fake can start afterwards
+        pass
+    assert botocore_internals() == AS_SHIPPED
+
+
+def test_a_fake_that_fails_to_start_leaves_nothing_behind() -> None:
+    before = aws_environment()
+    with (
+        pytest.raises((UsageError, ValueError), match="12 digits"),
+        FirehoseFake(account_id="not-an-account"),
+    ):
+        pass  # pragma: no cover - the start fails
+    assert botocore_internals() == AS_SHIPPED, "a failed start left botocore patched"
+    assert aws_environment() == before, "a failed start left fake credentials behind"
+
+
+def enter(fake: FirehoseFake) -> None:
+    with fake:  # should it start after all, it stops again: no patch is left behind
+        pass
+
+
+@pytest.mark.parametrize(
+    "start_again",
+    [enter, lambda _: enter(FirehoseFake())],
+    ids=["same-fake", "second-fake"],
+)
+def test_only_one_fake_is_active_at_a_time(
+    fake: FirehoseFake, client: Any, start_again: Callable[[FirehoseFake], None]
+) -> None:
+    with pytest.raises(UsageError, match="already"):
+        start_again(fake)
+    fake.firehose.create_delivery_stream("events")  # the first fake still serves
+    client.put_record(DeliveryStreamName="events", Record={"Data": b"a\n"})
+    assert fake.firehose["events"].records == [b"a\n"]
+
+
+REFUSED = {
+    "s3": ("list_buckets", "s3.amazonaws.com"),
+    "sqs": ("list_queues", "sqs.us-east-1.amazonaws.com"),
+    "dynamodb": ("list_tables", "dynamodb.us-east-1.amazonaws.com"),
+}
+
+
+@pytest.mark.parametrize(("service", "operation", "host"), [(s, *r) for s, r in REFUSED.items()])
+def test_requests_for_other_services_are_refused(
+    fake: FirehoseFake, service: str, operation: str, host: str
+) -> None:
+    other = boto3.client(service, region_name=REGION)
+    with pytest.raises(UnmockedRequestError) as refused:
+        getattr(other, operation)()
+    message = str(refused.value)
+    assert repr(host) in message
+    assert "mock_aws" in message
+    assert "allow_hosts" in message
+    assert fake.firehose.calls == []
+
+
+def test_moto_answers_the_services_it_mocks_while_the_fake_is_active(
+    fake: FirehoseFake,
+) -> None:
+    with mock_aws():
+        s3 = boto3.client("s3", region_name=REGION)
+        s3.create_bucket(Bucket="delivery-bucket")
+        assert [b["Name"] for b in s3.list_buckets()["Buckets"]] == ["delivery-bucket"]
+    assert Endpoint._send is not ORIGINAL_SEND
+    with pytest.raises(UnmockedRequestError):  # moto is gone: refused again
+        boto3.client("s3", region_name=REGION).list_buckets()
+
+
+@pytest.mark.parametrize(
+    "moto_config",
+    [None, {"core": {"passthrough": {"services": ["firehose"]}}}],
+    ids=["plain-mock_aws", "moto-passes-firehose-through"],
+)
+def test_firehose_requests_reach_the_fake_while_moto_is_active(
+    fake: FirehoseFake, client: Any, moto_config: Any
+) -> None:
+    fake.firehose.create_delivery_stream("events")
+    with mock_aws(config=moto_config):
+        client.put_record(DeliveryStreamName="events", Record={"Data": b"a\n"})
+    assert fake.firehose["events"].records == [b"a\n"]
+
+
+class LocalServer(BaseHTTPRequestHandler):
+    """A loopback stand-in for S3 that answers ListBuckets with one bucket."""
+
+    seen: ClassVar[list[str]] = []
+
+    def do_GET(self) -> None:
+        self.seen.append(self.path)
+        body = (
+            b"<ListAllMyBucketsResult><Buckets><Bucket><Name>local</Name></Bucket>"
+            b"</Buckets></ListAllMyBucketsResult>"
+        )
+        self.send_response(200)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args: Any) -> None:
+        pass
+
+
+@pytest.fixture
+def local_server() -> Iterator[tuple[str, list[str]]]:
+    seen: list[str] = []
+    handler = type("Handler", (LocalServer,), {"seen": seen})
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}", seen
+    server.shutdown()
+    server.server_close()
+    thread.join()
+
+
+@pytest.mark.parametrize("allowed", [False, True], ids=["not-allowed", "allowed"])
+def test_loopback_hosts_are_reached_only_when_allowed(
+    local_server: tuple[str, list[str]], allowed: bool
+) -> None:
+    url, seen = local_server
+    with FirehoseFake(allow_hosts=["127.0.0.1"] if allowed else []):
+        s3 = boto3.client("s3", region_name=REGION, endpoint_url=url)
+        if allowed:
+            assert [b["Name"] for b in s3.list_buckets()["Buckets"]] == ["local"]
+        else:
+            with pytest.raises(UnmockedRequestError, match=r"'127\.0\.0\.1'"):
+                s3.list_buckets()
+    assert len(seen) == (1 if allowed else 0)
+
+
+@pytest.mark.parametrize("host", ["example.com", "s3.amazonaws.com", "10.0.0.7", "169.254.169.254"])
+def test_allow_hosts_rejects_hosts_off_this_machine(host: str) -> None:
+    with pytest.raises(UsageError, match="loopback") as rejected:
+        FirehoseFake(allow_hosts=["127.0.0.1", host])
+    assert repr(host) in str(rejected.value)
+    assert botocore_internals() == AS_SHIPPED
+
+
+@pytest.mark.parametrize("host", ["127.0.0.1", "127.0.0.2", "::1", "localhost"])
+def test_allow_hosts_accepts_loopback_hosts(host: str) -> None:
+    with FirehoseFake(allow_hosts=[host]) as fake:
+        assert host in fake.allow_hosts
+
+
+@pytest.mark.parametrize("block_raises", [False, True], ids=["normal-exit", "block-raises"])
+def test_fake_credentials_are_set_only_while_active(block_raises: bool) -> None:
+    before = aws_environment()
+    with contextlib.suppress(RuntimeError), FirehoseFake():
+        assert {k: os.environ.get(k) for k in AWS_VARIABLES} == {
+            **dict.fromkeys(AWS_VARIABLES),
+            "AWS_ACCESS_KEY_ID": "testing",
+            "AWS_SECRET_ACCESS_KEY": "testing",
+            "AWS_SESSION_TOKEN": "testing",
+            "AWS_DEFAULT_REGION": REGION,
+            "AWS_EC2_METADATA_DISABLED": "true",
+        }
+        assert boto3.session.Session().get_credentials().access_key == "testing"
+        if block_raises:
+            raise RuntimeError("the code under test failed")
+    assert aws_environment() == before
+
+
+def test_the_environment_is_restored_exactly(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "false")
+    monkeypatch.setenv("AWS_REGION", "eu-west-1")
+    before = aws_environment()
+    with FirehoseFake() as fake:
+        assert os.environ["AWS_EC2_METADATA_DISABLED"] == "true"
+        assert "AWS_DEFAULT_REGION" not in os.environ  # AWS_REGION already names one
+        assert fake.world.region == "eu-west-1"
+    assert aws_environment() == before
+
+
+def test_the_users_own_credentials_are_left_alone(monkeypatch: pytest.MonkeyPatch) -> None:
+    user_credentials(monkeypatch)
+    with FirehoseFake() as fake:
+        credentials = boto3.session.Session().get_credentials()
+        assert (credentials.access_key, credentials.secret_key, credentials.token) == (
+            "AKIAUSEROWNKEY",
+            "user-own-secret",
+            None,
+        )
+        fake.firehose.create_delivery_stream("events")
+        boto3.client("firehose", region_name=REGION).put_record(
+            DeliveryStreamName="events", Record={"Data": b"a\n"}
+        )
+        assert fake.firehose["events"].records == [b"a\n"]
+    assert os.environ["AWS_ACCESS_KEY_ID"] == "AKIAUSEROWNKEY"
+    assert "AWS_SESSION_TOKEN" not in os.environ
+
+
+def test_clients_reach_the_streams_of_their_own_region(fake: FirehoseFake, client: Any) -> None:
+    fake.firehose.create_delivery_stream("us-only")
+    fake.firehose.create_delivery_stream("shared")
+    fake.firehose.create_delivery_stream("eu-only", region="eu-west-1")
+    fake.firehose.create_delivery_stream("shared", region="eu-west-1")
+    europe = boto3.client("firehose", region_name="eu-west-1")
+
+    assert europe.list_delivery_streams()["DeliveryStreamNames"] == ["eu-only", "shared"]
+    assert client.list_delivery_streams()["DeliveryStreamNames"] == ["shared", "us-only"]
+    with pytest.raises(europe.exceptions.ResourceNotFoundException):
+        europe.put_record(DeliveryStreamName="us-only", Record={"Data": b"lost\n"})
+
+    europe.put_record_batch(DeliveryStreamName="shared", Records=[{"Data": b"eu\n"}])
+    europe.put_record(DeliveryStreamName="eu-only", Record={"Data": b"eu-only\n"})
+    assert fake.firehose.stream("shared", region="eu-west-1").records == [b"eu\n"]
+    assert fake.firehose.stream("shared", region=REGION).records == []
+    assert fake.firehose["eu-only"].records == [b"eu-only\n"]
+    assert fake.firehose["us-only"].records == []
+    assert {call.region for call in fake.firehose.calls} == {"eu-west-1", REGION}

@@ -1,0 +1,241 @@
+"""The plugin in real pytest runs: fixtures, ini options, messages, per-test state.
+
+Each test writes a test file into a ``pytester`` directory and runs pytest on it. The inner
+run has its own ini, so it loads the plugin through its ``pytest11`` entry point, as a
+user's suite does (our own addopts disable it with ``-p no:firehose``).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import textwrap
+from pathlib import Path
+
+# Imported here so the in-process inner runs share these modules with this one: pytester
+# drops modules first imported by an inner run, and a second botocore would not be patched.
+import boto3  # noqa: F401
+import botocore.endpoint
+import pytest
+
+from pytest_firehose import plugin
+
+ORIGINAL_SEND = botocore.endpoint.Endpoint._send
+
+PRODUCER = """\
+import boto3
+
+
+def send(stream, *payloads):
+    client = boto3.client("firehose", region_name="us-east-1")
+    return client.put_record_batch(
+        DeliveryStreamName=stream, Records=[{"Data": p} for p in payloads]
+    )
+"""
+
+
+@pytest.fixture(autouse=True)
+def no_aws_configuration(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """No AWS settings leak in from the machine, and nothing may ask the metadata service."""
+    for name in list(os.environ):
+        if name.startswith("AWS_"):
+            monkeypatch.delenv(name)
+    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "no-config"))
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "no-credentials"))
+
+
+def aws_environment() -> dict[str, str]:
+    return {k: v for k, v in os.environ.items() if k.startswith("AWS_")}
+
+
+def run(pytester: pytest.Pytester, body: str, *args: str, ini: str = "") -> pytest.RunResult:
+    pytester.makeini("[pytest]\n" + textwrap.dedent(ini))
+    pytester.makepyfile(test_inner=PRODUCER + textwrap.dedent(body))
+    result = pytester.runpytest("-p", "no:cacheprovider", *args)
+    assert botocore.endpoint.Endpoint._send is ORIGINAL_SEND, "the inner run left a patch"
+    return result
+
+
+def test_the_fixture_serves_boto3_in_a_test_file(pytester: pytest.Pytester) -> None:
+    result = run(
+        pytester,
+        """
+        def test_producer(firehose):
+            firehose.create_delivery_stream("events")
+            answer = send("events", b"a\\n", b"b\\n")
+            assert answer["FailedPutCount"] == 0
+            firehose["events"].assert_delivered([b"b\\n", b"a\\n"])
+            assert [call.records for call in firehose.calls] == [[b"a\\n", b"b\\n"]]
+        """,
+    )
+    result.assert_outcomes(passed=1)
+
+
+IMPORT_TIME_CLIENT = """
+import os
+
+CLIENT = boto3.client("firehose")  # at import: before any fixture, no region given
+
+
+def test_import_time_client(firehose):
+    assert os.environ["AWS_ACCESS_KEY_ID"] == "testing"
+    firehose.create_delivery_stream("events")
+    CLIENT.put_record(DeliveryStreamName="events", Record={"Data": b"a\\n"})
+    assert firehose["events"].records == [b"a\\n"]
+"""
+
+
+@pytest.mark.parametrize("region", ["", "eu-west-1"], ids=["default-region", "firehose_region"])
+def test_session_credentials_serve_clients_created_at_import(
+    pytester: pytest.Pytester, region: str
+) -> None:
+    before = aws_environment()
+    ini = f"firehose_session_credentials = true\nfirehose_region = {region}"
+    result = run(pytester, IMPORT_TIME_CLIENT, ini=ini)
+    result.assert_outcomes(passed=1)
+    assert aws_environment() == before, "the session's fake credentials outlived it"
+
+
+def test_without_session_credentials_an_import_time_client_finds_none(
+    pytester: pytest.Pytester,
+) -> None:
+    result = run(pytester, IMPORT_TIME_CLIENT)
+    assert result.ret != pytest.ExitCode.OK
+    assert re.search(r"NoRegionError|NoCredentialsError", result.stdout.str())
+
+
+def test_an_unknown_stream_name_lists_the_known_ones(pytester: pytest.Pytester) -> None:
+    result = run(
+        pytester,
+        """
+        def test_lookup(firehose):
+            firehose.create_delivery_stream("events")
+            firehose.create_delivery_stream("orders")
+            firehose["evnets"]
+        """,
+    )
+    result.assert_outcomes(failed=1)
+    output = result.stdout.str()
+    assert "KeyError" in output
+    assert "no delivery stream 'evnets'; known streams: 'events', 'orders'." in output
+    assert "Did you mean 'events'?" in output
+
+
+@pytest.mark.parametrize("assert_mode", [[], ["--assert=plain"]], ids=["rewrite", "plain"])
+def test_a_failed_delivery_assertion_explains_itself(
+    pytester: pytest.Pytester, assert_mode: list[str]
+) -> None:
+    result = run(
+        pytester,
+        """
+        def test_delivery(firehose):
+            firehose.create_delivery_stream("events")
+            send("events", b"apple", b"banana", b"banana")
+            send("events", b"cherry-typo")
+            firehose["events"].assert_delivered([b"apple", b"banana", b"cherry"])
+        """,
+        *assert_mode,
+    )
+    result.assert_outcomes(failed=1)
+    output = result.stdout.str()
+    for line in [
+        "delivery stream 'events': expected 3 record(s), each exactly once; got 4",
+        "missing (1): [b'cherry']",
+        "unexpected (1): [b'cherry-typo']",
+        "duplicated (1): b'banana' x2 (expected 1)",
+        "calls:",
+        "#1 PutRecordBatch events 3 records -> ok",
+        "#1 PutRecordBatch events 1 record -> ok",
+    ]:
+        assert line in output, f"{line!r} missing from the failure report:\n{output}"
+    assert "_handles.py" not in output, "the traceback shows the helper's insides"
+
+
+@pytest.mark.parametrize(("seed", "same"), [("7", True), ("", False)], ids=["seeded", "unseeded"])
+def test_firehose_seed_makes_ids_repeat_across_runs(
+    pytester: pytest.Pytester, seed: str, same: bool
+) -> None:
+    body = """
+        from pathlib import Path
+
+        def test_ids(firehose):
+            firehose.create_delivery_stream("events")
+            answer = send("events", b"a", b"b", b"c")
+            ids = [entry["RecordId"] for entry in answer["RequestResponses"]]
+            assert [record.record_id for record in firehose["events"].records] == ids
+            Path("ids.txt").write_text(" ".join([answer["ResponseMetadata"]["RequestId"], *ids]))
+        """
+    runs = []
+    for _ in range(2):
+        run(pytester, body, ini=f"firehose_seed = {seed}").assert_outcomes(passed=1)
+        runs.append((pytester.path / "ids.txt").read_text().split())
+    assert len(set(runs[0])) == 4
+    assert (runs[0] == runs[1]) is same
+
+
+def test_a_bad_firehose_seed_is_a_usage_error(pytester: pytest.Pytester) -> None:
+    result = run(
+        pytester,
+        """
+        def test_one(firehose):
+            pass
+
+        def test_two(firehose):
+            pass
+        """,
+        ini="firehose_seed = seven",
+    )
+    output = "\n".join(result.outlines + result.errlines)
+    assert "firehose_seed must be an integer, not 'seven'" in output
+    assert result.ret == pytest.ExitCode.USAGE_ERROR, "the bad option is reported per test"
+
+
+def test_allow_hosts_off_this_machine_is_an_error(pytester: pytest.Pytester) -> None:
+    result = run(
+        pytester,
+        """
+        def test_anything(firehose):
+            pass
+        """,
+        ini="firehose_allow_hosts =\n    127.0.0.1\n    example.com",
+    )
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    output = result.stdout.str() + result.stderr.str()
+    assert "'example.com' is not one" in output
+    assert "loopback" in output
+
+
+def test_state_does_not_leak_between_tests(pytester: pytest.Pytester) -> None:
+    result = run(
+        pytester,
+        """
+        CLIENT = []
+
+        def test_first(firehose):
+            firehose.create_delivery_stream("events")
+            CLIENT.append(boto3.client("firehose", region_name="us-east-1"))
+            CLIENT[0].put_record(DeliveryStreamName="events", Record={"Data": b"a"})
+            firehose.fail(throttle=True, optional=True)
+            firehose.clock.advance(hours=1)
+            assert len(firehose.calls) == 1
+
+        def test_second(firehose):
+            assert firehose.stream_names() == [] and list(firehose) == []
+            assert firehose.calls == [] and firehose.faults == []
+            assert firehose.clock.elapsed.total_seconds() == 0
+            assert CLIENT[0].list_delivery_streams()["DeliveryStreamNames"] == []
+            assert len(firehose.calls) == 1
+        """,
+    )
+    result.assert_outcomes(passed=2)
+
+
+@pytest.mark.parametrize("name", ["firehose", "firehose_fake"])
+def test_fixtures_are_listed_with_their_docstrings(pytester: pytest.Pytester, name: str) -> None:
+    doc = getattr(plugin, name).__doc__.strip().splitlines()[0]
+    result = run(pytester, "", "--fixtures")
+    lines = result.stdout.lines
+    listed = [i for i, line in enumerate(lines) if line.startswith(f"{name} -- ")]
+    assert listed, f"pytest --fixtures does not list {name}:\n{result.stdout.str()}"
+    assert lines[listed[0] + 1].strip() == doc
