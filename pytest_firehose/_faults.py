@@ -74,15 +74,19 @@ class Fault:
         return PUTS[self.service]
 
 
+def _require_known(value: str, accepted: Iterable[str], problem: str) -> None:
+    """Raise a UsageError saying ``problem``, a close match, and every accepted value."""
+    accepted = sorted(accepted)
+    if value in accepted:
+        return
+    close = difflib.get_close_matches(value, accepted, n=1)
+    hint = f" Did you mean {close[0]!r}?" if close else ""
+    raise UsageError(f"{problem}.{hint} Accepted: {', '.join(accepted)}.")
+
+
 def _check_codes(service: str, codes: Iterable[str], table: Mapping[str, Any], what: str) -> None:
     for code in codes:
-        if code not in table:
-            close = difflib.get_close_matches(code, table, n=1)
-            hint = f" Did you mean {close[0]!r}?" if close else ""
-            raise UsageError(
-                f"{code!r} is not a {what} {service} answers with.{hint} "
-                f"Accepted: {', '.join(sorted(table))}."
-            )
+        _require_known(code, table, f"{code!r} is not a {what} {service} answers with")
 
 
 def _records_value(service: str, records: RecordsSpec) -> Any:
@@ -102,23 +106,12 @@ def _records_value(service: str, records: RecordsSpec) -> Any:
     return value
 
 
-def make_fault(
-    service: str,
-    *,
-    records: RecordsSpec | None = None,
-    throttle: bool | int | None = None,
-    error: str | None = None,
-    timeout: str | None = None,
-    latency: float | None = None,
-    chaos: float | None = None,
-    seed: int | None = None,
-    operation: str | None = None,
-    stream: str | None = None,
-    call: int = 1,
-    times: int | None = None,
-    optional: bool = False,
-) -> Fault:
-    """Check the fault keywords and build the :class:`Fault` they describe."""
+def make_fault(service: str, keywords: Mapping[str, Any]) -> Fault:
+    """Check the fault keywords (those of ``FirehoseHandle.fail``, all present) and build
+    the :class:`Fault` they describe."""
+    records, throttle, error, timeout, latency, chaos = (keywords[e] for e in EFFECTS)
+    seed, operation, stream = keywords["seed"], keywords["operation"], keywords["stream"]
+    call, times, optional = keywords["call"], keywords["times"], keywords["optional"]
     given: dict[str, Any] = {
         name: value
         for name, value in {
@@ -142,13 +135,7 @@ def make_fault(
         raise UsageError("seed= goes with chaos=; the other effects are not random")
     if operation is not None:
         operations = service_model(service).operation_names
-        if operation not in operations:
-            close = difflib.get_close_matches(operation, operations, n=1)
-            hint = f" Did you mean {close[0]!r}?" if close else ""
-            raise UsageError(
-                f"{service} has no operation {operation!r}.{hint} "
-                f"Accepted: {', '.join(operations)}."
-            )
+        _require_known(operation, operations, f"{service} has no operation {operation!r}")
     if not isinstance(call, int) or call < 1:
         raise UsageError(f"call= is the 1-based number of the matching request, got {call!r}")
     if times is not None and (not isinstance(times, int) or times < 1):

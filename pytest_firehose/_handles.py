@@ -147,22 +147,8 @@ class FirehoseHandle:
         A fault that never fires fails the test at teardown unless ``optional=True``.
         Returns a handle whose ``.fired`` counts the requests it hit.
         """
-        fault = make_fault(
-            "firehose",
-            records=records,
-            throttle=throttle,
-            error=error,
-            timeout=timeout,
-            latency=latency,
-            chaos=chaos,
-            seed=seed,
-            operation=operation,
-            stream=stream,
-            call=call,
-            times=times,
-            optional=optional,
-        )
-        return self._world.faults["firehose"].add(fault)
+        keywords = {name: value for name, value in locals().items() if name != "self"}
+        return self._world.faults["firehose"].add(make_fault("firehose", keywords))
 
     @property
     def faults(self) -> list[FaultHandle]:
