@@ -73,9 +73,18 @@ def _read_timeout(endpoint: Any, request: Any) -> float | None:
     return float(read) if isinstance(read, (int, float)) else None
 
 
+#: The headers that say which service a request is for.
+_ROUTING_HEADERS = ("X-Amz-Target", "Authorization")
+
+
 def _request_head(request: Any) -> HttpRequest:
-    """The request without its body (which may be a stream others still have to read)."""
-    headers = {_as_text(k).lower(): _as_text(v) for k, v in request.headers.items()}
+    """Just enough of a request to route it: no body (which may be a stream others still
+    have to read), only the headers that name its service."""
+    headers = {
+        name.lower(): _as_text(value)
+        for name in _ROUTING_HEADERS
+        if (value := request.headers.get(name)) is not None
+    }
     return HttpRequest(request.method, request.url, headers, b"")
 
 

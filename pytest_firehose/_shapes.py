@@ -214,17 +214,22 @@ def _length_checks(shape: Shape, echo: bool, measure: Callable[[Any], int] = len
     enum = shape.metadata.get("enum")
 
     def check(value: Any, path: str, errors: list[str] | None) -> None:
-        rules = []
-        if enum is not None and value not in enum:
-            rules.append(f"satisfy enum value set: [{', '.join(enum)}]")
-        else:
-            if pattern is not None and isinstance(value, str) and not pattern.fullmatch(value):
-                rules.append(f"satisfy regular expression pattern: {pattern_text}")
-            size = measure(value)
-            if low is not None and size < low:
-                rules.append(f"have length greater than or equal to {low}")
-            if high is not None and size > high:
-                rules.append(f"have length less than or equal to {high}")
+        if enum is not None:
+            if value not in enum:
+                rule = f"satisfy enum value set: [{', '.join(enum)}]"
+                _report(errors, _violation, value, path, echo, rule)
+            return
+        mismatch = pattern is not None and isinstance(value, str) and not pattern.fullmatch(value)
+        size = measure(value)
+        short = low is not None and size < low
+        long = high is not None and size > high
+        if not (mismatch or short or long):
+            return
+        rules = [
+            *([f"satisfy regular expression pattern: {pattern_text}"] if mismatch else []),
+            *([f"have length greater than or equal to {low}"] if short else []),
+            *([f"have length less than or equal to {high}"] if long else []),
+        ]
         for rule in rules:
             _report(errors, _violation, value, path, echo, rule)
 

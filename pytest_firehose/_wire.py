@@ -8,10 +8,11 @@ answers are JSON bodies with ``x-amzn-RequestId`` and ``x-amz-id-2`` headers, er
 from __future__ import annotations
 
 import base64
+import functools
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timezone
 from email.utils import format_datetime
 from typing import Any
 
@@ -80,13 +81,18 @@ def _json_default(value: Any) -> Any:
     raise TypeError(f"cannot put {type(value).__name__} on the wire")
 
 
+@functools.lru_cache(maxsize=4)
+def _http_date(epoch_seconds: int) -> str:
+    return format_datetime(datetime.fromtimestamp(epoch_seconds, timezone.utc), usegmt=True)
+
+
 def _headers(request_id: str, extended_id: str, date: datetime, body: bytes) -> dict[str, str]:
     return {
         "x-amzn-RequestId": request_id,
         "x-amz-id-2": extended_id,
         "Content-Type": CONTENT_TYPE,
         "Content-Length": str(len(body)),
-        "Date": format_datetime(date, usegmt=True),
+        "Date": _http_date(int(date.timestamp())),
     }
 
 
@@ -94,7 +100,7 @@ def encode_result(
     result: Mapping[str, Any], *, request_id: str, extended_id: str, date: datetime
 ) -> HttpResponse:
     """A success answer: the result as JSON, blobs base64, timestamps epoch seconds."""
-    body = json.dumps(result, separators=(",", ":"), sort_keys=True, default=_json_default)
+    body = json.dumps(result, separators=(",", ":"), default=_json_default)
     data = body.encode("utf-8")
     return HttpResponse(200, data, _headers(request_id, extended_id, date, data))
 

@@ -56,14 +56,6 @@ def _payloads(operation: str, params: dict[str, Any] | None) -> tuple[Payload, .
     return tuple(entry.get("Data") or b"" for entry in entries)
 
 
-def _failed_indices(result: dict[str, Any]) -> tuple[int, ...]:
-    return tuple(
-        index
-        for index, entry in enumerate(result.get("RequestResponses", ()))
-        if "ErrorCode" in entry
-    )
-
-
 class World:
     """Everything one test sees: Firehose per region, one clock, one call log.
 
@@ -138,6 +130,8 @@ class World:
             now = self.clock.now()
             ids = {"request_id": self.ids.uuid(), "extended_id": self.ids.extended_request_id()}
             params: dict[str, Any] | None = None
+            payloads: tuple[Payload, ...] = ()
+            failed: tuple[int, ...] = ()
             result: dict[str, Any] = {}
             fault: FaultHandle | None = None
             network: NetworkFault | None = None
@@ -158,12 +152,12 @@ class World:
                     now = self.clock.now()
                 if commit:
                     result = self.firehose(region).dispatch(operation, params, failures)
+                    failed = tuple(sorted(failures))
                 response = encode_result(result, date=now, **ids)
                 error = None
             except ServiceError as failure:
                 response = encode_error(failure, date=now, **ids)
                 error = failure.code
-            failed = _failed_indices(result)
             if network is not None:
                 outcome = "timeout"
             elif error:
@@ -175,7 +169,7 @@ class World:
                     service=service,
                     operation=operation or "",
                     stream=(params or {}).get("DeliveryStreamName"),
-                    payloads=_payloads(operation or "", params),
+                    payloads=payloads,
                     attempt=attempt_of(request.headers),
                     invocation_id=request.headers.get("amz-sdk-invocation-id"),
                     outcome=outcome,
