@@ -286,16 +286,18 @@ def _validator(shape: Shape) -> Validator:
 
         def check_list(value: Any, path: str, errors: list[str] | None) -> None:
             own(value, path, errors)
-            if item is _nothing:
-                return
             if errors is None:
                 for child in value:
-                    if child is not None:
-                        item(child, "", None)
+                    if child is None:
+                        raise _Invalid
+                    item(child, "", None)
                 return
             for index, child in enumerate(value, 1):
-                if child is not None:
-                    item(child, f"{path}.{index}.member", errors)
+                where = f"{path}.{index}.member"
+                if child is None:
+                    _report(errors, _null_violation, where)
+                else:
+                    item(child, where, errors)
 
         return check_list
     if kind == "map":
@@ -313,6 +315,137 @@ def _validator(shape: Shape) -> Validator:
             return _range_checks(shape)
         return _nothing
     return _nothing
+
+
+# --------------------------------------------------------------------------- the fast path
+
+
+Conformer = Callable[[Any], None]
+
+
+def _bounds(shape: Shape, measure: Callable[[Any], Any]) -> Conformer:
+    low, high = shape.metadata.get("min"), shape.metadata.get("max")
+
+    def check(value: Any) -> None:
+        size = measure(value)
+        if (low is not None and size < low) or (high is not None and size > high):
+            raise _Invalid
+
+    return check
+
+
+def _typed(kinds: tuple[type, ...], then: Conformer | None = None) -> Conformer:
+    def check(value: Any) -> None:
+        if not isinstance(value, kinds) or (isinstance(value, bool) and bool not in kinds):
+            raise _Invalid
+        if then is not None:
+            then(value)
+
+    return check
+
+
+def _identity(value: Any) -> Any:
+    return value
+
+
+@functools.cache
+def _conformer(shape: Shape) -> Conformer:
+    """A read-only check of trusted JSON: raises ``_Invalid`` at anything that needs
+    converting (timestamps) or that ``decode_input``/``validate_input`` would refuse."""
+    kind = shape.type_name
+    if kind == "structure":
+        required = tuple(shape.required_members)
+        members = {name: _conformer(member) for name, member in shape.members.items()}
+
+        def check_structure(value: Any) -> None:
+            if type(value) is not dict:
+                raise _Invalid
+            for name in required:
+                if value.get(name) is None:
+                    raise _Invalid
+            for name, child in value.items():
+                check = members.get(name)
+                if check is not None and child is not None:
+                    check(child)
+
+        return check_structure
+    if kind == "list":
+        own = _bounds(shape, len)
+        item = _conformer(shape.member)
+
+        def check_list(value: Any) -> None:
+            if type(value) is not list:
+                raise _Invalid
+            own(value)
+            for child in value:
+                if child is None:
+                    raise _Invalid
+                item(child)
+
+        return check_list
+    if kind == "map":
+        size = _bounds(shape, len)
+        entry = _conformer(shape.value)
+
+        def check_map(value: Any) -> None:
+            if type(value) is not dict:
+                raise _Invalid
+            size(value)
+            for child in value.values():
+                if child is not None:
+                    entry(child)
+
+        return check_map
+    if kind == "blob":
+        return _typed((str,), _bounds(shape, payload_len))
+    if kind == "string":
+        enum = shape.metadata.get("enum")
+        if enum is not None:
+
+            def check_enum(value: Any) -> None:
+                if value not in enum:
+                    raise _Invalid
+
+            return check_enum
+        pattern_text = shape.metadata.get("pattern")
+        length = _bounds(shape, len)
+        if pattern_text is None:
+            return _typed((str,), length)
+        try:
+            pattern = re.compile(pattern_text)
+        except re.error:
+            return _typed((str,), length)
+
+        def check_string(value: Any) -> None:
+            if not isinstance(value, str) or not pattern.fullmatch(value):
+                raise _Invalid
+            length(value)
+
+        return check_string
+    if kind in ("integer", "long"):
+        return _typed((int,), _bounds(shape, _identity))
+    if kind in ("double", "float"):
+        return _typed((int, float), _bounds(shape, _identity))
+    if kind == "boolean":
+        return _typed((bool,))
+
+    def needs_converting(value: Any) -> None:  # timestamps, and any type not listed above
+        raise _Invalid
+
+    return needs_converting
+
+
+def conforms(service: str, operation: str, params: Any) -> bool:
+    """Whether trusted JSON ``params`` are already the typed, valid parameters: the fast
+    path for bodies botocore wrote. ``False`` means: decode and validate as usual."""
+    shape = operation_model(service, operation).input_shape
+    if shape is None:
+        return False
+    try:
+        _conformer(shape)(params)
+    except _Invalid:
+        return False
+    return True
 
 
 def validate_input(service: str, operation: str, params: dict[str, Any]) -> None:

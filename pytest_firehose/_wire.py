@@ -17,7 +17,7 @@ from email.utils import format_datetime
 from typing import Any
 
 from ._errors import ServiceError
-from ._shapes import decode_input
+from ._shapes import conforms, decode_input
 
 CONTENT_TYPE = "application/x-amz-json-1.1"
 
@@ -56,10 +56,12 @@ def target_of(headers: Mapping[str, str]) -> tuple[str | None, str | None]:
 
 def decode_request(
     service: str, operation: str, body: bytes, *, trusted: bool = False
-) -> dict[str, Any]:
-    """Typed parameters of a request, or the ``SerializationException`` AWS answers with.
+) -> tuple[dict[str, Any], bool]:
+    """Typed parameters of a request, or the ``SerializationException`` AWS answers with,
+    and whether they are known to be valid already (so ``validate_input`` can be skipped).
 
-    ``trusted``: the body was written by botocore's serializer (see ``decode_input``).
+    ``trusted``: the body was written by botocore's serializer (see ``decode_input``); such
+    a body that needs no converting is checked in one read-only pass (``conforms``).
     """
     try:
         raw = json.loads(body)
@@ -70,7 +72,9 @@ def decode_request(
         raise ServiceError("SerializationException", None)
     if not isinstance(raw, dict):
         raise ServiceError("SerializationException", "Expected map or null", message_key="Message")
-    return decode_input(service, operation, raw, trusted=trusted)
+    if trusted and conforms(service, operation, raw):
+        return raw, True
+    return decode_input(service, operation, raw, trusted=trusted), False
 
 
 def _json_default(value: Any) -> Any:

@@ -139,8 +139,9 @@ class World:
             try:
                 if operation is None or operation not in service_model(service).operation_names:
                     raise ServiceError("UnknownOperationException", None)
-                params = decode_request(service, operation, request.body, trusted=trusted)
-                validate_input(service, operation, params)
+                params, valid = decode_request(service, operation, request.body, trusted=trusted)
+                if not valid:
+                    validate_input(service, operation, params)
                 stream = params.get("DeliveryStreamName")
                 payloads = _payloads(operation, params)
                 hit = self.faults[service].take(operation, stream, payloads)

@@ -1,0 +1,96 @@
+"""The read-only fast path for botocore-written bodies agrees with the full decode and
+validation: it never accepts what the service would refuse."""
+
+from __future__ import annotations
+
+import base64
+import copy
+from typing import Any
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from pytest_firehose._errors import ServiceError
+from pytest_firehose._shapes import conforms, decode_input, validate_input
+
+
+def b64(size: int) -> str:
+    return base64.b64encode(b"x" * size).decode()
+
+
+def full_path_accepts(operation: str, raw: Any) -> bool:
+    try:
+        params = decode_input("firehose", operation, copy.deepcopy(raw), trusted=True)
+        validate_input("firehose", operation, params)
+    except ServiceError:
+        return False
+    return True
+
+
+CASES = [
+    ("PutRecordBatch", {"DeliveryStreamName": "events", "Records": [{"Data": b64(3)}]}, True),
+    ("PutRecordBatch", {"DeliveryStreamName": "events", "Records": [{"Data": b64(1024000)}]}, True),
+    (
+        "PutRecordBatch",
+        {"DeliveryStreamName": "events", "Records": [{"Data": b64(1024001)}]},
+        False,
+    ),
+    (
+        "PutRecordBatch",
+        {"DeliveryStreamName": "events", "Records": [{"Data": "YQ=="}] * 501},
+        False,
+    ),
+    ("PutRecordBatch", {"DeliveryStreamName": "events", "Records": []}, False),
+    ("PutRecordBatch", {"DeliveryStreamName": "bad name", "Records": [{"Data": "YQ=="}]}, False),
+    ("PutRecordBatch", {"DeliveryStreamName": "e" * 65, "Records": [{"Data": "YQ=="}]}, False),
+    ("PutRecordBatch", {"Records": [{"Data": "YQ=="}]}, False),
+    ("PutRecordBatch", {"DeliveryStreamName": "events", "Records": [{}]}, False),
+    ("PutRecordBatch", {"DeliveryStreamName": "events", "Records": [None]}, False),
+    ("PutRecordBatch", {"DeliveryStreamName": "events", "Records": "YQ=="}, False),
+    ("PutRecordBatch", {"DeliveryStreamName": 7, "Records": [{"Data": "YQ=="}]}, False),
+    ("PutRecord", {"DeliveryStreamName": "events", "Record": {"Data": b64(10)}}, True),
+    ("PutRecord", {"DeliveryStreamName": "events", "Record": {"Data": 10}}, False),
+    ("ListDeliveryStreams", {"Limit": 10000}, True),
+    ("ListDeliveryStreams", {"Limit": 10001}, False),
+    ("ListDeliveryStreams", {"Limit": True}, False),
+    ("ListDeliveryStreams", {"DeliveryStreamType": "DirectPut"}, True),
+    ("ListDeliveryStreams", {"DeliveryStreamType": "Sideways"}, False),
+    (
+        "CreateDeliveryStream",
+        {
+            "DeliveryStreamName": "events",
+            "ExtendedS3DestinationConfiguration": {
+                "RoleARN": "arn:aws:iam::123456789012:role/r",
+                "BucketARN": "arn:aws:s3:::b",
+                "BufferingHints": {"SizeInMBs": 129},
+            },
+        },
+        False,
+    ),
+]
+
+
+@pytest.mark.parametrize(("operation", "raw", "valid"), CASES)
+def test_fast_path_agrees_with_the_full_path(operation: str, raw: Any, valid: bool) -> None:
+    assert full_path_accepts(operation, raw) is valid
+    assert conforms("firehose", operation, copy.deepcopy(raw)) is valid
+
+
+names = st.text(alphabet="ab._- !", min_size=0, max_size=70)
+records = st.lists(
+    st.one_of(
+        st.builds(lambda n: {"Data": b64(n)}, st.integers(0, 40)),
+        st.just({}),
+        st.just({"Data": 5}),
+        st.just(None),
+    ),
+    max_size=4,
+)
+
+
+@given(name=st.one_of(names, st.none(), st.integers()), batch=st.one_of(records, st.none()))
+def test_the_fast_path_never_accepts_what_the_service_refuses(name: Any, batch: Any) -> None:
+    raw = {k: v for k, v in {"DeliveryStreamName": name, "Records": batch}.items() if v is not None}
+    if conforms("firehose", "PutRecordBatch", copy.deepcopy(raw)):
+        assert full_path_accepts("PutRecordBatch", raw)
