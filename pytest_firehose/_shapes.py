@@ -368,6 +368,22 @@ def _conformer(shape: Shape) -> Conformer:
                 if check is not None and child is not None:
                     check(child)
 
+        if len(members) == 1 and required == tuple(members):
+            # A wrapper around one required member, such as a batch's Record {Data}: one
+            # lookup per item instead of two loops.
+            ((only, check_only),) = members.items()
+
+            def check_wrapper(value: Any) -> None:
+                if type(value) is not dict or len(value) != 1:
+                    check_structure(value)
+                    return
+                child = value.get(only)
+                if child is None:
+                    raise _Invalid
+                check_only(child)
+
+            return check_wrapper
+
         return check_structure
     if kind == "list":
         own = _bounds(shape, len)
@@ -397,7 +413,20 @@ def _conformer(shape: Shape) -> Conformer:
 
         return check_map
     if kind == "blob":
-        return _typed((str,), _bounds(shape, payload_len))
+        low, high = shape.metadata.get("min", 0), shape.metadata.get("max")
+
+        def check_blob(value: Any) -> None:
+            if type(value) is not str:
+                raise _Invalid
+            # Base64 text's length gives the decoded length give or take 2 bytes of
+            # padding; count the padding only near a bound.
+            upper = len(value) // 4 * 3
+            if (high is not None and upper > high) or upper - 2 < low:
+                size = payload_len(value)
+                if (high is not None and size > high) or size < low:
+                    raise _Invalid
+
+        return check_blob
     if kind == "string":
         enum = shape.metadata.get("enum")
         if enum is not None:

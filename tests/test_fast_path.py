@@ -30,6 +30,8 @@ def full_path_accepts(operation: str, raw: Any) -> bool:
 
 CASES = [
     ("PutRecordBatch", {"DeliveryStreamName": "events", "Records": [{"Data": b64(3)}]}, True),
+    ("PutRecordBatch", {"DeliveryStreamName": "events", "Records": [{"Data": ""}]}, True),
+    ("PutRecordBatch", {"DeliveryStreamName": "events", "Records": [{"Data": b64(1023999)}]}, True),
     ("PutRecordBatch", {"DeliveryStreamName": "events", "Records": [{"Data": b64(1024000)}]}, True),
     (
         "PutRecordBatch",
