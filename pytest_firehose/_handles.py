@@ -13,7 +13,7 @@ from ._destinations import DeliveredObject
 from ._errors import ServiceError, UsageError
 from ._faults import FaultHandle, RecordsSpec, make_fault
 from ._firehose import DeliveryStream, FirehoseService, Record
-from ._shapes import validate_input
+from ._validation import validate_input
 from ._world import World
 
 

@@ -17,7 +17,8 @@ from email.utils import format_datetime
 from typing import Any
 
 from ._errors import ServiceError
-from ._shapes import conforms, decode_input
+from ._shapes import decode_input
+from ._validation import conforms
 
 CONTENT_TYPE = "application/x-amz-json-1.1"
 

@@ -16,7 +16,8 @@ from ._faults import FaultHandle, FaultScript, Hit
 from ._firehose import FirehoseService, RecordFailure
 from ._ids import IdSource
 from ._payload import Payload
-from ._shapes import service_model, validate_input
+from ._shapes import service_model
+from ._validation import validate_input
 from ._wire import HttpRequest, HttpResponse, decode_request, encode_error, encode_result, target_of
 
 DEFAULT_ACCOUNT_ID = "123456789012"

@@ -1,0 +1,346 @@
+"""Constraint validation driven by the service's published API model.
+
+The JSON front end of AWS services checks every modelled constraint (required, length,
+range, pattern, enum) before any service logic runs, and fails with one
+``ValidationException`` that lists every violation. ``validate_input`` does that with the
+front end's wording. ``conforms`` is the fast path for bodies botocore wrote: one read-only
+pass that says whether the parsed JSON is already typed and valid, so that neither
+decoding nor message-building validation has to run; anything it is unsure of goes the
+full way.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections.abc import Callable
+from typing import Any
+
+from botocore.model import Shape
+
+from ._errors import ServiceError
+from ._payload import payload_len
+from ._shapes import member_path, operation_model
+
+MAX_VALIDATION_ERRORS = 10
+
+#: (value, path, errors): appends one message per violation to ``errors``; with
+#: ``errors=None`` (the fast first pass) raises ``_Invalid`` at the first one instead.
+Validator = Callable[[Any, str, "list[str] | None"], None]
+
+
+class _Invalid(Exception):
+    pass
+
+
+def _report(errors: list[str] | None, message: Callable[..., str], *args: Any) -> None:
+    """Record a violation: ``message(*args)`` is built only when messages are wanted."""
+    if errors is None:
+        raise _Invalid
+    errors.append(message(*args))
+
+
+def _violation(value: Any, path: str, echo: bool, rule: str) -> str:
+    shown = f"Value '{value}' at" if echo else "Value at"
+    return f"{shown} '{path}' failed to satisfy constraint: Member must {rule}"
+
+
+def _null_violation(path: str) -> str:
+    return f"Value null at '{path}' failed to satisfy constraint: Member must not be null"
+
+
+def _length_checks(shape: Shape, echo: bool, measure: Callable[[Any], int] = len) -> Validator:
+    low = shape.metadata.get("min")
+    high = shape.metadata.get("max")
+    pattern_text = shape.metadata.get("pattern")
+    pattern = None
+    if pattern_text is not None:
+        try:
+            pattern = re.compile(pattern_text)
+        except re.error:  # a Java-only construct; the service would check it, we cannot
+            pattern = None
+    enum = shape.metadata.get("enum")
+
+    def check(value: Any, path: str, errors: list[str] | None) -> None:
+        if enum is not None:
+            if value not in enum:
+                rule = f"satisfy enum value set: [{', '.join(enum)}]"
+                _report(errors, _violation, value, path, echo, rule)
+            return
+        mismatch = pattern is not None and isinstance(value, str) and not pattern.fullmatch(value)
+        size = measure(value)
+        short = low is not None and size < low
+        long = high is not None and size > high
+        if not (mismatch or short or long):
+            return
+        rules = [
+            *([f"satisfy regular expression pattern: {pattern_text}"] if mismatch else []),
+            *([f"have length greater than or equal to {low}"] if short else []),
+            *([f"have length less than or equal to {high}"] if long else []),
+        ]
+        for rule in rules:
+            _report(errors, _violation, value, path, echo, rule)
+
+    return check
+
+
+def _range_checks(shape: Shape) -> Validator:
+    low = shape.metadata.get("min")
+    high = shape.metadata.get("max")
+
+    def check(value: Any, path: str, errors: list[str] | None) -> None:
+        if low is not None and value < low:
+            rule = f"have value greater than or equal to {low}"
+            _report(errors, _violation, value, path, True, rule)
+        if high is not None and value > high:
+            rule = f"have value less than or equal to {high}"
+            _report(errors, _violation, value, path, True, rule)
+
+    return check
+
+
+def _nothing(value: Any, path: str, errors: list[str] | None) -> None:
+    return None
+
+
+@functools.cache
+def _validator(shape: Shape) -> Validator:
+    kind = shape.type_name
+    if kind == "structure":
+        required = set(shape.required_members)
+        members = [
+            (name, member_path(name), _validator(member), name in required)
+            for name, member in shape.members.items()
+        ]
+
+        def check_structure(value: Any, path: str, errors: list[str] | None) -> None:
+            for name, short, check, needed in members:
+                child = value.get(name)
+                if child is None:
+                    if needed:
+                        where = f"{path}.{short}" if path else short
+                        _report(errors, _null_violation, where)
+                elif check is not _nothing:
+                    check(
+                        child,
+                        "" if errors is None else f"{path}.{short}" if path else short,
+                        errors,
+                    )
+
+        return check_structure
+    if kind == "list":
+        own = _length_checks(shape, echo=False)
+        item = _validator(shape.member)
+
+        def check_list(value: Any, path: str, errors: list[str] | None) -> None:
+            own(value, path, errors)
+            if errors is None:
+                for child in value:
+                    if child is None:
+                        raise _Invalid
+                    item(child, "", None)
+                return
+            for index, child in enumerate(value, 1):
+                where = f"{path}.{index}.member"
+                if child is None:
+                    _report(errors, _null_violation, where)
+                else:
+                    item(child, where, errors)
+
+        return check_list
+    if kind == "map":
+        return _length_checks(shape, echo=False)
+    if kind == "blob":
+        if "min" in shape.metadata or "max" in shape.metadata:
+            return _length_checks(shape, echo=False, measure=payload_len)
+        return _nothing
+    if kind == "string":
+        if any(k in shape.metadata for k in ("min", "max", "pattern", "enum")):
+            return _length_checks(shape, echo=True)
+        return _nothing
+    if kind in ("integer", "long", "double", "float"):
+        if "min" in shape.metadata or "max" in shape.metadata:
+            return _range_checks(shape)
+        return _nothing
+    return _nothing
+
+
+# --------------------------------------------------------------------------- the fast path
+
+
+Conformer = Callable[[Any], None]
+
+
+def _bounds(shape: Shape, measure: Callable[[Any], Any]) -> Conformer:
+    low, high = shape.metadata.get("min"), shape.metadata.get("max")
+
+    def check(value: Any) -> None:
+        size = measure(value)
+        if (low is not None and size < low) or (high is not None and size > high):
+            raise _Invalid
+
+    return check
+
+
+def _typed(kinds: tuple[type, ...], then: Conformer | None = None) -> Conformer:
+    def check(value: Any) -> None:
+        if not isinstance(value, kinds) or (isinstance(value, bool) and bool not in kinds):
+            raise _Invalid
+        if then is not None:
+            then(value)
+
+    return check
+
+
+def _identity(value: Any) -> Any:
+    return value
+
+
+@functools.cache
+def _conformer(shape: Shape) -> Conformer:
+    """A read-only check of trusted JSON: raises ``_Invalid`` at anything that needs
+    converting (timestamps) or that ``decode_input``/``validate_input`` would refuse."""
+    kind = shape.type_name
+    if kind == "structure":
+        required = tuple(shape.required_members)
+        members = {name: _conformer(member) for name, member in shape.members.items()}
+
+        def check_structure(value: Any) -> None:
+            if type(value) is not dict:
+                raise _Invalid
+            for name in required:
+                if value.get(name) is None:
+                    raise _Invalid
+            for name, child in value.items():
+                check = members.get(name)
+                if check is not None and child is not None:
+                    check(child)
+
+        if len(members) == 1 and required == tuple(members):
+            # A wrapper around one required member, such as a batch's Record {Data}: one
+            # lookup per item instead of two loops.
+            ((only, check_only),) = members.items()
+
+            def check_wrapper(value: Any) -> None:
+                if type(value) is not dict or len(value) != 1:
+                    check_structure(value)
+                    return
+                child = value.get(only)
+                if child is None:
+                    raise _Invalid
+                check_only(child)
+
+            return check_wrapper
+
+        return check_structure
+    if kind == "list":
+        own = _bounds(shape, len)
+        item = _conformer(shape.member)
+
+        def check_list(value: Any) -> None:
+            if type(value) is not list:
+                raise _Invalid
+            own(value)
+            for child in value:
+                if child is None:
+                    raise _Invalid
+                item(child)
+
+        return check_list
+    if kind == "map":
+        size = _bounds(shape, len)
+        entry = _conformer(shape.value)
+
+        def check_map(value: Any) -> None:
+            if type(value) is not dict:
+                raise _Invalid
+            size(value)
+            for child in value.values():
+                if child is not None:
+                    entry(child)
+
+        return check_map
+    if kind == "blob":
+        low, high = shape.metadata.get("min", 0), shape.metadata.get("max")
+
+        def check_blob(value: Any) -> None:
+            if type(value) is not str:
+                raise _Invalid
+            # Base64 text's length gives the decoded length give or take 2 bytes of
+            # padding; count the padding only near a bound.
+            upper = len(value) // 4 * 3
+            if (high is not None and upper > high) or upper - 2 < low:
+                size = payload_len(value)
+                if (high is not None and size > high) or size < low:
+                    raise _Invalid
+
+        return check_blob
+    if kind == "string":
+        enum = shape.metadata.get("enum")
+        if enum is not None:
+
+            def check_enum(value: Any) -> None:
+                if value not in enum:
+                    raise _Invalid
+
+            return check_enum
+        pattern_text = shape.metadata.get("pattern")
+        length = _bounds(shape, len)
+        if pattern_text is None:
+            return _typed((str,), length)
+        try:
+            pattern = re.compile(pattern_text)
+        except re.error:
+            return _typed((str,), length)
+
+        def check_string(value: Any) -> None:
+            if not isinstance(value, str) or not pattern.fullmatch(value):
+                raise _Invalid
+            length(value)
+
+        return check_string
+    if kind in ("integer", "long"):
+        return _typed((int,), _bounds(shape, _identity))
+    if kind in ("double", "float"):
+        return _typed((int, float), _bounds(shape, _identity))
+    if kind == "boolean":
+        return _typed((bool,))
+
+    def needs_converting(value: Any) -> None:  # timestamps, and any type not listed above
+        raise _Invalid
+
+    return needs_converting
+
+
+def conforms(service: str, operation: str, params: Any) -> bool:
+    """Whether trusted JSON ``params`` are already the typed, valid parameters: the fast
+    path for bodies botocore wrote. ``False`` means: decode and validate as usual."""
+    shape = operation_model(service, operation).input_shape
+    if shape is None:
+        return False
+    try:
+        _conformer(shape)(params)
+    except _Invalid:
+        return False
+    return True
+
+
+def validate_input(service: str, operation: str, params: dict[str, Any]) -> None:
+    """Raise the ``ValidationException`` the service sends for violated model constraints."""
+    shape = operation_model(service, operation).input_shape
+    if shape is None:
+        return
+    check = _validator(shape)
+    try:
+        check(params, "", None)
+        return
+    except _Invalid:
+        pass
+    errors: list[str] = []
+    check(params, "", errors)
+    errors = errors[:MAX_VALIDATION_ERRORS]
+    count = len(errors)
+    noun = "error" if count == 1 else "errors"
+    raise ServiceError(
+        "ValidationException", f"{count} validation {noun} detected: {'; '.join(errors)}"
+    )
