@@ -1,9 +1,52 @@
-"""The fake clock: time in the fake world moves only when a test or botocore's backoff says so."""
+"""The fake clock: time in the fake world moves only when a test or botocore's backoff says so.
+
+When a test freezes time with freezegun (``freeze_time``, pytest-freezer's ``freezer``) or
+time-machine, the clock reads that frozen time instead and ``advance()`` moves it, so the
+code under test and the fake agree on what time it is.
+"""
 
 from __future__ import annotations
 
+import sys
 import threading
 from datetime import datetime, timedelta, timezone
+from typing import Any
+
+
+class _Freezegun:
+    def __init__(self, factory: Any) -> None:
+        self._factory = factory
+
+    def now(self) -> datetime:
+        frozen: datetime = self._factory()  # naive, in UTC
+        return frozen.replace(tzinfo=timezone.utc)
+
+    def shift(self, step: timedelta) -> None:
+        self._factory.tick(step)
+
+
+class _TimeMachine:
+    def __init__(self, traveller: Any) -> None:
+        self._traveller = traveller
+
+    def now(self) -> datetime:
+        return datetime.fromtimestamp(self._traveller.time_ns() / 1e9, timezone.utc)
+
+    def shift(self, step: timedelta) -> None:
+        self._traveller.shift(step)
+
+
+def _frozen_time() -> _Freezegun | _TimeMachine | None:
+    """The time freezer a test has active, if any (only libraries already imported)."""
+    freezegun = sys.modules.get("freezegun.api")
+    factories = getattr(freezegun, "freeze_factories", None)
+    if factories:
+        return _Freezegun(factories[-1])
+    time_machine = sys.modules.get("time_machine")
+    travellers = getattr(time_machine, "traveller_stack", None)
+    if travellers and hasattr(travellers[-1], "time_ns"):
+        return _TimeMachine(travellers[-1])
+    return None
 
 
 class FakeClock:
@@ -11,7 +54,8 @@ class FakeClock:
 
     ``advance()`` takes a :class:`~datetime.timedelta` or keyword units
     (``advance(hours=24, seconds=1)``); ``sleep(seconds)`` is the same move, named for the
-    callers that would otherwise really sleep. ``elapsed`` is how far it has moved.
+    callers that would otherwise really sleep. ``elapsed`` is how far it has been moved.
+    While freezegun or time-machine has frozen time, the clock reads and moves theirs.
     """
 
     def __init__(self, start: datetime | None = None) -> None:
@@ -23,6 +67,7 @@ class FakeClock:
             )
         self._start = start.astimezone(timezone.utc)
         self._offset = timedelta(0)
+        self._moved = timedelta(0)
         self._lock = threading.Lock()
         #: Every wait that passed fake time instead of real time (botocore's backoff), in
         #: seconds, in order.
@@ -30,6 +75,9 @@ class FakeClock:
 
     def now(self) -> datetime:
         """The fake time now, timezone-aware UTC."""
+        frozen = _frozen_time()
+        if frozen is not None:
+            return frozen.now()
         return self._start + self._offset
 
     def time(self) -> float:
@@ -38,8 +86,8 @@ class FakeClock:
 
     @property
     def elapsed(self) -> timedelta:
-        """How far the clock has moved since it started."""
-        return self._offset
+        """How far the clock has been moved (by ``advance`` and ``sleep``)."""
+        return self._moved
 
     def advance(self, delta: timedelta | float | None = None, **units: float) -> datetime:
         """Move the clock forward by ``delta`` (a timedelta or seconds) or by keyword units.
@@ -58,8 +106,13 @@ class FakeClock:
         if step < timedelta(0):
             raise ValueError(f"the fake clock only moves forward; advance({step!r}) goes back")
         with self._lock:
-            self._offset += step
-            return self._start + self._offset
+            self._moved += step
+            frozen = _frozen_time()
+            if frozen is not None:
+                frozen.shift(step)
+            else:
+                self._offset += step
+        return self.now()
 
     def sleep(self, seconds: float) -> None:
         """Pass ``seconds`` of fake time instead of sleeping; recorded in ``sleeps``."""

@@ -4,22 +4,24 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from itertools import repeat
 from typing import Any
 
+from . import _delivery as delivery
 from ._clock import FakeClock
+from ._delivery import Destination, MemoryDestination, RetryBatch
 from ._destinations import (
     DESTINATION_KINDS,
     UPDATE_KINDS,
     DeliveredObject,
     describe_destination,
     merge_update,
-    object_key,
 )
 from ._errors import ServiceError
 from ._ids import IdSource
 from ._payload import Payload, payload_bytes, payload_len
+from ._sinks import sink_for
 
 #: Sum of decoded Data a PutRecordBatch may carry.
 MAX_BATCH_BYTES = 4 * 1024 * 1024
@@ -88,7 +90,15 @@ class DeliveryStream:
     updated_at: datetime | None = None
     records: list[Accepted] = field(default_factory=list)
     buffer: list[Accepted] = field(default_factory=list)
+    buffer_bytes: int = 0
+    retries: list[RetryBatch] = field(default_factory=list)
     objects: list[DeliveredObject] = field(default_factory=list)
+    expired: list[Accepted] = field(default_factory=list)
+    destination_up: bool = True
+    sink: Destination = field(default_factory=MemoryDestination)
+    #: Status changes that take effect later on the clock: (when, "status" or
+    #: "encryption", new value).
+    transitions: list[tuple[datetime, str, str]] = field(default_factory=list)
 
     @property
     def encrypted(self) -> bool:
@@ -122,11 +132,22 @@ class DeliveryStream:
 class FirehoseService:
     """Amazon Data Firehose in one account and region."""
 
-    def __init__(self, *, account_id: str, region: str, clock: FakeClock, ids: IdSource) -> None:
+    def __init__(
+        self,
+        *,
+        account_id: str,
+        region: str,
+        clock: FakeClock,
+        ids: IdSource,
+        creation_delay: timedelta = timedelta(0),
+        encryption_delay: timedelta = timedelta(0),
+    ) -> None:
         self.account_id = account_id
         self.region = region
         self.clock = clock
         self.ids = ids
+        self.creation_delay = creation_delay
+        self.encryption_delay = encryption_delay
         self.streams: dict[str, DeliveryStream] = {}
         self._operations: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
             "CreateDeliveryStream": self.create_delivery_stream,
@@ -162,11 +183,14 @@ class FirehoseService:
     def stream(self, name: str) -> DeliveryStream:
         found = self.streams.get(name)
         if found is None:
-            raise ServiceError(
-                "ResourceNotFoundException",
-                f"Firehose {name} under account {self.account_id} not found.",
-            )
+            raise self._not_found(name)
         return found
+
+    def _not_found(self, name: str) -> ServiceError:
+        return ServiceError(
+            "ResourceNotFoundException",
+            f"Firehose {name} under account {self.account_id} not found.",
+        )
 
     # ------------------------------------------------------------------ lifecycle
 
@@ -218,6 +242,10 @@ class FirehoseService:
             encryption=encryption,
             tags={tag["Key"]: tag.get("Value", "") for tag in params.get("Tags", [])},
         )
+        stream.sink = sink_for(stream.destination_kind, stream.destination, self.region)
+        if self.creation_delay:
+            stream.status = "CREATING"
+            stream.transitions.append((stream.created_at + self.creation_delay, "status", "ACTIVE"))
         self.streams[name] = stream
         return {"DeliveryStreamARN": stream.arn}
 
@@ -285,6 +313,7 @@ class FirehoseService:
             else:
                 stream.destination_kind = kind
                 stream.destination = merge_update({}, update)
+        stream.sink = sink_for(stream.destination_kind, stream.destination, self.region)
         stream.version += 1
         stream.updated_at = self.clock.now()
         return {}
@@ -330,18 +359,38 @@ class FirehoseService:
             )
         return stream
 
+    def _writable(self, name: str) -> DeliveryStream:
+        """The stream a put goes to. One still CREATING answers as if it did not exist,
+        as Kinesis Data Streams does for its streams (Firehose's answer is not on record)."""
+        stream = self._direct_put(name)
+        if stream.status == "CREATING":
+            raise self._not_found(name)
+        return stream
+
     def start_encryption(self, params: dict[str, Any]) -> dict[str, Any]:
         stream = self._direct_put(params["DeliveryStreamName"])
         requested = params.get("DeliveryStreamEncryptionConfigurationInput") or {
             "KeyType": "AWS_OWNED_CMK"
         }
-        stream.encryption = {**requested, "Status": "ENABLED"}
+        self._encryption_becomes(stream, {**requested}, "ENABLING", "ENABLED")
         return {}
 
     def stop_encryption(self, params: dict[str, Any]) -> dict[str, Any]:
         stream = self._direct_put(params["DeliveryStreamName"])
-        stream.encryption = {"Status": "DISABLED"}
+        self._encryption_becomes(stream, {}, "DISABLING", "DISABLED")
         return {}
+
+    def _encryption_becomes(
+        self, stream: DeliveryStream, settings: dict[str, Any], meanwhile: str, final: str
+    ) -> None:
+        stream.transitions = [t for t in stream.transitions if t[1] != "encryption"]
+        if self.encryption_delay:
+            stream.encryption = {**settings, "Status": meanwhile}
+            stream.transitions.append(
+                (self.clock.now() + self.encryption_delay, "encryption", final)
+            )
+        else:
+            stream.encryption = {**settings, "Status": final}
 
     # ------------------------------------------------------------------ puts
 
@@ -357,6 +406,9 @@ class FirehoseService:
         accepted = list(zip(kept, ids, repeat(now)))
         stream.records.extend(accepted)
         stream.buffer.extend(accepted)
+        stream.buffer_bytes += sum(map(payload_len, kept))
+        if stream.buffer_bytes >= delivery.hints(stream)[0]:
+            delivery.deliver_buffer(stream, now, self.ids)
         if not failures:
             return [{"RecordId": record_id} for record_id in ids]
         fresh = iter(ids)
@@ -368,14 +420,14 @@ class FirehoseService:
         ]
 
     def put_record(self, params: dict[str, Any]) -> dict[str, Any]:
-        stream = self._direct_put(params["DeliveryStreamName"])
+        stream = self._writable(params["DeliveryStreamName"])
         answer = self._accept(stream, [params["Record"]["Data"]], {})[0]
         return {"RecordId": answer["RecordId"], "Encrypted": stream.encrypted}
 
     def put_record_batch(
         self, params: dict[str, Any], failures: Mapping[int, RecordFailure]
     ) -> dict[str, Any]:
-        stream = self._direct_put(params["DeliveryStreamName"])
+        stream = self._writable(params["DeliveryStreamName"])
         payloads = [entry["Data"] for entry in params["Records"]]
         # Base64 text is 4/3 of its bytes, so the text's length bounds the sum cheaply.
         bound = sum(map(len, payloads))
@@ -390,26 +442,20 @@ class FirehoseService:
 
     # ------------------------------------------------------------------ delivery
 
-    def flush(self, stream: DeliveryStream) -> DeliveredObject | None:
-        """Deliver whatever the stream's buffer holds as one object."""
-        if not stream.buffer:
-            return None
-        records = tuple(payload_bytes(payload) for payload, _, _ in stream.buffer)
-        oldest = stream.buffer[0][2]
-        config = stream.destination
-        delivered = DeliveredObject.build(
-            object_key(
-                config.get("Prefix", ""),
-                stream.name,
-                str(stream.version),
-                oldest,
-                self.ids.uuid(),
-                config.get("FileExtension", ""),
-            ),
-            records,
-            config.get("CompressionFormat", "UNCOMPRESSED"),
-            self.clock.now(),
-        )
-        stream.objects.append(delivered)
-        stream.buffer.clear()
-        return delivered
+    def settle(self) -> None:
+        """Bring every stream up to the clock: status changes, buffer intervals, retries
+        and expiry that fell due since the world was last touched."""
+        now = self.clock.now()
+        for stream in self.streams.values():
+            for change in [t for t in stream.transitions if t[0] <= now]:
+                stream.transitions.remove(change)
+                _, what, value = change
+                if what == "status":
+                    stream.status = value
+                elif stream.encryption is not None:
+                    stream.encryption["Status"] = value
+            delivery.settle(stream, now, self.ids)
+
+    def flush(self, stream: DeliveryStream) -> None:
+        """Deliver whatever the stream's buffer holds, and retry waiting batches, now."""
+        delivery.flush(stream, self.clock.now(), self.ids)

@@ -41,31 +41,57 @@ class DeliveryStreamHandle:
     def records(self) -> list[Record]:
         """Every record accepted, in commit order, duplicates included. Each compares equal
         to its payload bytes and carries ``.record_id`` and ``.arrived_at``."""
-        with self._world.lock:
+        with self._world.touched():
             return [Record(*accepted) for accepted in self._stream.records]
 
     @property
     def buffered(self) -> list[bytes]:
         """Payloads accepted and waiting in the stream's buffer for delivery."""
-        with self._world.lock:
+        with self._world.touched():
             return [Record(*accepted).data for accepted in self._stream.buffer]
 
     @property
     def objects(self) -> list[DeliveredObject]:
         """Delivered objects, oldest first, each with ``.key`` and ``.body``."""
-        with self._world.lock:
+        with self._world.touched():
             return list(self._stream.objects)
+
+    @property
+    def pending(self) -> list[bytes]:
+        """Payloads accepted and not yet delivered: in the buffer, or waiting for a retry
+        of a failed delivery."""
+        with self._world.touched():
+            waiting = [r for batch in self._stream.retries for r in batch.records]
+            return [Record(*accepted).data for accepted in [*waiting, *self._stream.buffer]]
+
+    @property
+    def expired(self) -> list[bytes]:
+        """Payloads dropped because they were still undelivered 24 hours after arriving."""
+        with self._world.touched():
+            return [Record(*accepted).data for accepted in self._stream.expired]
+
+    def destination_down(self) -> None:
+        """Make the destination unreachable: deliveries fail and are retried, and records
+        still undelivered 24 hours after they arrived expire."""
+        with self._world.touched():
+            self._stream.destination_up = False
+
+    def destination_up(self) -> None:
+        """Make the destination reachable again; waiting deliveries go at their next retry
+        (or at once, on ``flush()``)."""
+        with self._world.touched():
+            self._stream.destination_up = True
 
     @property
     def delivered(self) -> list[bytes]:
         """Payloads that reached the destination, in delivery order."""
-        with self._world.lock:
+        with self._world.touched():
             return [data for obj in self._stream.objects for data in obj.records]
 
     @property
     def calls(self) -> list[Call]:
         """The calls that named this stream."""
-        with self._world.lock:
+        with self._world.touched():
             return [
                 c
                 for c in self._world.calls
@@ -74,12 +100,12 @@ class DeliveryStreamHandle:
 
     def describe(self) -> dict[str, Any]:
         """The ``DeliveryStreamDescription`` DescribeDeliveryStream answers with."""
-        with self._world.lock:
+        with self._world.touched():
             return self._stream.describe()
 
     def flush(self) -> None:
         """Deliver what the buffer holds now, as if its buffering interval had passed."""
-        with self._world.lock:
+        with self._world.touched():
             self._service.flush(self._stream)
 
     def assert_delivered(self, expected: Iterable[bytes], *, ordered: bool = False) -> None:
@@ -117,7 +143,7 @@ class FirehoseHandle:
     @property
     def calls(self) -> list[Call]:
         """Every Firehose HTTP attempt the fake answered, in order."""
-        with self._world.lock:
+        with self._world.touched():
             return [call for call in self._world.calls if call.service == "firehose"]
 
     def fail(
@@ -167,7 +193,7 @@ class FirehoseHandle:
         """
         params = {"DeliveryStreamName": name, **options}
         service = self._world.firehose(region)
-        with self._world.lock:
+        with self._world.touched():
             try:
                 validate_input("firehose", "CreateDeliveryStream", params)
                 service.create_delivery_stream(params)
@@ -181,7 +207,7 @@ class FirehoseHandle:
     def stream(self, name: str, *, region: str | None = None) -> DeliveryStreamHandle:
         """The delivery stream ``name``: in ``region`` if given, else in the default region,
         else in the one region that has it. Raises ``KeyError`` listing the known streams."""
-        with self._world.lock:
+        with self._world.touched():
             everywhere = [
                 (service, service.streams[name])
                 for service in self._world.firehose_services()
@@ -216,7 +242,7 @@ class FirehoseHandle:
         return isinstance(name, str) and name in self.stream_names()
 
     def __iter__(self) -> Iterator[DeliveryStreamHandle]:
-        with self._world.lock:
+        with self._world.touched():
             return iter(
                 [
                     DeliveryStreamHandle(self._world, service, stream)
@@ -226,12 +252,12 @@ class FirehoseHandle:
             )
 
     def stream_names(self) -> list[str]:
-        with self._world.lock:
+        with self._world.touched():
             return sorted({n for s in self._world.firehose_services() for n in s.streams})
 
     def flush(self) -> None:
         """Deliver what every stream's buffer holds now."""
-        with self._world.lock:
+        with self._world.touched():
             for service in self._world.firehose_services():
                 for stream in service.streams.values():
                     service.flush(stream)

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import re
 import threading
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from datetime import timedelta
 from typing import Any, Protocol
 from urllib.parse import urlsplit
 
@@ -73,11 +75,15 @@ class World:
         region: str = DEFAULT_REGION,
         seed: int | None = None,
         clock: FakeClock | None = None,
+        creation_delay: float = 0,
+        encryption_delay: float = 0,
     ) -> None:
         if not re.fullmatch(r"\d{12}", account_id):
             raise ValueError(f"account_id must be 12 digits, like AWS's, not {account_id!r}")
         self.account_id = account_id
         self.region = region
+        self.creation_delay = timedelta(seconds=creation_delay)
+        self.encryption_delay = timedelta(seconds=encryption_delay)
         self.clock = clock if clock is not None else FakeClock()
         self.ids = IdSource(seed)
         self.lock = threading.RLock()
@@ -93,7 +99,12 @@ class World:
             service = self._firehose.get(region)
             if service is None:
                 service = FirehoseService(
-                    account_id=self.account_id, region=region, clock=self.clock, ids=self.ids
+                    account_id=self.account_id,
+                    region=region,
+                    clock=self.clock,
+                    ids=self.ids,
+                    creation_delay=self.creation_delay,
+                    encryption_delay=self.encryption_delay,
                 )
                 self._firehose[region] = service
             return service
@@ -101,6 +112,15 @@ class World:
     def firehose_services(self) -> list[FirehoseService]:
         with self.lock:
             return list(self._firehose.values())
+
+    @contextlib.contextmanager
+    def touched(self) -> Iterator[None]:
+        """Hold the world's lock, brought up to the clock first: whatever fell due since
+        it was last touched (buffer intervals, retries, expiry, status changes) happens."""
+        with self.lock:
+            for service in self._firehose.values():
+                service.settle()
+            yield
 
     # ------------------------------------------------------------------ HTTP
 
@@ -127,7 +147,7 @@ class World:
         """
         region = self.region_of(request)
         _, operation = target_of(request.headers)
-        with self.lock:
+        with self.touched():
             now = self.clock.now()
             ids = {"request_id": self.ids.uuid(), "extended_id": self.ids.extended_request_id()}
             params: dict[str, Any] | None = None
