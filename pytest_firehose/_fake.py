@@ -69,6 +69,8 @@ class FirehoseFake:
         account_id: str = DEFAULT_ACCOUNT_ID,
         seed: int | None = None,
         allow_hosts: Iterable[str] = (),
+        creation_delay: float = 0,
+        encryption_delay: float = 0,
     ) -> None:
         if not re.fullmatch(r"\d{12}", account_id):
             raise UsageError(f"account_id must be 12 digits, like AWS's, not {account_id!r}")
@@ -80,6 +82,14 @@ class FirehoseFake:
                     f"{host!r} is not one. Nothing in a test may reach the network: mock that "
                     "service instead (moto's mock_aws, for example)."
                 )
+        for name, delay in (
+            ("creation_delay", creation_delay),
+            ("encryption_delay", encryption_delay),
+        ):
+            if isinstance(delay, bool) or not isinstance(delay, (int, float)) or delay < 0:
+                raise UsageError(f"{name} is seconds of fake time (0 or more), not {delay!r}")
+        self._creation_delay = creation_delay
+        self._encryption_delay = encryption_delay
         self._region = region
         self._account_id = account_id
         self._seed = seed
@@ -100,7 +110,13 @@ class FirehoseFake:
             or os.environ.get("AWS_DEFAULT_REGION")
             or DEFAULT_REGION
         )
-        world = World(account_id=self._account_id, region=region, seed=self._seed)
+        world = World(
+            account_id=self._account_id,
+            region=region,
+            seed=self._seed,
+            creation_delay=self._creation_delay,
+            encryption_delay=self._encryption_delay,
+        )
         patch = BotocorePatch(self._route, world.clock, self._serves)
         patch.install()
         self._patch, self._world = patch, world

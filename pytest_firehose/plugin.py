@@ -43,6 +43,16 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         default=[],
     )
     parser.addini(
+        "firehose_creation_delay",
+        "Seconds of fake time a new delivery stream stays CREATING (default: 0).",
+        default="0",
+    )
+    parser.addini(
+        "firehose_encryption_delay",
+        "Seconds of fake time encryption stays ENABLING / DISABLING (default: 0).",
+        default="0",
+    )
+    parser.addini(
         "firehose_assert_all_faults_fired",
         "Fail a test at teardown when a scripted fault never fired (default: true).",
         type="bool",
@@ -89,7 +99,17 @@ def _fake_options(config: pytest.Config) -> dict[str, Any]:
         seed = int(raw_seed) if raw_seed else None
     except ValueError:
         raise pytest.UsageError(f"firehose_seed must be an integer, not {raw_seed!r}") from None
+    delays = {}
+    for name in ("creation_delay", "encryption_delay"):
+        raw = str(config.getini(f"firehose_{name}")).strip() or "0"
+        try:
+            delays[name] = float(raw)
+        except ValueError:
+            raise pytest.UsageError(
+                f"firehose_{name} must be a number of seconds, not {raw!r}"
+            ) from None
     options: dict[str, Any] = {
+        **delays,
         "region": str(config.getini("firehose_region")).strip() or None,
         "account_id": str(config.getini("firehose_account_id")).strip() or DEFAULT_ACCOUNT_ID,
         "seed": seed,
