@@ -7,7 +7,7 @@ import re
 import threading
 from collections.abc import Iterator, Mapping
 from datetime import timedelta
-from typing import Any, Protocol
+from typing import Any
 from urllib.parse import urlsplit
 
 from ._calls import Call, attempt_of
@@ -26,10 +26,6 @@ DEFAULT_ACCOUNT_ID = "123456789012"
 DEFAULT_REGION = "us-east-1"
 
 _SCOPE = re.compile(r"Credential=[^/,\s]+/\d{8}/([a-z0-9-]+)/([a-z0-9-]+)/aws4_request")
-
-
-class Service(Protocol):
-    def dispatch(self, operation: str, params: dict[str, Any]) -> dict[str, Any]: ...
 
 
 def _signing_scope(headers: Mapping[str, str]) -> tuple[str | None, str | None]:
@@ -78,8 +74,6 @@ class World:
         creation_delay: float = 0,
         encryption_delay: float = 0,
     ) -> None:
-        if not re.fullmatch(r"\d{12}", account_id):
-            raise ValueError(f"account_id must be 12 digits, like AWS's, not {account_id!r}")
         self.account_id = account_id
         self.region = region
         self.creation_delay = timedelta(seconds=creation_delay)
