@@ -46,6 +46,13 @@ Router = Callable[[HttpRequest], "HttpResponse | object"]
 _MARK = "_pytest_firehose_router"
 
 
+def interceptor_installed() -> bool:
+    """Whether a fake's interceptor sits in botocore's HTTP layer right now. Without it (a
+    world inspected after its fake stopped), a request nothing else answers would reach
+    the network."""
+    return getattr(Endpoint._send, _MARK, None) is not None
+
+
 class _RawBody:
     """The ``raw`` botocore reads a response body from (``b"".join(raw.stream())``)."""
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import sys
 import threading
+from collections.abc import Callable
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
@@ -55,7 +56,8 @@ class FakeClock:
     ``advance()`` takes a :class:`~datetime.timedelta` or keyword units
     (``advance(hours=24, seconds=1)``); ``sleep(seconds)`` is the same move, named for the
     callers that would otherwise really sleep. ``elapsed`` is how far it has been moved.
-    While freezegun or time-machine has frozen time, the clock reads and moves theirs.
+    While freezegun or time-machine has frozen time, the clock reads and moves theirs;
+    when the freeze ends, it goes on from the time the freeze left.
     """
 
     def __init__(self, start: datetime | None = None) -> None:
@@ -68,6 +70,8 @@ class FakeClock:
         self._start = start.astimezone(timezone.utc)
         self._offset = timedelta(0)
         self._moved = timedelta(0)
+        self._frozen_last: datetime | None = None
+        self._listeners: list[Callable[[], None]] = []
         self._lock = threading.Lock()
         #: Every wait that passed fake time instead of real time (botocore's backoff), in
         #: seconds, in order.
@@ -77,8 +81,14 @@ class FakeClock:
         """The fake time now, timezone-aware UTC."""
         frozen = _frozen_time()
         if frozen is not None:
-            return frozen.now()
-        return self._start + self._offset
+            self._frozen_last = frozen.now()
+            return self._frozen_last
+        with self._lock:
+            if self._frozen_last is not None:
+                # A freeze ended: go on from where it left the time, not from before it.
+                self._start, self._offset = self._frozen_last, timedelta(0)
+                self._frozen_last = None
+            return self._start + self._offset
 
     def time(self) -> float:
         """The fake time now as seconds since the epoch, like ``time.time()``."""
@@ -112,7 +122,13 @@ class FakeClock:
                 frozen.shift(step)
             else:
                 self._offset += step
+        for listener in list(self._listeners):
+            listener()
         return self.now()
+
+    def on_advance(self, listener: Callable[[], None]) -> None:
+        """Call ``listener`` after every move (the world catches up with the time)."""
+        self._listeners.append(listener)
 
     def sleep(self, seconds: float) -> None:
         """Pass ``seconds`` of fake time instead of sleeping; recorded in ``sleeps``."""

@@ -23,6 +23,9 @@ if TYPE_CHECKING:
 
 #: DirectPut data that cannot be delivered is kept this long, then lost.
 RETENTION = timedelta(hours=24)
+#: A record expires at the first instant (the clock counts microseconds) after RETENTION:
+#: one delivered exactly 24 hours after it arrived was delivered in time.
+_EXPIRES_AFTER = RETENTION + timedelta(microseconds=1)
 #: Retries of a failed delivery: first after this long, doubling up to ``RETRY_CAP``.
 FIRST_RETRY = timedelta(seconds=1)
 RETRY_CAP = timedelta(minutes=15)
@@ -31,6 +34,23 @@ MIB = 1024 * 1024
 
 class DeliveryFailed(Exception):
     """The destination did not take a delivery; it will be retried."""
+
+
+@dataclass
+class Batch:
+    """Records delivered together, and their delivery so far.
+
+    ``delivery_id`` names the delivery in object keys (and an HTTP endpoint's request id)
+    and stays the same across retries; ``attempts`` counts the tries made.
+    """
+
+    records: list[Accepted]
+    delivery_id: str
+    first_try: datetime
+    attempts: int = 0
+    #: When the next try is due, and the wait after that one, while waiting for a retry.
+    due: datetime | None = None
+    wait: timedelta = FIRST_RETRY
 
 
 class Destination(Protocol):
@@ -47,9 +67,7 @@ class Destination(Protocol):
 
     def deliver(self, stream: DeliveryStream, obj: DeliveredObject) -> None: ...
 
-    def give_up(
-        self, stream: DeliveryStream, records: list[Accepted], first_try: datetime, at: datetime
-    ) -> bool: ...
+    def give_up(self, stream: DeliveryStream, batch: Batch, at: datetime) -> bool: ...
 
 
 class MemoryDestination:
@@ -60,20 +78,8 @@ class MemoryDestination:
     def deliver(self, stream: DeliveryStream, obj: DeliveredObject) -> None:
         return None
 
-    def give_up(
-        self, stream: DeliveryStream, records: list[Accepted], first_try: datetime, at: datetime
-    ) -> bool:
+    def give_up(self, stream: DeliveryStream, batch: Batch, at: datetime) -> bool:
         return False
-
-
-@dataclass
-class RetryBatch:
-    """Records whose delivery failed, waiting for the next attempt at ``due``."""
-
-    records: list[Accepted]
-    due: datetime
-    wait: timedelta
-    first_try: datetime
 
 
 def hints(stream: DeliveryStream) -> tuple[int, timedelta]:
@@ -82,37 +88,27 @@ def hints(stream: DeliveryStream) -> tuple[int, timedelta]:
     return given["SizeInMBs"] * MIB, timedelta(seconds=given["IntervalInSeconds"])
 
 
-def _build(
-    stream: DeliveryStream, records: list[Accepted], at: datetime, ids: IdSource
-) -> DeliveredObject:
+def _build(stream: DeliveryStream, batch: Batch, at: datetime) -> DeliveredObject:
     config = stream.destination
     key = object_key(
         config.get("Prefix", ""),
         stream.name,
         str(stream.version),
-        records[0][2],
-        ids.uuid(),
+        batch.records[0][2],
+        batch.delivery_id,
         config.get("FileExtension", ""),
     )
-    payloads = tuple(payload_bytes(payload) for payload, _, _ in records)
-    return DeliveredObject.build(key, payloads, config.get("CompressionFormat", "UNCOMPRESSED"), at)
+    payloads = tuple(payload_bytes(payload) for payload, _, _ in batch.records)
+    compression = config.get("CompressionFormat", "UNCOMPRESSED")
+    return DeliveredObject.build(key, payloads, compression, at, batch.delivery_id)
 
 
-def attempt(
-    stream: DeliveryStream,
-    records: list[Accepted],
-    at: datetime,
-    ids: IdSource,
-    wait: timedelta,
-    first_try: datetime | None = None,
-) -> None:
-    """Try to deliver ``records`` at ``at``; on failure they wait ``wait`` for a retry."""
-    if not records:
-        return
-    first_try = first_try or at
+def attempt(stream: DeliveryStream, batch: Batch, at: datetime) -> None:
+    """Try to deliver ``batch`` at ``at``; on failure it waits for a retry."""
+    batch.attempts += 1
     sink = stream.sink
     if stream.destination_up:
-        obj = _build(stream, records, at, ids)
+        obj = _build(stream, batch, at)
         try:
             sink.deliver(stream, obj)
         except DeliveryFailed:
@@ -120,20 +116,21 @@ def attempt(
         else:
             stream.objects.append(obj)
             return
-    if sink.give_up(stream, records, first_try, at):
+    if sink.give_up(stream, batch, at):
         return
-    next_wait = min(wait * 2, sink.retry_cap)
-    stream.retries.append(RetryBatch(list(records), at + wait, next_wait, first_try))
+    batch.due, batch.wait = at + batch.wait, min(batch.wait * 2, sink.retry_cap)
+    stream.retries.append(batch)
 
 
 def deliver_buffer(stream: DeliveryStream, at: datetime, ids: IdSource) -> None:
     records, stream.buffer = stream.buffer, []
     stream.buffer_bytes = 0
-    attempt(stream, records, at, ids, FIRST_RETRY)
+    if records:
+        attempt(stream, Batch(records, ids.uuid(), at), at)
 
 
 def _expire(stream: DeliveryStream, at: datetime) -> None:
-    cutoff = at - RETENTION
+    cutoff = at - _EXPIRES_AFTER
     stream.expired.extend(r for r in stream.buffer if r[2] <= cutoff)
     stream.buffer = [r for r in stream.buffer if r[2] > cutoff]
     stream.buffer_bytes = sum(payload_len(r[0]) for r in stream.buffer)
@@ -149,23 +146,26 @@ def _oldest_pending(stream: DeliveryStream) -> datetime | None:
     return min(arrivals, default=None)
 
 
+def _due(batch: Batch) -> datetime:
+    assert batch.due is not None, "a batch waiting for a retry has a due time"
+    return batch.due
+
+
 def settle(stream: DeliveryStream, now: datetime, ids: IdSource) -> None:
     """Carry out, in time order, every buffer interval, retry and expiry due by ``now``.
 
-    On a tie a delivery comes before an expiry: a record delivered exactly 24 hours after
-    it arrived was still delivered in time.
-    """
+    On a tie a delivery comes before an expiry."""
     _, interval = hints(stream)
     while True:
-        due: list[tuple[datetime, int, RetryBatch | None]] = []
+        due: list[tuple[datetime, int, Batch | None]] = []
         if stream.buffer:
             due.append((stream.buffer[0][2] + interval, 0, None))
         if stream.retries:
-            first = min(stream.retries, key=lambda b: b.due)
-            due.append((first.due, 0, first))
+            first = min(stream.retries, key=_due)
+            due.append((_due(first), 0, first))
         oldest = _oldest_pending(stream)
         if oldest is not None:
-            due.append((oldest + RETENTION, 1, None))
+            due.append((oldest + _EXPIRES_AFTER, 1, None))
         ready = [event for event in due if event[0] <= now]
         if not ready:
             return
@@ -176,7 +176,7 @@ def settle(stream: DeliveryStream, now: datetime, ids: IdSource) -> None:
             deliver_buffer(stream, at, ids)
         else:
             stream.retries.remove(batch)
-            attempt(stream, batch.records, at, ids, batch.wait, batch.first_try)
+            attempt(stream, batch, at)
 
 
 def flush(stream: DeliveryStream, now: datetime, ids: IdSource) -> None:
@@ -184,5 +184,5 @@ def flush(stream: DeliveryStream, now: datetime, ids: IdSource) -> None:
     settle(stream, now, ids)
     waiting, stream.retries = stream.retries, []
     for batch in waiting:
-        attempt(stream, batch.records, now, ids, batch.wait, batch.first_try)
+        attempt(stream, batch, now)
     deliver_buffer(stream, now, ids)

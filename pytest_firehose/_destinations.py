@@ -119,15 +119,22 @@ class DeliveredObject:
     body: bytes
     records: tuple[bytes, ...]
     delivered_at: datetime
+    #: The delivery's id (the uuid in its key), the same on every retry of one batch.
+    delivery_id: str
 
     @classmethod
     def build(
-        cls, key: str, records: tuple[bytes, ...], compression: str, delivered_at: datetime
+        cls,
+        key: str,
+        records: tuple[bytes, ...],
+        compression: str,
+        delivered_at: datetime,
+        delivery_id: str,
     ) -> DeliveredObject:
         body = b"".join(records)
         if compression == "GZIP":
             body = gzip.compress(body, mtime=0)
-        return cls(key, body, records, delivered_at)
+        return cls(key, body, records, delivered_at, delivery_id)
 
 
 def object_key(

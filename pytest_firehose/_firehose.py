@@ -10,7 +10,7 @@ from typing import Any
 
 from . import _delivery as delivery
 from ._clock import FakeClock
-from ._delivery import Destination, MemoryDestination, RetryBatch
+from ._delivery import Batch, Destination, MemoryDestination
 from ._destinations import (
     DESTINATION_KINDS,
     UPDATE_KINDS,
@@ -91,9 +91,10 @@ class DeliveryStream:
     records: list[Accepted] = field(default_factory=list)
     buffer: list[Accepted] = field(default_factory=list)
     buffer_bytes: int = 0
-    retries: list[RetryBatch] = field(default_factory=list)
+    retries: list[Batch] = field(default_factory=list)
     objects: list[DeliveredObject] = field(default_factory=list)
     expired: list[Accepted] = field(default_factory=list)
+    backed_up: list[DeliveredObject] = field(default_factory=list)
     destination_up: bool = True
     sink: Destination = field(default_factory=MemoryDestination)
     #: Status changes that take effect later on the clock: (when, "status" or

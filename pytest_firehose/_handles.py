@@ -12,9 +12,14 @@ from ._clock import FakeClock
 from ._destinations import DeliveredObject
 from ._errors import ServiceError, UsageError
 from ._faults import FaultHandle, RecordsSpec, make_fault
-from ._firehose import DeliveryStream, FirehoseService, Record
+from ._firehose import Accepted, DeliveryStream, FirehoseService, Record
+from ._payload import payload_bytes
 from ._validation import validate_input
 from ._world import World
+
+
+def _payloads(accepted: Iterable[Accepted]) -> list[bytes]:
+    return [payload_bytes(payload) for payload, _, _ in accepted]
 
 
 class DeliveryStreamHandle:
@@ -48,7 +53,7 @@ class DeliveryStreamHandle:
     def buffered(self) -> list[bytes]:
         """Payloads accepted and waiting in the stream's buffer for delivery."""
         with self._world.touched():
-            return [Record(*accepted).data for accepted in self._stream.buffer]
+            return _payloads(self._stream.buffer)
 
     @property
     def objects(self) -> list[DeliveredObject]:
@@ -62,13 +67,20 @@ class DeliveryStreamHandle:
         of a failed delivery."""
         with self._world.touched():
             waiting = [r for batch in self._stream.retries for r in batch.records]
-            return [Record(*accepted).data for accepted in [*waiting, *self._stream.buffer]]
+            return _payloads([*waiting, *self._stream.buffer])
 
     @property
     def expired(self) -> list[bytes]:
         """Payloads dropped because they were still undelivered 24 hours after arriving."""
         with self._world.touched():
-            return [Record(*accepted).data for accepted in self._stream.expired]
+            return _payloads(self._stream.expired)
+
+    @property
+    def backed_up(self) -> list[bytes]:
+        """Payloads written to the S3 backup because the HTTP endpoint kept failing for
+        longer than ``RetryOptions.DurationInSeconds``."""
+        with self._world.touched():
+            return [data for obj in self._stream.backed_up for data in obj.records]
 
     def destination_down(self) -> None:
         """Make the destination unreachable: deliveries fail and are retried, and records

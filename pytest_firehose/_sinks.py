@@ -10,4 +10,12 @@ from ._delivery import Destination, MemoryDestination
 def sink_for(kind: str | None, config: dict[str, Any], region: str) -> Destination:
     """The destination for a stream configured with ``kind`` (the CreateDeliveryStream
     parameter name, such as ``ExtendedS3DestinationConfiguration``) and ``config``."""
+    if kind in ("ExtendedS3DestinationConfiguration", "S3DestinationConfiguration"):
+        from ._s3 import S3Destination
+
+        return S3Destination(config, region)
+    if kind == "HttpEndpointDestinationConfiguration":
+        from ._http_endpoint import HttpEndpointDestination
+
+        return HttpEndpointDestination(config, region)
     return MemoryDestination()

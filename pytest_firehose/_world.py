@@ -83,6 +83,9 @@ class World:
         self.lock = threading.RLock()
         self.calls: list[Call] = []
         self.faults = {service: FaultScript(service) for service in self.SERVED}
+        # Deliveries fall due as time passes: when the clock moves, the world catches up,
+        # so that what a destination holds (an S3 bucket in moto) is current at once.
+        self.clock.on_advance(self.settle)
         self._firehose: dict[str, FirehoseService] = {}
 
     # ------------------------------------------------------------------ services
@@ -107,13 +110,18 @@ class World:
         with self.lock:
             return list(self._firehose.values())
 
-    @contextlib.contextmanager
-    def touched(self) -> Iterator[None]:
-        """Hold the world's lock, brought up to the clock first: whatever fell due since
-        it was last touched (buffer intervals, retries, expiry, status changes) happens."""
+    def settle(self) -> None:
+        """Bring the world up to the clock: whatever fell due since it was last touched
+        (buffer intervals, retries, expiry, status changes) happens now."""
         with self.lock:
             for service in self._firehose.values():
                 service.settle()
+
+    @contextlib.contextmanager
+    def touched(self) -> Iterator[None]:
+        """Hold the world's lock, brought up to the clock first."""
+        with self.lock:
+            self.settle()
             yield
 
     # ------------------------------------------------------------------ HTTP

@@ -5,7 +5,14 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+# The documented tests run in this process (pytester), which forgets the modules each run
+# imports. Libraries they use are imported here first, so every run shares one copy of
+# them (requests, for one, breaks when half of it is imported twice).
+import freezegun  # noqa: F401
+import moto  # noqa: F401
 import pytest
+import requests  # noqa: F401
+import responses  # noqa: F401
 
 ROOT = Path(__file__).parent.parent
 BLOCK = re.compile(r"```python\n(.*?)```", re.DOTALL)

@@ -1,0 +1,186 @@
+"""Delivery to an HTTP endpoint, as Firehose's "HTTP Endpoint Delivery Request and Response
+Specifications" describe it: one POST per batch, retried with backoff while the endpoint
+answers anything but 200, then written to the S3 backup (``stream.backed_up``) once
+``RetryOptions.DurationInSeconds`` has passed.
+
+Requests go through ``requests``, so a test answers them with ``responses`` (or
+requests-mock). ``requests`` is imported only when such a destination is configured.
+"""
+
+from __future__ import annotations
+
+import base64
+import gzip
+import ipaddress
+import json
+from datetime import datetime, timedelta, timezone
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
+
+from ._delivery import Batch, DeliveryFailed
+from ._destinations import DeliveredObject, object_key
+from ._errors import UsageError
+from ._payload import Payload, payload_bytes
+
+if TYPE_CHECKING:
+    from ._firehose import DeliveryStream
+
+#: The spec: backoff doubles from 1 s up to 2 minutes; an answer may take 3 minutes.
+RETRY_CAP = timedelta(minutes=2)
+RESPONSE_TIMEOUT = 180
+DEFAULT_RETRY_SECONDS = 300
+ERROR_OUTPUT_TYPE = "http-endpoint-failed"
+ANSWERED = "HttpEndpoint.DestinationException"
+UNREACHABLE = "HttpEndpoint.ConnectionFailed"
+_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+
+
+def _requests() -> Any:
+    try:
+        import requests  # type: ignore[import-untyped, unused-ignore]
+    except ImportError:
+        raise UsageError(
+            "An HttpEndpointDestinationConfiguration delivers with the requests library, "
+            "which is not installed: pip install requests"
+        ) from None
+    return requests
+
+
+def _ms(at: datetime) -> int:
+    return (at - _EPOCH) // timedelta(milliseconds=1)
+
+
+def _json(value: dict[str, Any]) -> str:
+    return json.dumps(value, separators=(",", ":"))
+
+
+def _b64(payload: Payload) -> str:
+    # A str payload is botocore's own base64 text, already canonical.
+    return payload if isinstance(payload, str) else base64.b64encode(payload).decode("ascii")
+
+
+def _intercepted(session: Any, url: str) -> bool:
+    """Whether something other than requests' own transport answers ``url`` (responses
+    patches ``HTTPAdapter.send``; requests-mock swaps the adapter)."""
+    send = getattr(type(session.get_adapter(url)), "send", None)
+    return getattr(send, "__module__", None) != "requests.adapters"
+
+
+def _loopback(url: str) -> bool:
+    host = urlsplit(url).hostname or ""
+    try:
+        return host == "localhost" or ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+class HttpEndpointDestination:
+    """Delivers each batch to ``EndpointConfiguration.Url``; backs it up after
+    ``RetryOptions.DurationInSeconds`` of failures."""
+
+    retry_cap = RETRY_CAP
+
+    def __init__(self, config: dict[str, Any], region: str) -> None:
+        _requests()  # fail at CreateDeliveryStream, not in the middle of a delivery
+        self.config = config
+        self.region = region
+        seconds = config.get("RetryOptions", {}).get("DurationInSeconds", DEFAULT_RETRY_SECONDS)
+        self.retry_duration = timedelta(seconds=seconds)
+        #: (errorCode, errorMessage) of the attempt that just failed.
+        self._last_error: tuple[str, str] | None = None
+
+    def _headers(self, stream: DeliveryStream, request_id: str, gzipped: bool) -> dict[str, str]:
+        endpoint = self.config["EndpointConfiguration"]
+        attributes = self.config.get("RequestConfiguration", {}).get("CommonAttributes")
+        headers = {
+            "X-Amz-Firehose-Protocol-Version": "1.0",
+            "X-Amz-Firehose-Request-Id": request_id,
+            "Content-Type": "application/json",
+            "X-Amz-Firehose-Source-Arn": stream.arn,
+        }
+        if gzipped:
+            headers["Content-Encoding"] = "gzip"
+        if "AccessKey" in endpoint:
+            headers["X-Amz-Firehose-Access-Key"] = endpoint["AccessKey"]
+        if attributes:
+            common = {a["AttributeName"]: a["AttributeValue"] for a in attributes}
+            headers["X-Amz-Firehose-Common-Attributes"] = _json({"commonAttributes": common})
+        return headers
+
+    def _failed(self, code: str, message: str) -> DeliveryFailed:
+        self._last_error = (code, message)
+        return DeliveryFailed(message)
+
+    def deliver(self, stream: DeliveryStream, obj: DeliveredObject) -> None:
+        requests = _requests()
+        url = self.config["EndpointConfiguration"]["Url"]
+        request_id = obj.delivery_id  # the same on every retry of the batch
+        body = _json(
+            {
+                "requestId": request_id,
+                "timestamp": _ms(obj.delivered_at),
+                "records": [{"data": _b64(data)} for data in obj.records],
+            }
+        ).encode()
+        encoding = self.config.get("RequestConfiguration", {}).get("ContentEncoding", "NONE")
+        if encoding == "GZIP":
+            body = gzip.compress(body, mtime=0)
+        with requests.Session() as session:
+            session.trust_env = False  # no proxies or .netrc from the environment
+            session.headers.clear()  # only the spec's headers, not python-requests' own
+            if not (_loopback(url) or _intercepted(session, url)):
+                raise self._failed(
+                    UNREACHABLE,
+                    f"pytest-firehose did not send this request: nothing intercepts {url} "
+                    "and nothing in a test may reach the network. Answer it with responses "
+                    "(responses.add(responses.POST, url)) or requests-mock.",
+                )
+            try:
+                answer = session.post(
+                    url,
+                    data=body,
+                    headers=self._headers(stream, request_id, encoding == "GZIP"),
+                    timeout=RESPONSE_TIMEOUT,
+                    allow_redirects=False,  # the spec: 3xx answers are not followed
+                )
+            except requests.RequestException as error:
+                raise self._failed(UNREACHABLE, f"{type(error).__name__}: {error}") from None
+        if answer.status_code != 200:
+            raise self._failed(
+                ANSWERED,
+                "Received the following response from the endpoint destination. "
+                f"{answer.status_code}: {answer.text[:8192]}",
+            )
+
+    def give_up(self, stream: DeliveryStream, batch: Batch, at: datetime) -> bool:
+        error = self._last_error if stream.destination_up else None
+        self._last_error = None
+        if at - batch.first_try < self.retry_duration:
+            return False
+        records = batch.records
+        code, message = error or (UNREACHABLE, "The endpoint was unreachable.")
+        lines = [
+            _json(
+                {
+                    "attemptsMade": batch.attempts,
+                    "arrivalTimestamp": _ms(arrived),
+                    "errorCode": code,
+                    "errorMessage": message,
+                    "attemptEndingTimestamp": _ms(at),
+                    "rawData": _b64(payload),
+                    "subsequenceNumber": 0,
+                    "dataId": record_id,
+                }
+            )
+            + "\n"
+            for payload, record_id, arrived in records
+        ]
+        s3 = self.config.get("S3Configuration", {})
+        prefix = (s3.get("ErrorOutputPrefix") or s3.get("Prefix") or "") + ERROR_OUTPUT_TYPE + "/"
+        key = object_key(prefix, stream.name, str(stream.version), records[0][2], batch.delivery_id)
+        body = "".join(lines).encode()
+        if s3.get("CompressionFormat") == "GZIP":
+            body = gzip.compress(body, mtime=0)
+        payloads = tuple(payload_bytes(payload) for payload, _, _ in records)
+        stream.backed_up.append(DeliveredObject(key, body, payloads, at, batch.delivery_id))
+        return True

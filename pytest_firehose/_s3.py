@@ -1,0 +1,100 @@
+"""Delivery to Amazon S3 through a real S3 client.
+
+Each delivered object is one PutObject sent by a plain botocore client, so whatever stands
+in for S3 in the test receives it: moto's ``mock_aws`` (it answers in botocore's
+``before-send`` hook, ahead of the fake), or a server on loopback that the fake's
+``allow_hosts`` lets through. Code that reads the bucket afterwards finds the objects.
+
+When nothing stands in for S3, the fake's interceptor refuses the request
+(:class:`UnmockedRequestError`); the destination then keeps its objects in memory only
+(``stream.objects``), as a stream without a destination does. It remembers that, so a
+test without moto pays for one refused request, not one per delivery.
+"""
+
+from __future__ import annotations
+
+import functools
+from typing import TYPE_CHECKING, Any
+
+import botocore.loaders
+import botocore.session
+from botocore.config import Config
+from botocore.exceptions import BotoCoreError, ClientError
+
+from ._botocore import interceptor_installed
+from ._delivery import RETRY_CAP, DeliveryFailed
+from ._errors import UnmockedRequestError
+
+if TYPE_CHECKING:
+    from datetime import datetime
+
+    from ._delivery import Batch
+    from ._destinations import DeliveredObject
+    from ._firehose import DeliveryStream
+
+#: One attempt per delivery: Firehose's own schedule (the engine's) does the retrying.
+#: botocore's retries would also pass fake time in the middle of a delivery.
+_ONE_ATTEMPT = Config(retries={"total_max_attempts": 1})
+
+
+@functools.cache
+def _models() -> Any:
+    """One loader of botocore's model files for every destination's session: a fresh
+    session parses the S3 model and the endpoint rules again (~150 ms a client)."""
+    return botocore.loaders.create_loader()
+
+
+def bucket_name(bucket_arn: str) -> str:
+    """``NAME`` from ``arn:PARTITION:s3:::NAME`` (empty when the ARN has no name)."""
+    parts = bucket_arn.split(":", 5)
+    return parts[5] if len(parts) == 6 else ""
+
+
+class S3Destination:
+    """Delivers each object under its key to the bucket ``config["BucketARN"]`` names.
+
+    - S3 answers with an error (``NoSuchBucket``, ``AccessDenied``, any other) or cannot be
+      reached: :class:`DeliveryFailed`, so the engine retries (after 1 s, doubling up to
+      ``retry_cap``) until the records are 24 hours old and expire.
+    - Nothing stands in for S3 (the interceptor refused the request, or no fake is
+      installed any more): the object is kept in memory only, from then on for good.
+
+    Bodies are stored as built (gzip bytes for ``GZIP``), with no ``Content-Encoding``.
+    """
+
+    retry_cap = RETRY_CAP
+
+    def __init__(self, config: dict[str, Any], region: str) -> None:
+        self.bucket = bucket_name(config.get("BucketARN", ""))
+        self.region = region
+        #: True once a request showed that nothing stands in for S3 in this test.
+        self.memory_only = False
+        self._client: Any = None
+
+    def _s3(self) -> Any:
+        if self._client is None:
+            session = botocore.session.get_session()
+            session.register_component("data_loader", _models())
+            self._client = session.create_client("s3", region_name=self.region, config=_ONE_ATTEMPT)
+        return self._client
+
+    def deliver(self, stream: DeliveryStream, obj: DeliveredObject) -> None:
+        if self.memory_only:
+            return
+        if not interceptor_installed():
+            self.memory_only = True
+            return
+        if not self.bucket:
+            raise DeliveryFailed(f"{stream.name}: the destination names no bucket")
+        try:
+            self._s3().put_object(Bucket=self.bucket, Key=obj.key, Body=obj.body)
+        except UnmockedRequestError:
+            self.memory_only = True
+        except ClientError as error:
+            code = error.response.get("Error", {}).get("Code", "InternalError")
+            raise DeliveryFailed(f"S3.{code}: {error}") from error
+        except BotoCoreError as error:
+            raise DeliveryFailed(f"S3 unreachable: {error}") from error
+
+    def give_up(self, stream: DeliveryStream, batch: Batch, at: datetime) -> bool:
+        return False
