@@ -40,29 +40,20 @@ from dataclasses import dataclass, field
 from typing import Any
 from unittest import mock
 
-os.environ.update(
-    {
-        "AWS_ACCESS_KEY_ID": "testing",
-        "AWS_SECRET_ACCESS_KEY": "testing",
-        "AWS_SESSION_TOKEN": "testing",
-        "AWS_DEFAULT_REGION": "us-east-1",
-        "AWS_EC2_METADATA_DISABLED": "true",
-        "AWS_CONFIG_FILE": os.devnull,
-        "AWS_SHARED_CREDENTIALS_FILE": os.devnull,
-    }
-)
-os.environ.pop("AWS_PROFILE", None)
+from _offline import go_offline
+
+go_offline()
 
 # Importing moto adds its before-send stub to botocore's built-in handlers; clients made
 # afterwards (all of ours) can then be answered by mock_aws().
-import boto3
-import botocore
-import moto
-from botocore.awsrequest import AWSResponse
-from botocore.endpoint import Endpoint
-from moto import mock_aws
+import boto3  # noqa: E402
+import botocore  # noqa: E402
+import moto  # noqa: E402
+from botocore.awsrequest import AWSResponse  # noqa: E402
+from botocore.endpoint import Endpoint  # noqa: E402
+from moto import mock_aws  # noqa: E402
 
-from pytest_firehose import FirehoseFake
+from pytest_firehose import FirehoseFake  # noqa: E402
 
 REGION = "us-east-1"
 STREAM = "bench-stream"

@@ -26,7 +26,6 @@ refuses any other request that reaches botocore's HTTP layer.
 from __future__ import annotations
 
 import argparse
-import os
 import platform
 import statistics
 import sys
@@ -34,19 +33,9 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-os.environ.update(
-    {
-        "AWS_ACCESS_KEY_ID": "testing",
-        "AWS_SECRET_ACCESS_KEY": "testing",
-        "AWS_SESSION_TOKEN": "testing",
-        "AWS_DEFAULT_REGION": "us-east-1",
-        "AWS_EC2_METADATA_DISABLED": "true",
-        "AWS_CONFIG_FILE": os.devnull,
-        "AWS_SHARED_CREDENTIALS_FILE": os.devnull,
-    }
-)
-for _name in ("AWS_PROFILE", "AWS_RETRY_MODE", "AWS_MAX_ATTEMPTS"):
-    os.environ.pop(_name, None)
+from _offline import go_offline
+
+go_offline()
 
 import boto3  # noqa: E402
 import botocore  # noqa: E402

@@ -1,0 +1,23 @@
+"""Shared by the benchmark scripts: an environment in which botocore finds fake
+credentials and a region, reads no config file and asks no metadata service."""
+
+from __future__ import annotations
+
+import os
+
+OFFLINE_ENV = {
+    "AWS_ACCESS_KEY_ID": "testing",
+    "AWS_SECRET_ACCESS_KEY": "testing",
+    "AWS_SESSION_TOKEN": "testing",
+    "AWS_DEFAULT_REGION": "us-east-1",
+    "AWS_EC2_METADATA_DISABLED": "true",
+    "AWS_CONFIG_FILE": os.devnull,
+    "AWS_SHARED_CREDENTIALS_FILE": os.devnull,
+}
+
+
+def go_offline() -> None:
+    """Set ``OFFLINE_ENV``, and drop what would override it (profile, retry settings)."""
+    os.environ.update(OFFLINE_ENV)
+    for name in ("AWS_PROFILE", "AWS_RETRY_MODE", "AWS_MAX_ATTEMPTS"):
+        os.environ.pop(name, None)
