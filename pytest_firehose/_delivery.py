@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Protocol
 
 from ._destinations import DEFAULT_BUFFERING, DeliveredObject, object_key
-from ._payload import payload_bytes, payload_len
+from ._payload import payload_len
 
 if TYPE_CHECKING:
     from ._firehose import Accepted, DeliveryStream
@@ -98,9 +98,9 @@ def _build(stream: DeliveryStream, batch: Batch, at: datetime) -> DeliveredObjec
         batch.delivery_id,
         config.get("FileExtension", ""),
     )
-    payloads = tuple(payload_bytes(payload) for payload, _, _ in batch.records)
+    payloads = tuple(payload for payload, _, _ in batch.records)
     compression = config.get("CompressionFormat", "UNCOMPRESSED")
-    return DeliveredObject.build(key, payloads, compression, at, batch.delivery_id)
+    return DeliveredObject(key, payloads, at, batch.delivery_id, compression=compression)
 
 
 def attempt(stream: DeliveryStream, batch: Batch, at: datetime) -> None:

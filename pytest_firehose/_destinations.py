@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import functools
 import gzip
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
+
+from ._payload import Payload, payload_bytes
 
 DEFAULT_BUFFERING = {"SizeInMBs": 5, "IntervalInSeconds": 300}
 _NO_LOGGING = {"Enabled": False}
@@ -111,30 +113,45 @@ def merge_update(current: dict[str, Any], update: dict[str, Any]) -> dict[str, A
     return merged
 
 
-@dataclass(frozen=True)
 class DeliveredObject:
-    """One delivery: what the destination stored, with the records it holds."""
+    """One delivery: the object the destination stored, and the records it holds.
 
-    key: str
-    body: bytes
-    records: tuple[bytes, ...]
-    delivered_at: datetime
-    #: The delivery's id (the uuid in its key), the same on every retry of one batch.
-    delivery_id: str
+    ``key`` is the object's key, ``body`` its bytes as stored (the payloads concatenated,
+    gzipped if the destination asks), ``records`` the payloads, ``delivered_at`` the fake
+    time of the delivery and ``delivery_id`` the uuid that ends the key, the same on every
+    retry of one batch. The body is built when first read: most objects a test makes are
+    never opened.
+    """
 
-    @classmethod
-    def build(
-        cls,
+    def __init__(
+        self,
         key: str,
-        records: tuple[bytes, ...],
-        compression: str,
+        payloads: tuple[Payload, ...],
         delivered_at: datetime,
         delivery_id: str,
-    ) -> DeliveredObject:
-        body = b"".join(records)
-        if compression == "GZIP":
-            body = gzip.compress(body, mtime=0)
-        return cls(key, body, records, delivered_at, delivery_id)
+        *,
+        compression: str = "UNCOMPRESSED",
+        body: bytes | None = None,
+    ) -> None:
+        self.key = key
+        self.delivered_at = delivered_at
+        self.delivery_id = delivery_id
+        self._payloads = payloads
+        self._compression = compression
+        if body is not None:
+            self.__dict__["body"] = body
+
+    @functools.cached_property
+    def records(self) -> tuple[bytes, ...]:
+        return tuple(payload_bytes(payload) for payload in self._payloads)
+
+    @functools.cached_property
+    def body(self) -> bytes:
+        body = b"".join(self.records)
+        return gzip.compress(body, mtime=0) if self._compression == "GZIP" else body
+
+    def __repr__(self) -> str:
+        return f"<DeliveredObject {self.key!r}: {len(self._payloads)} record(s)>"
 
 
 def object_key(

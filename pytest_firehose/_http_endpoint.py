@@ -20,7 +20,7 @@ from urllib.parse import urlsplit
 from ._delivery import Batch, DeliveryFailed
 from ._destinations import DeliveredObject, object_key
 from ._errors import UsageError
-from ._payload import Payload, payload_bytes
+from ._payload import Payload
 
 if TYPE_CHECKING:
     from ._firehose import DeliveryStream
@@ -181,6 +181,6 @@ class HttpEndpointDestination:
         body = "".join(lines).encode()
         if s3.get("CompressionFormat") == "GZIP":
             body = gzip.compress(body, mtime=0)
-        payloads = tuple(payload_bytes(payload) for payload, _, _ in records)
-        stream.backed_up.append(DeliveredObject(key, body, payloads, at, batch.delivery_id))
+        payloads = tuple(payload for payload, _, _ in records)
+        stream.backed_up.append(DeliveredObject(key, payloads, at, batch.delivery_id, body=body))
         return True
