@@ -70,25 +70,31 @@ class FakeClock:
         self._start = start.astimezone(timezone.utc)
         self._offset = timedelta(0)
         self._moved = timedelta(0)
-        self._frozen_last: datetime | None = None
+        #: The freezer last seen active: when its freeze ends, the clock goes on from
+        #: the time it left (a stopped freezer still tells it).
+        self._freezer: _Freezegun | _TimeMachine | None = None
         self._listeners: list[Callable[[], None]] = []
         self._lock = threading.Lock()
         #: Every wait that passed fake time instead of real time (botocore's backoff), in
         #: seconds, in order.
         self.sleeps: list[float] = []
 
-    def now(self) -> datetime:
-        """The fake time now, timezone-aware UTC."""
+    def _freezer_now(self) -> _Freezegun | _TimeMachine | None:
+        """The active freezer, if any; after a freeze ends, restart from its time.
+        Called with the lock held."""
         frozen = _frozen_time()
         if frozen is not None:
-            self._frozen_last = frozen.now()
-            return self._frozen_last
+            self._freezer = frozen
+        elif self._freezer is not None:
+            self._start, self._offset = self._freezer.now(), timedelta(0)
+            self._freezer = None
+        return frozen
+
+    def now(self) -> datetime:
+        """The fake time now, timezone-aware UTC."""
         with self._lock:
-            if self._frozen_last is not None:
-                # A freeze ended: go on from where it left the time, not from before it.
-                self._start, self._offset = self._frozen_last, timedelta(0)
-                self._frozen_last = None
-            return self._start + self._offset
+            frozen = self._freezer_now()
+            return frozen.now() if frozen is not None else self._start + self._offset
 
     def time(self) -> float:
         """The fake time now as seconds since the epoch, like ``time.time()``."""
@@ -117,7 +123,7 @@ class FakeClock:
             raise ValueError(f"the fake clock only moves forward; advance({step!r}) goes back")
         with self._lock:
             self._moved += step
-            frozen = _frozen_time()
+            frozen = self._freezer_now()
             if frozen is not None:
                 frozen.shift(step)
             else:

@@ -1,0 +1,319 @@
+"""The accounting invariant, checked by a hypothesis state machine driven through boto3.
+
+Producers put records while faults are scheduled, the destination goes down and comes back,
+the clock jumps (up to 30 hours at a time) and buffers are flushed. After every step:
+
+- as multisets, the records a stream accepted are exactly those delivered, pending and
+  expired; and exactly those the call log says were committed;
+- every expired record arrived at least 24 hours ago, and nothing pending is older;
+- every payload the producer saw acknowledged (a ``RecordId``) was accepted, under that
+  id; a payload that failed (an ``ErrorCode``, or an error raised) was accepted only by
+  attempts before the last one.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+import boto3
+from botocore.config import Config
+from botocore.exceptions import BotoCoreError, ClientError
+from conftest import BUCKET, REGION, ROLE, SEED
+from hypothesis import HealthCheck, settings
+from hypothesis import strategies as st
+from hypothesis.stateful import (
+    RuleBasedStateMachine,
+    initialize,
+    invariant,
+    precondition,
+    rule,
+)
+
+from pytest_firehose import FirehoseFake
+
+DAY = timedelta(hours=24)
+MAX_ATTEMPTS = 5
+PUTS = ("PutRecord", "PutRecordBatch")
+#: Every invariant check decodes every payload again; a few large ones per run suffice.
+MAX_LARGE_PUTS = 4
+
+#: Clock steps: the edges of the 60 s interval and of the 24 h retention, anything up to
+#: 30 hours, and often about a day, so that outages outlive the retention.
+seconds = st.one_of(
+    st.sampled_from([1, 59, 60, 61, 899, 900, 3600, 86_399, 86_400, 86_401]),
+    st.floats(min_value=0, max_value=30 * 3600),
+    st.floats(min_value=23 * 3600, max_value=30 * 3600),
+)
+record_codes = st.sampled_from(["ServiceUnavailableException", "InternalFailure"])
+#: The fault vocabulary (each scheduled with ``optional=True``).
+faults = st.one_of(
+    st.fixed_dictionaries(
+        {
+            "records": st.one_of(
+                st.lists(st.integers(0, 4), min_size=1, max_size=3, unique=True),
+                st.dictionaries(st.integers(0, 4), record_codes, min_size=1, max_size=3),
+            )
+        }
+    ),
+    st.just({"throttle": 1}),
+    st.fixed_dictionaries({"timeout": st.sampled_from(["commit", "lost"])}),
+)
+
+
+@dataclass
+class Put:
+    """One put as the producer saw it."""
+
+    payloads: list[bytes]
+    #: Per payload: the RecordId, or None when the answer (or the call) failed it.
+    record_ids: list[str | None]
+    #: How many attempts botocore made (the most it may have made, if unknown).
+    attempts: int
+
+
+@dataclass
+class Snapshot:
+    """What the stream's handle shows after a step."""
+
+    records: list[tuple[bytes, datetime, str]]
+    delivered: Counter[bytes]
+    pending: Counter[bytes]
+    expired: Counter[bytes]
+    objects: list[Any]
+    now: datetime
+
+
+class AccountingMachine(RuleBasedStateMachine):
+    def __init__(self) -> None:
+        super().__init__()
+        self.fake = FirehoseFake(region=REGION, seed=SEED).start()
+        try:
+            self.client = boto3.client(
+                "firehose",
+                region_name=REGION,
+                config=Config(retries={"mode": "standard", "total_max_attempts": MAX_ATTEMPTS}),
+            )
+            self.stream = self.fake.firehose.create_delivery_stream(
+                "events",
+                ExtendedS3DestinationConfiguration={
+                    "RoleARN": ROLE,
+                    "BucketARN": BUCKET,
+                    "BufferingHints": {"SizeInMBs": 1, "IntervalInSeconds": 60},
+                },
+            )
+        except BaseException:
+            self.fake.stop()
+            raise
+        self.puts: list[Put] = []
+        self.counter = 0
+        self.large_puts = 0
+        self.up = True
+        self.ever_down = False
+        self.calls_seen = 0
+        self.committed: Counter[bytes] = Counter()
+
+    def teardown(self) -> None:
+        self.fake.stop()
+
+    # ------------------------------------------------------------------ producing
+
+    def _fresh(self, tails: list[bytes]) -> list[bytes]:
+        """Payloads no earlier put sent, so that multisets tell puts apart."""
+        self.counter += 1
+        return [b"%d.%d|" % (self.counter, i) + tail for i, tail in enumerate(tails)]
+
+    def _put(self, payloads: list[bytes], *, batch: bool) -> None:
+        try:
+            if batch:
+                answer = self.client.put_record_batch(
+                    DeliveryStreamName="events", Records=[{"Data": p} for p in payloads]
+                )
+            else:
+                (payload,) = payloads
+                answer = self.client.put_record(
+                    DeliveryStreamName="events", Record={"Data": payload}
+                )
+        except ClientError as error:
+            attempts = error.response["ResponseMetadata"].get("RetryAttempts", 0) + 1
+            self.puts.append(Put(payloads, [None] * len(payloads), attempts))
+            return
+        except BotoCoreError:  # timeouts beyond the last attempt
+            self.puts.append(Put(payloads, [None] * len(payloads), MAX_ATTEMPTS))
+            return
+        attempts = answer["ResponseMetadata"]["RetryAttempts"] + 1
+        if not batch:
+            self.puts.append(Put(payloads, [answer["RecordId"]], attempts))
+            return
+        entries = answer["RequestResponses"]
+        assert len(entries) == len(payloads)
+        failed = [entry for entry in entries if "ErrorCode" in entry]
+        assert answer["FailedPutCount"] == len(failed)
+        for entry in failed:
+            assert "RecordId" not in entry
+            assert entry["ErrorMessage"]
+        self.puts.append(Put(payloads, [entry.get("RecordId") for entry in entries], attempts))
+
+    @rule(tail=st.binary(max_size=16))
+    def put_record(self, tail: bytes) -> None:
+        self._put(self._fresh([tail]), batch=False)
+
+    @rule(tails=st.lists(st.binary(max_size=16), min_size=1, max_size=5))
+    def put_record_batch(self, tails: list[bytes]) -> None:
+        self._put(self._fresh(tails), batch=True)
+
+    @precondition(lambda self: self.large_puts < MAX_LARGE_PUTS)
+    @rule(size=st.sampled_from([300_000, 700_000]), batch=st.booleans())
+    def put_large(self, size: int, batch: bool) -> None:
+        """Large records bring the buffer to its 1 MiB size hint now and then."""
+        self.large_puts += 1
+        tails = [b"small", b"x" * size] if batch else [b"x" * size]
+        self._put(self._fresh(tails), batch=batch)
+
+    # ------------------------------------------------------------------ faults
+
+    @rule(fault=faults)
+    def schedule_fault(self, fault: dict[str, Any]) -> None:
+        self.fake.firehose.fail(**fault, optional=True)
+
+    # ------------------------------------------------------------------ the destination, time
+
+    @initialize(down=st.booleans())
+    def start_with_the_destination(self, down: bool) -> None:
+        if down:
+            self.destination_down()
+
+    @rule()
+    def destination_down(self) -> None:
+        self.stream.destination_down()
+        self.up = False
+        self.ever_down = True
+
+    @rule()
+    def destination_up(self) -> None:
+        self.stream.destination_up()
+        self.up = True
+
+    @rule(step=seconds)
+    def advance(self, step: float) -> None:
+        self.fake.firehose.clock.advance(seconds=step)
+
+    @rule(hours=st.floats(min_value=1, max_value=30))
+    def outage(self, hours: float) -> None:
+        """The destination goes down and the clock moves on (it stays down)."""
+        self.destination_down()
+        self.fake.firehose.clock.advance(hours=hours)
+
+    @rule()
+    def flush(self) -> None:
+        self.fake.firehose.flush()
+        if self.up:
+            assert self.stream.pending == []
+
+    # ------------------------------------------------------------------ invariants
+
+    @invariant()
+    def accounting(self) -> None:
+        # One snapshot per step: reading a handle's lists decodes every payload again.
+        seen = Snapshot(
+            records=[(r.data, r.arrived_at, r.record_id) for r in self.stream.records],
+            delivered=Counter(self.stream.delivered),
+            pending=Counter(self.stream.pending),
+            expired=Counter(self.stream.expired),
+            objects=self.stream.objects,
+            now=self.fake.firehose.clock.now(),
+        )
+        self._every_record_is_delivered_pending_or_expired(seen)
+        self._the_call_log_accounts_for_every_record(seen)
+        self._expiry_keeps_to_24_hours(seen)
+        self._objects_hold_records_younger_than_24_hours(seen)
+        self._producers_see_the_truth(seen)
+
+    def _every_record_is_delivered_pending_or_expired(self, seen: Snapshot) -> None:
+        accepted = Counter(data for data, _, _ in seen.records)
+        parts = seen.delivered + seen.pending + seen.expired
+        assert accepted == parts, f"missing: {accepted - parts}, extra: {parts - accepted}"
+
+    def _the_call_log_accounts_for_every_record(self, seen: Snapshot) -> None:
+        calls = self.fake.firehose.calls
+        for call in calls[self.calls_seen :]:
+            if call.operation not in PUTS:
+                continue
+            if call.outcome in ("ok", "partial"):
+                failed = set(call.failed_indices)
+                self.committed.update(p for i, p in enumerate(call.records) if i not in failed)
+            elif call.outcome == "timeout" and "timeout='commit'" in (call.fault or ""):
+                self.committed.update(call.records)
+        self.calls_seen = len(calls)
+        assert Counter(data for data, _, _ in seen.records) == self.committed
+
+    def _expiry_keeps_to_24_hours(self, seen: Snapshot) -> None:
+        old: Counter[bytes] = Counter()  # arrived 24 hours ago or earlier
+        not_older: Counter[bytes] = Counter()  # arrived 24 hours ago or later
+        for data, arrived_at, _ in seen.records:
+            assert arrived_at <= seen.now
+            if arrived_at <= seen.now - DAY:
+                old[data] += 1
+            if arrived_at >= seen.now - DAY:
+                not_older[data] += 1
+        for data, count in seen.expired.items():
+            assert count <= old[data], f"{data[:20]!r} expired before it was 24 hours old"
+        for data, count in seen.pending.items():
+            assert count <= not_older[data], f"{data[:20]!r} is pending after 24 hours"
+        if not self.ever_down:
+            assert not seen.expired
+
+    def _objects_hold_records_younger_than_24_hours(self, seen: Snapshot) -> None:
+        arrivals: dict[bytes, list[datetime]] = {}
+        for data, arrived_at, _ in seen.records:
+            arrivals.setdefault(data, []).append(arrived_at)
+        for obj in seen.objects:
+            for data in obj.records:
+                assert any(
+                    obj.delivered_at - DAY <= at <= obj.delivered_at for at in arrivals[data]
+                ), f"{data[:20]!r} delivered more than 24 hours after it arrived"
+
+    def _producers_see_the_truth(self, seen: Snapshot) -> None:
+        accepted: dict[bytes, list[str]] = {}
+        for data, _, record_id in seen.records:
+            accepted.setdefault(data, []).append(record_id)
+        for put in self.puts:
+            for payload, record_id in zip(put.payloads, put.record_ids, strict=True):
+                ids = accepted.get(payload, [])
+                assert len(ids) <= put.attempts
+                if record_id is not None:
+                    assert record_id in ids, f"{payload[:20]!r} acknowledged but not accepted"
+                else:
+                    # Only attempts before the last can have accepted it (a commit timeout).
+                    assert len(ids) <= put.attempts - 1, (
+                        f"{payload[:20]!r} failed, yet its last attempt accepted it"
+                    )
+
+
+def test_records_count_as_their_payloads_in_a_multiset(fake):
+    """The invariant as a user writes it: a duplicate (a commit timeout, retried) is two
+    records with one payload, and counts twice, like the two delivered copies."""
+    stream = fake.firehose.create_delivery_stream("events")
+    client = boto3.client(
+        "firehose", region_name=REGION, config=Config(retries={"mode": "standard"})
+    )
+    fake.firehose.fail(timeout="commit")
+    client.put_record(DeliveryStreamName="events", Record={"Data": b"a"})
+    client.put_record(DeliveryStreamName="events", Record={"Data": b"b"})
+    stream.flush()
+
+    assert stream.records == [b"a", b"a", b"b"]
+    assert stream.delivered == [b"a", b"a", b"b"]
+    assert Counter(stream.records) == Counter(stream.delivered) + Counter(stream.pending)
+    assert Counter(stream.records) == Counter({b"a": 2, b"b": 1})
+
+
+AccountingMachine.TestCase.settings = settings(
+    max_examples=30,
+    stateful_step_count=25,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
+TestAccounting = AccountingMachine.TestCase
