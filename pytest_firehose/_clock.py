@@ -44,7 +44,10 @@ def _frozen_time() -> _Freezegun | _TimeMachine | None:
     if factories:
         return _Freezegun(factories[-1])
     time_machine = sys.modules.get("time_machine")
-    travellers = getattr(time_machine, "traveller_stack", None)
+    # ``traveller_stack`` since time-machine 3, ``coordinates_stack`` before.
+    travellers = getattr(time_machine, "traveller_stack", None) or getattr(
+        time_machine, "coordinates_stack", None
+    )
     if travellers and hasattr(travellers[-1], "time_ns"):
         return _TimeMachine(travellers[-1])
     return None
