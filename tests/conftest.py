@@ -7,6 +7,7 @@ The project's addopts disable the plugin itself (``-p no:firehose``), so this su
 from __future__ import annotations
 
 import functools
+import random
 from collections.abc import Iterator
 from typing import Any
 
@@ -122,3 +123,12 @@ def put(client: Any, *payloads: bytes) -> dict[str, Any]:
     records = [{"Data": p} for p in payloads]
     answer: dict[str, Any] = client.put_record_batch(DeliveryStreamName="events", Records=records)
     return answer
+
+
+@pytest.fixture
+def seeded_random() -> Iterator[None]:
+    """botocore's backoff draws from the global ``random``; seed it so the delays are known."""
+    state = random.getstate()
+    random.seed(2015)
+    yield
+    random.setstate(state)

@@ -11,7 +11,6 @@ stream accepted are exactly those delivered, pending and expired.
 
 from __future__ import annotations
 
-import random
 import re
 import time
 from collections import Counter
@@ -514,15 +513,6 @@ def test_a_jump_past_24_hours_across_a_short_outage_delivers_at_the_first_retry_
 
 
 # --------------------------------------------------------------------------- backoff
-
-
-@pytest.fixture
-def seeded_random() -> Iterator[None]:
-    """botocore's backoff draws from the global ``random``; seed it to know the delays."""
-    state = random.getstate()
-    random.seed(2015)
-    yield
-    random.setstate(state)
 
 
 @pytest.mark.usefixtures("seeded_random")

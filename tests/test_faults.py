@@ -6,9 +6,7 @@ statuses and the backoff differ between them (AWS_SEMANTICS.md §11).
 
 from __future__ import annotations
 
-import random
 import time
-from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
 
@@ -293,15 +291,6 @@ def test_backoff_passes_the_delays_botocore_asked_for(fake: FirehoseFake, fh: An
     assert len(asked) == MAX_ATTEMPTS[mode] - 1
     assert clock.sleeps == pytest.approx(asked, abs=1e-6)  # the clock keeps microseconds
     assert clock.elapsed.total_seconds() == pytest.approx(sum(asked), abs=1e-5)
-
-
-@pytest.fixture
-def seeded_random() -> Iterator[None]:
-    """Legacy backoff draws from the global ``random``; seed it so the delays are known."""
-    state = random.getstate()
-    random.seed(2015)
-    yield
-    random.setstate(state)
 
 
 @pytest.mark.usefixtures("seeded_random")
