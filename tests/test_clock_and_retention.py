@@ -42,6 +42,9 @@ FIRST_RETRY = timedelta(seconds=1)
 RETRY_CAP = timedelta(minutes=15)
 DAY = timedelta(hours=24)
 
+#: The real perf_counter, kept where freezegun does not look: older freezegun releases
+#: replace time.perf_counter, and every module attribute that refers to it, while frozen.
+WALL_CLOCK = {"perf_counter": time.perf_counter}
 TIME_MODES = ["fake-clock", "freezegun", "freezer", "time-machine"]
 
 
@@ -524,11 +527,11 @@ def test_botocore_backoff_advances_the_fake_clock(fake, frozen):
     clock = fake.firehose.clock
     t0 = agree(fake, frozen)
     fake.firehose.fail(throttle=2)
-    started = time.perf_counter()
+    started = WALL_CLOCK["perf_counter"]()
 
     answer = put(client, b"a")
 
-    assert time.perf_counter() - started < 1  # no real sleeping
+    assert WALL_CLOCK["perf_counter"]() - started < 1  # no real sleeping
     assert answer["ResponseMetadata"]["RetryAttempts"] == 2
     assert len(clock.sleeps) == 2
     assert 0 < clock.sleeps[0] <= 1
