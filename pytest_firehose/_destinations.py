@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import functools
 import gzip
+import random
+import re
 from datetime import datetime
 from typing import Any
 
@@ -154,11 +156,58 @@ class DeliveredObject:
         return f"<DeliveredObject {self.key!r}: {len(self._payloads)} record(s)>"
 
 
+#: ``!{namespace:argument}`` in a Prefix or ErrorOutputPrefix.
+_EXPRESSION = re.compile(r"!\{([A-Za-z]+):([^}]*)\}")
+#: java.time.DateTimeFormatter letters -> strftime, for the patterns prefixes use.
+_JAVA_TIME = {"yyyy": "%Y", "yy": "%y", "MM": "%m", "dd": "%d", "HH": "%H", "mm": "%M", "ss": "%S"}
+_JAVA_TOKEN = re.compile(r"'[^']*'|([A-Za-z])\1*|.", re.DOTALL)
+_RANDOM_ALPHABET = "abcdefghijklmnopqrstuvwxyz0123456789"
+
+
+def has_expressions(prefix: str) -> bool:
+    return _EXPRESSION.search(prefix) is not None
+
+
+def _java_time(pattern: str, at: datetime) -> str:
+    out = []
+    for match in _JAVA_TOKEN.finditer(pattern):
+        token = match.group(0)
+        if token.startswith("'"):
+            out.append(token[1:-1])
+        elif token in _JAVA_TIME:
+            out.append(at.strftime(_JAVA_TIME[token]))
+        else:
+            out.append(token)
+    return "".join(out)
+
+
+def evaluate_prefix(prefix: str, at: datetime, chance: random.Random) -> str:
+    """A Prefix as Firehose writes it for an object whose oldest record arrived ``at``.
+
+    Without expressions, ``yyyy/MM/dd/HH/`` (UTC) is appended, by plain concatenation.
+    With them, ``!{timestamp:PATTERN}`` is ``at`` in that java.time pattern (every
+    instance the same instant) and ``!{firehose:random-string}`` 11 random characters
+    (new for each instance); other expressions (dynamic partitioning) are left as written.
+    """
+    if not has_expressions(prefix):
+        return f"{prefix}{at:%Y/%m/%d/%H}/"
+
+    def evaluate(match: re.Match[str]) -> str:
+        namespace, argument = match.groups()
+        if namespace == "timestamp":
+            return _java_time(argument, at)
+        if (namespace, argument) == ("firehose", "random-string"):
+            return "".join(chance.choice(_RANDOM_ALPHABET) for _ in range(11))
+        return match.group(0)
+
+    return _EXPRESSION.sub(evaluate, prefix)
+
+
 def object_key(
     prefix: str, stream: str, version: str, oldest: datetime, suffix: str, extension: str = ""
 ) -> str:
-    """``<prefix>YYYY/MM/dd/HH/<stream>-<version>-YYYY-MM-dd-HH-mm-ss-<uuid><ext>`` in UTC."""
-    return (
-        f"{prefix}{oldest:%Y/%m/%d/%H}/"
-        f"{stream}-{version}-{oldest:%Y-%m-%d-%H-%M-%S}-{suffix}{extension}"
-    )
+    """``<prefix, evaluated><stream>-<version>-YYYY-MM-dd-HH-mm-ss-<suffix><ext>`` in UTC,
+    ``oldest`` being the arrival of the object's oldest record; ``suffix`` (a uuid) also
+    seeds the prefix's random strings, so a retried delivery keeps its key."""
+    evaluated = evaluate_prefix(prefix, oldest, random.Random(suffix))
+    return f"{evaluated}{stream}-{version}-{oldest:%Y-%m-%d-%H-%M-%S}-{suffix}{extension}"

@@ -16,6 +16,7 @@ from ._destinations import (
     UPDATE_KINDS,
     DeliveredObject,
     describe_destination,
+    has_expressions,
     merge_update,
 )
 from ._errors import ServiceError
@@ -233,6 +234,14 @@ class FirehoseService:
             encryption = {"Status": "DISABLED"}
             if requested is not None:
                 encryption = {**requested, "Status": "ENABLED"}
+        destination = params[kinds[0]] if kinds else {}
+        if has_expressions(destination.get("Prefix", "")) and not destination.get(
+            "ErrorOutputPrefix"
+        ):
+            raise ServiceError(
+                "InvalidArgumentException",
+                "ErrorOutputPrefix cannot be null or empty when Prefix contains expressions.",
+            )
         stream = DeliveryStream(
             name=name,
             arn=f"arn:aws:firehose:{self.region}:{self.account_id}:deliverystream/{name}",

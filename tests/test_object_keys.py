@@ -1,0 +1,88 @@
+"""Object keys follow Firehose's prefix rules: plain prefixes get the UTC hour appended,
+``!{timestamp:...}`` and ``!{firehose:random-string}`` expressions are evaluated."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from botocore.exceptions import ClientError
+from conftest import S3
+
+STAMP = r"\d{4}-\d{2}-\d{2}-\d{2}-\d{2}-\d{2}"
+UUID = r"[0-9a-f-]{36}"
+
+
+def keys_for(fake, client, **destination) -> list[str]:
+    client.create_delivery_stream(
+        DeliveryStreamName="events", ExtendedS3DestinationConfiguration={**S3, **destination}
+    )
+    client.put_record(DeliveryStreamName="events", Record={"Data": b"a"})
+    stream = fake.firehose["events"]
+    stream.flush()
+    return [obj.key for obj in stream.objects]
+
+
+def test_a_plain_prefix_gets_the_hour_appended_without_a_slash(fake, client):
+    (key,) = keys_for(fake, client, Prefix="legacy")
+    arrived = fake.firehose["events"].records[0].arrived_at
+    assert key.startswith(f"legacy{arrived:%Y/%m/%d/%H}/events-1-")
+
+
+def test_timestamp_and_random_string_expressions_are_evaluated(fake, client):
+    (key,) = keys_for(
+        fake,
+        client,
+        Prefix="logs/year=!{timestamp:yyyy}/month=!{timestamp:MM}/!{firehose:random-string}/"
+        "!{firehose:random-string}/",
+        ErrorOutputPrefix="errors/",
+    )
+    arrived = fake.firehose["events"].records[0].arrived_at
+    match = re.fullmatch(
+        rf"logs/year={arrived:%Y}/month={arrived:%m}/([a-z0-9]{{11}})/([a-z0-9]{{11}})/"
+        rf"events-1-{STAMP}-{UUID}",
+        key,
+    )
+    assert match, key
+    assert match.group(1) != match.group(2), "each random-string is drawn anew"
+
+
+def test_a_quoted_literal_in_a_timestamp_pattern_is_kept(fake, client):
+    (key,) = keys_for(
+        fake, client, Prefix="t=!{timestamp:yyyy-MM-dd'T'HH}/", ErrorOutputPrefix="errors/"
+    )
+    arrived = fake.firehose["events"].records[0].arrived_at
+    assert key.startswith(f"t={arrived:%Y-%m-%dT%H}/events-1-")
+
+
+def test_expressions_need_an_error_output_prefix(client):
+    with pytest.raises(ClientError) as raised:
+        client.create_delivery_stream(
+            DeliveryStreamName="events",
+            ExtendedS3DestinationConfiguration={**S3, "Prefix": "p/!{timestamp:yyyy}/"},
+        )
+    error = raised.value.response["Error"]
+    assert error["Code"] == "InvalidArgumentException"
+    assert "ErrorOutputPrefix" in error["Message"]
+
+
+def test_a_retried_delivery_is_named_by_its_delivery_id(fake, client):
+    client.create_delivery_stream(
+        DeliveryStreamName="events",
+        ExtendedS3DestinationConfiguration={
+            **S3,
+            "Prefix": "r/!{firehose:random-string}/",
+            "ErrorOutputPrefix": "errors/",
+            "BufferingHints": {"SizeInMBs": 1, "IntervalInSeconds": 60},
+        },
+    )
+    stream = fake.firehose["events"]
+    stream.destination_down()
+    client.put_record(DeliveryStreamName="events", Record={"Data": b"a"})
+    fake.firehose.clock.advance(seconds=61)  # the first attempt fails
+    stream.destination_up()
+    stream.flush()
+
+    (obj,) = stream.objects
+    assert obj.key.endswith(obj.delivery_id)
+    assert obj.delivered_at > stream.records[0].arrived_at
