@@ -10,6 +10,7 @@ requests-mock). ``requests`` is imported only when such a destination is configu
 from __future__ import annotations
 
 import base64
+import contextlib
 import gzip
 import ipaddress
 import json
@@ -21,6 +22,7 @@ from ._delivery import Batch, DeliveryFailed
 from ._destinations import DeliveredObject, object_key
 from ._errors import UsageError
 from ._payload import Payload
+from ._s3 import S3Destination
 
 if TYPE_CHECKING:
     from ._firehose import DeliveryStream
@@ -86,6 +88,9 @@ class HttpEndpointDestination:
         self.region = region
         seconds = config.get("RetryOptions", {}).get("DurationInSeconds", DEFAULT_RETRY_SECONDS)
         self.retry_duration = timedelta(seconds=seconds)
+        s3 = config.get("S3Configuration")
+        #: Where backups are written too: S3 (moto's bucket under mock_aws), when configured.
+        self._backup_bucket = S3Destination(s3, region) if s3 else None
         #: (errorCode, errorMessage) of the attempt that just failed.
         self._last_error: tuple[str, str] | None = None
 
@@ -182,5 +187,10 @@ class HttpEndpointDestination:
         if s3.get("CompressionFormat") == "GZIP":
             body = gzip.compress(body, mtime=0)
         payloads = tuple(payload for payload, _, _ in records)
-        stream.backed_up.append(DeliveredObject(key, payloads, at, batch.delivery_id, body=body))
+        backup = DeliveredObject(key, payloads, at, batch.delivery_id, body=body)
+        stream.backed_up.append(backup)
+        if self._backup_bucket is not None:
+            # Best effort: the backup is on record in `backed_up` whether or not S3 took it.
+            with contextlib.suppress(DeliveryFailed):
+                self._backup_bucket.deliver(stream, backup)
         return True

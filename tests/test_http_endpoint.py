@@ -13,10 +13,12 @@ from collections.abc import Iterator
 from datetime import datetime, timezone
 from typing import Any
 
+import boto3
 import pytest
 import requests
 import responses
 from conftest import S3, put
+from moto import mock_aws
 
 from pytest_firehose import FirehoseFake
 from pytest_firehose._errors import UsageError
@@ -238,3 +240,22 @@ def test_requests_missing_is_a_usage_error(fake, monkeypatch):
             },
         )
     assert "events" not in fake.firehose
+
+
+def test_the_backup_lands_in_the_s3_backup_bucket(fake, client, endpoint):
+    endpoint.add(responses.POST, URL, status=500)
+    bucket = S3["BucketARN"].rsplit(":", 1)[1]
+    with mock_aws():
+        s3 = boto3.client("s3", region_name="us-east-1")
+        s3.create_bucket(Bucket=bucket)
+        create(client)
+        put(client, b"a")
+        fake.firehose.clock.advance(minutes=10)
+
+        (backup,) = backups(fake)
+        (listed,) = s3.list_objects_v2(Bucket=bucket)["Contents"]
+        assert listed["Key"] == backup.key
+        assert listed["Key"].startswith("failed/http-endpoint-failed/")
+        stored = s3.get_object(Bucket=bucket, Key=backup.key)
+        lines = stored["Body"].read().decode().splitlines()
+        assert [base64.b64decode(json.loads(line)["rawData"]) for line in lines] == [b"a"]
