@@ -1,4 +1,5 @@
-"""pytest-firehose: an in-process fake of Amazon Data Firehose behind botocore's HTTP layer.
+"""pytest-firehose: in-process fakes of Amazon Data Firehose and Kinesis Data Streams behind
+botocore's HTTP layer.
 
 Importing this package installs nothing; the fake is active only inside the ``firehose``
 fixture or a ``with FirehoseFake():`` block.
@@ -11,6 +12,7 @@ from ._errors import ServiceError, UnmockedRequestError, UsageError
 from ._fake import FirehoseFake
 from ._firehose import Record
 from ._handles import DeliveryStreamHandle, FirehoseHandle
+from ._kinesis_handles import KinesisHandle, KinesisStreamHandle
 
 __all__ = [
     "Call",
@@ -19,6 +21,8 @@ __all__ = [
     "FakeClock",
     "FirehoseFake",
     "FirehoseHandle",
+    "KinesisHandle",
+    "KinesisStreamHandle",
     "Record",
     "ServiceError",
     "UnmockedRequestError",

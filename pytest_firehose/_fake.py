@@ -12,6 +12,7 @@ from urllib.parse import urlsplit
 from ._botocore import PASS, BotocorePatch
 from ._errors import UnmockedRequestError, UsageError
 from ._handles import FirehoseHandle
+from ._kinesis_handles import KinesisHandle
 from ._wire import HttpRequest, HttpResponse
 from ._world import DEFAULT_ACCOUNT_ID, DEFAULT_REGION, World
 
@@ -97,6 +98,7 @@ class FirehoseFake:
         self._saved_env: dict[str, str | None] = {}
         self._world: World | None = None
         self._firehose: FirehoseHandle | None = None
+        self._kinesis: KinesisHandle | None = None
         self._active = False
 
     # ------------------------------------------------------------------ lifecycle
@@ -124,6 +126,7 @@ class FirehoseFake:
             self._saved_env[name] = os.environ.get(name)
             os.environ[name] = value
         self._firehose = FirehoseHandle(world)
+        self._kinesis = KinesisHandle(world)
         self._active = True
         return self
 
@@ -182,6 +185,14 @@ class FirehoseFake:
                 "(or set firehose_assert_all_faults_fired = false).",
             ]
         )
+
+    @property
+    def kinesis(self) -> KinesisHandle:
+        """The Kinesis Data Streams handle; the same object the ``kinesis`` fixture gives.
+        It shares the world, and the clock, with :attr:`firehose`."""
+        if self._kinesis is None:
+            raise UsageError("the FirehoseFake was never started; use `with FirehoseFake():`")
+        return self._kinesis
 
     # ------------------------------------------------------------------ routing
 

@@ -10,6 +10,7 @@ from typing import Any
 
 from . import _delivery as delivery
 from ._clock import FakeClock
+from ._codes import RECORD_ERRORS
 from ._delivery import Batch, Destination, MemoryDestination
 from ._destinations import (
     DESTINATION_KINDS,
@@ -21,7 +22,7 @@ from ._destinations import (
 )
 from ._errors import ServiceError
 from ._ids import IdSource
-from ._payload import Payload, payload_bytes, payload_len
+from ._payload import Payload, data_of, payload_bytes, payload_len
 from ._sinks import sink_for
 
 #: Sum of decoded Data a PutRecordBatch may carry.
@@ -70,10 +71,6 @@ class Record:
 Accepted = tuple[Payload, str, datetime]
 
 
-#: (ErrorCode, ErrorMessage) of a record that failed inside a 200 answer.
-RecordFailure = tuple[str, str]
-
-
 @dataclass
 class DeliveryStream:
     """One delivery stream and everything that happened to it."""
@@ -100,6 +97,8 @@ class DeliveryStream:
     backed_up: list[DeliveredObject] = field(default_factory=list)
     destination_up: bool = True
     sink: Destination = field(default_factory=MemoryDestination)
+    #: For a KinesisStreamAsSource stream: the last sequence number read, per shard.
+    source_after: dict[str, str] | None = None
     #: Status changes that take effect later on the clock: (when, "status" or
     #: "encryption", new value).
     transitions: list[tuple[datetime, str, str]] = field(default_factory=list)
@@ -152,6 +151,9 @@ class FirehoseService:
         self.ids = ids
         self.creation_delay = creation_delay
         self.encryption_delay = encryption_delay
+        #: Reads a Kinesis stream of the same world: (stream ARN, last sequence number read
+        #: per shard, or None for all) -> its records after those, in order.
+        self.kinesis_source: Callable[[str, dict[str, str] | None], list[Any]] | None = None
         self.streams: dict[str, DeliveryStream] = {}
         self._operations: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
             "CreateDeliveryStream": self.create_delivery_stream,
@@ -172,9 +174,10 @@ class FirehoseService:
         self,
         operation: str,
         params: dict[str, Any],
-        record_failures: Mapping[int, RecordFailure] | None = None,
+        record_failures: Mapping[int, str] | None = None,
     ) -> dict[str, Any]:
-        """Run ``operation``. ``record_failures`` (0-based index -> failure) applies to puts."""
+        """Run ``operation``. ``record_failures`` (0-based index -> ErrorCode) fails those
+        records of a PutRecordBatch inside its 200 answer."""
         if operation == "PutRecord":
             return self.put_record(params)
         if operation == "PutRecordBatch":
@@ -183,6 +186,28 @@ class FirehoseService:
         if handler is None:
             raise ServiceError("UnknownOperationException", None)
         return handler(params)
+
+    @staticmethod
+    def stream_name(params: dict[str, Any]) -> str | None:
+        """The delivery stream a request names."""
+        name = params.get("DeliveryStreamName")
+        return name if isinstance(name, str) else None
+
+    @staticmethod
+    def request_payloads(operation: str, params: dict[str, Any] | None) -> tuple[Payload, ...]:
+        """The payloads a put sends, in order."""
+        if not params:
+            return ()
+        if operation == "PutRecordBatch":
+            records = params.get("Records")
+            return data_of(records if isinstance(records, list) else [])
+        if operation == "PutRecord":
+            return data_of([params.get("Record")])
+        return ()
+
+    def shard_for_request(self, params: dict[str, Any]) -> str:
+        """Firehose has no shards; here for the fault script's message context."""
+        return ""
 
     def stream(self, name: str) -> DeliveryStream:
         found = self.streams.get(name)
@@ -255,6 +280,10 @@ class FirehoseService:
             tags={tag["Key"]: tag.get("Value", "") for tag in params.get("Tags", [])},
         )
         stream.sink = sink_for(stream.destination_kind, stream.destination, self.region)
+        if source is not None:
+            # Firehose reads its source from LATEST: what the stream holds now is not read.
+            stream.source_after = {}
+            self._read_source(stream, accept=False)
         if self.creation_delay:
             stream.status = "CREATING"
             stream.transitions.append((stream.created_at + self.creation_delay, "status", "ACTIVE"))
@@ -410,7 +439,7 @@ class FirehoseService:
         self,
         stream: DeliveryStream,
         payloads: list[Payload],
-        failures: Mapping[int, RecordFailure],
+        failures: Mapping[int, str],
     ) -> list[dict[str, str]]:
         now = self.clock.now()
         kept = [p for i, p in enumerate(payloads) if i not in failures] if failures else payloads
@@ -425,7 +454,7 @@ class FirehoseService:
             return [{"RecordId": record_id} for record_id in ids]
         fresh = iter(ids)
         return [
-            {"ErrorCode": failures[i][0], "ErrorMessage": failures[i][1]}
+            {"ErrorCode": failures[i], "ErrorMessage": RECORD_ERRORS["firehose"][failures[i]]}
             if i in failures
             else {"RecordId": next(fresh)}
             for i in range(len(payloads))
@@ -437,7 +466,7 @@ class FirehoseService:
         return {"RecordId": answer["RecordId"], "Encrypted": stream.encrypted}
 
     def put_record_batch(
-        self, params: dict[str, Any], failures: Mapping[int, RecordFailure]
+        self, params: dict[str, Any], failures: Mapping[int, str]
     ) -> dict[str, Any]:
         stream = self._writable(params["DeliveryStreamName"])
         payloads = [entry["Data"] for entry in params["Records"]]
@@ -466,7 +495,27 @@ class FirehoseService:
                     stream.status = value
                 elif stream.encryption is not None:
                     stream.encryption["Status"] = value
+            if stream.source_after is not None:
+                self._read_source(stream, accept=True)
             delivery.settle(stream, now, self.ids)
+
+    def _read_source(self, stream: DeliveryStream, *, accept: bool) -> None:
+        """Take in what the Kinesis source got since the last read (each record arriving
+        when it arrived in Kinesis, named by its sequence number)."""
+        if self.kinesis_source is None or stream.source is None or stream.source_after is None:
+            return
+        arn = stream.source["KinesisStreamSourceDescription"]["KinesisStreamARN"]
+        fresh = self.kinesis_source(arn, stream.source_after)
+        for record in fresh:
+            stream.source_after[record.shard_id] = record.sequence_number
+        if not accept or not fresh:
+            return
+        accepted = [(r.data, r.sequence_number, r.arrived_at) for r in fresh]
+        stream.records.extend(accepted)
+        stream.buffer.extend(accepted)
+        stream.buffer_bytes += sum(len(r.data) for r in fresh)
+        if stream.buffer_bytes >= delivery.hints(stream)[0]:
+            delivery.deliver_buffer(stream, self.clock.now(), self.ids)
 
     def flush(self, stream: DeliveryStream) -> None:
         """Deliver whatever the stream's buffer holds, and retry waiting batches, now."""

@@ -2,19 +2,15 @@
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Iterable, Iterator
 from typing import Any
 
 from ._assertions import delivery_mismatch
 from ._calls import Call
-from ._clock import FakeClock
 from ._destinations import DeliveredObject
-from ._errors import ServiceError, UsageError
-from ._faults import FaultHandle, RecordsSpec, make_fault
 from ._firehose import Accepted, DeliveryStream, FirehoseService, Record
 from ._payload import payload_bytes
-from ._validation import validate_input
+from ._service_handle import ServiceHandle
 from ._world import World
 
 
@@ -142,56 +138,12 @@ class DeliveryStreamHandle:
         return f"<DeliveryStreamHandle {self.name!r} in {self.region}>"
 
 
-class FirehoseHandle:
-    """The ``firehose`` fixture: create streams, look them up, read the call log."""
+class FirehoseHandle(ServiceHandle):
+    """The ``firehose`` fixture: create streams, look them up, read the call log, script
+    faults."""
 
-    def __init__(self, world: World) -> None:
-        self._world = world
-
-    @property
-    def clock(self) -> FakeClock:
-        return self._world.clock
-
-    @property
-    def calls(self) -> list[Call]:
-        """Every Firehose HTTP attempt the fake answered, in order."""
-        with self._world.touched():
-            return [call for call in self._world.calls if call.service == "firehose"]
-
-    def fail(
-        self,
-        *,
-        records: RecordsSpec | None = None,
-        throttle: bool | int | None = None,
-        error: str | None = None,
-        timeout: str | None = None,
-        latency: float | None = None,
-        chaos: float | None = None,
-        seed: int | None = None,
-        operation: str | None = None,
-        stream: str | None = None,
-        call: int = 1,
-        times: int | None = None,
-        optional: bool = False,
-    ) -> FaultHandle:
-        """Schedule a fault for the next matching Firehose request(s).
-
-        One effect: ``records=`` (per-record failures in a 200 answer: ``{index: code}``,
-        a list of indices, or a predicate on the payload), ``throttle=`` (True or a number
-        of requests), ``error=`` (a whole-call error code), ``timeout=`` (``"commit"``,
-        ``"lost"`` or ``"connect"``), ``latency=`` (seconds of fake time) or ``chaos=``
-        (a per-record failure probability, with ``seed=``). Narrowed by ``operation=``,
-        ``stream=``, ``call=`` (the Nth matching request from now) and ``times=``.
-        A fault that never fires fails the test at teardown unless ``optional=True``.
-        Returns a handle whose ``.fired`` counts the requests it hit.
-        """
-        keywords = {name: value for name, value in locals().items() if name != "self"}
-        return self._world.faults["firehose"].add(make_fault("firehose", keywords))
-
-    @property
-    def faults(self) -> list[FaultHandle]:
-        """Every scheduled Firehose fault, in schedule order, with how often it fired."""
-        return list(self._world.faults["firehose"].handles)
+    service = "firehose"
+    noun = "delivery stream"
 
     def create_delivery_stream(
         self, name: str, *, region: str | None = None, **options: Any
@@ -204,68 +156,25 @@ class FirehoseHandle:
         destination.
         """
         params = {"DeliveryStreamName": name, **options}
-        service = self._world.firehose(region)
-        with self._world.touched():
-            try:
-                validate_input("firehose", "CreateDeliveryStream", params)
-                service.create_delivery_stream(params)
-            except ServiceError as error:
-                raise UsageError(
-                    f"create_delivery_stream({name!r}): Firehose would answer "
-                    f"{error.code}: {error.message}"
-                ) from None
-            return DeliveryStreamHandle(self._world, service, service.streams[name])
+        model = self._create("CreateDeliveryStream", params, region)
+        return DeliveryStreamHandle(self._world, model, model.streams[name])
 
     def stream(self, name: str, *, region: str | None = None) -> DeliveryStreamHandle:
         """The delivery stream ``name``: in ``region`` if given, else in the default region,
         else in the one region that has it. Raises ``KeyError`` listing the known streams."""
-        with self._world.touched():
-            everywhere = [
-                (service, service.streams[name])
-                for service in self._world.firehose_services()
-                if name in service.streams
-            ]
-            known = self.stream_names()
-        found = [pair for pair in everywhere if region in (None, pair[0].region)]
-        if len(found) > 1:
-            found = [pair for pair in found if pair[0].region == self._world.region]
-        if len(found) == 1:
-            return DeliveryStreamHandle(self._world, *found[0])
-        regions = sorted(service.region for service, _ in everywhere)
-        if region is not None and regions:
-            raise KeyError(
-                f"no delivery stream {name!r} in {region}; it exists in {', '.join(regions)}: "
-                f"use firehose.stream({name!r}, region={regions[0]!r})"
-            )
-        if regions:
-            raise KeyError(
-                f"delivery stream {name!r} exists in several regions ({', '.join(regions)}); "
-                f"use firehose.stream({name!r}, region=...)"
-            )
-        close = difflib.get_close_matches(name, known, n=1)
-        hint = f" Did you mean {close[0]!r}?" if close else ""
-        listing = ", ".join(repr(k) for k in known) or "none"
-        raise KeyError(f"no delivery stream {name!r}; known streams: {listing}.{hint}")
+        return DeliveryStreamHandle(self._world, *self._find(name, region))
 
     def __getitem__(self, name: str) -> DeliveryStreamHandle:
         return self.stream(name)
-
-    def __contains__(self, name: object) -> bool:
-        return isinstance(name, str) and name in self.stream_names()
 
     def __iter__(self) -> Iterator[DeliveryStreamHandle]:
         with self._world.touched():
             return iter(
                 [
-                    DeliveryStreamHandle(self._world, service, stream)
-                    for service in self._world.firehose_services()
-                    for stream in service.streams.values()
+                    DeliveryStreamHandle(self._world, model, found)
+                    for model, _, found in self._everywhere()
                 ]
             )
-
-    def stream_names(self) -> list[str]:
-        with self._world.touched():
-            return sorted({n for s in self._world.firehose_services() for n in s.streams})
 
     def flush(self) -> None:
         """Deliver what every stream's buffer holds now."""

@@ -11,7 +11,8 @@ from __future__ import annotations
 import base64
 import binascii
 import sys
-from typing import TypeAlias
+from collections.abc import Iterable
+from typing import Any, TypeAlias
 
 Payload: TypeAlias = bytes | str
 
@@ -37,3 +38,9 @@ def payload_len(payload: Payload) -> int:
     if isinstance(payload, str):
         return len(payload) // 4 * 3 - payload[-2:].count("=")
     return len(payload)
+
+
+def data_of(entries: Iterable[Any]) -> tuple[Payload, ...]:
+    """The ``Data`` of each entry of a put, in order. Runs before validation, so an entry
+    that is not an object (or has no Data) gives ``b""``, keeping the positions."""
+    return tuple((e.get("Data") or b"") if isinstance(e, dict) else b"" for e in entries)

@@ -7,16 +7,17 @@ import re
 import threading
 from collections.abc import Iterator, Mapping
 from datetime import timedelta
-from typing import Any
+from typing import Any, Protocol
 from urllib.parse import urlsplit
 
 from ._calls import Call, attempt_of
 from ._clock import FakeClock
-from ._codes import CALL_ERRORS, RECORD_ERRORS, THROTTLE_CODE
+from ._codes import CALL_ERRORS, THROTTLE_CODE
 from ._errors import NetworkFault, ServiceError
 from ._faults import FaultHandle, FaultScript, Hit
-from ._firehose import FirehoseService, RecordFailure
+from ._firehose import FirehoseService
 from ._ids import IdSource
+from ._kinesis import KinesisService
 from ._payload import Payload
 from ._shapes import service_model
 from ._validation import validate_input
@@ -43,16 +44,25 @@ def _host_service(url: str) -> tuple[str | None, str | None]:
     return None, None
 
 
-def _payloads(operation: str, params: dict[str, Any] | None) -> tuple[Payload, ...]:
-    if not params:
-        return ()
-    if operation == "PutRecordBatch":
-        entries = params.get("Records") or []
-    elif operation == "PutRecord":
-        entries = [params.get("Record") or {}]
-    else:
-        return ()
-    return tuple(entry.get("Data") or b"" for entry in entries)
+class ServiceModel(Protocol):
+    """What the world needs of a service model (FirehoseService, KinesisService)."""
+
+    def dispatch(
+        self,
+        operation: str,
+        params: dict[str, Any],
+        record_failures: Mapping[int, str] | None = None,
+    ) -> dict[str, Any]: ...
+
+    def settle(self) -> None: ...
+
+    def stream_name(self, params: dict[str, Any]) -> str | None: ...
+
+    def request_payloads(
+        self, operation: str, params: dict[str, Any] | None
+    ) -> tuple[Payload, ...]: ...
+
+    def shard_for_request(self, params: dict[str, Any]) -> str: ...
 
 
 class World:
@@ -62,7 +72,7 @@ class World:
     thread pools.
     """
 
-    SERVED = ("firehose",)
+    SERVED = ("firehose", "kinesis")
 
     def __init__(
         self,
@@ -86,36 +96,78 @@ class World:
         # Deliveries fall due as time passes: when the clock moves, the world catches up,
         # so that what a destination holds (an S3 bucket in moto) is current at once.
         self.clock.on_advance(self.settle)
-        self._firehose: dict[str, FirehoseService] = {}
+        self._services: dict[tuple[str, str], ServiceModel] = {}
 
     # ------------------------------------------------------------------ services
 
     def firehose(self, region: str | None = None) -> FirehoseService:
+        service = self.service("firehose", region)
+        assert isinstance(service, FirehoseService)
+        return service
+
+    def kinesis(self, region: str | None = None) -> KinesisService:
+        service = self.service("kinesis", region)
+        assert isinstance(service, KinesisService)
+        return service
+
+    def service(self, name: str, region: str | None = None) -> ServiceModel:
+        """The model of service ``name`` in ``region`` (the default region if None)."""
         region = region or self.region
         with self.lock:
-            service = self._firehose.get(region)
-            if service is None:
-                service = FirehoseService(
-                    account_id=self.account_id,
-                    region=region,
-                    clock=self.clock,
-                    ids=self.ids,
-                    creation_delay=self.creation_delay,
-                    encryption_delay=self.encryption_delay,
-                )
-                self._firehose[region] = service
-            return service
+            model = self._services.get((name, region))
+            if model is None:
+                model = self._new_service(name, region)
+                self._services[(name, region)] = model
+            return model
+
+    def _new_service(self, name: str, region: str) -> ServiceModel:
+        if name == "kinesis":
+            return KinesisService(
+                account_id=self.account_id,
+                region=region,
+                clock=self.clock,
+                ids=self.ids,
+                creation_delay=self.creation_delay,
+            )
+        firehose = FirehoseService(
+            account_id=self.account_id,
+            region=region,
+            clock=self.clock,
+            ids=self.ids,
+            creation_delay=self.creation_delay,
+            encryption_delay=self.encryption_delay,
+        )
+        firehose.kinesis_source = self._kinesis_records
+        return firehose
+
+    def _kinesis_records(self, stream_arn: str, after: dict[str, str] | None) -> list[Any]:
+        """Records a Kinesis stream of this world got after ``after`` (per shard)."""
+        _, _, _, region, _, resource = stream_arn.split(":", 5)
+        with self.lock:
+            kinesis = self._services.get(("kinesis", region))
+            name = resource.removeprefix("stream/")
+            if not isinstance(kinesis, KinesisService) or name not in kinesis.streams:
+                return []
+            return kinesis.read_from(name, after)
 
     def firehose_services(self) -> list[FirehoseService]:
+        return [s for s in self.services("firehose") if isinstance(s, FirehoseService)]
+
+    def kinesis_services(self) -> list[KinesisService]:
+        return [s for s in self.services("kinesis") if isinstance(s, KinesisService)]
+
+    def services(self, name: str) -> list[ServiceModel]:
         with self.lock:
-            return list(self._firehose.values())
+            return [model for (kind, _), model in self._services.items() if kind == name]
 
     def settle(self) -> None:
         """Bring the world up to the clock: whatever fell due since it was last touched
         (buffer intervals, retries, expiry, status changes) happens now."""
         with self.lock:
-            for service in self._firehose.values():
-                service.settle()
+            # Kinesis first: a delivery stream reading a Kinesis stream then sees its
+            # records as of now.
+            for _, model in sorted(self._services.items(), key=lambda i: i[0][0] != "kinesis"):
+                model.settle()
 
     @contextlib.contextmanager
     def touched(self) -> Iterator[None]:
@@ -153,6 +205,7 @@ class World:
             now = self.clock.now()
             ids = {"request_id": self.ids.uuid(), "extended_id": self.ids.extended_request_id()}
             params: dict[str, Any] | None = None
+            stream: str | None = None
             payloads: tuple[Payload, ...] = ()
             failed: tuple[int, ...] = ()
             result: dict[str, Any] = {}
@@ -163,19 +216,20 @@ class World:
                 if operation is None or operation not in service_model(service).operation_names:
                     raise ServiceError("UnknownOperationException", None)
                 params, valid = decode_request(service, operation, request.body, trusted=trusted)
+                model = self.service(service, region)
+                stream = model.stream_name(params)
+                payloads = model.request_payloads(operation, params)
                 if not valid:
                     validate_input(service, operation, params)
-                stream = params.get("DeliveryStreamName")
-                payloads = _payloads(operation, params)
                 hit = self.faults[service].take(operation, stream, payloads)
-                failures: dict[int, RecordFailure] = {}
+                failures: dict[int, str] = {}
                 if hit is not None:
                     fault = hit.handle
-                    effect = self._apply(hit, service, operation, params, region, request)
-                    network, commit, failures = effect
+                    context = self._context(model, service, operation, params, region)
+                    network, commit, failures = self._apply(hit, service, context, request)
                     now = self.clock.now()
                 if commit:
-                    result = self.firehose(region).dispatch(operation, params, failures)
+                    result = model.dispatch(operation, params, failures)
                     failed = tuple(sorted(failures))
                 response = encode_result(result, date=now, **ids)
                 error = None
@@ -192,7 +246,7 @@ class World:
                 Call(
                     service=service,
                     operation=operation or "",
-                    stream=(params or {}).get("DeliveryStreamName"),
+                    stream=stream,
                     payloads=payloads,
                     attempt=attempt_of(request.headers),
                     invocation_id=request.headers.get("amz-sdk-invocation-id"),
@@ -209,29 +263,34 @@ class World:
             raise network
         return response
 
-    def _apply(
+    def _context(
         self,
-        hit: Hit,
+        model: ServiceModel,
         service: str,
         operation: str,
         params: dict[str, Any],
         region: str,
-        request: HttpRequest,
-    ) -> tuple[NetworkFault | None, bool, dict[int, RecordFailure]]:
-        """Carry out a fault: raise the scripted error, or return what it does to the call:
-        the network failure to raise once the call is logged, whether the service carries
-        the request out, and the per-record failures."""
-        fault = hit.handle.fault
-        stream = params.get("DeliveryStreamName") or ""
-        context = {
+    ) -> dict[str, str]:
+        """What scripted error messages may name."""
+        stream = model.stream_name(params) or ""
+        resource = "deliverystream" if service == "firehose" else "stream"
+        return {
             "stream": stream,
             "account": self.account_id,
             "region": region,
             "operation": operation,
             "service": service,
-            "arn": f"arn:aws:{service}:{region}:{self.account_id}:deliverystream/{stream}",
-            "shard": "shardId-000000000000",
+            "arn": f"arn:aws:{service}:{region}:{self.account_id}:{resource}/{stream}",
+            "shard": model.shard_for_request(params),
         }
+
+    def _apply(
+        self, hit: Hit, service: str, context: dict[str, str], request: HttpRequest
+    ) -> tuple[NetworkFault | None, bool, dict[int, str]]:
+        """Carry out a fault: raise the scripted error, or return what it does to the call:
+        the network failure to raise once the call is logged, whether the service carries
+        the request out, and the per-record failures (index -> ErrorCode)."""
+        fault = hit.handle.fault
         if fault.effect in ("throttle", "error"):
             code = THROTTLE_CODE[service] if fault.effect == "throttle" else fault.value
             spec = CALL_ERRORS[service][code]
@@ -248,8 +307,4 @@ class World:
                 return NetworkFault("read-timeout"), True, {}
             self.clock.advance(float(fault.value))
             return None, True, {}
-        messages = RECORD_ERRORS[service]
-        failures = {
-            i: (code, messages[code].format(**context)) for i, code in hit.record_codes.items()
-        }
-        return None, True, failures
+        return None, True, dict(hit.record_codes)

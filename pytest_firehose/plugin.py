@@ -12,6 +12,7 @@ from ._assertions import call_log
 from ._errors import UsageError
 from ._fake import FirehoseFake, fake_environment
 from ._handles import FirehoseHandle
+from ._kinesis_handles import KinesisHandle
 from ._world import DEFAULT_ACCOUNT_ID, DEFAULT_REGION
 
 FAULT_SIGNATURE = (
@@ -68,11 +69,12 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    config.addinivalue_line(
-        "markers",
-        f"firehose_fail({FAULT_SIGNATURE}): schedule a Firehose fault before the test runs, "
-        "with the keywords of firehose.fail(); stacked markers apply top to bottom.",
-    )
+    for service, handle in (("firehose", "Firehose"), ("kinesis", "Kinesis")):
+        config.addinivalue_line(
+            "markers",
+            f"{service}_fail({FAULT_SIGNATURE}): schedule a {handle} fault before the test "
+            f"runs, with the keywords of {service}.fail(); stacked markers apply top to bottom.",
+        )
     options = _fake_options(config)
     config.stash[_OPTIONS] = options
     if not config.getini("firehose_session_credentials"):
@@ -157,6 +159,8 @@ def firehose_fake(request: pytest.FixtureRequest) -> Iterator[FirehoseFake]:
     with fake:
         for mark in _marks_in_order(request.node, "firehose_fail"):
             fake.firehose.fail(*mark.args, **mark.kwargs)
+        for mark in _marks_in_order(request.node, "kinesis_fail"):
+            fake.kinesis.fail(*mark.args, **mark.kwargs)
         yield fake
     if config.getini("firehose_assert_all_faults_fired"):
         message = fake.unfired_faults()
@@ -168,3 +172,10 @@ def firehose_fake(request: pytest.FixtureRequest) -> Iterator[FirehoseFake]:
 def firehose(firehose_fake: FirehoseFake) -> FirehoseHandle:
     """A fresh in-process Amazon Data Firehose that every botocore client talks to."""
     return firehose_fake.firehose
+
+
+@pytest.fixture
+def kinesis(firehose_fake: FirehoseFake) -> KinesisHandle:
+    """A fresh in-process Kinesis Data Streams, in the same world (and clock) as
+    ``firehose``."""
+    return firehose_fake.kinesis

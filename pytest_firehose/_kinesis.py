@@ -1,0 +1,750 @@
+"""The Kinesis Data Streams service model: streams, puts, shard iterators, retention.
+Knows nothing of HTTP or pytest; AWS_SEMANTICS.md sections 8-10 are the spec.
+
+Choices where AWS's answer is not on record (INFERRED):
+
+* PutRecords may carry 10 MiB of data plus partition keys: the limit since the 2025
+  large-record launch (DOC); its message, ``Records size exceeds 10 MB limit``, follows the
+  REAL pre-launch text ``Records size exceeds 5 MB limit``.
+* A record over the stream's maximum record size (data plus partition key, DOC) fails the
+  whole request with the front end's ValidationException wording (REAL for data alone),
+  naming the stream's limit in bytes; a missing PartitionKey on a USER_PARTITION_KEY
+  stream gets the front end's "must not be null" wording. Checks run in this order: stream
+  found and writable, ValidationException, request size, ExplicitHashKey range.
+* SequenceNumberForOrdering must parse as a version-2 sequence number whose arrival time
+  is not in the future, as in kinesalite (MOCK, AWS-validated); one from another shard is
+  accepted. Numbers issued here already increase strictly per shard; a valid one ahead of
+  the routed shard's counter moves the counter past it.
+* Retention and encryption changes need an ACTIVE stream (model lists
+  ResourceInUseException; text from the MOCK-validated Split/Merge message).
+* DescribeStreamSummary always includes MaxRecordSizeInKiB.
+* AUTO record distribution spreads records round robin over the shards.
+* Start/StopStreamEncryption take effect at once (AWS passes through UPDATING); no tag
+  quota is enforced.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_left
+from collections.abc import Callable, Mapping
+from datetime import datetime, timedelta
+from itertools import islice
+from typing import Any
+
+from ._clock import FakeClock
+from ._errors import ServiceError
+from ._ids import IdSource
+from ._kinesis_streams import (
+    DEFAULT_MAX_RECORD_SIZE_KIB,
+    MAX_HASH_KEY,
+    ON_DEMAND_SHARDS,
+    KinesisRecord,
+    KinesisStream,
+    Shard,
+    ShardIterator,
+    decode_iterator,
+    encode_iterator,
+    hash_key_of,
+    java_date,
+    micros,
+    millis,
+    new_stream,
+    next_token,
+    parse_sequence_number,
+    read_token,
+    resolve_shard_id,
+    sequence_number,
+    shard_id_of,
+)
+from ._payload import Payload, data_of, payload_len
+from ._validation import MAX_VALIDATION_ERRORS
+
+__all__ = ["KinesisRecord", "KinesisService", "KinesisStream", "Shard", "hash_key_of"]
+
+#: Data plus partition keys one PutRecords may carry (DOC, since the 2025 launch).
+MAX_REQUEST_BYTES = 10 * 1024 * 1024
+#: Data one GetRecords returns at most (DOC).
+MAX_GET_RECORDS_BYTES = 10 * 1024 * 1024
+MIN_RETENTION_HOURS = 24
+MAX_RETENTION_HOURS = 8760
+#: A shard iterator lives 5 minutes (DOC; "tolerated delay of 300000 milliseconds").
+ITERATOR_LIFETIME_MS = 300_000
+_MS = timedelta(milliseconds=1)
+_ITERATOR_TYPES_MESSAGE = (
+    "Must either specify (1) AT_SEQUENCE_NUMBER or AFTER_SEQUENCE_NUMBER and "
+    "StartingSequenceNumber or (2) TRIM_HORIZON or LATEST and no StartingSequenceNumber. "
+    "Request specified {kind} and {which} StartingSequenceNumber."
+)
+
+
+def _name_in_arn(arn: str) -> str | None:
+    """The stream name in ``arn:aws:kinesis:REGION:ACCOUNT:stream/NAME``."""
+    return arn.rpartition(":stream/")[2] or None
+
+
+def _no_prefix(number: int) -> str:
+    return ""
+
+
+# --------------------------------------------------------------------------- the service
+
+
+class KinesisService:
+    """Amazon Kinesis Data Streams in one account and region."""
+
+    hash_key_of = staticmethod(hash_key_of)
+
+    def __init__(
+        self,
+        *,
+        account_id: str,
+        region: str,
+        clock: FakeClock,
+        ids: IdSource,
+        creation_delay: timedelta = timedelta(0),
+    ) -> None:
+        self.account_id = account_id
+        self.region = region
+        self.clock = clock
+        self.ids = ids
+        self.creation_delay = creation_delay
+        self.streams: dict[str, KinesisStream] = {}
+        self._iterators_issued = 0
+        self._operations: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
+            "CreateStream": self.create_stream,
+            "DescribeStream": self.describe_stream,
+            "DescribeStreamSummary": self.describe_stream_summary,
+            "ListStreams": self.list_streams,
+            "ListShards": self.list_shards,
+            "DeleteStream": self.delete_stream,
+            "AddTagsToStream": self.add_tags_to_stream,
+            "RemoveTagsFromStream": self.remove_tags_from_stream,
+            "ListTagsForStream": self.list_tags_for_stream,
+            "IncreaseStreamRetentionPeriod": self.increase_retention,
+            "DecreaseStreamRetentionPeriod": self.decrease_retention,
+            "StartStreamEncryption": self.start_encryption,
+            "StopStreamEncryption": self.stop_encryption,
+            "PutRecord": self.put_record,
+            "GetShardIterator": self.get_shard_iterator,
+            "GetRecords": self.get_records,
+        }
+
+    # ------------------------------------------------------------------ dispatch
+
+    def dispatch(
+        self,
+        operation: str,
+        params: dict[str, Any],
+        record_failures: Mapping[int, str] | None = None,
+    ) -> dict[str, Any]:
+        """Run ``operation``. ``record_failures`` (0-based index -> ErrorCode) applies to
+        PutRecords: those records fail inside the 200 answer and are not stored."""
+        if operation == "PutRecords":
+            return self.put_records(params, record_failures or {})
+        handler = self._operations.get(operation)
+        if handler is None:
+            raise ServiceError("UnknownOperationException", None)
+        return handler(params)
+
+    def stream_name(self, params: dict[str, Any]) -> str | None:
+        """The stream a request names: StreamName, the name in StreamARN, or the stream a
+        GetRecords iterator points into."""
+        name = params.get("StreamName")
+        if name:
+            return str(name)
+        arn = params.get("StreamARN")
+        if arn:
+            return _name_in_arn(str(arn))
+        iterator = params.get("ShardIterator")
+        if isinstance(iterator, str):
+            decoded = decode_iterator(iterator)
+            return decoded.stream if decoded is not None else None
+        return None
+
+    def shard_for_request(self, params: dict[str, Any]) -> str:
+        """The shard a whole-call throttle names: where PutRecord's record, or PutRecords'
+        first record, would go; ``shardId-000000000000`` otherwise."""
+        fallback = shard_id_of(0)
+        name = self.stream_name(params)
+        stream = self.streams.get(name) if name else None
+        records = params.get("Records")
+        entry = records[0] if isinstance(records, list) and records else params
+        if stream is None or not isinstance(entry, dict):
+            return fallback
+        try:
+            shard = self._route(stream, entry, 0)
+        except (TypeError, ValueError, AttributeError):  # not validated yet, and invalid
+            return fallback
+        return shard.shard_id if shard is not None else fallback
+
+    @staticmethod
+    def request_payloads(operation: str, params: dict[str, Any] | None) -> tuple[Payload, ...]:
+        """The Data blobs a put carries, in request order."""
+        if not params:
+            return ()
+        if operation == "PutRecord":
+            return data_of([params])
+        if operation == "PutRecords":
+            records = params.get("Records")
+            return data_of(records if isinstance(records, list) else [])
+        return ()
+
+    def settle(self) -> None:
+        """Bring every stream up to the clock: CREATING streams whose delay passed become
+        ACTIVE, and records past the retention period are trimmed."""
+        now = self.clock.now()
+        for stream in self.streams.values():
+            if stream.active_at is not None and stream.active_at <= now:
+                stream.status, stream.active_at = "ACTIVE", None
+            stream.trim(now)
+
+    def read_from(self, stream_name: str, after: dict[str, str] | None) -> list[KinesisRecord]:
+        """Unexpired records of ``stream_name`` added after ``after`` (shard id -> last
+        sequence number read; a shard not named is read from its oldest record), in commit
+        order. An unknown stream has nothing to read."""
+        stream = self.streams.get(stream_name)
+        if stream is None:
+            return []
+        stream.trim(self.clock.now())
+        after = after or {}
+        fresh: list[KinesisRecord] = []
+        for shard in stream.shards:
+            last = after.get(shard.shard_id)
+            parts = parse_sequence_number(last) if last is not None else None
+            start = 0
+            if parts is not None:
+                start = bisect_left(
+                    shard.records,
+                    parts.sequence_index + 1,
+                    key=lambda record: record.sequence_index,
+                )
+            fresh.extend(islice(shard.records, start, None))
+        if len(stream.shards) > 1:
+            fresh.sort(key=lambda record: record.commit_index)
+        return fresh
+
+    # ------------------------------------------------------------------ lookups
+
+    def _not_found(self, name: str) -> ServiceError:
+        return ServiceError(
+            "ResourceNotFoundException", f"Stream {name} under account {self.account_id} not found."
+        )
+
+    def _find(self, params: dict[str, Any]) -> tuple[str, KinesisStream | None]:
+        arn = params.get("StreamARN")
+        name = params.get("StreamName") or (_name_in_arn(arn) if arn else None)
+        if not name:
+            raise ServiceError(
+                "InvalidArgumentException", "Either StreamName or StreamARN should be provided."
+            )
+        stream = self.streams.get(name)
+        if stream is not None and arn is not None and arn != stream.arn:
+            stream = None
+        return name, stream
+
+    def _stream(self, params: dict[str, Any]) -> KinesisStream:
+        name, stream = self._find(params)
+        if stream is None:
+            raise self._not_found(name)
+        return stream
+
+    def _active(self, params: dict[str, Any]) -> KinesisStream:
+        stream = self._stream(params)
+        if stream.status != "ACTIVE":
+            raise ServiceError(
+                "ResourceInUseException",
+                f"Stream {stream.name} under account {self.account_id} not ACTIVE, instead "
+                f"in state {stream.status}",
+            )
+        return stream
+
+    def _writable(self, params: dict[str, Any]) -> KinesisStream:
+        """Puts see a stream that is not ACTIVE or UPDATING as missing (MOCK-validated)."""
+        stream = self._stream(params)
+        if stream.status not in ("ACTIVE", "UPDATING"):
+            raise self._not_found(stream.name)
+        return stream
+
+    # ------------------------------------------------------------------ lifecycle
+
+    def create_stream(self, params: dict[str, Any]) -> dict[str, Any]:
+        name = params["StreamName"]
+        if name in self.streams:
+            raise ServiceError(
+                "ResourceInUseException",
+                f"Stream {name} under account {self.account_id} already exists.",
+            )
+        count = params.get("ShardCount")
+        details = params.get("StreamModeDetails") or {}
+        mode = details.get("StreamMode") or ("PROVISIONED" if count else "ON_DEMAND")
+        stream = new_stream(
+            name,
+            f"arn:aws:kinesis:{self.region}:{self.account_id}:stream/{name}",
+            shard_count=count or ON_DEMAND_SHARDS,
+            mode=mode,
+            created_at=self.clock.now(),
+            creation_delay=self.creation_delay,
+        )
+        stream.tags = dict(params.get("Tags") or {})
+        stream.max_record_size_kib = params.get("MaxRecordSizeInKiB", DEFAULT_MAX_RECORD_SIZE_KIB)
+        stream.distribution = params.get("RecordDistributionStrategy", "USER_PARTITION_KEY")
+        self.streams[name] = stream
+        return {}
+
+    def _encryption(self, stream: KinesisStream) -> dict[str, Any]:
+        found: dict[str, Any] = {"EncryptionType": stream.encryption}
+        if stream.key_id is not None:
+            found["KeyId"] = stream.key_id
+        return found
+
+    def _common(self, stream: KinesisStream) -> dict[str, Any]:
+        return {
+            "StreamName": stream.name,
+            "StreamARN": stream.arn,
+            "StreamStatus": stream.status,
+            "StreamModeDetails": {"StreamMode": stream.mode},
+            "RetentionPeriodHours": stream.retention_hours,
+            "StreamCreationTimestamp": stream.created_at,
+            "EnhancedMonitoring": [{"ShardLevelMetrics": []}],
+            **self._encryption(stream),
+        }
+
+    def describe_stream(self, params: dict[str, Any]) -> dict[str, Any]:
+        stream = self._stream(params)
+        after = params.get("ExclusiveStartShardId")
+        shards = [s for s in stream.visible_shards if after is None or s.shard_id > after]
+        limit = params.get("Limit", 100)
+        return {
+            "StreamDescription": {
+                **self._common(stream),
+                "Shards": [shard.describe() for shard in shards[:limit]],
+                "HasMoreShards": len(shards) > limit,
+            }
+        }
+
+    def describe_stream_summary(self, params: dict[str, Any]) -> dict[str, Any]:
+        stream = self._stream(params)
+        return {
+            "StreamDescriptionSummary": {
+                **self._common(stream),
+                "OpenShardCount": len(stream.visible_shards),
+                "ConsumerCount": 0,
+                "MaxRecordSizeInKiB": stream.max_record_size_kib,
+            }
+        }
+
+    def list_streams(self, params: dict[str, Any]) -> dict[str, Any]:
+        limit = params.get("Limit", 100)
+        token = params.get("NextToken")
+        after = read_token(token, 1)[0] if token else params.get("ExclusiveStartStreamName")
+        names = sorted(name for name in self.streams if after is None or name > after)
+        shown = names[:limit]
+        answer: dict[str, Any] = {
+            "StreamNames": shown,
+            "HasMoreStreams": len(names) > limit,
+            "StreamSummaries": [
+                {
+                    "StreamName": name,
+                    "StreamARN": self.streams[name].arn,
+                    "StreamStatus": self.streams[name].status,
+                    "StreamModeDetails": {"StreamMode": self.streams[name].mode},
+                    "StreamCreationTimestamp": self.streams[name].created_at,
+                }
+                for name in shown
+            ],
+        }
+        if len(names) > limit:
+            answer["NextToken"] = next_token(shown[-1])
+        return answer
+
+    def list_shards(self, params: dict[str, Any]) -> dict[str, Any]:
+        """A NextToken names the stream and where to go on, and AWS refuses it beside
+        StreamName, StreamARN or ExclusiveStartShardId (REAL: botocore#2009 - so botocore's
+        own list_shards paginator fails past the first page, there as here)."""
+        token = params.get("NextToken")
+        if token:
+            for member in ("StreamName", "StreamARN", "ExclusiveStartShardId"):
+                if params.get(member):
+                    raise ServiceError(
+                        "InvalidArgumentException",
+                        f"NextToken and {member} cannot be provided together.",
+                    )
+            name, last = read_token(token, 2)
+            after: str | None = last
+            stream = self._stream({"StreamName": name})
+        else:
+            stream = self._stream(params)
+            after = params.get("ExclusiveStartShardId")
+            shard_filter = params.get("ShardFilter") or {}
+            if shard_filter.get("Type") == "AFTER_SHARD_ID":
+                after = shard_filter.get("ShardId")
+        shards = [s for s in stream.visible_shards if after is None or s.shard_id > after]
+        limit = params.get("MaxResults", 1000)
+        answer: dict[str, Any] = {"Shards": [shard.describe() for shard in shards[:limit]]}
+        if len(shards) > limit:
+            answer["NextToken"] = next_token(stream.name, shards[limit - 1].shard_id)
+        return answer
+
+    def delete_stream(self, params: dict[str, Any]) -> dict[str, Any]:
+        del self.streams[self._stream(params).name]
+        return {}
+
+    # ------------------------------------------------------------------ tags
+
+    def add_tags_to_stream(self, params: dict[str, Any]) -> dict[str, Any]:
+        self._stream(params).tags.update(params["Tags"])
+        return {}
+
+    def remove_tags_from_stream(self, params: dict[str, Any]) -> dict[str, Any]:
+        tags = self._stream(params).tags
+        for key in params["TagKeys"]:
+            tags.pop(key, None)
+        return {}
+
+    def list_tags_for_stream(self, params: dict[str, Any]) -> dict[str, Any]:
+        stream = self._stream(params)
+        limit = params.get("Limit", 50)
+        after = params.get("ExclusiveStartTagKey")
+        keys = sorted(key for key in stream.tags if after is None or key > after)
+        return {
+            "Tags": [{"Key": key, "Value": stream.tags[key]} for key in keys[:limit]],
+            "HasMoreTags": len(keys) > limit,
+        }
+
+    # ------------------------------------------------------------------ retention, encryption
+
+    def _retention(self, params: dict[str, Any]) -> tuple[KinesisStream, int]:
+        stream = self._active(params)
+        hours = params["RetentionPeriodHours"]
+        if hours < MIN_RETENTION_HOURS:
+            raise ServiceError(
+                "InvalidArgumentException",
+                f"Minimum allowed retention period is {MIN_RETENTION_HOURS} hours. Requested "
+                f"retention period ({hours} hours) is too short.",
+            )
+        if hours > MAX_RETENTION_HOURS:
+            raise ServiceError(
+                "InvalidArgumentException",
+                f"Maximum allowed retention period is {MAX_RETENTION_HOURS} hours. Requested "
+                f"retention period ({hours} hours) is too long.",
+            )
+        # What expired under the old period stays gone (DOC).
+        stream.trim(self.clock.now())
+        return stream, hours
+
+    def _not_allowed(self, stream: KinesisStream, hours: int, longer: bool) -> ServiceError:
+        than, api = ("longer", "Increase") if longer else ("shorter", "Decrease")
+        return ServiceError(
+            "InvalidArgumentException",
+            f"Requested retention period ({hours} hours) for stream {stream.name} can not be "
+            f"{than} than existing retention period ({stream.retention_hours} hours). "
+            f"Use {api}RetentionPeriod API.",
+        )
+
+    def increase_retention(self, params: dict[str, Any]) -> dict[str, Any]:
+        stream, hours = self._retention(params)
+        if hours < stream.retention_hours:
+            raise self._not_allowed(stream, hours, longer=False)
+        stream.retention_hours = hours
+        return {}
+
+    def decrease_retention(self, params: dict[str, Any]) -> dict[str, Any]:
+        stream, hours = self._retention(params)
+        if hours > stream.retention_hours:
+            raise self._not_allowed(stream, hours, longer=True)
+        stream.retention_hours = hours
+        stream.trim(self.clock.now())  # "almost immediately" (DOC)
+        return {}
+
+    def start_encryption(self, params: dict[str, Any]) -> dict[str, Any]:
+        stream = self._active(params)
+        stream.encryption, stream.key_id = params["EncryptionType"], params["KeyId"]
+        return {}
+
+    def stop_encryption(self, params: dict[str, Any]) -> dict[str, Any]:
+        stream = self._active(params)
+        stream.encryption, stream.key_id = "NONE", None
+        return {}
+
+    # ------------------------------------------------------------------ puts
+
+    def _route(self, stream: KinesisStream, entry: dict[str, Any], offset: int) -> Shard | None:
+        """The shard a record goes to; ``None`` for an ExplicitHashKey out of range."""
+        if stream.distribution == "AUTO":
+            return stream.shards[(stream.auto_routed + offset) % len(stream.shards)]
+        explicit = entry.get("ExplicitHashKey")
+        if explicit is not None:
+            hash_key = int(explicit)
+            if hash_key > MAX_HASH_KEY:
+                return None
+        else:
+            hash_key = hash_key_of(entry.get("PartitionKey") or "")
+        return stream.shard_for(hash_key)
+
+    def _prepare(
+        self, stream: KinesisStream, entries: list[dict[str, Any]], *, batch: bool
+    ) -> list[Shard]:
+        """Check records as the service does, and route them (PutRecords when ``batch``)."""
+        member: Callable[[int], str] = "records.{}.member.".format if batch else _no_prefix
+        limit = stream.max_record_size_kib * 1024
+        keyless = stream.distribution == "AUTO"
+        errors: list[str] = []
+        total = 0
+        shards: list[Shard] = []
+        bad_key: str | None = None
+        for number, entry in enumerate(entries, 1):
+            key = entry.get("PartitionKey")
+            size = payload_len(entry["Data"]) + (len(key.encode("utf-8")) if key else 0)
+            total += size
+            if size > limit:
+                errors.append(
+                    f"Value at '{member(number)}data' failed to satisfy constraint: Member "
+                    f"must have length less than or equal to {limit}"
+                )
+            if key is None and not keyless:
+                errors.append(
+                    f"Value null at '{member(number)}partitionKey' failed to satisfy "
+                    "constraint: Member must not be null"
+                )
+            shard = self._route(stream, entry, number - 1)
+            if shard is None:
+                bad_key = bad_key or entry["ExplicitHashKey"]
+            else:
+                shards.append(shard)
+        if errors:
+            errors = errors[:MAX_VALIDATION_ERRORS]
+            noun = "error" if len(errors) == 1 else "errors"
+            raise ServiceError(
+                "ValidationException",
+                f"{len(errors)} validation {noun} detected: {'; '.join(errors)}",
+            )
+        if batch and total > MAX_REQUEST_BYTES:
+            raise ServiceError("InvalidArgumentException", "Records size exceeds 10 MB limit")
+        if bad_key is not None:
+            raise ServiceError(
+                "InvalidArgumentException",
+                "Invalid ExplicitHashKey. ExplicitHashKey must be in the range: [0, 2^128-1]. "
+                f"Specified value was {bad_key}",
+            )
+        if keyless:
+            stream.auto_routed += len(entries)
+        return shards
+
+    def _commit(
+        self, stream: KinesisStream, entry: dict[str, Any], shard: Shard, now: datetime
+    ) -> KinesisRecord:
+        index = shard.next_index
+        shard.next_index = index + 1
+        record = KinesisRecord(
+            entry["Data"],
+            entry.get("PartitionKey"),
+            sequence_number(shard.created_at, shard.index, index, now),
+            shard.shard_id,
+            now,
+            entry.get("ExplicitHashKey"),
+            sequence_index=index,
+            commit_index=len(stream.records),
+        )
+        stream.records.append(record)
+        shard.records.append(record)
+        return record
+
+    def put_record(self, params: dict[str, Any]) -> dict[str, Any]:
+        stream = self._writable(params)
+        (shard,) = self._prepare(stream, [params], batch=False)
+        ordering = params.get("SequenceNumberForOrdering")
+        now = self.clock.now()
+        if ordering is not None:
+            parts = parse_sequence_number(ordering)
+            if parts is None or parts.arrived > int(now.timestamp()):
+                raise ServiceError(
+                    "InvalidArgumentException",
+                    f"ExclusiveMinimumSequenceNumber {ordering} used in PutRecord on stream "
+                    f"{stream.name} under account {self.account_id} is invalid.",
+                )
+            if parts.shard_index == shard.index and parts.sequence_index >= shard.next_index:
+                shard.next_index = parts.sequence_index + 1
+        record = self._commit(stream, params, shard, now)
+        answer = {"ShardId": shard.shard_id, "SequenceNumber": record.sequence_number}
+        if stream.encrypted:
+            answer["EncryptionType"] = stream.encryption
+        return answer
+
+    def _failure(self, code: str, stream: KinesisStream, shard: Shard) -> dict[str, str]:
+        if code == "ProvisionedThroughputExceededException":
+            message = (
+                f"Rate exceeded for shard {shard.shard_id} in stream {stream.name} under "
+                f"account {self.account_id}."
+            )
+        else:
+            message = "Internal service failure."
+        return {"ErrorCode": code, "ErrorMessage": message}
+
+    def put_records(self, params: dict[str, Any], failures: Mapping[int, str]) -> dict[str, Any]:
+        stream = self._writable(params)
+        entries = params["Records"]
+        shards = self._prepare(stream, entries, batch=True)
+        now = self.clock.now()
+        results: list[dict[str, str]] = []
+        failed = 0
+        for index, (entry, shard) in enumerate(zip(entries, shards, strict=True)):
+            code = failures.get(index) if failures else None
+            if code is not None:
+                results.append(self._failure(code, stream, shard))
+                failed += 1
+            else:
+                record = self._commit(stream, entry, shard, now)
+                results.append(
+                    {"SequenceNumber": record.sequence_number, "ShardId": shard.shard_id}
+                )
+        answer: dict[str, Any] = {"FailedRecordCount": failed, "Records": results}
+        if stream.encrypted:
+            answer["EncryptionType"] = stream.encryption
+        return answer
+
+    # ------------------------------------------------------------------ reads
+
+    def _iterator(self, iterator: ShardIterator) -> str:
+        self._iterators_issued += 1
+        return encode_iterator(iterator, self._iterators_issued)
+
+    def _no_shard(self, shard_id: str, stream_name: str) -> ServiceError:
+        return ServiceError(
+            "ResourceNotFoundException",
+            f"Shard {shard_id} in stream {stream_name} under account {self.account_id} "
+            "does not exist",
+        )
+
+    def get_shard_iterator(self, params: dict[str, Any]) -> dict[str, Any]:
+        resolved = resolve_shard_id(params["ShardId"])
+        name, stream = self._find(params)
+        if resolved is None:
+            raise ServiceError(
+                "ResourceNotFoundException",
+                f"Could not find shard {params['ShardId']} in stream {name} under account "
+                f"{self.account_id}.",
+            )
+        shard_id, shard_index = resolved
+        if stream is None or shard_index >= len(stream.visible_shards):
+            raise self._no_shard(shard_id, name)
+        shard = stream.shards[shard_index]
+        kind = params["ShardIteratorType"]
+        starting = params.get("StartingSequenceNumber")
+        now = self.clock.now()
+        stream.trim(now)
+        if kind in ("AT_SEQUENCE_NUMBER", "AFTER_SEQUENCE_NUMBER"):
+            if starting is None:
+                message = _ITERATOR_TYPES_MESSAGE.format(kind=kind, which="no")
+                raise ServiceError("InvalidArgumentException", message)
+            position = self._position_of(starting, stream, shard)
+            if kind == "AFTER_SEQUENCE_NUMBER":
+                position += 1
+        elif starting is not None and kind in ("TRIM_HORIZON", "LATEST"):
+            message = _ITERATOR_TYPES_MESSAGE.format(kind=kind, which="also a")
+            raise ServiceError("InvalidArgumentException", message)
+        elif kind == "TRIM_HORIZON":
+            position = 0
+        elif kind == "LATEST":
+            position = shard.next_index
+        else:  # AT_TIMESTAMP
+            position = self._position_at(params.get("Timestamp"), shard, now)
+        created = millis(now)
+        iterator = ShardIterator(
+            created, stream.name, micros(stream.created_at), shard_index, position
+        )
+        return {"ShardIterator": self._iterator(iterator)}
+
+    def _position_of(self, starting: str, stream: KinesisStream, shard: Shard) -> int:
+        parts = parse_sequence_number(starting)
+        where = (
+            f"used in GetShardIterator on shard {shard.shard_id} in stream {stream.name} "
+            f"under account {self.account_id} is invalid"
+        )
+        if parts is None:
+            raise ServiceError(
+                "InvalidArgumentException", f"StartingSequenceNumber {starting} {where}."
+            )
+        if parts.shard_index != shard.index:
+            raise ServiceError(
+                "InvalidArgumentException",
+                f"Invalid StartingSequenceNumber. It encodes {shard_id_of(parts.shard_index)}, "
+                f"while it was used in a call to a shard with {shard.shard_id}",
+            )
+        if parts.shard_created != int(shard.created_at.timestamp()):
+            raise ServiceError(
+                "InvalidArgumentException",
+                f"StartingSequenceNumber {starting} {where} because it did not come from this "
+                "stream.",
+            )
+        return parts.sequence_index
+
+    def _position_at(self, timestamp: datetime | None, shard: Shard, now: datetime) -> int:
+        if timestamp is None:
+            raise ServiceError(
+                "InvalidArgumentException",
+                "Must specify timestampInMillis parameter for iterator of type AT_TIMESTAMP. "
+                "Current request has no timestamp parameter.",
+            )
+        if timestamp > now:
+            raise ServiceError(
+                "InvalidArgumentException",
+                "The timestampInMillis parameter cannot be greater than the "
+                f"currentTimestampInMillis. timestampInMillis: {millis(timestamp)}, "
+                f"currentTimestampInMillis: {millis(now)}",
+            )
+        held = shard.records
+        at = bisect_left(held, timestamp, key=lambda record: record.arrived_at)
+        return held[at].sequence_index if at < len(held) else shard.next_index
+
+    def get_records(self, params: dict[str, Any]) -> dict[str, Any]:
+        iterator = decode_iterator(params["ShardIterator"])
+        if iterator is None:
+            raise ServiceError("InvalidArgumentException", "Invalid ShardIterator.")
+        now = self.clock.now()
+        now_ms = millis(now)
+        if now_ms - iterator.created_ms > ITERATOR_LIFETIME_MS:
+            raise ServiceError(
+                "ExpiredIteratorException",
+                f"Iterator expired. The iterator was created at time "
+                f"{java_date(iterator.created_ms)} while right now it is {java_date(now_ms)} "
+                f"which is further in the future than the tolerated delay of "
+                f"{ITERATOR_LIFETIME_MS} milliseconds.",
+            )
+        stream = self.streams.get(iterator.stream)
+        if (
+            stream is None
+            or micros(stream.created_at) != iterator.stream_created_us
+            or iterator.shard_index >= len(stream.visible_shards)
+        ):
+            raise self._no_shard(shard_id_of(iterator.shard_index), iterator.stream)
+        stream.trim(now)
+        held = stream.shards[iterator.shard_index].records
+        start = bisect_left(held, iterator.position, key=lambda record: record.sequence_index)
+        chosen: list[KinesisRecord] = []
+        size = 0
+        for record in islice(held, start, start + params.get("Limit", 10000)):
+            size += payload_len(record.payload)
+            if chosen and size > MAX_GET_RECORDS_BYTES:
+                break
+            chosen.append(record)
+        position, behind = iterator.position, 0
+        if chosen:
+            position = chosen[-1].sequence_index + 1
+            behind = (held[-1].arrived_at - chosen[-1].arrived_at) // _MS
+        encryption = {"EncryptionType": stream.encryption} if stream.encrypted else {}
+        return {
+            "Records": [
+                {
+                    "SequenceNumber": record.sequence_number,
+                    "ApproximateArrivalTimestamp": record.arrived_at,
+                    "Data": record.payload,
+                    **({"PartitionKey": record.partition_key} if record.partition_key else {}),
+                    **encryption,
+                }
+                for record in chosen
+            ],
+            "NextShardIterator": self._iterator(
+                iterator._replace(created_ms=now_ms, position=position)
+            ),
+            "MillisBehindLatest": behind,
+        }

@@ -1,0 +1,112 @@
+"""The ``kinesis`` fixture's handles: streams, their shards and records."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from ._assertions import delivery_mismatch
+from ._calls import Call
+from ._service_handle import ServiceHandle
+from ._world import World
+
+
+class KinesisStreamHandle:
+    """A Kinesis data stream as a test sees it: what it accepted, by shard."""
+
+    def __init__(self, world: World, model: Any, stream: Any) -> None:
+        self._world = world
+        self._model = model
+        self._stream = stream
+
+    @property
+    def name(self) -> str:
+        name: str = self._stream.name
+        return name
+
+    @property
+    def arn(self) -> str:
+        arn: str = self._stream.arn
+        return arn
+
+    @property
+    def region(self) -> str:
+        region: str = self._model.region
+        return region
+
+    @property
+    def records(self) -> list[Any]:
+        """Every record the stream accepted, in commit order, duplicates included (also
+        those retention has trimmed since). Each compares equal to its payload bytes and
+        has ``.partition_key``, ``.sequence_number``, ``.shard_id``, ``.arrived_at``."""
+        with self._world.touched():
+            return list(self._stream.records)
+
+    @property
+    def shards(self) -> list[Any]:
+        """The stream's shards: ``.shard_id``, ``.starting_hash_key``,
+        ``.ending_hash_key`` (ints) and ``.records`` (still readable, oldest first)."""
+        with self._world.touched():
+            return list(self._stream.shards)
+
+    @property
+    def expired(self) -> list[bytes]:
+        """Payloads trimmed because they outlived the stream's retention period."""
+        with self._world.touched():
+            return [record.data for record in self._stream.expired]
+
+    @property
+    def calls(self) -> list[Call]:
+        """The calls that named this stream."""
+        with self._world.touched():
+            return [
+                c
+                for c in self._world.calls
+                if c.service == "kinesis" and c.stream == self.name and c.region == self.region
+            ]
+
+    def assert_records(self, expected: Iterable[bytes], *, ordered: bool = False) -> None:
+        """Assert each expected payload was accepted exactly once (in commit order if
+        ``ordered``); the message lists missing, unexpected and duplicated payloads."""
+        __tracebackhide__ = True
+        expected = list(expected)
+        message = delivery_mismatch(
+            f"kinesis stream {self.name!r}",
+            expected,
+            [record.data for record in self.records],
+            ordered=ordered,
+            calls=self.calls,
+        )
+        if message is not None:
+            raise AssertionError(message)
+
+    def __repr__(self) -> str:
+        return f"<KinesisStreamHandle {self.name!r} in {self.region}>"
+
+
+class KinesisHandle(ServiceHandle):
+    """The ``kinesis`` fixture: create streams, look them up, read the call log, script
+    faults. Shares its world and clock with ``firehose``."""
+
+    service = "kinesis"
+    noun = "stream"
+
+    def create_stream(
+        self, name: str, shard_count: int | None = 1, *, region: str | None = None, **options: Any
+    ) -> KinesisStreamHandle:
+        """Create a stream as CreateStream would: ``shard_count`` provisioned shards, or
+        ``shard_count=None`` with ``StreamModeDetails={"StreamMode": "ON_DEMAND"}``.
+        ``options`` are CreateStream's other parameters as boto3 spells them."""
+        params: dict[str, Any] = {"StreamName": name, **options}
+        if shard_count is not None:
+            params["ShardCount"] = shard_count
+        model = self._create("CreateStream", params, region)
+        return KinesisStreamHandle(self._world, model, model.streams[name])
+
+    def stream(self, name: str, *, region: str | None = None) -> KinesisStreamHandle:
+        """The stream ``name``: in ``region`` if given, else in the default region, else in
+        the one region that has it. Raises ``KeyError`` listing the known streams."""
+        return KinesisStreamHandle(self._world, *self._find(name, region))
+
+    def __getitem__(self, name: str) -> KinesisStreamHandle:
+        return self.stream(name)

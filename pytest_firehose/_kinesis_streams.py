@@ -1,0 +1,438 @@
+"""Kinesis Data Streams state: streams, shards, records, sequence numbers and hash keys.
+
+Facts used here (AWS_SEMANTICS.md section 8):
+
+* A partition key maps to the unsigned 128-bit big-endian MD5 of its UTF-8 bytes; a record
+  goes to the shard whose ``[StartingHashKey, EndingHashKey]`` holds that value (DOC, and
+  kinesalite's AWS-validated ``partitionKeyToHashKey``).
+* N shards split the key space evenly: ``step = 2**128 // N``, shard ``i`` starts at
+  ``step * i`` and ends one before the next, the last at ``2**128 - 1`` (REAL for N = 1
+  and 3; kinesalite and moto agree).
+* Shard ids are ``shardId-`` and 12 decimal digits (REAL).
+* Sequence numbers are 56-digit decimals. Read as hex they are kinesalite's "version 2"
+  layout, which decodes real AWS numbers consistently: ``2``, 9 hex digits of the shard's
+  creation time (epoch seconds), the low hex digit of the shard index, 16 hex digits of
+  the per-shard sequence index, ``00``, 9 hex digits of the record's arrival time (epoch
+  seconds), 8 hex digits of the shard index, ``2``. The sequence index sits above the
+  arrival time, so numbers increase strictly within a shard (INFERRED layout, MOCK source).
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import hmac
+import json
+import struct
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+from typing import NamedTuple
+
+from ._errors import ServiceError
+from ._payload import Payload, payload_bytes, strict_b64decode
+
+HASH_KEY_LIMIT = 2**128
+MAX_HASH_KEY = HASH_KEY_LIMIT - 1
+#: Shards of a stream created without ShardCount: 4 (REAL, LocalStack snapshot 2022).
+ON_DEMAND_SHARDS = 4
+DEFAULT_RETENTION_HOURS = 24
+DEFAULT_MAX_RECORD_SIZE_KIB = 1024
+
+# Bit offsets of the fields of a version-2 sequence number (188 bits, 47 hex digits).
+_VERSION_SHIFT = 184
+_CREATED_SHIFT = 148
+_NIBBLE_SHIFT = 144
+_INDEX_SHIFT = 80
+_BYTE1_SHIFT = 72
+_ARRIVAL_SHIFT = 36
+_SHARD_SHIFT = 4
+_MASK_36 = (1 << 36) - 1
+_MASK_32 = (1 << 32) - 1
+_MASK_64 = (1 << 64) - 1
+_LOWEST_V2 = 2 << _VERSION_SHIFT
+_ABOVE_V2 = 3 << _VERSION_SHIFT
+_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+_MS = timedelta(milliseconds=1)
+_DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+
+def hash_key_of(partition_key: str) -> int:
+    """The 128-bit hash key a partition key routes by: MD5 of its UTF-8 bytes, big-endian."""
+    return int.from_bytes(hashlib.md5(partition_key.encode("utf-8")).digest(), "big")
+
+
+def shard_id_of(index: int) -> str:
+    return f"shardId-{index:012d}"
+
+
+def split_hash_keys(count: int) -> list[tuple[int, int]]:
+    """``count`` even ``(start, end)`` hash-key ranges covering ``[0, 2**128 - 1]``."""
+    step = HASH_KEY_LIMIT // count
+    return [
+        (step * i, MAX_HASH_KEY if i == count - 1 else step * (i + 1) - 1) for i in range(count)
+    ]
+
+
+def _epoch_seconds(moment: datetime) -> int:
+    return int(moment.timestamp()) & _MASK_36
+
+
+def sequence_number(
+    created_at: datetime, shard_index: int, index: int, arrived_at: datetime
+) -> str:
+    """The version-2 sequence number of the ``index``-th record of shard ``shard_index``."""
+    value = (
+        _LOWEST_V2
+        | _epoch_seconds(created_at) << _CREATED_SHIFT
+        | (shard_index & 0xF) << _NIBBLE_SHIFT
+        | (index & _MASK_64) << _INDEX_SHIFT
+        | _epoch_seconds(arrived_at) << _ARRIVAL_SHIFT
+        | (shard_index & _MASK_32) << _SHARD_SHIFT
+        | 2
+    )
+    return str(value)
+
+
+class SequenceParts(NamedTuple):
+    """What a version-2 sequence number encodes."""
+
+    shard_created: int  # epoch seconds
+    sequence_index: int
+    arrived: int  # epoch seconds
+    shard_index: int
+
+
+def parse_sequence_number(text: str) -> SequenceParts | None:
+    """The fields of a version-2 sequence number, or ``None`` if ``text`` is not one.
+
+    Mirrors kinesalite's ``parseSequence`` checks: the value lies in the version-2 band,
+    ends in hex ``2``, and neither the sequence index nor the shard index has its top bit
+    set. (Older version-0/1 numbers, which AWS issued before ~2015, are not accepted.)
+    """
+    if not text.isdigit() or len(text) > 60:
+        return None
+    value = int(text)
+    if not _LOWEST_V2 <= value < _ABOVE_V2 or value & 0xF != 2:
+        return None
+    index = (value >> _INDEX_SHIFT) & _MASK_64
+    shard_index = (value >> _SHARD_SHIFT) & _MASK_32
+    if index >> 63 or shard_index >> 31:
+        return None
+    return SequenceParts(
+        (value >> _CREATED_SHIFT) & _MASK_36,
+        index,
+        (value >> _ARRIVAL_SHIFT) & _MASK_36,
+        shard_index,
+    )
+
+
+class KinesisRecord:
+    """A record a stream accepted. ``.data`` is the payload as bytes; ``.payload`` is how it
+    came off the wire (bytes, or base64 text decoded on first use). Compares equal to its
+    payload, so ``stream.records == [b"a", b"b"]`` reads naturally.
+
+    ``sequence_index`` is the record's per-shard index (inside its sequence number);
+    ``commit_index`` its place in the stream's commit order.
+    """
+
+    __slots__ = (
+        "_payload",
+        "arrived_at",
+        "commit_index",
+        "explicit_hash_key",
+        "partition_key",
+        "sequence_index",
+        "sequence_number",
+        "shard_id",
+    )
+
+    def __init__(
+        self,
+        payload: Payload,
+        partition_key: str | None,
+        sequence_number: str,
+        shard_id: str,
+        arrived_at: datetime,
+        explicit_hash_key: str | None = None,
+        *,
+        sequence_index: int = 0,
+        commit_index: int = 0,
+    ) -> None:
+        self._payload = payload
+        self.partition_key = partition_key
+        self.sequence_number = sequence_number
+        self.shard_id = shard_id
+        self.arrived_at = arrived_at
+        self.explicit_hash_key = explicit_hash_key
+        self.sequence_index = sequence_index
+        self.commit_index = commit_index
+
+    @property
+    def payload(self) -> Payload:
+        return self._payload
+
+    @property
+    def data(self) -> bytes:
+        if isinstance(self._payload, str):
+            self._payload = payload_bytes(self._payload)
+        return self._payload
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, KinesisRecord):
+            return self.data == other.data
+        if isinstance(other, (bytes, bytearray)):
+            return self.data == other
+        return NotImplemented
+
+    def __hash__(self) -> int:
+        return hash(self.data)
+
+    def __repr__(self) -> str:
+        return f"KinesisRecord({self.data!r}, shard_id={self.shard_id!r})"
+
+
+@dataclass
+class Shard:
+    """One open shard. ``records`` holds what the shard still serves: records trimmed by
+    the retention period leave it (the stream's ``records`` keeps the full accept log)."""
+
+    shard_id: str
+    index: int
+    starting_hash_key: int
+    ending_hash_key: int
+    created_at: datetime
+    records: list[KinesisRecord] = field(default_factory=list)
+    #: Sequence index of the next record; 0 is the shard's StartingSequenceNumber, which
+    #: no record carries (so AFTER_SEQUENCE_NUMBER of it still reads the first record).
+    next_index: int = 1
+
+    @property
+    def starting_sequence_number(self) -> str:
+        return sequence_number(self.created_at, self.index, 0, self.created_at)
+
+    def describe(self) -> dict[str, object]:
+        return {
+            "ShardId": self.shard_id,
+            "HashKeyRange": {
+                "StartingHashKey": str(self.starting_hash_key),
+                "EndingHashKey": str(self.ending_hash_key),
+            },
+            "SequenceNumberRange": {"StartingSequenceNumber": self.starting_sequence_number},
+        }
+
+
+@dataclass
+class KinesisStream:
+    """One data stream and everything that happened to it."""
+
+    name: str
+    arn: str
+    status: str
+    mode: str
+    created_at: datetime
+    shards: list[Shard]
+    tags: dict[str, str] = field(default_factory=dict)
+    retention_hours: int = DEFAULT_RETENTION_HOURS
+    encryption: str = "NONE"
+    key_id: str | None = None
+    max_record_size_kib: int = DEFAULT_MAX_RECORD_SIZE_KIB
+    distribution: str = "USER_PARTITION_KEY"
+    #: Every record accepted, in commit order (stays after it expires).
+    records: list[KinesisRecord] = field(default_factory=list)
+    #: Records trimmed by the retention period, in commit order: ``records[:len(expired)]``.
+    expired: list[KinesisRecord] = field(default_factory=list)
+    #: When a CREATING stream becomes ACTIVE.
+    active_at: datetime | None = None
+    #: Records handed out by the AUTO distribution strategy (round robin over shards).
+    auto_routed: int = 0
+
+    @property
+    def encrypted(self) -> bool:
+        return self.encryption == "KMS"
+
+    @property
+    def visible_shards(self) -> list[Shard]:
+        """The shards the service shows: none while the stream is CREATING (MOCK-validated)."""
+        return [] if self.status == "CREATING" else self.shards
+
+    def shard_for(self, hash_key: int) -> Shard:
+        """The shard whose hash-key range holds ``hash_key`` (0 <= hash_key < 2**128)."""
+        shards = self.shards
+        low, high = 0, len(shards) - 1
+        while low < high:
+            middle = (low + high + 1) // 2
+            if shards[middle].starting_hash_key <= hash_key:
+                low = middle
+            else:
+                high = middle - 1
+        return shards[low]
+
+    def trim(self, now: datetime) -> None:
+        """Move records older than the retention period out of the shards and into
+        ``expired``. Records arrive in clock order, so the expired ones are a prefix of
+        the accept log and of each shard (kinesalite trims the same way, lazily)."""
+        cutoff = now - timedelta(hours=self.retention_hours)
+        records, done = self.records, len(self.expired)
+        if done == len(records) or records[done].arrived_at >= cutoff:
+            return
+        end = done
+        while end < len(records) and records[end].arrived_at < cutoff:
+            end += 1
+        self.expired.extend(records[done:end])
+        for shard in self.shards:
+            held = shard.records
+            count = 0
+            while count < len(held) and held[count].arrived_at < cutoff:
+                count += 1
+            if count:
+                del held[:count]
+
+
+def new_stream(
+    name: str,
+    arn: str,
+    *,
+    shard_count: int,
+    mode: str,
+    created_at: datetime,
+    creation_delay: timedelta,
+) -> KinesisStream:
+    """A stream with ``shard_count`` evenly split shards, CREATING for ``creation_delay``."""
+    shards = [
+        Shard(shard_id_of(index), index, start, end, created_at)
+        for index, (start, end) in enumerate(split_hash_keys(shard_count))
+    ]
+    return KinesisStream(
+        name=name,
+        arn=arn,
+        status="CREATING" if creation_delay else "ACTIVE",
+        mode=mode,
+        created_at=created_at,
+        shards=shards,
+        active_at=created_at + creation_delay if creation_delay else None,
+    )
+
+
+# --------------------------------------------------------------------------- encodings
+
+
+def millis(moment: datetime) -> int:
+    """Epoch milliseconds, exactly (no float rounding)."""
+    return (moment - _EPOCH) // _MS
+
+
+def java_date(millis: int) -> str:
+    """``EEE MMM dd HH:mm:ss UTC yyyy``, as Java's ``Date.toString`` writes it in UTC."""
+    moment = _EPOCH + millis * _MS
+    return (
+        f"{_DAYS[moment.weekday()]} {_MONTHS[moment.month - 1]} {moment:%d %H:%M:%S} UTC "
+        f"{moment.year}"
+    )
+
+
+class ShardIterator(NamedTuple):
+    """What a shard iterator encodes."""
+
+    created_ms: int
+    stream: str
+    stream_created_us: int
+    shard_index: int
+    #: Sequence index of the first record to read.
+    position: int
+
+
+# Real iterators are base64 whose first 8 bytes are 00..01 followed by opaque, 16-byte
+# aligned bytes, ~200-280 characters (REAL). Ours: header, a 16-byte keyed digest of the
+# fields (authenticates them and seeds the mask), then the masked fields.
+_ITERATOR_HEADER = bytes(7) + b"\x01"
+_ITERATOR_KEY = b"pytest-firehose/kinesis/shard-iterator"
+_ITERATOR_FIELDS = struct.Struct(">QQQIQB")
+_ITERATOR_MIN_BODY = 144
+
+
+def _tag(body: bytes) -> bytes:
+    """A keyed digest of the fields. Its first byte has the top two bits set, as the byte
+    after the header has in real iterators: they all start ``AAAAAAAAAAH`` (REAL)."""
+    digest = hashlib.blake2b(body, key=_ITERATOR_KEY, digest_size=16).digest()
+    return bytes((digest[0] | 0xC0,)) + digest[1:]
+
+
+def _mask(tag: bytes, body: bytes) -> bytes:
+    pad = hashlib.shake_128(_ITERATOR_KEY + tag).digest(len(body))
+    return (int.from_bytes(body, "big") ^ int.from_bytes(pad, "big")).to_bytes(len(body), "big")
+
+
+def encode_iterator(iterator: ShardIterator, nonce: int) -> str:
+    name = iterator.stream.encode("utf-8")
+    body = (
+        _ITERATOR_FIELDS.pack(
+            iterator.created_ms,
+            nonce,
+            iterator.stream_created_us,
+            iterator.shard_index,
+            iterator.position,
+            len(name),
+        )
+        + name
+    )
+    body += bytes(max(_ITERATOR_MIN_BODY, -(-len(body) // 16) * 16) - len(body))
+    tag = _tag(body)
+    return base64.b64encode(_ITERATOR_HEADER + tag + _mask(tag, body)).decode("ascii")
+
+
+def decode_iterator(text: str) -> ShardIterator | None:
+    """The fields of an iterator this model issued, or ``None``. An iterator wrapped in
+    literal double quotes is accepted (REAL, LocalStack's AWS-validated test)."""
+    if len(text) > 1 and text[0] == text[-1] == '"':
+        text = text[1:-1]
+    try:
+        raw = strict_b64decode(text)
+    except (binascii.Error, ValueError):
+        return None
+    if len(raw) < 24 + _ITERATOR_MIN_BODY or raw[:8] != _ITERATOR_HEADER or len(raw) % 16 != 8:
+        return None
+    tag = raw[8:24]
+    body = _mask(tag, raw[24:])
+    if not hmac.compare_digest(tag, _tag(body)):
+        return None
+    created, _, stream_created, shard_index, position, size = _ITERATOR_FIELDS.unpack_from(body)
+    start = _ITERATOR_FIELDS.size
+    try:
+        name = body[start : start + size].decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+    return ShardIterator(created, name, stream_created, shard_index, position)
+
+
+def resolve_shard_id(text: str) -> tuple[str, int] | None:
+    """The canonical id and index a ShardId names: ``shardId-000000000001``, ``shardId-1``
+    and ``1`` all name shard 1 (kinesalite's ``resolveShardId``, AWS-validated)."""
+    parts = text.split("-")
+    tail = parts[1] if len(parts) > 1 and parts[1] else text
+    if not (tail.isascii() and tail.isdigit()) or int(tail) > 2**31 - 1:
+        return None
+    return shard_id_of(int(tail)), int(tail)
+
+
+def next_token(*parts: str) -> str:
+    """An opaque NextToken carrying ``parts``."""
+    return base64.urlsafe_b64encode(json.dumps(parts).encode()).decode("ascii")
+
+
+def read_token(text: str, count: int) -> list[str]:
+    """The ``count`` parts of a NextToken from :func:`next_token`."""
+    try:
+        parts = json.loads(base64.urlsafe_b64decode(text.encode("ascii")))
+    except ValueError:
+        parts = None
+    if not isinstance(parts, list) or len(parts) != count:
+        raise ServiceError("InvalidArgumentException", "Invalid NextToken.")
+    return [str(part) for part in parts]
+
+
+def micros(moment: datetime) -> int:
+    """Epoch microseconds: a stream's creation time tells it from a namesake that
+    replaced it, so an old iterator does not read the new stream."""
+    return (moment - _EPOCH) // timedelta(microseconds=1)

@@ -1,0 +1,127 @@
+"""What the ``firehose`` and ``kinesis`` handles share: the clock, the call log, faults, and
+finding a stream by name across regions."""
+
+from __future__ import annotations
+
+import difflib
+from typing import Any, ClassVar
+
+from ._calls import Call
+from ._clock import FakeClock
+from ._errors import ServiceError, UsageError
+from ._faults import FaultHandle, RecordsSpec, make_fault
+from ._validation import validate_input
+from ._world import World
+
+
+class ServiceHandle:
+    """The handle on one service of a fake world (the ``firehose`` or ``kinesis`` fixture)."""
+
+    #: The service's name in the world and the fault script ("firehose", "kinesis").
+    service: ClassVar[str]
+    #: What a stream is called in messages ("delivery stream", "stream").
+    noun: ClassVar[str]
+
+    def __init__(self, world: World) -> None:
+        self._world = world
+
+    @property
+    def clock(self) -> FakeClock:
+        """The world's fake clock, shared by every service of the world."""
+        return self._world.clock
+
+    @property
+    def calls(self) -> list[Call]:
+        """Every HTTP attempt at this service the fake answered, in order."""
+        with self._world.touched():
+            return [call for call in self._world.calls if call.service == self.service]
+
+    def fail(
+        self,
+        *,
+        records: RecordsSpec | None = None,
+        throttle: bool | int | None = None,
+        error: str | None = None,
+        timeout: str | None = None,
+        latency: float | None = None,
+        chaos: float | None = None,
+        seed: int | None = None,
+        operation: str | None = None,
+        stream: str | None = None,
+        call: int = 1,
+        times: int | None = None,
+        optional: bool = False,
+    ) -> FaultHandle:
+        """Schedule a fault for the next matching request(s) to this service.
+
+        One effect: ``records=`` (per-record failures in a 200 answer: ``{index: code}``,
+        a list of indices, or a predicate on the payload), ``throttle=`` (True or a number
+        of requests), ``error=`` (a whole-call error code), ``timeout=`` (``"commit"``,
+        ``"lost"`` or ``"connect"``), ``latency=`` (seconds of fake time) or ``chaos=``
+        (a per-record failure probability, with ``seed=``). Narrowed by ``operation=``,
+        ``stream=``, ``call=`` (the Nth matching request from now) and ``times=``.
+        A fault that never fires fails the test at teardown unless ``optional=True``.
+        Returns a handle whose ``.fired`` counts the requests it hit.
+        """
+        keywords = {name: value for name, value in locals().items() if name != "self"}
+        return self._world.faults[self.service].add(make_fault(self.service, keywords))
+
+    @property
+    def faults(self) -> list[FaultHandle]:
+        """Every fault scheduled for this service, in order, with how often it fired."""
+        return list(self._world.faults[self.service].handles)
+
+    def stream_names(self) -> list[str]:
+        with self._world.touched():
+            return sorted({name for _, name, _ in self._everywhere()})
+
+    def __contains__(self, name: object) -> bool:
+        return isinstance(name, str) and name in self.stream_names()
+
+    def _everywhere(self) -> list[tuple[Any, str, Any]]:
+        """(service model, stream name, stream) for every stream in every region."""
+        return [
+            (model, name, found)
+            for model in self._world.services(self.service)
+            for name, found in model.streams.items()  # type: ignore[attr-defined]
+        ]
+
+    def _create(self, operation: str, params: dict[str, Any], region: str | None) -> Any:
+        """Run a create operation as the service would, refusing what it would refuse."""
+        model = self._world.service(self.service, region)
+        with self._world.touched():
+            try:
+                validate_input(self.service, operation, params)
+                model.dispatch(operation, params)
+            except ServiceError as error:
+                raise UsageError(
+                    f"{operation}: {self.service} would answer {error.code}: {error.message}"
+                ) from None
+        return model
+
+    def _find(self, name: str, region: str | None) -> tuple[Any, Any]:
+        """(service model, stream) for ``name``: in ``region`` if given, else in the default
+        region, else in the one region that has it. ``KeyError`` lists the known ones."""
+        with self._world.touched():
+            everywhere = [(model, found) for model, n, found in self._everywhere() if n == name]
+            known = sorted({n for _, n, _ in self._everywhere()})
+        found = [pair for pair in everywhere if region in (None, pair[0].region)]
+        if len(found) > 1:
+            found = [pair for pair in found if pair[0].region == self._world.region]
+        if len(found) == 1:
+            return found[0]
+        regions = sorted(model.region for model, _ in everywhere)
+        if region is not None and regions:
+            raise KeyError(
+                f"no {self.noun} {name!r} in {region}; it exists in {', '.join(regions)}: "
+                f"use {self.service}.stream({name!r}, region={regions[0]!r})"
+            )
+        if regions:
+            raise KeyError(
+                f"{self.noun} {name!r} exists in several regions ({', '.join(regions)}); "
+                f"use {self.service}.stream({name!r}, region=...)"
+            )
+        close = difflib.get_close_matches(name, known, n=1)
+        hint = f" Did you mean {close[0]!r}?" if close else ""
+        listing = ", ".join(repr(k) for k in known) or "none"
+        raise KeyError(f"no {self.noun} {name!r}; known streams: {listing}.{hint}")
