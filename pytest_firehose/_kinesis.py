@@ -77,6 +77,11 @@ _ITERATOR_TYPES_MESSAGE = (
 )
 
 
+#: Per-shard write quota (DOC, Kinesis developer guide "Quotas and limits").
+SHARD_RECORDS_PER_SECOND = 1000
+SHARD_BYTES_PER_SECOND = 1024 * 1024
+
+
 def _name_in_arn(arn: str) -> str | None:
     """The stream name in ``arn:aws:kinesis:REGION:ACCOUNT:stream/NAME``."""
     return arn.rpartition(":stream/")[2] or None
@@ -109,6 +114,11 @@ class KinesisService:
         self.ids = ids
         self.creation_delay = creation_delay
         self.streams: dict[str, KinesisStream] = {}
+        #: Enforce each shard's write quota (1,000 records and 1 MiB a second) when True.
+        self.quotas = False
+        #: Writes per shard in the current second of the fake clock: (stream, shard id) ->
+        #: (epoch second, records, bytes).
+        self._usage: dict[tuple[str, str], tuple[int, int, int]] = {}
         self._iterators_issued = 0
         self._operations: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
             "CreateStream": self.create_stream,
@@ -564,11 +574,33 @@ class KinesisService:
                 )
             if parts.shard_index == shard.index and parts.sequence_index >= shard.next_index:
                 shard.next_index = parts.sequence_index + 1
+        if not self._within_quota(stream, shard, params, now):
+            throttled = self._failure("ProvisionedThroughputExceededException", stream, shard)
+            raise ServiceError(throttled["ErrorCode"], throttled["ErrorMessage"])
         record = self._commit(stream, params, shard, now)
         answer = {"ShardId": shard.shard_id, "SequenceNumber": record.sequence_number}
         if stream.encrypted:
             answer["EncryptionType"] = stream.encryption
         return answer
+
+    def _within_quota(
+        self, stream: KinesisStream, shard: Shard, entry: dict[str, Any], now: datetime
+    ) -> bool:
+        """Whether the shard can take this record in the current second (always, with quotas
+        off); counts it when it can. The per-shard write limits are 1,000 records and
+        1 MiB (data plus partition keys) a second."""
+        if not self.quotas:
+            return True
+        second = int(now.timestamp())
+        key = (stream.name, shard.shard_id)
+        start, records, size = self._usage.get(key, (second, 0, 0))
+        if start != second:
+            records, size = 0, 0
+        size += payload_len(entry["Data"]) + len((entry.get("PartitionKey") or "").encode())
+        if records + 1 > SHARD_RECORDS_PER_SECOND or size > SHARD_BYTES_PER_SECOND:
+            return False
+        self._usage[key] = (second, records + 1, size)
+        return True
 
     def _failure(self, code: str, stream: KinesisStream, shard: Shard) -> dict[str, str]:
         if code == "ProvisionedThroughputExceededException":
@@ -589,6 +621,8 @@ class KinesisService:
         failed = 0
         for index, (entry, shard) in enumerate(zip(entries, shards, strict=True)):
             code = failures.get(index) if failures else None
+            if code is None and not self._within_quota(stream, shard, entry, now):
+                code = "ProvisionedThroughputExceededException"
             if code is not None:
                 results.append(self._failure(code, stream, shard))
                 failed += 1

@@ -103,6 +103,15 @@ class KinesisHandle(ServiceHandle):
         model = self._create("CreateStream", params, region)
         return KinesisStreamHandle(self._world, model, model.streams[name])
 
+    def enforce_quotas(self, enabled: bool = True) -> None:
+        """Make every shard enforce its write quota, 1,000 records and 1 MiB a second on the
+        fake clock: records over it fail with ProvisionedThroughputExceededException (per
+        record in PutRecords, the whole call for PutRecord). Off by default."""
+        with self._world.touched():
+            self._world.kinesis_quotas = enabled
+            for model in self._world.kinesis_services():
+                model.quotas = enabled
+
     def stream(self, name: str, *, region: str | None = None) -> KinesisStreamHandle:
         """The stream ``name``: in ``region`` if given, else in the default region, else in
         the one region that has it. Raises ``KeyError`` listing the known streams."""

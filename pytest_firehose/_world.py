@@ -87,6 +87,8 @@ class World:
         self.account_id = account_id
         self.region = region
         self.creation_delay = timedelta(seconds=creation_delay)
+        #: Whether Kinesis shards enforce their write quota (off unless a test asks).
+        self.kinesis_quotas = False
         self.encryption_delay = timedelta(seconds=encryption_delay)
         self.clock = clock if clock is not None else FakeClock()
         self.ids = IdSource(seed)
@@ -122,13 +124,15 @@ class World:
 
     def _new_service(self, name: str, region: str) -> ServiceModel:
         if name == "kinesis":
-            return KinesisService(
+            kinesis = KinesisService(
                 account_id=self.account_id,
                 region=region,
                 clock=self.clock,
                 ids=self.ids,
                 creation_delay=self.creation_delay,
             )
+            kinesis.quotas = self.kinesis_quotas
+            return kinesis
         firehose = FirehoseService(
             account_id=self.account_id,
             region=region,
