@@ -1,0 +1,194 @@
+"""Reading a Kinesis stream: shard iterators and GetRecords, with retention and iterator
+expiry on the fake clock (AWS_SEMANTICS.md section 10). A mixin of ``KinesisService``."""
+
+from __future__ import annotations
+
+from bisect import bisect_left
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from itertools import islice
+from typing import Any
+
+from ._clock import FakeClock
+from ._errors import ServiceError
+from ._kinesis_streams import (
+    KinesisRecord,
+    KinesisStream,
+    Shard,
+    ShardIterator,
+    decode_iterator,
+    encode_iterator,
+    java_date,
+    micros,
+    millis,
+    parse_sequence_number,
+    resolve_shard_id,
+    shard_id_of,
+)
+from ._payload import payload_len
+
+#: Data one GetRecords returns at most (DOC).
+MAX_GET_RECORDS_BYTES = 10 * 1024 * 1024
+#: A shard iterator lives 5 minutes (DOC; "tolerated delay of 300000 milliseconds").
+ITERATOR_LIFETIME_MS = 300_000
+_MS = timedelta(milliseconds=1)
+_ITERATOR_TYPES_MESSAGE = (
+    "Must either specify (1) AT_SEQUENCE_NUMBER or AFTER_SEQUENCE_NUMBER and "
+    "StartingSequenceNumber or (2) TRIM_HORIZON or LATEST and no StartingSequenceNumber. "
+    "Request specified {kind} and {which} StartingSequenceNumber."
+)
+
+
+class ShardReads:
+    """GetShardIterator and GetRecords, for ``KinesisService``."""
+
+    account_id: str
+    clock: FakeClock
+    streams: dict[str, KinesisStream]
+    _iterators_issued: int
+    _find: Callable[[dict[str, Any]], tuple[str, KinesisStream | None]]
+
+    def _iterator(self, iterator: ShardIterator) -> str:
+        self._iterators_issued += 1
+        return encode_iterator(iterator, self._iterators_issued)
+
+    def _no_shard(self, shard_id: str, stream_name: str) -> ServiceError:
+        return ServiceError(
+            "ResourceNotFoundException",
+            f"Shard {shard_id} in stream {stream_name} under account {self.account_id} "
+            "does not exist",
+        )
+
+    def get_shard_iterator(self, params: dict[str, Any]) -> dict[str, Any]:
+        resolved = resolve_shard_id(params["ShardId"])
+        name, stream = self._find(params)
+        if resolved is None:
+            raise ServiceError(
+                "ResourceNotFoundException",
+                f"Could not find shard {params['ShardId']} in stream {name} under account "
+                f"{self.account_id}.",
+            )
+        shard_id, shard_index = resolved
+        if stream is None or shard_index >= len(stream.visible_shards):
+            raise self._no_shard(shard_id, name)
+        shard = stream.shards[shard_index]
+        kind = params["ShardIteratorType"]
+        starting = params.get("StartingSequenceNumber")
+        now = self.clock.now()
+        stream.trim(now)
+        if kind in ("AT_SEQUENCE_NUMBER", "AFTER_SEQUENCE_NUMBER"):
+            if starting is None:
+                message = _ITERATOR_TYPES_MESSAGE.format(kind=kind, which="no")
+                raise ServiceError("InvalidArgumentException", message)
+            position = self._position_of(starting, stream, shard)
+            if kind == "AFTER_SEQUENCE_NUMBER":
+                position += 1
+        elif starting is not None and kind in ("TRIM_HORIZON", "LATEST"):
+            message = _ITERATOR_TYPES_MESSAGE.format(kind=kind, which="also a")
+            raise ServiceError("InvalidArgumentException", message)
+        elif kind == "TRIM_HORIZON":
+            position = 0
+        elif kind == "LATEST":
+            position = shard.next_index
+        else:  # AT_TIMESTAMP
+            position = self._position_at(params.get("Timestamp"), shard, now)
+        created = millis(now)
+        iterator = ShardIterator(
+            created, stream.name, micros(stream.created_at), shard_index, position
+        )
+        return {"ShardIterator": self._iterator(iterator)}
+
+    def _position_of(self, starting: str, stream: KinesisStream, shard: Shard) -> int:
+        parts = parse_sequence_number(starting)
+        where = (
+            f"used in GetShardIterator on shard {shard.shard_id} in stream {stream.name} "
+            f"under account {self.account_id} is invalid"
+        )
+        if parts is None:
+            raise ServiceError(
+                "InvalidArgumentException", f"StartingSequenceNumber {starting} {where}."
+            )
+        if parts.shard_index != shard.index:
+            raise ServiceError(
+                "InvalidArgumentException",
+                f"Invalid StartingSequenceNumber. It encodes {shard_id_of(parts.shard_index)}, "
+                f"while it was used in a call to a shard with {shard.shard_id}",
+            )
+        if parts.shard_created != int(shard.created_at.timestamp()):
+            raise ServiceError(
+                "InvalidArgumentException",
+                f"StartingSequenceNumber {starting} {where} because it did not come from this "
+                "stream.",
+            )
+        return parts.sequence_index
+
+    def _position_at(self, timestamp: datetime | None, shard: Shard, now: datetime) -> int:
+        if timestamp is None:
+            raise ServiceError(
+                "InvalidArgumentException",
+                "Must specify timestampInMillis parameter for iterator of type AT_TIMESTAMP. "
+                "Current request has no timestamp parameter.",
+            )
+        if timestamp > now:
+            raise ServiceError(
+                "InvalidArgumentException",
+                "The timestampInMillis parameter cannot be greater than the "
+                f"currentTimestampInMillis. timestampInMillis: {millis(timestamp)}, "
+                f"currentTimestampInMillis: {millis(now)}",
+            )
+        held = shard.records
+        at = bisect_left(held, timestamp, key=lambda record: record.arrived_at)
+        return held[at].sequence_index if at < len(held) else shard.next_index
+
+    def get_records(self, params: dict[str, Any]) -> dict[str, Any]:
+        iterator = decode_iterator(params["ShardIterator"])
+        if iterator is None:
+            raise ServiceError("InvalidArgumentException", "Invalid ShardIterator.")
+        now = self.clock.now()
+        now_ms = millis(now)
+        if now_ms - iterator.created_ms > ITERATOR_LIFETIME_MS:
+            raise ServiceError(
+                "ExpiredIteratorException",
+                f"Iterator expired. The iterator was created at time "
+                f"{java_date(iterator.created_ms)} while right now it is {java_date(now_ms)} "
+                f"which is further in the future than the tolerated delay of "
+                f"{ITERATOR_LIFETIME_MS} milliseconds.",
+            )
+        stream = self.streams.get(iterator.stream)
+        if (
+            stream is None
+            or micros(stream.created_at) != iterator.stream_created_us
+            or iterator.shard_index >= len(stream.visible_shards)
+        ):
+            raise self._no_shard(shard_id_of(iterator.shard_index), iterator.stream)
+        stream.trim(now)
+        held = stream.shards[iterator.shard_index].records
+        start = bisect_left(held, iterator.position, key=lambda record: record.sequence_index)
+        chosen: list[KinesisRecord] = []
+        size = 0
+        for record in islice(held, start, start + params.get("Limit", 10000)):
+            size += payload_len(record.payload)
+            if chosen and size > MAX_GET_RECORDS_BYTES:
+                break
+            chosen.append(record)
+        position, behind = iterator.position, 0
+        if chosen:
+            position = chosen[-1].sequence_index + 1
+            behind = (held[-1].arrived_at - chosen[-1].arrived_at) // _MS
+        encryption = {"EncryptionType": stream.encryption} if stream.encrypted else {}
+        return {
+            "Records": [
+                {
+                    "SequenceNumber": record.sequence_number,
+                    "ApproximateArrivalTimestamp": record.arrived_at,
+                    "Data": record.payload,
+                    **({"PartitionKey": record.partition_key} if record.partition_key else {}),
+                    **encryption,
+                }
+                for record in chosen
+            ],
+            "NextShardIterator": self._iterator(
+                iterator._replace(created_ms=now_ms, position=position)
+            ),
+            "MillisBehindLatest": behind,
+        }
