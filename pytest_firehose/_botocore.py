@@ -6,6 +6,9 @@ serialization, signing, ``before-send`` hooks (so moto's ``mock_aws`` still answ
 services it mocks), the retry loop and its backoff. Exceptions raised here are the ones
 urllib3 failures become, so botocore retries them exactly as it retries a real network.
 
+Waiters (``botocore.waiter``, ``stream_exists``...) sleep through their module's ``time``
+name too, and are given the same stand-in.
+
 Backoff passes fake time instead of real time, in the two places botocore waits:
 ``Endpoint._needs_retry`` calls ``time.sleep`` through the ``time`` name of
 ``botocore.endpoint`` (legacy and standard modes), and adaptive mode's client-side rate
@@ -24,6 +27,7 @@ from typing import Any
 from unittest import mock
 
 import botocore.endpoint
+import botocore.waiter
 from botocore.awsrequest import AWSResponse
 from botocore.endpoint import Endpoint
 from botocore.exceptions import (
@@ -192,6 +196,7 @@ class BotocorePatch:
             serves = self._serves
             stack.enter_context(leave_to_fake(lambda request: serves(_request_head(request))))
             stack.enter_context(mock.patch.object(botocore.endpoint, "time", _EndpointTime(clock)))
+            stack.enter_context(mock.patch.object(botocore.waiter, "time", _EndpointTime(clock)))
             stack.enter_context(mock.patch.object(bucket.Clock, "current_time", _now(clock)))
             stack.enter_context(mock.patch.object(bucket.Clock, "sleep", _sleep(clock)))
             stack.enter_context(

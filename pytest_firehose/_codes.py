@@ -70,8 +70,7 @@ CALL_ERRORS: dict[str, dict[str, ErrorSpec]] = {
         ErrorSpec(
             "ProvisionedThroughputExceededException",
             400,
-            "Rate exceeded for shard shardId-000000000000 in stream {stream} under account "
-            "{account}.",
+            "Rate exceeded for shard {shard} in stream {stream} under account {account}.",
         ),
         ErrorSpec(
             "ResourceNotFoundException", 400, "Stream {stream} under account {account} not found."

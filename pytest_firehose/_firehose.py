@@ -499,6 +499,12 @@ class FirehoseService:
                 self._read_source(stream, accept=True)
             delivery.settle(stream, now, self.ids)
 
+    def read_sources(self) -> None:
+        """Take in what every KinesisStreamAsSource stream's source got since last read."""
+        for stream in self.streams.values():
+            if stream.source_after is not None:
+                self._read_source(stream, accept=True)
+
     def _read_source(self, stream: DeliveryStream, *, accept: bool) -> None:
         """Take in what the Kinesis source got since the last read (each record arriving
         when it arrived in Kinesis, named by its sequence number)."""

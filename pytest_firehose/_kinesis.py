@@ -194,13 +194,14 @@ class KinesisService(ShardReads):
             stream.trim(now)
 
     def read_from(self, stream_name: str, after: dict[str, str] | None) -> list[KinesisRecord]:
-        """Unexpired records of ``stream_name`` added after ``after`` (shard id -> last
-        sequence number read; a shard not named is read from its oldest record), in commit
-        order. An unknown stream has nothing to read."""
+        """Records of ``stream_name`` added after ``after`` (shard id -> last sequence number
+        read; a shard not named is read from its oldest record), in commit order. An
+        unknown stream has nothing to read. It does not trim: a reader that polls (as
+        Firehose does, every second) sees a record before retention takes it, so the world
+        lets readers read before it settles Kinesis."""
         stream = self.streams.get(stream_name)
         if stream is None:
             return []
-        stream.trim(self.clock.now())
         after = after or {}
         fresh: list[KinesisRecord] = []
         for shard in stream.shards:
@@ -549,6 +550,7 @@ class KinesisService(ShardReads):
         (shard,) = self._prepare(stream, [params], batch=False)
         ordering = params.get("SequenceNumberForOrdering")
         now = self.clock.now()
+        parts = None
         if ordering is not None:
             parts = parse_sequence_number(ordering)
             if parts is None or parts.arrived > int(now.timestamp()):
@@ -557,11 +559,11 @@ class KinesisService(ShardReads):
                     f"ExclusiveMinimumSequenceNumber {ordering} used in PutRecord on stream "
                     f"{stream.name} under account {self.account_id} is invalid.",
                 )
-            if parts.shard_index == shard.index and parts.sequence_index >= shard.next_index:
-                shard.next_index = parts.sequence_index + 1
         if not self._within_quota(stream, shard, params, now):
             throttled = self._failure("ProvisionedThroughputExceededException", stream, shard)
             raise ServiceError(throttled["ErrorCode"], throttled["ErrorMessage"])
+        if parts is not None and parts.shard_index == shard.index:
+            shard.next_index = max(shard.next_index, parts.sequence_index + 1)
         record = self._commit(stream, params, shard, now)
         answer = {"ShardId": shard.shard_id, "SequenceNumber": record.sequence_number}
         if stream.encrypted:

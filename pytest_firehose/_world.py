@@ -44,6 +44,12 @@ def _host_service(url: str) -> tuple[str | None, str | None]:
     return None, None
 
 
+def _failed_indices(result: dict[str, Any]) -> tuple[int, ...]:
+    """Positions of the entries a batch put failed (scripted, or refused by a quota)."""
+    entries = result.get("RequestResponses") or result.get("Records") or ()
+    return tuple(i for i, entry in enumerate(entries) if "ErrorCode" in entry)
+
+
 class ServiceModel(Protocol):
     """What the world needs of a service model (FirehoseService, KinesisService)."""
 
@@ -168,8 +174,10 @@ class World:
         """Bring the world up to the clock: whatever fell due since it was last touched
         (buffer intervals, retries, expiry, status changes) happens now."""
         with self.lock:
-            # Kinesis first: a delivery stream reading a Kinesis stream then sees its
-            # records as of now.
+            # Delivery streams take in what their Kinesis sources got before those trim
+            # what outlived retention; Kinesis then settles before Firehose delivers.
+            for firehose in self.firehose_services():
+                firehose.read_sources()
             for _, model in sorted(self._services.items(), key=lambda i: i[0][0] != "kinesis"):
                 model.settle()
 
@@ -234,7 +242,7 @@ class World:
                     now = self.clock.now()
                 if commit:
                     result = model.dispatch(operation, params, failures)
-                    failed = tuple(sorted(failures))
+                    failed = _failed_indices(result)
                 response = encode_result(result, date=now, **ids)
                 error = None
             except ServiceError as failure:

@@ -148,7 +148,7 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
         if faults:
             lines.append("faults:")
             lines.extend(f"  {h.fault!r} fired {h.fired} time(s)" for h in faults)
-        report.sections.append((f"firehose calls ({report.when})", "\n".join(lines)))
+        report.sections.append((f"fake AWS calls ({report.when})", "\n".join(lines)))
 
 
 @pytest.fixture

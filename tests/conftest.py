@@ -89,6 +89,12 @@ class ShapeChecked:
 
 
 @pytest.fixture
+def kinesis_client(fake: FirehoseFake) -> Any:
+    """A boto3 Kinesis client in ``REGION``, created while ``fake`` is active."""
+    return boto3.client("kinesis", region_name=REGION)
+
+
+@pytest.fixture
 def api(client):
     return ShapeChecked(client)
 

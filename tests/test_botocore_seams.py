@@ -342,3 +342,12 @@ def test_retry_waits_pass_fake_time_while_the_fake_is_active(mode: str) -> None:
     )
     assert real < 3, message
     assert waited > 0, message
+
+
+def test_waiters_sleep_through_the_waiter_module_time() -> None:
+    import botocore.waiter
+
+    assert getattr(botocore.waiter, "time", None) is time, (
+        f"{SEAM}botocore.waiter no longer sleeps through its module's `time`; waiters would "
+        "sleep in real time"
+    )

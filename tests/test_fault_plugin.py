@@ -237,7 +237,7 @@ def test_a_failing_test_reports_its_firehose_calls(pytester: pytest.Pytester):
     result.assert_outcomes(failed=1)
     result.stdout.fnmatch_lines(
         [
-            "*firehose calls (call)*",
+            "*fake AWS calls (call)*",
             "*#1 PutRecordBatch s 3 records -> ServiceUnavailableException (500)"
             " [[]fault: firehose_fail(throttle=*)[]]",
             "*#2 PutRecordBatch s 3 records -> partial: 1 failed [[]1[]]"
@@ -260,7 +260,7 @@ def test_a_passing_test_has_no_report_section(pytester: pytest.Pytester):
     )
 
     result.assert_outcomes(passed=1)
-    result.stdout.no_fnmatch_line("*firehose calls*")
+    result.stdout.no_fnmatch_line("*fake AWS calls*")
 
 
 def test_markers_lists_firehose_fail_with_its_signature(pytester: pytest.Pytester):

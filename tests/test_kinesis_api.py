@@ -1,0 +1,569 @@
+"""Kinesis Data Streams through boto3: shards and routing, sequence numbers, limits, failures,
+the control plane, waiters and (last) per-shard write quotas. AWS_SEMANTICS.md sections 8-9.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import re
+import time
+from typing import Any
+
+import boto3
+import pytest
+from botocore.config import Config
+from botocore.validate import validate_parameters
+from conftest import REGION, SEED, refused
+
+from pytest_firehose import FirehoseFake
+
+ACCOUNT = "123456789012"
+TOP = "340282366920938463463374607431768211455"  # 2**128 - 1
+MIB = 1024 * 1024
+NOT_FOUND = "Stream {} under account 123456789012 not found."
+THROTTLED = "Rate exceeded for shard shardId-{:012d} in stream s under account 123456789012."
+#: md5("alpha") is below 2**127 and md5("beta") above: shards 0 and 1 of a 2-shard stream.
+ON_0, ON_1 = "alpha", "beta"
+
+
+def md5_of(key: str) -> int:
+    return int.from_bytes(hashlib.md5(key.encode()).digest(), "big")
+
+
+def error(response: dict[str, Any]) -> tuple[str, str, int]:
+    status = response["ResponseMetadata"]["HTTPStatusCode"]
+    return response["Error"]["Code"], response["Error"]["Message"], status
+
+
+def client_with(**retries: Any) -> Any:
+    return boto3.client("kinesis", region_name=REGION, config=Config(retries=retries))
+
+
+@functools.cache
+def _model() -> Any:
+    return boto3.client("kinesis", region_name=REGION).meta.service_model
+
+
+def fits(operation: str, answer: dict[str, Any]) -> dict[str, Any]:
+    """``answer``, checked against botocore's output shape for ``operation`` (as Stubber)."""
+    body = {k: v for k, v in answer.items() if k != "ResponseMetadata"}
+    for key in ("StreamDescription", "StreamDescriptionSummary"):
+        if key in body:  # REAL answers carry an empty ShardLevelMetrics; the model says min 1
+            assert body[key]["EnhancedMonitoring"] == [{"ShardLevelMetrics": []}]
+            body[key] = {**body[key], "EnhancedMonitoring": [{"ShardLevelMetrics": ["ALL"]}]}
+    validate_parameters(body, _model().operation_model(operation).output_shape)
+    return answer
+
+
+def puts(fake: FirehoseFake, operation: str = "PutRecords") -> list[Any]:
+    return [call for call in fake.kinesis.calls if call.operation == operation]
+
+
+def entries(*payloads: bytes, key: str = "k") -> list[dict[str, Any]]:
+    return [{"Data": p, "PartitionKey": key} for p in payloads]
+
+
+# --------------------------------------------------------------------------- shards, routing
+
+#: (StartingHashKey, EndingHashKey) per shard count: section 8's even split; N=3 is REAL.
+RANGES = {
+    1: [("0", TOP)],
+    2: [("0", "170141183460469231731687303715884105727"),
+        ("170141183460469231731687303715884105728", TOP)],
+    3: [("0", "113427455640312821154458202477256070484"),
+        ("113427455640312821154458202477256070485", "226854911280625642308916404954512140969"),
+        ("226854911280625642308916404954512140970", TOP)],
+    4: [("0", "85070591730234615865843651857942052863"),
+        ("85070591730234615865843651857942052864", "170141183460469231731687303715884105727"),
+        ("170141183460469231731687303715884105728", "255211775190703847597530955573826158591"),
+        ("255211775190703847597530955573826158592", TOP)],
+    5: [("0", "68056473384187692692674921486353642290"),
+        ("68056473384187692692674921486353642291", "136112946768375385385349842972707284581"),
+        ("136112946768375385385349842972707284582", "204169420152563078078024764459060926872"),
+        ("204169420152563078078024764459060926873", "272225893536750770770699685945414569163"),
+        ("272225893536750770770699685945414569164", TOP)],
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("count", sorted(RANGES))
+def test_shards_split_the_hash_key_space_evenly(fake, kinesis_client, count):
+    kinesis_client.create_stream(StreamName="s", ShardCount=count)
+
+    described = fits("DescribeStream", kinesis_client.describe_stream(StreamName="s"))
+    listed = fits("ListShards", kinesis_client.list_shards(StreamName="s"))
+
+    for shards in (described["StreamDescription"]["Shards"], listed["Shards"]):
+        assert [s["ShardId"] for s in shards] == [f"shardId-{i:012d}" for i in range(count)]
+        keys = [tuple(s["HashKeyRange"].values()) for s in shards]
+        assert keys == RANGES[count]
+    handle = fake.kinesis["s"].shards
+    assert [(str(s.starting_hash_key), str(s.ending_hash_key)) for s in handle] == RANGES[count]
+
+
+def test_create_stream_without_shard_count_is_on_demand_with_4_shards(kinesis_client):
+    kinesis_client.create_stream(StreamName="s")
+
+    summary = kinesis_client.describe_stream_summary(StreamName="s")["StreamDescriptionSummary"]
+    assert summary["StreamModeDetails"] == {"StreamMode": "ON_DEMAND"}
+    assert summary["OpenShardCount"] == 4
+
+
+KEYS = ["alpha", "beta", "gamma", "delta", "epsilon", "0", "user-42", "order/7", "ü-ключ"]
+
+
+def test_partition_keys_route_by_the_md5_of_their_utf8_bytes(fake, kinesis_client):
+    kinesis_client.create_stream(StreamName="s", ShardCount=3)
+    bounds = [(int(low), int(high)) for low, high in RANGES[3]]
+    shard_of = {k: next(i for i, (lo, hi) in enumerate(bounds) if lo <= md5_of(k) <= hi)
+                for k in KEYS}  # fmt: skip
+    assert set(shard_of.values()) == {0, 1, 2}, "the keys should reach every shard"
+    assert (md5_of(ON_0) >> 127, md5_of(ON_1) >> 127) == (0, 1)  # what the other tests assume
+
+    for key in KEYS:
+        answer = kinesis_client.put_record(StreamName="s", Data=key.encode(), PartitionKey=key)
+        assert answer["ShardId"] == f"shardId-{shard_of[key]:012d}", key
+
+    for index, shard in enumerate(fake.kinesis["s"].shards):
+        assert shard.records == [k.encode() for k in KEYS if shard_of[k] == index]
+
+
+HUGE = str(2**128)
+
+
+@pytest.mark.parametrize(
+    ("hash_key", "shard"),
+    [("0", 0), (RANGES[3][0][1], 0), (RANGES[3][1][0], 1), (RANGES[3][2][0], 2), (TOP, 2),
+     (HUGE, None)],
+    ids=["zero", "end-of-0", "start-of-1", "start-of-2", "2**128-1", "2**128"],
+)  # fmt: skip
+@pytest.mark.parametrize("batch", [False, True], ids=["PutRecord", "PutRecords"])
+def test_an_explicit_hash_key_overrides_the_partition_key(
+    fake, kinesis_client, hash_key, shard, batch
+):
+    kinesis_client.create_stream(StreamName="s", ShardCount=3)
+    entry = {"Data": b"x", "PartitionKey": "alpha", "ExplicitHashKey": hash_key}
+
+    def put() -> dict[str, Any]:
+        if batch:
+            return kinesis_client.put_records(StreamName="s", Records=[entry])["Records"][0]
+        return kinesis_client.put_record(StreamName="s", **entry)
+
+    if shard is not None:
+        assert put()["ShardId"] == f"shardId-{shard:012d}"
+        return
+    assert error(refused(put)) == (
+        "InvalidArgumentException",
+        "Invalid ExplicitHashKey. ExplicitHashKey must be in the range: [0, 2^128-1]. "
+        f"Specified value was {HUGE}",
+        400,
+    )
+    assert fake.kinesis["s"].records == []
+
+
+# --------------------------------------------------------------------------- sequence numbers
+
+
+def test_sequence_numbers_are_56_digits_and_increase_strictly_within_a_shard(kinesis_client):
+    kinesis_client.create_stream(StreamName="s", ShardCount=2)
+
+    by_shard: dict[str, list[int]] = {}
+    for round_ in range(3):
+        records = [{"Data": b"%d" % round_, "PartitionKey": k} for k in [ON_0, ON_1] * 2]
+        for record in kinesis_client.put_records(StreamName="s", Records=records)["Records"]:
+            assert re.fullmatch(r"\d{56}", record["SequenceNumber"])
+            by_shard.setdefault(record["ShardId"], []).append(int(record["SequenceNumber"]))
+
+    first, second = by_shard["shardId-000000000000"], by_shard["shardId-000000000001"]
+    assert len(first) == len(second) == 6
+    assert (first, second) == (sorted(set(first)), sorted(set(second)))
+    assert not set(first) & set(second)
+
+
+def test_sequence_number_for_ordering(kinesis_client):
+    kinesis_client.create_stream(StreamName="s", ShardCount=2)
+    first = kinesis_client.put_record(StreamName="s", Data=b"1", PartitionKey=ON_0)
+    other = kinesis_client.put_record(StreamName="s", Data=b"o", PartitionKey=ON_1)
+
+    def after(number: str) -> int:
+        answer = kinesis_client.put_record(
+            StreamName="s", Data=b"x", PartitionKey=ON_0, SequenceNumberForOrdering=number
+        )
+        return int(answer["SequenceNumber"])
+
+    same = after(first["SequenceNumber"])
+    across = after(other["SequenceNumber"])  # another shard's number is accepted
+    invalid = refused(after, number="12345")
+
+    assert int(first["SequenceNumber"]) < same < across
+    assert error(invalid) == (
+        "InvalidArgumentException",
+        f"ExclusiveMinimumSequenceNumber 12345 used in PutRecord on stream s under account "
+        f"{ACCOUNT} is invalid.",
+        400,
+    )
+
+
+# --------------------------------------------------------------------------- limits
+
+
+def _too_long(path: str, limit: int, value: str | None = None) -> str:
+    shown = f"Value '{value}' at" if value is not None else "Value at"
+    return (
+        f"1 validation error detected: {shown} '{path}' failed to satisfy constraint: "
+        f"Member must have length less than or equal to {limit}"
+    )
+
+
+LIMITS = {
+    "501-records": ("put_records", {"Records": entries(*[b"x"] * 501)},
+                    "ValidationException", _too_long("records", 500)),
+    "record-of-1-MiB-plus-its-key": (
+        "put_records", {"Records": [*entries(b"ok"), *entries(b"x" * (MIB - 1), key="ab")]},
+        "ValidationException", _too_long("records.2.member.data", MIB)),
+    "put-record-over-1-MiB": ("put_record", {"Data": b"x" * MIB, "PartitionKey": "k"},
+                              "ValidationException", _too_long("data", MIB)),
+    "partition-key-257": ("put_records", {"Records": entries(b"x", key="p" * 257)},
+                          "ValidationException",
+                          _too_long("records.1.member.partitionKey", 256, "p" * 257)),
+    "put-record-partition-key-257": ("put_record", {"Data": b"x", "PartitionKey": "p" * 257},
+                                     "ValidationException",
+                                     _too_long("partitionKey", 256, "p" * 257)),
+    "request-over-10-MiB": ("put_records", {"Records": entries(*[b"x" * 1_000_000] * 11)},
+                            "InvalidArgumentException", "Records size exceeds 10 MB limit"),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize(("method", "params", "code", "message"), LIMITS.values(), ids=LIMITS)
+def test_limits_refuse_the_whole_request(fake, kinesis_client, method, params, code, message):
+    kinesis_client.create_stream(StreamName="s", ShardCount=1)
+
+    response = refused(getattr(kinesis_client, method), StreamName="s", **params)
+
+    assert error(response) == (code, message, 400)
+    assert fake.kinesis["s"].records == []
+
+
+def test_the_limits_themselves_are_accepted(fake, kinesis_client):
+    kinesis_client.create_stream(StreamName="s", ShardCount=1)
+    biggest = entries(b"x" * (MIB - 1))  # 1 MiB with its one-character key
+
+    kinesis_client.put_records(StreamName="s", Records=entries(*[b"x"] * 500))
+    kinesis_client.put_records(StreamName="s", Records=biggest * 10)  # exactly 10 MiB
+    kinesis_client.put_record(StreamName="s", Data=b"x", PartitionKey="p" * 256)
+
+    assert len(fake.kinesis["s"].records) == 511
+
+
+@pytest.mark.parametrize(
+    ("method", "params"),
+    [
+        ("put_record", {"Data": b"x", "PartitionKey": "k"}),
+        ("put_records", {"Records": entries(b"x")}),
+        ("describe_stream", {}),
+        ("describe_stream_summary", {}),
+        ("list_shards", {}),
+        ("delete_stream", {}),
+        ("add_tags_to_stream", {"Tags": {"a": "b"}}),
+        ("increase_stream_retention_period", {"RetentionPeriodHours": 48}),
+    ],
+)
+def test_an_unknown_stream_is_not_found(kinesis_client, method, params):
+    response = refused(getattr(kinesis_client, method), StreamName="nope", **params)
+
+    assert error(response) == ("ResourceNotFoundException", NOT_FOUND.format("nope"), 400)
+
+
+def test_a_creating_stream_takes_no_records_until_it_is_active():
+    with FirehoseFake(region=REGION, seed=SEED, creation_delay=30) as slow:
+        client = boto3.client("kinesis", region_name=REGION)
+        client.create_stream(StreamName="s", ShardCount=2)
+
+        creating = client.describe_stream(StreamName="s")["StreamDescription"]
+        put = refused(client.put_record, StreamName="s", Data=b"x", PartitionKey="k")
+        batch = refused(client.put_records, StreamName="s", Records=entries(b"x"))
+        slow.kinesis.clock.advance(seconds=30)
+        active = client.describe_stream(StreamName="s")["StreamDescription"]
+        client.put_record(StreamName="s", Data=b"y", PartitionKey="k")
+
+        assert slow.kinesis["s"].records == [b"y"]
+    assert (creating["StreamStatus"], creating["Shards"]) == ("CREATING", [])
+    assert error(put) == error(batch) == ("ResourceNotFoundException", NOT_FOUND.format("s"), 400)
+    assert (active["StreamStatus"], len(active["Shards"])) == ("ACTIVE", 2)
+
+
+# --------------------------------------------------------------------------- failures
+
+
+def test_per_record_failures_answer_200_and_store_only_the_successes(fake, kinesis_client):
+    kinesis_client.create_stream(StreamName="s", ShardCount=2)
+    fault = fake.kinesis.fail(
+        records={1: "ProvisionedThroughputExceededException", 2: "InternalFailure"}
+    )
+    records = [{"Data": b"%d" % i, "PartitionKey": k} for i, k in enumerate([ON_0, ON_1] * 2)]
+
+    answer = fits("PutRecords", kinesis_client.put_records(StreamName="s", Records=records))
+
+    assert answer["ResponseMetadata"]["HTTPStatusCode"] == 200
+    assert answer["FailedRecordCount"] == 2
+    first, throttled, internal, last = answer["Records"]
+    assert throttled == {
+        "ErrorCode": "ProvisionedThroughputExceededException",
+        "ErrorMessage": THROTTLED.format(1),  # the shard the record was routed to
+    }
+    assert internal == {"ErrorCode": "InternalFailure", "ErrorMessage": "Internal service failure."}
+    assert (set(first), set(last)) == ({"SequenceNumber", "ShardId"},) * 2
+    assert (first["ShardId"], last["ShardId"]) == ("shardId-000000000000", "shardId-000000000001")
+    assert fake.kinesis["s"].records == [b"0", b"3"]
+    assert fault.fired == 1
+    (call,) = puts(fake)
+    assert (call.outcome, call.failed_indices, call.status) == ("partial", (1, 2), 200)
+
+
+def test_a_throttled_put_record_is_retried_by_botocore(fake):
+    client = client_with(mode="standard")
+    client.create_stream(StreamName="s", ShardCount=1)
+    throttle = fake.kinesis.fail(throttle=2)
+
+    answer = client.put_record(StreamName="s", Data=b"x", PartitionKey="k")
+
+    assert answer["ResponseMetadata"]["RetryAttempts"] == 2
+    assert throttle.fired == 2
+    tries = puts(fake, "PutRecord")
+    assert [c.attempt for c in tries] == [1, 2, 3]
+    code = "ProvisionedThroughputExceededException"
+    assert [(c.status, c.error) for c in tries] == [(400, code), (400, code), (200, None)]
+    assert len({c.invocation_id for c in tries}) == 1
+    assert len(fake.kinesis.clock.sleeps) == 2
+    assert fake.kinesis["s"].records == [b"x"]
+
+
+def test_a_scripted_throttle_names_the_shard_the_record_goes_to(fake):
+    client = client_with(total_max_attempts=1)
+    client.create_stream(StreamName="s", ShardCount=2)
+    fake.kinesis.fail(throttle=True)
+
+    response = refused(client.put_record, StreamName="s", Data=b"x", PartitionKey=ON_1)
+
+    assert error(response) == ("ProvisionedThroughputExceededException", THROTTLED.format(1), 400)
+
+
+def ship(client: Any, stream: str, records: list[dict[str, Any]], attempts: int = 5) -> list:
+    """A producer: PutRecords, resending only the failed records, in order."""
+    for _ in range(attempts):
+        answer = client.put_records(StreamName=stream, Records=records)
+        records = [r for r, a in zip(records, answer["Records"], strict=True) if "ErrorCode" in a]
+        if not records:
+            break
+    return records
+
+
+def test_a_producer_that_resends_failed_records_loses_nothing(fake, kinesis_client):
+    kinesis_client.create_stream(StreamName="s", ShardCount=2)
+    fake.kinesis.fail(records=[0, 2])  # a bare list: the throttling code
+    fake.kinesis.fail(records={1: "InternalFailure"})
+
+    assert ship(kinesis_client, "s", entries(b"a", b"b", b"c", b"d")) == []
+
+    calls = puts(fake)
+    assert [c.records for c in calls] == [[b"a", b"b", b"c", b"d"], [b"a", b"c"], [b"c"]]
+    assert [c.failed_indices for c in calls] == [(0, 2), (1,), ()]
+    fake.kinesis["s"].assert_records([b"a", b"b", b"c", b"d"])
+
+
+# --------------------------------------------------------------------------- control plane
+
+
+def test_describe_stream_and_its_summary(kinesis_client):
+    kinesis_client.create_stream(StreamName="s", ShardCount=3)
+    arn = f"arn:aws:kinesis:{REGION}:{ACCOUNT}:stream/s"
+
+    full = fits("DescribeStream", kinesis_client.describe_stream(StreamName="s"))
+    page = kinesis_client.describe_stream(StreamName="s", Limit=2)["StreamDescription"]
+    after = page["Shards"][-1]["ShardId"]
+    rest = kinesis_client.describe_stream(StreamName="s", ExclusiveStartShardId=after)
+    summary = fits("DescribeStreamSummary", kinesis_client.describe_stream_summary(StreamARN=arn))
+
+    common = {
+        "StreamName": "s", "StreamARN": arn, "StreamStatus": "ACTIVE",
+        "StreamModeDetails": {"StreamMode": "PROVISIONED"}, "RetentionPeriodHours": 24,
+        "EnhancedMonitoring": [{"ShardLevelMetrics": []}], "EncryptionType": "NONE",
+    }  # fmt: skip
+    for described in (full["StreamDescription"], summary["StreamDescriptionSummary"]):
+        assert {k: described[k] for k in common} == common
+    assert full["StreamDescription"]["HasMoreShards"] is False
+    assert (len(page["Shards"]), page["HasMoreShards"]) == (2, True)
+    assert [s["ShardId"] for s in rest["StreamDescription"]["Shards"]] == ["shardId-000000000002"]
+    for shard in full["StreamDescription"]["Shards"]:
+        assert list(shard["SequenceNumberRange"]) == ["StartingSequenceNumber"]  # open shards
+        assert re.fullmatch(r"\d{56}", shard["SequenceNumberRange"]["StartingSequenceNumber"])
+    counts = {k: summary["StreamDescriptionSummary"][k]
+              for k in ("OpenShardCount", "ConsumerCount", "MaxRecordSizeInKiB")}  # fmt: skip
+    assert counts == {"OpenShardCount": 3, "ConsumerCount": 0, "MaxRecordSizeInKiB": 1024}
+
+
+def test_list_streams_and_list_shards_page(kinesis_client):
+    for name in ["c", "a", "b"]:
+        kinesis_client.create_stream(StreamName=name, ShardCount=3)
+
+    streams = fits("ListStreams", kinesis_client.list_streams(Limit=2))
+    more_streams = kinesis_client.list_streams(NextToken=streams["NextToken"])
+    shards = kinesis_client.list_shards(StreamName="a", MaxResults=2)
+    more_shards = kinesis_client.list_shards(NextToken=shards["NextToken"])
+    both = refused(kinesis_client.list_shards, StreamName="a", NextToken=shards["NextToken"])
+
+    assert (streams["StreamNames"], streams["HasMoreStreams"]) == (["a", "b"], True)
+    assert [s["StreamName"] for s in streams["StreamSummaries"]] == ["a", "b"]
+    assert (more_streams["StreamNames"], more_streams["HasMoreStreams"]) == (["c"], False)
+    assert [s["ShardId"][-1] for s in shards["Shards"]] == ["0", "1"]
+    assert [s["ShardId"][-1] for s in more_shards["Shards"]] == ["2"]
+    assert ("NextToken" in more_streams, "NextToken" in more_shards) == (False, False)
+    message = "NextToken and StreamName cannot be provided together."
+    assert error(both) == ("InvalidArgumentException", message, 400)
+
+
+def test_tags_then_delete_and_create_again_is_in_use(fake, kinesis_client):
+    kinesis_client.create_stream(StreamName="s", ShardCount=1, Tags={"team": "data"})
+
+    kinesis_client.add_tags_to_stream(StreamName="s", Tags={"env": "test", "team": "ops"})
+    listed = fits("ListTagsForStream", kinesis_client.list_tags_for_stream(StreamName="s"))
+    kinesis_client.remove_tags_from_stream(StreamName="s", TagKeys=["env", "never-set"])
+    after = kinesis_client.list_tags_for_stream(StreamName="s")["Tags"]
+    again = refused(kinesis_client.create_stream, StreamName="s", ShardCount=1)
+    kinesis_client.delete_stream(StreamName="s")
+
+    assert listed["Tags"] == [{"Key": "env", "Value": "test"}, {"Key": "team", "Value": "ops"}]
+    assert (listed["HasMoreTags"], after) == (False, [{"Key": "team", "Value": "ops"}])
+    message = f"Stream s under account {ACCOUNT} already exists."
+    assert error(again) == ("ResourceInUseException", message, 400)
+    assert kinesis_client.list_streams()["StreamNames"] == []
+    assert "s" not in fake.kinesis
+
+
+def test_waiters_return_at_once_on_the_fake_clock(fake, kinesis_client):
+    started = time.perf_counter()
+
+    kinesis_client.create_stream(StreamName="s", ShardCount=1)
+    kinesis_client.get_waiter("stream_exists").wait(StreamName="s")
+    kinesis_client.delete_stream(StreamName="s")
+    kinesis_client.get_waiter("stream_not_exists").wait(StreamName="s")
+
+    assert time.perf_counter() - started < 5
+    assert fake.kinesis.clock.sleeps == []
+
+
+class RealSleep(Exception):
+    pass
+
+
+def test_stream_exists_waits_out_creating_on_the_fake_clock(monkeypatch):
+    def no_real_sleep(seconds: float) -> None:
+        raise RealSleep(f"time.sleep({seconds}) would really sleep")
+
+    with FirehoseFake(region=REGION, seed=SEED, creation_delay=30) as slow:
+        client = boto3.client("kinesis", region_name=REGION)
+        client.create_stream(StreamName="s", ShardCount=1)
+        monkeypatch.setattr(time, "sleep", no_real_sleep)
+
+        client.get_waiter("stream_exists").wait(StreamName="s")
+
+        assert slow.kinesis.clock.elapsed.total_seconds() >= 30
+
+
+# --------------------------------------------------------------------------- quotas
+# Off unless a test turns them on: 1,000 records and 1 MiB a second per shard, counted in
+# the current second of the fake clock.
+
+
+def test_quotas_are_off_by_default(fake, kinesis_client):
+    kinesis_client.create_stream(StreamName="s", ShardCount=1)
+
+    batches = [entries(*[b"x"] * 500)] * 3 + [entries(*[b"x" * 900_000] * 3)]  # in one second
+    answers = [kinesis_client.put_records(StreamName="s", Records=b) for b in batches]
+
+    assert [a["FailedRecordCount"] for a in answers] == [0, 0, 0, 0]
+
+
+def test_records_over_1000_a_second_on_a_shard_fail_per_record(fake, kinesis_client):
+    kinesis_client.create_stream(StreamName="s", ShardCount=1)
+    fake.kinesis.enforce_quotas()
+
+    full = [kinesis_client.put_records(StreamName="s", Records=entries(*[b"x"] * 500))
+            for _ in range(2)]  # fmt: skip
+    over = kinesis_client.put_records(StreamName="s", Records=entries(b"late", b"later"))
+    fake.kinesis.clock.advance(seconds=1)
+    next_second = kinesis_client.put_records(StreamName="s", Records=entries(b"fresh"))
+
+    assert [a["FailedRecordCount"] for a in full] == [0, 0]
+    assert (over["ResponseMetadata"]["HTTPStatusCode"], over["FailedRecordCount"]) == (200, 2)
+    throttled = {"ErrorCode": "ProvisionedThroughputExceededException",
+                 "ErrorMessage": THROTTLED.format(0)}  # fmt: skip
+    assert over["Records"] == [throttled, throttled]
+    assert next_second["FailedRecordCount"] == 0
+    assert fake.kinesis["s"].records[-1] == b"fresh"
+    assert len(fake.kinesis["s"].records) == 1001
+
+
+def test_bytes_over_1_mib_a_second_on_a_shard_fail_per_record(fake, kinesis_client):
+    kinesis_client.create_stream(StreamName="s", ShardCount=1)
+    fake.kinesis.enforce_quotas()
+    chunk = b"x" * (300 * 1024)
+
+    answer = kinesis_client.put_records(StreamName="s", Records=entries(*[chunk] * 4))
+
+    assert answer["FailedRecordCount"] == 1
+    assert [set(r) for r in answer["Records"][:3]] == [{"SequenceNumber", "ShardId"}] * 3
+    assert answer["Records"][3]["ErrorMessage"] == THROTTLED.format(0)
+    assert len(fake.kinesis["s"].records) == 3
+
+
+def test_quotas_are_per_shard_and_can_be_turned_off(fake, kinesis_client):
+    one_try = client_with(total_max_attempts=1)
+    kinesis_client.create_stream(StreamName="s", ShardCount=2)
+    fake.kinesis.enforce_quotas()
+    for _ in range(2):
+        kinesis_client.put_records(StreamName="s", Records=entries(*[b"x"] * 500, key=ON_1))
+
+    both = [*entries(b"1", key=ON_1), *entries(b"0", key=ON_0)]
+    batch = kinesis_client.put_records(StreamName="s", Records=both)
+    single = refused(one_try.put_record, StreamName="s", Data=b"x", PartitionKey=ON_1)
+    fake.kinesis.enforce_quotas(False)
+    unlimited = one_try.put_record(StreamName="s", Data=b"y", PartitionKey=ON_1)
+
+    assert batch["FailedRecordCount"] == 1
+    assert batch["Records"][0]["ErrorMessage"] == THROTTLED.format(1)
+    assert batch["Records"][1]["ShardId"] == "shardId-000000000000"
+    assert error(single) == ("ProvisionedThroughputExceededException", THROTTLED.format(1), 400)
+    assert unlimited["ShardId"] == "shardId-000000000001"
+
+
+def test_records_refused_by_the_quota_show_in_the_call_log(fake, kinesis_client):
+    kinesis_client.create_stream(StreamName="s", ShardCount=1)
+    fake.kinesis.enforce_quotas()
+
+    kinesis_client.put_records(StreamName="s", Records=entries(*[b"x" * 600 * 1024] * 2))
+
+    (call,) = puts(fake)
+    assert (call.outcome, call.failed_indices) == ("partial", (1,))
+
+
+@pytest.mark.usefixtures("seeded_random")
+def test_a_put_record_over_quota_is_retried_into_the_next_second(fake):
+    client = client_with(mode="standard", total_max_attempts=10)
+    client.create_stream(StreamName="s", ShardCount=1)
+    fake.kinesis.enforce_quotas()
+    for _ in range(2):
+        client.put_records(StreamName="s", Records=entries(*[b"x"] * 500))
+    started = fake.kinesis.clock.now()
+
+    answer = client.put_record(StreamName="s", Data=b"late", PartitionKey="k")
+
+    tries = puts(fake, "PutRecord")
+    assert len(tries) >= 2
+    assert answer["ResponseMetadata"]["RetryAttempts"] == len(tries) - 1
+    assert (tries[0].status, tries[0].error) == (400, "ProvisionedThroughputExceededException")
+    assert (tries[-1].status, tries[-1].outcome) == (200, "ok")
+    assert len({c.invocation_id for c in tries}) == 1
+    assert int(tries[-1].at.timestamp()) > int(started.timestamp())
+    assert fake.kinesis.clock.elapsed.total_seconds() == pytest.approx(fake.kinesis.clock.slept)
+    assert fake.kinesis["s"].records[-1] == b"late"

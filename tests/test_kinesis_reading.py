@@ -1,0 +1,402 @@
+"""Reading Kinesis through boto3 on the fake clock: shard iterators, GetRecords, retention and
+iterator expiry (AWS_SEMANTICS.md section 10); Firehose delivery streams reading a Kinesis
+stream (section 7); and the ``kinesis`` handle a test reads results from.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+from typing import Any
+
+import boto3
+import pytest
+from conftest import REGION, ROLE, refused
+
+from pytest_firehose import UsageError
+
+ACCOUNT = "123456789012"
+SHARD_0, SHARD_1 = "shardId-000000000000", "shardId-000000000001"
+EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+
+
+def error(response: dict[str, Any]) -> tuple[str, str, int]:
+    status = response["ResponseMetadata"]["HTTPStatusCode"]
+    return response["Error"]["Code"], response["Error"]["Message"], status
+
+
+def millis(moment: datetime) -> int:
+    return (moment - EPOCH) // timedelta(milliseconds=1)
+
+
+def java_date(moment: datetime) -> str:
+    """How a Java ``Date`` prints in UTC: ``Thu Jan 22 01:22:02 UTC 2015``."""
+    return moment.strftime("%a %b %d %H:%M:%S UTC %Y")
+
+
+@pytest.fixture
+def stream(fake, kinesis_client) -> list[str]:
+    """Stream ``s``: 2 shards; ``a``, ``b``, ``c`` on shard 0, one second apart (the clock
+    then stands a second after ``c``). Returns their sequence numbers."""
+    kinesis_client.create_stream(StreamName="s", ShardCount=2)
+    numbers = []
+    for payload in (b"a", b"b", b"c"):
+        put = kinesis_client.put_record(StreamName="s", Data=payload, PartitionKey="alpha")
+        assert put["ShardId"] == SHARD_0
+        numbers.append(put["SequenceNumber"])
+        fake.kinesis.clock.advance(seconds=1)
+    return numbers
+
+
+def iterator(client: Any, kind: str, shard: str = SHARD_0, **params: Any) -> str:
+    answer = client.get_shard_iterator(
+        StreamName="s", ShardId=shard, ShardIteratorType=kind, **params
+    )
+    return str(answer["ShardIterator"])
+
+
+def payloads(answer: dict[str, Any]) -> list[bytes]:
+    return [record["Data"] for record in answer["Records"]]
+
+
+# --------------------------------------------------------------------------- iterators
+
+
+@pytest.mark.parametrize(
+    ("kind", "start", "expected"),
+    [
+        ("TRIM_HORIZON", None, [b"a", b"b", b"c"]),
+        ("LATEST", None, []),
+        ("AT_SEQUENCE_NUMBER", 1, [b"b", b"c"]),
+        ("AFTER_SEQUENCE_NUMBER", 1, [b"c"]),
+        ("AFTER_SEQUENCE_NUMBER", "shard-start", [b"a", b"b", b"c"]),
+        ("AT_TIMESTAMP", 1, [b"b", b"c"]),
+        ("AT_TIMESTAMP", 0.5, [b"b", b"c"]),
+        ("AT_TIMESTAMP", -1, [b"a", b"b", b"c"]),
+    ],
+)
+def test_iterator_types_start_where_they_say(fake, kinesis_client, stream, kind, start, expected):
+    params: dict[str, Any] = {}
+    if kind == "AT_TIMESTAMP":
+        first = fake.kinesis["s"].records[0].arrived_at
+        params["Timestamp"] = first + timedelta(seconds=start)
+    elif start == "shard-start":
+        shard = kinesis_client.list_shards(StreamName="s")["Shards"][0]
+        params["StartingSequenceNumber"] = shard["SequenceNumberRange"]["StartingSequenceNumber"]
+    elif start is not None:
+        params["StartingSequenceNumber"] = stream[start]
+
+    answer = kinesis_client.get_records(ShardIterator=iterator(kinesis_client, kind, **params))
+
+    assert payloads(answer) == expected
+
+
+def test_latest_reads_only_what_comes_after(kinesis_client, stream):
+    latest = iterator(kinesis_client, "LATEST")
+    kinesis_client.put_record(StreamName="s", Data=b"d", PartitionKey="alpha")
+
+    answer = kinesis_client.get_records(ShardIterator=latest)
+
+    assert payloads(answer) == [b"d"]
+    assert set(answer["Records"][0]) == {
+        "SequenceNumber", "ApproximateArrivalTimestamp", "Data", "PartitionKey"
+    }  # fmt: skip
+
+
+def _mistake(kind: str, which: str) -> str:
+    return (
+        "Must either specify (1) AT_SEQUENCE_NUMBER or AFTER_SEQUENCE_NUMBER and "
+        "StartingSequenceNumber or (2) TRIM_HORIZON or LATEST and no StartingSequenceNumber. "
+        f"Request specified {kind} and {which} StartingSequenceNumber."
+    )
+
+
+MISTAKES = {
+    "trim-horizon-with-a-number": (
+        "TRIM_HORIZON", SHARD_0, {"StartingSequenceNumber": 0}, "InvalidArgumentException",
+        _mistake("TRIM_HORIZON", "also a")),
+    "latest-with-a-number": (
+        "LATEST", SHARD_0, {"StartingSequenceNumber": 0}, "InvalidArgumentException",
+        _mistake("LATEST", "also a")),
+    "at-sequence-number-without-one": (
+        "AT_SEQUENCE_NUMBER", SHARD_0, {}, "InvalidArgumentException",
+        _mistake("AT_SEQUENCE_NUMBER", "no")),
+    "at-timestamp-without-one": (
+        "AT_TIMESTAMP", SHARD_0, {}, "InvalidArgumentException",
+        "Must specify timestampInMillis parameter for iterator of type AT_TIMESTAMP. "
+        "Current request has no timestamp parameter."),
+    "number-of-another-shard": (
+        "AT_SEQUENCE_NUMBER", SHARD_1, {"StartingSequenceNumber": 0}, "InvalidArgumentException",
+        f"Invalid StartingSequenceNumber. It encodes {SHARD_0}, while it was used in a call to "
+        f"a shard with {SHARD_1}"),
+    "not-a-sequence-number": (
+        "AT_SEQUENCE_NUMBER", SHARD_0, {"StartingSequenceNumber": "123"},
+        "InvalidArgumentException",
+        f"StartingSequenceNumber 123 used in GetShardIterator on shard {SHARD_0} in stream s "
+        f"under account {ACCOUNT} is invalid."),
+    "unknown-shard": (
+        "TRIM_HORIZON", "shardId-000000000005", {}, "ResourceNotFoundException",
+        f"Shard shardId-000000000005 in stream s under account {ACCOUNT} does not exist"),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("kind", "shard", "params", "code", "message"), MISTAKES.values(), ids=MISTAKES
+)
+def test_iterator_mistakes(kinesis_client, stream, kind, shard, params, code, message):
+    if params.get("StartingSequenceNumber") == 0:
+        params = {"StartingSequenceNumber": stream[0]}
+
+    response = refused(iterator, client=kinesis_client, kind=kind, shard=shard, **params)
+
+    assert error(response) == (code, message, 400)
+
+
+def test_a_timestamp_in_the_future_is_refused(fake, kinesis_client, stream):
+    now = fake.kinesis.clock.now()
+    future = (now + timedelta(hours=1)).replace(microsecond=0)
+
+    response = refused(iterator, client=kinesis_client, kind="AT_TIMESTAMP", Timestamp=future)
+
+    assert error(response) == (
+        "InvalidArgumentException",
+        "The timestampInMillis parameter cannot be greater than the currentTimestampInMillis. "
+        f"timestampInMillis: {millis(future)}, currentTimestampInMillis: {millis(now)}",
+        400,
+    )
+
+
+# --------------------------------------------------------------------------- GetRecords
+
+
+def test_limit_pages_and_every_next_iterator_is_new(kinesis_client, stream):
+    first = iterator(kinesis_client, "TRIM_HORIZON")
+    seen, pages = [first], []
+    for _ in range(4):  # two pages of records, then two empty reads
+        answer = kinesis_client.get_records(ShardIterator=seen[-1], Limit=2)
+        pages.append(payloads(answer))
+        seen.append(answer["NextShardIterator"])
+
+    assert pages == [[b"a", b"b"], [b"c"], [], []]
+    assert len(set(seen)) == len(seen), "each NextShardIterator is a new one"
+
+
+def test_millis_behind_latest_counts_to_the_newest_record(kinesis_client, stream):
+    shard_iterator, behind = iterator(kinesis_client, "TRIM_HORIZON"), []
+    for _ in range(4):
+        answer = kinesis_client.get_records(ShardIterator=shard_iterator, Limit=1)
+        behind.append(answer["MillisBehindLatest"])
+        shard_iterator = answer["NextShardIterator"]
+
+    assert behind == [2000, 1000, 0, 0]
+
+
+def test_an_iterator_expires_after_5_minutes(fake, kinesis_client, stream):
+    created = fake.kinesis.clock.now()
+    old = iterator(kinesis_client, "TRIM_HORIZON")
+
+    fake.kinesis.clock.advance(seconds=300)  # the tolerated delay itself: still valid
+    answer = kinesis_client.get_records(ShardIterator=old, Limit=1)
+    now = fake.kinesis.clock.advance(milliseconds=1)
+    expired = refused(kinesis_client.get_records, ShardIterator=old)
+    fresh = kinesis_client.get_records(ShardIterator=answer["NextShardIterator"])
+
+    assert payloads(answer) == [b"a"]
+    assert error(expired) == (
+        "ExpiredIteratorException",
+        f"Iterator expired. The iterator was created at time {java_date(created)} while right "
+        f"now it is {java_date(now)} which is further in the future than the tolerated delay "
+        "of 300000 milliseconds.",
+        400,
+    )
+    assert payloads(fresh) == [b"b", b"c"], "the iterator GetRecords handed out is a new one"
+
+
+@pytest.mark.parametrize("garbage", ["AAAAAAAAAAH", "not an iterator", "QUJD" * 60])
+def test_a_garbage_iterator_is_invalid(kinesis_client, stream, garbage):
+    response = refused(kinesis_client.get_records, ShardIterator=garbage)
+
+    assert error(response) == ("InvalidArgumentException", "Invalid ShardIterator.", 400)
+
+
+def test_an_iterator_in_double_quotes_is_accepted(kinesis_client, stream):
+    quoted = f'"{iterator(kinesis_client, "TRIM_HORIZON")}"'
+
+    assert payloads(kinesis_client.get_records(ShardIterator=quoted)) == [b"a", b"b", b"c"]
+
+
+# --------------------------------------------------------------------------- retention
+
+
+def test_records_past_retention_are_trimmed(fake, kinesis_client, stream):
+    clock = fake.kinesis.clock
+    clock.advance(timedelta(hours=24) - timedelta(seconds=3))  # "a" is exactly 24 hours old
+    kept = kinesis_client.get_records(ShardIterator=iterator(kinesis_client, "TRIM_HORIZON"))
+
+    clock.advance(milliseconds=1)
+    trimmed = kinesis_client.get_records(ShardIterator=iterator(kinesis_client, "TRIM_HORIZON"))
+    at_a = iterator(kinesis_client, "AT_SEQUENCE_NUMBER", StartingSequenceNumber=stream[0])
+
+    handle = fake.kinesis["s"]
+    assert payloads(kept) == [b"a", b"b", b"c"]
+    assert payloads(trimmed) == [b"b", b"c"], "TRIM_HORIZON moved past the expired record"
+    assert payloads(kinesis_client.get_records(ShardIterator=at_a)) == [b"b", b"c"]
+    assert (handle.expired, handle.records) == ([b"a"], [b"a", b"b", b"c"])
+    assert handle.shards[0].records == [b"b", b"c"]
+
+
+def test_a_longer_retention_keeps_records_longer(fake, kinesis_client, stream):
+    kinesis_client.increase_stream_retention_period(StreamName="s", RetentionPeriodHours=48)
+
+    fake.kinesis.clock.advance(hours=47)
+    kept = kinesis_client.get_records(ShardIterator=iterator(kinesis_client, "TRIM_HORIZON"))
+    kinesis_client.decrease_stream_retention_period(StreamName="s", RetentionPeriodHours=24)
+    trimmed = kinesis_client.get_records(ShardIterator=iterator(kinesis_client, "TRIM_HORIZON"))
+
+    assert payloads(kept) == [b"a", b"b", b"c"]
+    assert (payloads(trimmed), fake.kinesis["s"].expired) == ([], [b"a", b"b", b"c"])
+
+
+RETENTION_MISTAKES = {
+    "too-short": ("increase", 12,
+                  "Minimum allowed retention period is 24 hours. Requested retention period "
+                  "(12 hours) is too short."),
+    "too-long": ("increase", 9000,
+                 "Maximum allowed retention period is 8760 hours. Requested retention period "
+                 "(9000 hours) is too long."),
+    "increase-below-current": (
+        "increase", 36,
+        "Requested retention period (36 hours) for stream s can not be shorter than existing "
+        "retention period (48 hours). Use DecreaseRetentionPeriod API."),
+    "decrease-above-current": (
+        "decrease", 72,
+        "Requested retention period (72 hours) for stream s can not be longer than existing "
+        "retention period (48 hours). Use IncreaseRetentionPeriod API."),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("way", "hours", "message"), RETENTION_MISTAKES.values(), ids=RETENTION_MISTAKES
+)
+def test_retention_mistakes(kinesis_client, way, hours, message):
+    kinesis_client.create_stream(StreamName="s", ShardCount=1)
+    kinesis_client.increase_stream_retention_period(StreamName="s", RetentionPeriodHours=48)
+    change = getattr(kinesis_client, f"{way}_stream_retention_period")
+
+    response = refused(change, StreamName="s", RetentionPeriodHours=hours)
+    change(StreamName="s", RetentionPeriodHours=48)  # to the current value: accepted
+
+    assert error(response) == ("InvalidArgumentException", message, 400)
+    summary = kinesis_client.describe_stream_summary(StreamName="s")["StreamDescriptionSummary"]
+    assert summary["RetentionPeriodHours"] == 48
+
+
+# --------------------------------------------------------------------------- Firehose source
+
+
+def _from_kinesis(fake: Any, name: str = "events") -> Any:
+    return fake.firehose.create_delivery_stream(
+        name,
+        DeliveryStreamType="KinesisStreamAsSource",
+        KinesisStreamSourceConfiguration={
+            "KinesisStreamARN": fake.kinesis["s"].arn,
+            "RoleARN": ROLE,
+        },
+    )
+
+
+def test_firehose_delivers_what_reached_its_kinesis_stream_after_it_was_created(
+    fake, kinesis_client, stream
+):
+    first, second = _from_kinesis(fake), _from_kinesis(fake, "copy")
+    fake.kinesis.clock.advance(seconds=10)
+    for payload, key in ((b"d", "alpha"), (b"e", "beta"), (b"f", "alpha")):
+        kinesis_client.put_record(StreamName="s", Data=payload, PartitionKey=key)
+
+    waiting = first.delivered
+    fake.kinesis.clock.advance(seconds=299)
+    still_waiting = first.delivered
+    fake.firehose.clock.advance(seconds=1)  # the default 300-second buffer interval is up
+
+    assert (waiting, still_waiting) == ([], [])
+    assert first.records == [b"d", b"e", b"f"], "a, b and c were there before: not read"
+    assert first.delivered == second.delivered == [b"d", b"e", b"f"]
+    assert fake.firehose.calls == []
+
+
+def test_firehose_reads_records_before_a_clock_jump_expires_them(fake, kinesis_client, stream):
+    events = _from_kinesis(fake)
+    kinesis_client.put_record(StreamName="s", Data=b"d", PartitionKey="alpha")
+
+    fake.kinesis.clock.advance(hours=25)
+
+    assert (events.delivered, fake.kinesis["s"].expired) == ([b"d"], [b"a", b"b", b"c", b"d"])
+
+
+@pytest.mark.parametrize(
+    ("method", "params"),
+    [
+        ("put_record", {"Record": {"Data": b"x"}}),
+        ("put_record_batch", {"Records": [{"Data": b"x"}]}),
+    ],
+)
+def test_puts_on_a_kinesis_sourced_delivery_stream_are_refused(fake, stream, method, params):
+    _from_kinesis(fake)
+    client = boto3.client("firehose", region_name=REGION)
+
+    response = refused(getattr(client, method), DeliveryStreamName="events", **params)
+
+    message = "This operation is not permitted on KinesisStreamAsSource delivery stream type."
+    assert error(response) == ("InvalidArgumentException", message, 400)
+
+
+# --------------------------------------------------------------------------- the handle
+
+
+def test_the_handle_shows_records_and_shards(fake, kinesis_client, stream):
+    kinesis_client.put_record(StreamName="s", Data=b"z", PartitionKey="beta")
+    handle = fake.kinesis["s"]
+
+    assert handle.records == [b"a", b"b", b"c", b"z"]
+    record = handle.records[-1]
+    assert (record.data, record.partition_key, record.shard_id) == (b"z", "beta", SHARD_1)
+    assert [r.sequence_number for r in handle.records[:3]] == stream
+    assert [s.shard_id for s in handle.shards] == [SHARD_0, SHARD_1]
+    assert (handle.shards[0].starting_hash_key, handle.shards[1].ending_hash_key) == (0, 2**128 - 1)
+    assert [s.records for s in handle.shards] == [[b"a", b"b", b"c"], [b"z"]]
+    assert [c.operation for c in handle.calls] == ["CreateStream", *["PutRecord"] * 4]
+    assert fake.kinesis.clock is fake.firehose.clock
+
+
+def test_an_unknown_stream_name_lists_the_known_ones(fake):
+    fake.kinesis.create_stream("orders", shard_count=2)
+
+    with pytest.raises(KeyError, match=r"known streams: 'orders'\.  ?Did you mean 'orders'\?"):
+        fake.kinesis["ordres"]
+    with pytest.raises(UsageError, match="already exists"):
+        fake.kinesis.create_stream("orders")
+
+
+def test_assert_records_passes_when_each_payload_came_exactly_once(fake, kinesis_client, stream):
+    fake.kinesis["s"].assert_records([b"c", b"a", b"b"])
+    fake.kinesis["s"].assert_records([b"a", b"b", b"c"], ordered=True)
+
+
+def test_assert_records_lists_missing_unexpected_and_duplicated(fake, kinesis_client):
+    fake.kinesis.create_stream("s")
+    fake.kinesis.fail(timeout="commit")  # committed, then botocore resends: a duplicate
+    kinesis_client.put_record(StreamName="s", Data=b"a", PartitionKey="k")
+    kinesis_client.put_records(StreamName="s", Records=[{"Data": b"typo", "PartitionKey": "k"}])
+
+    with pytest.raises(AssertionError) as caught:
+        fake.kinesis["s"].assert_records([b"a", b"b"])
+
+    message = str(caught.value)
+    for line in [
+        "kinesis stream 's': expected 2 record(s), each exactly once; got 3",
+        "missing (1): [b'b']",
+        "unexpected (1): [b'typo']",
+        "duplicated (1): b'a' x2 (expected 1)",
+        "#1 PutRecord s 1 record -> timeout: read-timeout",
+        "#2 PutRecord s 1 record -> ok",
+    ]:
+        assert line in message, message
