@@ -70,7 +70,6 @@ def payloads(answer: dict[str, Any]) -> list[bytes]:
         ("AFTER_SEQUENCE_NUMBER", 1, [b"c"]),
         ("AFTER_SEQUENCE_NUMBER", "shard-start", [b"a", b"b", b"c"]),
         ("AT_TIMESTAMP", 1, [b"b", b"c"]),
-        ("AT_TIMESTAMP", 0.5, [b"b", b"c"]),
         ("AT_TIMESTAMP", -1, [b"a", b"b", b"c"]),
     ],
 )
