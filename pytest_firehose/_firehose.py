@@ -22,7 +22,7 @@ from ._destinations import (
 )
 from ._errors import ServiceError
 from ._ids import IdSource
-from ._payload import Payload, data_of, payload_bytes, payload_len
+from ._payload import Payload, PayloadRecord, data_of, payload_len
 from ._sinks import sink_for
 
 #: Sum of decoded Data a PutRecordBatch may carry.
@@ -32,35 +32,17 @@ DESTINATION_ID = "destinationId-000000000001"
 KINESIS_SOURCE = "KinesisStreamAsSource"
 
 
-class Record:
+class Record(PayloadRecord):
     """A record the stream accepted: ``.data`` (payload bytes), ``.record_id``,
     ``.arrived_at``. Compares equal to its payload, so ``stream.records == [b"a", b"b"]``
     reads naturally."""
 
-    __slots__ = ("_payload", "arrived_at", "record_id")
+    __slots__ = ("arrived_at", "record_id")
 
     def __init__(self, payload: Payload, record_id: str, arrived_at: datetime) -> None:
-        self._payload = payload
+        super().__init__(payload)
         self.record_id = record_id
         self.arrived_at = arrived_at
-
-    @property
-    def data(self) -> bytes:
-        if isinstance(self._payload, str):
-            self._payload = payload_bytes(self._payload)
-        return self._payload
-
-    def __eq__(self, other: object) -> bool:
-        # By payload alone, like the bytes it stands for: two copies of one payload (a
-        # duplicate) are equal, and count as that payload twice in a Counter.
-        if isinstance(other, Record):
-            return self.data == other.data
-        if isinstance(other, (bytes, bytearray)):
-            return self.data == other
-        return NotImplemented
-
-    def __hash__(self) -> int:
-        return hash(self.data)
 
     def __repr__(self) -> str:
         return f"Record({self.data!r})"

@@ -30,7 +30,7 @@ from datetime import datetime, timedelta, timezone
 from typing import NamedTuple
 
 from ._errors import ServiceError
-from ._payload import Payload, payload_bytes, strict_b64decode
+from ._payload import Payload, PayloadRecord, strict_b64decode
 
 HASH_KEY_LIMIT = 2**128
 MAX_HASH_KEY = HASH_KEY_LIMIT - 1
@@ -128,7 +128,7 @@ def parse_sequence_number(text: str) -> SequenceParts | None:
     )
 
 
-class KinesisRecord:
+class KinesisRecord(PayloadRecord):
     """A record a stream accepted. ``.data`` is the payload as bytes; ``.payload`` is how it
     came off the wire (bytes, or base64 text decoded on first use). Compares equal to its
     payload, so ``stream.records == [b"a", b"b"]`` reads naturally.
@@ -138,7 +138,6 @@ class KinesisRecord:
     """
 
     __slots__ = (
-        "_payload",
         "arrived_at",
         "commit_index",
         "explicit_hash_key",
@@ -160,7 +159,7 @@ class KinesisRecord:
         sequence_index: int = 0,
         commit_index: int = 0,
     ) -> None:
-        self._payload = payload
+        super().__init__(payload)
         self.partition_key = partition_key
         self.sequence_number = sequence_number
         self.shard_id = shard_id
@@ -172,22 +171,6 @@ class KinesisRecord:
     @property
     def payload(self) -> Payload:
         return self._payload
-
-    @property
-    def data(self) -> bytes:
-        if isinstance(self._payload, str):
-            self._payload = payload_bytes(self._payload)
-        return self._payload
-
-    def __eq__(self, other: object) -> bool:
-        if isinstance(other, KinesisRecord):
-            return self.data == other.data
-        if isinstance(other, (bytes, bytearray)):
-            return self.data == other
-        return NotImplemented
-
-    def __hash__(self) -> int:
-        return hash(self.data)
 
     def __repr__(self) -> str:
         return f"KinesisRecord({self.data!r}, shard_id={self.shard_id!r})"

@@ -44,3 +44,30 @@ def data_of(entries: Iterable[Any]) -> tuple[Payload, ...]:
     """The ``Data`` of each entry of a put, in order. Runs before validation, so an entry
     that is not an object (or has no Data) gives ``b""``, keeping the positions."""
     return tuple((e.get("Data") or b"") if isinstance(e, dict) else b"" for e in entries)
+
+
+class PayloadRecord:
+    """A record that compares equal to its payload, so ``records == [b"a", b"b"]`` reads
+    naturally, and two copies of one payload (a duplicate) count twice in a Counter.
+    ``.data`` decodes the payload on first use."""
+
+    __slots__ = ("_payload",)
+
+    def __init__(self, payload: Payload) -> None:
+        self._payload = payload
+
+    @property
+    def data(self) -> bytes:
+        if isinstance(self._payload, str):
+            self._payload = payload_bytes(self._payload)
+        return self._payload
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, PayloadRecord):
+            return self.data == other.data
+        if isinstance(other, (bytes, bytearray)):
+            return self.data == other
+        return NotImplemented
+
+    def __hash__(self) -> int:
+        return hash(self.data)

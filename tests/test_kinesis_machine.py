@@ -317,8 +317,8 @@ class KinesisMachine(RuleBasedStateMachine):
 
     @precondition(lambda self: self.bursts < MAX_BURSTS)
     @rule(
-        count=st.integers(2, 5),
-        size=st.sampled_from([200_000, 300_000, 400_000]),
+        count=st.integers(3, 5),
+        size=st.sampled_from([300_000, 400_000]),
         key=partition_keys,
         single=st.booleans(),
     )
