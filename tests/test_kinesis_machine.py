@@ -15,7 +15,10 @@ grows and a consumer reads every shard from TRIM_HORIZON. After every step:
 - within a shard sequence numbers are 56-digit decimals that strictly increase, and each
   record sits in the shard whose hash-key range holds the MD5 of its partition key (or its
   ExplicitHashKey);
-- what GetRecords returned from TRIM_HORIZON is the shard's unexpired records, in order.
+- what GetRecords returned from TRIM_HORIZON is the shard's unexpired records, in order;
+- as multisets, the records are what the call log says was committed;
+- while a shard enforces its write quota it takes at most 1,000 records and 1 MiB a second,
+  and refuses a record (with no fault scripted) only when it would go over.
 """
 
 from __future__ import annotations
@@ -171,6 +174,10 @@ class KinesisMachine(RuleBasedStateMachine):
         self.calls_seen = 0
         #: Per payload: when commit timeouts committed it (the attempts' times).
         self.commit_timeouts: defaultdict[bytes, list[datetime]] = defaultdict(list)
+        #: What the call log says was committed; and what commit timeouts of PutRecord may
+        #: have committed, when the quota may have refused them instead.
+        self.logged: Counter[bytes] = Counter()
+        self.unsure: Counter[bytes] = Counter()
         self.read: Read | None = None
 
     def teardown(self) -> None:
@@ -247,6 +254,8 @@ class KinesisMachine(RuleBasedStateMachine):
         if refused is not None:
             # Only throttling outlasts the retries (scheduled throttles, or the quota).
             assert refused["Error"]["Code"] == THROTTLED, refused["Error"]
+            # It names the shard the (first) record routes to.
+            assert f"for shard {self._shard_of(*keys[0])} " in refused["Error"]["Message"]
             tries = refused["ResponseMetadata"].get("RetryAttempts", 0) + 1
             self._record(payloads, keys, none, tries)
             return
@@ -429,6 +438,7 @@ class KinesisMachine(RuleBasedStateMachine):
         self._records_are_the_shards_plus_the_expired(records, shards, expired)
         self._expiry_keeps_to_the_retention_period(records, shards, len(expired), now, retention)
         self._shards_hold_their_hash_keys_in_sequence(records, shards)
+        self._the_call_log_accounts_for_every_record(records)
         self._producers_see_the_truth(records)
         self._the_quota_holds(records)
         self._readers_see_the_shards(shards)
@@ -506,18 +516,36 @@ class KinesisMachine(RuleBasedStateMachine):
             numbers = [int(r.sequence_number) for r in shard.records]
             assert numbers == sorted(set(numbers))
 
-    def _producers_see_the_truth(self, records: list[Any]) -> None:
+    def _the_call_log_accounts_for_every_record(self, records: list[Any]) -> None:
+        """As multisets, the records are what the call log says was committed: the records
+        of answered puts but those failed inside the answer, and those of commit timeouts.
+        (Of a PutRecord commit timeout the quota refused, the log shows only the timeout.)"""
         calls = self.fake.kinesis.calls
         for call in calls[self.calls_seen :]:
-            if (
-                call.operation in PUTS
-                and call.outcome == "timeout"
-                and "timeout='commit'" in (call.fault or "")
-            ):
-                for payload in call.records:
+            if call.operation not in PUTS:
+                continue
+            failed = set(call.failed_indices)
+            kept = [p for i, p in enumerate(call.records) if i not in failed]
+            if call.outcome in ("ok", "partial"):
+                self.logged.update(kept)
+            elif call.outcome == "timeout" and "timeout='commit'" in (call.fault or ""):
+                # Calls since the last check all ran under the quota setting of now.
+                unsure = call.operation == "PutRecord" and self.quotas
+                (self.unsure if unsure else self.logged).update(kept)
+                for payload in kept:
                     self.commit_timeouts[payload].append(call.at)
         self.calls_seen = len(calls)
+        stored = Counter(r.data for r in records)
+        missing = self.logged - stored
+        assert not missing, (
+            f"committed per the call log, not stored: {[p[:20] for p in missing][:5]}"
+        )
+        unlogged = stored - self.logged - self.unsure
+        assert not unlogged, (
+            f"stored, not committed per the call log: {[p[:20] for p in unlogged][:5]}"
+        )
 
+    def _producers_see_the_truth(self, records: list[Any]) -> None:
         copies: defaultdict[bytes, list[Any]] = defaultdict(list)
         for r in records:
             copies[r.data].append(r)
@@ -530,14 +558,14 @@ class KinesisMachine(RuleBasedStateMachine):
                 assert len(matching) == 1, f"{payload[:20]!r} acknowledged as {sent.acked}, but"
                 others = [r for r in found if r is not matching[0]]
             # Every other copy is one a commit timeout committed, at the time of that attempt;
-            # with the quota off, each such attempt committed it.
+            # the call log says which did (but of a PutRecord under the quota).
             committed = Counter(self.commit_timeouts.get(payload, []))
             extra = Counter(r.arrived_at for r in others)
             assert not extra - committed, (
                 f"{payload[:20]!r} was added by an attempt that failed it: copies at "
                 f"{sorted(extra - committed)} match no commit timeout"
             )
-            if not sent.quotas:
+            if payload not in self.unsure:
                 assert extra == committed, f"{payload[:20]!r}: a commit timeout did not commit"
 
     def _the_quota_holds(self, records: list[Any]) -> None:
