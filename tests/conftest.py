@@ -7,8 +7,10 @@ The project's addopts disable the plugin itself (``-p no:firehose``), so this su
 from __future__ import annotations
 
 import functools
+import os
 import random
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import boto3
@@ -138,3 +140,17 @@ def seeded_random() -> Iterator[None]:
     random.seed(2015)
     yield
     random.setstate(state)
+
+
+def aws_environment() -> dict[str, str]:
+    """The AWS_* variables of the environment now."""
+    return {k: v for k, v in os.environ.items() if k.startswith("AWS_")}
+
+
+def clear_aws_settings(monkeypatch: pytest.MonkeyPatch, config_dir: Path) -> None:
+    """No AWS settings from the machine: every AWS_* variable unset, and the config and
+    credentials files pointed at paths in ``config_dir`` that do not exist."""
+    for name in aws_environment():
+        monkeypatch.delenv(name)
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(config_dir / "no-config"))
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(config_dir / "no-credentials"))

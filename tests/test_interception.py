@@ -16,6 +16,7 @@ import botocore.session
 import pytest
 from botocore.endpoint import Endpoint
 from botocore.retries import bucket
+from conftest import aws_environment, clear_aws_settings
 from moto import mock_aws
 
 from pytest_firehose import FirehoseFake, UnmockedRequestError, UsageError
@@ -52,20 +53,13 @@ AWS_VARIABLES = (
 @pytest.fixture(autouse=True)
 def no_aws_configuration(monkeypatch: pytest.MonkeyPatch, tmp_path: Any) -> None:
     """Each test starts from an environment without AWS settings or config files."""
-    for name in AWS_VARIABLES:
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "no-config"))
-    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "no-credentials"))
+    clear_aws_settings(monkeypatch, tmp_path)
 
 
 def user_credentials(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", "AKIAUSEROWNKEY")
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "user-own-secret")
     monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
-
-
-def aws_environment() -> dict[str, str]:
-    return {k: v for k, v in os.environ.items() if k.startswith("AWS_")}
 
 
 MAKE_CLIENT: dict[str, Callable[[], Any]] = {

@@ -6,7 +6,6 @@ run loads the plugin through its ``pytest11`` entry point, as a user's suite wou
 
 from __future__ import annotations
 
-import os
 import textwrap
 from pathlib import Path
 
@@ -14,6 +13,7 @@ from pathlib import Path
 # drops modules first imported by an inner run, and a second botocore would not be patched.
 import boto3  # noqa: F401
 import pytest
+from conftest import clear_aws_settings
 
 HEADER = """\
 import boto3
@@ -37,12 +37,8 @@ def send(stream, *payloads, key="k"):
 @pytest.fixture(autouse=True)
 def no_aws_configuration(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     """No AWS settings leak in from the machine, and nothing may ask the metadata service."""
-    for name in list(os.environ):
-        if name.startswith("AWS_"):
-            monkeypatch.delenv(name)
+    clear_aws_settings(monkeypatch, tmp_path)
     monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
-    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "no-config"))
-    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "no-credentials"))
 
 
 def run(pytester: pytest.Pytester, body: str, *args: str) -> pytest.RunResult:
