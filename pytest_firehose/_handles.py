@@ -99,12 +99,7 @@ class DeliveryStreamHandle:
     @property
     def calls(self) -> list[Call]:
         """The calls that named this stream."""
-        with self._world.touched():
-            return [
-                c
-                for c in self._world.calls
-                if c.service == "firehose" and c.stream == self.name and c.region == self.region
-            ]
+        return self._world.calls_for("firehose", self.name, self.region)
 
     def describe(self) -> dict[str, Any]:
         """The ``DeliveryStreamDescription`` DescribeDeliveryStream answers with."""

@@ -58,12 +58,7 @@ class KinesisStreamHandle:
     @property
     def calls(self) -> list[Call]:
         """The calls that named this stream."""
-        with self._world.touched():
-            return [
-                c
-                for c in self._world.calls
-                if c.service == "kinesis" and c.stream == self.name and c.region == self.region
-            ]
+        return self._world.calls_for("kinesis", self.name, self.region)
 
     def assert_records(self, expected: Iterable[bytes], *, ordered: bool = False) -> None:
         """Assert each expected payload was accepted exactly once (in commit order if

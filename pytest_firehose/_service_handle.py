@@ -33,8 +33,7 @@ class ServiceHandle:
     @property
     def calls(self) -> list[Call]:
         """Every HTTP attempt at this service the fake answered, in order."""
-        with self._world.touched():
-            return [call for call in self._world.calls if call.service == self.service]
+        return self._world.calls_for(self.service)
 
     def fail(
         self,

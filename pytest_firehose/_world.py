@@ -170,6 +170,18 @@ class World:
         with self.lock:
             return [model for (kind, _), model in self._services.items() if kind == name]
 
+    def calls_for(
+        self, service: str, stream: str | None = None, region: str | None = None
+    ) -> list[Call]:
+        """The calls to ``service`` (naming ``stream`` in ``region``, when given), in order."""
+        with self.touched():
+            return [
+                call
+                for call in self.calls
+                if call.service == service
+                and (stream is None or (call.stream == stream and call.region == region))
+            ]
+
     def settle(self) -> None:
         """Bring the world up to the clock: whatever fell due since it was last touched
         (buffer intervals, retries, expiry, status changes) happens now."""
