@@ -9,7 +9,7 @@ from __future__ import annotations
 import functools
 import os
 import random
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -134,11 +134,12 @@ def put(client: Any, *payloads: bytes) -> dict[str, Any]:
 
 
 @pytest.fixture
-def seeded_random() -> Iterator[None]:
-    """botocore's backoff draws from the global ``random``; seed it so the delays are known."""
+def seeded_random() -> Iterator[Callable[[], None]]:
+    """botocore's backoff draws from the global ``random``: call this fixture's value first
+    in the test body to seed it, so the delays are known. Seeding here would not hold, as
+    pytest-randomly reseeds ``random`` when the test body starts."""
     state = random.getstate()
-    random.seed(2015)
-    yield
+    yield functools.partial(random.seed, 2015)
     random.setstate(state)
 
 

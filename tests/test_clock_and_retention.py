@@ -518,8 +518,8 @@ def test_a_jump_past_24_hours_across_a_short_outage_delivers_at_the_first_retry_
 # --------------------------------------------------------------------------- backoff
 
 
-@pytest.mark.usefixtures("seeded_random")
-def test_botocore_backoff_advances_the_fake_clock(fake, frozen):
+def test_botocore_backoff_advances_the_fake_clock(fake, frozen, seeded_random):
+    seeded_random()
     fake.firehose.create_delivery_stream("events")
     client = boto3.client(
         "firehose", region_name=REGION, config=Config(retries={"mode": "standard"})
@@ -545,8 +545,10 @@ def test_botocore_backoff_advances_the_fake_clock(fake, frozen):
     assert fake.firehose["events"].records[0].arrived_at == calls[-1].at
 
 
-@pytest.mark.usefixtures("seeded_random")
-def test_botocore_backoff_can_carry_the_clock_past_a_buffer_interval(fake, client, frozen):
+def test_botocore_backoff_can_carry_the_clock_past_a_buffer_interval(
+    fake, client, frozen, seeded_random
+):
+    seeded_random()
     create(client, SizeInMBs=5, IntervalInSeconds=60)
     stream = fake.firehose["events"]
     clock = fake.firehose.clock

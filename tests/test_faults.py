@@ -293,8 +293,8 @@ def test_backoff_passes_the_delays_botocore_asked_for(fake: FirehoseFake, fh: An
     assert clock.elapsed.total_seconds() == pytest.approx(sum(asked), abs=1e-5)
 
 
-@pytest.mark.usefixtures("seeded_random")
-def test_a_long_legacy_backoff_takes_no_real_time(fake: FirehoseFake, fh: Any):
+def test_a_long_legacy_backoff_takes_no_real_time(fake: FirehoseFake, fh: Any, seeded_random):
+    seeded_random()
     client = make_client("legacy")
     fh.fail(throttle=4)
     started = time.perf_counter()

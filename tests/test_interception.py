@@ -16,7 +16,7 @@ import botocore.session
 import pytest
 from botocore.endpoint import Endpoint
 from botocore.retries import bucket
-from conftest import aws_environment, clear_aws_settings
+from conftest import SEED, aws_environment, clear_aws_settings
 from moto import mock_aws
 
 from pytest_firehose import FirehoseFake, UnmockedRequestError, UsageError
@@ -166,18 +166,46 @@ def test_moto_answers_the_services_it_mocks_while_the_fake_is_active(
         boto3.client("s3", region_name=REGION).list_buckets()
 
 
+def put_one(service: str) -> None:
+    """Code under test: one record to the stream "events" of ``service`` through boto3."""
+    if service == "firehose":
+        boto3.client("firehose", region_name=REGION).put_record(
+            DeliveryStreamName="events", Record={"Data": b"a\n"}
+        )
+    else:
+        boto3.client("kinesis", region_name=REGION).put_record(
+            StreamName="events", Data=b"a\n", PartitionKey="k"
+        )
+
+
+@pytest.mark.parametrize("service", ["firehose", "kinesis"])
+@pytest.mark.parametrize("order", ["moto-first", "fake-first"])
 @pytest.mark.parametrize(
     "moto_config",
-    [None, {"core": {"passthrough": {"services": ["firehose"]}}}],
-    ids=["plain-mock_aws", "moto-passes-firehose-through"],
+    [None, {"core": {"passthrough": {"services": ["firehose", "kinesis"]}}}],
+    ids=["plain-mock_aws", "moto-passes-through"],
 )
-def test_firehose_requests_reach_the_fake_while_moto_is_active(
-    fake: FirehoseFake, client: Any, moto_config: Any
+def test_fake_services_reach_the_fake_while_moto_is_active(
+    service: str, order: str, moto_config: Any
 ) -> None:
-    fake.firehose.create_delivery_stream("events")
-    with mock_aws(config=moto_config):
-        client.put_record(DeliveryStreamName="events", Record={"Data": b"a\n"})
-    assert fake.firehose["events"].records == [b"a\n"]
+    with contextlib.ExitStack() as stack:
+        if order == "moto-first":
+            stack.enter_context(mock_aws(config=moto_config))
+        fake = stack.enter_context(FirehoseFake(region=REGION, seed=SEED))
+        if order == "fake-first":
+            stack.enter_context(mock_aws(config=moto_config))
+        if service == "firehose":
+            handle: Any = fake.firehose
+            handle.create_delivery_stream("events")
+        else:
+            handle = fake.kinesis
+            handle.create_stream("events")
+        put_one(service)
+        boto3.client("s3", region_name=REGION).create_bucket(Bucket="moto-keeps-s3")
+        buckets = boto3.client("s3", region_name=REGION).list_buckets()["Buckets"]
+
+    assert handle["events"].records == [b"a\n"]
+    assert [b["Name"] for b in buckets] == ["moto-keeps-s3"]
 
 
 class LocalServer(BaseHTTPRequestHandler):

@@ -552,8 +552,8 @@ def test_records_refused_by_the_quota_show_in_the_call_log(fake, kinesis_client)
     assert (call.outcome, call.failed_indices) == ("partial", (1,))
 
 
-@pytest.mark.usefixtures("seeded_random")
-def test_a_put_record_over_quota_is_retried_into_the_next_second(fake):
+def test_a_put_record_over_quota_is_retried_into_the_next_second(fake, seeded_random):
+    seeded_random()
     client = client_with(mode="standard", total_max_attempts=10)
     client.create_stream(StreamName="s", ShardCount=1)
     fake.kinesis.enforce_quotas()

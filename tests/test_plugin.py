@@ -219,6 +219,8 @@ def test_state_does_not_leak_between_tests(pytester: pytest.Pytester) -> None:
             assert CLIENT[0].list_delivery_streams()["DeliveryStreamNames"] == []
             assert len(firehose.calls) == 1
         """,
+        "-p",
+        "no:randomly",  # the second test follows the first
     )
     result.assert_outcomes(passed=2)
 
@@ -231,3 +233,75 @@ def test_fixtures_are_listed_with_their_docstrings(pytester: pytest.Pytester, na
     listed = [i for i, line in enumerate(lines) if line.startswith(f"{name} -- ")]
     assert listed, f"pytest --fixtures does not list {name}:\n{result.stdout.str()}"
     assert lines[listed[0] + 1].strip() == doc
+
+
+def test_each_test_sees_only_its_own_world_on_xdist_workers_in_random_order(
+    pytester: pytest.Pytester,
+) -> None:
+    result = run(
+        pytester,
+        """
+        import pytest
+
+        @pytest.mark.parametrize("n", range(12))
+        def test_worker(firehose, kinesis, n):
+            assert firehose.stream_names() == [] and kinesis.stream_names() == []
+            firehose.create_delivery_stream("events")
+            kinesis.create_stream("events")
+            if n % 2:
+                firehose.fail(records=[0])
+            send("events", b"%d" % n)
+            boto3.client("kinesis", region_name="us-east-1").put_record(
+                StreamName="events", Data=b"%d" % n, PartitionKey="k"
+            )
+            firehose.clock.advance(hours=n)
+            assert firehose["events"].records == ([] if n % 2 else [b"%d" % n])
+            assert kinesis["events"].records == [b"%d" % n]
+            assert len(firehose.calls) == 1 and len(kinesis.calls) == 1
+            assert firehose.clock.elapsed.total_seconds() == 3600 * n
+        """,
+        "-n",
+        "2",
+        "-p",
+        "randomly",
+    )
+    result.assert_outcomes(passed=12)
+    assert "randomly-seed" in result.stdout.str() or "Using --randomly-seed" in result.stdout.str()
+
+
+@pytest.mark.parametrize(
+    "fixtures", ["moto_aws, firehose", "firehose, moto_aws"], ids=["moto-first", "fake-first"]
+)
+def test_moto_keeps_s3_while_the_fixture_takes_firehose(
+    pytester: pytest.Pytester, fixtures: str
+) -> None:
+    result = run(
+        pytester,
+        f"""
+        import pytest
+        from moto import mock_aws
+
+        @pytest.fixture
+        def moto_aws():
+            with mock_aws():
+                yield
+
+        def test_pipeline({fixtures}):
+            s3 = boto3.client("s3", region_name="us-east-1")
+            s3.create_bucket(Bucket="lake")
+            firehose.create_delivery_stream(
+                "events",
+                ExtendedS3DestinationConfiguration={{
+                    "RoleARN": "arn:aws:iam::123456789012:role/firehose",
+                    "BucketARN": "arn:aws:s3:::lake",
+                }},
+            )
+            firehose.fail(records=[1])
+            answer = send("events", b"a\\n", b"b\\n")
+            assert answer["FailedPutCount"] == 1
+            firehose.flush()
+            [item] = s3.list_objects_v2(Bucket="lake")["Contents"]
+            assert s3.get_object(Bucket="lake", Key=item["Key"])["Body"].read() == b"a\\n"
+        """,
+    )
+    result.assert_outcomes(passed=1)

@@ -180,11 +180,13 @@ def test_a_world_read_after_its_fake_stopped_sends_nothing(
 
 
 def produce(events: list[dict[str, Any]]) -> None:
-    """Code under test: sends events to Firehose as JSON lines."""
+    """Code under test: sends events to Firehose as JSON lines, resending failed records."""
+    client = boto3.client("firehose", region_name=REGION)
     records = [{"Data": json.dumps(event).encode() + b"\n"} for event in events]
-    boto3.client("firehose", region_name=REGION).put_record_batch(
-        DeliveryStreamName="events", Records=records
-    )
+    while records:
+        answer = client.put_record_batch(DeliveryStreamName="events", Records=records)
+        results = answer["RequestResponses"]
+        records = [r for r, result in zip(records, results, strict=True) if "ErrorCode" in result]
 
 
 def read(bucket: str, prefix: str) -> list[dict[str, Any]]:
@@ -204,6 +206,7 @@ def test_producer_to_firehose_to_s3_to_reader(moto_fake: FirehoseFake) -> None:
     create(bucket="lake", Prefix="events/", CompressionFormat="GZIP")
     stream = moto_fake.firehose["events"]
 
+    moto_fake.firehose.fail(records={0: "ServiceUnavailableException"})
     produce([{"n": 1}, {"n": 2}])
     moto_fake.firehose.clock.advance(seconds=60)
     produce([{"n": 3}])
@@ -211,4 +214,6 @@ def test_producer_to_firehose_to_s3_to_reader(moto_fake: FirehoseFake) -> None:
     assert stream.pending == []
 
     assert len(stream.objects) == 2
-    assert read("lake", "events/") == [{"n": 1}, {"n": 2}, {"n": 3}]
+    puts = [c for c in moto_fake.firehose.calls if c.operation == "PutRecordBatch"]
+    assert [c.failed_indices for c in puts] == [(0,), (), ()]
+    assert read("lake", "events/") == [{"n": 2}, {"n": 1}, {"n": 3}]
