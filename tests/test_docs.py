@@ -49,3 +49,24 @@ def test_the_docs_have_runnable_recipes(page: str, at_least: int) -> None:
     # "after" code; an edit that breaks the code fences would silently drop them from the
     # run above.
     assert len([p for p in _runnable_blocks() if f"docs/{page}#" in p.id]) >= at_least
+
+
+def _anchors(page: Path) -> set[str]:
+    """The anchors GitHub and MkDocs give a page's headings (outside code blocks)."""
+    text = re.sub(r"```.*?```", "", page.read_text(), flags=re.DOTALL)
+    headings = re.findall(r"^#+ (.+)$", text, flags=re.MULTILINE)
+    return {re.sub(r"[^\w\- ]", "", h.strip().lower()).replace(" ", "-") for h in headings}
+
+
+def test_readme_links_into_the_docs_resolve() -> None:
+    # mkdocs --strict checks the links inside docs/; the README is not part of the site,
+    # and its table of contents is where messages point users.
+    readme = ROOT / "README.md"
+    links = re.findall(r"\]\((docs/[\w.-]+\.md|)(#[\w-]+|)\)", readme.read_text())
+    broken = []
+    for path, anchor in links:
+        page = ROOT / path if path else readme
+        if not page.is_file() or (anchor and anchor[1:] not in _anchors(page)):
+            broken.append(path + anchor)
+    assert len(links) > 10, "the link pattern no longer matches the README's links"
+    assert broken == []
