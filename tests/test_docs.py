@@ -1,4 +1,8 @@
-"""Every test written in the README and docs/ runs, through the plugin, as a user's would."""
+"""Every test written in the README and docs/ runs, through the plugin, as a user's would.
+
+A block fenced ```python that defines a test runs; one fenced ```py is shown and not run
+(the migration pages' "before" code, written for moto or botocore's Stubber).
+"""
 
 from __future__ import annotations
 
@@ -36,7 +40,33 @@ def test_documented_tests_pass(pytester: pytest.Pytester, source: str) -> None:
     result.assert_outcomes(passed=tests)
 
 
-def test_the_docs_have_runnable_recipes() -> None:
-    # The cookbook promises one runnable test per failure; an edit that breaks the code
-    # fences would silently drop them from the run above.
-    assert len([p for p in _runnable_blocks() if "faults.md" in p.id]) >= 9
+@pytest.mark.parametrize(
+    ("page", "at_least"),
+    [("faults.md", 9), ("migrating-moto.md", 4), ("migrating-stubber.md", 3)],
+)
+def test_the_docs_have_runnable_recipes(page: str, at_least: int) -> None:
+    # The cookbook promises one runnable test per failure, the migration pages runnable
+    # "after" code; an edit that breaks the code fences would silently drop them from the
+    # run above.
+    assert len([p for p in _runnable_blocks() if f"docs/{page}#" in p.id]) >= at_least
+
+
+def _anchors(page: Path) -> set[str]:
+    """The anchors GitHub and MkDocs give a page's headings (outside code blocks)."""
+    text = re.sub(r"```.*?```", "", page.read_text(), flags=re.DOTALL)
+    headings = re.findall(r"^#+ (.+)$", text, flags=re.MULTILINE)
+    return {re.sub(r"[^\w\- ]", "", h.strip().lower()).replace(" ", "-") for h in headings}
+
+
+def test_readme_links_into_the_docs_resolve() -> None:
+    # mkdocs --strict checks the links inside docs/; the README is not part of the site,
+    # and its table of contents is where messages point users.
+    readme = ROOT / "README.md"
+    links = re.findall(r"\]\((docs/[\w.-]+\.md|)(#[\w-]+|)\)", readme.read_text())
+    broken = []
+    for path, anchor in links:
+        page = ROOT / path if path else readme
+        if not page.is_file() or (anchor and anchor[1:] not in _anchors(page)):
+            broken.append(path + anchor)
+    assert len(links) > 10, "the link pattern no longer matches the README's links"
+    assert broken == []
