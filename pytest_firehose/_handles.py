@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from typing import Any
 
 from ._assertions import delivery_mismatch
@@ -133,12 +133,13 @@ class DeliveryStreamHandle:
         return f"<DeliveryStreamHandle {self.name!r} in {self.region}>"
 
 
-class FirehoseHandle(ServiceHandle):
+class FirehoseHandle(ServiceHandle[DeliveryStreamHandle]):
     """The ``firehose`` fixture: create streams, look them up, read the call log, script
     faults."""
 
     service = "firehose"
     noun = "delivery stream"
+    stream_handle = DeliveryStreamHandle
 
     def create_delivery_stream(
         self, name: str, *, region: str | None = None, **options: Any
@@ -153,23 +154,6 @@ class FirehoseHandle(ServiceHandle):
         params = {"DeliveryStreamName": name, **options}
         model = self._create("CreateDeliveryStream", params, region)
         return DeliveryStreamHandle(self._world, model, model.streams[name])
-
-    def stream(self, name: str, *, region: str | None = None) -> DeliveryStreamHandle:
-        """The delivery stream ``name``: in ``region`` if given, else in the default region,
-        else in the one region that has it. Raises ``KeyError`` listing the known streams."""
-        return DeliveryStreamHandle(self._world, *self._find(name, region))
-
-    def __getitem__(self, name: str) -> DeliveryStreamHandle:
-        return self.stream(name)
-
-    def __iter__(self) -> Iterator[DeliveryStreamHandle]:
-        with self._world.touched():
-            return iter(
-                [
-                    DeliveryStreamHandle(self._world, model, found)
-                    for model, _, found in self._everywhere()
-                ]
-            )
 
     def flush(self) -> None:
         """Deliver what every stream's buffer holds now."""

@@ -79,12 +79,13 @@ class KinesisStreamHandle:
         return f"<KinesisStreamHandle {self.name!r} in {self.region}>"
 
 
-class KinesisHandle(ServiceHandle):
+class KinesisHandle(ServiceHandle[KinesisStreamHandle]):
     """The ``kinesis`` fixture: create streams, look them up, read the call log, script
     faults. Shares its world and clock with ``firehose``."""
 
     service = "kinesis"
     noun = "stream"
+    stream_handle = KinesisStreamHandle
 
     def create_stream(
         self, name: str, shard_count: int | None = 1, *, region: str | None = None, **options: Any
@@ -106,11 +107,3 @@ class KinesisHandle(ServiceHandle):
             self._world.kinesis_quotas = enabled
             for model in self._world.kinesis_services():
                 model.quotas = enabled
-
-    def stream(self, name: str, *, region: str | None = None) -> KinesisStreamHandle:
-        """The stream ``name``: in ``region`` if given, else in the default region, else in
-        the one region that has it. Raises ``KeyError`` listing the known streams."""
-        return KinesisStreamHandle(self._world, *self._find(name, region))
-
-    def __getitem__(self, name: str) -> KinesisStreamHandle:
-        return self.stream(name)

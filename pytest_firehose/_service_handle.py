@@ -4,7 +4,8 @@ finding a stream by name across regions."""
 from __future__ import annotations
 
 import difflib
-from typing import Any, ClassVar
+from collections.abc import Iterator
+from typing import Any, ClassVar, Generic, TypeVar
 
 from ._calls import Call
 from ._clock import FakeClock
@@ -13,14 +14,18 @@ from ._faults import FaultHandle, RecordsSpec, make_fault
 from ._validation import validate_input
 from ._world import World
 
+StreamHandle = TypeVar("StreamHandle")
 
-class ServiceHandle:
+
+class ServiceHandle(Generic[StreamHandle]):
     """The handle on one service of a fake world (the ``firehose`` or ``kinesis`` fixture)."""
 
     #: The service's name in the world and the fault script ("firehose", "kinesis").
     service: ClassVar[str]
     #: What a stream is called in messages ("delivery stream", "stream").
     noun: ClassVar[str]
+    #: The class of the handle on one stream, made from (world, service model, stream).
+    stream_handle: ClassVar[type]
 
     def __init__(self, world: World) -> None:
         self._world = world
@@ -76,6 +81,21 @@ class ServiceHandle:
 
     def __contains__(self, name: object) -> bool:
         return isinstance(name, str) and name in self.stream_names()
+
+    def stream(self, name: str, *, region: str | None = None) -> StreamHandle:
+        """The stream ``name``: in ``region`` if given, else in the default region, else in
+        the one region that has it. Raises ``KeyError`` listing the known streams."""
+        handle: StreamHandle = self.stream_handle(self._world, *self._find(name, region))
+        return handle
+
+    def __getitem__(self, name: str) -> StreamHandle:
+        return self.stream(name)
+
+    def __iter__(self) -> Iterator[StreamHandle]:
+        """Every stream of this service, in every region."""
+        with self._world.touched():
+            found = [(model, stream) for model, _, stream in self._everywhere()]
+        return iter([self.stream_handle(self._world, model, stream) for model, stream in found])
 
     def _everywhere(self) -> list[tuple[Any, str, Any]]:
         """(service model, stream name, stream) for every stream in every region."""

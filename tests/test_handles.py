@@ -161,3 +161,17 @@ def test_calls_mark_a_partial_failure(fake, api):
     (logged,) = fake.firehose.calls
     assert (logged.outcome, logged.failed_indices) == ("partial", (1,))
     assert (logged.records, logged.attempt) == ([b"a", b"b", b"c"], 1)
+
+
+@pytest.mark.parametrize(
+    ("service", "create"), [("firehose", "create_delivery_stream"), ("kinesis", "create_stream")]
+)
+def test_a_service_handle_iterates_over_its_streams_in_every_region(fake, service, create):
+    handle = getattr(fake, service)
+    getattr(handle, create)("b")
+    getattr(handle, create)("a", region="eu-west-1")
+
+    streams = list(handle)
+
+    assert sorted(stream.name for stream in streams) == ["a", "b"]
+    assert [type(stream) for stream in streams] == [type(handle["b"])] * 2
