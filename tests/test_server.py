@@ -24,7 +24,7 @@ import boto3
 import botocore.endpoint
 import pytest
 from botocore.config import Config
-from botocore.exceptions import ConnectionClosedError
+from botocore.exceptions import ClientError, ConnectionClosedError
 
 from pytest_firehose import FirehoseServer, UsageError
 from pytest_firehose._handles import FirehoseHandle
@@ -244,6 +244,35 @@ def test_connections_are_kept_alive(events: Served) -> None:
         assert connection.sock is sock  # the same socket served every request
     finally:
         connection.close()
+
+
+def test_a_chunked_body_is_read(server: Served) -> None:
+    parts = urlsplit(server.url)
+    connection = HTTPConnection(parts.hostname or "", parts.port, timeout=10)
+    body = json.dumps({"service": "kinesis", "name": "chunked"}).encode()
+    try:
+        connection.request(
+            "POST", "/_fake/streams", body=iter([body[:7], body[7:]]), encode_chunked=True
+        )
+        answer = connection.getresponse()
+        assert answer.status == 201, answer.read()
+        answer.read()
+    finally:
+        connection.close()
+    assert server.ok("GET", "/_fake/streams")["kinesis"] == ["chunked"]
+
+
+def test_another_service_is_refused_with_the_fix(server: Served) -> None:
+    logs = boto3.session.Session().client(
+        "logs",
+        endpoint_url=server.url,
+        region_name=REGION,
+        aws_access_key_id="any",
+        aws_secret_access_key="any",
+    )
+    with pytest.raises(ClientError) as caught:
+        logs.describe_log_groups()
+    assert "serves Firehose and Kinesis only" in str(caught.value)
 
 
 def test_a_body_that_is_not_json_gets_the_services_own_error(events: Served) -> None:
