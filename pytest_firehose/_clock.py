@@ -135,6 +135,15 @@ class FakeClock:
             listener()
         return self.now()
 
+    def reset(self) -> None:
+        """Start again from the real time now, as a new clock would (listeners stay)."""
+        with self._lock:
+            self._start = datetime.now(timezone.utc)
+            self._offset = timedelta(0)
+            self._moved = timedelta(0)
+            self._freezer = None
+            self.sleeps.clear()
+
     def on_advance(self, listener: Callable[[], None]) -> None:
         """Call ``listener`` after every move (the world catches up with the time)."""
         self._listeners.append(listener)

@@ -46,6 +46,16 @@ def _is_loopback(host: str) -> bool:
         return False
 
 
+def _loopback_port(endpoint: str) -> int:
+    parts = urlsplit(endpoint)
+    if parts.port is None or not _is_loopback(parts.hostname or ""):
+        raise UsageError(
+            f"{endpoint!r} is not a loopback URL with a port, such as http://127.0.0.1:4573; "
+            "nothing in a test may reach the network"
+        )
+    return parts.port
+
+
 class FirehoseFake:
     """The fake Firehose world, usable with or without pytest.
 
@@ -100,6 +110,8 @@ class FirehoseFake:
         self._firehose: FirehoseHandle | None = None
         self._kinesis: KinesisHandle | None = None
         self._active = False
+        #: Loopback ports whose requests really go out (a local server of this world).
+        self._network_ports: set[int] = set()
 
     # ------------------------------------------------------------------ lifecycle
 
@@ -196,10 +208,28 @@ class FirehoseFake:
 
     # ------------------------------------------------------------------ routing
 
+    def send_over_network(self, endpoint: str) -> None:
+        """Let requests to ``endpoint`` (a loopback URL with a port, such as a local server's)
+        really go out over the socket instead of being answered in-process."""
+        self._network_ports.add(_loopback_port(endpoint))
+
+    def stop_sending_over_network(self, endpoint: str) -> None:
+        """Undo :meth:`send_over_network`."""
+        self._network_ports.discard(_loopback_port(endpoint))
+
+    def _to_network(self, url: str) -> bool:
+        parts = urlsplit(url)
+        return parts.port in self._network_ports and _is_loopback(parts.hostname or "")
+
     def _serves(self, request: HttpRequest) -> bool:
+        """Whether moto must leave the request alone: ours, or bound for our server."""
+        if self._network_ports and self._to_network(request.url):
+            return True
         return self.world.service_for(request) is not None
 
     def _route(self, request: HttpRequest) -> HttpResponse | object:
+        if self._network_ports and self._to_network(request.url):
+            return PASS
         world = self.world
         service = world.service_for(request)
         if service is not None:

@@ -75,9 +75,12 @@ class ServiceHandle(Generic[StreamHandle]):
         """Every fault scheduled for this service, in order, with how often it fired."""
         return list(self._world.faults[self.service].handles)
 
-    def stream_names(self) -> list[str]:
+    def stream_names(self, region: str | None = None) -> list[str]:
+        """The names of this service's streams, in every region or in ``region``."""
         with self._world.touched():
-            return sorted({name for _, name, _ in self._everywhere()})
+            return sorted(
+                {name for model, name, _ in self._everywhere() if region in (None, model.region)}
+            )
 
     def __contains__(self, name: object) -> bool:
         return isinstance(name, str) and name in self.stream_names()

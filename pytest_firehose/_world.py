@@ -97,6 +97,7 @@ class World:
         self.kinesis_quotas = False
         self.encryption_delay = timedelta(seconds=encryption_delay)
         self.clock = clock if clock is not None else FakeClock()
+        self.seed = seed
         self.ids = IdSource(seed)
         self.lock = threading.RLock()
         self.calls: list[Call] = []
@@ -105,6 +106,17 @@ class World:
         # so that what a destination holds (an S3 bucket in moto) is current at once.
         self.clock.on_advance(self.settle)
         self._services: dict[tuple[str, str], ServiceModel] = {}
+
+    def reset(self) -> None:
+        """Back to a fresh world, in place (handles on it stay valid): no streams, faults or
+        calls, the clock at the real time now, identifiers from the seed again."""
+        with self.lock:
+            self._services.clear()
+            self.calls.clear()
+            self.faults = {service: FaultScript(service) for service in self.SERVED}
+            self.kinesis_quotas = False
+            self.ids = IdSource(self.seed)
+            self.clock.reset()
 
     # ------------------------------------------------------------------ services
 

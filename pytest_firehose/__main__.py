@@ -1,0 +1,132 @@
+"""``python -m pytest_firehose serve``: the fake as a local HTTP server."""
+
+from __future__ import annotations
+
+import argparse
+import re
+import signal
+import sys
+import threading
+from types import FrameType
+
+from ._server import DEFAULT_HOST, DEFAULT_PORT, FirehoseServer
+from ._world import DEFAULT_ACCOUNT_ID, DEFAULT_REGION, World
+
+DESCRIPTION = """\
+Serve fake Amazon Data Firehose and Kinesis Data Streams over HTTP, for SDKs in any
+language and the AWS CLI. The first line printed is the endpoint URL; point clients at it
+(endpoint_url=, --endpoint-url, AWS_ENDPOINT_URL). Any credentials are accepted. The clock
+is fake: it starts at the real time and moves only on POST /_fake/clock or a scripted
+latency. Ctrl-C or SIGTERM stops the server."""
+
+CONTROL = """\
+control API (JSON, on the same port):
+  GET  /_fake/health                 {"status": "ok", "endpoint": ...}
+  POST /_fake/streams                {"service": "firehose"|"kinesis", "name": ..., options}
+  GET  /_fake/streams                names of the streams of both services
+  GET  /_fake/streams/{name}         records, delivered, expired... (base64 payloads)
+  POST /_fake/faults                 {"service": ..., fault keywords of .fail()}
+  GET  /_fake/faults                 scheduled faults and how often each fired
+  POST /_fake/clock                  {"advance": seconds}; GET: the fake time now
+  POST /_fake/flush                  {"stream": name} (optional): deliver the buffers
+  GET  /_fake/calls                  every request answered (?service=firehose|kinesis)
+  POST /_fake/reset                  back to a fresh world
+
+example:
+  python -m pytest_firehose serve --port 0
+  curl -X POST localhost:4573/_fake/faults -d '{"service": "firehose", "throttle": 2}'"""
+
+
+def _port(text: str) -> int:
+    port = int(text)
+    if not 0 <= port <= 65535:
+        raise argparse.ArgumentTypeError(f"a port is 0-65535 (0: a free one), not {port}")
+    return port
+
+
+def _account(text: str) -> str:
+    if not re.fullmatch(r"\d{12}", text):
+        raise argparse.ArgumentTypeError(f"an account id is 12 digits, not {text!r}")
+    return text
+
+
+def parser() -> argparse.ArgumentParser:
+    top = argparse.ArgumentParser(
+        prog="python -m pytest_firehose",
+        description="pytest-firehose outside pytest.",
+    )
+    commands = top.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    serve = commands.add_parser(
+        "serve",
+        help="serve the fake over HTTP",
+        description=DESCRIPTION,
+        epilog=CONTROL,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    serve.add_argument(
+        "--host",
+        default=DEFAULT_HOST,
+        help=f"address to listen on (default {DEFAULT_HOST}, this machine only)",
+    )
+    serve.add_argument(
+        "--port",
+        type=_port,
+        default=DEFAULT_PORT,
+        help=f"port to listen on; 0 picks a free one (default {DEFAULT_PORT})",
+    )
+    serve.add_argument(
+        "--region",
+        default=DEFAULT_REGION,
+        help="region for requests whose signature names none, and for the control API "
+        f"(default {DEFAULT_REGION})",
+    )
+    serve.add_argument(
+        "--account-id",
+        type=_account,
+        default=DEFAULT_ACCOUNT_ID,
+        help=f"12-digit account id in ARNs and messages (default {DEFAULT_ACCOUNT_ID})",
+    )
+    serve.add_argument(
+        "--seed",
+        type=int,
+        default=None,
+        help="seed for RecordIds and request ids, so every run gives the same ones",
+    )
+    serve.add_argument("--verbose", action="store_true", help="log one line per request to stderr")
+    return top
+
+
+def serve(args: argparse.Namespace) -> int:
+    stop = threading.Event()
+
+    def _stop(signum: int, frame: FrameType | None) -> None:
+        stop.set()
+
+    signal.signal(signal.SIGINT, _stop)
+    signal.signal(signal.SIGTERM, _stop)
+    world = World(account_id=args.account_id, region=args.region, seed=args.seed)
+    try:
+        server = FirehoseServer(
+            world, host=args.host, port=args.port, log=sys.stderr if args.verbose else None
+        )
+    except OSError as error:
+        print(
+            f"cannot listen on {args.host}:{args.port}: {error.strerror or error}. "
+            "Choose another --port, or --port 0 for a free one.",
+            file=sys.stderr,
+        )
+        return 1
+    print(server.url, flush=True)
+    with server:
+        while not stop.wait(0.5):
+            pass
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    return serve(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

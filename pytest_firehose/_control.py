@@ -1,0 +1,365 @@
+"""The local server's control API: JSON under ``/_fake/``, carried out on the world's handles.
+
+Knows nothing of sockets: :meth:`Control.answer` takes a method, a path, the query and the
+body, and returns a status and a JSON-ready value. Bad input is a :class:`ControlError`
+whose message names the fix; the server answers it as ``{"error": message}``.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import re
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any
+
+from ._calls import Call
+from ._errors import UsageError
+from ._faults import FaultHandle
+from ._handles import DeliveryStreamHandle, FirehoseHandle
+from ._kinesis_handles import KinesisHandle, KinesisStreamHandle
+from ._service_handle import ServiceHandle
+from ._world import World
+
+SERVICES = ("firehose", "kinesis")
+#: The keywords of ``.fail`` that HTTP can carry (a predicate cannot travel as JSON).
+FAULT_KEYWORDS = (
+    "records",
+    "throttle",
+    "error",
+    "timeout",
+    "latency",
+    "chaos",
+    "seed",
+    "operation",
+    "stream",
+    "call",
+    "times",
+    "optional",
+)
+ROUTES = (
+    "GET /_fake/health",
+    "GET /_fake/streams",
+    "POST /_fake/streams",
+    "GET /_fake/streams/{name}",
+    "GET /_fake/faults",
+    "POST /_fake/faults",
+    "GET /_fake/clock",
+    "POST /_fake/clock",
+    "POST /_fake/flush",
+    "GET /_fake/calls",
+    "POST /_fake/reset",
+)
+_INDEX = re.compile(r"-?[0-9]+")
+
+Json = Any
+Answer = tuple[int, Json]
+
+
+class ControlError(Exception):
+    """A control request the server refuses: the HTTP status and a message naming the fix."""
+
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+
+
+def _b64(data: bytes) -> str:
+    return base64.b64encode(data).decode("ascii")
+
+
+def _b64_list(payloads: Iterable[bytes]) -> list[str]:
+    return [_b64(bytes(payload)) for payload in payloads]
+
+
+def parse_body(body: bytes) -> dict[str, Json]:
+    """The request's JSON object; an empty body is ``{}``."""
+    if not body.strip():
+        return {}
+    try:
+        value = json.loads(body)
+    except (ValueError, UnicodeDecodeError) as error:
+        raise ControlError(400, f"the body is not JSON ({error}); send a JSON object") from None
+    if not isinstance(value, dict):
+        raise ControlError(400, f"the body must be a JSON object, not {type(value).__name__}")
+    return value
+
+
+def _text(body: Mapping[str, Json], key: str, example: str) -> str:
+    value = body.get(key)
+    if not isinstance(value, str) or not value:
+        raise ControlError(400, f'give "{key}" as a string, e.g. {example}; got {value!r}')
+    return value
+
+
+def _service(body: Mapping[str, Json], example: str) -> str:
+    service = body.get("service")
+    if service not in SERVICES:
+        raise ControlError(
+            400, f'"service" must be "firehose" or "kinesis", e.g. {example}; got {service!r}'
+        )
+    assert isinstance(service, str)
+    return service
+
+
+def _records(records: Json) -> Json:
+    """``records`` as ``.fail`` takes it: JSON object keys (strings) become int indexes."""
+    if not isinstance(records, dict):
+        return records
+    converted: dict[int, Json] = {}
+    for key, code in records.items():
+        if not _INDEX.fullmatch(key):
+            raise ControlError(
+                400,
+                "records keys are the 0-based indexes of records in the batch, written as "
+                f'JSON strings, e.g. {{"records": {{"1": "ServiceUnavailableException"}}}}; '
+                f"got key {key!r}",
+            )
+        converted[int(key)] = code
+    return converted
+
+
+def call_json(call: Call) -> dict[str, Json]:
+    return {
+        "service": call.service,
+        "operation": call.operation,
+        "stream": call.stream,
+        "records": _b64_list(call.records),
+        "attempt": call.attempt,
+        "invocation_id": call.invocation_id,
+        "outcome": call.outcome,
+        "failed_indices": list(call.failed_indices),
+        "fault": call.fault,
+        "at": call.at.isoformat(),
+        "status": call.status,
+        "error": call.error,
+        "region": call.region,
+    }
+
+
+def _firehose_json(stream: DeliveryStreamHandle) -> dict[str, Json]:
+    return {
+        "service": "firehose",
+        "name": stream.name,
+        "region": stream.region,
+        "records": _b64_list(record.data for record in stream.records),
+        "delivered": _b64_list(stream.delivered),
+        "expired": _b64_list(stream.expired),
+        "pending": _b64_list(stream.pending),
+        "objects": [{"key": obj.key, "body": _b64(obj.body)} for obj in stream.objects],
+    }
+
+
+def _kinesis_json(stream: KinesisStreamHandle) -> dict[str, Json]:
+    return {
+        "service": "kinesis",
+        "name": stream.name,
+        "region": stream.region,
+        "records": [
+            {
+                "data": _b64(record.data),
+                "partition_key": record.partition_key,
+                "sequence_number": record.sequence_number,
+                "shard_id": record.shard_id,
+            }
+            for record in stream.records
+        ],
+        "expired": _b64_list(stream.expired),
+    }
+
+
+class Control:
+    """The control API on one world, through its ``firehose`` and ``kinesis`` handles."""
+
+    def __init__(
+        self,
+        world: World,
+        firehose: FirehoseHandle,
+        kinesis: KinesisHandle,
+        endpoint: Callable[[], str],
+    ) -> None:
+        self._world = world
+        self._handles: dict[str, ServiceHandle] = {"firehose": firehose, "kinesis": kinesis}
+        self._firehose = firehose
+        self._kinesis = kinesis
+        self._endpoint = endpoint
+        #: Fault ids, in the order the server first saw each fault (HTTP or in-process).
+        self._fault_ids: dict[int, tuple[int, FaultHandle]] = {}
+
+    def answer(self, method: str, path: str, query: Mapping[str, str], body: bytes) -> Answer:
+        """Carry out one control request; raises :class:`ControlError` for bad input."""
+        parts = path.strip("/").split("/")[1:]  # after "_fake"
+        route = parts[0] if parts else ""
+        if route == "streams" and len(parts) == 2 and parts[1]:
+            self._allow(method, ("GET",), path)
+            return self._show_stream(parts[1], query)
+        handlers: dict[tuple[str, str], Callable[[dict[str, Json], Mapping[str, str]], Answer]]
+        handlers = {
+            ("GET", "health"): self._health,
+            ("GET", "streams"): self._list_streams,
+            ("POST", "streams"): self._create_stream,
+            ("GET", "faults"): self._list_faults,
+            ("POST", "faults"): self._add_fault,
+            ("GET", "clock"): self._now,
+            ("POST", "clock"): self._advance,
+            ("POST", "flush"): self._flush,
+            ("GET", "calls"): self._calls,
+            ("POST", "reset"): self._reset,
+        }
+        methods = tuple(m for m, r in handlers if r == route)
+        if len(parts) != 1 or not methods:
+            raise ControlError(
+                404, f"no control endpoint {method} {path}; there are: {', '.join(ROUTES)}"
+            )
+        self._allow(method, methods, path)
+        return handlers[method, route](parse_body(body), query)
+
+    @staticmethod
+    def _allow(method: str, methods: tuple[str, ...], path: str) -> None:
+        if method not in methods:
+            raise ControlError(405, f"{path} answers {' or '.join(methods)}, not {method}")
+
+    # ------------------------------------------------------------------ helpers
+
+    def _region(self, body: Mapping[str, Json], query: Mapping[str, str]) -> str | None:
+        """The region the request names, if any (the handles then use the default)."""
+        region = body.get("region", query.get("region"))
+        if region is not None and (not isinstance(region, str) or not region):
+            raise ControlError(
+                400, f'"region" is a region name such as "eu-west-1", not {region!r}'
+            )
+        return region
+
+    def _fault_id(self, handle: FaultHandle) -> int:
+        known = self._fault_ids.get(id(handle))
+        if known is None or known[1] is not handle:
+            known = (len(self._fault_ids) + 1, handle)
+            self._fault_ids[id(handle)] = known
+        return known[0]
+
+    # ------------------------------------------------------------------ endpoints
+
+    def _health(self, body: dict[str, Json], query: Mapping[str, str]) -> Answer:
+        return 200, {"status": "ok", "endpoint": self._endpoint()}
+
+    def _list_streams(self, body: dict[str, Json], query: Mapping[str, str]) -> Answer:
+        region = self._region(body, query) or self._world.region
+        return 200, {s: self._handles[s].stream_names(region) for s in SERVICES}
+
+    def _create_stream(self, body: dict[str, Json], query: Mapping[str, str]) -> Answer:
+        example = '{"service": "firehose", "name": "events"}'
+        service = _service(body, example)
+        name = _text(body, "name", example)
+        region = self._region(body, query)
+        options = {k: v for k, v in body.items() if k not in ("service", "name", "region")}
+        created: DeliveryStreamHandle | KinesisStreamHandle
+        try:
+            if service == "firehose":
+                if "shard_count" in options:
+                    raise ControlError(400, '"shard_count" is for kinesis streams; drop it')
+                created = self._firehose.create_delivery_stream(name, region=region, **options)
+            else:
+                shard_count = options.pop("shard_count", 1)
+                created = self._kinesis.create_stream(name, shard_count, region=region, **options)
+        except UsageError as error:
+            raise ControlError(400, str(error)) from None
+        return 201, {"name": created.name, "service": service, "arn": created.arn}
+
+    def _show_stream(self, name: str, query: Mapping[str, str]) -> Answer:
+        region = self._region({}, query)
+        service = query.get("service")
+        if service is None:
+            in_firehose = name in self._firehose
+            service = "kinesis" if not in_firehose and name in self._kinesis else "firehose"
+        if service not in SERVICES:
+            raise ControlError(
+                400, f"?service= is firehose or kinesis (default: firehose), not {service!r}"
+            )
+        try:
+            if service == "firehose":
+                return 200, _firehose_json(self._firehose.stream(name, region=region))
+            return 200, _kinesis_json(self._kinesis.stream(name, region=region))
+        except KeyError as error:
+            raise ControlError(404, str(error.args[0])) from None
+
+    def _add_fault(self, body: dict[str, Json], query: Mapping[str, str]) -> Answer:
+        service = _service(body, '{"service": "firehose", "throttle": 1}')
+        keywords = {k: v for k, v in body.items() if k not in ("service", "region")}
+        unknown = sorted(set(keywords) - set(FAULT_KEYWORDS))
+        if unknown:
+            raise ControlError(
+                400,
+                f"{service}.fail() got an unexpected keyword argument {unknown[0]!r}; "
+                f"fault keywords are: {', '.join(FAULT_KEYWORDS)} (predicates are not "
+                "available over HTTP)",
+            )
+        if "records" in keywords:
+            keywords["records"] = _records(keywords["records"])
+        try:
+            handle = self._handles[service].fail(**keywords)
+        except UsageError as error:
+            raise ControlError(400, str(error)) from None
+        return 201, {"id": self._fault_id(handle), "fault": repr(handle.fault)}
+
+    def _list_faults(self, body: dict[str, Json], query: Mapping[str, str]) -> Answer:
+        listed = [
+            {
+                "id": self._fault_id(handle),
+                "service": service,
+                "fault": repr(handle.fault),
+                "fired": handle.fired,
+            }
+            for service in SERVICES
+            for handle in self._handles[service].faults
+        ]
+        return 200, sorted(listed, key=lambda fault: fault["id"])
+
+    def _now(self, body: dict[str, Json], query: Mapping[str, str]) -> Answer:
+        return 200, {"now": self._firehose.clock.now().isoformat()}
+
+    def _advance(self, body: dict[str, Json], query: Mapping[str, str]) -> Answer:
+        seconds = body.get("advance")
+        if isinstance(seconds, bool) or not isinstance(seconds, (int, float)) or seconds < 0:
+            raise ControlError(
+                400,
+                'give {"advance": seconds}, a number of seconds (0 or more) to move the fake '
+                f"clock forward; got {seconds!r}",
+            )
+        return 200, {"now": self._firehose.clock.advance(seconds).isoformat()}
+
+    def _flush(self, body: dict[str, Json], query: Mapping[str, str]) -> Answer:
+        region = self._region(body, query)
+        name = body.get("stream")
+        if name is not None:
+            if not isinstance(name, str):
+                raise ControlError(400, f'"stream" is a delivery stream name, not {name!r}')
+            try:
+                streams = [self._firehose.stream(name, region=region)]
+            except KeyError as error:
+                raise ControlError(404, str(error.args[0])) from None
+        else:
+            streams = [s for s in self._firehose if region in (None, s.region)]
+        for stream in streams:
+            stream.flush()
+        return 200, {"flushed": [stream.name for stream in streams]}
+
+    def _calls(self, body: dict[str, Json], query: Mapping[str, str]) -> Answer:
+        service = query.get("service")
+        if service is not None and service not in SERVICES:
+            raise ControlError(
+                400, f"?service= is firehose or kinesis (both when omitted), not {service!r}"
+            )
+        region = self._region(body, query)
+        with self._world.touched():
+            calls = list(self._world.calls)
+        return 200, [
+            call_json(call)
+            for call in calls
+            if service in (None, call.service) and region in (None, call.region)
+        ]
+
+    def _reset(self, body: dict[str, Json], query: Mapping[str, str]) -> Answer:
+        self._world.reset()
+        self._fault_ids.clear()
+        return 200, {"status": "reset"}
