@@ -142,6 +142,8 @@ def put(client: Any, *payloads: bytes) -> dict[str, Any]:
 
 #: The client libraries the fake serves.
 FLAVOURS = ("boto3", "aiobotocore", "aioboto3")
+#: Real seconds an async client's call may take before the test fails.
+REAL_TIME_LIMIT = 30
 
 
 class SyncFace:
@@ -160,7 +162,9 @@ class SyncFace:
         def call(*args: Any, **kwargs: Any) -> Any:
             result = attribute(*args, **kwargs)
             if inspect.isawaitable(result):
-                result = self._loop.run_until_complete(result)
+                # A wait that escaped the fake clock fails the test instead of hanging it.
+                bounded = asyncio.wait_for(result, REAL_TIME_LIMIT)
+                result = self._loop.run_until_complete(bounded)
             if type(result).__module__.startswith("aiobotocore"):  # a waiter
                 return SyncFace(result, self._loop)
             return result
