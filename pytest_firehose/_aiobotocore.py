@@ -7,8 +7,8 @@ does the same for async clients, with the same request, fault and routing helper
 
 - ``AioEndpoint._send`` (a coroutine) is the last step before aiohttp (or httpx) sends the
   request. The fake answers it with an ``AioAWSResponse`` whose ``raw`` has what
-  aiobotocore reads a body from: ``await raw.read()``, and ``raw.raw_headers`` (header
-  bytes pairs, read by aiobotocore before 2.12).
+  aiobotocore reads an answer from: ``await raw.read()``, and ``raw.raw_headers`` (header
+  bytes pairs, where the 2.11 releases read the headers).
 - Retry backoff: ``AioEndpoint._needs_retry`` awaits ``asyncio.sleep`` through the
   ``asyncio`` name of ``aiobotocore.endpoint`` (through ``AioEndpoint._sleep`` since
   aiobotocore 3; ``AnyioEndpoint._sleep`` awaits ``anyio.sleep`` for the httpx backend).

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import sys
 import threading
 from collections.abc import Callable, Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -125,6 +126,18 @@ def test_a_fake_that_fails_to_start_leaves_nothing_behind() -> None:
         pass  # pragma: no cover - the start fails
     assert botocore_internals() == AS_SHIPPED, "a failed start left botocore patched"
     assert aws_environment() == before, "a failed start left fake credentials behind"
+
+
+def test_an_aiobotocore_without_the_seams_stops_the_fake_from_starting(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # As if an aiobotocore release had moved a name the async patch imports.
+    monkeypatch.setitem(sys.modules, "pytest_firehose._aiobotocore", None)
+    with pytest.raises(UsageError) as refused, FirehoseFake():
+        pass  # pragma: no cover - the start fails
+    assert "cannot serve aiobotocore" in str(refused.value)
+    assert "pytest-firehose[async]" in str(refused.value)
+    assert botocore_internals() == AS_SHIPPED, "a failed start left a patch behind"
 
 
 def enter(fake: FirehoseFake) -> None:
