@@ -71,17 +71,23 @@ def _as_text(value: str | bytes) -> str:
     return value.decode("utf-8", "replace") if isinstance(value, bytes) else value
 
 
-def _read_timeout(endpoint: Any, request: Any) -> float | None:
+def read_timeout(
+    endpoint: Any, request: Any, names: tuple[str, ...] = ("read_timeout",)
+) -> float | None:
     """The client's read timeout: a per-request override in the request's context, else
-    the HTTP session's (a number, or a urllib3 ``Timeout``)."""
+    the HTTP session's (a number, or a timeout object whose read part is under one of
+    ``names``: urllib3's ``Timeout.read_timeout`` here)."""
     override = (getattr(request, "context", None) or {}).get("read_timeout")
     if override is not None:
         return float(override)
     timeout = getattr(getattr(endpoint, "http_session", None), "_timeout", None)
     if isinstance(timeout, (int, float)):
         return float(timeout)
-    read = getattr(timeout, "read_timeout", None)
-    return float(read) if isinstance(read, (int, float)) else None
+    for name in names:
+        read = getattr(timeout, name, None)
+        if isinstance(read, (int, float)):
+            return float(read)
+    return None
 
 
 #: The headers that say which service a request is for.
@@ -99,7 +105,7 @@ def _request_head(request: Any) -> HttpRequest:
     return HttpRequest(request.method, request.url, headers, b"")
 
 
-def _http_request(endpoint: Any, request: Any) -> HttpRequest:
+def _http_request(request: Any, timeout: float | None) -> HttpRequest:
     body = request.body
     if body is None:
         body = b""
@@ -108,9 +114,7 @@ def _http_request(endpoint: Any, request: Any) -> HttpRequest:
     elif not isinstance(body, (bytes, bytearray)):
         body = body.read()
     headers = {_as_text(k).lower(): _as_text(v) for k, v in request.headers.items()}
-    return HttpRequest(
-        request.method, request.url, headers, bytes(body), _read_timeout(endpoint, request)
-    )
+    return HttpRequest(request.method, request.url, headers, bytes(body), timeout)
 
 
 def _network_error(fault: NetworkFault, url: str) -> Exception:
@@ -121,6 +125,16 @@ def _network_error(fault: NetworkFault, url: str) -> Exception:
     }
     error: Exception = kinds[fault.kind](endpoint_url=url)
     return error
+
+
+def route(router: Router, request: Any, timeout: float | None) -> HttpResponse | object:
+    """Hand a prepared botocore request (``AWSPreparedRequest``, sync or async client alike)
+    to ``router``: its answer, or PASS. A scripted network fault becomes the exception
+    botocore's HTTP layer raises for it, so the retry loop treats it as it would a real one."""
+    try:
+        return router(_http_request(request, timeout))
+    except NetworkFault as fault:
+        raise _network_error(fault, request.url) from None
 
 
 def to_botocore_response(url: str, response: HttpResponse) -> AWSResponse:
@@ -141,8 +155,10 @@ class _EndpointTime:
         return getattr(time, name)
 
 
-def _token_bucket_acquire(clock: FakeClock) -> Callable[..., bool]:
-    """``TokenBucket._acquire`` that passes fake time where the original waits."""
+def token_bucket_acquire(clock: FakeClock) -> Callable[..., bool]:
+    """``TokenBucket._acquire`` that passes fake time where the original waits. It needs
+    only the bucket's ``_refill``, ``_sleep_amount`` and ``_current_capacity``, which
+    aiobotocore's ``AsyncTokenBucket`` has too."""
 
     def _acquire(token_bucket: Any, amount: float, block: bool) -> bool:
         token_bucket._refill()
@@ -181,10 +197,7 @@ class BotocorePatch:
         clock = self._clock
 
         def send(endpoint: Any, request: Any) -> Any:
-            try:
-                routed = router(_http_request(endpoint, request))
-            except NetworkFault as fault:
-                raise _network_error(fault, request.url) from None
+            routed = route(router, request, read_timeout(endpoint, request))
             if routed is PASS:
                 return current(endpoint, request)
             assert isinstance(routed, HttpResponse)
@@ -200,7 +213,7 @@ class BotocorePatch:
             stack.enter_context(mock.patch.object(bucket.Clock, "current_time", _now(clock)))
             stack.enter_context(mock.patch.object(bucket.Clock, "sleep", _sleep(clock)))
             stack.enter_context(
-                mock.patch.object(bucket.TokenBucket, "_acquire", _token_bucket_acquire(clock))
+                mock.patch.object(bucket.TokenBucket, "_acquire", token_bucket_acquire(clock))
             )
             self._stack = stack.pop_all()
 

@@ -180,7 +180,7 @@ class Control:
         endpoint: Callable[[], str],
     ) -> None:
         self._world = world
-        self._handles: dict[str, ServiceHandle] = {"firehose": firehose, "kinesis": kinesis}
+        self._handles: dict[str, ServiceHandle[Any]] = {"firehose": firehose, "kinesis": kinesis}
         self._firehose = firehose
         self._kinesis = kinesis
         self._endpoint = endpoint

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import importlib.util
 import ipaddress
 import os
 import re
 from collections.abc import Iterable
 from types import TracebackType
+from typing import Protocol
 from urllib.parse import urlsplit
 
-from ._botocore import PASS, BotocorePatch
+from ._botocore import PASS, BotocorePatch, Router
+from ._clock import FakeClock
 from ._errors import UnmockedRequestError, UsageError
 from ._handles import FirehoseHandle
 from ._kinesis_handles import KinesisHandle
@@ -54,6 +57,34 @@ def _loopback_port(endpoint: str) -> int:
             "nothing in a test may reach the network"
         )
     return parts.port
+
+
+class _Patch(Protocol):
+    def install(self) -> None: ...
+
+    def uninstall(self) -> None: ...
+
+
+def _aiobotocore_patch(router: Router, clock: FakeClock) -> _Patch | None:
+    """The patch that serves aiobotocore's (and so aioboto3's) async clients, when
+    aiobotocore is installed. It is imported here, on start, and never at plugin import,
+    so that aiobotocore stays optional and costs nothing to those who do not use it."""
+    if importlib.util.find_spec("aiobotocore") is None:
+        return None
+    try:
+        import aiobotocore.endpoint  # noqa: F401
+    except ImportError:
+        return None  # an aiobotocore that cannot be imported makes no clients either
+    try:
+        from ._aiobotocore import AiobotocorePatch
+    except ImportError as moved:
+        version = getattr(importlib.import_module("aiobotocore"), "__version__", "?")
+        raise UsageError(
+            f"pytest-firehose cannot serve aiobotocore {version} clients ({moved}), and will "
+            "not let them reach the network. Install an aiobotocore release it supports "
+            "(pip install 'pytest-firehose[async]'), or uninstall aiobotocore."
+        ) from None
+    return AiobotocorePatch(router, clock)
 
 
 class FirehoseFake:
@@ -104,7 +135,7 @@ class FirehoseFake:
         self._region = region
         self._account_id = account_id
         self._seed = seed
-        self._patch: BotocorePatch | None = None
+        self._patches: list[_Patch] = []
         self._saved_env: dict[str, str | None] = {}
         self._world: World | None = None
         self._firehose: FirehoseHandle | None = None
@@ -131,9 +162,16 @@ class FirehoseFake:
             creation_delay=self._creation_delay,
             encryption_delay=self._encryption_delay,
         )
-        patch = BotocorePatch(self._route, world.clock, self._serves)
-        patch.install()
-        self._patch, self._world = patch, world
+        # botocore's first: it refuses to start while another fake is active.
+        self._install(BotocorePatch(self._route, world.clock, self._serves))
+        try:
+            async_patch = _aiobotocore_patch(self._route, world.clock)
+            if async_patch is not None:
+                self._install(async_patch)
+        except BaseException:
+            self._uninstall()
+            raise
+        self._world = world
         for name, value in fake_environment(region).items():
             self._saved_env[name] = os.environ.get(name)
             os.environ[name] = value
@@ -142,10 +180,16 @@ class FirehoseFake:
         self._active = True
         return self
 
+    def _install(self, patch: _Patch) -> None:
+        patch.install()
+        self._patches.append(patch)
+
+    def _uninstall(self) -> None:
+        while self._patches:
+            self._patches.pop().uninstall()
+
     def stop(self) -> None:
-        if self._patch is not None:
-            self._patch.uninstall()
-            self._patch = None
+        self._uninstall()
         for name, value in self._saved_env.items():
             if value is None:
                 os.environ.pop(name, None)

@@ -2,19 +2,26 @@
 
 The project's addopts disable the plugin itself (``-p no:firehose``), so this suite drives
 ``FirehoseFake`` directly; only pytester runs load the plugin.
+
+``new_client`` makes clients of each flavour the fake serves (boto3, aiobotocore, aioboto3),
+the async ones behind a sync face, so one test body checks them all.
 """
 
 from __future__ import annotations
 
+import asyncio
 import functools
+import inspect
 import os
 import random
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
+import aioboto3
 import boto3
 import pytest
+from aiobotocore.session import AioSession
 from botocore.exceptions import ClientError, ParamValidationError
 from botocore.model import ServiceModel
 from botocore.validate import validate_parameters
@@ -131,6 +138,90 @@ def put(client: Any, *payloads: bytes) -> dict[str, Any]:
     records = [{"Data": p} for p in payloads]
     answer: dict[str, Any] = client.put_record_batch(DeliveryStreamName="events", Records=records)
     return answer
+
+
+#: The client libraries the fake serves.
+FLAVOURS = ("boto3", "aiobotocore", "aioboto3")
+#: Real seconds an async client's call may take before the test fails.
+REAL_TIME_LIMIT = 30
+
+
+class SyncFace:
+    """An async client (or one of its waiters) with a sync face: every call runs to its end
+    on ``loop``, so a test reads the same for every flavour."""
+
+    def __init__(self, target: Any, loop: asyncio.AbstractEventLoop) -> None:
+        self._target = target
+        self._loop = loop
+
+    def __getattr__(self, name: str) -> Any:
+        attribute = getattr(self._target, name)
+        if not callable(attribute) or inspect.isclass(attribute):
+            return attribute
+
+        def call(*args: Any, **kwargs: Any) -> Any:
+            result = attribute(*args, **kwargs)
+            if inspect.isawaitable(result):
+                # A wait that escaped the fake clock fails the test instead of hanging it.
+                bounded = asyncio.wait_for(result, REAL_TIME_LIMIT)
+                result = self._loop.run_until_complete(bounded)
+            if type(result).__module__.startswith("aiobotocore"):  # a waiter
+                return SyncFace(result, self._loop)
+            return result
+
+        return call
+
+
+class Clients:
+    """Makes clients of any flavour; the async ones live on one event loop of their own
+    (their retry limiter's locks bind to it) and are closed, with it, by ``close()``."""
+
+    def __init__(self) -> None:
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._open: list[Any] = []
+
+    def make(self, flavour: str, service: str = "firehose", **options: Any) -> Any:
+        options.setdefault("region_name", REGION)
+        if flavour == "boto3":
+            return boto3.client(service, **options)
+        if flavour == "aiobotocore":
+            context = AioSession().create_client(service, **options)
+        elif flavour == "aioboto3":
+            context = aioboto3.Session().client(service, **options)
+        else:
+            raise ValueError(f"unknown client flavour {flavour!r}; known: {FLAVOURS}")
+        if self._loop is None:
+            self._loop = asyncio.new_event_loop()
+        client = self._loop.run_until_complete(context.__aenter__())
+        self._open.append(context)
+        return SyncFace(client, self._loop)
+
+    def close(self) -> None:
+        if self._loop is None:
+            return
+        while self._open:
+            self._loop.run_until_complete(self._open.pop().__aexit__(None, None, None))
+        self._loop.close()
+        self._loop = None
+
+
+@pytest.fixture
+def clients() -> Iterator[Clients]:
+    made = Clients()
+    yield made
+    made.close()
+
+
+@pytest.fixture(params=FLAVOURS)
+def flavour(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
+@pytest.fixture
+def new_client(clients: Clients, flavour: str) -> Any:
+    """``new_client(service="firehose", **options)``: a client of each flavour in turn
+    (boto3, aiobotocore, aioboto3), in ``REGION`` unless ``region_name=`` says otherwise."""
+    return functools.partial(clients.make, flavour)
 
 
 @pytest.fixture

@@ -11,7 +11,10 @@ from pathlib import Path
 
 # The documented tests run in this process (pytester), which forgets the modules each run
 # imports. Libraries they use are imported here first, so every run shares one copy of
-# them (requests, for one, breaks when half of it is imported twice).
+# them (requests, for one, breaks when half of it is imported twice; aiobotocore's endpoint
+# must be the one the fake patches).
+import aioboto3  # noqa: F401
+import aiobotocore.endpoint  # noqa: F401
 import freezegun  # noqa: F401
 import moto  # noqa: F401
 import pytest

@@ -1,12 +1,16 @@
-"""Scripted faults through real boto3 clients: what botocore and the code under test see.
+"""Scripted faults through real clients: what botocore and the code under test see.
 
 Every retry mode botocore offers is exercised, because the attempt counts, the retried
-statuses and the backoff differ between them (AWS_SEMANTICS.md §11).
+statuses and the backoff differ between them (AWS_SEMANTICS.md §11). The tests that take
+``new_client`` run once per client flavour: boto3, aiobotocore and aioboto3, whose async
+retry loop is aiobotocore's own copy of botocore's.
 """
 
 from __future__ import annotations
 
+import inspect
 import time
+from collections.abc import Awaitable
 from datetime import timedelta
 from typing import Any
 
@@ -25,10 +29,12 @@ MAX_ATTEMPTS = {"legacy": 5, "standard": 3, "adaptive": 3}
 NOT_FOUND = "Firehose s under account 123456789012 not found."  # AWS_SEMANTICS.md, REAL
 
 
+def retrying(mode: str, **retries: Any) -> Config:
+    return Config(retries={"mode": mode, **retries})
+
+
 def make_client(mode: str, **retries: Any) -> Any:
-    return boto3.client(
-        "firehose", region_name=REGION, config=Config(retries={"mode": mode, **retries})
-    )
+    return boto3.client("firehose", region_name=REGION, config=retrying(mode, **retries))
 
 
 def batch(*payloads: bytes) -> list[dict[str, bytes]]:
@@ -36,19 +42,28 @@ def batch(*payloads: bytes) -> list[dict[str, bytes]]:
 
 
 def requested_delays(client: Any) -> list[float]:
-    """Collect the delays botocore's retry handlers ask ``Endpoint`` to wait, read from the
-    client's own ``needs-retry`` events rather than from the fake's clock."""
+    """Collect the delays the retry handlers ask the endpoint to wait, read from the
+    client's own ``needs-retry`` events rather than from the fake's clock (aiobotocore's
+    events are emitted with an awaited ``emit``)."""
     delays: list[float] = []
     events = client.meta.events
     emit = events.emit
 
-    def spy(event_name: str, **kwargs: Any) -> Any:
-        responses = emit(event_name, **kwargs)
+    def record(event_name: str, responses: Any) -> Any:
         if event_name.startswith("needs-retry."):
             delay = first_non_none_response(responses)
             if delay not in (None, False):
                 delays.append(delay)
         return responses
+
+    async def later(event_name: str, responses: Awaitable[Any]) -> Any:
+        return record(event_name, await responses)
+
+    def spy(event_name: str, **kwargs: Any) -> Any:
+        responses = emit(event_name, **kwargs)
+        if inspect.isawaitable(responses):
+            return later(event_name, responses)
+        return record(event_name, responses)
 
     events.emit = spy  # this client is the test's own
     return delays
@@ -68,10 +83,12 @@ def fh(fake: FirehoseFake) -> Any:
 # ---------------------------------------------------------------- whole-call faults
 
 
-def test_two_throttles_then_success_in_one_invocation(fh: Any, mode: str):
+def test_two_throttles_then_success_in_one_invocation(fh: Any, mode: str, new_client: Any):
     throttle = fh.fail(throttle=2)
 
-    answer = make_client(mode).put_record_batch(DeliveryStreamName="s", Records=batch(b"a", b"b"))
+    answer = new_client(config=retrying(mode)).put_record_batch(
+        DeliveryStreamName="s", Records=batch(b"a", b"b")
+    )
 
     assert answer["ResponseMetadata"]["RetryAttempts"] == 2
     assert answer["FailedPutCount"] == 0
@@ -84,8 +101,11 @@ def test_two_throttles_then_success_in_one_invocation(fh: Any, mode: str):
 
 
 @pytest.mark.parametrize("total", [None, 1, 7])
-def test_throttle_beyond_max_attempts_raises_slow_down(fh: Any, mode: str, total: int | None):
-    client = make_client(mode, **({} if total is None else {"total_max_attempts": total}))
+def test_throttle_beyond_max_attempts_raises_slow_down(
+    fh: Any, mode: str, total: int | None, new_client: Any
+):
+    retries = {} if total is None else {"total_max_attempts": total}
+    client = new_client(config=retrying(mode, **retries))
     attempts = total or MAX_ATTEMPTS[mode]
     throttle = fh.fail(throttle=10)
 
@@ -137,11 +157,13 @@ def test_error_codes_carry_real_status_and_retry(
     ],
 )
 def test_timeouts_are_retried_with_one_invocation_id(
-    fh: Any, mode: str, kind: str, records: list[bytes], network_error: str
+    fh: Any, mode: str, kind: str, records: list[bytes], network_error: str, new_client: Any
 ):
     timeout = fh.fail(timeout=kind)
 
-    answer = make_client(mode).put_record_batch(DeliveryStreamName="s", Records=batch(b"a", b"b"))
+    answer = new_client(config=retrying(mode)).put_record_batch(
+        DeliveryStreamName="s", Records=batch(b"a", b"b")
+    )
 
     assert answer["ResponseMetadata"]["RetryAttempts"] == 1
     assert fh["s"].records == records
@@ -161,12 +183,14 @@ def test_timeouts_are_retried_with_one_invocation_id(
     ],
 )
 def test_timeouts_beyond_max_attempts_raise_botocores_own_error(
-    fh: Any, kind: str, raised: type[Exception], copies: int
+    fh: Any, kind: str, raised: type[Exception], copies: int, new_client: Any
 ):
     fh.fail(timeout=kind, times=5)
 
     with pytest.raises(raised):
-        make_client("legacy").put_record(DeliveryStreamName="s", Record={"Data": b"a"})
+        new_client(config=retrying("legacy")).put_record(
+            DeliveryStreamName="s", Record={"Data": b"a"}
+        )
 
     assert len(fh.calls) == 5
     assert fh["s"].records == [b"a"] * copies
@@ -182,10 +206,12 @@ def test_timeouts_beyond_max_attempts_raise_botocores_own_error(
         ("InternalFailure", "Internal service failure."),
     ],
 )
-def test_a_failed_record_inside_a_200_answer(fh: Any, mode: str, code: str, message: str):
+def test_a_failed_record_inside_a_200_answer(
+    fh: Any, mode: str, code: str, message: str, new_client: Any
+):
     fh.fail(records={1: code})
 
-    answer = make_client(mode).put_record_batch(
+    answer = new_client(config=retrying(mode)).put_record_batch(
         DeliveryStreamName="s", Records=batch(b"a", b"b", b"c")
     )
 
@@ -265,12 +291,16 @@ def test_chaos_with_a_seed_fails_the_same_records_in_every_fake():
 # ---------------------------------------------------------------- latency and backoff
 
 
-def test_latency_moves_the_fake_clock_and_nothing_else(fake: FirehoseFake, fh: Any):
+def test_latency_moves_the_fake_clock_and_nothing_else(
+    fake: FirehoseFake, fh: Any, new_client: Any
+):
     clock = fake.world.clock
     start = clock.now()
     fh.fail(latency=30)
 
-    answer = make_client("legacy").put_record(DeliveryStreamName="s", Record={"Data": b"a"})
+    answer = new_client(config=retrying("legacy")).put_record(
+        DeliveryStreamName="s", Record={"Data": b"a"}
+    )
 
     assert clock.now() - start == timedelta(seconds=30)
     assert clock.sleeps == []
@@ -280,8 +310,28 @@ def test_latency_moves_the_fake_clock_and_nothing_else(fake: FirehoseFake, fh: A
     assert (call.outcome, call.at - start) == ("ok", timedelta(seconds=30))
 
 
-def test_backoff_passes_the_delays_botocore_asked_for(fake: FirehoseFake, fh: Any, mode: str):
-    client = make_client(mode)
+@pytest.mark.parametrize(("latency", "copies"), [(4.5, 1), (5, 2), (30, 2)])
+def test_an_answer_slower_than_the_read_timeout_is_never_seen(
+    fake: FirehoseFake, fh: Any, new_client: Any, latency: float, copies: int
+):
+    clock = fake.world.clock
+    start = clock.now()
+    fh.fail(latency=latency)
+    client = new_client(config=Config(read_timeout=5, retries={"mode": "standard"}))
+
+    answer = client.put_record(DeliveryStreamName="s", Record={"Data": b"a"})
+
+    # The client gave up after its own read timeout; the service had committed all the same.
+    assert answer["ResponseMetadata"]["RetryAttempts"] == copies - 1
+    assert fh["s"].records == [b"a"] * copies
+    waited = min(latency, 5) + clock.slept
+    assert (clock.now() - start).total_seconds() == pytest.approx(waited, abs=1e-5)
+
+
+def test_backoff_passes_the_delays_botocore_asked_for(
+    fake: FirehoseFake, fh: Any, mode: str, new_client: Any
+):
+    client = new_client(config=retrying(mode))
     asked = requested_delays(client)
     fh.fail(throttle=MAX_ATTEMPTS[mode] - 1)
 
@@ -293,23 +343,26 @@ def test_backoff_passes_the_delays_botocore_asked_for(fake: FirehoseFake, fh: An
     assert clock.elapsed.total_seconds() == pytest.approx(sum(asked), abs=1e-5)
 
 
-def test_a_long_legacy_backoff_takes_no_real_time(fake: FirehoseFake, fh: Any, seeded_random):
+def test_a_long_legacy_backoff_takes_no_real_time(
+    fake: FirehoseFake, fh: Any, new_client: Any, seeded_random: Any
+):
     seeded_random()
-    client = make_client("legacy")
+    client = new_client(config=retrying("legacy"))
     fh.fail(throttle=4)
-    started = time.perf_counter()
+    started = time.monotonic()
 
     client.put_record(DeliveryStreamName="s", Record={"Data": b"a"})
 
-    wall = time.perf_counter() - started
+    wall = time.monotonic() - started
     slept = fake.world.clock.slept
     assert len(fake.world.clock.sleeps) == 4
     assert slept > 1.0  # the seed gives a backoff worth measuring against
-    assert wall < slept / 2
+    assert wall < min(1.0, slept / 2)
+    assert fake.world.clock.elapsed.total_seconds() == pytest.approx(slept, abs=1e-5)
 
 
-def test_adaptive_rate_limiter_waits_pass_fake_time(fake: FirehoseFake, fh: Any):
-    client = make_client("adaptive")
+def test_adaptive_rate_limiter_waits_pass_fake_time(fake: FirehoseFake, fh: Any, new_client: Any):
+    client = new_client(config=retrying("adaptive"))
     asked = requested_delays(client)
     started = time.perf_counter()
 

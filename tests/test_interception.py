@@ -5,18 +5,23 @@ from __future__ import annotations
 
 import contextlib
 import os
+import sys
 import threading
 from collections.abc import Callable, Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, ClassVar
 
+import aiobotocore.endpoint
+import aiobotocore.waiter
 import boto3
 import botocore.endpoint
 import botocore.session
 import pytest
+from aiobotocore.endpoint import AioEndpoint
+from aiobotocore.retries.bucket import AsyncTokenBucket
 from botocore.endpoint import Endpoint
 from botocore.retries import bucket
-from conftest import SEED, aws_environment, clear_aws_settings
+from conftest import SEED, Clients, aws_environment, clear_aws_settings
 from moto import mock_aws
 
 from pytest_firehose import FirehoseFake, UnmockedRequestError, UsageError
@@ -25,13 +30,18 @@ REGION = "us-east-1"
 
 
 def botocore_internals() -> tuple[Any, ...]:
-    """What the fake replaces while active: the HTTP send and the clocks retries wait on."""
+    """What the fake replaces while active: the HTTP sends and the clocks retries wait on,
+    botocore's and aiobotocore's."""
     return (
         Endpoint._send,
         botocore.endpoint.time,
         bucket.Clock.sleep,
         bucket.Clock.current_time,
         bucket.TokenBucket._acquire,
+        AioEndpoint._send,
+        aiobotocore.endpoint.asyncio,
+        aiobotocore.waiter.asyncio,
+        AsyncTokenBucket._acquire,
     )
 
 
@@ -62,24 +72,29 @@ def user_credentials(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
 
 
-MAKE_CLIENT: dict[str, Callable[[], Any]] = {
-    "boto3": lambda: boto3.client("firehose", region_name=REGION),
-    "boto3-session": lambda: boto3.session.Session().client("firehose", region_name=REGION),
-    "botocore": lambda: botocore.session.get_session().create_client(
+MAKE_CLIENT: dict[str, Callable[[Clients], Any]] = {
+    "boto3": lambda _: boto3.client("firehose", region_name=REGION),
+    "boto3-session": lambda _: boto3.session.Session().client("firehose", region_name=REGION),
+    "botocore": lambda _: botocore.session.get_session().create_client(
         "firehose", region_name=REGION
     ),
+    "aiobotocore": lambda clients: clients.make("aiobotocore"),
+    "aioboto3": lambda clients: clients.make("aioboto3"),
 }
 
 
 @pytest.mark.parametrize("created", ["before-start", "after-start"])
 @pytest.mark.parametrize("make_client", MAKE_CLIENT.values(), ids=list(MAKE_CLIENT))
 def test_every_client_is_served_whenever_it_was_created(
-    monkeypatch: pytest.MonkeyPatch, make_client: Callable[[], Any], created: str
+    monkeypatch: pytest.MonkeyPatch,
+    clients: Clients,
+    make_client: Callable[[Clients], Any],
+    created: str,
 ) -> None:
     user_credentials(monkeypatch)
-    early = make_client() if created == "before-start" else None
+    early = make_client(clients) if created == "before-start" else None
     with FirehoseFake(seed=1) as fake:
-        client = early or make_client()
+        client = early or make_client(clients)
         fake.firehose.create_delivery_stream("events")
         answer = client.put_record_batch(
             DeliveryStreamName="events", Records=[{"Data": b"a\n"}, {"Data": b"b\n"}]
@@ -113,6 +128,18 @@ def test_a_fake_that_fails_to_start_leaves_nothing_behind() -> None:
     assert aws_environment() == before, "a failed start left fake credentials behind"
 
 
+def test_an_aiobotocore_without_the_seams_stops_the_fake_from_starting(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # As if an aiobotocore release had moved a name the async patch imports.
+    monkeypatch.setitem(sys.modules, "pytest_firehose._aiobotocore", None)
+    with pytest.raises(UsageError) as refused, FirehoseFake():
+        pass  # pragma: no cover - the start fails
+    assert "cannot serve aiobotocore" in str(refused.value)
+    assert "pytest-firehose[async]" in str(refused.value)
+    assert botocore_internals() == AS_SHIPPED, "a failed start left a patch behind"
+
+
 def enter(fake: FirehoseFake) -> None:
     with fake:  # should it start after all, it stops again: no patch is left behind
         pass
@@ -142,9 +169,9 @@ REFUSED = {
 
 @pytest.mark.parametrize(("service", "operation", "host"), [(s, *r) for s, r in REFUSED.items()])
 def test_requests_for_other_services_are_refused(
-    fake: FirehoseFake, service: str, operation: str, host: str
+    fake: FirehoseFake, new_client: Any, service: str, operation: str, host: str
 ) -> None:
-    other = boto3.client(service, region_name=REGION)
+    other = new_client(service)
     with pytest.raises(UnmockedRequestError) as refused:
         getattr(other, operation)()
     message = str(refused.value)
@@ -208,6 +235,20 @@ def test_fake_services_reach_the_fake_while_moto_is_active(
     assert [b["Name"] for b in buckets] == ["moto-keeps-s3"]
 
 
+@pytest.mark.parametrize(
+    "moto_config",
+    [None, {"core": {"passthrough": {"services": ["firehose"]}}}],
+    ids=["plain-mock_aws", "moto-passes-firehose-through"],
+)
+def test_firehose_requests_reach_the_fake_while_moto_is_active(
+    fake: FirehoseFake, new_client: Any, moto_config: Any
+) -> None:
+    fake.firehose.create_delivery_stream("events")
+    with mock_aws(config=moto_config):
+        new_client().put_record(DeliveryStreamName="events", Record={"Data": b"a\n"})
+    assert fake.firehose["events"].records == [b"a\n"]
+
+
 class LocalServer(BaseHTTPRequestHandler):
     """A loopback stand-in for S3 that answers ListBuckets with one bucket."""
 
@@ -243,11 +284,11 @@ def local_server() -> Iterator[tuple[str, list[str]]]:
 
 @pytest.mark.parametrize("allowed", [False, True], ids=["not-allowed", "allowed"])
 def test_loopback_hosts_are_reached_only_when_allowed(
-    local_server: tuple[str, list[str]], allowed: bool
+    local_server: tuple[str, list[str]], new_client: Any, allowed: bool
 ) -> None:
     url, seen = local_server
     with FirehoseFake(allow_hosts=["127.0.0.1"] if allowed else []):
-        s3 = boto3.client("s3", region_name=REGION, endpoint_url=url)
+        s3 = new_client("s3", endpoint_url=url)
         if allowed:
             assert [b["Name"] for b in s3.list_buckets()["Buckets"]] == ["local"]
         else:

@@ -295,7 +295,8 @@ def test_a_creating_stream_takes_no_records_until_it_is_active():
 # --------------------------------------------------------------------------- failures
 
 
-def test_per_record_failures_answer_200_and_store_only_the_successes(fake, kinesis_client):
+def test_per_record_failures_answer_200_and_store_only_the_successes(fake, new_client):
+    kinesis_client = new_client("kinesis")
     kinesis_client.create_stream(StreamName="s", ShardCount=2)
     fault = fake.kinesis.fail(
         records={1: "ProvisionedThroughputExceededException", 2: "InternalFailure"}
@@ -320,8 +321,8 @@ def test_per_record_failures_answer_200_and_store_only_the_successes(fake, kines
     assert (call.outcome, call.failed_indices, call.status) == ("partial", (1, 2), 200)
 
 
-def test_a_throttled_put_record_is_retried_by_botocore(fake):
-    client = client_with(mode="standard")
+def test_a_throttled_put_record_is_retried_by_botocore(fake, new_client):
+    client = new_client("kinesis", config=Config(retries={"mode": "standard"}))
     client.create_stream(StreamName="s", ShardCount=1)
     throttle = fake.kinesis.fail(throttle=2)
 
@@ -461,18 +462,21 @@ class RealSleep(Exception):
     pass
 
 
-def test_stream_exists_waits_out_creating_on_the_fake_clock(monkeypatch):
+def test_stream_exists_waits_out_creating_on_the_fake_clock(monkeypatch, new_client):
     def no_real_sleep(seconds: float) -> None:
         raise RealSleep(f"time.sleep({seconds}) would really sleep")
 
     with FirehoseFake(region=REGION, seed=SEED, creation_delay=30) as slow:
-        client = boto3.client("kinesis", region_name=REGION)
+        client = new_client("kinesis")
         client.create_stream(StreamName="s", ShardCount=1)
         monkeypatch.setattr(time, "sleep", no_real_sleep)
+        started = time.monotonic()
 
         client.get_waiter("stream_exists").wait(StreamName="s")
 
+        assert time.monotonic() - started < 5  # the waiter's delay is 10 s a poll
         assert slow.kinesis.clock.elapsed.total_seconds() >= 30
+        assert slow.kinesis.clock.sleeps == [10.0] * 3
 
 
 # --------------------------------------------------------------------------- quotas

@@ -13,6 +13,8 @@ from pathlib import Path
 
 # Imported here so the in-process inner runs share these modules with this one: pytester
 # drops modules first imported by an inner run, and a second botocore would not be patched.
+import aioboto3  # noqa: F401
+import aiobotocore.endpoint
 import boto3  # noqa: F401
 import botocore.endpoint
 import pytest
@@ -21,6 +23,7 @@ from conftest import aws_environment, clear_aws_settings
 from pytest_firehose import plugin
 
 ORIGINAL_SEND = botocore.endpoint.Endpoint._send
+ORIGINAL_ASYNC_SEND = aiobotocore.endpoint.AioEndpoint._send
 
 PRODUCER = """\
 import boto3
@@ -46,6 +49,9 @@ def run(pytester: pytest.Pytester, body: str, *args: str, ini: str = "") -> pyte
     pytester.makepyfile(test_inner=PRODUCER + textwrap.dedent(body))
     result = pytester.runpytest("-p", "no:cacheprovider", *args)
     assert botocore.endpoint.Endpoint._send is ORIGINAL_SEND, "the inner run left a patch"
+    assert aiobotocore.endpoint.AioEndpoint._send is ORIGINAL_ASYNC_SEND, (
+        "the inner run left the aiobotocore patch"
+    )
     return result
 
 
@@ -59,6 +65,46 @@ def test_the_fixture_serves_boto3_in_a_test_file(pytester: pytest.Pytester) -> N
             assert answer["FailedPutCount"] == 0
             firehose["events"].assert_delivered([b"b\\n", b"a\\n"])
             assert [call.records for call in firehose.calls] == [[b"a\\n", b"b\\n"]]
+        """,
+    )
+    result.assert_outcomes(passed=1)
+
+
+def test_the_fixture_serves_aioboto3_with_faults_and_fake_backoff(
+    pytester: pytest.Pytester,
+) -> None:
+    result = run(
+        pytester,
+        """
+        import asyncio
+        import time
+
+        import aioboto3
+        import pytest
+
+
+        async def send_async(stream, *payloads):
+            async with aioboto3.Session().client("firehose", region_name="us-east-1") as client:
+                return await client.put_record_batch(
+                    DeliveryStreamName=stream, Records=[{"Data": p} for p in payloads]
+                )
+
+
+        @pytest.mark.firehose_fail(throttle=2)
+        @pytest.mark.firehose_fail(records={0: "InternalFailure"})
+        def test_async_producer(firehose):
+            firehose.create_delivery_stream("events")
+            started = time.monotonic()
+
+            answer = asyncio.run(send_async("events", b"a\\n", b"b\\n"))
+
+            assert time.monotonic() - started < 1
+            assert answer["ResponseMetadata"]["RetryAttempts"] == 2
+            assert answer["FailedPutCount"] == 1
+            assert answer["RequestResponses"][0]["ErrorCode"] == "InternalFailure"
+            assert [c.outcome for c in firehose.calls] == ["error", "error", "partial"]
+            assert len(firehose.clock.sleeps) == 2
+            firehose["events"].assert_delivered([b"b\\n"])
         """,
     )
     result.assert_outcomes(passed=1)

@@ -1,0 +1,136 @@
+"""Every aiobotocore internal pytest-firehose touches, in this one module.
+
+Imported only when aiobotocore is installed (aiobotocore is optional; aioboto3 builds its
+clients on it). aiobotocore subclasses botocore's endpoint as ``AioEndpoint`` with async
+methods of its own, so the sync patch in ``_botocore.py`` does not reach it; this module
+does the same for async clients, with the same request, fault and routing helpers:
+
+- ``AioEndpoint._send`` (a coroutine) is the last step before aiohttp (or httpx) sends the
+  request. The fake answers it with an ``AioAWSResponse`` whose ``raw`` has what
+  aiobotocore reads an answer from: ``await raw.read()``, and ``raw.raw_headers`` (header
+  bytes pairs, where the 2.11 releases read the headers).
+- Retry backoff: ``AioEndpoint._needs_retry`` awaits ``asyncio.sleep`` through the
+  ``asyncio`` name of ``aiobotocore.endpoint`` (through ``AioEndpoint._sleep`` since
+  aiobotocore 3; ``AnyioEndpoint._sleep`` awaits ``anyio.sleep`` for the httpx backend).
+  Waiters sleep the same way in ``aiobotocore.waiter`` (``AIOWaiter``, ``AnyioWaiter``).
+  Those names stand in for ``asyncio`` with a ``sleep`` that passes fake time.
+- Adaptive mode's client-side rate limiter is ``AsyncTokenBucket``; its ``_acquire`` waits
+  on an ``asyncio.Condition`` for at most the time a token takes. It is replaced by the
+  same fake-time acquire as botocore's ``TokenBucket._acquire``. Its clock is botocore's
+  ``bucket.Clock``, already patched by ``_botocore.py``.
+
+``tests/test_botocore_seams.py`` fails loudly when an aiobotocore release moves one of these.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import Callable
+from typing import Any
+from unittest import mock
+
+import aiobotocore.endpoint
+import aiobotocore.waiter
+from aiobotocore.awsrequest import AioAWSResponse
+from aiobotocore.endpoint import AioEndpoint
+from aiobotocore.retries.bucket import AsyncTokenBucket
+
+from ._botocore import _MARK, PASS, Router, read_timeout, route, token_bucket_acquire
+from ._clock import FakeClock
+from ._wire import HttpResponse
+
+#: Where an async HTTP session keeps its read timeout: aiohttp's ``ClientTimeout``, httpx's
+#: ``Timeout``.
+_READ_TIMEOUT_NAMES = ("sock_read", "read")
+
+
+class _AioRawBody:
+    """The ``raw`` aiobotocore reads a response body from."""
+
+    def __init__(self, body: bytes, headers: dict[str, str]) -> None:
+        self._body = body
+        self.raw_headers = [(k.encode(), v.encode()) for k, v in headers.items()]
+
+    async def read(self, *_: Any) -> bytes:
+        return self._body
+
+
+def to_aiobotocore_response(url: str, response: HttpResponse) -> Any:
+    headers = {name.lower(): value for name, value in response.headers.items()}
+    return AioAWSResponse(url, response.status, headers, _AioRawBody(response.body, headers))
+
+
+def _fake_sleep(clock: FakeClock) -> Callable[..., Any]:
+    async def sleep(seconds: float, result: Any = None) -> Any:
+        clock.sleep(seconds)
+        await asyncio.sleep(0)  # still a point where other tasks may run
+        return result
+
+    return sleep
+
+
+class _ModuleAsyncio:
+    """Stands in for the ``asyncio`` module inside an aiobotocore module: ``sleep`` passes
+    fake time; everything else is the real module."""
+
+    def __init__(self, clock: FakeClock) -> None:
+        self.sleep = _fake_sleep(clock)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(asyncio, name)
+
+
+def _anyio_classes() -> list[type]:
+    """The httpx backend's endpoint and waiter (aiobotocore 3+), which sleep with anyio."""
+    names = ((aiobotocore.endpoint, "AnyioEndpoint"), (aiobotocore.waiter, "AnyioWaiter"))
+    return [cls for module, name in names if (cls := getattr(module, name, None)) is not None]
+
+
+class AiobotocorePatch:
+    """While installed: every aiobotocore client's HTTP sends go through ``router`` and its
+    retry, waiter and rate-limiter waits pass ``clock`` time instead of real time.
+    Installed after, and uninstalled before, :class:`~._botocore.BotocorePatch`."""
+
+    def __init__(self, router: Router, clock: FakeClock) -> None:
+        self._router = router
+        self._clock = clock
+        self._stack: contextlib.ExitStack | None = None
+
+    def install(self) -> None:
+        current = AioEndpoint._send
+        router = self._router
+        clock = self._clock
+
+        async def send(endpoint: Any, request: Any) -> Any:
+            timeout = read_timeout(endpoint, request, _READ_TIMEOUT_NAMES)
+            routed = route(router, request, timeout)
+            if routed is PASS:
+                return await current(endpoint, request)
+            assert isinstance(routed, HttpResponse)
+            return to_aiobotocore_response(request.url, routed)
+
+        setattr(send, _MARK, router)
+        sleep = _fake_sleep(clock)
+
+        async def sleep_method(_self: Any, seconds: float) -> None:
+            await sleep(seconds)
+
+        acquire = token_bucket_acquire(clock)
+
+        async def acquire_tokens(token_bucket: Any, amount: float, block: bool) -> bool:
+            return acquire(token_bucket, amount, block)
+
+        with contextlib.ExitStack() as stack:
+            stack.enter_context(mock.patch.object(AioEndpoint, "_send", send))
+            for module in (aiobotocore.endpoint, aiobotocore.waiter):
+                stack.enter_context(mock.patch.object(module, "asyncio", _ModuleAsyncio(clock)))
+            for cls in _anyio_classes():
+                stack.enter_context(mock.patch.object(cls, "_sleep", sleep_method))
+            stack.enter_context(mock.patch.object(AsyncTokenBucket, "_acquire", acquire_tokens))
+            self._stack = stack.pop_all()
+
+    def uninstall(self) -> None:
+        if self._stack is not None:
+            self._stack.close()
+            self._stack = None
