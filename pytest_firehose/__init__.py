@@ -13,6 +13,7 @@ from ._fake import FirehoseFake
 from ._firehose import Record
 from ._handles import DeliveryStreamHandle, FirehoseHandle
 from ._kinesis_handles import KinesisHandle, KinesisStreamHandle
+from ._server import FirehoseServer
 
 __all__ = [
     "Call",
@@ -21,6 +22,7 @@ __all__ = [
     "FakeClock",
     "FirehoseFake",
     "FirehoseHandle",
+    "FirehoseServer",
     "KinesisHandle",
     "KinesisStreamHandle",
     "Record",

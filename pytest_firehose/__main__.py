@@ -92,9 +92,7 @@ def parser() -> argparse.ArgumentParser:
         default=None,
         help="seed for RecordIds and request ids, so every run gives the same ones",
     )
-    serve.add_argument(
-        "--verbose", action="store_true", help="log one line per request to stderr"
-    )
+    serve.add_argument("--verbose", action="store_true", help="log one line per request to stderr")
     return top
 
 

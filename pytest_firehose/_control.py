@@ -226,7 +226,9 @@ class Control:
         """The region the request names, if any (the handles then use the default)."""
         region = body.get("region", query.get("region"))
         if region is not None and (not isinstance(region, str) or not region):
-            raise ControlError(400, f'"region" is a region name such as "eu-west-1", not {region!r}')
+            raise ControlError(
+                400, f'"region" is a region name such as "eu-west-1", not {region!r}'
+            )
         return region
 
     def _fault_id(self, handle: FaultHandle) -> int:
@@ -259,9 +261,7 @@ class Control:
                 created = self._firehose.create_delivery_stream(name, region=region, **options)
             else:
                 shard_count = options.pop("shard_count", 1)
-                created = self._kinesis.create_stream(
-                    name, shard_count, region=region, **options
-                )
+                created = self._kinesis.create_stream(name, shard_count, region=region, **options)
         except UsageError as error:
             raise ControlError(400, str(error)) from None
         return 201, {"name": created.name, "service": service, "arn": created.arn}

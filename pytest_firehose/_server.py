@@ -100,7 +100,7 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _read_body(self) -> bytes:
         if "chunked" in self.headers.get("Transfer-Encoding", "").lower():
-            chunks = []
+            chunks: list[bytes] = []
             while True:
                 size = int(self.rfile.readline().split(b";")[0].strip() or b"0", 16)
                 if size == 0:
@@ -328,4 +328,3 @@ def serve_fake(fake: FirehoseFake, *, host: str = DEFAULT_HOST) -> Iterator[Fire
             yield server
     finally:
         fake.stop_sending_over_network(server.url)
-

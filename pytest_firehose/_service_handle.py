@@ -74,11 +74,7 @@ class ServiceHandle:
         """The names of this service's streams, in every region or in ``region``."""
         with self._world.touched():
             return sorted(
-                {
-                    name
-                    for model, name, _ in self._everywhere()
-                    if region in (None, model.region)
-                }
+                {name for model, name, _ in self._everywhere() if region in (None, model.region)}
             )
 
     def __contains__(self, name: object) -> bool:

@@ -13,6 +13,7 @@ from ._errors import UsageError
 from ._fake import FirehoseFake, fake_environment
 from ._handles import FirehoseHandle
 from ._kinesis_handles import KinesisHandle
+from ._server import FirehoseServer, serve_fake
 from ._world import DEFAULT_ACCOUNT_ID, DEFAULT_REGION
 
 FAULT_SIGNATURE = (
@@ -179,3 +180,11 @@ def kinesis(firehose_fake: FirehoseFake) -> KinesisHandle:
     """A fresh in-process Kinesis Data Streams, in the same world (and clock) as
     ``firehose``."""
     return firehose_fake.kinesis
+
+
+@pytest.fixture
+def firehose_server(firehose_fake: FirehoseFake) -> Iterator[FirehoseServer]:
+    """The test's fake world served over HTTP on 127.0.0.1 (a free port), for clients in
+    subprocesses or other languages: ``.url``, ``.env``, ``.firehose``, ``.kinesis``."""
+    with serve_fake(firehose_fake) as server:
+        yield server

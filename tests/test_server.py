@@ -1,0 +1,596 @@
+"""The local server as its users run it: ``python -m pytest_firehose serve`` in a subprocess,
+driven over loopback by real boto3 clients (urllib3 sockets, no fake in this process) and by
+the JSON control API."""
+
+from __future__ import annotations
+
+import base64
+import json
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from http.client import HTTPConnection
+from typing import Any
+from urllib.parse import urlsplit
+
+import boto3
+import botocore.endpoint
+import pytest
+from botocore.config import Config
+from botocore.exceptions import ClientError, ConnectionClosedError
+
+from pytest_firehose import FirehoseServer, UsageError
+from pytest_firehose._handles import FirehoseHandle
+from pytest_firehose._world import World
+
+REGION = "us-east-1"
+S3_BUFFERED = {
+    "RoleARN": "arn:aws:iam::123456789012:role/firehose",
+    "BucketARN": "arn:aws:s3:::landing",
+    "BufferingHints": {"IntervalInSeconds": 60, "SizeInMBs": 1},
+}
+
+
+def b64(*payloads: bytes) -> list[str]:
+    return [base64.b64encode(p).decode("ascii") for p in payloads]
+
+
+@dataclass
+class Served:
+    """A running ``serve`` subprocess: its endpoint, and how to talk to it."""
+
+    process: subprocess.Popen[str]
+    url: str
+
+    def control(self, method: str, path: str, body: Any = None) -> tuple[int, Any]:
+        data = body if isinstance(body, bytes) else None
+        if body is not None and data is None:
+            data = json.dumps(body).encode()
+        request = urllib.request.Request(self.url + path, data=data, method=method)
+        try:
+            with urllib.request.urlopen(request, timeout=10) as answer:
+                return answer.status, json.loads(answer.read())
+        except urllib.error.HTTPError as error:
+            return error.code, json.loads(error.read())
+
+    def ok(self, method: str, path: str, body: Any = None) -> Any:
+        status, answer = self.control(method, path, body)
+        assert status in (200, 201), answer
+        return answer
+
+    def client(self, service: str = "firehose", **config: Any) -> Any:
+        return boto3.session.Session().client(
+            service,
+            endpoint_url=self.url,
+            region_name=REGION,
+            aws_access_key_id="any",
+            aws_secret_access_key="any",
+            config=Config(**config),
+        )
+
+
+def start(*args: str) -> Served:
+    process = subprocess.Popen(
+        [sys.executable, "-m", "pytest_firehose", "serve", *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    assert process.stdout is not None
+    first = process.stdout.readline().strip()
+    if not first:
+        process.kill()
+        raise AssertionError(f"no endpoint printed; stderr: {process.communicate()[1]}")
+    return Served(process, first)
+
+
+def stop(served: Served, sig: int = signal.SIGINT) -> tuple[int, str, str]:
+    served.process.send_signal(sig)
+    out, err = served.process.communicate(timeout=10)
+    return served.process.returncode, out, err
+
+
+@pytest.fixture(scope="module")
+def running() -> Iterator[Served]:
+    served = start("--port", "0", "--seed", "7")
+    yield served
+    if served.process.poll() is None:
+        stop(served)
+
+
+@pytest.fixture
+def server(running: Served) -> Served:
+    """The module's server, reset to a fresh world for this test."""
+    assert running.ok("POST", "/_fake/reset") == {"status": "reset"}
+    return running
+
+
+@pytest.fixture
+def client_sleeps(monkeypatch: pytest.MonkeyPatch) -> list[float]:
+    """botocore's retry backoff in this process, recorded instead of slept."""
+    slept: list[float] = []
+
+    class Time:
+        def sleep(self, seconds: float) -> None:
+            slept.append(seconds)
+
+        def __getattr__(self, name: str) -> Any:
+            return getattr(time, name)
+
+    monkeypatch.setattr(botocore.endpoint, "time", Time())
+    return slept
+
+
+@pytest.fixture
+def events(server: Served) -> Served:
+    server.ok("POST", "/_fake/streams", {"service": "firehose", "name": "events"})
+    return server
+
+
+def put(served: Served, *payloads: bytes, **config: Any) -> dict[str, Any]:
+    answer: dict[str, Any] = served.client(**config).put_record_batch(
+        DeliveryStreamName="events", Records=[{"Data": p} for p in payloads]
+    )
+    return answer
+
+
+# --------------------------------------------------------------------------- start-up
+
+
+def test_first_line_is_the_endpoint_on_loopback(running: Served) -> None:
+    parts = urlsplit(running.url)
+    assert (parts.scheme, parts.hostname) == ("http", "127.0.0.1")
+    assert parts.port
+    assert running.ok("GET", "/_fake/health") == {"status": "ok", "endpoint": running.url}
+
+
+def test_host_and_port_are_honoured() -> None:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.2", 0))
+        port = probe.getsockname()[1]
+    served = start("--host", "127.0.0.2", "--port", str(port))
+    try:
+        assert served.url == f"http://127.0.0.2:{port}"
+        assert served.ok("GET", "/_fake/health")["endpoint"] == served.url
+    finally:
+        assert stop(served)[0] == 0
+
+
+def test_a_port_in_use_is_refused_with_the_fix(running: Served) -> None:
+    port = str(urlsplit(running.url).port)
+    result = subprocess.run(
+        [sys.executable, "-m", "pytest_firehose", "serve", "--port", port],
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+    assert result.returncode == 1
+    assert result.stdout == ""
+    assert f"cannot listen on 127.0.0.1:{port}" in result.stderr
+    assert "--port 0" in result.stderr
+
+
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
+def test_a_signal_stops_it_cleanly(sig: int) -> None:
+    served = start("--port", "0")
+    served.ok("POST", "/_fake/streams", {"service": "firehose", "name": "events"})
+    put(served, b"a")  # a keep-alive connection is open when the signal comes
+    code, out, err = stop(served, sig)
+    assert (code, out, err) == (0, "", "")
+    with pytest.raises(ConnectionRefusedError):
+        socket.create_connection(("127.0.0.1", urlsplit(served.url).port), timeout=5)
+
+
+def test_help_documents_the_flags_and_the_control_api() -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "pytest_firehose", "serve", "--help"],
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+    assert result.returncode == 0
+    for text in ("--host", "--port", "--region", "--account-id", "--seed", "/_fake/faults"):
+        assert text in result.stdout
+
+
+# --------------------------------------------------------------------------- the AWS wire
+
+
+def test_put_record_batch_is_accepted_and_shown_in_base64(events: Served) -> None:
+    answer = put(events, b"a\n", b"b\n")
+    assert answer["FailedPutCount"] == 0
+    assert len(answer["RequestResponses"]) == 2
+    shown = events.ok("GET", "/_fake/streams/events")
+    assert shown["service"] == "firehose"
+    assert shown["records"] == b64(b"a\n", b"b\n")
+    assert shown["pending"] == b64(b"a\n", b"b\n")
+    assert shown["delivered"] == shown["expired"] == shown["objects"] == []
+
+
+def test_region_comes_from_the_signature(server: Served) -> None:
+    eu = boto3.session.Session().client(
+        "firehose",
+        endpoint_url=server.url,
+        region_name="eu-west-1",
+        aws_access_key_id="any",
+        aws_secret_access_key="any",
+    )
+    eu.create_delivery_stream(DeliveryStreamName="eu-events")
+    assert server.ok("GET", "/_fake/streams?region=eu-west-1")["firehose"] == ["eu-events"]
+    assert server.ok("GET", "/_fake/streams")["firehose"] == []
+    arn = server.ok("GET", "/_fake/streams/eu-events")
+    assert arn["region"] == "eu-west-1"
+
+
+def test_connections_are_kept_alive(events: Served) -> None:
+    parts = urlsplit(events.url)
+    connection = HTTPConnection(parts.hostname or "", parts.port, timeout=10)
+    try:
+        for _ in range(3):
+            connection.request("GET", "/_fake/health")
+            answer = connection.getresponse()
+            assert answer.status == 200
+            assert answer.getheader("Content-Length") == str(len(answer.read()))
+            sock = connection.sock
+        connection.request("GET", "/_fake/clock")
+        connection.getresponse().read()
+        assert connection.sock is sock  # the same socket served every request
+    finally:
+        connection.close()
+
+
+def test_a_chunked_body_is_read(server: Served) -> None:
+    parts = urlsplit(server.url)
+    connection = HTTPConnection(parts.hostname or "", parts.port, timeout=10)
+    body = json.dumps({"service": "kinesis", "name": "chunked"}).encode()
+    try:
+        connection.request(
+            "POST", "/_fake/streams", body=iter([body[:7], body[7:]]), encode_chunked=True
+        )
+        answer = connection.getresponse()
+        assert answer.status == 201, answer.read()
+        answer.read()
+    finally:
+        connection.close()
+    assert server.ok("GET", "/_fake/streams")["kinesis"] == ["chunked"]
+
+
+def test_another_service_is_refused_with_the_fix(server: Served) -> None:
+    logs = boto3.session.Session().client(
+        "logs",
+        endpoint_url=server.url,
+        region_name=REGION,
+        aws_access_key_id="any",
+        aws_secret_access_key="any",
+    )
+    with pytest.raises(ClientError) as caught:
+        logs.describe_log_groups()
+    assert "serves Firehose and Kinesis only" in str(caught.value)
+
+
+def test_a_body_that_is_not_json_gets_the_services_own_error(events: Served) -> None:
+    request = urllib.request.Request(
+        events.url + "/",
+        data=b"not json",
+        method="POST",
+        headers={"X-Amz-Target": "Firehose_20150804.PutRecordBatch"},
+    )
+    with pytest.raises(urllib.error.HTTPError) as caught:
+        urllib.request.urlopen(request, timeout=10)
+    assert caught.value.code == 400
+    assert json.loads(caught.value.read()) == {"__type": "SerializationException"}
+
+
+def test_a_per_record_failure_scripted_over_http(events: Served) -> None:
+    created = events.control(
+        "POST",
+        "/_fake/faults",
+        {"service": "firehose", "records": {"1": "ServiceUnavailableException"}},
+    )
+    assert created == (
+        201,
+        {"id": 1, "fault": "firehose_fail(records={1: 'ServiceUnavailableException'})"},
+    )
+    answer = put(events, b"a", b"b", b"c")
+    assert answer["FailedPutCount"] == 1
+    failed = answer["RequestResponses"][1]
+    assert failed["ErrorCode"] == "ServiceUnavailableException"
+    assert failed["ErrorMessage"]
+    assert "RecordId" in answer["RequestResponses"][0]
+    assert events.ok("GET", "/_fake/faults") == [
+        {"id": 1, "service": "firehose", "fault": created[1]["fault"], "fired": 1}
+    ]
+    assert events.ok("GET", "/_fake/streams/events")["records"] == b64(b"a", b"c")
+
+
+def test_a_list_of_indexes_fails_with_the_throttling_code(server: Served) -> None:
+    server.ok("POST", "/_fake/streams", {"service": "kinesis", "name": "k", "shard_count": 2})
+    server.ok("POST", "/_fake/faults", {"service": "kinesis", "records": [0]})
+    answer = server.client("kinesis").put_records(
+        StreamName="k", Records=[{"Data": b"x", "PartitionKey": "p"}] * 2
+    )
+    assert answer["FailedRecordCount"] == 1
+    assert answer["Records"][0]["ErrorCode"] == "ProvisionedThroughputExceededException"
+
+
+def test_a_throttle_is_retried_by_botocore(events: Served, client_sleeps: list[float]) -> None:
+    events.ok("POST", "/_fake/faults", {"service": "firehose", "throttle": 2})
+    answer = put(events, b"a", retries={"mode": "standard"})
+    assert answer["ResponseMetadata"]["RetryAttempts"] == 2
+    assert len(client_sleeps) == 2
+    calls = events.ok("GET", "/_fake/calls?service=firehose")
+    assert [(c["attempt"], c["outcome"], c["error"]) for c in calls] == [
+        (1, "error", "ServiceUnavailableException"),
+        (2, "error", "ServiceUnavailableException"),
+        (3, "ok", None),
+    ]
+    assert len({c["invocation_id"] for c in calls}) == 1
+    assert events.ok("GET", "/_fake/streams/events")["records"] == b64(b"a")
+
+
+@pytest.mark.parametrize(("timeout", "copies"), [("commit", 2), ("lost", 1), ("connect", 1)])
+def test_a_timeout_closes_the_connection_and_botocore_resends(
+    events: Served, client_sleeps: list[float], timeout: str, copies: int
+) -> None:
+    events.ok("POST", "/_fake/faults", {"service": "firehose", "timeout": timeout})
+    answer = put(events, b"a", b"b")
+    assert answer["ResponseMetadata"]["RetryAttempts"] == 1
+    calls = events.ok("GET", "/_fake/calls")
+    assert [(c["attempt"], c["outcome"]) for c in calls] == [(1, "timeout"), (2, "ok")]
+    assert events.ok("GET", "/_fake/streams/events")["records"] == b64(b"a", b"b") * copies
+
+
+def test_without_retries_a_timeout_is_a_closed_connection(events: Served) -> None:
+    events.ok("POST", "/_fake/faults", {"service": "firehose", "timeout": "commit"})
+    with pytest.raises(ConnectionClosedError):
+        put(events, b"a", retries={"total_max_attempts": 1})
+    assert events.ok("GET", "/_fake/streams/events")["records"] == b64(b"a")
+
+
+def test_latency_moves_the_fake_clock(events: Served) -> None:
+    before = datetime.fromisoformat(events.ok("GET", "/_fake/clock")["now"])
+    events.ok("POST", "/_fake/faults", {"service": "firehose", "latency": 90})
+    put(events, b"a")
+    after = datetime.fromisoformat(events.ok("GET", "/_fake/clock")["now"])
+    assert after - before == timedelta(seconds=90)
+
+
+# --------------------------------------------------------------------------- the world
+
+
+def test_advancing_the_clock_delivers_a_buffered_stream(server: Served) -> None:
+    server.ok(
+        "POST",
+        "/_fake/streams",
+        {
+            "service": "firehose",
+            "name": "events",
+            "ExtendedS3DestinationConfiguration": S3_BUFFERED,
+        },
+    )
+    put(server, b"a\n", b"b\n")
+    assert server.ok("POST", "/_fake/clock", {"advance": 59})
+    assert server.ok("GET", "/_fake/streams/events")["delivered"] == []
+    server.ok("POST", "/_fake/clock", {"advance": 1})
+    shown = server.ok("GET", "/_fake/streams/events")
+    assert shown["delivered"] == b64(b"a\n", b"b\n")
+    assert shown["pending"] == []
+    [obj] = shown["objects"]
+    assert base64.b64decode(obj["body"]) == b"a\nb\n"
+    assert obj["key"].startswith(
+        datetime.fromisoformat(server.ok("GET", "/_fake/clock")["now"]).strftime("%Y/%m/%d/")
+    )
+
+
+def test_the_clock_answers_the_fake_time(server: Served) -> None:
+    now = datetime.fromisoformat(server.ok("GET", "/_fake/clock")["now"])
+    moved = datetime.fromisoformat(server.ok("POST", "/_fake/clock", {"advance": 3600.5})["now"])
+    assert moved - now == timedelta(hours=1, milliseconds=500)
+    assert now.utcoffset() == timedelta(0)
+
+
+@pytest.mark.parametrize("body", [{"stream": "events"}, None], ids=["one", "all"])
+def test_flush_delivers_what_the_buffers_hold(events: Served, body: Any) -> None:
+    events.ok("POST", "/_fake/streams", {"service": "firehose", "name": "other"})
+    put(events, b"a")
+    flushed = events.ok("POST", "/_fake/flush", body)
+    assert sorted(flushed["flushed"]) == (["events"] if body else ["events", "other"])
+    assert events.ok("GET", "/_fake/streams/events")["delivered"] == b64(b"a")
+
+
+def test_calls_log_both_services_in_order(events: Served) -> None:
+    events.ok("POST", "/_fake/streams", {"service": "kinesis", "name": "k"})
+    put(events, b"a")
+    events.client("kinesis").put_record(StreamName="k", Data=b"k1", PartitionKey="p")
+    put(events, b"b")
+    calls = events.ok("GET", "/_fake/calls")
+    assert [(c["service"], c["operation"], c["stream"], c["records"]) for c in calls] == [
+        ("firehose", "PutRecordBatch", "events", b64(b"a")),
+        ("kinesis", "PutRecord", "k", b64(b"k1")),
+        ("firehose", "PutRecordBatch", "events", b64(b"b")),
+    ]
+    assert calls[0].keys() >= {
+        "attempt",
+        "invocation_id",
+        "outcome",
+        "failed_indices",
+        "fault",
+        "at",
+    }
+    kinesis = events.ok("GET", "/_fake/calls?service=kinesis")
+    assert [c["operation"] for c in kinesis] == ["PutRecord"]
+
+
+def test_a_kinesis_stream_shows_its_records(server: Served) -> None:
+    created = server.ok("POST", "/_fake/streams", {"service": "kinesis", "name": "k"})
+    assert created == {
+        "name": "k",
+        "service": "kinesis",
+        "arn": "arn:aws:kinesis:us-east-1:123456789012:stream/k",
+    }
+    put_answer = server.client("kinesis").put_record(StreamName="k", Data=b"x", PartitionKey="p")
+    shown = server.ok("GET", "/_fake/streams/k")  # only Kinesis has a "k": no ?service=
+    assert shown["service"] == "kinesis"
+    assert shown["records"] == [
+        {
+            "data": b64(b"x")[0],
+            "partition_key": "p",
+            "sequence_number": put_answer["SequenceNumber"],
+            "shard_id": put_answer["ShardId"],
+        }
+    ]
+    assert shown["expired"] == []
+    assert server.ok("GET", "/_fake/streams") == {"firehose": [], "kinesis": ["k"]}
+
+
+def test_service_picks_between_streams_of_one_name(server: Served) -> None:
+    for service in ("firehose", "kinesis"):
+        server.ok("POST", "/_fake/streams", {"service": service, "name": "both"})
+    assert server.ok("GET", "/_fake/streams/both")["service"] == "firehose"
+    assert server.ok("GET", "/_fake/streams/both?service=kinesis")["service"] == "kinesis"
+
+
+def test_reset_gives_a_fresh_world(events: Served) -> None:
+    events.ok("POST", "/_fake/faults", {"service": "kinesis", "throttle": 1})
+    put(events, b"a")
+    events.ok("POST", "/_fake/clock", {"advance": 86400})
+    assert events.ok("POST", "/_fake/reset") == {"status": "reset"}
+    assert events.ok("GET", "/_fake/streams") == {"firehose": [], "kinesis": []}
+    assert events.ok("GET", "/_fake/calls") == []
+    assert events.ok("GET", "/_fake/faults") == []
+    now = datetime.fromisoformat(events.ok("GET", "/_fake/clock")["now"])
+    assert abs(now.timestamp() - time.time()) < 60
+    events.ok("POST", "/_fake/streams", {"service": "firehose", "name": "events"})
+    assert events.ok("POST", "/_fake/faults", {"service": "firehose", "throttle": 1})["id"] == 1
+
+
+# --------------------------------------------------------------------------- control errors
+
+
+def _fail_message(**keywords: Any) -> str:
+    """What ``firehose.fail(**keywords)`` raises."""
+    with pytest.raises(UsageError) as caught:
+        FirehoseHandle(World()).fail(**keywords)
+    return str(caught.value)
+
+
+@pytest.mark.parametrize(
+    "keywords",
+    [
+        {"error": "NoSuchError"},
+        {"records": {"0": "Throttled"}},
+        {"timeout": "late"},
+        {"throttle": 1, "timeout": "commit"},
+        {"records": [-1]},
+        {"latency": -5},
+        {"operation": "PutRecordz"},
+    ],
+)
+def test_a_bad_fault_answers_what_fail_raises(events: Served, keywords: dict[str, Any]) -> None:
+    status, answer = events.control("POST", "/_fake/faults", {"service": "firehose", **keywords})
+    records = keywords.get("records")
+    if isinstance(records, dict):
+        keywords = {"records": {int(k): v for k, v in records.items()}}
+    assert (status, answer) == (400, {"error": _fail_message(**keywords)})
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "body", "status", "says"),
+    [
+        ("POST", "/_fake/faults", {"throttle": 1}, 400, '"service" must be "firehose" or'),
+        ("POST", "/_fake/faults", {"service": "s3"}, 400, "got 's3'"),
+        (
+            "POST",
+            "/_fake/faults",
+            {"service": "firehose", "bogus": 1},
+            400,
+            "unexpected keyword argument 'bogus'; fault keywords are: records, throttle",
+        ),
+        (
+            "POST",
+            "/_fake/faults",
+            {"service": "firehose", "records": {"one": "X"}},
+            400,
+            "records keys are the 0-based indexes of records in the batch",
+        ),
+        ("POST", "/_fake/streams", {"service": "firehose"}, 400, 'give "name" as a string'),
+        (
+            "POST",
+            "/_fake/streams",
+            {"service": "firehose", "name": "events"},
+            400,
+            "would answer ResourceInUseException",
+        ),
+        (
+            "POST",
+            "/_fake/streams",
+            {"service": "firehose", "name": "x", "shard_count": 2},
+            400,
+            '"shard_count" is for kinesis streams',
+        ),
+        (
+            "POST",
+            "/_fake/streams",
+            {"service": "kinesis", "name": "k", "shard_count": 0},
+            400,
+            "CreateStream: kinesis would answer",
+        ),
+        (
+            "GET",
+            "/_fake/streams/evnts",
+            None,
+            404,
+            "no delivery stream 'evnts'; known streams: 'events'. Did you mean 'events'?",
+        ),
+        ("GET", "/_fake/streams/events?service=sqs", None, 400, "?service= is firehose or"),
+        ("POST", "/_fake/flush", {"stream": "nope"}, 404, "no delivery stream 'nope'"),
+        ("POST", "/_fake/clock", None, 400, 'give {"advance": seconds}'),
+        ("POST", "/_fake/clock", {"advance": -1}, 400, "got -1"),
+        ("POST", "/_fake/clock", {"advance": "soon"}, 400, "got 'soon'"),
+        ("POST", "/_fake/clock", b"{advance: 1}", 400, "the body is not JSON"),
+        ("POST", "/_fake/clock", [1], 400, "the body must be a JSON object, not list"),
+        (
+            "POST",
+            "/_fake/streams",
+            {"service": "kinesis", "name": "k", "region": 5},
+            400,
+            '"region" is a region name',
+        ),
+        ("GET", "/_fake/calls?service=s3", None, 400, "?service= is firehose or kinesis"),
+        ("GET", "/_fake/nothing", None, 404, "there are: GET /_fake/health"),
+        ("GET", "/_fake/reset", None, 405, "/_fake/reset answers POST, not GET"),
+    ],
+)
+def test_control_errors_name_the_fix(
+    events: Served, method: str, path: str, body: Any, status: int, says: str | None
+) -> None:
+    got, answer = events.control(method, path, body)
+    assert got == status
+    if says is not None:
+        assert says in answer["error"]
+
+
+# --------------------------------------------------------------------------- the server object
+
+
+def test_env_points_a_subprocess_at_the_server_only(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("AWS_PROFILE", "production")
+    monkeypatch.setenv("AWS_SESSION_TOKEN", "real-token")
+    monkeypatch.setenv("AWS_ENDPOINT_URL_FIREHOSE", "https://firehose.example")
+    monkeypatch.setenv("UNRELATED", "kept")
+    with FirehoseServer(World(region="eu-west-1")) as server:
+        env = server.env
+    assert env["AWS_ENDPOINT_URL"] == server.url
+    assert env["AWS_ACCESS_KEY_ID"] == env["AWS_SECRET_ACCESS_KEY"] == "testing"
+    assert env["AWS_DEFAULT_REGION"] == env["AWS_REGION"] == "eu-west-1"
+    assert env["AWS_EC2_METADATA_DISABLED"] == "true"
+    assert env["UNRELATED"] == "kept"
+    for gone in ("AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_ENDPOINT_URL_FIREHOSE"):
+        assert gone not in env
