@@ -44,7 +44,9 @@ def unavailable(reason: str) -> NoReturn:
     """Skip the test because a client is missing, or fail it when the clients are required."""
     __tracebackhide__ = True
     if os.environ.get(REQUIRE, "") not in ("", "0"):
-        pytest.fail(f"{reason} ({REQUIRE} is set, so these tests may not be skipped)")
+        pytest.fail(
+            f"{reason} ({REQUIRE} is set, so these tests may not be skipped)", pytrace=False
+        )
     pytest.skip(reason)
 
 
