@@ -60,6 +60,24 @@ def test_the_cli_retries_a_throttled_call(
     uuid.UUID(calls[0].invocation_id)
 
 
+@pytest.mark.parametrize("service", SERVICES)
+def test_the_cli_resends_a_batch_whose_connection_dropped_after_commit(
+    aws: Any, firehose_server: Any, service: Service
+) -> None:
+    # Over a socket a scripted timeout closes the connection unanswered; botocore retries,
+    # so the records committed by the first attempt are stored twice.
+    service.create(firehose_server, "s")
+    service.handle(firehose_server).fail(timeout="commit")
+
+    run = aws(*service.cli_put_args("s", ["a\n", "b\n"]))
+
+    assert run.returncode == 0, run.stderr
+    assert run.output[service.failed_count] == 0
+    assert service.records(firehose_server, "s") == [b"a\n", b"b\n", b"a\n", b"b\n"]
+    calls = service.handle(firehose_server).calls
+    assert [(c.attempt, c.outcome) for c in calls] == [(1, "timeout"), (2, "ok")]
+
+
 def test_the_cli_lists_and_describes_delivery_streams(aws: Any, firehose_server: Any) -> None:
     firehose_server.firehose.create_delivery_stream("made-by-the-test")
 

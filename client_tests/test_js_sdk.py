@@ -102,3 +102,29 @@ def test_the_sdk_gives_up_after_its_attempts_with_the_service_error(
     calls = service.handle(firehose_server).calls
     assert [c.attempt for c in calls] == [1, 2, 3]
     assert all(c.outcome == "error" for c in calls)
+
+
+@pytest.mark.parametrize(
+    ("timeout", "stored"),
+    [
+        pytest.param("commit", [*PAYLOADS, *PAYLOADS], id="committed-then-dropped"),
+        pytest.param("lost", PAYLOADS, id="dropped-before-commit"),
+    ],
+)
+@pytest.mark.parametrize("service", SERVICES)
+def test_the_sdk_resends_a_batch_whose_connection_dropped(
+    run_js: Any, firehose_server: Any, service: Service, timeout: str, stored: list[str]
+) -> None:
+    # Over a socket a scripted timeout closes the connection unanswered; the SDK retries.
+    service.create(firehose_server, "s")
+    service.handle(firehose_server).fail(timeout=timeout)
+
+    result = produce(run_js, service, records=PAYLOADS)
+
+    assert result["error"] is None
+    [round_] = result["rounds"]
+    assert (round_["failedCount"], round_["attempts"]) == (0, 2)
+    assert service.records(firehose_server, "s") == [text.encode() for text in stored]
+    calls = service.handle(firehose_server).calls
+    assert [(c.attempt, c.outcome) for c in calls] == [(1, "timeout"), (2, "ok")]
+    assert calls[0].invocation_id == calls[1].invocation_id
