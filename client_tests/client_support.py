@@ -17,7 +17,8 @@ SHARD = "shardId-000000000000"
 @dataclass(frozen=True)
 class Service:
     name: str
-    #: The batch put, as the AWS CLI spells it.
+    #: The batch put, as the API and as the AWS CLI spell it.
+    put: str
     cli_put: str
     #: The answer's count of failed records, and its per-record list.
     failed_count: str
@@ -68,6 +69,7 @@ class Service:
 
 FIREHOSE = Service(
     name="firehose",
+    put="PutRecordBatch",
     cli_put="put-record-batch",
     failed_count="FailedPutCount",
     entries="RequestResponses",
@@ -78,6 +80,7 @@ FIREHOSE = Service(
 )
 KINESIS = Service(
     name="kinesis",
+    put="PutRecords",
     cli_put="put-records",
     failed_count="FailedRecordCount",
     entries="Records",

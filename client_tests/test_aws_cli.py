@@ -6,7 +6,7 @@ import uuid
 from typing import Any
 
 import pytest
-from client_support import FIREHOSE, SERVICES, Service, message
+from client_support import SERVICES, Service, message
 
 #: AWS CLI v1 exits 255 when the service refuses a request (v2 exits 254).
 SERVICE_ERROR_EXIT = 255
@@ -61,6 +61,24 @@ def test_the_cli_retries_a_throttled_call(
 
 
 @pytest.mark.parametrize("service", SERVICES)
+def test_the_cli_gives_up_after_its_attempts_with_the_service_error(
+    aws: Any, firehose_server: Any, service: Service
+) -> None:
+    service.create(firehose_server, "s")
+    service.handle(firehose_server).fail(throttle=2)
+
+    run = aws(*service.cli_put_args("s", ["a\n"]), env={"AWS_MAX_ATTEMPTS": "2"})
+
+    assert run.returncode == SERVICE_ERROR_EXIT
+    assert run.stderr.strip() == (
+        f"An error occurred ({service.throttle_code}) when calling the {service.put} operation "
+        f"(reached max retries: 1): {message(service.throttle_message, 's')}"
+    )
+    assert service.records(firehose_server, "s") == []
+    assert [c.attempt for c in service.handle(firehose_server).calls] == [1, 2]
+
+
+@pytest.mark.parametrize("service", SERVICES)
 def test_the_cli_resends_a_batch_whose_connection_dropped_after_commit(
     aws: Any, firehose_server: Any, service: Service
 ) -> None:
@@ -102,11 +120,10 @@ def test_the_cli_lists_and_describes_delivery_streams(aws: Any, firehose_server:
 def test_the_cli_shows_the_service_error_for_an_unknown_stream(aws: Any, service: Service) -> None:
     run = aws(*service.cli_put_args("nope", ["a\n"]))
 
-    operation = "PutRecordBatch" if service is FIREHOSE else "PutRecords"
     assert run.returncode == SERVICE_ERROR_EXIT
     assert run.output is None
     assert run.stderr.strip() == (
-        f"An error occurred (ResourceNotFoundException) when calling the {operation} "
+        f"An error occurred (ResourceNotFoundException) when calling the {service.put} "
         f"operation: {message(service.not_found_message, 'nope')}"
     )
 
