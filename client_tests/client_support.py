@@ -8,6 +8,8 @@ from typing import Any
 
 import pytest
 
+from pytest_firehose import FirehoseServer
+
 #: The plugin's default account id, which AWS's messages name.
 ACCOUNT = "123456789012"
 #: A new Kinesis stream's only shard.
@@ -29,10 +31,10 @@ class Service:
     throttle_message: str
     not_found_message: str
 
-    def handle(self, server: Any) -> Any:
+    def handle(self, server: FirehoseServer) -> Any:
         return getattr(server, self.name)
 
-    def create(self, server: Any, stream: str) -> None:
+    def create(self, server: FirehoseServer, stream: str) -> None:
         if self.name == "firehose":
             server.firehose.create_delivery_stream(stream)
         else:
@@ -53,7 +55,7 @@ class Service:
         records = [{"Data": text, "PartitionKey": f"key-{i}"} for i, text in enumerate(payloads)]
         return ("kinesis", self.cli_put, "--stream-name", stream, "--records", json.dumps(records))
 
-    def assert_exactly_once(self, server: Any, stream: str, payloads: list[str]) -> None:
+    def assert_exactly_once(self, server: FirehoseServer, stream: str, payloads: list[str]) -> None:
         """Each payload reached the stream once: none lost, none duplicated."""
         __tracebackhide__ = True
         expected = [text.encode() for text in payloads]
@@ -62,7 +64,7 @@ class Service:
         else:
             server.kinesis[stream].assert_records(expected)
 
-    def records(self, server: Any, stream: str) -> list[bytes]:
+    def records(self, server: FirehoseServer, stream: str) -> list[bytes]:
         """The payloads the stream accepted, in commit order."""
         return [record.data for record in self.handle(server)[stream].records]
 

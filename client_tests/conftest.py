@@ -29,6 +29,8 @@ from typing import Any, NoReturn
 
 import pytest
 
+from pytest_firehose import FirehoseServer
+
 pytest_plugins = ["pytest_firehose.plugin"]
 
 REQUIRE = "PYTEST_FIREHOSE_REQUIRE_CLIENTS"
@@ -51,7 +53,7 @@ def unavailable(reason: str) -> NoReturn:
 
 
 @pytest.fixture
-def client_env(firehose_server: Any, tmp_path: Path) -> dict[str, str]:
+def client_env(firehose_server: FirehoseServer, tmp_path: Path) -> dict[str, str]:
     """The server's subprocess environment, with empty AWS config and credentials files, so
     no profile, credential or setting of this machine reaches the client."""
     empty = tmp_path / "aws-empty"
@@ -77,7 +79,7 @@ class CliRun:
 
 
 @pytest.fixture
-def aws(firehose_server: Any, client_env: dict[str, str]) -> Callable[..., CliRun]:
+def aws(firehose_server: FirehoseServer, client_env: dict[str, str]) -> Callable[..., CliRun]:
     """Run the AWS CLI (v1, the ``awscli`` package of this Python) against the server:
     ``aws("firehose", "list-delivery-streams")``."""
     if importlib.util.find_spec("awscli") is None:

@@ -8,13 +8,15 @@ from typing import Any
 import pytest
 from client_support import SERVICES, Service, message
 
+from pytest_firehose import FirehoseServer
+
 #: AWS CLI v1 exits 255 when the service refuses a request (v2 exits 254).
 SERVICE_ERROR_EXIT = 255
 
 
 @pytest.mark.parametrize("service", SERVICES)
 def test_the_cli_shows_which_records_failed(
-    aws: Any, firehose_server: Any, service: Service
+    aws: Any, firehose_server: FirehoseServer, service: Service
 ) -> None:
     service.create(firehose_server, "s")
     service.handle(firehose_server).fail(records={1: service.throttle_code})
@@ -39,7 +41,7 @@ def test_the_cli_shows_which_records_failed(
 @pytest.mark.parametrize("retry_mode", ["legacy", "standard"])
 @pytest.mark.parametrize("service", SERVICES)
 def test_the_cli_retries_a_throttled_call(
-    aws: Any, firehose_server: Any, service: Service, retry_mode: str
+    aws: Any, firehose_server: FirehoseServer, service: Service, retry_mode: str
 ) -> None:
     service.create(firehose_server, "s")
     service.handle(firehose_server).fail(throttle=1)
@@ -62,7 +64,7 @@ def test_the_cli_retries_a_throttled_call(
 
 @pytest.mark.parametrize("service", SERVICES)
 def test_the_cli_gives_up_after_its_attempts_with_the_service_error(
-    aws: Any, firehose_server: Any, service: Service
+    aws: Any, firehose_server: FirehoseServer, service: Service
 ) -> None:
     service.create(firehose_server, "s")
     service.handle(firehose_server).fail(throttle=2)
@@ -80,7 +82,7 @@ def test_the_cli_gives_up_after_its_attempts_with_the_service_error(
 
 @pytest.mark.parametrize("service", SERVICES)
 def test_the_cli_resends_a_batch_whose_connection_dropped_after_commit(
-    aws: Any, firehose_server: Any, service: Service
+    aws: Any, firehose_server: FirehoseServer, service: Service
 ) -> None:
     # Over a socket a scripted timeout closes the connection unanswered; botocore retries,
     # so the records committed by the first attempt are stored twice.
@@ -96,7 +98,9 @@ def test_the_cli_resends_a_batch_whose_connection_dropped_after_commit(
     assert [(c.attempt, c.outcome) for c in calls] == [(1, "timeout"), (2, "ok")]
 
 
-def test_the_cli_lists_and_describes_delivery_streams(aws: Any, firehose_server: Any) -> None:
+def test_the_cli_lists_and_describes_delivery_streams(
+    aws: Any, firehose_server: FirehoseServer
+) -> None:
     firehose_server.firehose.create_delivery_stream("made-by-the-test")
 
     created = aws("firehose", "create-delivery-stream", "--delivery-stream-name", "made-by-cli")
@@ -129,7 +133,7 @@ def test_the_cli_shows_the_service_error_for_an_unknown_stream(aws: Any, service
 
 
 def test_the_cli_shows_the_validation_error_for_an_oversized_record(
-    aws: Any, firehose_server: Any, tmp_path: Any
+    aws: Any, firehose_server: FirehoseServer, tmp_path: Any
 ) -> None:
     # botocore checks no maximum lengths: the service refuses the whole batch.
     firehose_server.firehose.create_delivery_stream("s")

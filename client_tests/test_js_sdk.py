@@ -9,6 +9,8 @@ from typing import Any
 import pytest
 from client_support import SERVICES, Service, message
 
+from pytest_firehose import FirehoseServer
+
 PAYLOADS = ["a\n", "b\n", "c\n"]
 
 
@@ -19,7 +21,7 @@ def produce(run_js: Any, service: Service, **job: Any) -> Any:
 @pytest.mark.parametrize("scripted_by", ["test", "control-api"])
 @pytest.mark.parametrize("service", SERVICES)
 def test_a_producer_resends_only_the_failed_records(
-    run_js: Any, firehose_server: Any, service: Service, scripted_by: str
+    run_js: Any, firehose_server: FirehoseServer, service: Service, scripted_by: str
 ) -> None:
     service.create(firehose_server, "s")
     faults = []
@@ -58,7 +60,7 @@ def test_a_producer_resends_only_the_failed_records(
 
 @pytest.mark.parametrize("service", SERVICES)
 def test_the_sdk_retries_a_throttled_call_itself(
-    run_js: Any, firehose_server: Any, service: Service
+    run_js: Any, firehose_server: FirehoseServer, service: Service
 ) -> None:
     service.create(firehose_server, "s")
     service.handle(firehose_server).fail(throttle=2)
@@ -83,7 +85,7 @@ def test_the_sdk_retries_a_throttled_call_itself(
 
 @pytest.mark.parametrize("service", SERVICES)
 def test_the_sdk_gives_up_after_its_attempts_with_the_service_error(
-    run_js: Any, firehose_server: Any, service: Service
+    run_js: Any, firehose_server: FirehoseServer, service: Service
 ) -> None:
     service.create(firehose_server, "s")
     service.handle(firehose_server).fail(throttle=3)
@@ -113,7 +115,7 @@ def test_the_sdk_gives_up_after_its_attempts_with_the_service_error(
 )
 @pytest.mark.parametrize("service", SERVICES)
 def test_the_sdk_resends_a_batch_whose_connection_dropped(
-    run_js: Any, firehose_server: Any, service: Service, timeout: str, stored: list[str]
+    run_js: Any, firehose_server: FirehoseServer, service: Service, timeout: str, stored: list[str]
 ) -> None:
     # Over a socket a scripted timeout closes the connection unanswered; the SDK retries.
     service.create(firehose_server, "s")
