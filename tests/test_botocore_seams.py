@@ -412,19 +412,25 @@ class RecordingAsyncio:
         return getattr(asyncio, name)
 
 
+def offline_aio_client(config: Config | None = None) -> Any:
+    """A fresh aiobotocore Firehose client that points nowhere (an async context manager)."""
+    return AioSession().create_client(
+        "firehose",
+        region_name="us-east-1",
+        endpoint_url=NOWHERE,
+        aws_access_key_id="testing",
+        aws_secret_access_key="testing",
+        config=config,
+    )
+
+
 def offline_call(method: str, config: Config | None = None, **params: Any) -> Any:
     """Call ``method`` on a fresh aiobotocore client that points nowhere; returns the
     result, or the exception raised."""
 
     async def call() -> Any:
-        async with AioSession().create_client(
-            "firehose",
-            region_name="us-east-1",
-            endpoint_url=NOWHERE,
-            aws_access_key_id="testing",
-            aws_secret_access_key="testing",
-            config=config
-            or Config(retries={"mode": "standard", "total_max_attempts": MAX_ATTEMPTS}),
+        async with offline_aio_client(
+            config or Config(retries={"mode": "standard", "total_max_attempts": MAX_ATTEMPTS})
         ) as client:
             try:
                 return await asyncio.wait_for(getattr(client, method)(**params), 10)
@@ -456,13 +462,7 @@ def test_aio_send_runs_after_before_send_and_an_answer_with_read_alone_is_parsed
     send = Send(aio_answer(200, LISTING), log=log)
 
     async def call() -> Any:
-        async with AioSession().create_client(
-            "firehose",
-            region_name="us-east-1",
-            endpoint_url=NOWHERE,
-            aws_access_key_id="testing",
-            aws_secret_access_key="testing",
-        ) as client:
+        async with offline_aio_client() as client:
             client.meta.events.register(
                 "before-send.firehose", lambda **_: log.append("before-send")
             )
@@ -490,13 +490,7 @@ def test_aio_an_answer_from_before_send_skips_send() -> None:
     send = Send(aio_answer(500, SLOW_DOWN))
 
     async def call() -> Any:
-        async with AioSession().create_client(
-            "firehose",
-            region_name="us-east-1",
-            endpoint_url=NOWHERE,
-            aws_access_key_id="testing",
-            aws_secret_access_key="testing",
-        ) as client:
+        async with offline_aio_client() as client:
             client.meta.events.register(
                 "before-send.firehose", lambda **_: aio_answer(200, LISTING)
             )
