@@ -147,14 +147,14 @@ def aiobotocore_installed() -> bool:
     return importlib.util.find_spec("aiobotocore") is not None
 
 
-@pytest.hookimpl(trylast=True)  # after ``-m`` has deselected what it will
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    needing = [item.nodeid for item in items if item.get_closest_marker("aio")]
-    if needing and not aiobotocore_installed():
-        raise pytest.UsageError(
-            f"{len(needing)} selected tests (marked aio, e.g. {needing[0]}) need aiobotocore, "
-            "which is not installed: pip install -e '.[test]', or deselect them with "
-            "-m 'not aio'"
+@pytest.fixture(autouse=True)
+def _aiobotocore_for_aio_tests(request: pytest.FixtureRequest) -> None:
+    """A test marked ``aio`` fails at once, saying what to do, where aiobotocore is missing."""
+    if request.node.get_closest_marker("aio") and not aiobotocore_installed():
+        pytest.fail(
+            "this test (marked aio) needs aiobotocore, which is not installed: "
+            "pip install -e '.[test]', or deselect the aio tests with -m 'not aio'",
+            pytrace=False,
         )
 
 

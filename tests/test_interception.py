@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import subprocess
 import sys
 import threading
 from collections.abc import Callable, Iterator
@@ -391,3 +392,36 @@ def test_clients_reach_the_streams_of_their_own_region(fake: FirehoseFake, clien
     assert fake.firehose["eu-only"].records == [b"eu-only\n"]
     assert fake.firehose["us-only"].records == []
     assert {call.region for call in fake.firehose.calls} == {"eu-west-1", REGION}
+
+
+#: Blocks aiobotocore and aioboto3 (an import of either fails, as if not installed), then
+#: imports the plugin and serves a boto3 client from a fake.
+WITHOUT_AIOBOTOCORE = """
+import sys
+
+sys.modules["aiobotocore"] = sys.modules["aioboto3"] = None
+
+import boto3
+import pytest_firehose.plugin
+from pytest_firehose import FirehoseFake
+
+with FirehoseFake(seed=1) as fake:
+    fake.firehose.create_delivery_stream("events")
+    client = boto3.client("firehose")
+    answer = client.put_record_batch(DeliveryStreamName="events", Records=[{"Data": b"a"}])
+    print(answer["FailedPutCount"], fake.firehose["events"].records == [b"a"])
+"""
+
+
+def test_the_plugin_and_the_fake_work_without_aiobotocore() -> None:
+    # aiobotocore is optional: nothing imports it unless it is installed. Run in a fresh
+    # interpreter, as this one may have imported it already.
+    done = subprocess.run(
+        [sys.executable, "-W", "error", "-c", WITHOUT_AIOBOTOCORE],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert (done.returncode, done.stderr) == (0, "")
+    assert done.stdout == "0 True\n"
