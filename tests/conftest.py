@@ -4,13 +4,17 @@ The project's addopts disable the plugin itself (``-p no:firehose``), so this su
 ``FirehoseFake`` directly; only pytester runs load the plugin.
 
 ``new_client`` makes clients of each flavour the fake serves (boto3, aiobotocore, aioboto3),
-the async ones behind a sync face, so one test body checks them all.
+the async ones behind a sync face, so one test body checks them all. The async flavours, and
+every test that needs aiobotocore, carry the ``aio`` marker: aiobotocore caps botocore, so the
+suite also runs against the newest botocore without it (``-m "not aio"``, tox's newest env),
+and aiobotocore is imported only where an async client is made.
 """
 
 from __future__ import annotations
 
 import asyncio
 import functools
+import importlib.util
 import inspect
 import os
 import random
@@ -18,10 +22,8 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-import aioboto3
 import boto3
 import pytest
-from aiobotocore.session import AioSession
 from botocore.exceptions import ClientError, ParamValidationError
 from botocore.model import ServiceModel
 from botocore.validate import validate_parameters
@@ -140,8 +142,28 @@ def put(client: Any, *payloads: bytes) -> dict[str, Any]:
     return answer
 
 
-#: The client libraries the fake serves.
-FLAVOURS = ("boto3", "aiobotocore", "aioboto3")
+def aiobotocore_installed() -> bool:
+    """Whether aiobotocore can be imported; the tests that need it carry the ``aio`` marker."""
+    return importlib.util.find_spec("aiobotocore") is not None
+
+
+@pytest.fixture(autouse=True)
+def _aiobotocore_for_aio_tests(request: pytest.FixtureRequest) -> None:
+    """A test marked ``aio`` fails at once, saying what to do, where aiobotocore is missing."""
+    if request.node.get_closest_marker("aio") and not aiobotocore_installed():
+        pytest.fail(
+            "this test (marked aio) needs aiobotocore, which is not installed: "
+            "pip install -e '.[test]', or deselect the aio tests with -m 'not aio'",
+            pytrace=False,
+        )
+
+
+#: The client libraries the fake serves; the async ones need aiobotocore (marker ``aio``).
+FLAVOURS = (
+    "boto3",
+    pytest.param("aiobotocore", marks=pytest.mark.aio),
+    pytest.param("aioboto3", marks=pytest.mark.aio),
+)
 #: Real seconds an async client's call may take before the test fails.
 REAL_TIME_LIMIT = 30
 
@@ -185,11 +207,15 @@ class Clients:
         if flavour == "boto3":
             return boto3.client(service, **options)
         if flavour == "aiobotocore":
+            from aiobotocore.session import AioSession
+
             context = AioSession().create_client(service, **options)
         elif flavour == "aioboto3":
+            import aioboto3
+
             context = aioboto3.Session().client(service, **options)
         else:
-            raise ValueError(f"unknown client flavour {flavour!r}; known: {FLAVOURS}")
+            raise ValueError(f"unknown client flavour {flavour!r}")
         if self._loop is None:
             self._loop = asyncio.new_event_loop()
         client = self._loop.run_until_complete(context.__aenter__())

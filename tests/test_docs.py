@@ -13,13 +13,16 @@ from pathlib import Path
 # imports. Libraries they use are imported here first, so every run shares one copy of
 # them (requests, for one, breaks when half of it is imported twice; aiobotocore's endpoint
 # must be the one the fake patches).
-import aioboto3  # noqa: F401
-import aiobotocore.endpoint  # noqa: F401
 import freezegun  # noqa: F401
 import moto  # noqa: F401
 import pytest
 import requests  # noqa: F401
 import responses  # noqa: F401
+from conftest import aiobotocore_installed
+
+if aiobotocore_installed():  # the recipes with async clients are marked aio
+    import aioboto3  # noqa: F401
+    import aiobotocore.endpoint  # noqa: F401
 
 ROOT = Path(__file__).parent.parent
 BLOCK = re.compile(r"```python\n(.*?)```", re.DOTALL)
@@ -31,7 +34,9 @@ def _runnable_blocks() -> list[pytest.param]:
         for number, block in enumerate(BLOCK.findall(page.read_text()), 1):
             if "def test_" in block:
                 name = f"{page.relative_to(ROOT)}#{number}"
-                params.append(pytest.param(block, id=name))
+                needs_aiobotocore = "aiobotocore" in block or "aioboto3" in block
+                marks = [pytest.mark.aio] if needs_aiobotocore else []
+                params.append(pytest.param(block, id=name, marks=marks))
     return params
 
 

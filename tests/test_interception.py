@@ -5,23 +5,20 @@ from __future__ import annotations
 
 import contextlib
 import os
+import subprocess
 import sys
 import threading
 from collections.abc import Callable, Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, ClassVar
 
-import aiobotocore.endpoint
-import aiobotocore.waiter
 import boto3
 import botocore.endpoint
 import botocore.session
 import pytest
-from aiobotocore.endpoint import AioEndpoint
-from aiobotocore.retries.bucket import AsyncTokenBucket
 from botocore.endpoint import Endpoint
 from botocore.retries import bucket
-from conftest import SEED, Clients, aws_environment, clear_aws_settings
+from conftest import SEED, Clients, aiobotocore_installed, aws_environment, clear_aws_settings
 from moto import mock_aws
 
 from pytest_firehose import FirehoseFake, UnmockedRequestError, UsageError
@@ -31,14 +28,23 @@ REGION = "us-east-1"
 
 def botocore_internals() -> tuple[Any, ...]:
     """What the fake replaces while active: the HTTP sends and the clocks retries wait on,
-    botocore's and aiobotocore's."""
-    return (
+    botocore's and, where it is installed, aiobotocore's."""
+    internals = (
         Endpoint._send,
         botocore.endpoint.time,
         bucket.Clock.sleep,
         bucket.Clock.current_time,
         bucket.TokenBucket._acquire,
-        AioEndpoint._send,
+    )
+    if not aiobotocore_installed():
+        return internals
+    import aiobotocore.endpoint
+    import aiobotocore.waiter
+    from aiobotocore.retries.bucket import AsyncTokenBucket
+
+    return (
+        *internals,
+        aiobotocore.endpoint.AioEndpoint._send,
         aiobotocore.endpoint.asyncio,
         aiobotocore.waiter.asyncio,
         AsyncTokenBucket._acquire,
@@ -81,10 +87,18 @@ MAKE_CLIENT: dict[str, Callable[[Clients], Any]] = {
     "aiobotocore": lambda clients: clients.make("aiobotocore"),
     "aioboto3": lambda clients: clients.make("aioboto3"),
 }
+#: The async clients need aiobotocore.
+NEEDS_AIOBOTOCORE = {"aiobotocore", "aioboto3"}
 
 
 @pytest.mark.parametrize("created", ["before-start", "after-start"])
-@pytest.mark.parametrize("make_client", MAKE_CLIENT.values(), ids=list(MAKE_CLIENT))
+@pytest.mark.parametrize(
+    "make_client",
+    [
+        pytest.param(make, id=name, marks=[pytest.mark.aio] if name in NEEDS_AIOBOTOCORE else [])
+        for name, make in MAKE_CLIENT.items()
+    ],
+)
 def test_every_client_is_served_whenever_it_was_created(
     monkeypatch: pytest.MonkeyPatch,
     clients: Clients,
@@ -128,6 +142,7 @@ def test_a_fake_that_fails_to_start_leaves_nothing_behind() -> None:
     assert aws_environment() == before, "a failed start left fake credentials behind"
 
 
+@pytest.mark.aio
 def test_an_aiobotocore_without_the_seams_stops_the_fake_from_starting(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
@@ -377,3 +392,36 @@ def test_clients_reach_the_streams_of_their_own_region(fake: FirehoseFake, clien
     assert fake.firehose["eu-only"].records == [b"eu-only\n"]
     assert fake.firehose["us-only"].records == []
     assert {call.region for call in fake.firehose.calls} == {"eu-west-1", REGION}
+
+
+#: Blocks aiobotocore and aioboto3 (an import of either fails, as if not installed), then
+#: imports the plugin and serves a boto3 client from a fake.
+WITHOUT_AIOBOTOCORE = """
+import sys
+
+sys.modules["aiobotocore"] = sys.modules["aioboto3"] = None
+
+import boto3
+import pytest_firehose.plugin
+from pytest_firehose import FirehoseFake
+
+with FirehoseFake(seed=1) as fake:
+    fake.firehose.create_delivery_stream("events")
+    client = boto3.client("firehose")
+    answer = client.put_record_batch(DeliveryStreamName="events", Records=[{"Data": b"a"}])
+    print(answer["FailedPutCount"], fake.firehose["events"].records == [b"a"])
+"""
+
+
+def test_the_plugin_and_the_fake_work_without_aiobotocore() -> None:
+    # aiobotocore is optional: nothing imports it unless it is installed. Run in a fresh
+    # interpreter, as this one may have imported it already.
+    done = subprocess.run(
+        [sys.executable, "-W", "error", "-c", WITHOUT_AIOBOTOCORE],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert (done.returncode, done.stderr) == (0, "")
+    assert done.stdout == "0 True\n"

@@ -13,17 +13,26 @@ from pathlib import Path
 
 # Imported here so the in-process inner runs share these modules with this one: pytester
 # drops modules first imported by an inner run, and a second botocore would not be patched.
-import aioboto3  # noqa: F401
-import aiobotocore.endpoint
 import boto3  # noqa: F401
 import botocore.endpoint
 import pytest
-from conftest import aws_environment, clear_aws_settings
+from conftest import aiobotocore_installed, aws_environment, clear_aws_settings
 
 from pytest_firehose import plugin
 
-ORIGINAL_SEND = botocore.endpoint.Endpoint._send
-ORIGINAL_ASYNC_SEND = aiobotocore.endpoint.AioEndpoint._send
+if aiobotocore_installed():  # the tests of async clients are marked aio
+    import aioboto3  # noqa: F401
+    import aiobotocore.endpoint
+
+
+def sends() -> tuple[object, ...]:
+    """The send methods the fake replaces: botocore's and, where installed, aiobotocore's."""
+    if aiobotocore_installed():
+        return (botocore.endpoint.Endpoint._send, aiobotocore.endpoint.AioEndpoint._send)
+    return (botocore.endpoint.Endpoint._send,)
+
+
+ORIGINAL_SENDS = sends()
 
 PRODUCER = """\
 import boto3
@@ -48,10 +57,7 @@ def run(pytester: pytest.Pytester, body: str, *args: str, ini: str = "") -> pyte
     pytester.makeini("[pytest]\n" + textwrap.dedent(ini))
     pytester.makepyfile(test_inner=PRODUCER + textwrap.dedent(body))
     result = pytester.runpytest("-p", "no:cacheprovider", *args)
-    assert botocore.endpoint.Endpoint._send is ORIGINAL_SEND, "the inner run left a patch"
-    assert aiobotocore.endpoint.AioEndpoint._send is ORIGINAL_ASYNC_SEND, (
-        "the inner run left the aiobotocore patch"
-    )
+    assert sends() == ORIGINAL_SENDS, "the inner run left a patch"
     return result
 
 
@@ -70,6 +76,7 @@ def test_the_fixture_serves_boto3_in_a_test_file(pytester: pytest.Pytester) -> N
     result.assert_outcomes(passed=1)
 
 
+@pytest.mark.aio
 def test_the_fixture_serves_aioboto3_with_faults_and_fake_backoff(
     pytester: pytest.Pytester,
 ) -> None:
