@@ -30,7 +30,7 @@ from urllib.parse import parse_qsl
 
 from ._control import Control, ControlError
 from ._errors import NetworkFault
-from ._fake import FirehoseFake
+from ._fake import FAKE_CREDENTIALS, NO_METADATA, FirehoseFake
 from ._handles import FirehoseHandle
 from ._kinesis_handles import KinesisHandle
 from ._wire import CONTENT_TYPE, HttpRequest, HttpResponse
@@ -39,8 +39,6 @@ from ._world import World
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 4573
 CONTROL_PREFIX = "/_fake"
-#: Set in ``FirehoseServer.env``: fake credentials, so that no real ones are ever used.
-FAKE_KEYS = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing"}
 #: Dropped from ``FirehoseServer.env``: they would send requests elsewhere, or make the SDK
 #: look for a profile or credentials other than the fake ones.
 _OVERRIDING = (
@@ -50,6 +48,9 @@ _OVERRIDING = (
     "AWS_SECURITY_TOKEN",
     "AWS_IGNORE_CONFIGURED_ENDPOINT_URLS",
 )
+#: Set in ``FirehoseServer.env``: the fake's own credentials, so that no real ones are ever
+#: used (without a session token: the fake's key pair needs none).
+_FAKE_KEYS = {k: v for k, v in FAKE_CREDENTIALS.items() if k not in _OVERRIDING}
 _JSON = "application/json"
 
 
@@ -235,12 +236,12 @@ class FirehoseServer:
             for name, value in os.environ.items()
             if name not in _OVERRIDING and not name.startswith("AWS_ENDPOINT_URL_")
         }
-        env.update(FAKE_KEYS)
+        env.update(_FAKE_KEYS)
+        env.update(NO_METADATA)
         env.update(
             AWS_ENDPOINT_URL=self.url,
             AWS_DEFAULT_REGION=self.world.region,
             AWS_REGION=self.world.region,
-            AWS_EC2_METADATA_DISABLED="true",
         )
         return env
 
