@@ -5,15 +5,15 @@ Importing this package installs nothing; the fake is active only inside the ``fi
 fixture or a ``with FirehoseFake():`` block.
 """
 
-from ._calls import Call
-from ._clock import FakeClock
-from ._destinations import DeliveredObject
-from ._errors import ServiceError, UnmockedRequestError, UsageError
-from ._fake import FirehoseFake
-from ._firehose import Record
-from ._handles import DeliveryStreamHandle, FirehoseHandle
-from ._kinesis_handles import KinesisHandle, KinesisStreamHandle
-from ._server import FirehoseServer
+from pytest_firehose._clock import FakeClock
+from pytest_firehose._destinations.objects import DeliveredObject
+from pytest_firehose._doors.fake import FirehoseFake
+from pytest_firehose._doors.server import FirehoseServer
+from pytest_firehose._engine.calls import Call
+from pytest_firehose._errors import ServiceError, UnmockedRequestError, UsageError
+from pytest_firehose._handles.firehose import DeliveryStreamHandle, FirehoseHandle
+from pytest_firehose._handles.kinesis import KinesisHandle, KinesisStreamHandle
+from pytest_firehose._services.firehose.model import Record
 
 __all__ = [
     "Call",

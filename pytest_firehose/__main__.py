@@ -9,8 +9,8 @@ import sys
 import threading
 from types import FrameType
 
-from ._server import DEFAULT_HOST, DEFAULT_PORT, FirehoseServer
-from ._world import DEFAULT_ACCOUNT_ID, DEFAULT_REGION, World
+from pytest_firehose._doors.server import DEFAULT_HOST, DEFAULT_PORT, FirehoseServer
+from pytest_firehose._engine.world import DEFAULT_ACCOUNT_ID, DEFAULT_REGION, World
 
 DESCRIPTION = """\
 Serve fake Amazon Data Firehose and Kinesis Data Streams over HTTP, for SDKs in any

@@ -8,13 +8,13 @@ from typing import Any
 
 import pytest
 
-from ._assertions import call_log
-from ._errors import UsageError
-from ._fake import FirehoseFake, fake_environment
-from ._handles import FirehoseHandle
-from ._kinesis_handles import KinesisHandle
-from ._server import FirehoseServer, serve_fake
-from ._world import DEFAULT_ACCOUNT_ID, DEFAULT_REGION
+from pytest_firehose._doors.fake import FirehoseFake, fake_environment
+from pytest_firehose._doors.server import FirehoseServer, serve_fake
+from pytest_firehose._engine.world import DEFAULT_ACCOUNT_ID, DEFAULT_REGION
+from pytest_firehose._errors import UsageError
+from pytest_firehose._handles.assertions import call_log
+from pytest_firehose._handles.firehose import FirehoseHandle
+from pytest_firehose._handles.kinesis import KinesisHandle
 
 FAULT_SIGNATURE = (
     "*, records=None, throttle=None, error=None, timeout=None, latency=None, chaos=None, "

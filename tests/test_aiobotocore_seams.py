@@ -1,6 +1,6 @@
 """The aiobotocore internals pytest-firehose stands on, checked one by one.
 
-``pytest_firehose/_aiobotocore.py`` is the one module that touches them; when an aiobotocore
+``pytest_firehose/_doors/aiobotocore.py`` is the one module that touches them; when an aiobotocore
 release moves one, the test for it here fails with a message naming the seam. Every client
 points at a loopback port nobody listens on and ``AioEndpoint._send`` is replaced, so even a
 moved seam cannot make a request leave the machine.
@@ -44,7 +44,7 @@ if aiobotocore_installed():
     from aiobotocore.session import AioSession
 
     AIO_SEAM = (
-        f"aiobotocore {aiobotocore.__version__} moved a seam pytest_firehose/_aiobotocore.py "
+        f"aiobotocore {aiobotocore.__version__} moved a seam pytest_firehose/_doors/aiobotocore.py "
         "relies on: "
     )
 

@@ -1,6 +1,6 @@
 """The botocore internals pytest-firehose stands on, checked one by one.
 
-``pytest_firehose/_botocore.py`` is the one module that touches botocore internals (the
+``pytest_firehose/_doors/botocore.py`` is the one module that touches botocore internals (the
 aiobotocore ones are checked in ``test_aiobotocore_seams.py``). When a release moves one of
 them, the test for it here fails with a message naming the seam, so the fix starts in the
 right place instead of in a puzzling wire test.
@@ -32,7 +32,9 @@ from botocore.retries import bucket
 
 from pytest_firehose import FirehoseFake
 
-SEAM = f"botocore {botocore.__version__} moved a seam pytest_firehose/_botocore.py relies on: "
+SEAM = (
+    f"botocore {botocore.__version__} moved a seam pytest_firehose/_doors/botocore.py relies on: "
+)
 NOWHERE = "http://127.0.0.1:9"
 MAX_ATTEMPTS = 3
 NETWORK_ERRORS = [ReadTimeoutError, ConnectTimeoutError, EndpointConnectionError]
@@ -339,7 +341,7 @@ def test_retry_waits_pass_fake_time_while_the_fake_is_active(
         waited = fake.firehose.clock.elapsed.total_seconds()
     assert attempts == MAX_ATTEMPTS * 2 + 1
     message = (
-        f"{SEAM}(or, for {flavour} clients, one pytest_firehose/_aiobotocore.py relies on) "
+        f"{SEAM}(or, for {flavour} clients, one pytest_firehose/_doors/aiobotocore.py relies on) "
         f"{mode} retries waited {real:.2f}s of real time and {waited:.2f}s of fake "
         "time; a backoff or rate-limiter wait escaped the patched clocks"
     )

@@ -12,8 +12,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from pytest_firehose._errors import ServiceError
-from pytest_firehose._shapes import decode_input
-from pytest_firehose._validation import conforms, validate_input
+from pytest_firehose._wire.shapes import decode_input
+from pytest_firehose._wire.validation import conforms, validate_input
 
 
 def b64(size: int) -> str:

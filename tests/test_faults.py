@@ -22,7 +22,7 @@ from botocore.hooks import first_non_none_response
 from conftest import REGION
 
 from pytest_firehose import FirehoseFake, UsageError
-from pytest_firehose._codes import CALL_ERRORS
+from pytest_firehose._services.codes import CALL_ERRORS
 
 #: Total attempts botocore makes by default, per retry mode.
 MAX_ATTEMPTS = {"legacy": 5, "standard": 3, "adaptive": 3}

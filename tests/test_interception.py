@@ -147,7 +147,7 @@ def test_an_aiobotocore_without_the_seams_stops_the_fake_from_starting(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     # As if an aiobotocore release had moved a name the async patch imports.
-    monkeypatch.setitem(sys.modules, "pytest_firehose._aiobotocore", None)
+    monkeypatch.setitem(sys.modules, "pytest_firehose._doors.aiobotocore", None)
     with pytest.raises(UsageError) as refused, FirehoseFake():
         pass  # pragma: no cover - the start fails
     assert "cannot serve aiobotocore" in str(refused.value)

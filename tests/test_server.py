@@ -27,8 +27,8 @@ from botocore.config import Config
 from botocore.exceptions import ClientError, ConnectionClosedError
 
 from pytest_firehose import FirehoseServer, UsageError
-from pytest_firehose._handles import FirehoseHandle
-from pytest_firehose._world import World
+from pytest_firehose._engine.world import World
+from pytest_firehose._handles.firehose import FirehoseHandle
 
 REGION = "us-east-1"
 S3_BUFFERED = {

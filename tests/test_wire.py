@@ -11,7 +11,7 @@ import pytest
 from botocore.exceptions import ClientError
 
 from pytest_firehose import FirehoseFake
-from pytest_firehose._wire import HttpRequest, HttpResponse
+from pytest_firehose._wire.codec import HttpRequest, HttpResponse
 
 URL = "https://firehose.us-east-1.amazonaws.com/"
 UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")

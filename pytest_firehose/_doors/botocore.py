@@ -38,10 +38,10 @@ from botocore.exceptions import (
 )
 from botocore.retries import bucket
 
-from ._clock import FakeClock
-from ._errors import NetworkFault, UsageError
-from ._moto import leave_to_fake
-from ._wire import HttpRequest, HttpResponse
+from pytest_firehose._clock import FakeClock
+from pytest_firehose._doors.moto import leave_to_fake
+from pytest_firehose._errors import NetworkFault, UsageError
+from pytest_firehose._wire.codec import HttpRequest, HttpResponse
 
 #: A router returns an answer, or PASS to let botocore really send the request.
 PASS = object()

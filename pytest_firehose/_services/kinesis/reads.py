@@ -9,9 +9,10 @@ from datetime import datetime, timedelta
 from itertools import islice
 from typing import Any
 
-from ._clock import FakeClock
-from ._errors import ServiceError
-from ._kinesis_streams import (
+from pytest_firehose._clock import FakeClock
+from pytest_firehose._errors import ServiceError
+from pytest_firehose._payload import payload_len
+from pytest_firehose._services.kinesis.streams import (
     KinesisRecord,
     KinesisStream,
     Shard,
@@ -25,7 +26,6 @@ from ._kinesis_streams import (
     resolve_shard_id,
     shard_id_of,
 )
-from ._payload import payload_len
 
 #: Data one GetRecords returns at most (DOC).
 MAX_GET_RECORDS_BYTES = 10 * 1024 * 1024

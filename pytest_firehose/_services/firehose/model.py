@@ -8,11 +8,10 @@ from datetime import datetime, timedelta
 from itertools import repeat
 from typing import Any
 
-from . import _delivery as delivery
-from ._clock import FakeClock
-from ._codes import RECORD_ERRORS
-from ._delivery import Batch, Destination, MemoryDestination
-from ._destinations import (
+from pytest_firehose._clock import FakeClock
+from pytest_firehose._destinations import pipeline as delivery
+from pytest_firehose._destinations.factory import sink_for
+from pytest_firehose._destinations.objects import (
     DESTINATION_KINDS,
     UPDATE_KINDS,
     DeliveredObject,
@@ -20,10 +19,11 @@ from ._destinations import (
     has_expressions,
     merge_update,
 )
-from ._errors import ServiceError
-from ._ids import IdSource
-from ._payload import Payload, PayloadRecord, data_of, payload_len
-from ._sinks import sink_for
+from pytest_firehose._destinations.pipeline import Batch, Destination, MemoryDestination
+from pytest_firehose._errors import ServiceError
+from pytest_firehose._ids import IdSource
+from pytest_firehose._payload import Payload, PayloadRecord, data_of, payload_len
+from pytest_firehose._services.codes import RECORD_ERRORS
 
 #: Sum of decoded Data a PutRecordBatch may carry.
 MAX_BATCH_BYTES = 4 * 1024 * 1024

@@ -18,9 +18,9 @@ from typing import Any
 
 from botocore.model import Shape
 
-from ._errors import ServiceError
-from ._payload import payload_len
-from ._shapes import member_path, operation_model
+from pytest_firehose._errors import ServiceError
+from pytest_firehose._payload import payload_len
+from pytest_firehose._wire.shapes import member_path, operation_model
 
 MAX_VALIDATION_ERRORS = 10
 

@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from ._payload import Payload, payload_bytes
+from pytest_firehose._payload import Payload, payload_bytes
 
 _ATTEMPT = re.compile(r"attempt=(\d+)")
 

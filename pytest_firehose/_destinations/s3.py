@@ -21,16 +21,16 @@ import botocore.session
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
-from ._botocore import interceptor_installed
-from ._delivery import RETRY_CAP, DeliveryFailed
-from ._errors import UnmockedRequestError
+from pytest_firehose._destinations.pipeline import RETRY_CAP, DeliveryFailed
+from pytest_firehose._doors.botocore import interceptor_installed
+from pytest_firehose._errors import UnmockedRequestError
 
 if TYPE_CHECKING:
     from datetime import datetime
 
-    from ._delivery import Batch
-    from ._destinations import DeliveredObject
-    from ._firehose import DeliveryStream
+    from pytest_firehose._destinations.objects import DeliveredObject
+    from pytest_firehose._destinations.pipeline import Batch
+    from pytest_firehose._services.firehose.model import DeliveryStream
 
 #: One attempt per delivery: Firehose's own schedule (the engine's) does the retrying.
 #: botocore's retries would also pass fake time in the middle of a delivery.

@@ -28,13 +28,13 @@ from types import TracebackType
 from typing import Any, TextIO
 from urllib.parse import parse_qsl
 
-from ._control import Control, ControlError
-from ._errors import NetworkFault
-from ._fake import FAKE_CREDENTIALS, NO_METADATA, FirehoseFake
-from ._handles import FirehoseHandle
-from ._kinesis_handles import KinesisHandle
-from ._wire import CONTENT_TYPE, HttpRequest, HttpResponse
-from ._world import World
+from pytest_firehose._doors.control import Control, ControlError
+from pytest_firehose._doors.fake import FAKE_CREDENTIALS, NO_METADATA, FirehoseFake
+from pytest_firehose._engine.world import World
+from pytest_firehose._errors import NetworkFault
+from pytest_firehose._handles.firehose import FirehoseHandle
+from pytest_firehose._handles.kinesis import KinesisHandle
+from pytest_firehose._wire.codec import CONTENT_TYPE, HttpRequest, HttpResponse
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 4573

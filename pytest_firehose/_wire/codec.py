@@ -16,9 +16,9 @@ from datetime import datetime, timezone
 from email.utils import format_datetime
 from typing import Any
 
-from ._errors import ServiceError
-from ._shapes import decode_input
-from ._validation import conforms
+from pytest_firehose._errors import ServiceError
+from pytest_firehose._wire.shapes import decode_input
+from pytest_firehose._wire.validation import conforms
 
 CONTENT_TYPE = "application/x-amz-json-1.1"
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable, Sequence
 
-from ._calls import Call
+from pytest_firehose._engine.calls import Call
 
 _SHOWN = 10
 #: Payloads longer than this are cut short in messages.

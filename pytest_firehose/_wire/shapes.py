@@ -18,8 +18,8 @@ from typing import Any
 from botocore.loaders import Loader
 from botocore.model import OperationModel, ServiceModel, Shape
 
-from ._errors import ServiceError
-from ._payload import strict_b64decode
+from pytest_firehose._errors import ServiceError
+from pytest_firehose._payload import strict_b64decode
 
 Decoder = Callable[[Any], Any]
 

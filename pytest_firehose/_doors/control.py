@@ -13,13 +13,13 @@ import re
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
-from ._calls import Call
-from ._errors import UsageError
-from ._faults import FaultHandle
-from ._handles import DeliveryStreamHandle, FirehoseHandle
-from ._kinesis_handles import KinesisHandle, KinesisStreamHandle
-from ._service_handle import ServiceHandle
-from ._world import World
+from pytest_firehose._engine.calls import Call
+from pytest_firehose._engine.faults import FaultHandle
+from pytest_firehose._engine.world import World
+from pytest_firehose._errors import UsageError
+from pytest_firehose._handles.base import ServiceHandle
+from pytest_firehose._handles.firehose import DeliveryStreamHandle, FirehoseHandle
+from pytest_firehose._handles.kinesis import KinesisHandle, KinesisStreamHandle
 
 SERVICES = ("firehose", "kinesis")
 #: The keywords of ``.fail`` that HTTP can carry (a predicate cannot travel as JSON).

@@ -9,7 +9,7 @@ import re
 from datetime import datetime
 from typing import Any
 
-from ._payload import Payload, payload_bytes
+from pytest_firehose._payload import Payload, payload_bytes
 
 DEFAULT_BUFFERING = {"SizeInMBs": 5, "IntervalInSeconds": 300}
 _NO_LOGGING = {"Enabled": False}

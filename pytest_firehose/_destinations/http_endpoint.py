@@ -18,14 +18,14 @@ from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-from ._delivery import Batch, DeliveryFailed
-from ._destinations import DeliveredObject, object_key
-from ._errors import UsageError
-from ._payload import Payload
-from ._s3 import S3Destination
+from pytest_firehose._destinations.objects import DeliveredObject, object_key
+from pytest_firehose._destinations.pipeline import Batch, DeliveryFailed
+from pytest_firehose._destinations.s3 import S3Destination
+from pytest_firehose._errors import UsageError
+from pytest_firehose._payload import Payload
 
 if TYPE_CHECKING:
-    from ._firehose import DeliveryStream
+    from pytest_firehose._services.firehose.model import DeliveryStream
 
 #: The spec: backoff doubles from 1 s up to 2 minutes; an answer may take 3 minutes.
 RETRY_CAP = timedelta(minutes=2)

@@ -10,10 +10,16 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TypeAlias
 
-from ._codes import BATCH_PUT, CALL_ERRORS, PUTS, RECORD_ERRORS, THROTTLE_CODE
-from ._errors import UsageError
-from ._payload import Payload, payload_bytes
-from ._shapes import service_model
+from pytest_firehose._errors import UsageError
+from pytest_firehose._payload import Payload, payload_bytes
+from pytest_firehose._services.codes import (
+    BATCH_PUT,
+    CALL_ERRORS,
+    PUTS,
+    RECORD_ERRORS,
+    THROTTLE_CODE,
+)
+from pytest_firehose._wire.shapes import service_model
 
 #: ``records=``: index -> code, a list of indices, or a predicate on the payload.
 RecordsSpec: TypeAlias = Mapping[int, str] | Iterable[int] | Callable[[bytes], bool]

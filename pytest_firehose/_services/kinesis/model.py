@@ -31,11 +31,12 @@ from datetime import datetime, timedelta
 from itertools import islice
 from typing import Any
 
-from ._clock import FakeClock
-from ._errors import ServiceError
-from ._ids import IdSource
-from ._kinesis_reads import ShardReads
-from ._kinesis_streams import (
+from pytest_firehose._clock import FakeClock
+from pytest_firehose._errors import ServiceError
+from pytest_firehose._ids import IdSource
+from pytest_firehose._payload import Payload, data_of, payload_len
+from pytest_firehose._services.kinesis.reads import ShardReads
+from pytest_firehose._services.kinesis.streams import (
     DEFAULT_MAX_RECORD_SIZE_KIB,
     MAX_HASH_KEY,
     ON_DEMAND_SHARDS,
@@ -51,8 +52,7 @@ from ._kinesis_streams import (
     sequence_number,
     shard_id_of,
 )
-from ._payload import Payload, data_of, payload_len
-from ._validation import MAX_VALIDATION_ERRORS
+from pytest_firehose._wire.validation import MAX_VALIDATION_ERRORS
 
 __all__ = ["KinesisRecord", "KinesisService", "KinesisStream", "Shard", "hash_key_of"]
 

@@ -11,13 +11,13 @@ from types import TracebackType
 from typing import Protocol
 from urllib.parse import urlsplit
 
-from ._botocore import PASS, BotocorePatch, Router
-from ._clock import FakeClock
-from ._errors import UnmockedRequestError, UsageError
-from ._handles import FirehoseHandle
-from ._kinesis_handles import KinesisHandle
-from ._wire import HttpRequest, HttpResponse
-from ._world import DEFAULT_ACCOUNT_ID, DEFAULT_REGION, World
+from pytest_firehose._clock import FakeClock
+from pytest_firehose._doors.botocore import PASS, BotocorePatch, Router
+from pytest_firehose._engine.world import DEFAULT_ACCOUNT_ID, DEFAULT_REGION, World
+from pytest_firehose._errors import UnmockedRequestError, UsageError
+from pytest_firehose._handles.firehose import FirehoseHandle
+from pytest_firehose._handles.kinesis import KinesisHandle
+from pytest_firehose._wire.codec import HttpRequest, HttpResponse
 
 #: Set for the fake's lifetime when no credentials are in the environment. They never
 #: leave the process; they keep botocore from looking for real ones (files, IMDS).
@@ -76,7 +76,7 @@ def _aiobotocore_patch(router: Router, clock: FakeClock) -> _Patch | None:
     except ImportError:
         return None  # an aiobotocore that cannot be imported makes no clients either
     try:
-        from ._aiobotocore import AiobotocorePatch
+        from pytest_firehose._doors.aiobotocore import AiobotocorePatch
     except ImportError as moved:
         version = getattr(importlib.import_module("aiobotocore"), "__version__", "?")
         raise UsageError(

@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from ._assertions import delivery_mismatch
-from ._calls import Call
-from ._service_handle import ServiceHandle
-from ._world import World
+from pytest_firehose._engine.calls import Call
+from pytest_firehose._engine.world import World
+from pytest_firehose._handles.assertions import delivery_mismatch
+from pytest_firehose._handles.base import ServiceHandle
 
 
 class KinesisStreamHandle:

@@ -36,9 +36,16 @@ from aiobotocore.awsrequest import AioAWSResponse
 from aiobotocore.endpoint import AioEndpoint
 from aiobotocore.retries.bucket import AsyncTokenBucket
 
-from ._botocore import _MARK, PASS, Router, read_timeout, route, token_bucket_acquire
-from ._clock import FakeClock
-from ._wire import HttpResponse
+from pytest_firehose._clock import FakeClock
+from pytest_firehose._doors.botocore import (
+    _MARK,
+    PASS,
+    Router,
+    read_timeout,
+    route,
+    token_bucket_acquire,
+)
+from pytest_firehose._wire.codec import HttpResponse
 
 #: Where an async HTTP session keeps its read timeout: aiohttp's ``ClientTimeout``, httpx's
 #: ``Timeout``.

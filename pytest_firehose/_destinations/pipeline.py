@@ -14,12 +14,12 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Protocol
 
-from ._destinations import DEFAULT_BUFFERING, DeliveredObject, object_key
-from ._payload import payload_len
+from pytest_firehose._destinations.objects import DEFAULT_BUFFERING, DeliveredObject, object_key
+from pytest_firehose._payload import payload_len
 
 if TYPE_CHECKING:
-    from ._firehose import Accepted, DeliveryStream
-    from ._ids import IdSource
+    from pytest_firehose._ids import IdSource
+    from pytest_firehose._services.firehose.model import Accepted, DeliveryStream
 
 #: DirectPut data that cannot be delivered is kept this long, then lost.
 RETENTION = timedelta(hours=24)

@@ -10,18 +10,25 @@ from datetime import timedelta
 from typing import Any, Protocol
 from urllib.parse import urlsplit
 
-from ._calls import Call, attempt_of
-from ._clock import FakeClock
-from ._codes import CALL_ERRORS, THROTTLE_CODE
-from ._errors import NetworkFault, ServiceError
-from ._faults import FaultHandle, FaultScript, Hit
-from ._firehose import FirehoseService
-from ._ids import IdSource
-from ._kinesis import KinesisService
-from ._payload import Payload
-from ._shapes import service_model
-from ._validation import validate_input
-from ._wire import HttpRequest, HttpResponse, decode_request, encode_error, encode_result, target_of
+from pytest_firehose._clock import FakeClock
+from pytest_firehose._engine.calls import Call, attempt_of
+from pytest_firehose._engine.faults import FaultHandle, FaultScript, Hit
+from pytest_firehose._errors import NetworkFault, ServiceError
+from pytest_firehose._ids import IdSource
+from pytest_firehose._payload import Payload
+from pytest_firehose._services.codes import CALL_ERRORS, THROTTLE_CODE
+from pytest_firehose._services.firehose.model import FirehoseService
+from pytest_firehose._services.kinesis.model import KinesisService
+from pytest_firehose._wire.codec import (
+    HttpRequest,
+    HttpResponse,
+    decode_request,
+    encode_error,
+    encode_result,
+    target_of,
+)
+from pytest_firehose._wire.shapes import service_model
+from pytest_firehose._wire.validation import validate_input
 
 DEFAULT_ACCOUNT_ID = "123456789012"
 DEFAULT_REGION = "us-east-1"

@@ -5,13 +5,18 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from ._assertions import delivery_mismatch
-from ._calls import Call
-from ._destinations import DeliveredObject
-from ._firehose import Accepted, DeliveryStream, FirehoseService, Record
-from ._payload import payload_bytes
-from ._service_handle import ServiceHandle
-from ._world import World
+from pytest_firehose._destinations.objects import DeliveredObject
+from pytest_firehose._engine.calls import Call
+from pytest_firehose._engine.world import World
+from pytest_firehose._handles.assertions import delivery_mismatch
+from pytest_firehose._handles.base import ServiceHandle
+from pytest_firehose._payload import payload_bytes
+from pytest_firehose._services.firehose.model import (
+    Accepted,
+    DeliveryStream,
+    FirehoseService,
+    Record,
+)
 
 
 def _payloads(accepted: Iterable[Accepted]) -> list[bytes]:

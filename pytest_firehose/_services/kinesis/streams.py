@@ -29,8 +29,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from typing import NamedTuple
 
-from ._errors import ServiceError
-from ._payload import Payload, PayloadRecord, strict_b64decode
+from pytest_firehose._errors import ServiceError
+from pytest_firehose._payload import Payload, PayloadRecord, strict_b64decode
 
 HASH_KEY_LIMIT = 2**128
 MAX_HASH_KEY = HASH_KEY_LIMIT - 1

@@ -7,12 +7,12 @@ import difflib
 from collections.abc import Iterator
 from typing import Any, ClassVar, Generic, TypeVar
 
-from ._calls import Call
-from ._clock import FakeClock
-from ._errors import ServiceError, UsageError
-from ._faults import FaultHandle, RecordsSpec, make_fault
-from ._validation import validate_input
-from ._world import World
+from pytest_firehose._clock import FakeClock
+from pytest_firehose._engine.calls import Call
+from pytest_firehose._engine.faults import FaultHandle, RecordsSpec, make_fault
+from pytest_firehose._engine.world import World
+from pytest_firehose._errors import ServiceError, UsageError
+from pytest_firehose._wire.validation import validate_input
 
 StreamHandle = TypeVar("StreamHandle")
 

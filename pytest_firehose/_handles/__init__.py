@@ -1,0 +1,1 @@
+"""What tests hold: the ``firehose`` and ``kinesis`` handles, stream handles, assertion helpers."""

@@ -1,0 +1,1 @@
+"""The Amazon Data Firehose model."""
