@@ -35,6 +35,7 @@ from pytest_firehose._errors import NetworkFault
 from pytest_firehose._handles.firehose import FirehoseHandle
 from pytest_firehose._handles.kinesis import KinesisHandle
 from pytest_firehose._wire.codec import CONTENT_TYPE, HttpRequest, HttpResponse
+from pytest_firehose._wire.routing import route_of
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 4573
@@ -250,8 +251,8 @@ class FirehoseServer:
     def aws_answer(self, request: HttpRequest) -> HttpResponse:
         """An AWS request's answer, as the in-process fake gives it. Raises
         :class:`NetworkFault` for a scripted timeout."""
-        service = self.world.service_for(request)
-        if service is None:
+        route = route_of(request, self.world.region)
+        if route is None:
             return _error_response(
                 400,
                 "UnknownOperationException",
@@ -260,7 +261,7 @@ class FirehoseServer:
                 "AWS_ENDPOINT_URL_FIREHOSE and AWS_ENDPOINT_URL_KINESIS",
             )
         try:
-            return self.world.handle(request, service)
+            return self.world.handle(request, route)
         except NetworkFault:
             raise
         except Exception as error:  # the fake itself failed: say so, keep serving

@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 import contextlib
-import re
 import threading
 from collections.abc import Iterator, Mapping
 from datetime import timedelta
 from typing import Any, Protocol
-from urllib.parse import urlsplit
 
 from pytest_firehose._clock import FakeClock
-from pytest_firehose._engine.calls import Call, attempt_of
+from pytest_firehose._engine.calls import Call
 from pytest_firehose._engine.faults import FaultHandle, FaultScript, Hit
 from pytest_firehose._errors import NetworkFault, ServiceError
 from pytest_firehose._ids import IdSource
@@ -25,30 +23,13 @@ from pytest_firehose._wire.codec import (
     decode_request,
     encode_error,
     encode_result,
-    target_of,
 )
+from pytest_firehose._wire.routing import Route, route_to
 from pytest_firehose._wire.shapes import service_model
 from pytest_firehose._wire.validation import validate_input
 
 DEFAULT_ACCOUNT_ID = "123456789012"
 DEFAULT_REGION = "us-east-1"
-
-_SCOPE = re.compile(r"Credential=[^/,\s]+/\d{8}/([a-z0-9-]+)/([a-z0-9-]+)/aws4_request")
-
-
-def _signing_scope(headers: Mapping[str, str]) -> tuple[str | None, str | None]:
-    """(region, service) from a SigV4 ``Authorization`` header's credential scope."""
-    match = _SCOPE.search(headers.get("authorization", ""))
-    return (match.group(1), match.group(2)) if match else (None, None)
-
-
-def _host_service(url: str) -> tuple[str | None, str | None]:
-    """(service, region) from an AWS host name such as ``firehose.eu-west-1.amazonaws.com``."""
-    host = urlsplit(url).hostname or ""
-    labels = host.split(".")
-    if len(labels) >= 4 and labels[-2].startswith("amazonaws"):
-        return labels[0].removesuffix("-fips"), labels[1]
-    return None, None
 
 
 def _failed_indices(result: dict[str, Any]) -> tuple[int, ...]:
@@ -221,29 +202,19 @@ class World:
 
     # ------------------------------------------------------------------ HTTP
 
-    def service_for(self, request: HttpRequest) -> str | None:
-        """The service of ours a request is for, or ``None`` when it is for someone else."""
-        service, _ = target_of(request.headers)
-        if service is None:
-            service, _ = _host_service(request.url)
-        if service is None:
-            _, service = _signing_scope(request.headers)
-        return service if service in self.SERVED else None
+    def handle(
+        self, request: HttpRequest, route: Route | str, *, trusted: bool = False
+    ) -> HttpResponse:
+        """Answer one HTTP request as AWS would, and log it.
 
-    def region_of(self, request: HttpRequest) -> str:
-        region, _ = _signing_scope(request.headers)
-        if region is None:
-            _, region = _host_service(request.url)
-        return region or self.region
-
-    def handle(self, request: HttpRequest, service: str, *, trusted: bool = False) -> HttpResponse:
-        """Answer one HTTP request for ``service`` as AWS would, and log it.
-
-        ``trusted``: the body comes from botocore's serializer (see ``decode_request``).
-        Raises :class:`NetworkFault` where a scripted fault makes the network fail.
+        ``route``: where the door routed it (``route_of``), or just the service it is for,
+        the rest then read from the request. ``trusted``: the body comes from botocore's
+        serializer (see ``decode_request``). Raises :class:`NetworkFault` where a scripted
+        fault makes the network fail.
         """
-        region = self.region_of(request)
-        _, operation = target_of(request.headers)
+        if isinstance(route, str):
+            route = route_to(route, request, self.region)
+        service, operation, region = route.service, route.operation or None, route.region
         with self.touched():
             now = self.clock.now()
             ids = {"request_id": self.ids.uuid(), "extended_id": self.ids.extended_request_id()}
@@ -291,8 +262,8 @@ class World:
                     operation=operation or "",
                     stream=stream,
                     payloads=payloads,
-                    attempt=attempt_of(request.headers),
-                    invocation_id=request.headers.get("amz-sdk-invocation-id"),
+                    attempt=route.attempt,
+                    invocation_id=route.invocation_id,
                     outcome=outcome,
                     status=None if network is not None else response.status,
                     error=network.kind if network is not None else error,

@@ -2,7 +2,8 @@
 
 Requests arrive as ``POST /`` with ``X-Amz-Target: <prefix>.<Operation>`` and a JSON body;
 answers are JSON bodies with ``x-amzn-RequestId`` and ``x-amz-id-2`` headers, errors carry
-``{"__type": code, "message": text}`` and the error's HTTP status.
+``{"__type": code, "message": text}`` and the error's HTTP status. Where a request goes
+(service, operation, region) is read in ``routing.py``.
 """
 
 from __future__ import annotations
@@ -46,13 +47,6 @@ class HttpResponse:
     status: int
     body: bytes
     headers: dict[str, str] = field(default_factory=dict)
-
-
-def target_of(headers: Mapping[str, str]) -> tuple[str | None, str | None]:
-    """(service, operation) named by ``X-Amz-Target``; ``(None, None)`` when it names neither."""
-    target = headers.get("x-amz-target", "")
-    prefix, _, operation = target.partition(".")
-    return TARGET_PREFIXES.get(prefix), (operation or None)
 
 
 def decode_request(
