@@ -104,11 +104,22 @@ def encode_result(
     return HttpResponse(200, data, _headers(request_id, extended_id, date, data))
 
 
-def encode_error(
-    error: ServiceError, *, request_id: str, extended_id: str, date: datetime
-) -> HttpResponse:
+def _error_body(error: ServiceError) -> bytes:
     payload: dict[str, str] = {"__type": error.code}
     if error.message is not None:
         payload[error.message_key] = error.message
-    data = json.dumps(payload, separators=(",", ":")).encode("utf-8")
+    return json.dumps(payload, separators=(",", ":")).encode("utf-8")
+
+
+def encode_error(
+    error: ServiceError, *, request_id: str, extended_id: str, date: datetime
+) -> HttpResponse:
+    """A service's error answer: code and message as JSON, with the error's status."""
+    data = _error_body(error)
     return HttpResponse(error.status, data, _headers(request_id, extended_id, date, data))
+
+
+def encode_unserved_error(error: ServiceError) -> HttpResponse:
+    """The same error answer for a request no service took (one for another service, or
+    one the fake itself failed on): no request id, since no service saw it."""
+    return HttpResponse(error.status, _error_body(error), {"Content-Type": CONTENT_TYPE})
