@@ -14,6 +14,7 @@ from pytest_firehose._engine.faults import FaultHandle, FaultScript, Hit
 from pytest_firehose._errors import NetworkFault, ServiceError
 from pytest_firehose._ids import IdSource
 from pytest_firehose._payload import Payload
+from pytest_firehose._services.base import Answer
 from pytest_firehose._services.codes import CALL_ERRORS, THROTTLE_CODE
 from pytest_firehose._services.firehose.model import FirehoseService
 from pytest_firehose._services.kinesis.model import KinesisService
@@ -32,12 +33,6 @@ DEFAULT_ACCOUNT_ID = "123456789012"
 DEFAULT_REGION = "us-east-1"
 
 
-def _failed_indices(result: dict[str, Any]) -> tuple[int, ...]:
-    """Positions of the entries a batch put failed (scripted, or refused by a quota)."""
-    entries = result.get("RequestResponses") or result.get("Records") or ()
-    return tuple(i for i, entry in enumerate(entries) if "ErrorCode" in entry)
-
-
 class ServiceModel(Protocol):
     """What the world needs of a service model (FirehoseService, KinesisService)."""
 
@@ -46,7 +41,7 @@ class ServiceModel(Protocol):
         operation: str,
         params: dict[str, Any],
         record_failures: Mapping[int, str] | None = None,
-    ) -> dict[str, Any]: ...
+    ) -> Answer: ...
 
     def settle(self) -> None: ...
 
@@ -243,8 +238,8 @@ class World:
                     network, commit, failures = self._apply(hit, service, context, request)
                     now = self.clock.now()
                 if commit:
-                    result = model.dispatch(operation, params, failures)
-                    failed = _failed_indices(result)
+                    answer = model.dispatch(operation, params, failures)
+                    result, failed = answer.body, answer.failed
                 response = encode_result(result, date=now, **ids)
                 error = None
             except ServiceError as failure:
