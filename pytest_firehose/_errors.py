@@ -30,6 +30,19 @@ class ServiceError(Exception):
         return f"ServiceError({self.code!r}, {self.message!r}, status={self.status})"
 
 
+#: The most violations one ValidationException lists (the JSON front end stops at ten).
+MAX_VALIDATION_ERRORS = 10
+
+
+def validation_error(violations: list[str]) -> ServiceError:
+    """The front end's ``ValidationException`` for ``violations``, in its wording."""
+    shown = violations[:MAX_VALIDATION_ERRORS]
+    noun = "error" if len(shown) == 1 else "errors"
+    return ServiceError(
+        "ValidationException", f"{len(shown)} validation {noun} detected: {'; '.join(shown)}"
+    )
+
+
 class UsageError(Exception):
     """The test, not the code under test, used pytest-firehose wrongly; the message says how
     to fix it."""

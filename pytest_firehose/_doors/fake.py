@@ -18,6 +18,7 @@ from pytest_firehose._errors import UnmockedRequestError, UsageError
 from pytest_firehose._handles.firehose import FirehoseHandle
 from pytest_firehose._handles.kinesis import KinesisHandle
 from pytest_firehose._wire.codec import HttpRequest, HttpResponse
+from pytest_firehose._wire.routing import route_of, service_of
 
 #: Set for the fake's lifetime when no credentials are in the environment. They never
 #: leave the process; they keep botocore from looking for real ones (files, IMDS).
@@ -269,15 +270,15 @@ class FirehoseFake:
         """Whether moto must leave the request alone: ours, or bound for our server."""
         if self._network_ports and self._to_network(request.url):
             return True
-        return self.world.service_for(request) is not None
+        return service_of(request) is not None
 
     def _route(self, request: HttpRequest) -> HttpResponse | object:
         if self._network_ports and self._to_network(request.url):
             return PASS
         world = self.world
-        service = world.service_for(request)
-        if service is not None:
-            return world.handle(request, service, trusted=True)
+        route = route_of(request, world.region)
+        if route is not None:
+            return world.handle(request, route, trusted=True)
         host = urlsplit(request.url).hostname or ""
         if host in self.allow_hosts:
             return PASS

@@ -31,10 +31,16 @@ from urllib.parse import parse_qsl
 from pytest_firehose._doors.control import Control, ControlError
 from pytest_firehose._doors.fake import FAKE_CREDENTIALS, NO_METADATA, FirehoseFake
 from pytest_firehose._engine.world import World
-from pytest_firehose._errors import NetworkFault
+from pytest_firehose._errors import NetworkFault, ServiceError
 from pytest_firehose._handles.firehose import FirehoseHandle
 from pytest_firehose._handles.kinesis import KinesisHandle
-from pytest_firehose._wire.codec import CONTENT_TYPE, HttpRequest, HttpResponse
+from pytest_firehose._wire.codec import (
+    CONTENT_TYPE,
+    HttpRequest,
+    HttpResponse,
+    encode_unserved_error,
+)
+from pytest_firehose._wire.routing import route_of
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 4573
@@ -56,11 +62,6 @@ _JSON = "application/json"
 
 def _json_bytes(value: Any) -> bytes:
     return json.dumps(value, separators=(",", ":")).encode("utf-8")
-
-
-def _error_response(status: int, code: str, message: str) -> HttpResponse:
-    body = _json_bytes({"__type": code, "message": message})
-    return HttpResponse(status, body, {"Content-Type": CONTENT_TYPE})
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -250,22 +251,24 @@ class FirehoseServer:
     def aws_answer(self, request: HttpRequest) -> HttpResponse:
         """An AWS request's answer, as the in-process fake gives it. Raises
         :class:`NetworkFault` for a scripted timeout."""
-        service = self.world.service_for(request)
-        if service is None:
-            return _error_response(
-                400,
-                "UnknownOperationException",
-                "pytest-firehose serves Firehose and Kinesis only (JSON 1.1 with "
-                "X-Amz-Target); point only their clients here, e.g. with "
-                "AWS_ENDPOINT_URL_FIREHOSE and AWS_ENDPOINT_URL_KINESIS",
+        route = route_of(request, self.world.region)
+        if route is None:
+            return encode_unserved_error(
+                ServiceError(
+                    "UnknownOperationException",
+                    "pytest-firehose serves Firehose and Kinesis only (JSON 1.1 with "
+                    "X-Amz-Target); point only their clients here, e.g. with "
+                    "AWS_ENDPOINT_URL_FIREHOSE and AWS_ENDPOINT_URL_KINESIS",
+                )
             )
         try:
-            return self.world.handle(request, service)
+            return self.world.handle(request, route)
         except NetworkFault:
             raise
         except Exception as error:  # the fake itself failed: say so, keep serving
             traceback.print_exc(file=sys.stderr)
-            return _error_response(500, "InternalFailure", f"pytest-firehose: {error!r}")
+            failure = ServiceError("InternalFailure", f"pytest-firehose: {error!r}", 500)
+            return encode_unserved_error(failure)
 
     def control_answer(self, method: str, path: str, query: str, body: bytes) -> HttpResponse:
         try:

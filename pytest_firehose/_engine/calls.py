@@ -2,14 +2,10 @@
 
 from __future__ import annotations
 
-import re
-from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 
 from pytest_firehose._payload import Payload, payload_bytes
-
-_ATTEMPT = re.compile(r"attempt=(\d+)")
 
 
 @dataclass(frozen=True)
@@ -61,9 +57,3 @@ class Call:
         if self.fault is not None:
             parts.append(f"[fault: {self.fault}]")
         return " ".join(parts)
-
-
-def attempt_of(headers: Mapping[str, str]) -> int | None:
-    """The attempt number botocore put in ``amz-sdk-request`` (``attempt=1`` first)."""
-    match = _ATTEMPT.search(headers.get("amz-sdk-request", ""))
-    return int(match.group(1)) if match else None

@@ -3,79 +3,23 @@
 from __future__ import annotations
 
 import contextlib
-import re
 import threading
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from datetime import timedelta
-from typing import Any, Protocol
-from urllib.parse import urlsplit
+from typing import Any
 
 from pytest_firehose._clock import FakeClock
-from pytest_firehose._engine.calls import Call, attempt_of
-from pytest_firehose._engine.faults import FaultHandle, FaultScript, Hit
-from pytest_firehose._errors import NetworkFault, ServiceError
+from pytest_firehose._engine.calls import Call
+from pytest_firehose._engine.exchange import ServiceModel, answer
+from pytest_firehose._engine.faults import FaultScript
 from pytest_firehose._ids import IdSource
-from pytest_firehose._payload import Payload
-from pytest_firehose._services.codes import CALL_ERRORS, THROTTLE_CODE
 from pytest_firehose._services.firehose.model import FirehoseService
 from pytest_firehose._services.kinesis.model import KinesisService
-from pytest_firehose._wire.codec import (
-    HttpRequest,
-    HttpResponse,
-    decode_request,
-    encode_error,
-    encode_result,
-    target_of,
-)
-from pytest_firehose._wire.shapes import service_model
-from pytest_firehose._wire.validation import validate_input
+from pytest_firehose._wire.codec import HttpRequest, HttpResponse
+from pytest_firehose._wire.routing import Route, route_to
 
 DEFAULT_ACCOUNT_ID = "123456789012"
 DEFAULT_REGION = "us-east-1"
-
-_SCOPE = re.compile(r"Credential=[^/,\s]+/\d{8}/([a-z0-9-]+)/([a-z0-9-]+)/aws4_request")
-
-
-def _signing_scope(headers: Mapping[str, str]) -> tuple[str | None, str | None]:
-    """(region, service) from a SigV4 ``Authorization`` header's credential scope."""
-    match = _SCOPE.search(headers.get("authorization", ""))
-    return (match.group(1), match.group(2)) if match else (None, None)
-
-
-def _host_service(url: str) -> tuple[str | None, str | None]:
-    """(service, region) from an AWS host name such as ``firehose.eu-west-1.amazonaws.com``."""
-    host = urlsplit(url).hostname or ""
-    labels = host.split(".")
-    if len(labels) >= 4 and labels[-2].startswith("amazonaws"):
-        return labels[0].removesuffix("-fips"), labels[1]
-    return None, None
-
-
-def _failed_indices(result: dict[str, Any]) -> tuple[int, ...]:
-    """Positions of the entries a batch put failed (scripted, or refused by a quota)."""
-    entries = result.get("RequestResponses") or result.get("Records") or ()
-    return tuple(i for i, entry in enumerate(entries) if "ErrorCode" in entry)
-
-
-class ServiceModel(Protocol):
-    """What the world needs of a service model (FirehoseService, KinesisService)."""
-
-    def dispatch(
-        self,
-        operation: str,
-        params: dict[str, Any],
-        record_failures: Mapping[int, str] | None = None,
-    ) -> dict[str, Any]: ...
-
-    def settle(self) -> None: ...
-
-    def stream_name(self, params: dict[str, Any]) -> str | None: ...
-
-    def request_payloads(
-        self, operation: str, params: dict[str, Any] | None
-    ) -> tuple[Payload, ...]: ...
-
-    def shard_for_request(self, params: dict[str, Any]) -> str: ...
 
 
 class World:
@@ -221,133 +165,16 @@ class World:
 
     # ------------------------------------------------------------------ HTTP
 
-    def service_for(self, request: HttpRequest) -> str | None:
-        """The service of ours a request is for, or ``None`` when it is for someone else."""
-        service, _ = target_of(request.headers)
-        if service is None:
-            service, _ = _host_service(request.url)
-        if service is None:
-            _, service = _signing_scope(request.headers)
-        return service if service in self.SERVED else None
+    def handle(
+        self, request: HttpRequest, route: Route | str, *, trusted: bool = False
+    ) -> HttpResponse:
+        """Answer one HTTP request as AWS would, and log it.
 
-    def region_of(self, request: HttpRequest) -> str:
-        region, _ = _signing_scope(request.headers)
-        if region is None:
-            _, region = _host_service(request.url)
-        return region or self.region
-
-    def handle(self, request: HttpRequest, service: str, *, trusted: bool = False) -> HttpResponse:
-        """Answer one HTTP request for ``service`` as AWS would, and log it.
-
-        ``trusted``: the body comes from botocore's serializer (see ``decode_request``).
-        Raises :class:`NetworkFault` where a scripted fault makes the network fail.
+        ``route``: where the door routed it (``route_of``), or just the service it is for,
+        the rest then read from the request. ``trusted``: the body comes from botocore's
+        serializer (see ``decode_request``). Raises :class:`NetworkFault` where a scripted
+        fault makes the network fail. The steps, in order, are in ``exchange.py``.
         """
-        region = self.region_of(request)
-        _, operation = target_of(request.headers)
-        with self.touched():
-            now = self.clock.now()
-            ids = {"request_id": self.ids.uuid(), "extended_id": self.ids.extended_request_id()}
-            params: dict[str, Any] | None = None
-            stream: str | None = None
-            payloads: tuple[Payload, ...] = ()
-            failed: tuple[int, ...] = ()
-            result: dict[str, Any] = {}
-            fault: FaultHandle | None = None
-            network: NetworkFault | None = None
-            commit = True
-            try:
-                if operation is None or operation not in service_model(service).operation_names:
-                    raise ServiceError("UnknownOperationException", None)
-                params, valid = decode_request(service, operation, request.body, trusted=trusted)
-                model = self.service(service, region)
-                stream = model.stream_name(params)
-                payloads = model.request_payloads(operation, params)
-                if not valid:
-                    validate_input(service, operation, params)
-                hit = self.faults[service].take(operation, stream, payloads)
-                failures: dict[int, str] = {}
-                if hit is not None:
-                    fault = hit.handle
-                    context = self._context(model, service, operation, params, region)
-                    network, commit, failures = self._apply(hit, service, context, request)
-                    now = self.clock.now()
-                if commit:
-                    result = model.dispatch(operation, params, failures)
-                    failed = _failed_indices(result)
-                response = encode_result(result, date=now, **ids)
-                error = None
-            except ServiceError as failure:
-                response = encode_error(failure, date=now, **ids)
-                error = failure.code
-            if network is not None:
-                outcome = "timeout"
-            elif error:
-                outcome = "error"
-            else:
-                outcome = "partial" if failed else "ok"
-            self.calls.append(
-                Call(
-                    service=service,
-                    operation=operation or "",
-                    stream=stream,
-                    payloads=payloads,
-                    attempt=attempt_of(request.headers),
-                    invocation_id=request.headers.get("amz-sdk-invocation-id"),
-                    outcome=outcome,
-                    status=None if network is not None else response.status,
-                    error=network.kind if network is not None else error,
-                    failed_indices=failed,
-                    fault=repr(fault.fault) if fault is not None else None,
-                    at=now,
-                    region=region,
-                )
-            )
-        if network is not None:
-            raise network
-        return response
-
-    def _context(
-        self,
-        model: ServiceModel,
-        service: str,
-        operation: str,
-        params: dict[str, Any],
-        region: str,
-    ) -> dict[str, str]:
-        """What scripted error messages may name."""
-        stream = model.stream_name(params) or ""
-        resource = "deliverystream" if service == "firehose" else "stream"
-        return {
-            "stream": stream,
-            "account": self.account_id,
-            "region": region,
-            "operation": operation,
-            "service": service,
-            "arn": f"arn:aws:{service}:{region}:{self.account_id}:{resource}/{stream}",
-            "shard": model.shard_for_request(params),
-        }
-
-    def _apply(
-        self, hit: Hit, service: str, context: dict[str, str], request: HttpRequest
-    ) -> tuple[NetworkFault | None, bool, dict[int, str]]:
-        """Carry out a fault: raise the scripted error, or return what it does to the call:
-        the network failure to raise once the call is logged, whether the service carries
-        the request out, and the per-record failures (index -> ErrorCode)."""
-        fault = hit.handle.fault
-        if fault.effect in ("throttle", "error"):
-            code = THROTTLE_CODE[service] if fault.effect == "throttle" else fault.value
-            spec = CALL_ERRORS[service][code]
-            raise ServiceError(spec.code, spec.render(**context), spec.status)
-        if fault.effect == "timeout":
-            kind = "connect-timeout" if fault.value == "connect" else "read-timeout"
-            return NetworkFault(kind), fault.value == "commit", {}
-        if fault.effect == "latency":
-            # An answer slower than the client's read timeout is one it never sees; the
-            # service carried the request out all the same.
-            limit = request.read_timeout
-            if limit is not None and float(fault.value) >= limit:
-                self.clock.advance(limit)
-                return NetworkFault("read-timeout"), True, {}
-            self.clock.advance(float(fault.value))
-            return None, True, {}
-        return None, True, dict(hit.record_codes)
+        if isinstance(route, str):
+            route = route_to(route, request, self.region)
+        return answer(self, request, route, trusted=trusted)

@@ -2,7 +2,8 @@
 
 Requests arrive as ``POST /`` with ``X-Amz-Target: <prefix>.<Operation>`` and a JSON body;
 answers are JSON bodies with ``x-amzn-RequestId`` and ``x-amz-id-2`` headers, errors carry
-``{"__type": code, "message": text}`` and the error's HTTP status.
+``{"__type": code, "message": text}`` and the error's HTTP status. Where a request goes
+(service, operation, region) is read in ``routing.py``.
 """
 
 from __future__ import annotations
@@ -46,13 +47,6 @@ class HttpResponse:
     status: int
     body: bytes
     headers: dict[str, str] = field(default_factory=dict)
-
-
-def target_of(headers: Mapping[str, str]) -> tuple[str | None, str | None]:
-    """(service, operation) named by ``X-Amz-Target``; ``(None, None)`` when it names neither."""
-    target = headers.get("x-amz-target", "")
-    prefix, _, operation = target.partition(".")
-    return TARGET_PREFIXES.get(prefix), (operation or None)
 
 
 def decode_request(
@@ -110,11 +104,22 @@ def encode_result(
     return HttpResponse(200, data, _headers(request_id, extended_id, date, data))
 
 
-def encode_error(
-    error: ServiceError, *, request_id: str, extended_id: str, date: datetime
-) -> HttpResponse:
+def _error_body(error: ServiceError) -> bytes:
     payload: dict[str, str] = {"__type": error.code}
     if error.message is not None:
         payload[error.message_key] = error.message
-    data = json.dumps(payload, separators=(",", ":")).encode("utf-8")
+    return json.dumps(payload, separators=(",", ":")).encode("utf-8")
+
+
+def encode_error(
+    error: ServiceError, *, request_id: str, extended_id: str, date: datetime
+) -> HttpResponse:
+    """A service's error answer: code and message as JSON, with the error's status."""
+    data = _error_body(error)
     return HttpResponse(error.status, data, _headers(request_id, extended_id, date, data))
+
+
+def encode_unserved_error(error: ServiceError) -> HttpResponse:
+    """The same error answer for a request no service took (one for another service, or
+    one the fake itself failed on): no request id, since no service saw it."""
+    return HttpResponse(error.status, _error_body(error), {"Content-Type": CONTENT_TYPE})

@@ -18,11 +18,9 @@ from typing import Any
 
 from botocore.model import Shape
 
-from pytest_firehose._errors import ServiceError
+from pytest_firehose._errors import validation_error
 from pytest_firehose._payload import payload_len
 from pytest_firehose._wire.shapes import member_path, operation_model
-
-MAX_VALIDATION_ERRORS = 10
 
 #: (value, path, errors): appends one message per violation to ``errors``; with
 #: ``errors=None`` (the fast first pass) raises ``_Invalid`` at the first one instead.
@@ -338,9 +336,4 @@ def validate_input(service: str, operation: str, params: dict[str, Any]) -> None
         pass
     errors: list[str] = []
     check(params, "", errors)
-    errors = errors[:MAX_VALIDATION_ERRORS]
-    count = len(errors)
-    noun = "error" if count == 1 else "errors"
-    raise ServiceError(
-        "ValidationException", f"{count} validation {noun} detected: {'; '.join(errors)}"
-    )
+    raise validation_error(errors)

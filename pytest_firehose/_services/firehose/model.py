@@ -23,7 +23,8 @@ from pytest_firehose._destinations.pipeline import Batch, Destination, MemoryDes
 from pytest_firehose._errors import ServiceError
 from pytest_firehose._ids import IdSource
 from pytest_firehose._payload import Payload, PayloadRecord, data_of, payload_len
-from pytest_firehose._services.codes import RECORD_ERRORS
+from pytest_firehose._services.base import Answer, ServiceBase, tag_page
+from pytest_firehose._services.codes import BATCH_PUT, RECORD_ERRORS
 
 #: Sum of decoded Data a PutRecordBatch may carry.
 MAX_BATCH_BYTES = 4 * 1024 * 1024
@@ -114,8 +115,11 @@ class DeliveryStream:
         return described
 
 
-class FirehoseService:
+class FirehoseService(ServiceBase):
     """Amazon Data Firehose in one account and region."""
+
+    batch_put = BATCH_PUT["firehose"]
+    resource = "Firehose"
 
     def __init__(
         self,
@@ -137,7 +141,7 @@ class FirehoseService:
         #: per shard, or None for all) -> its records after those, in order.
         self.kinesis_source: Callable[[str, dict[str, str] | None], list[Any]] | None = None
         self.streams: dict[str, DeliveryStream] = {}
-        self._operations: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
+        self._operations = {
             "CreateDeliveryStream": self.create_delivery_stream,
             "DescribeDeliveryStream": self.describe_delivery_stream,
             "ListDeliveryStreams": self.list_delivery_streams,
@@ -148,26 +152,10 @@ class FirehoseService:
             "StartDeliveryStreamEncryption": self.start_encryption,
             "StopDeliveryStreamEncryption": self.stop_encryption,
             "UpdateDestination": self.update_destination,
+            "PutRecord": self.put_record,
         }
 
-    # ------------------------------------------------------------------ dispatch
-
-    def dispatch(
-        self,
-        operation: str,
-        params: dict[str, Any],
-        record_failures: Mapping[int, str] | None = None,
-    ) -> dict[str, Any]:
-        """Run ``operation``. ``record_failures`` (0-based index -> ErrorCode) fails those
-        records of a PutRecordBatch inside its 200 answer."""
-        if operation == "PutRecord":
-            return self.put_record(params)
-        if operation == "PutRecordBatch":
-            return self.put_record_batch(params, record_failures or {})
-        handler = self._operations.get(operation)
-        if handler is None:
-            raise ServiceError("UnknownOperationException", None)
-        return handler(params)
+    # ------------------------------------------------------------------ requests
 
     @staticmethod
     def stream_name(params: dict[str, Any]) -> str | None:
@@ -196,12 +184,6 @@ class FirehoseService:
         if found is None:
             raise self._not_found(name)
         return found
-
-    def _not_found(self, name: str) -> ServiceError:
-        return ServiceError(
-            "ResourceNotFoundException",
-            f"Firehose {name} under account {self.account_id} not found.",
-        )
 
     # ------------------------------------------------------------------ lifecycle
 
@@ -362,14 +344,7 @@ class FirehoseService:
         return {}
 
     def list_tags_for_delivery_stream(self, params: dict[str, Any]) -> dict[str, Any]:
-        stream = self.stream(params["DeliveryStreamName"])
-        limit = params.get("Limit", 50)
-        after = params.get("ExclusiveStartTagKey")
-        keys = sorted(key for key in stream.tags if after is None or key > after)
-        return {
-            "Tags": [{"Key": key, "Value": stream.tags[key]} for key in keys[:limit]],
-            "HasMoreTags": len(keys) > limit,
-        }
+        return tag_page(self.stream(params["DeliveryStreamName"]).tags, params)
 
     # ------------------------------------------------------------------ encryption
 
@@ -446,6 +421,14 @@ class FirehoseService:
         stream = self._writable(params["DeliveryStreamName"])
         answer = self._accept(stream, [params["Record"]["Data"]], {})[0]
         return {"RecordId": answer["RecordId"], "Encrypted": stream.encrypted}
+
+    def put_batch(self, params: dict[str, Any], failures: Mapping[int, str]) -> Answer:
+        """PutRecordBatch: the records ``failures`` names fail inside the answer."""
+        answer = self.put_record_batch(params, failures)
+        if not failures:
+            return Answer(answer)
+        count = len(answer["RequestResponses"])
+        return Answer(answer, tuple(sorted(i for i in failures if i < count)))
 
     def put_record_batch(
         self, params: dict[str, Any], failures: Mapping[int, str]

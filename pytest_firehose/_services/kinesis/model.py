@@ -32,9 +32,11 @@ from itertools import islice
 from typing import Any
 
 from pytest_firehose._clock import FakeClock
-from pytest_firehose._errors import ServiceError
+from pytest_firehose._errors import ServiceError, validation_error
 from pytest_firehose._ids import IdSource
 from pytest_firehose._payload import Payload, data_of, payload_len
+from pytest_firehose._services.base import Answer, ServiceBase, tag_page
+from pytest_firehose._services.codes import BATCH_PUT
 from pytest_firehose._services.kinesis.reads import ShardReads
 from pytest_firehose._services.kinesis.streams import (
     DEFAULT_MAX_RECORD_SIZE_KIB,
@@ -52,7 +54,6 @@ from pytest_firehose._services.kinesis.streams import (
     sequence_number,
     shard_id_of,
 )
-from pytest_firehose._wire.validation import MAX_VALIDATION_ERRORS
 
 __all__ = ["KinesisRecord", "KinesisService", "KinesisStream", "Shard", "hash_key_of"]
 
@@ -79,9 +80,11 @@ def _no_prefix(number: int) -> str:
 # --------------------------------------------------------------------------- the service
 
 
-class KinesisService(ShardReads):
+class KinesisService(ServiceBase, ShardReads):
     """Amazon Kinesis Data Streams in one account and region."""
 
+    batch_put = BATCH_PUT["kinesis"]
+    resource = "Stream"
     hash_key_of = staticmethod(hash_key_of)
 
     def __init__(
@@ -105,7 +108,7 @@ class KinesisService(ShardReads):
         #: (epoch second, records, bytes).
         self._usage: dict[tuple[str, str], tuple[int, int, int]] = {}
         self._iterators_issued = 0
-        self._operations: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
+        self._operations = {
             "CreateStream": self.create_stream,
             "DescribeStream": self.describe_stream,
             "DescribeStreamSummary": self.describe_stream_summary,
@@ -124,22 +127,7 @@ class KinesisService(ShardReads):
             "GetRecords": self.get_records,
         }
 
-    # ------------------------------------------------------------------ dispatch
-
-    def dispatch(
-        self,
-        operation: str,
-        params: dict[str, Any],
-        record_failures: Mapping[int, str] | None = None,
-    ) -> dict[str, Any]:
-        """Run ``operation``. ``record_failures`` (0-based index -> ErrorCode) applies to
-        PutRecords: those records fail inside the 200 answer and are not stored."""
-        if operation == "PutRecords":
-            return self.put_records(params, record_failures or {})
-        handler = self._operations.get(operation)
-        if handler is None:
-            raise ServiceError("UnknownOperationException", None)
-        return handler(params)
+    # ------------------------------------------------------------------ requests
 
     def stream_name(self, params: dict[str, Any]) -> str | None:
         """The stream a request names: StreamName, the name in StreamARN, or the stream a
@@ -220,11 +208,6 @@ class KinesisService(ShardReads):
         return fresh
 
     # ------------------------------------------------------------------ lookups
-
-    def _not_found(self, name: str) -> ServiceError:
-        return ServiceError(
-            "ResourceNotFoundException", f"Stream {name} under account {self.account_id} not found."
-        )
 
     def _find(self, params: dict[str, Any]) -> tuple[str, KinesisStream | None]:
         arn = params.get("StreamARN")
@@ -398,14 +381,7 @@ class KinesisService(ShardReads):
         return {}
 
     def list_tags_for_stream(self, params: dict[str, Any]) -> dict[str, Any]:
-        stream = self._stream(params)
-        limit = params.get("Limit", 50)
-        after = params.get("ExclusiveStartTagKey")
-        keys = sorted(key for key in stream.tags if after is None or key > after)
-        return {
-            "Tags": [{"Key": key, "Value": stream.tags[key]} for key in keys[:limit]],
-            "HasMoreTags": len(keys) > limit,
-        }
+        return tag_page(self._stream(params).tags, params)
 
     # ------------------------------------------------------------------ retention, encryption
 
@@ -508,12 +484,7 @@ class KinesisService(ShardReads):
             else:
                 shards.append(shard)
         if errors:
-            errors = errors[:MAX_VALIDATION_ERRORS]
-            noun = "error" if len(errors) == 1 else "errors"
-            raise ServiceError(
-                "ValidationException",
-                f"{len(errors)} validation {noun} detected: {'; '.join(errors)}",
-            )
+            raise validation_error(errors)
         if batch and total > MAX_REQUEST_BYTES:
             raise ServiceError("InvalidArgumentException", "Records size exceeds 10 MB limit")
         if bad_key is not None:
@@ -599,26 +570,28 @@ class KinesisService(ShardReads):
             message = "Internal service failure."
         return {"ErrorCode": code, "ErrorMessage": message}
 
-    def put_records(self, params: dict[str, Any], failures: Mapping[int, str]) -> dict[str, Any]:
+    def put_batch(self, params: dict[str, Any], failures: Mapping[int, str]) -> Answer:
+        """PutRecords: the records ``failures`` names, and those over a shard's quota,
+        fail inside the answer."""
         stream = self._writable(params)
         entries = params["Records"]
         shards = self._prepare(stream, entries, batch=True)
         now = self.clock.now()
         results: list[dict[str, str]] = []
-        failed = 0
+        failed: list[int] = []
         for index, (entry, shard) in enumerate(zip(entries, shards, strict=True)):
             code = failures.get(index) if failures else None
             if code is None and not self._within_quota(stream, shard, entry, now):
                 code = "ProvisionedThroughputExceededException"
             if code is not None:
                 results.append(self._failure(code, stream, shard))
-                failed += 1
+                failed.append(index)
             else:
                 record = self._commit(stream, entry, shard, now)
                 results.append(
                     {"SequenceNumber": record.sequence_number, "ShardId": shard.shard_id}
                 )
-        answer: dict[str, Any] = {"FailedRecordCount": failed, "Records": results}
+        answer: dict[str, Any] = {"FailedRecordCount": len(failed), "Records": results}
         if stream.encrypted:
             answer["EncryptionType"] = stream.encryption
-        return answer
+        return Answer(answer, tuple(failed))

@@ -1,0 +1,226 @@
+"""One request through the engine, in the order ``World.handle`` answers it.
+
+settle -> unknown operation -> decode -> stream and payloads -> validate -> faults ->
+dispatch -> encode -> log. Each step fills in the request's ``Exchange``; the call log's
+entry is made from it at the end, at whichever step the request stopped.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from contextlib import AbstractContextManager
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Protocol
+
+from pytest_firehose._clock import FakeClock
+from pytest_firehose._engine.calls import Call
+from pytest_firehose._engine.faults import FaultHandle, FaultScript, Hit
+from pytest_firehose._errors import NetworkFault, ServiceError
+from pytest_firehose._ids import IdSource
+from pytest_firehose._payload import Payload
+from pytest_firehose._services.base import Answer
+from pytest_firehose._services.codes import CALL_ERRORS, THROTTLE_CODE
+from pytest_firehose._wire.codec import (
+    HttpRequest,
+    HttpResponse,
+    decode_request,
+    encode_error,
+    encode_result,
+)
+from pytest_firehose._wire.routing import Route
+from pytest_firehose._wire.shapes import service_model
+from pytest_firehose._wire.validation import validate_input
+
+
+class ServiceModel(Protocol):
+    """What the engine needs of a service model (FirehoseService, KinesisService)."""
+
+    def dispatch(
+        self,
+        operation: str,
+        params: dict[str, Any],
+        record_failures: Mapping[int, str] | None = None,
+    ) -> Answer: ...
+
+    def settle(self) -> None: ...
+
+    def stream_name(self, params: dict[str, Any]) -> str | None: ...
+
+    def request_payloads(
+        self, operation: str, params: dict[str, Any] | None
+    ) -> tuple[Payload, ...]: ...
+
+    def shard_for_request(self, params: dict[str, Any]) -> str: ...
+
+
+class Engine(Protocol):
+    """What the pipeline needs of the world it answers for (``World``)."""
+
+    account_id: str
+    clock: FakeClock
+    ids: IdSource
+    faults: dict[str, FaultScript]
+    calls: list[Call]
+
+    def touched(self) -> AbstractContextManager[None]: ...
+
+    def service(self, name: str, region: str | None = None) -> ServiceModel: ...
+
+
+@dataclass(slots=True)
+class Exchange:
+    """One request on its way through: what the steps found so far. ``at`` is the fake
+    time the answer carries (a scripted latency moves it); ``network`` is the network
+    failure to raise once the call is logged."""
+
+    route: Route
+    at: datetime
+    request_id: str
+    extended_id: str
+    stream: str | None = None
+    payloads: tuple[Payload, ...] = ()
+    failed: tuple[int, ...] = ()
+    fault: FaultHandle | None = None
+    network: NetworkFault | None = None
+    error: str | None = None
+
+    def stamp(self) -> dict[str, Any]:
+        """What the wire puts on the answer besides its body: request ids and date."""
+        return {"request_id": self.request_id, "extended_id": self.extended_id, "date": self.at}
+
+    def call(self, status: int) -> Call:
+        """The call log's entry for this request, answered with ``status``."""
+        network = self.network
+        if network is not None:
+            outcome = "timeout"
+        elif self.error:
+            outcome = "error"
+        else:
+            outcome = "partial" if self.failed else "ok"
+        route = self.route
+        return Call(
+            service=route.service,
+            operation=route.operation,
+            stream=self.stream,
+            payloads=self.payloads,
+            attempt=route.attempt,
+            invocation_id=route.invocation_id,
+            outcome=outcome,
+            status=None if network is not None else status,
+            error=network.kind if network is not None else self.error,
+            failed_indices=self.failed,
+            fault=repr(self.fault.fault) if self.fault is not None else None,
+            at=self.at,
+            region=route.region,
+        )
+
+
+def answer(world: Engine, request: HttpRequest, route: Route, *, trusted: bool) -> HttpResponse:
+    """Answer one request as AWS would, and log it (see ``World.handle``)."""
+    with world.touched():
+        exchange = Exchange(
+            route, world.clock.now(), world.ids.uuid(), world.ids.extended_request_id()
+        )
+        try:
+            body = _serve(world, exchange, request, trusted)
+            response = encode_result(body, **exchange.stamp())
+        except ServiceError as failure:
+            exchange.error = failure.code
+            response = encode_error(failure, **exchange.stamp())
+        world.calls.append(exchange.call(response.status))
+    if exchange.network is not None:
+        raise exchange.network
+    return response
+
+
+def _serve(
+    world: Engine, exchange: Exchange, request: HttpRequest, trusted: bool
+) -> dict[str, Any]:
+    """The body of the service's answer, or the ``ServiceError`` it fails with."""
+    service, operation = exchange.route.service, exchange.route.operation
+    if operation not in service_model(service).operation_names:
+        raise ServiceError("UnknownOperationException", None)
+    params, valid = decode_request(service, operation, request.body, trusted=trusted)
+    model = world.service(service, exchange.route.region)
+    exchange.stream = model.stream_name(params)
+    exchange.payloads = model.request_payloads(operation, params)
+    if not valid:
+        validate_input(service, operation, params)
+    commit, failures = _fault(world, exchange, model, params, request)
+    if not commit:
+        return {}
+    result = model.dispatch(operation, params, failures)
+    exchange.failed = result.failed
+    return result.body
+
+
+def _fault(
+    world: Engine,
+    exchange: Exchange,
+    model: ServiceModel,
+    params: dict[str, Any],
+    request: HttpRequest,
+) -> tuple[bool, Mapping[int, str]]:
+    """Carry out the scripted fault that hits this request, if one does: whether the
+    service still carries the request out, and the records it fails (index -> ErrorCode).
+    A scripted error is raised; a network failure waits in the exchange."""
+    route = exchange.route
+    hit = world.faults[route.service].take(route.operation, exchange.stream, exchange.payloads)
+    if hit is None:
+        return True, {}
+    exchange.fault = hit.handle
+    context = _context(
+        model, route.service, route.operation, params, route.region, world.account_id
+    )
+    exchange.network, commit, failures = _apply(hit, route.service, context, request, world.clock)
+    exchange.at = world.clock.now()
+    return commit, failures
+
+
+def _context(
+    model: ServiceModel,
+    service: str,
+    operation: str,
+    params: dict[str, Any],
+    region: str,
+    account_id: str,
+) -> dict[str, str]:
+    """What scripted error messages may name."""
+    stream = model.stream_name(params) or ""
+    resource = "deliverystream" if service == "firehose" else "stream"
+    return {
+        "stream": stream,
+        "account": account_id,
+        "region": region,
+        "operation": operation,
+        "service": service,
+        "arn": f"arn:aws:{service}:{region}:{account_id}:{resource}/{stream}",
+        "shard": model.shard_for_request(params),
+    }
+
+
+def _apply(
+    hit: Hit, service: str, context: dict[str, str], request: HttpRequest, clock: FakeClock
+) -> tuple[NetworkFault | None, bool, dict[int, str]]:
+    """Carry out a fault: raise the scripted error, or return what it does to the call:
+    the network failure to raise once the call is logged, whether the service carries
+    the request out, and the per-record failures (index -> ErrorCode)."""
+    fault = hit.handle.fault
+    if fault.effect in ("throttle", "error"):
+        code = THROTTLE_CODE[service] if fault.effect == "throttle" else fault.value
+        spec = CALL_ERRORS[service][code]
+        raise ServiceError(spec.code, spec.render(**context), spec.status)
+    if fault.effect == "timeout":
+        kind = "connect-timeout" if fault.value == "connect" else "read-timeout"
+        return NetworkFault(kind), fault.value == "commit", {}
+    if fault.effect == "latency":
+        # An answer slower than the client's read timeout is one it never sees; the
+        # service carried the request out all the same.
+        limit = request.read_timeout
+        if limit is not None and float(fault.value) >= limit:
+            clock.advance(limit)
+            return NetworkFault("read-timeout"), True, {}
+        clock.advance(float(fault.value))
+        return None, True, {}
+    return None, True, dict(hit.record_codes)

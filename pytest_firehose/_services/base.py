@@ -1,0 +1,73 @@
+"""What the Firehose and Kinesis models share: running an operation by name (the batch put
+apart), the answer that says which records failed, the not-found error and tag paging."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+from pytest_firehose._errors import ServiceError
+
+#: An operation's handler: its parameters in, the answer's body out.
+Handler = Callable[[dict[str, Any]], dict[str, Any]]
+
+
+@dataclass(slots=True)
+class Answer:
+    """What an operation gives back: the answer's body, and the positions of the records a
+    batch put failed inside it (scripted, or refused by a quota), in order."""
+
+    body: dict[str, Any]
+    failed: tuple[int, ...] = ()
+
+
+class ServiceBase:
+    """One service in one account and region, as far as both services work alike.
+
+    A model names its batch put and implements it in ``put_batch``; every other operation
+    it answers is in ``_operations`` (operation name -> handler). ``resource`` is what
+    its not-found message calls a stream.
+    """
+
+    batch_put: ClassVar[str]
+    resource: ClassVar[str]
+    account_id: str
+    _operations: dict[str, Handler]
+
+    def dispatch(
+        self,
+        operation: str,
+        params: dict[str, Any],
+        record_failures: Mapping[int, str] | None = None,
+    ) -> Answer:
+        """Run ``operation``. ``record_failures`` (0-based index -> ErrorCode) applies to
+        the batch put: those records fail inside its 200 answer and are not stored."""
+        if operation == self.batch_put:
+            return self.put_batch(params, record_failures or {})
+        handler = self._operations.get(operation)
+        if handler is None:
+            raise ServiceError("UnknownOperationException", None)
+        return Answer(handler(params))
+
+    def put_batch(self, params: dict[str, Any], failures: Mapping[int, str]) -> Answer:
+        """The batch put, failing the records ``failures`` names."""
+        raise NotImplementedError
+
+    def _not_found(self, name: str) -> ServiceError:
+        return ServiceError(
+            "ResourceNotFoundException",
+            f"{self.resource} {name} under account {self.account_id} not found.",
+        )
+
+
+def tag_page(tags: Mapping[str, str], params: dict[str, Any]) -> dict[str, Any]:
+    """One page of a stream's tags in key order, as both ListTags operations answer: at
+    most ``Limit`` (50 by default), after ``ExclusiveStartTagKey``."""
+    limit = params.get("Limit", 50)
+    after = params.get("ExclusiveStartTagKey")
+    keys = sorted(key for key in tags if after is None or key > after)
+    return {
+        "Tags": [{"Key": key, "Value": tags[key]} for key in keys[:limit]],
+        "HasMoreTags": len(keys) > limit,
+    }

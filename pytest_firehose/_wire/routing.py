@@ -1,0 +1,106 @@
+"""Where a request goes: the service, operation and region it names, and which attempt it is.
+
+Read from the HTTP request alone, once, by the door that takes it: ``X-Amz-Target`` names
+the service and operation, the SigV4 credential scope (or else the host name) the region,
+and botocore's ``amz-sdk-request`` / ``amz-sdk-invocation-id`` headers the attempt.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+from pytest_firehose._wire.codec import TARGET_PREFIXES, HttpRequest
+
+#: The services a request may be routed to.
+SERVED = frozenset(TARGET_PREFIXES.values())
+
+_SCOPE = re.compile(r"Credential=[^/,\s]+/\d{8}/([a-z0-9-]+)/([a-z0-9-]+)/aws4_request")
+_ATTEMPT = re.compile(r"attempt=(\d+)")
+
+
+@dataclass(frozen=True)
+class Route:
+    """One request's destination. ``operation`` is ``""`` when ``X-Amz-Target`` names none;
+    ``attempt`` and ``invocation_id`` are ``None`` when the client did not send them."""
+
+    service: str
+    operation: str
+    region: str
+    attempt: int | None
+    invocation_id: str | None
+
+
+def _signing_scope(headers: Mapping[str, str]) -> tuple[str | None, str | None]:
+    """(region, service) from a SigV4 ``Authorization`` header's credential scope."""
+    match = _SCOPE.search(headers.get("authorization", ""))
+    return (match.group(1), match.group(2)) if match else (None, None)
+
+
+def _host_service(url: str) -> tuple[str | None, str | None]:
+    """(service, region) from an AWS host name such as ``firehose.eu-west-1.amazonaws.com``."""
+    host = urlsplit(url).hostname or ""
+    labels = host.split(".")
+    if len(labels) >= 4 and labels[-2].startswith("amazonaws"):
+        return labels[0].removesuffix("-fips"), labels[1]
+    return None, None
+
+
+def _target(headers: Mapping[str, str]) -> tuple[str | None, str]:
+    """(service, operation) named by ``X-Amz-Target``; either may be missing."""
+    prefix, _, operation = headers.get("x-amz-target", "").partition(".")
+    return TARGET_PREFIXES.get(prefix), operation
+
+
+def _service(request: HttpRequest, targeted: str | None) -> str | None:
+    """The service of ours a request is for: the one ``X-Amz-Target`` names, else the host
+    name's, else the signing scope's; ``None`` when that is someone else's."""
+    service = targeted
+    if service is None:
+        service, _ = _host_service(request.url)
+    if service is None:
+        _, service = _signing_scope(request.headers)
+    return service if service in SERVED else None
+
+
+def service_of(request: HttpRequest) -> str | None:
+    """The service of ours a request is for, or ``None`` when it is for someone else.
+    Cheap enough to ask of every request botocore sends (moto's hook does)."""
+    targeted, _ = _target(request.headers)
+    return _service(request, targeted)
+
+
+def attempt_of(headers: Mapping[str, str]) -> int | None:
+    """The attempt number botocore put in ``amz-sdk-request`` (``attempt=1`` first)."""
+    match = _ATTEMPT.search(headers.get("amz-sdk-request", ""))
+    return int(match.group(1)) if match else None
+
+
+def route_of(request: HttpRequest, default_region: str) -> Route | None:
+    """Where ``request`` goes, or ``None`` when it is for no service of ours. The region
+    is ``default_region`` when neither the signing scope nor the host name gives one."""
+    targeted, operation = _target(request.headers)
+    service = _service(request, targeted)
+    return None if service is None else _route(request, service, operation, default_region)
+
+
+def route_to(service: str, request: HttpRequest, default_region: str) -> Route:
+    """Where ``request``, known to be for ``service``, goes (see ``route_of``)."""
+    _, operation = _target(request.headers)
+    return _route(request, service, operation, default_region)
+
+
+def _route(request: HttpRequest, service: str, operation: str, default_region: str) -> Route:
+    headers = request.headers
+    region, _ = _signing_scope(headers)
+    if region is None:
+        _, region = _host_service(request.url)
+    return Route(
+        service=service,
+        operation=operation,
+        region=region or default_region,
+        attempt=attempt_of(headers),
+        invocation_id=headers.get("amz-sdk-invocation-id"),
+    )
