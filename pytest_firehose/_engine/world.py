@@ -12,6 +12,7 @@ from urllib.parse import urlsplit
 
 from pytest_firehose._clock import FakeClock
 from pytest_firehose._engine.calls import Call, attempt_of
+from pytest_firehose._engine.config import DEFAULT_ACCOUNT_ID, DEFAULT_REGION
 from pytest_firehose._engine.faults import FaultHandle, FaultScript, Hit
 from pytest_firehose._errors import NetworkFault, ServiceError
 from pytest_firehose._ids import IdSource
@@ -29,9 +30,6 @@ from pytest_firehose._wire.codec import (
 )
 from pytest_firehose._wire.shapes import service_model
 from pytest_firehose._wire.validation import validate_input
-
-DEFAULT_ACCOUNT_ID = "123456789012"
-DEFAULT_REGION = "us-east-1"
 
 _SCOPE = re.compile(r"Credential=[^/,\s]+/\d{8}/([a-z0-9-]+)/([a-z0-9-]+)/aws4_request")
 
