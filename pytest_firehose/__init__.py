@@ -2,31 +2,86 @@
 botocore's HTTP layer.
 
 Importing this package installs nothing; the fake is active only inside the ``firehose``
-fixture or a ``with FirehoseFake():`` block.
+fixture or a ``with FirehoseFake():`` block. Every pytest run imports the plugin, and so
+this package, in projects that have it installed, so each public name is imported from its
+module the first time it is asked for (``from pytest_firehose import FirehoseFake``).
 """
 
-from pytest_firehose._clock import FakeClock
-from pytest_firehose._destinations.objects import DeliveredObject
-from pytest_firehose._doors.fake import FirehoseFake
-from pytest_firehose._doors.server import FirehoseServer
-from pytest_firehose._engine.calls import Call
-from pytest_firehose._errors import ServiceError, UnmockedRequestError, UsageError
-from pytest_firehose._handles.firehose import DeliveryStreamHandle, FirehoseHandle
-from pytest_firehose._handles.kinesis import KinesisHandle, KinesisStreamHandle
-from pytest_firehose._services.firehose.model import Record
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from pytest_firehose._clock import FakeClock
+    from pytest_firehose._destinations.objects import DeliveredObject
+    from pytest_firehose._doors.fake import FirehoseFake
+    from pytest_firehose._doors.server import FirehoseServer
+    from pytest_firehose._engine.calls import Call
+    from pytest_firehose._engine.faults import Fault, FaultHandle
+    from pytest_firehose._errors import (
+        ServiceError,
+        StreamKeyError,
+        UnmockedRequestError,
+        UsageError,
+    )
+    from pytest_firehose._handles.firehose import DeliveryStreamHandle, FirehoseHandle
+    from pytest_firehose._handles.kinesis import KinesisHandle, KinesisStreamHandle
+    from pytest_firehose._services.firehose.model import Record
+    from pytest_firehose._services.kinesis.streams import KinesisRecord, Shard
 
 __all__ = [
     "Call",
     "DeliveredObject",
     "DeliveryStreamHandle",
     "FakeClock",
+    "Fault",
+    "FaultHandle",
     "FirehoseFake",
     "FirehoseHandle",
     "FirehoseServer",
     "KinesisHandle",
+    "KinesisRecord",
     "KinesisStreamHandle",
     "Record",
     "ServiceError",
+    "Shard",
+    "StreamKeyError",
     "UnmockedRequestError",
     "UsageError",
 ]
+
+#: The module each public name lives in.
+_HOMES = {
+    "Call": "pytest_firehose._engine.calls",
+    "DeliveredObject": "pytest_firehose._destinations.objects",
+    "DeliveryStreamHandle": "pytest_firehose._handles.firehose",
+    "FakeClock": "pytest_firehose._clock",
+    "Fault": "pytest_firehose._engine.faults",
+    "FaultHandle": "pytest_firehose._engine.faults",
+    "FirehoseFake": "pytest_firehose._doors.fake",
+    "FirehoseHandle": "pytest_firehose._handles.firehose",
+    "FirehoseServer": "pytest_firehose._doors.server",
+    "KinesisHandle": "pytest_firehose._handles.kinesis",
+    "KinesisRecord": "pytest_firehose._services.kinesis.streams",
+    "KinesisStreamHandle": "pytest_firehose._handles.kinesis",
+    "Record": "pytest_firehose._services.firehose.model",
+    "ServiceError": "pytest_firehose._errors",
+    "Shard": "pytest_firehose._services.kinesis.streams",
+    "StreamKeyError": "pytest_firehose._errors",
+    "UnmockedRequestError": "pytest_firehose._errors",
+    "UsageError": "pytest_firehose._errors",
+}
+
+
+def __getattr__(name: str) -> object:
+    home = _HOMES.get(name)
+    if home is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(home), name)
+    globals()[name] = value  # the next lookup finds it without this function
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *__all__})

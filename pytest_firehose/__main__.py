@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import argparse
-import re
 import signal
 import sys
 import threading
 from types import FrameType
 
 from pytest_firehose._doors.server import DEFAULT_HOST, DEFAULT_PORT, FirehoseServer
-from pytest_firehose._engine.world import DEFAULT_ACCOUNT_ID, DEFAULT_REGION, World
+from pytest_firehose._engine.config import DEFAULT_ACCOUNT_ID, DEFAULT_REGION, is_account_id
+from pytest_firehose._engine.world import World
 
 DESCRIPTION = """\
 Serve fake Amazon Data Firehose and Kinesis Data Streams over HTTP, for SDKs in any
@@ -45,7 +45,8 @@ def _port(text: str) -> int:
 
 
 def _account(text: str) -> str:
-    if not re.fullmatch(r"\d{12}", text):
+    # The rule WorldConfig checks, worded for the command line.
+    if not is_account_id(text):
         raise argparse.ArgumentTypeError(f"an account id is 12 digits, not {text!r}")
     return text
 

@@ -66,3 +66,13 @@ class NetworkFault(Exception):
             raise ValueError(f"unknown network fault {kind!r}; expected one of {self.KINDS}")
         super().__init__(kind)
         self.kind = kind
+
+
+class StreamKeyError(UsageError, KeyError):
+    """A handle was asked for a stream that does not exist (or not in that region): the
+    ``KeyError`` of ``firehose[name]`` and ``kinesis[name]``, as a mapping's lookup would
+    raise. The message lists the known streams, or the call to make instead."""
+
+    def __str__(self) -> str:
+        # KeyError's own str() is the repr of its key; this one is a sentence.
+        return str(self.args[0]) if self.args else ""

@@ -1,20 +1,29 @@
-"""The pytest wiring: ini options, fixtures. Everything else lives in the package."""
+"""The pytest wiring: ini options, fixtures. Everything else lives in the package.
+
+Every pytest run of a project that has the plugin installed imports this module, most of
+them without using it. So at import it loads only the settings check (no botocore, no
+engine, no server): the fake is imported by the ``firehose_fake`` fixture, the first time a
+test asks for it.
+"""
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from collections.abc import Iterator
-from typing import Any
+from typing import TYPE_CHECKING
 
 import pytest
 
-from pytest_firehose._doors.fake import FirehoseFake, fake_environment
-from pytest_firehose._doors.server import FirehoseServer, serve_fake
-from pytest_firehose._engine.world import DEFAULT_ACCOUNT_ID, DEFAULT_REGION
+from pytest_firehose._doors.environment import fake_environment
+from pytest_firehose._engine.config import DEFAULT_ACCOUNT_ID, DEFAULT_REGION, WorldConfig
 from pytest_firehose._errors import UsageError
-from pytest_firehose._handles.assertions import call_log
-from pytest_firehose._handles.firehose import FirehoseHandle
-from pytest_firehose._handles.kinesis import KinesisHandle
+
+if TYPE_CHECKING:
+    from pytest_firehose._doors.fake import FirehoseFake
+    from pytest_firehose._doors.server import FirehoseServer
+    from pytest_firehose._handles.firehose import FirehoseHandle
+    from pytest_firehose._handles.kinesis import KinesisHandle
 
 FAULT_SIGNATURE = (
     "*, records=None, throttle=None, error=None, timeout=None, latency=None, chaos=None, "
@@ -22,7 +31,7 @@ FAULT_SIGNATURE = (
 )
 
 _SAVED_ENV = pytest.StashKey[dict[str, "str | None"]]()
-_OPTIONS = pytest.StashKey[dict[str, Any]]()
+_SETTINGS = pytest.StashKey[WorldConfig]()
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -76,12 +85,12 @@ def pytest_configure(config: pytest.Config) -> None:
             f"{service}_fail({FAULT_SIGNATURE}): schedule a {handle} fault before the test "
             f"runs, with the keywords of {service}.fail(); stacked markers apply top to bottom.",
         )
-    options = _fake_options(config)
-    config.stash[_OPTIONS] = options
+    settings = _settings(config)
+    config.stash[_SETTINGS] = settings
     if not config.getini("firehose_session_credentials"):
         return
     saved: dict[str, str | None] = {}
-    for name, value in fake_environment(options["region"] or DEFAULT_REGION).items():
+    for name, value in fake_environment(settings.region or DEFAULT_REGION).items():
         saved[name] = os.environ.get(name)
         os.environ[name] = value
     config.stash[_SAVED_ENV] = saved
@@ -95,8 +104,8 @@ def pytest_unconfigure(config: pytest.Config) -> None:
             os.environ[name] = value
 
 
-def _fake_options(config: pytest.Config) -> dict[str, Any]:
-    """``FirehoseFake`` keywords from the ini options, checked once at start-up."""
+def _settings(config: pytest.Config) -> WorldConfig:
+    """The fake's settings from the ini options, checked once at start-up."""
     raw_seed = str(config.getini("firehose_seed")).strip()
     try:
         seed = int(raw_seed) if raw_seed else None
@@ -111,18 +120,16 @@ def _fake_options(config: pytest.Config) -> dict[str, Any]:
             raise pytest.UsageError(
                 f"firehose_{name} must be a number of seconds, not {raw!r}"
             ) from None
-    options: dict[str, Any] = {
-        **delays,
-        "region": str(config.getini("firehose_region")).strip() or None,
-        "account_id": str(config.getini("firehose_account_id")).strip() or DEFAULT_ACCOUNT_ID,
-        "seed": seed,
-        "allow_hosts": tuple(config.getini("firehose_allow_hosts")),
-    }
     try:
-        FirehoseFake(**options)  # checks the values; starts nothing
+        return WorldConfig(
+            region=str(config.getini("firehose_region")).strip() or None,
+            account_id=str(config.getini("firehose_account_id")).strip() or DEFAULT_ACCOUNT_ID,
+            seed=seed,
+            allow_hosts=frozenset(config.getini("firehose_allow_hosts")),
+            **delays,
+        )
     except UsageError as error:
         raise pytest.UsageError(f"pytest-firehose ini options: {error}") from None
-    return options
 
 
 def _marks_in_order(node: pytest.Item, name: str) -> list[pytest.Mark]:
@@ -142,21 +149,22 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
     outcome = yield
     report: pytest.TestReport = outcome.get_result()  # type: ignore[attr-defined]
     fake = (getattr(item, "funcargs", None) or {}).get("firehose_fake")
-    if report.failed and isinstance(fake, FirehoseFake):
-        world = fake.world
-        lines = [call_log(world.calls)]
-        faults = [h for script in world.faults.values() for h in script.handles]
-        if faults:
-            lines.append("faults:")
-            lines.extend(f"  {h.fault!r} fired {h.fired} time(s)" for h in faults)
-        report.sections.append((f"fake AWS calls ({report.when})", "\n".join(lines)))
+    if not report.failed or fake is None:
+        return
+    # The test used the fixture, so the fake's module is loaded already.
+    from pytest_firehose._doors.fake import FirehoseFake
+
+    if isinstance(fake, FirehoseFake):
+        report.sections.append((f"fake AWS calls ({report.when})", fake.failure_report()))
 
 
 @pytest.fixture
 def firehose_fake(request: pytest.FixtureRequest) -> Iterator[FirehoseFake]:
     """The fake world behind ``firehose``, active for the test."""
+    from pytest_firehose._doors.fake import FirehoseFake
+
     config = request.config
-    fake = FirehoseFake(**config.stash[_OPTIONS])
+    fake = FirehoseFake(**dataclasses.asdict(config.stash[_SETTINGS]))
     with fake:
         for mark in _marks_in_order(request.node, "firehose_fail"):
             fake.firehose.fail(*mark.args, **mark.kwargs)
@@ -186,5 +194,7 @@ def kinesis(firehose_fake: FirehoseFake) -> KinesisHandle:
 def firehose_server(firehose_fake: FirehoseFake) -> Iterator[FirehoseServer]:
     """The test's fake world served over HTTP on 127.0.0.1 (a free port), for clients in
     subprocesses or other languages: ``.url``, ``.env``, ``.firehose``, ``.kinesis``."""
+    from pytest_firehose._doors.server import serve_fake
+
     with serve_fake(firehose_fake) as server:
         yield server

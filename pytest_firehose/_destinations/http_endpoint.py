@@ -12,7 +12,6 @@ from __future__ import annotations
 import base64
 import contextlib
 import gzip
-import ipaddress
 import json
 from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING, Any
@@ -22,6 +21,7 @@ from pytest_firehose._destinations.objects import DeliveredObject, object_key
 from pytest_firehose._destinations.pipeline import Batch, DeliveryFailed
 from pytest_firehose._destinations.s3 import S3Destination
 from pytest_firehose._errors import UsageError
+from pytest_firehose._loopback import is_loopback
 from pytest_firehose._payload import Payload
 
 if TYPE_CHECKING:
@@ -66,14 +66,6 @@ def _intercepted(session: Any, url: str) -> bool:
     patches ``HTTPAdapter.send``; requests-mock swaps the adapter)."""
     send = getattr(type(session.get_adapter(url)), "send", None)
     return getattr(send, "__module__", None) != "requests.adapters"
-
-
-def _loopback(url: str) -> bool:
-    host = urlsplit(url).hostname or ""
-    try:
-        return host == "localhost" or ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 class HttpEndpointDestination:
@@ -133,7 +125,7 @@ class HttpEndpointDestination:
         with requests.Session() as session:
             session.trust_env = False  # no proxies or .netrc from the environment
             session.headers.clear()  # only the spec's headers, not python-requests' own
-            if not (_loopback(url) or _intercepted(session, url)):
+            if not (is_loopback(urlsplit(url).hostname or "") or _intercepted(session, url)):
                 raise self._failed(
                     UNREACHABLE,
                     f"pytest-firehose did not send this request: nothing intercepts {url} "

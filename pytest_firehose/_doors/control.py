@@ -16,7 +16,7 @@ from typing import Any
 from pytest_firehose._engine.calls import Call
 from pytest_firehose._engine.faults import FaultHandle
 from pytest_firehose._engine.world import World
-from pytest_firehose._errors import UsageError
+from pytest_firehose._errors import StreamKeyError, UsageError
 from pytest_firehose._handles.base import ServiceHandle
 from pytest_firehose._handles.firehose import DeliveryStreamHandle, FirehoseHandle
 from pytest_firehose._handles.kinesis import KinesisHandle, KinesisStreamHandle
@@ -180,7 +180,10 @@ class Control:
         endpoint: Callable[[], str],
     ) -> None:
         self._world = world
-        self._handles: dict[str, ServiceHandle[Any]] = {"firehose": firehose, "kinesis": kinesis}
+        self._handles: dict[str, ServiceHandle[Any, Any]] = {
+            "firehose": firehose,
+            "kinesis": kinesis,
+        }
         self._firehose = firehose
         self._kinesis = kinesis
         self._endpoint = endpoint
@@ -280,8 +283,8 @@ class Control:
             if service == "firehose":
                 return 200, _firehose_json(self._firehose.stream(name, region=region))
             return 200, _kinesis_json(self._kinesis.stream(name, region=region))
-        except KeyError as error:
-            raise ControlError(404, str(error.args[0])) from None
+        except StreamKeyError as error:
+            raise ControlError(404, str(error)) from None
 
     def _add_fault(self, body: dict[str, Json], query: Mapping[str, str]) -> Answer:
         service = _service(body, '{"service": "firehose", "throttle": 1}')
@@ -336,8 +339,8 @@ class Control:
                 raise ControlError(400, f'"stream" is a delivery stream name, not {name!r}')
             try:
                 streams = [self._firehose.stream(name, region=region)]
-            except KeyError as error:
-                raise ControlError(404, str(error.args[0])) from None
+            except StreamKeyError as error:
+                raise ControlError(404, str(error)) from None
         else:
             streams = [s for s in self._firehose if region in (None, s.region)]
         for stream in streams:

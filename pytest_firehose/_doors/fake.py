@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import importlib.util
-import ipaddress
 import os
-import re
 from collections.abc import Iterable
 from types import TracebackType
 from typing import Protocol
@@ -13,46 +11,21 @@ from urllib.parse import urlsplit
 
 from pytest_firehose._clock import FakeClock
 from pytest_firehose._doors.botocore import PASS, BotocorePatch, Router
-from pytest_firehose._engine.world import DEFAULT_ACCOUNT_ID, DEFAULT_REGION, World
+from pytest_firehose._doors.environment import fake_environment
+from pytest_firehose._engine.config import DEFAULT_ACCOUNT_ID, DEFAULT_REGION, WorldConfig
+from pytest_firehose._engine.world import World
 from pytest_firehose._errors import UnmockedRequestError, UsageError
+from pytest_firehose._handles.assertions import call_log
 from pytest_firehose._handles.firehose import FirehoseHandle
 from pytest_firehose._handles.kinesis import KinesisHandle
+from pytest_firehose._loopback import is_loopback
 from pytest_firehose._wire.codec import HttpRequest, HttpResponse
 from pytest_firehose._wire.routing import route_of, service_of
-
-#: Set for the fake's lifetime when no credentials are in the environment. They never
-#: leave the process; they keep botocore from looking for real ones (files, IMDS).
-FAKE_CREDENTIALS = {
-    "AWS_ACCESS_KEY_ID": "testing",
-    "AWS_SECRET_ACCESS_KEY": "testing",
-    "AWS_SESSION_TOKEN": "testing",
-}
-#: Keeps botocore from asking the EC2 instance metadata service for credentials or region.
-NO_METADATA = {"AWS_EC2_METADATA_DISABLED": "true"}
-
-
-def fake_environment(region: str = DEFAULT_REGION) -> dict[str, str]:
-    """The variables to set so that no real credentials are found and a region is known."""
-    wanted = dict(NO_METADATA)
-    if "AWS_ACCESS_KEY_ID" not in os.environ:
-        wanted.update(FAKE_CREDENTIALS)
-    if "AWS_DEFAULT_REGION" not in os.environ and "AWS_REGION" not in os.environ:
-        wanted["AWS_DEFAULT_REGION"] = region
-    return wanted
-
-
-def _is_loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 def _loopback_port(endpoint: str) -> int:
     parts = urlsplit(endpoint)
-    if parts.port is None or not _is_loopback(parts.hostname or ""):
+    if parts.port is None or not is_loopback(parts.hostname or ""):
         raise UsageError(
             f"{endpoint!r} is not a loopback URL with a port, such as http://127.0.0.1:4573; "
             "nothing in a test may reach the network"
@@ -115,27 +88,14 @@ class FirehoseFake:
         creation_delay: float = 0,
         encryption_delay: float = 0,
     ) -> None:
-        if not re.fullmatch(r"\d{12}", account_id):
-            raise UsageError(f"account_id must be 12 digits, like AWS's, not {account_id!r}")
-        self.allow_hosts = frozenset(allow_hosts)
-        for host in self.allow_hosts:
-            if not _is_loopback(host):
-                raise UsageError(
-                    f"allow_hosts may only name loopback hosts (127.0.0.1, ::1, localhost); "
-                    f"{host!r} is not one. Nothing in a test may reach the network: mock that "
-                    "service instead (moto's mock_aws, for example)."
-                )
-        for name, delay in (
-            ("creation_delay", creation_delay),
-            ("encryption_delay", encryption_delay),
-        ):
-            if isinstance(delay, bool) or not isinstance(delay, (int, float)) or delay < 0:
-                raise UsageError(f"{name} is seconds of fake time (0 or more), not {delay!r}")
-        self._creation_delay = creation_delay
-        self._encryption_delay = encryption_delay
-        self._region = region
-        self._account_id = account_id
-        self._seed = seed
+        self._config = WorldConfig(
+            region=region,
+            account_id=account_id,
+            seed=seed,
+            allow_hosts=frozenset(allow_hosts),
+            creation_delay=creation_delay,
+            encryption_delay=encryption_delay,
+        )
         self._patches: list[_Patch] = []
         self._saved_env: dict[str, str | None] = {}
         self._world: World | None = None
@@ -145,23 +105,36 @@ class FirehoseFake:
         #: Loopback ports whose requests really go out (a local server of this world).
         self._network_ports: set[int] = set()
 
+    @property
+    def allow_hosts(self) -> frozenset[str]:
+        """The loopback hosts botocore may really reach while the fake is active."""
+        return self._config.allow_hosts
+
     # ------------------------------------------------------------------ lifecycle
 
     def start(self) -> FirehoseFake:
+        """Install the fake and return it: a fresh world (no streams, no faults, the clock at
+        the real time now), botocore's (and aiobotocore's) HTTP layer patched to answer from
+        it, and fake credentials and a region in ``os.environ`` where none are set.
+
+        One fake may be active in a process at a time; starting a second one, or this one
+        twice, raises :class:`UsageError`. ``with FirehoseFake() as fake:`` starts and stops.
+        """
         if self._active:
             raise UsageError("this FirehoseFake is already started")
+        config = self._config
         region = (
-            self._region
+            config.region
             or os.environ.get("AWS_REGION")
             or os.environ.get("AWS_DEFAULT_REGION")
             or DEFAULT_REGION
         )
         world = World(
-            account_id=self._account_id,
+            account_id=config.account_id,
             region=region,
-            seed=self._seed,
-            creation_delay=self._creation_delay,
-            encryption_delay=self._encryption_delay,
+            seed=config.seed,
+            creation_delay=config.creation_delay,
+            encryption_delay=config.encryption_delay,
         )
         # botocore's first: it refuses to start while another fake is active.
         self._install(BotocorePatch(self._route, world.clock, self._serves))
@@ -190,6 +163,9 @@ class FirehoseFake:
             self._patches.pop().uninstall()
 
     def stop(self) -> None:
+        """Undo every patch and restore the environment variables :meth:`start` set. The
+        world stays readable (``.world``, ``.firehose``, ``.kinesis``) until the next start.
+        Stopping a fake that is not active does nothing."""
         self._uninstall()
         for name, value in self._saved_env.items():
             if value is None:
@@ -214,6 +190,9 @@ class FirehoseFake:
 
     @property
     def world(self) -> World:
+        """The engine's world behind both handles: every service model, the clock, the call
+        log and the fault script. Tests need only :attr:`firehose` and :attr:`kinesis`; the
+        world is what the local server (``FirehoseServer``) serves."""
         if self._world is None:
             raise UsageError("the FirehoseFake was never started; use `with FirehoseFake():`")
         return self._world
@@ -243,6 +222,17 @@ class FirehoseFake:
             ]
         )
 
+    def failure_report(self) -> str:
+        """What a failed test's report shows of the fake: every call it answered, then each
+        scripted fault and how often it fired."""
+        world = self.world
+        lines = [call_log(world.calls)]
+        faults = [handle for script in world.faults.values() for handle in script.handles]
+        if faults:
+            lines.append("faults:")
+            lines.extend(f"  {handle.fault!r} fired {handle.fired} time(s)" for handle in faults)
+        return "\n".join(lines)
+
     @property
     def kinesis(self) -> KinesisHandle:
         """The Kinesis Data Streams handle; the same object the ``kinesis`` fixture gives.
@@ -264,7 +254,7 @@ class FirehoseFake:
 
     def _to_network(self, url: str) -> bool:
         parts = urlsplit(url)
-        return parts.port in self._network_ports and _is_loopback(parts.hostname or "")
+        return parts.port in self._network_ports and is_loopback(parts.hostname or "")
 
     def _serves(self, request: HttpRequest) -> bool:
         """Whether moto must leave the request alone: ours, or bound for our server."""

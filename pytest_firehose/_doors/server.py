@@ -25,11 +25,11 @@ import traceback
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 from urllib.parse import parse_qsl
 
 from pytest_firehose._doors.control import Control, ControlError
-from pytest_firehose._doors.fake import FAKE_CREDENTIALS, NO_METADATA, FirehoseFake
+from pytest_firehose._doors.environment import FAKE_CREDENTIALS, NO_METADATA
 from pytest_firehose._engine.world import World
 from pytest_firehose._errors import NetworkFault, ServiceError
 from pytest_firehose._handles.firehose import FirehoseHandle
@@ -41,6 +41,9 @@ from pytest_firehose._wire.codec import (
     encode_unserved_error,
 )
 from pytest_firehose._wire.routing import route_of
+
+if TYPE_CHECKING:
+    from pytest_firehose._doors.fake import FirehoseFake
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 4573

@@ -10,6 +10,7 @@ from typing import Any
 
 from pytest_firehose._clock import FakeClock
 from pytest_firehose._engine.calls import Call
+from pytest_firehose._engine.config import DEFAULT_ACCOUNT_ID, DEFAULT_REGION
 from pytest_firehose._engine.exchange import ServiceModel, answer
 from pytest_firehose._engine.faults import FaultScript
 from pytest_firehose._ids import IdSource
@@ -17,9 +18,6 @@ from pytest_firehose._services.firehose.model import FirehoseService
 from pytest_firehose._services.kinesis.model import KinesisService
 from pytest_firehose._wire.codec import HttpRequest, HttpResponse
 from pytest_firehose._wire.routing import Route, route_to
-
-DEFAULT_ACCOUNT_ID = "123456789012"
-DEFAULT_REGION = "us-east-1"
 
 
 class World:

@@ -4,31 +4,61 @@ finding a stream by name across regions."""
 from __future__ import annotations
 
 import difflib
-from collections.abc import Iterator
-from typing import Any, ClassVar, Generic, TypeVar
+from abc import ABC, abstractmethod
+from collections.abc import Iterator, Mapping
+from typing import Any, ClassVar, Generic, Protocol, TypeVar
 
 from pytest_firehose._clock import FakeClock
 from pytest_firehose._engine.calls import Call
 from pytest_firehose._engine.faults import FaultHandle, RecordsSpec, make_fault
 from pytest_firehose._engine.world import World
-from pytest_firehose._errors import ServiceError, UsageError
+from pytest_firehose._errors import ServiceError, StreamKeyError, UsageError
 from pytest_firehose._wire.validation import validate_input
 
+
+class StreamService(Protocol):
+    """What a handle needs of a service model in one region (FirehoseService,
+    KinesisService): its region, its streams by name, and its operations."""
+
+    @property
+    def region(self) -> str: ...
+
+    @property
+    def streams(self) -> Mapping[str, object]: ...
+
+    def dispatch(self, operation: str, params: dict[str, Any]) -> object: ...
+
+
+Model = TypeVar("Model", bound=StreamService)
 StreamHandle = TypeVar("StreamHandle")
 
 
-class ServiceHandle(Generic[StreamHandle]):
-    """The handle on one service of a fake world (the ``firehose`` or ``kinesis`` fixture)."""
+class ServiceHandle(ABC, Generic[Model, StreamHandle]):
+    """The handle on one service of a fake world (the ``firehose`` or ``kinesis`` fixture).
+
+    A subclass says which service it is, and how to reach its typed models in the world
+    and wrap one of their streams in a stream handle.
+    """
 
     #: The service's name in the world and the fault script ("firehose", "kinesis").
     service: ClassVar[str]
     #: What a stream is called in messages ("delivery stream", "stream").
     noun: ClassVar[str]
-    #: The class of the handle on one stream, made from (world, service model, stream).
-    stream_handle: ClassVar[type]
 
     def __init__(self, world: World) -> None:
         self._world = world
+
+    @abstractmethod
+    def _models(self) -> list[Model]:
+        """The service's model in every region the world has one."""
+
+    @abstractmethod
+    def _model(self, region: str | None) -> Model:
+        """The service's model in ``region`` (the default region if None), made if need be."""
+
+    @abstractmethod
+    def _handle(self, model: Model, name: str) -> StreamHandle:
+        """The handle on ``model``'s stream ``name``."""
 
     @property
     def clock(self) -> FakeClock:
@@ -79,7 +109,7 @@ class ServiceHandle(Generic[StreamHandle]):
         """The names of this service's streams, in every region or in ``region``."""
         with self._world.touched():
             return sorted(
-                {name for model, name, _ in self._everywhere() if region in (None, model.region)}
+                {name for model, name in self._everywhere() if region in (None, model.region)}
             )
 
     def __contains__(self, name: object) -> bool:
@@ -87,9 +117,9 @@ class ServiceHandle(Generic[StreamHandle]):
 
     def stream(self, name: str, *, region: str | None = None) -> StreamHandle:
         """The stream ``name``: in ``region`` if given, else in the default region, else in
-        the one region that has it. Raises ``KeyError`` listing the known streams."""
-        handle: StreamHandle = self.stream_handle(self._world, *self._find(name, region))
-        return handle
+        the one region that has it. Raises :class:`StreamKeyError` (a ``KeyError``)
+        listing the known streams."""
+        return self._handle(self._find(name, region), name)
 
     def __getitem__(self, name: str) -> StreamHandle:
         return self.stream(name)
@@ -97,20 +127,16 @@ class ServiceHandle(Generic[StreamHandle]):
     def __iter__(self) -> Iterator[StreamHandle]:
         """Every stream of this service, in every region."""
         with self._world.touched():
-            found = [(model, stream) for model, _, stream in self._everywhere()]
-        return iter([self.stream_handle(self._world, model, stream) for model, stream in found])
+            found = self._everywhere()
+        return iter([self._handle(model, name) for model, name in found])
 
-    def _everywhere(self) -> list[tuple[Any, str, Any]]:
-        """(service model, stream name, stream) for every stream in every region."""
-        return [
-            (model, name, found)
-            for model in self._world.services(self.service)
-            for name, found in model.streams.items()  # type: ignore[attr-defined]
-        ]
+    def _everywhere(self) -> list[tuple[Model, str]]:
+        """(service model, stream name) for every stream in every region."""
+        return [(model, name) for model in self._models() for name in model.streams]
 
-    def _create(self, operation: str, params: dict[str, Any], region: str | None) -> Any:
+    def _create(self, operation: str, params: dict[str, Any], region: str | None) -> Model:
         """Run a create operation as the service would, refusing what it would refuse."""
-        model = self._world.service(self.service, region)
+        model = self._model(region)
         with self._world.touched():
             try:
                 validate_input(self.service, operation, params)
@@ -121,29 +147,29 @@ class ServiceHandle(Generic[StreamHandle]):
                 ) from None
         return model
 
-    def _find(self, name: str, region: str | None) -> tuple[Any, Any]:
-        """(service model, stream) for ``name``: in ``region`` if given, else in the default
-        region, else in the one region that has it. ``KeyError`` lists the known ones."""
+    def _find(self, name: str, region: str | None) -> Model:
+        """The service model holding stream ``name``: in ``region`` if given, else in the
+        default region, else in the one region that has it. The error lists the known ones."""
         with self._world.touched():
-            everywhere = [(model, found) for model, n, found in self._everywhere() if n == name]
-            known = sorted({n for _, n, _ in self._everywhere()})
-        found = [pair for pair in everywhere if region in (None, pair[0].region)]
+            everywhere = [model for model, n in self._everywhere() if n == name]
+            known = sorted({n for _, n in self._everywhere()})
+        found = [model for model in everywhere if region in (None, model.region)]
         if len(found) > 1:
-            found = [pair for pair in found if pair[0].region == self._world.region]
+            found = [model for model in found if model.region == self._world.region]
         if len(found) == 1:
             return found[0]
-        regions = sorted(model.region for model, _ in everywhere)
+        regions = sorted(model.region for model in everywhere)
         if region is not None and regions:
-            raise KeyError(
+            raise StreamKeyError(
                 f"no {self.noun} {name!r} in {region}; it exists in {', '.join(regions)}: "
                 f"use {self.service}.stream({name!r}, region={regions[0]!r})"
             )
         if regions:
-            raise KeyError(
+            raise StreamKeyError(
                 f"{self.noun} {name!r} exists in several regions ({', '.join(regions)}); "
                 f"use {self.service}.stream({name!r}, region=...)"
             )
         close = difflib.get_close_matches(name, known, n=1)
         hint = f" Did you mean {close[0]!r}?" if close else ""
         listing = ", ".join(repr(k) for k in known) or "none"
-        raise KeyError(f"no {self.noun} {name!r}; known streams: {listing}.{hint}")
+        raise StreamKeyError(f"no {self.noun} {name!r}; known streams: {listing}.{hint}")

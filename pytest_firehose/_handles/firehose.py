@@ -138,13 +138,21 @@ class DeliveryStreamHandle:
         return f"<DeliveryStreamHandle {self.name!r} in {self.region}>"
 
 
-class FirehoseHandle(ServiceHandle[DeliveryStreamHandle]):
+class FirehoseHandle(ServiceHandle[FirehoseService, DeliveryStreamHandle]):
     """The ``firehose`` fixture: create streams, look them up, read the call log, script
     faults."""
 
     service = "firehose"
     noun = "delivery stream"
-    stream_handle = DeliveryStreamHandle
+
+    def _models(self) -> list[FirehoseService]:
+        return self._world.firehose_services()
+
+    def _model(self, region: str | None) -> FirehoseService:
+        return self._world.firehose(region)
+
+    def _handle(self, model: FirehoseService, name: str) -> DeliveryStreamHandle:
+        return DeliveryStreamHandle(self._world, model, model.streams[name])
 
     def create_delivery_stream(
         self, name: str, *, region: str | None = None, **options: Any

@@ -9,33 +9,32 @@ from pytest_firehose._engine.calls import Call
 from pytest_firehose._engine.world import World
 from pytest_firehose._handles.assertions import delivery_mismatch
 from pytest_firehose._handles.base import ServiceHandle
+from pytest_firehose._services.kinesis.model import KinesisService
+from pytest_firehose._services.kinesis.streams import KinesisRecord, KinesisStream, Shard
 
 
 class KinesisStreamHandle:
     """A Kinesis data stream as a test sees it: what it accepted, by shard."""
 
-    def __init__(self, world: World, model: Any, stream: Any) -> None:
+    def __init__(self, world: World, model: KinesisService, stream: KinesisStream) -> None:
         self._world = world
         self._model = model
         self._stream = stream
 
     @property
     def name(self) -> str:
-        name: str = self._stream.name
-        return name
+        return self._stream.name
 
     @property
     def arn(self) -> str:
-        arn: str = self._stream.arn
-        return arn
+        return self._stream.arn
 
     @property
     def region(self) -> str:
-        region: str = self._model.region
-        return region
+        return self._model.region
 
     @property
-    def records(self) -> list[Any]:
+    def records(self) -> list[KinesisRecord]:
         """Every record the stream accepted, in commit order, duplicates included (also
         those retention has trimmed since). Each compares equal to its payload bytes and
         has ``.partition_key``, ``.sequence_number``, ``.shard_id``, ``.arrived_at``."""
@@ -43,7 +42,7 @@ class KinesisStreamHandle:
             return list(self._stream.records)
 
     @property
-    def shards(self) -> list[Any]:
+    def shards(self) -> list[Shard]:
         """The stream's shards: ``.shard_id``, ``.starting_hash_key``,
         ``.ending_hash_key`` (ints) and ``.records`` (still readable, oldest first)."""
         with self._world.touched():
@@ -79,13 +78,21 @@ class KinesisStreamHandle:
         return f"<KinesisStreamHandle {self.name!r} in {self.region}>"
 
 
-class KinesisHandle(ServiceHandle[KinesisStreamHandle]):
+class KinesisHandle(ServiceHandle[KinesisService, KinesisStreamHandle]):
     """The ``kinesis`` fixture: create streams, look them up, read the call log, script
     faults. Shares its world and clock with ``firehose``."""
 
     service = "kinesis"
     noun = "stream"
-    stream_handle = KinesisStreamHandle
+
+    def _models(self) -> list[KinesisService]:
+        return self._world.kinesis_services()
+
+    def _model(self, region: str | None) -> KinesisService:
+        return self._world.kinesis(region)
+
+    def _handle(self, model: KinesisService, name: str) -> KinesisStreamHandle:
+        return KinesisStreamHandle(self._world, model, model.streams[name])
 
     def create_stream(
         self, name: str, shard_count: int | None = 1, *, region: str | None = None, **options: Any
@@ -97,7 +104,7 @@ class KinesisHandle(ServiceHandle[KinesisStreamHandle]):
         if shard_count is not None:
             params["ShardCount"] = shard_count
         model = self._create("CreateStream", params, region)
-        return KinesisStreamHandle(self._world, model, model.streams[name])
+        return self._handle(model, name)
 
     def enforce_quotas(self, enabled: bool = True) -> None:
         """Make every shard enforce its write quota, 1,000 records and 1 MiB a second on the

@@ -1,0 +1,59 @@
+"""A fake world's settings, checked in one place: region, account id, seed, the loopback
+hosts that may really be reached, and the fake-time delays of creation and encryption.
+
+``FirehoseFake``, the plugin's ini options and the server's command line all build a
+``WorldConfig``, so each setting is refused with the same message wherever it comes from.
+This module imports no botocore: the plugin checks its ini options with it at start-up,
+before any test asks for the fake.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from pytest_firehose._errors import UsageError
+from pytest_firehose._loopback import is_loopback
+
+DEFAULT_ACCOUNT_ID = "123456789012"
+DEFAULT_REGION = "us-east-1"
+
+_ACCOUNT_ID = re.compile(r"\d{12}")
+
+
+def is_account_id(text: str) -> bool:
+    """Whether ``text`` has the form of an AWS account id: 12 digits."""
+    return _ACCOUNT_ID.fullmatch(text) is not None
+
+
+@dataclass(frozen=True)
+class WorldConfig:
+    """The settings of one fake world, valid once built (else :class:`UsageError`).
+
+    ``region=None`` means: the environment's region (``AWS_REGION``, then
+    ``AWS_DEFAULT_REGION``) when the fake starts, else ``us-east-1``.
+    """
+
+    region: str | None = None
+    account_id: str = DEFAULT_ACCOUNT_ID
+    seed: int | None = None
+    allow_hosts: frozenset[str] = frozenset()
+    creation_delay: float = 0
+    encryption_delay: float = 0
+
+    def __post_init__(self) -> None:
+        if not is_account_id(self.account_id):
+            raise UsageError(f"account_id must be 12 digits, like AWS's, not {self.account_id!r}")
+        for host in self.allow_hosts:
+            if not is_loopback(host):
+                raise UsageError(
+                    f"allow_hosts may only name loopback hosts (127.0.0.1, ::1, localhost); "
+                    f"{host!r} is not one. Nothing in a test may reach the network: mock that "
+                    "service instead (moto's mock_aws, for example)."
+                )
+        for name, delay in (
+            ("creation_delay", self.creation_delay),
+            ("encryption_delay", self.encryption_delay),
+        ):
+            if isinstance(delay, bool) or not isinstance(delay, (int, float)) or delay < 0:
+                raise UsageError(f"{name} is seconds of fake time (0 or more), not {delay!r}")
