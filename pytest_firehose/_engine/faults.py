@@ -1,4 +1,5 @@
-"""The fault script: faults as data, matched against each request in the order scheduled."""
+"""The fault script: faults as data, matched against each request in the order scheduled,
+and what each effect does to the request it hits."""
 
 from __future__ import annotations
 
@@ -10,7 +11,8 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TypeAlias
 
-from pytest_firehose._errors import UsageError
+from pytest_firehose._clock import FakeClock
+from pytest_firehose._errors import NetworkFault, ServiceError, UsageError
 from pytest_firehose._payload import Payload, payload_bytes
 from pytest_firehose._services.codes import (
     BATCH_PUT,
@@ -294,11 +296,52 @@ class FaultScript:
 
 
 @dataclass(frozen=True)
+class Effect:
+    """What a fault does to the request it hits, short of a scripted error answer."""
+
+    #: The network failure the client sees once the call is logged; None: it gets an answer.
+    network: NetworkFault | None = None
+    #: Whether the service carries the request out.
+    commit: bool = True
+    #: Records that fail inside a 200 answer (0-based index -> ErrorCode).
+    record_failures: dict[int, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
 class Hit:
     """A fault that hits a request, and the records it fails there (index -> code)."""
 
     handle: FaultHandle
     record_codes: dict[int, str]
+
+    def apply(
+        self, clock: FakeClock, read_timeout: float | None, context: Mapping[str, str]
+    ) -> Effect:
+        """Carry out the fault: raise its scripted error (``throttle=``, ``error=``), or
+        return what it does to the request. ``read_timeout`` is the client's, in seconds;
+        ``context`` is what the error message may name (see ``_services/codes.py``)."""
+        fault = self.handle.fault
+        if fault.effect in ("throttle", "error"):
+            code = THROTTLE_CODE[fault.service] if fault.effect == "throttle" else fault.value
+            spec = CALL_ERRORS[fault.service][code]
+            raise ServiceError(spec.code, spec.render(**context), spec.status)
+        if fault.effect == "timeout":
+            kind = "connect-timeout" if fault.value == "connect" else "read-timeout"
+            return Effect(NetworkFault(kind), commit=fault.value == "commit")
+        if fault.effect == "latency":
+            return _slow_answer(clock, float(fault.value), read_timeout)
+        return Effect(record_failures=dict(self.record_codes))
+
+
+def _slow_answer(clock: FakeClock, latency: float, read_timeout: float | None) -> Effect:
+    """Pass ``latency`` seconds of fake time before the answer. An answer slower than the
+    client's read timeout is one it never sees; the service carried the request out all
+    the same."""
+    if read_timeout is not None and latency >= read_timeout:
+        clock.advance(read_timeout)
+        return Effect(NetworkFault("read-timeout"))
+    clock.advance(latency)
+    return Effect()
 
 
 def _record_codes(fault: Fault, payloads: Sequence[Payload]) -> dict[int, str]:

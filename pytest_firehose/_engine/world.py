@@ -12,11 +12,10 @@ from urllib.parse import urlsplit
 
 from pytest_firehose._clock import FakeClock
 from pytest_firehose._engine.calls import Call, attempt_of
-from pytest_firehose._engine.faults import FaultHandle, FaultScript, Hit
+from pytest_firehose._engine.faults import Effect, FaultHandle, FaultScript
 from pytest_firehose._errors import NetworkFault, ServiceError
 from pytest_firehose._ids import IdSource
 from pytest_firehose._payload import Payload
-from pytest_firehose._services.codes import CALL_ERRORS, THROTTLE_CODE
 from pytest_firehose._services.firehose.model import FirehoseService
 from pytest_firehose._services.kinesis.model import KinesisService
 from pytest_firehose._wire.codec import (
@@ -75,7 +74,10 @@ class ServiceModel(Protocol):
         self, operation: str, params: dict[str, Any] | None
     ) -> tuple[Payload, ...]: ...
 
-    def shard_for_request(self, params: dict[str, Any]) -> str: ...
+    def error_context(self, params: dict[str, Any]) -> dict[str, str]:
+        """What a scripted error message about this request may name: stream, account,
+        region, arn, shard, service (see ``_services/codes.py``)."""
+        ...
 
 
 class World:
@@ -254,7 +256,7 @@ class World:
             result: dict[str, Any] = {}
             fault: FaultHandle | None = None
             network: NetworkFault | None = None
-            commit = True
+            effect = Effect()
             try:
                 if operation is None or operation not in service_model(service).operation_names:
                     raise ServiceError("UnknownOperationException", None)
@@ -265,14 +267,14 @@ class World:
                 if not valid:
                     validate_input(service, operation, params)
                 hit = self.faults[service].take(operation, stream, payloads)
-                failures: dict[int, str] = {}
                 if hit is not None:
                     fault = hit.handle
-                    context = self._context(model, service, operation, params, region)
-                    network, commit, failures = self._apply(hit, service, context, request)
+                    context = {**model.error_context(params), "operation": operation}
+                    effect = hit.apply(self.clock, request.read_timeout, context)
+                    network = effect.network
                     now = self.clock.now()
-                if commit:
-                    result = model.dispatch(operation, params, failures)
+                if effect.commit:
+                    result = model.dispatch(operation, params, effect.record_failures)
                     failed = _failed_indices(result)
                 response = encode_result(result, date=now, **ids)
                 error = None
@@ -305,49 +307,3 @@ class World:
         if network is not None:
             raise network
         return response
-
-    def _context(
-        self,
-        model: ServiceModel,
-        service: str,
-        operation: str,
-        params: dict[str, Any],
-        region: str,
-    ) -> dict[str, str]:
-        """What scripted error messages may name."""
-        stream = model.stream_name(params) or ""
-        resource = "deliverystream" if service == "firehose" else "stream"
-        return {
-            "stream": stream,
-            "account": self.account_id,
-            "region": region,
-            "operation": operation,
-            "service": service,
-            "arn": f"arn:aws:{service}:{region}:{self.account_id}:{resource}/{stream}",
-            "shard": model.shard_for_request(params),
-        }
-
-    def _apply(
-        self, hit: Hit, service: str, context: dict[str, str], request: HttpRequest
-    ) -> tuple[NetworkFault | None, bool, dict[int, str]]:
-        """Carry out a fault: raise the scripted error, or return what it does to the call:
-        the network failure to raise once the call is logged, whether the service carries
-        the request out, and the per-record failures (index -> ErrorCode)."""
-        fault = hit.handle.fault
-        if fault.effect in ("throttle", "error"):
-            code = THROTTLE_CODE[service] if fault.effect == "throttle" else fault.value
-            spec = CALL_ERRORS[service][code]
-            raise ServiceError(spec.code, spec.render(**context), spec.status)
-        if fault.effect == "timeout":
-            kind = "connect-timeout" if fault.value == "connect" else "read-timeout"
-            return NetworkFault(kind), fault.value == "commit", {}
-        if fault.effect == "latency":
-            # An answer slower than the client's read timeout is one it never sees; the
-            # service carried the request out all the same.
-            limit = request.read_timeout
-            if limit is not None and float(fault.value) >= limit:
-                self.clock.advance(limit)
-                return NetworkFault("read-timeout"), True, {}
-            self.clock.advance(float(fault.value))
-            return None, True, {}
-        return None, True, dict(hit.record_codes)
