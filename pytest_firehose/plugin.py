@@ -10,16 +10,15 @@ import pytest
 
 from pytest_firehose._doors.fake import FirehoseFake, fake_environment
 from pytest_firehose._doors.server import FirehoseServer, serve_fake
+from pytest_firehose._engine import fault_keywords
 from pytest_firehose._engine.world import DEFAULT_ACCOUNT_ID, DEFAULT_REGION
 from pytest_firehose._errors import UsageError
 from pytest_firehose._handles.assertions import call_log
 from pytest_firehose._handles.firehose import FirehoseHandle
 from pytest_firehose._handles.kinesis import KinesisHandle
 
-FAULT_SIGNATURE = (
-    "*, records=None, throttle=None, error=None, timeout=None, latency=None, chaos=None, "
-    "seed=None, operation=None, stream=None, call=1, times=None, optional=False"
-)
+#: The fail markers' signature, shown by ``pytest --markers``: the keywords of ``.fail()``.
+FAULT_SIGNATURE = fault_keywords.SIGNATURE
 
 _SAVED_ENV = pytest.StashKey[dict[str, "str | None"]]()
 _OPTIONS = pytest.StashKey[dict[str, Any]]()
