@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 import pytest
 
 from pytest_firehose._doors.environment import fake_environment
+from pytest_firehose._engine import fault_keywords
 from pytest_firehose._engine.config import DEFAULT_ACCOUNT_ID, DEFAULT_REGION, WorldConfig
 from pytest_firehose._errors import UsageError
 
@@ -25,10 +26,8 @@ if TYPE_CHECKING:
     from pytest_firehose._handles.firehose import FirehoseHandle
     from pytest_firehose._handles.kinesis import KinesisHandle
 
-FAULT_SIGNATURE = (
-    "*, records=None, throttle=None, error=None, timeout=None, latency=None, chaos=None, "
-    "seed=None, operation=None, stream=None, call=1, times=None, optional=False"
-)
+#: The fail markers' signature, shown by ``pytest --markers``: the keywords of ``.fail()``.
+FAULT_SIGNATURE = fault_keywords.SIGNATURE
 
 _SAVED_ENV = pytest.StashKey[dict[str, "str | None"]]()
 _SETTINGS = pytest.StashKey[WorldConfig]()

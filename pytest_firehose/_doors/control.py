@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from pytest_firehose._engine.calls import Call
+from pytest_firehose._engine.fault_keywords import KEYWORDS
 from pytest_firehose._engine.faults import FaultHandle
 from pytest_firehose._engine.world import World
 from pytest_firehose._errors import StreamKeyError, UsageError
@@ -22,21 +23,6 @@ from pytest_firehose._handles.firehose import DeliveryStreamHandle, FirehoseHand
 from pytest_firehose._handles.kinesis import KinesisHandle, KinesisStreamHandle
 
 SERVICES = ("firehose", "kinesis")
-#: The keywords of ``.fail`` that HTTP can carry (a predicate cannot travel as JSON).
-FAULT_KEYWORDS = (
-    "records",
-    "throttle",
-    "error",
-    "timeout",
-    "latency",
-    "chaos",
-    "seed",
-    "operation",
-    "stream",
-    "call",
-    "times",
-    "optional",
-)
 ROUTES = (
     "GET /_fake/health",
     "GET /_fake/streams",
@@ -289,12 +275,12 @@ class Control:
     def _add_fault(self, body: dict[str, Json], query: Mapping[str, str]) -> Answer:
         service = _service(body, '{"service": "firehose", "throttle": 1}')
         keywords = {k: v for k, v in body.items() if k not in ("service", "region")}
-        unknown = sorted(set(keywords) - set(FAULT_KEYWORDS))
+        unknown = sorted(set(keywords) - set(KEYWORDS))
         if unknown:
             raise ControlError(
                 400,
                 f"{service}.fail() got an unexpected keyword argument {unknown[0]!r}; "
-                f"fault keywords are: {', '.join(FAULT_KEYWORDS)} (predicates are not "
+                f"fault keywords are: {', '.join(KEYWORDS)} (predicates are not "
                 "available over HTTP)",
             )
         if "records" in keywords:

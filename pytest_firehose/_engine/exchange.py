@@ -15,12 +15,11 @@ from typing import Any, Protocol
 
 from pytest_firehose._clock import FakeClock
 from pytest_firehose._engine.calls import Call
-from pytest_firehose._engine.faults import FaultHandle, FaultScript, Hit
+from pytest_firehose._engine.faults import NO_EFFECT, Effect, FaultHandle, FaultScript
 from pytest_firehose._errors import NetworkFault, ServiceError
 from pytest_firehose._ids import IdSource
 from pytest_firehose._payload import Payload
 from pytest_firehose._services.base import Answer
-from pytest_firehose._services.codes import CALL_ERRORS, THROTTLE_CODE
 from pytest_firehose._wire.codec import (
     HttpRequest,
     HttpResponse,
@@ -51,7 +50,7 @@ class ServiceModel(Protocol):
         self, operation: str, params: dict[str, Any] | None
     ) -> tuple[Payload, ...]: ...
 
-    def shard_for_request(self, params: dict[str, Any]) -> str: ...
+    def error_context(self, params: dict[str, Any]) -> dict[str, str]: ...
 
 
 class Engine(Protocol):
@@ -147,10 +146,10 @@ def _serve(
     exchange.payloads = model.request_payloads(operation, params)
     if not valid:
         validate_input(service, operation, params)
-    commit, failures = _fault(world, exchange, model, params, request)
-    if not commit:
+    effect = _fault(world, exchange, model, params, request)
+    if not effect.commit:
         return {}
-    result = model.dispatch(operation, params, failures)
+    result = model.dispatch(operation, params, effect.record_failures)
     exchange.failed = result.failed
     return result.body
 
@@ -161,66 +160,16 @@ def _fault(
     model: ServiceModel,
     params: dict[str, Any],
     request: HttpRequest,
-) -> tuple[bool, Mapping[int, str]]:
-    """Carry out the scripted fault that hits this request, if one does: whether the
-    service still carries the request out, and the records it fails (index -> ErrorCode).
-    A scripted error is raised; a network failure waits in the exchange."""
+) -> Effect:
+    """What the scripted fault that hits this request does to it (nothing, when none
+    does). A scripted error is raised; a network failure waits in the exchange."""
     route = exchange.route
     hit = world.faults[route.service].take(route.operation, exchange.stream, exchange.payloads)
     if hit is None:
-        return True, {}
+        return NO_EFFECT
     exchange.fault = hit.handle
-    context = _context(
-        model, route.service, route.operation, params, route.region, world.account_id
-    )
-    exchange.network, commit, failures = _apply(hit, route.service, context, request, world.clock)
+    context = {**model.error_context(params), "operation": route.operation}
+    effect = hit.apply(world.clock, request.read_timeout, context)
+    exchange.network = effect.network
     exchange.at = world.clock.now()
-    return commit, failures
-
-
-def _context(
-    model: ServiceModel,
-    service: str,
-    operation: str,
-    params: dict[str, Any],
-    region: str,
-    account_id: str,
-) -> dict[str, str]:
-    """What scripted error messages may name."""
-    stream = model.stream_name(params) or ""
-    resource = "deliverystream" if service == "firehose" else "stream"
-    return {
-        "stream": stream,
-        "account": account_id,
-        "region": region,
-        "operation": operation,
-        "service": service,
-        "arn": f"arn:aws:{service}:{region}:{account_id}:{resource}/{stream}",
-        "shard": model.shard_for_request(params),
-    }
-
-
-def _apply(
-    hit: Hit, service: str, context: dict[str, str], request: HttpRequest, clock: FakeClock
-) -> tuple[NetworkFault | None, bool, dict[int, str]]:
-    """Carry out a fault: raise the scripted error, or return what it does to the call:
-    the network failure to raise once the call is logged, whether the service carries
-    the request out, and the per-record failures (index -> ErrorCode)."""
-    fault = hit.handle.fault
-    if fault.effect in ("throttle", "error"):
-        code = THROTTLE_CODE[service] if fault.effect == "throttle" else fault.value
-        spec = CALL_ERRORS[service][code]
-        raise ServiceError(spec.code, spec.render(**context), spec.status)
-    if fault.effect == "timeout":
-        kind = "connect-timeout" if fault.value == "connect" else "read-timeout"
-        return NetworkFault(kind), fault.value == "commit", {}
-    if fault.effect == "latency":
-        # An answer slower than the client's read timeout is one it never sees; the
-        # service carried the request out all the same.
-        limit = request.read_timeout
-        if limit is not None and float(fault.value) >= limit:
-            clock.advance(limit)
-            return NetworkFault("read-timeout"), True, {}
-        clock.advance(float(fault.value))
-        return None, True, {}
-    return None, True, dict(hit.record_codes)
+    return effect

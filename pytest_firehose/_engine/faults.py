@@ -1,4 +1,5 @@
-"""The fault script: faults as data, matched against each request in the order scheduled."""
+"""The fault script: faults as data, matched against each request in the order scheduled,
+and what each effect does to the request it hits."""
 
 from __future__ import annotations
 
@@ -10,7 +11,9 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TypeAlias
 
-from pytest_firehose._errors import UsageError
+from pytest_firehose._clock import FakeClock
+from pytest_firehose._engine.fault_keywords import EFFECTS, FaultSpec, RecordsSpec
+from pytest_firehose._errors import NetworkFault, ServiceError, UsageError
 from pytest_firehose._payload import Payload, payload_bytes
 from pytest_firehose._services.codes import (
     BATCH_PUT,
@@ -21,10 +24,7 @@ from pytest_firehose._services.codes import (
 )
 from pytest_firehose._wire.shapes import service_model
 
-#: ``records=``: index -> code, a list of indices, or a predicate on the payload.
-RecordsSpec: TypeAlias = Mapping[int, str] | Iterable[int] | Callable[[bytes], bool]
-
-EFFECTS = ("records", "throttle", "error", "timeout", "latency", "chaos")
+#: ``timeout=``: its values, and what each does to the request.
 TIMEOUTS = {
     "commit": "the records are committed, then the client sees a read timeout",
     "lost": "the client sees a read timeout and nothing was committed",
@@ -80,6 +80,9 @@ class Fault:
         return PUTS[self.service]
 
 
+# ---------------------------------------------------------------------- checking the keywords
+
+
 def _require_known(value: str, accepted: Iterable[str], problem: str) -> None:
     """Raise a UsageError saying ``problem``, a close match, and every accepted value."""
     accepted = sorted(accepted)
@@ -112,24 +115,83 @@ def _records_value(service: str, records: RecordsSpec) -> Any:
     return value
 
 
-def make_fault(service: str, keywords: Mapping[str, Any]) -> Fault:
-    """Check the fault keywords (those of ``FirehoseHandle.fail``, all present) and build
-    the :class:`Fault` they describe."""
-    records, throttle, error, timeout, latency, chaos = (keywords[e] for e in EFFECTS)
-    seed, operation, stream = keywords["seed"], keywords["operation"], keywords["stream"]
-    call, times, optional = keywords["call"], keywords["times"], keywords["optional"]
-    given: dict[str, Any] = {
-        name: value
-        for name, value in {
-            "records": records,
-            "throttle": throttle,
-            "error": error,
-            "timeout": timeout,
-            "latency": latency,
-            "chaos": chaos,
-        }.items()
-        if value is not None and value is not False
-    }
+#: What an effect's checker returns: the fault's value, and how many requests it hits.
+Checked: TypeAlias = tuple[Any, int | None]
+
+
+def _check_records(service: str, value: Any, spec: FaultSpec) -> Checked:
+    value = _records_value(service, value)
+    if spec.operation is not None and spec.operation != BATCH_PUT[service]:
+        raise UsageError(
+            f"records= fails records inside a {BATCH_PUT[service]} answer; {spec.operation} has "
+            "no per-record results. Use throttle= or error= for it."
+        )
+    return value, spec.times
+
+
+def _check_throttle(service: str, value: Any, spec: FaultSpec) -> Checked:
+    count = 1 if value is True else value
+    if not isinstance(count, int) or count < 1:
+        raise UsageError(f"throttle= is True or a number of requests, got {value!r}")
+    if spec.times is not None:
+        raise UsageError("throttle=N already says how many requests; drop times=")
+    return True, count
+
+
+def _check_error(service: str, value: Any, spec: FaultSpec) -> Checked:
+    _check_codes(service, [value], CALL_ERRORS[service], "whole-call error code")
+    return value, spec.times
+
+
+def _check_timeout(service: str, value: Any, spec: FaultSpec) -> Checked:
+    if value not in TIMEOUTS:
+        accepted = "; ".join(f"{k!r}: {v}" for k, v in TIMEOUTS.items())
+        raise UsageError(f"timeout= is one of {accepted}. Got {value!r}.")
+    return value, spec.times
+
+
+def _check_latency(service: str, value: Any, spec: FaultSpec) -> Checked:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
+        raise UsageError(f"latency= is seconds of fake time (0 or more), got {value!r}")
+    return value, spec.times
+
+
+def _check_chaos(service: str, value: Any, spec: FaultSpec) -> Checked:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 < value <= 1:
+        raise UsageError(f"chaos= is a failure probability in (0, 1], got {value!r}")
+    if spec.operation is not None and spec.operation != BATCH_PUT[service]:
+        raise UsageError(f"chaos= fails records inside a {BATCH_PUT[service]} answer")
+    return value, spec.times
+
+
+#: One checker per effect: (service, the effect's value, the whole spec) -> Checked.
+CHECKERS: dict[str, Callable[[str, Any, FaultSpec], Checked]] = {
+    "records": _check_records,
+    "throttle": _check_throttle,
+    "error": _check_error,
+    "timeout": _check_timeout,
+    "latency": _check_latency,
+    "chaos": _check_chaos,
+}
+
+
+def _check_scope(service: str, effect: str, spec: FaultSpec) -> None:
+    """Check the keywords that say where a fault applies, whatever its effect."""
+    if spec.seed is not None and effect != "chaos":
+        raise UsageError("seed= goes with chaos=; the other effects are not random")
+    if spec.operation is not None:
+        operations = service_model(service).operation_names
+        _require_known(spec.operation, operations, f"{service} has no operation {spec.operation!r}")
+    if not isinstance(spec.call, int) or spec.call < 1:
+        raise UsageError(f"call= is the 1-based number of the matching request, got {spec.call!r}")
+    times = spec.times
+    if times is not None and (not isinstance(times, int) or times < 1):
+        raise UsageError(f"times= is how many requests the fault hits (1 or more), got {times!r}")
+
+
+def make_fault(service: str, spec: FaultSpec) -> Fault:
+    """Check a fault's keywords and build the :class:`Fault` they describe."""
+    given = spec.given_effects()
     if len(given) != 1:
         named = ", ".join(f"{k}=" for k in given) or "none"
         raise UsageError(
@@ -137,56 +199,19 @@ def make_fault(service: str, keywords: Mapping[str, Any]) -> Fault:
             f"got {named}. Schedule several faults for several effects."
         )
     ((effect, value),) = given.items()
-    if seed is not None and effect != "chaos":
-        raise UsageError("seed= goes with chaos=; the other effects are not random")
-    if operation is not None:
-        operations = service_model(service).operation_names
-        _require_known(operation, operations, f"{service} has no operation {operation!r}")
-    if not isinstance(call, int) or call < 1:
-        raise UsageError(f"call= is the 1-based number of the matching request, got {call!r}")
-    if times is not None and (not isinstance(times, int) or times < 1):
-        raise UsageError(f"times= is how many requests the fault hits (1 or more), got {times!r}")
-    if effect == "records":
-        value = _records_value(service, value)
-        if operation is not None and operation != BATCH_PUT[service]:
-            raise UsageError(
-                f"records= fails records inside a {BATCH_PUT[service]} answer; {operation} has "
-                "no per-record results. Use throttle= or error= for it."
-            )
-    elif effect == "throttle":
-        if value is True:
-            value = 1
-        if not isinstance(value, int) or value < 1:
-            raise UsageError(f"throttle= is True or a number of requests, got {value!r}")
-        if times is not None:
-            raise UsageError("throttle=N already says how many requests; drop times=")
-        times = value
-        value = True
-    elif effect == "error":
-        _check_codes(service, [value], CALL_ERRORS[service], "whole-call error code")
-    elif effect == "timeout":
-        if value not in TIMEOUTS:
-            accepted = "; ".join(f"{k!r}: {v}" for k, v in TIMEOUTS.items())
-            raise UsageError(f"timeout= is one of {accepted}. Got {value!r}.")
-    elif effect == "latency":
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
-            raise UsageError(f"latency= is seconds of fake time (0 or more), got {value!r}")
-    elif effect == "chaos":
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 < value <= 1:
-            raise UsageError(f"chaos= is a failure probability in (0, 1], got {value!r}")
-        if operation is not None and operation != BATCH_PUT[service]:
-            raise UsageError(f"chaos= fails records inside a {BATCH_PUT[service]} answer")
+    _check_scope(service, effect, spec)
+    value, times = CHECKERS[effect](service, value, spec)
     default_times = None if effect == "chaos" else 1
     return Fault(
         service=service,
         effect=effect,
         value=value,
-        operation=operation,
-        stream=stream,
-        call=call,
+        operation=spec.operation,
+        stream=spec.stream,
+        call=spec.call,
         times=default_times if times is None else times,
-        seed=seed,
-        optional=optional,
+        seed=spec.seed,
+        optional=spec.optional,
     )
 
 
@@ -294,11 +319,56 @@ class FaultScript:
 
 
 @dataclass(frozen=True)
+class Effect:
+    """What a fault does to the request it hits, short of a scripted error answer."""
+
+    #: The network failure the client sees once the call is logged; None: it gets an answer.
+    network: NetworkFault | None = None
+    #: Whether the service carries the request out.
+    commit: bool = True
+    #: Records that fail inside a 200 answer (0-based index -> ErrorCode).
+    record_failures: Mapping[int, str] = field(default_factory=dict)
+
+
+#: What a request no fault hits goes through with.
+NO_EFFECT = Effect()
+
+
+@dataclass(frozen=True)
 class Hit:
     """A fault that hits a request, and the records it fails there (index -> code)."""
 
     handle: FaultHandle
     record_codes: dict[int, str]
+
+    def apply(
+        self, clock: FakeClock, read_timeout: float | None, context: Mapping[str, str]
+    ) -> Effect:
+        """Carry out the fault: raise its scripted error (``throttle=``, ``error=``), or
+        return what it does to the request. ``read_timeout`` is the client's, in seconds;
+        ``context`` is what the error message may name (see ``_services/codes.py``)."""
+        fault = self.handle.fault
+        if fault.effect in ("throttle", "error"):
+            code = THROTTLE_CODE[fault.service] if fault.effect == "throttle" else fault.value
+            spec = CALL_ERRORS[fault.service][code]
+            raise ServiceError(spec.code, spec.render(**context), spec.status)
+        if fault.effect == "timeout":
+            kind = "connect-timeout" if fault.value == "connect" else "read-timeout"
+            return Effect(NetworkFault(kind), commit=fault.value == "commit")
+        if fault.effect == "latency":
+            return _slow_answer(clock, float(fault.value), read_timeout)
+        return Effect(record_failures=dict(self.record_codes))
+
+
+def _slow_answer(clock: FakeClock, latency: float, read_timeout: float | None) -> Effect:
+    """Pass ``latency`` seconds of fake time before the answer. An answer slower than the
+    client's read timeout is one it never sees; the service carried the request out all
+    the same."""
+    if read_timeout is not None and latency >= read_timeout:
+        clock.advance(read_timeout)
+        return Effect(NetworkFault("read-timeout"))
+    clock.advance(latency)
+    return Effect()
 
 
 def _record_codes(fault: Fault, payloads: Sequence[Payload]) -> dict[int, str]:

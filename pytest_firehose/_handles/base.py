@@ -10,7 +10,8 @@ from typing import Any, ClassVar, Generic, Protocol, TypeVar
 
 from pytest_firehose._clock import FakeClock
 from pytest_firehose._engine.calls import Call
-from pytest_firehose._engine.faults import FaultHandle, RecordsSpec, make_fault
+from pytest_firehose._engine.fault_keywords import FaultSpec, RecordsSpec
+from pytest_firehose._engine.faults import FaultHandle, make_fault
 from pytest_firehose._engine.world import World
 from pytest_firehose._errors import ServiceError, StreamKeyError, UsageError
 from pytest_firehose._wire.validation import validate_input
@@ -97,8 +98,21 @@ class ServiceHandle(ABC, Generic[Model, StreamHandle]):
         A fault that never fires fails the test at teardown unless ``optional=True``.
         Returns a handle whose ``.fired`` counts the requests it hit.
         """
-        keywords = {name: value for name, value in locals().items() if name != "self"}
-        return self._world.faults[self.service].add(make_fault(self.service, keywords))
+        spec = FaultSpec(
+            records=records,
+            throttle=throttle,
+            error=error,
+            timeout=timeout,
+            latency=latency,
+            chaos=chaos,
+            seed=seed,
+            operation=operation,
+            stream=stream,
+            call=call,
+            times=times,
+            optional=optional,
+        )
+        return self._world.faults[self.service].add(make_fault(self.service, spec))
 
     @property
     def faults(self) -> list[FaultHandle]:

@@ -1,7 +1,8 @@
 """The error codes a fault may script, with the status and message the real service sends.
 
-Messages are templates over ``{stream}``, ``{account}``, ``{region}``, ``{operation}`` and
-``{service}``; docs/fidelity.md says where each one comes from.
+Messages are templates over ``{stream}``, ``{account}``, ``{region}``, ``{arn}``,
+``{shard}`` and ``{service}``, which each service model's ``error_context`` supplies, and
+``{operation}``; docs/fidelity.md says where each message comes from.
 """
 
 from __future__ import annotations

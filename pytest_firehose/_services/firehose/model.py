@@ -175,9 +175,22 @@ class FirehoseService(ServiceBase):
             return data_of([params.get("Record")])
         return ()
 
-    def shard_for_request(self, params: dict[str, Any]) -> str:
-        """Firehose has no shards; here for the fault script's message context."""
-        return ""
+    def stream_arn(self, name: str) -> str:
+        """The ARN of delivery stream ``name`` in this account and region."""
+        return f"arn:aws:firehose:{self.region}:{self.account_id}:deliverystream/{name}"
+
+    def error_context(self, params: dict[str, Any]) -> dict[str, str]:
+        """What a scripted error message about this request may name (Firehose has no
+        shards: ``shard`` is empty)."""
+        stream = self.stream_name(params) or ""
+        return {
+            "stream": stream,
+            "account": self.account_id,
+            "region": self.region,
+            "service": "firehose",
+            "arn": self.stream_arn(stream),
+            "shard": "",
+        }
 
     def stream(self, name: str) -> DeliveryStream:
         found = self.streams.get(name)
@@ -233,7 +246,7 @@ class FirehoseService(ServiceBase):
             )
         stream = DeliveryStream(
             name=name,
-            arn=f"arn:aws:firehose:{self.region}:{self.account_id}:deliverystream/{name}",
+            arn=self.stream_arn(name),
             region=self.region,
             stream_type=stream_type,
             created_at=self.clock.now(),

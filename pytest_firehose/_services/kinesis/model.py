@@ -36,7 +36,7 @@ from pytest_firehose._errors import ServiceError, validation_error
 from pytest_firehose._ids import IdSource
 from pytest_firehose._payload import Payload, data_of, payload_len
 from pytest_firehose._services.base import Answer, ServiceBase, tag_page
-from pytest_firehose._services.codes import BATCH_PUT
+from pytest_firehose._services.codes import BATCH_PUT, RECORD_ERRORS
 from pytest_firehose._services.kinesis.reads import ShardReads
 from pytest_firehose._services.kinesis.streams import (
     DEFAULT_MAX_RECORD_SIZE_KIB,
@@ -144,9 +144,29 @@ class KinesisService(ServiceBase, ShardReads):
             return decoded.stream if decoded is not None else None
         return None
 
-    def shard_for_request(self, params: dict[str, Any]) -> str:
-        """The shard a whole-call throttle names: where PutRecord's record, or PutRecords'
-        first record, would go; ``shardId-000000000000`` otherwise."""
+    def stream_arn(self, name: str) -> str:
+        """The ARN of stream ``name`` in this account and region."""
+        return f"arn:aws:kinesis:{self.region}:{self.account_id}:stream/{name}"
+
+    def error_context(self, params: dict[str, Any]) -> dict[str, str]:
+        """What a scripted error message about this request may name; ``shard`` is where
+        PutRecord's record, or PutRecords' first record, would go."""
+        return self._message_context(self.stream_name(params) or "", self._shard_for(params))
+
+    def _message_context(self, stream: str, shard: str) -> dict[str, str]:
+        """What an error message about ``shard`` of ``stream`` may name."""
+        return {
+            "stream": stream,
+            "account": self.account_id,
+            "region": self.region,
+            "service": "kinesis",
+            "arn": self.stream_arn(stream),
+            "shard": shard,
+        }
+
+    def _shard_for(self, params: dict[str, Any]) -> str:
+        """The shard a request's (first) record would go to; ``shardId-000000000000`` when
+        it names no stream of ours or no valid record."""
         fallback = shard_id_of(0)
         name = self.stream_name(params)
         stream = self.streams.get(name) if name else None
@@ -258,7 +278,7 @@ class KinesisService(ServiceBase, ShardReads):
         mode = details.get("StreamMode") or ("PROVISIONED" if count else "ON_DEMAND")
         stream = new_stream(
             name,
-            f"arn:aws:kinesis:{self.region}:{self.account_id}:stream/{name}",
+            self.stream_arn(name),
             shard_count=count or ON_DEMAND_SHARDS,
             mode=mode,
             created_at=self.clock.now(),
@@ -561,14 +581,10 @@ class KinesisService(ServiceBase, ShardReads):
         return True
 
     def _failure(self, code: str, stream: KinesisStream, shard: Shard) -> dict[str, str]:
-        if code == "ProvisionedThroughputExceededException":
-            message = (
-                f"Rate exceeded for shard {shard.shard_id} in stream {stream.name} under "
-                f"account {self.account_id}."
-            )
-        else:
-            message = "Internal service failure."
-        return {"ErrorCode": code, "ErrorMessage": message}
+        """A failed record's result: ``code`` and its message, naming the record's shard."""
+        message = RECORD_ERRORS["kinesis"][code]
+        context = self._message_context(stream.name, shard.shard_id)
+        return {"ErrorCode": code, "ErrorMessage": message.format(**context)}
 
     def put_batch(self, params: dict[str, Any], failures: Mapping[int, str]) -> Answer:
         """PutRecords: the records ``failures`` names, and those over a shard's quota,
