@@ -11,6 +11,7 @@ from typing import Any, Protocol
 from urllib.parse import urlsplit
 
 from pytest_firehose._clock import FakeClock
+from pytest_firehose._destinations.factory import destination_for
 from pytest_firehose._engine.calls import Call, attempt_of
 from pytest_firehose._engine.faults import FaultHandle, FaultScript, Hit
 from pytest_firehose._errors import NetworkFault, ServiceError
@@ -158,16 +159,16 @@ class World:
             )
             kinesis.quotas = self.kinesis_quotas
             return kinesis
-        firehose = FirehoseService(
+        return FirehoseService(
             account_id=self.account_id,
             region=region,
             clock=self.clock,
             ids=self.ids,
+            destination_for=destination_for,
+            kinesis_source=self._kinesis_records,
             creation_delay=self.creation_delay,
             encryption_delay=self.encryption_delay,
         )
-        firehose.kinesis_source = self._kinesis_records
-        return firehose
 
     def _kinesis_records(self, stream_arn: str, after: dict[str, str] | None) -> list[Any]:
         """Records a Kinesis stream of this world got after ``after`` (per shard)."""
