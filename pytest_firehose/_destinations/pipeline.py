@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import datetime, timedelta
+from operator import itemgetter
 from typing import TYPE_CHECKING, Any
 
 from pytest_firehose._destinations.base import (
@@ -35,6 +36,8 @@ RETENTION = timedelta(hours=24)
 #: one delivered exactly 24 hours after it arrived was delivered in time.
 _EXPIRES_AFTER = RETENTION + timedelta(microseconds=1)
 MIB = 1024 * 1024
+#: An accepted record's payload; mapped over a put's records, cheaper than a generator.
+_payload_of = itemgetter(0)
 
 
 def hints(config: Mapping[str, Any]) -> tuple[int, timedelta]:
@@ -99,7 +102,7 @@ class Delivery:
         is delivered at ``now``."""
         self.records.extend(entries)
         self.buffer.extend(entries)
-        self.buffer_bytes += sum(payload_len(entry[0]) for entry in entries)
+        self.buffer_bytes += sum(map(payload_len, map(_payload_of, entries)))
         if self.buffer_bytes >= self.size:
             self._deliver_buffer(now, ids)
 
