@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from pytest_firehose._clock import FakeClock
+from pytest_firehose._destinations.base import MemoryDestination
 from pytest_firehose._errors import ServiceError, validation_error
 from pytest_firehose._ids import IdSource
 from pytest_firehose._services.base import Answer, tag_page
@@ -17,7 +18,11 @@ ACCOUNT = "123456789012"
 
 def firehose() -> FirehoseService:
     service = FirehoseService(
-        account_id=ACCOUNT, region="us-east-1", clock=FakeClock(), ids=IdSource(1)
+        account_id=ACCOUNT,
+        region="us-east-1",
+        clock=FakeClock(),
+        ids=IdSource(1),
+        destination_for=lambda kind, config, region: MemoryDestination(),
     )
     service.dispatch("CreateDeliveryStream", {"DeliveryStreamName": "events"})
     return service

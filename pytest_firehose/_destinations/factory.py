@@ -1,15 +1,19 @@
-"""Which destination a delivery stream's configuration delivers to."""
+"""Which destination a delivery stream's configuration delivers to: the world hands
+:func:`destination_for` to each Firehose model, which knows no destination itself."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from pytest_firehose._destinations.pipeline import Destination, MemoryDestination
+from pytest_firehose._destinations.base import Destination, MemoryDestination
 
 
-def sink_for(kind: str | None, config: dict[str, Any], region: str) -> Destination:
+def destination_for(kind: str | None, config: dict[str, Any], region: str) -> Destination:
     """The destination for a stream configured with ``kind`` (the CreateDeliveryStream
-    parameter name, such as ``ExtendedS3DestinationConfiguration``) and ``config``."""
+    parameter name, such as ``ExtendedS3DestinationConfiguration``) and ``config``.
+    Destinations the fake only stores (Redshift, Splunk ...) keep objects in memory."""
+    # Imported on first use: a run that never configures S3 or an HTTP endpoint does
+    # not pay for botocore's S3 machinery.
     if kind in ("ExtendedS3DestinationConfiguration", "S3DestinationConfiguration"):
         from pytest_firehose._destinations.s3 import S3Destination
 

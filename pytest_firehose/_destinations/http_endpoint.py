@@ -1,6 +1,6 @@
 """Delivery to an HTTP endpoint, as Firehose's "HTTP Endpoint Delivery Request and Response
 Specifications" describe it: one POST per batch, retried with backoff while the endpoint
-answers anything but 200, then written to the S3 backup (``stream.backed_up``) once
+answers anything but 200, then written to the S3 backup (the delivery's ``backed_up``) once
 ``RetryOptions.DurationInSeconds`` has passed.
 
 Requests go through ``requests``, so a test answers them with ``responses`` (or
@@ -17,15 +17,15 @@ from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
+from pytest_firehose._destinations.base import DeliveryFailed
 from pytest_firehose._destinations.objects import DeliveredObject, object_key
-from pytest_firehose._destinations.pipeline import Batch, DeliveryFailed
 from pytest_firehose._destinations.s3 import S3Destination
 from pytest_firehose._errors import UsageError
 from pytest_firehose._loopback import is_loopback
 from pytest_firehose._payload import Payload
 
 if TYPE_CHECKING:
-    from pytest_firehose._services.firehose.model import DeliveryStream
+    from pytest_firehose._destinations.base import Batch, DeliveryTarget
 
 #: The spec: backoff doubles from 1 s up to 2 minutes; an answer may take 3 minutes.
 RETRY_CAP = timedelta(minutes=2)
@@ -83,17 +83,15 @@ class HttpEndpointDestination:
         s3 = config.get("S3Configuration")
         #: Where backups are written too: S3 (moto's bucket under mock_aws), when configured.
         self._backup_bucket = S3Destination(s3, region) if s3 else None
-        #: (errorCode, errorMessage) of the attempt that just failed.
-        self._last_error: tuple[str, str] | None = None
 
-    def _headers(self, stream: DeliveryStream, request_id: str, gzipped: bool) -> dict[str, str]:
+    def _headers(self, target: DeliveryTarget, request_id: str, gzipped: bool) -> dict[str, str]:
         endpoint = self.config["EndpointConfiguration"]
         attributes = self.config.get("RequestConfiguration", {}).get("CommonAttributes")
         headers = {
             "X-Amz-Firehose-Protocol-Version": "1.0",
             "X-Amz-Firehose-Request-Id": request_id,
             "Content-Type": "application/json",
-            "X-Amz-Firehose-Source-Arn": stream.arn,
+            "X-Amz-Firehose-Source-Arn": target.arn,
         }
         if gzipped:
             headers["Content-Encoding"] = "gzip"
@@ -104,11 +102,7 @@ class HttpEndpointDestination:
             headers["X-Amz-Firehose-Common-Attributes"] = _json({"commonAttributes": common})
         return headers
 
-    def _failed(self, code: str, message: str) -> DeliveryFailed:
-        self._last_error = (code, message)
-        return DeliveryFailed(message)
-
-    def deliver(self, stream: DeliveryStream, obj: DeliveredObject) -> None:
+    def deliver(self, target: DeliveryTarget, obj: DeliveredObject) -> None:
         requests = _requests()
         url = self.config["EndpointConfiguration"]["Url"]
         request_id = obj.delivery_id  # the same on every retry of the batch
@@ -126,36 +120,41 @@ class HttpEndpointDestination:
             session.trust_env = False  # no proxies or .netrc from the environment
             session.headers.clear()  # only the spec's headers, not python-requests' own
             if not (is_loopback(urlsplit(url).hostname or "") or _intercepted(session, url)):
-                raise self._failed(
-                    UNREACHABLE,
+                raise DeliveryFailed(
                     f"pytest-firehose did not send this request: nothing intercepts {url} "
                     "and nothing in a test may reach the network. Answer it with responses "
                     "(responses.add(responses.POST, url)) or requests-mock.",
+                    UNREACHABLE,
                 )
             try:
                 answer = session.post(
                     url,
                     data=body,
-                    headers=self._headers(stream, request_id, encoding == "GZIP"),
+                    headers=self._headers(target, request_id, encoding == "GZIP"),
                     timeout=RESPONSE_TIMEOUT,
                     allow_redirects=False,  # the spec: 3xx answers are not followed
                 )
             except requests.RequestException as error:
-                raise self._failed(UNREACHABLE, f"{type(error).__name__}: {error}") from None
+                raise DeliveryFailed(f"{type(error).__name__}: {error}", UNREACHABLE) from None
         if answer.status_code != 200:
-            raise self._failed(
-                ANSWERED,
+            raise DeliveryFailed(
                 "Received the following response from the endpoint destination. "
                 f"{answer.status_code}: {answer.text[:8192]}",
+                ANSWERED,
             )
 
-    def give_up(self, stream: DeliveryStream, batch: Batch, at: datetime) -> bool:
-        error = self._last_error if stream.destination_up else None
-        self._last_error = None
+    def give_up(
+        self, target: DeliveryTarget, batch: Batch, at: datetime, failure: DeliveryFailed | None
+    ) -> DeliveredObject | None:
+        """Once the retry duration has passed since the first try: the batch as written to
+        the S3 backup, one JSON line per record naming the last attempt's error."""
         if at - batch.first_try < self.retry_duration:
-            return False
+            return None
         records = batch.records
-        code, message = error or (UNREACHABLE, "The endpoint was unreachable.")
+        if failure is not None and failure.code is not None:
+            code, message = failure.code, str(failure)
+        else:  # not tried: the destination was switched off
+            code, message = UNREACHABLE, "The endpoint was unreachable."
         lines = [
             _json(
                 {
@@ -174,15 +173,14 @@ class HttpEndpointDestination:
         ]
         s3 = self.config.get("S3Configuration", {})
         prefix = (s3.get("ErrorOutputPrefix") or s3.get("Prefix") or "") + ERROR_OUTPUT_TYPE + "/"
-        key = object_key(prefix, stream.name, str(stream.version), records[0][2], batch.delivery_id)
+        key = object_key(prefix, target.name, str(target.version), records[0][2], batch.delivery_id)
         body = "".join(lines).encode()
         if s3.get("CompressionFormat") == "GZIP":
             body = gzip.compress(body, mtime=0)
         payloads = tuple(payload for payload, _, _ in records)
         backup = DeliveredObject(key, payloads, at, batch.delivery_id, body=body)
-        stream.backed_up.append(backup)
         if self._backup_bucket is not None:
             # Best effort: the backup is on record in `backed_up` whether or not S3 took it.
             with contextlib.suppress(DeliveryFailed):
-                self._backup_bucket.deliver(stream, backup)
-        return True
+                self._backup_bucket.deliver(target, backup)
+        return backup

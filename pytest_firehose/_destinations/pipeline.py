@@ -5,145 +5,46 @@ arrived expire.
 Nothing runs in the background: ``settle`` replays, in the order they fall due, every
 event between the last time the world was touched and now, as if time had passed
 continuously. At every moment each accepted record is in exactly one place: the buffer, a
-batch waiting for a retry, a delivered object, or ``expired``.
+batch waiting for a retry, a delivered object, a backup, or ``expired``.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Protocol
+from operator import itemgetter
+from typing import TYPE_CHECKING, Any
 
-from pytest_firehose._destinations.objects import DEFAULT_BUFFERING, DeliveredObject, object_key
+from pytest_firehose._destinations.base import (
+    Accepted,
+    Batch,
+    DeliveryFailed,
+    DeliveryTarget,
+    Destination,
+)
+from pytest_firehose._destinations.objects import DeliveredObject, object_key
 from pytest_firehose._payload import payload_len
 
 if TYPE_CHECKING:
     from pytest_firehose._ids import IdSource
-    from pytest_firehose._services.firehose.model import Accepted, DeliveryStream
 
+#: Firehose's buffering when a destination's ``BufferingHints`` leave a value out.
+DEFAULT_BUFFERING = {"SizeInMBs": 5, "IntervalInSeconds": 300}
 #: DirectPut data that cannot be delivered is kept this long, then lost.
 RETENTION = timedelta(hours=24)
 #: A record expires at the first instant (the clock counts microseconds) after RETENTION:
 #: one delivered exactly 24 hours after it arrived was delivered in time.
 _EXPIRES_AFTER = RETENTION + timedelta(microseconds=1)
-#: Retries of a failed delivery: first after this long, doubling up to ``RETRY_CAP``.
-FIRST_RETRY = timedelta(seconds=1)
-RETRY_CAP = timedelta(minutes=15)
 MIB = 1024 * 1024
+#: An accepted record's payload; mapped over a put's records, cheaper than a generator.
+_payload_of = itemgetter(0)
 
 
-class DeliveryFailed(Exception):
-    """The destination did not take a delivery; it will be retried."""
-
-
-@dataclass
-class Batch:
-    """Records delivered together, and their delivery so far.
-
-    ``delivery_id`` names the delivery in object keys (and an HTTP endpoint's request id)
-    and stays the same across retries; ``attempts`` counts the tries made.
-    """
-
-    records: list[Accepted]
-    delivery_id: str
-    first_try: datetime
-    attempts: int = 0
-    #: When the next try is due, and the wait after that one, while waiting for a retry.
-    due: datetime | None = None
-    wait: timedelta = FIRST_RETRY
-
-
-class Destination(Protocol):
-    """Where delivered objects go.
-
-    ``deliver`` raises :class:`DeliveryFailed` when the destination does not take an
-    object; the engine retries it after a backoff (doubling up to ``retry_cap``).
-    ``give_up`` is asked after each failure: returning True means the destination has
-    disposed of the records otherwise (an HTTP endpoint's S3 backup, say) and they are no
-    longer pending.
-    """
-
-    retry_cap: timedelta
-
-    def deliver(self, stream: DeliveryStream, obj: DeliveredObject) -> None: ...
-
-    def give_up(self, stream: DeliveryStream, batch: Batch, at: datetime) -> bool: ...
-
-
-class MemoryDestination:
-    """Keeps objects in memory only (``stream.objects``); never fails, never gives up."""
-
-    retry_cap = RETRY_CAP
-
-    def deliver(self, stream: DeliveryStream, obj: DeliveredObject) -> None:
-        return None
-
-    def give_up(self, stream: DeliveryStream, batch: Batch, at: datetime) -> bool:
-        return False
-
-
-def hints(stream: DeliveryStream) -> tuple[int, timedelta]:
-    """(size in bytes, interval) after which the stream's buffer is delivered."""
-    given = {**DEFAULT_BUFFERING, **stream.destination.get("BufferingHints", {})}
+def hints(config: Mapping[str, Any]) -> tuple[int, timedelta]:
+    """(size in bytes, interval) after which a buffer is delivered, for a destination
+    configured with ``config``."""
+    given = {**DEFAULT_BUFFERING, **config.get("BufferingHints", {})}
     return given["SizeInMBs"] * MIB, timedelta(seconds=given["IntervalInSeconds"])
-
-
-def _build(stream: DeliveryStream, batch: Batch, at: datetime) -> DeliveredObject:
-    config = stream.destination
-    key = object_key(
-        config.get("Prefix", ""),
-        stream.name,
-        str(stream.version),
-        batch.records[0][2],
-        batch.delivery_id,
-        config.get("FileExtension", ""),
-    )
-    payloads = tuple(payload for payload, _, _ in batch.records)
-    compression = config.get("CompressionFormat", "UNCOMPRESSED")
-    return DeliveredObject(key, payloads, at, batch.delivery_id, compression=compression)
-
-
-def attempt(stream: DeliveryStream, batch: Batch, at: datetime) -> None:
-    """Try to deliver ``batch`` at ``at``; on failure it waits for a retry."""
-    batch.attempts += 1
-    sink = stream.sink
-    if stream.destination_up:
-        obj = _build(stream, batch, at)
-        try:
-            sink.deliver(stream, obj)
-        except DeliveryFailed:
-            pass
-        else:
-            stream.objects.append(obj)
-            return
-    if sink.give_up(stream, batch, at):
-        return
-    batch.due, batch.wait = at + batch.wait, min(batch.wait * 2, sink.retry_cap)
-    stream.retries.append(batch)
-
-
-def deliver_buffer(stream: DeliveryStream, at: datetime, ids: IdSource) -> None:
-    records, stream.buffer = stream.buffer, []
-    stream.buffer_bytes = 0
-    if records:
-        attempt(stream, Batch(records, ids.uuid(), at), at)
-
-
-def _expire(stream: DeliveryStream, at: datetime) -> None:
-    cutoff = at - _EXPIRES_AFTER
-    stream.expired.extend(r for r in stream.buffer if r[2] <= cutoff)
-    stream.buffer = [r for r in stream.buffer if r[2] > cutoff]
-    stream.buffer_bytes = sum(payload_len(r[0]) for r in stream.buffer)
-    for batch in stream.retries:
-        stream.expired.extend(r for r in batch.records if r[2] <= cutoff)
-        batch.records = [r for r in batch.records if r[2] > cutoff]
-    stream.retries = [batch for batch in stream.retries if batch.records]
-
-
-def _oldest_pending(stream: DeliveryStream) -> datetime | None:
-    arrivals = [stream.buffer[0][2]] if stream.buffer else []
-    arrivals.extend(min(r[2] for r in batch.records) for batch in stream.retries)
-    return min(arrivals, default=None)
 
 
 def _due(batch: Batch) -> datetime:
@@ -151,38 +52,148 @@ def _due(batch: Batch) -> datetime:
     return batch.due
 
 
-def settle(stream: DeliveryStream, now: datetime, ids: IdSource) -> None:
-    """Carry out, in time order, every buffer interval, retry and expiry due by ``now``.
+class Delivery:
+    """One delivery stream's delivery: every record it accepted, and where each one is.
 
-    On a tie a delivery comes before an expiry."""
-    _, interval = hints(stream)
-    while True:
-        due: list[tuple[datetime, int, Batch | None]] = []
-        if stream.buffer:
-            due.append((stream.buffer[0][2] + interval, 0, None))
-        if stream.retries:
-            first = min(stream.retries, key=_due)
-            due.append((_due(first), 0, first))
-        oldest = _oldest_pending(stream)
-        if oldest is not None:
-            due.append((oldest + _EXPIRES_AFTER, 1, None))
-        ready = [event for event in due if event[0] <= now]
-        if not ready:
+    ``records`` is the accept log, in commit order. Each of those records is in exactly
+    one place: ``buffer`` (``buffer_bytes`` long), a batch in ``retries``, a delivered
+    object in ``objects``, a backup in ``backed_up``, or ``expired``.
+    ``destination_up`` switched off makes every attempt fail without asking the
+    destination.
+    """
+
+    def __init__(
+        self, target: DeliveryTarget, config: Mapping[str, Any], destination: Destination
+    ) -> None:
+        self.records: list[Accepted] = []
+        self.buffer: list[Accepted] = []
+        self.buffer_bytes = 0
+        self.retries: list[Batch] = []
+        self.objects: list[DeliveredObject] = []
+        self.expired: list[Accepted] = []
+        self.backed_up: list[DeliveredObject] = []
+        self.destination_up = True
+        self.route(target, config, destination)
+
+    def route(
+        self, target: DeliveryTarget, config: Mapping[str, Any], destination: Destination
+    ) -> None:
+        """Deliver from now on to ``destination``, for ``target``, as ``config`` (the
+        destination's configuration) says. What is pending goes there too."""
+        self.target = target
+        self.destination = destination
+        self.size, self.interval = hints(config)
+        self._prefix: str = config.get("Prefix", "")
+        self._extension: str = config.get("FileExtension", "")
+        self._compression: str = config.get("CompressionFormat", "UNCOMPRESSED")
+
+    # ------------------------------------------------------------------ reading
+
+    def pending(self) -> list[Accepted]:
+        """Records accepted and not yet delivered: those waiting for a retry, then the
+        buffer."""
+        waiting = [record for batch in self.retries for record in batch.records]
+        return [*waiting, *self.buffer]
+
+    # ------------------------------------------------------------------ events
+
+    def accept(self, entries: list[Accepted], now: datetime, ids: IdSource) -> None:
+        """Take ``entries`` into the log and the buffer; a buffer that reaches its size
+        is delivered at ``now``."""
+        self.records.extend(entries)
+        self.buffer.extend(entries)
+        self.buffer_bytes += sum(map(payload_len, map(_payload_of, entries)))
+        if self.buffer_bytes >= self.size:
+            self._deliver_buffer(now, ids)
+
+    def settle(self, now: datetime, ids: IdSource) -> None:
+        """Carry out, in time order, every buffer interval, retry and expiry due by ``now``.
+
+        On a tie a delivery comes before an expiry."""
+        while True:
+            due: list[tuple[datetime, int, Batch | None]] = []
+            if self.buffer:
+                due.append((self.buffer[0][2] + self.interval, 0, None))
+            if self.retries:
+                first = min(self.retries, key=_due)
+                due.append((_due(first), 0, first))
+            oldest = self._oldest_pending()
+            if oldest is not None:
+                due.append((oldest + _EXPIRES_AFTER, 1, None))
+            ready = [event for event in due if event[0] <= now]
+            if not ready:
+                return
+            at, kind, batch = min(ready, key=lambda event: (event[0], event[1]))
+            if kind == 1:
+                self._expire(at)
+            elif batch is None:
+                self._deliver_buffer(at, ids)
+            else:
+                self.retries.remove(batch)
+                self._attempt(batch, at)
+
+    def flush(self, now: datetime, ids: IdSource) -> None:
+        """Deliver what the buffer holds and retry every waiting batch, now."""
+        self.settle(now, ids)
+        waiting, self.retries = self.retries, []
+        for batch in waiting:
+            self._attempt(batch, now)
+        self._deliver_buffer(now, ids)
+
+    # ------------------------------------------------------------------ steps
+
+    def _build(self, batch: Batch, at: datetime) -> DeliveredObject:
+        target = self.target
+        key = object_key(
+            self._prefix,
+            target.name,
+            str(target.version),
+            batch.records[0][2],
+            batch.delivery_id,
+            self._extension,
+        )
+        payloads = tuple(payload for payload, _, _ in batch.records)
+        return DeliveredObject(key, payloads, at, batch.delivery_id, compression=self._compression)
+
+    def _attempt(self, batch: Batch, at: datetime) -> None:
+        """Try to deliver ``batch`` at ``at``; on failure it waits for a retry, unless the
+        destination disposes of it otherwise."""
+        batch.attempts += 1
+        destination = self.destination
+        failure = None
+        if self.destination_up:
+            obj = self._build(batch, at)
+            try:
+                destination.deliver(self.target, obj)
+            except DeliveryFailed as error:
+                failure = error
+            else:
+                self.objects.append(obj)
+                return
+        backup = destination.give_up(self.target, batch, at, failure)
+        if backup is not None:
+            self.backed_up.append(backup)
             return
-        at, kind, batch = min(ready, key=lambda event: (event[0], event[1]))
-        if kind == 1:
-            _expire(stream, at)
-        elif batch is None:
-            deliver_buffer(stream, at, ids)
-        else:
-            stream.retries.remove(batch)
-            attempt(stream, batch, at)
+        batch.due, batch.wait = at + batch.wait, min(batch.wait * 2, destination.retry_cap)
+        self.retries.append(batch)
 
+    def _deliver_buffer(self, at: datetime, ids: IdSource) -> None:
+        records, self.buffer = self.buffer, []
+        self.buffer_bytes = 0
+        if records:
+            self._attempt(Batch(records, ids.uuid(), at), at)
 
-def flush(stream: DeliveryStream, now: datetime, ids: IdSource) -> None:
-    """Deliver what the buffer holds and retry every waiting batch, now."""
-    settle(stream, now, ids)
-    waiting, stream.retries = stream.retries, []
-    for batch in waiting:
-        attempt(stream, batch, now)
-    deliver_buffer(stream, now, ids)
+    def _expire(self, at: datetime) -> None:
+        cutoff = at - _EXPIRES_AFTER
+        self.expired.extend(r for r in self.buffer if r[2] <= cutoff)
+        self.buffer = [r for r in self.buffer if r[2] > cutoff]
+        self.buffer_bytes = sum(payload_len(r[0]) for r in self.buffer)
+        for batch in self.retries:
+            self.expired.extend(r for r in batch.records if r[2] <= cutoff)
+            batch.records = [r for r in batch.records if r[2] > cutoff]
+        self.retries = [batch for batch in self.retries if batch.records]
+
+    def _oldest_pending(self) -> datetime | None:
+        arrivals = [self.buffer[0][2]] if self.buffer else []
+        arrivals.extend(min(r[2] for r in batch.records) for batch in self.retries)
+        return min(arrivals, default=None)

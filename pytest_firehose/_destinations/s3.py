@@ -7,7 +7,7 @@ in for S3 in the test receives it: moto's ``mock_aws`` (it answers in botocore's
 
 When nothing stands in for S3, the fake's interceptor refuses the request
 (:class:`UnmockedRequestError`); the destination then keeps its objects in memory only
-(``stream.objects``), as a stream without a destination does. It remembers that, so a
+(the delivery's ``objects``), as a stream without a destination does. It remembers that, so a
 test without moto pays for one refused request, not one per delivery.
 """
 
@@ -21,16 +21,15 @@ import botocore.session
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
-from pytest_firehose._destinations.pipeline import RETRY_CAP, DeliveryFailed
+from pytest_firehose._destinations.base import RETRY_CAP, DeliveryFailed
 from pytest_firehose._doors.botocore import interceptor_installed
 from pytest_firehose._errors import UnmockedRequestError
 
 if TYPE_CHECKING:
     from datetime import datetime
 
+    from pytest_firehose._destinations.base import Batch, DeliveryTarget
     from pytest_firehose._destinations.objects import DeliveredObject
-    from pytest_firehose._destinations.pipeline import Batch
-    from pytest_firehose._services.firehose.model import DeliveryStream
 
 #: One attempt per delivery: Firehose's own schedule (the engine's) does the retrying.
 #: botocore's retries would also pass fake time in the middle of a delivery.
@@ -78,14 +77,14 @@ class S3Destination:
             self._client = session.create_client("s3", region_name=self.region, config=_ONE_ATTEMPT)
         return self._client
 
-    def deliver(self, stream: DeliveryStream, obj: DeliveredObject) -> None:
+    def deliver(self, target: DeliveryTarget, obj: DeliveredObject) -> None:
         if self.memory_only:
             return
         if not interceptor_installed():
             self.memory_only = True
             return
         if not self.bucket:
-            raise DeliveryFailed(f"{stream.name}: the destination names no bucket")
+            raise DeliveryFailed(f"{target.name}: the destination names no bucket")
         try:
             self._s3().put_object(Bucket=self.bucket, Key=obj.key, Body=obj.body)
         except UnmockedRequestError:
@@ -96,5 +95,7 @@ class S3Destination:
         except BotoCoreError as error:
             raise DeliveryFailed(f"S3 unreachable: {error}") from error
 
-    def give_up(self, stream: DeliveryStream, batch: Batch, at: datetime) -> bool:
-        return False
+    def give_up(
+        self, target: DeliveryTarget, batch: Batch, at: datetime, failure: DeliveryFailed | None
+    ) -> DeliveredObject | None:
+        return None

@@ -9,6 +9,7 @@ from datetime import timedelta
 from typing import Any
 
 from pytest_firehose._clock import FakeClock
+from pytest_firehose._destinations.factory import destination_for
 from pytest_firehose._engine.calls import Call
 from pytest_firehose._engine.config import DEFAULT_ACCOUNT_ID, DEFAULT_REGION
 from pytest_firehose._engine.exchange import ServiceModel, answer
@@ -100,16 +101,16 @@ class World:
             )
             kinesis.quotas = self.kinesis_quotas
             return kinesis
-        firehose = FirehoseService(
+        return FirehoseService(
             account_id=self.account_id,
             region=region,
             clock=self.clock,
             ids=self.ids,
+            destination_for=destination_for,
+            kinesis_source=self._kinesis_records,
             creation_delay=self.creation_delay,
             encryption_delay=self.encryption_delay,
         )
-        firehose.kinesis_source = self._kinesis_records
-        return firehose
 
     def _kinesis_records(self, stream_arn: str, after: dict[str, str] | None) -> list[Any]:
         """Records a Kinesis stream of this world got after ``after`` (per shard)."""

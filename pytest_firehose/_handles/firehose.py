@@ -5,18 +5,14 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+from pytest_firehose._destinations.base import Accepted
 from pytest_firehose._destinations.objects import DeliveredObject
 from pytest_firehose._engine.calls import Call
 from pytest_firehose._engine.world import World
 from pytest_firehose._handles.assertions import delivery_mismatch
 from pytest_firehose._handles.base import ServiceHandle
 from pytest_firehose._payload import payload_bytes
-from pytest_firehose._services.firehose.model import (
-    Accepted,
-    DeliveryStream,
-    FirehoseService,
-    Record,
-)
+from pytest_firehose._services.firehose.model import DeliveryStream, FirehoseService, Record
 
 
 def _payloads(accepted: Iterable[Accepted]) -> list[bytes]:
@@ -30,6 +26,7 @@ class DeliveryStreamHandle:
         self._world = world
         self._service = service
         self._stream = stream
+        self._delivery = stream.delivery
 
     @property
     def name(self) -> str:
@@ -48,58 +45,57 @@ class DeliveryStreamHandle:
         """Every record accepted, in commit order, duplicates included. Each compares equal
         to its payload bytes and carries ``.record_id`` and ``.arrived_at``."""
         with self._world.touched():
-            return [Record(*accepted) for accepted in self._stream.records]
+            return [Record(*accepted) for accepted in self._delivery.records]
 
     @property
     def buffered(self) -> list[bytes]:
         """Payloads accepted and waiting in the stream's buffer for delivery."""
         with self._world.touched():
-            return _payloads(self._stream.buffer)
+            return _payloads(self._delivery.buffer)
 
     @property
     def objects(self) -> list[DeliveredObject]:
         """Delivered objects, oldest first, each with ``.key`` and ``.body``."""
         with self._world.touched():
-            return list(self._stream.objects)
+            return list(self._delivery.objects)
 
     @property
     def pending(self) -> list[bytes]:
         """Payloads accepted and not yet delivered: in the buffer, or waiting for a retry
         of a failed delivery."""
         with self._world.touched():
-            waiting = [r for batch in self._stream.retries for r in batch.records]
-            return _payloads([*waiting, *self._stream.buffer])
+            return _payloads(self._delivery.pending())
 
     @property
     def expired(self) -> list[bytes]:
         """Payloads dropped because they were still undelivered 24 hours after arriving."""
         with self._world.touched():
-            return _payloads(self._stream.expired)
+            return _payloads(self._delivery.expired)
 
     @property
     def backed_up(self) -> list[bytes]:
         """Payloads written to the S3 backup because the HTTP endpoint kept failing for
         longer than ``RetryOptions.DurationInSeconds``."""
         with self._world.touched():
-            return [data for obj in self._stream.backed_up for data in obj.records]
+            return [data for obj in self._delivery.backed_up for data in obj.records]
 
     def destination_down(self) -> None:
         """Make the destination unreachable: deliveries fail and are retried, and records
         still undelivered 24 hours after they arrived expire."""
         with self._world.touched():
-            self._stream.destination_up = False
+            self._delivery.destination_up = False
 
     def destination_up(self) -> None:
         """Make the destination reachable again; waiting deliveries go at their next retry
         (or at once, on ``flush()``)."""
         with self._world.touched():
-            self._stream.destination_up = True
+            self._delivery.destination_up = True
 
     @property
     def delivered(self) -> list[bytes]:
         """Payloads that reached the destination, in delivery order."""
         with self._world.touched():
-            return [data for obj in self._stream.objects for data in obj.records]
+            return [data for obj in self._delivery.objects for data in obj.records]
 
     @property
     def calls(self) -> list[Call]:

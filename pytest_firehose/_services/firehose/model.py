@@ -1,4 +1,5 @@
-"""The Firehose service model: delivery streams, puts, buffers. Knows nothing of HTTP or pytest."""
+"""The Firehose service model: delivery streams and puts; each stream's Delivery buffers and
+delivers what it accepted. Knows nothing of HTTP or pytest."""
 
 from __future__ import annotations
 
@@ -9,22 +10,24 @@ from itertools import repeat
 from typing import Any
 
 from pytest_firehose._clock import FakeClock
-from pytest_firehose._destinations import pipeline as delivery
-from pytest_firehose._destinations.factory import sink_for
-from pytest_firehose._destinations.objects import (
-    DESTINATION_KINDS,
-    UPDATE_KINDS,
-    DeliveredObject,
-    describe_destination,
-    has_expressions,
-    merge_update,
+from pytest_firehose._destinations.base import (
+    DeliveryTarget,
+    Destination,
+    DestinationFactory,
 )
-from pytest_firehose._destinations.pipeline import Batch, Destination, MemoryDestination
+from pytest_firehose._destinations.objects import DeliveredObject, has_expressions
+from pytest_firehose._destinations.pipeline import Delivery
 from pytest_firehose._errors import ServiceError
 from pytest_firehose._ids import IdSource
 from pytest_firehose._payload import Payload, PayloadRecord, data_of, payload_len
 from pytest_firehose._services.base import Answer, ServiceBase, tag_page
 from pytest_firehose._services.codes import BATCH_PUT, RECORD_ERRORS
+from pytest_firehose._services.firehose.describe import (
+    DESTINATION_KINDS,
+    UPDATE_KINDS,
+    describe_destination,
+    merge_update,
+)
 
 #: Sum of decoded Data a PutRecordBatch may carry.
 MAX_BATCH_BYTES = 4 * 1024 * 1024
@@ -49,37 +52,32 @@ class Record(PayloadRecord):
         return f"Record({self.data!r})"
 
 
-#: How the model keeps an accepted record (tuples are the cheapest thing to make by the
-#: thousand); handles turn them into :class:`Record` objects when a test looks.
-Accepted = tuple[Payload, str, datetime]
+#: Reads a Kinesis stream of the same world: (stream ARN, last sequence number read per
+#: shard, or None for all) -> its records after those, in order.
+KinesisSource = Callable[[str, dict[str, str] | None], list[Any]]
 
 
 @dataclass
 class DeliveryStream:
-    """One delivery stream and everything that happened to it."""
+    """One delivery stream as the service knows it; ``delivery`` holds what became of the
+    records it accepted."""
 
     name: str
     arn: str
     region: str
     stream_type: str
     created_at: datetime
-    destination_kind: str | None
-    destination: dict[str, Any]
+    #: The CreateDeliveryStream parameter that configured the destination (None: none
+    #: did), and its value as UpdateDestination left it.
+    config_kind: str | None
+    config: dict[str, Any]
     source: dict[str, Any] | None
     encryption: dict[str, Any] | None
     tags: dict[str, str]
+    delivery: Delivery
     status: str = "ACTIVE"
     version: int = 1
     updated_at: datetime | None = None
-    records: list[Accepted] = field(default_factory=list)
-    buffer: list[Accepted] = field(default_factory=list)
-    buffer_bytes: int = 0
-    retries: list[Batch] = field(default_factory=list)
-    objects: list[DeliveredObject] = field(default_factory=list)
-    expired: list[Accepted] = field(default_factory=list)
-    backed_up: list[DeliveredObject] = field(default_factory=list)
-    destination_up: bool = True
-    sink: Destination = field(default_factory=MemoryDestination)
     #: For a KinesisStreamAsSource stream: the last sequence number read, per shard.
     source_after: dict[str, str] | None = None
     #: Status changes that take effect later on the clock: (when, "status" or
@@ -89,6 +87,21 @@ class DeliveryStream:
     @property
     def encrypted(self) -> bool:
         return self.encryption is not None and self.encryption.get("Status") == "ENABLED"
+
+    @property
+    def target(self) -> DeliveryTarget:
+        """The stream as its destination sees it."""
+        return DeliveryTarget(self.name, self.arn, self.version)
+
+    @property
+    def sink(self) -> Destination:
+        """The destination the stream delivers to."""
+        return self.delivery.destination
+
+    @property
+    def backed_up(self) -> list[DeliveredObject]:
+        """What the destination wrote to a backup instead of delivering it."""
+        return self.delivery.backed_up
 
     def describe(self) -> dict[str, Any]:
         described: dict[str, Any] = {
@@ -101,7 +114,7 @@ class DeliveryStream:
             "Destinations": [
                 {
                     "DestinationId": DESTINATION_ID,
-                    **describe_destination(self.destination_kind, self.destination),
+                    **describe_destination(self.config_kind, self.config),
                 }
             ],
             "HasMoreDestinations": False,
@@ -128,6 +141,8 @@ class FirehoseService(ServiceBase):
         region: str,
         clock: FakeClock,
         ids: IdSource,
+        destination_for: DestinationFactory,
+        kinesis_source: KinesisSource | None = None,
         creation_delay: timedelta = timedelta(0),
         encryption_delay: timedelta = timedelta(0),
     ) -> None:
@@ -135,11 +150,12 @@ class FirehoseService(ServiceBase):
         self.region = region
         self.clock = clock
         self.ids = ids
+        #: Makes the destination a stream's configuration names.
+        self.destination_for = destination_for
+        #: Where KinesisStreamAsSource streams read from (None: they read nothing).
+        self.kinesis_source = kinesis_source
         self.creation_delay = creation_delay
         self.encryption_delay = encryption_delay
-        #: Reads a Kinesis stream of the same world: (stream ARN, last sequence number read
-        #: per shard, or None for all) -> its records after those, in order.
-        self.kinesis_source: Callable[[str, dict[str, str] | None], list[Any]] | None = None
         self.streams: dict[str, DeliveryStream] = {}
         self._operations = {
             "CreateDeliveryStream": self.create_delivery_stream,
@@ -236,27 +252,28 @@ class FirehoseService(ServiceBase):
             encryption = {"Status": "DISABLED"}
             if requested is not None:
                 encryption = {**requested, "Status": "ENABLED"}
-        destination = params[kinds[0]] if kinds else {}
-        if has_expressions(destination.get("Prefix", "")) and not destination.get(
-            "ErrorOutputPrefix"
-        ):
+        kind = kinds[0] if kinds else None
+        config = dict(params[kind]) if kind else {}
+        if has_expressions(config.get("Prefix", "")) and not config.get("ErrorOutputPrefix"):
             raise ServiceError(
                 "InvalidArgumentException",
                 "ErrorOutputPrefix cannot be null or empty when Prefix contains expressions.",
             )
+        arn = self.stream_arn(name)
+        destination = self.destination_for(kind, config, self.region)
         stream = DeliveryStream(
             name=name,
-            arn=self.stream_arn(name),
+            arn=arn,
             region=self.region,
             stream_type=stream_type,
             created_at=self.clock.now(),
-            destination_kind=kinds[0] if kinds else None,
-            destination=dict(params[kinds[0]]) if kinds else {},
+            config_kind=kind,
+            config=config,
             source=source,
             encryption=encryption,
             tags={tag["Key"]: tag.get("Value", "") for tag in params.get("Tags", [])},
+            delivery=Delivery(DeliveryTarget(name, arn, version=1), config, destination),
         )
-        stream.sink = sink_for(stream.destination_kind, stream.destination, self.region)
         if source is not None:
             # Firehose reads its source from LATEST: what the stream holds now is not read.
             stream.source_after = {}
@@ -321,19 +338,20 @@ class FirehoseService(ServiceBase):
         if updates:
             kind = UPDATE_KINDS[updates[0]]
             update = params[updates[0]]
-            if kind == "S3DestinationConfiguration" and stream.destination_kind in (
+            if kind == "S3DestinationConfiguration" and stream.config_kind in (
                 "ExtendedS3DestinationConfiguration",
                 None,
             ):
-                kind = stream.destination_kind or kind
-            if kind == stream.destination_kind:
-                stream.destination = merge_update(stream.destination, update)
+                kind = stream.config_kind or kind
+            if kind == stream.config_kind:
+                stream.config = merge_update(stream.config, update)
             else:
-                stream.destination_kind = kind
-                stream.destination = merge_update({}, update)
-        stream.sink = sink_for(stream.destination_kind, stream.destination, self.region)
+                stream.config_kind = kind
+                stream.config = merge_update({}, update)
         stream.version += 1
         stream.updated_at = self.clock.now()
+        destination = self.destination_for(stream.config_kind, stream.config, self.region)
+        stream.delivery.route(stream.target, stream.config, destination)
         return {}
 
     # ------------------------------------------------------------------ tags
@@ -414,12 +432,7 @@ class FirehoseService(ServiceBase):
         now = self.clock.now()
         kept = [p for i, p in enumerate(payloads) if i not in failures] if failures else payloads
         ids = self.ids.record_ids(len(kept))
-        accepted = list(zip(kept, ids, repeat(now)))
-        stream.records.extend(accepted)
-        stream.buffer.extend(accepted)
-        stream.buffer_bytes += sum(map(payload_len, kept))
-        if stream.buffer_bytes >= delivery.hints(stream)[0]:
-            delivery.deliver_buffer(stream, now, self.ids)
+        stream.delivery.accept(list(zip(kept, ids, repeat(now))), now, self.ids)
         if not failures:
             return [{"RecordId": record_id} for record_id in ids]
         fresh = iter(ids)
@@ -475,7 +488,7 @@ class FirehoseService(ServiceBase):
                     stream.encryption["Status"] = value
             if stream.source_after is not None:
                 self._read_source(stream, accept=True)
-            delivery.settle(stream, now, self.ids)
+            stream.delivery.settle(now, self.ids)
 
     def read_sources(self) -> None:
         """Take in what every KinesisStreamAsSource stream's source got since last read."""
@@ -495,12 +508,8 @@ class FirehoseService(ServiceBase):
         if not accept or not fresh:
             return
         accepted = [(r.data, r.sequence_number, r.arrived_at) for r in fresh]
-        stream.records.extend(accepted)
-        stream.buffer.extend(accepted)
-        stream.buffer_bytes += sum(len(r.data) for r in fresh)
-        if stream.buffer_bytes >= delivery.hints(stream)[0]:
-            delivery.deliver_buffer(stream, self.clock.now(), self.ids)
+        stream.delivery.accept(accepted, self.clock.now(), self.ids)
 
     def flush(self, stream: DeliveryStream) -> None:
         """Deliver whatever the stream's buffer holds, and retry waiting batches, now."""
-        delivery.flush(stream, self.clock.now(), self.ids)
+        stream.delivery.flush(self.clock.now(), self.ids)

@@ -1,0 +1,103 @@
+"""What the delivery engine and a destination hand each other: the stream they deliver for
+(a narrow, frozen description), the batch of records on its way, the failure a destination
+reports, and the :class:`Destination` protocol itself, with the in-memory destination."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any, Protocol
+
+from pytest_firehose._destinations.objects import DeliveredObject
+from pytest_firehose._payload import Payload
+
+#: One accepted record: (payload, record id, arrival time). Tuples are the cheapest thing
+#: to make by the thousand; handles turn them into richer records when a test looks.
+Accepted = tuple[Payload, str, datetime]
+
+#: Retries of a failed delivery: first after this long, doubling up to a destination's
+#: ``retry_cap`` (``RETRY_CAP`` unless it says otherwise).
+FIRST_RETRY = timedelta(seconds=1)
+RETRY_CAP = timedelta(minutes=15)
+
+
+@dataclass(frozen=True)
+class DeliveryTarget:
+    """The delivery stream a delivery is for, as destinations see it: its name and
+    version (they go into object keys) and its ARN (an HTTP endpoint's source header)."""
+
+    name: str
+    arn: str
+    version: int
+
+
+@dataclass
+class Batch:
+    """Records delivered together, and their delivery so far.
+
+    ``delivery_id`` names the delivery in object keys (and an HTTP endpoint's request id)
+    and stays the same across retries; ``attempts`` counts the tries made.
+    """
+
+    records: list[Accepted]
+    delivery_id: str
+    first_try: datetime
+    attempts: int = 0
+    #: When the next try is due, and the wait after that one, while waiting for a retry.
+    due: datetime | None = None
+    wait: timedelta = FIRST_RETRY
+
+
+class DeliveryFailed(Exception):
+    """The destination did not take a delivery; it will be retried.
+
+    ``code`` is the error code a backup of the records reports (an HTTP endpoint's
+    ``HttpEndpoint.DestinationException``, say), when the destination has one.
+    """
+
+    def __init__(self, message: str, code: str | None = None) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+class Destination(Protocol):
+    """Where delivered objects go.
+
+    ``deliver`` raises :class:`DeliveryFailed` when the destination does not take an
+    object; the engine retries it after a backoff (doubling up to ``retry_cap``).
+    ``give_up`` is asked after each failed attempt, with the failure (None when the
+    destination was switched off and not tried). Returning an object means the
+    destination has disposed of the records otherwise (an HTTP endpoint's S3 backup,
+    say): that object is the backup, and the records are no longer pending. Returning
+    None keeps them waiting for a retry.
+    """
+
+    retry_cap: timedelta
+
+    def deliver(self, target: DeliveryTarget, obj: DeliveredObject) -> None: ...
+
+    def give_up(
+        self, target: DeliveryTarget, batch: Batch, at: datetime, failure: DeliveryFailed | None
+    ) -> DeliveredObject | None: ...
+
+
+#: Makes the destination a stream's configuration names: (the CreateDeliveryStream
+#: parameter, such as ``ExtendedS3DestinationConfiguration``, or None; that parameter's
+#: value; the region) -> the destination.
+DestinationFactory = Callable[[str | None, dict[str, Any], str], Destination]
+
+
+class MemoryDestination:
+    """Keeps objects in memory only (the delivery's ``objects``); never fails, never gives
+    up."""
+
+    retry_cap = RETRY_CAP
+
+    def deliver(self, target: DeliveryTarget, obj: DeliveredObject) -> None:
+        return None
+
+    def give_up(
+        self, target: DeliveryTarget, batch: Batch, at: datetime, failure: DeliveryFailed | None
+    ) -> DeliveredObject | None:
+        return None
