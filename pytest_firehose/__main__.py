@@ -8,6 +8,7 @@ import sys
 import threading
 from types import FrameType
 
+from pytest_firehose._doors.botocore import interceptor_installed
 from pytest_firehose._doors.server import DEFAULT_HOST, DEFAULT_PORT, FirehoseServer
 from pytest_firehose._engine.config import DEFAULT_ACCOUNT_ID, DEFAULT_REGION, is_account_id
 from pytest_firehose._engine.world import World
@@ -105,7 +106,12 @@ def serve(args: argparse.Namespace) -> int:
 
     signal.signal(signal.SIGINT, _stop)
     signal.signal(signal.SIGTERM, _stop)
-    world = World(account_id=args.account_id, region=args.region, seed=args.seed)
+    world = World(
+        account_id=args.account_id,
+        region=args.region,
+        seed=args.seed,
+        contained=interceptor_installed,
+    )
     try:
         server = FirehoseServer(
             world, host=args.host, port=args.port, log=sys.stderr if args.verbose else None

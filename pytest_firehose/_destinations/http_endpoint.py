@@ -13,6 +13,7 @@ import base64
 import contextlib
 import gzip
 import json
+from collections.abc import Callable
 from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
@@ -74,7 +75,7 @@ class HttpEndpointDestination:
 
     retry_cap = RETRY_CAP
 
-    def __init__(self, config: dict[str, Any], region: str) -> None:
+    def __init__(self, config: dict[str, Any], region: str, contained: Callable[[], bool]) -> None:
         _requests()  # fail at CreateDeliveryStream, not in the middle of a delivery
         self.config = config
         self.region = region
@@ -82,7 +83,7 @@ class HttpEndpointDestination:
         self.retry_duration = timedelta(seconds=seconds)
         s3 = config.get("S3Configuration")
         #: Where backups are written too: S3 (moto's bucket under mock_aws), when configured.
-        self._backup_bucket = S3Destination(s3, region) if s3 else None
+        self._backup_bucket = S3Destination(s3, region, contained) if s3 else None
 
     def _headers(self, target: DeliveryTarget, request_id: str, gzipped: bool) -> dict[str, str]:
         endpoint = self.config["EndpointConfiguration"]

@@ -14,6 +14,7 @@ test without moto pays for one refused request, not one per delivery.
 from __future__ import annotations
 
 import functools
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 import botocore.loaders
@@ -22,7 +23,6 @@ from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
 from pytest_firehose._destinations.base import RETRY_CAP, DeliveryFailed
-from pytest_firehose._doors.botocore import interceptor_installed
 from pytest_firehose._errors import UnmockedRequestError
 
 if TYPE_CHECKING:
@@ -63,9 +63,11 @@ class S3Destination:
 
     retry_cap = RETRY_CAP
 
-    def __init__(self, config: dict[str, Any], region: str) -> None:
+    def __init__(self, config: dict[str, Any], region: str, contained: Callable[[], bool]) -> None:
         self.bucket = bucket_name(config.get("BucketARN", ""))
         self.region = region
+        #: Whether botocore's requests stay in the process now (see ``destination_for``).
+        self._contained = contained
         #: True once a request showed that nothing stands in for S3 in this test.
         self.memory_only = False
         self._client: Any = None
@@ -80,7 +82,7 @@ class S3Destination:
     def deliver(self, target: DeliveryTarget, obj: DeliveredObject) -> None:
         if self.memory_only:
             return
-        if not interceptor_installed():
+        if not self._contained():
             self.memory_only = True
             return
         if not self.bucket:

@@ -10,7 +10,7 @@ from typing import Protocol
 from urllib.parse import urlsplit
 
 from pytest_firehose._clock import FakeClock
-from pytest_firehose._doors.botocore import PASS, BotocorePatch, Router
+from pytest_firehose._doors.botocore import PASS, BotocorePatch, Router, interceptor_installed
 from pytest_firehose._doors.environment import fake_environment
 from pytest_firehose._engine.config import DEFAULT_ACCOUNT_ID, DEFAULT_REGION, WorldConfig
 from pytest_firehose._engine.world import World
@@ -135,6 +135,7 @@ class FirehoseFake:
             seed=config.seed,
             creation_delay=config.creation_delay,
             encryption_delay=config.encryption_delay,
+            contained=interceptor_installed,
         )
         # botocore's first: it refuses to start while another fake is active.
         self._install(BotocorePatch(self._route, world.clock, self._serves))

@@ -28,6 +28,7 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Any, TextIO
 from urllib.parse import parse_qsl
 
+from pytest_firehose._doors.botocore import interceptor_installed
 from pytest_firehose._doors.control import Control, ControlError
 from pytest_firehose._doors.environment import FAKE_CREDENTIALS, NO_METADATA
 from pytest_firehose._engine.world import World
@@ -202,7 +203,7 @@ class FirehoseServer:
         kinesis: KinesisHandle | None = None,
         log: TextIO | None = None,
     ) -> None:
-        self.world = world if world is not None else World()
+        self.world = world if world is not None else World(contained=interceptor_installed)
         self.firehose = firehose if firehose is not None else FirehoseHandle(self.world)
         self.kinesis = kinesis if kinesis is not None else KinesisHandle(self.world)
         self._log = log

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import contextlib
+import functools
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import timedelta
 from typing import Any
 
@@ -39,8 +40,12 @@ class World:
         clock: FakeClock | None = None,
         creation_delay: float = 0,
         encryption_delay: float = 0,
+        contained: Callable[[], bool] = lambda: False,
     ) -> None:
         self.account_id = account_id
+        #: Whether requests that destinations send through botocore stay in the process
+        #: now; given by the door, which knows whether its interceptor is installed.
+        self.contained = contained
         self.region = region
         self.creation_delay = timedelta(seconds=creation_delay)
         #: Whether Kinesis shards enforce their write quota (off unless a test asks).
@@ -106,7 +111,7 @@ class World:
             region=region,
             clock=self.clock,
             ids=self.ids,
-            destination_for=destination_for,
+            destination_for=functools.partial(destination_for, contained=self.contained),
             kinesis_source=self._kinesis_records,
             creation_delay=self.creation_delay,
             encryption_delay=self.encryption_delay,
