@@ -16,7 +16,7 @@ import pytest
 PACKAGE = Path(__file__).resolve().parent.parent / "pytest_firehose"
 
 #: The modules every box may use: errors, payloads, ids, the clock and their like.
-SHARED = ("_errors", "_payload", "_ids", "_clock", "_net")
+SHARED = ("_errors", "_payload", "_ids", "_clock", "_loopback")
 BOXES = ("_doors", "_handles", "_engine", "_wire", "_services", "_destinations")
 #: botocore's and aiobotocore's internals, and moto: touched by the doors alone.
 INTERNALS = ("botocore.endpoint", "botocore.awsrequest", "botocore.retries", "aiobotocore", "moto")
@@ -174,6 +174,18 @@ def test_the_check_sees_every_kind_of_import(tmp_path: Path) -> None:
     found = violations(_imports(probe, "pytest_firehose._services.probe"))
     targets = sorted(line.split(" imports ")[1].split(":")[0] for line in found)
     assert targets == ["moto", "pytest_firehose._doors.fake", "pytest_firehose._wire"]
+
+
+def test_every_module_is_in_a_box() -> None:
+    """A module outside the boxes and the shared list would escape every rule."""
+    known = (*SHARED, *BOXES, "__init__", "__main__", "plugin")
+    loose = [
+        path.name
+        for path in PACKAGE.iterdir()
+        if (path.suffix == ".py" or (path / "__init__.py").is_file())
+        and path.name.removesuffix(".py") not in known
+    ]
+    assert loose == [], f"add {loose} to SHARED or BOXES, with rules, and to docs/architecture.md"
 
 
 @pytest.mark.parametrize("box", BOXES)
