@@ -450,15 +450,6 @@ class FirehoseService(ServiceBase):
 
     def put_batch(self, params: dict[str, Any], failures: Mapping[int, str]) -> Answer:
         """PutRecordBatch: the records ``failures`` names fail inside the answer."""
-        answer = self.put_record_batch(params, failures)
-        if not failures:
-            return Answer(answer)
-        count = len(answer["RequestResponses"])
-        return Answer(answer, tuple(sorted(i for i in failures if i < count)))
-
-    def put_record_batch(
-        self, params: dict[str, Any], failures: Mapping[int, str]
-    ) -> dict[str, Any]:
         stream = self._writable(params["DeliveryStreamName"])
         payloads = [entry["Data"] for entry in params["Records"]]
         # Base64 text is 4/3 of its bytes, so the text's length bounds the sum cheaply.
@@ -466,11 +457,13 @@ class FirehoseService(ServiceBase):
         if bound > MAX_BATCH_BYTES and sum(map(payload_len, payloads)) > MAX_BATCH_BYTES:
             raise ServiceError("InvalidArgumentException", "Records size exceeds 4 MB limit")
         answers = self._accept(stream, payloads, failures)
-        return {
+        failed = tuple(sorted(i for i in failures if i < len(payloads))) if failures else ()
+        body = {
             "Encrypted": stream.encrypted,
-            "FailedPutCount": sum(1 for index in failures if index < len(payloads)),
+            "FailedPutCount": len(failed),
             "RequestResponses": answers,
         }
+        return Answer(body, failed)
 
     # ------------------------------------------------------------------ delivery
 
