@@ -13,14 +13,20 @@ and aiobotocore is imported only where an async client is made.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import functools
+import importlib
 import importlib.util
 import inspect
 import os
 import random
+import threading
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from types import TracebackType
 from typing import Any
+from unittest import mock
 
 import boto3
 import pytest
@@ -258,6 +264,103 @@ def seeded_random() -> Iterator[Callable[[], None]]:
     state = random.getstate()
     yield functools.partial(random.seed, 2015)
     random.setstate(state)
+
+
+class RealWaits:
+    """While entered (``with real_waits:``), spies on the functions that pass real time:
+    ``time.sleep``, ``asyncio.sleep``, ``anyio.sleep`` where installed,
+    ``threading.Condition.wait`` (which ``Event.wait``, ``Condition.wait_for`` and queues wait
+    through, as botocore's adaptive rate limiter does) and ``asyncio.Condition.wait``
+    (aiobotocore's rate limiter waits on one under ``asyncio.wait_for``).
+
+    Each call made on the entering thread that would pass real time is kept in ``asked`` as
+    ``(name, delay)``: every positive sleep, every timed ``threading`` wait, and every
+    ``asyncio.Condition`` wait (its delay ``None``: the timeout is set around it). A recorded
+    sleep is not slept, so a test that fails here fails fast; a recorded condition wait goes
+    through, as it hands a lock over. Zero delays (the fake's async sleeps yield to the event
+    loop with ``asyncio.sleep(0)``) and every call from another thread go through unrecorded.
+    So ``asked == []`` means nothing really waited, however busy the machine."""
+
+    def __init__(self) -> None:
+        self.asked: list[tuple[str, float | None]] = []
+        self._thread: int | None = None
+        self._stack = contextlib.ExitStack()
+
+    def _waits(self, name: str, delay: float | None) -> bool:
+        """Record the call if it would pass real time on the watched thread."""
+        if threading.get_ident() != self._thread or (delay is not None and delay <= 0):
+            return False
+        self.asked.append((name, delay))
+        return True
+
+    def _sleep_spies(self) -> list[Any]:
+        real_sleep = time.sleep
+        real_asyncio_sleep = asyncio.sleep
+
+        def sleep(seconds: float) -> None:
+            if not self._waits("time.sleep", seconds):
+                real_sleep(seconds)
+
+        async def asyncio_sleep(delay: float, result: Any = None) -> Any:
+            if self._waits("asyncio.sleep", delay):
+                delay = 0
+            return await real_asyncio_sleep(delay, result)
+
+        spies = [
+            mock.patch.object(time, "sleep", sleep),
+            mock.patch.object(asyncio, "sleep", asyncio_sleep),
+        ]
+        if importlib.util.find_spec("anyio") is not None:
+            anyio = importlib.import_module("anyio")
+            real_anyio_sleep = anyio.sleep
+
+            async def anyio_sleep(delay: float) -> None:
+                if self._waits("anyio.sleep", delay):
+                    delay = 0
+                await real_anyio_sleep(delay)
+
+            spies.append(mock.patch.object(anyio, "sleep", anyio_sleep))
+        return spies
+
+    def _condition_spies(self) -> list[Any]:
+        real_condition_wait = threading.Condition.wait
+        real_async_condition_wait = asyncio.Condition.wait
+
+        def condition_wait(condition: Any, timeout: float | None = None) -> bool:
+            if timeout is not None:  # an untimed wait is for another thread, not for time
+                self._waits("threading.Condition.wait", timeout)
+            return real_condition_wait(condition, timeout)
+
+        async def async_condition_wait(condition: Any) -> bool:
+            self._waits("asyncio.Condition.wait", None)
+            return await real_async_condition_wait(condition)
+
+        return [
+            mock.patch.object(threading.Condition, "wait", condition_wait),
+            mock.patch.object(asyncio.Condition, "wait", async_condition_wait),
+        ]
+
+    def __enter__(self) -> RealWaits:
+        self._thread = threading.get_ident()
+        for spy in self._sleep_spies() + self._condition_spies():
+            self._stack.enter_context(spy)
+        return self
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        trace: TracebackType | None,
+    ) -> None:
+        self._stack.close()
+        self._thread = None
+
+
+@pytest.fixture
+def real_waits() -> RealWaits:
+    """A :class:`RealWaits` spy: ``with real_waits:`` around the call, then check
+    ``real_waits.asked == []``, that no real time was asked for."""
+    return RealWaits()
 
 
 def aws_environment() -> dict[str, str]:

@@ -9,7 +9,6 @@ retry loop is aiobotocore's own copy of botocore's.
 from __future__ import annotations
 
 import inspect
-import time
 from collections.abc import Awaitable
 from datetime import timedelta
 from typing import Any
@@ -19,7 +18,7 @@ import pytest
 from botocore.config import Config
 from botocore.exceptions import ClientError, ConnectTimeoutError, ReadTimeoutError
 from botocore.hooks import first_non_none_response
-from conftest import REGION
+from conftest import REGION, RealWaits
 
 from pytest_firehose import FirehoseFake, UsageError
 from pytest_firehose._services.codes import CALL_ERRORS
@@ -344,38 +343,38 @@ def test_backoff_passes_the_delays_botocore_asked_for(
 
 
 def test_a_long_legacy_backoff_takes_no_real_time(
-    fake: FirehoseFake, fh: Any, new_client: Any, seeded_random: Any
+    fake: FirehoseFake, fh: Any, new_client: Any, seeded_random: Any, real_waits: RealWaits
 ):
     seeded_random()
     client = new_client(config=retrying("legacy"))
     fh.fail(throttle=4)
-    started = time.monotonic()
 
-    client.put_record(DeliveryStreamName="s", Record={"Data": b"a"})
+    with real_waits:
+        client.put_record(DeliveryStreamName="s", Record={"Data": b"a"})
 
-    wall = time.monotonic() - started
     slept = fake.world.clock.slept
     assert len(fake.world.clock.sleeps) == 4
     assert slept > 1.0  # the seed gives a backoff worth measuring against
-    assert wall < min(1.0, slept / 2)
+    assert real_waits.asked == []
     assert fake.world.clock.elapsed.total_seconds() == pytest.approx(slept, abs=1e-5)
 
 
-def test_adaptive_rate_limiter_waits_pass_fake_time(fake: FirehoseFake, fh: Any, new_client: Any):
+def test_adaptive_rate_limiter_waits_pass_fake_time(
+    fake: FirehoseFake, fh: Any, new_client: Any, real_waits: RealWaits
+):
     client = new_client(config=retrying("adaptive"))
     asked = requested_delays(client)
-    started = time.perf_counter()
 
-    for _ in range(6):  # ThrottlingException engages adaptive mode's client-side limiter
-        fh.fail(error="ThrottlingException", times=2)
-        client.put_record(DeliveryStreamName="s", Record={"Data": b"a"})
+    with real_waits:
+        for _ in range(6):  # ThrottlingException engages adaptive mode's client-side limiter
+            fh.fail(error="ThrottlingException", times=2)
+            client.put_record(DeliveryStreamName="s", Record={"Data": b"a"})
 
-    wall = time.perf_counter() - started
     clock = fake.world.clock
     assert len(asked) == 12
     assert clock.slept > sum(asked)  # the limiter's own waits come on top
     assert clock.elapsed.total_seconds() == pytest.approx(clock.slept, abs=1e-4)
-    assert wall < clock.slept / 2
+    assert real_waits.asked == []
 
 
 # ---------------------------------------------------------------- narrowing and order
