@@ -162,7 +162,7 @@ class FirehoseHandle(ServiceHandle[FirehoseService, DeliveryStreamHandle]):
         """
         params = {"DeliveryStreamName": name, **options}
         model = self._create("CreateDeliveryStream", params, region)
-        return DeliveryStreamHandle(self._world, model, model.streams[name])
+        return self._handle(model, name)
 
     def flush(self) -> None:
         """Deliver what every stream's buffer holds now."""

@@ -5,9 +5,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any, ClassVar
 
+from pytest_firehose._clock import FakeClock
 from pytest_firehose._errors import ServiceError
+from pytest_firehose._ids import IdSource
 
 #: An operation's handler: its parameters in, the answer's body out.
 Handler = Callable[[dict[str, Any]], dict[str, Any]]
@@ -32,8 +35,23 @@ class ServiceBase:
 
     batch_put: ClassVar[str]
     resource: ClassVar[str]
-    account_id: str
     _operations: dict[str, Handler]
+
+    def __init__(
+        self,
+        *,
+        account_id: str,
+        region: str,
+        clock: FakeClock,
+        ids: IdSource,
+        creation_delay: timedelta = timedelta(0),
+    ) -> None:
+        self.account_id = account_id
+        self.region = region
+        self.clock = clock
+        self.ids = ids
+        #: How long a new stream stays CREATING on the fake clock.
+        self.creation_delay = creation_delay
 
     def dispatch(
         self,

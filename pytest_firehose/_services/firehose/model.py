@@ -146,15 +146,17 @@ class FirehoseService(ServiceBase):
         creation_delay: timedelta = timedelta(0),
         encryption_delay: timedelta = timedelta(0),
     ) -> None:
-        self.account_id = account_id
-        self.region = region
-        self.clock = clock
-        self.ids = ids
+        super().__init__(
+            account_id=account_id,
+            region=region,
+            clock=clock,
+            ids=ids,
+            creation_delay=creation_delay,
+        )
         #: Makes the destination a stream's configuration names.
         self.destination_for = destination_for
         #: Where KinesisStreamAsSource streams read from (None: they read nothing).
         self.kinesis_source = kinesis_source
-        self.creation_delay = creation_delay
         self.encryption_delay = encryption_delay
         self.streams: dict[str, DeliveryStream] = {}
         self._operations = {

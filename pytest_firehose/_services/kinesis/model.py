@@ -96,11 +96,13 @@ class KinesisService(ServiceBase, ShardReads):
         ids: IdSource,
         creation_delay: timedelta = timedelta(0),
     ) -> None:
-        self.account_id = account_id
-        self.region = region
-        self.clock = clock
-        self.ids = ids
-        self.creation_delay = creation_delay
+        super().__init__(
+            account_id=account_id,
+            region=region,
+            clock=clock,
+            ids=ids,
+            creation_delay=creation_delay,
+        )
         self.streams: dict[str, KinesisStream] = {}
         #: Enforce each shard's write quota (1,000 records and 1 MiB a second) when True.
         self.quotas = False
