@@ -3,18 +3,15 @@ API and the docs all say the same ones."""
 
 from __future__ import annotations
 
-import ast
 import inspect
 import json
 import re
-import sys
 from dataclasses import fields
 from pathlib import Path
 
 import pytest
 
 from pytest_firehose._doors.control import Control, ControlError
-from pytest_firehose._engine import fault_keywords
 from pytest_firehose._engine.fault_keywords import EFFECTS, KEYWORDS, SIGNATURE, FaultSpec
 from pytest_firehose._engine.world import World
 from pytest_firehose._handles.base import ServiceHandle
@@ -49,19 +46,6 @@ def test_the_marker_signature_reads_like_fail() -> None:
         "*, records=None, throttle=None, error=None, timeout=None, latency=None, chaos=None, "
         "seed=None, operation=None, stream=None, call=1, times=None, optional=False"
     )
-
-
-def test_the_keywords_module_imports_only_the_standard_library() -> None:
-    # The plugin reads it at pytest start-up, which must stay cheap.
-    tree = ast.parse(Path(fault_keywords.__file__).read_text())
-    imported = {
-        (node.module or "") if isinstance(node, ast.ImportFrom) else alias.name
-        for node in ast.walk(tree)
-        if isinstance(node, (ast.Import, ast.ImportFrom))
-        for alias in node.names
-    }
-    tops = {name.partition(".")[0] for name in imported}
-    assert tops <= set(sys.stdlib_module_names) | {"__future__"}
 
 
 def test_the_control_api_accepts_the_fault_keywords_and_names_them_all() -> None:

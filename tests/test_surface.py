@@ -52,6 +52,12 @@ def test_the_public_names_are_the_ones_the_reference_lists() -> None:
     assert sorted(pytest_firehose.__all__) == pytest_firehose.__all__
 
 
+def test_the_lazy_imports_serve_exactly_the_public_names() -> None:
+    """The package finds each name in its module on first use; a name it can find that
+    ``__all__`` does not declare (or the other way round) is a mistake in one list."""
+    assert sorted(pytest_firehose._HOMES) == pytest_firehose.__all__
+
+
 def test_an_unknown_name_is_an_attribute_error() -> None:
     with pytest.raises(AttributeError, match="has no attribute 'FirehoseFakes'"):
         pytest_firehose.FirehoseFakes  # noqa: B018
