@@ -1,8 +1,9 @@
 """A fake world's settings, checked in one place: region, account id, seed, the loopback
 hosts that may really be reached, and the fake-time delays of creation and encryption.
 
-``FirehoseFake``, the plugin's ini options and the server's command line all build a
-``WorldConfig``, so each setting is refused with the same message wherever it comes from.
+``FirehoseFake`` and the plugin's ini options both build a ``WorldConfig``, so a setting is
+refused with the same message wherever it comes from; the server's command line checks its
+account id by the same rule (``is_account_id``), worded as an argument error.
 This module imports no botocore: the plugin checks its ini options with it at start-up,
 before any test asks for the fake.
 """
