@@ -54,6 +54,12 @@ CASES = [
     ("PutRecordBatch", {"DeliveryStreamName": 7, "Records": [{"Data": "YQ=="}]}, False),
     ("PutRecord", {"DeliveryStreamName": "events", "Record": {"Data": b64(10)}}, True),
     ("PutRecord", {"DeliveryStreamName": "events", "Record": {"Data": 10}}, False),
+    # Base64 a hook wrote: checked, not trusted (the front end's canonical base64 only).
+    ("PutRecord", {"DeliveryStreamName": "events", "Record": {"Data": "+/+="}}, False),
+    ("PutRecord", {"DeliveryStreamName": "events", "Record": {"Data": "YQ"}}, False),
+    ("PutRecord", {"DeliveryStreamName": "events", "Record": {"Data": "Y=Q="}}, False),
+    ("PutRecord", {"DeliveryStreamName": "events", "Record": {"Data": "YQ=\n"}}, False),
+    ("PutRecord", {"DeliveryStreamName": "events", "Record": {"Data": "\u00e9QQ="}}, False),
     ("ListDeliveryStreams", {"Limit": 10000}, True),
     ("ListDeliveryStreams", {"Limit": 10001}, False),
     ("ListDeliveryStreams", {"Limit": True}, False),
@@ -97,3 +103,28 @@ def test_the_fast_path_never_accepts_what_the_service_refuses(name: Any, batch: 
     raw = {k: v for k, v in {"DeliveryStreamName": name, "Records": batch}.items() if v is not None}
     if conforms("firehose", "PutRecordBatch", copy.deepcopy(raw)):
         assert full_path_accepts("PutRecordBatch", raw)
+
+
+@pytest.mark.parametrize(
+    ("operation", "raw"),
+    [
+        ("ListDeliveryStreams", {"Limit": None}),
+        ("PutRecord", {"DeliveryStreamName": "events", "Record": {"Data": "YQ=="}, "X": 1}),
+        (
+            "CreateDeliveryStream",
+            {"DeliveryStreamName": "events", "ExtendedS3DestinationConfiguration": None},
+        ),
+    ],
+)
+def test_a_null_member_goes_the_full_way_where_it_is_dropped(operation, raw):
+    assert conforms("firehose", operation, copy.deepcopy(raw)) is ("X" in raw)
+    params = decode_input("firehose", operation, copy.deepcopy(raw), trusted=True)
+    assert None not in params.values()
+
+
+@given(data=st.text(alphabet="AQgwYZ+/=!", max_size=12))
+def test_the_fast_path_never_accepts_base64_the_front_end_refuses(data: str) -> None:
+    raw = {"DeliveryStreamName": "events", "Records": [{"Data": data}]}
+    assert conforms("firehose", "PutRecordBatch", copy.deepcopy(raw)) is full_path_accepts(
+        "PutRecordBatch", raw
+    )

@@ -11,6 +11,7 @@ from __future__ import annotations
 import base64
 import functools
 import json
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -49,6 +50,50 @@ class HttpResponse:
     headers: dict[str, str] = field(default_factory=dict)
 
 
+_SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]")
+
+
+def _refuse_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON")
+
+
+def _parse(body: bytes) -> Any:
+    """The JSON of ``body``, or ``None`` when the front end cannot read it: not JSON (NaN
+    and Infinity are not), nested deeper than a parser goes, or holding a string with an
+    unpaired UTF-16 surrogate, which no UTF-8 text can carry."""
+    try:
+        raw = json.loads(body, parse_constant=_refuse_constant)
+    except (ValueError, UnicodeDecodeError, RecursionError):
+        return None
+    # A lone surrogate can only come from an escape such as \uD800: look only then (a
+    # backslash is rare in botocore's bodies, and looking for one costs next to nothing).
+    if b"\\" in body and _SURROGATE_ESCAPE.search(body) and _has_lone_surrogate(raw):
+        return None
+    return raw
+
+
+def _has_lone_surrogate(raw: Any) -> bool:
+    pending = [raw]
+    while pending:
+        value = pending.pop()
+        if isinstance(value, dict):
+            pending.extend(value.keys())
+            pending.extend(value.values())
+        elif isinstance(value, list):
+            pending.extend(value)
+        elif isinstance(value, str) and not _encodable(value):
+            return True
+    return False
+
+
+def _encodable(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def decode_request(
     service: str, operation: str, body: bytes, *, trusted: bool = False
 ) -> tuple[dict[str, Any], bool]:
@@ -56,17 +101,19 @@ def decode_request(
     and whether they are known to be valid already (so ``validate_input`` can be skipped).
 
     ``trusted``: the body was written by botocore's serializer (see ``decode_input``); such
-    a body that needs no converting is checked in one read-only pass (``conforms``).
+    a body that needs no converting is checked in one read-only pass (``conforms``), which
+    checks everything the full decoding would, since a hook may have rewritten it.
     """
-    try:
-        raw = json.loads(body)
-    except (ValueError, UnicodeDecodeError):
-        raw = None
-    if raw is None:
-        # Not JSON, empty, or a bare null: the JSON front end refuses it without a message.
-        raise ServiceError("SerializationException", None)
+    raw = _parse(body)
+    if isinstance(raw, list):
+        raise ServiceError(
+            "SerializationException",
+            "Start of list found where not expected",
+            message_key="Message",
+        )
     if not isinstance(raw, dict):
-        raise ServiceError("SerializationException", "Expected map or null", message_key="Message")
+        # Not JSON, empty, a bare null or another bare value: refused without a message.
+        raise ServiceError("SerializationException", None)
     if trusted and conforms(service, operation, raw):
         return raw, True
     return decode_input(service, operation, raw, trusted=trusted), False

@@ -9,7 +9,6 @@ per shape. Constraint validation, driven by the same model, is in ``_validation`
 
 from __future__ import annotations
 
-import binascii
 import functools
 from collections.abc import Callable
 from datetime import datetime, timezone
@@ -20,6 +19,7 @@ from botocore.model import OperationModel, ServiceModel, Shape
 
 from pytest_firehose._errors import ServiceError
 from pytest_firehose._payload import strict_b64decode
+from pytest_firehose._wire.blobs import base64_problem
 
 Decoder = Callable[[Any], Any]
 
@@ -46,83 +46,121 @@ def member_path(name: str) -> str:
 
 # --------------------------------------------------------------------------- decoding
 
+#: The largest values the front end's Integer and Long hold: a bigger JSON number is cut
+#: down to them (kinesalite's tests, run against Kinesis, see 2147483648 become 2147483647).
+INTEGER_BOUNDS = {"integer": (-(2**31), 2**31 - 1), "long": (-(2**63), 2**63 - 1)}
 
-def _passthrough(kinds: tuple[type, ...], label: str) -> Decoder:
+#: Strings the front end reads as a Boolean (kinesalite's AWS-validated notes name
+#: true/false/yes/no/1/0; a 2026 probe of another Coral JSON front end adds y/n/t/f).
+_BOOLEAN_WORDS = {
+    **dict.fromkeys(("true", "yes", "y", "t", "1"), True),
+    **dict.fromkeys(("false", "no", "n", "f", "0"), False),
+}
+
+#: Epoch seconds a timestamp may carry: what a datetime holds, a day inside either end so
+#: that the models' date arithmetic cannot overflow.
+_EPOCH_RANGE = (
+    datetime(1, 1, 2, tzinfo=timezone.utc).timestamp(),
+    datetime(9999, 12, 30, tzinfo=timezone.utc).timestamp(),
+)
+
+
+def _token(value: Any) -> str:
+    """The JSON token name the front end prints for a value of the wrong type."""
+    if value is True:
+        return "TRUE_VALUE"
+    if value is False:
+        return "FALSE_VALUE"
+    return "STRING_VALUE" if isinstance(value, str) else "NUMBER_VALUE"
+
+
+def _scalar_mismatch(value: Any, label: str) -> _Mismatch:
+    if isinstance(value, dict):
+        return _Mismatch("Start of structure or map found where not expected.")
+    if isinstance(value, list):
+        return _Mismatch("Start of list found where not expected")
+    return _Mismatch(f"{_token(value)} can not be converted to {label}")
+
+
+def _decode_string(value: Any) -> Any:
+    if isinstance(value, str):
+        return value
+    raise _scalar_mismatch(value, "a String")
+
+
+def _integer_decoder(kind: str) -> Decoder:
+    low, high = INTEGER_BOUNDS[kind]
+    label = "an Integer" if kind == "integer" else "a Long"
+
     def decode(value: Any) -> Any:
-        if value is None or (isinstance(value, kinds) and not isinstance(value, bool)):
-            return value
-        raise _Mismatch(_scalar_mismatch(value, label))
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise _scalar_mismatch(value, label)
+        if isinstance(value, float):
+            # The front end truncates a fraction; an overflowing float is clamped below.
+            value = high if value >= high else low if value <= low else int(value)
+        return min(max(value, low), high)
 
     return decode
 
 
-def _scalar_mismatch(value: Any, label: str) -> str:
-    if isinstance(value, dict):
-        return "Start of structure or map found where not expected."
-    if isinstance(value, list):
-        return "Start of list found where not expected"
-    return f"{type(value).__name__.upper()}_VALUE can not be converted to {label}"
+def _decode_double(value: Any) -> Any:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise _scalar_mismatch(value, "a Double")
+    return float(value)
 
 
 def _decode_bool(value: Any) -> Any:
-    if value is None or isinstance(value, bool):
+    if isinstance(value, bool):
         return value
-    raise _Mismatch(_scalar_mismatch(value, "a Boolean"))
+    if isinstance(value, str):
+        word = _BOOLEAN_WORDS.get(value.lower())
+        if word is not None:
+            return word
+        # Sic: the front end's article for a string is "an" (2015 and 2026 captures).
+        raise _Mismatch("STRING_VALUE can not be converted to an Boolean")
+    raise _scalar_mismatch(value, "a Boolean")
+
+
+def _decode_timestamp(value: Any) -> Any:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise _scalar_mismatch(value, "milliseconds since epoch")
+    low, high = _EPOCH_RANGE
+    if not low <= value <= high:
+        raise _Mismatch("NUMBER_VALUE can not be converted to milliseconds since epoch")
+    return datetime.fromtimestamp(value, timezone.utc)
 
 
 def _blob_decoder(trusted: bool) -> Decoder:
     def decode(value: Any) -> Any:
-        if value is None:
-            return None
         if not isinstance(value, str):
-            raise _Mismatch(_scalar_mismatch(value, "a Blob"))
-        if trusted:
-            return value
-        try:
-            return strict_b64decode(value)
-        except (binascii.Error, ValueError):
-            raise _Mismatch("Base64 encoded data is not valid.") from None
+            raise _scalar_mismatch(value, "a Blob")
+        problem = base64_problem(value)
+        if problem is not None:
+            raise _Mismatch(f"'{value}' can not be converted to a Blob: {problem}")
+        # A trusted body's blobs stay base64 text, decoded on first use (see _payload).
+        return value if trusted else strict_b64decode(value)
 
     return decode
-
-
-def _decode_timestamp(value: Any) -> Any:
-    if value is None:
-        return None
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise _Mismatch(_scalar_mismatch(value, "a Timestamp"))
-    return datetime.fromtimestamp(value, timezone.utc)
 
 
 @functools.cache
 def _decoder(shape: Shape, trusted: bool) -> Decoder:
     """A converter for JSON already parsed into fresh dicts and lists, which it updates in
-    place (they belong to this request alone)."""
+    place (they belong to this request alone). A JSON null is never passed to one: a null
+    structure member is removed (absent), a null list item or map value is left for
+    validation to refuse."""
     kind = shape.type_name
     if kind == "structure":
-        members = {name: _decoder(member, trusted) for name, member in shape.members.items()}
-
-        def decode_structure(value: Any) -> Any:
-            if value is None:
-                return None
-            if not isinstance(value, dict):
-                raise _Mismatch("Expected map or null")
-            for key, child in value.items():
-                decode = members.get(key)
-                if decode is not None:
-                    value[key] = decode(child)
-            return value
-
-        return decode_structure
+        return _structure_decoder(shape, trusted)
     if kind == "list":
         item = _decoder(shape.member, trusted)
 
         def decode_list(value: Any) -> Any:
-            if value is None:
-                return None
+            if isinstance(value, dict):
+                raise _Mismatch("Start of structure or map found where not expected.")
             if not isinstance(value, list):
                 raise _Mismatch("Expected list or null")
-            value[:] = map(item, value)
+            value[:] = [None if child is None else item(child) for child in value]
             return value
 
         return decode_list
@@ -130,26 +168,46 @@ def _decoder(shape: Shape, trusted: bool) -> Decoder:
         map_value = _decoder(shape.value, trusted)
 
         def decode_map(value: Any) -> Any:
-            if value is None:
-                return None
+            if isinstance(value, list):
+                raise _Mismatch("Start of list found where not expected")
             if not isinstance(value, dict):
                 raise _Mismatch("Expected map or null")
             for key, child in value.items():
-                value[key] = map_value(child)
+                if child is not None:
+                    value[key] = map_value(child)
             return value
 
         return decode_map
-    if kind == "blob":
-        return _blob_decoder(trusted)
-    if kind == "timestamp":
-        return _decode_timestamp
-    if kind == "boolean":
-        return _decode_bool
-    if kind in ("integer", "long"):
-        return _passthrough((int,), "an Integer")
-    if kind in ("double", "float"):
-        return _passthrough((int, float), "a Double")
-    return _passthrough((str,), "a String")
+    simple: dict[str, Decoder] = {
+        "blob": _blob_decoder(trusted),
+        "timestamp": _decode_timestamp,
+        "boolean": _decode_bool,
+        "double": _decode_double,
+        "float": _decode_double,
+        "integer": _integer_decoder("integer"),
+        "long": _integer_decoder("long"),
+    }
+    return simple.get(kind, _decode_string)
+
+
+def _structure_decoder(shape: Shape, trusted: bool) -> Decoder:
+    members = {name: _decoder(member, trusted) for name, member in shape.members.items()}
+
+    def decode_structure(value: Any) -> Any:
+        if isinstance(value, list):
+            raise _Mismatch("Start of list found where not expected")
+        if not isinstance(value, dict):
+            # Sic: the front end names only null as what it expected here.
+            raise _Mismatch("Expected null")
+        for key in [key for key, child in value.items() if child is None]:
+            del value[key]  # an explicit null is an absent member
+        for key, child in value.items():
+            decode = members.get(key)
+            if decode is not None:
+                value[key] = decode(child)
+        return value
+
+    return decode_structure
 
 
 def decode_input(
@@ -165,7 +223,7 @@ def decode_input(
     if shape is None:
         return {}
     try:
-        decoded = _decoder(shape, trusted)(params)
+        decoded: dict[str, Any] = _decoder(shape, trusted)(params)
     except _Mismatch as mismatch:
         raise ServiceError("SerializationException", str(mismatch), message_key="Message") from None
-    return decoded if decoded is not None else {}
+    return decoded

@@ -12,7 +12,6 @@ full way.
 from __future__ import annotations
 
 import functools
-import re
 from collections.abc import Callable
 from typing import Any
 
@@ -20,7 +19,9 @@ from botocore.model import Shape
 
 from pytest_firehose._errors import validation_error
 from pytest_firehose._payload import payload_len
-from pytest_firehose._wire.shapes import member_path, operation_model
+from pytest_firehose._wire.blobs import is_canonical
+from pytest_firehose._wire.patterns import compiled_pattern, enum_listing
+from pytest_firehose._wire.shapes import INTEGER_BOUNDS, member_path, operation_model
 
 #: (value, path, errors): appends one message per violation to ``errors``; with
 #: ``errors=None`` (the fast first pass) raises ``_Invalid`` at the first one instead.
@@ -51,18 +52,14 @@ def _length_checks(shape: Shape, echo: bool, measure: Callable[[Any], int] = len
     low = shape.metadata.get("min")
     high = shape.metadata.get("max")
     pattern_text = shape.metadata.get("pattern")
-    pattern = None
-    if pattern_text is not None:
-        try:
-            pattern = re.compile(pattern_text)
-        except re.error:  # a Java-only construct; the service would check it, we cannot
-            pattern = None
+    pattern = compiled_pattern(pattern_text) if pattern_text is not None else None
     enum = shape.metadata.get("enum")
+    listing = enum_listing(shape.name, enum) if enum is not None else ""
 
     def check(value: Any, path: str, errors: list[str] | None) -> None:
         if enum is not None:
             if value not in enum:
-                rule = f"satisfy enum value set: [{', '.join(enum)}]"
+                rule = f"satisfy enum value set: [{listing}]"
                 _report(errors, _violation, value, path, echo, rule)
             return
         mismatch = pattern is not None and isinstance(value, str) and not pattern.fullmatch(value)
@@ -101,6 +98,56 @@ def _nothing(value: Any, path: str, errors: list[str] | None) -> None:
     return None
 
 
+def _rules(shape: Shape) -> list[str]:
+    """Every constraint of a map's key or value shape, as the map form of the message lists
+    them (kinesalite's AWS-validated tag tests: the maximum length before the minimum)."""
+    meta = shape.metadata
+    rules = []
+    if "pattern" in meta:
+        rules.append(f"satisfy regular expression pattern: {meta['pattern']}")
+    if "enum" in meta:
+        rules.append(f"satisfy enum value set: [{enum_listing(shape.name, meta['enum'])}]")
+    if "max" in meta:
+        rules.append(f"have length less than or equal to {meta['max']}")
+    if "min" in meta:
+        rules.append(f"have length greater than or equal to {meta['min']}")
+    return [f"Member must {rule}" for rule in rules]
+
+
+def _map_violation(value: dict[Any, Any], path: str, part: str, rules: list[str]) -> str:
+    shown = ", ".join(f"{key}={child}" for key, child in value.items()).replace("None", "null")
+    return (
+        f"Value '{{{shown}}}' at '{path}' failed to satisfy constraint: "
+        f"{part} must satisfy constraint: [{', '.join(rules)}]"
+    )
+
+
+def _map_checks(shape: Shape) -> Validator:
+    """A map's own length, then its keys and its values against their shapes, each side
+    reported once in the map form of the message."""
+    own = _length_checks(shape, echo=False)
+    key_check = _validator(shape.key)
+    value_check = _validator(shape.value)
+    key_rules, value_rules = _rules(shape.key), _rules(shape.value)
+
+    def failing(check: Validator, child: Any) -> bool:
+        try:
+            check(child, "", None)
+        except _Invalid:
+            return True
+        return False
+
+    def check_map(value: Any, path: str, errors: list[str] | None) -> None:
+        own(value, path, errors)
+        if any(failing(key_check, key) for key in value):
+            _report(errors, _map_violation, value, path, "Map keys", key_rules)
+        if any(child is None or failing(value_check, child) for child in value.values()):
+            rules = value_rules if None not in value.values() else ["Member must not be null"]
+            _report(errors, _map_violation, value, path, "Map value", rules)
+
+    return check_map
+
+
 @functools.cache
 def _validator(shape: Shape) -> Validator:
     kind = shape.type_name
@@ -115,6 +162,9 @@ def _validator(shape: Shape) -> Validator:
             for name, short, check, needed in members:
                 child = value.get(name)
                 if child is None:
+                    # A None member is an absent one (params made in process, not decoded,
+                    # may hold one): the models never see it.
+                    value.pop(name, None)
                     if needed:
                         where = f"{path}.{short}" if path else short
                         _report(errors, _null_violation, where)
@@ -147,7 +197,7 @@ def _validator(shape: Shape) -> Validator:
 
         return check_list
     if kind == "map":
-        return _length_checks(shape, echo=False)
+        return _map_checks(shape)
     if kind == "blob":
         if "min" in shape.metadata or "max" in shape.metadata:
             return _length_checks(shape, echo=False, measure=payload_len)
@@ -211,7 +261,9 @@ def _conformer(shape: Shape) -> Conformer:
                     raise _Invalid
             for name, child in value.items():
                 check = members.get(name)
-                if check is not None and child is not None:
+                if check is not None:
+                    if child is None:
+                        raise _Invalid  # an explicit null: the full path drops it
                     check(child)
 
         if len(members) == 1 and required == tuple(members):
@@ -247,22 +299,26 @@ def _conformer(shape: Shape) -> Conformer:
         return check_list
     if kind == "map":
         size = _bounds(shape, len)
+        key = _conformer(shape.key)
         entry = _conformer(shape.value)
 
         def check_map(value: Any) -> None:
             if type(value) is not dict:
                 raise _Invalid
             size(value)
-            for child in value.values():
-                if child is not None:
-                    entry(child)
+            for name, child in value.items():
+                if child is None:
+                    raise _Invalid
+                key(name)
+                entry(child)
 
         return check_map
     if kind == "blob":
         low, high = shape.metadata.get("min", 0), shape.metadata.get("max")
 
         def check_blob(value: Any) -> None:
-            if type(value) is not str:
+            # A hook may have rewritten botocore's body: its base64 is checked, not trusted.
+            if type(value) is not str or not is_canonical(value):
                 raise _Invalid
             # Base64 text's length gives the decoded length give or take 2 bytes of
             # padding; count the padding only near a bound.
@@ -286,10 +342,7 @@ def _conformer(shape: Shape) -> Conformer:
         length = _bounds(shape, len)
         if pattern_text is None:
             return _typed((str,), length)
-        try:
-            pattern = re.compile(pattern_text)
-        except re.error:
-            return _typed((str,), length)
+        pattern = compiled_pattern(pattern_text)
 
         def check_string(value: Any) -> None:
             if not isinstance(value, str) or not pattern.fullmatch(value):
@@ -298,7 +351,16 @@ def _conformer(shape: Shape) -> Conformer:
 
         return check_string
     if kind in ("integer", "long"):
-        return _typed((int,), _bounds(shape, _identity))
+        # Past what the front end's Integer or Long holds, the full path clamps it first.
+        low, high = INTEGER_BOUNDS[kind]
+        model_bounds = _bounds(shape, _identity)
+
+        def check_integer(value: Any) -> None:
+            if type(value) is not int or not low <= value <= high:
+                raise _Invalid
+            model_bounds(value)
+
+        return check_integer
     if kind in ("double", "float"):
         return _typed((int, float), _bounds(shape, _identity))
     if kind == "boolean":
