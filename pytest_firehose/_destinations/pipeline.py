@@ -21,6 +21,7 @@ from pytest_firehose._destinations.base import (
     DeliveryFailed,
     DeliveryTarget,
     Destination,
+    DestinationError,
 )
 from pytest_firehose._destinations.objects import DeliveredObject, object_key
 from pytest_firehose._payload import payload_len
@@ -72,6 +73,8 @@ class Delivery:
         self.objects: list[DeliveredObject] = []
         self.expired: list[Accepted] = []
         self.backed_up: list[DeliveredObject] = []
+        #: Errors a destination raised that were not a refused delivery (see ``_attempt``).
+        self.errors: list[DestinationError] = []
         self.destination_up = True
         self.route(target, config, destination)
 
@@ -157,25 +160,46 @@ class Delivery:
 
     def _attempt(self, batch: Batch, at: datetime) -> None:
         """Try to deliver ``batch`` at ``at``; on failure it waits for a retry, unless the
-        destination disposes of it otherwise."""
+        destination disposes of it otherwise.
+
+        Whatever happens, the batch ends in one place: an error the destination was not
+        meant to raise (a bug, a test's mock raising) is kept in ``errors`` and counts as
+        a failed attempt, so no record is lost to it."""
         batch.attempts += 1
+        if not self._try(batch, at):
+            batch.due, batch.wait = at + batch.wait, min(batch.wait * 2, self.destination.retry_cap)
+            self.retries.append(batch)
+
+    def _try(self, batch: Batch, at: datetime) -> bool:
+        """One attempt: True once the batch is delivered or backed up."""
         destination = self.destination
         failure = None
         if self.destination_up:
-            obj = self._build(batch, at)
             try:
+                obj = self._build(batch, at)
                 destination.deliver(self.target, obj)
             except DeliveryFailed as error:
                 failure = error
+            except Exception as error:  # whatever it is, the records stay
+                failure = self._report(batch, at, error)
             else:
                 self.objects.append(obj)
-                return
-        backup = destination.give_up(self.target, batch, at, failure)
-        if backup is not None:
-            self.backed_up.append(backup)
-            return
-        batch.due, batch.wait = at + batch.wait, min(batch.wait * 2, destination.retry_cap)
-        self.retries.append(batch)
+                return True
+        try:
+            backup = destination.give_up(self.target, batch, at, failure)
+        except Exception as error:  # as above
+            self._report(batch, at, error)
+            return False
+        if backup is None:
+            return False
+        self.backed_up.append(backup)
+        return True
+
+    def _report(self, batch: Batch, at: datetime, error: Exception) -> DeliveryFailed:
+        """Keep ``error`` in ``errors``; the failure the attempt counts as."""
+        found = DestinationError(at, self.target.name, batch.delivery_id, len(batch.records), error)
+        self.errors.append(found)
+        return DeliveryFailed(f"{type(error).__name__}: {error}")
 
     def _deliver_buffer(self, at: datetime, ids: IdSource) -> None:
         records, self.buffer = self.buffer, []

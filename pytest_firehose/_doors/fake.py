@@ -16,7 +16,7 @@ from pytest_firehose._engine.config import DEFAULT_ACCOUNT_ID, DEFAULT_REGION, W
 from pytest_firehose._engine.world import World
 from pytest_firehose._errors import UnmockedRequestError, UsageError
 from pytest_firehose._handles.assertions import call_log
-from pytest_firehose._handles.firehose import FirehoseHandle
+from pytest_firehose._handles.firehose import FirehoseHandle, errors_note
 from pytest_firehose._handles.kinesis import KinesisHandle
 from pytest_firehose._loopback import is_loopback
 from pytest_firehose._wire.codec import HttpRequest, HttpResponse
@@ -232,7 +232,8 @@ class FirehoseFake:
         if faults:
             lines.append("faults:")
             lines.extend(f"  {handle.fault!r} fired {handle.fired} time(s)" for handle in faults)
-        return "\n".join(lines)
+        lines.append(errors_note(self.firehose.delivery_errors()).lstrip("\n"))
+        return "\n".join(line for line in lines if line)
 
     @property
     def kinesis(self) -> KinesisHandle:
