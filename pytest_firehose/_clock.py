@@ -7,6 +7,7 @@ code under test and the fake agree on what time it is.
 
 from __future__ import annotations
 
+import contextlib
 import sys
 import threading
 from collections.abc import Callable
@@ -77,6 +78,9 @@ class FakeClock:
         #: the time it left (a stopped freezer still tells it).
         self._freezer: _Freezegun | _TimeMachine | None = None
         self._listeners: list[Callable[[], None]] = []
+        #: Locks held while the clock moves and its listeners run (the world's): whoever
+        #: holds one sees time stand still, but for the moves it makes itself.
+        self._guards: list[contextlib.AbstractContextManager[Any]] = []
         self._lock = threading.Lock()
         #: Every wait that passed fake time instead of real time (botocore's backoff), in
         #: seconds, in order.
@@ -124,16 +128,19 @@ class FakeClock:
             step = timedelta(seconds=float(delta))
         if step < timedelta(0):
             raise ValueError(f"the fake clock only moves forward; advance({step!r}) goes back")
-        with self._lock:
-            self._moved += step
-            frozen = self._freezer_now()
-            if frozen is not None:
-                frozen.shift(step)
-            else:
-                self._offset += step
-        for listener in list(self._listeners):
-            listener()
-        return self.now()
+        with contextlib.ExitStack() as guarded:
+            for guard in self._guards:
+                guarded.enter_context(guard)
+            with self._lock:
+                self._moved += step
+                frozen = self._freezer_now()
+                if frozen is not None:
+                    frozen.shift(step)
+                else:
+                    self._offset += step
+            for listener in list(self._listeners):
+                listener()
+            return self.now()
 
     def reset(self) -> None:
         """Start again from the real time now, as a new clock would (listeners stay)."""
@@ -144,9 +151,21 @@ class FakeClock:
             self._freezer = None
             self.sleeps.clear()
 
-    def on_advance(self, listener: Callable[[], None]) -> None:
-        """Call ``listener`` after every move (the world catches up with the time)."""
+    def on_advance(
+        self,
+        listener: Callable[[], None],
+        guard: contextlib.AbstractContextManager[Any] | None = None,
+    ) -> None:
+        """Call ``listener`` after every move (the world catches up with the time).
+
+        With ``guard`` (the world's lock), every move and its listeners happen while
+        holding it: a thread that holds the guard reads the same time throughout, so what
+        it settles up to and what it accepts happen at one instant. Without it, another
+        thread could move the clock in between (records accepted at the new time would
+        then join a buffer already due at the old one)."""
         self._listeners.append(listener)
+        if guard is not None:
+            self._guards.append(guard)
 
     def sleep(self, seconds: float) -> None:
         """Pass ``seconds`` of fake time instead of sleeping; recorded in ``sleeps``."""
