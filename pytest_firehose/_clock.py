@@ -8,11 +8,12 @@ code under test and the fake agree on what time it is.
 from __future__ import annotations
 
 import contextlib
+import functools
 import sys
 import threading
 from collections.abc import Callable
 from datetime import datetime, timedelta, timezone
-from typing import Any
+from typing import Any, TypeVar, cast
 
 
 class _Freezegun:
@@ -52,6 +53,22 @@ def _frozen_time() -> _Freezegun | _TimeMachine | None:
     if travellers and hasattr(travellers[-1], "time_ns"):
         return _TimeMachine(travellers[-1])
     return None
+
+
+_Method = TypeVar("_Method", bound=Callable[..., Any])
+
+
+def _guarded(method: _Method) -> _Method:
+    """Run a clock method while holding every guard the clock was given (``on_advance``)."""
+
+    @functools.wraps(method)
+    def guarded(clock: FakeClock, *args: Any, **kwargs: Any) -> Any:
+        with contextlib.ExitStack() as held:
+            for guard in clock._guards:
+                held.enter_context(guard)
+            return method(clock, *args, **kwargs)
+
+    return cast("_Method", guarded)
 
 
 class FakeClock:
@@ -112,6 +129,7 @@ class FakeClock:
         """How far the clock has been moved (by ``advance`` and ``sleep``)."""
         return self._moved
 
+    @_guarded
     def advance(self, delta: timedelta | float | None = None, **units: float) -> datetime:
         """Move the clock forward by ``delta`` (a timedelta or seconds) or by keyword units.
 
@@ -128,19 +146,16 @@ class FakeClock:
             step = timedelta(seconds=float(delta))
         if step < timedelta(0):
             raise ValueError(f"the fake clock only moves forward; advance({step!r}) goes back")
-        with contextlib.ExitStack() as guarded:
-            for guard in self._guards:
-                guarded.enter_context(guard)
-            with self._lock:
-                self._moved += step
-                frozen = self._freezer_now()
-                if frozen is not None:
-                    frozen.shift(step)
-                else:
-                    self._offset += step
-            for listener in list(self._listeners):
-                listener()
-            return self.now()
+        with self._lock:
+            self._moved += step
+            frozen = self._freezer_now()
+            if frozen is not None:
+                frozen.shift(step)
+            else:
+                self._offset += step
+        for listener in list(self._listeners):
+            listener()
+        return self.now()
 
     def reset(self) -> None:
         """Start again from the real time now, as a new clock would (listeners stay)."""
