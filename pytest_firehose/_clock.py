@@ -7,11 +7,13 @@ code under test and the fake agree on what time it is.
 
 from __future__ import annotations
 
+import contextlib
+import functools
 import sys
 import threading
 from collections.abc import Callable
 from datetime import datetime, timedelta, timezone
-from typing import Any
+from typing import Any, TypeVar, cast
 
 
 class _Freezegun:
@@ -53,6 +55,22 @@ def _frozen_time() -> _Freezegun | _TimeMachine | None:
     return None
 
 
+_Method = TypeVar("_Method", bound=Callable[..., Any])
+
+
+def _guarded(method: _Method) -> _Method:
+    """Run a clock method while holding every guard the clock was given (``on_advance``)."""
+
+    @functools.wraps(method)
+    def guarded(clock: FakeClock, *args: Any, **kwargs: Any) -> Any:
+        with contextlib.ExitStack() as held:
+            for guard in clock._guards:
+                held.enter_context(guard)
+            return method(clock, *args, **kwargs)
+
+    return cast("_Method", guarded)
+
+
 class FakeClock:
     """A clock that starts at the real time it was made and moves only when told.
 
@@ -77,6 +95,9 @@ class FakeClock:
         #: the time it left (a stopped freezer still tells it).
         self._freezer: _Freezegun | _TimeMachine | None = None
         self._listeners: list[Callable[[], None]] = []
+        #: Locks held while the clock moves and its listeners run (the world's): whoever
+        #: holds one sees time stand still, but for the moves it makes itself.
+        self._guards: list[contextlib.AbstractContextManager[Any]] = []
         self._lock = threading.Lock()
         #: Every wait that passed fake time instead of real time (botocore's backoff), in
         #: seconds, in order.
@@ -108,6 +129,7 @@ class FakeClock:
         """How far the clock has been moved (by ``advance`` and ``sleep``)."""
         return self._moved
 
+    @_guarded
     def advance(self, delta: timedelta | float | None = None, **units: float) -> datetime:
         """Move the clock forward by ``delta`` (a timedelta or seconds) or by keyword units.
 
@@ -144,9 +166,21 @@ class FakeClock:
             self._freezer = None
             self.sleeps.clear()
 
-    def on_advance(self, listener: Callable[[], None]) -> None:
-        """Call ``listener`` after every move (the world catches up with the time)."""
+    def on_advance(
+        self,
+        listener: Callable[[], None],
+        guard: contextlib.AbstractContextManager[Any] | None = None,
+    ) -> None:
+        """Call ``listener`` after every move (the world catches up with the time).
+
+        With ``guard`` (the world's lock), every move and its listeners happen while
+        holding it: a thread that holds the guard reads the same time throughout, so what
+        it settles up to and what it accepts happen at one instant. Without it, another
+        thread could move the clock in between (records accepted at the new time would
+        then join a buffer already due at the old one)."""
         self._listeners.append(listener)
+        if guard is not None:
+            self._guards.append(guard)
 
     def sleep(self, seconds: float) -> None:
         """Pass ``seconds`` of fake time instead of sleeping; recorded in ``sleeps``."""

@@ -335,3 +335,83 @@ def test_pending_records_go_where_the_stream_is_routed_now(ids: IdSource) -> Non
     (obj,) = after.taken
     assert obj.key.startswith("p/2024/01/01/00/events-2-")
     assert obj.delivered_at == T0 + 60 * SECOND
+
+
+# ---------------------------------------------------------------------- unexpected errors
+
+
+class Broken(Recorder):
+    """A destination with a fault of its own: ``deliver`` (or ``give_up``) raises an error
+    that is not a refused delivery while ``broken`` names it."""
+
+    def __init__(self, broken: str = "deliver", **options: Any) -> None:
+        super().__init__(**options)
+        self.broken: str | None = broken
+
+    def deliver(self, target: DeliveryTarget, obj: DeliveredObject) -> None:
+        if self.broken == "deliver":
+            raise AttributeError("'NoneType' object has no attribute 'get'")
+        super().deliver(target, obj)
+
+    def give_up(
+        self, target: DeliveryTarget, batch: Batch, at: datetime, failure: DeliveryFailed | None
+    ) -> DeliveredObject | None:
+        if self.broken == "give_up":
+            raise KeyError("S3Configuration")
+        return super().give_up(target, batch, at, failure)
+
+
+@pytest.mark.parametrize("broken", ["deliver", "give_up"])
+@pytest.mark.parametrize("how", ["interval", "size", "flush"])
+def test_an_error_in_the_destination_keeps_the_records_pending(
+    ids: IdSource, broken: str, how: str
+) -> None:
+    destination = Broken(broken)
+    if broken == "give_up":
+        destination.taking = False  # give_up is asked after a refused delivery
+    delivery = delivery_to(destination, IntervalInSeconds=60, SizeInMBs=1)
+    delivery.accept(entries(b"a", b"b"), T0, ids)
+
+    if how == "interval":
+        delivery.settle(T0 + 60 * SECOND, ids)
+    elif how == "size":
+        delivery.accept(entries(b"x" * MIB), T0, ids)
+    else:
+        delivery.flush(T0, ids)
+
+    assert plain(delivery.pending())[:2] == [b"a", b"b"]
+    assert_accounted(delivery)
+    (error,) = delivery.errors
+    assert error.stream == "events"
+    assert error.delivery_id == delivery.retries[0].delivery_id
+    assert type(error.error).__name__ in str(error)
+
+
+def test_a_batch_an_error_hit_is_retried_and_delivered_once_fixed(ids: IdSource) -> None:
+    destination = Broken("deliver")
+    delivery = delivery_to(destination, IntervalInSeconds=60)
+    delivery.accept(entries(b"a"), T0, ids)
+    delivery.settle(T0 + 60 * SECOND, ids)  # raises; next try at 61 s
+    destination.broken = None
+
+    delivery.settle(T0 + 61 * SECOND, ids)
+
+    assert [(obj.records, obj.delivered_at) for obj in destination.taken] == [
+        ((b"a",), T0 + 61 * SECOND)
+    ]
+    assert (delivery.pending(), len(delivery.errors)) == ([], 1)
+    assert_accounted(delivery)
+
+
+def test_an_error_in_deliver_is_handed_to_give_up_as_the_failure(ids: IdSource) -> None:
+    destination = Broken("deliver", give_up_after=timedelta(0))
+    delivery = delivery_to(destination, IntervalInSeconds=60)
+    delivery.accept(entries(b"a"), T0, ids)
+
+    delivery.settle(T0 + 60 * SECOND, ids)
+
+    (failure,) = destination.failures
+    assert failure is not None
+    assert "AttributeError" in str(failure)
+    assert (payloads(delivery.backed_up), delivery.pending()) == ([b"a"], [])
+    assert_accounted(delivery)

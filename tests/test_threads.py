@@ -4,9 +4,11 @@ each producer's order, and log every call, whether threads share one client or n
 from __future__ import annotations
 
 import threading
+import time
 from collections import Counter
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
 from typing import Any
 
 import boto3
@@ -116,3 +118,63 @@ def test_a_fault_hits_exactly_as_many_concurrent_calls_as_scripted(
     assert fault.fired == 25
     assert len(fake.firehose[STREAM].records) == THREADS * 20 * 10 - 25
     assert sorted(c.outcome for c in fake.firehose.calls) == ["ok"] * 135 + ["partial"] * 25
+
+
+#: How long a test gives another thread to move the clock when it must not: with the
+#: world's lock held, a correct fake never moves it, however long this is.
+GRACE = 0.5
+
+
+def test_the_clock_stands_still_for_whoever_holds_the_world(fake: FirehoseFake) -> None:
+    clock = fake.firehose.clock
+    with fake.world.touched():
+        before = clock.now()
+        mover = threading.Thread(target=clock.advance, kwargs={"seconds": 5})
+        mover.start()
+        mover.join(GRACE)
+        assert clock.now() == before
+    mover.join()
+    assert clock.now() == before + timedelta(seconds=5)
+
+
+def test_a_record_is_never_delivered_before_it_arrived(
+    fake: FirehoseFake, client: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The clock moves in another thread while a put is between settling the world and
+    accepting its records: the records must arrive at the time the world was settled to,
+    not join a buffer that fell due before they arrived."""
+    stream = fake.firehose.create_delivery_stream(
+        STREAM,
+        ExtendedS3DestinationConfiguration={
+            "RoleARN": "arn:aws:iam::123456789012:role/firehose",
+            "BucketARN": "arn:aws:s3:::bucket",
+            "BufferingHints": {"IntervalInSeconds": 60},
+        },
+    )
+    clock = fake.firehose.clock
+    client.put_record(DeliveryStreamName=STREAM, Record={"Data": b"a"})  # due at +60 s
+    clock.advance(seconds=59)
+    model = fake.world.firehose()
+    put_record = model.put_record
+    movers: list[threading.Thread] = []
+
+    def put_while_the_clock_moves(params: dict[str, Any]) -> Any:
+        before = clock.now()
+        mover = threading.Thread(target=clock.advance, kwargs={"seconds": 2})
+        movers.append(mover)
+        mover.start()
+        deadline = time.monotonic() + GRACE
+        while clock.now() == before and time.monotonic() < deadline:
+            time.sleep(0.001)
+        return put_record(params)
+
+    monkeypatch.setitem(model._operations, "PutRecord", put_while_the_clock_moves)
+    client.put_record(DeliveryStreamName=STREAM, Record={"Data": b"b"})
+    monkeypatch.undo()
+    for mover in movers:
+        mover.join()
+
+    arrived = {record.data: record.arrived_at for record in stream.records}
+    (obj,) = stream.objects
+    assert obj.records == (b"a", b"b")
+    assert obj.delivered_at >= max(arrived.values())

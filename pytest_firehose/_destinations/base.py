@@ -61,6 +61,25 @@ class DeliveryFailed(Exception):
         self.code = code
 
 
+@dataclass(frozen=True)
+class DestinationError:
+    """An error a destination raised that is not a refused delivery (a
+    :class:`DeliveryFailed`): a fault in the destination itself, or in what a test put in
+    its way. The batch it hit stays pending and is retried like a refused one."""
+
+    at: datetime
+    stream: str
+    delivery_id: str
+    records: int
+    error: Exception
+
+    def __str__(self) -> str:
+        return (
+            f"{self.at.isoformat()} delivery {self.delivery_id} of {self.records} record(s) "
+            f"from {self.stream!r} raised {type(self.error).__name__}: {self.error}"
+        )
+
+
 class Destination(Protocol):
     """Where delivered objects go.
 

@@ -16,13 +16,12 @@ import json
 from collections.abc import Callable
 from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING, Any
-from urllib.parse import urlsplit
 
 from pytest_firehose._destinations.base import DeliveryFailed
 from pytest_firehose._destinations.objects import DeliveredObject, object_key
 from pytest_firehose._destinations.s3 import S3Destination
 from pytest_firehose._errors import UsageError
-from pytest_firehose._loopback import is_loopback
+from pytest_firehose._loopback import reaches_loopback
 from pytest_firehose._payload import Payload
 
 if TYPE_CHECKING:
@@ -67,6 +66,19 @@ def _intercepted(session: Any, url: str) -> bool:
     patches ``HTTPAdapter.send``; requests-mock swaps the adapter)."""
     send = getattr(type(session.get_adapter(url)), "send", None)
     return getattr(send, "__module__", None) != "requests.adapters"
+
+
+def _refuse_the_network(session: Any, url: str) -> None:
+    """Raise DeliveryFailed unless ``url`` stays on this machine or something in the test
+    answers it. The host is read as urllib3 will connect to it (``reaches_loopback``)."""
+    if reaches_loopback(url) or _intercepted(session, url):
+        return
+    raise DeliveryFailed(
+        f"pytest-firehose did not send this request: nothing intercepts {url} "
+        "and nothing in a test may reach the network. Answer it with responses "
+        "(responses.add(responses.POST, url)) or requests-mock.",
+        UNREACHABLE,
+    )
 
 
 class HttpEndpointDestination:
@@ -120,18 +132,19 @@ class HttpEndpointDestination:
         with requests.Session() as session:
             session.trust_env = False  # no proxies or .netrc from the environment
             session.headers.clear()  # only the spec's headers, not python-requests' own
-            if not (is_loopback(urlsplit(url).hostname or "") or _intercepted(session, url)):
-                raise DeliveryFailed(
-                    f"pytest-firehose did not send this request: nothing intercepts {url} "
-                    "and nothing in a test may reach the network. Answer it with responses "
-                    "(responses.add(responses.POST, url)) or requests-mock.",
-                    UNREACHABLE,
-                )
             try:
-                answer = session.post(
-                    url,
-                    data=body,
-                    headers=self._headers(target, request_id, encoding == "GZIP"),
+                # The host is judged on the request as prepared, the URL requests sends.
+                prepared = session.prepare_request(
+                    requests.Request(
+                        "POST",
+                        url,
+                        data=body,
+                        headers=self._headers(target, request_id, encoding == "GZIP"),
+                    )
+                )
+                _refuse_the_network(session, prepared.url)
+                answer = session.send(
+                    prepared,
                     timeout=RESPONSE_TIMEOUT,
                     allow_redirects=False,  # the spec: 3xx answers are not followed
                 )

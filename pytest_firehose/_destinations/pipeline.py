@@ -10,6 +10,8 @@ batch waiting for a retry, a delivered object, a backup, or ``expired``.
 
 from __future__ import annotations
 
+import heapq
+import itertools
 from collections.abc import Mapping
 from datetime import datetime, timedelta
 from operator import itemgetter
@@ -21,6 +23,7 @@ from pytest_firehose._destinations.base import (
     DeliveryFailed,
     DeliveryTarget,
     Destination,
+    DestinationError,
 )
 from pytest_firehose._destinations.objects import DeliveredObject, object_key
 from pytest_firehose._payload import payload_len
@@ -47,9 +50,8 @@ def hints(config: Mapping[str, Any]) -> tuple[int, timedelta]:
     return given["SizeInMBs"] * MIB, timedelta(seconds=given["IntervalInSeconds"])
 
 
-def _due(batch: Batch) -> datetime:
-    assert batch.due is not None, "a batch waiting for a retry has a due time"
-    return batch.due
+def _oldest(records: list[Accepted]) -> datetime:
+    return min(record[2] for record in records)
 
 
 class Delivery:
@@ -60,6 +62,11 @@ class Delivery:
     object in ``objects``, a backup in ``backed_up``, or ``expired``.
     ``destination_up`` switched off makes every attempt fail without asking the
     destination.
+
+    Batches waiting for a retry sit in two heaps, one by due time and one by their oldest
+    record's arrival (for expiry), so that moving the clock costs O(events x log n)
+    however many batches wait. Entries of a batch that left are skipped when they reach
+    the top.
     """
 
     def __init__(
@@ -68,10 +75,23 @@ class Delivery:
         self.records: list[Accepted] = []
         self.buffer: list[Accepted] = []
         self.buffer_bytes = 0
-        self.retries: list[Batch] = []
+        #: The earliest arrival in the buffer (records from a Kinesis source may come out
+        #: of order): expiry looks at the buffer only once this is old enough.
+        self._buffer_oldest: datetime | None = None
+        #: Batches waiting for a retry, by the order they started waiting (their key in
+        #: the heaps); the order is that of ``retries``.
+        self._waiting: dict[int, Batch] = {}
+        self._order = itertools.count()
+        #: (due time, key) and (oldest arrival, key) of waiting batches; an entry whose key
+        #: left ``_waiting``, or whose arrival is no longer its batch's oldest, is stale.
+        self._due: list[tuple[datetime, int]] = []
+        self._ages: list[tuple[datetime, int]] = []
+        self._oldest: dict[int, datetime] = {}
         self.objects: list[DeliveredObject] = []
         self.expired: list[Accepted] = []
         self.backed_up: list[DeliveredObject] = []
+        #: Errors a destination raised that were not a refused delivery (see ``_attempt``).
+        self.errors: list[DestinationError] = []
         self.destination_up = True
         self.route(target, config, destination)
 
@@ -89,6 +109,11 @@ class Delivery:
 
     # ------------------------------------------------------------------ reading
 
+    @property
+    def retries(self) -> list[Batch]:
+        """Batches waiting for a retry, in the order they started waiting."""
+        return list(self._waiting.values())
+
     def pending(self) -> list[Accepted]:
         """Records accepted and not yet delivered: those waiting for a retry, then the
         buffer."""
@@ -100,45 +125,87 @@ class Delivery:
     def accept(self, entries: list[Accepted], now: datetime, ids: IdSource) -> None:
         """Take ``entries`` into the log and the buffer; a buffer that reaches its size
         is delivered at ``now``."""
+        if not entries:
+            return
         self.records.extend(entries)
         self.buffer.extend(entries)
         self.buffer_bytes += sum(map(payload_len, map(_payload_of, entries)))
+        oldest = _oldest(entries)
+        if self._buffer_oldest is None or oldest < self._buffer_oldest:
+            self._buffer_oldest = oldest
         if self.buffer_bytes >= self.size:
             self._deliver_buffer(now, ids)
 
     def settle(self, now: datetime, ids: IdSource) -> None:
         """Carry out, in time order, every buffer interval, retry and expiry due by ``now``.
 
-        On a tie a delivery comes before an expiry."""
+        On a tie the buffer goes first, then a retry, then an expiry; retries due at the
+        same instant go in the order they started waiting."""
         while True:
-            due: list[tuple[datetime, int, Batch | None]] = []
+            event: tuple[datetime, int] | None = None
             if self.buffer:
-                due.append((self.buffer[0][2] + self.interval, 0, None))
-            if self.retries:
-                first = min(self.retries, key=_due)
-                due.append((_due(first), 0, first))
+                event = (self.buffer[0][2] + self.interval, 0)
+            retry = self._next_retry()
+            if retry is not None and (event is None or (retry[0], 1) < event):
+                event = (retry[0], 1)
             oldest = self._oldest_pending()
-            if oldest is not None:
-                due.append((oldest + _EXPIRES_AFTER, 1, None))
-            ready = [event for event in due if event[0] <= now]
-            if not ready:
+            if oldest is not None and (event is None or (oldest + _EXPIRES_AFTER, 2) < event):
+                event = (oldest + _EXPIRES_AFTER, 2)
+            if event is None or event[0] > now:
                 return
-            at, kind, batch = min(ready, key=lambda event: (event[0], event[1]))
-            if kind == 1:
+            at, kind = event
+            if kind == 2:
                 self._expire(at)
-            elif batch is None:
+            elif kind == 0:
                 self._deliver_buffer(at, ids)
             else:
-                self.retries.remove(batch)
-                self._attempt(batch, at)
+                assert retry is not None
+                heapq.heappop(self._due)
+                self._attempt(self._leave(retry[1]), at)
 
     def flush(self, now: datetime, ids: IdSource) -> None:
         """Deliver what the buffer holds and retry every waiting batch, now."""
         self.settle(now, ids)
-        waiting, self.retries = self.retries, []
+        waiting = self.retries
+        self._waiting.clear()
+        self._oldest.clear()
+        self._due.clear()
+        self._ages.clear()
         for batch in waiting:
             self._attempt(batch, now)
         self._deliver_buffer(now, ids)
+
+    # ------------------------------------------------------------------ waiting batches
+
+    def _wait(self, batch: Batch) -> None:
+        """Put ``batch`` among those waiting for a retry (its ``due`` set)."""
+        assert batch.due is not None, "a batch waiting for a retry has a due time"
+        key = next(self._order)
+        self._waiting[key] = batch
+        heapq.heappush(self._due, (batch.due, key))
+        self._age(key, _oldest(batch.records))
+
+    def _age(self, key: int, oldest: datetime) -> None:
+        self._oldest[key] = oldest
+        heapq.heappush(self._ages, (oldest, key))
+
+    def _leave(self, key: int) -> Batch:
+        del self._oldest[key]
+        return self._waiting.pop(key)
+
+    def _next_retry(self) -> tuple[datetime, int] | None:
+        """(due time, key) of the next retry, stale entries dropped."""
+        due = self._due
+        while due and due[0][1] not in self._waiting:
+            heapq.heappop(due)
+        return due[0] if due else None
+
+    def _next_age(self) -> tuple[datetime, int] | None:
+        """(oldest arrival, key) of the waiting batch with the oldest record."""
+        ages = self._ages
+        while ages and self._oldest.get(ages[0][1]) != ages[0][0]:
+            heapq.heappop(ages)
+        return ages[0] if ages else None
 
     # ------------------------------------------------------------------ steps
 
@@ -157,43 +224,81 @@ class Delivery:
 
     def _attempt(self, batch: Batch, at: datetime) -> None:
         """Try to deliver ``batch`` at ``at``; on failure it waits for a retry, unless the
-        destination disposes of it otherwise."""
+        destination disposes of it otherwise.
+
+        Whatever happens, the batch ends in one place: an error the destination was not
+        meant to raise (a bug, a test's mock raising) is kept in ``errors`` and counts as
+        a failed attempt, so no record is lost to it."""
         batch.attempts += 1
+        if not self._try(batch, at):
+            batch.due, batch.wait = at + batch.wait, min(batch.wait * 2, self.destination.retry_cap)
+            self._wait(batch)
+
+    def _try(self, batch: Batch, at: datetime) -> bool:
+        """One attempt: True once the batch is delivered or backed up."""
         destination = self.destination
         failure = None
         if self.destination_up:
-            obj = self._build(batch, at)
             try:
+                obj = self._build(batch, at)
                 destination.deliver(self.target, obj)
             except DeliveryFailed as error:
                 failure = error
+            except Exception as error:  # whatever it is, the records stay
+                failure = self._report(batch, at, error)
             else:
                 self.objects.append(obj)
-                return
-        backup = destination.give_up(self.target, batch, at, failure)
-        if backup is not None:
-            self.backed_up.append(backup)
-            return
-        batch.due, batch.wait = at + batch.wait, min(batch.wait * 2, destination.retry_cap)
-        self.retries.append(batch)
+                return True
+        try:
+            backup = destination.give_up(self.target, batch, at, failure)
+        except Exception as error:  # as above
+            self._report(batch, at, error)
+            return False
+        if backup is None:
+            return False
+        self.backed_up.append(backup)
+        return True
+
+    def _report(self, batch: Batch, at: datetime, error: Exception) -> DeliveryFailed:
+        """Keep ``error`` in ``errors``; the failure the attempt counts as."""
+        found = DestinationError(at, self.target.name, batch.delivery_id, len(batch.records), error)
+        self.errors.append(found)
+        return DeliveryFailed(f"{type(error).__name__}: {error}")
 
     def _deliver_buffer(self, at: datetime, ids: IdSource) -> None:
         records, self.buffer = self.buffer, []
         self.buffer_bytes = 0
+        self._buffer_oldest = None
         if records:
             self._attempt(Batch(records, ids.uuid(), at), at)
 
     def _expire(self, at: datetime) -> None:
+        """Move every pending record that arrived 24 hours (and a microsecond) before
+        ``at`` to ``expired``: the buffer's first, then the batches' in waiting order."""
         cutoff = at - _EXPIRES_AFTER
-        self.expired.extend(r for r in self.buffer if r[2] <= cutoff)
-        self.buffer = [r for r in self.buffer if r[2] > cutoff]
-        self.buffer_bytes = sum(payload_len(r[0]) for r in self.buffer)
-        for batch in self.retries:
+        if self._buffer_oldest is not None and self._buffer_oldest <= cutoff:
+            self.expired.extend(r for r in self.buffer if r[2] <= cutoff)
+            self.buffer = [r for r in self.buffer if r[2] > cutoff]
+            self.buffer_bytes = sum(payload_len(r[0]) for r in self.buffer)
+            self._buffer_oldest = _oldest(self.buffer) if self.buffer else None
+        touched = []
+        while (top := self._next_age()) is not None and top[0] <= cutoff:
+            heapq.heappop(self._ages)
+            touched.append(top[1])
+        for key in sorted(touched):
+            batch = self._waiting[key]
             self.expired.extend(r for r in batch.records if r[2] <= cutoff)
             batch.records = [r for r in batch.records if r[2] > cutoff]
-        self.retries = [batch for batch in self.retries if batch.records]
+            if batch.records:
+                self._age(key, _oldest(batch.records))
+            else:
+                self._leave(key)
 
     def _oldest_pending(self) -> datetime | None:
+        """The arrival expiry counts from: the buffer's first record's, or the oldest
+        record of a waiting batch, whichever is earlier."""
+        age = self._next_age()
         arrivals = [self.buffer[0][2]] if self.buffer else []
-        arrivals.extend(min(r[2] for r in batch.records) for batch in self.retries)
+        if age is not None:
+            arrivals.append(age[0])
         return min(arrivals, default=None)

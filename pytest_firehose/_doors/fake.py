@@ -7,7 +7,6 @@ import os
 from collections.abc import Iterable
 from types import TracebackType
 from typing import Protocol
-from urllib.parse import urlsplit
 
 from pytest_firehose._clock import FakeClock
 from pytest_firehose._doors.botocore import PASS, BotocorePatch, Router, interceptor_installed
@@ -16,16 +15,16 @@ from pytest_firehose._engine.config import DEFAULT_ACCOUNT_ID, DEFAULT_REGION, W
 from pytest_firehose._engine.world import World
 from pytest_firehose._errors import UnmockedRequestError, UsageError
 from pytest_firehose._handles.assertions import call_log
-from pytest_firehose._handles.firehose import FirehoseHandle
+from pytest_firehose._handles.firehose import FirehoseHandle, errors_note
 from pytest_firehose._handles.kinesis import KinesisHandle
-from pytest_firehose._loopback import is_loopback
+from pytest_firehose._loopback import address_of, is_loopback
 from pytest_firehose._wire.codec import HttpRequest, HttpResponse
 from pytest_firehose._wire.routing import route_of, service_of
 
 
 def _loopback_port(endpoint: str) -> int:
-    parts = urlsplit(endpoint)
-    if parts.port is None or not is_loopback(parts.hostname or ""):
+    parts = address_of(endpoint)
+    if parts.port is None or not is_loopback(parts.host):
         raise UsageError(
             f"{endpoint!r} is not a loopback URL with a port, such as http://127.0.0.1:4573; "
             "nothing in a test may reach the network"
@@ -232,7 +231,8 @@ class FirehoseFake:
         if faults:
             lines.append("faults:")
             lines.extend(f"  {handle.fault!r} fired {handle.fired} time(s)" for handle in faults)
-        return "\n".join(lines)
+        lines.append(errors_note(self.firehose.delivery_errors()).lstrip("\n"))
+        return "\n".join(line for line in lines if line)
 
     @property
     def kinesis(self) -> KinesisHandle:
@@ -254,8 +254,8 @@ class FirehoseFake:
         self._network_ports.discard(_loopback_port(endpoint))
 
     def _to_network(self, url: str) -> bool:
-        parts = urlsplit(url)
-        return parts.port in self._network_ports and is_loopback(parts.hostname or "")
+        parts = address_of(url)  # as urllib3 will connect, not as urllib.parse reads it
+        return parts.port in self._network_ports and is_loopback(parts.host)
 
     def _serves(self, request: HttpRequest) -> bool:
         """Whether moto must leave the request alone: ours, or bound for our server."""
@@ -270,7 +270,7 @@ class FirehoseFake:
         route = route_of(request, world.region)
         if route is not None:
             return world.handle(request, route, trusted=True)
-        host = urlsplit(request.url).hostname or ""
+        host = address_of(request.url).host  # as urllib3 will connect
         if host in self.allow_hosts:
             return PASS
         raise UnmockedRequestError(

@@ -26,7 +26,8 @@ class World:
     """Everything one test sees: Firehose per region, one clock, one call log.
 
     Thread-safe: every request is answered under one lock, so producers may send from
-    thread pools.
+    thread pools. The clock moves under the same lock: while a thread holds it, the fake
+    time changes only by that thread's own moves (a scripted latency, say).
     """
 
     SERVED = ("firehose", "kinesis")
@@ -58,8 +59,9 @@ class World:
         self.calls: list[Call] = []
         self.faults = {service: FaultScript(service) for service in self.SERVED}
         # Deliveries fall due as time passes: when the clock moves, the world catches up,
-        # so that what a destination holds (an S3 bucket in moto) is current at once.
-        self.clock.on_advance(self.settle)
+        # so that what a destination holds (an S3 bucket in moto) is current at once. The
+        # clock moves only under the world's lock, so time stands still for a request.
+        self.clock.on_advance(self.settle, guard=self.lock)
         self._services: dict[tuple[str, str], ServiceModel] = {}
 
     def reset(self) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from pytest_firehose._destinations.base import Accepted
+from pytest_firehose._destinations.base import Accepted, DestinationError
 from pytest_firehose._destinations.objects import DeliveredObject
 from pytest_firehose._engine.calls import Call
 from pytest_firehose._engine.world import World
@@ -13,6 +13,14 @@ from pytest_firehose._handles.assertions import delivery_mismatch
 from pytest_firehose._handles.base import ServiceHandle
 from pytest_firehose._payload import payload_bytes
 from pytest_firehose._services.firehose.model import DeliveryStream, FirehoseService, Record
+
+
+def errors_note(errors: list[DestinationError]) -> str:
+    """The destination errors a failure message lists (empty when there are none)."""
+    if not errors:
+        return ""
+    lines = [f"  {error}" for error in errors]
+    return "\ndelivery errors (the records stayed pending):\n" + "\n".join(lines)
 
 
 def _payloads(accepted: Iterable[Accepted]) -> list[bytes]:
@@ -92,6 +100,14 @@ class DeliveryStreamHandle:
             self._delivery.destination_up = True
 
     @property
+    def delivery_errors(self) -> list[DestinationError]:
+        """Errors the destination raised while delivering, other than refusing a delivery
+        (a fault in the fake, or a test's mock of the endpoint raising). Each one counted
+        as a failed attempt: its records stayed pending and were retried."""
+        with self._world.touched():
+            return list(self._delivery.errors)
+
+    @property
     def delivered(self) -> list[bytes]:
         """Payloads that reached the destination, in delivery order."""
         with self._world.touched():
@@ -128,7 +144,7 @@ class DeliveryStreamHandle:
             calls=self.calls,
         )
         if message is not None:
-            raise AssertionError(message)
+            raise AssertionError(message + errors_note(self.delivery_errors))
 
     def __repr__(self) -> str:
         return f"<DeliveryStreamHandle {self.name!r} in {self.region}>"
@@ -163,6 +179,18 @@ class FirehoseHandle(ServiceHandle[FirehoseService, DeliveryStreamHandle]):
         params = {"DeliveryStreamName": name, **options}
         model = self._create("CreateDeliveryStream", params, region)
         return self._handle(model, name)
+
+    def delivery_errors(self) -> list[DestinationError]:
+        """Every stream's destination errors (see ``DeliveryStreamHandle.delivery_errors``),
+        in every region, oldest first."""
+        with self._world.touched():
+            found = [
+                error
+                for service in self._world.firehose_services()
+                for stream in service.streams.values()
+                for error in stream.delivery.errors
+            ]
+        return sorted(found, key=lambda error: error.at)
 
     def flush(self) -> None:
         """Deliver what every stream's buffer holds now."""
