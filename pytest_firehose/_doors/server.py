@@ -279,6 +279,9 @@ class FirehoseServer:
             status, value = self._control.answer(method, path, dict(parse_qsl(query)), body)
         except ControlError as error:
             status, value = error.status, {"error": error.message}
+        except Exception as error:  # the fake itself failed: say so, keep serving
+            traceback.print_exc(file=sys.stderr)
+            status, value = 500, {"error": f"pytest-firehose failed: {error!r}"}
         return HttpResponse(status, _json_bytes(value))
 
     def log(self, line: str) -> None:
