@@ -9,11 +9,38 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import math
 import sys
 import threading
 from collections.abc import Callable
 from datetime import datetime, timedelta, timezone
 from typing import Any, TypeVar, cast
+
+#: The latest time the clock may show: far short of what ``datetime`` holds (year 9999), so
+#: every date the fake derives from "now" (retention, expiry, due times) still fits.
+LATEST = datetime(9000, 1, 1, tzinfo=timezone.utc)
+
+
+class ClockRangeError(ValueError):
+    """A move the fake clock refuses: backwards, not a finite number, or past :data:`LATEST`."""
+
+
+def _step(delta: timedelta | float | None, units: dict[str, float]) -> timedelta:
+    """The move ``advance`` was asked for, as a timedelta; ClockRangeError if it is none."""
+    if delta is None:
+        try:
+            return timedelta(**units)
+        except OverflowError:
+            raise ClockRangeError(f"advance({units!r}) is too far for the fake clock") from None
+    if units:
+        raise TypeError("advance() takes a timedelta or keyword units, not both")
+    if isinstance(delta, timedelta):
+        return delta
+    seconds = float(delta)
+    if math.isfinite(seconds):
+        with contextlib.suppress(OverflowError):
+            return timedelta(seconds=seconds)
+    raise ClockRangeError(f"advance() takes a finite number of seconds, got {delta!r}")
 
 
 class _Freezegun:
@@ -134,21 +161,22 @@ class FakeClock:
         """Move the clock forward by ``delta`` (a timedelta or seconds) or by keyword units.
 
         ``units`` are those of :class:`datetime.timedelta` (``days``, ``hours``, ``minutes``,
-        ``seconds``, ``milliseconds``...). Returns the new time.
+        ``seconds``, ``milliseconds``...). Returns the new time. Raises
+        :class:`ClockRangeError` (a ValueError) for a move backwards, one that is not a
+        finite number, or one past :data:`LATEST`; the clock then stays where it was.
         """
-        if delta is None:
-            step = timedelta(**units)
-        elif units:
-            raise TypeError("advance() takes a timedelta or keyword units, not both")
-        elif isinstance(delta, timedelta):
-            step = delta
-        else:
-            step = timedelta(seconds=float(delta))
+        step = _step(delta, units)
         if step < timedelta(0):
-            raise ValueError(f"the fake clock only moves forward; advance({step!r}) goes back")
+            raise ClockRangeError(f"the fake clock only moves forward; advance({step!r}) goes back")
         with self._lock:
-            self._moved += step
             frozen = self._freezer_now()
+            now = frozen.now() if frozen is not None else self._start + self._offset
+            if step > LATEST - now:
+                raise ClockRangeError(
+                    f"advance({step!r}) would move the fake clock past {LATEST.isoformat()}, "
+                    "beyond the dates the fake can compute with; move it less far"
+                )
+            self._moved += step
             if frozen is not None:
                 frozen.shift(step)
             else:

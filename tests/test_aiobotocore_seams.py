@@ -268,3 +268,25 @@ def test_aio_adaptive_rate_limiter_waits_in_async_token_bucket_acquire() -> None
         acquire.assert_called_once_with(amount=1, block=False)
 
     asyncio.run(check())
+
+
+def test_aio_sessions_resolve_credentials_through_the_resolver_load_credentials() -> None:
+    from aiobotocore.credentials import AioCredentialResolver, AioCredentials
+
+    session = AioSession()
+    resolver = session.get_component("credential_provider")
+    assert isinstance(resolver, AioCredentialResolver), (
+        f"{AIO_SEAM}an AioSession's credential_provider is no longer an AioCredentialResolver; "
+        "the fake patches AioCredentialResolver.load_credentials"
+    )
+    given = AioCredentials("seam", "seam")
+
+    async def load(_self: Any) -> Any:
+        return given
+
+    with mock.patch.object(AioCredentialResolver, "load_credentials", load):
+        found = asyncio.run(session.get_credentials())
+    assert found is given, (
+        f"{AIO_SEAM}AioSession.get_credentials no longer awaits "
+        "AioCredentialResolver.load_credentials; real credentials could be looked up"
+    )

@@ -11,6 +11,7 @@ replaced, so even a moved seam cannot make a request leave the machine.
 
 from __future__ import annotations
 
+import contextlib
 import inspect
 import json
 import re
@@ -355,3 +356,49 @@ def test_waiters_sleep_through_the_waiter_module_time() -> None:
         f"{SEAM}botocore.waiter no longer sleeps through its module's `time`; waiters would "
         "sleep in real time"
     )
+
+
+def test_sessions_resolve_credentials_through_the_resolver_load_credentials() -> None:
+    from botocore.credentials import CredentialResolver, Credentials
+
+    session = botocore.session.Session()
+    resolver = session.get_component("credential_provider")
+    assert isinstance(resolver, CredentialResolver), (
+        f"{SEAM}a session's credential_provider is no longer a CredentialResolver; the fake "
+        "patches CredentialResolver.load_credentials so that no real credentials are looked up"
+    )
+    given = Credentials("seam", "seam")
+    with mock.patch.object(CredentialResolver, "load_credentials", return_value=given):
+        found = session.get_credentials()
+    assert found is given, (
+        f"{SEAM}Session.get_credentials no longer asks CredentialResolver.load_credentials; "
+        "real credentials could be looked up while a fake is active"
+    )
+
+
+def test_no_credential_provider_is_consulted_while_the_fake_is_active(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from botocore.credentials import CredentialProvider
+
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "")
+
+    def refuse(provider: Any) -> None:
+        raise AssertionError(f"{SEAM}the {provider.METHOD} credential provider was consulted")
+
+    providers = [CredentialProvider, *_subclasses(CredentialProvider)]
+    with FirehoseFake(), contextlib.ExitStack() as stack:
+        for provider in providers:
+            if "load" in vars(provider) and provider.__name__ != "EnvProvider":
+                stack.enter_context(mock.patch.object(provider, "load", refuse))
+        credentials = botocore.session.Session().get_credentials()
+    assert credentials is not None
+    assert credentials.access_key == "testing"
+
+
+def _subclasses(cls: type) -> list[type]:
+    found = []
+    for sub in cls.__subclasses__():
+        found.append(sub)
+        found.extend(_subclasses(sub))
+    return found

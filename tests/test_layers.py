@@ -19,7 +19,14 @@ PACKAGE = Path(__file__).resolve().parent.parent / "pytest_firehose"
 SHARED = ("_errors", "_payload", "_ids", "_clock", "_loopback")
 BOXES = ("_doors", "_handles", "_engine", "_wire", "_services", "_destinations")
 #: botocore's and aiobotocore's internals, and moto: touched by the doors alone.
-INTERNALS = ("botocore.endpoint", "botocore.awsrequest", "botocore.retries", "aiobotocore", "moto")
+INTERNALS = (
+    "botocore.endpoint",
+    "botocore.awsrequest",
+    "botocore.retries",
+    "botocore.credentials",
+    "aiobotocore",
+    "moto",
+)
 
 
 @dataclass(frozen=True)

@@ -19,6 +19,10 @@ does the same for async clients, with the same request, fault and routing helper
   same fake-time acquire as botocore's ``TokenBucket._acquire``. Its clock is botocore's
   ``bucket.Clock``, already patched by ``_botocore.py``.
 
+- Credentials: ``AioCredentialResolver`` overrides ``load_credentials`` with a coroutine,
+  so botocore's patch does not reach it; it is replaced the same way (the environment's
+  static keys through ``AioEnvProvider``, else the fake's own, as ``AioCredentials``).
+
 ``tests/test_botocore_seams.py`` fails loudly when an aiobotocore release moves one of these.
 """
 
@@ -33,14 +37,17 @@ from unittest import mock
 import aiobotocore.endpoint
 import aiobotocore.waiter
 from aiobotocore.awsrequest import AioAWSResponse
+from aiobotocore.credentials import AioCredentialResolver, AioCredentials, AioEnvProvider
 from aiobotocore.endpoint import AioEndpoint
 from aiobotocore.retries.bucket import AsyncTokenBucket
+from botocore.exceptions import PartialCredentialsError
 
 from pytest_firehose._clock import FakeClock
 from pytest_firehose._doors.botocore import (
     _MARK,
     PASS,
     Router,
+    fake_credentials,
     read_timeout,
     route,
     token_bucket_acquire,
@@ -86,6 +93,16 @@ class _ModuleAsyncio:
 
     def __getattr__(self, name: str) -> Any:
         return getattr(asyncio, name)
+
+
+async def _load_credentials(_resolver: Any) -> Any:
+    """``AioCredentialResolver.load_credentials`` while a fake is active: nothing but the
+    environment's static keys, else the fake's own."""
+    try:
+        found = await AioEnvProvider().load()
+    except PartialCredentialsError:
+        found = None
+    return found if found is not None else fake_credentials(AioCredentials)
 
 
 def _anyio_classes() -> list[type]:
@@ -135,6 +152,9 @@ class AiobotocorePatch:
             for cls in _anyio_classes():
                 stack.enter_context(mock.patch.object(cls, "_sleep", sleep_method))
             stack.enter_context(mock.patch.object(AsyncTokenBucket, "_acquire", acquire_tokens))
+            stack.enter_context(
+                mock.patch.object(AioCredentialResolver, "load_credentials", _load_credentials)
+            )
             self._stack = stack.pop_all()
 
     def uninstall(self) -> None:

@@ -15,6 +15,13 @@ Backoff passes fake time instead of real time, in the two places botocore waits:
 limiter waits in ``TokenBucket._acquire`` on a condition variable, timed by
 ``bucket.Clock``. Both are replaced for the fake's lifetime; ``time.sleep`` itself is not.
 
+Credentials: ``CredentialResolver.load_credentials`` is where every session resolves the
+credentials nothing explicit gave it (``Session.get_credentials`` calls it once, for sessions
+made before the fake started too). While a fake is active it reads the environment's static
+keys and otherwise gives the fake's own: the shared files' keys, ``credential_process``, SSO,
+assume-role, container and instance-metadata providers are never consulted. Keys passed to
+``boto3.Session(...)`` or a client are used as given; they never leave the process.
+
 ``tests/test_botocore_seams.py`` fails loudly when a botocore release moves one of these.
 """
 
@@ -29,16 +36,19 @@ from unittest import mock
 import botocore.endpoint
 import botocore.waiter
 from botocore.awsrequest import AWSResponse
+from botocore.credentials import CredentialResolver, Credentials, EnvProvider
 from botocore.endpoint import Endpoint
 from botocore.exceptions import (
     CapacityNotAvailableError,
     ConnectTimeoutError,
     EndpointConnectionError,
+    PartialCredentialsError,
     ReadTimeoutError,
 )
 from botocore.retries import bucket
 
 from pytest_firehose._clock import FakeClock
+from pytest_firehose._doors.environment import FAKE_CREDENTIALS
 from pytest_firehose._doors.moto import leave_to_fake
 from pytest_firehose._errors import NetworkFault, UsageError
 from pytest_firehose._wire.codec import HttpRequest, HttpResponse
@@ -141,6 +151,36 @@ def to_botocore_response(url: str, response: HttpResponse) -> AWSResponse:
     return AWSResponse(url, response.status, response.headers, _RawBody(response.body))
 
 
+#: The ``method`` botocore records for the fake's own credentials.
+FAKE_METHOD = "pytest-firehose"
+
+
+def environment_credentials(provider: Any) -> Any:
+    """The static keys ``AWS_ACCESS_KEY_ID`` and ``AWS_SECRET_ACCESS_KEY`` give (``provider``
+    reads ``os.environ`` only), or ``None`` when they are unset, empty or half given."""
+    try:
+        return provider.load()
+    except PartialCredentialsError:
+        return None
+
+
+def fake_credentials(kind: type[Credentials] = Credentials) -> Credentials:
+    """The fake's own credentials, as ``kind`` (aiobotocore has its own class)."""
+    return kind(
+        FAKE_CREDENTIALS["AWS_ACCESS_KEY_ID"],
+        FAKE_CREDENTIALS["AWS_SECRET_ACCESS_KEY"],
+        FAKE_CREDENTIALS["AWS_SESSION_TOKEN"],
+        method=FAKE_METHOD,
+    )
+
+
+def _load_credentials(_resolver: Any) -> Credentials:
+    """``CredentialResolver.load_credentials`` while a fake is active: nothing but the
+    environment's static keys, else the fake's own."""
+    found: Credentials | None = environment_credentials(EnvProvider())
+    return found if found is not None else fake_credentials()
+
+
 class _EndpointTime:
     """Stands in for the ``time`` module inside ``botocore.endpoint``: ``sleep`` passes
     fake time; everything else is the real module."""
@@ -175,7 +215,8 @@ def token_bucket_acquire(clock: FakeClock) -> Callable[..., bool]:
 
 class BotocorePatch:
     """While installed: every botocore client's HTTP sends go through ``router``,
-    botocore's retry waits pass ``clock`` time instead of real time, and moto (if in use)
+    botocore's retry waits pass ``clock`` time instead of real time, sessions resolve no
+    credentials but the environment's static keys or the fake's own, and moto (if in use)
     leaves the requests ``serves`` claims to the router."""
 
     def __init__(
@@ -214,6 +255,9 @@ class BotocorePatch:
             stack.enter_context(mock.patch.object(bucket.Clock, "sleep", _sleep(clock)))
             stack.enter_context(
                 mock.patch.object(bucket.TokenBucket, "_acquire", token_bucket_acquire(clock))
+            )
+            stack.enter_context(
+                mock.patch.object(CredentialResolver, "load_credentials", _load_credentials)
             )
             self._stack = stack.pop_all()
 

@@ -13,6 +13,10 @@ import re
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
+from botocore.exceptions import ParamValidationError
+from botocore.validate import validate_parameters
+
+from pytest_firehose._clock import ClockRangeError
 from pytest_firehose._engine.calls import Call
 from pytest_firehose._engine.fault_keywords import KEYWORDS
 from pytest_firehose._engine.faults import FaultHandle
@@ -21,6 +25,7 @@ from pytest_firehose._errors import StreamKeyError, UsageError
 from pytest_firehose._handles.base import ServiceHandle
 from pytest_firehose._handles.firehose import DeliveryStreamHandle, FirehoseHandle
 from pytest_firehose._handles.kinesis import KinesisHandle, KinesisStreamHandle
+from pytest_firehose._wire.shapes import operation_model
 
 SERVICES = ("firehose", "kinesis")
 ROUTES = (
@@ -104,6 +109,25 @@ def _records(records: Json) -> Json:
             )
         converted[int(key)] = code
     return converted
+
+
+#: The create operation behind ``POST /_fake/streams``, and its stream name member.
+_CREATE = {
+    "firehose": ("CreateDeliveryStream", "DeliveryStreamName"),
+    "kinesis": ("CreateStream", "StreamName"),
+}
+
+
+def _boto3_refusal(service: str, name: str, options: Mapping[str, Json]) -> str | None:
+    """What boto3 would say before sending these create options (botocore's parameter
+    validator, in its words), or ``None`` if it would send them."""
+    operation, name_member = _CREATE[service]
+    params = {name_member: name, **options}
+    try:
+        validate_parameters(params, operation_model(service, operation).input_shape)
+    except ParamValidationError as error:
+        return f"{operation}: {error}"
+    return None
 
 
 def call_json(call: Call) -> dict[str, Json]:
@@ -243,16 +267,24 @@ class Control:
         region = self._region(body, query)
         options = {k: v for k, v in body.items() if k not in ("service", "name", "region")}
         created: DeliveryStreamHandle | KinesisStreamHandle
+        if service == "firehose" and "shard_count" in options:
+            raise ControlError(400, '"shard_count" is for kinesis streams; drop it')
+        shard_count = options.pop("shard_count", 1)
         try:
             if service == "firehose":
-                if "shard_count" in options:
-                    raise ControlError(400, '"shard_count" is for kinesis streams; drop it')
                 created = self._firehose.create_delivery_stream(name, region=region, **options)
             else:
-                shard_count = options.pop("shard_count", 1)
                 created = self._kinesis.create_stream(name, shard_count, region=region, **options)
         except UsageError as error:
             raise ControlError(400, str(error)) from None
+        except Exception:
+            # Options of the wrong type can fail before the service answers; say what boto3
+            # would say of them. Anything else is the fake's own failure.
+            given = {"ShardCount": shard_count, **options} if service == "kinesis" else options
+            refusal = _boto3_refusal(service, name, given)
+            if refusal is None:
+                raise
+            raise ControlError(400, refusal) from None
         return 201, {"name": created.name, "service": service, "arn": created.arn}
 
     def _show_stream(self, name: str, query: Mapping[str, str]) -> Answer:
@@ -315,7 +347,11 @@ class Control:
                 'give {"advance": seconds}, a number of seconds (0 or more) to move the fake '
                 f"clock forward; got {seconds!r}",
             )
-        return 200, {"now": self._firehose.clock.advance(seconds).isoformat()}
+        try:
+            now = self._firehose.clock.advance(seconds)
+        except ClockRangeError as error:
+            raise ControlError(400, f'{{"advance": {seconds!r}}}: {error}') from None
+        return 200, {"now": now.isoformat()}
 
     def _flush(self, body: dict[str, Json], query: Mapping[str, str]) -> Answer:
         region = self._region(body, query)

@@ -8,7 +8,7 @@ import os
 
 from pytest_firehose._engine.config import DEFAULT_REGION
 
-#: Set for the fake's lifetime when no credentials are in the environment. They never
+#: Set for the fake's lifetime when the environment has no whole key pair. They never
 #: leave the process; they keep botocore from looking for real ones (files, IMDS).
 FAKE_CREDENTIALS = {
     "AWS_ACCESS_KEY_ID": "testing",
@@ -19,10 +19,16 @@ FAKE_CREDENTIALS = {
 NO_METADATA = {"AWS_EC2_METADATA_DISABLED": "true"}
 
 
+def has_static_keys() -> bool:
+    """Whether the environment gives a whole key pair: botocore finds no credentials in
+    variables set but empty (``AWS_ACCESS_KEY_ID=""``) and looks elsewhere."""
+    return bool(os.environ.get("AWS_ACCESS_KEY_ID") and os.environ.get("AWS_SECRET_ACCESS_KEY"))
+
+
 def fake_environment(region: str = DEFAULT_REGION) -> dict[str, str]:
     """The variables to set so that no real credentials are found and a region is known."""
     wanted = dict(NO_METADATA)
-    if "AWS_ACCESS_KEY_ID" not in os.environ:
+    if not has_static_keys():
         wanted.update(FAKE_CREDENTIALS)
     if "AWS_DEFAULT_REGION" not in os.environ and "AWS_REGION" not in os.environ:
         wanted["AWS_DEFAULT_REGION"] = region

@@ -9,6 +9,11 @@ closes the connection without an answer, after committing or not: the client see
 connection drop (botocore: ``ConnectionClosedError``; Node: ``ECONNRESET`` / "socket hang
 up") and retries, as it would after a read timeout. The server cannot know the client's read
 timeout, so ``latency=`` only moves the fake clock and the answer comes at once.
+
+Resources are bounded: a listen backlog of 128, at most ``max_connections`` open connections
+(one more is answered ``503`` and closed), a body of at most 16 MiB (a larger one is answered
+``413`` unread) and ``idle_timeout`` seconds to send each part of a request (a client that
+stops half-way is disconnected). Every error the server itself answers is JSON.
 """
 
 from __future__ import annotations
@@ -26,7 +31,7 @@ from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, TextIO
-from urllib.parse import parse_qsl
+from urllib.parse import parse_qsl, urlsplit
 
 from pytest_firehose._doors.botocore import interceptor_installed
 from pytest_firehose._doors.control import Control, ControlError
@@ -62,6 +67,31 @@ _OVERRIDING = (
 #: used (without a session token: the fake's key pair needs none).
 _FAKE_KEYS = {k: v for k, v in FAKE_CREDENTIALS.items() if k not in _OVERRIDING}
 _JSON = "application/json"
+#: The largest body the server reads: above any valid request (a 10 MiB PutRecords, base64
+#: encoded, is about 13.4 MiB). AWS answers an oversized request 413 with no error code.
+MAX_BODY = 16 * 1024 * 1024
+#: How long a client may take to send each part of a request, by default, in seconds.
+IDLE_TIMEOUT = 60.0
+#: Open connections at once, by default, and the listen backlog.
+MAX_CONNECTIONS = 128
+
+
+class _HttpError(Exception):
+    """A request the server refuses at the HTTP level: a status and a message."""
+
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+
+
+def _error_body(status: int, message: str) -> bytes:
+    """The JSON a client reads an HTTP-level refusal from: botocore takes the code from
+    ``__type`` where the status has a service meaning, and the status alone otherwise."""
+    body: dict[str, str] = {"message": message}
+    if status == 503:
+        body["__type"] = "ServiceUnavailableException"
+    return _json_bytes(body)
 
 
 def _json_bytes(value: Any) -> bytes:
@@ -80,21 +110,33 @@ class _Handler(BaseHTTPRequestHandler):
 
     do_GET = do_PUT = do_DELETE = do_PATCH = do_POST
 
+    def setup(self) -> None:
+        super().setup()
+        self.connection.settimeout(self.server.owner.idle_timeout)  # each read of a request
+
+    def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
+        """HTTP-level errors (a bad request line, a header too long...) as JSON, not HTML."""
+        self.close_connection = True
+        text = message or http.HTTPStatus(code).phrase
+        if explain:
+            text = f"{text}: {explain}"
+        self._send(HttpResponse(code, _error_body(code, text)), _JSON)
+
     def _serve(self) -> None:
         owner = self.server.owner
         try:
             body = self._read_body()
-        except ValueError as error:
+            url = self._url()
+        except _HttpError as error:
             self.close_connection = True
-            self._send(HttpResponse(400, _json_bytes({"error": str(error)})), _JSON)
+            self._send(HttpResponse(error.status, _error_body(error.status, error.message)), _JSON)
             return
         path, _, query = self.path.partition("?")
         if path == CONTROL_PREFIX or path.startswith(CONTROL_PREFIX + "/"):
             self._send(owner.control_answer(self.command, path, query, body), _JSON)
             return
         headers = {name.lower(): value for name, value in self.headers.items()}
-        host = headers.get("host") or owner.netloc
-        request = HttpRequest(self.command, f"http://{host}{self.path}", headers, body)
+        request = HttpRequest(self.command, url, headers, body)
         try:
             response = owner.aws_answer(request)
         except NetworkFault as fault:
@@ -104,23 +146,54 @@ class _Handler(BaseHTTPRequestHandler):
             return
         self._send(response, CONTENT_TYPE)
 
+    def _url(self) -> str:
+        """The request's URL, from its Host header (the server's own address without one)."""
+        host = self.headers.get("Host") or self.server.owner.netloc
+        url = f"http://{host}{self.path}"
+        try:
+            urlsplit(url).port  # noqa: B018 - parses the host and port, or raises
+        except ValueError as error:
+            message = f"the Host header {host!r} is not a host[:port] ({error})"
+            raise _HttpError(400, message) from None
+        return url
+
     def _read_body(self) -> bytes:
         if "chunked" in self.headers.get("Transfer-Encoding", "").lower():
-            chunks: list[bytes] = []
-            while True:
-                size = int(self.rfile.readline().split(b";")[0].strip() or b"0", 16)
-                if size == 0:
-                    while self.rfile.readline().strip():  # trailers
-                        pass
-                    return b"".join(chunks)
-                chunks.append(self.rfile.read(size))
-                self.rfile.readline()
+            return self._read_chunks()
         length = self.headers.get("Content-Length")
         if length is None:
             return b""
-        if not length.isdigit():
-            raise ValueError(f"Content-Length must be a number of bytes, not {length!r}")
-        return self.rfile.read(int(length))
+        if not (length.isascii() and length.isdigit()):
+            raise _HttpError(400, f"Content-Length must be a number of bytes, not {length!r}")
+        return self._read_exactly(int(length), MAX_BODY)
+
+    def _read_exactly(self, size: int, room: int) -> bytes:
+        """``size`` bytes of body, refused unread past ``room``, or ended early."""
+        if size > room:
+            raise _HttpError(
+                413, f"the request body is larger than the server takes ({MAX_BODY} bytes)"
+            )
+        data = self.rfile.read(size)
+        if len(data) < size:
+            raise _HttpError(400, f"the body ended after {len(data)} of {size} bytes")
+        return data
+
+    def _read_chunks(self) -> bytes:
+        chunks: list[bytes] = []
+        room = MAX_BODY
+        while True:
+            line = self.rfile.readline(1024).split(b";")[0].strip()
+            try:
+                size = int(line, 16)
+            except ValueError:
+                raise _HttpError(400, f"a chunk size must be hexadecimal, not {line!r}") from None
+            if size == 0:
+                while self.rfile.readline(8192).strip():  # trailers
+                    pass
+                return b"".join(chunks)
+            chunks.append(self._read_exactly(size, room))
+            room -= size
+            self.rfile.readline(1024)
 
     def _send(self, response: HttpResponse, content_type: str) -> None:
         """Status line, headers and body in one write (no wait for delayed ACKs)."""
@@ -144,6 +217,7 @@ class _HTTPServer(ThreadingHTTPServer):
     binds without a reverse DNS lookup of its host."""
 
     daemon_threads = True
+    request_queue_size = MAX_CONNECTIONS
 
     def __init__(self, address: tuple[str, int], owner: FirehoseServer) -> None:
         self.owner = owner
@@ -160,8 +234,27 @@ class _HTTPServer(ThreadingHTTPServer):
 
     def process_request(self, request: Any, client_address: Any) -> None:
         with self._connections_lock:
-            self._connections.add(request)
+            full = len(self._connections) >= self.owner.max_connections
+            if not full:
+                self._connections.add(request)
+        if full:
+            self._refuse(request)
+            return
         super().process_request(request, client_address)
+
+    def _refuse(self, request: socket.socket) -> None:
+        """Answer a connection past the limit 503 (botocore retries it) and close it."""
+        message = f"the server has {self.owner.max_connections} connections open; retry"
+        body = _error_body(503, message)
+        head = (
+            "HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\n"
+            f"Content-Length: {len(body)}\r\nConnection: close\r\n\r\n"
+        )
+        with contextlib.suppress(OSError):
+            request.settimeout(1.0)
+            request.sendall(head.encode("latin-1") + body)
+        self.owner.log(f"connection from {request.getpeername()!r} -> 503 (full)")
+        socketserver.TCPServer.shutdown_request(self, request)
 
     def shutdown_request(self, request: Any) -> None:
         super().shutdown_request(request)
@@ -187,6 +280,10 @@ class _HTTPServer(ThreadingHTTPServer):
 class FirehoseServer:
     """A fake world served over HTTP on ``host:port`` (port 0: a free one).
 
+    ``idle_timeout`` is how many seconds a client may take to send each part of a request
+    (then it is disconnected); ``max_connections`` how many connections may be open at once
+    (one more is answered ``503``).
+
     The ``firehose_server`` fixture gives one that serves the test's own world, in a thread;
     ``python -m pytest_firehose serve`` runs one in the foreground. ``url`` is the endpoint
     to point clients at, ``env`` the environment for a subprocess client, ``firehose`` and
@@ -202,7 +299,11 @@ class FirehoseServer:
         firehose: FirehoseHandle | None = None,
         kinesis: KinesisHandle | None = None,
         log: TextIO | None = None,
+        idle_timeout: float = IDLE_TIMEOUT,
+        max_connections: int = MAX_CONNECTIONS,
     ) -> None:
+        self.idle_timeout = idle_timeout
+        self.max_connections = max_connections
         self.world = world if world is not None else World(contained=interceptor_installed)
         self.firehose = firehose if firehose is not None else FirehoseHandle(self.world)
         self.kinesis = kinesis if kinesis is not None else KinesisHandle(self.world)
@@ -279,6 +380,9 @@ class FirehoseServer:
             status, value = self._control.answer(method, path, dict(parse_qsl(query)), body)
         except ControlError as error:
             status, value = error.status, {"error": error.message}
+        except Exception as error:  # the fake itself failed: say so, keep serving
+            traceback.print_exc(file=sys.stderr)
+            status, value = 500, {"error": f"pytest-firehose failed: {error!r}"}
         return HttpResponse(status, _json_bytes(value))
 
     def log(self, line: str) -> None:

@@ -4,6 +4,7 @@ and what each effect does to the request it hits."""
 from __future__ import annotations
 
 import difflib
+import math
 import random
 import threading
 from collections import Counter
@@ -24,6 +25,9 @@ from pytest_firehose._services.codes import (
 )
 from pytest_firehose._wire.shapes import service_model
 
+#: ``latency=``'s ceiling, in seconds of fake time: a day is past any client's read timeout,
+#: and a bound keeps a fault from moving the clock out of the dates it can hold.
+MAX_LATENCY = 86_400.0
 #: ``timeout=``: its values, and what each does to the request.
 TIMEOUTS = {
     "commit": "the records are committed, then the client sees a read timeout",
@@ -86,6 +90,8 @@ class Fault:
 def _require_known(value: str, accepted: Iterable[str], problem: str) -> None:
     """Raise a UsageError saying ``problem``, a close match, and every accepted value."""
     accepted = sorted(accepted)
+    if not isinstance(value, str):
+        raise UsageError(f"{problem}: give it as a string. Accepted: {', '.join(accepted)}.")
     if value in accepted:
         return
     close = difflib.get_close_matches(value, accepted, n=1)
@@ -98,18 +104,28 @@ def _check_codes(service: str, codes: Iterable[str], table: Mapping[str, Any], w
         _require_known(code, table, f"{code!r} is not a {what} {service} answers with")
 
 
+def _is_index(index: Any) -> bool:
+    return isinstance(index, int) and not isinstance(index, bool) and index >= 0
+
+
 def _records_value(service: str, records: RecordsSpec) -> Any:
     per_record = RECORD_ERRORS[service]
     if callable(records):
         return records
+    if isinstance(records, (str, bytes)) or not isinstance(records, Iterable):
+        raise UsageError(
+            "records= is {index: code}, a list of 0-based indices or a predicate on the "
+            f"payload, e.g. records=[0, 2]; got {records!r}"
+        )
+    indices = list(records)
+    bad = [index for index in indices if not _is_index(index)]
+    if bad:
+        raise UsageError(f"records= indices are 0-based positions in the batch, got {bad[0]!r}")
     if isinstance(records, Mapping):
         value = dict(records)
         _check_codes(service, value.values(), per_record, "per-record error code")
     else:
-        value = dict.fromkeys(records, THROTTLE_CODE[service])
-    for index in value:
-        if not isinstance(index, int) or isinstance(index, bool) or index < 0:
-            raise UsageError(f"records= indices are 0-based positions in the batch, got {index!r}")
+        value = dict.fromkeys(indices, THROTTLE_CODE[service])
     if not value:
         raise UsageError("records= names no record; give at least one index")
     return value
@@ -131,7 +147,7 @@ def _check_records(service: str, value: Any, spec: FaultSpec) -> Checked:
 
 def _check_throttle(service: str, value: Any, spec: FaultSpec) -> Checked:
     count = 1 if value is True else value
-    if not isinstance(count, int) or count < 1:
+    if not _is_count(count):
         raise UsageError(f"throttle= is True or a number of requests, got {value!r}")
     if spec.times is not None:
         raise UsageError("throttle=N already says how many requests; drop times=")
@@ -144,24 +160,38 @@ def _check_error(service: str, value: Any, spec: FaultSpec) -> Checked:
 
 
 def _check_timeout(service: str, value: Any, spec: FaultSpec) -> Checked:
-    if value not in TIMEOUTS:
+    if not isinstance(value, str) or value not in TIMEOUTS:
         accepted = "; ".join(f"{k!r}: {v}" for k, v in TIMEOUTS.items())
         raise UsageError(f"timeout= is one of {accepted}. Got {value!r}.")
     return value, spec.times
 
 
 def _check_latency(service: str, value: Any, spec: FaultSpec) -> Checked:
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
-        raise UsageError(f"latency= is seconds of fake time (0 or more), got {value!r}")
+    if not _is_number(value) or not 0 <= value <= MAX_LATENCY:
+        raise UsageError(
+            f"latency= is seconds of fake time, from 0 to {MAX_LATENCY:,.0f} (a day), got {value!r}"
+        )
     return value, spec.times
 
 
 def _check_chaos(service: str, value: Any, spec: FaultSpec) -> Checked:
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 < value <= 1:
+    if not _is_number(value) or not 0 < value <= 1:
         raise UsageError(f"chaos= is a failure probability in (0, 1], got {value!r}")
     if spec.operation is not None and spec.operation != BATCH_PUT[service]:
         raise UsageError(f"chaos= fails records inside a {BATCH_PUT[service]} answer")
     return value, spec.times
+
+
+def _is_number(value: Any) -> bool:
+    """A finite int or float, not a bool (NaN compares false with everything)."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return False
+    return isinstance(value, int) or math.isfinite(value)
+
+
+def _is_count(value: Any) -> bool:
+    """An int of 1 or more, not a bool."""
+    return isinstance(value, int) and not isinstance(value, bool) and value >= 1
 
 
 #: One checker per effect: (service, the effect's value, the whole spec) -> Checked.
@@ -179,14 +209,21 @@ def _check_scope(service: str, effect: str, spec: FaultSpec) -> None:
     """Check the keywords that say where a fault applies, whatever its effect."""
     if spec.seed is not None and effect != "chaos":
         raise UsageError("seed= goes with chaos=; the other effects are not random")
+    seed = spec.seed
+    if seed is not None and (not isinstance(seed, int) or isinstance(seed, bool)):
+        raise UsageError(f"seed= is an integer that makes chaos= repeatable, got {seed!r}")
     if spec.operation is not None:
         operations = service_model(service).operation_names
         _require_known(spec.operation, operations, f"{service} has no operation {spec.operation!r}")
-    if not isinstance(spec.call, int) or spec.call < 1:
+    if spec.stream is not None and (not isinstance(spec.stream, str) or not spec.stream):
+        raise UsageError(f"stream= is the name of a stream, got {spec.stream!r}")
+    if not _is_count(spec.call):
         raise UsageError(f"call= is the 1-based number of the matching request, got {spec.call!r}")
     times = spec.times
-    if times is not None and (not isinstance(times, int) or times < 1):
+    if times is not None and not _is_count(times):
         raise UsageError(f"times= is how many requests the fault hits (1 or more), got {times!r}")
+    if not isinstance(spec.optional, bool):
+        raise UsageError(f"optional= is True or False, got {spec.optional!r}")
 
 
 def make_fault(service: str, spec: FaultSpec) -> Fault:

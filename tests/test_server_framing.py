@@ -1,0 +1,155 @@
+"""The server's HTTP framing under hostile clients: every refusal is JSON a client can read,
+no request makes it print a traceback or allocate without bound, and idle or surplus
+connections are let go. Raw sockets, since no HTTP library sends these requests."""
+
+from __future__ import annotations
+
+import json
+import socket
+from collections.abc import Iterator
+
+import pytest
+
+from pytest_firehose._doors.server import MAX_CONNECTIONS, FirehoseServer
+
+#: How long a test waits for an answer that must come: only a failing test waits this long.
+PATIENCE = 10.0
+PUT = (
+    b'{"DeliveryStreamName": "events", "Record": {"Data": "aGk="}}'
+)  # fmt: skip
+
+
+@pytest.fixture
+def server() -> Iterator[FirehoseServer]:
+    with FirehoseServer(idle_timeout=0.2, max_connections=3) as served:
+        served.firehose.create_delivery_stream("events")
+        yield served
+
+
+def connect(server: FirehoseServer) -> socket.socket:
+    return socket.create_connection((server.host, server.port), timeout=PATIENCE)
+
+
+def answer_to(connection: socket.socket) -> tuple[int, dict[str, str], bytes]:
+    """Read one answer: status, headers, body (up to Content-Length)."""
+    data = b""
+    while b"\r\n\r\n" not in data:
+        chunk = connection.recv(65536)
+        assert chunk, f"the connection closed with no answer after {data!r}"
+        data += chunk
+    head, _, body = data.partition(b"\r\n\r\n")
+    status_line, *lines = head.decode("latin-1").split("\r\n")
+    headers = {k.lower(): v.strip() for k, _, v in (line.partition(":") for line in lines)}
+    length = int(headers["content-length"])
+    while len(body) < length:
+        chunk = connection.recv(65536)
+        assert chunk
+        body += chunk
+    return int(status_line.split()[1]), headers, body
+
+
+def exchange(server: FirehoseServer, raw: bytes) -> tuple[int, dict[str, str], dict[str, str]]:
+    with connect(server) as connection:
+        connection.sendall(raw)
+        status, headers, body = answer_to(connection)
+    assert headers["content-type"] == "application/json"
+    return status, headers, json.loads(body)
+
+
+def aws_head(length: int | str, extra: str = "") -> bytes:
+    return (
+        "POST / HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+        "X-Amz-Target: Firehose_20150804.PutRecord\r\n"
+        "Content-Type: application/x-amz-json-1.1\r\n"
+        f"Content-Length: {length}\r\n{extra}\r\n"
+    ).encode()
+
+
+def test_a_body_too_large_is_refused_413_unread(
+    server: FirehoseServer, capfd: pytest.CaptureFixture[str]
+) -> None:
+    status, headers, body = exchange(server, aws_head(10**12))
+    assert status == 413
+    assert headers["connection"] == "close"
+    assert "larger than" in body["message"]
+    assert "Traceback" not in capfd.readouterr().err
+
+
+def test_a_huge_chunk_is_refused_413(server: FirehoseServer) -> None:
+    raw = aws_head(0).replace(b"Content-Length: 0", b"Transfer-Encoding: chunked")
+    status, _, body = exchange(server, raw + b"FFFFFFFFFFFF\r\nabc")
+    assert status == 413
+    assert "larger than" in body["message"]
+
+
+def test_a_chunk_size_that_is_not_hexadecimal_is_a_400(server: FirehoseServer) -> None:
+    raw = aws_head(0).replace(b"Content-Length: 0", b"Transfer-Encoding: chunked")
+    status, _, body = exchange(server, raw + b"zz\r\nabc\r\n0\r\n\r\n")
+    assert status == 400
+    assert "hexadecimal" in body["message"]
+
+
+@pytest.mark.parametrize("host", ["[", "127.0.0.1:port", "[::1"])
+def test_a_host_header_that_is_no_host_is_a_400(server: FirehoseServer, host: str) -> None:
+    raw = aws_head(len(PUT)).replace(b"Host: 127.0.0.1", f"Host: {host}".encode()) + PUT
+    status, _, body = exchange(server, raw)
+    assert status == 400
+    assert "Host header" in body["message"]
+    assert server.firehose["events"].records == []
+
+
+def test_a_bad_request_line_is_answered_in_json(server: FirehoseServer) -> None:
+    status, _, body = exchange(server, b"NOT HTTP AT ALL\r\n\r\n")
+    assert status == 400
+    assert body["message"]
+
+
+def test_a_body_shorter_than_its_length_is_not_committed(server: FirehoseServer) -> None:
+    with connect(server) as connection:
+        connection.sendall(aws_head(len(PUT) + 50) + PUT)
+        connection.shutdown(socket.SHUT_WR)
+        status, _, body = answer_to(connection)
+    assert status == 400
+    assert b"ended after" in body
+    assert server.firehose["events"].records == []
+    assert server.world.calls == []
+
+
+def test_a_client_that_stops_half_way_is_disconnected(
+    server: FirehoseServer, capfd: pytest.CaptureFixture[str]
+) -> None:
+    with connect(server) as connection:
+        connection.sendall(aws_head(len(PUT)) + PUT[:10])  # and then nothing
+        assert connection.recv(65536) == b""  # closed by the server, with no answer
+    with connect(server) as connection:
+        connection.sendall(b"POST / HTTP/1.1\r\nHost: 1")  # headers never finished
+        assert connection.recv(65536) == b""
+    assert server.firehose["events"].records == []
+    assert "Traceback" not in capfd.readouterr().err
+
+
+def test_connections_past_the_limit_are_answered_503() -> None:
+    with FirehoseServer(idle_timeout=PATIENCE, max_connections=3) as server:
+        server.firehose.create_delivery_stream("events")
+        past_the_limit(server)
+
+
+def past_the_limit(server: FirehoseServer) -> None:
+    idle = [connect(server) for _ in range(3)]
+    try:
+        # The server accepts in order, so these three hold every place when the fourth comes.
+        status, headers, body = exchange(server, aws_head(len(PUT)) + PUT)
+        assert status == 503
+        assert body["__type"] == "ServiceUnavailableException"
+        assert headers["connection"] == "close"
+    finally:
+        for connection in idle:
+            connection.close()
+    assert server.firehose["events"].records == []
+
+
+def test_the_listen_backlog_takes_a_burst_of_clients() -> None:
+    """The kernel queues this many connections while the server accepts (it was 5)."""
+    assert MAX_CONNECTIONS == 128
+    with FirehoseServer() as served:
+        assert served._httpd.request_queue_size == MAX_CONNECTIONS
