@@ -3,7 +3,8 @@
 Producers put uniquely numbered payloads (PutRecord, PutRecords) under varied partition keys
 and explicit hash keys into a stream of 1-4 shards, while faults are scheduled, the shards'
 write quotas go on and off, the clock jumps (up to 30 hours at a time), the retention period
-grows and a consumer reads every shard from TRIM_HORIZON. After every step:
+grows, the stream is split, merged and rescaled, and a consumer reads every listed shard
+from TRIM_HORIZON to its end. After every step:
 
 - every payload the producer got a SequenceNumber for is in ``records`` under that sequence
   number and shard; every other copy of a payload came from a commit timeout (an attempt
@@ -16,6 +17,9 @@ grows and a consumer reads every shard from TRIM_HORIZON. After every step:
   record sits in the shard whose hash-key range holds the MD5 of its partition key (or its
   ExplicitHashKey);
 - what GetRecords returned from TRIM_HORIZON is the shard's unexpired records, in order;
+- the open shards' hash-key ranges tile [0, 2**128 - 1] without gaps or overlaps; a record
+  sits in a shard that was open when it arrived; a partition key's sequence numbers keep
+  increasing across reshards;
 - as multisets, the records are what the call log says was committed;
 - while a shard enforces its write quota it takes at most 1,000 records and 1 MiB a second,
   and refuses a record (with no fault scripted) only when it would go over.
@@ -60,6 +64,8 @@ QUOTA_BYTES = 1024 * 1024
 #: Bursts of large records (to run into the 1 MiB/s shard quota) per example: every
 #: invariant check decodes every payload again, so a few suffice.
 MAX_BURSTS = 3
+#: The most open shards a reshard may leave.
+MAX_OPEN_SHARDS = 8
 
 #: Clock steps: the edges of a second, a minute, an hour and the 24 h retention, anything
 #: up to 30 hours, and often about a day, so that records outlive the retention.
@@ -162,6 +168,8 @@ class KinesisMachine(RuleBasedStateMachine):
             self.fake.stop()
             raise
         self.stream: Any = None
+        #: On-demand streams scale themselves: no reshard rules for them.
+        self.on_demand = False
         self.sent: dict[bytes, Sent] = {}
         self.counter = 0
         self.bursts = 0
@@ -187,6 +195,7 @@ class KinesisMachine(RuleBasedStateMachine):
 
     @initialize(shards=st.sampled_from([1, 2, 3, 4, None]), quotas=st.booleans())
     def create_stream(self, shards: int | None, quotas: bool) -> None:
+        self.on_demand = shards is None
         if shards is None:
             self.stream = self.fake.kinesis.create_stream(
                 STREAM, None, StreamModeDetails={"StreamMode": "ON_DEMAND"}
@@ -219,7 +228,7 @@ class KinesisMachine(RuleBasedStateMachine):
         key = hash_key(partition_key, explicit)
         (shard_id,) = [
             s.shard_id
-            for s in self.stream.shards
+            for s in self.stream.open_shards
             if s.starting_hash_key <= key <= s.ending_hash_key
         ]
         return str(shard_id)
@@ -391,6 +400,46 @@ class KinesisMachine(RuleBasedStateMachine):
             )
         assert refused.value.response["Error"]["Code"] == "InvalidArgumentException"
 
+    # ------------------------------------------------------------------ resharding
+
+    @precondition(lambda self: not self.on_demand)
+    @rule(data=st.data())
+    def split_shard(self, data: st.DataObject) -> None:
+        shards = self.stream.open_shards
+        wide = [s for s in shards if s.ending_hash_key - s.starting_hash_key > 2]
+        if len(shards) >= MAX_OPEN_SHARDS or not wide:
+            return
+        shard = data.draw(st.sampled_from(wide))
+        key = data.draw(st.integers(shard.starting_hash_key + 2, shard.ending_hash_key - 1))
+        self.client.split_shard(
+            StreamName=STREAM, ShardToSplit=shard.shard_id, NewStartingHashKey=str(key)
+        )
+
+    @precondition(lambda self: not self.on_demand)
+    @rule(data=st.data())
+    def merge_shards(self, data: st.DataObject) -> None:
+        shards = self.stream.open_shards
+        if len(shards) < 2:
+            return
+        at = data.draw(st.integers(0, len(shards) - 2))
+        self.client.merge_shards(
+            StreamName=STREAM,
+            ShardToMerge=shards[at].shard_id,
+            AdjacentShardToMerge=shards[at + 1].shard_id,
+        )
+
+    @precondition(lambda self: not self.on_demand)
+    @rule(data=st.data())
+    def update_shard_count(self, data: st.DataObject) -> None:
+        count = len(self.stream.open_shards)
+        high = min(count * 2, MAX_OPEN_SHARDS)
+        target = data.draw(st.integers((count + 1) // 2, max(high, (count + 1) // 2)))
+        answer = self.client.update_shard_count(
+            StreamName=STREAM, TargetShardCount=target, ScalingType="UNIFORM_SCALING"
+        )
+        assert (answer["CurrentShardCount"], answer["TargetShardCount"]) == (count, target)
+        assert len(self.stream.open_shards) == target
+
     # ------------------------------------------------------------------ consuming
 
     @rule(limit=st.one_of(st.none(), st.integers(1, 4)))
@@ -417,6 +466,15 @@ class KinesisMachine(RuleBasedStateMachine):
                 )
                 if limit is not None:
                     assert len(answer["Records"]) <= limit
+                if "NextShardIterator" not in answer:  # the end of a closed shard
+                    assert "EndingSequenceNumber" in shard["SequenceNumberRange"]
+                    children = {c["ShardId"] for c in answer["ChildShards"]}
+                    assert children == {
+                        s.shard_id
+                        for s in self.stream.shards
+                        if shard["ShardId"] in s.parent_shard_ids
+                    }
+                    break
                 iterator = answer["NextShardIterator"]
                 if not answer["Records"]:
                     assert answer["MillisBehindLatest"] == 0
@@ -442,8 +500,42 @@ class KinesisMachine(RuleBasedStateMachine):
         self._producers_see_the_truth(records)
         self._the_quota_holds(records)
         self._readers_see_the_shards(shards)
+        self._open_shards_tile_the_key_space()
+        self._records_went_to_open_shards(records, shards)
         self.checked_retention = retention
         self.expired_seen = len(expired)
+
+    def _open_shards_tile_the_key_space(self) -> None:
+        open_shards = self.stream.open_shards
+        assert open_shards[0].starting_hash_key == 0
+        assert open_shards[-1].ending_hash_key == HASH_KEYS - 1
+        for before, after in pairwise(open_shards):
+            assert after.starting_hash_key == before.ending_hash_key + 1, (
+                f"{before.shard_id} and {after.shard_id} leave a gap or overlap"
+            )
+        assert all(s.state == "open" for s in open_shards)
+        assert {s.shard_id for s in self.stream.shards if s.state == "open"} == {
+            s.shard_id for s in open_shards
+        }
+
+    def _records_went_to_open_shards(self, records: list[Any], shards: list[Any]) -> None:
+        """A record sits in a shard that was open when it arrived, and a partition key's
+        sequence numbers (routed by the key, not an ExplicitHashKey) keep increasing across
+        reshards, since a child's numbers sort after its parents'."""
+        by_id = {s.shard_id: s for s in shards}
+        last: dict[str, int] = {}
+        for r in records:
+            shard = by_id[r.shard_id]
+            assert shard.opened_at <= r.arrived_at, f"{r.data[:20]!r} before {shard.shard_id}"
+            assert shard.closed_at is None or r.arrived_at <= shard.closed_at, (
+                f"{r.data[:20]!r} arrived in {shard.shard_id} after it closed"
+            )
+            if r.explicit_hash_key is None:
+                number = int(r.sequence_number)
+                assert number > last.get(r.partition_key, -1), (
+                    f"sequence numbers of {r.partition_key!r} went back at {r.data[:20]!r}"
+                )
+                last[r.partition_key] = number
 
     def _records_are_the_shards_plus_the_expired(
         self, records: list[Any], shards: list[Any], expired: list[bytes]
@@ -586,8 +678,13 @@ class KinesisMachine(RuleBasedStateMachine):
         if self.read is None:
             return
         read, self.read = self.read, None
-        assert sorted(read.shards) == sorted(s.shard_id for s in shards)
+        assert set(read.shards) <= {s.shard_id for s in shards}
         for shard in shards:
+            if shard.shard_id not in read.shards:
+                # Unlisted: closed longer than the retention period, so nothing is left.
+                assert shard.state == "closed"
+                assert shard.records == []
+                continue
             got = read.shards[shard.shard_id]
             want = [(r.sequence_number, r.data, r.partition_key) for r in shard.records]
             assert [(n, d, k) for n, d, k, _ in got] == want, (

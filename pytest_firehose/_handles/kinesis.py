@@ -7,10 +7,12 @@ from typing import Any
 
 from pytest_firehose._engine.calls import Call
 from pytest_firehose._engine.world import World
+from pytest_firehose._errors import ServiceError, UsageError
 from pytest_firehose._handles.assertions import delivery_mismatch
 from pytest_firehose._handles.base import ServiceHandle
 from pytest_firehose._services.kinesis.model import KinesisService
 from pytest_firehose._services.kinesis.streams import KinesisRecord, KinesisStream, Shard
+from pytest_firehose._wire.validation import validate_input
 
 
 class KinesisStreamHandle:
@@ -43,10 +45,56 @@ class KinesisStreamHandle:
 
     @property
     def shards(self) -> list[Shard]:
-        """The stream's shards: ``.shard_id``, ``.starting_hash_key``,
-        ``.ending_hash_key`` (ints) and ``.records`` (still readable, oldest first)."""
+        """Every shard the stream has had, open and closed, by shard id: ``.shard_id``,
+        ``.starting_hash_key``, ``.ending_hash_key`` (ints), ``.records`` (still readable,
+        oldest first), ``.state`` (``"open"`` or ``"closed"``), ``.parent_shard_id`` and
+        ``.adjacent_parent_shard_id`` (``None`` for an original shard)."""
         with self._world.touched():
             return list(self._stream.shards)
+
+    @property
+    def open_shards(self) -> list[Shard]:
+        """The shards new records go to, by starting hash key."""
+        with self._world.touched():
+            return list(self._stream.open_shards)
+
+    @property
+    def status(self) -> str:
+        """``CREATING``, ``ACTIVE`` or ``UPDATING`` (during a reshard), as DescribeStream says."""
+        with self._world.touched():
+            return self._stream.status
+
+    def split_shard(self, shard_id: str, new_starting_hash_key: int | str) -> None:
+        """Split a shard as SplitShard would: its children hold the hash keys below
+        ``new_starting_hash_key`` and from it on. The parent closes when the stream's
+        UPDATING period (the world's ``creation_delay``) ends; at once by default."""
+        self._reshard(
+            "SplitShard",
+            ShardToSplit=shard_id,
+            NewStartingHashKey=str(new_starting_hash_key),
+        )
+
+    def merge_shards(self, shard_id: str, adjacent_shard_id: str) -> None:
+        """Merge two adjacent shards as MergeShards would (``shard_id`` holds the lower
+        hash keys)."""
+        self._reshard("MergeShards", ShardToMerge=shard_id, AdjacentShardToMerge=adjacent_shard_id)
+
+    def update_shard_count(self, target: int) -> None:
+        """Rescale to ``target`` even shards as UpdateShardCount (UNIFORM_SCALING) would: at
+        most double, at least half the open shards."""
+        self._reshard("UpdateShardCount", TargetShardCount=target, ScalingType="UNIFORM_SCALING")
+
+    def _reshard(self, operation: str, **params: Any) -> None:
+        """Run a reshard as the service would, refusing what it would refuse."""
+        with self._world.touched():
+            params = {"StreamName": self.name, **params}
+            try:
+                validate_input("kinesis", operation, params)
+                self._model.dispatch(operation, params)
+            except ServiceError as error:
+                raise UsageError(
+                    f"{operation}: kinesis would answer {error.code}: {error.message}"
+                ) from None
 
     @property
     def expired(self) -> list[bytes]:

@@ -38,6 +38,7 @@ from pytest_firehose._payload import Payload, data_of, payload_len
 from pytest_firehose._services.base import Answer, ServiceBase, tag_page
 from pytest_firehose._services.codes import BATCH_PUT, RECORD_ERRORS
 from pytest_firehose._services.kinesis.reads import ShardReads
+from pytest_firehose._services.kinesis.resharding import Resharding
 from pytest_firehose._services.kinesis.streams import (
     DEFAULT_MAX_RECORD_SIZE_KIB,
     MAX_HASH_KEY,
@@ -77,10 +78,21 @@ def _no_prefix(number: int) -> str:
     return ""
 
 
+def not_modelled(operation: str) -> ServiceError:
+    """The answer to an operation of the Kinesis API model that the fake does not model:
+    ``UnknownOperationException``, HTTP 400 (botocore retries neither), naming it (a choice:
+    docs/fidelity.md)."""
+    return ServiceError(
+        "UnknownOperationException",
+        f"The fake Kinesis Data Streams of pytest-firehose does not model {operation} yet; "
+        "docs/kinesis.md lists the operations it answers.",
+    )
+
+
 # --------------------------------------------------------------------------- the service
 
 
-class KinesisService(ServiceBase, ShardReads):
+class KinesisService(ServiceBase, ShardReads, Resharding):
     """Amazon Kinesis Data Streams in one account and region."""
 
     batch_put = BATCH_PUT["kinesis"]
@@ -127,7 +139,27 @@ class KinesisService(ServiceBase, ShardReads):
             "PutRecord": self.put_record,
             "GetShardIterator": self.get_shard_iterator,
             "GetRecords": self.get_records,
+            "SplitShard": self.split_shard,
+            "MergeShards": self.merge_shards,
+            "UpdateShardCount": self.update_shard_count,
         }
+
+    def dispatch(
+        self,
+        operation: str,
+        params: dict[str, Any],
+        record_failures: Mapping[int, str] | None = None,
+    ) -> Answer:
+        """Run ``operation``; one of the API model's operations that the fake does not model
+        is refused, by name (see ``not_modelled``)."""
+        if operation != self.batch_put and operation not in self._operations:
+            raise not_modelled(operation)
+        return super().dispatch(operation, params, record_failures)
+
+    @property
+    def operations(self) -> list[str]:
+        """The operations this model answers, in name order."""
+        return sorted([*self._operations, self.batch_put])
 
     # ------------------------------------------------------------------ requests
 
@@ -200,6 +232,12 @@ class KinesisService(ServiceBase, ShardReads):
         now = self.clock.now()
         for stream in self.streams.values():
             if stream.active_at is not None and stream.active_at <= now:
+                if stream.pending is not None:
+                    # The reshard happens when the UPDATING period ends, not when the
+                    # world next looks.
+                    stream.pending(stream.active_at)
+                    stream.pending = None
+                    stream.reroute()
                 stream.status, stream.active_at = "ACTIVE", None
             stream.trim(now)
 
@@ -313,7 +351,8 @@ class KinesisService(ServiceBase, ShardReads):
     def describe_stream(self, params: dict[str, Any]) -> dict[str, Any]:
         stream = self._stream(params)
         after = params.get("ExclusiveStartShardId")
-        shards = [s for s in stream.visible_shards if after is None or s.shard_id > after]
+        listed = stream.listed(self.clock.now())
+        shards = [s for s in listed if after is None or s.shard_id > after]
         limit = params.get("Limit", 100)
         return {
             "StreamDescription": {
@@ -328,7 +367,7 @@ class KinesisService(ServiceBase, ShardReads):
         return {
             "StreamDescriptionSummary": {
                 **self._common(stream),
-                "OpenShardCount": len(stream.visible_shards),
+                "OpenShardCount": len([s for s in stream.listed(self.clock.now()) if s.is_open]),
                 "ConsumerCount": 0,
                 "MaxRecordSizeInKiB": stream.max_record_size_kib,
             }
@@ -356,34 +395,6 @@ class KinesisService(ServiceBase, ShardReads):
         }
         if len(names) > limit:
             answer["NextToken"] = next_token(shown[-1])
-        return answer
-
-    def list_shards(self, params: dict[str, Any]) -> dict[str, Any]:
-        """A NextToken names the stream and where to go on, and AWS refuses it beside
-        StreamName, StreamARN or ExclusiveStartShardId (REAL: botocore#2009 - so botocore's
-        own list_shards paginator fails past the first page, there as here)."""
-        token = params.get("NextToken")
-        if token:
-            for member in ("StreamName", "StreamARN", "ExclusiveStartShardId"):
-                if params.get(member):
-                    raise ServiceError(
-                        "InvalidArgumentException",
-                        f"NextToken and {member} cannot be provided together.",
-                    )
-            name, last = read_token(token, 2)
-            after: str | None = last
-            stream = self._stream({"StreamName": name})
-        else:
-            stream = self._stream(params)
-            after = params.get("ExclusiveStartShardId")
-            shard_filter = params.get("ShardFilter") or {}
-            if shard_filter.get("Type") == "AFTER_SHARD_ID":
-                after = shard_filter.get("ShardId")
-        shards = [s for s in stream.visible_shards if after is None or s.shard_id > after]
-        limit = params.get("MaxResults", 1000)
-        answer: dict[str, Any] = {"Shards": [shard.describe() for shard in shards[:limit]]}
-        if len(shards) > limit:
-            answer["NextToken"] = next_token(stream.name, shards[limit - 1].shard_id)
         return answer
 
     def delete_stream(self, params: dict[str, Any]) -> dict[str, Any]:
@@ -465,7 +476,8 @@ class KinesisService(ServiceBase, ShardReads):
     def _route(self, stream: KinesisStream, entry: dict[str, Any], offset: int) -> Shard | None:
         """The shard a record goes to; ``None`` for an ExplicitHashKey out of range."""
         if stream.distribution == "AUTO":
-            return stream.shards[(stream.auto_routed + offset) % len(stream.shards)]
+            shards = stream.open_shards
+            return shards[(stream.auto_routed + offset) % len(shards)]
         explicit = entry.get("ExplicitHashKey")
         if explicit is not None:
             hash_key = int(explicit)

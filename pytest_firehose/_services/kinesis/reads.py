@@ -69,12 +69,12 @@ class ShardReads:
                 f"{self.account_id}.",
             )
         shard_id, shard_index = resolved
-        if stream is None or shard_index >= len(stream.visible_shards):
+        now = self.clock.now()
+        shard = stream.shard_at(shard_index, now) if stream is not None else None
+        if stream is None or shard is None:
             raise self._no_shard(shard_id, name)
-        shard = stream.shards[shard_index]
         kind = params["ShardIteratorType"]
         starting = params.get("StartingSequenceNumber")
-        now = self.clock.now()
         stream.trim(now)
         if kind in ("AT_SEQUENCE_NUMBER", "AFTER_SEQUENCE_NUMBER"):
             if starting is None:
@@ -155,14 +155,13 @@ class ShardReads:
                 f"{ITERATOR_LIFETIME_MS} milliseconds.",
             )
         stream = self.streams.get(iterator.stream)
-        if (
-            stream is None
-            or micros(stream.created_at) != iterator.stream_created_us
-            or iterator.shard_index >= len(stream.visible_shards)
-        ):
+        shard = None
+        if stream is not None and micros(stream.created_at) == iterator.stream_created_us:
+            shard = stream.shard_at(iterator.shard_index, now)
+        if stream is None or shard is None:
             raise self._no_shard(shard_id_of(iterator.shard_index), iterator.stream)
         stream.trim(now)
-        held = stream.shards[iterator.shard_index].records
+        held = shard.records
         start = bisect_left(held, iterator.position, key=lambda record: record.sequence_index)
         chosen: list[KinesisRecord] = []
         size = 0
@@ -176,7 +175,7 @@ class ShardReads:
             position = chosen[-1].sequence_index + 1
             behind = (held[-1].arrived_at - chosen[-1].arrived_at) // _MS
         encryption = {"EncryptionType": stream.encryption} if stream.encrypted else {}
-        return {
+        answer: dict[str, Any] = {
             "Records": [
                 {
                     "SequenceNumber": record.sequence_number,
@@ -187,8 +186,22 @@ class ShardReads:
                 }
                 for record in chosen
             ],
-            "NextShardIterator": self._iterator(
-                iterator._replace(created_ms=now_ms, position=position)
-            ),
             "MillisBehindLatest": behind,
         }
+        if not shard.is_open and start + len(chosen) == len(held):
+            # The end of a closed shard: no NextShardIterator, and the children to go on
+            # with (DOC: GetRecords' NextShardIterator and ChildShards), in the answer that
+            # hands out the shard's last records.
+            answer["ChildShards"] = [
+                {
+                    "ShardId": child.shard_id,
+                    "ParentShards": child.parent_shard_ids,
+                    "HashKeyRange": child.hash_key_range(),
+                }
+                for child in stream.children_of(shard)
+            ]
+            return answer
+        answer["NextShardIterator"] = self._iterator(
+            iterator._replace(created_ms=now_ms, position=position)
+        )
+        return answer

@@ -25,6 +25,7 @@ import hashlib
 import hmac
 import json
 import struct
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from typing import NamedTuple
@@ -176,34 +177,98 @@ class KinesisRecord(PayloadRecord):
         return f"KinesisRecord({self.data!r}, shard_id={self.shard_id!r})"
 
 
-@dataclass
+#: The sequence index of a closed shard's EndingSequenceNumber: the largest a version-2
+#: number holds (MOCK, kinesalite's AWS-validated tests read ``7fffffffffffffff`` there).
+CLOSED_INDEX = (1 << 63) - 1
+
+
+@dataclass(repr=False)
 class Shard:
-    """One open shard. ``records`` holds what the shard still serves: records trimmed by
-    the retention period leave it (the stream's ``records`` keeps the full accept log)."""
+    """One shard, open or closed. ``records`` holds what the shard still serves: records
+    trimmed by the retention period leave it (the stream's ``records`` keeps the full
+    accept log). A shard made by a reshard names its parents: one for a split, two for a
+    merge (``parent_shard_id`` is the lower hash-key range)."""
 
     shard_id: str
     index: int
     starting_hash_key: int
     ending_hash_key: int
+    #: The time its sequence numbers encode (for a child, a second after its parents'
+    #: latest, so that its numbers sort after theirs).
     created_at: datetime
     records: list[KinesisRecord] = field(default_factory=list)
     #: Sequence index of the next record; 0 is the shard's StartingSequenceNumber, which
     #: no record carries (so AFTER_SEQUENCE_NUMBER of it still reads the first record).
     next_index: int = 1
+    parent_shard_id: str | None = None
+    adjacent_parent_shard_id: str | None = None
+    #: When it began taking records: the stream's creation, or the reshard that made it.
+    opened_at: datetime | None = None
+    #: When a reshard closed it; ``None`` while it is open.
+    closed_at: datetime | None = None
+
+    def __post_init__(self) -> None:
+        if self.opened_at is None:
+            self.opened_at = self.created_at
+
+    @property
+    def is_open(self) -> bool:
+        return self.closed_at is None
+
+    @property
+    def state(self) -> str:
+        """``"open"`` or ``"closed"``."""
+        return "open" if self.closed_at is None else "closed"
+
+    @property
+    def parent_shard_ids(self) -> list[str]:
+        """The shards it was made from, lower hash keys first (none for an original shard)."""
+        return [
+            parent
+            for parent in (self.parent_shard_id, self.adjacent_parent_shard_id)
+            if parent is not None
+        ]
 
     @property
     def starting_sequence_number(self) -> str:
         return sequence_number(self.created_at, self.index, 0, self.created_at)
 
+    @property
+    def ending_sequence_number(self) -> str | None:
+        """Set once the shard is closed (REAL: null while it is open)."""
+        if self.closed_at is None:
+            return None
+        return sequence_number(self.created_at, self.index, CLOSED_INDEX, self.closed_at)
+
+    def hash_key_range(self) -> dict[str, str]:
+        return {
+            "StartingHashKey": str(self.starting_hash_key),
+            "EndingHashKey": str(self.ending_hash_key),
+        }
+
     def describe(self) -> dict[str, object]:
+        numbers = {"StartingSequenceNumber": self.starting_sequence_number}
+        ending = self.ending_sequence_number
+        if ending is not None:
+            numbers["EndingSequenceNumber"] = ending
+        parents = {}
+        if self.parent_shard_id is not None:
+            parents["ParentShardId"] = self.parent_shard_id
+        if self.adjacent_parent_shard_id is not None:
+            parents["AdjacentParentShardId"] = self.adjacent_parent_shard_id
         return {
             "ShardId": self.shard_id,
-            "HashKeyRange": {
-                "StartingHashKey": str(self.starting_hash_key),
-                "EndingHashKey": str(self.ending_hash_key),
-            },
-            "SequenceNumberRange": {"StartingSequenceNumber": self.starting_sequence_number},
+            **parents,
+            "HashKeyRange": self.hash_key_range(),
+            "SequenceNumberRange": numbers,
         }
+
+    def __repr__(self) -> str:
+        parents = f", parents={self.parent_shard_ids}" if self.parent_shard_ids else ""
+        return (
+            f"<Shard {self.shard_id} {self.state}{parents}, hash keys "
+            f"{self.starting_hash_key}..{self.ending_hash_key}, {len(self.records)} records>"
+        )
 
 
 @dataclass
@@ -230,19 +295,55 @@ class KinesisStream:
     active_at: datetime | None = None
     #: Records handed out by the AUTO distribution strategy (round robin over shards).
     auto_routed: int = 0
+    #: The open shards, by starting hash key: where new records go.
+    open_shards: list[Shard] = field(default_factory=list)
+    #: The reshard an UPDATING stream carries out when ``active_at`` comes: it is handed
+    #: that moment.
+    pending: Callable[[datetime], None] | None = None
+
+    def __post_init__(self) -> None:
+        if not self.open_shards:
+            self.reroute()
+
+    def reroute(self) -> None:
+        """Route new records to the open shards only (after a reshard)."""
+        self.open_shards = sorted(
+            (shard for shard in self.shards if shard.closed_at is None),
+            key=lambda shard: shard.starting_hash_key,
+        )
 
     @property
     def encrypted(self) -> bool:
         return self.encryption == "KMS"
 
-    @property
-    def visible_shards(self) -> list[Shard]:
-        """The shards the service shows: none while the stream is CREATING (MOCK-validated)."""
-        return [] if self.status == "CREATING" else self.shards
+    def listed(self, now: datetime) -> list[Shard]:
+        """The shards DescribeStream and ListShards show at ``now``: none while CREATING; a
+        closed shard until the retention period has passed since it closed, when every
+        record it held has expired (DOC: "within the retention period"; a record exactly as old
+        as the retention period is still kept, see ``trim``)."""
+        if self.status == "CREATING":
+            return []
+        retention = timedelta(hours=self.retention_hours)
+        return [
+            shard
+            for shard in self.shards
+            if shard.closed_at is None or shard.closed_at + retention >= now
+        ]
+
+    def shard_at(self, index: int, now: datetime) -> Shard | None:
+        """Shard ``index`` if the service shows it at ``now``."""
+        if index >= len(self.shards):
+            return None
+        shard = self.shards[index]
+        return shard if shard in self.listed(now) else None
+
+    def children_of(self, shard: Shard) -> list[Shard]:
+        """The shards a reshard made from ``shard``, by shard id."""
+        return [child for child in self.shards if shard.shard_id in child.parent_shard_ids]
 
     def shard_for(self, hash_key: int) -> Shard:
-        """The shard whose hash-key range holds ``hash_key`` (0 <= hash_key < 2**128)."""
-        shards = self.shards
+        """The open shard whose hash-key range holds ``hash_key`` (0 <= hash_key < 2**128)."""
+        shards = self.open_shards
         low, high = 0, len(shards) - 1
         while low < high:
             middle = (low + high + 1) // 2

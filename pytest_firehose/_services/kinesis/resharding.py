@@ -1,0 +1,380 @@
+"""Resharding a Kinesis stream on the fake clock (SplitShard, MergeShards, UpdateShardCount)
+and ListShards, whose filters read the shard lineage a reshard leaves. A mixin of
+``KinesisService``.
+
+Facts used here:
+
+* A reshard leaves the stream UPDATING; the shards change when it ends, and until then
+  new records go to the old shards; a second reshard meanwhile is refused with
+  ``ResourceInUseException`` ``Stream S under account A not ACTIVE, instead in state
+  UPDATING`` (MOCK: kinesalite's splitShard/mergeShards tests, run against AWS).
+* A parent closes: its ``EndingSequenceNumber`` is set; a split's two children name it in
+  ``ParentShardId``, a merge's child names the lower shard there and the other in
+  ``AdjacentParentShardId``; children take the next shard indices, and their sequence
+  numbers start one second after the parents closed (MOCK, same tests).
+* The refusals' wording: a NewStartingHashKey not both greater than one plus the shard's
+  StartingHashKey and less than its EndingHashKey, shards that are not an adjacent pair
+  (ShardToMerge must be the lower one), UpdateShardCount past double or below half the
+  open shards (MOCK, kinesalite's AWS-validated tests); a closed shard "has already been
+  merged or split" (MOCK, moto's tests).
+
+Choices (INFERRED; docs/kinesis.md lists them): the UPDATING period lasts the world's
+``creation_delay`` (none by default: the reshard happens at once and the stream stays
+ACTIVE); UpdateShardCount reaches its even target ranges by splitting open shards at every
+target boundary inside them, then merging the pieces of each target range from the lowest
+up, so the stream keeps the intermediate shards it made (closed at once, empty).
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_right
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from typing import Any
+
+from pytest_firehose._clock import FakeClock
+from pytest_firehose._errors import ServiceError
+from pytest_firehose._services.kinesis.streams import (
+    KinesisStream,
+    Shard,
+    next_token,
+    read_token,
+    resolve_shard_id,
+    shard_id_of,
+    split_hash_keys,
+)
+
+_SECOND = timedelta(seconds=1)
+#: ListShards' filter types that take a ShardId, and those that take a Timestamp.
+_WITH_SHARD_ID = ("AFTER_SHARD_ID",)
+_WITH_TIMESTAMP = ("AT_TIMESTAMP", "FROM_TIMESTAMP")
+
+
+# --------------------------------------------------------------------------- state changes
+
+
+def _born_after(parents: list[Shard], at: datetime) -> datetime:
+    """When a child's sequence numbers say it was made: a second after the reshard (REAL
+    per kinesalite), and after each parent's own time, so its numbers sort after theirs."""
+    return max(at, *(parent.created_at for parent in parents)) + _SECOND
+
+
+def _child(
+    stream: KinesisStream, start: int, end: int, parents: list[Shard], at: datetime
+) -> Shard:
+    index = len(stream.shards)
+    shard = Shard(
+        shard_id_of(index),
+        index,
+        start,
+        end,
+        _born_after(parents, at),
+        parent_shard_id=parents[0].shard_id,
+        adjacent_parent_shard_id=parents[1].shard_id if len(parents) > 1 else None,
+        opened_at=at,
+    )
+    stream.shards.append(shard)
+    return shard
+
+
+def split(stream: KinesisStream, shard: Shard, key: int, at: datetime) -> tuple[Shard, Shard]:
+    """Close ``shard`` at ``at``; its children hold the hash keys below ``key`` and from
+    ``key`` on. The caller reroutes."""
+    shard.closed_at = at
+    low = _child(stream, shard.starting_hash_key, key - 1, [shard], at)
+    high = _child(stream, key, shard.ending_hash_key, [shard], at)
+    return low, high
+
+
+def merge(stream: KinesisStream, lower: Shard, upper: Shard, at: datetime) -> Shard:
+    """Close two adjacent shards at ``at``; their child holds both ranges. The caller
+    reroutes."""
+    lower.closed_at = upper.closed_at = at
+    return _child(stream, lower.starting_hash_key, upper.ending_hash_key, [lower, upper], at)
+
+
+def rescale(stream: KinesisStream, target: int, at: datetime) -> None:
+    """UNIFORM_SCALING to ``target`` even ranges: split each open shard at the target
+    boundaries inside it, then merge the pieces of each target range, lowest first."""
+    ranges = split_hash_keys(target)
+    bounds = [start for start, _ in ranges[1:]]
+    pieces: list[Shard] = []
+    for shard in list(stream.open_shards):
+        current = shard
+        inside = bounds[
+            bisect_right(bounds, shard.starting_hash_key) : bisect_right(
+                bounds, shard.ending_hash_key
+            )
+        ]
+        for bound in inside:
+            low, current = split(stream, current, bound, at)
+            pieces.append(low)
+        pieces.append(current)
+    ends = {end for _, end in ranges}
+    merged: Shard | None = None
+    for piece in pieces:
+        merged = piece if merged is None else merge(stream, merged, piece, at)
+        if merged.ending_hash_key in ends:
+            merged = None
+    stream.reroute()
+
+
+# --------------------------------------------------------------------------- the operations
+
+
+class Resharding:
+    """SplitShard, MergeShards, UpdateShardCount and ListShards, for ``KinesisService``."""
+
+    account_id: str
+    clock: FakeClock
+    creation_delay: timedelta
+    _stream: Callable[[dict[str, Any]], KinesisStream]
+    _find: Callable[[dict[str, Any]], tuple[str, KinesisStream | None]]
+
+    # ------------------------------------------------------------------ helpers
+
+    def _resolved(self, params: dict[str, Any], *members: str) -> list[tuple[str, int]]:
+        """The shards ``members`` name; an id that names no shard at all is refused before
+        the stream is looked up (MOCK, kinesalite's AWS-validated tests)."""
+        found = []
+        for member in members:
+            resolved = resolve_shard_id(params[member])
+            if resolved is None:
+                raise self._missing_shard(params[member], self._find(params)[0])
+            found.append(resolved)
+        return found
+
+    def _missing_shard(self, shard_id: str, stream_name: str) -> ServiceError:
+        return ServiceError(
+            "ResourceNotFoundException",
+            f"Could not find shard {shard_id} in stream {stream_name} under account "
+            f"{self.account_id}.",
+        )
+
+    def _shard_of(self, stream: KinesisStream, resolved: tuple[str, int]) -> Shard:
+        shard_id, index = resolved
+        shard = stream.shard_at(index, self.clock.now())
+        if shard is None:
+            raise self._missing_shard(shard_id, stream.name)
+        return shard
+
+    def _still_open(self, stream: KinesisStream, shard: Shard) -> None:
+        if not shard.is_open:
+            raise ServiceError(
+                "InvalidArgumentException",
+                f"Shard {shard.shard_id} in stream {stream.name} under account "
+                f"{self.account_id} has already been merged or split, and thus is not "
+                "eligible for merging or splitting.",
+            )
+
+    def _provisioned(self, stream: KinesisStream, operation: str) -> None:
+        """On-demand streams scale themselves (DOC); the refusal's text is INFERRED."""
+        if stream.mode == "ON_DEMAND":
+            raise ServiceError(
+                "ValidationException",
+                f"{operation} is not supported for stream {stream.name} under account "
+                f"{self.account_id} in ON_DEMAND capacity mode.",
+            )
+
+    def _updatable(self, stream: KinesisStream) -> None:
+        if stream.status != "ACTIVE":
+            raise ServiceError(
+                "ResourceInUseException",
+                f"Stream {stream.name} under account {self.account_id} not ACTIVE, instead "
+                f"in state {stream.status}",
+            )
+
+    def _reshard(self, stream: KinesisStream, change: Callable[[datetime], None]) -> None:
+        """Carry out ``change`` now, or keep the stream UPDATING for ``creation_delay`` of
+        fake time and carry it out then (``settle`` does)."""
+        now = self.clock.now()
+        if not self.creation_delay:
+            change(now)
+            stream.reroute()
+            return
+        stream.status = "UPDATING"
+        stream.active_at = now + self.creation_delay
+        stream.pending = change
+
+    # ------------------------------------------------------------------ operations
+
+    def split_shard(self, params: dict[str, Any]) -> dict[str, Any]:
+        (resolved,) = self._resolved(params, "ShardToSplit")
+        stream = self._stream(params)
+        self._provisioned(stream, "SplitShard")
+        shard = self._shard_of(stream, resolved)
+        key = int(params["NewStartingHashKey"])
+        if not shard.starting_hash_key + 1 < key < shard.ending_hash_key:
+            raise ServiceError(
+                "InvalidArgumentException",
+                f"NewStartingHashKey {params['NewStartingHashKey']} used in SplitShard() on "
+                f"shard {shard.shard_id} in stream {stream.name} under account "
+                f"{self.account_id} is not both greater than one plus the shard's "
+                f"StartingHashKey {shard.starting_hash_key} and less than the shard's "
+                f"EndingHashKey {shard.ending_hash_key}.",
+            )
+        self._still_open(stream, shard)
+        self._updatable(stream)
+
+        def change(at: datetime) -> None:
+            split(stream, shard, key, at)
+
+        self._reshard(stream, change)
+        return {}
+
+    def merge_shards(self, params: dict[str, Any]) -> dict[str, Any]:
+        first, second = self._resolved(params, "ShardToMerge", "AdjacentShardToMerge")
+        stream = self._stream(params)
+        self._provisioned(stream, "MergeShards")
+        lower, upper = self._shard_of(stream, first), self._shard_of(stream, second)
+        self._still_open(stream, lower)
+        self._still_open(stream, upper)
+        if lower.ending_hash_key + 1 != upper.starting_hash_key:
+            raise ServiceError(
+                "InvalidArgumentException",
+                f"Shards {lower.shard_id} and {upper.shard_id} in stream {stream.name} under "
+                f"account {self.account_id} are not an adjacent pair of shards eligible for "
+                "merging",
+            )
+        self._updatable(stream)
+
+        def change(at: datetime) -> None:
+            merge(stream, lower, upper, at)
+
+        self._reshard(stream, change)
+        return {}
+
+    def update_shard_count(self, params: dict[str, Any]) -> dict[str, Any]:
+        stream = self._stream(params)
+        self._provisioned(stream, "UpdateShardCount")
+        self._updatable(stream)
+        target = params["TargetShardCount"]
+        current = len(stream.open_shards)
+        counts = f"Current open shard count: {current}, Target shard count: {target}"
+        if target > current * 2:
+            raise ServiceError(
+                "LimitExceededException",
+                f"UpdateShardCount cannot scale up over double your current open shard "
+                f"count. {counts}",
+            )
+        if target * 2 < current:
+            raise ServiceError(
+                "LimitExceededException",
+                f"UpdateShardCount cannot scale down below half your current open shard "
+                f"count. {counts}",
+            )
+
+        def change(at: datetime) -> None:
+            rescale(stream, target, at)
+
+        self._reshard(stream, change)
+        return {
+            "StreamName": stream.name,
+            "StreamARN": stream.arn,
+            "CurrentShardCount": current,
+            "TargetShardCount": target,
+        }
+
+    # ------------------------------------------------------------------ ListShards
+
+    def list_shards(self, params: dict[str, Any]) -> dict[str, Any]:
+        """A NextToken names the stream, where to go on and the filter, and AWS refuses it
+        beside StreamName, StreamARN or ExclusiveStartShardId (REAL: botocore#2009 - so
+        botocore's own list_shards paginator fails past the first page, there as here)."""
+        token = params.get("NextToken")
+        if token:
+            for member in ("StreamName", "StreamARN", "ExclusiveStartShardId"):
+                if params.get(member):
+                    raise ServiceError(
+                        "InvalidArgumentException",
+                        f"NextToken and {member} cannot be provided together.",
+                    )
+            name, last, kind_text, shard_text, moment = read_token(token, 5)
+            after: str | None = last
+            kind: str | None = kind_text or None
+            shard_id: str | None = shard_text or None
+            stream = self._stream({"StreamName": name})
+            timestamp = datetime.fromisoformat(moment) if moment else None
+            chosen = self._filtered(stream, kind, shard_id, timestamp)
+        else:
+            stream = self._stream(params)
+            after = params.get("ExclusiveStartShardId")
+            shard_filter = params.get("ShardFilter") or {}
+            kind = shard_filter.get("Type")
+            shard_id = shard_filter.get("ShardId")
+            timestamp = shard_filter.get("Timestamp")
+            moment = timestamp.isoformat() if timestamp is not None else ""
+            chosen = self._filtered(stream, kind, shard_id, timestamp)
+        shards = [s for s in chosen if after is None or s.shard_id > after]
+        limit = params.get("MaxResults", 1000)
+        answer: dict[str, Any] = {"Shards": [shard.describe() for shard in shards[:limit]]}
+        if len(shards) > limit:
+            answer["NextToken"] = next_token(
+                stream.name, shards[limit - 1].shard_id, kind or "", shard_id or "", moment
+            )
+        return answer
+
+    def _filtered(
+        self,
+        stream: KinesisStream,
+        kind: str | None,
+        shard_id: str | None,
+        timestamp: datetime | None,
+    ) -> list[Shard]:
+        """The shards ShardFilter ``kind`` shows (the API reference's definitions); an
+        unlisted shard (closed longer than the retention period) shows under none."""
+        self._filter_arguments(kind, shard_id, timestamp)
+        now = self.clock.now()
+        listed = stream.listed(now)
+        horizon = max(now - timedelta(hours=stream.retention_hours), stream.created_at)
+        if kind == "AFTER_SHARD_ID":
+            return [s for s in listed if shard_id is None or s.shard_id > shard_id]
+        if kind == "AT_LATEST":
+            return [s for s in listed if s.is_open]
+        if kind == "AT_TRIM_HORIZON":
+            return [s for s in listed if _open_at(s, horizon, closed_after=True)]
+        if kind == "AT_TIMESTAMP" and timestamp is not None:
+            return [s for s in listed if _open_at(s, timestamp, closed_after=False)]
+        if kind == "FROM_TIMESTAMP" and timestamp is not None:
+            since = max(timestamp, horizon)
+            return [s for s in listed if s.closed_at is None or s.closed_at >= since]
+        return listed  # FROM_TRIM_HORIZON, the default
+
+    @staticmethod
+    def _filter_arguments(
+        kind: str | None, shard_id: str | None, timestamp: datetime | None
+    ) -> None:
+        """ShardId goes with AFTER_SHARD_ID only, Timestamp with the two timestamp types
+        only (the API reference); the refusals' wording is INFERRED."""
+        if kind is None:
+            return
+        if kind in _WITH_SHARD_ID and shard_id is None:
+            raise ServiceError(
+                "InvalidArgumentException", f"ShardId must be provided for ShardFilter type {kind}."
+            )
+        if kind not in _WITH_SHARD_ID and shard_id is not None:
+            raise ServiceError(
+                "InvalidArgumentException",
+                f"ShardId can only be provided for ShardFilter type AFTER_SHARD_ID, not {kind}.",
+            )
+        if kind in _WITH_TIMESTAMP and timestamp is None:
+            raise ServiceError(
+                "InvalidArgumentException",
+                f"Timestamp must be provided for ShardFilter type {kind}.",
+            )
+        if kind not in _WITH_TIMESTAMP and timestamp is not None:
+            raise ServiceError(
+                "InvalidArgumentException",
+                "Timestamp can only be provided for ShardFilter types AT_TIMESTAMP and "
+                f"FROM_TIMESTAMP, not {kind}.",
+            )
+
+
+def _open_at(shard: Shard, moment: datetime, *, closed_after: bool) -> bool:
+    """Whether ``shard`` was open at ``moment``: opened by then, and not closed before it
+    (``closed_after``: closed strictly after it)."""
+    opened = shard.opened_at is not None and shard.opened_at <= moment
+    if shard.closed_at is None:
+        return opened
+    still = shard.closed_at > moment if closed_after else shard.closed_at >= moment
+    return opened and still

@@ -1,0 +1,117 @@
+"""A consumer that follows the shard lineage, as the KCL does, reads a stream through boto3
+while it is split, merged and rescaled: every record exactly once, in order per partition
+key, and every parent finished before its children start."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import Any
+
+import boto3
+import pytest
+from conftest import REGION, SEED
+
+from pytest_firehose import FirehoseFake
+
+KEYS = [f"user-{number}" for number in range(12)]
+
+
+class LineageConsumer:
+    """Reads every shard from TRIM_HORIZON once its parents are finished; a shard is
+    finished when GetRecords answers without a NextShardIterator."""
+
+    def __init__(self, client: Any, stream: str) -> None:
+        self.client = client
+        self.stream = stream
+        self.iterators: dict[str, str] = {}
+        self.finished: list[str] = []
+        self.started: list[str] = []
+        #: ("start" or "finish", shard id), in order.
+        self.events: list[tuple[str, str]] = []
+        #: (partition key, data, shard id) in the order they were read.
+        self.read: list[tuple[str, bytes, str]] = []
+
+    def discover(self) -> None:
+        for shard in self.client.list_shards(StreamName=self.stream)["Shards"]:
+            shard_id = shard["ShardId"]
+            parents = [shard.get("ParentShardId"), shard.get("AdjacentParentShardId")]
+            if shard_id in self.started:
+                continue
+            if all(p is None or p in self.finished for p in parents):
+                self.started.append(shard_id)
+                self.events.append(("start", shard_id))
+                self.iterators[shard_id] = self.client.get_shard_iterator(
+                    StreamName=self.stream, ShardId=shard_id, ShardIteratorType="TRIM_HORIZON"
+                )["ShardIterator"]
+
+    def poll(self) -> None:
+        self.discover()
+        for shard_id, iterator in list(self.iterators.items()):
+            answer = self.client.get_records(ShardIterator=iterator, Limit=3)
+            self.read.extend((r["PartitionKey"], r["Data"], shard_id) for r in answer["Records"])
+            if "NextShardIterator" in answer:
+                self.iterators[shard_id] = answer["NextShardIterator"]
+                continue
+            del self.iterators[shard_id]
+            self.finished.append(shard_id)
+            self.events.append(("finish", shard_id))
+            for child in answer["ChildShards"]:
+                assert shard_id in child["ParentShards"]
+
+
+def reshard(stream: Any, step: str) -> None:
+    """One reshard through the stream handle, chosen among the open shards."""
+    shards = stream.open_shards
+    if step == "split":
+        first = shards[0]
+        middle = (first.starting_hash_key + first.ending_hash_key) // 2
+        stream.split_shard(first.shard_id, middle)
+    elif step == "merge":
+        stream.merge_shards(shards[0].shard_id, shards[1].shard_id)
+    elif step == "up":  # within double the open shards
+        stream.update_shard_count(len(shards) + (len(shards) + 1) // 2)
+    else:  # down, within half
+        stream.update_shard_count((len(shards) + 1) // 2)
+
+
+@pytest.mark.parametrize("delay", [0, 5])
+def test_a_lineage_consumer_reads_every_record_once_in_order_across_reshards(delay):
+    plan = {3: "split", 6: "merge", 9: "up", 13: "down", 17: "split", 20: "up"}
+    with FirehoseFake(region=REGION, seed=SEED, creation_delay=delay) as fake:
+        client = boto3.client("kinesis", region_name=REGION)
+        stream = fake.kinesis.create_stream("s", 2)
+        fake.kinesis.clock.advance(seconds=delay)
+        consumer = LineageConsumer(client, "s")
+        sent: dict[str, list[bytes]] = defaultdict(list)
+        for round_number in range(25):
+            entries = [
+                {"Data": b"%d-%d" % (round_number, index), "PartitionKey": key}
+                for index, key in enumerate(KEYS)
+            ]
+            client.put_records(StreamName="s", Records=entries)
+            for entry in entries:
+                sent[entry["PartitionKey"]].append(entry["Data"])
+            if round_number in plan and stream.status == "ACTIVE":
+                reshard(stream, plan[round_number])
+            consumer.poll()
+            fake.kinesis.clock.advance(seconds=1)
+        for _ in range(60):
+            consumer.poll()
+        lineage = {shard.shard_id: shard.parent_shard_ids for shard in stream.shards}
+        resharded = len(stream.shards)
+
+    assert resharded > 10, "the plan did not reshard"
+    read = [data for _, data, _ in consumer.read]
+    assert sorted(read) == sorted(data for datas in sent.values() for data in datas)
+    assert len(read) == len(set(read)), "a record was read twice"
+    by_key: dict[str, list[bytes]] = defaultdict(list)
+    for key, data, _ in consumer.read:
+        by_key[key].append(data)
+    assert by_key == sent, "records of a partition key were read out of order"
+    events = consumer.events
+    for shard_id in consumer.started:
+        for parent in lineage[shard_id]:
+            assert events.index(("finish", parent)) < events.index(("start", shard_id)), (
+                f"{shard_id} started before its parent {parent} was finished"
+            )
+    assert sorted(consumer.started) == sorted(lineage), "a shard was never read"

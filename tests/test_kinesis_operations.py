@@ -1,0 +1,88 @@
+"""Every operation of the Kinesis API model is answered: the modelled ones by the model, the
+others with a message that names them, never a bare UnknownOperationException."""
+
+from __future__ import annotations
+
+import botocore.session
+import pytest
+from conftest import REGION, refused
+from test_kinesis_api import error
+
+from pytest_firehose import FirehoseFake
+from pytest_firehose._errors import ServiceError
+
+#: What the fake models of Kinesis Data Streams (README and docs/kinesis.md list them).
+MODELLED = {
+    "AddTagsToStream",
+    "CreateStream",
+    "DecreaseStreamRetentionPeriod",
+    "DeleteStream",
+    "DescribeStream",
+    "DescribeStreamSummary",
+    "GetRecords",
+    "GetShardIterator",
+    "IncreaseStreamRetentionPeriod",
+    "ListShards",
+    "ListStreams",
+    "ListTagsForStream",
+    "MergeShards",
+    "PutRecord",
+    "PutRecords",
+    "RemoveTagsFromStream",
+    "SplitShard",
+    "StartStreamEncryption",
+    "StopStreamEncryption",
+    "UpdateShardCount",
+}
+OPERATIONS = botocore.session.get_session().get_service_model("kinesis").operation_names
+
+
+def message(operation: str) -> str:
+    return (
+        f"The fake Kinesis Data Streams of pytest-firehose does not model {operation} yet; "
+        "docs/kinesis.md lists the operations it answers."
+    )
+
+
+def test_the_model_answers_what_the_docs_list():
+    with FirehoseFake(region=REGION) as fake:
+        answered = fake.world.kinesis().operations
+
+    assert set(answered) == MODELLED
+    assert set(OPERATIONS) >= MODELLED
+
+
+@pytest.mark.parametrize("operation", sorted(set(OPERATIONS) - MODELLED))
+def test_an_operation_not_modelled_is_refused_by_name(operation):
+    with FirehoseFake(region=REGION) as fake, pytest.raises(ServiceError) as caught:
+        fake.world.kinesis().dispatch(operation, {})
+
+    assert (caught.value.code, caught.value.message, caught.value.status) == (
+        "UnknownOperationException",
+        message(operation),
+        400,
+    )
+
+
+def test_a_client_hears_which_operation_is_not_modelled(fake, kinesis_client):
+    answer = refused(kinesis_client.describe_limits)
+
+    assert error(answer) == ("UnknownOperationException", message("DescribeLimits"), 400)
+    assert answer["ResponseMetadata"]["RetryAttempts"] == 0
+    assert [call.operation for call in fake.kinesis.calls] == ["DescribeLimits"]
+
+
+def test_enhanced_fan_out_is_refused_by_name(fake, kinesis_client):
+    fake.kinesis.create_stream("s")
+
+    answer = refused(
+        kinesis_client.register_stream_consumer,
+        StreamARN=fake.kinesis["s"].arn,
+        ConsumerName="reader",
+    )
+
+    assert error(answer) == (
+        "UnknownOperationException",
+        message("RegisterStreamConsumer"),
+        400,
+    )
