@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     from pytest_firehose._handles.firehose import DeliveryStreamHandle, FirehoseHandle
     from pytest_firehose._handles.kinesis import KinesisHandle, KinesisStreamHandle
     from pytest_firehose._services.firehose.model import Record
+    from pytest_firehose._services.firehose.settings import UnmodelledSettingWarning
     from pytest_firehose._services.kinesis.streams import KinesisRecord, Shard
 
 __all__ = [
@@ -48,6 +49,7 @@ __all__ = [
     "Shard",
     "StreamKeyError",
     "UnmockedRequestError",
+    "UnmodelledSettingWarning",
     "UsageError",
 ]
 
@@ -70,6 +72,7 @@ _HOMES = {
     "Shard": "pytest_firehose._services.kinesis.streams",
     "StreamKeyError": "pytest_firehose._errors",
     "UnmockedRequestError": "pytest_firehose._errors",
+    "UnmodelledSettingWarning": "pytest_firehose._services.firehose.settings",
     "UsageError": "pytest_firehose._errors",
 }
 

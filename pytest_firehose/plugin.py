@@ -63,6 +63,12 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         default="0",
     )
     parser.addini(
+        "firehose_unmodelled",
+        "A delivery stream setting the fake does not model: warn (UnmodelledSettingWarning, "
+        "the default) or error (the request answers InvalidArgumentException).",
+        default="warn",
+    )
+    parser.addini(
         "firehose_assert_all_faults_fired",
         "Fail a test at teardown when a scripted fault never fired (default: true).",
         type="bool",
@@ -125,6 +131,7 @@ def _settings(config: pytest.Config) -> WorldConfig:
             account_id=str(config.getini("firehose_account_id")).strip() or DEFAULT_ACCOUNT_ID,
             seed=seed,
             allow_hosts=frozenset(config.getini("firehose_allow_hosts")),
+            unmodelled=str(config.getini("firehose_unmodelled")).strip() or "warn",
             **delays,
         )
     except UsageError as error:

@@ -90,7 +90,7 @@ def test_objects_land_in_motos_bucket(moto_fake: FirehoseFake, kind: str, prefix
     assert stream.delivered == PAYLOADS
 
 
-def test_gzip_bodies_are_stored_compressed_under_the_same_key(moto_fake: FirehoseFake) -> None:
+def test_gzip_bodies_are_stored_compressed_under_a_gz_key(moto_fake: FirehoseFake) -> None:
     s3 = boto3.client("s3", region_name=REGION)
     s3.create_bucket(Bucket="landing")
     create(CompressionFormat="GZIP")
@@ -98,7 +98,7 @@ def test_gzip_bodies_are_stored_compressed_under_the_same_key(moto_fake: Firehos
     moto_fake.firehose.flush()
 
     ((key, body),) = stored(s3).items()
-    assert re.search(f"-{UUID4}$", key)  # no .gz: the extension AWS adds is not on record
+    assert re.search(f"-{UUID4}\\.gz$", key)  # the extension AWS adds for GZIP
     assert gzip.decompress(body) == b"a\nbb\nccc"
     assert "ContentEncoding" not in s3.head_object(Bucket="landing", Key=key)
     assert moto_fake.firehose["events"].objects[0].body == body

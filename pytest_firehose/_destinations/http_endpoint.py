@@ -18,6 +18,7 @@ from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING, Any
 
 from pytest_firehose._destinations.base import DeliveryFailed
+from pytest_firehose._destinations.compression import compress
 from pytest_firehose._destinations.objects import DeliveredObject, object_key
 from pytest_firehose._destinations.s3 import S3Destination
 from pytest_firehose._errors import UsageError
@@ -189,8 +190,9 @@ class HttpEndpointDestination:
         prefix = (s3.get("ErrorOutputPrefix") or s3.get("Prefix") or "") + ERROR_OUTPUT_TYPE + "/"
         key = object_key(prefix, target.name, str(target.version), records[0][2], batch.delivery_id)
         body = "".join(lines).encode()
-        if s3.get("CompressionFormat") == "GZIP":
-            body = gzip.compress(body, mtime=0)
+        body = compress(
+            body, s3.get("CompressionFormat", "UNCOMPRESSED"), name=batch.delivery_id, at=at
+        )
         payloads = tuple(payload for payload, _, _ in records)
         backup = DeliveredObject(key, payloads, at, batch.delivery_id, body=body)
         if self._backup_bucket is not None:

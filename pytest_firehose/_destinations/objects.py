@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import functools
-import gzip
 import random
 import re
 from datetime import datetime
 
+from pytest_firehose._destinations.compression import compress
 from pytest_firehose._payload import Payload, payload_bytes
 
 
@@ -15,10 +15,10 @@ class DeliveredObject:
     """One delivery: the object the destination stored, and the records it holds.
 
     ``key`` is the object's key, ``body`` its bytes as stored (the payloads concatenated,
-    gzipped if the destination asks), ``records`` the payloads, ``delivered_at`` the fake
-    time of the delivery and ``delivery_id`` the uuid that ends the key, the same on every
-    retry of one batch. The body is built when first read: most objects a test makes are
-    never opened.
+    compressed as the destination's ``CompressionFormat`` asks), ``records`` the payloads,
+    ``delivered_at`` the fake time of the delivery and ``delivery_id`` the uuid that ends
+    the key, the same on every retry of one batch. The body is built when first read:
+    most objects a test makes are never opened.
     """
 
     def __init__(
@@ -46,7 +46,9 @@ class DeliveredObject:
     @functools.cached_property
     def body(self) -> bytes:
         body = b"".join(self.records)
-        return gzip.compress(body, mtime=0) if self._compression == "GZIP" else body
+        if self._compression == "UNCOMPRESSED":
+            return body
+        return compress(body, self._compression, name=self.delivery_id, at=self.delivered_at)
 
     def __repr__(self) -> str:
         return f"<DeliveredObject {self.key!r}: {len(self._payloads)} record(s)>"

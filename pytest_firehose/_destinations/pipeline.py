@@ -25,6 +25,7 @@ from pytest_firehose._destinations.base import (
     Destination,
     DestinationError,
 )
+from pytest_firehose._destinations.compression import extension
 from pytest_firehose._destinations.objects import DeliveredObject, object_key
 from pytest_firehose._payload import payload_len
 
@@ -104,8 +105,8 @@ class Delivery:
         self.destination = destination
         self.size, self.interval = hints(config)
         self._prefix: str = config.get("Prefix", "")
-        self._extension: str = config.get("FileExtension", "")
         self._compression: str = config.get("CompressionFormat", "UNCOMPRESSED")
+        self._extension = extension(self._compression, config.get("FileExtension"))
 
     # ------------------------------------------------------------------ reading
 

@@ -86,6 +86,7 @@ class FirehoseFake:
         allow_hosts: Iterable[str] = (),
         creation_delay: float = 0,
         encryption_delay: float = 0,
+        unmodelled: str = "warn",
     ) -> None:
         self._config = WorldConfig(
             region=region,
@@ -94,6 +95,7 @@ class FirehoseFake:
             allow_hosts=frozenset(allow_hosts),
             creation_delay=creation_delay,
             encryption_delay=encryption_delay,
+            unmodelled=unmodelled,
         )
         self._patches: list[_Patch] = []
         self._saved_env: dict[str, str | None] = {}
@@ -135,6 +137,7 @@ class FirehoseFake:
             creation_delay=config.creation_delay,
             encryption_delay=config.encryption_delay,
             contained=interceptor_installed,
+            unmodelled=config.unmodelled,
         )
         # botocore's first: it refuses to start while another fake is active.
         self._install(BotocorePatch(self._route, world.clock, self._serves))

@@ -1,5 +1,6 @@
 """A fake world's settings, checked in one place: region, account id, seed, the loopback
-hosts that may really be reached, and the fake-time delays of creation and encryption.
+hosts that may really be reached, the fake-time delays of creation and encryption, and
+what becomes of a delivery stream setting the fake does not model.
 
 ``FirehoseFake`` and the plugin's ini options both build a ``WorldConfig``, so a setting is
 refused with the same message wherever it comes from; the server's command line checks its
@@ -20,6 +21,8 @@ DEFAULT_ACCOUNT_ID = "123456789012"
 DEFAULT_REGION = "us-east-1"
 
 _ACCOUNT_ID = re.compile(r"\d{12}")
+#: The values of ``unmodelled``: warn about a setting the fake does not model, or refuse it.
+UNMODELLED_POLICIES = ("warn", "error")
 
 
 def is_account_id(text: str) -> bool:
@@ -41,6 +44,9 @@ class WorldConfig:
     allow_hosts: frozenset[str] = frozenset()
     creation_delay: float = 0
     encryption_delay: float = 0
+    #: A delivery stream setting the fake does not model: "warn" (an
+    #: UnmodelledSettingWarning) or "error" (the request is refused).
+    unmodelled: str = "warn"
 
     def __post_init__(self) -> None:
         if not is_account_id(self.account_id):
@@ -58,3 +64,8 @@ class WorldConfig:
         ):
             if isinstance(delay, bool) or not isinstance(delay, (int, float)) or delay < 0:
                 raise UsageError(f"{name} is seconds of fake time (0 or more), not {delay!r}")
+        if self.unmodelled not in UNMODELLED_POLICIES:
+            raise UsageError(
+                f"unmodelled must be 'warn' or 'error' (what becomes of a delivery stream "
+                f"setting the fake does not model), not {self.unmodelled!r}"
+            )

@@ -42,6 +42,7 @@ class World:
         creation_delay: float = 0,
         encryption_delay: float = 0,
         contained: Callable[[], bool] = lambda: False,
+        unmodelled: str = "warn",
     ) -> None:
         self.account_id = account_id
         #: Whether requests that destinations send through botocore stay in the process
@@ -52,6 +53,8 @@ class World:
         #: Whether Kinesis shards enforce their write quota (off unless a test asks).
         self.kinesis_quotas = False
         self.encryption_delay = timedelta(seconds=encryption_delay)
+        #: What Firehose does with a setting it does not model: "warn" or "error".
+        self.unmodelled = unmodelled
         self.clock = clock if clock is not None else FakeClock()
         self.seed = seed
         self.ids = IdSource(seed)
@@ -117,6 +120,7 @@ class World:
             kinesis_source=self._kinesis_records,
             creation_delay=self.creation_delay,
             encryption_delay=self.encryption_delay,
+            unmodelled=self.unmodelled,
         )
 
     def _kinesis_records(self, stream_arn: str, after: dict[str, str] | None) -> list[Any]:

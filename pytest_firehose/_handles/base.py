@@ -14,7 +14,7 @@ from pytest_firehose._engine.fault_keywords import FaultSpec, RecordsSpec
 from pytest_firehose._engine.faults import FaultHandle, make_fault
 from pytest_firehose._engine.world import World
 from pytest_firehose._errors import ServiceError, StreamKeyError, UsageError
-from pytest_firehose._wire.validation import validate_input
+from pytest_firehose._wire.validation import unsendable, validate_input
 
 
 class StreamService(Protocol):
@@ -149,7 +149,11 @@ class ServiceHandle(ABC, Generic[Model, StreamHandle]):
         return [(model, name) for model in self._models() for name in model.streams]
 
     def _create(self, operation: str, params: dict[str, Any], region: str | None) -> Model:
-        """Run a create operation as the service would, refusing what it would refuse."""
+        """Run a create operation as the service would, refusing what it would refuse, and
+        what botocore would refuse to send."""
+        refused = unsendable(self.service, operation, params)
+        if refused is not None:
+            raise refused
         model = self._model(region)
         with self._world.touched():
             try:

@@ -16,8 +16,9 @@ from collections.abc import Callable
 from typing import Any
 
 from botocore.model import Shape
+from botocore.validate import ParamValidator
 
-from pytest_firehose._errors import validation_error
+from pytest_firehose._errors import UsageError, validation_error
 from pytest_firehose._payload import payload_len
 from pytest_firehose._wire.blobs import is_canonical
 from pytest_firehose._wire.patterns import compiled_pattern, enum_listing
@@ -392,10 +393,48 @@ def validate_input(service: str, operation: str, params: dict[str, Any]) -> None
         return
     check = _validator(shape)
     try:
-        check(params, "", None)
-        return
-    except _Invalid:
-        pass
-    errors: list[str] = []
-    check(params, "", errors)
+        try:
+            check(params, "", None)
+            return
+        except _Invalid:
+            pass
+        errors: list[str] = []
+        check(params, "", errors)
+    except (TypeError, AttributeError):
+        # Only parameters made in the process get here untyped (the wire decodes them
+        # first): botocore would not have sent them.
+        raise unsendable(service, operation, params) or UsageError(
+            f"{operation}: parameters not typed as the API model says"
+        ) from None
     raise validation_error(errors)
+
+
+def _without_nulls(value: Any) -> Any:
+    """``value`` without None members (in-process parameters may hold one: absent)."""
+    if isinstance(value, dict):
+        return {k: _without_nulls(v) for k, v in value.items() if v is not None}
+    if isinstance(value, list):
+        return [_without_nulls(item) for item in value]
+    return value
+
+
+def unsendable(service: str, operation: str, params: dict[str, Any]) -> UsageError | None:
+    """The usage error for parameters botocore's own validator refuses before sending
+    (an unknown parameter, a value of the wrong type), in its words; None when botocore
+    would send them. Constraints the service checks itself (lengths, ranges, required
+    members) are left to ``validate_input``, which answers in the service's words."""
+    shape = operation_model(service, operation).input_shape
+    if shape is None:
+        return None
+    found = ParamValidator().validate(_without_nulls(params), shape)
+    lines = [line for line in found.generate_report().splitlines() if line.startswith(_UNSENDABLE)]
+    if not lines:
+        return None
+    return UsageError(
+        f"{operation}: botocore would refuse these parameters before sending them:\n"
+        + "\n".join(lines)
+    )
+
+
+#: How botocore's validator words what it alone refuses.
+_UNSENDABLE = ("Unknown parameter in ", "Invalid type for parameter ")

@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from pytest_firehose._destinations.pipeline import DEFAULT_BUFFERING
+from pytest_firehose._errors import ServiceError
 
 _NO_LOGGING = {"Enabled": False}
 _NO_ENCRYPTION = {"NoEncryptionConfig": "NoEncryption"}
@@ -31,6 +32,27 @@ DESTINATION_KINDS = {
 }
 #: The update parameter of UpdateDestination for each configuration parameter.
 UPDATE_KINDS = {name.replace("Configuration", "Update"): name for name in DESTINATION_KINDS}
+#: Plain and extended S3 are one destination type: either update applies to either.
+S3_KINDS = ("ExtendedS3DestinationConfiguration", "S3DestinationConfiguration")
+#: What a destination's configuration must hold, for the types the fake describes: an
+#: update that switches a stream to one of them must give these.
+_REQUIRED = {
+    "ExtendedS3DestinationConfiguration": ("RoleARN", "BucketARN"),
+    "S3DestinationConfiguration": ("RoleARN", "BucketARN"),
+    "HttpEndpointDestinationConfiguration": ("EndpointConfiguration", "S3Configuration"),
+}
+#: What DescribeDeliveryStream adds to a Lambda processor given without them, in the order
+#: AWS lists them: LambdaArn, NumberOfRetries, RoleArn (the destination's role),
+#: BufferSizeInMBs, BufferIntervalInSeconds. The values are the API reference's defaults
+#: (ProcessorParameter: 3 retries, 1 MB, 60 seconds).
+LAMBDA_DEFAULTS = (
+    ("NumberOfRetries", "3"),
+    ("RoleArn", None),
+    ("BufferSizeInMBs", "1"),
+    ("BufferIntervalInSeconds", "60"),
+)
+#: Dynamic partitioning retries delivery to a prefix for 300 seconds unless told otherwise.
+PARTITIONING_RETRY = {"DurationInSeconds": 300}
 
 
 def s3_description(config: dict[str, Any]) -> dict[str, Any]:
@@ -49,12 +71,39 @@ def s3_description(config: dict[str, Any]) -> dict[str, Any]:
     return described
 
 
+def _processor(processor: dict[str, Any], role: str | None) -> dict[str, Any]:
+    """A processor as described: a Lambda processor with AWS's defaults filled in."""
+    if processor.get("Type") != "Lambda":
+        return processor
+    parameters = list(processor.get("Parameters", []))
+    given = {parameter.get("ParameterName") for parameter in parameters}
+    for name, default in LAMBDA_DEFAULTS:
+        value = role if name == "RoleArn" else default
+        if name not in given and value is not None:
+            parameters.append({"ParameterName": name, "ParameterValue": value})
+    return {**processor, "Parameters": parameters}
+
+
+def processing_description(config: dict[str, Any]) -> dict[str, Any]:
+    """``ProcessingConfiguration`` as described, its Lambda processors' defaults filled in."""
+    processing = config["ProcessingConfiguration"]
+    processors = processing.get("Processors")
+    if not processors:
+        return dict(processing)
+    role = config.get("RoleARN")
+    return {**processing, "Processors": [_processor(p, role) for p in processors]}
+
+
 def extended_s3_description(config: dict[str, Any]) -> dict[str, Any]:
     described = s3_description(config)
     described["S3BackupMode"] = config.get("S3BackupMode", "Disabled")
     for key, value in config.items():
         if key == "S3BackupConfiguration":
             described["S3BackupDescription"] = s3_description(value)
+        elif key == "ProcessingConfiguration":
+            described[key] = processing_description(config)
+        elif key == "DynamicPartitioningConfiguration":
+            described[key] = {"RetryOptions": dict(PARTITIONING_RETRY), **value}
         elif key not in described:
             described[key] = value
     return described
@@ -70,9 +119,11 @@ def http_endpoint_description(config: dict[str, Any]) -> dict[str, Any]:
         "RetryOptions": config.get("RetryOptions", {"DurationInSeconds": 300}),
         "S3BackupMode": config.get("S3BackupMode", "FailedDataOnly"),
     }
-    for key in ("ProcessingConfiguration", "RoleARN", "SecretsManagerConfiguration"):
+    for key in ("RoleARN", "SecretsManagerConfiguration"):
         if key in config:
             described[key] = config[key]
+    if "ProcessingConfiguration" in config:
+        described["ProcessingConfiguration"] = processing_description(config)
     if "S3Configuration" in config:
         described["S3DestinationDescription"] = s3_description(config["S3Configuration"])
     return described
@@ -109,3 +160,29 @@ def merge_update(current: dict[str, Any], update: dict[str, Any]) -> dict[str, A
         else:
             merged[key] = value
     return merged
+
+
+def updated_destination(
+    kind: str | None, config: dict[str, Any], update_kind: str, update: dict[str, Any]
+) -> tuple[str | None, dict[str, Any]]:
+    """(destination kind, configuration) after UpdateDestination's ``update`` for
+    ``update_kind`` (a configuration parameter name), without changing ``config``.
+
+    Plain and extended S3 are one destination: either update merges into either, and the
+    stream is extended S3 from then on if either was. An update to another destination
+    type replaces the configuration, and must then give what that type requires."""
+    if kind in S3_KINDS and update_kind in S3_KINDS:
+        extended = "ExtendedS3DestinationConfiguration" in (kind, update_kind)
+        merged_kind = "ExtendedS3DestinationConfiguration" if extended else kind
+        return merged_kind, merge_update(config, update)
+    if update_kind == kind:
+        return kind, merge_update(config, update)
+    replaced = merge_update({}, update)
+    missing = [name for name in _REQUIRED.get(update_kind, ()) if name not in replaced]
+    if missing:
+        raise ServiceError(
+            "InvalidArgumentException",
+            f"{', '.join(missing)} must be specified when changing the destination to "
+            f"{update_kind.removesuffix('Configuration')}.",
+        )
+    return update_kind, replaced

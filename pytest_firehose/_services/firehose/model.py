@@ -26,8 +26,9 @@ from pytest_firehose._services.firehose.describe import (
     DESTINATION_KINDS,
     UPDATE_KINDS,
     describe_destination,
-    merge_update,
+    updated_destination,
 )
+from pytest_firehose._services.firehose.settings import findings, report, source_findings
 
 #: Sum of decoded Data a PutRecordBatch may carry.
 MAX_BATCH_BYTES = 4 * 1024 * 1024
@@ -145,6 +146,7 @@ class FirehoseService(ServiceBase):
         kinesis_source: KinesisSource | None = None,
         creation_delay: timedelta = timedelta(0),
         encryption_delay: timedelta = timedelta(0),
+        unmodelled: str = "warn",
     ) -> None:
         super().__init__(
             account_id=account_id,
@@ -158,6 +160,9 @@ class FirehoseService(ServiceBase):
         #: Where KinesisStreamAsSource streams read from (None: they read nothing).
         self.kinesis_source = kinesis_source
         self.encryption_delay = encryption_delay
+        #: What becomes of a setting the fake does not model: "warn" or "error" (see
+        #: settings.py).
+        self.unmodelled = unmodelled
         self.streams: dict[str, DeliveryStream] = {}
         self._operations = {
             "CreateDeliveryStream": self.create_delivery_stream,
@@ -261,6 +266,9 @@ class FirehoseService(ServiceBase):
                 "InvalidArgumentException",
                 "ErrorOutputPrefix cannot be null or empty when Prefix contains expressions.",
             )
+        unmodelled = source_findings(stream_type) + findings(kind, config)
+        if self.unmodelled == "error":
+            report(unmodelled, "error")  # before anything is created
         arn = self.stream_arn(name)
         destination = self.destination_for(kind, config, self.region)
         stream = DeliveryStream(
@@ -284,6 +292,7 @@ class FirehoseService(ServiceBase):
             stream.status = "CREATING"
             stream.transitions.append((stream.created_at + self.creation_delay, "status", "ACTIVE"))
         self.streams[name] = stream
+        report(unmodelled, self.unmodelled)
         return {"DeliveryStreamARN": stream.arn}
 
     def describe_delivery_stream(self, params: dict[str, Any]) -> dict[str, Any]:
@@ -337,23 +346,21 @@ class FirehoseService(ServiceBase):
                 "InvalidArgumentException",
                 "Only one destination update can be specified, found: " + ", ".join(updates),
             )
+        kind, config = stream.config_kind, stream.config
         if updates:
-            kind = UPDATE_KINDS[updates[0]]
-            update = params[updates[0]]
-            if kind == "S3DestinationConfiguration" and stream.config_kind in (
-                "ExtendedS3DestinationConfiguration",
-                None,
-            ):
-                kind = stream.config_kind or kind
-            if kind == stream.config_kind:
-                stream.config = merge_update(stream.config, update)
-            else:
-                stream.config_kind = kind
-                stream.config = merge_update({}, update)
+            kind, config = updated_destination(
+                stream.config_kind, stream.config, UPDATE_KINDS[updates[0]], params[updates[0]]
+            )
+        before = set(findings(stream.config_kind, stream.config))
+        unmodelled = [found for found in findings(kind, config) if found not in before]
+        if self.unmodelled == "error":
+            report(unmodelled, "error")  # before anything changes
+        stream.config_kind, stream.config = kind, config
         stream.version += 1
         stream.updated_at = self.clock.now()
         destination = self.destination_for(stream.config_kind, stream.config, self.region)
         stream.delivery.route(stream.target, stream.config, destination)
+        report(unmodelled, self.unmodelled)
         return {}
 
     # ------------------------------------------------------------------ tags

@@ -1,0 +1,108 @@
+"""The bodies of delivered objects as ``CompressionFormat`` makes them, and the file
+extension each format adds to an object's key.
+
+What AWS writes, as measured against it (floci-io/floci issue 2328, each format
+reproduced byte for byte): ``GZIP`` a gzip stream (``.gz``); ``ZIP`` a zip archive holding
+one deflated entry (``.zip``); ``Snappy`` snappy-java's stream format (the magic
+``\\x82SNAPPY\\x00``, two version integers, then length-prefixed raw snappy blocks), not the
+Snappy framing format; ``HADOOP_SNAPPY`` Hadoop's block format (per block: its
+uncompressed length, then one length-prefixed raw snappy chunk). Both snappy formats end
+in ``.snappy``.
+
+The snappy codec is ``cramjam``'s (the ``compression`` extra); gzip and zip come with
+Python. Without cramjam the snappy formats are not available (``available``), and the
+Firehose model reports them as settings it does not model.
+"""
+
+from __future__ import annotations
+
+import gzip
+import io
+import struct
+import zipfile
+from datetime import datetime
+
+#: CompressionFormat -> the extension AWS adds to an object's key when no FileExtension
+#: is configured.
+EXTENSIONS = {
+    "UNCOMPRESSED": "",
+    "GZIP": ".gz",
+    "ZIP": ".zip",
+    "Snappy": ".snappy",
+    "HADOOP_SNAPPY": ".snappy",
+}
+#: Formats that need the snappy codec (the ``compression`` extra).
+SNAPPY_FORMATS = frozenset({"Snappy", "HADOOP_SNAPPY"})
+#: snappy-java's stream header: magic, format version 1, oldest compatible version 1.
+_SNAPPY_JAVA_HEADER = b"\x82SNAPPY\x00" + struct.pack(">ii", 1, 1)
+#: The uncompressed bytes per block, snappy-java's default for both of its streams.
+_BLOCK = 32 * 1024
+_INT = struct.Struct(">I")
+
+
+def available(compression: str) -> bool:
+    """Whether the fake writes ``compression`` as AWS does (the snappy formats need
+    cramjam)."""
+    if compression in SNAPPY_FORMATS:
+        try:
+            import cramjam  # noqa: F401
+        except ImportError:
+            return False
+        return True
+    return compression in EXTENSIONS
+
+
+def extension(compression: str, configured: str | None) -> str:
+    """The extension an object's key ends with: ``FileExtension`` when configured (and not
+    empty), else the one the compression format adds."""
+    if configured:
+        return configured
+    return EXTENSIONS.get(compression, "")
+
+
+def compress(body: bytes, compression: str, *, name: str, at: datetime) -> bytes:
+    """``body`` as stored under ``compression``. ``name`` is a ZIP archive's entry name
+    and ``at`` its timestamp; a format not available leaves the body as it is (the model
+    has reported it)."""
+    if compression == "GZIP":
+        return gzip.compress(body, mtime=0)
+    if compression == "ZIP":
+        return _zip(body, name, at)
+    if compression in SNAPPY_FORMATS and available(compression):
+        return _snappy_java(body) if compression == "Snappy" else _hadoop_snappy(body)
+    return body
+
+
+def _zip(body: bytes, name: str, at: datetime) -> bytes:
+    entry = zipfile.ZipInfo(name, date_time=at.timetuple()[:6])
+    entry.compress_type = zipfile.ZIP_DEFLATED
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as archive:
+        archive.writestr(entry, body)
+    return out.getvalue()
+
+
+def _blocks(body: bytes) -> list[bytes]:
+    return [body[start : start + _BLOCK] for start in range(0, len(body), _BLOCK)]
+
+
+def _raw_snappy(block: bytes) -> bytes:
+    import cramjam
+
+    return bytes(cramjam.snappy.compress_raw(block))
+
+
+def _snappy_java(body: bytes) -> bytes:
+    parts = [_SNAPPY_JAVA_HEADER]
+    for block in _blocks(body):
+        packed = _raw_snappy(block)
+        parts += [_INT.pack(len(packed)), packed]
+    return b"".join(parts)
+
+
+def _hadoop_snappy(body: bytes) -> bytes:
+    parts = []
+    for block in _blocks(body):
+        packed = _raw_snappy(block)
+        parts += [_INT.pack(len(block)), _INT.pack(len(packed)), packed]
+    return b"".join(parts)

@@ -1,0 +1,192 @@
+"""Settings of a delivery stream the fake accepts but does not model, and how it reports
+them: a :class:`UnmodelledSettingWarning` (``unmodelled="warn"``, the default) or an
+``InvalidArgumentException`` refusing the request (``unmodelled="error"``).
+
+A setting that changes what is delivered, or where, and that the fake does not carry out
+is reported; one that changes only logging, IAM or encryption at rest is accepted
+silently. docs/fidelity.md lists every decision.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import warnings
+from collections.abc import Callable
+from typing import Any
+
+from pytest_firehose._destinations.compression import SNAPPY_FORMATS, available
+from pytest_firehose._errors import ServiceError
+
+
+class UnmodelledSettingWarning(UserWarning):
+    """A delivery stream was configured with a setting pytest-firehose accepts but does not
+    carry out; the message names it and says what the fake does instead. Under
+    ``filterwarnings = error`` it fails the test; ``firehose_unmodelled = error`` (or
+    ``FirehoseFake(unmodelled="error")``) refuses such a request instead."""
+
+
+S3_KINDS = ("ExtendedS3DestinationConfiguration", "S3DestinationConfiguration")
+HTTP_KIND = "HttpEndpointDestinationConfiguration"
+#: Source types whose records the fake reads (DirectPut: the puts themselves).
+READ_SOURCES = ("DirectPut", "KinesisStreamAsSource")
+
+
+def _enabled(block: Any, *, default: bool) -> bool:
+    """Whether a block with an ``Enabled`` flag is on (AWS's default when it is absent)."""
+    if not isinstance(block, dict):
+        return False
+    enabled = block.get("Enabled")
+    return default if enabled is None else bool(enabled)
+
+
+def _processing(config: dict[str, Any]) -> str | None:
+    processing = config.get("ProcessingConfiguration")
+    if not isinstance(processing, dict) or not _enabled(processing, default=True):
+        return None
+    if not processing.get("Processors"):
+        return None
+    kinds = ", ".join(sorted({str(p.get("Type")) for p in processing["Processors"]}))
+    return (
+        f"ProcessingConfiguration (processors: {kinds}) is not run: records are delivered "
+        "as they were put, untransformed, with no delimiter added"
+    )
+
+
+def _partitioning(config: dict[str, Any]) -> str | None:
+    if not _enabled(config.get("DynamicPartitioningConfiguration"), default=False):
+        return None
+    return (
+        "DynamicPartitioningConfiguration is not modelled: records are buffered and "
+        "delivered together, and !{partitionKeyFrom...} expressions stay in keys as written"
+    )
+
+
+def _conversion(config: dict[str, Any]) -> str | None:
+    if not _enabled(config.get("DataFormatConversionConfiguration"), default=True):
+        return None
+    return (
+        "DataFormatConversionConfiguration is not modelled: records are delivered as they "
+        "were put, not converted to Parquet or ORC"
+    )
+
+
+def _s3_backup(config: dict[str, Any]) -> str | None:
+    if config.get("S3BackupMode") != "Enabled":
+        return None
+    return "S3BackupMode Enabled is not modelled: no copy of the source records is written"
+
+
+def _compression(config: dict[str, Any]) -> str | None:
+    compression = config.get("CompressionFormat", "UNCOMPRESSED")
+    if available(compression):
+        return None
+    needs = " (pip install pytest-firehose[compression])" if compression in SNAPPY_FORMATS else ""
+    return f"CompressionFormat {compression} needs cramjam{needs}: objects are stored uncompressed"
+
+
+def _time_zone(config: dict[str, Any]) -> str | None:
+    zone = config.get("CustomTimeZone")
+    if not zone or zone == "UTC":
+        return None
+    return f"CustomTimeZone {zone} is not modelled: keys and prefixes use UTC"
+
+
+def _http_backup(config: dict[str, Any]) -> str | None:
+    if config.get("S3BackupMode") != "AllData":
+        return None
+    return (
+        "S3BackupMode AllData is not modelled: only records the endpoint failed to take "
+        "are backed up"
+    )
+
+
+def _secrets(config: dict[str, Any]) -> str | None:
+    if not _enabled(config.get("SecretsManagerConfiguration"), default=False):
+        return None
+    return (
+        "SecretsManagerConfiguration is not modelled: the access key is not read from "
+        "Secrets Manager, so requests carry no X-Amz-Firehose-Access-Key from it"
+    )
+
+
+Check = Callable[[dict[str, Any]], "str | None"]
+_S3_CHECKS: tuple[Check, ...] = (
+    _processing,
+    _partitioning,
+    _conversion,
+    _s3_backup,
+    _compression,
+    _time_zone,
+)
+_HTTP_CHECKS: tuple[Check, ...] = (_processing, _http_backup, _secrets)
+_BACKUP_CHECKS: tuple[Check, ...] = (_compression,)
+
+
+def findings(kind: str | None, config: dict[str, Any]) -> list[str]:
+    """What of destination ``kind``'s ``config`` the fake does not model, one message each,
+    each starting with the setting's path."""
+    if kind is None:
+        return []
+    if kind in S3_KINDS:
+        return [f"{kind}.{found}" for check in _S3_CHECKS if (found := check(config))]
+    if kind == HTTP_KIND:
+        found_here = [f"{kind}.{found}" for check in _HTTP_CHECKS if (found := check(config))]
+        backup = config.get("S3Configuration") or {}
+        return found_here + [
+            f"{kind}.S3Configuration.{found}"
+            for check in _BACKUP_CHECKS
+            if (found := check(backup))
+        ]
+    return [
+        f"{kind}: delivery to this destination is not modelled: objects are kept in memory "
+        "(stream.objects) and written nowhere"
+    ]
+
+
+def source_findings(stream_type: str) -> list[str]:
+    """What of the stream's source the fake does not model."""
+    if stream_type in READ_SOURCES:
+        return []
+    return [
+        f"DeliveryStreamType {stream_type}: this source is not modelled; the stream reads "
+        "nothing from it"
+    ]
+
+
+def report(found: list[str], policy: str) -> None:
+    """Say what the fake does not model: a warning each, or (``policy="error"``) the
+    ``InvalidArgumentException`` that refuses the request before it changes anything."""
+    if not found:
+        return
+    if policy == "error":
+        raise ServiceError(
+            "InvalidArgumentException",
+            "pytest-firehose does not model "
+            + "; ".join(found)
+            + ". It refuses such settings because it runs with unmodelled='error' (ini "
+            "option firehose_unmodelled); with 'warn' it accepts them with a warning.",
+        )
+    level = _caller_level()
+    for message in found:
+        warnings.warn(UnmodelledSettingWarning(message), stacklevel=level)
+
+
+#: Frames from these packages are skipped, so that a warning points at the test's code.
+_INTERNAL = ("pytest_firehose", "botocore", "boto3", "aiobotocore", "aioboto3")
+
+
+def _caller_level() -> int:
+    """The ``stacklevel`` of the first frame outside this package and the AWS SDK (the
+    code that created or updated the stream)."""
+    homes = tuple(
+        os.path.dirname(module.__file__) + os.sep
+        for name in _INTERNAL
+        if (module := sys.modules.get(name)) is not None and module.__file__
+    )
+    frame = sys._getframe(1)
+    level = 1
+    while frame.f_back is not None and frame.f_code.co_filename.startswith(homes):
+        frame = frame.f_back
+        level += 1
+    return level
