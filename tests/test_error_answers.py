@@ -8,12 +8,17 @@ from pytest_firehose._errors import ServiceError
 from pytest_firehose._wire.codec import CONTENT_TYPE, encode_error, encode_unserved_error
 
 
-def test_an_unserved_error_has_the_service_errors_body_and_no_request_id() -> None:
+def test_an_unserved_error_has_the_service_errors_body_and_request_ids() -> None:
+    # Every error answer AWS sends carries x-amzn-RequestId and x-amz-id-2 (kinesalite's
+    # connection tests, run against Kinesis, assert both on each refusal).
     error = ServiceError("InternalFailure", "pytest-firehose: boom", 500)
-    served = encode_error(
-        error, request_id="r", extended_id="x", date=datetime(2026, 1, 1, tzinfo=timezone.utc)
-    )
-    unserved = encode_unserved_error(error)
+    stamp = {
+        "request_id": "r",
+        "extended_id": "x",
+        "date": datetime(2026, 1, 1, tzinfo=timezone.utc),
+    }
+    served = encode_error(error, **stamp)
+    unserved = encode_unserved_error(error, **stamp)
     assert (
         (unserved.status, unserved.body)
         == (served.status, served.body)
@@ -22,4 +27,6 @@ def test_an_unserved_error_has_the_service_errors_body_and_no_request_id() -> No
             b'{"__type":"InternalFailure","message":"pytest-firehose: boom"}',
         )
     )
-    assert unserved.headers == {"Content-Type": CONTENT_TYPE}
+    assert unserved.headers == served.headers
+    assert unserved.headers["Content-Type"] == CONTENT_TYPE
+    assert unserved.headers["x-amzn-RequestId"] == "r"

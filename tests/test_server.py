@@ -262,7 +262,10 @@ def test_a_chunked_body_is_read(server: Served) -> None:
     assert server.ok("GET", "/_fake/streams")["kinesis"] == ["chunked"]
 
 
-def test_another_service_is_refused_with_the_fix(server: Served) -> None:
+def test_another_service_is_refused_as_aws_does(server: Served) -> None:
+    # AWS answers a target it does not know with no message (kinesalite's connection tests,
+    # run against Kinesis: {"__type": "UnknownOperationException"}, 400); the fix goes to
+    # the server's log (see test_server_front).
     logs = boto3.session.Session().client(
         "logs",
         endpoint_url=server.url,
@@ -272,7 +275,8 @@ def test_another_service_is_refused_with_the_fix(server: Served) -> None:
     )
     with pytest.raises(ClientError) as caught:
         logs.describe_log_groups()
-    assert "serves Firehose and Kinesis only" in str(caught.value)
+    assert caught.value.response["Error"]["Code"] == "UnknownOperationException"
+    assert caught.value.response["ResponseMetadata"]["HTTPStatusCode"] == 400
 
 
 def test_a_body_that_is_not_json_gets_the_services_own_error(events: Served) -> None:
@@ -280,7 +284,10 @@ def test_a_body_that_is_not_json_gets_the_services_own_error(events: Served) -> 
         events.url + "/",
         data=b"not json",
         method="POST",
-        headers={"X-Amz-Target": "Firehose_20150804.PutRecordBatch"},
+        headers={
+            "X-Amz-Target": "Firehose_20150804.PutRecordBatch",
+            "Content-Type": "application/x-amz-json-1.1",
+        },
     )
     with pytest.raises(urllib.error.HTTPError) as caught:
         urllib.request.urlopen(request, timeout=10)

@@ -28,6 +28,7 @@ import sys
 import threading
 import traceback
 from collections.abc import Iterator
+from datetime import datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, TextIO
@@ -40,12 +41,8 @@ from pytest_firehose._engine.world import World
 from pytest_firehose._errors import NetworkFault, ServiceError
 from pytest_firehose._handles.firehose import FirehoseHandle
 from pytest_firehose._handles.kinesis import KinesisHandle
-from pytest_firehose._wire.codec import (
-    CONTENT_TYPE,
-    HttpRequest,
-    HttpResponse,
-    encode_unserved_error,
-)
+from pytest_firehose._wire.codec import HttpRequest, HttpResponse, encode_unserved_error
+from pytest_firehose._wire.front import FrontAnswer, cors_headers, foreign, front_answer
 from pytest_firehose._wire.routing import route_of
 
 if TYPE_CHECKING:
@@ -67,6 +64,13 @@ _OVERRIDING = (
 #: used (without a session token: the fake's key pair needs none).
 _FAKE_KEYS = {k: v for k, v in FAKE_CREDENTIALS.items() if k not in _OVERRIDING}
 _JSON = "application/json"
+#: Logged when a request names an operation the server does not serve: AWS's answer to it
+#: carries no message, so the fix goes to the log.
+_FOREIGN_HINT = (
+    "refused: the server answers Firehose and Kinesis requests only (JSON 1.1 or CBOR, signed, "
+    "with X-Amz-Target); point only their clients here, e.g. with AWS_ENDPOINT_URL_FIREHOSE "
+    "and AWS_ENDPOINT_URL_KINESIS"
+)
 #: The largest body the server reads: above any valid request (a 10 MiB PutRecords, base64
 #: encoded, is about 13.4 MiB). AWS answers an oversized request 413 with no error code.
 MAX_BODY = 16 * 1024 * 1024
@@ -108,7 +112,7 @@ class _Handler(BaseHTTPRequestHandler):
     def do_POST(self) -> None:
         self._serve()
 
-    do_GET = do_PUT = do_DELETE = do_PATCH = do_POST
+    do_GET = do_PUT = do_DELETE = do_PATCH = do_OPTIONS = do_HEAD = do_POST
 
     def setup(self) -> None:
         super().setup()
@@ -144,7 +148,7 @@ class _Handler(BaseHTTPRequestHandler):
             owner.log(f"{self.command} {self.path} -> connection closed ({fault.kind})")
             self.close_connection = True
             return
-        self._send(response, CONTENT_TYPE)
+        self._send(response, None)
 
     def _url(self) -> str:
         """The request's URL, from its Host header (the server's own address without one)."""
@@ -195,9 +199,11 @@ class _Handler(BaseHTTPRequestHandler):
             room -= size
             self.rfile.readline(1024)
 
-    def _send(self, response: HttpResponse, content_type: str) -> None:
-        """Status line, headers and body in one write (no wait for delayed ACKs)."""
-        headers = {"Content-Type": content_type, **response.headers}
+    def _send(self, response: HttpResponse, content_type: str | None) -> None:
+        """Status line, headers and body in one write (no wait for delayed ACKs).
+        ``content_type``: the default, where the answer has none of its own."""
+        headers = {"Content-Type": content_type} if content_type else {}
+        headers.update(response.headers)
         headers["Content-Length"] = str(len(response.body))
         if self.close_connection:
             headers["Connection"] = "close"
@@ -205,7 +211,7 @@ class _Handler(BaseHTTPRequestHandler):
         lines = [f"{self.protocol_version} {response.status} {phrase}"]
         lines.extend(f"{name}: {value}" for name, value in headers.items())
         head = ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1")
-        self.wfile.write(head + response.body)
+        self.wfile.write(head if self.command == "HEAD" else head + response.body)
         self.server.owner.log(f"{self.command} {self.path} -> {response.status}")
 
     def log_message(self, format: str, *args: Any) -> None:
@@ -356,24 +362,51 @@ class FirehoseServer:
     def aws_answer(self, request: HttpRequest) -> HttpResponse:
         """An AWS request's answer, as the in-process fake gives it. Raises
         :class:`NetworkFault` for a scripted timeout."""
+        cors = cors_headers(request.headers)
+        response = self._answer(request)
+        response.headers.update(cors)
+        return response
+
+    def _answer(self, request: HttpRequest) -> HttpResponse:
+        front = front_answer(request)
+        if front is not None:
+            if foreign(request.headers):
+                self.log(f"{request.headers['x-amz-target']}: {_FOREIGN_HINT}")
+            return self._front_response(front)
         route = route_of(request, self.world.region)
-        if route is None:
-            return encode_unserved_error(
-                ServiceError(
-                    "UnknownOperationException",
-                    "pytest-firehose serves Firehose and Kinesis only (JSON 1.1 with "
-                    "X-Amz-Target); point only their clients here, e.g. with "
-                    "AWS_ENDPOINT_URL_FIREHOSE and AWS_ENDPOINT_URL_KINESIS",
-                )
-            )
+        if route is None:  # not reached: the front end answers every foreign target
+            self.log(_FOREIGN_HINT)
+            return self._unserved(ServiceError("UnknownOperationException", None))
         try:
             return self.world.handle(request, route)
         except NetworkFault:
             raise
         except Exception as error:  # the fake itself failed: say so, keep serving
             traceback.print_exc(file=sys.stderr)
-            failure = ServiceError("InternalFailure", f"pytest-firehose: {error!r}", 500)
-            return encode_unserved_error(failure)
+            return self._unserved(
+                ServiceError("InternalFailure", f"pytest-firehose: {error!r}", 500)
+            )
+
+    def _stamp(self) -> tuple[str, str, datetime]:
+        """Request ids and date for an answer no service gave (AWS's carry them too)."""
+        with self.world.lock:
+            ids = self.world.ids
+            return ids.uuid(), ids.extended_request_id(), self.world.clock.now()
+
+    def _unserved(self, error: ServiceError) -> HttpResponse:
+        request_id, extended_id, date = self._stamp()
+        return encode_unserved_error(
+            error, request_id=request_id, extended_id=extended_id, date=date
+        )
+
+    def _front_response(self, front: FrontAnswer) -> HttpResponse:
+        request_id, extended_id, _ = self._stamp()
+        headers = {"x-amzn-RequestId": request_id, **front.headers}
+        if not front.preflight:  # AWS answers a preflight with no x-amz-id-2
+            headers["x-amz-id-2"] = extended_id
+        if front.content_type is not None:
+            headers["Content-Type"] = front.content_type
+        return HttpResponse(front.status, front.body, headers)
 
     def control_answer(self, method: str, path: str, query: str, body: bytes) -> HttpResponse:
         try:

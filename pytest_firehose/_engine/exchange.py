@@ -26,6 +26,8 @@ from pytest_firehose._wire.codec import (
     decode_request,
     encode_error,
     encode_result,
+    is_cbor,
+    media_of,
 )
 from pytest_firehose._wire.routing import Route
 from pytest_firehose._wire.shapes import service_model
@@ -121,12 +123,13 @@ def answer(world: Engine, request: HttpRequest, route: Route, *, trusted: bool) 
         exchange = Exchange(
             route, world.clock.now(), world.ids.uuid(), world.ids.extended_request_id()
         )
+        media = media_of(request.headers)
         try:
             body = _serve(world, exchange, request, trusted)
-            response = encode_result(body, **exchange.stamp())
+            response = encode_result(body, media=media, **exchange.stamp())
         except ServiceError as failure:
             exchange.error = failure.code
-            response = encode_error(failure, **exchange.stamp())
+            response = encode_error(failure, media=media, **exchange.stamp())
         world.calls.append(exchange.call(response.status))
     if exchange.network is not None:
         raise exchange.network
@@ -140,7 +143,9 @@ def _serve(
     service, operation = exchange.route.service, exchange.route.operation
     if operation not in service_model(service).operation_names:
         raise ServiceError("UnknownOperationException", None)
-    params, valid = decode_request(service, operation, request.body, trusted=trusted)
+    params, valid = decode_request(
+        service, operation, request.body, trusted=trusted, cbor_body=is_cbor(request.headers)
+    )
     model = world.service(service, exchange.route.region)
     exchange.stream = model.stream_name(params)
     exchange.payloads = model.request_payloads(operation, params)

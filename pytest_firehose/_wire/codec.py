@@ -1,9 +1,12 @@
 """The AWS JSON 1.1 wire codec: the only module that knows how requests and answers look.
 
-Requests arrive as ``POST /`` with ``X-Amz-Target: <prefix>.<Operation>`` and a JSON body;
-answers are JSON bodies with ``x-amzn-RequestId`` and ``x-amz-id-2`` headers, errors carry
-``{"__type": code, "message": text}`` and the error's HTTP status. Where a request goes
-(service, operation, region) is read in ``routing.py``.
+Requests arrive as ``POST /`` with ``X-Amz-Target: <prefix>.<Operation>`` and a JSON body
+(or a CBOR one, ``application/x-amz-cbor-1.1``: ``cbor.py``); answers are bodies in the
+request's form with ``x-amzn-RequestId`` and ``x-amz-id-2`` headers, errors carry
+``{"__type": code, "message": text}`` and the error's HTTP status. An operation whose output
+is empty answers an empty body, as AWS does. Where a request goes (service, operation,
+region) is read in ``routing.py``; what the server answers before any service sees a
+request (signatures, CORS, other content types) in ``front.py``.
 """
 
 from __future__ import annotations
@@ -19,10 +22,12 @@ from email.utils import format_datetime
 from typing import Any
 
 from pytest_firehose._errors import ServiceError
+from pytest_firehose._wire import cbor
 from pytest_firehose._wire.shapes import decode_input
 from pytest_firehose._wire.validation import conforms
 
 CONTENT_TYPE = "application/x-amz-json-1.1"
+CBOR_CONTENT_TYPE = cbor.CBOR_CONTENT_TYPE
 
 #: X-Amz-Target prefix -> service name, from the services' API models.
 TARGET_PREFIXES = {"Firehose_20150804": "firehose", "Kinesis_20131202": "kinesis"}
@@ -41,6 +46,18 @@ class HttpRequest:
     headers: Mapping[str, str]
     body: bytes
     read_timeout: float | None = None
+
+
+def media_of(headers: Mapping[str, str]) -> str:
+    """The content type a request's answer is written in: CBOR for a CBOR request (when
+    ``cbor2`` can write it), JSON 1.1 otherwise."""
+    sent = headers.get("content-type", "").split(";")[0].strip().lower()
+    return CBOR_CONTENT_TYPE if sent == CBOR_CONTENT_TYPE and cbor.available() else CONTENT_TYPE
+
+
+def is_cbor(headers: Mapping[str, str]) -> bool:
+    """Whether the request's body is CBOR."""
+    return headers.get("content-type", "").split(";")[0].strip().lower() == CBOR_CONTENT_TYPE
 
 
 @dataclass(frozen=True)
@@ -72,6 +89,12 @@ def _parse(body: bytes) -> Any:
     return raw
 
 
+def parses(body: bytes, *, cbor_body: bool = False) -> bool:
+    """Whether ``body`` is one JSON (or CBOR) object, as a request's body must be."""
+    raw = cbor.parse(body) if cbor_body else _parse(body)
+    return isinstance(raw, dict)
+
+
 def _has_lone_surrogate(raw: Any) -> bool:
     pending = [raw]
     while pending:
@@ -95,7 +118,7 @@ def _encodable(text: str) -> bool:
 
 
 def decode_request(
-    service: str, operation: str, body: bytes, *, trusted: bool = False
+    service: str, operation: str, body: bytes, *, trusted: bool = False, cbor_body: bool = False
 ) -> tuple[dict[str, Any], bool]:
     """Typed parameters of a request, or the ``SerializationException`` AWS answers with,
     and whether they are known to be valid already (so ``validate_input`` can be skipped).
@@ -103,8 +126,10 @@ def decode_request(
     ``trusted``: the body was written by botocore's serializer (see ``decode_input``); such
     a body that needs no converting is checked in one read-only pass (``conforms``), which
     checks everything the full decoding would, since a hook may have rewritten it.
+    ``cbor_body``: the body is CBOR (refused with the extra to install when ``cbor2`` is
+    missing).
     """
-    raw = _parse(body)
+    raw = _parse_cbor(body) if cbor_body else _parse(body)
     if isinstance(raw, list):
         raise ServiceError(
             "SerializationException",
@@ -117,6 +142,12 @@ def decode_request(
     if trusted and conforms(service, operation, raw):
         return raw, True
     return decode_input(service, operation, raw, trusted=trusted), False
+
+
+def _parse_cbor(body: bytes) -> Any:
+    if not cbor.available():
+        raise ServiceError("SerializationException", cbor.MISSING_EXTRA, message_key="Message")
+    return cbor.parse(body)
 
 
 def _json_default(value: Any) -> Any:
@@ -132,41 +163,64 @@ def _http_date(epoch_seconds: int) -> str:
     return format_datetime(datetime.fromtimestamp(epoch_seconds, timezone.utc), usegmt=True)
 
 
-def _headers(request_id: str, extended_id: str, date: datetime, body: bytes) -> dict[str, str]:
+def _headers(
+    request_id: str, extended_id: str, date: datetime, body: bytes, media: str
+) -> dict[str, str]:
     return {
         "x-amzn-RequestId": request_id,
         "x-amz-id-2": extended_id,
-        "Content-Type": CONTENT_TYPE,
+        "Content-Type": media,
         "Content-Length": str(len(body)),
         "Date": _http_date(int(date.timestamp())),
     }
 
 
+def _encode(value: Mapping[str, Any], media: str) -> bytes:
+    if media == CBOR_CONTENT_TYPE:
+        return cbor.dumps(dict(value))
+    return json.dumps(value, separators=(",", ":"), default=_json_default).encode("utf-8")
+
+
 def encode_result(
-    result: Mapping[str, Any], *, request_id: str, extended_id: str, date: datetime
+    result: Mapping[str, Any],
+    *,
+    request_id: str,
+    extended_id: str,
+    date: datetime,
+    media: str = CONTENT_TYPE,
 ) -> HttpResponse:
-    """A success answer: the result as JSON, blobs base64, timestamps epoch seconds."""
-    body = json.dumps(result, separators=(",", ":"), default=_json_default)
-    data = body.encode("utf-8")
-    return HttpResponse(200, data, _headers(request_id, extended_id, date, data))
+    """A success answer: the result as JSON (blobs base64, timestamps epoch seconds) or as
+    CBOR. An empty result is an empty body: AWS answers an operation whose output shape has
+    no members (CreateStream, DeleteStream, AddTagsToStream...) with ``Content-Length: 0``
+    (kinesalite's tests, run against AWS, assert ``''`` for them)."""
+    data = _encode(result, media) if result else b""
+    return HttpResponse(200, data, _headers(request_id, extended_id, date, data, media))
 
 
-def _error_body(error: ServiceError) -> bytes:
+def _error_payload(error: ServiceError) -> dict[str, str]:
     payload: dict[str, str] = {"__type": error.code}
     if error.message is not None:
         payload[error.message_key] = error.message
-    return json.dumps(payload, separators=(",", ":")).encode("utf-8")
+    return payload
 
 
 def encode_error(
+    error: ServiceError,
+    *,
+    request_id: str,
+    extended_id: str,
+    date: datetime,
+    media: str = CONTENT_TYPE,
+) -> HttpResponse:
+    """A service's error answer: code and message in the request's form, with the error's
+    status."""
+    data = _encode(_error_payload(error), media)
+    return HttpResponse(error.status, data, _headers(request_id, extended_id, date, data, media))
+
+
+def encode_unserved_error(
     error: ServiceError, *, request_id: str, extended_id: str, date: datetime
 ) -> HttpResponse:
-    """A service's error answer: code and message as JSON, with the error's status."""
-    data = _error_body(error)
-    return HttpResponse(error.status, data, _headers(request_id, extended_id, date, data))
-
-
-def encode_unserved_error(error: ServiceError) -> HttpResponse:
     """The same error answer for a request no service took (one for another service, or
-    one the fake itself failed on): no request id, since no service saw it."""
-    return HttpResponse(error.status, _error_body(error), {"Content-Type": CONTENT_TYPE})
+    one the fake itself failed on): the same ids and headers, though no call is logged."""
+    return encode_error(error, request_id=request_id, extended_id=extended_id, date=date)

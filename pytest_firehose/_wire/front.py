@@ -1,0 +1,214 @@
+"""What the server answers before any service sees a request: CORS, signatures, methods and
+content types other than the services' own, in the order AWS's front end checks them.
+
+The facts and their order come from kinesalite's connection tests, which were run against
+Kinesis (``test/connection.js``, 2020): a preflight is answered first; any method but POST,
+or a body in a content type the service does not speak, gets an XML body and no content
+type; an empty body, a body that does not parse and an unknown target come next, in the
+request's own form; the signature is checked last, before the service reads the body. The
+signature's *value* is not checked: the fake knows no secret keys.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from urllib.parse import parse_qs, urlsplit
+
+from pytest_firehose._wire import cbor
+from pytest_firehose._wire.codec import (
+    CBOR_CONTENT_TYPE,
+    CONTENT_TYPE,
+    TARGET_PREFIXES,
+    HttpRequest,
+    is_cbor,
+    parses,
+)
+from pytest_firehose._wire.shapes import service_model
+
+#: JSON 1.0, which Kinesis and Firehose answer in their own legacy envelope.
+JSON_1_0 = "application/json"
+_SPOKEN = frozenset({CONTENT_TYPE, CBOR_CONTENT_TYPE, JSON_1_0})
+#: Seconds a browser may keep a preflight's answer (kinesalite's recording).
+CORS_MAX_AGE = "172800"
+#: The answer headers a browser script may read (kinesalite's recording).
+CORS_EXPOSED = (
+    "x-amzn-RequestId,x-amzn-ErrorType,x-amz-request-id,x-amz-id-2,x-amzn-ErrorMessage,Date"
+)
+_HEADER_PARAMETERS = ("Credential", "Signature", "SignedHeaders")
+_QUERY_PARAMETERS = (
+    "X-Amz-Algorithm",
+    "X-Amz-Credential",
+    "X-Amz-Signature",
+    "X-Amz-SignedHeaders",
+    "X-Amz-Date",
+)
+UNDETERMINED = "Unable to determine service/operation name to be authorized"
+_SEPARATORS = re.compile(r"[, ]")
+
+
+@dataclass(frozen=True)
+class FrontAnswer:
+    """An answer of the front end: its status, body and content type (``None``: no
+    ``Content-Type`` header, as AWS sends XML refusals), and whether it is a preflight
+    (which AWS sends without ``x-amz-id-2``)."""
+
+    status: int
+    body: bytes
+    content_type: str | None
+    preflight: bool = False
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+def cors_headers(headers: Mapping[str, str]) -> dict[str, str]:
+    """What AWS adds to an answer to a request that names its ``Origin``."""
+    if not headers.get("origin"):
+        return {}
+    return {"Access-Control-Allow-Origin": "*", "Access-Control-Expose-Headers": CORS_EXPOSED}
+
+
+def _preflight(headers: Mapping[str, str]) -> FrontAnswer:
+    """An ``OPTIONS`` with an ``Origin``: allowed, whatever it asks, with no body."""
+    answer = {"Access-Control-Allow-Origin": "*"}
+    if headers.get("access-control-request-headers"):
+        answer["Access-Control-Allow-Headers"] = headers["access-control-request-headers"]
+    if headers.get("access-control-request-method"):
+        answer["Access-Control-Allow-Methods"] = headers["access-control-request-method"]
+    answer["Access-Control-Max-Age"] = CORS_MAX_AGE
+    return FrontAnswer(200, b"", None, preflight=True, headers=answer)
+
+
+def foreign(headers: Mapping[str, str]) -> bool:
+    """Whether the request names a target of a service other than ours."""
+    prefix = headers.get("x-amz-target", "").partition(".")[0]
+    return bool(prefix) and prefix not in TARGET_PREFIXES
+
+
+def _target(headers: Mapping[str, str]) -> tuple[str, str, bool]:
+    """(prefix, operation, whether the target is an operation of a service of ours)."""
+    prefix, _, operation = headers.get("x-amz-target", "").partition(".")
+    service = TARGET_PREFIXES.get(prefix)
+    known = service is not None and operation in service_model(service).operation_names
+    return prefix, operation, known
+
+
+def signature_fault(request: HttpRequest) -> tuple[str, str] | None:
+    """The (code, message) AWS refuses a request's signature with, or ``None`` when it is
+    well formed. Only the form is checked."""
+    header = request.headers.get("authorization", "")
+    query = parse_qs(urlsplit(request.url).query, keep_blank_values=True)
+    in_query = "X-Amz-Algorithm" in query
+    if header and in_query:
+        return (
+            "InvalidSignatureException",
+            "Found both 'X-Amz-Algorithm' as a query-string param and 'Authorization' as "
+            "HTTP header.",
+        )
+    if not header and not in_query:
+        return "MissingAuthenticationTokenException", "Missing Authentication Token"
+    message = _header_gaps(header, request.headers) if header else _query_gaps(query)
+    return ("IncompleteSignatureException", message) if message else None
+
+
+def _header_gaps(header: str, headers: Mapping[str, str]) -> str:
+    given: dict[str, str] = {}
+    for part in _SEPARATORS.split(header)[1:]:
+        name, _, value = part.strip().partition("=")
+        given[name] = value
+    gaps = [
+        f"Authorization header requires '{name}' parameter. "
+        for name in _HEADER_PARAMETERS
+        if not given.get(name)
+    ]
+    if not headers.get("x-amz-date") and not headers.get("date"):
+        gaps.append(
+            "Authorization header requires existence of either a 'X-Amz-Date' or a 'Date' header. "
+        )
+    return "".join(gaps) + f"Authorization={header}" if gaps else ""
+
+
+def _query_gaps(query: Mapping[str, list[str]]) -> str:
+    gaps = [
+        f"AWS query-string parameters must include '{name}'. "
+        for name in _QUERY_PARAMETERS
+        if not any(query.get(name, []))
+    ]
+    return "".join(gaps) + "Re-examine the query-string parameters." if gaps else ""
+
+
+def _xml(code: str, message: str | None, status: int = 403) -> FrontAnswer:
+    if message is None:
+        return FrontAnswer(status, f"<{code}/>\n".encode(), None)
+    body = f"<{code}>\n  <Message>{message}</Message>\n</{code}>\n"
+    return FrontAnswer(status, body.encode("utf-8"), None)
+
+
+def _refused_in_xml(request: HttpRequest) -> FrontAnswer:
+    """A request in no form the service speaks: refused in XML, the signature first."""
+    fault = signature_fault(request)
+    if fault is not None:
+        return _xml(*fault)
+    prefix, operation, known = _target(request.headers)
+    if known:
+        return _xml("UnknownOperationException", None, 404)
+    if prefix in TARGET_PREFIXES and operation:
+        return _xml("InternalFailure", None, 500)
+    if prefix and operation:
+        message = f"No authorization strategy was found for service: {prefix}, operation: "
+        return _xml("UnrecognizedClientException", message + operation)
+    return _xml("AccessDeniedException", UNDETERMINED)
+
+
+def _envelope(code: str, status: int) -> FrontAnswer:
+    """JSON 1.0's error envelope, the only answer a ``Content-Type: application/json``
+    request gets."""
+    body = f'{{"Output":{{"__type":"com.amazon.coral.service#{code}"}},"Version":"1.0"}}'
+    return FrontAnswer(status, body.encode("ascii"), JSON_1_0)
+
+
+def _in_form(code: str, message: str | None, media: str) -> FrontAnswer:
+    """A 400 in the request's own form (JSON 1.1 or CBOR)."""
+    payload = {"__type": code} if message is None else {"__type": code, "message": message}
+    if media == CBOR_CONTENT_TYPE:
+        return FrontAnswer(400, cbor.dumps(payload), media)
+    return FrontAnswer(400, json.dumps(payload, separators=(",", ":")).encode("utf-8"), media)
+
+
+def front_answer(request: HttpRequest) -> FrontAnswer | None:
+    """The front end's answer to ``request``, or ``None`` when it goes on to the service."""
+    headers = request.headers
+    if request.method == "OPTIONS" and headers.get("origin"):
+        return _preflight(headers)
+    if request.method != "POST":
+        return _refused_in_xml(request)
+    sent = headers.get("content-type", "").split(";")[0].strip().lower()
+    # An empty body is answered in CBOR unless the request is JSON 1.1 (recorded as such).
+    spoken = CONTENT_TYPE if sent == CONTENT_TYPE or not cbor.available() else CBOR_CONTENT_TYPE
+    _, _, known = _target(headers)
+    if not request.body:
+        if known and sent in (CONTENT_TYPE, CBOR_CONTENT_TYPE):
+            return None  # the service answers SerializationException, and logs the call
+        code = "SerializationException" if known else "UnknownOperationException"
+        return _in_form(code, None, spoken)
+    if sent not in _SPOKEN:
+        return _refused_in_xml(request)
+    return _spoken(request, sent, known)
+
+
+def _spoken(request: HttpRequest, sent: str, known: bool) -> FrontAnswer | None:
+    """A body in a form the service speaks: it must parse, name an operation and be signed."""
+    if sent == CBOR_CONTENT_TYPE and not cbor.available():
+        return _in_form("SerializationException", cbor.MISSING_EXTRA, CONTENT_TYPE)
+    readable = parses(request.body, cbor_body=is_cbor(request.headers))
+    if sent == JSON_1_0:
+        if readable:
+            return _envelope("UnknownOperationException", 404)
+        return _envelope("SerializationException", 400)
+    if not readable:
+        return None if known else _in_form("SerializationException", None, sent)
+    if not known:
+        return _in_form("UnknownOperationException", None, sent)
+    fault = signature_fault(request)
+    return None if fault is None else _in_form(*fault, sent)

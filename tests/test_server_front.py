@@ -1,0 +1,384 @@
+"""The server's HTTP front end as clients in other languages meet it: signatures, methods,
+content types, CORS, CBOR, request ids and empty answers, through raw HTTP.
+
+Every recorded fact here comes from kinesalite's connection tests (test/connection.js),
+which its author ran against Kinesis; each test names the assertion it follows.
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+import json
+import re
+from collections.abc import Iterator
+from datetime import datetime, timezone
+from http.client import HTTPConnection
+from typing import Any
+
+import cbor2
+import pytest
+from botocore.auth import SigV4Auth
+from botocore.awsrequest import AWSRequest
+from botocore.credentials import Credentials
+
+from pytest_firehose._doors.server import FirehoseServer
+from pytest_firehose._wire import cbor as wire_cbor
+from pytest_firehose._wire.codec import HttpRequest
+
+JSON = "application/x-amz-json-1.1"
+CBOR = "application/x-amz-cbor-1.1"
+UUID = re.compile(r"[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}")
+KINESIS = "Kinesis_20131202."
+FIREHOSE = "Firehose_20150804."
+#: A secret the fake cannot know: a well-formed signature is accepted whatever its key.
+CREDENTIALS = Credentials("AKIDEXAMPLE", "not-the-real-secret")
+
+
+@pytest.fixture
+def server() -> Iterator[FirehoseServer]:
+    log = io.StringIO()
+    with FirehoseServer(log=log) as served:
+        served.log_text = log  # type: ignore[attr-defined]
+        yield served
+
+
+def signed_headers(
+    server: FirehoseServer, target: str, body: bytes, content_type: str = JSON
+) -> dict[str, str]:
+    """The headers botocore's SigV4 signer gives a request to ``server``."""
+    service = "kinesis" if target.startswith(KINESIS) else "firehose"
+    headers = {"X-Amz-Target": target, "Content-Type": content_type}
+    request = AWSRequest("POST", server.url + "/", data=body, headers=headers)
+    SigV4Auth(CREDENTIALS, service, "us-east-1").add_auth(request)
+    return dict(request.headers.items())
+
+
+def send(
+    server: FirehoseServer,
+    method: str = "POST",
+    path: str = "/",
+    body: bytes = b"",
+    headers: dict[str, str] | None = None,
+) -> tuple[int, dict[str, str], bytes]:
+    connection = HTTPConnection(server.host, server.port, timeout=10)
+    try:
+        connection.request(method, path, body=body or None, headers=headers or {})
+        answer = connection.getresponse()
+        return answer.status, {k.lower(): v for k, v in answer.getheaders()}, answer.read()
+    finally:
+        connection.close()
+
+
+def signed(
+    server: FirehoseServer, target: str, value: Any, content_type: str = JSON
+) -> tuple[int, dict[str, str], bytes]:
+    body = cbor2.dumps(value) if content_type == CBOR else json.dumps(value).encode()
+    return send(server, body=body, headers=signed_headers(server, target, body, content_type))
+
+
+def unsigned(
+    server: FirehoseServer, target: str, body: bytes = b"{}", **extra: str
+) -> tuple[int, dict[str, str], Any]:
+    headers = {"X-Amz-Target": target, "Content-Type": JSON, **extra}
+    return send(server, body=body, headers=headers)
+
+
+def read_cbor(body: bytes) -> Any:
+    """A CBOR answer, its tag 1 timestamps kept as ("ms", value): AWS writes milliseconds."""
+    return cbor2.loads(body, semantic_decoders={1: lambda value, _immutable: ("ms", value)})
+
+
+def assert_ids(headers: dict[str, str]) -> None:
+    """kinesalite's assertBody: a uuid request id and an x-amz-id-2 of 64 to 80 bytes."""
+    assert UUID.fullmatch(headers["x-amzn-requestid"])
+    assert 64 <= len(base64.b64decode(headers["x-amz-id-2"], validate=True)) <= 80
+
+
+# ---------------------------------------------------------------- signatures
+
+
+def test_an_unsigned_request_is_missing_its_token(server: FirehoseServer) -> None:
+    # assertMissing: 400, {"__type": "MissingAuthenticationTokenException", "message": ...}
+    status, headers, body = unsigned(server, KINESIS + "ListStreams")
+    assert status == 400
+    assert headers["content-type"] == JSON
+    assert json.loads(body) == {
+        "__type": "MissingAuthenticationTokenException",
+        "message": "Missing Authentication Token",
+    }
+    assert_ids(headers)
+
+
+def test_a_malformed_authorization_header_is_an_incomplete_signature(
+    server: FirehoseServer,
+) -> None:
+    # "should return IncompleteSignatureException if invalid auth"
+    status, headers, body = unsigned(server, KINESIS + "ListStreams", Authorization="X")
+    assert status == 400
+    assert json.loads(body) == {
+        "__type": "IncompleteSignatureException",
+        "message": "Authorization header requires 'Credential' parameter. "
+        "Authorization header requires 'Signature' parameter. "
+        "Authorization header requires 'SignedHeaders' parameter. "
+        "Authorization header requires existence of either a 'X-Amz-Date' or a 'Date' header. "
+        "Authorization=X",
+    }
+    assert_ids(headers)
+
+
+def test_a_header_missing_only_signed_headers_names_it(server: FirehoseServer) -> None:
+    # "should return IncompleteSignatureException if header is 'AWS4- Signature=b, ...'"
+    auth = "AWS4- Signature=b, Credential=a"
+    _, _, body = unsigned(server, KINESIS + "ListStreams", Authorization=auth, Date="a")
+    assert json.loads(body)["message"] == (
+        f"Authorization header requires 'SignedHeaders' parameter. Authorization={auth}"
+    )
+
+
+def test_a_request_signed_in_query_and_header_has_an_invalid_signature(
+    server: FirehoseServer,
+) -> None:
+    # "should return InvalidSignatureException if both auth header and query"
+    headers = {"X-Amz-Target": KINESIS + "ListStreams", "Content-Type": JSON, "Authorization": "X"}
+    status, answer_headers, body = send(
+        server, path="/?X-Amz-Algorithm", body=b"{}", headers=headers
+    )
+    assert status == 400
+    assert json.loads(body) == {
+        "__type": "InvalidSignatureException",
+        "message": "Found both 'X-Amz-Algorithm' as a query-string param and 'Authorization' "
+        "as HTTP header.",
+    }
+    assert_ids(answer_headers)
+
+
+def test_an_incomplete_query_signature_names_what_is_missing(server: FirehoseServer) -> None:
+    # "should return IncompleteSignatureException if missing X-Amz-SignedHeaders query"
+    headers = {"X-Amz-Target": KINESIS + "ListStreams", "Content-Type": JSON}
+    path = "/?X-Amz-Algorithm=a&X-Amz-Credential=b&X-Amz-Signature=c&X-Amz-Date=d"
+    _, _, body = send(server, path=path, body=b"{}", headers=headers)
+    assert json.loads(body)["message"] == (
+        "AWS query-string parameters must include 'X-Amz-SignedHeaders'. "
+        "Re-examine the query-string parameters."
+    )
+
+
+def test_a_well_formed_signature_is_accepted_whatever_its_secret(server: FirehoseServer) -> None:
+    status, headers, body = signed(server, KINESIS + "ListStreams", {})
+    assert status == 200
+    assert json.loads(body)["StreamNames"] == []
+    assert_ids(headers)
+
+
+def test_a_body_that_does_not_parse_is_refused_before_the_signature(
+    server: FirehoseServer,
+) -> None:
+    # "should return SerializationException if non-JSON body" (unsigned)
+    status, _, body = unsigned(server, KINESIS + "ListStreams", b"hello")
+    assert (status, json.loads(body)) == (400, {"__type": "SerializationException"})
+
+
+# ---------------------------------------------------------------- other methods and forms
+
+
+@pytest.mark.parametrize("method", ["GET", "PUT", "DELETE"])
+def test_another_method_is_access_denied_in_xml(server: FirehoseServer, method: str) -> None:
+    # assertAccessDeniedXml: 403, no Content-Type, this exact body
+    headers = signed_headers(server, "", b"")
+    del headers["X-Amz-Target"], headers["Content-Type"]
+    status, answer_headers, body = send(server, method, headers=headers)
+    assert status == 403
+    assert "content-type" not in answer_headers
+    assert body == (
+        b"<AccessDeniedException>\n"
+        b"  <Message>Unable to determine service/operation name to be authorized</Message>\n"
+        b"</AccessDeniedException>\n"
+    )
+    assert_ids(answer_headers)
+
+
+def test_a_body_with_no_target_or_content_type_is_access_denied(server: FirehoseServer) -> None:
+    # "should return AccessDeniedException if body and no Content-Type"
+    headers = signed_headers(server, "", b"{}")
+    del headers["X-Amz-Target"], headers["Content-Type"]
+    status, answer_headers, body = send(server, body=b"{}", headers=headers)
+    assert status == 403
+    assert body.startswith(b"<AccessDeniedException>\n")
+    assert_ids(answer_headers)
+
+
+def test_an_unsigned_get_is_missing_its_token_in_xml(server: FirehoseServer) -> None:
+    # assertMissingTokenXml (the order-of-checks matrix: no signature, not POST)
+    status, headers, body = send(server, "GET")
+    assert (status, "content-type" in headers) == (403, False)
+    assert body == (
+        b"<MissingAuthenticationTokenException>\n"
+        b"  <Message>Missing Authentication Token</Message>\n"
+        b"</MissingAuthenticationTokenException>\n"
+    )
+
+
+@pytest.mark.parametrize("target", [KINESIS + "Whatever", "Whatever.Whatever", ""])
+def test_an_unknown_target_gets_awss_bare_answer_with_ids(
+    server: FirehoseServer, target: str
+) -> None:
+    # assertUnknownJson: 400, {"__type": "UnknownOperationException"}, no message
+    status, headers, body = signed(server, target, {})
+    assert (status, json.loads(body)) == (400, {"__type": "UnknownOperationException"})
+    assert_ids(headers)
+
+
+def test_another_services_target_is_logged_with_the_fix(server: FirehoseServer) -> None:
+    signed(server, "Logs_20140328.DescribeLogGroups", {})
+    assert "AWS_ENDPOINT_URL_KINESIS" in server.log_text.getvalue()  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize(
+    ("body", "status", "code"),
+    [(b"{}", 404, "UnknownOperationException"), (b"hello", 400, "SerializationException")],
+)
+def test_json_1_0_gets_the_json_1_0_envelope(
+    server: FirehoseServer, body: bytes, status: int, code: str
+) -> None:
+    # assertUnknownDeprecated / assertSerializationDeprecated
+    answer = unsigned(server, KINESIS + "ListStreams", body, **{"Content-Type": "application/json"})
+    assert answer[0] == status
+    assert answer[1]["content-type"] == "application/json"
+    assert json.loads(answer[2]) == {
+        "Output": {"__type": f"com.amazon.coral.service#{code}"},
+        "Version": "1.0",
+    }
+    assert_ids(answer[1])
+
+
+# ---------------------------------------------------------------- empty answers
+
+
+@pytest.mark.parametrize(
+    ("target", "value"),
+    [
+        (KINESIS + "AddTagsToStream", {"StreamName": "s", "Tags": {"k": "v"}}),
+        (
+            KINESIS + "IncreaseStreamRetentionPeriod",
+            {"StreamName": "s", "RetentionPeriodHours": 48},
+        ),
+        (KINESIS + "DeleteStream", {"StreamName": "s"}),
+        (FIREHOSE + "TagDeliveryStream", {"DeliveryStreamName": "d", "Tags": [{"Key": "k"}]}),
+        (FIREHOSE + "DeleteDeliveryStream", {"DeliveryStreamName": "d"}),
+    ],
+)
+def test_an_empty_output_is_an_empty_body(
+    server: FirehoseServer, target: str, value: dict[str, Any]
+) -> None:
+    # kinesalite's action tests assert res.body '' for these operations
+    server.kinesis.create_stream("s")
+    server.firehose.create_delivery_stream("d")
+    status, headers, body = signed(server, target, value)
+    assert (status, body, headers["content-length"]) == (200, b"", "0")
+    assert_ids(headers)
+
+
+def test_create_stream_answers_an_empty_body(server: FirehoseServer) -> None:
+    status, _, body = signed(server, KINESIS + "CreateStream", {"StreamName": "t", "ShardCount": 1})
+    assert (status, body) == (200, b"")
+
+
+# ---------------------------------------------------------------- CORS
+
+
+def test_a_preflight_is_allowed_and_echoes_what_it_asks(server: FirehoseServer) -> None:
+    # assertCors with headers and method
+    status, headers, body = send(
+        server,
+        "OPTIONS",
+        headers={
+            "Origin": "http://localhost:3000",
+            "Access-Control-Request-Headers": "a, b, c",
+            "Access-Control-Request-Method": "d",
+        },
+    )
+    assert (status, body, headers["content-length"]) == (200, b"", "0")
+    assert headers["access-control-allow-origin"] == "*"
+    assert headers["access-control-allow-headers"] == "a, b, c"
+    assert headers["access-control-allow-methods"] == "d"
+    assert headers["access-control-max-age"] == "172800"
+    assert UUID.fullmatch(headers["x-amzn-requestid"])
+    assert "x-amz-id-2" not in headers
+    assert "content-type" not in headers
+
+
+def test_a_request_with_an_origin_exposes_the_headers(server: FirehoseServer) -> None:
+    # "should return CBOR UnknownOperationException and set CORS if using Origin"
+    status, headers, _ = unsigned(server, KINESIS + "ListStreams", Origin="http://x")
+    assert status == 400
+    assert headers["access-control-allow-origin"] == "*"
+    assert headers["access-control-expose-headers"] == (
+        "x-amzn-RequestId,x-amzn-ErrorType,x-amz-request-id,x-amz-id-2,x-amzn-ErrorMessage,Date"
+    )
+
+
+# ---------------------------------------------------------------- CBOR
+
+
+def test_cbor_is_served_with_blobs_as_bytes_and_timestamps_as_tag_1_millis(
+    server: FirehoseServer,
+) -> None:
+    server.kinesis.create_stream("s")
+    status, headers, body = signed(
+        server,
+        KINESIS + "PutRecord",
+        {"StreamName": "s", "Data": b"\x00\xffhi", "PartitionKey": "p"},
+        CBOR,
+    )
+    assert (status, headers["content-type"]) == (200, CBOR)
+    shard = cbor2.loads(body)["ShardId"]
+    since = cbor2.CBORTag(1, 0)  # the epoch, in the Java SDK's milliseconds
+    iterator_request = {
+        "StreamName": "s",
+        "ShardId": shard,
+        "ShardIteratorType": "AT_TIMESTAMP",
+        "Timestamp": since,
+    }
+    _, _, body = signed(server, KINESIS + "GetShardIterator", iterator_request, CBOR)
+    iterator = cbor2.loads(body)["ShardIterator"]
+    _, _, body = signed(server, KINESIS + "GetRecords", {"ShardIterator": iterator}, CBOR)
+    records = read_cbor(body)
+    [record] = records["Records"]
+    assert record["Data"] == b"\x00\xffhi"
+    unit, millis = record["ApproximateArrivalTimestamp"]
+    assert unit == "ms"
+    assert isinstance(millis, int)
+    arrived = datetime.fromtimestamp(millis / 1000, timezone.utc)
+    assert abs((arrived - server.world.clock.now()).total_seconds()) < 1
+
+
+def test_cbor_errors_are_cbor(server: FirehoseServer) -> None:
+    status, headers, body = signed(server, KINESIS + "DescribeStream", {"StreamName": "no"}, CBOR)
+    assert (status, headers["content-type"]) == (400, CBOR)
+    assert cbor2.loads(body)["__type"] == "ResourceNotFoundException"
+
+
+def test_cbor_in_process_through_world_handle(server: FirehoseServer) -> None:
+    body = cbor2.dumps({"StreamName": "in", "ShardCount": 1})
+    headers = {
+        k.lower(): v
+        for k, v in signed_headers(server, KINESIS + "CreateStream", body, CBOR).items()
+    }
+    answer = server.world.handle(HttpRequest("POST", server.url + "/", headers, body), "kinesis")
+    assert (answer.status, answer.body) == (200, b"")
+    body = cbor2.dumps({})
+    headers["x-amz-target"] = KINESIS + "ListStreams"
+    answer = server.world.handle(HttpRequest("POST", server.url + "/", headers, body), "kinesis")
+    assert read_cbor(answer.body)["StreamNames"] == ["in"]
+
+
+def test_without_cbor2_a_cbor_request_names_the_extra(
+    server: FirehoseServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(wire_cbor, "_cbor2", lambda: None)
+    body = cbor2.dumps({})
+    headers = signed_headers(server, KINESIS + "ListStreams", body, CBOR)
+    status, answer_headers, answer = send(server, body=body, headers=headers)
+    assert (status, answer_headers["content-type"]) == (400, JSON)
+    assert "pytest-firehose[cbor]" in json.loads(answer)["message"]
