@@ -17,13 +17,17 @@ MODELLED = {
     "CreateStream",
     "DecreaseStreamRetentionPeriod",
     "DeleteStream",
+    "DescribeLimits",
     "DescribeStream",
     "DescribeStreamSummary",
+    "DisableEnhancedMonitoring",
+    "EnableEnhancedMonitoring",
     "GetRecords",
     "GetShardIterator",
     "IncreaseStreamRetentionPeriod",
     "ListShards",
     "ListStreams",
+    "ListTagsForResource",
     "ListTagsForStream",
     "MergeShards",
     "PutRecord",
@@ -32,8 +36,13 @@ MODELLED = {
     "SplitShard",
     "StartStreamEncryption",
     "StopStreamEncryption",
+    "TagResource",
+    "UntagResource",
+    "UpdateMaxRecordSize",
     "UpdateShardCount",
+    "UpdateStreamMode",
 }
+ARN = "arn:aws:kinesis:us-east-1:123456789012:stream/s"
 OPERATIONS = botocore.session.get_session().get_service_model("kinesis").operation_names
 
 
@@ -65,11 +74,11 @@ def test_an_operation_not_modelled_is_refused_by_name(operation):
 
 
 def test_a_client_hears_which_operation_is_not_modelled(fake, kinesis_client):
-    answer = refused(kinesis_client.describe_limits)
+    answer = refused(kinesis_client.get_resource_policy, ResourceARN=ARN)
 
-    assert error(answer) == ("UnknownOperationException", message("DescribeLimits"), 400)
+    assert error(answer) == ("UnknownOperationException", message("GetResourcePolicy"), 400)
     assert answer["ResponseMetadata"]["RetryAttempts"] == 0
-    assert [call.operation for call in fake.kinesis.calls] == ["DescribeLimits"]
+    assert [call.operation for call in fake.kinesis.calls] == ["GetResourcePolicy"]
 
 
 def test_enhanced_fan_out_is_refused_by_name(fake, kinesis_client):

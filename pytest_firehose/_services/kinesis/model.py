@@ -19,8 +19,9 @@ Choices where AWS's answer is not on record (INFERRED):
   ResourceInUseException; text from the MOCK-validated Split/Merge message).
 * DescribeStreamSummary always includes MaxRecordSizeInKiB.
 * AUTO record distribution spreads records round robin over the shards.
-* Start/StopStreamEncryption take effect at once (AWS passes through UPDATING); no tag
-  quota is enforced.
+* Start/StopStreamEncryption take effect at once (AWS passes through UPDATING).
+* The account's limits, tags and monitoring live in ``limits.py``, ``tags.py`` and
+  ``monitoring.py``, with their own facts and choices.
 """
 
 from __future__ import annotations
@@ -35,8 +36,10 @@ from pytest_firehose._clock import FakeClock
 from pytest_firehose._errors import ServiceError, validation_error
 from pytest_firehose._ids import IdSource
 from pytest_firehose._payload import Payload, data_of, payload_len
-from pytest_firehose._services.base import Answer, ServiceBase, tag_page
+from pytest_firehose._services.base import Answer, ServiceBase
 from pytest_firehose._services.codes import BATCH_PUT, RECORD_ERRORS
+from pytest_firehose._services.kinesis.limits import Limits, default_shard_limit
+from pytest_firehose._services.kinesis.monitoring import Monitoring
 from pytest_firehose._services.kinesis.reads import ShardReads
 from pytest_firehose._services.kinesis.resharding import Resharding
 from pytest_firehose._services.kinesis.streams import (
@@ -55,6 +58,7 @@ from pytest_firehose._services.kinesis.streams import (
     sequence_number,
     shard_id_of,
 )
+from pytest_firehose._services.kinesis.tags import Tagging
 
 __all__ = ["KinesisRecord", "KinesisService", "KinesisStream", "Shard", "hash_key_of"]
 
@@ -92,7 +96,7 @@ def not_modelled(operation: str) -> ServiceError:
 # --------------------------------------------------------------------------- the service
 
 
-class KinesisService(ServiceBase, ShardReads, Resharding):
+class KinesisService(ServiceBase, ShardReads, Resharding, Limits, Tagging, Monitoring):
     """Amazon Kinesis Data Streams in one account and region."""
 
     batch_put = BATCH_PUT["kinesis"]
@@ -107,6 +111,7 @@ class KinesisService(ServiceBase, ShardReads, Resharding):
         clock: FakeClock,
         ids: IdSource,
         creation_delay: timedelta = timedelta(0),
+        shard_limit: int | None = None,
     ) -> None:
         super().__init__(
             account_id=account_id,
@@ -116,6 +121,8 @@ class KinesisService(ServiceBase, ShardReads, Resharding):
             creation_delay=creation_delay,
         )
         self.streams: dict[str, KinesisStream] = {}
+        #: The account's shard quota in this region (DescribeLimits' ShardLimit).
+        self.shard_limit = shard_limit if shard_limit is not None else default_shard_limit(region)
         #: Enforce each shard's write quota (1,000 records and 1 MiB a second) when True.
         self.quotas = False
         #: Writes per shard in the current second of the fake clock: (stream, shard id) ->
@@ -142,6 +149,14 @@ class KinesisService(ServiceBase, ShardReads, Resharding):
             "SplitShard": self.split_shard,
             "MergeShards": self.merge_shards,
             "UpdateShardCount": self.update_shard_count,
+            "DescribeLimits": self.describe_limits,
+            "UpdateStreamMode": self.update_stream_mode,
+            "TagResource": self.tag_resource,
+            "UntagResource": self.untag_resource,
+            "ListTagsForResource": self.list_tags_for_resource,
+            "EnableEnhancedMonitoring": self.enable_enhanced_monitoring,
+            "DisableEnhancedMonitoring": self.disable_enhanced_monitoring,
+            "UpdateMaxRecordSize": self.update_max_record_size,
         }
 
     def dispatch(
@@ -169,7 +184,7 @@ class KinesisService(ServiceBase, ShardReads, Resharding):
         name = params.get("StreamName")
         if name:
             return str(name)
-        arn = params.get("StreamARN")
+        arn = params.get("StreamARN") or params.get("ResourceARN")
         if arn:
             return _name_in_arn(str(arn))
         iterator = params.get("ShardIterator")
@@ -237,6 +252,7 @@ class KinesisService(ServiceBase, ShardReads, Resharding):
                     # world next looks.
                     stream.pending(stream.active_at)
                     stream.pending = None
+                    stream.open_after = None
                     stream.reroute()
                 stream.status, stream.active_at = "ACTIVE", None
             stream.trim(now)
@@ -316,6 +332,13 @@ class KinesisService(ServiceBase, ShardReads, Resharding):
         count = params.get("ShardCount")
         details = params.get("StreamModeDetails") or {}
         mode = details.get("StreamMode") or ("PROVISIONED" if count else "ON_DEMAND")
+        tags = dict(params.get("Tags") or {})
+        self.check_new_tags(name, {}, tags)
+        if mode == "ON_DEMAND":
+            self.check_on_demand_room()
+        # Before a single shard is made: no ShardCount may make the fake allocate
+        # past the account's quota.
+        self.check_shard_room(count or ON_DEMAND_SHARDS)
         stream = new_stream(
             name,
             self.stream_arn(name),
@@ -324,7 +347,7 @@ class KinesisService(ServiceBase, ShardReads, Resharding):
             created_at=self.clock.now(),
             creation_delay=self.creation_delay,
         )
-        stream.tags = dict(params.get("Tags") or {})
+        stream.tags = tags
         stream.max_record_size_kib = params.get("MaxRecordSizeInKiB", DEFAULT_MAX_RECORD_SIZE_KIB)
         stream.distribution = params.get("RecordDistributionStrategy", "USER_PARTITION_KEY")
         self.streams[name] = stream
@@ -344,7 +367,7 @@ class KinesisService(ServiceBase, ShardReads, Resharding):
             "StreamModeDetails": {"StreamMode": stream.mode},
             "RetentionPeriodHours": stream.retention_hours,
             "StreamCreationTimestamp": stream.created_at,
-            "EnhancedMonitoring": [{"ShardLevelMetrics": []}],
+            "EnhancedMonitoring": [{"ShardLevelMetrics": list(stream.shard_level_metrics)}],
             **self._encryption(stream),
         }
 
@@ -400,21 +423,6 @@ class KinesisService(ServiceBase, ShardReads, Resharding):
     def delete_stream(self, params: dict[str, Any]) -> dict[str, Any]:
         del self.streams[self._stream(params).name]
         return {}
-
-    # ------------------------------------------------------------------ tags
-
-    def add_tags_to_stream(self, params: dict[str, Any]) -> dict[str, Any]:
-        self._stream(params).tags.update(params["Tags"])
-        return {}
-
-    def remove_tags_from_stream(self, params: dict[str, Any]) -> dict[str, Any]:
-        tags = self._stream(params).tags
-        for key in params["TagKeys"]:
-            tags.pop(key, None)
-        return {}
-
-    def list_tags_for_stream(self, params: dict[str, Any]) -> dict[str, Any]:
-        return tag_page(self._stream(params).tags, params)
 
     # ------------------------------------------------------------------ retention, encryption
 

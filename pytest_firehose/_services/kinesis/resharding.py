@@ -37,6 +37,7 @@ from pytest_firehose._errors import ServiceError
 from pytest_firehose._services.kinesis.streams import (
     KinesisStream,
     Shard,
+    invalid_token,
     next_token,
     read_token,
     resolve_shard_id,
@@ -130,6 +131,7 @@ class Resharding:
     creation_delay: timedelta
     _stream: Callable[[dict[str, Any]], KinesisStream]
     _find: Callable[[dict[str, Any]], tuple[str, KinesisStream | None]]
+    check_shard_room: Callable[[int], None]
 
     # ------------------------------------------------------------------ helpers
 
@@ -184,9 +186,12 @@ class Resharding:
                 f"in state {stream.status}",
             )
 
-    def _reshard(self, stream: KinesisStream, change: Callable[[datetime], None]) -> None:
+    def _reshard(
+        self, stream: KinesisStream, change: Callable[[datetime], None], open_after: int
+    ) -> None:
         """Carry out ``change`` now, or keep the stream UPDATING for ``creation_delay`` of
-        fake time and carry it out then (``settle`` does)."""
+        fake time and carry it out then (``settle`` does). ``open_after`` is how many shards
+        are open afterwards: the shard quota counts them meanwhile."""
         now = self.clock.now()
         if not self.creation_delay:
             change(now)
@@ -195,6 +200,7 @@ class Resharding:
         stream.status = "UPDATING"
         stream.active_at = now + self.creation_delay
         stream.pending = change
+        stream.open_after = open_after
 
     # ------------------------------------------------------------------ operations
 
@@ -215,11 +221,12 @@ class Resharding:
             )
         self._still_open(stream, shard)
         self._updatable(stream)
+        self.check_shard_room(1)
 
         def change(at: datetime) -> None:
             split(stream, shard, key, at)
 
-        self._reshard(stream, change)
+        self._reshard(stream, change, len(stream.open_shards) + 1)
         return {}
 
     def merge_shards(self, params: dict[str, Any]) -> dict[str, Any]:
@@ -241,7 +248,7 @@ class Resharding:
         def change(at: datetime) -> None:
             merge(stream, lower, upper, at)
 
-        self._reshard(stream, change)
+        self._reshard(stream, change, len(stream.open_shards) - 1)
         return {}
 
     def update_shard_count(self, params: dict[str, Any]) -> dict[str, Any]:
@@ -264,10 +271,12 @@ class Resharding:
                 f"count. {counts}",
             )
 
+        self.check_shard_room(target - current)
+
         def change(at: datetime) -> None:
             rescale(stream, target, at)
 
-        self._reshard(stream, change)
+        self._reshard(stream, change, target)
         return {
             "StreamName": stream.name,
             "StreamARN": stream.arn,
@@ -294,7 +303,7 @@ class Resharding:
             kind: str | None = kind_text or None
             shard_id: str | None = shard_text or None
             stream = self._stream({"StreamName": name})
-            timestamp = datetime.fromisoformat(moment) if moment else None
+            timestamp = _token_moment(moment)
             chosen = self._filtered(stream, kind, shard_id, timestamp)
         else:
             stream = self._stream(params)
@@ -368,6 +377,19 @@ class Resharding:
                 "Timestamp can only be provided for ShardFilter types AT_TIMESTAMP and "
                 f"FROM_TIMESTAMP, not {kind}.",
             )
+
+
+def _token_moment(text: str) -> datetime | None:
+    """The ShardFilter timestamp a NextToken carries; a forged one is an invalid token."""
+    if not text:
+        return None
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        raise invalid_token() from None
+    if moment.tzinfo is None:
+        raise invalid_token()
+    return moment
 
 
 def _open_at(shard: Shard, moment: datetime, *, closed_after: bool) -> bool:

@@ -300,6 +300,12 @@ class KinesisStream:
     #: The reshard an UPDATING stream carries out when ``active_at`` comes: it is handed
     #: that moment.
     pending: Callable[[datetime], None] | None = None
+    #: How many shards are open once ``pending`` is carried out (``None`` without one).
+    open_after: int | None = None
+    #: When the stream switched capacity mode (UpdateStreamMode), oldest first.
+    mode_switches: list[datetime] = field(default_factory=list)
+    #: Shard-level metrics of enhanced monitoring, in the order AWS lists them.
+    shard_level_metrics: list[str] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         if not self.open_shards:
@@ -505,15 +511,25 @@ def next_token(*parts: str) -> str:
     return base64.urlsafe_b64encode(json.dumps(parts).encode()).decode("ascii")
 
 
+def invalid_token() -> ServiceError:
+    return ServiceError("InvalidArgumentException", "Invalid NextToken.")
+
+
 def read_token(text: str, count: int) -> list[str]:
-    """The ``count`` parts of a NextToken from :func:`next_token`."""
+    """The ``count`` parts of a NextToken from :func:`next_token`; anything else, however
+    malformed (not base64, not JSON, nested past the parser's depth, parts that are not
+    strings), is refused as AWS refuses a token it did not issue."""
     try:
         parts = json.loads(base64.urlsafe_b64decode(text.encode("ascii")))
-    except ValueError:
+    except (ValueError, RecursionError):  # binascii.Error and UnicodeError are ValueErrors
         parts = None
-    if not isinstance(parts, list) or len(parts) != count:
-        raise ServiceError("InvalidArgumentException", "Invalid NextToken.")
-    return [str(part) for part in parts]
+    if (
+        not isinstance(parts, list)
+        or len(parts) != count
+        or not all(isinstance(part, str) for part in parts)
+    ):
+        raise invalid_token()
+    return list(parts)
 
 
 def micros(moment: datetime) -> int:
