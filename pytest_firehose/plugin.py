@@ -9,6 +9,7 @@ test asks for it.
 from __future__ import annotations
 
 import dataclasses
+import inspect
 import os
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
@@ -31,6 +32,39 @@ FAULT_SIGNATURE = fault_keywords.SIGNATURE
 
 _SAVED_ENV = pytest.StashKey[dict[str, "str | None"]]()
 _SETTINGS = pytest.StashKey[WorldConfig]()
+#: Set on an item whose setup or call phase failed: the test has already failed.
+_TEST_FAILED = pytest.StashKey[bool]()
+#: The unfired-fault explanation of a test that had already failed, for its report.
+_UNFIRED = pytest.StashKey[str]()
+
+
+def firehose_settings(
+    *,
+    region: str | None = None,
+    account_id: str | None = None,
+    seed: int | None = None,
+    creation_delay: float | None = None,
+    encryption_delay: float | None = None,
+) -> dict[str, object]:
+    """The settings a ``firehose_settings`` marker gives, by name. Binding the marker's
+    arguments to this signature lets Python word a typo (an unknown or positional
+    argument) itself."""
+    given = {
+        "region": region,
+        "account_id": account_id,
+        "seed": seed,
+        "creation_delay": creation_delay,
+        "encryption_delay": encryption_delay,
+    }
+    return {name: value for name, value in given.items() if value is not None}
+
+
+#: The settings marker's signature, shown by ``pytest --markers``.
+SETTINGS_SIGNATURE = str(inspect.signature(firehose_settings)).split(" ->", 1)[0][1:-1]
+
+#: Why a botocore error at import time is the plugin's business: a client made at module
+#: level looks for a region and credentials before any fixture has set fake ones.
+_IMPORT_TIME_ERRORS = ("NoRegionError", "NoCredentialsError")
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -90,6 +124,11 @@ def pytest_configure(config: pytest.Config) -> None:
             f"{service}_fail({FAULT_SIGNATURE}): schedule a {handle} fault before the test "
             f"runs, with the keywords of {service}.fail(); stacked markers apply top to bottom.",
         )
+    config.addinivalue_line(
+        "markers",
+        f"firehose_settings({SETTINGS_SIGNATURE}): this test's fake world settings, over the "
+        "firehose_* ini options (a module's or class's marker applies first, the test's last).",
+    )
     settings = _settings(config)
     config.stash[_SETTINGS] = settings
     if not config.getini("firehose_session_credentials"):
@@ -150,10 +189,64 @@ def _marks_in_order(node: pytest.Item, name: str) -> list[pytest.Mark]:
     return marks
 
 
+def _test_settings(item: pytest.Item) -> WorldConfig:
+    """The ini options' settings with the test's ``firehose_settings`` markers over them,
+    checked by the same rules."""
+    overrides: dict[str, object] = {}
+    refused: str | None = None
+    for mark in _marks_in_order(item, "firehose_settings"):
+        try:
+            overrides.update(firehose_settings(*mark.args, **mark.kwargs))
+        except TypeError as error:
+            refused = f"@pytest.mark.{error}"
+            break
+    else:
+        try:
+            return dataclasses.replace(item.config.stash[_SETTINGS], **overrides)  # type: ignore[arg-type]
+        except UsageError as error:
+            refused = f"@pytest.mark.firehose_settings: {error}"
+    # Failed outside the except blocks, so the report shows no chained traceback.
+    pytest.fail(refused, pytrace=False)
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_make_collect_report(collector: pytest.Collector) -> Iterator[None]:
+    outcome = yield
+    report: pytest.CollectReport = outcome.get_result()  # type: ignore[attr-defined]
+    call = getattr(report, "call", None)  # pytest keeps it there for collect_one_node
+    error = call.excinfo.value if call is not None and call.excinfo is not None else None
+    if error is None or collector.config.getini("firehose_session_credentials"):
+        return
+    botocore_error = type(error).__module__.startswith("botocore.")
+    if botocore_error and type(error).__name__ in _IMPORT_TIME_ERRORS:
+        report.sections.append(("pytest-firehose", _import_time_hint(error)))
+
+
+def _import_time_hint(error: BaseException) -> str:
+    missing = "a region" if type(error).__name__ == "NoRegionError" else "credentials"
+    return (
+        f"{type(error).__name__} while collecting: a botocore client was made or used as the "
+        f"module was imported, before any pytest-firehose fixture set fake {missing}.\n"
+        "Set the ini option firehose_session_credentials = true to give the whole session "
+        "fake credentials and a region:\n"
+        "  pytest.ini or tox.ini:  [pytest]  firehose_session_credentials = true\n"
+        "  pyproject.toml:         [tool.pytest.ini_options]  firehose_session_credentials = true\n"
+        "  one run:                pytest -o firehose_session_credentials=true\n"
+        "or make the client when it is first used instead of at import."
+    )
+
+
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[None]:
     outcome = yield
     report: pytest.TestReport = outcome.get_result()  # type: ignore[attr-defined]
+    if report.failed and report.when in ("setup", "call"):
+        item.stash[_TEST_FAILED] = True
+    unfired = item.stash.get(_UNFIRED, None)
+    if report.when == "teardown" and unfired is not None:
+        # The name must hold "teardown": pytest prints a test's passed teardown sections
+        # under its failure.
+        report.sections.append(("scripted faults that never fired (teardown)", unfired))
     fake = (getattr(item, "funcargs", None) or {}).get("firehose_fake")
     if not report.failed or fake is None:
         return
@@ -170,7 +263,7 @@ def firehose_fake(request: pytest.FixtureRequest) -> Iterator[FirehoseFake]:
     from pytest_firehose._doors.fake import FirehoseFake
 
     config = request.config
-    fake = FirehoseFake(**dataclasses.asdict(config.stash[_SETTINGS]))
+    fake = FirehoseFake(**dataclasses.asdict(_test_settings(request.node)))
     with fake:
         for mark in _marks_in_order(request.node, "firehose_fail"):
             fake.firehose.fail(*mark.args, **mark.kwargs)
@@ -179,7 +272,13 @@ def firehose_fake(request: pytest.FixtureRequest) -> Iterator[FirehoseFake]:
         yield fake
     if config.getini("firehose_assert_all_faults_fired"):
         message = fake.unfired_faults()
-        if message is not None:
+        if message is None:
+            return
+        if request.node.stash.get(_TEST_FAILED, False):
+            # The test's own failure is the error to read; a second one for a fault it never
+            # reached would count the test twice ("1 failed, 1 error").
+            request.node.stash[_UNFIRED] = f"The test failed before they fired.\n{message}"
+        else:
             pytest.fail(message, pytrace=False)
 
 

@@ -6,12 +6,14 @@ run loads the plugin through its ``pytest11`` entry point, as a user's suite wou
 
 from __future__ import annotations
 
+import fnmatch
 import inspect
 import textwrap
 
 import pytest
 
 from pytest_firehose import FirehoseHandle
+from pytest_firehose._engine.calls import index_runs
 
 HEADER = """\
 import boto3
@@ -238,9 +240,9 @@ def test_a_failing_test_reports_its_firehose_calls(pytester: pytest.Pytester):
     result.stdout.fnmatch_lines(
         [
             "*fake AWS calls (call)*",
-            "*#1 PutRecordBatch s 3 records -> ServiceUnavailableException (500)"
+            "*#1 PutRecordBatch s 3 records -> ServiceUnavailableException (500) (attempt 1)"
             " [[]fault: firehose_fail(throttle=*)[]]",
-            "*#2 PutRecordBatch s 3 records -> partial: 1 failed [[]1[]]"
+            "*#2 PutRecordBatch s 3 records -> partial: 1 failed [[]1[]] (attempt 2, retry of #1)"
             " [[]fault: firehose_fail(records={1: 'ServiceUnavailableException'})[]]",
             "*faults:*",
             "*firehose_fail(throttle=*) fired 1 time(s)",
@@ -272,3 +274,104 @@ def test_markers_lists_firehose_fail_with_its_signature(pytester: pytest.Pyteste
     assert any(
         line.startswith(f"@pytest.mark.firehose_fail({signature}):") for line in result.outlines
     ), "\n".join(result.outlines)
+
+
+def test_a_partial_failure_prints_its_indices_as_runs(pytester: pytest.Pytester):
+    result = run(
+        pytester,
+        """
+        def kept(payload):
+            return payload not in (b"2", b"250")
+
+        def test_fails(firehose):
+            firehose.create_delivery_stream("s")
+            firehose.fail(records=kept)
+            put("s", *[str(i).encode() for i in range(500)])
+            firehose["s"].assert_delivered([str(i).encode() for i in range(500)])
+        """,
+    )
+
+    result.assert_outcomes(failed=1)
+    line = "*#1 PutRecordBatch s 500 records -> partial: 498 failed [[]0-1, 3-249, 251-499[]]*"
+    # Once in the assertion's message, once in the report section.
+    assert len([text for text in result.outlines if fnmatch.fnmatch(text, line)]) == 2
+    result.stdout.no_fnmatch_line("*0, 1, 3, 4*")
+
+
+@pytest.mark.parametrize(
+    ("indices", "shown"),
+    [([], ""), ([7], "7"), ([1, 3, 4, 5], "1, 3-5"), ([5, 4, 4, 0, 1], "0-1, 4-5")],
+)
+def test_index_runs_join_consecutive_indices(indices: list[int], shown: str):
+    assert index_runs(indices) == shown
+
+
+def test_the_call_log_numbers_calls_and_names_the_first_attempt_of_a_retry(
+    pytester: pytest.Pytester,
+):
+    result = run(
+        pytester,
+        """
+        @pytest.mark.firehose_fail(throttle=2)
+        def test_fails(firehose):
+            firehose.create_delivery_stream("s")
+            put()
+            put()
+            assert False
+        """,
+    )
+
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(
+        [
+            "*fake AWS calls (call)*",
+            "*#1 PutRecordBatch s 1 record -> ServiceUnavailableException (500) (attempt 1)*",
+            "*#2 PutRecordBatch s 1 record -> ServiceUnavailableException (500)"
+            " (attempt 2, retry of #1)*",
+            "*#3 PutRecordBatch s 1 record -> ok (attempt 3, retry of #1)",
+            "*#4 PutRecordBatch s 1 record -> ok (attempt 1)",
+        ]
+    )
+
+
+def test_a_test_that_fails_before_its_fault_fires_is_reported_once(pytester: pytest.Pytester):
+    result = run(
+        pytester,
+        """
+        @pytest.mark.firehose_fail(throttle=True, stream="b")
+        def test_fails_first(firehose):
+            firehose.create_delivery_stream("s")
+            put("s")
+            assert False, "the producer gave up"
+        """,
+    )
+
+    result.assert_outcomes(failed=1)  # not "1 failed, 1 error"
+    result.stdout.fnmatch_lines(
+        [
+            "*_ test_fails_first _*",
+            "*AssertionError: the producer gave up*",
+            "*- scripted faults that never fired (teardown) -*",
+            "The test failed before they fired.",
+            "scripted fault(s) never fired*",
+            "  firehose_fail(throttle=1, stream='b'): it waits for * and stream 'b'*",
+            "*short test summary info*",
+        ]
+    )
+    result.stdout.no_fnmatch_line("*ERROR at teardown*")
+
+
+def test_a_passing_test_with_an_unfired_fault_has_no_extra_section(pytester: pytest.Pytester):
+    result = run(
+        pytester,
+        """
+        @pytest.mark.firehose_fail(throttle=True, stream="b")
+        def test_passes(firehose):
+            firehose.create_delivery_stream("s")
+            put("s")
+        """,
+    )
+
+    result.assert_outcomes(passed=1, errors=1)
+    result.stdout.fnmatch_lines(["*ERROR at teardown of test_passes*"])
+    result.stdout.no_fnmatch_line("*The test failed before they fired*")

@@ -149,6 +149,63 @@ def test_without_session_credentials_an_import_time_client_finds_none(
     assert re.search(r"NoRegionError|NoCredentialsError", result.stdout.str())
 
 
+IMPORT_TIME_CALL = """
+# A session of its own: boto3's default one may hold credentials from an earlier in-process run.
+CLIENT = boto3.session.Session().client("firehose", region_name="us-east-1")
+STREAMS = CLIENT.list_delivery_streams()  # at import: signed before any fixture, no credentials
+
+
+def test_import_time_call(firehose):
+    pass
+"""
+
+
+@pytest.mark.parametrize(
+    ("module", "error", "missing"),
+    [
+        (IMPORT_TIME_CLIENT, "NoRegionError", "a region"),
+        (IMPORT_TIME_CALL, "NoCredentialsError", "credentials"),
+    ],
+    ids=["client", "call"],
+)
+def test_a_botocore_error_at_import_names_the_session_credentials_option(
+    pytester: pytest.Pytester, module: str, error: str, missing: str
+) -> None:
+    result = run(pytester, module)
+
+    result.assert_outcomes(errors=1)
+    result.stdout.fnmatch_lines(
+        [
+            "*ERROR collecting test_inner.py*",
+            f"*botocore.exceptions.{error}*",
+            "*- pytest-firehose -*",
+            f"{error} while collecting: a botocore client was made or used as the module was "
+            f"imported, before any pytest-firehose fixture set fake {missing}.",
+            "Set the ini option firehose_session_credentials = true *",
+            "  pytest.ini or tox.ini:  [[]pytest[]]  firehose_session_credentials = true",
+            "  pyproject.toml:         [[]tool.pytest.ini_options[]]  firehose_session_credentials"
+            " = true",
+            "  one run:                pytest -o firehose_session_credentials=true",
+        ]
+    )
+
+
+def test_other_collection_errors_get_no_hint(pytester: pytest.Pytester) -> None:
+    result = run(
+        pytester,
+        """
+        class NoRegionError(Exception):
+            "Not botocore's."
+
+        raise NoRegionError("a module's own error")
+        """,
+    )
+
+    result.assert_outcomes(errors=1)
+    result.stdout.fnmatch_lines(["*a module's own error*"])
+    result.stdout.no_fnmatch_line("*firehose_session_credentials*")
+
+
 def test_an_unknown_stream_name_lists_the_known_ones(pytester: pytest.Pytester) -> None:
     result = run(
         pytester,
@@ -189,8 +246,8 @@ def test_a_failed_delivery_assertion_explains_itself(
         "unexpected (1): [b'cherry-typo']",
         "duplicated (1): b'banana' x2 (expected 1)",
         "calls:",
-        "#1 PutRecordBatch events 3 records -> ok",
-        "#1 PutRecordBatch events 1 record -> ok",
+        "#1 PutRecordBatch events 3 records -> ok (attempt 1)",
+        "#2 PutRecordBatch events 1 record -> ok (attempt 1)",
     ]:
         assert line in output, f"{line!r} missing from the failure report:\n{output}"
     assert "_handles.py" not in output, "the traceback shows the helper's insides"
@@ -357,3 +414,115 @@ def test_moto_keeps_s3_while_the_fixture_takes_firehose(
         """,
     )
     result.assert_outcomes(passed=1)
+
+
+SETTINGS_TESTS = """
+pytestmark = pytest.mark.firehose_settings(region="ap-south-1", seed=3)
+
+
+def status(client, name):
+    described = client.describe_delivery_stream(DeliveryStreamName=name)
+    return described["DeliveryStreamDescription"]
+
+
+@pytest.mark.firehose_settings(account_id="111122223333", creation_delay=30, encryption_delay=5)
+def test_marked(firehose):
+    client = boto3.client("firehose", region_name="ap-south-1")
+    firehose.create_delivery_stream("events")
+    assert firehose["events"].arn == (
+        "arn:aws:firehose:ap-south-1:111122223333:deliverystream/events"
+    )
+    assert status(client, "events")["DeliveryStreamStatus"] == "CREATING"
+    firehose.clock.advance(seconds=30)
+    assert status(client, "events")["DeliveryStreamStatus"] == "ACTIVE"
+    client.start_delivery_stream_encryption(DeliveryStreamName="events")
+    encryption = status(client, "events")["DeliveryStreamEncryptionConfiguration"]
+    assert encryption["Status"] == "ENABLING"
+    firehose.clock.advance(seconds=5)
+    encryption = status(client, "events")["DeliveryStreamEncryptionConfiguration"]
+    assert encryption["Status"] == "ENABLED"
+
+
+@pytest.mark.firehose_settings(seed=None)  # None leaves a setting as it was
+def test_module_marker_and_ini(firehose):
+    firehose.create_delivery_stream("events")
+    arn = "arn:aws:firehose:ap-south-1:444455556666:deliverystream/events"
+    assert firehose["events"].arn == arn
+    answer = boto3.client("firehose", region_name="ap-south-1").put_record(
+        DeliveryStreamName="events", Record={"Data": b"a"}
+    )
+    Path("module.id").write_text(answer["RecordId"])
+
+
+@pytest.mark.firehose_settings(seed=3)
+def test_same_seed(firehose):
+    firehose.create_delivery_stream("events")
+    answer = boto3.client("firehose", region_name="ap-south-1").put_record(
+        DeliveryStreamName="events", Record={"Data": b"a"}
+    )
+    Path("same.id").write_text(answer["RecordId"])
+
+
+@pytest.mark.firehose_settings(seed=9)
+def test_the_ini_seed(firehose):
+    firehose.create_delivery_stream("events")
+    answer = boto3.client("firehose", region_name="ap-south-1").put_record(
+        DeliveryStreamName="events", Record={"Data": b"a"}
+    )
+    Path("nine.id").write_text(answer["RecordId"])
+"""
+
+
+def test_the_settings_marker_applies_over_the_ini_options(pytester: pytest.Pytester) -> None:
+    ini = "firehose_region = eu-west-1\nfirehose_account_id = 444455556666\nfirehose_seed = 9"
+    result = run(
+        pytester, "import pytest\nfrom pathlib import Path\n" + SETTINGS_TESTS, "-v", ini=ini
+    )
+
+    result.assert_outcomes(passed=4)
+    # The module's seed=3 reaches the test that leaves seed as it was, not the ini's 9.
+    ids = [(pytester.path / f"{name}.id").read_text() for name in ("module", "same", "nine")]
+    assert ids[0] == ids[1] != ids[2]
+
+
+@pytest.mark.parametrize(
+    ("arguments", "message"),
+    [
+        ("sed=7", "firehose_settings() got an unexpected keyword argument 'sed'*"),
+        ("7", "firehose_settings() takes 0 positional arguments but 1 was given"),
+        ('account_id="42"', "firehose_settings: account_id must be 12 digits, like AWS's,*"),
+        ('seed="7"', "firehose_settings: seed must be an integer, not '7'"),
+        ('region=""', "firehose_settings: region is a region name such as 'eu-west-1', not ''"),
+        ("creation_delay=-1", "firehose_settings: creation_delay is seconds of fake time*"),
+    ],
+    ids=["typo", "positional", "account", "seed", "region", "delay"],
+)
+def test_a_bad_settings_marker_fails_the_test_naming_the_argument(
+    pytester: pytest.Pytester, arguments: str, message: str
+) -> None:
+    result = run(
+        pytester,
+        f"""
+        import pytest
+
+        @pytest.mark.firehose_settings({arguments})
+        def test_marked(firehose):
+            pass
+        """,
+    )
+
+    result.assert_outcomes(errors=1)
+    result.stdout.fnmatch_lines(["*ERROR at setup of test_marked*", f"@pytest.mark.{message}"])
+    result.stdout.no_fnmatch_line("*During handling*")
+
+
+def test_markers_lists_firehose_settings_with_its_signature(pytester: pytest.Pytester) -> None:
+    result = pytester.runpytest("--markers")
+
+    result.stdout.fnmatch_lines(
+        [
+            "@pytest.mark.firehose_settings(*, region: 'str | None' = None, "
+            "account_id: 'str | None' = None, seed: 'int | None' = None, "
+            "creation_delay: 'float | None' = None, encryption_delay: 'float | None' = None): *"
+        ]
+    )

@@ -49,7 +49,13 @@ class WorldConfig:
     unmodelled: str = "warn"
 
     def __post_init__(self) -> None:
-        if not is_account_id(self.account_id):
+        if self.region is not None and (not isinstance(self.region, str) or not self.region):
+            raise UsageError(f"region is a region name such as 'eu-west-1', not {self.region!r}")
+        if self.seed is not None and (
+            isinstance(self.seed, bool) or not isinstance(self.seed, int)
+        ):
+            raise UsageError(f"seed must be an integer, not {self.seed!r}")
+        if not isinstance(self.account_id, str) or not is_account_id(self.account_id):
             raise UsageError(f"account_id must be 12 digits, like AWS's, not {self.account_id!r}")
         for host in self.allow_hosts:
             if not is_loopback(host):

@@ -27,9 +27,16 @@ def _listing(items: Iterable[bytes]) -> str:
 
 
 def call_log(calls: Sequence[Call]) -> str:
+    """The calls, one line each, numbered by their position in the log; a retry names the
+    position of its API call's first attempt (the attempts share an invocation id)."""
     if not calls:
         return "  (no calls reached the fake)"
-    return "\n".join(f"  {call.describe()}" for call in calls)
+    first_seen: dict[str, int] = {}
+    lines = []
+    for position, call in enumerate(calls, start=1):
+        first = first_seen.setdefault(call.invocation_id, position) if call.invocation_id else None
+        lines.append(f"  {call.describe(position, first if first != position else None)}")
+    return "\n".join(lines)
 
 
 def delivery_mismatch(
