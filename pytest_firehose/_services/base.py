@@ -78,6 +78,12 @@ class ServiceBase:
             f"{self.resource} {name} under account {self.account_id} not found.",
         )
 
+    def _already_exists(self, name: str) -> ServiceError:
+        return ServiceError(
+            "ResourceInUseException",
+            f"{self.resource} {name} under account {self.account_id} already exists.",
+        )
+
 
 def tag_page(tags: Mapping[str, str], params: dict[str, Any]) -> dict[str, Any]:
     """One page of a stream's tags in key order, as both ListTags operations answer: at

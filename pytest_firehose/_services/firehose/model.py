@@ -226,10 +226,7 @@ class FirehoseService(ServiceBase):
     def create_delivery_stream(self, params: dict[str, Any]) -> dict[str, Any]:
         name = params["DeliveryStreamName"]
         if name in self.streams:
-            raise ServiceError(
-                "ResourceInUseException",
-                f"Firehose {name} under account {self.account_id} already exists.",
-            )
+            raise self._already_exists(name)
         stream_type = params.get("DeliveryStreamType", "DirectPut")
         kinds = [kind for kind in DESTINATION_KINDS if kind in params]
         if len(kinds) > 1:

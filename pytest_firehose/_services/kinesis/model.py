@@ -325,10 +325,7 @@ class KinesisService(ServiceBase, ShardReads, Resharding, Limits, Tagging, Monit
     def create_stream(self, params: dict[str, Any]) -> dict[str, Any]:
         name = params["StreamName"]
         if name in self.streams:
-            raise ServiceError(
-                "ResourceInUseException",
-                f"Stream {name} under account {self.account_id} already exists.",
-            )
+            raise self._already_exists(name)
         count = params.get("ShardCount")
         details = params.get("StreamModeDetails") or {}
         mode = details.get("StreamMode") or ("PROVISIONED" if count else "ON_DEMAND")
