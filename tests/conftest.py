@@ -29,6 +29,8 @@ from typing import Any
 from unittest import mock
 
 import boto3
+import botocore
+import botocore.session
 import pytest
 from botocore.exceptions import ClientError, ParamValidationError
 from botocore.model import ServiceModel
@@ -146,6 +148,42 @@ def put(client: Any, *payloads: bytes) -> dict[str, Any]:
     records = [{"Data": p} for p in payloads]
     answer: dict[str, Any] = client.put_record_batch(DeliveryStreamName="events", Records=records)
     return answer
+
+
+def botocore_lacks(*needs: str) -> list[str]:
+    """Which of ``needs`` the installed botocore's API models do not have. Each is
+    ``"service Operation"`` or ``"service Operation.Member.Member"`` (an input member, by
+    its path through structures), e.g. ``"kinesis CreateStream.Tags"``."""
+    missing = []
+    for need in needs:
+        service, _, path = need.partition(" ")
+        operation, *members = path.split(".")
+        model = _service_models(service)
+        if operation not in model.operation_names:
+            missing.append(need)
+            continue
+        shape = model.operation_model(operation).input_shape
+        for member in members:
+            if shape is None or member not in getattr(shape, "members", {}):
+                missing.append(need)
+                break
+            shape = shape.members[member]
+    return missing
+
+
+@functools.cache
+def _service_models(service: str) -> ServiceModel:
+    return botocore.session.get_session().get_service_model(service)
+
+
+def needs_botocore(*needs: str) -> pytest.MarkDecorator:
+    """Skip where the installed botocore predates what the test calls (tox's oldest env runs
+    the floor release); ``needs`` as :func:`botocore_lacks` takes them."""
+    missing = botocore_lacks(*needs)
+    return pytest.mark.skipif(
+        bool(missing),
+        reason=f"botocore {botocore.__version__} has no {', '.join(missing)} (added later)",
+    )
 
 
 def aiobotocore_installed() -> bool:

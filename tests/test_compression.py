@@ -13,7 +13,7 @@ from typing import Any
 import cramjam
 import pytest
 import snappy
-from conftest import put, s3_stream
+from conftest import needs_botocore, put, s3_stream
 
 from pytest_firehose import FirehoseFake, UnmodelledSettingWarning
 
@@ -76,6 +76,7 @@ def test_gzip_keys_end_in_gz(fake: FirehoseFake, client: Any) -> None:
     assert re.search(f"-{UUID4}\\.gz$", key)
 
 
+@needs_botocore("firehose CreateDeliveryStream.ExtendedS3DestinationConfiguration.FileExtension")
 @pytest.mark.parametrize("compression", ["UNCOMPRESSED", "GZIP", "Snappy"])
 def test_a_file_extension_replaces_the_default_one(
     fake: FirehoseFake, client: Any, compression: str

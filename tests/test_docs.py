@@ -18,7 +18,7 @@ import moto  # noqa: F401
 import pytest
 import requests  # noqa: F401
 import responses  # noqa: F401
-from conftest import aiobotocore_installed
+from conftest import aiobotocore_installed, needs_botocore
 
 if aiobotocore_installed():  # the recipes with async clients are marked aio
     import aioboto3  # noqa: F401
@@ -26,6 +26,9 @@ if aiobotocore_installed():  # the recipes with async clients are marked aio
 
 ROOT = Path(__file__).parent.parent
 BLOCK = re.compile(r"```python\n(.*?)```", re.DOTALL)
+#: A block whose API calls are newer than the oldest botocore supported says so, for readers
+#: and for this run: ``# needs botocore with: kinesis TagResource, kinesis CreateStream.Tags``.
+NEEDS = re.compile(r"^# needs botocore with: (.+)$", re.MULTILINE)
 
 
 def _runnable_blocks() -> list[pytest.param]:
@@ -36,6 +39,8 @@ def _runnable_blocks() -> list[pytest.param]:
                 name = f"{page.relative_to(ROOT)}#{number}"
                 needs_aiobotocore = "aiobotocore" in block or "aioboto3" in block
                 marks = [pytest.mark.aio] if needs_aiobotocore else []
+                for needs in NEEDS.findall(block):
+                    marks.append(needs_botocore(*(need.strip() for need in needs.split(","))))
                 params.append(pytest.param(block, id=name, marks=marks))
     return params
 

@@ -10,7 +10,7 @@ from typing import Any
 
 import boto3
 import pytest
-from conftest import REGION, refused
+from conftest import REGION, needs_botocore, refused
 from test_kinesis_api import ACCOUNT, error, fits
 
 from pytest_firehose import FirehoseFake
@@ -215,6 +215,7 @@ def test_update_stream_mode_of_an_unknown_stream_is_not_found(fake, kinesis_clie
 # --------------------------------------------------------------------------- tags
 
 
+@needs_botocore("kinesis TagResource", "kinesis CreateStream.Tags")
 def test_tags_by_arn_and_by_name_are_one_set(fake, kinesis_client):
     kinesis_client.create_stream(StreamName="s", ShardCount=1, Tags={"team": "web"})
 
@@ -233,7 +234,14 @@ def test_tags_by_arn_and_by_name_are_one_set(fake, kinesis_client):
     assert fake.kinesis["s"].arn == ARN
 
 
-@pytest.mark.parametrize("operation", ["add_tags_to_stream", "tag_resource", "create_stream"])
+@pytest.mark.parametrize(
+    "operation",
+    [
+        "add_tags_to_stream",
+        pytest.param("tag_resource", marks=needs_botocore("kinesis TagResource")),
+        pytest.param("create_stream", marks=needs_botocore("kinesis CreateStream.Tags")),
+    ],
+)
 @pytest.mark.parametrize(
     ("tags", "message"),
     [
@@ -255,7 +263,14 @@ def test_tag_characters_are_refused_with_aws_messages(kinesis_client, operation,
     assert error(answer) == ("InvalidArgumentException", message, 400)
 
 
-@pytest.mark.parametrize("operation", ["remove_tags_from_stream", "untag_resource"])
+@needs_botocore("kinesis CreateStream.Tags")
+@pytest.mark.parametrize(
+    "operation",
+    [
+        "remove_tags_from_stream",
+        pytest.param("untag_resource", marks=needs_botocore("kinesis UntagResource")),
+    ],
+)
 def test_removing_tags_checks_the_keys(kinesis_client, operation):
     kinesis_client.create_stream(StreamName="s", ShardCount=1, Tags={"a": "1"})
     where = {"ResourceARN": ARN} if operation == "untag_resource" else {"StreamName": "s"}
@@ -270,7 +285,13 @@ def test_removing_tags_checks_the_keys(kinesis_client, operation):
     assert kept == [{"Key": "a", "Value": "1"}]
 
 
-@pytest.mark.parametrize("operation", ["add_tags_to_stream", "tag_resource"])
+@pytest.mark.parametrize(
+    "operation",
+    [
+        "add_tags_to_stream",
+        pytest.param("tag_resource", marks=needs_botocore("kinesis TagResource")),
+    ],
+)
 def test_a_stream_holds_at_most_50_tags(kinesis_client, operation):
     kinesis_client.create_stream(StreamName="s", ShardCount=1)
     where = {"ResourceARN": ARN} if operation == "tag_resource" else {"StreamName": "s"}
@@ -282,9 +303,10 @@ def test_a_stream_holds_at_most_50_tags(kinesis_client, operation):
     answer = refused(method, **where, Tags={"50": "v"})
 
     assert error(answer) == ("InvalidArgumentException", TOO_MANY, 400)
-    assert len(kinesis_client.list_tags_for_resource(ResourceARN=ARN)["Tags"]) == 50
+    assert len(kinesis_client.list_tags_for_stream(StreamName="s", Limit=50)["Tags"]) == 50
 
 
+@needs_botocore("kinesis CreateStream.Tags")
 def test_create_stream_with_51_tags_is_refused(kinesis_client):
     answer = refused(
         kinesis_client.create_stream,
@@ -297,6 +319,7 @@ def test_create_stream_with_51_tags_is_refused(kinesis_client):
     assert kinesis_client.list_streams()["StreamNames"] == []
 
 
+@needs_botocore("kinesis ListTagsForResource")
 @pytest.mark.parametrize(
     "arn",
     [
@@ -366,6 +389,7 @@ def test_enhanced_monitoring_of_an_unknown_stream_is_not_found(kinesis_client):
 # --------------------------------------------------------------------------- record size
 
 
+@needs_botocore("kinesis UpdateMaxRecordSize")
 def test_update_max_record_size_moves_the_per_record_limit(fake, kinesis_client):
     kinesis_client.create_stream(StreamName="s", ShardCount=1)
     big = b"x" * (2 * MIB - 10)
@@ -397,6 +421,7 @@ def test_update_max_record_size_moves_the_per_record_limit(fake, kinesis_client)
         assert summary["MaxRecordSizeInKiB"] == 2048
 
 
+@needs_botocore("kinesis UpdateMaxRecordSize")
 def test_update_max_record_size_needs_an_active_stream():
     with FirehoseFake(region=REGION, creation_delay=30):
         client = boto3.client("kinesis", region_name=REGION)
