@@ -109,6 +109,9 @@ def _mistake(kind: str, which: str) -> str:
     )
 
 
+_LARGE_DATE = str(int("13bb2cc3d80000000000000000000000", 16))
+_INDEX_TOP_BIT = str(int("20000000000800000000000000000000000000000000002", 16))
+
 MISTAKES = {
     "trim-horizon-with-a-number": (
         "TRIM_HORIZON", SHARD_0, {"StartingSequenceNumber": 0}, "InvalidArgumentException",
@@ -127,11 +130,35 @@ MISTAKES = {
         "AT_SEQUENCE_NUMBER", SHARD_1, {"StartingSequenceNumber": 0}, "InvalidArgumentException",
         f"Invalid StartingSequenceNumber. It encodes {SHARD_0}, while it was used in a call to "
         f"a shard with {SHARD_1}"),
-    "not-a-sequence-number": (
-        "AT_SEQUENCE_NUMBER", SHARD_0, {"StartingSequenceNumber": "123"},
+    # kinesalite's AWS-validated getShardIterator tests: a bare number is an old-layout
+    # sequence number whose low 16 bits name a shard, and a shard field with its top bit
+    # set reads as a negative shard index.
+    "bare-number-of-another-shard": (
+        "AT_SEQUENCE_NUMBER", SHARD_0, {"StartingSequenceNumber": "5"},
         "InvalidArgumentException",
-        f"StartingSequenceNumber 123 used in GetShardIterator on shard {SHARD_0} in stream s "
-        f"under account {ACCOUNT} is invalid."),
+        "Invalid StartingSequenceNumber. It encodes shardId-000000000005, while it was used "
+        f"in a call to a shard with {SHARD_0}"),
+    "negative-shard-field": (
+        "AT_SEQUENCE_NUMBER", SHARD_0,
+        {"StartingSequenceNumber": str(int("20000000000000000000000000000000000000800000002", 16))},
+        "InvalidArgumentException",
+        "Invalid StartingSequenceNumber. It encodes shardId--02147483648, while it was used "
+        f"in a call to a shard with {SHARD_0}"),
+    "bare-number-of-this-shard": (
+        "AT_SEQUENCE_NUMBER", SHARD_0, {"StartingSequenceNumber": "65536"},
+        "InvalidArgumentException",
+        f"StartingSequenceNumber 65536 used in GetShardIterator on shard {SHARD_0} in stream s "
+        f"under account {ACCOUNT} is invalid because it did not come from this stream."),
+    "not-a-sequence-number": (
+        "AT_SEQUENCE_NUMBER", SHARD_0, {"StartingSequenceNumber": _LARGE_DATE},
+        "InvalidArgumentException",
+        f"StartingSequenceNumber {_LARGE_DATE} used in GetShardIterator on shard {SHARD_0} in "
+        f"stream s under account {ACCOUNT} is invalid."),
+    "index-top-bit": (
+        "AT_SEQUENCE_NUMBER", SHARD_0, {"StartingSequenceNumber": _INDEX_TOP_BIT},
+        "InvalidArgumentException",
+        f"StartingSequenceNumber {_INDEX_TOP_BIT} used in GetShardIterator on shard {SHARD_0} "
+        f"in stream s under account {ACCOUNT} is invalid."),
     "unknown-shard": (
         "TRIM_HORIZON", "shardId-000000000005", {}, "ResourceNotFoundException",
         f"Shard shardId-000000000005 in stream s under account {ACCOUNT} does not exist"),

@@ -129,6 +129,37 @@ def parse_sequence_number(text: str) -> SequenceParts | None:
     )
 
 
+# Older layouts a StartingSequenceNumber may still use (kinesalite's ``parseSequence``,
+# whose tests ran against AWS): version 0 below 2**129 (a value under 2**124 is read as if
+# 2**124 were added), its shard index in the low 16 bits and its shard creation time,
+# which must be below 16025175000 seconds, in bits 88 to 123; version 1 in the version-2
+# band with a last hex digit of 1, its shard index where version 2 keeps it.
+_V0_FLOOR = 1 << 124
+_V0_CEILING = 1 << 129
+_V0_LATEST_CREATED = 16_025_175_000
+
+
+def encoded_shard_index(text: str) -> int | None:
+    """The shard index a sequence number of any version encodes, or ``None`` if ``text``
+    is not one. It is read as a signed 32-bit number: AWS names a number whose shard field
+    has its top bit set ``shardId--02147483648`` (REAL, kinesalite's AWS-validated
+    ``getShardIterator`` tests)."""
+    if not (text.isascii() and text.isdigit()) or len(text) > 60:
+        return None
+    value = int(text)
+    if value < _V0_CEILING:
+        value = value + _V0_FLOOR if value < _V0_FLOOR else value
+        if (value >> 88) & _MASK_36 >= _V0_LATEST_CREATED:
+            return None
+        return value & 0xFFFF
+    if not _LOWEST_V2 <= value < _ABOVE_V2 or value & 0xF not in (1, 2):
+        return None
+    if value & 0xF == 2 and ((value >> _INDEX_SHIFT) & _MASK_64) >> 63:
+        return None
+    shard_index = (value >> _SHARD_SHIFT) & _MASK_32
+    return shard_index - (1 << 32) if shard_index >> 31 else shard_index
+
+
 class KinesisRecord(PayloadRecord):
     """A record a stream accepted. ``.data`` is the payload as bytes; ``.payload`` is how it
     came off the wire (bytes, or base64 text decoded on first use). Compares equal to its
