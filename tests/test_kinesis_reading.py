@@ -426,3 +426,22 @@ def test_assert_records_lists_missing_unexpected_and_duplicated(fake, kinesis_cl
         "#2 PutRecord s 1 record -> ok",
     ]:
         assert line in message, message
+
+
+def test_each_record_reports_the_encryption_of_its_write(kinesis_client, stream):
+    # DOC, StartStreamEncryption: "encryption begins for records written to the stream";
+    # the three records of the fixture were written before it.
+    kinesis_client.start_stream_encryption(
+        StreamName="s", EncryptionType="KMS", KeyId="alias/aws/kinesis"
+    )
+    kinesis_client.put_record(StreamName="s", Data=b"d", PartitionKey="alpha")
+    kinesis_client.stop_stream_encryption(
+        StreamName="s", EncryptionType="KMS", KeyId="alias/aws/kinesis"
+    )
+    kinesis_client.put_record(StreamName="s", Data=b"e", PartitionKey="alpha")
+
+    answer = kinesis_client.get_records(ShardIterator=iterator(kinesis_client, "TRIM_HORIZON"))
+
+    assert [(r["Data"], r.get("EncryptionType")) for r in answer["Records"]] == [
+        (b"a", None), (b"b", None), (b"c", None), (b"d", "KMS"), (b"e", None)
+    ]  # fmt: skip

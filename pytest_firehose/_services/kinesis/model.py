@@ -550,6 +550,7 @@ class KinesisService(ServiceBase, ShardReads, Resharding, Limits, Tagging, Monit
             entry.get("ExplicitHashKey"),
             sequence_index=index,
             commit_index=len(stream.records),
+            encryption=stream.encryption,
         )
         stream.records.append(record)
         shard.records.append(record)

@@ -178,7 +178,6 @@ class ShardReads:
         if chosen:
             position = chosen[-1].sequence_index + 1
             behind = (held[-1].arrived_at - chosen[-1].arrived_at) // _MS
-        encryption = {"EncryptionType": stream.encryption} if stream.encrypted else {}
         answer: dict[str, Any] = {
             "Records": [
                 {
@@ -186,7 +185,12 @@ class ShardReads:
                     "ApproximateArrivalTimestamp": record.arrived_at,
                     "Data": record.payload,
                     **({"PartitionKey": record.partition_key} if record.partition_key else {}),
-                    **encryption,
+                    # The state at the record's write (DOC, StartStreamEncryption:
+                    # "encryption begins for records written to the stream"); records
+                    # put before it, or after StopStreamEncryption, are not KMS ones.
+                    **(
+                        {"EncryptionType": record.encryption} if record.encryption != "NONE" else {}
+                    ),
                 }
                 for record in chosen
             ],

@@ -166,12 +166,15 @@ class KinesisRecord(PayloadRecord):
     payload, so ``stream.records == [b"a", b"b"]`` reads naturally.
 
     ``sequence_index`` is the record's per-shard index (inside its sequence number);
-    ``commit_index`` its place in the stream's commit order.
+    ``commit_index`` its place in the stream's commit order; ``encryption`` the stream's
+    encryption type when it was written (``"NONE"`` or ``"KMS"``), which GetRecords reports
+    for that record whatever the stream's setting is now.
     """
 
     __slots__ = (
         "arrived_at",
         "commit_index",
+        "encryption",
         "explicit_hash_key",
         "partition_key",
         "sequence_index",
@@ -190,6 +193,7 @@ class KinesisRecord(PayloadRecord):
         *,
         sequence_index: int = 0,
         commit_index: int = 0,
+        encryption: str = "NONE",
     ) -> None:
         super().__init__(payload)
         self.partition_key = partition_key
@@ -199,6 +203,7 @@ class KinesisRecord(PayloadRecord):
         self.explicit_hash_key = explicit_hash_key
         self.sequence_index = sequence_index
         self.commit_index = commit_index
+        self.encryption = encryption
 
     @property
     def payload(self) -> Payload:
