@@ -9,10 +9,11 @@ from datetime import datetime, timedelta, timezone
 from typing import Any
 
 import boto3
+import freezegun
 import pytest
 from conftest import REGION, ROLE, refused
 
-from pytest_firehose import UsageError
+from pytest_firehose import FirehoseFake, UsageError
 
 ACCOUNT = "123456789012"
 SHARD_0, SHARD_1 = "shardId-000000000000", "shardId-000000000001"
@@ -445,3 +446,23 @@ def test_each_record_reports_the_encryption_of_its_write(kinesis_client, stream)
     assert [(r["Data"], r.get("EncryptionType")) for r in answer["Records"]] == [
         (b"a", None), (b"b", None), (b"c", None), (b"d", "KMS"), (b"e", None)
     ]  # fmt: skip
+
+
+def test_retention_goes_by_arrival_time_when_time_moved_back():
+    """After freezegun moves time back, records arrive out of commit order; one older than
+    the retention period is never served, whatever was committed before it."""
+    start = datetime(2024, 3, 1, 12, tzinfo=timezone.utc)
+    with freezegun.freeze_time(start) as frozen, FirehoseFake(region=REGION):
+        client = boto3.client("kinesis", region_name=REGION)
+        client.create_stream(StreamName="s", ShardCount=1)
+        client.put_record(StreamName="s", Data=b"late", PartitionKey="k")
+        frozen.move_to(start - timedelta(hours=12))  # back in time: "early" arrives earlier
+        client.put_record(StreamName="s", Data=b"early", PartitionKey="k")
+        frozen.move_to(start + timedelta(hours=13))  # "early" is 25 hours old, "late" 13
+
+        shard_iterator = client.get_shard_iterator(
+            StreamName="s", ShardId=SHARD_0, ShardIteratorType="TRIM_HORIZON"
+        )["ShardIterator"]
+        answer = client.get_records(ShardIterator=shard_iterator)
+
+    assert payloads(answer) == [b"late"]

@@ -325,8 +325,14 @@ class KinesisStream:
     distribution: str = "USER_PARTITION_KEY"
     #: Every record accepted, in commit order (stays after it expires).
     records: list[KinesisRecord] = field(default_factory=list)
-    #: Records trimmed by the retention period, in commit order: ``records[:len(expired)]``.
+    #: Records trimmed by the retention period, in the order they were trimmed (commit
+    #: order within one trim).
     expired: list[KinesisRecord] = field(default_factory=list)
+    #: Whether every record arrived no earlier than the one committed before it: false
+    #: once the clock was moved back (freezegun's ``move_to``) between two puts.
+    in_arrival_order: bool = True
+    #: The earliest arrival among the records the shards still hold.
+    earliest_held: datetime | None = None
     #: When a CREATING stream becomes ACTIVE.
     active_at: datetime | None = None
     #: Records handed out by the AUTO distribution strategy (round robin over shards).
@@ -395,11 +401,46 @@ class KinesisStream:
                 high = middle - 1
         return shards[low]
 
+    def add(self, record: KinesisRecord, shard: Shard) -> None:
+        """Log an accepted record and hand it to its shard."""
+        records = self.records
+        if records and record.arrived_at < records[-1].arrived_at:
+            self.in_arrival_order = False
+        if self.earliest_held is None or record.arrived_at < self.earliest_held:
+            self.earliest_held = record.arrived_at
+        records.append(record)
+        shard.records.append(record)
+
     def trim(self, now: datetime) -> None:
         """Move records older than the retention period out of the shards and into
-        ``expired``. Records arrive in clock order, so the expired ones are a prefix of
-        the accept log and of each shard (kinesalite trims the same way, lazily)."""
+        ``expired``. Retention goes by each record's arrival time: a record older than the
+        period is never served, whatever was committed around it."""
         cutoff = now - timedelta(hours=self.retention_hours)
+        if self.earliest_held is None or self.earliest_held >= cutoff:
+            return
+        if self.in_arrival_order:
+            self._trim_prefix(cutoff)
+        else:
+            self._trim_everywhere(cutoff)
+
+    def _trim_everywhere(self, cutoff: datetime) -> None:
+        """Out of arrival order, the expired records may sit anywhere in a shard."""
+        gone: list[KinesisRecord] = []
+        earliest: datetime | None = None
+        for shard in self.shards:
+            held = shard.records
+            gone.extend(record for record in held if record.arrived_at < cutoff)
+            held[:] = [record for record in held if record.arrived_at >= cutoff]
+            for record in held:
+                if earliest is None or record.arrived_at < earliest:
+                    earliest = record.arrived_at
+        gone.sort(key=lambda record: record.commit_index)
+        self.expired.extend(gone)
+        self.earliest_held = earliest
+
+    def _trim_prefix(self, cutoff: datetime) -> None:
+        """In arrival order, the expired records are a prefix of the accept log and of each
+        shard (kinesalite trims the same way, lazily)."""
         records, done = self.records, len(self.expired)
         if done == len(records) or records[done].arrived_at >= cutoff:
             return
@@ -414,6 +455,7 @@ class KinesisStream:
                 count += 1
             if count:
                 del held[:count]
+        self.earliest_held = records[end].arrived_at if end < len(records) else None
 
 
 def new_stream(
