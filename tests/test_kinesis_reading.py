@@ -9,10 +9,11 @@ from datetime import datetime, timedelta, timezone
 from typing import Any
 
 import boto3
+import freezegun
 import pytest
 from conftest import REGION, ROLE, refused
 
-from pytest_firehose import UsageError
+from pytest_firehose import FirehoseFake, UsageError
 
 ACCOUNT = "123456789012"
 SHARD_0, SHARD_1 = "shardId-000000000000", "shardId-000000000001"
@@ -109,6 +110,9 @@ def _mistake(kind: str, which: str) -> str:
     )
 
 
+_LARGE_DATE = str(int("13bb2cc3d80000000000000000000000", 16))
+_INDEX_TOP_BIT = str(int("20000000000800000000000000000000000000000000002", 16))
+
 MISTAKES = {
     "trim-horizon-with-a-number": (
         "TRIM_HORIZON", SHARD_0, {"StartingSequenceNumber": 0}, "InvalidArgumentException",
@@ -127,11 +131,35 @@ MISTAKES = {
         "AT_SEQUENCE_NUMBER", SHARD_1, {"StartingSequenceNumber": 0}, "InvalidArgumentException",
         f"Invalid StartingSequenceNumber. It encodes {SHARD_0}, while it was used in a call to "
         f"a shard with {SHARD_1}"),
-    "not-a-sequence-number": (
-        "AT_SEQUENCE_NUMBER", SHARD_0, {"StartingSequenceNumber": "123"},
+    # kinesalite's AWS-validated getShardIterator tests: a bare number is an old-layout
+    # sequence number whose low 16 bits name a shard, and a shard field with its top bit
+    # set reads as a negative shard index.
+    "bare-number-of-another-shard": (
+        "AT_SEQUENCE_NUMBER", SHARD_0, {"StartingSequenceNumber": "5"},
         "InvalidArgumentException",
-        f"StartingSequenceNumber 123 used in GetShardIterator on shard {SHARD_0} in stream s "
-        f"under account {ACCOUNT} is invalid."),
+        "Invalid StartingSequenceNumber. It encodes shardId-000000000005, while it was used "
+        f"in a call to a shard with {SHARD_0}"),
+    "negative-shard-field": (
+        "AT_SEQUENCE_NUMBER", SHARD_0,
+        {"StartingSequenceNumber": str(int("20000000000000000000000000000000000000800000002", 16))},
+        "InvalidArgumentException",
+        "Invalid StartingSequenceNumber. It encodes shardId--02147483648, while it was used "
+        f"in a call to a shard with {SHARD_0}"),
+    "bare-number-of-this-shard": (
+        "AT_SEQUENCE_NUMBER", SHARD_0, {"StartingSequenceNumber": "65536"},
+        "InvalidArgumentException",
+        f"StartingSequenceNumber 65536 used in GetShardIterator on shard {SHARD_0} in stream s "
+        f"under account {ACCOUNT} is invalid because it did not come from this stream."),
+    "not-a-sequence-number": (
+        "AT_SEQUENCE_NUMBER", SHARD_0, {"StartingSequenceNumber": _LARGE_DATE},
+        "InvalidArgumentException",
+        f"StartingSequenceNumber {_LARGE_DATE} used in GetShardIterator on shard {SHARD_0} in "
+        f"stream s under account {ACCOUNT} is invalid."),
+    "index-top-bit": (
+        "AT_SEQUENCE_NUMBER", SHARD_0, {"StartingSequenceNumber": _INDEX_TOP_BIT},
+        "InvalidArgumentException",
+        f"StartingSequenceNumber {_INDEX_TOP_BIT} used in GetShardIterator on shard {SHARD_0} "
+        f"in stream s under account {ACCOUNT} is invalid."),
     "unknown-shard": (
         "TRIM_HORIZON", "shardId-000000000005", {}, "ResourceNotFoundException",
         f"Shard shardId-000000000005 in stream s under account {ACCOUNT} does not exist"),
@@ -399,3 +427,42 @@ def test_assert_records_lists_missing_unexpected_and_duplicated(fake, kinesis_cl
         "#2 PutRecord s 1 record -> ok",
     ]:
         assert line in message, message
+
+
+def test_each_record_reports_the_encryption_of_its_write(kinesis_client, stream):
+    # DOC, StartStreamEncryption: "encryption begins for records written to the stream";
+    # the three records of the fixture were written before it.
+    kinesis_client.start_stream_encryption(
+        StreamName="s", EncryptionType="KMS", KeyId="alias/aws/kinesis"
+    )
+    kinesis_client.put_record(StreamName="s", Data=b"d", PartitionKey="alpha")
+    kinesis_client.stop_stream_encryption(
+        StreamName="s", EncryptionType="KMS", KeyId="alias/aws/kinesis"
+    )
+    kinesis_client.put_record(StreamName="s", Data=b"e", PartitionKey="alpha")
+
+    answer = kinesis_client.get_records(ShardIterator=iterator(kinesis_client, "TRIM_HORIZON"))
+
+    assert [(r["Data"], r.get("EncryptionType")) for r in answer["Records"]] == [
+        (b"a", None), (b"b", None), (b"c", None), (b"d", "KMS"), (b"e", None)
+    ]  # fmt: skip
+
+
+def test_retention_goes_by_arrival_time_when_time_moved_back():
+    """After freezegun moves time back, records arrive out of commit order; one older than
+    the retention period is never served, whatever was committed before it."""
+    start = datetime(2024, 3, 1, 12, tzinfo=timezone.utc)
+    with freezegun.freeze_time(start) as frozen, FirehoseFake(region=REGION):
+        client = boto3.client("kinesis", region_name=REGION)
+        client.create_stream(StreamName="s", ShardCount=1)
+        client.put_record(StreamName="s", Data=b"late", PartitionKey="k")
+        frozen.move_to(start - timedelta(hours=12))  # back in time: "early" arrives earlier
+        client.put_record(StreamName="s", Data=b"early", PartitionKey="k")
+        frozen.move_to(start + timedelta(hours=13))  # "early" is 25 hours old, "late" 13
+
+        shard_iterator = client.get_shard_iterator(
+            StreamName="s", ShardId=SHARD_0, ShardIteratorType="TRIM_HORIZON"
+        )["ShardIterator"]
+        answer = client.get_records(ShardIterator=shard_iterator)
+
+    assert payloads(answer) == [b"late"]

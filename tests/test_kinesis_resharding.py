@@ -454,6 +454,17 @@ def test_closed_shards_leave_the_listings_once_retention_has_passed(fake, kinesi
     assert len(fake.kinesis["s"].shards) == 3  # the handle still shows the whole lineage
 
 
+def test_list_shards_without_a_stream_or_a_token_is_refused(kinesis_client):
+    # REAL: kinesalite's AWS-validated listShards tests (the only capture of this answer).
+    response = refused(kinesis_client.list_shards)
+
+    assert error(response) == (
+        "InvalidArgumentException",
+        "Either NextToken or StreamName should be provided.",
+        400,
+    )
+
+
 # --------------------------------------------------------------------------- handles
 
 

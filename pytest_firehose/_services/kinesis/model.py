@@ -550,9 +550,9 @@ class KinesisService(ServiceBase, ShardReads, Resharding, Limits, Tagging, Monit
             entry.get("ExplicitHashKey"),
             sequence_index=index,
             commit_index=len(stream.records),
+            encryption=stream.encryption,
         )
-        stream.records.append(record)
-        shard.records.append(record)
+        stream.add(record, shard)
         return record
 
     def put_record(self, params: dict[str, Any]) -> dict[str, Any]:

@@ -19,6 +19,7 @@ from pytest_firehose._services.kinesis.streams import (
     ShardIterator,
     decode_iterator,
     encode_iterator,
+    encoded_shard_index,
     java_date,
     micros,
     millis,
@@ -99,22 +100,25 @@ class ShardReads:
         return {"ShardIterator": self._iterator(iterator)}
 
     def _position_of(self, starting: str, stream: KinesisStream, shard: Shard) -> int:
-        parts = parse_sequence_number(starting)
         where = (
             f"used in GetShardIterator on shard {shard.shard_id} in stream {stream.name} "
             f"under account {self.account_id} is invalid"
         )
-        if parts is None:
+        encoded = encoded_shard_index(starting)
+        if encoded is None:
             raise ServiceError(
                 "InvalidArgumentException", f"StartingSequenceNumber {starting} {where}."
             )
-        if parts.shard_index != shard.index:
+        # The shard is checked before anything else the number encodes, in every layout:
+        # AWS names the shard of a bare "5" (REAL, kinesalite's AWS-validated tests).
+        if encoded != shard.index:
             raise ServiceError(
                 "InvalidArgumentException",
-                f"Invalid StartingSequenceNumber. It encodes {shard_id_of(parts.shard_index)}, "
+                f"Invalid StartingSequenceNumber. It encodes {shard_id_of(encoded)}, "
                 f"while it was used in a call to a shard with {shard.shard_id}",
             )
-        if parts.shard_created != int(shard.created_at.timestamp()):
+        parts = parse_sequence_number(starting)
+        if parts is None or parts.shard_created != int(shard.created_at.timestamp()):
             raise ServiceError(
                 "InvalidArgumentException",
                 f"StartingSequenceNumber {starting} {where} because it did not come from this "
@@ -174,7 +178,6 @@ class ShardReads:
         if chosen:
             position = chosen[-1].sequence_index + 1
             behind = (held[-1].arrived_at - chosen[-1].arrived_at) // _MS
-        encryption = {"EncryptionType": stream.encryption} if stream.encrypted else {}
         answer: dict[str, Any] = {
             "Records": [
                 {
@@ -182,7 +185,12 @@ class ShardReads:
                     "ApproximateArrivalTimestamp": record.arrived_at,
                     "Data": record.payload,
                     **({"PartitionKey": record.partition_key} if record.partition_key else {}),
-                    **encryption,
+                    # The state at the record's write (DOC, StartStreamEncryption:
+                    # "encryption begins for records written to the stream"); records
+                    # put before it, or after StopStreamEncryption, are not KMS ones.
+                    **(
+                        {"EncryptionType": record.encryption} if record.encryption != "NONE" else {}
+                    ),
                 }
                 for record in chosen
             ],

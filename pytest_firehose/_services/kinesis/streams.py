@@ -129,18 +129,52 @@ def parse_sequence_number(text: str) -> SequenceParts | None:
     )
 
 
+# Older layouts a StartingSequenceNumber may still use (kinesalite's ``parseSequence``,
+# whose tests ran against AWS): version 0 below 2**129 (a value under 2**124 is read as if
+# 2**124 were added), its shard index in the low 16 bits and its shard creation time,
+# which must be below 16025175000 seconds, in bits 88 to 123; version 1 in the version-2
+# band with a last hex digit of 1, its shard index where version 2 keeps it.
+_V0_FLOOR = 1 << 124
+_V0_CEILING = 1 << 129
+_V0_LATEST_CREATED = 16_025_175_000
+
+
+def encoded_shard_index(text: str) -> int | None:
+    """The shard index a sequence number of any version encodes, or ``None`` if ``text``
+    is not one. It is read as a signed 32-bit number: AWS names a number whose shard field
+    has its top bit set ``shardId--02147483648`` (REAL, kinesalite's AWS-validated
+    ``getShardIterator`` tests)."""
+    if not (text.isascii() and text.isdigit()) or len(text) > 60:
+        return None
+    value = int(text)
+    if value < _V0_CEILING:
+        value = value + _V0_FLOOR if value < _V0_FLOOR else value
+        if (value >> 88) & _MASK_36 >= _V0_LATEST_CREATED:
+            return None
+        return value & 0xFFFF
+    if not _LOWEST_V2 <= value < _ABOVE_V2 or value & 0xF not in (1, 2):
+        return None
+    if value & 0xF == 2 and ((value >> _INDEX_SHIFT) & _MASK_64) >> 63:
+        return None
+    shard_index = (value >> _SHARD_SHIFT) & _MASK_32
+    return shard_index - (1 << 32) if shard_index >> 31 else shard_index
+
+
 class KinesisRecord(PayloadRecord):
     """A record a stream accepted. ``.data`` is the payload as bytes; ``.payload`` is how it
     came off the wire (bytes, or base64 text decoded on first use). Compares equal to its
     payload, so ``stream.records == [b"a", b"b"]`` reads naturally.
 
     ``sequence_index`` is the record's per-shard index (inside its sequence number);
-    ``commit_index`` its place in the stream's commit order.
+    ``commit_index`` its place in the stream's commit order; ``encryption`` the stream's
+    encryption type when it was written (``"NONE"`` or ``"KMS"``), which GetRecords reports
+    for that record whatever the stream's setting is now.
     """
 
     __slots__ = (
         "arrived_at",
         "commit_index",
+        "encryption",
         "explicit_hash_key",
         "partition_key",
         "sequence_index",
@@ -159,6 +193,7 @@ class KinesisRecord(PayloadRecord):
         *,
         sequence_index: int = 0,
         commit_index: int = 0,
+        encryption: str = "NONE",
     ) -> None:
         super().__init__(payload)
         self.partition_key = partition_key
@@ -168,6 +203,7 @@ class KinesisRecord(PayloadRecord):
         self.explicit_hash_key = explicit_hash_key
         self.sequence_index = sequence_index
         self.commit_index = commit_index
+        self.encryption = encryption
 
     @property
     def payload(self) -> Payload:
@@ -289,8 +325,14 @@ class KinesisStream:
     distribution: str = "USER_PARTITION_KEY"
     #: Every record accepted, in commit order (stays after it expires).
     records: list[KinesisRecord] = field(default_factory=list)
-    #: Records trimmed by the retention period, in commit order: ``records[:len(expired)]``.
+    #: Records trimmed by the retention period, in the order they were trimmed (commit
+    #: order within one trim).
     expired: list[KinesisRecord] = field(default_factory=list)
+    #: Whether every record arrived no earlier than the one committed before it: false
+    #: once the clock was moved back (freezegun's ``move_to``) between two puts.
+    in_arrival_order: bool = True
+    #: The earliest arrival among the records the shards still hold.
+    earliest_held: datetime | None = None
     #: When a CREATING stream becomes ACTIVE.
     active_at: datetime | None = None
     #: Records handed out by the AUTO distribution strategy (round robin over shards).
@@ -359,11 +401,46 @@ class KinesisStream:
                 high = middle - 1
         return shards[low]
 
+    def add(self, record: KinesisRecord, shard: Shard) -> None:
+        """Log an accepted record and hand it to its shard."""
+        records = self.records
+        if records and record.arrived_at < records[-1].arrived_at:
+            self.in_arrival_order = False
+        if self.earliest_held is None or record.arrived_at < self.earliest_held:
+            self.earliest_held = record.arrived_at
+        records.append(record)
+        shard.records.append(record)
+
     def trim(self, now: datetime) -> None:
         """Move records older than the retention period out of the shards and into
-        ``expired``. Records arrive in clock order, so the expired ones are a prefix of
-        the accept log and of each shard (kinesalite trims the same way, lazily)."""
+        ``expired``. Retention goes by each record's arrival time: a record older than the
+        period is never served, whatever was committed around it."""
         cutoff = now - timedelta(hours=self.retention_hours)
+        if self.earliest_held is None or self.earliest_held >= cutoff:
+            return
+        if self.in_arrival_order:
+            self._trim_prefix(cutoff)
+        else:
+            self._trim_everywhere(cutoff)
+
+    def _trim_everywhere(self, cutoff: datetime) -> None:
+        """Out of arrival order, the expired records may sit anywhere in a shard."""
+        gone: list[KinesisRecord] = []
+        earliest: datetime | None = None
+        for shard in self.shards:
+            held = shard.records
+            gone.extend(record for record in held if record.arrived_at < cutoff)
+            held[:] = [record for record in held if record.arrived_at >= cutoff]
+            for record in held:
+                if earliest is None or record.arrived_at < earliest:
+                    earliest = record.arrived_at
+        gone.sort(key=lambda record: record.commit_index)
+        self.expired.extend(gone)
+        self.earliest_held = earliest
+
+    def _trim_prefix(self, cutoff: datetime) -> None:
+        """In arrival order, the expired records are a prefix of the accept log and of each
+        shard (kinesalite trims the same way, lazily)."""
         records, done = self.records, len(self.expired)
         if done == len(records) or records[done].arrived_at >= cutoff:
             return
@@ -378,6 +455,7 @@ class KinesisStream:
                 count += 1
             if count:
                 del held[:count]
+        self.earliest_held = records[end].arrived_at if end < len(records) else None
 
 
 def new_stream(
