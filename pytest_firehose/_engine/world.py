@@ -123,15 +123,18 @@ class World:
             unmodelled=self.unmodelled,
         )
 
-    def _kinesis_records(self, stream_arn: str, after: dict[str, str] | None) -> list[Any]:
-        """Records a Kinesis stream of this world got after ``after`` (per shard)."""
+    def _kinesis_records(
+        self, stream_arn: str, after: dict[str, str] | None
+    ) -> tuple[object | None, list[Any]]:
+        """The Kinesis stream ``stream_arn`` names in this world (None: none does) and the
+        records it got after ``after`` (per shard)."""
         _, _, _, region, _, resource = stream_arn.split(":", 5)
         with self.lock:
             kinesis = self._services.get(("kinesis", region))
             name = resource.removeprefix("stream/")
             if not isinstance(kinesis, KinesisService) or name not in kinesis.streams:
-                return []
-            return kinesis.read_from(name, after)
+                return None, []
+            return kinesis.streams[name], kinesis.read_from(name, after)
 
     def firehose_services(self) -> list[FirehoseService]:
         return [s for s in self.services("firehose") if isinstance(s, FirehoseService)]

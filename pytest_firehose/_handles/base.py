@@ -30,6 +30,89 @@ class StreamService(Protocol):
     def dispatch(self, operation: str, params: dict[str, Any]) -> object: ...
 
 
+#: The operations that begin and end a stream's life, per service.
+LIFECYCLE = {
+    "firehose": ("CreateDeliveryStream", "DeleteDeliveryStream"),
+    "kinesis": ("CreateStream", "DeleteStream"),
+}
+
+
+def deleted_error(service: str, noun: str, name: str, question: str) -> UsageError:
+    """The error a deleted stream's handle raises when asked about the stream's present."""
+    return UsageError(
+        f"{noun} {name!r} was deleted after this handle was taken ({LIFECYCLE[service][1]} "
+        f"or a reset of the fake), so it has no {question} any more. What it accepted and "
+        f"its calls stay readable on this handle, as they were at the deletion; for a "
+        f"{noun} created since under that name, ask {service}[{name!r}] again."
+    )
+
+
+class Lifetime:
+    """Which entries of the call log belong to one stream, told apart from a stream created
+    later under its name: from its creation (for a stream a fixture created, from the
+    deletion of the one that had the name before) to its deletion."""
+
+    def __init__(self, world: World, service: str, name: str, region: str) -> None:
+        self._world = world
+        self._service = service
+        self._name = name
+        self._region = region
+        self._create, self._delete = LIFECYCLE[service]
+        with world.lock:
+            self._start = self._begin()
+
+    def calls(self, *, deleted: bool) -> list[Call]:
+        """The stream's calls in order; up to its deletion when it was ``deleted``."""
+        with self._world.touched():
+            named = [
+                (position, call) for position, call in self._named() if position >= self._start
+            ]
+        if deleted:
+            end = self._end(named)
+            named = [(position, call) for position, call in named if position <= end]
+        return [call for _, call in named]
+
+    def _named(self) -> list[tuple[int, Call]]:
+        """(position in the log, call) for every call that named the stream's name."""
+        return [
+            (position, call)
+            for position, call in enumerate(self._world.calls)
+            if call.service == self._service
+            and call.stream == self._name
+            and call.region == self._region
+        ]
+
+    def _begin(self) -> int:
+        """Where the live stream's life began: its successful create, or the call after
+        the last deletion of that name (a fixture's create is not in the log). Read from
+        the end of the log, which is where it is."""
+        calls = self._world.calls
+        for position in range(len(calls) - 1, -1, -1):
+            call = calls[position]
+            if (call.service, call.stream, call.region) != (
+                self._service,
+                self._name,
+                self._region,
+            ):
+                continue
+            if call.operation == self._create and call.outcome == "ok":
+                return position
+            if call.operation == self._delete and call.outcome != "error":
+                return position + 1
+        return 0
+
+    def _end(self, named: list[tuple[int, Call]]) -> int:
+        """The position of the call that deleted the stream: the first delete answered
+        with success, else the first whose answer a scripted timeout kept from the client
+        (it may have been carried out)."""
+        deletes = [(position, call) for position, call in named if call.operation == self._delete]
+        for outcome in ("ok", "timeout"):
+            for position, call in deletes:
+                if call.outcome == outcome:
+                    return position
+        return named[-1][0] if named else self._start
+
+
 Model = TypeVar("Model", bound=StreamService)
 StreamHandle = TypeVar("StreamHandle")
 

@@ -10,7 +10,7 @@ from pytest_firehose._destinations.objects import DeliveredObject
 from pytest_firehose._engine.calls import Call
 from pytest_firehose._engine.world import World
 from pytest_firehose._handles.assertions import delivery_mismatch
-from pytest_firehose._handles.base import ServiceHandle
+from pytest_firehose._handles.base import Lifetime, ServiceHandle, deleted_error
 from pytest_firehose._payload import payload_bytes
 from pytest_firehose._services.firehose.model import DeliveryStream, FirehoseService, Record
 
@@ -28,13 +28,36 @@ def _payloads(accepted: Iterable[Accepted]) -> list[bytes]:
 
 
 class DeliveryStreamHandle:
-    """A delivery stream as a test sees it: what it accepted and what it delivered."""
+    """A delivery stream as a test sees it: what it accepted and what it delivered.
+
+    The handle stays with its stream: once the stream is deleted, what it accepted,
+    delivered and was called with stays readable as it was at the deletion, and questions
+    about its present (``pending``, ``buffered``, ``describe()``, ``flush()``, the
+    destination switches) raise :class:`UsageError`.
+    """
 
     def __init__(self, world: World, service: FirehoseService, stream: DeliveryStream) -> None:
         self._world = world
         self._service = service
         self._stream = stream
         self._delivery = stream.delivery
+        self._lifetime = Lifetime(world, "firehose", stream.name, stream.region)
+
+    @property
+    def deleted(self) -> bool:
+        """Whether the stream was deleted since this handle was taken (a stream created
+        again under its name is another stream, with handles of its own)."""
+        with self._world.touched():
+            # The world's models, not the one the handle was taken from: a reset drops those.
+            return all(
+                model.streams.get(self.name) is not self._stream
+                for model in self._world.firehose_services()
+            )
+
+    def _live(self, question: str) -> None:
+        """Refuse a question about the stream's present once it was deleted."""
+        if self.deleted:
+            raise deleted_error("firehose", "delivery stream", self.name, question)
 
     @property
     def name(self) -> str:
@@ -58,6 +81,7 @@ class DeliveryStreamHandle:
     @property
     def buffered(self) -> list[bytes]:
         """Payloads accepted and waiting in the stream's buffer for delivery."""
+        self._live("buffer")
         with self._world.touched():
             return _payloads(self._delivery.buffer)
 
@@ -71,6 +95,7 @@ class DeliveryStreamHandle:
     def pending(self) -> list[bytes]:
         """Payloads accepted and not yet delivered: in the buffer, or waiting for a retry
         of a failed delivery."""
+        self._live("pending records: its buffer and retries went with it")
         with self._world.touched():
             return _payloads(self._delivery.pending())
 
@@ -90,12 +115,14 @@ class DeliveryStreamHandle:
     def destination_down(self) -> None:
         """Make the destination unreachable: deliveries fail and are retried, and records
         still undelivered 24 hours after they arrived expire."""
+        self._live("destination")
         with self._world.touched():
             self._delivery.destination_up = False
 
     def destination_up(self) -> None:
         """Make the destination reachable again; waiting deliveries go at their next retry
         (or at once, on ``flush()``)."""
+        self._live("destination")
         with self._world.touched():
             self._delivery.destination_up = True
 
@@ -115,27 +142,32 @@ class DeliveryStreamHandle:
 
     @property
     def calls(self) -> list[Call]:
-        """The calls that named this stream."""
-        return self._world.calls_for("firehose", self.name, self.region)
+        """The calls that named this stream, from its creation (for a stream the fixture
+        created, from the deletion of the one of that name before it) to its deletion."""
+        return self._lifetime.calls(deleted=self.deleted)
 
     def describe(self) -> dict[str, Any]:
         """The ``DeliveryStreamDescription`` DescribeDeliveryStream answers with."""
+        self._live("description")
         with self._world.touched():
             return self._stream.describe()
 
     def flush(self) -> None:
         """Deliver what the buffer holds now, as if its buffering interval had passed."""
+        self._live("buffer to flush")
         with self._world.touched():
             self._service.flush(self._stream)
 
     def assert_delivered(self, expected: Iterable[bytes], *, ordered: bool = False) -> None:
         """Assert each expected payload was delivered exactly once (in order if ``ordered``).
 
-        Flushes first, so it can follow the code under test directly.
+        Flushes first, so it can follow the code under test directly; a deleted stream's
+        handle checks what was delivered before the deletion.
         """
         __tracebackhide__ = True
         expected = list(expected)
-        self.flush()
+        if not self.deleted:
+            self.flush()
         message = delivery_mismatch(
             f"delivery stream {self.name!r}",
             expected,

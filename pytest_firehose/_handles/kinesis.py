@@ -9,19 +9,41 @@ from pytest_firehose._engine.calls import Call
 from pytest_firehose._engine.world import World
 from pytest_firehose._errors import ServiceError, UsageError
 from pytest_firehose._handles.assertions import delivery_mismatch
-from pytest_firehose._handles.base import ServiceHandle
+from pytest_firehose._handles.base import Lifetime, ServiceHandle, deleted_error
 from pytest_firehose._services.kinesis.model import KinesisService
 from pytest_firehose._services.kinesis.streams import KinesisRecord, KinesisStream, Shard
 from pytest_firehose._wire.validation import validate_input
 
 
 class KinesisStreamHandle:
-    """A Kinesis data stream as a test sees it: what it accepted, by shard."""
+    """A Kinesis data stream as a test sees it: what it accepted, by shard.
+
+    The handle stays with its stream: once the stream is deleted, its records, shards and
+    calls stay readable as they were at the deletion, and questions about its present
+    (``status``, ``open_shards``, resharding) raise :class:`UsageError`.
+    """
 
     def __init__(self, world: World, model: KinesisService, stream: KinesisStream) -> None:
         self._world = world
         self._model = model
         self._stream = stream
+        self._lifetime = Lifetime(world, "kinesis", stream.name, model.region)
+
+    @property
+    def deleted(self) -> bool:
+        """Whether the stream was deleted since this handle was taken (a stream created
+        again under its name is another stream, with handles of its own)."""
+        with self._world.touched():
+            # The world's models, not the one the handle was taken from: a reset drops those.
+            return all(
+                model.streams.get(self.name) is not self._stream
+                for model in self._world.kinesis_services()
+            )
+
+    def _live(self, question: str) -> None:
+        """Refuse a question about the stream's present once it was deleted."""
+        if self.deleted:
+            raise deleted_error("kinesis", "stream", self.name, question)
 
     @property
     def name(self) -> str:
@@ -55,12 +77,14 @@ class KinesisStreamHandle:
     @property
     def open_shards(self) -> list[Shard]:
         """The shards new records go to, by starting hash key."""
+        self._live("open shards")
         with self._world.touched():
             return list(self._stream.open_shards)
 
     @property
     def status(self) -> str:
         """``CREATING``, ``ACTIVE`` or ``UPDATING`` (during a reshard), as DescribeStream says."""
+        self._live("status")
         with self._world.touched():
             return self._stream.status
 
@@ -86,6 +110,7 @@ class KinesisStreamHandle:
 
     def _reshard(self, operation: str, **params: Any) -> None:
         """Run a reshard as the service would, refusing what it would refuse."""
+        self._live("shards to reshard")
         with self._world.touched():
             params = {"StreamName": self.name, **params}
             try:
@@ -104,8 +129,9 @@ class KinesisStreamHandle:
 
     @property
     def calls(self) -> list[Call]:
-        """The calls that named this stream."""
-        return self._world.calls_for("kinesis", self.name, self.region)
+        """The calls that named this stream, from its creation (for a stream the fixture
+        created, from the deletion of the one of that name before it) to its deletion."""
+        return self._lifetime.calls(deleted=self.deleted)
 
     def assert_records(self, expected: Iterable[bytes], *, ordered: bool = False) -> None:
         """Assert each expected payload was accepted exactly once (in commit order if

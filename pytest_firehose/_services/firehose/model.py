@@ -54,8 +54,10 @@ class Record(PayloadRecord):
 
 
 #: Reads a Kinesis stream of the same world: (stream ARN, last sequence number read per
-#: shard, or None for all) -> its records after those, in order.
-KinesisSource = Callable[[str, dict[str, str] | None], list[Any]]
+#: shard, or None for all) -> (the stream itself, its records after those, in order), or
+#: (None, []) while no stream has that ARN. The stream object tells one incarnation of a
+#: name from the next: positions read in one mean nothing in another.
+KinesisSource = Callable[[str, dict[str, str] | None], tuple[object | None, list[Any]]]
 
 
 @dataclass
@@ -79,8 +81,11 @@ class DeliveryStream:
     status: str = "ACTIVE"
     version: int = 1
     updated_at: datetime | None = None
-    #: For a KinesisStreamAsSource stream: the last sequence number read, per shard.
+    #: For a KinesisStreamAsSource stream: the last sequence number read, per shard, in
+    #: ``source_stream``, the incarnation of the source they were read from (None while
+    #: the source does not exist).
     source_after: dict[str, str] | None = None
+    source_stream: object | None = None
     #: Status changes that take effect later on the clock: (when, "status" or
     #: "encryption", new value).
     transitions: list[tuple[datetime, str, str]] = field(default_factory=list)
@@ -501,7 +506,15 @@ class FirehoseService(ServiceBase):
         if self.kinesis_source is None or stream.source is None or stream.source_after is None:
             return
         arn = stream.source["KinesisStreamSourceDescription"]["KinesisStreamARN"]
-        fresh = self.kinesis_source(arn, stream.source_after)
+        source, fresh = self.kinesis_source(arn, stream.source_after)
+        if source is not stream.source_stream:
+            # The source was deleted, or deleted and created again: Firehose retries its
+            # reads of a missing source indefinitely (developer guide, Troubleshooting), and
+            # a stream of the same name created since is read from its first record, since
+            # the old stream's sequence numbers are no positions in it.
+            stream.source_stream = source
+            stream.source_after.clear()
+            source, fresh = self.kinesis_source(arn, stream.source_after)
         for record in fresh:
             stream.source_after[record.shard_id] = record.sequence_number
         if not accept or not fresh:
