@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import difflib
 from abc import ABC, abstractmethod
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any, ClassVar, Generic, Protocol, TypeVar
 
 from pytest_firehose._clock import FakeClock
@@ -48,21 +48,51 @@ def deleted_error(service: str, noun: str, name: str, question: str) -> UsageErr
 
 
 class Lifetime:
-    """Which entries of the call log belong to one stream, told apart from a stream created
-    later under its name: from its creation (for a stream a fixture created, from the
-    deletion of the one that had the name before) to its deletion."""
+    """One stream's life, told apart from a stream created later under its name: whether it
+    was deleted, and which entries of the call log are its own, from its creation (for a
+    stream a fixture created, from the deletion of the one that had the name before) to its
+    deletion. A stream handle keeps one."""
 
-    def __init__(self, world: World, service: str, name: str, region: str) -> None:
+    def __init__(
+        self,
+        world: World,
+        service: str,
+        noun: str,
+        stream: object,
+        name: str,
+        region: str,
+        models: Callable[[], Iterable[StreamService]],
+    ) -> None:
         self._world = world
         self._service = service
+        self._noun = noun
+        self._stream = stream
         self._name = name
         self._region = region
+        #: The service's models in every region of the world, as they are now.
+        self._models = models
         self._create, self._delete = LIFECYCLE[service]
         with world.lock:
             self._start = self._begin()
 
-    def calls(self, *, deleted: bool) -> list[Call]:
-        """The stream's calls in order; up to its deletion when it was ``deleted``."""
+    @property
+    def deleted(self) -> bool:
+        """Whether the stream was deleted since the handle was taken (a stream created
+        again under its name is another stream, with handles of its own)."""
+        with self._world.touched():
+            # The world's models, not the one the handle was taken from: a reset drops those.
+            return all(
+                model.streams.get(self._name) is not self._stream for model in self._models()
+            )
+
+    def require_live(self, question: str) -> None:
+        """Refuse a question about the stream's present once it was deleted."""
+        if self.deleted:
+            raise deleted_error(self._service, self._noun, self._name, question)
+
+    def calls(self) -> list[Call]:
+        """The stream's calls in order; up to its deletion once it was deleted."""
+        deleted = self.deleted
         with self._world.touched():
             named = [
                 (position, call) for position, call in self._named() if position >= self._start

@@ -10,7 +10,7 @@ from pytest_firehose._destinations.objects import DeliveredObject
 from pytest_firehose._engine.calls import Call
 from pytest_firehose._engine.world import World
 from pytest_firehose._handles.assertions import delivery_mismatch
-from pytest_firehose._handles.base import Lifetime, ServiceHandle, deleted_error
+from pytest_firehose._handles.base import Lifetime, ServiceHandle
 from pytest_firehose._payload import payload_bytes
 from pytest_firehose._services.firehose.model import DeliveryStream, FirehoseService, Record
 
@@ -41,23 +41,22 @@ class DeliveryStreamHandle:
         self._service = service
         self._stream = stream
         self._delivery = stream.delivery
-        self._lifetime = Lifetime(world, "firehose", stream.name, stream.region)
+        self._lifetime = Lifetime(
+            world,
+            "firehose",
+            "delivery stream",
+            stream,
+            stream.name,
+            stream.region,
+            world.firehose_services,
+        )
+        self._live = self._lifetime.require_live
 
     @property
     def deleted(self) -> bool:
         """Whether the stream was deleted since this handle was taken (a stream created
         again under its name is another stream, with handles of its own)."""
-        with self._world.touched():
-            # The world's models, not the one the handle was taken from: a reset drops those.
-            return all(
-                model.streams.get(self.name) is not self._stream
-                for model in self._world.firehose_services()
-            )
-
-    def _live(self, question: str) -> None:
-        """Refuse a question about the stream's present once it was deleted."""
-        if self.deleted:
-            raise deleted_error("firehose", "delivery stream", self.name, question)
+        return self._lifetime.deleted
 
     @property
     def name(self) -> str:
@@ -144,7 +143,7 @@ class DeliveryStreamHandle:
     def calls(self) -> list[Call]:
         """The calls that named this stream, from its creation (for a stream the fixture
         created, from the deletion of the one of that name before it) to its deletion."""
-        return self._lifetime.calls(deleted=self.deleted)
+        return self._lifetime.calls()
 
     def describe(self) -> dict[str, Any]:
         """The ``DeliveryStreamDescription`` DescribeDeliveryStream answers with."""

@@ -9,7 +9,7 @@ from pytest_firehose._engine.calls import Call
 from pytest_firehose._engine.world import World
 from pytest_firehose._errors import ServiceError, UsageError
 from pytest_firehose._handles.assertions import delivery_mismatch
-from pytest_firehose._handles.base import Lifetime, ServiceHandle, deleted_error
+from pytest_firehose._handles.base import Lifetime, ServiceHandle
 from pytest_firehose._services.kinesis.model import KinesisService
 from pytest_firehose._services.kinesis.streams import KinesisRecord, KinesisStream, Shard
 from pytest_firehose._wire.validation import validate_input
@@ -27,23 +27,16 @@ class KinesisStreamHandle:
         self._world = world
         self._model = model
         self._stream = stream
-        self._lifetime = Lifetime(world, "kinesis", stream.name, model.region)
+        self._lifetime = Lifetime(
+            world, "kinesis", "stream", stream, stream.name, model.region, world.kinesis_services
+        )
+        self._live = self._lifetime.require_live
 
     @property
     def deleted(self) -> bool:
         """Whether the stream was deleted since this handle was taken (a stream created
         again under its name is another stream, with handles of its own)."""
-        with self._world.touched():
-            # The world's models, not the one the handle was taken from: a reset drops those.
-            return all(
-                model.streams.get(self.name) is not self._stream
-                for model in self._world.kinesis_services()
-            )
-
-    def _live(self, question: str) -> None:
-        """Refuse a question about the stream's present once it was deleted."""
-        if self.deleted:
-            raise deleted_error("kinesis", "stream", self.name, question)
+        return self._lifetime.deleted
 
     @property
     def name(self) -> str:
@@ -131,7 +124,7 @@ class KinesisStreamHandle:
     def calls(self) -> list[Call]:
         """The calls that named this stream, from its creation (for a stream the fixture
         created, from the deletion of the one of that name before it) to its deletion."""
-        return self._lifetime.calls(deleted=self.deleted)
+        return self._lifetime.calls()
 
     def assert_records(self, expected: Iterable[bytes], *, ordered: bool = False) -> None:
         """Assert each expected payload was accepted exactly once (in commit order if
