@@ -150,6 +150,18 @@ def put(client: Any, *payloads: bytes) -> dict[str, Any]:
     return answer
 
 
+def reading_kinesis(fake: FirehoseFake, name: str = "events") -> Any:
+    """A delivery stream ``name`` reading the fake's Kinesis stream ``s``."""
+    return fake.firehose.create_delivery_stream(
+        name,
+        DeliveryStreamType="KinesisStreamAsSource",
+        KinesisStreamSourceConfiguration={
+            "KinesisStreamARN": fake.kinesis["s"].arn,
+            "RoleARN": ROLE,
+        },
+    )
+
+
 def botocore_lacks(*needs: str) -> list[str]:
     """Which of ``needs`` the installed botocore's API models do not have. Each is
     ``"service Operation"`` or ``"service Operation.Member.Member"`` (an input member, by

@@ -7,21 +7,9 @@ from typing import Any
 
 import boto3
 import pytest
-from conftest import REGION, ROLE
+from conftest import REGION, reading_kinesis
 
 from pytest_firehose import UsageError
-
-
-def _from_kinesis(fake: Any, name: str = "events") -> Any:
-    """A delivery stream reading Kinesis stream ``s``."""
-    return fake.firehose.create_delivery_stream(
-        name,
-        DeliveryStreamType="KinesisStreamAsSource",
-        KinesisStreamSourceConfiguration={
-            "KinesisStreamARN": fake.kinesis["s"].arn,
-            "RoleARN": ROLE,
-        },
-    )
 
 
 def _put(client: Any, *payloads: bytes) -> None:
@@ -35,7 +23,7 @@ def _put(client: Any, *payloads: bytes) -> None:
 @pytest.mark.parametrize("pause", [0, 60], ids=["same-instant", "a-minute-later"])
 def test_a_recreated_source_is_read_from_its_first_record(fake, kinesis_client, pause):
     kinesis_client.create_stream(StreamName="s", ShardCount=1)
-    events = _from_kinesis(fake)
+    events = reading_kinesis(fake)
     _put(kinesis_client, b"a", b"b", b"c")
     kinesis_client.delete_stream(StreamName="s")
     fake.kinesis.clock.advance(seconds=pause)
@@ -50,7 +38,7 @@ def test_a_recreated_source_is_read_from_its_first_record(fake, kinesis_client, 
 
 def test_a_source_deleted_for_good_leaves_the_delivery_stream_waiting(fake, kinesis_client):
     kinesis_client.create_stream(StreamName="s", ShardCount=1)
-    events = _from_kinesis(fake)
+    events = reading_kinesis(fake)
     _put(kinesis_client, b"a")
     kinesis_client.delete_stream(StreamName="s")
 

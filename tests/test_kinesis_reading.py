@@ -11,7 +11,7 @@ from typing import Any
 import boto3
 import freezegun
 import pytest
-from conftest import REGION, ROLE, refused
+from conftest import REGION, reading_kinesis, refused
 
 from pytest_firehose import FirehoseFake, UsageError
 
@@ -320,21 +320,10 @@ def test_retention_mistakes(kinesis_client, way, hours, message):
 # --------------------------------------------------------------------------- Firehose source
 
 
-def _from_kinesis(fake: Any, name: str = "events") -> Any:
-    return fake.firehose.create_delivery_stream(
-        name,
-        DeliveryStreamType="KinesisStreamAsSource",
-        KinesisStreamSourceConfiguration={
-            "KinesisStreamARN": fake.kinesis["s"].arn,
-            "RoleARN": ROLE,
-        },
-    )
-
-
 def test_firehose_delivers_what_reached_its_kinesis_stream_after_it_was_created(
     fake, kinesis_client, stream
 ):
-    first, second = _from_kinesis(fake), _from_kinesis(fake, "copy")
+    first, second = reading_kinesis(fake), reading_kinesis(fake, "copy")
     fake.kinesis.clock.advance(seconds=10)
     for payload, key in ((b"d", "alpha"), (b"e", "beta"), (b"f", "alpha")):
         kinesis_client.put_record(StreamName="s", Data=payload, PartitionKey=key)
@@ -351,7 +340,7 @@ def test_firehose_delivers_what_reached_its_kinesis_stream_after_it_was_created(
 
 
 def test_firehose_reads_records_before_a_clock_jump_expires_them(fake, kinesis_client, stream):
-    events = _from_kinesis(fake)
+    events = reading_kinesis(fake)
     kinesis_client.put_record(StreamName="s", Data=b"d", PartitionKey="alpha")
 
     fake.kinesis.clock.advance(hours=25)
@@ -367,7 +356,7 @@ def test_firehose_reads_records_before_a_clock_jump_expires_them(fake, kinesis_c
     ],
 )
 def test_puts_on_a_kinesis_sourced_delivery_stream_are_refused(fake, stream, method, params):
-    _from_kinesis(fake)
+    reading_kinesis(fake)
     client = boto3.client("firehose", region_name=REGION)
 
     response = refused(getattr(client, method), DeliveryStreamName="events", **params)
