@@ -18,6 +18,7 @@ from pytest_firehose._engine.faults import FaultScript
 from pytest_firehose._ids import IdSource
 from pytest_firehose._services.firehose.model import FirehoseService
 from pytest_firehose._services.kinesis.model import KinesisService
+from pytest_firehose._wire import routing
 from pytest_firehose._wire.codec import HttpRequest, HttpResponse
 from pytest_firehose._wire.routing import Route, route_to
 
@@ -30,7 +31,8 @@ class World:
     time changes only by that thread's own moves (a scripted latency, say).
     """
 
-    SERVED = ("firehose", "kinesis")
+    #: The services requests are routed to, in a fixed order (the fault scripts' order).
+    SERVED = tuple(sorted(routing.SERVED))
 
     def __init__(
         self,
