@@ -17,7 +17,7 @@ PACKAGE = Path(__file__).resolve().parent.parent / "pytest_firehose"
 
 #: The modules every box may use: errors, payloads, ids, the clock and their like.
 SHARED = ("_errors", "_payload", "_ids", "_clock", "_loopback")
-BOXES = ("_doors", "_handles", "_engine", "_wire", "_services", "_destinations")
+BOXES = ("_doors", "_handles", "_engine", "_wire", "_services", "_destinations", "_lambda")
 #: botocore's and aiobotocore's internals, and moto: touched by the doors alone.
 INTERNALS = (
     "botocore.endpoint",
@@ -74,6 +74,12 @@ RULES = (
         "destinations are handed what they need; they never reach up to the engine or a door",
     ),
     Rule(
+        _ours("_lambda"),
+        (*_ours(*(box for box in BOXES if box != "_lambda"), "plugin", "__main__"), "pytest"),
+        "Lambda's pieces (contexts, events, invocations) are handed what they need and serve "
+        "the services, the destinations and the handles alike",
+    ),
+    Rule(
         _ours("_wire"),
         _ours("_services", "_destinations", "_engine", "_doors", "_handles", "plugin"),
         "the wire codec turns bytes into parameters and back, for whoever asks",
@@ -91,7 +97,15 @@ RULES = (
     Rule(
         tuple(
             f"pytest_firehose.{name}"
-            for name in ("_handles", "_engine", "_wire", "_services", "_destinations", *SHARED)
+            for name in (
+                "_handles",
+                "_engine",
+                "_wire",
+                "_services",
+                "_destinations",
+                "_lambda",
+                *SHARED,
+            )
         )
         + _ours("plugin", "__init__", "__main__"),
         INTERNALS,
