@@ -11,6 +11,7 @@ from typing import Any
 import boto3
 import pytest
 from botocore.exceptions import ClientError, EventStreamError
+from conftest import needs_botocore
 
 from pytest_firehose import FirehoseFake
 
@@ -253,3 +254,57 @@ def test_a_scripted_error_refuses_the_subscription(fake, client, consumer):
     assert refusal.fired == 1
     (call,) = [c for c in fake.kinesis.calls if c.operation == "SubscribeToShard"]
     assert (call.stream, call.outcome) == ("s", "error")
+
+
+def test_a_timeout_after_the_subscription_committed_makes_the_retry_collide(fake, client, consumer):
+    # The subscription is made, the client times out and botocore resends at once: within
+    # 5 seconds, so the resend is refused as AWS refuses it.
+    fake.kinesis.fail(operation="SubscribeToShard", timeout="commit")
+    with pytest.raises(ClientError) as caught:
+        subscribe(client, consumer)
+    assert caught.value.response["Error"]["Code"] == "ResourceInUseException"
+    outcomes = [c.outcome for c in fake.kinesis.calls if c.operation == "SubscribeToShard"]
+    assert outcomes == ["timeout", "error"]
+
+
+def test_a_lost_subscription_request_is_resent_and_served(fake, client, consumer):
+    put(client, b"a")
+    fake.kinesis.fail(operation="SubscribeToShard", timeout="lost")
+    assert data(events(subscribe(client, consumer), 1)) == [b"a"]
+    outcomes = [c.outcome for c in fake.kinesis.calls if c.operation == "SubscribeToShard"]
+    assert outcomes == ["timeout", "ok"]
+
+
+@needs_botocore("kinesis RegisterStreamConsumer.Tags")
+def test_a_consumer_keeps_its_tags_and_the_tag_rules_apply(fake, client):
+    arn = fake.kinesis["s"].arn
+    client.register_stream_consumer(StreamARN=arn, ConsumerName="app", Tags={"team": "data"})
+    assert fake.kinesis["s"].consumers[0].tags == {"team": "data"}
+    with pytest.raises(ClientError) as caught:
+        client.register_stream_consumer(StreamARN=arn, ConsumerName="b", Tags={"a": "<"})
+    assert caught.value.response["Error"]["Code"] == "InvalidArgumentException"
+
+
+@pytest.mark.parametrize(
+    "code", ["KMSAccessDeniedException", "KMSDisabledException", "InternalFailureException"]
+)
+def test_an_error_only_the_stream_carries_comes_as_an_event(fake, client, consumer, code):
+    # AWS sends these inside the event stream, never as SubscribeToShard's answer.
+    fake.kinesis.fail(operation="SubscribeToShard", error=code)
+    stream = subscribe(client, consumer)
+    with pytest.raises(EventStreamError) as caught:
+        next(iter(stream))
+    assert caught.value.response["Error"]["Code"] == code
+    assert caught.value.response["Error"]["Message"]
+    (call,) = [c for c in fake.kinesis.calls if c.operation == "SubscribeToShard"]
+    assert (call.status, call.outcome, call.error) == (200, "error", code)
+
+
+def test_an_error_the_answer_carries_is_not_sent_as_an_event(fake, client, consumer):
+    fake.kinesis.fail(operation="SubscribeToShard", error="KMSAccessDeniedException")
+    fake.kinesis.fail(operation="PutRecord", error="KMSAccessDeniedException")
+    with pytest.raises(ClientError) as caught:
+        put(client, b"a")
+    assert caught.value.response["Error"]["Code"] == "KMSAccessDeniedException"
+    with pytest.raises(EventStreamError):
+        next(iter(subscribe(client, consumer)))

@@ -29,7 +29,7 @@ from pytest_firehose._wire.codec import (
     is_cbor,
     media_of,
 )
-from pytest_firehose._wire.eventstream import encode_event_stream
+from pytest_firehose._wire.eventstream import encode_event_stream, stream_only_errors
 from pytest_firehose._wire.routing import Route
 from pytest_firehose._wire.shapes import service_model
 from pytest_firehose._wire.validation import validate_input
@@ -134,7 +134,12 @@ def answer(world: Engine, request: HttpRequest, route: Route, *, trusted: bool) 
                 response = encode_result(body, media=media, **exchange.stamp())
         except ServiceError as failure:
             exchange.error = failure.code
-            response = encode_error(failure, media=media, **exchange.stamp())
+            if failure.code in stream_only_errors(route.service, route.operation):
+                # An error only an event stream carries: the stream opens, then fails.
+                event = (failure.code, {"message": failure.message or ""}, True)
+                response = encode_event_stream(iter([event]), **exchange.stamp())
+            else:
+                response = encode_error(failure, media=media, **exchange.stamp())
         world.calls.append(exchange.call(response.status))
     if exchange.network is not None:
         raise exchange.network

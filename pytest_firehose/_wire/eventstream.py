@@ -16,6 +16,7 @@ event (the operation's output without its event stream, ``{}`` here), then one e
 from __future__ import annotations
 
 import base64
+import functools
 import json
 import struct
 import zlib
@@ -25,6 +26,7 @@ from email.utils import format_datetime
 from typing import Any
 
 from pytest_firehose._wire.codec import HttpResponse
+from pytest_firehose._wire.shapes import service_model
 
 CONTENT_TYPE = "application/vnd.amazon.eventstream"
 
@@ -138,3 +140,27 @@ def encode_event_stream(
         "Date": format_datetime(date.astimezone(timezone.utc), usegmt=True),
     }
     return HttpResponse(200, initial_response(), headers, stream=_frames(events))
+
+
+@functools.cache
+def stream_only_errors(service: str, operation: str) -> frozenset[str]:
+    """The errors an operation's event stream carries that its answer never does (for
+    SubscribeToShard: the KMS errors and ``InternalFailureException``): AWS sends them as
+    an exception event once the stream is open, never as the HTTP answer."""
+    api = service_model(service)
+    if operation not in api.operation_names:
+        return frozenset()
+    model = api.operation_model(operation)
+    output = model.output_shape
+    streams = [
+        member
+        for member in (output.members.values() if output is not None else ())
+        if member.serialization.get("eventstream")
+    ]
+    answered = {error.name for error in model.error_shapes}
+    return frozenset(
+        name
+        for stream in streams
+        for name, member in stream.members.items()
+        if member.metadata.get("exception") and name not in answered
+    )
