@@ -221,7 +221,8 @@ def test_a_consumer_still_creating_cannot_subscribe():
 
 
 def test_an_unknown_consumer_or_shard_is_not_found(fake, client, consumer):
-    for arn, shard in [(consumer[:-1] + "9", SHARD), (consumer, "shardId-000000000007")]:
+    unknown = consumer.replace("/consumer/app:", "/consumer/other:")
+    for arn, shard in [(unknown, SHARD), (consumer, "shardId-000000000007")]:
         with pytest.raises(ClientError) as caught:
             subscribe(client, arn, shard)
         assert caught.value.response["Error"]["Code"] == "ResourceNotFoundException"
