@@ -10,6 +10,7 @@ from typing import Any
 
 import boto3
 import pytest
+from botocore.config import Config
 from botocore.exceptions import ClientError
 
 from pytest_firehose import FirehoseFake
@@ -25,7 +26,12 @@ def fake() -> Iterator[FirehoseFake]:
 
 @pytest.fixture
 def kinesis(fake: FirehoseFake) -> Any:
-    return boto3.client("kinesis", region_name=REGION)
+    # One attempt per call: botocore retries Kinesis's LimitExceededException with a random
+    # backoff that passes fake time, and enough of it lets CREATING consumers turn ACTIVE,
+    # so a retried refusal would succeed some runs and not others (as it would on AWS).
+    return boto3.client(
+        "kinesis", region_name=REGION, config=Config(retries={"total_max_attempts": 1})
+    )
 
 
 def stream_arn(fake: FirehoseFake, name: str = "s") -> str:
