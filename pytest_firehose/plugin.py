@@ -253,6 +253,19 @@ def _test_freeze_time(item: pytest.Item) -> object:
     pytest.fail(refused, pytrace=False)
 
 
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    """A test's own frozen-time marker without the fake would freeze nothing: say so."""
+    if "firehose_fake" in getattr(item, "fixturenames", ()):
+        return
+    if any(mark.name == "firehose_freeze_time" for mark in item.own_markers):
+        pytest.fail(
+            "@pytest.mark.firehose_freeze_time: this test uses no pytest-firehose fixture, so "
+            "nothing would freeze. Ask for the `firehose` (or `kinesis`) fixture, or remove "
+            "the marker.",
+            pytrace=False,
+        )
+
+
 @pytest.hookimpl(hookwrapper=True)
 def pytest_make_collect_report(collector: pytest.Collector) -> Iterator[None]:
     outcome = yield

@@ -388,3 +388,31 @@ def test_a_bad_freeze_time_marker_fails_the_test_naming_the_argument(
     result.assert_outcomes(errors=1)
     result.stdout.fnmatch_lines(["*ERROR at setup of test_marked*", f"@pytest.mark.{message}"])
     result.stdout.no_fnmatch_line("*During handling*")
+
+
+def test_the_marker_on_a_test_without_the_fake_fails_naming_the_fix(
+    pytester: pytest.Pytester,
+) -> None:
+    result = run(
+        pytester,
+        """
+        import pytest
+
+        pytestmark = pytest.mark.firehose_freeze_time  # a module's marker asks nothing of each test
+
+        def test_plain():
+            pass
+
+        @pytest.mark.firehose_freeze_time
+        def test_marked():
+            pass
+        """,
+    )
+
+    result.assert_outcomes(passed=1, errors=1)
+    result.stdout.fnmatch_lines(
+        [
+            "*ERROR at setup of test_marked*",
+            "@pytest.mark.firehose_freeze_time: this test uses no pytest-firehose fixture*",
+        ]
+    )
