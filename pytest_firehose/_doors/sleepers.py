@@ -31,8 +31,10 @@ from pytest_firehose._clock import ClockRangeError, FakeClock
 
 #: Real seconds the test's sleep waits for a thread it woke to sleep again, end or wait.
 SETTLE_LIMIT = 5.0
-#: Real seconds between looks at the threads (a thread that ends or blocks says nothing).
+#: Real seconds between looks at the threads (a thread that ends or blocks says nothing):
+#: the test's, settling; a sleeper's, watching whether the test waits on a thread.
 _POLL = 0.002
+_SLEEPER_POLL = 0.005
 #: The least fake time a sleep passes: the clock counts microseconds, and a sleep that
 #: passed none would never end a loop waiting for the clock to move.
 _TICK = timedelta(microseconds=1)
@@ -177,7 +179,8 @@ class Sleepers:
             while me in self._asleep and not self._released:
                 if self._test_idle(wake_at) or self._real_monotonic() >= deadline:
                     break
-                self._condition.wait(min(max(deadline - self._real_monotonic(), 0), _POLL))
+                left = deadline - self._real_monotonic()
+                self._condition.wait(min(max(left, 0), _SLEEPER_POLL))
             late = me in self._asleep and not self._released
             self._woken.discard(me)
         if late:
@@ -188,9 +191,9 @@ class Sleepers:
     def _test_idle(self, wake_at: datetime) -> bool:
         """Whether this sleeper is next to wake and the test waits on a thread.
         Called with the condition held."""
-        if self._passing or wake_at > min(self._asleep.values()) or self._busy():
+        if self._passing or wake_at > min(self._asleep.values()):
             return False
-        return _waiting(self._test_thread)
+        return _waiting(self._test_thread) and not self._busy()  # the costlier look last
 
     def _catch_up(self, wake_at: datetime) -> None:
         behind = wake_at - self._clock.now()
