@@ -16,13 +16,16 @@ MODELLED = {
     "AddTagsToStream",
     "CreateStream",
     "DecreaseStreamRetentionPeriod",
+    "DeleteResourcePolicy",
     "DeleteStream",
+    "DescribeAccountSettings",
     "DescribeLimits",
     "DescribeStream",
     "DescribeStreamSummary",
     "DisableEnhancedMonitoring",
     "EnableEnhancedMonitoring",
     "GetRecords",
+    "GetResourcePolicy",
     "GetShardIterator",
     "IncreaseStreamRetentionPeriod",
     "ListShards",
@@ -32,15 +35,18 @@ MODELLED = {
     "MergeShards",
     "PutRecord",
     "PutRecords",
+    "PutResourcePolicy",
     "RemoveTagsFromStream",
     "SplitShard",
     "StartStreamEncryption",
     "StopStreamEncryption",
     "TagResource",
     "UntagResource",
+    "UpdateAccountSettings",
     "UpdateMaxRecordSize",
     "UpdateShardCount",
     "UpdateStreamMode",
+    "UpdateStreamWarmThroughput",
 }
 ARN = "arn:aws:kinesis:us-east-1:123456789012:stream/s"
 OPERATIONS = botocore.session.get_session().get_service_model("kinesis").operation_names
@@ -65,6 +71,9 @@ def test_the_model_answers_what_the_docs_list():
     "kinesis UntagResource",
     "kinesis ListTagsForResource",
     "kinesis UpdateMaxRecordSize",
+    "kinesis DescribeAccountSettings",
+    "kinesis UpdateAccountSettings",
+    "kinesis UpdateStreamWarmThroughput",
 )
 def test_every_operation_the_docs_list_is_one_of_the_api_model():
     assert set(OPERATIONS) >= MODELLED
@@ -83,11 +92,11 @@ def test_an_operation_not_modelled_is_refused_by_name(operation):
 
 
 def test_a_client_hears_which_operation_is_not_modelled(fake, kinesis_client):
-    answer = refused(kinesis_client.get_resource_policy, ResourceARN=ARN)
+    answer = refused(kinesis_client.list_stream_consumers, StreamARN=ARN)
 
-    assert error(answer) == ("UnknownOperationException", message("GetResourcePolicy"), 400)
+    assert error(answer) == ("UnknownOperationException", message("ListStreamConsumers"), 400)
     assert answer["ResponseMetadata"]["RetryAttempts"] == 0
-    assert [call.operation for call in fake.kinesis.calls] == ["GetResourcePolicy"]
+    assert [call.operation for call in fake.kinesis.calls] == ["ListStreamConsumers"]
 
 
 def test_enhanced_fan_out_is_refused_by_name(fake, kinesis_client):

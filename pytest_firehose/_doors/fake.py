@@ -87,6 +87,7 @@ class FirehoseFake:
         creation_delay: float = 0,
         encryption_delay: float = 0,
         unmodelled: str = "warn",
+        update_delay: float | None = None,
     ) -> None:
         self._config = WorldConfig(
             region=region,
@@ -96,6 +97,7 @@ class FirehoseFake:
             creation_delay=creation_delay,
             encryption_delay=encryption_delay,
             unmodelled=unmodelled,
+            update_delay=update_delay,
         )
         self._patches: list[_Patch] = []
         self._saved_env: dict[str, str | None] = {}
@@ -136,6 +138,7 @@ class FirehoseFake:
             seed=config.seed,
             creation_delay=config.creation_delay,
             encryption_delay=config.encryption_delay,
+            update_delay=config.update_delay,
             contained=interceptor_installed,
             unmodelled=config.unmodelled,
         )

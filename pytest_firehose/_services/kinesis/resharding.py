@@ -18,11 +18,18 @@ Facts used here:
   open shards (MOCK, kinesalite's AWS-validated tests); a closed shard "has already been
   merged or split" (MOCK, moto's tests).
 
+* UpdateShardCount's default limits: at most ten scalings per rolling 24 hours per
+  stream, no more than 10,000 shards in a stream, and a stream of more than 10,000 shards
+  only scaled down below 10,000 (API reference, UpdateShardCount, read 2026).
+
 Choices (INFERRED; docs/kinesis.md lists them): the UPDATING period lasts the world's
-``creation_delay`` (none by default: the reshard happens at once and the stream stays
-ACTIVE); UpdateShardCount reaches its even target ranges by splitting open shards at every
-target boundary inside them, then merging the pieces of each target range from the lowest
-up, so the stream keeps the intermediate shards it made (closed at once, empty).
+``update_delay`` (by default its ``creation_delay``, none by default: the reshard happens
+at once and the stream stays ACTIVE); the three limits above answer
+``LimitExceededException`` worded like the double/half refusals, and every accepted
+UpdateShardCount counts toward the ten; UpdateShardCount reaches its even target ranges
+by splitting open shards at every target boundary inside them, then merging the pieces
+of each target range from the lowest up, so the stream keeps the intermediate shards it
+made (closed at once, empty).
 """
 
 from __future__ import annotations
@@ -46,6 +53,10 @@ from pytest_firehose._services.kinesis.streams import (
 )
 
 _SECOND = timedelta(seconds=1)
+_DAY = timedelta(hours=24)
+#: UpdateShardCount's default limits per stream (DOC): scalings in any 24 hours, shards.
+SCALINGS_PER_DAY = 10
+MAX_STREAM_SHARDS = 10_000
 #: ListShards' filter types that take a ShardId, and those that take a Timestamp.
 _WITH_SHARD_ID = ("AFTER_SHARD_ID",)
 _WITH_TIMESTAMP = ("AT_TIMESTAMP", "FROM_TIMESTAMP")
@@ -128,7 +139,7 @@ class Resharding:
 
     account_id: str
     clock: FakeClock
-    creation_delay: timedelta
+    update_delay: timedelta
     _stream: Callable[[dict[str, Any]], KinesisStream]
     _find: Callable[[dict[str, Any]], tuple[str, KinesisStream | None]]
     check_shard_room: Callable[[int], None]
@@ -189,16 +200,16 @@ class Resharding:
     def _reshard(
         self, stream: KinesisStream, change: Callable[[datetime], None], open_after: int
     ) -> None:
-        """Carry out ``change`` now, or keep the stream UPDATING for ``creation_delay`` of
+        """Carry out ``change`` now, or keep the stream UPDATING for ``update_delay`` of
         fake time and carry it out then (``settle`` does). ``open_after`` is how many shards
         are open afterwards: the shard quota counts them meanwhile."""
         now = self.clock.now()
-        if not self.creation_delay:
+        if not self.update_delay:
             change(now)
             stream.reroute()
             return
         stream.status = "UPDATING"
-        stream.active_at = now + self.creation_delay
+        stream.active_at = now + self.update_delay
         stream.pending = change
         stream.open_after = open_after
 
@@ -271,7 +282,9 @@ class Resharding:
                 f"count. {counts}",
             )
 
+        self._within_scaling_limits(stream, current, target)
         self.check_shard_room(target - current)
+        stream.scalings.append(self.clock.now())
 
         def change(at: datetime) -> None:
             rescale(stream, target, at)
@@ -283,6 +296,33 @@ class Resharding:
             "CurrentShardCount": current,
             "TargetShardCount": target,
         }
+
+    def _within_scaling_limits(self, stream: KinesisStream, current: int, target: int) -> None:
+        """UpdateShardCount's per-stream limits (DOC): 10,000 shards, ten scalings in any
+        24 hours. The wording is INFERRED from the double/half refusals."""
+        counts = f"Current open shard count: {current}, Target shard count: {target}"
+        if target > MAX_STREAM_SHARDS and target > current:
+            raise ServiceError(
+                "LimitExceededException",
+                f"UpdateShardCount cannot scale up over {MAX_STREAM_SHARDS} shards in a "
+                f"stream. {counts}",
+            )
+        if current > MAX_STREAM_SHARDS and target >= MAX_STREAM_SHARDS:
+            raise ServiceError(
+                "LimitExceededException",
+                f"UpdateShardCount cannot scale down a stream of more than "
+                f"{MAX_STREAM_SHARDS} shards unless the result is less than "
+                f"{MAX_STREAM_SHARDS} shards. {counts}",
+            )
+        since = self.clock.now() - _DAY
+        stream.scalings = [moment for moment in stream.scalings if moment > since]
+        if len(stream.scalings) >= SCALINGS_PER_DAY:
+            raise ServiceError(
+                "LimitExceededException",
+                f"UpdateShardCount cannot scale stream {stream.name} under account "
+                f"{self.account_id} more than {SCALINGS_PER_DAY} times in a rolling 24-hour "
+                "period.",
+            )
 
     # ------------------------------------------------------------------ ListShards
 
