@@ -5,8 +5,8 @@ facts and its choices where AWS's answer is not on record:
 
 * ``lifecycle.py``: finding streams, CreateStream, the descriptions, DeleteStream;
 * ``storage.py``: retention and encryption; ``puts.py``: PutRecord and PutRecords;
-* ``reads.py``: shard iterators and GetRecords; ``resharding.py``: Split, Merge,
-  UpdateShardCount and ListShards;
+* ``reads.py``: shard iterators and GetRecords; ``resharding.py``: Split, Merge and
+  UpdateShardCount; ``listing.py``: ListShards;
 * ``limits.py``, ``tags.py``, ``monitoring.py``, ``policies.py`` (resource policies) and
   ``account.py`` (account settings and warm throughput).
 """
@@ -25,6 +25,7 @@ from pytest_firehose._services.codes import BATCH_PUT
 from pytest_firehose._services.kinesis.account import AccountSettings, Commitment
 from pytest_firehose._services.kinesis.lifecycle import Lifecycle
 from pytest_firehose._services.kinesis.limits import Limits, default_shard_limit
+from pytest_firehose._services.kinesis.listing import ShardListing
 from pytest_firehose._services.kinesis.monitoring import Monitoring
 from pytest_firehose._services.kinesis.policies import Policies
 from pytest_firehose._services.kinesis.puts import Puts
@@ -62,6 +63,7 @@ class KinesisService(  # the mixins first: they override ServiceBase's put_batch
     Puts,
     ShardReads,
     Resharding,
+    ShardListing,
     Limits,
     Tagging,
     Monitoring,
