@@ -19,8 +19,10 @@ MODELLED = {
     "DeleteResourcePolicy",
     "DeleteStream",
     "DescribeAccountSettings",
+    "DeregisterStreamConsumer",
     "DescribeLimits",
     "DescribeStream",
+    "DescribeStreamConsumer",
     "DescribeStreamSummary",
     "DisableEnhancedMonitoring",
     "EnableEnhancedMonitoring",
@@ -29,6 +31,7 @@ MODELLED = {
     "GetShardIterator",
     "IncreaseStreamRetentionPeriod",
     "ListShards",
+    "ListStreamConsumers",
     "ListStreams",
     "ListTagsForResource",
     "ListTagsForStream",
@@ -36,10 +39,12 @@ MODELLED = {
     "PutRecord",
     "PutRecords",
     "PutResourcePolicy",
+    "RegisterStreamConsumer",
     "RemoveTagsFromStream",
     "SplitShard",
     "StartStreamEncryption",
     "StopStreamEncryption",
+    "SubscribeToShard",
     "TagResource",
     "UntagResource",
     "UpdateAccountSettings",
@@ -79,7 +84,12 @@ def test_every_operation_the_docs_list_is_one_of_the_api_model():
     assert set(OPERATIONS) >= MODELLED
 
 
-@pytest.mark.parametrize("operation", sorted(set(OPERATIONS) - MODELLED))
+#: The model's operations the fake does not answer; botocore 1.40 has none left, so
+#: CreateQueue (botocore 1.44's Kinesis queues) always stands for them.
+NOT_MODELLED = sorted((set(OPERATIONS) | {"CreateQueue"}) - MODELLED)
+
+
+@pytest.mark.parametrize("operation", NOT_MODELLED)
 def test_an_operation_not_modelled_is_refused_by_name(operation):
     with FirehoseFake(region=REGION) as fake, pytest.raises(ServiceError) as caught:
         fake.world.kinesis().dispatch(operation, {})
@@ -91,25 +101,10 @@ def test_an_operation_not_modelled_is_refused_by_name(operation):
     )
 
 
+@needs_botocore("kinesis ListQueues")
 def test_a_client_hears_which_operation_is_not_modelled(fake, kinesis_client):
-    answer = refused(kinesis_client.list_stream_consumers, StreamARN=ARN)
+    answer = refused(kinesis_client.list_queues)
 
-    assert error(answer) == ("UnknownOperationException", message("ListStreamConsumers"), 400)
+    assert error(answer) == ("UnknownOperationException", message("ListQueues"), 400)
     assert answer["ResponseMetadata"]["RetryAttempts"] == 0
-    assert [call.operation for call in fake.kinesis.calls] == ["ListStreamConsumers"]
-
-
-def test_enhanced_fan_out_is_refused_by_name(fake, kinesis_client):
-    fake.kinesis.create_stream("s")
-
-    answer = refused(
-        kinesis_client.register_stream_consumer,
-        StreamARN=fake.kinesis["s"].arn,
-        ConsumerName="reader",
-    )
-
-    assert error(answer) == (
-        "UnknownOperationException",
-        message("RegisterStreamConsumer"),
-        400,
-    )
+    assert [call.operation for call in fake.kinesis.calls] == ["ListQueues"]

@@ -100,27 +100,36 @@ def test_a_consumer_that_is_not_registered_has_no_policy(fake, kinesis_client):
 
     assert error(answer) == (
         "ResourceNotFoundException",
-        f"Consumer {CONSUMER_ARN} not found.",
+        f"Consumer {CONSUMER_ARN} under account {ACCOUNT} not found.",
         400,
     )
     assert error(put)[0] == "ResourceNotFoundException"
 
 
 def test_a_registered_consumer_keeps_its_own_policy():
-    with FirehoseFake(region=REGION) as fake:
+    with FirehoseFake(region=REGION, creation_delay=5) as fake:
         client = boto3.client("kinesis", region_name=REGION)
         client.create_stream(StreamName="s", ShardCount=1)
-        kinesis = fake.world.kinesis()
-        kinesis.consumer_registered = lambda arn: arn == CONSUMER_ARN  # type: ignore[method-assign]
-        client.put_resource_policy(
-            ResourceARN=CONSUMER_ARN, Policy=policy("kinesis:SubscribeToShard")
-        )
+        fake.kinesis.clock.advance(seconds=5)
+        consumer = client.register_stream_consumer(StreamARN=ARN, ConsumerName="reader")
+        arn = consumer["Consumer"]["ConsumerARN"]
+        created = int(consumer["Consumer"]["ConsumerCreationTimestamp"].timestamp())
+        early = refused(client.put_resource_policy, ResourceARN=arn, Policy=policy("kinesis:*"))
+        fake.kinesis.clock.advance(seconds=5)
+        client.put_resource_policy(ResourceARN=arn, Policy=policy("kinesis:SubscribeToShard"))
 
-        consumer, stream = get(client, CONSUMER_ARN), get(client)
-        client.delete_resource_policy(ResourceARN=CONSUMER_ARN)
-        gone = get(client, CONSUMER_ARN)
+        held, stream = get(client, arn), get(client)
+        client.delete_resource_policy(ResourceARN=arn)
+        gone = get(client, arn)
 
-    assert (consumer, stream, gone) == (policy("kinesis:SubscribeToShard"), "{}", "{}")
+    # REAL (through CloudFormation, cloudformation-coverage-roadmap#2442).
+    assert error(early) == (
+        "ResourceInUseException",
+        f"Consumer reader with creation timestamp {created} under stream s and account "
+        f"{ACCOUNT} is not in ACTIVE status.",
+        400,
+    )
+    assert (held, stream, gone) == (policy("kinesis:SubscribeToShard"), "{}", "{}")
 
 
 NOT_A_POLICY = {

@@ -48,6 +48,8 @@ class Lifecycle:
     check_shard_room: Callable[[int], None]
     warm_throughput_of: Callable[[KinesisStream], dict[str, int] | None]
     check_warm_throughput: Callable[[str, str, int], None]
+    consumers_of: Callable[[KinesisStream], list[Any]]
+    check_no_consumers: Callable[[KinesisStream, bool], None]
 
     # ------------------------------------------------------------------ requests
 
@@ -59,7 +61,10 @@ class Lifecycle:
             return str(name)
         arn = params.get("StreamARN") or params.get("ResourceARN")
         if arn:
-            return name_in_arn(str(arn))
+            return name_in_arn(str(arn).partition("/consumer/")[0])
+        consumer = params.get("ConsumerARN")
+        if consumer:  # .../stream/NAME/consumer/CONSUMER:SECONDS
+            return name_in_arn(str(consumer).partition("/consumer/")[0])
         iterator = params.get("ShardIterator")
         if isinstance(iterator, str):
             decoded = decode_iterator(iterator)
@@ -200,7 +205,7 @@ class Lifecycle:
             "StreamDescriptionSummary": {
                 **self._common(stream),
                 "OpenShardCount": len([s for s in stream.listed(self.clock.now()) if s.is_open]),
-                "ConsumerCount": 0,
+                "ConsumerCount": len(self.consumers_of(stream)),
                 **({"WarmThroughput": warm} if warm is not None else {}),
                 "MaxRecordSizeInKiB": stream.max_record_size_kib,
             }
@@ -236,6 +241,7 @@ class Lifecycle:
         while it is being created", run against AWS), and is gone when its creation would
         have ended; a DELETING stream stays as it is; any other stream is gone at once."""
         stream = self._stream(params)
+        self.check_no_consumers(stream, bool(params.get("EnforceConsumerDeletion")))
         if stream.status in ("CREATING", "DELETING"):
             stream.status = "DELETING"
             return {}

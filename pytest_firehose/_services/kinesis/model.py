@@ -7,7 +7,8 @@ facts and its choices where AWS's answer is not on record:
 * ``storage.py``: retention and encryption; ``puts.py``: PutRecord and PutRecords;
 * ``reads.py``: shard iterators and GetRecords; ``resharding.py``: Split, Merge and
   UpdateShardCount; ``listing.py``: ListShards;
-* ``limits.py``, ``tags.py``, ``monitoring.py``, ``policies.py`` (resource policies) and
+* ``limits.py``, ``tags.py``, ``monitoring.py``, ``consumers.py`` and
+  ``subscriptions.py`` (enhanced fan-out), ``policies.py`` (resource policies) and
   ``account.py`` (account settings and warm throughput).
 """
 
@@ -23,6 +24,7 @@ from pytest_firehose._ids import IdSource
 from pytest_firehose._services.base import Answer, ServiceBase
 from pytest_firehose._services.codes import BATCH_PUT
 from pytest_firehose._services.kinesis.account import AccountSettings, Commitment
+from pytest_firehose._services.kinesis.consumers import Consumers
 from pytest_firehose._services.kinesis.lifecycle import Lifecycle
 from pytest_firehose._services.kinesis.limits import Limits, default_shard_limit
 from pytest_firehose._services.kinesis.listing import ShardListing
@@ -38,6 +40,7 @@ from pytest_firehose._services.kinesis.streams import (
     Shard,
     hash_key_of,
 )
+from pytest_firehose._services.kinesis.subscriptions import Subscriptions
 from pytest_firehose._services.kinesis.tags import Tagging
 
 __all__ = ["KinesisRecord", "KinesisService", "KinesisStream", "Shard", "hash_key_of"]
@@ -67,6 +70,8 @@ class KinesisService(  # the mixins first: they override ServiceBase's put_batch
     Limits,
     Tagging,
     Monitoring,
+    Consumers,
+    Subscriptions,
     Policies,
     AccountSettings,
     ServiceBase,
@@ -146,6 +151,11 @@ class KinesisService(  # the mixins first: they override ServiceBase's put_batch
             "DescribeAccountSettings": self.describe_account_settings,
             "UpdateAccountSettings": self.update_account_settings,
             "UpdateStreamWarmThroughput": self.update_stream_warm_throughput,
+            "RegisterStreamConsumer": self.register_stream_consumer,
+            "DescribeStreamConsumer": self.describe_stream_consumer,
+            "ListStreamConsumers": self.list_stream_consumers,
+            "DeregisterStreamConsumer": self.deregister_stream_consumer,
+            "SubscribeToShard": self.subscribe_to_shard,
         }
 
     def dispatch(

@@ -15,9 +15,13 @@ Facts used here:
 * The ARN names a stream (``...:stream/NAME``) or a registered consumer
   (``...:stream/NAME/consumer/CONSUMER:TIMESTAMP``), the API reference's two patterns.
 
+* A consumer that is not ACTIVE refuses a policy with ``ResourceInUseException``
+  ``Consumer NAME with creation timestamp T under stream S and account A is not in ACTIVE
+  status.`` (REAL, through CloudFormation, cloudformation-coverage-roadmap#2442).
+
 Choices (INFERRED; docs/kinesis.md lists them): an ARN naming nothing of this account and
-region is ``ResourceNotFoundException`` with the stream's not-found text (or ``Consumer
-ARN not found.``); deleting a policy that is not there is ``ResourceNotFoundException``
+region is ``ResourceNotFoundException`` with the stream's (or the consumer's) not-found
+text; deleting a policy that is not there is ``ResourceNotFoundException``
 ``No resource policy found for resource ARN ARN.``; a policy that is not a JSON object
 with a ``Statement`` of statements, each with ``Effect`` ``Allow`` or ``Deny``, an
 ``Action`` (or ``NotAction``) and a ``Principal`` (or ``NotPrincipal``), is refused with
@@ -34,7 +38,9 @@ import re
 from collections.abc import Callable
 from typing import Any
 
+from pytest_firehose._clock import FakeClock
 from pytest_firehose._errors import ServiceError
+from pytest_firehose._services.kinesis.consumers import Consumer
 from pytest_firehose._services.kinesis.streams import KinesisStream
 
 #: A consumer ARN: the stream's ARN, ``/consumer/``, the consumer's name and creation time
@@ -82,27 +88,38 @@ class Policies:
     """The three resource-policy operations of ``KinesisService``."""
 
     account_id: str
+    clock: FakeClock
     streams: dict[str, KinesisStream]
     consumer_policies: dict[str, str]
     _not_found: Callable[[str], ServiceError]
+    consumer_by_arn: Callable[[str], Consumer]
 
-    def consumer_registered(self, arn: str) -> bool:
-        """Whether ``arn`` names a registered consumer. None is registered in this model;
-        a model of consumers answers here, from a mixin listed before this one."""
-        return False
-
-    def _policy_stream(self, arn: str) -> KinesisStream:
+    def _policy_stream(self, arn: str, *, changing: bool = True) -> KinesisStream:
         """The stream ``arn`` names (for a consumer ARN, the consumer's stream), refusing
-        an ARN that names nothing here."""
+        an ARN that names nothing here, and a consumer not ACTIVE when ``changing``."""
         consumer = _CONSUMER_ARN.fullmatch(arn)
         stream_arn = consumer.group("stream") if consumer else arn
         name = stream_arn.partition(":stream/")[2]
         stream = self.streams.get(name)
         if stream is None or stream.arn != stream_arn:
             raise self._not_found(name or arn)
-        if consumer and not self.consumer_registered(arn):
-            raise ServiceError("ResourceNotFoundException", f"Consumer {arn} not found.")
+        if consumer:
+            found = self.consumer_by_arn(arn)
+            if changing:
+                self._active_consumer(found, stream)
         return stream
+
+    def _active_consumer(self, consumer: Consumer, stream: KinesisStream) -> None:
+        """A consumer takes a policy once ACTIVE (REAL message, seen through CloudFormation:
+        cloudformation-coverage-roadmap#2442; its timestamp's form is INFERRED: the epoch
+        seconds of the consumer's ARN)."""
+        if consumer.status(self.clock.now()) != "ACTIVE":
+            raise ServiceError(
+                "ResourceInUseException",
+                f"Consumer {consumer.name} with creation timestamp "
+                f"{int(consumer.created_at.timestamp())} under stream {stream.name} and "
+                f"account {self.account_id} is not in ACTIVE status.",
+            )
 
     def _changeable(self, stream: KinesisStream) -> None:
         if stream.status in ("CREATING", "DELETING"):
@@ -125,7 +142,7 @@ class Policies:
 
     def get_resource_policy(self, params: dict[str, Any]) -> dict[str, Any]:
         arn = params["ResourceARN"]
-        stream = self._policy_stream(arn)
+        stream = self._policy_stream(arn, changing=False)
         held = stream.policy if arn == stream.arn else self.consumer_policies.get(arn)
         return {"Policy": "{}" if held is None else held}
 
