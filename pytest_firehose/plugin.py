@@ -46,6 +46,7 @@ def firehose_settings(
     seed: int | None = None,
     creation_delay: float | None = None,
     encryption_delay: float | None = None,
+    update_delay: float | None = None,
 ) -> dict[str, object]:
     """The settings a ``firehose_settings`` marker gives, by name. Binding the marker's
     arguments to this signature lets Python word a typo (an unknown or positional
@@ -56,6 +57,7 @@ def firehose_settings(
         "seed": seed,
         "creation_delay": creation_delay,
         "encryption_delay": encryption_delay,
+        "update_delay": update_delay,
     }
     return {name: value for name, value in given.items() if value is not None}
 
@@ -111,6 +113,12 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         "firehose_encryption_delay",
         "Seconds of fake time encryption stays ENABLING / DISABLING (default: 0).",
         default="0",
+    )
+    parser.addini(
+        "firehose_update_delay",
+        "Seconds of fake time a Kinesis reshard, capacity-mode switch or warm-throughput "
+        "change keeps a stream UPDATING (default: the creation delay).",
+        default="",
     )
     parser.addini(
         "firehose_unmodelled",
@@ -184,15 +192,8 @@ def _settings(config: pytest.Config) -> WorldConfig:
         seed = int(raw_seed) if raw_seed else None
     except ValueError:
         raise pytest.UsageError(f"firehose_seed must be an integer, not {raw_seed!r}") from None
-    delays = {}
-    for name in ("creation_delay", "encryption_delay"):
-        raw = str(config.getini(f"firehose_{name}")).strip() or "0"
-        try:
-            delays[name] = float(raw)
-        except ValueError:
-            raise pytest.UsageError(
-                f"firehose_{name} must be a number of seconds, not {raw!r}"
-            ) from None
+    delays = {name: _seconds(config, name) for name in ("creation_delay", "encryption_delay")}
+    update = _seconds(config, "update_delay") if _ini(config, "update_delay") else None
     try:
         return WorldConfig(
             region=str(config.getini("firehose_region")).strip() or None,
@@ -200,10 +201,26 @@ def _settings(config: pytest.Config) -> WorldConfig:
             seed=seed,
             allow_hosts=frozenset(config.getini("firehose_allow_hosts")),
             unmodelled=str(config.getini("firehose_unmodelled")).strip() or "warn",
+            update_delay=update,
             **delays,
         )
     except UsageError as error:
         raise pytest.UsageError(f"pytest-firehose ini options: {error}") from None
+
+
+def _ini(config: pytest.Config, name: str) -> str:
+    return str(config.getini(f"firehose_{name}")).strip()
+
+
+def _seconds(config: pytest.Config, name: str) -> float:
+    """A delay ini option in seconds (empty: 0)."""
+    raw = _ini(config, name) or "0"
+    try:
+        return float(raw)
+    except ValueError:
+        raise pytest.UsageError(
+            f"firehose_{name} must be a number of seconds, not {raw!r}"
+        ) from None
 
 
 def _marks_in_order(node: pytest.Item, name: str) -> list[pytest.Mark]:

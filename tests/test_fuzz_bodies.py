@@ -133,9 +133,7 @@ def value_for(shape: Shape, depth: int = 0) -> st.SearchStrategy[Any]:
     elif kind == "list":
         typed = st.lists(value_for(shape.member, depth + 1), max_size=4)
     elif kind == "map":
-        typed = st.dictionaries(
-            _string(shape.key), value_for(shape.value, depth + 1), max_size=3
-        )
+        typed = st.dictionaries(_string(shape.key), value_for(shape.value, depth + 1), max_size=3)
     elif kind == "string":
         typed = _string(shape)
     elif kind in ("integer", "long"):

@@ -170,6 +170,8 @@ class KinesisMachine(RuleBasedStateMachine):
         self.stream: Any = None
         #: On-demand streams scale themselves: no reshard rules for them.
         self.on_demand = False
+        #: When UpdateShardCount scaled the stream (fake clock), for its 24-hour limit.
+        self.scalings: list[datetime] = []
         self.sent: dict[bytes, Sent] = {}
         self.counter = 0
         self.bursts = 0
@@ -434,9 +436,20 @@ class KinesisMachine(RuleBasedStateMachine):
         count = len(self.stream.open_shards)
         high = min(count * 2, MAX_OPEN_SHARDS)
         target = data.draw(st.integers((count + 1) // 2, max(high, (count + 1) // 2)))
+        now = self.fake.kinesis.clock.now()
+        # UpdateShardCount's limit: ten scalings of a stream in any 24 hours (DOC).
+        self.scalings = [moment for moment in self.scalings if moment > now - timedelta(hours=24)]
+        if len(self.scalings) == 10:
+            with pytest.raises(ClientError, match="more than 10 times in a rolling 24-hour"):
+                self.client.update_shard_count(
+                    StreamName=STREAM, TargetShardCount=target, ScalingType="UNIFORM_SCALING"
+                )
+            assert len(self.stream.open_shards) == count
+            return
         answer = self.client.update_shard_count(
             StreamName=STREAM, TargetShardCount=target, ScalingType="UNIFORM_SCALING"
         )
+        self.scalings.append(now)
         assert (answer["CurrentShardCount"], answer["TargetShardCount"]) == (count, target)
         assert len(self.stream.open_shards) == target
 

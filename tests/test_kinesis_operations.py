@@ -16,7 +16,9 @@ MODELLED = {
     "AddTagsToStream",
     "CreateStream",
     "DecreaseStreamRetentionPeriod",
+    "DeleteResourcePolicy",
     "DeleteStream",
+    "DescribeAccountSettings",
     "DeregisterStreamConsumer",
     "DescribeLimits",
     "DescribeStream",
@@ -25,6 +27,7 @@ MODELLED = {
     "DisableEnhancedMonitoring",
     "EnableEnhancedMonitoring",
     "GetRecords",
+    "GetResourcePolicy",
     "GetShardIterator",
     "IncreaseStreamRetentionPeriod",
     "ListShards",
@@ -35,6 +38,7 @@ MODELLED = {
     "MergeShards",
     "PutRecord",
     "PutRecords",
+    "PutResourcePolicy",
     "RegisterStreamConsumer",
     "RemoveTagsFromStream",
     "SplitShard",
@@ -43,9 +47,11 @@ MODELLED = {
     "SubscribeToShard",
     "TagResource",
     "UntagResource",
+    "UpdateAccountSettings",
     "UpdateMaxRecordSize",
     "UpdateShardCount",
     "UpdateStreamMode",
+    "UpdateStreamWarmThroughput",
 }
 ARN = "arn:aws:kinesis:us-east-1:123456789012:stream/s"
 OPERATIONS = botocore.session.get_session().get_service_model("kinesis").operation_names
@@ -70,12 +76,20 @@ def test_the_model_answers_what_the_docs_list():
     "kinesis UntagResource",
     "kinesis ListTagsForResource",
     "kinesis UpdateMaxRecordSize",
+    "kinesis DescribeAccountSettings",
+    "kinesis UpdateAccountSettings",
+    "kinesis UpdateStreamWarmThroughput",
 )
 def test_every_operation_the_docs_list_is_one_of_the_api_model():
     assert set(OPERATIONS) >= MODELLED
 
 
-@pytest.mark.parametrize("operation", sorted(set(OPERATIONS) - MODELLED))
+#: The model's operations the fake does not answer; botocore 1.40 has none left, so
+#: CreateQueue (botocore 1.44's Kinesis queues) always stands for them.
+NOT_MODELLED = sorted((set(OPERATIONS) | {"CreateQueue"}) - MODELLED)
+
+
+@pytest.mark.parametrize("operation", NOT_MODELLED)
 def test_an_operation_not_modelled_is_refused_by_name(operation):
     with FirehoseFake(region=REGION) as fake, pytest.raises(ServiceError) as caught:
         fake.world.kinesis().dispatch(operation, {})
@@ -87,9 +101,10 @@ def test_an_operation_not_modelled_is_refused_by_name(operation):
     )
 
 
+@needs_botocore("kinesis ListQueues")
 def test_a_client_hears_which_operation_is_not_modelled(fake, kinesis_client):
-    answer = refused(kinesis_client.get_resource_policy, ResourceARN=ARN)
+    answer = refused(kinesis_client.list_queues)
 
-    assert error(answer) == ("UnknownOperationException", message("GetResourcePolicy"), 400)
+    assert error(answer) == ("UnknownOperationException", message("ListQueues"), 400)
     assert answer["ResponseMetadata"]["RetryAttempts"] == 0
-    assert [call.operation for call in fake.kinesis.calls] == ["GetResourcePolicy"]
+    assert [call.operation for call in fake.kinesis.calls] == ["ListQueues"]

@@ -102,6 +102,7 @@ class FirehoseFake:
         creation_delay: float = 0,
         encryption_delay: float = 0,
         unmodelled: str = "warn",
+        update_delay: float | None = None,
         freeze_time: bool | Start = False,
     ) -> None:
         self._freeze_start = _freeze_start(freeze_time)
@@ -115,6 +116,7 @@ class FirehoseFake:
             creation_delay=creation_delay,
             encryption_delay=encryption_delay,
             unmodelled=unmodelled,
+            update_delay=update_delay,
         )
         self._patches: list[_Patch] = []
         self._saved_env: dict[str, str | None] = {}
@@ -155,6 +157,7 @@ class FirehoseFake:
             seed=config.seed,
             creation_delay=config.creation_delay,
             encryption_delay=config.encryption_delay,
+            update_delay=config.update_delay,
             contained=interceptor_installed,
             unmodelled=config.unmodelled,
         )

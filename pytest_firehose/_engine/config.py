@@ -1,5 +1,6 @@
 """A fake world's settings, checked in one place: region, account id, seed, the loopback
-hosts that may really be reached, the fake-time delays of creation and encryption, and
+hosts that may really be reached, the fake-time delays of creation, encryption and
+Kinesis updates, and
 what becomes of a delivery stream setting the fake does not model.
 
 ``FirehoseFake`` and the plugin's ini options both build a ``WorldConfig``, so a setting is
@@ -44,6 +45,9 @@ class WorldConfig:
     allow_hosts: frozenset[str] = frozenset()
     creation_delay: float = 0
     encryption_delay: float = 0
+    #: Seconds a Kinesis reshard, capacity-mode switch or warm-throughput change keeps a
+    #: stream UPDATING; ``None``: the creation delay.
+    update_delay: float | None = None
     #: A delivery stream setting the fake does not model: "warn" (an
     #: UnmodelledSettingWarning) or "error" (the request is refused).
     unmodelled: str = "warn"
@@ -67,6 +71,7 @@ class WorldConfig:
         for name, delay in (
             ("creation_delay", self.creation_delay),
             ("encryption_delay", self.encryption_delay),
+            ("update_delay", 0 if self.update_delay is None else self.update_delay),
         ):
             if isinstance(delay, bool) or not isinstance(delay, (int, float)) or delay < 0:
                 raise UsageError(f"{name} is seconds of fake time (0 or more), not {delay!r}")

@@ -43,6 +43,7 @@ class World:
         clock: FakeClock | None = None,
         creation_delay: float = 0,
         encryption_delay: float = 0,
+        update_delay: float | None = None,
         contained: Callable[[], bool] = lambda: False,
         unmodelled: str = "warn",
     ) -> None:
@@ -55,6 +56,8 @@ class World:
         #: Whether Kinesis shards enforce their write quota (off unless a test asks).
         self.kinesis_quotas = False
         self.encryption_delay = timedelta(seconds=encryption_delay)
+        #: How long a Kinesis stream stays UPDATING (None: the creation delay).
+        self.update_delay = None if update_delay is None else timedelta(seconds=update_delay)
         #: What Firehose does with a setting it does not model: "warn" or "error".
         self.unmodelled = unmodelled
         self.clock = clock if clock is not None else FakeClock()
@@ -110,6 +113,7 @@ class World:
                 clock=self.clock,
                 ids=self.ids,
                 creation_delay=self.creation_delay,
+                update_delay=self.update_delay,
             )
             kinesis.quotas = self.kinesis_quotas
             return kinesis

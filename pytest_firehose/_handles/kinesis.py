@@ -85,7 +85,7 @@ class KinesisStreamHandle:
     def split_shard(self, shard_id: str, new_starting_hash_key: int | str) -> None:
         """Split a shard as SplitShard would: its children hold the hash keys below
         ``new_starting_hash_key`` and from it on. The parent closes when the stream's
-        UPDATING period (the world's ``creation_delay``) ends; at once by default."""
+        UPDATING period (the world's ``update_delay``) ends; at once by default."""
         self._reshard(
             "SplitShard",
             ShardToSplit=shard_id,

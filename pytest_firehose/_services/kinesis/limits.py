@@ -20,7 +20,8 @@ Choices (INFERRED; docs/kinesis.md lists them): the open shards of every stream 
 toward the shard quota, on-demand ones too (a stream being resharded counts its target);
 the on-demand stream quota's refusal and the third switch's refusal word their
 ``LimitExceededException`` like the shard quota's; asking for the mode a stream already
-has changes nothing and is not counted as a switch.
+has changes nothing and is not counted as a switch (with ``WarmThroughputMiBps``, an
+on-demand stream scales to it, as UpdateStreamWarmThroughput does).
 """
 
 from __future__ import annotations
@@ -64,6 +65,7 @@ class Limits:
     _stream: Callable[[dict[str, Any]], KinesisStream]
     _active: Callable[[dict[str, Any]], KinesisStream]
     _reshard: Callable[..., None]
+    check_warm_throughput: Callable[[str, str, int], None]
 
     def open_shard_count(self) -> int:
         """Open shards of every stream in this account and region; a stream in the middle
@@ -110,7 +112,12 @@ class Limits:
         """Switch between PROVISIONED and ON_DEMAND, keeping the shards (DOC)."""
         stream = self._active(params)
         mode = params["StreamModeDetails"]["StreamMode"]
+        warm = params.get("WarmThroughputMiBps")
+        if warm is not None:
+            self.check_warm_throughput(stream.name, mode, warm)
         if mode == stream.mode:
+            if warm is not None:
+                self._warm_up(stream, warm)
             return {}
         now = self.clock.now()
         recent = [moment for moment in stream.mode_switches if moment > now - _DAY]
@@ -125,8 +132,23 @@ class Limits:
             self.check_on_demand_room()
         stream.mode_switches = [*recent, now]
 
+        if warm is not None:
+            stream.warm_target = warm
+
         def change(at: datetime) -> None:
             stream.mode = mode
+            if warm is not None:
+                stream.warm_throughput, stream.warm_target = warm, None
 
         self._reshard(stream, change, len(stream.open_shards))
         return {}
+
+    def _warm_up(self, stream: KinesisStream, warm: int) -> None:
+        """An on-demand stream asked for its own mode with WarmThroughputMiBps scales to it,
+        as UpdateStreamWarmThroughput would (INFERRED)."""
+        stream.warm_target = warm
+
+        def change(at: datetime) -> None:
+            stream.warm_throughput, stream.warm_target = warm, None
+
+        self._reshard(stream, change, len(stream.open_shards))

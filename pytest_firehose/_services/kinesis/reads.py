@@ -49,6 +49,32 @@ class ShardReads:
     _iterators_issued: int
     _find: Callable[[dict[str, Any]], tuple[str, KinesisStream | None]]
 
+    def read_from(self, stream_name: str, after: dict[str, str] | None) -> list[KinesisRecord]:
+        """Records of ``stream_name`` added after ``after`` (shard id -> last sequence number
+        read; a shard not named is read from its oldest record), in commit order. An
+        unknown stream has nothing to read. It does not trim: a reader that polls (as
+        Firehose does, every second) sees a record before retention takes it, so the world
+        lets readers read before it settles Kinesis."""
+        stream = self.streams.get(stream_name)
+        if stream is None:
+            return []
+        after = after or {}
+        fresh: list[KinesisRecord] = []
+        for shard in stream.shards:
+            last = after.get(shard.shard_id)
+            parts = parse_sequence_number(last) if last is not None else None
+            start = 0
+            if parts is not None:
+                start = bisect_left(
+                    shard.records,
+                    parts.sequence_index + 1,
+                    key=lambda record: record.sequence_index,
+                )
+            fresh.extend(islice(shard.records, start, None))
+        if len(stream.shards) > 1:
+            fresh.sort(key=lambda record: record.commit_index)
+        return fresh
+
     def _iterator(self, iterator: ShardIterator) -> str:
         self._iterators_issued += 1
         return encode_iterator(iterator, self._iterators_issued)

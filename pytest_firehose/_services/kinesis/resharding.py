@@ -1,6 +1,6 @@
-"""Resharding a Kinesis stream on the fake clock (SplitShard, MergeShards, UpdateShardCount)
-and ListShards, whose filters read the shard lineage a reshard leaves. A mixin of
-``KinesisService``.
+"""Resharding a Kinesis stream on the fake clock (SplitShard, MergeShards,
+UpdateShardCount). A mixin of ``KinesisService``; ``listing.py`` lists the shards a reshard
+leaves.
 
 Facts used here:
 
@@ -18,11 +18,18 @@ Facts used here:
   open shards (MOCK, kinesalite's AWS-validated tests); a closed shard "has already been
   merged or split" (MOCK, moto's tests).
 
+* UpdateShardCount's default limits: at most ten scalings per rolling 24 hours per
+  stream, no more than 10,000 shards in a stream, and a stream of more than 10,000 shards
+  only scaled down below 10,000 (API reference, UpdateShardCount, read 2026).
+
 Choices (INFERRED; docs/kinesis.md lists them): the UPDATING period lasts the world's
-``creation_delay`` (none by default: the reshard happens at once and the stream stays
-ACTIVE); UpdateShardCount reaches its even target ranges by splitting open shards at every
-target boundary inside them, then merging the pieces of each target range from the lowest
-up, so the stream keeps the intermediate shards it made (closed at once, empty).
+``update_delay`` (by default its ``creation_delay``, none by default: the reshard happens
+at once and the stream stays ACTIVE); the three limits above answer
+``LimitExceededException`` worded like the double/half refusals, and every accepted
+UpdateShardCount counts toward the ten; UpdateShardCount reaches its even target ranges
+by splitting open shards at every target boundary inside them, then merging the pieces
+of each target range from the lowest up, so the stream keeps the intermediate shards it
+made (closed at once, empty).
 """
 
 from __future__ import annotations
@@ -37,18 +44,16 @@ from pytest_firehose._errors import ServiceError
 from pytest_firehose._services.kinesis.streams import (
     KinesisStream,
     Shard,
-    invalid_token,
-    next_token,
-    read_token,
     resolve_shard_id,
     shard_id_of,
     split_hash_keys,
 )
 
 _SECOND = timedelta(seconds=1)
-#: ListShards' filter types that take a ShardId, and those that take a Timestamp.
-_WITH_SHARD_ID = ("AFTER_SHARD_ID",)
-_WITH_TIMESTAMP = ("AT_TIMESTAMP", "FROM_TIMESTAMP")
+_DAY = timedelta(hours=24)
+#: UpdateShardCount's default limits per stream (DOC): scalings in any 24 hours, shards.
+SCALINGS_PER_DAY = 10
+MAX_STREAM_SHARDS = 10_000
 
 
 # --------------------------------------------------------------------------- state changes
@@ -124,11 +129,11 @@ def rescale(stream: KinesisStream, target: int, at: datetime) -> None:
 
 
 class Resharding:
-    """SplitShard, MergeShards, UpdateShardCount and ListShards, for ``KinesisService``."""
+    """SplitShard, MergeShards and UpdateShardCount, for ``KinesisService``."""
 
     account_id: str
     clock: FakeClock
-    creation_delay: timedelta
+    update_delay: timedelta
     _stream: Callable[[dict[str, Any]], KinesisStream]
     _find: Callable[[dict[str, Any]], tuple[str, KinesisStream | None]]
     check_shard_room: Callable[[int], None]
@@ -189,16 +194,16 @@ class Resharding:
     def _reshard(
         self, stream: KinesisStream, change: Callable[[datetime], None], open_after: int
     ) -> None:
-        """Carry out ``change`` now, or keep the stream UPDATING for ``creation_delay`` of
+        """Carry out ``change`` now, or keep the stream UPDATING for ``update_delay`` of
         fake time and carry it out then (``settle`` does). ``open_after`` is how many shards
         are open afterwards: the shard quota counts them meanwhile."""
         now = self.clock.now()
-        if not self.creation_delay:
+        if not self.update_delay:
             change(now)
             stream.reroute()
             return
         stream.status = "UPDATING"
-        stream.active_at = now + self.creation_delay
+        stream.active_at = now + self.update_delay
         stream.pending = change
         stream.open_after = open_after
 
@@ -271,7 +276,9 @@ class Resharding:
                 f"count. {counts}",
             )
 
+        self._within_scaling_limits(stream, current, target)
         self.check_shard_room(target - current)
+        stream.scalings.append(self.clock.now())
 
         def change(at: datetime) -> None:
             rescale(stream, target, at)
@@ -284,126 +291,29 @@ class Resharding:
             "TargetShardCount": target,
         }
 
-    # ------------------------------------------------------------------ ListShards
-
-    def list_shards(self, params: dict[str, Any]) -> dict[str, Any]:
-        """A NextToken names the stream, where to go on and the filter, and AWS refuses it
-        beside StreamName, StreamARN or ExclusiveStartShardId (REAL: botocore#2009 - so
-        botocore's own list_shards paginator fails past the first page, there as here)."""
-        token = params.get("NextToken")
-        if token:
-            for member in ("StreamName", "StreamARN", "ExclusiveStartShardId"):
-                if params.get(member):
-                    raise ServiceError(
-                        "InvalidArgumentException",
-                        f"NextToken and {member} cannot be provided together.",
-                    )
-            name, last, kind_text, shard_text, moment = read_token(token, 5)
-            after: str | None = last
-            kind: str | None = kind_text or None
-            shard_id: str | None = shard_text or None
-            stream = self._stream({"StreamName": name})
-            timestamp = _token_moment(moment)
-            chosen = self._filtered(stream, kind, shard_id, timestamp)
-        else:
-            if not (params.get("StreamName") or params.get("StreamARN")):
-                # REAL (kinesalite's AWS-validated listShards tests); no later capture
-                # shows it reworded for StreamARN, so it names the two it named then.
-                raise ServiceError(
-                    "InvalidArgumentException",
-                    "Either NextToken or StreamName should be provided.",
-                )
-            stream = self._stream(params)
-            after = params.get("ExclusiveStartShardId")
-            shard_filter = params.get("ShardFilter") or {}
-            kind = shard_filter.get("Type")
-            shard_id = shard_filter.get("ShardId")
-            timestamp = shard_filter.get("Timestamp")
-            moment = timestamp.isoformat() if timestamp is not None else ""
-            chosen = self._filtered(stream, kind, shard_id, timestamp)
-        shards = [s for s in chosen if after is None or s.shard_id > after]
-        limit = params.get("MaxResults", 1000)
-        answer: dict[str, Any] = {"Shards": [shard.describe() for shard in shards[:limit]]}
-        if len(shards) > limit:
-            answer["NextToken"] = next_token(
-                stream.name, shards[limit - 1].shard_id, kind or "", shard_id or "", moment
-            )
-        return answer
-
-    def _filtered(
-        self,
-        stream: KinesisStream,
-        kind: str | None,
-        shard_id: str | None,
-        timestamp: datetime | None,
-    ) -> list[Shard]:
-        """The shards ShardFilter ``kind`` shows (the API reference's definitions); an
-        unlisted shard (closed longer than the retention period) shows under none."""
-        self._filter_arguments(kind, shard_id, timestamp)
-        now = self.clock.now()
-        listed = stream.listed(now)
-        horizon = max(now - timedelta(hours=stream.retention_hours), stream.created_at)
-        if kind == "AFTER_SHARD_ID":
-            return [s for s in listed if shard_id is None or s.shard_id > shard_id]
-        if kind == "AT_LATEST":
-            return [s for s in listed if s.is_open]
-        if kind == "AT_TRIM_HORIZON":
-            return [s for s in listed if _open_at(s, horizon, closed_after=True)]
-        if kind == "AT_TIMESTAMP" and timestamp is not None:
-            return [s for s in listed if _open_at(s, timestamp, closed_after=False)]
-        if kind == "FROM_TIMESTAMP" and timestamp is not None:
-            since = max(timestamp, horizon)
-            return [s for s in listed if s.closed_at is None or s.closed_at >= since]
-        return listed  # FROM_TRIM_HORIZON, the default
-
-    @staticmethod
-    def _filter_arguments(
-        kind: str | None, shard_id: str | None, timestamp: datetime | None
-    ) -> None:
-        """ShardId goes with AFTER_SHARD_ID only, Timestamp with the two timestamp types
-        only (the API reference); the refusals' wording is INFERRED."""
-        if kind is None:
-            return
-        if kind in _WITH_SHARD_ID and shard_id is None:
+    def _within_scaling_limits(self, stream: KinesisStream, current: int, target: int) -> None:
+        """UpdateShardCount's per-stream limits (DOC): 10,000 shards, ten scalings in any
+        24 hours. The wording is INFERRED from the double/half refusals."""
+        counts = f"Current open shard count: {current}, Target shard count: {target}"
+        if target > MAX_STREAM_SHARDS and target > current:
             raise ServiceError(
-                "InvalidArgumentException", f"ShardId must be provided for ShardFilter type {kind}."
+                "LimitExceededException",
+                f"UpdateShardCount cannot scale up over {MAX_STREAM_SHARDS} shards in a "
+                f"stream. {counts}",
             )
-        if kind not in _WITH_SHARD_ID and shard_id is not None:
+        if current > MAX_STREAM_SHARDS and target >= MAX_STREAM_SHARDS:
             raise ServiceError(
-                "InvalidArgumentException",
-                f"ShardId can only be provided for ShardFilter type AFTER_SHARD_ID, not {kind}.",
+                "LimitExceededException",
+                f"UpdateShardCount cannot scale down a stream of more than "
+                f"{MAX_STREAM_SHARDS} shards unless the result is less than "
+                f"{MAX_STREAM_SHARDS} shards. {counts}",
             )
-        if kind in _WITH_TIMESTAMP and timestamp is None:
+        since = self.clock.now() - _DAY
+        stream.scalings = [moment for moment in stream.scalings if moment > since]
+        if len(stream.scalings) >= SCALINGS_PER_DAY:
             raise ServiceError(
-                "InvalidArgumentException",
-                f"Timestamp must be provided for ShardFilter type {kind}.",
+                "LimitExceededException",
+                f"UpdateShardCount cannot scale stream {stream.name} under account "
+                f"{self.account_id} more than {SCALINGS_PER_DAY} times in a rolling 24-hour "
+                "period.",
             )
-        if kind not in _WITH_TIMESTAMP and timestamp is not None:
-            raise ServiceError(
-                "InvalidArgumentException",
-                "Timestamp can only be provided for ShardFilter types AT_TIMESTAMP and "
-                f"FROM_TIMESTAMP, not {kind}.",
-            )
-
-
-def _token_moment(text: str) -> datetime | None:
-    """The ShardFilter timestamp a NextToken carries; a forged one is an invalid token."""
-    if not text:
-        return None
-    try:
-        moment = datetime.fromisoformat(text)
-    except ValueError:
-        raise invalid_token() from None
-    if moment.tzinfo is None:
-        raise invalid_token()
-    return moment
-
-
-def _open_at(shard: Shard, moment: datetime, *, closed_after: bool) -> bool:
-    """Whether ``shard`` was open at ``moment``: opened by then, and not closed before it
-    (``closed_after``: closed strictly after it)."""
-    opened = shard.opened_at is not None and shard.opened_at <= moment
-    if shard.closed_at is None:
-        return opened
-    still = shard.closed_at > moment if closed_after else shard.closed_at >= moment
-    return opened and still

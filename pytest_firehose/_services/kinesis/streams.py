@@ -348,6 +348,14 @@ class KinesisStream:
     mode_switches: list[datetime] = field(default_factory=list)
     #: Shard-level metrics of enhanced monitoring, in the order AWS lists them.
     shard_level_metrics: list[str] = field(default_factory=list)
+    #: The resource policy (PutResourcePolicy's JSON text), if one is attached.
+    policy: str | None = None
+    #: Warm throughput in MiBps (on-demand streams): what the stream is scaled to, and what
+    #: an UPDATING stream is scaling to.
+    warm_throughput: int | None = None
+    warm_target: int | None = None
+    #: When UpdateShardCount scaled the stream, oldest first (its 24-hour limit).
+    scalings: list[datetime] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         if not self.open_shards:
@@ -365,11 +373,12 @@ class KinesisStream:
         return self.encryption == "KMS"
 
     def listed(self, now: datetime) -> list[Shard]:
-        """The shards DescribeStream and ListShards show at ``now``: none while CREATING; a
+        """The shards DescribeStream and ListShards show at ``now``: none while CREATING or
+        DELETING (REAL, kinesalite's AWS-validated deleteStream test); a
         closed shard until the retention period has passed since it closed, when every
         record it held has expired (DOC: "within the retention period"; a record exactly as old
         as the retention period is still kept, see ``trim``)."""
-        if self.status == "CREATING":
+        if self.status in ("CREATING", "DELETING"):
             return []
         retention = timedelta(hours=self.retention_hours)
         return [

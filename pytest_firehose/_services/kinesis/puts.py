@@ -1,0 +1,293 @@
+"""Writing to a Kinesis stream: PutRecord and PutRecords, how a record is routed to its
+shard, checked and committed, and the per-shard write quota. A mixin of
+``KinesisService``.
+
+Choices where AWS's answer is not on record (INFERRED):
+
+* PutRecords may carry 10 MiB of data plus partition keys: the limit since the 2025
+  large-record launch (DOC); its message, ``Records size exceeds 10 MB limit``, follows the
+  REAL pre-launch text ``Records size exceeds 5 MB limit``.
+* A record over the stream's maximum record size (data plus partition key, DOC) fails the
+  whole request with the front end's ValidationException wording (REAL for data alone),
+  naming the stream's limit in bytes; a missing PartitionKey on a USER_PARTITION_KEY
+  stream gets the front end's "must not be null" wording. Checks run in this order: stream
+  found and writable, ValidationException, request size, ExplicitHashKey range.
+* A SequenceNumberForOrdering is accepted as kinesalite's AWS-validated putRecord tests
+  show (see ``ordering_accepted``); one from another shard is accepted. Numbers issued here
+  already increase strictly per shard; a valid version-2 one ahead of the routed shard's
+  counter moves the counter past it.
+* AUTO record distribution spreads records round robin over the shards.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from datetime import datetime
+from typing import Any
+
+from pytest_firehose._clock import FakeClock
+from pytest_firehose._errors import ServiceError, validation_error
+from pytest_firehose._payload import Payload, data_of, payload_len
+from pytest_firehose._services.base import Answer
+from pytest_firehose._services.codes import RECORD_ERRORS
+from pytest_firehose._services.kinesis.streams import (
+    MAX_HASH_KEY,
+    KinesisRecord,
+    KinesisStream,
+    Shard,
+    encoded_shard_index,
+    hash_key_of,
+    parse_sequence_number,
+    sequence_number,
+    shard_id_of,
+)
+
+#: Data plus partition keys one PutRecords may carry (DOC, since the 2025 launch).
+MAX_REQUEST_BYTES = 10 * 1024 * 1024
+#: Per-shard write quota (DOC, Kinesis developer guide "Quotas and limits").
+SHARD_RECORDS_PER_SECOND = 1000
+SHARD_BYTES_PER_SECOND = 1024 * 1024
+
+# Where a sequence number of version 1 or 2 keeps its shard's creation time (epoch seconds)
+# and a version-2 one its arrival time (see streams.py's layout), and the creation time
+# from which AWS refuses a number as "Date too large" (kinesalite's parseSequence, whose
+# putRecord tests ran against AWS).
+_BAND = 1 << 129
+_CREATED_SHIFT = 148
+_ARRIVAL_SHIFT = 36
+_MASK_36 = (1 << 36) - 1
+_LATEST_CREATED = 16_025_175_000
+
+
+def ordering_accepted(text: str, now: datetime) -> bool:
+    """Whether PutRecord accepts ``text`` as its SequenceNumberForOrdering (kinesalite's
+    AWS-validated putRecord tests): a version-1 or version-2 sequence number as
+    GetShardIterator reads them, whose shard was created before the year 2477 and, for
+    version 2, whose record arrived no later than ``now``. So version 1's all-zero number
+    and a version-2 one with the top bit of its shard index set are accepted; a version-2
+    one whose creation-time field is all ``f`` is refused. Version-0 numbers (issued before
+    2015; PutRecord's answer to them is not on record) are refused."""
+    if encoded_shard_index(text) is None or int(text) < _BAND:
+        return False
+    value = int(text)
+    if (value >> _CREATED_SHIFT) & _MASK_36 >= _LATEST_CREATED:
+        return False
+    version_2 = value & 0xF == 2
+    return not version_2 or (value >> _ARRIVAL_SHIFT) & _MASK_36 <= int(now.timestamp())
+
+
+def _no_prefix(number: int) -> str:
+    return ""
+
+
+class Puts:
+    """PutRecord, PutRecords and what the engine asks about a put, for ``KinesisService``."""
+
+    account_id: str
+    region: str
+    clock: FakeClock
+    streams: dict[str, KinesisStream]
+    quotas: bool
+    _usage: dict[tuple[str, str], tuple[int, int, int]]
+    _writable: Callable[[dict[str, Any]], KinesisStream]
+    stream_name: Callable[[dict[str, Any]], str | None]
+    stream_arn: Callable[[str], str]
+
+    # ------------------------------------------------------------------ requests
+
+    def error_context(self, params: dict[str, Any]) -> dict[str, str]:
+        """What a scripted error message about this request may name; ``shard`` is where
+        PutRecord's record, or PutRecords' first record, would go."""
+        return self._message_context(self.stream_name(params) or "", self._shard_for(params))
+
+    def _message_context(self, stream: str, shard: str) -> dict[str, str]:
+        """What an error message about ``shard`` of ``stream`` may name."""
+        return {
+            "stream": stream,
+            "account": self.account_id,
+            "region": self.region,
+            "service": "kinesis",
+            "arn": self.stream_arn(stream),
+            "shard": shard,
+        }
+
+    def _shard_for(self, params: dict[str, Any]) -> str:
+        """The shard a request's (first) record would go to; ``shardId-000000000000`` when
+        it names no stream of ours or no valid record."""
+        fallback = shard_id_of(0)
+        name = self.stream_name(params)
+        stream = self.streams.get(name) if name else None
+        records = params.get("Records")
+        entry = records[0] if isinstance(records, list) and records else params
+        if stream is None or not isinstance(entry, dict):
+            return fallback
+        try:
+            shard = self._route(stream, entry, 0)
+        except (TypeError, ValueError, AttributeError):  # not validated yet, and invalid
+            return fallback
+        return shard.shard_id if shard is not None else fallback
+
+    @staticmethod
+    def request_payloads(operation: str, params: dict[str, Any] | None) -> tuple[Payload, ...]:
+        """The Data blobs a put carries, in request order."""
+        if not params:
+            return ()
+        if operation == "PutRecord":
+            return data_of([params])
+        if operation == "PutRecords":
+            records = params.get("Records")
+            return data_of(records if isinstance(records, list) else [])
+        return ()
+
+    # ------------------------------------------------------------------ puts
+
+    def _route(self, stream: KinesisStream, entry: dict[str, Any], offset: int) -> Shard | None:
+        """The shard a record goes to; ``None`` for an ExplicitHashKey out of range."""
+        if stream.distribution == "AUTO":
+            shards = stream.open_shards
+            return shards[(stream.auto_routed + offset) % len(shards)]
+        explicit = entry.get("ExplicitHashKey")
+        if explicit is not None:
+            hash_key = int(explicit)
+            if hash_key > MAX_HASH_KEY:
+                return None
+        else:
+            hash_key = hash_key_of(entry.get("PartitionKey") or "")
+        return stream.shard_for(hash_key)
+
+    def _prepare(
+        self, stream: KinesisStream, entries: list[dict[str, Any]], *, batch: bool
+    ) -> list[Shard]:
+        """Check records as the service does, and route them (PutRecords when ``batch``)."""
+        member: Callable[[int], str] = "records.{}.member.".format if batch else _no_prefix
+        limit = stream.max_record_size_kib * 1024
+        keyless = stream.distribution == "AUTO"
+        errors: list[str] = []
+        total = 0
+        shards: list[Shard] = []
+        bad_key: str | None = None
+        for number, entry in enumerate(entries, 1):
+            key = entry.get("PartitionKey")
+            size = payload_len(entry["Data"]) + (len(key.encode("utf-8")) if key else 0)
+            total += size
+            if size > limit:
+                errors.append(
+                    f"Value at '{member(number)}data' failed to satisfy constraint: Member "
+                    f"must have length less than or equal to {limit}"
+                )
+            if key is None and not keyless:
+                errors.append(
+                    f"Value null at '{member(number)}partitionKey' failed to satisfy "
+                    "constraint: Member must not be null"
+                )
+            shard = self._route(stream, entry, number - 1)
+            if shard is None:
+                bad_key = bad_key or entry["ExplicitHashKey"]
+            else:
+                shards.append(shard)
+        if errors:
+            raise validation_error(errors)
+        if batch and total > MAX_REQUEST_BYTES:
+            raise ServiceError("InvalidArgumentException", "Records size exceeds 10 MB limit")
+        if bad_key is not None:
+            raise ServiceError(
+                "InvalidArgumentException",
+                "Invalid ExplicitHashKey. ExplicitHashKey must be in the range: [0, 2^128-1]. "
+                f"Specified value was {bad_key}",
+            )
+        if keyless:
+            stream.auto_routed += len(entries)
+        return shards
+
+    def _commit(
+        self, stream: KinesisStream, entry: dict[str, Any], shard: Shard, now: datetime
+    ) -> KinesisRecord:
+        index = shard.next_index
+        shard.next_index = index + 1
+        record = KinesisRecord(
+            entry["Data"],
+            entry.get("PartitionKey"),
+            sequence_number(shard.created_at, shard.index, index, now),
+            shard.shard_id,
+            now,
+            entry.get("ExplicitHashKey"),
+            sequence_index=index,
+            commit_index=len(stream.records),
+            encryption=stream.encryption,
+        )
+        stream.add(record, shard)
+        return record
+
+    def put_record(self, params: dict[str, Any]) -> dict[str, Any]:
+        stream = self._writable(params)
+        (shard,) = self._prepare(stream, [params], batch=False)
+        ordering = params.get("SequenceNumberForOrdering")
+        now = self.clock.now()
+        if ordering is not None and not ordering_accepted(ordering, now):
+            raise ServiceError(
+                "InvalidArgumentException",
+                f"ExclusiveMinimumSequenceNumber {ordering} used in PutRecord on stream "
+                f"{stream.name} under account {self.account_id} is invalid.",
+            )
+        if not self._within_quota(stream, shard, params, now):
+            throttled = self._failure("ProvisionedThroughputExceededException", stream, shard)
+            raise ServiceError(throttled["ErrorCode"], throttled["ErrorMessage"])
+        parts = parse_sequence_number(ordering) if ordering is not None else None
+        if parts is not None and parts.shard_index == shard.index:
+            shard.next_index = max(shard.next_index, parts.sequence_index + 1)
+        record = self._commit(stream, params, shard, now)
+        answer = {"ShardId": shard.shard_id, "SequenceNumber": record.sequence_number}
+        if stream.encrypted:
+            answer["EncryptionType"] = stream.encryption
+        return answer
+
+    def _within_quota(
+        self, stream: KinesisStream, shard: Shard, entry: dict[str, Any], now: datetime
+    ) -> bool:
+        """Whether the shard can take this record in the current second (always, with quotas
+        off); counts it when it can. The per-shard write limits are 1,000 records and
+        1 MiB (data plus partition keys) a second."""
+        if not self.quotas:
+            return True
+        second = int(now.timestamp())
+        key = (stream.name, shard.shard_id)
+        start, records, size = self._usage.get(key, (second, 0, 0))
+        if start != second:
+            records, size = 0, 0
+        size += payload_len(entry["Data"]) + len((entry.get("PartitionKey") or "").encode())
+        if records + 1 > SHARD_RECORDS_PER_SECOND or size > SHARD_BYTES_PER_SECOND:
+            return False
+        self._usage[key] = (second, records + 1, size)
+        return True
+
+    def _failure(self, code: str, stream: KinesisStream, shard: Shard) -> dict[str, str]:
+        """A failed record's result: ``code`` and its message, naming the record's shard."""
+        message = RECORD_ERRORS["kinesis"][code]
+        context = self._message_context(stream.name, shard.shard_id)
+        return {"ErrorCode": code, "ErrorMessage": message.format(**context)}
+
+    def put_batch(self, params: dict[str, Any], failures: Mapping[int, str]) -> Answer:
+        """PutRecords: the records ``failures`` names, and those over a shard's quota,
+        fail inside the answer."""
+        stream = self._writable(params)
+        entries = params["Records"]
+        shards = self._prepare(stream, entries, batch=True)
+        now = self.clock.now()
+        results: list[dict[str, str]] = []
+        failed: list[int] = []
+        for index, (entry, shard) in enumerate(zip(entries, shards, strict=True)):
+            code = failures.get(index) if failures else None
+            if code is None and not self._within_quota(stream, shard, entry, now):
+                code = "ProvisionedThroughputExceededException"
+            if code is not None:
+                results.append(self._failure(code, stream, shard))
+                failed.append(index)
+            else:
+                record = self._commit(stream, entry, shard, now)
+                results.append(
+                    {"SequenceNumber": record.sequence_number, "ShardId": shard.shard_id}
+                )
+        answer: dict[str, Any] = {"FailedRecordCount": len(failed), "Records": results}
+        if stream.encrypted:
+            answer["EncryptionType"] = stream.encryption
+        return Answer(answer, tuple(failed))
