@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from datetime import timedelta
 from typing import Any
 
 from pytest_firehose._engine.calls import Call
@@ -10,6 +11,13 @@ from pytest_firehose._engine.world import World
 from pytest_firehose._errors import ServiceError, UsageError
 from pytest_firehose._handles.assertions import delivery_mismatch
 from pytest_firehose._handles.base import Lifetime, ServiceHandle
+from pytest_firehose._handles.triggers import (
+    KinesisTrigger,
+    Source,
+    default_role,
+    event_for,
+    new_trigger,
+)
 from pytest_firehose._services.kinesis.consumers import ConsumerState
 from pytest_firehose._services.kinesis.model import KinesisService
 from pytest_firehose._services.kinesis.streams import KinesisRecord, KinesisStream, Shard
@@ -151,6 +159,42 @@ class KinesisStreamHandle:
         )
         if message is not None:
             raise AssertionError(message)
+
+    def lambda_event(
+        self, records: Iterable[KinesisRecord] | None = None, *, role: str | None = None
+    ) -> dict[str, Any]:
+        """The event a Lambda function behind an event source mapping receives for
+        ``records`` (one shard's; by default every record the stream still holds), with
+        ``role`` as ``invokeIdentityArn``. docs/lambda.md shows it."""
+        source = Source(
+            self.arn, self.region, role or default_role(self._world.account_id, "handler")
+        )
+        with self._world.touched():
+            return event_for(self._stream, source, records)
+
+    def lambda_trigger(
+        self,
+        handler: Callable[[dict[str, Any], Any], Any],
+        *,
+        timeout: float | timedelta = 3,
+        memory_mb: int = 128,
+        role: str | None = None,
+        **options: Any,
+    ) -> KinesisTrigger:
+        """An event source mapping from this stream to ``handler`` (``(event, context)``),
+        taking CreateEventSourceMapping's parameters as the Lambda API spells them
+        (``BatchSize=``, ``BisectBatchOnFunctionError=`` ...); ``timeout`` is the
+        function's, on the fake clock. Run it with ``.drain()``; docs/lambda.md."""
+        return new_trigger(
+            self._world,
+            self._stream,
+            self.region,
+            handler,
+            timeout=timeout,
+            memory_mb=memory_mb,
+            role=role,
+            options=options,
+        )
 
     def __repr__(self) -> str:
         return f"<KinesisStreamHandle {self.name!r} in {self.region}>"

@@ -1,0 +1,209 @@
+"""A Kinesis stream as a Lambda function sees it: the event builder, and the event source
+mapping (``lambda_trigger``) with the Kinesis model adapted to the mapping's reader.
+
+The reader takes the world's lock only while it reads; handlers run without it, so a
+handler may call Firehose or Kinesis through boto3 as a deployed function would.
+"""
+
+from __future__ import annotations
+
+import re
+import warnings
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from pytest_firehose._engine.world import World
+from pytest_firehose._errors import ServiceError, UsageError
+from pytest_firehose._lambda.context import Function
+from pytest_firehose._lambda.kinesis_events import kinesis_event
+from pytest_firehose._lambda.mapping import EventSourceMapping, Invocation, ShardView
+from pytest_firehose._lambda.mapping_settings import MappingSettings, settings_from
+from pytest_firehose._services.firehose.settings import UnmodelledSettingWarning
+from pytest_firehose._services.kinesis.streams import KinesisRecord, KinesisStream
+from pytest_firehose._wire.validation import unsendable, validate_input
+
+#: A function's timeout: 1 second to 15 minutes (DOC, CreateFunction).
+MAX_TIMEOUT = timedelta(minutes=15)
+_NAME_CHARACTERS = re.compile(r"[^A-Za-z0-9_-]")
+
+
+@dataclass(frozen=True)
+class Source:
+    """Where a Kinesis event's records come from, and the role the function runs as."""
+
+    stream_arn: str
+    region: str
+    role_arn: str
+
+
+def default_role(account_id: str, function_name: str) -> str:
+    """The execution role an event names when the test names none."""
+    return f"arn:aws:iam::{account_id}:role/{function_name}-role"
+
+
+def event_for(
+    stream: KinesisStream, source: Source, records: Iterable[KinesisRecord] | None
+) -> dict[str, Any]:
+    """The event Lambda sends for ``records`` (by default every record the stream still
+    holds); refused when they come from more than one shard, as no batch does."""
+    chosen = list(records) if records is not None else [r for s in stream.shards for r in s.records]
+    shards = sorted({record.shard_id for record in chosen})
+    if len(shards) > 1:
+        raise UsageError(
+            f"lambda_event(): the records come from shards {', '.join(shards)}, and Lambda "
+            "sends one shard's records per event; pass records=[r for r in stream.records "
+            "if r.shard_id == ...]."
+        )
+    return kinesis_event(chosen, source)
+
+
+class KinesisReader:
+    """The mapping's view of one Kinesis stream, read under the world's lock."""
+
+    def __init__(self, world: World, stream: KinesisStream, source: Source) -> None:
+        self._world = world
+        self._stream = stream
+        self._source = source
+
+    @property
+    def source(self) -> Source:
+        return self._source
+
+    def shards(self) -> list[ShardView]:
+        with self._world.touched():
+            return [
+                ShardView(
+                    shard.shard_id,
+                    tuple(shard.parent_shard_ids),
+                    not shard.is_open,
+                    shard.next_index - 1,
+                )
+                for shard in self._stream.shards
+            ]
+
+    def read(self, shard_id: str, after: int) -> tuple[list[Any], list[Any]]:
+        with self._world.touched():
+            shard = next(s for s in self._stream.shards if s.shard_id == shard_id)
+            held = [record for record in shard.records if record.sequence_index > after]
+            trimmed = [
+                record
+                for record in self._stream.expired
+                if record.shard_id == shard_id and record.sequence_index > after
+            ]
+        trimmed.sort(key=lambda record: record.sequence_index)
+        return held, trimmed
+
+
+class KinesisTrigger:
+    """A Kinesis event source mapping as a test drives it: ``drain()`` runs it until it
+    has caught up with the stream; ``invocations``, ``failures`` and ``expired`` tell what
+    it did."""
+
+    def __init__(self, mapping: EventSourceMapping) -> None:
+        self._mapping = mapping
+
+    def drain(self) -> None:
+        """Invoke the handler until every record the stream holds was handed to it or
+        given up on, moving the fake clock through retries and batching windows."""
+        self._mapping.drain()
+
+    @property
+    def invocations(self) -> list[Invocation]:
+        """Every call of the handler, in order: ``.event``, ``.records`` (payloads),
+        ``.answer``, ``.error`` (what it raised, or a ``FunctionTimeout``), ``.at``
+        (fake time), ``.shard_id``, ``.request_id``."""
+        return list(self._mapping.invocations)
+
+    @property
+    def failures(self) -> list[dict[str, Any]]:
+        """The invocation records the mapping wrote when it gave up on records, as the
+        on-failure destination would receive them (JSON objects)."""
+        return list(self._mapping.failures)
+
+    @property
+    def expired(self) -> list[KinesisRecord]:
+        """Records that retention trimmed before the mapping handed them over."""
+        return [record for record in self._mapping.expired if isinstance(record, KinesisRecord)]
+
+    @property
+    def settings(self) -> MappingSettings:
+        return self._mapping.settings
+
+    @property
+    def function(self) -> Function:
+        return self._mapping.function
+
+    def __repr__(self) -> str:
+        return f"<KinesisTrigger {self.function.name!r}, {len(self.invocations)} invocations>"
+
+
+def function_name_of(handler: Callable[..., Any], options: dict[str, Any]) -> str:
+    """The function's name: FunctionName if given, else the handler's, made valid."""
+    given = options.get("FunctionName")
+    if isinstance(given, str):
+        return given.rsplit(":function:", 1)[-1].split(":")[0]
+    name = _NAME_CHARACTERS.sub("-", getattr(handler, "__name__", "") or "")[:64].strip("-")
+    return name or "handler"
+
+
+def _timeout(timeout: float | timedelta) -> timedelta:
+    step = timeout if isinstance(timeout, timedelta) else timedelta(seconds=timeout)
+    if not timedelta(seconds=1) <= step <= MAX_TIMEOUT:
+        raise UsageError(
+            f"lambda_trigger(timeout={timeout!r}): a function's timeout is 1 to 900 seconds."
+        )
+    return step
+
+
+def mapping_settings(params: dict[str, Any]) -> MappingSettings:
+    """The settings of a mapping, refused as Lambda would refuse them, with the fix."""
+    refusal = unsendable("lambda", "CreateEventSourceMapping", params)
+    if refusal is not None:
+        raise refusal
+    try:
+        validate_input("lambda", "CreateEventSourceMapping", params)
+        settings = settings_from(params)
+    except ServiceError as error:
+        raise UsageError(
+            f"lambda_trigger(): CreateEventSourceMapping would answer {error.code}: "
+            f"{error.message}\nChange the parameter it names; docs/lambda.md lists each "
+            "one with its default."
+        ) from None
+    if settings.on_failure is not None:
+        warnings.warn(
+            UnmodelledSettingWarning(
+                f"lambda_trigger(DestinationConfig=...): the invocation records are kept on "
+                f"trigger.failures; the fake does not send them to {settings.on_failure}."
+            ),
+            stacklevel=4,
+        )
+    return settings
+
+
+def new_trigger(
+    world: World,
+    stream: KinesisStream,
+    region: str,
+    handler: Callable[[dict[str, Any], Any], Any],
+    *,
+    timeout: float | timedelta,
+    memory_mb: int,
+    role: str | None,
+    options: dict[str, Any],
+) -> KinesisTrigger:
+    """A mapping from ``stream`` to ``handler``, as CreateEventSourceMapping makes one."""
+    if not callable(handler):
+        raise UsageError("lambda_trigger(handler): pass the function's (event, context) handler")
+    name = function_name_of(handler, options)
+    params = {"FunctionName": name, "EventSourceArn": stream.arn, **options}
+    params.setdefault("StartingPosition", "TRIM_HORIZON")
+    settings = mapping_settings(params)
+    function = Function(
+        name, region, world.account_id, timeout=_timeout(timeout), memory_mb=memory_mb
+    )
+    source = Source(stream.arn, region, role or default_role(world.account_id, name))
+    reader = KinesisReader(world, stream, source)
+    mapping = EventSourceMapping(handler, function, settings, reader, world.clock, world.ids.uuid)
+    return KinesisTrigger(mapping)

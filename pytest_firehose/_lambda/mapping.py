@@ -1,0 +1,384 @@
+"""A Kinesis event source mapping, run on the fake clock: reads each shard in order, one
+batch in flight per shard, invokes the handler, and on failure retries, bisects, resumes
+from the reported checkpoint, or gives up and writes the invocation record.
+
+It reads the stream through :class:`StreamReader`, so it knows no service model; the
+handle side adapts the Kinesis model to it, taking the world's lock only while reading,
+never while a handler runs (a handler may call AWS through boto3).
+
+Facts (docs/fidelity.md, "Lambda and Kinesis"): a batch holds one shard's records in
+order; a parent shard is read to its end before its children (DOC, with-kinesis). A
+failed batch is retried whole until it succeeds, MaximumRetryAttempts retries were made
+(``approximateInvokeCount`` then counts the invocations, REAL), or its records reach
+MaximumRecordAgeInSeconds, which discards them before any further invocation and keeps
+the rest of the batch (REAL). BisectBatchOnFunctionError splits a batch that raised in
+two, and splitting consumes no retry (DOC). Records that retention trims before the
+mapping reads them are never delivered (DOC: "retried until the record expires").
+
+Choices (INFERRED): retries fall due after 1, 2, 4 ... seconds of fake time, at most 60;
+a batch that the function partly succeeded on continues from its checkpoint as a new
+batch, counting its invocations afresh (which matches the REAL count after a partial
+failure); bisection applies to function errors (a raise or a timeout), not to failures the
+answer reports; the batching window runs from the later of the first record's arrival and
+the mapping's start.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any, Protocol
+
+from pytest_firehose._clock import FakeClock
+from pytest_firehose._errors import UsageError
+from pytest_firehose._lambda.batch_answers import verdict
+from pytest_firehose._lambda.context import Function, context_for
+from pytest_firehose._lambda.kinesis_events import (
+    RECORD_AGE_EXCEEDED,
+    RETRIES_EXHAUSTED,
+    EventSource,
+    StreamRecord,
+    event_record,
+    invocation_record,
+)
+from pytest_firehose._lambda.mapping_settings import MappingSettings
+
+#: A synchronous invocation's request payload limit (DOC, Lambda quotas): 6 MB.
+MAX_EVENT_BYTES = 6 * 1024 * 1024
+MAX_BACKOFF = timedelta(seconds=60)
+#: How many invocations one ``drain`` makes before it concludes the handler never
+#: succeeds (a guard for tests, not a Lambda limit).
+DRAIN_LIMIT = 10_000
+UNHANDLED = "Unhandled"
+
+
+class MappedRecord(StreamRecord, Protocol):
+    """A record as the mapping reads it: its place in its shard too."""
+
+    sequence_index: int
+
+
+@dataclass(frozen=True)
+class ShardView:
+    """A shard as the mapping sees it: who its parents are, whether it is closed, and the
+    sequence index of the last record it took (0: none)."""
+
+    shard_id: str
+    parent_shard_ids: tuple[str, ...]
+    closed: bool
+    last_index: int
+
+
+class StreamReader(Protocol):
+    """What the mapping reads of its stream."""
+
+    @property
+    def source(self) -> EventSource: ...
+
+    def shards(self) -> list[ShardView]: ...
+
+    def read(self, shard_id: str, after: int) -> tuple[list[MappedRecord], list[MappedRecord]]:
+        """The shard's records after sequence index ``after`` that it still serves, and
+        those after it that retention trimmed, each in order."""
+        ...
+
+
+class FunctionTimeout(Exception):
+    """The invocation ran past the function's timeout on the fake clock."""
+
+
+@dataclass(frozen=True)
+class Invocation:
+    """One call of the handler: its event, its answer or error, and when (fake time)."""
+
+    shard_id: str
+    event: dict[str, Any]
+    at: datetime
+    request_id: str
+    answer: Any = None
+    error: BaseException | None = None
+
+    @property
+    def records(self) -> list[bytes]:
+        """The payloads the event carried, in order."""
+        return [base64.b64decode(entry["kinesis"]["data"]) for entry in self.event["Records"]]
+
+    @property
+    def failed(self) -> bool:
+        return self.error is not None
+
+
+@dataclass
+class _Batch:
+    records: list[MappedRecord]
+    invocations: int = 0
+    due: datetime | None = None
+    #: The sequence index the shard's checkpoint reaches when the batch is done, even
+    #: when its records left it (aged out, trimmed).
+    last_index: int = 0
+
+    def __post_init__(self) -> None:
+        if self.records and not self.last_index:
+            self.last_index = self.records[-1].sequence_index
+
+
+@dataclass
+class _Shard:
+    checkpoint: int = 0
+    batches: list[_Batch] = field(default_factory=list)
+
+
+class EventSourceMapping:
+    """One mapping from a stream to a handler, driven by :meth:`drain`."""
+
+    def __init__(
+        self,
+        handler: Callable[[dict[str, Any], Any], Any],
+        function: Function,
+        settings: MappingSettings,
+        reader: StreamReader,
+        clock: FakeClock,
+        request_id: Callable[[], str],
+    ) -> None:
+        self.handler = handler
+        self.function = function
+        self.settings = settings
+        self.reader = reader
+        self.clock = clock
+        self._request_id = request_id
+        self.started_at = clock.now()
+        self.invocations: list[Invocation] = []
+        self.failures: list[dict[str, Any]] = []
+        #: Records retention trimmed before the mapping read them, by shard, in order.
+        self.expired: list[MappedRecord] = []
+        self._shards: dict[str, _Shard] = {}
+        if settings.starting_position == "LATEST":
+            for view in reader.shards():
+                self._shards[view.shard_id] = _Shard(checkpoint=view.last_index)
+
+    # ------------------------------------------------------------------ driving
+
+    def drain(self) -> None:
+        """Run until every record the stream holds was handed to the handler or given up
+        on, moving the fake clock to each retry and batching window as it falls due."""
+        limit = len(self.invocations) + DRAIN_LIMIT
+        while True:
+            due = self._step()
+            if due is None:
+                return
+            if len(self.invocations) >= limit:
+                raise UsageError(
+                    f"drain() invoked the handler {DRAIN_LIMIT} times without catching up: "
+                    "it keeps failing and the mapping retries until the records expire. "
+                    "Set MaximumRetryAttempts or MaximumRecordAgeInSeconds, or fix the handler."
+                )
+            now = self.clock.now()
+            if due > now:
+                self.clock.advance(due - now)
+
+    def _step(self) -> datetime | None:
+        """Run every batch due now, one per ready shard; return when work falls due next
+        (now, after any progress: a finished parent may have readied its children;
+        ``None``: caught up)."""
+        nearest: datetime | None = None
+        for view in self._ready():
+            due = self._run_shard(view.shard_id)
+            if due is not None and (nearest is None or due < nearest):
+                nearest = due
+        return nearest
+
+    def _ready(self) -> list[ShardView]:
+        """The shards whose parents are read to their end, by shard id."""
+        views = self.reader.shards()
+        finished = {view.shard_id for view in views if self._finished(view)}
+        known = {view.shard_id for view in views}
+        return sorted(
+            (
+                view
+                for view in views
+                if all(p in finished or p not in known for p in view.parent_shard_ids)
+            ),
+            key=lambda view: view.shard_id,
+        )
+
+    def _finished(self, view: ShardView) -> bool:
+        state = self._shards.get(view.shard_id)
+        if state is None:
+            return view.closed and view.last_index == 0
+        return view.closed and not state.batches and state.checkpoint >= view.last_index
+
+    def _run_shard(self, shard_id: str) -> datetime | None:
+        """Invoke the shard's batch if it is due; return when its next one falls due."""
+        state = self._shards.setdefault(shard_id, _Shard())
+        now = self.clock.now()
+        if not state.batches:
+            # A batch waiting for its window is read afresh when the window closes: the
+            # records that arrived meanwhile join it.
+            fresh = self._next_batch(shard_id, state)
+            if fresh is None:
+                return None
+            if fresh.due is not None and fresh.due > now:
+                return fresh.due
+            fresh.due = None
+            state.batches.append(fresh)
+        batch = state.batches[0]
+        if batch.due is not None and batch.due > now:
+            return batch.due
+        self._attempt(shard_id, state, batch)
+        return self.clock.now()
+
+    # ------------------------------------------------------------------ batches
+
+    def _next_batch(self, shard_id: str, state: _Shard) -> _Batch | None:
+        """The next batch of new records, due now or when its batching window closes."""
+        held, trimmed = self.reader.read(shard_id, state.checkpoint)
+        if trimmed:
+            self.expired.extend(trimmed)
+            state.checkpoint = max(state.checkpoint, trimmed[-1].sequence_index)
+        start = self.settings.starting_timestamp
+        if start is not None:
+            before = [record for record in held if record.arrived_at < start]
+            if before:
+                state.checkpoint = max(state.checkpoint, before[-1].sequence_index)
+                held = held[len(before) :]
+        if not held:
+            return None
+        records = self._cut(held)
+        due = None
+        if len(records) == len(held) and len(records) < self.settings.batch_size:
+            opened = max(records[0].arrived_at, self.started_at)
+            due = opened + self.settings.batching_window
+        return _Batch(records, due=due)
+
+    def _cut(self, held: list[MappedRecord]) -> list[MappedRecord]:
+        """As many records as BatchSize and the 6 MB payload limit allow (at least one)."""
+        size = len('{"Records":[]}')
+        taken: list[MappedRecord] = []
+        for record in held[: self.settings.batch_size]:
+            size += len(json.dumps(event_record(record, self.reader.source))) + 1
+            if taken and size > MAX_EVENT_BYTES:
+                break
+            taken.append(record)
+        return taken
+
+    def _attempt(self, shard_id: str, state: _Shard, batch: _Batch) -> None:
+        """Invoke ``batch`` once (after discarding what aged out) and act on the result."""
+        self._drop_trimmed(shard_id, state, batch)
+        self._drop_aged(batch)
+        if not batch.records:
+            self._done(state, batch)
+            return
+        invocation = self._invoke(shard_id, batch)
+        batch.invocations += 1
+        error = invocation.error
+        retry_from = 0 if error is not None else self._retry_from(invocation.answer, batch)
+        if retry_from is None:
+            self._done(state, batch)
+        elif error is not None and self.settings.bisect and len(batch.records) > 1:
+            self._bisect(state, batch)
+        elif retry_from > 0:
+            self._resume(state, batch, retry_from)
+        elif self._exhausted(batch):
+            self._give_up(batch, RETRIES_EXHAUSTED, UNHANDLED if error is not None else None)
+            self._done(state, batch)
+        else:
+            batch.due = self.clock.now() + self._backoff(batch.invocations)
+
+    def _retry_from(self, answer: Any, batch: _Batch) -> int | None:
+        if not self.settings.report_item_failures:
+            return None
+        return verdict(answer, [record.sequence_number for record in batch.records]).retry_from
+
+    def _exhausted(self, batch: _Batch) -> bool:
+        limit = self.settings.max_retries
+        return limit is not None and batch.invocations > limit
+
+    @staticmethod
+    def _backoff(invocations: int) -> timedelta:
+        doublings = min(max(invocations - 1, 0), 6)  # 2**6 seconds is past the cap
+        return min(timedelta(seconds=2**doublings), MAX_BACKOFF)
+
+    def _done(self, state: _Shard, batch: _Batch) -> None:
+        state.checkpoint = max(state.checkpoint, batch.last_index)
+        state.batches.remove(batch)
+
+    def _bisect(self, state: _Shard, batch: _Batch) -> None:
+        middle = (len(batch.records) + 1) // 2
+        # The second half ends where the batch did, past records that left it.
+        halves = [
+            _Batch(batch.records[:middle]),
+            _Batch(batch.records[middle:], last_index=batch.last_index),
+        ]
+        position = state.batches.index(batch)
+        state.batches[position : position + 1] = halves
+
+    def _resume(self, state: _Shard, batch: _Batch, retry_from: int) -> None:
+        state.checkpoint = max(state.checkpoint, batch.records[retry_from - 1].sequence_index)
+        position = state.batches.index(batch)
+        rest = _Batch(
+            batch.records[retry_from:],
+            due=self.clock.now() + self._backoff(1),
+            last_index=batch.last_index,
+        )
+        state.batches[position] = rest
+
+    def _drop_trimmed(self, shard_id: str, state: _Shard, batch: _Batch) -> None:
+        """Records retention trimmed while the batch waited are skipped."""
+        held, _ = self.reader.read(shard_id, state.checkpoint)
+        still = {record.sequence_index for record in held}
+        gone = [record for record in batch.records if record.sequence_index not in still]
+        if gone:
+            self.expired.extend(gone)
+            batch.records = [record for record in batch.records if record.sequence_index in still]
+
+    def _drop_aged(self, batch: _Batch) -> None:
+        """Records past MaximumRecordAgeInSeconds are discarded before the invocation."""
+        limit = self.settings.max_age
+        if limit is None:
+            return
+        now = self.clock.now()
+        aged = [record for record in batch.records if now - record.arrived_at >= limit]
+        if aged:
+            self._give_up(_Batch(aged, max(batch.invocations, 1)), RECORD_AGE_EXCEEDED, None)
+            batch.records = [record for record in batch.records if record not in aged]
+
+    # ------------------------------------------------------------------ invoking
+
+    def _invoke(self, shard_id: str, batch: _Batch) -> Invocation:
+        source = self.reader.source
+        event = {"Records": [event_record(record, source) for record in batch.records]}
+        request_id = self._request_id()
+        context = context_for(self.function, self.clock, request_id)
+        at = self.clock.now()
+        answer: Any = None
+        error: BaseException | None = None
+        try:
+            answer = self.handler(json.loads(json.dumps(event)), context)
+            json.dumps(answer)  # the runtime serializes the answer; it must be JSON
+        except Exception as raised:  # any raise is the function's error
+            error = raised
+        if error is None and context.timed_out:
+            seconds = self.function.timeout.total_seconds()
+            error = FunctionTimeout(f"Task timed out after {seconds:.2f} seconds")
+            answer = None
+        invocation = Invocation(shard_id, event, at, request_id, answer, error)
+        self.invocations.append(invocation)
+        return invocation
+
+    def _give_up(self, batch: _Batch, condition: str, function_error: str | None) -> None:
+        self.failures.append(
+            invocation_record(
+                batch.records,
+                self.reader.source,
+                request_id=self._request_id(),
+                function_arn=self.function.arn,
+                condition=condition,
+                invoke_count=batch.invocations,
+                function_error=function_error,
+                executed_version=self.function.version,
+                at=self.clock.now(),
+            )
+        )

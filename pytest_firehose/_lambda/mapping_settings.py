@@ -1,0 +1,153 @@
+"""A Kinesis event source mapping's settings: CreateEventSourceMapping's parameters as the
+Lambda API spells them, with Lambda's defaults for a Kinesis source and the checks Lambda
+makes beyond its API model's ranges (the wire checks those).
+
+Defaults (DOC, "Lambda parameters for Amazon Kinesis Data Streams event source mappings";
+REAL, LocalStack's AWS-validated CreateEventSourceMapping answers): BatchSize 100,
+MaximumBatchingWindowInSeconds 0, ParallelizationFactor 1, BisectBatchOnFunctionError
+false, MaximumRetryAttempts -1 and MaximumRecordAgeInSeconds -1 (infinite: a record is
+retried until it expires from the stream), TumblingWindowInSeconds 0, no
+FunctionResponseTypes. MaximumRecordAgeInSeconds is -1 or 60 to 604,800 (DOC).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from typing import Any
+
+from pytest_firehose._errors import ServiceError, UsageError
+
+DEFAULT_BATCH_SIZE = 100
+MIN_RECORD_AGE_SECONDS = 60
+REPORT_BATCH_ITEM_FAILURES = "ReportBatchItemFailures"
+#: Where a Kinesis mapping may send its invocation records (DOC: SQS, SNS, S3; Kafka
+#: destinations exist for Kafka sources only).
+FAILURE_DESTINATIONS = ("sqs", "sns", "s3")
+#: Parameters that change nothing the fake's handlers or tests can observe.
+HARMLESS = ("FunctionName", "EventSourceArn", "Tags", "MetricsConfig", "KMSKeyArn")
+#: Parameters the fake does not model yet: refused, never ignored.
+NOT_MODELLED = ("TumblingWindowInSeconds", "FilterCriteria", "ParallelizationFactor", "Enabled")
+#: Parameters of other kinds of source (queues, Kafka, DocumentDB...).
+KNOWN = (
+    *HARMLESS,
+    *NOT_MODELLED,
+    "BatchSize",
+    "MaximumBatchingWindowInSeconds",
+    "StartingPosition",
+    "StartingPositionTimestamp",
+    "BisectBatchOnFunctionError",
+    "MaximumRetryAttempts",
+    "MaximumRecordAgeInSeconds",
+    "FunctionResponseTypes",
+    "DestinationConfig",
+)
+
+_MAPPING_PARAMETERS = sorted(set(KNOWN) - {"FunctionName", "EventSourceArn"})
+
+
+@dataclass(frozen=True)
+class MappingSettings:
+    """What the mapping does, read from its parameters."""
+
+    batch_size: int = DEFAULT_BATCH_SIZE
+    batching_window: timedelta = timedelta(0)
+    starting_position: str = "TRIM_HORIZON"
+    starting_timestamp: datetime | None = None
+    bisect: bool = False
+    #: ``None``: retried until the records expire (-1).
+    max_retries: int | None = None
+    #: ``None``: no age limit (-1).
+    max_age: timedelta | None = None
+    report_item_failures: bool = False
+    on_failure: str | None = None
+
+
+def invalid(message: str) -> ServiceError:
+    """Lambda's answer to a parameter it refuses after its model's checks."""
+    return ServiceError("InvalidParameterValueException", message)
+
+
+def _not_modelled(name: str, value: Any) -> UsageError | None:
+    """The refusal of a parameter the fake does not model, unless ``value`` is its default."""
+    defaults = {"TumblingWindowInSeconds": 0, "ParallelizationFactor": 1, "Enabled": True}
+    if name in defaults and value == defaults[name]:
+        return None
+    return UsageError(
+        f"lambda_trigger({name}=...): the fake event source mapping does not model {name} "
+        "yet; leave it out (docs/lambda.md lists what the mapping models)."
+    )
+
+
+def _timestamp(value: Any) -> datetime:
+    if isinstance(value, datetime):
+        return value if value.tzinfo is not None else value.replace(tzinfo=timezone.utc)
+    return datetime.fromtimestamp(float(value), timezone.utc)
+
+
+def _starting(params: dict[str, Any]) -> tuple[str, datetime | None]:
+    position = params.get("StartingPosition", "TRIM_HORIZON")
+    stamp = params.get("StartingPositionTimestamp")
+    if position == "AT_TIMESTAMP" and stamp is None:
+        raise invalid(
+            "StartingPositionTimestamp must be set when StartingPosition is AT_TIMESTAMP."
+        )
+    if position != "AT_TIMESTAMP" and stamp is not None:
+        raise invalid("StartingPositionTimestamp is only valid with StartingPosition AT_TIMESTAMP.")
+    return position, _timestamp(stamp) if stamp is not None else None
+
+
+def _on_failure(params: dict[str, Any]) -> str | None:
+    config = params.get("DestinationConfig") or {}
+    if "OnSuccess" in config:
+        # REAL wording (LocalStack's AWS-validated test, for a queue source).
+        raise invalid(
+            "Unsupported DestinationConfig parameter for given event source mapping type."
+        )
+    destination = (config.get("OnFailure") or {}).get("Destination")
+    if destination is None:
+        return None
+    service = destination.split(":")[2] if destination.count(":") >= 5 else ""
+    if service not in FAILURE_DESTINATIONS:
+        raise invalid(f"Unsupported destination type for OnFailure destination: {destination}")
+    return str(destination)
+
+
+def _max_age(params: dict[str, Any]) -> timedelta | None:
+    seconds = params.get("MaximumRecordAgeInSeconds", -1)
+    if seconds == -1:
+        return None
+    if seconds < MIN_RECORD_AGE_SECONDS:
+        raise invalid(
+            f"MaximumRecordAgeInSeconds {seconds} is invalid: it must be -1 (no limit) or "
+            f"between {MIN_RECORD_AGE_SECONDS} and 604800."
+        )
+    return timedelta(seconds=seconds)
+
+
+def settings_from(params: dict[str, Any]) -> MappingSettings:
+    """The settings ``params`` ask for, already valid against the API model. Raises
+    :class:`ServiceError` with Lambda's answer to a value it refuses, and
+    :class:`UsageError` for a parameter the fake does not model or that does not apply
+    to a Kinesis source."""
+    for name, value in params.items():
+        if name not in KNOWN:
+            raise UsageError(
+                f"lambda_trigger({name}=...): {name} does not apply to a Kinesis event "
+                f"source mapping; the parameters that do are {', '.join(_MAPPING_PARAMETERS)}."
+            )
+        if name in NOT_MODELLED and (refusal := _not_modelled(name, value)) is not None:
+            raise refusal
+    position, stamp = _starting(params)
+    retries = params.get("MaximumRetryAttempts", -1)
+    return MappingSettings(
+        batch_size=params.get("BatchSize", DEFAULT_BATCH_SIZE),
+        batching_window=timedelta(seconds=params.get("MaximumBatchingWindowInSeconds", 0)),
+        starting_position=position,
+        starting_timestamp=stamp,
+        bisect=bool(params.get("BisectBatchOnFunctionError", False)),
+        max_retries=None if retries == -1 else retries,
+        max_age=_max_age(params),
+        report_item_failures=REPORT_BATCH_ITEM_FAILURES in params.get("FunctionResponseTypes", []),
+        on_failure=_on_failure(params),
+    )

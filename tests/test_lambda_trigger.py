@@ -1,0 +1,432 @@
+"""A Kinesis event source mapping on the fake clock: the batches a handler sees, retries,
+bisection, partial batch responses, the limits that make it give up, and what it writes
+when it does (the Lambda developer guide's rules; docs/fidelity.md)."""
+
+from __future__ import annotations
+
+import base64
+import itertools
+import threading
+from datetime import timedelta
+from typing import Any
+
+import boto3
+import pytest
+from botocore.config import Config
+
+from pytest_firehose import FirehoseFake
+from pytest_firehose._errors import UsageError
+from pytest_firehose._lambda.mapping import FunctionTimeout
+from pytest_firehose._services.firehose.settings import UnmodelledSettingWarning
+
+SQS = "arn:aws:sqs:us-east-1:123456789012"
+
+
+def _put(*payloads: bytes, key: str = "k", stream: str = "s") -> None:
+    client = boto3.client("kinesis", region_name="us-east-1")
+    for payload in payloads:
+        client.put_record(StreamName=stream, Data=payload, PartitionKey=key)
+
+
+def _payloads(event: dict[str, Any]) -> list[bytes]:
+    return [base64.b64decode(entry["kinesis"]["data"]) for entry in event["Records"]]
+
+
+def _poisoned(poison: bytes = b"poison") -> Any:
+    def handler(event: dict[str, Any], context: Any) -> None:
+        if poison in _payloads(event):
+            raise ValueError("cannot process")
+
+    return handler
+
+
+def _seen(trigger: Any) -> list[list[bytes]]:
+    return [invocation.records for invocation in trigger.invocations]
+
+
+def test_a_succeeding_handler_sees_every_record_once_in_batches(fake: FirehoseFake) -> None:
+    stream = fake.kinesis.create_stream("s")
+    trigger = stream.lambda_trigger(lambda event, context: None, BatchSize=2)
+    _put(b"a", b"b", b"c", b"d", b"e")
+
+    trigger.drain()
+
+    assert _seen(trigger) == [[b"a", b"b"], [b"c", b"d"], [b"e"]]
+    assert trigger.failures == []
+    assert all(invocation.error is None for invocation in trigger.invocations)
+
+
+def test_a_failing_batch_is_retried_whole_until_retries_run_out(fake: FirehoseFake) -> None:
+    stream = fake.kinesis.create_stream("s")
+    trigger = stream.lambda_trigger(_poisoned(), MaximumRetryAttempts=2)
+    _put(b"a", b"poison", b"c")
+
+    trigger.drain()
+    _put(b"after")
+    trigger.drain()
+
+    batch = [b"a", b"poison", b"c"]
+    assert _seen(trigger) == [batch, batch, batch, [b"after"]]
+    (failure,) = trigger.failures
+    assert failure["requestContext"]["condition"] == "RetryAttemptsExhausted"
+    assert failure["requestContext"]["approximateInvokeCount"] == 3
+    assert failure["responseContext"]["functionError"] == "Unhandled"
+    info = failure["KinesisBatchInfo"]
+    records = stream.records
+    assert info["batchSize"] == 3
+    assert info["startSequenceNumber"] == records[0].sequence_number
+    assert info["endSequenceNumber"] == records[2].sequence_number
+    assert info["streamArn"] == stream.arn
+
+
+def test_retries_wait_on_the_fake_clock(fake: FirehoseFake) -> None:
+    stream = fake.kinesis.create_stream("s")
+    trigger = stream.lambda_trigger(_poisoned(), MaximumRetryAttempts=3)
+    _put(b"poison")
+
+    trigger.drain()
+
+    started = [invocation.at for invocation in trigger.invocations]
+    gaps = [later - earlier for earlier, later in itertools.pairwise(started)]
+    assert gaps == [timedelta(seconds=1), timedelta(seconds=2), timedelta(seconds=4)]
+
+
+def test_bisecting_isolates_the_poison_record(fake: FirehoseFake) -> None:
+    stream = fake.kinesis.create_stream("s")
+    trigger = stream.lambda_trigger(
+        _poisoned(), BisectBatchOnFunctionError=True, MaximumRetryAttempts=0
+    )
+    _put(b"a", b"b", b"poison", b"d")
+
+    trigger.drain()
+
+    assert _seen(trigger) == [
+        [b"a", b"b", b"poison", b"d"],
+        [b"a", b"b"],
+        [b"poison", b"d"],
+        [b"poison"],
+        [b"d"],
+    ]
+    (failure,) = trigger.failures
+    assert failure["KinesisBatchInfo"]["batchSize"] == 1
+    assert failure["KinesisBatchInfo"]["startSequenceNumber"] == stream.records[2].sequence_number
+    assert failure["requestContext"]["approximateInvokeCount"] == 1
+
+
+def test_splitting_uses_no_retries(fake: FirehoseFake) -> None:
+    stream = fake.kinesis.create_stream("s")
+    trigger = stream.lambda_trigger(
+        _poisoned(), BisectBatchOnFunctionError=True, MaximumRetryAttempts=1
+    )
+    _put(b"poison", b"b")
+
+    trigger.drain()
+
+    assert _seen(trigger) == [[b"poison", b"b"], [b"poison"], [b"poison"], [b"b"]]
+    assert trigger.failures[0]["requestContext"]["approximateInvokeCount"] == 2
+
+
+def _reporting(poison: bytes = b"poison") -> Any:
+    def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+        failed = [
+            {"itemIdentifier": entry["kinesis"]["sequenceNumber"]}
+            for entry in event["Records"]
+            if base64.b64decode(entry["kinesis"]["data"]) == poison
+        ]
+        return {"batchItemFailures": failed}
+
+    return handler
+
+
+def test_a_partial_failure_resumes_from_the_lowest_reported_record(fake: FirehoseFake) -> None:
+    stream = fake.kinesis.create_stream("s")
+    trigger = stream.lambda_trigger(
+        _reporting(), FunctionResponseTypes=["ReportBatchItemFailures"], MaximumRetryAttempts=1
+    )
+    _put(b"a", b"b", b"poison", b"d")
+
+    trigger.drain()
+
+    assert _seen(trigger) == [
+        [b"a", b"b", b"poison", b"d"],
+        [b"poison", b"d"],
+        [b"poison", b"d"],
+    ]
+    (failure,) = trigger.failures
+    assert failure["KinesisBatchInfo"]["batchSize"] == 2
+    assert failure["requestContext"]["approximateInvokeCount"] == 2
+    # The function answered; it raised nothing (REAL: functionError null).
+    assert failure["responseContext"]["functionError"] is None
+
+
+def test_without_report_batch_item_failures_an_answer_is_success(fake: FirehoseFake) -> None:
+    stream = fake.kinesis.create_stream("s")
+    trigger = stream.lambda_trigger(_reporting())
+    _put(b"a", b"poison")
+
+    trigger.drain()
+
+    assert _seen(trigger) == [[b"a", b"poison"]]
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        {"batchItemFailures": [{"itemIdentifier": ""}]},
+        {"batchItemFailures": [{"itemIdentifier": None}]},
+        {"batchItemFailures": [{"foo": "1"}]},
+        {"batchItemFailures": [{"itemIdentifier": "123"}]},
+    ],
+)
+def test_a_malformed_failure_report_fails_the_whole_batch(
+    fake: FirehoseFake, answer: dict[str, Any]
+) -> None:
+    stream = fake.kinesis.create_stream("s")
+    trigger = stream.lambda_trigger(
+        lambda event, context: answer,
+        FunctionResponseTypes=["ReportBatchItemFailures"],
+        MaximumRetryAttempts=2,
+    )
+    _put(b"a", b"b")
+
+    trigger.drain()
+
+    assert _seen(trigger) == [[b"a", b"b"]] * 3
+    assert trigger.failures[0]["KinesisBatchInfo"]["batchSize"] == 2
+
+
+@pytest.mark.parametrize("answer", ["", [], None, {}, {"batchItemFailures": []}])
+def test_an_empty_failure_report_is_success(fake: FirehoseFake, answer: Any) -> None:
+    stream = fake.kinesis.create_stream("s")
+    trigger = stream.lambda_trigger(
+        lambda event, context: answer, FunctionResponseTypes=["ReportBatchItemFailures"]
+    )
+    _put(b"a")
+
+    trigger.drain()
+
+    assert _seen(trigger) == [[b"a"]]
+
+
+def test_records_past_their_maximum_age_are_given_up(fake: FirehoseFake) -> None:
+    stream = fake.kinesis.create_stream("s")
+    trigger = stream.lambda_trigger(_poisoned(), MaximumRecordAgeInSeconds=60)
+    _put(b"poison")
+
+    trigger.drain()
+
+    # Retries at 1, 3, 7, 15 and 31 seconds; at 63 the record is 60 seconds old or more.
+    assert len(trigger.invocations) == 6
+    (failure,) = trigger.failures
+    assert failure["requestContext"]["condition"] == "RecordAgeExceeded"
+    assert failure["requestContext"]["approximateInvokeCount"] == 6
+    assert "responseContext" not in failure
+
+
+def test_aged_records_leave_the_batch_and_the_rest_is_invoked(fake: FirehoseFake) -> None:
+    stream = fake.kinesis.create_stream("s")
+    _put(b"old")
+    fake.kinesis.clock.advance(seconds=61)
+    _put(b"new1", b"new2")
+    trigger = stream.lambda_trigger(lambda event, context: None, MaximumRecordAgeInSeconds=60)
+
+    trigger.drain()
+
+    assert _seen(trigger) == [[b"new1", b"new2"]]
+    (failure,) = trigger.failures
+    assert failure["requestContext"]["condition"] == "RecordAgeExceeded"
+    assert failure["KinesisBatchInfo"]["startSequenceNumber"] == stream.records[0].sequence_number
+
+
+def test_a_handler_that_runs_past_its_timeout_failed(fake: FirehoseFake) -> None:
+    stream = fake.kinesis.create_stream("s")
+
+    def slow(event: dict[str, Any], context: Any) -> None:
+        assert context.get_remaining_time_in_millis() == 5000
+        fake.kinesis.clock.advance(seconds=6)
+
+    trigger = stream.lambda_trigger(slow, timeout=5, MaximumRetryAttempts=0)
+    _put(b"a")
+
+    trigger.drain()
+
+    (invocation,) = trigger.invocations
+    assert isinstance(invocation.error, FunctionTimeout)
+    assert str(invocation.error) == "Task timed out after 5.00 seconds"
+    assert trigger.failures[0]["responseContext"]["functionError"] == "Unhandled"
+
+
+def test_an_answer_that_is_not_json_is_a_function_error(fake: FirehoseFake) -> None:
+    stream = fake.kinesis.create_stream("s")
+    trigger = stream.lambda_trigger(lambda event, context: object(), MaximumRetryAttempts=0)
+    _put(b"a")
+
+    trigger.drain()
+
+    assert isinstance(trigger.invocations[0].error, TypeError)
+    assert len(trigger.failures) == 1
+
+
+def test_records_trimmed_before_they_were_read_are_skipped(fake: FirehoseFake) -> None:
+    stream = fake.kinesis.create_stream("s")
+    trigger = stream.lambda_trigger(lambda event, context: None)
+    _put(b"lost")
+    fake.kinesis.clock.advance(hours=24, seconds=1)
+    _put(b"kept")
+
+    trigger.drain()
+
+    assert _seen(trigger) == [[b"kept"]]
+    assert trigger.expired == [b"lost"]
+    assert trigger.failures == []
+
+
+def test_a_record_retried_forever_ends_when_retention_trims_it(fake: FirehoseFake) -> None:
+    stream = fake.kinesis.create_stream("s")
+    trigger = stream.lambda_trigger(_poisoned())
+    _put(b"poison")
+
+    trigger.drain()
+
+    assert trigger.expired == [b"poison"]
+    assert trigger.failures == []
+    assert fake.kinesis.clock.elapsed > timedelta(hours=24)
+
+
+def test_latest_skips_what_the_stream_held_before(fake: FirehoseFake) -> None:
+    stream = fake.kinesis.create_stream("s")
+    _put(b"before")
+    trigger = stream.lambda_trigger(lambda event, context: None, StartingPosition="LATEST")
+    _put(b"after")
+
+    trigger.drain()
+
+    assert _seen(trigger) == [[b"after"]]
+
+
+def test_at_timestamp_starts_at_the_first_record_that_arrived_then(fake: FirehoseFake) -> None:
+    stream = fake.kinesis.create_stream("s")
+    _put(b"early")
+    fake.kinesis.clock.advance(seconds=10)
+    start = fake.kinesis.clock.now()
+    _put(b"late")
+    trigger = stream.lambda_trigger(
+        lambda event, context: None,
+        StartingPosition="AT_TIMESTAMP",
+        StartingPositionTimestamp=start,
+    )
+
+    trigger.drain()
+
+    assert _seen(trigger) == [[b"late"]]
+
+
+def test_the_batching_window_gathers_records_on_the_fake_clock(fake: FirehoseFake) -> None:
+    stream = fake.kinesis.create_stream("s")
+    trigger = stream.lambda_trigger(
+        lambda event, context: None, BatchSize=3, MaximumBatchingWindowInSeconds=5
+    )
+    _put(b"a", b"b", b"c", b"d")
+
+    trigger.drain()
+
+    assert _seen(trigger) == [[b"a", b"b", b"c"], [b"d"]]
+    # The full batch went at once; the last one waited for its window.
+    assert trigger.invocations[1].at - trigger.invocations[0].at == timedelta(seconds=5)
+
+
+def test_parent_shards_are_read_before_their_children(fake: FirehoseFake) -> None:
+    stream = fake.kinesis.create_stream("s")
+    trigger = stream.lambda_trigger(lambda event, context: None, BatchSize=1)
+    _put(b"p1", b"p2")
+    stream.split_shard("shardId-000000000000", 2**127)
+    client = boto3.client("kinesis", region_name="us-east-1")
+    for key in ("a", "b", "c", "d", "e", "f"):
+        client.put_record(StreamName="s", Data=b"child-" + key.encode(), PartitionKey=key)
+
+    trigger.drain()
+
+    seen = [payload for batch in _seen(trigger) for payload in batch]
+    assert seen[:2] == [b"p1", b"p2"]
+    assert sorted(seen[2:]) == sorted(b"child-" + key.encode() for key in "abcdef")
+    shards = {invocation.shard_id for invocation in trigger.invocations[2:]}
+    assert shards == {"shardId-000000000001", "shardId-000000000002"}
+
+
+def test_handlers_run_outside_the_worlds_lock(fake: FirehoseFake) -> None:
+    stream = fake.kinesis.create_stream("s")
+    free: list[bool] = []
+
+    def handler(event: dict[str, Any], context: Any) -> None:
+        # Another thread (a pool inside the handler, say) can take the lock.
+        def probe() -> None:
+            took = fake.world.lock.acquire(blocking=False)
+            free.append(took)
+            if took:
+                fake.world.lock.release()
+
+        thread = threading.Thread(target=probe)
+        thread.start()
+        thread.join()
+
+    trigger = stream.lambda_trigger(handler)
+    _put(b"a")
+    trigger.drain()
+
+    assert free == [True]
+
+
+def test_a_throttled_firehose_write_is_retried_by_the_mapping(fake: FirehoseFake) -> None:
+    stream = fake.kinesis.create_stream("s")
+    archive = fake.firehose.create_delivery_stream("archive")
+    firehose = boto3.client(
+        "firehose",
+        region_name="us-east-1",
+        config=Config(retries={"mode": "standard", "total_max_attempts": 2}),
+    )
+
+    def handler(event: dict[str, Any], context: Any) -> None:
+        for payload in _payloads(event):
+            firehose.put_record(DeliveryStreamName="archive", Record={"Data": payload})
+
+    # Both of botocore's attempts are throttled: the handler raises, the mapping retries.
+    throttled = fake.firehose.fail(error="ServiceUnavailableException", times=2)
+    trigger = stream.lambda_trigger(handler)
+    _put(b"a")
+
+    trigger.drain()
+
+    assert throttled.fired == 2
+    assert [invocation.failed for invocation in trigger.invocations] == [True, False]
+    archive.assert_delivered([b"a"])
+
+
+def test_a_destination_is_reported_as_not_delivered_to(fake: FirehoseFake) -> None:
+    stream = fake.kinesis.create_stream("s")
+    with pytest.warns(UnmodelledSettingWarning, match="trigger.failures"):
+        stream.lambda_trigger(
+            lambda event, context: None,
+            DestinationConfig={"OnFailure": {"Destination": f"{SQS}:dlq"}},
+        )
+
+
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        ({"BatchSize": 0}, "ValidationException.*batchSize"),
+        ({"MaximumRecordAgeInSeconds": 30}, "InvalidParameterValueException.*-1"),
+        ({"StartingPosition": "AT_TIMESTAMP"}, "StartingPositionTimestamp must be set"),
+        ({"DestinationConfig": {"OnSuccess": {"Destination": f"{SQS}:q"}}}, "Unsupported"),
+        ({"FunctionResponseTypes": ["Everything"]}, "ValidationException"),
+        ({"ParallelizationFactor": 2}, "does not model ParallelizationFactor"),
+        ({"TumblingWindowInSeconds": 60}, "does not model TumblingWindowInSeconds"),
+        ({"Queues": ["q"]}, "does not apply to a Kinesis"),
+        ({"BatchSzie": 10}, "Unknown parameter"),
+    ],
+)
+def test_bad_options_are_refused_naming_the_fix(
+    fake: FirehoseFake, options: dict[str, Any], message: str
+) -> None:
+    stream = fake.kinesis.create_stream("s")
+    with pytest.raises(UsageError, match=message):
+        stream.lambda_trigger(lambda event, context: None, **options)
