@@ -7,7 +7,7 @@ entry is made from it at the end, at whichever step the request stopped.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import datetime
@@ -44,7 +44,7 @@ class ServiceModel(Protocol):
         record_failures: Mapping[int, str] | None = None,
     ) -> Answer: ...
 
-    def settle(self) -> None: ...
+    def settle(self, names: Collection[str] | None = None) -> None: ...
 
     def stream_name(self, params: dict[str, Any]) -> str | None: ...
 
@@ -64,7 +64,9 @@ class Engine(Protocol):
     faults: dict[str, FaultScript]
     calls: list[Call]
 
-    def touched(self) -> AbstractContextManager[None]: ...
+    def serving(self) -> AbstractContextManager[None]: ...
+
+    def wrote(self, model: ServiceModel, stream: str | None) -> None: ...
 
     def service(self, name: str, region: str | None = None) -> ServiceModel: ...
 
@@ -119,7 +121,7 @@ class Exchange:
 
 def answer(world: Engine, request: HttpRequest, route: Route, *, trusted: bool) -> HttpResponse:
     """Answer one request as AWS would, and log it (see ``World.handle``)."""
-    with world.touched():
+    with world.serving():
         exchange = Exchange(
             route, world.clock.now(), world.ids.uuid(), world.ids.extended_request_id()
         )
@@ -148,6 +150,7 @@ def _serve(
     )
     model = world.service(service, exchange.route.region)
     exchange.stream = model.stream_name(params)
+    world.wrote(model, exchange.stream)
     exchange.payloads = model.request_payloads(operation, params)
     if not valid:
         validate_input(service, operation, params)

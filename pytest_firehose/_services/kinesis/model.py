@@ -27,7 +27,7 @@ Choices where AWS's answer is not on record (INFERRED):
 from __future__ import annotations
 
 from bisect import bisect_left
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from datetime import datetime, timedelta
 from itertools import islice
 from typing import Any
@@ -241,11 +241,14 @@ class KinesisService(ServiceBase, ShardReads, Resharding, Limits, Tagging, Monit
             return data_of(records if isinstance(records, list) else [])
         return ()
 
-    def settle(self) -> None:
-        """Bring every stream up to the clock: CREATING streams whose delay passed become
-        ACTIVE, and records past the retention period are trimmed."""
+    def settle(self, names: Collection[str] | None = None) -> None:
+        """Bring every stream (those ``names`` names, when given) up to the clock: CREATING
+        streams whose delay passed become ACTIVE, and records past the retention period
+        are trimmed."""
         now = self.clock.now()
-        for stream in self.streams.values():
+        streams = self.streams
+        chosen = streams.values() if names is None else [streams[n] for n in names if n in streams]
+        for stream in chosen:
             if stream.active_at is not None and stream.active_at <= now:
                 if stream.pending is not None:
                     # The reshard happens when the UPDATING period ends, not when the
