@@ -30,7 +30,7 @@ from pytest_firehose._wire.codec import (
     media_of,
 )
 from pytest_firehose._wire.routing import Route
-from pytest_firehose._wire.shapes import service_model
+from pytest_firehose._wire.shapes import operation_model, service_model
 from pytest_firehose._wire.validation import validate_input
 
 
@@ -128,7 +128,8 @@ def answer(world: Engine, request: HttpRequest, route: Route, *, trusted: bool) 
         media = media_of(request.headers)
         try:
             body = _serve(world, exchange, request, trusted)
-            response = encode_result(body, media=media, **exchange.stamp())
+            output = operation_model(route.service, route.operation).output_shape
+            response = encode_result(body, media=media, output=output, **exchange.stamp())
         except ServiceError as failure:
             exchange.error = failure.code
             response = encode_error(failure, media=media, **exchange.stamp())

@@ -15,11 +15,14 @@ import base64
 import functools
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from email.utils import format_datetime
+from json.encoder import encode_basestring_ascii
 from typing import Any
+
+from botocore.model import Shape
 
 from pytest_firehose._errors import ServiceError
 from pytest_firehose._wire import cbor
@@ -175,10 +178,92 @@ def _headers(
     }
 
 
-def _encode(value: Mapping[str, Any], media: str) -> bytes:
+def _encode(value: Mapping[str, Any], media: str, output: Shape | None = None) -> bytes:
     if media == CBOR_CONTENT_TYPE:
         return cbor.dumps(dict(value))
-    return json.dumps(value, separators=(",", ":"), default=_json_default).encode("utf-8")
+    if output is not None and _holds_blobs(output):
+        return _writer(output)(value).encode("ascii")
+    return _dumps(value).encode("utf-8")
+
+
+def _dumps(value: Any) -> str:
+    return json.dumps(value, separators=(",", ":"), default=_json_default)
+
+
+# Answers that carry blobs (GetRecords' Data) are written by a writer that follows the
+# output shape, so that base64 text goes out as it is: json.dumps would scan every
+# character of it for escapes, which costs more than the rest of the answer. Everything
+# else is written exactly as json.dumps writes it (same separators, order and escapes).
+Writer = Callable[[Any], str]
+
+
+@functools.cache
+def _holds_blobs(shape: Shape) -> bool:
+    return _blobs_in(shape, set())
+
+
+def _blobs_in(shape: Shape, seen: set[str]) -> bool:
+    if shape.name in seen:
+        return False
+    seen.add(shape.name)
+    kind = shape.type_name
+    if kind == "blob":
+        return True
+    if kind == "structure":
+        return any(_blobs_in(member, seen) for member in shape.members.values())
+    if kind == "list":
+        return _blobs_in(shape.member, seen)
+    if kind == "map":
+        return _blobs_in(shape.value, seen)
+    return False
+
+
+@functools.cache
+def _writer(shape: Shape) -> Writer:
+    kind = shape.type_name
+    if not _holds_blobs(shape):
+        return _write_value
+    if kind == "blob":
+        return _write_blob
+    if kind == "list":
+        item = _writer(shape.member)
+        return lambda value: "[" + ",".join(map(item, value)) + "]"
+    if kind == "structure":
+        members = {
+            name: (encode_basestring_ascii(name) + ":", _writer(member))
+            for name, member in shape.members.items()
+        }
+        return functools.partial(_write_structure, members)
+    return _write_value
+
+
+def _write_structure(members: dict[str, tuple[str, Writer]], value: Mapping[str, Any]) -> str:
+    parts = []
+    for name, child in value.items():
+        member = members.get(name)
+        if member is None:
+            parts.append(encode_basestring_ascii(name) + ":" + _write_value(child))
+        else:
+            parts.append(member[0] + member[1](child))
+    return "{" + ",".join(parts) + "}"
+
+
+def _write_blob(value: Any) -> str:
+    # Text in a blob is base64 the front end checked (``Payload``): it needs no escapes.
+    if type(value) is str and value.isascii():
+        return '"' + value + '"'
+    return _write_value(value)
+
+
+def _write_value(value: Any) -> str:
+    kind = type(value)
+    if kind is str:
+        return encode_basestring_ascii(value)
+    if kind is int:
+        return int.__repr__(value)
+    if isinstance(value, datetime):
+        return float.__repr__(value.timestamp())  # as _json_default, then json.dumps
+    return _dumps(value)
 
 
 def encode_result(
@@ -188,12 +273,14 @@ def encode_result(
     extended_id: str,
     date: datetime,
     media: str = CONTENT_TYPE,
+    output: Shape | None = None,
 ) -> HttpResponse:
     """A success answer: the result as JSON (blobs base64, timestamps epoch seconds) or as
     CBOR. An empty result is an empty body: AWS answers an operation whose output shape has
     no members (CreateStream, DeleteStream, AddTagsToStream...) with ``Content-Length: 0``
-    (kinesalite's tests, run against AWS, assert ``''`` for them)."""
-    data = _encode(result, media) if result else b""
+    (kinesalite's tests, run against AWS, assert ``''`` for them). ``output``: the
+    operation's output shape, which lets an answer with blobs be written faster."""
+    data = _encode(result, media, output) if result else b""
     return HttpResponse(200, data, _headers(request_id, extended_id, date, data, media))
 
 
