@@ -147,7 +147,12 @@ def _serve(
     if operation not in service_model(service).operation_names:
         raise ServiceError("UnknownOperationException", None)
     params, valid = decode_request(
-        service, operation, request.body, trusted=trusted, cbor_body=is_cbor(request.headers)
+        service,
+        operation,
+        request.body,
+        trusted=trusted,
+        cbor_body=is_cbor(request.headers),
+        serialized=request.serialized,
     )
     model = world.service(service, exchange.route.region)
     exchange.stream = model.stream_name(params)

@@ -42,6 +42,8 @@ class HttpRequest:
     """One HTTP request as it left the client. Header names are lower case.
 
     ``read_timeout`` is how long the client waits for an answer, in seconds, where known.
+    ``serialized``: the body is, byte for byte, what botocore's serializer wrote (no hook
+    replaced it), so its blobs are canonical base64.
     """
 
     method: str
@@ -49,6 +51,7 @@ class HttpRequest:
     headers: Mapping[str, str]
     body: bytes
     read_timeout: float | None = None
+    serialized: bool = False
 
 
 def media_of(headers: Mapping[str, str]) -> str:
@@ -121,7 +124,13 @@ def _encodable(text: str) -> bool:
 
 
 def decode_request(
-    service: str, operation: str, body: bytes, *, trusted: bool = False, cbor_body: bool = False
+    service: str,
+    operation: str,
+    body: bytes,
+    *,
+    trusted: bool = False,
+    cbor_body: bool = False,
+    serialized: bool = False,
 ) -> tuple[dict[str, Any], bool]:
     """Typed parameters of a request, or the ``SerializationException`` AWS answers with,
     and whether they are known to be valid already (so ``validate_input`` can be skipped).
@@ -130,7 +139,8 @@ def decode_request(
     a body that needs no converting is checked in one read-only pass (``conforms``), which
     checks everything the full decoding would, since a hook may have rewritten it.
     ``cbor_body``: the body is CBOR (refused with the extra to install when ``cbor2`` is
-    missing).
+    missing). ``serialized``: the body is what botocore's serializer wrote, unchanged: its
+    base64 needs no checking (every other constraint is still checked).
     """
     raw = _parse_cbor(body) if cbor_body else _parse(body)
     if isinstance(raw, list):
@@ -142,7 +152,7 @@ def decode_request(
     if not isinstance(raw, dict):
         # Not JSON, empty, a bare null or another bare value: refused without a message.
         raise ServiceError("SerializationException", None)
-    if trusted and conforms(service, operation, raw):
+    if trusted and conforms(service, operation, raw, serialized=serialized):
         return raw, True
     return decode_input(service, operation, raw, trusted=trusted), False
 
