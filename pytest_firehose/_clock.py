@@ -2,7 +2,8 @@
 
 When a test freezes time with freezegun (``freeze_time``, pytest-freezer's ``freezer``) or
 time-machine, the clock reads that frozen time instead and ``advance()`` moves it, so the
-code under test and the fake agree on what time it is.
+code under test and the fake agree on what time it is. Frozen-time mode starts a freeze of
+its own (``carry_on``): it goes on from where a freeze started over it left.
 """
 
 from __future__ import annotations
@@ -54,6 +55,13 @@ class _Freezegun:
     def shift(self, step: timedelta) -> None:
         self._factory.tick(step)
 
+    def runs(self, factory: object) -> bool:
+        """Whether this is ``factory``'s freeze."""
+        return self._factory is factory
+
+    def move_to(self, when: datetime) -> None:
+        self._factory.move_to(when)
+
 
 class _TimeMachine:
     def __init__(self, traveller: Any) -> None:
@@ -64,6 +72,14 @@ class _TimeMachine:
 
     def shift(self, step: timedelta) -> None:
         self._traveller.shift(step)
+
+    def runs(self, factory: object) -> bool:
+        return False  # only a freezegun freeze goes on from where another left
+
+
+def frozen_time_active() -> bool:
+    """Whether freezegun or time-machine has frozen time now."""
+    return _frozen_time() is not None
 
 
 def _frozen_time() -> _Freezegun | _TimeMachine | None:
@@ -126,6 +142,8 @@ class FakeClock:
         #: holds one sees time stand still, but for the moves it makes itself.
         self._guards: list[contextlib.AbstractContextManager[Any]] = []
         self._lock = threading.Lock()
+        #: The freezegun factory of the frozen-time mode (``carry_on``), if it runs one.
+        self._carried: object | None = None
         #: Every wait that passed fake time instead of real time (botocore's backoff), in
         #: seconds, in order.
         self.sleeps: list[float] = []
@@ -135,6 +153,15 @@ class FakeClock:
         Called with the lock held."""
         frozen = _frozen_time()
         if frozen is not None:
+            previous = self._freezer
+            if (
+                isinstance(frozen, _Freezegun)
+                and frozen.runs(self._carried)
+                and previous is not None
+                and not previous.runs(self._carried)
+            ):
+                # A freeze started over the carried one has ended: go on from its time.
+                frozen.move_to(previous.now())
             self._freezer = frozen
         elif self._freezer is not None:
             self._start, self._offset = self._freezer.now(), timedelta(0)
@@ -193,6 +220,13 @@ class FakeClock:
             self._moved = timedelta(0)
             self._freezer = None
             self.sleeps.clear()
+
+    def carry_on(self, factory: object | None) -> None:
+        """Make freezegun's ``factory`` (the frozen-time mode's own freeze) go on from the
+        time a freeze started over it left, when that freeze ends, as the clock itself
+        does when the last freeze ends; ``None`` stops."""
+        with self._lock:
+            self._carried = factory
 
     def on_advance(
         self,

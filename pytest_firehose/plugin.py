@@ -12,7 +12,7 @@ import dataclasses
 import inspect
 import os
 from collections.abc import Iterator
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 import pytest
 
@@ -23,6 +23,7 @@ from pytest_firehose._errors import UsageError
 
 if TYPE_CHECKING:
     from pytest_firehose._doors.fake import FirehoseFake
+    from pytest_firehose._doors.freeze import Start
     from pytest_firehose._doors.server import FirehoseServer
     from pytest_firehose._handles.firehose import FirehoseHandle
     from pytest_firehose._handles.kinesis import KinesisHandle
@@ -61,6 +62,21 @@ def firehose_settings(
 
 #: The settings marker's signature, shown by ``pytest --markers``.
 SETTINGS_SIGNATURE = str(inspect.signature(firehose_settings)).split(" ->", 1)[0][1:-1]
+
+
+def firehose_freeze_time(*, enabled: bool = True, start: object = None) -> bool | object:
+    """What a ``firehose_freeze_time`` marker asks for: off (``False``), on from the fake
+    clock's time (``True``), or on from ``start``. Bound like ``firehose_settings``, so a
+    typo fails with Python's own message."""
+    if not isinstance(enabled, bool):
+        raise TypeError(f"firehose_freeze_time: enabled is True or False, not {enabled!r}")
+    if not enabled or start is None:
+        return enabled
+    return start
+
+
+#: The frozen-time marker's signature, shown by ``pytest --markers``.
+FREEZE_SIGNATURE = "*, enabled: bool = True, start: datetime | date | str | None = None"
 
 #: Why a botocore error at import time is the plugin's business: a client made at module
 #: level looks for a region and credentials before any fixture has set fake ones.
@@ -109,6 +125,13 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         default=True,
     )
     parser.addini(
+        "firehose_freeze_time",
+        "Frozen-time mode for every test that uses the fake: the fake clock drives "
+        "freezegun, and time.sleep() passes fake time (default: false).",
+        type="bool",
+        default=False,
+    )
+    parser.addini(
         "firehose_session_credentials",
         "Set fake AWS credentials and a default region for the whole session, so clients "
         "created at import time find them.",
@@ -128,6 +151,12 @@ def pytest_configure(config: pytest.Config) -> None:
         "markers",
         f"firehose_settings({SETTINGS_SIGNATURE}): this test's fake world settings, over the "
         "firehose_* ini options (a module's or class's marker applies first, the test's last).",
+    )
+    config.addinivalue_line(
+        "markers",
+        f"firehose_freeze_time({FREEZE_SIGNATURE}): frozen-time mode for this test: the fake "
+        "clock drives freezegun and time.sleep() passes fake time; enabled=False turns the "
+        "firehose_freeze_time ini option off, start= sets where time starts.",
     )
     settings = _settings(config)
     config.stash[_SETTINGS] = settings
@@ -209,6 +238,34 @@ def _test_settings(item: pytest.Item) -> WorldConfig:
     pytest.fail(refused, pytrace=False)
 
 
+def _test_freeze_time(item: pytest.Item) -> object:
+    """Frozen-time mode for this test: the ini option, then its markers (the test's last),
+    as ``FirehoseFake(freeze_time=...)`` takes it."""
+    wanted: object = bool(item.config.getini("firehose_freeze_time"))
+    for mark in _marks_in_order(item, "firehose_freeze_time"):
+        try:
+            wanted = firehose_freeze_time(*mark.args, **mark.kwargs)
+        except TypeError as error:
+            refused = f"@pytest.mark.{error}"
+            break
+    else:
+        return wanted
+    pytest.fail(refused, pytrace=False)
+
+
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    """A test's own frozen-time marker without the fake would freeze nothing: say so."""
+    if "firehose_fake" in getattr(item, "fixturenames", ()):
+        return
+    if any(mark.name == "firehose_freeze_time" for mark in item.own_markers):
+        pytest.fail(
+            "@pytest.mark.firehose_freeze_time: this test uses no pytest-firehose fixture, so "
+            "nothing would freeze. Ask for the `firehose` (or `kinesis`) fixture, or remove "
+            "the marker.",
+            pytrace=False,
+        )
+
+
 @pytest.hookimpl(hookwrapper=True)
 def pytest_make_collect_report(collector: pytest.Collector) -> Iterator[None]:
     outcome = yield
@@ -257,13 +314,25 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
         report.sections.append((f"fake AWS calls ({report.when})", fake.failure_report()))
 
 
+def _fake_for(item: pytest.Item) -> FirehoseFake:
+    """The fake a test's settings and frozen-time markers describe."""
+    from pytest_firehose._doors.fake import FirehoseFake
+
+    settings = dataclasses.asdict(_test_settings(item))
+    freeze = cast("bool | Start", _test_freeze_time(item))
+    try:
+        return FirehoseFake(**settings, freeze_time=freeze)
+    except UsageError as error:
+        refused = f"@pytest.mark.firehose_freeze_time: {error}"
+    # Failed outside the except block, so the report shows no chained traceback.
+    pytest.fail(refused, pytrace=False)
+
+
 @pytest.fixture
 def firehose_fake(request: pytest.FixtureRequest) -> Iterator[FirehoseFake]:
     """The fake world behind ``firehose``, active for the test."""
-    from pytest_firehose._doors.fake import FirehoseFake
-
     config = request.config
-    fake = FirehoseFake(**dataclasses.asdict(_test_settings(request.node)))
+    fake = _fake_for(request.node)
     with fake:
         for mark in _marks_in_order(request.node, "firehose_fail"):
             fake.firehose.fail(*mark.args, **mark.kwargs)

@@ -17,8 +17,10 @@ MODELLED = {
     "CreateStream",
     "DecreaseStreamRetentionPeriod",
     "DeleteStream",
+    "DeregisterStreamConsumer",
     "DescribeLimits",
     "DescribeStream",
+    "DescribeStreamConsumer",
     "DescribeStreamSummary",
     "DisableEnhancedMonitoring",
     "EnableEnhancedMonitoring",
@@ -26,16 +28,19 @@ MODELLED = {
     "GetShardIterator",
     "IncreaseStreamRetentionPeriod",
     "ListShards",
+    "ListStreamConsumers",
     "ListStreams",
     "ListTagsForResource",
     "ListTagsForStream",
     "MergeShards",
     "PutRecord",
     "PutRecords",
+    "RegisterStreamConsumer",
     "RemoveTagsFromStream",
     "SplitShard",
     "StartStreamEncryption",
     "StopStreamEncryption",
+    "SubscribeToShard",
     "TagResource",
     "UntagResource",
     "UpdateMaxRecordSize",
@@ -88,19 +93,3 @@ def test_a_client_hears_which_operation_is_not_modelled(fake, kinesis_client):
     assert error(answer) == ("UnknownOperationException", message("GetResourcePolicy"), 400)
     assert answer["ResponseMetadata"]["RetryAttempts"] == 0
     assert [call.operation for call in fake.kinesis.calls] == ["GetResourcePolicy"]
-
-
-def test_enhanced_fan_out_is_refused_by_name(fake, kinesis_client):
-    fake.kinesis.create_stream("s")
-
-    answer = refused(
-        kinesis_client.register_stream_consumer,
-        StreamARN=fake.kinesis["s"].arn,
-        ConsumerName="reader",
-    )
-
-    assert error(answer) == (
-        "UnknownOperationException",
-        message("RegisterStreamConsumer"),
-        400,
-    )

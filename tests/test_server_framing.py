@@ -6,11 +6,12 @@ from __future__ import annotations
 
 import json
 import socket
+import sys
 from collections.abc import Iterator
 
 import pytest
 
-from pytest_firehose._doors.server import MAX_CONNECTIONS, FirehoseServer
+from pytest_firehose._doors.server import MAX_CONNECTIONS, FirehoseServer, _HTTPServer
 
 #: How long a test waits for an answer that must come: only a failing test waits this long.
 PATIENCE = 10.0
@@ -98,10 +99,24 @@ def test_a_host_header_that_is_no_host_is_a_400(server: FirehoseServer, host: st
     assert server.firehose["events"].records == []
 
 
-def test_a_bad_request_line_is_answered_in_json(server: FirehoseServer) -> None:
-    status, _, body = exchange(server, b"NOT HTTP AT ALL\r\n\r\n")
-    assert status == 400
-    assert body["message"]
+@pytest.mark.parametrize(
+    ("line", "expected"), [(b"NOT HTTP AT ALL", 400), (b"GET", 400), (b"GET / HTTP/9.9", 505)]
+)
+def test_a_bad_request_line_is_answered_in_json_without_a_traceback(
+    server: FirehoseServer, monkeypatch: pytest.MonkeyPatch, line: bytes, expected: int
+) -> None:
+    failures: list[BaseException | None] = []
+    monkeypatch.setattr(
+        _HTTPServer, "handle_error", lambda self, *_: failures.append(sys.exc_info()[1])
+    )
+    with connect(server) as connection:
+        connection.sendall(line + b"\r\n\r\n")
+        status, headers, body = answer_to(connection)
+        # The server closes the connection after its handler (and any error) is done.
+        assert connection.recv(1) == b""
+    assert (status, headers["content-type"]) == (expected, "application/json")
+    assert json.loads(body)["message"]
+    assert failures == []
 
 
 def test_a_body_shorter_than_its_length_is_not_committed(server: FirehoseServer) -> None:

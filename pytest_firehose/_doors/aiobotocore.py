@@ -30,7 +30,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable, Iterator
 from typing import Any
 from unittest import mock
 
@@ -59,20 +59,48 @@ from pytest_firehose._wire.codec import HttpResponse
 _READ_TIMEOUT_NAMES = ("sock_read", "read")
 
 
-class _AioRawBody:
-    """The ``raw`` aiobotocore reads a response body from."""
+class _AioContent:
+    """What ``AioEventStream`` reads an event stream from: ``content.iter_chunks()``, pairs
+    of bytes and whether an HTTP chunk ended, pulled one frame at a time."""
 
-    def __init__(self, body: bytes, headers: dict[str, str]) -> None:
+    def __init__(self, body: bytes, rest: Iterator[bytes] | None) -> None:
+        self._body = body
+        self._rest = rest
+
+    async def iter_chunks(self) -> AsyncIterator[tuple[bytes, bool]]:
+        yield self._body, True
+        for chunk in self._rest or ():
+            yield chunk, True
+            await asyncio.sleep(0)  # a point where other tasks may run, as on a socket
+
+    def close(self) -> None:
+        close = getattr(self._rest, "close", None)
+        if close is not None:
+            close()
+
+
+class _AioRawBody:
+    """The ``raw`` aiobotocore reads a response body from (``await raw.read()``, or
+    ``raw.content`` for an event stream)."""
+
+    def __init__(
+        self, body: bytes, headers: dict[str, str], rest: Iterator[bytes] | None = None
+    ) -> None:
         self._body = body
         self.raw_headers = [(k.encode(), v.encode()) for k, v in headers.items()]
+        self.content = _AioContent(body, rest)
 
     async def read(self, *_: Any) -> bytes:
         return self._body
 
+    def close(self) -> None:
+        self.content.close()
+
 
 def to_aiobotocore_response(url: str, response: HttpResponse) -> Any:
     headers = {name.lower(): value for name, value in response.headers.items()}
-    return AioAWSResponse(url, response.status, headers, _AioRawBody(response.body, headers))
+    raw = _AioRawBody(response.body, headers, response.stream)
+    return AioAWSResponse(url, response.status, headers, raw)
 
 
 def _fake_sleep(clock: FakeClock) -> Callable[..., Any]:

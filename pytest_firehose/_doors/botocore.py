@@ -70,13 +70,23 @@ def interceptor_installed() -> bool:
 
 
 class _RawBody:
-    """The ``raw`` botocore reads a response body from (``b"".join(raw.stream())``)."""
+    """The ``raw`` botocore reads a response body from (``b"".join(raw.stream())``); for an
+    event stream, ``EventStream`` pulls one frame at a time from ``stream()`` and may
+    ``close()`` it early."""
 
-    def __init__(self, body: bytes) -> None:
+    def __init__(self, body: bytes, rest: Iterator[bytes] | None = None) -> None:
         self._body = body
+        self._rest = rest
 
     def stream(self, **_: Any) -> Iterator[bytes]:
         yield self._body
+        if self._rest is not None:
+            yield from self._rest
+
+    def close(self) -> None:
+        close = getattr(self._rest, "close", None)
+        if close is not None:
+            close()
 
 
 def _as_text(value: str | bytes) -> str:
@@ -196,7 +206,8 @@ def route(router: Router, request: Any, timeout: float | None) -> HttpResponse |
 
 
 def to_botocore_response(url: str, response: HttpResponse) -> AWSResponse:
-    return AWSResponse(url, response.status, response.headers, _RawBody(response.body))
+    raw = _RawBody(response.body, response.stream)
+    return AWSResponse(url, response.status, response.headers, raw)
 
 
 #: The ``method`` botocore records for the fake's own credentials.

@@ -6,6 +6,7 @@ import importlib.util
 import os
 import sys
 from collections.abc import Iterable
+from datetime import datetime, timezone
 from types import TracebackType
 from typing import Protocol
 
@@ -13,6 +14,7 @@ from pytest_firehose._clock import FakeClock
 from pytest_firehose._doors.after_import import AfterImport
 from pytest_firehose._doors.botocore import PASS, BotocorePatch, Router, interceptor_installed
 from pytest_firehose._doors.environment import fake_environment
+from pytest_firehose._doors.freeze import FrozenTime, Start, freezer_for
 from pytest_firehose._engine.config import DEFAULT_ACCOUNT_ID, DEFAULT_REGION, WorldConfig
 from pytest_firehose._engine.world import World
 from pytest_firehose._errors import UnmockedRequestError, UsageError
@@ -32,6 +34,14 @@ def _loopback_port(endpoint: str) -> int:
             "nothing in a test may reach the network"
         )
     return parts.port
+
+
+def _freeze_start(freeze_time: object) -> Start | None:
+    """Where frozen-time mode starts (``None``: at the fake clock's time), checked now."""
+    if freeze_time is True or freeze_time is False:
+        return None
+    freezer_for(freeze_time, datetime.now(timezone.utc))  # type: ignore[arg-type]
+    return freeze_time  # type: ignore[return-value]
 
 
 class _Patch(Protocol):
@@ -114,6 +124,11 @@ class FirehoseFake:
     them first (moto's ``mock_aws``); any that reach the network layer are refused with
     :class:`UnmockedRequestError`, unless their host is a loopback host listed in
     ``allow_hosts``.
+
+    ``freeze_time=True`` (or a start time: a datetime, or a string such as
+    ``"2030-01-01 12:00:00"``) turns on frozen-time mode while the fake is active: the fake
+    clock drives freezegun, so the code under test reads fake time and its
+    ``time.sleep()`` passes fake time (see docs/clock.md).
     """
 
     def __init__(
@@ -126,7 +141,11 @@ class FirehoseFake:
         creation_delay: float = 0,
         encryption_delay: float = 0,
         unmodelled: str = "warn",
+        freeze_time: bool | Start = False,
     ) -> None:
+        self._freeze_start = _freeze_start(freeze_time)
+        self._freeze_time = freeze_time is not False
+        self._frozen: FrozenTime | None = None
         self._config = WorldConfig(
             region=region,
             account_id=account_id,
@@ -194,7 +213,19 @@ class FirehoseFake:
         self._firehose = FirehoseHandle(world)
         self._kinesis = KinesisHandle(world)
         self._active = True
+        if self._freeze_time:
+            self._start_frozen_time(world)
         return self
+
+    def _start_frozen_time(self, world: World) -> None:
+        frozen = FrozenTime(world.clock, self._freeze_start)
+        try:
+            frozen.start()
+        except BaseException:
+            frozen.stop()
+            self.stop()
+            raise
+        self._frozen = frozen
 
     def _install(self, patch: _Patch) -> None:
         patch.install()
@@ -208,6 +239,9 @@ class FirehoseFake:
         """Undo every patch and restore the environment variables :meth:`start` set. The
         world stays readable (``.world``, ``.firehose``, ``.kinesis``) until the next start.
         Stopping a fake that is not active does nothing."""
+        if self._frozen is not None:
+            self._frozen.stop()
+            self._frozen = None
         self._uninstall()
         for name, value in self._saved_env.items():
             if value is None:

@@ -212,7 +212,13 @@ class _Handler(BaseHTTPRequestHandler):
         lines.extend(f"{name}: {value}" for name, value in headers.items())
         head = ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1")
         self.wfile.write(head if self.command == "HEAD" else head + response.body)
-        self.server.owner.log(f"{self.command} {self.path} -> {response.status}")
+        self.server.owner.log(f"{self._request_named()} -> {response.status}")
+
+    def _request_named(self) -> str:
+        """The request as the log names it; a request line too broken to read has no
+        method or path (``send_error`` answers before they are set)."""
+        path = getattr(self, "path", None)
+        return f"{self.command} {path}" if path is not None else repr(self.requestline)
 
     def log_message(self, format: str, *args: Any) -> None:
         self.server.owner.log(format % args)

@@ -7,11 +7,11 @@ entry is made from it at the end, at whichever step the request stopped.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Iterator, Mapping
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
-from datetime import datetime
-from typing import Any, Protocol
+from datetime import datetime, timedelta
+from typing import Any, Protocol, runtime_checkable
 
 from pytest_firehose._clock import FakeClock
 from pytest_firehose._engine.calls import Call
@@ -29,6 +29,7 @@ from pytest_firehose._wire.codec import (
     is_cbor,
     media_of,
 )
+from pytest_firehose._wire.eventstream import encode_event_stream, stream_only_errors
 from pytest_firehose._wire.routing import Route
 from pytest_firehose._wire.shapes import operation_model, service_model
 from pytest_firehose._wire.validation import validate_input
@@ -65,6 +66,8 @@ class Engine(Protocol):
     calls: list[Call]
 
     def serving(self) -> AbstractContextManager[None]: ...
+
+    def touched(self) -> AbstractContextManager[None]: ...
 
     def wrote(self, model: ServiceModel, stream: str | None) -> None: ...
 
@@ -128,15 +131,47 @@ def answer(world: Engine, request: HttpRequest, route: Route, *, trusted: bool) 
         media = media_of(request.headers)
         try:
             body = _serve(world, exchange, request, trusted)
-            output = operation_model(route.service, route.operation).output_shape
-            response = encode_result(body, media=media, output=output, **exchange.stamp())
+            feed = body.get("EventStream")
+            if isinstance(feed, EventFeed):
+                response = encode_event_stream(_events(world, feed), **exchange.stamp())
+            else:
+                output = operation_model(route.service, route.operation).output_shape
+                response = encode_result(body, media=media, output=output, **exchange.stamp())
         except ServiceError as failure:
             exchange.error = failure.code
-            response = encode_error(failure, media=media, **exchange.stamp())
+            if failure.code in stream_only_errors(route.service, route.operation):
+                # An error only an event stream carries: the stream opens, then fails.
+                event = (failure.code, {"message": failure.message or ""}, True)
+                response = encode_event_stream(iter([event]), **exchange.stamp())
+            else:
+                response = encode_error(failure, media=media, **exchange.stamp())
         world.calls.append(exchange.call(response.status))
     if exchange.network is not None:
         raise exchange.network
     return response
+
+
+@runtime_checkable
+class EventFeed(Protocol):
+    """The events of a streaming answer (SubscribeToShard's ``SubscriptionFeed``)."""
+
+    def wait(self) -> timedelta: ...
+
+    def next_event(self) -> tuple[str, dict[str, Any], bool] | None: ...
+
+
+def _events(world: Engine, feed: EventFeed) -> Iterator[tuple[str, dict[str, Any], bool]]:
+    """A feed's events as the reader pulls them, each under the world's lock: the clock
+    first moves to when the event falls due (time passes only as the reader reads)."""
+    while True:
+        with world.touched():
+            wait = feed.wait()
+            if wait > timedelta(0):
+                world.clock.advance(wait)
+            event = feed.next_event()
+        if event is None:
+            return
+        yield event
 
 
 def _serve(

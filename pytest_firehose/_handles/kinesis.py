@@ -10,6 +10,7 @@ from pytest_firehose._engine.world import World
 from pytest_firehose._errors import ServiceError, UsageError
 from pytest_firehose._handles.assertions import delivery_mismatch
 from pytest_firehose._handles.base import Lifetime, ServiceHandle
+from pytest_firehose._services.kinesis.consumers import ConsumerState
 from pytest_firehose._services.kinesis.model import KinesisService
 from pytest_firehose._services.kinesis.streams import KinesisRecord, KinesisStream, Shard
 from pytest_firehose._wire.validation import validate_input
@@ -113,6 +114,16 @@ class KinesisStreamHandle:
                 raise UsageError(
                     f"{operation}: kinesis would answer {error.code}: {error.message}"
                 ) from None
+
+    @property
+    def consumers(self) -> list[ConsumerState]:
+        """The enhanced fan-out consumers registered with the stream and not gone yet,
+        oldest first: ``.name``, ``.arn``, ``.status`` (``CREATING``, ``ACTIVE`` or
+        ``DELETING``, as DescribeStreamConsumer says now), ``.created_at``, ``.tags``."""
+        self._live("consumers")
+        with self._world.touched():
+            now = self._world.clock.now()
+            return [consumer.state(now) for consumer in self._model.consumers_of(self._stream)]
 
     @property
     def expired(self) -> list[bytes]:

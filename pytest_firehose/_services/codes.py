@@ -87,6 +87,20 @@ CALL_ERRORS: dict[str, dict[str, ErrorSpec]] = {
         ),
         ErrorSpec("KMSThrottlingException", 400, "Rate exceeded for KMS key."),
         ErrorSpec("KMSAccessDeniedException", 400, "Access denied to the stream's KMS key."),
+        # The rest of the KMS errors of Kinesis' model, with its descriptions as messages,
+        # and SubscribeToShard's InternalFailureException, which only its event stream
+        # carries (the stream's members, as the SubscribeToShardEventStream shape lists).
+        ErrorSpec("KMSDisabledException", 400, "The KMS key of stream {stream} is not enabled."),
+        ErrorSpec(
+            "KMSInvalidStateException",
+            400,
+            "The state of the KMS key of stream {stream} is not valid for this request.",
+        ),
+        ErrorSpec("KMSNotFoundException", 400, "The KMS key of stream {stream} was not found."),
+        ErrorSpec(
+            "KMSOptInRequired", 400, "The AWS access key ID needs a subscription for the service."
+        ),
+        ErrorSpec("InternalFailureException", 500, "Internal service failure."),
         ErrorSpec("ExpiredIteratorException", 400, "Iterator expired."),
         ErrorSpec("ValidationException", 400, "1 validation error detected."),
     ),

@@ -15,7 +15,7 @@ import base64
 import functools
 import json
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from email.utils import format_datetime
@@ -68,9 +68,13 @@ def is_cbor(headers: Mapping[str, str]) -> bool:
 
 @dataclass(frozen=True)
 class HttpResponse:
+    """An answer. ``stream``: the rest of a streaming answer (an event stream), produced
+    as the reader pulls it, after ``body``."""
+
     status: int
     body: bytes
     headers: dict[str, str] = field(default_factory=dict)
+    stream: Iterator[bytes] | None = None
 
 
 _SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]")

@@ -38,6 +38,7 @@ from pytest_firehose._ids import IdSource
 from pytest_firehose._payload import Payload, data_of, payload_len
 from pytest_firehose._services.base import Answer, ServiceBase
 from pytest_firehose._services.codes import BATCH_PUT, RECORD_ERRORS
+from pytest_firehose._services.kinesis.consumers import Consumers
 from pytest_firehose._services.kinesis.limits import Limits, default_shard_limit
 from pytest_firehose._services.kinesis.monitoring import Monitoring
 from pytest_firehose._services.kinesis.reads import ShardReads
@@ -58,6 +59,7 @@ from pytest_firehose._services.kinesis.streams import (
     sequence_number,
     shard_id_of,
 )
+from pytest_firehose._services.kinesis.subscriptions import Subscriptions
 from pytest_firehose._services.kinesis.tags import Tagging
 
 __all__ = ["KinesisRecord", "KinesisService", "KinesisStream", "Shard", "hash_key_of"]
@@ -96,7 +98,9 @@ def not_modelled(operation: str) -> ServiceError:
 # --------------------------------------------------------------------------- the service
 
 
-class KinesisService(ServiceBase, ShardReads, Resharding, Limits, Tagging, Monitoring):
+class KinesisService(
+    ServiceBase, ShardReads, Resharding, Limits, Tagging, Monitoring, Consumers, Subscriptions
+):
     """Amazon Kinesis Data Streams in one account and region."""
 
     batch_put = BATCH_PUT["kinesis"]
@@ -157,6 +161,11 @@ class KinesisService(ServiceBase, ShardReads, Resharding, Limits, Tagging, Monit
             "EnableEnhancedMonitoring": self.enable_enhanced_monitoring,
             "DisableEnhancedMonitoring": self.disable_enhanced_monitoring,
             "UpdateMaxRecordSize": self.update_max_record_size,
+            "RegisterStreamConsumer": self.register_stream_consumer,
+            "DescribeStreamConsumer": self.describe_stream_consumer,
+            "ListStreamConsumers": self.list_stream_consumers,
+            "DeregisterStreamConsumer": self.deregister_stream_consumer,
+            "SubscribeToShard": self.subscribe_to_shard,
         }
 
     def dispatch(
@@ -187,6 +196,9 @@ class KinesisService(ServiceBase, ShardReads, Resharding, Limits, Tagging, Monit
         arn = params.get("StreamARN") or params.get("ResourceARN")
         if arn:
             return _name_in_arn(str(arn))
+        consumer = params.get("ConsumerARN")
+        if consumer:  # .../stream/NAME/consumer/CONSUMER:SECONDS
+            return _name_in_arn(str(consumer).partition("/consumer/")[0])
         iterator = params.get("ShardIterator")
         if isinstance(iterator, str):
             decoded = decode_iterator(iterator)
@@ -391,7 +403,7 @@ class KinesisService(ServiceBase, ShardReads, Resharding, Limits, Tagging, Monit
             "StreamDescriptionSummary": {
                 **self._common(stream),
                 "OpenShardCount": len([s for s in stream.listed(self.clock.now()) if s.is_open]),
-                "ConsumerCount": 0,
+                "ConsumerCount": len(self.consumers_of(stream)),
                 "MaxRecordSizeInKiB": stream.max_record_size_kib,
             }
         }
@@ -421,7 +433,9 @@ class KinesisService(ServiceBase, ShardReads, Resharding, Limits, Tagging, Monit
         return answer
 
     def delete_stream(self, params: dict[str, Any]) -> dict[str, Any]:
-        del self.streams[self._stream(params).name]
+        stream = self._stream(params)
+        self.check_no_consumers(stream, bool(params.get("EnforceConsumerDeletion")))
+        del self.streams[stream.name]
         return {}
 
     # ------------------------------------------------------------------ retention, encryption

@@ -17,8 +17,8 @@ against AWS; the front end already checks the model's lengths and counts):
   (the text kept saying 10 after the limit became 50).
 
 Choices (INFERRED; docs/kinesis.md lists them): the by-ARN operations and CreateStream's
-``Tags`` apply the same rules and messages; an ARN naming a consumer (which the fake does
-not model) or a stream of another account or region is not found.
+``Tags`` apply the same rules and messages; an ARN naming a consumer (tagging a
+consumer by ARN is not modelled yet) or a stream of another account or region is not found.
 """
 
 from __future__ import annotations

@@ -1,0 +1,186 @@
+"""Frozen-time mode: the fake clock drives freezegun for the code under test.
+
+While it is on, ``datetime.now()``, ``time.time()``, ``time.monotonic()``,
+``time.perf_counter()`` and the rest of what freezegun patches read the fake clock, and
+``time.sleep()`` and ``asyncio.sleep()`` pass fake time instead of real time
+(``_doors/sleepers.py`` says how, thread by thread). An active freezegun freeze or
+time-machine travel is driven instead of a new freeze; one started inside the mode is
+followed, and when it ends the mode's freeze goes on from the time it left. (time-machine 3
+refuses to start while freezegun is active, so it cannot start inside the mode's own freeze.)
+
+asyncio's event loop keeps real time (freezegun's ``real_asyncio``), so its timeouts and
+``call_later`` behave as without the mode; only ``asyncio.sleep`` in the test's thread
+passes fake time.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import math
+import sys
+import threading
+import time
+from collections.abc import Callable, Coroutine
+from datetime import date, datetime
+from typing import Any
+
+import freezegun
+from freezegun import api as freezegun_api
+
+from pytest_firehose._clock import FakeClock, frozen_time_active
+from pytest_firehose._doors.sleepers import Sleepers
+from pytest_firehose._errors import UsageError
+
+#: Modules whose own ``sleep`` stays real: the test runner's, the time libraries', the
+#: threading machinery's, and this package's.
+_KEEP_REAL = (
+    "pytest_firehose",
+    "freezegun",
+    "time_machine",
+    "_pytest",
+    "pytest",
+    "pluggy",
+    "xdist",
+    "execnet",
+    "threading",
+    "queue",
+    "asyncio",
+    "concurrent",
+    "selectors",
+)
+
+#: What ``start=`` takes: a datetime, a date, or a string freezegun reads.
+Start = datetime | date | str
+
+
+def freezer_for(start: Start | None, clock_now: datetime) -> Any:
+    """freezegun's freeze starting at ``start`` (else at ``clock_now``), checked now, so a
+    bad start is refused when the setting is made. Asyncio's loop keeps real time."""
+    if start is not None and not isinstance(start, (datetime, date, str)):
+        raise UsageError(
+            f"freeze_time start is a datetime or a date string such as "
+            f"'2030-01-01 12:00:00', not {start!r}"
+        )
+    try:
+        return freezegun.freeze_time(start or clock_now, real_asyncio=True)
+    except (ValueError, OverflowError) as error:
+        raise UsageError(
+            f"freeze_time start {start!r} is not a time freezegun reads ({error}); "
+            "give a datetime or a string such as '2030-01-01 12:00:00'"
+        ) from None
+
+
+class FrozenTime:
+    """The mode, for one fake world's clock: ``start()`` before the test, ``stop()`` after.
+
+    ``start`` is where a new freeze begins (a datetime, date or string freezegun reads);
+    ``None`` begins at the clock's time."""
+
+    def __init__(self, clock: FakeClock, start: Start | None = None) -> None:
+        self._clock = clock
+        self._start = start
+        self._freeze: Any = None
+        self._undo: list[tuple[object, str, object]] = []
+        self._sleepers: Sleepers | None = None
+        self._outside: set[threading.Thread] = set()
+        self._real_sleep: Callable[[float], None] = time.sleep
+
+    def start(self) -> None:
+        if frozen_time_active():
+            if self._start is not None:
+                raise UsageError(
+                    "frozen-time mode cannot start at "
+                    f"{self._start!r}: freezegun or time-machine has frozen time already, "
+                    "and the mode drives that freeze. Drop start=, or the other freeze."
+                )
+        else:
+            self._freeze = freezer_for(self._start, self._clock.now())
+            factory = self._freeze.start()
+            # Threads the code under test starts run from threading's frames, which
+            # freezegun's default ignore list would hand the real time.
+            stack = freezegun_api.ignore_lists
+            stack[-1] = tuple(name for name in stack[-1] if name != "threading")
+            self._clock.carry_on(factory)
+        test_thread = threading.current_thread()
+        self._outside = set(threading.enumerate()) - {test_thread}
+        self._sleepers = Sleepers(
+            self._clock, test_thread, self._outside, freezegun_api.real_monotonic
+        )
+        self._clock.on_advance(self._sleepers.wake)
+        self._real_sleep = time.sleep
+        sleep, asleep = self._sleep, self._asleep()
+        fakes: dict[int, object] = {id(time.sleep): sleep, id(asyncio.sleep): asleep}
+        self._replace(time, "sleep", time.sleep, sleep)
+        self._replace(asyncio, "sleep", asyncio.sleep, asleep)
+        self._replace_everywhere(fakes)
+
+    def stop(self) -> None:
+        """Undo the patches, end every fake sleep, and end the mode's freeze."""
+        while self._undo:
+            owner, name, real = self._undo.pop()
+            setattr(owner, name, real)
+        if self._sleepers is not None:
+            self._sleepers.release()
+        self._outside.clear()
+        if self._freeze is not None:
+            self._clock.carry_on(None)
+            self._freeze.stop()
+            self._freeze = None
+
+    # ------------------------------------------------------------------ patching
+
+    def _replace(self, owner: object, name: str, real: object, fake: object) -> None:
+        setattr(owner, name, fake)
+        self._undo.append((owner, name, real))
+
+    def _replace_everywhere(self, fakes: dict[int, object]) -> None:
+        """Replace each real function (by ``id``) where the code under test bound it itself
+        (``from time import sleep``), as freezegun does for the functions it patches."""
+        for name, module in list(sys.modules.items()):
+            if module is None or name.startswith(_KEEP_REAL):
+                continue
+            try:
+                namespace = vars(module)
+            except TypeError:
+                continue
+            for attribute, value in list(namespace.items()):
+                fake = fakes.get(id(value))
+                if fake is not None and fake is not value:
+                    self._replace(module, attribute, value, fake)
+
+    # ------------------------------------------------------------------ the fakes
+
+    def _fakes(self, seconds: object) -> Sleepers | None:
+        """The sleepers that take this sleep, or ``None`` where it stays real: a bad
+        length (Python words the error), after the test, or in a thread the test did not
+        start."""
+        sleepers = self._sleepers
+        if sleepers is None or sleepers.released:
+            return None
+        if isinstance(seconds, bool) or not isinstance(seconds, (int, float)):
+            return None
+        if not (math.isfinite(seconds) and seconds > 0):
+            return None
+        return sleepers
+
+    def _sleep(self, seconds: float) -> None:
+        sleepers = self._fakes(seconds)
+        thread = threading.current_thread()
+        if sleepers is None or thread in self._outside:
+            self._real_sleep(seconds)
+        elif thread is sleepers.test_thread:
+            sleepers.pass_time(seconds)
+        else:
+            sleepers.wait(seconds)
+
+    def _asleep(self) -> Callable[..., Coroutine[Any, Any, Any]]:
+        real = asyncio.sleep
+
+        async def sleep(delay: float, result: Any = None) -> Any:
+            sleepers = self._fakes(delay)
+            if sleepers is None or threading.current_thread() is not sleepers.test_thread:
+                return await real(delay, result)
+            sleepers.pass_time(delay)
+            return await real(0, result)  # still a point where other tasks may run
+
+        return sleep

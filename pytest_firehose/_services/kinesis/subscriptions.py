@@ -1,0 +1,286 @@
+"""SubscribeToShard: a consumer's subscription to one shard, and the events it is pushed, on
+the fake clock. A mixin of ``KinesisService``; the engine pulls the events one at a time
+(``SubscriptionFeed``) and the wire writes them as an event stream.
+
+Facts used here (DOC, the API reference, unless marked):
+
+* A subscription lasts 5 minutes. Another SubscribeToShard for the same consumer and shard
+  within 5 seconds of a successful one is refused with ``ResourceInUseException``
+  (``Another active subscription exists for this consumer``, REAL, reported by users of
+  the Go SDK); 5 seconds or more later it takes over, and the older connection fails with
+  ``ResourceInUseException``.
+* Each ``SubscribeToShardEvent`` carries ``Records``, ``ContinuationSequenceNumber`` and
+  ``MillisBehindLatest``; at the end of a closed shard the last event carries
+  ``ChildShards`` and no ``ContinuationSequenceNumber`` (the Kinesis Client Library and
+  Flink's connector read a null one as the shard's end).
+* A consumer that is not ACTIVE: ``Consumer NAME with creation timestamp SECONDS under
+  stream: STREAM , account ACCOUNT is not in ACTIVE status.`` (REAL, as reported).
+
+Choices (INFERRED; docs/kinesis.md's fan-out section lists them):
+
+* Time: the first event is pushed at the subscription's moment and each next one a second
+  of fake time after the one before (AWS pushes about once a second): reading an event
+  that is not due yet moves the fake clock to it; a test that moved the clock further gets
+  it at once. The stream ends when the next event would fall at or past 5 minutes, and
+  reading past the last event moves the clock to that end.
+* An event carries up to 10,000 records and 2 MiB of data (the shard's fan-out rate per
+  second), at least one record when any is waiting.
+* ``ContinuationSequenceNumber`` is the sequence number of the last record the
+  subscription has pushed (or of the position before its first record), to use with
+  ``AFTER_SEQUENCE_NUMBER``.
+* Starting positions are checked as GetShardIterator checks them, with its messages.
+* A subscription whose consumer is deregistered, or whose stream is deleted, ends.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_left
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from itertools import islice
+from typing import Any, NamedTuple
+
+from pytest_firehose._clock import FakeClock
+from pytest_firehose._errors import ServiceError
+from pytest_firehose._payload import payload_len
+from pytest_firehose._services.kinesis.consumers import Consumer
+from pytest_firehose._services.kinesis.streams import (
+    KinesisRecord,
+    KinesisStream,
+    Shard,
+    resolve_shard_id,
+    sequence_number,
+)
+
+#: How long a subscription lasts, and how long it keeps another one out (DOC).
+SUBSCRIPTION_LIFETIME = timedelta(minutes=5)
+TAKEOVER_AFTER = timedelta(seconds=5)
+#: Fake time between two events of a subscription (AWS pushes about once a second).
+EVENT_INTERVAL = timedelta(seconds=1)
+MAX_EVENT_RECORDS = 10_000
+MAX_EVENT_BYTES = 2 * 1024 * 1024
+_MS = timedelta(milliseconds=1)
+_ANOTHER_SUBSCRIPTION = "Another active subscription exists for this consumer"
+
+
+class Event(NamedTuple):
+    """One message of the stream: an event's type and members, or (``error``) a modelled
+    exception's code and ``{"message": text}``."""
+
+    kind: str
+    body: dict[str, Any]
+    error: bool = False
+
+
+@dataclass(eq=False)
+class Subscription:
+    """One consumer's subscription to one shard."""
+
+    consumer: Consumer
+    stream: KinesisStream
+    shard: Shard
+    #: Sequence index of the next record to push.
+    position: int
+    started_at: datetime
+    #: When the next event falls due.
+    next_at: datetime
+    #: The sequence number the next event's ContinuationSequenceNumber names if it
+    #: pushes no record.
+    continuation: str
+    events: int = 0
+    taken_over: bool = False
+    finished: bool = False
+
+    @property
+    def ends_at(self) -> datetime:
+        return self.started_at + SUBSCRIPTION_LIFETIME
+
+
+class SubscriptionFeed:
+    """The events of one subscription, pulled one at a time by the engine, which holds the
+    world's lock and moves the clock by ``wait()`` before each ``next_event()``."""
+
+    def __init__(self, service: Subscriptions, subscription: Subscription) -> None:
+        self._service = service
+        self.subscription = subscription
+
+    def wait(self) -> timedelta:
+        """Fake time to pass before the next event (or the end) is due; none if it is."""
+        subscription = self.subscription
+        if subscription.finished or subscription.taken_over:
+            return timedelta(0)
+        due = min(subscription.next_at, subscription.ends_at)
+        return max(due - self._service.clock.now(), timedelta(0))
+
+    def next_event(self) -> Event | None:
+        """The next event, or ``None`` once the subscription is over."""
+        return self._service.next_event(self.subscription)
+
+
+def _record(record: KinesisRecord) -> dict[str, Any]:
+    """A record as an event carries it (as GetRecords answers it)."""
+    shown: dict[str, Any] = {
+        "SequenceNumber": record.sequence_number,
+        "ApproximateArrivalTimestamp": record.arrived_at,
+        "Data": record.payload,
+    }
+    if record.partition_key:
+        shown["PartitionKey"] = record.partition_key
+    if record.encryption != "NONE":
+        shown["EncryptionType"] = record.encryption
+    return shown
+
+
+class Subscriptions:
+    """SubscribeToShard for ``KinesisService``."""
+
+    account_id: str
+    clock: FakeClock
+    streams: dict[str, KinesisStream]
+    consumer_by_arn: Callable[[str], Consumer]
+    _no_shard: Callable[[str, str], ServiceError]
+    _position_of: Callable[[str, KinesisStream, Shard], int]
+    _position_at: Callable[[datetime | None, Shard, datetime], int]
+    _open_subscriptions: dict[tuple[str, str], Subscription]
+
+    def _subscriptions(self) -> dict[tuple[str, str], Subscription]:
+        try:
+            return self._open_subscriptions
+        except AttributeError:
+            self._open_subscriptions = {}
+            return self._open_subscriptions
+
+    def subscribe_to_shard(self, params: dict[str, Any]) -> dict[str, Any]:
+        consumer = self.consumer_by_arn(params["ConsumerARN"])
+        now = self.clock.now()
+        self._check_active(consumer, now)
+        stream = self.streams[consumer.stream_name]
+        shard = self._subscribed_shard(params["ShardId"], stream, now)
+        key = (consumer.arn, shard.shard_id)
+        held = self._subscriptions().get(key)
+        if held is not None and not held.finished and now - held.started_at < TAKEOVER_AFTER:
+            raise ServiceError("ResourceInUseException", _ANOTHER_SUBSCRIPTION)
+        position = self._start(params["StartingPosition"], stream, shard, now)
+        subscription = Subscription(
+            consumer,
+            stream,
+            shard,
+            position,
+            started_at=now,
+            next_at=now,
+            continuation=self._number_before(shard, position),
+        )
+        if held is not None:
+            held.taken_over = True
+        self._subscriptions()[key] = subscription
+        return {"EventStream": SubscriptionFeed(self, subscription)}
+
+    def _check_active(self, consumer: Consumer, now: datetime) -> None:
+        if consumer.status(now) != "ACTIVE":
+            raise ServiceError(
+                "ResourceInUseException",
+                f"Consumer {consumer.name} with creation timestamp "
+                f"{int(consumer.created_at.timestamp())} under stream: {consumer.stream_name} "
+                f", account {self.account_id} is not in ACTIVE status.",
+            )
+
+    def _subscribed_shard(self, shard_id: str, stream: KinesisStream, now: datetime) -> Shard:
+        resolved = resolve_shard_id(shard_id)
+        shard = stream.shard_at(resolved[1], now) if resolved is not None else None
+        if shard is None:
+            raise self._no_shard(resolved[0] if resolved else shard_id, stream.name)
+        return shard
+
+    def _start(
+        self, starting: dict[str, Any], stream: KinesisStream, shard: Shard, now: datetime
+    ) -> int:
+        """The sequence index a StartingPosition points at."""
+        kind = starting["Type"]
+        stream.trim(now)
+        if kind in ("AT_SEQUENCE_NUMBER", "AFTER_SEQUENCE_NUMBER"):
+            number = starting.get("SequenceNumber")
+            if number is None:
+                raise ServiceError(
+                    "InvalidArgumentException",
+                    f"StartingPosition of type {kind} needs a SequenceNumber.",
+                )
+            position = self._position_of(number, stream, shard)
+            return position + 1 if kind == "AFTER_SEQUENCE_NUMBER" else position
+        if kind == "AT_TIMESTAMP":
+            return self._position_at(starting.get("Timestamp"), shard, now)
+        return 0 if kind == "TRIM_HORIZON" else shard.next_index
+
+    @staticmethod
+    def _number_before(shard: Shard, position: int) -> str:
+        """The sequence number just before ``position``: a record's, or one the shard's
+        layout gives, which AFTER_SEQUENCE_NUMBER reads on from."""
+        held = shard.records
+        at = bisect_left(held, position - 1, key=lambda record: record.sequence_index)
+        if at < len(held) and held[at].sequence_index == position - 1:
+            return held[at].sequence_number
+        return sequence_number(
+            shard.created_at, shard.index, max(position - 1, 0), shard.created_at
+        )
+
+    # ------------------------------------------------------------------ events
+
+    def next_event(self, subscription: Subscription) -> Event | None:
+        """The event due now, or ``None`` once the subscription is over."""
+        if subscription.finished:
+            return None
+        now = self.clock.now()
+        if subscription.taken_over:
+            subscription.finished = True
+            return Event("ResourceInUseException", {"message": _ANOTHER_SUBSCRIPTION}, True)
+        if now >= subscription.ends_at or self._gone(subscription, now):
+            subscription.finished = True
+            return None
+        return self._records_event(subscription, now)
+
+    def _gone(self, subscription: Subscription, now: datetime) -> bool:
+        """Whether the subscription's consumer or stream went away."""
+        consumer, stream = subscription.consumer, subscription.stream
+        return (
+            self.streams.get(stream.name) is not stream
+            or consumer.status(now) == "DELETING"
+            or (consumer.gone_at is not None and consumer.gone_at <= now)
+        )
+
+    def _records_event(self, subscription: Subscription, now: datetime) -> Event:
+        shard = subscription.shard
+        subscription.stream.trim(now)
+        held = shard.records
+        start = bisect_left(held, subscription.position, key=lambda r: r.sequence_index)
+        chosen: list[KinesisRecord] = []
+        size = 0
+        for record in islice(held, start, start + MAX_EVENT_RECORDS):
+            size += payload_len(record.payload)
+            if chosen and size > MAX_EVENT_BYTES:
+                break
+            chosen.append(record)
+        behind = 0
+        if chosen:
+            subscription.position = chosen[-1].sequence_index + 1
+            subscription.continuation = chosen[-1].sequence_number
+            behind = (held[-1].arrived_at - chosen[-1].arrived_at) // _MS
+        subscription.events += 1
+        subscription.next_at = max(subscription.next_at, now) + EVENT_INTERVAL
+        body: dict[str, Any] = {
+            "Records": [_record(record) for record in chosen],
+            "MillisBehindLatest": behind,
+        }
+        if not shard.is_open and start + len(chosen) == len(held):
+            # The shard's end: its children to go on with, and no continuation.
+            subscription.finished = True
+            body["ChildShards"] = [
+                {
+                    "ShardId": child.shard_id,
+                    "ParentShards": child.parent_shard_ids,
+                    "HashKeyRange": child.hash_key_range(),
+                }
+                for child in subscription.stream.children_of(shard)
+            ]
+        else:
+            body["ContinuationSequenceNumber"] = subscription.continuation
+        return Event("SubscribeToShardEvent", body)

@@ -1,0 +1,212 @@
+"""Enhanced fan-out consumers through boto3: registering, describing, listing, deregistering,
+their statuses on the fake clock, limits, paging and errors."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from datetime import timedelta
+from typing import Any
+
+import boto3
+import pytest
+from botocore.config import Config
+from botocore.exceptions import ClientError
+
+from pytest_firehose import FirehoseFake
+
+REGION = "us-east-1"
+
+
+@pytest.fixture
+def fake() -> Iterator[FirehoseFake]:
+    with FirehoseFake(region=REGION, creation_delay=10) as fake:
+        yield fake
+
+
+@pytest.fixture
+def kinesis(fake: FirehoseFake) -> Any:
+    # One attempt per call: botocore retries Kinesis's LimitExceededException with a random
+    # backoff that passes fake time, and enough of it lets CREATING consumers turn ACTIVE,
+    # so a retried refusal would succeed some runs and not others (as it would on AWS).
+    return boto3.client(
+        "kinesis", region_name=REGION, config=Config(retries={"total_max_attempts": 1})
+    )
+
+
+def stream_arn(fake: FirehoseFake, name: str = "s") -> str:
+    fake.kinesis.create_stream(name)
+    fake.kinesis.clock.advance(seconds=10)  # past CREATING
+    return fake.kinesis[name].arn
+
+
+def error_of(call: Any, **params: Any) -> tuple[str, str]:
+    with pytest.raises(ClientError) as caught:
+        call(**params)
+    error = caught.value.response["Error"]
+    return error["Code"], error["Message"]
+
+
+def test_a_consumer_is_creating_then_active_after_the_delay(fake, kinesis):
+    arn = stream_arn(fake)
+    registered = kinesis.register_stream_consumer(StreamARN=arn, ConsumerName="app")["Consumer"]
+    seconds = int(fake.kinesis.clock.now().timestamp())
+    assert registered["ConsumerARN"] == f"{arn}/consumer/app:{seconds}"
+    assert registered["ConsumerStatus"] == "CREATING"
+    assert registered["ConsumerCreationTimestamp"].timestamp() == pytest.approx(
+        fake.kinesis.clock.now().timestamp(), abs=0.001
+    )
+    described = kinesis.describe_stream_consumer(ConsumerARN=registered["ConsumerARN"])
+    assert described["ConsumerDescription"]["ConsumerStatus"] == "CREATING"
+    assert described["ConsumerDescription"]["StreamARN"] == arn
+    fake.kinesis.clock.advance(seconds=9.999)
+    assert fake.kinesis["s"].consumers[0].status == "CREATING"
+    fake.kinesis.clock.advance(seconds=0.001)
+    by_name = kinesis.describe_stream_consumer(StreamARN=arn, ConsumerName="app")
+    assert by_name["ConsumerDescription"]["ConsumerStatus"] == "ACTIVE"
+    (state,) = fake.kinesis["s"].consumers
+    assert (state.name, state.arn, state.status) == ("app", registered["ConsumerARN"], "ACTIVE")
+
+
+def test_a_deregistered_consumer_is_deleting_then_gone(fake, kinesis):
+    arn = stream_arn(fake)
+    consumer = kinesis.register_stream_consumer(StreamARN=arn, ConsumerName="app")["Consumer"]
+    fake.kinesis.clock.advance(seconds=10)
+    kinesis.deregister_stream_consumer(ConsumerARN=consumer["ConsumerARN"])
+    listed = kinesis.list_stream_consumers(StreamARN=arn)["Consumers"]
+    assert [c["ConsumerStatus"] for c in listed] == ["DELETING"]
+    summary = kinesis.describe_stream_summary(StreamName="s")["StreamDescriptionSummary"]
+    assert summary["ConsumerCount"] == 1
+    fake.kinesis.clock.advance(seconds=10)
+    assert kinesis.list_stream_consumers(StreamARN=arn)["Consumers"] == []
+    assert fake.kinesis["s"].consumers == []
+    code, message = error_of(kinesis.describe_stream_consumer, ConsumerARN=consumer["ConsumerARN"])
+    assert code == "ResourceNotFoundException"
+    assert consumer["ConsumerARN"] in message
+
+
+def test_without_a_creation_delay_the_next_request_sees_it_active():
+    with FirehoseFake(region=REGION) as fake:
+        fake.kinesis.create_stream("s")
+        kinesis = boto3.client("kinesis", region_name=REGION)
+        arn = fake.kinesis["s"].arn
+        registered = kinesis.register_stream_consumer(StreamARN=arn, ConsumerName="app")
+        assert registered["Consumer"]["ConsumerStatus"] == "CREATING"
+        described = kinesis.describe_stream_consumer(StreamARN=arn, ConsumerName="app")
+        assert described["ConsumerDescription"]["ConsumerStatus"] == "ACTIVE"
+
+
+def test_a_name_is_registered_once_per_stream(fake, kinesis):
+    arn = stream_arn(fake)
+    kinesis.register_stream_consumer(StreamARN=arn, ConsumerName="app")
+    code, message = error_of(kinesis.register_stream_consumer, StreamARN=arn, ConsumerName="app")
+    assert code == "ResourceInUseException"
+    assert "app" in message
+    assert "already exists" in message
+
+
+def test_twenty_consumers_and_five_creating_at_once_are_the_limits(fake, kinesis):
+    arn = stream_arn(fake)
+    for batch in range(4):
+        for number in range(5):
+            kinesis.register_stream_consumer(StreamARN=arn, ConsumerName=f"c{batch}{number}")
+        if batch == 0:
+            code, message = error_of(
+                kinesis.register_stream_consumer, StreamARN=arn, ConsumerName="sixth"
+            )
+            assert code == "LimitExceededException"
+            assert "CREATING" in message
+        fake.kinesis.clock.advance(seconds=10)
+    code, message = error_of(kinesis.register_stream_consumer, StreamARN=arn, ConsumerName="x")
+    assert code == "LimitExceededException"
+    assert "20" in message
+    assert (
+        kinesis.describe_stream_summary(StreamName="s")["StreamDescriptionSummary"]["ConsumerCount"]
+        == 20
+    )
+
+
+def test_listing_pages_with_max_results_and_the_token_expires(fake, kinesis):
+    arn = stream_arn(fake)
+    for number in range(5):
+        kinesis.register_stream_consumer(StreamARN=arn, ConsumerName=f"c{number}")
+        fake.kinesis.clock.advance(seconds=1)
+    first = kinesis.list_stream_consumers(StreamARN=arn, MaxResults=2)
+    second = kinesis.list_stream_consumers(
+        StreamARN=arn, MaxResults=2, NextToken=first["NextToken"]
+    )
+    third = kinesis.list_stream_consumers(
+        StreamARN=arn, MaxResults=2, NextToken=second["NextToken"]
+    )
+    names = [c["ConsumerName"] for page in (first, second, third) for c in page["Consumers"]]
+    assert names == ["c0", "c1", "c2", "c3", "c4"]
+    assert "NextToken" not in third
+    assert set(third["Consumers"][0]) == {
+        "ConsumerName",
+        "ConsumerARN",
+        "ConsumerStatus",
+        "ConsumerCreationTimestamp",
+    }
+    fake.kinesis.clock.advance(seconds=301)
+    code, _ = error_of(
+        kinesis.list_stream_consumers, StreamARN=arn, MaxResults=2, NextToken=first["NextToken"]
+    )
+    assert code == "ExpiredNextTokenException"
+    code, _ = error_of(kinesis.list_stream_consumers, StreamARN=arn, NextToken="bogus")
+    assert code == "InvalidArgumentException"
+
+
+def test_the_stream_creation_timestamp_must_name_this_stream(fake, kinesis):
+    arn = stream_arn(fake)
+    kinesis.register_stream_consumer(StreamARN=arn, ConsumerName="app")
+    created = kinesis.describe_stream_summary(StreamName="s")["StreamDescriptionSummary"][
+        "StreamCreationTimestamp"
+    ]
+    listed = kinesis.list_stream_consumers(StreamARN=arn, StreamCreationTimestamp=created)
+    assert [c["ConsumerName"] for c in listed["Consumers"]] == ["app"]
+    code, _ = error_of(
+        kinesis.list_stream_consumers,
+        StreamARN=arn,
+        StreamCreationTimestamp=created - timedelta(days=1),
+    )
+    assert code == "ResourceNotFoundException"
+
+
+def test_unknown_streams_and_consumers_are_not_found(fake, kinesis):
+    arn = stream_arn(fake)
+    missing = arn.replace("stream/s", "stream/nope")
+    for call, params in [
+        (kinesis.register_stream_consumer, {"StreamARN": missing, "ConsumerName": "a"}),
+        (kinesis.list_stream_consumers, {"StreamARN": missing}),
+        (kinesis.describe_stream_consumer, {"StreamARN": arn, "ConsumerName": "a"}),
+        (kinesis.deregister_stream_consumer, {"ConsumerARN": f"{arn}/consumer/a:1"}),
+    ]:
+        code, message = error_of(call, **params)
+        assert code == "ResourceNotFoundException"
+        assert re.search(r"not found\.$", message)
+
+
+def test_a_consumer_needs_its_arn_or_its_stream_and_name(fake, kinesis):
+    arn = stream_arn(fake)
+    code, message = error_of(kinesis.describe_stream_consumer, StreamARN=arn)
+    assert code == "InvalidArgumentException"
+    assert "ConsumerARN" in message
+
+
+def test_consumers_of_a_deleted_stream_go_with_it(fake, kinesis):
+    arn = stream_arn(fake)
+    consumer = kinesis.register_stream_consumer(StreamARN=arn, ConsumerName="app")["Consumer"]
+    fake.kinesis.clock.advance(seconds=10)
+    code, message = error_of(kinesis.delete_stream, StreamName="s")
+    assert code == "ResourceInUseException"
+    assert message == (
+        f"DeleteStream can't delete {arn} because there are consumers associated with this "
+        "data stream. To delete s anyway, set the EnforceConsumerDeletion parameter to true "
+        "to force the deletion of all the consumers that are associated with it."
+    )
+    kinesis.delete_stream(StreamName="s", EnforceConsumerDeletion=True)
+    fake.kinesis.create_stream("s")
+    fake.kinesis.clock.advance(seconds=10)
+    assert kinesis.list_stream_consumers(StreamARN=arn)["Consumers"] == []
+    code, _ = error_of(kinesis.describe_stream_consumer, ConsumerARN=consumer["ConsumerARN"])
+    assert code == "ResourceNotFoundException"

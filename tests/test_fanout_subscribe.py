@@ -1,0 +1,311 @@
+"""SubscribeToShard through boto3: the event stream botocore reads, its timing on the fake
+clock, starting positions, resubscribing from a continuation number, the end of a closed
+shard, and the errors."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import timedelta
+from typing import Any
+
+import boto3
+import pytest
+from botocore.exceptions import ClientError, EventStreamError
+from conftest import needs_botocore
+
+from pytest_firehose import FirehoseFake
+
+REGION = "us-east-1"
+SHARD = "shardId-000000000000"
+
+
+@pytest.fixture
+def fake() -> Iterator[FirehoseFake]:
+    with FirehoseFake(region=REGION) as fake:
+        fake.kinesis.create_stream("s")
+        yield fake
+
+
+@pytest.fixture
+def client(fake: FirehoseFake) -> Any:
+    return boto3.client("kinesis", region_name=REGION)
+
+
+@pytest.fixture
+def consumer(fake: FirehoseFake, client: Any) -> str:
+    registered = client.register_stream_consumer(
+        StreamARN=fake.kinesis["s"].arn, ConsumerName="app"
+    )
+    arn: str = registered["Consumer"]["ConsumerARN"]
+    return arn
+
+
+def subscribe(client: Any, consumer: str, shard: str = SHARD, **position: Any) -> Any:
+    position.setdefault("Type", "TRIM_HORIZON")
+    answer = client.subscribe_to_shard(
+        ConsumerARN=consumer, ShardId=shard, StartingPosition=position
+    )
+    return answer["EventStream"]
+
+
+def put(client: Any, *payloads: bytes) -> list[str]:
+    return [
+        client.put_record(StreamName="s", Data=data, PartitionKey="k")["SequenceNumber"]
+        for data in payloads
+    ]
+
+
+def events(stream: Any, count: int) -> list[dict[str, Any]]:
+    """The next ``count`` SubscribeToShardEvents of ``stream``."""
+    taken = []
+    for event in stream:
+        taken.append(event["SubscribeToShardEvent"])
+        if len(taken) == count:
+            break
+    return taken
+
+
+def data(taken: list[dict[str, Any]]) -> list[bytes]:
+    return [record["Data"] for event in taken for record in event["Records"]]
+
+
+def test_records_put_before_and_during_arrive_once_in_order(fake, client, consumer):
+    put(client, b"a", b"b")
+    stream = iter(subscribe(client, consumer))
+    first = next(stream)["SubscribeToShardEvent"]
+    assert data([first]) == [b"a", b"b"]
+    assert first["MillisBehindLatest"] == 0
+    put(client, b"c")
+    second = next(stream)["SubscribeToShardEvent"]
+    put(client, b"d", b"e")
+    third = next(stream)["SubscribeToShardEvent"]
+    assert data([second, third]) == [b"c", b"d", b"e"]
+    assert third["ContinuationSequenceNumber"] == third["Records"][-1]["SequenceNumber"]
+    quiet = next(stream)["SubscribeToShardEvent"]
+    assert quiet["Records"] == []
+    assert quiet["ContinuationSequenceNumber"] == third["ContinuationSequenceNumber"]
+
+
+def test_a_new_subscription_resumes_after_the_continuation_number(fake, client, consumer):
+    put(client, b"a", b"b")
+    (first,) = events(subscribe(client, consumer), 1)
+    put(client, b"c")
+    fake.kinesis.clock.advance(seconds=5)  # past the takeover window
+    resumed = subscribe(
+        client,
+        consumer,
+        Type="AFTER_SEQUENCE_NUMBER",
+        SequenceNumber=first["ContinuationSequenceNumber"],
+    )
+    assert data(events(resumed, 1)) == [b"c"]
+
+
+def test_a_quiet_shard_continuation_number_resumes_at_the_next_record(fake, client, consumer):
+    (quiet,) = events(subscribe(client, consumer, Type="LATEST"), 1)
+    assert quiet["Records"] == []
+    put(client, b"a")
+    fake.kinesis.clock.advance(seconds=5)
+    resumed = subscribe(
+        client,
+        consumer,
+        Type="AFTER_SEQUENCE_NUMBER",
+        SequenceNumber=quiet["ContinuationSequenceNumber"],
+    )
+    assert data(events(resumed, 1)) == [b"a"]
+
+
+def test_one_event_a_second_and_the_end_exactly_at_five_minutes(fake, client, consumer):
+    clock = fake.kinesis.clock
+    started = clock.now()
+    stream = iter(subscribe(client, consumer))
+    next(stream)
+    assert clock.now() == started  # the first event is pushed at once
+    next(stream)
+    assert clock.now() == started + timedelta(seconds=1)
+    clock.advance(seconds=30)
+    next(stream)  # already due: no more time passes
+    assert clock.now() == started + timedelta(seconds=31)
+    remaining = sum(1 for _ in stream)
+    assert remaining == 300 - 32  # one each second from 32 s to 299 s
+    assert clock.now() == started + timedelta(minutes=5)
+
+
+def test_a_subscription_past_its_five_minutes_ends_without_moving_the_clock(fake, client, consumer):
+    stream = iter(subscribe(client, consumer))
+    next(stream)
+    fake.kinesis.clock.advance(minutes=6)
+    moved_to = fake.kinesis.clock.now()
+    assert list(stream) == []
+    assert fake.kinesis.clock.now() == moved_to
+
+
+@pytest.mark.parametrize(
+    ("position", "expected"),
+    [
+        ({"Type": "TRIM_HORIZON"}, [b"a", b"b", b"c"]),
+        ({"Type": "LATEST"}, []),
+        ({"Type": "AT_SEQUENCE_NUMBER", "SequenceNumber": 1}, [b"b", b"c"]),
+        ({"Type": "AFTER_SEQUENCE_NUMBER", "SequenceNumber": 1}, [b"c"]),
+        ({"Type": "AT_TIMESTAMP", "Timestamp": 1}, [b"b", b"c"]),
+    ],
+)
+def test_every_starting_position(fake, client, consumer, position, expected):
+    put(client, b"a")
+    fake.kinesis.clock.advance(seconds=10)
+    at_b = fake.kinesis.clock.now()
+    numbers = put(client, b"b", b"c")
+    if "SequenceNumber" in position:
+        position["SequenceNumber"] = numbers[0]
+    if "Timestamp" in position:
+        position["Timestamp"] = at_b
+    assert data(events(subscribe(client, consumer, **position), 1)) == expected
+
+
+def test_a_split_ends_the_subscription_with_the_children(fake, client, consumer):
+    put(client, b"a")
+    stream = iter(subscribe(client, consumer))
+    assert data([next(stream)["SubscribeToShardEvent"]]) == [b"a"]
+    put(client, b"b")
+    fake.kinesis["s"].split_shard(SHARD, 2**127)
+    last = next(stream)["SubscribeToShardEvent"]
+    assert data([last]) == [b"b"]
+    assert "ContinuationSequenceNumber" not in last
+    assert [child["ShardId"] for child in last["ChildShards"]] == [
+        "shardId-000000000001",
+        "shardId-000000000002",
+    ]
+    assert all(child["ParentShards"] == [SHARD] for child in last["ChildShards"])
+    assert list(stream) == []
+
+
+def test_a_second_subscription_within_five_seconds_is_refused(fake, client, consumer):
+    stream = iter(subscribe(client, consumer))
+    next(stream)
+    fake.kinesis.clock.advance(seconds=3)
+    with pytest.raises(ClientError) as caught:
+        subscribe(client, consumer)
+    assert caught.value.response["Error"] == {
+        "Code": "ResourceInUseException",
+        "Message": "Another active subscription exists for this consumer",
+    }
+
+
+def test_a_later_subscription_takes_over_and_the_old_one_fails(fake, client, consumer):
+    old = iter(subscribe(client, consumer))
+    next(old)
+    fake.kinesis.clock.advance(seconds=5)
+    put(client, b"a")
+    new = subscribe(client, consumer)
+    with pytest.raises(EventStreamError) as caught:
+        next(old)
+    assert caught.value.response["Error"]["Code"] == "ResourceInUseException"
+    assert data(events(new, 1)) == [b"a"]
+
+
+def test_a_consumer_still_creating_cannot_subscribe():
+    with FirehoseFake(region=REGION, creation_delay=10) as fake:
+        fake.kinesis.create_stream("s")
+        fake.kinesis.clock.advance(seconds=10)
+        client = boto3.client("kinesis", region_name=REGION)
+        registered = client.register_stream_consumer(
+            StreamARN=fake.kinesis["s"].arn, ConsumerName="app"
+        )["Consumer"]
+        with pytest.raises(ClientError) as caught:
+            subscribe(client, registered["ConsumerARN"])
+        seconds = int(registered["ConsumerCreationTimestamp"].timestamp())
+        assert caught.value.response["Error"] == {
+            "Code": "ResourceInUseException",
+            "Message": f"Consumer app with creation timestamp {seconds} under stream: s , "
+            f"account {fake.world.account_id} is not in ACTIVE status.",
+        }
+
+
+def test_an_unknown_consumer_or_shard_is_not_found(fake, client, consumer):
+    unknown = consumer.replace("/consumer/app:", "/consumer/other:")
+    for arn, shard in [(unknown, SHARD), (consumer, "shardId-000000000007")]:
+        with pytest.raises(ClientError) as caught:
+            subscribe(client, arn, shard)
+        assert caught.value.response["Error"]["Code"] == "ResourceNotFoundException"
+
+
+def test_a_deregistered_consumer_ends_its_subscription(fake, client, consumer):
+    stream = iter(subscribe(client, consumer))
+    next(stream)
+    client.deregister_stream_consumer(ConsumerARN=consumer)
+    assert list(stream) == []
+
+
+def test_an_event_carries_at_most_two_mebibytes(fake, client, consumer):
+    mebibyte = b"x" * (1024 * 1024 - 1)  # with its one-byte key, the most a record holds
+    put(client, mebibyte, mebibyte)
+    fake.kinesis.clock.advance(seconds=2)
+    put(client, mebibyte)
+    first, second = events(subscribe(client, consumer), 2)
+    assert len(first["Records"]) == 2
+    assert first["MillisBehindLatest"] == 2000
+    assert len(second["Records"]) == 1
+    assert second["MillisBehindLatest"] == 0
+
+
+def test_a_scripted_error_refuses_the_subscription(fake, client, consumer):
+    refusal = fake.kinesis.fail(operation="SubscribeToShard", error="ResourceInUseException")
+    with pytest.raises(ClientError) as caught:
+        subscribe(client, consumer)
+    assert caught.value.response["Error"]["Code"] == "ResourceInUseException"
+    assert refusal.fired == 1
+    (call,) = [c for c in fake.kinesis.calls if c.operation == "SubscribeToShard"]
+    assert (call.stream, call.outcome) == ("s", "error")
+
+
+def test_a_timeout_after_the_subscription_committed_makes_the_retry_collide(fake, client, consumer):
+    # The subscription is made, the client times out and botocore resends at once: within
+    # 5 seconds, so the resend is refused as AWS refuses it.
+    fake.kinesis.fail(operation="SubscribeToShard", timeout="commit")
+    with pytest.raises(ClientError) as caught:
+        subscribe(client, consumer)
+    assert caught.value.response["Error"]["Code"] == "ResourceInUseException"
+    outcomes = [c.outcome for c in fake.kinesis.calls if c.operation == "SubscribeToShard"]
+    assert outcomes == ["timeout", "error"]
+
+
+def test_a_lost_subscription_request_is_resent_and_served(fake, client, consumer):
+    put(client, b"a")
+    fake.kinesis.fail(operation="SubscribeToShard", timeout="lost")
+    assert data(events(subscribe(client, consumer), 1)) == [b"a"]
+    outcomes = [c.outcome for c in fake.kinesis.calls if c.operation == "SubscribeToShard"]
+    assert outcomes == ["timeout", "ok"]
+
+
+@needs_botocore("kinesis RegisterStreamConsumer.Tags")
+def test_a_consumer_keeps_its_tags_and_the_tag_rules_apply(fake, client):
+    arn = fake.kinesis["s"].arn
+    client.register_stream_consumer(StreamARN=arn, ConsumerName="app", Tags={"team": "data"})
+    assert fake.kinesis["s"].consumers[0].tags == {"team": "data"}
+    with pytest.raises(ClientError) as caught:
+        client.register_stream_consumer(StreamARN=arn, ConsumerName="b", Tags={"a": "<"})
+    assert caught.value.response["Error"]["Code"] == "InvalidArgumentException"
+
+
+@pytest.mark.parametrize(
+    "code", ["KMSAccessDeniedException", "KMSDisabledException", "InternalFailureException"]
+)
+def test_an_error_only_the_stream_carries_comes_as_an_event(fake, client, consumer, code):
+    # AWS sends these inside the event stream, never as SubscribeToShard's answer.
+    fake.kinesis.fail(operation="SubscribeToShard", error=code)
+    stream = subscribe(client, consumer)
+    with pytest.raises(EventStreamError) as caught:
+        next(iter(stream))
+    assert caught.value.response["Error"]["Code"] == code
+    assert caught.value.response["Error"]["Message"]
+    (call,) = [c for c in fake.kinesis.calls if c.operation == "SubscribeToShard"]
+    assert (call.status, call.outcome, call.error) == (200, "error", code)
+
+
+def test_an_error_the_answer_carries_is_not_sent_as_an_event(fake, client, consumer):
+    fake.kinesis.fail(operation="SubscribeToShard", error="KMSAccessDeniedException")
+    fake.kinesis.fail(operation="PutRecord", error="KMSAccessDeniedException")
+    with pytest.raises(ClientError) as caught:
+        put(client, b"a")
+    assert caught.value.response["Error"]["Code"] == "KMSAccessDeniedException"
+    with pytest.raises(EventStreamError):
+        next(iter(subscribe(client, consumer)))

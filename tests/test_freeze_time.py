@@ -1,0 +1,418 @@
+"""Frozen-time mode: the fake clock drives freezegun, and the code under test's own sleeps
+pass fake time: in the test's thread, in threads it starts, and in asyncio."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime
+import textwrap
+import threading
+import time
+from collections.abc import Iterator
+from datetime import timedelta, timezone
+from typing import Any
+
+import boto3
+import pytest
+from freezegun import freeze_time
+from freezegun.api import real_monotonic
+
+from pytest_firehose import FirehoseFake
+from pytest_firehose._errors import UsageError
+
+UTC = timezone.utc
+#: Far less than the fake time the tests pass: a bound on "did not really sleep", never a
+#: measure of speed.
+REAL_SECONDS = 20.0
+
+
+@pytest.fixture
+def frozen() -> Iterator[FirehoseFake]:
+    started = real_monotonic()
+    with FirehoseFake(freeze_time=True) as fake:
+        fake.firehose.create_delivery_stream("events")
+        yield fake
+    assert real_monotonic() - started < REAL_SECONDS, "a fake sleep really slept"
+
+
+def resend_until_accepted(records: list[bytes], pause: float) -> list[datetime.datetime]:
+    """A producer with its own retry loop: resend the failed records after ``pause``
+    seconds of ``time.sleep``; returns ``datetime.now()`` at each attempt."""
+    client = boto3.client("firehose")
+    attempts = []
+    while records:
+        attempts.append(datetime.datetime.now(UTC))
+        answer = client.put_record_batch(
+            DeliveryStreamName="events", Records=[{"Data": data} for data in records]
+        )
+        records = [
+            data
+            for data, result in zip(records, answer["RequestResponses"], strict=True)
+            if "ErrorCode" in result
+        ]
+        if records:
+            time.sleep(pause)
+    return attempts
+
+
+def test_a_producer_that_sleeps_30_seconds_between_retries_finishes_at_once(
+    frozen: FirehoseFake,
+) -> None:
+    frozen.firehose.fail(records=[1])
+    frozen.firehose.fail(records=[0])  # the resent b"b" fails again
+    clock = frozen.firehose.clock
+    begun = clock.now()
+
+    attempts = resend_until_accepted([b"a", b"b", b"c"], pause=30)
+
+    assert attempts == [begun, begun + timedelta(seconds=30), begun + timedelta(seconds=60)]
+    assert clock.elapsed == timedelta(seconds=60)
+    assert [call.at for call in frozen.firehose.calls] == attempts
+    frozen.firehose["events"].assert_delivered([b"a", b"b", b"c"])
+
+
+def test_the_code_under_test_reads_the_fake_clock_everywhere(frozen: FirehoseFake) -> None:
+    clock = frozen.firehose.clock
+    before = (time.time(), time.monotonic(), time.perf_counter(), datetime.datetime.now(UTC))
+
+    clock.advance(minutes=5)
+
+    after = (time.time(), time.monotonic(), time.perf_counter(), datetime.datetime.now(UTC))
+    moves = [later - earlier for earlier, later in zip(before[:3], after[:3], strict=True)]
+    assert moves == [300, 300, 300]
+    assert after[3] - before[3] == timedelta(minutes=5)
+    assert after[3] == clock.now()
+
+
+def test_a_sleep_lets_the_buffer_interval_pass(frozen: FirehoseFake) -> None:
+    stream = frozen.firehose.create_delivery_stream(
+        "buffered",
+        ExtendedS3DestinationConfiguration={
+            "RoleARN": "arn:aws:iam::123456789012:role/firehose",
+            "BucketARN": "arn:aws:s3:::landing",
+            "BufferingHints": {"SizeInMBs": 1, "IntervalInSeconds": 60},
+        },
+    )
+    boto3.client("firehose").put_record(DeliveryStreamName="buffered", Record={"Data": b"a"})
+
+    time.sleep(59)
+    assert stream.delivered == []
+    time.sleep(1)
+    assert stream.delivered == [b"a"]
+
+
+class BufferedProducer:
+    """A producer as libraries write them: ``put`` buffers, a background thread sends the
+    buffer every ``interval`` seconds of ``time.sleep``, ``close`` stops it and sends the
+    rest."""
+
+    def __init__(self, interval: float) -> None:
+        self._client = boto3.client("firehose")
+        self._interval = interval
+        self._buffer: list[bytes] = []
+        self._lock = threading.Lock()
+        self._closed = False
+        #: ``datetime.now()`` and ``time.monotonic()`` in the flusher thread, at each send.
+        self.sent_at: list[datetime.datetime] = []
+        self.sent_monotonic: list[float] = []
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+
+    def put(self, data: bytes) -> None:
+        with self._lock:
+            self._buffer.append(data)
+
+    def _run(self) -> None:
+        while not self._closed:
+            time.sleep(self._interval)
+            self._send()
+
+    def _send(self) -> None:
+        with self._lock:
+            batch, self._buffer = self._buffer, []
+        if batch:
+            self.sent_at.append(datetime.datetime.now(UTC))
+            self.sent_monotonic.append(time.monotonic())
+            self._client.put_record_batch(
+                DeliveryStreamName="events", Records=[{"Data": data} for data in batch]
+            )
+
+    def close(self) -> None:
+        self._closed = True
+        self._thread.join()
+        self._send()
+
+
+def test_a_background_flusher_sends_on_fake_time_in_step_with_the_test(
+    frozen: FirehoseFake,
+) -> None:
+    firehose = frozen.firehose
+    begun = firehose.clock.now()
+    producer = BufferedProducer(interval=10)
+
+    producer.put(b"a")
+    producer.put(b"b")
+    time.sleep(25)  # the flusher wakes at 10 and 20 while the test sleeps
+    assert [call.records for call in firehose.calls] == [[b"a", b"b"]]
+    producer.put(b"c")
+    time.sleep(5)  # to 30: the flusher's third turn
+
+    assert [call.records for call in firehose.calls] == [[b"a", b"b"], [b"c"]]
+    assert producer.sent_at == [begun + timedelta(seconds=10), begun + timedelta(seconds=30)]
+    first, second = producer.sent_monotonic
+    assert second - first == 20
+    assert [call.at for call in firehose.calls] == producer.sent_at
+
+
+def test_closing_a_producer_whose_flusher_sleeps_does_not_hang(frozen: FirehoseFake) -> None:
+    firehose = frozen.firehose
+    begun = firehose.clock.now()
+    producer = BufferedProducer(interval=300)
+    producer.put(b"a")
+
+    producer.close()  # joins a thread asleep in fake time: its sleep ends as it would
+
+    assert firehose.clock.now() == begun + timedelta(seconds=300)
+    assert producer.sent_at == [begun + timedelta(seconds=300)]
+    firehose["events"].assert_delivered([b"a"])
+
+
+def test_a_sleep_the_test_cannot_see_it_waits_on_ends_after_its_real_length(
+    frozen: FirehoseFake,
+) -> None:
+    held = threading.Lock()
+    held.acquire()
+
+    def release_later() -> None:
+        time.sleep(0.05)
+        held.release()
+
+    threading.Thread(target=release_later, daemon=True).start()
+    # A bare lock: the test's thread shows no sign of waiting, so nothing moves the clock
+    # for the sleeper, which then moves it itself after its 50 ms of real time.
+    assert held.acquire(timeout=REAL_SECONDS)
+    assert frozen.firehose.clock.elapsed == timedelta(milliseconds=50)
+
+
+def test_a_thread_that_was_running_before_the_test_sleeps_in_real_time() -> None:
+    go, done = threading.Event(), threading.Event()
+
+    def runner_thread() -> None:
+        go.wait()
+        time.sleep(0.001)
+        done.set()
+
+    thread = threading.Thread(target=runner_thread, daemon=True)
+    thread.start()
+    with FirehoseFake(freeze_time=True) as fake:
+        go.set()
+        assert done.wait(REAL_SECONDS)
+        assert fake.firehose.clock.elapsed == timedelta(0)
+    thread.join()
+
+
+def test_asyncio_sleep_in_the_test_passes_fake_time(frozen: FirehoseFake) -> None:
+    begun = frozen.firehose.clock.now()
+
+    async def producer() -> list[datetime.datetime]:
+        seen = []
+        for _ in range(3):
+            await asyncio.sleep(30)
+            seen.append(datetime.datetime.now(UTC))
+        return seen
+
+    assert asyncio.run(producer()) == [begun + timedelta(seconds=s) for s in (30, 60, 90)]
+
+
+def test_botocore_backoff_moves_the_time_the_code_reads(frozen: FirehoseFake) -> None:
+    frozen.firehose.fail(throttle=2)
+    before = datetime.datetime.now(UTC)
+
+    boto3.client("firehose").put_record(DeliveryStreamName="events", Record={"Data": b"a"})
+
+    slept = timedelta(seconds=sum(frozen.firehose.clock.sleeps))
+    assert len(frozen.firehose.clock.sleeps) == 2
+    assert datetime.datetime.now(UTC) - before == pytest.approx(
+        slept, abs=timedelta(microseconds=3)
+    )
+
+
+def test_a_freeze_inside_the_mode_is_followed_and_time_goes_on_from_where_it_left(
+    frozen: FirehoseFake,
+) -> None:
+    clock = frozen.firehose.clock
+    with freeze_time("2030-01-01 12:00:00"):
+        time.sleep(10)
+        assert clock.now() == datetime.datetime(2030, 1, 1, 12, 0, 10, tzinfo=UTC)
+
+    time.sleep(5)
+    assert clock.now() == datetime.datetime(2030, 1, 1, 12, 0, 15, tzinfo=UTC)
+    assert datetime.datetime.now(UTC) == clock.now()
+
+
+def test_a_freeze_active_before_the_mode_is_driven() -> None:
+    with freeze_time("2030-01-01 12:00:00"), FirehoseFake(freeze_time=True) as fake:
+        time.sleep(30)
+        assert datetime.datetime.now() == datetime.datetime(2030, 1, 1, 12, 0, 30)
+        assert fake.firehose.clock.elapsed == timedelta(seconds=30)
+
+
+def test_the_mode_starts_where_asked() -> None:
+    with FirehoseFake(freeze_time="2030-01-01 12:00:00") as fake:
+        assert datetime.datetime.now() == datetime.datetime(2030, 1, 1, 12)
+        assert fake.firehose.clock.now() == datetime.datetime(2030, 1, 1, 12, tzinfo=UTC)
+
+
+def test_a_start_over_an_active_freeze_is_refused() -> None:
+    with (
+        freeze_time("2030-01-01"),
+        pytest.raises(UsageError, match=r"drives that freeze\. Drop start=, or the other"),
+        FirehoseFake(freeze_time="2031-01-01"),
+    ):
+        pass
+
+
+@pytest.mark.parametrize("start", ["not a date", 3.5])
+def test_a_bad_start_is_refused_naming_the_accepted_values(start: Any) -> None:
+    with pytest.raises(UsageError, match="'2030-01-01 12:00:00'"):
+        FirehoseFake(freeze_time=start)
+
+
+def test_sleep_keeps_pythons_own_errors(frozen: FirehoseFake) -> None:
+    with pytest.raises(ValueError, match="sleep length must be non-negative"):
+        time.sleep(-1)
+    with pytest.raises(TypeError):
+        time.sleep("1")  # type: ignore[arg-type]
+
+
+def test_the_mode_ends_with_the_fake() -> None:
+    real_sleep, real_asyncio_sleep = time.sleep, asyncio.sleep
+    with FirehoseFake(freeze_time=True):
+        assert time.sleep is not real_sleep
+        assert asyncio.sleep is not real_asyncio_sleep
+        assert datetime.datetime.__name__ == "FakeDatetime"
+    assert time.sleep is real_sleep
+    assert asyncio.sleep is real_asyncio_sleep
+    assert datetime.datetime.__name__ == "datetime"
+
+
+# ---------------------------------------------------------------------- the plugin
+
+
+def run(pytester: pytest.Pytester, body: str, ini: str = "") -> pytest.RunResult:
+    pytester.makeini("[pytest]\n" + ini)
+    pytester.makepyfile(test_inner=textwrap.dedent(body))
+    return pytester.runpytest("-p", "no:cacheprovider")
+
+
+MODE_TESTS = """
+import datetime
+import time
+
+import pytest
+
+
+def moved(firehose):
+    before = datetime.datetime.now()
+    time.sleep(30)
+    passed = datetime.datetime.now() - before
+    return passed == firehose.clock.elapsed == datetime.timedelta(seconds=30)
+
+
+@pytest.mark.firehose_freeze_time
+def test_marked(firehose):
+    assert moved(firehose)
+
+
+@pytest.mark.firehose_freeze_time(start="2030-01-01 12:00:00")
+def test_started(firehose):
+    assert datetime.datetime.now() == datetime.datetime(2030, 1, 1, 12)
+
+
+@pytest.mark.firehose_freeze_time(enabled=False)
+def test_off(firehose):
+    assert firehose.clock.elapsed == datetime.timedelta(0)
+    assert time.sleep.__module__ == "time"
+
+
+def test_unmarked(firehose):
+    assert {expected}
+"""
+
+
+@pytest.mark.parametrize(("ini", "unmarked"), [("", False), ("firehose_freeze_time = true", True)])
+def test_the_marker_and_the_ini_option_turn_the_mode_on(
+    pytester: pytest.Pytester, ini: str, unmarked: bool
+) -> None:
+    expected = "moved(firehose)" if unmarked else "time.sleep.__module__ == 'time'"
+    result = run(pytester, MODE_TESTS.format(expected=expected), ini=ini)
+
+    result.assert_outcomes(passed=4)
+
+
+def test_markers_lists_firehose_freeze_time_with_its_signature(pytester: pytest.Pytester) -> None:
+    result = pytester.runpytest("--markers")
+
+    result.stdout.fnmatch_lines(
+        [
+            "@pytest.mark.firehose_freeze_time(*, enabled: bool = True, "
+            "start: datetime | date | str | None = None): *"
+        ]
+    )
+
+
+@pytest.mark.parametrize(
+    ("arguments", "message"),
+    [
+        ("enable=False", "firehose_freeze_time() got an unexpected keyword argument 'enable'*"),
+        ("True", "firehose_freeze_time() takes 0 positional arguments but 1 was given"),
+        ('enabled="no"', "firehose_freeze_time: enabled is True or False, not 'no'"),
+        ('start="soon"', "firehose_freeze_time: freeze_time start 'soon' is not a time*"),
+    ],
+    ids=["typo", "positional", "enabled", "start"],
+)
+def test_a_bad_freeze_time_marker_fails_the_test_naming_the_argument(
+    pytester: pytest.Pytester, arguments: str, message: str
+) -> None:
+    result = run(
+        pytester,
+        f"""
+        import pytest
+
+        @pytest.mark.firehose_freeze_time({arguments})
+        def test_marked(firehose):
+            pass
+        """,
+    )
+
+    result.assert_outcomes(errors=1)
+    result.stdout.fnmatch_lines(["*ERROR at setup of test_marked*", f"@pytest.mark.{message}"])
+    result.stdout.no_fnmatch_line("*During handling*")
+
+
+def test_the_marker_on_a_test_without_the_fake_fails_naming_the_fix(
+    pytester: pytest.Pytester,
+) -> None:
+    result = run(
+        pytester,
+        """
+        import pytest
+
+        pytestmark = pytest.mark.firehose_freeze_time  # a module's marker asks nothing of each test
+
+        def test_plain():
+            pass
+
+        @pytest.mark.firehose_freeze_time
+        def test_marked():
+            pass
+        """,
+    )
+
+    result.assert_outcomes(passed=1, errors=1)
+    result.stdout.fnmatch_lines(
+        [
+            "*ERROR at setup of test_marked*",
+            "@pytest.mark.firehose_freeze_time: this test uses no pytest-firehose fixture*",
+        ]
+    )
