@@ -196,6 +196,37 @@ def show_imports(env: dict[str, str]) -> None:
     print(f"  botocore, urllib3, http.*: {'none' if not heavy else ', '.join(sorted(heavy))}")
 
 
+#: Times the first ``FirehoseFake`` start of a fresh interpreter (boto3 and the package
+#: imported before), and says whether it imported aiobotocore.
+_FIRST_START = """
+import sys, time
+import boto3, pytest_firehose
+started = time.perf_counter()
+fake = pytest_firehose.FirehoseFake().start()
+print(time.perf_counter() - started, "aiobotocore" in sys.modules)
+fake.stop()
+"""
+
+
+def show_first_start(env: dict[str, str]) -> None:
+    """The first fake start's cost: it must not import aiobotocore, which only async
+    clients need (about 300 ms when it is installed)."""
+    seconds: list[float] = []
+    imported: set[str] = set()
+    for _ in range(IMPORT_RUNS):
+        command = [sys.executable, "-c", _FIRST_START]
+        done = subprocess.run(
+            command, cwd=ROOT, env=env, capture_output=True, text=True, check=True
+        )
+        elapsed, aio = done.stdout.split()
+        seconds.append(float(elapsed) * 1000)
+        imported.add(aio)
+    print(
+        f"\nfirst FirehoseFake().start() in a fresh interpreter: {_shown(seconds)} ms; "
+        f"imported aiobotocore: {', '.join(sorted(imported))}"
+    )
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--rounds", type=int, default=11)
@@ -218,6 +249,7 @@ def main() -> int:
     )
     difference = time_sessions(rounds, env, variants)
     show_imports(env)
+    show_first_start(env)
     met = difference <= GOAL_MS
     print(
         f"\ngoal: the plugin adds at most {GOAL_MS:.0f} ms to a run that does not use it; "

@@ -30,6 +30,7 @@ from botocore.config import Config
 from botocore.endpoint import Endpoint
 from botocore.exceptions import ConnectTimeoutError, EndpointConnectionError, ReadTimeoutError
 from botocore.retries import bucket
+from botocore.serialize import JSONSerializer
 from conftest import RealWaits
 
 from pytest_firehose import FirehoseFake
@@ -209,6 +210,27 @@ def test_send_receives_what_the_fake_routes_on(offline_client: Any) -> None:
         "signing scope": ["us-east-1/firehose/aws4_request"],
         "body": {"Limit": 5},
     }, f"{SEAM}the request handed to _send no longer carries what the fake routes on"
+
+
+def test_send_receives_the_very_body_the_json_serializer_wrote(offline_client: Any) -> None:
+    written: list[Any] = []
+    serialize = JSONSerializer.serialize_to_request
+
+    def spy(serializer: Any, parameters: Any, operation_model: Any) -> Any:
+        serialized = serialize(serializer, parameters, operation_model)
+        written.append(serialized["body"])
+        return serialized
+
+    send = Send(answer(200, LISTING))
+    with mock.patch.object(JSONSerializer, "serialize_to_request", spy), sending(send):
+        offline_client.list_delivery_streams(Limit=5)
+    (request,) = send.requests
+    (body,) = written
+    assert request.body is body, (
+        f"{SEAM}the request handed to _send no longer carries the bytes object "
+        "JSONSerializer.serialize_to_request wrote; the fake would check every blob of "
+        "botocore's bodies again (slower, never wrong)"
+    )
 
 
 def test_the_client_read_timeout_is_found_on_the_endpoint() -> None:

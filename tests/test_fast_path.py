@@ -7,6 +7,7 @@ import base64
 import copy
 from typing import Any
 
+import boto3
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -128,3 +129,42 @@ def test_the_fast_path_never_accepts_base64_the_front_end_refuses(data: str) -> 
     assert conforms("firehose", "PutRecordBatch", copy.deepcopy(raw)) is full_path_accepts(
         "PutRecordBatch", raw
     )
+
+
+def test_a_body_botocore_serialized_is_not_checked_for_base64(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from pytest_firehose import FirehoseFake
+    from pytest_firehose._wire import validation
+
+    checked: list[str] = []
+    canonical = validation.is_canonical
+
+    def spy(text: str) -> bool:
+        checked.append(text)
+        return canonical(text)
+
+    monkeypatch.setattr(validation, "is_canonical", spy)
+    with FirehoseFake(region="us-east-1") as fake:
+        fake.firehose.create_delivery_stream("events")
+        client = boto3.client("firehose", region_name="us-east-1")
+        client.put_record_batch(DeliveryStreamName="events", Records=[{"Data": b"a"}] * 3)
+        assert fake.firehose["events"].records == [b"a"] * 3
+    assert checked == []
+
+
+def test_a_body_a_hook_replaced_is_checked_in_full() -> None:
+    from pytest_firehose import FirehoseFake
+
+    def rewrite(request: Any, **_: Any) -> None:
+        # The same JSON in a new object: botocore's, but not known to be.
+        request.body = bytes(request.body).replace(b'"YQ=="', b'"+/+="')
+
+    with FirehoseFake(region="us-east-1") as fake:
+        fake.firehose.create_delivery_stream("events")
+        client = boto3.client("firehose", region_name="us-east-1")
+        client.meta.events.register("before-send.firehose.PutRecord", rewrite)
+        with pytest.raises(client.exceptions.ClientError) as refused:
+            client.put_record(DeliveryStreamName="events", Record={"Data": b"a"})
+    assert refused.value.response["Error"]["Code"] == "SerializationException"
+    assert fake.firehose["events"].records == []

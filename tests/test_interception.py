@@ -146,7 +146,10 @@ def test_a_fake_that_fails_to_start_leaves_nothing_behind() -> None:
 def test_an_aiobotocore_without_the_seams_stops_the_fake_from_starting(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    # As if an aiobotocore release had moved a name the async patch imports.
+    # As if an aiobotocore release had moved a name the async patch imports. Imported
+    # already, aiobotocore is patched at start (test_async_patch_timing.py: later, else).
+    import aiobotocore.session  # noqa: F401
+
     monkeypatch.setitem(sys.modules, "pytest_firehose._doors.aiobotocore", None)
     with pytest.raises(UsageError) as refused, FirehoseFake():
         pass  # pragma: no cover - the start fails

@@ -28,6 +28,7 @@ assume-role, container and instance-metadata providers are never consulted. Keys
 from __future__ import annotations
 
 import contextlib
+import threading
 import time
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -46,6 +47,7 @@ from botocore.exceptions import (
     ReadTimeoutError,
 )
 from botocore.retries import bucket
+from botocore.serialize import JSONSerializer
 
 from pytest_firehose._clock import FakeClock
 from pytest_firehose._doors.environment import FAKE_CREDENTIALS
@@ -125,8 +127,54 @@ def _request_head(request: Any) -> HttpRequest:
     return HttpRequest(request.method, request.url, headers, b"")
 
 
+class SerializedBodies:
+    """The bodies botocore's JSON serializer wrote lately, held by identity. A request
+    whose body is one of them, the very object, reached the HTTP layer as the serializer
+    wrote it: no ``before-call`` or ``before-send`` hook replaced it (bytes cannot change in
+    place), so its blobs are base64 botocore encoded, canonical by construction.
+
+    A few are kept (a body another hook answered is never sent): holding them keeps their
+    ids from being reused by other objects."""
+
+    KEPT = 16
+
+    def __init__(self) -> None:
+        self._bodies: dict[int, bytes] = {}
+        self._lock = threading.Lock()
+
+    def add(self, body: bytes) -> None:
+        with self._lock:
+            bodies = self._bodies
+            bodies[id(body)] = body
+            if len(bodies) > self.KEPT:
+                del bodies[next(iter(bodies))]
+
+    def take(self, body: object) -> bool:
+        """Whether ``body`` is one of them (forgotten then: a retry is checked in full)."""
+        with self._lock:
+            kept = self._bodies.pop(id(body), None)
+        return kept is not None and kept is body
+
+
+SERIALIZED = SerializedBodies()
+
+
+def _remembering(serialize: Callable[..., Any]) -> Callable[..., Any]:
+    """``JSONSerializer.serialize_to_request`` that notes the body it wrote."""
+
+    def serialize_to_request(serializer: Any, parameters: Any, operation_model: Any) -> Any:
+        serialized = serialize(serializer, parameters, operation_model)
+        body = serialized.get("body")
+        if type(body) is bytes:
+            SERIALIZED.add(body)
+        return serialized
+
+    return serialize_to_request
+
+
 def _http_request(request: Any, timeout: float | None) -> HttpRequest:
     body = request.body
+    serialized = SERIALIZED.take(body)
     if body is None:
         body = b""
     elif isinstance(body, str):
@@ -134,7 +182,7 @@ def _http_request(request: Any, timeout: float | None) -> HttpRequest:
     elif not isinstance(body, (bytes, bytearray)):
         body = body.read()
     headers = {_as_text(k).lower(): _as_text(v) for k, v in request.headers.items()}
-    return HttpRequest(request.method, request.url, headers, bytes(body), timeout)
+    return HttpRequest(request.method, request.url, headers, bytes(body), timeout, serialized)
 
 
 def _network_error(fault: NetworkFault, url: str) -> Exception:
@@ -258,6 +306,13 @@ class BotocorePatch:
         setattr(send, _MARK, router)
         with contextlib.ExitStack() as stack:
             stack.enter_context(mock.patch.object(Endpoint, "_send", send))
+            stack.enter_context(
+                mock.patch.object(
+                    JSONSerializer,
+                    "serialize_to_request",
+                    _remembering(JSONSerializer.serialize_to_request),
+                )
+            )
             serves = self._serves
             stack.enter_context(leave_to_fake(lambda request: serves(_request_head(request))))
             stack.enter_context(mock.patch.object(botocore.endpoint, "time", _EndpointTime(clock)))

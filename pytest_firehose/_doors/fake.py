@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import importlib.util
 import os
+import sys
 from collections.abc import Iterable
 from datetime import datetime, timezone
 from types import TracebackType
 from typing import Protocol
 
 from pytest_firehose._clock import FakeClock
+from pytest_firehose._doors.after_import import AfterImport
 from pytest_firehose._doors.botocore import PASS, BotocorePatch, Router, interceptor_installed
 from pytest_firehose._doors.environment import fake_environment
 from pytest_firehose._doors.freeze import FrozenTime, Start, freezer_for
@@ -48,12 +50,23 @@ class _Patch(Protocol):
     def uninstall(self) -> None: ...
 
 
+#: The module async clients are made from (aioboto3's too): once it is imported, the async
+#: patch must be in place before the first client exists.
+_ASYNC_ENTRY = "aiobotocore.session"
+
+
 def _aiobotocore_patch(router: Router, clock: FakeClock) -> _Patch | None:
     """The patch that serves aiobotocore's (and so aioboto3's) async clients, when
-    aiobotocore is installed. It is imported here, on start, and never at plugin import,
-    so that aiobotocore stays optional and costs nothing to those who do not use it."""
+    aiobotocore is installed: at once if it is imported already, else the moment it is
+    (``_LateAsyncPatch``), so that a suite without async clients never pays its import."""
     if importlib.util.find_spec("aiobotocore") is None:
         return None
+    if _ASYNC_ENTRY in sys.modules or "aiobotocore.endpoint" in sys.modules:
+        return _async_patch(router, clock)
+    return _LateAsyncPatch(router, clock)
+
+
+def _async_patch(router: Router, clock: FakeClock) -> _Patch | None:
     try:
         import aiobotocore.endpoint  # noqa: F401
     except ImportError:
@@ -68,6 +81,32 @@ def _aiobotocore_patch(router: Router, clock: FakeClock) -> _Patch | None:
             "(pip install 'pytest-firehose[async]'), or uninstall aiobotocore."
         ) from None
     return AiobotocorePatch(router, clock)
+
+
+class _LateAsyncPatch:
+    """The async patch, installed when aiobotocore's session module is first imported while
+    the fake is active (an import that fails for an aiobotocore the patch cannot serve)."""
+
+    def __init__(self, router: Router, clock: FakeClock) -> None:
+        self._router = router
+        self._clock = clock
+        self._patch: _Patch | None = None
+        self._waiting = AfterImport(_ASYNC_ENTRY, self._imported)
+
+    def _imported(self) -> None:
+        patch = _async_patch(self._router, self._clock)
+        if patch is not None:
+            patch.install()
+            self._patch = patch
+
+    def install(self) -> None:
+        self._waiting.install()
+
+    def uninstall(self) -> None:
+        self._waiting.remove()
+        if self._patch is not None:
+            self._patch.uninstall()
+            self._patch = None
 
 
 class FirehoseFake:

@@ -7,7 +7,7 @@ entry is made from it at the end, at whichever step the request stopped.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Collection, Iterator, Mapping
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -31,7 +31,7 @@ from pytest_firehose._wire.codec import (
 )
 from pytest_firehose._wire.eventstream import encode_event_stream, stream_only_errors
 from pytest_firehose._wire.routing import Route
-from pytest_firehose._wire.shapes import service_model
+from pytest_firehose._wire.shapes import operation_model, service_model
 from pytest_firehose._wire.validation import validate_input
 
 
@@ -45,7 +45,7 @@ class ServiceModel(Protocol):
         record_failures: Mapping[int, str] | None = None,
     ) -> Answer: ...
 
-    def settle(self) -> None: ...
+    def settle(self, names: Collection[str] | None = None) -> None: ...
 
     def stream_name(self, params: dict[str, Any]) -> str | None: ...
 
@@ -65,7 +65,11 @@ class Engine(Protocol):
     faults: dict[str, FaultScript]
     calls: list[Call]
 
+    def serving(self) -> AbstractContextManager[None]: ...
+
     def touched(self) -> AbstractContextManager[None]: ...
+
+    def wrote(self, model: ServiceModel, stream: str | None) -> None: ...
 
     def service(self, name: str, region: str | None = None) -> ServiceModel: ...
 
@@ -120,7 +124,7 @@ class Exchange:
 
 def answer(world: Engine, request: HttpRequest, route: Route, *, trusted: bool) -> HttpResponse:
     """Answer one request as AWS would, and log it (see ``World.handle``)."""
-    with world.touched():
+    with world.serving():
         exchange = Exchange(
             route, world.clock.now(), world.ids.uuid(), world.ids.extended_request_id()
         )
@@ -131,7 +135,8 @@ def answer(world: Engine, request: HttpRequest, route: Route, *, trusted: bool) 
             if isinstance(feed, EventFeed):
                 response = encode_event_stream(_events(world, feed), **exchange.stamp())
             else:
-                response = encode_result(body, media=media, **exchange.stamp())
+                output = operation_model(route.service, route.operation).output_shape
+                response = encode_result(body, media=media, output=output, **exchange.stamp())
         except ServiceError as failure:
             exchange.error = failure.code
             if failure.code in stream_only_errors(route.service, route.operation):
@@ -177,10 +182,16 @@ def _serve(
     if operation not in service_model(service).operation_names:
         raise ServiceError("UnknownOperationException", None)
     params, valid = decode_request(
-        service, operation, request.body, trusted=trusted, cbor_body=is_cbor(request.headers)
+        service,
+        operation,
+        request.body,
+        trusted=trusted,
+        cbor_body=is_cbor(request.headers),
+        serialized=request.serialized,
     )
     model = world.service(service, exchange.route.region)
     exchange.stream = model.stream_name(params)
+    world.wrote(model, exchange.stream)
     exchange.payloads = model.request_payloads(operation, params)
     if not valid:
         validate_input(service, operation, params)

@@ -5,8 +5,8 @@ from __future__ import annotations
 import contextlib
 import functools
 import threading
-from collections.abc import Callable, Iterator
-from datetime import timedelta
+from collections.abc import Callable, Iterable, Iterator
+from datetime import datetime, timedelta
 from typing import Any
 
 from pytest_firehose._clock import FakeClock
@@ -71,6 +71,15 @@ class World:
         # clock moves only under the world's lock, so time stands still for a request.
         self.clock.on_advance(self.settle, guard=self.lock)
         self._services: dict[tuple[str, str], ServiceModel] = {}
+        self._forget_settled()
+
+    def _forget_settled(self) -> None:
+        """Nothing known settled: the next ``settle`` walks every stream."""
+        #: The fake time the world was last brought up to, all of it.
+        self._settled_at: datetime | None = None
+        #: What requests touched since then, by model (id -> the model and the streams it
+        #: named; ``None``: the whole model, the request named no stream).
+        self._written: dict[int, tuple[ServiceModel, set[str] | None]] = {}
 
     def reset(self) -> None:
         """Back to a fresh world, in place (handles on it stay valid): no streams, faults or
@@ -82,6 +91,7 @@ class World:
             self.kinesis_quotas = False
             self.ids = IdSource(self.seed)
             self.clock.reset()
+            self._forget_settled()
 
     # ------------------------------------------------------------------ services
 
@@ -166,21 +176,73 @@ class World:
 
     def settle(self) -> None:
         """Bring the world up to the clock: whatever fell due since it was last touched
-        (buffer intervals, retries, expiry, status changes) happens now."""
+        (buffer intervals, retries, expiry, status changes) happens now.
+
+        Once the world is settled at an instant, only what requests changed since can fall
+        due at that same instant, and only in the streams they named: until the clock
+        moves (or a handle changes the world), settling looks at those streams alone, so
+        a request costs nothing per other stream."""
         with self.lock:
-            # Delivery streams take in what their Kinesis sources got before those trim
-            # what outlived retention; Kinesis then settles before Firehose delivers.
+            now = self.clock.now()
+            written, self._written = self._written, {}
+            if now == self._settled_at:
+                self._settle_written(written.values())
+            else:
+                self._settle_all()
+            self._settled_at = now
+
+    def _settle_all(self) -> None:
+        # Delivery streams take in what their Kinesis sources got before those trim
+        # what outlived retention; Kinesis then settles before Firehose delivers.
+        for firehose in self.firehose_services():
+            firehose.read_sources()
+        for _, model in sorted(self._services.items(), key=lambda i: i[0][0] != "kinesis"):
+            model.settle()
+
+    def _settle_written(self, written: Iterable[tuple[ServiceModel, set[str] | None]]) -> None:
+        """Settle the streams requests named since the last settle, in ``_settle_all``'s
+        order; a Kinesis write may be news for every delivery stream that reads Kinesis."""
+        touched = sorted(written, key=lambda item: not isinstance(item[0], KinesisService))
+        if touched and isinstance(touched[0][0], KinesisService):
             for firehose in self.firehose_services():
                 firehose.read_sources()
-            for _, model in sorted(self._services.items(), key=lambda i: i[0][0] != "kinesis"):
-                model.settle()
+        for model, names in touched:
+            model.settle(names)
+
+    def wrote(self, model: ServiceModel, stream: str | None) -> None:
+        """A request to ``model`` may have changed ``stream`` (any stream, when None): it
+        is settled at the next request, even if the clock has not moved."""
+        key = id(model)
+        entry = self._written.get(key)
+        if entry is None:
+            self._written[key] = (model, None if stream is None else {stream})
+            return
+        names = entry[1]
+        if names is None:
+            return
+        if stream is None:
+            self._written[key] = (model, None)
+        else:
+            names.add(stream)
 
     @contextlib.contextmanager
-    def touched(self) -> Iterator[None]:
-        """Hold the world's lock, brought up to the clock first."""
+    def serving(self) -> Iterator[None]:
+        """Hold the world's lock, brought up to the clock first, for one request (which
+        says what it changed with ``wrote``)."""
         with self.lock:
             self.settle()
             yield
+
+    @contextlib.contextmanager
+    def touched(self) -> Iterator[None]:
+        """Hold the world's lock, brought up to the clock first. What the holder changes is
+        not known here, so the next settle walks every stream."""
+        with self.lock:
+            self.settle()
+            try:
+                yield
+            finally:
+                self._settled_at = None
 
     # ------------------------------------------------------------------ HTTP
 

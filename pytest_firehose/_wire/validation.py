@@ -246,13 +246,13 @@ def _identity(value: Any) -> Any:
 
 
 @functools.cache
-def _conformer(shape: Shape) -> Conformer:
+def _conformer(shape: Shape, serialized: bool = False) -> Conformer:
     """A read-only check of trusted JSON: raises ``_Invalid`` at anything that needs
     converting (timestamps) or that ``decode_input``/``validate_input`` would refuse."""
     kind = shape.type_name
     if kind == "structure":
         required = tuple(shape.required_members)
-        members = {name: _conformer(member) for name, member in shape.members.items()}
+        members = {name: _conformer(member, serialized) for name, member in shape.members.items()}
 
         def check_structure(value: Any) -> None:
             if type(value) is not dict:
@@ -286,7 +286,7 @@ def _conformer(shape: Shape) -> Conformer:
         return check_structure
     if kind == "list":
         own = _bounds(shape, len)
-        item = _conformer(shape.member)
+        item = _conformer(shape.member, serialized)
 
         def check_list(value: Any) -> None:
             if type(value) is not list:
@@ -300,8 +300,8 @@ def _conformer(shape: Shape) -> Conformer:
         return check_list
     if kind == "map":
         size = _bounds(shape, len)
-        key = _conformer(shape.key)
-        entry = _conformer(shape.value)
+        key = _conformer(shape.key, serialized)
+        entry = _conformer(shape.value, serialized)
 
         def check_map(value: Any) -> None:
             if type(value) is not dict:
@@ -318,8 +318,9 @@ def _conformer(shape: Shape) -> Conformer:
         low, high = shape.metadata.get("min", 0), shape.metadata.get("max")
 
         def check_blob(value: Any) -> None:
-            # A hook may have rewritten botocore's body: its base64 is checked, not trusted.
-            if type(value) is not str or not is_canonical(value):
+            # A hook may have rewritten botocore's body: its base64 is checked, unless the
+            # body is the serializer's own, whose base64 botocore encoded.
+            if type(value) is not str or not (serialized or is_canonical(value)):
                 raise _Invalid
             # Base64 text's length gives the decoded length give or take 2 bytes of
             # padding; count the padding only near a bound.
@@ -373,14 +374,16 @@ def _conformer(shape: Shape) -> Conformer:
     return needs_converting
 
 
-def conforms(service: str, operation: str, params: Any) -> bool:
+def conforms(service: str, operation: str, params: Any, *, serialized: bool = False) -> bool:
     """Whether trusted JSON ``params`` are already the typed, valid parameters: the fast
-    path for bodies botocore wrote. ``False`` means: decode and validate as usual."""
+    path for bodies botocore wrote. ``False`` means: decode and validate as usual.
+    ``serialized``: the body is what botocore's serializer wrote, unchanged, so its blobs
+    are base64 botocore encoded and need no check."""
     shape = operation_model(service, operation).input_shape
     if shape is None:
         return False
     try:
-        _conformer(shape)(params)
+        _conformer(shape, serialized)(params)
     except _Invalid:
         return False
     return True

@@ -3,7 +3,7 @@ delivers what it accepted. Knows nothing of HTTP or pytest."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from itertools import repeat
@@ -478,11 +478,14 @@ class FirehoseService(ServiceBase):
 
     # ------------------------------------------------------------------ delivery
 
-    def settle(self) -> None:
-        """Bring every stream up to the clock: status changes, buffer intervals, retries
-        and expiry that fell due since the world was last touched."""
+    def settle(self, names: Collection[str] | None = None) -> None:
+        """Bring every stream (those ``names`` names, when given) up to the clock: status
+        changes, buffer intervals, retries and expiry that fell due since the world was
+        last touched."""
         now = self.clock.now()
-        for stream in self.streams.values():
+        streams = self.streams
+        chosen = streams.values() if names is None else [streams[n] for n in names if n in streams]
+        for stream in chosen:
             for change in [t for t in stream.transitions if t[0] <= now]:
                 stream.transitions.remove(change)
                 _, what, value = change

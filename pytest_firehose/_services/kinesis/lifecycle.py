@@ -11,7 +11,7 @@ Choices where AWS's answer is not on record (INFERRED; docs/kinesis.md lists the
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from datetime import timedelta
 from typing import Any
 
@@ -75,12 +75,16 @@ class Lifecycle:
         """The ARN of stream ``name`` in this account and region."""
         return f"arn:aws:kinesis:{self.region}:{self.account_id}:stream/{name}"
 
-    def settle(self) -> None:
-        """Bring every stream up to the clock: CREATING streams whose delay passed become
-        ACTIVE, UPDATING ones carry out their change, DELETING ones are gone, and records
-        past the retention period are trimmed."""
+    def settle(self, names: Collection[str] | None = None) -> None:
+        """Bring every stream (those ``names`` names, when given) up to the clock: CREATING
+        streams whose delay passed become ACTIVE, UPDATING ones carry out their change,
+        DELETING ones are gone, and records past the retention period are trimmed."""
         now = self.clock.now()
-        for stream in list(self.streams.values()):
+        streams = self.streams
+        chosen = (
+            list(streams.values()) if names is None else [streams[n] for n in names if n in streams]
+        )
+        for stream in chosen:
             if stream.active_at is not None and stream.active_at <= now:
                 if stream.status == "DELETING":
                     del self.streams[stream.name]
