@@ -28,13 +28,13 @@ from pytest_firehose._destinations.base import (
     Destination,
     DestinationError,
 )
-from pytest_firehose._destinations.compression import compress, extension
-from pytest_firehose._destinations.objects import DeliveredObject, has_expressions, object_key
+from pytest_firehose._destinations.compression import extension
+from pytest_firehose._destinations.objects import DeliveredObject, object_key
 from pytest_firehose._destinations.processing import (
+    ErrorOutput,
     Invoker,
     LambdaProcessor,
     Processed,
-    ProcessingFailure,
     Transformer,
 )
 from pytest_firehose._errors import UsageError
@@ -54,9 +54,6 @@ _EXPIRES_AFTER = RETENTION + timedelta(microseconds=1)
 MIB = 1024 * 1024
 #: An accepted record's payload; mapped over a put's records, cheaper than a generator.
 _payload_of = itemgetter(0)
-#: What ``!{firehose:error-output-type}`` names for records a transformation failed.
-PROCESSING_FAILED = "processing-failed"
-_ERROR_OUTPUT_TYPE = "!{firehose:error-output-type}"
 
 
 def hints(config: Mapping[str, Any]) -> tuple[int, timedelta]:
@@ -148,8 +145,12 @@ class Delivery:
         self._extension = extension(self._compression, config.get("FileExtension"))
         # An HTTP endpoint's failures go to its S3 configuration's prefixes.
         errors_to = config.get("S3Configuration", config)
-        self._error_prefix: str = errors_to.get("ErrorOutputPrefix") or ""
-        self._error_base: str = errors_to.get("Prefix", "")
+        self._error_output = ErrorOutput(
+            errors_to.get("ErrorOutputPrefix") or "",
+            errors_to.get("Prefix", ""),
+            self._compression,
+            self._extension,
+        )
         self._route_transformer(target, processor)
 
     def _route_transformer(
@@ -422,32 +423,17 @@ class Delivery:
         self._fill(processed.ok, ended, ids, floor=ended)
 
     def _write_failures(self, processed: Processed, ids: IdSource) -> None:
-        """One error object for the records the transformation failed, under the error
-        prefix, as the destination's objects are written (compression and extension too)."""
-        failures: list[ProcessingFailure] = processed.failed
+        """The error object of the records the transformation failed, kept and written
+        where the destination writes its error output (an HTTP endpoint's S3 bucket)."""
         assert self.transformer is not None
         lambda_arn = self.transformer.processor.lambda_arn
-        at = max(failure.ended_at for failure in failures)
-        oldest = min(failure.record[2] for failure in failures)
-        delivery_id = ids.uuid()
-        if has_expressions(self._error_prefix):
-            prefix = self._error_prefix.replace(_ERROR_OUTPUT_TYPE, PROCESSING_FAILED)
-        else:
-            prefix = f"{self._error_prefix or self._error_base}{PROCESSING_FAILED}/"
-        target = self.target
-        key = object_key(
-            prefix, target.name, str(target.version), oldest, delivery_id, self._extension
-        )
-        text = "".join(failure.error_record(lambda_arn) + "\n" for failure in failures)
-        body = compress(text.encode(), self._compression, name=delivery_id, at=at)
-        payloads = tuple(failure.record[0] for failure in failures)
-        obj = DeliveredObject(key, payloads, at, delivery_id, body=body)
+        obj = self._error_output.object_for(processed.failed, lambda_arn, self.target, ids.uuid())
         self.processing_failed.append(obj)
         output = getattr(self.destination, "error_output", self.destination)
         if self.destination_up:
             # Best effort: the records are on record in `processing_failed` either way.
             with contextlib.suppress(DeliveryFailed):
-                output.deliver(target, obj)
+                output.deliver(self.target, obj)
 
     def _expire(self, at: datetime) -> None:
         """Move every pending record that arrived 24 hours (and a microsecond) before

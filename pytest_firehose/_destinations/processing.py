@@ -21,7 +21,9 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from pytest_firehose._destinations.base import Accepted
+from pytest_firehose._destinations.base import Accepted, DeliveryTarget
+from pytest_firehose._destinations.compression import compress
+from pytest_firehose._destinations.objects import DeliveredObject, has_expressions, object_key
 from pytest_firehose._errors import ServiceError
 from pytest_firehose._lambda.firehose_events import (
     FUNCTION_ERROR,
@@ -156,6 +158,45 @@ class ProcessingFailure:
             },
             separators=(",", ":"),
         )
+
+
+#: What ``!{firehose:error-output-type}`` names for records a transformation failed.
+PROCESSING_FAILED = "processing-failed"
+ERROR_OUTPUT_TYPE = "!{firehose:error-output-type}"
+
+
+@dataclass(frozen=True)
+class ErrorOutput:
+    """How a destination writes its error output: its ``ErrorOutputPrefix`` (empty when
+    not configured), its ``Prefix``, and its objects' compression and extension."""
+
+    prefix: str
+    base: str
+    compression: str
+    extension: str
+
+    def object_for(
+        self,
+        failures: list[ProcessingFailure],
+        lambda_arn: str,
+        target: DeliveryTarget,
+        delivery_id: str,
+    ) -> DeliveredObject:
+        """The error object for ``failures``: one JSON error record a line, under
+        ``processing-failed``, named after the oldest record's arrival."""
+        at = max(failure.ended_at for failure in failures)
+        oldest = min(failure.record[2] for failure in failures)
+        if has_expressions(self.prefix):
+            prefix = self.prefix.replace(ERROR_OUTPUT_TYPE, PROCESSING_FAILED)
+        else:
+            prefix = f"{self.prefix or self.base}{PROCESSING_FAILED}/"
+        key = object_key(
+            prefix, target.name, str(target.version), oldest, delivery_id, self.extension
+        )
+        text = "".join(failure.error_record(lambda_arn) + "\n" for failure in failures)
+        body = compress(text.encode(), self.compression, name=delivery_id, at=at)
+        payloads = tuple(failure.record[0] for failure in failures)
+        return DeliveredObject(key, payloads, at, delivery_id, body=body)
 
 
 @dataclass
