@@ -671,3 +671,18 @@ def test_update_destination_adds_and_removes_the_processor(fake: FirehoseFake) -
 
     stream.assert_delivered([b"before", b"DURING", b"waiting", b"after"])
     assert len(stream.invocations) == 1
+
+
+def test_a_handler_that_stops_the_test_loses_no_record(fake: FirehoseFake) -> None:
+    def handler(event: dict[str, Any], context: Any) -> Any:
+        raise KeyboardInterrupt  # past Exception: Lambda's error handling does not apply
+
+    fake.firehose.lambda_function("orders-transform", handler)
+    stream = transforming(fake)
+    put(b"a")
+
+    with pytest.raises(KeyboardInterrupt):
+        stream.flush()
+
+    assert stream.pending == [b"a"]
+    assert stream.processing_failed == []

@@ -269,12 +269,22 @@ class Transformer:
         return bool(self.buffer) and self.buffer_bytes >= self.processor.size
 
     def run(self, at: datetime, ids: IdSource) -> Processed:
-        """Send everything buffered to the function, at ``at``, and apply its answers."""
-        records, self.buffer, self.buffer_bytes = self.buffer, [], 0
+        """Send everything buffered to the function, at ``at``, and apply its answers.
+
+        What a handler raises past ``Exception`` (``pytest.fail``, ``KeyboardInterrupt``)
+        stops the test, not the function: the records stay buffered, none is lost."""
+        records, buffered = self.buffer, self.buffer_bytes
+        self.buffer, self.buffer_bytes = [], 0
         processed = Processed()
         elapsed = timedelta(0)
-        for batch in invocation_batches(records):
-            elapsed += self._process(batch, at + elapsed, ids, processed)
+        try:
+            for batch in invocation_batches(records):
+                elapsed += self._process(batch, at + elapsed, ids, processed)
+        except BaseException:
+            self.buffer, self.buffer_bytes = records + self.buffer, buffered + self.buffer_bytes
+            raise
+        for _, record_id, _ in records:
+            self.kinesis.pop(record_id, None)
         return processed
 
     def _process(
@@ -285,7 +295,7 @@ class Transformer:
         arn = self.processor.lambda_arn
         stream_arn, region, source_arn = self._source
         sources = [
-            SourceRecord(record_id, payload, arrived, self.kinesis.pop(record_id, None))
+            SourceRecord(record_id, payload, arrived, self.kinesis.get(record_id))
             for payload, record_id, arrived in batch
         ]
         elapsed = timedelta(0)
