@@ -9,12 +9,20 @@ the clock jumps (up to 30 hours at a time) and buffers are flushed. After every 
 - every payload the producer saw acknowledged (a ``RecordId``) was accepted, under that
   id; a payload that failed (an ``ErrorCode``, or an error raised) was accepted only by
   attempts before the last one.
+
+``TransformingMachine`` runs the same steps on a stream with a Lambda processor whose
+handler keeps, drops or fails each record by its content (and raises while "broken"): every
+accepted record then ends exactly once delivered (transformed), dropped by the transform,
+in the processing-failed error output, pending or expired.
 """
 
 from __future__ import annotations
 
+import base64
+import json
+import zlib
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -84,6 +92,8 @@ class Snapshot:
     expired: Counter[bytes]
     objects: list[Any]
     now: datetime
+    dropped: Counter[bytes] = field(default_factory=Counter)
+    failed: Counter[bytes] = field(default_factory=Counter)
 
 
 class AccountingMachine(RuleBasedStateMachine):
@@ -102,6 +112,7 @@ class AccountingMachine(RuleBasedStateMachine):
                     "RoleARN": ROLE,
                     "BucketARN": BUCKET,
                     "BufferingHints": {"SizeInMBs": 1, "IntervalInSeconds": 60},
+                    **self.processing(),
                 },
             )
         except BaseException:
@@ -117,6 +128,15 @@ class AccountingMachine(RuleBasedStateMachine):
 
     def teardown(self) -> None:
         self.fake.stop()
+
+    def processing(self) -> dict[str, Any]:
+        """The destination's ProcessingConfiguration, if any."""
+        return {}
+
+    @staticmethod
+    def source(payload: bytes) -> bytes:
+        """The payload as put, of a payload as a stream shows it."""
+        return payload
 
     # ------------------------------------------------------------------ producing
 
@@ -217,13 +237,16 @@ class AccountingMachine(RuleBasedStateMachine):
     @invariant()
     def accounting(self) -> None:
         # One snapshot per step: reading a handle's lists decodes every payload again.
+        source = self.source
         seen = Snapshot(
             records=[(r.data, r.arrived_at, r.record_id) for r in self.stream.records],
-            delivered=Counter(self.stream.delivered),
-            pending=Counter(self.stream.pending),
-            expired=Counter(self.stream.expired),
+            delivered=Counter(map(source, self.stream.delivered)),
+            pending=Counter(map(source, self.stream.pending)),
+            expired=Counter(map(source, self.stream.expired)),
             objects=self.stream.objects,
             now=self.fake.firehose.clock.now(),
+            dropped=Counter(self.stream.dropped),
+            failed=Counter(self.stream.processing_failed),
         )
         self._every_record_is_delivered_pending_or_expired(seen)
         self._the_call_log_accounts_for_every_record(seen)
@@ -233,7 +256,7 @@ class AccountingMachine(RuleBasedStateMachine):
 
     def _every_record_is_delivered_pending_or_expired(self, seen: Snapshot) -> None:
         accepted = Counter(data for data, _, _ in seen.records)
-        parts = seen.delivered + seen.pending + seen.expired
+        parts = seen.delivered + seen.pending + seen.expired + seen.dropped + seen.failed
         assert accepted == parts, f"missing: {accepted - parts}, extra: {parts - accepted}"
 
     def _the_call_log_accounts_for_every_record(self, seen: Snapshot) -> None:
@@ -270,7 +293,7 @@ class AccountingMachine(RuleBasedStateMachine):
         for data, arrived_at, _ in seen.records:
             arrivals.setdefault(data, []).append(arrived_at)
         for obj in seen.objects:
-            for data in obj.records:
+            for data in map(self.source, obj.records):
                 assert any(
                     obj.delivered_at - DAY <= at <= obj.delivered_at for at in arrivals[data]
                 ), f"{data[:20]!r} delivered more than 24 hours after it arrived"
@@ -289,6 +312,78 @@ class AccountingMachine(RuleBasedStateMachine):
                     # Only attempts before the last can have accepted it (a commit timeout).
                     assert len(ids) <= put.attempts - 1, (
                         f"{payload[:20]!r} failed, yet its last attempt accepted it"
+                    )
+
+
+FUNCTION = "arn:aws:lambda:us-east-1:123456789012:function:transform"
+#: The transform's mark on the data it keeps: no fresh payload starts with it.
+KEPT = b"T:"
+
+
+def decision(payload: bytes) -> str:
+    """What the transform answers for a payload, by its content."""
+    return ("Dropped", "ProcessingFailed", "Ok", "Ok")[zlib.crc32(payload) % 4]
+
+
+class TransformingMachine(AccountingMachine):
+    """The accounting machine on a stream whose Lambda processor keeps (marked), drops or
+    fails each record, or raises while broken."""
+
+    def __init__(self) -> None:
+        self.broken = False
+        super().__init__()
+
+    def processing(self) -> dict[str, Any]:
+        self.fake.firehose.lambda_function(FUNCTION, self.transform)
+        parameters = [
+            {"ParameterName": "LambdaArn", "ParameterValue": FUNCTION},
+            {"ParameterName": "NumberOfRetries", "ParameterValue": "1"},
+            {"ParameterName": "BufferIntervalInSeconds", "ParameterValue": "30"},
+        ]
+        return {
+            "ProcessingConfiguration": {
+                "Enabled": True,
+                "Processors": [{"Type": "Lambda", "Parameters": parameters}],
+            }
+        }
+
+    def transform(self, event: dict[str, Any], context: Any) -> dict[str, Any]:
+        if self.broken:
+            raise RuntimeError("the transform is broken")
+        answers = []
+        for record in event["records"]:
+            data = base64.b64decode(record["data"])
+            answer = {"recordId": record["recordId"], "result": decision(data)}
+            if answer["result"] == "Ok":
+                answer["data"] = base64.b64encode(KEPT + data).decode()
+            answers.append(answer)
+        return {"records": answers}
+
+    @staticmethod
+    def source(payload: bytes) -> bytes:
+        return payload.removeprefix(KEPT)
+
+    @rule(broken=st.booleans())
+    def break_or_mend_the_transform(self, broken: bool) -> None:
+        self.broken = broken
+
+    @invariant()
+    def the_transform_decided(self) -> None:
+        for payload in self.stream.dropped:
+            assert decision(payload) == "Dropped"
+        for payload in self.stream.delivered:
+            assert payload.startswith(KEPT)
+            assert decision(self.source(payload)) == "Ok"
+        for obj in self.stream.error_objects:
+            for line in obj.body.splitlines():
+                error = json.loads(line)
+                data = base64.b64decode(error["rawData"])
+                if error["errorCode"] == "Lambda.ProcessingFailedStatus":
+                    assert decision(data) == "ProcessingFailed"
+                else:
+                    assert (error["errorCode"], error["attemptsMade"]) == (
+                        "Lambda.FunctionError",
+                        2,
                     )
 
 
@@ -317,3 +412,5 @@ AccountingMachine.TestCase.settings = settings(
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )
 TestAccounting = AccountingMachine.TestCase
+TransformingMachine.TestCase.settings = AccountingMachine.TestCase.settings
+TestTransforming = TransformingMachine.TestCase

@@ -25,6 +25,16 @@ LAMBDA_PROCESSING = {
         {"Type": "Lambda", "Parameters": [{"ParameterName": "LambdaArn", "ParameterValue": LAMBDA}]}
     ],
 }
+#: A processor the fake does not run yet (a Lambda processor it runs).
+DEAGGREGATION = {
+    "Enabled": True,
+    "Processors": [
+        {
+            "Type": "RecordDeAggregation",
+            "Parameters": [{"ParameterName": "SubRecordType", "ParameterValue": "JSON"}],
+        }
+    ],
+}
 DESTINATION_ID = "destinationId-000000000001"
 
 #: (configuration parameter, its settings, what the warning must say)
@@ -33,9 +43,9 @@ CUSTOM_TIME_ZONE = "firehose CreateDeliveryStream.ExtendedS3DestinationConfigura
 UNMODELLED = [
     (
         "ExtendedS3DestinationConfiguration",
-        {**S3, "ProcessingConfiguration": LAMBDA_PROCESSING},
-        r"ExtendedS3DestinationConfiguration\.ProcessingConfiguration \(processors: Lambda\) "
-        r"is not run: records are delivered as they were put",
+        {**S3, "ProcessingConfiguration": DEAGGREGATION},
+        r"ExtendedS3DestinationConfiguration\.ProcessingConfiguration \(processors: "
+        r"RecordDeAggregation\) is not run: records are delivered as they were put",
     ),
     (
         "ExtendedS3DestinationConfiguration",
@@ -137,7 +147,7 @@ def test_an_update_warns_for_what_it_adds_only(fake: FirehoseFake, client: Any) 
             DeliveryStreamName="events",
             CurrentDeliveryStreamVersionId="1",
             DestinationId=DESTINATION_ID,
-            ExtendedS3DestinationUpdate={"ProcessingConfiguration": LAMBDA_PROCESSING},
+            ExtendedS3DestinationUpdate={"ProcessingConfiguration": DEAGGREGATION},
         )
 
     assert [str(w.message).split(" ")[0] for w in caught] == [
@@ -150,7 +160,7 @@ def test_strict_refuses_the_create_and_creates_nothing(strict: FirehoseFake) -> 
     client = boto3.client("firehose", region_name=REGION)
 
     with pytest.raises(ClientError) as caught:
-        create_s3(client, ProcessingConfiguration=LAMBDA_PROCESSING)
+        create_s3(client, ProcessingConfiguration=DEAGGREGATION)
 
     error = caught.value.response["Error"]
     assert error["Code"] == "InvalidArgumentException"
@@ -228,8 +238,7 @@ def test_a_bad_ini_value_stops_the_run(pytester: pytest.Pytester) -> None:
 
 
 def test_a_lambda_processor_is_described_with_the_defaults_aws_adds(api: Any) -> None:
-    with pytest.warns(UnmodelledSettingWarning):
-        create_s3(api, ProcessingConfiguration=LAMBDA_PROCESSING)
+    create_s3(api, ProcessingConfiguration=LAMBDA_PROCESSING)
 
     extended = describe(api)["Destinations"][0]["ExtendedS3DestinationDescription"]
     (processor,) = extended["ProcessingConfiguration"]["Processors"]
@@ -249,8 +258,7 @@ def test_given_lambda_parameters_are_kept(api: Any) -> None:
         {"ParameterName": "BufferIntervalInSeconds", "ParameterValue": "900"},
     ]
     processing = {"Enabled": True, "Processors": [{"Type": "Lambda", "Parameters": given}]}
-    with pytest.warns(UnmodelledSettingWarning):
-        create_s3(api, ProcessingConfiguration=processing)
+    create_s3(api, ProcessingConfiguration=processing)
 
     extended = describe(api)["Destinations"][0]["ExtendedS3DestinationDescription"]
     parameters = extended["ProcessingConfiguration"]["Processors"][0]["Parameters"]

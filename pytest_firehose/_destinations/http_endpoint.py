@@ -17,7 +17,7 @@ from collections.abc import Callable
 from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING, Any
 
-from pytest_firehose._destinations.base import DeliveryFailed
+from pytest_firehose._destinations.base import DeliveryFailed, Destination, MemoryDestination
 from pytest_firehose._destinations.compression import compress
 from pytest_firehose._destinations.objects import DeliveredObject, object_key
 from pytest_firehose._destinations.s3 import S3Destination
@@ -97,6 +97,12 @@ class HttpEndpointDestination:
         s3 = config.get("S3Configuration")
         #: Where backups are written too: S3 (moto's bucket under mock_aws), when configured.
         self._backup_bucket = S3Destination(s3, region, contained) if s3 else None
+
+    @property
+    def error_output(self) -> Destination:
+        """Where a transformation's failed records are written: the S3 configuration's
+        bucket (kept in memory only without one)."""
+        return self._backup_bucket or MemoryDestination()
 
     def _headers(self, target: DeliveryTarget, request_id: str, gzipped: bool) -> dict[str, str]:
         endpoint = self.config["EndpointConfiguration"]

@@ -4,12 +4,15 @@ arrived expire.
 
 Nothing runs in the background: ``settle`` replays, in the order they fall due, every
 event between the last time the world was touched and now, as if time had passed
-continuously. At every moment each accepted record is in exactly one place: the buffer, a
-batch waiting for a retry, a delivered object, a backup, or ``expired``.
+continuously. At every moment each accepted record is in exactly one place: the
+transformation buffer (with a Lambda processor), the buffer, a batch waiting for a retry, a
+delivered object, a backup, ``dropped`` by the transformation, the processing-failed error
+output, or ``expired``.
 """
 
 from __future__ import annotations
 
+import contextlib
 import heapq
 import itertools
 from collections.abc import Mapping
@@ -27,6 +30,15 @@ from pytest_firehose._destinations.base import (
 )
 from pytest_firehose._destinations.compression import extension
 from pytest_firehose._destinations.objects import DeliveredObject, object_key
+from pytest_firehose._destinations.processing import (
+    ErrorOutput,
+    Invoker,
+    LambdaProcessor,
+    Processed,
+    Transformer,
+)
+from pytest_firehose._errors import UsageError
+from pytest_firehose._lambda.functions import Invocation
 from pytest_firehose._payload import payload_len
 
 if TYPE_CHECKING:
@@ -59,8 +71,11 @@ class Delivery:
     """One delivery stream's delivery: every record it accepted, and where each one is.
 
     ``records`` is the accept log, in commit order. Each of those records is in exactly
-    one place: ``buffer`` (``buffer_bytes`` long), a batch in ``retries``, a delivered
-    object in ``objects``, a backup in ``backed_up``, or ``expired``.
+    one place: the transformer's buffer (with a Lambda processor), ``buffer``
+    (``buffer_bytes`` long), a batch in ``retries``, a delivered object in ``objects``, a
+    backup in ``backed_up``, ``dropped`` by the transformation, an error object in
+    ``processing_failed``, or ``expired``. A transformed record keeps its record id and
+    arrival and carries its new payload from the transformation on.
     ``destination_up`` switched off makes every attempt fail without asking the
     destination.
 
@@ -71,7 +86,11 @@ class Delivery:
     """
 
     def __init__(
-        self, target: DeliveryTarget, config: Mapping[str, Any], destination: Destination
+        self,
+        target: DeliveryTarget,
+        config: Mapping[str, Any],
+        destination: Destination,
+        processor: tuple[LambdaProcessor, Invoker, str, str | None] | None = None,
     ) -> None:
         self.records: list[Accepted] = []
         self.buffer: list[Accepted] = []
@@ -94,19 +113,65 @@ class Delivery:
         #: Errors a destination raised that were not a refused delivery (see ``_attempt``).
         self.errors: list[DestinationError] = []
         self.destination_up = True
-        self.route(target, config, destination)
+        #: Records the transformation dropped, and the error objects of those it failed.
+        self.dropped: list[Accepted] = []
+        self.processing_failed: list[DeliveredObject] = []
+        self.invocations: list[Invocation] = []
+        self.transformer: Transformer | None = None
+        #: The destination buffer is not due before this (set when transformed records
+        #: enter it: their arrival is older than their entry).
+        self._buffer_floor: datetime | None = None
+        #: True while a handler runs: a settle it causes (a put, a clock move) leaves this
+        #: delivery alone until the transformation is applied.
+        self._busy = False
+        self.route(target, config, destination, processor)
 
     def route(
-        self, target: DeliveryTarget, config: Mapping[str, Any], destination: Destination
+        self,
+        target: DeliveryTarget,
+        config: Mapping[str, Any],
+        destination: Destination,
+        processor: tuple[LambdaProcessor, Invoker, str, str | None] | None = None,
     ) -> None:
         """Deliver from now on to ``destination``, for ``target``, as ``config`` (the
-        destination's configuration) says. What is pending goes there too."""
+        destination's configuration) says, transforming first with ``processor`` (the Lambda
+        processor, how to invoke it, the region and the source stream's ARN) when given.
+        What is pending goes there too."""
         self.target = target
         self.destination = destination
         self.size, self.interval = hints(config)
         self._prefix: str = config.get("Prefix", "")
         self._compression: str = config.get("CompressionFormat", "UNCOMPRESSED")
         self._extension = extension(self._compression, config.get("FileExtension"))
+        # An HTTP endpoint's failures go to its S3 configuration's prefixes.
+        errors_to = config.get("S3Configuration", config)
+        self._error_output = ErrorOutput(
+            errors_to.get("ErrorOutputPrefix") or "",
+            errors_to.get("Prefix", ""),
+            self._compression,
+            self._extension,
+        )
+        self._route_transformer(target, processor)
+
+    def _route_transformer(
+        self,
+        target: DeliveryTarget,
+        processor: tuple[LambdaProcessor, Invoker, str, str | None] | None,
+    ) -> None:
+        before = self.transformer
+        if processor is None:
+            self.transformer = None
+            if before is not None and before.buffer:
+                # Processing switched off: what waited for the function goes on as it is.
+                self._fill(before.buffer, before.buffer[-1][2], floor=None)
+            return
+        lambda_processor, invoke, region, source_arn = processor
+        self.transformer = Transformer(
+            lambda_processor, invoke, (target.arn, region, source_arn), self.invocations
+        )
+        if before is not None:
+            self.transformer.take(before.buffer)
+            self.transformer.kinesis = before.kinesis
 
     # ------------------------------------------------------------------ reading
 
@@ -117,35 +182,77 @@ class Delivery:
 
     def pending(self) -> list[Accepted]:
         """Records accepted and not yet delivered: those waiting for a retry, then the
-        buffer."""
+        buffer, then those waiting for the transformation."""
         waiting = [record for batch in self.retries for record in batch.records]
-        return [*waiting, *self.buffer]
+        transforming = self.transformer.buffer if self.transformer is not None else []
+        return [*waiting, *self.buffer, *transforming]
 
     # ------------------------------------------------------------------ events
 
-    def accept(self, entries: list[Accepted], now: datetime, ids: IdSource) -> None:
-        """Take ``entries`` into the log and the buffer; a buffer that reaches its size
-        is delivered at ``now``."""
+    def accept(
+        self,
+        entries: list[Accepted],
+        now: datetime,
+        ids: IdSource,
+        kinesis: Mapping[str, Mapping[str, Any]] | None = None,
+    ) -> None:
+        """Take ``entries`` into the log and the buffer (the transformation's, with a Lambda
+        processor); a buffer that reaches its size is sent on at ``now``. ``kinesis`` gives
+        the event's ``kinesisRecordMetadata`` by record id, for records from a Kinesis
+        stream."""
         if not entries:
             return
         self.records.extend(entries)
+        transformer = self.transformer
+        if transformer is None:
+            self._fill(entries, now, ids)
+            return
+        if kinesis:
+            transformer.kinesis.update(kinesis)
+        if transformer.take(entries) and not self._busy:
+            self._transform(now, ids)
+
+    def _fill(
+        self,
+        entries: list[Accepted],
+        now: datetime,
+        ids: IdSource | None = None,
+        *,
+        floor: datetime | None = None,
+    ) -> None:
+        """Put ``entries`` in the destination buffer; deliver it if it reaches its size
+        (when ``ids`` are given). ``floor``: the buffer is not due before then."""
+        if not entries:
+            return
+        if not self.buffer:
+            self._buffer_floor = floor
         self.buffer.extend(entries)
         self.buffer_bytes += sum(map(payload_len, map(_payload_of, entries)))
         oldest = _oldest(entries)
         if self._buffer_oldest is None or oldest < self._buffer_oldest:
             self._buffer_oldest = oldest
-        if self.buffer_bytes >= self.size:
+        if ids is not None and self.buffer_bytes >= self.size:
             self._deliver_buffer(now, ids)
 
     def settle(self, now: datetime, ids: IdSource) -> None:
         """Carry out, in time order, every buffer interval, retry and expiry due by ``now``.
 
-        On a tie the buffer goes first, then a retry, then an expiry; retries due at the
-        same instant go in the order they started waiting."""
+        On a tie the transformation goes first, then the buffer, then a retry, then an
+        expiry; retries due at the same instant go in the order they started waiting.
+        While a transformation's handler runs, its delivery does not settle."""
+        if self._busy:
+            return
         while True:
             event: tuple[datetime, int] | None = None
+            transforming = self._transformation_due()
+            if transforming is not None:
+                event = (transforming, -1)
             if self.buffer:
-                event = (self.buffer[0][2] + self.interval, 0)
+                due = self.buffer[0][2] + self.interval
+                if self._buffer_floor is not None and due < self._buffer_floor:
+                    due = self._buffer_floor
+                if event is None or (due, 0) < event:
+                    event = (due, 0)
             retry = self._next_retry()
             if retry is not None and (event is None or (retry[0], 1) < event):
                 event = (retry[0], 1)
@@ -157,6 +264,8 @@ class Delivery:
             at, kind = event
             if kind == 2:
                 self._expire(at)
+            elif kind == -1:
+                self._transform(at, ids)
             elif kind == 0:
                 self._deliver_buffer(at, ids)
             else:
@@ -164,9 +273,24 @@ class Delivery:
                 heapq.heappop(self._due)
                 self._attempt(self._leave(retry[1]), at)
 
+    def _transformation_due(self) -> datetime | None:
+        """When the transformation buffer is to be sent: at its interval, or at once (as of
+        its newest record) once it holds its size."""
+        transformer = self.transformer
+        if transformer is None or not transformer.buffer:
+            return None
+        if transformer.full():
+            return transformer.buffer[-1][2]
+        return transformer.due()
+
     def flush(self, now: datetime, ids: IdSource) -> None:
-        """Deliver what the buffer holds and retry every waiting batch, now."""
+        """Transform what waits for the transformation, deliver what the buffer holds and
+        retry every waiting batch, now."""
+        if self._busy:
+            return
         self.settle(now, ids)
+        if self.transformer is not None and self.transformer.buffer:
+            self._transform(now, ids)
         waiting = self.retries
         self._waiting.clear()
         self._oldest.clear()
@@ -270,8 +394,46 @@ class Delivery:
         records, self.buffer = self.buffer, []
         self.buffer_bytes = 0
         self._buffer_oldest = None
+        self._buffer_floor = None
         if records:
             self._attempt(Batch(records, ids.uuid(), at), at)
+
+    # ------------------------------------------------------------------ transformation
+
+    def _transform(self, at: datetime, ids: IdSource) -> None:
+        """Send the transformation buffer to the function at ``at`` and apply the answers:
+        new payloads to the destination buffer, the dropped aside, the failed to the error
+        output."""
+        transformer = self.transformer
+        assert transformer is not None
+        self._busy = True
+        try:
+            processed = transformer.run(at, ids)
+        finally:
+            self._busy = False
+        self.dropped.extend(processed.dropped)
+        if processed.failed:
+            self._write_failures(processed, ids)
+        if processed.misuse is not None:
+            failed = len(processed.failed)
+            self.errors.append(
+                DestinationError(at, self.target.name, "", failed, UsageError(processed.misuse))
+            )
+        ended = max([at, *(failure.ended_at for failure in processed.failed)])
+        self._fill(processed.ok, ended, ids, floor=ended)
+
+    def _write_failures(self, processed: Processed, ids: IdSource) -> None:
+        """The error object of the records the transformation failed, kept and written
+        where the destination writes its error output (an HTTP endpoint's S3 bucket)."""
+        assert self.transformer is not None
+        lambda_arn = self.transformer.processor.lambda_arn
+        obj = self._error_output.object_for(processed.failed, lambda_arn, self.target, ids.uuid())
+        self.processing_failed.append(obj)
+        output = getattr(self.destination, "error_output", self.destination)
+        if self.destination_up:
+            # Best effort: the records are on record in `processing_failed` either way.
+            with contextlib.suppress(DeliveryFailed):
+                output.deliver(self.target, obj)
 
     def _expire(self, at: datetime) -> None:
         """Move every pending record that arrived 24 hours (and a microsecond) before

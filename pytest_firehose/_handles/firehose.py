@@ -2,15 +2,22 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import functools
+import threading
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from datetime import timedelta
 from typing import Any
 
 from pytest_firehose._destinations.base import Accepted, DestinationError
 from pytest_firehose._destinations.objects import DeliveredObject
 from pytest_firehose._engine.calls import Call
 from pytest_firehose._engine.world import World
+from pytest_firehose._errors import UsageError
 from pytest_firehose._handles.assertions import delivery_mismatch
 from pytest_firehose._handles.base import Lifetime, ServiceHandle
+from pytest_firehose._lambda.context import DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT, LambdaContext
+from pytest_firehose._lambda.functions import Handler, Invocation, parse_function
 from pytest_firehose._payload import payload_bytes
 from pytest_firehose._services.firehose.model import DeliveryStream, FirehoseService, Record
 
@@ -25,6 +32,36 @@ def errors_note(errors: list[DestinationError]) -> str:
 
 def _payloads(accepted: Iterable[Accepted]) -> list[bytes]:
     return [payload_bytes(payload) for payload, _, _ in accepted]
+
+
+@contextmanager
+def _released(lock: threading.RLock) -> Iterator[None]:
+    """Let go of ``lock`` entirely (however often this thread holds it) for the block, and
+    take it back as often afterwards."""
+    depth = 0
+    try:
+        while True:
+            lock.release()
+            depth += 1
+    except RuntimeError:  # no longer held by this thread
+        pass
+    try:
+        yield
+    finally:
+        for _ in range(depth):
+            lock.acquire()
+
+
+def _outside_lock(lock: threading.RLock, handler: Handler) -> Handler:
+    """``handler``, run without the world's lock: it may call AWS through boto3, from its
+    own thread or threads it starts, while the world serves those calls."""
+
+    @functools.wraps(handler)
+    def run(event: Any, context: LambdaContext) -> Any:
+        with _released(lock):
+            return handler(event, context)
+
+    return run
 
 
 class DeliveryStreamHandle:
@@ -134,8 +171,38 @@ class DeliveryStreamHandle:
             return list(self._delivery.errors)
 
     @property
+    def invocations(self) -> list[Invocation]:
+        """Every invocation of the stream's transformation Lambda, in order: each with its
+        ``event``, ``answer`` (what the handler returned), ``error`` (what it raised),
+        ``timed_out``, ``request_id`` and fake ``started_at``/``ended_at``."""
+        with self._world.touched():
+            return list(self._delivery.invocations)
+
+    @property
+    def dropped(self) -> list[bytes]:
+        """Payloads (as put) the transformation answered ``Dropped`` for."""
+        with self._world.touched():
+            return _payloads(self._delivery.dropped)
+
+    @property
+    def processing_failed(self) -> list[bytes]:
+        """Payloads (as put) that went to the ``processing-failed`` error output: the
+        function answered ``ProcessingFailed`` for them, or its invocation failed."""
+        with self._world.touched():
+            return [data for obj in self._delivery.processing_failed for data in obj.records]
+
+    @property
+    def error_objects(self) -> list[DeliveredObject]:
+        """The error output's objects, oldest first: ``.key`` under
+        ``processing-failed/``, ``.body`` one JSON error record per line (compressed as the
+        destination's objects are)."""
+        with self._world.touched():
+            return list(self._delivery.processing_failed)
+
+    @property
     def delivered(self) -> list[bytes]:
-        """Payloads that reached the destination, in delivery order."""
+        """Payloads that reached the destination, in delivery order (as the transformation
+        returned them, with a Lambda processor)."""
         with self._world.touched():
             return [data for obj in self._delivery.objects for data in obj.records]
 
@@ -210,6 +277,52 @@ class FirehoseHandle(ServiceHandle[FirehoseService, DeliveryStreamHandle]):
         params = {"DeliveryStreamName": name, **options}
         model = self._create("CreateDeliveryStream", params, region)
         return self._handle(model, name)
+
+    def lambda_function(
+        self,
+        name_or_arn: str,
+        handler: Handler,
+        *,
+        region: str | None = None,
+        timeout: float | timedelta = DEFAULT_TIMEOUT,
+        memory_mb: int = DEFAULT_MEMORY_MB,
+    ) -> str:
+        """Register ``handler`` (Lambda's ``handler(event, context)``) as the Lambda
+        function ``name_or_arn`` that delivery streams' Lambda processors invoke; returns
+        its ARN.
+
+        A name (``"orders-transform"``) or unqualified ARN answers for every version and
+        alias of the function; a qualified one (``"orders-transform:live"``, an ARN ending
+        ``:live`` or ``:7``) only for that qualifier, ahead of the unqualified one. A name
+        lives in ``region`` (the default region if None); an ARN says where it lives.
+        ``timeout`` is the function's (Lambda's default 3 s): a handler that moves the fake
+        clock that far timed out. The handler runs outside the world's lock, so it may call
+        AWS through boto3."""
+        if not callable(handler):
+            raise UsageError(
+                f"the handler for {name_or_arn!r} must be a callable taking (event, "
+                f"context), not {type(handler).__name__}"
+            )
+        default_region = region or self._world.region
+        try:
+            name = parse_function(
+                name_or_arn, region=default_region, account_id=self._world.account_id
+            )
+        except ValueError as error:
+            raise UsageError(str(error)) from None
+        limit = timeout if isinstance(timeout, timedelta) else timedelta(seconds=timeout)
+        with self._world.touched():
+            functions = self._world.firehose(name.region).functions
+            try:
+                functions.register(
+                    name,
+                    _outside_lock(self._world.lock, handler),
+                    timeout=limit,
+                    memory_mb=memory_mb,
+                )
+            except (TypeError, ValueError) as error:
+                raise UsageError(str(error)) from None
+        return name.arn
 
     def delivery_errors(self) -> list[DestinationError]:
         """Every stream's destination errors (see ``DeliveryStreamHandle.delivery_errors``),

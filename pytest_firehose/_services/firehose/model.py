@@ -17,8 +17,21 @@ from pytest_firehose._destinations.base import (
 )
 from pytest_firehose._destinations.objects import DeliveredObject, has_expressions
 from pytest_firehose._destinations.pipeline import Delivery
+from pytest_firehose._destinations.processing import (
+    FIREHOSE_WAIT,
+    Invoker,
+    LambdaProcessor,
+    lambda_processor,
+)
 from pytest_firehose._errors import ServiceError
 from pytest_firehose._ids import IdSource
+from pytest_firehose._lambda.firehose_events import kinesis_metadata
+from pytest_firehose._lambda.functions import (
+    FunctionRegistry,
+    Invocation,
+    invoke,
+    parse_function,
+)
 from pytest_firehose._payload import Payload, PayloadRecord, data_of, payload_len
 from pytest_firehose._services.base import Answer, ServiceBase, tag_page
 from pytest_firehose._services.codes import BATCH_PUT, RECORD_ERRORS
@@ -169,6 +182,8 @@ class FirehoseService(ServiceBase):
         #: settings.py).
         self.unmodelled = unmodelled
         self.streams: dict[str, DeliveryStream] = {}
+        #: The Lambda functions tests registered in this region, for Lambda processors.
+        self.functions = FunctionRegistry()
         self._operations = {
             "CreateDeliveryStream": self.create_delivery_stream,
             "DescribeDeliveryStream": self.describe_delivery_stream,
@@ -268,11 +283,15 @@ class FirehoseService(ServiceBase):
                 "InvalidArgumentException",
                 "ErrorOutputPrefix cannot be null or empty when Prefix contains expressions.",
             )
+        processor = self._lambda_processor(config)
         unmodelled = source_findings(stream_type) + findings(kind, config)
         if self.unmodelled == "error":
             report(unmodelled, "error")  # before anything is created
         arn = self.stream_arn(name)
         destination = self.destination_for(kind, config, self.region)
+        source_arn = (
+            source["KinesisStreamSourceDescription"]["KinesisStreamARN"] if source else None
+        )
         stream = DeliveryStream(
             name=name,
             arn=arn,
@@ -284,7 +303,12 @@ class FirehoseService(ServiceBase):
             source=source,
             encryption=encryption,
             tags={tag["Key"]: tag.get("Value", "") for tag in params.get("Tags", [])},
-            delivery=Delivery(DeliveryTarget(name, arn, version=1), config, destination),
+            delivery=Delivery(
+                DeliveryTarget(name, arn, version=1),
+                config,
+                destination,
+                self._processing(processor, source_arn),
+            ),
         )
         if source is not None:
             # Firehose reads its source from LATEST: what the stream holds now is not read.
@@ -353,6 +377,7 @@ class FirehoseService(ServiceBase):
             kind, config = updated_destination(
                 stream.config_kind, stream.config, UPDATE_KINDS[updates[0]], params[updates[0]]
             )
+        processor = self._lambda_processor(config)
         before = set(findings(stream.config_kind, stream.config))
         unmodelled = [found for found in findings(kind, config) if found not in before]
         if self.unmodelled == "error":
@@ -361,9 +386,47 @@ class FirehoseService(ServiceBase):
         stream.version += 1
         stream.updated_at = self.clock.now()
         destination = self.destination_for(stream.config_kind, stream.config, self.region)
-        stream.delivery.route(stream.target, stream.config, destination)
+        source_arn = (
+            stream.source["KinesisStreamSourceDescription"]["KinesisStreamARN"]
+            if stream.source is not None
+            else None
+        )
+        stream.delivery.route(
+            stream.target, stream.config, destination, self._processing(processor, source_arn)
+        )
         report(unmodelled, self.unmodelled)
         return {}
+
+    # ------------------------------------------------------------------ Lambda
+
+    def _lambda_processor(self, config: dict[str, Any]) -> LambdaProcessor | None:
+        """The configuration's Lambda processor, its function name checked (an HTTP
+        endpoint's configuration holds it too)."""
+        processor = lambda_processor(config)
+        if processor is not None:
+            try:
+                parse_function(processor.lambda_arn, region=self.region, account_id=self.account_id)
+            except ValueError as error:
+                raise ServiceError("InvalidArgumentException", str(error)) from None
+        return processor
+
+    def _processing(
+        self, processor: LambdaProcessor | None, source_arn: str | None
+    ) -> tuple[LambdaProcessor, Invoker, str, str | None] | None:
+        if processor is None:
+            return None
+        return processor, self.invoke_function, self.region, source_arn
+
+    def invoke_function(self, name: str, event: dict[str, Any]) -> Invocation:
+        """Invoke the registered handler for function ``name`` (a name or ARN) with
+        ``event``, synchronously, as a Lambda processor does. Raises
+        ``UnregisteredFunction`` when no handler answers for it."""
+        reference = parse_function(name, region=self.region, account_id=self.account_id)
+        registration = self.functions.resolve(reference)
+        request_id = self.ids.uuid()
+        return invoke(
+            registration, event, self.clock, request_id, reference.arn, limit=FIREHOSE_WAIT
+        )
 
     # ------------------------------------------------------------------ tags
 
@@ -484,7 +547,10 @@ class FirehoseService(ServiceBase):
         last touched."""
         now = self.clock.now()
         streams = self.streams
-        chosen = streams.values() if names is None else [streams[n] for n in names if n in streams]
+        # A copy: a transformation's handler may create or delete streams while it runs.
+        chosen = (
+            list(streams.values()) if names is None else [streams[n] for n in names if n in streams]
+        )
         for stream in chosen:
             for change in [t for t in stream.transitions if t[0] <= now]:
                 stream.transitions.remove(change)
@@ -499,7 +565,7 @@ class FirehoseService(ServiceBase):
 
     def read_sources(self) -> None:
         """Take in what every KinesisStreamAsSource stream's source got since last read."""
-        for stream in self.streams.values():
+        for stream in list(self.streams.values()):
             if stream.source_after is not None:
                 self._read_source(stream, accept=True)
 
@@ -523,7 +589,15 @@ class FirehoseService(ServiceBase):
         if not accept or not fresh:
             return
         accepted = [(r.data, r.sequence_number, r.arrived_at) for r in fresh]
-        stream.delivery.accept(accepted, self.clock.now(), self.ids)
+        metadata = None
+        if stream.delivery.transformer is not None:
+            metadata = {
+                r.sequence_number: kinesis_metadata(
+                    r.shard_id, r.partition_key or "", r.arrived_at, r.sequence_number
+                )
+                for r in fresh
+            }
+        stream.delivery.accept(accepted, self.clock.now(), self.ids, metadata)
 
     def flush(self, stream: DeliveryStream) -> None:
         """Deliver whatever the stream's buffer holds, and retry waiting batches, now."""

@@ -46,10 +46,16 @@ def _processing(config: dict[str, Any]) -> str | None:
         return None
     if not processing.get("Processors"):
         return None
-    kinds = ", ".join(sorted({str(p.get("Type")) for p in processing["Processors"]}))
+    # A Lambda processor is modelled (the fake runs the handler a test registered).
+    kinds = sorted(
+        {str(p.get("Type")) for p in processing["Processors"] if p.get("Type") != "Lambda"}
+    )
+    if not kinds:
+        return None
     return (
-        f"ProcessingConfiguration (processors: {kinds}) is not run: records are delivered "
-        "as they were put, untransformed, with no delimiter added"
+        f"ProcessingConfiguration (processors: {', '.join(kinds)}) is not run: records are "
+        "delivered as they were put (or as the Lambda processor returned them), with no "
+        "delimiter added"
     )
 
 

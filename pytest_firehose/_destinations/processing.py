@@ -1,0 +1,355 @@
+"""Data transformation with a Lambda processor, as Firehose runs it before buffering for the
+destination.
+
+Records wait in the processor's own buffer until it holds ``BufferSizeInMBs`` or its oldest
+record has waited ``BufferIntervalInSeconds``; the buffer is then cut into invocations no
+larger than Lambda's 6 MB synchronous payload, and each is sent to the function. Its answer
+is applied as Firehose applies it: ``Ok`` records go on with their new data, ``Dropped``
+ones end there, ``ProcessingFailed`` ones go to the error output. An invocation that fails
+(the handler raised, timed out, or the function is not there) is retried
+``NumberOfRetries`` times; an answer that breaks the status model is not retried (a real
+error record of a missing recordId shows ``attemptsMade: 1``). Either way every record of
+that invocation then goes to the error output with the error's code.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+from pytest_firehose._destinations.base import Accepted, DeliveryTarget
+from pytest_firehose._destinations.compression import compress
+from pytest_firehose._destinations.objects import DeliveredObject, has_expressions, object_key
+from pytest_firehose._errors import ServiceError
+from pytest_firehose._lambda.firehose_events import (
+    FUNCTION_ERROR,
+    PROCESSING_FAILED_STATUS,
+    RESOURCE_NOT_FOUND,
+    TIMED_OUT,
+    AnswerRejected,
+    SourceRecord,
+    epoch_millis,
+    read_answer,
+    transformation_event,
+)
+from pytest_firehose._lambda.functions import Invocation, UnregisteredFunction
+from pytest_firehose._payload import Payload, payload_len
+
+if TYPE_CHECKING:
+    from pytest_firehose._ids import IdSource
+
+MIB = 1024 * 1024
+#: A Lambda processor's defaults (API reference, ProcessorParameter; developer guide, "Data
+#: transformation flow": 1 MB and 60 seconds for every destination but Splunk and Snowflake).
+DEFAULT_RETRIES = 3
+DEFAULT_SIZE_MB = 1.0
+DEFAULT_INTERVAL = 60
+#: The ranges the developer guide gives for the buffering hints (0.2 to 3 MB, 0 to 900 s)
+#: and the API reference for NumberOfRetries (0 to 300).
+SIZE_RANGE_MB = (0.2, 3.0)
+INTERVAL_RANGE = (0, 900)
+RETRIES_RANGE = (0, 300)
+#: Lambda's synchronous invocation payload limit, for the event Firehose sends.
+MAX_EVENT_BYTES = 6 * MIB
+#: An event's bytes besides the records' data, and each record's besides its base64 data
+#: (recordId, timestamp, keys, Kinesis metadata): generous bounds, so no event built from
+#: them passes the limit.
+EVENT_OVERHEAD = 1024
+RECORD_OVERHEAD = 768
+#: How long Firehose waits for the function at most, whatever its own timeout (developer
+#: guide, "Duration of a Lambda invocation").
+FIREHOSE_WAIT = timedelta(minutes=5)
+
+#: Invokes the function an ARN (or name) designates with an event, as Lambda's synchronous
+#: invocation; raises ``UnregisteredFunction`` when no handler answers for it.
+Invoker = Callable[[str, dict[str, Any]], Invocation]
+
+
+@dataclass(frozen=True)
+class LambdaProcessor:
+    """A Lambda processor's parameters, defaults filled in."""
+
+    lambda_arn: str
+    retries: int
+    size: int
+    interval: timedelta
+
+
+def _parameters(processor: Mapping[str, Any]) -> dict[str, str]:
+    return {
+        str(p.get("ParameterName")): str(p.get("ParameterValue"))
+        for p in processor.get("Parameters", [])
+        if isinstance(p, dict)
+    }
+
+
+def _number(
+    parameters: dict[str, str], name: str, default: float, limits: tuple[float, float]
+) -> float:
+    text = parameters.get(name)
+    if text is None:
+        return default
+    try:
+        value = float(text)
+    except ValueError:
+        value = float("nan")
+    low, high = limits
+    if not low <= value <= high:  # NaN fails both comparisons
+        raise ServiceError(
+            "InvalidArgumentException",
+            f"Lambda processor parameter {name} must be a number between {low:g} and "
+            f"{high:g}, not {text!r}.",
+        )
+    return value
+
+
+def lambda_processor(config: Mapping[str, Any]) -> LambdaProcessor | None:
+    """The Lambda processor a destination's ``ProcessingConfiguration`` enables, or None.
+
+    Raises ``InvalidArgumentException`` for a Lambda processor without a ``LambdaArn`` or
+    with a buffering hint or retry count out of its documented range."""
+    processing = config.get("ProcessingConfiguration")
+    if not isinstance(processing, dict) or processing.get("Enabled") is False:
+        return None
+    for processor in processing.get("Processors") or []:
+        if not isinstance(processor, dict) or processor.get("Type") != "Lambda":
+            continue
+        parameters = _parameters(processor)
+        arn = parameters.get("LambdaArn")
+        if not arn:
+            raise ServiceError(
+                "InvalidArgumentException",
+                "A Lambda processor must have the parameter LambdaArn.",
+            )
+        retries = _number(parameters, "NumberOfRetries", DEFAULT_RETRIES, RETRIES_RANGE)
+        size = _number(parameters, "BufferSizeInMBs", DEFAULT_SIZE_MB, SIZE_RANGE_MB)
+        interval = _number(parameters, "BufferIntervalInSeconds", DEFAULT_INTERVAL, INTERVAL_RANGE)
+        return LambdaProcessor(arn, int(retries), int(size * MIB), timedelta(seconds=interval))
+    return None
+
+
+@dataclass(frozen=True)
+class ProcessingFailure:
+    """A record Firehose could not transform: the error-record fields it writes."""
+
+    record: Accepted
+    code: str
+    message: str
+    attempts: int
+    ended_at: datetime
+
+    def error_record(self, lambda_arn: str) -> str:
+        """The JSON line Firehose writes for the record to the error output."""
+        payload, _, arrived = self.record
+        raw = payload if isinstance(payload, str) else base64.b64encode(payload).decode()
+        return json.dumps(
+            {
+                "attemptsMade": self.attempts,
+                "arrivalTimestamp": epoch_millis(arrived),
+                "errorCode": self.code,
+                "errorMessage": self.message,
+                "attemptEndingTimestamp": epoch_millis(self.ended_at),
+                "rawData": raw,
+                "lambdaArn": lambda_arn,
+            },
+            separators=(",", ":"),
+        )
+
+
+#: What ``!{firehose:error-output-type}`` names for records a transformation failed.
+PROCESSING_FAILED = "processing-failed"
+ERROR_OUTPUT_TYPE = "!{firehose:error-output-type}"
+
+
+@dataclass(frozen=True)
+class ErrorOutput:
+    """How a destination writes its error output: its ``ErrorOutputPrefix`` (empty when
+    not configured), its ``Prefix``, and its objects' compression and extension."""
+
+    prefix: str
+    base: str
+    compression: str
+    extension: str
+
+    def object_for(
+        self,
+        failures: list[ProcessingFailure],
+        lambda_arn: str,
+        target: DeliveryTarget,
+        delivery_id: str,
+    ) -> DeliveredObject:
+        """The error object for ``failures``: one JSON error record a line, under
+        ``processing-failed``, named after the oldest record's arrival."""
+        at = max(failure.ended_at for failure in failures)
+        oldest = min(failure.record[2] for failure in failures)
+        if has_expressions(self.prefix):
+            prefix = self.prefix.replace(ERROR_OUTPUT_TYPE, PROCESSING_FAILED)
+        else:
+            prefix = f"{self.prefix or self.base}{PROCESSING_FAILED}/"
+        key = object_key(
+            prefix, target.name, str(target.version), oldest, delivery_id, self.extension
+        )
+        text = "".join(failure.error_record(lambda_arn) + "\n" for failure in failures)
+        body = compress(text.encode(), self.compression, name=delivery_id, at=at)
+        payloads = tuple(failure.record[0] for failure in failures)
+        return DeliveredObject(key, payloads, at, delivery_id, body=body)
+
+
+@dataclass
+class Processed:
+    """What came of a buffer of records: ``ok`` (with their new payloads, ids and arrival
+    kept), ``dropped``, ``failed``; ``ended_at`` is when the last invocation ended, on the
+    fake clock as the buffer's delivery saw it."""
+
+    ok: list[Accepted] = field(default_factory=list)
+    dropped: list[Accepted] = field(default_factory=list)
+    failed: list[ProcessingFailure] = field(default_factory=list)
+    #: Why a test's setup kept the function from running (no handler registered).
+    misuse: str | None = None
+
+
+def _event_share(record: Accepted) -> int:
+    return (payload_len(record[0]) + 2) // 3 * 4 + RECORD_OVERHEAD
+
+
+def invocation_batches(records: list[Accepted]) -> list[list[Accepted]]:
+    """``records`` cut, in order, into batches whose event stays within Lambda's payload
+    limit."""
+    batches: list[list[Accepted]] = []
+    size = EVENT_OVERHEAD
+    for record in records:
+        share = _event_share(record)
+        if not batches or size + share > MAX_EVENT_BYTES:
+            batches.append([])
+            size = EVENT_OVERHEAD
+        batches[-1].append(record)
+        size += share
+    return batches
+
+
+class Transformer:
+    """The transformation stage of one delivery stream: its buffer, and every invocation.
+
+    ``source`` describes the stream for the event: (delivery stream ARN, region, source
+    Kinesis stream ARN or None); ``invocations`` is where each invocation is logged.
+    ``kinesis`` holds each Kinesis record's metadata by record
+    id until it is sent."""
+
+    def __init__(
+        self,
+        processor: LambdaProcessor,
+        invoke: Invoker,
+        source: tuple[str, str, str | None],
+        invocations: list[Invocation],
+    ) -> None:
+        self.processor = processor
+        self._invoke = invoke
+        self._source = source
+        self.buffer: list[Accepted] = []
+        self.buffer_bytes = 0
+        #: Every invocation, in order (the delivery's list, kept across reconfigurations).
+        self.invocations = invocations
+        self.kinesis: dict[str, Mapping[str, Any]] = {}
+
+    def take(self, entries: list[Accepted]) -> bool:
+        """Buffer ``entries``; True once the buffer holds its size."""
+        self.buffer.extend(entries)
+        self.buffer_bytes += sum(payload_len(entry[0]) for entry in entries)
+        return self.buffer_bytes >= self.processor.size
+
+    def due(self) -> datetime | None:
+        """When the buffer's interval ends (None when it is empty)."""
+        return self.buffer[0][2] + self.processor.interval if self.buffer else None
+
+    def full(self) -> bool:
+        return bool(self.buffer) and self.buffer_bytes >= self.processor.size
+
+    def run(self, at: datetime, ids: IdSource) -> Processed:
+        """Send everything buffered to the function, at ``at``, and apply its answers.
+
+        What a handler raises past ``Exception`` (``pytest.fail``, ``KeyboardInterrupt``)
+        stops the test, not the function: the records stay buffered, none is lost."""
+        records, buffered = self.buffer, self.buffer_bytes
+        self.buffer, self.buffer_bytes = [], 0
+        processed = Processed()
+        elapsed = timedelta(0)
+        try:
+            for batch in invocation_batches(records):
+                elapsed += self._process(batch, at + elapsed, ids, processed)
+        except BaseException:
+            self.buffer, self.buffer_bytes = records + self.buffer, buffered + self.buffer_bytes
+            raise
+        for _, record_id, _ in records:
+            self.kinesis.pop(record_id, None)
+        return processed
+
+    def _process(
+        self, batch: list[Accepted], at: datetime, ids: IdSource, processed: Processed
+    ) -> timedelta:
+        """Invoke for ``batch`` until it is answered or out of retries; the fake time the
+        invocations took."""
+        arn = self.processor.lambda_arn
+        stream_arn, region, source_arn = self._source
+        sources = [
+            SourceRecord(record_id, payload, arrived, self.kinesis.get(record_id))
+            for payload, record_id, arrived in batch
+        ]
+        elapsed = timedelta(0)
+        attempts = 0
+        while True:
+            attempts += 1
+            event = transformation_event(
+                ids.uuid(), stream_arn, region, sources, source_arn=source_arn
+            )
+            try:
+                invocation = self._invoke(arn, event)
+            except UnregisteredFunction as missing:
+                processed.misuse = str(missing)
+                error: tuple[str, str] = RESOURCE_NOT_FOUND
+            else:
+                self.invocations.append(invocation)
+                assert invocation.ended_at is not None
+                elapsed += invocation.ended_at - invocation.started_at
+                if invocation.timed_out:
+                    error = TIMED_OUT
+                elif invocation.failed:
+                    error = FUNCTION_ERROR
+                else:
+                    try:
+                        self._apply(batch, invocation.answer, processed, at + elapsed)
+                    except AnswerRejected as rejected:
+                        self._fail(batch, rejected.error, attempts, at + elapsed, processed)
+                    return elapsed
+            if attempts > self.processor.retries:
+                self._fail(batch, error, attempts, at + elapsed, processed)
+                return elapsed
+
+    @staticmethod
+    def _fail(
+        batch: list[Accepted],
+        error: tuple[str, str],
+        attempts: int,
+        at: datetime,
+        processed: Processed,
+    ) -> None:
+        code, message = error
+        processed.failed.extend(ProcessingFailure(r, code, message, attempts, at) for r in batch)
+
+    @staticmethod
+    def _apply(batch: list[Accepted], answer: Any, processed: Processed, at: datetime) -> None:
+        results = read_answer(answer, [record_id for _, record_id, _ in batch])
+        code, message = PROCESSING_FAILED_STATUS
+        for record in batch:
+            _, record_id, arrived = record
+            result = results[record_id]
+            if result.result == "Ok":
+                new: Payload = result.data
+                processed.ok.append((new, record_id, arrived))
+            elif result.result == "Dropped":
+                processed.dropped.append(record)
+            else:
+                processed.failed.append(ProcessingFailure(record, code, message, 1, at))

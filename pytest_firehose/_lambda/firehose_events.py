@@ -1,0 +1,195 @@
+"""Firehose's side of a data-transformation Lambda: the event it sends, and how it reads the
+answer (the status model of the developer guide's "Data transformation" pages).
+
+The event (developer guide, and aws-lambda-powertools' ``KinesisFirehoseModel``, which
+parses it): ``invocationId``, ``deliveryStreamArn``, ``region``, ``sourceKinesisStreamArn``
+for a Kinesis source, and ``records``, each with ``recordId``,
+``approximateArrivalTimestamp`` (epoch milliseconds), base64 ``data`` and, for a Kinesis
+source, ``kinesisRecordMetadata`` (``shardId``, ``partitionKey``,
+``approximateArrivalTimestamp`` in epoch milliseconds, ``sequenceNumber``,
+``subsequenceNumber``).
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from pytest_firehose._payload import Payload, strict_b64decode
+
+RESULTS = ("Ok", "Dropped", "ProcessingFailed")
+
+#: Error codes and messages Firehose writes to ``processing-failed/`` (the developer guide's
+#: CloudWatch Logs error list; the texts for FunctionError, FunctionTimedOut and
+#: MissingRecordId as real error records show them).
+FUNCTION_ERROR = (
+    "Lambda.FunctionError",
+    "The Lambda function was successfully invoked but it returned an error result.",
+)
+TIMED_OUT = (
+    "Lambda.FunctionTimedOut",
+    "The Lambda function invocation timed out. Increase the Timeout setting in the Lambda "
+    "function.",
+)
+MISSING_RECORD_ID = (
+    "Lambda.MissingRecordId",
+    "One or more record Ids were not returned. Ensure that the Lambda function returns all "
+    "received record Ids.",
+)
+DUPLICATED_RECORD_ID = (
+    "Lambda.DuplicatedRecordId",
+    "Multiple records were returned with the same record ID. Ensure that the Lambda "
+    "function returns unique record IDs for each record.",
+)
+JSON_PROCESSING = (
+    "Lambda.JsonProcessingException",
+    "There was an error parsing returned records from the Lambda function. Ensure that the "
+    "returned records follow the status model required by Firehose.",
+)
+RESOURCE_NOT_FOUND = (
+    "Lambda.ResourceNotFound",
+    "The specified Lambda function does not exist. Use a different function that does exist.",
+)
+#: A record the function answered ``ProcessingFailed`` for (the code as AWS writes it; the
+#: message is not on record).
+PROCESSING_FAILED_STATUS = (
+    "Lambda.ProcessingFailedStatus",
+    "The Lambda function returned the ProcessingFailed status for this record.",
+)
+
+
+@dataclass(frozen=True)
+class SourceRecord:
+    """A record as the transformation event shows it."""
+
+    record_id: str
+    payload: Payload
+    arrived_at: datetime
+    #: ``kinesisRecordMetadata`` for a record read from a Kinesis stream, else None.
+    kinesis: Mapping[str, Any] | None = None
+
+
+def epoch_millis(at: datetime) -> int:
+    return int(at.timestamp() * 1000)
+
+
+def _data(payload: Payload) -> str:
+    if isinstance(payload, str):
+        return payload  # base64 text already
+    return base64.b64encode(payload).decode("ascii")
+
+
+def record_entry(record: SourceRecord) -> dict[str, Any]:
+    entry: dict[str, Any] = {
+        "recordId": record.record_id,
+        "approximateArrivalTimestamp": epoch_millis(record.arrived_at),
+        "data": _data(record.payload),
+    }
+    if record.kinesis is not None:
+        entry["kinesisRecordMetadata"] = dict(record.kinesis)
+    return entry
+
+
+def transformation_event(
+    invocation_id: str,
+    stream_arn: str,
+    region: str,
+    records: Sequence[SourceRecord],
+    *,
+    source_arn: str | None = None,
+) -> dict[str, Any]:
+    """The event Firehose invokes a transformation Lambda with."""
+    event: dict[str, Any] = {"invocationId": invocation_id}
+    if source_arn is not None:
+        event["sourceKinesisStreamArn"] = source_arn
+    event["deliveryStreamArn"] = stream_arn
+    event["region"] = region
+    event["records"] = [record_entry(record) for record in records]
+    return event
+
+
+def kinesis_metadata(
+    shard_id: str, partition_key: str, arrived_at: datetime, sequence_number: str
+) -> dict[str, Any]:
+    """``kinesisRecordMetadata`` of a record read from a Kinesis stream (not aggregated:
+    its subsequence number is 0)."""
+    return {
+        "shardId": shard_id,
+        "partitionKey": partition_key,
+        "approximateArrivalTimestamp": epoch_millis(arrived_at),
+        "sequenceNumber": sequence_number,
+        "subsequenceNumber": 0,
+    }
+
+
+@dataclass(frozen=True)
+class Result:
+    """What the function answered for one record: its ``result`` and, for ``Ok``, the new
+    data."""
+
+    result: str
+    data: bytes = b""
+
+
+class AnswerRejected(Exception):
+    """The answer does not follow the status model; ``error`` is Firehose's (code,
+    message)."""
+
+    def __init__(self, error: tuple[str, str], detail: str) -> None:
+        super().__init__(f"{error[0]}: {detail}")
+        self.error = error
+        self.detail = detail
+
+
+def read_answer(answer: Any, record_ids: Sequence[str]) -> dict[str, Result]:
+    """Each record's :class:`Result`, by record id, from a handler's answer to an event
+    holding ``record_ids``.
+
+    Raises :class:`AnswerRejected`: ``Lambda.JsonProcessingException`` for an answer that
+    is not ``{"records": [...]}`` with a known ``result`` and, for ``Ok``, base64 ``data``;
+    ``Lambda.DuplicatedRecordId`` for an id answered twice; ``Lambda.MissingRecordId`` when
+    the ids answered are not those sent (one missing, or one never sent)."""
+    if not isinstance(answer, dict) or not isinstance(answer.get("records"), list):
+        raise AnswerRejected(JSON_PROCESSING, 'the answer is not {"records": [...]}')
+    results: dict[str, Result] = {}
+    for position, entry in enumerate(answer["records"]):
+        record_id, result = _entry(entry, position)
+        if record_id in results:
+            raise AnswerRejected(DUPLICATED_RECORD_ID, f"recordId {record_id!r} answered twice")
+        results[record_id] = result
+    sent = set(record_ids)
+    missing = [record_id for record_id in record_ids if record_id not in results]
+    unknown = [record_id for record_id in results if record_id not in sent]
+    if missing or unknown:
+        raise AnswerRejected(
+            MISSING_RECORD_ID,
+            f"{len(missing)} recordId(s) sent were not answered, {len(unknown)} answered "
+            "were never sent",
+        )
+    return results
+
+
+def _entry(entry: Any, position: int) -> tuple[str, Result]:
+    where = f"records[{position}]"
+    if not isinstance(entry, dict):
+        raise AnswerRejected(JSON_PROCESSING, f"{where} is not an object")
+    record_id, result = entry.get("recordId"), entry.get("result")
+    if not isinstance(record_id, str):
+        raise AnswerRejected(JSON_PROCESSING, f"{where} has no string recordId")
+    if result not in RESULTS:
+        raise AnswerRejected(
+            JSON_PROCESSING, f"{where}.result is {result!r}, not one of {', '.join(RESULTS)}"
+        )
+    if result != "Ok":
+        return record_id, Result(result)
+    data = entry.get("data")
+    if not isinstance(data, str):
+        raise AnswerRejected(JSON_PROCESSING, f"{where} is Ok but its data is not base64 text")
+    try:
+        return record_id, Result(result, strict_b64decode(data))
+    except (binascii.Error, ValueError):
+        raise AnswerRejected(JSON_PROCESSING, f"{where}.data is not valid base64") from None

@@ -1,0 +1,215 @@
+"""The Lambda functions a test registered, found by name or ARN as Lambda resolves them, and
+one invocation of a handler with a fresh context on the fake clock.
+
+A function is registered under its name (or unqualified ARN), which then answers for every
+qualifier (``name:alias``, ``name:7``, ``$LATEST``), or under a qualified name or ARN, which
+answers only for that qualifier and wins over the unqualified registration.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from pytest_firehose._clock import FakeClock
+from pytest_firehose._lambda.context import (
+    DEFAULT_MEMORY_MB,
+    DEFAULT_TIMEOUT,
+    LATEST,
+    Function,
+    LambdaContext,
+    context_for,
+)
+
+#: A handler with Lambda's Python signature.
+Handler = Callable[[Any, LambdaContext], Any]
+
+#: Lambda's function names, and the qualifiers a version or alias may have (API reference,
+#: Invoke's FunctionName and Qualifier).
+_NAME = r"[a-zA-Z0-9_-]{1,64}"
+_QUALIFIER = r"\$LATEST|[a-zA-Z0-9_-]{1,128}"
+_ARN = re.compile(
+    rf"arn:(?P<partition>aws[a-zA-Z-]*):lambda:(?P<region>[a-z]{{2}}(?:-[a-z]+)+-\d):"
+    rf"(?P<account>\d{{12}}):function:(?P<name>{_NAME})(?::(?P<qualifier>{_QUALIFIER}))?"
+)
+_PLAIN = re.compile(rf"(?P<name>{_NAME})(?::(?P<qualifier>{_QUALIFIER}))?")
+#: Lambda's limit on a synchronous invocation's response (the Python runtime's error text
+#: names it in bytes).
+MAX_RESPONSE_BYTES = 6 * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class FunctionName:
+    """A function as a caller names it: where it lives, and the qualifier if any."""
+
+    name: str
+    region: str
+    account_id: str
+    qualifier: str | None = None
+
+    @property
+    def arn(self) -> str:
+        """The ARN, qualified when the name was."""
+        base = f"arn:aws:lambda:{self.region}:{self.account_id}:function:{self.name}"
+        return f"{base}:{self.qualifier}" if self.qualifier else base
+
+
+def parse_function(text: str, *, region: str, account_id: str) -> FunctionName:
+    """``text`` (a name, ``name:qualifier``, or a function ARN, qualified or not) as a
+    :class:`FunctionName`; a bare name lives in ``region`` and ``account_id``.
+
+    Raises ``ValueError`` naming the accepted forms."""
+    if match := _ARN.fullmatch(text):
+        return FunctionName(
+            match["name"], match["region"], match["account"], match["qualifier"] or None
+        )
+    if match := _PLAIN.fullmatch(text):
+        return FunctionName(match["name"], region, account_id, match["qualifier"] or None)
+    raise ValueError(
+        f"{text!r} names no Lambda function: use a function name (orders-transform), a "
+        "name with a version or alias (orders-transform:live), or a function ARN "
+        "(arn:aws:lambda:us-east-1:123456789012:function:orders-transform[:live])"
+    )
+
+
+@dataclass(frozen=True)
+class Registration:
+    """A handler a test registered, and the function it stands for."""
+
+    function: Function
+    handler: Handler
+    qualifier: str | None
+
+
+class UnregisteredFunction(LookupError):
+    """No handler answers for the function a caller named; the message says how to register
+    one."""
+
+
+class FunctionRegistry:
+    """The handlers registered in one region, by account, name and qualifier."""
+
+    def __init__(self) -> None:
+        self._registered: dict[tuple[str, str, str | None], Registration] = {}
+
+    def register(
+        self,
+        name: FunctionName,
+        handler: Handler,
+        *,
+        timeout: timedelta = DEFAULT_TIMEOUT,
+        memory_mb: int = DEFAULT_MEMORY_MB,
+    ) -> Registration:
+        """Register ``handler`` for ``name`` (replacing an earlier registration of it)."""
+        if not callable(handler):
+            raise TypeError(
+                f"the handler for {name.arn} must be a callable taking (event, context), "
+                f"not {type(handler).__name__}"
+            )
+        if timeout <= timedelta(0):
+            raise ValueError(f"a Lambda function's timeout is positive, not {timeout}")
+        # A numeric qualifier is a published version, which context.function_version shows;
+        # an alias's version is not known here, so the handler reads $LATEST for it.
+        version = name.qualifier if name.qualifier and name.qualifier.isdigit() else LATEST
+        function = Function(
+            name.name, name.region, name.account_id, timeout, memory_mb, version=version
+        )
+        registration = Registration(function, handler, name.qualifier)
+        self._registered[(name.account_id, name.name, name.qualifier)] = registration
+        return registration
+
+    def resolve(self, name: FunctionName) -> Registration:
+        """The registration answering for ``name``: its qualifier's own, else the
+        unqualified one. Raises :class:`UnregisteredFunction` otherwise."""
+        for qualifier in dict.fromkeys((name.qualifier, None)):
+            found = self._registered.get((name.account_id, name.name, qualifier))
+            if found is not None:
+                return found
+        known = sorted(
+            FunctionName(r.function.name, r.function.region, r.function.account_id, r.qualifier).arn
+            for r in self._registered.values()
+        )
+        listing = ", ".join(known) if known else "none"
+        raise UnregisteredFunction(
+            f"no handler is registered for the Lambda function {name.arn}. Register the "
+            f"Python function that stands for it before records reach it: "
+            f"firehose.lambda_function({name.arn!r}, handler) (handler(event, context) as in "
+            f"Lambda). Registered in {name.region}: {listing}."
+        )
+
+
+@dataclass
+class Invocation:
+    """One invocation of a handler: the event it got, and what came of it.
+
+    ``answer`` is what the handler returned, ``error`` the exception it raised (None when
+    it returned). ``timed_out``: the handler moved the fake clock past its deadline, so
+    Lambda stopped it and its answer was lost. ``started_at``/``ended_at`` are fake time.
+    """
+
+    function_arn: str
+    request_id: str
+    event: dict[str, Any]
+    started_at: datetime
+    ended_at: datetime | None = None
+    answer: Any = None
+    error: BaseException | None = None
+    timed_out: bool = False
+    #: The Lambda error type when the invocation failed (``Unhandled`` for an exception or
+    #: timeout, as Invoke's ``X-Amz-Function-Error`` reports it), else None.
+    function_error: str | None = field(default=None)
+
+    @property
+    def failed(self) -> bool:
+        return self.function_error is not None
+
+
+def invoke(
+    registration: Registration,
+    event: dict[str, Any],
+    clock: FakeClock,
+    request_id: str,
+    invoked_arn: str,
+    *,
+    limit: timedelta | None = None,
+) -> Invocation:
+    """Run the handler once with ``event`` and a fresh context, as Lambda's synchronous
+    invocation does.
+
+    The handler runs to completion in real time; it timed out if it left the fake clock at
+    or past its deadline (the function's timeout, or ``limit`` when the caller stops
+    waiting sooner). Its answer must survive ``json.dumps`` within Lambda's response limit,
+    as the Python runtime serializes it; otherwise the invocation failed."""
+    context = context_for(registration.function, clock, request_id, invoked_arn=invoked_arn)
+    if limit is not None and context.deadline - clock.now() > limit:
+        context.deadline = clock.now() + limit
+    invocation = Invocation(invoked_arn, request_id, event, clock.now())
+    try:
+        answer = registration.handler(event, context)
+    except Exception as error:  # Lambda reports whatever the handler raised
+        invocation.error = error
+        invocation.function_error = "Unhandled"
+    else:
+        invocation.answer = answer
+        try:
+            size = len(json.dumps(answer).encode())
+        except (TypeError, ValueError) as error:  # Runtime.MarshalError
+            invocation.error = error
+            invocation.function_error = "Unhandled"
+        else:
+            if size > MAX_RESPONSE_BYTES:
+                invocation.error = ValueError(
+                    f"Response payload size ({size} bytes) exceeded maximum allowed payload "
+                    f"size ({MAX_RESPONSE_BYTES} bytes)."
+                )
+                invocation.function_error = "Unhandled"
+    invocation.ended_at = clock.now()
+    if context.timed_out:
+        invocation.timed_out = True
+        invocation.function_error = "Unhandled"
+        invocation.answer = None
+    return invocation

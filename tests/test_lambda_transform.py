@@ -1,0 +1,688 @@
+"""Lambda data transformation: the event a registered handler receives, and its answer
+applied as Firehose applies it (delivered, dropped, the processing-failed error output)."""
+
+from __future__ import annotations
+
+import base64
+import json
+import subprocess
+import sys
+import threading
+from collections.abc import Callable
+from datetime import timedelta
+from typing import Any
+
+import boto3
+import pytest
+from botocore.exceptions import ClientError
+from conftest import FROM_KINESIS, REGION, S3, s3_stream
+from moto import mock_aws
+
+from pytest_firehose import FirehoseFake, UsageError
+
+ACCOUNT = "123456789012"
+FUNCTION = f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:orders-transform"
+
+
+def processing(arn: str = FUNCTION, **parameters: str) -> dict[str, Any]:
+    """A ProcessingConfiguration with one Lambda processor."""
+    given = [{"ParameterName": "LambdaArn", "ParameterValue": arn}]
+    given += [{"ParameterName": k, "ParameterValue": v} for k, v in parameters.items()]
+    return {"Enabled": True, "Processors": [{"Type": "Lambda", "Parameters": given}]}
+
+
+def transforming(fake: FirehoseFake, arn: str = FUNCTION, **parameters: str) -> Any:
+    return s3_stream(fake, ProcessingConfiguration=processing(arn, **parameters))
+
+
+def put(*payloads: bytes, client: Any = None) -> None:
+    """PutRecordBatch to "events" (with ``client``: made before moto's ``mock_aws``, which
+    would answer a Firehose client made inside it)."""
+    client = client or boto3.client("firehose", region_name=REGION)
+    client.put_record_batch(DeliveryStreamName="events", Records=[{"Data": p} for p in payloads])
+
+
+def answer_each(decide: Callable[[bytes], dict[str, Any]]) -> Callable[..., dict[str, Any]]:
+    """A handler answering for each record what ``decide`` says of its data."""
+
+    def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+        return {
+            "records": [
+                {"recordId": r["recordId"], **decide(base64.b64decode(r["data"]))}
+                for r in event["records"]
+            ]
+        }
+
+    return handler
+
+
+def ok(data: bytes) -> dict[str, Any]:
+    return {"result": "Ok", "data": base64.b64encode(data).decode()}
+
+
+def enrich(data: bytes) -> dict[str, Any]:
+    order = json.loads(data)
+    return ok(json.dumps({**order, "currency": "EUR"}).encode() + b"\n")
+
+
+#: Parses the event on standard input with aws-lambda-powertools' model of Firehose's event.
+#: In a process of its own: freezegun, scanning every loaded module when a test freezes
+#: time, would set off powertools' lazy imports under a fake datetime in this one.
+_POWERTOOLS_PARSE = (
+    "import json, sys\n"
+    "from aws_lambda_powertools.utilities.parser.models import KinesisFirehoseModel\n"
+    "event = KinesisFirehoseModel.model_validate(json.load(sys.stdin))\n"
+    "print(json.dumps([record.data.decode() for record in event.records]))\n"
+)
+
+
+def powertools_data(event: dict[str, Any]) -> list[str]:
+    """The records' data as aws-lambda-powertools parses the event (it fails on an event
+    that is not Firehose's)."""
+    parsed = subprocess.run(
+        [sys.executable, "-c", _POWERTOOLS_PARSE],
+        input=json.dumps(event),
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert parsed.returncode == 0, parsed.stderr
+    data: list[str] = json.loads(parsed.stdout)
+    return data
+
+
+def error_records(stream: Any) -> list[dict[str, Any]]:
+    return [json.loads(line) for obj in stream.error_objects for line in obj.body.splitlines()]
+
+
+# --------------------------------------------------------------------------- the answer
+
+
+def test_ok_records_are_delivered_with_the_data_the_function_returned(
+    fake: FirehoseFake,
+) -> None:
+    fake.firehose.lambda_function("orders-transform", answer_each(enrich))
+    stream = transforming(fake)
+
+    put(b'{"id": 1}', b'{"id": 2}')
+
+    stream.assert_delivered(
+        [b'{"id": 1, "currency": "EUR"}\n', b'{"id": 2, "currency": "EUR"}\n'], ordered=True
+    )
+    assert stream.records == [b'{"id": 1}', b'{"id": 2}']
+    assert stream.dropped == []
+    assert stream.processing_failed == []
+
+
+def test_dropped_records_end_there(fake: FirehoseFake) -> None:
+    fake.firehose.lambda_function(
+        "orders-transform",
+        answer_each(lambda data: {"result": "Dropped"} if b"test" in data else ok(data)),
+    )
+    stream = transforming(fake)
+
+    put(b"order-1\n", b"test-order\n", b"order-2\n")
+
+    stream.assert_delivered([b"order-1\n", b"order-2\n"])
+    assert stream.dropped == [b"test-order\n"]
+    assert stream.error_objects == []
+
+
+def test_processing_failed_records_go_to_the_error_output_in_aws_error_record_json(
+    fake: FirehoseFake,
+) -> None:
+    fake.firehose.lambda_function(
+        "orders-transform",
+        answer_each(lambda data: {"result": "ProcessingFailed"} if b"bad" in data else ok(data)),
+    )
+    stream = transforming(fake)
+    arrived = fake.firehose.clock.now()
+
+    put(b"good\n", b"bad\n")
+    fake.firehose.clock.advance(seconds=60)
+
+    assert stream.processing_failed == [b"bad\n"]
+    (obj,) = stream.error_objects
+    assert obj.key.startswith(f"processing-failed/{arrived:%Y/%m/%d/%H}/events-1-")
+    millis = int(arrived.timestamp() * 1000)
+    # Key order as AWS writes it (developer guide and error records captured from AWS).
+    assert obj.body.decode() == (
+        json.dumps(
+            {
+                "attemptsMade": 1,
+                "arrivalTimestamp": millis,
+                "errorCode": "Lambda.ProcessingFailedStatus",
+                "errorMessage": (
+                    "The Lambda function returned the ProcessingFailed status for this record."
+                ),
+                "attemptEndingTimestamp": millis + 60_000,
+                "rawData": base64.b64encode(b"bad\n").decode(),
+                "lambdaArn": FUNCTION,
+            },
+            separators=(",", ":"),
+        )
+        + "\n"
+    )
+    stream.assert_delivered([b"good\n"])
+
+
+def test_the_error_prefix_names_the_error_output_type(fake: FirehoseFake) -> None:
+    fake.firehose.lambda_function(
+        "orders-transform", answer_each(lambda data: {"result": "ProcessingFailed"})
+    )
+    stream = s3_stream(
+        fake,
+        Prefix="data/!{timestamp:yyyy}/",
+        ErrorOutputPrefix="errors/!{firehose:error-output-type}/!{timestamp:yyyy}/",
+        CompressionFormat="GZIP",
+        ProcessingConfiguration=processing(),
+    )
+    year = fake.firehose.clock.now().year
+
+    put(b"x")
+    stream.flush()
+
+    (obj,) = stream.error_objects
+    assert obj.key.startswith(f"errors/processing-failed/{year}/events-1-")
+    assert obj.key.endswith(".gz")
+    import gzip
+
+    assert json.loads(gzip.decompress(obj.body))["errorCode"] == "Lambda.ProcessingFailedStatus"
+
+
+# --------------------------------------------------------------------------- failures
+
+
+def test_a_raising_handler_is_retried_then_every_record_fails_with_function_error(
+    fake: FirehoseFake,
+) -> None:
+    def handler(event: dict[str, Any], context: Any) -> Any:
+        raise KeyError("customer")
+
+    fake.firehose.lambda_function("orders-transform", handler)
+    stream = transforming(fake)
+
+    put(b"a", b"b")
+    stream.flush()
+
+    assert len(stream.invocations) == 4  # the first try and NumberOfRetries (3) more
+    assert all(isinstance(i.error, KeyError) for i in stream.invocations)
+    assert len({i.event["invocationId"] for i in stream.invocations}) == 4
+    records = error_records(stream)
+    assert [(r["errorCode"], r["attemptsMade"]) for r in records] == [
+        ("Lambda.FunctionError", 4)
+    ] * 2
+    assert records[0]["errorMessage"] == (
+        "The Lambda function was successfully invoked but it returned an error result."
+    )
+    assert stream.processing_failed == [b"a", b"b"]
+    assert stream.delivered == []
+
+
+def test_number_of_retries_counts_the_retries(fake: FirehoseFake) -> None:
+    calls: list[int] = []
+
+    def handler(event: dict[str, Any], context: Any) -> Any:
+        calls.append(1)
+        raise RuntimeError("down")
+
+    fake.firehose.lambda_function("orders-transform", handler)
+    stream = transforming(fake, NumberOfRetries="0")
+
+    put(b"a")
+    stream.flush()
+
+    assert len(calls) == 1
+    assert error_records(stream)[0]["attemptsMade"] == 1
+
+
+def test_a_handler_that_runs_past_its_timeout_on_the_fake_clock_timed_out(
+    fake: FirehoseFake,
+) -> None:
+    def handler(event: dict[str, Any], context: Any) -> Any:
+        fake.firehose.clock.advance(seconds=4)  # the function's timeout is 3 s
+        return answer_each(ok)(event, context)
+
+    fake.firehose.lambda_function("orders-transform", handler)
+    stream = transforming(fake, NumberOfRetries="1")
+
+    put(b"a")
+    stream.flush()
+
+    assert [i.timed_out for i in stream.invocations] == [True, True]
+    assert all(i.answer is None for i in stream.invocations)
+    (record,) = error_records(stream)
+    assert record["errorCode"] == "Lambda.FunctionTimedOut"
+    assert record["errorMessage"] == (
+        "The Lambda function invocation timed out. Increase the Timeout setting in the "
+        "Lambda function."
+    )
+    assert record["attemptsMade"] == 2
+    assert record["attemptEndingTimestamp"] - record["arrivalTimestamp"] == 8_000
+
+
+def test_a_longer_function_timeout_lets_the_handler_finish(fake: FirehoseFake) -> None:
+    def handler(event: dict[str, Any], context: Any) -> Any:
+        assert context.get_remaining_time_in_millis() == 10_000
+        fake.firehose.clock.advance(seconds=4)
+        return answer_each(ok)(event, context)
+
+    fake.firehose.lambda_function("orders-transform", handler, timeout=10)
+    stream = transforming(fake)
+
+    put(b"a")
+
+    stream.assert_delivered([b"a"])
+
+
+@pytest.mark.parametrize(
+    ("answer", "code"),
+    [
+        pytest.param(
+            lambda ids: {"records": [{"recordId": "not-sent", "result": "Ok", "data": ""}]},
+            "Lambda.MissingRecordId",
+            id="unknown-record-id",
+        ),
+        pytest.param(lambda ids: {"records": []}, "Lambda.MissingRecordId", id="none"),
+        pytest.param(
+            lambda ids: {"records": [{"recordId": ids[0], "result": "Dropped"}] * 2},
+            "Lambda.DuplicatedRecordId",
+            id="duplicated",
+        ),
+        pytest.param(
+            lambda ids: {"records": [{"recordId": ids[0], "result": "Ok", "data": "not base64!"}]},
+            "Lambda.JsonProcessingException",
+            id="bad-base64",
+        ),
+        pytest.param(
+            lambda ids: {"records": [{"recordId": ids[0], "result": "Fine", "data": ""}]},
+            "Lambda.JsonProcessingException",
+            id="unknown-result",
+        ),
+        pytest.param(lambda ids: [ids[0]], "Lambda.JsonProcessingException", id="not-an-object"),
+    ],
+)
+def test_an_answer_off_the_status_model_fails_every_record_without_retrying(
+    fake: FirehoseFake, answer: Callable[[list[str]], Any], code: str
+) -> None:
+    def handler(event: dict[str, Any], context: Any) -> Any:
+        return answer([r["recordId"] for r in event["records"]])
+
+    fake.firehose.lambda_function("orders-transform", handler)
+    stream = transforming(fake)
+
+    put(b"a")
+    stream.flush()
+
+    assert len(stream.invocations) == 1
+    (record,) = error_records(stream)
+    assert (record["errorCode"], record["attemptsMade"]) == (code, 1)
+    assert stream.delivered == []
+    assert stream.dropped == []
+
+
+def test_an_answer_lambda_cannot_serialize_is_a_function_error(fake: FirehoseFake) -> None:
+    fake.firehose.lambda_function("orders-transform", lambda event, context: {"records": {1, 2}})
+    stream = transforming(fake, NumberOfRetries="0")
+
+    put(b"a")
+    stream.flush()
+
+    assert isinstance(stream.invocations[0].error, TypeError)
+    assert error_records(stream)[0]["errorCode"] == "Lambda.FunctionError"
+
+
+# --------------------------------------------------------------------------- registration
+
+
+def test_an_unregistered_function_fails_its_records_and_says_how_to_register(
+    fake: FirehoseFake,
+) -> None:
+    stream = transforming(fake, NumberOfRetries="0")
+
+    put(b"a")
+    with pytest.raises(AssertionError) as caught:
+        stream.assert_delivered([b"a"])
+
+    assert f"firehose.lambda_function('{FUNCTION}', handler)" in str(caught.value)
+    (record,) = error_records(stream)
+    assert record["errorCode"] == "Lambda.ResourceNotFound"
+    assert stream.invocations == []
+
+
+def test_a_name_answers_for_every_alias_and_a_qualified_registration_wins(
+    fake: FirehoseFake,
+) -> None:
+    seen: list[tuple[str, str]] = []
+
+    def handler(tag: str) -> Callable[..., Any]:
+        def run(event: dict[str, Any], context: Any) -> Any:
+            seen.append((tag, context.invoked_function_arn))
+            return answer_each(ok)(event, context)
+
+        return run
+
+    fake.firehose.lambda_function("orders-transform", handler("any"))
+    live = transforming(fake, f"{FUNCTION}:live")
+    put(b"a")
+    live.flush()
+    fake.firehose.lambda_function(f"{FUNCTION}:live", handler("live"))
+    put(b"b")
+    live.flush()
+
+    assert seen == [("any", f"{FUNCTION}:live"), ("live", f"{FUNCTION}:live")]
+    live.assert_delivered([b"a", b"b"])
+
+
+def test_a_qualified_registration_does_not_answer_for_the_bare_name(fake: FirehoseFake) -> None:
+    fake.firehose.lambda_function("orders-transform:7", answer_each(ok))
+    stream = transforming(fake, NumberOfRetries="0")
+
+    put(b"a")
+    stream.flush()
+
+    assert error_records(stream)[0]["errorCode"] == "Lambda.ResourceNotFound"
+    (error,) = stream.delivery_errors
+    assert f"{FUNCTION}:7" in str(error)  # the registered ones are listed
+
+
+def test_a_version_qualifier_is_the_function_version_the_handler_sees(
+    fake: FirehoseFake,
+) -> None:
+    versions: list[str] = []
+
+    def handler(event: dict[str, Any], context: Any) -> Any:
+        versions.append(context.function_version)
+        return answer_each(ok)(event, context)
+
+    fake.firehose.lambda_function("orders-transform:7", handler)
+    stream = transforming(fake, f"{FUNCTION}:7")
+    put(b"a")
+    stream.flush()
+
+    assert versions == ["7"]
+
+
+@pytest.mark.parametrize("name", ["", "arn:aws:lambda:us-east-1:1:function:x", "a b"])
+def test_a_name_that_is_no_function_is_refused(fake: FirehoseFake, name: str) -> None:
+    with pytest.raises(UsageError, match="names no Lambda function"):
+        fake.firehose.lambda_function(name, answer_each(ok))
+
+
+def test_a_handler_must_be_callable(fake: FirehoseFake) -> None:
+    with pytest.raises(UsageError, match=r"callable taking \(event, context\)"):
+        fake.firehose.lambda_function("orders-transform", "handler.main")  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("parameters", "message"),
+    [
+        ({"BufferSizeInMBs": "4"}, "BufferSizeInMBs must be a number between 0.2 and 3"),
+        ({"BufferIntervalInSeconds": "soon"}, "BufferIntervalInSeconds must be a number"),
+        ({"NumberOfRetries": "301"}, "NumberOfRetries must be a number between 0 and 300"),
+    ],
+)
+def test_processor_parameters_out_of_range_are_refused(
+    fake: FirehoseFake, parameters: dict[str, str], message: str
+) -> None:
+    client = boto3.client("firehose", region_name=REGION)
+    with pytest.raises(ClientError) as caught:
+        client.create_delivery_stream(
+            DeliveryStreamName="events",
+            ExtendedS3DestinationConfiguration={
+                **S3,
+                "ProcessingConfiguration": processing(**parameters),
+            },
+        )
+    assert caught.value.response["Error"]["Code"] == "InvalidArgumentException"
+    assert message in caught.value.response["Error"]["Message"]
+    assert "events" not in fake.firehose
+
+
+# --------------------------------------------------------------------------- buffering
+
+
+def test_the_processor_buffers_for_its_interval(fake: FirehoseFake) -> None:
+    fake.firehose.lambda_function("orders-transform", answer_each(ok))
+    stream = transforming(fake, BufferIntervalInSeconds="120")
+
+    put(b"a")
+    fake.firehose.clock.advance(seconds=119)
+    assert stream.invocations == []
+    fake.firehose.clock.advance(seconds=1)
+
+    (invocation,) = stream.invocations
+    assert invocation.started_at - stream.records[0].arrived_at == timedelta(seconds=120)
+    assert stream.buffered == [b"a"]  # now in the destination's buffer
+
+
+def test_the_processor_invokes_once_its_buffer_holds_its_size(fake: FirehoseFake) -> None:
+    fake.firehose.lambda_function("orders-transform", answer_each(ok))
+    stream = transforming(fake, BufferSizeInMBs="1")
+    half = b"x" * (512 * 1024)
+
+    put(half)
+    assert stream.invocations == []
+    put(half)
+
+    (invocation,) = stream.invocations
+    assert len(invocation.event["records"]) == 2
+
+
+def test_invocations_stay_within_lambdas_payload_limit() -> None:
+    from datetime import datetime, timezone
+
+    from pytest_firehose._destinations.processing import MAX_EVENT_BYTES, invocation_batches
+
+    at = datetime(2026, 1, 1, tzinfo=timezone.utc)
+    records = [(b"x" * 1_000_000, f"id-{i}", at) for i in range(12)]
+
+    batches = invocation_batches(records)
+
+    assert [r for batch in batches for r in batch] == records
+    assert len(batches) == 3
+    for batch in batches:
+        event = json.dumps({"records": [{"data": base64.b64encode(r[0]).decode()} for r in batch]})
+        assert len(event) <= MAX_EVENT_BYTES
+
+
+# --------------------------------------------------------------------------- the event
+
+
+def test_the_event_is_the_one_firehose_sends(fake: FirehoseFake) -> None:
+    events: list[dict[str, Any]] = []
+
+    def handler(event: dict[str, Any], context: Any) -> Any:
+        events.append(event)
+        return answer_each(ok)(event, context)
+
+    fake.firehose.lambda_function("orders-transform", handler)
+    stream = transforming(fake)
+    put(b"a")
+    stream.flush()
+
+    (event,) = events
+    assert list(event) == ["invocationId", "deliveryStreamArn", "region", "records"]
+    assert event["deliveryStreamArn"] == stream.arn
+    assert event["region"] == REGION
+    (record,) = event["records"]
+    assert record == {
+        "recordId": stream.records[0].record_id,
+        "approximateArrivalTimestamp": int(stream.records[0].arrived_at.timestamp() * 1000),
+        "data": "YQ==",
+    }
+    assert powertools_data(event) == ["a"]
+
+
+def test_a_kinesis_source_adds_the_record_metadata(fake: FirehoseFake) -> None:
+    events: list[dict[str, Any]] = []
+
+    def handler(event: dict[str, Any], context: Any) -> Any:
+        events.append(event)
+        return answer_each(ok)(event, context)
+
+    fake.firehose.lambda_function("orders-transform", handler)
+    fake.kinesis.create_stream("k")
+    stream = fake.firehose.create_delivery_stream(
+        "events",
+        **FROM_KINESIS,
+        ExtendedS3DestinationConfiguration={**S3, "ProcessingConfiguration": processing()},
+    )
+    kinesis = boto3.client("kinesis", region_name=REGION)
+    sent = kinesis.put_record(StreamName="k", Data=b"a", PartitionKey="customer-7")
+    stream.flush()
+
+    (event,) = events
+    assert (
+        event["sourceKinesisStreamArn"]
+        == FROM_KINESIS["KinesisStreamSourceConfiguration"]["KinesisStreamARN"]
+    )
+    metadata = event["records"][0]["kinesisRecordMetadata"]
+    assert metadata == {
+        "shardId": sent["ShardId"],
+        "partitionKey": "customer-7",
+        "approximateArrivalTimestamp": event["records"][0]["approximateArrivalTimestamp"],
+        "sequenceNumber": sent["SequenceNumber"],
+        "subsequenceNumber": 0,
+    }
+    assert powertools_data(event) == ["a"]
+    stream.assert_delivered([b"a"])
+
+
+# --------------------------------------------------------------------------- calling AWS
+
+
+def test_a_handler_may_call_firehose_through_boto3(fake: FirehoseFake) -> None:
+    audit = fake.firehose.create_delivery_stream("audit")
+    client = boto3.client("firehose", region_name=REGION)
+
+    def handler(event: dict[str, Any], context: Any) -> Any:
+        client.put_record(DeliveryStreamName="audit", Record={"Data": b"seen\n"})
+        return answer_each(ok)(event, context)
+
+    fake.firehose.lambda_function("orders-transform", handler)
+    stream = transforming(fake)
+
+    put(b"a")
+
+    stream.assert_delivered([b"a"])
+    audit.assert_delivered([b"seen\n"])
+
+
+def test_a_handler_may_call_aws_from_another_thread(fake: FirehoseFake) -> None:
+    kinesis = fake.kinesis.create_stream("k")
+    client = boto3.client("kinesis", region_name=REGION)
+
+    def handler(event: dict[str, Any], context: Any) -> Any:
+        writer = threading.Thread(
+            target=client.put_record, kwargs={"StreamName": "k", "Data": b"x", "PartitionKey": "p"}
+        )
+        writer.start()
+        # The timeout only turns a deadlock into a failure; it is never reached.
+        writer.join(timeout=30)
+        if writer.is_alive():
+            raise TimeoutError("the handler's thread could not reach the fake")
+        return answer_each(ok)(event, context)
+
+    fake.firehose.lambda_function("orders-transform", handler)
+    stream = transforming(fake)
+
+    put(b"a")
+
+    stream.assert_delivered([b"a"])
+    assert kinesis.records == [b"x"]
+
+
+# --------------------------------------------------------------------------- where it lands
+
+
+def test_the_error_output_lands_in_the_bucket(fake: FirehoseFake) -> None:
+    fake.firehose.lambda_function(
+        "orders-transform",
+        answer_each(lambda data: {"result": "ProcessingFailed"} if b"bad" in data else ok(data)),
+    )
+    bucket = S3["BucketARN"].rsplit(":", 1)[1]
+    firehose = boto3.client("firehose", region_name=REGION)
+    with mock_aws():
+        s3 = boto3.client("s3", region_name=REGION)
+        s3.create_bucket(Bucket=bucket)
+        stream = transforming(fake)
+        put(b"good\n", b"bad\n", client=firehose)
+        stream.flush()
+
+        (failed,) = stream.error_objects
+        (delivered,) = stream.objects
+        keys = [o["Key"] for o in s3.list_objects_v2(Bucket=bucket)["Contents"]]
+        assert sorted(keys) == sorted([failed.key, delivered.key])
+        body = s3.get_object(Bucket=bucket, Key=failed.key)["Body"].read()
+        assert base64.b64decode(json.loads(body)["rawData"]) == b"bad\n"
+        assert s3.get_object(Bucket=bucket, Key=delivered.key)["Body"].read() == b"good\n"
+
+
+def test_an_http_endpoints_error_output_goes_to_its_s3_bucket(fake: FirehoseFake) -> None:
+    fake.firehose.lambda_function(
+        "orders-transform", answer_each(lambda data: {"result": "ProcessingFailed"})
+    )
+    bucket = S3["BucketARN"].rsplit(":", 1)[1]
+    firehose = boto3.client("firehose", region_name=REGION)
+    with mock_aws():
+        s3 = boto3.client("s3", region_name=REGION)
+        s3.create_bucket(Bucket=bucket)
+        stream = fake.firehose.create_delivery_stream(
+            "events",
+            HttpEndpointDestinationConfiguration={
+                "EndpointConfiguration": {"Url": "https://127.0.0.1:9/in"},
+                "S3Configuration": {**S3, "ErrorOutputPrefix": "failed/"},
+                "ProcessingConfiguration": processing(),
+            },
+        )
+        put(b"bad\n", client=firehose)
+        stream.flush()
+
+        (failed,) = stream.error_objects
+        assert failed.key.startswith("failed/processing-failed/")
+        (listed,) = s3.list_objects_v2(Bucket=bucket)["Contents"]
+        assert listed["Key"] == failed.key
+
+
+# --------------------------------------------------------------------------- reconfiguring
+
+
+def test_update_destination_adds_and_removes_the_processor(fake: FirehoseFake) -> None:
+    fake.firehose.lambda_function("orders-transform", answer_each(lambda d: ok(d.upper())))
+    stream = s3_stream(fake)
+    client = boto3.client("firehose", region_name=REGION)
+
+    def update(version: str, config: dict[str, Any]) -> None:
+        client.update_destination(
+            DeliveryStreamName="events",
+            CurrentDeliveryStreamVersionId=version,
+            DestinationId="destinationId-000000000001",
+            ExtendedS3DestinationUpdate={"ProcessingConfiguration": config},
+        )
+
+    put(b"before")
+    update("1", processing())
+    put(b"during")
+    fake.firehose.clock.advance(seconds=60)
+    put(b"waiting")
+    update("2", {"Enabled": False})
+    put(b"after")
+
+    stream.assert_delivered([b"before", b"DURING", b"waiting", b"after"])
+    assert len(stream.invocations) == 1
+
+
+def test_a_handler_that_stops_the_test_loses_no_record(fake: FirehoseFake) -> None:
+    def handler(event: dict[str, Any], context: Any) -> Any:
+        raise KeyboardInterrupt  # past Exception: Lambda's error handling does not apply
+
+    fake.firehose.lambda_function("orders-transform", handler)
+    stream = transforming(fake)
+    put(b"a")
+
+    with pytest.raises(KeyboardInterrupt):
+        stream.flush()
+
+    assert stream.pending == [b"a"]
+    assert stream.processing_failed == []
