@@ -382,3 +382,51 @@ def test_without_cbor2_a_cbor_request_names_the_extra(
     status, answer_headers, answer = send(server, body=body, headers=headers)
     assert (status, answer_headers["content-type"]) == (400, JSON)
     assert "pytest-firehose[cbor]" in json.loads(answer)["message"]
+
+
+def test_cbor_put_records_reads_the_list_of_records(server: FirehoseServer) -> None:
+    server.kinesis.create_stream("s")
+    records = [{"Data": bytes([n]) * 3, "PartitionKey": f"k{n}"} for n in range(3)]
+    status, _, body = signed(
+        server, KINESIS + "PutRecords", {"StreamName": "s", "Records": records}, CBOR
+    )
+    assert status == 200
+    assert cbor2.loads(body)["FailedRecordCount"] == 0
+    assert [r.data for r in server.kinesis["s"].records] == [b"\x00" * 3, b"\x01" * 3, b"\x02" * 3]
+
+
+def test_unreadable_cbor_is_a_serialization_exception_in_cbor(server: FirehoseServer) -> None:
+    body = b"\xff\xff\x00"  # a break code outside any indefinite-length item
+    headers = signed_headers(server, KINESIS + "ListStreams", body, CBOR)
+    status, answer_headers, answer = send(server, body=body, headers=headers)
+    assert (status, answer_headers["content-type"]) == (400, CBOR)
+    assert cbor2.loads(answer)["__type"] == "SerializationException"
+
+
+def test_a_cbor_tag_0_date_string_is_read_as_a_timestamp(server: FirehoseServer) -> None:
+    """The Java SDK writes tag 1 milliseconds; a client that writes a tag 0 date-time string
+    means the same instant."""
+    server.kinesis.create_stream("s")
+    signed(
+        server, KINESIS + "PutRecord", {"StreamName": "s", "Data": b"x", "PartitionKey": "p"}, CBOR
+    )
+    shard = server.kinesis["s"].records[0].shard_id
+    iterator_request = {
+        "StreamName": "s",
+        "ShardId": shard,
+        "ShardIteratorType": "AT_TIMESTAMP",
+        "Timestamp": datetime(2000, 1, 1, tzinfo=timezone.utc),
+    }
+    status, _, body = signed(server, KINESIS + "GetShardIterator", iterator_request, CBOR)
+    assert status == 200
+    _, _, body = signed(
+        server, KINESIS + "GetRecords", {"ShardIterator": cbor2.loads(body)["ShardIterator"]}, CBOR
+    )
+    assert [r["Data"] for r in read_cbor(body)["Records"]] == [b"x"]
+
+
+def test_without_cbor2_an_answer_cannot_be_written_in_cbor(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(wire_cbor, "_cbor2", lambda: None)
+    assert not wire_cbor.available()
+    with pytest.raises(RuntimeError, match=r"pytest-firehose\[cbor\]"):
+        wire_cbor.dumps({})
