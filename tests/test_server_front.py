@@ -229,6 +229,38 @@ def test_an_unknown_target_gets_awss_bare_answer_with_ids(
     assert_ids(headers)
 
 
+@pytest.mark.parametrize(
+    ("target", "status", "body"),
+    [
+        (KINESIS + "ListStreams", 404, b"<UnknownOperationException/>\n"),
+        (KINESIS + "Whatever", 500, b"<InternalFailure/>\n"),
+        (
+            "Whatever.Whatever",
+            403,
+            b"<UnrecognizedClientException>\n  <Message>No authorization strategy was found for "
+            b"service: Whatever, operation: Whatever</Message>\n</UnrecognizedClientException>\n",
+        ),
+    ],
+)
+def test_a_signed_get_with_a_target_is_answered_in_xml_by_what_it_names(
+    server: FirehoseServer, target: str, status: int, body: bytes
+) -> None:
+    # the order-of-checks matrix: signed, not POST, then the target decides
+    headers = signed_headers(server, target, b"")
+    del headers["Content-Type"]
+    answer_status, answer_headers, answer = send(server, "GET", headers=headers)
+    assert (answer_status, answer) == (status, body)
+    assert "content-type" not in answer_headers
+
+
+def test_an_empty_body_for_an_unknown_target_is_an_unknown_operation(
+    server: FirehoseServer,
+) -> None:
+    headers = signed_headers(server, KINESIS + "Whatever", b"")
+    status, _, body = send(server, body=b"", headers=headers)
+    assert (status, json.loads(body)) == (400, {"__type": "UnknownOperationException"})
+
+
 def test_another_services_target_is_logged_with_the_fix(server: FirehoseServer) -> None:
     signed(server, "Logs_20140328.DescribeLogGroups", {})
     assert "AWS_ENDPOINT_URL_KINESIS" in server.log_text.getvalue()  # type: ignore[attr-defined]
