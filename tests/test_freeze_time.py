@@ -142,6 +142,10 @@ class BufferedProducer:
         self._thread.join()
         self._send()
 
+    @property
+    def running(self) -> bool:
+        return self._thread.is_alive()
+
 
 def test_a_background_flusher_sends_on_fake_time_in_step_with_the_test(
     frozen: FirehoseFake,
@@ -162,6 +166,10 @@ def test_a_background_flusher_sends_on_fake_time_in_step_with_the_test(
     first, second = producer.sent_monotonic
     assert second - first == 20
     assert [call.at for call in firehose.calls] == producer.sent_at
+    # Stopped inside the test: a flusher left running would go on sleeping in real time
+    # after the freeze, into later tests (one that forbids real sleeps saw its sleep).
+    producer.close()
+    assert not producer.running
 
 
 def test_closing_a_producer_whose_flusher_sleeps_does_not_hang(frozen: FirehoseFake) -> None:
