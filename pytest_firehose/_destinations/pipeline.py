@@ -16,6 +16,7 @@ import contextlib
 import heapq
 import itertools
 from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from operator import itemgetter
 from typing import TYPE_CHECKING, Any
@@ -54,6 +55,17 @@ _EXPIRES_AFTER = RETENTION + timedelta(microseconds=1)
 MIB = 1024 * 1024
 #: An accepted record's payload; mapped over a put's records, cheaper than a generator.
 _payload_of = itemgetter(0)
+
+
+@dataclass(frozen=True)
+class _Debt:
+    """What reached a busy delivery, to be carried out once it is free: an ``accept`` of
+    ``entries`` (with their Kinesis metadata), a ``settle`` or a ``flush``, at ``at``."""
+
+    kind: str
+    at: datetime
+    entries: list[Accepted] = field(default_factory=list)
+    kinesis: Mapping[str, Mapping[str, Any]] | None = None
 
 
 def hints(config: Mapping[str, Any]) -> tuple[int, timedelta]:
@@ -121,9 +133,14 @@ class Delivery:
         #: The destination buffer is not due before this (set when transformed records
         #: enter it: their arrival is older than their entry).
         self._buffer_floor: datetime | None = None
-        #: True while a handler runs: a settle it causes (a put, a clock move) leaves this
-        #: delivery alone until the transformation is applied.
+        #: True while a handler or an HTTP endpoint is waited for without the world's
+        #: lock: what reaches this delivery meanwhile (a put, a clock move, a flush, from
+        #: any thread) is kept in ``_debts``, in order, and carried out once the answer is
+        #: applied, so the delivery's events still happen one at a time and in time order.
         self._busy = False
+        self._debts: list[_Debt] = []
+        #: The batch whose delivery is under way while ``_busy``: still pending.
+        self._in_flight: Batch | None = None
         self.route(target, config, destination, processor)
 
     def route(
@@ -181,11 +198,14 @@ class Delivery:
         return list(self._waiting.values())
 
     def pending(self) -> list[Accepted]:
-        """Records accepted and not yet delivered: those waiting for a retry, then the
-        buffer, then those waiting for the transformation."""
+        """Records accepted and not yet delivered: the batch on its way to the
+        destination, those waiting for a retry, then the buffer, then those waiting for
+        the transformation, then those accepted while the delivery was busy."""
+        in_flight = self._in_flight.records if self._in_flight is not None else []
         waiting = [record for batch in self.retries for record in batch.records]
         transforming = self.transformer.buffer if self.transformer is not None else []
-        return [*waiting, *self.buffer, *transforming]
+        deferred = [record for debt in self._debts for record in debt.entries]
+        return [*in_flight, *waiting, *self.buffer, *transforming, *deferred]
 
     # ------------------------------------------------------------------ events
 
@@ -203,13 +223,26 @@ class Delivery:
         if not entries:
             return
         self.records.extend(entries)
+        if self._busy:
+            self._debts.append(_Debt("accept", now, entries, kinesis))
+            return
+        self._take(entries, now, ids, kinesis)
+        self._pay_debts(ids)
+
+    def _take(
+        self,
+        entries: list[Accepted],
+        now: datetime,
+        ids: IdSource,
+        kinesis: Mapping[str, Mapping[str, Any]] | None,
+    ) -> None:
         transformer = self.transformer
         if transformer is None:
             self._fill(entries, now, ids)
             return
         if kinesis:
             transformer.kinesis.update(kinesis)
-        if transformer.take(entries) and not self._busy:
+        if transformer.take(entries):
             self._transform(now, ids)
 
     def _fill(
@@ -239,9 +272,14 @@ class Delivery:
 
         On a tie the transformation goes first, then the buffer, then a retry, then an
         expiry; retries due at the same instant go in the order they started waiting.
-        While a transformation's handler runs, its delivery does not settle."""
+        While the delivery is busy, the settle is carried out once it is done."""
         if self._busy:
+            self._debts.append(_Debt("settle", now))
             return
+        self._settle(now, ids)
+        self._pay_debts(ids)
+
+    def _settle(self, now: datetime, ids: IdSource) -> None:
         while True:
             event: tuple[datetime, int] | None = None
             transforming = self._transformation_due()
@@ -285,10 +323,15 @@ class Delivery:
 
     def flush(self, now: datetime, ids: IdSource) -> None:
         """Transform what waits for the transformation, deliver what the buffer holds and
-        retry every waiting batch, now."""
+        retry every waiting batch, now (once the delivery is no longer busy)."""
         if self._busy:
+            self._debts.append(_Debt("flush", now))
             return
-        self.settle(now, ids)
+        self._flush(now, ids)
+        self._pay_debts(ids)
+
+    def _flush(self, now: datetime, ids: IdSource) -> None:
+        self._settle(now, ids)
         if self.transformer is not None and self.transformer.buffer:
             self._transform(now, ids)
         waiting = self.retries
@@ -299,6 +342,18 @@ class Delivery:
         for batch in waiting:
             self._attempt(batch, now)
         self._deliver_buffer(now, ids)
+
+    def _pay_debts(self, ids: IdSource) -> None:
+        """Carry out, in the order they came, what reached the delivery while it was busy
+        (more may come while one of them is carried out)."""
+        while self._debts and not self._busy:
+            debt = self._debts.pop(0)
+            if debt.kind == "accept":
+                self._take(debt.entries, debt.at, ids, debt.kinesis)
+            elif debt.kind == "settle":
+                self._settle(debt.at, ids)
+            else:
+                self._flush(debt.at, ids)
 
     # ------------------------------------------------------------------ waiting batches
 
@@ -364,6 +419,9 @@ class Delivery:
         destination = self.destination
         failure = None
         if self.destination_up:
+            # The destination may wait without the world's lock (an HTTP endpoint): the
+            # batch stays pending meanwhile, and nothing else of this delivery moves.
+            self._busy, self._in_flight = True, batch
             try:
                 obj = self._build(batch, at)
                 destination.deliver(self.target, obj)
@@ -374,6 +432,8 @@ class Delivery:
             else:
                 self.objects.append(obj)
                 return True
+            finally:
+                self._busy, self._in_flight = False, None
         try:
             backup = destination.give_up(self.target, batch, at, failure)
         except Exception as error:  # as above
