@@ -13,8 +13,6 @@ output, or ``expired``.
 from __future__ import annotations
 
 import contextlib
-import heapq
-import itertools
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -38,6 +36,7 @@ from pytest_firehose._destinations.processing import (
     Processed,
     Transformer,
 )
+from pytest_firehose._destinations.retries import RetryQueue, oldest_arrival
 from pytest_firehose._errors import UsageError
 from pytest_firehose._lambda.functions import Invocation
 from pytest_firehose._payload import payload_len
@@ -75,10 +74,6 @@ def hints(config: Mapping[str, Any]) -> tuple[int, timedelta]:
     return given["SizeInMBs"] * MIB, timedelta(seconds=given["IntervalInSeconds"])
 
 
-def _oldest(records: list[Accepted]) -> datetime:
-    return min(record[2] for record in records)
-
-
 class Delivery:
     """One delivery stream's delivery: every record it accepted, and where each one is.
 
@@ -91,10 +86,7 @@ class Delivery:
     ``destination_up`` switched off makes every attempt fail without asking the
     destination.
 
-    Batches waiting for a retry sit in two heaps, one by due time and one by their oldest
-    record's arrival (for expiry), so that moving the clock costs O(events x log n)
-    however many batches wait. Entries of a batch that left are skipped when they reach
-    the top.
+    Batches waiting for a retry are in a :class:`RetryQueue`, ordered for the clock.
     """
 
     def __init__(
@@ -110,15 +102,7 @@ class Delivery:
         #: The earliest arrival in the buffer (records from a Kinesis source may come out
         #: of order): expiry looks at the buffer only once this is old enough.
         self._buffer_oldest: datetime | None = None
-        #: Batches waiting for a retry, by the order they started waiting (their key in
-        #: the heaps); the order is that of ``retries``.
-        self._waiting: dict[int, Batch] = {}
-        self._order = itertools.count()
-        #: (due time, key) and (oldest arrival, key) of waiting batches; an entry whose key
-        #: left ``_waiting``, or whose arrival is no longer its batch's oldest, is stale.
-        self._due: list[tuple[datetime, int]] = []
-        self._ages: list[tuple[datetime, int]] = []
-        self._oldest: dict[int, datetime] = {}
+        self._retries = RetryQueue()
         self.objects: list[DeliveredObject] = []
         self.expired: list[Accepted] = []
         self.backed_up: list[DeliveredObject] = []
@@ -195,7 +179,7 @@ class Delivery:
     @property
     def retries(self) -> list[Batch]:
         """Batches waiting for a retry, in the order they started waiting."""
-        return list(self._waiting.values())
+        return self._retries.batches()
 
     def pending(self) -> list[Accepted]:
         """Records accepted and not yet delivered: the batch on its way to the
@@ -203,7 +187,8 @@ class Delivery:
         the transformation, then those accepted while the delivery was busy."""
         in_flight = self._in_flight.records if self._in_flight is not None else []
         waiting = [record for batch in self.retries for record in batch.records]
-        transforming = self.transformer.buffer if self.transformer is not None else []
+        transformer = self.transformer
+        transforming = [*transformer.in_flight, *transformer.buffer] if transformer else []
         deferred = [record for debt in self._debts for record in debt.entries]
         return [*in_flight, *waiting, *self.buffer, *transforming, *deferred]
 
@@ -261,7 +246,7 @@ class Delivery:
             self._buffer_floor = floor
         self.buffer.extend(entries)
         self.buffer_bytes += sum(map(payload_len, map(_payload_of, entries)))
-        oldest = _oldest(entries)
+        oldest = oldest_arrival(entries)
         if self._buffer_oldest is None or oldest < self._buffer_oldest:
             self._buffer_oldest = oldest
         if ids is not None and self.buffer_bytes >= self.size:
@@ -291,9 +276,9 @@ class Delivery:
                     due = self._buffer_floor
                 if event is None or (due, 0) < event:
                     event = (due, 0)
-            retry = self._next_retry()
-            if retry is not None and (event is None or (retry[0], 1) < event):
-                event = (retry[0], 1)
+            retry = self._retries.next_due()
+            if retry is not None and (event is None or (retry, 1) < event):
+                event = (retry, 1)
             oldest = self._oldest_pending()
             if oldest is not None and (event is None or (oldest + _EXPIRES_AFTER, 2) < event):
                 event = (oldest + _EXPIRES_AFTER, 2)
@@ -307,9 +292,7 @@ class Delivery:
             elif kind == 0:
                 self._deliver_buffer(at, ids)
             else:
-                assert retry is not None
-                heapq.heappop(self._due)
-                self._attempt(self._leave(retry[1]), at)
+                self._attempt(self._retries.pop_due(), at)
 
     def _transformation_due(self) -> datetime | None:
         """When the transformation buffer is to be sent: at its interval, or at once (as of
@@ -334,12 +317,7 @@ class Delivery:
         self._settle(now, ids)
         if self.transformer is not None and self.transformer.buffer:
             self._transform(now, ids)
-        waiting = self.retries
-        self._waiting.clear()
-        self._oldest.clear()
-        self._due.clear()
-        self._ages.clear()
-        for batch in waiting:
+        for batch in self._retries.take_all():
             self._attempt(batch, now)
         self._deliver_buffer(now, ids)
 
@@ -354,38 +332,6 @@ class Delivery:
                 self._settle(debt.at, ids)
             else:
                 self._flush(debt.at, ids)
-
-    # ------------------------------------------------------------------ waiting batches
-
-    def _wait(self, batch: Batch) -> None:
-        """Put ``batch`` among those waiting for a retry (its ``due`` set)."""
-        assert batch.due is not None, "a batch waiting for a retry has a due time"
-        key = next(self._order)
-        self._waiting[key] = batch
-        heapq.heappush(self._due, (batch.due, key))
-        self._age(key, _oldest(batch.records))
-
-    def _age(self, key: int, oldest: datetime) -> None:
-        self._oldest[key] = oldest
-        heapq.heappush(self._ages, (oldest, key))
-
-    def _leave(self, key: int) -> Batch:
-        del self._oldest[key]
-        return self._waiting.pop(key)
-
-    def _next_retry(self) -> tuple[datetime, int] | None:
-        """(due time, key) of the next retry, stale entries dropped."""
-        due = self._due
-        while due and due[0][1] not in self._waiting:
-            heapq.heappop(due)
-        return due[0] if due else None
-
-    def _next_age(self) -> tuple[datetime, int] | None:
-        """(oldest arrival, key) of the waiting batch with the oldest record."""
-        ages = self._ages
-        while ages and self._oldest.get(ages[0][1]) != ages[0][0]:
-            heapq.heappop(ages)
-        return ages[0] if ages else None
 
     # ------------------------------------------------------------------ steps
 
@@ -412,7 +358,7 @@ class Delivery:
         batch.attempts += 1
         if not self._try(batch, at):
             batch.due, batch.wait = at + batch.wait, min(batch.wait * 2, self.destination.retry_cap)
-            self._wait(batch)
+            self._retries.add(batch)
 
     def _try(self, batch: Batch, at: datetime) -> bool:
         """One attempt: True once the batch is delivered or backed up."""
@@ -503,25 +449,14 @@ class Delivery:
             self.expired.extend(r for r in self.buffer if r[2] <= cutoff)
             self.buffer = [r for r in self.buffer if r[2] > cutoff]
             self.buffer_bytes = sum(payload_len(r[0]) for r in self.buffer)
-            self._buffer_oldest = _oldest(self.buffer) if self.buffer else None
-        touched = []
-        while (top := self._next_age()) is not None and top[0] <= cutoff:
-            heapq.heappop(self._ages)
-            touched.append(top[1])
-        for key in sorted(touched):
-            batch = self._waiting[key]
-            self.expired.extend(r for r in batch.records if r[2] <= cutoff)
-            batch.records = [r for r in batch.records if r[2] > cutoff]
-            if batch.records:
-                self._age(key, _oldest(batch.records))
-            else:
-                self._leave(key)
+            self._buffer_oldest = oldest_arrival(self.buffer) if self.buffer else None
+        self.expired.extend(self._retries.expire(cutoff))
 
     def _oldest_pending(self) -> datetime | None:
         """The arrival expiry counts from: the buffer's first record's, or the oldest
         record of a waiting batch, whichever is earlier."""
-        age = self._next_age()
+        age = self._retries.oldest()
         arrivals = [self.buffer[0][2]] if self.buffer else []
         if age is not None:
-            arrivals.append(age[0])
+            arrivals.append(age)
         return min(arrivals, default=None)

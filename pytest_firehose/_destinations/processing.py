@@ -251,6 +251,8 @@ class Transformer:
         self._source = source
         self.buffer: list[Accepted] = []
         self.buffer_bytes = 0
+        #: The records sent to the function and not yet answered for (still pending).
+        self.in_flight: list[Accepted] = []
         #: Every invocation, in order (the delivery's list, kept across reconfigurations).
         self.invocations = invocations
         self.kinesis: dict[str, Mapping[str, Any]] = {}
@@ -275,6 +277,7 @@ class Transformer:
         stops the test, not the function: the records stay buffered, none is lost."""
         records, buffered = self.buffer, self.buffer_bytes
         self.buffer, self.buffer_bytes = [], 0
+        self.in_flight = records
         processed = Processed()
         elapsed = timedelta(0)
         try:
@@ -283,6 +286,8 @@ class Transformer:
         except BaseException:
             self.buffer, self.buffer_bytes = records + self.buffer, buffered + self.buffer_bytes
             raise
+        finally:
+            self.in_flight = []
         for _, record_id, _ in records:
             self.kinesis.pop(record_id, None)
         return processed
