@@ -35,6 +35,8 @@ from pytest_firehose._destinations.processing import (
     LambdaProcessor,
     Processed,
     Transformer,
+    appends_delimiter,
+    with_delimiter,
 )
 from pytest_firehose._destinations.retries import RetryQueue, oldest_arrival
 from pytest_firehose._errors import UsageError
@@ -144,6 +146,9 @@ class Delivery:
         self._prefix: str = config.get("Prefix", "")
         self._compression: str = config.get("CompressionFormat", "UNCOMPRESSED")
         self._extension = extension(self._compression, config.get("FileExtension"))
+        #: An AppendDelimiterToRecord processor: each record gets its newline as it enters
+        #: the destination buffer (after the Lambda processor, when there is one).
+        self._delimited = appends_delimiter(config)
         # An HTTP endpoint's failures go to its S3 configuration's prefixes.
         errors_to = config.get("S3Configuration", config)
         self._error_output = ErrorOutput(
@@ -242,6 +247,8 @@ class Delivery:
         (when ``ids`` are given). ``floor``: the buffer is not due before then."""
         if not entries:
             return
+        if self._delimited:
+            entries = with_delimiter(entries)
         if not self.buffer:
             self._buffer_floor = floor
         self.buffer.extend(entries)
