@@ -439,3 +439,31 @@ def test_what_comes_while_the_endpoint_is_waited_for_follows_in_order(fake, clie
     # The second batch went when its interval ended, the third with the flush.
     assert second.delivered_at == arrivals[b"second"] + timedelta(seconds=60)
     assert third.delivered_at == arrivals[b"third"]
+
+
+class StopTheTest(BaseException):
+    """What ``pytest.fail`` or KeyboardInterrupt raise: not an ``Exception``."""
+
+
+def test_a_mock_that_stops_the_test_loses_no_record(fake, client, endpoint):
+    answers = []
+
+    def answer(request: Any) -> tuple[int, dict[str, str], str]:
+        answers.append(request)
+        if len(answers) == 1:
+            raise StopTheTest
+        return 200, {}, "{}"
+
+    endpoint.add_callback(responses.POST, URL, callback=answer)
+    create(client)
+    put(client, b"a")
+    stream = fake.firehose["events"]
+
+    with pytest.raises(StopTheTest):
+        stream.flush()
+    # A failed attempt: retried a second later, as after any failure.
+    assert stream.pending == [b"a"]
+    fake.firehose.clock.advance(seconds=1)
+    assert stream.delivered == [b"a"]
+    assert stream.pending == []
+    assert len(answers) == 2

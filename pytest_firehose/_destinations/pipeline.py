@@ -361,11 +361,21 @@ class Delivery:
 
         Whatever happens, the batch ends in one place: an error the destination was not
         meant to raise (a bug, a test's mock raising) is kept in ``errors`` and counts as
-        a failed attempt, so no record is lost to it."""
+        a failed attempt, so no record is lost to it. What stops the test instead (a
+        mock calling ``pytest.fail``, KeyboardInterrupt) counts as a failed attempt too,
+        and goes on up."""
         batch.attempts += 1
-        if not self._try(batch, at):
-            batch.due, batch.wait = at + batch.wait, min(batch.wait * 2, self.destination.retry_cap)
-            self._retries.add(batch)
+        try:
+            done = self._try(batch, at)
+        except BaseException:
+            self._retry_later(batch, at)
+            raise
+        if not done:
+            self._retry_later(batch, at)
+
+    def _retry_later(self, batch: Batch, at: datetime) -> None:
+        batch.due, batch.wait = at + batch.wait, min(batch.wait * 2, self.destination.retry_cap)
+        self._retries.add(batch)
 
     def _try(self, batch: Batch, at: datetime) -> bool:
         """One attempt: True once the batch is delivered or backed up."""
