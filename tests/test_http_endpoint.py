@@ -8,9 +8,15 @@ from __future__ import annotations
 import base64
 import gzip
 import json
+import queue
+import ssl
 import sys
+import threading
 from collections.abc import Iterator
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from ipaddress import ip_address
+from pathlib import Path
 from typing import Any
 
 import boto3
@@ -18,6 +24,10 @@ import pytest
 import requests
 import responses
 from conftest import S3, put
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
 from moto import mock_aws
 
 from pytest_firehose import FirehoseFake
@@ -259,3 +269,201 @@ def test_the_backup_lands_in_the_s3_backup_bucket(fake, client, endpoint):
         stored = s3.get_object(Bucket=bucket, Key=backup.key)
         lines = stored["Body"].read().decode().splitlines()
         assert [base64.b64decode(json.loads(line)["rawData"]) for line in lines] == [b"a"]
+
+
+# --------------------------------------------------------------------------- a slow endpoint
+
+
+LOOPBACK = ip_address("127.0.0.1")
+
+
+def _certificate(directory: Path) -> tuple[Path, Path]:
+    """A self-signed certificate for 127.0.0.1, and its key (PEM files in ``directory``)."""
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
+    now = datetime.now(timezone.utc)
+    certificate = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - timedelta(days=1))
+        .not_valid_after(now + timedelta(days=1))
+        .add_extension(x509.SubjectAlternativeName([x509.IPAddress(LOOPBACK)]), critical=False)
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), False)
+        .sign(key, hashes.SHA256())
+    )
+    cert_path, key_path = directory / "endpoint.pem", directory / "endpoint.key"
+    cert_path.write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
+    key_path.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
+    return cert_path, key_path
+
+
+class SlowEndpoint:
+    """An HTTPS endpoint on 127.0.0.1 that answers 200 to each request only once the test
+    lets it (``release``); ``arrived`` takes each request's record payloads as it comes."""
+
+    def __init__(self, directory: Path) -> None:
+        cert_path, key_path = _certificate(directory)
+        self.ca = str(cert_path)
+        self.gate = threading.Event()
+        self.arrived: queue.Queue[list[bytes]] = queue.Queue()
+        endpoint = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+                endpoint.arrived.put([base64.b64decode(r["data"]) for r in body["records"]])
+                endpoint.gate.wait()
+                answer = json.dumps({"requestId": body["requestId"], "timestamp": 0}).encode()
+                self.send_response(200)
+                self.send_header("Content-Length", str(len(answer)))
+                self.end_headers()
+                self.wfile.write(answer)
+
+            def log_message(self, *args: Any) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        context.load_cert_chain(cert_path, key_path)
+        self.server.socket = context.wrap_socket(self.server.socket, server_side=True)
+        self.url = f"https://127.0.0.1:{self.server.server_address[1]}/ingest"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    def next_request(self) -> list[bytes]:
+        # The timeout only turns a hang into a failure; a request arrives at once.
+        return self.arrived.get(timeout=30)
+
+    def release(self) -> None:
+        self.gate.set()
+
+    def close(self) -> None:
+        self.gate.set()
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@pytest.fixture
+def slow_endpoint(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[SlowEndpoint]:
+    endpoint = SlowEndpoint(tmp_path)
+    send = requests.Session.send
+
+    def trusting(session: Any, request: Any, **kwargs: Any) -> Any:
+        # The delivery verifies certificates; this one is trusted as a real one would be.
+        return send(session, request, **{**kwargs, "verify": endpoint.ca})
+
+    monkeypatch.setattr(requests.Session, "send", trusting)
+    yield endpoint
+    endpoint.close()
+
+
+def in_thread(work: Any) -> threading.Thread:
+    thread = threading.Thread(target=work, daemon=True)
+    thread.start()
+    return thread
+
+
+def finished(thread: threading.Thread) -> bool:
+    # The timeout only turns a deadlock into a failure; it is never reached.
+    thread.join(timeout=30)
+    return not thread.is_alive()
+
+
+def slow_stream(fake: FirehoseFake, url: str) -> Any:
+    return fake.firehose.create_delivery_stream(
+        "events",
+        HttpEndpointDestinationConfiguration={
+            "EndpointConfiguration": {"Url": url, "AccessKey": "secret-key"},
+            "BufferingHints": {"IntervalInSeconds": 60},
+            "S3Configuration": S3,
+        },
+    )
+
+
+def test_a_slow_endpoint_does_not_stop_other_clients(fake, client, slow_endpoint):
+    stream = slow_stream(fake, slow_endpoint.url)
+    other = fake.firehose.create_delivery_stream("other", ExtendedS3DestinationConfiguration=S3)
+    put(client, b"first")
+    delivering = in_thread(stream.flush)
+    assert slow_endpoint.next_request() == [b"first"]
+
+    # The endpoint has not answered: the world still serves every other client.
+    producer = in_thread(
+        lambda: client.put_record(DeliveryStreamName="other", Record={"Data": b"elsewhere"})
+    )
+    assert finished(producer)
+    assert [r.data for r in other.records] == [b"elsewhere"]
+    assert stream.pending == [b"first"]
+    assert stream.delivered == []
+
+    slow_endpoint.release()
+    assert finished(delivering)
+    assert stream.delivered == [b"first"]
+    assert stream.pending == []
+
+
+def test_what_comes_while_the_endpoint_is_waited_for_follows_in_order(fake, client, slow_endpoint):
+    stream = slow_stream(fake, slow_endpoint.url)
+    put(client, b"first")
+    delivering = in_thread(stream.flush)
+    assert slow_endpoint.next_request() == [b"first"]
+
+    # Another thread's put to the same stream, a clock move past its interval and a
+    # flush: none may reach the endpoint before the first batch is answered.
+    assert finished(in_thread(lambda: put(client, b"second")))
+    assert finished(in_thread(lambda: fake.firehose.clock.advance(seconds=60)))
+    assert finished(in_thread(lambda: put(client, b"third")))
+    assert finished(in_thread(stream.flush))
+    assert slow_endpoint.arrived.empty()
+    assert stream.pending == [b"first", b"second", b"third"]
+    assert [r.data for r in stream.records] == [b"first", b"second", b"third"]
+
+    slow_endpoint.release()
+    assert finished(delivering)
+    assert slow_endpoint.next_request() == [b"second"]
+    assert slow_endpoint.next_request() == [b"third"]
+    assert stream.delivered == [b"first", b"second", b"third"]
+    assert stream.pending == []
+    [_, second, third] = fake.world.firehose().streams["events"].delivery.objects
+    arrivals = {r.data: r.arrived_at for r in stream.records}
+    # The second batch went when its interval ended, the third with the flush.
+    assert second.delivered_at == arrivals[b"second"] + timedelta(seconds=60)
+    assert third.delivered_at == arrivals[b"third"]
+
+
+class StopTheTest(BaseException):
+    """What ``pytest.fail`` or KeyboardInterrupt raise: not an ``Exception``."""
+
+
+def test_a_mock_that_stops_the_test_loses_no_record(fake, client, endpoint):
+    answers = []
+
+    def answer(request: Any) -> tuple[int, dict[str, str], str]:
+        answers.append(request)
+        if len(answers) == 1:
+            raise StopTheTest
+        return 200, {}, "{}"
+
+    endpoint.add_callback(responses.POST, URL, callback=answer)
+    create(client)
+    put(client, b"a")
+    stream = fake.firehose["events"]
+
+    with pytest.raises(StopTheTest):
+        stream.flush()
+    # A failed attempt: retried a second later, as after any failure.
+    assert stream.pending == [b"a"]
+    fake.firehose.clock.advance(seconds=1)
+    assert stream.delivered == [b"a"]
+    assert stream.pending == []
+    assert len(answers) == 2

@@ -686,3 +686,21 @@ def test_a_handler_that_stops_the_test_loses_no_record(fake: FirehoseFake) -> No
 
     assert stream.pending == [b"a"]
     assert stream.processing_failed == []
+
+
+def test_records_being_transformed_are_pending(fake: FirehoseFake) -> None:
+    seen: list[list[bytes]] = []
+
+    def handler(event: dict[str, Any], context: Any) -> Any:
+        # The handler runs outside the world's lock: a test may look at the stream now.
+        seen.append(fake.firehose["events"].pending)
+        return answer_each(ok)(event, context)
+
+    fake.firehose.lambda_function("orders-transform", handler)
+    stream = transforming(fake)
+    put(b"a", b"b")
+    stream.flush()
+
+    assert seen == [[b"a", b"b"]]
+    stream.assert_delivered([b"a", b"b"])
+    assert stream.pending == []

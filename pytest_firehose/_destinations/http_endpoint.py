@@ -3,6 +3,10 @@ Specifications" describe it: one POST per batch, retried with backoff while the 
 answers anything but 200, then written to the S3 backup (the delivery's ``backed_up``) once
 ``RetryOptions.DurationInSeconds`` has passed.
 
+The endpoint is waited for without the world's lock (``unlocked``): other clients are served
+meanwhile, and the delivery keeps what reaches it until the answer is in (``Delivery``'s
+``busy``), so batches still reach the endpoint one at a time and in order.
+
 Requests go through ``requests``, so a test answers them with ``responses`` (or
 requests-mock). ``requests`` is imported only when such a destination is configured.
 """
@@ -14,6 +18,7 @@ import contextlib
 import gzip
 import json
 from collections.abc import Callable
+from contextlib import AbstractContextManager
 from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING, Any
 
@@ -88,10 +93,17 @@ class HttpEndpointDestination:
 
     retry_cap = RETRY_CAP
 
-    def __init__(self, config: dict[str, Any], region: str, contained: Callable[[], bool]) -> None:
+    def __init__(
+        self,
+        config: dict[str, Any],
+        region: str,
+        contained: Callable[[], bool],
+        unlocked: Callable[[], AbstractContextManager[None]] = contextlib.nullcontext,
+    ) -> None:
         _requests()  # fail at CreateDeliveryStream, not in the middle of a delivery
         self.config = config
         self.region = region
+        self._unlocked = unlocked
         seconds = config.get("RetryOptions", {}).get("DurationInSeconds", DEFAULT_RETRY_SECONDS)
         self.retry_duration = timedelta(seconds=seconds)
         s3 = config.get("S3Configuration")
@@ -150,11 +162,12 @@ class HttpEndpointDestination:
                     )
                 )
                 _refuse_the_network(session, prepared.url)
-                answer = session.send(
-                    prepared,
-                    timeout=RESPONSE_TIMEOUT,
-                    allow_redirects=False,  # the spec: 3xx answers are not followed
-                )
+                with self._unlocked():  # an endpoint that never answers blocks no one else
+                    answer = session.send(
+                        prepared,
+                        timeout=RESPONSE_TIMEOUT,
+                        allow_redirects=False,  # the spec: 3xx answers are not followed
+                    )
             except requests.RequestException as error:
                 raise DeliveryFailed(f"{type(error).__name__}: {error}", UNREACHABLE) from None
         if answer.status_code != 200:

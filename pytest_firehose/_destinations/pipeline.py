@@ -13,9 +13,8 @@ output, or ``expired``.
 from __future__ import annotations
 
 import contextlib
-import heapq
-import itertools
 from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from operator import itemgetter
 from typing import TYPE_CHECKING, Any
@@ -36,7 +35,10 @@ from pytest_firehose._destinations.processing import (
     LambdaProcessor,
     Processed,
     Transformer,
+    appends_delimiter,
+    with_delimiter,
 )
+from pytest_firehose._destinations.retries import RetryQueue, oldest_arrival
 from pytest_firehose._errors import UsageError
 from pytest_firehose._lambda.functions import Invocation
 from pytest_firehose._payload import payload_len
@@ -56,15 +58,22 @@ MIB = 1024 * 1024
 _payload_of = itemgetter(0)
 
 
+@dataclass(frozen=True)
+class _Debt:
+    """What reached a busy delivery, to be carried out once it is free: an ``accept`` of
+    ``entries`` (with their Kinesis metadata), a ``settle`` or a ``flush``, at ``at``."""
+
+    kind: str
+    at: datetime
+    entries: list[Accepted] = field(default_factory=list)
+    kinesis: Mapping[str, Mapping[str, Any]] | None = None
+
+
 def hints(config: Mapping[str, Any]) -> tuple[int, timedelta]:
     """(size in bytes, interval) after which a buffer is delivered, for a destination
     configured with ``config``."""
     given = {**DEFAULT_BUFFERING, **config.get("BufferingHints", {})}
     return given["SizeInMBs"] * MIB, timedelta(seconds=given["IntervalInSeconds"])
-
-
-def _oldest(records: list[Accepted]) -> datetime:
-    return min(record[2] for record in records)
 
 
 class Delivery:
@@ -79,10 +88,7 @@ class Delivery:
     ``destination_up`` switched off makes every attempt fail without asking the
     destination.
 
-    Batches waiting for a retry sit in two heaps, one by due time and one by their oldest
-    record's arrival (for expiry), so that moving the clock costs O(events x log n)
-    however many batches wait. Entries of a batch that left are skipped when they reach
-    the top.
+    Batches waiting for a retry are in a :class:`RetryQueue`, ordered for the clock.
     """
 
     def __init__(
@@ -98,15 +104,7 @@ class Delivery:
         #: The earliest arrival in the buffer (records from a Kinesis source may come out
         #: of order): expiry looks at the buffer only once this is old enough.
         self._buffer_oldest: datetime | None = None
-        #: Batches waiting for a retry, by the order they started waiting (their key in
-        #: the heaps); the order is that of ``retries``.
-        self._waiting: dict[int, Batch] = {}
-        self._order = itertools.count()
-        #: (due time, key) and (oldest arrival, key) of waiting batches; an entry whose key
-        #: left ``_waiting``, or whose arrival is no longer its batch's oldest, is stale.
-        self._due: list[tuple[datetime, int]] = []
-        self._ages: list[tuple[datetime, int]] = []
-        self._oldest: dict[int, datetime] = {}
+        self._retries = RetryQueue()
         self.objects: list[DeliveredObject] = []
         self.expired: list[Accepted] = []
         self.backed_up: list[DeliveredObject] = []
@@ -121,9 +119,14 @@ class Delivery:
         #: The destination buffer is not due before this (set when transformed records
         #: enter it: their arrival is older than their entry).
         self._buffer_floor: datetime | None = None
-        #: True while a handler runs: a settle it causes (a put, a clock move) leaves this
-        #: delivery alone until the transformation is applied.
+        #: True while a handler or an HTTP endpoint is waited for without the world's
+        #: lock: what reaches this delivery meanwhile (a put, a clock move, a flush, from
+        #: any thread) is kept in ``_debts``, in order, and carried out once the answer is
+        #: applied, so the delivery's events still happen one at a time and in time order.
         self._busy = False
+        self._debts: list[_Debt] = []
+        #: The batch whose delivery is under way while ``_busy``: still pending.
+        self._in_flight: Batch | None = None
         self.route(target, config, destination, processor)
 
     def route(
@@ -143,6 +146,9 @@ class Delivery:
         self._prefix: str = config.get("Prefix", "")
         self._compression: str = config.get("CompressionFormat", "UNCOMPRESSED")
         self._extension = extension(self._compression, config.get("FileExtension"))
+        #: An AppendDelimiterToRecord processor: each record gets its newline as it enters
+        #: the destination buffer (after the Lambda processor, when there is one).
+        self._delimited = appends_delimiter(config)
         # An HTTP endpoint's failures go to its S3 configuration's prefixes.
         errors_to = config.get("S3Configuration", config)
         self._error_output = ErrorOutput(
@@ -178,14 +184,18 @@ class Delivery:
     @property
     def retries(self) -> list[Batch]:
         """Batches waiting for a retry, in the order they started waiting."""
-        return list(self._waiting.values())
+        return self._retries.batches()
 
     def pending(self) -> list[Accepted]:
-        """Records accepted and not yet delivered: those waiting for a retry, then the
-        buffer, then those waiting for the transformation."""
+        """Records accepted and not yet delivered: the batch on its way to the
+        destination, those waiting for a retry, then the buffer, then those waiting for
+        the transformation, then those accepted while the delivery was busy."""
+        in_flight = self._in_flight.records if self._in_flight is not None else []
         waiting = [record for batch in self.retries for record in batch.records]
-        transforming = self.transformer.buffer if self.transformer is not None else []
-        return [*waiting, *self.buffer, *transforming]
+        transformer = self.transformer
+        transforming = [*transformer.in_flight, *transformer.buffer] if transformer else []
+        deferred = [record for debt in self._debts for record in debt.entries]
+        return [*in_flight, *waiting, *self.buffer, *transforming, *deferred]
 
     # ------------------------------------------------------------------ events
 
@@ -203,13 +213,26 @@ class Delivery:
         if not entries:
             return
         self.records.extend(entries)
+        if self._busy:
+            self._debts.append(_Debt("accept", now, entries, kinesis))
+            return
+        self._take(entries, now, ids, kinesis)
+        self._pay_debts(ids)
+
+    def _take(
+        self,
+        entries: list[Accepted],
+        now: datetime,
+        ids: IdSource,
+        kinesis: Mapping[str, Mapping[str, Any]] | None,
+    ) -> None:
         transformer = self.transformer
         if transformer is None:
             self._fill(entries, now, ids)
             return
         if kinesis:
             transformer.kinesis.update(kinesis)
-        if transformer.take(entries) and not self._busy:
+        if transformer.take(entries):
             self._transform(now, ids)
 
     def _fill(
@@ -224,11 +247,13 @@ class Delivery:
         (when ``ids`` are given). ``floor``: the buffer is not due before then."""
         if not entries:
             return
+        if self._delimited:
+            entries = with_delimiter(entries)
         if not self.buffer:
             self._buffer_floor = floor
         self.buffer.extend(entries)
         self.buffer_bytes += sum(map(payload_len, map(_payload_of, entries)))
-        oldest = _oldest(entries)
+        oldest = oldest_arrival(entries)
         if self._buffer_oldest is None or oldest < self._buffer_oldest:
             self._buffer_oldest = oldest
         if ids is not None and self.buffer_bytes >= self.size:
@@ -239,9 +264,14 @@ class Delivery:
 
         On a tie the transformation goes first, then the buffer, then a retry, then an
         expiry; retries due at the same instant go in the order they started waiting.
-        While a transformation's handler runs, its delivery does not settle."""
+        While the delivery is busy, the settle is carried out once it is done."""
         if self._busy:
+            self._debts.append(_Debt("settle", now))
             return
+        self._settle(now, ids)
+        self._pay_debts(ids)
+
+    def _settle(self, now: datetime, ids: IdSource) -> None:
         while True:
             event: tuple[datetime, int] | None = None
             transforming = self._transformation_due()
@@ -253,9 +283,9 @@ class Delivery:
                     due = self._buffer_floor
                 if event is None or (due, 0) < event:
                     event = (due, 0)
-            retry = self._next_retry()
-            if retry is not None and (event is None or (retry[0], 1) < event):
-                event = (retry[0], 1)
+            retry = self._retries.next_due()
+            if retry is not None and (event is None or (retry, 1) < event):
+                event = (retry, 1)
             oldest = self._oldest_pending()
             if oldest is not None and (event is None or (oldest + _EXPIRES_AFTER, 2) < event):
                 event = (oldest + _EXPIRES_AFTER, 2)
@@ -269,9 +299,7 @@ class Delivery:
             elif kind == 0:
                 self._deliver_buffer(at, ids)
             else:
-                assert retry is not None
-                heapq.heappop(self._due)
-                self._attempt(self._leave(retry[1]), at)
+                self._attempt(self._retries.pop_due(), at)
 
     def _transformation_due(self) -> datetime | None:
         """When the transformation buffer is to be sent: at its interval, or at once (as of
@@ -285,52 +313,32 @@ class Delivery:
 
     def flush(self, now: datetime, ids: IdSource) -> None:
         """Transform what waits for the transformation, deliver what the buffer holds and
-        retry every waiting batch, now."""
+        retry every waiting batch, now (once the delivery is no longer busy)."""
         if self._busy:
+            self._debts.append(_Debt("flush", now))
             return
-        self.settle(now, ids)
+        self._flush(now, ids)
+        self._pay_debts(ids)
+
+    def _flush(self, now: datetime, ids: IdSource) -> None:
+        self._settle(now, ids)
         if self.transformer is not None and self.transformer.buffer:
             self._transform(now, ids)
-        waiting = self.retries
-        self._waiting.clear()
-        self._oldest.clear()
-        self._due.clear()
-        self._ages.clear()
-        for batch in waiting:
+        for batch in self._retries.take_all():
             self._attempt(batch, now)
         self._deliver_buffer(now, ids)
 
-    # ------------------------------------------------------------------ waiting batches
-
-    def _wait(self, batch: Batch) -> None:
-        """Put ``batch`` among those waiting for a retry (its ``due`` set)."""
-        assert batch.due is not None, "a batch waiting for a retry has a due time"
-        key = next(self._order)
-        self._waiting[key] = batch
-        heapq.heappush(self._due, (batch.due, key))
-        self._age(key, _oldest(batch.records))
-
-    def _age(self, key: int, oldest: datetime) -> None:
-        self._oldest[key] = oldest
-        heapq.heappush(self._ages, (oldest, key))
-
-    def _leave(self, key: int) -> Batch:
-        del self._oldest[key]
-        return self._waiting.pop(key)
-
-    def _next_retry(self) -> tuple[datetime, int] | None:
-        """(due time, key) of the next retry, stale entries dropped."""
-        due = self._due
-        while due and due[0][1] not in self._waiting:
-            heapq.heappop(due)
-        return due[0] if due else None
-
-    def _next_age(self) -> tuple[datetime, int] | None:
-        """(oldest arrival, key) of the waiting batch with the oldest record."""
-        ages = self._ages
-        while ages and self._oldest.get(ages[0][1]) != ages[0][0]:
-            heapq.heappop(ages)
-        return ages[0] if ages else None
+    def _pay_debts(self, ids: IdSource) -> None:
+        """Carry out, in the order they came, what reached the delivery while it was busy
+        (more may come while one of them is carried out)."""
+        while self._debts and not self._busy:
+            debt = self._debts.pop(0)
+            if debt.kind == "accept":
+                self._take(debt.entries, debt.at, ids, debt.kinesis)
+            elif debt.kind == "settle":
+                self._settle(debt.at, ids)
+            else:
+                self._flush(debt.at, ids)
 
     # ------------------------------------------------------------------ steps
 
@@ -353,17 +361,30 @@ class Delivery:
 
         Whatever happens, the batch ends in one place: an error the destination was not
         meant to raise (a bug, a test's mock raising) is kept in ``errors`` and counts as
-        a failed attempt, so no record is lost to it."""
+        a failed attempt, so no record is lost to it. What stops the test instead (a
+        mock calling ``pytest.fail``, KeyboardInterrupt) counts as a failed attempt too,
+        and goes on up."""
         batch.attempts += 1
-        if not self._try(batch, at):
-            batch.due, batch.wait = at + batch.wait, min(batch.wait * 2, self.destination.retry_cap)
-            self._wait(batch)
+        try:
+            done = self._try(batch, at)
+        except BaseException:
+            self._retry_later(batch, at)
+            raise
+        if not done:
+            self._retry_later(batch, at)
+
+    def _retry_later(self, batch: Batch, at: datetime) -> None:
+        batch.due, batch.wait = at + batch.wait, min(batch.wait * 2, self.destination.retry_cap)
+        self._retries.add(batch)
 
     def _try(self, batch: Batch, at: datetime) -> bool:
         """One attempt: True once the batch is delivered or backed up."""
         destination = self.destination
         failure = None
         if self.destination_up:
+            # The destination may wait without the world's lock (an HTTP endpoint): the
+            # batch stays pending meanwhile, and nothing else of this delivery moves.
+            self._busy, self._in_flight = True, batch
             try:
                 obj = self._build(batch, at)
                 destination.deliver(self.target, obj)
@@ -374,6 +395,8 @@ class Delivery:
             else:
                 self.objects.append(obj)
                 return True
+            finally:
+                self._busy, self._in_flight = False, None
         try:
             backup = destination.give_up(self.target, batch, at, failure)
         except Exception as error:  # as above
@@ -443,25 +466,14 @@ class Delivery:
             self.expired.extend(r for r in self.buffer if r[2] <= cutoff)
             self.buffer = [r for r in self.buffer if r[2] > cutoff]
             self.buffer_bytes = sum(payload_len(r[0]) for r in self.buffer)
-            self._buffer_oldest = _oldest(self.buffer) if self.buffer else None
-        touched = []
-        while (top := self._next_age()) is not None and top[0] <= cutoff:
-            heapq.heappop(self._ages)
-            touched.append(top[1])
-        for key in sorted(touched):
-            batch = self._waiting[key]
-            self.expired.extend(r for r in batch.records if r[2] <= cutoff)
-            batch.records = [r for r in batch.records if r[2] > cutoff]
-            if batch.records:
-                self._age(key, _oldest(batch.records))
-            else:
-                self._leave(key)
+            self._buffer_oldest = oldest_arrival(self.buffer) if self.buffer else None
+        self.expired.extend(self._retries.expire(cutoff))
 
     def _oldest_pending(self) -> datetime | None:
         """The arrival expiry counts from: the buffer's first record's, or the oldest
         record of a waiting batch, whichever is earlier."""
-        age = self._next_age()
+        age = self._retries.oldest()
         arrivals = [self.buffer[0][2]] if self.buffer else []
         if age is not None:
-            arrivals.append(age[0])
+            arrivals.append(age)
         return min(arrivals, default=None)

@@ -37,7 +37,7 @@ from pytest_firehose._lambda.firehose_events import (
     transformation_event,
 )
 from pytest_firehose._lambda.functions import Invocation, UnregisteredFunction
-from pytest_firehose._payload import Payload, payload_len
+from pytest_firehose._payload import Payload, payload_bytes, payload_len
 
 if TYPE_CHECKING:
     from pytest_firehose._ids import IdSource
@@ -130,6 +130,34 @@ def lambda_processor(config: Mapping[str, Any]) -> LambdaProcessor | None:
         interval = _number(parameters, "BufferIntervalInSeconds", DEFAULT_INTERVAL, INTERVAL_RANGE)
         return LambdaProcessor(arn, int(retries), int(size * MIB), timedelta(seconds=interval))
     return None
+
+
+#: What an ``AppendDelimiterToRecord`` processor adds to each record (API reference,
+#: Processor: "add a new line delimiter between records").
+RECORD_DELIMITER = b"\n"
+
+
+def appends_delimiter(config: Mapping[str, Any]) -> bool:
+    """Whether a destination's ``ProcessingConfiguration`` enables an
+    ``AppendDelimiterToRecord`` processor (one with parameters is not modelled, and
+    reported so)."""
+    processing = config.get("ProcessingConfiguration")
+    if not isinstance(processing, dict) or processing.get("Enabled") is False:
+        return False
+    return any(
+        isinstance(processor, dict)
+        and processor.get("Type") == "AppendDelimiterToRecord"
+        and not processor.get("Parameters")
+        for processor in processing.get("Processors") or []
+    )
+
+
+def with_delimiter(records: list[Accepted]) -> list[Accepted]:
+    """``records`` with the delimiter after each one's data, ids and arrivals kept."""
+    return [
+        (payload_bytes(payload) + RECORD_DELIMITER, record_id, arrived)
+        for payload, record_id, arrived in records
+    ]
 
 
 @dataclass(frozen=True)
@@ -251,6 +279,8 @@ class Transformer:
         self._source = source
         self.buffer: list[Accepted] = []
         self.buffer_bytes = 0
+        #: The records sent to the function and not yet answered for (still pending).
+        self.in_flight: list[Accepted] = []
         #: Every invocation, in order (the delivery's list, kept across reconfigurations).
         self.invocations = invocations
         self.kinesis: dict[str, Mapping[str, Any]] = {}
@@ -275,6 +305,7 @@ class Transformer:
         stops the test, not the function: the records stay buffered, none is lost."""
         records, buffered = self.buffer, self.buffer_bytes
         self.buffer, self.buffer_bytes = [], 0
+        self.in_flight = records
         processed = Processed()
         elapsed = timedelta(0)
         try:
@@ -283,6 +314,8 @@ class Transformer:
         except BaseException:
             self.buffer, self.buffer_bytes = records + self.buffer, buffered + self.buffer_bytes
             raise
+        finally:
+            self.in_flight = []
         for _, record_id, _ in records:
             self.kinesis.pop(record_id, None)
         return processed

@@ -132,7 +132,9 @@ class World:
             region=region,
             clock=self.clock,
             ids=self.ids,
-            destination_for=functools.partial(destination_for, contained=self.contained),
+            destination_for=functools.partial(
+                destination_for, contained=self.contained, unlocked=self.released
+            ),
             kinesis_source=self._kinesis_records,
             creation_delay=self.creation_delay,
             encryption_delay=self.encryption_delay,
@@ -232,6 +234,24 @@ class World:
         with self.lock:
             self.settle()
             yield
+
+    @contextlib.contextmanager
+    def released(self) -> Iterator[None]:
+        """Let go of the world's lock entirely (however often this thread holds it) for the
+        block, and take it back as often afterwards: a Lambda handler or an HTTP endpoint
+        runs so, and other threads' requests are served meanwhile."""
+        depth = 0
+        try:
+            while True:
+                self.lock.release()
+                depth += 1
+        except RuntimeError:  # no longer held by this thread
+            pass
+        try:
+            yield
+        finally:
+            for _ in range(depth):
+                self.lock.acquire()
 
     @contextlib.contextmanager
     def touched(self) -> Iterator[None]:

@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import functools
-import threading
-from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Iterable
 from datetime import timedelta
 from typing import Any
 
@@ -34,31 +32,13 @@ def _payloads(accepted: Iterable[Accepted]) -> list[bytes]:
     return [payload_bytes(payload) for payload, _, _ in accepted]
 
 
-@contextmanager
-def _released(lock: threading.RLock) -> Iterator[None]:
-    """Let go of ``lock`` entirely (however often this thread holds it) for the block, and
-    take it back as often afterwards."""
-    depth = 0
-    try:
-        while True:
-            lock.release()
-            depth += 1
-    except RuntimeError:  # no longer held by this thread
-        pass
-    try:
-        yield
-    finally:
-        for _ in range(depth):
-            lock.acquire()
-
-
-def _outside_lock(lock: threading.RLock, handler: Handler) -> Handler:
+def _outside_lock(world: World, handler: Handler) -> Handler:
     """``handler``, run without the world's lock: it may call AWS through boto3, from its
     own thread or threads it starts, while the world serves those calls."""
 
     @functools.wraps(handler)
     def run(event: Any, context: LambdaContext) -> Any:
-        with _released(lock):
+        with world.released():
             return handler(event, context)
 
     return run
@@ -316,7 +296,7 @@ class FirehoseHandle(ServiceHandle[FirehoseService, DeliveryStreamHandle]):
             try:
                 functions.register(
                     name,
-                    _outside_lock(self._world.lock, handler),
+                    _outside_lock(self._world, handler),
                     timeout=limit,
                     memory_mb=memory_mb,
                 )

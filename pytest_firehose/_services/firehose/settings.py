@@ -46,16 +46,21 @@ def _processing(config: dict[str, Any]) -> str | None:
         return None
     if not processing.get("Processors"):
         return None
-    # A Lambda processor is modelled (the fake runs the handler a test registered).
+    # A Lambda processor is modelled (the fake runs the handler a test registered), and
+    # so is AppendDelimiterToRecord without parameters (a newline after each record).
     kinds = sorted(
-        {str(p.get("Type")) for p in processing["Processors"] if p.get("Type") != "Lambda"}
+        {
+            str(p.get("Type"))
+            for p in processing["Processors"]
+            if p.get("Type") != "Lambda"
+            and not (p.get("Type") == "AppendDelimiterToRecord" and not p.get("Parameters"))
+        }
     )
     if not kinds:
         return None
     return (
         f"ProcessingConfiguration (processors: {', '.join(kinds)}) is not run: records are "
-        "delivered as they were put (or as the Lambda processor returned them), with no "
-        "delimiter added"
+        "delivered as they were put (or as the Lambda processor returned them)"
     )
 
 
