@@ -1,9 +1,11 @@
-"""Other clients against the local server: the AWS CLI and the AWS SDK for JavaScript v3,
-each run as a subprocess pointed at the ``firehose_server`` fixture.
+"""Other clients against the local server: the AWS CLI, the AWS SDK for JavaScript v3 and
+the AWS SDK for Go v2, each run as a subprocess pointed at the ``firehose_server`` fixture.
 
 These tests live outside ``tests/`` (the main suite's testpaths) because they need tools
-the main suite does not: awscli pins botocore to one exact version, and the JavaScript
-tests need Node.js and npm. ``tox -e clients`` installs both and runs them. Where a tool is
+the main suite does not: awscli pins botocore to one exact version, the JavaScript tests
+need Node.js and npm, and the Go tests need Go with the SDK's sources. ``tox -e clients``
+installs awscli and the JavaScript SDK and builds the Go program, then runs them all
+(``.ci/run`` installs Chromium, Go and the Go SDK where they are missing). Where a tool is
 missing, its tests are skipped with the reason, unless PYTEST_FIREHOSE_REQUIRE_CLIENTS is
 set (as it is in that tox env), which turns the skip into a failure.
 
@@ -40,6 +42,14 @@ NODE_MAJOR = 20
 #: One client run may take this long before the test fails; a hang must not stall CI.
 CLIENT_TIMEOUT = 120
 NPM_TIMEOUT = 600
+GO_DIR = Path(__file__).parent / "go"
+#: Where Debian's golang-github-aws-aws-sdk-go-v2-dev installs the SDK's sources: a GOPATH.
+DEBIAN_GOPATH = "/usr/share/gocode"
+#: A package of the SDK that the Go program imports, to tell whether a GOPATH holds the SDK.
+GO_SDK_PACKAGE = Path("src", "github.com", "aws", "aws-sdk-go-v2", "service", "kinesis")
+#: The SDK's release, as the sources state it.
+GO_SDK_VERSION = Path("src", "github.com", "aws", "aws-sdk-go-v2", "aws", "go_module_metadata.go")
+GO_BUILD_TIMEOUT = 600
 
 
 def unavailable(reason: str) -> NoReturn:
@@ -198,6 +208,118 @@ def run_js(node: str, client_env: dict[str, str]) -> Callable[..., Any]:
         if done.returncode != 0:
             pytest.fail(
                 f"node {script} exited {done.returncode}:\n{done.stdout}\n{done.stderr}",
+                pytrace=False,
+            )
+        return json.loads(done.stdout)
+
+    return run
+
+
+# ---------------------------------------------------------------------- Go
+
+
+def _gopath() -> list[Path]:
+    """The GOPATH to build with: the user's own, then Debian's shared one."""
+    entries = [Path(entry) for entry in os.environ.get("GOPATH", "").split(os.pathsep) if entry]
+    return [*entries, Path(DEBIAN_GOPATH)]
+
+
+def _go_build_digest(go_version: str, sdk: Path) -> str:
+    """What the built program depends on: its sources, the compiler and the SDK's release."""
+    digest = hashlib.sha256(go_version.encode())
+    digest.update(str(sdk).encode())
+    digest.update((sdk / GO_SDK_VERSION).read_bytes())
+    for source in sorted(GO_DIR.glob("*.go")):
+        digest.update(source.name.encode())
+        digest.update(source.read_bytes())
+    return digest.hexdigest()
+
+
+def _go_environment(gopath: list[Path]) -> dict[str, str]:
+    """``go build`` in GOPATH mode, offline: Debian packages the SDK as sources in a GOPATH
+    (not as modules), and nothing may be downloaded."""
+    env = dict(os.environ)
+    env.update(
+        GO111MODULE="off",
+        GOPATH=os.pathsep.join(str(entry) for entry in gopath),
+        GOPROXY="off",
+        GOFLAGS="",
+        GOTOOLCHAIN="local",
+        # A static binary with Go's own resolver: no C compiler needed, and the program
+        # only ever dials 127.0.0.1.
+        CGO_ENABLED="0",
+    )
+    return env
+
+
+@pytest.fixture(scope="session")
+def go_client() -> Path:
+    """The Go program in ``go/``, built with the AWS SDK for Go v2 when it is missing or
+    older than its sources (or the compiler, or the SDK)."""
+    go = shutil.which("go")
+    if go is None:
+        unavailable(
+            "go not found: install Go and the AWS SDK for Go v2 (Debian: `apt-get install "
+            "golang-go golang-github-aws-aws-sdk-go-v2-dev`) to run the Go SDK tests"
+        )
+    gopath = _gopath()
+    sdk = next((entry for entry in gopath if (entry / GO_SDK_PACKAGE).is_dir()), None)
+    if sdk is None:
+        searched = os.pathsep.join(str(entry) for entry in gopath)
+        unavailable(
+            f"the AWS SDK for Go v2 is not in GOPATH ({searched}): install Debian's "
+            "golang-github-aws-aws-sdk-go-v2-dev, or put the SDK's sources in your GOPATH, "
+            "to run the Go SDK tests"
+        )
+    env = _go_environment(gopath)
+    version = subprocess.run(
+        [go, "version"], capture_output=True, text=True, env=env, check=False
+    ).stdout.strip()
+    name = "firehose-go-client.exe" if os.name == "nt" else "firehose-go-client"
+    binary = GO_DIR / "bin" / name
+    stamp = GO_DIR / "bin" / ".built-from"
+    with _exclusive(GO_DIR / ".go-build.lock"):
+        wanted = _go_build_digest(version, sdk)
+        if not binary.is_file() or not stamp.is_file() or stamp.read_text() != wanted:
+            done = subprocess.run(
+                [go, "build", "-o", str(binary), "."],
+                cwd=GO_DIR,
+                env=env,
+                capture_output=True,
+                text=True,
+                timeout=GO_BUILD_TIMEOUT,
+                check=False,
+            )
+            if done.returncode != 0:
+                pytest.fail(
+                    f"`go build` in {GO_DIR} failed (exit {done.returncode}, {version}, "
+                    f"GOPATH={env['GOPATH']}):\n{done.stdout}\n{done.stderr}",
+                    pytrace=False,
+                )
+            stamp.write_text(wanted)
+    return binary
+
+
+@pytest.fixture
+def run_go(go_client: Path, client_env: dict[str, str]) -> Callable[..., Any]:
+    """Run the Go program's ``command`` (``produce`` or ``consume``) with a job on its
+    standard input; return the JSON it prints. It finds the server through
+    AWS_ENDPOINT_URL."""
+
+    def run(command: str, job: dict[str, Any]) -> Any:
+        done = subprocess.run(
+            [str(go_client), command],
+            input=json.dumps(job),
+            env=client_env,
+            capture_output=True,
+            text=True,
+            timeout=CLIENT_TIMEOUT,
+            check=False,
+        )
+        if done.returncode != 0:
+            pytest.fail(
+                f"{go_client.name} {command} exited {done.returncode}:\n"
+                f"{done.stdout}\n{done.stderr}",
                 pytrace=False,
             )
         return json.loads(done.stdout)
