@@ -34,13 +34,46 @@ DESTINATION_KINDS = {
 UPDATE_KINDS = {name.replace("Configuration", "Update"): name for name in DESTINATION_KINDS}
 #: Plain and extended S3 are one destination type: either update applies to either.
 S3_KINDS = ("ExtendedS3DestinationConfiguration", "S3DestinationConfiguration")
-#: What a destination's configuration must hold, for the types the fake describes: an
-#: update that switches a stream to one of them must give these.
-_REQUIRED = {
+#: What each destination's configuration must hold (the required members of its shape in
+#: the API model; tests/test_firehose_update_rules.py holds the two together): an update that
+#: switches a stream to another destination type must give all of them, since nothing of the
+#: old one carries over (DOC: UpdateDestination).
+REQUIRED = {
     "ExtendedS3DestinationConfiguration": ("RoleARN", "BucketARN"),
     "S3DestinationConfiguration": ("RoleARN", "BucketARN"),
     "HttpEndpointDestinationConfiguration": ("EndpointConfiguration", "S3Configuration"),
+    "RedshiftDestinationConfiguration": (
+        "RoleARN",
+        "ClusterJDBCURL",
+        "CopyCommand",
+        "S3Configuration",
+    ),
+    "ElasticsearchDestinationConfiguration": ("RoleARN", "IndexName", "S3Configuration"),
+    "AmazonopensearchserviceDestinationConfiguration": ("RoleARN", "IndexName", "S3Configuration"),
+    "AmazonOpenSearchServerlessDestinationConfiguration": (
+        "RoleARN",
+        "IndexName",
+        "S3Configuration",
+    ),
+    "SplunkDestinationConfiguration": ("HECEndpoint", "HECEndpointType", "S3Configuration"),
+    "SnowflakeDestinationConfiguration": (
+        "AccountUrl",
+        "Database",
+        "Schema",
+        "Table",
+        "RoleARN",
+        "S3Configuration",
+    ),
+    "IcebergDestinationConfiguration": ("RoleARN", "CatalogConfiguration", "S3Configuration"),
 }
+#: The OpenSearch destinations: a stream with one may only be updated to one of them, and
+#: no other stream to one of them (DOC: UpdateDestination, "Switching between Amazon
+#: OpenSearch Service and other services is not supported").
+OPENSEARCH_KINDS = (
+    "ElasticsearchDestinationConfiguration",
+    "AmazonopensearchserviceDestinationConfiguration",
+    "AmazonOpenSearchServerlessDestinationConfiguration",
+)
 #: What DescribeDeliveryStream adds to a Lambda processor given without them, in the order
 #: AWS lists them: LambdaArn, NumberOfRetries, RoleArn (the destination's role),
 #: BufferSizeInMBs, BufferIntervalInSeconds. The values are the API reference's defaults
@@ -177,8 +210,15 @@ def updated_destination(
         return merged_kind, merge_update(config, update)
     if update_kind == kind:
         return kind, merge_update(config, update)
+    if (kind in OPENSEARCH_KINDS) != (update_kind in OPENSEARCH_KINDS):
+        raise ServiceError(
+            "InvalidArgumentException",
+            "Switching between Amazon OpenSearch Service and other destination types is not "
+            f"supported: {(kind or '').removesuffix('Configuration')} cannot be updated to "
+            f"{update_kind.removesuffix('Configuration')}.",
+        )
     replaced = merge_update({}, update)
-    missing = [name for name in _REQUIRED.get(update_kind, ()) if name not in replaced]
+    missing = [name for name in REQUIRED.get(update_kind, ()) if name not in replaced]
     if missing:
         raise ServiceError(
             "InvalidArgumentException",

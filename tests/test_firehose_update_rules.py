@@ -1,0 +1,114 @@
+"""UpdateDestination across destination types: OpenSearch destinations stay OpenSearch
+destinations, and a change of type must give everything the new type requires (nothing of
+the old configuration carries over), as the API reference says."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from conftest import ROLE, S3, describe, refused
+
+from pytest_firehose._services.firehose.describe import REQUIRED
+from pytest_firehose._wire.shapes import service_model
+
+OPENSEARCH = {
+    "RoleARN": ROLE,
+    "DomainARN": "arn:aws:es:us-east-1:123456789012:domain/logs",
+    "IndexName": "logs",
+    "S3Configuration": S3,
+}
+SPLUNK_UPDATE = {
+    "HECEndpoint": "https://splunk.example.com:8088",
+    "HECEndpointType": "Raw",
+    "HECToken": "token",
+    "S3Update": S3,
+}
+OPENSEARCH_UPDATE = {
+    **{k: v for k, v in OPENSEARCH.items() if k != "S3Configuration"},
+    "S3Update": S3,
+}
+
+
+def kind(fake: Any) -> str:
+    """The destination type the stream has (DescribeDeliveryStream describes only the
+    types the fake delivers to)."""
+    return str(fake.world.firehose().streams["events"].config_kind)
+
+
+def test_the_required_members_are_the_api_models() -> None:
+    shape = service_model("firehose").operation_model("CreateDeliveryStream").input_shape
+    in_model = {
+        name: tuple(member.required_members)
+        for name, member in shape.members.items()
+        if name.endswith("DestinationConfiguration")
+    }
+    assert {name: REQUIRED[name] for name in in_model} == in_model
+
+
+def update(api: Any, **destination: Any) -> Any:
+    return api.update_destination(
+        DeliveryStreamName="events",
+        CurrentDeliveryStreamVersionId=describe(api)["VersionId"],
+        DestinationId="destinationId-000000000001",
+        **destination,
+    )
+
+
+@pytest.fixture
+def quiet(monkeypatch: pytest.MonkeyPatch) -> None:
+    """OpenSearch and Splunk destinations are accepted and reported as not modelled."""
+    monkeypatch.setattr("warnings.warn", lambda *args, **kwargs: None)
+
+
+@pytest.mark.usefixtures("quiet")
+def test_an_opensearch_stream_cannot_switch_to_another_type(api: Any, fake: Any) -> None:
+    api.create_delivery_stream(
+        DeliveryStreamName="events", AmazonopensearchserviceDestinationConfiguration=OPENSEARCH
+    )
+
+    answer = refused(update, api=api, ExtendedS3DestinationUpdate=S3)
+
+    assert answer["Error"]["Code"] == "InvalidArgumentException"
+    assert "Switching between Amazon OpenSearch Service" in answer["Error"]["Message"]
+    assert kind(fake) == "AmazonopensearchserviceDestinationConfiguration"
+
+
+@pytest.mark.usefixtures("quiet")
+def test_no_other_stream_can_switch_to_opensearch(api: Any) -> None:
+    api.create_delivery_stream(DeliveryStreamName="events", ExtendedS3DestinationConfiguration=S3)
+
+    answer = refused(update, api=api, AmazonopensearchserviceDestinationUpdate=OPENSEARCH_UPDATE)
+
+    assert answer["Error"]["Code"] == "InvalidArgumentException"
+    assert "ExtendedS3Destination cannot be updated to" in answer["Error"]["Message"]
+
+
+@pytest.mark.usefixtures("quiet")
+def test_an_opensearch_stream_takes_an_update_to_another_opensearch_destination(
+    api: Any, fake: Any
+) -> None:
+    api.create_delivery_stream(
+        DeliveryStreamName="events", ElasticsearchDestinationConfiguration=OPENSEARCH
+    )
+
+    update(api, AmazonopensearchserviceDestinationUpdate=OPENSEARCH_UPDATE)
+
+    assert kind(fake) == "AmazonopensearchserviceDestinationConfiguration"
+
+
+@pytest.mark.usefixtures("quiet")
+def test_a_switch_to_another_type_must_give_all_it_requires(api: Any, fake: Any) -> None:
+    api.create_delivery_stream(DeliveryStreamName="events", ExtendedS3DestinationConfiguration=S3)
+    partial = {k: v for k, v in SPLUNK_UPDATE.items() if k != "HECEndpointType"}
+
+    answer = refused(update, api=api, SplunkDestinationUpdate=partial)
+
+    assert answer["Error"] == {
+        "Code": "InvalidArgumentException",
+        "Message": "HECEndpointType must be specified when changing the destination to "
+        "SplunkDestination.",
+    }
+    assert kind(fake) == "ExtendedS3DestinationConfiguration"
+    update(api, SplunkDestinationUpdate=SPLUNK_UPDATE)
+    assert kind(fake) == "SplunkDestinationConfiguration"
