@@ -2,7 +2,9 @@
 
 ``POST /`` with ``X-Amz-Target`` goes to the same engine the in-process interceptor uses
 (``World.handle``); everything under ``/_fake/`` is the control API (``_control.py``).
-HTTP/1.1 with keep-alive, on the standard library's ``ThreadingHTTPServer``.
+HTTP/1.1 with keep-alive, on the standard library's ``ThreadingHTTPServer``. An event stream
+(SubscribeToShard) is a chunked answer whose events are pushed as the world makes them
+(``exchange.pushed``): the client cannot move the fake clock as it reads.
 
 Over a real socket a scripted timeout (``timeout="commit"``, ``"lost"``, ``"connect"``)
 closes the connection without an answer, after committing or not: the client sees the
@@ -22,12 +24,13 @@ import contextlib
 import http
 import json
 import os
+import select
 import socket
 import socketserver
 import sys
 import threading
 import traceback
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
@@ -37,6 +40,7 @@ from urllib.parse import parse_qsl, urlsplit
 from pytest_firehose._doors.botocore import interceptor_installed
 from pytest_firehose._doors.control import Control, ControlError
 from pytest_firehose._doors.environment import FAKE_CREDENTIALS, NO_METADATA
+from pytest_firehose._engine.exchange import Engine, Event, EventFeed, EventPull, pushed
 from pytest_firehose._engine.world import World
 from pytest_firehose._errors import NetworkFault, ServiceError
 from pytest_firehose._handles.firehose import FirehoseHandle
@@ -78,6 +82,9 @@ MAX_BODY = 16 * 1024 * 1024
 IDLE_TIMEOUT = 60.0
 #: Open connections at once, by default, and the listen backlog.
 MAX_CONNECTIONS = 128
+#: Seconds an event stream waits for the world to change before it looks whether its
+#: client is still there (events themselves come as soon as the world signals them).
+STREAM_RECHECK = 0.5
 
 
 class _HttpError(Exception):
@@ -142,13 +149,31 @@ class _Handler(BaseHTTPRequestHandler):
         headers = {name.lower(): value for name, value in self.headers.items()}
         request = HttpRequest(self.command, url, headers, body)
         try:
-            response = owner.aws_answer(request)
+            response = owner.aws_answer(request, pull=self._pull)
         except NetworkFault as fault:
             # The wire form of a timeout: the connection closes with no answer.
             owner.log(f"{self.command} {self.path} -> connection closed ({fault.kind})")
             self.close_connection = True
             return
-        self._send(response, None)
+        if response.stream is not None:
+            self._send_stream(response)
+        else:
+            self._send(response, None)
+
+    def _pull(self, world: Engine, feed: EventFeed) -> Iterator[Event]:
+        """A streaming answer's events as the world makes them: the server cannot move
+        the clock as its client reads (see ``exchange.pushed``)."""
+        return pushed(world, feed, listening=self._listening, recheck=STREAM_RECHECK)
+
+    def _listening(self) -> bool:
+        """Whether the server still serves and the client has not closed the connection."""
+        if self.server.owner.stopping:
+            return False
+        try:
+            readable, _, _ = select.select([self.connection], [], [], 0)
+            return not readable or self.connection.recv(1, socket.MSG_PEEK) != b""
+        except (OSError, ValueError):  # a socket shut down or closed under us
+            return False
 
     def _url(self) -> str:
         """The request's URL, from its Host header (the server's own address without one)."""
@@ -214,6 +239,33 @@ class _Handler(BaseHTTPRequestHandler):
         self.wfile.write(head if self.command == "HEAD" else head + response.body)
         self.server.owner.log(f"{self._request_named()} -> {response.status}")
 
+    def _send_stream(self, response: HttpResponse) -> None:
+        """An event stream: the head, then each frame as a chunk the moment it is made,
+        and the last chunk when the stream ends (the connection stays open)."""
+        assert response.stream is not None
+        headers = {**response.headers, "Transfer-Encoding": "chunked"}
+        phrase = http.HTTPStatus(response.status).phrase
+        lines = [f"{self.protocol_version} {response.status} {phrase}"]
+        lines.extend(f"{name}: {value}" for name, value in headers.items())
+        head = ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1")
+        frames = 0
+        try:
+            self.wfile.write(head + _chunk(response.body))
+            for frame in response.stream:
+                self.wfile.write(_chunk(frame))
+                frames += 1
+            if not self._listening():
+                self.close_connection = True
+                return
+            self.wfile.write(b"0\r\n\r\n")
+        except OSError:  # the client went away mid-stream
+            self.close_connection = True
+        finally:
+            _close(response.stream)
+            self.server.owner.log(
+                f"{self._request_named()} -> {response.status} (event stream, {frames} events)"
+            )
+
     def _request_named(self) -> str:
         """The request as the log names it; a request line too broken to read has no
         method or path (``send_error`` answers before they are set)."""
@@ -222,6 +274,18 @@ class _Handler(BaseHTTPRequestHandler):
 
     def log_message(self, format: str, *args: Any) -> None:
         self.server.owner.log(format % args)
+
+
+def _chunk(data: bytes) -> bytes:
+    """``data`` as one chunk of a chunked body."""
+    return f"{len(data):x}\r\n".encode("ascii") + data + b"\r\n"
+
+
+def _close(stream: Iterator[bytes]) -> None:
+    """Stop a stream's generator (and the wait of the events under it)."""
+    close: Callable[[], None] | None = getattr(stream, "close", None)
+    if close is not None:
+        close()
 
 
 class _HTTPServer(ThreadingHTTPServer):
@@ -365,15 +429,21 @@ class FirehoseServer:
 
     # ------------------------------------------------------------------ answering
 
-    def aws_answer(self, request: HttpRequest) -> HttpResponse:
-        """An AWS request's answer, as the in-process fake gives it. Raises
+    @property
+    def stopping(self) -> bool:
+        """Whether :meth:`stop` was called: open event streams end."""
+        return self._stopped
+
+    def aws_answer(self, request: HttpRequest, pull: EventPull | None = None) -> HttpResponse:
+        """An AWS request's answer, as the in-process fake gives it (``pull``: how a
+        streaming answer's events come, see ``World.handle``). Raises
         :class:`NetworkFault` for a scripted timeout."""
         cors = cors_headers(request.headers)
-        response = self._answer(request)
+        response = self._answer(request, pull)
         response.headers.update(cors)
         return response
 
-    def _answer(self, request: HttpRequest) -> HttpResponse:
+    def _answer(self, request: HttpRequest, pull: EventPull | None) -> HttpResponse:
         front = front_answer(request)
         if front is not None:
             if foreign(request.headers):
@@ -384,7 +454,7 @@ class FirehoseServer:
             self.log(_FOREIGN_HINT)
             return self._unserved(ServiceError("UnknownOperationException", None))
         try:
-            return self.world.handle(request, route)
+            return self.world.handle(request, route, pull=pull)
         except NetworkFault:
             raise
         except Exception as error:  # the fake itself failed: say so, keep serving
@@ -447,6 +517,8 @@ class FirehoseServer:
         if self._stopped:
             return
         self._stopped = True
+        with self.world.changed:  # open event streams see the server stop
+            self.world.changed.notify_all()
         if self._thread is not None:
             self._httpd.shutdown()
             self._thread.join()

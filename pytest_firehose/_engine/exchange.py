@@ -7,7 +7,8 @@ entry is made from it at the end, at whichever step the request stopped.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+import threading
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -64,6 +65,7 @@ class Engine(Protocol):
     ids: IdSource
     faults: dict[str, FaultScript]
     calls: list[Call]
+    changed: threading.Condition
 
     def touched(self) -> AbstractContextManager[None]: ...
 
@@ -118,8 +120,16 @@ class Exchange:
         )
 
 
-def answer(world: Engine, request: HttpRequest, route: Route, *, trusted: bool) -> HttpResponse:
-    """Answer one request as AWS would, and log it (see ``World.handle``)."""
+def answer(
+    world: Engine,
+    request: HttpRequest,
+    route: Route,
+    *,
+    trusted: bool,
+    pull: EventPull | None = None,
+) -> HttpResponse:
+    """Answer one request as AWS would, and log it (see ``World.handle``). ``pull``: how
+    a streaming answer's events come (by default, ``_events``)."""
     with world.touched():
         exchange = Exchange(
             route, world.clock.now(), world.ids.uuid(), world.ids.extended_request_id()
@@ -129,7 +139,8 @@ def answer(world: Engine, request: HttpRequest, route: Route, *, trusted: bool) 
             body = _serve(world, exchange, request, trusted)
             feed = body.get("EventStream")
             if isinstance(feed, EventFeed):
-                response = encode_event_stream(_events(world, feed), **exchange.stamp())
+                events = (pull or _events)(world, feed)
+                response = encode_event_stream(events, **exchange.stamp())
             else:
                 response = encode_result(body, media=media, **exchange.stamp())
         except ServiceError as failure:
@@ -152,10 +163,18 @@ class EventFeed(Protocol):
 
     def wait(self) -> timedelta: ...
 
-    def next_event(self) -> tuple[str, dict[str, Any], bool] | None: ...
+    def ready(self) -> bool: ...
+
+    def next_event(self) -> Event | None: ...
 
 
-def _events(world: Engine, feed: EventFeed) -> Iterator[tuple[str, dict[str, Any], bool]]:
+#: One message of an event stream: its type, members, and whether it is an exception.
+Event = tuple[str, dict[str, Any], bool]
+#: How a door's reader gets a feed's events (``_events``, or ``pushed``'s partial).
+EventPull = Callable[[Engine, EventFeed], Iterator[Event]]
+
+
+def _events(world: Engine, feed: EventFeed) -> Iterator[Event]:
     """A feed's events as the reader pulls them, each under the world's lock: the clock
     first moves to when the event falls due (time passes only as the reader reads)."""
     while True:
@@ -163,6 +182,27 @@ def _events(world: Engine, feed: EventFeed) -> Iterator[tuple[str, dict[str, Any
             wait = feed.wait()
             if wait > timedelta(0):
                 world.clock.advance(wait)
+            event = feed.next_event()
+        if event is None:
+            return
+        yield event
+
+
+def pushed(
+    world: Engine, feed: EventFeed, *, listening: Callable[[], bool], recheck: float
+) -> Iterator[Event]:
+    """A feed's events as the world makes them, for a reader that cannot move the clock
+    (a client of the server): each is sent once it is ready without moving the clock
+    (records arrived, the shard closed, the subscription ended or the clock reached the
+    event's time), waiting in between on ``world.changed``. ``listening``: whether the
+    reader is still there; asked every ``recheck`` seconds of waiting, which also catches
+    a clock a time freezer moved behind the fake's back."""
+    while True:
+        with world.touched():
+            while not feed.ready():
+                if not listening():
+                    return
+                world.changed.wait(recheck)
             event = feed.next_event()
         if event is None:
             return
