@@ -2,9 +2,10 @@
 
 ``POST /`` with ``X-Amz-Target`` goes to the same engine the in-process interceptor uses
 (``World.handle``); everything under ``/_fake/`` is the control API (``_control.py``).
-HTTP/1.1 with keep-alive, on the standard library's ``ThreadingHTTPServer``. An event stream
-(SubscribeToShard) is a chunked answer whose events are pushed as the world makes them
-(``exchange.pushed``): the client cannot move the fake clock as it reads.
+HTTP/1.1 with keep-alive, on the standard library's ``ThreadingHTTPServer``; a connection
+that opens with HTTP/2's preface is served in HTTP/2 (``http2.py``, the ``http2`` extra).
+An event stream (SubscribeToShard) is a chunked answer whose events are pushed as the world
+makes them (``exchange.pushed``): the client cannot move the fake clock as it reads.
 
 Over a real socket a scripted timeout (``timeout="commit"``, ``"lost"``, ``"connect"``)
 closes the connection without an answer, after committing or not: the client sees the
@@ -40,6 +41,14 @@ from urllib.parse import parse_qsl, urlsplit
 from pytest_firehose._doors.botocore import interceptor_installed
 from pytest_firehose._doors.control import Control, ControlError
 from pytest_firehose._doors.environment import FAKE_CREDENTIALS, NO_METADATA
+from pytest_firehose._doors.http2 import (
+    MISSING_H2,
+    PREFACE_LINE,
+    PREFACE_REST,
+    Http2Connection,
+    h2_installed,
+    refusal,
+)
 from pytest_firehose._engine.exchange import Engine, Event, EventFeed, EventPull, pushed
 from pytest_firehose._engine.world import World
 from pytest_firehose._errors import NetworkFault, ServiceError
@@ -124,6 +133,46 @@ class _Handler(BaseHTTPRequestHandler):
     def setup(self) -> None:
         super().setup()
         self.connection.settimeout(self.server.owner.idle_timeout)  # each read of a request
+        self._http2 = False
+
+    def parse_request(self) -> bool:
+        """The request line; the HTTP/2 preface's first line (``PRI * HTTP/2.0``) ends the
+        HTTP/1.1 conversation, and ``handle`` goes on in HTTP/2."""
+        if getattr(self, "raw_requestline", None) == PREFACE_LINE:
+            self._http2 = True
+            self.close_connection = True
+            return False
+        return super().parse_request()
+
+    def handle(self) -> None:
+        super().handle()
+        if self._http2:
+            self._serve_http2()
+
+    def _serve_http2(self) -> None:
+        owner = self.server.owner
+        if self.rfile.read(len(PREFACE_REST)) != PREFACE_REST:
+            owner.log("a broken HTTP/2 connection preface -> closed")
+            return
+        if not h2_installed():
+            owner.log(f"HTTP/2 -> refused: {MISSING_H2}")
+            with contextlib.suppress(OSError):
+                self.wfile.write(refusal())
+            return
+        connection = Http2Connection(
+            self.connection,
+            self._respond_http2,
+            host=owner.netloc,
+            stopping=lambda: owner.stopping,
+            log=owner.log,
+        )
+        connection.serve(self.rfile)
+
+    def _respond_http2(self, request: HttpRequest, listening: Callable[[], bool]) -> HttpResponse:
+        def pull(world: Engine, feed: EventFeed) -> Iterator[Event]:
+            return pushed(world, feed, listening=listening, recheck=STREAM_RECHECK)
+
+        return self.server.owner.respond(request, pull)
 
     def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
         """HTTP-level errors (a bad request line, a header too long...) as JSON, not HTML."""
@@ -142,14 +191,10 @@ class _Handler(BaseHTTPRequestHandler):
             self.close_connection = True
             self._send(HttpResponse(error.status, _error_body(error.status, error.message)), _JSON)
             return
-        path, _, query = self.path.partition("?")
-        if path == CONTROL_PREFIX or path.startswith(CONTROL_PREFIX + "/"):
-            self._send(owner.control_answer(self.command, path, query, body), _JSON)
-            return
         headers = {name.lower(): value for name, value in self.headers.items()}
         request = HttpRequest(self.command, url, headers, body)
         try:
-            response = owner.aws_answer(request, pull=self._pull)
+            response = owner.respond(request, self._pull)
         except NetworkFault as fault:
             # The wire form of a timeout: the connection closes with no answer.
             owner.log(f"{self.command} {self.path} -> connection closed ({fault.kind})")
@@ -158,7 +203,7 @@ class _Handler(BaseHTTPRequestHandler):
         if response.stream is not None:
             self._send_stream(response)
         else:
-            self._send(response, None)
+            self._send(response, _JSON if owner.is_control(request) else None)
 
     def _pull(self, world: Engine, feed: EventFeed) -> Iterator[Event]:
         """A streaming answer's events as the world makes them: the server cannot move
@@ -433,6 +478,22 @@ class FirehoseServer:
     def stopping(self) -> bool:
         """Whether :meth:`stop` was called: open event streams end."""
         return self._stopped
+
+    @staticmethod
+    def is_control(request: HttpRequest) -> bool:
+        """Whether ``request`` is for the control API (under ``/_fake``)."""
+        path = urlsplit(request.url).path
+        return path == CONTROL_PREFIX or path.startswith(CONTROL_PREFIX + "/")
+
+    def respond(self, request: HttpRequest, pull: EventPull | None = None) -> HttpResponse:
+        """The answer to any request the server reads, over HTTP/1.1 or HTTP/2: the control
+        API's, or AWS's (see :meth:`aws_answer`)."""
+        if not self.is_control(request):
+            return self.aws_answer(request, pull)
+        parts = urlsplit(request.url)
+        response = self.control_answer(request.method, parts.path, parts.query, request.body)
+        response.headers.setdefault("Content-Type", _JSON)
+        return response
 
     def aws_answer(self, request: HttpRequest, pull: EventPull | None = None) -> HttpResponse:
         """An AWS request's answer, as the in-process fake gives it (``pull``: how a
