@@ -241,6 +241,21 @@ def test_a_scripted_timeout_drops_the_connection(fake, client):
     assert call.outcome == "timeout"
 
 
+def test_a_stream_dropped_mid_way_drops_the_connection(fake, client, consumer):
+    fake.kinesis.fail(operation="SubscribeToShard", timeout="lost", events=1)
+    subscription = client.kinesis(
+        "SubscribeToShard",
+        {"ConsumerARN": consumer, "ShardId": SHARD, "StartingPosition": {"Type": "LATEST"}},
+    )
+    client.until(lambda: False)
+    assert client.closed
+    assert event_types(client.answers[subscription].body) == [
+        "initial-response",
+        "SubscribeToShardEvent",
+    ]
+    assert not client.answers[subscription].ended
+
+
 def test_without_h2_the_client_is_told_the_extra(server, monkeypatch):
     monkeypatch.setattr(server_door, "h2_installed", lambda: False)
     connection = socket.create_connection((server.host, server.port), timeout=HANG_GUARD)

@@ -14,6 +14,7 @@ import boto3
 import pytest
 from botocore.config import Config
 from botocore.exceptions import EventStreamError
+from urllib3.exceptions import ProtocolError
 
 from pytest_firehose import FirehoseFake, FirehoseServer
 from pytest_firehose._doors.server import serve_fake
@@ -205,3 +206,30 @@ def test_stopping_the_server_ends_an_open_stream(fake, server, client, consumer)
     server.stop()
     with pytest.raises(Exception):  # noqa: B017 - the connection closes mid-stream
         next_event(stream)
+
+
+def test_a_scripted_error_after_an_event_comes_over_the_server(fake, client, consumer):
+    fake.kinesis.fail(operation="SubscribeToShard", error="KMSThrottlingException", events=1)
+    stream = subscribe(client, consumer)
+    next_event(stream)
+    fake.kinesis.clock.advance(seconds=1)
+    with pytest.raises(EventStreamError) as caught:
+        next_event(stream)
+    assert caught.value.response["Error"]["Code"] == "KMSThrottlingException"
+
+
+def test_a_connection_dropped_after_an_event_and_the_consumer_resumes(fake, client, consumer):
+    fake.kinesis.fail(operation="SubscribeToShard", timeout="lost", events=1)
+    put(client, b"a")
+    stream = subscribe(client, consumer)
+    first = next_event(stream)
+    put(client, b"b")
+    with pytest.raises(ProtocolError):
+        next_event(stream)
+    resumed = subscribe(
+        client,
+        consumer,
+        Type="AFTER_SEQUENCE_NUMBER",
+        SequenceNumber=first["ContinuationSequenceNumber"],
+    )
+    assert data(next_event(resumed)) == [b"b"]

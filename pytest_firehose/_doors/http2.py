@@ -251,6 +251,9 @@ class Http2Connection:
                 self._send(stream_id, b"", end=True)
         except _Gone:
             pass
+        except NetworkFault as fault:  # scripted: the connection drops mid-stream
+            self._log(f"{named} -> connection closed mid-stream ({fault.kind})")
+            self._drop()
         finally:
             if response.stream is not None:
                 _close(response.stream)

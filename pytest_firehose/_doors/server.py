@@ -305,6 +305,10 @@ class _Handler(BaseHTTPRequestHandler):
             self.wfile.write(b"0\r\n\r\n")
         except OSError:  # the client went away mid-stream
             self.close_connection = True
+        except NetworkFault:  # scripted: the connection drops mid-stream
+            self.close_connection = True
+            with contextlib.suppress(OSError):
+                self.connection.shutdown(socket.SHUT_RDWR)
         finally:
             _close(response.stream)
             self.server.owner.log(

@@ -88,6 +88,9 @@ class Exchange:
     fault: FaultHandle | None = None
     network: NetworkFault | None = None
     error: str | None = None
+    #: A fault in the middle of a streaming answer, after ``after_events`` events.
+    midstream: ServiceError | NetworkFault | None = None
+    after_events: int = 0
 
     def stamp(self) -> dict[str, Any]:
         """What the wire puts on the answer besides its body: request ids and date."""
@@ -140,6 +143,8 @@ def answer(
             feed = body.get("EventStream")
             if isinstance(feed, EventFeed):
                 events = (pull or _events)(world, feed)
+                if exchange.midstream is not None:
+                    events = _interrupted(world, feed, events, exchange)
                 response = encode_event_stream(events, **exchange.stamp())
             else:
                 response = encode_result(body, media=media, **exchange.stamp())
@@ -167,6 +172,8 @@ class EventFeed(Protocol):
 
     def next_event(self) -> Event | None: ...
 
+    def end(self) -> None: ...
+
 
 #: One message of an event stream: its type, members, and whether it is an exception.
 Event = tuple[str, dict[str, Any], bool]
@@ -186,6 +193,28 @@ def _events(world: Engine, feed: EventFeed) -> Iterator[Event]:
         if event is None:
             return
         yield event
+
+
+def _interrupted(
+    world: Engine, feed: EventFeed, events: Iterator[Event], exchange: Exchange
+) -> Iterator[Event]:
+    """A stream a scripted fault breaks after ``exchange.after_events`` events: then an
+    exception event, or the connection drops (``NetworkFault``); either ends the
+    subscription. A stream that ends sooner ends as it would."""
+    failure = exchange.midstream
+    for _ in range(exchange.after_events):
+        event = next(events, None)
+        if event is None:
+            return  # over before the fault fell due
+        yield event
+        if event[2]:  # an exception event of its own ended it
+            return
+    with world.touched():
+        feed.end()
+    if isinstance(failure, ServiceError):
+        yield failure.code, {"message": failure.message or ""}, True
+    elif failure is not None:
+        raise failure
 
 
 def pushed(
@@ -249,5 +278,8 @@ def _fault(
     context = {**model.error_context(params), "operation": route.operation}
     effect = hit.apply(world.clock, request.read_timeout, context)
     exchange.network = effect.network
+    exchange.midstream, exchange.after_events = effect.midstream, effect.after_events
+    if isinstance(effect.midstream, ServiceError):
+        exchange.error = effect.midstream.code
     exchange.at = world.clock.now()
     return effect

@@ -125,6 +125,11 @@ class SubscriptionFeed:
         """The next event, or ``None`` once the subscription is over."""
         return self._service.next_event(self.subscription)
 
+    def end(self) -> None:
+        """End the subscription now (a scripted fault broke its stream): another may
+        start at once."""
+        self.subscription.finished = True
+
 
 def _record(record: KinesisRecord) -> dict[str, Any]:
     """A record as an event carries it (as GetRecords answers it)."""
