@@ -16,7 +16,7 @@ import pytest
 from botocore.eventstream import EventStreamBuffer
 
 from pytest_firehose import FirehoseFake, FirehoseServer
-from pytest_firehose._doors import server as server_door
+from pytest_firehose._doors import http1
 from pytest_firehose._doors.server import serve_fake
 
 h2_connection = pytest.importorskip("h2.connection")
@@ -257,7 +257,7 @@ def test_a_stream_dropped_mid_way_drops_the_connection(fake, client, consumer):
 
 
 def test_without_h2_the_client_is_told_the_extra(server, monkeypatch):
-    monkeypatch.setattr(server_door, "h2_installed", lambda: False)
+    monkeypatch.setattr(http1, "h2_installed", lambda: False)
     connection = socket.create_connection((server.host, server.port), timeout=HANG_GUARD)
     with connection:
         connection.sendall(PREFACE)
