@@ -233,3 +233,13 @@ def test_a_connection_dropped_after_an_event_and_the_consumer_resumes(fake, clie
         SequenceNumber=first["ContinuationSequenceNumber"],
     )
     assert data(next_event(resumed)) == [b"b"]
+
+
+def test_a_client_closing_its_stream_frees_the_connection(fake, server, client, consumer):
+    stream = subscribe(client, consumer)
+    next_event(stream)
+    OPENED.pop().close()  # the consumer stops reading and closes the stream's connection
+    connections, changed = server._httpd._connections, server._httpd._connections_lock
+    with changed:
+        # Nothing changes in the world: the server notices the closed socket by itself.
+        assert changed.wait_for(lambda: not connections, timeout=HANG_GUARD.read_timeout)
