@@ -62,3 +62,33 @@ def test_an_async_client_hears_the_takeover_as_an_error_event():
         with pytest.raises(EventStreamError) as caught:
             asyncio.run(_subscribe_and_read(fake, takeover=True))
         assert caught.value.response["Error"]["Code"] == "ResourceInUseException"
+
+
+async def _read_until_dropped(fake: FirehoseFake) -> tuple[list[Any], Exception | None]:
+    async with get_session().create_client("kinesis", region_name=REGION) as client:
+        registered = await client.register_stream_consumer(
+            StreamARN=fake.kinesis["s"].arn, ConsumerName="app"
+        )
+        fake.kinesis.fail(operation="SubscribeToShard", timeout="lost", events=2)
+        answer = await client.subscribe_to_shard(
+            ConsumerARN=registered["Consumer"]["ConsumerARN"],
+            ShardId=SHARD,
+            StartingPosition={"Type": "TRIM_HORIZON"},
+        )
+        read: list[Any] = []
+        try:
+            async for event in answer["EventStream"]:
+                read.append(event["SubscribeToShardEvent"])
+        except Exception as error:  # the test asserts which
+            return read, error
+        return read, None
+
+
+def test_an_async_client_sees_the_connection_drop_as_aiohttp_reports_it():
+    from aiohttp import ClientPayloadError
+
+    with FirehoseFake(region=REGION) as fake:
+        fake.kinesis.create_stream("s")
+        read, error = asyncio.run(_read_until_dropped(fake))
+        assert len(read) == 2
+        assert isinstance(error, ClientPayloadError)

@@ -44,7 +44,7 @@ def test_every_effect_is_a_keyword() -> None:
 def test_the_marker_signature_reads_like_fail() -> None:
     assert SIGNATURE == (
         "*, records=None, throttle=None, error=None, timeout=None, latency=None, chaos=None, "
-        "seed=None, operation=None, stream=None, call=1, times=None, optional=False"
+        "seed=None, operation=None, stream=None, call=1, times=None, events=None, optional=False"
     )
 
 

@@ -164,7 +164,7 @@ def test_pytest_markers_documents_kinesis_fail(pytester: pytest.Pytester) -> Non
         [
             "@pytest.mark.kinesis_fail(*, records=None, throttle=None, error=None, timeout=None,"
             " latency=None, chaos=None, seed=None, operation=None, stream=None, call=1,"
-            " times=None, optional=False): schedule a Kinesis fault*"
+            " times=None, events=None, optional=False): schedule a Kinesis fault*"
         ]
     )
 

@@ -51,8 +51,8 @@ const SERVICES = {
           PartitionKey: `key-${record.index}`,
         })),
       }),
-    // The Kinesis client speaks HTTP/2 by default (for SubscribeToShard); the local
-    // server speaks HTTP/1.1, as Firehose's client does.
+    // The Kinesis client speaks HTTP/2 by default (for SubscribeToShard); HTTP/1.1 here,
+    // as Firehose's client speaks, runs against a server without the http2 extra too.
     options: { requestHandler: new NodeHttpHandler() },
     entries: (output) => output.Records,
     failedCount: (output) => output.FailedRecordCount,

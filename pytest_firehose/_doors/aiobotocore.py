@@ -40,6 +40,7 @@ from aiobotocore.awsrequest import AioAWSResponse
 from aiobotocore.credentials import AioCredentialResolver, AioCredentials, AioEnvProvider
 from aiobotocore.endpoint import AioEndpoint
 from aiobotocore.retries.bucket import AsyncTokenBucket
+from aiohttp import ClientPayloadError
 from botocore.exceptions import PartialCredentialsError
 
 from pytest_firehose._clock import FakeClock
@@ -52,6 +53,7 @@ from pytest_firehose._doors.botocore import (
     route,
     token_bucket_acquire,
 )
+from pytest_firehose._errors import NetworkFault
 from pytest_firehose._wire.codec import HttpResponse
 
 #: Where an async HTTP session keeps its read timeout: aiohttp's ``ClientTimeout``, httpx's
@@ -69,9 +71,13 @@ class _AioContent:
 
     async def iter_chunks(self) -> AsyncIterator[tuple[bytes, bool]]:
         yield self._body, True
-        for chunk in self._rest or ():
-            yield chunk, True
-            await asyncio.sleep(0)  # a point where other tasks may run, as on a socket
+        try:
+            for chunk in self._rest or ():
+                yield chunk, True
+                await asyncio.sleep(0)  # a point where other tasks may run, as on a socket
+        except NetworkFault:
+            # What aiohttp raises when the connection drops inside a chunked answer.
+            raise ClientPayloadError("Response payload is not completed") from None
 
     def close(self) -> None:
         close = getattr(self._rest, "close", None)

@@ -48,6 +48,7 @@ from botocore.exceptions import (
 )
 from botocore.retries import bucket
 from botocore.serialize import JSONSerializer
+from urllib3.exceptions import ProtocolError
 
 from pytest_firehose._clock import FakeClock
 from pytest_firehose._doors.environment import FAKE_CREDENTIALS
@@ -81,7 +82,11 @@ class _RawBody:
     def stream(self, **_: Any) -> Iterator[bytes]:
         yield self._body
         if self._rest is not None:
-            yield from self._rest
+            try:
+                yield from self._rest
+            except NetworkFault:
+                # What urllib3 raises when the connection drops inside a chunked answer.
+                raise ProtocolError("Response ended prematurely") from None
 
     def close(self) -> None:
         close = getattr(self._rest, "close", None)

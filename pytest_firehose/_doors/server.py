@@ -2,7 +2,10 @@
 
 ``POST /`` with ``X-Amz-Target`` goes to the same engine the in-process interceptor uses
 (``World.handle``); everything under ``/_fake/`` is the control API (``_control.py``).
-HTTP/1.1 with keep-alive, on the standard library's ``ThreadingHTTPServer``.
+HTTP/1.1 with keep-alive (``http1.py``), on the standard library's ``ThreadingHTTPServer``;
+a connection that opens with HTTP/2's preface is served in HTTP/2 (``http2.py``, the
+``http2`` extra). An event stream (SubscribeToShard) is pushed as the world makes its
+events (``exchange.pushed``): the client cannot move the fake clock as it reads.
 
 Over a real socket a scripted timeout (``timeout="commit"``, ``"lost"``, ``"connect"``)
 closes the connection without an answer, after committing or not: the client sees the
@@ -19,8 +22,6 @@ stops half-way is disconnected). Every error the server itself answers is JSON.
 from __future__ import annotations
 
 import contextlib
-import http
-import json
 import os
 import socket
 import socketserver
@@ -29,7 +30,7 @@ import threading
 import traceback
 from collections.abc import Iterator
 from datetime import datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, TextIO
 from urllib.parse import parse_qsl, urlsplit
@@ -37,6 +38,8 @@ from urllib.parse import parse_qsl, urlsplit
 from pytest_firehose._doors.botocore import interceptor_installed
 from pytest_firehose._doors.control import Control, ControlError
 from pytest_firehose._doors.environment import FAKE_CREDENTIALS, NO_METADATA
+from pytest_firehose._doors.http1 import JSON, Handler, error_body, json_bytes
+from pytest_firehose._engine.exchange import EventPull
 from pytest_firehose._engine.world import World
 from pytest_firehose._errors import NetworkFault, ServiceError
 from pytest_firehose._handles.firehose import FirehoseHandle
@@ -63,7 +66,6 @@ _OVERRIDING = (
 #: Set in ``FirehoseServer.env``: the fake's own credentials, so that no real ones are ever
 #: used (without a session token: the fake's key pair needs none).
 _FAKE_KEYS = {k: v for k, v in FAKE_CREDENTIALS.items() if k not in _OVERRIDING}
-_JSON = "application/json"
 #: Logged when a request names an operation the server does not serve: AWS's answer to it
 #: carries no message, so the fix goes to the log.
 _FOREIGN_HINT = (
@@ -71,157 +73,10 @@ _FOREIGN_HINT = (
     "with X-Amz-Target); point only their clients here, e.g. with AWS_ENDPOINT_URL_FIREHOSE "
     "and AWS_ENDPOINT_URL_KINESIS"
 )
-#: The largest body the server reads: above any valid request (a 10 MiB PutRecords, base64
-#: encoded, is about 13.4 MiB). AWS answers an oversized request 413 with no error code.
-MAX_BODY = 16 * 1024 * 1024
 #: How long a client may take to send each part of a request, by default, in seconds.
 IDLE_TIMEOUT = 60.0
 #: Open connections at once, by default, and the listen backlog.
 MAX_CONNECTIONS = 128
-
-
-class _HttpError(Exception):
-    """A request the server refuses at the HTTP level: a status and a message."""
-
-    def __init__(self, status: int, message: str) -> None:
-        super().__init__(message)
-        self.status = status
-        self.message = message
-
-
-def _error_body(status: int, message: str) -> bytes:
-    """The JSON a client reads an HTTP-level refusal from: botocore takes the code from
-    ``__type`` where the status has a service meaning, and the status alone otherwise."""
-    body: dict[str, str] = {"message": message}
-    if status == 503:
-        body["__type"] = "ServiceUnavailableException"
-    return _json_bytes(body)
-
-
-def _json_bytes(value: Any) -> bytes:
-    return json.dumps(value, separators=(",", ":")).encode("utf-8")
-
-
-class _Handler(BaseHTTPRequestHandler):
-    """One connection: requests one after another (HTTP/1.1 keep-alive)."""
-
-    protocol_version = "HTTP/1.1"
-    disable_nagle_algorithm = True
-    server: _HTTPServer
-
-    def do_POST(self) -> None:
-        self._serve()
-
-    do_GET = do_PUT = do_DELETE = do_PATCH = do_OPTIONS = do_HEAD = do_POST
-
-    def setup(self) -> None:
-        super().setup()
-        self.connection.settimeout(self.server.owner.idle_timeout)  # each read of a request
-
-    def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
-        """HTTP-level errors (a bad request line, a header too long...) as JSON, not HTML."""
-        self.close_connection = True
-        text = message or http.HTTPStatus(code).phrase
-        if explain:
-            text = f"{text}: {explain}"
-        self._send(HttpResponse(code, _error_body(code, text)), _JSON)
-
-    def _serve(self) -> None:
-        owner = self.server.owner
-        try:
-            body = self._read_body()
-            url = self._url()
-        except _HttpError as error:
-            self.close_connection = True
-            self._send(HttpResponse(error.status, _error_body(error.status, error.message)), _JSON)
-            return
-        path, _, query = self.path.partition("?")
-        if path == CONTROL_PREFIX or path.startswith(CONTROL_PREFIX + "/"):
-            self._send(owner.control_answer(self.command, path, query, body), _JSON)
-            return
-        headers = {name.lower(): value for name, value in self.headers.items()}
-        request = HttpRequest(self.command, url, headers, body)
-        try:
-            response = owner.aws_answer(request)
-        except NetworkFault as fault:
-            # The wire form of a timeout: the connection closes with no answer.
-            owner.log(f"{self.command} {self.path} -> connection closed ({fault.kind})")
-            self.close_connection = True
-            return
-        self._send(response, None)
-
-    def _url(self) -> str:
-        """The request's URL, from its Host header (the server's own address without one)."""
-        host = self.headers.get("Host") or self.server.owner.netloc
-        url = f"http://{host}{self.path}"
-        try:
-            urlsplit(url).port  # noqa: B018 - parses the host and port, or raises
-        except ValueError as error:
-            message = f"the Host header {host!r} is not a host[:port] ({error})"
-            raise _HttpError(400, message) from None
-        return url
-
-    def _read_body(self) -> bytes:
-        if "chunked" in self.headers.get("Transfer-Encoding", "").lower():
-            return self._read_chunks()
-        length = self.headers.get("Content-Length")
-        if length is None:
-            return b""
-        if not (length.isascii() and length.isdigit()):
-            raise _HttpError(400, f"Content-Length must be a number of bytes, not {length!r}")
-        return self._read_exactly(int(length), MAX_BODY)
-
-    def _read_exactly(self, size: int, room: int) -> bytes:
-        """``size`` bytes of body, refused unread past ``room``, or ended early."""
-        if size > room:
-            raise _HttpError(
-                413, f"the request body is larger than the server takes ({MAX_BODY} bytes)"
-            )
-        data = self.rfile.read(size)
-        if len(data) < size:
-            raise _HttpError(400, f"the body ended after {len(data)} of {size} bytes")
-        return data
-
-    def _read_chunks(self) -> bytes:
-        chunks: list[bytes] = []
-        room = MAX_BODY
-        while True:
-            line = self.rfile.readline(1024).split(b";")[0].strip()
-            try:
-                size = int(line, 16)
-            except ValueError:
-                raise _HttpError(400, f"a chunk size must be hexadecimal, not {line!r}") from None
-            if size == 0:
-                while self.rfile.readline(8192).strip():  # trailers
-                    pass
-                return b"".join(chunks)
-            chunks.append(self._read_exactly(size, room))
-            room -= size
-            self.rfile.readline(1024)
-
-    def _send(self, response: HttpResponse, content_type: str | None) -> None:
-        """Status line, headers and body in one write (no wait for delayed ACKs).
-        ``content_type``: the default, where the answer has none of its own."""
-        headers = {"Content-Type": content_type} if content_type else {}
-        headers.update(response.headers)
-        headers["Content-Length"] = str(len(response.body))
-        if self.close_connection:
-            headers["Connection"] = "close"
-        phrase = http.HTTPStatus(response.status).phrase
-        lines = [f"{self.protocol_version} {response.status} {phrase}"]
-        lines.extend(f"{name}: {value}" for name, value in headers.items())
-        head = ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1")
-        self.wfile.write(head if self.command == "HEAD" else head + response.body)
-        self.server.owner.log(f"{self._request_named()} -> {response.status}")
-
-    def _request_named(self) -> str:
-        """The request as the log names it; a request line too broken to read has no
-        method or path (``send_error`` answers before they are set)."""
-        path = getattr(self, "path", None)
-        return f"{self.command} {path}" if path is not None else repr(self.requestline)
-
-    def log_message(self, format: str, *args: Any) -> None:
-        self.server.owner.log(format % args)
 
 
 class _HTTPServer(ThreadingHTTPServer):
@@ -237,7 +92,7 @@ class _HTTPServer(ThreadingHTTPServer):
         self._connections_lock = threading.Condition()
         if ":" in address[0]:
             self.address_family = socket.AF_INET6
-        super().__init__(address, _Handler)
+        super().__init__(address, Handler)
 
     def server_bind(self) -> None:
         socketserver.TCPServer.server_bind(self)
@@ -257,7 +112,7 @@ class _HTTPServer(ThreadingHTTPServer):
     def _refuse(self, request: socket.socket) -> None:
         """Answer a connection past the limit 503 (botocore retries it) and close it."""
         message = f"the server has {self.owner.max_connections} connections open; retry"
-        body = _error_body(503, message)
+        body = error_body(503, message)
         head = (
             "HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\n"
             f"Content-Length: {len(body)}\r\nConnection: close\r\n\r\n"
@@ -365,15 +220,37 @@ class FirehoseServer:
 
     # ------------------------------------------------------------------ answering
 
-    def aws_answer(self, request: HttpRequest) -> HttpResponse:
-        """An AWS request's answer, as the in-process fake gives it. Raises
+    @property
+    def stopping(self) -> bool:
+        """Whether :meth:`stop` was called: open event streams end."""
+        return self._stopped
+
+    @staticmethod
+    def is_control(request: HttpRequest) -> bool:
+        """Whether ``request`` is for the control API (under ``/_fake``)."""
+        path = urlsplit(request.url).path
+        return path == CONTROL_PREFIX or path.startswith(CONTROL_PREFIX + "/")
+
+    def respond(self, request: HttpRequest, pull: EventPull | None = None) -> HttpResponse:
+        """The answer to any request the server reads, over HTTP/1.1 or HTTP/2: the control
+        API's, or AWS's (see :meth:`aws_answer`)."""
+        if not self.is_control(request):
+            return self.aws_answer(request, pull)
+        parts = urlsplit(request.url)
+        response = self.control_answer(request.method, parts.path, parts.query, request.body)
+        response.headers.setdefault("Content-Type", JSON)
+        return response
+
+    def aws_answer(self, request: HttpRequest, pull: EventPull | None = None) -> HttpResponse:
+        """An AWS request's answer, as the in-process fake gives it (``pull``: how a
+        streaming answer's events come, see ``World.handle``). Raises
         :class:`NetworkFault` for a scripted timeout."""
         cors = cors_headers(request.headers)
-        response = self._answer(request)
+        response = self._answer(request, pull)
         response.headers.update(cors)
         return response
 
-    def _answer(self, request: HttpRequest) -> HttpResponse:
+    def _answer(self, request: HttpRequest, pull: EventPull | None) -> HttpResponse:
         front = front_answer(request)
         if front is not None:
             if foreign(request.headers):
@@ -384,7 +261,7 @@ class FirehoseServer:
             self.log(_FOREIGN_HINT)
             return self._unserved(ServiceError("UnknownOperationException", None))
         try:
-            return self.world.handle(request, route)
+            return self.world.handle(request, route, pull=pull)
         except NetworkFault:
             raise
         except Exception as error:  # the fake itself failed: say so, keep serving
@@ -422,7 +299,7 @@ class FirehoseServer:
         except Exception as error:  # the fake itself failed: say so, keep serving
             traceback.print_exc(file=sys.stderr)
             status, value = 500, {"error": f"pytest-firehose failed: {error!r}"}
-        return HttpResponse(status, _json_bytes(value))
+        return HttpResponse(status, json_bytes(value))
 
     def log(self, line: str) -> None:
         if self._log is not None:
@@ -447,6 +324,8 @@ class FirehoseServer:
         if self._stopped:
             return
         self._stopped = True
+        with self.world.changed:  # open event streams see the server stop
+            self.world.changed.notify_all()
         if self._thread is not None:
             self._httpd.shutdown()
             self._thread.join()

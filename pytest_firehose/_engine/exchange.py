@@ -7,7 +7,8 @@ entry is made from it at the end, at whichever step the request stopped.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterator, Mapping
+import threading
+from collections.abc import Callable, Collection, Iterator, Mapping
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -64,6 +65,7 @@ class Engine(Protocol):
     ids: IdSource
     faults: dict[str, FaultScript]
     calls: list[Call]
+    changed: threading.Condition
 
     def serving(self) -> AbstractContextManager[None]: ...
 
@@ -90,6 +92,9 @@ class Exchange:
     fault: FaultHandle | None = None
     network: NetworkFault | None = None
     error: str | None = None
+    #: A fault in the middle of a streaming answer, after ``after_events`` events.
+    midstream: ServiceError | NetworkFault | None = None
+    after_events: int = 0
 
     def stamp(self) -> dict[str, Any]:
         """What the wire puts on the answer besides its body: request ids and date."""
@@ -122,8 +127,16 @@ class Exchange:
         )
 
 
-def answer(world: Engine, request: HttpRequest, route: Route, *, trusted: bool) -> HttpResponse:
-    """Answer one request as AWS would, and log it (see ``World.handle``)."""
+def answer(
+    world: Engine,
+    request: HttpRequest,
+    route: Route,
+    *,
+    trusted: bool,
+    pull: EventPull | None = None,
+) -> HttpResponse:
+    """Answer one request as AWS would, and log it (see ``World.handle``). ``pull``: how
+    a streaming answer's events come (by default, ``_events``)."""
     with world.serving():
         exchange = Exchange(
             route, world.clock.now(), world.ids.uuid(), world.ids.extended_request_id()
@@ -133,7 +146,10 @@ def answer(world: Engine, request: HttpRequest, route: Route, *, trusted: bool) 
             body = _serve(world, exchange, request, trusted)
             feed = body.get("EventStream")
             if isinstance(feed, EventFeed):
-                response = encode_event_stream(_events(world, feed), **exchange.stamp())
+                events = (pull or _events)(world, feed)
+                if exchange.midstream is not None:
+                    events = _interrupted(world, feed, events, exchange)
+                response = encode_event_stream(events, **exchange.stamp())
             else:
                 output = operation_model(route.service, route.operation).output_shape
                 response = encode_result(body, media=media, output=output, **exchange.stamp())
@@ -157,10 +173,20 @@ class EventFeed(Protocol):
 
     def wait(self) -> timedelta: ...
 
-    def next_event(self) -> tuple[str, dict[str, Any], bool] | None: ...
+    def ready(self) -> bool: ...
+
+    def next_event(self) -> Event | None: ...
+
+    def end(self) -> None: ...
 
 
-def _events(world: Engine, feed: EventFeed) -> Iterator[tuple[str, dict[str, Any], bool]]:
+#: One message of an event stream: its type, members, and whether it is an exception.
+Event = tuple[str, dict[str, Any], bool]
+#: How a door's reader gets a feed's events (``_events``, or ``pushed``'s partial).
+EventPull = Callable[[Engine, EventFeed], Iterator[Event]]
+
+
+def _events(world: Engine, feed: EventFeed) -> Iterator[Event]:
     """A feed's events as the reader pulls them, each under the world's lock: the clock
     first moves to when the event falls due (time passes only as the reader reads)."""
     while True:
@@ -168,6 +194,49 @@ def _events(world: Engine, feed: EventFeed) -> Iterator[tuple[str, dict[str, Any
             wait = feed.wait()
             if wait > timedelta(0):
                 world.clock.advance(wait)
+            event = feed.next_event()
+        if event is None:
+            return
+        yield event
+
+
+def _interrupted(
+    world: Engine, feed: EventFeed, events: Iterator[Event], exchange: Exchange
+) -> Iterator[Event]:
+    """A stream a scripted fault breaks after ``exchange.after_events`` events: then an
+    exception event, or the connection drops (``NetworkFault``); either ends the
+    subscription. A stream that ends sooner ends as it would."""
+    failure = exchange.midstream
+    for _ in range(exchange.after_events):
+        event = next(events, None)
+        if event is None:
+            return  # over before the fault fell due
+        yield event
+        if event[2]:  # an exception event of its own ended it
+            return
+    with world.touched():
+        feed.end()
+    if isinstance(failure, ServiceError):
+        yield failure.code, {"message": failure.message or ""}, True
+    elif failure is not None:
+        raise failure
+
+
+def pushed(
+    world: Engine, feed: EventFeed, *, listening: Callable[[], bool], recheck: float
+) -> Iterator[Event]:
+    """A feed's events as the world makes them, for a reader that cannot move the clock
+    (a client of the server): each is sent once it is ready without moving the clock
+    (records arrived, the shard closed, the subscription ended or the clock reached the
+    event's time), waiting in between on ``world.changed``. ``listening``: whether the
+    reader is still there; asked every ``recheck`` seconds of waiting, which also catches
+    a clock a time freezer moved behind the fake's back."""
+    while True:
+        with world.touched():
+            while not feed.ready():
+                if not listening():
+                    return
+                world.changed.wait(recheck)
             event = feed.next_event()
         if event is None:
             return
@@ -220,5 +289,8 @@ def _fault(
     context = {**model.error_context(params), "operation": route.operation}
     effect = hit.apply(world.clock, request.read_timeout, context)
     exchange.network = effect.network
+    exchange.midstream, exchange.after_events = effect.midstream, effect.after_events
+    if isinstance(effect.midstream, ServiceError):
+        exchange.error = effect.midstream.code
     exchange.at = world.clock.now()
     return effect

@@ -32,6 +32,7 @@ class FaultSpec:
     stream: str | None = None
     call: int = 1
     times: int | None = None
+    events: int | None = None
     optional: bool = False
 
     def given_effects(self) -> dict[str, Any]:

@@ -23,6 +23,7 @@ from pytest_firehose._services.codes import (
     RECORD_ERRORS,
     THROTTLE_CODE,
 )
+from pytest_firehose._wire.eventstream import stream_errors
 from pytest_firehose._wire.shapes import service_model
 
 #: ``latency=``'s ceiling, in seconds of fake time: a day is past any client's read timeout,
@@ -52,6 +53,8 @@ class Fault:
     times: int | None = 1
     seed: int | None = None
     optional: bool = False
+    #: For a SubscribeToShard fault: the events its stream delivers before the fault.
+    events: int | None = None
 
     def __repr__(self) -> str:
         if self.effect == "throttle":
@@ -71,6 +74,8 @@ class Fault:
         default_times = None if self.effect == "chaos" else 1
         if self.times != default_times and self.effect != "throttle":
             parts.append(f"times={self.times}")
+        if self.events is not None:
+            parts.append(f"events={self.events}")
         if self.optional:
             parts.append("optional=True")
         return f"{self.service}_fail({', '.join(parts)})"
@@ -224,6 +229,37 @@ def _check_scope(service: str, effect: str, spec: FaultSpec) -> None:
         raise UsageError(f"times= is how many requests the fault hits (1 or more), got {times!r}")
     if not isinstance(spec.optional, bool):
         raise UsageError(f"optional= is True or False, got {spec.optional!r}")
+    if spec.events is not None:
+        _check_events(service, effect, spec)
+
+
+#: The operation whose answer is an event stream that ``events=`` counts the events of.
+STREAMING_OPERATION = "SubscribeToShard"
+
+
+def _check_events(service: str, effect: str, spec: FaultSpec) -> None:
+    """``events=N``: a fault in the middle of a SubscribeToShard stream, after N events."""
+    events = spec.events
+    if isinstance(events, bool) or not isinstance(events, int) or events < 0:
+        raise UsageError(
+            "events= is how many events a SubscribeToShard stream delivers before the fault "
+            f"(0 or more), got {events!r}"
+        )
+    if spec.operation != STREAMING_OPERATION:
+        raise UsageError(
+            f"events= counts the events of a {STREAMING_OPERATION} stream; give "
+            f"operation={STREAMING_OPERATION!r} (got operation={spec.operation!r})"
+        )
+    if effect == "error":
+        carried = stream_errors(service, STREAMING_OPERATION)
+        _require_known(
+            spec.error or "", carried, f"{spec.error!r} is not an error its event stream carries"
+        )
+    elif effect != "timeout" or spec.timeout != "lost":
+        raise UsageError(
+            "events= goes with error= (an exception event after N events) or "
+            "timeout='lost' (the connection drops after N events)"
+        )
 
 
 def make_fault(service: str, spec: FaultSpec) -> Fault:
@@ -249,6 +285,7 @@ def make_fault(service: str, spec: FaultSpec) -> Fault:
         times=default_times if times is None else times,
         seed=spec.seed,
         optional=spec.optional,
+        events=spec.events,
     )
 
 
@@ -365,6 +402,10 @@ class Effect:
     commit: bool = True
     #: Records that fail inside a 200 answer (0-based index -> ErrorCode).
     record_failures: Mapping[int, str] = field(default_factory=dict)
+    #: For a streaming answer: the events it delivers before ``midstream`` happens (an
+    #: exception event for a ServiceError, the connection dropped for a NetworkFault).
+    after_events: int = 0
+    midstream: ServiceError | NetworkFault | None = None
 
 
 #: What a request no fault hits goes through with.
@@ -385,6 +426,8 @@ class Hit:
         return what it does to the request. ``read_timeout`` is the client's, in seconds;
         ``context`` is what the error message may name (see ``_services/codes.py``)."""
         fault = self.handle.fault
+        if fault.events is not None:
+            return _midstream(fault, context)
         if fault.effect in ("throttle", "error"):
             code = THROTTLE_CODE[fault.service] if fault.effect == "throttle" else fault.value
             spec = CALL_ERRORS[fault.service][code]
@@ -395,6 +438,18 @@ class Hit:
         if fault.effect == "latency":
             return _slow_answer(clock, float(fault.value), read_timeout)
         return Effect(record_failures=dict(self.record_codes))
+
+
+def _midstream(fault: Fault, context: Mapping[str, str]) -> Effect:
+    """An ``events=N`` fault: the subscription is made, and its stream fails after N
+    events, with an exception event (``error=``) or a dropped connection."""
+    failure: ServiceError | NetworkFault
+    if fault.effect == "error":
+        spec = CALL_ERRORS[fault.service][fault.value]
+        failure = ServiceError(spec.code, spec.render(**context), spec.status)
+    else:
+        failure = NetworkFault("connection-error")
+    return Effect(after_events=fault.events or 0, midstream=failure)
 
 
 def _slow_answer(clock: FakeClock, latency: float, read_timeout: float | None) -> Effect:

@@ -13,7 +13,7 @@ from pytest_firehose._clock import FakeClock
 from pytest_firehose._destinations.factory import destination_for
 from pytest_firehose._engine.calls import Call
 from pytest_firehose._engine.config import DEFAULT_ACCOUNT_ID, DEFAULT_REGION
-from pytest_firehose._engine.exchange import ServiceModel, answer
+from pytest_firehose._engine.exchange import EventPull, ServiceModel, answer
 from pytest_firehose._engine.faults import FaultScript
 from pytest_firehose._ids import IdSource
 from pytest_firehose._services.firehose.model import FirehoseService
@@ -64,6 +64,9 @@ class World:
         self.seed = seed
         self.ids = IdSource(seed)
         self.lock = threading.RLock()
+        #: Notified, under the lock, whenever the world may have changed (a request or a
+        #: handle touched it, the clock moved): what the server's event streams wait on.
+        self.changed = threading.Condition(self.lock)
         self.calls: list[Call] = []
         self.faults = {service: FaultScript(service) for service in self.SERVED}
         # Deliveries fall due as time passes: when the clock moves, the world catches up,
@@ -92,6 +95,7 @@ class World:
             self.ids = IdSource(self.seed)
             self.clock.reset()
             self._forget_settled()
+            self.changed.notify_all()
 
     # ------------------------------------------------------------------ services
 
@@ -192,6 +196,7 @@ class World:
             else:
                 self._settle_all()
             self._settled_at = now
+            self.changed.notify_all()
 
     def _settle_all(self) -> None:
         # Delivery streams take in what their Kinesis sources got before those trim
@@ -233,7 +238,10 @@ class World:
         says what it changed with ``wrote``)."""
         with self.lock:
             self.settle()
-            yield
+            try:
+                yield
+            finally:
+                self.changed.notify_all()
 
     @contextlib.contextmanager
     def released(self) -> Iterator[None]:
@@ -263,19 +271,27 @@ class World:
                 yield
             finally:
                 self._settled_at = None
+                self.changed.notify_all()
 
     # ------------------------------------------------------------------ HTTP
 
     def handle(
-        self, request: HttpRequest, route: Route | str, *, trusted: bool = False
+        self,
+        request: HttpRequest,
+        route: Route | str,
+        *,
+        trusted: bool = False,
+        pull: EventPull | None = None,
     ) -> HttpResponse:
         """Answer one HTTP request as AWS would, and log it.
 
         ``route``: where the door routed it (``route_of``), or just the service it is for,
         the rest then read from the request. ``trusted``: the body comes from botocore's
-        serializer (see ``decode_request``). Raises :class:`NetworkFault` where a scripted
+        serializer (see ``decode_request``). ``pull``: how a streaming answer's events
+        come (``exchange.pushed`` for the server; by default the reader's pull moves the
+        clock to each). Raises :class:`NetworkFault` where a scripted
         fault makes the network fail. The steps, in order, are in ``exchange.py``.
         """
         if isinstance(route, str):
             route = route_to(route, request, self.region)
-        return answer(self, request, route, trusted=trusted)
+        return answer(self, request, route, trusted=trusted, pull=pull)

@@ -198,6 +198,7 @@ class ServiceHandle(ABC, Generic[Model, StreamHandle]):
         stream: str | None = None,
         call: int = 1,
         times: int | None = None,
+        events: int | None = None,
         optional: bool = False,
     ) -> FaultHandle:
         """Schedule a fault for the next matching request(s) to this service.
@@ -207,7 +208,9 @@ class ServiceHandle(ABC, Generic[Model, StreamHandle]):
         of requests), ``error=`` (a whole-call error code), ``timeout=`` (``"commit"``,
         ``"lost"`` or ``"connect"``), ``latency=`` (seconds of fake time) or ``chaos=``
         (a per-record failure probability, with ``seed=``). Narrowed by ``operation=``,
-        ``stream=``, ``call=`` (the Nth matching request from now) and ``times=``.
+        ``stream=``, ``call=`` (the Nth matching request from now) and ``times=``;
+        ``events=N`` makes ``error=`` or ``timeout="lost"`` hit a SubscribeToShard stream
+        after its Nth event instead of the call.
         A fault that never fires fails the test at teardown unless ``optional=True``.
         Returns a handle whose ``.fired`` counts the requests it hit.
         """
@@ -223,6 +226,7 @@ class ServiceHandle(ABC, Generic[Model, StreamHandle]):
             stream=stream,
             call=call,
             times=times,
+            events=events,
             optional=optional,
         )
         return self._world.faults[self.service].add(make_fault(self.service, spec))

@@ -143,24 +143,34 @@ def encode_event_stream(
 
 
 @functools.cache
-def stream_only_errors(service: str, operation: str) -> frozenset[str]:
-    """The errors an operation's event stream carries that its answer never does (for
-    SubscribeToShard: the KMS errors and ``InternalFailureException``): AWS sends them as
-    an exception event once the stream is open, never as the HTTP answer."""
+def stream_errors(service: str, operation: str) -> frozenset[str]:
+    """The modelled errors an operation's event stream carries (SubscribeToShard's:
+    ``ResourceNotFoundException``, ``ResourceInUseException``, the KMS errors and
+    ``InternalFailureException``); none for an operation without one."""
     api = service_model(service)
     if operation not in api.operation_names:
         return frozenset()
-    model = api.operation_model(operation)
-    output = model.output_shape
+    output = api.operation_model(operation).output_shape
     streams = [
         member
         for member in (output.members.values() if output is not None else ())
         if member.serialization.get("eventstream")
     ]
-    answered = {error.name for error in model.error_shapes}
     return frozenset(
         name
         for stream in streams
         for name, member in stream.members.items()
-        if member.metadata.get("exception") and name not in answered
+        if member.metadata.get("exception")
     )
+
+
+@functools.cache
+def stream_only_errors(service: str, operation: str) -> frozenset[str]:
+    """The errors an operation's event stream carries that its answer never does (for
+    SubscribeToShard: the KMS errors and ``InternalFailureException``): AWS sends them as
+    an exception event once the stream is open, never as the HTTP answer."""
+    if operation not in service_model(service).operation_names:
+        return frozenset()
+    model = service_model(service).operation_model(operation)
+    answered = {error.name for error in model.error_shapes}
+    return stream_errors(service, operation) - answered

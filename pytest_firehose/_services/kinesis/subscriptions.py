@@ -23,6 +23,10 @@ Choices (INFERRED; docs/kinesis.md's fan-out section lists them):
   that is not due yet moves the fake clock to it; a test that moved the clock further gets
   it at once. The stream ends when the next event would fall at or past 5 minutes, and
   reading past the last event moves the clock to that end.
+* Over the server, whose client cannot move the fake clock, an event is pushed as soon as
+  it is ready at the clock's time (``ready``): the next event's second came, records
+  arrived, the shard closed, or the subscription ended; the next regular one falls a
+  second after it.
 * An event carries up to 10,000 records and 2 MiB of data (the shard's fan-out rate per
   second), at least one record when any is waiting.
 * ``ContinuationSequenceNumber`` is the sequence number of the last record the
@@ -113,9 +117,18 @@ class SubscriptionFeed:
         due = min(subscription.next_at, subscription.ends_at)
         return max(due - self._service.clock.now(), timedelta(0))
 
+    def ready(self) -> bool:
+        """Whether the next event (or the end) can be pushed now without moving the clock."""
+        return self._service.ready(self.subscription)
+
     def next_event(self) -> Event | None:
         """The next event, or ``None`` once the subscription is over."""
         return self._service.next_event(self.subscription)
+
+    def end(self) -> None:
+        """End the subscription now (a scripted fault broke its stream): another may
+        start at once."""
+        self.subscription.finished = True
 
 
 def _record(record: KinesisRecord) -> dict[str, Any]:
@@ -225,6 +238,20 @@ class Subscriptions:
 
     # ------------------------------------------------------------------ events
 
+    def ready(self, subscription: Subscription) -> bool:
+        """Whether something is there to push at the clock's time: the next event's time
+        or the end came, records arrived, the shard closed, or the subscription was taken
+        over or lost its consumer or stream."""
+        if subscription.finished or subscription.taken_over:
+            return True
+        now = self.clock.now()
+        if now >= min(subscription.next_at, subscription.ends_at):
+            return True
+        shard = subscription.shard
+        held = shard.records
+        arrived = bool(held) and held[-1].sequence_index >= subscription.position
+        return arrived or not shard.is_open or self._gone(subscription, now)
+
     def next_event(self, subscription: Subscription) -> Event | None:
         """The event due now, or ``None`` once the subscription is over."""
         if subscription.finished:
@@ -265,7 +292,9 @@ class Subscriptions:
             subscription.continuation = chosen[-1].sequence_number
             behind = (held[-1].arrived_at - chosen[-1].arrived_at) // _MS
         subscription.events += 1
-        subscription.next_at = max(subscription.next_at, now) + EVENT_INTERVAL
+        # A second after this event, also when it came early (the server pushes records
+        # as they arrive); a reader that moves the clock never reads one early.
+        subscription.next_at = now + EVENT_INTERVAL
         body: dict[str, Any] = {
             "Records": [_record(record) for record in chosen],
             "MillisBehindLatest": behind,

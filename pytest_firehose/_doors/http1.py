@@ -1,0 +1,284 @@
+"""The local server's HTTP/1.1 side: one connection's requests, one after another
+(keep-alive), read and answered on the standard library's ``BaseHTTPRequestHandler``.
+
+A request's body is read whole (``Content-Length`` or chunks, at most ``MAX_BODY``); an
+event stream (SubscribeToShard) is a chunked answer whose events are pushed as the world
+makes them (``exchange.pushed``). A connection that opens with HTTP/2's preface goes on in
+HTTP/2 (``http2.py``). What the requests mean is the server's (``FirehoseServer.respond``).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import http
+import json
+import select
+import socket
+from collections.abc import Callable, Iterator
+from http.server import BaseHTTPRequestHandler
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
+
+from pytest_firehose._doors.http2 import (
+    MISSING_H2,
+    PREFACE_LINE,
+    PREFACE_REST,
+    Http2Connection,
+    h2_installed,
+    refusal,
+)
+from pytest_firehose._engine.exchange import Engine, Event, EventFeed, pushed
+from pytest_firehose._errors import NetworkFault
+from pytest_firehose._wire.codec import HttpRequest, HttpResponse
+
+if TYPE_CHECKING:
+    from pytest_firehose._doors.server import _HTTPServer
+
+JSON = "application/json"
+#: The largest body the server reads: above any valid request (a 10 MiB PutRecords, base64
+#: encoded, is about 13.4 MiB). AWS answers an oversized request 413 with no error code.
+MAX_BODY = 16 * 1024 * 1024
+#: Seconds an event stream waits for the world to change before it looks whether its
+#: client is still there (events themselves come as soon as the world signals them).
+STREAM_RECHECK = 0.5
+
+
+class _HttpError(Exception):
+    """A request the server refuses at the HTTP level: a status and a message."""
+
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+
+
+def error_body(status: int, message: str) -> bytes:
+    """The JSON a client reads an HTTP-level refusal from: botocore takes the code from
+    ``__type`` where the status has a service meaning, and the status alone otherwise."""
+    body: dict[str, str] = {"message": message}
+    if status == 503:
+        body["__type"] = "ServiceUnavailableException"
+    return json_bytes(body)
+
+
+def json_bytes(value: Any) -> bytes:
+    return json.dumps(value, separators=(",", ":")).encode("utf-8")
+
+
+class Handler(BaseHTTPRequestHandler):
+    """One connection: requests one after another (HTTP/1.1 keep-alive)."""
+
+    protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True
+    server: _HTTPServer
+
+    def do_POST(self) -> None:
+        self._serve()
+
+    do_GET = do_PUT = do_DELETE = do_PATCH = do_OPTIONS = do_HEAD = do_POST
+
+    def setup(self) -> None:
+        super().setup()
+        self.connection.settimeout(self.server.owner.idle_timeout)  # each read of a request
+        self._http2 = False
+
+    def parse_request(self) -> bool:
+        """The request line; the HTTP/2 preface's first line (``PRI * HTTP/2.0``) ends the
+        HTTP/1.1 conversation, and ``handle`` goes on in HTTP/2."""
+        if getattr(self, "raw_requestline", None) == PREFACE_LINE:
+            self._http2 = True
+            self.close_connection = True
+            return False
+        return super().parse_request()
+
+    def handle(self) -> None:
+        super().handle()
+        if self._http2:
+            self._serve_http2()
+
+    def _serve_http2(self) -> None:
+        owner = self.server.owner
+        if self.rfile.read(len(PREFACE_REST)) != PREFACE_REST:
+            owner.log("a broken HTTP/2 connection preface -> closed")
+            return
+        if not h2_installed():
+            owner.log(f"HTTP/2 -> refused: {MISSING_H2}")
+            with contextlib.suppress(OSError):
+                self.wfile.write(refusal())
+            return
+        connection = Http2Connection(
+            self.connection,
+            self._respond_http2,
+            host=owner.netloc,
+            stopping=lambda: owner.stopping,
+            log=owner.log,
+        )
+        connection.serve(self.rfile)
+
+    def _respond_http2(self, request: HttpRequest, listening: Callable[[], bool]) -> HttpResponse:
+        def pull(world: Engine, feed: EventFeed) -> Iterator[Event]:
+            return pushed(world, feed, listening=listening, recheck=STREAM_RECHECK)
+
+        return self.server.owner.respond(request, pull)
+
+    def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
+        """HTTP-level errors (a bad request line, a header too long...) as JSON, not HTML."""
+        self.close_connection = True
+        text = message or http.HTTPStatus(code).phrase
+        if explain:
+            text = f"{text}: {explain}"
+        self._send(HttpResponse(code, error_body(code, text)), JSON)
+
+    def _serve(self) -> None:
+        owner = self.server.owner
+        try:
+            body = self._read_body()
+            url = self._url()
+        except _HttpError as error:
+            self.close_connection = True
+            self._send(HttpResponse(error.status, error_body(error.status, error.message)), JSON)
+            return
+        headers = {name.lower(): value for name, value in self.headers.items()}
+        request = HttpRequest(self.command, url, headers, body)
+        try:
+            response = owner.respond(request, self._pull)
+        except NetworkFault as fault:
+            # The wire form of a timeout: the connection closes with no answer.
+            owner.log(f"{self.command} {self.path} -> connection closed ({fault.kind})")
+            self.close_connection = True
+            return
+        if response.stream is not None:
+            self._send_stream(response)
+        else:
+            self._send(response, JSON if owner.is_control(request) else None)
+
+    def _pull(self, world: Engine, feed: EventFeed) -> Iterator[Event]:
+        """A streaming answer's events as the world makes them: the server cannot move
+        the clock as its client reads (see ``exchange.pushed``)."""
+        return pushed(world, feed, listening=self._listening, recheck=STREAM_RECHECK)
+
+    def _listening(self) -> bool:
+        """Whether the server still serves and the client has not closed the connection."""
+        if self.server.owner.stopping:
+            return False
+        try:
+            readable, _, _ = select.select([self.connection], [], [], 0)
+            return not readable or self.connection.recv(1, socket.MSG_PEEK) != b""
+        except (OSError, ValueError):  # a socket shut down or closed under us
+            return False
+
+    def _url(self) -> str:
+        """The request's URL, from its Host header (the server's own address without one)."""
+        host = self.headers.get("Host") or self.server.owner.netloc
+        url = f"http://{host}{self.path}"
+        try:
+            urlsplit(url).port  # noqa: B018 - parses the host and port, or raises
+        except ValueError as error:
+            message = f"the Host header {host!r} is not a host[:port] ({error})"
+            raise _HttpError(400, message) from None
+        return url
+
+    def _read_body(self) -> bytes:
+        if "chunked" in self.headers.get("Transfer-Encoding", "").lower():
+            return self._read_chunks()
+        length = self.headers.get("Content-Length")
+        if length is None:
+            return b""
+        if not (length.isascii() and length.isdigit()):
+            raise _HttpError(400, f"Content-Length must be a number of bytes, not {length!r}")
+        return self._read_exactly(int(length), MAX_BODY)
+
+    def _read_exactly(self, size: int, room: int) -> bytes:
+        """``size`` bytes of body, refused unread past ``room``, or ended early."""
+        if size > room:
+            raise _HttpError(
+                413, f"the request body is larger than the server takes ({MAX_BODY} bytes)"
+            )
+        data = self.rfile.read(size)
+        if len(data) < size:
+            raise _HttpError(400, f"the body ended after {len(data)} of {size} bytes")
+        return data
+
+    def _read_chunks(self) -> bytes:
+        chunks: list[bytes] = []
+        room = MAX_BODY
+        while True:
+            line = self.rfile.readline(1024).split(b";")[0].strip()
+            try:
+                size = int(line, 16)
+            except ValueError:
+                raise _HttpError(400, f"a chunk size must be hexadecimal, not {line!r}") from None
+            if size == 0:
+                while self.rfile.readline(8192).strip():  # trailers
+                    pass
+                return b"".join(chunks)
+            chunks.append(self._read_exactly(size, room))
+            room -= size
+            self.rfile.readline(1024)
+
+    def _send(self, response: HttpResponse, content_type: str | None) -> None:
+        """Status line, headers and body in one write (no wait for delayed ACKs).
+        ``content_type``: the default, where the answer has none of its own."""
+        headers = {"Content-Type": content_type} if content_type else {}
+        headers.update(response.headers)
+        headers["Content-Length"] = str(len(response.body))
+        if self.close_connection:
+            headers["Connection"] = "close"
+        phrase = http.HTTPStatus(response.status).phrase
+        lines = [f"{self.protocol_version} {response.status} {phrase}"]
+        lines.extend(f"{name}: {value}" for name, value in headers.items())
+        head = ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1")
+        self.wfile.write(head if self.command == "HEAD" else head + response.body)
+        self.server.owner.log(f"{self._request_named()} -> {response.status}")
+
+    def _send_stream(self, response: HttpResponse) -> None:
+        """An event stream: the head, then each frame as a chunk the moment it is made,
+        and the last chunk when the stream ends (the connection stays open)."""
+        assert response.stream is not None
+        headers = {**response.headers, "Transfer-Encoding": "chunked"}
+        phrase = http.HTTPStatus(response.status).phrase
+        lines = [f"{self.protocol_version} {response.status} {phrase}"]
+        lines.extend(f"{name}: {value}" for name, value in headers.items())
+        head = ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1")
+        frames = 0
+        try:
+            self.wfile.write(head + _chunk(response.body))
+            for frame in response.stream:
+                self.wfile.write(_chunk(frame))
+                frames += 1
+            if not self._listening():
+                self.close_connection = True
+                return
+            self.wfile.write(b"0\r\n\r\n")
+        except OSError:  # the client went away mid-stream
+            self.close_connection = True
+        except NetworkFault:  # scripted: the connection drops mid-stream
+            self.close_connection = True
+            with contextlib.suppress(OSError):
+                self.connection.shutdown(socket.SHUT_RDWR)
+        finally:
+            _close(response.stream)
+            self.server.owner.log(
+                f"{self._request_named()} -> {response.status} (event stream, {frames} events)"
+            )
+
+    def _request_named(self) -> str:
+        """The request as the log names it; a request line too broken to read has no
+        method or path (``send_error`` answers before they are set)."""
+        path = getattr(self, "path", None)
+        return f"{self.command} {path}" if path is not None else repr(self.requestline)
+
+    def log_message(self, format: str, *args: Any) -> None:
+        self.server.owner.log(format % args)
+
+
+def _chunk(data: bytes) -> bytes:
+    """``data`` as one chunk of a chunked body."""
+    return f"{len(data):x}\r\n".encode("ascii") + data + b"\r\n"
+
+
+def _close(stream: Iterator[bytes]) -> None:
+    """Stop a stream's generator (and the wait of the events under it)."""
+    close: Callable[[], None] | None = getattr(stream, "close", None)
+    if close is not None:
+        close()

@@ -1,0 +1,286 @@
+"""HTTP/2 on the local server (h2c with prior knowledge), driven by a client made of the
+``h2`` library over a plain socket: requests multiplexed on one connection, SubscribeToShard's
+event stream among them, the control API, a scripted timeout, and the refusal without ``h2``."""
+
+from __future__ import annotations
+
+import base64
+import json
+import socket
+import struct
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+from botocore.eventstream import EventStreamBuffer
+
+from pytest_firehose import FirehoseFake, FirehoseServer
+from pytest_firehose._doors import http1
+from pytest_firehose._doors.server import serve_fake
+
+h2_connection = pytest.importorskip("h2.connection")
+h2_config = pytest.importorskip("h2.config")
+h2_events = pytest.importorskip("h2.events")
+
+REGION = "us-east-1"
+SHARD = "shardId-000000000000"
+PREFACE = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n"
+#: Only so that an answer that never comes fails the test instead of hanging it.
+HANG_GUARD = 120.0
+
+
+@dataclass
+class Answer:
+    status: int = 0
+    headers: dict[str, str] = field(default_factory=dict)
+    body: bytearray = field(default_factory=bytearray)
+    ended: bool = False
+
+
+class Client:
+    """An HTTP/2 client connection to the server, one request stream after another or
+    several at once."""
+
+    def __init__(self, server: FirehoseServer) -> None:
+        self.server = server
+        self.socket = socket.create_connection((server.host, server.port), timeout=HANG_GUARD)
+        config = h2_config.H2Configuration(client_side=True, header_encoding="utf-8")
+        self.h2 = h2_connection.H2Connection(config=config)
+        self.h2.initiate_connection()
+        self.answers: dict[int, Answer] = {}
+        self.closed = False
+        self._flush()
+
+    def _flush(self) -> None:
+        self.socket.sendall(self.h2.data_to_send())
+
+    def send(self, path: str, body: bytes, headers: dict[str, str] | None = None) -> int:
+        stream_id: int = self.h2.get_next_available_stream_id()
+        self.h2.send_headers(
+            stream_id,
+            [
+                (":method", "POST"),
+                (":scheme", "http"),
+                (":authority", self.server.netloc),
+                (":path", path),
+                *(headers or {}).items(),
+            ],
+        )
+        self.h2.send_data(stream_id, body, end_stream=True)
+        self._flush()
+        self.answers[stream_id] = Answer()
+        return stream_id
+
+    def kinesis(self, operation: str, params: dict[str, Any]) -> int:
+        headers = {
+            "content-type": "application/x-amz-json-1.1",
+            "x-amz-target": f"Kinesis_20131202.{operation}",
+            "x-amz-date": "20250101T000000Z",
+            "authorization": (
+                "AWS4-HMAC-SHA256 Credential=any/20250101/us-east-1/kinesis/aws4_request, "
+                "SignedHeaders=host, Signature=0"
+            ),
+        }
+        return self.send("/", json.dumps(params).encode(), headers)
+
+    def pump(self) -> None:
+        """Read once from the server and take in what it sent."""
+        data = self.socket.recv(65536)
+        if not data:
+            self.closed = True
+            return
+        for event in self.h2.receive_data(data):
+            answer = self.answers.get(getattr(event, "stream_id", 0))
+            if isinstance(event, h2_events.ResponseReceived) and answer is not None:
+                headers = dict(event.headers)
+                answer.status = int(headers.pop(":status"))
+                answer.headers = headers
+            elif isinstance(event, h2_events.DataReceived) and answer is not None:
+                answer.body += event.data
+                self.h2.acknowledge_received_data(event.flow_controlled_length, event.stream_id)
+            elif isinstance(event, h2_events.StreamEnded) and answer is not None:
+                answer.ended = True
+            elif isinstance(event, h2_events.ConnectionTerminated):
+                self.closed = True
+        self._flush()
+
+    def until(self, done: Any) -> None:
+        while not done() and not self.closed:
+            self.pump()
+
+    def answer(self, stream_id: int) -> Answer:
+        self.until(lambda: self.answers[stream_id].ended)
+        return self.answers[stream_id]
+
+    def json(self, stream_id: int) -> Any:
+        answer = self.answer(stream_id)
+        assert answer.status == 200, bytes(answer.body)
+        return json.loads(answer.body)
+
+    def close(self) -> None:
+        self.socket.close()
+
+
+def frames(body: bytearray) -> list[Any]:
+    reader = EventStreamBuffer()
+    reader.add_data(bytes(body))
+    return list(reader)
+
+
+def event_types(body: bytearray) -> list[str]:
+    return [message.headers[":event-type"] for message in frames(body)]
+
+
+@pytest.fixture
+def fake() -> Iterator[FirehoseFake]:
+    with FirehoseFake(region=REGION) as fake:
+        fake.kinesis.create_stream("s")
+        yield fake
+
+
+@pytest.fixture
+def server(fake: FirehoseFake) -> Iterator[FirehoseServer]:
+    with serve_fake(fake) as server:
+        yield server
+
+
+@pytest.fixture
+def client(server: FirehoseServer) -> Iterator[Client]:
+    client = Client(server)
+    yield client
+    client.close()
+
+
+@pytest.fixture
+def consumer(fake: FirehoseFake, client: Client) -> str:
+    registered = client.json(
+        client.kinesis(
+            "RegisterStreamConsumer", {"StreamARN": fake.kinesis["s"].arn, "ConsumerName": "app"}
+        )
+    )
+    arn: str = registered["Consumer"]["ConsumerARN"]
+    return arn
+
+
+def put(client: Client, data: bytes) -> None:
+    client.json(
+        client.kinesis(
+            "PutRecord",
+            {"StreamName": "s", "Data": base64.b64encode(data).decode(), "PartitionKey": "k"},
+        )
+    )
+
+
+def test_a_request_over_http2_is_answered_as_over_http1(fake, client):
+    answer = client.answer(client.kinesis("ListStreams", {}))
+    assert answer.status == 200
+    assert answer.headers["content-type"] == "application/x-amz-json-1.1"
+    assert "x-amzn-requestid" in answer.headers
+    assert json.loads(answer.body)["StreamNames"] == ["s"]
+    assert "connection" not in answer.headers
+
+
+def test_an_error_over_http2_is_aws_error(client):
+    answer = client.answer(client.kinesis("DescribeStream", {"StreamName": "missing"}))
+    assert answer.status == 400
+    assert json.loads(answer.body)["__type"] == "ResourceNotFoundException"
+
+
+def test_the_control_api_answers_over_http2(fake, client):
+    moved = client.json(client.send("/_fake/clock", json.dumps({"advance": 30}).encode()))
+    assert moved["now"] == fake.kinesis.clock.now().isoformat()
+
+
+def test_a_subscription_streams_beside_other_calls_on_one_connection(fake, client, consumer):
+    put(client, b"a")
+    subscription = client.kinesis(
+        "SubscribeToShard",
+        {"ConsumerARN": consumer, "ShardId": SHARD, "StartingPosition": {"Type": "TRIM_HORIZON"}},
+    )
+    opened = client.answers[subscription]
+    client.until(lambda: len(frames(opened.body)) == 2)
+    assert opened.status == 200
+    assert opened.headers["content-type"] == "application/vnd.amazon.eventstream"
+    put(client, b"b")  # on the same connection, while the stream is open
+    client.until(lambda: len(frames(opened.body)) == 3)
+    first, second = (json.loads(message.payload) for message in frames(opened.body)[1:])
+    assert [record["Data"] for record in first["Records"] + second["Records"]] == [
+        "YQ==",
+        "Yg==",
+    ]
+    fake.kinesis.clock.advance(minutes=5)
+    assert client.answer(subscription).ended
+    assert event_types(opened.body)[0] == "initial-response"
+
+
+def test_a_subscription_outlives_the_client_closing_its_session(fake, server, client, consumer):
+    # The JavaScript SDK closes its session (GOAWAY, NO_ERROR) right after the request.
+    subscription = client.kinesis(
+        "SubscribeToShard",
+        {"ConsumerARN": consumer, "ShardId": SHARD, "StartingPosition": {"Type": "LATEST"}},
+    )
+    opened = client.answers[subscription]
+    client.until(lambda: len(frames(opened.body)) == 2)
+    client.socket.sendall(_goaway(error_code=0))
+    other = Client(server)
+    try:
+        put(other, b"a")
+    finally:
+        other.close()
+    client.until(lambda: len(frames(opened.body)) == 3)
+    assert json.loads(frames(opened.body)[2].payload)["Records"][0]["Data"] == "YQ=="
+
+
+def test_a_scripted_timeout_drops_the_connection(fake, client):
+    fake.kinesis.fail(operation="ListStreams", timeout="lost")
+    client.kinesis("ListStreams", {})
+    client.until(lambda: False)
+    assert client.closed
+    (call,) = [c for c in fake.kinesis.calls if c.operation == "ListStreams"]
+    assert call.outcome == "timeout"
+
+
+def test_a_stream_dropped_mid_way_drops_the_connection(fake, client, consumer):
+    fake.kinesis.fail(operation="SubscribeToShard", timeout="lost", events=1)
+    subscription = client.kinesis(
+        "SubscribeToShard",
+        {"ConsumerARN": consumer, "ShardId": SHARD, "StartingPosition": {"Type": "LATEST"}},
+    )
+    client.until(lambda: False)
+    assert client.closed
+    assert event_types(client.answers[subscription].body) == [
+        "initial-response",
+        "SubscribeToShardEvent",
+    ]
+    assert not client.answers[subscription].ended
+
+
+def test_without_h2_the_client_is_told_the_extra(server, monkeypatch):
+    monkeypatch.setattr(http1, "h2_installed", lambda: False)
+    connection = socket.create_connection((server.host, server.port), timeout=HANG_GUARD)
+    with connection:
+        connection.sendall(PREFACE)
+        received = b""
+        while chunk := connection.recv(65536):
+            received += chunk
+    settings, goaway = _frames(received)
+    assert settings == (0x4, b"")
+    kind, payload = goaway
+    assert kind == 0x7
+    assert struct.unpack(">II", payload[:8]) == (0, 0xD)  # HTTP_1_1_REQUIRED
+    assert "pytest-firehose[http2]" in payload[8:].decode()
+
+
+def _goaway(error_code: int) -> bytes:
+    payload = struct.pack(">II", 0, error_code)
+    return struct.pack(">I", len(payload))[1:] + bytes((0x7, 0)) + bytes(4) + payload
+
+
+def _frames(data: bytes) -> list[tuple[int, bytes]]:
+    found = []
+    while data:
+        length = int.from_bytes(data[:3], "big")
+        found.append((data[3], data[9 : 9 + length]))
+        data = data[9 + length :]
+    return found

@@ -1,0 +1,245 @@
+"""SubscribeToShard over the local server: boto3 reads the event stream from a real socket,
+and events are pushed as the world changes (records, a reshard, the clock moved by the test
+or the control API), the fake clock never moving by itself."""
+
+from __future__ import annotations
+
+import json
+import urllib.request
+from collections.abc import Iterator
+from datetime import timedelta
+from typing import Any
+
+import boto3
+import pytest
+from botocore.config import Config
+from botocore.exceptions import EventStreamError
+from urllib3.exceptions import ProtocolError
+
+from pytest_firehose import FirehoseFake, FirehoseServer
+from pytest_firehose._doors.server import serve_fake
+
+REGION = "us-east-1"
+SHARD = "shardId-000000000000"
+#: Only so that a stream that never comes fails the test instead of hanging it: every
+#: event here is pushed as soon as the test makes it due.
+HANG_GUARD = Config(read_timeout=120, retries={"max_attempts": 1})
+#: The event streams the test opened, closed when its client is.
+OPENED: list[Any] = []
+
+
+@pytest.fixture
+def fake() -> Iterator[FirehoseFake]:
+    with FirehoseFake(region=REGION) as fake:
+        fake.kinesis.create_stream("s")
+        yield fake
+
+
+@pytest.fixture
+def server(fake: FirehoseFake) -> Iterator[FirehoseServer]:
+    with serve_fake(fake) as server:
+        yield server
+
+
+@pytest.fixture
+def client(server: FirehoseServer) -> Iterator[Any]:
+    client = boto3.client(
+        "kinesis",
+        region_name=REGION,
+        endpoint_url=server.url,
+        aws_access_key_id="any",
+        aws_secret_access_key="any",
+        config=HANG_GUARD,
+    )
+    yield client
+    while OPENED:
+        OPENED.pop().close()  # a stream read only in part holds its connection
+    client.close()
+
+
+@pytest.fixture
+def consumer(fake: FirehoseFake, client: Any) -> str:
+    registered = client.register_stream_consumer(
+        StreamARN=fake.kinesis["s"].arn, ConsumerName="app"
+    )
+    arn: str = registered["Consumer"]["ConsumerARN"]
+    return arn
+
+
+def subscribe(client: Any, consumer: str, **position: Any) -> Iterator[dict[str, Any]]:
+    position.setdefault("Type", "TRIM_HORIZON")
+    answer = client.subscribe_to_shard(
+        ConsumerARN=consumer, ShardId=SHARD, StartingPosition=position
+    )
+    stream = answer["EventStream"]
+    OPENED.append(stream)
+    return iter(stream)
+
+
+def put(client: Any, *payloads: bytes) -> None:
+    for payload in payloads:
+        client.put_record(StreamName="s", Data=payload, PartitionKey="k")
+
+
+def next_event(stream: Iterator[dict[str, Any]]) -> dict[str, Any]:
+    event: dict[str, Any] = next(stream)["SubscribeToShardEvent"]
+    return event
+
+
+def data(*events: dict[str, Any]) -> list[bytes]:
+    return [record["Data"] for event in events for record in event["Records"]]
+
+
+def test_records_put_before_and_during_are_pushed_in_order_without_moving_the_clock(
+    fake, client, consumer
+):
+    clock = fake.kinesis.clock
+    started = clock.now()
+    put(client, b"a", b"b")
+    stream = subscribe(client, consumer)
+    assert data(next_event(stream)) == [b"a", b"b"]
+    put(client, b"c")
+    second = next_event(stream)
+    put(client, b"d")
+    third = next_event(stream)
+    assert data(second, third) == [b"c", b"d"]
+    assert third["ContinuationSequenceNumber"] == third["Records"][-1]["SequenceNumber"]
+    assert clock.now() == started
+
+
+def test_an_empty_event_comes_when_the_clock_reaches_the_next_second(fake, client, consumer):
+    clock = fake.kinesis.clock
+    stream = subscribe(client, consumer)
+    first = next_event(stream)
+    clock.advance(seconds=1)
+    quiet = next_event(stream)
+    assert quiet["Records"] == []
+    assert quiet["ContinuationSequenceNumber"] == first["ContinuationSequenceNumber"]
+
+
+def test_a_move_short_of_a_second_pushes_nothing_by_itself(fake, client, consumer):
+    stream = subscribe(client, consumer, Type="LATEST")
+    next_event(stream)
+    fake.kinesis.clock.advance(seconds=0.5)
+    put(client, b"a")
+    # Had the half second pushed an event, it would have come first, without the record.
+    assert data(next_event(stream)) == [b"a"]
+
+
+def test_the_next_event_falls_a_second_after_one_pushed_early(fake, client, consumer):
+    clock = fake.kinesis.clock
+    stream = subscribe(client, consumer, Type="LATEST")
+    next_event(stream)
+    clock.advance(seconds=0.5)
+    put(client, b"a")
+    assert data(next_event(stream)) == [b"a"]
+    clock.advance(seconds=1)  # 1.5 s: a second after the event the record pushed
+    put(client, b"b")
+    assert next_event(stream)["Records"] == []
+    assert data(next_event(stream)) == [b"b"]
+
+
+def test_the_clock_moved_through_the_control_api_pushes_an_event(server, client, consumer):
+    stream = subscribe(client, consumer)
+    next_event(stream)
+    request = urllib.request.Request(
+        server.url + "/_fake/clock", data=json.dumps({"advance": 1}).encode(), method="POST"
+    )
+    with urllib.request.urlopen(request, timeout=60) as answer:
+        assert answer.status == 200
+    assert next_event(stream)["Records"] == []
+
+
+def test_the_stream_ends_when_the_clock_reaches_five_minutes(fake, client, consumer):
+    clock = fake.kinesis.clock
+    started = clock.now()
+    stream = subscribe(client, consumer)
+    next_event(stream)
+    clock.advance(minutes=4, seconds=59)
+    assert next_event(stream)["Records"] == []
+    clock.advance(seconds=1)
+    assert list(stream) == []
+    assert clock.now() == started + timedelta(minutes=5)
+    put(client, b"after")  # the connection the stream ended on is still good
+    assert fake.kinesis["s"].records[-1].payload == b"after"
+
+
+def test_a_split_ends_the_stream_with_the_children(fake, client, consumer):
+    stream = subscribe(client, consumer)
+    next_event(stream)
+    put(client, b"a")
+    assert data(next_event(stream)) == [b"a"]
+    fake.kinesis["s"].split_shard(SHARD, 2**127)
+    last = next_event(stream)
+    assert "ContinuationSequenceNumber" not in last
+    assert [child["ShardId"] for child in last["ChildShards"]] == [
+        "shardId-000000000001",
+        "shardId-000000000002",
+    ]
+    assert list(stream) == []
+
+
+def test_deregistering_the_consumer_ends_the_stream(fake, client, consumer):
+    stream = subscribe(client, consumer)
+    next_event(stream)
+    client.deregister_stream_consumer(ConsumerARN=consumer)
+    assert list(stream) == []
+
+
+def test_a_subscription_taking_over_fails_the_old_stream(fake, client, consumer):
+    old = subscribe(client, consumer)
+    next_event(old)
+    fake.kinesis.clock.advance(seconds=5)
+    next_event(old)  # the clock's move is pushed first
+    put(client, b"a")
+    assert data(next_event(old)) == [b"a"]
+    new = subscribe(client, consumer, Type="LATEST")
+    with pytest.raises(EventStreamError) as caught:
+        next_event(old)
+    assert caught.value.response["Error"]["Code"] == "ResourceInUseException"
+    assert next_event(new)["Records"] == []
+
+
+def test_stopping_the_server_ends_an_open_stream(fake, server, client, consumer):
+    stream = subscribe(client, consumer)
+    next_event(stream)
+    server.stop()
+    with pytest.raises(Exception):  # noqa: B017 - the connection closes mid-stream
+        next_event(stream)
+
+
+def test_a_scripted_error_after_an_event_comes_over_the_server(fake, client, consumer):
+    fake.kinesis.fail(operation="SubscribeToShard", error="KMSThrottlingException", events=1)
+    stream = subscribe(client, consumer)
+    next_event(stream)
+    fake.kinesis.clock.advance(seconds=1)
+    with pytest.raises(EventStreamError) as caught:
+        next_event(stream)
+    assert caught.value.response["Error"]["Code"] == "KMSThrottlingException"
+
+
+def test_a_connection_dropped_after_an_event_and_the_consumer_resumes(fake, client, consumer):
+    fake.kinesis.fail(operation="SubscribeToShard", timeout="lost", events=1)
+    put(client, b"a")
+    stream = subscribe(client, consumer)
+    first = next_event(stream)
+    put(client, b"b")
+    with pytest.raises(ProtocolError):
+        next_event(stream)
+    resumed = subscribe(
+        client,
+        consumer,
+        Type="AFTER_SEQUENCE_NUMBER",
+        SequenceNumber=first["ContinuationSequenceNumber"],
+    )
+    assert data(next_event(resumed)) == [b"b"]
+
+
+def test_a_client_closing_its_stream_frees_the_connection(fake, server, client, consumer):
+    stream = subscribe(client, consumer)
+    next_event(stream)
+    OPENED.pop().close()  # the consumer stops reading and closes the stream's connection
+    connections, changed = server._httpd._connections, server._httpd._connections_lock
+    with changed:
+        # Nothing changes in the world: the server notices the closed socket by itself.
+        assert changed.wait_for(lambda: not connections, timeout=HANG_GUARD.read_timeout)
