@@ -204,3 +204,17 @@ def test_a_consumer_survives_every_transient_read_error_and_reads_each_record_on
         ["ExpiredIteratorException", *SurvivingConsumer.TRANSIENT]
     )
     assert [fault.fired for fault in faults] == [1] * len(faults)
+
+
+def test_a_list_shards_token_expires_after_300_seconds(fake, one_try):
+    first = one_try.list_shards(StreamName="s", MaxResults=1)["NextToken"]
+    fake.kinesis.clock.advance(seconds=300)
+    fresh = one_try.list_shards(NextToken=first)
+    second = one_try.list_shards(StreamName="s", MaxResults=1)["NextToken"]
+    fake.kinesis.clock.advance(seconds=300.001)
+
+    caught = raised(one_try.list_shards, NextToken=second)
+
+    assert [shard["ShardId"] for shard in fresh["Shards"]] == ["shardId-000000000001"]
+    assert caught.response["Error"]["Code"] == "ExpiredNextTokenException"
+    assert caught.response["ResponseMetadata"]["HTTPStatusCode"] == 400

@@ -147,7 +147,7 @@ class ReadQuotas:
         token = params.get("NextToken")
         if name is None and operation == "ListShards" and isinstance(token, str):
             try:
-                name = read_token(token, 5)[0]
+                name = read_token(token, 6)[0]
             except ServiceError:
                 return None
         return name
