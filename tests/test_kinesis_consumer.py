@@ -1,6 +1,7 @@
 """A consumer that follows the shard lineage, as the KCL does, reads a stream through boto3
 while it is split, merged and rescaled: every record exactly once, in order per partition
-key, and every parent finished before its children start."""
+key, and every parent finished before its children start; with the read quotas on, a
+consumer that polls too fast is throttled and backs off without losing its place."""
 
 from __future__ import annotations
 
@@ -9,6 +10,8 @@ from typing import Any
 
 import boto3
 import pytest
+from botocore.config import Config
+from botocore.exceptions import ClientError
 from conftest import REGION, SEED
 
 from pytest_firehose import FirehoseFake
@@ -38,25 +41,52 @@ class LineageConsumer:
             if shard_id in self.started:
                 continue
             if all(p is None or p in self.finished for p in parents):
-                self.started.append(shard_id)
-                self.events.append(("start", shard_id))
                 self.iterators[shard_id] = self.client.get_shard_iterator(
                     StreamName=self.stream, ShardId=shard_id, ShardIteratorType="TRIM_HORIZON"
                 )["ShardIterator"]
+                self.started.append(shard_id)
+                self.events.append(("start", shard_id))
 
-    def poll(self) -> None:
+    def poll(self, reads_per_shard: int = 1) -> None:
+        """Read each shard being read up to ``reads_per_shard`` times in a row."""
         self.discover()
-        for shard_id, iterator in list(self.iterators.items()):
-            answer = self.client.get_records(ShardIterator=iterator, Limit=3)
-            self.read.extend((r["PartitionKey"], r["Data"], shard_id) for r in answer["Records"])
-            if "NextShardIterator" in answer:
-                self.iterators[shard_id] = answer["NextShardIterator"]
-                continue
-            del self.iterators[shard_id]
-            self.finished.append(shard_id)
-            self.events.append(("finish", shard_id))
-            for child in answer["ChildShards"]:
-                assert shard_id in child["ParentShards"]
+        for shard_id in list(self.iterators):
+            for _ in range(reads_per_shard):
+                if shard_id not in self.iterators or not self._read(shard_id):
+                    break
+
+    def _read(self, shard_id: str) -> bool:
+        """One GetRecords on the shard; whether it read anything."""
+        answer = self.client.get_records(ShardIterator=self.iterators[shard_id], Limit=3)
+        self.read.extend((r["PartitionKey"], r["Data"], shard_id) for r in answer["Records"])
+        if "NextShardIterator" in answer:
+            self.iterators[shard_id] = answer["NextShardIterator"]
+            return bool(answer["Records"])
+        del self.iterators[shard_id]
+        self.finished.append(shard_id)
+        self.events.append(("finish", shard_id))
+        for child in answer["ChildShards"]:
+            assert shard_id in child["ParentShards"]
+        return False
+
+
+class BackingOffConsumer(LineageConsumer):
+    """Polls as fast as it can, and backs off when Kinesis throttles it: the call it was
+    making is made again in a later round, with the iterator it had."""
+
+    def __init__(self, client: Any, stream: str) -> None:
+        super().__init__(client, stream)
+        #: The operations that were throttled, in order.
+        self.throttled: list[str] = []
+
+    def poll(self, reads_per_shard: int = 1) -> None:
+        try:
+            super().poll(reads_per_shard)
+        except ClientError as error:
+            code = error.response["Error"]["Code"]
+            if code not in ("ProvisionedThroughputExceededException", "LimitExceededException"):
+                raise
+            self.throttled.append(error.operation_name)
 
 
 def reshard(stream: Any, step: str) -> None:
@@ -114,4 +144,53 @@ def test_a_lineage_consumer_reads_every_record_once_in_order_across_reshards(del
             assert events.index(("finish", parent)) < events.index(("start", shard_id)), (
                 f"{shard_id} started before its parent {parent} was finished"
             )
+    assert sorted(consumer.started) == sorted(lineage), "a shard was never read"
+
+
+@pytest.mark.parametrize("delay", [0, 5])
+def test_a_consumer_that_polls_too_fast_backs_off_and_still_reads_everything_once(delay):
+    """With the read quotas on, reading each shard up to eight times a round, four rounds a
+    second, is throttled; the consumer keeps its iterators, waits for the next round and
+    reads each record once, in order, parents before children."""
+    plan = {3: "split", 6: "merge", 9: "up", 13: "down", 17: "split", 20: "up"}
+    with FirehoseFake(region=REGION, seed=SEED, creation_delay=delay) as fake:
+        client = boto3.client("kinesis", region_name=REGION)
+        one_try = boto3.client(
+            "kinesis", region_name=REGION, config=Config(retries={"total_max_attempts": 1})
+        )
+        stream = fake.kinesis.create_stream("s", 2)
+        fake.kinesis.clock.advance(seconds=delay)
+        fake.kinesis.enforce_read_quotas()
+        consumer = BackingOffConsumer(one_try, "s")
+        sent: dict[str, list[bytes]] = defaultdict(list)
+        for round_number in range(25):
+            entries = [
+                {"Data": b"%d-%d" % (round_number, index), "PartitionKey": key}
+                for index, key in enumerate(KEYS)
+            ]
+            client.put_records(StreamName="s", Records=entries)
+            for entry in entries:
+                sent[entry["PartitionKey"]].append(entry["Data"])
+            if round_number in plan and stream.status == "ACTIVE":
+                reshard(stream, plan[round_number])
+            for _ in range(4):
+                consumer.poll(reads_per_shard=8)
+                fake.kinesis.clock.advance(seconds=0.25)
+        for _ in range(120):
+            consumer.poll(reads_per_shard=8)
+            fake.kinesis.clock.advance(seconds=0.25)
+        lineage = {shard.shard_id: shard.parent_shard_ids for shard in stream.shards}
+
+    assert "GetRecords" in consumer.throttled, "the consumer was never throttled"
+    read = [data for _, data, _ in consumer.read]
+    assert len(read) == len(set(read)), "a record was read twice"
+    by_key: dict[str, list[bytes]] = defaultdict(list)
+    for key, data, _ in consumer.read:
+        by_key[key].append(data)
+    assert by_key == sent, "records were lost or read out of order"
+    for shard_id in consumer.started:
+        for parent in lineage[shard_id]:
+            assert consumer.events.index(("finish", parent)) < consumer.events.index(
+                ("start", shard_id)
+            ), f"{shard_id} started before its parent {parent} was finished"
     assert sorted(consumer.started) == sorted(lineage), "a shard was never read"

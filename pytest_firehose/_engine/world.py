@@ -55,6 +55,8 @@ class World:
         self.creation_delay = timedelta(seconds=creation_delay)
         #: Whether Kinesis shards enforce their write quota (off unless a test asks).
         self.kinesis_quotas = False
+        #: Whether Kinesis enforces its read quotas (off unless a test asks).
+        self.kinesis_read_quotas = False
         self.encryption_delay = timedelta(seconds=encryption_delay)
         #: How long a Kinesis stream stays UPDATING (None: the creation delay).
         self.update_delay = None if update_delay is None else timedelta(seconds=update_delay)
@@ -92,6 +94,7 @@ class World:
             self.calls.clear()
             self.faults = {service: FaultScript(service) for service in self.SERVED}
             self.kinesis_quotas = False
+            self.kinesis_read_quotas = False
             self.ids = IdSource(self.seed)
             self.clock.reset()
             self._forget_settled()
@@ -130,6 +133,7 @@ class World:
                 update_delay=self.update_delay,
             )
             kinesis.quotas = self.kinesis_quotas
+            kinesis.read_quotas = self.kinesis_read_quotas
             return kinesis
         return FirehoseService(
             account_id=self.account_id,

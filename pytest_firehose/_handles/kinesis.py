@@ -236,3 +236,16 @@ class KinesisHandle(ServiceHandle[KinesisService, KinesisStreamHandle]):
             self._world.kinesis_quotas = enabled
             for model in self._world.kinesis_services():
                 model.quotas = enabled
+
+    def enforce_read_quotas(self, enabled: bool = True) -> None:
+        """Make Kinesis enforce its read quotas on the fake clock: per shard, 5 GetRecords
+        calls and 2 MiB a second (a 10 MiB answer uses the next 5 seconds' bandwidth) and
+        5 GetShardIterator calls a second, refused with
+        ProvisionedThroughputExceededException; and the control plane's read rates
+        (DescribeStream 10 a second per account, DescribeStreamSummary 20, ListStreams 5,
+        ListShards 1,000 per stream...), refused with LimitExceededException. Off by
+        default; ``enforce_read_quotas(False)`` turns them off again."""
+        with self._world.touched():
+            self._world.kinesis_read_quotas = enabled
+            for model in self._world.kinesis_services():
+                model.read_quotas = enabled

@@ -1,8 +1,9 @@
 """The error codes a fault may script, with the status and message the real service sends.
 
 Messages are templates over ``{stream}``, ``{account}``, ``{region}``, ``{arn}``,
-``{shard}`` and ``{service}``, which each service model's ``error_context`` supplies, and
-``{operation}``; docs/fidelity.md says where each message comes from.
+``{shard}`` and ``{service}``, which each service model's ``error_context`` supplies (and
+Kinesis's ``{iterator_created}`` and ``{now}``), and ``{operation}``; docs/fidelity.md
+says where each message comes from.
 """
 
 from __future__ import annotations
@@ -76,8 +77,12 @@ CALL_ERRORS: dict[str, dict[str, ErrorSpec]] = {
         ErrorSpec(
             "ResourceNotFoundException", 400, "Stream {stream} under account {account} not found."
         ),
+        # The refusal of a reshard, or a mode switch, while the stream is UPDATING (MOCK,
+        # kinesalite's AWS-validated text for a stream CREATING, with the state it names).
         ErrorSpec(
-            "ResourceInUseException", 400, "Stream {stream} under account {account} not ACTIVE."
+            "ResourceInUseException",
+            400,
+            "Stream {stream} under account {account} not ACTIVE, instead in state UPDATING",
         ),
         ErrorSpec("InvalidArgumentException", 400, "Invalid argument."),
         ErrorSpec(
@@ -101,7 +106,20 @@ CALL_ERRORS: dict[str, dict[str, ErrorSpec]] = {
             "KMSOptInRequired", 400, "The AWS access key ID needs a subscription for the service."
         ),
         ErrorSpec("InternalFailureException", 500, "Internal service failure."),
-        ErrorSpec("ExpiredIteratorException", 400, "Iterator expired."),
+        # MOCK (kinesalite, AWS-validated); a scripted one names a creation just over the
+        # iterator's five minutes ago.
+        ErrorSpec(
+            "ExpiredIteratorException",
+            400,
+            "Iterator expired. The iterator was created at time {iterator_created} while "
+            "right now it is {now} which is further in the future than the tolerated delay "
+            "of 300000 milliseconds.",
+        ),
+        # Model description (the text AWS sends is not on record): a ListShards or
+        # ListStreamConsumers NextToken older than 300 seconds (DOC).
+        ErrorSpec(
+            "ExpiredNextTokenException", 400, "The NextToken has expired; list again without it."
+        ),
         ErrorSpec("ValidationException", 400, "1 validation error detected."),
     ),
 }

@@ -4,7 +4,8 @@ leaves) and paging. A mixin of ``KinesisService``.
 Facts used here: a NextToken is refused beside StreamName, StreamARN or
 ExclusiveStartShardId (REAL: botocore#2009); ListShards with neither a stream nor a token
 answers kinesalite's AWS-validated text; the ShardFilter types mean what the API reference
-says. Choices (INFERRED; docs/kinesis.md lists them): a missing or misplaced ShardId or
+says; a NextToken expires after 300 seconds (DOC) with ``ExpiredNextTokenException``.
+Choices (INFERRED; docs/kinesis.md lists them): a missing or misplaced ShardId or
 Timestamp is refused with ``InvalidArgumentException`` (texts chosen); the trim horizon of
 a stream younger than its retention period is its creation.
 """
@@ -25,6 +26,8 @@ from pytest_firehose._services.kinesis.streams import (
     read_token,
 )
 
+#: How long a NextToken is good for (DOC: "Tokens expire after 300 seconds").
+TOKEN_LIFETIME = timedelta(seconds=300)
 #: ListShards' filter types that take a ShardId, and those that take a Timestamp.
 _WITH_SHARD_ID = ("AFTER_SHARD_ID",)
 _WITH_TIMESTAMP = ("AT_TIMESTAMP", "FROM_TIMESTAMP")
@@ -48,7 +51,8 @@ class ShardListing:
                         "InvalidArgumentException",
                         f"NextToken and {member} cannot be provided together.",
                     )
-            name, last, kind_text, shard_text, moment = read_token(token, 5)
+            name, last, kind_text, shard_text, moment, issued = read_token(token, 6)
+            self._check_fresh(issued)
             after: str | None = last
             kind: str | None = kind_text or None
             shard_id: str | None = shard_text or None
@@ -76,9 +80,25 @@ class ShardListing:
         answer: dict[str, Any] = {"Shards": [shard.describe() for shard in shards[:limit]]}
         if len(shards) > limit:
             answer["NextToken"] = next_token(
-                stream.name, shards[limit - 1].shard_id, kind or "", shard_id or "", moment
+                stream.name,
+                shards[limit - 1].shard_id,
+                kind or "",
+                shard_id or "",
+                moment,
+                self.clock.now().isoformat(),
             )
         return answer
+
+    def _check_fresh(self, issued: str) -> None:
+        """A NextToken is good for 300 seconds (DOC: ListShards' NextToken); the refusal's
+        wording is not on record (the one ListStreamConsumers' tokens get)."""
+        issued_at = _token_moment(issued)
+        if issued_at is None:
+            raise invalid_token()
+        if self.clock.now() - issued_at > TOKEN_LIFETIME:
+            raise ServiceError(
+                "ExpiredNextTokenException", "The NextToken has expired; list again without it."
+            )
 
     def _filtered(
         self,

@@ -6,7 +6,7 @@ facts and its choices where AWS's answer is not on record:
 * ``lifecycle.py``: finding streams, CreateStream, the descriptions, DeleteStream;
 * ``storage.py``: retention and encryption; ``puts.py``: PutRecord and PutRecords;
 * ``reads.py``: shard iterators and GetRecords; ``resharding.py``: Split, Merge and
-  UpdateShardCount; ``listing.py``: ListShards;
+  UpdateShardCount; ``listing.py``: ListShards; ``quotas.py``: the read quotas;
 * ``limits.py``, ``tags.py``, ``monitoring.py``, ``consumers.py`` and
   ``subscriptions.py`` (enhanced fan-out), ``policies.py`` (resource policies) and
   ``account.py`` (account settings and warm throughput).
@@ -31,6 +31,7 @@ from pytest_firehose._services.kinesis.listing import ShardListing
 from pytest_firehose._services.kinesis.monitoring import Monitoring
 from pytest_firehose._services.kinesis.policies import Policies
 from pytest_firehose._services.kinesis.puts import Puts
+from pytest_firehose._services.kinesis.quotas import ReadQuotas
 from pytest_firehose._services.kinesis.reads import ShardReads
 from pytest_firehose._services.kinesis.resharding import Resharding
 from pytest_firehose._services.kinesis.storage import Storage
@@ -65,6 +66,7 @@ class KinesisService(  # the mixins first: they override ServiceBase's put_batch
     Storage,
     Puts,
     ShardReads,
+    ReadQuotas,
     Resharding,
     ShardListing,
     Limits,
@@ -112,6 +114,11 @@ class KinesisService(  # the mixins first: they override ServiceBase's put_batch
         #: (epoch second, records, bytes).
         self._usage: dict[tuple[str, str], tuple[int, int, int]] = {}
         self._iterators_issued = 0
+        #: Enforce the read quotas (GetRecords, GetShardIterator, control-plane reads) when
+        #: True, with their counts per second of the fake clock (quotas.py).
+        self.read_quotas = False
+        self._rates: dict[tuple[str, ...], tuple[int, int]] = {}
+        self._read_debt: dict[tuple[str, str], tuple[int, int]] = {}
         #: Resource policies of registered consumers, by consumer ARN (a stream's own
         #: policy lives on the stream, and goes with it).
         self.consumer_policies: dict[str, str] = {}
@@ -158,6 +165,11 @@ class KinesisService(  # the mixins first: they override ServiceBase's put_batch
             "SubscribeToShard": self.subscribe_to_shard,
         }
 
+    def error_context(self, params: dict[str, Any]) -> dict[str, str]:
+        """What a scripted error message may name: the stream and where a put's record
+        would go, or the shard and iterator a read names."""
+        return {**Puts.error_context(self, params), **self.read_context(params)}
+
     def dispatch(
         self,
         operation: str,
@@ -168,6 +180,7 @@ class KinesisService(  # the mixins first: they override ServiceBase's put_batch
         is refused, by name (see ``not_modelled``)."""
         if operation != self.batch_put and operation not in self._operations:
             raise not_modelled(operation)
+        self.check_control_rate(operation, params)
         return super().dispatch(operation, params, record_failures)
 
     @property

@@ -48,6 +48,9 @@ class ShardReads:
     streams: dict[str, KinesisStream]
     _iterators_issued: int
     _find: Callable[[dict[str, Any]], tuple[str, KinesisStream | None]]
+    check_iterator_rate: Callable[[str, str], None]
+    check_read_rate: Callable[[str, str], None]
+    charge_read: Callable[[str, str, int], None]
 
     def read_from(self, stream_name: str, after: dict[str, str] | None) -> list[KinesisRecord]:
         """Records of ``stream_name`` added after ``after`` (shard id -> last sequence number
@@ -75,6 +78,27 @@ class ShardReads:
             fresh.sort(key=lambda record: record.commit_index)
         return fresh
 
+    def read_context(self, params: dict[str, Any]) -> dict[str, str]:
+        """What a scripted error about a read may name beyond the stream: the shard its
+        ShardIterator or ShardId names (when it names one), and for
+        ExpiredIteratorException the iterator's creation as the age limit would have it
+        (just over 5 minutes ago: the scripted fault says the iterator is too old) and now,
+        in Java's date format, as AWS writes them."""
+        now_ms = millis(self.clock.now())
+        context = {
+            "iterator_created": java_date(now_ms - ITERATOR_LIFETIME_MS - 1),
+            "now": java_date(now_ms),
+        }
+        iterator = params.get("ShardIterator")
+        decoded = decode_iterator(iterator) if isinstance(iterator, str) else None
+        if decoded is not None:
+            context["shard"] = shard_id_of(decoded.shard_index)
+        shard_id = params.get("ShardId")
+        resolved = resolve_shard_id(shard_id) if isinstance(shard_id, str) else None
+        if resolved is not None:
+            context["shard"] = resolved[0]
+        return context
+
     def _iterator(self, iterator: ShardIterator) -> str:
         self._iterators_issued += 1
         return encode_iterator(iterator, self._iterators_issued)
@@ -100,6 +124,7 @@ class ShardReads:
         shard = stream.shard_at(shard_index, now) if stream is not None else None
         if stream is None or shard is None:
             raise self._no_shard(shard_id, name)
+        self.check_iterator_rate(stream.name, shard.shard_id)
         kind = params["ShardIteratorType"]
         starting = params.get("StartingSequenceNumber")
         stream.trim(now)
@@ -190,16 +215,19 @@ class ShardReads:
             shard = stream.shard_at(iterator.shard_index, now)
         if stream is None or shard is None:
             raise self._no_shard(shard_id_of(iterator.shard_index), iterator.stream)
+        self.check_read_rate(stream.name, shard.shard_id)
         stream.trim(now)
         held = shard.records
         start = bisect_left(held, iterator.position, key=lambda record: record.sequence_index)
         chosen: list[KinesisRecord] = []
-        size = 0
+        served = 0
         for record in islice(held, start, start + params.get("Limit", 10000)):
-            size += payload_len(record.payload)
-            if chosen and size > MAX_GET_RECORDS_BYTES:
+            size = payload_len(record.payload)
+            if chosen and served + size > MAX_GET_RECORDS_BYTES:
                 break
             chosen.append(record)
+            served += size
+        self.charge_read(stream.name, shard.shard_id, served)
         position, behind = iterator.position, 0
         if chosen:
             position = chosen[-1].sequence_index + 1

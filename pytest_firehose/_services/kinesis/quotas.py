@@ -1,0 +1,153 @@
+"""The read quotas of Kinesis Data Streams on the fake clock: each shard's GetRecords and
+GetShardIterator rates and its read bandwidth, and the per-account or per-stream rates of
+the control plane's read operations. A mixin of ``KinesisService``; off unless a test
+turns them on (``kinesis.enforce_read_quotas()``).
+
+Facts used here (DOC: the Kinesis API reference, as botocore's model carries it, and the
+developer guide's "Quotas and limits"):
+
+* GetRecords: five calls a second per shard, and 2 MiB a second per shard; one call may
+  return up to 10 MiB, and "subsequent calls made within the next 5 seconds throw
+  ProvisionedThroughputExceededException" after it. GetShardIterator: five calls a second
+  per open shard.
+* DescribeStream 10 calls a second per account, DescribeStreamSummary 20, ListStreams 5,
+  ListTagsForStream 5, DescribeLimits 1; ListShards 1,000 a second per stream,
+  ListStreamConsumers 5 and DescribeStreamConsumer 20 per stream.
+* A throttled read is ``ProvisionedThroughputExceededException`` ``Rate exceeded for
+  shard shardId-000000000000 in stream S under account A.`` (REAL, 2015 and 2019:
+  rclark/kinesis-readable#4, lumigo-CLI#25); a throttled control-plane call is
+  ``LimitExceededException`` ``Rate exceeded for stream S under account A.`` (REAL,
+  DescribeStream: boto/botocore#821, vmware-go-kcl#61).
+
+Choices (INFERRED; docs/kinesis.md lists them): rates are counted per second of the fake
+clock, as the write quota is; a refused call uses no quota; bandwidth read past a second's
+2 MiB is owed by the seconds after it, so a 10 MiB answer refuses the shard's reads for
+the next five seconds and a 2 MiB one for the rest of its second; GetShardIterator on a
+closed shard has the open shard's rate; a per-account rate's refusal names the stream the
+call named, or none (``Rate exceeded for account A.``); reads made by the fake itself (a
+Firehose source, a Lambda event source mapping) use no quota.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+from pytest_firehose._clock import FakeClock
+from pytest_firehose._errors import ServiceError
+from pytest_firehose._services.kinesis.streams import read_token
+
+#: GetRecords calls, and GetShardIterator calls, a shard takes a second (DOC).
+SHARD_READS_PER_SECOND = 5
+SHARD_ITERATORS_PER_SECOND = 5
+#: Bytes a shard serves a second (DOC: 2 MiB).
+SHARD_READ_BYTES_PER_SECOND = 2 * 1024 * 1024
+#: Control-plane read operations: (calls a second, counted per "account" or "stream")
+#: (DOC: each operation's page of the API reference).
+CONTROL_RATES: dict[str, tuple[int, str]] = {
+    "DescribeStream": (10, "account"),
+    "DescribeStreamSummary": (20, "account"),
+    "ListStreams": (5, "account"),
+    "ListTagsForStream": (5, "account"),
+    "DescribeLimits": (1, "account"),
+    "ListShards": (1000, "stream"),
+    "ListStreamConsumers": (5, "stream"),
+    "DescribeStreamConsumer": (20, "stream"),
+}
+
+
+def _second(now: datetime) -> int:
+    return int(now.timestamp())
+
+
+class ReadQuotas:
+    """The read and control-plane rates, for ``KinesisService``."""
+
+    account_id: str
+    clock: FakeClock
+    #: Whether the read quotas are enforced (``kinesis.enforce_read_quotas()``).
+    read_quotas: bool
+    #: Calls counted in the current second: key -> (epoch second, calls).
+    _rates: dict[tuple[str, ...], tuple[int, int]]
+    #: Bytes a shard has served and not yet paid off: (stream, shard id) -> (epoch
+    #: second, bytes owed from that second on).
+    _read_debt: dict[tuple[str, str], tuple[int, int]]
+    stream_name: Callable[[dict[str, Any]], str | None]
+
+    def _take_rate(self, key: tuple[str, ...], limit: int) -> bool:
+        """Count one call under ``key`` if this second has room for it."""
+        second = _second(self.clock.now())
+        start, calls = self._rates.get(key, (second, 0))
+        if start != second:
+            calls = 0
+        if calls >= limit:
+            return False
+        self._rates[key] = (second, calls + 1)
+        return True
+
+    def _shard_throttled(self, stream: str, shard_id: str) -> ServiceError:
+        return ServiceError(
+            "ProvisionedThroughputExceededException",
+            f"Rate exceeded for shard {shard_id} in stream {stream} under account "
+            f"{self.account_id}.",
+        )
+
+    def check_iterator_rate(self, stream: str, shard_id: str) -> None:
+        """GetShardIterator: refuse a sixth call in a second on one shard."""
+        if not self.read_quotas:
+            return
+        key = ("GetShardIterator", stream, shard_id)
+        if not self._take_rate(key, SHARD_ITERATORS_PER_SECOND):
+            raise self._shard_throttled(stream, shard_id)
+
+    def check_read_rate(self, stream: str, shard_id: str) -> None:
+        """GetRecords: refuse a sixth call in a second on one shard, or any call while the
+        shard still owes a second's bandwidth or more."""
+        if not self.read_quotas:
+            return
+        if self._owed(stream, shard_id) >= SHARD_READ_BYTES_PER_SECOND:
+            raise self._shard_throttled(stream, shard_id)
+        if not self._take_rate(("GetRecords", stream, shard_id), SHARD_READS_PER_SECOND):
+            raise self._shard_throttled(stream, shard_id)
+
+    def _owed(self, stream: str, shard_id: str) -> int:
+        """Bytes the shard still owes now: each second that passed paid off 2 MiB."""
+        second = _second(self.clock.now())
+        start, owed = self._read_debt.get((stream, shard_id), (second, 0))
+        return max(0, owed - (second - start) * SHARD_READ_BYTES_PER_SECOND)
+
+    def charge_read(self, stream: str, shard_id: str, size: int) -> None:
+        """Count ``size`` bytes a GetRecords answer served from the shard."""
+        if not self.read_quotas or size == 0:
+            return
+        owed = self._owed(stream, shard_id) + size
+        self._read_debt[(stream, shard_id)] = (_second(self.clock.now()), owed)
+
+    def check_control_rate(self, operation: str, params: dict[str, Any]) -> None:
+        """Refuse a control-plane read past its documented rate (see ``CONTROL_RATES``)."""
+        if not self.read_quotas or operation not in CONTROL_RATES:
+            return
+        limit, scope = CONTROL_RATES[operation]
+        stream = self._named_stream(operation, params)
+        key = (operation, stream or "") if scope == "stream" else (operation,)
+        if self._take_rate(key, limit):
+            return
+        message = (
+            f"Rate exceeded for stream {stream} under account {self.account_id}."
+            if stream
+            else f"Rate exceeded for account {self.account_id}."
+        )
+        raise ServiceError("LimitExceededException", message)
+
+    def _named_stream(self, operation: str, params: dict[str, Any]) -> str | None:
+        """The stream a call names, for ListShards also through its NextToken (a token
+        that does not read is left for ListShards to refuse)."""
+        name = self.stream_name(params)
+        token = params.get("NextToken")
+        if name is None and operation == "ListShards" and isinstance(token, str):
+            try:
+                name = read_token(token, 6)[0]
+            except ServiceError:
+                return None
+        return name
