@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import binascii
 import hashlib
-import os
 import random
-import uuid
 
 #: Real RecordIds are 224 base64 characters (168 opaque bytes).
 RECORD_ID_BYTES = 168
@@ -14,16 +12,23 @@ RECORD_ID_CHARS = 224
 EXTENDED_ID_BYTES = 72
 
 
+#: The bits a version-4 UUID fixes (RFC 9562): the version nibble and the variant's two bits.
+_UUID_CLEAR = ~((0xF000 << 64) | (0xC000 << 48))
+_UUID_SET = (4 << 76) | (0x8000 << 48)
+
+
 class IdSource:
-    """Random identifiers; with a ``seed``, the same sequence every run."""
+    """Random identifiers; with a ``seed``, the same sequence every run. Unseeded, a
+    generator seeded once from the OS: the ids need to be unpredictable to nobody, and one
+    system call per id is most of a small request's id cost."""
 
     def __init__(self, seed: int | None = None) -> None:
-        self._random = random.Random(seed) if seed is not None else None
+        self._random = random.Random(seed)
         self._key = self._bytes(32)
         self._batches = 0
 
     def _bytes(self, count: int) -> bytes:
-        return self._random.randbytes(count) if self._random is not None else os.urandom(count)
+        return self._random.randbytes(count)
 
     def record_ids(self, count: int) -> list[str]:
         """``count`` RecordIds, each 168 opaque bytes in base64, drawn from an extendable
@@ -38,7 +43,11 @@ class IdSource:
         return [text[i : i + RECORD_ID_CHARS] for i in range(0, len(text), RECORD_ID_CHARS)]
 
     def uuid(self) -> str:
-        return str(uuid.UUID(bytes=self._bytes(16), version=4))
+        """A version-4 UUID in its canonical text; the same as ``uuid.UUID(bytes=...,
+        version=4)`` makes of the same 16 bytes, without building the object."""
+        value = int.from_bytes(self._bytes(16), "big") & _UUID_CLEAR | _UUID_SET
+        text = f"{value:032x}"
+        return f"{text[:8]}-{text[8:12]}-{text[12:16]}-{text[16:20]}-{text[20:]}"
 
     def extended_request_id(self) -> str:
         """An ``x-amz-id-2`` value: 72 opaque bytes in base64 (96 characters). AWS's decode

@@ -25,7 +25,7 @@ import botocore
 import botocore.endpoint
 import botocore.session
 import pytest
-from botocore.awsrequest import AWSResponse
+from botocore.awsrequest import AWSResponse, HeadersDict
 from botocore.config import Config
 from botocore.endpoint import Endpoint
 from botocore.exceptions import ConnectTimeoutError, EndpointConnectionError, ReadTimeoutError
@@ -34,6 +34,7 @@ from botocore.serialize import JSONSerializer
 from conftest import RealWaits
 
 from pytest_firehose import FirehoseFake
+from pytest_firehose._doors.botocore import _lowered
 
 SEAM = (
     f"botocore {botocore.__version__} moved a seam pytest_firehose/_doors/botocore.py relies on: "
@@ -210,6 +211,25 @@ def test_send_receives_what_the_fake_routes_on(offline_client: Any) -> None:
         "signing scope": ["us-east-1/firehose/aws4_request"],
         "body": {"Limit": 5},
     }, f"{SEAM}the request handed to _send no longer carries what the fake routes on"
+
+
+def test_send_receives_headers_whose_table_holds_lower_case_names(offline_client: Any) -> None:
+    send = Send(answer(200, LISTING))
+    with sending(send):
+        offline_client.list_delivery_streams(Limit=5)
+    (request,) = send.requests
+    names = [getattr(key, "_lower", None) for key in getattr(request.headers, "_dict", {})]
+    assert isinstance(request.headers, HeadersDict), f"{SEAM}request headers are no HeadersDict"
+    assert names == [str(key).lower() for key in request.headers], (
+        f"{SEAM}HeadersDict no longer keeps each name lower-cased in its table; the fake "
+        "copies the headers through the mapping methods instead (slower, never wrong)"
+    )
+    assert _lowered(request.headers) == text_headers(request)
+
+
+def test_headers_the_table_cannot_give_as_text_are_converted() -> None:
+    headers = HeadersDict({"X-Amz-Target": b"Firehose_20150804.PutRecord", "Content-Type": "a"})
+    assert _lowered(headers) == {"x-amz-target": "Firehose_20150804.PutRecord", "content-type": "a"}
 
 
 def test_send_receives_the_very_body_the_json_serializer_wrote(offline_client: Any) -> None:

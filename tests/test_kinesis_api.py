@@ -181,6 +181,26 @@ def test_sequence_numbers_are_56_digits_and_increase_strictly_within_a_shard(kin
     assert not set(first) & set(second)
 
 
+def sequence_index(number: str) -> int:
+    """The index field of a version-2 sequence number (hex digits 12 to 27 of 47)."""
+    return int(f"{int(number):x}"[11:27], 16)
+
+
+def test_the_shards_of_a_stream_share_one_sequence_counter(kinesis_client):
+    # The recorded answers: the index rises by one from record to record, whichever shard
+    # takes it, within a PutRecords and from one put to the next.
+    kinesis_client.create_stream(StreamName="s", ShardCount=2)
+    records = [{"Data": b"r", "PartitionKey": key} for key in [ON_0, ON_1, ON_1, ON_0]]
+    batch = kinesis_client.put_records(StreamName="s", Records=records)["Records"]
+    single = kinesis_client.put_record(StreamName="s", Data=b"x", PartitionKey=ON_1)
+
+    numbers = [record["SequenceNumber"] for record in batch] + [single["SequenceNumber"]]
+    shards = [record["ShardId"] for record in batch] + [single["ShardId"]]
+    first = sequence_index(numbers[0])
+    assert [sequence_index(number) for number in numbers] == list(range(first, first + 5))
+    assert shards == [f"shardId-00000000000{i}" for i in (0, 1, 1, 0, 1)]
+
+
 def test_sequence_number_for_ordering(kinesis_client):
     kinesis_client.create_stream(StreamName="s", ShardCount=2)
     first = kinesis_client.put_record(StreamName="s", Data=b"1", PartitionKey=ON_0)

@@ -3,6 +3,9 @@ errors, tag paging and the ValidationException text."""
 
 from __future__ import annotations
 
+import random
+import uuid
+
 import pytest
 
 from pytest_firehose._clock import FakeClock
@@ -105,3 +108,11 @@ def test_validation_error_lists_at_most_ten() -> None:
     error = validation_error([str(n) for n in range(12)])
     assert error.code == "ValidationException"
     assert error.message == "10 validation errors detected: " + "; ".join(map(str, range(10)))
+
+
+def test_request_ids_are_the_version_4_uuids_of_the_seeded_bytes() -> None:
+    ids, bytes_source = IdSource(5), random.Random(5)
+    bytes_source.randbytes(32)  # the RecordId key, drawn first
+    made = [ids.uuid() for _ in range(1000)]
+    assert made == [str(uuid.UUID(bytes=bytes_source.randbytes(16), version=4)) for _ in made]
+    assert IdSource().uuid() != IdSource().uuid()

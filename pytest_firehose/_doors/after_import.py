@@ -1,5 +1,9 @@
 """Running a function right after a module is first imported, without importing it.
 
+Used for the libraries the fake patches only when they are in use: aiobotocore (below) and
+moto's ``before-send`` hook (imported after a fake started, it must still leave the fake's
+requests alone).
+
 The async patch needs aiobotocore, which takes about 300 ms to import: a suite that never
 makes an async client should not pay for it. So while a fake is active and aiobotocore is
 not imported yet, a finder on ``sys.meta_path`` waits for the module async clients are

@@ -36,7 +36,7 @@ from unittest import mock
 
 import botocore.endpoint
 import botocore.waiter
-from botocore.awsrequest import AWSResponse
+from botocore.awsrequest import AWSResponse, HeadersDict
 from botocore.credentials import CredentialResolver, Credentials, EnvProvider
 from botocore.endpoint import Endpoint
 from botocore.exceptions import (
@@ -186,8 +186,26 @@ def _http_request(request: Any, timeout: float | None) -> HttpRequest:
         body = body.encode("utf-8")
     elif not isinstance(body, (bytes, bytearray)):
         body = body.read()
-    headers = {_as_text(k).lower(): _as_text(v) for k, v in request.headers.items()}
+    headers = _lowered(request.headers)
     return HttpRequest(request.method, request.url, headers, bytes(body), timeout, serialized)
+
+
+def _lowered(headers: Any) -> dict[str, str]:
+    """A request's headers as text (botocore signs most values as bytes), under lower-case
+    names. botocore's ``HeadersDict`` keeps each name lower-cased already, beside its
+    value: read them straight from its table rather than through its mapping methods (a
+    lookup per header), when it has the layout botocore has kept since 1.11."""
+    table = getattr(headers, "_dict", None)
+    if isinstance(headers, HeadersDict) and isinstance(table, dict):
+        lowered: dict[str, str] = {}
+        for key, value in table.items():
+            name = getattr(key, "_lower", None)
+            if type(name) is not str:
+                break
+            lowered[name] = value if type(value) is str else _as_text(value)
+        else:
+            return lowered
+    return {_as_text(k).lower(): _as_text(v) for k, v in headers.items()}
 
 
 def _network_error(fault: NetworkFault, url: str) -> Exception:

@@ -2,9 +2,10 @@
 
 moto's ``mock_aws`` answers requests in botocore's ``before-send`` hook, which runs before
 the fake's layer, and it knows Firehose too. While a fake is active, moto's hook is told
-to pass on the requests the fake serves, whichever of the two started first. This is the
-only module that touches moto, and only when moto is already imported: a test that uses
-``mock_aws`` imports moto before any fixture starts.
+to pass on the requests the fake serves, whichever of the two started first, and whether
+moto was imported before the fake started or only after: in that case the hook is told the
+moment moto's module that holds it has been executed, before any ``mock_aws`` can start.
+This is the only module that touches moto, and it never imports it.
 """
 
 from __future__ import annotations
@@ -15,16 +16,29 @@ from collections.abc import Callable, Iterator
 from typing import Any
 from unittest import mock
 
+from pytest_firehose._doors.after_import import AfterImport
+
 _STUBBER = "moto.core.botocore_stubber"
 
 
 @contextlib.contextmanager
 def leave_to_fake(serves: Callable[[Any], bool]) -> Iterator[None]:
     """While active, moto's ``before-send`` hook passes on requests ``serves`` claims."""
-    module = sys.modules.get(_STUBBER)
-    stubber = getattr(module, "BotocoreStubber", None)
-    if stubber is None:
+    with contextlib.ExitStack() as stack:
+        if _STUBBER in sys.modules:
+            _patch_stubber(stack, serves)
+        else:
+            waiting = AfterImport(_STUBBER, lambda: _patch_stubber(stack, serves))
+            waiting.install()
+            stack.callback(waiting.remove)
         yield
+
+
+def _patch_stubber(stack: contextlib.ExitStack, serves: Callable[[Any], bool]) -> None:
+    """Patch moto's hook class (its one instance is registered with botocore) until
+    ``stack`` closes; nothing for a moto without it."""
+    stubber = getattr(sys.modules.get(_STUBBER), "BotocoreStubber", None)
+    if stubber is None:
         return
     original = stubber.__call__
 
@@ -33,5 +47,4 @@ def leave_to_fake(serves: Callable[[Any], bool]) -> Iterator[None]:
             return None
         return original(self, event_name, request, **kwargs)
 
-    with mock.patch.object(stubber, "__call__", __call__):
-        yield
+    stack.enter_context(mock.patch.object(stubber, "__call__", __call__))

@@ -45,7 +45,10 @@ class StreamRecord(Protocol):
     def data(self) -> bytes: ...
 
     partition_key: str | None
-    sequence_number: str
+
+    @property
+    def sequence_number(self) -> str: ...
+
     shard_id: str
     arrived_at: datetime
     encryption: str

@@ -14,13 +14,15 @@ Choices where AWS's answer is not on record (INFERRED):
   found and writable, ValidationException, request size, ExplicitHashKey range.
 * A SequenceNumberForOrdering is accepted as kinesalite's AWS-validated putRecord tests
   show (see ``ordering_accepted``); one from another shard is accepted. Numbers issued here
-  already increase strictly per shard; a valid version-2 one ahead of the routed shard's
-  counter moves the counter past it.
+  already increase strictly per shard; a valid version-2 one of the routed shard, ahead of
+  the stream's sequence counter, moves the counter past it.
 * AUTO record distribution spreads records round robin over the shards.
 """
 
 from __future__ import annotations
 
+import bisect
+import hashlib
 from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import Any
@@ -32,13 +34,11 @@ from pytest_firehose._services.base import Answer
 from pytest_firehose._services.codes import RECORD_ERRORS
 from pytest_firehose._services.kinesis.streams import (
     MAX_HASH_KEY,
-    KinesisRecord,
     KinesisStream,
     Shard,
     encoded_shard_index,
     hash_key_of,
     parse_sequence_number,
-    sequence_number,
     shard_id_of,
 )
 
@@ -158,17 +158,22 @@ class Puts:
     def _prepare(
         self, stream: KinesisStream, entries: list[dict[str, Any]], *, batch: bool
     ) -> list[Shard]:
-        """Check records as the service does, and route them (PutRecords when ``batch``)."""
+        """Check records as the service does, and route them (PutRecords when ``batch``).
+        The routing of ``_route``, inlined: it runs once a record."""
         member: Callable[[int], str] = "records.{}.member.".format if batch else _no_prefix
         limit = stream.max_record_size_kib * 1024
         keyless = stream.distribution == "AUTO"
+        opened, starts, first = stream.open_shards, stream.open_starts, stream.auto_routed
+        md5, find = hashlib.md5, bisect.bisect_right
         errors: list[str] = []
         total = 0
         shards: list[Shard] = []
         bad_key: str | None = None
         for number, entry in enumerate(entries, 1):
             key = entry.get("PartitionKey")
-            size = payload_len(entry["Data"]) + (len(key.encode("utf-8")) if key else 0)
+            data = entry["Data"]
+            encoded_key = key.encode("utf-8") if key else b""
+            size = (len(data) if isinstance(data, bytes) else payload_len(data)) + len(encoded_key)
             total += size
             if size > limit:
                 errors.append(
@@ -180,11 +185,16 @@ class Puts:
                     f"Value null at '{member(number)}partitionKey' failed to satisfy "
                     "constraint: Member must not be null"
                 )
-            shard = self._route(stream, entry, number - 1)
-            if shard is None:
-                bad_key = bad_key or entry["ExplicitHashKey"]
-            else:
-                shards.append(shard)
+            if keyless:
+                shards.append(opened[(first + number - 1) % len(opened)])
+                continue
+            explicit = entry.get("ExplicitHashKey")
+            if explicit is None:
+                hash_key = int.from_bytes(md5(encoded_key).digest(), "big")
+            elif (hash_key := int(explicit)) > MAX_HASH_KEY:
+                bad_key = bad_key or explicit
+                continue
+            shards.append(opened[find(starts, hash_key) - 1])
         if errors:
             raise validation_error(errors)
         if batch and total > MAX_REQUEST_BYTES:
@@ -198,25 +208,6 @@ class Puts:
         if keyless:
             stream.auto_routed += len(entries)
         return shards
-
-    def _commit(
-        self, stream: KinesisStream, entry: dict[str, Any], shard: Shard, now: datetime
-    ) -> KinesisRecord:
-        index = shard.next_index
-        shard.next_index = index + 1
-        record = KinesisRecord(
-            entry["Data"],
-            entry.get("PartitionKey"),
-            sequence_number(shard.created_at, shard.index, index, now),
-            shard.shard_id,
-            now,
-            entry.get("ExplicitHashKey"),
-            sequence_index=index,
-            commit_index=len(stream.records),
-            encryption=stream.encryption,
-        )
-        stream.add(record, shard)
-        return record
 
     def put_record(self, params: dict[str, Any]) -> dict[str, Any]:
         stream = self._writable(params)
@@ -234,8 +225,8 @@ class Puts:
             raise ServiceError(throttled["ErrorCode"], throttled["ErrorMessage"])
         parts = parse_sequence_number(ordering) if ordering is not None else None
         if parts is not None and parts.shard_index == shard.index:
-            shard.next_index = max(shard.next_index, parts.sequence_index + 1)
-        record = self._commit(stream, params, shard, now)
+            stream.next_sequence_index = max(stream.next_sequence_index, parts.sequence_index + 1)
+        (record,) = stream.commit([params], [shard], now)
         answer = {"ShardId": shard.shard_id, "SequenceNumber": record.sequence_number}
         if stream.encrypted:
             answer["EncryptionType"] = stream.encryption
@@ -273,8 +264,12 @@ class Puts:
         entries = params["Records"]
         shards = self._prepare(stream, entries, batch=True)
         now = self.clock.now()
+        if not failures and not self.quotas:
+            return self._all_accepted(stream, entries, shards, now)
         results: list[dict[str, str]] = []
         failed: list[int] = []
+        accepted: list[dict[str, Any]] = []
+        taken: list[Shard] = []
         for index, (entry, shard) in enumerate(zip(entries, shards, strict=True)):
             code = failures.get(index) if failures else None
             if code is None and not self._within_quota(stream, shard, entry, now):
@@ -283,11 +278,36 @@ class Puts:
                 results.append(self._failure(code, stream, shard))
                 failed.append(index)
             else:
-                record = self._commit(stream, entry, shard, now)
-                results.append(
-                    {"SequenceNumber": record.sequence_number, "ShardId": shard.shard_id}
-                )
+                accepted.append(entry)
+                taken.append(shard)
+                results.append({})
+        records = iter(stream.commit(accepted, taken, now))
+        for result in results:
+            if not result:
+                record = next(records)
+                result["SequenceNumber"] = record.sequence_number
+                result["ShardId"] = record.shard_id
+        return self._batch_answer(stream, results, tuple(failed))
+
+    def _all_accepted(
+        self,
+        stream: KinesisStream,
+        entries: list[dict[str, Any]],
+        shards: list[Shard],
+        now: datetime,
+    ) -> Answer:
+        """PutRecords with no record failing (no scripted failures, quotas off)."""
+        results = [
+            {"SequenceNumber": record.sequence_number, "ShardId": record.shard_id}
+            for record in stream.commit(entries, shards, now)
+        ]
+        return self._batch_answer(stream, results, ())
+
+    @staticmethod
+    def _batch_answer(
+        stream: KinesisStream, results: list[dict[str, str]], failed: tuple[int, ...]
+    ) -> Answer:
         answer: dict[str, Any] = {"FailedRecordCount": len(failed), "Records": results}
         if stream.encrypted:
             answer["EncryptionType"] = stream.encryption
-        return Answer(answer, tuple(failed))
+        return Answer(answer, failed)

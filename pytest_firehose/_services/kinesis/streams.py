@@ -15,21 +15,25 @@ Facts used here (AWS_SEMANTICS.md section 8):
   the per-shard sequence index, ``00``, 9 hex digits of the record's arrival time (epoch
   seconds), 8 hex digits of the shard index, ``2``. The sequence index sits above the
   arrival time, so numbers increase strictly within a shard (INFERRED layout, MOCK source).
+* The sequence index comes from one counter per stream, shared by its shards: records put
+  one after the other to different shards carry consecutive indexes (REAL, the recorded
+  answers), so a shard's indexes rise with gaps.
 """
 
 from __future__ import annotations
 
 import base64
 import binascii
+import bisect
 import functools
 import hashlib
 import hmac
 import json
 import struct
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from pytest_firehose._errors import ServiceError
 from pytest_firehose._payload import Payload, PayloadRecord, strict_b64decode
@@ -173,20 +177,25 @@ class KinesisRecord(PayloadRecord):
     came off the wire (bytes, or base64 text decoded on first use). Compares equal to its
     payload, so ``stream.records == [b"a", b"b"]`` reads naturally.
 
-    ``sequence_index`` is the record's per-shard index (inside its sequence number);
+    ``sequence_index`` is the index inside its sequence number (drawn from the stream's
+    one counter, so it rises within a shard, with gaps);
     ``commit_index`` its place in the stream's commit order; ``encryption`` the stream's
     encryption type when it was written (``"NONE"`` or ``"KMS"``), which GetRecords reports
     for that record whatever the stream's setting is now.
+
+    ``frame`` is every field of its sequence number but the index (one int shared by the
+    records a shard took in one request): ``.sequence_number`` is written from it when read,
+    which keeps about 110 bytes a record off the heap.
     """
 
     __slots__ = (
+        "_frame",
         "arrived_at",
         "commit_index",
         "encryption",
         "explicit_hash_key",
         "partition_key",
         "sequence_index",
-        "sequence_number",
         "shard_id",
     )
 
@@ -194,18 +203,17 @@ class KinesisRecord(PayloadRecord):
         self,
         payload: Payload,
         partition_key: str | None,
-        sequence_number: str,
+        frame: int,
         shard_id: str,
         arrived_at: datetime,
         explicit_hash_key: str | None = None,
-        *,
         sequence_index: int = 0,
         commit_index: int = 0,
         encryption: str = "NONE",
     ) -> None:
         super().__init__(payload)
         self.partition_key = partition_key
-        self.sequence_number = sequence_number
+        self._frame = frame
         self.shard_id = shard_id
         self.arrived_at = arrived_at
         self.explicit_hash_key = explicit_hash_key
@@ -216,6 +224,10 @@ class KinesisRecord(PayloadRecord):
     @property
     def payload(self) -> Payload:
         return self._payload
+
+    @property
+    def sequence_number(self) -> str:
+        return str(self._frame | self.sequence_index << _INDEX_SHIFT)
 
     def __repr__(self) -> str:
         return f"KinesisRecord({self.data!r}, shard_id={self.shard_id!r})"
@@ -241,8 +253,9 @@ class Shard:
     #: latest, so that its numbers sort after theirs).
     created_at: datetime
     records: list[KinesisRecord] = field(default_factory=list)
-    #: Sequence index of the next record; 0 is the shard's StartingSequenceNumber, which
-    #: no record carries (so AFTER_SEQUENCE_NUMBER of it still reads the first record).
+    #: One above the sequence index of the last record it took: every later record of the
+    #: shard carries at least this index (0 is the shard's StartingSequenceNumber, which
+    #: no record carries, so AFTER_SEQUENCE_NUMBER of it still reads the first record).
     next_index: int = 1
     parent_shard_id: str | None = None
     adjacent_parent_shard_id: str | None = None
@@ -345,8 +358,13 @@ class KinesisStream:
     active_at: datetime | None = None
     #: Records handed out by the AUTO distribution strategy (round robin over shards).
     auto_routed: int = 0
+    #: The sequence index of the next record, whichever shard takes it: one counter for the
+    #: whole stream (see the module docstring).
+    next_sequence_index: int = 1
     #: The open shards, by starting hash key: where new records go.
     open_shards: list[Shard] = field(default_factory=list)
+    #: Their starting hash keys, in the same order (routing bisects them).
+    open_starts: list[int] = field(default_factory=list)
     #: The reshard an UPDATING stream carries out when ``active_at`` comes: it is handed
     #: that moment.
     pending: Callable[[datetime], None] | None = None
@@ -375,6 +393,7 @@ class KinesisStream:
             (shard for shard in self.shards if shard.closed_at is None),
             key=lambda shard: shard.starting_hash_key,
         )
+        self.open_starts = [shard.starting_hash_key for shard in self.open_shards]
 
     @property
     def encrypted(self) -> bool:
@@ -408,25 +427,48 @@ class KinesisStream:
 
     def shard_for(self, hash_key: int) -> Shard:
         """The open shard whose hash-key range holds ``hash_key`` (0 <= hash_key < 2**128)."""
-        shards = self.open_shards
-        low, high = 0, len(shards) - 1
-        while low < high:
-            middle = (low + high + 1) // 2
-            if shards[middle].starting_hash_key <= hash_key:
-                low = middle
-            else:
-                high = middle - 1
-        return shards[low]
+        return self.open_shards[bisect.bisect_right(self.open_starts, hash_key) - 1]
 
-    def add(self, record: KinesisRecord, shard: Shard) -> None:
-        """Log an accepted record and hand it to its shard."""
+    def commit(
+        self, entries: Sequence[dict[str, Any]], shards: Sequence[Shard], now: datetime
+    ) -> list[KinesisRecord]:
+        """Accept one request's checked records (``entries[i]`` goes to ``shards[i]``), all
+        arriving at ``now``: each draws the next index of the stream's sequence counter, is
+        logged in commit order and handed to its shard."""
         records = self.records
-        if records and record.arrived_at < records[-1].arrived_at:
+        if not entries:
+            return []
+        if records and now < records[-1].arrived_at:
             self.in_arrival_order = False
-        if self.earliest_held is None or record.arrived_at < self.earliest_held:
-            self.earliest_held = record.arrived_at
-        records.append(record)
-        shard.records.append(record)
+        if self.earliest_held is None or now < self.earliest_held:
+            self.earliest_held = now
+        index, commit, encryption = self.next_sequence_index, len(records), self.encryption
+        # Every field of a number but its index is constant per shard within one request.
+        frames: dict[int, int] = {}
+        made: list[KinesisRecord] = []
+        for entry, shard in zip(entries, shards, strict=True):
+            frame = frames.get(shard.index)
+            if frame is None:
+                frame = frames[shard.index] = _sequence_frame(shard.created_at, shard.index, now)
+            record = KinesisRecord(
+                entry["Data"],
+                entry.get("PartitionKey"),
+                frame,
+                shard.shard_id,
+                now,
+                entry.get("ExplicitHashKey"),
+                index,
+                commit,
+                encryption,
+            )
+            shard.records.append(record)
+            index += 1
+            shard.next_index = index
+            commit += 1
+            made.append(record)
+        records.extend(made)
+        self.next_sequence_index = index
+        return made
 
     def trim(self, now: datetime) -> None:
         """Move records older than the retention period out of the shards and into
