@@ -1,9 +1,12 @@
 """Shared by the benchmark scripts: an environment in which botocore finds fake
-credentials and a region, reads no config file and asks no metadata service."""
+credentials and a region, reads no config file and asks no metadata service; a guard that
+no request leaves the process; and the body a prebuilt answer is read from."""
 
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
+from typing import Any
 
 OFFLINE_ENV = {
     "AWS_ACCESS_KEY_ID": "testing",
@@ -21,3 +24,20 @@ def go_offline() -> None:
     os.environ.update(OFFLINE_ENV)
     for name in ("AWS_PROFILE", "AWS_RETRY_MODE", "AWS_MAX_ATTEMPTS"):
         os.environ.pop(name, None)
+
+
+def refuse_network(endpoint: Any, request: Any) -> Any:
+    """``Endpoint._send`` for a benchmark: any request that would leave the process fails."""
+    raise RuntimeError(f"benchmark tried to send a real request to {request.url}")
+
+
+class RawBody:
+    """What botocore reads a response body from: ``b"".join(raw.stream())``."""
+
+    __slots__ = ("_body",)
+
+    def __init__(self, body: bytes) -> None:
+        self._body = body
+
+    def stream(self, **_: Any) -> Iterator[bytes]:
+        yield self._body

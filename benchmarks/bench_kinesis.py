@@ -37,7 +37,7 @@ from dataclasses import dataclass
 from typing import Any
 from unittest import mock
 
-from _offline import go_offline
+from _offline import RawBody, go_offline, refuse_network
 
 go_offline()
 
@@ -61,22 +61,6 @@ BLOCKS = 3
 VARIANTS = ("floor", "fake", "moto")
 #: The issue's goal for every workload: fake/floor time per call at most this.
 FLOOR_TARGET = 1.15
-
-
-def _refuse_network(endpoint: Any, request: Any) -> Any:
-    raise RuntimeError(f"benchmark tried to send a real request to {request.url}")
-
-
-class _RawBody:
-    """What botocore reads a response body from: ``b"".join(raw.stream())``."""
-
-    __slots__ = ("_body",)
-
-    def __init__(self, body: bytes) -> None:
-        self._body = body
-
-    def stream(self, **_: Any) -> Iterator[bytes]:
-        yield self._body
 
 
 @dataclass
@@ -187,7 +171,7 @@ class Bench:
         body, headers = workload.answer
 
         def answer(request: Any, **_: Any) -> AWSResponse:
-            return AWSResponse(request.url, 200, headers, _RawBody(body))
+            return AWSResponse(request.url, 200, headers, RawBody(body))
 
         event = f"before-send.kinesis.{workload.operation}"
         self.client.meta.events.register(event, answer)
@@ -272,7 +256,7 @@ def main(argv: list[str] | None = None) -> int:
     }
     started = time.perf_counter()
     block = 0
-    with mock.patch.object(Endpoint, "_send", _refuse_network):
+    with mock.patch.object(Endpoint, "_send", refuse_network):
         bench = Bench(rng)
         for workload in loads:
             bench.capture(workload)

@@ -40,7 +40,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from unittest import mock
 
-from _offline import go_offline
+from _offline import RawBody, go_offline, refuse_network
 
 go_offline()
 
@@ -81,23 +81,7 @@ VARIANTS = ("floor", "fake", "moto")
 # --------------------------------------------------------------------------- no network
 
 
-def _refuse_network(endpoint: Any, request: Any) -> Any:
-    raise RuntimeError(f"benchmark tried to send a real request to {request.url}")
-
-
 # --------------------------------------------------------------------------- floor
-
-
-class _RawBody:
-    """What botocore reads a response body from: ``b"".join(raw.stream())``."""
-
-    __slots__ = ("_body",)
-
-    def __init__(self, body: bytes) -> None:
-        self._body = body
-
-    def stream(self, **_: Any) -> Iterator[bytes]:
-        yield self._body
 
 
 def _record_id(rng: random.Random) -> str:
@@ -137,7 +121,7 @@ class FloorHandler:
         }
 
     def __call__(self, request: Any, **_: Any) -> AWSResponse:
-        return AWSResponse(request.url, 200, self._headers, _RawBody(self._body))
+        return AWSResponse(request.url, 200, self._headers, RawBody(self._body))
 
 
 # --------------------------------------------------------------------------- variants
@@ -376,7 +360,7 @@ def main(argv: list[str] | None = None) -> int:
     started = time.perf_counter()
     block = 0
     done = 0
-    with mock.patch.object(Endpoint, "_send", _refuse_network):
+    with mock.patch.object(Endpoint, "_send", refuse_network):
         for index in range(rounds):
             elapsed = time.perf_counter() - started
             if args.budget and index >= MIN_ROUNDS and elapsed * (index + 1) / index > args.budget:

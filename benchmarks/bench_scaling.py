@@ -23,7 +23,7 @@ import time
 from typing import Any
 from unittest import mock
 
-from _offline import go_offline
+from _offline import go_offline, refuse_network
 
 go_offline()
 
@@ -35,10 +35,6 @@ from pytest_firehose import FirehoseFake  # noqa: E402
 REGION = "us-east-1"
 PUTS = 300
 RECORD = b"x" * 1024
-
-
-def _refuse_network(endpoint: Any, request: Any) -> Any:
-    raise RuntimeError(f"benchmark tried to send a real request to {request.url}")
 
 
 def _create(client: Any, service: str, name: str) -> None:
@@ -87,7 +83,7 @@ def main(argv: list[str] | None = None) -> int:
     session = boto3.session.Session(region_name=REGION)
     clients = {name: session.client(name) for name in ("firehose", "kinesis")}
     print(f"bench_scaling: {args.rounds} rounds, 1 and {args.streams} streams, {PUTS} puts")
-    with mock.patch.object(Endpoint, "_send", _refuse_network):
+    with mock.patch.object(Endpoint, "_send", refuse_network):
         for service in ("firehose", "kinesis"):
             one: list[float] = []
             many: list[float] = []
