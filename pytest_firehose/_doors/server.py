@@ -169,9 +169,13 @@ class FirehoseServer:
         idle_timeout: float = IDLE_TIMEOUT,
         max_connections: int = MAX_CONNECTIONS,
     ) -> None:
+        #: Seconds a client may take to send each part of a request.
         self.idle_timeout = idle_timeout
+        #: Connections open at once before the next is answered 503.
         self.max_connections = max_connections
+        #: The world the server answers from (the test's own under the fixture).
         self.world = world if world is not None else World(contained=interceptor_installed)
+        #: The handles the ``firehose`` and ``kinesis`` fixtures give, on that world.
         self.firehose = firehose if firehose is not None else FirehoseHandle(self.world)
         self.kinesis = kinesis if kinesis is not None else KinesisHandle(self.world)
         self._log = log
@@ -184,14 +188,17 @@ class FirehoseServer:
 
     @property
     def host(self) -> str:
+        """The address the server listens on."""
         return str(self._httpd.server_name)
 
     @property
     def port(self) -> int:
+        """The port the server listens on (the one picked when it was given 0)."""
         return int(self._httpd.server_port)
 
     @property
     def netloc(self) -> str:
+        """``host:port`` as a URL writes it (an IPv6 host in brackets)."""
         host = f"[{self.host}]" if ":" in self.host else self.host
         return f"{host}:{self.port}"
 
@@ -292,6 +299,7 @@ class FirehoseServer:
         return HttpResponse(front.status, front.body, headers)
 
     def control_answer(self, method: str, path: str, query: str, body: bytes) -> HttpResponse:
+        """The answer of the ``/_fake/`` control API to one request."""
         try:
             status, value = self._control.answer(method, path, dict(parse_qsl(query)), body)
         except ControlError as error:
@@ -302,6 +310,7 @@ class FirehoseServer:
         return HttpResponse(status, json_bytes(value))
 
     def log(self, line: str) -> None:
+        """Write one line to the server's log, if it was given one."""
         if self._log is not None:
             print(line, file=self._log, flush=True)
 

@@ -304,14 +304,17 @@ class FaultHandle:
 
     @property
     def exhausted(self) -> bool:
+        """Whether the fault has fired as many ``times`` as it was given."""
         return self.fault.times is not None and self.fired >= self.fault.times
 
     def chance(self) -> random.Random:
+        """The fault's own random source (seeded by its ``seed``), for ``chaos``."""
         if self._random is None:
             self._random = random.Random(self.fault.seed)
         return self._random
 
     def why_not_fired(self) -> str:
+        """Why a fault that never fired did not: what it waited for and what came."""
         fault = self.fault
         if self.shadowed:
             taken = ", ".join(f"{what} x{n}" for what, n in self.shadowed.most_common())

@@ -77,14 +77,17 @@ class DeliveryStreamHandle:
 
     @property
     def name(self) -> str:
+        """The delivery stream's name."""
         return self._stream.name
 
     @property
     def arn(self) -> str:
+        """The delivery stream's ARN, as DescribeDeliveryStream gives it."""
         return self._stream.arn
 
     @property
     def region(self) -> str:
+        """The region the delivery stream lives in."""
         return self._stream.region
 
     @property

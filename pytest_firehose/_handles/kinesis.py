@@ -49,14 +49,17 @@ class KinesisStreamHandle:
 
     @property
     def name(self) -> str:
+        """The stream's name."""
         return self._stream.name
 
     @property
     def arn(self) -> str:
+        """The stream's ARN, as DescribeStreamSummary gives it."""
         return self._stream.arn
 
     @property
     def region(self) -> str:
+        """The region the stream lives in."""
         return self._model.region
 
     @property

@@ -223,6 +223,7 @@ class KinesisRecord(PayloadRecord):
 
     @property
     def payload(self) -> Payload:
+        """The record's data, as the code under test put it."""
         return self._payload
 
     @property
@@ -270,6 +271,7 @@ class Shard:
 
     @property
     def is_open(self) -> bool:
+        """Whether the shard takes new records (a reshard closes it)."""
         return self.closed_at is None
 
     @property
@@ -288,6 +290,7 @@ class Shard:
 
     @property
     def starting_sequence_number(self) -> str:
+        """The sequence number the shard's range starts at, as ListShards gives it."""
         return sequence_number(self.created_at, self.index, 0, self.created_at)
 
     @property
@@ -298,12 +301,14 @@ class Shard:
         return sequence_number(self.created_at, self.index, CLOSED_INDEX, self.closed_at)
 
     def hash_key_range(self) -> dict[str, str]:
+        """The hash keys the shard covers, as ListShards gives them."""
         return {
             "StartingHashKey": str(self.starting_hash_key),
             "EndingHashKey": str(self.ending_hash_key),
         }
 
     def describe(self) -> dict[str, object]:
+        """The shard as ListShards and DescribeStream describe it."""
         numbers = {"StartingSequenceNumber": self.starting_sequence_number}
         ending = self.ending_sequence_number
         if ending is not None:
