@@ -4,11 +4,13 @@ GetShardIterator calls a second; the control plane's read rates per account or s
 
 from __future__ import annotations
 
+import contextlib
 from typing import Any
 
 import boto3
 import pytest
 from botocore.config import Config
+from botocore.exceptions import ClientError
 from conftest import REGION, refused
 
 ACCOUNT = "123456789012"
@@ -250,3 +252,48 @@ def test_botocore_retries_a_throttled_read_into_the_next_second(fake, reader, se
     assert tries[-1].outcome == "ok"
     assert answer["ResponseMetadata"]["RetryAttempts"] == len(tries) - 1
     assert int(fake.kinesis.clock.now().timestamp()) > int(started.timestamp())
+
+
+STREAM_ARN = f"arn:aws:kinesis:{REGION}:{ACCOUNT}:stream/s"
+#: Operations that change the account's streams: five a second each (the API reference),
+#: with parameters for one call (whether it succeeds does not matter: every call counts).
+CHANGES: dict[str, dict[str, Any]] = {
+    "CreateStream": {"StreamName": "new", "ShardCount": 1},
+    "DeleteStream": {"StreamName": "gone"},
+    "SplitShard": {
+        "StreamName": "s",
+        "ShardToSplit": "shardId-000000000009",
+        "NewStartingHashKey": "1",
+    },
+    "MergeShards": {
+        "StreamName": "s",
+        "ShardToMerge": "shardId-000000000008",
+        "AdjacentShardToMerge": "shardId-000000000009",
+    },
+    "AddTagsToStream": {"StreamName": "s", "Tags": {"team": "data"}},
+    "RemoveTagsFromStream": {"StreamName": "s", "TagKeys": ["team"]},
+    "RegisterStreamConsumer": {"StreamARN": STREAM_ARN, "ConsumerName": "c"},
+    "DeregisterStreamConsumer": {"StreamARN": STREAM_ARN, "ConsumerName": "gone"},
+}
+
+
+@pytest.mark.parametrize("operation", sorted(CHANGES))
+def test_control_plane_changes_past_five_a_second_are_refused(fake, reader, operation):
+    method = getattr(reader, _snake(operation))
+    fake.kinesis.enforce_read_quotas()
+
+    for _ in range(5):
+        with contextlib.suppress(ClientError):  # a refusal for another reason still counts
+            method(**CHANGES[operation])
+    over = refused(method, **CHANGES[operation])
+    fake.kinesis.clock.advance(seconds=1)
+    next_second = ""
+    try:
+        method(**CHANGES[operation])
+    except ClientError as refusal:  # refused for its own reason, not for the rate
+        next_second = error(refusal.response)[1]
+    assert not next_second.startswith("Rate exceeded")
+
+    code, message, status = error(over)
+    assert (code, status) == ("LimitExceededException", 400)
+    assert message.startswith("Rate exceeded for ")

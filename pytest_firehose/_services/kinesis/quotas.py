@@ -1,6 +1,6 @@
 """The read quotas of Kinesis Data Streams on the fake clock: each shard's GetRecords and
 GetShardIterator rates and its read bandwidth, and the per-account or per-stream rates of
-the control plane's read operations. A mixin of ``KinesisService``; off unless a test
+the control plane's operations. A mixin of ``KinesisService``; off unless a test
 turns them on (``kinesis.enforce_read_quotas()``).
 
 Facts used here (DOC: the Kinesis API reference, as botocore's model carries it, and the
@@ -12,7 +12,9 @@ developer guide's "Quotas and limits"):
   per open shard.
 * DescribeStream 10 calls a second per account, DescribeStreamSummary 20, ListStreams 5,
   ListTagsForStream 5, DescribeLimits 1; ListShards 1,000 a second per stream,
-  ListStreamConsumers 5 and DescribeStreamConsumer 20 per stream.
+  ListStreamConsumers 5 and DescribeStreamConsumer 20 per stream. CreateStream,
+  DeleteStream, SplitShard, MergeShards, AddTagsToStream, RemoveTagsFromStream and
+  RegisterStreamConsumer five a second per account, DeregisterStreamConsumer five per stream.
 * A throttled read is ``ProvisionedThroughputExceededException`` ``Rate exceeded for
   shard shardId-000000000000 in stream S under account A.`` (REAL, 2015 and 2019:
   rclark/kinesis-readable#4, lumigo-CLI#25); a throttled control-plane call is
@@ -54,6 +56,15 @@ CONTROL_RATES: dict[str, tuple[int, str]] = {
     "ListShards": (1000, "stream"),
     "ListStreamConsumers": (5, "stream"),
     "DescribeStreamConsumer": (20, "stream"),
+    # The operations that change the account's streams, five a second each.
+    "CreateStream": (5, "account"),
+    "DeleteStream": (5, "account"),
+    "SplitShard": (5, "account"),
+    "MergeShards": (5, "account"),
+    "AddTagsToStream": (5, "account"),
+    "RemoveTagsFromStream": (5, "account"),
+    "RegisterStreamConsumer": (5, "account"),
+    "DeregisterStreamConsumer": (5, "stream"),
 }
 
 
@@ -125,7 +136,7 @@ class ReadQuotas:
         self._read_debt[(stream, shard_id)] = (_second(self.clock.now()), owed)
 
     def check_control_rate(self, operation: str, params: dict[str, Any]) -> None:
-        """Refuse a control-plane read past its documented rate (see ``CONTROL_RATES``)."""
+        """Refuse a control-plane call past its documented rate (see ``CONTROL_RATES``)."""
         if not self.read_quotas or operation not in CONTROL_RATES:
             return
         limit, scope = CONTROL_RATES[operation]
