@@ -14,6 +14,8 @@ MaximumRecordAgeInSeconds, which discards them before any further invocation and
 the rest of the batch (REAL). BisectBatchOnFunctionError splits a batch that raised in
 two, and splitting consumes no retry (DOC). Records that retention trims before the
 mapping reads them are never delivered (DOC: "retried until the record expires").
+Records FilterCriteria keeps back are skipped as processed, and only the records it lets
+through fill a batch (DOC, "Lambda event filtering").
 
 Choices (INFERRED): retries fall due after 1, 2, 4 ... seconds of fake time, at most 60;
 a batch that the function partly succeeded on continues from its checkpoint as a new
@@ -129,6 +131,9 @@ class _Batch:
 class _Shard:
     checkpoint: int = 0
     batches: list[_Batch] = field(default_factory=list)
+    #: The highest sequence index the filters have judged (each record is listed on
+    #: ``filtered`` once, though a waiting batch is read again).
+    judged: int = 0
 
 
 class EventSourceMapping:
@@ -154,6 +159,8 @@ class EventSourceMapping:
         self.failures: list[dict[str, Any]] = []
         #: Records retention trimmed before the mapping read them, by shard, in order.
         self.expired: list[MappedRecord] = []
+        #: Records FilterCriteria kept from the handler, by shard, in order.
+        self.filtered: list[MappedRecord] = []
         self._shards: dict[str, _Shard] = {}
         if settings.starting_position == "LATEST":
             for view in reader.shards():
@@ -244,6 +251,7 @@ class EventSourceMapping:
             if before:
                 state.checkpoint = max(state.checkpoint, before[-1].sequence_index)
                 held = held[len(before) :]
+        held = self._admitted(state, held)
         if not held:
             return None
         records = self._cut(held)
@@ -252,6 +260,24 @@ class EventSourceMapping:
             opened = max(records[0].arrived_at, self.started_at)
             due = opened + self.settings.batching_window
         return _Batch(records, due=due)
+
+    def _admitted(self, state: _Shard, held: list[MappedRecord]) -> list[MappedRecord]:
+        """The records FilterCriteria lets through. Those it keeps back count as
+        processed: with none let through, the checkpoint moves past them all."""
+        filters = self.settings.filters
+        if filters is None or not held:
+            return held
+        source = self.reader.source
+        admitted = []
+        for record in held:
+            if filters.admits(record, source):
+                admitted.append(record)
+            elif record.sequence_index > state.judged:
+                self.filtered.append(record)
+        state.judged = max(state.judged, held[-1].sequence_index)
+        if not admitted:
+            state.checkpoint = max(state.checkpoint, held[-1].sequence_index)
+        return admitted
 
     def _cut(self, held: list[MappedRecord]) -> list[MappedRecord]:
         """As many records as BatchSize and the 6 MB payload limit allow (at least one)."""
