@@ -281,3 +281,17 @@ def test_empty_filter_criteria_filter_nothing(fake: FirehoseFake, criteria: dict
     trigger.drain()
 
     assert _seen(trigger) == [[b"a"]]
+
+
+def test_a_parent_ending_in_filtered_records_lets_its_children_go(fake: FirehoseFake) -> None:
+    stream = fake.kinesis.create_stream("s")
+    trigger = stream.lambda_trigger(
+        lambda event, context: None, FilterCriteria=_criteria({"data": {"keep": [True]}})
+    )
+    _put(b'{"keep": true}', b'{"keep": false}')
+    stream.split_shard("shardId-000000000000", 2**127)
+    _put(b'{"keep": true, "child": 1}')
+
+    trigger.drain()
+
+    assert _seen(trigger) == [[b'{"keep": true}'], [b'{"keep": true, "child": 1}']]
