@@ -128,6 +128,11 @@ class KinesisTrigger:
         return [record for record in self._mapping.expired if isinstance(record, KinesisRecord)]
 
     @property
+    def filtered(self) -> list[KinesisRecord]:
+        """Records FilterCriteria kept from the handler (processed, never invoked with)."""
+        return [record for record in self._mapping.filtered if isinstance(record, KinesisRecord)]
+
+    @property
     def settings(self) -> MappingSettings:
         return self._mapping.settings
 

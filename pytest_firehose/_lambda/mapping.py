@@ -14,6 +14,10 @@ MaximumRecordAgeInSeconds, which discards them before any further invocation and
 the rest of the batch (REAL). BisectBatchOnFunctionError splits a batch that raised in
 two, and splitting consumes no retry (DOC). Records that retention trims before the
 mapping reads them are never delivered (DOC: "retried until the record expires").
+Records FilterCriteria keeps back are skipped as processed, and only the records it lets
+through fill a batch (DOC, "Lambda event filtering").
+With ParallelizationFactor above 1 a shard's records go to lanes by partition key, each
+lane with one batch in flight and its own checkpoint, so a key's records stay in order (DOC).
 
 Choices (INFERRED): retries fall due after 1, 2, 4 ... seconds of fake time, at most 60;
 a batch that the function partly succeeded on continues from its checkpoint as a new
@@ -26,6 +30,7 @@ the mapping's start.
 from __future__ import annotations
 
 import base64
+import hashlib
 import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -45,6 +50,7 @@ from pytest_firehose._lambda.kinesis_events import (
     invocation_record,
 )
 from pytest_firehose._lambda.mapping_settings import MappingSettings
+from pytest_firehose._lambda.windows import Window, answered_state, window_start
 
 #: A synchronous invocation's request payload limit (DOC, Lambda quotas): 6 MB.
 MAX_EVENT_BYTES = 6 * 1024 * 1024
@@ -119,6 +125,8 @@ class _Batch:
     #: The sequence index the shard's checkpoint reaches when the batch is done, even
     #: when its records left it (aged out, trimmed).
     last_index: int = 0
+    #: The last invocation of a tumbling window: no records, the window's final state.
+    final: bool = False
 
     def __post_init__(self) -> None:
         if self.records and not self.last_index:
@@ -129,6 +137,13 @@ class _Batch:
 class _Shard:
     checkpoint: int = 0
     batches: list[_Batch] = field(default_factory=list)
+    #: The highest sequence index the filters have judged (each record is listed on
+    #: ``filtered`` once, though a waiting batch is read again).
+    judged: int = 0
+    #: The open tumbling window (``None``: none, or no windows).
+    window: Window | None = None
+    #: Which of the shard's ParallelizationFactor lanes this is.
+    lane: int = 0
 
 
 class EventSourceMapping:
@@ -154,10 +169,15 @@ class EventSourceMapping:
         self.failures: list[dict[str, Any]] = []
         #: Records retention trimmed before the mapping read them, by shard, in order.
         self.expired: list[MappedRecord] = []
-        self._shards: dict[str, _Shard] = {}
+        #: Records FilterCriteria kept from the handler, by shard, in order.
+        self.filtered: list[MappedRecord] = []
+        #: Each shard's lanes (one unless ParallelizationFactor is above 1).
+        self._shards: dict[tuple[str, int], _Shard] = {}
         if settings.starting_position == "LATEST":
             for view in reader.shards():
-                self._shards[view.shard_id] = _Shard(checkpoint=view.last_index)
+                for lane in range(settings.parallelization):
+                    state = _Shard(checkpoint=view.last_index, lane=lane)
+                    self._shards[view.shard_id, lane] = state
 
     # ------------------------------------------------------------------ driving
 
@@ -185,9 +205,10 @@ class EventSourceMapping:
         ``None``: caught up)."""
         nearest: datetime | None = None
         for view in self._ready():
-            due = self._run_shard(view.shard_id)
-            if due is not None and (nearest is None or due < nearest):
-                nearest = due
+            for lane in range(self.settings.parallelization):
+                due = self._run_shard(view.shard_id, lane)
+                if due is not None and (nearest is None or due < nearest):
+                    nearest = due
         return nearest
 
     def _ready(self) -> list[ShardView]:
@@ -205,21 +226,37 @@ class EventSourceMapping:
         )
 
     def _finished(self, view: ShardView) -> bool:
-        state = self._shards.get(view.shard_id)
-        if state is None:
-            return view.closed and view.last_index == 0
-        return view.closed and not state.batches and state.checkpoint >= view.last_index
+        return view.closed and all(
+            self._lane_finished(view, lane) for lane in range(self.settings.parallelization)
+        )
 
-    def _run_shard(self, shard_id: str) -> datetime | None:
-        """Invoke the shard's batch if it is due; return when its next one falls due."""
-        state = self._shards.setdefault(shard_id, _Shard())
+    def _lane_finished(self, view: ShardView, lane: int) -> bool:
+        state = self._shards.get((view.shard_id, lane))
+        if state is None:
+            return view.last_index == 0
+        return not state.batches and state.checkpoint >= view.last_index
+
+    def _lane_of(self, record: MappedRecord) -> int:
+        """The lane a record's partition key goes to: a key's records stay in order."""
+        factor = self.settings.parallelization
+        if factor == 1:
+            return 0
+        digest = hashlib.md5((record.partition_key or "").encode(), usedforsecurity=False)
+        return int(digest.hexdigest(), 16) % factor
+
+    def _run_shard(self, shard_id: str, lane: int) -> datetime | None:
+        """Invoke the lane's batch if it is due; return when its next one falls due."""
+        state = self._shards.setdefault((shard_id, lane), _Shard(lane=lane))
         now = self.clock.now()
         if not state.batches:
             # A batch waiting for its window is read afresh when the window closes: the
             # records that arrived meanwhile join it.
+            read_to = state.checkpoint
             fresh = self._next_batch(shard_id, state)
             if fresh is None:
-                return None
+                # Skipping records (filtered, another lane's, trimmed) may have finished
+                # a parent shard: its children are ready at once.
+                return now if state.checkpoint != read_to else None
             if fresh.due is not None and fresh.due > now:
                 return fresh.due
             fresh.due = None
@@ -236,7 +273,7 @@ class EventSourceMapping:
         """The next batch of new records, due now or when its batching window closes."""
         held, trimmed = self.reader.read(shard_id, state.checkpoint)
         if trimmed:
-            self.expired.extend(trimmed)
+            self.expired.extend(record for record in trimmed if self._lane_of(record) == state.lane)
             state.checkpoint = max(state.checkpoint, trimmed[-1].sequence_index)
         start = self.settings.starting_timestamp
         if start is not None:
@@ -244,6 +281,14 @@ class EventSourceMapping:
             if before:
                 state.checkpoint = max(state.checkpoint, before[-1].sequence_index)
                 held = held[len(before) :]
+        held = self._admitted(state, held)
+        length = self.settings.tumbling_window
+        if length is not None:
+            final = self._window_end(state, held)
+            if final is not None:
+                return final
+            if held:
+                held = self._in_window(state, held, length)
         if not held:
             return None
         records = self._cut(held)
@@ -252,6 +297,46 @@ class EventSourceMapping:
             opened = max(records[0].arrived_at, self.started_at)
             due = opened + self.settings.batching_window
         return _Batch(records, due=due)
+
+    @staticmethod
+    def _window_end(state: _Shard, held: list[MappedRecord]) -> _Batch | None:
+        """The open window's final invocation, once the window has ended."""
+        if state.window is None or not state.window.ended_by(held):
+            return None
+        return _Batch([], due=state.window.final_due(held), last_index=state.checkpoint, final=True)
+
+    @staticmethod
+    def _in_window(
+        state: _Shard, held: list[MappedRecord], length: timedelta
+    ) -> list[MappedRecord]:
+        """The records of the first record's window (opening it); a batch never spans two."""
+        if state.window is None:
+            state.window = Window(window_start(held[0].arrived_at, length), length)
+        return [record for record in held if record.arrived_at < state.window.end]
+
+    def _admitted(self, state: _Shard, held: list[MappedRecord]) -> list[MappedRecord]:
+        """The lane's records that FilterCriteria lets through. Those it keeps back count as
+        processed (as other lanes' records do for this lane): with none let through, the
+        lane's checkpoint moves past them all."""
+        if not held:
+            return held
+        last = held[-1].sequence_index
+        if self.settings.parallelization > 1:
+            held = [record for record in held if self._lane_of(record) == state.lane]
+        filters = self.settings.filters
+        admitted = held
+        if filters is not None:
+            source = self.reader.source
+            admitted = []
+            for record in held:
+                if filters.admits(record, source):
+                    admitted.append(record)
+                elif record.sequence_index > state.judged:
+                    self.filtered.append(record)
+        state.judged = max(state.judged, last)
+        if not admitted:
+            state.checkpoint = max(state.checkpoint, last)
+        return admitted
 
     def _cut(self, held: list[MappedRecord]) -> list[MappedRecord]:
         """As many records as BatchSize and the 6 MB payload limit allow (at least one)."""
@@ -268,13 +353,15 @@ class EventSourceMapping:
         """Invoke ``batch`` once (after discarding what aged out) and act on the result."""
         self._drop_trimmed(shard_id, state, batch)
         self._drop_aged(batch)
-        if not batch.records:
+        if not batch.records and not batch.final:
             self._done(state, batch)
             return
-        invocation = self._invoke(shard_id, batch)
+        invocation = self._invoke(shard_id, batch, state.window)
         batch.invocations += 1
         error = invocation.error
         retry_from = 0 if error is not None else self._retry_from(invocation.answer, batch)
+        if error is None and retry_from != 0 and state.window is not None:
+            state.window.keep(invocation.answer)
         if retry_from is None:
             self._done(state, batch)
         elif error is not None and self.settings.bisect and len(batch.records) > 1:
@@ -282,13 +369,17 @@ class EventSourceMapping:
         elif retry_from > 0:
             self._resume(state, batch, retry_from)
         elif self._exhausted(batch):
-            self._give_up(batch, RETRIES_EXHAUSTED, UNHANDLED if error is not None else None)
+            if batch.records:
+                function_error = UNHANDLED if error is not None else None
+                self._give_up(batch, RETRIES_EXHAUSTED, function_error)
             self._done(state, batch)
         else:
             batch.due = self.clock.now() + self._backoff(batch.invocations)
 
     def _retry_from(self, answer: Any, batch: _Batch) -> int | None:
-        if not self.settings.report_item_failures:
+        if self.settings.tumbling_window is not None and not answered_state(answer):
+            return 0  # DOC: an answer without state is a failed invocation
+        if not self.settings.report_item_failures or batch.final:
             return None
         return verdict(answer, [record.sequence_number for record in batch.records]).retry_from
 
@@ -304,6 +395,8 @@ class EventSourceMapping:
     def _done(self, state: _Shard, batch: _Batch) -> None:
         state.checkpoint = max(state.checkpoint, batch.last_index)
         state.batches.remove(batch)
+        if batch.final:
+            state.window = None  # DOC: the state is dropped after the final invocation
 
     def _bisect(self, state: _Shard, batch: _Batch) -> None:
         middle = (len(batch.records) + 1) // 2
@@ -347,9 +440,13 @@ class EventSourceMapping:
 
     # ------------------------------------------------------------------ invoking
 
-    def _invoke(self, shard_id: str, batch: _Batch) -> Invocation:
+    def _invoke(self, shard_id: str, batch: _Batch, window: Window | None) -> Invocation:
         source = self.reader.source
-        event = {"Records": [event_record(record, source) for record in batch.records]}
+        event: dict[str, Any] = {
+            "Records": [event_record(record, source) for record in batch.records]
+        }
+        if window is not None:
+            event.update(window.event_fields(shard_id, source.stream_arn, final=batch.final))
         request_id = self._request_id()
         context = context_for(self.function, self.clock, request_id)
         at = self.clock.now()

@@ -17,6 +17,7 @@ from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from pytest_firehose._errors import ServiceError, UsageError
+from pytest_firehose._lambda.kinesis_filters import FilterRefused, RecordFilter, record_filter
 
 DEFAULT_BATCH_SIZE = 100
 MIN_RECORD_AGE_SECONDS = 60
@@ -27,7 +28,7 @@ FAILURE_DESTINATIONS = ("sqs", "sns", "s3")
 #: Parameters that change nothing the fake's handlers or tests can observe.
 HARMLESS = ("FunctionName", "EventSourceArn", "Tags", "MetricsConfig", "KMSKeyArn")
 #: Parameters the fake does not model yet: refused, never ignored.
-NOT_MODELLED = ("TumblingWindowInSeconds", "FilterCriteria", "ParallelizationFactor", "Enabled")
+NOT_MODELLED = ("Enabled",)
 #: Parameters of other kinds of source (queues, Kafka, DocumentDB...).
 KNOWN = (
     *HARMLESS,
@@ -41,6 +42,9 @@ KNOWN = (
     "MaximumRecordAgeInSeconds",
     "FunctionResponseTypes",
     "DestinationConfig",
+    "FilterCriteria",
+    "TumblingWindowInSeconds",
+    "ParallelizationFactor",
 )
 
 _MAPPING_PARAMETERS = sorted(set(KNOWN) - {"FunctionName", "EventSourceArn"})
@@ -61,6 +65,12 @@ class MappingSettings:
     max_age: timedelta | None = None
     report_item_failures: bool = False
     on_failure: str | None = None
+    #: ``None``: every record goes to the handler.
+    filters: RecordFilter | None = None
+    #: ``None``: no tumbling windows (0).
+    tumbling_window: timedelta | None = None
+    #: Batches of one shard in flight at once, each with its own partition keys.
+    parallelization: int = 1
 
 
 def invalid(message: str) -> ServiceError:
@@ -70,7 +80,7 @@ def invalid(message: str) -> ServiceError:
 
 def _not_modelled(name: str, value: Any) -> UsageError | None:
     """The refusal of a parameter the fake does not model, unless ``value`` is its default."""
-    defaults = {"TumblingWindowInSeconds": 0, "ParallelizationFactor": 1, "Enabled": True}
+    defaults = {"Enabled": True}
     if name in defaults and value == defaults[name]:
         return None
     return UsageError(
@@ -125,6 +135,13 @@ def _max_age(params: dict[str, Any]) -> timedelta | None:
     return timedelta(seconds=seconds)
 
 
+def _filters(params: dict[str, Any]) -> RecordFilter | None:
+    try:
+        return record_filter(params.get("FilterCriteria"))
+    except FilterRefused as refusal:
+        raise invalid(str(refusal)) from None
+
+
 def settings_from(params: dict[str, Any]) -> MappingSettings:
     """The settings ``params`` ask for, already valid against the API model. Raises
     :class:`ServiceError` with Lambda's answer to a value it refuses, and
@@ -140,6 +157,7 @@ def settings_from(params: dict[str, Any]) -> MappingSettings:
             raise refusal
     position, stamp = _starting(params)
     retries = params.get("MaximumRetryAttempts", -1)
+    window = params.get("TumblingWindowInSeconds", 0)
     return MappingSettings(
         batch_size=params.get("BatchSize", DEFAULT_BATCH_SIZE),
         batching_window=timedelta(seconds=params.get("MaximumBatchingWindowInSeconds", 0)),
@@ -150,4 +168,7 @@ def settings_from(params: dict[str, Any]) -> MappingSettings:
         max_age=_max_age(params),
         report_item_failures=REPORT_BATCH_ITEM_FAILURES in params.get("FunctionResponseTypes", []),
         on_failure=_on_failure(params),
+        filters=_filters(params),
+        tumbling_window=timedelta(seconds=window) if window else None,
+        parallelization=params.get("ParallelizationFactor", 1),
     )

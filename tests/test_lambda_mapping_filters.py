@@ -1,0 +1,297 @@
+"""FilterCriteria on a Kinesis event source mapping: the pattern language Lambda shares with
+EventBridge, what a Kinesis record offers it (JSON data, metadata), and what happens to the
+records it keeps back (skipped, counted as processed)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import boto3
+import pytest
+
+from pytest_firehose import FirehoseFake
+from pytest_firehose._errors import UsageError
+from pytest_firehose._lambda.event_patterns import ABSENT, PatternError, parse_pattern
+
+
+def _matches(pattern: dict[str, Any], document: dict[str, Any]) -> bool:
+    return parse_pattern(json.dumps(pattern)).matches(document)
+
+
+@pytest.mark.parametrize(
+    ("rule", "value", "expected"),
+    [
+        (["Alice"], "Alice", True),
+        (["Alice"], "alice", False),
+        (["Credit", "Debit"], "Debit", True),
+        ([None], None, True),
+        ([None], ABSENT, False),
+        ([""], "", True),
+        ([100], 100, True),
+        ([100], 100.0, False),  # DOC: numbers match by their representation
+        ([100], "100", False),
+        ([True], True, True),
+        ([True], 1, False),
+        ([{"equals-ignore-case": "alice"}], "ALICE", True),
+        ([{"equals-ignore-case": "alice"}], "ALICEs", False),
+        ([{"prefix": "us-"}], "us-east-1", True),
+        ([{"prefix": "us-"}], "eu-west-1", False),
+        ([{"prefix": "us-"}], 5, False),
+        ([{"prefix": {"equals-ignore-case": "US-"}}], "us-east-1", True),
+        ([{"suffix": ".png"}], "cat.png", True),
+        ([{"suffix": ".png"}], "cat.jpg", False),
+        ([{"suffix": {"equals-ignore-case": ".PNG"}}], "cat.png", True),
+        ([{"wildcard": "dir/*.png"}], "dir/cat.png", True),
+        ([{"wildcard": "dir/*.png"}], "dir/cat.png.bak", False),
+        ([{"wildcard": "a\\*b"}], "a*b", True),
+        ([{"wildcard": "a\\*b"}], "axb", False),
+        ([{"anything-but": ["Raining"]}], "Sunny", True),
+        ([{"anything-but": ["Raining"]}], "Raining", False),
+        ([{"anything-but": "Raining"}], "Raining", False),
+        ([{"anything-but": ["Raining"]}], ABSENT, False),
+        ([{"anything-but": [1, 2]}], 3, True),
+        ([{"anything-but": {"prefix": "init"}}], "initial", False),
+        ([{"anything-but": {"prefix": "init"}}], "final", True),
+        ([{"anything-but": {"suffix": ".tmp"}}], "a.tmp", False),
+        ([{"anything-but": {"equals-ignore-case": ["A", "B"]}}], "b", False),
+        ([{"anything-but": {"wildcard": "*.tmp"}}], "a.txt", True),
+        ([{"numeric": ["=", 100]}], 100, True),
+        ([{"numeric": [">", 10, "<=", 20]}], 20, True),
+        ([{"numeric": [">", 10, "<=", 20]}], 10, False),
+        ([{"numeric": [">", 10, "<=", 20]}], 20.5, False),
+        ([{"numeric": [">=", 10]}], "15", False),
+        ([{"numeric": ["<", 0]}], -0.5, True),
+        ([{"exists": True}], "x", True),
+        ([{"exists": True}], ABSENT, False),
+        ([{"exists": False}], ABSENT, True),
+        ([{"exists": False}], None, False),
+        ([{"cidr": "10.0.0.0/24"}], "10.0.0.255", True),
+        ([{"cidr": "10.0.0.0/24"}], "10.0.1.0", False),
+        ([{"cidr": "10.0.0.0/24"}], "not an address", False),
+        (["a"], ["b", "a"], True),  # a list matches when any element does
+        (["a"], ["b"], False),
+        ([], "a", False),
+    ],
+)
+def test_each_operator_matches_as_the_guide_describes(
+    rule: list[Any], value: Any, expected: bool
+) -> None:
+    document = {} if value is ABSENT else {"field": value}
+
+    assert _matches({"field": rule}, document) is expected
+
+
+def test_fields_are_anded_and_nested_patterns_reach_into_objects() -> None:
+    pattern = {"Location": ["New York"], "order": {"type": ["buy"]}}
+
+    assert _matches(pattern, {"Location": "New York", "order": {"type": "buy"}})
+    assert not _matches(pattern, {"Location": "New York", "order": {"type": "sell"}})
+    assert not _matches(pattern, {"order": {"type": "buy"}})
+    assert not _matches(pattern, {"Location": "New York", "order": "buy"})
+
+
+def test_or_needs_one_branch_and_the_other_fields_too() -> None:
+    pattern = {"kind": ["a"], "$or": [{"x": [1]}, {"y": [{"exists": True}]}]}
+
+    assert _matches(pattern, {"kind": "a", "x": 1})
+    assert _matches(pattern, {"kind": "a", "y": "anything"})
+    assert not _matches(pattern, {"kind": "a", "x": 2})
+    assert not _matches(pattern, {"kind": "b", "x": 1})
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "not json",
+        '["a"]',
+        '{"a": "b"}',
+        '{"a": [{"prefix": 1}]}',
+        '{"a": [{"numeric": [">", "1"]}]}',
+        '{"a": [{"numeric": ["<", 1, ">", 0]}]}',
+        '{"a": [{"numeric": ["!", 1]}]}',
+        '{"a": [{"exists": "yes"}]}',
+        '{"a": [{"regex": "x"}]}',
+        '{"a": [{"prefix": "x", "suffix": "y"}]}',
+        '{"a": [{"wildcard": "a**b"}]}',
+        '{"a": [{"cidr": "300.0.0.0/8"}]}',
+        '{"a": [{"anything-but": {"numeric": [">", 1]}}]}',
+        '{"a": [{"anything-but": []}]}',
+        '{"$or": [{"a": ["b"]}]}',
+        '{"a": [["nested"]]}',
+    ],
+)
+def test_a_malformed_pattern_is_refused(text: str) -> None:
+    with pytest.raises(PatternError):
+        parse_pattern(text)
+
+
+# ---------------------------------------------------------------------- on a mapping
+
+
+def _put(*payloads: bytes, key: str = "k") -> None:
+    client = boto3.client("kinesis", region_name="us-east-1")
+    for payload in payloads:
+        client.put_record(StreamName="s", Data=payload, PartitionKey=key)
+
+
+def _criteria(*patterns: dict[str, Any]) -> dict[str, Any]:
+    return {"Filters": [{"Pattern": json.dumps(pattern)} for pattern in patterns]}
+
+
+def _seen(trigger: Any) -> list[list[bytes]]:
+    return [invocation.records for invocation in trigger.invocations]
+
+
+def test_only_matching_records_reach_the_handler(fake: FirehoseFake) -> None:
+    stream = fake.kinesis.create_stream("s")
+    trigger = stream.lambda_trigger(
+        lambda event, context: None,
+        FilterCriteria=_criteria({"data": {"order": {"type": ["buy"]}}}),
+    )
+    buy, sell = b'{"order": {"type": "buy"}}', b'{"order": {"type": "sell"}}'
+    _put(sell, buy, sell, buy, sell)
+
+    trigger.drain()
+
+    assert _seen(trigger) == [[buy, buy]]
+    assert trigger.filtered == [sell, sell, sell]
+
+
+def test_a_record_passes_when_any_filter_matches(fake: FirehoseFake) -> None:
+    stream = fake.kinesis.create_stream("s")
+    trigger = stream.lambda_trigger(
+        lambda event, context: None,
+        FilterCriteria=_criteria({"data": {"n": [1]}}, {"data": {"n": [{"numeric": [">", 5]}]}}),
+    )
+    _put(b'{"n": 1}', b'{"n": 3}', b'{"n": 9}')
+
+    trigger.drain()
+
+    assert _seen(trigger) == [[b'{"n": 1}', b'{"n": 9}']]
+
+
+def test_data_that_is_not_json_fails_a_data_filter_but_meets_a_metadata_one(
+    fake: FirehoseFake,
+) -> None:
+    stream = fake.kinesis.create_stream("s")
+    trigger = stream.lambda_trigger(
+        lambda event, context: None,
+        FilterCriteria=_criteria({"data": {"n": [{"exists": False}]}}, {"partitionKey": ["p"]}),
+    )
+    _put(b"plain text", key="q")  # not JSON, the data filter drops it
+    _put(b"plain text p", key="p")  # not JSON, but the metadata filter takes it
+    _put(b'{"m": 1}', key="q")  # JSON without n: the data filter takes it
+
+    trigger.drain()
+
+    assert _seen(trigger) == [[b"plain text p", b'{"m": 1}']]
+    assert trigger.filtered == [b"plain text"]
+
+
+def test_batch_size_counts_the_records_that_pass(fake: FirehoseFake) -> None:
+    stream = fake.kinesis.create_stream("s")
+    trigger = stream.lambda_trigger(
+        lambda event, context: None,
+        BatchSize=2,
+        FilterCriteria=_criteria({"data": {"keep": [True]}}),
+    )
+    keep, drop = b'{"keep": true}', b'{"keep": false}'
+    _put(keep, drop, drop, keep, drop, keep)
+
+    trigger.drain()
+
+    assert _seen(trigger) == [[keep, keep], [keep]]
+
+
+def test_filtered_records_count_as_processed_when_nothing_passes(fake: FirehoseFake) -> None:
+    stream = fake.kinesis.create_stream("s")
+    trigger = stream.lambda_trigger(
+        lambda event, context: None, FilterCriteria=_criteria({"data": {"keep": [True]}})
+    )
+    _put(b'{"keep": false}', b'{"keep": false}')
+
+    trigger.drain()
+    _put(b'{"keep": true}')
+    trigger.drain()
+
+    assert _seen(trigger) == [[b'{"keep": true}']]
+    assert trigger.filtered == [b'{"keep": false}', b'{"keep": false}']
+
+
+def test_a_batch_waiting_for_its_window_lists_each_filtered_record_once(
+    fake: FirehoseFake,
+) -> None:
+    stream = fake.kinesis.create_stream("s")
+    trigger = stream.lambda_trigger(
+        lambda event, context: None,
+        MaximumBatchingWindowInSeconds=5,
+        FilterCriteria=_criteria({"data": {"keep": [True]}}),
+    )
+    keep, drop = b'{"keep": true}', b'{"keep": false}'
+    _put(drop, keep, drop)
+
+    trigger.drain()  # the batch is read when the window opens and again when it closes
+
+    assert _seen(trigger) == [[keep]]
+    assert trigger.filtered == [drop, drop]
+
+
+def test_a_retried_batch_keeps_its_filtered_records_out(fake: FirehoseFake) -> None:
+    stream = fake.kinesis.create_stream("s")
+    calls: list[int] = []
+
+    def flaky(event: dict[str, Any], context: Any) -> None:
+        calls.append(len(event["Records"]))
+        if len(calls) == 1:
+            raise RuntimeError("first call fails")
+
+    trigger = stream.lambda_trigger(flaky, FilterCriteria=_criteria({"data": {"n": [1, 3]}}))
+    _put(b'{"n": 1}', b'{"n": 2}', b'{"n": 3}')
+
+    trigger.drain()
+
+    assert _seen(trigger) == [[b'{"n": 1}', b'{"n": 3}']] * 2
+
+
+@pytest.mark.parametrize(
+    ("criteria", "message"),
+    [
+        ({"Filters": [{"Pattern": "not json"}]}, "Invalid filter pattern definition"),
+        ({"Filters": [{"Pattern": '{"data": ["plain"]}'}]}, "Invalid filter pattern definition"),
+        ({"Filters": [{"Pattern": '{"a": [{"nope": 1}]}'}]}, "Invalid filter pattern definition"),
+        ({"Filters": [{}]}, "Invalid filter pattern definition"),
+        (_criteria(*[{"data": {"n": [index]}} for index in range(6)]), "at most 5"),
+    ],
+)
+def test_filter_criteria_lambda_refuses_are_refused(
+    fake: FirehoseFake, criteria: dict[str, Any], message: str
+) -> None:
+    stream = fake.kinesis.create_stream("s")
+    with pytest.raises(UsageError, match=f"InvalidParameterValueException: .*{message}"):
+        stream.lambda_trigger(lambda event, context: None, FilterCriteria=criteria)
+
+
+@pytest.mark.parametrize("criteria", [{}, {"Filters": []}])
+def test_empty_filter_criteria_filter_nothing(fake: FirehoseFake, criteria: dict[str, Any]) -> None:
+    stream = fake.kinesis.create_stream("s")
+    trigger = stream.lambda_trigger(lambda event, context: None, FilterCriteria=criteria)
+    _put(b"a")
+
+    trigger.drain()
+
+    assert _seen(trigger) == [[b"a"]]
+
+
+def test_a_parent_ending_in_filtered_records_lets_its_children_go(fake: FirehoseFake) -> None:
+    stream = fake.kinesis.create_stream("s")
+    trigger = stream.lambda_trigger(
+        lambda event, context: None, FilterCriteria=_criteria({"data": {"keep": [True]}})
+    )
+    _put(b'{"keep": true}', b'{"keep": false}')
+    stream.split_shard("shardId-000000000000", 2**127)
+    _put(b'{"keep": true, "child": 1}')
+
+    trigger.drain()
+
+    assert _seen(trigger) == [[b'{"keep": true}'], [b'{"keep": true, "child": 1}']]

@@ -1,0 +1,144 @@
+"""Tumbling windows on a Kinesis event source mapping: records grouped by the window their
+arrival falls in, the state a handler returns handed to its next invocation, and the final
+invocation of each window (the Lambda developer guide's "Time windows")."""
+
+from __future__ import annotations
+
+import base64
+from datetime import datetime, timedelta, timezone
+from typing import Any
+
+import boto3
+
+from pytest_firehose import FirehoseFake
+
+
+def _put(*payloads: bytes, key: str = "k") -> None:
+    client = boto3.client("kinesis", region_name="us-east-1")
+    for payload in payloads:
+        client.put_record(StreamName="s", Data=payload, PartitionKey=key)
+
+
+def _to_next_window(fake: FirehoseFake, seconds: int) -> datetime:
+    """Move the clock to the start of the next window of ``seconds``; return it."""
+    clock = fake.kinesis.clock
+    elapsed = clock.now().timestamp() % seconds
+    clock.advance(seconds=seconds - elapsed)
+    return clock.now()
+
+
+def _iso(moment: datetime) -> str:
+    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _counting(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    state = dict(event["state"])
+    for record in event["Records"]:
+        key = base64.b64decode(record["kinesis"]["data"]).decode()
+        state[key] = state.get(key, 0) + 1
+    return {"state": state}
+
+
+def test_state_flows_through_a_window_and_ends_in_a_final_invocation(
+    fake: FirehoseFake,
+) -> None:
+    stream = fake.kinesis.create_stream("s")
+    start = _to_next_window(fake, 60)
+    trigger = stream.lambda_trigger(_counting, BatchSize=2, TumblingWindowInSeconds=60)
+    _put(b"a", b"b", b"a")  # window one
+    fake.kinesis.clock.advance(seconds=60)
+    _put(b"c")  # window two
+
+    trigger.drain()
+
+    events = [invocation.event for invocation in trigger.invocations]
+    assert [len(event["Records"]) for event in events] == [2, 1, 0, 1, 0]
+    assert [event["state"] for event in events] == [
+        {},
+        {"a": 1, "b": 1},
+        {"a": 2, "b": 1},
+        {},
+        {"c": 1},
+    ]
+    assert [event["isFinalInvokeForWindow"] for event in events] == [
+        False,
+        False,
+        True,
+        False,
+        True,
+    ]
+    first, second = (
+        {"start": _iso(start), "end": _iso(start + timedelta(seconds=60))},
+        {
+            "start": _iso(start + timedelta(seconds=60)),
+            "end": _iso(start + timedelta(seconds=120)),
+        },
+    )
+    assert [event["window"] for event in events] == [first, first, first, second, second]
+    assert all(event["shardId"] == "shardId-000000000000" for event in events)
+    assert all(event["eventSourceARN"] == stream.arn for event in events)
+    assert not any(event["isWindowTerminatedEarly"] for event in events)
+    # The last window's final invocation waited for the window to end, on the fake clock.
+    assert trigger.invocations[-1].at == start + timedelta(seconds=120)
+
+
+def test_an_answer_without_state_is_a_failed_invocation(fake: FirehoseFake) -> None:
+    stream = fake.kinesis.create_stream("s")
+    trigger = stream.lambda_trigger(
+        lambda event, context: {"total": 1}, TumblingWindowInSeconds=30, MaximumRetryAttempts=1
+    )
+    _put(b"a")
+
+    trigger.drain()
+
+    assert [len(invocation.event["Records"]) for invocation in trigger.invocations] == [1, 1, 0, 0]
+    (failure,) = trigger.failures
+    assert failure["requestContext"]["condition"] == "RetryAttemptsExhausted"
+    assert failure["responseContext"]["functionError"] is None
+
+
+def test_a_failed_final_invocation_is_retried_with_the_same_state(fake: FirehoseFake) -> None:
+    stream = fake.kinesis.create_stream("s")
+    finals: list[dict[str, Any]] = []
+
+    def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+        if event["isFinalInvokeForWindow"]:
+            finals.append(event["state"])
+            if len(finals) == 1:
+                raise RuntimeError("the sink is down")
+        return _counting(event, context)
+
+    trigger = stream.lambda_trigger(handler, TumblingWindowInSeconds=30)
+    _put(b"a", b"a")
+
+    trigger.drain()
+
+    assert finals == [{"a": 2}, {"a": 2}]
+    assert trigger.failures == []
+
+
+def test_a_state_over_one_megabyte_ends_the_window_early(fake: FirehoseFake) -> None:
+    stream = fake.kinesis.create_stream("s")
+    _to_next_window(fake, 300)
+
+    def hoarding(event: dict[str, Any], context: Any) -> dict[str, Any]:
+        if event["isFinalInvokeForWindow"]:
+            return {"state": {}}
+        return {"state": {"blob": "x" * (len(event["state"]) and 1024 * 1024)}}
+
+    trigger = stream.lambda_trigger(hoarding, BatchSize=1, TumblingWindowInSeconds=300)
+    _put(b"a", b"b", b"c")
+
+    trigger.drain()
+
+    events = [invocation.event for invocation in trigger.invocations]
+    flags = [(e["isFinalInvokeForWindow"], e["isWindowTerminatedEarly"]) for e in events]
+    assert flags == [
+        (False, False),  # a: a small state
+        (False, False),  # b: the state grows past 1 MB
+        (True, True),  # the window ends early, at once
+        (False, False),  # c: a fresh state
+        (True, False),  # the window's end
+    ]
+    assert events[3]["state"] == {}
+    assert events[2]["window"] == events[3]["window"]
