@@ -196,23 +196,28 @@ def run_js(node: str, client_env: dict[str, str]) -> Callable[..., Any]:
     it prints. The script finds the server through AWS_ENDPOINT_URL."""
 
     def run(script: str, job: dict[str, Any]) -> Any:
-        done = subprocess.run(
-            [node, str(JS_DIR / script)],
-            input=json.dumps(job),
-            env=client_env,
-            capture_output=True,
-            text=True,
-            timeout=CLIENT_TIMEOUT,
-            check=False,
-        )
-        if done.returncode != 0:
-            pytest.fail(
-                f"node {script} exited {done.returncode}:\n{done.stdout}\n{done.stderr}",
-                pytrace=False,
-            )
-        return json.loads(done.stdout)
+        return run_client([node, str(JS_DIR / script)], f"node {script}", job, client_env)
 
     return run
+
+
+def run_client(command: list[str], name: str, job: dict[str, Any], env: dict[str, str]) -> Any:
+    """Run a client program with ``job`` as JSON on its standard input; return the JSON it
+    prints, or fail the test with its output when it exits with an error."""
+    done = subprocess.run(
+        command,
+        input=json.dumps(job),
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=CLIENT_TIMEOUT,
+        check=False,
+    )
+    if done.returncode != 0:
+        pytest.fail(
+            f"{name} exited {done.returncode}:\n{done.stdout}\n{done.stderr}", pytrace=False
+        )
+    return json.loads(done.stdout)
 
 
 # ---------------------------------------------------------------------- Go
@@ -307,21 +312,7 @@ def run_go(go_client: Path, client_env: dict[str, str]) -> Callable[..., Any]:
     AWS_ENDPOINT_URL."""
 
     def run(command: str, job: dict[str, Any]) -> Any:
-        done = subprocess.run(
-            [str(go_client), command],
-            input=json.dumps(job),
-            env=client_env,
-            capture_output=True,
-            text=True,
-            timeout=CLIENT_TIMEOUT,
-            check=False,
-        )
-        if done.returncode != 0:
-            pytest.fail(
-                f"{go_client.name} {command} exited {done.returncode}:\n"
-                f"{done.stdout}\n{done.stderr}",
-                pytrace=False,
-            )
-        return json.loads(done.stdout)
+        name = f"{go_client.name} {command}"
+        return run_client([str(go_client), command], name, job, client_env)
 
     return run
