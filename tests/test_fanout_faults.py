@@ -10,18 +10,15 @@ from typing import Any
 import boto3
 import pytest
 from botocore.exceptions import EventStreamError
+from fanout_support import REGION, data, event_stream, put, register, world_with_stream
 from urllib3.exceptions import ProtocolError
 
 from pytest_firehose import FirehoseFake, UsageError
 
-REGION = "us-east-1"
-SHARD = "shardId-000000000000"
-
 
 @pytest.fixture
 def fake() -> Iterator[FirehoseFake]:
-    with FirehoseFake(region=REGION) as fake:
-        fake.kinesis.create_stream("s")
+    with world_with_stream() as fake:
         yield fake
 
 
@@ -32,24 +29,11 @@ def client(fake: FirehoseFake) -> Any:
 
 @pytest.fixture
 def consumer(fake: FirehoseFake, client: Any) -> str:
-    registered = client.register_stream_consumer(
-        StreamARN=fake.kinesis["s"].arn, ConsumerName="app"
-    )
-    arn: str = registered["Consumer"]["ConsumerARN"]
-    return arn
+    return register(fake, client)
 
 
 def subscribe(client: Any, consumer: str, **position: Any) -> Iterator[dict[str, Any]]:
-    position.setdefault("Type", "TRIM_HORIZON")
-    answer = client.subscribe_to_shard(
-        ConsumerARN=consumer, ShardId=SHARD, StartingPosition=position
-    )
-    return iter(answer["EventStream"])
-
-
-def put(client: Any, *payloads: bytes) -> None:
-    for payload in payloads:
-        client.put_record(StreamName="s", Data=payload, PartitionKey="k")
+    return iter(event_stream(client, consumer, **position))
 
 
 def resume(client: Any, consumer: str, events: list[dict[str, Any]]) -> list[bytes]:
@@ -62,10 +46,6 @@ def resume(client: Any, consumer: str, events: list[dict[str, Any]]) -> list[byt
     )
     first = next(resumed)["SubscribeToShardEvent"]
     return [record["Data"] for record in first["Records"]]
-
-
-def data(events: list[dict[str, Any]]) -> list[bytes]:
-    return [record["Data"] for event in events for record in event["Records"]]
 
 
 def test_an_error_event_after_n_events_and_the_consumer_resumes(fake, client, consumer):

@@ -12,17 +12,14 @@ import boto3
 import pytest
 from botocore.exceptions import ClientError, EventStreamError
 from conftest import needs_botocore
+from fanout_support import REGION, SHARD, data, event_stream, put, register, world_with_stream
 
 from pytest_firehose import FirehoseFake
-
-REGION = "us-east-1"
-SHARD = "shardId-000000000000"
 
 
 @pytest.fixture
 def fake() -> Iterator[FirehoseFake]:
-    with FirehoseFake(region=REGION) as fake:
-        fake.kinesis.create_stream("s")
+    with world_with_stream() as fake:
         yield fake
 
 
@@ -33,26 +30,10 @@ def client(fake: FirehoseFake) -> Any:
 
 @pytest.fixture
 def consumer(fake: FirehoseFake, client: Any) -> str:
-    registered = client.register_stream_consumer(
-        StreamARN=fake.kinesis["s"].arn, ConsumerName="app"
-    )
-    arn: str = registered["Consumer"]["ConsumerARN"]
-    return arn
+    return register(fake, client)
 
 
-def subscribe(client: Any, consumer: str, shard: str = SHARD, **position: Any) -> Any:
-    position.setdefault("Type", "TRIM_HORIZON")
-    answer = client.subscribe_to_shard(
-        ConsumerARN=consumer, ShardId=shard, StartingPosition=position
-    )
-    return answer["EventStream"]
-
-
-def put(client: Any, *payloads: bytes) -> list[str]:
-    return [
-        client.put_record(StreamName="s", Data=data, PartitionKey="k")["SequenceNumber"]
-        for data in payloads
-    ]
+subscribe = event_stream
 
 
 def events(stream: Any, count: int) -> list[dict[str, Any]]:
@@ -63,10 +44,6 @@ def events(stream: Any, count: int) -> list[dict[str, Any]]:
         if len(taken) == count:
             break
     return taken
-
-
-def data(taken: list[dict[str, Any]]) -> list[bytes]:
-    return [record["Data"] for event in taken for record in event["Records"]]
 
 
 def test_records_put_before_and_during_arrive_once_in_order(fake, client, consumer):

@@ -14,13 +14,12 @@ import boto3
 import pytest
 from botocore.config import Config
 from botocore.exceptions import EventStreamError
+from fanout_support import REGION, SHARD, put, register, world_with_stream
 from urllib3.exceptions import ProtocolError
 
 from pytest_firehose import FirehoseFake, FirehoseServer
 from pytest_firehose._doors.server import serve_fake
 
-REGION = "us-east-1"
-SHARD = "shardId-000000000000"
 #: Only so that a stream that never comes fails the test instead of hanging it: every
 #: event here is pushed as soon as the test makes it due.
 HANG_GUARD = Config(read_timeout=120, retries={"max_attempts": 1})
@@ -30,8 +29,7 @@ OPENED: list[Any] = []
 
 @pytest.fixture
 def fake() -> Iterator[FirehoseFake]:
-    with FirehoseFake(region=REGION) as fake:
-        fake.kinesis.create_stream("s")
+    with world_with_stream() as fake:
         yield fake
 
 
@@ -59,11 +57,7 @@ def client(server: FirehoseServer) -> Iterator[Any]:
 
 @pytest.fixture
 def consumer(fake: FirehoseFake, client: Any) -> str:
-    registered = client.register_stream_consumer(
-        StreamARN=fake.kinesis["s"].arn, ConsumerName="app"
-    )
-    arn: str = registered["Consumer"]["ConsumerARN"]
-    return arn
+    return register(fake, client)
 
 
 def subscribe(client: Any, consumer: str, **position: Any) -> Iterator[dict[str, Any]]:
@@ -74,11 +68,6 @@ def subscribe(client: Any, consumer: str, **position: Any) -> Iterator[dict[str,
     stream = answer["EventStream"]
     OPENED.append(stream)
     return iter(stream)
-
-
-def put(client: Any, *payloads: bytes) -> None:
-    for payload in payloads:
-        client.put_record(StreamName="s", Data=payload, PartitionKey="k")
 
 
 def next_event(stream: Iterator[dict[str, Any]]) -> dict[str, Any]:
