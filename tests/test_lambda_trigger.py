@@ -401,12 +401,12 @@ def test_a_throttled_firehose_write_is_retried_by_the_mapping(fake: FirehoseFake
     archive.assert_delivered([b"a"])
 
 
-def test_a_destination_is_reported_as_not_delivered_to(fake: FirehoseFake) -> None:
+def test_an_s3_destination_is_reported_as_not_delivered_to(fake: FirehoseFake) -> None:
     stream = fake.kinesis.create_stream("s")
     with pytest.warns(UnmodelledSettingWarning, match="trigger.failures"):
         stream.lambda_trigger(
             lambda event, context: None,
-            DestinationConfig={"OnFailure": {"Destination": f"{SQS}:dlq"}},
+            DestinationConfig={"OnFailure": {"Destination": "arn:aws:s3:::failures"}},
         )
 
 

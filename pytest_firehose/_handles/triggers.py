@@ -16,6 +16,7 @@ from typing import Any
 
 from pytest_firehose._engine.world import World
 from pytest_firehose._errors import ServiceError, UsageError
+from pytest_firehose._handles.failure_destinations import SENT_TO, FailureDestination
 from pytest_firehose._lambda.context import Function
 from pytest_firehose._lambda.kinesis_events import kinesis_event
 from pytest_firehose._lambda.mapping import EventSourceMapping, Invocation, ShardView
@@ -176,11 +177,12 @@ def mapping_settings(params: dict[str, Any]) -> MappingSettings:
             f"{error.message}\nChange the parameter it names; docs/lambda.md lists each "
             "one with its default."
         ) from None
-    if settings.on_failure is not None:
+    if settings.on_failure is not None and settings.on_failure.split(":")[2] not in SENT_TO:
         warnings.warn(
             UnmodelledSettingWarning(
                 f"lambda_trigger(DestinationConfig=...): the invocation records are kept on "
-                f"trigger.failures; the fake does not send them to {settings.on_failure}."
+                f"trigger.failures; the fake does not send them to {settings.on_failure} "
+                "(it sends them to an SQS queue or an SNS topic)."
             ),
             stacklevel=4,
         )
@@ -210,5 +212,13 @@ def new_trigger(
     )
     source = Source(stream.arn, region, role or default_role(world.account_id, name))
     reader = KinesisReader(world, stream, source)
-    mapping = EventSourceMapping(handler, function, settings, reader, world.clock, world.ids.uuid)
+    on_failure = settings.on_failure
+    sender = (
+        FailureDestination(on_failure, world.contained)
+        if on_failure is not None and on_failure.split(":")[2] in SENT_TO
+        else None
+    )
+    mapping = EventSourceMapping(
+        handler, function, settings, reader, world.clock, world.ids.uuid, sender
+    )
     return KinesisTrigger(mapping)

@@ -157,8 +157,12 @@ class EventSourceMapping:
         reader: StreamReader,
         clock: FakeClock,
         request_id: Callable[[], str],
+        on_failure: Callable[[dict[str, Any]], None] | None = None,
     ) -> None:
         self.handler = handler
+        #: Where each invocation record goes besides ``failures`` (the on-failure
+        #: destination), called outside the world's lock.
+        self._on_failure = on_failure
         self.function = function
         self.settings = settings
         self.reader = reader
@@ -466,16 +470,17 @@ class EventSourceMapping:
         return invocation
 
     def _give_up(self, batch: _Batch, condition: str, function_error: str | None) -> None:
-        self.failures.append(
-            invocation_record(
-                batch.records,
-                self.reader.source,
-                request_id=self._request_id(),
-                function_arn=self.function.arn,
-                condition=condition,
-                invoke_count=batch.invocations,
-                function_error=function_error,
-                executed_version=self.function.version,
-                at=self.clock.now(),
-            )
+        record = invocation_record(
+            batch.records,
+            self.reader.source,
+            request_id=self._request_id(),
+            function_arn=self.function.arn,
+            condition=condition,
+            invoke_count=batch.invocations,
+            function_error=function_error,
+            executed_version=self.function.version,
+            at=self.clock.now(),
         )
+        self.failures.append(record)
+        if self._on_failure is not None:
+            self._on_failure(record)
