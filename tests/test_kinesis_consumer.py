@@ -104,9 +104,47 @@ def reshard(stream: Any, step: str) -> None:
         stream.update_shard_count((len(shards) + 1) // 2)
 
 
+#: Reshards by round: the consumer tests reshard the stream this way while they read.
+PLAN = {3: "split", 6: "merge", 9: "up", 13: "down", 17: "split", 20: "up"}
+
+
+def put_round(
+    client: Any, stream: Any, round_number: int, plan: dict[int, str], sent: dict[str, list[bytes]]
+) -> None:
+    """Put one record per key (noted in ``sent``), then reshard if the plan says so."""
+    entries = [
+        {"Data": b"%d-%d" % (round_number, index), "PartitionKey": key}
+        for index, key in enumerate(KEYS)
+    ]
+    client.put_records(StreamName="s", Records=entries)
+    for entry in entries:
+        sent[entry["PartitionKey"]].append(entry["Data"])
+    if round_number in plan and stream.status == "ACTIVE":
+        reshard(stream, plan[round_number])
+
+
+def assert_read_once_in_order(
+    consumer: Any, sent: dict[str, list[bytes]], lineage: dict[str, Any]
+) -> None:
+    """Each record read once, each key's records in order, every shard read, and no shard
+    started before its parents were finished."""
+    __tracebackhide__ = True
+    read = [data for _, data, _ in consumer.read]
+    assert len(read) == len(set(read)), "a record was read twice"
+    by_key: dict[str, list[bytes]] = defaultdict(list)
+    for key, data, _ in consumer.read:
+        by_key[key].append(data)
+    assert by_key == sent, "records of a partition key were lost or read out of order"
+    for shard_id in consumer.started:
+        for parent in lineage[shard_id]:
+            assert consumer.events.index(("finish", parent)) < consumer.events.index(
+                ("start", shard_id)
+            ), f"{shard_id} started before its parent {parent} was finished"
+    assert sorted(consumer.started) == sorted(lineage), "a shard was never read"
+
+
 @pytest.mark.parametrize("delay", [0, 5])
 def test_a_lineage_consumer_reads_every_record_once_in_order_across_reshards(delay):
-    plan = {3: "split", 6: "merge", 9: "up", 13: "down", 17: "split", 20: "up"}
     with FirehoseFake(region=REGION, seed=SEED, creation_delay=delay) as fake:
         client = boto3.client("kinesis", region_name=REGION)
         stream = fake.kinesis.create_stream("s", 2)
@@ -114,15 +152,7 @@ def test_a_lineage_consumer_reads_every_record_once_in_order_across_reshards(del
         consumer = LineageConsumer(client, "s")
         sent: dict[str, list[bytes]] = defaultdict(list)
         for round_number in range(25):
-            entries = [
-                {"Data": b"%d-%d" % (round_number, index), "PartitionKey": key}
-                for index, key in enumerate(KEYS)
-            ]
-            client.put_records(StreamName="s", Records=entries)
-            for entry in entries:
-                sent[entry["PartitionKey"]].append(entry["Data"])
-            if round_number in plan and stream.status == "ACTIVE":
-                reshard(stream, plan[round_number])
+            put_round(client, stream, round_number, PLAN, sent)
             consumer.poll()
             fake.kinesis.clock.advance(seconds=1)
         for _ in range(60):
@@ -133,18 +163,7 @@ def test_a_lineage_consumer_reads_every_record_once_in_order_across_reshards(del
     assert resharded > 10, "the plan did not reshard"
     read = [data for _, data, _ in consumer.read]
     assert sorted(read) == sorted(data for datas in sent.values() for data in datas)
-    assert len(read) == len(set(read)), "a record was read twice"
-    by_key: dict[str, list[bytes]] = defaultdict(list)
-    for key, data, _ in consumer.read:
-        by_key[key].append(data)
-    assert by_key == sent, "records of a partition key were read out of order"
-    events = consumer.events
-    for shard_id in consumer.started:
-        for parent in lineage[shard_id]:
-            assert events.index(("finish", parent)) < events.index(("start", shard_id)), (
-                f"{shard_id} started before its parent {parent} was finished"
-            )
-    assert sorted(consumer.started) == sorted(lineage), "a shard was never read"
+    assert_read_once_in_order(consumer, sent, lineage)
 
 
 @pytest.mark.parametrize("delay", [0, 5])
@@ -152,7 +171,6 @@ def test_a_consumer_that_polls_too_fast_backs_off_and_still_reads_everything_onc
     """With the read quotas on, reading each shard up to eight times a round, four rounds a
     second, is throttled; the consumer keeps its iterators, waits for the next round and
     reads each record once, in order, parents before children."""
-    plan = {3: "split", 6: "merge", 9: "up", 13: "down", 17: "split", 20: "up"}
     with FirehoseFake(region=REGION, seed=SEED, creation_delay=delay) as fake:
         client = boto3.client("kinesis", region_name=REGION)
         one_try = boto3.client(
@@ -164,15 +182,7 @@ def test_a_consumer_that_polls_too_fast_backs_off_and_still_reads_everything_onc
         consumer = BackingOffConsumer(one_try, "s")
         sent: dict[str, list[bytes]] = defaultdict(list)
         for round_number in range(25):
-            entries = [
-                {"Data": b"%d-%d" % (round_number, index), "PartitionKey": key}
-                for index, key in enumerate(KEYS)
-            ]
-            client.put_records(StreamName="s", Records=entries)
-            for entry in entries:
-                sent[entry["PartitionKey"]].append(entry["Data"])
-            if round_number in plan and stream.status == "ACTIVE":
-                reshard(stream, plan[round_number])
+            put_round(client, stream, round_number, PLAN, sent)
             for _ in range(4):
                 consumer.poll(reads_per_shard=8)
                 fake.kinesis.clock.advance(seconds=0.25)
@@ -182,15 +192,4 @@ def test_a_consumer_that_polls_too_fast_backs_off_and_still_reads_everything_onc
         lineage = {shard.shard_id: shard.parent_shard_ids for shard in stream.shards}
 
     assert "GetRecords" in consumer.throttled, "the consumer was never throttled"
-    read = [data for _, data, _ in consumer.read]
-    assert len(read) == len(set(read)), "a record was read twice"
-    by_key: dict[str, list[bytes]] = defaultdict(list)
-    for key, data, _ in consumer.read:
-        by_key[key].append(data)
-    assert by_key == sent, "records were lost or read out of order"
-    for shard_id in consumer.started:
-        for parent in lineage[shard_id]:
-            assert consumer.events.index(("finish", parent)) < consumer.events.index(
-                ("start", shard_id)
-            ), f"{shard_id} started before its parent {parent} was finished"
-    assert sorted(consumer.started) == sorted(lineage), "a shard was never read"
+    assert_read_once_in_order(consumer, sent, lineage)
