@@ -1,0 +1,1 @@
+"""A Firehose data-transformation Lambda function for click events."""
