@@ -12,6 +12,7 @@ import boto3
 import pytest
 from botocore.config import Config
 from botocore.exceptions import ClientError
+from conftest import needs_botocore
 
 from pytest_firehose import FirehoseFake
 
@@ -210,3 +211,43 @@ def test_consumers_of_a_deleted_stream_go_with_it(fake, kinesis):
     assert kinesis.list_stream_consumers(StreamARN=arn)["Consumers"] == []
     code, _ = error_of(kinesis.describe_stream_consumer, ConsumerARN=consumer["ConsumerARN"])
     assert code == "ResourceNotFoundException"
+
+
+@needs_botocore("kinesis TagResource")
+def test_a_consumer_is_tagged_by_its_arn(fake, kinesis):
+    arn = stream_arn(fake)
+    consumer = kinesis.register_stream_consumer(StreamARN=arn, ConsumerName="app")["Consumer"]
+    consumer_arn = consumer["ConsumerARN"]
+
+    kinesis.tag_resource(ResourceARN=consumer_arn, Tags={"team": "data", "tier": "gold"})
+    kinesis.untag_resource(ResourceARN=consumer_arn, TagKeys=["tier"])
+
+    listed = kinesis.list_tags_for_resource(ResourceARN=consumer_arn)["Tags"]
+    assert listed == [{"Key": "team", "Value": "data"}]
+    assert fake.kinesis["s"].consumers[0].tags == {"team": "data"}
+    # The stream's own tags are another set.
+    assert kinesis.list_tags_for_resource(ResourceARN=arn)["Tags"] == []
+    code, _ = error_of(kinesis.tag_resource, ResourceARN=consumer_arn, Tags={"a": "<"})
+    assert code == "InvalidArgumentException"
+    many = {f"k{i}": "v" for i in range(50)}
+    code, _ = error_of(kinesis.tag_resource, ResourceARN=consumer_arn, Tags=many)
+    assert code == "InvalidArgumentException"
+
+
+@needs_botocore("kinesis TagResource")
+def test_tagging_a_consumer_that_is_not_registered_is_not_found(fake, kinesis):
+    arn = stream_arn(fake)
+    registered = kinesis.register_stream_consumer(StreamARN=arn, ConsumerName="app")
+    consumer_arn = registered["Consumer"]["ConsumerARN"]
+    kinesis.deregister_stream_consumer(ConsumerARN=consumer_arn)
+    fake.kinesis.clock.advance(seconds=10)  # past DELETING
+
+    for call, params in [
+        (kinesis.tag_resource, {"Tags": {"a": "b"}}),
+        (kinesis.untag_resource, {"TagKeys": ["a"]}),
+        (kinesis.list_tags_for_resource, {}),
+    ]:
+        code, message = error_of(call, ResourceARN=consumer_arn, **params)
+        assert code == "ResourceNotFoundException"
+        assert message == f"Consumer {consumer_arn} under account 123456789012 not found."
+    assert kinesis.list_tags_for_resource(ResourceARN=arn)["Tags"] == []

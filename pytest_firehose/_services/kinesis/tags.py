@@ -16,9 +16,13 @@ against AWS; the front end already checks the model's lengths and counts):
   account A because a given stream cannot have more than 10 tags associated with it.``
   (the text kept saying 10 after the limit became 50).
 
-Choices (INFERRED; docs/kinesis.md lists them): the by-ARN operations and CreateStream's
-``Tags`` apply the same rules and messages; an ARN naming a consumer (tagging a
-consumer by ARN is not modelled yet) or a stream of another account or region is not found.
+A consumer's ARN names its own set of tags for the by-ARN operations (as for
+RegisterStreamConsumer's ``Tags``).
+
+Choices (INFERRED; docs/kinesis.md lists them): the by-ARN operations, CreateStream's and
+RegisterStreamConsumer's ``Tags`` apply the same rules and messages, a consumer's naming it
+where a stream's name the stream; an ARN of a consumer that is not registered is the
+consumer's not-found error, and a stream of another account or region is not found.
 """
 
 from __future__ import annotations
@@ -29,9 +33,12 @@ from typing import Any
 
 from pytest_firehose._errors import ServiceError
 from pytest_firehose._services.base import tag_page
+from pytest_firehose._services.kinesis.consumers import Consumer
 from pytest_firehose._services.kinesis.streams import KinesisStream
 
 MAX_TAGS = 50
+#: What carries tags.
+_Tagged = KinesisStream | Consumer
 #: What the tag check lets through: letters from U+00C0 on (kinesalite's measured ranges),
 #: ASCII letters, digits and ``_``, white space as a plain space, and ``. / - = + @ %``.
 _INVALID = re.compile(r"[^\u00C0-\u1FFF\u2C00-\uD7FFA-Za-z0-9_./\-=+ @%]")
@@ -52,6 +59,7 @@ class Tagging:
     streams: dict[str, KinesisStream]
     _stream: Callable[[dict[str, Any]], KinesisStream]
     _not_found: Callable[[str], ServiceError]
+    consumer_by_arn: Callable[[str], Consumer]
 
     # ------------------------------------------------------------------ rules
 
@@ -77,19 +85,21 @@ class Tagging:
                 "because a given stream cannot have more than 10 tags associated with it.",
             )
 
-    def _tag(self, stream: KinesisStream, tags: dict[str, str]) -> None:
-        self.check_new_tags(stream.name, stream.tags, tags)
-        stream.tags.update(tags)
+    def _tag(self, tagged: _Tagged, tags: dict[str, str]) -> None:
+        self.check_new_tags(tagged.name, tagged.tags, tags)
+        tagged.tags.update(tags)
 
-    def _untag(self, stream: KinesisStream, keys: list[str]) -> None:
-        self.check_tag_text(stream.name, keys, "remove tags from")
+    def _untag(self, tagged: _Tagged, keys: list[str]) -> None:
+        self.check_tag_text(tagged.name, keys, "remove tags from")
         for key in keys:
-            stream.tags.pop(key, None)
+            tagged.tags.pop(key, None)
 
-    def _resource(self, params: dict[str, Any]) -> KinesisStream:
-        """The stream a ResourceARN names."""
+    def _resource(self, params: dict[str, Any]) -> _Tagged:
+        """The stream or the consumer a ResourceARN names."""
         arn = str(params["ResourceARN"])
         name = arn.partition(":stream/")[2]
+        if "/consumer/" in name:
+            return self.consumer_by_arn(arn)
         stream = self.streams.get(name)
         if stream is None or stream.arn != arn:
             raise self._not_found(name or arn)
