@@ -66,6 +66,30 @@ UNMODELLED = [
     ),
     (
         "ExtendedS3DestinationConfiguration",
+        {
+            **S3,
+            "Prefix": "c=!{partitionKeyFromQuery:c}/",
+            "ErrorOutputPrefix": "errors/",
+            "BufferingHints": {"SizeInMBs": 64},
+            "ProcessingConfiguration": {
+                "Processors": [
+                    {
+                        "Type": "MetadataExtraction",
+                        "Parameters": [
+                            {"ParameterName": "MetadataExtractionQuery", "ParameterValue": "{c:.c}"}
+                        ],
+                    }
+                ]
+            },
+            "DynamicPartitioningConfiguration": {
+                "Enabled": True,
+                "RetryOptions": {"DurationInSeconds": 60},
+            },
+        },
+        r"RetryOptions is not modelled: .* retried until its records expire",
+    ),
+    (
+        "ExtendedS3DestinationConfiguration",
         {**S3, "DataFormatConversionConfiguration": {"Enabled": True}},
         r"DataFormatConversionConfiguration is not modelled: .* not converted to Parquet or ORC",
     ),

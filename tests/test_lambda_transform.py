@@ -193,6 +193,26 @@ def test_the_error_prefix_names_the_error_output_type(fake: FirehoseFake) -> Non
 # --------------------------------------------------------------------------- failures
 
 
+def test_an_error_prefix_with_only_the_error_type_gets_no_date_folders(
+    fake: FirehoseFake,
+) -> None:
+    fake.firehose.lambda_function(
+        "orders-transform", answer_each(lambda data: {"result": "ProcessingFailed"})
+    )
+    stream = s3_stream(
+        fake,
+        Prefix="data/!{timestamp:yyyy}/",
+        ErrorOutputPrefix="errors/!{firehose:error-output-type}/",
+        ProcessingConfiguration=processing(),
+    )
+
+    put(b"x")
+    stream.flush()
+
+    (obj,) = stream.error_objects
+    assert obj.key.startswith("errors/processing-failed/events-1-")
+
+
 def test_a_raising_handler_is_retried_then_every_record_fails_with_function_error(
     fake: FirehoseFake,
 ) -> None:

@@ -67,6 +67,16 @@ def _processing(config: dict[str, Any]) -> str | None:
     )
 
 
+def _partition_retries(config: dict[str, Any]) -> str | None:
+    partitioning = config.get("DynamicPartitioningConfiguration") or {}
+    if not _enabled(partitioning, default=False) or "RetryOptions" not in partitioning:
+        return None
+    return (
+        "DynamicPartitioningConfiguration.RetryOptions is not modelled: a partition's failed "
+        "delivery is retried until its records expire, 24 hours after they arrived"
+    )
+
+
 def _conversion(config: dict[str, Any]) -> str | None:
     if not _enabled(config.get("DataFormatConversionConfiguration"), default=True):
         return None
@@ -118,6 +128,7 @@ def _secrets(config: dict[str, Any]) -> str | None:
 Check = Callable[[dict[str, Any]], "str | None"]
 _S3_CHECKS: tuple[Check, ...] = (
     _processing,
+    _partition_retries,
     _conversion,
     _s3_backup,
     _compression,
