@@ -3,8 +3,10 @@ partitioning): the records waiting there, their size, and when the buffer falls 
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime, timedelta
 from operator import itemgetter
+from typing import Any
 
 from pytest_firehose._destinations.base import Accepted
 from pytest_firehose._destinations.retries import oldest_arrival
@@ -12,6 +14,18 @@ from pytest_firehose._payload import payload_len
 
 #: An accepted record's payload; mapped over a put's records, cheaper than a generator.
 _payload_of = itemgetter(0)
+
+
+#: Firehose's buffering when a destination's ``BufferingHints`` leave a value out.
+DEFAULT_BUFFERING = {"SizeInMBs": 5, "IntervalInSeconds": 300}
+MIB = 1024 * 1024
+
+
+def hints(config: Mapping[str, Any]) -> tuple[int, timedelta]:
+    """(size in bytes, interval) after which a buffer is delivered, for a destination
+    configured with ``config``."""
+    given = {**DEFAULT_BUFFERING, **config.get("BufferingHints", {})}
+    return given["SizeInMBs"] * MIB, timedelta(seconds=given["IntervalInSeconds"])
 
 
 class Buffer:

@@ -27,6 +27,7 @@ from datetime import datetime
 from typing import Any
 
 from pytest_firehose._destinations.base import Accepted, Batch
+from pytest_firehose._destinations.buffers import DEFAULT_BUFFERING
 from pytest_firehose._destinations.objects import (
     PARTITION_NAMESPACES,
     MissingKey,
@@ -345,13 +346,13 @@ def partitioning(config: Mapping[str, Any]) -> Partitioning | None:
 
 
 def _check_buffering(config: Mapping[str, Any]) -> None:
-    hints = config.get("BufferingHints") or {}
-    if hints.get("SizeInMBs", 5) < MIN_SIZE_MB:
+    hints = {**DEFAULT_BUFFERING, **(config.get("BufferingHints") or {})}
+    if hints["SizeInMBs"] < MIN_SIZE_MB:
         raise _refuse(
             f"BufferingHints.SizeInMBs must be at least {MIN_SIZE_MB} when Dynamic "
             "Partitioning is enabled."
         )
-    if hints.get("IntervalInSeconds", 300) < MIN_INTERVAL:
+    if hints["IntervalInSeconds"] < MIN_INTERVAL:
         raise _refuse(
             f"BufferingHints.IntervalInSeconds must be at least {MIN_INTERVAL} seconds when "
             "Dynamic Partitioning is enabled."

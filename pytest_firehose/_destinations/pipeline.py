@@ -26,7 +26,7 @@ from pytest_firehose._destinations.base import (
     Destination,
     DestinationError,
 )
-from pytest_firehose._destinations.buffers import Buffer
+from pytest_firehose._destinations.buffers import Buffer, hints
 from pytest_firehose._destinations.compression import extension
 from pytest_firehose._destinations.objects import DeliveredObject, object_key
 from pytest_firehose._destinations.partitioning import (
@@ -49,14 +49,11 @@ from pytest_firehose._lambda.functions import Invocation
 if TYPE_CHECKING:
     from pytest_firehose._ids import IdSource
 
-#: Firehose's buffering when a destination's ``BufferingHints`` leave a value out.
-DEFAULT_BUFFERING = {"SizeInMBs": 5, "IntervalInSeconds": 300}
 #: DirectPut data that cannot be delivered is kept this long, then lost.
 RETENTION = timedelta(hours=24)
 #: A record expires at the first instant (the clock counts microseconds) after RETENTION:
 #: one delivered exactly 24 hours after it arrived was delivered in time.
 _EXPIRES_AFTER = RETENTION + timedelta(microseconds=1)
-MIB = 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -68,13 +65,6 @@ class _Debt:
     at: datetime
     entries: list[Accepted] = field(default_factory=list)
     kinesis: Mapping[str, Mapping[str, Any]] | None = None
-
-
-def hints(config: Mapping[str, Any]) -> tuple[int, timedelta]:
-    """(size in bytes, interval) after which a buffer is delivered, for a destination
-    configured with ``config``."""
-    given = {**DEFAULT_BUFFERING, **config.get("BufferingHints", {})}
-    return given["SizeInMBs"] * MIB, timedelta(seconds=given["IntervalInSeconds"])
 
 
 class Delivery(Transforming):
