@@ -19,7 +19,8 @@ from moto import mock_aws
 from pytest_firehose import FirehoseFake, UsageError
 from pytest_firehose._destinations import partitioning as partitioning_module
 from pytest_firehose._destinations.base import DeliveryTarget, MemoryDestination
-from pytest_firehose._destinations.pipeline import MIB, Delivery
+from pytest_firehose._destinations.buffers import MIB
+from pytest_firehose._destinations.pipeline import Delivery
 from pytest_firehose._ids import IdSource
 
 FUNCTION = "arn:aws:lambda:us-east-1:123456789012:function:keys"
@@ -475,10 +476,11 @@ def test_a_bad_metadata_extraction_processor_is_refused(
     assert said in refusal(client, **partitioned(processor))
 
 
-def update(client: Any, **changes: Any) -> dict[str, Any]:
+def update(client: Any, name: str = "events", **changes: Any) -> dict[str, Any]:
+    """The refusal of an UpdateDestination of stream ``name`` with ``changes``."""
     return refused(
         client.update_destination,
-        DeliveryStreamName="events",
+        DeliveryStreamName=name,
         CurrentDeliveryStreamVersionId="1",
         DestinationId="destinationId-000000000001",
         ExtendedS3DestinationUpdate=changes,
@@ -489,13 +491,7 @@ def test_partitioning_cannot_be_switched_on_or_off_later(fake: FirehoseFake, cli
     client.create_delivery_stream(DeliveryStreamName="plain", ExtendedS3DestinationConfiguration=S3)
     by_customer(fake)
 
-    switched_on = refused(
-        client.update_destination,
-        DeliveryStreamName="plain",
-        CurrentDeliveryStreamVersionId="1",
-        DestinationId="destinationId-000000000001",
-        ExtendedS3DestinationUpdate=partitioned(query("{customer: .customer}")),
-    )
+    switched_on = update(client, "plain", **partitioned(query("{customer: .customer}")))
     switched_off = update(client, DynamicPartitioningConfiguration={"Enabled": False})
 
     assert (

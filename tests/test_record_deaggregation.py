@@ -43,39 +43,33 @@ def stream_with(fake: FirehoseFake, *processors: dict[str, Any], **config: Any) 
     )
 
 
+SPLIT = [b'{"a":1}', b'{"a":2}', b'{"a":3}']
+
+
 @pytest.mark.parametrize(
-    "joined",
+    ("payload", "records"),
     [
-        b'{"a":1}{"a":2}{"a":3}',
-        b'{"a":1}\n{"a":2}\n{"a":3}\n',
-        b' {"a":1} \r\n{"a":2}\t{"a":3}',
+        (b'{"a":1}{"a":2}{"a":3}', SPLIT),
+        (b'{"a":1}\n{"a":2}\n{"a":3}\n', SPLIT),
+        (b' {"a":1} \r\n{"a":2}\t{"a":3}', SPLIT),
+        # Not made of JSON objects: the record goes on whole.
+        (b'[{"a":1}, {"a":2}]', [b'[{"a":1}, {"a":2}]']),
+        (b'{"a":1} 7', [b'{"a":1} 7']),
+        (b'{"a":1}{"a"', [b'{"a":1}{"a"']),
+        (b"\xff\xfe", [b"\xff\xfe"]),
+        (b"   ", [b"   "]),
     ],
 )
 def test_concatenated_json_objects_become_records(
-    fake: FirehoseFake, client: Any, joined: bytes
-) -> None:
-    stream = stream_with(fake, deaggregate("JSON"))
-
-    put(client, joined)
-    stream.flush()
-
-    assert stream.delivered == [b'{"a":1}', b'{"a":2}', b'{"a":3}']
-    assert [record.data for record in stream.records] == [joined]
-
-
-@pytest.mark.parametrize(
-    "payload",
-    [b'[{"a":1}, {"a":2}]', b'{"a":1} 7', b'{"a":1}{"a"', b"\xff\xfe", b"   "],
-)
-def test_a_record_that_is_not_json_objects_goes_on_whole(
-    fake: FirehoseFake, client: Any, payload: bytes
+    fake: FirehoseFake, client: Any, payload: bytes, records: list[bytes]
 ) -> None:
     stream = stream_with(fake, deaggregate("JSON"))
 
     put(client, payload)
     stream.flush()
 
-    assert stream.delivered == [payload]
+    assert stream.delivered == records
+    assert [record.data for record in stream.records] == [payload]
 
 
 def test_a_delimiter_splits_records(fake: FirehoseFake, client: Any) -> None:

@@ -147,7 +147,6 @@ class Deaggregation:
 
 
 _DECODER = json.JSONDecoder()
-_BLANK = b" \t\r\n"
 
 
 def _json_objects(data: bytes) -> list[bytes] | None:
@@ -236,11 +235,9 @@ class Partitioning:
         try:
             return evaluate_prefix(self.prefix, arrived, None, keys)
         except MissingKey as missing:
-            source = (
-                "the metadata extraction query"
-                if missing.namespace == _QUERY
-                else ("the Lambda function's metadata.partitionKeys")
-            )
+            source = "the metadata extraction query"
+            if missing.namespace == _LAMBDA:
+                source = "the Lambda function's metadata.partitionKeys"
             raise PartitioningFailed(
                 METADATA_EXTRACTION_FAILED,
                 f"The partition key {missing.name!r} that the prefix uses is not among the "

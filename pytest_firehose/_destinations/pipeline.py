@@ -71,11 +71,13 @@ class Delivery(Transforming):
     """One delivery stream's delivery: every record it accepted, and where each one is.
 
     ``records`` is the accept log, in commit order. Each of those records is in exactly
-    one place: the transformer's buffer (with a Lambda processor), ``buffer``
-    (``buffer_bytes`` long), a batch in ``retries``, a delivered object in ``objects``, a
-    backup in ``backed_up``, ``dropped`` by the transformation, an error object in
-    ``processing_failed``, or ``expired``. A transformed record keeps its record id and
-    arrival and carries its new payload from the transformation on.
+    one place: the transformer's buffer (with a Lambda processor), ``buffer`` (the
+    destination's buffers, one per partition with dynamic partitioning; ``buffer_bytes``
+    long), a batch in ``retries``, a delivered object in ``objects``, a backup in
+    ``backed_up``, ``dropped`` by the transformation, an error object in
+    ``processing_failed`` or ``partitioning_failed``, or ``expired``. A transformed record
+    keeps its record id and arrival and carries its new payload from the transformation
+    on; a de-aggregated one is its sub-records, each with its id and arrival.
     ``destination_up`` switched off makes every attempt fail without asking the
     destination.
 
@@ -246,7 +248,7 @@ class Delivery(Transforming):
         if ids is None:  # a reconfiguration: written at the next event, with an id
             self._debts.append(_Debt("fill", now, [failure.record for failure in failures]))
             return
-        self._write_partitioning_failures(failures, now, ids)
+        self._write_partitioning_failures(failures, ids)
 
     def _into(
         self,
@@ -266,8 +268,10 @@ class Delivery(Transforming):
             self._deliver_buffer(now, ids, partition)
 
     def _write_partitioning_failures(
-        self, failures: list[ProcessingFailure], at: datetime, ids: IdSource
+        self, failures: list[ProcessingFailure], ids: IdSource
     ) -> None:
+        """The error object of records dynamic partitioning could not place, kept and
+        written where the destination writes its error output."""
         obj = self._error_output.object_for(failures, PARTITIONING_FAILED, self.target, ids.uuid())
         self.partitioning_failed.append(obj)
         self._write_error_object(obj)
@@ -432,7 +436,7 @@ class Delivery(Transforming):
 
     def _expire(self, at: datetime) -> None:
         """Move every pending record that arrived 24 hours (and a microsecond) before
-        ``at`` to ``expired``: the buffer's first, then the batches' in waiting order."""
+        ``at`` to ``expired``: the buffers' first, then the batches' in waiting order."""
         cutoff = at - _EXPIRES_AFTER
         for partition, buffer in list(self._buffers.items()):
             self.expired.extend(buffer.expire(cutoff))

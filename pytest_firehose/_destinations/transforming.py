@@ -9,7 +9,7 @@ dropped are set aside, and the failed are written to the ``processing-failed`` e
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable
 from datetime import datetime
 from typing import TYPE_CHECKING
 
@@ -54,17 +54,8 @@ class Transforming:
     _busy: bool
     _error_output: ErrorOutput
 
-    if TYPE_CHECKING:
-
-        def _fill(
-            self,
-            entries: list[Accepted],
-            now: datetime,
-            ids: IdSource | None = None,
-            *,
-            floor: datetime | None = None,
-            keys: Sequence[Mapping[str, str] | None] | None = None,
-        ) -> None: ...
+    #: Delivery's: puts records in the destination's buffers.
+    _fill: Callable[..., None]
 
     def _route_transformer(self, target: DeliveryTarget, processor: ProcessorRoute | None) -> None:
         before = self.transformer
