@@ -13,7 +13,9 @@ the clock jumps (up to 30 hours at a time) and buffers are flushed. After every 
 ``TransformingMachine`` runs the same steps on a stream with a Lambda processor whose
 handler keeps, drops or fails each record by its content (and raises while "broken"): every
 accepted record then ends exactly once delivered (transformed), dropped by the transform,
-in the processing-failed error output, pending or expired.
+in the processing-failed error output, pending or expired. ``PartitioningMachine`` adds
+dynamic partitioning by the keys that handler answers: a kept record without a key ends in
+the partitioning-failed error output, and each delivered one under its partition's prefix.
 """
 
 from __future__ import annotations
@@ -94,6 +96,7 @@ class Snapshot:
     now: datetime
     dropped: Counter[bytes] = field(default_factory=Counter)
     failed: Counter[bytes] = field(default_factory=Counter)
+    unpartitioned: Counter[bytes] = field(default_factory=Counter)
 
 
 class AccountingMachine(RuleBasedStateMachine):
@@ -247,6 +250,7 @@ class AccountingMachine(RuleBasedStateMachine):
             now=self.fake.firehose.clock.now(),
             dropped=Counter(self.stream.dropped),
             failed=Counter(self.stream.processing_failed),
+            unpartitioned=Counter(map(source, self.stream.partitioning_failed)),
         )
         self._every_record_is_delivered_pending_or_expired(seen)
         self._the_call_log_accounts_for_every_record(seen)
@@ -257,6 +261,7 @@ class AccountingMachine(RuleBasedStateMachine):
     def _every_record_is_delivered_pending_or_expired(self, seen: Snapshot) -> None:
         accepted = Counter(data for data, _, _ in seen.records)
         parts = seen.delivered + seen.pending + seen.expired + seen.dropped + seen.failed
+        parts += seen.unpartitioned
         assert accepted == parts, f"missing: {accepted - parts}, extra: {parts - accepted}"
 
     def _the_call_log_accounts_for_every_record(self, seen: Snapshot) -> None:
@@ -378,6 +383,8 @@ class TransformingMachine(AccountingMachine):
             for line in obj.body.splitlines():
                 error = json.loads(line)
                 data = base64.b64decode(error["rawData"])
+                if error["errorCode"].startswith("DynamicPartitioning."):
+                    continue  # the partitioning machine's
                 if error["errorCode"] == "Lambda.ProcessingFailedStatus":
                     assert decision(data) == "ProcessingFailed"
                 else:
@@ -385,6 +392,42 @@ class TransformingMachine(AccountingMachine):
                         "Lambda.FunctionError",
                         2,
                     )
+
+
+def partition_key(payload: bytes) -> str | None:
+    """The partition key the transform gives a payload it keeps (none for some)."""
+    return None if zlib.adler32(payload) % 5 == 0 else str(zlib.crc32(payload) % 3)
+
+
+class PartitioningMachine(TransformingMachine):
+    """The transforming machine on a stream partitioned by the keys its transform answers
+    in ``metadata.partitionKeys``: each kept record ends in its partition's objects, or,
+    without a key, in the partitioning-failed error output."""
+
+    def processing(self) -> dict[str, Any]:
+        return {
+            **super().processing(),
+            "Prefix": "p=!{partitionKeyFromLambda:p}/",
+            "ErrorOutputPrefix": "errors/!{firehose:error-output-type}/",
+            "BufferingHints": {"SizeInMBs": 64, "IntervalInSeconds": 60},
+            "DynamicPartitioningConfiguration": {"Enabled": True},
+        }
+
+    def transform(self, event: dict[str, Any], context: Any) -> dict[str, Any]:
+        answer = super().transform(event, context)
+        for record in answer["records"]:
+            if record["result"] == "Ok":
+                key = partition_key(self.source(base64.b64decode(record["data"])))
+                record["metadata"] = {"partitionKeys": {} if key is None else {"p": key}}
+        return answer
+
+    @invariant()
+    def each_record_is_in_its_partition(self) -> None:
+        for obj in self.stream.objects:
+            for payload in obj.records:
+                assert obj.key.startswith(f"p={partition_key(self.source(payload))}/")
+        for payload in self.stream.partitioning_failed:
+            assert partition_key(self.source(payload)) is None
 
 
 def test_records_count_as_their_payloads_in_a_multiset(fake):
@@ -414,3 +457,5 @@ AccountingMachine.TestCase.settings = settings(
 TestAccounting = AccountingMachine.TestCase
 TransformingMachine.TestCase.settings = AccountingMachine.TestCase.settings
 TestTransforming = TransformingMachine.TestCase
+PartitioningMachine.TestCase.settings = AccountingMachine.TestCase.settings
+TestPartitioning = PartitioningMachine.TestCase

@@ -26,12 +26,12 @@ LAMBDA_PROCESSING = {
     ],
 }
 #: A processor the fake does not run yet (a Lambda processor it runs).
-DEAGGREGATION = {
+DECOMPRESSION = {
     "Enabled": True,
     "Processors": [
         {
-            "Type": "RecordDeAggregation",
-            "Parameters": [{"ParameterName": "SubRecordType", "ParameterValue": "JSON"}],
+            "Type": "Decompression",
+            "Parameters": [{"ParameterName": "CompressionFormat", "ParameterValue": "GZIP"}],
         }
     ],
 }
@@ -43,19 +43,50 @@ CUSTOM_TIME_ZONE = "firehose CreateDeliveryStream.ExtendedS3DestinationConfigura
 UNMODELLED = [
     (
         "ExtendedS3DestinationConfiguration",
-        {**S3, "ProcessingConfiguration": DEAGGREGATION},
+        {**S3, "ProcessingConfiguration": DECOMPRESSION},
         r"ExtendedS3DestinationConfiguration\.ProcessingConfiguration \(processors: "
-        r"RecordDeAggregation\) is not run: records are delivered as they were put",
+        r"Decompression\) is not run: records are delivered as they were put",
     ),
     (
         "ExtendedS3DestinationConfiguration",
         {
             **S3,
-            "Prefix": "customer=!{partitionKeyFromQuery:customer}/",
-            "ErrorOutputPrefix": "errors/",
-            "DynamicPartitioningConfiguration": {"Enabled": True},
+            "ProcessingConfiguration": {
+                "Processors": [
+                    {
+                        "Type": "MetadataExtraction",
+                        "Parameters": [
+                            {"ParameterName": "MetadataExtractionQuery", "ParameterValue": "{}"}
+                        ],
+                    }
+                ]
+            },
         },
-        r"DynamicPartitioningConfiguration is not modelled",
+        r"MetadataExtraction\) is not run",
+    ),
+    (
+        "ExtendedS3DestinationConfiguration",
+        {
+            **S3,
+            "Prefix": "c=!{partitionKeyFromQuery:c}/",
+            "ErrorOutputPrefix": "errors/",
+            "BufferingHints": {"SizeInMBs": 64},
+            "ProcessingConfiguration": {
+                "Processors": [
+                    {
+                        "Type": "MetadataExtraction",
+                        "Parameters": [
+                            {"ParameterName": "MetadataExtractionQuery", "ParameterValue": "{c:.c}"}
+                        ],
+                    }
+                ]
+            },
+            "DynamicPartitioningConfiguration": {
+                "Enabled": True,
+                "RetryOptions": {"DurationInSeconds": 60},
+            },
+        },
+        r"RetryOptions is not modelled: .* retried until its records expire",
     ),
     (
         "ExtendedS3DestinationConfiguration",
@@ -147,7 +178,7 @@ def test_an_update_warns_for_what_it_adds_only(fake: FirehoseFake, client: Any) 
             DeliveryStreamName="events",
             CurrentDeliveryStreamVersionId="1",
             DestinationId=DESTINATION_ID,
-            ExtendedS3DestinationUpdate={"ProcessingConfiguration": DEAGGREGATION},
+            ExtendedS3DestinationUpdate={"ProcessingConfiguration": DECOMPRESSION},
         )
 
     assert [str(w.message).split(" ")[0] for w in caught] == [
@@ -160,7 +191,7 @@ def test_strict_refuses_the_create_and_creates_nothing(strict: FirehoseFake) -> 
     client = boto3.client("firehose", region_name=REGION)
 
     with pytest.raises(ClientError) as caught:
-        create_s3(client, ProcessingConfiguration=DEAGGREGATION)
+        create_s3(client, ProcessingConfiguration=DECOMPRESSION)
 
     error = caught.value.response["Error"]
     assert error["Code"] == "InvalidArgumentException"
@@ -173,17 +204,17 @@ def test_strict_refuses_an_update_and_changes_nothing(strict: FirehoseFake) -> N
     client = boto3.client("firehose", region_name=REGION)
     create_s3(client)
 
-    with pytest.raises(ClientError, match="DynamicPartitioningConfiguration"):
+    with pytest.raises(ClientError, match="DataFormatConversionConfiguration"):
         client.update_destination(
             DeliveryStreamName="events",
             CurrentDeliveryStreamVersionId="1",
             DestinationId=DESTINATION_ID,
-            ExtendedS3DestinationUpdate={"DynamicPartitioningConfiguration": {"Enabled": True}},
+            ExtendedS3DestinationUpdate={"DataFormatConversionConfiguration": {"Enabled": True}},
         )
 
     description = strict.firehose["events"].describe()
     assert description["VersionId"] == "1"
-    assert "DynamicPartitioningConfiguration" not in str(description)
+    assert "DataFormatConversionConfiguration" not in str(description)
 
 
 def test_strict_through_the_handle_is_a_usage_error_naming_the_setting(
@@ -273,11 +304,18 @@ def test_given_lambda_parameters_are_kept(api: Any) -> None:
 
 
 def test_dynamic_partitioning_is_described_with_its_default_retry(api: Any) -> None:
-    with pytest.warns(UnmodelledSettingWarning):
+    query = {"ParameterName": "MetadataExtractionQuery", "ParameterValue": "{c: .c}"}
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
         create_s3(
             api,
             Prefix="c=!{partitionKeyFromQuery:c}/",
             ErrorOutputPrefix="errors/",
+            BufferingHints={"SizeInMBs": 64, "IntervalInSeconds": 60},
+            ProcessingConfiguration={
+                "Enabled": True,
+                "Processors": [{"Type": "MetadataExtraction", "Parameters": [query]}],
+            },
             DynamicPartitioningConfiguration={"Enabled": True},
         )
 

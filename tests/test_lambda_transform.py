@@ -166,14 +166,24 @@ def test_processing_failed_records_go_to_the_error_output_in_aws_error_record_js
     stream.assert_delivered([b"good\n"])
 
 
-def test_the_error_prefix_names_the_error_output_type(fake: FirehoseFake) -> None:
+@pytest.mark.parametrize(
+    ("error_prefix", "folders"),
+    [
+        ("errors/!{firehose:error-output-type}/!{timestamp:yyyy}/", "processing-failed/{year}/"),
+        # The only expression evaluated, no date folders are added.
+        ("errors/!{firehose:error-output-type}/", "processing-failed/"),
+    ],
+)
+def test_the_error_prefix_names_the_error_output_type(
+    fake: FirehoseFake, error_prefix: str, folders: str
+) -> None:
     fake.firehose.lambda_function(
         "orders-transform", answer_each(lambda data: {"result": "ProcessingFailed"})
     )
     stream = s3_stream(
         fake,
         Prefix="data/!{timestamp:yyyy}/",
-        ErrorOutputPrefix="errors/!{firehose:error-output-type}/!{timestamp:yyyy}/",
+        ErrorOutputPrefix=error_prefix,
         CompressionFormat="GZIP",
         ProcessingConfiguration=processing(),
     )
@@ -183,7 +193,7 @@ def test_the_error_prefix_names_the_error_output_type(fake: FirehoseFake) -> Non
     stream.flush()
 
     (obj,) = stream.error_objects
-    assert obj.key.startswith(f"errors/processing-failed/{year}/events-1-")
+    assert obj.key.startswith(f"errors/{folders.format(year=year)}events-1-")
     assert obj.key.endswith(".gz")
     import gzip
 

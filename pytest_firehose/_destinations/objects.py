@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import random
 import re
+from collections.abc import Mapping
 from datetime import datetime
 
 from pytest_firehose._destinations.compression import compress
@@ -79,33 +80,91 @@ def _java_time(pattern: str, at: datetime) -> str:
     return "".join(out)
 
 
-def evaluate_prefix(prefix: str, at: datetime, chance: random.Random) -> str:
+#: The namespaces of dynamic partitioning's keys in a prefix.
+PARTITION_NAMESPACES = ("partitionKeyFromQuery", "partitionKeyFromLambda")
+
+
+class MissingKey(LookupError):
+    """A prefix names a partition key (``namespace``, ``name``) the record does not have."""
+
+    def __init__(self, namespace: str, name: str) -> None:
+        super().__init__(f"!{{{namespace}:{name}}}")
+        self.namespace = namespace
+        self.name = name
+
+
+def partition_keys_in(prefix: str) -> list[tuple[str, str]]:
+    """The (namespace, key name) of each partition key expression ``prefix`` holds."""
+    return [(m[1], m[2]) for m in _EXPRESSION.finditer(prefix) if m[1] in PARTITION_NAMESPACES]
+
+
+def evaluate_prefix(
+    prefix: str,
+    at: datetime,
+    chance: random.Random | None,
+    keys: Mapping[str, Mapping[str, str]] | None = None,
+) -> str:
     """A Prefix as Firehose writes it for an object whose oldest record arrived ``at``.
 
     Without expressions, ``yyyy/MM/dd/HH/`` (UTC) is appended, by plain concatenation.
     With them, ``!{timestamp:PATTERN}`` is ``at`` in that java.time pattern (every
     instance the same instant) and ``!{firehose:random-string}`` 11 random characters
-    (new for each instance); other expressions (dynamic partitioning) are left as written.
+    (new for each instance; left as written without ``chance``). ``keys`` gives the
+    partition keys by namespace (dynamic partitioning): a key expression it lacks raises
+    :class:`MissingKey`; without ``keys`` they are left as written.
     """
     if not has_expressions(prefix):
         return f"{prefix}{at:%Y/%m/%d/%H}/"
+    return _expand(prefix, at, chance, keys)
+
+
+def _expand(
+    prefix: str,
+    at: datetime,
+    chance: random.Random | None,
+    keys: Mapping[str, Mapping[str, str]] | None,
+) -> str:
+    """``prefix`` with its expressions evaluated (see :func:`evaluate_prefix`)."""
 
     def evaluate(match: re.Match[str]) -> str:
         namespace, argument = match.groups()
         if namespace == "timestamp":
             return _java_time(argument, at)
-        if (namespace, argument) == ("firehose", "random-string"):
-            return "".join(chance.choice(_RANDOM_ALPHABET) for _ in range(11))
+        if (namespace, argument) == ("firehose", "random-string") and chance is not None:
+            return _random_string(chance)
+        if keys is not None and namespace in PARTITION_NAMESPACES:
+            value = keys.get(namespace, {}).get(argument)
+            if value is None:
+                raise MissingKey(namespace, argument)
+            return value
         return match.group(0)
 
     return _EXPRESSION.sub(evaluate, prefix)
 
 
 def object_key(
-    prefix: str, stream: str, version: str, oldest: datetime, suffix: str, extension: str = ""
+    prefix: str,
+    stream: str,
+    version: str,
+    oldest: datetime,
+    suffix: str,
+    extension: str = "",
+    *,
+    expanded: bool = False,
 ) -> str:
     """``<prefix, evaluated><stream>-<version>-YYYY-MM-dd-HH-mm-ss-<suffix><ext>`` in UTC,
     ``oldest`` being the arrival of the object's oldest record; ``suffix`` (a uuid) also
-    seeds the prefix's random strings, so a retried delivery keeps its key."""
-    evaluated = evaluate_prefix(prefix, oldest, random.Random(suffix))
+    seeds the prefix's random strings, so a retried delivery keeps its key. ``expanded``:
+    the prefix had expressions, some already evaluated (a dynamic partition's, an error
+    prefix's error type), so no date folders are added, whatever is left."""
+    chance = random.Random(suffix)
+    if expanded:
+        evaluated = _expand(prefix, oldest, chance, None)
+    else:
+        evaluated = evaluate_prefix(prefix, oldest, chance)
     return f"{evaluated}{stream}-{version}-{oldest:%Y-%m-%d-%H-%M-%S}-{suffix}{extension}"
+
+
+def _random_string(chance: random.Random) -> str:
+    """Firehose's ``random-string``: 11 lowercase letters and digits."""
+    return "".join(chance.choice(_RANDOM_ALPHABET) for _ in range(11))

@@ -5,18 +5,17 @@ arrived expire.
 Nothing runs in the background: ``settle`` replays, in the order they fall due, every
 event between the last time the world was touched and now, as if time had passed
 continuously. At every moment each accepted record is in exactly one place: the
-transformation buffer (with a Lambda processor), the buffer, a batch waiting for a retry, a
-delivered object, a backup, ``dropped`` by the transformation, the processing-failed error
-output, or ``expired``.
+transformation buffer (with a Lambda processor), a buffer (one per partition with dynamic
+partitioning), a batch waiting for a retry, a delivered object, a backup, ``dropped`` by the
+transformation, the processing-failed or partitioning-failed error output, or ``expired``.
+A record de-aggregated into several is in those places as its sub-records.
 """
 
 from __future__ import annotations
 
-import contextlib
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from operator import itemgetter
 from typing import TYPE_CHECKING, Any
 
 from pytest_firehose._destinations.base import (
@@ -27,35 +26,34 @@ from pytest_firehose._destinations.base import (
     Destination,
     DestinationError,
 )
+from pytest_firehose._destinations.buffers import Buffer, hints
 from pytest_firehose._destinations.compression import extension
 from pytest_firehose._destinations.objects import DeliveredObject, object_key
+from pytest_firehose._destinations.partitioning import (
+    PARTITIONING_FAILED,
+    PartitionBatch,
+    deaggregation,
+    partitioning,
+)
 from pytest_firehose._destinations.processing import (
     ErrorOutput,
-    Invoker,
-    LambdaProcessor,
-    Processed,
+    ProcessingFailure,
     Transformer,
     appends_delimiter,
     with_delimiter,
 )
-from pytest_firehose._destinations.retries import RetryQueue, oldest_arrival
-from pytest_firehose._errors import UsageError
+from pytest_firehose._destinations.retries import RetryQueue
+from pytest_firehose._destinations.transforming import ProcessorRoute, Transforming
 from pytest_firehose._lambda.functions import Invocation
-from pytest_firehose._payload import payload_len
 
 if TYPE_CHECKING:
     from pytest_firehose._ids import IdSource
 
-#: Firehose's buffering when a destination's ``BufferingHints`` leave a value out.
-DEFAULT_BUFFERING = {"SizeInMBs": 5, "IntervalInSeconds": 300}
 #: DirectPut data that cannot be delivered is kept this long, then lost.
 RETENTION = timedelta(hours=24)
 #: A record expires at the first instant (the clock counts microseconds) after RETENTION:
 #: one delivered exactly 24 hours after it arrived was delivered in time.
 _EXPIRES_AFTER = RETENTION + timedelta(microseconds=1)
-MIB = 1024 * 1024
-#: An accepted record's payload; mapped over a put's records, cheaper than a generator.
-_payload_of = itemgetter(0)
 
 
 @dataclass(frozen=True)
@@ -69,22 +67,17 @@ class _Debt:
     kinesis: Mapping[str, Mapping[str, Any]] | None = None
 
 
-def hints(config: Mapping[str, Any]) -> tuple[int, timedelta]:
-    """(size in bytes, interval) after which a buffer is delivered, for a destination
-    configured with ``config``."""
-    given = {**DEFAULT_BUFFERING, **config.get("BufferingHints", {})}
-    return given["SizeInMBs"] * MIB, timedelta(seconds=given["IntervalInSeconds"])
-
-
-class Delivery:
+class Delivery(Transforming):
     """One delivery stream's delivery: every record it accepted, and where each one is.
 
     ``records`` is the accept log, in commit order. Each of those records is in exactly
-    one place: the transformer's buffer (with a Lambda processor), ``buffer``
-    (``buffer_bytes`` long), a batch in ``retries``, a delivered object in ``objects``, a
-    backup in ``backed_up``, ``dropped`` by the transformation, an error object in
-    ``processing_failed``, or ``expired``. A transformed record keeps its record id and
-    arrival and carries its new payload from the transformation on.
+    one place: the transformer's buffer (with a Lambda processor), ``buffer`` (the
+    destination's buffers, one per partition with dynamic partitioning; ``buffer_bytes``
+    long), a batch in ``retries``, a delivered object in ``objects``, a backup in
+    ``backed_up``, ``dropped`` by the transformation, an error object in
+    ``processing_failed`` or ``partitioning_failed``, or ``expired``. A transformed record
+    keeps its record id and arrival and carries its new payload from the transformation
+    on; a de-aggregated one is its sub-records, each with its id and arrival.
     ``destination_up`` switched off makes every attempt fail without asking the
     destination.
 
@@ -96,14 +89,12 @@ class Delivery:
         target: DeliveryTarget,
         config: Mapping[str, Any],
         destination: Destination,
-        processor: tuple[LambdaProcessor, Invoker, str, str | None] | None = None,
+        processor: ProcessorRoute | None = None,
     ) -> None:
         self.records: list[Accepted] = []
-        self.buffer: list[Accepted] = []
-        self.buffer_bytes = 0
-        #: The earliest arrival in the buffer (records from a Kinesis source may come out
-        #: of order): expiry looks at the buffer only once this is old enough.
-        self._buffer_oldest: datetime | None = None
+        #: The destination's buffers, by partition (one, None, without dynamic
+        #: partitioning), in the order they were opened.
+        self._buffers: dict[str | None, Buffer] = {}
         self._retries = RetryQueue()
         self.objects: list[DeliveredObject] = []
         self.expired: list[Accepted] = []
@@ -114,11 +105,10 @@ class Delivery:
         #: Records the transformation dropped, and the error objects of those it failed.
         self.dropped: list[Accepted] = []
         self.processing_failed: list[DeliveredObject] = []
+        #: The error objects of records dynamic partitioning could not place.
+        self.partitioning_failed: list[DeliveredObject] = []
         self.invocations: list[Invocation] = []
         self.transformer: Transformer | None = None
-        #: The destination buffer is not due before this (set when transformed records
-        #: enter it: their arrival is older than their entry).
-        self._buffer_floor: datetime | None = None
         #: True while a handler or an HTTP endpoint is waited for without the world's
         #: lock: what reaches this delivery meanwhile (a put, a clock move, a flush, from
         #: any thread) is kept in ``_debts``, in order, and carried out once the answer is
@@ -134,7 +124,7 @@ class Delivery:
         target: DeliveryTarget,
         config: Mapping[str, Any],
         destination: Destination,
-        processor: tuple[LambdaProcessor, Invoker, str, str | None] | None = None,
+        processor: ProcessorRoute | None = None,
     ) -> None:
         """Deliver from now on to ``destination``, for ``target``, as ``config`` (the
         destination's configuration) says, transforming first with ``processor`` (the Lambda
@@ -149,6 +139,8 @@ class Delivery:
         #: An AppendDelimiterToRecord processor: each record gets its newline as it enters
         #: the destination buffer (after the Lambda processor, when there is one).
         self._delimited = appends_delimiter(config)
+        self._deaggregation = deaggregation(config)
+        self._partitioning = partitioning(config)
         # An HTTP endpoint's failures go to its S3 configuration's prefixes.
         errors_to = config.get("S3Configuration", config)
         self._error_output = ErrorOutput(
@@ -159,27 +151,16 @@ class Delivery:
         )
         self._route_transformer(target, processor)
 
-    def _route_transformer(
-        self,
-        target: DeliveryTarget,
-        processor: tuple[LambdaProcessor, Invoker, str, str | None] | None,
-    ) -> None:
-        before = self.transformer
-        if processor is None:
-            self.transformer = None
-            if before is not None and before.buffer:
-                # Processing switched off: what waited for the function goes on as it is.
-                self._fill(before.buffer, before.buffer[-1][2], floor=None)
-            return
-        lambda_processor, invoke, region, source_arn = processor
-        self.transformer = Transformer(
-            lambda_processor, invoke, (target.arn, region, source_arn), self.invocations
-        )
-        if before is not None:
-            self.transformer.take(before.buffer)
-            self.transformer.kinesis = before.kinesis
-
     # ------------------------------------------------------------------ reading
+
+    @property
+    def buffer(self) -> list[Accepted]:
+        """The records in the destination's buffers, partition by partition."""
+        return [record for buffer in self._buffers.values() for record in buffer.records]
+
+    @property
+    def buffer_bytes(self) -> int:
+        return sum(buffer.size for buffer in self._buffers.values())
 
     @property
     def retries(self) -> list[Batch]:
@@ -226,6 +207,8 @@ class Delivery:
         ids: IdSource,
         kinesis: Mapping[str, Mapping[str, Any]] | None,
     ) -> None:
+        if self._deaggregation is not None:
+            entries = self._deaggregation.apply(entries)
         transformer = self.transformer
         if transformer is None:
             self._fill(entries, now, ids)
@@ -242,22 +225,56 @@ class Delivery:
         ids: IdSource | None = None,
         *,
         floor: datetime | None = None,
+        keys: Sequence[Mapping[str, str] | None] | None = None,
     ) -> None:
-        """Put ``entries`` in the destination buffer; deliver it if it reaches its size
-        (when ``ids`` are given). ``floor``: the buffer is not due before then."""
+        """Put ``entries`` in the destination buffer (their partition's, with dynamic
+        partitioning, ``keys`` being the Lambda function's partition keys for each); deliver
+        a buffer that reaches its size (when ``ids`` are given). ``floor``: a buffer these
+        open is not due before then."""
         if not entries:
             return
+        if self._partitioning is None:
+            self._into(None, entries, now, ids, floor)
+            return
+        # A partition is active while its records are buffered or being delivered.
+        batches = [*self._retries.batches(), self._in_flight]
+        active = {partition for partition in self._buffers if partition is not None}
+        active.update(batch.partition for batch in batches if isinstance(batch, PartitionBatch))
+        groups, failures = self._partitioning.sort(entries, keys, now, active)
+        for partition, group in groups.items():
+            self._into(partition, group, now, ids, floor)
+        if not failures:
+            return
+        if ids is None:  # a reconfiguration: written at the next event, with an id
+            self._debts.append(_Debt("fill", now, [failure.record for failure in failures]))
+            return
+        self._write_partitioning_failures(failures, ids)
+
+    def _into(
+        self,
+        partition: str | None,
+        entries: list[Accepted],
+        now: datetime,
+        ids: IdSource | None,
+        floor: datetime | None,
+    ) -> None:
         if self._delimited:
             entries = with_delimiter(entries)
-        if not self.buffer:
-            self._buffer_floor = floor
-        self.buffer.extend(entries)
-        self.buffer_bytes += sum(map(payload_len, map(_payload_of, entries)))
-        oldest = oldest_arrival(entries)
-        if self._buffer_oldest is None or oldest < self._buffer_oldest:
-            self._buffer_oldest = oldest
-        if ids is not None and self.buffer_bytes >= self.size:
-            self._deliver_buffer(now, ids)
+        buffer = self._buffers.get(partition)
+        if buffer is None:
+            buffer = self._buffers[partition] = Buffer(partition)
+        buffer.add(entries, floor)
+        if ids is not None and buffer.size >= self.size:
+            self._deliver_buffer(now, ids, partition)
+
+    def _write_partitioning_failures(
+        self, failures: list[ProcessingFailure], ids: IdSource
+    ) -> None:
+        """The error object of records dynamic partitioning could not place, kept and
+        written where the destination writes its error output."""
+        obj = self._error_output.object_for(failures, PARTITIONING_FAILED, self.target, ids.uuid())
+        self.partitioning_failed.append(obj)
+        self._write_error_object(obj)
 
     def settle(self, now: datetime, ids: IdSource) -> None:
         """Carry out, in time order, every buffer interval, retry and expiry due by ``now``.
@@ -277,12 +294,11 @@ class Delivery:
             transforming = self._transformation_due()
             if transforming is not None:
                 event = (transforming, -1)
-            if self.buffer:
-                due = self.buffer[0][2] + self.interval
-                if self._buffer_floor is not None and due < self._buffer_floor:
-                    due = self._buffer_floor
+            partition = None
+            for buffer in self._buffers.values():
+                due = buffer.due(self.interval)
                 if event is None or (due, 0) < event:
-                    event = (due, 0)
+                    event, partition = (due, 0), buffer.partition
             retry = self._retries.next_due()
             if retry is not None and (event is None or (retry, 1) < event):
                 event = (retry, 1)
@@ -297,19 +313,9 @@ class Delivery:
             elif kind == -1:
                 self._transform(at, ids)
             elif kind == 0:
-                self._deliver_buffer(at, ids)
+                self._deliver_buffer(at, ids, partition)
             else:
                 self._attempt(self._retries.pop_due(), at)
-
-    def _transformation_due(self) -> datetime | None:
-        """When the transformation buffer is to be sent: at its interval, or at once (as of
-        its newest record) once it holds its size."""
-        transformer = self.transformer
-        if transformer is None or not transformer.buffer:
-            return None
-        if transformer.full():
-            return transformer.buffer[-1][2]
-        return transformer.due()
 
     def flush(self, now: datetime, ids: IdSource) -> None:
         """Transform what waits for the transformation, deliver what the buffer holds and
@@ -326,7 +332,8 @@ class Delivery:
             self._transform(now, ids)
         for batch in self._retries.take_all():
             self._attempt(batch, now)
-        self._deliver_buffer(now, ids)
+        for partition in list(self._buffers):
+            self._deliver_buffer(now, ids, partition)
 
     def _pay_debts(self, ids: IdSource) -> None:
         """Carry out, in the order they came, what reached the delivery while it was busy
@@ -337,6 +344,8 @@ class Delivery:
                 self._take(debt.entries, debt.at, ids, debt.kinesis)
             elif debt.kind == "settle":
                 self._settle(debt.at, ids)
+            elif debt.kind == "fill":
+                self._fill(debt.entries, debt.at, ids)
             else:
                 self._flush(debt.at, ids)
 
@@ -344,13 +353,15 @@ class Delivery:
 
     def _build(self, batch: Batch, at: datetime) -> DeliveredObject:
         target = self.target
+        partition = batch.partition if isinstance(batch, PartitionBatch) else None
         key = object_key(
-            self._prefix,
+            self._prefix if partition is None else partition,
             target.name,
             str(target.version),
             batch.records[0][2],
             batch.delivery_id,
             self._extension,
+            expanded=partition is not None,
         )
         payloads = tuple(payload for payload, _, _ in batch.records)
         return DeliveredObject(key, payloads, at, batch.delivery_id, compression=self._compression)
@@ -413,67 +424,31 @@ class Delivery:
         self.errors.append(found)
         return DeliveryFailed(f"{type(error).__name__}: {error}")
 
-    def _deliver_buffer(self, at: datetime, ids: IdSource) -> None:
-        records, self.buffer = self.buffer, []
-        self.buffer_bytes = 0
-        self._buffer_oldest = None
-        self._buffer_floor = None
-        if records:
-            self._attempt(Batch(records, ids.uuid(), at), at)
-
-    # ------------------------------------------------------------------ transformation
-
-    def _transform(self, at: datetime, ids: IdSource) -> None:
-        """Send the transformation buffer to the function at ``at`` and apply the answers:
-        new payloads to the destination buffer, the dropped aside, the failed to the error
-        output."""
-        transformer = self.transformer
-        assert transformer is not None
-        self._busy = True
-        try:
-            processed = transformer.run(at, ids)
-        finally:
-            self._busy = False
-        self.dropped.extend(processed.dropped)
-        if processed.failed:
-            self._write_failures(processed, ids)
-        if processed.misuse is not None:
-            failed = len(processed.failed)
-            self.errors.append(
-                DestinationError(at, self.target.name, "", failed, UsageError(processed.misuse))
-            )
-        ended = max([at, *(failure.ended_at for failure in processed.failed)])
-        self._fill(processed.ok, ended, ids, floor=ended)
-
-    def _write_failures(self, processed: Processed, ids: IdSource) -> None:
-        """The error object of the records the transformation failed, kept and written
-        where the destination writes its error output (an HTTP endpoint's S3 bucket)."""
-        assert self.transformer is not None
-        lambda_arn = self.transformer.processor.lambda_arn
-        obj = self._error_output.object_for(processed.failed, lambda_arn, self.target, ids.uuid())
-        self.processing_failed.append(obj)
-        output = getattr(self.destination, "error_output", self.destination)
-        if self.destination_up:
-            # Best effort: the records are on record in `processing_failed` either way.
-            with contextlib.suppress(DeliveryFailed):
-                output.deliver(self.target, obj)
+    def _deliver_buffer(self, at: datetime, ids: IdSource, partition: str | None) -> None:
+        """Send the buffer of ``partition`` (None: the only one) on its way, at ``at``."""
+        buffer = self._buffers.pop(partition, None)
+        if buffer is None or not buffer.records:
+            return
+        if partition is None:
+            self._attempt(Batch(buffer.records, ids.uuid(), at), at)
+        else:
+            self._attempt(PartitionBatch(buffer.records, ids.uuid(), at, partition), at)
 
     def _expire(self, at: datetime) -> None:
         """Move every pending record that arrived 24 hours (and a microsecond) before
-        ``at`` to ``expired``: the buffer's first, then the batches' in waiting order."""
+        ``at`` to ``expired``: the buffers' first, then the batches' in waiting order."""
         cutoff = at - _EXPIRES_AFTER
-        if self._buffer_oldest is not None and self._buffer_oldest <= cutoff:
-            self.expired.extend(r for r in self.buffer if r[2] <= cutoff)
-            self.buffer = [r for r in self.buffer if r[2] > cutoff]
-            self.buffer_bytes = sum(payload_len(r[0]) for r in self.buffer)
-            self._buffer_oldest = oldest_arrival(self.buffer) if self.buffer else None
+        for partition, buffer in list(self._buffers.items()):
+            self.expired.extend(buffer.expire(cutoff))
+            if not buffer.records:
+                del self._buffers[partition]
         self.expired.extend(self._retries.expire(cutoff))
 
     def _oldest_pending(self) -> datetime | None:
-        """The arrival expiry counts from: the buffer's first record's, or the oldest
-        record of a waiting batch, whichever is earlier."""
+        """The arrival expiry counts from: a buffer's first record's, or the oldest
+        record of a waiting batch, whichever is earliest."""
         age = self._retries.oldest()
-        arrivals = [self.buffer[0][2]] if self.buffer else []
+        arrivals = [buffer.records[0][2] for buffer in self._buffers.values()]
         if age is not None:
             arrivals.append(age)
         return min(arrivals, default=None)

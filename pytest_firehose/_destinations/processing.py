@@ -79,7 +79,7 @@ class LambdaProcessor:
     interval: timedelta
 
 
-def _parameters(processor: Mapping[str, Any]) -> dict[str, str]:
+def processor_parameters(processor: Mapping[str, Any]) -> dict[str, str]:
     return {
         str(p.get("ParameterName")): str(p.get("ParameterValue"))
         for p in processor.get("Parameters", [])
@@ -118,7 +118,7 @@ def lambda_processor(config: Mapping[str, Any]) -> LambdaProcessor | None:
     for processor in processing.get("Processors") or []:
         if not isinstance(processor, dict) or processor.get("Type") != "Lambda":
             continue
-        parameters = _parameters(processor)
+        parameters = processor_parameters(processor)
         arn = parameters.get("LambdaArn")
         if not arn:
             raise ServiceError(
@@ -170,22 +170,22 @@ class ProcessingFailure:
     attempts: int
     ended_at: datetime
 
-    def error_record(self, lambda_arn: str) -> str:
-        """The JSON line Firehose writes for the record to the error output."""
+    def error_record(self, lambda_arn: str | None) -> str:
+        """The JSON line Firehose writes for the record to the error output (with the
+        function's ARN for a transformation's failure)."""
         payload, _, arrived = self.record
         raw = payload if isinstance(payload, str) else base64.b64encode(payload).decode()
-        return json.dumps(
-            {
-                "attemptsMade": self.attempts,
-                "arrivalTimestamp": epoch_millis(arrived),
-                "errorCode": self.code,
-                "errorMessage": self.message,
-                "attemptEndingTimestamp": epoch_millis(self.ended_at),
-                "rawData": raw,
-                "lambdaArn": lambda_arn,
-            },
-            separators=(",", ":"),
-        )
+        fields: dict[str, Any] = {
+            "attemptsMade": self.attempts,
+            "arrivalTimestamp": epoch_millis(arrived),
+            "errorCode": self.code,
+            "errorMessage": self.message,
+            "attemptEndingTimestamp": epoch_millis(self.ended_at),
+            "rawData": raw,
+        }
+        if lambda_arn is not None:
+            fields["lambdaArn"] = lambda_arn
+        return json.dumps(fields, separators=(",", ":"))
 
 
 #: What ``!{firehose:error-output-type}`` names for records a transformation failed.
@@ -206,20 +206,29 @@ class ErrorOutput:
     def object_for(
         self,
         failures: list[ProcessingFailure],
-        lambda_arn: str,
+        output_type: str,
         target: DeliveryTarget,
         delivery_id: str,
+        lambda_arn: str | None = None,
     ) -> DeliveredObject:
         """The error object for ``failures``: one JSON error record a line, under
-        ``processing-failed``, named after the oldest record's arrival."""
+        ``output_type`` (``processing-failed``, ``partitioning-failed``), named after the
+        oldest record's arrival."""
         at = max(failure.ended_at for failure in failures)
         oldest = min(failure.record[2] for failure in failures)
-        if has_expressions(self.prefix):
-            prefix = self.prefix.replace(ERROR_OUTPUT_TYPE, PROCESSING_FAILED)
+        expanded = has_expressions(self.prefix)
+        if expanded:
+            prefix = self.prefix.replace(ERROR_OUTPUT_TYPE, output_type)
         else:
-            prefix = f"{self.prefix or self.base}{PROCESSING_FAILED}/"
+            prefix = f"{self.prefix or self.base}{output_type}/"
         key = object_key(
-            prefix, target.name, str(target.version), oldest, delivery_id, self.extension
+            prefix,
+            target.name,
+            str(target.version),
+            oldest,
+            delivery_id,
+            self.extension,
+            expanded=expanded,
         )
         text = "".join(failure.error_record(lambda_arn) + "\n" for failure in failures)
         body = compress(text.encode(), self.compression, name=delivery_id, at=at)
@@ -234,6 +243,9 @@ class Processed:
     fake clock as the buffer's delivery saw it."""
 
     ok: list[Accepted] = field(default_factory=list)
+    #: The partition keys the function gave each ``ok`` record (``metadata.partitionKeys``),
+    #: in the same order; None where it gave none.
+    keys: list[Mapping[str, str] | None] = field(default_factory=list)
     dropped: list[Accepted] = field(default_factory=list)
     failed: list[ProcessingFailure] = field(default_factory=list)
     #: Why a test's setup kept the function from running (no handler registered).
@@ -257,6 +269,19 @@ def invocation_batches(records: list[Accepted]) -> list[list[Accepted]]:
         batches[-1].append(record)
         size += share
     return batches
+
+
+def _event_ids(batch: list[Accepted]) -> list[str]:
+    """The ``recordId`` of each record in the event: its record id, and for the second and
+    later records de-aggregated from one put record, that id with ``.1``, ``.2`` ...
+    appended, so that every id in an event is unique."""
+    seen: dict[str, int] = {}
+    event_ids = []
+    for _, record_id, _ in batch:
+        count = seen.get(record_id, 0)
+        seen[record_id] = count + 1
+        event_ids.append(f"{record_id}.{count}" if count else record_id)
+    return event_ids
 
 
 class Transformer:
@@ -327,9 +352,10 @@ class Transformer:
         invocations took."""
         arn = self.processor.lambda_arn
         stream_arn, region, source_arn = self._source
+        event_ids = _event_ids(batch)
         sources = [
-            SourceRecord(record_id, payload, arrived, self.kinesis.get(record_id))
-            for payload, record_id, arrived in batch
+            SourceRecord(event_id, payload, arrived, self.kinesis.get(record_id))
+            for event_id, (payload, record_id, arrived) in zip(event_ids, batch, strict=True)
         ]
         elapsed = timedelta(0)
         attempts = 0
@@ -353,7 +379,7 @@ class Transformer:
                     error = FUNCTION_ERROR
                 else:
                     try:
-                        self._apply(batch, invocation.answer, processed, at + elapsed)
+                        self._apply(batch, event_ids, invocation.answer, processed, at + elapsed)
                     except AnswerRejected as rejected:
                         self._fail(batch, rejected.error, attempts, at + elapsed, processed)
                     return elapsed
@@ -373,15 +399,22 @@ class Transformer:
         processed.failed.extend(ProcessingFailure(r, code, message, attempts, at) for r in batch)
 
     @staticmethod
-    def _apply(batch: list[Accepted], answer: Any, processed: Processed, at: datetime) -> None:
-        results = read_answer(answer, [record_id for _, record_id, _ in batch])
+    def _apply(
+        batch: list[Accepted],
+        event_ids: list[str],
+        answer: Any,
+        processed: Processed,
+        at: datetime,
+    ) -> None:
+        results = read_answer(answer, event_ids)
         code, message = PROCESSING_FAILED_STATUS
-        for record in batch:
+        for record, event_id in zip(batch, event_ids, strict=True):
             _, record_id, arrived = record
-            result = results[record_id]
+            result = results[event_id]
             if result.result == "Ok":
                 new: Payload = result.data
                 processed.ok.append((new, record_id, arrived))
+                processed.keys.append(result.partition_keys)
             elif result.result == "Dropped":
                 processed.dropped.append(record)
             else:

@@ -175,12 +175,21 @@ class DeliveryStreamHandle:
             return [data for obj in self._delivery.processing_failed for data in obj.records]
 
     @property
+    def partitioning_failed(self) -> list[bytes]:
+        """Payloads (as they reached partitioning: de-aggregated, transformed) that went to
+        the ``partitioning-failed`` error output: dynamic partitioning could not get their
+        keys, or they would have opened a partition past the active-partition limit."""
+        with self._world.touched():
+            return [data for obj in self._delivery.partitioning_failed for data in obj.records]
+
+    @property
     def error_objects(self) -> list[DeliveredObject]:
         """The error output's objects, oldest first: ``.key`` under
-        ``processing-failed/``, ``.body`` one JSON error record per line (compressed as the
-        destination's objects are)."""
+        ``processing-failed/`` or ``partitioning-failed/``, ``.body`` one JSON error record
+        per line (compressed as the destination's objects are)."""
         with self._world.touched():
-            return list(self._delivery.processing_failed)
+            found = [*self._delivery.processing_failed, *self._delivery.partitioning_failed]
+            return sorted(found, key=lambda obj: obj.delivered_at)
 
     @property
     def delivered(self) -> list[bytes]:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -129,10 +130,11 @@ def kinesis_metadata(
 @dataclass(frozen=True)
 class Result:
     """What the function answered for one record: its ``result`` and, for ``Ok``, the new
-    data."""
+    data and the partition keys (``metadata.partitionKeys``) it gave, if any."""
 
     result: str
     data: bytes = b""
+    partition_keys: Mapping[str, str] | None = None
 
 
 class AnswerRejected(Exception):
@@ -190,6 +192,31 @@ def _entry(entry: Any, position: int) -> tuple[str, Result]:
     if not isinstance(data, str):
         raise AnswerRejected(JSON_PROCESSING, f"{where} is Ok but its data is not base64 text")
     try:
-        return record_id, Result(result, strict_b64decode(data))
+        decoded = strict_b64decode(data)
     except (binascii.Error, ValueError):
         raise AnswerRejected(JSON_PROCESSING, f"{where}.data is not valid base64") from None
+    return record_id, Result(result, decoded, _partition_keys(entry, where))
+
+
+def _partition_keys(entry: dict[str, Any], where: str) -> dict[str, str] | None:
+    """An ``Ok`` record's ``metadata.partitionKeys``, each value as text (numbers and
+    booleans as JSON writes them); a null value is left out, as if not given."""
+    metadata = entry.get("metadata")
+    if metadata is None:
+        return None
+    keys = metadata.get("partitionKeys") if isinstance(metadata, dict) else metadata
+    if keys is None:
+        return None
+    if not isinstance(keys, dict):
+        raise AnswerRejected(
+            JSON_PROCESSING, f'{where}.metadata is not {{"partitionKeys": {{...}}}}'
+        )
+    text: dict[str, str] = {}
+    for name, value in keys.items():
+        if isinstance(value, (dict, list)):
+            raise AnswerRejected(
+                JSON_PROCESSING, f"{where}.metadata.partitionKeys.{name} is not a string"
+            )
+        if value is not None:
+            text[name] = value if isinstance(value, str) else json.dumps(value)
+    return text

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from pytest_firehose._destinations.pipeline import DEFAULT_BUFFERING
+from pytest_firehose._destinations.buffers import DEFAULT_BUFFERING
 from pytest_firehose._errors import ServiceError
 
 _NO_LOGGING = {"Enabled": False}

@@ -16,6 +16,7 @@ from pytest_firehose._destinations.base import (
     DestinationFactory,
 )
 from pytest_firehose._destinations.objects import DeliveredObject, has_expressions
+from pytest_firehose._destinations.partitioning import check_switch, partitioning
 from pytest_firehose._destinations.pipeline import Delivery
 from pytest_firehose._destinations.processing import (
     FIREHOSE_WAIT,
@@ -284,6 +285,7 @@ class FirehoseService(ServiceBase):
                 "ErrorOutputPrefix cannot be null or empty when Prefix contains expressions.",
             )
         processor = self._lambda_processor(config)
+        partitioning(config)
         unmodelled = source_findings(stream_type) + findings(kind, config)
         if self.unmodelled == "error":
             report(unmodelled, "error")  # before anything is created
@@ -378,6 +380,8 @@ class FirehoseService(ServiceBase):
                 stream.config_kind, stream.config, UPDATE_KINDS[updates[0]], params[updates[0]]
             )
         processor = self._lambda_processor(config)
+        check_switch(stream.config, config)
+        partitioning(config)
         before = set(findings(stream.config_kind, stream.config))
         unmodelled = [found for found in findings(kind, config) if found not in before]
         if self.unmodelled == "error":

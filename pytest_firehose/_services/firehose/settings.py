@@ -47,13 +47,16 @@ def _processing(config: dict[str, Any]) -> str | None:
     if not processing.get("Processors"):
         return None
     # A Lambda processor is modelled (the fake runs the handler a test registered), and
-    # so is AppendDelimiterToRecord without parameters (a newline after each record).
+    # so are AppendDelimiterToRecord without parameters (a newline after each record),
+    # RecordDeAggregation, and MetadataExtraction for dynamic partitioning.
+    partitioned = _enabled(config.get("DynamicPartitioningConfiguration"), default=False)
     kinds = sorted(
         {
             str(p.get("Type"))
             for p in processing["Processors"]
-            if p.get("Type") != "Lambda"
+            if p.get("Type") not in ("Lambda", "RecordDeAggregation")
             and not (p.get("Type") == "AppendDelimiterToRecord" and not p.get("Parameters"))
+            and not (p.get("Type") == "MetadataExtraction" and partitioned)
         }
     )
     if not kinds:
@@ -64,12 +67,13 @@ def _processing(config: dict[str, Any]) -> str | None:
     )
 
 
-def _partitioning(config: dict[str, Any]) -> str | None:
-    if not _enabled(config.get("DynamicPartitioningConfiguration"), default=False):
+def _partition_retries(config: dict[str, Any]) -> str | None:
+    partitioning = config.get("DynamicPartitioningConfiguration") or {}
+    if not _enabled(partitioning, default=False) or "RetryOptions" not in partitioning:
         return None
     return (
-        "DynamicPartitioningConfiguration is not modelled: records are buffered and "
-        "delivered together, and !{partitionKeyFrom...} expressions stay in keys as written"
+        "DynamicPartitioningConfiguration.RetryOptions is not modelled: a partition's failed "
+        "delivery is retried until its records expire, 24 hours after they arrived"
     )
 
 
@@ -124,7 +128,7 @@ def _secrets(config: dict[str, Any]) -> str | None:
 Check = Callable[[dict[str, Any]], "str | None"]
 _S3_CHECKS: tuple[Check, ...] = (
     _processing,
-    _partitioning,
+    _partition_retries,
     _conversion,
     _s3_backup,
     _compression,

@@ -1,0 +1,384 @@
+"""Dynamic partitioning and record de-aggregation, as an extended S3 destination configures
+them.
+
+Records reach a delivery in this order (developer guide, "Apply dynamic partitioning to
+aggregated data"): de-aggregation (``RecordDeAggregation``: concatenated JSON objects, or
+records joined by a delimiter, split into records), the Lambda transformation, then the
+partition keys: ``MetadataExtraction``'s jq query over each record's JSON
+(``!{partitionKeyFromQuery:KEY}``) and the keys the function answered in
+``metadata.partitionKeys`` (``!{partitionKeyFromLambda:KEY}``). Each record goes to the buffer
+of its partition, the prefix its keys and arrival evaluate to; a record whose keys cannot be
+had goes to the ``partitioning-failed`` error output instead, and so does one that would
+open a partition past the active-partition limit.
+
+The jq queries run on the ``jq`` package (the ``partitioning`` extra); each one is compiled
+once.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import functools
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from pytest_firehose._destinations.base import Accepted, Batch
+from pytest_firehose._destinations.buffers import DEFAULT_BUFFERING
+from pytest_firehose._destinations.objects import (
+    PARTITION_NAMESPACES,
+    MissingKey,
+    evaluate_prefix,
+    partition_keys_in,
+)
+from pytest_firehose._destinations.processing import ProcessingFailure, processor_parameters
+from pytest_firehose._errors import ServiceError, UsageError
+from pytest_firehose._payload import Payload, payload_bytes
+
+#: Active partitions a stream may have at once (the default quota); a record that would
+#: open another goes to the error output.
+MAX_ACTIVE_PARTITIONS = 500
+#: Buffering a partitioned stream needs at least (the service refuses less).
+MIN_SIZE_MB = 64
+MIN_INTERVAL = 60
+#: Sub-records one record is split into at most (developer guide).
+MAX_SUB_RECORDS = 500
+#: What ``!{firehose:error-output-type}`` names for records that could not be partitioned.
+PARTITIONING_FAILED = "partitioning-failed"
+#: The error records' codes and messages: the codes as AWS writes them, the messages the
+#: fake's (AWS's are not on record).
+METADATA_EXTRACTION_FAILED = "DynamicPartitioning.MetadataExtractionFailed"
+LIMIT_EXCEEDED = (
+    "DynamicPartitioning.ActivePartitionsLimitExceeded",
+    f"The number of active partitions reached the limit of {MAX_ACTIVE_PARTITIONS} for this "
+    "delivery stream.",
+)
+NON_JSON = "Non JSON record provided"
+
+_QUERY, _LAMBDA = PARTITION_NAMESPACES
+_INVALID = "InvalidArgumentException"
+
+
+class PartitioningFailed(Exception):
+    """A record's partition cannot be had; ``code`` and ``message`` go to its error
+    record."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+
+class PartitionBatch(Batch):
+    """A batch of one partition's records; ``partition`` is the prefix they evaluated to."""
+
+    def __init__(
+        self, records: list[Accepted], delivery_id: str, first_try: datetime, partition: str
+    ) -> None:
+        super().__init__(records, delivery_id, first_try)
+        self.partition = partition
+
+
+# ---------------------------------------------------------------------- configuration
+
+
+def _processors(config: Mapping[str, Any]) -> list[dict[str, Any]]:
+    processing = config.get("ProcessingConfiguration")
+    if not isinstance(processing, dict) or processing.get("Enabled") is False:
+        return []
+    return [p for p in processing.get("Processors") or [] if isinstance(p, dict)]
+
+
+def _processor(config: Mapping[str, Any], kind: str) -> dict[str, str] | None:
+    """The parameters of the configuration's enabled processor of ``kind``, or None."""
+    for processor in _processors(config):
+        if processor.get("Type") == kind:
+            return processor_parameters(processor)
+    return None
+
+
+def enabled(config: Mapping[str, Any]) -> bool:
+    """Whether the configuration enables dynamic partitioning."""
+    block = config.get("DynamicPartitioningConfiguration")
+    return isinstance(block, dict) and bool(block.get("Enabled"))
+
+
+def _refuse(message: str) -> ServiceError:
+    return ServiceError(_INVALID, message)
+
+
+@dataclass(frozen=True)
+class Deaggregation:
+    """A ``RecordDeAggregation`` processor: ``JSON`` splits a record into the JSON objects
+    it concatenates, ``DELIMITED`` at each ``delimiter``."""
+
+    kind: str
+    delimiter: bytes = b""
+
+    def split(self, payload: Payload) -> list[bytes] | None:
+        """The sub-records of ``payload``, or None when it is not made of them (not
+        concatenated JSON objects) or holds more than ``MAX_SUB_RECORDS``: it then goes on
+        whole."""
+        data = payload_bytes(payload)
+        if self.kind == "DELIMITED":
+            parts = [part for part in data.split(self.delimiter) if part]
+        else:
+            found = _json_objects(data)
+            if found is None:
+                return None
+            parts = found
+        return parts if 0 < len(parts) <= MAX_SUB_RECORDS else None
+
+    def apply(self, entries: list[Accepted]) -> list[Accepted]:
+        """``entries`` with each record replaced by its sub-records (each keeping the
+        record's id and arrival)."""
+        out: list[Accepted] = []
+        for entry in entries:
+            payload, record_id, arrived = entry
+            parts = self.split(payload)
+            if parts is None:
+                out.append(entry)
+            else:
+                out.extend((part, record_id, arrived) for part in parts)
+        return out
+
+
+_DECODER = json.JSONDecoder()
+
+
+def _json_objects(data: bytes) -> list[bytes] | None:
+    """The JSON objects ``data`` concatenates (with or without whitespace between them),
+    each as its own bytes; None when it holds anything else (an array, a bare value,
+    text that is not JSON)."""
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+    objects: list[bytes] = []
+    position = len(text) - len(text.lstrip())
+    while position < len(text):
+        try:
+            value, end = _DECODER.raw_decode(text, position)
+        except json.JSONDecodeError:
+            return None
+        if not isinstance(value, dict):
+            return None
+        objects.append(text[position:end].encode("utf-8"))
+        rest = text[end:]
+        position = end + len(rest) - len(rest.lstrip())
+    return objects
+
+
+def deaggregation(config: Mapping[str, Any]) -> Deaggregation | None:
+    """The configuration's ``RecordDeAggregation`` processor, checked, or None."""
+    parameters = _processor(config, "RecordDeAggregation")
+    if parameters is None:
+        return None
+    kind = parameters.get("SubRecordType")
+    if kind not in ("JSON", "DELIMITED"):
+        raise _refuse(
+            "RecordDeAggregation processor parameter SubRecordType must be JSON or DELIMITED, "
+            f"not {kind!r}."
+        )
+    if kind == "JSON":
+        return Deaggregation(kind)
+    text = parameters.get("Delimiter")
+    try:
+        delimiter = base64.b64decode(text or "", validate=True)
+    except (binascii.Error, ValueError):
+        delimiter = b""
+    if not delimiter:
+        raise _refuse(
+            "RecordDeAggregation processor with SubRecordType DELIMITED needs the parameter "
+            f"Delimiter, the delimiter in base64 (such as IyMjIw== for ####), not {text!r}."
+        )
+    return Deaggregation(kind, delimiter)
+
+
+@functools.lru_cache(maxsize=256)
+def _compiled(query: str) -> Any:
+    """The jq program of ``query``, compiled once."""
+    try:
+        import jq
+    except ImportError:
+        raise UsageError(
+            "a MetadataExtraction processor runs its query with the jq package: pip install "
+            "'pytest-firehose[partitioning]'"
+        ) from None
+    try:
+        return jq.compile(query)
+    except ValueError as error:
+        raise _refuse(
+            f"MetadataExtractionQuery {query!r} is not a valid jq query: {error}"
+        ) from None
+
+
+@dataclass(frozen=True)
+class Partitioning:
+    """A stream's dynamic partitioning: its ``prefix`` and, with a ``MetadataExtraction``
+    processor, its compiled jq ``query``."""
+
+    prefix: str
+    query: Any = None
+
+    def partition(
+        self, payload: Payload, arrived: datetime, lambda_keys: Mapping[str, str] | None
+    ) -> str:
+        """The prefix ``payload``'s keys and arrival evaluate to (random strings left as
+        written): its partition. Raises :class:`PartitioningFailed`."""
+        keys: dict[str, Mapping[str, str]] = {_LAMBDA: lambda_keys or {}}
+        if self.query is not None:
+            keys[_QUERY] = self._query_keys(payload)
+        try:
+            return evaluate_prefix(self.prefix, arrived, None, keys)
+        except MissingKey as missing:
+            source = "the metadata extraction query"
+            if missing.namespace == _LAMBDA:
+                source = "the Lambda function's metadata.partitionKeys"
+            raise PartitioningFailed(
+                METADATA_EXTRACTION_FAILED,
+                f"The partition key {missing.name!r} that the prefix uses is not among the "
+                f"keys {source} gave for this record.",
+            ) from None
+
+    def sort(
+        self,
+        entries: list[Accepted],
+        keys: Sequence[Mapping[str, str] | None] | None,
+        now: datetime,
+        active: set[str],
+    ) -> tuple[dict[str, list[Accepted]], list[ProcessingFailure]]:
+        """``entries`` by partition (``keys``: the Lambda function's partition keys for
+        each), and the failures, at ``now``, of those that have none: their keys could not
+        be had, or they would open a partition past the limit (``active``: the partitions
+        open now; those opened here are added)."""
+        groups: dict[str, list[Accepted]] = {}
+        failures: list[ProcessingFailure] = []
+        for position, entry in enumerate(entries):
+            payload, _, arrived = entry
+            try:
+                partition = self.partition(payload, arrived, keys[position] if keys else None)
+            except PartitioningFailed as failed:
+                failures.append(ProcessingFailure(entry, failed.code, failed.message, 1, now))
+                continue
+            if partition not in active:
+                if len(active) >= MAX_ACTIVE_PARTITIONS:
+                    failures.append(ProcessingFailure(entry, *LIMIT_EXCEEDED, 1, now))
+                    continue
+                active.add(partition)
+            groups.setdefault(partition, []).append(entry)
+        return groups, failures
+
+    def _query_keys(self, payload: Payload) -> dict[str, str]:
+        try:
+            document = json.loads(payload_bytes(payload))
+        except ValueError:
+            raise PartitioningFailed(METADATA_EXTRACTION_FAILED, NON_JSON) from None
+        try:
+            result = self.query.input_value(document).first()
+        except (ValueError, StopIteration) as error:
+            raise PartitioningFailed(
+                METADATA_EXTRACTION_FAILED, f"The metadata extraction query failed: {error}"
+            ) from None
+        if not isinstance(result, dict):
+            raise PartitioningFailed(
+                METADATA_EXTRACTION_FAILED,
+                "The metadata extraction query did not give a JSON object of keys.",
+            )
+        return {
+            name: value if isinstance(value, str) else json.dumps(value)
+            for name, value in result.items()
+            if value is not None and not isinstance(value, (dict, list))
+        }
+
+
+def partitioning(config: Mapping[str, Any]) -> Partitioning | None:
+    """The configuration's dynamic partitioning, checked as CreateDeliveryStream and
+    UpdateDestination check it, or None when it is not enabled."""
+    prefix = config.get("Prefix") or ""
+    used = {namespace for namespace, _ in partition_keys_in(prefix)}
+    if not enabled(config):
+        if used:
+            raise _refuse(
+                "S3 Prefix cannot contain Dynamic Partitioning namespaces when Dynamic "
+                "Partitioning is not enabled."
+            )
+        return None
+    _check_buffering(config)
+    error_prefix = config.get("ErrorOutputPrefix") or ""
+    if not error_prefix:
+        raise _refuse(
+            "ErrorOutputPrefix cannot be null or empty when Dynamic Partitioning is enabled."
+        )
+    if partition_keys_in(error_prefix):
+        raise _refuse(
+            "You cannot use partitionKeyFromLambda and partitionKeyFromQuery namespaces when "
+            "creating ErrorOutputPrefix expressions."
+        )
+    query = _processor(config, "MetadataExtraction")
+    with_lambda = _processor(config, "Lambda") is not None
+    if query is None and not with_lambda:
+        raise _refuse("Processing Configuration is not enabled when DataPartitioning is enabled")
+    if not used:
+        raise _refuse(
+            "S3 Prefix should contain Dynamic Partitioning namespaces when Dynamic "
+            "Partitioning is enabled"
+        )
+    if _LAMBDA in used and not with_lambda:
+        raise _refuse(
+            "Lambda should be present when S3 Prefix contains keys from partitionKeyFromLambda "
+            "namespace"
+        )
+    if _QUERY in used and query is None:
+        raise _refuse(
+            "MetadataExtraction processor should be present when S3 Prefix has "
+            "partitionKeyFromQuery namespace."
+        )
+    if query is None:
+        return Partitioning(prefix)
+    return Partitioning(prefix, _compiled(_query_text(query)))
+
+
+def _check_buffering(config: Mapping[str, Any]) -> None:
+    hints = {**DEFAULT_BUFFERING, **(config.get("BufferingHints") or {})}
+    if hints["SizeInMBs"] < MIN_SIZE_MB:
+        raise _refuse(
+            f"BufferingHints.SizeInMBs must be at least {MIN_SIZE_MB} when Dynamic "
+            "Partitioning is enabled."
+        )
+    if hints["IntervalInSeconds"] < MIN_INTERVAL:
+        raise _refuse(
+            f"BufferingHints.IntervalInSeconds must be at least {MIN_INTERVAL} seconds when "
+            "Dynamic Partitioning is enabled."
+        )
+
+
+def _query_text(parameters: dict[str, str]) -> str:
+    engine = parameters.get("JsonParsingEngine", "JQ-1.6")
+    if engine != "JQ-1.6":
+        raise _refuse(
+            f"MetadataExtraction processor parameter JsonParsingEngine must be JQ-1.6, not "
+            f"{engine!r}."
+        )
+    query = parameters.get("MetadataExtractionQuery")
+    if not query:
+        raise _refuse(
+            "A MetadataExtraction processor must have the parameter MetadataExtractionQuery."
+        )
+    return query
+
+
+def check_switch(before: Mapping[str, Any], after: Mapping[str, Any]) -> None:
+    """Refuse an UpdateDestination that turns dynamic partitioning on or off: it is set
+    when a stream is created, for good."""
+    if enabled(before) == enabled(after):
+        return
+    if enabled(after):
+        raise _refuse(
+            "Dynamic Partitioning can be enabled only when a delivery stream is created; "
+            "create a new delivery stream with it."
+        )
+    raise _refuse("Dynamic Partitioning cannot be disabled once a delivery stream has it.")

@@ -1,0 +1,557 @@
+"""Dynamic partitioning: keys from a jq query (MetadataExtraction) and from the transform's
+``metadata.partitionKeys``, one buffer per partition, the partitioning-failed error output,
+the active-partition limit, and the checks CreateDeliveryStream and UpdateDestination make."""
+
+from __future__ import annotations
+
+import base64
+import json
+import sys
+from collections.abc import Callable
+from datetime import datetime, timedelta, timezone
+from typing import Any
+
+import boto3
+import pytest
+from conftest import BUCKET, REGION, S3, describe, put, refused
+from moto import mock_aws
+
+from pytest_firehose import FirehoseFake, UsageError
+from pytest_firehose._destinations import partitioning as partitioning_module
+from pytest_firehose._destinations.base import DeliveryTarget, MemoryDestination
+from pytest_firehose._destinations.buffers import MIB
+from pytest_firehose._destinations.pipeline import Delivery
+from pytest_firehose._ids import IdSource
+
+FUNCTION = "arn:aws:lambda:us-east-1:123456789012:function:keys"
+ERRORS = "errors/!{firehose:error-output-type}/"
+BUFFERING = {"SizeInMBs": 64, "IntervalInSeconds": 60}
+ON = {"Enabled": True}
+
+
+def query(text: str) -> dict[str, Any]:
+    return {
+        "Type": "MetadataExtraction",
+        "Parameters": [
+            {"ParameterName": "MetadataExtractionQuery", "ParameterValue": text},
+            {"ParameterName": "JsonParsingEngine", "ParameterValue": "JQ-1.6"},
+        ],
+    }
+
+
+LAMBDA = {
+    "Type": "Lambda",
+    "Parameters": [{"ParameterName": "LambdaArn", "ParameterValue": FUNCTION}],
+}
+
+
+def partitioned(*processors: dict[str, Any], **config: Any) -> dict[str, Any]:
+    """An extended S3 configuration with dynamic partitioning and ``processors``."""
+    return {
+        **S3,
+        "Prefix": "customer=!{partitionKeyFromQuery:customer}/",
+        "ErrorOutputPrefix": ERRORS,
+        "BufferingHints": BUFFERING,
+        "DynamicPartitioningConfiguration": ON,
+        "ProcessingConfiguration": {"Enabled": True, "Processors": list(processors)},
+        **config,
+    }
+
+
+def by_customer(fake: FirehoseFake, **config: Any) -> Any:
+    return fake.firehose.create_delivery_stream(
+        "events",
+        ExtendedS3DestinationConfiguration=partitioned(query("{customer: .customer}"), **config),
+    )
+
+
+def keyed(**keys: Any) -> Callable[[dict[str, Any], Any], dict[str, Any]]:
+    """A transform keeping each record and answering partition keys read off its JSON:
+    ``keys`` maps a key name to the field it comes from."""
+
+    def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+        answered = []
+        for record in event["records"]:
+            document = json.loads(base64.b64decode(record["data"]))
+            partition = {name: document.get(field) for name, field in keys.items()}
+            answered.append(
+                {
+                    "recordId": record["recordId"],
+                    "result": "Ok",
+                    "data": record["data"],
+                    "metadata": {"partitionKeys": partition},
+                }
+            )
+        return {"records": answered}
+
+    return handler
+
+
+def prefixes(stream: Any) -> list[str]:
+    return [obj.key.rsplit("/", 1)[0] + "/" for obj in stream.objects]
+
+
+def error_records(stream: Any) -> list[dict[str, Any]]:
+    return [json.loads(line) for obj in stream.error_objects for line in obj.body.splitlines()]
+
+
+# --------------------------------------------------------------------------- keys and buffers
+
+
+def test_each_customer_gets_its_own_objects(fake: FirehoseFake, client: Any) -> None:
+    stream = by_customer(fake)
+
+    put(client, b'{"customer": "a", "n": 1}', b'{"customer": "b", "n": 2}')
+    put(client, b'{"customer": "a", "n": 3}')
+    stream.flush()
+
+    assert sorted(prefixes(stream)) == ["customer=a/", "customer=b/"]
+    bodies = {obj.key.split("/")[0]: obj.records for obj in stream.objects}
+    assert bodies == {
+        "customer=a": (b'{"customer": "a", "n": 1}', b'{"customer": "a", "n": 3}'),
+        "customer=b": (b'{"customer": "b", "n": 2}',),
+    }
+    key = stream.objects[0].key
+    assert key.split("/")[1].startswith("events-1-")  # no yyyy/MM/dd/HH/ is added
+
+
+def test_each_partition_is_delivered_at_its_own_interval(fake: FirehoseFake, client: Any) -> None:
+    stream = by_customer(fake)
+    put(client, b'{"customer": "a"}')
+    fake.firehose.clock.advance(seconds=30)
+    put(client, b'{"customer": "b"}')
+
+    fake.firehose.clock.advance(seconds=30)
+    assert (prefixes(stream), stream.buffered) == (["customer=a/"], [b'{"customer": "b"}'])
+
+    fake.firehose.clock.advance(seconds=30)
+    assert prefixes(stream) == ["customer=a/", "customer=b/"]
+
+
+def test_a_partition_that_fills_its_buffer_goes_at_once() -> None:
+    target = DeliveryTarget("events", "arn:aws:firehose:us-east-1:1:deliverystream/events", 1)
+    config = partitioned(query("{customer: .customer}"))
+    delivery = Delivery(target, config, MemoryDestination())
+    now, ids = datetime(2024, 1, 1, tzinfo=timezone.utc), IdSource(1)
+    big = b'{"customer": "big"}'.ljust(MIB)  # a MiB, mostly blanks
+
+    delivery.accept([(b'{"customer": "small"}', "s", now)], now, ids)
+    delivery.accept([(big, f"b{n}", now) for n in range(63)], now, ids)
+    assert delivery.objects == []
+    delivery.accept([(big, "b63", now)], now, ids)  # 64 MiB
+
+    (obj,) = delivery.objects
+    assert obj.key.startswith("customer=big/")
+    assert len(obj.records) == 64
+    assert delivery.buffer == [(b'{"customer": "small"}', "s", now)]
+
+
+def test_query_values_that_are_not_text_are_written_as_json(
+    fake: FirehoseFake, client: Any
+) -> None:
+    stream = fake.firehose.create_delivery_stream(
+        "events",
+        ExtendedS3DestinationConfiguration=partitioned(
+            query("{n: .n, flag: .flag}"),
+            Prefix="n=!{partitionKeyFromQuery:n}/flag=!{partitionKeyFromQuery:flag}/",
+        ),
+    )
+    put(client, b'{"n": 7, "flag": true}', b'{"n": 1.5, "flag": false}')
+    stream.flush()
+
+    assert sorted(prefixes(stream)) == ["n=1.5/flag=false/", "n=7/flag=true/"]
+
+
+def test_timestamps_in_the_prefix_partition_by_arrival(fake: FirehoseFake, client: Any) -> None:
+    stream = by_customer(fake, Prefix="customer=!{partitionKeyFromQuery:customer}/!{timestamp:HH}/")
+    start = fake.firehose.clock.now().replace(minute=59, second=30, microsecond=0)
+    fake.firehose.clock.advance(seconds=(start - fake.firehose.clock.now()).total_seconds())
+    put(client, b'{"customer": "a"}')
+    fake.firehose.clock.advance(seconds=45)  # into the next hour
+    put(client, b'{"customer": "a"}')
+    stream.flush()
+
+    first, second = f"{start:%H}", f"{start + timedelta(hours=1):%H}"
+    assert prefixes(stream) == [f"customer=a/{first}/", f"customer=a/{second}/"]
+
+
+def test_random_strings_are_drawn_for_each_object(fake: FirehoseFake, client: Any) -> None:
+    stream = by_customer(
+        fake, Prefix="customer=!{partitionKeyFromQuery:customer}/!{firehose:random-string}/"
+    )
+    put(client, b'{"customer": "a"}')
+    stream.flush()
+    put(client, b'{"customer": "a"}')
+    stream.flush()
+
+    first, second = (obj.key.split("/")[1] for obj in stream.objects)
+    assert len(first) == len(second) == 11
+    assert first != second
+
+
+def test_keys_from_the_transform_name_the_partition(fake: FirehoseFake, client: Any) -> None:
+    fake.firehose.lambda_function(FUNCTION, keyed(tenant="tenant", kind="kind"))
+    stream = fake.firehose.create_delivery_stream(
+        "events",
+        ExtendedS3DestinationConfiguration=partitioned(
+            LAMBDA,
+            Prefix="t=!{partitionKeyFromLambda:tenant}/k=!{partitionKeyFromLambda:kind}/",
+        ),
+    )
+    put(client, b'{"tenant": "x", "kind": "click"}', b'{"tenant": "y", "kind": 3}')
+    stream.flush()
+
+    assert sorted(prefixes(stream)) == ["t=x/k=click/", "t=y/k=3/"]
+
+
+def test_query_and_transform_keys_together(fake: FirehoseFake, client: Any) -> None:
+    fake.firehose.lambda_function(FUNCTION, keyed(region="region"))
+    stream = fake.firehose.create_delivery_stream(
+        "events",
+        ExtendedS3DestinationConfiguration=partitioned(
+            LAMBDA,
+            query("{customer: .customer}"),
+            Prefix="c=!{partitionKeyFromQuery:customer}/r=!{partitionKeyFromLambda:region}/",
+        ),
+    )
+    put(client, b'{"customer": "a", "region": "eu"}')
+    stream.flush()
+
+    assert prefixes(stream) == ["c=a/r=eu/"]
+
+
+def test_objects_land_in_s3_under_their_partition(fake: FirehoseFake) -> None:
+    with mock_aws():
+        s3 = boto3.client("s3", region_name=REGION)
+        s3.create_bucket(Bucket=BUCKET.split(":")[-1])
+        stream = by_customer(fake)
+        put(boto3.client("firehose", region_name=REGION), b'{"customer": "a"}', b"not json")
+        stream.flush()
+
+        listed = s3.list_objects_v2(Bucket="landing")["Contents"]
+        keys = sorted(item["Key"] for item in listed)
+    assert [key.split("/")[0] for key in keys] == ["customer=a", "errors"]
+    assert keys[1].startswith("errors/partitioning-failed/events-1-")
+
+
+# --------------------------------------------------------------------------- failures
+
+
+def test_a_record_that_is_not_json_goes_to_the_error_output(
+    fake: FirehoseFake, client: Any
+) -> None:
+    stream = by_customer(fake)
+    put(client, b"plain text", b'{"customer": "a"}')
+    stream.flush()
+
+    assert stream.partitioning_failed == [b"plain text"]
+    assert stream.delivered == [b'{"customer": "a"}']
+    (record,) = error_records(stream)
+    assert record["errorCode"] == "DynamicPartitioning.MetadataExtractionFailed"
+    assert record["errorMessage"] == "Non JSON record provided"
+    assert record["attemptsMade"] == 1
+    assert base64.b64decode(record["rawData"]) == b"plain text"
+    assert "lambdaArn" not in record
+    assert stream.error_objects[0].key.startswith("errors/partitioning-failed/events-1-")
+
+
+@pytest.mark.parametrize(
+    "payload",
+    [b'{"other": 1}', b'{"customer": null}', b'{"customer": {"nested": 1}}', b"[1, 2]"],
+)
+def test_a_record_without_its_key_goes_to_the_error_output(
+    fake: FirehoseFake, client: Any, payload: bytes
+) -> None:
+    stream = by_customer(fake)
+    put(client, payload)
+    stream.flush()
+
+    assert (stream.objects, stream.partitioning_failed) == ([], [payload])
+    (record,) = error_records(stream)
+    assert record["errorCode"] == "DynamicPartitioning.MetadataExtractionFailed"
+
+
+def test_a_query_that_fails_on_a_record_sends_it_to_the_error_output(
+    fake: FirehoseFake, client: Any
+) -> None:
+    stream = fake.firehose.create_delivery_stream(
+        "events",
+        ExtendedS3DestinationConfiguration=partitioned(query("{customer: (.n + 1)}")),
+    )
+    put(client, b'{"n": "text"}')
+    stream.flush()
+
+    assert stream.partitioning_failed == [b'{"n": "text"}']
+    assert "query failed" in error_records(stream)[0]["errorMessage"]
+
+
+def test_a_transform_that_gives_no_key_sends_the_record_to_the_error_output(
+    fake: FirehoseFake, client: Any
+) -> None:
+    fake.firehose.lambda_function(FUNCTION, keyed(tenant="tenant"))
+    stream = fake.firehose.create_delivery_stream(
+        "events",
+        ExtendedS3DestinationConfiguration=partitioned(
+            LAMBDA, Prefix="t=!{partitionKeyFromLambda:tenant}/"
+        ),
+    )
+    put(client, b'{"tenant": "x"}', b'{"no": "tenant"}')
+    stream.flush()
+
+    assert stream.delivered == [b'{"tenant": "x"}']
+    assert stream.partitioning_failed == [b'{"no": "tenant"}']
+    assert "metadata.partitionKeys" in error_records(stream)[0]["errorMessage"]
+
+
+def test_partition_keys_that_are_not_text_break_the_status_model(
+    fake: FirehoseFake, client: Any
+) -> None:
+    def nested(event: dict[str, Any], context: Any) -> dict[str, Any]:
+        return {
+            "records": [
+                {
+                    "recordId": r["recordId"],
+                    "result": "Ok",
+                    "data": r["data"],
+                    "metadata": {"partitionKeys": {"tenant": {"id": 1}}},
+                }
+                for r in event["records"]
+            ]
+        }
+
+    fake.firehose.lambda_function(FUNCTION, nested)
+    stream = fake.firehose.create_delivery_stream(
+        "events",
+        ExtendedS3DestinationConfiguration=partitioned(
+            LAMBDA, Prefix="t=!{partitionKeyFromLambda:tenant}/"
+        ),
+    )
+    put(client, b"{}")
+    stream.flush()
+
+    assert stream.processing_failed == [b"{}"]
+    assert error_records(stream)[0]["errorCode"] == "Lambda.JsonProcessingException"
+
+
+def test_past_the_active_partition_limit_records_go_to_the_error_output(
+    fake: FirehoseFake, client: Any
+) -> None:
+    stream = by_customer(fake)
+    limit = partitioning_module.MAX_ACTIVE_PARTITIONS
+    customers = [b'{"customer": "%d"}' % n for n in range(limit + 2)]
+    for start in range(0, len(customers), 500):
+        put(client, *customers[start : start + 500])
+
+    assert len(stream.buffered) == limit
+    assert stream.partitioning_failed == customers[limit:]
+    record = error_records(stream)[0]
+    assert record["errorCode"] == "DynamicPartitioning.ActivePartitionsLimitExceeded"
+
+    stream.flush()  # the partitions are delivered: new ones may open
+    put(client, b'{"customer": "late"}')
+    assert stream.buffered == [b'{"customer": "late"}']
+
+
+def test_a_partition_waiting_for_a_retry_stays_active(fake: FirehoseFake, client: Any) -> None:
+    stream = by_customer(fake)
+    stream.destination_down()
+    for start in range(0, 500, 250):
+        put(client, *(b'{"customer": "%d"}' % n for n in range(start, start + 250)))
+    stream.flush()  # every partition's delivery fails: all wait for a retry
+    put(client, b'{"customer": "new"}', b'{"customer": "7"}')
+
+    assert stream.partitioning_failed == [b'{"customer": "new"}']
+    assert stream.buffered == [b'{"customer": "7"}']
+
+
+def test_every_record_ends_in_one_place(fake: FirehoseFake, client: Any) -> None:
+    stream = by_customer(fake)
+    put(client, b'{"customer": "a"}', b"bad", b'{"customer": "b"}')
+    fake.firehose.clock.advance(seconds=60)
+    put(client, b'{"customer": "c"}')
+
+    places = [*stream.delivered, *stream.partitioning_failed, *stream.pending]
+    assert sorted(places) == sorted(record.data for record in stream.records)
+
+
+# --------------------------------------------------------------------------- the checks
+
+
+def refusal(client: Any, **config: Any) -> str:
+    answer = refused(
+        client.create_delivery_stream,
+        DeliveryStreamName="events",
+        ExtendedS3DestinationConfiguration=config,
+    )
+    assert answer["Error"]["Code"] == "InvalidArgumentException"
+    message: str = answer["Error"]["Message"]
+    return message
+
+
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        (
+            {"BufferingHints": {"SizeInMBs": 5, "IntervalInSeconds": 60}},
+            "BufferingHints.SizeInMBs must be at least 64 when Dynamic Partitioning is enabled.",
+        ),
+        (
+            {"BufferingHints": {"IntervalInSeconds": 60}},  # the default 5 MB
+            "BufferingHints.SizeInMBs must be at least 64 when Dynamic Partitioning is enabled.",
+        ),
+        (
+            {"BufferingHints": {"SizeInMBs": 64, "IntervalInSeconds": 0}},
+            "BufferingHints.IntervalInSeconds must be at least 60 seconds when Dynamic "
+            "Partitioning is enabled.",
+        ),
+        (
+            {"ErrorOutputPrefix": ""},
+            "ErrorOutputPrefix cannot be null or empty when Prefix contains expressions.",
+        ),
+        (
+            {"ErrorOutputPrefix": "errors/!{partitionKeyFromQuery:customer}/"},
+            "You cannot use partitionKeyFromLambda and partitionKeyFromQuery namespaces when "
+            "creating ErrorOutputPrefix expressions.",
+        ),
+        (
+            {"ProcessingConfiguration": {"Enabled": False, "Processors": []}},
+            "Processing Configuration is not enabled when DataPartitioning is enabled",
+        ),
+        (
+            {"Prefix": "all/"},
+            "S3 Prefix should contain Dynamic Partitioning namespaces when Dynamic "
+            "Partitioning is enabled",
+        ),
+        (
+            {"Prefix": "t=!{partitionKeyFromLambda:t}/"},
+            "Lambda should be present when S3 Prefix contains keys from partitionKeyFromLambda "
+            "namespace",
+        ),
+        (
+            {"DynamicPartitioningConfiguration": {"Enabled": False}},
+            "S3 Prefix cannot contain Dynamic Partitioning namespaces when Dynamic "
+            "Partitioning is not enabled.",
+        ),
+    ],
+)
+def test_create_refuses_what_aws_refuses(
+    fake: FirehoseFake, client: Any, changes: dict[str, Any], message: str
+) -> None:
+    config = partitioned(query("{customer: .customer}"), **changes)
+
+    assert refusal(client, **config) == message
+    assert "events" not in fake.firehose
+
+
+def test_a_query_key_in_the_prefix_needs_a_metadata_extraction_processor(
+    fake: FirehoseFake, client: Any
+) -> None:
+    message = refusal(client, **partitioned(LAMBDA))
+
+    assert message == (
+        "MetadataExtraction processor should be present when S3 Prefix has "
+        "partitionKeyFromQuery namespace."
+    )
+
+
+@pytest.mark.parametrize(
+    ("parameters", "said"),
+    [
+        ([{"ParameterName": "MetadataExtractionQuery", "ParameterValue": "{a: .a"}], "valid jq"),
+        ([{"ParameterName": "JsonParsingEngine", "ParameterValue": "JQ-1.6"}], "must have"),
+        (
+            [
+                {"ParameterName": "MetadataExtractionQuery", "ParameterValue": "{a: .a}"},
+                {"ParameterName": "JsonParsingEngine", "ParameterValue": "JQ-1.7"},
+            ],
+            "must be JQ-1.6",
+        ),
+    ],
+)
+def test_a_bad_metadata_extraction_processor_is_refused(
+    client: Any, parameters: list[dict[str, str]], said: str
+) -> None:
+    processor = {"Type": "MetadataExtraction", "Parameters": parameters}
+
+    assert said in refusal(client, **partitioned(processor))
+
+
+def update(client: Any, name: str = "events", **changes: Any) -> dict[str, Any]:
+    """The refusal of an UpdateDestination of stream ``name`` with ``changes``."""
+    return refused(
+        client.update_destination,
+        DeliveryStreamName=name,
+        CurrentDeliveryStreamVersionId="1",
+        DestinationId="destinationId-000000000001",
+        ExtendedS3DestinationUpdate=changes,
+    )
+
+
+def test_partitioning_cannot_be_switched_on_or_off_later(fake: FirehoseFake, client: Any) -> None:
+    client.create_delivery_stream(DeliveryStreamName="plain", ExtendedS3DestinationConfiguration=S3)
+    by_customer(fake)
+
+    switched_on = update(client, "plain", **partitioned(query("{customer: .customer}")))
+    switched_off = update(client, DynamicPartitioningConfiguration={"Enabled": False})
+
+    assert (
+        "can be enabled only when a delivery stream is created" in (switched_on["Error"]["Message"])
+    )
+    assert "cannot be disabled" in switched_off["Error"]["Message"]
+    assert describe(client)["VersionId"] == "1"
+
+
+def test_an_update_is_checked_like_a_create(fake: FirehoseFake, client: Any) -> None:
+    by_customer(fake)
+
+    answer = update(client, BufferingHints={"SizeInMBs": 5})
+
+    assert answer["Error"]["Message"].startswith("BufferingHints.SizeInMBs must be at least 64")
+
+
+def test_an_update_to_the_query_applies_to_records_from_then_on(
+    fake: FirehoseFake, client: Any
+) -> None:
+    stream = by_customer(fake)
+    put(client, b'{"customer": "a", "shop": "s"}')
+    client.update_destination(
+        DeliveryStreamName="events",
+        CurrentDeliveryStreamVersionId="1",
+        DestinationId="destinationId-000000000001",
+        ExtendedS3DestinationUpdate={
+            "Prefix": "shop=!{partitionKeyFromQuery:shop}/",
+            "ProcessingConfiguration": {"Processors": [query("{shop: .shop}")]},
+        },
+    )
+    put(client, b'{"customer": "a", "shop": "s"}')
+    stream.flush()
+
+    assert sorted(prefixes(stream)) == ["customer=a/", "shop=s/"]
+
+
+def test_without_jq_the_test_is_told_which_extra_to_install(
+    fake: FirehoseFake, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setitem(sys.modules, "jq", None)
+    partitioning_module._compiled.cache_clear()
+
+    with pytest.raises(UsageError, match=r"pytest-firehose\[partitioning\]"):
+        fake.firehose.create_delivery_stream(
+            "events", ExtendedS3DestinationConfiguration=partitioned(query("{c: .c}"))
+        )
+    partitioning_module._compiled.cache_clear()
+
+
+def test_the_description_echoes_the_processors_and_the_default_retry(
+    fake: FirehoseFake, client: Any
+) -> None:
+    by_customer(fake)
+
+    extended = describe(client)["Destinations"][0]["ExtendedS3DestinationDescription"]
+
+    assert extended["DynamicPartitioningConfiguration"] == {
+        "Enabled": True,
+        "RetryOptions": {"DurationInSeconds": 300},
+    }
+    assert extended["ProcessingConfiguration"]["Processors"] == [query("{customer: .customer}")]
+    assert extended["BufferingHints"] == BUFFERING
