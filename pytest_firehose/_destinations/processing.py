@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from pytest_firehose._destinations.base import Accepted, DeliveryTarget
+from pytest_firehose._destinations.base import Accepted, DeliveryTarget, rendered
 from pytest_firehose._destinations.compression import compress
 from pytest_firehose._destinations.objects import DeliveredObject, has_expressions, object_key
 from pytest_firehose._errors import ServiceError
@@ -317,7 +317,8 @@ class Transformer:
         finally:
             self.in_flight = []
         for _, record_id, _ in records:
-            self.kinesis.pop(record_id, None)
+            if isinstance(record_id, str):  # a Kinesis source's sequence number
+                self.kinesis.pop(record_id, None)
         return processed
 
     def _process(
@@ -328,8 +329,8 @@ class Transformer:
         arn = self.processor.lambda_arn
         stream_arn, region, source_arn = self._source
         sources = [
-            SourceRecord(record_id, payload, arrived, self.kinesis.get(record_id))
-            for payload, record_id, arrived in batch
+            SourceRecord(text, payload, arrived, self.kinesis.get(text))
+            for payload, text, arrived in rendered(batch)
         ]
         elapsed = timedelta(0)
         attempts = 0
@@ -374,11 +375,12 @@ class Transformer:
 
     @staticmethod
     def _apply(batch: list[Accepted], answer: Any, processed: Processed, at: datetime) -> None:
-        results = read_answer(answer, [record_id for _, record_id, _ in batch])
+        texts = [text for _, text, _ in rendered(batch)]
+        results = read_answer(answer, texts)
         code, message = PROCESSING_FAILED_STATUS
-        for record in batch:
+        for record, text in zip(batch, texts):
             _, record_id, arrived = record
-            result = results[record_id]
+            result = results[text]
             if result.result == "Ok":
                 new: Payload = result.data
                 processed.ok.append((new, record_id, arrived))
