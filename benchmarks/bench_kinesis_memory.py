@@ -25,7 +25,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from _offline import kept_bytes, payload_text  # noqa: E402
+from _offline import kept_bytes, payload_text
 
 from pytest_firehose._clock import FakeClock
 from pytest_firehose._ids import IdSource

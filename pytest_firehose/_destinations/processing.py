@@ -378,7 +378,7 @@ class Transformer:
         texts = [text for _, text, _ in rendered(batch)]
         results = read_answer(answer, texts)
         code, message = PROCESSING_FAILED_STATUS
-        for record, text in zip(batch, texts):
+        for record, text in zip(batch, texts, strict=True):
             _, record_id, arrived = record
             result = results[text]
             if result.result == "Ok":
