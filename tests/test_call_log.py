@@ -111,3 +111,15 @@ def test_logged_calls_carry_the_ids_botocore_sent() -> None:
 
     assert [c.invocation_id for c in logged] == sent
     assert [c.records for c in logged] == [[b"a"], [b"b"]]
+
+
+def test_past_the_bound_of_shared_values_calls_keep_their_own(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr("pytest_firehose._engine.calls._SHARED", {})
+    monkeypatch.setattr("pytest_firehose._engine.calls._SHARED_MAX", 1)
+
+    first, second = call(stream="a", region="eu-west-1"), call(stream="b", failed_indices=(7,))
+
+    assert (first.stream, first.region) == ("a", "eu-west-1")
+    assert (second.stream, second.failed_indices, second.region) == ("b", (7,), REGION)

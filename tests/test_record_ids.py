@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import gc
+import itertools
 import weakref
 from typing import Any
 
@@ -144,3 +145,11 @@ def test_a_key_is_its_own_text_when_it_is_text() -> None:
         "49590338271490256608559692538361571095921575989136588898"
     )
     assert id_source("1") is None
+
+
+def test_a_source_number_is_never_given_twice_at_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("pytest_firehose._ids._FREE", [])
+    monkeypatch.setattr("pytest_firehose._ids._NUMBERS", itertools.count(65536))
+
+    with pytest.raises(RuntimeError, match="fake worlds alive at once"):
+        IdSource()
