@@ -63,22 +63,18 @@ class IdSource:
     def _bytes(self, count: int) -> bytes:
         return self._random.randbytes(count)
 
-    def record_ids(self, count: int) -> list[str]:
+    def record_keys(self, count: int) -> tuple[range, list[str]]:
         """``count`` RecordIds, each 168 opaque bytes in base64, drawn from an extendable
-        hash of a secret key and a batch counter (faster than the OS's randomness).
+        hash of a secret key and a batch counter (faster than the OS's randomness), with
+        the keys that stand for them in the accept log (small ints, where the text takes
+        273 bytes): ``record_id_text(keys[i]) == texts[i]``.
 
         168 bytes encode to exactly 224 characters, so one encoding of the whole draw is
         cut into ids with no padding in between."""
         self._batches += 1
         raw = self._digest(self._batches, count)
         text = binascii.b2a_base64(raw, newline=False).decode("ascii")
-        return [text[i : i + RECORD_ID_CHARS] for i in range(0, len(text), RECORD_ID_CHARS)]
-
-    def record_keys(self, count: int) -> tuple[range, list[str]]:
-        """``count`` RecordIds as ``record_ids`` draws them, with the keys that stand for
-        them in the accept log (small ints, where the text takes 273 bytes):
-        ``record_id_text(keys[i]) == texts[i]``."""
-        texts = self.record_ids(count)
+        texts = [text[i : i + RECORD_ID_CHARS] for i in range(0, len(text), RECORD_ID_CHARS)]
         first = ((self._batches << _INDEX_BITS) << _SOURCE_BITS) | self._number
         return range(first, first + (count << _SOURCE_BITS), 1 << _SOURCE_BITS), texts
 

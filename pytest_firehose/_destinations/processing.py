@@ -354,7 +354,8 @@ class Transformer:
                     error = FUNCTION_ERROR
                 else:
                     try:
-                        self._apply(batch, invocation.answer, processed, at + elapsed)
+                        texts = [source.record_id for source in sources]
+                        self._apply(batch, texts, invocation.answer, processed, at + elapsed)
                     except AnswerRejected as rejected:
                         self._fail(batch, rejected.error, attempts, at + elapsed, processed)
                     return elapsed
@@ -374,8 +375,9 @@ class Transformer:
         processed.failed.extend(ProcessingFailure(r, code, message, attempts, at) for r in batch)
 
     @staticmethod
-    def _apply(batch: list[Accepted], answer: Any, processed: Processed, at: datetime) -> None:
-        texts = [text for _, text, _ in rendered(batch)]
+    def _apply(
+        batch: list[Accepted], texts: list[str], answer: Any, processed: Processed, at: datetime
+    ) -> None:
         results = read_answer(answer, texts)
         code, message = PROCESSING_FAILED_STATUS
         for record, text in zip(batch, texts, strict=True):
