@@ -123,3 +123,5 @@ def test_past_the_bound_of_shared_values_calls_keep_their_own(
 
     assert (first.stream, first.region) == ("a", "eu-west-1")
     assert (second.stream, second.failed_indices, second.region) == ("b", (7,), REGION)
+    assert call(stream="x" * 300, fault="f").stream == "x" * 300
+    assert call(stream=None).stream is None

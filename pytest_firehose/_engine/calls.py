@@ -26,9 +26,9 @@ def index_runs(indices: Iterable[int]) -> str:
 
 
 #: Values many calls repeat (a route, a stream name, an outcome), one object each: a call
-#: keeps a reference where it would keep a copy. Bounded, so a run of distinct values
-#: (partial failures' indices) cannot grow it without end; past the bound, values are
-#: kept as they come.
+#: keeps a reference where it would keep a copy. It outlives worlds, so it takes only
+#: small values (no failed indices or fault, no long name), and at most ``_SHARED_MAX``
+#: of them; past the bound, values are kept as they come.
 _SHARED: dict[Hashable, Any] = {}
 _SHARED_MAX = 4096
 _T = TypeVar("_T", bound=Hashable)
@@ -120,9 +120,10 @@ class Call:
     ) -> None:
         put = object.__setattr__
         put(self, "_route", _shared((service, operation, region, attempt)))
-        put(self, "_verdict", _shared((outcome, status, error, failed_indices, fault)))
+        verdict = (outcome, status, error, failed_indices, fault)
+        put(self, "_verdict", verdict if failed_indices or fault else _shared(verdict))
         put(self, "_invocation", _compact_id(invocation_id))
-        put(self, "stream", None if stream is None else _shared(stream))
+        put(self, "stream", _shared(stream) if stream and len(stream) <= 256 else stream)
         put(self, "payloads", payloads)
         put(self, "at", at)
 
