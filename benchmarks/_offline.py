@@ -1,11 +1,16 @@
 """Shared by the benchmark scripts: an environment in which botocore finds fake
 credentials and a region, reads no config file and asks no metadata service; a guard that
-no request leaves the process; and the body a prebuilt answer is read from."""
+no request leaves the process; the body a prebuilt answer is read from; and, for the
+memory benchmarks, payloads and the bytes an action keeps."""
 
 from __future__ import annotations
 
+import base64
+import contextlib
+import gc
 import os
-from collections.abc import Iterator
+import tracemalloc
+from collections.abc import Callable, Iterator
 from typing import Any
 
 OFFLINE_ENV = {
@@ -41,3 +46,34 @@ class RawBody:
 
     def stream(self, **_: Any) -> Iterator[bytes]:
         yield self._body
+
+
+def payload_text(call: int, index: int) -> str:
+    """A 100-byte payload as base64 text, as botocore's serializer hands it over: unique
+    per (call, index)."""
+    return base64.b64encode(f"{call:050d}{index:050d}".encode()).decode()
+
+
+@contextlib.contextmanager
+def traced() -> Iterator[Callable[[], int]]:
+    """Trace allocations in a block (tracemalloc); the function it gives says how many
+    bytes allocated since the block began are still held, after a collection."""
+    gc.collect()
+    tracemalloc.start()
+    start = tracemalloc.get_traced_memory()[0]
+
+    def held() -> int:
+        gc.collect()
+        return int(tracemalloc.get_traced_memory()[0] - start)
+
+    try:
+        yield held
+    finally:
+        tracemalloc.stop()
+
+
+def kept_bytes(action: Callable[[], object]) -> int:
+    """Bytes ``action`` allocated that are still held after a collection."""
+    with traced() as held:
+        action()
+        return held()

@@ -17,16 +17,15 @@ The goal: at most 200 bytes a record. The bytes do not vary with the machine's l
 from __future__ import annotations
 
 import argparse
-import base64
-import gc
 import platform
 import sys
-import tracemalloc
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from _offline import kept_bytes, payload_text
 
 from pytest_firehose._clock import FakeClock
 from pytest_firehose._ids import IdSource
@@ -43,7 +42,7 @@ def _calls(records: int) -> list[dict[str, Any]]:
             "StreamName": "s",
             "Records": [
                 {
-                    "Data": base64.b64encode(f"{call:050d}{i:050d}".encode()).decode(),
+                    "Data": payload_text(call, i),
                     "PartitionKey": f"key-{call}-{i}",
                 }
                 for i in range(PER_PUT)
@@ -59,15 +58,12 @@ def bytes_per_record(records: int) -> float:
     )
     service.dispatch("CreateStream", {"StreamName": "s", "ShardCount": 4})
     calls = _calls(records)
-    gc.collect()
-    tracemalloc.start()
-    start = tracemalloc.get_traced_memory()[0]
-    for params in calls:
-        service.put_batch(params, {})
-    gc.collect()
-    kept = tracemalloc.get_traced_memory()[0] - start
-    tracemalloc.stop()
-    return kept / records
+
+    def put() -> None:
+        for params in calls:
+            service.put_batch(params, {})
+
+    return kept_bytes(put) / records
 
 
 def main() -> None:

@@ -134,6 +134,8 @@ class FakeClock:
         self._start = start.astimezone(timezone.utc)
         self._offset = timedelta(0)
         self._moved = timedelta(0)
+        #: The last time ``now`` gave, given again while the clock has not moved.
+        self._last = self._start
         #: The freezer last seen active: when its freeze ends, the clock goes on from
         #: the time it left (a stopped freezer still tells it).
         self._freezer: _Freezegun | _TimeMachine | None = None
@@ -172,7 +174,14 @@ class FakeClock:
         """The fake time now, timezone-aware UTC."""
         with self._lock:
             frozen = self._freezer_now()
-            return frozen.now() if frozen is not None else self._start + self._offset
+            if frozen is not None:
+                return frozen.now()
+            now = self._start + self._offset
+            if now != self._last:
+                self._last = now
+            # While the clock stands still, one object: the call log and the accept log
+            # keep the time of every call and put, and share it.
+            return self._last
 
     def time(self) -> float:
         """The fake time now as seconds since the epoch, like ``time.time()``."""

@@ -4,17 +4,28 @@ reports, and the :class:`Destination` protocol itself, with the in-memory destin
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
 from pytest_firehose._destinations.objects import DeliveredObject
+from pytest_firehose._ids import RecordKey, record_id_text
 from pytest_firehose._payload import Payload
 
 #: One accepted record: (payload, record id, arrival time). Tuples are the cheapest thing
-#: to make by the thousand; handles turn them into richer records when a test looks.
-Accepted = tuple[Payload, str, datetime]
+#: to make by the thousand; handles turn them into richer records when a test looks. The
+#: record id is a key (``record_id_text`` gives the RecordId the put answered), the
+#: payload is the request's own object and the arrival time is shared by a put's records:
+#: the entry costs its 64 bytes and a 32-byte int.
+Accepted = tuple[Payload, RecordKey, datetime]
+
+
+def rendered(records: list[Accepted]) -> Iterator[tuple[Payload, str, datetime]]:
+    """``records`` with the text of each record id, as the put answered it."""
+    for payload, key, arrived in records:
+        yield payload, record_id_text(key), arrived
+
 
 #: Retries of a failed delivery: first after this long, doubling up to a destination's
 #: ``retry_cap`` (``RETRY_CAP`` unless it says otherwise).

@@ -22,7 +22,12 @@ from contextlib import AbstractContextManager
 from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING, Any
 
-from pytest_firehose._destinations.base import DeliveryFailed, Destination, MemoryDestination
+from pytest_firehose._destinations.base import (
+    DeliveryFailed,
+    Destination,
+    MemoryDestination,
+    rendered,
+)
 from pytest_firehose._destinations.compression import compress
 from pytest_firehose._destinations.objects import DeliveredObject, object_key
 from pytest_firehose._destinations.s3 import S3Destination
@@ -203,7 +208,7 @@ class HttpEndpointDestination:
                 }
             )
             + "\n"
-            for payload, record_id, arrived in records
+            for payload, record_id, arrived in rendered(records)
         ]
         s3 = self.config.get("S3Configuration", {})
         prefix = (s3.get("ErrorOutputPrefix") or s3.get("Prefix") or "") + ERROR_OUTPUT_TYPE + "/"

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from pytest_firehose._destinations.base import Accepted, DeliveryTarget
+from pytest_firehose._destinations.base import Accepted, DeliveryTarget, rendered
 from pytest_firehose._destinations.compression import compress
 from pytest_firehose._destinations.objects import DeliveredObject, has_expressions, object_key
 from pytest_firehose._errors import ServiceError
@@ -271,13 +271,13 @@ def invocation_batches(records: list[Accepted]) -> list[list[Accepted]]:
     return batches
 
 
-def _event_ids(batch: list[Accepted]) -> list[str]:
-    """The ``recordId`` of each record in the event: its record id, and for the second and
-    later records de-aggregated from one put record, that id with ``.1``, ``.2`` ...
-    appended, so that every id in an event is unique."""
+def _event_ids(texts: list[str]) -> list[str]:
+    """The ``recordId`` of each record in the event, from the texts of their record ids:
+    the text, and for the second and later records de-aggregated from one put record, that
+    text with ``.1``, ``.2`` ... appended, so that every id in an event is unique."""
     seen: dict[str, int] = {}
     event_ids = []
-    for _, record_id, _ in batch:
+    for record_id in texts:
         count = seen.get(record_id, 0)
         seen[record_id] = count + 1
         event_ids.append(f"{record_id}.{count}" if count else record_id)
@@ -342,7 +342,8 @@ class Transformer:
         finally:
             self.in_flight = []
         for _, record_id, _ in records:
-            self.kinesis.pop(record_id, None)
+            if isinstance(record_id, str):  # a Kinesis source's sequence number
+                self.kinesis.pop(record_id, None)
         return processed
 
     def _process(
@@ -352,10 +353,11 @@ class Transformer:
         invocations took."""
         arn = self.processor.lambda_arn
         stream_arn, region, source_arn = self._source
-        event_ids = _event_ids(batch)
+        texts = [text for _, text, _ in rendered(batch)]
+        event_ids = _event_ids(texts)
         sources = [
-            SourceRecord(event_id, payload, arrived, self.kinesis.get(record_id))
-            for event_id, (payload, record_id, arrived) in zip(event_ids, batch, strict=True)
+            SourceRecord(event_id, payload, arrived, self.kinesis.get(text))
+            for event_id, text, (payload, _, arrived) in zip(event_ids, texts, batch, strict=True)
         ]
         elapsed = timedelta(0)
         attempts = 0

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from dataclasses import dataclass, field
+import re
+from collections.abc import Hashable, Iterable
+from dataclasses import FrozenInstanceError
 from datetime import datetime
+from typing import Any, TypeVar, cast
 
 from pytest_firehose._payload import Payload, payload_bytes
 
@@ -23,7 +25,60 @@ def index_runs(indices: Iterable[int]) -> str:
     return ", ".join(str(first) if first == last else f"{first}-{last}" for first, last in runs)
 
 
-@dataclass(frozen=True)
+#: Values many calls repeat (a route, a stream name, an outcome), one object each: a call
+#: keeps a reference where it would keep a copy. It outlives worlds, so it takes only
+#: small values (no failed indices or fault, no long name), and at most ``_SHARED_MAX``
+#: of them; past the bound, values are kept as they come.
+_SHARED: dict[Hashable, Any] = {}
+_SHARED_MAX = 4096
+_T = TypeVar("_T", bound=Hashable)
+
+
+def _shared(value: _T) -> _T:
+    found = _SHARED.get(value)
+    if found is not None:
+        return cast("_T", found)
+    if len(_SHARED) < _SHARED_MAX:
+        _SHARED[value] = value
+    return value
+
+
+#: An ``amz-sdk-invocation-id`` as botocore writes it (a lower-case UUID): kept as its
+#: 128-bit number (44 bytes, where the text takes 85) and written out again when read.
+_CANONICAL_UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+
+
+def _compact_id(text: str | None) -> int | str | None:
+    if text is not None and _CANONICAL_UUID.fullmatch(text):
+        return int(text.replace("-", ""), 16)
+    return text
+
+
+def _id_text(kept: int | str | None) -> str | None:
+    if not isinstance(kept, int):
+        return kept
+    hexa = f"{kept:032x}"
+    return f"{hexa[:8]}-{hexa[8:12]}-{hexa[12:16]}-{hexa[16:20]}-{hexa[20:]}"
+
+
+#: Call's fields, in the order its constructor takes them and its repr shows them.
+_FIELDS = (
+    "service",
+    "operation",
+    "stream",
+    "payloads",
+    "attempt",
+    "invocation_id",
+    "outcome",
+    "status",
+    "error",
+    "failed_indices",
+    "fault",
+    "at",
+    "region",
+)
+
+
 class Call:
     """One HTTP attempt as the fake saw and answered it.
 
@@ -31,21 +86,110 @@ class Call:
     ``"error"`` (``error`` holds the code, ``status`` the HTTP status) or ``"timeout"``.
     ``attempt`` and ``invocation_id`` come from botocore's ``amz-sdk-request`` and
     ``amz-sdk-invocation-id`` headers: every attempt of one API call shares the id.
+
+    Immutable, and small: a test's log may hold a million of them. What calls repeat (the
+    route, the stream's name, the outcome, the time while the clock stands still) is one
+    shared object, the payloads are the request's own tuple, and the invocation id is
+    kept as a number; each field reads as given.
     """
 
-    service: str
-    operation: str
+    __slots__ = ("_invocation", "_route", "_verdict", "at", "payloads", "stream")
+
+    _route: tuple[str, str, str, int | None]
+    _verdict: tuple[str, int | None, str | None, tuple[int, ...], str | None]
+    _invocation: int | str | None
     stream: str | None
-    payloads: tuple[Payload, ...] = field(repr=False)
-    attempt: int | None
-    invocation_id: str | None
-    outcome: str
-    status: int | None
-    error: str | None
-    failed_indices: tuple[int, ...]
-    fault: str | None
+    payloads: tuple[Payload, ...]
     at: datetime
-    region: str
+
+    def __init__(
+        self,
+        service: str,
+        operation: str,
+        stream: str | None,
+        payloads: tuple[Payload, ...],
+        attempt: int | None,
+        invocation_id: str | None,
+        outcome: str,
+        status: int | None,
+        error: str | None,
+        failed_indices: tuple[int, ...],
+        fault: str | None,
+        at: datetime,
+        region: str,
+    ) -> None:
+        put = object.__setattr__
+        put(self, "_route", _shared((service, operation, region, attempt)))
+        verdict = (outcome, status, error, failed_indices, fault)
+        put(self, "_verdict", verdict if failed_indices or fault else _shared(verdict))
+        put(self, "_invocation", _compact_id(invocation_id))
+        put(self, "stream", _shared(stream) if stream and len(stream) <= 256 else stream)
+        put(self, "payloads", payloads)
+        put(self, "at", at)
+
+    def __setattr__(self, name: str, value: object) -> None:
+        raise FrozenInstanceError(f"cannot assign to field {name!r}")
+
+    def __delattr__(self, name: str) -> None:
+        raise FrozenInstanceError(f"cannot delete field {name!r}")
+
+    @property
+    def service(self) -> str:
+        return self._route[0]
+
+    @property
+    def operation(self) -> str:
+        return self._route[1]
+
+    @property
+    def region(self) -> str:
+        return self._route[2]
+
+    @property
+    def attempt(self) -> int | None:
+        return self._route[3]
+
+    @property
+    def invocation_id(self) -> str | None:
+        return _id_text(self._invocation)
+
+    @property
+    def outcome(self) -> str:
+        return self._verdict[0]
+
+    @property
+    def status(self) -> int | None:
+        return self._verdict[1]
+
+    @property
+    def error(self) -> str | None:
+        return self._verdict[2]
+
+    @property
+    def failed_indices(self) -> tuple[int, ...]:
+        return self._verdict[3]
+
+    @property
+    def fault(self) -> str | None:
+        return self._verdict[4]
+
+    def _values(self) -> tuple[object, ...]:
+        return tuple(getattr(self, name) for name in _FIELDS)
+
+    def __eq__(self, other: object) -> bool:
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        assert isinstance(other, Call)
+        return self._values() == other._values()
+
+    def __hash__(self) -> int:
+        return hash(self._values())
+
+    def __repr__(self) -> str:
+        shown = ", ".join(
+            f"{name}={getattr(self, name)!r}" for name in _FIELDS if name != "payloads"
+        )
+        return f"Call({shown})"
 
     @property
     def records(self) -> list[bytes]:

@@ -25,7 +25,7 @@ from pytest_firehose._destinations.processing import (
     lambda_processor,
 )
 from pytest_firehose._errors import ServiceError
-from pytest_firehose._ids import IdSource
+from pytest_firehose._ids import IdSource, RecordKey, id_source
 from pytest_firehose._lambda.firehose_events import kinesis_metadata
 from pytest_firehose._lambda.functions import (
     FunctionRegistry,
@@ -54,14 +54,24 @@ KINESIS_SOURCE = "KinesisStreamAsSource"
 class Record(PayloadRecord):
     """A record the stream accepted: ``.data`` (payload bytes), ``.record_id``,
     ``.arrived_at``. Compares equal to its payload, so ``stream.records == [b"a", b"b"]``
-    reads naturally."""
+    reads naturally. The record id is the accept log's key until read: its text is made
+    then (the very text the put answered)."""
 
-    __slots__ = ("arrived_at", "record_id")
+    __slots__ = ("_key", "_source", "arrived_at")
 
-    def __init__(self, payload: Payload, record_id: str, arrived_at: datetime) -> None:
+    def __init__(self, payload: Payload, record_id: RecordKey, arrived_at: datetime) -> None:
         super().__init__(payload)
-        self.record_id = record_id
+        self._key = record_id
+        # Held, so the id can still be read once nothing else holds the world.
+        self._source = id_source(record_id)
         self.arrived_at = arrived_at
+
+    @property
+    def record_id(self) -> str:
+        key, source = self._key, self._source
+        if isinstance(key, str) or source is None:
+            return str(key)
+        return source.record_id(key)
 
     def __repr__(self) -> str:
         return f"Record({self.data!r})"
@@ -509,8 +519,9 @@ class FirehoseService(ServiceBase):
     ) -> list[dict[str, str]]:
         now = self.clock.now()
         kept = [p for i, p in enumerate(payloads) if i not in failures] if failures else payloads
-        ids = self.ids.record_ids(len(kept))
-        stream.delivery.accept(list(zip(kept, ids, repeat(now))), now, self.ids)
+        # The log keeps a small key per record; the 224-character ids go into the answer.
+        keys, ids = self.ids.record_keys(len(kept))
+        stream.delivery.accept(list(zip(kept, keys, repeat(now))), now, self.ids)
         if not failures:
             return [{"RecordId": record_id} for record_id in ids]
         fresh = iter(ids)
