@@ -37,6 +37,29 @@ def update(api: Any, version: str, **destination: Any) -> None:
     )
 
 
+def backing_up(fake: FirehoseFake, backup: dict[str, Any], **options: Any) -> Any:
+    """Stream "events" writing to S3 and backing up its source records to ``backup``;
+    ``options`` go to CreateDeliveryStream, ``ExtendedS3DestinationConfiguration``'s into
+    the destination's configuration."""
+    extended = options.pop("ExtendedS3DestinationConfiguration", {})
+    return fake.firehose.create_delivery_stream(
+        "events",
+        **options,
+        ExtendedS3DestinationConfiguration={
+            **S3,
+            **extended,
+            "S3BackupMode": "Enabled",
+            "S3BackupConfiguration": backup,
+        },
+    )
+
+
+def backing_up_through(api: Any, fake: FirehoseFake) -> Any:
+    """Stream "events" backing up to ``BACKUP``, created through ``api``; its handle."""
+    create_s3(api, S3BackupMode="Enabled", S3BackupConfiguration=BACKUP)
+    return fake.firehose["events"]
+
+
 def test_the_backup_holds_the_records_as_put_and_the_bucket_the_transformed(
     fake: FirehoseFake,
 ) -> None:
@@ -46,14 +69,10 @@ def test_the_backup_holds_the_records_as_put_and_the_bucket_the_transformed(
         s3 = boto3.client("s3", region_name="us-east-1")
         s3.create_bucket(Bucket="landing")
         s3.create_bucket(Bucket="raw")
-        stream = fake.firehose.create_delivery_stream(
-            "events",
-            ExtendedS3DestinationConfiguration={
-                **S3,
-                "ProcessingConfiguration": processing(),
-                "S3BackupMode": "Enabled",
-                "S3BackupConfiguration": BACKUP,
-            },
+        stream = backing_up(
+            fake,
+            BACKUP,
+            ExtendedS3DestinationConfiguration={"ProcessingConfiguration": processing()},
         )
         put(b'{"id": 1}', b'{"id": 2}', client=firehose)
         stream.flush()
@@ -74,18 +93,10 @@ def test_the_backup_holds_the_records_as_put_and_the_bucket_the_transformed(
 def test_the_backup_buffers_and_compresses_as_its_own_configuration_says(
     fake: FirehoseFake,
 ) -> None:
-    stream = fake.firehose.create_delivery_stream(
-        "events",
-        ExtendedS3DestinationConfiguration={
-            **S3,
-            "BufferingHints": {"IntervalInSeconds": 300},
-            "S3BackupMode": "Enabled",
-            "S3BackupConfiguration": {
-                **BACKUP,
-                "BufferingHints": {"IntervalInSeconds": 60},
-                "CompressionFormat": "GZIP",
-            },
-        },
+    stream = backing_up(
+        fake,
+        {**BACKUP, "BufferingHints": {"IntervalInSeconds": 60}, "CompressionFormat": "GZIP"},
+        ExtendedS3DestinationConfiguration={"BufferingHints": {"IntervalInSeconds": 300}},
     )
     put(b"a", b"b")
 
@@ -141,8 +152,7 @@ def test_an_update_turns_the_backup_on_for_the_records_that_come_after(
 def test_an_update_moves_the_backup_to_its_new_bucket_and_prefix(
     fake: FirehoseFake, api: Any
 ) -> None:
-    create_s3(api, S3BackupMode="Enabled", S3BackupConfiguration=BACKUP)
-    stream = fake.firehose["events"]
+    stream = backing_up_through(api, fake)
     put(b"a")
 
     update(api, "1", ExtendedS3DestinationUpdate={"S3BackupUpdate": {"Prefix": "moved/"}})
@@ -235,15 +245,7 @@ def test_an_http_endpoint_backing_up_all_data_copies_every_record_to_its_bucket(
 
 def test_a_kinesis_source_backs_up_the_user_records_it_took_in(fake: FirehoseFake) -> None:
     fake.kinesis.create_stream("k")
-    stream = fake.firehose.create_delivery_stream(
-        "events",
-        **FROM_KINESIS,
-        ExtendedS3DestinationConfiguration={
-            **S3,
-            "S3BackupMode": "Enabled",
-            "S3BackupConfiguration": BACKUP,
-        },
-    )
+    stream = backing_up(fake, BACKUP, **FROM_KINESIS)
     boto3.client("kinesis", region_name="us-east-1").put_record(
         StreamName="k", Data=aggregate(("a", b"one"), ("b", b"two")), PartitionKey="p"
     )
@@ -255,8 +257,7 @@ def test_a_kinesis_source_backs_up_the_user_records_it_took_in(fake: FirehoseFak
 def test_switching_to_another_destination_type_ends_the_backup_after_writing_it(
     fake: FirehoseFake, api: Any
 ) -> None:
-    create_s3(api, S3BackupMode="Enabled", S3BackupConfiguration=BACKUP)
-    stream = fake.firehose["events"]
+    stream = backing_up_through(api, fake)
     put(b"a")
 
     update(

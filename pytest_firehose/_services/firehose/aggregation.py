@@ -60,37 +60,25 @@ def _aggregated_record() -> Any:
     except ImportError:
         return None
     field = descriptor_pb2.FieldDescriptorProto
+    required, optional, repeated = field.LABEL_REQUIRED, field.LABEL_OPTIONAL, field.LABEL_REPEATED
     schema = descriptor_pb2.FileDescriptorProto(
         name="pytest_firehose/kpl_aggregation.proto", package="kpl", syntax="proto2"
     )
-    record = schema.message_type.add(name="Record")
-    record.field.add(
-        name="partition_key_index", number=1, type=field.TYPE_UINT64, label=field.LABEL_REQUIRED
+    # (message, field, number, type, label): the aggregation format's messages, without
+    # the tags a user record may carry (Firehose does not deliver them; the parser skips them).
+    fields = (
+        ("Record", "partition_key_index", 1, field.TYPE_UINT64, required),
+        ("Record", "explicit_hash_key_index", 2, field.TYPE_UINT64, optional),
+        ("Record", "data", 3, field.TYPE_BYTES, required),
+        ("AggregatedRecord", "partition_key_table", 1, field.TYPE_STRING, repeated),
+        ("AggregatedRecord", "explicit_hash_key_table", 2, field.TYPE_STRING, repeated),
+        ("AggregatedRecord", "records", 3, field.TYPE_MESSAGE, repeated),
     )
-    record.field.add(
-        name="explicit_hash_key_index",
-        number=2,
-        type=field.TYPE_UINT64,
-        label=field.LABEL_OPTIONAL,
-    )
-    record.field.add(name="data", number=3, type=field.TYPE_BYTES, label=field.LABEL_REQUIRED)
-    aggregated = schema.message_type.add(name="AggregatedRecord")
-    aggregated.field.add(
-        name="partition_key_table", number=1, type=field.TYPE_STRING, label=field.LABEL_REPEATED
-    )
-    aggregated.field.add(
-        name="explicit_hash_key_table",
-        number=2,
-        type=field.TYPE_STRING,
-        label=field.LABEL_REPEATED,
-    )
-    aggregated.field.add(
-        name="records",
-        number=3,
-        type=field.TYPE_MESSAGE,
-        type_name=".kpl.Record",
-        label=field.LABEL_REPEATED,
-    )
+    messages = {name: schema.message_type.add(name=name) for name in ("Record", "AggregatedRecord")}
+    for message, name, number, kind, label in fields:
+        added = messages[message].field.add(name=name, number=number, type=kind, label=label)
+        if kind == field.TYPE_MESSAGE:
+            added.type_name = ".kpl.Record"
     pool = descriptor_pool.DescriptorPool()
     pool.Add(schema)
     return message_factory.GetMessageClass(pool.FindMessageTypeByName("kpl.AggregatedRecord"))

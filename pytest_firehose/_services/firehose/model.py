@@ -325,15 +325,7 @@ class FirehoseService(ServiceBase):
                 self._processing(processor, source_arn),
             ),
         )
-        stream.delivery.back_up(
-            stream.target,
-            kind,
-            config,
-            self.destination_for,
-            self.region,
-            self.clock.now(),
-            self.ids,
-        )
+        self._back_up(stream)
         if source is not None:
             # Firehose reads its source from LATEST: what the stream holds now is not read.
             stream.source_after = {}
@@ -420,17 +412,22 @@ class FirehoseService(ServiceBase):
         stream.delivery.route(
             stream.target, stream.config, destination, self._processing(processor, source_arn)
         )
+        self._back_up(stream)
+        report(unmodelled, self.unmodelled)
+        return {}
+
+    def _back_up(self, stream: DeliveryStream) -> None:
+        """Start, move or end the S3 backup of source records as the stream's destination
+        configuration says."""
         stream.delivery.back_up(
             stream.target,
-            kind,
-            config,
+            stream.config_kind,
+            stream.config,
             self.destination_for,
             self.region,
             self.clock.now(),
             self.ids,
         )
-        report(unmodelled, self.unmodelled)
-        return {}
 
     # ------------------------------------------------------------------ Lambda
 
