@@ -6,6 +6,7 @@ prefix. UpdateDestination may turn it on, never off."""
 from __future__ import annotations
 
 import gzip
+import sys
 import warnings
 from datetime import timedelta
 from typing import Any
@@ -273,3 +274,19 @@ def test_switching_to_another_destination_type_ends_the_backup_after_writing_it(
     fake.firehose.clock.advance(timedelta(minutes=10))
 
     assert stream.source_backup == [b"a"]
+
+
+def test_a_backup_compression_without_its_codec_is_reported_under_the_backup(
+    fake: FirehoseFake, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setitem(sys.modules, "cramjam", None)  # import cramjam now fails
+
+    with pytest.warns(
+        UnmodelledSettingWarning,
+        match=r"S3BackupConfiguration\.CompressionFormat Snappy needs cramjam",
+    ):
+        stream = backing_up(fake, {**BACKUP, "CompressionFormat": "Snappy"})
+    put(b"a")
+    stream.flush()
+
+    assert stream.source_backup_objects[0].body == b"a"  # as the warning said: uncompressed
