@@ -602,8 +602,9 @@ class FirehoseService(ServiceBase):
                 self._read_source(stream, accept=True)
 
     def _read_source(self, stream: DeliveryStream, *, accept: bool) -> None:
-        """Take in what the Kinesis source got since the last read (each record arriving
-        when it arrived in Kinesis, named by its sequence number)."""
+        """Take in what the Kinesis source got since the last read (each record, or each
+        user record of a KPL aggregate, arriving when it arrived in Kinesis, named by its
+        sequence and subsequence numbers)."""
         if self.kinesis_source is None or stream.source is None or stream.source_after is None:
             return
         arn = stream.source["KinesisStreamSourceDescription"]["KinesisStreamARN"]
