@@ -21,7 +21,7 @@ from conftest import (
     refused,
 )
 
-from pytest_firehose import FirehoseFake, UnmodelledSettingWarning
+from pytest_firehose import FirehoseFake
 
 DESTINATION_ID = "destinationId-000000000001"
 UUID4 = r"[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}"
@@ -345,8 +345,7 @@ def test_update_with_a_stale_version_is_concurrent_modification(client, api):
 
 def test_update_of_the_s3_backup_is_described(api):
     backup = {"RoleARN": ROLE, "BucketARN": "arn:aws:s3:::old"}
-    with pytest.warns(UnmodelledSettingWarning, match=r"S3BackupMode Enabled is not modelled"):
-        create_s3(api, S3BackupMode="Enabled", S3BackupConfiguration=backup)
+    create_s3(api, S3BackupMode="Enabled", S3BackupConfiguration=backup)
     new_backup = {"BucketARN": "arn:aws:s3:::new"}
 
     update(api, "1", ExtendedS3DestinationUpdate={"S3BackupUpdate": new_backup})

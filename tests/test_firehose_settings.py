@@ -93,25 +93,11 @@ UNMODELLED = [
         {**S3, "DataFormatConversionConfiguration": {"Enabled": True}},
         r"DataFormatConversionConfiguration is not modelled: .* not converted to Parquet or ORC",
     ),
-    (
-        "ExtendedS3DestinationConfiguration",
-        {**S3, "S3BackupMode": "Enabled", "S3BackupConfiguration": S3},
-        r"S3BackupMode Enabled is not modelled",
-    ),
     pytest.param(
         "ExtendedS3DestinationConfiguration",
         {**S3, "CustomTimeZone": "Europe/Paris"},
         r"CustomTimeZone Europe/Paris is not modelled: keys and prefixes use UTC",
         marks=needs_botocore(CUSTOM_TIME_ZONE),
-    ),
-    (
-        "HttpEndpointDestinationConfiguration",
-        {
-            "EndpointConfiguration": {"Url": "https://127.0.0.1/in"},
-            "S3Configuration": S3,
-            "S3BackupMode": "AllData",
-        },
-        r"HttpEndpointDestinationConfiguration\.S3BackupMode AllData is not modelled",
     ),
     (
         "SplunkDestinationConfiguration",
@@ -220,13 +206,12 @@ def test_strict_refuses_an_update_and_changes_nothing(strict: FirehoseFake) -> N
 def test_strict_through_the_handle_is_a_usage_error_naming_the_setting(
     strict: FirehoseFake,
 ) -> None:
-    with pytest.raises(UsageError, match=r"S3BackupMode Enabled is not modelled"):
+    with pytest.raises(UsageError, match=r"DataFormatConversionConfiguration is not modelled"):
         strict.firehose.create_delivery_stream(
             "events",
             ExtendedS3DestinationConfiguration={
                 **S3,
-                "S3BackupMode": "Enabled",
-                "S3BackupConfiguration": S3,
+                "DataFormatConversionConfiguration": {"Enabled": True},
             },
         )
 

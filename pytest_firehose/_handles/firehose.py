@@ -131,6 +131,22 @@ class DeliveryStreamHandle:
         with self._world.touched():
             return [data for obj in self._delivery.backed_up for data in obj.records]
 
+    @property
+    def source_backup(self) -> list[bytes]:
+        """Payloads written to the S3 backup of source records (``S3BackupMode``
+        ``Enabled`` on extended S3, ``AllData`` on an HTTP endpoint), as the stream took
+        them in: before any transformation, oldest object first."""
+        with self._world.touched():
+            return [data for obj in self._stream.source_backup for data in obj.records]
+
+    @property
+    def source_backup_objects(self) -> list[DeliveredObject]:
+        """The objects of the S3 backup of source records, oldest first, each with
+        ``.key`` (under the backup's own ``Prefix``) and ``.body`` (compressed as the
+        backup's ``CompressionFormat`` says)."""
+        with self._world.touched():
+            return list(self._stream.source_backup)
+
     def destination_down(self) -> None:
         """Make the destination unreachable: deliveries fail and are retried, and records
         still undelivered 24 hours after they arrived expire."""

@@ -17,7 +17,6 @@ from pytest_firehose._destinations.base import (
 )
 from pytest_firehose._destinations.objects import DeliveredObject, has_expressions
 from pytest_firehose._destinations.partitioning import check_switch, partitioning
-from pytest_firehose._destinations.pipeline import Delivery
 from pytest_firehose._destinations.processing import (
     FIREHOSE_WAIT,
     Invoker,
@@ -26,7 +25,6 @@ from pytest_firehose._destinations.processing import (
 )
 from pytest_firehose._errors import ServiceError
 from pytest_firehose._ids import IdSource, RecordKey, id_source
-from pytest_firehose._lambda.firehose_events import kinesis_metadata
 from pytest_firehose._lambda.functions import (
     FunctionRegistry,
     Invocation,
@@ -36,6 +34,12 @@ from pytest_firehose._lambda.functions import (
 from pytest_firehose._payload import Payload, PayloadRecord, data_of, payload_len
 from pytest_firehose._services.base import Answer, ServiceBase, tag_page
 from pytest_firehose._services.codes import BATCH_PUT, RECORD_ERRORS
+from pytest_firehose._services.firehose.aggregation import EXTRA
+from pytest_firehose._services.firehose.backup import (
+    BackedUpDelivery,
+    backup_config,
+    check_no_going_back,
+)
 from pytest_firehose._services.firehose.describe import (
     DESTINATION_KINDS,
     UPDATE_KINDS,
@@ -43,6 +47,7 @@ from pytest_firehose._services.firehose.describe import (
     updated_destination,
 )
 from pytest_firehose._services.firehose.settings import findings, report, source_findings
+from pytest_firehose._services.firehose.source import take_in
 
 #: Sum of decoded Data a PutRecordBatch may carry.
 MAX_BATCH_BYTES = 4 * 1024 * 1024
@@ -101,7 +106,7 @@ class DeliveryStream:
     source: dict[str, Any] | None
     encryption: dict[str, Any] | None
     tags: dict[str, str]
-    delivery: Delivery
+    delivery: BackedUpDelivery
     status: str = "ACTIVE"
     version: int = 1
     updated_at: datetime | None = None
@@ -110,6 +115,9 @@ class DeliveryStream:
     #: the source does not exist).
     source_after: dict[str, str] | None = None
     source_stream: object | None = None
+    #: Whether the stream said that it took KPL aggregates in as they are, for want of
+    #: the decoder (it says so once).
+    undecoded_reported: bool = False
     #: Status changes that take effect later on the clock: (when, "status" or
     #: "encryption", new value).
     transitions: list[tuple[datetime, str, str]] = field(default_factory=list)
@@ -132,6 +140,12 @@ class DeliveryStream:
     def backed_up(self) -> list[DeliveredObject]:
         """What the destination wrote to a backup instead of delivering it."""
         return self.delivery.backed_up
+
+    @property
+    def source_backup(self) -> list[DeliveredObject]:
+        """The objects written to the S3 backup of source records, oldest first."""
+        backup = self.delivery.source_backup
+        return backup.objects if backup is not None else []
 
     def describe(self) -> dict[str, Any]:
         described: dict[str, Any] = {
@@ -296,6 +310,7 @@ class FirehoseService(ServiceBase):
             )
         processor = self._lambda_processor(config)
         partitioning(config)
+        backup_config(kind, config)  # refuses a backup without its bucket
         unmodelled = source_findings(stream_type) + findings(kind, config)
         if self.unmodelled == "error":
             report(unmodelled, "error")  # before anything is created
@@ -315,13 +330,14 @@ class FirehoseService(ServiceBase):
             source=source,
             encryption=encryption,
             tags={tag["Key"]: tag.get("Value", "") for tag in params.get("Tags", [])},
-            delivery=Delivery(
+            delivery=BackedUpDelivery(
                 DeliveryTarget(name, arn, version=1),
                 config,
                 destination,
                 self._processing(processor, source_arn),
             ),
         )
+        self._back_up(stream)
         if source is not None:
             # Firehose reads its source from LATEST: what the stream holds now is not read.
             stream.source_after = {}
@@ -392,6 +408,8 @@ class FirehoseService(ServiceBase):
         processor = self._lambda_processor(config)
         check_switch(stream.config, config)
         partitioning(config)
+        check_no_going_back(stream.config_kind, stream.config, kind, config)
+        backup_config(kind, config)
         before = set(findings(stream.config_kind, stream.config))
         unmodelled = [found for found in findings(kind, config) if found not in before]
         if self.unmodelled == "error":
@@ -408,8 +426,22 @@ class FirehoseService(ServiceBase):
         stream.delivery.route(
             stream.target, stream.config, destination, self._processing(processor, source_arn)
         )
+        self._back_up(stream)
         report(unmodelled, self.unmodelled)
         return {}
+
+    def _back_up(self, stream: DeliveryStream) -> None:
+        """Start, move or end the S3 backup of source records as the stream's destination
+        configuration says."""
+        stream.delivery.back_up(
+            stream.target,
+            stream.config_kind,
+            stream.config,
+            self.destination_for,
+            self.region,
+            self.clock.now(),
+            self.ids,
+        )
 
     # ------------------------------------------------------------------ Lambda
 
@@ -585,8 +617,9 @@ class FirehoseService(ServiceBase):
                 self._read_source(stream, accept=True)
 
     def _read_source(self, stream: DeliveryStream, *, accept: bool) -> None:
-        """Take in what the Kinesis source got since the last read (each record arriving
-        when it arrived in Kinesis, named by its sequence number)."""
+        """Take in what the Kinesis source got since the last read (each record, or each
+        user record of a KPL aggregate, arriving when it arrived in Kinesis, named by its
+        sequence and subsequence numbers)."""
         if self.kinesis_source is None or stream.source is None or stream.source_after is None:
             return
         arn = stream.source["KinesisStreamSourceDescription"]["KinesisStreamARN"]
@@ -603,16 +636,19 @@ class FirehoseService(ServiceBase):
             stream.source_after[record.shard_id] = record.sequence_number
         if not accept or not fresh:
             return
-        accepted = [(r.data, r.sequence_number, r.arrived_at) for r in fresh]
-        metadata = None
-        if stream.delivery.transformer is not None:
-            metadata = {
-                r.sequence_number: kinesis_metadata(
-                    r.shard_id, r.partition_key or "", r.arrived_at, r.sequence_number
-                )
-                for r in fresh
-            }
-        stream.delivery.accept(accepted, self.clock.now(), self.ids, metadata)
+        taken = take_in(fresh, with_metadata=stream.delivery.transformer is not None)
+        stream.delivery.accept(taken.entries, self.clock.now(), self.ids, taken.metadata)
+        if taken.undecoded and not stream.undecoded_reported:
+            # Reported once a stream, whatever `unmodelled` says: no request to refuse.
+            stream.undecoded_reported = True
+            report(
+                [
+                    f"{stream.name}: KPL-aggregated records read from its Kinesis source are "
+                    f"delivered as read, not de-aggregated: de-aggregation needs protobuf "
+                    f"({EXTRA})"
+                ],
+                "warn",
+            )
 
     def flush(self, stream: DeliveryStream) -> None:
         """Deliver whatever the stream's buffer holds, and retry waiting batches, now."""

@@ -86,12 +86,6 @@ def _conversion(config: dict[str, Any]) -> str | None:
     )
 
 
-def _s3_backup(config: dict[str, Any]) -> str | None:
-    if config.get("S3BackupMode") != "Enabled":
-        return None
-    return "S3BackupMode Enabled is not modelled: no copy of the source records is written"
-
-
 def _compression(config: dict[str, Any]) -> str | None:
     compression = config.get("CompressionFormat", "UNCOMPRESSED")
     if available(compression):
@@ -105,15 +99,6 @@ def _time_zone(config: dict[str, Any]) -> str | None:
     if not zone or zone == "UTC":
         return None
     return f"CustomTimeZone {zone} is not modelled: keys and prefixes use UTC"
-
-
-def _http_backup(config: dict[str, Any]) -> str | None:
-    if config.get("S3BackupMode") != "AllData":
-        return None
-    return (
-        "S3BackupMode AllData is not modelled: only records the endpoint failed to take "
-        "are backed up"
-    )
 
 
 def _secrets(config: dict[str, Any]) -> str | None:
@@ -130,11 +115,10 @@ _S3_CHECKS: tuple[Check, ...] = (
     _processing,
     _partition_retries,
     _conversion,
-    _s3_backup,
     _compression,
     _time_zone,
 )
-_HTTP_CHECKS: tuple[Check, ...] = (_processing, _http_backup, _secrets)
+_HTTP_CHECKS: tuple[Check, ...] = (_processing, _secrets)
 _BACKUP_CHECKS: tuple[Check, ...] = (_compression,)
 
 
@@ -144,7 +128,15 @@ def findings(kind: str | None, config: dict[str, Any]) -> list[str]:
     if kind is None:
         return []
     if kind in S3_KINDS:
-        return [f"{kind}.{found}" for check in _S3_CHECKS if (found := check(config))]
+        found_here = [f"{kind}.{found}" for check in _S3_CHECKS if (found := check(config))]
+        if config.get("S3BackupMode") != "Enabled":
+            return found_here
+        backup = config.get("S3BackupConfiguration") or {}
+        return found_here + [
+            f"{kind}.S3BackupConfiguration.{found}"
+            for check in _BACKUP_CHECKS
+            if (found := check(backup))
+        ]
     if kind == HTTP_KIND:
         found_here = [f"{kind}.{found}" for check in _HTTP_CHECKS if (found := check(config))]
         backup = config.get("S3Configuration") or {}

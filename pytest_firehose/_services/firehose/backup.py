@@ -1,0 +1,126 @@
+"""The S3 backup of source records: with ``S3BackupMode`` ``Enabled`` (extended S3) or
+``AllData`` (HTTP endpoint), every record a delivery stream takes in is also written, as
+taken in (before any transformation), to the backup bucket, through a second
+:class:`Delivery` with the backup configuration's own buffering, compression and prefixes.
+
+The main delivery's accounting (every accepted record in exactly one place) is untouched:
+the backup holds copies.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from pytest_firehose._destinations.pipeline import Delivery
+from pytest_firehose._errors import ServiceError
+
+if TYPE_CHECKING:
+    from pytest_firehose._destinations.base import Accepted, DeliveryTarget, DestinationFactory
+    from pytest_firehose._ids import IdSource
+
+#: Destination configuration -> (the S3BackupMode that backs up every record, the block
+#: that configures the backup bucket), for the destinations the fake delivers to.
+ALL_DATA = {
+    "ExtendedS3DestinationConfiguration": ("Enabled", "S3BackupConfiguration"),
+    "HttpEndpointDestinationConfiguration": ("AllData", "S3Configuration"),
+}
+#: Destination configuration -> (the mode that backs up every record, the one that backs
+#: up less): once the first is on, UpdateDestination cannot go back to the second (API
+#: reference, each destination update's ``S3BackupMode``).
+NO_GOING_BACK = {
+    "ExtendedS3DestinationConfiguration": ("Enabled", "Disabled"),
+    "RedshiftDestinationConfiguration": ("Enabled", "Disabled"),
+    "SplunkDestinationConfiguration": ("AllEvents", "FailedEventsOnly"),
+    "SnowflakeDestinationConfiguration": ("AllData", "FailedDataOnly"),
+}
+_PLAIN_S3 = "S3DestinationConfiguration"
+
+
+def backup_config(kind: str | None, config: Mapping[str, Any]) -> dict[str, Any] | None:
+    """The S3 configuration the source records are backed up to, or None when the
+    destination backs up no source records. An extended S3 destination with backup on and
+    no ``S3BackupConfiguration`` is refused, as the service refuses it."""
+    mode, block = ALL_DATA.get(kind or "", ("", ""))
+    if not mode or config.get("S3BackupMode") != mode:
+        return None
+    backup = config.get(block)
+    if not isinstance(backup, dict):
+        raise ServiceError(
+            "InvalidArgumentException",
+            f"{block} is required when S3BackupMode is {mode}: give the bucket the source "
+            "records are backed up to.",
+        )
+    return dict(backup)
+
+
+def check_no_going_back(
+    kind: str | None, before: Mapping[str, Any], after_kind: str | None, after: Mapping[str, Any]
+) -> None:
+    """Refuse an UpdateDestination that turns a backup of every record back off."""
+    if kind != after_kind or kind not in NO_GOING_BACK:
+        return
+    every, less = NO_GOING_BACK[kind]
+    if before.get("S3BackupMode") == every and after.get("S3BackupMode", every) != every:
+        raise ServiceError(
+            "InvalidArgumentException",
+            f"S3BackupMode cannot be changed from {every} to {less} once it is {every}.",
+        )
+
+
+class BackedUpDelivery(Delivery):
+    """A delivery stream's delivery that also hands every record it accepts, as accepted,
+    to ``source_backup`` (a second :class:`Delivery` to the backup bucket) while
+    ``backing_up``, and brings it up to the clock with itself. A backup that ended keeps
+    what it wrote."""
+
+    source_backup: Delivery | None = None
+    backing_up = False
+
+    def back_up(
+        self,
+        target: DeliveryTarget,
+        kind: str | None,
+        config: Mapping[str, Any],
+        destination_for: DestinationFactory,
+        region: str,
+        now: datetime,
+        ids: IdSource,
+    ) -> None:
+        """Back up from now on as ``kind``'s ``config`` says: start the backup, route it
+        to its (possibly updated) bucket, or end it when the destination backs up nothing
+        any more (another destination type), after writing what it holds."""
+        wanted = backup_config(kind, config)
+        if wanted is None:
+            if self.source_backup is not None and self.backing_up:
+                self.source_backup.flush(now, ids)
+            self.backing_up = False
+            return
+        destination = destination_for(_PLAIN_S3, wanted, region)
+        if self.source_backup is None:
+            self.source_backup = Delivery(target, wanted, destination)
+        else:
+            self.source_backup.route(target, wanted, destination)
+        self.backing_up = True
+
+    def accept(
+        self,
+        entries: list[Accepted],
+        now: datetime,
+        ids: IdSource,
+        kinesis: Mapping[str, Mapping[str, Any]] | None = None,
+    ) -> None:
+        super().accept(entries, now, ids, kinesis)
+        if self.backing_up and self.source_backup is not None:
+            self.source_backup.accept(entries, now, ids)
+
+    def settle(self, now: datetime, ids: IdSource) -> None:
+        super().settle(now, ids)
+        if self.source_backup is not None:
+            self.source_backup.settle(now, ids)
+
+    def flush(self, now: datetime, ids: IdSource) -> None:
+        super().flush(now, ids)
+        if self.source_backup is not None:
+            self.source_backup.flush(now, ids)
