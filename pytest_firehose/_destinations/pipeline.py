@@ -301,6 +301,27 @@ class Delivery:
             else:
                 self._attempt(self._retries.pop_due(), at)
 
+    def next_due(self) -> datetime | None:
+        """The first instant at which ``settle`` has something to do (a transformation,
+        the buffer's interval, a retry, an expiry), or None: nothing waits for the clock.
+        None while the delivery is busy too: whoever made it busy settles it once it is
+        free, and asks again."""
+        if self._busy:
+            return None
+        due = [
+            moment
+            for moment in (self._transformation_due(), self._retries.next_due())
+            if moment is not None
+        ]
+        if self.buffer:
+            interval_ends = self.buffer[0][2] + self.interval
+            floor = self._buffer_floor
+            due.append(interval_ends if floor is None else max(interval_ends, floor))
+        oldest = self._oldest_pending()
+        if oldest is not None:
+            due.append(oldest + _EXPIRES_AFTER)
+        return min(due, default=None)
+
     def _transformation_due(self) -> datetime | None:
         """When the transformation buffer is to be sent: at its interval, or at once (as of
         its newest record) once it holds its size."""
