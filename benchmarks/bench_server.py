@@ -190,7 +190,7 @@ def _call(target: Target, workload: Workload, payloads: list[bytes]) -> Callable
     """One call of ``workload`` by a client, checking that every record went in or came out."""
     name = f"{target.name} {workload.label}"
     batch = [{"Data": payload} for payload in payloads[:500]]
-    entries = [{"Data": payload, "PartitionKey": f"k{i}"} for i, payload in enumerate(payloads[:500])]
+    entries = [{"Data": p, "PartitionKey": f"k{i}"} for i, p in enumerate(payloads[:500])]
     single = payloads[0]
 
     def check(failed: int) -> None:

@@ -249,3 +249,14 @@ def test_the_due_queue_pops_each_stream_once_at_its_latest_schedule() -> None:
     assert queue.pop_due(start + timedelta(seconds=499)) == [(model, "moving")]
     assert queue.pop_due(start + timedelta(days=1)) == []
     assert len(queue) == 0
+
+
+def test_a_clock_that_ticks_on_its_own_is_caught_up_with() -> None:
+    start = datetime(2024, 3, 1, 12, tzinfo=timezone.utc)
+    with freezegun.freeze_time(start, tick=True), FirehoseFake(region=REGION) as fake:
+        client = boto3.client("firehose", region_name=REGION)
+        client.create_delivery_stream(DeliveryStreamName="d")
+        client.put_record(DeliveryStreamName="d", Record={"Data": b"x"})
+        # A ticking freeze moves by its own start plus the step, not by the step from now.
+        fake.firehose.clock.advance(minutes=10)
+        assert fake.firehose.stream("d").delivered == [b"x"]

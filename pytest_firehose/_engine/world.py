@@ -212,8 +212,9 @@ class World:
                 now = self.clock.now()
                 for model, name in self._due.pop_due(now):
                     _note(work, model, name)
-                if work or sources:
-                    self._settle_work(work, sources=sources)
+                if not (work or sources):
+                    break
+                self._settle_work(work, sources=sources)
                 # A handler or an endpoint that ran without the lock may have let another
                 # thread move the clock meanwhile: catch up with that too.
                 if self.clock.now() == now:
@@ -240,16 +241,12 @@ class World:
                 self._due.schedule(model, name)
 
     def wrote(self, model: ServiceModel, stream: str | None) -> None:
-        """A request to ``model`` may change ``stream`` (any stream, when None): it is
-        settled, and scheduled again, at the next settle after the request, even if the
-        clock has not moved."""
-        requests = getattr(self._serving, "requests", None)
-        if requests:
-            # Noted when the request is over: a settle from another thread meanwhile (while
-            # a handler runs without the lock) would see its changes half made.
-            requests[-1].append((model, stream))
-        else:
-            _note(self._written, model, stream)
+        """The request being served (``serving``) may change ``stream`` of ``model`` (any
+        stream, when None): once the request is over, it is noted for the next settle,
+        which settles and schedules it again even if the clock has not moved. Noted only
+        then: a settle from another thread meanwhile (while a handler runs without the
+        lock) would see the request's changes half made."""
+        self._serving.requests[-1].append((model, stream))
 
     @contextlib.contextmanager
     def serving(self) -> Iterator[None]:
