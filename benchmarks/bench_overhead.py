@@ -28,6 +28,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import textwrap
 import time
 from pathlib import Path
 
@@ -51,38 +52,25 @@ s3_client = boto3.client("s3", region_name="us-east-1")
 """,
 }
 
-BODY = {
-    "fake": """
+#: What every test does once its world runs: a create and a put.
+CALLS = """firehose_client.create_delivery_stream(
+    DeliveryStreamName="s{index}",
+    ExtendedS3DestinationConfiguration={{
+        "RoleARN": "{role}", "BucketARN": "arn:aws:s3:::{bucket}"
+    }},
+)
+answer = firehose_client.put_record(DeliveryStreamName="s{index}", Record={{"Data": b"x" * 1024}})
+assert answer["RecordId"]
+"""
 
-def test_{index}(firehose):
-    firehose_client.create_delivery_stream(
-        DeliveryStreamName="s{index}",
-        ExtendedS3DestinationConfiguration={{
-                "RoleARN": "{role}", "BucketARN": "arn:aws:s3:::{bucket}"
-            }},
-    )
-    answer = firehose_client.put_record(
-        DeliveryStreamName="s{index}", Record={{"Data": b"x" * 1024}}
-    )
-    assert answer["RecordId"]
-""",
-    "moto": """
 
-def test_{index}():
-    with mock_aws():
-        s3_client.create_bucket(Bucket="{bucket}")
-        firehose_client.create_delivery_stream(
-            DeliveryStreamName="s{index}",
-            ExtendedS3DestinationConfiguration={{
-                "RoleARN": "{role}", "BucketARN": "arn:aws:s3:::{bucket}"
-            }},
-        )
-        answer = firehose_client.put_record(
-            DeliveryStreamName="s{index}", Record={{"Data": b"x" * 1024}}
-        )
-        assert answer["RecordId"]
-""",
-}
+def source_of(variant: str, index: int) -> str:
+    """One test of ``variant``: the fake's fixture, or moto's world (and bucket) around it."""
+    calls = CALLS.format(index=index, role=ROLE, bucket=BUCKET)
+    if variant == "fake":
+        return f"\n\ndef test_{index}(firehose):\n" + textwrap.indent(calls, "    ")
+    calls = f's3_client.create_bucket(Bucket="{BUCKET}")\n' + calls
+    return f"\n\ndef test_{index}():\n    with mock_aws():\n" + textwrap.indent(calls, "        ")
 
 
 def write_suite(root: Path, variant: str, tests: int) -> Path:
@@ -91,9 +79,7 @@ def write_suite(root: Path, variant: str, tests: int) -> Path:
     suite.mkdir()
     for start in range(0, tests, PER_FILE):
         indices = range(start, min(start + PER_FILE, tests))
-        text = HEADER[variant] + "".join(
-            BODY[variant].format(index=index, role=ROLE, bucket=BUCKET) for index in indices
-        )
+        text = HEADER[variant] + "".join(source_of(variant, index) for index in indices)
         (suite / f"test_{variant}_{start // PER_FILE:03d}.py").write_text(text)
     return suite
 

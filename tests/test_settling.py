@@ -20,6 +20,7 @@ from conftest import REGION
 from pytest_firehose import FirehoseFake
 from pytest_firehose._destinations.pipeline import Delivery
 from pytest_firehose._engine.due import DueQueue
+from pytest_firehose._handles.firehose import DeliveryStreamHandle
 from pytest_firehose._services.kinesis.streams import KinesisStream
 
 
@@ -100,6 +101,20 @@ def test_a_move_of_the_clock_behind_the_fakes_back_settles_what_fell_due(
 IDLE = 200
 
 
+def _among_idle(fake: FirehoseFake, name: str, interval: int) -> DeliveryStreamHandle:
+    """``IDLE`` idle delivery streams, and stream ``name`` buffering for ``interval`` s."""
+    for index in range(IDLE):
+        fake.firehose.create_delivery_stream(f"idle-{index}")
+    return fake.firehose.create_delivery_stream(
+        name,
+        ExtendedS3DestinationConfiguration={
+            "RoleARN": "arn:aws:iam::123456789012:role/firehose",
+            "BucketARN": "arn:aws:s3:::bucket",
+            "BufferingHints": {"IntervalInSeconds": interval, "SizeInMBs": 1},
+        },
+    )
+
+
 def _delivery_names(fake: FirehoseFake, settled: list[Delivery]) -> list[str]:
     by_delivery = {id(s.delivery): name for name, s in fake.world.firehose().streams.items()}
     return [by_delivery[id(delivery)] for delivery in settled]
@@ -108,16 +123,7 @@ def _delivery_names(fake: FirehoseFake, settled: list[Delivery]) -> list[str]:
 def test_a_clock_move_settles_only_the_delivery_stream_whose_buffer_fell_due(
     fake: FirehoseFake, client: Any, deliveries_settled: list[Delivery]
 ) -> None:
-    for index in range(IDLE):
-        fake.firehose.create_delivery_stream(f"idle-{index}")
-    fake.firehose.create_delivery_stream(
-        "busy",
-        ExtendedS3DestinationConfiguration={
-            "RoleARN": "arn:aws:iam::123456789012:role/firehose",
-            "BucketARN": "arn:aws:s3:::bucket",
-            "BufferingHints": {"IntervalInSeconds": 60, "SizeInMBs": 1},
-        },
-    )
+    _among_idle(fake, "busy", 60)
     client.put_record(DeliveryStreamName="busy", Record={"Data": b"x"})
     clock = fake.firehose.clock
     clock.advance(seconds=1)  # the put's stream is settled, and scheduled at its interval
@@ -135,16 +141,7 @@ def test_a_clock_move_settles_only_the_delivery_stream_whose_buffer_fell_due(
 def test_retries_and_expiry_of_one_stream_settle_only_it(
     fake: FirehoseFake, client: Any, deliveries_settled: list[Delivery]
 ) -> None:
-    for index in range(IDLE):
-        fake.firehose.create_delivery_stream(f"idle-{index}")
-    down = fake.firehose.create_delivery_stream(
-        "down",
-        ExtendedS3DestinationConfiguration={
-            "RoleARN": "arn:aws:iam::123456789012:role/firehose",
-            "BucketARN": "arn:aws:s3:::bucket",
-            "BufferingHints": {"IntervalInSeconds": 0, "SizeInMBs": 1},
-        },
-    )
+    down = _among_idle(fake, "down", 0)
     down.destination_down()
     client.put_record(DeliveryStreamName="down", Record={"Data": b"x"})
     deliveries_settled.clear()
