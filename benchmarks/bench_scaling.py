@@ -1,14 +1,24 @@
-"""How a request's cost grows with the streams a world holds: it should not.
+"""How the cost of a request, and of a clock move, grows with the streams a world holds
+(it should not), and what a 25-hour replay costs per event.
 
-For Firehose delivery streams and Kinesis data streams alike, one boto3 client makes N
-streams (CreateDeliveryStream / CreateStream, timed: the time per creation should not grow
-with N), then times PutRecord of one 1 KiB record to one of them. The same is done with
-a world of a single stream, interleaved with it (a round runs both back to back, in an
-order that alternates). Reported: ms per creation, ms per put with 1 and with N streams,
-and their ratio per round, median [min - max]; 1.0 means a request costs nothing per
-other stream.
+* puts: for Firehose delivery streams and Kinesis data streams alike, one boto3 client
+  makes N streams (CreateDeliveryStream / CreateStream, timed: the time per creation
+  should not grow with N), then times PutRecord of one 1 KiB record to one of them.
+* moves: a world of N idle streams (made through the fake's handles) has its clock moved
+  by a second at a time; timed per move.
+* replay: one delivery stream whose destination is down takes 10^5 records of 1 KiB
+  (PutRecordBatch of 500, a second apart, 1 MiB buffers), then the clock moves 25 hours in
+  one ``advance``: with the destination still down, every batch is retried with backoff
+  until its records expire; with it up again, each batch goes at its next retry. Timed per
+  event (delivery attempts and expiries), against the same replay of 10^4 records.
 
-    python benchmarks/bench_scaling.py [--streams N] [--rounds R]
+Each is interleaved with its baseline (1 stream; 10^4 records): a round runs both back to
+back, in an order that alternates. Reported: the figures per variant and their ratio per
+round, median [min - max]; 1.0 means no cost per other stream (per event: no cost per
+record waiting).
+
+    python benchmarks/bench_scaling.py [--streams N] [--rounds R] [--records N]
+    python benchmarks/bench_scaling.py --only moves
 
 Nothing leaves the process: botocore's real HTTP send is replaced by one that raises.
 """
@@ -20,6 +30,7 @@ import gc
 import statistics
 import sys
 import time
+from collections.abc import Callable
 from typing import Any
 from unittest import mock
 
@@ -31,9 +42,11 @@ import boto3  # noqa: E402
 from botocore.endpoint import Endpoint  # noqa: E402
 
 from pytest_firehose import FirehoseFake  # noqa: E402
+from pytest_firehose._destinations.pipeline import Delivery  # noqa: E402
 
 REGION = "us-east-1"
 PUTS = 300
+MOVES = 300
 RECORD = b"x" * 1024
 
 
@@ -70,43 +83,180 @@ def segment(clients: dict[str, Any], service: str, streams: int) -> tuple[float,
     return created, put
 
 
+def move_segment(service: str, streams: int) -> float:
+    """Seconds per one-second move of the clock of a world of ``streams`` idle streams."""
+    with FirehoseFake(region=REGION) as fake:
+        for index in range(streams):
+            if service == "firehose":
+                fake.firehose.create_delivery_stream(f"stream-{index}")
+            else:
+                fake.kinesis.create_stream(f"stream-{index}")
+        clock = fake.firehose.clock
+        clock.advance(seconds=1)  # the first settle after the handles made the streams
+        gc.collect()
+        start = time.perf_counter()
+        for _ in range(MOVES):
+            clock.advance(seconds=1)
+        return (time.perf_counter() - start) / MOVES
+
+
+class _Events:
+    """Counts the delivery attempts and expiries of every delivery while active."""
+
+    def __init__(self) -> None:
+        self.count = 0
+        self._patches = [
+            mock.patch.object(Delivery, name, self._counted(getattr(Delivery, name)))
+            for name in ("_attempt", "_expire")
+        ]
+
+    def _counted(self, method: Callable[..., None]) -> Callable[..., None]:
+        def counted(delivery: Delivery, *args: Any) -> None:
+            self.count += 1
+            method(delivery, *args)
+
+        return counted
+
+    def __enter__(self) -> _Events:
+        for patch in self._patches:
+            patch.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        for patch in self._patches:
+            patch.stop()
+
+
+def replay_segment(client: Any, records: int, recovers: bool) -> tuple[float, int]:
+    """Seconds per event, and events, of a 25-hour ``advance`` over ``records`` pending
+    records (the destination down while they came; up again first when ``recovers``)."""
+    with FirehoseFake(region=REGION) as fake:
+        stream = fake.firehose.create_delivery_stream("replay")
+        # 1 MiB buffers instead of the 5 MiB default: more batches wait (the in-memory
+        # destination takes no BufferingHints of its own).
+        fake.world.firehose().streams["replay"].delivery.size = 1024 * 1024
+        stream.destination_down()
+        clock = fake.firehose.clock
+        batch = [{"Data": RECORD}] * 500
+        for _ in range(records // len(batch)):
+            client.put_record_batch(DeliveryStreamName="replay", Records=batch)
+            clock.advance(seconds=1)
+        if recovers:
+            stream.destination_up()
+        clock.advance(seconds=0)  # the settle after the handles' changes, untimed
+        gc.collect()
+        with _Events() as events:
+            start = time.perf_counter()
+            clock.advance(hours=25)
+            elapsed = time.perf_counter() - start
+        done = stream.expired if not recovers else stream.delivered
+        if len(done) != records or stream.pending:
+            raise RuntimeError(f"replay of {records} records: {len(done)} done")
+        return elapsed / max(events.count, 1), events.count
+
+
 def _spread(values: list[float], scale: float = 1.0) -> str:
     scaled = [value * scale for value in values]
     return f"{statistics.median(scaled):7.3f} [{min(scaled):.3f} - {max(scaled):.3f}]"
+
+
+def _ratios(base: list[float], other: list[float]) -> list[float]:
+    return [b / a for a, b in zip(base, other, strict=True)]
+
+
+def _print(title: str, rows: list[tuple[str, str]]) -> None:
+    print(f"\n{title}: median [min - max] over rounds")
+    for label, figures in rows:
+        print(f"  {label:<36} {figures}")
+
+
+def bench_puts(clients: dict[str, Any], streams: int, rounds: int) -> None:
+    for service in ("firehose", "kinesis"):
+        one: list[float] = []
+        many: list[float] = []
+        creations: list[float] = []
+        for index in range(rounds):
+            sizes = (1, streams) if index % 2 == 0 else (streams, 1)
+            for size in sizes:
+                created, put = segment(clients, service, size)
+                if size == 1:
+                    one.append(put)
+                else:
+                    many.append(put)
+                    creations.append(created)
+        _print(
+            f"{service} puts",
+            [
+                (f"ms per creation, {streams} streams", _spread(creations, 1e3)),
+                ("ms per put, 1 stream", _spread(one, 1e3)),
+                (f"ms per put, {streams} streams", _spread(many, 1e3)),
+                (f"put with {streams} / with 1", _spread(_ratios(one, many))),
+            ],
+        )
+
+
+def bench_moves(streams: int, rounds: int) -> None:
+    for service in ("firehose", "kinesis"):
+        one: list[float] = []
+        many: list[float] = []
+        for index in range(rounds):
+            sizes = (1, streams) if index % 2 == 0 else (streams, 1)
+            for size in sizes:
+                (one if size == 1 else many).append(move_segment(service, size))
+        _print(
+            f"{service} clock moves ({MOVES} a segment)",
+            [
+                ("ms per move, 1 stream", _spread(one, 1e3)),
+                (f"ms per move, {streams} idle streams", _spread(many, 1e3)),
+                (f"move with {streams} / with 1", _spread(_ratios(one, many))),
+            ],
+        )
+
+
+def bench_replay(client: Any, records: int, rounds: int) -> None:
+    baseline = records // 10
+    for recovers in (False, True):
+        small: list[float] = []
+        large: list[float] = []
+        events: dict[int, int] = {}
+        for index in range(rounds):
+            sizes = (baseline, records) if index % 2 == 0 else (records, baseline)
+            for size in sizes:
+                per_event, events[size] = replay_segment(client, size, recovers)
+                (small if size == baseline else large).append(per_event)
+        state = "up again" if recovers else "down"
+        _print(
+            f"25-hour replay, destination {state}",
+            [
+                (f"us per event, {baseline:,} records", _spread(small, 1e6)),
+                (f"events, {baseline:,} records", f"{events[baseline]:7,}"),
+                (f"us per event, {records:,} records", _spread(large, 1e6)),
+                (f"events, {records:,} records", f"{events[records]:7,}"),
+                (f"per event {records:,} / {baseline:,}", _spread(_ratios(small, large))),
+            ],
+        )
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--streams", type=int, default=1000)
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--records", type=int, default=10**5, help="replay (default 10^5)")
+    parser.add_argument("--only", choices=["puts", "moves", "replay"])
     args = parser.parse_args(argv)
     session = boto3.session.Session(region_name=REGION)
     clients = {name: session.client(name) for name in ("firehose", "kinesis")}
-    print(f"bench_scaling: {args.rounds} rounds, 1 and {args.streams} streams, {PUTS} puts")
+    print(
+        f"bench_scaling: {args.rounds} rounds, 1 and {args.streams} streams, {PUTS} puts, "
+        f"{MOVES} moves; replay of {args.records // 10:,} and {args.records:,} records"
+    )
     with mock.patch.object(Endpoint, "_send", refuse_network):
-        for service in ("firehose", "kinesis"):
-            one: list[float] = []
-            many: list[float] = []
-            creations: list[float] = []
-            for index in range(args.rounds):
-                sizes = (1, args.streams) if index % 2 == 0 else (args.streams, 1)
-                for size in sizes:
-                    created, put = segment(clients, service, size)
-                    if size == 1:
-                        one.append(put)
-                    else:
-                        many.append(put)
-                        creations.append(created)
-            ratios = [b / a for a, b in zip(one, many, strict=True)]
-            print(f"\n{service}: median [min - max] over rounds")
-            rows = (
-                (f"ms per creation, {args.streams} streams", _spread(creations, 1e3)),
-                ("ms per put, 1 stream", _spread(one, 1e3)),
-                (f"ms per put, {args.streams} streams", _spread(many, 1e3)),
-                (f"put with {args.streams} / with 1", _spread(ratios)),
-            )
-            for label, figures in rows:
-                print(f"  {label:<32} {figures}")
+        if args.only in (None, "puts"):
+            bench_puts(clients, args.streams, args.rounds)
+        if args.only in (None, "moves"):
+            bench_moves(args.streams, args.rounds)
+        if args.only in (None, "replay"):
+            bench_replay(clients["firehose"], args.records, args.rounds)
     return 0
 
 

@@ -1,20 +1,26 @@
-"""Requests per second of the local server against moto's server, over loopback.
+"""Requests per second of the local server against moto's server, over loopback, from 1 and
+from 8 client threads.
 
 Both run as subprocesses on a free port: ``python -m pytest_firehose serve --port 0`` and
-``python -m moto.server -p0`` (needs ``moto[server]``). This process drives each with one
-botocore Firehose client (``endpoint_url``, us-east-1, fake credentials; no fake is active
-here, so every request crosses a real socket through urllib3, keep-alive on), the same calls
-for both: PutRecordBatch of 500 records of 1 KiB, and of 10 records of 1 KiB.
+``python -m moto.server -p0`` (moto's threaded werkzeug server; needs ``moto[server]``).
+This process drives each with botocore clients (``endpoint_url``, us-east-1, fake
+credentials; no fake is active here, so every request crosses a real socket through
+urllib3, keep-alive on), one client per thread, the same calls for both:
 
-Each server gets a delivery stream made through boto3 (ExtendedS3 into a bucket made first,
-for moto, whose Firehose writes every put to its S3; ours keeps the objects in memory). The
-machine is assumed noisy, so the two servers are interleaved: a round runs one segment per
-server and workload back to back, in an order that rotates; each segment starts from a
-fresh world (both servers' reset APIs, untimed) and 2 untimed warm-up calls. Reported: the
-median requests/s over rounds per server, and the ratio ours/moto taken per round (the
-segments of a round ran back to back, so load from other processes hits both alike).
+* Firehose: PutRecordBatch of 500 records of 1 KiB, PutRecord of one 1 KiB record;
+* Kinesis: PutRecords of 500 records of 1 KiB over 4 shards, PutRecord of one 1 KiB
+  record, GetRecords of 1,000 records of 1 KiB from one shard (the same iterator each time).
 
-    python benchmarks/bench_server.py [--rounds N] [--quick]
+Each server gets its streams made through boto3 (an ExtendedS3 delivery stream into a
+bucket made first, for moto, whose Firehose writes every put to its S3; ours keeps the
+objects in memory). The machine is assumed noisy, so the two servers are interleaved: a
+round runs one segment per server, workload and thread count back to back, in an order
+that alternates; each segment starts from a fresh world (both servers' reset APIs,
+untimed) and 2 untimed warm-up calls per thread. Reported: the median requests/s over
+rounds per server, and the ratio ours/moto taken per round (the segments of a round ran
+back to back, so load from other processes hits both alike).
+
+    python benchmarks/bench_server.py [--rounds N] [--quick] [--threads 1 8]
 
 Nothing leaves the machine: both servers listen on 127.0.0.1 only.
 """
@@ -56,14 +62,26 @@ START_TIMEOUT = 60.0
 SERVERS = ("fake", "moto")
 
 
+KINESIS_STREAM = "bench-kinesis"
+READ_STREAM = "bench-read"
+READ_RECORDS = 1000
+
+
 @dataclass(frozen=True)
 class Workload:
-    records_per_call: int
+    label: str
+    service: str
+    operation: str
     calls_per_segment: int
 
-    @property
-    def label(self) -> str:
-        return f"PutRecordBatch ({self.records_per_call} x 1 KiB)"
+
+WORKLOADS = (
+    Workload("Firehose PutRecordBatch (500 x 1 KiB)", "firehose", "put_record_batch", 24),
+    Workload("Firehose PutRecord (1 KiB)", "firehose", "put_record", 240),
+    Workload("Kinesis PutRecords (500 x 1 KiB)", "kinesis", "put_records", 24),
+    Workload("Kinesis PutRecord (1 KiB)", "kinesis", "put_record", 240),
+    Workload("Kinesis GetRecords (1,000 x 1 KiB)", "kinesis", "get_records", 24),
+)
 
 
 # --------------------------------------------------------------------------- servers
@@ -124,76 +142,144 @@ def _post(url: str, body: dict[str, Any] | None = None) -> None:
 
 
 class Target:
-    """One server and the client that drives it."""
+    """One server, and how to make a client of it."""
 
     def __init__(self, name: str, url: str) -> None:
         self.name = name
         self.url = url
-        session = boto3.session.Session(region_name=REGION)
-        self.client = session.client("firehose", endpoint_url=url)
-        self.s3 = session.client("s3", endpoint_url=url)
+        self.session = boto3.session.Session(region_name=REGION)
+        self.iterator = ""
 
-    def fresh_world(self) -> None:
-        """An empty world with one delivery stream, made the same way on both servers."""
+    def client(self, service: str) -> Any:
+        return self.session.client(service, endpoint_url=self.url)
+
+    def fresh_world(self, workload: Workload, payloads: list[bytes]) -> None:
+        """An empty world with the streams ``workload`` needs, made the same way on both
+        servers."""
         if self.name == "fake":
             _post(f"{self.url}/_fake/reset")
         else:
             _post(f"{self.url}/moto-api/reset")
-            self.s3.create_bucket(Bucket=BUCKET)
-        self.client.create_delivery_stream(
-            DeliveryStreamName=STREAM,
-            DeliveryStreamType="DirectPut",
-            ExtendedS3DestinationConfiguration={
-                "RoleARN": ROLE_ARN,
-                "BucketARN": f"arn:aws:s3:::{BUCKET}",
-            },
-        )
+        if workload.service == "firehose":
+            if self.name == "moto":
+                self.client("s3").create_bucket(Bucket=BUCKET)
+            self.client("firehose").create_delivery_stream(
+                DeliveryStreamName=STREAM,
+                DeliveryStreamType="DirectPut",
+                ExtendedS3DestinationConfiguration={
+                    "RoleARN": ROLE_ARN,
+                    "BucketARN": f"arn:aws:s3:::{BUCKET}",
+                },
+            )
+            return
+        kinesis = self.client("kinesis")
+        if workload.operation != "get_records":
+            kinesis.create_stream(StreamName=KINESIS_STREAM, ShardCount=4)
+            return
+        kinesis.create_stream(StreamName=READ_STREAM, ShardCount=1)
+        for start in range(0, READ_RECORDS, 500):
+            entries = [{"Data": p, "PartitionKey": "k"} for p in payloads[start : start + 500]]
+            kinesis.put_records(StreamName=READ_STREAM, Records=entries)
+        shard = kinesis.list_shards(StreamName=READ_STREAM)["Shards"][0]["ShardId"]
+        self.iterator = kinesis.get_shard_iterator(
+            StreamName=READ_STREAM, ShardId=shard, ShardIteratorType="TRIM_HORIZON"
+        )["ShardIterator"]
 
 
-def run_segment(target: Target, records: list[dict[str, bytes]], calls: int) -> float:
-    """Requests per second of ``calls`` timed PutRecordBatch calls, in a fresh world, after
-    ``WARMUP_CALLS`` untimed ones."""
-    target.fresh_world()
-    put: Callable[..., dict[str, Any]] = target.client.put_record_batch
-    for _ in range(WARMUP_CALLS):
-        answer = put(DeliveryStreamName=STREAM, Records=records)
-        if answer["FailedPutCount"] or len(answer["RequestResponses"]) != len(records):
-            raise RuntimeError(f"{target.name}: unexpected answer {str(answer)[:200]}")
-    failed = 0
+def _call(target: Target, workload: Workload, payloads: list[bytes]) -> Callable[[Any], None]:
+    """One call of ``workload`` by a client, checking that every record went in or came out."""
+    name = f"{target.name} {workload.label}"
+    batch = [{"Data": payload} for payload in payloads[:500]]
+    entries = [{"Data": p, "PartitionKey": f"k{i}"} for i, p in enumerate(payloads[:500])]
+    single = payloads[0]
+
+    def check(failed: int) -> None:
+        if failed:
+            raise RuntimeError(f"{name}: {failed} records failed")
+
+    def put_record_batch(client: Any) -> None:
+        check(client.put_record_batch(DeliveryStreamName=STREAM, Records=batch)["FailedPutCount"])
+
+    def firehose_put_record(client: Any) -> None:
+        client.put_record(DeliveryStreamName=STREAM, Record={"Data": single})
+
+    def put_records(client: Any) -> None:
+        check(client.put_records(StreamName=KINESIS_STREAM, Records=entries)["FailedRecordCount"])
+
+    def kinesis_put_record(client: Any) -> None:
+        client.put_record(StreamName=KINESIS_STREAM, Data=single, PartitionKey="k")
+
+    def get_records(client: Any) -> None:
+        got = client.get_records(ShardIterator=target.iterator, Limit=READ_RECORDS)["Records"]
+        if len(got) != READ_RECORDS:
+            raise RuntimeError(f"{name}: read {len(got)} records")
+
+    calls: dict[tuple[str, str], Callable[[Any], None]] = {
+        ("firehose", "put_record_batch"): put_record_batch,
+        ("firehose", "put_record"): firehose_put_record,
+        ("kinesis", "put_records"): put_records,
+        ("kinesis", "put_record"): kinesis_put_record,
+        ("kinesis", "get_records"): get_records,
+    }
+    return calls[workload.service, workload.operation]
+
+
+def run_segment(target: Target, workload: Workload, payloads: list[bytes], threads: int) -> float:
+    """Requests per second of the segment's timed calls, shared out over ``threads``
+    threads with a client each, in a fresh world, after ``WARMUP_CALLS`` untimed calls
+    per thread."""
+    target.fresh_world(workload, payloads)
+    call = _call(target, workload, payloads)
+    clients = [target.client(workload.service) for _ in range(threads)]
+    for client in clients:
+        for _ in range(WARMUP_CALLS):
+            call(client)
+    per_thread = max(1, workload.calls_per_segment // threads)
+    errors: list[BaseException] = []
+    gate = threading.Barrier(threads + 1)
+
+    def work(client: Any) -> None:
+        gate.wait()
+        try:
+            for _ in range(per_thread):
+                call(client)
+        except BaseException as error:  # reported by the main thread
+            errors.append(error)
+
+    workers = [threading.Thread(target=work, args=(client,)) for client in clients]
+    for worker in workers:
+        worker.start()
+    gate.wait()
     start = time.perf_counter()
-    for _ in range(calls):
-        failed += put(DeliveryStreamName=STREAM, Records=records)["FailedPutCount"]
+    for worker in workers:
+        worker.join()
     elapsed = time.perf_counter() - start
-    if failed:
-        raise RuntimeError(f"{target.name}: {failed} records failed")
-    return calls / elapsed
+    if errors:
+        raise errors[0]
+    return per_thread * threads / elapsed
 
 
 # --------------------------------------------------------------------------- report
 
 
-def report(workloads: list[Workload], rates: dict[tuple[int, str], list[float]]) -> None:
+Key = tuple[str, int, str]  # (workload label, threads, server)
+
+
+def report(workloads: list[Workload], counts: list[int], rates: dict[Key, list[float]]) -> None:
+    print("\nrequests/s, median [min - max] over rounds; fake/moto taken per round")
+    print(f"  {'workload':<38} {'threads':>7} {'fake req/s':>11} {'moto req/s':>11}  fake/moto")
     for workload in workloads:
-        size = workload.records_per_call
-        print(f"\n{workload.label}: requests/s, median [min - max] over rounds")
-        print(f"  {'server':<6} {'req/s':>8}   {'[min - max]':<17} {'ms/req':>7} {'records/s':>10}")
-        for server in SERVERS:
-            samples = rates[size, server]
-            median = statistics.median(samples)
-            spread = f"[{min(samples):.0f} - {max(samples):.0f}]"
-            print(
-                f"  {server:<6} {median:8.1f}   {spread:<17} {1e3 / median:7.2f} "
-                f"{median * size:10,.0f}"
+        for threads in counts:
+            fake, moto_ = (
+                rates[workload.label, threads, "fake"],
+                rates[workload.label, threads, "moto"],
             )
-    print("\nfake/moto requests/s, taken per round: median [min - max] (of medians)")
-    for workload in workloads:
-        size = workload.records_per_call
-        paired = [f / m for f, m in zip(rates[size, "fake"], rates[size, "moto"], strict=True)]
-        of_medians = statistics.median(rates[size, "fake"]) / statistics.median(rates[size, "moto"])
-        print(
-            f"  {workload.label:<30} {statistics.median(paired):6.2f} "
-            f"[{min(paired):.2f} - {max(paired):.2f}]  ({of_medians:.2f})"
-        )
+            paired = [f / m for f, m in zip(fake, moto_, strict=True)]
+            print(
+                f"  {workload.label:<38} {threads:>7} {statistics.median(fake):11.1f} "
+                f"{statistics.median(moto_):11.1f}  {statistics.median(paired):5.2f} "
+                f"[{min(paired):.2f} - {max(paired):.2f}]"
+            )
 
 
 # --------------------------------------------------------------------------- main
@@ -201,46 +287,46 @@ def report(workloads: list[Workload], rates: dict[tuple[int, str], list[float]])
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--rounds", type=int, default=None, help="rounds (default 5; quick 2)")
-    parser.add_argument("--quick", action="store_true", help="2 rounds of half the calls")
+    parser.add_argument("--rounds", type=int, default=None, help="rounds (default 3; quick 1)")
+    parser.add_argument("--quick", action="store_true", help="1 round of half the calls")
+    parser.add_argument("--threads", type=int, nargs="+", default=[1, 8])
+    parser.add_argument("--only", choices=["firehose", "kinesis"], help="one service's workloads")
     args = parser.parse_args(argv)
-    rounds = args.rounds if args.rounds is not None else (2 if args.quick else 5)
+    rounds = args.rounds if args.rounds is not None else (1 if args.quick else 3)
     if rounds < 1:
         parser.error("--rounds must be at least 1")
     scale = 2 if args.quick else 1
-    workloads = [Workload(500, 20 // scale), Workload(10, 200 // scale)]
+    workloads = [
+        Workload(w.label, w.service, w.operation, w.calls_per_segment // scale)
+        for w in WORKLOADS
+        if args.only in (None, w.service)
+    ]
     rng = random.Random(20150804)
-    batches = {
-        w.records_per_call: [
-            {"Data": rng.randbytes(RECORD_BYTES)} for _ in range(w.records_per_call)
-        ]
-        for w in workloads
-    }
-    per_round = ", ".join(f"{w.calls_per_segment} x {w.label}" for w in workloads)
-    print(f"bench_server: {rounds} rounds of {per_round} per server, interleaved")
+    payloads = [rng.randbytes(RECORD_BYTES) for _ in range(READ_RECORDS)]
+    print(f"bench_server: {rounds} rounds, threads {args.threads}, servers interleaved")
     print(
         f"python {platform.python_version()}, boto3 {boto3.__version__}, "
         f"botocore {botocore.__version__}, moto {moto.__version__}, {os.cpu_count()} CPUs"
     )
     started = time.perf_counter()
+    rates: dict[Key, list[float]] = {
+        (w.label, t, s): [] for w in workloads for t in args.threads for s in SERVERS
+    }
     with running("fake") as fake_url, running("moto") as moto_url:
         print(f"servers: fake {fake_url}, moto {moto_url}")
         targets = {"fake": Target("fake", fake_url), "moto": Target("moto", moto_url)}
-        rates: dict[tuple[int, str], list[float]] = {
-            (w.records_per_call, s): [] for w in workloads for s in SERVERS
-        }
         for index in range(rounds):
             for workload in workloads:
-                order = SERVERS if index % 2 == 0 else SERVERS[::-1]
-                for server in order:
-                    size = workload.records_per_call
-                    rate = run_segment(targets[server], batches[size], workload.calls_per_segment)
-                    rates[size, server].append(rate)
+                for threads in args.threads:
+                    order = SERVERS if index % 2 == 0 else SERVERS[::-1]
+                    for server in order:
+                        rate = run_segment(targets[server], workload, payloads, threads)
+                        rates[workload.label, threads, server].append(rate)
             print(
                 f"  round {index + 1}/{rounds} done ({time.perf_counter() - started:.1f} s)",
                 flush=True,
             )
-    report(workloads, rates)
+    report(workloads, args.threads, rates)
     print(f"\nwall {time.perf_counter() - started:.1f} s")
     return 0
 

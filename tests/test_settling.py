@@ -1,8 +1,9 @@
-"""Settling: a request brings the world up to the clock without looking at every stream.
+"""Settling: the world is brought up to the clock without looking at every stream.
 
-While the clock stands still, only what requests changed can fall due, so a request
-settles the streams requests named since the last one; once the clock moves, or a handle
-changed the world, every stream is settled again.
+Each stream is scheduled at the instant it next has something to do (a buffer interval, a
+retry, an expiry, a status change, a record outliving retention): a clock move settles
+only the streams that fell due, and a request those too plus the ones requests named since
+the last settle. Idle streams are never looked at; settles are counted here, not timed.
 """
 
 from __future__ import annotations
@@ -18,6 +19,8 @@ from conftest import REGION
 
 from pytest_firehose import FirehoseFake
 from pytest_firehose._destinations.pipeline import Delivery
+from pytest_firehose._engine.due import DueQueue
+from pytest_firehose._handles.firehose import DeliveryStreamHandle
 from pytest_firehose._services.kinesis.streams import KinesisStream
 
 
@@ -74,7 +77,9 @@ def test_a_firehose_request_settles_no_other_stream_while_the_clock_stands_still
     assert {id(d) for d in deliveries_settled} == {id(model.streams["b"].delivery)}
 
 
-def test_every_stream_is_settled_once_the_clock_moved(kinesis_settled: list[str]) -> None:
+def test_a_move_of_the_clock_behind_the_fakes_back_settles_what_fell_due(
+    kinesis_settled: list[str],
+) -> None:
     start = datetime(2024, 3, 1, 12, tzinfo=timezone.utc)
     with freezegun.freeze_time(start) as frozen, FirehoseFake(region=REGION):
         client = boto3.client("kinesis", region_name=REGION)
@@ -83,10 +88,172 @@ def test_every_stream_is_settled_once_the_clock_moved(kinesis_settled: list[str]
         client.put_record(StreamName="a", Data=b"old", PartitionKey="k")
         client.put_record(StreamName="b", Data=b"x", PartitionKey="k")
         kinesis_settled.clear()
-        # freezegun moves the time without telling the fake: the next request settles all.
+        # freezegun moves the time without telling the fake: the next request settles "a",
+        # whose record outlived retention, besides "b", which it names.
         frozen.move_to(start + timedelta(hours=25))
         client.put_record(StreamName="b", Data=b"x", PartitionKey="k")
         assert set(kinesis_settled) == {"a", "b"}
         kinesis_settled.clear()
         client.put_record(StreamName="b", Data=b"x", PartitionKey="k")
         assert set(kinesis_settled) == {"b"}
+
+
+IDLE = 200
+
+
+def _among_idle(fake: FirehoseFake, name: str, interval: int) -> DeliveryStreamHandle:
+    """``IDLE`` idle delivery streams, and stream ``name`` buffering for ``interval`` s."""
+    for index in range(IDLE):
+        fake.firehose.create_delivery_stream(f"idle-{index}")
+    return fake.firehose.create_delivery_stream(
+        name,
+        ExtendedS3DestinationConfiguration={
+            "RoleARN": "arn:aws:iam::123456789012:role/firehose",
+            "BucketARN": "arn:aws:s3:::bucket",
+            "BufferingHints": {"IntervalInSeconds": interval, "SizeInMBs": 1},
+        },
+    )
+
+
+def _delivery_names(fake: FirehoseFake, settled: list[Delivery]) -> list[str]:
+    by_delivery = {id(s.delivery): name for name, s in fake.world.firehose().streams.items()}
+    return [by_delivery[id(delivery)] for delivery in settled]
+
+
+def test_a_clock_move_settles_only_the_delivery_stream_whose_buffer_fell_due(
+    fake: FirehoseFake, client: Any, deliveries_settled: list[Delivery]
+) -> None:
+    _among_idle(fake, "busy", 60)
+    client.put_record(DeliveryStreamName="busy", Record={"Data": b"x"})
+    clock = fake.firehose.clock
+    clock.advance(seconds=1)  # the put's stream is settled, and scheduled at its interval
+    deliveries_settled.clear()
+    clock.advance(seconds=30)
+    assert deliveries_settled == []
+    clock.advance(seconds=29)
+    assert _delivery_names(fake, deliveries_settled) == ["busy"]
+    assert fake.firehose.stream("busy").delivered == [b"x"]
+    deliveries_settled.clear()
+    clock.advance(hours=30)
+    assert deliveries_settled == []
+
+
+def test_retries_and_expiry_of_one_stream_settle_only_it(
+    fake: FirehoseFake, client: Any, deliveries_settled: list[Delivery]
+) -> None:
+    down = _among_idle(fake, "down", 0)
+    down.destination_down()
+    client.put_record(DeliveryStreamName="down", Record={"Data": b"x"})
+    deliveries_settled.clear()
+    clock = fake.firehose.clock
+    for _ in range(30):
+        clock.advance(hours=1)
+    assert set(_delivery_names(fake, deliveries_settled)) == {"down"}
+    assert down.expired == [b"x"]
+    deliveries_settled.clear()
+    clock.advance(hours=30)
+    assert deliveries_settled == []
+
+
+def test_a_clock_move_trims_only_the_kinesis_stream_whose_records_outlived_retention(
+    fake: FirehoseFake, kinesis_client: Any, kinesis_settled: list[str]
+) -> None:
+    for index in range(IDLE):
+        fake.kinesis.create_stream(f"idle-{index}")
+    fake.kinesis.create_stream("old")
+    kinesis_client.put_record(StreamName="old", Data=b"x", PartitionKey="k")
+    clock = fake.firehose.clock
+    clock.advance(seconds=1)
+    kinesis_settled.clear()
+    clock.advance(hours=23)
+    assert kinesis_settled == []
+    clock.advance(minutes=59, seconds=59)  # exactly 24 hours old: still kept
+    assert kinesis_settled == []
+    clock.advance(microseconds=1)
+    assert kinesis_settled == ["old"]
+    assert fake.kinesis.stream("old").expired == [b"x"]
+    kinesis_settled.clear()
+    clock.advance(days=400)
+    assert kinesis_settled == []
+
+
+def test_streams_become_active_when_their_creation_ends_settling_nothing_else() -> None:
+    with FirehoseFake(region=REGION, creation_delay=10) as fake:
+        kinesis = boto3.client("kinesis", region_name=REGION)
+        firehose = boto3.client("firehose", region_name=REGION)
+        kinesis.create_stream(StreamName="s", ShardCount=1)
+        fake.firehose.clock.advance(seconds=5)
+        firehose.create_delivery_stream(DeliveryStreamName="d")
+        assert fake.world.kinesis().streams["s"].status == "CREATING"
+        fake.firehose.clock.advance(seconds=5)
+        assert fake.world.kinesis().streams["s"].status == "ACTIVE"
+        assert fake.world.firehose().streams["d"].status == "CREATING"
+        fake.firehose.clock.advance(seconds=5)
+        assert fake.world.firehose().streams["d"].status == "ACTIVE"
+
+
+def test_a_handle_that_changed_the_world_makes_no_idle_stream_settle(
+    fake: FirehoseFake, deliveries_settled: list[Delivery]
+) -> None:
+    streams = [fake.firehose.create_delivery_stream(f"idle-{index}") for index in range(IDLE)]
+    for stream in streams:
+        stream.destination_down()
+    deliveries_settled.clear()
+    fake.firehose.clock.advance(hours=1)
+    assert deliveries_settled == []
+
+
+def test_a_deleted_stream_that_was_due_is_skipped_and_one_created_again_is_settled(
+    fake: FirehoseFake, client: Any
+) -> None:
+    client.create_delivery_stream(DeliveryStreamName="d")
+    client.put_record(DeliveryStreamName="d", Record={"Data": b"first"})
+    client.delete_delivery_stream(DeliveryStreamName="d")
+    fake.firehose.clock.advance(minutes=10)
+    client.create_delivery_stream(DeliveryStreamName="d")
+    client.put_record(DeliveryStreamName="d", Record={"Data": b"second"})
+    fake.firehose.clock.advance(minutes=5)
+    assert fake.firehose.stream("d").delivered == [b"second"]
+
+
+class _Model:
+    """A service model whose streams fall due when a test says."""
+
+    def __init__(self) -> None:
+        self.due: dict[str, datetime | None] = {}
+
+    def next_due(self, name: str) -> datetime | None:
+        return self.due.get(name)
+
+
+def test_the_due_queue_pops_each_stream_once_at_its_latest_schedule() -> None:
+    start = datetime(2024, 1, 1, tzinfo=timezone.utc)
+    model = _Model()
+    queue = DueQueue()
+    for step in range(500):  # scheduled again and again: stale entries are dropped
+        model.due["moving"] = start + timedelta(seconds=step)
+        queue.schedule(model, "moving")  # type: ignore[arg-type]
+    model.due["gone"] = start
+    queue.schedule(model, "gone")  # type: ignore[arg-type]
+    model.due["gone"] = None
+    queue.schedule(model, "gone")  # type: ignore[arg-type]
+    model.due["early"] = start + timedelta(seconds=3)
+    queue.schedule(model, "early")  # type: ignore[arg-type]
+    queue.schedule(model, "early")  # type: ignore[arg-type]
+    assert len(queue) == 2
+    assert len(queue._heap) <= 2 * len(queue) + 64
+    assert queue.pop_due(start + timedelta(seconds=498)) == [(model, "early")]
+    assert queue.pop_due(start + timedelta(seconds=499)) == [(model, "moving")]
+    assert queue.pop_due(start + timedelta(days=1)) == []
+    assert len(queue) == 0
+
+
+def test_a_clock_that_ticks_on_its_own_is_caught_up_with() -> None:
+    start = datetime(2024, 3, 1, 12, tzinfo=timezone.utc)
+    with freezegun.freeze_time(start, tick=True), FirehoseFake(region=REGION) as fake:
+        client = boto3.client("firehose", region_name=REGION)
+        client.create_delivery_stream(DeliveryStreamName="d")
+        client.put_record(DeliveryStreamName="d", Record={"Data": b"x"})
+        # A ticking freeze moves by its own start plus the step, not by the step from now.
+        fake.firehose.clock.advance(minutes=10)
+        assert fake.firehose.stream("d").delivered == [b"x"]

@@ -317,6 +317,24 @@ class Delivery(Transforming):
             else:
                 self._attempt(self._retries.pop_due(), at)
 
+    def next_due(self) -> datetime | None:
+        """The first instant at which ``settle`` has something to do (a transformation,
+        a buffer's interval, a retry, an expiry), or None: nothing waits for the clock.
+        None while the delivery is busy too: whoever made it busy settles it once it is
+        free, and asks again."""
+        if self._busy:
+            return None
+        due = [
+            moment
+            for moment in (self._transformation_due(), self._retries.next_due())
+            if moment is not None
+        ]
+        due.extend(buffer.due(self.interval) for buffer in self._buffers.values())
+        oldest = self._oldest_pending()
+        if oldest is not None:
+            due.append(oldest + _EXPIRES_AFTER)
+        return min(due, default=None)
+
     def flush(self, now: datetime, ids: IdSource) -> None:
         """Transform what waits for the transformation, deliver what the buffer holds and
         retry every waiting batch, now (once the delivery is no longer busy)."""

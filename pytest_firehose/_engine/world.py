@@ -5,14 +5,15 @@ from __future__ import annotations
 import contextlib
 import functools
 import threading
-from collections.abc import Callable, Iterable, Iterator
-from datetime import datetime, timedelta
+from collections.abc import Callable, Iterator
+from datetime import timedelta
 from typing import Any
 
 from pytest_firehose._clock import FakeClock
 from pytest_firehose._destinations.factory import destination_for
 from pytest_firehose._engine.calls import Call
 from pytest_firehose._engine.config import DEFAULT_ACCOUNT_ID, DEFAULT_REGION
+from pytest_firehose._engine.due import DueQueue
 from pytest_firehose._engine.exchange import EventPull, ServiceModel, answer
 from pytest_firehose._engine.faults import FaultScript
 from pytest_firehose._ids import IdSource
@@ -76,15 +77,20 @@ class World:
         # clock moves only under the world's lock, so time stands still for a request.
         self.clock.on_advance(self.settle, guard=self.lock)
         self._services: dict[tuple[str, str], ServiceModel] = {}
+        #: Per thread: the streams each request it is serving named (see ``wrote``).
+        self._serving = threading.local()
         self._forget_settled()
 
     def _forget_settled(self) -> None:
-        """Nothing known settled: the next ``settle`` walks every stream."""
-        #: The fake time the world was last brought up to, all of it.
-        self._settled_at: datetime | None = None
-        #: What requests touched since then, by model (id -> the model and the streams it
-        #: named; ``None``: the whole model, the request named no stream).
+        """No stream known, none due."""
+        #: Every stream by the instant it next falls due.
+        self._due = DueQueue()
+        #: What requests changed since the last settle, by model (id -> the model and the
+        #: streams they named; ``None``: the whole model, a request named no stream).
         self._written: dict[int, tuple[ServiceModel, set[str] | None]] = {}
+        #: A handle changed the world in ways not known here: the next settle asks every
+        #: stream when it falls due.
+        self._recheck = False
 
     def reset(self) -> None:
         """Back to a fresh world, in place (handles on it stay valid): no streams, faults or
@@ -188,53 +194,59 @@ class World:
         """Bring the world up to the clock: whatever fell due since it was last touched
         (buffer intervals, retries, expiry, status changes) happens now.
 
-        Once the world is settled at an instant, only what requests changed since can fall
-        due at that same instant, and only in the streams they named: until the clock
-        moves (or a handle changes the world), settling looks at those streams alone, so
-        a request costs nothing per other stream."""
+        Only the streams that fell due (each scheduled at its next due instant, in
+        ``DueQueue``) and those requests changed since the last settle are looked at: a
+        clock move costs nothing per idle stream, and a request nothing per other stream.
+        After a handle changed the world, every stream is asked when it falls due."""
         with self.lock:
-            now = self.clock.now()
-            written, self._written = self._written, {}
-            if now == self._settled_at:
-                self._settle_written(written.values())
-            else:
-                self._settle_all()
-            self._settled_at = now
+            work, self._written = self._written, {}
+            recheck, self._recheck = self._recheck, False
+            if recheck:
+                for model in list(self._services.values()):
+                    for name in list(model.streams):
+                        self._due.schedule(model, name)
+            # Delivery streams read their Kinesis sources after every Kinesis request: that
+            # way they have read every record before Kinesis trims it.
+            sources = recheck or any(isinstance(m, KinesisService) for m, _ in work.values())
+            while True:
+                now = self.clock.now()
+                for model, name in self._due.pop_due(now):
+                    _note(work, model, name)
+                if not (work or sources):
+                    break
+                self._settle_work(work, sources=sources)
+                # A handler or an endpoint that ran without the lock may have let another
+                # thread move the clock meanwhile: catch up with that too.
+                if self.clock.now() == now:
+                    break
+                work, sources = {}, False
             self.changed.notify_all()
 
-    def _settle_all(self) -> None:
-        # Delivery streams take in what their Kinesis sources got before those trim
-        # what outlived retention; Kinesis then settles before Firehose delivers.
-        for firehose in self.firehose_services():
-            firehose.read_sources()
-        for _, model in sorted(self._services.items(), key=lambda i: i[0][0] != "kinesis"):
-            model.settle()
-
-    def _settle_written(self, written: Iterable[tuple[ServiceModel, set[str] | None]]) -> None:
-        """Settle the streams requests named since the last settle, in ``_settle_all``'s
-        order; a Kinesis write may be news for every delivery stream that reads Kinesis."""
-        touched = sorted(written, key=lambda item: not isinstance(item[0], KinesisService))
-        if touched and isinstance(touched[0][0], KinesisService):
+    def _settle_work(
+        self, work: dict[int, tuple[ServiceModel, set[str] | None]], *, sources: bool
+    ) -> None:
+        """Settle the streams ``work`` names, then schedule each again. With ``sources``,
+        delivery streams first take in what their Kinesis sources got; Kinesis then
+        settles (trimming what outlived retention) before Firehose delivers."""
+        if sources:
             for firehose in self.firehose_services():
-                firehose.read_sources()
-        for model, names in touched:
+                for name in firehose.read_sources():
+                    _note(work, firehose, name)
+        kinesis = [item for item in work.values() if isinstance(item[0], KinesisService)]
+        others = [item for item in work.values() if not isinstance(item[0], KinesisService)]
+        for model, names in (*kinesis, *others):
             model.settle(names)
+        for model, names in (*kinesis, *others):
+            for name in list(model.streams) if names is None else names:
+                self._due.schedule(model, name)
 
     def wrote(self, model: ServiceModel, stream: str | None) -> None:
-        """A request to ``model`` may have changed ``stream`` (any stream, when None): it
-        is settled at the next request, even if the clock has not moved."""
-        key = id(model)
-        entry = self._written.get(key)
-        if entry is None:
-            self._written[key] = (model, None if stream is None else {stream})
-            return
-        names = entry[1]
-        if names is None:
-            return
-        if stream is None:
-            self._written[key] = (model, None)
-        else:
-            names.add(stream)
+        """The request being served (``serving``) may change ``stream`` of ``model`` (any
+        stream, when None): once the request is over, it is noted for the next settle,
+        which settles and schedules it again even if the clock has not moved. Noted only
+        then: a settle from another thread meanwhile (while a handler runs without the
+        lock) would see the request's changes half made."""
+        self._serving.requests[-1].append((model, stream))
 
     @contextlib.contextmanager
     def serving(self) -> Iterator[None]:
@@ -242,9 +254,17 @@ class World:
         says what it changed with ``wrote``)."""
         with self.lock:
             self.settle()
+            requests: list[list[tuple[ServiceModel, str | None]]] = (
+                self._serving.__dict__.setdefault("requests", [])
+            )
+            noted: list[tuple[ServiceModel, str | None]] = []
+            requests.append(noted)
             try:
                 yield
             finally:
+                requests.pop()
+                for model, stream in noted:
+                    _note(self._written, model, stream)
                 self.changed.notify_all()
 
     @contextlib.contextmanager
@@ -268,13 +288,13 @@ class World:
     @contextlib.contextmanager
     def touched(self) -> Iterator[None]:
         """Hold the world's lock, brought up to the clock first. What the holder changes is
-        not known here, so the next settle walks every stream."""
+        not known here, so the next settle asks every stream when it falls due."""
         with self.lock:
             self.settle()
             try:
                 yield
             finally:
-                self._settled_at = None
+                self._recheck = True
                 self.changed.notify_all()
 
     # ------------------------------------------------------------------ HTTP
@@ -299,3 +319,21 @@ class World:
         if isinstance(route, str):
             route = route_to(route, request, self.region)
         return answer(self, request, route, trusted=trusted, pull=pull)
+
+
+def _note(
+    work: dict[int, tuple[ServiceModel, set[str] | None]], model: ServiceModel, stream: str | None
+) -> None:
+    """Add ``stream`` of ``model`` (every stream of it, when None) to ``work``."""
+    key = id(model)
+    entry = work.get(key)
+    if entry is None:
+        work[key] = (model, None if stream is None else {stream})
+        return
+    names = entry[1]
+    if names is None:
+        return
+    if stream is None:
+        work[key] = (model, None)
+    else:
+        names.add(stream)

@@ -610,11 +610,27 @@ class FirehoseService(ServiceBase):
                 self._read_source(stream, accept=True)
             stream.delivery.settle(now, self.ids)
 
-    def read_sources(self) -> None:
-        """Take in what every KinesisStreamAsSource stream's source got since last read."""
+    def next_due(self, name: str) -> datetime | None:
+        """The first instant at which settling stream ``name`` has something to do (a
+        status change, a delivery event), or None: nothing of it waits for the clock."""
+        stream = self.streams.get(name)
+        if stream is None:
+            return None
+        due = [when for when, _, _ in stream.transitions]
+        delivery = stream.delivery.next_due()
+        if delivery is not None:
+            due.append(delivery)
+        return min(due, default=None)
+
+    def read_sources(self) -> list[str]:
+        """Take in what every KinesisStreamAsSource stream's source got since last read;
+        the names of the streams that read it."""
+        read = []
         for stream in list(self.streams.values()):
             if stream.source_after is not None:
                 self._read_source(stream, accept=True)
+                read.append(stream.name)
+        return read
 
     def _read_source(self, stream: DeliveryStream, *, accept: bool) -> None:
         """Take in what the Kinesis source got since the last read (each record, or each

@@ -12,7 +12,7 @@ Choices where AWS's answer is not on record (INFERRED; docs/kinesis.md lists the
 from __future__ import annotations
 
 from collections.abc import Callable, Collection
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from pytest_firehose._clock import FakeClock
@@ -26,6 +26,9 @@ from pytest_firehose._services.kinesis.streams import (
     next_token,
     read_token,
 )
+
+#: The fake clock's resolution: the first instant after another.
+_TICK = timedelta(microseconds=1)
 
 
 def name_in_arn(arn: str) -> str | None:
@@ -98,6 +101,18 @@ class Lifecycle:
                     stream.reroute()
                 stream.status, stream.active_at = "ACTIVE", None
             stream.trim(now)
+
+    def next_due(self, name: str) -> datetime | None:
+        """The first instant at which settling stream ``name`` has something to do: its
+        status changes, or its oldest record outlives the retention period (``trim`` keeps
+        a record exactly as old as the period). None: nothing of it waits for the clock."""
+        stream = self.streams.get(name)
+        if stream is None:
+            return None
+        due = [stream.active_at] if stream.active_at is not None else []
+        if stream.earliest_held is not None:
+            due.append(stream.earliest_held + timedelta(hours=stream.retention_hours) + _TICK)
+        return min(due, default=None)
 
     # ------------------------------------------------------------------ lookups
 
