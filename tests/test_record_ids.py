@@ -57,7 +57,7 @@ def test_a_batch_with_failed_records_names_the_accepted_ones(fake: FirehoseFake,
     assert [record.record_id for record in stream.records] == answered_ids(answer)
 
 
-def test_records_from_a_kinesis_source_are_named_by_their_sequence_number(
+def test_records_from_a_kinesis_source_are_named_by_sequence_and_subsequence_number(
     fake: FirehoseFake,
 ) -> None:
     fake.kinesis.create_stream("k")
@@ -66,7 +66,10 @@ def test_records_from_a_kinesis_source_are_named_by_their_sequence_number(
 
     sent = [kinesis.put_record(StreamName="k", Data=d, PartitionKey="p") for d in (b"a", b"b")]
 
-    assert [record.record_id for record in stream.records] == [s["SequenceNumber"] for s in sent]
+    # A record that is no KPL aggregate is its own user record, subsequence number 0.
+    assert [record.record_id for record in stream.records] == [
+        s["SequenceNumber"] + "000000" for s in sent
+    ]
 
 
 def test_the_transformation_event_names_records_by_their_put_ids(fake: FirehoseFake) -> None:
