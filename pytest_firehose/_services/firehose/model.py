@@ -35,6 +35,7 @@ from pytest_firehose._lambda.functions import (
 from pytest_firehose._payload import Payload, PayloadRecord, data_of, payload_len
 from pytest_firehose._services.base import Answer, ServiceBase, tag_page
 from pytest_firehose._services.codes import BATCH_PUT, RECORD_ERRORS
+from pytest_firehose._services.firehose.conversion_rules import GlueTables, checked
 from pytest_firehose._services.firehose.describe import (
     DESTINATION_KINDS,
     UPDATE_KINDS,
@@ -184,6 +185,8 @@ class FirehoseService(ServiceBase):
         self.streams: dict[str, DeliveryStream] = {}
         #: The Lambda functions tests registered in this region, for Lambda processors.
         self.functions = FunctionRegistry()
+        #: The Glue tables tests registered in this region, for record format conversion.
+        self.glue_tables = GlueTables(account_id, region)
         self._operations = {
             "CreateDeliveryStream": self.create_delivery_stream,
             "DescribeDeliveryStream": self.describe_delivery_stream,
@@ -277,7 +280,7 @@ class FirehoseService(ServiceBase):
             if requested is not None:
                 encryption = {**requested, "Status": "ENABLED"}
         kind = kinds[0] if kinds else None
-        config = dict(params[kind]) if kind else {}
+        config = checked(dict(params[kind])) if kind else {}
         if has_expressions(config.get("Prefix", "")) and not config.get("ErrorOutputPrefix"):
             raise ServiceError(
                 "InvalidArgumentException",
@@ -377,6 +380,7 @@ class FirehoseService(ServiceBase):
             kind, config = updated_destination(
                 stream.config_kind, stream.config, UPDATE_KINDS[updates[0]], params[updates[0]]
             )
+            config = checked(config)
         processor = self._lambda_processor(config)
         before = set(findings(stream.config_kind, stream.config))
         unmodelled = [found for found in findings(kind, config) if found not in before]
