@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     from datetime import datetime
 
     from pytest_firehose._destinations.base import Batch, DeliveryTarget
+    from pytest_firehose._destinations.conversion import GlueTable
     from pytest_firehose._destinations.objects import DeliveredObject
 
 #: One attempt per delivery: Firehose's own schedule (the engine's) does the retrying.
@@ -70,6 +71,8 @@ class S3Destination:
         self._contained = contained
         #: True once a request showed that nothing stands in for S3 in this test.
         self.memory_only = False
+        #: True once a GetTable showed that nothing stands in for Glue in this test.
+        self._glue_unmocked = False
         self._client: Any = None
 
     def _s3(self) -> Any:
@@ -101,3 +104,33 @@ class S3Destination:
         self, target: DeliveryTarget, batch: Batch, at: datetime, failure: DeliveryFailed | None
     ) -> DeliveredObject | None:
         return None
+
+    def glue_table(self, schema: dict[str, Any]) -> GlueTable | None:
+        """The Glue table a conversion's ``SchemaConfiguration`` names, read with
+        GetTable from whatever stands in for Glue (moto's under ``mock_aws``); None when
+        nothing does or it has no such table."""
+        if self._glue_unmocked or not self._contained():
+            return None
+        from pytest_firehose._destinations.conversion import GlueTable
+
+        session = botocore.session.get_session()
+        session.register_component("data_loader", _models())
+        client = session.create_client(
+            "glue", region_name=schema.get("Region") or self.region, config=_ONE_ATTEMPT
+        )
+        catalog = {"CatalogId": schema["CatalogId"]} if schema.get("CatalogId") else {}
+        try:
+            table = client.get_table(
+                DatabaseName=schema["DatabaseName"], Name=schema["TableName"], **catalog
+            )["Table"]
+        except UnmockedRequestError:
+            self._glue_unmocked = True
+            return None
+        except (ClientError, BotoCoreError):
+            return None
+        columns = table.get("StorageDescriptor", {}).get("Columns", [])
+        return GlueTable(
+            schema["DatabaseName"],
+            schema["TableName"],
+            tuple((column["Name"], column["Type"]) for column in columns),
+        )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import timedelta
 from typing import Any
 
@@ -331,6 +331,47 @@ class FirehoseHandle(ServiceHandle[FirehoseService, DeliveryStreamHandle]):
             except (TypeError, ValueError) as error:
                 raise UsageError(str(error)) from None
         return name.arn
+
+    def glue_table(
+        self,
+        database: str,
+        table: str,
+        columns: Mapping[str, str] | Iterable[tuple[str, str]],
+        *,
+        region: str | None = None,
+        catalog_id: str | None = None,
+    ) -> None:
+        """Register the Glue table ``database``.``table`` with ``columns`` (name -> Hive
+        type, in order: ``{"id": "bigint", "tags": "array<string>"}``) as the schema
+        delivery streams that convert records to Parquet or ORC read
+        (``DataFormatConversionConfiguration.SchemaConfiguration``). It lives in
+        ``region`` (the default region if None) and the catalog ``catalog_id`` (the fake's
+        account if None). A table registered here is used ahead of one in moto's Glue."""
+        from pytest_firehose._destinations.conversion import GlueTable, available
+
+        if not available():
+            raise UsageError(
+                "record format conversion needs pyarrow: pip install pytest-firehose[conversion]"
+            )
+        from pytest_firehose._destinations.hive_types import UnknownType, column_type
+
+        pairs = tuple(columns.items() if isinstance(columns, Mapping) else columns)
+        if not pairs:
+            raise UsageError(f"the Glue table {database}.{table} needs at least one column")
+        for name, kind in pairs:
+            try:
+                column_type(kind)
+            except UnknownType:
+                raise UsageError(
+                    f"column {name!r} of {database}.{table}: {kind!r} is not a Hive type "
+                    "pytest-firehose reads (string, varchar(n), char(n), tinyint, smallint, "
+                    "int, bigint, float, double, boolean, timestamp, date, decimal(p,s), "
+                    "binary, array<T>, map<K,V>, struct<name:T,...>)"
+                ) from None
+        with self._world.touched():
+            self._world.firehose(region).glue_tables.register(
+                GlueTable(database, table, pairs), region=region, catalog_id=catalog_id
+            )
 
     def delivery_errors(self) -> list[DestinationError]:
         """Every stream's destination errors (see ``DeliveryStreamHandle.delivery_errors``),

@@ -40,6 +40,7 @@ from pytest_firehose._services.firehose.backup import (
     backup_config,
     check_no_going_back,
 )
+from pytest_firehose._services.firehose.conversion_rules import GlueTables, checked
 from pytest_firehose._services.firehose.describe import (
     DESTINATION_KINDS,
     UPDATE_KINDS,
@@ -209,6 +210,8 @@ class FirehoseService(ServiceBase):
         self.streams: dict[str, DeliveryStream] = {}
         #: The Lambda functions tests registered in this region, for Lambda processors.
         self.functions = FunctionRegistry()
+        #: The Glue tables tests registered in this region, for record format conversion.
+        self.glue_tables = GlueTables(account_id, region)
         self._operations = {
             "CreateDeliveryStream": self.create_delivery_stream,
             "DescribeDeliveryStream": self.describe_delivery_stream,
@@ -302,7 +305,7 @@ class FirehoseService(ServiceBase):
             if requested is not None:
                 encryption = {**requested, "Status": "ENABLED"}
         kind = kinds[0] if kinds else None
-        config = dict(params[kind]) if kind else {}
+        config = checked(dict(params[kind])) if kind else {}
         if has_expressions(config.get("Prefix", "")) and not config.get("ErrorOutputPrefix"):
             raise ServiceError(
                 "InvalidArgumentException",
@@ -405,6 +408,7 @@ class FirehoseService(ServiceBase):
             kind, config = updated_destination(
                 stream.config_kind, stream.config, UPDATE_KINDS[updates[0]], params[updates[0]]
             )
+            config = checked(config)
         processor = self._lambda_processor(config)
         check_switch(stream.config, config)
         partitioning(config)

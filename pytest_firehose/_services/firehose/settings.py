@@ -16,6 +16,7 @@ from collections.abc import Callable
 from typing import Any
 
 from pytest_firehose._destinations.compression import SNAPPY_FORMATS, available
+from pytest_firehose._destinations.conversion import available as conversion_available
 from pytest_firehose._errors import ServiceError
 
 
@@ -80,9 +81,12 @@ def _partition_retries(config: dict[str, Any]) -> str | None:
 def _conversion(config: dict[str, Any]) -> str | None:
     if not _enabled(config.get("DataFormatConversionConfiguration"), default=True):
         return None
+    if conversion_available():
+        return None
     return (
-        "DataFormatConversionConfiguration is not modelled: records are delivered as they "
-        "were put, not converted to Parquet or ORC"
+        "DataFormatConversionConfiguration needs pyarrow (pip install "
+        "pytest-firehose[conversion]): records are delivered as they were put, not "
+        "converted to Parquet or ORC"
     )
 
 

@@ -1,0 +1,225 @@
+"""Record format conversion (``DataFormatConversionConfiguration``): each record's JSON
+documents read by the configured deserializer (OpenX or Hive JSON SerDe) into the columns of
+a Glue table, and a batch's rows written as one Apache Parquet or ORC file with pyarrow (the
+``conversion`` extra).
+
+A record whose data is not JSON objects fails with ``DataFormatConversion.ParseError``, one
+whose values do not fit their columns with ``DataFormatConversion.MalformedData``; the
+delivery writes such records to the error output under ``format-conversion-failed``, in the
+error record the developer guide shows. docs/fidelity.md lists the rules chosen where AWS's
+are not on record.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import io
+import json
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+PARSE_ERROR = "DataFormatConversion.ParseError"
+MALFORMED_DATA = "DataFormatConversion.MalformedData"
+#: The Glue table cannot be read: every record of the batch fails with it.
+NO_TABLE = "DataFormatConversion.EntityNotFound"
+FORMAT_CONVERSION_FAILED = "format-conversion-failed"
+MIB = 1024 * 1024
+
+
+def available() -> bool:
+    """Whether pyarrow, which reads and writes the columnar formats, is installed."""
+    return importlib.util.find_spec("pyarrow") is not None
+
+
+@dataclass(frozen=True)
+class GlueTable:
+    """The schema a conversion reads: a Glue table's name and its columns as (name, Hive
+    type) pairs, in order."""
+
+    database: str
+    name: str
+    columns: tuple[tuple[str, str], ...]
+
+
+class Unconvertible(Exception):
+    """A record the conversion cannot read: ``code`` and ``message`` go into its error
+    record."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+
+def _reject_constant(name: str) -> Any:
+    raise ValueError(f"Non-standard token '{name}'")
+
+
+_DECODER = json.JSONDecoder(parse_constant=_reject_constant)
+_SPACE = " \t\n\r"
+
+
+def documents(data: bytes) -> list[dict[str, Any]]:
+    """The JSON objects ``data`` holds, one after the other (``{"a":1}{"a":2}`` is two;
+    an array of objects is not valid input)."""
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise Unconvertible(PARSE_ERROR, f"Encountered malformed JSON: {error.reason}") from error
+    found: list[dict[str, Any]] = []
+    position = 0
+    while True:
+        while position < len(text) and text[position] in _SPACE:
+            position += 1
+        if position == len(text):
+            return found
+        try:
+            document, position = _DECODER.raw_decode(text, position)
+        except ValueError as error:
+            raise Unconvertible(PARSE_ERROR, f"Encountered malformed JSON: {error}") from error
+        if not isinstance(document, dict):
+            raise Unconvertible(
+                PARSE_ERROR,
+                f"Encountered malformed JSON: a record holds JSON objects, not a "
+                f"{type(document).__name__}",
+            )
+        found.append(document)
+
+
+class Converter:
+    """Converts records for one destination's ``DataFormatConversionConfiguration``
+    (``config``) with the columns of ``table``."""
+
+    def __init__(self, config: Mapping[str, Any], table: GlueTable) -> None:
+        import pyarrow as pa
+
+        from pytest_firehose._destinations.hive_types import column_type
+
+        self.table = table
+        #: Each column's type as the table names it, for error messages.
+        self._kinds = {name.lower(): kind for name, kind in table.columns}
+        self.schema = pa.schema(
+            [pa.field(name.lower(), column_type(kind)) for name, kind in table.columns]
+        )
+        deserializer = (config.get("InputFormatConfiguration") or {}).get("Deserializer") or {}
+        self._reading, self._columns = _deserializer(deserializer)
+        self._serializer = (config.get("OutputFormatConfiguration") or {}).get("Serializer") or {}
+
+    def rows(self, data: bytes) -> list[dict[str, Any]]:
+        """The table rows of one record's data: one row per JSON object."""
+        from pytest_firehose._destinations.hive_types import Unfit, value_of
+
+        rows = []
+        for document in documents(data):
+            members = self._columns(document)
+            row = {}
+            for field in self.schema:
+                try:
+                    row[field.name] = value_of(members.get(field.name), field.type, self._reading)
+                except Unfit as error:
+                    raise Unconvertible(
+                        MALFORMED_DATA,
+                        f"The value of column '{field.name}' ({self._kinds[field.name]}) could not be "
+                        f"read: {error}",
+                    ) from error
+            rows.append(row)
+        return rows
+
+    def write(self, rows: Sequence[dict[str, Any]]) -> bytes:
+        """``rows`` as one Parquet or ORC file, as the serializer is configured."""
+        import pyarrow as pa
+
+        table = pa.Table.from_pylist(list(rows), schema=self.schema)
+        out = io.BytesIO()
+        if "OrcSerDe" in self._serializer:
+            _write_orc(table, out, self._serializer["OrcSerDe"] or {})
+        else:
+            _write_parquet(table, out, self._serializer.get("ParquetSerDe") or {})
+        return out.getvalue()
+
+
+def _deserializer(
+    deserializer: Mapping[str, Any],
+) -> tuple[Any, Callable[[dict[str, Any]], dict[str, Any]]]:
+    """(the Reading, the top-level member lookup) of a ``Deserializer`` block."""
+    from pytest_firehose._destinations.hive_types import Reading, hive_timestamp, openx_timestamp
+
+    if "HiveJsonSerDe" in deserializer:
+        formats = (deserializer["HiveJsonSerDe"] or {}).get("TimestampFormats") or []
+        lowered = _keys(lower=True, dots=False)
+        return Reading(hive_timestamp(formats), lowered), lowered
+    openx = deserializer.get("OpenXJsonSerDe") or {}
+    lower = openx.get("CaseInsensitive", True) is not False
+    keys = _keys(lower=lower, dots=bool(openx.get("ConvertDotsInJsonKeysToUnderscores")))
+    mappings = {
+        column.lower(): key.lower() if lower else key
+        for column, key in (openx.get("ColumnToJsonKeyMappings") or {}).items()
+    }
+
+    def columns(document: dict[str, Any]) -> dict[str, Any]:
+        members = keys(document)
+        if not mappings:
+            return members
+        return {
+            **members,
+            **{column: members.get(key) for column, key in mappings.items()},
+        }
+
+    return Reading(openx_timestamp, keys), columns
+
+
+def _keys(*, lower: bool, dots: bool) -> Callable[[dict[str, Any]], dict[str, Any]]:
+    """A JSON object's members by the names columns match (a later duplicate wins)."""
+
+    def keys(document: dict[str, Any]) -> dict[str, Any]:
+        found = {}
+        for key, value in document.items():
+            if dots:
+                key = key.replace(".", "_")
+            found[key.lower() if lower else key] = value
+        return found
+
+    return keys
+
+
+_PARQUET_CODECS = {"UNCOMPRESSED": "NONE", "GZIP": "GZIP", "SNAPPY": "SNAPPY"}
+_ORC_CODECS = {"NONE": "uncompressed", "ZLIB": "zlib", "SNAPPY": "snappy"}
+
+
+def _write_parquet(table: Any, out: io.BytesIO, serde: Mapping[str, Any]) -> None:
+    import pyarrow.parquet as pq
+
+    pq.write_table(
+        table,
+        out,
+        compression=_PARQUET_CODECS[serde.get("Compression", "SNAPPY")],
+        use_dictionary=serde.get("EnableDictionaryCompression", True) is not False,
+        data_page_size=serde.get("PageSizeBytes", MIB),
+        data_page_version="2.0" if serde.get("WriterVersion") == "V2" else "1.0",
+        # Hive's Parquet writer stores timestamps as INT96, which Athena reads.
+        use_deprecated_int96_timestamps=True,
+    )
+
+
+def _write_orc(table: Any, out: io.BytesIO, serde: Mapping[str, Any]) -> None:
+    import pyarrow.orc as orc
+
+    names = table.schema.names
+    bloom = [
+        names.index(c.lower()) for c in serde.get("BloomFilterColumns") or [] if c.lower() in names
+    ]
+    orc.write_table(
+        table,
+        out,
+        file_version="0.11" if serde.get("FormatVersion") == "V0_11" else "0.12",
+        stripe_size=serde.get("StripeSizeBytes", 64 * MIB),
+        compression=_ORC_CODECS[serde.get("Compression", "SNAPPY")],
+        row_index_stride=serde.get("RowIndexStride", 10000),
+        padding_tolerance=serde.get("PaddingTolerance", 0.05)
+        if serde.get("EnablePadding")
+        else 0.0,
+        dictionary_key_size_threshold=serde.get("DictionaryKeyThreshold", 0.0),
+        bloom_filter_columns=bloom or None,
+        bloom_filter_fpp=serde.get("BloomFilterFalsePositiveProbability", 0.05),
+    )

@@ -1,0 +1,390 @@
+"""The column types of a Glue table (Hive's type names) and how a JSON value becomes a value
+of one, as record format conversion reads them. Needs pyarrow (the ``conversion`` extra).
+
+A value that does not fit its column raises :class:`Unfit`; the converter reports the
+record as ``DataFormatConversion.MalformedData``. docs/fidelity.md lists the rules chosen
+where AWS's deserializers are not on record.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta, timezone
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+import pyarrow as pa
+
+
+class Unfit(ValueError):
+    """A JSON value that does not fit its column's type."""
+
+
+class UnknownType(ValueError):
+    """A column type the converter does not know."""
+
+
+_INTS = {"tinyint": pa.int8(), "smallint": pa.int16(), "int": pa.int32(), "integer": pa.int32()}
+_INTS["bigint"] = pa.int64()
+_SIMPLE: dict[str, pa.DataType] = {
+    **_INTS,
+    "string": pa.string(),
+    "float": pa.float32(),
+    "double": pa.float64(),
+    "boolean": pa.bool_(),
+    "timestamp": pa.timestamp("ms"),
+    "date": pa.date32(),
+    "binary": pa.binary(),
+}
+_TOKEN = re.compile(r"\s*([A-Za-z_][A-Za-z0-9_]*|\d+|[<>(),:])")
+
+
+def _tokens(text: str) -> list[str]:
+    found, position = [], 0
+    text = text.strip()
+    while position < len(text):
+        match = _TOKEN.match(text, position)
+        if match is None:
+            raise UnknownType(text)
+        found.append(match.group(1))
+        position = match.end()
+    return found
+
+
+def column_type(text: str) -> pa.DataType:
+    """The Arrow type of the Hive type ``text`` (``int``, ``decimal(10,2)``,
+    ``array<struct<a:string,b:int>>``...)."""
+    tokens = _tokens(text)
+    parsed, rest = _parse(tokens, 0, text)
+    if rest != len(tokens):
+        raise UnknownType(text)
+    return parsed
+
+
+def _expect(tokens: list[str], at: int, token: str, text: str) -> int:
+    if at >= len(tokens) or tokens[at] != token:
+        raise UnknownType(text)
+    return at + 1
+
+
+def _parse(tokens: list[str], at: int, text: str) -> tuple[pa.DataType, int]:
+    if at >= len(tokens):
+        raise UnknownType(text)
+    name = tokens[at].lower()
+    at += 1
+    if name in ("varchar", "char"):
+        at = _expect(tokens, at, "(", text)
+        at = _expect(tokens, at + 1, ")", text) if at < len(tokens) else at
+        return pa.string(), at
+    if name == "decimal":
+        precision, scale = 10, 0
+        if at < len(tokens) and tokens[at] == "(":
+            numbers = tokens[at + 1 : at + 5]
+            if len(numbers) >= 2 and numbers[1] == ")":
+                precision, at = int(numbers[0]), at + 3
+            elif len(numbers) == 4 and numbers[1] == "," and numbers[3] == ")":
+                precision, scale, at = int(numbers[0]), int(numbers[2]), at + 5
+            else:
+                raise UnknownType(text)
+        if not 1 <= precision <= 38 or scale > precision:
+            raise UnknownType(text)
+        return pa.decimal128(precision, scale), at
+    if name == "array":
+        at = _expect(tokens, at, "<", text)
+        item, at = _parse(tokens, at, text)
+        return pa.list_(item), _expect(tokens, at, ">", text)
+    if name == "map":
+        at = _expect(tokens, at, "<", text)
+        key, at = _parse(tokens, at, text)
+        at = _expect(tokens, at, ",", text)
+        value, at = _parse(tokens, at, text)
+        return pa.map_(key, value), _expect(tokens, at, ">", text)
+    if name == "struct":
+        at = _expect(tokens, at, "<", text)
+        fields = []
+        while True:
+            if at >= len(tokens):
+                raise UnknownType(text)
+            field_name = tokens[at].lower()
+            at = _expect(tokens, at + 1, ":", text)
+            field_type, at = _parse(tokens, at, text)
+            fields.append(pa.field(field_name, field_type))
+            if at < len(tokens) and tokens[at] == ",":
+                at += 1
+                continue
+            return pa.struct(fields), _expect(tokens, at, ">", text)
+    if name in _SIMPLE:
+        return _SIMPLE[name], at
+    raise UnknownType(text)
+
+
+# ---------------------------------------------------------------------- timestamps
+
+#: OpenX's own forms: ISO 8601 in UTC with up to nine fraction digits, and the
+#: ``yyyy-[M]M-[d]d HH:mm:ss[.S]`` form (also Hive's default, java.sql.Timestamp's).
+_ISO_Z = re.compile(r"(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?Z")
+_SQL = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2}) (\d{1,2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?")
+#: An integer from this many milliseconds on is read as epoch milliseconds by OpenX.
+_MILLIS_FROM = 10**11
+_EPOCH = datetime(1970, 1, 1)
+
+
+def _from_match(match: re.Match[str]) -> datetime:
+    year, month, day, hour, minute, second = (int(group) for group in match.groups()[:6])
+    fraction = (match.group(7) or "0").ljust(6, "0")[:6]
+    return datetime(year, month, day, hour, minute, second, int(fraction))
+
+
+def _epoch(seconds: float) -> datetime:
+    try:
+        return _EPOCH + timedelta(seconds=seconds)
+    except OverflowError as error:
+        raise Unfit("timestamp out of range") from error
+
+
+def openx_timestamp(value: Any) -> datetime:
+    """A timestamp as the OpenX JSON SerDe reads it: the two text forms, or epoch seconds
+    (an integer, a number with a fraction, or their text), or epoch milliseconds (an
+    integer of 12 digits or more)."""
+    if isinstance(value, bool):
+        raise Unfit("a boolean is no timestamp")
+    if isinstance(value, str):
+        for form in (_ISO_Z, _SQL):
+            match = form.fullmatch(value.strip())
+            if match is not None:
+                return _valid(match)
+        try:
+            value = json.loads(value)
+        except ValueError as error:
+            raise Unfit(f"{value!r} is no timestamp") from error
+        if not isinstance(value, (int, float)) or isinstance(value, bool):
+            raise Unfit("no timestamp")
+    if isinstance(value, int):
+        return _epoch(value / 1000 if abs(value) >= _MILLIS_FROM else value)
+    if isinstance(value, float):
+        if value != value or value in (float("inf"), float("-inf")):
+            raise Unfit("no timestamp")
+        return _epoch(value)
+    raise Unfit("no timestamp")
+
+
+def _valid(match: re.Match[str]) -> datetime:
+    try:
+        return _from_match(match)
+    except ValueError as error:
+        raise Unfit(str(error)) from error
+
+
+#: Joda-Time pattern letters the Hive deserializer's ``TimestampFormats`` may use, as
+#: strptime directives.
+_JODA = {
+    "yyyy": "%Y",
+    "yy": "%y",
+    "MMMM": "%B",
+    "MMM": "%b",
+    "MM": "%m",
+    "M": "%m",
+    "dd": "%d",
+    "d": "%d",
+    "HH": "%H",
+    "H": "%H",
+    "hh": "%I",
+    "h": "%I",
+    "mm": "%M",
+    "m": "%M",
+    "ss": "%S",
+    "s": "%S",
+    "a": "%p",
+    "EEEE": "%A",
+    "EEE": "%a",
+    "Z": "%z",
+    "ZZ": "%z",
+}
+_JODA_TOKEN = re.compile(r"'([^']*)'|(S+)|([A-Za-z])\3*|(.)")
+
+
+def joda_format(pattern: str) -> Callable[[str], datetime]:
+    """A reader for text in Joda-Time ``pattern`` (the letters in ``_JODA``, fractions of
+    a second as ``S``, quoted literals); UnknownType for any other letter."""
+    parts: list[str] = []
+    fraction = False
+    for match in _JODA_TOKEN.finditer(pattern):
+        literal, seconds, letters, other = match.groups()
+        if literal is not None:
+            parts.append(literal.replace("%", "%%") if literal else "'")
+        elif seconds is not None:
+            parts.append("%f")
+            fraction = True
+        elif letters is not None:
+            directive = _JODA.get(match.group(0))
+            if directive is None:
+                raise UnknownType(f"TimestampFormats pattern {pattern!r}: {match.group(0)!r}")
+            parts.append(directive)
+        else:
+            parts.append(other.replace("%", "%%"))
+    layout = "".join(parts)
+
+    def read(text: str) -> datetime:
+        value = text
+        if fraction:
+            # strptime's %f takes up to six digits: Joda's S... may give more.
+            value = re.sub(r"(?<=\d{6})\d+", "", text)
+        parsed = datetime.strptime(value, layout)
+        if parsed.tzinfo is not None:
+            parsed = parsed.astimezone(timezone.utc).replace(tzinfo=None)
+        return parsed
+
+    return read
+
+
+def hive_timestamp(formats: Sequence[str]) -> Callable[[Any], datetime]:
+    """A timestamp reader for the Hive JSON SerDe's ``TimestampFormats``: each pattern in
+    turn (``millis``: epoch milliseconds), else java.sql.Timestamp's text form."""
+    readers = [None if f == "millis" else joda_format(f) for f in formats]
+
+    def read(value: Any) -> datetime:
+        for reader in readers:
+            if reader is None:
+                if isinstance(value, int) and not isinstance(value, bool):
+                    return _epoch(value / 1000)
+                if isinstance(value, str) and re.fullmatch(r"-?\d+", value.strip()):
+                    return _epoch(int(value) / 1000)
+                continue
+            if isinstance(value, str):
+                try:
+                    return reader(value)
+                except ValueError:
+                    continue
+        if isinstance(value, str):
+            match = _SQL.fullmatch(value.strip())
+            if match is not None:
+                return _valid(match)
+        raise Unfit(f"{value!r} is no timestamp in the formats configured")
+
+    return read
+
+
+# ---------------------------------------------------------------------- values
+
+
+@dataclass(frozen=True)
+class Reading:
+    """How a deserializer reads values: its ``timestamp`` reader, and ``keys``, which
+    gives a JSON object's members by the names columns and struct fields match."""
+
+    timestamp: Callable[[Any], datetime]
+    keys: Callable[[dict[str, Any]], dict[str, Any]]
+
+
+def value_of(value: Any, kind: pa.DataType, reading: Reading) -> Any:
+    """``value`` (parsed JSON) as a value of column type ``kind``; None stays None."""
+    if value is None:
+        return None
+    if pa.types.is_string(kind):
+        if isinstance(value, str):
+            return value
+        return (
+            json.dumps(value, separators=(",", ":"))
+            if not isinstance(value, bool)
+            else ("true" if value else "false")
+        )
+    if pa.types.is_integer(kind):
+        return _integer(value, kind)
+    if pa.types.is_floating(kind):
+        return _floating(value)
+    if pa.types.is_boolean(kind):
+        return _boolean(value)
+    if pa.types.is_timestamp(kind):
+        return reading.timestamp(value)
+    if pa.types.is_date(kind):
+        return _date(value)
+    if pa.types.is_decimal(kind):
+        return _decimal(value, kind)
+    if pa.types.is_binary(kind):
+        if not isinstance(value, str):
+            raise Unfit("binary needs a string")
+        return value.encode()
+    return _nested(value, kind, reading)
+
+
+def _integer(value: Any, kind: pa.DataType) -> int:
+    if isinstance(value, bool) or isinstance(value, float):
+        raise Unfit(f"{value!r} is no integer")
+    if isinstance(value, str):
+        if not re.fullmatch(r"\s*[-+]?\d+\s*", value):
+            raise Unfit(f"{value!r} is no integer")
+        value = int(value)
+    if not isinstance(value, int):
+        raise Unfit(f"{value!r} is no integer")
+    bits = kind.bit_width
+    if not -(2 ** (bits - 1)) <= value < 2 ** (bits - 1):
+        raise Unfit(f"{value} does not fit {kind}")
+    return value
+
+
+def _floating(value: Any) -> float:
+    if isinstance(value, bool):
+        raise Unfit("a boolean is no number")
+    if isinstance(value, (int, float)):
+        return float(value)
+    if isinstance(value, str):
+        try:
+            return float(value)
+        except ValueError as error:
+            raise Unfit(f"{value!r} is no number") from error
+    raise Unfit(f"{value!r} is no number")
+
+
+def _boolean(value: Any) -> bool:
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.strip().lower() in ("true", "false"):
+        return value.strip().lower() == "true"
+    raise Unfit(f"{value!r} is no boolean")
+
+
+def _date(value: Any) -> date:
+    if not isinstance(value, str):
+        raise Unfit(f"{value!r} is no date")
+    try:
+        return date.fromisoformat(value.strip()[:10])
+    except ValueError as error:
+        raise Unfit(f"{value!r} is no date") from error
+
+
+def _decimal(value: Any, kind: pa.DataType) -> Decimal:
+    if isinstance(value, bool) or not isinstance(value, (int, float, str)):
+        raise Unfit(f"{value!r} is no decimal")
+    try:
+        number = Decimal(str(value).strip())
+        scaled = number.quantize(Decimal(1).scaleb(-kind.scale))
+    except InvalidOperation as error:
+        raise Unfit(f"{value!r} is no decimal") from error
+    if not scaled.is_finite() or len(scaled.as_tuple().digits) > kind.precision:
+        raise Unfit(f"{value!r} does not fit {kind}")
+    return scaled
+
+
+def _nested(value: Any, kind: pa.DataType, reading: Reading) -> Any:
+    if pa.types.is_list(kind):
+        if not isinstance(value, list):
+            raise Unfit("an array column needs a JSON array")
+        return [value_of(item, kind.value_type, reading) for item in value]
+    if pa.types.is_map(kind):
+        if not isinstance(value, dict):
+            raise Unfit("a map column needs a JSON object")
+        return [
+            (value_of(key, kind.key_type, reading), value_of(item, kind.item_type, reading))
+            for key, item in value.items()
+        ]
+    if pa.types.is_struct(kind):
+        if not isinstance(value, dict):
+            raise Unfit("a struct column needs a JSON object")
+        members = reading.keys(value)
+        return {
+            field.name: value_of(members.get(field.name), field.type, reading) for field in kind
+        }
+    raise Unfit(f"no values of {kind}")  # pragma: no cover - column_type makes no others
