@@ -88,11 +88,6 @@ UNMODELLED = [
         },
         r"RetryOptions is not modelled: .* retried until its records expire",
     ),
-    (
-        "ExtendedS3DestinationConfiguration",
-        {**S3, "DataFormatConversionConfiguration": {"Enabled": True}},
-        r"DataFormatConversionConfiguration is not modelled: .* not converted to Parquet or ORC",
-    ),
     pytest.param(
         "ExtendedS3DestinationConfiguration",
         {**S3, "CustomTimeZone": "Europe/Paris"},
@@ -190,29 +185,26 @@ def test_strict_refuses_an_update_and_changes_nothing(strict: FirehoseFake) -> N
     client = boto3.client("firehose", region_name=REGION)
     create_s3(client)
 
-    with pytest.raises(ClientError, match="DataFormatConversionConfiguration"):
+    with pytest.raises(ClientError, match=r"ProcessingConfiguration \(processors: Decompression"):
         client.update_destination(
             DeliveryStreamName="events",
             CurrentDeliveryStreamVersionId="1",
             DestinationId=DESTINATION_ID,
-            ExtendedS3DestinationUpdate={"DataFormatConversionConfiguration": {"Enabled": True}},
+            ExtendedS3DestinationUpdate={"ProcessingConfiguration": DECOMPRESSION},
         )
 
     description = strict.firehose["events"].describe()
     assert description["VersionId"] == "1"
-    assert "DataFormatConversionConfiguration" not in str(description)
+    assert "Decompression" not in str(description)
 
 
 def test_strict_through_the_handle_is_a_usage_error_naming_the_setting(
     strict: FirehoseFake,
 ) -> None:
-    with pytest.raises(UsageError, match=r"DataFormatConversionConfiguration is not modelled"):
+    with pytest.raises(UsageError, match=r"\(processors: Decompression\) is not run"):
         strict.firehose.create_delivery_stream(
             "events",
-            ExtendedS3DestinationConfiguration={
-                **S3,
-                "DataFormatConversionConfiguration": {"Enabled": True},
-            },
+            ExtendedS3DestinationConfiguration={**S3, "ProcessingConfiguration": DECOMPRESSION},
         )
 
 
@@ -235,7 +227,7 @@ def test_the_ini_option_makes_unmodelled_settings_refused(pytester: pytest.Pytes
                     DeliveryStreamName="s",
                     ExtendedS3DestinationConfiguration={{
                         "RoleARN": "{ROLE}", "BucketARN": "{BUCKET}",
-                        "DataFormatConversionConfiguration": {{"Enabled": True}},
+                        "ProcessingConfiguration": {{"Processors": [{{"Type": "Decompression"}}]}},
                     }},
                 )
         """

@@ -58,6 +58,8 @@ class Batch:
     #: When the next try is due, and the wait after that one, while waiting for a retry.
     due: datetime | None = None
     wait: timedelta = FIRST_RETRY
+    #: The object's body when it is not the records' payloads (a Parquet or ORC file).
+    body: bytes | None = None
 
 
 class DeliveryFailed(Exception):

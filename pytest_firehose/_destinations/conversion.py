@@ -21,8 +21,11 @@ from typing import Any
 
 PARSE_ERROR = "DataFormatConversion.ParseError"
 MALFORMED_DATA = "DataFormatConversion.MalformedData"
-#: The Glue table cannot be read: every record of the batch fails with it.
+#: The Glue table cannot be found, or has a column type the converter cannot read: every
+#: record of the batch fails with it.
 NO_TABLE = "DataFormatConversion.EntityNotFound"
+INVALID_SCHEMA = "DataFormatConversion.InvalidSchema"
+CONVERSION = "DataFormatConversionConfiguration"
 FORMAT_CONVERSION_FAILED = "format-conversion-failed"
 MIB = 1024 * 1024
 
@@ -30,6 +33,22 @@ MIB = 1024 * 1024
 def available() -> bool:
     """Whether pyarrow, which reads and writes the columnar formats, is installed."""
     return importlib.util.find_spec("pyarrow") is not None
+
+
+def converting(config: Mapping[str, Any]) -> bool:
+    """Whether ``config`` (a destination's) converts records: conversion is on unless
+    ``Enabled`` is false."""
+    block = config.get(CONVERSION)
+    return isinstance(block, dict) and block.get("Enabled", True) is not False
+
+
+def conversion_block(config: Mapping[str, Any]) -> dict[str, Any] | None:
+    """The ``DataFormatConversionConfiguration`` a delivery carries out, or None (none, off,
+    or pyarrow missing: the stream was reported as unmodelled)."""
+    if not converting(config) or not available():
+        return None
+    block: dict[str, Any] = config[CONVERSION]
+    return block
 
 
 @dataclass(frozen=True)
@@ -116,12 +135,13 @@ class Converter:
             row = {}
             for field in self.schema:
                 try:
-                    row[field.name] = value_of(members.get(field.name), field.type, self._reading)
+                    value = members.get(field.name)
+                    row[field.name] = value_of(value, field.type, self._reading)
                 except Unfit as error:
+                    kind = self._kinds[field.name]
                     raise Unconvertible(
                         MALFORMED_DATA,
-                        f"The value of column '{field.name}' ({self._kinds[field.name]}) could not be "
-                        f"read: {error}",
+                        f"The value of column '{field.name}' ({kind}) could not be read: {error}",
                     ) from error
             rows.append(row)
         return rows

@@ -311,7 +311,7 @@ def value_of(value: Any, kind: pa.DataType, reading: Reading) -> Any:
 
 
 def _integer(value: Any, kind: pa.DataType) -> int:
-    if isinstance(value, bool) or isinstance(value, float):
+    if isinstance(value, (bool, float)):
         raise Unfit(f"{value!r} is no integer")
     if isinstance(value, str):
         if not re.fullmatch(r"\s*[-+]?\d+\s*", value):

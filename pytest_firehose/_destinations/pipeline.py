@@ -28,6 +28,7 @@ from pytest_firehose._destinations.base import (
 )
 from pytest_firehose._destinations.buffers import Buffer, hints
 from pytest_firehose._destinations.compression import extension
+from pytest_firehose._destinations.converting import Converting, TableFinder
 from pytest_firehose._destinations.objects import DeliveredObject, object_key
 from pytest_firehose._destinations.partitioning import (
     PARTITIONING_FAILED,
@@ -67,7 +68,7 @@ class _Debt:
     kinesis: Mapping[str, Mapping[str, Any]] | None = None
 
 
-class Delivery(Transforming):
+class Delivery(Transforming, Converting):
     """One delivery stream's delivery: every record it accepted, and where each one is.
 
     ``records`` is the accept log, in commit order. Each of those records is in exactly
@@ -75,9 +76,10 @@ class Delivery(Transforming):
     destination's buffers, one per partition with dynamic partitioning; ``buffer_bytes``
     long), a batch in ``retries``, a delivered object in ``objects``, a backup in
     ``backed_up``, ``dropped`` by the transformation, an error object in
-    ``processing_failed`` or ``partitioning_failed``, or ``expired``. A transformed record
-    keeps its record id and arrival and carries its new payload from the transformation
-    on; a de-aggregated one is its sub-records, each with its id and arrival.
+    ``processing_failed``, ``partitioning_failed`` or ``conversion_failed``, or
+    ``expired``. A transformed record keeps its record id and arrival and carries its new
+    payload from the transformation on; a de-aggregated one is its sub-records, each with
+    its id and arrival.
     ``destination_up`` switched off makes every attempt fail without asking the
     destination.
 
@@ -107,6 +109,10 @@ class Delivery(Transforming):
         self.processing_failed: list[DeliveredObject] = []
         #: The error objects of records dynamic partitioning could not place.
         self.partitioning_failed: list[DeliveredObject] = []
+        #: Records record format conversion could not read, and the tables tests
+        #: registered for it (the service sets ``tables``).
+        self.conversion_failed: list[DeliveredObject] = []
+        self.tables: TableFinder | None = None
         self.invocations: list[Invocation] = []
         self.transformer: Transformer | None = None
         #: True while a handler or an HTTP endpoint is waited for without the world's
@@ -150,6 +156,7 @@ class Delivery(Transforming):
             self._extension,
         )
         self._route_transformer(target, processor)
+        self._route_conversion(config)
 
     # ------------------------------------------------------------------ reading
 
@@ -382,7 +389,9 @@ class Delivery(Transforming):
             expanded=partition is not None,
         )
         payloads = tuple(payload for payload, _, _ in batch.records)
-        return DeliveredObject(key, payloads, at, batch.delivery_id, compression=self._compression)
+        return DeliveredObject(
+            key, payloads, at, batch.delivery_id, compression=self._compression, body=batch.body
+        )
 
     def _attempt(self, batch: Batch, at: datetime) -> None:
         """Try to deliver ``batch`` at ``at``; on failure it waits for a retry, unless the
@@ -448,9 +457,12 @@ class Delivery(Transforming):
         if buffer is None or not buffer.records:
             return
         if partition is None:
-            self._attempt(Batch(buffer.records, ids.uuid(), at), at)
+            batch = Batch(buffer.records, ids.uuid(), at)
         else:
-            self._attempt(PartitionBatch(buffer.records, ids.uuid(), at, partition), at)
+            batch = PartitionBatch(buffer.records, ids.uuid(), at, partition)
+        converted = self._converted(batch, at, ids)
+        if converted is not None:
+            self._attempt(converted, at)
 
     def _expire(self, at: datetime) -> None:
         """Move every pending record that arrived 24 hours (and a microsecond) before

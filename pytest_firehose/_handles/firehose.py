@@ -199,12 +199,25 @@ class DeliveryStreamHandle:
             return [data for obj in self._delivery.partitioning_failed for data in obj.records]
 
     @property
+    def conversion_failed(self) -> list[bytes]:
+        """Payloads (as they reached the conversion: transformed, partitioned) that went to
+        the ``format-conversion-failed`` error output: record format conversion could not
+        read them into the Glue table's columns."""
+        with self._world.touched():
+            return [data for obj in self._delivery.conversion_failed for data in obj.records]
+
+    @property
     def error_objects(self) -> list[DeliveredObject]:
         """The error output's objects, oldest first: ``.key`` under
-        ``processing-failed/`` or ``partitioning-failed/``, ``.body`` one JSON error record
-        per line (compressed as the destination's objects are)."""
+        ``processing-failed/``, ``partitioning-failed/`` or ``format-conversion-failed/``,
+        ``.body`` one JSON error record per line (compressed as the destination's objects
+        are)."""
         with self._world.touched():
-            found = [*self._delivery.processing_failed, *self._delivery.partitioning_failed]
+            found = [
+                *self._delivery.processing_failed,
+                *self._delivery.partitioning_failed,
+                *self._delivery.conversion_failed,
+            ]
             return sorted(found, key=lambda obj: obj.delivered_at)
 
     @property

@@ -11,22 +11,16 @@ the fake's own (INFERRED; docs/fidelity.md).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
-from pytest_firehose._destinations.conversion import GlueTable
+from pytest_firehose._destinations.conversion import CONVERSION, GlueTable, converting
 from pytest_firehose._errors import ServiceError
 
-CONVERSION = "DataFormatConversionConfiguration"
 #: The buffer a converting destination gets when ``SizeInMBs`` is left out, and the least
 #: it may ask for.
 DEFAULT_SIZE_MB = 128
 MIN_SIZE_MB = 64
-
-
-def converting(config: dict[str, Any]) -> bool:
-    """Whether ``config`` (a destination's) converts records."""
-    block = config.get(CONVERSION)
-    return isinstance(block, dict) and block.get("Enabled", True) is not False
 
 
 def _refuse(message: str) -> ServiceError:
@@ -89,7 +83,7 @@ class GlueTables:
         self.region = region
         self._tables: dict[tuple[str, str, str, str], GlueTable] = {}
 
-    def _key(self, schema: dict[str, Any]) -> tuple[str, str, str, str]:
+    def _key(self, schema: Mapping[str, Any]) -> tuple[str, str, str, str]:
         return (
             str(schema.get("Region") or self.region),
             str(schema.get("CatalogId") or self.account_id),
@@ -106,6 +100,6 @@ class GlueTables:
         }
         self._tables[self._key(schema)] = table
 
-    def find(self, schema: dict[str, Any]) -> GlueTable | None:
+    def find(self, schema: Mapping[str, Any]) -> GlueTable | None:
         """The registered table a ``SchemaConfiguration`` names, or None."""
         return self._tables.get(self._key(schema))

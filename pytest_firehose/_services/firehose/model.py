@@ -340,6 +340,7 @@ class FirehoseService(ServiceBase):
                 self._processing(processor, source_arn),
             ),
         )
+        stream.delivery.tables = self.glue_tables.find
         self._back_up(stream)
         if source is not None:
             # Firehose reads its source from LATEST: what the stream holds now is not read.

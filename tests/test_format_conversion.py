@@ -1,0 +1,378 @@
+"""Record format conversion through boto3: a delivery stream with a
+DataFormatConversionConfiguration delivers Parquet or ORC files of its records' rows, sends
+what does not convert to the format-conversion-failed error output, and refuses what AWS
+refuses at CreateDeliveryStream and UpdateDestination."""
+
+from __future__ import annotations
+
+import base64
+import io
+import json
+from collections.abc import Iterator
+from typing import Any
+
+import boto3
+import pytest
+from botocore.config import Config
+from botocore.exceptions import ClientError
+from conftest import BUCKET, REGION, ROLE
+
+from pytest_firehose import FirehoseFake, UnmodelledSettingWarning, UsageError
+
+pq = pytest.importorskip("pyarrow.parquet")
+orc = pytest.importorskip("pyarrow.orc")
+
+COLUMNS = {"id": "bigint", "page": "string", "ts": "timestamp", "tags": "array<string>"}
+SCHEMA = {"RoleARN": ROLE, "DatabaseName": "web", "TableName": "clicks"}
+OPENX = {"Deserializer": {"OpenXJsonSerDe": {}}}
+PARQUET = {"Serializer": {"ParquetSerDe": {}}}
+
+
+def conversion(**overrides: Any) -> dict[str, Any]:
+    return {
+        "SchemaConfiguration": SCHEMA,
+        "InputFormatConfiguration": OPENX,
+        "OutputFormatConfiguration": PARQUET,
+        **overrides,
+    }
+
+
+def destination(**overrides: Any) -> dict[str, Any]:
+    return {
+        "RoleARN": ROLE,
+        "BucketARN": BUCKET,
+        "Prefix": "clicks/",
+        "BufferingHints": {"SizeInMBs": 64, "IntervalInSeconds": 60},
+        "DataFormatConversionConfiguration": conversion(),
+        **overrides,
+    }
+
+
+@pytest.fixture
+def fake() -> Iterator[FirehoseFake]:
+    with FirehoseFake(region=REGION) as fake:
+        yield fake
+
+
+@pytest.fixture
+def client(fake: FirehoseFake) -> Any:
+    return boto3.client(
+        "firehose", region_name=REGION, config=Config(retries={"total_max_attempts": 1})
+    )
+
+
+def put(client: Any, *records: Any) -> None:
+    data = [r if isinstance(r, bytes) else json.dumps(r).encode() for r in records]
+    client.put_record_batch(DeliveryStreamName="clicks", Records=[{"Data": d} for d in data])
+
+
+def rows(obj: Any) -> list[dict[str, Any]]:
+    return pq.read_table(io.BytesIO(obj.body)).to_pylist()
+
+
+def test_records_are_delivered_as_one_parquet_file_of_their_rows(fake, client):
+    fake.firehose.glue_table("web", "clicks", COLUMNS)
+    client.create_delivery_stream(
+        DeliveryStreamName="clicks", ExtendedS3DestinationConfiguration=destination()
+    )
+    put(
+        client,
+        {"id": 1, "Page": "/a", "ts": "2026-12-02T10:00:00Z", "tags": ["x"]},
+        b'{"id": 2}{"id": 3, "extra": true}',
+    )
+
+    stream = fake.firehose["clicks"]
+    stream.flush()
+
+    (obj,) = stream.objects
+    assert obj.body[:4] == b"PAR1"
+    assert [row["id"] for row in rows(obj)] == [1, 2, 3]
+    assert rows(obj)[0]["page"] == "/a"
+    assert str(rows(obj)[0]["ts"]) == "2026-12-02 10:00:00"
+    assert obj.key.startswith("clicks/")
+    assert not obj.key.endswith((".gz", ".parquet"))
+    # The delivered records are the JSON as it was put.
+    assert stream.delivered[1] == b'{"id": 2}{"id": 3, "extra": true}'
+
+
+def test_records_that_do_not_convert_go_to_the_error_output_and_the_rest_is_delivered(fake, client):
+    fake.firehose.glue_table("web", "clicks", COLUMNS)
+    client.create_delivery_stream(
+        DeliveryStreamName="clicks",
+        ExtendedS3DestinationConfiguration=destination(
+            ErrorOutputPrefix="errors/!{firehose:error-output-type}/"
+        ),
+    )
+    put(client, {"id": 1}, b"<not json>", {"id": "seven"})
+
+    stream = fake.firehose["clicks"]
+    stream.flush()
+
+    assert [row["id"] for row in rows(stream.objects[0])] == [1]
+    assert stream.conversion_failed == [b"<not json>", b'{"id": "seven"}']
+    (error_object,) = stream.error_objects
+    assert error_object.key.startswith("errors/format-conversion-failed/")
+    errors = [json.loads(line) for line in error_object.body.splitlines()]
+    assert [e["ErrorCode"] for e in errors] == [
+        "DataFormatConversion.ParseError",
+        "DataFormatConversion.MalformedData",
+    ]
+    assert errors[1]["ErrorMessage"].startswith("The value of column 'id' (bigint)")
+    assert base64.b64decode(errors[0]["rawData"]) == b"<not json>"
+    assert errors[0]["attemptsMade"] == 1
+    assert errors[0]["dataCatalogTable"] == {
+        "catalogId": "123456789012",
+        "databaseName": "web",
+        "tableName": "clicks",
+        "region": REGION,
+        "versionId": "LATEST",
+        "catalogArn": f"arn:aws:glue:{REGION}:123456789012:catalog",
+    }
+    assert list(errors[0]) == [
+        "attemptsMade",
+        "arrivalTimestamp",
+        "ErrorCode",
+        "ErrorMessage",
+        "attemptEndingTimestamp",
+        "rawData",
+        "dataCatalogTable",
+    ]
+
+
+def test_a_batch_where_nothing_converts_delivers_no_object(fake, client):
+    fake.firehose.glue_table("web", "clicks", COLUMNS)
+    client.create_delivery_stream(
+        DeliveryStreamName="clicks", ExtendedS3DestinationConfiguration=destination()
+    )
+    put(client, b"[1, 2]")
+
+    stream = fake.firehose["clicks"]
+    stream.flush()
+
+    assert stream.objects == []
+    assert stream.pending == []
+    assert stream.conversion_failed == [b"[1, 2]"]
+    # Without an ErrorOutputPrefix, the error output sits under the prefix.
+    assert stream.error_objects[0].key.startswith("clicks/format-conversion-failed/")
+
+
+def test_orc_with_its_own_compression(fake, client):
+    fake.firehose.glue_table("web", "clicks", COLUMNS)
+    serializer = {"Serializer": {"OrcSerDe": {"Compression": "ZLIB"}}}
+    client.create_delivery_stream(
+        DeliveryStreamName="clicks",
+        ExtendedS3DestinationConfiguration=destination(
+            DataFormatConversionConfiguration=conversion(OutputFormatConfiguration=serializer)
+        ),
+    )
+    put(client, {"id": 5, "tags": ["a", "b"]})
+
+    stream = fake.firehose["clicks"]
+    stream.flush()
+
+    orc_file = orc.ORCFile(io.BytesIO(stream.objects[0].body))
+    assert orc_file.compression == "ZLIB"
+    assert orc_file.read().to_pylist() == [{"id": 5, "page": None, "ts": None, "tags": ["a", "b"]}]
+
+
+def test_the_table_can_come_from_motos_glue_and_the_file_lands_in_motos_bucket(fake):
+    moto = pytest.importorskip("moto")
+    with moto.mock_aws():
+        glue = boto3.client("glue", region_name=REGION)
+        glue.create_database(DatabaseInput={"Name": "web"})
+        glue.create_table(
+            DatabaseName="web",
+            TableInput={
+                "Name": "clicks",
+                "StorageDescriptor": {
+                    "Columns": [
+                        {"Name": "id", "Type": "bigint"},
+                        {"Name": "page", "Type": "string"},
+                    ]
+                },
+            },
+        )
+        s3 = boto3.client("s3", region_name=REGION)
+        s3.create_bucket(Bucket=BUCKET.rpartition(":")[2])
+        client = boto3.client("firehose", region_name=REGION)
+        client.create_delivery_stream(
+            DeliveryStreamName="clicks", ExtendedS3DestinationConfiguration=destination()
+        )
+        put(client, {"id": 9, "page": "/z"})
+        fake.firehose["clicks"].flush()
+
+        (listed,) = s3.list_objects_v2(Bucket=BUCKET.rpartition(":")[2])["Contents"]
+        body = s3.get_object(Bucket=BUCKET.rpartition(":")[2], Key=listed["Key"])["Body"].read()
+    assert pq.read_table(io.BytesIO(body)).to_pylist() == [{"id": 9, "page": "/z"}]
+
+
+def test_a_table_nobody_registered_fails_the_batch_and_says_how_to_register_it(fake, client):
+    client.create_delivery_stream(
+        DeliveryStreamName="clicks", ExtendedS3DestinationConfiguration=destination()
+    )
+    put(client, {"id": 1})
+
+    stream = fake.firehose["clicks"]
+    stream.flush()
+
+    assert stream.conversion_failed == [b'{"id": 1}']
+    error = json.loads(stream.error_objects[0].body)
+    assert error["ErrorCode"] == "DataFormatConversion.EntityNotFound"
+    (problem,) = stream.delivery_errors
+    assert "firehose.glue_table('web', 'clicks'" in str(problem.error)
+    with pytest.raises(AssertionError, match="glue_table"):
+        stream.assert_delivered([b'{"id": 1}'])
+
+
+def test_a_registered_table_with_a_type_the_fake_cannot_read_is_refused_at_once(fake):
+    with pytest.raises(UsageError, match="'uniontype<int,string>' is not a Hive type"):
+        fake.firehose.glue_table("web", "clicks", {"v": "uniontype<int,string>"})
+    with pytest.raises(UsageError, match="at least one column"):
+        fake.firehose.glue_table("web", "clicks", {})
+
+
+def test_a_transformed_record_is_converted_after_the_transform(fake, client):
+    def add_page(event: dict[str, Any], context: Any) -> dict[str, Any]:
+        answers = []
+        for record in event["records"]:
+            click = json.loads(base64.b64decode(record["data"]))
+            data = json.dumps({**click, "page": "/from-lambda"}).encode()
+            answers.append(
+                {
+                    "recordId": record["recordId"],
+                    "result": "Ok",
+                    "data": base64.b64encode(data).decode(),
+                }
+            )
+        return {"records": answers}
+
+    arn = fake.firehose.lambda_function("add-page", add_page)
+    fake.firehose.glue_table("web", "clicks", COLUMNS)
+    processing = {
+        "Processors": [
+            {
+                "Type": "Lambda",
+                "Parameters": [{"ParameterName": "LambdaArn", "ParameterValue": arn}],
+            }
+        ]
+    }
+    client.create_delivery_stream(
+        DeliveryStreamName="clicks",
+        ExtendedS3DestinationConfiguration=destination(ProcessingConfiguration=processing),
+    )
+    put(client, {"id": 4})
+
+    stream = fake.firehose["clicks"]
+    stream.flush()
+
+    assert rows(stream.objects[0])[0]["page"] == "/from-lambda"
+
+
+@pytest.mark.parametrize(
+    ("changes", "said"),
+    [
+        ({"CompressionFormat": "GZIP"}, "CompressionFormat must be UNCOMPRESSED"),
+        ({"BufferingHints": {"SizeInMBs": 32}}, "SizeInMBs must be at least 64"),
+        (
+            {"DataFormatConversionConfiguration": conversion(SchemaConfiguration=None)},
+            "SchemaConfiguration is required",
+        ),
+        (
+            {
+                "DataFormatConversionConfiguration": conversion(
+                    SchemaConfiguration={"RoleARN": ROLE, "DatabaseName": "web"}
+                )
+            },
+            "SchemaConfiguration.TableName is required",
+        ),
+        (
+            {
+                "DataFormatConversionConfiguration": conversion(
+                    InputFormatConfiguration={
+                        "Deserializer": {"OpenXJsonSerDe": {}, "HiveJsonSerDe": {}}
+                    }
+                )
+            },
+            "exactly one of OpenXJsonSerDe or HiveJsonSerDe",
+        ),
+        (
+            {
+                "DataFormatConversionConfiguration": conversion(
+                    OutputFormatConfiguration={"Serializer": {}}
+                )
+            },
+            "exactly one of ParquetSerDe or OrcSerDe",
+        ),
+    ],
+)
+def test_what_aws_refuses_at_creation(client, changes: dict[str, Any], said: str) -> None:
+    config = {k: v for k, v in destination(**changes).items() if v is not None}
+    block = config.get("DataFormatConversionConfiguration", {})
+    config["DataFormatConversionConfiguration"] = {k: v for k, v in block.items() if v is not None}
+    with pytest.raises(ClientError) as caught:
+        client.create_delivery_stream(
+            DeliveryStreamName="clicks", ExtendedS3DestinationConfiguration=config
+        )
+    assert caught.value.response["Error"]["Code"] == "InvalidArgumentException"
+    assert said in caught.value.response["Error"]["Message"]
+
+
+def test_a_converting_destination_buffers_128_mib_unless_told(fake, client):
+    config = destination()
+    del config["BufferingHints"]
+    client.create_delivery_stream(
+        DeliveryStreamName="clicks", ExtendedS3DestinationConfiguration=config
+    )
+
+    described = client.describe_delivery_stream(DeliveryStreamName="clicks")
+    (dest,) = described["DeliveryStreamDescription"]["Destinations"]
+    assert dest["ExtendedS3DestinationDescription"]["BufferingHints"]["SizeInMBs"] == 128
+
+
+def test_an_update_that_switches_conversion_on_is_checked_too(fake, client):
+    client.create_delivery_stream(
+        DeliveryStreamName="clicks",
+        ExtendedS3DestinationConfiguration={
+            "RoleARN": ROLE,
+            "BucketARN": BUCKET,
+            "CompressionFormat": "GZIP",
+        },
+    )
+    with pytest.raises(ClientError, match="CompressionFormat must be UNCOMPRESSED"):
+        client.update_destination(
+            DeliveryStreamName="clicks",
+            CurrentDeliveryStreamVersionId="1",
+            DestinationId="destinationId-000000000001",
+            ExtendedS3DestinationUpdate={"DataFormatConversionConfiguration": conversion()},
+        )
+    assert fake.firehose["clicks"].describe()["VersionId"] == "1"
+
+
+def test_a_conversion_switched_off_is_accepted_and_nothing_is_converted(fake, client):
+    client.create_delivery_stream(
+        DeliveryStreamName="clicks",
+        ExtendedS3DestinationConfiguration=destination(
+            DataFormatConversionConfiguration={"Enabled": False}, CompressionFormat="GZIP"
+        ),
+    )
+    put(client, b"raw")
+    fake.firehose["clicks"].flush()
+    assert fake.firehose["clicks"].delivered == [b"raw"]
+    assert fake.firehose["clicks"].objects[0].key.endswith(".gz")
+
+
+def test_without_pyarrow_the_stream_is_reported_and_delivers_the_json(
+    fake, client, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from pytest_firehose._destinations import conversion as conversion_module
+    from pytest_firehose._services.firehose import settings
+
+    monkeypatch.setattr(conversion_module, "available", lambda: False)
+    monkeypatch.setattr(settings, "conversion_available", lambda: False)
+    with pytest.warns(UnmodelledSettingWarning, match=r"needs pyarrow \(pip install"):
+        client.create_delivery_stream(
+            DeliveryStreamName="clicks", ExtendedS3DestinationConfiguration=destination()
+        )
+    put(client, {"id": 1})
+    fake.firehose["clicks"].flush()
+    assert fake.firehose["clicks"].objects[0].body == b'{"id": 1}'
