@@ -325,15 +325,8 @@ def _note(
     work: dict[int, tuple[ServiceModel, set[str] | None]], model: ServiceModel, stream: str | None
 ) -> None:
     """Add ``stream`` of ``model`` (every stream of it, when None) to ``work``."""
-    key = id(model)
-    entry = work.get(key)
-    if entry is None:
-        work[key] = (model, None if stream is None else {stream})
-        return
-    names = entry[1]
-    if names is None:
-        return
-    if stream is None:
-        work[key] = (model, None)
-    else:
+    names = work.setdefault(id(model), (model, set()))[1]
+    if names is not None and stream is not None:
         names.add(stream)
+    else:
+        work[id(model)] = (model, None)
