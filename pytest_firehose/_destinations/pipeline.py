@@ -426,9 +426,7 @@ class Delivery(Transforming):
 
     def _deliver_buffer(self, at: datetime, ids: IdSource, partition: str | None) -> None:
         """Send the buffer of ``partition`` (None: the only one) on its way, at ``at``."""
-        buffer = self._buffers.pop(partition, None)
-        if buffer is None or not buffer.records:
-            return
+        buffer = self._buffers.pop(partition)  # a buffer exists only while it holds records
         if partition is None:
             self._attempt(Batch(buffer.records, ids.uuid(), at), at)
         else:
