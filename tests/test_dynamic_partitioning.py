@@ -311,51 +311,29 @@ def test_a_transform_that_gives_no_key_sends_the_record_to_the_error_output(
     assert "metadata.partitionKeys" in error_records(stream)[0]["errorMessage"]
 
 
-def test_metadata_without_partition_keys_leaves_the_record_without_keys(
-    fake: FirehoseFake, client: Any
-) -> None:
-    def no_keys(event: dict[str, Any], context: Any) -> dict[str, Any]:
-        return {
-            "records": [
-                {"recordId": r["recordId"], "result": "Ok", "data": r["data"], "metadata": {}}
-                for r in event["records"]
-            ]
-        }
-
-    fake.firehose.lambda_function(FUNCTION, no_keys)
-    stream = fake.firehose.create_delivery_stream(
-        "events",
-        ExtendedS3DestinationConfiguration=partitioned(
-            LAMBDA, Prefix="t=!{partitionKeyFromLambda:tenant}/"
-        ),
-    )
-    put(client, b"{}")
-    stream.flush()
-
-    assert stream.partitioning_failed == [b"{}"]
-
-
 @pytest.mark.parametrize(
-    "metadata",
-    [{"partitionKeys": {"tenant": {"id": 1}}}, {"partitionKeys": ["tenant"]}, "tenant"],
+    ("metadata", "code"),
+    [
+        # No partitionKeys: the record has no key for the prefix.
+        ({}, "DynamicPartitioning.MetadataExtractionFailed"),
+        # Not an object of text: the answer breaks the status model.
+        ({"partitionKeys": {"tenant": {"id": 1}}}, "Lambda.JsonProcessingException"),
+        ({"partitionKeys": ["tenant"]}, "Lambda.JsonProcessingException"),
+        ("tenant", "Lambda.JsonProcessingException"),
+    ],
 )
-def test_partition_keys_that_are_not_text_break_the_status_model(
-    fake: FirehoseFake, client: Any, metadata: Any
+def test_metadata_the_transform_answers_is_checked(
+    fake: FirehoseFake, client: Any, metadata: Any, code: str
 ) -> None:
-    def nested(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    def answer(event: dict[str, Any], context: Any) -> dict[str, Any]:
         return {
             "records": [
-                {
-                    "recordId": r["recordId"],
-                    "result": "Ok",
-                    "data": r["data"],
-                    "metadata": metadata,
-                }
+                {"recordId": r["recordId"], "result": "Ok", "data": r["data"], "metadata": metadata}
                 for r in event["records"]
             ]
         }
 
-    fake.firehose.lambda_function(FUNCTION, nested)
+    fake.firehose.lambda_function(FUNCTION, answer)
     stream = fake.firehose.create_delivery_stream(
         "events",
         ExtendedS3DestinationConfiguration=partitioned(
@@ -365,8 +343,8 @@ def test_partition_keys_that_are_not_text_break_the_status_model(
     put(client, b"{}")
     stream.flush()
 
-    assert stream.processing_failed == [b"{}"]
-    assert error_records(stream)[0]["errorCode"] == "Lambda.JsonProcessingException"
+    assert [*stream.processing_failed, *stream.partitioning_failed] == [b"{}"]
+    assert error_records(stream)[0]["errorCode"] == code
 
 
 def test_past_the_active_partition_limit_records_go_to_the_error_output(
