@@ -225,6 +225,23 @@ def test_a_record_expires_one_microsecond_after_24_hours(ids: IdSource, where: s
     assert_accounted(delivery)
 
 
+def test_a_buffer_expires_record_by_record_and_goes_once_empty(ids: IdSource) -> None:
+    delivery = delivery_to(Recorder(), **NEVER)
+    delivery.destination_up = False
+    delivery.accept(entries(b"waits"), T0, ids)
+    delivery.flush(T0, ids)  # its delivery fails: it waits for a retry
+    hour = timedelta(hours=1)
+    delivery.accept(entries(b"young", at=T0 + hour), T0 + hour, ids)
+
+    delivery.settle(T0 + RETENTION + MICROSECOND, ids)
+    assert (plain(delivery.expired), plain(delivery.buffer)) == ([b"waits"], [b"young"])
+
+    delivery.settle(T0 + hour + RETENTION + MICROSECOND, ids)
+    assert plain(delivery.expired) == [b"waits", b"young"]
+    assert (delivery.buffer, delivery.buffer_bytes) == ([], 0)
+    assert_accounted(delivery)
+
+
 def tie(ids: IdSource, *, up: bool) -> Delivery:
     """A batch whose retry falls due at the very instant its record expires; the
     destination is switched on (or left off) just before."""

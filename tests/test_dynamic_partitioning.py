@@ -256,13 +256,21 @@ def test_a_record_that_is_not_json_goes_to_the_error_output(
 
 
 @pytest.mark.parametrize(
-    "payload",
-    [b'{"other": 1}', b'{"customer": null}', b'{"customer": {"nested": 1}}', b"[1, 2]"],
+    ("text", "payload"),
+    [
+        ("{customer: .customer}", b'{"other": 1}'),
+        ("{customer: .customer}", b'{"customer": null}'),
+        ("{customer: .customer}", b'{"customer": {"nested": 1}}'),
+        ("{customer: .customer}", b"[1, 2]"),
+        (".customer", b'{"customer": "a"}'),  # the query gives no object of keys
+    ],
 )
 def test_a_record_without_its_key_goes_to_the_error_output(
-    fake: FirehoseFake, client: Any, payload: bytes
+    fake: FirehoseFake, client: Any, text: str, payload: bytes
 ) -> None:
-    stream = by_customer(fake)
+    stream = fake.firehose.create_delivery_stream(
+        "events", ExtendedS3DestinationConfiguration=partitioned(query(text))
+    )
     put(client, payload)
     stream.flush()
 
@@ -303,23 +311,29 @@ def test_a_transform_that_gives_no_key_sends_the_record_to_the_error_output(
     assert "metadata.partitionKeys" in error_records(stream)[0]["errorMessage"]
 
 
-def test_partition_keys_that_are_not_text_break_the_status_model(
-    fake: FirehoseFake, client: Any
+@pytest.mark.parametrize(
+    ("metadata", "code"),
+    [
+        # No partitionKeys: the record has no key for the prefix.
+        ({}, "DynamicPartitioning.MetadataExtractionFailed"),
+        # Not an object of text: the answer breaks the status model.
+        ({"partitionKeys": {"tenant": {"id": 1}}}, "Lambda.JsonProcessingException"),
+        ({"partitionKeys": ["tenant"]}, "Lambda.JsonProcessingException"),
+        ("tenant", "Lambda.JsonProcessingException"),
+    ],
+)
+def test_metadata_the_transform_answers_is_checked(
+    fake: FirehoseFake, client: Any, metadata: Any, code: str
 ) -> None:
-    def nested(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    def answer(event: dict[str, Any], context: Any) -> dict[str, Any]:
         return {
             "records": [
-                {
-                    "recordId": r["recordId"],
-                    "result": "Ok",
-                    "data": r["data"],
-                    "metadata": {"partitionKeys": {"tenant": {"id": 1}}},
-                }
+                {"recordId": r["recordId"], "result": "Ok", "data": r["data"], "metadata": metadata}
                 for r in event["records"]
             ]
         }
 
-    fake.firehose.lambda_function(FUNCTION, nested)
+    fake.firehose.lambda_function(FUNCTION, answer)
     stream = fake.firehose.create_delivery_stream(
         "events",
         ExtendedS3DestinationConfiguration=partitioned(
@@ -329,8 +343,8 @@ def test_partition_keys_that_are_not_text_break_the_status_model(
     put(client, b"{}")
     stream.flush()
 
-    assert stream.processing_failed == [b"{}"]
-    assert error_records(stream)[0]["errorCode"] == "Lambda.JsonProcessingException"
+    assert [*stream.processing_failed, *stream.partitioning_failed] == [b"{}"]
+    assert error_records(stream)[0]["errorCode"] == code
 
 
 def test_past_the_active_partition_limit_records_go_to_the_error_output(
@@ -501,12 +515,45 @@ def test_partitioning_cannot_be_switched_on_or_off_later(fake: FirehoseFake, cli
     assert describe(client)["VersionId"] == "1"
 
 
-def test_an_update_is_checked_like_a_create(fake: FirehoseFake, client: Any) -> None:
+@pytest.mark.parametrize(
+    ("changes", "said"),
+    [
+        ({"BufferingHints": {"SizeInMBs": 5}}, "BufferingHints.SizeInMBs must be at least 64"),
+        ({"ErrorOutputPrefix": ""}, "ErrorOutputPrefix cannot be null or empty when Dynamic"),
+    ],
+)
+def test_an_update_is_checked_like_a_create(
+    fake: FirehoseFake, client: Any, changes: dict[str, Any], said: str
+) -> None:
     by_customer(fake)
 
-    answer = update(client, BufferingHints={"SizeInMBs": 5})
+    answer = update(client, **changes)
 
-    assert answer["Error"]["Message"].startswith("BufferingHints.SizeInMBs must be at least 64")
+    assert answer["Error"]["Message"].startswith(said)
+
+
+def test_records_waiting_for_a_transform_switched_off_are_partitioned_as_they_are(
+    fake: FirehoseFake, client: Any
+) -> None:
+    fake.firehose.lambda_function(FUNCTION, keyed())
+    stream = fake.firehose.create_delivery_stream(
+        "events",
+        ExtendedS3DestinationConfiguration=partitioned(LAMBDA, query("{customer: .customer}")),
+    )
+    put(client, b'{"customer": "a"}', b"bad")  # waiting for the transform's interval
+    client.update_destination(
+        DeliveryStreamName="events",
+        CurrentDeliveryStreamVersionId="1",
+        DestinationId="destinationId-000000000001",
+        ExtendedS3DestinationUpdate={
+            "ProcessingConfiguration": {"Processors": [query("{customer: .customer}")]}
+        },
+    )
+    assert (stream.pending, stream.partitioning_failed) == ([b'{"customer": "a"}'], [b"bad"])
+    stream.flush()
+
+    assert stream.delivered == [b'{"customer": "a"}']
+    assert stream.invocations == []
 
 
 def test_an_update_to_the_query_applies_to_records_from_then_on(

@@ -453,9 +453,7 @@ class Delivery(Transforming, Converting):
 
     def _deliver_buffer(self, at: datetime, ids: IdSource, partition: str | None) -> None:
         """Send the buffer of ``partition`` (None: the only one) on its way, at ``at``."""
-        buffer = self._buffers.pop(partition, None)
-        if buffer is None or not buffer.records:
-            return
+        buffer = self._buffers.pop(partition)  # a buffer exists only while it holds records
         if partition is None:
             batch = Batch(buffer.records, ids.uuid(), at)
         else:
@@ -468,17 +466,18 @@ class Delivery(Transforming, Converting):
         """Move every pending record that arrived 24 hours (and a microsecond) before
         ``at`` to ``expired``: the buffers' first, then the batches' in waiting order."""
         cutoff = at - _EXPIRES_AFTER
-        for partition, buffer in list(self._buffers.items()):
-            self.expired.extend(buffer.expire(cutoff))
-            if not buffer.records:
-                del self._buffers[partition]
+        if self._buffers:
+            for partition, buffer in list(self._buffers.items()):
+                self.expired.extend(buffer.expire(cutoff))
+                if not buffer.records:
+                    del self._buffers[partition]
         self.expired.extend(self._retries.expire(cutoff))
 
     def _oldest_pending(self) -> datetime | None:
         """The arrival expiry counts from: a buffer's first record's, or the oldest
         record of a waiting batch, whichever is earliest."""
         age = self._retries.oldest()
-        arrivals = [buffer.records[0][2] for buffer in self._buffers.values()]
-        if age is not None:
-            arrivals.append(age)
-        return min(arrivals, default=None)
+        if not self._buffers:
+            return age
+        first = min(buffer.records[0][2] for buffer in self._buffers.values())
+        return first if age is None or first < age else age
