@@ -27,8 +27,8 @@ if TYPE_CHECKING:
     )
     from pytest_firehose._handles.firehose import DeliveryStreamHandle, FirehoseHandle
     from pytest_firehose._handles.kinesis import KinesisHandle, KinesisStreamHandle
-    from pytest_firehose._services.firehose.model import Record
     from pytest_firehose._services.firehose.settings import UnmodelledSettingWarning
+    from pytest_firehose._services.firehose.streams import Record
     from pytest_firehose._services.kinesis.streams import KinesisRecord, Shard
 
 __all__ = [
@@ -67,7 +67,7 @@ _HOMES = {
     "KinesisHandle": "pytest_firehose._handles.kinesis",
     "KinesisRecord": "pytest_firehose._services.kinesis.streams",
     "KinesisStreamHandle": "pytest_firehose._handles.kinesis",
-    "Record": "pytest_firehose._services.firehose.model",
+    "Record": "pytest_firehose._services.firehose.streams",
     "ServiceError": "pytest_firehose._errors",
     "Shard": "pytest_firehose._services.kinesis.streams",
     "StreamKeyError": "pytest_firehose._errors",

@@ -17,7 +17,8 @@ from pytest_firehose._handles.base import Lifetime, ServiceHandle
 from pytest_firehose._lambda.context import DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT, LambdaContext
 from pytest_firehose._lambda.functions import Handler, Invocation, parse_function
 from pytest_firehose._payload import payload_bytes
-from pytest_firehose._services.firehose.model import DeliveryStream, FirehoseService, Record
+from pytest_firehose._services.firehose.model import FirehoseService
+from pytest_firehose._services.firehose.streams import DeliveryStream, Record
 
 
 def errors_note(errors: list[DestinationError]) -> str:

@@ -1,0 +1,135 @@
+"""A delivery stream as the Firehose model keeps it (:class:`DeliveryStream`, its
+configuration, status and delivery) and a record it accepted as a test reads it
+(:class:`Record`)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from pytest_firehose._destinations.base import DeliveryTarget, Destination
+from pytest_firehose._destinations.objects import DeliveredObject
+from pytest_firehose._ids import RecordKey, id_source
+from pytest_firehose._payload import Payload, PayloadRecord
+from pytest_firehose._services.firehose.backup import BackedUpDelivery
+from pytest_firehose._services.firehose.describe import describe_destination
+
+DESTINATION_ID = "destinationId-000000000001"
+
+
+class Record(PayloadRecord):
+    """A record the stream accepted: ``.data`` (payload bytes), ``.record_id``,
+    ``.arrived_at``. Compares equal to its payload, so ``stream.records == [b"a", b"b"]``
+    reads naturally. The record id is the accept log's key until read: its text is made
+    then (the very text the put answered)."""
+
+    __slots__ = ("_key", "_source", "arrived_at")
+
+    def __init__(self, payload: Payload, record_id: RecordKey, arrived_at: datetime) -> None:
+        super().__init__(payload)
+        self._key = record_id
+        # Held, so the id can still be read once nothing else holds the world.
+        self._source = id_source(record_id)
+        self.arrived_at = arrived_at
+
+    @property
+    def record_id(self) -> str:
+        key, source = self._key, self._source
+        if isinstance(key, str) or source is None:
+            return str(key)
+        return source.record_id(key)
+
+    def __repr__(self) -> str:
+        return f"Record({self.data!r})"
+
+
+#: Reads a Kinesis stream of the same world: (stream ARN, last sequence number read per
+#: shard, or None for all) -> (the stream itself, its records after those, in order), or
+#: (None, []) while no stream has that ARN. The stream object tells one incarnation of a
+#: name from the next: positions read in one mean nothing in another.
+KinesisSource = Callable[[str, dict[str, str] | None], tuple[object | None, list[Any]]]
+
+
+@dataclass
+class DeliveryStream:
+    """One delivery stream as the service knows it; ``delivery`` holds what became of the
+    records it accepted."""
+
+    name: str
+    arn: str
+    region: str
+    stream_type: str
+    created_at: datetime
+    #: The CreateDeliveryStream parameter that configured the destination (None: none
+    #: did), and its value as UpdateDestination left it.
+    config_kind: str | None
+    config: dict[str, Any]
+    source: dict[str, Any] | None
+    encryption: dict[str, Any] | None
+    tags: dict[str, str]
+    delivery: BackedUpDelivery
+    status: str = "ACTIVE"
+    version: int = 1
+    updated_at: datetime | None = None
+    #: For a KinesisStreamAsSource stream: the last sequence number read, per shard, in
+    #: ``source_stream``, the incarnation of the source they were read from (None while
+    #: the source does not exist).
+    source_after: dict[str, str] | None = None
+    source_stream: object | None = None
+    #: Whether the stream said that it took KPL aggregates in as they are, for want of
+    #: the decoder (it says so once).
+    undecoded_reported: bool = False
+    #: Status changes that take effect later on the clock: (when, "status" or
+    #: "encryption", new value).
+    transitions: list[tuple[datetime, str, str]] = field(default_factory=list)
+
+    @property
+    def encrypted(self) -> bool:
+        return self.encryption is not None and self.encryption.get("Status") == "ENABLED"
+
+    @property
+    def target(self) -> DeliveryTarget:
+        """The stream as its destination sees it."""
+        return DeliveryTarget(self.name, self.arn, self.version)
+
+    @property
+    def sink(self) -> Destination:
+        """The destination the stream delivers to."""
+        return self.delivery.destination
+
+    @property
+    def backed_up(self) -> list[DeliveredObject]:
+        """What the destination wrote to a backup instead of delivering it."""
+        return self.delivery.backed_up
+
+    @property
+    def source_backup(self) -> list[DeliveredObject]:
+        """The objects written to the S3 backup of source records, oldest first."""
+        backup = self.delivery.source_backup
+        return backup.objects if backup is not None else []
+
+    def describe(self) -> dict[str, Any]:
+        described: dict[str, Any] = {
+            "DeliveryStreamName": self.name,
+            "DeliveryStreamARN": self.arn,
+            "DeliveryStreamStatus": self.status,
+            "DeliveryStreamType": self.stream_type,
+            "VersionId": str(self.version),
+            "CreateTimestamp": self.created_at,
+            "Destinations": [
+                {
+                    "DestinationId": DESTINATION_ID,
+                    **describe_destination(self.config_kind, self.config),
+                }
+            ],
+            "HasMoreDestinations": False,
+        }
+        if self.encryption is not None:
+            described["DeliveryStreamEncryptionConfiguration"] = dict(self.encryption)
+        if self.source is not None:
+            described["Source"] = self.source
+        if self.updated_at is not None:
+            described["LastUpdateTimestamp"] = self.updated_at
+        return described
