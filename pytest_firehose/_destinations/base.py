@@ -62,6 +62,16 @@ class Batch:
     body: bytes | None = None
 
 
+class RecordError(Exception):
+    """A record a step of the delivery cannot take (partitioning, conversion): ``code`` and
+    ``message`` go into its error record."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+
 class DeliveryFailed(Exception):
     """The destination did not take a delivery; it will be retried.
 

@@ -19,6 +19,8 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from pytest_firehose._destinations.base import RecordError
+
 PARSE_ERROR = "DataFormatConversion.ParseError"
 MALFORMED_DATA = "DataFormatConversion.MalformedData"
 #: The Glue table cannot be found, or has a column type the converter cannot read: every
@@ -61,14 +63,8 @@ class GlueTable:
     columns: tuple[tuple[str, str], ...]
 
 
-class Unconvertible(Exception):
-    """A record the conversion cannot read: ``code`` and ``message`` go into its error
-    record."""
-
-    def __init__(self, code: str, message: str) -> None:
-        super().__init__(message)
-        self.code = code
-        self.message = message
+class Unconvertible(RecordError):
+    """A record the conversion cannot read."""
 
 
 def _reject_constant(name: str) -> Any:

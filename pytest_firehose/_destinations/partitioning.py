@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from pytest_firehose._destinations.base import Accepted, Batch
+from pytest_firehose._destinations.base import Accepted, Batch, RecordError
 from pytest_firehose._destinations.buffers import DEFAULT_BUFFERING
 from pytest_firehose._destinations.objects import (
     PARTITION_NAMESPACES,
@@ -62,14 +62,8 @@ _QUERY, _LAMBDA = PARTITION_NAMESPACES
 _INVALID = "InvalidArgumentException"
 
 
-class PartitioningFailed(Exception):
-    """A record's partition cannot be had; ``code`` and ``message`` go to its error
-    record."""
-
-    def __init__(self, code: str, message: str) -> None:
-        super().__init__(message)
-        self.code = code
-        self.message = message
+class PartitioningFailed(RecordError):
+    """A record's partition cannot be had."""
 
 
 class PartitionBatch(Batch):
