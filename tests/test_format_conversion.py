@@ -376,3 +376,45 @@ def test_without_pyarrow_the_stream_is_reported_and_delivers_the_json(
     put(client, {"id": 1})
     fake.firehose["clicks"].flush()
     assert fake.firehose["clicks"].objects[0].body == b'{"id": 1}'
+
+
+def test_a_glue_stand_in_that_fails_loses_no_record(fake, client, monkeypatch):
+    from pytest_firehose._destinations.s3 import S3Destination
+
+    def broken(self: Any, schema: Any) -> None:
+        raise RuntimeError("glue is down")
+
+    monkeypatch.setattr(S3Destination, "glue_table", broken)
+    client.create_delivery_stream(
+        DeliveryStreamName="clicks", ExtendedS3DestinationConfiguration=destination()
+    )
+    put(client, {"id": 1})
+
+    stream = fake.firehose["clicks"]
+    stream.flush()
+
+    assert stream.conversion_failed == [b'{"id": 1}']
+    assert any("glue is down" in str(problem.error) for problem in stream.delivery_errors)
+
+
+def test_rows_that_make_no_file_go_to_the_error_output(fake, client, monkeypatch):
+    from pytest_firehose._destinations.conversion import Converter
+
+    def broken(self: Any, rows: Any) -> bytes:
+        raise ValueError("no file")
+
+    monkeypatch.setattr(Converter, "write", broken)
+    fake.firehose.glue_table("web", "clicks", COLUMNS)
+    client.create_delivery_stream(
+        DeliveryStreamName="clicks", ExtendedS3DestinationConfiguration=destination()
+    )
+    put(client, {"id": 1}, {"id": 2})
+
+    stream = fake.firehose["clicks"]
+    stream.flush()
+
+    assert stream.objects == []
+    assert stream.conversion_failed == [b'{"id": 1}', b'{"id": 2}']
+    error = json.loads(stream.error_objects[0].body.splitlines()[0])
+    assert error["ErrorCode"] == "DataFormatConversion.MalformedData"
+    assert error["ErrorMessage"] == "no file"

@@ -18,6 +18,7 @@ from pytest_firehose._destinations.base import Batch, DeliveryTarget, Destinatio
 from pytest_firehose._destinations.conversion import (
     FORMAT_CONVERSION_FAILED,
     INVALID_SCHEMA,
+    MALFORMED_DATA,
     NO_TABLE,
     Converter,
     GlueTable,
@@ -92,12 +93,16 @@ class Converting:
         self._conversion = conversion_block(config)
         self._converters: dict[GlueTable, Converter] = {}
 
-    def _table(self, schema: Mapping[str, Any]) -> GlueTable | None:
-        """The table a test registered, else the one the destination's Glue has (moto's)."""
+    def _table(self, schema: Mapping[str, Any], at: datetime) -> GlueTable | None:
+        """The table a test registered, else the one the destination's Glue has (moto's).
+        A stand-in for Glue that fails is kept in ``errors``, and the table not found."""
         found = self.tables(schema) if self.tables is not None else None
-        if found is None:
-            glue = getattr(getattr(self, "destination", None), "glue_table", None)
-            found = glue(dict(schema)) if glue is not None else None
+        glue = getattr(getattr(self, "destination", None), "glue_table", None)
+        if found is None and glue is not None:
+            try:
+                found = glue(dict(schema))
+            except Exception as error:  # whatever it is, the records stay on record
+                self.errors.append(DestinationError(at, self.target.name, "", 0, error))
         return found
 
     def _converted(self, batch: Batch, at: datetime, ids: IdSource) -> Batch | None:
@@ -131,7 +136,15 @@ class Converting:
                 else:
                     kept.append(record)
             if kept:
-                batch.body = converter.write(rows)
+                try:
+                    batch.body = converter.write(rows)
+                except Exception as error:  # the rows do not make a file: none is lost
+                    self.errors.append(DestinationError(at, self.target.name, "", len(kept), error))
+                    failures += [
+                        ConversionFailure(record, MALFORMED_DATA, str(error), 1, at, table_fields)
+                        for record in kept
+                    ]
+                    kept = []
         if failures:
             obj = self._error_output.object_for(
                 failures, FORMAT_CONVERSION_FAILED, self.target, ids.uuid()
@@ -150,7 +163,7 @@ class Converting:
         from pytest_firehose._destinations.hive_types import UnknownType
 
         name = f"{schema.get('DatabaseName')}.{schema.get('TableName')}"
-        table = self._table(schema)
+        table = self._table(schema, at)
         if table is None:
             self.errors.append(
                 DestinationError(
