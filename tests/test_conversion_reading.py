@@ -169,6 +169,8 @@ def test_values_are_read_into_their_column_types() -> None:
         ("array<int>", b'{"v": {"a": 1}}'),
         ("struct<a:int>", b'{"v": [1]}'),
         ("timestamp", b'{"v": "yesterday"}'),
+        ("double", b'{"v": 1%s}' % (b"0" * 400)),
+        ("timestamp", b'{"v": 1%s}' % (b"0" * 400)),
     ],
 )
 def test_a_value_that_does_not_fit_is_malformed_data(column: str, data: bytes) -> None:

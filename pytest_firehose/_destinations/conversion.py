@@ -123,7 +123,7 @@ class Converter:
 
     def rows(self, data: bytes) -> list[dict[str, Any]]:
         """The table rows of one record's data: one row per JSON object."""
-        from pytest_firehose._destinations.hive_types import Unfit, value_of
+        from pytest_firehose._destinations.hive_types import value_of
 
         rows = []
         for document in documents(data):
@@ -133,7 +133,7 @@ class Converter:
                 try:
                     value = members.get(field.name)
                     row[field.name] = value_of(value, field.type, self._reading)
-                except Unfit as error:
+                except (ValueError, ArithmeticError) as error:  # Unfit, or a number too big
                     kind = self._kinds[field.name]
                     raise Unconvertible(
                         MALFORMED_DATA,
