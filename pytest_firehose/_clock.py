@@ -53,14 +53,22 @@ class _Freezegun:
         return frozen.replace(tzinfo=timezone.utc)
 
     def shift(self, step: timedelta) -> None:
-        self._factory.tick(step)
+        tick = getattr(self._factory, "tick", None)
+        if tick is not None:
+            tick(step)
+        else:  # a ticking freeze before freezegun 1.5 has no tick(): move its start
+            self._factory.time_to_freeze += step
 
     def runs(self, factory: object) -> bool:
         """Whether this is ``factory``'s freeze."""
         return self._factory is factory
 
     def move_to(self, when: datetime) -> None:
-        self._factory.move_to(when)
+        move = getattr(self._factory, "move_to", None)
+        if move is not None:
+            move(when)
+        else:  # a ticking freeze before freezegun 1.5, as in shift()
+            self.shift(when - self.now())
 
 
 class _TimeMachine:

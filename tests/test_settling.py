@@ -141,7 +141,7 @@ def test_a_clock_move_settles_only_the_delivery_stream_whose_buffer_fell_due(
 def test_retries_and_expiry_of_one_stream_settle_only_it(
     fake: FirehoseFake, client: Any, deliveries_settled: list[Delivery]
 ) -> None:
-    down = _among_idle(fake, "down", 0)
+    down = _among_idle(fake, "down", 60)
     down.destination_down()
     client.put_record(DeliveryStreamName="down", Record={"Data": b"x"})
     deliveries_settled.clear()
