@@ -66,6 +66,18 @@ def put(client: Any, *records: Any) -> None:
     client.put_record_batch(DeliveryStreamName="clicks", Records=[{"Data": d} for d in data])
 
 
+def delivered(fake: FirehoseFake, client: Any, *records: Any) -> Any:
+    """The handle of stream ``clicks`` (the default destination), after ``records`` were
+    put and flushed."""
+    client.create_delivery_stream(
+        DeliveryStreamName="clicks", ExtendedS3DestinationConfiguration=destination()
+    )
+    put(client, *records)
+    stream = fake.firehose["clicks"]
+    stream.flush()
+    return stream
+
+
 def rows(obj: Any) -> list[dict[str, Any]]:
     return pq.read_table(io.BytesIO(obj.body)).to_pylist()
 
@@ -141,13 +153,7 @@ def test_records_that_do_not_convert_go_to_the_error_output_and_the_rest_is_deli
 
 def test_a_batch_where_nothing_converts_delivers_no_object(fake, client):
     fake.firehose.glue_table("web", "clicks", COLUMNS)
-    client.create_delivery_stream(
-        DeliveryStreamName="clicks", ExtendedS3DestinationConfiguration=destination()
-    )
-    put(client, b"[1, 2]")
-
-    stream = fake.firehose["clicks"]
-    stream.flush()
+    stream = delivered(fake, client, b"[1, 2]")
 
     assert stream.objects == []
     assert stream.pending == []
@@ -207,13 +213,7 @@ def test_the_table_can_come_from_motos_glue_and_the_file_lands_in_motos_bucket(f
 
 
 def test_a_table_nobody_registered_fails_the_batch_and_says_how_to_register_it(fake, client):
-    client.create_delivery_stream(
-        DeliveryStreamName="clicks", ExtendedS3DestinationConfiguration=destination()
-    )
-    put(client, {"id": 1})
-
-    stream = fake.firehose["clicks"]
-    stream.flush()
+    stream = delivered(fake, client, {"id": 1})
 
     assert stream.conversion_failed == [b'{"id": 1}']
     error = json.loads(stream.error_objects[0].body)
@@ -385,13 +385,7 @@ def test_a_glue_stand_in_that_fails_loses_no_record(fake, client, monkeypatch):
         raise RuntimeError("glue is down")
 
     monkeypatch.setattr(S3Destination, "glue_table", broken)
-    client.create_delivery_stream(
-        DeliveryStreamName="clicks", ExtendedS3DestinationConfiguration=destination()
-    )
-    put(client, {"id": 1})
-
-    stream = fake.firehose["clicks"]
-    stream.flush()
+    stream = delivered(fake, client, {"id": 1})
 
     assert stream.conversion_failed == [b'{"id": 1}']
     assert any("glue is down" in str(problem.error) for problem in stream.delivery_errors)
@@ -405,13 +399,7 @@ def test_rows_that_make_no_file_go_to_the_error_output(fake, client, monkeypatch
 
     monkeypatch.setattr(Converter, "write", broken)
     fake.firehose.glue_table("web", "clicks", COLUMNS)
-    client.create_delivery_stream(
-        DeliveryStreamName="clicks", ExtendedS3DestinationConfiguration=destination()
-    )
-    put(client, {"id": 1}, {"id": 2})
-
-    stream = fake.firehose["clicks"]
-    stream.flush()
+    stream = delivered(fake, client, {"id": 1}, {"id": 2})
 
     assert stream.objects == []
     assert stream.conversion_failed == [b'{"id": 1}', b'{"id": 2}']
