@@ -206,6 +206,14 @@ def test_hive_timestamps_follow_the_configured_formats_then_java_sql_timestamp()
         datetime(2026, 12, 2, 10, 0, 0, 123000),
         datetime(2026, 12, 2, 10, 0),
     ]
+    compact = {"HiveJsonSerDe": {"TimestampFormats": ["yyyyMMddHHmmssSSS"]}}
+    assert converter({"ts": "timestamp"}, compact).rows(b'{"ts": "20261202100000123"}') == [
+        {"ts": datetime(2026, 12, 2, 10, 0, 0, 123000)}
+    ]
+    nanos = {"HiveJsonSerDe": {"TimestampFormats": ["yyyy-MM-dd HH:mm:ss.SSSSSSSSS"]}}
+    assert converter({"ts": "timestamp"}, nanos).rows(
+        b'{"ts": "2026-12-02 10:00:00.123456789"}'
+    ) == [{"ts": datetime(2026, 12, 2, 10, 0, 0, 123456)}]
     code, _ = failure(converter({"ts": "timestamp"}, {"HiveJsonSerDe": {}}), b'{"ts": 1796205600}')
     assert code == MALFORMED_DATA
 

@@ -210,14 +210,15 @@ def joda_format(pattern: str) -> Callable[[str], datetime]:
     """A reader for text in Joda-Time ``pattern`` (the letters in ``_JODA``, fractions of
     a second as ``S``, quoted literals); UnknownType for any other letter."""
     parts: list[str] = []
-    fraction = False
+    #: More than six ``S``: strptime's ``%f`` reads at most six digits.
+    long_fraction = False
     for match in _JODA_TOKEN.finditer(pattern):
         literal, seconds, letters, other = match.groups()
         if literal is not None:
             parts.append(literal.replace("%", "%%") if literal else "'")
         elif seconds is not None:
             parts.append("%f")
-            fraction = True
+            long_fraction = long_fraction or len(seconds) > 6
         elif letters is not None:
             directive = _JODA.get(match.group(0))
             if directive is None:
@@ -229,8 +230,9 @@ def joda_format(pattern: str) -> Callable[[str], datetime]:
 
     def read(text: str) -> datetime:
         value = text
-        if fraction:
-            # strptime's %f takes up to six digits: Joda's S... may give more.
+        if long_fraction:
+            # Digits past the sixth of a run are dropped (the fraction's, when the fraction
+            # is not run together with other fields).
             value = re.sub(r"(?<=\d{6})\d+", "", text)
         parsed = datetime.strptime(value, layout)
         if parsed.tzinfo is not None:
