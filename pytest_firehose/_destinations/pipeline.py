@@ -297,24 +297,10 @@ class Delivery(Transforming, Converting):
 
     def _settle(self, now: datetime, ids: IdSource) -> None:
         while True:
-            event: tuple[datetime, int] | None = None
-            transforming = self._transformation_due()
-            if transforming is not None:
-                event = (transforming, -1)
-            partition = None
-            for buffer in self._buffers.values():
-                due = buffer.due(self.interval)
-                if event is None or (due, 0) < event:
-                    event, partition = (due, 0), buffer.partition
-            retry = self._retries.next_due()
-            if retry is not None and (event is None or (retry, 1) < event):
-                event = (retry, 1)
-            oldest = self._oldest_pending()
-            if oldest is not None and (event is None or (oldest + _EXPIRES_AFTER, 2) < event):
-                event = (oldest + _EXPIRES_AFTER, 2)
+            event = self._next_event()
             if event is None or event[0] > now:
                 return
-            at, kind = event
+            at, kind, partition = event
             if kind == 2:
                 self._expire(at)
             elif kind == -1:
@@ -324,23 +310,34 @@ class Delivery(Transforming, Converting):
             else:
                 self._attempt(self._retries.pop_due(), at)
 
+    def _next_event(self) -> tuple[datetime, int, str | None] | None:
+        """The first thing due: (when, what: -1 the transformation, 0 a buffer's interval,
+        1 a retry, 2 an expiry, the buffer's partition), ties in that order; None: nothing
+        waits for the clock."""
+        event: tuple[datetime, int] | None = None
+        transforming = self._transformation_due()
+        if transforming is not None:
+            event = (transforming, -1)
+        partition = None
+        for buffer in self._buffers.values():
+            due = buffer.due(self.interval)
+            if event is None or (due, 0) < event:
+                event, partition = (due, 0), buffer.partition
+        retry = self._retries.next_due()
+        if retry is not None and (event is None or (retry, 1) < event):
+            event = (retry, 1)
+        oldest = self._oldest_pending()
+        if oldest is not None and (event is None or (oldest + _EXPIRES_AFTER, 2) < event):
+            event = (oldest + _EXPIRES_AFTER, 2)
+        return None if event is None else (*event, partition)
+
     def next_due(self) -> datetime | None:
         """The first instant at which ``settle`` has something to do (a transformation,
         a buffer's interval, a retry, an expiry), or None: nothing waits for the clock.
         None while the delivery is busy too: whoever made it busy settles it once it is
         free, and asks again."""
-        if self._busy:
-            return None
-        due = [
-            moment
-            for moment in (self._transformation_due(), self._retries.next_due())
-            if moment is not None
-        ]
-        due.extend(buffer.due(self.interval) for buffer in self._buffers.values())
-        oldest = self._oldest_pending()
-        if oldest is not None:
-            due.append(oldest + _EXPIRES_AFTER)
-        return min(due, default=None)
+        event = None if self._busy else self._next_event()
+        return None if event is None else event[0]
 
     def flush(self, now: datetime, ids: IdSource) -> None:
         """Transform what waits for the transformation, deliver what the buffer holds and
