@@ -113,6 +113,20 @@ def test_the_backup_buffers_and_compresses_as_its_own_configuration_says(
     assert len(stream.source_backup_objects) == 1
 
 
+def test_the_backup_falls_due_at_its_own_interval_whatever_came_between(fake: FirehoseFake) -> None:
+    stream = backing_up(
+        fake,
+        {**BACKUP, "BufferingHints": {"IntervalInSeconds": 60}},
+        ExtendedS3DestinationConfiguration={"BufferingHints": {"IntervalInSeconds": 300}},
+    )
+    put(b"a")
+    fake.firehose.clock.advance(seconds=30)
+
+    fake.firehose.clock.advance(seconds=30)
+
+    assert [o.body for o in stream.source_backup_objects] == [b"a"]
+
+
 def test_a_backup_without_its_bucket_is_refused(api: Any) -> None:
     response = refused(
         api.create_delivery_stream,

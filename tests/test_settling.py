@@ -2,8 +2,9 @@
 
 Each stream is scheduled at the instant it next has something to do (a buffer interval, a
 retry, an expiry, a status change, a record outliving retention): a clock move settles
-only the streams that fell due, and a request those too plus the ones requests named since
-the last settle. Idle streams are never looked at; settles are counted here, not timed.
+only the streams that fell due, and so does a request; the streams a request named are
+scheduled again when it ends. Idle streams are never looked at; settles are counted here,
+not timed.
 """
 
 from __future__ import annotations
@@ -52,7 +53,7 @@ def deliveries_settled(monkeypatch: pytest.MonkeyPatch) -> list[Delivery]:
     return seen
 
 
-def test_a_kinesis_request_settles_no_other_stream_while_the_clock_stands_still(
+def test_a_kinesis_request_settles_no_stream_while_the_clock_stands_still(
     fake: FirehoseFake, kinesis_client: Any, kinesis_settled: list[str]
 ) -> None:
     for name in ("a", "b", "c"):
@@ -61,6 +62,9 @@ def test_a_kinesis_request_settles_no_other_stream_while_the_clock_stands_still(
     kinesis_settled.clear()
     for _ in range(3):
         kinesis_client.put_record(StreamName="b", Data=b"x", PartitionKey="k")
+    assert kinesis_settled == []
+    # The stream the requests named was scheduled: it settles once its records expire.
+    fake.kinesis.clock.advance(hours=24, seconds=1)
     assert set(kinesis_settled) == {"b"}
 
 
@@ -74,7 +78,11 @@ def test_a_firehose_request_settles_no_other_stream_while_the_clock_stands_still
     deliveries_settled.clear()
     for _ in range(3):
         client.put_record(DeliveryStreamName="b", Record={"Data": b"x"})
+    assert deliveries_settled == []
+    # The stream the requests named was scheduled: it settles when its buffer falls due.
+    fake.firehose.clock.advance(seconds=300)
     assert {id(d) for d in deliveries_settled} == {id(model.streams["b"].delivery)}
+    assert len(fake.firehose["b"].delivered) == 4
 
 
 def test_a_move_of_the_clock_behind_the_fakes_back_settles_what_fell_due(
@@ -88,14 +96,14 @@ def test_a_move_of_the_clock_behind_the_fakes_back_settles_what_fell_due(
         client.put_record(StreamName="a", Data=b"old", PartitionKey="k")
         client.put_record(StreamName="b", Data=b"x", PartitionKey="k")
         kinesis_settled.clear()
-        # freezegun moves the time without telling the fake: the next request settles "a",
-        # whose record outlived retention, besides "b", which it names.
+        # freezegun moves the time without telling the fake: the next request settles both,
+        # whose records outlived retention.
         frozen.move_to(start + timedelta(hours=25))
         client.put_record(StreamName="b", Data=b"x", PartitionKey="k")
         assert set(kinesis_settled) == {"a", "b"}
         kinesis_settled.clear()
         client.put_record(StreamName="b", Data=b"x", PartitionKey="k")
-        assert set(kinesis_settled) == {"b"}
+        assert kinesis_settled == []
 
 
 IDLE = 200
@@ -126,7 +134,7 @@ def test_a_clock_move_settles_only_the_delivery_stream_whose_buffer_fell_due(
     _among_idle(fake, "busy", 60)
     client.put_record(DeliveryStreamName="busy", Record={"Data": b"x"})
     clock = fake.firehose.clock
-    clock.advance(seconds=1)  # the put's stream is settled, and scheduled at its interval
+    clock.advance(seconds=1)
     deliveries_settled.clear()
     clock.advance(seconds=30)
     assert deliveries_settled == []

@@ -290,7 +290,12 @@ class Delivery(Transforming, Converting):
         expiry; retries due at the same instant go in the order they started waiting.
         While the delivery is busy, the settle is carried out once it is done."""
         if self._busy:
-            self._debts.append(_Debt("settle", now))
+            debts = self._debts
+            if debts and debts[-1].kind == "settle":
+                # Settling to ``now`` carries out the one before it as well.
+                debts[-1] = _Debt("settle", max(debts[-1].at, now))
+            else:
+                debts.append(_Debt("settle", now))
             return
         self._settle(now, ids)
         self._pay_debts(ids)
@@ -334,9 +339,12 @@ class Delivery(Transforming, Converting):
     def next_due(self) -> datetime | None:
         """The first instant at which ``settle`` has something to do (a transformation,
         a buffer's interval, a retry, an expiry), or None: nothing waits for the clock.
-        None while the delivery is busy too: whoever made it busy settles it once it is
-        free, and asks again."""
+        What reached it while it was busy, or what a reconfiguration left to do, is due
+        at once: while it is busy, every settle is noted for it, in order with what else
+        reaches it (whoever made it busy settles it once it is free, and asks again)."""
         event = None if self._busy else self._next_event()
+        if self._debts and (event is None or self._debts[0].at < event[0]):
+            return self._debts[0].at
         return None if event is None else event[0]
 
     def flush(self, now: datetime, ids: IdSource) -> None:

@@ -85,9 +85,10 @@ class World:
         """No stream known, none due."""
         #: Every stream by the instant it next falls due.
         self._due = DueQueue()
-        #: What requests changed since the last settle, by model (id -> the model and the
-        #: streams they named; ``None``: the whole model, a request named no stream).
-        self._written: dict[int, tuple[ServiceModel, set[str] | None]] = {}
+        #: A request may have put records to a Kinesis stream a delivery stream reads (or
+        #: changed a delivery stream's source) since the last settle: the next one has the
+        #: delivery streams read their sources.
+        self._sources_changed = False
         #: A handle changed the world in ways not known here: the next settle asks every
         #: stream when it falls due.
         self._recheck = False
@@ -194,12 +195,11 @@ class World:
         """Bring the world up to the clock: whatever fell due since it was last touched
         (buffer intervals, retries, expiry, status changes) happens now.
 
-        Only the streams that fell due (each scheduled at its next due instant, in
-        ``DueQueue``) and those requests changed since the last settle are looked at: a
-        clock move costs nothing per idle stream, and a request nothing per other stream.
-        After a handle changed the world, every stream is asked when it falls due."""
+        Only the streams that fell due are looked at (each scheduled at its next due
+        instant, in ``DueQueue``, again at the end of every request that named it): a clock
+        move costs nothing per idle stream, and a request nothing per other stream. After a
+        handle changed the world, every stream is asked when it falls due."""
         with self.lock:
-            work, self._written = self._written, {}
             recheck, self._recheck = self._recheck, False
             if recheck:
                 for model in list(self._services.values()):
@@ -207,7 +207,9 @@ class World:
                         self._due.schedule(model, name)
             # Delivery streams read their Kinesis sources after every Kinesis request: that
             # way they have read every record before Kinesis trims it.
-            sources = recheck or any(isinstance(m, KinesisService) for m, _ in work.values())
+            sources = recheck or self._sources_changed
+            self._sources_changed = False
+            work: dict[int, tuple[ServiceModel, set[str] | None]] = {}
             while True:
                 now = self.clock.now()
                 for model, name in self._due.pop_due(now):
@@ -242,11 +244,19 @@ class World:
 
     def wrote(self, model: ServiceModel, stream: str | None) -> None:
         """The request being served (``serving``) may change ``stream`` of ``model`` (any
-        stream, when None): once the request is over, it is noted for the next settle,
-        which settles and schedules it again even if the clock has not moved. Noted only
-        then: a settle from another thread meanwhile (while a handler runs without the
-        lock) would see the request's changes half made."""
+        stream, when None): once the request is over, the stream is scheduled again at the
+        instant it next falls due (a buffer that filled up, at once). Only then: a settle
+        from another thread meanwhile (while a handler runs without the lock) would see
+        the request's changes half made."""
         self._serving.requests[-1].append((model, stream))
+
+    def _reschedule(self, model: ServiceModel, stream: str | None) -> None:
+        """Schedule what a request changed (``wrote``) again; a change to a Kinesis stream
+        or a delivery stream's source has the next settle read the sources."""
+        for name in list(model.streams) if stream is None else (stream,):
+            self._due.schedule(model, name)
+        if not isinstance(model, FirehoseService) or stream is None or model.reads_source(stream):
+            self._sources_changed = True
 
     @contextlib.contextmanager
     def serving(self) -> Iterator[None]:
@@ -264,7 +274,7 @@ class World:
             finally:
                 requests.pop()
                 for model, stream in noted:
-                    _note(self._written, model, stream)
+                    self._reschedule(model, stream)
                 self.changed.notify_all()
 
     @contextlib.contextmanager

@@ -120,6 +120,14 @@ class BackedUpDelivery(Delivery):
         if self.source_backup is not None:
             self.source_backup.settle(now, ids)
 
+    def next_due(self) -> datetime | None:
+        """The first instant the delivery or its backup has something to do."""
+        due = super().next_due()
+        backup = self.source_backup.next_due() if self.source_backup is not None else None
+        if due is None or (backup is not None and backup < due):
+            return backup
+        return due
+
     def flush(self, now: datetime, ids: IdSource) -> None:
         super().flush(now, ids)
         if self.source_backup is not None:

@@ -512,6 +512,11 @@ class FirehoseService(ServiceBase):
             due.append(delivery)
         return min(due, default=None)
 
+    def reads_source(self, name: str) -> bool:
+        """Whether delivery stream ``name`` reads a Kinesis stream (KinesisStreamAsSource)."""
+        stream = self.streams.get(name)
+        return stream is not None and stream.source_after is not None
+
     def read_sources(self) -> list[str]:
         """Take in what every KinesisStreamAsSource stream's source got since last read;
         the names of the streams that read it."""
