@@ -149,8 +149,10 @@ def answer(
         media = media_of(request.headers)
         try:
             body = _serve(world, exchange, request, trusted)
+            # Only SubscribeToShard's answer has one (a runtime protocol check costs more
+            # than the rest of a small request's dispatch: look for the member first).
             feed = body.get("EventStream")
-            if isinstance(feed, EventFeed):
+            if feed is not None and isinstance(feed, EventFeed):
                 events = (pull or _events)(world, feed)
                 if exchange.midstream is not None:
                     events = _interrupted(world, feed, events, exchange)
