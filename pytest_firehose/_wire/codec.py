@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import base64
 import functools
-import json
 import re
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -25,7 +24,7 @@ from typing import Any
 from botocore.model import Shape
 
 from pytest_firehose._errors import ServiceError
-from pytest_firehose._wire import cbor
+from pytest_firehose._wire import cbor, jsontext
 from pytest_firehose._wire.shapes import decode_input
 from pytest_firehose._wire.validation import conforms
 
@@ -80,16 +79,12 @@ class HttpResponse:
 _SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]")
 
 
-def _refuse_constant(name: str) -> Any:
-    raise ValueError(f"{name} is not JSON")
-
-
 def _parse(body: bytes) -> Any:
     """The JSON of ``body``, or ``None`` when the front end cannot read it: not JSON (NaN
     and Infinity are not), nested deeper than a parser goes, or holding a string with an
     unpaired UTF-16 surrogate, which no UTF-8 text can carry."""
     try:
-        raw = json.loads(body, parse_constant=_refuse_constant)
+        raw = jsontext.loads(body)
     except (ValueError, UnicodeDecodeError, RecursionError):
         return None
     # A lone surrogate can only come from an escape such as \uD800: look only then (a
@@ -195,13 +190,41 @@ def _headers(
 def _encode(value: Mapping[str, Any], media: str, output: Shape | None = None) -> bytes:
     if media == CBOR_CONTENT_TYPE:
         return cbor.dumps(dict(value))
-    if output is not None and _holds_blobs(output):
-        return _writer(output)(value).encode("ascii")
-    return _dumps(value).encode("utf-8")
+    if output is not None:
+        if _is_plain(output):
+            return jsontext.dumps_plain(value)
+        if _holds_blobs(output):
+            return _writer(output)(value).encode("ascii")
+    return jsontext.dumps(value, _json_default)
 
 
 def _dumps(value: Any) -> str:
-    return json.dumps(value, separators=(",", ":"), default=_json_default)
+    return jsontext.dumps(value, _json_default).decode("utf-8")
+
+
+#: The types of an answer ``jsontext.dumps_plain`` writes: no timestamps, floats or blobs.
+_PLAIN_TYPES = frozenset({"string", "integer", "long", "boolean", "structure", "list", "map"})
+
+
+@functools.cache
+def _is_plain(shape: Shape) -> bool:
+    return _all_plain(shape, set())
+
+
+def _all_plain(shape: Shape, seen: set[str]) -> bool:
+    if shape.name in seen:
+        return True
+    seen.add(shape.name)
+    kind = shape.type_name
+    if kind not in _PLAIN_TYPES:
+        return False
+    if kind == "structure":
+        return all(_all_plain(member, seen) for member in shape.members.values())
+    if kind == "list":
+        return _all_plain(shape.member, seen)
+    if kind == "map":
+        return _all_plain(shape.key, seen) and _all_plain(shape.value, seen)
+    return True
 
 
 # Answers that carry blobs (GetRecords' Data) are written by a writer that follows the
