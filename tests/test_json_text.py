@@ -3,8 +3,10 @@ values read from any body, the same bytes written for any answer they write."""
 
 from __future__ import annotations
 
+import base64
 import json
 import math
+from datetime import datetime, timezone
 from typing import Any
 
 import pytest
@@ -12,6 +14,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from pytest_firehose._wire import jsontext
+from pytest_firehose._wire.shapes import operation_model, service_model
+
+#: A shape with no members: every member of an answer is looked at whole.
+SHAPELESS = service_model("firehose").shape_for("DescribeDeliveryStreamInput")
 
 SCALARS = (
     st.none()
@@ -80,10 +86,61 @@ def test_what_json_refuses_stays_refused(body: bytes) -> None:
 @settings(max_examples=400)
 @given(PLAIN)
 def test_a_plain_answer_is_written_as_json_dumps_writes_it(value: Any) -> None:
-    assert jsontext.dumps_plain(value) == json.dumps(value, separators=(",", ":")).encode()
+    written = jsontext.fast_answer(value, SHAPELESS)
+    if written is not None:
+        assert written == json.dumps(value, separators=(",", ":")).encode()
+    else:  # text past ASCII's printable characters, which json escapes its own way
+        assert max(json.dumps(value, ensure_ascii=False)) >= "\x7f"
 
 
-@pytest.mark.parametrize("text", ["\x7f", "\x00\x1f\b\f\n\r\t", '"\\/', "é ☃ \U0001f600", "\u2028"])
-def test_text_json_escapes_is_written_as_json_writes_it(text: str) -> None:
+@pytest.mark.parametrize("text", ["\x7f", "é ☃ \U0001f600", "\u2028"])
+def test_text_past_printable_ascii_is_left_to_json(text: str) -> None:
+    assert jsontext.fast_answer({text: [text]}, SHAPELESS) is None
+
+
+@pytest.mark.parametrize("text", ["\x00\x1f\b\f\n\r\t", '"\\/'])
+def test_escapes_within_ascii_are_written_as_json_writes_them(text: str) -> None:
     value = {text: [text]}
-    assert jsontext.dumps_plain(value) == json.dumps(value, separators=(",", ":")).encode()
+    expected = json.dumps(value, separators=(",", ":")).encode()
+    assert jsontext.fast_answer(value, SHAPELESS) == expected
+
+
+def _record(at: datetime, data: Any, **more: Any) -> dict[str, Any]:
+    return {"SequenceNumber": "1", "ApproximateArrivalTimestamp": at, "Data": data, **more}
+
+
+@settings(max_examples=200)
+@given(
+    st.lists(
+        st.builds(
+            _record,
+            st.datetimes(timezones=st.just(timezone.utc)),
+            st.binary(max_size=20) | st.text(alphabet="AB+/=", max_size=8),
+            PartitionKey=st.text(alphabet=st.characters(max_codepoint=126), max_size=5),
+        ),
+        max_size=5,
+    ),
+    st.none() | VALUES,
+)
+def test_an_answer_with_times_bytes_and_floats_is_written_as_json_dumps_writes_it(
+    records: list[dict[str, Any]], extra: Any
+) -> None:
+    answer = {"Records": records, "MillisBehindLatest": 0}
+    if extra is not None:
+        answer["NotInTheShape"] = extra
+    written = jsontext.fast_answer(answer, operation_model("kinesis", "GetRecords").output_shape)
+    if written is not None:
+        assert written == jsontext.dumps(answer, default)
+
+
+def default(value: Any) -> Any:
+    if isinstance(value, bytes):
+        return base64.b64encode(value).decode("ascii")
+    assert isinstance(value, datetime)
+    return value.timestamp()
+
+
+def test_floats_msgspec_would_write_otherwise_are_written_as_json_writes_them() -> None:
+    answer = {"Records": [], "NotInTheShape": [1e16, 1e-05, 1.5e300, 0.1, -0.0]}
+    written = jsontext.fast_answer(answer, operation_model("kinesis", "GetRecords").output_shape)
+    assert written == b'{"Records":[],"NotInTheShape":[1e+16,1e-05,1.5e+300,0.1,-0.0]}'

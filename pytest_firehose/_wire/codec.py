@@ -191,8 +191,9 @@ def _encode(value: Mapping[str, Any], media: str, output: Shape | None = None) -
     if media == CBOR_CONTENT_TYPE:
         return cbor.dumps(dict(value))
     if output is not None:
-        if _is_plain(output):
-            return jsontext.dumps_plain(value)
+        fast = jsontext.fast_answer(value, output)
+        if fast is not None:
+            return fast
         if _holds_blobs(output):
             return _writer(output)(value).encode("ascii")
     return jsontext.dumps(value, _json_default)
@@ -200,31 +201,6 @@ def _encode(value: Mapping[str, Any], media: str, output: Shape | None = None) -
 
 def _dumps(value: Any) -> str:
     return jsontext.dumps(value, _json_default).decode("utf-8")
-
-
-#: The types of an answer ``jsontext.dumps_plain`` writes: no timestamps, floats or blobs.
-_PLAIN_TYPES = frozenset({"string", "integer", "long", "boolean", "structure", "list", "map"})
-
-
-@functools.cache
-def _is_plain(shape: Shape) -> bool:
-    return _all_plain(shape, set())
-
-
-def _all_plain(shape: Shape, seen: set[str]) -> bool:
-    if shape.name in seen:
-        return True
-    seen.add(shape.name)
-    kind = shape.type_name
-    if kind not in _PLAIN_TYPES:
-        return False
-    if kind == "structure":
-        return all(_all_plain(member, seen) for member in shape.members.values())
-    if kind == "list":
-        return _all_plain(shape.member, seen)
-    if kind == "map":
-        return _all_plain(shape.key, seen) and _all_plain(shape.value, seen)
-    return True
 
 
 # Answers that carry blobs (GetRecords' Data) are written by a writer that follows the
