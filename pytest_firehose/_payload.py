@@ -2,8 +2,9 @@
 
 Most records a test sends are never looked at one by one, and decoding base64 costs more
 than everything else the fake does with a record. So a blob parameter is either ``bytes``
-(decoded, and so checked, when the request arrived) or ``str``: base64 text written by
-botocore's own serializer, valid by construction, decoded on first use.
+(a payload given in process) or ``str``: canonical base64 text as it
+came off the JSON wire (botocore's, or checked when the request arrived), decoded on
+first use.
 """
 
 from __future__ import annotations

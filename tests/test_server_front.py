@@ -16,12 +16,14 @@ from datetime import datetime, timezone
 from http.client import HTTPConnection
 from typing import Any
 
+import boto3
 import cbor2
 import pytest
 from botocore.auth import SigV4Auth
 from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials
 
+from pytest_firehose import FirehoseFake
 from pytest_firehose._doors.server import FirehoseServer
 from pytest_firehose._wire import cbor as wire_cbor
 from pytest_firehose._wire.codec import HttpRequest
@@ -455,6 +457,24 @@ def test_a_cbor_tag_0_date_string_is_read_as_a_timestamp(server: FirehoseServer)
         server, KINESIS + "GetRecords", {"ShardIterator": cbor2.loads(body)["ShardIterator"]}, CBOR
     )
     assert [r["Data"] for r in read_cbor(body)["Records"]] == [b"x"]
+
+
+def test_records_a_boto3_client_put_in_process_are_read_in_cbor_as_bytes() -> None:
+    """A Python producer in the test and a CBOR consumer (the Java KCL) on the server
+    share one world: what botocore sent as base64 text is a byte string in CBOR."""
+    with FirehoseFake() as fake, FirehoseServer(fake.world) as server:
+        client = boto3.client("kinesis", region_name="us-east-1")
+        client.create_stream(StreamName="s", ShardCount=1)
+        client.put_record(StreamName="s", Data=b"\x00bytes", PartitionKey="p")
+        request = {
+            "StreamName": "s",
+            "ShardId": "shardId-000000000000",
+            "ShardIteratorType": "TRIM_HORIZON",
+        }
+        _, _, body = signed(server, KINESIS + "GetShardIterator", request, CBOR)
+        iterator = cbor2.loads(body)["ShardIterator"]
+        _, _, body = signed(server, KINESIS + "GetRecords", {"ShardIterator": iterator}, CBOR)
+    assert [r["Data"] for r in read_cbor(body)["Records"]] == [b"\x00bytes"]
 
 
 def test_without_cbor2_an_answer_cannot_be_written_in_cbor(monkeypatch: pytest.MonkeyPatch) -> None:

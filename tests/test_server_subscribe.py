@@ -154,7 +154,7 @@ def test_the_stream_ends_when_the_clock_reaches_five_minutes(fake, client, consu
     assert list(stream) == []
     assert clock.now() == started + timedelta(minutes=5)
     put(client, b"after")  # the connection the stream ended on is still good
-    assert fake.kinesis["s"].records[-1].payload == b"after"
+    assert fake.kinesis["s"].records[-1].data == b"after"
 
 
 def test_a_split_ends_the_stream_with_the_children(fake, client, consumer):

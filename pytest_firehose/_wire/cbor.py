@@ -18,6 +18,11 @@ import importlib
 from datetime import datetime
 from typing import Any
 
+from botocore.model import Shape
+
+from pytest_firehose._payload import payload_bytes
+from pytest_firehose._wire.shapes import member_converter
+
 CBOR_CONTENT_TYPE = "application/x-amz-cbor-1.1"
 _TIMESTAMP_TAG = 1
 #: What a CBOR request is answered when ``cbor2`` is missing.
@@ -75,12 +80,21 @@ def _json_form(value: Any) -> Any:
     return value
 
 
-def dumps(value: Any) -> bytes:
-    """``value`` as CBOR: blobs as byte strings, timestamps as tag 1 epoch milliseconds."""
+def dumps(value: Any, shape: Shape | None = None) -> bytes:
+    """``value`` as CBOR: blobs as byte strings, timestamps as tag 1 epoch milliseconds.
+    ``shape``: the answer's output shape, whose blob members may hold base64 text (a
+    payload kept as it came off the JSON wire, ``_payload``)."""
     cbor2 = _cbor2()
     if cbor2 is None:
         raise RuntimeError(MISSING_EXTRA)
+    if shape is not None:
+        blobs = member_converter(shape, _BLOB, payload_bytes)
+        if blobs is not None:
+            value = blobs(value)
     return bytes(cbor2.dumps(_tagged(value, cbor2)))
+
+
+_BLOB = frozenset({"blob"})
 
 
 def _tagged(value: Any, cbor2: Any) -> Any:

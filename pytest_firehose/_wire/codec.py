@@ -134,9 +134,9 @@ def decode_request(
     """Typed parameters of a request, or the ``SerializationException`` AWS answers with,
     and whether they are known to be valid already (so ``validate_input`` can be skipped).
 
-    ``trusted``: the body was written by botocore's serializer (see ``decode_input``); such
-    a body that needs no converting is checked in one read-only pass (``conforms``), which
-    checks everything the full decoding would, since a hook may have rewritten it.
+    ``trusted``: the body was written by botocore's serializer; such a body that needs no
+    converting is checked in one read-only pass (``conforms``), which checks everything the
+    full decoding would, since a hook may have rewritten it.
     ``cbor_body``: the body is CBOR (refused with the extra to install when ``cbor2`` is
     missing). ``serialized``: the body is what botocore's serializer wrote, unchanged: its
     base64 needs no checking (every other constraint is still checked).
@@ -153,7 +153,7 @@ def decode_request(
         raise ServiceError("SerializationException", None)
     if trusted and conforms(service, operation, raw, serialized=serialized):
         return raw, True
-    return decode_input(service, operation, raw, trusted=trusted), False
+    return decode_input(service, operation, raw), False
 
 
 def _parse_cbor(body: bytes) -> Any:
@@ -189,7 +189,7 @@ def _headers(
 
 def _encode(value: Mapping[str, Any], media: str, output: Shape | None = None) -> bytes:
     if media == CBOR_CONTENT_TYPE:
-        return cbor.dumps(dict(value))
+        return cbor.dumps(dict(value), output)
     if output is not None:
         fast = jsontext.fast_answer(value, output)
         if fast is not None:

@@ -27,6 +27,8 @@ from typing import Any
 
 from botocore.model import Shape
 
+from pytest_firehose._wire.shapes import member_converter
+
 
 def _msgspec() -> Any | None:
     try:
@@ -77,7 +79,7 @@ def fast_answer(value: Any, shape: Shape) -> bytes | None:
     encoded; None without msgspec, or when the text needs ``json``'s escapes."""
     if msgspec is None:  # pragma: no cover - the `fast` extra is not installed
         return None
-    convert = _wire_form(shape)
+    convert = member_converter(shape, _NUMBERS, _raw_number, _raw_number)
     text: bytes = _encode(value if convert is None else convert(value))
     if text.isascii() and b"\x7f" not in text:
         return text
@@ -94,7 +96,7 @@ def dumps(value: Any, default: Callable[[Any], Any] | None = None) -> bytes:
 # it, into a raw JSON fragment: timestamps (epoch seconds, ``float.__repr__``) and floats.
 # Following the shape, only the members that may hold one are looked at; a member the
 # shape lacks is looked at whole.
-Convert = Callable[[Any], Any]
+_NUMBERS = frozenset({"timestamp", "float", "double"})
 
 
 def _raw_number(value: Any) -> Any:
@@ -102,6 +104,10 @@ def _raw_number(value: Any) -> Any:
         return _raw_time(value)
     if type(value) is float:
         return _Raw(float.__repr__(value).encode("ascii"))
+    if isinstance(value, dict):
+        return {key: _raw_number(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_raw_number(item) for item in value]
     return value
 
 
@@ -109,66 +115,3 @@ def _raw_number(value: Any) -> Any:
 def _raw_time(value: datetime) -> Any:
     # Records put together share their arrival time: each is written once.
     return _Raw(float.__repr__(value.timestamp()).encode("ascii"))
-
-
-def _anything(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {key: _anything(item) for key, item in value.items()}
-    if isinstance(value, list):
-        return [_anything(item) for item in value]
-    return _raw_number(value)
-
-
-@functools.cache
-def _wire_form(shape: Shape) -> Convert | None:
-    """How to convert an answer of ``shape`` for msgspec; None: it goes as it is."""
-    return _converter(shape, set())
-
-
-def _converter(shape: Shape, seen: set[str]) -> Convert | None:
-    kind = shape.type_name
-    if kind in ("timestamp", "float", "double"):
-        return _raw_number
-    if shape.name in seen:
-        return None
-    seen.add(shape.name)
-    if kind == "list":
-        item = _converter(shape.member, seen)
-        return None if item is None else functools.partial(_each, item)
-    if kind == "map":
-        value = _converter(shape.value, seen)
-        return None if value is None else functools.partial(_each_value, value)
-    if kind == "structure":
-        members = {name: _converter(member, seen) for name, member in shape.members.items()}
-        converting = {name: convert for name, convert in members.items() if convert is not None}
-        return functools.partial(_structure, converting, frozenset(members))
-    return None
-
-
-def _each(item: Convert, value: Any) -> Any:
-    return [item(entry) for entry in value] if isinstance(value, list) else _anything(value)
-
-
-def _each_value(convert: Convert, value: Any) -> Any:
-    if not isinstance(value, dict):
-        return _anything(value)
-    return {key: convert(entry) for key, entry in value.items()}
-
-
-def _structure(members: dict[str, Convert], known: frozenset[str], value: Any) -> Any:
-    """A structure with its ``members`` converted, and any member not ``known`` to the shape
-    looked at whole."""
-    if type(value) is not dict:
-        return _anything(value)
-    if not known.issuperset(value):
-        return {
-            name: members[name](entry) if name in members else _anything(entry)
-            for name, entry in value.items()
-        }
-    found = [name for name in members if name in value]
-    if not found:
-        return value
-    converted = value.copy()
-    for name in found:
-        converted[name] = members[name](value[name])
-    return converted

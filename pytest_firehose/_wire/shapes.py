@@ -18,7 +18,6 @@ from botocore.loaders import Loader
 from botocore.model import OperationModel, ServiceModel, Shape
 
 from pytest_firehose._errors import ServiceError
-from pytest_firehose._payload import strict_b64decode
 from pytest_firehose._wire.blobs import base64_problem
 
 Decoder = Callable[[Any], Any]
@@ -130,30 +129,30 @@ def _decode_timestamp(value: Any) -> Any:
     return datetime.fromtimestamp(value, timezone.utc)
 
 
-def _blob_decoder(trusted: bool) -> Decoder:
+def _blob_decoder() -> Decoder:
     def decode(value: Any) -> Any:
         if not isinstance(value, str):
             raise _scalar_mismatch(value, "a Blob")
         problem = base64_problem(value)
         if problem is not None:
             raise _Mismatch(f"'{value}' can not be converted to a Blob: {problem}")
-        # A trusted body's blobs stay base64 text, decoded on first use (see _payload).
-        return value if trusted else strict_b64decode(value)
+        # Canonical base64 decodes: the text is kept, decoded on first use (see _payload).
+        return value
 
     return decode
 
 
 @functools.cache
-def _decoder(shape: Shape, trusted: bool) -> Decoder:
+def _decoder(shape: Shape) -> Decoder:
     """A converter for JSON already parsed into fresh dicts and lists, which it updates in
     place (they belong to this request alone). A JSON null is never passed to one: a null
     structure member is removed (absent), a null list item or map value is left for
     validation to refuse."""
     kind = shape.type_name
     if kind == "structure":
-        return _structure_decoder(shape, trusted)
+        return _structure_decoder(shape)
     if kind == "list":
-        item = _decoder(shape.member, trusted)
+        item = _decoder(shape.member)
 
         def decode_list(value: Any) -> Any:
             if isinstance(value, dict):
@@ -165,7 +164,7 @@ def _decoder(shape: Shape, trusted: bool) -> Decoder:
 
         return decode_list
     if kind == "map":
-        map_value = _decoder(shape.value, trusted)
+        map_value = _decoder(shape.value)
 
         def decode_map(value: Any) -> Any:
             if isinstance(value, list):
@@ -179,7 +178,7 @@ def _decoder(shape: Shape, trusted: bool) -> Decoder:
 
         return decode_map
     simple: dict[str, Decoder] = {
-        "blob": _blob_decoder(trusted),
+        "blob": _blob_decoder(),
         "timestamp": _decode_timestamp,
         "boolean": _decode_bool,
         "double": _decode_double,
@@ -190,8 +189,8 @@ def _decoder(shape: Shape, trusted: bool) -> Decoder:
     return simple.get(kind, _decode_string)
 
 
-def _structure_decoder(shape: Shape, trusted: bool) -> Decoder:
-    members = {name: _decoder(member, trusted) for name, member in shape.members.items()}
+def _structure_decoder(shape: Shape) -> Decoder:
+    members = {name: _decoder(member) for name, member in shape.members.items()}
 
     def decode_structure(value: Any) -> Any:
         if isinstance(value, list):
@@ -210,20 +209,93 @@ def _structure_decoder(shape: Shape, trusted: bool) -> Decoder:
     return decode_structure
 
 
-def decode_input(
-    service: str, operation: str, params: Any, *, trusted: bool = False
-) -> dict[str, Any]:
-    """Typed parameters for ``operation``: blobs as bytes, timestamps as aware datetimes.
-    ``params`` (freshly parsed JSON) is converted in place.
-
-    ``trusted`` is for bodies botocore's own serializer wrote: their base64 is valid by
-    construction, so blobs stay base64 text, decoded on first use (see ``_payload``).
-    """
+def decode_input(service: str, operation: str, params: Any) -> dict[str, Any]:
+    """Typed parameters for ``operation``: timestamps as aware datetimes, blobs checked and
+    kept as their base64 text, decoded on first use (see ``_payload``). ``params``
+    (freshly parsed JSON) is converted in place."""
     shape = operation_model(service, operation).input_shape
     if shape is None:
         return {}
     try:
-        decoded: dict[str, Any] = _decoder(shape, trusted)(params)
+        decoded: dict[str, Any] = _decoder(shape)(params)
     except _Mismatch as mismatch:
         raise ServiceError("SerializationException", str(mismatch), message_key="Message") from None
     return decoded
+
+
+# --------------------------------------------------------------------------- answers
+
+#: Converts one value of an answer.
+Convert = Callable[[Any], Any]
+
+
+@functools.cache
+def member_converter(
+    shape: Shape, kinds: frozenset[str], convert: Convert, unknown: Convert | None = None
+) -> Convert | None:
+    """A converter for a value of ``shape`` (an answer, made by the fake) that puts each
+    value of a member of type ``kinds`` through ``convert`` and leaves everything else as
+    it is, or None when nothing in ``shape`` is of those types. It makes new lists and
+    dicts where something in them changes; the value given is never changed. ``unknown``
+    converts a member the shape lacks (by default it is left as it is)."""
+    return _converter(shape, kinds, convert, unknown, set())
+
+
+def _converter(
+    shape: Shape, kinds: frozenset[str], convert: Convert, unknown: Convert | None, seen: set[str]
+) -> Convert | None:
+    kind = shape.type_name
+    if kind in kinds:
+        return convert
+    if shape.name in seen:
+        return None
+    seen.add(shape.name)
+    if kind == "list":
+        item = _converter(shape.member, kinds, convert, unknown, seen)
+        return None if item is None else functools.partial(_each, item)
+    if kind == "map":
+        value = _converter(shape.value, kinds, convert, unknown, seen)
+        return None if value is None else functools.partial(_each_value, value)
+    if kind != "structure":
+        return None
+    found = {
+        name: _converter(member, kinds, convert, unknown, seen)
+        for name, member in shape.members.items()
+    }
+    members = {name: member for name, member in found.items() if member is not None}
+    if not members and unknown is None:
+        return None
+    return functools.partial(_structure, members, frozenset(found), unknown)
+
+
+def _each(item: Convert, value: Any) -> Any:
+    return [item(entry) for entry in value] if type(value) is list else value
+
+
+def _each_value(convert: Convert, value: Any) -> Any:
+    if type(value) is not dict:
+        return value
+    return {key: convert(entry) for key, entry in value.items()}
+
+
+def _structure(
+    members: dict[str, Convert], known: frozenset[str], unknown: Convert | None, value: Any
+) -> Any:
+    if type(value) is not dict:
+        return value
+    if unknown is not None and not known.issuperset(value):
+        return {
+            name: members[name](entry)
+            if name in members
+            else entry
+            if name in known
+            else unknown(entry)
+            for name, entry in value.items()
+        }
+    found = [name for name in members if name in value]
+    if not found:
+        return value
+    converted = value.copy()
+    for name in found:
+        converted[name] = members[name](value[name])
+    return converted
