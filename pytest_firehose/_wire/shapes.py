@@ -230,19 +230,16 @@ Convert = Callable[[Any], Any]
 
 
 @functools.cache
-def member_converter(
-    shape: Shape, kinds: frozenset[str], convert: Convert, unknown: Convert | None = None
-) -> Convert | None:
+def member_converter(shape: Shape, kinds: frozenset[str], convert: Convert) -> Convert | None:
     """A converter for a value of ``shape`` (an answer, made by the fake) that puts each
     value of a member of type ``kinds`` through ``convert`` and leaves everything else as
     it is, or None when nothing in ``shape`` is of those types. It makes new lists and
-    dicts where something in them changes; the value given is never changed. ``unknown``
-    converts a member the shape lacks (by default it is left as it is)."""
-    return _converter(shape, kinds, convert, unknown, set())
+    dicts where something in them changes; the value given is never changed."""
+    return _converter(shape, kinds, convert, set())
 
 
 def _converter(
-    shape: Shape, kinds: frozenset[str], convert: Convert, unknown: Convert | None, seen: set[str]
+    shape: Shape, kinds: frozenset[str], convert: Convert, seen: set[str]
 ) -> Convert | None:
     kind = shape.type_name
     if kind in kinds:
@@ -251,21 +248,18 @@ def _converter(
         return None
     seen.add(shape.name)
     if kind == "list":
-        item = _converter(shape.member, kinds, convert, unknown, seen)
+        item = _converter(shape.member, kinds, convert, seen)
         return None if item is None else functools.partial(_each, item)
     if kind == "map":
-        value = _converter(shape.value, kinds, convert, unknown, seen)
+        value = _converter(shape.value, kinds, convert, seen)
         return None if value is None else functools.partial(_each_value, value)
     if kind != "structure":
         return None
     found = {
-        name: _converter(member, kinds, convert, unknown, seen)
-        for name, member in shape.members.items()
+        name: _converter(member, kinds, convert, seen) for name, member in shape.members.items()
     }
     members = {name: member for name, member in found.items() if member is not None}
-    if not members and unknown is None:
-        return None
-    return functools.partial(_structure, members, frozenset(found), unknown)
+    return functools.partial(_structure, members) if members else None
 
 
 def _each(item: Convert, value: Any) -> Any:
@@ -278,20 +272,9 @@ def _each_value(convert: Convert, value: Any) -> Any:
     return {key: convert(entry) for key, entry in value.items()}
 
 
-def _structure(
-    members: dict[str, Convert], known: frozenset[str], unknown: Convert | None, value: Any
-) -> Any:
+def _structure(members: dict[str, Convert], value: Any) -> Any:
     if type(value) is not dict:
         return value
-    if unknown is not None and not known.issuperset(value):
-        return {
-            name: members[name](entry)
-            if name in members
-            else entry
-            if name in known
-            else unknown(entry)
-            for name, entry in value.items()
-        }
     found = [name for name in members if name in value]
     if not found:
         return value
