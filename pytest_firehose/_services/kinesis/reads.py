@@ -26,6 +26,7 @@ from pytest_firehose._services.kinesis.streams import (
     parse_sequence_number,
     resolve_shard_id,
     shard_id_of,
+    shown,
 )
 
 #: Data one GetRecords returns at most (DOC).
@@ -219,37 +220,20 @@ class ShardReads:
         stream.trim(now)
         held = shard.records
         start = bisect_left(held, iterator.position, key=lambda record: record.sequence_index)
-        chosen: list[KinesisRecord] = []
+        chosen = held[start : start + params.get("Limit", 10000)]
         served = 0
-        for record in islice(held, start, start + params.get("Limit", 10000)):
-            size = payload_len(record.payload)
-            if chosen and served + size > MAX_GET_RECORDS_BYTES:
+        for count, record in enumerate(chosen):
+            size = payload_len(record._payload)
+            if count and served + size > MAX_GET_RECORDS_BYTES:
+                del chosen[count:]
                 break
-            chosen.append(record)
             served += size
         self.charge_read(stream.name, shard.shard_id, served)
         position, behind = iterator.position, 0
         if chosen:
             position = chosen[-1].sequence_index + 1
             behind = (held[-1].arrived_at - chosen[-1].arrived_at) // _MS
-        answer: dict[str, Any] = {
-            "Records": [
-                {
-                    "SequenceNumber": record.sequence_number,
-                    "ApproximateArrivalTimestamp": record.arrived_at,
-                    "Data": record.payload,
-                    **({"PartitionKey": record.partition_key} if record.partition_key else {}),
-                    # The state at the record's write (DOC, StartStreamEncryption:
-                    # "encryption begins for records written to the stream"); records
-                    # put before it, or after StopStreamEncryption, are not KMS ones.
-                    **(
-                        {"EncryptionType": record.encryption} if record.encryption != "NONE" else {}
-                    ),
-                }
-                for record in chosen
-            ],
-            "MillisBehindLatest": behind,
-        }
+        answer: dict[str, Any] = {"Records": shown(chosen), "MillisBehindLatest": behind}
         if not shard.is_open and start + len(chosen) == len(held):
             # The end of a closed shard: no NextShardIterator, and the children to go on
             # with (DOC: GetRecords' NextShardIterator and ChildShards), in the answer that

@@ -30,7 +30,7 @@ import hashlib
 import hmac
 import json
 import struct
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from typing import Any, NamedTuple
@@ -44,6 +44,8 @@ MAX_HASH_KEY = HASH_KEY_LIMIT - 1
 ON_DEMAND_SHARDS = 4
 DEFAULT_RETENTION_HOURS = 24
 DEFAULT_MAX_RECORD_SIZE_KIB = 1024
+#: Partition keys a stream remembers the shard of (``KinesisStream.route``).
+ROUTES_KEPT = 1024
 
 # Bit offsets of the fields of a version-2 sequence number (188 bits, 47 hex digits).
 _VERSION_SHIFT = 184
@@ -211,7 +213,9 @@ class KinesisRecord(PayloadRecord):
         commit_index: int = 0,
         encryption: str = "NONE",
     ) -> None:
-        super().__init__(payload)
+        # PayloadRecord's one slot, set here rather than through its __init__: a stream
+        # makes one record for every record put.
+        self._payload = payload
         self.partition_key = partition_key
         self._frame = frame
         self.shard_id = shard_id
@@ -232,6 +236,37 @@ class KinesisRecord(PayloadRecord):
 
     def __repr__(self) -> str:
         return f"KinesisRecord({self.data!r}, shard_id={self.shard_id!r})"
+
+
+def put_results(records: Iterable[KinesisRecord]) -> list[dict[str, str]]:
+    """What PutRecords answers for each of ``records``: its sequence number and shard."""
+    return [
+        {
+            "SequenceNumber": str(record._frame | record.sequence_index << _INDEX_SHIFT),
+            "ShardId": record.shard_id,
+        }
+        for record in records
+    ]
+
+
+def shown(records: Iterable[KinesisRecord]) -> list[dict[str, Any]]:
+    """``records`` as GetRecords answers them and SubscribeToShard's events carry them.
+    ``EncryptionType`` is the stream's setting when the record was written (DOC,
+    StartStreamEncryption: "encryption begins for records written to the stream"):
+    records put before it, or after StopStreamEncryption, are not KMS ones."""
+    answer: list[dict[str, Any]] = []
+    for record in records:
+        item: dict[str, Any] = {
+            "SequenceNumber": str(record._frame | record.sequence_index << _INDEX_SHIFT),
+            "ApproximateArrivalTimestamp": record.arrived_at,
+            "Data": record._payload,
+        }
+        if record.partition_key:
+            item["PartitionKey"] = record.partition_key
+        if record.encryption != "NONE":
+            item["EncryptionType"] = record.encryption
+        answer.append(item)
+    return answer
 
 
 #: The sequence index of a closed shard's EndingSequenceNumber: the largest a version-2
@@ -370,6 +405,9 @@ class KinesisStream:
     open_shards: list[Shard] = field(default_factory=list)
     #: Their starting hash keys, in the same order (routing bisects them).
     open_starts: list[int] = field(default_factory=list)
+    #: The open shard of partition keys put lately (at most ``ROUTES_KEPT``): a key seen
+    #: before is routed without its MD5.
+    routes: dict[str, Shard] = field(default_factory=dict, repr=False)
     #: The reshard an UPDATING stream carries out when ``active_at`` comes: it is handed
     #: that moment.
     pending: Callable[[datetime], None] | None = None
@@ -399,6 +437,7 @@ class KinesisStream:
             key=lambda shard: shard.starting_hash_key,
         )
         self.open_starts = [shard.starting_hash_key for shard in self.open_shards]
+        self.routes.clear()
 
     @property
     def encrypted(self) -> bool:
@@ -434,6 +473,17 @@ class KinesisStream:
         """The open shard whose hash-key range holds ``hash_key`` (0 <= hash_key < 2**128)."""
         return self.open_shards[bisect.bisect_right(self.open_starts, hash_key) - 1]
 
+    def route(self, partition_key: str) -> Shard:
+        """The open shard ``partition_key`` goes to, remembered for the next record with
+        it (tests put many records under few keys; a key costs its MD5 once)."""
+        shard = self.routes.get(partition_key)
+        if shard is None:
+            shard = self.shard_for(hash_key_of(partition_key))
+            if len(self.routes) >= ROUTES_KEPT:
+                self.routes.clear()
+            self.routes[partition_key] = shard
+        return shard
+
     def commit(
         self, entries: Sequence[dict[str, Any]], shards: Sequence[Shard], now: datetime
     ) -> list[KinesisRecord]:
@@ -448,29 +498,36 @@ class KinesisStream:
         if self.earliest_held is None or now < self.earliest_held:
             self.earliest_held = now
         index, commit, encryption = self.next_sequence_index, len(records), self.encryption
-        # Every field of a number but its index is constant per shard within one request.
-        frames: dict[int, int] = {}
+        # Every field of a number but its index is constant per shard within one request,
+        # and so is where its records go: one lane a shard, looked up once a record.
+        lanes: dict[int, tuple[int, str, Callable[[KinesisRecord], None]]] = {}
+        touched: list[Shard] = []
         made: list[KinesisRecord] = []
+        keep = made.append
         for entry, shard in zip(entries, shards, strict=True):
-            frame = frames.get(shard.index)
-            if frame is None:
-                frame = frames[shard.index] = _sequence_frame(shard.created_at, shard.index, now)
+            lane = lanes.get(shard.index)
+            if lane is None:
+                frame = _sequence_frame(shard.created_at, shard.index, now)
+                lane = lanes[shard.index] = (frame, shard.shard_id, shard.records.append)
+                touched.append(shard)
+            frame, shard_id, hand = lane
             record = KinesisRecord(
                 entry["Data"],
                 entry.get("PartitionKey"),
                 frame,
-                shard.shard_id,
+                shard_id,
                 now,
                 entry.get("ExplicitHashKey"),
                 index,
                 commit,
                 encryption,
             )
-            shard.records.append(record)
+            hand(record)
+            keep(record)
             index += 1
-            shard.next_index = index
             commit += 1
-            made.append(record)
+        for shard in touched:
+            shard.next_index = shard.records[-1].sequence_index + 1
         records.extend(made)
         self.next_sequence_index = index
         return made
