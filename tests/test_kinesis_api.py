@@ -4,6 +4,7 @@ the control plane, waiters and (last) per-shard write quotas. AWS_SEMANTICS.md s
 
 from __future__ import annotations
 
+import bisect
 import functools
 import hashlib
 import re
@@ -17,6 +18,7 @@ from botocore.validate import validate_parameters
 from conftest import REGION, SEED, refused
 
 from pytest_firehose import FirehoseFake
+from pytest_firehose._services.kinesis.streams import ROUTES_KEPT
 
 ACCOUNT = "123456789012"
 TOP = "340282366920938463463374607431768211455"  # 2**128 - 1
@@ -127,6 +129,25 @@ def test_partition_keys_route_by_the_md5_of_their_utf8_bytes(fake, kinesis_clien
 
     for index, shard in enumerate(fake.kinesis["s"].shards):
         assert shard.records == [k.encode() for k in KEYS if shard_of[k] == index]
+
+
+def test_keys_put_again_and_past_what_a_stream_remembers_route_by_md5(fake, kinesis_client):
+    """A stream remembers the shard of keys it has seen (ROUTES_KEPT of them): keys put
+    again, and more keys than it keeps, still go where their MD5 says."""
+    kinesis_client.create_stream(StreamName="s", ShardCount=4)
+    starts = [int(low) for low, _ in RANGES[4]]
+    keys = [f"key-{index}" for index in range(ROUTES_KEPT + 100)]
+
+    for _ in range(2):
+        for first in range(0, len(keys), 500):
+            chunk = keys[first : first + 500]
+            records = [{"Data": b"x", "PartitionKey": key} for key in chunk]
+            answer = kinesis_client.put_records(StreamName="s", Records=records)
+            shards = [record["ShardId"] for record in answer["Records"]]
+            expected = [f"shardId-{bisect.bisect_right(starts, md5_of(k)) - 1:012d}" for k in chunk]
+            assert shards == expected
+
+    assert len(fake.kinesis["s"].records) == 2 * len(keys)
 
 
 HUGE = str(2**128)
@@ -274,6 +295,21 @@ def test_the_limits_themselves_are_accepted(fake, kinesis_client):
     kinesis_client.put_record(StreamName="s", Data=b"x", PartitionKey="p" * 256)
 
     assert len(fake.kinesis["s"].records) == 511
+
+
+def test_the_limits_count_the_decoded_bytes_of_padded_base64(fake, kinesis_client):
+    """boto3 sends Data as base64 text; one ending in ``=`` padding is measured by the
+    bytes it decodes to: MIB - 2 bytes with a 2-character key are exactly 1 MiB."""
+    kinesis_client.create_stream(StreamName="s", ShardCount=1)
+
+    kinesis_client.put_records(StreamName="s", Records=entries(b"x" * (MIB - 2), key="ab") * 10)
+    kinesis_client.put_record(StreamName="s", Data=b"x" * (MIB - 3), PartitionKey="abc")
+    over = refused(
+        kinesis_client.put_records, StreamName="s", Records=entries(b"x" * (MIB - 2), key="abc")
+    )
+
+    assert len(fake.kinesis["s"].records) == 11
+    assert error(over) == ("ValidationException", _too_long("records.1.member.data", MIB), 400)
 
 
 @pytest.mark.parametrize(
