@@ -9,6 +9,7 @@ import functools
 import hashlib
 import re
 import time
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
 import boto3
@@ -18,7 +19,7 @@ from botocore.validate import validate_parameters
 from conftest import REGION, SEED, refused
 
 from pytest_firehose import FirehoseFake
-from pytest_firehose._services.kinesis.streams import ROUTES_KEPT
+from pytest_firehose._services.kinesis.streams import ROUTES_KEPT, KinesisRecord, sequence_number
 
 ACCOUNT = "123456789012"
 TOP = "340282366920938463463374607431768211455"  # 2**128 - 1
@@ -220,6 +221,52 @@ def test_the_shards_of_a_stream_share_one_sequence_counter(kinesis_client):
     first = sequence_index(numbers[0])
     assert [sequence_index(number) for number in numbers] == list(range(first, first + 5))
     assert shards == [f"shardId-00000000000{i}" for i in (0, 1, 1, 0, 1)]
+
+
+def test_a_record_reads_what_the_put_answered_and_each_takes_its_own_changes(fake, kinesis_client):
+    kinesis_client.create_stream(StreamName="s", ShardCount=2)
+    records = [{"Data": b"r", "PartitionKey": key} for key in [ON_1, ON_1, ON_0]]
+    answer = kinesis_client.put_records(StreamName="s", Records=records)["Records"]
+    first, second, third = fake.kinesis["s"].records
+
+    assert [(r.sequence_number, r.shard_id) for r in (first, second, third)] == [
+        (a["SequenceNumber"], a["ShardId"]) for a in answer
+    ]
+    assert first.arrived_at == second.arrived_at == third.arrived_at
+    assert first.encryption == "NONE"
+    # The records one shard took in one put share what they have in common; giving one
+    # of them its own value leaves the others as they were.
+    later = first.arrived_at + timedelta(seconds=1)
+    first.shard_id, first.arrived_at, first.encryption = "shardId-000000000009", later, "KMS"
+    assert (first.shard_id, first.arrived_at, first.encryption) == (
+        "shardId-000000000009",
+        later,
+        "KMS",
+    )
+    assert (second.shard_id, second.arrived_at, second.encryption) == (
+        "shardId-000000000001",
+        third.arrived_at,
+        "NONE",
+    )
+    assert first.sequence_number == answer[0]["SequenceNumber"]
+
+
+def test_a_record_made_by_hand_reads_as_given():
+    arrived = datetime(2024, 5, 1, tzinfo=timezone.utc)
+    created = arrived - timedelta(days=1)
+    frame = sequence_number(created, 3, 0, arrived)
+
+    record = KinesisRecord(b"x", "k", int(frame), "shardId-000000000003", arrived, "7", 9, 2)
+
+    assert record == b"x"
+    assert record.sequence_number == sequence_number(created, 3, 9, arrived)
+    assert (record.partition_key, record.explicit_hash_key) == ("k", "7")
+    assert (record.shard_id, record.arrived_at, record.encryption) == (
+        "shardId-000000000003",
+        arrived,
+        "NONE",
+    )
+    assert (record.sequence_index, record.commit_index) == (9, 2)
 
 
 def test_sequence_number_for_ordering(kinesis_client):

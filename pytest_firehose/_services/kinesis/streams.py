@@ -174,6 +174,16 @@ def encoded_shard_index(text: str) -> int | None:
     return shard_index - (1 << 32) if shard_index >> 31 else shard_index
 
 
+class Lane(NamedTuple):
+    """What the records one shard took in one request share: every field of their sequence
+    numbers but the index, the shard, the arrival time and the stream's encryption type."""
+
+    frame: int
+    shard_id: str
+    arrived_at: datetime
+    encryption: str
+
+
 class KinesisRecord(PayloadRecord):
     """A record a stream accepted. ``.data`` is the payload as bytes; ``.payload`` is how it
     came off the wire (bytes, or base64 text decoded on first use). Compares equal to its
@@ -185,20 +195,18 @@ class KinesisRecord(PayloadRecord):
     encryption type when it was written (``"NONE"`` or ``"KMS"``), which GetRecords reports
     for that record whatever the stream's setting is now.
 
-    ``frame`` is every field of its sequence number but the index (one int shared by the
-    records a shard took in one request): ``.sequence_number`` is written from it when read,
-    which keeps about 110 bytes a record off the heap.
+    ``shard_id``, ``arrived_at`` and ``encryption`` are read from a ``Lane`` the records a
+    shard took in one request share, with ``frame``, every field of the sequence number but
+    the index: ``.sequence_number`` is written from it when read, which keeps about 130
+    bytes a record off the heap.
     """
 
     __slots__ = (
-        "_frame",
-        "arrived_at",
+        "_lane",
         "commit_index",
-        "encryption",
         "explicit_hash_key",
         "partition_key",
         "sequence_index",
-        "shard_id",
     )
 
     def __init__(
@@ -213,26 +221,46 @@ class KinesisRecord(PayloadRecord):
         commit_index: int = 0,
         encryption: str = "NONE",
     ) -> None:
-        # PayloadRecord's one slot, set here rather than through its __init__: a stream
-        # makes one record for every record put.
-        self._payload = payload
+        super().__init__(payload)
         self.partition_key = partition_key
-        self._frame = frame
-        self.shard_id = shard_id
-        self.arrived_at = arrived_at
+        self._lane = Lane(frame, shard_id, arrived_at, encryption)
         self.explicit_hash_key = explicit_hash_key
         self.sequence_index = sequence_index
         self.commit_index = commit_index
-        self.encryption = encryption
 
     @property
     def payload(self) -> Payload:
         """The record's data, as the code under test put it."""
         return self._payload
 
+    # Writable as plain attributes are: a record given its own value leaves its lane.
+    @property
+    def shard_id(self) -> str:
+        return self._lane.shard_id
+
+    @shard_id.setter
+    def shard_id(self, value: str) -> None:
+        self._lane = self._lane._replace(shard_id=value)
+
+    @property
+    def arrived_at(self) -> datetime:
+        return self._lane.arrived_at
+
+    @arrived_at.setter
+    def arrived_at(self, value: datetime) -> None:
+        self._lane = self._lane._replace(arrived_at=value)
+
+    @property
+    def encryption(self) -> str:
+        return self._lane.encryption
+
+    @encryption.setter
+    def encryption(self, value: str) -> None:
+        self._lane = self._lane._replace(encryption=value)
+
     @property
     def sequence_number(self) -> str:
-        return str(self._frame | self.sequence_index << _INDEX_SHIFT)
+        return str(self._lane.frame | self.sequence_index << _INDEX_SHIFT)
 
     def __repr__(self) -> str:
         return f"KinesisRecord({self.data!r}, shard_id={self.shard_id!r})"
@@ -242,8 +270,8 @@ def put_results(records: Iterable[KinesisRecord]) -> list[dict[str, str]]:
     """What PutRecords answers for each of ``records``: its sequence number and shard."""
     return [
         {
-            "SequenceNumber": str(record._frame | record.sequence_index << _INDEX_SHIFT),
-            "ShardId": record.shard_id,
+            "SequenceNumber": str(record._lane.frame | record.sequence_index << _INDEX_SHIFT),
+            "ShardId": record._lane.shard_id,
         }
         for record in records
     ]
@@ -256,15 +284,16 @@ def shown(records: Iterable[KinesisRecord]) -> list[dict[str, Any]]:
     records put before it, or after StopStreamEncryption, are not KMS ones."""
     answer: list[dict[str, Any]] = []
     for record in records:
+        frame, _, arrived_at, encryption = record._lane
         item: dict[str, Any] = {
-            "SequenceNumber": str(record._frame | record.sequence_index << _INDEX_SHIFT),
-            "ApproximateArrivalTimestamp": record.arrived_at,
+            "SequenceNumber": str(frame | record.sequence_index << _INDEX_SHIFT),
+            "ApproximateArrivalTimestamp": arrived_at,
             "Data": record._payload,
         }
         if record.partition_key:
             item["PartitionKey"] = record.partition_key
-        if record.encryption != "NONE":
-            item["EncryptionType"] = record.encryption
+        if encryption != "NONE":
+            item["EncryptionType"] = encryption
         answer.append(item)
     return answer
 
@@ -499,30 +528,28 @@ class KinesisStream:
             self.earliest_held = now
         index, commit, encryption = self.next_sequence_index, len(records), self.encryption
         # Every field of a number but its index is constant per shard within one request,
-        # and so is where its records go: one lane a shard, looked up once a record.
-        lanes: dict[int, tuple[int, str, Callable[[KinesisRecord], None]]] = {}
+        # and so is where its records go: one lane a shard, looked up once a record. The
+        # records are made without KinesisRecord.__init__'s call (they are most of a put's
+        # work), with the very slots it sets.
+        lanes: dict[int, tuple[Lane, Callable[[KinesisRecord], None]]] = {}
         touched: list[Shard] = []
         made: list[KinesisRecord] = []
-        keep = made.append
+        keep, new = made.append, object.__new__
         for entry, shard in zip(entries, shards, strict=True):
-            lane = lanes.get(shard.index)
-            if lane is None:
+            known = lanes.get(shard.index)
+            if known is None:
                 frame = _sequence_frame(shard.created_at, shard.index, now)
-                lane = lanes[shard.index] = (frame, shard.shard_id, shard.records.append)
+                lane = Lane(frame, shard.shard_id, now, encryption)
+                known = lanes[shard.index] = (lane, shard.records.append)
                 touched.append(shard)
-            frame, shard_id, hand = lane
-            record = KinesisRecord(
-                entry["Data"],
-                entry.get("PartitionKey"),
-                frame,
-                shard_id,
-                now,
-                entry.get("ExplicitHashKey"),
-                index,
-                commit,
-                encryption,
-            )
-            hand(record)
+            record = new(KinesisRecord)
+            record._payload = entry["Data"]
+            record.partition_key = entry.get("PartitionKey")
+            record._lane = known[0]
+            record.explicit_hash_key = entry.get("ExplicitHashKey")
+            record.sequence_index = index
+            record.commit_index = commit
+            known[1](record)
             keep(record)
             index += 1
             commit += 1
