@@ -11,7 +11,6 @@ from typing import Any
 
 from pytest_firehose._clock import FakeClock
 from pytest_firehose._errors import ServiceError
-from pytest_firehose._payload import payload_len
 from pytest_firehose._services.kinesis.streams import (
     KinesisRecord,
     KinesisStream,
@@ -27,6 +26,7 @@ from pytest_firehose._services.kinesis.streams import (
     resolve_shard_id,
     shard_id_of,
     shown,
+    within_bytes,
 )
 
 #: Data one GetRecords returns at most (DOC).
@@ -51,7 +51,7 @@ class ShardReads:
     _find: Callable[[dict[str, Any]], tuple[str, KinesisStream | None]]
     check_iterator_rate: Callable[[str, str], None]
     check_read_rate: Callable[[str, str], None]
-    charge_read: Callable[[str, str, int], None]
+    charge_read: Callable[[str, str, list[KinesisRecord]], None]
 
     def read_from(self, stream_name: str, after: dict[str, str] | None) -> list[KinesisRecord]:
         """Records of ``stream_name`` added after ``after`` (shard id -> last sequence number
@@ -220,15 +220,10 @@ class ShardReads:
         stream.trim(now)
         held = shard.records
         start = bisect_left(held, iterator.position, key=lambda record: record.sequence_index)
-        chosen = held[start : start + params.get("Limit", 10000)]
-        served = 0
-        for count, record in enumerate(chosen):
-            size = payload_len(record._payload)
-            if count and served + size > MAX_GET_RECORDS_BYTES:
-                del chosen[count:]
-                break
-            served += size
-        self.charge_read(stream.name, shard.shard_id, served)
+        chosen = within_bytes(
+            held[start : start + params.get("Limit", 10000)], MAX_GET_RECORDS_BYTES
+        )
+        self.charge_read(stream.name, shard.shard_id, chosen)
         position, behind = iterator.position, 0
         if chosen:
             position = chosen[-1].sequence_index + 1

@@ -29,6 +29,7 @@ import functools
 import hashlib
 import hmac
 import json
+import operator
 import struct
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -36,7 +37,7 @@ from datetime import datetime, timedelta, timezone
 from typing import Any, NamedTuple
 
 from pytest_firehose._errors import ServiceError
-from pytest_firehose._payload import Payload, PayloadRecord, strict_b64decode
+from pytest_firehose._payload import Payload, PayloadRecord, payload_len, strict_b64decode
 
 HASH_KEY_LIMIT = 2**128
 MAX_HASH_KEY = HASH_KEY_LIMIT - 1
@@ -275,6 +276,28 @@ def put_results(records: Iterable[KinesisRecord]) -> list[dict[str, str]]:
         }
         for record in records
     ]
+
+
+_PAYLOAD = operator.attrgetter("_payload")
+
+
+def payload_bytes(records: Iterable[KinesisRecord]) -> int:
+    """The bytes ``records`` carry (decoded)."""
+    return sum(map(payload_len, map(_PAYLOAD, records)))
+
+
+def within_bytes(records: list[KinesisRecord], limit: int) -> list[KinesisRecord]:
+    """The first of ``records`` whose bytes stay within ``limit``, and always the first
+    one. Base64 text is longer than the bytes it decodes to, so a list whose text fits is
+    taken whole without decoding a length."""
+    if sum(map(len, map(_PAYLOAD, records))) <= limit:
+        return records
+    served = 0
+    for count, record in enumerate(records):
+        served += payload_len(record._payload)
+        if count and served > limit:
+            return records[:count]
+    return records
 
 
 def shown(records: Iterable[KinesisRecord]) -> list[dict[str, Any]]:
