@@ -19,7 +19,8 @@ from botocore.validate import validate_parameters
 from conftest import REGION, SEED, refused
 
 from pytest_firehose import FirehoseFake
-from pytest_firehose._services.kinesis.streams import ROUTES_KEPT, KinesisRecord, sequence_number
+from pytest_firehose._services.kinesis.records import KinesisRecord, sequence_number
+from pytest_firehose._services.kinesis.streams import ROUTES_KEPT
 
 ACCOUNT = "123456789012"
 TOP = "340282366920938463463374607431768211455"  # 2**128 - 1

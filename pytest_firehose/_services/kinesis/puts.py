@@ -33,14 +33,16 @@ from pytest_firehose._errors import ServiceError, validation_error
 from pytest_firehose._payload import Payload, data_of, payload_len
 from pytest_firehose._services.base import Answer
 from pytest_firehose._services.codes import RECORD_ERRORS
+from pytest_firehose._services.kinesis.records import (
+    encoded_shard_index,
+    parse_sequence_number,
+    put_results,
+)
 from pytest_firehose._services.kinesis.streams import (
     MAX_HASH_KEY,
     KinesisStream,
     Shard,
-    encoded_shard_index,
     hash_key_of,
-    parse_sequence_number,
-    put_results,
     shard_id_of,
 )
 
@@ -172,7 +174,7 @@ class Puts:
         when a record needs ``_prepare``'s full checks, which word the errors: one without a
         PartitionKey, with an ExplicitHashKey, or whose size (an upper bound: base64 text's
         padding is not taken off) comes near a limit."""
-        route, routes = stream.route, stream.routes
+        learn, routes = stream.learn_route, stream.routes
         limit = stream.max_record_size_kib * 1024
         shards: list[Shard] = []
         total = 0
@@ -187,7 +189,7 @@ class Puts:
             if size > limit:
                 return None
             total += size
-            shards.append(routes.get(key) or route(key))
+            shards.append(routes.get(key) or learn(key))
         return shards if total <= MAX_REQUEST_BYTES else None
 
     def _prepare(

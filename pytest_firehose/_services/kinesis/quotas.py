@@ -38,7 +38,8 @@ from typing import Any
 
 from pytest_firehose._clock import FakeClock
 from pytest_firehose._errors import ServiceError
-from pytest_firehose._services.kinesis.streams import KinesisRecord, payload_bytes, read_token
+from pytest_firehose._services.kinesis.records import KinesisRecord, payload_bytes
+from pytest_firehose._services.kinesis.streams import read_token
 
 #: GetRecords calls, and GetShardIterator calls, a shard takes a second (DOC).
 SHARD_READS_PER_SECOND = 5

@@ -11,22 +11,24 @@ from typing import Any
 
 from pytest_firehose._clock import FakeClock
 from pytest_firehose._errors import ServiceError
-from pytest_firehose._services.kinesis.streams import (
+from pytest_firehose._services.kinesis.records import (
     KinesisRecord,
+    encoded_shard_index,
+    parse_sequence_number,
+    shown,
+    within_bytes,
+)
+from pytest_firehose._services.kinesis.streams import (
     KinesisStream,
     Shard,
     ShardIterator,
     decode_iterator,
     encode_iterator,
-    encoded_shard_index,
     java_date,
     micros,
     millis,
-    parse_sequence_number,
     resolve_shard_id,
     shard_id_of,
-    shown,
-    within_bytes,
 )
 
 #: Data one GetRecords returns at most (DOC).

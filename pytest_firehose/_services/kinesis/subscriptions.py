@@ -49,14 +49,8 @@ from pytest_firehose._clock import FakeClock
 from pytest_firehose._errors import ServiceError
 from pytest_firehose._payload import payload_len
 from pytest_firehose._services.kinesis.consumers import Consumer
-from pytest_firehose._services.kinesis.streams import (
-    KinesisRecord,
-    KinesisStream,
-    Shard,
-    resolve_shard_id,
-    sequence_number,
-    shown,
-)
+from pytest_firehose._services.kinesis.records import KinesisRecord, sequence_number, shown
+from pytest_firehose._services.kinesis.streams import KinesisStream, Shard, resolve_shard_id
 
 #: How long a subscription lasts, and how long it keeps another one out (DOC).
 SUBSCRIPTION_LIFETIME = timedelta(minutes=5)
