@@ -4,10 +4,12 @@ the control plane, waiters and (last) per-shard write quotas. AWS_SEMANTICS.md s
 
 from __future__ import annotations
 
+import bisect
 import functools
 import hashlib
 import re
 import time
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
 import boto3
@@ -17,6 +19,8 @@ from botocore.validate import validate_parameters
 from conftest import REGION, SEED, refused
 
 from pytest_firehose import FirehoseFake
+from pytest_firehose._services.kinesis.records import KinesisRecord, sequence_number
+from pytest_firehose._services.kinesis.streams import ROUTES_KEPT
 
 ACCOUNT = "123456789012"
 TOP = "340282366920938463463374607431768211455"  # 2**128 - 1
@@ -129,6 +133,25 @@ def test_partition_keys_route_by_the_md5_of_their_utf8_bytes(fake, kinesis_clien
         assert shard.records == [k.encode() for k in KEYS if shard_of[k] == index]
 
 
+def test_keys_put_again_and_past_what_a_stream_remembers_route_by_md5(fake, kinesis_client):
+    """A stream remembers the shard of keys it has seen (ROUTES_KEPT of them): keys put
+    again, and more keys than it keeps, still go where their MD5 says."""
+    kinesis_client.create_stream(StreamName="s", ShardCount=4)
+    starts = [int(low) for low, _ in RANGES[4]]
+    keys = [f"key-{index}" for index in range(ROUTES_KEPT + 100)]
+
+    for _ in range(2):
+        for first in range(0, len(keys), 500):
+            chunk = keys[first : first + 500]
+            records = [{"Data": b"x", "PartitionKey": key} for key in chunk]
+            answer = kinesis_client.put_records(StreamName="s", Records=records)
+            shards = [record["ShardId"] for record in answer["Records"]]
+            expected = [f"shardId-{bisect.bisect_right(starts, md5_of(k)) - 1:012d}" for k in chunk]
+            assert shards == expected
+
+    assert len(fake.kinesis["s"].records) == 2 * len(keys)
+
+
 HUGE = str(2**128)
 
 
@@ -199,6 +222,52 @@ def test_the_shards_of_a_stream_share_one_sequence_counter(kinesis_client):
     first = sequence_index(numbers[0])
     assert [sequence_index(number) for number in numbers] == list(range(first, first + 5))
     assert shards == [f"shardId-00000000000{i}" for i in (0, 1, 1, 0, 1)]
+
+
+def test_a_record_reads_what_the_put_answered_and_each_takes_its_own_changes(fake, kinesis_client):
+    kinesis_client.create_stream(StreamName="s", ShardCount=2)
+    records = [{"Data": b"r", "PartitionKey": key} for key in [ON_1, ON_1, ON_0]]
+    answer = kinesis_client.put_records(StreamName="s", Records=records)["Records"]
+    first, second, third = fake.kinesis["s"].records
+
+    assert [(r.sequence_number, r.shard_id) for r in (first, second, third)] == [
+        (a["SequenceNumber"], a["ShardId"]) for a in answer
+    ]
+    assert first.arrived_at == second.arrived_at == third.arrived_at
+    assert first.encryption == "NONE"
+    # The records one shard took in one put share what they have in common; giving one
+    # of them its own value leaves the others as they were.
+    later = first.arrived_at + timedelta(seconds=1)
+    first.shard_id, first.arrived_at, first.encryption = "shardId-000000000009", later, "KMS"
+    assert (first.shard_id, first.arrived_at, first.encryption) == (
+        "shardId-000000000009",
+        later,
+        "KMS",
+    )
+    assert (second.shard_id, second.arrived_at, second.encryption) == (
+        "shardId-000000000001",
+        third.arrived_at,
+        "NONE",
+    )
+    assert first.sequence_number == answer[0]["SequenceNumber"]
+
+
+def test_a_record_made_by_hand_reads_as_given():
+    arrived = datetime(2024, 5, 1, tzinfo=timezone.utc)
+    created = arrived - timedelta(days=1)
+    frame = sequence_number(created, 3, 0, arrived)
+
+    record = KinesisRecord(b"x", "k", int(frame), "shardId-000000000003", arrived, "7", 9, 2)
+
+    assert record == b"x"
+    assert record.sequence_number == sequence_number(created, 3, 9, arrived)
+    assert (record.partition_key, record.explicit_hash_key) == ("k", "7")
+    assert (record.shard_id, record.arrived_at, record.encryption) == (
+        "shardId-000000000003",
+        arrived,
+        "NONE",
+    )
+    assert (record.sequence_index, record.commit_index) == (9, 2)
 
 
 def test_sequence_number_for_ordering(kinesis_client):
@@ -274,6 +343,21 @@ def test_the_limits_themselves_are_accepted(fake, kinesis_client):
     kinesis_client.put_record(StreamName="s", Data=b"x", PartitionKey="p" * 256)
 
     assert len(fake.kinesis["s"].records) == 511
+
+
+def test_the_limits_count_the_decoded_bytes_of_padded_base64(fake, kinesis_client):
+    """boto3 sends Data as base64 text; one ending in ``=`` padding is measured by the
+    bytes it decodes to: MIB - 2 bytes with a 2-character key are exactly 1 MiB."""
+    kinesis_client.create_stream(StreamName="s", ShardCount=1)
+
+    kinesis_client.put_records(StreamName="s", Records=entries(b"x" * (MIB - 2), key="ab") * 10)
+    kinesis_client.put_record(StreamName="s", Data=b"x" * (MIB - 3), PartitionKey="abc")
+    over = refused(
+        kinesis_client.put_records, StreamName="s", Records=entries(b"x" * (MIB - 2), key="abc")
+    )
+
+    assert len(fake.kinesis["s"].records) == 11
+    assert error(over) == ("ValidationException", _too_long("records.1.member.data", MIB), 400)
 
 
 @pytest.mark.parametrize(

@@ -3,13 +3,19 @@ others with a message that names them, never a bare UnknownOperationException.""
 
 from __future__ import annotations
 
+from datetime import datetime, timezone
+
 import botocore.session
 import pytest
 from conftest import REGION, needs_botocore, refused
 from test_kinesis_api import error
 
 from pytest_firehose import FirehoseFake
+from pytest_firehose._clock import FakeClock
 from pytest_firehose._errors import ServiceError
+from pytest_firehose._ids import IdSource
+from pytest_firehose._payload import payload_bytes
+from pytest_firehose._services.kinesis.model import KinesisService
 
 #: What the fake models of Kinesis Data Streams (README and docs/kinesis.md list them).
 MODELLED = {
@@ -108,3 +114,45 @@ def test_a_client_hears_which_operation_is_not_modelled(fake, kinesis_client):
     assert error(answer) == ("UnknownOperationException", message("ListQueues"), 400)
     assert answer["ResponseMetadata"]["RetryAttempts"] == 0
     assert [call.operation for call in fake.kinesis.calls] == ["ListQueues"]
+
+
+@pytest.mark.parametrize(
+    ("records", "logged"),
+    [
+        ([{"Data": "YQ==", "PartitionKey": "k"}, {"Data": b"b"}], [b"a", b"b"]),
+        ([{"Data": b"a"}, {"PartitionKey": "k"}, {"Data": b""}, {"Data": "ZA=="}],
+         [b"a", b"", b"", b"d"]),
+        ([{"Data": b"a"}, "not an object", None, [b"d"]], [b"a", b"", b"", b""]),
+        ("not a list", []),
+    ],
+    ids=["as-botocore-sends-them", "missing-or-empty-data", "entries-not-objects", "no-list"],
+)  # fmt: skip
+def test_the_call_log_keeps_a_put_s_payloads_in_place_whatever_the_entries(records, logged):
+    """What the call log records of a PutRecords, worked out before validation refuses
+    anything: every entry keeps its place, an entry without Data logging no bytes."""
+    payloads = KinesisService.request_payloads("PutRecords", {"Records": records})
+
+    assert [payload_bytes(payload) for payload in payloads] == logged
+
+
+def test_an_auto_distribution_stream_spreads_records_round_robin_without_keys():
+    """RecordDistributionStrategy AUTO (newer API models only, so through the model): no
+    PartitionKey is needed, and records go to the shards in turn, across puts."""
+    service = KinesisService(
+        account_id="123456789012",
+        region="us-east-1",
+        clock=FakeClock(datetime(2024, 1, 1, tzinfo=timezone.utc)),
+        ids=IdSource(1),
+    )
+    service.dispatch(
+        "CreateStream",
+        {"StreamName": "s", "ShardCount": 3, "RecordDistributionStrategy": "AUTO"},
+    )
+
+    first = service.put_batch({"StreamName": "s", "Records": [{"Data": b"a"}] * 4}, {})
+    second = service.put_batch(
+        {"StreamName": "s", "Records": [{"Data": b"b", "PartitionKey": "k"}] * 2}, {}
+    )
+
+    shards = [r["ShardId"] for answer in (first, second) for r in answer.body["Records"]]
+    assert shards == [f"shardId-00000000000{i}" for i in (0, 1, 2, 0, 1, 2)]

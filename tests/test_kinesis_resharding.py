@@ -81,6 +81,21 @@ def test_split_shard_closes_the_parent_and_makes_two_children(fake, kinesis_clie
     assert summary["StreamDescriptionSummary"]["OpenShardCount"] == 2
 
 
+def test_a_partition_key_put_before_a_split_goes_to_a_child_after_it(kinesis_client):
+    kinesis_client.create_stream(StreamName="s", ShardCount=1)
+    record = [{"Data": b"x", "PartitionKey": "alpha"}]  # md5("alpha") is below 2**127
+    before = kinesis_client.put_records(StreamName="s", Records=record)
+    kinesis_client.split_shard(
+        StreamName="s", ShardToSplit="shardId-000000000000", NewStartingHashKey=str(HALF)
+    )
+
+    after = kinesis_client.put_records(StreamName="s", Records=record)
+    single = kinesis_client.put_record(StreamName="s", Data=b"x", PartitionKey="alpha")
+
+    assert before["Records"][0]["ShardId"] == "shardId-000000000000"
+    assert after["Records"][0]["ShardId"] == single["ShardId"] == "shardId-000000000001"
+
+
 @pytest.mark.parametrize(
     ("key", "shard"),
     [("1", "shard-0"), (THIRD, "shard-0"), ("999999999999999999999999999999999999999", "shard-2")],

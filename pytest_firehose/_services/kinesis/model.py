@@ -33,14 +33,10 @@ from pytest_firehose._services.kinesis.policies import Policies
 from pytest_firehose._services.kinesis.puts import Puts
 from pytest_firehose._services.kinesis.quotas import ReadQuotas
 from pytest_firehose._services.kinesis.reads import ShardReads
+from pytest_firehose._services.kinesis.records import KinesisRecord
 from pytest_firehose._services.kinesis.resharding import Resharding
 from pytest_firehose._services.kinesis.storage import Storage
-from pytest_firehose._services.kinesis.streams import (
-    KinesisRecord,
-    KinesisStream,
-    Shard,
-    hash_key_of,
-)
+from pytest_firehose._services.kinesis.streams import KinesisStream, Shard, hash_key_of
 from pytest_firehose._services.kinesis.subscriptions import Subscriptions
 from pytest_firehose._services.kinesis.tags import Tagging
 

@@ -11,19 +11,22 @@ from typing import Any
 
 from pytest_firehose._clock import FakeClock
 from pytest_firehose._errors import ServiceError
-from pytest_firehose._payload import payload_len
-from pytest_firehose._services.kinesis.streams import (
+from pytest_firehose._services.kinesis.records import (
     KinesisRecord,
+    encoded_shard_index,
+    parse_sequence_number,
+    shown,
+    within_bytes,
+)
+from pytest_firehose._services.kinesis.streams import (
     KinesisStream,
     Shard,
     ShardIterator,
     decode_iterator,
     encode_iterator,
-    encoded_shard_index,
     java_date,
     micros,
     millis,
-    parse_sequence_number,
     resolve_shard_id,
     shard_id_of,
 )
@@ -50,7 +53,7 @@ class ShardReads:
     _find: Callable[[dict[str, Any]], tuple[str, KinesisStream | None]]
     check_iterator_rate: Callable[[str, str], None]
     check_read_rate: Callable[[str, str], None]
-    charge_read: Callable[[str, str, int], None]
+    charge_read: Callable[[str, str, list[KinesisRecord]], None]
 
     def read_from(self, stream_name: str, after: dict[str, str] | None) -> list[KinesisRecord]:
         """Records of ``stream_name`` added after ``after`` (shard id -> last sequence number
@@ -219,37 +222,15 @@ class ShardReads:
         stream.trim(now)
         held = shard.records
         start = bisect_left(held, iterator.position, key=lambda record: record.sequence_index)
-        chosen: list[KinesisRecord] = []
-        served = 0
-        for record in islice(held, start, start + params.get("Limit", 10000)):
-            size = payload_len(record.payload)
-            if chosen and served + size > MAX_GET_RECORDS_BYTES:
-                break
-            chosen.append(record)
-            served += size
-        self.charge_read(stream.name, shard.shard_id, served)
+        chosen = within_bytes(
+            held[start : start + params.get("Limit", 10000)], MAX_GET_RECORDS_BYTES
+        )
+        self.charge_read(stream.name, shard.shard_id, chosen)
         position, behind = iterator.position, 0
         if chosen:
             position = chosen[-1].sequence_index + 1
             behind = (held[-1].arrived_at - chosen[-1].arrived_at) // _MS
-        answer: dict[str, Any] = {
-            "Records": [
-                {
-                    "SequenceNumber": record.sequence_number,
-                    "ApproximateArrivalTimestamp": record.arrived_at,
-                    "Data": record.payload,
-                    **({"PartitionKey": record.partition_key} if record.partition_key else {}),
-                    # The state at the record's write (DOC, StartStreamEncryption:
-                    # "encryption begins for records written to the stream"); records
-                    # put before it, or after StopStreamEncryption, are not KMS ones.
-                    **(
-                        {"EncryptionType": record.encryption} if record.encryption != "NONE" else {}
-                    ),
-                }
-                for record in chosen
-            ],
-            "MillisBehindLatest": behind,
-        }
+        answer: dict[str, Any] = {"Records": shown(chosen), "MillisBehindLatest": behind}
         if not shard.is_open and start + len(chosen) == len(held):
             # The end of a closed shard: no NextShardIterator, and the children to go on
             # with (DOC: GetRecords' NextShardIterator and ChildShards), in the answer that

@@ -1,4 +1,5 @@
-"""Kinesis Data Streams state: streams, shards, records, sequence numbers and hash keys.
+"""Kinesis Data Streams state: streams, shards and hash keys, and the tokens and iterators
+that name them.
 
 Facts used here (AWS_SEMANTICS.md section 8):
 
@@ -9,15 +10,10 @@ Facts used here (AWS_SEMANTICS.md section 8):
   ``step * i`` and ends one before the next, the last at ``2**128 - 1`` (REAL for N = 1
   and 3; kinesalite and moto agree).
 * Shard ids are ``shardId-`` and 12 decimal digits (REAL).
-* Sequence numbers are 56-digit decimals. Read as hex they are kinesalite's "version 2"
-  layout, which decodes real AWS numbers consistently: ``2``, 9 hex digits of the shard's
-  creation time (epoch seconds), the low hex digit of the shard index, 16 hex digits of
-  the per-shard sequence index, ``00``, 9 hex digits of the record's arrival time (epoch
-  seconds), 8 hex digits of the shard index, ``2``. The sequence index sits above the
-  arrival time, so numbers increase strictly within a shard (INFERRED layout, MOCK source).
-* The sequence index comes from one counter per stream, shared by its shards: records put
-  one after the other to different shards carry consecutive indexes (REAL, the recorded
-  answers), so a shard's indexes rise with gaps.
+* The sequence index of a record comes from one counter per stream, shared by its shards:
+  records put one after the other to different shards carry consecutive indexes (REAL,
+  the recorded answers), so a shard's indexes rise with gaps. Records and their sequence
+  numbers are ``records.py``'s.
 """
 
 from __future__ import annotations
@@ -25,7 +21,6 @@ from __future__ import annotations
 import base64
 import binascii
 import bisect
-import functools
 import hashlib
 import hmac
 import json
@@ -36,7 +31,11 @@ from datetime import datetime, timedelta, timezone
 from typing import Any, NamedTuple
 
 from pytest_firehose._errors import ServiceError
-from pytest_firehose._payload import Payload, PayloadRecord, strict_b64decode
+from pytest_firehose._payload import strict_b64decode
+from pytest_firehose._services.kinesis.records import (
+    KinesisRecord as KinesisRecord,  # where the handles and the package import it from
+)
+from pytest_firehose._services.kinesis.records import Lane, sequence_frame, sequence_number
 
 HASH_KEY_LIMIT = 2**128
 MAX_HASH_KEY = HASH_KEY_LIMIT - 1
@@ -44,20 +43,9 @@ MAX_HASH_KEY = HASH_KEY_LIMIT - 1
 ON_DEMAND_SHARDS = 4
 DEFAULT_RETENTION_HOURS = 24
 DEFAULT_MAX_RECORD_SIZE_KIB = 1024
+#: Partition keys a stream remembers the shard of (``KinesisStream.routes``).
+ROUTES_KEPT = 1024
 
-# Bit offsets of the fields of a version-2 sequence number (188 bits, 47 hex digits).
-_VERSION_SHIFT = 184
-_CREATED_SHIFT = 148
-_NIBBLE_SHIFT = 144
-_INDEX_SHIFT = 80
-_BYTE1_SHIFT = 72
-_ARRIVAL_SHIFT = 36
-_SHARD_SHIFT = 4
-_MASK_36 = (1 << 36) - 1
-_MASK_32 = (1 << 32) - 1
-_MASK_64 = (1 << 64) - 1
-_LOWEST_V2 = 2 << _VERSION_SHIFT
-_ABOVE_V2 = 3 << _VERSION_SHIFT
 _EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 _MS = timedelta(milliseconds=1)
 _DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
@@ -79,159 +67,6 @@ def split_hash_keys(count: int) -> list[tuple[int, int]]:
     return [
         (step * i, MAX_HASH_KEY if i == count - 1 else step * (i + 1) - 1) for i in range(count)
     ]
-
-
-def _epoch_seconds(moment: datetime) -> int:
-    return int(moment.timestamp()) & _MASK_36
-
-
-def sequence_number(
-    created_at: datetime, shard_index: int, index: int, arrived_at: datetime
-) -> str:
-    """The version-2 sequence number of the ``index``-th record of shard ``shard_index``."""
-    return str(
-        _sequence_frame(created_at, shard_index, arrived_at) | (index & _MASK_64) << _INDEX_SHIFT
-    )
-
-
-@functools.lru_cache(maxsize=64)
-def _sequence_frame(created_at: datetime, shard_index: int, arrived_at: datetime) -> int:
-    """Every field of a sequence number but its index: the same for every record a shard
-    takes in one put, so a batch converts its times once rather than once a record."""
-    return (
-        _LOWEST_V2
-        | _epoch_seconds(created_at) << _CREATED_SHIFT
-        | (shard_index & 0xF) << _NIBBLE_SHIFT
-        | _epoch_seconds(arrived_at) << _ARRIVAL_SHIFT
-        | (shard_index & _MASK_32) << _SHARD_SHIFT
-        | 2
-    )
-
-
-class SequenceParts(NamedTuple):
-    """What a version-2 sequence number encodes."""
-
-    shard_created: int  # epoch seconds
-    sequence_index: int
-    arrived: int  # epoch seconds
-    shard_index: int
-
-
-def parse_sequence_number(text: str) -> SequenceParts | None:
-    """The fields of a version-2 sequence number, or ``None`` if ``text`` is not one.
-
-    Mirrors kinesalite's ``parseSequence`` checks: the value lies in the version-2 band,
-    ends in hex ``2``, and neither the sequence index nor the shard index has its top bit
-    set. (Older version-0/1 numbers, which AWS issued before ~2015, are not accepted.)
-    """
-    if not text.isdigit() or len(text) > 60:
-        return None
-    value = int(text)
-    if not _LOWEST_V2 <= value < _ABOVE_V2 or value & 0xF != 2:
-        return None
-    index = (value >> _INDEX_SHIFT) & _MASK_64
-    shard_index = (value >> _SHARD_SHIFT) & _MASK_32
-    if index >> 63 or shard_index >> 31:
-        return None
-    return SequenceParts(
-        (value >> _CREATED_SHIFT) & _MASK_36,
-        index,
-        (value >> _ARRIVAL_SHIFT) & _MASK_36,
-        shard_index,
-    )
-
-
-# Older layouts a StartingSequenceNumber may still use (kinesalite's ``parseSequence``,
-# whose tests ran against AWS): version 0 below 2**129 (a value under 2**124 is read as if
-# 2**124 were added), its shard index in the low 16 bits and its shard creation time,
-# which must be below 16025175000 seconds, in bits 88 to 123; version 1 in the version-2
-# band with a last hex digit of 1, its shard index where version 2 keeps it.
-_V0_FLOOR = 1 << 124
-_V0_CEILING = 1 << 129
-_V0_LATEST_CREATED = 16_025_175_000
-
-
-def encoded_shard_index(text: str) -> int | None:
-    """The shard index a sequence number of any version encodes, or ``None`` if ``text``
-    is not one. It is read as a signed 32-bit number: AWS names a number whose shard field
-    has its top bit set ``shardId--02147483648`` (REAL, kinesalite's AWS-validated
-    ``getShardIterator`` tests)."""
-    if not (text.isascii() and text.isdigit()) or len(text) > 60:
-        return None
-    value = int(text)
-    if value < _V0_CEILING:
-        value = value + _V0_FLOOR if value < _V0_FLOOR else value
-        if (value >> 88) & _MASK_36 >= _V0_LATEST_CREATED:
-            return None
-        return value & 0xFFFF
-    if not _LOWEST_V2 <= value < _ABOVE_V2 or value & 0xF not in (1, 2):
-        return None
-    if value & 0xF == 2 and ((value >> _INDEX_SHIFT) & _MASK_64) >> 63:
-        return None
-    shard_index = (value >> _SHARD_SHIFT) & _MASK_32
-    return shard_index - (1 << 32) if shard_index >> 31 else shard_index
-
-
-class KinesisRecord(PayloadRecord):
-    """A record a stream accepted. ``.data`` is the payload as bytes; ``.payload`` is how it
-    came off the wire (bytes, or base64 text decoded on first use). Compares equal to its
-    payload, so ``stream.records == [b"a", b"b"]`` reads naturally.
-
-    ``sequence_index`` is the index inside its sequence number (drawn from the stream's
-    one counter, so it rises within a shard, with gaps);
-    ``commit_index`` its place in the stream's commit order; ``encryption`` the stream's
-    encryption type when it was written (``"NONE"`` or ``"KMS"``), which GetRecords reports
-    for that record whatever the stream's setting is now.
-
-    ``frame`` is every field of its sequence number but the index (one int shared by the
-    records a shard took in one request): ``.sequence_number`` is written from it when read,
-    which keeps about 110 bytes a record off the heap.
-    """
-
-    __slots__ = (
-        "_frame",
-        "arrived_at",
-        "commit_index",
-        "encryption",
-        "explicit_hash_key",
-        "partition_key",
-        "sequence_index",
-        "shard_id",
-    )
-
-    def __init__(
-        self,
-        payload: Payload,
-        partition_key: str | None,
-        frame: int,
-        shard_id: str,
-        arrived_at: datetime,
-        explicit_hash_key: str | None = None,
-        sequence_index: int = 0,
-        commit_index: int = 0,
-        encryption: str = "NONE",
-    ) -> None:
-        super().__init__(payload)
-        self.partition_key = partition_key
-        self._frame = frame
-        self.shard_id = shard_id
-        self.arrived_at = arrived_at
-        self.explicit_hash_key = explicit_hash_key
-        self.sequence_index = sequence_index
-        self.commit_index = commit_index
-        self.encryption = encryption
-
-    @property
-    def payload(self) -> Payload:
-        """The record's data, as the code under test put it."""
-        return self._payload
-
-    @property
-    def sequence_number(self) -> str:
-        return str(self._frame | self.sequence_index << _INDEX_SHIFT)
-
-    def __repr__(self) -> str:
-        return f"KinesisRecord({self.data!r}, shard_id={self.shard_id!r})"
 
 
 #: The sequence index of a closed shard's EndingSequenceNumber: the largest a version-2
@@ -370,6 +205,9 @@ class KinesisStream:
     open_shards: list[Shard] = field(default_factory=list)
     #: Their starting hash keys, in the same order (routing bisects them).
     open_starts: list[int] = field(default_factory=list)
+    #: The open shard of partition keys put lately (at most ``ROUTES_KEPT``): a key seen
+    #: before is routed without its MD5.
+    routes: dict[str, Shard] = field(default_factory=dict, repr=False)
     #: The reshard an UPDATING stream carries out when ``active_at`` comes: it is handed
     #: that moment.
     pending: Callable[[datetime], None] | None = None
@@ -399,6 +237,7 @@ class KinesisStream:
             key=lambda shard: shard.starting_hash_key,
         )
         self.open_starts = [shard.starting_hash_key for shard in self.open_shards]
+        self.routes.clear()
 
     @property
     def encrypted(self) -> bool:
@@ -434,6 +273,15 @@ class KinesisStream:
         """The open shard whose hash-key range holds ``hash_key`` (0 <= hash_key < 2**128)."""
         return self.open_shards[bisect.bisect_right(self.open_starts, hash_key) - 1]
 
+    def learn_route(self, partition_key: str) -> Shard:
+        """The open shard a partition key not in ``routes`` goes to, now remembered there
+        (tests put many records under few keys: a key costs its MD5 once)."""
+        shard = self.shard_for(hash_key_of(partition_key))
+        if len(self.routes) >= ROUTES_KEPT:
+            self.routes.clear()
+        self.routes[partition_key] = shard
+        return shard
+
     def commit(
         self, entries: Sequence[dict[str, Any]], shards: Sequence[Shard], now: datetime
     ) -> list[KinesisRecord]:
@@ -448,29 +296,34 @@ class KinesisStream:
         if self.earliest_held is None or now < self.earliest_held:
             self.earliest_held = now
         index, commit, encryption = self.next_sequence_index, len(records), self.encryption
-        # Every field of a number but its index is constant per shard within one request.
-        frames: dict[int, int] = {}
+        # Every field of a number but its index is constant per shard within one request,
+        # and so is where its records go: one lane a shard, looked up once a record. The
+        # records are made without KinesisRecord.__init__'s call (a put makes one a record),
+        # with the very slots it sets.
+        lanes: dict[int, tuple[Lane, Callable[[KinesisRecord], None]]] = {}
+        touched: list[Shard] = []
         made: list[KinesisRecord] = []
+        keep, new = made.append, object.__new__
         for entry, shard in zip(entries, shards, strict=True):
-            frame = frames.get(shard.index)
-            if frame is None:
-                frame = frames[shard.index] = _sequence_frame(shard.created_at, shard.index, now)
-            record = KinesisRecord(
-                entry["Data"],
-                entry.get("PartitionKey"),
-                frame,
-                shard.shard_id,
-                now,
-                entry.get("ExplicitHashKey"),
-                index,
-                commit,
-                encryption,
-            )
-            shard.records.append(record)
+            known = lanes.get(shard.index)
+            if known is None:
+                frame = sequence_frame(shard.created_at, shard.index, now)
+                lane = Lane(frame, shard.shard_id, now, encryption)
+                known = lanes[shard.index] = (lane, shard.records.append)
+                touched.append(shard)
+            record = new(KinesisRecord)
+            record._payload = entry["Data"]
+            record.partition_key = entry.get("PartitionKey")
+            record._lane = known[0]
+            record.explicit_hash_key = entry.get("ExplicitHashKey")
+            record.sequence_index = index
+            record.commit_index = commit
+            known[1](record)
+            keep(record)
             index += 1
-            shard.next_index = index
             commit += 1
-            made.append(record)
+        for shard in touched:
+            shard.next_index = shard.records[-1].sequence_index + 1
         records.extend(made)
         self.next_sequence_index = index
         return made

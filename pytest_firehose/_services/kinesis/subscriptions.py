@@ -49,13 +49,8 @@ from pytest_firehose._clock import FakeClock
 from pytest_firehose._errors import ServiceError
 from pytest_firehose._payload import payload_len
 from pytest_firehose._services.kinesis.consumers import Consumer
-from pytest_firehose._services.kinesis.streams import (
-    KinesisRecord,
-    KinesisStream,
-    Shard,
-    resolve_shard_id,
-    sequence_number,
-)
+from pytest_firehose._services.kinesis.records import KinesisRecord, sequence_number, shown
+from pytest_firehose._services.kinesis.streams import KinesisStream, Shard, resolve_shard_id
 
 #: How long a subscription lasts, and how long it keeps another one out (DOC).
 SUBSCRIPTION_LIFETIME = timedelta(minutes=5)
@@ -129,20 +124,6 @@ class SubscriptionFeed:
         """End the subscription now (a scripted fault broke its stream): another may
         start at once."""
         self.subscription.finished = True
-
-
-def _record(record: KinesisRecord) -> dict[str, Any]:
-    """A record as an event carries it (as GetRecords answers it)."""
-    shown: dict[str, Any] = {
-        "SequenceNumber": record.sequence_number,
-        "ApproximateArrivalTimestamp": record.arrived_at,
-        "Data": record.payload,
-    }
-    if record.partition_key:
-        shown["PartitionKey"] = record.partition_key
-    if record.encryption != "NONE":
-        shown["EncryptionType"] = record.encryption
-    return shown
 
 
 class Subscriptions:
@@ -296,7 +277,7 @@ class Subscriptions:
         # as they arrive); a reader that moves the clock never reads one early.
         subscription.next_at = now + EVENT_INTERVAL
         body: dict[str, Any] = {
-            "Records": [_record(record) for record in chosen],
+            "Records": shown(chosen),
             "MillisBehindLatest": behind,
         }
         if not shard.is_open and start + len(chosen) == len(held):
