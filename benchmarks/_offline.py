@@ -1,7 +1,8 @@
 """Shared by the benchmark scripts: an environment in which botocore finds fake
 credentials and a region, reads no config file and asks no metadata service; a guard that
-no request leaves the process; the body a prebuilt answer is read from; and, for the
-memory benchmarks, payloads and the bytes an action keeps."""
+no request leaves the process; the body a prebuilt answer is read from; which JSON
+library the fake uses; and, for the memory benchmarks, payloads and the bytes an action
+keeps."""
 
 from __future__ import annotations
 
@@ -22,6 +23,16 @@ OFFLINE_ENV = {
     "AWS_CONFIG_FILE": os.devnull,
     "AWS_SHARED_CREDENTIALS_FILE": os.devnull,
 }
+
+
+def json_library() -> str:
+    """Which JSON reader and writer the fake uses here: msgspec with the ``fast`` extra."""
+    from importlib import metadata
+
+    try:
+        return f"msgspec {metadata.version('msgspec')} (the fast extra)"
+    except metadata.PackageNotFoundError:
+        return "the json module (no fast extra: pip install 'pytest-firehose[fast]')"
 
 
 def go_offline() -> None:

@@ -37,7 +37,7 @@ from dataclasses import dataclass
 from typing import Any
 from unittest import mock
 
-from _offline import RawBody, go_offline, refuse_network
+from _offline import RawBody, go_offline, json_library, refuse_network
 
 go_offline()
 
@@ -249,7 +249,8 @@ def main(argv: list[str] | None = None) -> int:
     loads = workloads(rng, 3 if args.quick else 1)
     print(
         f"bench_kinesis: {rounds} rounds; python {platform.python_version()}, "
-        f"botocore {botocore.__version__}, moto {moto.__version__}, {os.cpu_count()} CPUs"
+        f"botocore {botocore.__version__}, moto {moto.__version__}, {os.cpu_count()} CPUs; "
+        f"JSON: {json_library()}"
     )
     times: dict[tuple[str, str], list[float]] = {
         (w.operation, v): [] for w in loads for v in VARIANTS

@@ -40,7 +40,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from unittest import mock
 
-from _offline import RawBody, go_offline, refuse_network
+from _offline import RawBody, go_offline, json_library, refuse_network
 
 go_offline()
 
@@ -349,7 +349,8 @@ def main(argv: list[str] | None = None) -> int:
     )
     print(
         f"python {platform.python_version()}, boto3 {boto3.__version__}, "
-        f"botocore {botocore.__version__}, moto {moto.__version__}, {os.cpu_count()} CPUs"
+        f"botocore {botocore.__version__}, moto {moto.__version__}, {os.cpu_count()} CPUs; "
+        f"JSON: {json_library()}"
     )
     print(
         "each segment has a fresh fake/moto world; within it the fake's stream accumulates "

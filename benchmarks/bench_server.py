@@ -44,7 +44,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import IO, Any
 
-from _offline import OFFLINE_ENV, go_offline
+from _offline import OFFLINE_ENV, go_offline, json_library
 
 go_offline()
 
@@ -306,7 +306,8 @@ def main(argv: list[str] | None = None) -> int:
     print(f"bench_server: {rounds} rounds, threads {args.threads}, servers interleaved")
     print(
         f"python {platform.python_version()}, boto3 {boto3.__version__}, "
-        f"botocore {botocore.__version__}, moto {moto.__version__}, {os.cpu_count()} CPUs"
+        f"botocore {botocore.__version__}, moto {moto.__version__}, {os.cpu_count()} CPUs; "
+        f"JSON: {json_library()}"
     )
     started = time.perf_counter()
     rates: dict[Key, list[float]] = {
