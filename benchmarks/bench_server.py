@@ -42,6 +42,7 @@ import urllib.request
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 from typing import IO, Any
 
 from _offline import OFFLINE_ENV, go_offline, json_library
@@ -59,7 +60,7 @@ ROLE_ARN = "arn:aws:iam::123456789012:role/bench-firehose"
 RECORD_BYTES = 1024
 WARMUP_CALLS = 2
 START_TIMEOUT = 60.0
-SERVERS = ("fake", "moto")
+SERVERS = ("fake", "moto", "floor")
 
 
 KINESIS_STREAM = "bench-kinesis"
@@ -114,6 +115,9 @@ def running(server: str) -> Iterator[str]:
     if server == "fake":
         command = [sys.executable, "-m", "pytest_firehose", "serve", "--port", "0"]
         read_from, pattern = "stdout", re.compile(r"^(http://\S+)")
+    elif server == "floor":
+        command = [sys.executable, str(Path(__file__).with_name("_floor_server.py")), "floor"]
+        read_from, pattern = "stdout", re.compile(r"^(http://\S+)")
     else:
         command = [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p0"]
         read_from, pattern = "stderr", re.compile(r"Running on (http://\S+)")
@@ -155,7 +159,10 @@ class Target:
 
     def fresh_world(self, workload: Workload, payloads: list[bytes]) -> None:
         """An empty world with the streams ``workload`` needs, made the same way on both
-        servers."""
+        servers (the floor server keeps none)."""
+        if self.name == "floor":
+            self.iterator = "A" * 200
+            return
         if self.name == "fake":
             _post(f"{self.url}/_fake/reset")
         else:
@@ -266,20 +273,31 @@ Key = tuple[str, int, str]  # (workload label, threads, server)
 
 
 def report(workloads: list[Workload], counts: list[int], rates: dict[Key, list[float]]) -> None:
-    print("\nrequests/s, median [min - max] over rounds; fake/moto taken per round")
-    print(f"  {'workload':<38} {'threads':>7} {'fake req/s':>11} {'moto req/s':>11}  fake/moto")
+    print(
+        "\nrequests/s, median [min - max] over rounds; ratios taken per round. The floor "
+        "server answers\nevery request with a ready-made body of the fake's size, so "
+        "fake/moto can be at most floor/moto"
+    )
+    print(
+        f"  {'workload':<38} {'threads':>7} {'fake':>7} {'moto':>7} {'floor':>7}  "
+        f"{'fake/moto':<19} {'fake/floor':<19} floor/moto"
+    )
     for workload in workloads:
         for threads in counts:
-            fake, moto_ = (
-                rates[workload.label, threads, "fake"],
-                rates[workload.label, threads, "moto"],
+            fake, moto_, floor = (
+                rates[workload.label, threads, server] for server in ("fake", "moto", "floor")
             )
-            paired = [f / m for f, m in zip(fake, moto_, strict=True)]
             print(
-                f"  {workload.label:<38} {threads:>7} {statistics.median(fake):11.1f} "
-                f"{statistics.median(moto_):11.1f}  {statistics.median(paired):5.2f} "
-                f"[{min(paired):.2f} - {max(paired):.2f}]"
+                f"  {workload.label:<38} {threads:>7} {statistics.median(fake):7.1f} "
+                f"{statistics.median(moto_):7.1f} {statistics.median(floor):7.1f}  "
+                f"{_paired(fake, moto_)}  {_paired(fake, floor)}  "
+                f"{statistics.median(f / m for f, m in zip(floor, moto_, strict=True)):5.2f}"
             )
+
+
+def _paired(top: list[float], bottom: list[float]) -> str:
+    ratios = [a / b for a, b in zip(top, bottom, strict=True)]
+    return f"{statistics.median(ratios):5.2f} [{min(ratios):.2f} - {max(ratios):.2f}]"
 
 
 # --------------------------------------------------------------------------- main
@@ -313,13 +331,17 @@ def main(argv: list[str] | None = None) -> int:
     rates: dict[Key, list[float]] = {
         (w.label, t, s): [] for w in workloads for t in args.threads for s in SERVERS
     }
-    with running("fake") as fake_url, running("moto") as moto_url:
-        print(f"servers: fake {fake_url}, moto {moto_url}")
-        targets = {"fake": Target("fake", fake_url), "moto": Target("moto", moto_url)}
+    with running("fake") as fake_url, running("moto") as moto_url, running("floor") as floor_url:
+        print(f"servers: fake {fake_url}, moto {moto_url}, floor {floor_url}")
+        targets = {
+            "fake": Target("fake", fake_url),
+            "moto": Target("moto", moto_url),
+            "floor": Target("floor", floor_url),
+        }
         for index in range(rounds):
             for workload in workloads:
                 for threads in args.threads:
-                    order = SERVERS if index % 2 == 0 else SERVERS[::-1]
+                    order = SERVERS[index % 3 :] + SERVERS[: index % 3]
                     for server in order:
                         rate = run_segment(targets[server], workload, payloads, threads)
                         rates[workload.label, threads, server].append(rate)

@@ -348,7 +348,7 @@ class FirehoseFake:
         world = self.world
         route = route_of(request, world.region)
         if route is not None:
-            return world.handle(request, route, trusted=True)
+            return world.handle(request, route)
         host = address_of(request.url).host  # as urllib3 will connect
         if host in self.allow_hosts:
             return PASS

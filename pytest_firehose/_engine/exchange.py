@@ -137,7 +137,6 @@ def answer(
     request: HttpRequest,
     route: Route,
     *,
-    trusted: bool,
     pull: EventPull | None = None,
 ) -> HttpResponse:
     """Answer one request as AWS would, and log it (see ``World.handle``). ``pull``: how
@@ -148,7 +147,7 @@ def answer(
         )
         media = media_of(request.headers)
         try:
-            body = _serve(world, exchange, request, trusted)
+            body = _serve(world, exchange, request)
             # Only SubscribeToShard's answer has one (a runtime protocol check costs more
             # than the rest of a small request's dispatch: look for the member first).
             feed = body.get("EventStream")
@@ -250,9 +249,7 @@ def pushed(
         yield event
 
 
-def _serve(
-    world: Engine, exchange: Exchange, request: HttpRequest, trusted: bool
-) -> dict[str, Any]:
+def _serve(world: Engine, exchange: Exchange, request: HttpRequest) -> dict[str, Any]:
     """The body of the service's answer, or the ``ServiceError`` it fails with."""
     service, operation = exchange.route.service, exchange.route.operation
     if operation not in service_model(service).operation_names:
@@ -261,7 +258,6 @@ def _serve(
         service,
         operation,
         request.body,
-        trusted=trusted,
         cbor_body=is_cbor(request.headers),
         serialized=request.serialized,
     )

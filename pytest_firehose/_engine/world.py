@@ -314,21 +314,19 @@ class World:
         request: HttpRequest,
         route: Route | str,
         *,
-        trusted: bool = False,
         pull: EventPull | None = None,
     ) -> HttpResponse:
         """Answer one HTTP request as AWS would, and log it.
 
         ``route``: where the door routed it (``route_of``), or just the service it is for,
-        the rest then read from the request. ``trusted``: the body comes from botocore's
-        serializer (see ``decode_request``). ``pull``: how a streaming answer's events
+        the rest then read from the request. ``pull``: how a streaming answer's events
         come (``exchange.pushed`` for the server; by default the reader's pull moves the
         clock to each). Raises :class:`NetworkFault` where a scripted
         fault makes the network fail. The steps, in order, are in ``exchange.py``.
         """
         if isinstance(route, str):
             route = route_to(route, request, self.region)
-        return answer(self, request, route, trusted=trusted, pull=pull)
+        return answer(self, request, route, pull=pull)
 
 
 def _note(

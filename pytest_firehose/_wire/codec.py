@@ -127,16 +127,15 @@ def decode_request(
     operation: str,
     body: bytes,
     *,
-    trusted: bool = False,
     cbor_body: bool = False,
     serialized: bool = False,
 ) -> tuple[dict[str, Any], bool]:
     """Typed parameters of a request, or the ``SerializationException`` AWS answers with,
     and whether they are known to be valid already (so ``validate_input`` can be skipped).
 
-    ``trusted``: the body was written by botocore's serializer; such a body that needs no
-    converting is checked in one read-only pass (``conforms``), which checks everything the
-    full decoding would, since a hook may have rewritten it.
+    A body that needs no converting (an SDK's, nearly always) is checked in one read-only
+    pass (``conforms``), which checks everything the full decoding would; any other is
+    decoded and left for ``validate_input``, which words the errors.
     ``cbor_body``: the body is CBOR (refused with the extra to install when ``cbor2`` is
     missing). ``serialized``: the body is what botocore's serializer wrote, unchanged: its
     base64 needs no checking (every other constraint is still checked).
@@ -151,7 +150,7 @@ def decode_request(
     if not isinstance(raw, dict):
         # Not JSON, empty, a bare null or another bare value: refused without a message.
         raise ServiceError("SerializationException", None)
-    if trusted and conforms(service, operation, raw, serialized=serialized):
+    if conforms(service, operation, raw, serialized=serialized):
         return raw, True
     return decode_input(service, operation, raw), False
 

@@ -247,7 +247,7 @@ def _identity(value: Any) -> Any:
 
 @functools.cache
 def _conformer(shape: Shape, serialized: bool = False) -> Conformer:
-    """A read-only check of trusted JSON: raises ``_Invalid`` at anything that needs
+    """A read-only check of a request's JSON: raises ``_Invalid`` at anything that needs
     converting (timestamps) or that ``decode_input``/``validate_input`` would refuse."""
     kind = shape.type_name
     if kind == "structure":
@@ -375,8 +375,8 @@ def _conformer(shape: Shape, serialized: bool = False) -> Conformer:
 
 
 def conforms(service: str, operation: str, params: Any, *, serialized: bool = False) -> bool:
-    """Whether trusted JSON ``params`` are already the typed, valid parameters: the fast
-    path for bodies botocore wrote. ``False`` means: decode and validate as usual.
+    """Whether JSON ``params`` are already the typed, valid parameters: the fast path for
+    bodies an SDK wrote. ``False`` means: decode and validate as usual.
     ``serialized``: the body is what botocore's serializer wrote, unchanged, so its blobs
     are base64 botocore encoded and need no check."""
     shape = operation_model(service, operation).input_shape
