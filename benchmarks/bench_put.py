@@ -71,7 +71,7 @@ DEFAULT_BUDGET = 75.0
 MIN_ROUNDS = 3
 
 #: operation -> highest fake/floor time per call
-FLOOR_TARGETS = {"PutRecordBatch": 1.25, "PutRecord": 1.3}
+FLOOR_TARGETS = {"PutRecordBatch": 1.15, "PutRecord": 1.15}
 #: lowest fake throughput / moto throughput
 MOTO_TARGET = 3.0
 

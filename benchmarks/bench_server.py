@@ -1,11 +1,13 @@
-"""Requests per second of the local server against moto's server, over loopback, from 1 and
-from 8 client threads.
+"""Requests per second of the local server against moto's server and a floor server, over
+loopback, from 1 and from 8 client threads.
 
-Both run as subprocesses on a free port: ``python -m pytest_firehose serve --port 0`` and
-``python -m moto.server -p0`` (moto's threaded werkzeug server; needs ``moto[server]``).
-This process drives each with botocore clients (``endpoint_url``, us-east-1, fake
-credentials; no fake is active here, so every request crosses a real socket through
-urllib3, keep-alive on), one client per thread, the same calls for both:
+All run as subprocesses on a free port: ``python -m pytest_firehose serve --port 0``,
+``python -m moto.server -p0`` (moto's threaded werkzeug server; needs ``moto[server]``)
+and ``_floor_server.py`` (the standard library's ``http.server``, answering every request
+with a ready-made body of the fake's shape and size: the cost of such a server with no
+service behind it). This process drives each with botocore clients (``endpoint_url``,
+us-east-1, fake credentials; no fake is active here, so every request crosses a real
+socket through urllib3, keep-alive on), one client per thread, the same calls for all:
 
 * Firehose: PutRecordBatch of 500 records of 1 KiB, PutRecord of one 1 KiB record;
 * Kinesis: PutRecords of 500 records of 1 KiB over 4 shards, PutRecord of one 1 KiB
@@ -13,12 +15,13 @@ urllib3, keep-alive on), one client per thread, the same calls for both:
 
 Each server gets its streams made through boto3 (an ExtendedS3 delivery stream into a
 bucket made first, for moto, whose Firehose writes every put to its S3; ours keeps the
-objects in memory). The machine is assumed noisy, so the two servers are interleaved: a
-round runs one segment per server, workload and thread count back to back, in an order
-that alternates; each segment starts from a fresh world (both servers' reset APIs,
-untimed) and 2 untimed warm-up calls per thread. Reported: the median requests/s over
-rounds per server, and the ratio ours/moto taken per round (the segments of a round ran
-back to back, so load from other processes hits both alike).
+objects in memory; the floor keeps nothing). The machine is assumed noisy, so the servers
+are interleaved: a round runs one segment per server, workload and thread count back to
+back, in an order that rotates; each segment starts from a fresh world (the servers' reset
+APIs, untimed) and 2 untimed warm-up calls per thread. Reported: the median requests/s
+over rounds per server, and the ratios fake/moto, fake/floor and floor/moto taken per
+round (the segments of a round ran back to back, so load from other processes hits all
+alike).
 
     python benchmarks/bench_server.py [--rounds N] [--quick] [--threads 1 8]
 

@@ -51,6 +51,22 @@ def test_a_source_deleted_for_good_leaves_the_delivery_stream_waiting(fake, kine
     assert described["DeliveryStreamStatus"] == "ACTIVE"
 
 
+def test_a_reading_delivery_stream_deleted_and_made_again_without_a_source_reads_nothing(
+    fake, kinesis_client, client
+):
+    kinesis_client.create_stream(StreamName="s", ShardCount=1)
+    reading_kinesis(fake)
+    client.delete_delivery_stream(DeliveryStreamName="events")
+    _put(kinesis_client, b"a")  # no delivery stream reads it any more
+    direct = fake.firehose.create_delivery_stream("events")
+
+    _put(kinesis_client, b"b")
+    direct.flush()
+
+    assert direct.records == []
+    assert fake.kinesis["s"].records == [b"a", b"b"]
+
+
 # ----------------------------------------------------------------- a deleted stream's handle
 
 

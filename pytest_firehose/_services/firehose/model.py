@@ -93,6 +93,9 @@ class FirehoseService(ServiceBase):
         #: settings.py).
         self.unmodelled = unmodelled
         self.streams: dict[str, DeliveryStream] = {}
+        #: The names of the streams that read a Kinesis source, in creation order (a
+        #: Kinesis request has these read, and no other stream looked at).
+        self._sourced: dict[str, None] = {}
         #: The Lambda functions tests registered in this region, for Lambda processors.
         self.functions = FunctionRegistry()
         #: The Glue tables tests registered in this region, for record format conversion.
@@ -235,6 +238,8 @@ class FirehoseService(ServiceBase):
             stream.status = "CREATING"
             stream.transitions.append((stream.created_at + self.creation_delay, "status", "ACTIVE"))
         self.streams[name] = stream
+        if stream.source_after is not None:
+            self._sourced[name] = None
         report(unmodelled, self.unmodelled)
         return {"DeliveryStreamARN": stream.arn}
 
@@ -266,6 +271,7 @@ class FirehoseService(ServiceBase):
                 "and cannot be deleted.",
             )
         del self.streams[name]
+        self._sourced.pop(name, None)
         return {}
 
     def update_destination(self, params: dict[str, Any]) -> dict[str, Any]:
@@ -514,18 +520,16 @@ class FirehoseService(ServiceBase):
 
     def reads_source(self, name: str) -> bool:
         """Whether delivery stream ``name`` reads a Kinesis stream (KinesisStreamAsSource)."""
-        stream = self.streams.get(name)
-        return stream is not None and stream.source_after is not None
+        return name in self._sourced
 
     def read_sources(self) -> list[str]:
         """Take in what every KinesisStreamAsSource stream's source got since last read;
         the names of the streams that read it."""
-        read = []
-        for stream in list(self.streams.values()):
-            if stream.source_after is not None:
-                self._read_source(stream, accept=True)
-                read.append(stream.name)
-        return read
+        # A copy: a transformation's handler may create or delete streams while it runs.
+        streams = [self.streams[name] for name in self._sourced]
+        for stream in streams:
+            self._read_source(stream, accept=True)
+        return [stream.name for stream in streams]
 
     def _read_source(self, stream: DeliveryStream, *, accept: bool) -> None:
         """Take in what the Kinesis source got since the last read (each record, or each
