@@ -31,6 +31,8 @@ SCALARS = (
 VALUES = st.recursive(
     SCALARS, lambda inner: st.lists(inner) | st.dictionaries(st.text(), inner), max_leaves=25
 )
+
+
 def same(read: Any, expected: Any) -> bool:
     """Equal values of equal types, dict keys in the same order, -0.0 told from 0.0."""
     if type(read) is not type(expected):
