@@ -11,6 +11,7 @@ from datetime import datetime, timezone
 from typing import Any
 
 import pytest
+from botocore.model import ShapeResolver
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -147,3 +148,22 @@ def test_floats_msgspec_would_write_otherwise_are_written_as_json_writes_them() 
     assert written is not None
     stamps = re.findall(rb'"ApproximateArrivalTimestamp":([^,]*),', written)
     assert stamps == [b"1e+16", b"1e-05", b"1.5e+300", b"0.1", b"-0.0"]
+
+
+def test_a_structure_met_twice_in_one_answer_has_its_times_written_both_times() -> None:
+    resolver = ShapeResolver(
+        {
+            "Answer": {
+                "type": "structure",
+                "members": {"First": {"shape": "Span"}, "Second": {"shape": "Span"}},
+            },
+            "Span": {"type": "structure", "members": {"At": {"shape": "Time"}}},
+            "Time": {"type": "timestamp"},
+        }
+    )
+    at = datetime(2024, 3, 1, tzinfo=timezone.utc)
+    answer = {"First": {"At": at}, "Second": {"At": at}}
+
+    written = jsontext.fast_answer(answer, resolver.get_shape_by_name("Answer"))
+
+    assert written == b'{"First":{"At":1709251200.0},"Second":{"At":1709251200.0}}'

@@ -39,9 +39,6 @@ def _msgspec() -> Any | None:
 
 msgspec = _msgspec()
 
-#: Whether the ``fast`` extra's reader and writer are in use.
-FAST = msgspec is not None
-
 
 def _refuse_constant(name: str) -> Any:
     raise ValueError(f"{name} is not JSON")
@@ -106,10 +103,6 @@ def _raw_number(value: Any) -> Any:
         return _raw_time(value)
     if type(value) is float:
         return _Raw(float.__repr__(value).encode("ascii"))
-    if isinstance(value, dict):
-        return {key: _raw_number(item) for key, item in value.items()}
-    if isinstance(value, list):
-        return [_raw_number(item) for item in value]
     return value
 
 

@@ -244,22 +244,25 @@ def _converter(
     kind = shape.type_name
     if kind in kinds:
         return convert
-    if shape.name in seen:
+    if shape.name in seen:  # a shape within itself (no answer of these services has one)
         return None
     seen.add(shape.name)
-    if kind == "list":
-        item = _converter(shape.member, kinds, convert, seen)
-        return None if item is None else functools.partial(_each, item)
-    if kind == "map":
-        value = _converter(shape.value, kinds, convert, seen)
-        return None if value is None else functools.partial(_each_value, value)
-    if kind != "structure":
-        return None
-    found = {
-        name: _converter(member, kinds, convert, seen) for name, member in shape.members.items()
-    }
-    members = {name: member for name, member in found.items() if member is not None}
-    return functools.partial(_structure, members) if members else None
+    try:
+        if kind == "list":
+            item = _converter(shape.member, kinds, convert, seen)
+            return None if item is None else functools.partial(_each, item)
+        if kind == "map":
+            value = _converter(shape.value, kinds, convert, seen)
+            return None if value is None else functools.partial(_each_value, value)
+        if kind != "structure":
+            return None
+        found = {
+            name: _converter(member, kinds, convert, seen) for name, member in shape.members.items()
+        }
+        members = {name: member for name, member in found.items() if member is not None}
+        return functools.partial(_structure, members) if members else None
+    finally:
+        seen.discard(shape.name)  # a shape met again beside itself is converted again
 
 
 def _each(item: Convert, value: Any) -> Any:
