@@ -26,6 +26,7 @@ from botocore.credentials import Credentials
 from pytest_firehose import FirehoseFake
 from pytest_firehose._doors.server import FirehoseServer
 from pytest_firehose._wire import cbor as wire_cbor
+from pytest_firehose._wire import jsontext
 from pytest_firehose._wire.codec import HttpRequest
 
 JSON = "application/x-amz-json-1.1"
@@ -482,3 +483,23 @@ def test_without_cbor2_an_answer_cannot_be_written_in_cbor(monkeypatch: pytest.M
     assert not wire_cbor.available()
     with pytest.raises(RuntimeError, match=r"pytest-firehose\[cbor\]"):
         wire_cbor.dumps({})
+
+
+def test_a_body_the_front_end_read_is_not_parsed_again(
+    server: FirehoseServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    server.kinesis.create_stream("s")
+    parsed: list[bytes] = []
+    loads = jsontext.loads
+
+    def counting(body: bytes) -> Any:
+        parsed.append(body)
+        return loads(body)
+
+    monkeypatch.setattr(jsontext, "loads", counting)
+    status, _, _ = signed(
+        server, KINESIS + "PutRecord", {"StreamName": "s", "Data": "eA==", "PartitionKey": "p"}
+    )
+    assert status == 200
+    assert len(parsed) == 1
+    assert server.kinesis["s"].records == [b"x"]

@@ -32,7 +32,7 @@ from pytest_firehose._wire.codec import (
 )
 from pytest_firehose._wire.eventstream import encode_event_stream, stream_only_errors
 from pytest_firehose._wire.routing import Route
-from pytest_firehose._wire.shapes import operation_model, service_model
+from pytest_firehose._wire.shapes import operation_model, operation_names
 from pytest_firehose._wire.validation import validate_input
 
 
@@ -252,7 +252,7 @@ def pushed(
 def _serve(world: Engine, exchange: Exchange, request: HttpRequest) -> dict[str, Any]:
     """The body of the service's answer, or the ``ServiceError`` it fails with."""
     service, operation = exchange.route.service, exchange.route.operation
-    if operation not in service_model(service).operation_names:
+    if operation not in operation_names(service):
         raise ServiceError("UnknownOperationException", None)
     params, valid = decode_request(
         service,

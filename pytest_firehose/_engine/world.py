@@ -6,6 +6,7 @@ import contextlib
 import functools
 import threading
 from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager
 from datetime import timedelta
 from typing import Any
 
@@ -258,24 +259,10 @@ class World:
         if not isinstance(model, FirehoseService) or stream is None or model.reads_source(stream):
             self._sources_changed = True
 
-    @contextlib.contextmanager
-    def serving(self) -> Iterator[None]:
+    def serving(self) -> AbstractContextManager[None]:
         """Hold the world's lock, brought up to the clock first, for one request (which
         says what it changed with ``wrote``)."""
-        with self.lock:
-            self.settle()
-            requests: list[list[tuple[ServiceModel, str | None]]] = (
-                self._serving.__dict__.setdefault("requests", [])
-            )
-            noted: list[tuple[ServiceModel, str | None]] = []
-            requests.append(noted)
-            try:
-                yield
-            finally:
-                requests.pop()
-                for model, stream in noted:
-                    self._reschedule(model, stream)
-                self.changed.notify_all()
+        return _Serving(self)
 
     @contextlib.contextmanager
     def released(self) -> Iterator[None]:
@@ -338,3 +325,37 @@ def _note(
         names.add(stream)
     else:
         work[id(model)] = (model, None)
+
+
+class _Serving:
+    """``World.serving``, as a class: one is made for every request, and a generator's
+    context manager costs several times as much."""
+
+    __slots__ = ("_noted", "_world")
+
+    def __init__(self, world: World) -> None:
+        self._world = world
+        self._noted: list[tuple[ServiceModel, str | None]] = []
+
+    def __enter__(self) -> None:
+        world = self._world
+        world.lock.acquire()
+        try:
+            world.settle()
+        except BaseException:
+            world.lock.release()
+            raise
+        requests: list[list[tuple[ServiceModel, str | None]]] = world._serving.__dict__.setdefault(
+            "requests", []
+        )
+        requests.append(self._noted)
+
+    def __exit__(self, *_: object) -> None:
+        world = self._world
+        try:
+            world._serving.requests.pop()
+            for model, stream in self._noted:
+                world._reschedule(model, stream)
+            world.changed.notify_all()
+        finally:
+            world.lock.release()

@@ -14,6 +14,7 @@ from __future__ import annotations
 import base64
 import functools
 import re
+import threading
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -94,10 +95,27 @@ def _parse(body: bytes) -> Any:
     return raw
 
 
+#: Per thread, the last body ``parses`` read and what it read: the server's front end asks
+#: first, and ``decode_request`` then takes the value instead of parsing the body again.
+_READ = threading.local()
+
+
 def parses(body: bytes, *, cbor_body: bool = False) -> bool:
     """Whether ``body`` is one JSON (or CBOR) object, as a request's body must be."""
     raw = cbor.parse(body) if cbor_body else _parse(body)
+    _READ.last = (body, cbor_body, raw)
     return isinstance(raw, dict)
+
+
+def _read(body: bytes, cbor_body: bool) -> Any:
+    """What ``body`` reads as: ``parses``'s value when it read this very body last in this
+    thread (taken once: decoding changes it), else parsed now."""
+    last = getattr(_READ, "last", None)
+    if last is not None:
+        _READ.last = None
+        if last[0] is body and last[1] == cbor_body:
+            return last[2]
+    return _parse_cbor(body) if cbor_body else _parse(body)
 
 
 def _has_lone_surrogate(raw: Any) -> bool:
@@ -140,7 +158,7 @@ def decode_request(
     missing). ``serialized``: the body is what botocore's serializer wrote, unchanged: its
     base64 needs no checking (every other constraint is still checked).
     """
-    raw = _parse_cbor(body) if cbor_body else _parse(body)
+    raw = _read(body, cbor_body)
     if isinstance(raw, list):
         raise ServiceError(
             "SerializationException",

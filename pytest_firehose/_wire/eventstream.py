@@ -26,7 +26,7 @@ from email.utils import format_datetime
 from typing import Any
 
 from pytest_firehose._wire.codec import HttpResponse
-from pytest_firehose._wire.shapes import service_model
+from pytest_firehose._wire.shapes import operation_names, service_model
 
 CONTENT_TYPE = "application/vnd.amazon.eventstream"
 
@@ -169,7 +169,7 @@ def stream_only_errors(service: str, operation: str) -> frozenset[str]:
     """The errors an operation's event stream carries that its answer never does (for
     SubscribeToShard: the KMS errors and ``InternalFailureException``): AWS sends them as
     an exception event once the stream is open, never as the HTTP answer."""
-    if operation not in service_model(service).operation_names:
+    if operation not in operation_names(service):
         return frozenset()
     model = service_model(service).operation_model(operation)
     answered = {error.name for error in model.error_shapes}

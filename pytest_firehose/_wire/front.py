@@ -26,7 +26,7 @@ from pytest_firehose._wire.codec import (
     is_cbor,
     parses,
 )
-from pytest_firehose._wire.shapes import service_model
+from pytest_firehose._wire.shapes import operation_names
 
 #: JSON 1.0, which Kinesis and Firehose answer in their own legacy envelope.
 JSON_1_0 = "application/json"
@@ -90,7 +90,7 @@ def _target(headers: Mapping[str, str]) -> tuple[str, str, bool]:
     """(prefix, operation, whether the target is an operation of a service of ours)."""
     prefix, _, operation = headers.get("x-amz-target", "").partition(".")
     service = TARGET_PREFIXES.get(prefix)
-    known = service is not None and operation in service_model(service).operation_names
+    known = service is not None and operation in operation_names(service)
     return prefix, operation, known
 
 

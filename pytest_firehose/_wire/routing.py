@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from typing import NamedTuple
 from urllib.parse import urlsplit
 
 from pytest_firehose._wire.codec import TARGET_PREFIXES, HttpRequest
@@ -21,10 +21,10 @@ _SCOPE = re.compile(r"Credential=[^/,\s]+/\d{8}/([a-z0-9-]+)/([a-z0-9-]+)/aws4_r
 _ATTEMPT = re.compile(r"attempt=(\d+)")
 
 
-@dataclass(frozen=True)
-class Route:
-    """One request's destination. ``operation`` is ``""`` when ``X-Amz-Target`` names none;
-    ``attempt`` and ``invocation_id`` are ``None`` when the client did not send them."""
+class Route(NamedTuple):
+    """One request's destination (a named tuple: one is made for every request).
+    ``operation`` is ``""`` when ``X-Amz-Target`` names none; ``attempt`` and
+    ``invocation_id`` are ``None`` when the client did not send them."""
 
     service: str
     operation: str

@@ -34,6 +34,12 @@ def service_model(service: str) -> ServiceModel:
 
 
 @functools.cache
+def operation_names(service: str) -> frozenset[str]:
+    """The operations ``service``'s API model has (asked of every request)."""
+    return frozenset(service_model(service).operation_names)
+
+
+@functools.cache
 def operation_model(service: str, operation: str) -> OperationModel:
     return service_model(service).operation_model(operation)
 
