@@ -261,10 +261,10 @@ def _conformer(shape: Shape, serialized: bool = False) -> Conformer:
                 if value.get(name) is None:
                     raise _Invalid
             for name, child in value.items():
+                if child is None:
+                    raise _Invalid  # an explicit null, of any member: the full path drops it
                 check = members.get(name)
                 if check is not None:
-                    if child is None:
-                        raise _Invalid  # an explicit null: the full path drops it
                     check(child)
 
         if len(members) == 1 and required == tuple(members):
