@@ -42,14 +42,12 @@ from bisect import bisect_left
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from itertools import islice
 from typing import Any, NamedTuple
 
 from pytest_firehose._clock import FakeClock
 from pytest_firehose._errors import ServiceError
-from pytest_firehose._payload import payload_len
 from pytest_firehose._services.kinesis.consumers import Consumer
-from pytest_firehose._services.kinesis.records import KinesisRecord, sequence_number, shown
+from pytest_firehose._services.kinesis.records import sequence_number, shown, within_bytes
 from pytest_firehose._services.kinesis.streams import KinesisStream, Shard, resolve_shard_id
 
 #: How long a subscription lasts, and how long it keeps another one out (DOC).
@@ -260,13 +258,7 @@ class Subscriptions:
         subscription.stream.trim(now)
         held = shard.records
         start = bisect_left(held, subscription.position, key=lambda r: r.sequence_index)
-        chosen: list[KinesisRecord] = []
-        size = 0
-        for record in islice(held, start, start + MAX_EVENT_RECORDS):
-            size += payload_len(record.payload)
-            if chosen and size > MAX_EVENT_BYTES:
-                break
-            chosen.append(record)
+        chosen = within_bytes(held[start : start + MAX_EVENT_RECORDS], MAX_EVENT_BYTES)
         behind = 0
         if chosen:
             subscription.position = chosen[-1].sequence_index + 1
