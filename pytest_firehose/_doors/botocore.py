@@ -28,6 +28,7 @@ assume-role, container and instance-metadata providers are never consulted. Keys
 from __future__ import annotations
 
 import contextlib
+import json
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -35,6 +36,7 @@ from typing import Any
 from unittest import mock
 
 import botocore.endpoint
+import botocore.serialize
 import botocore.waiter
 from botocore.awsrequest import AWSResponse, HeadersDict
 from botocore.credentials import CredentialResolver, Credentials, EnvProvider
@@ -133,10 +135,12 @@ def _request_head(request: Any) -> HttpRequest:
 
 
 class SerializedBodies:
-    """The bodies botocore's JSON serializer wrote lately, held by identity. A request
-    whose body is one of them, the very object, reached the HTTP layer as the serializer
-    wrote it: no ``before-call`` or ``before-send`` hook replaced it (bytes cannot change in
-    place), so its blobs are base64 botocore encoded, canonical by construction.
+    """The bodies botocore's JSON serializer wrote lately, held by identity, each with the
+    JSON value it wrote the body from. A request whose body is one of them, the very
+    object, reached the HTTP layer as the serializer wrote it: no ``before-call`` or
+    ``before-send`` hook replaced it (bytes cannot change in place), so its blobs are base64
+    botocore encoded, canonical by construction, and the value is what reading the body
+    would give (the engine still reads a body holding an escape, see ``decode_request``).
 
     A few are kept (a body another hook answered is never sent): holding them keeps their
     ids from being reused by other objects."""
@@ -144,34 +148,81 @@ class SerializedBodies:
     KEPT = 16
 
     def __init__(self) -> None:
-        self._bodies: dict[int, bytes] = {}
+        self._bodies: dict[int, tuple[bytes, Any]] = {}
         self._lock = threading.Lock()
 
-    def add(self, body: bytes) -> None:
+    def add(self, body: bytes, value: Any) -> None:
         with self._lock:
             bodies = self._bodies
-            bodies[id(body)] = body
+            bodies[id(body)] = (body, value)
             if len(bodies) > self.KEPT:
                 del bodies[next(iter(bodies))]
 
-    def take(self, body: object) -> bool:
-        """Whether ``body`` is one of them (forgotten then: a retry is checked in full)."""
+    def take(self, body: object) -> tuple[bool, Any]:
+        """Whether ``body`` is one of them, and the value it was written from (``None``
+        when unknown); forgotten then: a retry is read and checked in full."""
         with self._lock:
             kept = self._bodies.pop(id(body), None)
-        return kept is not None and kept is body
+        if kept is None or kept[0] is not body:
+            return False, None
+        return True, kept[1]
 
 
 SERIALIZED = SerializedBodies()
 
 
+class _JsonWritten:
+    """Stands in for the ``json`` module inside ``botocore.serialize``: ``dumps`` is the
+    real one, which also notes, while ``serialize_to_request`` runs in this thread, the
+    value it wrote and the text it made of it; everything else is the real module."""
+
+    def __init__(self) -> None:
+        self._local = threading.local()
+
+    def dumps(self, value: Any, *args: Any, **kwargs: Any) -> str:
+        text = json.dumps(value, *args, **kwargs)
+        local = self._local
+        if getattr(local, "noting", False) and not args and not kwargs:
+            local.written = (value, text)
+        return text
+
+    @contextlib.contextmanager
+    def noting(self) -> Iterator[list[tuple[Any, str]]]:
+        """Note what ``dumps`` writes in the block: the list holds the last value and
+        text once the block ends."""
+        local = self._local
+        local.noting, local.written = True, None
+        found: list[tuple[Any, str]] = []
+        try:
+            yield found
+        finally:
+            local.noting = False
+            if local.written is not None:
+                found.append(local.written)
+            local.written = None
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(json, name)
+
+
+JSON_WRITTEN = _JsonWritten()
+
+
 def _remembering(serialize: Callable[..., Any]) -> Callable[..., Any]:
-    """``JSONSerializer.serialize_to_request`` that notes the body it wrote."""
+    """``JSONSerializer.serialize_to_request`` that notes the body it wrote, and the value
+    it wrote the body from (the text ``json.dumps`` made of it is the body)."""
 
     def serialize_to_request(serializer: Any, parameters: Any, operation_model: Any) -> Any:
-        serialized = serialize(serializer, parameters, operation_model)
+        with JSON_WRITTEN.noting() as found:
+            serialized = serialize(serializer, parameters, operation_model)
         body = serialized.get("body")
         if type(body) is bytes:
-            SERIALIZED.add(body)
+            value = None
+            if found:
+                written, text = found[0]
+                if type(written) is dict and len(text) == len(body):
+                    value = written
+            SERIALIZED.add(body, value)
         return serialized
 
     return serialize_to_request
@@ -179,7 +230,7 @@ def _remembering(serialize: Callable[..., Any]) -> Callable[..., Any]:
 
 def _http_request(request: Any, timeout: float | None) -> HttpRequest:
     body = request.body
-    serialized = SERIALIZED.take(body)
+    serialized, written = SERIALIZED.take(body)
     if body is None:
         body = b""
     elif isinstance(body, str):
@@ -187,7 +238,9 @@ def _http_request(request: Any, timeout: float | None) -> HttpRequest:
     elif not isinstance(body, (bytes, bytearray)):
         body = body.read()
     headers = _lowered(request.headers)
-    return HttpRequest(request.method, request.url, headers, bytes(body), timeout, serialized)
+    return HttpRequest(
+        request.method, request.url, headers, bytes(body), timeout, serialized, written
+    )
 
 
 def _lowered(headers: Any) -> dict[str, str]:
@@ -336,6 +389,7 @@ class BotocorePatch:
                     _remembering(JSONSerializer.serialize_to_request),
                 )
             )
+            stack.enter_context(mock.patch.object(botocore.serialize, "json", JSON_WRITTEN))
             serves = self._serves
             stack.enter_context(leave_to_fake(lambda request: serves(_request_head(request))))
             stack.enter_context(mock.patch.object(botocore.endpoint, "time", _EndpointTime(clock)))

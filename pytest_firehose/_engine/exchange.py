@@ -260,6 +260,7 @@ def _serve(world: Engine, exchange: Exchange, request: HttpRequest) -> dict[str,
         request.body,
         cbor_body=is_cbor(request.headers),
         serialized=request.serialized,
+        written=request.written,
     )
     model = world.service(service, exchange.route.region)
     exchange.stream = model.stream_name(params)

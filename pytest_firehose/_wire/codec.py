@@ -43,7 +43,8 @@ class HttpRequest:
 
     ``read_timeout`` is how long the client waits for an answer, in seconds, where known.
     ``serialized``: the body is, byte for byte, what botocore's serializer wrote (no hook
-    replaced it), so its blobs are canonical base64.
+    replaced it), so its blobs are canonical base64; ``written``: the JSON value it wrote
+    that body from, when known (what reading the body gives, but for an escape).
     """
 
     method: str
@@ -52,6 +53,7 @@ class HttpRequest:
     body: bytes
     read_timeout: float | None = None
     serialized: bool = False
+    written: Any = None
 
 
 def media_of(headers: Mapping[str, str]) -> str:
@@ -147,6 +149,7 @@ def decode_request(
     *,
     cbor_body: bool = False,
     serialized: bool = False,
+    written: Any = None,
 ) -> tuple[dict[str, Any], bool]:
     """Typed parameters of a request, or the ``SerializationException`` AWS answers with,
     and whether they are known to be valid already (so ``validate_input`` can be skipped).
@@ -156,8 +159,17 @@ def decode_request(
     decoded and left for ``validate_input``, which words the errors.
     ``cbor_body``: the body is CBOR (refused with the extra to install when ``cbor2`` is
     missing). ``serialized``: the body is what botocore's serializer wrote, unchanged: its
-    base64 needs no checking (every other constraint is still checked).
+    base64 needs no checking (every other constraint is still checked). ``written``: the
+    JSON value botocore wrote the body from, taken for what reading it would give when the
+    body holds no escape (one may hide a lone surrogate, which reading refuses) and passes
+    the one-pass check (which refuses NaN and infinities, written but never read).
     """
+    if (
+        written is not None
+        and b"\\" not in body
+        and conforms(service, operation, written, serialized=serialized)
+    ):
+        return written, True
     raw = _read(body, cbor_body)
     if isinstance(raw, list):
         raise ServiceError(

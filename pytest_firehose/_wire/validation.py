@@ -12,6 +12,7 @@ full way.
 from __future__ import annotations
 
 import functools
+import math
 from collections.abc import Callable
 from typing import Any
 
@@ -241,6 +242,19 @@ def _typed(kinds: tuple[type, ...], then: Conformer | None = None) -> Conformer:
     return check
 
 
+def _finite(value: Any) -> None:
+    if not math.isfinite(value):
+        raise _Invalid
+
+
+def _all_checks(*checks: Conformer) -> Conformer:
+    def check(value: Any) -> None:
+        for each in checks:
+            each(value)
+
+    return check
+
+
 def _identity(value: Any) -> Any:
     return value
 
@@ -364,7 +378,8 @@ def _conformer(shape: Shape, serialized: bool = False) -> Conformer:
 
         return check_integer
     if kind in ("double", "float"):
-        return _typed((int, float), _bounds(shape, _identity))
+        # Only a value botocore wrote but no reader takes can be NaN or infinite here.
+        return _typed((int, float), _all_checks(_finite, _bounds(shape, _identity)))
     if kind == "boolean":
         return _typed((bool,))
 
