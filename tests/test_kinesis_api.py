@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import bisect
 import functools
+import gc
 import hashlib
 import re
 import time
@@ -250,6 +251,20 @@ def test_a_record_reads_what_the_put_answered_and_each_takes_its_own_changes(fak
         "NONE",
     )
     assert first.sequence_number == answer[0]["SequenceNumber"]
+
+
+def test_records_a_stream_holds_are_not_objects_the_garbage_collector_visits(fake, kinesis_client):
+    # A suite holding many records would otherwise pay for each at every full collection.
+    kinesis_client.create_stream(StreamName="s", ShardCount=4)
+    records = [{"Data": b"r", "PartitionKey": str(key)} for key in range(500)]
+    kinesis_client.put_records(StreamName="s", Records=records)
+    gc.collect()
+    before = len(gc.get_objects())
+    for _ in range(4):
+        kinesis_client.put_records(StreamName="s", Records=records)
+    gc.collect()
+    assert len(gc.get_objects()) - before < 100
+    assert len(fake.kinesis["s"].records) == 2_500
 
 
 def test_a_record_made_by_hand_reads_as_given():

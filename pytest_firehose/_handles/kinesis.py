@@ -68,7 +68,7 @@ class KinesisStreamHandle:
         those retention has trimmed since). Each compares equal to its payload bytes and
         has ``.partition_key``, ``.sequence_number``, ``.shard_id``, ``.arrived_at``."""
         with self._world.touched():
-            return list(self._stream.records)
+            return self._stream.records
 
     @property
     def shards(self) -> list[Shard]:

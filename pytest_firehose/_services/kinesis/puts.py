@@ -267,8 +267,8 @@ class Puts:
         parts = parse_sequence_number(ordering) if ordering is not None else None
         if parts is not None and parts.shard_index == shard.index:
             stream.next_sequence_index = max(stream.next_sequence_index, parts.sequence_index + 1)
-        (record,) = stream.commit([params], [shard], now)
-        answer = {"ShardId": shard.shard_id, "SequenceNumber": record.sequence_number}
+        (result,) = put_results(stream.commit([params], [shard], now))
+        answer = {"ShardId": shard.shard_id, "SequenceNumber": result["SequenceNumber"]}
         if stream.encrypted:
             answer["EncryptionType"] = stream.encryption
         return answer
@@ -322,12 +322,10 @@ class Puts:
                 accepted.append(entry)
                 taken.append(shard)
                 results.append({})
-        records = iter(stream.commit(accepted, taken, now))
+        committed = iter(put_results(stream.commit(accepted, taken, now)))
         for result in results:
             if not result:
-                record = next(records)
-                result["SequenceNumber"] = record.sequence_number
-                result["ShardId"] = record.shard_id
+                result.update(next(committed))
         return self._batch_answer(stream, results, tuple(failed))
 
     def _all_accepted(

@@ -38,7 +38,7 @@ from typing import Any
 
 from pytest_firehose._clock import FakeClock
 from pytest_firehose._errors import ServiceError
-from pytest_firehose._services.kinesis.records import KinesisRecord, payload_bytes
+from pytest_firehose._services.kinesis.records import Row, payload_bytes
 from pytest_firehose._services.kinesis.streams import read_token
 
 #: GetRecords calls, and GetShardIterator calls, a shard takes a second (DOC).
@@ -129,7 +129,7 @@ class ReadQuotas:
         start, owed = self._read_debt.get((stream, shard_id), (second, 0))
         return max(0, owed - (second - start) * SHARD_READ_BYTES_PER_SECOND)
 
-    def charge_read(self, stream: str, shard_id: str, served: list[KinesisRecord]) -> None:
+    def charge_read(self, stream: str, shard_id: str, served: list[Row]) -> None:
         """Count the bytes of the records a GetRecords answer served from the shard."""
         if not self.read_quotas:
             return

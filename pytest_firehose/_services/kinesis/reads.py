@@ -13,9 +13,13 @@ from pytest_firehose._clock import FakeClock
 from pytest_firehose._errors import ServiceError
 from pytest_firehose._services.kinesis.records import (
     KinesisRecord,
+    Row,
+    arrived_at_of,
     encoded_shard_index,
     parse_sequence_number,
+    sequence_index_of,
     shown,
+    views,
     within_bytes,
 )
 from pytest_firehose._services.kinesis.streams import (
@@ -53,7 +57,7 @@ class ShardReads:
     _find: Callable[[dict[str, Any]], tuple[str, KinesisStream | None]]
     check_iterator_rate: Callable[[str, str], None]
     check_read_rate: Callable[[str, str], None]
-    charge_read: Callable[[str, str, list[KinesisRecord]], None]
+    charge_read: Callable[[str, str, list[Row]], None]
 
     def read_from(self, stream_name: str, after: dict[str, str] | None) -> list[KinesisRecord]:
         """Records of ``stream_name`` added after ``after`` (shard id -> last sequence number
@@ -65,21 +69,17 @@ class ShardReads:
         if stream is None:
             return []
         after = after or {}
-        fresh: list[KinesisRecord] = []
+        fresh: list[Row] = []
         for shard in stream.shards:
             last = after.get(shard.shard_id)
             parts = parse_sequence_number(last) if last is not None else None
             start = 0
             if parts is not None:
-                start = bisect_left(
-                    shard.records,
-                    parts.sequence_index + 1,
-                    key=lambda record: record.sequence_index,
-                )
-            fresh.extend(islice(shard.records, start, None))
+                start = bisect_left(shard.rows, parts.sequence_index + 1, key=sequence_index_of)
+            fresh.extend(islice(shard.rows, start, None))
         if len(stream.shards) > 1:
-            fresh.sort(key=lambda record: record.commit_index)
-        return fresh
+            fresh.sort(key=lambda row: row[4])
+        return views(fresh)
 
     def read_context(self, params: dict[str, Any]) -> dict[str, str]:
         """What a scripted error about a read may name beyond the stream: the shard its
@@ -194,9 +194,9 @@ class ShardReads:
                 f"currentTimestampInMillis. timestampInMillis: {millis(timestamp)}, "
                 f"currentTimestampInMillis: {millis(now)}",
             )
-        held = shard.records
-        at = bisect_left(held, timestamp, key=lambda record: record.arrived_at)
-        return held[at].sequence_index if at < len(held) else shard.next_index
+        held = shard.rows
+        at = bisect_left(held, timestamp, key=arrived_at_of)
+        return held[at][3] if at < len(held) else shard.next_index
 
     def get_records(self, params: dict[str, Any]) -> dict[str, Any]:
         iterator = decode_iterator(params["ShardIterator"])
@@ -220,16 +220,16 @@ class ShardReads:
             raise self._no_shard(shard_id_of(iterator.shard_index), iterator.stream)
         self.check_read_rate(stream.name, shard.shard_id)
         stream.trim(now)
-        held = shard.records
-        start = bisect_left(held, iterator.position, key=lambda record: record.sequence_index)
+        held = shard.rows
+        start = bisect_left(held, iterator.position, key=sequence_index_of)
         chosen = within_bytes(
             held[start : start + params.get("Limit", 10000)], MAX_GET_RECORDS_BYTES
         )
         self.charge_read(stream.name, shard.shard_id, chosen)
         position, behind = iterator.position, 0
         if chosen:
-            position = chosen[-1].sequence_index + 1
-            behind = (held[-1].arrived_at - chosen[-1].arrived_at) // _MS
+            position = chosen[-1][3] + 1
+            behind = (held[-1][2][2] - chosen[-1][2][2]) // _MS
         answer: dict[str, Any] = {"Records": shown(chosen), "MillisBehindLatest": behind}
         if not shard.is_open and start + len(chosen) == len(held):
             # The end of a closed shard: no NextShardIterator, and the children to go on

@@ -14,9 +14,9 @@ from __future__ import annotations
 
 import functools
 import operator
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import datetime
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, TypeAlias
 
 from pytest_firehose._payload import Payload, PayloadRecord, payload_len
 
@@ -125,14 +125,25 @@ def encoded_shard_index(text: str) -> int | None:
     return shard_index - (1 << 32) if shard_index >> 31 else shard_index
 
 
-class Lane(NamedTuple):
-    """What the records one shard took in one request share: every field of their sequence
-    numbers but the index, the shard, the arrival time and the stream's encryption type."""
+#: What the records one shard took in one request share: every field of their sequence
+#: numbers but the index (``frame``), the shard id, the arrival time and the stream's
+#: encryption type, in that order.
+Lane: TypeAlias = tuple[int, str, datetime, str]
 
-    frame: int
-    shard_id: str
-    arrived_at: datetime
-    encryption: str
+#: A record as a stream keeps it: payload, partition key, lane, sequence index, commit
+#: index, explicit hash key. Plain tuples of strings, numbers and times (a lane is one
+#: too), which the garbage collector stops tracking once it has seen them: a stream may
+#: hold millions, and tracked objects would make every full collection visit each of them.
+#: ``KinesisRecord.of`` makes the object users read from one.
+Row: TypeAlias = tuple[Payload, str | None, Lane, int, int, str | None]
+
+#: A row's sequence index (a key to bisect rows by).
+sequence_index_of: Callable[[Row], int] = operator.itemgetter(3)
+
+
+def arrived_at_of(row: Row) -> datetime:
+    """A row's arrival time (a key to bisect rows by)."""
+    return row[2][2]
 
 
 class KinesisRecord(PayloadRecord):
@@ -174,10 +185,25 @@ class KinesisRecord(PayloadRecord):
     ) -> None:
         super().__init__(payload)
         self.partition_key = partition_key
-        self._lane = Lane(frame, shard_id, arrived_at, encryption)
+        self._lane: Lane = (frame, shard_id, arrived_at, encryption)
         self.explicit_hash_key = explicit_hash_key
         self.sequence_index = sequence_index
         self.commit_index = commit_index
+
+    @classmethod
+    def of(cls, row: Row) -> KinesisRecord:
+        """The record a stream keeps as ``row``: its own object, each time (what is set on
+        it stays with it)."""
+        record = object.__new__(cls)
+        (
+            record._payload,
+            record.partition_key,
+            record._lane,
+            record.sequence_index,
+            record.commit_index,
+            record.explicit_hash_key,
+        ) = row
+        return record
 
     @property
     def payload(self) -> Payload:
@@ -187,84 +213,88 @@ class KinesisRecord(PayloadRecord):
     # Writable as plain attributes are: a record given its own value leaves its lane.
     @property
     def shard_id(self) -> str:
-        return self._lane.shard_id
+        return self._lane[1]
 
     @shard_id.setter
     def shard_id(self, value: str) -> None:
-        self._lane = self._lane._replace(shard_id=value)
+        frame, _, arrived_at, encryption = self._lane
+        self._lane = (frame, value, arrived_at, encryption)
 
     @property
     def arrived_at(self) -> datetime:
-        return self._lane.arrived_at
+        return self._lane[2]
 
     @arrived_at.setter
     def arrived_at(self, value: datetime) -> None:
-        self._lane = self._lane._replace(arrived_at=value)
+        frame, shard_id, _, encryption = self._lane
+        self._lane = (frame, shard_id, value, encryption)
 
     @property
     def encryption(self) -> str:
-        return self._lane.encryption
+        return self._lane[3]
 
     @encryption.setter
     def encryption(self, value: str) -> None:
-        self._lane = self._lane._replace(encryption=value)
+        frame, shard_id, arrived_at, _ = self._lane
+        self._lane = (frame, shard_id, arrived_at, value)
 
     @property
     def sequence_number(self) -> str:
-        return str(self._lane.frame | self.sequence_index << _INDEX_SHIFT)
+        return str(self._lane[0] | self.sequence_index << _INDEX_SHIFT)
 
     def __repr__(self) -> str:
         return f"KinesisRecord({self.data!r}, shard_id={self.shard_id!r})"
 
 
-def put_results(records: Iterable[KinesisRecord]) -> list[dict[str, str]]:
-    """What PutRecords answers for each of ``records``: its sequence number and shard."""
+def views(rows: Iterable[Row]) -> list[KinesisRecord]:
+    """The records ``rows`` keep, as users read them."""
+    return list(map(KinesisRecord.of, rows))
+
+
+def put_results(rows: Iterable[Row]) -> list[dict[str, str]]:
+    """What PutRecords answers for each of ``rows``: its sequence number and shard."""
     return [
-        {
-            "SequenceNumber": str(record._lane.frame | record.sequence_index << _INDEX_SHIFT),
-            "ShardId": record._lane.shard_id,
-        }
-        for record in records
+        {"SequenceNumber": str(lane[0] | index << _INDEX_SHIFT), "ShardId": lane[1]}
+        for _, _, lane, index, _, _ in rows
     ]
 
 
-_PAYLOAD = operator.attrgetter("_payload")
+_PAYLOAD = operator.itemgetter(0)
 
 
-def payload_bytes(records: Iterable[KinesisRecord]) -> int:
-    """The bytes ``records`` carry (decoded)."""
-    return sum(map(payload_len, map(_PAYLOAD, records)))
+def payload_bytes(rows: Iterable[Row]) -> int:
+    """The bytes ``rows`` carry (decoded)."""
+    return sum(map(payload_len, map(_PAYLOAD, rows)))
 
 
-def within_bytes(records: list[KinesisRecord], limit: int) -> list[KinesisRecord]:
-    """The first of ``records`` whose bytes stay within ``limit``, and always the first
-    one. Base64 text is longer than the bytes it decodes to, so a list whose text fits is
-    taken whole without decoding a length."""
-    if sum(map(len, map(_PAYLOAD, records))) <= limit:
-        return records
+def within_bytes(rows: list[Row], limit: int) -> list[Row]:
+    """The first of ``rows`` whose bytes stay within ``limit``, and always the first one.
+    Base64 text is longer than the bytes it decodes to, so a list whose text fits is taken
+    whole without decoding a length."""
+    if sum(map(len, map(_PAYLOAD, rows))) <= limit:
+        return rows
     served = 0
-    for count, record in enumerate(records):
-        served += payload_len(record._payload)
+    for count, row in enumerate(rows):
+        served += payload_len(row[0])
         if count and served > limit:
-            return records[:count]
-    return records
+            return rows[:count]
+    return rows
 
 
-def shown(records: Iterable[KinesisRecord]) -> list[dict[str, Any]]:
-    """``records`` as GetRecords answers them and SubscribeToShard's events carry them.
+def shown(rows: Iterable[Row]) -> list[dict[str, Any]]:
+    """``rows`` as GetRecords answers them and SubscribeToShard's events carry them.
     ``EncryptionType`` is the stream's setting when the record was written (DOC,
     StartStreamEncryption: "encryption begins for records written to the stream"):
     records put before it, or after StopStreamEncryption, are not KMS ones."""
     answer: list[dict[str, Any]] = []
-    for record in records:
-        frame, _, arrived_at, encryption = record._lane
+    for payload, partition_key, (frame, _, arrived_at, encryption), index, _, _ in rows:
         item: dict[str, Any] = {
-            "SequenceNumber": str(frame | record.sequence_index << _INDEX_SHIFT),
+            "SequenceNumber": str(frame | index << _INDEX_SHIFT),
             "ApproximateArrivalTimestamp": arrived_at,
-            "Data": record._payload,
+            "Data": payload,
         }
-        if record.partition_key:
-            item["PartitionKey"] = record.partition_key
+        if partition_key:
+            item["PartitionKey"] = partition_key
         if encryption != "NONE":
             item["EncryptionType"] = encryption
         answer.append(item)

@@ -35,7 +35,14 @@ from pytest_firehose._payload import strict_b64decode
 from pytest_firehose._services.kinesis.records import (
     KinesisRecord as KinesisRecord,  # where the handles and the package import it from
 )
-from pytest_firehose._services.kinesis.records import Lane, sequence_frame, sequence_number
+from pytest_firehose._services.kinesis.records import (
+    Lane,
+    Row,
+    arrived_at_of,
+    sequence_frame,
+    sequence_number,
+    views,
+)
 
 HASH_KEY_LIMIT = 2**128
 MAX_HASH_KEY = HASH_KEY_LIMIT - 1
@@ -78,8 +85,9 @@ CLOSED_INDEX = (1 << 63) - 1
 class Shard:
     """One shard, open or closed. ``records`` holds what the shard still serves: records
     trimmed by the retention period leave it (the stream's ``records`` keeps the full
-    accept log). A shard made by a reshard names its parents: one for a split, two for a
-    merge (``parent_shard_id`` is the lower hash-key range)."""
+    accept log); both are made, when read, of the rows kept (``rows``, see
+    ``records.Row``). A shard made by a reshard names its parents: one for a split, two
+    for a merge (``parent_shard_id`` is the lower hash-key range)."""
 
     shard_id: str
     index: int
@@ -88,7 +96,8 @@ class Shard:
     #: The time its sequence numbers encode (for a child, a second after its parents'
     #: latest, so that its numbers sort after theirs).
     created_at: datetime
-    records: list[KinesisRecord] = field(default_factory=list)
+    #: What the shard still serves, oldest first.
+    rows: list[Row] = field(default_factory=list, repr=False)
     #: One above the sequence index of the last record it took: every later record of the
     #: shard carries at least this index (0 is the shard's StartingSequenceNumber, which
     #: no record carries, so AFTER_SEQUENCE_NUMBER of it still reads the first record).
@@ -103,6 +112,11 @@ class Shard:
     def __post_init__(self) -> None:
         if self.opened_at is None:
             self.opened_at = self.created_at
+
+    @property
+    def records(self) -> list[KinesisRecord]:
+        """What the shard still serves, oldest first."""
+        return views(self.rows)
 
     @property
     def is_open(self) -> bool:
@@ -164,7 +178,7 @@ class Shard:
         parents = f", parents={self.parent_shard_ids}" if self.parent_shard_ids else ""
         return (
             f"<Shard {self.shard_id} {self.state}{parents}, hash keys "
-            f"{self.starting_hash_key}..{self.ending_hash_key}, {len(self.records)} records>"
+            f"{self.starting_hash_key}..{self.ending_hash_key}, {len(self.rows)} records>"
         )
 
 
@@ -185,10 +199,10 @@ class KinesisStream:
     max_record_size_kib: int = DEFAULT_MAX_RECORD_SIZE_KIB
     distribution: str = "USER_PARTITION_KEY"
     #: Every record accepted, in commit order (stays after it expires).
-    records: list[KinesisRecord] = field(default_factory=list)
+    rows: list[Row] = field(default_factory=list, repr=False)
     #: Records trimmed by the retention period, in the order they were trimmed (commit
     #: order within one trim).
-    expired: list[KinesisRecord] = field(default_factory=list)
+    expired_rows: list[Row] = field(default_factory=list, repr=False)
     #: Whether every record arrived no earlier than the one committed before it: false
     #: once the clock was moved back (freezegun's ``move_to``) between two puts.
     in_arrival_order: bool = True
@@ -240,6 +254,16 @@ class KinesisStream:
         self.routes.clear()
 
     @property
+    def records(self) -> list[KinesisRecord]:
+        """Every record accepted, in commit order (stays after it expires)."""
+        return views(self.rows)
+
+    @property
+    def expired(self) -> list[KinesisRecord]:
+        """Records trimmed by the retention period, in the order they were trimmed."""
+        return views(self.expired_rows)
+
+    @property
     def encrypted(self) -> bool:
         return self.encryption == "KMS"
 
@@ -284,47 +308,48 @@ class KinesisStream:
 
     def commit(
         self, entries: Sequence[dict[str, Any]], shards: Sequence[Shard], now: datetime
-    ) -> list[KinesisRecord]:
+    ) -> list[Row]:
         """Accept one request's checked records (``entries[i]`` goes to ``shards[i]``), all
         arriving at ``now``: each draws the next index of the stream's sequence counter, is
         logged in commit order and handed to its shard."""
-        records = self.records
+        rows = self.rows
         if not entries:
             return []
-        if records and now < records[-1].arrived_at:
+        if rows and now < rows[-1][2][2]:
             self.in_arrival_order = False
         if self.earliest_held is None or now < self.earliest_held:
             self.earliest_held = now
-        index, commit, encryption = self.next_sequence_index, len(records), self.encryption
+        index, commit, encryption = self.next_sequence_index, len(rows), self.encryption
         # Every field of a number but its index is constant per shard within one request,
-        # and so is where its records go: one lane a shard, looked up once a record. The
-        # records are made without KinesisRecord.__init__'s call (a put makes one a record),
-        # with the very slots it sets.
-        lanes: dict[int, tuple[Lane, Callable[[KinesisRecord], None]]] = {}
+        # and so is where its records go: one lane a shard, looked up once a record.
+        lanes: dict[int, tuple[Lane, Callable[[Row], None]]] = {}
         touched: list[Shard] = []
-        made: list[KinesisRecord] = []
-        keep, new = made.append, object.__new__
+        made: list[Row] = []
+        keep = made.append
         for entry, shard in zip(entries, shards, strict=True):
             known = lanes.get(shard.index)
             if known is None:
                 frame = sequence_frame(shard.created_at, shard.index, now)
-                lane = Lane(frame, shard.shard_id, now, encryption)
-                known = lanes[shard.index] = (lane, shard.records.append)
+                known = lanes[shard.index] = (
+                    (frame, shard.shard_id, now, encryption),
+                    shard.rows.append,
+                )
                 touched.append(shard)
-            record = new(KinesisRecord)
-            record._payload = entry["Data"]
-            record.partition_key = entry.get("PartitionKey")
-            record._lane = known[0]
-            record.explicit_hash_key = entry.get("ExplicitHashKey")
-            record.sequence_index = index
-            record.commit_index = commit
-            known[1](record)
-            keep(record)
+            row = (
+                entry["Data"],
+                entry.get("PartitionKey"),
+                known[0],
+                index,
+                commit,
+                entry.get("ExplicitHashKey"),
+            )
+            known[1](row)
+            keep(row)
             index += 1
             commit += 1
         for shard in touched:
-            shard.next_index = shard.records[-1].sequence_index + 1
-        records.extend(made)
+            shard.next_index = shard.rows[-1][3] + 1
+        rows.extend(made)
         self.next_sequence_index = index
         return made
 
@@ -342,37 +367,33 @@ class KinesisStream:
 
     def _trim_everywhere(self, cutoff: datetime) -> None:
         """Out of arrival order, the expired records may sit anywhere in a shard."""
-        gone: list[KinesisRecord] = []
+        gone: list[Row] = []
         earliest: datetime | None = None
         for shard in self.shards:
-            held = shard.records
-            gone.extend(record for record in held if record.arrived_at < cutoff)
-            held[:] = [record for record in held if record.arrived_at >= cutoff]
-            for record in held:
-                if earliest is None or record.arrived_at < earliest:
-                    earliest = record.arrived_at
-        gone.sort(key=lambda record: record.commit_index)
-        self.expired.extend(gone)
+            held = shard.rows
+            gone.extend(row for row in held if row[2][2] < cutoff)
+            held[:] = [row for row in held if row[2][2] >= cutoff]
+            for row in held:
+                if earliest is None or row[2][2] < earliest:
+                    earliest = row[2][2]
+        gone.sort(key=lambda row: row[4])
+        self.expired_rows.extend(gone)
         self.earliest_held = earliest
 
     def _trim_prefix(self, cutoff: datetime) -> None:
         """In arrival order, the expired records are a prefix of the accept log and of each
         shard (kinesalite trims the same way, lazily)."""
-        records, done = self.records, len(self.expired)
-        if done == len(records) or records[done].arrived_at >= cutoff:
+        rows, done = self.rows, len(self.expired_rows)
+        if done == len(rows) or rows[done][2][2] >= cutoff:
             return
-        end = done
-        while end < len(records) and records[end].arrived_at < cutoff:
-            end += 1
-        self.expired.extend(records[done:end])
+        end = bisect.bisect_left(rows, cutoff, lo=done, key=arrived_at_of)
+        self.expired_rows.extend(rows[done:end])
         for shard in self.shards:
-            held = shard.records
-            count = 0
-            while count < len(held) and held[count].arrived_at < cutoff:
-                count += 1
+            held = shard.rows
+            count = bisect.bisect_left(held, cutoff, key=arrived_at_of)
             if count:
                 del held[:count]
-        self.earliest_held = records[end].arrived_at if end < len(records) else None
+        self.earliest_held = rows[end][2][2] if end < len(rows) else None
 
 
 def new_stream(

@@ -47,7 +47,13 @@ from typing import Any, NamedTuple
 from pytest_firehose._clock import FakeClock
 from pytest_firehose._errors import ServiceError
 from pytest_firehose._services.kinesis.consumers import Consumer
-from pytest_firehose._services.kinesis.records import sequence_number, shown, within_bytes
+from pytest_firehose._services.kinesis.records import (
+    KinesisRecord,
+    sequence_index_of,
+    sequence_number,
+    shown,
+    within_bytes,
+)
 from pytest_firehose._services.kinesis.streams import KinesisStream, Shard, resolve_shard_id
 
 #: How long a subscription lasts, and how long it keeps another one out (DOC).
@@ -207,10 +213,10 @@ class Subscriptions:
     def _number_before(shard: Shard, position: int) -> str:
         """The sequence number just before ``position``: a record's, or one the shard's
         layout gives, which AFTER_SEQUENCE_NUMBER reads on from."""
-        held = shard.records
-        at = bisect_left(held, position - 1, key=lambda record: record.sequence_index)
-        if at < len(held) and held[at].sequence_index == position - 1:
-            return held[at].sequence_number
+        held = shard.rows
+        at = bisect_left(held, position - 1, key=sequence_index_of)
+        if at < len(held) and held[at][3] == position - 1:
+            return KinesisRecord.of(held[at]).sequence_number
         return sequence_number(
             shard.created_at, shard.index, max(position - 1, 0), shard.created_at
         )
@@ -227,8 +233,8 @@ class Subscriptions:
         if now >= min(subscription.next_at, subscription.ends_at):
             return True
         shard = subscription.shard
-        held = shard.records
-        arrived = bool(held) and held[-1].sequence_index >= subscription.position
+        held = shard.rows
+        arrived = bool(held) and held[-1][3] >= subscription.position
         return arrived or not shard.is_open or self._gone(subscription, now)
 
     def next_event(self, subscription: Subscription) -> Event | None:
@@ -256,14 +262,15 @@ class Subscriptions:
     def _records_event(self, subscription: Subscription, now: datetime) -> Event:
         shard = subscription.shard
         subscription.stream.trim(now)
-        held = shard.records
-        start = bisect_left(held, subscription.position, key=lambda r: r.sequence_index)
+        held = shard.rows
+        start = bisect_left(held, subscription.position, key=sequence_index_of)
         chosen = within_bytes(held[start : start + MAX_EVENT_RECORDS], MAX_EVENT_BYTES)
         behind = 0
         if chosen:
-            subscription.position = chosen[-1].sequence_index + 1
-            subscription.continuation = chosen[-1].sequence_number
-            behind = (held[-1].arrived_at - chosen[-1].arrived_at) // _MS
+            last = KinesisRecord.of(chosen[-1])
+            subscription.position = last.sequence_index + 1
+            subscription.continuation = last.sequence_number
+            behind = (held[-1][2][2] - last.arrived_at) // _MS
         subscription.events += 1
         # A second after this event, also when it came early (the server pushes records
         # as they arrive); a reader that moves the clock never reads one early.
