@@ -66,6 +66,6 @@ class Buffer:
             return []
         gone = [r for r in self.records if r[2] <= cutoff]
         self.records = [r for r in self.records if r[2] > cutoff]
-        self.size = sum(payload_len(r[0]) for r in self.records)
+        self.size = sum(map(payload_len, map(_payload_of, self.records)))
         self.oldest = oldest_arrival(self.records) if self.records else None
         return gone

@@ -9,13 +9,17 @@ from __future__ import annotations
 
 import heapq
 import itertools
+import operator
+from collections.abc import Callable
 from datetime import datetime
 
 from pytest_firehose._destinations.base import Accepted, Batch
 
+_ARRIVAL: Callable[[Accepted], datetime] = operator.itemgetter(2)
+
 
 def oldest_arrival(records: list[Accepted]) -> datetime:
-    return min(record[2] for record in records)
+    return min(map(_ARRIVAL, records))
 
 
 class RetryQueue:
