@@ -172,6 +172,37 @@ def test_a_body_a_hook_replaced_is_checked_in_full() -> None:
     assert fake.firehose["events"].records == []
 
 
+def kinesis_full_path_accepts(operation: str, raw: Any) -> bool:
+    try:
+        params = decode_input("kinesis", operation, copy.deepcopy(raw))
+        validate_input("kinesis", operation, params)
+    except ServiceError:
+        return False
+    return True
+
+
+@given(
+    key=st.one_of(
+        st.text(max_size=300),
+        st.text(min_size=250, max_size=260),
+        st.integers(),
+        st.none(),
+        st.lists(st.text(max_size=2), max_size=2),
+    ),
+    limit=st.one_of(st.none(), st.integers(min_value=-1, max_value=10_001)),
+)
+def test_the_fast_path_agrees_on_kinesis_text_and_numbers(key: Any, limit: Any) -> None:
+    # PartitionKey: text of 1 to 256 characters, no pattern; Limit: 1 to 10,000.
+    put = {"StreamName": "s", "Data": "YQ==", "PartitionKey": key}
+    assert conforms("kinesis", "PutRecord", copy.deepcopy(put)) is (
+        key is not None and kinesis_full_path_accepts("PutRecord", put)
+    )
+    get = {"ShardIterator": "AAAA", "Limit": limit}
+    assert conforms("kinesis", "GetRecords", copy.deepcopy(get)) is (
+        limit is not None and kinesis_full_path_accepts("GetRecords", get)
+    )
+
+
 def _reads(monkeypatch: pytest.MonkeyPatch) -> list[bytes]:
     """The request bodies the engine reads (parses) from here on."""
     from pytest_firehose._wire import codec

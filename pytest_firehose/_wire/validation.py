@@ -306,9 +306,8 @@ def _conformer(shape: Shape, serialized: bool = False) -> Conformer:
             if type(value) is not list:
                 raise _Invalid
             own(value)
+            # Every conformer refuses None (no type it takes is None's).
             for child in value:
-                if child is None:
-                    raise _Invalid
                 item(child)
 
         return check_list
@@ -357,7 +356,16 @@ def _conformer(shape: Shape, serialized: bool = False) -> Conformer:
         pattern_text = shape.metadata.get("pattern")
         length = _bounds(shape, len)
         if pattern_text is None:
-            return _typed((str,), length)
+            low, high = shape.metadata.get("min", 0), shape.metadata.get("max")
+
+            def check_text(value: Any) -> None:
+                if not isinstance(value, str):
+                    raise _Invalid
+                size = len(value)
+                if size < low or (high is not None and size > high):
+                    raise _Invalid
+
+            return check_text
         pattern = compiled_pattern(pattern_text)
 
         def check_string(value: Any) -> None:
