@@ -272,14 +272,14 @@ def _conformer(shape: Shape, serialized: bool = False) -> Conformer:
             if type(value) is not dict:
                 raise _Invalid
             for name in required:
-                if value.get(name) is None:
-                    raise _Invalid
+                if name not in value:
+                    raise _Invalid  # a null one is refused by its own check, below
             for name, child in value.items():
-                if child is None:
-                    raise _Invalid  # an explicit null, of any member: the full path drops it
                 check = members.get(name)
                 if check is not None:
-                    check(child)
+                    check(child)  # refuses None, as every conformer does
+                elif child is None:
+                    raise _Invalid  # an explicit null, of any member: the full path drops it
 
         if len(members) == 1 and required == tuple(members):
             # A wrapper around one required member, such as a batch's Record {Data}: one
