@@ -259,9 +259,13 @@ def test_records_a_stream_holds_are_not_objects_the_garbage_collector_visits(fak
     records = [{"Data": b"r", "PartitionKey": str(key)} for key in range(500)]
     kinesis_client.put_records(StreamName="s", Records=records)
     gc.collect()
+    gc.collect()
     before = len(gc.get_objects())
     for _ in range(4):
         kinesis_client.put_records(StreamName="s", Records=records)
+    # A collection stops tracking a record once it has seen its parts untracked: on some
+    # Pythons (3.13) that takes a second one.
+    gc.collect()
     gc.collect()
     assert len(gc.get_objects()) - before < 100
     assert len(fake.kinesis["s"].records) == 2_500
