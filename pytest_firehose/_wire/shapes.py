@@ -266,19 +266,30 @@ def _converter(
             name: _converter(member, kinds, convert, seen) for name, member in shape.members.items()
         }
         members = {name: member for name, member in found.items() if member is not None}
+        if len(members) == 1:  # a record's one timestamp, say: no loop over the members
+            ((name, member),) = members.items()
+            return functools.partial(_one_member, name, member)
         return functools.partial(_structure, members) if members else None
     finally:
         seen.discard(shape.name)  # a shape met again beside itself is converted again
 
 
 def _each(item: Convert, value: Any) -> Any:
-    return [item(entry) for entry in value] if type(value) is list else value
+    return list(map(item, value)) if type(value) is list else value
 
 
 def _each_value(convert: Convert, value: Any) -> Any:
     if type(value) is not dict:
         return value
     return {key: convert(entry) for key, entry in value.items()}
+
+
+def _one_member(name: str, convert: Convert, value: Any) -> Any:
+    if type(value) is not dict or name not in value:
+        return value
+    converted = value.copy()
+    converted[name] = convert(value[name])
+    return converted
 
 
 def _structure(members: dict[str, Convert], value: Any) -> Any:
