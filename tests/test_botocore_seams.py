@@ -253,6 +253,34 @@ def test_send_receives_the_very_body_the_json_serializer_wrote(offline_client: A
     )
 
 
+def test_the_json_serializer_writes_its_body_with_its_modules_json_dumps(
+    offline_client: Any,
+) -> None:
+    import botocore.serialize
+
+    dumped: list[tuple[Any, tuple[Any, ...], dict[str, Any]]] = []
+    dumps = json.dumps
+
+    class Spy:
+        def dumps(self, value: Any, *args: Any, **kwargs: Any) -> str:
+            dumped.append((value, args, kwargs))
+            return dumps(value, *args, **kwargs)
+
+        def __getattr__(self, name: str) -> Any:
+            return getattr(json, name)
+
+    send = Send(answer(200, LISTING))
+    with mock.patch.object(botocore.serialize, "json", Spy()), sending(send):
+        offline_client.list_delivery_streams(Limit=5)
+    (request,) = send.requests
+    assert json.loads(request.body) == {"Limit": 5}
+    assert dumped == [({"Limit": 5}, (), {})], (
+        f"{SEAM}JSONSerializer no longer writes its body as json.dumps(value) through "
+        "botocore.serialize's json module; the fake reads every body it sends again "
+        "(slower, never wrong)"
+    )
+
+
 def test_the_client_read_timeout_is_found_on_the_endpoint() -> None:
     client = make_offline_client(Config(read_timeout=7.5, connect_timeout=2))
     send = Send(answer(200, LISTING))

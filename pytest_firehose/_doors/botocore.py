@@ -173,8 +173,9 @@ SERIALIZED = SerializedBodies()
 
 class _JsonWritten:
     """Stands in for the ``json`` module inside ``botocore.serialize``: ``dumps`` is the
-    real one, which also notes, while ``serialize_to_request`` runs in this thread, the
-    value it wrote and the text it made of it; everything else is the real module."""
+    real one, which also notes, between ``start`` and ``stop`` in this thread (while
+    ``serialize_to_request`` runs), the value it wrote and the text it made of it;
+    everything else is the real module."""
 
     def __init__(self) -> None:
         self._local = threading.local()
@@ -186,20 +187,16 @@ class _JsonWritten:
             local.written = (value, text)
         return text
 
-    @contextlib.contextmanager
-    def noting(self) -> Iterator[list[tuple[Any, str]]]:
-        """Note what ``dumps`` writes in the block: the list holds the last value and
-        text once the block ends."""
+    def start(self) -> None:
         local = self._local
         local.noting, local.written = True, None
-        found: list[tuple[Any, str]] = []
-        try:
-            yield found
-        finally:
-            local.noting = False
-            if local.written is not None:
-                found.append(local.written)
-            local.written = None
+
+    def stop(self) -> tuple[Any, str] | None:
+        """The last value ``dumps`` wrote since ``start``, and its text."""
+        local = self._local
+        written: tuple[Any, str] | None = local.written
+        local.noting, local.written = False, None
+        return written
 
     def __getattr__(self, name: str) -> Any:
         return getattr(json, name)
@@ -213,13 +210,16 @@ def _remembering(serialize: Callable[..., Any]) -> Callable[..., Any]:
     it wrote the body from (the text ``json.dumps`` made of it is the body)."""
 
     def serialize_to_request(serializer: Any, parameters: Any, operation_model: Any) -> Any:
-        with JSON_WRITTEN.noting() as found:
+        JSON_WRITTEN.start()
+        try:
             serialized = serialize(serializer, parameters, operation_model)
+        finally:
+            found = JSON_WRITTEN.stop()
         body = serialized.get("body")
         if type(body) is bytes:
             value = None
-            if found:
-                written, text = found[0]
+            if found is not None:
+                written, text = found
                 if type(written) is dict and len(text) == len(body):
                     value = written
             SERIALIZED.add(body, value)
