@@ -22,7 +22,7 @@ from pytest_firehose._lambda.kinesis_events import kinesis_event
 from pytest_firehose._lambda.mapping import EventSourceMapping, Invocation, ShardView
 from pytest_firehose._lambda.mapping_settings import MappingSettings, settings_from
 from pytest_firehose._services.firehose.settings import UnmodelledSettingWarning
-from pytest_firehose._services.kinesis.records import views
+from pytest_firehose._services.kinesis.records import sequence_index_of, shard_id_in, views
 from pytest_firehose._services.kinesis.streams import KinesisRecord, KinesisStream
 from pytest_firehose._wire.validation import unsendable, validate_input
 
@@ -88,9 +88,11 @@ class KinesisReader:
     def read(self, shard_id: str, after: int) -> tuple[list[Any], list[Any]]:
         with self._world.touched():
             shard = next(s for s in self._stream.shards if s.shard_id == shard_id)
-            held = views(row for row in shard.rows if row[3] > after)
+            held = views(row for row in shard.rows if sequence_index_of(row) > after)
             trimmed = views(
-                row for row in self._stream.expired_rows if row[2][1] == shard_id and row[3] > after
+                row
+                for row in self._stream.expired_rows
+                if shard_id_in(row) == shard_id and sequence_index_of(row) > after
             )
         trimmed.sort(key=lambda record: record.sequence_index)
         return held, trimmed

@@ -78,7 +78,7 @@ class ShardReads:
                 start = bisect_left(shard.rows, parts.sequence_index + 1, key=sequence_index_of)
             fresh.extend(islice(shard.rows, start, None))
         if len(stream.shards) > 1:
-            fresh.sort(key=lambda row: row[4])
+            fresh.sort(key=sequence_index_of)  # commit order: one counter a stream
         return views(fresh)
 
     def read_context(self, params: dict[str, Any]) -> dict[str, str]:
@@ -196,7 +196,7 @@ class ShardReads:
             )
         held = shard.rows
         at = bisect_left(held, timestamp, key=arrived_at_of)
-        return held[at][3] if at < len(held) else shard.next_index
+        return sequence_index_of(held[at]) if at < len(held) else shard.next_index
 
     def get_records(self, params: dict[str, Any]) -> dict[str, Any]:
         iterator = decode_iterator(params["ShardIterator"])
@@ -228,8 +228,8 @@ class ShardReads:
         self.charge_read(stream.name, shard.shard_id, chosen)
         position, behind = iterator.position, 0
         if chosen:
-            position = chosen[-1][3] + 1
-            behind = (held[-1][2][2] - chosen[-1][2][2]) // _MS
+            position = sequence_index_of(chosen[-1]) + 1
+            behind = (arrived_at_of(held[-1]) - arrived_at_of(chosen[-1])) // _MS
         answer: dict[str, Any] = {"Records": shown(chosen), "MillisBehindLatest": behind}
         if not shard.is_open and start + len(chosen) == len(held):
             # The end of a closed shard: no NextShardIterator, and the children to go on

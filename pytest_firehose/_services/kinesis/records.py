@@ -146,6 +146,11 @@ def arrived_at_of(row: Row) -> datetime:
     return row[2][2]
 
 
+def shard_id_in(row: Row) -> str:
+    """The shard a row's record went to."""
+    return row[2][1]
+
+
 class KinesisRecord(PayloadRecord):
     """A record a stream accepted. ``.data`` is the payload as bytes; ``.payload`` is how it
     came off the wire (bytes, or base64 text decoded on first use). Compares equal to its

@@ -40,6 +40,7 @@ from pytest_firehose._services.kinesis.records import (
     Row,
     arrived_at_of,
     sequence_frame,
+    sequence_index_of,
     sequence_number,
     views,
 )
@@ -315,7 +316,7 @@ class KinesisStream:
         rows = self.rows
         if not entries:
             return []
-        if rows and now < rows[-1][2][2]:
+        if rows and now < arrived_at_of(rows[-1]):
             self.in_arrival_order = False
         if self.earliest_held is None or now < self.earliest_held:
             self.earliest_held = now
@@ -348,7 +349,7 @@ class KinesisStream:
             index += 1
             commit += 1
         for shard in touched:
-            shard.next_index = shard.rows[-1][3] + 1
+            shard.next_index = sequence_index_of(shard.rows[-1]) + 1
         rows.extend(made)
         self.next_sequence_index = index
         return made
@@ -371,12 +372,12 @@ class KinesisStream:
         earliest: datetime | None = None
         for shard in self.shards:
             held = shard.rows
-            gone.extend(row for row in held if row[2][2] < cutoff)
-            held[:] = [row for row in held if row[2][2] >= cutoff]
-            for row in held:
-                if earliest is None or row[2][2] < earliest:
-                    earliest = row[2][2]
-        gone.sort(key=lambda row: row[4])
+            gone.extend(row for row in held if arrived_at_of(row) < cutoff)
+            held[:] = [row for row in held if arrived_at_of(row) >= cutoff]
+            if held:
+                oldest = min(map(arrived_at_of, held))
+                earliest = oldest if earliest is None else min(earliest, oldest)
+        gone.sort(key=sequence_index_of)  # commit order: one counter a stream
         self.expired_rows.extend(gone)
         self.earliest_held = earliest
 
@@ -384,7 +385,7 @@ class KinesisStream:
         """In arrival order, the expired records are a prefix of the accept log and of each
         shard (kinesalite trims the same way, lazily)."""
         rows, done = self.rows, len(self.expired_rows)
-        if done == len(rows) or rows[done][2][2] >= cutoff:
+        if done == len(rows) or arrived_at_of(rows[done]) >= cutoff:
             return
         end = bisect.bisect_left(rows, cutoff, lo=done, key=arrived_at_of)
         self.expired_rows.extend(rows[done:end])
@@ -393,7 +394,7 @@ class KinesisStream:
             count = bisect.bisect_left(held, cutoff, key=arrived_at_of)
             if count:
                 del held[:count]
-        self.earliest_held = rows[end][2][2] if end < len(rows) else None
+        self.earliest_held = arrived_at_of(rows[end]) if end < len(rows) else None
 
 
 def new_stream(

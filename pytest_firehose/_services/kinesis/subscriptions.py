@@ -49,6 +49,7 @@ from pytest_firehose._errors import ServiceError
 from pytest_firehose._services.kinesis.consumers import Consumer
 from pytest_firehose._services.kinesis.records import (
     KinesisRecord,
+    arrived_at_of,
     sequence_index_of,
     sequence_number,
     shown,
@@ -215,7 +216,7 @@ class Subscriptions:
         layout gives, which AFTER_SEQUENCE_NUMBER reads on from."""
         held = shard.rows
         at = bisect_left(held, position - 1, key=sequence_index_of)
-        if at < len(held) and held[at][3] == position - 1:
+        if at < len(held) and sequence_index_of(held[at]) == position - 1:
             return KinesisRecord.of(held[at]).sequence_number
         return sequence_number(
             shard.created_at, shard.index, max(position - 1, 0), shard.created_at
@@ -234,7 +235,7 @@ class Subscriptions:
             return True
         shard = subscription.shard
         held = shard.rows
-        arrived = bool(held) and held[-1][3] >= subscription.position
+        arrived = bool(held) and sequence_index_of(held[-1]) >= subscription.position
         return arrived or not shard.is_open or self._gone(subscription, now)
 
     def next_event(self, subscription: Subscription) -> Event | None:
@@ -270,7 +271,7 @@ class Subscriptions:
             last = KinesisRecord.of(chosen[-1])
             subscription.position = last.sequence_index + 1
             subscription.continuation = last.sequence_number
-            behind = (held[-1][2][2] - last.arrived_at) // _MS
+            behind = (arrived_at_of(held[-1]) - last.arrived_at) // _MS
         subscription.events += 1
         # A second after this event, also when it came early (the server pushes records
         # as they arrive); a reader that moves the clock never reads one early.
