@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import copy
+from collections.abc import Iterator
 from typing import Any
 
 import boto3
@@ -21,10 +22,10 @@ def b64(size: int) -> str:
     return base64.b64encode(b"x" * size).decode()
 
 
-def full_path_accepts(operation: str, raw: Any) -> bool:
+def full_path_accepts(operation: str, raw: Any, service: str = "firehose") -> bool:
     try:
-        params = decode_input("firehose", operation, copy.deepcopy(raw))
-        validate_input("firehose", operation, params)
+        params = decode_input(service, operation, copy.deepcopy(raw))
+        validate_input(service, operation, params)
     except ServiceError:
         return False
     return True
@@ -133,20 +134,26 @@ def test_the_fast_path_never_accepts_base64_the_front_end_refuses(data: str) -> 
     )
 
 
+def spy_on(monkeypatch: pytest.MonkeyPatch, module: Any, name: str) -> list[Any]:
+    """The first argument of every call of ``module.name`` from here on."""
+    calls: list[Any] = []
+    original = getattr(module, name)
+
+    def spy(first: Any, *args: Any, **kwargs: Any) -> Any:
+        calls.append(first)
+        return original(first, *args, **kwargs)
+
+    monkeypatch.setattr(module, name, spy)
+    return calls
+
+
 def test_a_body_botocore_serialized_is_not_checked_for_base64(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     from pytest_firehose import FirehoseFake
     from pytest_firehose._wire import validation
 
-    checked: list[str] = []
-    canonical = validation.is_canonical
-
-    def spy(text: str) -> bool:
-        checked.append(text)
-        return canonical(text)
-
-    monkeypatch.setattr(validation, "is_canonical", spy)
+    checked = spy_on(monkeypatch, validation, "is_canonical")
     with FirehoseFake(region="us-east-1") as fake:
         fake.firehose.create_delivery_stream("events")
         client = boto3.client("firehose", region_name="us-east-1")
@@ -172,15 +179,6 @@ def test_a_body_a_hook_replaced_is_checked_in_full() -> None:
     assert fake.firehose["events"].records == []
 
 
-def kinesis_full_path_accepts(operation: str, raw: Any) -> bool:
-    try:
-        params = decode_input("kinesis", operation, copy.deepcopy(raw))
-        validate_input("kinesis", operation, params)
-    except ServiceError:
-        return False
-    return True
-
-
 @given(
     key=st.one_of(
         st.text(max_size=300),
@@ -195,59 +193,43 @@ def test_the_fast_path_agrees_on_kinesis_text_and_numbers(key: Any, limit: Any) 
     # PartitionKey: text of 1 to 256 characters, no pattern; Limit: 1 to 10,000.
     put = {"StreamName": "s", "Data": "YQ==", "PartitionKey": key}
     assert conforms("kinesis", "PutRecord", copy.deepcopy(put)) is (
-        key is not None and kinesis_full_path_accepts("PutRecord", put)
+        key is not None and full_path_accepts("PutRecord", put, "kinesis")
     )
     get = {"ShardIterator": "AAAA", "Limit": limit}
     assert conforms("kinesis", "GetRecords", copy.deepcopy(get)) is (
-        limit is not None and kinesis_full_path_accepts("GetRecords", get)
+        limit is not None and full_path_accepts("GetRecords", get, "kinesis")
     )
 
 
-def _reads(monkeypatch: pytest.MonkeyPatch) -> list[bytes]:
-    """The request bodies the engine reads (parses) from here on."""
+@pytest.fixture
+def reading(monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[Any, Any, list[bytes]]]:
+    """A fake with a Kinesis stream ``s`` of one shard, a client, and the request bodies
+    the engine reads (parses) from the client's requests."""
+    from pytest_firehose import FirehoseFake
     from pytest_firehose._wire import codec
-
-    read: list[bytes] = []
-    parse = codec._parse
-
-    def spy(body: bytes) -> Any:
-        read.append(body)
-        return parse(body)
-
-    monkeypatch.setattr(codec, "_parse", spy)
-    return read
-
-
-def test_a_body_botocore_wrote_is_taken_from_the_value_it_was_written_from(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    from pytest_firehose import FirehoseFake
-
-    with FirehoseFake(region="us-east-1") as fake:
-        fake.kinesis.create_stream("s", shard_count=2)
-        client = boto3.client("kinesis", region_name="us-east-1")
-        read = _reads(monkeypatch)
-        client.put_records(
-            StreamName="s", Records=[{"Data": b"a", "PartitionKey": str(i)} for i in range(3)]
-        )
-        assert [r.partition_key for r in fake.kinesis["s"].records] == ["0", "1", "2"]
-    assert read == []
-
-
-def test_a_body_with_an_escape_is_read_and_a_lone_surrogate_refused(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    from pytest_firehose import FirehoseFake
 
     with FirehoseFake(region="us-east-1") as fake:
         fake.kinesis.create_stream("s", shard_count=1)
         client = boto3.client("kinesis", region_name="us-east-1")
-        read = _reads(monkeypatch)
-        client.put_record(StreamName="s", Data=b"a", PartitionKey="caf\u00e9")
-        with pytest.raises(client.exceptions.ClientError) as refused:
-            # botocore writes it as the escape \ud800, which no UTF-8 reader takes.
-            client.put_record(StreamName="s", Data=b"a", PartitionKey="\ud800")
-        assert [r.partition_key for r in fake.kinesis["s"].records] == ["caf\u00e9"]
+        yield fake, client, spy_on(monkeypatch, codec, "_parse")
+
+
+def test_a_body_botocore_wrote_is_taken_from_the_value_it_was_written_from(reading) -> None:
+    fake, client, read = reading
+    client.put_records(
+        StreamName="s", Records=[{"Data": b"a", "PartitionKey": str(i)} for i in range(3)]
+    )
+    assert [r.partition_key for r in fake.kinesis["s"].records] == ["0", "1", "2"]
+    assert read == []
+
+
+def test_a_body_with_an_escape_is_read_and_a_lone_surrogate_refused(reading) -> None:
+    fake, client, read = reading
+    client.put_record(StreamName="s", Data=b"a", PartitionKey="caf\u00e9")
+    with pytest.raises(client.exceptions.ClientError) as refused:
+        # botocore writes it as the escape \ud800, which no UTF-8 reader takes.
+        client.put_record(StreamName="s", Data=b"a", PartitionKey="\ud800")
+    assert [r.partition_key for r in fake.kinesis["s"].records] == ["caf\u00e9"]
     assert refused.value.response["Error"]["Code"] == "SerializationException"
     assert len(read) == 2
 
