@@ -165,8 +165,13 @@ def test_query_values_that_are_not_text_are_written_as_json(
 
 def test_timestamps_in_the_prefix_partition_by_arrival(fake: FirehoseFake, client: Any) -> None:
     stream = by_customer(fake, Prefix="customer=!{partitionKeyFromQuery:customer}/!{timestamp:HH}/")
-    start = fake.firehose.clock.now().replace(minute=59, second=30, microsecond=0)
-    fake.firehose.clock.advance(seconds=(start - fake.firehose.clock.now()).total_seconds())
+    now = fake.firehose.clock.now()
+    # 30 seconds before the end of an hour still to come (the clock starts at the real
+    # time, which may be past this hour's).
+    start = now.replace(minute=59, second=30, microsecond=0)
+    if start <= now:
+        start += timedelta(hours=1)
+    fake.firehose.clock.advance(start - now)
     put(client, b'{"customer": "a"}')
     fake.firehose.clock.advance(seconds=45)  # into the next hour
     put(client, b'{"customer": "a"}')
