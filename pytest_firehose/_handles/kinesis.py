@@ -66,7 +66,8 @@ class KinesisStreamHandle:
     def records(self) -> list[KinesisRecord]:
         """Every record the stream accepted, in commit order, duplicates included (also
         those retention has trimmed since). Each compares equal to its payload bytes and
-        has ``.partition_key``, ``.sequence_number``, ``.shard_id``, ``.arrived_at``."""
+        has ``.partition_key``, ``.sequence_number``, ``.shard_id``, ``.arrived_at``; each
+        read makes new objects of what the stream keeps."""
         with self._world.touched():
             return self._stream.records
 
