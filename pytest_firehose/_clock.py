@@ -90,13 +90,17 @@ def frozen_time_active() -> bool:
     return _frozen_time() is not None
 
 
+#: The modules ``_frozen_time`` looks in: without them, time is not frozen.
+_FREEZEGUN, _TIME_MACHINE = "freezegun.api", "time_machine"
+
+
 def _frozen_time() -> _Freezegun | _TimeMachine | None:
     """The time freezer a test has active, if any (only libraries already imported)."""
-    freezegun = sys.modules.get("freezegun.api")
+    freezegun = sys.modules.get(_FREEZEGUN)
     factories = getattr(freezegun, "freeze_factories", None)
     if factories:
         return _Freezegun(factories[-1])
-    time_machine = sys.modules.get("time_machine")
+    time_machine = sys.modules.get(_TIME_MACHINE)
     # ``traveller_stack`` since time-machine 3, ``coordinates_stack`` before.
     travellers = getattr(time_machine, "traveller_stack", None) or getattr(
         time_machine, "coordinates_stack", None
@@ -181,9 +185,12 @@ class FakeClock:
     def now(self) -> datetime:
         """The fake time now, timezone-aware UTC."""
         with self._lock:
-            frozen = self._freezer_now()
-            if frozen is not None:
-                return frozen.now()
+            modules = sys.modules
+            # Neither freezer imported (as in most suites), none was active: no need to look.
+            if self._freezer is not None or _FREEZEGUN in modules or _TIME_MACHINE in modules:
+                frozen = self._freezer_now()
+                if frozen is not None:
+                    return frozen.now()
             now = self._start + self._offset
             if now != self._last:
                 self._last = now

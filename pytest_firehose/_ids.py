@@ -101,14 +101,27 @@ class IdSource:
     def uuid(self) -> str:
         """A version-4 UUID in its canonical text; the same as ``uuid.UUID(bytes=...,
         version=4)`` makes of the same 16 bytes, without building the object."""
-        value = int.from_bytes(self._bytes(16), "big") & _UUID_CLEAR | _UUID_SET
-        text = f"{value:032x}"
-        return f"{text[:8]}-{text[8:12]}-{text[12:16]}-{text[16:20]}-{text[20:]}"
+        return _uuid_text(self._random.randbytes(16))
 
     def extended_request_id(self) -> str:
         """An ``x-amz-id-2`` value: 72 opaque bytes in base64 (96 characters). AWS's decode
         to 64 to 80 bytes (kinesalite's connection tests, run against AWS, assert it)."""
         return binascii.b2a_base64(self._bytes(EXTENDED_ID_BYTES), newline=False).decode("ascii")
+
+    def request_ids(self) -> tuple[str, str]:
+        """A request's ``x-amzn-RequestId`` and ``x-amz-id-2``: ``uuid()`` and
+        ``extended_request_id()`` of one draw of their bytes, the same as calling them in
+        turn (one draw: every request makes both)."""
+        drawn = self._random.randbytes(16 + EXTENDED_ID_BYTES)
+        extended = binascii.b2a_base64(drawn[16:], newline=False).decode("ascii")
+        return _uuid_text(drawn[:16]), extended
+
+
+def _uuid_text(drawn: bytes) -> str:
+    """The version-4 UUID of 16 drawn bytes, as ``str(uuid.UUID(bytes=drawn, version=4))``."""
+    value = int.from_bytes(drawn, "big") & _UUID_CLEAR | _UUID_SET
+    text = f"{value:032x}"
+    return f"{text[:8]}-{text[8:12]}-{text[12:16]}-{text[16:20]}-{text[20:]}"
 
 
 def id_source(key: RecordKey) -> IdSource | None:

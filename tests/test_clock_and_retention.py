@@ -12,6 +12,8 @@ stream accepted are exactly those delivered, pending and expired.
 from __future__ import annotations
 
 import re
+import subprocess
+import sys
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator
@@ -692,3 +694,44 @@ def test_leaving_a_freeze_keeps_the_clock_where_the_freeze_left_it(freezer_kind,
         assert clock.now() == left + timedelta(seconds=60)
         assert stream.delivered[0] == b"a"
         accounted(stream)
+
+
+FREEZER_IMPORTED_LATE = """
+import sys
+from datetime import datetime, timezone
+
+from pytest_firehose import FakeClock
+
+clock = FakeClock()
+assert "freezegun.api" not in sys.modules and "time_machine" not in sys.modules
+clock.advance(seconds=5)
+before = clock.now()
+{imports}
+with {freeze}(datetime(2031, 5, 6, 7, 8, 9, tzinfo=timezone.utc){tick}):
+    frozen = clock.now()
+    clock.advance(seconds=1)
+    print(frozen.isoformat(), clock.now().isoformat())
+print(clock.now() > before)
+"""
+
+
+@pytest.mark.parametrize(
+    ("imports", "freeze", "tick"),
+    [
+        ("import freezegun", "freezegun.freeze_time", ""),
+        ("import time_machine", "time_machine.travel", ", tick=False"),
+    ],
+    ids=["freezegun", "time-machine"],
+)
+def test_a_freezer_imported_after_the_clock_ran_is_followed(imports, freeze, tick):
+    """Until a test imports a freezer the clock does not look for one; once it is imported
+    and freezes time, the clock reads and moves the frozen time as it does otherwise."""
+    script = FREEZER_IMPORTED_LATE.format(imports=imports, freeze=freeze, tick=tick)
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=120, check=False
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines() == [
+        "2031-05-06T07:08:09+00:00 2031-05-06T07:08:10+00:00",
+        "True",
+    ]

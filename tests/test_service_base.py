@@ -116,3 +116,9 @@ def test_request_ids_are_the_version_4_uuids_of_the_seeded_bytes() -> None:
     made = [ids.uuid() for _ in range(1000)]
     assert made == [str(uuid.UUID(bytes=bytes_source.randbytes(16), version=4)) for _ in made]
     assert IdSource().uuid() != IdSource().uuid()
+
+
+def test_a_requests_two_ids_are_those_drawn_one_after_the_other() -> None:
+    together, apart = IdSource(9), IdSource(9)
+    for _ in range(50):
+        assert together.request_ids() == (apart.uuid(), apart.extended_request_id())

@@ -328,7 +328,7 @@ class Delivery(Transforming, Converting):
             due = buffer.due(self.interval)
             if event is None or (due, 0) < event:
                 event, partition = (due, 0), buffer.partition
-        retry = self._retries.next_due()
+        retry = self._retries.next_due() if self._retries else None
         if retry is not None and (event is None or (retry, 1) < event):
             event = (retry, 1)
         oldest = self._oldest_pending()
@@ -481,7 +481,7 @@ class Delivery(Transforming, Converting):
     def _oldest_pending(self) -> datetime | None:
         """The arrival expiry counts from: a buffer's first record's, or the oldest
         record of a waiting batch, whichever is earliest."""
-        age = self._retries.oldest()
+        age = self._retries.oldest() if self._retries else None
         if not self._buffers:
             return age
         first = min(buffer.records[0][2] for buffer in self._buffers.values())

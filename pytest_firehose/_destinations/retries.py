@@ -35,6 +35,10 @@ class RetryQueue:
         self._ages: list[tuple[datetime, int]] = []
         self._oldest: dict[int, datetime] = {}
 
+    def __len__(self) -> int:
+        """How many batches wait."""
+        return len(self._waiting)
+
     def batches(self) -> list[Batch]:
         return list(self._waiting.values())
 

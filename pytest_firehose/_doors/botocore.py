@@ -255,7 +255,7 @@ def _lowered(headers: Any) -> dict[str, str]:
             name = getattr(key, "_lower", None)
             if type(name) is not str:
                 break
-            lowered[name] = value if type(value) is str else _as_text(value)
+            lowered[name] = value.decode("utf-8", "replace") if type(value) is bytes else value
         else:
             return lowered
     return {_as_text(k).lower(): _as_text(v) for k, v in headers.items()}

@@ -281,7 +281,7 @@ class FirehoseServer:
         """Request ids and date for an answer no service gave (AWS's carry them too)."""
         with self.world.lock:
             ids = self.world.ids
-            return ids.uuid(), ids.extended_request_id(), self.world.clock.now()
+            return *ids.request_ids(), self.world.clock.now()
 
     def _unserved(self, error: ServiceError) -> HttpResponse:
         request_id, extended_id, date = self._stamp()

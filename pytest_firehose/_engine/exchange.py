@@ -142,9 +142,7 @@ def answer(
     """Answer one request as AWS would, and log it (see ``World.handle``). ``pull``: how
     a streaming answer's events come (by default, ``_events``)."""
     with world.serving():
-        exchange = Exchange(
-            route, world.clock.now(), world.ids.uuid(), world.ids.extended_request_id()
-        )
+        exchange = Exchange(route, world.clock.now(), *world.ids.request_ids())
         media = media_of(request.headers)
         try:
             body = _serve(world, exchange, request)

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from email.utils import format_datetime
 from json.encoder import encode_basestring_ascii
-from typing import Any
+from typing import Any, NamedTuple
 
 from botocore.model import Shape
 
@@ -37,9 +37,9 @@ TARGET_PREFIXES = {"Firehose_20150804": "firehose", "Kinesis_20131202": "kinesis
 SERVICE_TARGETS = {service: prefix for prefix, service in TARGET_PREFIXES.items()}
 
 
-@dataclass(frozen=True)
-class HttpRequest:
-    """One HTTP request as it left the client. Header names are lower case.
+class HttpRequest(NamedTuple):
+    """One HTTP request as it left the client (a named tuple: one is made for every
+    request). Header names are lower case.
 
     ``read_timeout`` is how long the client waits for an answer, in seconds, where known.
     ``serialized``: the body is, byte for byte, what botocore's serializer wrote (no hook

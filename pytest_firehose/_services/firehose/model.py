@@ -512,11 +512,13 @@ class FirehoseService(ServiceBase):
         stream = self.streams.get(name)
         if stream is None:
             return None
-        due = [when for when, _, _ in stream.transitions]
         delivery = stream.delivery.next_due()
+        if not stream.transitions:
+            return delivery
+        due = [when for when, _, _ in stream.transitions]
         if delivery is not None:
             due.append(delivery)
-        return min(due, default=None)
+        return min(due)
 
     def reads_source(self, name: str) -> bool:
         """Whether delivery stream ``name`` reads a Kinesis stream (KinesisStreamAsSource)."""
