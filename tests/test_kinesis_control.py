@@ -465,6 +465,28 @@ def test_list_shards_refuses_a_token_it_did_not_issue(kinesis_client, next_token
     assert error(answer) == ("InvalidArgumentException", "Invalid NextToken.", 400)
 
 
+CONSUMER_TOKEN_FORGERIES = {
+    "naive-time": ["0", "2024-01-01T00:00:00"],
+    "no-time": ["0", ""],
+    "forged-time": ["0", "yesterday"],
+    "forged-position": ["first", "2024-01-01T00:00:00+00:00"],
+}
+
+
+@pytest.mark.parametrize("forged", CONSUMER_TOKEN_FORGERIES.values(), ids=CONSUMER_TOKEN_FORGERIES)
+def test_list_stream_consumers_refuses_a_token_it_did_not_issue(kinesis_client, forged):
+    kinesis_client.create_stream(StreamName="s", ShardCount=1)
+    arn = kinesis_client.describe_stream_summary(StreamName="s")["StreamDescriptionSummary"][
+        "StreamARN"
+    ]
+
+    answer = refused(
+        kinesis_client.list_stream_consumers, StreamARN=arn, NextToken=token([arn, *forged])
+    )
+
+    assert error(answer) == ("InvalidArgumentException", "Invalid NextToken.", 400)
+
+
 @pytest.mark.parametrize("next_token", INVALID_TOKENS[:4])
 def test_list_streams_refuses_a_token_it_did_not_issue(kinesis_client, next_token):
     answer = refused(kinesis_client.list_streams, NextToken=next_token)

@@ -438,6 +438,53 @@ def test_unreadable_cbor_is_a_serialization_exception_in_cbor(server: FirehoseSe
     assert cbor2.loads(answer)["__type"] == "SerializationException"
 
 
+@pytest.mark.parametrize(
+    ("operation", "request_value"),
+    [
+        # A tag 1 timestamp whose milliseconds no double holds, in a timestamp member and
+        # in a string one.
+        (
+            "GetShardIterator",
+            {
+                "StreamName": "s",
+                "ShardId": "shardId-000000000000",
+                "ShardIteratorType": "AT_TIMESTAMP",
+                "Timestamp": cbor2.CBORTag(1, 10**400),
+            },
+        ),
+        ("PutRecord", {"StreamName": "s", "Data": b"x", "PartitionKey": cbor2.CBORTag(1, 10**400)}),
+        # A map key JSON cannot have: a byte string.
+        ("AddTagsToStream", {"StreamName": "s", "Tags": {b"k": "v"}}),
+    ],
+    ids=["huge-timestamp", "huge-timestamp-as-text", "bytes-key"],
+)
+def test_cbor_that_json_cannot_say_is_a_serialization_exception(
+    server: FirehoseServer, operation: str, request_value: dict[str, object]
+) -> None:
+    server.kinesis.create_stream("s")
+    status, headers, body = signed(server, KINESIS + operation, request_value, CBOR)
+    assert (status, headers["content-type"]) == (400, CBOR)
+    assert cbor2.loads(body) == {"__type": "SerializationException"}
+    assert server.kinesis["s"].records == []
+
+
+@pytest.mark.parametrize("operation", ["ListShards", "ListStreamConsumers"])
+def test_a_cbor_nan_for_an_integer_is_a_serialization_exception(
+    server: FirehoseServer, operation: str
+) -> None:
+    server.kinesis.create_stream("s")
+    arn = server.kinesis["s"].arn
+    request_value = {"StreamName": "s"} if operation == "ListShards" else {"StreamARN": arn}
+    status, _, body = signed(
+        server, KINESIS + operation, {**request_value, "MaxResults": float("nan")}, CBOR
+    )
+    assert status == 400
+    assert cbor2.loads(body) == {
+        "__type": "SerializationException",
+        "Message": "NUMBER_VALUE can not be converted to an Integer",
+    }
+
+
 def test_a_cbor_tag_0_date_string_is_read_as_a_timestamp(server: FirehoseServer) -> None:
     """The Java SDK writes tag 1 milliseconds; a client that writes a tag 0 date-time string
     means the same instant."""

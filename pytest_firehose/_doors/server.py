@@ -258,16 +258,16 @@ class FirehoseServer:
         return response
 
     def _answer(self, request: HttpRequest, pull: EventPull | None) -> HttpResponse:
-        front = front_answer(request)
-        if front is not None:
-            if foreign(request.headers):
-                self.log(f"{request.headers['x-amz-target']}: {_FOREIGN_HINT}")
-            return self._front_response(front)
-        route = route_of(request, self.world.region)
-        if route is None:  # not reached: the front end answers every foreign target
-            self.log(_FOREIGN_HINT)
-            return self._unserved(ServiceError("UnknownOperationException", None))
         try:
+            front = front_answer(request)
+            if front is not None:
+                if foreign(request.headers):
+                    self.log(f"{request.headers['x-amz-target']}: {_FOREIGN_HINT}")
+                return self._front_response(front)
+            route = route_of(request, self.world.region)
+            if route is None:  # not reached: the front end answers every foreign target
+                self.log(_FOREIGN_HINT)
+                return self._unserved(ServiceError("UnknownOperationException", None))
             return self.world.handle(request, route, pull=pull)
         except NetworkFault:
             raise

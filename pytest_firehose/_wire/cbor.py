@@ -61,13 +61,20 @@ def parse(body: bytes) -> Any:
         raise RuntimeError(MISSING_EXTRA)
     try:
         value = cbor2.loads(body, semantic_decoders={_TIMESTAMP_TAG: _timestamp})
-    except (cbor2.CBORError, ValueError, RecursionError):
+        return _json_form(value)
+    except (cbor2.CBORError, ValueError, RecursionError, OverflowError, _NotJson):
+        # Also what JSON cannot say: a map key other than text, a timestamp past a double.
         return None
-    return _json_form(value)
+
+
+class _NotJson(Exception):
+    """A CBOR item with no JSON form (a map key other than text)."""
 
 
 def _json_form(value: Any) -> Any:
     if isinstance(value, dict):
+        if not all(type(key) is str for key in value):
+            raise _NotJson
         return {key: _json_form(item) for key, item in value.items()}
     if isinstance(value, list):
         return [_json_form(item) for item in value]

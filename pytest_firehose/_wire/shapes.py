@@ -102,6 +102,9 @@ def _integer_decoder(kind: str) -> Decoder:
             raise _scalar_mismatch(value, label)
         if isinstance(value, float):
             # The front end truncates a fraction; an overflowing float is clamped below.
+            # NaN (CBOR can carry it, JSON cannot) is no number of either.
+            if value != value:
+                raise _scalar_mismatch(value, label)
             value = high if value >= high else low if value <= low else int(value)
         return min(max(value, low), high)
 

@@ -35,13 +35,17 @@ from typing import Any
 
 from pytest_firehose._clock import FakeClock
 from pytest_firehose._errors import ServiceError
-from pytest_firehose._services.kinesis.streams import KinesisStream, next_token, read_token
+from pytest_firehose._services.kinesis.streams import (
+    KinesisStream,
+    check_fresh,
+    invalid_token,
+    next_token,
+    read_token,
+)
 
 MAX_CONSUMERS = 20
 MAX_CREATING = 5
 DEFAULT_PAGE = 100
-#: How long a ListStreamConsumers NextToken is good for (DOC: 300 seconds).
-TOKEN_LIFETIME = timedelta(seconds=300)
 
 _CONSUMER_ARN = re.compile(r"^(?P<stream>arn:[^:]+:kinesis:[^:]*:\d{12}:stream/[^/]+)/consumer/")
 
@@ -281,13 +285,10 @@ class Consumers:
             return 0
         arn, start, issued = read_token(token, 3)
         try:
-            position, issued_at = int(start), datetime.fromisoformat(issued)
+            position = int(start)
         except ValueError:
-            raise ServiceError("InvalidArgumentException", "Invalid NextToken.") from None
+            raise invalid_token() from None
         if arn != stream.arn or position < 0:
-            raise ServiceError("InvalidArgumentException", "Invalid NextToken.")
-        if now - issued_at > TOKEN_LIFETIME:
-            raise ServiceError(
-                "ExpiredNextTokenException", "The NextToken has expired; list again without it."
-            )
+            raise invalid_token()
+        check_fresh(issued, now)
         return position

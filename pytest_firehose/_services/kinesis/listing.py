@@ -21,13 +21,12 @@ from pytest_firehose._errors import ServiceError
 from pytest_firehose._services.kinesis.streams import (
     KinesisStream,
     Shard,
-    invalid_token,
+    check_fresh,
     next_token,
     read_token,
+    token_moment,
 )
 
-#: How long a NextToken is good for (DOC: "Tokens expire after 300 seconds").
-TOKEN_LIFETIME = timedelta(seconds=300)
 #: ListShards' filter types that take a ShardId, and those that take a Timestamp.
 _WITH_SHARD_ID = ("AFTER_SHARD_ID",)
 _WITH_TIMESTAMP = ("AT_TIMESTAMP", "FROM_TIMESTAMP")
@@ -52,12 +51,12 @@ class ShardListing:
                         f"NextToken and {member} cannot be provided together.",
                     )
             name, last, kind_text, shard_text, moment, issued = read_token(token, 6)
-            self._check_fresh(issued)
+            check_fresh(issued, self.clock.now())
             after: str | None = last
             kind: str | None = kind_text or None
             shard_id: str | None = shard_text or None
             stream = self._stream({"StreamName": name})
-            timestamp = _token_moment(moment)
+            timestamp = token_moment(moment)
             chosen = self._filtered(stream, kind, shard_id, timestamp)
         else:
             if not (params.get("StreamName") or params.get("StreamARN")):
@@ -88,17 +87,6 @@ class ShardListing:
                 self.clock.now().isoformat(),
             )
         return answer
-
-    def _check_fresh(self, issued: str) -> None:
-        """A NextToken is good for 300 seconds (DOC: ListShards' NextToken); the refusal's
-        wording is not on record (the one ListStreamConsumers' tokens get)."""
-        issued_at = _token_moment(issued)
-        if issued_at is None:
-            raise invalid_token()
-        if self.clock.now() - issued_at > TOKEN_LIFETIME:
-            raise ServiceError(
-                "ExpiredNextTokenException", "The NextToken has expired; list again without it."
-            )
 
     def _filtered(
         self,
@@ -154,19 +142,6 @@ class ShardListing:
                 "Timestamp can only be provided for ShardFilter types AT_TIMESTAMP and "
                 f"FROM_TIMESTAMP, not {kind}.",
             )
-
-
-def _token_moment(text: str) -> datetime | None:
-    """The ShardFilter timestamp a NextToken carries; a forged one is an invalid token."""
-    if not text:
-        return None
-    try:
-        moment = datetime.fromisoformat(text)
-    except ValueError:
-        raise invalid_token() from None
-    if moment.tzinfo is None:
-        raise invalid_token()
-    return moment
 
 
 def _open_at(shard: Shard, moment: datetime, *, closed_after: bool) -> bool:

@@ -532,6 +532,36 @@ def invalid_token() -> ServiceError:
     return ServiceError("InvalidArgumentException", "Invalid NextToken.")
 
 
+#: How long a NextToken is good for (DOC: "Tokens expire after 300 seconds").
+TOKEN_LIFETIME = timedelta(seconds=300)
+
+
+def token_moment(text: str) -> datetime | None:
+    """A moment a NextToken carries (``None``: none, the empty text); a forged one, with
+    no UTC offset or no date at all, is an invalid token."""
+    if not text:
+        return None
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        raise invalid_token() from None
+    if moment.tzinfo is None:
+        raise invalid_token()
+    return moment
+
+
+def check_fresh(issued: str, now: datetime) -> None:
+    """Refuse a NextToken issued (the moment it carries) more than 300 seconds before
+    ``now``; the refusal's wording is not on record."""
+    issued_at = token_moment(issued)
+    if issued_at is None:
+        raise invalid_token()
+    if now - issued_at > TOKEN_LIFETIME:
+        raise ServiceError(
+            "ExpiredNextTokenException", "The NextToken has expired; list again without it."
+        )
+
+
 def read_token(text: str, count: int) -> list[str]:
     """The ``count`` parts of a NextToken from :func:`next_token`; anything else, however
     malformed (not base64, not JSON, nested past the parser's depth, parts that are not
