@@ -37,7 +37,10 @@ def _step(delta: timedelta | float | None, units: dict[str, float]) -> timedelta
         raise TypeError("advance() takes a timedelta or keyword units, not both")
     if isinstance(delta, timedelta):
         return delta
-    seconds = float(delta)
+    try:
+        seconds = float(delta)
+    except OverflowError:  # an int past any double
+        seconds = math.inf
     if math.isfinite(seconds):
         with contextlib.suppress(OverflowError):
             return timedelta(seconds=seconds)

@@ -51,7 +51,7 @@ def test_fail_refuses_a_bad_keyword_with_a_usage_error(
     assert fake.firehose.faults == []
 
 
-@pytest.mark.parametrize("seconds", [1e300, math.nan, math.inf, -1, 3e11])
+@pytest.mark.parametrize("seconds", [1e300, math.nan, math.inf, -1, 3e11, 10**400])
 def test_the_clock_refuses_a_move_it_cannot_make_and_stays_put(seconds: float) -> None:
     clock = FakeClock()
     before = clock.now()
@@ -110,6 +110,7 @@ def test_a_bad_fault_over_http_is_a_400_naming_it(
         ({"advance": 1e300}, "finite"),
         ({"advance": math.nan}, "finite"),
         ({"advance": 3e11}, "past 9000"),
+        ({"advance": 10**400}, "finite"),
     ],
 )
 def test_a_clock_move_it_cannot_make_is_a_400_and_the_world_goes_on(
@@ -122,6 +123,15 @@ def test_a_clock_move_it_cannot_make_is_a_400_and_the_world_goes_on(
     status, _ = ask_json(served, "POST", "/_fake/streams", {"service": "firehose", "name": "s"})
     assert status == 201
     assert ask(served, "POST", "/_fake/reset", b"")[0] == 200
+
+
+@pytest.mark.parametrize(
+    "path", ["/_fake/streams", "/_fake/faults", "/_fake/clock", "/_fake/flush"]
+)
+def test_a_body_nested_past_reading_is_a_400(served: FirehoseServer, path: str) -> None:
+    status, answer = ask(served, "POST", path, DEEP)
+    assert status == 400
+    assert "nested too deep" in answer["error"]
 
 
 @pytest.mark.parametrize(
@@ -170,6 +180,8 @@ VALUES = st.recursive(
     ),
     max_leaves=6,
 )
+#: A JSON object nested past what the json module reads.
+DEEP = b'{"a":' * 100_000 + b"1" + b"}" * 100_000
 SERVICE = st.sampled_from(["firehose", "kinesis"])
 EFFECTS = ["records", "throttle", "error", "timeout", "latency", "chaos"]
 SCOPE = ["seed", "operation", "stream", "call", "times", "optional"]

@@ -83,11 +83,16 @@ def test_a_huge_chunk_is_refused_413(server: FirehoseServer) -> None:
     assert "larger than" in body["message"]
 
 
-def test_a_chunk_size_that_is_not_hexadecimal_is_a_400(server: FirehoseServer) -> None:
+@pytest.mark.parametrize("size", [b"zz", b"-1", b"-2", b"+3", b"1_0", b" "])
+def test_a_chunk_size_that_is_not_hexadecimal_is_a_400(
+    server: FirehoseServer, size: bytes, capfd: pytest.CaptureFixture[str]
+) -> None:
     raw = aws_head(0).replace(b"Content-Length: 0", b"Transfer-Encoding: chunked")
-    status, _, body = exchange(server, raw + b"zz\r\nabc\r\n0\r\n\r\n")
+    status, _, body = exchange(server, raw + size + b"\r\nabc\r\n0\r\n\r\n")
     assert status == 400
     assert "hexadecimal" in body["message"]
+    assert "Traceback" not in capfd.readouterr().err
+    assert server.firehose["events"].records == []
 
 
 @pytest.mark.parametrize("host", ["[", "127.0.0.1:port", "[::1"])

@@ -185,7 +185,7 @@ def test_a_body_that_does_not_parse_is_refused_before_the_signature(
 # ---------------------------------------------------------------- other methods and forms
 
 
-@pytest.mark.parametrize("method", ["GET", "PUT", "DELETE"])
+@pytest.mark.parametrize("method", ["GET", "PUT", "DELETE", "TRACE", "CONNECT", "BREW"])
 def test_another_method_is_access_denied_in_xml(server: FirehoseServer, method: str) -> None:
     # assertAccessDeniedXml: 403, no Content-Type, this exact body
     headers = signed_headers(server, "", b"")

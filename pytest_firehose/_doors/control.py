@@ -72,6 +72,8 @@ def parse_body(body: bytes) -> dict[str, Json]:
         value = json.loads(body)
     except (ValueError, UnicodeDecodeError) as error:
         raise ControlError(400, f"the body is not JSON ({error}); send a JSON object") from None
+    except RecursionError:
+        raise ControlError(400, "the body is nested too deep to read; send a JSON object") from None
     if not isinstance(value, dict):
         raise ControlError(400, f"the body must be a JSON object, not {type(value).__name__}")
     return value

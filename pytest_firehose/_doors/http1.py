@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import http
 import json
+import re
 import select
 import socket
 from collections.abc import Callable, Iterator
@@ -38,6 +39,8 @@ JSON = "application/json"
 #: The largest body the server reads: above any valid request (a 10 MiB PutRecords, base64
 #: encoded, is about 13.4 MiB). AWS answers an oversized request 413 with no error code.
 MAX_BODY = 16 * 1024 * 1024
+#: A chunk's size: hexadecimal digits and nothing else (16 of them go past any body taken).
+_CHUNK_SIZE = re.compile(rb"[0-9A-Fa-f]{1,16}")
 #: Seconds an event stream waits for the world to change before it looks whether its
 #: client is still there (events themselves come as soon as the world signals them).
 STREAM_RECHECK = 0.5
@@ -75,7 +78,13 @@ class Handler(BaseHTTPRequestHandler):
     def do_POST(self) -> None:
         self._serve()
 
-    do_GET = do_PUT = do_DELETE = do_PATCH = do_OPTIONS = do_HEAD = do_POST
+    def __getattr__(self, name: str) -> Any:
+        """``do_GET``, ``do_TRACE``, any method's: every request is served alike (the front
+        end answers a method but POST as AWS does), where ``http.server`` answers a method
+        it has no ``do_`` for with its own 501."""
+        if name.startswith("do_"):
+            return self.do_POST
+        raise AttributeError(name)
 
     def setup(self) -> None:
         super().setup()
@@ -204,10 +213,10 @@ class Handler(BaseHTTPRequestHandler):
         room = MAX_BODY
         while True:
             line = self.rfile.readline(1024).split(b";")[0].strip()
-            try:
-                size = int(line, 16)
-            except ValueError:
-                raise _HttpError(400, f"a chunk size must be hexadecimal, not {line!r}") from None
+            # Hexadecimal digits only: int() would also take a sign or underscores.
+            if not _CHUNK_SIZE.fullmatch(line):
+                raise _HttpError(400, f"a chunk size must be hexadecimal, not {line!r}")
+            size = int(line, 16)
             if size == 0:
                 while self.rfile.readline(8192).strip():  # trailers
                     pass
