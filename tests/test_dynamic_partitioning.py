@@ -6,8 +6,11 @@ from __future__ import annotations
 
 import base64
 import json
+import os
+import subprocess
 import sys
-from collections.abc import Callable
+import threading
+from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
@@ -19,6 +22,7 @@ from moto import mock_aws
 
 from pytest_firehose import FirehoseFake, UsageError
 from pytest_firehose._destinations import partitioning as partitioning_module
+from pytest_firehose._destinations import query_worker
 from pytest_firehose._destinations.base import DeliveryTarget, MemoryDestination
 from pytest_firehose._destinations.buffers import MIB
 from pytest_firehose._destinations.pipeline import Delivery
@@ -261,6 +265,24 @@ def test_a_record_that_is_not_json_goes_to_the_error_output(
     assert stream.error_objects[0].key.startswith("errors/partitioning-failed/events-1-")
 
 
+def test_a_record_nested_too_deeply_goes_to_the_error_output(
+    fake: FirehoseFake, client: Any
+) -> None:
+    stream = by_customer(fake)
+    deep = b"[" * 100_000 + b"]" * 100_000  # 200 KB, nested past what a JSON parser takes
+
+    client.put_record(DeliveryStreamName="events", Record={"Data": deep})
+    put(client, b'{"customer": "a"}')
+    stream.flush()
+
+    assert [record.data for record in stream.records] == [deep, b'{"customer": "a"}']
+    assert stream.partitioning_failed == [deep]
+    assert stream.delivered == [b'{"customer": "a"}']
+    (record,) = error_records(stream)
+    assert record["errorCode"] == "DynamicPartitioning.MetadataExtractionFailed"
+    assert record["errorMessage"] == "Non JSON record provided"
+
+
 @pytest.mark.parametrize(
     ("text", "payload"),
     [
@@ -392,6 +414,310 @@ def test_every_record_ends_in_one_place(fake: FirehoseFake, client: Any) -> None
 
     places = [*stream.delivered, *stream.partitioning_failed, *stream.pending]
     assert sorted(places) == sorted(record.data for record in stream.records)
+
+
+# ------------------------------------------------------------------------ queries that never end
+
+
+def did_not_end(seconds: float) -> str:
+    return f"The metadata extraction query did not end within {seconds:g} seconds."
+
+
+NOT_RUN = (
+    "The metadata extraction query was not run on this record: it did not answer on an "
+    "earlier record of the same batch."
+)
+#: Puts to partitioned streams in a Python process of its own, so that a fake that froze (a
+#: query running inside the request, holding the GIL) fails the test at the timeout instead
+#: of hanging the suite. Its argument (JSON): ``streams``, name to configuration; ``puts``,
+#: [stream, records, the query time limit]. It prints, for each stream, the FailedPutCount
+#: of its puts, its delivered records and its error records (rawData, code and message).
+ISOLATED = """
+import base64, json, sys
+import boto3
+from pytest_firehose import FirehoseFake
+from pytest_firehose._destinations import partitioning
+
+task = json.loads(sys.argv[1])
+with FirehoseFake(region="us-east-1") as fake:
+    client = boto3.client("firehose", region_name="us-east-1")
+    streams = {
+        name: fake.firehose.create_delivery_stream(name, ExtendedS3DestinationConfiguration=c)
+        for name, c in task["streams"].items()
+    }
+    failed = {name: [] for name in streams}
+    for name, records, limit in task["puts"]:
+        partitioning.QUERY_TIME_LIMIT = limit
+        answer = client.put_record_batch(
+            DeliveryStreamName=name, Records=[{"Data": record.encode()} for record in records]
+        )
+        failed[name].append(answer["FailedPutCount"])
+    seen = {}
+    for name, stream in streams.items():
+        stream.flush()
+        bodies = [obj.body for obj in stream.error_objects]
+        errors = [json.loads(line) for body in bodies for line in body.splitlines()]
+        seen[name] = {
+            "failed_puts": failed[name],
+            "delivered": [record.decode() for record in stream.delivered],
+            "errors": [
+                [base64.b64decode(e["rawData"]).decode(), e["errorCode"], e["errorMessage"]]
+                for e in errors
+            ],
+        }
+print(json.dumps(seen))
+"""
+
+
+def isolated(streams: dict[str, Any], puts: list[tuple[str, list[str], float]]) -> Any:
+    task = json.dumps({"streams": streams, "puts": puts})
+    done = subprocess.run(
+        [sys.executable, "-c", ISOLATED, task],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    return json.loads(done.stdout)
+
+
+def test_a_query_that_never_ends_sends_the_records_to_the_error_output() -> None:
+    queries = ["def f: f; f", "{customer: last(range(1e18))}", "[repeat(1)]"]
+    streams = {f"loop{n}": partitioned(query(text)) for n, text in enumerate(queries)}
+    records = ['{"customer": "a"}', '{"customer": "b"}']
+
+    seen = isolated(streams, [(name, records, 0.2) for name in streams])
+
+    code = "DynamicPartitioning.MetadataExtractionFailed"
+    for name in streams:
+        assert seen[name] == {
+            "failed_puts": [0],
+            "delivered": [],
+            "errors": [
+                [records[0], code, did_not_end(0.2)],
+                [records[1], code, NOT_RUN],
+            ],
+        }
+
+
+def test_records_before_the_one_a_query_never_ends_on_are_partitioned() -> None:
+    looping = "{customer: (if .loop then last(repeat(1)) else .customer end)}"
+    records = ['{"customer": "a"}', '{"loop": true}', '{"customer": "b"}']
+
+    seen = isolated(
+        {"events": partitioned(query(looping))},
+        [("events", records, 0.5), ("events", ['{"customer": "c"}'], 3.0)],
+    )
+
+    code = "DynamicPartitioning.MetadataExtractionFailed"
+    assert seen["events"] == {
+        "failed_puts": [0, 0],
+        "delivered": ['{"customer": "a"}', '{"customer": "c"}'],
+        "errors": [
+            [records[1], code, did_not_end(0.5)],
+            [records[2], code, NOT_RUN],
+        ],
+    }
+
+
+#: ``{customer: .customer}`` through a function of the query's own: run in the worker.
+IN_WORKER = "def customer: .customer; {customer: customer}"
+
+
+@pytest.mark.parametrize(
+    ("text", "is_quick"),
+    [
+        ("{customer: .customer}", True),
+        ('{day: .ts | strftime("%Y-%m-%d"), kind: (.kind // "none" | ascii_downcase)}', True),
+        ('{a: .x | split("/") | .[0], b: ."odd key", c: .[0].y?, d: 1.5e3} # note', True),
+        (r'. as $d | {c: ($d.a | tostring) + "-" + "\\(a backslash, no interpolation)"}', True),
+        (IN_WORKER, False),
+        ("def f: f; f", False),
+        ("[repeat(1)]", False),
+        ("{customer: last(range(1e18))}", False),
+        ('{c: .x | split("a"; "g")}', False),
+        ('{c: .a | test("(a+)+$")}', False),
+        (r'{c: "\(def f: f; f)"}', False),
+        ("{c: .a * 1000000000}", False),
+        ("{customer}", False),
+        ("reduce .[] as $x (0; . + 1)", False),
+    ],
+)
+def test_a_query_runs_in_process_only_when_it_surely_ends_soon(text: str, is_quick: bool) -> None:
+    assert query_worker.quick(text) is is_quick
+
+
+def test_a_query_that_surely_ends_soon_starts_no_worker(fake: FirehoseFake, client: Any) -> None:
+    query_worker._stop()
+    stream = by_customer(fake)
+
+    put(client, b'{"customer": "a"}', b"not json")
+    stream.flush()
+
+    assert query_worker._worker is None
+    assert stream.delivered == [b'{"customer": "a"}']
+    assert stream.partitioning_failed == [b"not json"]
+
+
+def test_a_query_in_the_worker_partitions_as_one_in_process(
+    fake: FirehoseFake, client: Any
+) -> None:
+    records = [b'{"customer": "a"}', b'{"customer": 7}', b"not json", b"[1]", b'{"other": 1}']
+    in_process = by_customer(fake)
+    in_worker = fake.firehose.create_delivery_stream(
+        "worker", ExtendedS3DestinationConfiguration=partitioned(query(IN_WORKER))
+    )
+
+    put(client, *records)
+    client.put_record_batch(
+        DeliveryStreamName="worker", Records=[{"Data": record} for record in records]
+    )
+    in_process.flush()
+    in_worker.flush()
+
+    assert query_worker._worker is not None
+    assert sorted(prefixes(in_worker)) == sorted(prefixes(in_process))
+    assert in_worker.partitioning_failed == in_process.partitioning_failed
+    assert [r["errorMessage"] for r in error_records(in_worker)] == [
+        r["errorMessage"] for r in error_records(in_process)
+    ]
+
+
+def in_worker_stream(fake: FirehoseFake) -> Any:
+    return fake.firehose.create_delivery_stream(
+        "events", ExtendedS3DestinationConfiguration=partitioned(query(IN_WORKER))
+    )
+
+
+def test_a_query_worker_that_died_is_replaced(fake: FirehoseFake, client: Any) -> None:
+    stream = in_worker_stream(fake)
+    put(client, b'{"customer": "a"}')
+    worker = query_worker._worker
+    assert worker is not None
+    worker.process.kill()
+    worker.process.wait()
+
+    put(client, b'{"customer": "b"}', b'{"customer": "c"}')
+    stream.flush()
+
+    assert sorted(stream.delivered) == [
+        b'{"customer": "a"}',
+        b'{"customer": "b"}',
+        b'{"customer": "c"}',
+    ]
+    assert stream.partitioning_failed == []
+
+
+#: What the query sees in its environment (``$ENV``) to be stuck on a record.
+STUCK = "PYTEST_FIREHOSE_TEST_STUCK"
+Killer = Callable[[int, int], list[int]]
+
+
+@pytest.fixture
+def killer() -> Iterator[Killer]:
+    """``kill(number, times)``: kill the query worker each time one is on the ``number``th
+    record of a batch, ``times`` times, first taking :data:`STUCK` out of the environment the
+    next worker starts with; the list of those killed. The worker running when it is called
+    is stopped, so that the next starts with the environment the test set."""
+    query_worker._stop()
+    done = threading.Event()
+    threads: list[threading.Thread] = []
+
+    def kill(number: int, times: int) -> list[int]:
+        killed: list[int] = []
+
+        def watch() -> None:
+            while len(killed) < times and not done.is_set():
+                worker = query_worker._worker
+                try:
+                    on = worker is not None and worker.progress() == number
+                except ValueError:  # stopped meanwhile
+                    on = False
+                if on and worker is not None and worker.process.pid not in killed:
+                    killed.append(worker.process.pid)
+                    os.environ.pop(STUCK, None)
+                    worker.process.kill()
+                done.wait(0.001)
+
+        threads.append(threading.Thread(target=watch, daemon=True))
+        threads[-1].start()
+        return killed
+
+    yield kill
+    done.set()
+    for thread in threads:
+        thread.join()
+
+
+def test_a_record_the_query_worker_dies_on_twice_goes_to_the_error_output(
+    fake: FirehoseFake,
+    client: Any,
+    monkeypatch: pytest.MonkeyPatch,
+    killer: Killer,
+) -> None:
+    monkeypatch.setattr(partitioning_module, "QUERY_TIME_LIMIT", 60.0)  # only deaths here
+    looping = "{customer: (if .loop then last(repeat(1)) else .customer end)}"
+    stream = fake.firehose.create_delivery_stream(
+        "events", ExtendedS3DestinationConfiguration=partitioned(query(looping))
+    )
+    killed = killer(2, 2)
+
+    answer = put(client, b'{"customer": "a"}', b'{"loop": true}', b'{"customer": "b"}')
+    put(client, b'{"customer": "c"}')
+    stream.flush()
+
+    assert len(killed) == 2
+    assert answer["FailedPutCount"] == 0
+    assert stream.delivered == [b'{"customer": "a"}', b'{"customer": "c"}']
+    assert [(r["errorCode"], r["errorMessage"]) for r in error_records(stream)] == [
+        (
+            "DynamicPartitioning.MetadataExtractionFailed",
+            "The metadata extraction query stopped without an answer for this record.",
+        ),
+        ("DynamicPartitioning.MetadataExtractionFailed", NOT_RUN),
+    ]
+    assert stream.partitioning_failed == [b'{"loop": true}', b'{"customer": "b"}']
+
+
+def test_a_query_worker_that_dies_once_is_replaced_and_the_batch_goes_on(
+    fake: FirehoseFake,
+    client: Any,
+    monkeypatch: pytest.MonkeyPatch,
+    killer: Killer,
+) -> None:
+    monkeypatch.setattr(partitioning_module, "QUERY_TIME_LIMIT", 60.0)  # only deaths here
+    monkeypatch.setenv(STUCK, "1")  # the first worker is stuck on the second record
+    stuck = f"{{customer: (if .stuck and $ENV.{STUCK} then last(repeat(1)) else .c end)}}"
+    stream = fake.firehose.create_delivery_stream(
+        "events", ExtendedS3DestinationConfiguration=partitioned(query(stuck))
+    )
+    killed = killer(2, 1)
+
+    records = [b'{"c": "a"}', b'{"c": "b", "stuck": true}', b'{"c": "c"}']
+    answer = put(client, *records)
+    stream.flush()
+
+    assert len(killed) == 1
+    assert answer["FailedPutCount"] == 0
+    assert sorted(stream.delivered) == records
+    assert sorted(prefixes(stream)) == ["customer=a/", "customer=b/", "customer=c/"]
+
+
+def test_where_no_query_worker_starts_the_queries_run_in_process(
+    fake: FirehoseFake, client: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(query_worker, "_worker", None)
+    monkeypatch.setattr(query_worker, "_in_process", False)
+    monkeypatch.setattr(sys, "executable", "/no/such/python")
+    stream = in_worker_stream(fake)
+
+    put(client, b'{"customer": "a"}', b"not json")
+    stream.flush()
+
+    assert stream.delivered == [b'{"customer": "a"}']
+    assert stream.partitioning_failed == [b"not json"]
+    assert query_worker._worker is None
 
 
 # --------------------------------------------------------------------------- the checks

@@ -44,6 +44,9 @@ def stream_with(fake: FirehoseFake, *processors: dict[str, Any], **config: Any) 
 
 
 SPLIT = [b'{"a":1}', b'{"a":2}', b'{"a":3}']
+#: JSON nested past what a parser takes (200 KB, well under the record limit).
+DEEP = b"[" * 100_000 + b"]" * 100_000
+DEEP_OBJECT = b'{"a":' * 100_000 + b"1" + b"}" * 100_000
 
 
 @pytest.mark.parametrize(
@@ -58,6 +61,10 @@ SPLIT = [b'{"a":1}', b'{"a":2}', b'{"a":3}']
         (b'{"a":1}{"a"', [b'{"a":1}{"a"']),
         (b"\xff\xfe", [b"\xff\xfe"]),
         (b"   ", [b"   "]),
+        pytest.param(DEEP, [DEEP], id="nested-too-deeply"),
+        pytest.param(
+            b'{"a":1}' + DEEP_OBJECT, [b'{"a":1}' + DEEP_OBJECT], id="then-nested-too-deeply"
+        ),
     ],
 )
 def test_concatenated_json_objects_become_records(
@@ -149,6 +156,34 @@ def test_sub_records_are_partitioned_one_by_one(fake: FirehoseFake, client: Any)
     assert stream.partitioning_failed == [b'{"b":3}']
     error = json.loads(stream.error_objects[0].body)
     assert base64.b64decode(error["rawData"]) == b'{"b":3}'
+
+
+def test_a_record_nested_too_deeply_is_partitioned_whole_and_fails(
+    fake: FirehoseFake, client: Any
+) -> None:
+    stream = stream_with(
+        fake,
+        deaggregate("JSON"),
+        {
+            "Type": "MetadataExtraction",
+            "Parameters": [
+                {"ParameterName": "MetadataExtractionQuery", "ParameterValue": "{a: .a}"},
+                {"ParameterName": "JsonParsingEngine", "ParameterValue": "JQ-1.6"},
+            ],
+        },
+        Prefix="a=!{partitionKeyFromQuery:a}/",
+        ErrorOutputPrefix="errors/!{firehose:error-output-type}/",
+        BufferingHints={"SizeInMBs": 64, "IntervalInSeconds": 60},
+        DynamicPartitioningConfiguration={"Enabled": True},
+    )
+
+    answer = put(client, DEEP_OBJECT, b'{"a":1}{"a":2}')
+    stream.flush()
+
+    assert answer["FailedPutCount"] == 0
+    assert stream.partitioning_failed == [DEEP_OBJECT]
+    assert json.loads(stream.error_objects[0].body)["errorMessage"] == "Non JSON record provided"
+    assert sorted(obj.key.split("/")[0] for obj in stream.objects) == ["a=1", "a=2"]
 
 
 @pytest.mark.parametrize(

@@ -11,8 +11,9 @@ of its partition, the prefix its keys and arrival evaluate to; a record whose ke
 had goes to the ``partitioning-failed`` error output instead, and so does one that would
 open a partition past the active-partition limit.
 
-The jq queries run on the ``jq`` package (the ``partitioning`` extra); each one is compiled
-once.
+The jq queries run on the ``jq`` package (the ``partitioning`` extra), in a worker process
+that stops a query running past its time limit (``query_worker``); each one is compiled once
+here, to be checked.
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ from pytest_firehose._destinations.objects import (
     partition_keys_in,
 )
 from pytest_firehose._destinations.processing import ProcessingFailure, processor_parameters
+from pytest_firehose._destinations.query_worker import Answer, evaluate
 from pytest_firehose._errors import ServiceError, UsageError
 from pytest_firehose._payload import Payload, payload_bytes
 
@@ -46,6 +48,10 @@ MIN_SIZE_MB = 64
 MIN_INTERVAL = 60
 #: Sub-records one record is split into at most (developer guide).
 MAX_SUB_RECORDS = 500
+#: Seconds a metadata extraction query may run on one record before it is stopped and the
+#: record goes to the error output: generous, for a busy machine (a query over a record of
+#: 1,000 KiB takes milliseconds). Read at each batch of records.
+QUERY_TIME_LIMIT = 3.0
 #: What ``!{firehose:error-output-type}`` names for records that could not be partitioned.
 PARTITIONING_FAILED = "partitioning-failed"
 #: The error records' codes and messages: the codes as AWS writes them, the messages the
@@ -56,7 +62,6 @@ LIMIT_EXCEEDED = (
     f"The number of active partitions reached the limit of {MAX_ACTIVE_PARTITIONS} for this "
     "delivery stream.",
 )
-NON_JSON = "Non JSON record provided"
 
 _QUERY, _LAMBDA = PARTITION_NAMESPACES
 _INVALID = "InvalidArgumentException"
@@ -156,7 +161,7 @@ def _json_objects(data: bytes) -> list[bytes] | None:
     while position < len(text):
         try:
             value, end = _DECODER.raw_decode(text, position)
-        except json.JSONDecodeError:
+        except (ValueError, RecursionError):  # not JSON, or nested past what the parser takes
             return None
         if not isinstance(value, dict):
             return None
@@ -213,19 +218,25 @@ def _compiled(query: str) -> Any:
 @dataclass(frozen=True)
 class Partitioning:
     """A stream's dynamic partitioning: its ``prefix`` and, with a ``MetadataExtraction``
-    processor, its compiled jq ``query``."""
+    processor, its jq ``query`` (checked)."""
 
     prefix: str
-    query: Any = None
+    query: str | None = None
 
     def partition(
-        self, payload: Payload, arrived: datetime, lambda_keys: Mapping[str, str] | None
+        self,
+        arrived: datetime,
+        query_keys: Answer | None,
+        lambda_keys: Mapping[str, str] | None,
     ) -> str:
-        """The prefix ``payload``'s keys and arrival evaluate to (random strings left as
-        written): its partition. Raises :class:`PartitioningFailed`."""
+        """The prefix a record's keys and arrival evaluate to (random strings left as
+        written): its partition. ``query_keys``: the query's answer for it (keys, or the
+        message of its failure). Raises :class:`PartitioningFailed`."""
+        if isinstance(query_keys, str):
+            raise PartitioningFailed(METADATA_EXTRACTION_FAILED, query_keys)
         keys: dict[str, Mapping[str, str]] = {_LAMBDA: lambda_keys or {}}
-        if self.query is not None:
-            keys[_QUERY] = self._query_keys(payload)
+        if query_keys is not None:
+            keys[_QUERY] = query_keys
         try:
             return evaluate_prefix(self.prefix, arrived, None, keys)
         except MissingKey as missing:
@@ -248,13 +259,21 @@ class Partitioning:
         """``entries`` by partition (``keys``: the Lambda function's partition keys for
         each), and the failures, at ``now``, of those that have none: their keys could not
         be had, or they would open a partition past the limit (``active``: the partitions
-        open now; those opened here are added)."""
+        open now; those opened here are added). The query runs over all of them at once."""
+        answers: list[Answer] | None = None
+        if self.query is not None:
+            documents = [payload_bytes(entry[0]) for entry in entries]
+            answers = evaluate(self.query, documents, QUERY_TIME_LIMIT)
         groups: dict[str, list[Accepted]] = {}
         failures: list[ProcessingFailure] = []
         for position, entry in enumerate(entries):
-            payload, _, arrived = entry
+            _, _, arrived = entry
             try:
-                partition = self.partition(payload, arrived, keys[position] if keys else None)
+                partition = self.partition(
+                    arrived,
+                    answers[position] if answers is not None else None,
+                    keys[position] if keys else None,
+                )
             except PartitioningFailed as failed:
                 failures.append(ProcessingFailure(entry, failed.code, failed.message, 1, now))
                 continue
@@ -265,28 +284,6 @@ class Partitioning:
                 active.add(partition)
             groups.setdefault(partition, []).append(entry)
         return groups, failures
-
-    def _query_keys(self, payload: Payload) -> dict[str, str]:
-        try:
-            document = json.loads(payload_bytes(payload))
-        except ValueError:
-            raise PartitioningFailed(METADATA_EXTRACTION_FAILED, NON_JSON) from None
-        try:
-            result = self.query.input_value(document).first()
-        except (ValueError, StopIteration) as error:
-            raise PartitioningFailed(
-                METADATA_EXTRACTION_FAILED, f"The metadata extraction query failed: {error}"
-            ) from None
-        if not isinstance(result, dict):
-            raise PartitioningFailed(
-                METADATA_EXTRACTION_FAILED,
-                "The metadata extraction query did not give a JSON object of keys.",
-            )
-        return {
-            name: value if isinstance(value, str) else json.dumps(value)
-            for name, value in result.items()
-            if value is not None and not isinstance(value, (dict, list))
-        }
 
 
 def partitioning(config: Mapping[str, Any]) -> Partitioning | None:
@@ -333,7 +330,9 @@ def partitioning(config: Mapping[str, Any]) -> Partitioning | None:
         )
     if query is None:
         return Partitioning(prefix)
-    return Partitioning(prefix, _compiled(_query_text(query)))
+    text = _query_text(query)
+    _compiled(text)  # refused here when it does not compile
+    return Partitioning(prefix, text)
 
 
 def _check_buffering(config: Mapping[str, Any]) -> None:
