@@ -20,6 +20,8 @@ import importlib.util
 import inspect
 import os
 import random
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -160,6 +162,21 @@ def reading_kinesis(fake: FirehoseFake, name: str = "events") -> Any:
             "RoleARN": ROLE,
         },
     )
+
+
+def python_output(script: str, *args: str) -> list[str]:
+    """The lines a Python script run in an interpreter of its own printed (it must succeed):
+    for what a test cannot do in this one (a module not yet imported, a process that may
+    freeze)."""
+    done = subprocess.run(
+        [sys.executable, "-c", script, *args],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    return done.stdout.splitlines()
 
 
 def botocore_lacks(*needs: str) -> list[str]:

@@ -3,10 +3,8 @@ imported does not import it, and patches it the moment async clients can be made
 
 from __future__ import annotations
 
-import subprocess
-import sys
-
 import pytest
+from conftest import python_output
 
 #: In a fresh interpreter: start a fake, check aiobotocore is not imported, then import it
 #: and have an async client served by the fake; after the fake stops, nothing is patched.
@@ -50,17 +48,9 @@ with FirehoseFake():
 """
 
 
-def _run(script: str) -> list[str]:
-    done = subprocess.run(
-        [sys.executable, "-c", script], capture_output=True, text=True, timeout=120, check=False
-    )
-    assert done.returncode == 0, done.stderr
-    return done.stdout.splitlines()
-
-
 @pytest.mark.aio
 def test_a_fake_imports_aiobotocore_only_when_it_is_used() -> None:
-    assert _run(LATE_ASYNC_CLIENT) == [
+    assert python_output(LATE_ASYNC_CLIENT) == [
         "imported at start: False",
         "served: True 224",
         "restored: True",
@@ -69,4 +59,4 @@ def test_a_fake_imports_aiobotocore_only_when_it_is_used() -> None:
 
 @pytest.mark.aio
 def test_an_aiobotocore_the_fake_cannot_serve_is_refused_when_it_is_imported() -> None:
-    assert _run(LATE_UNSERVABLE) == ["UsageError True"]
+    assert python_output(LATE_UNSERVABLE) == ["UsageError True"]

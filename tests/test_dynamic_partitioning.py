@@ -7,7 +7,6 @@ from __future__ import annotations
 import base64
 import json
 import os
-import subprocess
 import sys
 import threading
 from collections.abc import Callable, Iterator
@@ -17,7 +16,7 @@ from typing import Any
 import boto3
 import botocore.session
 import pytest
-from conftest import BUCKET, REGION, S3, describe, put, refused
+from conftest import BUCKET, REGION, S3, describe, put, python_output, refused
 from moto import mock_aws
 
 from pytest_firehose import FirehoseFake, UsageError
@@ -471,15 +470,7 @@ print(json.dumps(seen))
 
 def isolated(streams: dict[str, Any], puts: list[tuple[str, list[str], float]]) -> Any:
     task = json.dumps({"streams": streams, "puts": puts})
-    done = subprocess.run(
-        [sys.executable, "-c", ISOLATED, task],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-    assert done.returncode == 0, done.stderr
-    return json.loads(done.stdout)
+    return json.loads("".join(python_output(ISOLATED, task)))
 
 
 def test_a_query_that_never_ends_sends_the_records_to_the_error_output() -> None:

@@ -3,8 +3,7 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
+from conftest import python_output
 
 #: In a fresh interpreter: start a fake, check moto is not imported, then import moto and,
 #: inside ``mock_aws``, put to Firehose (the fake must answer) and use S3 (moto must).
@@ -37,11 +36,7 @@ print("restored:", BotocoreStubber.__call__ is not patched)
 
 
 def test_moto_imported_after_the_fake_started_leaves_firehose_to_the_fake() -> None:
-    done = subprocess.run(
-        [sys.executable, "-c", LATE_MOTO], capture_output=True, text=True, timeout=120, check=False
-    )
-    assert done.returncode == 0, done.stderr
-    assert done.stdout.splitlines() == [
+    assert python_output(LATE_MOTO) == [
         "imported at start: False",
         "served: True 224",
         "moto kept: ['moto-keeps-s3']",
