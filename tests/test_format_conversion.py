@@ -406,3 +406,84 @@ def test_rows_that_make_no_file_go_to_the_error_output(fake, client, monkeypatch
     error = json.loads(stream.error_objects[0].body.splitlines()[0])
     assert error["ErrorCode"] == "DataFormatConversion.MalformedData"
     assert error["ErrorMessage"] == "no file"
+
+
+def test_a_record_nested_past_the_parser_goes_to_the_error_output_and_the_rest_is_delivered(
+    fake, client
+):
+    fake.firehose.glue_table("web", "clicks", COLUMNS)
+    deep = b'{"id": 1, "tags": ' + b"[" * 200_000 + b"]" * 200_000 + b"}"
+
+    stream = delivered(fake, client, {"id": 7}, deep)
+
+    assert [row["id"] for row in rows(stream.objects[0])] == [7]
+    assert stream.conversion_failed == [deep]
+    error = json.loads(stream.error_objects[0].body)
+    assert error["ErrorCode"] == "DataFormatConversion.ParseError"
+    assert stream.pending == []
+
+
+def test_a_lone_surrogate_is_written_as_a_question_mark_and_the_batch_is_delivered(fake, client):
+    fake.firehose.glue_table("web", "clicks", COLUMNS)
+
+    stream = delivered(fake, client, {"id": 1, "page": "/a"}, b'{"id": 2, "page": "x\\ud800y"}')
+
+    assert [(row["id"], row["page"]) for row in rows(stream.objects[0])] == [
+        (1, "/a"),
+        (2, "x?y"),
+    ]
+    assert stream.conversion_failed == []
+
+
+@pytest.mark.parametrize(
+    "columns",
+    [
+        [{"Name": "d", "Type": "decimal(a,b)"}],
+        [{"Name": "d", "Type": "decimal(10,)"}],
+        [{"Name": "v", "Type": "varchar("}],
+        [{"Name": "v", "Type": "char(x)"}],
+        [{"Name": "t", "Type": "array<" * 5_000 + "int" + ">" * 5_000}],
+        [{"Name": "a", "Type": "int"}, {"Name": "A", "Type": "string"}],
+    ],
+    ids=["decimal-letters", "decimal-no-scale", "varchar-open", "char-letters", "deep", "case"],
+)
+def test_a_glue_table_the_fake_cannot_read_fails_the_batch_as_an_invalid_schema(fake, columns):
+    moto = pytest.importorskip("moto")
+    with moto.mock_aws():
+        glue = boto3.client("glue", region_name=REGION)
+        glue.create_database(DatabaseInput={"Name": "web"})
+        glue.create_table(
+            DatabaseName="web",
+            TableInput={"Name": "clicks", "StorageDescriptor": {"Columns": columns}},
+        )
+        boto3.client("s3", region_name=REGION).create_bucket(Bucket=BUCKET.rpartition(":")[2])
+        client = boto3.client("firehose", region_name=REGION)
+        stream = delivered(fake, client, {"id": 1})
+
+    assert stream.conversion_failed == [b'{"id": 1}']
+    assert stream.pending == []
+    error = json.loads(stream.error_objects[0].body)
+    assert error["ErrorCode"] == "DataFormatConversion.InvalidSchema"
+
+
+def test_a_failure_of_the_fakes_own_while_converting_loses_no_record(fake, client, monkeypatch):
+    from pytest_firehose._destinations.conversion import Converter
+
+    def broken(self: Any, data: bytes) -> list[dict[str, Any]]:
+        raise KeyError("a bug")
+
+    fake.firehose.glue_table("web", "clicks", COLUMNS)
+    client.create_delivery_stream(
+        DeliveryStreamName="clicks", ExtendedS3DestinationConfiguration=destination()
+    )
+    put(client, {"id": 1})
+    stream = fake.firehose["clicks"]
+    monkeypatch.setattr(Converter, "rows", broken)
+
+    with pytest.raises(KeyError, match="a bug"):
+        stream.flush()
+
+    assert stream.pending == [b'{"id": 1}']
+    monkeypatch.undo()
+    stream.flush()
+    assert [row["id"] for row in rows(stream.objects[0])] == [1]

@@ -93,6 +93,10 @@ def documents(data: bytes) -> list[dict[str, Any]]:
             document, position = _DECODER.raw_decode(text, position)
         except ValueError as error:
             raise Unconvertible(PARSE_ERROR, f"Encountered malformed JSON: {error}") from error
+        except RecursionError:
+            raise Unconvertible(
+                PARSE_ERROR, "Encountered malformed JSON: nested too deeply"
+            ) from None
         if not isinstance(document, dict):
             raise Unconvertible(
                 PARSE_ERROR,
@@ -109,11 +113,13 @@ class Converter:
     def __init__(self, config: Mapping[str, Any], table: GlueTable) -> None:
         import pyarrow as pa
 
-        from pytest_firehose._destinations.hive_types import column_type
+        from pytest_firehose._destinations.hive_types import UnknownType, column_type
 
         self.table = table
         #: Each column's type as the table names it, for error messages.
         self._kinds = {name.lower(): kind for name, kind in table.columns}
+        if len(self._kinds) < len(table.columns):
+            raise UnknownType("two columns of the same name (column names ignore case)")
         self.schema = pa.schema(
             [pa.field(name.lower(), column_type(kind)) for name, kind in table.columns]
         )
@@ -133,7 +139,8 @@ class Converter:
                 try:
                     value = members.get(field.name)
                     row[field.name] = value_of(value, field.type, self._reading)
-                except (ValueError, ArithmeticError) as error:  # Unfit, or a number too big
+                # Unfit, a number too big, or a value nested too deep to write as text.
+                except (ValueError, ArithmeticError, RecursionError) as error:
                     kind = self._kinds[field.name]
                     raise Unconvertible(
                         MALFORMED_DATA,

@@ -24,7 +24,7 @@ class Unfit(ValueError):
 
 
 class UnknownType(ValueError):
-    """A column type the converter does not know."""
+    """A column type the converter does not know (or a table of columns it cannot read)."""
 
 
 _INTS = {"tinyint": pa.int8(), "smallint": pa.int16(), "int": pa.int32(), "integer": pa.int32()}
@@ -57,11 +57,23 @@ def _tokens(text: str) -> list[str]:
 def column_type(text: str) -> pa.DataType:
     """The Arrow type of the Hive type ``text`` (``int``, ``decimal(10,2)``,
     ``array<struct<a:string,b:int>>``...)."""
+    if not isinstance(text, str):
+        raise UnknownType(repr(text))
     tokens = _tokens(text)
-    parsed, rest = _parse(tokens, 0, text)
+    try:
+        parsed, rest = _parse(tokens, 0, text)
+    except RecursionError:  # nested past what any table holds
+        raise UnknownType(text) from None
     if rest != len(tokens):
         raise UnknownType(text)
     return parsed
+
+
+def _number(tokens: list[str], at: int, text: str) -> int:
+    """The number at ``tokens[at]`` (a length, a precision, a scale)."""
+    if at >= len(tokens) or not tokens[at].isdigit():
+        raise UnknownType(text)
+    return int(tokens[at])
 
 
 def _expect(tokens: list[str], at: int, token: str, text: str) -> int:
@@ -77,18 +89,17 @@ def _parse(tokens: list[str], at: int, text: str) -> tuple[pa.DataType, int]:
     at += 1
     if name in ("varchar", "char"):
         at = _expect(tokens, at, "(", text)
-        at = _expect(tokens, at + 1, ")", text) if at < len(tokens) else at
-        return pa.string(), at
+        _number(tokens, at, text)
+        return pa.string(), _expect(tokens, at + 1, ")", text)
     if name == "decimal":
         precision, scale = 10, 0
         if at < len(tokens) and tokens[at] == "(":
-            numbers = tokens[at + 1 : at + 5]
-            if len(numbers) >= 2 and numbers[1] == ")":
-                precision, at = int(numbers[0]), at + 3
-            elif len(numbers) == 4 and numbers[1] == "," and numbers[3] == ")":
-                precision, scale, at = int(numbers[0]), int(numbers[2]), at + 5
-            else:
-                raise UnknownType(text)
+            precision = _number(tokens, at + 1, text)
+            at += 2
+            if at < len(tokens) and tokens[at] == ",":
+                scale = _number(tokens, at + 1, text)
+                at += 2
+            at = _expect(tokens, at, ")", text)
         if not 1 <= precision <= 38 or scale > precision:
             raise UnknownType(text)
         return pa.decimal128(precision, scale), at
@@ -287,7 +298,8 @@ def value_of(value: Any, kind: pa.DataType, reading: Reading) -> Any:
         return None
     if pa.types.is_string(kind):
         if isinstance(value, str):
-            return value
+            # A lone surrogate (JSON can escape one) is written as "?", as Java writes it.
+            return value if value.isascii() else value.encode("utf-8", "replace").decode()
         return (
             json.dumps(value, separators=(",", ":"))
             if not isinstance(value, bool)

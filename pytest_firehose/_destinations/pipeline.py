@@ -463,7 +463,11 @@ class Delivery(Transforming, Converting):
             batch = Batch(buffer.records, ids.uuid(), at)
         else:
             batch = PartitionBatch(buffer.records, ids.uuid(), at, partition)
-        converted = self._converted(batch, at, ids)
+        try:
+            converted = self._converted(batch, at, ids)
+        except BaseException:  # a failure of the fake's own: loud, but no record is lost
+            self._buffers[partition] = buffer
+            raise
         if converted is not None:
             self._attempt(converted, at)
 
