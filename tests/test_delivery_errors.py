@@ -3,6 +3,7 @@ the batch stays pending and is retried, and the error is shown to the test."""
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
@@ -16,6 +17,11 @@ S3 = {"RoleARN": "arn:aws:iam::123456789012:role/firehose", "BucketARN": "arn:aw
 
 def broken_endpoint(request: Any) -> Any:
     raise ValueError("the endpoint's mock is broken")
+
+
+def working_endpoint(request: Any) -> tuple[int, dict[str, str], str]:
+    request_id = request.headers["X-Amz-Firehose-Request-Id"]
+    return 200, {}, json.dumps({"requestId": request_id, "timestamp": 1578090903599})
 
 
 @pytest.fixture
@@ -40,7 +46,11 @@ def test_records_stay_pending_when_the_destination_raises(fake, client, stream):
         (error,) = stream.delivery_errors
         assert "ValueError: the endpoint's mock is broken" in str(error)
 
-        endpoint.replace(responses.POST, URL, json={})
+        endpoint.replace(
+            responses.CallbackResponse(
+                responses.POST, URL, callback=working_endpoint, content_type="application/json"
+            )
+        )
         stream.flush()
     assert (stream.pending, stream.delivered) == ([], [b"a"])
 

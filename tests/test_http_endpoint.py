@@ -65,8 +65,19 @@ def endpoint() -> Iterator[responses.RequestsMock]:
         yield mock
 
 
+def took_it(request: Any) -> tuple[int, dict[str, str], str]:
+    """The answer the spec asks of an endpoint that took the batch: 200, JSON naming the
+    request's id and a timestamp."""
+    request_id = request.headers["X-Amz-Firehose-Request-Id"]
+    return 200, {}, json.dumps({"requestId": request_id, "timestamp": 1578090903599})
+
+
+def accept(endpoint: responses.RequestsMock) -> None:
+    endpoint.add_callback(responses.POST, URL, callback=took_it, content_type="application/json")
+
+
 def test_sends_the_spec_request(fake, client, endpoint):
-    endpoint.add(responses.POST, URL, json={"requestId": "x", "timestamp": 0})
+    accept(endpoint)
     create(client)
     put(client, b"a\n", b"bc\n")
     stream = fake.firehose["events"]
@@ -101,7 +112,7 @@ def test_sends_the_spec_request(fake, client, endpoint):
 
 
 def test_gzip_and_common_attributes(fake, client, endpoint):
-    endpoint.add(responses.POST, URL)
+    accept(endpoint)
     attributes = [{"AttributeName": "env", "AttributeValue": "test"}]
     create(
         client,
@@ -122,7 +133,7 @@ def test_gzip_and_common_attributes(fake, client, endpoint):
 
 def test_retries_a_failed_delivery_with_the_same_request_id(fake, client, endpoint):
     endpoint.add(responses.POST, URL, status=500, json={"errorMessage": "busy"})
-    endpoint.add(responses.POST, URL, status=200)
+    accept(endpoint)
     create(client)
     put(client, b"a", b"b")
     fake.firehose.clock.advance(seconds=61)
@@ -138,7 +149,7 @@ def test_retries_a_failed_delivery_with_the_same_request_id(fake, client, endpoi
 
 
 def test_a_new_batch_with_the_same_payloads_gets_a_new_request_id(fake, client, endpoint):
-    endpoint.add(responses.POST, URL)
+    accept(endpoint)
     create(client)
     put(client, b"same")
     fake.firehose.clock.advance(seconds=60)
@@ -200,7 +211,11 @@ def test_destination_down_backs_up_the_same_way(fake, client, endpoint):
 
 def test_every_record_is_in_exactly_one_place(fake, client, endpoint):
     status = {"code": 200}
-    endpoint.add_callback(responses.POST, URL, callback=lambda _: (status["code"], {}, "{}"))
+
+    def answer(request: Any) -> tuple[int, dict[str, str], str]:
+        return took_it(request) if status["code"] == 200 else (status["code"], {}, "{}")
+
+    endpoint.add_callback(responses.POST, URL, callback=answer, content_type="application/json")
     create(client)
     stream = fake.firehose["events"]
     put(client, b"delivered")
@@ -271,6 +286,157 @@ def test_the_backup_lands_in_the_s3_backup_bucket(fake, client, endpoint):
         assert [base64.b64decode(json.loads(line)["rawData"]) for line in lines] == [b"a"]
 
 
+# ------------------------------------------------------------------ the response format
+
+INVALID = "HttpEndpoint.InvalidResponseFromDestination"
+JSON = {"Content-Type": "application/json"}
+
+
+def the_request_id(request: Any) -> str:
+    return str(request.headers["X-Amz-Firehose-Request-Id"])
+
+
+@pytest.mark.parametrize(
+    ("headers", "body", "reason"),
+    [
+        (JSON, lambda _: "OK", "is not recognized as valid JSON or has unexpected fields"),
+        (JSON, lambda _: "", "is not recognized as valid JSON or has unexpected fields"),
+        (JSON, lambda r: json.dumps([the_request_id(r)]), "is not recognized as valid JSON"),
+        (JSON, lambda _: '{"requestId": null, "timestamp": 1}', "is not recognized as valid"),
+        (
+            JSON,
+            lambda _: json.dumps({"requestId": "some-other-id", "timestamp": 1}),
+            "has a requestId other than the request's",
+        ),
+        (JSON, lambda _: json.dumps({"timestamp": 1}), "does not contain a requestId"),
+        (
+            JSON,
+            lambda r: json.dumps({"requestId": the_request_id(r)}),
+            "does not contain a timestamp",
+        ),
+        (
+            JSON,
+            lambda r: json.dumps({"requestId": the_request_id(r), "timestamp": "1578090903599"}),
+            "has a timestamp that is not a number",
+        ),
+        (
+            JSON,
+            lambda r: json.dumps(
+                {"requestId": the_request_id(r), "timestamp": 1, "errorMessage": "x" * 8193}
+            ),
+            "is not recognized as valid JSON or has unexpected fields",
+        ),
+        (
+            {"Content-Type": "text/plain"},
+            lambda r: json.dumps({"requestId": the_request_id(r), "timestamp": 1}),
+            "does not have the header Content-Type: application/json",
+        ),
+        (
+            {},
+            lambda r: json.dumps({"requestId": the_request_id(r), "timestamp": 1}),
+            "does not have the header Content-Type: application/json",
+        ),
+        (
+            {**JSON, "Content-Encoding": "compress"},
+            lambda r: json.dumps({"requestId": the_request_id(r), "timestamp": 1}),
+            "is content-encoded",
+        ),
+    ],
+    ids=[
+        "not-json",
+        "empty",
+        "not-an-object",
+        "null-request-id",
+        "another-request-id",
+        "no-request-id",
+        "no-timestamp",
+        "string-timestamp",
+        "error-message-over-8192",
+        "text-plain",
+        "no-content-type",
+        "content-encoded",
+    ],
+)
+def test_a_200_not_in_the_response_format_is_retried_then_backed_up(
+    fake, client, endpoint, headers, body, reason
+):
+    answers = []
+
+    def answer(request: Any) -> tuple[int, dict[str, str], str]:
+        answers.append(body(request))
+        return 200, headers, answers[-1]
+
+    endpoint.add_callback(responses.POST, URL, callback=answer, content_type=None)
+    create(client)
+    put(client, b"a", b"b")
+    fake.firehose.clock.advance(seconds=186)
+    assert fake.firehose["events"].pending == [b"a", b"b"]
+    assert fake.firehose["events"].delivered == []
+    fake.firehose.clock.advance(seconds=1)
+
+    _, lines = assert_backed_up(fake, [b"a", b"b"], INVALID, 8)
+    request_id = the_request_id(endpoint.calls[0].request)
+    message = lines[0]["errorMessage"]
+    assert message.startswith(
+        "The response received from the specified endpoint is invalid. Contact the owner of "
+        f"the endpoint to resolve the issue. Response for request {request_id} {reason}"
+    )
+    # The raw answer as the endpoint sent it, cut at 8192 characters.
+    assert message.endswith(f". Raw response received: 200 {answers[-1][:8192]}")
+
+
+def test_an_answer_in_the_format_on_a_retry_delivers(fake, client, endpoint):
+    answers = [
+        lambda r: json.dumps({"requestId": "some-other-id", "timestamp": 1}),
+        # Parameters of the content type and fields the spec does not name are accepted.
+        lambda r: json.dumps(
+            {"requestId": the_request_id(r), "timestamp": 1.5, "errorMessage": "", "x": 1}
+        ),
+    ]
+
+    def answer(request: Any) -> tuple[int, dict[str, str], str]:
+        return 200, {}, answers.pop(0)(request)
+
+    endpoint.add_callback(
+        responses.POST, URL, callback=answer, content_type="application/json; charset=utf-8"
+    )
+    create(client)
+    put(client, b"a")
+    stream = fake.firehose["events"]
+    fake.firehose.clock.advance(seconds=60)
+    assert stream.pending == [b"a"]
+    assert stream.delivered == []
+    fake.firehose.clock.advance(seconds=1)
+    assert stream.delivered == [b"a"]
+    assert stream.pending == []
+    assert stream.backed_up == []
+    assert len(endpoint.calls) == 2
+
+
+@pytest.mark.parametrize(("padding", "delivered"), [(0, True), (1, False)])
+def test_a_response_body_over_1_mib_is_too_large(fake, client, endpoint, padding, delivered):
+    def answer(request: Any) -> tuple[int, dict[str, str], str]:
+        body = json.dumps({"requestId": the_request_id(request), "timestamp": 1})
+        return 200, {}, body + " " * (1024 * 1024 - len(body) + padding)
+
+    endpoint.add_callback(responses.POST, URL, callback=answer, content_type="application/json")
+    create(client)
+    put(client, b"a")
+    fake.firehose.clock.advance(minutes=10)
+    stream = fake.firehose["events"]
+    if delivered:
+        assert stream.delivered == [b"a"]
+        assert stream.backed_up == []
+        return
+    assert stream.delivered == []
+    [line] = backups(fake)[0].body.decode().splitlines()
+    assert json.loads(line)["errorCode"] == "HttpEndpoint.ResponseTooLarge"
+    assert json.loads(line)["errorMessage"] == (
+        "The response received from the endpoint is too large. "
+        "Contact the owner of the endpoint to resolve this issue."
+    )
+
+
 # --------------------------------------------------------------------------- a slow endpoint
 
 
@@ -325,6 +491,7 @@ class SlowEndpoint:
                 endpoint.gate.wait()
                 answer = json.dumps({"requestId": body["requestId"], "timestamp": 0}).encode()
                 self.send_response(200)
+                self.send_header("Content-Type", "application/json")
                 self.send_header("Content-Length", str(len(answer)))
                 self.end_headers()
                 self.wfile.write(answer)
@@ -452,9 +619,9 @@ def test_a_mock_that_stops_the_test_loses_no_record(fake, client, endpoint):
         answers.append(request)
         if len(answers) == 1:
             raise StopTheTest
-        return 200, {}, "{}"
+        return took_it(request)
 
-    endpoint.add_callback(responses.POST, URL, callback=answer)
+    endpoint.add_callback(responses.POST, URL, callback=answer, content_type="application/json")
     create(client)
     put(client, b"a")
     stream = fake.firehose["events"]

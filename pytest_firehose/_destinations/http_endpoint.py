@@ -1,7 +1,8 @@
 """Delivery to an HTTP endpoint, as Firehose's "HTTP Endpoint Delivery Request and Response
 Specifications" describe it: one POST per batch, retried with backoff while the endpoint
-answers anything but 200, then written to the S3 backup (the delivery's ``backed_up``) once
-``RetryOptions.DurationInSeconds`` has passed.
+answers anything but a 200 in the spec's response format (JSON naming the request's
+``requestId`` and a ``timestamp``), then written to the S3 backup (the delivery's
+``backed_up``) once ``RetryOptions.DurationInSeconds`` has passed.
 
 The endpoint is waited for without the world's lock (``unlocked``): other clients are served
 meanwhile, and the delivery keeps what reaches it until the answer is in (``Delivery``'s
@@ -45,6 +46,12 @@ DEFAULT_RETRY_SECONDS = 300
 ERROR_OUTPUT_TYPE = "http-endpoint-failed"
 ANSWERED = "HttpEndpoint.DestinationException"
 UNREACHABLE = "HttpEndpoint.ConnectionFailed"
+INVALID = "HttpEndpoint.InvalidResponseFromDestination"
+TOO_LARGE = "HttpEndpoint.ResponseTooLarge"
+#: The spec: "The response body must be 1 MiB or less in size"; an errorMessage is at most
+#: 8192 characters.
+MAX_RESPONSE_BYTES = 1024 * 1024
+MAX_ERROR_MESSAGE = 8192
 _EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 
 
@@ -86,10 +93,72 @@ def _refuse_the_network(session: Any, url: str) -> None:
         return
     raise DeliveryFailed(
         f"pytest-firehose did not send this request: nothing intercepts {url} "
-        "and nothing in a test may reach the network. Answer it with responses "
-        "(responses.add(responses.POST, url)) or requests-mock.",
+        "and nothing in a test may reach the network. Answer it with responses or "
+        "requests-mock: status 200, Content-Type application/json and the body "
+        '{"requestId": <the request\'s requestId>, "timestamp": <milliseconds>}.',
         UNREACHABLE,
     )
+
+
+def _not_a_number(constant: str) -> Any:
+    raise ValueError(f"{constant} is not JSON")
+
+
+def _malformed(answer: Any, request_id: str) -> str | None:
+    """Why a 200 ``answer`` is not in the spec's response format (the end of the sentence
+    "Response for request ID ..."), or None when it is."""
+    unexpected = "is not recognized as valid JSON or has unexpected fields"
+    if answer.headers.get("Content-Encoding", "identity").strip().lower() != "identity":
+        return "is content-encoded"
+    media_type = answer.headers.get("Content-Type", "").split(";")[0].strip().lower()
+    if media_type != "application/json":
+        return "does not have the header Content-Type: application/json"
+    try:
+        body = json.loads(answer.content, parse_constant=_not_a_number)
+    except ValueError:  # JSONDecodeError, UnicodeDecodeError, NaN
+        return unexpected
+    if not isinstance(body, dict):
+        return unexpected
+    if "requestId" not in body:
+        return "does not contain a requestId"
+    if not isinstance(body["requestId"], str):
+        return unexpected
+    if body["requestId"] != request_id:
+        return "has a requestId other than the request's"
+    if "timestamp" not in body:
+        return "does not contain a timestamp"
+    timestamp = body["timestamp"]
+    if isinstance(timestamp, bool) or not isinstance(timestamp, (int, float)):
+        return "has a timestamp that is not a number"
+    message = body.get("errorMessage", "")
+    if not isinstance(message, str) or len(message) > MAX_ERROR_MESSAGE:
+        return unexpected
+    return None
+
+
+def _judge(answer: Any, request_id: str) -> None:
+    """Raise DeliveryFailed unless ``answer`` delivered the batch: a 200 in the spec's
+    response format, with a body of at most 1 MiB."""
+    if len(answer.content) > MAX_RESPONSE_BYTES:
+        raise DeliveryFailed(
+            "The response received from the endpoint is too large. "
+            "Contact the owner of the endpoint to resolve this issue.",
+            TOO_LARGE,
+        )
+    if answer.status_code != 200:
+        raise DeliveryFailed(
+            "Received the following response from the endpoint destination. "
+            f"{answer.status_code}: {answer.text[:MAX_ERROR_MESSAGE]}",
+            ANSWERED,
+        )
+    reason = _malformed(answer, request_id)
+    if reason is not None:
+        raise DeliveryFailed(
+            "The response received from the specified endpoint is invalid. Contact the owner "
+            f"of the endpoint to resolve the issue. Response for request {request_id} "
+            f"{reason}. Raw response received: 200 {answer.text[:MAX_ERROR_MESSAGE]}",
+            INVALID,
+        )
 
 
 class HttpEndpointDestination:
@@ -175,12 +244,7 @@ class HttpEndpointDestination:
                     )
             except requests.RequestException as error:
                 raise DeliveryFailed(f"{type(error).__name__}: {error}", UNREACHABLE) from None
-        if answer.status_code != 200:
-            raise DeliveryFailed(
-                "Received the following response from the endpoint destination. "
-                f"{answer.status_code}: {answer.text[:8192]}",
-                ANSWERED,
-            )
+        _judge(answer, request_id)
 
     def give_up(
         self, target: DeliveryTarget, batch: Batch, at: datetime, failure: DeliveryFailed | None
