@@ -11,9 +11,10 @@ from __future__ import annotations
 import contextlib
 import functools
 import math
+import numbers
 import sys
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta, timezone
 from typing import Any, TypeVar, cast
 
@@ -26,25 +27,58 @@ class ClockRangeError(ValueError):
     """A move the fake clock refuses: backwards, not a finite number, or past :data:`LATEST`."""
 
 
-def _step(delta: timedelta | float | None, units: dict[str, float]) -> timedelta:
-    """The move ``advance`` was asked for, as a timedelta; ClockRangeError if it is none."""
+def _step(delta: object, units: Mapping[str, object], call: str = "advance") -> timedelta:
+    """The move ``advance`` (or ``sleep``) was asked for, as a timedelta; ClockRangeError if
+    it is none."""
     if delta is None:
+        amounts: dict[str, float] = {}
+        for unit, value in units.items():
+            if not _is_number(value) or not _finite(value):
+                raise ClockRangeError(
+                    f"{call}({unit}={value!r}): each unit of the move is a finite number"
+                )
+            amounts[unit] = value if isinstance(value, int) else float(cast("float", value))
         try:
-            return timedelta(**units)
+            return timedelta(**amounts)
         except OverflowError:
-            raise ClockRangeError(f"advance({units!r}) is too far for the fake clock") from None
+            raise ClockRangeError(f"{call}({units!r}) is too far for the fake clock") from None
+        except TypeError:  # a unit timedelta does not have
+            raise ClockRangeError(
+                f"{call}() takes timedelta's units (weeks, days, hours, minutes, seconds, "
+                f"milliseconds, microseconds), not {', '.join(units)}"
+            ) from None
     if units:
-        raise TypeError("advance() takes a timedelta or keyword units, not both")
+        raise ClockRangeError(f"{call}() takes a timedelta or keyword units, not both")
+    return _amount(delta, call)
+
+
+def _amount(delta: object, call: str) -> timedelta:
+    """``delta`` (a timedelta or seconds) as a timedelta; ClockRangeError if it is neither, or
+    not a finite number."""
     if isinstance(delta, timedelta):
         return delta
+    if _is_number(delta):
+        try:
+            seconds = float(cast("float", delta))
+        except OverflowError:  # an int past any double
+            seconds = math.inf
+        if math.isfinite(seconds):
+            with contextlib.suppress(OverflowError):
+                return timedelta(seconds=seconds)
+    raise ClockRangeError(
+        f"{call}() takes a timedelta or a finite number of seconds, got {delta!r}"
+    )
+
+
+def _is_number(value: object) -> bool:
+    return isinstance(value, numbers.Real) and not isinstance(value, bool)
+
+
+def _finite(value: object) -> bool:
     try:
-        seconds = float(delta)
-    except OverflowError:  # an int past any double
-        seconds = math.inf
-    if math.isfinite(seconds):
-        with contextlib.suppress(OverflowError):
-            return timedelta(seconds=seconds)
-    raise ClockRangeError(f"advance() takes a finite number of seconds, got {delta!r}")
+        return math.isfinite(cast("float", value))
+    except OverflowError:  # an int past any double: finite, and too far for the clock
+        return True
 
 
 class _Freezegun:
@@ -272,9 +306,10 @@ class FakeClock:
             self._guards.append(guard)
 
     def sleep(self, seconds: float) -> None:
-        """Pass ``seconds`` of fake time instead of sleeping; recorded in ``sleeps``."""
-        if seconds > 0:
-            step = timedelta(seconds=seconds)  # the clock's resolution is a microsecond
+        """Pass ``seconds`` of fake time instead of sleeping; recorded in ``sleeps``. Raises
+        :class:`ClockRangeError` as ``advance`` does; a wait of 0 or less passes none."""
+        step = _amount(seconds, "sleep")  # the clock's resolution is a microsecond
+        if step > timedelta(0):
             self.advance(step)
             with self._lock:
                 self.sleeps.append(step.total_seconds())

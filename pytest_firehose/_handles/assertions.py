@@ -6,6 +6,8 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 
 from pytest_firehose._engine.calls import Call
+from pytest_firehose._errors import UsageError
+from pytest_firehose._payload import PayloadRecord
 
 _SHOWN = 10
 #: Payloads longer than this are cut short in messages.
@@ -24,6 +26,38 @@ def _listing(items: Iterable[bytes]) -> str:
     shown = ", ".join(_shown(item) for item in items[:_SHOWN])
     more = f", ... and {len(items) - _SHOWN} more" if len(items) > _SHOWN else ""
     return f"[{shown}{more}]"
+
+
+def expected_payloads(helper: str, expected: object) -> list[bytes]:
+    """The payloads an assertion helper (``helper``, as ``assert_delivered``) was given,
+    as bytes; :class:`UsageError` naming the fix for anything that is not a collection of
+    payload bytes (a record the fake kept counts as its payload)."""
+    if isinstance(expected, (str, bytes, bytearray, memoryview)) or not isinstance(
+        expected, Iterable
+    ):
+        raise UsageError(
+            f"{helper}() takes a list of payloads as bytes, such as "
+            f"{helper}([b'a', b'b']), not {_cut(expected)}"
+        )
+    payloads: list[bytes] = []
+    for position, payload in enumerate(expected):
+        if isinstance(payload, PayloadRecord):
+            payloads.append(payload.data)
+        elif isinstance(payload, (bytes, bytearray, memoryview)):
+            payloads.append(bytes(payload))
+        else:
+            fix = f", such as {payload.encode()!r}" if isinstance(payload, str) else ""
+            raise UsageError(
+                f"{helper}(): payloads are bytes{fix}; the one at position {position} is "
+                f"{_cut(payload)}"
+            )
+    return payloads
+
+
+def _cut(value: object) -> str:
+    """``value``'s repr for a message, cut short when long."""
+    text = repr(value)
+    return text if len(text) <= _LONG else f"{text[:_LONG]}..."
 
 
 def call_log(calls: Sequence[Call]) -> str:
@@ -48,7 +82,10 @@ def delivery_mismatch(
     calls: Sequence[Call],
 ) -> str | None:
     """``None`` when ``actual`` holds each expected payload exactly once (in order if asked);
-    otherwise a message with the missing, unexpected and duplicated payloads and the calls."""
+    otherwise a message with the missing, unexpected and duplicated payloads and the calls.
+    Raises :class:`UsageError` for an expected payload that is not bytes."""
+    helper = "assert_records" if what.startswith("kinesis") else "assert_delivered"
+    expected = expected_payloads(helper, expected)
     want, got = Counter(expected), Counter(actual)
     lines: list[str] = []
     missing = want - got

@@ -285,6 +285,11 @@ class ServiceHandle(ABC, Generic[Model, StreamHandle]):
     def _find(self, name: str, region: str | None) -> Model:
         """The service model holding stream ``name``: in ``region`` if given, else in the
         default region, else in the one region that has it. The error lists the known ones."""
+        if not isinstance(name, str):
+            raise StreamKeyError(
+                f"{self.noun} names are strings: ask {self.service}['orders'], not "
+                f"{self.service}[{name!r}]"
+            )
         with self._world.touched():
             everywhere = [model for model, n in self._everywhere() if n == name]
             known = sorted({n for _, n in self._everywhere()})

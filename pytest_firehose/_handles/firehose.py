@@ -12,10 +12,16 @@ from pytest_firehose._destinations.objects import DeliveredObject
 from pytest_firehose._engine.calls import Call
 from pytest_firehose._engine.world import World
 from pytest_firehose._errors import UsageError
-from pytest_firehose._handles.assertions import delivery_mismatch
+from pytest_firehose._handles.assertions import delivery_mismatch, expected_payloads
 from pytest_firehose._handles.base import Lifetime, ServiceHandle
 from pytest_firehose._lambda.context import DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT, LambdaContext
-from pytest_firehose._lambda.functions import Handler, Invocation, parse_function
+from pytest_firehose._lambda.functions import (
+    Handler,
+    Invocation,
+    check_memory,
+    function_timeout,
+    parse_function,
+)
 from pytest_firehose._payload import payload_bytes
 from pytest_firehose._services.firehose.model import FirehoseService
 from pytest_firehose._services.firehose.streams import DeliveryStream, Record
@@ -43,6 +49,42 @@ def _outside_lock(world: World, handler: Handler) -> Handler:
             return handler(event, context)
 
     return run
+
+
+def _cut(text: str, limit: int = 80) -> str:
+    """``text``'s repr for a message, cut short when long."""
+    shown = repr(text)
+    return shown if len(shown) <= limit else f"{shown[:limit]}... ({len(text):,} characters)"
+
+
+def _column_pairs(where: str, columns: object) -> tuple[tuple[str, str], ...]:
+    """A Glue table's (name, Hive type) columns, given as a mapping or as pairs; refused
+    unless each is a pair of strings, and there is one at least."""
+    shape = (
+        f"{where}: columns are a mapping of column name to Hive type, "
+        '{"id": "bigint", "tags": "array<string>"}, or (name, type) pairs of strings'
+    )
+    if isinstance(columns, Mapping):
+        found: list[object] = list(columns.items())
+    elif isinstance(columns, Iterable) and not isinstance(columns, (str, bytes)):
+        found = list(columns)
+    else:
+        raise UsageError(f"{shape}, not {columns!r}")
+    pairs: list[tuple[str, str]] = []
+    for pair in found:
+        if not isinstance(pair, (tuple, list)) or len(pair) != 2:
+            raise UsageError(f"{shape}; {pair!r} is not a (name, type) pair")
+        name, kind = pair
+        if not isinstance(name, str) or not name:
+            raise UsageError(f"{shape}; the column name {name!r} is not a non-empty string")
+        if not isinstance(kind, str):
+            raise UsageError(
+                f"{shape}; the type of column {name!r} is {kind!r}, not a string such as 'int'"
+            )
+        pairs.append((name, kind))
+    if not pairs:
+        raise UsageError(f"{where}: the Glue table needs at least one column")
+    return tuple(pairs)
 
 
 class DeliveryStreamHandle:
@@ -253,12 +295,12 @@ class DeliveryStreamHandle:
         handle checks what was delivered before the deletion.
         """
         __tracebackhide__ = True
-        expected = list(expected)
+        payloads = expected_payloads("assert_delivered", expected)
         if not self.deleted:
             self.flush()
         message = delivery_mismatch(
             f"delivery stream {self.name!r}",
-            expected,
+            payloads,
             self.delivered,
             ordered=ordered,
             calls=self.calls,
@@ -296,6 +338,12 @@ class FirehoseHandle(ServiceHandle[FirehoseService, DeliveryStreamHandle]):
         none, the stream is DirectPut with the service's defaults and an in-memory
         destination.
         """
+        if "DeliveryStreamName" in options:
+            raise UsageError(
+                f"create_delivery_stream({name!r}, DeliveryStreamName="
+                f"{options['DeliveryStreamName']!r}): the stream's name is the first argument "
+                f"only; drop DeliveryStreamName="
+            )
         params = {"DeliveryStreamName": name, **options}
         model = self._create("CreateDeliveryStream", params, region)
         return self._handle(model, name)
@@ -332,7 +380,8 @@ class FirehoseHandle(ServiceHandle[FirehoseService, DeliveryStreamHandle]):
             )
         except ValueError as error:
             raise UsageError(str(error)) from None
-        limit = timeout if isinstance(timeout, timedelta) else timedelta(seconds=timeout)
+        limit = function_timeout(timeout, "lambda_function")
+        memory_mb = check_memory(memory_mb, "lambda_function")
         with self._world.touched():
             functions = self._world.firehose(name.region).functions
             try:
@@ -367,17 +416,24 @@ class FirehoseHandle(ServiceHandle[FirehoseService, DeliveryStreamHandle]):
             raise UsageError(
                 "record format conversion needs pyarrow: pip install pytest-firehose[conversion]"
             )
-        from pytest_firehose._destinations.hive_types import UnknownType, column_type
+        from pytest_firehose._destinations.hive_types import column_type
 
-        pairs = tuple(columns.items() if isinstance(columns, Mapping) else columns)
-        if not pairs:
-            raise UsageError(f"the Glue table {database}.{table} needs at least one column")
+        where = f"glue_table({database!r}, {table!r}, ...)"
+        for part, value in (("database", database), ("table", table)):
+            if not isinstance(value, str) or not value:
+                raise UsageError(f"{where}: the {part} is named by a non-empty string")
+        pairs = _column_pairs(where, columns)
         for name, kind in pairs:
             try:
                 column_type(kind)
-            except UnknownType:
+            except RecursionError:
                 raise UsageError(
-                    f"column {name!r} of {database}.{table}: {kind!r} is not a Hive type "
+                    f"column {name!r} of {database}.{table}: its type nests too deeply for "
+                    "pytest-firehose to read; nest fewer array<>, map<> and struct<> types"
+                ) from None
+            except ValueError:  # hive_types.UnknownType, a ValueError
+                raise UsageError(
+                    f"column {name!r} of {database}.{table}: {_cut(kind)} is not a Hive type "
                     "pytest-firehose reads (string, varchar(n), char(n), tinyint, smallint, "
                     "int, bigint, float, double, boolean, timestamp, date, decimal(p,s), "
                     "binary, array<T>, map<K,V>, struct<name:T,...>)"

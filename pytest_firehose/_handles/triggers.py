@@ -11,13 +11,16 @@ import re
 import warnings
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta, timezone
 from typing import Any
+
+from botocore.utils import parse_to_aware_datetime
 
 from pytest_firehose._engine.world import World
 from pytest_firehose._errors import ServiceError, UsageError
 from pytest_firehose._handles.failure_destinations import SENT_TO, FailureDestination
 from pytest_firehose._lambda.context import Function
+from pytest_firehose._lambda.functions import check_memory, check_role, function_timeout
 from pytest_firehose._lambda.kinesis_events import kinesis_event
 from pytest_firehose._lambda.mapping import EventSourceMapping, Invocation, ShardView
 from pytest_firehose._lambda.mapping_settings import MappingSettings, settings_from
@@ -26,8 +29,6 @@ from pytest_firehose._services.kinesis.records import sequence_index_of, shard_i
 from pytest_firehose._services.kinesis.streams import KinesisRecord, KinesisStream
 from pytest_firehose._wire.validation import unsendable, validate_input
 
-#: A function's timeout: 1 second to 15 minutes (DOC, CreateFunction).
-MAX_TIMEOUT = timedelta(minutes=15)
 _NAME_CHARACTERS = re.compile(r"[^A-Za-z0-9_-]")
 
 
@@ -155,17 +156,29 @@ def function_name_of(handler: Callable[..., Any], options: dict[str, Any]) -> st
     return name or "handler"
 
 
-def _timeout(timeout: float | timedelta) -> timedelta:
-    step = timeout if isinstance(timeout, timedelta) else timedelta(seconds=timeout)
-    if not timedelta(seconds=1) <= step <= MAX_TIMEOUT:
+def _starting_timestamp(params: dict[str, Any]) -> None:
+    """Read StartingPositionTimestamp as botocore does (a datetime, seconds since the epoch,
+    or a time string), in place; refuse one that botocore fails on with an error of its own
+    rather than a report (a number of seconds past what a date holds)."""
+    stamp = params.get("StartingPositionTimestamp")
+    if stamp is None or isinstance(stamp, datetime):
+        return
+    try:
+        when = parse_to_aware_datetime(stamp)
+    except (TypeError, ValueError, AttributeError):
+        return  # botocore's validator reports these, in its words
+    except (RuntimeError, OverflowError, OSError):
         raise UsageError(
-            f"lambda_trigger(timeout={timeout!r}): a function's timeout is 1 to 900 seconds."
-        )
-    return step
+            f"lambda_trigger(StartingPositionTimestamp={stamp!r}): botocore cannot read it "
+            "as a time; pass a timezone-aware datetime, or seconds since the epoch within "
+            "the years 1 to 9999"
+        ) from None
+    params["StartingPositionTimestamp"] = when.astimezone(timezone.utc)
 
 
 def mapping_settings(params: dict[str, Any]) -> MappingSettings:
     """The settings of a mapping, refused as Lambda would refuse them, with the fix."""
+    _starting_timestamp(params)
     refusal = unsendable("lambda", "CreateEventSourceMapping", params)
     if refusal is not None:
         raise refusal
@@ -204,13 +217,14 @@ def new_trigger(
     """A mapping from ``stream`` to ``handler``, as CreateEventSourceMapping makes one."""
     if not callable(handler):
         raise UsageError("lambda_trigger(handler): pass the function's (event, context) handler")
+    limit = function_timeout(timeout, "lambda_trigger")
+    memory_mb = check_memory(memory_mb, "lambda_trigger")
+    role = check_role(role, "lambda_trigger")
     name = function_name_of(handler, options)
     params = {"FunctionName": name, "EventSourceArn": stream.arn, **options}
     params.setdefault("StartingPosition", "TRIM_HORIZON")
     settings = mapping_settings(params)
-    function = Function(
-        name, region, world.account_id, timeout=_timeout(timeout), memory_mb=memory_mb
-    )
+    function = Function(name, region, world.account_id, timeout=limit, memory_mb=memory_mb)
     source = Source(stream.arn, region, role or default_role(world.account_id, name))
     reader = KinesisReader(world, stream, source)
     on_failure = settings.on_failure

@@ -9,6 +9,8 @@ answers only for that qualifier and wins over the unqualified registration.
 from __future__ import annotations
 
 import json
+import math
+import numbers
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -16,6 +18,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from pytest_firehose._clock import FakeClock
+from pytest_firehose._errors import UsageError
 from pytest_firehose._lambda.context import (
     DEFAULT_MEMORY_MB,
     DEFAULT_TIMEOUT,
@@ -37,6 +40,12 @@ _ARN = re.compile(
     rf"(?P<account>\d{{12}}):function:(?P<name>{_NAME})(?::(?P<qualifier>{_QUALIFIER}))?"
 )
 _PLAIN = re.compile(rf"(?P<name>{_NAME})(?::(?P<qualifier>{_QUALIFIER}))?")
+#: An IAM role ARN, as CreateFunction's Role takes it (API reference, CreateFunction).
+_ROLE = re.compile(r"arn:(aws[a-zA-Z-]*)?:iam::\d{12}:role/?[a-zA-Z_0-9+=,.@\-_/]+")
+#: A function's timeout and memory size, as CreateFunction takes them: Timeout 1 to 900
+#: seconds, MemorySize 128 to 10,240 MB (API reference, CreateFunction).
+MIN_TIMEOUT, MAX_TIMEOUT = timedelta(seconds=1), timedelta(minutes=15)
+MIN_MEMORY_MB, MAX_MEMORY_MB = 128, 10_240
 #: Lambda's limit on a synchronous invocation's response (the Python runtime's error text
 #: names it in bytes).
 MAX_RESPONSE_BYTES = 6 * 1024 * 1024
@@ -63,6 +72,12 @@ def parse_function(text: str, *, region: str, account_id: str) -> FunctionName:
     :class:`FunctionName`; a bare name lives in ``region`` and ``account_id``.
 
     Raises ``ValueError`` naming the accepted forms."""
+    if not isinstance(text, str):
+        raise ValueError(
+            f"a Lambda function is named by a string, not {text!r}: a function name "
+            "(orders-transform), a name with a version or alias (orders-transform:live), or a "
+            "function ARN (arn:aws:lambda:us-east-1:123456789012:function:orders-transform)"
+        )
     if match := _ARN.fullmatch(text):
         return FunctionName(
             match["name"], match["region"], match["account"], match["qualifier"] or None
@@ -74,6 +89,57 @@ def parse_function(text: str, *, region: str, account_id: str) -> FunctionName:
         "name with a version or alias (orders-transform:live), or a function ARN "
         "(arn:aws:lambda:us-east-1:123456789012:function:orders-transform[:live])"
     )
+
+
+def function_timeout(timeout: object, call: str) -> timedelta:
+    """``timeout`` (seconds, or a timedelta) as a timedelta, refused with a
+    :class:`UsageError` naming ``call`` (``"lambda_trigger"``) unless it is a timeout Lambda
+    takes: 1 to 900 seconds."""
+    rule = (
+        f"{call}(timeout={timeout!r}): a Lambda function's timeout is 1 to 900 seconds, "
+        "given as a number of seconds (timeout=3) or a timedelta"
+    )
+    if isinstance(timeout, timedelta):
+        step = timeout
+    elif isinstance(timeout, numbers.Real) and not isinstance(timeout, bool):
+        try:
+            seconds = float(timeout)
+        except OverflowError:  # an int past any double
+            seconds = math.inf
+        if not 1 <= seconds <= MAX_TIMEOUT.total_seconds():  # NaN compares False too
+            raise UsageError(rule)
+        step = timedelta(seconds=seconds)
+    else:
+        raise UsageError(rule)
+    if not MIN_TIMEOUT <= step <= MAX_TIMEOUT:
+        raise UsageError(rule)
+    return step
+
+
+def check_memory(memory_mb: object, call: str) -> int:
+    """``memory_mb``, refused with a :class:`UsageError` naming ``call`` unless it is a
+    memory size Lambda takes: a whole number of MB from 128 to 10,240."""
+    if (
+        isinstance(memory_mb, bool)
+        or not isinstance(memory_mb, numbers.Integral)
+        or not MIN_MEMORY_MB <= int(memory_mb) <= MAX_MEMORY_MB
+    ):
+        raise UsageError(
+            f"{call}(memory_mb={memory_mb!r}): a Lambda function's memory size is a whole "
+            f"number of MB from {MIN_MEMORY_MB} to {MAX_MEMORY_MB:,} (memory_mb=512)"
+        )
+    return int(memory_mb)
+
+
+def check_role(role: object, call: str) -> str | None:
+    """``role`` (``None``: the default role), refused with a :class:`UsageError` naming
+    ``call`` unless it is an IAM role ARN, as Lambda's execution role is."""
+    if role is not None and (not isinstance(role, str) or _ROLE.fullmatch(role) is None):
+        raise UsageError(
+            f"{call}(role={role!r}): a Lambda function's execution role is an IAM role ARN, "
+            "such as 'arn:aws:iam::123456789012:role/reader'"
+        )
+    return role
 
 
 @dataclass(frozen=True)

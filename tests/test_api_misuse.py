@@ -1,0 +1,280 @@
+"""The plugin's own Python API, used wrongly: each misuse is refused with a ``UsageError``
+(for the clock, a ``ClockRangeError``) whose message says what to pass instead, and nothing
+is left half done."""
+
+from __future__ import annotations
+
+import math
+from datetime import datetime, timedelta, timezone
+from typing import Any
+
+import boto3
+import pytest
+from conftest import REGION
+
+from pytest_firehose import FirehoseFake, StreamKeyError, UsageError
+from pytest_firehose._clock import ClockRangeError
+
+ROLE = "arn:aws:iam::123456789012:role/reader"
+
+
+def _handler(event: Any, context: Any) -> None:
+    return None
+
+
+# ------------------------------------------------------------------ glue_table
+
+
+@pytest.mark.parametrize(
+    ("columns", "message"),
+    [
+        ({"c": "decimal(a,b)"}, r"'decimal\(a,b\)' is not a Hive type"),
+        ({"c": "decimal(,)"}, r"'decimal\(,\)' is not a Hive type"),
+        ({"c": 5}, "the type of column 'c' is 5, not a string such as 'int'"),
+        ({"c": None}, "the type of column 'c' is None, not a string"),
+        ({5: "int"}, "the column name 5 is not a non-empty string"),
+        ([("a",)], r"\('a',\) is not a \(name, type\) pair"),
+        (["ab"], r"'ab' is not a \(name, type\) pair"),
+        ("id int", r"columns are a mapping of column name to Hive type"),
+        (5, r"columns are a mapping .*, not 5"),
+    ],
+)
+def test_glue_table_refuses_columns_that_are_not_pairs_of_a_name_and_a_hive_type(
+    fake: FirehoseFake, columns: Any, message: str
+) -> None:
+    pytest.importorskip("pyarrow")
+    with pytest.raises(UsageError, match=message):
+        fake.firehose.glue_table("web", "clicks", columns)
+
+
+def test_glue_table_refuses_a_type_nested_too_deeply_to_read(fake: FirehoseFake) -> None:
+    pytest.importorskip("pyarrow")
+    deep = "array<" * 5000 + "int" + ">" * 5000
+    with pytest.raises(UsageError, match=r"column 'c' of web\.clicks") as refused:
+        fake.firehose.glue_table("web", "clicks", {"c": deep})
+    assert len(str(refused.value)) < 400  # the type is cut short, not shown in full
+    fake.firehose.glue_table("web", "clicks", {"c": "array<" * 20 + "int" + ">" * 20})
+
+
+@pytest.mark.parametrize(("database", "table"), [(None, "clicks"), ("web", ""), ("web", 5)])
+def test_glue_table_refuses_a_database_or_table_that_is_no_name(
+    fake: FirehoseFake, database: Any, table: Any
+) -> None:
+    pytest.importorskip("pyarrow")
+    with pytest.raises(UsageError, match="is named by a non-empty string"):
+        fake.firehose.glue_table(database, table, {"id": "int"})
+
+
+# ------------------------------------------------------------------ create_delivery_stream
+
+
+def test_a_second_stream_name_among_the_options_is_refused_before_anything_is_made(
+    fake: FirehoseFake,
+) -> None:
+    with pytest.raises(UsageError, match="the stream's name is the first argument only"):
+        fake.firehose.create_delivery_stream("x", DeliveryStreamName="y")
+    assert fake.firehose.stream_names() == []
+
+
+# ------------------------------------------------------------------ Lambda functions
+
+
+HUGE = pytest.param(10**400, id="10**400")
+BAD_TIMEOUTS = ["3", None, math.inf, math.nan, 0.5, 901, timedelta(minutes=16), True, HUGE]
+
+
+@pytest.mark.parametrize("timeout", BAD_TIMEOUTS)
+def test_lambda_function_refuses_a_timeout_lambda_would_refuse(
+    fake: FirehoseFake, timeout: Any
+) -> None:
+    with pytest.raises(UsageError, match="timeout is 1 to 900 seconds"):
+        fake.firehose.lambda_function("f", _handler, timeout=timeout)
+
+
+@pytest.mark.parametrize("timeout", BAD_TIMEOUTS)
+def test_lambda_trigger_refuses_a_timeout_lambda_would_refuse(
+    fake: FirehoseFake, timeout: Any
+) -> None:
+    stream = fake.kinesis.create_stream("k")
+    with pytest.raises(UsageError, match="timeout is 1 to 900 seconds"):
+        stream.lambda_trigger(_handler, timeout=timeout)
+
+
+@pytest.mark.parametrize("timeout", [1, 900, 2.5, timedelta(minutes=15)])
+def test_the_timeouts_lambda_takes_are_taken(fake: FirehoseFake, timeout: Any) -> None:
+    fake.firehose.lambda_function("f", _handler, timeout=timeout)
+    fake.kinesis.create_stream("k").lambda_trigger(_handler, timeout=timeout)
+
+
+@pytest.mark.parametrize("memory_mb", [0, 127, 10241, "x", None, 512.0, True])
+def test_a_memory_size_lambda_would_refuse_is_refused(fake: FirehoseFake, memory_mb: Any) -> None:
+    with pytest.raises(UsageError, match="memory size is a whole number of MB from 128"):
+        fake.firehose.lambda_function("f", _handler, memory_mb=memory_mb)
+    stream = fake.kinesis.create_stream("k")
+    with pytest.raises(UsageError, match="memory size is a whole number of MB from 128"):
+        stream.lambda_trigger(_handler, memory_mb=memory_mb)
+
+
+def test_the_memory_sizes_lambda_takes_are_taken(fake: FirehoseFake) -> None:
+    stream = fake.kinesis.create_stream("k")
+    for memory_mb in (128, 10240):
+        fake.firehose.lambda_function("f", _handler, memory_mb=memory_mb)
+        stream.lambda_trigger(_handler, memory_mb=memory_mb)
+
+
+@pytest.mark.parametrize("role", [5, "reader", "arn:aws:iam::123:role/reader"])
+def test_lambda_trigger_refuses_a_role_that_is_not_an_iam_role_arn(
+    fake: FirehoseFake, role: Any
+) -> None:
+    stream = fake.kinesis.create_stream("k")
+    with pytest.raises(UsageError, match="execution role is an IAM role ARN"):
+        stream.lambda_trigger(_handler, role=role)
+
+
+def test_lambda_trigger_takes_an_iam_role_arn(fake: FirehoseFake) -> None:
+    stream = fake.kinesis.create_stream("k")
+    boto3.client("kinesis", region_name=REGION).put_record(
+        StreamName="k", Data=b"a", PartitionKey="p"
+    )
+    trigger = stream.lambda_trigger(_handler, role=ROLE)
+    trigger.drain()
+    (invocation,) = trigger.invocations
+    assert invocation.event["Records"][0]["invokeIdentityArn"] == ROLE
+
+
+@pytest.mark.parametrize("name", [None, 5])
+def test_lambda_function_refuses_a_name_that_is_not_a_string(fake: FirehoseFake, name: Any) -> None:
+    with pytest.raises(UsageError, match="a Lambda function is named by a string"):
+        fake.firehose.lambda_function(name, _handler)
+
+
+@pytest.mark.parametrize("stamp", [1e20, -1e20, math.inf])
+def test_a_starting_timestamp_botocore_cannot_read_is_refused(
+    fake: FirehoseFake, stamp: float
+) -> None:
+    stream = fake.kinesis.create_stream("k")
+    with pytest.raises(UsageError, match="botocore cannot read it as a time"):
+        stream.lambda_trigger(
+            _handler, StartingPosition="AT_TIMESTAMP", StartingPositionTimestamp=stamp
+        )
+
+
+def test_a_starting_timestamp_given_as_text_is_read_as_botocore_reads_it(
+    fake: FirehoseFake,
+) -> None:
+    stream = fake.kinesis.create_stream("k")
+    trigger = stream.lambda_trigger(
+        _handler, StartingPosition="AT_TIMESTAMP", StartingPositionTimestamp="2030-01-01"
+    )
+    assert trigger.settings.starting_timestamp == datetime(2030, 1, 1, tzinfo=timezone.utc)
+
+
+# ------------------------------------------------------------------ the clock
+
+
+@pytest.mark.parametrize("seconds", [math.inf, math.nan, "1", None, [1]])
+def test_clock_sleep_refuses_what_is_not_a_finite_number_of_seconds(
+    fake: FirehoseFake, seconds: Any
+) -> None:
+    clock = fake.firehose.clock
+    before = clock.now()
+    with pytest.raises(ClockRangeError, match=r"sleep\(\) takes a timedelta or a finite"):
+        clock.sleep(seconds)
+    assert clock.now() == before
+    assert clock.sleeps == []
+
+
+def test_clock_sleep_takes_seconds_and_a_timedelta(fake: FirehoseFake) -> None:
+    clock = fake.firehose.clock
+    clock.sleep(2)
+    clock.sleep(timedelta(seconds=3))
+    clock.sleep(0)
+    assert clock.sleeps == [2.0, 3.0]
+    assert clock.elapsed == timedelta(seconds=5)
+
+
+@pytest.mark.parametrize(
+    ("args", "units", "message"),
+    [
+        ((), {"hours": math.nan}, r"advance\(hours=nan\): each unit of the move is a finite"),
+        ((), {"hours": math.inf}, r"advance\(hours=inf\): each unit of the move is a finite"),
+        ((), {"hours": "1"}, r"advance\(hours='1'\): each unit"),
+        ((), {"fortnights": 1}, "takes timedelta's units .*, not fortnights"),
+        (("1",), {}, r"advance\(\) takes a timedelta or a finite number of seconds, got '1'"),
+        ((1,), {"hours": 1}, "not both"),
+    ],
+)
+def test_clock_advance_refuses_what_is_not_a_finite_move(
+    fake: FirehoseFake, args: tuple[Any, ...], units: dict[str, Any], message: str
+) -> None:
+    clock = fake.firehose.clock
+    before = clock.now()
+    with pytest.raises(ClockRangeError, match=message):
+        clock.advance(*args, **units)
+    assert clock.now() == before
+
+
+@pytest.mark.parametrize("name", ["creation_delay", "encryption_delay", "update_delay"])
+@pytest.mark.parametrize("delay", [math.nan, math.inf, HUGE])
+def test_a_delay_that_is_no_finite_number_of_seconds_is_refused(name: str, delay: Any) -> None:
+    with pytest.raises(UsageError, match=f"{name} is seconds of fake time"):
+        FirehoseFake(**{name: delay})
+
+
+# ------------------------------------------------------------------ stream lookups
+
+
+@pytest.mark.parametrize("service", ["firehose", "kinesis"])
+@pytest.mark.parametrize("name", [None, 5, b"s"])
+def test_looking_up_a_stream_by_a_name_that_is_not_a_string_says_names_are_strings(
+    fake: FirehoseFake, service: str, name: Any
+) -> None:
+    handle = getattr(fake, service)
+    with pytest.raises(StreamKeyError, match=r"names are strings: ask \w+\['orders'\]"):
+        handle[name]
+    with pytest.raises(KeyError):
+        handle.stream(name)
+
+
+# ------------------------------------------------------------------ assert_delivered
+
+
+@pytest.fixture
+def delivered(fake: FirehoseFake) -> Any:
+    stream = fake.firehose.create_delivery_stream("s")
+    boto3.client("firehose", region_name=REGION).put_record(
+        DeliveryStreamName="s", Record={"Data": b"a"}
+    )
+    return stream
+
+
+@pytest.mark.parametrize(
+    ("expected", "message"),
+    [
+        (["a"], r"payloads are bytes, such as b'a'; the one at position 0 is 'a'"),
+        ([b"a", None], r"payloads are bytes; the one at position 1 is None"),
+        ("a", r"takes a list of payloads as bytes, such as .*, not 'a'"),
+        (b"a", r"takes a list of payloads as bytes, such as .*, not b'a'"),
+        (5, r"takes a list of payloads as bytes, such as .*, not 5"),
+        (None, r"takes a list of payloads as bytes, such as .*, not None"),
+    ],
+)
+def test_assert_delivered_refuses_payloads_that_are_not_bytes(
+    delivered: Any, expected: Any, message: str
+) -> None:
+    with pytest.raises(UsageError, match=message):
+        delivered.assert_delivered(expected)
+
+
+def test_assert_delivered_still_takes_bytes_and_records(delivered: Any) -> None:
+    delivered.assert_delivered([b"a"])
+    delivered.assert_delivered([bytearray(b"a")])
+    delivered.assert_delivered(delivered.records)
+    with pytest.raises(AssertionError, match="missing"):
+        delivered.assert_delivered([b"b"])
+
+
+def test_assert_records_refuses_payloads_that_are_not_bytes(fake: FirehoseFake) -> None:
+    stream = fake.kinesis.create_stream("k")
+    with pytest.raises(UsageError, match=r"assert_records\(\): payloads are bytes, such as b'a'"):
+        stream.assert_records(["a"])
