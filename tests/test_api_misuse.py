@@ -71,9 +71,25 @@ def test_glue_table_refuses_a_database_or_table_that_is_no_name(
 def test_a_second_stream_name_among_the_options_is_refused_before_anything_is_made(
     fake: FirehoseFake,
 ) -> None:
-    with pytest.raises(UsageError, match="the stream's name is the first argument only"):
+    with pytest.raises(UsageError, match="DeliveryStreamName is the name argument"):
         fake.firehose.create_delivery_stream("x", DeliveryStreamName="y")
     assert fake.firehose.stream_names() == []
+
+
+@pytest.mark.parametrize(
+    ("options", "said"),
+    [
+        ({"StreamName": "y"}, "StreamName is the name argument"),
+        # It was silently replaced by shard_count's default of 1.
+        ({"ShardCount": 4}, "ShardCount is the shard_count argument"),
+    ],
+)
+def test_a_kinesis_stream_option_that_repeats_an_argument_is_refused(
+    fake: FirehoseFake, options: dict[str, Any], said: str
+) -> None:
+    with pytest.raises(UsageError, match=said):
+        fake.kinesis.create_stream("x", **options)
+    assert fake.kinesis.stream_names() == []
 
 
 # ------------------------------------------------------------------ Lambda functions

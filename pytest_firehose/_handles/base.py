@@ -37,6 +37,17 @@ LIFECYCLE = {
 }
 
 
+def refuse_twice_given(call: str, options: Mapping[str, Any], given: Mapping[str, str]) -> None:
+    """Refuse ``options`` that say again what an argument of ``call`` says: ``given`` maps
+    the API's name (``StreamName``) to the argument's (``name``). One would silently win."""
+    for member, argument in given.items():
+        if member in options:
+            raise UsageError(
+                f"{call}(..., {member}={options[member]!r}): {member} is the {argument} "
+                f"argument; pass it once, as {argument}"
+            )
+
+
 def deleted_error(service: str, noun: str, name: str, question: str) -> UsageError:
     """The error a deleted stream's handle raises when asked about the stream's present."""
     return UsageError(

@@ -13,7 +13,7 @@ from pytest_firehose._engine.calls import Call
 from pytest_firehose._engine.world import World
 from pytest_firehose._errors import UsageError
 from pytest_firehose._handles.assertions import delivery_mismatch, expected_payloads
-from pytest_firehose._handles.base import Lifetime, ServiceHandle
+from pytest_firehose._handles.base import Lifetime, ServiceHandle, refuse_twice_given
 from pytest_firehose._lambda.context import DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT, LambdaContext
 from pytest_firehose._lambda.functions import (
     Handler,
@@ -338,12 +338,7 @@ class FirehoseHandle(ServiceHandle[FirehoseService, DeliveryStreamHandle]):
         none, the stream is DirectPut with the service's defaults and an in-memory
         destination.
         """
-        if "DeliveryStreamName" in options:
-            raise UsageError(
-                f"create_delivery_stream({name!r}, DeliveryStreamName="
-                f"{options['DeliveryStreamName']!r}): the stream's name is the first argument "
-                f"only; drop DeliveryStreamName="
-            )
+        refuse_twice_given("create_delivery_stream", options, {"DeliveryStreamName": "name"})
         params = {"DeliveryStreamName": name, **options}
         model = self._create("CreateDeliveryStream", params, region)
         return self._handle(model, name)

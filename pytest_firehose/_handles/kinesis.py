@@ -10,7 +10,7 @@ from pytest_firehose._engine.calls import Call
 from pytest_firehose._engine.world import World
 from pytest_firehose._errors import ServiceError, UsageError
 from pytest_firehose._handles.assertions import delivery_mismatch
-from pytest_firehose._handles.base import Lifetime, ServiceHandle
+from pytest_firehose._handles.base import Lifetime, ServiceHandle, refuse_twice_given
 from pytest_firehose._handles.triggers import (
     KinesisTrigger,
     Source,
@@ -226,6 +226,9 @@ class KinesisHandle(ServiceHandle[KinesisService, KinesisStreamHandle]):
         """Create a stream as CreateStream would: ``shard_count`` provisioned shards, or
         ``shard_count=None`` with ``StreamModeDetails={"StreamMode": "ON_DEMAND"}``.
         ``options`` are CreateStream's other parameters as boto3 spells them."""
+        refuse_twice_given(
+            "create_stream", options, {"StreamName": "name", "ShardCount": "shard_count"}
+        )
         params: dict[str, Any] = {"StreamName": name, **options}
         if shard_count is not None:
             params["ShardCount"] = shard_count
