@@ -181,25 +181,22 @@ def test_orc_with_its_own_compression(fake, client):
     assert orc_file.read().to_pylist() == [{"id": 5, "page": None, "ts": None, "tags": ["a", "b"]}]
 
 
+def in_motos_glue(columns: list[dict[str, str]]) -> None:
+    """Table web.clicks of ``columns`` in moto's Glue, and the destination's bucket in its
+    S3 (inside ``mock_aws``)."""
+    glue = boto3.client("glue", region_name=REGION)
+    glue.create_database(DatabaseInput={"Name": "web"})
+    glue.create_table(
+        DatabaseName="web", TableInput={"Name": "clicks", "StorageDescriptor": {"Columns": columns}}
+    )
+    boto3.client("s3", region_name=REGION).create_bucket(Bucket=BUCKET.rpartition(":")[2])
+
+
 def test_the_table_can_come_from_motos_glue_and_the_file_lands_in_motos_bucket(fake):
     moto = pytest.importorskip("moto")
     with moto.mock_aws():
-        glue = boto3.client("glue", region_name=REGION)
-        glue.create_database(DatabaseInput={"Name": "web"})
-        glue.create_table(
-            DatabaseName="web",
-            TableInput={
-                "Name": "clicks",
-                "StorageDescriptor": {
-                    "Columns": [
-                        {"Name": "id", "Type": "bigint"},
-                        {"Name": "page", "Type": "string"},
-                    ]
-                },
-            },
-        )
+        in_motos_glue([{"Name": "id", "Type": "bigint"}, {"Name": "page", "Type": "string"}])
         s3 = boto3.client("s3", region_name=REGION)
-        s3.create_bucket(Bucket=BUCKET.rpartition(":")[2])
         client = boto3.client("firehose", region_name=REGION)
         client.create_delivery_stream(
             DeliveryStreamName="clicks", ExtendedS3DestinationConfiguration=destination()
@@ -450,13 +447,7 @@ def test_a_lone_surrogate_is_written_as_a_question_mark_and_the_batch_is_deliver
 def test_a_glue_table_the_fake_cannot_read_fails_the_batch_as_an_invalid_schema(fake, columns):
     moto = pytest.importorskip("moto")
     with moto.mock_aws():
-        glue = boto3.client("glue", region_name=REGION)
-        glue.create_database(DatabaseInput={"Name": "web"})
-        glue.create_table(
-            DatabaseName="web",
-            TableInput={"Name": "clicks", "StorageDescriptor": {"Columns": columns}},
-        )
-        boto3.client("s3", region_name=REGION).create_bucket(Bucket=BUCKET.rpartition(":")[2])
+        in_motos_glue(columns)
         client = boto3.client("firehose", region_name=REGION)
         stream = delivered(fake, client, {"id": 1})
 
