@@ -294,3 +294,16 @@ def test_assert_records_refuses_payloads_that_are_not_bytes(fake: FirehoseFake) 
     stream = fake.kinesis.create_stream("k")
     with pytest.raises(UsageError, match=r"assert_records\(\): payloads are bytes, such as b'a'"):
         stream.assert_records(["a"])
+    with pytest.raises(UsageError, match=r"assert_records\(\) takes a list of payloads"):
+        stream.assert_records(5)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("role", [5, "reader"])
+def test_lambda_event_refuses_a_role_that_is_not_an_iam_role_arn(
+    fake: FirehoseFake, role: Any
+) -> None:
+    stream = fake.kinesis.create_stream("k")
+    with pytest.raises(UsageError, match="execution role is an IAM role ARN"):
+        stream.lambda_event(role=role)
+    role_arn = "arn:aws:iam::123456789012:role/reader"
+    assert stream.lambda_event(role=role_arn)["Records"] == []

@@ -9,7 +9,7 @@ from typing import Any
 from pytest_firehose._engine.calls import Call
 from pytest_firehose._engine.world import World
 from pytest_firehose._errors import ServiceError, UsageError
-from pytest_firehose._handles.assertions import delivery_mismatch
+from pytest_firehose._handles.assertions import delivery_mismatch, expected_payloads
 from pytest_firehose._handles.base import Lifetime, ServiceHandle, refuse_twice_given
 from pytest_firehose._handles.triggers import (
     KinesisTrigger,
@@ -18,6 +18,7 @@ from pytest_firehose._handles.triggers import (
     event_for,
     new_trigger,
 )
+from pytest_firehose._lambda.functions import check_role
 from pytest_firehose._services.kinesis.consumers import ConsumerState
 from pytest_firehose._services.kinesis.model import KinesisService
 from pytest_firehose._services.kinesis.streams import KinesisRecord, KinesisStream, Shard
@@ -153,10 +154,9 @@ class KinesisStreamHandle:
         """Assert each expected payload was accepted exactly once (in commit order if
         ``ordered``); the message lists missing, unexpected and duplicated payloads."""
         __tracebackhide__ = True
-        expected = list(expected)
         message = delivery_mismatch(
             f"kinesis stream {self.name!r}",
-            expected,
+            expected_payloads("assert_records", expected),
             [record.data for record in self.records],
             ordered=ordered,
             calls=self.calls,
@@ -170,6 +170,7 @@ class KinesisStreamHandle:
         """The event a Lambda function behind an event source mapping receives for
         ``records`` (one shard's; by default every record the stream still holds), with
         ``role`` as ``invokeIdentityArn``. docs/lambda.md shows it."""
+        role = check_role(role, "lambda_event")
         source = Source(
             self.arn, self.region, role or default_role(self._world.account_id, "handler")
         )
