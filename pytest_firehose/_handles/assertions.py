@@ -37,7 +37,7 @@ def expected_payloads(helper: str, expected: object) -> list[bytes]:
     ):
         raise UsageError(
             f"{helper}() takes a list of payloads as bytes, such as "
-            f"{helper}([b'a', b'b']), not {_cut(expected)}"
+            f"{helper}([b'a', b'b']), not {cut(expected)}"
         )
     payloads: list[bytes] = []
     for position, payload in enumerate(expected):
@@ -49,15 +49,15 @@ def expected_payloads(helper: str, expected: object) -> list[bytes]:
             fix = f", such as {payload.encode()!r}" if isinstance(payload, str) else ""
             raise UsageError(
                 f"{helper}(): payloads are bytes{fix}; the one at position {position} is "
-                f"{_cut(payload)}"
+                f"{cut(payload)}"
             )
     return payloads
 
 
-def _cut(value: object) -> str:
-    """``value``'s repr for a message, cut short when long."""
+def cut(value: object) -> str:
+    """``value``'s repr for a message, cut short (with its length) when long."""
     text = repr(value)
-    return text if len(text) <= _LONG else f"{text[:_LONG]}..."
+    return text if len(text) <= _LONG else f"{text[:_LONG]}... ({len(text):,} characters)"
 
 
 def call_log(calls: Sequence[Call]) -> str:
@@ -83,9 +83,7 @@ def delivery_mismatch(
 ) -> str | None:
     """``None`` when ``actual`` holds each expected payload exactly once (in order if asked);
     otherwise a message with the missing, unexpected and duplicated payloads and the calls.
-    Raises :class:`UsageError` for an expected payload that is not bytes."""
-    helper = "assert_records" if what.startswith("kinesis") else "assert_delivered"
-    expected = expected_payloads(helper, expected)
+    ``expected``: as :func:`expected_payloads` gives them."""
     want, got = Counter(expected), Counter(actual)
     lines: list[str] = []
     missing = want - got

@@ -12,7 +12,7 @@ from pytest_firehose._destinations.objects import DeliveredObject
 from pytest_firehose._engine.calls import Call
 from pytest_firehose._engine.world import World
 from pytest_firehose._errors import UsageError
-from pytest_firehose._handles.assertions import delivery_mismatch, expected_payloads
+from pytest_firehose._handles.assertions import cut, delivery_mismatch, expected_payloads
 from pytest_firehose._handles.base import Lifetime, ServiceHandle, refuse_twice_given
 from pytest_firehose._lambda.context import DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT, LambdaContext
 from pytest_firehose._lambda.functions import (
@@ -49,12 +49,6 @@ def _outside_lock(world: World, handler: Handler) -> Handler:
             return handler(event, context)
 
     return run
-
-
-def _cut(text: str, limit: int = 80) -> str:
-    """``text``'s repr for a message, cut short when long."""
-    shown = repr(text)
-    return shown if len(shown) <= limit else f"{shown[:limit]}... ({len(text):,} characters)"
 
 
 def _column_pairs(where: str, columns: object) -> tuple[tuple[str, str], ...]:
@@ -423,7 +417,7 @@ class FirehoseHandle(ServiceHandle[FirehoseService, DeliveryStreamHandle]):
                 column_type(kind)
             except ValueError:  # hive_types.UnknownType, a ValueError
                 raise UsageError(
-                    f"column {name!r} of {database}.{table}: {_cut(kind)} is not a Hive type "
+                    f"column {name!r} of {database}.{table}: {cut(kind)} is not a Hive type "
                     "pytest-firehose reads (string, varchar(n), char(n), tinyint, smallint, "
                     "int, bigint, float, double, boolean, timestamp, date, decimal(p,s), "
                     "binary, array<T>, map<K,V>, struct<name:T,...>)"
