@@ -52,22 +52,31 @@ def _step(delta: object, units: Mapping[str, object], call: str = "advance") -> 
     return _amount(delta, call)
 
 
-def _amount(delta: object, call: str) -> timedelta:
-    """``delta`` (a timedelta or seconds) as a timedelta; ClockRangeError if it is neither, or
-    not a finite number."""
-    if isinstance(delta, timedelta):
-        return delta
-    if _is_number(delta):
+def seconds_step(value: object) -> timedelta | None:
+    """``value`` (a timedelta, or a finite number of seconds that a timedelta holds) as a
+    timedelta; None when it is neither."""
+    if isinstance(value, timedelta):
+        return value
+    if _is_number(value):
         try:
-            seconds = float(cast("float", delta))
+            seconds = float(cast("float", value))
         except OverflowError:  # an int past any double
-            seconds = math.inf
+            return None
         if math.isfinite(seconds):
             with contextlib.suppress(OverflowError):
                 return timedelta(seconds=seconds)
-    raise ClockRangeError(
-        f"{call}() takes a timedelta or a finite number of seconds, got {delta!r}"
-    )
+    return None
+
+
+def _amount(delta: object, call: str) -> timedelta:
+    """``delta`` (a timedelta or seconds) as a timedelta; ClockRangeError if it is neither, or
+    not a finite number."""
+    step = seconds_step(delta)
+    if step is None:
+        raise ClockRangeError(
+            f"{call}() takes a timedelta or a finite number of seconds, got {delta!r}"
+        )
+    return step
 
 
 def _is_number(value: object) -> bool:

@@ -9,7 +9,6 @@ answers only for that qualifier and wins over the unqualified registration.
 from __future__ import annotations
 
 import json
-import math
 import numbers
 import re
 from collections.abc import Callable
@@ -17,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from pytest_firehose._clock import FakeClock
+from pytest_firehose._clock import FakeClock, seconds_step
 from pytest_firehose._errors import UsageError
 from pytest_firehose._lambda.context import (
     DEFAULT_MEMORY_MB,
@@ -99,19 +98,8 @@ def function_timeout(timeout: object, call: str) -> timedelta:
         f"{call}(timeout={timeout!r}): a Lambda function's timeout is 1 to 900 seconds, "
         "given as a number of seconds (timeout=3) or a timedelta"
     )
-    if isinstance(timeout, timedelta):
-        step = timeout
-    elif isinstance(timeout, numbers.Real) and not isinstance(timeout, bool):
-        try:
-            seconds = float(timeout)
-        except OverflowError:  # an int past any double
-            seconds = math.inf
-        if not 1 <= seconds <= MAX_TIMEOUT.total_seconds():  # NaN compares False too
-            raise UsageError(rule)
-        step = timedelta(seconds=seconds)
-    else:
-        raise UsageError(rule)
-    if not MIN_TIMEOUT <= step <= MAX_TIMEOUT:
+    step = seconds_step(timeout)
+    if step is None or not MIN_TIMEOUT <= step <= MAX_TIMEOUT:
         raise UsageError(rule)
     return step
 
