@@ -917,13 +917,11 @@ def test_without_jq_the_test_is_told_which_extra_to_install(
     fake: FirehoseFake, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setitem(sys.modules, "jq", None)
-    partitioning_module._compiled.cache_clear()
 
     with pytest.raises(UsageError, match=r"pytest-firehose\[partitioning\]"):
         fake.firehose.create_delivery_stream(
             "events", ExtendedS3DestinationConfiguration=partitioned(query("{c: .c}"))
         )
-    partitioning_module._compiled.cache_clear()
 
 
 def test_the_description_echoes_the_processors_and_the_default_retry(

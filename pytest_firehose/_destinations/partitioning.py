@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import functools
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -36,7 +35,7 @@ from pytest_firehose._destinations.objects import (
     partition_keys_in,
 )
 from pytest_firehose._destinations.processing import ProcessingFailure, processor_parameters
-from pytest_firehose._destinations.query_worker import Answer, evaluate
+from pytest_firehose._destinations.query_worker import Answer, evaluate, program_of
 from pytest_firehose._errors import ServiceError, UsageError
 from pytest_firehose._payload import Payload, payload_bytes
 
@@ -197,18 +196,18 @@ def deaggregation(config: Mapping[str, Any]) -> Deaggregation | None:
     return Deaggregation(kind, delimiter)
 
 
-@functools.lru_cache(maxsize=256)
-def _compiled(query: str) -> Any:
-    """The jq program of ``query``, compiled once."""
+def _check_query(query: str) -> None:
+    """Refuse ``query`` as CreateDeliveryStream does unless jq compiles it (the program is
+    kept for the queries run in this process, ``query_worker.program_of``)."""
     try:
-        import jq
+        import jq  # noqa: F401
     except ImportError:
         raise UsageError(
             "a MetadataExtraction processor runs its query with the jq package: pip install "
             "'pytest-firehose[partitioning]'"
         ) from None
     try:
-        return jq.compile(query)
+        program_of(query)
     except ValueError as error:
         raise _refuse(
             f"MetadataExtractionQuery {query!r} is not a valid jq query: {error}"
@@ -331,7 +330,7 @@ def partitioning(config: Mapping[str, Any]) -> Partitioning | None:
     if query is None:
         return Partitioning(prefix)
     text = _query_text(query)
-    _compiled(text)  # refused here when it does not compile
+    _check_query(text)
     return Partitioning(prefix, text)
 
 
