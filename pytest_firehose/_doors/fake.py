@@ -44,25 +44,6 @@ def _freeze_start(freeze_time: object) -> Start | None:
     return freeze_time  # type: ignore[return-value]
 
 
-#: The longest delay a fake world takes, in seconds (about 300 years): a stream's dates stay
-#: within what ``datetime`` holds however far the fake clock was moved.
-MAX_DELAY = 10**10
-
-
-def _check_delays(config: WorldConfig) -> None:
-    """Refuse a delay that is no number of seconds the fake can wait: not finite, or too
-    long (``WorldConfig`` refuses the ones that are not numbers, or negative)."""
-    for name, delay in (
-        ("creation_delay", config.creation_delay),
-        ("encryption_delay", config.encryption_delay),
-        ("update_delay", config.update_delay),
-    ):
-        if delay is not None and not delay <= MAX_DELAY:  # NaN compares False too
-            raise UsageError(
-                f"{name} is seconds of fake time (0 or more, at most {MAX_DELAY:,}), not {delay!r}"
-            )
-
-
 class _Patch(Protocol):
     def install(self) -> None: ...
 
@@ -176,7 +157,6 @@ class FirehoseFake:
             unmodelled=unmodelled,
             update_delay=update_delay,
         )
-        _check_delays(self._config)
         self._patches: list[_Patch] = []
         self._saved_env: dict[str, str | None] = {}
         self._world: World | None = None

@@ -26,6 +26,11 @@ _ACCOUNT_ID = re.compile(r"\d{12}")
 UNMODELLED_POLICIES = ("warn", "error")
 
 
+#: The longest delay a fake world takes, in seconds (about 300 years): a stream's dates stay
+#: within what ``datetime`` holds however far the fake clock was moved.
+MAX_DELAY = 10**10
+
+
 def is_account_id(text: str) -> bool:
     """Whether ``text`` has the form of an AWS account id: 12 digits."""
     return _ACCOUNT_ID.fullmatch(text) is not None
@@ -75,6 +80,11 @@ class WorldConfig:
         ):
             if isinstance(delay, bool) or not isinstance(delay, (int, float)) or delay < 0:
                 raise UsageError(f"{name} is seconds of fake time (0 or more), not {delay!r}")
+            if not delay <= MAX_DELAY:  # NaN compares False too
+                raise UsageError(
+                    f"{name} is seconds of fake time (0 or more, at most {MAX_DELAY:,}), "
+                    f"not {delay!r}"
+                )
         if self.unmodelled not in UNMODELLED_POLICIES:
             raise UsageError(
                 f"unmodelled must be 'warn' or 'error' (what becomes of a delivery stream "
