@@ -14,6 +14,7 @@ from typing import Any
 
 import boto3
 import pytest
+from conftest import python_output
 from freezegun import freeze_time
 from freezegun.api import real_monotonic
 
@@ -424,3 +425,29 @@ def test_the_marker_on_a_test_without_the_fake_fails_naming_the_fix(
             "@pytest.mark.firehose_freeze_time: this test uses no pytest-firehose fixture*",
         ]
     )
+
+
+FREEZEGUN_UNUSED = """
+import sys
+
+import boto3
+
+import pytest_firehose.plugin
+from pytest_firehose import FirehoseFake
+
+with FirehoseFake() as fake:
+    fake.kinesis.create_stream("s")
+    client = boto3.client("kinesis", region_name="us-east-1")
+    client.put_record(StreamName="s", Data=b"x", PartitionKey="k")
+    fake.kinesis.clock.advance(seconds=1)
+print("freezegun" in sys.modules)
+with FirehoseFake(freeze_time=True):
+    pass
+print("freezegun" in sys.modules)
+"""
+
+
+def test_freezegun_is_imported_only_once_frozen_time_mode_is_asked_for():
+    """Importing freezegun takes longer than starting the fake: a run that never asks for
+    the mode never imports it."""
+    assert python_output(FREEZEGUN_UNUSED) == ["False", "True"]

@@ -24,9 +24,6 @@ from collections.abc import Callable, Coroutine
 from datetime import date, datetime
 from typing import Any
 
-import freezegun
-from freezegun import api as freezegun_api
-
 from pytest_firehose._clock import FakeClock, frozen_time_active
 from pytest_firehose._doors.sleepers import Sleepers
 from pytest_firehose._errors import UsageError
@@ -61,6 +58,8 @@ def freezer_for(start: Start | None, clock_now: datetime) -> Any:
             f"freeze_time start is a datetime or a date string such as "
             f"'2030-01-01 12:00:00', not {start!r}"
         )
+    import freezegun  # imported once the mode is asked for: not at every start-up
+
     try:
         return freezegun.freeze_time(start or clock_now, real_asyncio=True)
     except (ValueError, OverflowError) as error:
@@ -86,6 +85,8 @@ class FrozenTime:
         self._real_sleep: Callable[[float], None] = time.sleep
 
     def start(self) -> None:
+        from freezegun import api as freezegun_api
+
         if frozen_time_active():
             if self._start is not None:
                 raise UsageError(
