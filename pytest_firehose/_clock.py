@@ -189,11 +189,11 @@ class FakeClock:
             raise ValueError(
                 "FakeClock(start=...) needs a timezone-aware datetime, e.g. tzinfo=UTC"
             )
-        self._start = start.astimezone(timezone.utc)
-        self._offset = timedelta(0)
+        #: The time now while no freezer runs: one object while the clock stands still
+        #: (the call log and the accept log keep the time of every call and put, and share
+        #: it), read without the lock (a new time is one assignment).
+        self._now = start.astimezone(timezone.utc)
         self._moved = timedelta(0)
-        #: The last time ``now`` gave, given again while the clock has not moved.
-        self._last = self._start
         #: The freezer last seen active: when its freeze ends, the clock goes on from
         #: the time it left (a stopped freezer still tells it).
         self._freezer: _Freezegun | _TimeMachine | None = None
@@ -224,25 +224,25 @@ class FakeClock:
                 frozen.move_to(previous.now())
             self._freezer = frozen
         elif self._freezer is not None:
-            self._start, self._offset = self._freezer.now(), timedelta(0)
+            self._now = self._freezer.now()
             self._freezer = None
         return frozen
 
     def now(self) -> datetime:
         """The fake time now, timezone-aware UTC."""
-        with self._lock:
-            modules = sys.modules
-            # Neither freezer imported (as in most suites), none was active: no need to look.
-            if self._freezer is not None or _FREEZEGUN in modules or _TIME_MACHINE in modules:
+        modules = sys.modules
+        # Asked several times a request: look further only when a freezer was active, a
+        # freezegun freeze is on, or time-machine is imported (which then says).
+        if (
+            self._freezer is not None
+            or getattr(modules.get(_FREEZEGUN), "freeze_factories", None)
+            or _TIME_MACHINE in modules
+        ):
+            with self._lock:
                 frozen = self._freezer_now()
                 if frozen is not None:
                     return frozen.now()
-            now = self._start + self._offset
-            if now != self._last:
-                self._last = now
-            # While the clock stands still, one object: the call log and the accept log
-            # keep the time of every call and put, and share it.
-            return self._last
+        return self._now
 
     def time(self) -> float:
         """The fake time now as seconds since the epoch, like ``time.time()``."""
@@ -267,7 +267,7 @@ class FakeClock:
             raise ClockRangeError(f"the fake clock only moves forward; advance({step!r}) goes back")
         with self._lock:
             frozen = self._freezer_now()
-            now = frozen.now() if frozen is not None else self._start + self._offset
+            now = frozen.now() if frozen is not None else self._now
             if step > LATEST - now:
                 raise ClockRangeError(
                     f"advance({step!r}) would move the fake clock past {LATEST.isoformat()}, "
@@ -277,7 +277,7 @@ class FakeClock:
             if frozen is not None:
                 frozen.shift(step)
             else:
-                self._offset += step
+                self._now = now + step
         for listener in list(self._listeners):
             listener()
         return self.now()
@@ -285,8 +285,7 @@ class FakeClock:
     def reset(self) -> None:
         """Start again from the real time now, as a new clock would (listeners stay)."""
         with self._lock:
-            self._start = datetime.now(timezone.utc)
-            self._offset = timedelta(0)
+            self._now = datetime.now(timezone.utc)
             self._moved = timedelta(0)
             self._freezer = None
             self.sleeps.clear()
