@@ -9,6 +9,7 @@ not timed.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from datetime import datetime, timedelta, timezone
 from typing import Any
@@ -265,3 +266,41 @@ def test_a_clock_that_ticks_on_its_own_is_caught_up_with() -> None:
         # A ticking freeze moves by its own start plus the step, not by the step from now.
         fake.firehose.clock.advance(minutes=10)
         assert fake.firehose.stream("d").delivered == [b"x"]
+
+
+def _woken(fake: FirehoseFake, move: Callable[[], None]) -> bool:
+    """Whether a thread waiting on the world's ``changed`` (as the server's event streams
+    wait between events) is woken by ``move``, rather than after a minute."""
+    world = fake.world
+    world.settle()  # up to date: nothing changed is left to tell
+    waiting = threading.Event()
+    woken: list[bool] = []
+
+    def wait() -> None:
+        with world.changed:
+            waiting.set()
+            woken.append(world.changed.wait(60))
+
+    waiter = threading.Thread(target=wait)
+    waiter.start()
+    waiting.wait()
+    move()  # takes the world's lock, so only once the waiter waits
+    waiter.join()
+    return woken == [True]
+
+
+def test_a_clock_move_wakes_what_waits_for_the_world_to_change(fake: FirehoseFake) -> None:
+    fake.kinesis.create_stream("a")
+    assert _woken(fake, lambda: fake.kinesis.clock.advance(seconds=1))
+
+
+def test_a_request_after_the_clock_moved_behind_the_fakes_back_wakes_waiters() -> None:
+    start = datetime(2024, 3, 1, 12, tzinfo=timezone.utc)
+    with freezegun.freeze_time(start) as frozen, FirehoseFake(region=REGION) as fake:
+        fake.kinesis.create_stream("a")
+
+        def move_and_ask() -> None:
+            frozen.tick(5)
+            fake.world.settle()
+
+        assert _woken(fake, move_and_ask)

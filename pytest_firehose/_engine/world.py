@@ -7,7 +7,7 @@ import functools
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from pytest_firehose._clock import FakeClock
@@ -93,6 +93,8 @@ class World:
         #: A handle changed the world in ways not known here: the next settle asks every
         #: stream when it falls due.
         self._recheck = False
+        #: The time the last settle brought the world up to (None: none yet).
+        self._settled_at: datetime | None = None
 
     def reset(self) -> None:
         """Back to a fresh world, in place (handles on it stay valid): no streams, faults or
@@ -211,19 +213,25 @@ class World:
             sources = recheck or self._sources_changed
             self._sources_changed = False
             work: dict[int, tuple[ServiceModel, set[str] | None]] = {}
+            worked = recheck
             while True:
                 now = self.clock.now()
                 for model, name in self._due.pop_due(now):
                     _note(work, model, name)
                 if not (work or sources):
                     break
+                worked = True
                 self._settle_work(work, sources=sources)
                 # A handler or an endpoint that ran without the lock may have let another
                 # thread move the clock meanwhile: catch up with that too.
                 if self.clock.now() == now:
                     break
                 work, sources = {}, False
-            self.changed.notify_all()
+            # Waiters wait for a change, or for the clock to reach a time: nothing to tell
+            # them when neither happened since the last settle (most requests).
+            if worked or now != self._settled_at:
+                self._settled_at = now
+                self.changed.notify_all()
 
     def _settle_work(
         self, work: dict[int, tuple[ServiceModel, set[str] | None]], *, sources: bool
