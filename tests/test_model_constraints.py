@@ -3,13 +3,16 @@ request can hold, each pattern, length, range and enum given a value that breaks
 
 from __future__ import annotations
 
+import random
+import re
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
+import regex
 from botocore.model import Shape
 
-from pytest_firehose._wire.patterns import compiled_pattern
+from pytest_firehose._wire.patterns import compiled_pattern, java_to_regex
 from pytest_firehose._wire.shapes import service_model
 from pytest_firehose._wire.validation import _conformer, _Invalid, _validator
 
@@ -140,3 +143,80 @@ def test_every_map_key_and_value_constraint_is_enforced(shape, side, broken):
     assert any(f"{part} must satisfy constraint: [" in error for error in errors), errors
     with pytest.raises(_Invalid):
         _conformer(shape)(value)
+
+
+def _model_patterns() -> list[str]:
+    return sorted(
+        {
+            shape.metadata["pattern"]
+            for service in SERVICES
+            for shape in input_shapes(service)
+            if "pattern" in shape.metadata
+        }
+    )
+
+
+#: Values the structured patterns take (ARNs, URLs, numbers...), each tried as it is and
+#: cut or changed at every position.
+SAMPLES = (
+    "arn:aws:kinesis:us-east-1:123456789012:stream/s",
+    "arn:aws:kinesis:us-east-1:123456789012:stream/s/consumer/c:1700000000",
+    "arn:aws:iam::123456789012:role/r",
+    "arn:aws:kms:us-east-1:123456789012:key/k",
+    "arn:aws:s3:::bucket",
+    "arn:aws:glue:us-east-1:123456789012:catalog",
+    "arn:aws:es:us-east-1:123456789012:domain/abc",
+    "arn:aws:secretsmanager:us-east-1:123456789012:secret:s-1",
+    "https://x.example.com",
+    "s3://bucket/key",
+    "a.b.snowflakecomputing.com",
+    "vpce-1.vpce-svc-2.us-east-1.vpce.amazonaws.com",
+    "a.b.vpce.x.vpce-svc-0123456789abcdefg",
+    "jdbc:redshift://a.redshift.amazonaws.com:5439/db",
+    "YWJj",
+    "1234",
+    ".gz",
+)
+
+
+def _tried(pattern: str) -> list[str]:
+    """Strings near what ``pattern`` takes: every string of one or two of its own
+    characters and a few that Java or Unicode treat specially, seeded random ones up to 24
+    long, and the samples, cut or changed at every position."""
+    alphabet = sorted(set(pattern) | set(" \t\n\r\x0b\u0085\u2028é٣\U0001f600aZ09-_.:/"))
+    pairs = [a + b for a in alphabet for b in alphabet]
+    rng = random.Random(pattern)
+    longer = ["".join(rng.choices(alphabet, k=rng.randint(3, 24))) for _ in range(2000)]
+    near = [
+        changed
+        for sample in SAMPLES
+        for at in range(len(sample) + 1)
+        for changed in (
+            sample[:at] + sample[at + 1 :],
+            *(sample[:at] + char + sample[at + 1 :] for char in rng.sample(alphabet, 4)),
+        )
+    ]
+    return ["", *alphabet, *pairs, *longer, *SAMPLES, *near]
+
+
+@pytest.mark.parametrize("pattern", _model_patterns())
+def test_re_and_regex_agree_on_every_model_pattern_re_is_given(pattern):
+    """A pattern ``re`` compiles is matched with ``re`` (faster); it must take exactly what
+    ``regex`` takes, which also reads the patterns ``re`` cannot."""
+    chosen = compiled_pattern(pattern)
+    reference = regex.compile(java_to_regex(pattern))
+    disagree = [
+        text
+        for text in _tried(pattern)
+        if bool(chosen.fullmatch(text)) != bool(reference.fullmatch(text))
+    ]
+    assert disagree == []
+    assert any(chosen.fullmatch(text) for text in _tried(pattern)), "nothing tried matches"
+
+
+def test_patterns_re_cannot_read_are_left_to_regex():
+    chosen = {pattern: compiled_pattern(pattern) for pattern in _model_patterns()}
+    unicode_classes = [pattern for pattern in chosen if "\\p{" in pattern]
+    assert unicode_classes  # the tag patterns
+    assert all(isinstance(chosen[pattern], regex.Pattern) for pattern in unicode_classes)
+    assert sum(isinstance(found, re.Pattern) for found in chosen.values()) > len(chosen) // 2
