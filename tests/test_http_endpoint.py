@@ -634,3 +634,37 @@ def test_a_mock_that_stops_the_test_loses_no_record(fake, client, endpoint):
     assert stream.delivered == [b"a"]
     assert stream.pending == []
     assert len(answers) == 2
+
+
+def test_a_413_is_a_permanent_failure_neither_retried_nor_backed_up(fake, client, endpoint):
+    """The spec: "Response code 413 (size exceeded) is considered as a permanent failure and
+    the record batch is not sent to error bucket if configured"."""
+    endpoint.add(responses.POST, URL, status=413, json={"errorMessage": "Payload too large"})
+    accept(endpoint)
+    create(client)
+    stream = fake.firehose["events"]
+    put(client, b"a", b"b")
+    fake.firehose.clock.advance(minutes=10)
+    assert len(endpoint.calls) == 1
+    assert stream.refused == [b"a", b"b"]
+    assert (stream.delivered, stream.pending, stream.backed_up, stream.expired) == ([], [], [], [])
+    assert backups(fake) == []
+    put(client, b"c")  # the next batch goes as any other
+    fake.firehose.clock.advance(seconds=60)
+    assert stream.delivered == [b"c"]
+    assert stream.refused == [b"a", b"b"]
+    places = stream.delivered + stream.pending + stream.expired + stream.backed_up + stream.refused
+    assert sorted(places) == sorted(r.data for r in stream.records)
+
+
+def test_a_failed_assertion_names_the_batches_an_endpoint_refused(fake, client, endpoint):
+    endpoint.add(responses.POST, URL, status=413, body="too big")
+    create(client)
+    put(client, b"a")
+    with pytest.raises(AssertionError) as failure:
+        fake.firehose["events"].assert_delivered([b"a"])
+    assert "refused for good by the endpoint" in str(failure.value)
+    assert "1 record(s): Received the following response from the endpoint destination. " in (
+        str(failure.value)
+    )
+    assert "413: too big" in str(failure.value)

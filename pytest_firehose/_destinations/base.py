@@ -77,11 +77,14 @@ class DeliveryFailed(Exception):
 
     ``code`` is the error code a backup of the records reports (an HTTP endpoint's
     ``HttpEndpoint.DestinationException``, say), when the destination has one.
+    ``permanent``: the destination refused it for good (an HTTP endpoint's 413): it is
+    neither retried nor backed up.
     """
 
-    def __init__(self, message: str, code: str | None = None) -> None:
+    def __init__(self, message: str, code: str | None = None, *, permanent: bool = False) -> None:
         super().__init__(message)
         self.code = code
+        self.permanent = permanent
 
 
 @dataclass(frozen=True)

@@ -2,7 +2,8 @@
 Specifications" describe it: one POST per batch, retried with backoff while the endpoint
 answers anything but a 200 in the spec's response format (JSON naming the request's
 ``requestId`` and a ``timestamp``), then written to the S3 backup (the delivery's
-``backed_up``) once ``RetryOptions.DurationInSeconds`` has passed.
+``backed_up``) once ``RetryOptions.DurationInSeconds`` has passed. A 413 is a permanent
+failure: the batch is neither retried nor backed up (the delivery's ``refused``).
 
 The endpoint is waited for without the world's lock (``unlocked``): other clients are served
 meanwhile, and the delivery keeps what reaches it until the answer is in (``Delivery``'s
@@ -51,6 +52,8 @@ TOO_LARGE = "HttpEndpoint.ResponseTooLarge"
 #: The spec: "The response body must be 1 MiB or less in size"; an errorMessage is at most
 #: 8192 characters.
 MAX_RESPONSE_BYTES = 1024 * 1024
+#: The one answer the spec calls a permanent failure: 413 (size exceeded).
+PERMANENT_STATUS = 413
 MAX_ERROR_MESSAGE = 8192
 _EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 
@@ -150,6 +153,9 @@ def _judge(answer: Any, request_id: str) -> None:
             "Received the following response from the endpoint destination. "
             f"{answer.status_code}: {answer.text[:MAX_ERROR_MESSAGE]}",
             ANSWERED,
+            # The spec: a 413 is a permanent failure, and the batch is not sent to the
+            # error bucket.
+            permanent=answer.status_code == PERMANENT_STATUS,
         )
     reason = _malformed(answer, request_id)
     if reason is not None:

@@ -6,8 +6,9 @@ Nothing runs in the background: ``settle`` replays, in the order they fall due, 
 event between the last time the world was touched and now, as if time had passed
 continuously. At every moment each accepted record is in exactly one place: the
 transformation buffer (with a Lambda processor), a buffer (one per partition with dynamic
-partitioning), a batch waiting for a retry, a delivered object, a backup, ``dropped`` by the
-transformation, the processing-failed or partitioning-failed error output, or ``expired``.
+partitioning), a batch waiting for a retry, a delivered object, a backup, ``refused`` for
+good by the destination (an HTTP endpoint's 413), ``dropped`` by the transformation, the
+processing-failed or partitioning-failed error output, or ``expired``.
 A record de-aggregated into several is in those places as its sub-records.
 """
 
@@ -101,6 +102,9 @@ class Delivery(Transforming, Converting):
         self.objects: list[DeliveredObject] = []
         self.expired: list[Accepted] = []
         self.backed_up: list[DeliveredObject] = []
+        #: Records a destination refused for good (an HTTP endpoint's 413), with the
+        #: failure, batch by batch: neither retried nor backed up.
+        self.refused: list[tuple[DeliveryFailed, list[Accepted]]] = []
         #: Errors a destination raised that were not a refused delivery (see ``_attempt``).
         self.errors: list[DestinationError] = []
         self.destination_up = True
@@ -421,7 +425,7 @@ class Delivery(Transforming, Converting):
         self._retries.add(batch)
 
     def _try(self, batch: Batch, at: datetime) -> bool:
-        """One attempt: True once the batch is delivered or backed up."""
+        """One attempt: True once the batch is delivered, backed up or refused for good."""
         destination = self.destination
         failure = None
         if self.destination_up:
@@ -432,6 +436,9 @@ class Delivery(Transforming, Converting):
                 obj = self._build(batch, at)
                 destination.deliver(self.target, obj)
             except DeliveryFailed as error:
+                if error.permanent:
+                    self.refused.append((error, list(batch.records)))
+                    return True
                 failure = error
             except Exception as error:  # whatever it is, the records stay
                 failure = self._report(batch, at, error)

@@ -35,6 +35,17 @@ def errors_note(errors: list[DestinationError]) -> str:
     return "\ndelivery errors (the records stayed pending):\n" + "\n".join(lines)
 
 
+def refused_note(refusals: list[tuple[str, int]]) -> str:
+    """The batches a destination refused for good that a failure message lists (empty when
+    there are none): each one's record count and the endpoint's answer."""
+    if not refusals:
+        return ""
+    lines = [f"  {count} record(s): {answer}" for answer, count in refusals]
+    return "\nrefused for good by the endpoint (a 413 is neither retried nor backed up):\n" + (
+        "\n".join(lines)
+    )
+
+
 def _payloads(accepted: Iterable[Accepted]) -> list[bytes]:
     return [payload_bytes(payload) for payload, _, _ in accepted]
 
@@ -160,6 +171,13 @@ class DeliveryStreamHandle:
         """Payloads dropped because they were still undelivered 24 hours after arriving."""
         with self._world.touched():
             return _payloads(self._delivery.expired)
+
+    @property
+    def refused(self) -> list[bytes]:
+        """Payloads an HTTP endpoint refused for good by answering 413: neither retried
+        nor backed up, as the spec says of that status."""
+        with self._world.touched():
+            return _payloads(record for _, batch in self._delivery.refused for record in batch)
 
     @property
     def backed_up(self) -> list[bytes]:
@@ -300,7 +318,13 @@ class DeliveryStreamHandle:
             calls=self.calls,
         )
         if message is not None:
-            raise AssertionError(message + errors_note(self.delivery_errors))
+            raise AssertionError(
+                message + errors_note(self.delivery_errors) + refused_note(self._refusals())
+            )
+
+    def _refusals(self) -> list[tuple[str, int]]:
+        with self._world.touched():
+            return [(str(failure), len(records)) for failure, records in self._delivery.refused]
 
     def __repr__(self) -> str:
         return f"<DeliveryStreamHandle {self.name!r} in {self.region}>"
