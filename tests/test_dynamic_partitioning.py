@@ -213,6 +213,33 @@ def test_keys_from_the_transform_name_the_partition(fake: FirehoseFake, client: 
     assert sorted(prefixes(stream)) == ["t=x/k=click/", "t=y/k=3/"]
 
 
+def test_a_key_the_transform_names_with_a_number_is_its_text(
+    fake: FirehoseFake, client: Any
+) -> None:
+    """Lambda's response is JSON: a key named 2024 reaches Firehose as "2024"."""
+
+    def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+        return {
+            "records": [
+                {**record, "result": "Ok", "metadata": {"partitionKeys": {2024: "q1"}}}
+                for record in event["records"]
+            ]
+        }
+
+    fake.firehose.lambda_function(FUNCTION, handler)
+    stream = fake.firehose.create_delivery_stream(
+        "events",
+        ExtendedS3DestinationConfiguration=partitioned(
+            LAMBDA, Prefix="y=!{partitionKeyFromLambda:2024}/"
+        ),
+    )
+    put(client, b'{"a": 1}')
+    stream.flush()
+
+    assert prefixes(stream) == ["y=q1/"]
+    assert stream.partitioning_failed == []
+
+
 def test_query_and_transform_keys_together(fake: FirehoseFake, client: Any) -> None:
     fake.firehose.lambda_function(FUNCTION, keyed(region="region"))
     stream = fake.firehose.create_delivery_stream(

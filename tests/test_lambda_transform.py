@@ -4,6 +4,7 @@ applied as Firehose applies it (delivered, dropped, the processing-failed error 
 from __future__ import annotations
 
 import base64
+import decimal
 import json
 import subprocess
 import sys
@@ -340,6 +341,24 @@ def test_an_answer_lambda_cannot_serialize_is_a_function_error(fake: FirehoseFak
 
     assert isinstance(stream.invocations[0].error, TypeError)
     assert error_records(stream)[0]["errorCode"] == "Lambda.FunctionError"
+
+
+def test_the_answer_is_read_as_lambda_returns_it_in_json(fake: FirehoseFake) -> None:
+    """Lambda writes the handler's answer as JSON: a tuple is an array, a Decimal (what
+    boto3's DynamoDB resource reads numbers as) a number; Firehose reads that."""
+
+    def handler(event: dict[str, Any], context: Any) -> Any:
+        entries = tuple({"recordId": r["recordId"], **ok(b"x")} for r in event["records"])
+        return {"records": entries, "checked": decimal.Decimal("1.5")}
+
+    fake.firehose.lambda_function("orders-transform", handler)
+    stream = transforming(fake)
+
+    put(b"a", b"b")
+
+    stream.assert_delivered([b"x", b"x"])
+    assert stream.invocations[0].answer["checked"] == 1.5
+    assert stream.invocations[0].error is None
 
 
 # --------------------------------------------------------------------------- registration

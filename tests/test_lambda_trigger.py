@@ -159,6 +159,25 @@ def test_a_partial_failure_resumes_from_the_lowest_reported_record(fake: Firehos
     assert failure["responseContext"]["functionError"] is None
 
 
+def test_a_failure_report_is_read_as_lambda_returns_it_in_json(fake: FirehoseFake) -> None:
+    """Lambda writes the answer as JSON: failures reported in a tuple are an array."""
+    reporting = _reporting()
+
+    def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+        return {"batchItemFailures": tuple(reporting(event, context)["batchItemFailures"])}
+
+    stream = fake.kinesis.create_stream("s")
+    trigger = stream.lambda_trigger(
+        handler, FunctionResponseTypes=["ReportBatchItemFailures"], MaximumRetryAttempts=1
+    )
+    _put(b"a", b"poison", b"c")
+
+    trigger.drain()
+
+    assert _seen(trigger) == [[b"a", b"poison", b"c"], [b"poison", b"c"], [b"poison", b"c"]]
+    assert trigger.failures[0]["KinesisBatchInfo"]["batchSize"] == 2
+
+
 def test_without_report_batch_item_failures_an_answer_is_success(fake: FirehoseFake) -> None:
     stream = fake.kinesis.create_stream("s")
     trigger = stream.lambda_trigger(_reporting())

@@ -115,8 +115,9 @@ class KinesisTrigger:
     @property
     def invocations(self) -> list[Invocation]:
         """Every call of the handler, in order: ``.event``, ``.records`` (payloads),
-        ``.answer``, ``.error`` (what it raised, or a ``FunctionTimeout``), ``.at``
-        (fake time), ``.shard_id``, ``.request_id``."""
+        ``.answer`` (as Lambda's response carries it: JSON read back), ``.error`` (what it
+        raised, or a ``FunctionTimeout``), ``.at`` (fake time), ``.shard_id``,
+        ``.request_id``."""
         return list(self._mapping.invocations)
 
     @property

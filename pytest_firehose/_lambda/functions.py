@@ -8,6 +8,7 @@ answers only for that qualifier and wins over the unqualified registration.
 
 from __future__ import annotations
 
+import decimal
 import json
 import numbers
 import re
@@ -200,8 +201,10 @@ class FunctionRegistry:
 class Invocation:
     """One invocation of a handler: the event it got, and what came of it.
 
-    ``answer`` is what the handler returned, ``error`` the exception it raised (None when
-    it returned). ``timed_out``: the handler moved the fake clock past its deadline, so
+    ``answer`` is what the handler returned as Lambda's response carries it: written as
+    JSON by the Python runtime and read back (a tuple is a list, a key text, a ``Decimal``
+    a number); the very object when that failed. ``error`` is the exception it raised
+    (None when it returned). ``timed_out``: the handler moved the fake clock past its deadline, so
     Lambda stopped it and its answer was lost. ``started_at``/``ended_at`` are fake time.
     """
 
@@ -222,6 +225,30 @@ class Invocation:
         return self.function_error is not None
 
 
+def _runtime_default(value: object) -> object:
+    """What the Python runtime writes for a value ``json`` cannot: a ``Decimal`` (what
+    boto3's DynamoDB resource reads numbers as) as a number; anything else fails, as
+    ``Runtime.MarshalError``."""
+    if isinstance(value, decimal.Decimal) and value.is_finite():
+        return int(value) if value == value.to_integral_value() else float(value)
+    raise TypeError(f"Object of type {type(value).__name__} is not JSON serializable")
+
+
+def response_of(answer: Any) -> Any:
+    """A handler's answer as Lambda's response carries it: written as JSON by the Python
+    runtime, within Lambda's response limit, and read back (a tuple is a list, a key text,
+    a ``Decimal`` a number). Raises ``TypeError`` or ``ValueError`` where the invocation
+    fails instead (``Runtime.MarshalError``, a response too large)."""
+    text = json.dumps(answer, default=_runtime_default)
+    size = len(text.encode())
+    if size > MAX_RESPONSE_BYTES:
+        raise ValueError(
+            f"Response payload size ({size} bytes) exceeded maximum allowed payload "
+            f"size ({MAX_RESPONSE_BYTES} bytes)."
+        )
+    return json.loads(text)
+
+
 def invoke(
     registration: Registration,
     event: dict[str, Any],
@@ -236,8 +263,8 @@ def invoke(
 
     The handler runs to completion in real time; it timed out if it left the fake clock at
     or past its deadline (the function's timeout, or ``limit`` when the caller stops
-    waiting sooner). Its answer must survive ``json.dumps`` within Lambda's response limit,
-    as the Python runtime serializes it; otherwise the invocation failed."""
+    waiting sooner). Its answer is read as Lambda's response carries it (``response_of``);
+    where that fails, so did the invocation."""
     context = context_for(registration.function, clock, request_id, invoked_arn=invoked_arn)
     if limit is not None and context.deadline - clock.now() > limit:
         context.deadline = clock.now() + limit
@@ -250,17 +277,10 @@ def invoke(
     else:
         invocation.answer = answer
         try:
-            size = len(json.dumps(answer).encode())
-        except (TypeError, ValueError) as error:  # Runtime.MarshalError
+            invocation.answer = response_of(answer)
+        except (TypeError, ValueError) as error:  # Runtime.MarshalError, or too large
             invocation.error = error
             invocation.function_error = "Unhandled"
-        else:
-            if size > MAX_RESPONSE_BYTES:
-                invocation.error = ValueError(
-                    f"Response payload size ({size} bytes) exceeded maximum allowed payload "
-                    f"size ({MAX_RESPONSE_BYTES} bytes)."
-                )
-                invocation.function_error = "Unhandled"
     invocation.ended_at = clock.now()
     if context.timed_out:
         invocation.timed_out = True

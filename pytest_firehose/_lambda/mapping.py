@@ -41,6 +41,7 @@ from pytest_firehose._clock import FakeClock
 from pytest_firehose._errors import UsageError
 from pytest_firehose._lambda.batch_answers import verdict
 from pytest_firehose._lambda.context import Function, context_for
+from pytest_firehose._lambda.functions import response_of
 from pytest_firehose._lambda.kinesis_events import (
     RECORD_AGE_EXCEEDED,
     RETRIES_EXHAUSTED,
@@ -457,8 +458,7 @@ class EventSourceMapping:
         answer: Any = None
         error: BaseException | None = None
         try:
-            answer = self.handler(json.loads(json.dumps(event)), context)
-            json.dumps(answer)  # the runtime serializes the answer; it must be JSON
+            answer = response_of(self.handler(json.loads(json.dumps(event)), context))
         except Exception as raised:  # any raise is the function's error
             error = raised
         if error is None and context.timed_out:
