@@ -86,7 +86,10 @@ class Client:
 
     def pump(self) -> None:
         """Read once from the server and take in what it sent."""
-        data = self.socket.recv(65536)
+        try:
+            data = self.socket.recv(65536)
+        except ConnectionResetError:  # a drop with our frames unread is a reset, not an end
+            data = b""
         if not data:
             self.closed = True
             return
