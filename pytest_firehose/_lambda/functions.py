@@ -204,8 +204,9 @@ class Invocation:
     ``answer`` is what the handler returned as Lambda's response carries it: written as
     JSON by the Python runtime and read back (a tuple is a list, a key text, a ``Decimal``
     a number); the very object when that failed. ``error`` is the exception it raised
-    (None when it returned). ``timed_out``: the handler moved the fake clock past its deadline, so
-    Lambda stopped it and its answer was lost. ``started_at``/``ended_at`` are fake time.
+    (None when it returned). ``timed_out``: the handler moved the fake clock past its
+    deadline, so Lambda stopped it and its answer was lost. ``started_at``/``ended_at`` are
+    fake time.
     """
 
     function_arn: str

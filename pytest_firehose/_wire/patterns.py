@@ -1,8 +1,9 @@
 """The models' patterns and enums as the front end (Java) reads and prints them.
 
 The API models' patterns are Java regular expressions, checked with Java's ``matches``
-(the whole value). They are compiled with the ``regex`` package, which knows the Unicode
-property classes (``\\p{L}``) and look-arounds Python's ``re`` lacks. Where the same
+(the whole value). Those Python's ``re`` cannot read are compiled with the ``regex``
+package, which knows the Unicode property classes (``\\p{L}``); ``re`` takes the others,
+which it reads as ``regex`` does, and matches them faster. Where the same
 syntax means something else in Java, Java's meaning is spelled out before compiling:
 ``\\d``, ``\\w`` and ``\\s`` (and their negations) are ASCII-only, and ``.`` stops at any
 of Java's line terminators, not only at ``\\n``. ``ExplicitHashKey``'s ``\\d`` refuses
