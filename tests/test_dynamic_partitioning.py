@@ -69,6 +69,20 @@ def by_customer(fake: FirehoseFake, **config: Any) -> Any:
     )
 
 
+def with_metadata(metadata: Any) -> Callable[[dict[str, Any], Any], dict[str, Any]]:
+    """A transform keeping each record and answering ``metadata`` for every one."""
+
+    def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+        return {
+            "records": [
+                {"recordId": r["recordId"], "result": "Ok", "data": r["data"], "metadata": metadata}
+                for r in event["records"]
+            ]
+        }
+
+    return handler
+
+
 def keyed(**keys: Any) -> Callable[[dict[str, Any], Any], dict[str, Any]]:
     """A transform keeping each record and answering partition keys read off its JSON:
     ``keys`` maps a key name to the field it comes from."""
@@ -218,15 +232,7 @@ def test_a_key_the_transform_names_with_a_number_is_its_text(
 ) -> None:
     """Lambda's response is JSON: a key named 2024 reaches Firehose as "2024"."""
 
-    def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
-        return {
-            "records": [
-                {**record, "result": "Ok", "metadata": {"partitionKeys": {2024: "q1"}}}
-                for record in event["records"]
-            ]
-        }
-
-    fake.firehose.lambda_function(FUNCTION, handler)
+    fake.firehose.lambda_function(FUNCTION, with_metadata({"partitionKeys": {2024: "q1"}}))
     stream = fake.firehose.create_delivery_stream(
         "events",
         ExtendedS3DestinationConfiguration=partitioned(
@@ -379,15 +385,7 @@ def test_a_transform_that_gives_no_key_sends_the_record_to_the_error_output(
 def test_metadata_the_transform_answers_is_checked(
     fake: FirehoseFake, client: Any, metadata: Any, code: str
 ) -> None:
-    def answer(event: dict[str, Any], context: Any) -> dict[str, Any]:
-        return {
-            "records": [
-                {"recordId": r["recordId"], "result": "Ok", "data": r["data"], "metadata": metadata}
-                for r in event["records"]
-            ]
-        }
-
-    fake.firehose.lambda_function(FUNCTION, answer)
+    fake.firehose.lambda_function(FUNCTION, with_metadata(metadata))
     stream = fake.firehose.create_delivery_stream(
         "events",
         ExtendedS3DestinationConfiguration=partitioned(
