@@ -231,7 +231,6 @@ def test_a_key_the_transform_names_with_a_number_is_its_text(
     fake: FirehoseFake, client: Any
 ) -> None:
     """Lambda's response is JSON: a key named 2024 reaches Firehose as "2024"."""
-
     fake.firehose.lambda_function(FUNCTION, with_metadata({"partitionKeys": {2024: "q1"}}))
     stream = fake.firehose.create_delivery_stream(
         "events",
