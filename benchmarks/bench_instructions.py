@@ -20,7 +20,8 @@ of 1,000 records of 1 KiB (the same iterator each call).
 
 ``--cache-sim`` counts estimated cycles instead: instructions plus 10 a first-level cache
 miss plus 100 a last-level miss, with callgrind's simulated caches (about four times
-slower).
+slower). A model: it leaves out branch prediction and the real machine's caches, so it
+gives no verdict.
 
 Reported: instructions per call per variant and fake/floor (goal: at most 1.15, as the
 wall-clock benchmarks ask). What instructions leave out: the time memory takes (cache
@@ -227,11 +228,14 @@ def main(argv: list[str] | None = None) -> int:
             for v in VARIANTS
         }
         ratio = per_call["fake"] / per_call["floor"]
-        missed |= ratio > TARGET
-        verdict = "PASS" if ratio <= TARGET else "MISS"
+        if args.cache_sim:  # a model of the machine: no verdict on it
+            verdict = "(estimate: the wall-clock scripts judge the goal)"
+        else:
+            missed |= ratio > TARGET
+            verdict = f"{'PASS' if ratio <= TARGET else 'MISS'} (goal <= {TARGET})"
         print(
             f"{w.name:<28}{per_call['floor']:>14,.0f}{per_call['fake']:>14,.0f}"
-            f"{ratio:>9.3f}  {verdict} (goal <= {TARGET})"
+            f"{ratio:>9.3f}  {verdict}"
         )
     return 1 if args.check and missed else 0
 
