@@ -294,7 +294,7 @@ def test_a_clock_move_wakes_what_waits_for_the_world_to_change(fake: FirehoseFak
     assert _woken(fake, lambda: fake.kinesis.clock.advance(seconds=1))
 
 
-def test_a_request_after_the_clock_moved_behind_the_fakes_back_wakes_waiters() -> None:
+def test_settling_after_the_clock_moved_behind_the_fakes_back_wakes_waiters() -> None:
     start = datetime(2024, 3, 1, 12, tzinfo=timezone.utc)
     with freezegun.freeze_time(start) as frozen, FirehoseFake(region=REGION) as fake:
         fake.kinesis.create_stream("a")
