@@ -286,6 +286,33 @@ def test_the_backup_lands_in_the_s3_backup_bucket(fake, client, endpoint):
         assert [base64.b64decode(json.loads(line)["rawData"]) for line in lines] == [b"a"]
 
 
+def test_a_gzip_backup_is_stored_with_its_content_encoding(fake, client, endpoint):
+    endpoint.add(responses.POST, URL, status=500)
+    bucket = S3["BucketARN"].rsplit(":", 1)[1]
+    with mock_aws():
+        s3 = boto3.client("s3", region_name="us-east-1")
+        s3.create_bucket(Bucket=bucket)
+        client.create_delivery_stream(
+            DeliveryStreamName="events",
+            HttpEndpointDestinationConfiguration={
+                "EndpointConfiguration": ENDPOINT,
+                "RetryOptions": {"DurationInSeconds": 60},
+                "S3Configuration": {**S3, "CompressionFormat": "GZIP"},
+            },
+        )
+        put(client, b"a")
+        fake.firehose.clock.advance(minutes=10)
+
+        (backup,) = backups(fake)
+        head = s3.head_object(Bucket=bucket, Key=backup.key)
+        assert (head["ContentType"], head["ContentEncoding"]) == (
+            "application/octet-stream",
+            "gzip",
+        )
+        body = s3.get_object(Bucket=bucket, Key=backup.key)["Body"].read()
+        assert json.loads(gzip.decompress(body))["rawData"] == "YQ=="
+
+
 # ------------------------------------------------------------------ the response format
 
 INVALID = "HttpEndpoint.InvalidResponseFromDestination"

@@ -100,8 +100,34 @@ def test_gzip_bodies_are_stored_compressed_under_a_gz_key(moto_fake: FirehoseFak
     ((key, body),) = stored(s3).items()
     assert re.search(f"-{UUID4}\\.gz$", key)  # the extension AWS adds for GZIP
     assert gzip.decompress(body) == b"a\nbb\nccc"
-    assert "ContentEncoding" not in s3.head_object(Bucket="landing", Key=key)
+    assert s3.head_object(Bucket="landing", Key=key)["ContentEncoding"] == "gzip"
     assert moto_fake.firehose["events"].objects[0].body == body
+
+
+@pytest.mark.parametrize(
+    ("compression", "encoding"),
+    [
+        ("UNCOMPRESSED", None),
+        ("GZIP", "gzip"),
+        ("ZIP", "zip"),
+        ("Snappy", "snappy-java"),
+        ("HADOOP_SNAPPY", "hadoop-snappy"),
+    ],
+)
+def test_objects_carry_the_content_type_and_encoding_firehose_gives_them(
+    moto_fake: FirehoseFake, compression: str, encoding: str | None
+) -> None:
+    s3 = boto3.client("s3", region_name=REGION)
+    s3.create_bucket(Bucket="landing")
+    create(CompressionFormat=compression)
+    put(boto3.client("firehose", region_name=REGION), *PAYLOADS)
+    moto_fake.firehose.flush()
+
+    (key,) = stored(s3)
+    head = s3.head_object(Bucket="landing", Key=key)
+    assert head["ContentType"] == "application/octet-stream"
+    assert head.get("ContentEncoding") == encoding
+    assert moto_fake.firehose["events"].objects[0].content_encoding == encoding
 
 
 def test_a_missing_bucket_is_retried_until_it_exists(fake: FirehoseFake, client: Any) -> None:

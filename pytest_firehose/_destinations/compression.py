@@ -31,6 +31,14 @@ EXTENSIONS = {
     "Snappy": ".snappy",
     "HADOOP_SNAPPY": ".snappy",
 }
+#: The ``Content-Encoding`` AWS gives an object of each format (floci-io/floci#2328 and
+#: #2410, compared with objects Firehose wrote).
+CONTENT_ENCODINGS = {
+    "GZIP": "gzip",
+    "ZIP": "zip",
+    "Snappy": "snappy-java",
+    "HADOOP_SNAPPY": "hadoop-snappy",
+}
 #: Formats that need the snappy codec (the ``compression`` extra).
 SNAPPY_FORMATS = frozenset({"Snappy", "HADOOP_SNAPPY"})
 #: snappy-java's stream header: magic, format version 1, oldest compatible version 1.
@@ -58,6 +66,14 @@ def extension(compression: str, configured: str | None) -> str:
     if configured:
         return configured
     return EXTENSIONS.get(compression, "")
+
+
+def content_encoding(compression: str) -> str | None:
+    """The ``Content-Encoding`` of an object stored under ``compression``: None for an
+    uncompressed one, and for a snappy format without its codec (stored as it came)."""
+    if compression in SNAPPY_FORMATS and not available(compression):
+        return None
+    return CONTENT_ENCODINGS.get(compression)
 
 
 def compress(body: bytes, compression: str, *, name: str, at: datetime) -> bytes:

@@ -284,11 +284,12 @@ class HttpEndpointDestination:
         prefix = (s3.get("ErrorOutputPrefix") or s3.get("Prefix") or "") + ERROR_OUTPUT_TYPE + "/"
         key = object_key(prefix, target.name, str(target.version), records[0][2], batch.delivery_id)
         body = "".join(lines).encode()
-        body = compress(
-            body, s3.get("CompressionFormat", "UNCOMPRESSED"), name=batch.delivery_id, at=at
-        )
+        compression = s3.get("CompressionFormat", "UNCOMPRESSED")
+        body = compress(body, compression, name=batch.delivery_id, at=at)
         payloads = tuple(payload for payload, _, _ in records)
-        backup = DeliveredObject(key, payloads, at, batch.delivery_id, body=body)
+        backup = DeliveredObject(
+            key, payloads, at, batch.delivery_id, compression=compression, body=body
+        )
         if self._backup_bucket is not None:
             # Best effort: the backup is on record in `backed_up` whether or not S3 took it.
             with contextlib.suppress(DeliveryFailed):

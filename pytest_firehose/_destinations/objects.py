@@ -8,7 +8,7 @@ import re
 from collections.abc import Mapping
 from datetime import datetime
 
-from pytest_firehose._destinations.compression import compress
+from pytest_firehose._destinations.compression import compress, content_encoding
 from pytest_firehose._payload import Payload, payload_bytes
 
 
@@ -50,6 +50,12 @@ class DeliveredObject:
         if self._compression == "UNCOMPRESSED":
             return body
         return compress(body, self._compression, name=self.delivery_id, at=self.delivered_at)
+
+    @property
+    def content_encoding(self) -> str | None:
+        """The ``Content-Encoding`` S3 stores the object with (``gzip`` for ``GZIP``...),
+        None when uncompressed."""
+        return content_encoding(self._compression)
 
     def __repr__(self) -> str:
         return f"<DeliveredObject {self.key!r}: {len(self._payloads)} record(s)>"

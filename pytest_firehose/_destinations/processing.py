@@ -233,7 +233,9 @@ class ErrorOutput:
         text = "".join(failure.error_record(lambda_arn) + "\n" for failure in failures)
         body = compress(text.encode(), self.compression, name=delivery_id, at=at)
         payloads = tuple(failure.record[0] for failure in failures)
-        return DeliveredObject(key, payloads, at, delivery_id, body=body)
+        return DeliveredObject(
+            key, payloads, at, delivery_id, compression=self.compression, body=body
+        )
 
 
 @dataclass

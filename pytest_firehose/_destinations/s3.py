@@ -32,6 +32,8 @@ if TYPE_CHECKING:
     from pytest_firehose._destinations.conversion import GlueTable
     from pytest_firehose._destinations.objects import DeliveredObject
 
+#: The ``Content-Type`` of every object Firehose writes, whatever its format.
+CONTENT_TYPE = "application/octet-stream"
 #: One attempt per delivery: Firehose's own schedule (the engine's) does the retrying.
 #: botocore's retries would also pass fake time in the middle of a delivery.
 _ONE_ATTEMPT = Config(retries={"total_max_attempts": 1})
@@ -59,7 +61,9 @@ class S3Destination:
     - Nothing stands in for S3 (the interceptor refused the request, or no fake is
       installed any more): the object is kept in memory only, from then on for good.
 
-    Bodies are stored as built (gzip bytes for ``GZIP``), with no ``Content-Encoding``.
+    Bodies are stored as built (gzip bytes for ``GZIP``), as ``application/octet-stream``,
+    with the format's ``Content-Encoding`` (``gzip``, ``zip``, ``snappy-java``,
+    ``hadoop-snappy``) when compressed.
     """
 
     retry_cap = RETRY_CAP
@@ -91,7 +95,14 @@ class S3Destination:
         if not self.bucket:
             raise DeliveryFailed(f"{target.name}: the destination names no bucket")
         try:
-            self._s3().put_object(Bucket=self.bucket, Key=obj.key, Body=obj.body)
+            encoding = obj.content_encoding
+            self._s3().put_object(
+                Bucket=self.bucket,
+                Key=obj.key,
+                Body=obj.body,
+                ContentType=CONTENT_TYPE,
+                **({"ContentEncoding": encoding} if encoding else {}),
+            )
         except UnmockedRequestError:
             self.memory_only = True
         except ClientError as error:
