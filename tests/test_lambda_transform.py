@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import decimal
+import gzip
 import json
 import subprocess
 import sys
@@ -196,8 +197,7 @@ def test_the_error_prefix_names_the_error_output_type(
     (obj,) = stream.error_objects
     assert obj.key.startswith(f"errors/{folders.format(year=year)}events-1-")
     assert obj.key.endswith(".gz")
-    import gzip
-
+    assert obj.content_encoding == "gzip"
     assert json.loads(gzip.decompress(obj.body))["errorCode"] == "Lambda.ProcessingFailedStatus"
 
 
