@@ -12,11 +12,12 @@ import threading
 from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta, timezone
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import boto3
 import botocore.session
 import pytest
-from conftest import BUCKET, REGION, S3, describe, put, python_output, refused
+from conftest import BUCKET, REGION, S3, describe, needs_botocore, put, python_output, refused
 from moto import mock_aws
 
 from pytest_firehose import FirehoseFake, UsageError
@@ -210,6 +211,20 @@ def test_random_strings_are_drawn_for_each_object(fake: FirehoseFake, client: An
     first, second = (obj.key.split("/")[1] for obj in stream.objects)
     assert len(first) == len(second) == 11
     assert first != second
+
+
+@needs_botocore("firehose CreateDeliveryStream.ExtendedS3DestinationConfiguration.CustomTimeZone")
+def test_a_partitions_timestamp_is_in_the_custom_time_zone(fake: FirehoseFake, client: Any) -> None:
+    stream = by_customer(
+        fake,
+        Prefix="h=!{timestamp:HH}/c=!{partitionKeyFromQuery:customer}/",
+        CustomTimeZone="Asia/Tokyo",
+    )
+    put(client, b'{"customer": "a"}')
+    stream.flush()
+
+    local = stream.records[0].arrived_at.astimezone(ZoneInfo("Asia/Tokyo"))
+    assert prefixes(stream) == [f"h={local:%H}/c=a/"]
 
 
 def test_keys_from_the_transform_name_the_partition(fake: FirehoseFake, client: Any) -> None:

@@ -1,13 +1,15 @@
-"""Object keys follow Firehose's prefix rules: plain prefixes get the UTC hour appended,
-``!{timestamp:...}`` and ``!{firehose:random-string}`` expressions are evaluated."""
+"""Object keys follow Firehose's prefix rules: plain prefixes get the hour appended (UTC, or
+the CustomTimeZone), ``!{timestamp:...}`` and ``!{firehose:random-string}`` expressions are
+evaluated."""
 
 from __future__ import annotations
 
 import re
+from zoneinfo import ZoneInfo
 
 import pytest
 from botocore.exceptions import ClientError
-from conftest import S3
+from conftest import S3, needs_botocore
 
 STAMP = r"\d{4}-\d{2}-\d{2}-\d{2}-\d{2}-\d{2}"
 UUID = r"[0-9a-f-]{36}"
@@ -86,3 +88,65 @@ def test_a_retried_delivery_is_named_by_its_delivery_id(fake, client):
     (obj,) = stream.objects
     assert obj.key.endswith(obj.delivery_id)
     assert obj.delivered_at > stream.records[0].arrived_at
+
+
+#: botocore releases before CustomTimeZone cannot send it.
+CUSTOM_TIME_ZONE = "firehose CreateDeliveryStream.ExtendedS3DestinationConfiguration.CustomTimeZone"
+
+
+@needs_botocore(CUSTOM_TIME_ZONE)
+def test_a_custom_time_zone_names_the_hour_folders_and_the_keys_time(fake, client):
+    """The developer guide: the time zone is used "for time prefix and suffix"."""
+    (key,) = keys_for(fake, client, Prefix="p/", CustomTimeZone="Asia/Tokyo")
+    local = fake.firehose["events"].records[0].arrived_at.astimezone(ZoneInfo("Asia/Tokyo"))
+    assert re.fullmatch(rf"p/{local:%Y/%m/%d/%H}/events-1-{local:%Y-%m-%d-%H-%M-%S}-{UUID}", key)
+
+
+FAILS = "arn:aws:lambda:us-east-1:123456789012:function:fails"
+
+
+@needs_botocore(CUSTOM_TIME_ZONE)
+def test_a_custom_time_zone_names_the_error_outputs_keys(fake, client):
+    zone = ZoneInfo("America/New_York")
+    fake.firehose.lambda_function("fails", lambda event, context: {"records": []})
+    client.create_delivery_stream(
+        DeliveryStreamName="events",
+        ExtendedS3DestinationConfiguration={
+            **S3,
+            "Prefix": "t=!{timestamp:yyyy-MM-dd'T'HH}/",
+            "ErrorOutputPrefix": "e/!{firehose:error-output-type}/!{timestamp:HH}/",
+            "CustomTimeZone": "America/New_York",
+            "ProcessingConfiguration": {
+                "Enabled": True,
+                "Processors": [
+                    {
+                        "Type": "Lambda",
+                        "Parameters": [
+                            {"ParameterName": "LambdaArn", "ParameterValue": FAILS},
+                            {"ParameterName": "NumberOfRetries", "ParameterValue": "0"},
+                        ],
+                    }
+                ],
+            },
+        },
+    )
+    client.put_record(DeliveryStreamName="events", Record={"Data": b"a"})
+    stream = fake.firehose["events"]
+    stream.flush()
+    local = stream.records[0].arrived_at.astimezone(zone)
+
+    (error,) = stream.error_objects
+    assert error.key.startswith(f"e/processing-failed/{local:%H}/events-1-{local:%Y-%m-%d-%H}-")
+
+
+@needs_botocore(CUSTOM_TIME_ZONE)
+def test_a_custom_time_zone_applies_to_timestamp_expressions(fake, client):
+    (key,) = keys_for(
+        fake,
+        client,
+        Prefix="t=!{timestamp:yyyy-MM-dd'T'HH}/",
+        ErrorOutputPrefix="errors/",
+        CustomTimeZone="America/New_York",
+    )
+    local = fake.firehose["events"].records[0].arrived_at.astimezone(ZoneInfo("America/New_York"))
+    assert key.startswith(f"t={local:%Y-%m-%dT%H}/events-1-{local:%Y-%m-%d-%H-%M-%S}-")

@@ -5,8 +5,10 @@ from __future__ import annotations
 import functools
 import random
 import re
+import zoneinfo
 from collections.abc import Mapping
-from datetime import datetime
+from datetime import datetime, timezone, tzinfo
+from typing import Any
 
 from pytest_firehose._destinations.compression import compress, content_encoding
 from pytest_firehose._payload import Payload, payload_bytes
@@ -69,6 +71,26 @@ _JAVA_TOKEN = re.compile(r"'[^']*'|([A-Za-z])\1*|.", re.DOTALL)
 _RANDOM_ALPHABET = "abcdefghijklmnopqrstuvwxyz0123456789"
 
 
+def time_zone(name: object) -> tzinfo | None:
+    """The zone a ``CustomTimeZone`` names, when this machine's zone database knows it
+    (``pip install tzdata`` where the system has none); UTC for none or ``UTC``."""
+    if not name or name == "UTC":
+        return timezone.utc
+    if not isinstance(name, str):
+        return None
+    try:
+        return zoneinfo.ZoneInfo(name)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):  # unknown, or not a zone key
+        return None
+
+
+def keys_zone(config: Mapping[str, Any]) -> tzinfo:
+    """The zone the keys and prefixes of a destination's objects are written in: its
+    ``CustomTimeZone`` (for the time prefix and the key's suffix, as the developer guide
+    says), else UTC (the model reports a zone it cannot read)."""
+    return time_zone(config.get("CustomTimeZone")) or timezone.utc
+
+
 def has_expressions(prefix: str) -> bool:
     return _EXPRESSION.search(prefix) is not None
 
@@ -112,7 +134,8 @@ def evaluate_prefix(
 ) -> str:
     """A Prefix as Firehose writes it for an object whose oldest record arrived ``at``.
 
-    Without expressions, ``yyyy/MM/dd/HH/`` (UTC) is appended, by plain concatenation.
+    Without expressions, ``yyyy/MM/dd/HH/`` (in ``at``'s zone) is appended, by plain
+    concatenation.
     With them, ``!{timestamp:PATTERN}`` is ``at`` in that java.time pattern (every
     instance the same instant) and ``!{firehose:random-string}`` 11 random characters
     (new for each instance; left as written without ``chance``). ``keys`` gives the
@@ -157,12 +180,15 @@ def object_key(
     extension: str = "",
     *,
     expanded: bool = False,
+    zone: tzinfo = timezone.utc,
 ) -> str:
-    """``<prefix, evaluated><stream>-<version>-YYYY-MM-dd-HH-mm-ss-<suffix><ext>`` in UTC,
-    ``oldest`` being the arrival of the object's oldest record; ``suffix`` (a uuid) also
-    seeds the prefix's random strings, so a retried delivery keeps its key. ``expanded``:
-    the prefix had expressions, some already evaluated (a dynamic partition's, an error
-    prefix's error type), so no date folders are added, whatever is left."""
+    """``<prefix, evaluated><stream>-<version>-YYYY-MM-dd-HH-mm-ss-<suffix><ext>``, times
+    in ``zone``, ``oldest`` being the arrival of the object's oldest record; ``suffix`` (a
+    uuid) also seeds the prefix's random strings, so a retried delivery keeps its key.
+    ``expanded``: the prefix had expressions, some already evaluated (a dynamic
+    partition's, an error prefix's error type), so no date folders are added, whatever is
+    left."""
+    oldest = oldest.astimezone(zone)
     chance = random.Random(suffix)
     if expanded:
         evaluated = _expand(prefix, oldest, chance, None)

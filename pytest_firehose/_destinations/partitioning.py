@@ -23,7 +23,7 @@ import binascii
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timezone, tzinfo
 from typing import Any
 
 from pytest_firehose._destinations.base import Accepted, Batch, RecordError
@@ -32,6 +32,7 @@ from pytest_firehose._destinations.objects import (
     PARTITION_NAMESPACES,
     MissingKey,
     evaluate_prefix,
+    keys_zone,
     partition_keys_in,
 )
 from pytest_firehose._destinations.processing import ProcessingFailure, processor_parameters
@@ -216,11 +217,12 @@ def _check_query(query: str) -> None:
 
 @dataclass(frozen=True)
 class Partitioning:
-    """A stream's dynamic partitioning: its ``prefix`` and, with a ``MetadataExtraction``
-    processor, its jq ``query`` (checked)."""
+    """A stream's dynamic partitioning: its ``prefix``, with a ``MetadataExtraction``
+    processor its jq ``query`` (checked), and the zone its timestamps are in."""
 
     prefix: str
     query: str | None = None
+    zone: tzinfo = timezone.utc
 
     def partition(
         self,
@@ -237,7 +239,7 @@ class Partitioning:
         if query_keys is not None:
             keys[_QUERY] = query_keys
         try:
-            return evaluate_prefix(self.prefix, arrived, None, keys)
+            return evaluate_prefix(self.prefix, arrived.astimezone(self.zone), None, keys)
         except MissingKey as missing:
             source = "the metadata extraction query"
             if missing.namespace == _LAMBDA:
@@ -327,11 +329,12 @@ def partitioning(config: Mapping[str, Any]) -> Partitioning | None:
             "MetadataExtraction processor should be present when S3 Prefix has "
             "partitionKeyFromQuery namespace."
         )
+    zone = keys_zone(config)
     if query is None:
-        return Partitioning(prefix)
+        return Partitioning(prefix, zone=zone)
     text = _query_text(query)
     _check_query(text)
-    return Partitioning(prefix, text)
+    return Partitioning(prefix, text, zone)
 
 
 def _check_buffering(config: Mapping[str, Any]) -> None:

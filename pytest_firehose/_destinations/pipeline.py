@@ -30,7 +30,7 @@ from pytest_firehose._destinations.base import (
 from pytest_firehose._destinations.buffers import Buffer, hints
 from pytest_firehose._destinations.compression import extension
 from pytest_firehose._destinations.converting import Converting, TableFinder
-from pytest_firehose._destinations.objects import DeliveredObject, object_key
+from pytest_firehose._destinations.objects import DeliveredObject, keys_zone, object_key
 from pytest_firehose._destinations.partitioning import (
     PARTITIONING_FAILED,
     PartitionBatch,
@@ -146,6 +146,7 @@ class Delivery(Transforming, Converting):
         self._prefix: str = config.get("Prefix", "")
         self._compression: str = config.get("CompressionFormat", "UNCOMPRESSED")
         self._extension = extension(self._compression, config.get("FileExtension"))
+        self._zone = keys_zone(config)
         #: An AppendDelimiterToRecord processor: each record gets its newline as it enters
         #: the destination buffer (after the Lambda processor, when there is one).
         self._delimited = appends_delimiter(config)
@@ -158,6 +159,7 @@ class Delivery(Transforming, Converting):
             errors_to.get("Prefix", ""),
             self._compression,
             self._extension,
+            self._zone,
         )
         self._route_transformer(target, processor)
         self._route_conversion(config)
@@ -396,6 +398,7 @@ class Delivery(Transforming, Converting):
             batch.delivery_id,
             self._extension,
             expanded=partition is not None,
+            zone=self._zone,
         )
         payloads = tuple(payload for payload, _, _ in batch.records)
         return DeliveredObject(

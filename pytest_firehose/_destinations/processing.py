@@ -18,7 +18,7 @@ import base64
 import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone, tzinfo
 from typing import TYPE_CHECKING, Any
 
 from pytest_firehose._destinations.base import Accepted, DeliveryTarget, rendered
@@ -196,12 +196,14 @@ ERROR_OUTPUT_TYPE = "!{firehose:error-output-type}"
 @dataclass(frozen=True)
 class ErrorOutput:
     """How a destination writes its error output: its ``ErrorOutputPrefix`` (empty when
-    not configured), its ``Prefix``, and its objects' compression and extension."""
+    not configured), its ``Prefix``, its objects' compression and extension, and the zone
+    their keys' times are in."""
 
     prefix: str
     base: str
     compression: str
     extension: str
+    zone: tzinfo = timezone.utc
 
     def object_for(
         self,
@@ -229,6 +231,7 @@ class ErrorOutput:
             delivery_id,
             self.extension,
             expanded=expanded,
+            zone=self.zone,
         )
         text = "".join(failure.error_record(lambda_arn) + "\n" for failure in failures)
         body = compress(text.encode(), self.compression, name=delivery_id, at=at)

@@ -17,6 +17,7 @@ from typing import Any
 
 from pytest_firehose._destinations.compression import SNAPPY_FORMATS, available
 from pytest_firehose._destinations.conversion import available as conversion_available
+from pytest_firehose._destinations.objects import time_zone
 from pytest_firehose._errors import ServiceError
 
 
@@ -100,9 +101,13 @@ def _compression(config: dict[str, Any]) -> str | None:
 
 def _time_zone(config: dict[str, Any]) -> str | None:
     zone = config.get("CustomTimeZone")
-    if not zone or zone == "UTC":
+    if time_zone(zone) is not None:
         return None
-    return f"CustomTimeZone {zone} is not modelled: keys and prefixes use UTC"
+    return (
+        f"CustomTimeZone {zone} is not a zone this machine's time zone database knows "
+        "(pip install tzdata, or use an IANA name such as Asia/Tokyo): keys and prefixes "
+        "use UTC"
+    )
 
 
 def _secrets(config: dict[str, Any]) -> str | None:
