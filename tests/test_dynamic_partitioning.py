@@ -106,6 +106,15 @@ def keyed(**keys: Any) -> Callable[[dict[str, Any], Any], dict[str, Any]]:
     return handler
 
 
+def by_lambda(fake: FirehoseFake, metadata: Any, prefix: str) -> Any:
+    """Stream "events" under ``prefix``, its records partitioned by a transform that
+    answers ``metadata`` for each."""
+    fake.firehose.lambda_function(FUNCTION, with_metadata(metadata))
+    return fake.firehose.create_delivery_stream(
+        "events", ExtendedS3DestinationConfiguration=partitioned(LAMBDA, Prefix=prefix)
+    )
+
+
 def prefixes(stream: Any) -> list[str]:
     return [obj.key.rsplit("/", 1)[0] + "/" for obj in stream.objects]
 
@@ -246,13 +255,7 @@ def test_a_key_the_transform_names_with_a_number_is_its_text(
     fake: FirehoseFake, client: Any
 ) -> None:
     """Lambda's response is JSON: a key named 2024 reaches Firehose as "2024"."""
-    fake.firehose.lambda_function(FUNCTION, with_metadata({"partitionKeys": {2024: "q1"}}))
-    stream = fake.firehose.create_delivery_stream(
-        "events",
-        ExtendedS3DestinationConfiguration=partitioned(
-            LAMBDA, Prefix="y=!{partitionKeyFromLambda:2024}/"
-        ),
-    )
+    stream = by_lambda(fake, {"partitionKeys": {2024: "q1"}}, "y=!{partitionKeyFromLambda:2024}/")
     put(client, b'{"a": 1}')
     stream.flush()
 
@@ -399,13 +402,7 @@ def test_a_transform_that_gives_no_key_sends_the_record_to_the_error_output(
 def test_metadata_the_transform_answers_is_checked(
     fake: FirehoseFake, client: Any, metadata: Any, code: str
 ) -> None:
-    fake.firehose.lambda_function(FUNCTION, with_metadata(metadata))
-    stream = fake.firehose.create_delivery_stream(
-        "events",
-        ExtendedS3DestinationConfiguration=partitioned(
-            LAMBDA, Prefix="t=!{partitionKeyFromLambda:tenant}/"
-        ),
-    )
+    stream = by_lambda(fake, metadata, "t=!{partitionKeyFromLambda:tenant}/")
     put(client, b"{}")
     stream.flush()
 

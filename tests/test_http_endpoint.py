@@ -267,13 +267,20 @@ def test_requests_missing_is_a_usage_error(fake, monkeypatch):
     assert "events" not in fake.firehose
 
 
-def test_the_backup_lands_in_the_s3_backup_bucket(fake, client, endpoint):
+@pytest.mark.parametrize(
+    ("compression", "encoding", "decoded"),
+    [("UNCOMPRESSED", None, bytes), ("GZIP", "gzip", gzip.decompress)],
+)
+def test_the_backup_lands_in_the_s3_backup_bucket(
+    fake, client, endpoint, compression, encoding, decoded
+):
     endpoint.add(responses.POST, URL, status=500)
     bucket = S3["BucketARN"].rsplit(":", 1)[1]
     with mock_aws():
         s3 = boto3.client("s3", region_name="us-east-1")
         s3.create_bucket(Bucket=bucket)
-        create(client)
+        backup_to = {**S3, "ErrorOutputPrefix": "failed/", "CompressionFormat": compression}
+        create(client, S3Configuration=backup_to)
         put(client, b"a")
         fake.firehose.clock.advance(minutes=10)
 
@@ -282,35 +289,10 @@ def test_the_backup_lands_in_the_s3_backup_bucket(fake, client, endpoint):
         assert listed["Key"] == backup.key
         assert listed["Key"].startswith("failed/http-endpoint-failed/")
         stored = s3.get_object(Bucket=bucket, Key=backup.key)
-        lines = stored["Body"].read().decode().splitlines()
+        assert stored["ContentType"] == "application/octet-stream"
+        assert stored.get("ContentEncoding") == encoding
+        lines = decoded(stored["Body"].read()).decode().splitlines()
         assert [base64.b64decode(json.loads(line)["rawData"]) for line in lines] == [b"a"]
-
-
-def test_a_gzip_backup_is_stored_with_its_content_encoding(fake, client, endpoint):
-    endpoint.add(responses.POST, URL, status=500)
-    bucket = S3["BucketARN"].rsplit(":", 1)[1]
-    with mock_aws():
-        s3 = boto3.client("s3", region_name="us-east-1")
-        s3.create_bucket(Bucket=bucket)
-        client.create_delivery_stream(
-            DeliveryStreamName="events",
-            HttpEndpointDestinationConfiguration={
-                "EndpointConfiguration": ENDPOINT,
-                "RetryOptions": {"DurationInSeconds": 60},
-                "S3Configuration": {**S3, "CompressionFormat": "GZIP"},
-            },
-        )
-        put(client, b"a")
-        fake.firehose.clock.advance(minutes=10)
-
-        (backup,) = backups(fake)
-        head = s3.head_object(Bucket=bucket, Key=backup.key)
-        assert (head["ContentType"], head["ContentEncoding"]) == (
-            "application/octet-stream",
-            "gzip",
-        )
-        body = s3.get_object(Bucket=bucket, Key=backup.key)["Body"].read()
-        assert json.loads(gzip.decompress(body))["rawData"] == "YQ=="
 
 
 # ------------------------------------------------------------------ the response format
