@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import boto3
 import pytest
 from botocore.exceptions import ClientError
 from conftest import ROLE, S3
@@ -643,3 +644,35 @@ def test_boto3_long_tag_key_gets_the_map_form_of_the_message(fake, kinesis_clien
         "constraint: Map keys must satisfy constraint: [Member must have length less than or "
         "equal to 128, Member must have length greater than or equal to 1]"
     )
+
+
+#: A record of 26,000 bytes, 500 of them: 13 MB, over 16 MiB once base64 encoded.
+OVERSIZED = [b"x" * 26_000] * 500
+
+
+def test_a_body_over_the_limit_is_refused_413_before_any_service_reads_it(fake, client):
+    """As the local server answers it: a bare 413 (AWS's answer to a body far too large),
+    which botocore reports as the error code ``413``; nothing is stored or logged."""
+    fake.firehose.create_delivery_stream("events")
+    with pytest.raises(ClientError) as raised:
+        client.put_record_batch(
+            DeliveryStreamName="events", Records=[{"Data": data} for data in OVERSIZED]
+        )
+    assert raised.value.response["ResponseMetadata"]["HTTPStatusCode"] == 413
+    assert raised.value.response["Error"]["Code"] == "413"
+    assert str(raised.value).startswith(
+        "An error occurred (413) when calling the PutRecordBatch operation"
+    )
+    assert fake.firehose["events"].records == []
+    assert [call.operation for call in fake.firehose.calls] == []
+
+
+def test_a_kinesis_body_over_the_limit_is_refused_413(fake):
+    kinesis = boto3.client("kinesis", region_name="us-east-1")
+    fake.kinesis.create_stream("s")
+    with pytest.raises(ClientError) as raised:
+        kinesis.put_records(
+            StreamName="s", Records=[{"Data": data, "PartitionKey": "k"} for data in OVERSIZED]
+        )
+    assert raised.value.response["Error"]["Code"] == "413"
+    assert fake.kinesis["s"].records == []

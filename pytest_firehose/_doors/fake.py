@@ -23,6 +23,7 @@ from pytest_firehose._handles.firehose import FirehoseHandle, errors_note
 from pytest_firehose._handles.kinesis import KinesisHandle
 from pytest_firehose._loopback import address_of, is_loopback
 from pytest_firehose._wire.codec import HttpRequest, HttpResponse
+from pytest_firehose._wire.front import MAX_BODY, too_large
 from pytest_firehose._wire.routing import route_of, service_of
 
 
@@ -348,6 +349,8 @@ class FirehoseFake:
         world = self.world
         route = route_of(request, world.region)
         if route is not None:
+            if len(request.body) > MAX_BODY:
+                return too_large()  # as the server answers it, before any service reads it
             return world.handle(request, route)
         host = address_of(request.url).host  # as urllib3 will connect
         if host in self.allow_hosts:

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import contextlib
 import http
-import json
 import re
 import select
 import socket
@@ -31,14 +30,12 @@ from pytest_firehose._doors.http2 import (
 from pytest_firehose._engine.exchange import Engine, Event, EventFeed, pushed
 from pytest_firehose._errors import NetworkFault
 from pytest_firehose._wire.codec import HttpRequest, HttpResponse
+from pytest_firehose._wire.front import MAX_BODY, TOO_LARGE, error_body
 
 if TYPE_CHECKING:
     from pytest_firehose._doors.server import _HTTPServer
 
 JSON = "application/json"
-#: The largest body the server reads: above any valid request (a 10 MiB PutRecords, base64
-#: encoded, is about 13.4 MiB). AWS answers an oversized request 413 with no error code.
-MAX_BODY = 16 * 1024 * 1024
 #: A chunk's size: hexadecimal digits and nothing else (16 of them go past any body taken).
 _CHUNK_SIZE = re.compile(rb"[0-9A-Fa-f]{1,16}")
 #: Seconds an event stream waits for the world to change before it looks whether its
@@ -53,19 +50,6 @@ class _HttpError(Exception):
         super().__init__(message)
         self.status = status
         self.message = message
-
-
-def error_body(status: int, message: str) -> bytes:
-    """The JSON a client reads an HTTP-level refusal from: botocore takes the code from
-    ``__type`` where the status has a service meaning, and the status alone otherwise."""
-    body: dict[str, str] = {"message": message}
-    if status == 503:
-        body["__type"] = "ServiceUnavailableException"
-    return json_bytes(body)
-
-
-def json_bytes(value: Any) -> bytes:
-    return json.dumps(value, separators=(",", ":")).encode("utf-8")
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -200,9 +184,7 @@ class Handler(BaseHTTPRequestHandler):
     def _read_exactly(self, size: int, room: int) -> bytes:
         """``size`` bytes of body, refused unread past ``room``, or ended early."""
         if size > room:
-            raise _HttpError(
-                413, f"the request body is larger than the server takes ({MAX_BODY} bytes)"
-            )
+            raise _HttpError(413, TOO_LARGE)
         data = self.rfile.read(size)
         if len(data) < size:
             raise _HttpError(400, f"the body ended after {len(data)} of {size} bytes")

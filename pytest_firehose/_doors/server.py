@@ -38,14 +38,21 @@ from urllib.parse import parse_qsl, urlsplit
 from pytest_firehose._doors.botocore import interceptor_installed
 from pytest_firehose._doors.control import Control, ControlError
 from pytest_firehose._doors.environment import FAKE_CREDENTIALS, NO_METADATA
-from pytest_firehose._doors.http1 import JSON, Handler, error_body, json_bytes
+from pytest_firehose._doors.http1 import JSON, Handler
 from pytest_firehose._engine.exchange import EventPull
 from pytest_firehose._engine.world import World
 from pytest_firehose._errors import NetworkFault, ServiceError
 from pytest_firehose._handles.firehose import FirehoseHandle
 from pytest_firehose._handles.kinesis import KinesisHandle
 from pytest_firehose._wire.codec import HttpRequest, HttpResponse, encode_unserved_error
-from pytest_firehose._wire.front import FrontAnswer, cors_headers, foreign, front_answer
+from pytest_firehose._wire.front import (
+    FrontAnswer,
+    cors_headers,
+    error_body,
+    foreign,
+    front_answer,
+    json_bytes,
+)
 from pytest_firehose._wire.routing import route_of
 
 if TYPE_CHECKING:

@@ -23,10 +23,37 @@ from pytest_firehose._wire.codec import (
     CONTENT_TYPE,
     TARGET_PREFIXES,
     HttpRequest,
+    HttpResponse,
     is_cbor,
     parses,
 )
 from pytest_firehose._wire.shapes import operation_names
+
+#: The largest request body the fake takes, by either door: above any valid request (a
+#: 10 MiB PutRecords, base64 encoded, is about 13.4 MiB). AWS answers an oversized request
+#: 413 with no error code; its own threshold is not on record.
+MAX_BODY = 16 * 1024 * 1024
+TOO_LARGE = f"the request body is larger than the fake takes ({MAX_BODY} bytes)"
+
+
+def json_bytes(value: object) -> bytes:
+    return json.dumps(value, separators=(",", ":")).encode("utf-8")
+
+
+def error_body(status: int, message: str) -> bytes:
+    """The JSON a client reads an HTTP-level refusal from: botocore takes the code from
+    ``__type`` where the status has a service meaning, and the status alone otherwise."""
+    body: dict[str, str] = {"message": message}
+    if status == 503:
+        body["__type"] = "ServiceUnavailableException"
+    return json_bytes(body)
+
+
+def too_large() -> HttpResponse:
+    """The answer to a request whose body is over ``MAX_BODY``: 413, before any service
+    reads it (botocore reports the error code ``413``)."""
+    return HttpResponse(413, error_body(413, TOO_LARGE), {"Content-Type": "application/json"})
+
 
 #: JSON 1.0, which Kinesis and Firehose answer in their own legacy envelope.
 JSON_1_0 = "application/json"
