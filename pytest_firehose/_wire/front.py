@@ -1,5 +1,6 @@
-"""What the server answers before any service sees a request: CORS, signatures, methods and
-content types other than the services' own, in the order AWS's front end checks them.
+"""What is answered before any service sees a request: a body over the size limit (by either
+door), and on the server CORS, signatures, methods and content types other than the
+services' own, in the order AWS's front end checks them.
 
 The facts and their order come from kinesalite's connection tests, which were run against
 Kinesis (``test/connection.js``, 2020): a preflight is answered first; any method but POST,
