@@ -45,6 +45,7 @@ class Client:
     def __init__(self, server: FirehoseServer) -> None:
         self.server = server
         self.socket = socket.create_connection((server.host, server.port), timeout=HANG_GUARD)
+        self.socket.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)  # as SDKs do
         config = h2_config.H2Configuration(client_side=True, header_encoding="utf-8")
         self.h2 = h2_connection.H2Connection(config=config)
         self.h2.initiate_connection()
@@ -67,10 +68,18 @@ class Client:
                 *(headers or {}).items(),
             ],
         )
-        self.h2.send_data(stream_id, body, end_stream=True)
-        self._flush()
         self.answers[stream_id] = Answer()
-        return stream_id
+        while True:  # as the flow-control windows let it go
+            window = self.h2.local_flow_control_window(stream_id)
+            room = min(window, self.h2.max_outbound_frame_size)
+            if body and room <= 0:
+                self.pump()  # until the server opens the window
+                continue
+            piece, body = body[:room], body[room:]
+            self.h2.send_data(stream_id, piece, end_stream=not body)
+            self._flush()
+            if not body:
+                return stream_id
 
     def kinesis(self, operation: str, params: dict[str, Any]) -> int:
         headers = {
@@ -188,6 +197,17 @@ def test_an_error_over_http2_is_aws_error(client):
     answer = client.answer(client.kinesis("DescribeStream", {"StreamName": "missing"}))
     assert answer.status == 400
     assert json.loads(answer.body)["__type"] == "ResourceNotFoundException"
+
+
+def test_a_body_over_the_limit_is_refused_413_unread(fake, client):
+    """As over HTTP/1.1 and in process: a bare 413 before any service reads the request."""
+    records = [{"Data": "A" * 40_000, "PartitionKey": "k"}] * 450  # 18 MB of JSON
+    stream_id = client.kinesis("PutRecords", {"StreamName": "s", "Records": records})
+    answer = client.answer(stream_id)
+    assert answer.status == 413
+    assert "__type" not in json.loads(answer.body)
+    assert fake.kinesis["s"].records == []
+    assert json.loads(client.answer(client.kinesis("ListStreams", {})).body)["StreamNames"] == ["s"]
 
 
 def test_the_control_api_answers_over_http2(fake, client):

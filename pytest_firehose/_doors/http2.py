@@ -11,7 +11,8 @@ GOAWAY ``HTTP_1_1_REQUIRED`` whose debug data names the extra.
 A scripted timeout closes the whole connection without an answer, as over HTTP/1.1: the
 client sees the connection drop and retries. A connection with no request in flight is
 closed after ``idle_timeout`` seconds of silence; one with a request in flight (an open
-event stream) stays.
+event stream) stays. A request body over ``MAX_BODY`` is answered 413 and not kept, as over
+HTTP/1.1.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from typing import Any, Protocol
 
 from pytest_firehose._errors import NetworkFault
 from pytest_firehose._wire.codec import HttpRequest, HttpResponse
+from pytest_firehose._wire.front import MAX_BODY, too_large
 
 #: The first line of the HTTP/2 connection preface, which an HTTP/1.1 server reads as a
 #: request line (RFC 9113, section 3.4); the rest of the preface follows it.
@@ -83,6 +85,12 @@ class _Incoming:
 
     headers: list[tuple[bytes, bytes]]
     body: list[bytes] = field(default_factory=list)
+    #: Bytes of body received; past ``MAX_BODY`` the rest is counted, not kept.
+    size: int = 0
+
+    @property
+    def too_large(self) -> bool:
+        return self.size > MAX_BODY
 
 
 class _Gone(Exception):
@@ -176,7 +184,11 @@ class Http2Connection:
         elif isinstance(event, events.DataReceived):
             incoming = self._incoming.get(event.stream_id)
             if incoming is not None:
-                incoming.body.append(event.data)
+                incoming.size += len(event.data)
+                if incoming.too_large:
+                    incoming.body.clear()  # answered 413 unread, as over HTTP/1.1
+                else:
+                    incoming.body.append(event.data)
             self._h2.acknowledge_received_data(event.flow_controlled_length, event.stream_id)
         elif isinstance(event, events.StreamEnded):
             self._start(event.stream_id)
@@ -233,7 +245,10 @@ class Http2Connection:
         request = self._request(incoming)
         named = f"{request.method} {request.url} (HTTP/2 stream {stream_id})"
         try:
-            response = self._respond(request, lambda: self._listening(stream_id))
+            if incoming.too_large:
+                response = too_large()
+            else:
+                response = self._respond(request, lambda: self._listening(stream_id))
         except NetworkFault as fault:
             # The wire form of a timeout, as over HTTP/1.1: the connection drops.
             self._log(f"{named} -> connection closed ({fault.kind})")
