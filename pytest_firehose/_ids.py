@@ -103,6 +103,10 @@ class IdSource:
         version=4)`` makes of the same 16 bytes, without building the object."""
         return _uuid_text(self._random.randbytes(16))
 
+    def digits(self, count: int) -> str:
+        """``count`` random decimal digits (a CloudWatch Logs event id is 56 of them)."""
+        return str(self._random.randrange(10**count)).zfill(count)
+
     def extended_request_id(self) -> str:
         """An ``x-amz-id-2`` value: 72 opaque bytes in base64 (96 characters). AWS's decode
         to 64 to 80 bytes (kinesalite's connection tests, run against AWS, assert it)."""

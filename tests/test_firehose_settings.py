@@ -26,12 +26,12 @@ LAMBDA_PROCESSING = {
     ],
 }
 #: A processor the fake does not run yet (a Lambda processor it runs).
-DECOMPRESSION = {
+DELIMITER = {
     "Enabled": True,
     "Processors": [
         {
-            "Type": "Decompression",
-            "Parameters": [{"ParameterName": "CompressionFormat", "ParameterValue": "GZIP"}],
+            "Type": "AppendDelimiterToRecord",
+            "Parameters": [{"ParameterName": "Delimiter", "ParameterValue": "\\n"}],
         }
     ],
 }
@@ -43,9 +43,9 @@ CUSTOM_TIME_ZONE = "firehose CreateDeliveryStream.ExtendedS3DestinationConfigura
 UNMODELLED = [
     (
         "ExtendedS3DestinationConfiguration",
-        {**S3, "ProcessingConfiguration": DECOMPRESSION},
+        {**S3, "ProcessingConfiguration": DELIMITER},
         r"ExtendedS3DestinationConfiguration\.ProcessingConfiguration \(processors: "
-        r"Decompression\) is not run: records are delivered as they were put",
+        r"AppendDelimiterToRecord\) is not run: records are delivered as they were put",
     ),
     (
         "ExtendedS3DestinationConfiguration",
@@ -159,7 +159,7 @@ def test_an_update_warns_for_what_it_adds_only(fake: FirehoseFake, client: Any) 
             DeliveryStreamName="events",
             CurrentDeliveryStreamVersionId="1",
             DestinationId=DESTINATION_ID,
-            ExtendedS3DestinationUpdate={"ProcessingConfiguration": DECOMPRESSION},
+            ExtendedS3DestinationUpdate={"ProcessingConfiguration": DELIMITER},
         )
 
     assert [str(w.message).split(" ")[0] for w in caught] == [
@@ -172,7 +172,7 @@ def test_strict_refuses_the_create_and_creates_nothing(strict: FirehoseFake) -> 
     client = boto3.client("firehose", region_name=REGION)
 
     with pytest.raises(ClientError) as caught:
-        create_s3(client, ProcessingConfiguration=DECOMPRESSION)
+        create_s3(client, ProcessingConfiguration=DELIMITER)
 
     error = caught.value.response["Error"]
     assert error["Code"] == "InvalidArgumentException"
@@ -185,26 +185,28 @@ def test_strict_refuses_an_update_and_changes_nothing(strict: FirehoseFake) -> N
     client = boto3.client("firehose", region_name=REGION)
     create_s3(client)
 
-    with pytest.raises(ClientError, match=r"ProcessingConfiguration \(processors: Decompression"):
+    with pytest.raises(
+        ClientError, match=r"ProcessingConfiguration \(processors: AppendDelimiterToRecord"
+    ):
         client.update_destination(
             DeliveryStreamName="events",
             CurrentDeliveryStreamVersionId="1",
             DestinationId=DESTINATION_ID,
-            ExtendedS3DestinationUpdate={"ProcessingConfiguration": DECOMPRESSION},
+            ExtendedS3DestinationUpdate={"ProcessingConfiguration": DELIMITER},
         )
 
     description = strict.firehose["events"].describe()
     assert description["VersionId"] == "1"
-    assert "Decompression" not in str(description)
+    assert "AppendDelimiterToRecord" not in str(description)
 
 
 def test_strict_through_the_handle_is_a_usage_error_naming_the_setting(
     strict: FirehoseFake,
 ) -> None:
-    with pytest.raises(UsageError, match=r"\(processors: Decompression\) is not run"):
+    with pytest.raises(UsageError, match=r"\(processors: AppendDelimiterToRecord\) is not run"):
         strict.firehose.create_delivery_stream(
             "events",
-            ExtendedS3DestinationConfiguration={**S3, "ProcessingConfiguration": DECOMPRESSION},
+            ExtendedS3DestinationConfiguration={**S3, "ProcessingConfiguration": DELIMITER},
         )
 
 
@@ -227,7 +229,10 @@ def test_the_ini_option_makes_unmodelled_settings_refused(pytester: pytest.Pytes
                     DeliveryStreamName="s",
                     ExtendedS3DestinationConfiguration={{
                         "RoleARN": "{ROLE}", "BucketARN": "{BUCKET}",
-                        "ProcessingConfiguration": {{"Processors": [{{"Type": "Decompression"}}]}},
+                        "ProcessingConfiguration": {{"Processors": [{{
+                            "Type": "AppendDelimiterToRecord",
+                            "Parameters": [{{"ParameterName": "Delimiter", "ParameterValue": "x"}}],
+                        }}]}},
                     }},
                 )
         """

@@ -5,6 +5,7 @@ the JSON control API."""
 from __future__ import annotations
 
 import base64
+import gzip
 import json
 import signal
 import socket
@@ -412,6 +413,39 @@ def test_flush_delivers_what_the_buffers_hold(events: Served, body: Any) -> None
     assert events.ok("GET", "/_fake/streams/events")["delivered"] == b64(b"a")
 
 
+def test_logs_feeds_a_stream_that_takes_puts_from_cloudwatch_logs_only(server: Served) -> None:
+    processors = [
+        {"Type": "Decompression"},
+        {
+            "Type": "CloudWatchLogProcessing",
+            "Parameters": [{"ParameterName": "DataMessageExtraction", "ParameterValue": "true"}],
+        },
+    ]
+    server.ok(
+        "POST",
+        "/_fake/streams",
+        {
+            "service": "firehose",
+            "name": "logs",
+            "ExtendedS3DestinationConfiguration": {
+                **S3_BUFFERED,
+                "ProcessingConfiguration": {"Enabled": True, "Processors": processors},
+            },
+        },
+    )
+    with pytest.raises(ClientError, match="InvalidSourceException"):
+        server.client().put_record(DeliveryStreamName="logs", Record={"Data": b"x"})
+
+    sent = server.ok("POST", "/_fake/logs", {"stream": "logs", "messages": ["a", "b"]})
+    raw = gzip.compress(b'{"messageType":"DATA_MESSAGE","logEvents":[{"message":"c"}]}')
+    server.ok("POST", "/_fake/logs", {"stream": "logs", "records": b64(raw)})
+    server.ok("POST", "/_fake/flush", {"stream": "logs"})
+
+    shown = server.ok("GET", "/_fake/streams/logs")
+    assert shown["records"] == [*sent["records"], *b64(raw)]
+    assert shown["delivered"] == b64(b"a\nb\n", b"c\n")
+
+
 def test_calls_log_both_services_in_order(events: Served) -> None:
     events.ok("POST", "/_fake/streams", {"service": "kinesis", "name": "k"})
     put(events, b"a")
@@ -558,6 +592,17 @@ def test_a_bad_fault_answers_what_fail_raises(events: Served, keywords: dict[str
         ),
         ("GET", "/_fake/streams/events?service=sqs", None, 400, "?service= is firehose or"),
         ("POST", "/_fake/flush", {"stream": "nope"}, 404, "no delivery stream 'nope'"),
+        ("POST", "/_fake/logs", {"stream": "nope", "records": []}, 404, "no delivery stream"),
+        ("POST", "/_fake/logs", {"stream": "events"}, 400, 'give "records"'),
+        ("POST", "/_fake/logs", {"stream": "events", "records": ["%%"]}, 400, "in base64"),
+        ("POST", "/_fake/logs", {"stream": "events", "messages": "a"}, 400, "list of log lines"),
+        (
+            "POST",
+            "/_fake/logs",
+            {"stream": "events", "messages": ["a"], "logGroup": 7},
+            400,
+            'give "logGroup" as a string',
+        ),
         ("POST", "/_fake/clock", None, 400, 'give {"advance": seconds}'),
         ("POST", "/_fake/clock", {"advance": -1}, 400, "got -1"),
         ("POST", "/_fake/clock", {"advance": "soon"}, 400, "got 'soon'"),

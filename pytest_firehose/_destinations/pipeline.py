@@ -8,8 +8,8 @@ continuously. At every moment each accepted record is in exactly one place: the
 transformation buffer (with a Lambda processor), a buffer (one per partition with dynamic
 partitioning), a batch waiting for a retry, a delivered object, a backup, ``refused`` for
 good by the destination (an HTTP endpoint's 413), ``dropped`` by the transformation, the
-processing-failed or partitioning-failed error output, or ``expired``.
-A record de-aggregated into several is in those places as its sub-records.
+decompression-failed, processing-failed or partitioning-failed error output, or
+``expired``. A record de-aggregated into several is in those places as its sub-records.
 """
 
 from __future__ import annotations
@@ -28,6 +28,7 @@ from pytest_firehose._destinations.base import (
     DestinationError,
 )
 from pytest_firehose._destinations.buffers import Buffer, hints
+from pytest_firehose._destinations.cloudwatch_logs import DECOMPRESSION_FAILED, logs_processing
 from pytest_firehose._destinations.compression import extension
 from pytest_firehose._destinations.converting import Converting, TableFinder
 from pytest_firehose._destinations.objects import DeliveredObject, keys_zone, object_key
@@ -49,7 +50,8 @@ from pytest_firehose._destinations.transforming import ProcessorRoute, Transform
 from pytest_firehose._lambda.functions import Invocation
 
 if TYPE_CHECKING:
-    from pytest_firehose._ids import IdSource
+    from pytest_firehose._ids import IdSource, RecordKey
+    from pytest_firehose._payload import Payload
 
 #: DirectPut data that cannot be delivered is kept this long, then lost.
 RETENTION = timedelta(hours=24)
@@ -113,6 +115,11 @@ class Delivery(Transforming, Converting):
         self.processing_failed: list[DeliveredObject] = []
         #: The error objects of records dynamic partitioning could not place.
         self.partitioning_failed: list[DeliveredObject] = []
+        #: The error objects of records CloudWatch Logs decompression could not read, and
+        #: with decompression on, each record's payload as put, by id (error objects hold
+        #: that, whatever step the record failed at).
+        self.decompression_failed: list[DeliveredObject] = []
+        self._as_put: dict[RecordKey, Payload] = {}
         #: Records record format conversion could not read, and the tables tests
         #: registered for it (the service sets ``tables``).
         self.conversion_failed: list[DeliveredObject] = []
@@ -147,6 +154,7 @@ class Delivery(Transforming, Converting):
         self._compression: str = config.get("CompressionFormat", "UNCOMPRESSED")
         self._extension = extension(self._compression, config.get("FileExtension"))
         self._zone = keys_zone(config)
+        self._logs = logs_processing(config)
         #: An AppendDelimiterToRecord processor: each record gets its newline as it enters
         #: the destination buffer (after the Lambda processor, when there is one).
         self._delimited = appends_delimiter(config)
@@ -160,11 +168,17 @@ class Delivery(Transforming, Converting):
             self._compression,
             self._extension,
             self._zone,
+            self._as_put if self._logs is not None else None,
         )
         self._route_transformer(target, processor)
         self._route_conversion(config)
 
     # ------------------------------------------------------------------ reading
+
+    @property
+    def decompressing(self) -> bool:
+        """Whether records are decompressed as CloudWatch Logs data first."""
+        return self._logs is not None
 
     @property
     def buffer(self) -> list[Accepted]:
@@ -220,6 +234,12 @@ class Delivery(Transforming, Converting):
         ids: IdSource,
         kinesis: Mapping[str, Mapping[str, Any]] | None,
     ) -> None:
+        logs = self._logs
+        if logs is not None:
+            self._as_put.update((record_id, payload) for payload, record_id, _ in entries)
+            entries, failures = logs.apply(entries, now)
+            if failures:
+                self._write_failed(failures, DECOMPRESSION_FAILED, self.decompression_failed, ids)
         if self._deaggregation is not None:
             entries = self._deaggregation.apply(entries)
         transformer = self.transformer
@@ -261,7 +281,7 @@ class Delivery(Transforming, Converting):
         if ids is None:  # a reconfiguration: written at the next event, with an id
             self._debts.append(_Debt("fill", now, [failure.record for failure in failures]))
             return
-        self._write_partitioning_failures(failures, ids)
+        self._write_failed(failures, PARTITIONING_FAILED, self.partitioning_failed, ids)
 
     def _into(
         self,
@@ -280,13 +300,17 @@ class Delivery(Transforming, Converting):
         if ids is not None and buffer.size >= self.size:
             self._deliver_buffer(now, ids, partition)
 
-    def _write_partitioning_failures(
-        self, failures: list[ProcessingFailure], ids: IdSource
+    def _write_failed(
+        self,
+        failures: list[ProcessingFailure],
+        output_type: str,
+        kept: list[DeliveredObject],
+        ids: IdSource,
     ) -> None:
-        """The error object of records dynamic partitioning could not place, kept and
+        """The error object of ``failures`` under ``output_type``, kept in ``kept`` and
         written where the destination writes its error output."""
-        obj = self._error_output.object_for(failures, PARTITIONING_FAILED, self.target, ids.uuid())
-        self.partitioning_failed.append(obj)
+        obj = self._error_output.object_for(failures, output_type, self.target, ids.uuid())
+        kept.append(obj)
         self._write_error_object(obj)
 
     def settle(self, now: datetime, ids: IdSource) -> None:

@@ -17,7 +17,7 @@ from __future__ import annotations
 import base64
 import json
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta, timezone, tzinfo
 from typing import TYPE_CHECKING, Any
 
@@ -40,7 +40,7 @@ from pytest_firehose._lambda.functions import Invocation, UnregisteredFunction
 from pytest_firehose._payload import Payload, payload_bytes, payload_len
 
 if TYPE_CHECKING:
-    from pytest_firehose._ids import IdSource
+    from pytest_firehose._ids import IdSource, RecordKey
 
 MIB = 1024 * 1024
 #: A Lambda processor's defaults (API reference, ProcessorParameter; developer guide, "Data
@@ -196,14 +196,17 @@ ERROR_OUTPUT_TYPE = "!{firehose:error-output-type}"
 @dataclass(frozen=True)
 class ErrorOutput:
     """How a destination writes its error output: its ``ErrorOutputPrefix`` (empty when
-    not configured), its ``Prefix``, its objects' compression and extension, and the zone
-    their keys' times are in."""
+    not configured), its ``Prefix``, its objects' compression and extension, the zone
+    their keys' times are in, and, where a record's payload changed before it failed
+    (CloudWatch Logs decompression), each record's payload as it was put, by record id:
+    what the error output holds."""
 
     prefix: str
     base: str
     compression: str
     extension: str
     zone: tzinfo = timezone.utc
+    as_put: Mapping[RecordKey, Payload] | None = None
 
     def object_for(
         self,
@@ -216,6 +219,12 @@ class ErrorOutput:
         """The error object for ``failures``: one JSON error record a line, under
         ``output_type`` (``processing-failed``, ``partitioning-failed``), named after the
         oldest record's arrival."""
+        as_put = self.as_put
+        if as_put is not None:
+            failures = [
+                replace(f, record=(as_put.get(f.record[1], f.record[0]), *f.record[1:]))
+                for f in failures
+            ]
         at = max(failure.ended_at for failure in failures)
         oldest = min(failure.record[2] for failure in failures)
         expanded = has_expressions(self.prefix)

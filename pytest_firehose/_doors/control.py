@@ -38,10 +38,17 @@ ROUTES = (
     "GET /_fake/clock",
     "POST /_fake/clock",
     "POST /_fake/flush",
+    "POST /_fake/logs",
     "GET /_fake/calls",
     "POST /_fake/reset",
 )
 _INDEX = re.compile(r"-?[0-9]+")
+#: What ``POST /_fake/logs`` takes besides messages, and the argument each one is.
+_LOG_FIELDS = {
+    "logGroup": "log_group",
+    "logStream": "log_stream",
+    "subscriptionFilter": "subscription_filter",
+}
 
 Json = Any
 Answer = tuple[int, Json]
@@ -62,6 +69,21 @@ def _b64(data: bytes) -> str:
 
 def _b64_list(payloads: Iterable[bytes]) -> list[str]:
     return [_b64(bytes(payload)) for payload in payloads]
+
+
+def _decoded(records: Json) -> list[bytes]:
+    """``records`` given as a list of base64 strings, decoded."""
+    if not isinstance(records, list):
+        raise ControlError(400, f'"records" is a list of base64 strings, not {records!r}')
+    decoded = []
+    for record in records:
+        try:
+            decoded.append(base64.b64decode(record, validate=True))
+        except (TypeError, ValueError):
+            raise ControlError(
+                400, f'each of "records" is a record in base64, e.g. "H4sI...", not {record!r}'
+            ) from None
+    return decoded
 
 
 def parse_body(body: bytes) -> dict[str, Json]:
@@ -219,6 +241,7 @@ class Control:
             ("GET", "clock"): self._now,
             ("POST", "clock"): self._advance,
             ("POST", "flush"): self._flush,
+            ("POST", "logs"): self._logs,
             ("GET", "calls"): self._calls,
             ("POST", "reset"): self._reset,
         }
@@ -370,6 +393,40 @@ class Control:
         for stream in streams:
             stream.flush()
         return 200, {"flushed": [stream.name for stream in streams]}
+
+    def _logs(self, body: dict[str, Json], query: Mapping[str, str]) -> Answer:
+        """Put records into a delivery stream as a CloudWatch Logs subscription does:
+        ``records`` (base64, as sent) or ``messages`` (one batch of log events)."""
+        example = '{"stream": "logs", "messages": ["a log line"]}'
+        name = _text(body, "stream", example)
+        region = self._region(body, query)
+        try:
+            stream = self._firehose.stream(name, region=region)
+        except StreamKeyError as error:
+            raise ControlError(404, str(error)) from None
+        records, messages = body.get("records"), body.get("messages")
+        if (records is None) == (messages is None):
+            raise ControlError(
+                400,
+                'give "records" (base64 strings, each a record as CloudWatch Logs sends it) '
+                f'or "messages" (log lines), one of them, e.g. {example}',
+            )
+        try:
+            if messages is not None:
+                if not isinstance(messages, list):
+                    raise UsageError(f'"messages" is a list of log lines, not {messages!r}')
+                where = {
+                    argument: _text(body, key, f'"{key}": "{argument}"')
+                    for key, argument in _LOG_FIELDS.items()
+                    if key in body
+                }
+                put = [stream.put_log_events(messages, **where)]
+            else:
+                put = _decoded(records)
+                stream.put_from_logs(*put)
+        except UsageError as error:
+            raise ControlError(400, str(error)) from None
+        return 200, {"records": _b64_list(put)}
 
     def _calls(self, body: dict[str, Json], query: Mapping[str, str]) -> Answer:
         service = query.get("service")

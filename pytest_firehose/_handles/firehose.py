@@ -8,10 +8,11 @@ from datetime import timedelta
 from typing import Any
 
 from pytest_firehose._destinations.base import Accepted, DestinationError
+from pytest_firehose._destinations.cloudwatch_logs import MAX_RECORD_BYTES, log_events_record
 from pytest_firehose._destinations.objects import DeliveredObject
 from pytest_firehose._engine.calls import Call
 from pytest_firehose._engine.world import World
-from pytest_firehose._errors import UsageError
+from pytest_firehose._errors import ServiceError, UsageError
 from pytest_firehose._handles.assertions import cut, delivery_mismatch, expected_payloads
 from pytest_firehose._handles.base import Lifetime, ServiceHandle, refuse_twice_given
 from pytest_firehose._lambda.context import DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT, LambdaContext
@@ -216,6 +217,77 @@ class DeliveryStreamHandle:
         with self._world.touched():
             self._delivery.destination_up = True
 
+    def put_from_logs(self, *records: bytes) -> None:
+        """Put ``records`` as a CloudWatch Logs subscription filter puts them: each is the
+        record as sent (for a subscription, the gzip of the log events' JSON; see
+        :meth:`put_log_events`). A stream that decompresses CloudWatch Logs data takes
+        puts from CloudWatch Logs only, so this is how a test feeds it."""
+        payloads: list[bytes] = []
+        for record in records:
+            if not isinstance(record, (bytes, bytearray, memoryview)):
+                raise UsageError(
+                    f"put_from_logs takes each record as bytes, not {type(record).__name__}: "
+                    "put_log_events(messages) builds a subscription's record from log messages"
+                )
+            payloads.append(bytes(record))
+        self._put_from_logs(payloads)
+
+    def put_log_events(
+        self,
+        messages: Iterable[str],
+        *,
+        log_group: str = "/test/log-group",
+        log_stream: str = "test-log-stream",
+        subscription_filter: str = "test-filter",
+    ) -> bytes:
+        """Put ``messages`` as one batch of log events a CloudWatch Logs subscription
+        filter sends: one record, the gzip of the ``DATA_MESSAGE`` JSON (``owner`` the
+        stream's account, each event's ``timestamp`` the fake clock's now). Returns the
+        record, as the error output would hold it."""
+        if isinstance(messages, (str, bytes)):
+            raise UsageError(
+                "put_log_events takes a list of messages, not one "
+                f"{type(messages).__name__}: put_log_events([message])"
+            )
+        listed = list(messages)
+        for message in listed:
+            if not isinstance(message, str):
+                raise UsageError(
+                    f"put_log_events: a log message is a str, not {type(message).__name__}"
+                )
+        with self._world.touched():
+            self._live("stream to put to")
+            service = self._service
+            record = log_events_record(
+                listed,
+                owner=service.account_id,
+                log_group=log_group,
+                log_stream=log_stream,
+                subscription_filter=subscription_filter,
+                at=service.clock.now(),
+                ids=service.ids,
+            )
+        self._put_from_logs([record])
+        return record
+
+    def _put_from_logs(self, payloads: list[bytes]) -> None:
+        for payload in payloads:
+            if len(payload) > MAX_RECORD_BYTES:
+                raise UsageError(
+                    f"put_from_logs: a record is at most {MAX_RECORD_BYTES} bytes, as "
+                    f"Firehose takes them, not {len(payload)}"
+                )
+        self._live("stream to put to")
+        with self._world.touched():
+            try:
+                self._service.put_from_logs(self.name, payloads)
+            except ServiceError as error:
+                raise UsageError(
+                    f"put_from_logs: Firehose would answer CloudWatch Logs {error.code}: "
+                    f"{error.message} (a KinesisStreamAsSource stream reads CloudWatch Logs "
+                    "data from its Kinesis stream: put the records there)"
+                ) from None
+
     @property
     def delivery_errors(self) -> list[DestinationError]:
         """Errors the destination raised while delivering, other than refusing a delivery
@@ -246,6 +318,13 @@ class DeliveryStreamHandle:
             return [data for obj in self._delivery.processing_failed for data in obj.records]
 
     @property
+    def decompression_failed(self) -> list[bytes]:
+        """Payloads (as put, compressed) that went to the ``decompression-failed`` error
+        output: CloudWatch Logs decompression could not read them as CloudWatch Logs data."""
+        with self._world.touched():
+            return [data for obj in self._delivery.decompression_failed for data in obj.records]
+
+    @property
     def partitioning_failed(self) -> list[bytes]:
         """Payloads (as they reached partitioning: de-aggregated, transformed) that went to
         the ``partitioning-failed`` error output: dynamic partitioning could not get their
@@ -264,11 +343,13 @@ class DeliveryStreamHandle:
     @property
     def error_objects(self) -> list[DeliveredObject]:
         """The error output's objects, oldest first: ``.key`` under
-        ``processing-failed/``, ``partitioning-failed/`` or ``format-conversion-failed/``,
+        ``decompression-failed/``, ``processing-failed/``, ``partitioning-failed/`` or
+        ``format-conversion-failed/``,
         ``.body`` one JSON error record per line (compressed as the destination's objects
         are)."""
         with self._world.touched():
             found = [
+                *self._delivery.decompression_failed,
                 *self._delivery.processing_failed,
                 *self._delivery.partitioning_failed,
                 *self._delivery.conversion_failed,

@@ -58,7 +58,12 @@ CALL_ERRORS: dict[str, dict[str, ErrorSpec]] = {
         ErrorSpec(
             "InvalidKMSResourceException", 400, "The KMS key used by {stream} is not accessible."
         ),
-        ErrorSpec("InvalidSourceException", 400, "The source of {stream} is not valid."),
+        ErrorSpec(
+            "InvalidSourceException",
+            400,
+            "Put to Firehose failed for AccountId: {account}, FirehoseName: {stream} because "
+            "the request is not originating from CloudWatch.",
+        ),
         ErrorSpec(
             "ResourceInUseException", 400, "Firehose {stream} under account {account} is in use."
         ),

@@ -3,7 +3,7 @@ delivers what it accepted. Knows nothing of HTTP or pytest."""
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Mapping, Sequence
 from datetime import datetime, timedelta
 from itertools import repeat
 from typing import Any
@@ -12,6 +12,11 @@ from pytest_firehose._clock import FakeClock
 from pytest_firehose._destinations.base import (
     DeliveryTarget,
     DestinationFactory,
+)
+from pytest_firehose._destinations.cloudwatch_logs import (
+    check_decompression_switch,
+    logs_processing,
+    not_from_logs,
 )
 from pytest_firehose._destinations.objects import has_expressions
 from pytest_firehose._destinations.partitioning import check_switch, partitioning
@@ -200,6 +205,7 @@ class FirehoseService(ServiceBase):
                 "ErrorOutputPrefix cannot be null or empty when Prefix contains expressions.",
             )
         processor = self._lambda_processor(config)
+        logs_processing(config)
         partitioning(config)
         backup_config(kind, config)  # refuses a backup without its bucket
         unmodelled = source_findings(stream_type) + findings(kind, config)
@@ -302,6 +308,8 @@ class FirehoseService(ServiceBase):
             )
             config = checked(config)
         processor = self._lambda_processor(config)
+        logs_processing(config)
+        check_decompression_switch(stream.config, config)
         check_switch(stream.config, config)
         partitioning(config)
         check_no_going_back(stream.config_kind, stream.config, kind, config)
@@ -404,12 +412,15 @@ class FirehoseService(ServiceBase):
             )
         return stream
 
-    def _writable(self, name: str) -> DeliveryStream:
+    def _writable(self, name: str, *, from_logs: bool = False) -> DeliveryStream:
         """The stream a put goes to. One still CREATING answers as if it did not exist,
-        as Kinesis Data Streams does for its streams (Firehose's answer is not on record)."""
+        as Kinesis Data Streams does for its streams (Firehose's answer is not on record).
+        One that decompresses CloudWatch Logs data takes puts ``from_logs`` only."""
         stream = self._direct_put(name)
         if stream.status == "CREATING":
             raise self._not_found(name)
+        if stream.delivery.decompressing and not from_logs:
+            raise not_from_logs(self.account_id, name)
         return stream
 
     def start_encryption(self, params: dict[str, Any]) -> dict[str, Any]:
@@ -464,6 +475,10 @@ class FirehoseService(ServiceBase):
         stream = self._writable(params["DeliveryStreamName"])
         answer = self._accept(stream, [params["Record"]["Data"]], {})[0]
         return {"RecordId": answer["RecordId"], "Encrypted": stream.encrypted}
+
+    def put_from_logs(self, name: str, payloads: Sequence[Payload]) -> None:
+        """Records put as a CloudWatch Logs subscription puts them (with PutRecordBatch)."""
+        self._accept(self._writable(name, from_logs=True), list(payloads), {})
 
     def put_batch(self, params: dict[str, Any], failures: Mapping[int, str]) -> Answer:
         """PutRecordBatch: the records ``failures`` names fail inside the answer."""

@@ -42,6 +42,9 @@ def _enabled(block: Any, *, default: bool) -> bool:
     return default if enabled is None else bool(enabled)
 
 
+_MODELLED_PROCESSORS = ("Lambda", "RecordDeAggregation", "Decompression", "CloudWatchLogProcessing")
+
+
 def _processing(config: dict[str, Any]) -> str | None:
     processing = config.get("ProcessingConfiguration")
     if not isinstance(processing, dict) or not _enabled(processing, default=True):
@@ -50,13 +53,14 @@ def _processing(config: dict[str, Any]) -> str | None:
         return None
     # A Lambda processor is modelled (the fake runs the handler a test registered), and
     # so are AppendDelimiterToRecord without parameters (a newline after each record),
-    # RecordDeAggregation, and MetadataExtraction for dynamic partitioning.
+    # RecordDeAggregation, CloudWatch Logs decompression and message extraction, and
+    # MetadataExtraction for dynamic partitioning.
     partitioned = _enabled(config.get("DynamicPartitioningConfiguration"), default=False)
     kinds = sorted(
         {
             str(p.get("Type"))
             for p in processing["Processors"]
-            if p.get("Type") not in ("Lambda", "RecordDeAggregation")
+            if p.get("Type") not in _MODELLED_PROCESSORS
             and not (p.get("Type") == "AppendDelimiterToRecord" and not p.get("Parameters"))
             and not (p.get("Type") == "MetadataExtraction" and partitioned)
         }

@@ -1,0 +1,234 @@
+"""CloudWatch Logs decompression and message extraction: the ``Decompression`` and
+``CloudWatchLogProcessing`` processors, which Firehose runs on each record before anything
+else (de-aggregation, the Lambda processor, partitioning, conversion).
+
+A CloudWatch Logs subscription sends each batch of log events as one record: a gzip of a
+JSON envelope (``messageType``, ``owner``, ``logGroup``, ``logStream``,
+``subscriptionFilters``, ``logEvents``). Decompression turns the record into that JSON;
+message extraction turns a ``DATA_MESSAGE`` into its events' messages, each followed by a
+newline, and a ``CONTROL_MESSAGE`` into an empty record. A record that does not decompress,
+or does not read as CloudWatch Logs data, goes to the ``decompression-failed`` error output
+as it was put (compressed); so does, in the error output of a later step, every record that
+fails after it was decompressed.
+
+A delivery stream with decompression takes records from CloudWatch Logs only: a DirectPut
+stream answers anybody else's put ``InvalidSourceException``
+(``DeliveryStreamHandle.put_from_logs`` puts as CloudWatch Logs does).
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import zlib
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from pytest_firehose._destinations.base import Accepted
+from pytest_firehose._destinations.processing import ProcessingFailure, processor_parameters
+from pytest_firehose._errors import ServiceError
+from pytest_firehose._lambda.firehose_events import epoch_millis
+from pytest_firehose._payload import payload_bytes
+
+if TYPE_CHECKING:
+    from pytest_firehose._ids import IdSource
+
+#: What ``!{firehose:error-output-type}`` names for records that did not decompress.
+DECOMPRESSION_FAILED = "decompression-failed"
+#: The error record's code and message for such a record (an emulator's capture of AWS's).
+NOT_CLOUDWATCH_LOGS = (
+    "Decompression failed.",
+    "Decompression failed because input data does not conform to cloudwatch log.",
+)
+#: A record decompresses to at most this much, or fails: far above what CloudWatch Logs
+#: sends (a batch of events is at most 1 MiB), and it keeps a gzip bomb from eating memory.
+MAX_DECOMPRESSED = 16 * 1024 * 1024
+#: A Firehose record's data at most (the API's limit), whoever puts it.
+MAX_RECORD_BYTES = 1_024_000
+_MESSAGE_TYPES = ("DATA_MESSAGE", "CONTROL_MESSAGE")
+_INVALID = "InvalidArgumentException"
+
+
+class _NotLogs(Exception):
+    """The record is not CloudWatch Logs data."""
+
+
+def _gunzip(data: bytes) -> bytes:
+    """``data`` decompressed, every gzip member of it in turn, at most
+    ``MAX_DECOMPRESSED`` bytes."""
+    out: list[bytes] = []
+    room = MAX_DECOMPRESSED
+    while data:
+        member = zlib.decompressobj(16 + zlib.MAX_WBITS)
+        try:
+            chunk = member.decompress(data, room + 1)
+        except zlib.error:
+            raise _NotLogs from None
+        if not member.eof or len(chunk) > room:  # cut short, or past the limit
+            raise _NotLogs
+        out.append(chunk)
+        room -= len(chunk)
+        data = member.unused_data
+    if not out:
+        raise _NotLogs
+    return b"".join(out)
+
+
+def _refuse_constant(name: str) -> Any:
+    raise ValueError(name)
+
+
+def _json(data: bytes) -> Any:
+    try:
+        return json.loads(data, parse_constant=_refuse_constant)
+    except (ValueError, RecursionError):  # UnicodeDecodeError is a ValueError
+        raise _NotLogs from None
+
+
+def _messages(envelope: Any) -> bytes:
+    """What message extraction makes of a decompressed envelope."""
+    if not isinstance(envelope, dict) or envelope.get("messageType") not in _MESSAGE_TYPES:
+        raise _NotLogs
+    if envelope["messageType"] == "CONTROL_MESSAGE":
+        return b""
+    events = envelope.get("logEvents")
+    if not isinstance(events, list):
+        raise _NotLogs
+    lines = []
+    for event in events:
+        message = event.get("message") if isinstance(event, dict) else None
+        if not isinstance(message, str):
+            raise _NotLogs
+        lines.append(message.encode("utf-8", "surrogatepass") + b"\n")
+    return b"".join(lines)
+
+
+@dataclass(frozen=True)
+class LogsProcessing:
+    """A destination's CloudWatch Logs processing: decompression, and message extraction
+    when ``extract``."""
+
+    extract: bool
+
+    def record(self, data: bytes) -> bytes:
+        """What becomes of one record's data; raises ``_NotLogs`` when it cannot be had."""
+        text = _gunzip(data)
+        envelope = _json(text)  # decompression alone keeps the JSON as it is, if it is JSON
+        return _messages(envelope) if self.extract else text
+
+    def apply(
+        self, entries: list[Accepted], now: datetime
+    ) -> tuple[list[Accepted], list[ProcessingFailure]]:
+        """``entries`` processed (ids and arrivals kept), and the failures of those that
+        could not be, at ``now``."""
+        done: list[Accepted] = []
+        failed: list[ProcessingFailure] = []
+        for entry in entries:
+            payload, record_id, arrived = entry
+            try:
+                done.append((self.record(payload_bytes(payload)), record_id, arrived))
+            except _NotLogs:
+                failed.append(ProcessingFailure(entry, *NOT_CLOUDWATCH_LOGS, 1, now))
+        return done, failed
+
+
+# ---------------------------------------------------------------------- configuration
+
+
+def _processors(config: Mapping[str, Any]) -> dict[str, dict[str, str]]:
+    """The parameters of the configuration's enabled processors, by type (the first of a
+    type)."""
+    processing = config.get("ProcessingConfiguration")
+    if not isinstance(processing, dict) or processing.get("Enabled") is False:
+        return {}
+    found: dict[str, dict[str, str]] = {}
+    for processor in processing.get("Processors") or []:
+        if isinstance(processor, dict):
+            found.setdefault(str(processor.get("Type")), processor_parameters(processor))
+    return found
+
+
+def logs_processing(config: Mapping[str, Any]) -> LogsProcessing | None:
+    """The configuration's CloudWatch Logs processing, or None. Raises
+    ``InvalidArgumentException`` as CreateDeliveryStream and UpdateDestination do (the
+    texts an emulator captured from AWS) for a format other than GZIP, message extraction
+    without decompression, or an extraction flag other than true or false."""
+    processors = _processors(config)
+    decompression = processors.get("Decompression")
+    extraction = processors.get("CloudWatchLogProcessing")
+    if decompression is None:
+        if extraction is not None:
+            raise ServiceError(
+                _INVALID,
+                "CloudWatchLogProcessingProcessor can only be enabled with DecompressionProcessor",
+            )
+        return None
+    if decompression.get("CompressionFormat", "GZIP") != "GZIP":
+        raise ServiceError(_INVALID, "CompressionFormat has to be GZIP")
+    if extraction is None:
+        return LogsProcessing(extract=False)
+    flag = extraction.get("DataMessageExtraction", "").lower()
+    if flag not in ("true", "false"):
+        raise ServiceError(
+            _INVALID,
+            "Invalid parameter value for DataMessageExtraction. Allowed values are True and False.",
+        )
+    return LogsProcessing(extract=flag == "true")
+
+
+def check_decompression_switch(before: Mapping[str, Any], after: Mapping[str, Any]) -> None:
+    """Refuse an UpdateDestination that turns decompression on for a stream that had
+    neither decompression nor a Lambda processor."""
+    processors = _processors(before)
+    if "Decompression" in processors or "Lambda" in processors:
+        return
+    if "Decompression" in _processors(after):
+        raise ServiceError(
+            _INVALID,
+            "Enabling source decompression is not supported for existing stream with no "
+            "Lambda function attached.",
+        )
+
+
+def not_from_logs(account_id: str, name: str) -> ServiceError:
+    """A put to a DirectPut stream with decompression from anyone but CloudWatch Logs."""
+    return ServiceError(
+        "InvalidSourceException",
+        f"Put to Firehose failed for AccountId: {account_id}, FirehoseName: {name} because "
+        "the request is not originating from CloudWatch.",
+    )
+
+
+# ---------------------------------------------------------------------- records
+
+
+def log_events_record(
+    messages: Iterable[str],
+    *,
+    owner: str,
+    log_group: str,
+    log_stream: str,
+    subscription_filter: str,
+    at: datetime,
+    ids: IdSource,
+) -> bytes:
+    """The record a CloudWatch Logs subscription filter sends for ``messages`` logged at
+    ``at``: the gzip of the ``DATA_MESSAGE`` envelope, compact JSON as CloudWatch Logs
+    writes it, each event with a 56-digit id."""
+    timestamp = epoch_millis(at)
+    events = [
+        {"id": ids.digits(56), "timestamp": timestamp, "message": message}
+        for message in messages
+    ]
+    envelope = {
+        "messageType": "DATA_MESSAGE",
+        "owner": owner,
+        "logGroup": log_group,
+        "logStream": log_stream,
+        "subscriptionFilters": [subscription_filter],
+        "logEvents": events,
+    }
+    text = json.dumps(envelope, separators=(",", ":"), ensure_ascii=False)
+    return gzip.compress(text.encode("utf-8"), mtime=0)

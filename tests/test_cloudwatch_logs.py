@@ -1,0 +1,369 @@
+"""CloudWatch Logs decompression and message extraction (the ``Decompression`` and
+``CloudWatchLogProcessing`` processors), and the puts such a stream takes: from CloudWatch
+Logs only."""
+
+from __future__ import annotations
+
+import base64
+import gzip
+import json
+import warnings
+from collections.abc import Iterator
+from typing import Any
+
+import boto3
+import pytest
+from botocore.exceptions import ClientError
+from conftest import FROM_KINESIS, S3, create_s3, put, refused
+
+from pytest_firehose import FirehoseFake, UsageError
+
+FUNCTION = "arn:aws:lambda:us-east-1:123456789012:function:logs"
+DECOMPRESSION = {
+    "Type": "Decompression",
+    "Parameters": [{"ParameterName": "CompressionFormat", "ParameterValue": "GZIP"}],
+}
+EXTRACTION = {
+    "Type": "CloudWatchLogProcessing",
+    "Parameters": [{"ParameterName": "DataMessageExtraction", "ParameterValue": "true"}],
+}
+LAMBDA = {
+    "Type": "Lambda",
+    "Parameters": [{"ParameterName": "LambdaArn", "ParameterValue": FUNCTION}],
+}
+NOT_FROM_LOGS = (
+    "Put to Firehose failed for AccountId: 123456789012, FirehoseName: events because the "
+    "request is not originating from CloudWatch."
+)
+
+
+@pytest.fixture(autouse=True)
+def no_warnings() -> Iterator[None]:
+    """Decompression and message extraction are modelled: they are not reported."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        yield
+
+
+def processing(*processors: dict[str, Any]) -> dict[str, Any]:
+    return {"ProcessingConfiguration": {"Enabled": True, "Processors": list(processors)}}
+
+
+def logs_stream(fake: FirehoseFake, *processors: dict[str, Any], **options: Any) -> Any:
+    return fake.firehose.create_delivery_stream(
+        "events",
+        ExtendedS3DestinationConfiguration={**S3, **processing(*processors)},
+        **options,
+    )
+
+
+def envelope(*messages: str, kind: str = "DATA_MESSAGE") -> bytes:
+    """The record CloudWatch Logs sends, compressed."""
+    body = {
+        "messageType": kind,
+        "owner": "123456789012",
+        "logGroup": "/aws/lambda/app",
+        "logStream": "2026/12/03/[$LATEST]abc",
+        "subscriptionFilters": ["all"],
+        "logEvents": [
+            {"id": str(i) * 56, "timestamp": 1_764_720_000_000, "message": message}
+            for i, message in enumerate(messages)
+        ],
+    }
+    return gzip.compress(json.dumps(body).encode())
+
+
+def error_records(stream: Any) -> list[dict[str, Any]]:
+    return [json.loads(line) for obj in stream.error_objects for line in obj.body.splitlines()]
+
+
+# --------------------------------------------------------------------------- what is delivered
+
+
+def test_message_extraction_delivers_each_events_message_on_a_line(fake):
+    stream = logs_stream(fake, DECOMPRESSION, EXTRACTION)
+
+    record = stream.put_log_events(['{"level":"info"}', "plain text"], log_group="/aws/app")
+
+    stream.assert_delivered([b'{"level":"info"}\nplain text\n'])
+    assert stream.records == [record]  # the log keeps the record as put
+    sent = json.loads(gzip.decompress(record))
+    assert sent["messageType"] == "DATA_MESSAGE"
+    assert sent["logGroup"] == "/aws/app"
+    assert sent["owner"] == "123456789012"
+    assert [len(event["id"]) for event in sent["logEvents"]] == [56, 56]
+    assert {event["timestamp"] for event in sent["logEvents"]} == {
+        int(fake.firehose.clock.now().timestamp() * 1000)
+    }
+
+
+def test_decompression_alone_delivers_the_json_as_cloudwatch_logs_wrote_it(fake):
+    stream = logs_stream(fake, DECOMPRESSION)
+    data = envelope("a", "b")
+
+    stream.put_from_logs(data)
+
+    stream.assert_delivered([gzip.decompress(data)])
+
+
+def test_extraction_off_is_decompression_alone(fake):
+    off = {**EXTRACTION, "Parameters": [{**EXTRACTION["Parameters"][0], "ParameterValue": "False"}]}
+    stream = logs_stream(fake, DECOMPRESSION, off)
+    data = envelope("a")
+
+    stream.put_from_logs(data)
+
+    stream.assert_delivered([gzip.decompress(data)])
+
+
+def test_without_decompression_the_compressed_record_is_delivered_as_put(fake):
+    stream = fake.firehose.create_delivery_stream("events", ExtendedS3DestinationConfiguration=S3)
+    data = envelope("a")
+
+    stream.put_from_logs(data)
+
+    stream.assert_delivered([data])
+
+
+def test_a_control_message_becomes_an_empty_record(fake):
+    seen: list[bytes] = []
+
+    def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+        seen.extend(base64.b64decode(record["data"]) for record in event["records"])
+        return {
+            "records": [
+                {"recordId": record["recordId"], "result": "Ok", "data": record["data"]}
+                for record in event["records"]
+            ]
+        }
+
+    fake.firehose.lambda_function(FUNCTION, handler)
+    stream = logs_stream(fake, DECOMPRESSION, EXTRACTION, LAMBDA)
+
+    stream.put_from_logs(envelope("CWL CONTROL MESSAGE", kind="CONTROL_MESSAGE"), envelope("x"))
+    stream.flush()
+
+    assert seen == [b"", b"x\n"]
+    assert b"".join(obj.body for obj in stream.objects) == b"x\n"
+
+
+def test_the_lambda_processor_gets_the_messages_and_its_failures_keep_the_record_as_put(fake):
+    def fail_errors(event: dict[str, Any], context: Any) -> dict[str, Any]:
+        answers = []
+        for record in event["records"]:
+            failed = b"ERROR" in base64.b64decode(record["data"])
+            result = "ProcessingFailed" if failed else "Ok"
+            answers.append({"recordId": record["recordId"], "result": result, **record})
+        return {"records": answers}
+
+    fake.firehose.lambda_function(FUNCTION, fail_errors)
+    stream = logs_stream(fake, DECOMPRESSION, EXTRACTION, LAMBDA)
+
+    stream.put_log_events(["ok"])
+    bad = stream.put_log_events(["ERROR boom"])
+    stream.flush()
+
+    assert stream.delivered == [b"ok\n"]
+    # The developer guide: a record failing after decompression goes to the error output
+    # in compressed format.
+    assert stream.processing_failed == [bad]
+    (failed,) = error_records(stream)
+    assert base64.b64decode(failed["rawData"]) == bad
+    assert stream.error_objects[0].key.startswith("processing-failed/")
+
+
+# --------------------------------------------------------------------------- failures
+
+
+@pytest.mark.parametrize(
+    ("processors", "data"),
+    [
+        ((DECOMPRESSION,), b"not gzip"),
+        ((DECOMPRESSION,), gzip.compress(b"not json")),
+        ((DECOMPRESSION,), gzip.compress(b'{"a": NaN}')),
+        ((DECOMPRESSION,), gzip.compress(b"\x00" * (16 * 1024 * 1024 + 1))),  # past the cap
+        ((DECOMPRESSION,), gzip.compress(b'{"a":1}')[:-4]),  # cut short
+        ((DECOMPRESSION, EXTRACTION), gzip.compress(b'{"a":1}')),  # JSON, not logs
+        ((DECOMPRESSION, EXTRACTION), gzip.compress(b'{"messageType":"DATA_MESSAGE"}')),
+        (
+            (DECOMPRESSION, EXTRACTION),
+            gzip.compress(b'{"messageType":"DATA_MESSAGE","logEvents":[{"id":"1"}]}'),
+        ),
+        ((DECOMPRESSION, EXTRACTION), gzip.compress(b'{"messageType":"OTHER","logEvents":[]}')),
+    ],
+    ids=[
+        "not-gzip",
+        "not-json",
+        "nan",
+        "too-large",
+        "cut-short",
+        "not-logs",
+        "no-events",
+        "no-message",
+        "other-type",
+    ],
+)
+def test_a_record_that_is_not_cloudwatch_logs_data_goes_to_decompression_failed(
+    fake, processors, data
+):
+    stream = logs_stream(fake, *processors)
+    good = envelope("fine")
+
+    stream.put_from_logs(data, good)
+    stream.flush()
+
+    assert stream.decompression_failed == [data]
+    assert len(stream.delivered) == 1  # the others go on
+    (obj,) = stream.error_objects
+    assert obj.key.startswith("decompression-failed/")
+    (failed,) = error_records(stream)
+    assert failed["errorCode"] == "Decompression failed."
+    assert failed["errorMessage"] == (
+        "Decompression failed because input data does not conform to cloudwatch log."
+    )
+    assert failed["attemptsMade"] == 1
+    assert base64.b64decode(failed["rawData"]) == data
+    assert "lambdaArn" not in failed
+
+
+def test_the_error_prefix_names_decompression_failed(fake):
+    stream = fake.firehose.create_delivery_stream(
+        "events",
+        ExtendedS3DestinationConfiguration={
+            **S3,
+            **processing(DECOMPRESSION),
+            "ErrorOutputPrefix": "errors/!{firehose:error-output-type}/",
+            "Prefix": "logs/!{timestamp:yyyy}/",
+        },
+    )
+
+    stream.put_from_logs(b"junk")
+
+    (obj,) = stream.error_objects
+    assert obj.key.startswith("errors/decompression-failed/")
+
+
+# --------------------------------------------------------------------------- the source
+
+
+def test_a_direct_put_is_refused_invalid_source(fake, client):
+    logs_stream(fake, DECOMPRESSION, EXTRACTION)
+
+    single = refused(client.put_record, DeliveryStreamName="events", Record={"Data": envelope("a")})
+    with pytest.raises(ClientError) as caught:
+        put(client, envelope("a"))
+    batch = caught.value.response
+
+    for answer in (single, batch):
+        assert answer["Error"] == {"Code": "InvalidSourceException", "Message": NOT_FROM_LOGS}
+        assert answer["ResponseMetadata"]["HTTPStatusCode"] == 400
+    assert fake.firehose["events"].records == []
+
+
+def test_a_kinesis_source_with_decompression_reads_cloudwatch_logs_data(fake):
+    fake.kinesis.create_stream("k")
+    stream = logs_stream(fake, DECOMPRESSION, EXTRACTION, **FROM_KINESIS)
+    kinesis = boto3.client("kinesis", region_name="us-east-1")
+
+    kinesis.put_record(StreamName="k", Data=envelope("from", "kinesis"), PartitionKey="p")
+
+    stream.assert_delivered([b"from\nkinesis\n"])
+
+
+def test_put_from_logs_refuses_what_cloudwatch_logs_cannot_send(fake):
+    stream = logs_stream(fake, DECOMPRESSION)
+
+    with pytest.raises(UsageError, match="takes each record as bytes, not str"):
+        stream.put_from_logs("text")
+    with pytest.raises(UsageError, match="at most 1024000 bytes"):
+        stream.put_from_logs(b"x" * 1_024_001)
+    with pytest.raises(UsageError, match=r"takes a list of messages, not one str"):
+        stream.put_log_events("one message")
+    with pytest.raises(UsageError, match="a log message is a str, not bytes"):
+        stream.put_log_events([b"bytes"])
+    assert stream.records == []
+
+
+def test_put_from_logs_to_a_kinesis_source_says_where_to_put(fake):
+    fake.kinesis.create_stream("k")
+    stream = logs_stream(fake, DECOMPRESSION, **FROM_KINESIS)
+
+    with pytest.raises(UsageError, match="put the records there"):
+        stream.put_from_logs(envelope("a"))
+
+
+# --------------------------------------------------------------------------- configuration
+
+
+@pytest.mark.parametrize(
+    ("processors", "message"),
+    [
+        (
+            [
+                {
+                    **DECOMPRESSION,
+                    "Parameters": [{**DECOMPRESSION["Parameters"][0], "ParameterValue": "ZIP"}],
+                }
+            ],
+            "CompressionFormat has to be GZIP",
+        ),
+        (
+            [EXTRACTION],
+            "CloudWatchLogProcessingProcessor can only be enabled with DecompressionProcessor",
+        ),
+        (
+            [
+                DECOMPRESSION,
+                {
+                    **EXTRACTION,
+                    "Parameters": [{**EXTRACTION["Parameters"][0], "ParameterValue": "yes"}],
+                },
+            ],
+            "Invalid parameter value for DataMessageExtraction. Allowed values are True and False.",
+        ),
+        (
+            [DECOMPRESSION, {"Type": "CloudWatchLogProcessing"}],
+            "Invalid parameter value for DataMessageExtraction. Allowed values are True and False.",
+        ),
+    ],
+    ids=["not-gzip", "extraction-alone", "bad-flag", "no-flag"],
+)
+def test_create_refuses_what_aws_refuses(fake, client, processors, message):
+    with pytest.raises(ClientError) as caught:
+        create_s3(client, **processing(*processors))
+    answer = caught.value.response
+
+    assert answer["Error"] == {"Code": "InvalidArgumentException", "Message": message}
+    assert "events" not in fake.firehose
+
+
+def test_decompression_cannot_be_turned_on_for_a_stream_without_a_lambda(fake, client):
+    create_s3(client)
+
+    answer = refused(
+        client.update_destination,
+        DeliveryStreamName="events",
+        CurrentDeliveryStreamVersionId="1",
+        DestinationId="destinationId-000000000001",
+        ExtendedS3DestinationUpdate=processing(DECOMPRESSION),
+    )
+
+    assert answer["Error"]["Message"] == (
+        "Enabling source decompression is not supported for existing stream with no Lambda "
+        "function attached."
+    )
+
+
+def test_decompression_can_be_turned_on_beside_a_lambda(fake, client):
+    fake.firehose.lambda_function(FUNCTION, lambda event, context: {"records": []})
+    create_s3(client, **processing(LAMBDA))
+
+    client.update_destination(
+        DeliveryStreamName="events",
+        CurrentDeliveryStreamVersionId="1",
+        DestinationId="destinationId-000000000001",
+        ExtendedS3DestinationUpdate=processing(DECOMPRESSION, LAMBDA),
+    )
+
+    with pytest.raises(ClientError, match="InvalidSourceException"):
+        put(client, b"now refused")
