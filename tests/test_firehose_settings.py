@@ -31,7 +31,7 @@ DELIMITER = {
     "Processors": [
         {
             "Type": "AppendDelimiterToRecord",
-            "Parameters": [{"ParameterName": "Delimiter", "ParameterValue": "\\n"}],
+            "Parameters": [{"ParameterName": "Delimiter", "ParameterValue": ","}],
         }
     ],
 }

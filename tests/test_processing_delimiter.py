@@ -115,6 +115,17 @@ def test_a_disabled_configuration_adds_nothing(fake: FirehoseFake, client: Any) 
     assert fake.firehose["events"].objects[0].body == b"a"
 
 
+def test_the_newline_delimiter_parameter_is_run_as_the_newline(
+    fake: FirehoseFake, client: Any, no_warnings: None
+) -> None:
+    """``\\n``, the two characters, as CloudFormation templates give it."""
+    newline = {**APPEND, "Parameters": [{"ParameterName": "Delimiter", "ParameterValue": "\\n"}]}
+    create(client, newline)
+    put(client, b"a", b"b")
+    fake.firehose["events"].flush()
+    assert fake.firehose["events"].objects[0].body == b"a\nb\n"
+
+
 def test_with_parameters_it_is_reported_and_not_run(fake: FirehoseFake, client: Any) -> None:
     custom = {**APPEND, "Parameters": [{"ParameterName": "Delimiter", "ParameterValue": "Cg=="}]}
     with pytest.warns(UnmodelledSettingWarning, match="AppendDelimiterToRecord"):

@@ -135,21 +135,29 @@ def lambda_processor(config: Mapping[str, Any]) -> LambdaProcessor | None:
 #: What an ``AppendDelimiterToRecord`` processor adds to each record (API reference,
 #: Processor: "add a new line delimiter between records").
 RECORD_DELIMITER = b"\n"
+#: The ``Delimiter`` parameter's value that asks for that newline: the two characters
+#: backslash and n (the CloudFormation reference's example; a real newline is refused by
+#: the parameter's pattern).
+NEWLINE_PARAMETER = "\\n"
+
+
+def newline_delimiter(processor: Any) -> bool:
+    """Whether ``processor`` is an ``AppendDelimiterToRecord`` processor the fake runs: one
+    without parameters, or whose only parameter is a ``Delimiter`` of ``\\n`` (any other
+    delimiter is not modelled, and reported so)."""
+    if not isinstance(processor, dict) or processor.get("Type") != "AppendDelimiterToRecord":
+        return False
+    parameters = processor.get("Parameters") or []
+    return not parameters or processor_parameters(processor) == {"Delimiter": NEWLINE_PARAMETER}
 
 
 def appends_delimiter(config: Mapping[str, Any]) -> bool:
     """Whether a destination's ``ProcessingConfiguration`` enables an
-    ``AppendDelimiterToRecord`` processor (one with parameters is not modelled, and
-    reported so)."""
+    ``AppendDelimiterToRecord`` processor the fake runs (``newline_delimiter``)."""
     processing = config.get("ProcessingConfiguration")
     if not isinstance(processing, dict) or processing.get("Enabled") is False:
         return False
-    return any(
-        isinstance(processor, dict)
-        and processor.get("Type") == "AppendDelimiterToRecord"
-        and not processor.get("Parameters")
-        for processor in processing.get("Processors") or []
-    )
+    return any(newline_delimiter(p) for p in processing.get("Processors") or [])
 
 
 def with_delimiter(records: list[Accepted]) -> list[Accepted]:

@@ -18,6 +18,7 @@ from typing import Any
 from pytest_firehose._destinations.compression import SNAPPY_FORMATS, available
 from pytest_firehose._destinations.conversion import available as conversion_available
 from pytest_firehose._destinations.objects import time_zone
+from pytest_firehose._destinations.processing import newline_delimiter
 from pytest_firehose._errors import ServiceError
 
 
@@ -52,7 +53,8 @@ def _processing(config: dict[str, Any]) -> str | None:
     if not processing.get("Processors"):
         return None
     # A Lambda processor is modelled (the fake runs the handler a test registered), and
-    # so are AppendDelimiterToRecord without parameters (a newline after each record),
+    # so are AppendDelimiterToRecord without parameters or with the Delimiter \n (a newline
+    # after each record),
     # RecordDeAggregation, CloudWatch Logs decompression and message extraction, and
     # MetadataExtraction for dynamic partitioning.
     partitioned = _enabled(config.get("DynamicPartitioningConfiguration"), default=False)
@@ -61,7 +63,7 @@ def _processing(config: dict[str, Any]) -> str | None:
             str(p.get("Type"))
             for p in processing["Processors"]
             if p.get("Type") not in _MODELLED_PROCESSORS
-            and not (p.get("Type") == "AppendDelimiterToRecord" and not p.get("Parameters"))
+            and not newline_delimiter(p)
             and not (p.get("Type") == "MetadataExtraction" and partitioned)
         }
     )
