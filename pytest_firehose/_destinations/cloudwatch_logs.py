@@ -219,8 +219,7 @@ def log_events_record(
     writes it, each event with a 56-digit id."""
     timestamp = epoch_millis(at)
     events = [
-        {"id": ids.digits(56), "timestamp": timestamp, "message": message}
-        for message in messages
+        {"id": ids.digits(56), "timestamp": timestamp, "message": message} for message in messages
     ]
     envelope = {
         "messageType": "DATA_MESSAGE",
