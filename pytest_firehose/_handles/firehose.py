@@ -282,10 +282,12 @@ class DeliveryStreamHandle:
             try:
                 self._service.put_from_logs(self.name, payloads)
             except ServiceError as error:
+                hint = ""
+                if self._stream.stream_type == "KinesisStreamAsSource":
+                    hint = " (this stream reads its Kinesis stream: put the records there)"
                 raise UsageError(
                     f"put_from_logs: Firehose would answer CloudWatch Logs {error.code}: "
-                    f"{error.message} (a KinesisStreamAsSource stream reads CloudWatch Logs "
-                    "data from its Kinesis stream: put the records there)"
+                    f"{error.message}{hint}"
                 ) from None
 
     @property
@@ -326,17 +328,18 @@ class DeliveryStreamHandle:
 
     @property
     def partitioning_failed(self) -> list[bytes]:
-        """Payloads (as they reached partitioning: de-aggregated, transformed) that went to
-        the ``partitioning-failed`` error output: dynamic partitioning could not get their
-        keys, or they would have opened a partition past the active-partition limit."""
+        """Payloads (as they reached partitioning: de-aggregated, transformed; as put, with
+        CloudWatch Logs decompression) that went to the ``partitioning-failed`` error
+        output: dynamic partitioning could not get their keys, or they would have opened a
+        partition past the active-partition limit."""
         with self._world.touched():
             return [data for obj in self._delivery.partitioning_failed for data in obj.records]
 
     @property
     def conversion_failed(self) -> list[bytes]:
-        """Payloads (as they reached the conversion: transformed, partitioned) that went to
-        the ``format-conversion-failed`` error output: record format conversion could not
-        read them into the Glue table's columns."""
+        """Payloads (as they reached the conversion: transformed, partitioned; as put, with
+        CloudWatch Logs decompression) that went to the ``format-conversion-failed`` error
+        output: record format conversion could not read them into the Glue table's columns."""
         with self._world.touched():
             return [data for obj in self._delivery.conversion_failed for data in obj.records]
 
