@@ -55,8 +55,10 @@ class World:
         self.contained = contained
         self.region = region
         self.creation_delay = timedelta(seconds=creation_delay)
-        #: Whether Kinesis shards enforce their write quota (off unless a test asks).
+        #: Whether Kinesis shards, and Firehose DirectPut streams, enforce their write
+        #: quotas (off unless a test asks).
         self.kinesis_quotas = False
+        self.firehose_quotas = False
         #: Whether Kinesis enforces its read quotas (off unless a test asks).
         self.kinesis_read_quotas = False
         self.encryption_delay = timedelta(seconds=encryption_delay)
@@ -105,6 +107,7 @@ class World:
             self.faults = {service: FaultScript(service) for service in self.SERVED}
             self.kinesis_quotas = False
             self.kinesis_read_quotas = False
+            self.firehose_quotas = False
             self.ids = IdSource(self.seed)
             self.clock.reset()
             self._forget_settled()
@@ -145,7 +148,7 @@ class World:
             kinesis.quotas = self.kinesis_quotas
             kinesis.read_quotas = self.kinesis_read_quotas
             return kinesis
-        return FirehoseService(
+        firehose = FirehoseService(
             account_id=self.account_id,
             region=region,
             clock=self.clock,
@@ -158,6 +161,8 @@ class World:
             encryption_delay=self.encryption_delay,
             unmodelled=self.unmodelled,
         )
+        firehose.quotas = self.firehose_quotas
+        return firehose
 
     def _kinesis_records(
         self, stream_arn: str, after: dict[str, str] | None

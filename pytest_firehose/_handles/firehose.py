@@ -445,6 +445,19 @@ class FirehoseHandle(ServiceHandle[FirehoseService, DeliveryStreamHandle]):
         model = self._create("CreateDeliveryStream", params, region)
         return self._handle(model, name)
 
+    def enforce_quotas(self, enabled: bool = True) -> None:
+        """Make every DirectPut delivery stream enforce its throughput quota on the fake
+        clock, PutRecord and PutRecordBatch combined: 2,000 requests, 500,000 records and
+        5 MiB a second in us-east-1, us-west-2 and eu-west-1, 1,000 requests, 100,000
+        records and 1 MiB a second elsewhere. Past it, a call is refused whole with
+        ServiceUnavailableException ``Slow down.`` (HTTP 500), and a PutRecordBatch's
+        records that do not fit fail inside its answer with the same code. Off by default;
+        ``enforce_quotas(False)`` turns it off again."""
+        with self._world.touched():
+            self._world.firehose_quotas = enabled
+            for model in self._world.firehose_services():
+                model.quotas = enabled
+
     def lambda_function(
         self,
         name_or_arn: str,

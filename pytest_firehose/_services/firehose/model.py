@@ -49,6 +49,7 @@ from pytest_firehose._services.firehose.describe import (
     UPDATE_KINDS,
     updated_destination,
 )
+from pytest_firehose._services.firehose.quotas import THROTTLED, PutQuota, limits_in, slow_down
 from pytest_firehose._services.firehose.settings import findings, report, source_findings
 from pytest_firehose._services.firehose.source import take_in
 from pytest_firehose._services.firehose.streams import (
@@ -105,6 +106,10 @@ class FirehoseService(ServiceBase):
         self.functions = FunctionRegistry()
         #: The Glue tables tests registered in this region, for record format conversion.
         self.glue_tables = GlueTables(account_id, region)
+        #: Whether DirectPut streams enforce their throughput quota (off unless a test
+        #: asks), and each stream's use of it in the current second, by name.
+        self.quotas = False
+        self._usage: dict[str, PutQuota] = {}
         self._operations = {
             "CreateDeliveryStream": self.create_delivery_stream,
             "DescribeDeliveryStream": self.describe_delivery_stream,
@@ -278,6 +283,7 @@ class FirehoseService(ServiceBase):
             )
         del self.streams[name]
         self._sourced.pop(name, None)
+        self._usage.pop(name, None)
         return {}
 
     def update_destination(self, params: dict[str, Any]) -> dict[str, Any]:
@@ -473,7 +479,14 @@ class FirehoseService(ServiceBase):
 
     def put_record(self, params: dict[str, Any]) -> dict[str, Any]:
         stream = self._writable(params["DeliveryStreamName"])
-        answer = self._accept(stream, [params["Record"]["Data"]], {})[0]
+        data = params["Record"]["Data"]
+        if self.quotas:
+            quota = self._quota(stream.name)
+            quota.take_request(self.clock.now())
+            if not quota.fits(data):
+                quota.give_back_request()
+                raise slow_down()
+        answer = self._accept(stream, [data], {})[0]
         return {"RecordId": answer["RecordId"], "Encrypted": stream.encrypted}
 
     def put_from_logs(self, name: str, payloads: Sequence[Payload]) -> None:
@@ -488,6 +501,8 @@ class FirehoseService(ServiceBase):
         bound = sum(map(len, payloads))
         if bound > MAX_BATCH_BYTES and sum(map(payload_len, payloads)) > MAX_BATCH_BYTES:
             raise ServiceError("InvalidArgumentException", "Records size exceeds 4 MB limit")
+        if self.quotas:
+            failures = self._over_quota(stream.name, payloads, failures)
         answers = self._accept(stream, payloads, failures)
         failed = tuple(sorted(i for i in failures if i < len(payloads))) if failures else ()
         body = {
@@ -496,6 +511,27 @@ class FirehoseService(ServiceBase):
             "RequestResponses": answers,
         }
         return Answer(body, failed)
+
+    def _quota(self, name: str) -> PutQuota:
+        quota = self._usage.get(name)
+        if quota is None:
+            quota = self._usage[name] = PutQuota(limits_in(self.region))
+        return quota
+
+    def _over_quota(
+        self, name: str, payloads: list[Payload], failures: Mapping[int, str]
+    ) -> Mapping[int, str]:
+        """``failures`` and the records of a PutRecordBatch past the stream's quota, which
+        fail in the answer (or the whole call, past the request rate)."""
+        quota = self._quota(name)
+        quota.take_request(self.clock.now())
+        failed = dict(failures)
+        full = False
+        for index, payload in enumerate(payloads):
+            if index not in failed and (full or not quota.fits(payload)):
+                full = True
+                failed[index] = THROTTLED
+        return failed
 
     # ------------------------------------------------------------------ delivery
 
