@@ -181,13 +181,20 @@ def python_output(script: str, *args: str) -> list[str]:
 
 def botocore_lacks(*needs: str) -> list[str]:
     """Which of ``needs`` the installed botocore's API models do not have. Each is
-    ``"service Operation"`` or ``"service Operation.Member.Member"`` (an input member, by
-    its path through structures), e.g. ``"kinesis CreateStream.Tags"``."""
+    ``"service Operation"``, ``"service Operation.Member.Member"`` (an input member, by
+    its path through structures), e.g. ``"kinesis CreateStream.Tags"``, or
+    ``"service Shape=value"`` (a value of an enum), e.g.
+    ``"firehose ProcessorType=CloudWatchLogProcessing"``."""
     missing = []
     for need in needs:
         service, _, path = need.partition(" ")
-        operation, *members = path.split(".")
         model = _service_models(service)
+        if "=" in path:
+            shape_name, _, value = path.partition("=")
+            if value not in model.shape_for(shape_name).enum:
+                missing.append(need)
+            continue
+        operation, *members = path.split(".")
         if operation not in model.operation_names:
             missing.append(need)
             continue

@@ -14,23 +14,24 @@ from typing import Any
 import boto3
 import pytest
 from botocore.exceptions import ClientError
-from conftest import FROM_KINESIS, S3, create_s3, put, refused
+from conftest import FROM_KINESIS, S3, create_s3, needs_botocore, put, refused
 
 from pytest_firehose import FirehoseFake, UsageError
 
 FUNCTION = "arn:aws:lambda:us-east-1:123456789012:function:logs"
-DECOMPRESSION = {
-    "Type": "Decompression",
-    "Parameters": [{"ParameterName": "CompressionFormat", "ParameterValue": "GZIP"}],
-}
-EXTRACTION = {
-    "Type": "CloudWatchLogProcessing",
-    "Parameters": [{"ParameterName": "DataMessageExtraction", "ParameterValue": "true"}],
-}
+GZIP = {"ParameterName": "CompressionFormat", "ParameterValue": "GZIP"}
+DECOMPRESSION = {"Type": "Decompression", "Parameters": [GZIP]}
+EXTRACT = {"ParameterName": "DataMessageExtraction", "ParameterValue": "true"}
+EXTRACTION = {"Type": "CloudWatchLogProcessing", "Parameters": [EXTRACT]}
 LAMBDA = {
     "Type": "Lambda",
     "Parameters": [{"ParameterName": "LambdaArn", "ParameterValue": FUNCTION}],
 }
+#: Message extraction is newer than the oldest botocore supported.
+NEEDS_EXTRACTION = needs_botocore(
+    "firehose ProcessorType=CloudWatchLogProcessing",
+    "firehose ProcessorParameterName=DataMessageExtraction",
+)
 NOT_FROM_LOGS = (
     "Put to Firehose failed for AccountId: 123456789012, FirehoseName: events because the "
     "request is not originating from CloudWatch."
@@ -80,6 +81,7 @@ def error_records(stream: Any) -> list[dict[str, Any]]:
 # --------------------------------------------------------------------------- what is delivered
 
 
+@NEEDS_EXTRACTION
 def test_message_extraction_delivers_each_events_message_on_a_line(fake):
     stream = logs_stream(fake, DECOMPRESSION, EXTRACTION)
 
@@ -106,8 +108,9 @@ def test_decompression_alone_delivers_the_json_as_cloudwatch_logs_wrote_it(fake)
     stream.assert_delivered([gzip.decompress(data)])
 
 
+@NEEDS_EXTRACTION
 def test_extraction_off_is_decompression_alone(fake):
-    off = {**EXTRACTION, "Parameters": [{**EXTRACTION["Parameters"][0], "ParameterValue": "False"}]}
+    off = {**EXTRACTION, "Parameters": [{**EXTRACT, "ParameterValue": "False"}]}
     stream = logs_stream(fake, DECOMPRESSION, off)
     data = envelope("a")
 
@@ -125,6 +128,7 @@ def test_without_decompression_the_compressed_record_is_delivered_as_put(fake):
     stream.assert_delivered([data])
 
 
+@NEEDS_EXTRACTION
 def test_a_control_message_becomes_an_empty_record(fake):
     seen: list[bytes] = []
 
@@ -147,6 +151,7 @@ def test_a_control_message_becomes_an_empty_record(fake):
     assert b"".join(obj.body for obj in stream.objects) == b"x\n"
 
 
+@NEEDS_EXTRACTION
 def test_the_lambda_processor_gets_the_messages_and_its_failures_keep_the_record_as_put(fake):
     def fail_errors(event: dict[str, Any], context: Any) -> dict[str, Any]:
         answers = []
@@ -175,32 +180,29 @@ def test_the_lambda_processor_gets_the_messages_and_its_failures_keep_the_record
 # --------------------------------------------------------------------------- failures
 
 
+def decompressing(data: bytes, name: str) -> Any:
+    return pytest.param((DECOMPRESSION,), data, id=name)
+
+
+def extracting(data: bytes, name: str) -> Any:
+    return pytest.param((DECOMPRESSION, EXTRACTION), data, id=name, marks=NEEDS_EXTRACTION)
+
+
 @pytest.mark.parametrize(
     ("processors", "data"),
     [
-        ((DECOMPRESSION,), b"not gzip"),
-        ((DECOMPRESSION,), gzip.compress(b"not json")),
-        ((DECOMPRESSION,), gzip.compress(b'{"a": NaN}')),
-        ((DECOMPRESSION,), gzip.compress(b"\x00" * (16 * 1024 * 1024 + 1))),  # past the cap
-        ((DECOMPRESSION,), gzip.compress(b'{"a":1}')[:-4]),  # cut short
-        ((DECOMPRESSION, EXTRACTION), gzip.compress(b'{"a":1}')),  # JSON, not logs
-        ((DECOMPRESSION, EXTRACTION), gzip.compress(b'{"messageType":"DATA_MESSAGE"}')),
-        (
-            (DECOMPRESSION, EXTRACTION),
+        decompressing(b"not gzip", "not-gzip"),
+        decompressing(gzip.compress(b"not json"), "not-json"),
+        decompressing(gzip.compress(b'{"a": NaN}'), "nan"),
+        decompressing(gzip.compress(b"\x00" * (16 * 1024 * 1024 + 1)), "past-the-cap"),
+        decompressing(gzip.compress(b'{"a":1}')[:-4], "cut-short"),
+        extracting(gzip.compress(b'{"a":1}'), "json-not-logs"),
+        extracting(gzip.compress(b'{"messageType":"DATA_MESSAGE"}'), "no-events"),
+        extracting(
             gzip.compress(b'{"messageType":"DATA_MESSAGE","logEvents":[{"id":"1"}]}'),
+            "no-message",
         ),
-        ((DECOMPRESSION, EXTRACTION), gzip.compress(b'{"messageType":"OTHER","logEvents":[]}')),
-    ],
-    ids=[
-        "not-gzip",
-        "not-json",
-        "nan",
-        "too-large",
-        "cut-short",
-        "not-logs",
-        "no-events",
-        "no-message",
-        "other-type",
+        extracting(gzip.compress(b'{"messageType":"OTHER","logEvents":[]}'), "other-type"),
     ],
 )
 def test_a_record_that_is_not_cloudwatch_logs_data_goes_to_decompression_failed(
@@ -247,7 +249,7 @@ def test_the_error_prefix_names_decompression_failed(fake):
 
 
 def test_a_direct_put_is_refused_invalid_source(fake, client):
-    logs_stream(fake, DECOMPRESSION, EXTRACTION)
+    logs_stream(fake, DECOMPRESSION)
 
     single = refused(client.put_record, DeliveryStreamName="events", Record={"Data": envelope("a")})
     with pytest.raises(ClientError) as caught:
@@ -260,6 +262,7 @@ def test_a_direct_put_is_refused_invalid_source(fake, client):
     assert fake.firehose["events"].records == []
 
 
+@NEEDS_EXTRACTION
 def test_a_kinesis_source_with_decompression_reads_cloudwatch_logs_data(fake):
     fake.kinesis.create_stream("k")
     stream = logs_stream(fake, DECOMPRESSION, EXTRACTION, **FROM_KINESIS)
@@ -295,38 +298,36 @@ def test_put_from_logs_to_a_kinesis_source_says_where_to_put(fake):
 # --------------------------------------------------------------------------- configuration
 
 
+BAD_FLAG = "Invalid parameter value for DataMessageExtraction. Allowed values are True and False."
+
+
 @pytest.mark.parametrize(
     ("processors", "message"),
     [
-        (
-            [
-                {
-                    **DECOMPRESSION,
-                    "Parameters": [{**DECOMPRESSION["Parameters"][0], "ParameterValue": "ZIP"}],
-                }
-            ],
+        pytest.param(
+            [{"Type": "Decompression", "Parameters": [{**GZIP, "ParameterValue": "ZIP"}]}],
             "CompressionFormat has to be GZIP",
+            id="not-gzip",
         ),
-        (
+        pytest.param(
             [EXTRACTION],
             "CloudWatchLogProcessingProcessor can only be enabled with DecompressionProcessor",
+            id="extraction-alone",
+            marks=NEEDS_EXTRACTION,
         ),
-        (
-            [
-                DECOMPRESSION,
-                {
-                    **EXTRACTION,
-                    "Parameters": [{**EXTRACTION["Parameters"][0], "ParameterValue": "yes"}],
-                },
-            ],
-            "Invalid parameter value for DataMessageExtraction. Allowed values are True and False.",
+        pytest.param(
+            [DECOMPRESSION, {**EXTRACTION, "Parameters": [{**EXTRACT, "ParameterValue": "yes"}]}],
+            BAD_FLAG,
+            id="bad-flag",
+            marks=NEEDS_EXTRACTION,
         ),
-        (
+        pytest.param(
             [DECOMPRESSION, {"Type": "CloudWatchLogProcessing"}],
-            "Invalid parameter value for DataMessageExtraction. Allowed values are True and False.",
+            BAD_FLAG,
+            id="no-flag",
+            marks=NEEDS_EXTRACTION,
         ),
     ],
-    ids=["not-gzip", "extraction-alone", "bad-flag", "no-flag"],
 )
 def test_create_refuses_what_aws_refuses(fake, client, processors, message):
     with pytest.raises(ClientError) as caught:

@@ -26,6 +26,7 @@ import botocore.endpoint
 import pytest
 from botocore.config import Config
 from botocore.exceptions import ClientError, ConnectionClosedError
+from conftest import needs_botocore
 
 from pytest_firehose import FirehoseServer, UsageError
 from pytest_firehose._engine.world import World
@@ -413,6 +414,7 @@ def test_flush_delivers_what_the_buffers_hold(events: Served, body: Any) -> None
     assert events.ok("GET", "/_fake/streams/events")["delivered"] == b64(b"a")
 
 
+@needs_botocore("firehose ProcessorType=CloudWatchLogProcessing")
 def test_logs_feeds_a_stream_that_takes_puts_from_cloudwatch_logs_only(server: Served) -> None:
     processors = [
         {"Type": "Decompression"},
