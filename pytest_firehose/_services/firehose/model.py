@@ -1,11 +1,10 @@
-"""The Firehose service model: delivery streams and puts; each stream's Delivery buffers and
-delivers what it accepted. Knows nothing of HTTP or pytest."""
+"""The Firehose service model: delivery streams (the puts are ``puts.py``'s); each stream's
+Delivery buffers and delivers what it accepted. Knows nothing of HTTP or pytest."""
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Collection
 from datetime import datetime, timedelta
-from itertools import repeat
 from typing import Any
 
 from pytest_firehose._clock import FakeClock
@@ -16,7 +15,6 @@ from pytest_firehose._destinations.base import (
 from pytest_firehose._destinations.cloudwatch_logs import (
     check_decompression_switch,
     logs_processing,
-    not_from_logs,
 )
 from pytest_firehose._destinations.objects import has_expressions
 from pytest_firehose._destinations.partitioning import check_switch, partitioning
@@ -34,9 +32,9 @@ from pytest_firehose._lambda.functions import (
     invoke,
     parse_function,
 )
-from pytest_firehose._payload import Payload, data_of, payload_len
-from pytest_firehose._services.base import Answer, ServiceBase, tag_page
-from pytest_firehose._services.codes import BATCH_PUT, RECORD_ERRORS
+from pytest_firehose._payload import Payload, data_of
+from pytest_firehose._services.base import ServiceBase, tag_page
+from pytest_firehose._services.codes import BATCH_PUT
 from pytest_firehose._services.firehose.aggregation import EXTRA
 from pytest_firehose._services.firehose.backup import (
     BackedUpDelivery,
@@ -49,7 +47,8 @@ from pytest_firehose._services.firehose.describe import (
     UPDATE_KINDS,
     updated_destination,
 )
-from pytest_firehose._services.firehose.quotas import THROTTLED, PutQuota, limits_in, slow_down
+from pytest_firehose._services.firehose.puts import Puts
+from pytest_firehose._services.firehose.quotas import PutQuota
 from pytest_firehose._services.firehose.settings import findings, report, source_findings
 from pytest_firehose._services.firehose.source import take_in
 from pytest_firehose._services.firehose.streams import (
@@ -58,13 +57,11 @@ from pytest_firehose._services.firehose.streams import (
     KinesisSource,
 )
 
-#: Sum of decoded Data a PutRecordBatch may carry.
-MAX_BATCH_BYTES = 4 * 1024 * 1024
 MAX_TAGS = 50
 KINESIS_SOURCE = "KinesisStreamAsSource"
 
 
-class FirehoseService(ServiceBase):
+class FirehoseService(Puts, ServiceBase):  # the mixin first: it overrides put_batch
     """Amazon Data Firehose in one account and region."""
 
     batch_put = BATCH_PUT["firehose"]
@@ -418,17 +415,6 @@ class FirehoseService(ServiceBase):
             )
         return stream
 
-    def _writable(self, name: str, *, from_logs: bool = False) -> DeliveryStream:
-        """The stream a put goes to. One still CREATING answers as if it did not exist,
-        as Kinesis Data Streams does for its streams (Firehose's answer is not on record).
-        One that decompresses CloudWatch Logs data takes puts ``from_logs`` only."""
-        stream = self._direct_put(name)
-        if stream.status == "CREATING":
-            raise self._not_found(name)
-        if stream.delivery.decompressing and not from_logs:
-            raise not_from_logs(self.account_id, name)
-        return stream
-
     def start_encryption(self, params: dict[str, Any]) -> dict[str, Any]:
         stream = self._direct_put(params["DeliveryStreamName"])
         requested = params.get("DeliveryStreamEncryptionConfigurationInput") or {
@@ -453,85 +439,6 @@ class FirehoseService(ServiceBase):
             )
         else:
             stream.encryption = {**settings, "Status": final}
-
-    # ------------------------------------------------------------------ puts
-
-    def _accept(
-        self,
-        stream: DeliveryStream,
-        payloads: list[Payload],
-        failures: Mapping[int, str],
-    ) -> list[dict[str, str]]:
-        now = self.clock.now()
-        kept = [p for i, p in enumerate(payloads) if i not in failures] if failures else payloads
-        # The log keeps a small key per record; the 224-character ids go into the answer.
-        keys, ids = self.ids.record_keys(len(kept))
-        stream.delivery.accept(list(zip(kept, keys, repeat(now))), now, self.ids)
-        if not failures:
-            return [{"RecordId": record_id} for record_id in ids]
-        fresh = iter(ids)
-        return [
-            {"ErrorCode": failures[i], "ErrorMessage": RECORD_ERRORS["firehose"][failures[i]]}
-            if i in failures
-            else {"RecordId": next(fresh)}
-            for i in range(len(payloads))
-        ]
-
-    def put_record(self, params: dict[str, Any]) -> dict[str, Any]:
-        stream = self._writable(params["DeliveryStreamName"])
-        data = params["Record"]["Data"]
-        if self.quotas:
-            quota = self._quota(stream.name)
-            quota.take_request(self.clock.now())
-            if not quota.fits(data):
-                quota.give_back_request()
-                raise slow_down()
-        answer = self._accept(stream, [data], {})[0]
-        return {"RecordId": answer["RecordId"], "Encrypted": stream.encrypted}
-
-    def put_from_logs(self, name: str, payloads: Sequence[Payload]) -> None:
-        """Records put as a CloudWatch Logs subscription puts them (with PutRecordBatch)."""
-        self._accept(self._writable(name, from_logs=True), list(payloads), {})
-
-    def put_batch(self, params: dict[str, Any], failures: Mapping[int, str]) -> Answer:
-        """PutRecordBatch: the records ``failures`` names fail inside the answer."""
-        stream = self._writable(params["DeliveryStreamName"])
-        payloads = [entry["Data"] for entry in params["Records"]]
-        # Base64 text is 4/3 of its bytes, so the text's length bounds the sum cheaply.
-        bound = sum(map(len, payloads))
-        if bound > MAX_BATCH_BYTES and sum(map(payload_len, payloads)) > MAX_BATCH_BYTES:
-            raise ServiceError("InvalidArgumentException", "Records size exceeds 4 MB limit")
-        if self.quotas:
-            failures = self._over_quota(stream.name, payloads, failures)
-        answers = self._accept(stream, payloads, failures)
-        failed = tuple(sorted(i for i in failures if i < len(payloads))) if failures else ()
-        body = {
-            "Encrypted": stream.encrypted,
-            "FailedPutCount": len(failed),
-            "RequestResponses": answers,
-        }
-        return Answer(body, failed)
-
-    def _quota(self, name: str) -> PutQuota:
-        quota = self._usage.get(name)
-        if quota is None:
-            quota = self._usage[name] = PutQuota(limits_in(self.region))
-        return quota
-
-    def _over_quota(
-        self, name: str, payloads: list[Payload], failures: Mapping[int, str]
-    ) -> Mapping[int, str]:
-        """``failures`` and the records of a PutRecordBatch past the stream's quota, which
-        fail in the answer (or the whole call, past the request rate)."""
-        quota = self._quota(name)
-        quota.take_request(self.clock.now())
-        failed = dict(failures)
-        full = False
-        for index, payload in enumerate(payloads):
-            if index not in failed and (full or not quota.fits(payload)):
-                full = True
-                failed[index] = THROTTLED
-        return failed
 
     # ------------------------------------------------------------------ delivery
 

@@ -1,0 +1,122 @@
+"""Writing to a delivery stream: PutRecord and PutRecordBatch, the records CloudWatch Logs
+puts, and the Direct PUT throughput quota. A mixin of ``FirehoseService``."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from itertools import repeat
+from typing import Any
+
+from pytest_firehose._clock import FakeClock
+from pytest_firehose._destinations.cloudwatch_logs import not_from_logs
+from pytest_firehose._errors import ServiceError
+from pytest_firehose._ids import IdSource
+from pytest_firehose._payload import Payload, payload_len
+from pytest_firehose._services.base import Answer
+from pytest_firehose._services.codes import RECORD_ERRORS
+from pytest_firehose._services.firehose.quotas import THROTTLED, PutQuota, limits_in, slow_down
+from pytest_firehose._services.firehose.streams import DeliveryStream
+
+#: Sum of decoded Data a PutRecordBatch may carry.
+MAX_BATCH_BYTES = 4 * 1024 * 1024
+
+
+class Puts:
+    """PutRecord, PutRecordBatch and CloudWatch Logs' puts, for ``FirehoseService``."""
+
+    account_id: str
+    region: str
+    clock: FakeClock
+    ids: IdSource
+    quotas: bool
+    _usage: dict[str, PutQuota]
+    _direct_put: Callable[[str], DeliveryStream]
+    _not_found: Callable[[str], ServiceError]
+
+    def _writable(self, name: str, *, from_logs: bool = False) -> DeliveryStream:
+        """The stream a put goes to. One still CREATING answers as if it did not exist,
+        as Kinesis Data Streams does for its streams (Firehose's answer is not on record).
+        One that decompresses CloudWatch Logs data takes puts ``from_logs`` only."""
+        stream = self._direct_put(name)
+        if stream.status == "CREATING":
+            raise self._not_found(name)
+        if stream.delivery.decompressing and not from_logs:
+            raise not_from_logs(self.account_id, name)
+        return stream
+
+    def _accept(
+        self,
+        stream: DeliveryStream,
+        payloads: list[Payload],
+        failures: Mapping[int, str],
+    ) -> list[dict[str, str]]:
+        now = self.clock.now()
+        kept = [p for i, p in enumerate(payloads) if i not in failures] if failures else payloads
+        # The log keeps a small key per record; the 224-character ids go into the answer.
+        keys, ids = self.ids.record_keys(len(kept))
+        stream.delivery.accept(list(zip(kept, keys, repeat(now))), now, self.ids)
+        if not failures:
+            return [{"RecordId": record_id} for record_id in ids]
+        fresh = iter(ids)
+        return [
+            {"ErrorCode": failures[i], "ErrorMessage": RECORD_ERRORS["firehose"][failures[i]]}
+            if i in failures
+            else {"RecordId": next(fresh)}
+            for i in range(len(payloads))
+        ]
+
+    def put_record(self, params: dict[str, Any]) -> dict[str, Any]:
+        stream = self._writable(params["DeliveryStreamName"])
+        data = params["Record"]["Data"]
+        if self.quotas:
+            quota = self._quota(stream.name)
+            quota.take_request(self.clock.now())
+            if not quota.fits(data):
+                quota.give_back_request()
+                raise slow_down()
+        answer = self._accept(stream, [data], {})[0]
+        return {"RecordId": answer["RecordId"], "Encrypted": stream.encrypted}
+
+    def put_from_logs(self, name: str, payloads: Sequence[Payload]) -> None:
+        """Records put as a CloudWatch Logs subscription puts them (with PutRecordBatch)."""
+        self._accept(self._writable(name, from_logs=True), list(payloads), {})
+
+    def put_batch(self, params: dict[str, Any], failures: Mapping[int, str]) -> Answer:
+        """PutRecordBatch: the records ``failures`` names fail inside the answer."""
+        stream = self._writable(params["DeliveryStreamName"])
+        payloads = [entry["Data"] for entry in params["Records"]]
+        # Base64 text is 4/3 of its bytes, so the text's length bounds the sum cheaply.
+        bound = sum(map(len, payloads))
+        if bound > MAX_BATCH_BYTES and sum(map(payload_len, payloads)) > MAX_BATCH_BYTES:
+            raise ServiceError("InvalidArgumentException", "Records size exceeds 4 MB limit")
+        if self.quotas:
+            failures = self._over_quota(stream.name, payloads, failures)
+        answers = self._accept(stream, payloads, failures)
+        failed = tuple(sorted(i for i in failures if i < len(payloads))) if failures else ()
+        body = {
+            "Encrypted": stream.encrypted,
+            "FailedPutCount": len(failed),
+            "RequestResponses": answers,
+        }
+        return Answer(body, failed)
+
+    def _quota(self, name: str) -> PutQuota:
+        quota = self._usage.get(name)
+        if quota is None:
+            quota = self._usage[name] = PutQuota(limits_in(self.region))
+        return quota
+
+    def _over_quota(
+        self, name: str, payloads: list[Payload], failures: Mapping[int, str]
+    ) -> Mapping[int, str]:
+        """``failures`` and the records of a PutRecordBatch past the stream's quota, which
+        fail in the answer (or the whole call, past the request rate)."""
+        quota = self._quota(name)
+        quota.take_request(self.clock.now())
+        failed = dict(failures)
+        full = False
+        for index, payload in enumerate(payloads):
+            if index not in failed and (full or not quota.fits(payload)):
+                full = True
+                failed[index] = THROTTLED
+        return failed
