@@ -8,6 +8,7 @@ import base64
 import gzip
 import json
 import warnings
+from collections import Counter
 from collections.abc import Iterator
 from typing import Any
 
@@ -15,6 +16,8 @@ import boto3
 import pytest
 from botocore.exceptions import ClientError
 from conftest import FROM_KINESIS, S3, create_s3, needs_botocore, put, refused
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from pytest_firehose import FirehoseFake, UsageError
 
@@ -368,3 +371,47 @@ def test_decompression_can_be_turned_on_beside_a_lambda(fake, client):
 
     with pytest.raises(ClientError, match="InvalidSourceException"):
         put(client, b"now refused")
+
+
+# --------------------------------------------------------------------------- any data
+
+JSON_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.text(max_size=8),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=6), inner),
+    max_leaves=8,
+)
+#: Envelopes near and far from CloudWatch Logs': the right keys with any values.
+ENVELOPES = st.fixed_dictionaries(
+    {},
+    optional={
+        "messageType": st.sampled_from(["DATA_MESSAGE", "CONTROL_MESSAGE", "OTHER"]) | JSON_VALUES,
+        "logEvents": st.lists(
+            st.fixed_dictionaries({}, optional={"message": st.text() | JSON_VALUES}) | JSON_VALUES,
+            max_size=3,
+        )
+        | JSON_VALUES,
+    },
+)
+RECORDS = (
+    st.binary(max_size=64)
+    | ENVELOPES.map(lambda envelope: gzip.compress(json.dumps(envelope).encode()))
+    | JSON_VALUES.map(lambda value: gzip.compress(json.dumps(value).encode()))
+)
+
+
+@NEEDS_EXTRACTION
+@settings(max_examples=150, deadline=None)
+@given(records=st.lists(RECORDS, min_size=1, max_size=4), extract=st.booleans())
+def test_any_record_is_delivered_or_in_the_error_output_once(
+    records: list[bytes], extract: bool
+) -> None:
+    with FirehoseFake() as fake:
+        processors = (DECOMPRESSION, EXTRACTION) if extract else (DECOMPRESSION,)
+        stream = logs_stream(fake, *processors)
+        stream.put_from_logs(*records)
+        stream.flush()
+
+        # Each record is in one place, and what failed is what was put.
+        assert len(stream.delivered) + len(stream.decompression_failed) == len(records)
+        assert Counter(stream.decompression_failed) <= Counter(records)
+        assert stream.pending == []
