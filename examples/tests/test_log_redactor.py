@@ -9,9 +9,17 @@ import json
 from typing import Any
 
 import boto3
+import botocore.session
 import pytest
 from botocore.exceptions import ClientError
 from log_redactor import handler
+
+#: The processor types this botocore can send: message extraction's since early 2024.
+FIREHOSE = botocore.session.get_session().get_service_model("firehose")
+pytestmark = pytest.mark.skipif(
+    "CloudWatchLogProcessing" not in FIREHOSE.shape_for("ProcessorType").enum,
+    reason=f"botocore {botocore.__version__} predates CloudWatch Logs message extraction",
+)
 
 FUNCTION = "arn:aws:lambda:us-east-1:123456789012:function:log-redactor"
 ROLE = "arn:aws:iam::123456789012:role/firehose-logs"
