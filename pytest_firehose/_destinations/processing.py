@@ -225,8 +225,8 @@ class ErrorOutput:
         lambda_arn: str | None = None,
     ) -> DeliveredObject:
         """The error object for ``failures``: one JSON error record a line, under
-        ``output_type`` (``processing-failed``, ``partitioning-failed``), named after the
-        oldest record's arrival."""
+        ``output_type`` (``processing-failed``, ``partitioning-failed`` ...), named after
+        the oldest record's arrival."""
         as_put = self.as_put
         if as_put is not None:
             failures = [

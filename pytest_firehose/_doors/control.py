@@ -43,11 +43,11 @@ ROUTES = (
     "POST /_fake/reset",
 )
 _INDEX = re.compile(r"-?[0-9]+")
-#: What ``POST /_fake/logs`` takes besides messages, and the argument each one is.
+#: What ``POST /_fake/logs`` takes besides messages: the argument each one is, an example.
 _LOG_FIELDS = {
-    "logGroup": "log_group",
-    "logStream": "log_stream",
-    "subscriptionFilter": "subscription_filter",
+    "logGroup": ("log_group", "/aws/lambda/app"),
+    "logStream": ("log_stream", "2026/12/03/[$LATEST]0123"),
+    "subscriptionFilter": ("subscription_filter", "to-firehose"),
 }
 
 Json = Any
@@ -416,8 +416,8 @@ class Control:
                 if not isinstance(messages, list):
                     raise UsageError(f'"messages" is a list of log lines, not {messages!r}')
                 where = {
-                    argument: _text(body, key, f'"{key}": "{argument}"')
-                    for key, argument in _LOG_FIELDS.items()
+                    argument: _text(body, key, f'"{key}": "{example}"')
+                    for key, (argument, example) in _LOG_FIELDS.items()
                     if key in body
                 }
                 put = [stream.put_log_events(messages, **where)]
