@@ -43,6 +43,7 @@ def _enabled(block: Any, *, default: bool) -> bool:
     return default if enabled is None else bool(enabled)
 
 
+#: Processor types the fake runs whatever their parameters.
 _MODELLED_PROCESSORS = ("Lambda", "RecordDeAggregation", "Decompression", "CloudWatchLogProcessing")
 
 
@@ -53,10 +54,9 @@ def _processing(config: dict[str, Any]) -> str | None:
     if not processing.get("Processors"):
         return None
     # A Lambda processor is modelled (the fake runs the handler a test registered), and
-    # so are AppendDelimiterToRecord without parameters or with the Delimiter \n (a newline
-    # after each record),
-    # RecordDeAggregation, CloudWatch Logs decompression and message extraction, and
-    # MetadataExtraction for dynamic partitioning.
+    # so are RecordDeAggregation, CloudWatch Logs decompression and message extraction,
+    # AppendDelimiterToRecord without parameters or with the Delimiter \n (a newline after
+    # each record), and MetadataExtraction for dynamic partitioning.
     partitioned = _enabled(config.get("DynamicPartitioningConfiguration"), default=False)
     kinds = sorted(
         {
