@@ -276,6 +276,31 @@ def test_a_kinesis_source_with_decompression_reads_cloudwatch_logs_data(fake):
     stream.assert_delivered([b"from\nkinesis\n"])
 
 
+@NEEDS_EXTRACTION
+def test_a_subscription_to_a_kinesis_stream_puts_the_same_record(fake):
+    fake.kinesis.create_stream("k")
+    stream = logs_stream(fake, DECOMPRESSION, EXTRACTION, **FROM_KINESIS)
+
+    record = fake.kinesis["k"].put_log_events(["a", "b"], log_stream="2026/12/03/[$LATEST]f00")
+
+    assert record.partition_key == "2026/12/03/[$LATEST]f00"
+    sent = json.loads(gzip.decompress(record.data))
+    assert [event["message"] for event in sent["logEvents"]] == ["a", "b"]
+    assert sent["logStream"] == "2026/12/03/[$LATEST]f00"
+    stream.assert_delivered([b"a\nb\n"])
+    assert fake.kinesis.calls == []  # CloudWatch Logs' put is not the code under test's
+
+
+def test_put_log_events_to_kinesis_refuses_what_it_cannot_send(fake):
+    fake.kinesis.create_stream("k")
+
+    with pytest.raises(UsageError, match="takes a list of messages, not one str"):
+        fake.kinesis["k"].put_log_events("one")
+    with pytest.raises(UsageError, match="Kinesis would answer CloudWatch Logs"):
+        fake.kinesis["k"].put_log_events(["a"], log_stream="")
+    assert fake.kinesis["k"].records == []
+
+
 def test_put_from_logs_refuses_what_cloudwatch_logs_cannot_send(fake):
     stream = logs_stream(fake, DECOMPRESSION)
 

@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING, Any
 
 from pytest_firehose._destinations.base import Accepted
 from pytest_firehose._destinations.processing import ProcessingFailure, processor_parameters
-from pytest_firehose._errors import ServiceError
+from pytest_firehose._errors import ServiceError, UsageError
 from pytest_firehose._lambda.firehose_events import epoch_millis
 from pytest_firehose._payload import payload_bytes
 
@@ -202,6 +202,21 @@ def not_from_logs(account_id: str, name: str) -> ServiceError:
 
 
 # ---------------------------------------------------------------------- records
+
+
+def log_messages(messages: Iterable[str], where: str) -> list[str]:
+    """``messages`` as a list of log lines; raises ``UsageError`` for anything else
+    (``where`` names the method)."""
+    if isinstance(messages, (str, bytes)):
+        raise UsageError(
+            f"{where} takes a list of messages, not one {type(messages).__name__}: "
+            f"{where}([message])"
+        )
+    listed = list(messages)
+    for message in listed:
+        if not isinstance(message, str):
+            raise UsageError(f"{where}: a log message is a str, not {type(message).__name__}")
+    return listed
 
 
 def log_events_record(

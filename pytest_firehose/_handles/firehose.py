@@ -8,7 +8,11 @@ from datetime import timedelta
 from typing import Any
 
 from pytest_firehose._destinations.base import Accepted, DestinationError
-from pytest_firehose._destinations.cloudwatch_logs import MAX_RECORD_BYTES, log_events_record
+from pytest_firehose._destinations.cloudwatch_logs import (
+    MAX_RECORD_BYTES,
+    log_events_record,
+    log_messages,
+)
 from pytest_firehose._destinations.objects import DeliveredObject
 from pytest_firehose._engine.calls import Call
 from pytest_firehose._engine.world import World
@@ -244,17 +248,7 @@ class DeliveryStreamHandle:
         filter sends: one record, the gzip of the ``DATA_MESSAGE`` JSON (``owner`` the
         stream's account, each event's ``timestamp`` the fake clock's now). Returns the
         record, as the error output would hold it."""
-        if isinstance(messages, (str, bytes)):
-            raise UsageError(
-                "put_log_events takes a list of messages, not one "
-                f"{type(messages).__name__}: put_log_events([message])"
-            )
-        listed = list(messages)
-        for message in listed:
-            if not isinstance(message, str):
-                raise UsageError(
-                    f"put_log_events: a log message is a str, not {type(message).__name__}"
-                )
+        listed = log_messages(messages, "put_log_events")
         with self._world.touched():
             self._live("stream to put to")
             service = self._service

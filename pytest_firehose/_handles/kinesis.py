@@ -6,6 +6,7 @@ from collections.abc import Callable, Iterable
 from datetime import timedelta
 from typing import Any
 
+from pytest_firehose._destinations.cloudwatch_logs import log_events_record, log_messages
 from pytest_firehose._engine.calls import Call
 from pytest_firehose._engine.world import World
 from pytest_firehose._errors import ServiceError, UsageError
@@ -163,6 +164,42 @@ class KinesisStreamHandle:
         )
         if message is not None:
             raise AssertionError(message)
+
+    def put_log_events(
+        self,
+        messages: Iterable[str],
+        *,
+        log_group: str = "/test/log-group",
+        log_stream: str = "test-log-stream",
+        subscription_filter: str = "test-filter",
+    ) -> KinesisRecord:
+        """Put ``messages`` as one batch of log events a CloudWatch Logs subscription
+        filter sends to the stream: one record, the gzip of the ``DATA_MESSAGE`` JSON
+        (``owner`` the stream's account, each event's ``timestamp`` the fake clock's now),
+        with the log stream's name as its partition key. Returns the record."""
+        listed = log_messages(messages, "put_log_events")
+        self._live("stream to put to")
+        with self._world.touched():
+            model = self._model
+            data = log_events_record(
+                listed,
+                owner=model.account_id,
+                log_group=log_group,
+                log_stream=log_stream,
+                subscription_filter=subscription_filter,
+                at=model.clock.now(),
+                ids=model.ids,
+            )
+            params = {"StreamName": self.name, "Data": data, "PartitionKey": log_stream[:256]}
+            try:
+                validate_input("kinesis", "PutRecord", params)
+                model.put_record(params)
+            except ServiceError as error:
+                raise UsageError(
+                    f"put_log_events: Kinesis would answer CloudWatch Logs {error.code}: "
+                    f"{error.message}"
+                ) from None
+            return self._stream.records[-1]
 
     def lambda_event(
         self, records: Iterable[KinesisRecord] | None = None, *, role: str | None = None
