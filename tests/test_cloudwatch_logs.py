@@ -310,8 +310,12 @@ def test_put_from_logs_refuses_what_cloudwatch_logs_cannot_send(fake):
         stream.put_from_logs(b"x" * 1_024_001)
     with pytest.raises(UsageError, match=r"takes a list of messages, not one str"):
         stream.put_log_events("one message")
-    with pytest.raises(UsageError, match="a log message is a str, not bytes"):
+    with pytest.raises(UsageError, match="a log message must be a str, not bytes"):
         stream.put_log_events([b"bytes"])
+    with pytest.raises(UsageError, match="a log message must be text UTF-8 can carry"):
+        stream.put_log_events(["\ud800"])
+    with pytest.raises(UsageError, match="log_group must be a str, not int"):
+        stream.put_log_events(["a"], log_group=7)  # type: ignore[arg-type]
     assert stream.records == []
 
 

@@ -204,18 +204,26 @@ def not_from_logs(account_id: str, name: str) -> ServiceError:
 # ---------------------------------------------------------------------- records
 
 
-def log_messages(messages: Iterable[str], where: str) -> list[str]:
-    """``messages`` as a list of log lines; raises ``UsageError`` for anything else
-    (``where`` names the method)."""
+def log_messages(messages: Iterable[str], where: str, **names: str) -> list[str]:
+    """``messages`` as a list of log lines, checked with the ``names`` that go with them
+    (log group, log stream ...): text UTF-8 can carry, as CloudWatch Logs keeps it. Raises
+    ``UsageError`` for anything else (``where`` names the method)."""
     if isinstance(messages, (str, bytes)):
         raise UsageError(
             f"{where} takes a list of messages, not one {type(messages).__name__}: "
             f"{where}([message])"
         )
     listed = list(messages)
-    for message in listed:
-        if not isinstance(message, str):
-            raise UsageError(f"{where}: a log message is a str, not {type(message).__name__}")
+    texts = [*(("a log message", m) for m in listed), *names.items()]
+    for what, text in texts:
+        if not isinstance(text, str):
+            raise UsageError(f"{where}: {what} must be a str, not {type(text).__name__}")
+        try:
+            text.encode("utf-8")
+        except UnicodeEncodeError as error:
+            raise UsageError(
+                f"{where}: {what} must be text UTF-8 can carry; {text!r} has {error.reason}"
+            ) from None
     return listed
 
 

@@ -248,7 +248,13 @@ class DeliveryStreamHandle:
         filter sends: one record, the gzip of the ``DATA_MESSAGE`` JSON (``owner`` the
         stream's account, each event's ``timestamp`` the fake clock's now). Returns the
         record, as the error output would hold it."""
-        listed = log_messages(messages, "put_log_events")
+        listed = log_messages(
+            messages,
+            "put_log_events",
+            log_group=log_group,
+            log_stream=log_stream,
+            subscription_filter=subscription_filter,
+        )
         with self._world.touched():
             self._live("stream to put to")
             service = self._service

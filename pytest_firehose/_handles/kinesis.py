@@ -177,7 +177,13 @@ class KinesisStreamHandle:
         filter sends to the stream: one record, the gzip of the ``DATA_MESSAGE`` JSON
         (``owner`` the stream's account, each event's ``timestamp`` the fake clock's now),
         with the log stream's name as its partition key. Returns the record."""
-        listed = log_messages(messages, "put_log_events")
+        listed = log_messages(
+            messages,
+            "put_log_events",
+            log_group=log_group,
+            log_stream=log_stream,
+            subscription_filter=subscription_filter,
+        )
         self._live("stream to put to")
         with self._world.touched():
             model = self._model
