@@ -25,7 +25,8 @@ if TYPE_CHECKING:
         UnmockedRequestError,
         UsageError,
     )
-    from pytest_firehose._handles.firehose import DeliveryStreamHandle, FirehoseHandle
+    from pytest_firehose._handles.delivery_stream import DeliveryStreamHandle
+    from pytest_firehose._handles.firehose import FirehoseHandle
     from pytest_firehose._handles.kinesis import KinesisHandle, KinesisStreamHandle
     from pytest_firehose._services.firehose.settings import UnmodelledSettingWarning
     from pytest_firehose._services.firehose.streams import Record
@@ -57,7 +58,7 @@ __all__ = [
 _HOMES = {
     "Call": "pytest_firehose._engine.calls",
     "DeliveredObject": "pytest_firehose._destinations.objects",
-    "DeliveryStreamHandle": "pytest_firehose._handles.firehose",
+    "DeliveryStreamHandle": "pytest_firehose._handles.delivery_stream",
     "FakeClock": "pytest_firehose._clock",
     "Fault": "pytest_firehose._engine.faults",
     "FaultHandle": "pytest_firehose._engine.faults",

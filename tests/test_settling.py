@@ -22,7 +22,7 @@ from conftest import REGION
 from pytest_firehose import FirehoseFake
 from pytest_firehose._destinations.pipeline import Delivery
 from pytest_firehose._engine.due import DueQueue
-from pytest_firehose._handles.firehose import DeliveryStreamHandle
+from pytest_firehose._handles.delivery_stream import DeliveryStreamHandle
 from pytest_firehose._services.kinesis.streams import KinesisStream
 
 

@@ -23,7 +23,8 @@ from pytest_firehose._engine.faults import FaultHandle
 from pytest_firehose._engine.world import World
 from pytest_firehose._errors import StreamKeyError, UsageError
 from pytest_firehose._handles.base import ServiceHandle
-from pytest_firehose._handles.firehose import DeliveryStreamHandle, FirehoseHandle
+from pytest_firehose._handles.delivery_stream import DeliveryStreamHandle
+from pytest_firehose._handles.firehose import FirehoseHandle
 from pytest_firehose._handles.kinesis import KinesisHandle, KinesisStreamHandle
 from pytest_firehose._wire.shapes import operation_model
 

@@ -19,7 +19,8 @@ from pytest_firehose._engine.config import DEFAULT_ACCOUNT_ID, DEFAULT_REGION, W
 from pytest_firehose._engine.world import World
 from pytest_firehose._errors import UnmockedRequestError, UsageError
 from pytest_firehose._handles.assertions import call_log
-from pytest_firehose._handles.firehose import FirehoseHandle, errors_note
+from pytest_firehose._handles.delivery_stream import errors_note
+from pytest_firehose._handles.firehose import FirehoseHandle
 from pytest_firehose._handles.kinesis import KinesisHandle
 from pytest_firehose._loopback import address_of, is_loopback
 from pytest_firehose._wire.codec import HttpRequest, HttpResponse
