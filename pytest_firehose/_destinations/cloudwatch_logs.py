@@ -27,7 +27,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from pytest_firehose._destinations.base import Accepted
-from pytest_firehose._destinations.processing import ProcessingFailure, processor_parameters
+from pytest_firehose._destinations.processing import ProcessingFailure, processor_of
 from pytest_firehose._errors import ServiceError, UsageError
 from pytest_firehose._lambda.firehose_events import epoch_millis
 from pytest_firehose._payload import payload_bytes
@@ -137,27 +137,13 @@ class LogsProcessing:
 # ---------------------------------------------------------------------- configuration
 
 
-def _processors(config: Mapping[str, Any]) -> dict[str, dict[str, str]]:
-    """The parameters of the configuration's enabled processors, by type (the first of a
-    type)."""
-    processing = config.get("ProcessingConfiguration")
-    if not isinstance(processing, dict) or processing.get("Enabled") is False:
-        return {}
-    found: dict[str, dict[str, str]] = {}
-    for processor in processing.get("Processors") or []:
-        if isinstance(processor, dict):
-            found.setdefault(str(processor.get("Type")), processor_parameters(processor))
-    return found
-
-
 def logs_processing(config: Mapping[str, Any]) -> LogsProcessing | None:
     """The configuration's CloudWatch Logs processing, or None. Raises
     ``InvalidArgumentException`` as CreateDeliveryStream and UpdateDestination do (the
     texts an emulator captured from AWS) for a format other than GZIP, message extraction
     without decompression, or an extraction flag other than true or false."""
-    processors = _processors(config)
-    decompression = processors.get("Decompression")
-    extraction = processors.get("CloudWatchLogProcessing")
+    decompression = processor_of(config, "Decompression")
+    extraction = processor_of(config, "CloudWatchLogProcessing")
     if decompression is None:
         if extraction is not None:
             raise ServiceError(
@@ -181,10 +167,11 @@ def logs_processing(config: Mapping[str, Any]) -> LogsProcessing | None:
 def check_decompression_switch(before: Mapping[str, Any], after: Mapping[str, Any]) -> None:
     """Refuse an UpdateDestination that turns decompression on for a stream that had
     neither decompression nor a Lambda processor."""
-    processors = _processors(before)
-    if "Decompression" in processors or "Lambda" in processors:
+    if processor_of(before, "Decompression") is not None:
         return
-    if "Decompression" in _processors(after):
+    if processor_of(before, "Lambda") is not None:
+        return
+    if processor_of(after, "Decompression") is not None:
         raise ServiceError(
             _INVALID,
             "Enabling source decompression is not supported for existing stream with no "
@@ -204,7 +191,7 @@ def not_from_logs(account_id: str, name: str) -> ServiceError:
 # ---------------------------------------------------------------------- records
 
 
-def log_messages(messages: Iterable[str], where: str, **names: str) -> list[str]:
+def _log_messages(messages: Iterable[str], where: str, **names: str) -> list[str]:
     """``messages`` as a list of log lines, checked with the ``names`` that go with them
     (log group, log stream ...): text UTF-8 can carry, as CloudWatch Logs keeps it. Raises
     ``UsageError`` for anything else (``where`` names the method)."""
@@ -239,10 +226,18 @@ def log_events_record(
 ) -> bytes:
     """The record a CloudWatch Logs subscription filter sends for ``messages`` logged at
     ``at``: the gzip of the ``DATA_MESSAGE`` envelope, compact JSON as CloudWatch Logs
-    writes it, each event with a 56-digit id."""
+    writes it, each event with a 56-digit id. Raises ``UsageError`` for messages or names
+    that are not text (the handles' ``put_log_events`` build it)."""
+    listed = _log_messages(
+        messages,
+        "put_log_events",
+        log_group=log_group,
+        log_stream=log_stream,
+        subscription_filter=subscription_filter,
+    )
     timestamp = epoch_millis(at)
     events = [
-        {"id": ids.digits(56), "timestamp": timestamp, "message": message} for message in messages
+        {"id": ids.digits(56), "timestamp": timestamp, "message": message} for message in listed
     ]
     envelope = {
         "messageType": "DATA_MESSAGE",

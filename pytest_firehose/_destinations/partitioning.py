@@ -35,7 +35,7 @@ from pytest_firehose._destinations.objects import (
     keys_zone,
     partition_keys_in,
 )
-from pytest_firehose._destinations.processing import ProcessingFailure, processor_parameters
+from pytest_firehose._destinations.processing import ProcessingFailure, processor_of
 from pytest_firehose._destinations.query_worker import Answer, evaluate, program_of
 from pytest_firehose._errors import ServiceError, UsageError
 from pytest_firehose._payload import Payload, payload_bytes
@@ -82,21 +82,6 @@ class PartitionBatch(Batch):
 
 
 # ---------------------------------------------------------------------- configuration
-
-
-def _processors(config: Mapping[str, Any]) -> list[dict[str, Any]]:
-    processing = config.get("ProcessingConfiguration")
-    if not isinstance(processing, dict) or processing.get("Enabled") is False:
-        return []
-    return [p for p in processing.get("Processors") or [] if isinstance(p, dict)]
-
-
-def _processor(config: Mapping[str, Any], kind: str) -> dict[str, str] | None:
-    """The parameters of the configuration's enabled processor of ``kind``, or None."""
-    for processor in _processors(config):
-        if processor.get("Type") == kind:
-            return processor_parameters(processor)
-    return None
 
 
 def enabled(config: Mapping[str, Any]) -> bool:
@@ -173,7 +158,7 @@ def _json_objects(data: bytes) -> list[bytes] | None:
 
 def deaggregation(config: Mapping[str, Any]) -> Deaggregation | None:
     """The configuration's ``RecordDeAggregation`` processor, checked, or None."""
-    parameters = _processor(config, "RecordDeAggregation")
+    parameters = processor_of(config, "RecordDeAggregation")
     if parameters is None:
         return None
     kind = parameters.get("SubRecordType")
@@ -310,8 +295,8 @@ def partitioning(config: Mapping[str, Any]) -> Partitioning | None:
             "You cannot use partitionKeyFromLambda and partitionKeyFromQuery namespaces when "
             "creating ErrorOutputPrefix expressions."
         )
-    query = _processor(config, "MetadataExtraction")
-    with_lambda = _processor(config, "Lambda") is not None
+    query = processor_of(config, "MetadataExtraction")
+    with_lambda = processor_of(config, "Lambda") is not None
     if query is None and not with_lambda:
         raise _refuse("Processing Configuration is not enabled when DataPartitioning is enabled")
     if not used:

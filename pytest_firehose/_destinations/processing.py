@@ -87,6 +87,23 @@ def processor_parameters(processor: Mapping[str, Any]) -> dict[str, str]:
     }
 
 
+def enabled_processors(config: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """The processors of a destination's ``ProcessingConfiguration``, unless it says
+    ``Enabled: false`` (a configuration without ``Enabled`` runs them)."""
+    processing = config.get("ProcessingConfiguration")
+    if not isinstance(processing, dict) or processing.get("Enabled") is False:
+        return []
+    return [p for p in processing.get("Processors") or [] if isinstance(p, dict)]
+
+
+def processor_of(config: Mapping[str, Any], kind: str) -> dict[str, str] | None:
+    """The parameters of the configuration's first enabled processor of ``kind``, or None."""
+    for processor in enabled_processors(config):
+        if processor.get("Type") == kind:
+            return processor_parameters(processor)
+    return None
+
+
 def _number(
     parameters: dict[str, str], name: str, default: float, limits: tuple[float, float]
 ) -> float:
@@ -112,24 +129,19 @@ def lambda_processor(config: Mapping[str, Any]) -> LambdaProcessor | None:
 
     Raises ``InvalidArgumentException`` for a Lambda processor without a ``LambdaArn`` or
     with a buffering hint or retry count out of its documented range."""
-    processing = config.get("ProcessingConfiguration")
-    if not isinstance(processing, dict) or processing.get("Enabled") is False:
+    parameters = processor_of(config, "Lambda")
+    if parameters is None:
         return None
-    for processor in processing.get("Processors") or []:
-        if not isinstance(processor, dict) or processor.get("Type") != "Lambda":
-            continue
-        parameters = processor_parameters(processor)
-        arn = parameters.get("LambdaArn")
-        if not arn:
-            raise ServiceError(
-                "InvalidArgumentException",
-                "A Lambda processor must have the parameter LambdaArn.",
-            )
-        retries = _number(parameters, "NumberOfRetries", DEFAULT_RETRIES, RETRIES_RANGE)
-        size = _number(parameters, "BufferSizeInMBs", DEFAULT_SIZE_MB, SIZE_RANGE_MB)
-        interval = _number(parameters, "BufferIntervalInSeconds", DEFAULT_INTERVAL, INTERVAL_RANGE)
-        return LambdaProcessor(arn, int(retries), int(size * MIB), timedelta(seconds=interval))
-    return None
+    arn = parameters.get("LambdaArn")
+    if not arn:
+        raise ServiceError(
+            "InvalidArgumentException",
+            "A Lambda processor must have the parameter LambdaArn.",
+        )
+    retries = _number(parameters, "NumberOfRetries", DEFAULT_RETRIES, RETRIES_RANGE)
+    size = _number(parameters, "BufferSizeInMBs", DEFAULT_SIZE_MB, SIZE_RANGE_MB)
+    interval = _number(parameters, "BufferIntervalInSeconds", DEFAULT_INTERVAL, INTERVAL_RANGE)
+    return LambdaProcessor(arn, int(retries), int(size * MIB), timedelta(seconds=interval))
 
 
 #: What an ``AppendDelimiterToRecord`` processor adds to each record (API reference,
@@ -154,10 +166,7 @@ def newline_delimiter(processor: Any) -> bool:
 def appends_delimiter(config: Mapping[str, Any]) -> bool:
     """Whether a destination's ``ProcessingConfiguration`` enables an
     ``AppendDelimiterToRecord`` processor the fake runs (``newline_delimiter``)."""
-    processing = config.get("ProcessingConfiguration")
-    if not isinstance(processing, dict) or processing.get("Enabled") is False:
-        return False
-    return any(newline_delimiter(p) for p in processing.get("Processors") or [])
+    return any(newline_delimiter(p) for p in enabled_processors(config))
 
 
 def with_delimiter(records: list[Accepted]) -> list[Accepted]:

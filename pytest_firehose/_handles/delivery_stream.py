@@ -10,7 +10,6 @@ from pytest_firehose._destinations.base import Accepted, DestinationError
 from pytest_firehose._destinations.cloudwatch_logs import (
     MAX_RECORD_BYTES,
     log_events_record,
-    log_messages,
 )
 from pytest_firehose._destinations.objects import DeliveredObject
 from pytest_firehose._engine.calls import Call
@@ -198,18 +197,11 @@ class DeliveryStreamHandle:
         filter sends: one record, the gzip of the ``DATA_MESSAGE`` JSON (``owner`` the
         stream's account, each event's ``timestamp`` the fake clock's now). Returns the
         record, as the error output would hold it."""
-        listed = log_messages(
-            messages,
-            "put_log_events",
-            log_group=log_group,
-            log_stream=log_stream,
-            subscription_filter=subscription_filter,
-        )
         with self._world.touched():
             self._live("stream to put to")
             service = self._service
             record = log_events_record(
-                listed,
+                messages,
                 owner=service.account_id,
                 log_group=log_group,
                 log_stream=log_stream,

@@ -6,7 +6,7 @@ from collections.abc import Callable, Iterable
 from datetime import timedelta
 from typing import Any
 
-from pytest_firehose._destinations.cloudwatch_logs import log_events_record, log_messages
+from pytest_firehose._destinations.cloudwatch_logs import log_events_record
 from pytest_firehose._engine.calls import Call
 from pytest_firehose._engine.world import World
 from pytest_firehose._errors import ServiceError, UsageError
@@ -177,18 +177,11 @@ class KinesisStreamHandle:
         filter sends to the stream: one record, the gzip of the ``DATA_MESSAGE`` JSON
         (``owner`` the stream's account, each event's ``timestamp`` the fake clock's now),
         with the log stream's name as its partition key. Returns the record."""
-        listed = log_messages(
-            messages,
-            "put_log_events",
-            log_group=log_group,
-            log_stream=log_stream,
-            subscription_filter=subscription_filter,
-        )
         self._live("stream to put to")
         with self._world.touched():
             model = self._model
             data = log_events_record(
-                listed,
+                messages,
                 owner=model.account_id,
                 log_group=log_group,
                 log_stream=log_stream,
