@@ -107,10 +107,14 @@ class IdSource:
         """``count`` random decimal digits (a CloudWatch Logs event id is 56 of them)."""
         return str(self._random.randrange(10**count)).zfill(count)
 
+    def opaque(self, count: int) -> str:
+        """``count`` random bytes in base64: an opaque token (a receipt handle)."""
+        return binascii.b2a_base64(self._bytes(count), newline=False).decode("ascii")
+
     def extended_request_id(self) -> str:
         """An ``x-amz-id-2`` value: 72 opaque bytes in base64 (96 characters). AWS's decode
         to 64 to 80 bytes (kinesalite's connection tests, run against AWS, assert it)."""
-        return binascii.b2a_base64(self._bytes(EXTENDED_ID_BYTES), newline=False).decode("ascii")
+        return self.opaque(EXTENDED_ID_BYTES)
 
     def request_ids(self) -> tuple[str, str]:
         """A request's ``x-amzn-RequestId`` and ``x-amz-id-2``: ``uuid()`` and

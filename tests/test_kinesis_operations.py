@@ -56,6 +56,19 @@ MODELLED = {
     "UpdateAccountSettings",
     "UpdateMaxRecordSize",
     "UpdateShardCount",
+    "UpdateStreamRecordDistributionStrategy",
+    "CreateQueue",
+    "DescribeQueue",
+    "ListQueues",
+    "UpdateQueue",
+    "DeleteQueue",
+    "ReceiveQueueRecords",
+    "AcknowledgeQueueRecords",
+    "UpdateQueueRecordsVisibility",
+    "ReceiveDeadLetterQueueRecords",
+    "AcknowledgeDeadLetterQueueRecords",
+    "UpdateDeadLetterQueueRecordsVisibility",
+    "RestoreDeadLetterQueueRecords",
     "UpdateStreamMode",
     "UpdateStreamWarmThroughput",
 }
@@ -91,8 +104,8 @@ def test_every_operation_the_docs_list_is_one_of_the_api_model():
 
 
 #: The model's operations the fake does not answer; botocore 1.40 has none left, so
-#: CreateQueue (botocore 1.44's Kinesis queues) always stands for them.
-NOT_MODELLED = sorted((set(OPERATIONS) | {"CreateQueue"}) - MODELLED)
+#: CreateChannel (botocore 1.44's Kinesis channels) always stands for them.
+NOT_MODELLED = sorted((set(OPERATIONS) | {"CreateChannel"}) - MODELLED)
 
 
 @pytest.mark.parametrize("operation", NOT_MODELLED)
@@ -107,13 +120,13 @@ def test_an_operation_not_modelled_is_refused_by_name(operation):
     )
 
 
-@needs_botocore("kinesis ListQueues")
+@needs_botocore("kinesis ListChannels")
 def test_a_client_hears_which_operation_is_not_modelled(fake, kinesis_client):
-    answer = refused(kinesis_client.list_queues)
+    answer = refused(kinesis_client.list_channels)
 
-    assert error(answer) == ("UnknownOperationException", message("ListQueues"), 400)
+    assert error(answer) == ("UnknownOperationException", message("ListChannels"), 400)
     assert answer["ResponseMetadata"]["RetryAttempts"] == 0
-    assert [call.operation for call in fake.kinesis.calls] == ["ListQueues"]
+    assert [call.operation for call in fake.kinesis.calls] == ["ListChannels"]
 
 
 @pytest.mark.parametrize(
@@ -146,13 +159,17 @@ def test_an_auto_distribution_stream_spreads_records_round_robin_without_keys():
     )
     service.dispatch(
         "CreateStream",
-        {"StreamName": "s", "ShardCount": 3, "RecordDistributionStrategy": "AUTO"},
+        {
+            "StreamName": "s",
+            "StreamModeDetails": {"StreamMode": "ON_DEMAND"},
+            "RecordDistributionStrategy": "AUTO",
+        },
     )
 
-    first = service.put_batch({"StreamName": "s", "Records": [{"Data": b"a"}] * 4}, {})
+    first = service.put_batch({"StreamName": "s", "Records": [{"Data": b"a"}] * 5}, {})
     second = service.put_batch(
         {"StreamName": "s", "Records": [{"Data": b"b", "PartitionKey": "k"}] * 2}, {}
     )
 
     shards = [r["ShardId"] for answer in (first, second) for r in answer.body["Records"]]
-    assert shards == [f"shardId-00000000000{i}" for i in (0, 1, 2, 0, 1, 2)]
+    assert shards == [f"shardId-00000000000{i}" for i in (0, 1, 2, 3, 0, 1, 2)]

@@ -493,6 +493,36 @@ def test_a_kinesis_stream_shows_its_records(server: Served) -> None:
     assert server.ok("GET", "/_fake/streams") == {"firehose": [], "kinesis": ["k"]}
 
 
+@needs_botocore("kinesis CreateQueue")
+def test_a_queue_consumer_receives_and_acknowledges_over_the_server(server: Served) -> None:
+    """A queue's operations go to their own hosts in botocore's endpoint rules; through the
+    server's endpoint they reach the same world, and an empty receive's wait moves the
+    server's clock as it moves an in-process one."""
+    client = server.client("kinesis")
+    client.create_stream(StreamName="k", StreamModeDetails={"StreamMode": "ON_DEMAND"})
+    stream = "arn:aws:kinesis:us-east-1:123456789012:stream/k"
+    queue = client.create_queue(
+        QueueName="q",
+        StreamConfigurationList=[
+            {"StreamARN": stream, "StartingPosition": {"Type": "TRIM_HORIZON"}}
+        ],
+    )["QueueDescription"]["QueueARN"]
+    client.put_record(StreamName="k", Data=b"x", PartitionKey="p")
+
+    (record,) = client.receive_queue_records(QueueARN=queue)["QueueRecords"]
+    acknowledged = client.acknowledge_queue_records(
+        QueueARN=queue, Entries=[{"ReceiptHandle": record["ReceiptHandle"]}]
+    )
+    before = datetime.fromisoformat(server.ok("GET", "/_fake/clock")["now"])
+    empty = client.receive_queue_records(QueueARN=queue, WaitTimeSeconds=5)
+    after = datetime.fromisoformat(server.ok("GET", "/_fake/clock")["now"])
+
+    assert (record["Data"], record["PartitionKey"]) == (b"x", "p")
+    assert acknowledged["Failed"] == []
+    assert empty["QueueRecords"] == []
+    assert after - before == timedelta(seconds=5)
+
+
 def test_service_picks_between_streams_of_one_name(server: Served) -> None:
     for service in ("firehose", "kinesis"):
         server.ok("POST", "/_fake/streams", {"service": service, "name": "both"})

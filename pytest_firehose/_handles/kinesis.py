@@ -22,6 +22,7 @@ from pytest_firehose._handles.triggers import (
 from pytest_firehose._lambda.functions import check_role
 from pytest_firehose._services.kinesis.consumers import ConsumerState
 from pytest_firehose._services.kinesis.model import KinesisService
+from pytest_firehose._services.kinesis.queue_records import QueueState
 from pytest_firehose._services.kinesis.streams import KinesisRecord, KinesisStream, Shard
 from pytest_firehose._wire.validation import validate_input
 
@@ -138,6 +139,17 @@ class KinesisStreamHandle:
         with self._world.touched():
             now = self._world.clock.now()
             return [consumer.state(now) for consumer in self._model.consumers_of(self._stream)]
+
+    @property
+    def queues(self) -> list[QueueState]:
+        """The queues on the stream and not gone yet, oldest first: ``.name``, ``.arn``,
+        ``.status`` (as DescribeQueue says now), ``.in_flight`` (records received and not
+        visible again yet), ``.dead_letters`` (the dead-letter records, each equal to its
+        payload) and ``.acknowledged`` (how many records were acknowledged)."""
+        self._live("queues")
+        with self._world.touched():
+            now = self._world.clock.now()
+            return [queue.state(now) for queue in self._model.queues_of(self._stream)]
 
     @property
     def expired(self) -> list[bytes]:

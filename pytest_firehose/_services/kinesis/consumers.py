@@ -9,8 +9,10 @@ Facts used here:
   examples). ListStreamConsumers lists ``ConsumerName``, ``ConsumerARN``,
   ``ConsumerStatus`` and ``ConsumerCreationTimestamp``; DescribeStreamConsumer adds
   ``StreamARN`` (REAL, LocalStack's AWS-validated snapshot).
-* A stream takes at most 20 consumers, and at most 5 may be CREATING at once, past which
-  registering is refused with ``LimitExceededException`` (DOC, the API reference).
+* A stream takes at most 20 consumers (50 for an on-demand stream with On-demand
+  Advantage), its queues counted among them (queues.py), and at most 5 may be CREATING at
+  once, past which registering is refused with
+  ``LimitExceededException`` (DOC, the API reference).
 * ListStreamConsumers answers at most ``MaxResults`` (100 by default, and never more than
   100: DOC) and its NextToken expires after 300 seconds (DOC).
 * DeleteStream refuses a stream with consumers unless ``EnforceConsumerDeletion`` is true
@@ -35,6 +37,7 @@ from typing import Any
 
 from pytest_firehose._clock import FakeClock
 from pytest_firehose._errors import ServiceError
+from pytest_firehose._services.kinesis.account import Commitment
 from pytest_firehose._services.kinesis.streams import (
     KinesisStream,
     check_fresh,
@@ -44,6 +47,9 @@ from pytest_firehose._services.kinesis.streams import (
 )
 
 MAX_CONSUMERS = 20
+#: The limit of an on-demand stream in an account with On-demand Advantage (DOC), which
+#: the fake takes to be an enabled minimum throughput billing commitment (account.py).
+MAX_CONSUMERS_ADVANTAGE = 50
 MAX_CREATING = 5
 DEFAULT_PAGE = 100
 
@@ -116,6 +122,8 @@ class Consumers:
     streams: dict[str, KinesisStream]
     _not_found: Callable[[str], ServiceError]
     check_new_tags: Callable[[str, dict[str, str], dict[str, str]], None]
+    queues_of: Callable[[KinesisStream], list[Any]]
+    commitment: Commitment
     _registered: list[Consumer]
 
     # ------------------------------------------------------------------ the registry
@@ -220,7 +228,8 @@ class Consumers:
                 f"Consumer {name} under stream {stream.name} and account {self.account_id} "
                 "already exists.",
             )
-        self._check_room(stream, held, now)
+        self.consumer_room(stream, len(self.queues_of(stream)))
+        self._check_creating(stream, held, now)
         tags = dict(params.get("Tags") or {})
         self.check_new_tags(name, {}, tags)
         consumer = Consumer(
@@ -236,13 +245,20 @@ class Consumers:
         # The answer says CREATING even when the consumer is ACTIVE by the next request.
         return {"Consumer": {**consumer.listed(now), "ConsumerStatus": "CREATING"}}
 
-    def _check_room(self, stream: KinesisStream, held: list[Consumer], now: datetime) -> None:
-        if len(held) >= MAX_CONSUMERS:
+    def consumer_room(self, stream: KinesisStream, queues: int) -> None:
+        """Refuse one more registered consumer of ``stream``, which has ``queues`` queues:
+        its enhanced fan-out consumers and its queues share one limit (DOC)."""
+        advantage = stream.mode == "ON_DEMAND" and self.commitment.enabled
+        limit = MAX_CONSUMERS_ADVANTAGE if advantage else MAX_CONSUMERS
+        if len(self.consumers_of(stream)) + queues >= limit:
             raise ServiceError(
                 "LimitExceededException",
                 f"Stream {stream.name} under account {self.account_id} already has "
-                f"{MAX_CONSUMERS} registered consumers, the most a stream may have.",
+                f"{limit} registered consumers, the most a stream may have "
+                "(queues count as registered consumers).",
             )
+
+    def _check_creating(self, stream: KinesisStream, held: list[Consumer], now: datetime) -> None:
         creating = [c for c in held if c.status(now) == "CREATING"]
         if len(creating) >= MAX_CREATING:
             raise ServiceError(

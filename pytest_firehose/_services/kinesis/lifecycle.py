@@ -17,6 +17,7 @@ from typing import Any
 
 from pytest_firehose._clock import FakeClock
 from pytest_firehose._errors import ServiceError
+from pytest_firehose._services.kinesis.limits import auto_needs_on_demand
 from pytest_firehose._services.kinesis.streams import (
     DEFAULT_MAX_RECORD_SIZE_KIB,
     ON_DEMAND_SHARDS,
@@ -53,12 +54,16 @@ class Lifecycle:
     check_warm_throughput: Callable[[str, str, int], None]
     consumers_of: Callable[[KinesisStream], list[Any]]
     check_no_consumers: Callable[[KinesisStream, bool], None]
+    queues_of: Callable[[KinesisStream], list[Any]]
+    queue_stream: Callable[[str], str | None]
+    check_no_queues: Callable[[KinesisStream, str], None]
 
     # ------------------------------------------------------------------ requests
 
     def stream_name(self, params: dict[str, Any]) -> str | None:
-        """The stream a request names: StreamName, the name in StreamARN, or the stream a
-        GetRecords iterator points into."""
+        """The stream a request names: StreamName, the name in StreamARN, the stream a
+        GetRecords iterator points into, or the stream of a queue (QueueARN, CreateQueue's
+        StreamConfigurationList)."""
         name = params.get("StreamName")
         if name:
             return str(name)
@@ -72,6 +77,13 @@ class Lifecycle:
         if isinstance(iterator, str):
             decoded = decode_iterator(iterator)
             return decoded.stream if decoded is not None else None
+        queue = params.get("QueueARN")
+        if queue:
+            return self.queue_stream(str(queue))
+        configs = params.get("StreamConfigurationList")
+        if configs and isinstance(configs, list) and isinstance(configs[0], dict):
+            arn = configs[0].get("StreamARN")
+            return name_in_arn(str(arn)) if arn else None
         return None
 
     def stream_arn(self, name: str) -> str:
@@ -165,6 +177,9 @@ class Lifecycle:
         warm = params.get("WarmThroughputMiBps")
         if warm is not None:
             self.check_warm_throughput(name, mode, warm)
+        distribution = params.get("RecordDistributionStrategy", "USER_PARTITION_KEY")
+        if distribution == "AUTO" and mode != "ON_DEMAND":
+            raise auto_needs_on_demand(name, self.account_id)
         if mode == "ON_DEMAND":
             self.check_on_demand_room()
         # Before a single shard is made: no ShardCount may make the fake allocate
@@ -180,7 +195,7 @@ class Lifecycle:
         )
         stream.tags = tags
         stream.max_record_size_kib = params.get("MaxRecordSizeInKiB", DEFAULT_MAX_RECORD_SIZE_KIB)
-        stream.distribution = params.get("RecordDistributionStrategy", "USER_PARTITION_KEY")
+        stream.distribution = distribution
         stream.warm_throughput = warm
         self.streams[name] = stream
         return {}
@@ -227,6 +242,13 @@ class Lifecycle:
                 "ConsumerCount": len(self.consumers_of(stream)),
                 **({"WarmThroughput": warm} if warm is not None else {}),
                 "MaxRecordSizeInKiB": stream.max_record_size_kib,
+                "QueueCount": len(self.queues_of(stream)),
+                # Only an on-demand stream has a strategy (DOC).
+                **(
+                    {"RecordDistributionStrategy": stream.distribution}
+                    if stream.mode == "ON_DEMAND"
+                    else {}
+                ),
             }
         }
 
@@ -260,6 +282,7 @@ class Lifecycle:
         while it is being created", run against AWS), and is gone when its creation would
         have ended; a DELETING stream stays as it is; any other stream is gone at once."""
         stream = self._stream(params)
+        self.check_no_queues(stream, "DeleteStream")
         self.check_no_consumers(stream, bool(params.get("EnforceConsumerDeletion")))
         if stream.status in ("CREATING", "DELETING"):
             stream.status = "DELETING"

@@ -49,6 +49,15 @@ _LIMITS_PAGE = (
 )
 
 
+def auto_needs_on_demand(stream: str, account_id: str) -> ServiceError:
+    """The refusal of the AUTO record distribution strategy for a provisioned stream."""
+    return ServiceError(
+        "InvalidArgumentException",
+        f"Stream {stream} under account {account_id} is in PROVISIONED mode; the AUTO record "
+        "distribution strategy is only supported for streams in ON_DEMAND mode.",
+    )
+
+
 def default_shard_limit(region: str) -> int:
     """The account's default shard quota in ``region`` (DOC)."""
     return LARGE_SHARD_LIMIT if region in LARGE_QUOTA_REGIONS else SHARD_LIMIT
@@ -66,6 +75,7 @@ class Limits:
     _active: Callable[[dict[str, Any]], KinesisStream]
     _reshard: Callable[..., None]
     check_warm_throughput: Callable[[str, str, int], None]
+    check_no_queues: Callable[[KinesisStream, str], None]
 
     def open_shard_count(self) -> int:
         """Open shards of every stream in this account and region; a stream in the middle
@@ -130,6 +140,16 @@ class Limits:
             )
         if mode == "ON_DEMAND":
             self.check_on_demand_room()
+        else:
+            self.check_no_queues(stream, "UpdateStreamMode")
+            if stream.distribution == "AUTO":
+                raise ServiceError(
+                    "InvalidArgumentException",
+                    f"Stream {stream.name} under account {self.account_id} uses the AUTO "
+                    "record distribution strategy, which PROVISIONED mode does not support. "
+                    "Set it to USER_PARTITION_KEY with UpdateStreamRecordDistributionStrategy "
+                    "first.",
+                )
         stream.mode_switches = [*recent, now]
 
         if warm is not None:
@@ -152,3 +172,13 @@ class Limits:
             stream.warm_throughput, stream.warm_target = warm, None
 
         self._reshard(stream, change, len(stream.open_shards))
+
+    def update_record_distribution(self, params: dict[str, Any]) -> dict[str, Any]:
+        """UpdateStreamRecordDistributionStrategy: takes effect for the records that arrive
+        from now on; records already in the stream stay where they are (DOC)."""
+        stream = self._active(params)
+        strategy = params["RecordDistributionStrategy"]
+        if strategy == "AUTO" and stream.mode != "ON_DEMAND":
+            raise auto_needs_on_demand(stream.name, self.account_id)
+        stream.distribution = strategy
+        return {}

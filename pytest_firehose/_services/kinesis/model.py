@@ -7,9 +7,10 @@ facts and its choices where AWS's answer is not on record:
 * ``storage.py``: retention and encryption; ``puts.py``: PutRecord and PutRecords;
 * ``reads.py``: shard iterators and GetRecords; ``resharding.py``: Split, Merge and
   UpdateShardCount; ``listing.py``: ListShards; ``quotas.py``: the read quotas;
-* ``limits.py``, ``tags.py``, ``monitoring.py``, ``consumers.py`` and
-  ``subscriptions.py`` (enhanced fan-out), ``policies.py`` (resource policies) and
-  ``account.py`` (account settings and warm throughput).
+* ``limits.py`` (also the record distribution strategy), ``tags.py``, ``monitoring.py``,
+  ``consumers.py`` and ``subscriptions.py`` (enhanced fan-out), ``queues.py``,
+  ``policies.py`` (resource policies) and ``account.py`` (account settings and warm
+  throughput).
 """
 
 from __future__ import annotations
@@ -31,6 +32,8 @@ from pytest_firehose._services.kinesis.listing import ShardListing
 from pytest_firehose._services.kinesis.monitoring import Monitoring
 from pytest_firehose._services.kinesis.policies import Policies
 from pytest_firehose._services.kinesis.puts import Puts
+from pytest_firehose._services.kinesis.queue_records import Queue
+from pytest_firehose._services.kinesis.queues import Queues
 from pytest_firehose._services.kinesis.quotas import ReadQuotas
 from pytest_firehose._services.kinesis.reads import ShardReads
 from pytest_firehose._services.kinesis.records import KinesisRecord
@@ -70,6 +73,7 @@ class KinesisService(  # the mixins first: they override ServiceBase's put_batch
     Monitoring,
     Consumers,
     Subscriptions,
+    Queues,
     Policies,
     AccountSettings,
     ServiceBase,
@@ -118,6 +122,7 @@ class KinesisService(  # the mixins first: they override ServiceBase's put_batch
         #: Resource policies of registered consumers, by consumer ARN (a stream's own
         #: policy lives on the stream, and goes with it).
         self.consumer_policies: dict[str, str] = {}
+        self.held_queues: dict[str, Queue] = {}
         #: The account's minimum throughput billing commitment in this region.
         self.commitment = Commitment()
         self._operations = {
@@ -159,6 +164,21 @@ class KinesisService(  # the mixins first: they override ServiceBase's put_batch
             "ListStreamConsumers": self.list_stream_consumers,
             "DeregisterStreamConsumer": self.deregister_stream_consumer,
             "SubscribeToShard": self.subscribe_to_shard,
+            "CreateQueue": self.create_queue,
+            "DescribeQueue": self.describe_queue,
+            "ListQueues": self.list_queues,
+            "UpdateQueue": self.update_queue,
+            "DeleteQueue": self.delete_queue,
+            "ReceiveQueueRecords": self.receive_queue_records,
+            "AcknowledgeQueueRecords": self.acknowledge_queue_records,
+            "UpdateQueueRecordsVisibility": self.update_queue_records_visibility,
+            "ReceiveDeadLetterQueueRecords": self.receive_dead_letter_queue_records,
+            "AcknowledgeDeadLetterQueueRecords": self.acknowledge_dead_letter_queue_records,
+            "UpdateDeadLetterQueueRecordsVisibility": (
+                self.update_dead_letter_queue_records_visibility
+            ),
+            "RestoreDeadLetterQueueRecords": self.restore_dead_letter_queue_records,
+            "UpdateStreamRecordDistributionStrategy": self.update_record_distribution,
         }
 
     def error_context(self, params: dict[str, Any]) -> dict[str, str]:

@@ -16,7 +16,9 @@ Choices where AWS's answer is not on record (INFERRED):
   show (see ``ordering_accepted``); one from another shard is accepted. Numbers issued here
   already increase strictly per shard; a valid version-2 one of the routed shard, ahead of
   the stream's sequence counter, moves the counter past it.
-* AUTO record distribution spreads records round robin over the shards.
+* AUTO record distribution spreads records round robin over the shards; a PutRecord with
+  a SequenceNumberForOrdering is refused with InvalidArgumentException (DOC), in the fake's
+  words.
 """
 
 from __future__ import annotations
@@ -255,6 +257,12 @@ class Puts:
         (shard,) = self._prepare(stream, [params], batch=False)
         ordering = params.get("SequenceNumberForOrdering")
         now = self.clock.now()
+        if ordering is not None and stream.distribution == "AUTO":
+            raise ServiceError(
+                "InvalidArgumentException",
+                f"SequenceNumberForOrdering is not supported on stream {stream.name} under "
+                f"account {self.account_id}: it uses the AUTO record distribution strategy.",
+            )
         if ordering is not None and not ordering_accepted(ordering, now):
             raise ServiceError(
                 "InvalidArgumentException",

@@ -1,0 +1,284 @@
+"""What a queue on a Kinesis stream holds: its settings and status, and the state of each
+record it handed out (in flight, visible again, dead-letter), with the per-entry actions of
+AcknowledgeQueueRecords, UpdateQueueRecordsVisibility and RestoreDeadLetterQueueRecords
+(and their dead-letter twins). ``queues.py`` has the operations; its docstring lists the
+facts and choices.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from pytest_firehose._services.kinesis.records import KinesisRecord, Row, arrived_at_of, views
+from pytest_firehose._services.kinesis.streams import KinesisStream
+
+#: Records of a queue that may be in flight at once (DOC).
+MAX_IN_FLIGHT = 120_000
+_RECORD_ID_KEY = b"pytest-firehose/kinesis/queue-record"
+
+
+@dataclass
+class Delivery:
+    """A record a queue handed out and that was not acknowledged yet."""
+
+    #: Its commit index in the stream (``KinesisStream.rows``).
+    commit: int
+    receives: int
+    first_received: datetime
+    #: When it is visible again (its visibility timeout's end).
+    visible_at: datetime
+    #: The receipt handle of its last receive.
+    handle: str
+    #: Whether it is a dead-letter record.
+    dead: bool = False
+
+
+@dataclass(frozen=True)
+class QueueState:
+    """A queue as a test sees it at one moment (``kinesis[name].queues``)."""
+
+    name: str
+    arn: str
+    status: str
+    #: Records received and in flight now (dead-letter records not included).
+    in_flight: int
+    #: The dead-letter records, oldest first (each compares equal to its payload).
+    dead_letters: list[KinesisRecord]
+    #: How many records were acknowledged (dead-letter records too).
+    acknowledged: int
+
+
+@dataclass(eq=False)
+class Queue:
+    """One queue on a stream, from CreateQueue until it is gone."""
+
+    name: str
+    arn: str
+    stream: KinesisStream
+    created_at: datetime
+    active_at: datetime
+    visibility: int
+    #: ``None``: dead-letter handling is off (``TargetType`` ``NONE``).
+    max_receives: int | None
+    start_type: str
+    start_timestamp: datetime | None
+    #: The first commit index the queue may deliver, and the earliest arrival it delivers.
+    start: int
+    since: datetime | None
+    tags: dict[str, str] = field(default_factory=dict)
+    #: The next commit index never handed out.
+    fresh: int = 0
+    #: Records handed out and not acknowledged, by commit index.
+    out: dict[int, Delivery] = field(default_factory=dict)
+    #: Receipt handles that name a record now: handle -> commit index.
+    handles: dict[str, int] = field(default_factory=dict)
+    #: Handles whose record was acknowledged (an acknowledgement is idempotent).
+    acknowledged: set[str] = field(default_factory=set)
+    acknowledged_count: int = 0
+    updating_until: datetime | None = None
+    deleted_at: datetime | None = None
+    gone_at: datetime | None = None
+
+    def __post_init__(self) -> None:
+        self.fresh = self.start
+
+    def status(self, now: datetime) -> str:
+        if self.deleted_at is not None:
+            return "DELETING"
+        if now < self.active_at:
+            return "CREATING"
+        if self.updating_until is not None and now < self.updating_until:
+            return "UPDATING"
+        return "ACTIVE"
+
+    def delivering(self, now: datetime) -> bool:
+        return self.status(now) in ("ACTIVE", "UPDATING")
+
+    def attributes(self) -> dict[str, Any]:
+        dead_letter: dict[str, Any] = (
+            {"TargetType": "NONE"}
+            if self.max_receives is None
+            else {"TargetType": "BUILT_IN", "MaxReceiveCount": self.max_receives}
+        )
+        return {"VisibilityTimeoutSeconds": self.visibility, "DeadLetterConfiguration": dead_letter}
+
+    def starting_position(self, status: str) -> dict[str, Any]:
+        """As the description shows it: the timestamp as configured while CREATING (for
+        ``AT_TIMESTAMP`` only), the effective one once ACTIVE (DOC)."""
+        position: dict[str, Any] = {"Type": self.start_type}
+        if status == "CREATING":
+            if self.start_timestamp is not None:
+                position["Timestamp"] = self.start_timestamp
+            return position
+        earliest = max(
+            self.stream.created_at,
+            self.active_at - timedelta(hours=self.stream.retention_hours),
+        )
+        if self.start_type == "AT_TIMESTAMP" and self.start_timestamp is not None:
+            position["Timestamp"] = max(self.start_timestamp, earliest)
+        elif self.start_type == "LATEST":
+            position["Timestamp"] = self.created_at
+        else:
+            position["Timestamp"] = earliest
+        return position
+
+    def described(self, now: datetime, status: str | None = None) -> dict[str, Any]:
+        """The queue as DescribeQueue shows it; ``status``: the one an answer reports instead
+        of the queue's at ``now`` (CreateQueue's CREATING, UpdateQueue's UPDATING)."""
+        status = status or self.status(now)
+        return {
+            "QueueName": self.name,
+            "QueueARN": self.arn,
+            "QueueStatus": status,
+            "QueueCreationTimestamp": self.created_at,
+            "StreamConfigurationList": [
+                {"StreamARN": self.stream.arn, "StartingPosition": self.starting_position(status)}
+            ],
+            "QueueAttributes": self.attributes(),
+        }
+
+    def summary(self, now: datetime) -> dict[str, Any]:
+        return {
+            "QueueName": self.name,
+            "QueueARN": self.arn,
+            "QueueStatus": self.status(now),
+            "QueueCreationTimestamp": self.created_at,
+            "Streams": [
+                {"StreamARN": self.stream.arn, "StreamCreationTimestamp": self.stream.created_at}
+            ],
+        }
+
+    def state(self, now: datetime) -> QueueState:
+        self.sweep(now)
+        rows = self.stream.rows
+        dead = [rows[commit] for commit in sorted(self.out) if self.out[commit].dead]
+        return QueueState(
+            self.name,
+            self.arn,
+            self.status(now),
+            self.in_flight(now),
+            views(dead),
+            self.acknowledged_count,
+        )
+
+    # ------------------------------------------------------------------ records
+
+    def expired(self, row: Row, now: datetime) -> bool:
+        """Whether the stream no longer keeps ``row`` (or it arrived before the start)."""
+        arrived = arrived_at_of(row)
+        if self.since is not None and arrived < self.since:
+            return True
+        return arrived < now - timedelta(hours=self.stream.retention_hours)
+
+    def sweep(self, now: datetime) -> None:
+        """Bring the records handed out up to ``now``: a record whose visibility timeout
+        ran out after its last allowed receive becomes a dead-letter record, visible as one
+        from then; an expired one is dropped with its handle."""
+        rows = self.stream.rows
+        for commit, delivery in list(self.out.items()):
+            if self.expired(rows[commit], now):
+                del self.out[commit]
+                self.handles.pop(delivery.handle, None)
+                continue
+            if (
+                not delivery.dead
+                and self.max_receives is not None
+                and delivery.receives >= self.max_receives
+                and delivery.visible_at <= now
+            ):
+                delivery.dead = True
+                self.handles.pop(delivery.handle, None)
+
+    def visible(self, now: datetime, limit: int, *, dead: bool) -> list[int]:
+        """The commit indexes of up to ``limit`` visible records, oldest first: records
+        handed out before (dead-letter ones when ``dead``) and, on the receive path, the
+        records never handed out."""
+        found = sorted(
+            commit
+            for commit, delivery in self.out.items()
+            if delivery.dead is dead and delivery.visible_at <= now
+        )[:limit]
+        if dead:
+            return found
+        rows = self.stream.rows
+        fresh: list[int] = []
+        room = min(limit - len(found), MAX_IN_FLIGHT - self.in_flight(now))
+        while len(fresh) < room and self.fresh < len(rows):
+            if not self.expired(rows[self.fresh], now):
+                fresh.append(self.fresh)
+            self.fresh += 1
+        return sorted(found + fresh)
+
+    def _bound_for(self, delivery: Delivery, *, dead: bool) -> bool:
+        """Whether ``delivery`` is visible next on the dead-letter path (``dead``) or on the
+        receive path."""
+        last_receive = self.max_receives is not None and delivery.receives >= self.max_receives
+        return delivery.dead or last_receive if dead else not (delivery.dead or last_receive)
+
+    def in_flight(self, now: datetime) -> int:
+        """Records on the receive path received and not visible again yet."""
+        return sum(1 for d in self.out.values() if not d.dead and d.visible_at > now)
+
+    def next_visible(self, now: datetime, *, dead: bool) -> datetime | None:
+        """When a record next becomes visible on the receive path, or on the dead-letter
+        path when ``dead`` (a record in flight after its last allowed receive dies when its
+        timeout ends); ``None``: not before a record arrives or a test acts."""
+        moments = [
+            delivery.visible_at
+            for delivery in self.out.values()
+            if delivery.visible_at > now and self._bound_for(delivery, dead=dead)
+        ]
+        if self.active_at > now:
+            moments.append(self.active_at)
+        return min(moments, default=None)
+
+
+def record_id(stream: KinesisStream, commit: int) -> str:
+    """A record's id in every queue of its stream: 32 lowercase hex digits, the same for
+    each delivery of the record and different for each record."""
+    text = f"{stream.arn}\n{stream.created_at.isoformat()}\n{commit}".encode()
+    return hashlib.blake2b(text, key=_RECORD_ID_KEY, digest_size=16).hexdigest()
+
+
+def problem(
+    delivery: Delivery | None,
+    handle: str,
+    *,
+    dead: bool,
+    now: datetime,
+    act: Callable[..., None],
+) -> str | None:
+    """Why an entry's receipt handle cannot be acted on (``None``: it can)."""
+    if delivery is None or delivery.handle != handle or delivery.dead is not dead:
+        kind = "dead-letter record" if dead else "record"
+        return (
+            f"The receipt handle does not name a {kind} received from this queue and not "
+            "acknowledged."
+        )
+    if act is change_visibility and delivery.visible_at <= now:
+        return "The record is not in flight: its visibility timeout has ended."
+    return None
+
+
+def acknowledge(queue: Queue, delivery: Delivery, entry: dict[str, Any], now: datetime) -> None:
+    del queue.out[delivery.commit]
+    queue.handles.pop(delivery.handle, None)
+    queue.acknowledged.add(delivery.handle)
+    queue.acknowledged_count += 1
+
+
+def change_visibility(
+    queue: Queue, delivery: Delivery, entry: dict[str, Any], now: datetime
+) -> None:
+    delivery.visible_at = now + timedelta(seconds=entry["VisibilityTimeoutSeconds"])
+
+
+def restore(queue: Queue, delivery: Delivery, entry: dict[str, Any], now: datetime) -> None:
+    delivery.dead = False
+    delivery.receives = 0
+    delivery.visible_at = now
+    queue.handles.pop(delivery.handle, None)

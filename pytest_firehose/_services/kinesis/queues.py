@@ -1,0 +1,415 @@
+"""Queues on Kinesis streams: CreateQueue, DescribeQueue, ListQueues, UpdateQueue and
+DeleteQueue, and a queue consumer's receive, acknowledge and visibility calls, with the
+built-in dead-letter records. A mixin of ``KinesisService``; ``queue_records.py`` holds
+a queue's state.
+
+Facts used here (DOC: the API reference, the model's documentation and the developer
+guide's queue pages, 2026):
+
+* A queue delivers the records of one on-demand stream (``StreamConfigurationList`` holds
+  exactly one) from its starting position: ``LATEST`` by default (records that arrive
+  after the queue is created), ``TRIM_HORIZON``, or ``AT_TIMESTAMP`` (its ``Timestamp`` is
+  required there and refused with any other type, ``ValidationException``). A receive
+  returns up to 10. A received record is in flight for the visibility timeout (the
+  queue's, 30 seconds unless set, or the receive's); one not acknowledged by then is
+  visible again. A new receipt handle is issued at every receive. Delivery is at least
+  once, in no guaranteed order.
+* Dead-letter handling is ``BUILT_IN`` with ``MaxReceiveCount`` 6 unless configured
+  (``BUILT_IN`` needs the count): a record received that many times without an
+  acknowledgement becomes a dead-letter record, which only ReceiveDeadLetterQueueRecords
+  returns; restoring one resets its receive count and returns it to the receive path.
+  ``NONE`` redelivers until the record expires.
+* A queue does not extend the stream's retention: an expired record, in flight or
+  dead-letter too, is not delivered.
+* A queue counts against the stream's registered consumer limit shared with enhanced
+  fan-out consumers (20; 50 with On-demand Advantage); DescribeStreamSummary counts it in
+  ``QueueCount``, not in ``ConsumerCount``. A stream with queues cannot be deleted
+  (``EnforceConsumerDeletion`` does not apply to queues) nor switched to provisioned mode.
+  At most 5 queues of an account and region are CREATING or DELETING at once; at most
+  120,000 records of a queue are in flight.
+* A queue is CREATING, then ACTIVE; UpdateQueue keeps it UPDATING, during which records are
+  still received, and applies the new visibility timeout to later receives; DeleteQueue
+  makes it DELETING (it delivers nothing) until it is gone, and its receipt handles stop
+  being valid. ReceiveQueueRecords waits up to ``WaitTimeSeconds`` (9 unless set) for a
+  record to become visible.
+
+Choices (INFERRED; docs/kinesis.md lists them): records are received oldest first, a
+record whose visibility timeout ran out in its place among them; the wait passes on the
+fake clock (it moves the clock to when a record becomes visible, or to the wait's end), as
+a reader's waits do elsewhere in the fake; a receive from a queue that is not ACTIVE or
+UPDATING finds nothing; a receive past the in-flight limit gets only records visible
+again; a handle no longer valid fails its entry with ``InvalidArgumentException``, and a
+second acknowledgement with the same handle succeeds; the queue's id, its records' ids
+and the receipt handles are opaque and the fake's own; a provisioned stream is refused
+with ``ValidationException`` (the model's description of that error names "the stream's
+capacity mode"); the wording of every refusal is the fake's, in the style of the
+service's stream messages.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from typing import Any
+
+from pytest_firehose._clock import FakeClock
+from pytest_firehose._errors import ServiceError
+from pytest_firehose._ids import IdSource
+from pytest_firehose._services.kinesis.queue_records import (
+    Delivery,
+    Queue,
+    acknowledge,
+    change_visibility,
+    problem,
+    record_id,
+    restore,
+)
+from pytest_firehose._services.kinesis.streams import (
+    KinesisStream,
+    check_fresh,
+    invalid_token,
+    next_token,
+    read_token,
+)
+
+DEFAULT_VISIBILITY_SECONDS = 30
+DEFAULT_MAX_RECEIVES = 6
+DEFAULT_WAIT_SECONDS = 9
+DEFAULT_LIMIT = 10
+DEFAULT_PAGE = 100
+#: Queues of an account and region that may be CREATING or DELETING at once (DOC).
+MAX_CHANGING = 5
+
+
+def _no_queue(arn: str) -> ServiceError:
+    return ServiceError("ResourceNotFoundException", f"Queue {arn} not found.")
+
+
+class Queues:
+    """The queue operations of ``KinesisService``, and the queues it holds."""
+
+    account_id: str
+    region: str
+    clock: FakeClock
+    ids: IdSource
+    creation_delay: timedelta
+    update_delay: timedelta
+    streams: dict[str, KinesisStream]
+    _stream_by_arn: Callable[[str], KinesisStream]
+    check_new_tags: Callable[[str, dict[str, str], dict[str, str]], None]
+    consumer_room: Callable[[KinesisStream, int], None]
+    #: Every queue, by ARN, until ``_queues`` finds it gone.
+    held_queues: dict[str, Queue]
+
+    # ------------------------------------------------------------------ the registry
+
+    def _queues(self) -> dict[str, Queue]:
+        """Every queue not gone yet, by ARN (those of a deleted stream went with it)."""
+        held = self.held_queues
+        now = self.clock.now()
+        for arn, queue in list(held.items()):
+            if (queue.gone_at is not None and queue.gone_at <= now) or self.streams.get(
+                queue.stream.name
+            ) is not queue.stream:
+                del held[arn]
+        return held
+
+    def queues_of(self, stream: KinesisStream) -> list[Queue]:
+        """The queues on ``stream`` not gone yet, oldest first."""
+        return [queue for queue in self._queues().values() if queue.stream is stream]
+
+    def queue_stream(self, arn: str) -> str | None:
+        """The name of the stream the queue ``arn`` names is on (``None``: no such queue)."""
+        queue = self._queues().get(arn)
+        return queue.stream.name if queue is not None else None
+
+    def queue_by_arn(self, arn: str) -> Queue:
+        queue = self._queues().get(arn)
+        if queue is None:
+            raise _no_queue(arn)
+        return queue
+
+    def check_no_queues(self, stream: KinesisStream, change: str) -> None:
+        """Refuse DeleteStream, or a switch to provisioned mode (``change``), on a stream
+        that has queues (DOC: whatever EnforceConsumerDeletion says)."""
+        held = self.queues_of(stream)
+        if held:
+            raise ServiceError(
+                "ResourceInUseException",
+                f"{change} can't be done on {stream.arn} because the data stream has queues "
+                f"({len(held)}). Delete every queue on it with DeleteQueue first.",
+            )
+
+    # ------------------------------------------------------------------ control plane
+
+    def create_queue(self, params: dict[str, Any]) -> dict[str, Any]:
+        configs = params["StreamConfigurationList"]
+        if len(configs) != 1:
+            raise ServiceError(
+                "ValidationException",
+                "StreamConfigurationList must contain exactly one entry: a queue delivers the "
+                "records of a single data stream.",
+            )
+        config = configs[0]
+        position = config.get("StartingPosition") or {"Type": "LATEST"}
+        start_type, timestamp = position["Type"], position.get("Timestamp")
+        if start_type == "AT_TIMESTAMP" and timestamp is None:
+            raise ServiceError(
+                "ValidationException",
+                "StartingPosition.Timestamp is required when StartingPosition.Type is "
+                "AT_TIMESTAMP.",
+            )
+        if start_type != "AT_TIMESTAMP" and timestamp is not None:
+            raise ServiceError(
+                "ValidationException",
+                "StartingPosition.Timestamp may only be given when StartingPosition.Type is "
+                "AT_TIMESTAMP.",
+            )
+        name = params["QueueName"]
+        visibility, max_receives = self._attributes(params.get("QueueAttributes") or {}, None)
+        stream = self._stream_by_arn(config["StreamARN"])
+        if stream.status != "ACTIVE":
+            raise ServiceError(
+                "ResourceInUseException",
+                f"Stream {stream.name} under account {self.account_id} not ACTIVE, instead "
+                f"in state {stream.status}",
+            )
+        if stream.mode != "ON_DEMAND":
+            raise ServiceError(
+                "ValidationException",
+                f"Queues are supported only on on-demand streams; stream {stream.name} under "
+                f"account {self.account_id} is in PROVISIONED mode.",
+            )
+        queues = self._queues()
+        if any(queue.name == name for queue in queues.values()):
+            raise ServiceError(
+                "ResourceInUseException",
+                f"Queue {name} under account {self.account_id} already exists.",
+            )
+        self.consumer_room(stream, len(self.queues_of(stream)))
+        now = self.clock.now()
+        changing = [q for q in queues.values() if q.status(now) in ("CREATING", "DELETING")]
+        if len(changing) >= MAX_CHANGING:
+            raise ServiceError(
+                "LimitExceededException",
+                f"Account {self.account_id} already has {MAX_CHANGING} queues in CREATING or "
+                f"DELETING status in {self.region}, the most at one time.",
+            )
+        tags = dict(params.get("Tags") or {})
+        self.check_new_tags(name, {}, tags)
+        start, since = len(stream.rows), None
+        if start_type != "LATEST":
+            start = 0
+            since = timestamp if start_type == "AT_TIMESTAMP" else None
+        queue = Queue(
+            name=name,
+            arn=f"arn:aws:kinesis:{self.region}:{self.account_id}:queue/{self.ids.digits(20)}",
+            stream=stream,
+            created_at=now,
+            active_at=now + self.creation_delay,
+            visibility=visibility,
+            max_receives=max_receives,
+            start_type=start_type,
+            start_timestamp=timestamp,
+            start=start,
+            since=since,
+            tags=tags,
+        )
+        queues[queue.arn] = queue
+        # The answer says CREATING even when the queue is ACTIVE by the next request.
+        return {"QueueDescription": queue.described(now, "CREATING")}
+
+    def _attributes(
+        self, attributes: dict[str, Any], queue: Queue | None
+    ) -> tuple[int, int | None]:
+        """The visibility timeout and receive limit ``attributes`` ask for, the queue's (or
+        the defaults) where they say nothing."""
+        visibility = attributes.get("VisibilityTimeoutSeconds")
+        if visibility is None:
+            visibility = queue.visibility if queue is not None else DEFAULT_VISIBILITY_SECONDS
+        dead_letter = attributes.get("DeadLetterConfiguration")
+        if dead_letter is None:
+            return visibility, queue.max_receives if queue is not None else DEFAULT_MAX_RECEIVES
+        count = dead_letter.get("MaxReceiveCount")
+        if dead_letter["TargetType"] == "NONE":
+            if count is not None:
+                raise ServiceError(
+                    "ValidationException",
+                    "MaxReceiveCount may only be given when DeadLetterConfiguration.TargetType "
+                    "is BUILT_IN.",
+                )
+            return visibility, None
+        if count is None:
+            raise ServiceError(
+                "ValidationException",
+                "MaxReceiveCount is required when DeadLetterConfiguration.TargetType is BUILT_IN.",
+            )
+        return visibility, count
+
+    def describe_queue(self, params: dict[str, Any]) -> dict[str, Any]:
+        queue = self.queue_by_arn(params["QueueARN"])
+        return {"QueueDescription": queue.described(self.clock.now())}
+
+    def update_queue(self, params: dict[str, Any]) -> dict[str, Any]:
+        queue = self.queue_by_arn(params["QueueARN"])
+        now = self.clock.now()
+        status = queue.status(now)
+        if status != "ACTIVE":
+            raise ServiceError(
+                "ResourceInUseException",
+                f"Queue {queue.arn} under account {self.account_id} not ACTIVE, instead in "
+                f"state {status}",
+            )
+        visibility, max_receives = self._attributes(params["QueueAttributes"], queue)
+        queue.sweep(now)
+        queue.visibility, queue.max_receives = visibility, max_receives
+        if self.update_delay:
+            queue.updating_until = now + self.update_delay
+        return {"QueueDescription": queue.described(now, "UPDATING")}
+
+    def delete_queue(self, params: dict[str, Any]) -> dict[str, Any]:
+        queue = self.queue_by_arn(params["QueueARN"])
+        if queue.deleted_at is None:
+            now = self.clock.now()
+            queue.deleted_at, queue.gone_at = now, now + self.creation_delay
+            queue.handles.clear()
+        return {}
+
+    def list_queues(self, params: dict[str, Any]) -> dict[str, Any]:
+        now = self.clock.now()
+        queues = sorted(self._queues().values(), key=lambda queue: (queue.name, queue.arn))
+        filters = params.get("StreamFilter")
+        if filters:
+            queues = [queue for queue in queues if any(_matches(queue, f) for f in filters)]
+        start = 0
+        token = params.get("NextToken")
+        if token is not None:
+            after, issued = read_token(token, 2)
+            check_fresh(issued, now)
+            if not after.isdigit():
+                raise invalid_token()
+            start = int(after)
+        size = params.get("MaxResults", DEFAULT_PAGE)
+        page = queues[start : start + size]
+        answer: dict[str, Any] = {"QueueSummaries": [queue.summary(now) for queue in page]}
+        if start + size < len(queues):
+            answer["NextToken"] = next_token(
+                str(start + size), now.isoformat(timespec="microseconds")
+            )
+        return answer
+
+    # ------------------------------------------------------------------ records
+
+    def receive_queue_records(self, params: dict[str, Any]) -> dict[str, Any]:
+        return self._receive(params, dead=False)
+
+    def receive_dead_letter_queue_records(self, params: dict[str, Any]) -> dict[str, Any]:
+        return self._receive(params, dead=True)
+
+    def _receive(self, params: dict[str, Any], *, dead: bool) -> dict[str, Any]:
+        queue = self.queue_by_arn(params["QueueARN"])
+        limit = params.get("Limit", DEFAULT_LIMIT)
+        visibility = params.get("VisibilityTimeoutSeconds", queue.visibility)
+        ends = self.clock.now() + timedelta(
+            seconds=params.get("WaitTimeSeconds", DEFAULT_WAIT_SECONDS)
+        )
+        while True:
+            now = self.clock.now()
+            queue.sweep(now)
+            commits = queue.visible(now, limit, dead=dead) if queue.delivering(now) else []
+            if commits:
+                return {
+                    "QueueRecords": [self._hand_out(queue, c, now, visibility) for c in commits]
+                }
+            due = None if queue.deleted_at is not None else queue.next_visible(now, dead=dead)
+            until = ends if due is None or due > ends else due
+            if until <= now:
+                return {"QueueRecords": []}
+            self.clock.advance(until - now)
+
+    def _hand_out(
+        self, queue: Queue, commit: int, now: datetime, visibility: int
+    ) -> dict[str, Any]:
+        """Receive the record at ``commit``: a new receipt handle, in flight for
+        ``visibility`` seconds; the record as the answer shows it."""
+        handle = self.ids.opaque(96)
+        delivery = queue.out.get(commit)
+        if delivery is None:
+            delivery = queue.out[commit] = Delivery(commit, 0, now, now, handle)
+        else:
+            queue.handles.pop(delivery.handle, None)
+            delivery.handle = handle
+        if not delivery.dead:
+            delivery.receives += 1
+        delivery.visible_at = now + timedelta(seconds=visibility)
+        queue.handles[handle] = commit
+        payload, partition_key, lane, *_ = queue.stream.rows[commit]
+        record: dict[str, Any] = {
+            "ReceiptHandle": handle,
+            "RecordId": record_id(queue.stream, commit),
+            "Data": payload,
+            "ApproximateArrivalTimestamp": lane[2],
+            "FirstReceiveTimestamp": delivery.first_received,
+            "ReceiveCount": delivery.receives,
+        }
+        if partition_key:
+            record["PartitionKey"] = partition_key
+        return record
+
+    def acknowledge_queue_records(self, params: dict[str, Any]) -> dict[str, Any]:
+        return self._each(params, dead=False, act=acknowledge)
+
+    def acknowledge_dead_letter_queue_records(self, params: dict[str, Any]) -> dict[str, Any]:
+        return self._each(params, dead=True, act=acknowledge)
+
+    def update_queue_records_visibility(self, params: dict[str, Any]) -> dict[str, Any]:
+        return self._each(params, dead=False, act=change_visibility)
+
+    def update_dead_letter_queue_records_visibility(self, params: dict[str, Any]) -> dict[str, Any]:
+        return self._each(params, dead=True, act=change_visibility)
+
+    def restore_dead_letter_queue_records(self, params: dict[str, Any]) -> dict[str, Any]:
+        return self._each(params, dead=True, act=restore)
+
+    def _each(
+        self,
+        params: dict[str, Any],
+        *,
+        dead: bool,
+        act: Callable[[Queue, Delivery, dict[str, Any], datetime], None],
+    ) -> dict[str, Any]:
+        """Apply ``act`` to each entry's record: the answer lists each entry as done or
+        failed, with its own code and message."""
+        queue = self.queue_by_arn(params["QueueARN"])
+        now = self.clock.now()
+        queue.sweep(now)
+        done: list[dict[str, Any]] = []
+        failed: list[dict[str, Any]] = []
+        for entry in params["Entries"]:
+            handle = entry["ReceiptHandle"]
+            if act is acknowledge and handle in queue.acknowledged:
+                done.append({"ReceiptHandle": handle})
+                continue
+            commit = queue.handles.get(handle)
+            delivery = queue.out.get(commit) if commit is not None else None
+            refusal = problem(delivery, handle, dead=dead, now=now, act=act)
+            if refusal is not None:
+                failed.append(
+                    {
+                        "ReceiptHandle": handle,
+                        "ErrorCode": "InvalidArgumentException",
+                        "ErrorMessage": refusal,
+                    }
+                )
+                continue
+            assert delivery is not None
+            act(queue, delivery, entry, now)
+            done.append({"ReceiptHandle": handle})
+        return {"Successful": done, "Failed": failed}
+
+
+def _matches(queue: Queue, stream_filter: dict[str, Any]) -> bool:
+    if queue.stream.arn != stream_filter["StreamARN"]:
+        return False
+    created = stream_filter.get("StreamCreationTimestamp")
+    return created is None or int(created.timestamp()) == int(queue.stream.created_at.timestamp())

@@ -1,0 +1,806 @@
+"""Queues on Kinesis streams (CreateQueue ... RestoreDeadLetterQueueRecords) and the record
+distribution strategy (UpdateStreamRecordDistributionStrategy).
+
+botocore sends these operations from 1.44 on. ``call`` sends every operation through a
+boto3 client where the installed botocore has them, and otherwise hands it to the model
+under the world's lock, so each test checks the same behaviour on every botocore the suite runs on:
+a refusal is a ``ClientError`` either way, and a record's ``Data`` is bytes."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from datetime import timedelta
+from typing import Any
+
+import boto3
+import pytest
+from botocore import xform_name
+from botocore.exceptions import ClientError
+from conftest import REGION, SEED, botocore_lacks, needs_botocore
+
+from pytest_firehose import FirehoseFake
+from pytest_firehose._errors import ServiceError
+from pytest_firehose._payload import payload_bytes
+
+Call = Callable[..., dict[str, Any]]
+STREAM_ARN = "arn:aws:kinesis:us-east-1:123456789012:stream/s"
+#: Whether a boto3 client can send the queue operations.
+WIRE = not botocore_lacks("kinesis CreateQueue", "kinesis UpdateStreamRecordDistributionStrategy")
+
+
+@pytest.fixture
+def fake() -> Iterator[FirehoseFake]:
+    with FirehoseFake(region=REGION, seed=SEED) as started:
+        yield started
+
+
+@pytest.fixture
+def call(fake: FirehoseFake) -> Call:
+    return caller(fake)
+
+
+def caller(fake: FirehoseFake) -> Call:
+    """Send an operation to ``fake`` (see the module's docstring)."""
+    client = boto3.client("kinesis", region_name=REGION)
+
+    def through_the_model(operation: str, **params: Any) -> dict[str, Any]:
+        world = fake.world
+        try:
+            with world.touched():
+                body = world.kinesis().dispatch(operation, params).body
+        except ServiceError as refusal:
+            error = {"Code": refusal.code, "Message": refusal.message}
+            raise ClientError({"Error": error}, operation) from None
+        for record in body.get("QueueRecords", []):
+            record["Data"] = payload_bytes(record["Data"])
+        return dict(body)
+
+    def send(operation: str, **params: Any) -> dict[str, Any]:
+        if WIRE:
+            answer: dict[str, Any] = getattr(client, xform_name(operation))(**params)
+            return answer
+        return through_the_model(operation, **params)
+
+    return send
+
+
+def code(call: Call, operation: str, **params: Any) -> tuple[str, str]:
+    with pytest.raises(ClientError) as caught:
+        call(operation, **params)
+    error = caught.value.response["Error"]
+    return error["Code"], error["Message"]
+
+
+def on_demand(call: Call, name: str = "s") -> str:
+    call("CreateStream", StreamName=name, StreamModeDetails={"StreamMode": "ON_DEMAND"})
+    return f"arn:aws:kinesis:us-east-1:123456789012:stream/{name}"
+
+
+def new_queue(
+    call: Call,
+    name: str = "q",
+    stream: str = STREAM_ARN,
+    position: str = "TRIM_HORIZON",
+    **more: Any,
+) -> str:
+    answer = call(
+        "CreateQueue",
+        QueueName=name,
+        StreamConfigurationList=[{"StreamARN": stream, "StartingPosition": {"Type": position}}],
+        **more,
+    )
+    arn: str = answer["QueueDescription"]["QueueARN"]
+    return arn
+
+
+def put(call: Call, *payloads: bytes) -> None:
+    for payload in payloads:
+        call("PutRecord", StreamName="s", Data=payload, PartitionKey=payload.decode())
+
+
+def receive(call: Call, queue: str, **params: Any) -> list[dict[str, Any]]:
+    records: list[dict[str, Any]] = call("ReceiveQueueRecords", QueueARN=queue, **params)[
+        "QueueRecords"
+    ]
+    return records
+
+
+def handles(records: list[dict[str, Any]]) -> list[dict[str, str]]:
+    return [{"ReceiptHandle": record["ReceiptHandle"]} for record in records]
+
+
+# --------------------------------------------------------------------------- the queue
+
+
+def test_a_new_queue_is_creating_then_active_with_the_documented_defaults(fake, call):
+    on_demand(call)
+    created = call(
+        "CreateQueue", QueueName="orders", StreamConfigurationList=[{"StreamARN": STREAM_ARN}]
+    )["QueueDescription"]
+    arn = created["QueueARN"]
+
+    described = call("DescribeQueue", QueueARN=arn)["QueueDescription"]
+
+    assert created["QueueStatus"] == "CREATING"
+    assert created["StreamConfigurationList"] == [
+        {"StreamARN": STREAM_ARN, "StartingPosition": {"Type": "LATEST"}}
+    ]
+    assert arn.startswith("arn:aws:kinesis:us-east-1:123456789012:queue/")
+    assert "orders" not in arn  # the id is generated, not the name
+    assert described["QueueStatus"] == "ACTIVE"
+    assert described["QueueAttributes"] == {
+        "VisibilityTimeoutSeconds": 30,
+        "DeadLetterConfiguration": {"TargetType": "BUILT_IN", "MaxReceiveCount": 6},
+    }
+    # Once ACTIVE, the effective starting position carries its time.
+    position = described["StreamConfigurationList"][0]["StartingPosition"]
+    assert position["Timestamp"] == created["QueueCreationTimestamp"]
+    summary = call("DescribeStreamSummary", StreamName="s")["StreamDescriptionSummary"]
+    assert (summary["QueueCount"], summary["ConsumerCount"]) == (1, 0)
+    assert [queue.name for queue in fake.kinesis["s"].queues] == ["orders"]
+
+
+def test_latest_delivers_only_what_arrives_after_the_queue_and_trim_horizon_everything(call):
+    on_demand(call)
+    put(call, b"before")
+    latest = new_queue(call, "latest", position="LATEST")
+    horizon = new_queue(call, "horizon")
+    put(call, b"after")
+
+    assert [r["Data"] for r in receive(call, latest)] == [b"after"]
+    assert [r["Data"] for r in receive(call, horizon)] == [b"before", b"after"]
+
+
+def test_at_timestamp_delivers_from_that_time(fake, call):
+    on_demand(call)
+    put(call, b"old")
+    fake.kinesis.clock.advance(seconds=10)
+    since = fake.kinesis.clock.now()
+    put(call, b"new")
+    queue = call(
+        "CreateQueue",
+        QueueName="q",
+        StreamConfigurationList=[
+            {
+                "StreamARN": STREAM_ARN,
+                "StartingPosition": {"Type": "AT_TIMESTAMP", "Timestamp": since},
+            }
+        ],
+    )["QueueDescription"]["QueueARN"]
+
+    assert [r["Data"] for r in receive(call, queue)] == [b"new"]
+
+
+def test_a_received_record_is_in_flight_until_its_visibility_timeout_ends(fake, call):
+    on_demand(call)
+    queue = new_queue(call)
+    put(call, b"a")
+    (first,) = receive(call, queue, VisibilityTimeoutSeconds=20)
+    started = fake.kinesis.clock.now()
+
+    # Nothing is visible: the receive waits, on the fake clock, for its 9 seconds.
+    assert receive(call, queue) == []
+    assert fake.kinesis.clock.now() - started == timedelta(seconds=9)
+    # The next wait ends when the record is visible again, 20 seconds after the receive.
+    (again,) = receive(call, queue, WaitTimeSeconds=20)
+
+    assert fake.kinesis.clock.now() - started == timedelta(seconds=20)
+    assert (first["ReceiveCount"], again["ReceiveCount"]) == (1, 2)
+    assert again["RecordId"] == first["RecordId"]
+    assert again["ReceiptHandle"] != first["ReceiptHandle"]
+    assert again["FirstReceiveTimestamp"] == first["FirstReceiveTimestamp"]
+    assert again["PartitionKey"] == "a"
+
+
+def test_an_acknowledged_record_is_not_delivered_again(fake, call):
+    on_demand(call)
+    queue = new_queue(call)
+    put(call, b"a", b"b")
+    records = receive(call, queue, Limit=1)
+
+    acknowledged = call("AcknowledgeQueueRecords", QueueARN=queue, Entries=handles(records))
+    fake.kinesis.clock.advance(minutes=5)
+
+    assert acknowledged["Successful"] == handles(records)
+    assert acknowledged["Failed"] == []
+    assert [r["Data"] for r in receive(call, queue)] == [b"b"]
+    assert fake.kinesis["s"].queues[0].acknowledged == 1
+
+
+def test_acknowledging_reports_each_entry_and_is_idempotent(call):
+    on_demand(call)
+    queue = new_queue(call)
+    put(call, b"a")
+    entries = handles(receive(call, queue))
+    call("AcknowledgeQueueRecords", QueueARN=queue, Entries=entries)
+
+    answer = call(
+        "AcknowledgeQueueRecords",
+        QueueARN=queue,
+        Entries=[*entries, {"ReceiptHandle": "not-a-handle"}],
+    )
+
+    assert answer["Successful"] == entries
+    (failed,) = answer["Failed"]
+    assert failed["ReceiptHandle"] == "not-a-handle"
+    assert failed["ErrorCode"] == "InvalidArgumentException"
+    assert "receipt handle" in failed["ErrorMessage"]
+
+
+def test_a_handle_stops_naming_its_record_once_the_record_is_received_again(fake, call):
+    on_demand(call)
+    queue = new_queue(call, QueueAttributes={"VisibilityTimeoutSeconds": 5})
+    put(call, b"a")
+    old = handles(receive(call, queue))
+    fake.kinesis.clock.advance(seconds=5)
+    receive(call, queue)
+
+    answer = call("AcknowledgeQueueRecords", QueueARN=queue, Entries=old)
+
+    assert answer["Successful"] == []
+    assert [entry["ErrorCode"] for entry in answer["Failed"]] == ["InvalidArgumentException"]
+
+
+def test_visibility_can_be_extended_or_ended(fake, call):
+    on_demand(call)
+    queue = new_queue(call)
+    put(call, b"a", b"b")
+    first, second = receive(call, queue)
+
+    answer = call(
+        "UpdateQueueRecordsVisibility",
+        QueueARN=queue,
+        Entries=[
+            {"ReceiptHandle": first["ReceiptHandle"], "VisibilityTimeoutSeconds": 0},
+            {"ReceiptHandle": second["ReceiptHandle"], "VisibilityTimeoutSeconds": 600},
+        ],
+    )
+    fake.kinesis.clock.advance(seconds=31)
+
+    assert len(answer["Successful"]) == 2
+    assert [r["Data"] for r in receive(call, queue)] == [b"a"]
+    assert fake.kinesis["s"].queues[0].in_flight == 2
+
+
+def test_a_record_whose_timeout_ended_is_not_in_flight_for_a_visibility_change(fake, call):
+    on_demand(call)
+    queue = new_queue(call)
+    put(call, b"a")
+    (record,) = receive(call, queue)
+    fake.kinesis.clock.advance(seconds=30)
+
+    answer = call(
+        "UpdateQueueRecordsVisibility",
+        QueueARN=queue,
+        Entries=[{"ReceiptHandle": record["ReceiptHandle"], "VisibilityTimeoutSeconds": 60}],
+    )
+
+    assert [entry["ErrorCode"] for entry in answer["Failed"]] == ["InvalidArgumentException"]
+
+
+# --------------------------------------------------------------------------- dead letters
+
+
+def poison(fake: FirehoseFake, call: Call, queue: str, times: int) -> None:
+    """Receive the queue's record ``times`` times without acknowledging it."""
+    for _ in range(times):
+        assert len(receive(call, queue, VisibilityTimeoutSeconds=1)) == 1
+        fake.kinesis.clock.advance(seconds=1)
+
+
+def test_a_record_received_max_receive_count_times_becomes_a_dead_letter(fake, call):
+    on_demand(call)
+    dead_letters = {"TargetType": "BUILT_IN", "MaxReceiveCount": 2}
+    queue = new_queue(call, QueueAttributes={"DeadLetterConfiguration": dead_letters})
+    put(call, b"poison")
+    poison(fake, call, queue, 2)
+
+    assert receive(call, queue, WaitTimeSeconds=1) == []
+    (dead,) = call("ReceiveDeadLetterQueueRecords", QueueARN=queue)["QueueRecords"]
+    assert (dead["Data"], dead["ReceiveCount"]) == (b"poison", 2)
+    assert fake.kinesis["s"].queues[0].dead_letters == [b"poison"]
+
+    restored = call("RestoreDeadLetterQueueRecords", QueueARN=queue, Entries=handles([dead]))
+    (back,) = receive(call, queue)
+
+    assert restored["Failed"] == []
+    assert (back["Data"], back["ReceiveCount"]) == (b"poison", 1)
+    assert fake.kinesis["s"].queues[0].dead_letters == []
+
+
+def test_a_dead_letter_acknowledged_is_gone(fake, call):
+    on_demand(call)
+    dead_letters = {"TargetType": "BUILT_IN", "MaxReceiveCount": 1}
+    queue = new_queue(call, QueueAttributes={"DeadLetterConfiguration": dead_letters})
+    put(call, b"poison")
+    poison(fake, call, queue, 1)
+    dead = call("ReceiveDeadLetterQueueRecords", QueueARN=queue)["QueueRecords"]
+    # A dead letter's handle is not one of the receive path.
+    assert call("AcknowledgeQueueRecords", QueueARN=queue, Entries=handles(dead))["Failed"]
+
+    call("AcknowledgeDeadLetterQueueRecords", QueueARN=queue, Entries=handles(dead))
+    fake.kinesis.clock.advance(minutes=10)
+
+    dead_after = call("ReceiveDeadLetterQueueRecords", QueueARN=queue, WaitTimeSeconds=1)
+    assert dead_after["QueueRecords"] == []
+    assert receive(call, queue, WaitTimeSeconds=1) == []
+
+
+def test_a_dead_letter_receive_waits_for_a_record_to_die(fake, call):
+    on_demand(call)
+    dead_letters = {"TargetType": "BUILT_IN", "MaxReceiveCount": 1}
+    queue = new_queue(call, QueueAttributes={"DeadLetterConfiguration": dead_letters})
+    put(call, b"poison")
+    receive(call, queue, VisibilityTimeoutSeconds=4)
+    started = fake.kinesis.clock.now()
+
+    (dead,) = call("ReceiveDeadLetterQueueRecords", QueueARN=queue, WaitTimeSeconds=20)[
+        "QueueRecords"
+    ]
+
+    assert dead["Data"] == b"poison"
+    assert fake.kinesis.clock.now() - started == timedelta(seconds=4)
+
+
+def test_without_dead_letter_handling_a_record_is_redelivered_until_acknowledged(fake, call):
+    on_demand(call)
+    queue = new_queue(call, QueueAttributes={"DeadLetterConfiguration": {"TargetType": "NONE"}})
+    put(call, b"a")
+    poison(fake, call, queue, 10)
+
+    (record,) = receive(call, queue)
+
+    assert record["ReceiveCount"] == 11
+    assert call("DescribeQueue", QueueARN=queue)["QueueDescription"]["QueueAttributes"][
+        "DeadLetterConfiguration"
+    ] == {"TargetType": "NONE"}
+
+
+def test_a_queue_does_not_deliver_records_past_the_stream_s_retention(fake, call):
+    on_demand(call)
+    queue = new_queue(call)
+    put(call, b"old")
+    receive(call, queue)  # in flight, never acknowledged
+    fake.kinesis.clock.advance(hours=24, seconds=1)
+    put(call, b"new")
+
+    assert [r["Data"] for r in receive(call, queue)] == [b"new"]
+
+
+def test_update_queue_changes_the_timeout_of_later_receives(fake, call):
+    on_demand(call)
+    queue = new_queue(call)
+    put(call, b"a")
+
+    updated = call("UpdateQueue", QueueARN=queue, QueueAttributes={"VisibilityTimeoutSeconds": 5})[
+        "QueueDescription"
+    ]
+    receive(call, queue)
+    fake.kinesis.clock.advance(seconds=5)
+
+    assert updated["QueueStatus"] == "UPDATING"
+    assert updated["QueueAttributes"]["VisibilityTimeoutSeconds"] == 5
+    # Dead-letter handling, not given, is left as it was.
+    assert updated["QueueAttributes"]["DeadLetterConfiguration"]["MaxReceiveCount"] == 6
+    assert [r["Data"] for r in receive(call, queue, WaitTimeSeconds=1)] == [b"a"]
+
+
+# --------------------------------------------------------------------------- the lifecycle
+
+
+def test_a_creating_queue_delivers_once_active_and_five_may_be_creating():
+    with FirehoseFake(region=REGION, seed=SEED, creation_delay=30) as slow:
+        call = caller(slow)
+        on_demand(call)
+        slow.kinesis.clock.advance(seconds=30)
+        queues = [new_queue(call, f"q{i}") for i in range(5)]
+        put(call, b"a")
+
+        refusal = code(
+            call,
+            "CreateQueue",
+            QueueName="sixth",
+            StreamConfigurationList=[{"StreamARN": STREAM_ARN}],
+        )
+        created = call("DescribeQueue", QueueARN=queues[0])["QueueDescription"]
+        slow.kinesis.clock.advance(seconds=15)  # the sixth's retries moved it some too
+        records = receive(call, queues[0], WaitTimeSeconds=20)
+        now = slow.kinesis.clock.now()
+
+    assert refusal[0] == "LimitExceededException"
+    assert created["QueueStatus"] == "CREATING"
+    # The receive waited for the queue to become ACTIVE, 30 seconds after its creation.
+    assert [r["Data"] for r in records] == [b"a"]
+    assert now == created["QueueCreationTimestamp"] + timedelta(seconds=30)
+
+
+def test_a_deleted_queue_is_gone_and_its_handles_with_it(fake, call):
+    on_demand(call)
+    queue = new_queue(call)
+    put(call, b"a")
+    entries = handles(receive(call, queue))
+
+    call("DeleteQueue", QueueARN=queue)
+
+    assert code(call, "AcknowledgeQueueRecords", QueueARN=queue, Entries=entries)[0] == (
+        "ResourceNotFoundException"
+    )
+    assert code(call, "DescribeQueue", QueueARN=queue)[0] == "ResourceNotFoundException"
+    assert call("ListQueues")["QueueSummaries"] == []
+    call("DeleteStream", StreamName="s")  # nothing holds the stream any more
+
+
+def test_a_stream_with_queues_cannot_be_deleted_or_made_provisioned(call):
+    on_demand(call)
+    new_queue(call)
+
+    deleted = code(call, "DeleteStream", StreamName="s", EnforceConsumerDeletion=True)
+    switched = code(
+        call,
+        "UpdateStreamMode",
+        StreamARN=STREAM_ARN,
+        StreamModeDetails={"StreamMode": "PROVISIONED"},
+    )
+
+    assert deleted[0] == switched[0] == "ResourceInUseException"
+    assert "DeleteQueue" in deleted[1]
+
+
+def test_list_queues_filters_by_stream_and_pages(call):
+    on_demand(call)
+    other = on_demand(call, "t")
+    for name in ("a", "b", "c"):
+        new_queue(call, name)
+    new_queue(call, "z", stream=other)
+
+    first = call("ListQueues", MaxResults=2, StreamFilter=[{"StreamARN": STREAM_ARN}])
+    rest = call(
+        "ListQueues",
+        MaxResults=2,
+        StreamFilter=[{"StreamARN": STREAM_ARN}],
+        NextToken=first["NextToken"],
+    )
+
+    assert [q["QueueName"] for q in first["QueueSummaries"] + rest["QueueSummaries"]] == [
+        "a",
+        "b",
+        "c",
+    ]
+    assert "NextToken" not in rest
+    assert first["QueueSummaries"][0]["Streams"][0]["StreamARN"] == STREAM_ARN
+    assert len(call("ListQueues")["QueueSummaries"]) == 4
+
+
+def test_queues_take_tags_by_arn(call):
+    on_demand(call)
+    queue = new_queue(call, Tags={"team": "orders"})
+
+    call("TagResource", ResourceARN=queue, Tags={"tier": "1"})
+    call("UntagResource", ResourceARN=queue, TagKeys=["team"])
+
+    assert call("ListTagsForResource", ResourceARN=queue)["Tags"] == [{"Key": "tier", "Value": "1"}]
+
+
+# --------------------------------------------------------------------------- refusals
+
+
+def test_a_queue_needs_an_on_demand_active_stream_and_a_free_name(fake, call):
+    call("CreateStream", StreamName="s", ShardCount=1)
+    provisioned = code(
+        call, "CreateQueue", QueueName="q", StreamConfigurationList=[{"StreamARN": STREAM_ARN}]
+    )
+    missing = code(
+        call,
+        "CreateQueue",
+        QueueName="q",
+        StreamConfigurationList=[{"StreamARN": STREAM_ARN.replace("/s", "/nope")}],
+    )
+    on_demand(call, "t")
+    new_queue(call, stream=STREAM_ARN.replace("/s", "/t"))
+    taken = code(
+        call,
+        "CreateQueue",
+        QueueName="q",
+        StreamConfigurationList=[{"StreamARN": STREAM_ARN.replace("/s", "/t")}],
+    )
+
+    assert provisioned[0] == "ValidationException"
+    assert "on-demand" in provisioned[1]
+    assert missing[0] == "ResourceNotFoundException"
+    assert taken[0] == "ResourceInUseException"
+
+
+@pytest.mark.parametrize(
+    ("config", "attributes", "says"),
+    [
+        ([{"StreamARN": STREAM_ARN}] * 2, {}, "exactly one"),
+        (
+            [{"StreamARN": STREAM_ARN, "StartingPosition": {"Type": "AT_TIMESTAMP"}}],
+            {},
+            "Timestamp is required",
+        ),
+        (
+            [
+                {
+                    "StreamARN": STREAM_ARN,
+                    "StartingPosition": {"Type": "LATEST", "Timestamp": 1_700_000_000},
+                }
+            ],
+            {},
+            "may only be given",
+        ),
+        (
+            [{"StreamARN": STREAM_ARN}],
+            {"DeadLetterConfiguration": {"TargetType": "BUILT_IN"}},
+            "MaxReceiveCount is required",
+        ),
+        (
+            [{"StreamARN": STREAM_ARN}],
+            {"DeadLetterConfiguration": {"TargetType": "NONE", "MaxReceiveCount": 3}},
+            "MaxReceiveCount may only be given",
+        ),
+    ],
+    ids=[
+        "two-streams",
+        "timestamp-missing",
+        "timestamp-not-wanted",
+        "count-missing",
+        "count-unwanted",
+    ],
+)
+def test_a_queue_s_configuration_is_checked(call, config, attributes, says):
+    on_demand(call)
+
+    refusal = code(
+        call,
+        "CreateQueue",
+        QueueName="q",
+        StreamConfigurationList=config,
+        QueueAttributes=attributes,
+    )
+
+    assert refusal[0] == "ValidationException"
+    assert says in refusal[1]
+    assert call("ListQueues")["QueueSummaries"] == []
+
+
+def test_queues_and_consumers_share_the_stream_s_twenty(call):
+    on_demand(call)
+    for number in range(15):
+        call("RegisterStreamConsumer", StreamARN=STREAM_ARN, ConsumerName=f"c{number}")
+    for number in range(5):
+        new_queue(call, f"q{number}")
+
+    queue_refused = code(
+        call, "CreateQueue", QueueName="q5", StreamConfigurationList=[{"StreamARN": STREAM_ARN}]
+    )
+    consumer_refused = code(call, "RegisterStreamConsumer", StreamARN=STREAM_ARN, ConsumerName="c")
+
+    assert queue_refused[0] == consumer_refused[0] == "LimitExceededException"
+    summary = call("DescribeStreamSummary", StreamName="s")["StreamDescriptionSummary"]
+    assert (summary["QueueCount"], summary["ConsumerCount"]) == (5, 15)
+
+
+# --------------------------------------------------------------------------- distribution
+
+
+def test_auto_distribution_is_for_on_demand_streams_only(call):
+    call("CreateStream", StreamName="p", ShardCount=2)
+    on_demand(call)
+
+    at_creation = code(
+        call, "CreateStream", StreamName="x", ShardCount=2, RecordDistributionStrategy="AUTO"
+    )
+    on_update = code(
+        call,
+        "UpdateStreamRecordDistributionStrategy",
+        StreamARN=STREAM_ARN.replace("/s", "/p"),
+        RecordDistributionStrategy="AUTO",
+    )
+    call(
+        "UpdateStreamRecordDistributionStrategy",
+        StreamARN=STREAM_ARN,
+        RecordDistributionStrategy="AUTO",
+    )
+
+    assert at_creation[0] == on_update[0] == "InvalidArgumentException"
+    assert "ON_DEMAND" in on_update[1]
+    summaries = {
+        name: call("DescribeStreamSummary", StreamName=name)["StreamDescriptionSummary"]
+        for name in ("p", "s")
+    }
+    assert "RecordDistributionStrategy" not in summaries["p"]
+    assert summaries["s"]["RecordDistributionStrategy"] == "AUTO"
+
+
+def test_an_auto_stream_spreads_records_and_refuses_an_ordering_number(fake, call):
+    on_demand(call)
+    call(
+        "UpdateStreamRecordDistributionStrategy",
+        StreamARN=STREAM_ARN,
+        RecordDistributionStrategy="AUTO",
+    )
+    answers = [call("PutRecord", StreamName="s", Data=b"x", PartitionKey="same") for _ in range(4)]
+
+    refusal = code(
+        call,
+        "PutRecord",
+        StreamName="s",
+        Data=b"x",
+        PartitionKey="same",
+        SequenceNumberForOrdering=answers[0]["SequenceNumber"],
+    )
+    switched = code(
+        call,
+        "UpdateStreamMode",
+        StreamARN=STREAM_ARN,
+        StreamModeDetails={"StreamMode": "PROVISIONED"},
+    )
+
+    assert len({answer["ShardId"] for answer in answers}) == 4
+    assert refusal[0] == "InvalidArgumentException"
+    assert "SequenceNumberForOrdering" in refusal[1]
+    assert switched[0] == "InvalidArgumentException"
+    assert "USER_PARTITION_KEY" in switched[1]
+
+
+def test_back_to_user_partition_keys_routes_by_key_again(call):
+    on_demand(call)
+    for strategy in ("AUTO", "USER_PARTITION_KEY"):
+        call(
+            "UpdateStreamRecordDistributionStrategy",
+            StreamARN=STREAM_ARN,
+            RecordDistributionStrategy=strategy,
+        )
+
+    shards = {
+        call("PutRecord", StreamName="s", Data=b"x", PartitionKey="k")["ShardId"] for _ in range(4)
+    }
+
+    assert len(shards) == 1
+
+
+def test_on_demand_advantage_raises_the_shared_limit_to_fifty(call):
+    """With the account's minimum throughput billing commitment (On-demand Advantage), an
+    on-demand stream takes 50 registered consumers, queues among them."""
+    call("UpdateAccountSettings", MinimumThroughputBillingCommitment={"Status": "ENABLED"})
+    on_demand(call)
+    for number in range(30):
+        call("RegisterStreamConsumer", StreamARN=STREAM_ARN, ConsumerName=f"c{number}")
+    for number in range(20):
+        new_queue(call, f"q{number}")
+
+    refusal = code(
+        call, "CreateQueue", QueueName="q20", StreamConfigurationList=[{"StreamARN": STREAM_ARN}]
+    )
+
+    assert refusal[0] == "LimitExceededException"
+    assert "50 registered consumers" in refusal[1]
+
+
+def test_an_updating_queue_still_delivers_and_a_deleting_one_does_not():
+    with FirehoseFake(region=REGION, seed=SEED, update_delay=60) as slow:
+        call = caller(slow)
+        on_demand(call)
+        queue = new_queue(call)
+        put(call, b"a", b"b")
+        call("UpdateQueue", QueueARN=queue, QueueAttributes={"VisibilityTimeoutSeconds": 60})
+        during = receive(call, queue, Limit=1)
+        again = code(call, "UpdateQueue", QueueARN=queue, QueueAttributes={})
+        slow.kinesis.clock.advance(seconds=60)
+        after = call("DescribeQueue", QueueARN=queue)["QueueDescription"]["QueueStatus"]
+
+    assert [r["Data"] for r in during] == [b"a"]
+    assert again[0] == "ResourceInUseException"
+    assert after == "ACTIVE"
+
+
+def test_a_deleting_queue_delivers_nothing_until_it_is_gone():
+    with FirehoseFake(region=REGION, seed=SEED, creation_delay=30) as slow:
+        call = caller(slow)
+        on_demand(call)
+        slow.kinesis.clock.advance(seconds=30)
+        queue = new_queue(call)
+        slow.kinesis.clock.advance(seconds=30)
+        put(call, b"a")
+        call("DeleteQueue", QueueARN=queue)
+        listed = call("ListQueues")["QueueSummaries"]
+        nothing = receive(call, queue, WaitTimeSeconds=5)
+        slow.kinesis.clock.advance(seconds=25)
+        gone = code(call, "DescribeQueue", QueueARN=queue)
+
+    assert [q["QueueStatus"] for q in listed] == ["DELETING"]
+    assert nothing == []
+    assert gone[0] == "ResourceNotFoundException"
+
+
+def test_an_at_timestamp_queue_describes_the_time_it_starts_from(fake, call):
+    on_demand(call)
+    fake.kinesis.clock.advance(hours=1)
+    since = fake.kinesis.clock.now() - timedelta(minutes=5)
+    queue = call(
+        "CreateQueue",
+        QueueName="q",
+        StreamConfigurationList=[
+            {
+                "StreamARN": STREAM_ARN,
+                "StartingPosition": {"Type": "AT_TIMESTAMP", "Timestamp": since},
+            }
+        ],
+    )["QueueDescription"]
+
+    described = call("DescribeQueue", QueueARN=queue["QueueARN"])["QueueDescription"]
+
+    for description in (queue, described):
+        position = description["StreamConfigurationList"][0]["StartingPosition"]
+        assert position == {"Type": "AT_TIMESTAMP", "Timestamp": since}
+
+
+def test_a_queue_needs_an_active_stream():
+    with FirehoseFake(region=REGION, seed=SEED, creation_delay=30) as slow:
+        call = caller(slow)
+        on_demand(call)
+
+        refusal = code(
+            call, "CreateQueue", QueueName="q", StreamConfigurationList=[{"StreamARN": STREAM_ARN}]
+        )
+
+    assert refusal == (
+        "ResourceInUseException",
+        "Stream s under account 123456789012 not ACTIVE, instead in state CREATING",
+    )
+
+
+def test_list_queues_refuses_a_token_it_did_not_issue(call):
+    on_demand(call)
+
+    assert code(call, "ListQueues", NextToken="bm90IGEgdG9rZW4=")[0] == "InvalidArgumentException"
+
+
+def test_a_keyless_record_of_an_auto_stream_has_no_partition_key_in_a_queue(call):
+    call(
+        "CreateStream",
+        StreamName="s",
+        StreamModeDetails={"StreamMode": "ON_DEMAND"},
+        RecordDistributionStrategy="AUTO",
+    )
+    queue = new_queue(call)
+    call("PutRecords", StreamName="s", Records=[{"Data": b"a"}])
+
+    (record,) = receive(call, queue)
+
+    assert "PartitionKey" not in record
+
+
+def test_a_dead_letter_s_visibility_can_be_changed(fake, call):
+    on_demand(call)
+    dead_letters = {"TargetType": "BUILT_IN", "MaxReceiveCount": 1}
+    queue = new_queue(call, QueueAttributes={"DeadLetterConfiguration": dead_letters})
+    put(call, b"poison")
+    poison(fake, call, queue, 1)
+    dead = call("ReceiveDeadLetterQueueRecords", QueueARN=queue)["QueueRecords"]
+
+    answer = call(
+        "UpdateDeadLetterQueueRecordsVisibility",
+        QueueARN=queue,
+        Entries=[{"ReceiptHandle": dead[0]["ReceiptHandle"], "VisibilityTimeoutSeconds": 0}],
+    )
+    (again,) = call("ReceiveDeadLetterQueueRecords", QueueARN=queue, WaitTimeSeconds=1)[
+        "QueueRecords"
+    ]
+
+    assert answer["Failed"] == []
+    assert again["Data"] == b"poison"
+
+
+@needs_botocore("kinesis CreateQueue")  # the call log records what came over the wire
+def test_a_queue_s_calls_name_its_stream(fake, call):
+    on_demand(call)
+    queue = new_queue(call)
+    receive(call, queue, WaitTimeSeconds=1)
+
+    assert [c.operation for c in fake.kinesis["s"].calls] == [
+        "CreateStream",
+        "CreateQueue",
+        "ReceiveQueueRecords",
+    ]
