@@ -17,6 +17,8 @@ import pytest
 from botocore import xform_name
 from botocore.exceptions import ClientError
 from conftest import REGION, SEED, botocore_lacks, needs_botocore
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from pytest_firehose import FirehoseFake
 from pytest_firehose._errors import ServiceError
@@ -804,3 +806,96 @@ def test_a_queue_s_calls_name_its_stream(fake, call):
         "CreateQueue",
         "ReceiveQueueRecords",
     ]
+
+
+# --------------------------------------------------------------------------- nothing lost
+
+STEPS = st.lists(
+    st.one_of(
+        st.tuples(st.just("put"), st.integers(1, 3)),
+        st.tuples(st.just("receive"), st.integers(1, 10), st.sampled_from([0, 1, 5, 30])),
+        st.tuples(st.just("acknowledge"), st.integers(0, 5)),
+        st.tuples(st.just("extend"), st.integers(0, 5), st.sampled_from([0, 10])),
+        st.tuples(st.just("dead"), st.integers(0, 3)),
+        st.tuples(st.just("advance"), st.sampled_from([1, 7, 31])),
+    ),
+    max_size=40,
+)
+
+
+@settings(max_examples=120, deadline=None)
+@given(steps=STEPS, max_receives=st.sampled_from([None, 1, 3]))
+def test_every_record_is_acknowledged_once_whatever_the_consumer_does(steps, max_receives):
+    """Any mix of puts, receives, acknowledgements, visibility changes, dead-letter restores
+    and clock moves loses no record: draining the queue afterwards acknowledges each record
+    put exactly once, and no receive hands out a record past its receive limit."""
+    dead_letters = (
+        {"TargetType": "NONE"}
+        if max_receives is None
+        else {"TargetType": "BUILT_IN", "MaxReceiveCount": max_receives}
+    )
+    with FirehoseFake(region=REGION, seed=SEED) as fake:
+        call = caller(fake)
+        on_demand(call)
+        queue = new_queue(call, QueueAttributes={"DeadLetterConfiguration": dead_letters})
+        put_count, held, acknowledged = 0, [], {}
+
+        def acknowledge(records: list[dict[str, Any]], operation: str) -> None:
+            answer = call(operation, QueueARN=queue, Entries=handles(records))
+            taken = {entry["ReceiptHandle"] for entry in answer["Successful"]}
+            for record in records:
+                if record["ReceiptHandle"] in taken:
+                    acknowledged.setdefault(record["RecordId"], []).append(record["Data"])
+
+        for step in steps:
+            if step[0] == "put":
+                for _ in range(step[1]):
+                    put(call, str(put_count).encode())
+                    put_count += 1
+            elif step[0] == "receive":
+                got = receive(call, queue, Limit=step[1], VisibilityTimeoutSeconds=step[2])
+                assert max_receives is None or all(r["ReceiveCount"] <= max_receives for r in got)
+                held.extend(got)
+            elif step[0] == "acknowledge" and held:
+                chosen = held[: step[1]]
+                del held[: step[1]]
+                if chosen:
+                    acknowledge(chosen, "AcknowledgeQueueRecords")
+            elif step[0] == "extend" and held[: step[1]]:
+                call(
+                    "UpdateQueueRecordsVisibility",
+                    QueueARN=queue,
+                    Entries=[
+                        {"ReceiptHandle": r["ReceiptHandle"], "VisibilityTimeoutSeconds": step[2]}
+                        for r in held[: step[1]]
+                    ],
+                )
+            elif step[0] == "dead":
+                dead = call(
+                    "ReceiveDeadLetterQueueRecords", QueueARN=queue, Limit=10, WaitTimeSeconds=1
+                )["QueueRecords"]
+                if dead[: step[1]]:
+                    call(
+                        "RestoreDeadLetterQueueRecords",
+                        QueueARN=queue,
+                        Entries=handles(dead[: step[1]]),
+                    )
+            elif step[0] == "advance":
+                fake.kinesis.clock.advance(seconds=step[1])
+
+        # Drain: receive and acknowledge, on both paths, until every record is acknowledged
+        # (or long after it should have been).
+        for _ in range(put_count * 8 + 4):
+            if len(acknowledged) == put_count:
+                break
+            got = receive(call, queue, VisibilityTimeoutSeconds=60)
+            if got:
+                acknowledge(got, "AcknowledgeQueueRecords")
+            dead = call("ReceiveDeadLetterQueueRecords", QueueARN=queue)["QueueRecords"]
+            if dead:
+                acknowledge(dead, "AcknowledgeDeadLetterQueueRecords")
+
+        (state,) = fake.kinesis["s"].queues
+
+    assert sorted(int(data) for (data,) in acknowledged.values()) == list(range(put_count))
+    assert (state.in_flight, state.dead_letters, state.acknowledged) == (0, [], put_count)
