@@ -216,8 +216,9 @@ class Queue:
     def _bound_for(self, delivery: Delivery, *, dead: bool) -> bool:
         """Whether ``delivery`` is visible next on the dead-letter path (``dead``) or on the
         receive path."""
-        last_receive = self.max_receives is not None and delivery.receives >= self.max_receives
-        return delivery.dead or last_receive if dead else not (delivery.dead or last_receive)
+        limit = self.max_receives
+        dies = delivery.dead or (limit is not None and delivery.receives >= limit)
+        return dies if dead else not dies
 
     def in_flight(self, now: datetime) -> int:
         """Records on the receive path received and not visible again yet."""

@@ -393,18 +393,17 @@ class Queues:
             commit = queue.handles.get(handle)
             delivery = queue.out.get(commit) if commit is not None else None
             refusal = problem(delivery, handle, dead=dead, now=now, act=act)
-            if refusal is not None:
-                failed.append(
-                    {
-                        "ReceiptHandle": handle,
-                        "ErrorCode": "InvalidArgumentException",
-                        "ErrorMessage": refusal,
-                    }
-                )
+            if delivery is not None and refusal is None:
+                act(queue, delivery, entry, now)
+                done.append({"ReceiptHandle": handle})
                 continue
-            assert delivery is not None
-            act(queue, delivery, entry, now)
-            done.append({"ReceiptHandle": handle})
+            failed.append(
+                {
+                    "ReceiptHandle": handle,
+                    "ErrorCode": "InvalidArgumentException",
+                    "ErrorMessage": refusal,
+                }
+            )
         return {"Successful": done, "Failed": failed}
 
 
