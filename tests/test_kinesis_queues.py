@@ -8,7 +8,7 @@ a refusal is a ``ClientError`` either way, and a record's ``Data`` is bytes."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
@@ -28,12 +28,6 @@ Call = Callable[..., dict[str, Any]]
 STREAM_ARN = "arn:aws:kinesis:us-east-1:123456789012:stream/s"
 #: Whether a boto3 client can send the queue operations.
 WIRE = not botocore_lacks("kinesis CreateQueue", "kinesis UpdateStreamRecordDistributionStrategy")
-
-
-@pytest.fixture
-def fake() -> Iterator[FirehoseFake]:
-    with FirehoseFake(region=REGION, seed=SEED) as started:
-        yield started
 
 
 @pytest.fixture
@@ -566,21 +560,31 @@ def test_a_queue_s_configuration_is_checked(call, config, attributes, says):
     assert call("ListQueues")["QueueSummaries"] == []
 
 
-def test_queues_and_consumers_share_the_stream_s_twenty(call):
+@pytest.mark.parametrize(
+    ("advantage", "consumers", "queues", "limit"),
+    [(False, 15, 5, 20), (True, 30, 20, 50)],
+    ids=["standard", "on-demand-advantage"],
+)
+def test_queues_and_consumers_share_the_stream_s_limit(call, advantage, consumers, queues, limit):
+    """Queues count as registered consumers: 20 a stream, 50 for an on-demand stream once
+    the account's minimum throughput billing commitment (On-demand Advantage) is on."""
+    if advantage:
+        call("UpdateAccountSettings", MinimumThroughputBillingCommitment={"Status": "ENABLED"})
     on_demand(call)
-    for number in range(15):
+    for number in range(consumers):
         call("RegisterStreamConsumer", StreamARN=STREAM_ARN, ConsumerName=f"c{number}")
-    for number in range(5):
+    for number in range(queues):
         new_queue(call, f"q{number}")
 
     queue_refused = code(
-        call, "CreateQueue", QueueName="q5", StreamConfigurationList=[{"StreamARN": STREAM_ARN}]
+        call, "CreateQueue", QueueName="last", StreamConfigurationList=[{"StreamARN": STREAM_ARN}]
     )
     consumer_refused = code(call, "RegisterStreamConsumer", StreamARN=STREAM_ARN, ConsumerName="c")
 
     assert queue_refused[0] == consumer_refused[0] == "LimitExceededException"
+    assert f"{limit} registered consumers" in queue_refused[1]
     summary = call("DescribeStreamSummary", StreamName="s")["StreamDescriptionSummary"]
-    assert (summary["QueueCount"], summary["ConsumerCount"]) == (5, 15)
+    assert (summary["QueueCount"], summary["ConsumerCount"]) == (queues, consumers)
 
 
 # --------------------------------------------------------------------------- distribution
@@ -660,24 +664,6 @@ def test_back_to_user_partition_keys_routes_by_key_again(call):
     }
 
     assert len(shards) == 1
-
-
-def test_on_demand_advantage_raises_the_shared_limit_to_fifty(call):
-    """With the account's minimum throughput billing commitment (On-demand Advantage), an
-    on-demand stream takes 50 registered consumers, queues among them."""
-    call("UpdateAccountSettings", MinimumThroughputBillingCommitment={"Status": "ENABLED"})
-    on_demand(call)
-    for number in range(30):
-        call("RegisterStreamConsumer", StreamARN=STREAM_ARN, ConsumerName=f"c{number}")
-    for number in range(20):
-        new_queue(call, f"q{number}")
-
-    refusal = code(
-        call, "CreateQueue", QueueName="q20", StreamConfigurationList=[{"StreamARN": STREAM_ARN}]
-    )
-
-    assert refusal[0] == "LimitExceededException"
-    assert "50 registered consumers" in refusal[1]
 
 
 def test_an_updating_queue_still_delivers_and_a_deleting_one_does_not():

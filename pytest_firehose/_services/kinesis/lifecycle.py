@@ -25,6 +25,7 @@ from pytest_firehose._services.kinesis.streams import (
     decode_iterator,
     new_stream,
     next_token,
+    not_active,
     read_token,
 )
 
@@ -149,11 +150,7 @@ class Lifecycle:
     def _active(self, params: dict[str, Any]) -> KinesisStream:
         stream = self._stream(params)
         if stream.status != "ACTIVE":
-            raise ServiceError(
-                "ResourceInUseException",
-                f"Stream {stream.name} under account {self.account_id} not ACTIVE, instead "
-                f"in state {stream.status}",
-            )
+            raise not_active(stream.name, self.account_id, stream.status)
         return stream
 
     def _writable(self, params: dict[str, Any]) -> KinesisStream:

@@ -41,7 +41,7 @@ from typing import Any
 from pytest_firehose._clock import FakeClock
 from pytest_firehose._errors import ServiceError
 from pytest_firehose._services.kinesis.consumers import Consumer
-from pytest_firehose._services.kinesis.streams import KinesisStream
+from pytest_firehose._services.kinesis.streams import KinesisStream, not_active
 
 #: A consumer ARN: the stream's ARN, ``/consumer/``, the consumer's name and creation time
 #: (the API reference's consumer pattern).
@@ -123,11 +123,7 @@ class Policies:
 
     def _changeable(self, stream: KinesisStream) -> None:
         if stream.status in ("CREATING", "DELETING"):
-            raise ServiceError(
-                "ResourceInUseException",
-                f"Stream {stream.name} under account {self.account_id} not ACTIVE, instead "
-                f"in state {stream.status}",
-            )
+            raise not_active(stream.name, self.account_id, stream.status)
 
     def put_resource_policy(self, params: dict[str, Any]) -> dict[str, Any]:
         arn = params["ResourceARN"]

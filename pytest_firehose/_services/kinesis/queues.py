@@ -69,6 +69,7 @@ from pytest_firehose._services.kinesis.streams import (
     check_fresh,
     invalid_token,
     next_token,
+    not_active,
     read_token,
 )
 
@@ -169,11 +170,7 @@ class Queues:
         visibility, max_receives = self._attributes(params.get("QueueAttributes") or {}, None)
         stream = self._stream_by_arn(config["StreamARN"])
         if stream.status != "ACTIVE":
-            raise ServiceError(
-                "ResourceInUseException",
-                f"Stream {stream.name} under account {self.account_id} not ACTIVE, instead "
-                f"in state {stream.status}",
-            )
+            raise not_active(stream.name, self.account_id, stream.status)
         if stream.mode != "ON_DEMAND":
             raise ServiceError(
                 "ValidationException",
@@ -255,11 +252,7 @@ class Queues:
         now = self.clock.now()
         status = queue.status(now)
         if status != "ACTIVE":
-            raise ServiceError(
-                "ResourceInUseException",
-                f"Queue {queue.arn} under account {self.account_id} not ACTIVE, instead in "
-                f"state {status}",
-            )
+            raise not_active(queue.arn, self.account_id, status, "Queue")
         visibility, max_receives = self._attributes(params["QueueAttributes"], queue)
         queue.sweep(now)
         queue.visibility, queue.max_receives = visibility, max_receives

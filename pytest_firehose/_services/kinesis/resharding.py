@@ -44,6 +44,7 @@ from pytest_firehose._errors import ServiceError
 from pytest_firehose._services.kinesis.streams import (
     KinesisStream,
     Shard,
+    not_active,
     resolve_shard_id,
     shard_id_of,
     split_hash_keys,
@@ -185,11 +186,7 @@ class Resharding:
 
     def _updatable(self, stream: KinesisStream) -> None:
         if stream.status != "ACTIVE":
-            raise ServiceError(
-                "ResourceInUseException",
-                f"Stream {stream.name} under account {self.account_id} not ACTIVE, instead "
-                f"in state {stream.status}",
-            )
+            raise not_active(stream.name, self.account_id, stream.status)
 
     def _reshard(
         self, stream: KinesisStream, change: Callable[[datetime], None], open_after: int

@@ -523,6 +523,15 @@ def resolve_shard_id(text: str) -> tuple[str, int] | None:
     return shard_id_of(int(tail)), int(tail)
 
 
+def not_active(name: str, account_id: str, status: str, kind: str = "Stream") -> ServiceError:
+    """The refusal of a change to a stream (or a queue, ``kind``) that is not ACTIVE (MOCK,
+    kinesalite's AWS-validated text for a stream CREATING, with the state it names)."""
+    return ServiceError(
+        "ResourceInUseException",
+        f"{kind} {name} under account {account_id} not ACTIVE, instead in state {status}",
+    )
+
+
 def next_token(*parts: str) -> str:
     """An opaque NextToken carrying ``parts``."""
     return base64.urlsafe_b64encode(json.dumps(parts).encode()).decode("ascii")
