@@ -9,7 +9,7 @@ a refusal is a ``ClientError`` either way, and a record's ``Data`` is bytes."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import boto3
@@ -89,6 +89,15 @@ def new_queue(
     return arn
 
 
+def from_time(call: Call, since: datetime) -> dict[str, Any]:
+    """A queue that delivers the records that arrive from ``since`` on: its description."""
+    position = {"Type": "AT_TIMESTAMP", "Timestamp": since}
+    config = [{"StreamARN": STREAM_ARN, "StartingPosition": position}]
+    answer = call("CreateQueue", QueueName="q", StreamConfigurationList=config)
+    description: dict[str, Any] = answer["QueueDescription"]
+    return description
+
+
 def put(call: Call, *payloads: bytes) -> None:
     for payload in payloads:
         call("PutRecord", StreamName="s", Data=payload, PartitionKey=payload.decode())
@@ -153,16 +162,7 @@ def test_at_timestamp_delivers_from_that_time(fake, call):
     fake.kinesis.clock.advance(seconds=10)
     since = fake.kinesis.clock.now()
     put(call, b"new")
-    queue = call(
-        "CreateQueue",
-        QueueName="q",
-        StreamConfigurationList=[
-            {
-                "StreamARN": STREAM_ARN,
-                "StartingPosition": {"Type": "AT_TIMESTAMP", "Timestamp": since},
-            }
-        ],
-    )["QueueDescription"]["QueueARN"]
+    queue = from_time(call, since)["QueueARN"]
 
     assert [r["Data"] for r in receive(call, queue)] == [b"new"]
 
@@ -284,6 +284,20 @@ def poison(fake: FirehoseFake, call: Call, queue: str, times: int) -> None:
         fake.kinesis.clock.advance(seconds=1)
 
 
+def dead_letter(fake: FirehoseFake, call: Call) -> tuple[str, list[dict[str, Any]]]:
+    """A queue whose one record died at its first receive, and that record, received from
+    the dead letters."""
+    on_demand(call)
+    dead_letters = {"TargetType": "BUILT_IN", "MaxReceiveCount": 1}
+    queue = new_queue(call, QueueAttributes={"DeadLetterConfiguration": dead_letters})
+    put(call, b"poison")
+    poison(fake, call, queue, 1)
+    dead: list[dict[str, Any]] = call("ReceiveDeadLetterQueueRecords", QueueARN=queue)[
+        "QueueRecords"
+    ]
+    return queue, dead
+
+
 def test_a_record_received_max_receive_count_times_becomes_a_dead_letter(fake, call):
     on_demand(call)
     dead_letters = {"TargetType": "BUILT_IN", "MaxReceiveCount": 2}
@@ -305,12 +319,7 @@ def test_a_record_received_max_receive_count_times_becomes_a_dead_letter(fake, c
 
 
 def test_a_dead_letter_acknowledged_is_gone(fake, call):
-    on_demand(call)
-    dead_letters = {"TargetType": "BUILT_IN", "MaxReceiveCount": 1}
-    queue = new_queue(call, QueueAttributes={"DeadLetterConfiguration": dead_letters})
-    put(call, b"poison")
-    poison(fake, call, queue, 1)
-    dead = call("ReceiveDeadLetterQueueRecords", QueueARN=queue)["QueueRecords"]
+    queue, dead = dead_letter(fake, call)
     # A dead letter's handle is not one of the receive path.
     assert call("AcknowledgeQueueRecords", QueueARN=queue, Entries=handles(dead))["Failed"]
 
@@ -706,16 +715,7 @@ def test_an_at_timestamp_queue_describes_the_time_it_starts_from(fake, call):
     on_demand(call)
     fake.kinesis.clock.advance(hours=1)
     since = fake.kinesis.clock.now() - timedelta(minutes=5)
-    queue = call(
-        "CreateQueue",
-        QueueName="q",
-        StreamConfigurationList=[
-            {
-                "StreamARN": STREAM_ARN,
-                "StartingPosition": {"Type": "AT_TIMESTAMP", "Timestamp": since},
-            }
-        ],
-    )["QueueDescription"]
+    queue = from_time(call, since)
 
     described = call("DescribeQueue", QueueARN=queue["QueueARN"])["QueueDescription"]
 
@@ -761,12 +761,7 @@ def test_a_keyless_record_of_an_auto_stream_has_no_partition_key_in_a_queue(call
 
 
 def test_a_dead_letter_s_visibility_can_be_changed(fake, call):
-    on_demand(call)
-    dead_letters = {"TargetType": "BUILT_IN", "MaxReceiveCount": 1}
-    queue = new_queue(call, QueueAttributes={"DeadLetterConfiguration": dead_letters})
-    put(call, b"poison")
-    poison(fake, call, queue, 1)
-    dead = call("ReceiveDeadLetterQueueRecords", QueueARN=queue)["QueueRecords"]
+    queue, dead = dead_letter(fake, call)
 
     answer = call(
         "UpdateDeadLetterQueueRecordsVisibility",
