@@ -21,8 +21,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from pytest_firehose import FirehoseFake
-from pytest_firehose._errors import ServiceError
+from pytest_firehose._errors import ServiceError, UsageError
 from pytest_firehose._payload import payload_bytes
+from pytest_firehose._services.codes import ENTRY_OPERATIONS
+from pytest_firehose._services.kinesis.queues import ENTRY_ACTS
 
 Call = Callable[..., dict[str, Any]]
 STREAM_ARN = "arn:aws:kinesis:us-east-1:123456789012:stream/s"
@@ -880,3 +882,103 @@ def test_every_record_is_acknowledged_once_whatever_the_consumer_does(steps, max
 
     assert sorted(int(data) for (data,) in acknowledged.values()) == list(range(put_count))
     assert (state.in_flight, state.dead_letters, state.acknowledged) == (0, [], put_count)
+
+
+# --------------------------------------------------------------------------- scripted entries
+
+
+@needs_botocore("kinesis CreateQueue")
+def test_a_scripted_fault_fails_entries_of_an_acknowledgement(fake, call):
+    on_demand(call)
+    queue = new_queue(call)
+    put(call, b"a", b"b")
+    records = receive(call, queue)
+    fake.kinesis.fail(operation="AcknowledgeQueueRecords", records={1: "ThrottlingException"})
+
+    answer = call("AcknowledgeQueueRecords", QueueARN=queue, Entries=handles(records))
+    fake.kinesis.clock.advance(seconds=30)
+
+    assert answer["Successful"] == handles(records[:1])
+    assert answer["Failed"] == [
+        {
+            "ReceiptHandle": records[1]["ReceiptHandle"],
+            "ErrorCode": "ThrottlingException",
+            "ErrorMessage": "Rate exceeded",
+        }
+    ]
+    # The failed entry acknowledged nothing: its record comes back.
+    assert [r["Data"] for r in receive(call, queue)] == [b"b"]
+    (logged,) = [c for c in fake.kinesis.calls if c.operation == "AcknowledgeQueueRecords"]
+    assert (logged.outcome, logged.failed_indices) == ("partial", (1,))
+
+
+@needs_botocore("kinesis CreateQueue")
+def test_entries_by_index_fail_with_a_throttle_unless_a_code_is_given(fake, call):
+    on_demand(call)
+    queue = new_queue(call)
+    put(call, b"a")
+    records = receive(call, queue)
+    fake.kinesis.fail(operation="UpdateQueueRecordsVisibility", records=[0])
+    fake.kinesis.fail(
+        operation="UpdateQueueRecordsVisibility", records={0: "InternalFailureException"}
+    )
+    entries = [{"ReceiptHandle": records[0]["ReceiptHandle"], "VisibilityTimeoutSeconds": 0}]
+
+    codes = [
+        call("UpdateQueueRecordsVisibility", QueueARN=queue, Entries=entries)["Failed"][0][
+            "ErrorCode"
+        ]
+        for _ in range(2)
+    ]
+
+    assert codes == ["ThrottlingException", "InternalFailureException"]
+
+
+@needs_botocore("kinesis CreateQueue")
+@pytest.mark.parametrize(
+    ("fault", "says"),
+    [
+        (
+            {"operation": "AcknowledgeQueueRecords", "records": {0: "InternalFailure"}},
+            "Did you mean 'InternalFailureException'?",
+        ),
+        (
+            {"operation": "AcknowledgeQueueRecords", "records": lambda payload: True},
+            "by 0-based index",
+        ),
+        (
+            {"operation": "ReceiveQueueRecords", "records": [0]},
+            "AcknowledgeQueueRecords",
+        ),
+    ],
+    ids=["put-code", "predicate", "no-entries"],
+)
+def test_a_fault_on_entries_is_checked_when_scripted(fake, fault, says):
+    with pytest.raises(UsageError) as caught:
+        fake.kinesis.fail(**fault)
+
+    assert says in str(caught.value)
+
+
+def test_the_model_fails_the_entries_a_fault_names(fake, call):
+    """What the engine hands the model for a ``records=`` fault on entries (the client
+    test above needs botocore 1.44): the failed entries, in the answer and its positions."""
+    on_demand(call)
+    queue = new_queue(call)
+    put(call, b"a", b"b")
+    records = receive(call, queue)
+
+    with fake.world.touched():
+        answer = fake.world.kinesis().dispatch(
+            "AcknowledgeQueueRecords",
+            {"QueueARN": queue, "Entries": handles(records)},
+            {0: "InternalFailureException"},
+        )
+
+    assert answer.failed == (0,)
+    assert answer.body["Successful"] == handles(records[1:])
+    assert answer.body["Failed"][0]["ErrorMessage"] == "Internal service failure."
+
+
+def test_the_entry_operations_are_those_the_fault_engine_knows():
+    assert set(ENTRY_ACTS) == ENTRY_OPERATIONS["kinesis"]

@@ -284,7 +284,13 @@ def _fault(
     """What the scripted fault that hits this request does to it (nothing, when none
     does). A scripted error is raised; a network failure waits in the exchange."""
     route = exchange.route
-    hit = world.faults[route.service].take(route.operation, exchange.stream, exchange.payloads)
+    entries = params.get("Entries")
+    hit = world.faults[route.service].take(
+        route.operation,
+        exchange.stream,
+        exchange.payloads,
+        entries=len(entries) if isinstance(entries, list) else 0,
+    )
     if hit is None:
         return NO_EFFECT
     exchange.fault = hit.handle

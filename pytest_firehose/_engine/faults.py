@@ -19,6 +19,9 @@ from pytest_firehose._payload import Payload, payload_bytes
 from pytest_firehose._services.codes import (
     BATCH_PUT,
     CALL_ERRORS,
+    ENTRY_ERRORS,
+    ENTRY_OPERATIONS,
+    ENTRY_THROTTLE,
     PUTS,
     RECORD_ERRORS,
     THROTTLE_CODE,
@@ -113,9 +116,17 @@ def _is_index(index: Any) -> bool:
     return isinstance(index, int) and not isinstance(index, bool) and index >= 0
 
 
-def _records_value(service: str, records: RecordsSpec) -> Any:
-    per_record = RECORD_ERRORS[service]
+def _records_value(service: str, records: RecordsSpec, operation: str | None) -> Any:
+    """``records=`` checked: the predicate, or index -> code. For an operation with
+    ``Entries`` (``ENTRY_OPERATIONS``) the indices are its entries' and the codes its own."""
+    entries = operation in ENTRY_OPERATIONS[service]
+    per_record = ENTRY_ERRORS if entries else RECORD_ERRORS[service]
     if callable(records):
+        if entries:
+            raise UsageError(
+                f"records= for {operation} names its Entries by 0-based index (a predicate "
+                "picks records by payload, and entries carry none), e.g. records=[0]"
+            )
         return records
     if isinstance(records, (str, bytes)) or not isinstance(records, Iterable):
         raise UsageError(
@@ -128,9 +139,10 @@ def _records_value(service: str, records: RecordsSpec) -> Any:
         raise UsageError(f"records= indices are 0-based positions in the batch, got {bad[0]!r}")
     if isinstance(records, Mapping):
         value = dict(records)
-        _check_codes(service, value.values(), per_record, "per-record error code")
+        what = f"per-entry error code {operation}" if entries else "per-record error code"
+        _check_codes(service, value.values(), per_record, what)
     else:
-        value = dict.fromkeys(indices, THROTTLE_CODE[service])
+        value = dict.fromkeys(indices, ENTRY_THROTTLE if entries else THROTTLE_CODE[service])
     if not value:
         raise UsageError("records= names no record; give at least one index")
     return value
@@ -141,13 +153,15 @@ Checked: TypeAlias = tuple[Any, int | None]
 
 
 def _check_records(service: str, value: Any, spec: FaultSpec) -> Checked:
-    value = _records_value(service, value)
-    if spec.operation is not None and spec.operation != BATCH_PUT[service]:
+    operation = spec.operation
+    if operation not in (None, BATCH_PUT[service], *ENTRY_OPERATIONS[service]):
+        entries = ", ".join(sorted(ENTRY_OPERATIONS[service]))
         raise UsageError(
-            f"records= fails records inside a {BATCH_PUT[service]} answer; {spec.operation} has "
-            "no per-record results. Use throttle= or error= for it."
+            f"records= fails records inside a {BATCH_PUT[service]} answer"
+            + (f" or entries inside the answer of {entries}" if entries else "")
+            + f"; {operation} has no per-record results. Use throttle= or error= for it."
         )
-    return value, spec.times
+    return _records_value(service, value, operation), spec.times
 
 
 def _check_throttle(service: str, value: Any, spec: FaultSpec) -> Checked:
@@ -353,9 +367,16 @@ class FaultScript:
             self.handles.append(handle)
         return handle
 
-    def take(self, operation: str, stream: str | None, payloads: Sequence[Payload]) -> Hit | None:
+    def take(
+        self,
+        operation: str,
+        stream: str | None,
+        payloads: Sequence[Payload],
+        entries: int = 0,
+    ) -> Hit | None:
         """The fault that hits this request, if any, counted as fired; with the records
-        it fails, for ``records=`` and ``chaos=`` faults.
+        (or, for an operation of ``ENTRY_OPERATIONS``, the ``entries`` entries) it fails,
+        for ``records=`` and ``chaos=`` faults.
 
         A ``records=`` fault matches only a batch in which it fails at least one record.
         """
@@ -373,9 +394,9 @@ class FaultScript:
                     continue
                 codes: dict[int, str] = {}
                 if fault.effect == "records":
-                    codes = _record_codes(fault, payloads)
+                    codes = _record_codes(fault, payloads, entries)
                     if not codes:
-                        handle.misses[_no_record_failed(fault, len(payloads))] += 1
+                        handle.misses[_no_record_failed(fault, len(payloads) or entries)] += 1
                         continue
                 handle.seen += 1
                 if handle.seen < fault.call:
@@ -466,11 +487,12 @@ def _slow_answer(clock: FakeClock, latency: float, read_timeout: float | None) -
     return Effect()
 
 
-def _record_codes(fault: Fault, payloads: Sequence[Payload]) -> dict[int, str]:
+def _record_codes(fault: Fault, payloads: Sequence[Payload], entries: int) -> dict[int, str]:
     if callable(fault.value):
         code = THROTTLE_CODE[fault.service]
         return {i: code for i, p in enumerate(payloads) if fault.value(payload_bytes(p))}
-    return {i: code for i, code in fault.value.items() if i < len(payloads)}
+    size = len(payloads) or entries
+    return {i: code for i, code in fault.value.items() if i < size}
 
 
 def _no_record_failed(fault: Fault, count: int) -> str:

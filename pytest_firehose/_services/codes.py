@@ -149,6 +149,27 @@ RECORD_ERRORS: dict[str, dict[str, str]] = {
     },
 }
 
+#: Operations whose 200 answer reports each of their ``Entries`` (a queue's acknowledge,
+#: visibility and restore calls, per service), and the codes a ``records=`` fault may fail
+#: an entry with: the two the model's entry documentation lists that a retry cures.
+ENTRY_OPERATIONS: dict[str, frozenset[str]] = {
+    "firehose": frozenset(),
+    "kinesis": frozenset(
+        {
+            "AcknowledgeQueueRecords",
+            "UpdateQueueRecordsVisibility",
+            "AcknowledgeDeadLetterQueueRecords",
+            "UpdateDeadLetterQueueRecordsVisibility",
+            "RestoreDeadLetterQueueRecords",
+        }
+    ),
+}
+ENTRY_ERRORS: dict[str, str] = {
+    "ThrottlingException": "Rate exceeded",
+    "InternalFailureException": "Internal service failure.",
+}
+ENTRY_THROTTLE = "ThrottlingException"
+
 #: The batch put whose answer carries per-record results, and every put, per service.
 BATCH_PUT = {"firehose": "PutRecordBatch", "kinesis": "PutRecords"}
 PUTS = {"firehose": ("PutRecord", "PutRecordBatch"), "kinesis": ("PutRecord", "PutRecords")}

@@ -33,7 +33,7 @@ from pytest_firehose._services.kinesis.monitoring import Monitoring
 from pytest_firehose._services.kinesis.policies import Policies
 from pytest_firehose._services.kinesis.puts import Puts
 from pytest_firehose._services.kinesis.queue_records import Queue
-from pytest_firehose._services.kinesis.queues import Queues
+from pytest_firehose._services.kinesis.queues import ENTRY_ACTS, Queues
 from pytest_firehose._services.kinesis.quotas import ReadQuotas
 from pytest_firehose._services.kinesis.reads import ShardReads
 from pytest_firehose._services.kinesis.records import KinesisRecord
@@ -170,14 +170,7 @@ class KinesisService(  # the mixins first: they override ServiceBase's put_batch
             "UpdateQueue": self.update_queue,
             "DeleteQueue": self.delete_queue,
             "ReceiveQueueRecords": self.receive_queue_records,
-            "AcknowledgeQueueRecords": self.acknowledge_queue_records,
-            "UpdateQueueRecordsVisibility": self.update_queue_records_visibility,
             "ReceiveDeadLetterQueueRecords": self.receive_dead_letter_queue_records,
-            "AcknowledgeDeadLetterQueueRecords": self.acknowledge_dead_letter_queue_records,
-            "UpdateDeadLetterQueueRecordsVisibility": (
-                self.update_dead_letter_queue_records_visibility
-            ),
-            "RestoreDeadLetterQueueRecords": self.restore_dead_letter_queue_records,
             "UpdateStreamRecordDistributionStrategy": self.update_record_distribution,
         }
 
@@ -194,6 +187,8 @@ class KinesisService(  # the mixins first: they override ServiceBase's put_batch
     ) -> Answer:
         """Run ``operation``; one of the API model's operations that the fake does not model
         is refused, by name (see ``not_modelled``)."""
+        if operation in ENTRY_ACTS:
+            return self.queue_entries(operation, params, record_failures or {})
         if operation != self.batch_put and operation not in self._operations:
             raise not_modelled(operation)
         self.check_control_rate(operation, params)
@@ -202,4 +197,4 @@ class KinesisService(  # the mixins first: they override ServiceBase's put_batch
     @property
     def operations(self) -> list[str]:
         """The operations this model answers, in name order."""
-        return sorted([*self._operations, self.batch_put])
+        return sorted([*self._operations, *ENTRY_ACTS, self.batch_put])

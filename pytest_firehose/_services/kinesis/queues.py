@@ -48,13 +48,15 @@ service's stream messages.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
 from pytest_firehose._clock import FakeClock
 from pytest_firehose._errors import ServiceError
 from pytest_firehose._ids import IdSource
+from pytest_firehose._services.base import Answer
+from pytest_firehose._services.codes import ENTRY_ERRORS
 from pytest_firehose._services.kinesis.queue_records import (
     Delivery,
     Queue,
@@ -80,6 +82,15 @@ DEFAULT_LIMIT = 10
 DEFAULT_PAGE = 100
 #: Queues of an account and region that may be CREATING or DELETING at once (DOC).
 MAX_CHANGING = 5
+#: The operations on a queue's records named by receipt handle: whether they take
+#: dead-letter records, and what they do to each.
+ENTRY_ACTS: dict[str, tuple[bool, Callable[[Queue, Delivery, dict[str, Any], datetime], None]]] = {
+    "AcknowledgeQueueRecords": (False, acknowledge),
+    "UpdateQueueRecordsVisibility": (False, change_visibility),
+    "AcknowledgeDeadLetterQueueRecords": (True, acknowledge),
+    "UpdateDeadLetterQueueRecordsVisibility": (True, change_visibility),
+    "RestoreDeadLetterQueueRecords": (True, restore),
+}
 
 
 def _no_queue(arn: str) -> ServiceError:
@@ -349,55 +360,38 @@ class Queues:
             record["PartitionKey"] = partition_key
         return record
 
-    def acknowledge_queue_records(self, params: dict[str, Any]) -> dict[str, Any]:
-        return self._each(params, dead=False, act=acknowledge)
-
-    def acknowledge_dead_letter_queue_records(self, params: dict[str, Any]) -> dict[str, Any]:
-        return self._each(params, dead=True, act=acknowledge)
-
-    def update_queue_records_visibility(self, params: dict[str, Any]) -> dict[str, Any]:
-        return self._each(params, dead=False, act=change_visibility)
-
-    def update_dead_letter_queue_records_visibility(self, params: dict[str, Any]) -> dict[str, Any]:
-        return self._each(params, dead=True, act=change_visibility)
-
-    def restore_dead_letter_queue_records(self, params: dict[str, Any]) -> dict[str, Any]:
-        return self._each(params, dead=True, act=restore)
-
-    def _each(
-        self,
-        params: dict[str, Any],
-        *,
-        dead: bool,
-        act: Callable[[Queue, Delivery, dict[str, Any], datetime], None],
-    ) -> dict[str, Any]:
-        """Apply ``act`` to each entry's record: the answer lists each entry as done or
-        failed, with its own code and message."""
+    def queue_entries(
+        self, operation: str, params: dict[str, Any], failures: Mapping[int, str]
+    ) -> Answer:
+        """One of ``ENTRY_ACTS``' operations: its act on each entry's record. The answer
+        lists each entry as done or failed, with its own code and message; ``failures``
+        (0-based index -> code, a scripted fault's) fail those entries, which act on
+        nothing. The answer's ``failed`` holds the failed entries' positions."""
+        dead, act = ENTRY_ACTS[operation]
         queue = self.queue_by_arn(params["QueueARN"])
         now = self.clock.now()
         queue.sweep(now)
         done: list[dict[str, Any]] = []
         failed: list[dict[str, Any]] = []
-        for entry in params["Entries"]:
+        positions: list[int] = []
+        for index, entry in enumerate(params["Entries"]):
             handle = entry["ReceiptHandle"]
-            if act is acknowledge and handle in queue.acknowledged:
+            code = failures.get(index)
+            message = ENTRY_ERRORS.get(code or "")
+            if code is None and not (act is acknowledge and handle in queue.acknowledged):
+                commit = queue.handles.get(handle)
+                delivery = queue.out.get(commit) if commit is not None else None
+                message = problem(delivery, handle, dead=dead, now=now, act=act)
+                if delivery is not None and message is None:
+                    act(queue, delivery, entry, now)
+                else:
+                    code = "InvalidArgumentException"
+            if code is None:
                 done.append({"ReceiptHandle": handle})
-                continue
-            commit = queue.handles.get(handle)
-            delivery = queue.out.get(commit) if commit is not None else None
-            refusal = problem(delivery, handle, dead=dead, now=now, act=act)
-            if delivery is not None and refusal is None:
-                act(queue, delivery, entry, now)
-                done.append({"ReceiptHandle": handle})
-                continue
-            failed.append(
-                {
-                    "ReceiptHandle": handle,
-                    "ErrorCode": "InvalidArgumentException",
-                    "ErrorMessage": refusal,
-                }
-            )
-        return {"Successful": done, "Failed": failed}
+            else:
+                positions.append(index)
+                failed.append({"ReceiptHandle": handle, "ErrorCode": code, "ErrorMessage": message})
+        return Answer({"Successful": done, "Failed": failed}, tuple(positions))
 
 
 def _matches(queue: Queue, stream_filter: dict[str, Any]) -> bool:
