@@ -15,7 +15,8 @@ from typing import Any
 import boto3
 import pytest
 from botocore import xform_name
-from botocore.exceptions import ClientError
+from botocore.config import Config
+from botocore.exceptions import ClientError, ReadTimeoutError
 from conftest import REGION, SEED, botocore_lacks, needs_botocore
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -982,3 +983,23 @@ def test_the_model_fails_the_entries_a_fault_names(fake, call):
 
 def test_the_entry_operations_are_those_the_fault_engine_knows():
     assert set(ENTRY_ACTS) == ENTRY_OPERATIONS["kinesis"]
+
+
+@needs_botocore("kinesis CreateQueue")
+def test_a_receive_whose_answer_is_lost_leaves_its_records_in_flight(fake, call):
+    on_demand(call)
+    queue = new_queue(call)
+    put(call, b"a")
+    fake.kinesis.fail(operation="ReceiveQueueRecords", timeout="commit")
+    once = boto3.client(
+        "kinesis", region_name=REGION, config=Config(retries={"total_max_attempts": 1})
+    )
+
+    with pytest.raises(ReadTimeoutError):
+        once.receive_queue_records(QueueARN=queue)
+    in_flight = fake.kinesis["s"].queues[0].in_flight
+    fake.kinesis.clock.advance(seconds=30)  # its visibility timeout ends
+    (record,) = receive(call, queue)
+
+    assert in_flight == 1
+    assert (record["Data"], record["ReceiveCount"]) == (b"a", 2)
