@@ -11,8 +11,8 @@ Facts used here:
   ``StreamARN`` (REAL, LocalStack's AWS-validated snapshot).
 * A stream takes at most 20 consumers (50 for an on-demand stream with On-demand
   Advantage), its queues counted among them (queues.py), and at most 5 may be CREATING at
-  once, past which registering is refused with
-  ``LimitExceededException`` (DOC, the API reference).
+  once, past which registering is refused with ``LimitExceededException`` (DOC, the API
+  reference).
 * ListStreamConsumers answers at most ``MaxResults`` (100 by default, and never more than
   100: DOC) and its NextToken expires after 300 seconds (DOC).
 * DeleteStream refuses a stream with consumers unless ``EnforceConsumerDeletion`` is true

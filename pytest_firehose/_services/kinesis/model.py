@@ -122,6 +122,7 @@ class KinesisService(  # the mixins first: they override ServiceBase's put_batch
         #: Resource policies of registered consumers, by consumer ARN (a stream's own
         #: policy lives on the stream, and goes with it).
         self.consumer_policies: dict[str, str] = {}
+        #: The queues on this account's streams, by queue ARN (queues.py).
         self.held_queues: dict[str, Queue] = {}
         #: The account's minimum throughput billing commitment in this region.
         self.commitment = Commitment()
