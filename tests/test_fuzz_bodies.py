@@ -36,6 +36,12 @@ REGION = "us-east-1"
 FIREHOSE_STREAM = "fuzz"
 KINESIS_STREAM = "fuzz"
 KINESIS_ARN = f"arn:aws:kinesis:{REGION}:{ACCOUNT}:stream/{KINESIS_STREAM}"
+#: An on-demand stream with a queue (botocore 1.44's queues need one), and stand-ins for
+#: that queue's ARN and a receipt handle it issued, which ``live`` fills in when sending.
+ON_DEMAND_ARN = f"arn:aws:kinesis:{REGION}:{ACCOUNT}:stream/{KINESIS_STREAM}-on-demand"
+QUEUE_ARN = "fuzz-queue-arn"
+RECEIPT_HANDLE = "fuzz-receipt-handle"
+LIVE: dict[str, str] = {}
 FIREHOSE_ARN = f"arn:aws:firehose:{REGION}:{ACCOUNT}:deliverystream/{FIREHOSE_STREAM}"
 #: Errors the JSON front end sends before any operation runs, in both services.
 FRONT_END_ERRORS = {
@@ -89,8 +95,18 @@ def _string(shape: Shape) -> st.SearchStrategy[Any]:
     if shape.enum:
         return st.sampled_from([*shape.enum, "NOT_A_VALUE", ""])
     favourites: list[str] = []
-    if "arn" in name:
-        favourites = [KINESIS_ARN, FIREHOSE_ARN, "arn:aws:kinesis:us-east-1:1:stream/x", "arn"]
+    if "queuearn" in name:
+        favourites = [QUEUE_ARN, f"arn:aws:kinesis:{REGION}:{ACCOUNT}:queue/1", "arn"]
+    elif "receipthandle" in name:
+        favourites = [RECEIPT_HANDLE, "handle"]
+    elif "arn" in name:
+        favourites = [
+            KINESIS_ARN,
+            ON_DEMAND_ARN,
+            FIREHOSE_ARN,
+            "arn:aws:kinesis:us-east-1:1:stream/x",
+            "arn",
+        ]
     elif "name" in name:
         favourites = [FIREHOSE_STREAM, KINESIS_STREAM, "missing", "a" * 129]
     elif "shardid" in name:
@@ -199,17 +215,47 @@ def still_answers(fake: FirehoseFake) -> None:
         assert response.status == 200, response.body
 
 
+def live(body: bytes) -> bytes:
+    """``body`` with the stand-ins for the queue's ARN and receipt handle made real."""
+    for stand_in, real in ((QUEUE_ARN, "queue"), (RECEIPT_HANDLE, "handle")):
+        if real in LIVE:
+            body = body.replace(stand_in.encode(), json.dumps(LIVE[real])[1:-1].encode())
+    return body
+
+
 def seeded(fake: FirehoseFake) -> None:
-    """Streams the fuzzer's favourite names reach."""
+    """Streams the fuzzer's favourite names reach (and, where botocore has queues, a queue
+    on an on-demand stream, with a record received from it)."""
+    on_demand = {"StreamModeDetails": {"StreamMode": "ON_DEMAND"}}
     made = [
         ("firehose", "CreateDeliveryStream", {"DeliveryStreamName": FIREHOSE_STREAM}),
         ("kinesis", "CreateStream", {"StreamName": KINESIS_STREAM, "ShardCount": 2}),
+        ("kinesis", "CreateStream", {"StreamName": f"{KINESIS_STREAM}-on-demand", **on_demand}),
     ]
     for service, operation, params in made:
-        response = fake.world.handle(
-            request(service, operation, json.dumps(params).encode()), service
-        )
-        assert response.status == 200, response.body
+        answered(fake, service, operation, params)
+    if "CreateQueue" not in service_model("kinesis").operation_names:
+        return
+    configuration = [{"StreamARN": ON_DEMAND_ARN, "StartingPosition": {"Type": "TRIM_HORIZON"}}]
+    created = answered(
+        fake,
+        "kinesis",
+        "CreateQueue",
+        {"QueueName": "fuzz", "StreamConfigurationList": configuration},
+    )
+    LIVE["queue"] = created["QueueDescription"]["QueueARN"]
+    for key in ("a", "b", "c"):
+        put = {"StreamName": f"{KINESIS_STREAM}-on-demand", "Data": "YQ==", "PartitionKey": key}
+        answered(fake, "kinesis", "PutRecord", put)
+    received = answered(fake, "kinesis", "ReceiveQueueRecords", {"QueueARN": LIVE["queue"]})
+    LIVE["handle"] = received["QueueRecords"][0]["ReceiptHandle"]
+
+
+def answered(fake: FirehoseFake, service: str, operation: str, params: Any) -> Any:
+    """The body of the 200 answer to ``params``."""
+    response = fake.world.handle(request(service, operation, json.dumps(params).encode()), service)
+    assert response.status == 200, response.body
+    return json.loads(response.body or b"{}")
 
 
 @pytest.fixture(scope="module")
@@ -238,7 +284,9 @@ def test_every_body_gets_an_aws_answer_in_process(
     @FUZZ
     @given(body=bodies(service, operation))
     def check(body: bytes) -> None:
-        response: HttpResponse = world.world.handle(request(service, operation, body), service)
+        response: HttpResponse = world.world.handle(
+            request(service, operation, live(body)), service
+        )
         assert_aws_shaped(service, response.status, response.body)
         still_answers(world)
 
@@ -281,6 +329,6 @@ def test_every_body_gets_an_aws_answer_over_the_server(
 ) -> None:
     service, operation = data.draw(st.sampled_from(OPERATIONS))
     body = data.draw(bodies(service, operation))
-    status, answer = post(served, service, operation, body)
+    status, answer = post(served, service, operation, live(body))
     assert_aws_shaped(service, status, answer)
     still_answers(world)
