@@ -38,8 +38,9 @@ def call(fake: FirehoseFake) -> Call:
     return caller(fake)
 
 
-def caller(fake: FirehoseFake) -> Call:
-    """Send an operation to ``fake`` (see the module's docstring)."""
+def caller(fake: FirehoseFake, wire: bool = WIRE) -> Call:
+    """Send an operation to ``fake`` (see the module's docstring): through a client when
+    ``wire``, else to the model."""
     client = boto3.client("kinesis", region_name=REGION)
 
     def through_the_model(operation: str, **params: Any) -> dict[str, Any]:
@@ -55,7 +56,7 @@ def caller(fake: FirehoseFake) -> Call:
         return dict(body)
 
     def send(operation: str, **params: Any) -> dict[str, Any]:
-        if WIRE:
+        if wire:
             answer: dict[str, Any] = getattr(client, xform_name(operation))(**params)
             return answer
         return through_the_model(operation, **params)

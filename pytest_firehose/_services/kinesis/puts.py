@@ -101,6 +101,7 @@ class Puts:
     _writable: Callable[[dict[str, Any]], KinesisStream]
     stream_name: Callable[[dict[str, Any]], str | None]
     stream_arn: Callable[[str], str]
+    dry_run: Callable[[str], ServiceError]
 
     # ------------------------------------------------------------------ requests
 
@@ -269,6 +270,8 @@ class Puts:
                 f"ExclusiveMinimumSequenceNumber {ordering} used in PutRecord on stream "
                 f"{stream.name} under account {self.account_id} is invalid.",
             )
+        if params.get("DryRun"):
+            raise self.dry_run(stream.name)
         if not self._within_quota(stream, shard, params, now):
             throttled = self._failure("ProvisionedThroughputExceededException", stream, shard)
             raise ServiceError(throttled["ErrorCode"], throttled["ErrorMessage"])
@@ -312,6 +315,8 @@ class Puts:
         stream = self._writable(params)
         entries = params["Records"]
         shards = self._prepare(stream, entries, batch=True)
+        if params.get("DryRun"):
+            raise self.dry_run(stream.name)
         now = self.clock.now()
         if not failures and not self.quotas:
             return self._all_accepted(stream, entries, shards, now)

@@ -15,6 +15,12 @@ developer guide's "Quotas and limits"):
   ListStreamConsumers 5 and DescribeStreamConsumer 20 per stream. CreateStream,
   DeleteStream, SplitShard, MergeShards, AddTagsToStream, RemoveTagsFromStream and
   RegisterStreamConsumer five a second per account, DeregisterStreamConsumer five per stream.
+* A dry run (``DryRun``: PutRecord, PutRecords, GetRecords, GetShardIterator,
+  SubscribeToShard) makes every check, reads and writes nothing, and answers
+  ``DryRunOperationException`` with HTTP 400 when the call would have succeeded; dry runs
+  have their own limit, one a second per stream across those operations, past which they
+  answer ``ThrottlingException`` (DOC, developer guide "Test your permissions and request
+  inputs with dry run").
 * A throttled read is ``ProvisionedThroughputExceededException`` ``Rate exceeded for
   shard shardId-000000000000 in stream S under account A.`` (REAL, 2015 and 2019:
   rclark/kinesis-readable#4, lumigo-CLI#25); a throttled control-plane call is
@@ -27,7 +33,9 @@ clock, as the write quota is; a refused call uses no quota; bandwidth read past 
 the next five seconds and a 2 MiB one for the rest of its second; GetShardIterator on a
 closed shard has the open shard's rate; a per-account rate's refusal names the stream the
 call named, or none (``Rate exceeded for account A.``); reads made by the fake itself (a
-Firehose source, a Lambda event source mapping) use no quota.
+Firehose source, a Lambda event source mapping) use no quota; a dry run uses none of the
+other quotas; the message of ``DryRunOperationException`` is the model's description of
+the error, and a throttled dry run's says ``Rate exceeded for stream S under account A.``.
 """
 
 from __future__ import annotations
@@ -67,6 +75,11 @@ CONTROL_RATES: dict[str, tuple[int, str]] = {
     "RegisterStreamConsumer": (5, "account"),
     "DeregisterStreamConsumer": (5, "stream"),
 }
+
+
+#: Dry runs a stream takes a second, across PutRecord, PutRecords, GetRecords,
+#: GetShardIterator and SubscribeToShard (DOC).
+DRY_RUNS_PER_SECOND = 1
 
 
 def _second(now: datetime) -> int:
@@ -166,3 +179,18 @@ class ReadQuotas:
             except ServiceError:
                 return None
         return name
+
+    def dry_run(self, stream: str) -> ServiceError:
+        """The answer to a dry run whose checks all passed: ``DryRunOperationException``
+        (HTTP 400, DOC), or, past the stream's one dry run a second while the read quotas
+        are enforced, ``ThrottlingException``. Nothing is read or written, and no other
+        quota is used."""
+        if self.read_quotas and not self._take_rate(("DryRun", stream), DRY_RUNS_PER_SECOND):
+            return ServiceError(
+                "ThrottlingException",
+                f"Rate exceeded for stream {stream} under account {self.account_id}.",
+            )
+        return ServiceError(
+            "DryRunOperationException",
+            "The request was rejected because the DryRun parameter was specified.",
+        )

@@ -57,6 +57,7 @@ class ShardReads:
     _find: Callable[[dict[str, Any]], tuple[str, KinesisStream | None]]
     check_iterator_rate: Callable[[str, str], None]
     check_read_rate: Callable[[str, str], None]
+    dry_run: Callable[[str], ServiceError]
     charge_read: Callable[[str, str, list[Row]], None]
 
     def read_from(self, stream_name: str, after: dict[str, str] | None) -> list[KinesisRecord]:
@@ -127,7 +128,9 @@ class ShardReads:
         shard = stream.shard_at(shard_index, now) if stream is not None else None
         if stream is None or shard is None:
             raise self._no_shard(shard_id, name)
-        self.check_iterator_rate(stream.name, shard.shard_id)
+        dry = params.get("DryRun")
+        if not dry:
+            self.check_iterator_rate(stream.name, shard.shard_id)
         kind = params["ShardIteratorType"]
         starting = params.get("StartingSequenceNumber")
         stream.trim(now)
@@ -147,6 +150,8 @@ class ShardReads:
             position = shard.next_index
         else:  # AT_TIMESTAMP
             position = self._position_at(params.get("Timestamp"), shard, now)
+        if dry:
+            raise self.dry_run(stream.name)
         created = millis(now)
         iterator = ShardIterator(
             created, stream.name, micros(stream.created_at), shard_index, position
@@ -218,6 +223,8 @@ class ShardReads:
             shard = stream.shard_at(iterator.shard_index, now)
         if stream is None or shard is None:
             raise self._no_shard(shard_id_of(iterator.shard_index), iterator.stream)
+        if params.get("DryRun"):
+            raise self.dry_run(stream.name)
         self.check_read_rate(stream.name, shard.shard_id)
         stream.trim(now)
         held = shard.rows

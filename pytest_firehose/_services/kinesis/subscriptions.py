@@ -141,6 +141,7 @@ class Subscriptions:
     _no_shard: Callable[[str, str], ServiceError]
     _position_of: Callable[[str, KinesisStream, Shard], int]
     _position_at: Callable[[datetime | None, Shard, datetime], int]
+    dry_run: Callable[[str], ServiceError]
     _open_subscriptions: dict[tuple[str, str], Subscription]
 
     def _subscriptions(self) -> dict[tuple[str, str], Subscription]:
@@ -161,6 +162,8 @@ class Subscriptions:
         if held is not None and not held.finished and now - held.started_at < TAKEOVER_AFTER:
             raise ServiceError("ResourceInUseException", _ANOTHER_SUBSCRIPTION)
         position = self._start(params["StartingPosition"], stream, shard, now)
+        if params.get("DryRun"):
+            raise self.dry_run(stream.name)
         subscription = Subscription(
             consumer,
             stream,
