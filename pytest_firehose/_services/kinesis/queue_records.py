@@ -66,25 +66,21 @@ class Queue:
     max_receives: int | None
     start_type: str
     start_timestamp: datetime | None
-    #: The first commit index the queue may deliver, and the earliest arrival it delivers.
-    start: int
+    #: The next commit index never handed out (at first, the first the queue may
+    #: deliver), and the earliest arrival it delivers.
+    fresh: int
     since: datetime | None
     tags: dict[str, str] = field(default_factory=dict)
-    #: The next commit index never handed out.
-    fresh: int = 0
     #: Records handed out and not acknowledged, by commit index.
     out: dict[int, Delivery] = field(default_factory=dict)
     #: Receipt handles that name a record now: handle -> commit index.
     handles: dict[str, int] = field(default_factory=dict)
-    #: Handles whose record was acknowledged (an acknowledgement is idempotent).
+    #: Handles whose record was acknowledged (an acknowledgement is idempotent): one a
+    #: record, so also how many were.
     acknowledged: set[str] = field(default_factory=set)
-    acknowledged_count: int = 0
     updating_until: datetime | None = None
     deleted_at: datetime | None = None
     gone_at: datetime | None = None
-
-    def __post_init__(self) -> None:
-        self.fresh = self.start
 
     def status(self, now: datetime) -> str:
         if self.deleted_at is not None:
@@ -162,7 +158,7 @@ class Queue:
             self.status(now),
             self.in_flight(now),
             views(dead),
-            self.acknowledged_count,
+            len(self.acknowledged),
         )
 
     # ------------------------------------------------------------------ records
@@ -269,7 +265,6 @@ def acknowledge(queue: Queue, delivery: Delivery, entry: dict[str, Any], now: da
     del queue.out[delivery.commit]
     queue.handles.pop(delivery.handle, None)
     queue.acknowledged.add(delivery.handle)
-    queue.acknowledged_count += 1
 
 
 def change_visibility(

@@ -219,7 +219,7 @@ class Queues:
             max_receives=max_receives,
             start_type=start_type,
             start_timestamp=timestamp,
-            start=start,
+            fresh=start,
             since=since,
             tags=tags,
         )
