@@ -18,6 +18,14 @@ _payload_of = itemgetter(0)
 
 #: Firehose's buffering when a destination's ``BufferingHints`` leave a value out.
 DEFAULT_BUFFERING = {"SizeInMBs": 5, "IntervalInSeconds": 300}
+#: Destinations whose buffering defaults differ (API reference: SplunkBufferingHints,
+#: SnowflakeBufferingHints). The others (S3, HTTP endpoint, OpenSearch, OpenSearch
+#: Serverless, Elasticsearch, Iceberg) buffer 5 MiB or 300 seconds; Redshift buffers as its
+#: intermediate bucket's ``S3Configuration`` says.
+BUFFERING_DEFAULTS = {
+    "SplunkDestinationConfiguration": {"SizeInMBs": 5, "IntervalInSeconds": 60},
+    "SnowflakeDestinationConfiguration": {"SizeInMBs": 128, "IntervalInSeconds": 0},
+}
 MIB = 1024 * 1024
 
 

@@ -1,5 +1,6 @@
-"""Which destination a delivery stream's configuration delivers to: the world hands
-:func:`destination_for` to each Firehose model, which knows no destination itself."""
+"""Which destination a delivery stream's configuration delivers to, and what of that
+configuration the delivery pipeline reads: the world hands :func:`destination_for` to each
+Firehose model, which knows no destination itself."""
 
 from __future__ import annotations
 
@@ -9,6 +10,31 @@ from contextlib import AbstractContextManager
 from typing import Any
 
 from pytest_firehose._destinations.base import Destination, MemoryDestination
+from pytest_firehose._destinations.buffers import BUFFERING_DEFAULTS
+
+#: Plain and extended S3 are one destination type.
+S3_KINDS = ("ExtendedS3DestinationConfiguration", "S3DestinationConfiguration")
+#: Firehose stages a Redshift destination's records as objects in the bucket of its
+#: ``S3Configuration`` (the intermediate bucket), then loads them with COPY.
+REDSHIFT = "RedshiftDestinationConfiguration"
+
+
+def delivery_settings(kind: str | None, config: dict[str, Any]) -> dict[str, Any]:
+    """What the delivery pipeline reads of a stream's destination configuration (buffering,
+    prefixes, compression, processors).
+
+    That is the configuration itself, with the destination type's own buffering defaults
+    filled in (Splunk and Snowflake buffer differently); for Redshift, the intermediate
+    bucket's ``S3Configuration`` with the destination's ``ProcessingConfiguration``."""
+    if kind == REDSHIFT:
+        staged = dict(config.get("S3Configuration") or {})
+        if "ProcessingConfiguration" in config:
+            staged["ProcessingConfiguration"] = config["ProcessingConfiguration"]
+        return staged
+    defaults = BUFFERING_DEFAULTS.get(kind or "")
+    if defaults is None:
+        return config
+    return {**config, "BufferingHints": {**defaults, **(config.get("BufferingHints") or {})}}
 
 
 def destination_for(
@@ -21,7 +47,8 @@ def destination_for(
 ) -> Destination:
     """The destination for a stream configured with ``kind`` (the CreateDeliveryStream
     parameter name, such as ``ExtendedS3DestinationConfiguration``) and ``config``.
-    Destinations the fake only stores (Redshift, Splunk ...) keep objects in memory.
+    Redshift's objects go to its intermediate bucket; destinations the fake only stores
+    (OpenSearch, Splunk ...) keep objects in memory (:class:`StoredDestination`).
 
     ``contained`` says whether a request a destination sends through botocore stays in
     the process right now (a fake's interceptor answers or refuses it); S3 deliveries are
@@ -29,12 +56,31 @@ def destination_for(
     endpoint is waited for inside it, so that a slow endpoint holds up no other client."""
     # Imported on first use: a run that never configures S3 or an HTTP endpoint does
     # not pay for botocore's S3 machinery.
-    if kind in ("ExtendedS3DestinationConfiguration", "S3DestinationConfiguration"):
+    if kind in S3_KINDS or kind == REDSHIFT:
         from pytest_firehose._destinations.s3 import S3Destination
 
-        return S3Destination(config, region, contained)
+        bucket = config if kind in S3_KINDS else config["S3Configuration"]
+        return S3Destination(bucket, region, contained)
     if kind == "HttpEndpointDestinationConfiguration":
         from pytest_firehose._destinations.http_endpoint import HttpEndpointDestination
 
         return HttpEndpointDestination(config, region, contained, unlocked)
-    return MemoryDestination()
+    if kind is None:
+        return MemoryDestination()
+    return StoredDestination(config, region, contained)
+
+
+class StoredDestination(MemoryDestination):
+    """A destination the fake does not deliver to (OpenSearch, Elasticsearch, Splunk,
+    Snowflake, Iceberg): its objects are kept in memory, and the records a transformation
+    fails go, as AWS writes them, to the bucket of its ``S3Configuration``."""
+
+    def __init__(self, config: dict[str, Any], region: str, contained: Callable[[], bool]) -> None:
+        from pytest_firehose._destinations.s3 import S3Destination
+
+        s3 = config.get("S3Configuration")
+        #: Where the transformation's failed records are written (kept in memory only
+        #: when the configuration has no bucket, as a stream without a destination).
+        self.error_output: Destination = (
+            S3Destination(s3, region, contained) if s3 else MemoryDestination()
+        )

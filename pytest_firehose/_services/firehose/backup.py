@@ -1,6 +1,7 @@
-"""The S3 backup of source records: with ``S3BackupMode`` ``Enabled`` (extended S3) or
-``AllData`` (HTTP endpoint), every record a delivery stream takes in is also written, as
-taken in (before any transformation), to the backup bucket, through a second
+"""The S3 backup of source records: with ``S3BackupMode`` ``Enabled`` (extended S3,
+Redshift), ``AllData`` (HTTP endpoint, Snowflake, Iceberg), ``AllDocuments`` (OpenSearch,
+Elasticsearch) or ``AllEvents`` (Splunk), every record a delivery stream takes in is also
+written, as taken in (before any transformation), to the backup bucket, through a second
 :class:`Delivery` with the backup configuration's own buffering, compression and prefixes.
 
 The main delivery's accounting (every accepted record in exactly one place) is untouched:
@@ -21,10 +22,17 @@ if TYPE_CHECKING:
     from pytest_firehose._ids import IdSource
 
 #: Destination configuration -> (the S3BackupMode that backs up every record, the block
-#: that configures the backup bucket), for the destinations the fake delivers to.
+#: that configures the backup bucket).
 ALL_DATA = {
     "ExtendedS3DestinationConfiguration": ("Enabled", "S3BackupConfiguration"),
+    "RedshiftDestinationConfiguration": ("Enabled", "S3BackupConfiguration"),
     "HttpEndpointDestinationConfiguration": ("AllData", "S3Configuration"),
+    "ElasticsearchDestinationConfiguration": ("AllDocuments", "S3Configuration"),
+    "AmazonopensearchserviceDestinationConfiguration": ("AllDocuments", "S3Configuration"),
+    "AmazonOpenSearchServerlessDestinationConfiguration": ("AllDocuments", "S3Configuration"),
+    "SplunkDestinationConfiguration": ("AllEvents", "S3Configuration"),
+    "SnowflakeDestinationConfiguration": ("AllData", "S3Configuration"),
+    "IcebergDestinationConfiguration": ("AllData", "S3Configuration"),
 }
 #: Destination configuration -> (the mode that backs up every record, the one that backs
 #: up less): once the first is on, UpdateDestination cannot go back to the second (API

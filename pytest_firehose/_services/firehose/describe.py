@@ -4,9 +4,12 @@ configuration parameters name a destination, what DescribeDeliveryStream shows o
 
 from __future__ import annotations
 
+import hashlib
 from typing import Any
 
-from pytest_firehose._destinations.buffers import DEFAULT_BUFFERING
+from pytest_firehose._destinations.buffers import BUFFERING_DEFAULTS, DEFAULT_BUFFERING
+from pytest_firehose._destinations.factory import REDSHIFT, S3_KINDS
+from pytest_firehose._destinations.objects import has_expressions
 from pytest_firehose._errors import ServiceError
 
 _NO_LOGGING = {"Enabled": False}
@@ -32,8 +35,6 @@ DESTINATION_KINDS = {
 }
 #: The update parameter of UpdateDestination for each configuration parameter.
 UPDATE_KINDS = {name.replace("Configuration", "Update"): name for name in DESTINATION_KINDS}
-#: Plain and extended S3 are one destination type: either update applies to either.
-S3_KINDS = ("ExtendedS3DestinationConfiguration", "S3DestinationConfiguration")
 #: What each destination's configuration must hold (the required members of its shape in
 #: the API model; tests/test_firehose_update_rules.py holds the two together): an update that
 #: switches a stream to another destination type must give all of them, since nothing of the
@@ -162,21 +163,125 @@ def http_endpoint_description(config: dict[str, Any]) -> dict[str, Any]:
     return described
 
 
+#: What DescribeDeliveryStream fills in for the members a Redshift, OpenSearch,
+#: Elasticsearch, Splunk, Snowflake or Iceberg configuration leaves out: the API
+#: reference's defaults for each (docs/fidelity.md lists them with their sources).
+_SEARCH_DEFAULTS = {
+    "BufferingHints": DEFAULT_BUFFERING,
+    "RetryOptions": {"DurationInSeconds": 300},
+    "S3BackupMode": "FailedDocumentsOnly",
+}
+_INDEX_DEFAULTS = {**_SEARCH_DEFAULTS, "IndexRotationPeriod": "OneDay"}
+OTHER_DEFAULTS: dict[str, dict[str, Any]] = {
+    "RedshiftDestinationConfiguration": {
+        "RetryOptions": {"DurationInSeconds": 3600},
+        "S3BackupMode": "Disabled",
+    },
+    "ElasticsearchDestinationConfiguration": _INDEX_DEFAULTS,
+    "AmazonopensearchserviceDestinationConfiguration": _INDEX_DEFAULTS,
+    "AmazonOpenSearchServerlessDestinationConfiguration": _SEARCH_DEFAULTS,
+    "SplunkDestinationConfiguration": {
+        "BufferingHints": BUFFERING_DEFAULTS["SplunkDestinationConfiguration"],
+        "HECAcknowledgmentTimeoutInSeconds": 180,
+        "RetryOptions": {"DurationInSeconds": 3600},
+        "S3BackupMode": "FailedEventsOnly",
+    },
+    "SnowflakeDestinationConfiguration": {
+        "BufferingHints": BUFFERING_DEFAULTS["SnowflakeDestinationConfiguration"],
+        "DataLoadingOption": "JSON_MAPPING",
+        "RetryOptions": {"DurationInSeconds": 60},
+        "S3BackupMode": "FailedDataOnly",
+    },
+    "IcebergDestinationConfiguration": {
+        "BufferingHints": DEFAULT_BUFFERING,
+        "RetryOptions": {"DurationInSeconds": 300},
+        "S3BackupMode": "FailedDataOnly",
+        "AppendOnly": False,
+    },
+}
+#: Configuration members a description shows under another name.
+_DESCRIBED_AS = {
+    "S3Configuration": "S3DestinationDescription",
+    "S3BackupConfiguration": "S3BackupDescription",
+    "VpcConfiguration": "VpcConfigurationDescription",
+}
+#: Secrets no description shows (the description shapes have no such member).
+_SECRETS = ("Password", "PrivateKey", "KeyPassphrase")
+
+
+def vpc_id(subnets: list[str]) -> str:
+    """The VPC a destination's subnets are taken to be in: the same subnets, the same id
+    (the fake knows no VPCs)."""
+    digest = hashlib.sha256(",".join(sorted(subnets)).encode()).hexdigest()
+    return "vpc-" + digest[:17]
+
+
+def other_description(kind: str, config: dict[str, Any]) -> dict[str, Any]:
+    """The description of a Redshift, OpenSearch, Elasticsearch, Splunk, Snowflake or
+    Iceberg destination: the configuration as given, without its secrets, its S3 blocks
+    and Lambda processors with their defaults filled in, and the type's defaults for what
+    it left out."""
+    defaults = OTHER_DEFAULTS[kind]
+    described: dict[str, Any] = {"CloudWatchLoggingOptions": _NO_LOGGING, **defaults}
+    for key, value in config.items():
+        if key in _SECRETS:
+            continue
+        if key in ("S3Configuration", "S3BackupConfiguration"):
+            value = s3_description(value)
+        elif key == "VpcConfiguration":
+            value = {**value, "VpcId": vpc_id(value.get("SubnetIds", []))}
+        elif key == "ProcessingConfiguration":
+            value = processing_description(config)
+        elif key == "BufferingHints":
+            value = {**defaults.get(key, {}), **value}
+        described[_DESCRIBED_AS.get(key, key)] = value
+    return described
+
+
 def describe_destination(kind: str | None, config: dict[str, Any]) -> dict[str, Any]:
     """The description blocks of one destination (without its ``DestinationId``).
 
     An S3 destination is described twice, as the service does: once as
     ``ExtendedS3DestinationDescription`` and once as the plain ``S3DestinationDescription``.
-    Destinations the fake only stores (Redshift, OpenSearch, Splunk ...) are not echoed.
+    A stream without a destination (the fake's shortcut) has no description block.
     """
-    if kind in ("ExtendedS3DestinationConfiguration", "S3DestinationConfiguration"):
+    if kind in S3_KINDS:
         return {
             "ExtendedS3DestinationDescription": extended_s3_description(config),
             "S3DestinationDescription": s3_description(config),
         }
     if kind == "HttpEndpointDestinationConfiguration":
         return {"HttpEndpointDestinationDescription": http_endpoint_description(config)}
+    if kind in OTHER_DEFAULTS:
+        return {DESTINATION_KINDS[kind]: other_description(kind, config)}
     return {}
+
+
+#: Compression formats Redshift's COPY cannot read from the intermediate bucket (API
+#: reference, RedshiftDestinationConfiguration.S3Configuration).
+_NOT_COPYABLE = ("Snappy", "ZIP", "HADOOP_SNAPPY")
+
+
+def check_staging(kind: str | None, config: dict[str, Any]) -> None:
+    """Refuse a Redshift destination whose intermediate bucket's objects COPY could not
+    load: a compression it does not read, or an error prefix or prefix expressions (with
+    the service's recorded text)."""
+    if kind != REDSHIFT:
+        return
+    staging = config.get("S3Configuration") or {}
+    compression = staging.get("CompressionFormat", "UNCOMPRESSED")
+    if compression in _NOT_COPYABLE:
+        raise ServiceError(
+            "InvalidArgumentException",
+            f"CompressionFormat {compression} is not supported in the S3Configuration of a "
+            "Redshift destination: COPY cannot load it. Use UNCOMPRESSED or GZIP.",
+        )
+    if staging.get("ErrorOutputPrefix") or has_expressions(staging.get("Prefix", "")):
+        raise ServiceError(
+            "InvalidArgumentException",
+            "Ths supplied prefix(es) do not satisfy the following constraint: Prefix "
+            "Expressions or ErrorOutputPrefix is currently not supported for this destination",
+        )
 
 
 #: Nested blocks an update names differently from the configuration it updates.

@@ -16,6 +16,7 @@ from pytest_firehose._destinations.cloudwatch_logs import (
     check_decompression_switch,
     logs_processing,
 )
+from pytest_firehose._destinations.factory import delivery_settings
 from pytest_firehose._destinations.objects import has_expressions
 from pytest_firehose._destinations.partitioning import check_switch, partitioning
 from pytest_firehose._destinations.processing import (
@@ -45,6 +46,7 @@ from pytest_firehose._services.firehose.conversion_rules import GlueTables, chec
 from pytest_firehose._services.firehose.describe import (
     DESTINATION_KINDS,
     UPDATE_KINDS,
+    check_staging,
     updated_destination,
 )
 from pytest_firehose._services.firehose.puts import Puts
@@ -206,6 +208,7 @@ class FirehoseService(Puts, ServiceBase):  # the mixin first: it overrides put_b
                 "InvalidArgumentException",
                 "ErrorOutputPrefix cannot be null or empty when Prefix contains expressions.",
             )
+        check_staging(kind, config)
         processor = self._lambda_processor(config)
         logs_processing(config)
         partitioning(config)
@@ -231,7 +234,7 @@ class FirehoseService(Puts, ServiceBase):  # the mixin first: it overrides put_b
             tags={tag["Key"]: tag.get("Value", "") for tag in params.get("Tags", [])},
             delivery=BackedUpDelivery(
                 DeliveryTarget(name, arn, version=1),
-                config,
+                delivery_settings(kind, config),
                 destination,
                 self._processing(processor, source_arn),
             ),
@@ -310,6 +313,7 @@ class FirehoseService(Puts, ServiceBase):  # the mixin first: it overrides put_b
                 stream.config_kind, stream.config, UPDATE_KINDS[updates[0]], params[updates[0]]
             )
             config = checked(config)
+        check_staging(kind, config)
         processor = self._lambda_processor(config)
         logs_processing(config)
         check_decompression_switch(stream.config, config)
@@ -331,7 +335,10 @@ class FirehoseService(Puts, ServiceBase):  # the mixin first: it overrides put_b
             else None
         )
         stream.delivery.route(
-            stream.target, stream.config, destination, self._processing(processor, source_arn)
+            stream.target,
+            delivery_settings(kind, config),
+            destination,
+            self._processing(processor, source_arn),
         )
         self._back_up(stream)
         report(unmodelled, self.unmodelled)

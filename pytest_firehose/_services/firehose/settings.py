@@ -17,9 +17,11 @@ from typing import Any
 
 from pytest_firehose._destinations.compression import SNAPPY_FORMATS, available
 from pytest_firehose._destinations.conversion import available as conversion_available
+from pytest_firehose._destinations.factory import REDSHIFT, S3_KINDS
 from pytest_firehose._destinations.objects import time_zone
 from pytest_firehose._destinations.processing import newline_delimiter
 from pytest_firehose._errors import ServiceError
+from pytest_firehose._services.firehose.backup import ALL_DATA
 
 
 class UnmodelledSettingWarning(UserWarning):
@@ -29,7 +31,6 @@ class UnmodelledSettingWarning(UserWarning):
     ``FirehoseFake(unmodelled="error")``) refuses such a request instead."""
 
 
-S3_KINDS = ("ExtendedS3DestinationConfiguration", "S3DestinationConfiguration")
 HTTP_KIND = "HttpEndpointDestinationConfiguration"
 #: Source types whose records the fake reads (DirectPut: the puts themselves).
 READ_SOURCES = ("DirectPut", "KinesisStreamAsSource")
@@ -137,33 +138,49 @@ _HTTP_CHECKS: tuple[Check, ...] = (_processing, _secrets)
 _BACKUP_CHECKS: tuple[Check, ...] = (_compression,)
 
 
+def _written_s3_blocks(kind: str, config: dict[str, Any]) -> list[str]:
+    """The plain S3 blocks of ``config`` the fake writes objects with: a source record
+    backup's, an HTTP endpoint's failed data's, a Redshift destination's intermediate
+    bucket's."""
+    blocks = []
+    if kind in (HTTP_KIND, REDSHIFT):
+        blocks.append("S3Configuration")
+    mode, block = ALL_DATA.get(kind, ("", ""))
+    if mode and config.get("S3BackupMode") == mode and block not in blocks:
+        blocks.append(block)
+    return blocks
+
+
 def findings(kind: str | None, config: dict[str, Any]) -> list[str]:
     """What of destination ``kind``'s ``config`` the fake does not model, one message each,
     each starting with the setting's path."""
     if kind is None:
         return []
     if kind in S3_KINDS:
-        found_here = [f"{kind}.{found}" for check in _S3_CHECKS if (found := check(config))]
-        if config.get("S3BackupMode") != "Enabled":
-            return found_here
-        backup = config.get("S3BackupConfiguration") or {}
-        return found_here + [
-            f"{kind}.S3BackupConfiguration.{found}"
-            for check in _BACKUP_CHECKS
-            if (found := check(backup))
+        checks = _S3_CHECKS
+    elif kind == HTTP_KIND:
+        checks = _HTTP_CHECKS
+    else:
+        checks = (_processing,)
+    found = [f"{kind}.{finding}" for check in checks if (finding := check(config))]
+    if kind == REDSHIFT:
+        found.insert(
+            0,
+            f"{kind}: the COPY into the cluster's table is not run: records are only staged as "
+            "objects in the intermediate bucket (S3Configuration)",
+        )
+    elif kind not in S3_KINDS and kind != HTTP_KIND:
+        found.insert(
+            0,
+            f"{kind}: delivery to this destination is not modelled: what it would receive is "
+            "kept in memory (stream.objects)",
+        )
+    for block in _written_s3_blocks(kind, config):
+        written = config.get(block) or {}
+        found += [
+            f"{kind}.{block}.{finding}" for check in _BACKUP_CHECKS if (finding := check(written))
         ]
-    if kind == HTTP_KIND:
-        found_here = [f"{kind}.{found}" for check in _HTTP_CHECKS if (found := check(config))]
-        backup = config.get("S3Configuration") or {}
-        return found_here + [
-            f"{kind}.S3Configuration.{found}"
-            for check in _BACKUP_CHECKS
-            if (found := check(backup))
-        ]
-    return [
-        f"{kind}: delivery to this destination is not modelled: objects are kept in memory "
-        "(stream.objects) and written nowhere"
-    ]
+    return found
 
 
 def source_findings(stream_type: str) -> list[str]:

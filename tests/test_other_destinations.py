@@ -1,0 +1,458 @@
+"""Redshift, OpenSearch, OpenSearch Serverless, Elasticsearch, Splunk, Snowflake and Iceberg
+destinations: what DescribeDeliveryStream shows of each (the configuration with the
+service's defaults, never a secret; every answer checked against botocore's output shape),
+when each one's buffer falls due, Redshift's staging of objects in its intermediate bucket,
+and the backup of every record to S3."""
+
+from __future__ import annotations
+
+import base64
+import gzip
+import json
+import re
+import warnings
+from datetime import timedelta
+from typing import Any
+
+import boto3
+import pytest
+from conftest import ROLE, S3, describe, refused
+from moto import mock_aws
+from test_lambda_transform import answer_each, ok, processing
+
+from pytest_firehose import FirehoseFake, UnmodelledSettingWarning
+
+pytestmark = pytest.mark.filterwarnings("ignore::pytest_firehose.UnmodelledSettingWarning")
+
+DESTINATION_ID = "destinationId-000000000001"
+#: A plain S3 block as DescribeDeliveryStream shows ``S3`` with nothing else given.
+S3_DESCRIBED = {
+    **S3,
+    "BufferingHints": {"SizeInMBs": 5, "IntervalInSeconds": 300},
+    "CompressionFormat": "UNCOMPRESSED",
+    "EncryptionConfiguration": {"NoEncryptionConfig": "NoEncryption"},
+    "CloudWatchLoggingOptions": {"Enabled": False},
+}
+NO_LOGGING = {"Enabled": False}
+SEARCH = {"RoleARN": ROLE, "IndexName": "logs", "S3Configuration": S3}
+DOMAIN = "arn:aws:es:us-east-1:123456789012:domain/logs"
+REDSHIFT = {
+    "RoleARN": ROLE,
+    "ClusterJDBCURL": "jdbc:redshift://cluster.abc123.us-east-1.redshift.amazonaws.com:5439/db",
+    "CopyCommand": {"DataTableName": "events"},
+    "Username": "loader",
+    "Password": "hunter2-redshift",
+    "S3Configuration": S3,
+}
+SPLUNK = {
+    "HECEndpoint": "https://splunk.example.com:8088",
+    "HECEndpointType": "Event",
+    "HECToken": "0000-token",
+    "S3Configuration": S3,
+}
+SNOWFLAKE = {
+    "AccountUrl": "https://example.us-east-1.snowflakecomputing.com",
+    "PrivateKey": "PRIVATEKEY" * 26,  # base64 text, 256 characters or more
+    "KeyPassphrase": "passphrase-material",
+    "User": "loader",
+    "Database": "RAW",
+    "Schema": "EVENTS",
+    "Table": "CLICKS",
+    "RoleARN": ROLE,
+    "S3Configuration": S3,
+}
+ICEBERG = {
+    "RoleARN": ROLE,
+    "CatalogConfiguration": {"CatalogARN": "arn:aws:glue:us-east-1:123456789012:catalog"},
+    "S3Configuration": S3,
+}
+
+#: (configuration parameter, configuration, its description without the S3 block).
+DESTINATIONS: list[tuple[str, dict[str, Any], dict[str, Any]]] = [
+    (
+        "RedshiftDestinationConfiguration",
+        REDSHIFT,
+        {
+            **{k: v for k, v in REDSHIFT.items() if k not in ("Password", "S3Configuration")},
+            "RetryOptions": {"DurationInSeconds": 3600},
+            "S3BackupMode": "Disabled",
+            "CloudWatchLoggingOptions": NO_LOGGING,
+        },
+    ),
+    *[
+        (
+            kind,
+            {**SEARCH, "DomainARN": DOMAIN},
+            {
+                "RoleARN": ROLE,
+                "DomainARN": DOMAIN,
+                "IndexName": "logs",
+                "IndexRotationPeriod": "OneDay",
+                "BufferingHints": {"SizeInMBs": 5, "IntervalInSeconds": 300},
+                "RetryOptions": {"DurationInSeconds": 300},
+                "S3BackupMode": "FailedDocumentsOnly",
+                "CloudWatchLoggingOptions": NO_LOGGING,
+            },
+        )
+        for kind in (
+            "AmazonopensearchserviceDestinationConfiguration",
+            "ElasticsearchDestinationConfiguration",
+        )
+    ],
+    (
+        "AmazonOpenSearchServerlessDestinationConfiguration",
+        {**SEARCH, "CollectionEndpoint": "https://abc123.us-east-1.aoss.amazonaws.com"},
+        {
+            "RoleARN": ROLE,
+            "CollectionEndpoint": "https://abc123.us-east-1.aoss.amazonaws.com",
+            "IndexName": "logs",
+            "BufferingHints": {"SizeInMBs": 5, "IntervalInSeconds": 300},
+            "RetryOptions": {"DurationInSeconds": 300},
+            "S3BackupMode": "FailedDocumentsOnly",
+            "CloudWatchLoggingOptions": NO_LOGGING,
+        },
+    ),
+    (
+        "SplunkDestinationConfiguration",
+        SPLUNK,
+        {
+            **{k: v for k, v in SPLUNK.items() if k != "S3Configuration"},
+            "HECAcknowledgmentTimeoutInSeconds": 180,
+            "BufferingHints": {"SizeInMBs": 5, "IntervalInSeconds": 60},
+            "RetryOptions": {"DurationInSeconds": 3600},
+            "S3BackupMode": "FailedEventsOnly",
+            "CloudWatchLoggingOptions": NO_LOGGING,
+        },
+    ),
+    (
+        "SnowflakeDestinationConfiguration",
+        SNOWFLAKE,
+        {
+            **{
+                k: v
+                for k, v in SNOWFLAKE.items()
+                if k not in ("PrivateKey", "KeyPassphrase", "S3Configuration")
+            },
+            "DataLoadingOption": "JSON_MAPPING",
+            "BufferingHints": {"SizeInMBs": 128, "IntervalInSeconds": 0},
+            "RetryOptions": {"DurationInSeconds": 60},
+            "S3BackupMode": "FailedDataOnly",
+            "CloudWatchLoggingOptions": NO_LOGGING,
+        },
+    ),
+    (
+        "IcebergDestinationConfiguration",
+        ICEBERG,
+        {
+            **{k: v for k, v in ICEBERG.items() if k != "S3Configuration"},
+            "BufferingHints": {"SizeInMBs": 5, "IntervalInSeconds": 300},
+            "RetryOptions": {"DurationInSeconds": 300},
+            "S3BackupMode": "FailedDataOnly",
+            "AppendOnly": False,
+            "CloudWatchLoggingOptions": NO_LOGGING,
+        },
+    ),
+]
+KINDS = [kind for kind, _, _ in DESTINATIONS]
+
+
+def described(api: Any) -> dict[str, Any]:
+    destination: dict[str, Any] = describe(api)["Destinations"][0]
+    return destination
+
+
+def create(api: Any, kind: str, config: dict[str, Any], **extra: Any) -> None:
+    api.create_delivery_stream(DeliveryStreamName="events", **{kind: {**config, **extra}})
+
+
+@pytest.mark.parametrize(("kind", "config", "expected"), DESTINATIONS, ids=KINDS)
+def test_each_destination_is_described_with_the_service_defaults(
+    api: Any, kind: str, config: dict[str, Any], expected: dict[str, Any]
+) -> None:
+    create(api, kind, config)
+
+    description = kind.replace("Configuration", "Description")
+    assert described(api) == {
+        "DestinationId": DESTINATION_ID,
+        description: {**expected, "S3DestinationDescription": S3_DESCRIBED},
+    }
+
+
+def test_no_description_shows_a_secret(api: Any) -> None:
+    for name, (kind, config) in {
+        "redshift": ("RedshiftDestinationConfiguration", REDSHIFT),
+        "snowflake": ("SnowflakeDestinationConfiguration", SNOWFLAKE),
+    }.items():
+        api.create_delivery_stream(DeliveryStreamName=name, **{kind: config})
+        text = repr(describe(api, name))
+        for secret in ("hunter2-redshift", "PRIVATEKEY", "passphrase-material"):
+            assert secret not in text
+
+
+def test_what_was_configured_is_kept_and_fills_only_what_was_left_out(api: Any) -> None:
+    lambda_arn = "arn:aws:lambda:us-east-1:123456789012:function:enrich"
+    create(
+        api,
+        "SplunkDestinationConfiguration",
+        SPLUNK,
+        BufferingHints={"IntervalInSeconds": 10},
+        RetryOptions={"DurationInSeconds": 30},
+        S3BackupMode="AllEvents",
+        ProcessingConfiguration={
+            "Enabled": True,
+            "Processors": [
+                {
+                    "Type": "Lambda",
+                    "Parameters": [{"ParameterName": "LambdaArn", "ParameterValue": lambda_arn}],
+                }
+            ],
+        },
+    )
+
+    splunk = described(api)["SplunkDestinationDescription"]
+    assert splunk["BufferingHints"] == {"SizeInMBs": 5, "IntervalInSeconds": 10}
+    assert splunk["RetryOptions"] == {"DurationInSeconds": 30}
+    assert splunk["S3BackupMode"] == "AllEvents"
+    parameters = splunk["ProcessingConfiguration"]["Processors"][0]["Parameters"]
+    assert {p["ParameterName"]: p["ParameterValue"] for p in parameters} == {
+        "LambdaArn": lambda_arn,
+        "NumberOfRetries": "3",
+        "BufferSizeInMBs": "1",
+        "BufferIntervalInSeconds": "60",
+    }
+
+
+def test_a_vpc_is_described_with_the_vpc_its_subnets_are_in(api: Any) -> None:
+    vpc = {"SubnetIds": ["subnet-b", "subnet-a"], "RoleARN": ROLE, "SecurityGroupIds": ["sg-1"]}
+    for name in ("one", "two"):
+        api.create_delivery_stream(
+            DeliveryStreamName=name,
+            AmazonopensearchserviceDestinationConfiguration={
+                **SEARCH,
+                "DomainARN": DOMAIN,
+                "VpcConfiguration": vpc,
+            },
+        )
+    first, second = (
+        describe(api, name)["Destinations"][0]["AmazonopensearchserviceDestinationDescription"][
+            "VpcConfigurationDescription"
+        ]
+        for name in ("one", "two")
+    )
+
+    assert {k: v for k, v in first.items() if k != "VpcId"} == vpc
+    assert first["VpcId"].startswith("vpc-")
+    assert second["VpcId"] == first["VpcId"]
+
+
+def test_a_redshift_description_shows_its_source_record_backup(api: Any) -> None:
+    backup = {**S3, "BucketARN": "arn:aws:s3:::raw"}
+    create(
+        api,
+        "RedshiftDestinationConfiguration",
+        REDSHIFT,
+        S3BackupMode="Enabled",
+        S3BackupConfiguration=backup,
+    )
+
+    redshift = described(api)["RedshiftDestinationDescription"]
+    assert redshift["S3BackupMode"] == "Enabled"
+    assert redshift["S3BackupDescription"] == {**S3_DESCRIBED, "BucketARN": "arn:aws:s3:::raw"}
+
+
+def test_an_update_shows_in_the_next_description(api: Any) -> None:
+    create(api, "SplunkDestinationConfiguration", SPLUNK)
+
+    api.update_destination(
+        DeliveryStreamName="events",
+        CurrentDeliveryStreamVersionId="1",
+        DestinationId=DESTINATION_ID,
+        SplunkDestinationUpdate={
+            "HECAcknowledgmentTimeoutInSeconds": 300,
+            "S3Update": {"Prefix": "failed/"},
+        },
+    )
+
+    splunk = described(api)["SplunkDestinationDescription"]
+    assert splunk["HECAcknowledgmentTimeoutInSeconds"] == 300
+    assert splunk["S3DestinationDescription"] == {**S3_DESCRIBED, "Prefix": "failed/"}
+    assert splunk["HECEndpoint"] == SPLUNK["HECEndpoint"]
+
+
+@pytest.mark.parametrize(
+    ("kind", "config", "due"),
+    [
+        ("SplunkDestinationConfiguration", SPLUNK, 60),
+        ("SnowflakeDestinationConfiguration", SNOWFLAKE, 0),
+        ("AmazonopensearchserviceDestinationConfiguration", {**SEARCH, "DomainARN": DOMAIN}, 300),
+    ],
+)
+def test_a_buffer_falls_due_after_the_destinations_own_default_interval(
+    fake: FirehoseFake, kind: str, config: dict[str, Any], due: int
+) -> None:
+    stream = fake.firehose.create_delivery_stream("events", **{kind: config})
+    client = boto3.client("firehose", region_name="us-east-1")
+    client.put_record(DeliveryStreamName="events", Record={"Data": b"one\n"})
+
+    if due:
+        fake.firehose.clock.advance(seconds=due - 1)
+        assert stream.objects == []
+    fake.firehose.clock.advance(seconds=1)
+
+    assert [obj.records for obj in stream.objects] == [(b"one\n",)]
+
+
+def test_redshift_stages_its_objects_in_the_intermediate_bucket(fake: FirehoseFake) -> None:
+    staging = {
+        **S3,
+        "Prefix": "staging/",
+        "CompressionFormat": "GZIP",
+        "BufferingHints": {"SizeInMBs": 1, "IntervalInSeconds": 60},
+    }
+    with mock_aws():
+        s3 = boto3.client("s3", region_name="us-east-1")
+        s3.create_bucket(Bucket="landing")
+        stream = fake.firehose.create_delivery_stream(
+            "events",
+            RedshiftDestinationConfiguration={**REDSHIFT, "S3Configuration": staging},
+        )
+        client = boto3.client("firehose", region_name="us-east-1")
+        client.put_record_batch(
+            DeliveryStreamName="events", Records=[{"Data": b"a|1\n"}, {"Data": b"b|2\n"}]
+        )
+        fake.firehose.clock.advance(seconds=60)
+
+        keys = [o["Key"] for o in s3.list_objects_v2(Bucket="landing")["Contents"]]
+        assert len(keys) == 1
+        # Keys as an S3 destination's: prefix, the hour, stream name and version, a time.
+        assert re.fullmatch(r"staging/\d{4}/\d\d/\d\d/\d\d/events-1-[-\d]+-[-0-9a-f]+\.gz", keys[0])
+        body = s3.get_object(Bucket="landing", Key=keys[0])["Body"].read()
+
+    assert gzip.decompress(body) == b"a|1\nb|2\n"
+    assert stream.delivered == [b"a|1\n", b"b|2\n"]
+
+
+@pytest.mark.parametrize(
+    ("staging", "text"),
+    [
+        ({"ErrorOutputPrefix": "errors/"}, "Ths supplied prefix(es) do not satisfy"),
+        ({"Prefix": "!{timestamp:yyyy}/"}, "Ths supplied prefix(es) do not satisfy"),
+        ({"CompressionFormat": "Snappy"}, "CompressionFormat Snappy is not supported"),
+        ({"CompressionFormat": "ZIP"}, "CompressionFormat ZIP is not supported"),
+    ],
+)
+def test_redshift_refuses_an_intermediate_bucket_copy_could_not_load(
+    api: Any, staging: dict[str, Any], text: str
+) -> None:
+    config = {**REDSHIFT, "S3Configuration": {**S3, **staging}}
+    answer = refused(
+        api.create_delivery_stream,
+        DeliveryStreamName="events",
+        RedshiftDestinationConfiguration=config,
+    )
+
+    assert answer["Error"]["Code"] == "InvalidArgumentException"
+    assert text in answer["Error"]["Message"]
+    assert api.list_delivery_streams()["DeliveryStreamNames"] == []
+
+
+def test_an_update_cannot_give_redshift_an_error_prefix(api: Any) -> None:
+    create(api, "RedshiftDestinationConfiguration", REDSHIFT)
+
+    answer = refused(
+        api.update_destination,
+        DeliveryStreamName="events",
+        CurrentDeliveryStreamVersionId="1",
+        DestinationId=DESTINATION_ID,
+        RedshiftDestinationUpdate={"S3Update": {"ErrorOutputPrefix": "errors/"}},
+    )
+
+    assert "ErrorOutputPrefix is currently not supported" in answer["Error"]["Message"]
+    assert describe(api)["VersionId"] == "1"
+
+
+@pytest.mark.parametrize(
+    ("kind", "config", "mode", "block"),
+    [
+        (
+            "RedshiftDestinationConfiguration",
+            {**REDSHIFT, "S3BackupConfiguration": {**S3, "Prefix": "raw/"}},
+            "Enabled",
+            "S3BackupConfiguration",
+        ),
+        (
+            "AmazonopensearchserviceDestinationConfiguration",
+            {**SEARCH, "DomainARN": DOMAIN, "S3Configuration": {**S3, "Prefix": "raw/"}},
+            "AllDocuments",
+            "S3Configuration",
+        ),
+        (
+            "SplunkDestinationConfiguration",
+            {**SPLUNK, "S3Configuration": {**S3, "Prefix": "raw/"}},
+            "AllEvents",
+            "S3Configuration",
+        ),
+    ],
+)
+def test_backing_up_every_record_writes_each_as_put_to_the_backup_bucket(
+    fake: FirehoseFake, kind: str, config: dict[str, Any], mode: str, block: str
+) -> None:
+    stream = fake.firehose.create_delivery_stream(
+        "events", **{kind: {**config, "S3BackupMode": mode}}
+    )
+    client = boto3.client("firehose", region_name="us-east-1")
+    client.put_record_batch(DeliveryStreamName="events", Records=[{"Data": b"a"}, {"Data": b"b"}])
+
+    fake.firehose.clock.advance(timedelta(minutes=5))
+
+    assert stream.source_backup == [b"a", b"b"]
+    assert all(obj.key.startswith("raw/") for obj in stream.source_backup_objects)
+
+
+def test_each_destination_says_what_the_fake_does_instead(fake: FirehoseFake) -> None:
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", UnmodelledSettingWarning)
+        fake.firehose.create_delivery_stream("rs", RedshiftDestinationConfiguration=REDSHIFT)
+        fake.firehose.create_delivery_stream("sp", SplunkDestinationConfiguration=SPLUNK)
+
+    messages = [str(w.message) for w in caught]
+    assert messages == [
+        "RedshiftDestinationConfiguration: the COPY into the cluster's table is not run: "
+        "records are only staged as objects in the intermediate bucket (S3Configuration)",
+        "SplunkDestinationConfiguration: delivery to this destination is not modelled: what "
+        "it would receive is kept in memory (stream.objects)",
+    ]
+
+
+def test_records_a_transformation_fails_are_written_to_the_s3_configuration_bucket(
+    fake: FirehoseFake,
+) -> None:
+    fake.firehose.lambda_function(
+        "orders-transform",
+        answer_each(lambda data: {"result": "ProcessingFailed"} if b"bad" in data else ok(data)),
+    )
+    with mock_aws():
+        s3 = boto3.client("s3", region_name="us-east-1")
+        s3.create_bucket(Bucket="landing")
+        stream = fake.firehose.create_delivery_stream(
+            "events",
+            SplunkDestinationConfiguration={
+                **SPLUNK,
+                "S3Configuration": {**S3, "Prefix": "splunk/"},
+                "ProcessingConfiguration": processing(),
+            },
+        )
+        client = boto3.client("firehose", region_name="us-east-1")
+        client.put_record_batch(
+            DeliveryStreamName="events", Records=[{"Data": b"good\n"}, {"Data": b"bad\n"}]
+        )
+        fake.firehose.clock.advance(seconds=60)
+
+        keys = [o["Key"] for o in s3.list_objects_v2(Bucket="landing")["Contents"]]
+        body = s3.get_object(Bucket="landing", Key=keys[0])["Body"].read()
+
+    assert stream.delivered == [b"good\n"]
+    assert len(keys) == 1
+    assert keys[0].startswith("splunk/processing-failed/")
+    assert json.loads(body)["errorCode"] == "Lambda.ProcessingFailedStatus"
+    assert base64.b64decode(json.loads(body)["rawData"]) == b"bad\n"
