@@ -164,8 +164,8 @@ def http_endpoint_description(config: dict[str, Any]) -> dict[str, Any]:
 
 
 #: What DescribeDeliveryStream fills in for the members a Redshift, OpenSearch,
-#: Elasticsearch, Splunk, Snowflake or Iceberg configuration leaves out: the API
-#: reference's defaults for each (docs/fidelity.md lists them with their sources).
+#: Elasticsearch, Splunk, Snowflake or Iceberg configuration leaves out: each one's
+#: documented default (docs/fidelity.md names the source of each).
 _SEARCH_DEFAULTS = {
     "BufferingHints": DEFAULT_BUFFERING,
     "RetryOptions": {"DurationInSeconds": 300},

@@ -140,11 +140,9 @@ _BACKUP_CHECKS: tuple[Check, ...] = (_compression,)
 
 def _written_s3_blocks(kind: str, config: dict[str, Any]) -> list[str]:
     """The plain S3 blocks of ``config`` the fake writes objects with: a source record
-    backup's, an HTTP endpoint's failed data's, a Redshift destination's intermediate
-    bucket's."""
-    blocks = []
-    if kind in (HTTP_KIND, REDSHIFT):
-        blocks.append("S3Configuration")
+    backup's, and the ``S3Configuration`` of every destination but S3 (failed records,
+    Redshift's intermediate objects)."""
+    blocks = [] if kind in S3_KINDS else ["S3Configuration"]
     mode, block = ALL_DATA.get(kind, ("", ""))
     if mode and config.get("S3BackupMode") == mode and block not in blocks:
         blocks.append(block)
