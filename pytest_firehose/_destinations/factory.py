@@ -67,20 +67,9 @@ def destination_for(
         return HttpEndpointDestination(config, region, contained, unlocked)
     if kind is None:
         return MemoryDestination()
-    return StoredDestination(config, region, contained)
+    from pytest_firehose._destinations.s3 import S3Destination
+    from pytest_firehose._destinations.stored import StoredDestination
 
-
-class StoredDestination(MemoryDestination):
-    """A destination the fake does not deliver to (OpenSearch, Elasticsearch, Splunk,
-    Snowflake, Iceberg): its objects are kept in memory, and the records a transformation
-    fails go, as AWS writes them, to the bucket of its ``S3Configuration``."""
-
-    def __init__(self, config: dict[str, Any], region: str, contained: Callable[[], bool]) -> None:
-        from pytest_firehose._destinations.s3 import S3Destination
-
-        s3 = config.get("S3Configuration")
-        #: Where the transformation's failed records are written (kept in memory only
-        #: when the configuration has no bucket, as a stream without a destination).
-        self.error_output: Destination = (
-            S3Destination(s3, region, contained) if s3 else MemoryDestination()
-        )
+    s3 = config.get("S3Configuration")
+    bucket = S3Destination(s3, region, contained) if s3 else MemoryDestination()
+    return StoredDestination(kind, config, bucket)

@@ -135,15 +135,16 @@ class DeliveryStreamHandle:
 
     @property
     def backed_up(self) -> list[bytes]:
-        """Payloads written to the S3 backup because the HTTP endpoint kept failing for
-        longer than ``RetryOptions.DurationInSeconds``."""
+        """Payloads written to the destination's S3 bucket because it (an HTTP endpoint,
+        OpenSearch, Splunk ...) kept failing for longer than
+        ``RetryOptions.DurationInSeconds``."""
         with self._world.touched():
             return [data for obj in self._delivery.backed_up for data in obj.records]
 
     @property
     def source_backup(self) -> list[bytes]:
         """Payloads written to the S3 backup of source records (``S3BackupMode``
-        ``Enabled`` on extended S3, ``AllData`` on an HTTP endpoint), as the stream took
+        ``Enabled``, ``AllData``, ``AllDocuments`` or ``AllEvents``), as the stream took
         them in: before any transformation, oldest object first."""
         with self._world.touched():
             return [data for obj in self._stream.source_backup for data in obj.records]

@@ -10,6 +10,7 @@ from typing import Any
 from pytest_firehose._destinations.buffers import BUFFERING_DEFAULTS, DEFAULT_BUFFERING
 from pytest_firehose._destinations.factory import REDSHIFT, S3_KINDS
 from pytest_firehose._destinations.objects import has_expressions
+from pytest_firehose._destinations.stored import RETRY_DEFAULTS
 from pytest_firehose._errors import ServiceError
 
 _NO_LOGGING = {"Enabled": False}
@@ -166,35 +167,43 @@ def http_endpoint_description(config: dict[str, Any]) -> dict[str, Any]:
 #: What DescribeDeliveryStream fills in for the members a Redshift, OpenSearch,
 #: Elasticsearch, Splunk, Snowflake or Iceberg configuration leaves out: each one's
 #: documented default (docs/fidelity.md names the source of each).
-_SEARCH_DEFAULTS = {
-    "BufferingHints": DEFAULT_BUFFERING,
-    "RetryOptions": {"DurationInSeconds": 300},
-    "S3BackupMode": "FailedDocumentsOnly",
-}
+def _retries(kind: str) -> dict[str, int]:
+    return {"DurationInSeconds": RETRY_DEFAULTS[kind]}
+
+
+_SEARCH_DEFAULTS = {"BufferingHints": DEFAULT_BUFFERING, "S3BackupMode": "FailedDocumentsOnly"}
 _INDEX_DEFAULTS = {**_SEARCH_DEFAULTS, "IndexRotationPeriod": "OneDay"}
 OTHER_DEFAULTS: dict[str, dict[str, Any]] = {
     "RedshiftDestinationConfiguration": {
         "RetryOptions": {"DurationInSeconds": 3600},
         "S3BackupMode": "Disabled",
     },
-    "ElasticsearchDestinationConfiguration": _INDEX_DEFAULTS,
-    "AmazonopensearchserviceDestinationConfiguration": _INDEX_DEFAULTS,
-    "AmazonOpenSearchServerlessDestinationConfiguration": _SEARCH_DEFAULTS,
+    **{
+        kind: {**_INDEX_DEFAULTS, "RetryOptions": _retries(kind)}
+        for kind in (
+            "ElasticsearchDestinationConfiguration",
+            "AmazonopensearchserviceDestinationConfiguration",
+        )
+    },
+    "AmazonOpenSearchServerlessDestinationConfiguration": {
+        **_SEARCH_DEFAULTS,
+        "RetryOptions": _retries("AmazonOpenSearchServerlessDestinationConfiguration"),
+    },
     "SplunkDestinationConfiguration": {
         "BufferingHints": BUFFERING_DEFAULTS["SplunkDestinationConfiguration"],
         "HECAcknowledgmentTimeoutInSeconds": 180,
-        "RetryOptions": {"DurationInSeconds": 3600},
+        "RetryOptions": _retries("SplunkDestinationConfiguration"),
         "S3BackupMode": "FailedEventsOnly",
     },
     "SnowflakeDestinationConfiguration": {
         "BufferingHints": BUFFERING_DEFAULTS["SnowflakeDestinationConfiguration"],
         "DataLoadingOption": "JSON_MAPPING",
-        "RetryOptions": {"DurationInSeconds": 60},
+        "RetryOptions": _retries("SnowflakeDestinationConfiguration"),
         "S3BackupMode": "FailedDataOnly",
     },
     "IcebergDestinationConfiguration": {
         "BufferingHints": DEFAULT_BUFFERING,
-        "RetryOptions": {"DurationInSeconds": 300},
+        "RetryOptions": _retries("IcebergDestinationConfiguration"),
         "S3BackupMode": "FailedDataOnly",
         "AppendOnly": False,
     },

@@ -1,0 +1,196 @@
+"""Destinations the fake does not deliver to: OpenSearch Service, Elasticsearch, OpenSearch
+Serverless, Splunk, Snowflake and Iceberg. What such a destination would receive is kept in
+memory (the delivery's ``objects``); what Firehose writes to S3 for it is written to the
+bucket of its ``S3Configuration``:
+
+- the records a transformation failed (``processing-failed/``, as for every destination);
+- while the destination is down (``destination_down()``), the records whose retries ran out
+  (``RetryOptions.DurationInSeconds`` after the batch's first try), one JSON line each in
+  the destination's failed-record format, under its error output type
+  (``AmazonOpenSearchService-failed/``, ``splunk-failed/`` ...).
+
+The developer guide ("Handle data delivery failure") gives each format's fields. The error
+code a record names is the destination's for an endpoint it cannot reach: Splunk's is on
+record, the others' are the fake's choice (docs/fidelity.md).
+"""
+
+from __future__ import annotations
+
+import base64
+import contextlib
+import json
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+from pytest_firehose._destinations.base import RETRY_CAP, DeliveryFailed, Destination
+from pytest_firehose._destinations.compression import extension
+from pytest_firehose._destinations.processing import ErrorOutput, ProcessingFailure
+from pytest_firehose._ids import record_id_text
+from pytest_firehose._lambda.firehose_events import epoch_millis
+
+if TYPE_CHECKING:
+    from pytest_firehose._destinations.base import Batch, DeliveryTarget
+    from pytest_firehose._destinations.objects import DeliveredObject
+
+_OPENSEARCH = (
+    "AmazonopensearchserviceDestinationConfiguration",
+    "ElasticsearchDestinationConfiguration",
+)
+_SERVERLESS = "AmazonOpenSearchServerlessDestinationConfiguration"
+_SPLUNK = "SplunkDestinationConfiguration"
+_SNOWFLAKE = "SnowflakeDestinationConfiguration"
+_ICEBERG = "IcebergDestinationConfiguration"
+#: How long each destination retries a failing delivery when ``RetryOptions`` leaves it
+#: out: the API reference's 300 seconds for OpenSearch; Splunk's, Snowflake's and
+#: Iceberg's are the Terraform provider's defaults (not stated by AWS).
+RETRY_DEFAULTS = {
+    **dict.fromkeys(_OPENSEARCH, 300),
+    _SERVERLESS: 300,
+    _SPLUNK: 3600,
+    _SNOWFLAKE: 60,
+    _ICEBERG: 300,
+}
+#: Destination -> (the error output type its failed records are written under, the error
+#: code and message a record names when the destination could not be reached).
+_GAVE_UP = {
+    **dict.fromkeys(
+        (*_OPENSEARCH, _SERVERLESS),
+        (
+            "AmazonOpenSearchService-failed",
+            "OS.ConnectionFailed",
+            "Firehose could not connect to the OpenSearch endpoint.",
+        ),
+    ),
+    _SPLUNK: (
+        "splunk-failed",
+        "Splunk.ConnectionTimeout",
+        "The connection to Splunk timed out. This might be a transient error and the request "
+        "will be retried. Kinesis Data Firehose backs up the data to Amazon S3 if all retries "
+        "fail.",
+    ),
+    _SNOWFLAKE: (
+        "snowflake-failed",
+        "Snowflake.ConnectionFailed",
+        "Firehose could not connect to the Snowflake account URL.",
+    ),
+    _ICEBERG: (
+        "iceberg-failed",
+        "Iceberg.ConnectionFailed",
+        "Firehose could not write to the Apache Iceberg table.",
+    ),
+}
+#: IndexRotationPeriod -> what is appended to the index name, from the record's arrival
+#: (UTC): the developer guide's index rotation table (``myindex-2016-02-25`` a day ...).
+_ROTATION: dict[str, Callable[[datetime], str]] = {
+    "NoRotation": lambda at: "",
+    "OneHour": lambda at: f"-{at:%Y-%m-%d-%H}",
+    "OneDay": lambda at: f"-{at:%Y-%m-%d}",
+    "OneWeek": lambda at: f"-{at.isocalendar().year}-w{at.isocalendar().week:02d}",
+    "OneMonth": lambda at: f"-{at:%Y-%m}",
+}
+
+#: Fields a destination's failed record adds: (those before ``rawData``, those after),
+#: from the record's id and arrival.
+Extra = Callable[[str, datetime], "tuple[dict[str, Any], dict[str, Any]]"]
+
+
+def _extra_fields(kind: str, config: Mapping[str, Any]) -> Extra:
+    """The fields ``kind``'s failed records add to the common ones."""
+    index = str(config.get("IndexName", ""))
+    rotate = _ROTATION.get(str(config.get("IndexRotationPeriod", "OneDay")), _ROTATION["OneDay"])
+    if kind in _OPENSEARCH:
+        type_name = str(config.get("TypeName", ""))
+        return lambda record_id, arrived: (
+            {
+                "esDocumentId": record_id,
+                "esIndexName": index + rotate(arrived),
+                "esTypeName": type_name,
+            },
+            {},
+        )
+    if kind == _SERVERLESS:
+        return lambda record_id, arrived: (
+            {"osDocumentId": record_id, "osIndexName": index},
+            {},
+        )
+    if kind == _SPLUNK:
+        return lambda record_id, arrived: ({}, {"EventId": f"{record_id}.0"})
+    return lambda record_id, arrived: ({}, {})
+
+
+@dataclass(frozen=True)
+class GaveUp(ProcessingFailure):
+    """A record whose delivery's retries ran out, as its destination's failed record."""
+
+    extra: Extra = field(default=lambda record_id, arrived: ({}, {}))
+
+    def error_record(self, lambda_arn: str | None) -> str:
+        payload, key, arrived = self.record
+        before, after = self.extra(record_id_text(key), arrived)
+        raw = payload if isinstance(payload, str) else base64.b64encode(payload).decode()
+        return json.dumps(
+            {
+                "attemptsMade": self.attempts,
+                "arrivalTimestamp": epoch_millis(arrived),
+                "errorCode": self.code,
+                "errorMessage": self.message,
+                "attemptEndingTimestamp": epoch_millis(self.ended_at),
+                **before,
+                "rawData": raw,
+                **after,
+            },
+            separators=(",", ":"),
+        )
+
+
+class StoredDestination:
+    """A destination the fake does not deliver to (see the module): never fails while up;
+    while down, gives a batch up once its retry duration has passed, writing it to the
+    ``S3Configuration`` bucket."""
+
+    retry_cap = RETRY_CAP
+
+    def __init__(
+        self,
+        kind: str,
+        config: dict[str, Any],
+        bucket: Destination,
+    ) -> None:
+        self.kind = kind
+        #: Where failed records go: the ``S3Configuration`` bucket (or memory only).
+        self.error_output = bucket
+        s3 = config.get("S3Configuration") or {}
+        compression = s3.get("CompressionFormat", "UNCOMPRESSED")
+        self._failed_output = ErrorOutput(
+            s3.get("ErrorOutputPrefix") or "",
+            s3.get("Prefix", ""),
+            compression,
+            extension(compression, None),
+        )
+        seconds = (config.get("RetryOptions") or {}).get("DurationInSeconds")
+        self.retry_duration = timedelta(
+            seconds=RETRY_DEFAULTS.get(kind, 300) if seconds is None else seconds
+        )
+        self._extra = _extra_fields(kind, config)
+
+    def deliver(self, target: DeliveryTarget, obj: DeliveredObject) -> None:
+        return None
+
+    def give_up(
+        self, target: DeliveryTarget, batch: Batch, at: datetime, failure: DeliveryFailed | None
+    ) -> DeliveredObject | None:
+        """Once the retry duration has passed since the first try: the batch's failed
+        records, written (best effort) to the ``S3Configuration`` bucket."""
+        if at - batch.first_try < self.retry_duration or self.kind not in _GAVE_UP:
+            return None
+        output_type, code, message = _GAVE_UP[self.kind]
+        failures: list[ProcessingFailure] = [
+            GaveUp(record, code, message, batch.attempts, at, extra=self._extra)
+            for record in batch.records
+        ]
+        backup = self._failed_output.object_for(failures, output_type, target, batch.delivery_id)
+        with contextlib.suppress(DeliveryFailed):
+            self.error_output.deliver(target, backup)
+        return backup
