@@ -187,19 +187,25 @@ class ProcessingFailure:
     attempts: int
     ended_at: datetime
 
-    def error_record(self, lambda_arn: str | None) -> str:
-        """The JSON line Firehose writes for the record to the error output (with the
-        function's ARN for a transformation's failure)."""
-        payload, _, arrived = self.record
-        raw = payload if isinstance(payload, str) else base64.b64encode(payload).decode()
-        fields: dict[str, Any] = {
+    def leading_fields(self) -> dict[str, Any]:
+        """The fields an error record starts with, whatever failed."""
+        return {
             "attemptsMade": self.attempts,
-            "arrivalTimestamp": epoch_millis(arrived),
+            "arrivalTimestamp": epoch_millis(self.record[2]),
             "errorCode": self.code,
             "errorMessage": self.message,
             "attemptEndingTimestamp": epoch_millis(self.ended_at),
-            "rawData": raw,
         }
+
+    def raw_data(self) -> str:
+        """The record's payload in base64, as an error record holds it."""
+        payload = self.record[0]
+        return payload if isinstance(payload, str) else base64.b64encode(payload).decode()
+
+    def error_record(self, lambda_arn: str | None) -> str:
+        """The JSON line Firehose writes for the record to the error output (with the
+        function's ARN for a transformation's failure)."""
+        fields = {**self.leading_fields(), "rawData": self.raw_data()}
         if lambda_arn is not None:
             fields["lambdaArn"] = lambda_arn
         return json.dumps(fields, separators=(",", ":"))

@@ -16,7 +16,6 @@ record, the others' are the fake's choice (docs/fidelity.md).
 
 from __future__ import annotations
 
-import base64
 import contextlib
 import json
 from collections.abc import Callable, Mapping
@@ -28,7 +27,6 @@ from pytest_firehose._destinations.base import RETRY_CAP, DeliveryFailed, Destin
 from pytest_firehose._destinations.compression import extension
 from pytest_firehose._destinations.processing import ErrorOutput, ProcessingFailure
 from pytest_firehose._ids import record_id_text
-from pytest_firehose._lambda.firehose_events import epoch_millis
 
 if TYPE_CHECKING:
     from pytest_firehose._destinations.base import Batch, DeliveryTarget
@@ -127,22 +125,10 @@ class GaveUp(ProcessingFailure):
     extra: Extra = field(default=lambda record_id, arrived: ({}, {}))
 
     def error_record(self, lambda_arn: str | None) -> str:
-        payload, key, arrived = self.record
+        _, key, arrived = self.record
         before, after = self.extra(record_id_text(key), arrived)
-        raw = payload if isinstance(payload, str) else base64.b64encode(payload).decode()
-        return json.dumps(
-            {
-                "attemptsMade": self.attempts,
-                "arrivalTimestamp": epoch_millis(arrived),
-                "errorCode": self.code,
-                "errorMessage": self.message,
-                "attemptEndingTimestamp": epoch_millis(self.ended_at),
-                **before,
-                "rawData": raw,
-                **after,
-            },
-            separators=(",", ":"),
-        )
+        fields = {**self.leading_fields(), **before, "rawData": self.raw_data(), **after}
+        return json.dumps(fields, separators=(",", ":"))
 
 
 class StoredDestination:
