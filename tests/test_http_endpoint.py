@@ -677,3 +677,23 @@ def test_a_failed_assertion_names_the_batches_an_endpoint_refused(fake, client, 
         str(failure.value)
     )
     assert "413: too big" in str(failure.value)
+
+
+def test_a_backup_follows_an_error_output_prefix_with_expressions(fake, client):
+    create(
+        client,
+        RetryOptions={"DurationInSeconds": 0},
+        S3Configuration={
+            **S3,
+            "ErrorOutputPrefix": "failed/!{firehose:error-output-type}/!{timestamp:yyyy}/",
+            "CompressionFormat": "GZIP",
+        },
+    )
+    fake.firehose["events"].destination_down()
+    put(client, b"a")
+    fake.firehose.flush()
+
+    [backup] = backups(fake)
+    arrived = fake.firehose["events"].records[0].arrived_at
+    assert backup.key.startswith(f"failed/http-endpoint-failed/{arrived:%Y}/events-1-")
+    assert backup.key.endswith(".gz")

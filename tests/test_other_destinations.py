@@ -601,3 +601,26 @@ def test_a_failed_document_names_the_rotated_index_it_was_meant_for(
 
     (obj,) = fake.world.firehose().streams["events"].backed_up
     assert json.loads(obj.body)["esIndexName"] == "logs" + arrived.strftime(suffix)
+
+
+def test_given_up_records_follow_an_error_output_prefix_with_its_type(fake: FirehoseFake) -> None:
+    errors = "errors/!{firehose:error-output-type}/!{timestamp:yyyy}/"
+    stream = fake.firehose.create_delivery_stream(
+        "events",
+        SplunkDestinationConfiguration={
+            **SPLUNK,
+            "S3Configuration": {**S3, "ErrorOutputPrefix": errors, "CompressionFormat": "GZIP"},
+            "RetryOptions": {"DurationInSeconds": 0},
+        },
+    )
+    stream.destination_down()
+    arrived = fake.firehose.clock.now()
+    boto3.client("firehose", region_name="us-east-1").put_record(
+        DeliveryStreamName="events", Record={"Data": b"a"}
+    )
+    fake.firehose.flush()
+
+    (obj,) = fake.world.firehose().streams["events"].backed_up
+    assert obj.key.startswith(f"errors/splunk-failed/{arrived:%Y}/events-1-")
+    assert obj.key.endswith(".gz")
+    assert json.loads(gzip.decompress(obj.body))["errorCode"] == "Splunk.ConnectionTimeout"

@@ -28,10 +28,9 @@ from pytest_firehose._destinations.base import (
     DeliveryFailed,
     Destination,
     MemoryDestination,
-    rendered,
 )
-from pytest_firehose._destinations.compression import compress
-from pytest_firehose._destinations.objects import DeliveredObject, object_key
+from pytest_firehose._destinations.gave_up import failed_output, gave_up_object
+from pytest_firehose._destinations.objects import DeliveredObject
 from pytest_firehose._destinations.s3 import S3Destination
 from pytest_firehose._errors import UsageError
 from pytest_firehose._loopback import reaches_loopback
@@ -75,6 +74,11 @@ def _ms(at: datetime) -> int:
 
 def _json(value: dict[str, Any]) -> str:
     return json.dumps(value, separators=(",", ":"))
+
+
+def _data_id(record_id: str, arrived: datetime) -> tuple[dict[str, Any], dict[str, Any]]:
+    """What an HTTP endpoint's failed record adds after ``rawData``."""
+    return {}, {"subsequenceNumber": 0, "dataId": record_id}
 
 
 def _b64(payload: Payload) -> str:
@@ -259,36 +263,18 @@ class HttpEndpointDestination:
         the S3 backup, one JSON line per record naming the last attempt's error."""
         if at - batch.first_try < self.retry_duration:
             return None
-        records = batch.records
         if failure is not None and failure.code is not None:
-            code, message = failure.code, str(failure)
+            error = (failure.code, str(failure))
         else:  # not tried: the destination was switched off
-            code, message = UNREACHABLE, "The endpoint was unreachable."
-        lines = [
-            _json(
-                {
-                    "attemptsMade": batch.attempts,
-                    "arrivalTimestamp": _ms(arrived),
-                    "errorCode": code,
-                    "errorMessage": message,
-                    "attemptEndingTimestamp": _ms(at),
-                    "rawData": _b64(payload),
-                    "subsequenceNumber": 0,
-                    "dataId": record_id,
-                }
-            )
-            + "\n"
-            for payload, record_id, arrived in rendered(records)
-        ]
-        s3 = self.config.get("S3Configuration", {})
-        prefix = (s3.get("ErrorOutputPrefix") or s3.get("Prefix") or "") + ERROR_OUTPUT_TYPE + "/"
-        key = object_key(prefix, target.name, str(target.version), records[0][2], batch.delivery_id)
-        body = "".join(lines).encode()
-        compression = s3.get("CompressionFormat", "UNCOMPRESSED")
-        body = compress(body, compression, name=batch.delivery_id, at=at)
-        payloads = tuple(payload for payload, _, _ in records)
-        backup = DeliveredObject(
-            key, payloads, at, batch.delivery_id, compression=compression, body=body
+            error = (UNREACHABLE, "The endpoint was unreachable.")
+        backup = gave_up_object(
+            failed_output(self.config.get("S3Configuration", {})),
+            ERROR_OUTPUT_TYPE,
+            target,
+            batch,
+            at,
+            error,
+            _data_id,
         )
         if self._backup_bucket is not None:
             # Best effort: the backup is on record in `backed_up` whether or not S3 took it.

@@ -17,16 +17,12 @@ record, the others' are the fake's choice (docs/fidelity.md).
 from __future__ import annotations
 
 import contextlib
-import json
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from pytest_firehose._destinations.base import RETRY_CAP, DeliveryFailed, Destination
-from pytest_firehose._destinations.compression import extension
-from pytest_firehose._destinations.processing import ErrorOutput, ProcessingFailure
-from pytest_firehose._ids import record_id_text
+from pytest_firehose._destinations.gave_up import Extra, failed_output, gave_up_object, no_extra
 
 if TYPE_CHECKING:
     from pytest_firehose._destinations.base import Batch, DeliveryTarget
@@ -89,10 +85,6 @@ _ROTATION: dict[str, Callable[[datetime], str]] = {
     "OneMonth": lambda at: f"-{at:%Y-%m}",
 }
 
-#: Fields a destination's failed record adds: (those before ``rawData``, those after),
-#: from the record's id and arrival.
-Extra = Callable[[str, datetime], "tuple[dict[str, Any], dict[str, Any]]"]
-
 
 def _extra_fields(kind: str, config: Mapping[str, Any]) -> Extra:
     """The fields ``kind``'s failed records add to the common ones."""
@@ -115,20 +107,7 @@ def _extra_fields(kind: str, config: Mapping[str, Any]) -> Extra:
         )
     if kind == _SPLUNK:
         return lambda record_id, arrived: ({}, {"EventId": f"{record_id}.0"})
-    return lambda record_id, arrived: ({}, {})
-
-
-@dataclass(frozen=True)
-class GaveUp(ProcessingFailure):
-    """A record whose delivery's retries ran out, as its destination's failed record."""
-
-    extra: Extra = field(default=lambda record_id, arrived: ({}, {}))
-
-    def error_record(self, lambda_arn: str | None) -> str:
-        _, key, arrived = self.record
-        before, after = self.extra(record_id_text(key), arrived)
-        fields = {**self.leading_fields(), **before, "rawData": self.raw_data(), **after}
-        return json.dumps(fields, separators=(",", ":"))
+    return no_extra
 
 
 class StoredDestination:
@@ -147,14 +126,7 @@ class StoredDestination:
         self.kind = kind
         #: Where failed records go: the ``S3Configuration`` bucket (or memory only).
         self.error_output = bucket
-        s3 = config.get("S3Configuration") or {}
-        compression = s3.get("CompressionFormat", "UNCOMPRESSED")
-        self._failed_output = ErrorOutput(
-            s3.get("ErrorOutputPrefix") or "",
-            s3.get("Prefix", ""),
-            compression,
-            extension(compression, None),
-        )
+        self._failed_output = failed_output(config.get("S3Configuration") or {})
         seconds = (config.get("RetryOptions") or {}).get("DurationInSeconds")
         self.retry_duration = timedelta(
             seconds=RETRY_DEFAULTS.get(kind, 300) if seconds is None else seconds
@@ -172,11 +144,9 @@ class StoredDestination:
         if at - batch.first_try < self.retry_duration or self.kind not in _GAVE_UP:
             return None
         output_type, code, message = _GAVE_UP[self.kind]
-        failures: list[ProcessingFailure] = [
-            GaveUp(record, code, message, batch.attempts, at, extra=self._extra)
-            for record in batch.records
-        ]
-        backup = self._failed_output.object_for(failures, output_type, target, batch.delivery_id)
+        backup = gave_up_object(
+            self._failed_output, output_type, target, batch, at, (code, message), self._extra
+        )
         with contextlib.suppress(DeliveryFailed):
             self.error_output.deliver(target, backup)
         return backup

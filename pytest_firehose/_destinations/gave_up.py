@@ -1,0 +1,73 @@
+"""Records a destination gave up on once its ``RetryOptions`` ran out (an HTTP endpoint,
+OpenSearch, Splunk ...), as Firehose writes them to the bucket of the destination's
+``S3Configuration``: one JSON line each, the fields every error record starts with, then
+the destination's own (an OpenSearch document id, Splunk's ``EventId`` ...) around
+``rawData``, under the destination's error output type (``http-endpoint-failed/``,
+``splunk-failed/`` ...)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from pytest_firehose._destinations.compression import extension
+from pytest_firehose._destinations.processing import ErrorOutput, ProcessingFailure
+from pytest_firehose._ids import record_id_text
+
+if TYPE_CHECKING:
+    from pytest_firehose._destinations.base import Batch, DeliveryTarget
+    from pytest_firehose._destinations.objects import DeliveredObject
+
+#: Fields a destination's failed record adds: (those before ``rawData``, those after),
+#: from the record's id and arrival.
+Extra = Callable[[str, datetime], "tuple[dict[str, Any], dict[str, Any]]"]
+
+
+def no_extra(record_id: str, arrived: datetime) -> tuple[dict[str, Any], dict[str, Any]]:
+    return {}, {}
+
+
+@dataclass(frozen=True)
+class GaveUp(ProcessingFailure):
+    """A record whose delivery's retries ran out, as its destination's failed record."""
+
+    extra: Extra = field(default=no_extra)
+
+    def error_record(self, lambda_arn: str | None) -> str:
+        _, key, arrived = self.record
+        before, after = self.extra(record_id_text(key), arrived)
+        fields = {**self.leading_fields(), **before, "rawData": self.raw_data(), **after}
+        return json.dumps(fields, separators=(",", ":"))
+
+
+def failed_output(s3: Mapping[str, Any]) -> ErrorOutput:
+    """Where and how records given up on are written: the ``S3Configuration`` ``s3``'s
+    prefixes and compression."""
+    compression = s3.get("CompressionFormat", "UNCOMPRESSED")
+    return ErrorOutput(
+        s3.get("ErrorOutputPrefix") or "",
+        s3.get("Prefix", ""),
+        compression,
+        extension(compression, None),
+    )
+
+
+def gave_up_object(
+    output: ErrorOutput,
+    output_type: str,
+    target: DeliveryTarget,
+    batch: Batch,
+    at: datetime,
+    error: tuple[str, str],
+    extra: Extra = no_extra,
+) -> DeliveredObject:
+    """The object of ``batch``'s records, each failed with ``error`` (code, message) at
+    ``at``, under ``output_type``."""
+    code, message = error
+    failures: list[ProcessingFailure] = [
+        GaveUp(record, code, message, batch.attempts, at, extra=extra) for record in batch.records
+    ]
+    return output.object_for(failures, output_type, target, batch.delivery_id)
