@@ -16,12 +16,15 @@ accepted record then ends exactly once delivered (transformed), dropped by the t
 in the processing-failed error output, pending or expired. ``PartitioningMachine`` adds
 dynamic partitioning by the keys that handler answers: a kept record without a key ends in
 the partitioning-failed error output, and each delivered one under its partition's prefix.
+``GivingUpMachine`` runs them on a Splunk destination, which gives a batch up to its S3
+bucket once its retries run out while it is down: given up is one more place a record ends.
 """
 
 from __future__ import annotations
 
 import base64
 import json
+import warnings
 import zlib
 from collections import Counter
 from dataclasses import dataclass, field
@@ -42,7 +45,7 @@ from hypothesis.stateful import (
     rule,
 )
 
-from pytest_firehose import FirehoseFake
+from pytest_firehose import FirehoseFake, UnmodelledSettingWarning
 
 DAY = timedelta(hours=24)
 MAX_ATTEMPTS = 5
@@ -97,6 +100,7 @@ class Snapshot:
     dropped: Counter[bytes] = field(default_factory=Counter)
     failed: Counter[bytes] = field(default_factory=Counter)
     unpartitioned: Counter[bytes] = field(default_factory=Counter)
+    backed_up: Counter[bytes] = field(default_factory=Counter)
 
 
 class AccountingMachine(RuleBasedStateMachine):
@@ -109,15 +113,12 @@ class AccountingMachine(RuleBasedStateMachine):
                 region_name=REGION,
                 config=Config(retries={"mode": "standard", "total_max_attempts": MAX_ATTEMPTS}),
             )
-            self.stream = self.fake.firehose.create_delivery_stream(
-                "events",
-                ExtendedS3DestinationConfiguration={
-                    "RoleARN": ROLE,
-                    "BucketARN": BUCKET,
-                    "BufferingHints": {"SizeInMBs": 1, "IntervalInSeconds": 60},
-                    **self.processing(),
-                },
-            )
+            with warnings.catch_warnings():
+                # A destination the fake only stores says so (GivingUpMachine's Splunk).
+                warnings.simplefilter("ignore", UnmodelledSettingWarning)
+                self.stream = self.fake.firehose.create_delivery_stream(
+                    "events", **self.destination()
+                )
         except BaseException:
             self.fake.stop()
             raise
@@ -131,6 +132,17 @@ class AccountingMachine(RuleBasedStateMachine):
 
     def teardown(self) -> None:
         self.fake.stop()
+
+    def destination(self) -> dict[str, Any]:
+        """CreateDeliveryStream's destination parameter."""
+        return {
+            "ExtendedS3DestinationConfiguration": {
+                "RoleARN": ROLE,
+                "BucketARN": BUCKET,
+                "BufferingHints": {"SizeInMBs": 1, "IntervalInSeconds": 60},
+                **self.processing(),
+            }
+        }
 
     def processing(self) -> dict[str, Any]:
         """The destination's ProcessingConfiguration, if any."""
@@ -251,6 +263,7 @@ class AccountingMachine(RuleBasedStateMachine):
             dropped=Counter(self.stream.dropped),
             failed=Counter(self.stream.processing_failed),
             unpartitioned=Counter(map(source, self.stream.partitioning_failed)),
+            backed_up=Counter(map(source, self.stream.backed_up)),
         )
         self._every_record_is_delivered_pending_or_expired(seen)
         self._the_call_log_accounts_for_every_record(seen)
@@ -261,7 +274,7 @@ class AccountingMachine(RuleBasedStateMachine):
     def _every_record_is_delivered_pending_or_expired(self, seen: Snapshot) -> None:
         accepted = Counter(data for data, _, _ in seen.records)
         parts = seen.delivered + seen.pending + seen.expired + seen.dropped + seen.failed
-        parts += seen.unpartitioned
+        parts += seen.unpartitioned + seen.backed_up
         assert accepted == parts, f"missing: {accepted - parts}, extra: {parts - accepted}"
 
     def _the_call_log_accounts_for_every_record(self, seen: Snapshot) -> None:
@@ -448,6 +461,22 @@ def test_records_count_as_their_payloads_in_a_multiset(fake):
     assert Counter(stream.records) == Counter({b"a": 2, b"b": 1})
 
 
+class GivingUpMachine(AccountingMachine):
+    """The accounting machine on a Splunk destination, which the fake only stores: while it
+    is down, a batch whose two minutes of retries ran out is given up to the S3 bucket, so
+    every accepted record ends delivered, given up (``backed_up``), pending or expired."""
+
+    def destination(self) -> dict[str, Any]:
+        return {
+            "SplunkDestinationConfiguration": {
+                "HECEndpoint": "https://splunk.example.com:8088",
+                "HECEndpointType": "Raw",
+                "S3Configuration": {"RoleARN": ROLE, "BucketARN": BUCKET},
+                "RetryOptions": {"DurationInSeconds": 120},
+            }
+        }
+
+
 AccountingMachine.TestCase.settings = settings(
     max_examples=30,
     stateful_step_count=25,
@@ -459,3 +488,5 @@ TransformingMachine.TestCase.settings = AccountingMachine.TestCase.settings
 TestTransforming = TransformingMachine.TestCase
 PartitioningMachine.TestCase.settings = AccountingMachine.TestCase.settings
 TestPartitioning = PartitioningMachine.TestCase
+GivingUpMachine.TestCase.settings = AccountingMachine.TestCase.settings
+TestGivingUp = GivingUpMachine.TestCase
