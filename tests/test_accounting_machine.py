@@ -471,6 +471,7 @@ class GivingUpMachine(AccountingMachine):
             "SplunkDestinationConfiguration": {
                 "HECEndpoint": "https://splunk.example.com:8088",
                 "HECEndpointType": "Raw",
+                "HECToken": "token",  # older botocore (1.34) requires it
                 "S3Configuration": {"RoleARN": ROLE, "BucketARN": BUCKET},
                 "RetryOptions": {"DurationInSeconds": 120},
             }

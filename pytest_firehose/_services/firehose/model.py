@@ -34,7 +34,7 @@ from pytest_firehose._lambda.functions import (
     parse_function,
 )
 from pytest_firehose._payload import Payload, data_of
-from pytest_firehose._services.base import ServiceBase, tag_page
+from pytest_firehose._services.base import ServiceBase
 from pytest_firehose._services.codes import BATCH_PUT
 from pytest_firehose._services.firehose.aggregation import EXTRA
 from pytest_firehose._services.firehose.backup import (
@@ -53,17 +53,15 @@ from pytest_firehose._services.firehose.puts import Puts
 from pytest_firehose._services.firehose.quotas import PutQuota
 from pytest_firehose._services.firehose.settings import findings, report, source_findings
 from pytest_firehose._services.firehose.source import take_in
+from pytest_firehose._services.firehose.stream_settings import KINESIS_SOURCE, StreamSettings
 from pytest_firehose._services.firehose.streams import (
     DESTINATION_ID,
     DeliveryStream,
     KinesisSource,
 )
 
-MAX_TAGS = 50
-KINESIS_SOURCE = "KinesisStreamAsSource"
 
-
-class FirehoseService(Puts, ServiceBase):  # the mixin first: it overrides put_batch
+class FirehoseService(Puts, StreamSettings, ServiceBase):  # Puts first: it overrides put_batch
     """Amazon Data Firehose in one account and region."""
 
     batch_put = BATCH_PUT["firehose"]
@@ -387,65 +385,6 @@ class FirehoseService(Puts, ServiceBase):  # the mixin first: it overrides put_b
         return invoke(
             registration, event, self.clock, request_id, reference.arn, limit=FIREHOSE_WAIT
         )
-
-    # ------------------------------------------------------------------ tags
-
-    def tag_delivery_stream(self, params: dict[str, Any]) -> dict[str, Any]:
-        stream = self.stream(params["DeliveryStreamName"])
-        tags = {**stream.tags, **{t["Key"]: t.get("Value", "") for t in params["Tags"]}}
-        if len(tags) > MAX_TAGS:
-            raise ServiceError(
-                "LimitExceededException",
-                f"A delivery stream cannot have more than {MAX_TAGS} tags; this request "
-                f"would leave {len(tags)}.",
-            )
-        stream.tags = tags
-        return {}
-
-    def untag_delivery_stream(self, params: dict[str, Any]) -> dict[str, Any]:
-        stream = self.stream(params["DeliveryStreamName"])
-        for key in params["TagKeys"]:
-            stream.tags.pop(key, None)
-        return {}
-
-    def list_tags_for_delivery_stream(self, params: dict[str, Any]) -> dict[str, Any]:
-        return tag_page(self.stream(params["DeliveryStreamName"]).tags, params)
-
-    # ------------------------------------------------------------------ encryption
-
-    def _direct_put(self, name: str) -> DeliveryStream:
-        stream = self.stream(name)
-        if stream.stream_type == KINESIS_SOURCE:
-            raise ServiceError(
-                "InvalidArgumentException",
-                "This operation is not permitted on KinesisStreamAsSource delivery stream type.",
-            )
-        return stream
-
-    def start_encryption(self, params: dict[str, Any]) -> dict[str, Any]:
-        stream = self._direct_put(params["DeliveryStreamName"])
-        requested = params.get("DeliveryStreamEncryptionConfigurationInput") or {
-            "KeyType": "AWS_OWNED_CMK"
-        }
-        self._encryption_becomes(stream, {**requested}, "ENABLING", "ENABLED")
-        return {}
-
-    def stop_encryption(self, params: dict[str, Any]) -> dict[str, Any]:
-        stream = self._direct_put(params["DeliveryStreamName"])
-        self._encryption_becomes(stream, {}, "DISABLING", "DISABLED")
-        return {}
-
-    def _encryption_becomes(
-        self, stream: DeliveryStream, settings: dict[str, Any], meanwhile: str, final: str
-    ) -> None:
-        stream.transitions = [t for t in stream.transitions if t[1] != "encryption"]
-        if self.encryption_delay:
-            stream.encryption = {**settings, "Status": meanwhile}
-            stream.transitions.append(
-                (self.clock.now() + self.encryption_delay, "encryption", final)
-            )
-        else:
-            stream.encryption = {**settings, "Status": final}
 
     # ------------------------------------------------------------------ delivery
 
