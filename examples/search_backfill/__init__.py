@@ -1,0 +1,3 @@
+from search_backfill.backfill import BackfillResult, backfill
+
+__all__ = ["BackfillResult", "backfill"]
