@@ -164,15 +164,15 @@ def http_endpoint_description(config: dict[str, Any]) -> dict[str, Any]:
     return described
 
 
-#: What DescribeDeliveryStream fills in for the members a Redshift, OpenSearch,
-#: Elasticsearch, Splunk, Snowflake or Iceberg configuration leaves out: each one's
-#: documented default (docs/fidelity.md names the source of each).
 def _retries(kind: str) -> dict[str, int]:
     return {"DurationInSeconds": RETRY_DEFAULTS[kind]}
 
 
 _SEARCH_DEFAULTS = {"BufferingHints": DEFAULT_BUFFERING, "S3BackupMode": "FailedDocumentsOnly"}
 _INDEX_DEFAULTS = {**_SEARCH_DEFAULTS, "IndexRotationPeriod": "OneDay"}
+#: What DescribeDeliveryStream fills in for the members a Redshift, OpenSearch,
+#: Elasticsearch, Splunk, Snowflake or Iceberg configuration leaves out: each one's
+#: documented default (docs/fidelity.md names the source of each).
 OTHER_DEFAULTS: dict[str, dict[str, Any]] = {
     "RedshiftDestinationConfiguration": {
         "RetryOptions": {"DurationInSeconds": 3600},

@@ -154,25 +154,23 @@ def findings(kind: str | None, config: dict[str, Any]) -> list[str]:
     each starting with the setting's path."""
     if kind is None:
         return []
+    checks: tuple[Check, ...] = (_processing,)
+    found: list[str] = []
     if kind in S3_KINDS:
         checks = _S3_CHECKS
     elif kind == HTTP_KIND:
         checks = _HTTP_CHECKS
-    else:
-        checks = (_processing,)
-    found = [f"{kind}.{finding}" for check in checks if (finding := check(config))]
-    if kind == REDSHIFT:
-        found.insert(
-            0,
+    elif kind == REDSHIFT:
+        found.append(
             f"{kind}: the COPY into the cluster's table is not run: records are only staged as "
-            "objects in the intermediate bucket (S3Configuration)",
+            "objects in the intermediate bucket (S3Configuration)"
         )
-    elif kind not in S3_KINDS and kind != HTTP_KIND:
-        found.insert(
-            0,
+    else:
+        found.append(
             f"{kind}: delivery to this destination is not modelled: what it would receive is "
-            "kept in memory (stream.objects)",
+            "kept in memory (stream.objects)"
         )
+    found += [f"{kind}.{finding}" for check in checks if (finding := check(config))]
     for block in _written_s3_blocks(kind, config):
         written = config.get(block) or {}
         found += [
