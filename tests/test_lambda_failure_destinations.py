@@ -1,10 +1,12 @@
 """The invocation records of batches a Kinesis event source mapping gave up on reach its
-OnFailure queue or topic: moto's, under ``mock_aws``; without anything standing in for the
-service they stay on ``trigger.failures``, with a warning that says so."""
+OnFailure queue, topic or bucket: moto's, under ``mock_aws``; without anything standing in
+for the service they stay on ``trigger.failures``, with a warning that says so."""
 
 from __future__ import annotations
 
 import json
+import re
+from datetime import datetime
 from typing import Any
 
 import boto3
@@ -72,6 +74,41 @@ def test_records_go_to_the_sns_topic_under_mock_aws(fake: FirehoseFake) -> None:
 
         [message] = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10)["Messages"]
     assert json.loads(json.loads(message["Body"])["Message"]) == trigger.failures[0]
+
+
+def test_records_go_to_the_s3_bucket_with_the_batch_under_mock_aws(fake: FirehoseFake) -> None:
+    # AWS's object (LocalStack's AWS-validated snapshot, 2025): the key
+    # aws/lambda/<mapping UUID>/<shard>/YYYY/MM/DD/YYYY-MM-DDTHH.MM.SS-<UUID>, the body
+    # the invocation record with its keys in order and the batch's event as "payload".
+    kinesis = boto3.client("kinesis", region_name=REGION)
+    with mock_aws():
+        s3 = boto3.client("s3", region_name=REGION)
+        s3.create_bucket(Bucket="failures")
+        trigger = failing_trigger(fake, "arn:aws:s3:::failures")
+        put(kinesis, b"a", b"b")
+
+        trigger.drain()
+
+        [listed] = s3.list_objects_v2(Bucket="failures")["Contents"]
+        body = json.loads(s3.get_object(Bucket="failures", Key=listed["Key"])["Body"].read())
+    [record] = trigger.failures
+    at = datetime.fromisoformat(record["timestamp"].replace("Z", "+00:00"))
+    shard = record["KinesisBatchInfo"]["shardId"]
+    prefix = f"aws/lambda/{trigger.uuid}/{shard}/{at:%Y/%m/%d}/{at:%Y-%m-%dT%H.%M.%S}-"
+    assert listed["Key"].startswith(prefix)
+    assert re.fullmatch(r"[0-9a-f]{8}(-[0-9a-f]{4}){3}-[0-9a-f]{12}", listed["Key"][len(prefix) :])
+    assert list(body) == [
+        "KinesisBatchInfo",
+        "payload",
+        "requestContext",
+        "responseContext",
+        "timestamp",
+        "version",
+    ]
+    assert list(body["requestContext"]) == sorted(record["requestContext"])
+    assert {key: value for key, value in body.items() if key != "payload"} == record
+    assert body["payload"] == trigger.invocations[-1].event
+    assert next(iter(body["payload"]["Records"][0]["kinesis"])) == "kinesisSchemaVersion"
 
 
 def test_without_a_stand_in_the_records_stay_on_the_trigger_with_a_warning(

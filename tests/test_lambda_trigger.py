@@ -420,13 +420,19 @@ def test_a_throttled_firehose_write_is_retried_by_the_mapping(fake: FirehoseFake
     archive.assert_delivered([b"a"])
 
 
-def test_an_s3_destination_is_reported_as_not_delivered_to(fake: FirehoseFake) -> None:
+def test_an_s3_destination_nothing_stands_in_for_keeps_the_records(fake: FirehoseFake) -> None:
     stream = fake.kinesis.create_stream("s")
-    with pytest.warns(UnmodelledSettingWarning, match="trigger.failures"):
-        stream.lambda_trigger(
-            lambda event, context: None,
-            DestinationConfig={"OnFailure": {"Destination": "arn:aws:s3:::failures"}},
-        )
+    trigger = stream.lambda_trigger(
+        _poisoned(),
+        MaximumRetryAttempts=0,
+        DestinationConfig={"OnFailure": {"Destination": "arn:aws:s3:::failures"}},
+    )
+    _put(b"poison")
+
+    with pytest.warns(UnmodelledSettingWarning, match="nothing stands in for S3"):
+        trigger.drain()
+
+    assert [r["KinesisBatchInfo"]["batchSize"] for r in trigger.failures] == [1]
 
 
 @pytest.mark.parametrize(

@@ -8,7 +8,6 @@ handler may call Firehose or Kinesis through boto3 as a deployed function would.
 from __future__ import annotations
 
 import re
-import warnings
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
@@ -18,13 +17,12 @@ from botocore.utils import parse_to_aware_datetime
 
 from pytest_firehose._engine.world import World
 from pytest_firehose._errors import ServiceError, UsageError
-from pytest_firehose._handles.failure_destinations import SENT_TO, FailureDestination
+from pytest_firehose._handles.failure_destinations import FailureDestination
 from pytest_firehose._lambda.context import Function
 from pytest_firehose._lambda.functions import check_memory, check_role, function_timeout
 from pytest_firehose._lambda.kinesis_events import kinesis_event
 from pytest_firehose._lambda.mapping import EventSourceMapping, Invocation, ShardView
 from pytest_firehose._lambda.mapping_settings import MappingSettings, settings_from
-from pytest_firehose._services.firehose.settings import UnmodelledSettingWarning
 from pytest_firehose._services.kinesis.records import sequence_index_of, shard_id_in, views
 from pytest_firehose._services.kinesis.streams import KinesisRecord, KinesisStream
 from pytest_firehose._wire.validation import unsendable, validate_input
@@ -137,6 +135,12 @@ class KinesisTrigger:
         return [record for record in self._mapping.filtered if isinstance(record, KinesisRecord)]
 
     @property
+    def uuid(self) -> str:
+        """The mapping's identifier, as CreateEventSourceMapping answers it (its S3
+        on-failure destination's object keys hold it)."""
+        return self._mapping.uuid
+
+    @property
     def settings(self) -> MappingSettings:
         return self._mapping.settings
 
@@ -192,15 +196,6 @@ def mapping_settings(params: dict[str, Any]) -> MappingSettings:
             f"{error.message}\nChange the parameter it names; docs/lambda.md lists each "
             "one with its default."
         ) from None
-    if settings.on_failure is not None and settings.on_failure.split(":")[2] not in SENT_TO:
-        warnings.warn(
-            UnmodelledSettingWarning(
-                f"lambda_trigger(DestinationConfig=...): the invocation records are kept on "
-                f"trigger.failures; the fake does not send them to {settings.on_failure} "
-                "(it sends them to an SQS queue or an SNS topic)."
-            ),
-            stacklevel=4,
-        )
     return settings
 
 
@@ -228,13 +223,19 @@ def new_trigger(
     function = Function(name, region, world.account_id, timeout=limit, memory_mb=memory_mb)
     source = Source(stream.arn, region, role or default_role(world.account_id, name))
     reader = KinesisReader(world, stream, source)
-    on_failure = settings.on_failure
+    uuid = world.ids.uuid()
     sender = (
-        FailureDestination(on_failure, world.contained)
-        if on_failure is not None and on_failure.split(":")[2] in SENT_TO
+        FailureDestination(
+            settings.on_failure,
+            world.contained,
+            region=region,
+            mapping_uuid=uuid,
+            new_uuid=world.ids.uuid,
+        )
+        if settings.on_failure is not None
         else None
     )
     mapping = EventSourceMapping(
-        handler, function, settings, reader, world.clock, world.ids.uuid, sender
+        handler, function, settings, reader, world.clock, world.ids.uuid, sender, uuid
     )
     return KinesisTrigger(mapping)

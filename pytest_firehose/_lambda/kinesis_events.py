@@ -18,6 +18,9 @@ Facts (docs/fidelity.md, "Lambda and Kinesis"):
   after a failure the function reported without raising; absent for
   ``RecordAgeExceeded``), ``version`` ``"1.0"``, ``timestamp`` and ``KinesisBatchInfo``
   (DOC: kinesis-on-failure-destination; REAL: LocalStack's AWS-validated snapshots).
+* An S3 on-failure destination receives the record with the batch's event beside it as
+  ``payload``; the record's keys, and those of its parts, are in alphabetical order there,
+  the event's as sent (REAL: LocalStack's AWS-validated snapshot, 2025).
 """
 
 from __future__ import annotations
@@ -150,3 +153,16 @@ def invocation_record(
         "streamArn": source.stream_arn,
     }
     return document
+
+
+def s3_failure_document(record: dict[str, Any], payload: dict[str, Any]) -> dict[str, Any]:
+    """What an S3 on-failure destination's object holds: the invocation ``record`` with its
+    keys (and its parts' keys) in alphabetical order, and the event of the batch given up
+    on as ``payload``, as it was sent."""
+    document = {**record, "payload": payload}
+    return {
+        key: document[key]
+        if key == "payload" or not isinstance(document[key], dict)
+        else {inner: document[key][inner] for inner in sorted(document[key])}
+        for key in sorted(document)
+    }

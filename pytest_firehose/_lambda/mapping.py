@@ -49,6 +49,7 @@ from pytest_firehose._lambda.kinesis_events import (
     StreamRecord,
     event_record,
     invocation_record,
+    kinesis_event,
 )
 from pytest_firehose._lambda.mapping_settings import MappingSettings
 from pytest_firehose._lambda.windows import Window, answered_state, window_start
@@ -158,12 +159,16 @@ class EventSourceMapping:
         reader: StreamReader,
         clock: FakeClock,
         request_id: Callable[[], str],
-        on_failure: Callable[[dict[str, Any]], None] | None = None,
+        on_failure: Callable[[dict[str, Any], dict[str, Any]], None] | None = None,
+        uuid: str = "",
     ) -> None:
         self.handler = handler
         #: Where each invocation record goes besides ``failures`` (the on-failure
-        #: destination), called outside the world's lock.
+        #: destination), with the event of the records given up on; called outside the
+        #: world's lock.
         self._on_failure = on_failure
+        #: The mapping's identifier, as CreateEventSourceMapping answers it.
+        self.uuid = uuid
         self.function = function
         self.settings = settings
         self.reader = reader
@@ -483,4 +488,4 @@ class EventSourceMapping:
         )
         self.failures.append(record)
         if self._on_failure is not None:
-            self._on_failure(record)
+            self._on_failure(record, kinesis_event(batch.records, self.reader.source))
