@@ -242,9 +242,38 @@ def test_what_was_configured_is_kept_and_fills_only_what_was_left_out(api: Any) 
     assert {p["ParameterName"]: p["ParameterValue"] for p in parameters} == {
         "LambdaArn": lambda_arn,
         "NumberOfRetries": "3",
-        "BufferSizeInMBs": "1",
+        "BufferSizeInMBs": "0.25",  # Splunk's processor buffers 256 KB by default
         "BufferIntervalInSeconds": "60",
     }
+
+
+@pytest.mark.parametrize(
+    ("kind", "config", "interval"),
+    cases(
+        ("SplunkDestinationConfiguration", SPLUNK, 60),
+        ("SnowflakeDestinationConfiguration", SNOWFLAKE, 30),
+    ),
+)
+def test_a_splunk_or_snowflake_processor_buffers_256_kb_by_default(
+    fake: FirehoseFake, kind: str, config: dict[str, Any], interval: int
+) -> None:
+    # Developer guide, "Data transformation flow": the processor's default buffer is 256 KB
+    # for Splunk and Snowflake (1 MB elsewhere), its interval 30 s for Snowflake (60 s
+    # elsewhere); the API reference's ProcessorParameter says 256 KB for Splunk too.
+    fake.firehose.lambda_function("orders-transform", answer_each(ok))
+    stream = fake.firehose.create_delivery_stream(
+        "events", **{kind: {**config, "ProcessingConfiguration": processing()}}
+    )
+    client = boto3.client("firehose", region_name="us-east-1")
+    client.put_record(DeliveryStreamName="events", Record={"Data": b"x" * (200 * 1024)})
+    fake.firehose.clock.advance(seconds=interval - 1)
+    assert stream.invocations == []
+    client.put_record(DeliveryStreamName="events", Record={"Data": b"y" * (100 * 1024)})
+    assert len(stream.invocations) == 1  # 300 KB waited: past 256 KB
+    client.put_record(DeliveryStreamName="events", Record={"Data": b"z"})
+    fake.firehose.clock.advance(seconds=interval)
+
+    assert [len(i.event["records"]) for i in stream.invocations] == [2, 1]
 
 
 def test_a_vpc_is_described_with_the_vpc_its_subnets_are_in(api: Any) -> None:

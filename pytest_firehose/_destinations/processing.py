@@ -48,6 +48,21 @@ MIB = 1024 * 1024
 DEFAULT_RETRIES = 3
 DEFAULT_SIZE_MB = 1.0
 DEFAULT_INTERVAL = 60
+#: The buffering defaults of the destinations that differ, by configuration parameter: 256 KB
+#: for Splunk and Snowflake, 30 seconds for Snowflake (developer guide, "Data transformation
+#: flow"; the API reference's ProcessorParameter gives Splunk's 256 KB too).
+PROCESSOR_BUFFERING: dict[str, tuple[float, int]] = {
+    "SplunkDestinationConfiguration": (0.25, DEFAULT_INTERVAL),
+    "SnowflakeDestinationConfiguration": (0.25, 30),
+}
+
+
+def buffering_defaults(kind: str | None) -> tuple[float, int]:
+    """A Lambda processor's default ``BufferSizeInMBs`` and ``BufferIntervalInSeconds`` on a
+    destination of ``kind`` (its configuration parameter)."""
+    return PROCESSOR_BUFFERING.get(kind or "", (DEFAULT_SIZE_MB, DEFAULT_INTERVAL))
+
+
 #: The ranges the developer guide gives for the buffering hints (0.2 to 3 MB, 0 to 900 s)
 #: and the API reference for NumberOfRetries (0 to 300).
 SIZE_RANGE_MB = (0.2, 3.0)
@@ -124,8 +139,9 @@ def _number(
     return value
 
 
-def lambda_processor(config: Mapping[str, Any]) -> LambdaProcessor | None:
-    """The Lambda processor a destination's ``ProcessingConfiguration`` enables, or None.
+def lambda_processor(config: Mapping[str, Any], kind: str | None) -> LambdaProcessor | None:
+    """The Lambda processor a destination's ``ProcessingConfiguration`` enables, or None;
+    ``kind`` (the destination's configuration parameter) decides the buffering defaults.
 
     Raises ``InvalidArgumentException`` for a Lambda processor without a ``LambdaArn`` or
     with a buffering hint or retry count out of its documented range."""
@@ -138,9 +154,10 @@ def lambda_processor(config: Mapping[str, Any]) -> LambdaProcessor | None:
             "InvalidArgumentException",
             "A Lambda processor must have the parameter LambdaArn.",
         )
+    default_size, default_interval = buffering_defaults(kind)
     retries = _number(parameters, "NumberOfRetries", DEFAULT_RETRIES, RETRIES_RANGE)
-    size = _number(parameters, "BufferSizeInMBs", DEFAULT_SIZE_MB, SIZE_RANGE_MB)
-    interval = _number(parameters, "BufferIntervalInSeconds", DEFAULT_INTERVAL, INTERVAL_RANGE)
+    size = _number(parameters, "BufferSizeInMBs", default_size, SIZE_RANGE_MB)
+    interval = _number(parameters, "BufferIntervalInSeconds", default_interval, INTERVAL_RANGE)
     return LambdaProcessor(arn, int(retries), int(size * MIB), timedelta(seconds=interval))
 
 

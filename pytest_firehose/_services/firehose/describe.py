@@ -10,6 +10,7 @@ from typing import Any
 from pytest_firehose._destinations.buffers import BUFFERING_DEFAULTS, DEFAULT_BUFFERING
 from pytest_firehose._destinations.factory import REDSHIFT, S3_KINDS
 from pytest_firehose._destinations.objects import has_expressions
+from pytest_firehose._destinations.processing import DEFAULT_RETRIES, buffering_defaults
 from pytest_firehose._destinations.stored import RETRY_DEFAULTS
 from pytest_firehose._errors import ServiceError
 
@@ -79,13 +80,9 @@ OPENSEARCH_KINDS = (
 #: What DescribeDeliveryStream adds to a Lambda processor given without them, in the order
 #: AWS lists them: LambdaArn, NumberOfRetries, RoleArn (the destination's role),
 #: BufferSizeInMBs, BufferIntervalInSeconds. The values are the API reference's defaults
-#: (ProcessorParameter: 3 retries, 1 MB, 60 seconds).
-LAMBDA_DEFAULTS = (
-    ("NumberOfRetries", "3"),
-    ("RoleArn", None),
-    ("BufferSizeInMBs", "1"),
-    ("BufferIntervalInSeconds", "60"),
-)
+#: (ProcessorParameter: 3 retries, 1 MB, 60 seconds; 256 KB on Splunk and Snowflake, 30
+#: seconds on Snowflake, as the developer guide gives them), as the processor uses them.
+LAMBDA_DEFAULTS = ("NumberOfRetries", "RoleArn", "BufferSizeInMBs", "BufferIntervalInSeconds")
 #: Dynamic partitioning retries delivery to a prefix for 300 seconds unless told otherwise.
 PARTITIONING_RETRY = {"DurationInSeconds": 300}
 
@@ -106,27 +103,35 @@ def s3_description(config: dict[str, Any]) -> dict[str, Any]:
     return described
 
 
-def _processor(processor: dict[str, Any], role: str | None) -> dict[str, Any]:
+def _processor(processor: dict[str, Any], role: str | None, kind: str | None) -> dict[str, Any]:
     """A processor as described: a Lambda processor with AWS's defaults filled in."""
     if processor.get("Type") != "Lambda":
         return processor
+    size, interval = buffering_defaults(kind)
+    defaults = {
+        "NumberOfRetries": str(DEFAULT_RETRIES),
+        "RoleArn": role,
+        "BufferSizeInMBs": f"{size:g}",
+        "BufferIntervalInSeconds": str(interval),
+    }
     parameters = list(processor.get("Parameters", []))
     given = {parameter.get("ParameterName") for parameter in parameters}
-    for name, default in LAMBDA_DEFAULTS:
-        value = role if name == "RoleArn" else default
+    for name in LAMBDA_DEFAULTS:
+        value = defaults[name]
         if name not in given and value is not None:
             parameters.append({"ParameterName": name, "ParameterValue": value})
     return {**processor, "Parameters": parameters}
 
 
-def processing_description(config: dict[str, Any]) -> dict[str, Any]:
-    """``ProcessingConfiguration`` as described, its Lambda processors' defaults filled in."""
+def processing_description(config: dict[str, Any], kind: str | None = None) -> dict[str, Any]:
+    """``ProcessingConfiguration`` as described, its Lambda processors' defaults filled in
+    (those of a destination of ``kind``)."""
     processing = config["ProcessingConfiguration"]
     processors = processing.get("Processors")
     if not processors:
         return dict(processing)
     role = config.get("RoleARN")
-    return {**processing, "Processors": [_processor(p, role) for p in processors]}
+    return {**processing, "Processors": [_processor(p, role, kind) for p in processors]}
 
 
 def extended_s3_description(config: dict[str, Any]) -> dict[str, Any]:
@@ -240,7 +245,7 @@ def other_description(kind: str, config: dict[str, Any]) -> dict[str, Any]:
         elif key == "VpcConfiguration":
             value = {**value, "VpcId": vpc_id(value.get("SubnetIds", []))}
         elif key == "ProcessingConfiguration":
-            value = processing_description(config)
+            value = processing_description(config, kind)
         elif key == "BufferingHints":
             value = {**defaults.get(key, {}), **value}
         described[_DESCRIBED_AS.get(key, key)] = value

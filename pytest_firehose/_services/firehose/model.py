@@ -207,7 +207,7 @@ class FirehoseService(Puts, StreamSettings, ServiceBase):  # Puts first: it over
                 "ErrorOutputPrefix cannot be null or empty when Prefix contains expressions.",
             )
         check_staging(kind, config)
-        processor = self._lambda_processor(config)
+        processor = self._lambda_processor(kind, config)
         logs_processing(config)
         partitioning(config)
         backup_config(kind, config)  # refuses a backup without its bucket
@@ -312,7 +312,7 @@ class FirehoseService(Puts, StreamSettings, ServiceBase):  # Puts first: it over
             )
             config = checked(config)
         check_staging(kind, config)
-        processor = self._lambda_processor(config)
+        processor = self._lambda_processor(kind, config)
         logs_processing(config)
         check_decompression_switch(stream.config, config)
         check_switch(stream.config, config)
@@ -357,10 +357,10 @@ class FirehoseService(Puts, StreamSettings, ServiceBase):  # Puts first: it over
 
     # ------------------------------------------------------------------ Lambda
 
-    def _lambda_processor(self, config: dict[str, Any]) -> LambdaProcessor | None:
-        """The configuration's Lambda processor, its function name checked (an HTTP
-        endpoint's configuration holds it too)."""
-        processor = lambda_processor(config)
+    def _lambda_processor(self, kind: str | None, config: dict[str, Any]) -> LambdaProcessor | None:
+        """The Lambda processor of a destination of ``kind``, its function name checked (an
+        HTTP endpoint's configuration holds it too)."""
+        processor = lambda_processor(config, kind)
         if processor is not None:
             try:
                 parse_function(processor.lambda_arn, region=self.region, account_id=self.account_id)
