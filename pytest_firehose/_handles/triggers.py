@@ -120,8 +120,9 @@ class KinesisTrigger:
 
     @property
     def failures(self) -> list[dict[str, Any]]:
-        """The invocation records the mapping wrote when it gave up on records, as the
-        on-failure destination would receive them (JSON objects)."""
+        """The invocation records the mapping wrote when it gave up on records, as an SQS
+        or SNS on-failure destination receives them (JSON objects; an S3 bucket's object
+        adds the batch's event as ``payload``)."""
         return list(self._mapping.failures)
 
     @property
