@@ -816,8 +816,8 @@ _MODEL_INTERVAL_MIN = (
         ),
         (
             {"DynamicPartitioningConfiguration": {"Enabled": False}},
-            "S3 Prefix cannot contain Dynamic Partitioning namespaces when Dynamic "
-            "Partitioning is not enabled.",
+            "Dynamic Partitioning Namespaces can only be part of a prefix expression when "
+            "Dynamic Partitioning is enabled.",
         ),
     ],
 )
