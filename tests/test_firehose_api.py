@@ -498,3 +498,42 @@ def test_update_of_the_s3_backup_is_described(api):
     extended = describe(api)["Destinations"][0]["ExtendedS3DestinationDescription"]
     assert extended["S3BackupDescription"]["BucketARN"] == "arn:aws:s3:::new"
     assert extended["S3BackupDescription"]["RoleARN"] == ROLE
+
+
+NO_ERROR_PREFIX = (
+    "Ths supplied prefix(es) do not satisfy the following constraint: ErrorOutputPrefix "
+    "cannot be null or empty when Prefix contains expressions"
+)
+
+
+@pytest.mark.parametrize(
+    "kind", ["S3DestinationConfiguration", "ExtendedS3DestinationConfiguration"]
+)
+def test_a_prefix_with_expressions_needs_an_error_prefix(fake, api, kind):
+    response = refused(
+        api.create_delivery_stream,
+        DeliveryStreamName="events",
+        **{kind: {**S3, "Prefix": "year=!{timestamp:yyyy}/"}},
+    )
+
+    assert response["Error"] == {"Code": "InvalidArgumentException", "Message": NO_ERROR_PREFIX}
+    assert "events" not in fake.firehose
+
+
+def test_an_update_may_not_add_expressions_without_an_error_prefix(api):
+    create_s3(api, Prefix="raw/")
+
+    response = refused(
+        update, api=api, version="1", ExtendedS3DestinationUpdate={"Prefix": "!{timestamp:yyyy}/"}
+    )
+
+    assert response["Error"] == {"Code": "InvalidArgumentException", "Message": NO_ERROR_PREFIX}
+    description = describe(api)
+    assert description["VersionId"] == "1"
+    assert description["Destinations"][0]["S3DestinationDescription"]["Prefix"] == "raw/"
+    update(
+        api,
+        "1",
+        ExtendedS3DestinationUpdate={"Prefix": "!{timestamp:yyyy}/", "ErrorOutputPrefix": "bad/"},
+    )
+    assert describe(api)["VersionId"] == "2"

@@ -17,7 +17,6 @@ from pytest_firehose._destinations.cloudwatch_logs import (
     logs_processing,
 )
 from pytest_firehose._destinations.factory import delivery_settings
-from pytest_firehose._destinations.objects import has_expressions
 from pytest_firehose._destinations.partitioning import check_switch, partitioning
 from pytest_firehose._destinations.processing import (
     FIREHOSE_WAIT,
@@ -46,7 +45,7 @@ from pytest_firehose._services.firehose.conversion_rules import GlueTables, chec
 from pytest_firehose._services.firehose.describe import (
     DESTINATION_KINDS,
     UPDATE_KINDS,
-    check_staging,
+    check_prefixes,
     updated_destination,
 )
 from pytest_firehose._services.firehose.puts import Puts
@@ -202,12 +201,7 @@ class FirehoseService(Puts, StreamSettings, ServiceBase):  # Puts first: it over
                 encryption = {**checked_encryption(requested), "Status": "ENABLED"}
         kind = kinds[0] if kinds else None
         config = checked(dict(params[kind])) if kind else {}
-        if has_expressions(config.get("Prefix", "")) and not config.get("ErrorOutputPrefix"):
-            raise ServiceError(
-                "InvalidArgumentException",
-                "ErrorOutputPrefix cannot be null or empty when Prefix contains expressions.",
-            )
-        check_staging(kind, config)
+        check_prefixes(kind, config)
         processor = self._lambda_processor(config)
         logs_processing(config)
         partitioning(config)
@@ -312,7 +306,7 @@ class FirehoseService(Puts, StreamSettings, ServiceBase):  # Puts first: it over
                 stream.config_kind, stream.config, UPDATE_KINDS[updates[0]], params[updates[0]]
             )
             config = checked(config)
-        check_staging(kind, config)
+        check_prefixes(kind, config)
         processor = self._lambda_processor(config)
         logs_processing(config)
         check_decompression_switch(stream.config, config)
