@@ -793,7 +793,8 @@ _MODEL_INTERVAL_MIN = (
         ),
         (
             {"ErrorOutputPrefix": ""},
-            "ErrorOutputPrefix cannot be null or empty when Prefix contains expressions.",
+            "Ths supplied prefix(es) do not satisfy the following constraint: ErrorOutputPrefix "
+            "cannot be null or empty when Prefix contains expressions",
         ),
         (
             {"ErrorOutputPrefix": "errors/!{partitionKeyFromQuery:customer}/"},
@@ -816,8 +817,8 @@ _MODEL_INTERVAL_MIN = (
         ),
         (
             {"DynamicPartitioningConfiguration": {"Enabled": False}},
-            "S3 Prefix cannot contain Dynamic Partitioning namespaces when Dynamic "
-            "Partitioning is not enabled.",
+            "Dynamic Partitioning Namespaces can only be part of a prefix expression when "
+            "Dynamic Partitioning is enabled.",
         ),
     ],
 )
@@ -892,7 +893,11 @@ def test_partitioning_cannot_be_switched_on_or_off_later(fake: FirehoseFake, cli
     ("changes", "said"),
     [
         ({"BufferingHints": {"SizeInMBs": 5}}, "BufferingHints.SizeInMBs must be at least 64"),
-        ({"ErrorOutputPrefix": ""}, "ErrorOutputPrefix cannot be null or empty when Dynamic"),
+        (
+            {"ErrorOutputPrefix": ""},
+            "Ths supplied prefix(es) do not satisfy the following constraint: ErrorOutputPrefix "
+            "cannot be null or empty when Prefix contains expressions",
+        ),
     ],
 )
 def test_an_update_is_checked_like_a_create(

@@ -21,7 +21,7 @@ from conftest import (
     refused,
 )
 
-from pytest_firehose import FirehoseFake
+from pytest_firehose import FirehoseFake, UnmodelledSettingWarning
 
 DESTINATION_ID = "destinationId-000000000001"
 UUID4 = r"[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}"
@@ -246,6 +246,151 @@ def test_put_on_kinesis_source_stream_is_not_permitted(fake, client, method, ext
     assert fake.firehose["events"].records == []
 
 
+# --------------------------------------------------------------------------- sources and encryption
+
+KEY = "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+MSK = {
+    "MSKClusterARN": "arn:aws:kafka:us-east-1:123456789012:cluster/c/1",
+    "TopicName": "t",
+    "AuthenticationConfiguration": {"RoleARN": ROLE, "Connectivity": "PRIVATE"},
+}
+
+
+@pytest.mark.parametrize(
+    ("params", "message"),
+    [
+        (
+            {"KinesisStreamSourceConfiguration": KINESIS},
+            "KinesisStreamSourceConfiguration is only allowed for a delivery stream of type "
+            "KinesisStreamAsSource, not DirectPut.",
+        ),
+        (
+            {**FROM_KINESIS, "DirectPutSourceConfiguration": {"ThroughputHintInMBs": 1}},
+            "DirectPutSourceConfiguration is only allowed for a delivery stream of type "
+            "DirectPut, not KinesisStreamAsSource.",
+        ),
+        (
+            {"DeliveryStreamType": "MSKAsSource"},
+            "MSKSourceConfiguration is required for a delivery stream of type MSKAsSource.",
+        ),
+        (
+            {
+                **FROM_KINESIS,
+                "DeliveryStreamEncryptionConfigurationInput": {"KeyType": "AWS_OWNED_CMK"},
+            },
+            "DeliveryStreamEncryptionConfigurationInput is only allowed for a delivery stream "
+            "of type DirectPut, not KinesisStreamAsSource: server-side encryption is for "
+            "streams that take PutRecord and PutRecordBatch.",
+        ),
+    ],
+    ids=["source-on-direct-put", "hint-on-kinesis-source", "msk-without-source", "sse-on-kinesis"],
+)
+def test_a_source_setting_that_does_not_fit_the_type_is_refused(fake, api, params, message):
+    response = refused(
+        api.create_delivery_stream,
+        DeliveryStreamName="events",
+        ExtendedS3DestinationConfiguration=S3,
+        **params,
+    )
+
+    assert response["Error"] == {"Code": "InvalidArgumentException", "Message": message}
+    assert response["ResponseMetadata"]["HTTPStatusCode"] == 400
+    assert "events" not in fake.firehose
+
+
+def encrypt_at_creation(api: Any, settings: dict[str, str]) -> None:
+    api.create_delivery_stream(
+        DeliveryStreamName="events",
+        ExtendedS3DestinationConfiguration=S3,
+        DeliveryStreamEncryptionConfigurationInput=settings,
+    )
+
+
+def encrypt_later(api: Any, settings: dict[str, str]) -> None:
+    api.create_delivery_stream(DeliveryStreamName="events", ExtendedS3DestinationConfiguration=S3)
+    api.start_delivery_stream_encryption(
+        DeliveryStreamName="events", DeliveryStreamEncryptionConfigurationInput=settings
+    )
+
+
+ENCRYPT = pytest.mark.parametrize("encrypt", [encrypt_at_creation, encrypt_later])
+
+
+@ENCRYPT
+@pytest.mark.parametrize(
+    ("settings", "message"),
+    [
+        (
+            {"KeyType": "CUSTOMER_MANAGED_CMK"},
+            "KeyARN is required when KeyType is CUSTOMER_MANAGED_CMK.",
+        ),
+        (
+            {"KeyType": "AWS_OWNED_CMK", "KeyARN": KEY},
+            "KeyARN must not be specified when KeyType is AWS_OWNED_CMK.",
+        ),
+    ],
+    ids=["customer-key-without-arn", "aws-key-with-arn"],
+)
+def test_a_key_type_and_arn_that_do_not_fit_are_refused(api, encrypt, settings, message):
+    response = refused(encrypt, api=api, settings=settings)
+
+    assert response["Error"] == {"Code": "InvalidArgumentException", "Message": message}
+    assert response["ResponseMetadata"]["HTTPStatusCode"] == 400
+
+
+@ENCRYPT
+@pytest.mark.parametrize(
+    "settings",
+    [{"KeyType": "CUSTOMER_MANAGED_CMK", "KeyARN": KEY}, {"KeyType": "AWS_OWNED_CMK"}],
+    ids=["customer-key", "aws-key"],
+)
+def test_the_key_is_described_as_given(api, encrypt, settings):
+    encrypt(api, settings)
+
+    described = describe(api)["DeliveryStreamEncryptionConfiguration"]
+    assert described == {**settings, "Status": "ENABLED"}
+
+
+def test_puts_and_encryption_are_refused_on_an_msk_source_stream(api):
+    with pytest.warns(UnmodelledSettingWarning, match="MSKAsSource"):
+        api.create_delivery_stream(
+            DeliveryStreamName="events",
+            DeliveryStreamType="MSKAsSource",
+            MSKSourceConfiguration=MSK,
+            ExtendedS3DestinationConfiguration=S3,
+        )
+
+    for call in (
+        lambda: api.put_record(DeliveryStreamName="events", Record={"Data": b"a"}),
+        lambda: api.start_delivery_stream_encryption(DeliveryStreamName="events"),
+    ):
+        with pytest.raises(api.exceptions.InvalidArgumentException) as caught:
+            call()
+        assert caught.value.response["Error"]["Message"] == (
+            "This operation is not permitted on MSKAsSource delivery stream type."
+        )
+    assert "DeliveryStreamEncryptionConfiguration" not in describe(api)
+
+
+def test_encryption_calls_are_limited_to_25_a_stream_in_24_hours(fake, api):
+    api.create_delivery_stream(DeliveryStreamName="events", ExtendedS3DestinationConfiguration=S3)
+    calls = [api.start_delivery_stream_encryption, api.stop_delivery_stream_encryption]
+    for turn in range(25):
+        calls[turn % 2](DeliveryStreamName="events")
+        fake.firehose.clock.advance(minutes=1)
+
+    response = refused(api.stop_delivery_stream_encryption, DeliveryStreamName="events")
+
+    assert response["Error"]["Code"] == "LimitExceededException"
+    assert "at most 25 times" in response["Error"]["Message"]
+    assert response["ResponseMetadata"]["HTTPStatusCode"] == 400
+    assert describe(api)["DeliveryStreamEncryptionConfiguration"]["Status"] == "ENABLED"
+    # The first call leaves the window 24 hours after it was made.
+    fake.firehose.clock.advance(hours=24, minutes=-25)
+    api.stop_delivery_stream_encryption(DeliveryStreamName="events")
+    assert describe(api)["DeliveryStreamEncryptionConfiguration"]["Status"] == "DISABLED"
+
+
 # --------------------------------------------------------------------------- tags
 
 
@@ -353,3 +498,42 @@ def test_update_of_the_s3_backup_is_described(api):
     extended = describe(api)["Destinations"][0]["ExtendedS3DestinationDescription"]
     assert extended["S3BackupDescription"]["BucketARN"] == "arn:aws:s3:::new"
     assert extended["S3BackupDescription"]["RoleARN"] == ROLE
+
+
+NO_ERROR_PREFIX = (
+    "Ths supplied prefix(es) do not satisfy the following constraint: ErrorOutputPrefix "
+    "cannot be null or empty when Prefix contains expressions"
+)
+
+
+@pytest.mark.parametrize(
+    "kind", ["S3DestinationConfiguration", "ExtendedS3DestinationConfiguration"]
+)
+def test_a_prefix_with_expressions_needs_an_error_prefix(fake, api, kind):
+    response = refused(
+        api.create_delivery_stream,
+        DeliveryStreamName="events",
+        **{kind: {**S3, "Prefix": "year=!{timestamp:yyyy}/"}},
+    )
+
+    assert response["Error"] == {"Code": "InvalidArgumentException", "Message": NO_ERROR_PREFIX}
+    assert "events" not in fake.firehose
+
+
+def test_an_update_may_not_add_expressions_without_an_error_prefix(api):
+    create_s3(api, Prefix="raw/")
+
+    response = refused(
+        update, api=api, version="1", ExtendedS3DestinationUpdate={"Prefix": "!{timestamp:yyyy}/"}
+    )
+
+    assert response["Error"] == {"Code": "InvalidArgumentException", "Message": NO_ERROR_PREFIX}
+    description = describe(api)
+    assert description["VersionId"] == "1"
+    assert description["Destinations"][0]["S3DestinationDescription"]["Prefix"] == "raw/"
+    update(
+        api,
+        "1",
+        ExtendedS3DestinationUpdate={"Prefix": "!{timestamp:yyyy}/", "ErrorOutputPrefix": "bad/"},
+    )
+    assert describe(api)["VersionId"] == "2"

@@ -280,8 +280,8 @@ def partitioning(config: Mapping[str, Any]) -> Partitioning | None:
     if not enabled(config):
         if used:
             raise _refuse(
-                "S3 Prefix cannot contain Dynamic Partitioning namespaces when Dynamic "
-                "Partitioning is not enabled."
+                "Dynamic Partitioning Namespaces can only be part of a prefix expression when "
+                "Dynamic Partitioning is enabled."
             )
         return None
     _check_buffering(config)

@@ -276,6 +276,23 @@ def describe_destination(kind: str | None, config: dict[str, Any]) -> dict[str, 
 _NOT_COPYABLE = ("Snappy", "ZIP", "HADOOP_SNAPPY")
 
 
+#: How the service begins a refusal of a destination's prefixes (recorded; its typo kept).
+_PREFIX_CONSTRAINT = "Ths supplied prefix(es) do not satisfy the following constraint: "
+
+
+def check_prefixes(kind: str | None, config: dict[str, Any]) -> None:
+    """Refuse the prefixes CreateDeliveryStream and UpdateDestination refuse, with the
+    service's recorded texts: a ``Prefix`` with expressions and no ``ErrorOutputPrefix``,
+    and (on Redshift's intermediate bucket) any error prefix or prefix expression."""
+    if has_expressions(config.get("Prefix", "")) and not config.get("ErrorOutputPrefix"):
+        raise ServiceError(
+            "InvalidArgumentException",
+            _PREFIX_CONSTRAINT
+            + "ErrorOutputPrefix cannot be null or empty when Prefix contains expressions",
+        )
+    check_staging(kind, config)
+
+
 def check_staging(kind: str | None, config: dict[str, Any]) -> None:
     """Refuse a Redshift destination whose intermediate bucket's objects COPY could not
     load: a compression it does not read, or an error prefix or prefix expressions (with
@@ -293,8 +310,8 @@ def check_staging(kind: str | None, config: dict[str, Any]) -> None:
     if staging.get("ErrorOutputPrefix") or has_expressions(staging.get("Prefix", "")):
         raise ServiceError(
             "InvalidArgumentException",
-            "Ths supplied prefix(es) do not satisfy the following constraint: Prefix "
-            "Expressions or ErrorOutputPrefix is currently not supported for this destination",
+            _PREFIX_CONSTRAINT + "Prefix Expressions or ErrorOutputPrefix is currently not "
+            "supported for this destination",
         )
 
 

@@ -17,7 +17,6 @@ from pytest_firehose._destinations.cloudwatch_logs import (
     logs_processing,
 )
 from pytest_firehose._destinations.factory import delivery_settings
-from pytest_firehose._destinations.objects import has_expressions
 from pytest_firehose._destinations.partitioning import check_switch, partitioning
 from pytest_firehose._destinations.processing import (
     FIREHOSE_WAIT,
@@ -46,14 +45,20 @@ from pytest_firehose._services.firehose.conversion_rules import GlueTables, chec
 from pytest_firehose._services.firehose.describe import (
     DESTINATION_KINDS,
     UPDATE_KINDS,
-    check_staging,
+    check_prefixes,
     updated_destination,
 )
 from pytest_firehose._services.firehose.puts import Puts
 from pytest_firehose._services.firehose.quotas import PutQuota
 from pytest_firehose._services.firehose.settings import findings, report, source_findings
 from pytest_firehose._services.firehose.source import take_in
-from pytest_firehose._services.firehose.stream_settings import KINESIS_SOURCE, StreamSettings
+from pytest_firehose._services.firehose.stream_settings import (
+    DIRECT_PUT,
+    KINESIS_SOURCE,
+    StreamSettings,
+    check_source,
+    checked_encryption,
+)
 from pytest_firehose._services.firehose.streams import (
     DESTINATION_ID,
     DeliveryStream,
@@ -177,16 +182,11 @@ class FirehoseService(Puts, StreamSettings, ServiceBase):  # Puts first: it over
                 "InvalidArgumentException",
                 "Only one destination configuration can be specified, found: " + ", ".join(kinds),
             )
+        check_source(stream_type, params)
         source = None
         encryption: dict[str, Any] | None = None
         if stream_type == KINESIS_SOURCE:
-            source_config = params.get("KinesisStreamSourceConfiguration")
-            if source_config is None:
-                raise ServiceError(
-                    "InvalidArgumentException",
-                    "KinesisStreamSourceConfiguration is required for a delivery stream of "
-                    "type KinesisStreamAsSource.",
-                )
+            source_config = params["KinesisStreamSourceConfiguration"]
             source = {
                 "KinesisStreamSourceDescription": {
                     "KinesisStreamARN": source_config["KinesisStreamARN"],
@@ -194,19 +194,14 @@ class FirehoseService(Puts, StreamSettings, ServiceBase):  # Puts first: it over
                     "DeliveryStartTimestamp": self.clock.now(),
                 }
             }
-        else:
+        elif stream_type == DIRECT_PUT:
             requested = params.get("DeliveryStreamEncryptionConfigurationInput")
             encryption = {"Status": "DISABLED"}
             if requested is not None:
-                encryption = {**requested, "Status": "ENABLED"}
+                encryption = {**checked_encryption(requested), "Status": "ENABLED"}
         kind = kinds[0] if kinds else None
         config = checked(dict(params[kind])) if kind else {}
-        if has_expressions(config.get("Prefix", "")) and not config.get("ErrorOutputPrefix"):
-            raise ServiceError(
-                "InvalidArgumentException",
-                "ErrorOutputPrefix cannot be null or empty when Prefix contains expressions.",
-            )
-        check_staging(kind, config)
+        check_prefixes(kind, config)
         processor = self._lambda_processor(kind, config)
         logs_processing(config)
         partitioning(config)
@@ -311,7 +306,7 @@ class FirehoseService(Puts, StreamSettings, ServiceBase):  # Puts first: it over
                 stream.config_kind, stream.config, UPDATE_KINDS[updates[0]], params[updates[0]]
             )
             config = checked(config)
-        check_staging(kind, config)
+        check_prefixes(kind, config)
         processor = self._lambda_processor(kind, config)
         logs_processing(config)
         check_decompression_switch(stream.config, config)

@@ -15,7 +15,65 @@ from pytest_firehose._services.base import tag_page
 from pytest_firehose._services.firehose.streams import DeliveryStream
 
 MAX_TAGS = 50
+DIRECT_PUT = "DirectPut"
 KINESIS_SOURCE = "KinesisStreamAsSource"
+#: The source configuration parameter of each delivery stream type: required but for
+#: DirectPut's (a throughput hint), and refused on a stream of another type.
+SOURCE_CONFIGURATIONS = {
+    DIRECT_PUT: "DirectPutSourceConfiguration",
+    KINESIS_SOURCE: "KinesisStreamSourceConfiguration",
+    "MSKAsSource": "MSKSourceConfiguration",
+    "DatabaseAsSource": "DatabaseSourceConfiguration",
+}
+#: StartDeliveryStreamEncryption and StopDeliveryStreamEncryption together: at most this
+#: many calls per delivery stream in any 24 hours (DOC: StartDeliveryStreamEncryption).
+ENCRYPTION_CALLS = 25
+ENCRYPTION_WINDOW = timedelta(hours=24)
+
+
+def check_source(stream_type: str, params: dict[str, Any]) -> None:
+    """Refuse a CreateDeliveryStream whose source configurations do not fit its type: the
+    type's own missing (DirectPut's may be left out), another type's given, or server-side
+    encryption for a stream that does not take puts (DOC: SSE is for DirectPut streams
+    only)."""
+    own = SOURCE_CONFIGURATIONS.get(stream_type)
+    for other_type, name in SOURCE_CONFIGURATIONS.items():
+        if name in params and name != own:
+            raise ServiceError(
+                "InvalidArgumentException",
+                f"{name} is only allowed for a delivery stream of type {other_type}, not "
+                f"{stream_type}.",
+            )
+    if own is not None and stream_type != DIRECT_PUT and own not in params:
+        raise ServiceError(
+            "InvalidArgumentException",
+            f"{own} is required for a delivery stream of type {stream_type}.",
+        )
+    if stream_type != DIRECT_PUT and "DeliveryStreamEncryptionConfigurationInput" in params:
+        raise ServiceError(
+            "InvalidArgumentException",
+            "DeliveryStreamEncryptionConfigurationInput is only allowed for a delivery "
+            f"stream of type {DIRECT_PUT}, not {stream_type}: server-side encryption is for "
+            "streams that take PutRecord and PutRecordBatch.",
+        )
+
+
+def checked_encryption(requested: dict[str, Any]) -> dict[str, Any]:
+    """A ``DeliveryStreamEncryptionConfigurationInput`` as the stream keeps it, refused when
+    its key type and key ARN do not fit together (DOC: a customer managed CMK is named by
+    its ARN; an AWS-owned CMK has none)."""
+    key_type = requested.get("KeyType")
+    if key_type == "CUSTOMER_MANAGED_CMK" and not requested.get("KeyARN"):
+        raise ServiceError(
+            "InvalidArgumentException",
+            "KeyARN is required when KeyType is CUSTOMER_MANAGED_CMK.",
+        )
+    if key_type == "AWS_OWNED_CMK" and "KeyARN" in requested:
+        raise ServiceError(
+            "InvalidArgumentException",
+            "KeyARN must not be specified when KeyType is AWS_OWNED_CMK.",
+        )
+    return dict(requested)
 
 
 class StreamSettings:
@@ -48,19 +106,19 @@ class StreamSettings:
 
     def _direct_put(self, name: str) -> DeliveryStream:
         stream = self.stream(name)
-        if stream.stream_type == KINESIS_SOURCE:
+        if stream.stream_type != DIRECT_PUT:
             raise ServiceError(
                 "InvalidArgumentException",
-                "This operation is not permitted on KinesisStreamAsSource delivery stream type.",
+                f"This operation is not permitted on {stream.stream_type} delivery stream type.",
             )
         return stream
 
     def start_encryption(self, params: dict[str, Any]) -> dict[str, Any]:
         stream = self._direct_put(params["DeliveryStreamName"])
-        requested = params.get("DeliveryStreamEncryptionConfigurationInput") or {
-            "KeyType": "AWS_OWNED_CMK"
-        }
-        self._encryption_becomes(stream, {**requested}, "ENABLING", "ENABLED")
+        requested = checked_encryption(
+            params.get("DeliveryStreamEncryptionConfigurationInput") or {"KeyType": "AWS_OWNED_CMK"}
+        )
+        self._encryption_becomes(stream, requested, "ENABLING", "ENABLED")
         return {}
 
     def stop_encryption(self, params: dict[str, Any]) -> dict[str, Any]:
@@ -68,9 +126,23 @@ class StreamSettings:
         self._encryption_becomes(stream, {}, "DISABLING", "DISABLED")
         return {}
 
+    def _count_encryption_call(self, stream: DeliveryStream) -> None:
+        """Count a Start or Stop call against the stream's limit, refusing it past the limit."""
+        now = self.clock.now()
+        calls = [when for when in stream.encryption_calls if when > now - ENCRYPTION_WINDOW]
+        if len(calls) >= ENCRYPTION_CALLS:
+            raise ServiceError(
+                "LimitExceededException",
+                f"StartDeliveryStreamEncryption and StopDeliveryStreamEncryption were called "
+                f"{len(calls)} times for {stream.name} in the last 24 hours; together they may "
+                f"be called at most {ENCRYPTION_CALLS} times per delivery stream in 24 hours.",
+            )
+        stream.encryption_calls = [*calls, now]
+
     def _encryption_becomes(
         self, stream: DeliveryStream, settings: dict[str, Any], meanwhile: str, final: str
     ) -> None:
+        self._count_encryption_call(stream)
         stream.transitions = [t for t in stream.transitions if t[1] != "encryption"]
         if self.encryption_delay:
             stream.encryption = {**settings, "Status": meanwhile}

@@ -84,6 +84,9 @@ class DeliveryStream:
     #: Status changes that take effect later on the clock: (when, "status" or
     #: "encryption", new value).
     transitions: list[tuple[datetime, str, str]] = field(default_factory=list)
+    #: When StartDeliveryStreamEncryption and StopDeliveryStreamEncryption were last
+    #: called on the stream (those of the last 24 hours count against their limit).
+    encryption_calls: list[datetime] = field(default_factory=list)
 
     @property
     def encrypted(self) -> bool:
