@@ -125,11 +125,11 @@ def test_records_that_do_not_convert_go_to_the_error_output_and_the_rest_is_deli
     (error_object,) = stream.error_objects
     assert error_object.key.startswith("errors/format-conversion-failed/")
     errors = [json.loads(line) for line in error_object.body.splitlines()]
-    assert [e["ErrorCode"] for e in errors] == [
+    assert [e["lastErrorCode"] for e in errors] == [
         "DataFormatConversion.ParseError",
         "DataFormatConversion.MalformedData",
     ]
-    assert errors[1]["ErrorMessage"].startswith("The value of column 'id' (bigint)")
+    assert errors[1]["lastErrorMessage"].startswith("The value of column 'id' (bigint)")
     assert base64.b64decode(errors[0]["rawData"]) == b"<not json>"
     assert errors[0]["attemptsMade"] == 1
     assert errors[0]["dataCatalogTable"] == {
@@ -143,8 +143,8 @@ def test_records_that_do_not_convert_go_to_the_error_output_and_the_rest_is_deli
     assert list(errors[0]) == [
         "attemptsMade",
         "arrivalTimestamp",
-        "ErrorCode",
-        "ErrorMessage",
+        "lastErrorCode",
+        "lastErrorMessage",
         "attemptEndingTimestamp",
         "rawData",
         "dataCatalogTable",
@@ -214,7 +214,7 @@ def test_a_table_nobody_registered_fails_the_batch_and_says_how_to_register_it(f
 
     assert stream.conversion_failed == [b'{"id": 1}']
     error = json.loads(stream.error_objects[0].body)
-    assert error["ErrorCode"] == "DataFormatConversion.EntityNotFound"
+    assert error["lastErrorCode"] == "DataFormatConversion.EntityNotFound"
     (problem,) = stream.delivery_errors
     assert "firehose.glue_table('web', 'clicks'" in str(problem.error)
     with pytest.raises(AssertionError, match="glue_table"):
@@ -401,8 +401,8 @@ def test_rows_that_make_no_file_go_to_the_error_output(fake, client, monkeypatch
     assert stream.objects == []
     assert stream.conversion_failed == [b'{"id": 1}', b'{"id": 2}']
     error = json.loads(stream.error_objects[0].body.splitlines()[0])
-    assert error["ErrorCode"] == "DataFormatConversion.MalformedData"
-    assert error["ErrorMessage"] == "no file"
+    assert error["lastErrorCode"] == "DataFormatConversion.MalformedData"
+    assert error["lastErrorMessage"] == "no file"
 
 
 def test_a_record_nested_past_the_parser_goes_to_the_error_output_and_the_rest_is_delivered(
@@ -416,7 +416,7 @@ def test_a_record_nested_past_the_parser_goes_to_the_error_output_and_the_rest_i
     assert [row["id"] for row in rows(stream.objects[0])] == [7]
     assert stream.conversion_failed == [deep]
     error = json.loads(stream.error_objects[0].body)
-    assert error["ErrorCode"] == "DataFormatConversion.ParseError"
+    assert error["lastErrorCode"] == "DataFormatConversion.ParseError"
     assert stream.pending == []
 
 
@@ -454,7 +454,7 @@ def test_a_glue_table_the_fake_cannot_read_fails_the_batch_as_an_invalid_schema(
     assert stream.conversion_failed == [b'{"id": 1}']
     assert stream.pending == []
     error = json.loads(stream.error_objects[0].body)
-    assert error["ErrorCode"] == "DataFormatConversion.InvalidSchema"
+    assert error["lastErrorCode"] == "DataFormatConversion.InvalidSchema"
 
 
 def test_a_failure_of_the_fakes_own_while_converting_loses_no_record(fake, client, monkeypatch):

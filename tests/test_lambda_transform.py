@@ -147,19 +147,18 @@ def test_processing_failed_records_go_to_the_error_output_in_aws_error_record_js
     (obj,) = stream.error_objects
     assert obj.key.startswith(f"processing-failed/{arrived:%Y/%m/%d/%H}/events-1-")
     millis = int(arrived.timestamp() * 1000)
-    # Key order as AWS writes it (developer guide and error records captured from AWS).
+    # The record as AWS writes it today, key order and the capital ARN included (objects
+    # captured from AWS in 2025 and 2026).
     assert obj.body.decode() == (
         json.dumps(
             {
+                "rawData": base64.b64encode(b"bad\n").decode(),
+                "errorCode": "Lambda.ProcessingFailedStatus",
+                "errorMessage": "ProcessingFailed status set for record",
                 "attemptsMade": 1,
                 "arrivalTimestamp": millis,
-                "errorCode": "Lambda.ProcessingFailedStatus",
-                "errorMessage": (
-                    "The Lambda function returned the ProcessingFailed status for this record."
-                ),
                 "attemptEndingTimestamp": millis + 60_000,
-                "rawData": base64.b64encode(b"bad\n").decode(),
-                "lambdaArn": FUNCTION,
+                "lambdaARN": FUNCTION,
             },
             separators=(",", ":"),
         )

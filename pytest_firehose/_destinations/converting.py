@@ -45,15 +45,17 @@ class ConversionFailure(ProcessingFailure):
     table: Mapping[str, str] = field(default_factory=dict)
 
     def error_record(self, lambda_arn: str | None) -> str:
-        """The JSON line the developer guide shows for a record that failed conversion."""
+        """The JSON line AWS writes for a record that failed conversion: the developer
+        guide's fields, the code and message as ``lastErrorCode`` and ``lastErrorMessage``
+        (as objects written by AWS name them; the guide's page now says ``ErrorCode``)."""
         payload, _, arrived = self.record
         raw = payload if isinstance(payload, str) else base64.b64encode(payload).decode()
         return json.dumps(
             {
                 "attemptsMade": self.attempts,
                 "arrivalTimestamp": epoch_millis(arrived),
-                "ErrorCode": self.code,
-                "ErrorMessage": self.message,
+                "lastErrorCode": self.code,
+                "lastErrorMessage": self.message,
                 "attemptEndingTimestamp": epoch_millis(self.ended_at),
                 "rawData": raw,
                 "dataCatalogTable": dict(self.table),

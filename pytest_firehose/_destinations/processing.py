@@ -220,11 +220,23 @@ class ProcessingFailure:
         return payload if isinstance(payload, str) else base64.b64encode(payload).decode()
 
     def error_record(self, lambda_arn: str | None) -> str:
-        """The JSON line Firehose writes for the record to the error output (with the
-        function's ARN for a transformation's failure)."""
-        fields = {**self.leading_fields(), "rawData": self.raw_data()}
-        if lambda_arn is not None:
-            fields["lambdaArn"] = lambda_arn
+        """The JSON line Firehose writes for the record to the error output: the leading
+        fields, then ``rawData``; for a transformation's failure (``lambda_arn`` given), the
+        layout AWS writes to ``processing-failed/`` today, ``rawData`` first and the
+        function's ARN last as ``lambdaARN`` (objects captured in 2025 and 2026; those of
+        2019 to 2022 had the developer guide's order and ``lambdaArn``)."""
+        if lambda_arn is None:
+            fields = {**self.leading_fields(), "rawData": self.raw_data()}
+        else:
+            fields = {
+                "rawData": self.raw_data(),
+                "errorCode": self.code,
+                "errorMessage": self.message,
+                "attemptsMade": self.attempts,
+                "arrivalTimestamp": epoch_millis(self.record[2]),
+                "attemptEndingTimestamp": epoch_millis(self.ended_at),
+                "lambdaARN": lambda_arn,
+            }
         return json.dumps(fields, separators=(",", ":"))
 
 

@@ -55,11 +55,11 @@ RESOURCE_NOT_FOUND = (
     "Lambda.ResourceNotFound",
     "The specified Lambda function does not exist. Use a different function that does exist.",
 )
-#: A record the function answered ``ProcessingFailed`` for (the code as AWS writes it; the
-#: message is not on record).
+#: A record the function answered ``ProcessingFailed`` for: the code and message as error
+#: objects captured from AWS show them.
 PROCESSING_FAILED_STATUS = (
     "Lambda.ProcessingFailedStatus",
-    "The Lambda function returned the ProcessingFailed status for this record.",
+    "ProcessingFailed status set for record",
 )
 
 
