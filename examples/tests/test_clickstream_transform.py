@@ -110,7 +110,7 @@ def test_what_is_not_a_click_goes_to_the_error_output_as_it_was_put(clicks: Any)
     errors = [json.loads(text) for text in gzip.decompress(error_object.body).splitlines()]
     assert [base64.b64decode(e["rawData"]) for e in errors] == clicks.processing_failed
     assert {e["errorCode"] for e in errors} == {"Lambda.ProcessingFailedStatus"}
-    assert {e["lambdaArn"] for e in errors} == {FUNCTION}
+    assert {e["lambdaARN"] for e in errors} == {FUNCTION}
     assert {e["attemptsMade"] for e in errors} == {1}
 
 
