@@ -646,6 +646,73 @@ def test_boto3_long_tag_key_gets_the_map_form_of_the_message(fake, kinesis_clien
     )
 
 
+def test_boto3_long_tag_key_to_remove_gets_the_list_form_of_the_message(fake, kinesis_client):
+    # kinesalite's test/removeTagsFromStream.js, run against Kinesis: a list of strings is
+    # named as a whole, echoed as Java writes a list, with every constraint of its members.
+    kinesis_client.create_stream(StreamName="k", ShardCount=1)
+    key = "k" * 129
+
+    with pytest.raises(ClientError) as caught:
+        kinesis_client.remove_tags_from_stream(StreamName="k", TagKeys=["a", key, "b"])
+
+    assert caught.value.response["Error"]["Message"] == (
+        f"1 validation error detected: Value '[a, {key}, b]' at 'tagKeys' failed to satisfy "
+        "constraint: Member must satisfy constraint: [Member must have length less than or "
+        "equal to 128, Member must have length greater than or equal to 1]"
+    )
+
+
+def test_boto3_unknown_shard_level_metric_gets_the_list_form_of_the_message(fake, kinesis_client):
+    kinesis_client.create_stream(StreamName="k", ShardCount=1)
+
+    with pytest.raises(ClientError) as caught:
+        kinesis_client.enable_enhanced_monitoring(
+            StreamName="k", ShardLevelMetrics=["IncomingBytes", "Outgoing"]
+        )
+
+    assert caught.value.response["Error"]["Message"] == (
+        "1 validation error detected: Value '[IncomingBytes, Outgoing]' at 'shardLevelMetrics' "
+        "failed to satisfy constraint: Member must satisfy constraint: [Member must satisfy "
+        "enum value set: [IncomingBytes, IncomingRecords, OutgoingBytes, OutgoingRecords, "
+        "WriteProvisionedThroughputExceeded, ReadProvisionedThroughputExceeded, "
+        "IteratorAgeMilliseconds, ALL]]"
+    )
+    assert kinesis_client.describe_stream_summary(StreamName="k")["StreamDescriptionSummary"][
+        "EnhancedMonitoring"
+    ] == [{"ShardLevelMetrics": []}]
+
+
+def test_boto3_tag_key_outside_the_pattern_lists_the_pattern_after_the_lengths(fake, client):
+    # The order of a member's constraints in the collection form, as captured from other
+    # front ends (EventBridge's and ACM's answers): maximum, minimum, then the pattern.
+    fake.firehose.create_delivery_stream("s")
+    pattern = client.meta.service_model.shape_for("TagKey").metadata["pattern"]
+
+    with pytest.raises(ClientError) as caught:
+        client.untag_delivery_stream(DeliveryStreamName="s", TagKeys=["team", "aws:owner"])
+
+    assert caught.value.response["Error"]["Message"] == (
+        "1 validation error detected: Value '[team, aws:owner]' at 'tagKeys' failed to satisfy "
+        "constraint: Member must satisfy constraint: [Member must have length less than or "
+        "equal to 128, Member must have length greater than or equal to 1, Member must "
+        f"satisfy regular expression pattern: {pattern}]"
+    )
+
+
+def test_a_null_tag_key_to_remove_is_named_in_the_list_form(fake):
+    fake.kinesis.create_stream("k")
+
+    status, body = answer(
+        send(fake, "RemoveTagsFromStream", {"StreamName": "k", "TagKeys": ["a", None]}, "kinesis")
+    )
+
+    assert (status, body["__type"]) == (400, "ValidationException")
+    assert body["message"] == (
+        "1 validation error detected: Value '[a, null]' at 'tagKeys' failed to satisfy "
+        "constraint: Member must satisfy constraint: [Member must not be null]"
+    )
+
+
 #: A record of 26,000 bytes, 500 of them: 13 MB, over 16 MiB once base64 encoded.
 OVERSIZED = [b"x" * 26_000] * 500
 

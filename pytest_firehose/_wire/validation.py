@@ -101,27 +101,51 @@ def _nothing(value: Any, path: str, errors: list[str] | None) -> None:
 
 
 def _rules(shape: Shape) -> list[str]:
-    """Every constraint of a map's key or value shape, as the map form of the message lists
-    them (kinesalite's AWS-validated tag tests: the maximum length before the minimum)."""
+    """Every constraint of a map's key or value shape, or a list's member shape, as the
+    collection form of the message lists them: the maximum length before the minimum
+    (kinesalite's AWS-validated tag tests), the pattern after both (captured EventBridge and
+    ACM answers)."""
     meta = shape.metadata
+    measure = "value" if shape.type_name in ("integer", "long", "double", "float") else "length"
     rules = []
-    if "pattern" in meta:
-        rules.append(f"satisfy regular expression pattern: {meta['pattern']}")
     if "enum" in meta:
         rules.append(f"satisfy enum value set: [{enum_listing(shape.name, meta['enum'])}]")
     if "max" in meta:
-        rules.append(f"have length less than or equal to {meta['max']}")
+        rules.append(f"have {measure} less than or equal to {meta['max']}")
     if "min" in meta:
-        rules.append(f"have length greater than or equal to {meta['min']}")
+        rules.append(f"have {measure} greater than or equal to {meta['min']}")
+    if "pattern" in meta:
+        rules.append(f"satisfy regular expression pattern: {meta['pattern']}")
     return [f"Member must {rule}" for rule in rules]
 
 
+def _shown(value: Any) -> str:
+    """A member as Java's ``toString`` writes it inside a collection (null for None)."""
+    return "null" if value is None else str(value)
+
+
 def _map_violation(value: dict[Any, Any], path: str, part: str, rules: list[str]) -> str:
-    shown = ", ".join(f"{key}={child}" for key, child in value.items()).replace("None", "null")
+    shown = ", ".join(f"{_shown(key)}={_shown(child)}" for key, child in value.items())
     return (
         f"Value '{{{shown}}}' at '{path}' failed to satisfy constraint: "
         f"{part} must satisfy constraint: [{', '.join(rules)}]"
     )
+
+
+def _list_violation(value: list[Any], path: str, rules: list[str]) -> str:
+    shown = ", ".join(_shown(child) for child in value)
+    return (
+        f"Value '[{shown}]' at '{path}' failed to satisfy constraint: "
+        f"Member must satisfy constraint: [{', '.join(rules)}]"
+    )
+
+
+def _failing(check: Validator, child: Any) -> bool:
+    try:
+        check(child, "", None)
+    except _Invalid:
+        return True
+    return False
 
 
 def _map_checks(shape: Shape) -> Validator:
@@ -132,22 +156,31 @@ def _map_checks(shape: Shape) -> Validator:
     value_check = _validator(shape.value)
     key_rules, value_rules = _rules(shape.key), _rules(shape.value)
 
-    def failing(check: Validator, child: Any) -> bool:
-        try:
-            check(child, "", None)
-        except _Invalid:
-            return True
-        return False
-
     def check_map(value: Any, path: str, errors: list[str] | None) -> None:
         own(value, path, errors)
-        if any(failing(key_check, key) for key in value):
+        if any(_failing(key_check, key) for key in value):
             _report(errors, _map_violation, value, path, "Map keys", key_rules)
-        if any(child is None or failing(value_check, child) for child in value.values()):
+        if any(child is None or _failing(value_check, child) for child in value.values()):
             rules = value_rules if None not in value.values() else ["Member must not be null"]
             _report(errors, _map_violation, value, path, "Map value", rules)
 
     return check_map
+
+
+def _scalar_list_checks(own: Validator, item: Validator, rules: list[str]) -> Validator:
+    """A list of strings (or other scalars): its own length, then its members, reported
+    once for the whole list, echoed (kinesalite's AWS-validated RemoveTagsFromStream:
+    ``Value '[a, aaa..., b]' at 'tagKeys' ... Member must satisfy constraint: [...]``; the
+    same form is captured from other services' front ends since)."""
+
+    def check_list(value: Any, path: str, errors: list[str] | None) -> None:
+        own(value, path, errors)
+        if None in value:
+            _report(errors, _list_violation, value, path, ["Member must not be null"])
+        elif any(_failing(item, child) for child in value):
+            _report(errors, _list_violation, value, path, rules)
+
+    return check_list
 
 
 @functools.cache
@@ -181,6 +214,8 @@ def _validator(shape: Shape) -> Validator:
     if kind == "list":
         own = _length_checks(shape, echo=False)
         item = _validator(shape.member)
+        if shape.member.type_name not in ("structure", "list", "map"):
+            return _scalar_list_checks(own, item, _rules(shape.member))
 
         def check_list(value: Any, path: str, errors: list[str] | None) -> None:
             own(value, path, errors)
