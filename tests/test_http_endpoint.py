@@ -97,6 +97,7 @@ def test_sends_the_spec_request(fake, client, endpoint):
         "Content-Type": "application/json",
         "X-Amz-Firehose-Source-Arn": ARN,
         "X-Amz-Firehose-Access-Key": "secret-key",
+        "User-Agent": "Amazon Kinesis Data Firehose Agent/1.0",
     }
     arrived = stream.records[0].arrived_at
     assert body == {

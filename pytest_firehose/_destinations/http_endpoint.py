@@ -44,6 +44,8 @@ RETRY_CAP = timedelta(minutes=2)
 RESPONSE_TIMEOUT = 180
 DEFAULT_RETRY_SECONDS = 300
 ERROR_OUTPUT_TYPE = "http-endpoint-failed"
+#: The User-Agent Firehose's requests carry, as receivers built against them expect it.
+USER_AGENT = "Amazon Kinesis Data Firehose Agent/1.0"
 ANSWERED = "HttpEndpoint.DestinationException"
 UNREACHABLE = "HttpEndpoint.ConnectionFailed"
 INVALID = "HttpEndpoint.InvalidResponseFromDestination"
@@ -208,6 +210,7 @@ class HttpEndpointDestination:
             "X-Amz-Firehose-Request-Id": request_id,
             "Content-Type": "application/json",
             "X-Amz-Firehose-Source-Arn": target.arn,
+            "User-Agent": USER_AGENT,
         }
         if gzipped:
             headers["Content-Encoding"] = "gzip"
@@ -234,7 +237,7 @@ class HttpEndpointDestination:
             body = gzip.compress(body, mtime=0)
         with requests.Session() as session:
             session.trust_env = False  # no proxies or .netrc from the environment
-            session.headers.clear()  # only the spec's headers, not python-requests' own
+            session.headers.clear()  # only Firehose's headers, not python-requests' own
             try:
                 # The host is judged on the request as prepared, the URL requests sends.
                 prepared = session.prepare_request(
