@@ -197,7 +197,9 @@ def test_backs_up_after_the_retry_duration(fake, client, endpoint):
     assert len(request_ids) == 1
     assert backup.key.endswith(f"-{request_ids.pop()}")
     assert lines[0]["errorMessage"] == (
-        "Received the following response from the endpoint destination. 503: down for maintenance"
+        "Delivery to the endpoint was unsuccessful. See Troubleshooting HTTP Endpoints in the "
+        "Firehose documentation for more information. Response received with status code. "
+        "503: down for maintenance"
     )
 
 
@@ -674,9 +676,7 @@ def test_a_failed_assertion_names_the_batches_an_endpoint_refused(fake, client, 
     with pytest.raises(AssertionError) as failure:
         fake.firehose["events"].assert_delivered([b"a"])
     assert "refused for good by the endpoint" in str(failure.value)
-    assert "1 record(s): Received the following response from the endpoint destination. " in (
-        str(failure.value)
-    )
+    assert "1 record(s): Delivery to the endpoint was unsuccessful. " in (str(failure.value))
     assert "413: too big" in str(failure.value)
 
 

@@ -53,6 +53,13 @@ TOO_LARGE = "HttpEndpoint.ResponseTooLarge"
 #: The spec: "The response body must be 1 MiB or less in size"; an errorMessage is at most
 #: 8192 characters.
 MAX_RESPONSE_BYTES = 1024 * 1024
+#: The message of an answer other than 200, before ``STATUS: BODY``, as Firehose writes it
+#: today (the developer guide's older examples say "Received the following response from
+#: the endpoint destination.").
+DESTINATION_EXCEPTION = (
+    "Delivery to the endpoint was unsuccessful. See Troubleshooting HTTP Endpoints in the "
+    "Firehose documentation for more information. Response received with status code"
+)
 #: The one answer the spec calls a permanent failure: 413 (size exceeded).
 PERMANENT_STATUS = 413
 MAX_ERROR_MESSAGE = 8192
@@ -156,8 +163,7 @@ def _judge(answer: Any, request_id: str) -> None:
         )
     if answer.status_code != 200:
         raise DeliveryFailed(
-            "Received the following response from the endpoint destination. "
-            f"{answer.status_code}: {answer.text[:MAX_ERROR_MESSAGE]}",
+            f"{DESTINATION_EXCEPTION}. {answer.status_code}: {answer.text[:MAX_ERROR_MESSAGE]}",
             ANSWERED,
             # The spec: a 413 is a permanent failure, and the batch is not sent to the
             # error bucket.
