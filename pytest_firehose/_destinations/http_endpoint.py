@@ -48,8 +48,23 @@ ERROR_OUTPUT_TYPE = "http-endpoint-failed"
 USER_AGENT = "Amazon Kinesis Data Firehose Agent/1.0"
 ANSWERED = "HttpEndpoint.DestinationException"
 UNREACHABLE = "HttpEndpoint.ConnectionFailed"
+TIMED_OUT = "HttpEndpoint.RequestTimeout"
+RESET = "HttpEndpoint.ConnectionReset"
+HANDSHAKE = "HttpEndpoint.SSLHandshakeFailure"
 INVALID = "HttpEndpoint.InvalidResponseFromDestination"
 TOO_LARGE = "HttpEndpoint.ResponseTooLarge"
+#: What an attempt that got no answer records, by its code: the developer guide's "HTTP
+#: Endpoint Data Delivery Errors" (the handshake's message is not on record).
+NO_ANSWER = {
+    UNREACHABLE: "Unable to connect to the destination endpoint. "
+    "Contact the owner of the endpoint to resolve this issue.",
+    TIMED_OUT: "The delivery timed out before a response was received and will be retried. "
+    "If this error persists, contact the AWS Firehose service team.",
+    RESET: "Unable to maintain connection with the endpoint. "
+    "Contact the owner of the endpoint to resolve this issue.",
+    HANDSHAKE: "Unable to complete the SSL handshake with the endpoint. "
+    "Contact the owner of the endpoint to resolve this issue.",
+}
 #: The spec: "The response body must be 1 MiB or less in size"; an errorMessage is at most
 #: 8192 characters.
 MAX_RESPONSE_BYTES = 1024 * 1024
@@ -114,6 +129,35 @@ def _refuse_the_network(session: Any, url: str) -> None:
         '{"requestId": <the request\'s requestId>, "timestamp": <milliseconds>}.',
         UNREACHABLE,
     )
+
+
+def _dropped(error: Exception) -> bool:
+    """Whether the connection of a request that failed with ``error`` was made, then
+    closed or reset by the endpoint before its answer was in (urllib3's ProtocolError,
+    "Connection aborted.", wrapped by requests, or an OSError saying so)."""
+    from urllib3.exceptions import ProtocolError
+
+    cause = error.args[0] if error.args else None
+    cause = getattr(cause, "reason", cause)  # a MaxRetryError names its cause
+    return isinstance(cause, (ProtocolError, ConnectionResetError, BrokenPipeError))
+
+
+def _no_answer(requests: Any, error: Exception) -> DeliveryFailed:
+    """The failure of an attempt that got no answer, ``error`` being what requests raised:
+    the handshake failed, the answer did not come in time, the connection dropped, or it
+    could not be made (anything else requests raises counts as that)."""
+    exceptions = requests.exceptions
+    if isinstance(error, exceptions.SSLError):
+        code = HANDSHAKE
+    elif isinstance(error, exceptions.ConnectTimeout):  # no connection within the time
+        code = UNREACHABLE
+    elif isinstance(error, exceptions.Timeout):
+        code = TIMED_OUT
+    elif isinstance(error, exceptions.ChunkedEncodingError) or _dropped(error):
+        code = RESET
+    else:
+        code = UNREACHABLE
+    return DeliveryFailed(NO_ANSWER[code], code)
 
 
 def _not_a_number(constant: str) -> Any:
@@ -262,7 +306,7 @@ class HttpEndpointDestination:
                         allow_redirects=False,  # the spec: 3xx answers are not followed
                     )
             except requests.RequestException as error:
-                raise DeliveryFailed(f"{type(error).__name__}: {error}", UNREACHABLE) from None
+                raise _no_answer(requests, error) from None
         _judge(answer, request_id)
 
     def give_up(
@@ -275,7 +319,7 @@ class HttpEndpointDestination:
         if failure is not None and failure.code is not None:
             error = (failure.code, str(failure))
         else:  # not tried: the destination was switched off
-            error = (UNREACHABLE, "The endpoint was unreachable.")
+            error = (UNREACHABLE, NO_ANSWER[UNREACHABLE])
         backup = gave_up_object(
             failed_output(self.config.get("S3Configuration", {})),
             ERROR_OUTPUT_TYPE,
