@@ -173,7 +173,7 @@ def assert_backed_up(fake, payloads, code, attempts):
     assert backup.key.startswith(f"failed/http-endpoint-failed/{arrived:%Y/%m/%d/%H}/events-1-")
     lines = [json.loads(line) for line in backup.body.decode().splitlines()]
     assert [base64.b64decode(line["rawData"]) for line in lines] == payloads
-    assert [line["dataId"] for line in lines] == [r.record_id for r in stream.records]
+    assert [line["dataId"] for line in lines] == [f"{r.record_id}.0" for r in stream.records]
     for line in lines:
         assert line["errorCode"] == code
         assert line["attemptsMade"] == attempts

@@ -101,8 +101,9 @@ def _json(value: dict[str, Any]) -> str:
 
 
 def _data_id(record_id: str, arrived: datetime) -> tuple[dict[str, Any], dict[str, Any]]:
-    """What an HTTP endpoint's failed record adds after ``rawData``."""
-    return {}, {"subsequenceNumber": 0, "dataId": record_id}
+    """What an HTTP endpoint's failed record adds after ``rawData``: the record's id with
+    its subsequence number after a dot, as Splunk's ``EventId``."""
+    return {}, {"subsequenceNumber": 0, "dataId": f"{record_id}.0"}
 
 
 def _b64(payload: Payload) -> str:
