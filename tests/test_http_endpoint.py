@@ -9,6 +9,7 @@ import base64
 import gzip
 import json
 import queue
+import socket
 import ssl
 import sys
 import threading
@@ -97,6 +98,7 @@ def test_sends_the_spec_request(fake, client, endpoint):
         "Content-Type": "application/json",
         "X-Amz-Firehose-Source-Arn": ARN,
         "X-Amz-Firehose-Access-Key": "secret-key",
+        "User-Agent": "Amazon Kinesis Data Firehose Agent/1.0",
     }
     arrived = stream.records[0].arrived_at
     assert body == {
@@ -171,7 +173,7 @@ def assert_backed_up(fake, payloads, code, attempts):
     assert backup.key.startswith(f"failed/http-endpoint-failed/{arrived:%Y/%m/%d/%H}/events-1-")
     lines = [json.loads(line) for line in backup.body.decode().splitlines()]
     assert [base64.b64decode(line["rawData"]) for line in lines] == payloads
-    assert [line["dataId"] for line in lines] == [r.record_id for r in stream.records]
+    assert [line["dataId"] for line in lines] == [f"{r.record_id}.0" for r in stream.records]
     for line in lines:
         assert line["errorCode"] == code
         assert line["attemptsMade"] == attempts
@@ -196,7 +198,9 @@ def test_backs_up_after_the_retry_duration(fake, client, endpoint):
     assert len(request_ids) == 1
     assert backup.key.endswith(f"-{request_ids.pop()}")
     assert lines[0]["errorMessage"] == (
-        "Received the following response from the endpoint destination. 503: down for maintenance"
+        "Delivery to the endpoint was unsuccessful. See Troubleshooting HTTP Endpoints in the "
+        "Firehose documentation for more information. Response received with status code. "
+        "503: down for maintenance"
     )
 
 
@@ -206,7 +210,11 @@ def test_destination_down_backs_up_the_same_way(fake, client, endpoint):
     put(client, b"a")
     fake.firehose.clock.advance(minutes=10)
     assert len(endpoint.calls) == 0
-    assert_backed_up(fake, [b"a"], "HttpEndpoint.ConnectionFailed", 8)
+    _, [line] = assert_backed_up(fake, [b"a"], "HttpEndpoint.ConnectionFailed", 8)
+    assert line["errorMessage"] == (
+        "Unable to connect to the destination endpoint. "
+        "Contact the owner of the endpoint to resolve this issue."
+    )
 
 
 def test_every_record_is_in_exactly_one_place(fake, client, endpoint):
@@ -484,12 +492,14 @@ def _certificate(directory: Path) -> tuple[Path, Path]:
 
 class SlowEndpoint:
     """An HTTPS endpoint on 127.0.0.1 that answers 200 to each request only once the test
-    lets it (``release``); ``arrived`` takes each request's record payloads as it comes."""
+    lets it (``release``); ``arrived`` takes each request's record payloads as it comes.
+    With ``hang_up`` set, it closes the connection instead of answering."""
 
     def __init__(self, directory: Path) -> None:
         cert_path, key_path = _certificate(directory)
         self.ca = str(cert_path)
         self.gate = threading.Event()
+        self.hang_up = False
         self.arrived: queue.Queue[list[bytes]] = queue.Queue()
         endpoint = self
 
@@ -497,6 +507,9 @@ class SlowEndpoint:
             def do_POST(self) -> None:
                 body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
                 endpoint.arrived.put([base64.b64decode(r["data"]) for r in body["records"]])
+                if endpoint.hang_up:
+                    self.close_connection = True
+                    return
                 endpoint.gate.wait()
                 answer = json.dumps({"requestId": body["requestId"], "timestamp": 0}).encode()
                 self.send_response(200)
@@ -508,7 +521,11 @@ class SlowEndpoint:
             def log_message(self, *args: Any) -> None:
                 pass
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        class Server(ThreadingHTTPServer):
+            def handle_error(self, request: Any, client_address: Any) -> None:
+                pass  # a client that gave up on its answer (a timeout) is no error here
+
+        self.server = Server(("127.0.0.1", 0), Handler)
         context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
         context.load_cert_chain(cert_path, key_path)
         self.server.socket = context.wrap_socket(self.server.socket, server_side=True)
@@ -563,6 +580,69 @@ def slow_stream(fake: FirehoseFake, url: str) -> Any:
             "BufferingHints": {"IntervalInSeconds": 60},
             "S3Configuration": S3,
         },
+    )
+
+
+def failed_once(fake: FirehoseFake, client: Any, url: str) -> dict[str, Any]:
+    """The backup line of a record whose one attempt at ``url`` failed (no retries)."""
+    stream = fake.firehose.create_delivery_stream(
+        "events",
+        HttpEndpointDestinationConfiguration={
+            "EndpointConfiguration": {"Url": url},
+            "RetryOptions": {"DurationInSeconds": 0},
+            "S3Configuration": S3,
+        },
+    )
+    put(client, b"a")
+    stream.flush()
+    assert stream.backed_up == [b"a"]
+    [line] = backups(fake)[0].body.decode().splitlines()
+    return dict(json.loads(line))
+
+
+def test_an_endpoint_that_hangs_up_is_a_connection_reset(fake, client, slow_endpoint):
+    slow_endpoint.hang_up = True
+    line = failed_once(fake, client, slow_endpoint.url)
+    assert slow_endpoint.next_request() == [b"a"]
+    assert line["errorCode"] == "HttpEndpoint.ConnectionReset"
+    assert line["errorMessage"] == (
+        "Unable to maintain connection with the endpoint. "
+        "Contact the owner of the endpoint to resolve this issue."
+    )
+
+
+def test_an_answer_that_does_not_come_in_time_is_a_request_timeout(
+    fake, client, slow_endpoint, monkeypatch
+):
+    # Three minutes, the spec's wait, shortened: the endpoint never answers.
+    monkeypatch.setattr("pytest_firehose._destinations.http_endpoint.RESPONSE_TIMEOUT", 0.2)
+    line = failed_once(fake, client, slow_endpoint.url)
+    assert line["errorCode"] == "HttpEndpoint.RequestTimeout"
+    assert line["errorMessage"] == (
+        "The delivery timed out before a response was received and will be retried. "
+        "If this error persists, contact the AWS Firehose service team."
+    )
+
+
+def test_a_certificate_the_delivery_does_not_trust_fails_the_handshake(fake, client, tmp_path):
+    endpoint = SlowEndpoint(tmp_path)  # self-signed, and not trusted this time
+    try:
+        line = failed_once(fake, client, endpoint.url)
+    finally:
+        endpoint.close()
+    assert line["errorCode"] == "HttpEndpoint.SSLHandshakeFailure"
+    assert endpoint.arrived.empty()
+
+
+def test_a_port_nobody_listens_on_cannot_be_connected_to(fake, client):
+    with socket.socket() as closed:
+        closed.bind(("127.0.0.1", 0))
+        port = closed.getsockname()[1]
+    line = failed_once(fake, client, f"https://127.0.0.1:{port}/ingest")
+    assert line["errorCode"] == "HttpEndpoint.ConnectionFailed"
+    assert line["errorMessage"] == (
+        "Unable to connect to the destination endpoint. "
+        "Contact the owner of the endpoint to resolve this issue."
     )
 
 
@@ -673,9 +753,7 @@ def test_a_failed_assertion_names_the_batches_an_endpoint_refused(fake, client, 
     with pytest.raises(AssertionError) as failure:
         fake.firehose["events"].assert_delivered([b"a"])
     assert "refused for good by the endpoint" in str(failure.value)
-    assert "1 record(s): Received the following response from the endpoint destination. " in (
-        str(failure.value)
-    )
+    assert "1 record(s): Delivery to the endpoint was unsuccessful. " in (str(failure.value))
     assert "413: too big" in str(failure.value)
 
 

@@ -44,13 +44,37 @@ RETRY_CAP = timedelta(minutes=2)
 RESPONSE_TIMEOUT = 180
 DEFAULT_RETRY_SECONDS = 300
 ERROR_OUTPUT_TYPE = "http-endpoint-failed"
+#: The User-Agent Firehose's requests carry, as receivers built against them expect it.
+USER_AGENT = "Amazon Kinesis Data Firehose Agent/1.0"
 ANSWERED = "HttpEndpoint.DestinationException"
 UNREACHABLE = "HttpEndpoint.ConnectionFailed"
+TIMED_OUT = "HttpEndpoint.RequestTimeout"
+RESET = "HttpEndpoint.ConnectionReset"
+HANDSHAKE = "HttpEndpoint.SSLHandshakeFailure"
 INVALID = "HttpEndpoint.InvalidResponseFromDestination"
 TOO_LARGE = "HttpEndpoint.ResponseTooLarge"
+#: What an attempt that got no answer records, by its code: the developer guide's "HTTP
+#: Endpoint Data Delivery Errors" (the handshake's message is not on record).
+NO_ANSWER = {
+    UNREACHABLE: "Unable to connect to the destination endpoint. "
+    "Contact the owner of the endpoint to resolve this issue.",
+    TIMED_OUT: "The delivery timed out before a response was received and will be retried. "
+    "If this error persists, contact the AWS Firehose service team.",
+    RESET: "Unable to maintain connection with the endpoint. "
+    "Contact the owner of the endpoint to resolve this issue.",
+    HANDSHAKE: "Unable to complete the SSL handshake with the endpoint. "
+    "Contact the owner of the endpoint to resolve this issue.",
+}
 #: The spec: "The response body must be 1 MiB or less in size"; an errorMessage is at most
 #: 8192 characters.
 MAX_RESPONSE_BYTES = 1024 * 1024
+#: The message of an answer other than 200, before ``STATUS: BODY``, as Firehose writes it
+#: today (the developer guide's older examples say "Received the following response from
+#: the endpoint destination.").
+DESTINATION_EXCEPTION = (
+    "Delivery to the endpoint was unsuccessful. See Troubleshooting HTTP Endpoints in the "
+    "Firehose documentation for more information. Response received with status code"
+)
 #: The one answer the spec calls a permanent failure: 413 (size exceeded).
 PERMANENT_STATUS = 413
 MAX_ERROR_MESSAGE = 8192
@@ -77,8 +101,9 @@ def _json(value: dict[str, Any]) -> str:
 
 
 def _data_id(record_id: str, arrived: datetime) -> tuple[dict[str, Any], dict[str, Any]]:
-    """What an HTTP endpoint's failed record adds after ``rawData``."""
-    return {}, {"subsequenceNumber": 0, "dataId": record_id}
+    """What an HTTP endpoint's failed record adds after ``rawData``: the record's id with
+    its subsequence number after a dot, as Splunk's ``EventId``."""
+    return {}, {"subsequenceNumber": 0, "dataId": f"{record_id}.0"}
 
 
 def _b64(payload: Payload) -> str:
@@ -105,6 +130,35 @@ def _refuse_the_network(session: Any, url: str) -> None:
         '{"requestId": <the request\'s requestId>, "timestamp": <milliseconds>}.',
         UNREACHABLE,
     )
+
+
+def _dropped(error: Exception) -> bool:
+    """Whether the connection of a request that failed with ``error`` was made, then
+    closed or reset by the endpoint before its answer was in (urllib3's ProtocolError,
+    "Connection aborted.", wrapped by requests, or an OSError saying so)."""
+    from urllib3.exceptions import ProtocolError
+
+    cause = error.args[0] if error.args else None
+    cause = getattr(cause, "reason", cause)  # a MaxRetryError names its cause
+    return isinstance(cause, (ProtocolError, ConnectionResetError, BrokenPipeError))
+
+
+def _no_answer(requests: Any, error: Exception) -> DeliveryFailed:
+    """The failure of an attempt that got no answer, ``error`` being what requests raised:
+    the handshake failed, the answer did not come in time, the connection dropped, or it
+    could not be made (anything else requests raises counts as that)."""
+    exceptions = requests.exceptions
+    if isinstance(error, exceptions.SSLError):
+        code = HANDSHAKE
+    elif isinstance(error, exceptions.ConnectTimeout):  # no connection within the time
+        code = UNREACHABLE
+    elif isinstance(error, exceptions.Timeout):
+        code = TIMED_OUT
+    elif isinstance(error, exceptions.ChunkedEncodingError) or _dropped(error):
+        code = RESET
+    else:
+        code = UNREACHABLE
+    return DeliveryFailed(NO_ANSWER[code], code)
 
 
 def _not_a_number(constant: str) -> Any:
@@ -154,8 +208,7 @@ def _judge(answer: Any, request_id: str) -> None:
         )
     if answer.status_code != 200:
         raise DeliveryFailed(
-            "Received the following response from the endpoint destination. "
-            f"{answer.status_code}: {answer.text[:MAX_ERROR_MESSAGE]}",
+            f"{DESTINATION_EXCEPTION}. {answer.status_code}: {answer.text[:MAX_ERROR_MESSAGE]}",
             ANSWERED,
             # The spec: a 413 is a permanent failure, and the batch is not sent to the
             # error bucket.
@@ -208,6 +261,7 @@ class HttpEndpointDestination:
             "X-Amz-Firehose-Request-Id": request_id,
             "Content-Type": "application/json",
             "X-Amz-Firehose-Source-Arn": target.arn,
+            "User-Agent": USER_AGENT,
         }
         if gzipped:
             headers["Content-Encoding"] = "gzip"
@@ -234,7 +288,7 @@ class HttpEndpointDestination:
             body = gzip.compress(body, mtime=0)
         with requests.Session() as session:
             session.trust_env = False  # no proxies or .netrc from the environment
-            session.headers.clear()  # only the spec's headers, not python-requests' own
+            session.headers.clear()  # only Firehose's headers, not python-requests' own
             try:
                 # The host is judged on the request as prepared, the URL requests sends.
                 prepared = session.prepare_request(
@@ -253,7 +307,7 @@ class HttpEndpointDestination:
                         allow_redirects=False,  # the spec: 3xx answers are not followed
                     )
             except requests.RequestException as error:
-                raise DeliveryFailed(f"{type(error).__name__}: {error}", UNREACHABLE) from None
+                raise _no_answer(requests, error) from None
         _judge(answer, request_id)
 
     def give_up(
@@ -266,7 +320,7 @@ class HttpEndpointDestination:
         if failure is not None and failure.code is not None:
             error = (failure.code, str(failure))
         else:  # not tried: the destination was switched off
-            error = (UNREACHABLE, "The endpoint was unreachable.")
+            error = (UNREACHABLE, NO_ANSWER[UNREACHABLE])
         backup = gave_up_object(
             failed_output(self.config.get("S3Configuration", {})),
             ERROR_OUTPUT_TYPE,
