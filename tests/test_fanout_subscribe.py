@@ -163,7 +163,8 @@ def test_a_second_subscription_within_five_seconds_is_refused(fake, client, cons
         subscribe(client, consumer)
     assert caught.value.response["Error"] == {
         "Code": "ResourceInUseException",
-        "Message": "Another active subscription exists for this consumer",
+        "Message": "Another active subscription exists for this consumer: "
+        f"{fake.world.account_id}:s:{SHARD}:app",
     }
 
 
@@ -175,7 +176,11 @@ def test_a_later_subscription_takes_over_and_the_old_one_fails(fake, client, con
     new = subscribe(client, consumer)
     with pytest.raises(EventStreamError) as caught:
         next(old)
-    assert caught.value.response["Error"]["Code"] == "ResourceInUseException"
+    assert caught.value.response["Error"] == {
+        "Code": "ResourceInUseException",
+        "Message": "Another active subscription exists for this consumer: "
+        f"{fake.world.account_id}:s:{SHARD}:app",
+    }
     assert data(events(new, 1)) == [b"a"]
 
 

@@ -5,10 +5,12 @@ the fake clock. A mixin of ``KinesisService``; the engine pulls the events one a
 Facts used here (DOC, the API reference, unless marked):
 
 * A subscription lasts 5 minutes. Another SubscribeToShard for the same consumer and shard
-  within 5 seconds of a successful one is refused with ``ResourceInUseException``
-  (``Another active subscription exists for this consumer``, REAL, reported by users of
-  the Go SDK); 5 seconds or more later it takes over, and the older connection fails with
-  ``ResourceInUseException``.
+  within 5 seconds of a successful one is refused with ``ResourceInUseException``; 5
+  seconds or more later it takes over, and the older connection fails with
+  ``ResourceInUseException``. Its text is ``Another active subscription exists for this
+  consumer: ACCOUNT:STREAM:SHARD:CONSUMER`` (REAL: an older connection's error event, as
+  the Kinesis Client Library logged it in amazon-kinesis-client#391, 2018; users of the
+  Go SDK quote its first words for the refused call).
 * Each ``SubscribeToShardEvent`` carries ``Records``, ``ContinuationSequenceNumber`` and
   ``MillisBehindLatest``; at the end of a closed shard the last event carries
   ``ChildShards`` and no ``ContinuationSequenceNumber`` (the Kinesis Client Library and
@@ -65,7 +67,6 @@ EVENT_INTERVAL = timedelta(seconds=1)
 MAX_EVENT_RECORDS = 10_000
 MAX_EVENT_BYTES = 2 * 1024 * 1024
 _MS = timedelta(milliseconds=1)
-_ANOTHER_SUBSCRIPTION = "Another active subscription exists for this consumer"
 
 
 class Event(NamedTuple):
@@ -160,7 +161,7 @@ class Subscriptions:
         key = (consumer.arn, shard.shard_id)
         held = self._subscriptions().get(key)
         if held is not None and not held.finished and now - held.started_at < TAKEOVER_AFTER:
-            raise ServiceError("ResourceInUseException", _ANOTHER_SUBSCRIPTION)
+            raise ServiceError("ResourceInUseException", self._another_subscription(held))
         position = self._start(params["StartingPosition"], stream, shard, now)
         if params.get("DryRun"):
             raise self.dry_run(stream.name)
@@ -177,6 +178,16 @@ class Subscriptions:
             held.taken_over = True
         self._subscriptions()[key] = subscription
         return {"EventStream": SubscriptionFeed(self, subscription)}
+
+    def _another_subscription(self, subscription: Subscription) -> str:
+        """The text of the refusal, and of the takeover's error event, that name the
+        subscription's account, stream, shard and consumer (REAL)."""
+        consumer = subscription.consumer
+        return (
+            "Another active subscription exists for this consumer: "
+            f"{self.account_id}:{consumer.stream_name}:{subscription.shard.shard_id}:"
+            f"{consumer.name}"
+        )
 
     def _check_active(self, consumer: Consumer, now: datetime) -> None:
         if consumer.status(now) != "ACTIVE":
@@ -248,7 +259,8 @@ class Subscriptions:
         now = self.clock.now()
         if subscription.taken_over:
             subscription.finished = True
-            return Event("ResourceInUseException", {"message": _ANOTHER_SUBSCRIPTION}, True)
+            message = self._another_subscription(subscription)
+            return Event("ResourceInUseException", {"message": message}, True)
         if now >= subscription.ends_at or self._gone(subscription, now):
             subscription.finished = True
             return None
