@@ -138,6 +138,30 @@ def test_every_starting_position(fake, client, consumer, position, expected):
     assert data(events(subscribe(client, consumer, **position), 1)) == expected
 
 
+@pytest.mark.parametrize(
+    ("position", "which"),
+    [
+        ({"Type": "AT_SEQUENCE_NUMBER"}, "no"),
+        ({"Type": "AFTER_SEQUENCE_NUMBER"}, "no"),
+        ({"Type": "TRIM_HORIZON", "SequenceNumber": "1"}, "also a"),
+        ({"Type": "LATEST", "SequenceNumber": "1"}, "also a"),
+    ],
+)
+def test_a_sequence_number_where_the_type_takes_none_or_none_where_it_takes_one_is_refused(
+    fake, client, consumer, position, which
+):
+    # As GetShardIterator refuses it (kinesalite's AWS-validated text), not ignored.
+    put(client, b"a")
+    with pytest.raises(ClientError) as caught:
+        subscribe(client, consumer, **position)
+    assert caught.value.response["Error"] == {
+        "Code": "InvalidArgumentException",
+        "Message": "Must either specify (1) AT_SEQUENCE_NUMBER or AFTER_SEQUENCE_NUMBER and "
+        "StartingSequenceNumber or (2) TRIM_HORIZON or LATEST and no StartingSequenceNumber. "
+        f"Request specified {position['Type']} and {which} StartingSequenceNumber.",
+    }
+
+
 def test_a_split_ends_the_subscription_with_the_children(fake, client, consumer):
     put(client, b"a")
     stream = iter(subscribe(client, consumer))

@@ -131,25 +131,13 @@ class ShardReads:
         dry = params.get("DryRun")
         if not dry:
             self.check_iterator_rate(stream.name, shard.shard_id)
-        kind = params["ShardIteratorType"]
-        starting = params.get("StartingSequenceNumber")
-        stream.trim(now)
-        if kind in ("AT_SEQUENCE_NUMBER", "AFTER_SEQUENCE_NUMBER"):
-            if starting is None:
-                message = _ITERATOR_TYPES_MESSAGE.format(kind=kind, which="no")
-                raise ServiceError("InvalidArgumentException", message)
-            position = self._position_of(starting, stream, shard)
-            if kind == "AFTER_SEQUENCE_NUMBER":
-                position += 1
-        elif starting is not None and kind in ("TRIM_HORIZON", "LATEST"):
-            message = _ITERATOR_TYPES_MESSAGE.format(kind=kind, which="also a")
-            raise ServiceError("InvalidArgumentException", message)
-        elif kind == "TRIM_HORIZON":
-            position = 0
-        elif kind == "LATEST":
-            position = shard.next_index
-        else:  # AT_TIMESTAMP
-            position = self._position_at(params.get("Timestamp"), shard, now)
+        position = self._starting_index(
+            params["ShardIteratorType"],
+            params.get("StartingSequenceNumber"),
+            params.get("Timestamp"),
+            stream,
+            shard,
+        )
         if dry:
             raise self.dry_run(stream.name)
         created = millis(now)
@@ -157,6 +145,34 @@ class ShardReads:
             created, stream.name, micros(stream.created_at), shard_index, position
         )
         return {"ShardIterator": self._iterator(iterator)}
+
+    def _starting_index(
+        self,
+        kind: str,
+        starting: str | None,
+        timestamp: datetime | None,
+        stream: KinesisStream,
+        shard: Shard,
+    ) -> int:
+        """The sequence index a starting position points at, checked: GetShardIterator's
+        iterator type, sequence number and timestamp, and SubscribeToShard's
+        ``StartingPosition``, which names the same three."""
+        now = self.clock.now()
+        stream.trim(now)
+        if kind in ("AT_SEQUENCE_NUMBER", "AFTER_SEQUENCE_NUMBER"):
+            if starting is None:
+                message = _ITERATOR_TYPES_MESSAGE.format(kind=kind, which="no")
+                raise ServiceError("InvalidArgumentException", message)
+            position = self._position_of(starting, stream, shard)
+            return position + 1 if kind == "AFTER_SEQUENCE_NUMBER" else position
+        if starting is not None and kind in ("TRIM_HORIZON", "LATEST"):
+            message = _ITERATOR_TYPES_MESSAGE.format(kind=kind, which="also a")
+            raise ServiceError("InvalidArgumentException", message)
+        if kind == "TRIM_HORIZON":
+            return 0
+        if kind == "LATEST":
+            return shard.next_index
+        return self._position_at(timestamp, shard, now)  # AT_TIMESTAMP
 
     def _position_of(self, starting: str, stream: KinesisStream, shard: Shard) -> int:
         where = (

@@ -34,7 +34,8 @@ Choices (INFERRED; docs/kinesis.md's fan-out section lists them):
 * ``ContinuationSequenceNumber`` is the sequence number of the last record the
   subscription has pushed (or of the position before its first record), to use with
   ``AFTER_SEQUENCE_NUMBER``.
-* Starting positions are checked as GetShardIterator checks them, with its messages.
+* Starting positions are checked as GetShardIterator checks them, with its messages (a
+  ``SequenceNumber`` with ``TRIM_HORIZON`` or ``LATEST`` is refused, not ignored).
 * A subscription whose consumer is deregistered, or whose stream is deleted, ends.
 """
 
@@ -140,8 +141,7 @@ class Subscriptions:
     streams: dict[str, KinesisStream]
     consumer_by_arn: Callable[[str], Consumer]
     _no_shard: Callable[[str, str], ServiceError]
-    _position_of: Callable[[str, KinesisStream, Shard], int]
-    _position_at: Callable[[datetime | None, Shard, datetime], int]
+    _starting_index: Callable[[str, str | None, datetime | None, KinesisStream, Shard], int]
     dry_run: Callable[[str], ServiceError]
     _open_subscriptions: dict[tuple[str, str], Subscription]
 
@@ -162,7 +162,14 @@ class Subscriptions:
         held = self._subscriptions().get(key)
         if held is not None and not held.finished and now - held.started_at < TAKEOVER_AFTER:
             raise ServiceError("ResourceInUseException", self._another_subscription(held))
-        position = self._start(params["StartingPosition"], stream, shard, now)
+        starting = params["StartingPosition"]
+        position = self._starting_index(
+            starting["Type"],
+            starting.get("SequenceNumber"),
+            starting.get("Timestamp"),
+            stream,
+            shard,
+        )
         if params.get("DryRun"):
             raise self.dry_run(stream.name)
         subscription = Subscription(
@@ -204,25 +211,6 @@ class Subscriptions:
         if shard is None:
             raise self._no_shard(resolved[0] if resolved else shard_id, stream.name)
         return shard
-
-    def _start(
-        self, starting: dict[str, Any], stream: KinesisStream, shard: Shard, now: datetime
-    ) -> int:
-        """The sequence index a StartingPosition points at."""
-        kind = starting["Type"]
-        stream.trim(now)
-        if kind in ("AT_SEQUENCE_NUMBER", "AFTER_SEQUENCE_NUMBER"):
-            number = starting.get("SequenceNumber")
-            if number is None:
-                raise ServiceError(
-                    "InvalidArgumentException",
-                    f"StartingPosition of type {kind} needs a SequenceNumber.",
-                )
-            position = self._position_of(number, stream, shard)
-            return position + 1 if kind == "AFTER_SEQUENCE_NUMBER" else position
-        if kind == "AT_TIMESTAMP":
-            return self._position_at(starting.get("Timestamp"), shard, now)
-        return 0 if kind == "TRIM_HORIZON" else shard.next_index
 
     @staticmethod
     def _number_before(shard: Shard, position: int) -> str:
