@@ -9,7 +9,8 @@ from typing import Any
 
 import boto3
 import pytest
-from botocore.exceptions import EventStreamError
+from botocore.config import Config
+from botocore.exceptions import ClientError, EventStreamError
 from fanout_support import REGION, data, event_stream, put, register, world_with_stream
 from urllib3.exceptions import ProtocolError
 
@@ -100,6 +101,37 @@ def test_zero_events_breaks_the_stream_before_its_first(fake, client, consumer):
     with pytest.raises(EventStreamError) as caught:
         next(subscribe(client, consumer))
     assert caught.value.response["Error"]["Code"] == "KMSThrottlingException"
+
+
+def test_with_read_quotas_a_consumer_resubscribes_to_a_shard_once_a_second(fake, consumer):
+    # One SubscribeToShard a second per consumer and shard (the API reference): a stream
+    # broken at once frees the subscription, not the second's one call.
+    fake.kinesis.enforce_read_quotas()
+    one_try = boto3.client(
+        "kinesis", region_name=REGION, config=Config(retries={"total_max_attempts": 1})
+    )
+    fake.kinesis.fail(operation="SubscribeToShard", error="InternalFailureException", events=0)
+    with pytest.raises(EventStreamError):
+        next(subscribe(one_try, consumer))
+    with pytest.raises(ClientError) as caught:
+        subscribe(one_try, consumer)
+    assert caught.value.response["Error"] == {
+        "Code": "LimitExceededException",
+        "Message": f"Rate exceeded for consumer {consumer} and shard shardId-000000000000.",
+    }
+    assert caught.value.response["ResponseMetadata"]["HTTPStatusCode"] == 400
+    other = register(fake, one_try, "other")
+    assert next(subscribe(one_try, other))["SubscribeToShardEvent"]["Records"] == []
+    fake.kinesis.clock.advance(seconds=1)
+    assert next(subscribe(one_try, consumer))["SubscribeToShardEvent"]["Records"] == []
+
+
+def test_without_read_quotas_a_broken_stream_is_resubscribed_at_once(fake, client, consumer):
+    fake.kinesis.fail(operation="SubscribeToShard", error="InternalFailureException", events=0)
+    with pytest.raises(EventStreamError):
+        next(subscribe(client, consumer))
+    put(client, b"a")
+    assert data([next(subscribe(client, consumer))["SubscribeToShardEvent"]]) == [b"a"]
 
 
 def test_a_stream_that_ends_first_ends_as_it_would(fake, client, consumer):

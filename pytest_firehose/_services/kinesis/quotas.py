@@ -10,6 +10,8 @@ developer guide's "Quotas and limits"):
   return up to 10 MiB, and "subsequent calls made within the next 5 seconds throw
   ProvisionedThroughputExceededException" after it. GetShardIterator: five calls a second
   per open shard.
+* SubscribeToShard: one call a second per registered consumer per shard (the API
+  reference's SubscribeToShard page).
 * DescribeStream 10 calls a second per account, DescribeStreamSummary 20, ListStreams 5,
   ListTagsForStream 5, DescribeLimits 1; ListShards 1,000 a second per stream,
   ListStreamConsumers 5 and DescribeStreamConsumer 20 per stream. CreateStream,
@@ -34,7 +36,10 @@ the next five seconds and a 2 MiB one for the rest of its second; GetShardIterat
 closed shard has the open shard's rate; a per-account rate's refusal names the stream the
 call named, or none (``Rate exceeded for account A.``); reads made by the fake itself (a
 Firehose source, a Lambda event source mapping) use no quota; a dry run uses none of the
-other quotas; the message of ``DryRunOperationException`` is the model's description of
+other quotas; a throttled SubscribeToShard is ``LimitExceededException`` (the code the
+model gives the operation for a rate) ``Rate exceeded for consumer CONSUMER_ARN and shard
+SHARD.``, and a call the 5-second rule refuses (subscriptions.py) is refused for that
+first; the message of ``DryRunOperationException`` is the model's description of
 the error, and a throttled dry run's says ``Rate exceeded for stream S under account A.``.
 """
 
@@ -52,6 +57,8 @@ from pytest_firehose._services.kinesis.streams import read_token
 #: GetRecords calls, and GetShardIterator calls, a shard takes a second (DOC).
 SHARD_READS_PER_SECOND = 5
 SHARD_ITERATORS_PER_SECOND = 5
+#: SubscribeToShard calls a consumer makes a second on one shard (DOC).
+SUBSCRIBES_PER_SECOND = 1
 #: Bytes a shard serves a second (DOC: 2 MiB).
 SHARD_READ_BYTES_PER_SECOND = 2 * 1024 * 1024
 #: Control-plane read operations: (calls a second, counted per "account" or "stream")
@@ -125,6 +132,18 @@ class ReadQuotas:
         key = ("GetShardIterator", stream, shard_id)
         if not self._take_rate(key, SHARD_ITERATORS_PER_SECOND):
             raise self._shard_throttled(stream, shard_id)
+
+    def check_subscribe_rate(self, consumer_arn: str, shard_id: str) -> None:
+        """SubscribeToShard: refuse a second call in a second by one consumer on one shard
+        (one whose earlier subscription ended at once: the 5-second rule refuses the
+        others first)."""
+        if not self.read_quotas:
+            return
+        if not self._take_rate(("SubscribeToShard", consumer_arn, shard_id), SUBSCRIBES_PER_SECOND):
+            raise ServiceError(
+                "LimitExceededException",
+                f"Rate exceeded for consumer {consumer_arn} and shard {shard_id}.",
+            )
 
     def check_read_rate(self, stream: str, shard_id: str) -> None:
         """GetRecords: refuse a sixth call in a second on one shard, or any call while the

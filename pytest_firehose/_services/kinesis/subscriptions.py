@@ -143,6 +143,7 @@ class Subscriptions:
     _no_shard: Callable[[str, str], ServiceError]
     _starting_index: Callable[[str, str | None, datetime | None, KinesisStream, Shard], int]
     dry_run: Callable[[str], ServiceError]
+    check_subscribe_rate: Callable[[str, str], None]
     _open_subscriptions: dict[tuple[str, str], Subscription]
 
     def _subscriptions(self) -> dict[tuple[str, str], Subscription]:
@@ -172,6 +173,7 @@ class Subscriptions:
         )
         if params.get("DryRun"):
             raise self.dry_run(stream.name)
+        self.check_subscribe_rate(consumer.arn, shard.shard_id)
         subscription = Subscription(
             consumer,
             stream,
