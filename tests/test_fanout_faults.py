@@ -80,7 +80,12 @@ def test_a_code_the_answer_carries_comes_as_an_event_mid_stream(fake, client, co
     next(stream)
     with pytest.raises(EventStreamError) as caught:
         next(stream)
-    assert caught.value.response["Error"]["Code"] == "ResourceInUseException"
+    # The error event of a stream taken over, in AWS's words.
+    assert caught.value.response["Error"] == {
+        "Code": "ResourceInUseException",
+        "Message": "Another active subscription exists for this consumer: "
+        f"{fake.world.account_id}:s:shardId-000000000000:app",
+    }
 
 
 def test_a_connection_lost_after_n_events_and_the_consumer_resumes(fake, client, consumer):

@@ -10,6 +10,7 @@ from typing import Any
 
 import boto3
 import pytest
+from botocore.config import Config
 from botocore.exceptions import ClientError, EventStreamError
 from conftest import needs_botocore
 from fanout_support import REGION, SHARD, data, event_stream, put, register, world_with_stream
@@ -257,10 +258,28 @@ def test_a_scripted_error_refuses_the_subscription(fake, client, consumer):
     refusal = fake.kinesis.fail(operation="SubscribeToShard", error="ResourceInUseException")
     with pytest.raises(ClientError) as caught:
         subscribe(client, consumer)
-    assert caught.value.response["Error"]["Code"] == "ResourceInUseException"
+    # SubscribeToShard's own words for the code: another subscription is active.
+    assert caught.value.response["Error"] == {
+        "Code": "ResourceInUseException",
+        "Message": "Another active subscription exists for this consumer: "
+        f"{fake.world.account_id}:s:{SHARD}:app",
+    }
     assert refusal.fired == 1
     (call,) = [c for c in fake.kinesis.calls if c.operation == "SubscribeToShard"]
     assert (call.stream, call.outcome) == ("s", "error")
+
+
+def test_a_scripted_rate_refusal_names_the_consumer_and_the_shard(fake, consumer):
+    one_try = boto3.client(
+        "kinesis", region_name=REGION, config=Config(retries={"total_max_attempts": 1})
+    )
+    fake.kinesis.fail(operation="SubscribeToShard", error="LimitExceededException")
+    with pytest.raises(ClientError) as caught:
+        subscribe(one_try, consumer)
+    assert caught.value.response["Error"] == {
+        "Code": "LimitExceededException",
+        "Message": f"Rate exceeded for consumer {consumer} and shard {SHARD}.",
+    }
 
 
 def test_a_timeout_after_the_subscription_committed_makes_the_retry_collide(fake, client, consumer):

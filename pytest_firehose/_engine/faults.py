@@ -25,6 +25,7 @@ from pytest_firehose._services.codes import (
     PUTS,
     RECORD_ERRORS,
     THROTTLE_CODE,
+    call_error,
 )
 from pytest_firehose._wire.eventstream import stream_errors
 from pytest_firehose._wire.shapes import service_model
@@ -454,7 +455,7 @@ class Hit:
             return _midstream(fault, context)
         if fault.effect in ("throttle", "error"):
             code = THROTTLE_CODE[fault.service] if fault.effect == "throttle" else fault.value
-            spec = CALL_ERRORS[fault.service][code]
+            spec = call_error(fault.service, context["operation"], code)
             raise ServiceError(spec.code, spec.render(**context), spec.status)
         if fault.effect == "timeout":
             kind = "connect-timeout" if fault.value == "connect" else "read-timeout"
@@ -469,7 +470,7 @@ def _midstream(fault: Fault, context: Mapping[str, str]) -> Effect:
     events, with an exception event (``error=``) or a dropped connection."""
     failure: ServiceError | NetworkFault
     if fault.effect == "error":
-        spec = CALL_ERRORS[fault.service][fault.value]
+        spec = call_error(fault.service, context["operation"], fault.value)
         failure = ServiceError(spec.code, spec.render(**context), spec.status)
     else:
         failure = NetworkFault("connection-error")

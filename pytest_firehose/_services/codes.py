@@ -2,8 +2,9 @@
 
 Messages are templates over ``{stream}``, ``{account}``, ``{region}``, ``{arn}``,
 ``{shard}`` and ``{service}``, which each service model's ``error_context`` supplies (and
-Kinesis's ``{iterator_created}`` and ``{now}``), and ``{operation}``; docs/fidelity.md
-says where each message comes from.
+Kinesis's ``{iterator_created}``, ``{now}``, ``{consumer}`` and ``{consumer_arn}``), and
+``{operation}``; docs/fidelity.md says where each message comes from. An operation that
+answers a code in words of its own has them in ``OPERATION_ERRORS``.
 """
 
 from __future__ import annotations
@@ -128,6 +129,37 @@ CALL_ERRORS: dict[str, dict[str, ErrorSpec]] = {
         ErrorSpec("ValidationException", 400, "1 validation error detected."),
     ),
 }
+
+#: Whole-call errors an operation sends in words of its own, in place of its service's.
+OPERATION_ERRORS: dict[tuple[str, str], dict[str, ErrorSpec]] = {
+    ("kinesis", "SubscribeToShard"): {
+        spec.code: spec
+        for spec in (
+            # REAL (amazon-kinesis-client#391): a second subscription within 5 seconds,
+            # and the error event of a stream taken over (subscriptions.py).
+            ErrorSpec(
+                "ResourceInUseException",
+                400,
+                "Another active subscription exists for this consumer: "
+                "{account}:{stream}:{shard}:{consumer}",
+            ),
+            # The fake's text for the rate of one call a second per consumer and shard
+            # (quotas.py).
+            ErrorSpec(
+                "LimitExceededException",
+                400,
+                "Rate exceeded for consumer {consumer_arn} and shard {shard}.",
+            ),
+        )
+    },
+}
+
+
+def call_error(service: str, operation: str, code: str) -> ErrorSpec:
+    """The status and message of a scripted whole-call ``code`` of ``operation``."""
+    own = OPERATION_ERRORS.get((service, operation), {})
+    return own.get(code) or CALL_ERRORS[service][code]
+
 
 #: The code a whole-call ``throttle=`` answers with.
 THROTTLE_CODE = {

@@ -202,6 +202,15 @@ class Consumers:
                 return consumer
         raise self._no_consumer(f"{name} under stream {stream.name}")
 
+    @staticmethod
+    def consumer_context(params: dict[str, Any]) -> dict[str, str]:
+        """What a scripted error about a consumer may name: the ConsumerARN a request
+        names and the consumer's name in it (empty when it names none)."""
+        arn = params.get("ConsumerARN")
+        arn = arn if isinstance(arn, str) else ""
+        name = arn.partition("/consumer/")[2].rpartition(":")[0]
+        return {"consumer_arn": arn, "consumer": name}
+
     def check_no_consumers(self, stream: KinesisStream, enforced: bool) -> None:
         """DeleteStream refuses a stream with consumers unless ``EnforceConsumerDeletion``
         (REAL message, AWS_SEMANTICS.md section 10); with it they go with the stream."""

@@ -177,8 +177,12 @@ class KinesisService(  # the mixins first: they override ServiceBase's put_batch
 
     def error_context(self, params: dict[str, Any]) -> dict[str, str]:
         """What a scripted error message may name: the stream and where a put's record
-        would go, or the shard and iterator a read names."""
-        return {**Puts.error_context(self, params), **self.read_context(params)}
+        would go, the shard and iterator a read names, or the consumer a request names."""
+        return {
+            **Puts.error_context(self, params),
+            **self.read_context(params),
+            **self.consumer_context(params),
+        }
 
     def dispatch(
         self,

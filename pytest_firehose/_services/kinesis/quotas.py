@@ -51,6 +51,7 @@ from typing import Any
 
 from pytest_firehose._clock import FakeClock
 from pytest_firehose._errors import ServiceError
+from pytest_firehose._services.codes import call_error
 from pytest_firehose._services.kinesis.records import Row, payload_bytes
 from pytest_firehose._services.kinesis.streams import read_token
 
@@ -140,10 +141,9 @@ class ReadQuotas:
         if not self.read_quotas:
             return
         if not self._take_rate(("SubscribeToShard", consumer_arn, shard_id), SUBSCRIBES_PER_SECOND):
-            raise ServiceError(
-                "LimitExceededException",
-                f"Rate exceeded for consumer {consumer_arn} and shard {shard_id}.",
-            )
+            spec = call_error("kinesis", "SubscribeToShard", "LimitExceededException")
+            message = spec.render(consumer_arn=consumer_arn, shard=shard_id)
+            raise ServiceError(spec.code, message, spec.status)
 
     def check_read_rate(self, stream: str, shard_id: str) -> None:
         """GetRecords: refuse a sixth call in a second on one shard, or any call while the

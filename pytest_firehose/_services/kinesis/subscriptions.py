@@ -49,6 +49,7 @@ from typing import Any, NamedTuple
 
 from pytest_firehose._clock import FakeClock
 from pytest_firehose._errors import ServiceError
+from pytest_firehose._services.codes import call_error
 from pytest_firehose._services.kinesis.consumers import Consumer
 from pytest_firehose._services.kinesis.records import (
     KinesisRecord,
@@ -192,10 +193,14 @@ class Subscriptions:
         """The text of the refusal, and of the takeover's error event, that name the
         subscription's account, stream, shard and consumer (REAL)."""
         consumer = subscription.consumer
-        return (
-            "Another active subscription exists for this consumer: "
-            f"{self.account_id}:{consumer.stream_name}:{subscription.shard.shard_id}:"
-            f"{consumer.name}"
+        spec = call_error("kinesis", "SubscribeToShard", "ResourceInUseException")
+        return str(
+            spec.render(
+                account=self.account_id,
+                stream=consumer.stream_name,
+                shard=subscription.shard.shard_id,
+                consumer=consumer.name,
+            )
         )
 
     def _check_active(self, consumer: Consumer, now: datetime) -> None:
