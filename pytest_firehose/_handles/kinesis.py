@@ -11,7 +11,12 @@ from pytest_firehose._engine.calls import Call
 from pytest_firehose._engine.world import World
 from pytest_firehose._errors import ServiceError, UsageError
 from pytest_firehose._handles.assertions import delivery_mismatch, expected_payloads
-from pytest_firehose._handles.base import Lifetime, ServiceHandle, refuse_twice_given
+from pytest_firehose._handles.base import (
+    Lifetime,
+    ServiceHandle,
+    refuse_twice_given,
+    run_as_sent,
+)
 from pytest_firehose._handles.triggers import (
     KinesisTrigger,
     Source,
@@ -120,15 +125,9 @@ class KinesisStreamHandle:
     def _reshard(self, operation: str, **params: Any) -> None:
         """Run a reshard as the service would, refusing what it would refuse."""
         self._live("shards to reshard")
-        with self._world.touched():
-            params = {"StreamName": self.name, **params}
-            try:
-                validate_input("kinesis", operation, params)
-                self._model.dispatch(operation, params)
-            except ServiceError as error:
-                raise UsageError(
-                    f"{operation}: kinesis would answer {error.code}: {error.message}"
-                ) from None
+        run_as_sent(
+            self._world, self._model, "kinesis", operation, {"StreamName": self.name, **params}
+        )
 
     @property
     def consumers(self) -> list[ConsumerState]:
