@@ -82,7 +82,15 @@ class Handler(BaseHTTPRequestHandler):
             self._http2 = True
             self.close_connection = True
             return False
-        return super().parse_request()
+        if not super().parse_request():
+            return False
+        if self.headers.defects:
+            # The standard library stops reading headers at a line it cannot read, and
+            # the rest (Content-Length among them) would be taken for the body or for the
+            # next request.
+            self.send_error(400, "Bad header", "a header line is not 'Name: value'")
+            return False
+        return True
 
     def handle(self) -> None:
         super().handle()
@@ -172,8 +180,29 @@ class Handler(BaseHTTPRequestHandler):
         return url
 
     def _read_body(self) -> bytes:
-        if "chunked" in self.headers.get("Transfer-Encoding", "").lower():
+        """The body, framed as RFC 9112 says: by ``Transfer-Encoding`` (only ``chunked``
+        is spoken), else by ``Content-Length`` (one value); a request with both is answered
+        and its connection closed, as the framing of what follows it is in doubt."""
+        codings = [
+            coding.strip().lower()
+            for field in self.headers.get_all("Transfer-Encoding", [])
+            for coding in field.split(",")
+            if coding.strip()
+        ]
+        lengths = set(self.headers.get_all("Content-Length", []))
+        if codings:
+            unknown = [coding for coding in codings if coding != "chunked"]
+            if unknown:
+                raise _HttpError(
+                    501,
+                    f"the transfer coding {unknown[0]!r} is not supported: send the body "
+                    "with Content-Length or Transfer-Encoding: chunked alone",
+                )
+            if lengths:
+                self.close_connection = True
             return self._read_chunks()
+        if len(lengths) > 1:
+            raise _HttpError(400, f"Content-Length is given twice: {' and '.join(sorted(lengths))}")
         length = self.headers.get("Content-Length")
         if length is None:
             return b""
