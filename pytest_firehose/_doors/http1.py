@@ -17,15 +17,17 @@ import socket
 from collections.abc import Callable, Iterator
 from http.server import BaseHTTPRequestHandler
 from typing import TYPE_CHECKING, Any
-from urllib.parse import urlsplit
 
 from pytest_firehose._doors.http2 import (
+    JSON,
     MISSING_H2,
     PREFACE_LINE,
     PREFACE_REST,
+    BadHost,
     Http2Connection,
     h2_installed,
     refusal,
+    request_url,
 )
 from pytest_firehose._engine.exchange import Engine, Event, EventFeed, pushed
 from pytest_firehose._errors import NetworkFault
@@ -35,7 +37,6 @@ from pytest_firehose._wire.front import MAX_BODY, TOO_LARGE, error_body
 if TYPE_CHECKING:
     from pytest_firehose._doors.server import _HTTPServer
 
-JSON = "application/json"
 #: A chunk's size: hexadecimal digits and nothing else (16 of them go past any body taken).
 _CHUNK_SIZE = re.compile(rb"[0-9A-Fa-f]{1,16}")
 #: Seconds an event stream waits for the world to change before it looks whether its
@@ -171,13 +172,10 @@ class Handler(BaseHTTPRequestHandler):
     def _url(self) -> str:
         """The request's URL, from its Host header (the server's own address without one)."""
         host = self.headers.get("Host") or self.server.owner.netloc
-        url = f"http://{host}{self.path}"
         try:
-            urlsplit(url).port  # noqa: B018 - parses the host and port, or raises
-        except ValueError as error:
-            message = f"the Host header {host!r} is not a host[:port] ({error})"
-            raise _HttpError(400, message) from None
-        return url
+            return request_url(host, self.path)
+        except BadHost as error:
+            raise _HttpError(400, str(error)) from None
 
     def _read_body(self) -> bytes:
         """The body, framed as RFC 9112 says: by ``Transfer-Encoding`` (only ``chunked``
