@@ -155,9 +155,9 @@ def test_a_fractional_shard_count_is_refused_as_botocore_refuses_it(fake: Fireho
 @pytest.mark.parametrize("region", [5, "", ["eu-west-1"]])
 def test_a_region_that_is_no_region_name_is_refused(fake: FirehoseFake, region: Any) -> None:
     # 5 made a stream in a region named 5; "" one in the default region.
-    with pytest.raises(UsageError, match="region= is a region name such as 'eu-west-1'"):
+    with pytest.raises(UsageError, match="region is a region name such as 'eu-west-1'"):
         fake.kinesis.create_stream("k", region=region)
-    with pytest.raises(UsageError, match="region= is a region name"):
+    with pytest.raises(UsageError, match="region is a region name"):
         fake.firehose.create_delivery_stream("f", region=region)
     assert fake.kinesis.stream_names() == []
     assert fake.firehose.stream_names() == []
@@ -402,3 +402,9 @@ def test_put_log_events_refuses_messages_that_are_no_list(
     # It was a TypeError: 'int' object is not iterable.
     with pytest.raises(UsageError, match=r"put_log_events takes a list of messages \(str\)"):
         stream.put_log_events(messages)
+
+
+def test_allow_hosts_given_as_one_string_is_refused_naming_the_list() -> None:
+    # It was read as its characters: "allow_hosts may only name loopback hosts ...; '2'".
+    with pytest.raises(UsageError, match=r"allow_hosts is a list of loopback hosts, such as"):
+        FirehoseFake(allow_hosts="127.0.0.1")

@@ -10,6 +10,7 @@ from typing import Any, ClassVar, Generic, Protocol, TypeVar
 
 from pytest_firehose._clock import FakeClock
 from pytest_firehose._engine.calls import Call
+from pytest_firehose._engine.config import check_region
 from pytest_firehose._engine.fault_keywords import FaultSpec, RecordsSpec
 from pytest_firehose._engine.faults import FaultHandle, make_fault
 from pytest_firehose._engine.world import World
@@ -301,8 +302,7 @@ class ServiceHandle(ABC, Generic[Model, StreamHandle]):
     def _create(self, operation: str, params: dict[str, Any], region: str | None) -> Model:
         """Run a create operation as the service would, refusing what it would refuse, and
         what botocore would refuse to send."""
-        if region is not None and (not isinstance(region, str) or not region):
-            raise UsageError(f"region= is a region name such as 'eu-west-1', not {region!r}")
+        check_region(region)
         model = self._model(region)
         run_as_sent(self._world, model, self.service, operation, params)
         return model
