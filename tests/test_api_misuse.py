@@ -408,3 +408,23 @@ def test_allow_hosts_given_as_one_string_is_refused_naming_the_list() -> None:
     # It was read as its characters: "allow_hosts may only name loopback hosts ...; '2'".
     with pytest.raises(UsageError, match=r"allow_hosts is a list of loopback hosts, such as"):
         FirehoseFake(allow_hosts="127.0.0.1")
+
+
+@pytest.mark.parametrize(
+    ("switch", "call"),
+    [
+        (lambda fake: fake.firehose.enforce_quotas, "enforce_quotas"),
+        (lambda fake: fake.kinesis.enforce_quotas, "enforce_quotas"),
+        (lambda fake: fake.kinesis.enforce_read_quotas, "enforce_read_quotas"),
+    ],
+)
+@pytest.mark.parametrize("enabled", ["false", 0, None])
+def test_a_quota_switch_takes_only_true_or_false(
+    fake: FirehoseFake, switch: Any, call: str, enabled: Any
+) -> None:
+    # "false" turned the quotas on; 0 and None turned them off without a word.
+    with pytest.raises(UsageError, match=rf"{call}\(enabled\) takes True or False, not "):
+        switch(fake)(enabled)
+    assert not fake.world.firehose_quotas
+    assert not fake.world.kinesis_quotas
+    assert not fake.world.kinesis_read_quotas

@@ -50,6 +50,12 @@ def refuse_twice_given(call: str, options: Mapping[str, Any], given: Mapping[str
             )
 
 
+def check_switch(call: str, enabled: object) -> None:
+    """Refuse a switch that is not a bool (``"false"`` would turn it on)."""
+    if not isinstance(enabled, bool):
+        raise UsageError(f"{call}(enabled) takes True or False, not {enabled!r}")
+
+
 def run_as_sent(
     world: World, model: StreamService, service: str, operation: str, params: dict[str, Any]
 ) -> None:

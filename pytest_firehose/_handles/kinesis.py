@@ -14,6 +14,7 @@ from pytest_firehose._handles.assertions import delivery_mismatch, expected_payl
 from pytest_firehose._handles.base import (
     Lifetime,
     ServiceHandle,
+    check_switch,
     refuse_twice_given,
     run_as_sent,
 )
@@ -287,6 +288,7 @@ class KinesisHandle(ServiceHandle[KinesisService, KinesisStreamHandle]):
         """Make every shard enforce its write quota, 1,000 records and 1 MiB a second on the
         fake clock: records over it fail with ProvisionedThroughputExceededException (per
         record in PutRecords, the whole call for PutRecord). Off by default."""
+        check_switch("enforce_quotas", enabled)
         with self._world.touched():
             self._world.kinesis_quotas = enabled
             for model in self._world.kinesis_services():
@@ -300,6 +302,7 @@ class KinesisHandle(ServiceHandle[KinesisService, KinesisStreamHandle]):
         (DescribeStream 10 a second per account, DescribeStreamSummary 20, ListStreams 5,
         ListShards 1,000 per stream...), refused with LimitExceededException. Off by
         default; ``enforce_read_quotas(False)`` turns them off again."""
+        check_switch("enforce_read_quotas", enabled)
         with self._world.touched():
             self._world.kinesis_read_quotas = enabled
             for model in self._world.kinesis_services():
