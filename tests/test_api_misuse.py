@@ -92,6 +92,77 @@ def test_a_kinesis_stream_option_that_repeats_an_argument_is_refused(
     assert fake.kinesis.stream_names() == []
 
 
+# ------------------------------------------------------------------ values botocore sends
+
+
+S3_CONFIG = {"RoleARN": ROLE, "BucketARN": "arn:aws:s3:::landing"}
+#: What botocore's validator takes (a bool is an int to it) and writes as JSON ``true``,
+#: which the front end refuses where an integer goes.
+NOT_AN_INTEGER = "SerializationException: TRUE_VALUE can not be converted to an Integer"
+
+
+@pytest.mark.parametrize(
+    ("make", "service"),
+    [
+        (lambda handles: handles.kinesis.create_stream("x", True), "kinesis"),
+        (lambda handles: handles.kinesis.create_stream("x", MaxRecordSizeInKiB=True), "kinesis"),
+        (
+            lambda handles: handles.firehose.create_delivery_stream(
+                "x",
+                ExtendedS3DestinationConfiguration={
+                    **S3_CONFIG,
+                    "BufferingHints": {"SizeInMBs": True},
+                },
+            ),
+            "firehose",
+        ),
+    ],
+    ids=["shard_count", "MaxRecordSizeInKiB", "SizeInMBs"],
+)
+def test_a_create_the_front_end_cannot_read_is_refused_as_boto3_is(
+    fake: FirehoseFake, make: Any, service: str
+) -> None:
+    # A stream of one shard, or of a 1 MB buffer, was made from True.
+    with pytest.raises(UsageError, match=NOT_AN_INTEGER):
+        make(fake)
+    assert getattr(fake, service).stream_names() == []
+
+
+def test_a_boolean_shard_count_is_refused_by_the_handle_and_by_boto3_alike(
+    fake: FirehoseFake,
+) -> None:
+    stream = fake.kinesis.create_stream("k", 2)
+    with pytest.raises(
+        UsageError, match=f"UpdateShardCount: kinesis would answer {NOT_AN_INTEGER}"
+    ):
+        stream.update_shard_count(True)  # was: scaled down to one shard
+    client = boto3.client("kinesis", region_name=REGION)
+    with pytest.raises(client.exceptions.ClientError, match="TRUE_VALUE can not be converted"):
+        client.update_shard_count(
+            StreamName="k", TargetShardCount=True, ScalingType="UNIFORM_SCALING"
+        )
+    assert len(stream.open_shards) == 2
+
+
+def test_a_fractional_shard_count_is_refused_as_botocore_refuses_it(fake: FirehoseFake) -> None:
+    stream = fake.kinesis.create_stream("k", 2)
+    # It was a TypeError from deep inside the reshard.
+    with pytest.raises(UsageError, match="botocore would refuse these parameters"):
+        stream.update_shard_count(1.5)  # type: ignore[arg-type]
+    assert len(stream.open_shards) == 2
+
+
+@pytest.mark.parametrize("region", [5, "", ["eu-west-1"]])
+def test_a_region_that_is_no_region_name_is_refused(fake: FirehoseFake, region: Any) -> None:
+    # 5 made a stream in a region named 5; "" one in the default region.
+    with pytest.raises(UsageError, match="region is a region name such as 'eu-west-1'"):
+        fake.kinesis.create_stream("k", region=region)
+    with pytest.raises(UsageError, match="region is a region name"):
+        fake.firehose.create_delivery_stream("f", region=region)
+    assert fake.kinesis.stream_names() == []
+    assert fake.firehose.stream_names() == []
+
+
 # ------------------------------------------------------------------ Lambda functions
 
 
@@ -307,3 +378,53 @@ def test_lambda_event_refuses_a_role_that_is_not_an_iam_role_arn(
         stream.lambda_event(role=role)
     role_arn = "arn:aws:iam::123456789012:role/reader"
     assert stream.lambda_event(role=role_arn)["Records"] == []
+
+
+@pytest.mark.parametrize("records", [5, "x", [b"a"], [None]])
+def test_lambda_event_refuses_records_that_are_not_the_streams(
+    fake: FirehoseFake, records: Any
+) -> None:
+    stream = fake.kinesis.create_stream("k")
+    # It was a TypeError or an AttributeError from inside the event's making.
+    with pytest.raises(UsageError, match=r"lambda_event\(records=...\) takes the stream's records"):
+        stream.lambda_event(records)
+
+
+@pytest.mark.parametrize("service", ["firehose", "kinesis"])
+@pytest.mark.parametrize("messages", [5, None])
+def test_put_log_events_refuses_messages_that_are_no_list(
+    fake: FirehoseFake, service: str, messages: Any
+) -> None:
+    handle = getattr(fake, service)
+    stream = (
+        handle.create_delivery_stream("s") if service == "firehose" else handle.create_stream("s")
+    )
+    # It was a TypeError: 'int' object is not iterable.
+    with pytest.raises(UsageError, match=r"put_log_events takes a list of messages \(str\)"):
+        stream.put_log_events(messages)
+
+
+def test_allow_hosts_given_as_one_string_is_refused_naming_the_list() -> None:
+    # It was read as its characters: "allow_hosts may only name loopback hosts ...; '2'".
+    with pytest.raises(UsageError, match=r"allow_hosts is a list of loopback hosts, such as"):
+        FirehoseFake(allow_hosts="127.0.0.1")
+
+
+@pytest.mark.parametrize(
+    ("switch", "call"),
+    [
+        (lambda fake: fake.firehose.enforce_quotas, "enforce_quotas"),
+        (lambda fake: fake.kinesis.enforce_quotas, "enforce_quotas"),
+        (lambda fake: fake.kinesis.enforce_read_quotas, "enforce_read_quotas"),
+    ],
+)
+@pytest.mark.parametrize("enabled", ["false", 0, None])
+def test_a_quota_switch_takes_only_true_or_false(
+    fake: FirehoseFake, switch: Any, call: str, enabled: Any
+) -> None:
+    # "false" turned the quotas on; 0 and None turned them off without a word.
+    with pytest.raises(UsageError, match=rf"{call}\(enabled\) takes True or False, not "):
+        switch(fake)(enabled)
+    assert not fake.world.firehose_quotas
+    assert not fake.world.kinesis_quotas
+    assert not fake.world.kinesis_read_quotas

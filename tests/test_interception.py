@@ -4,6 +4,7 @@ it leaves behind, and how it lives next to moto, the user's credentials and regi
 from __future__ import annotations
 
 import contextlib
+import io
 import os
 import subprocess
 import sys
@@ -16,6 +17,7 @@ import boto3
 import botocore.endpoint
 import botocore.session
 import pytest
+from botocore.config import Config
 from botocore.endpoint import Endpoint
 from botocore.retries import bucket
 from conftest import SEED, Clients, aiobotocore_installed, aws_environment, clear_aws_settings
@@ -283,6 +285,13 @@ class LocalServer(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(body)
 
+    def do_PUT(self) -> None:
+        length = int(self.headers.get("Content-Length", 0))
+        self.seen.append(f"{self.path} {self.rfile.read(length).decode()}")
+        self.send_response(200)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
     def log_message(self, *args: Any) -> None:
         pass
 
@@ -313,6 +322,62 @@ def test_loopback_hosts_are_reached_only_when_allowed(
             with pytest.raises(UnmockedRequestError, match=r"'127\.0\.0\.1'"):
                 s3.list_buckets()
     assert len(seen) == (1 if allowed else 0)
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        io.BytesIO(b"hello"),
+        io.BufferedReader(io.BytesIO(b"hello")),
+        iter([b"hel", b"lo"]),
+    ],
+    ids=["file", "buffered-file", "chunks"],
+)
+def test_a_streamed_body_reaches_an_allowed_host_whole(
+    local_server: tuple[str, list[str]], body: Any
+) -> None:
+    """The fake reads a body to tell whose request it is; one it passes on is sent whole
+    (a file body went out empty, and the upload hung waiting for it)."""
+    url, seen = local_server
+    with FirehoseFake(allow_hosts=["127.0.0.1"]):
+        # A body that never comes is a read timeout, not a wait of minutes.
+        config = Config(read_timeout=2, retries={"max_attempts": 1})
+        s3 = boto3.client("s3", endpoint_url=url, region_name="us-east-1", config=config)
+        s3.meta.events.register("before-send.s3.PutObject", _send_body(body))
+        s3.put_object(Bucket="local", Key="k", Body=b"hello")
+    assert seen == ["/local/k hello"]
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        memoryview(b'{"StreamName": "k"}'),
+        iter([b'{"StreamName": ', '"k"}']),
+        io.StringIO('{"StreamName": "k"}'),
+    ],
+    ids=["memoryview", "chunks", "text-file"],
+)
+def test_a_body_a_hook_sets_is_read_as_urllib3_sends_it(fake: FirehoseFake, body: Any) -> None:
+    # Each was an AttributeError or a TypeError from inside the fake.
+    fake.kinesis.create_stream("k")
+    kinesis = boto3.client("kinesis", region_name="us-east-1")
+    kinesis.meta.events.register("before-send.kinesis.DescribeStreamSummary", _send_body(body))
+    answer = kinesis.describe_stream_summary(StreamName="other")
+    assert answer["StreamDescriptionSummary"]["StreamName"] == "k"
+
+
+def test_a_body_urllib3_cannot_send_is_refused_in_its_words(fake: FirehoseFake) -> None:
+    kinesis = boto3.client("kinesis", region_name="us-east-1")
+    kinesis.meta.events.register("before-send.kinesis.ListStreams", _send_body(5))
+    with pytest.raises(TypeError, match="'body' must be a bytes-like object, file-like object"):
+        kinesis.list_streams()
+
+
+def _send_body(body: Any) -> Callable[..., None]:
+    def replace(request: Any, **_: Any) -> None:
+        request.body = body
+
+    return replace
 
 
 @pytest.mark.parametrize("host", ["example.com", "s3.amazonaws.com", "10.0.0.7", "169.254.169.254"])

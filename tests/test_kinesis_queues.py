@@ -26,6 +26,7 @@ from pytest_firehose._errors import ServiceError, UsageError
 from pytest_firehose._payload import payload_bytes
 from pytest_firehose._services.codes import ENTRY_OPERATIONS
 from pytest_firehose._services.kinesis.queues import ENTRY_ACTS
+from pytest_firehose._services.kinesis.streams import next_token
 
 Call = Callable[..., dict[str, Any]]
 STREAM_ARN = "arn:aws:kinesis:us-east-1:123456789012:stream/s"
@@ -747,6 +748,20 @@ def test_list_queues_refuses_a_token_it_did_not_issue(call):
     on_demand(call)
 
     assert code(call, "ListQueues", NextToken="bm90IGEgdG9rZW4=")[0] == "InvalidArgumentException"
+
+
+@pytest.mark.parametrize("position", ["\u00b2", "9" * 5000, "-1", " 1"])
+def test_list_queues_refuses_a_forged_token_whose_position_is_no_number(fake, call, position):
+    """A token of the fake's own form whose position ``int`` cannot read (a superscript
+    digit passes ``str.isdigit``): it was a ValueError out of the fake, a 500 over the
+    server."""
+    on_demand(call)
+    forged = next_token(position, fake.kinesis.clock.now().isoformat())
+
+    assert code(call, "ListQueues", NextToken=forged) == (
+        "InvalidArgumentException",
+        "Invalid NextToken.",
+    )
 
 
 def test_a_keyless_record_of_an_auto_stream_has_no_partition_key_in_a_queue(call):

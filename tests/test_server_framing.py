@@ -57,6 +57,13 @@ def exchange(server: FirehoseServer, raw: bytes) -> tuple[int, dict[str, str], d
     return status, headers, json.loads(body)
 
 
+#: A signature in the form the front end checks (its value never is).
+SIGNED = (
+    "Authorization: AWS4-HMAC-SHA256 Credential=testing/20260101/us-east-1/firehose/"
+    "aws4_request, SignedHeaders=host, Signature=0\r\nX-Amz-Date: 20260101T000000Z\r\n"
+)
+
+
 def aws_head(length: int | str, extra: str = "") -> bytes:
     return (
         "POST / HTTP/1.1\r\nHost: 127.0.0.1\r\n"
@@ -93,6 +100,53 @@ def test_a_chunk_size_that_is_not_hexadecimal_is_a_400(
     assert "hexadecimal" in body["message"]
     assert "Traceback" not in capfd.readouterr().err
     assert server.firehose["events"].records == []
+
+
+@pytest.mark.parametrize("line", [b"broken header", b": no name"])
+def test_a_header_line_that_is_not_a_header_is_a_400(server: FirehoseServer, line: bytes) -> None:
+    # The headers after it, Content-Length among them, were dropped: the request was
+    # answered as one without a target, and its body read as the next request.
+    head = aws_head(len(PUT), extra=SIGNED)
+    raw = head.replace(b"X-Amz-Target", line + b"\r\nX-Amz-Target") + PUT
+    status, headers, body = exchange(server, raw)
+    assert (status, headers["connection"]) == (400, "close")
+    assert "a header line is not 'Name: value'" in body["message"]
+    assert server.firehose["events"].records == []
+
+
+def test_two_different_content_lengths_are_a_400(server: FirehoseServer) -> None:
+    # The first was taken, and what the second counted read as the next request.
+    raw = aws_head(len(PUT), extra=SIGNED + f"Content-Length: {len(PUT) + 3}\r\n")
+    raw += PUT + b"xyz"
+    status, headers, body = exchange(server, raw)
+    assert (status, headers["connection"]) == (400, "close")
+    assert body["message"] == f"Content-Length is given twice: {len(PUT)} and {len(PUT) + 3}"
+    assert server.firehose["events"].records == []
+
+
+@pytest.mark.parametrize("codings", ["gzip", "gzip, chunked", "chunked, gzip", "identity"])
+def test_a_transfer_coding_other_than_chunked_is_a_501(
+    server: FirehoseServer, codings: str
+) -> None:
+    # The coding was ignored: the body was taken as it came, not decoded.
+    raw = aws_head(len(PUT), extra=SIGNED + f"Transfer-Encoding: {codings}\r\n") + PUT
+    status, headers, body = exchange(server, raw)
+    assert (status, headers["connection"]) == (501, "close")
+    assert "is not supported: send the body with Content-Length" in body["message"]
+    assert server.firehose["events"].records == []
+
+
+def test_chunks_and_a_content_length_are_read_as_chunks_and_the_connection_closed(
+    server: FirehoseServer,
+) -> None:
+    chunked = f"{len(PUT):x}\r\n".encode() + PUT + b"\r\n0\r\n\r\n"
+    raw = aws_head(3, extra=SIGNED + "Transfer-Encoding: chunked\r\n") + chunked
+    with connect(server) as connection:
+        connection.sendall(raw)
+        status, headers, _ = answer_to(connection)
+        assert connection.recv(1) == b""  # what follows may be framed either way
+    assert (status, headers["connection"]) == (200, "close")
+    assert server.firehose["events"].records[0].data == b"hi"
 
 
 @pytest.mark.parametrize("host", ["[", "127.0.0.1:port", "[::1"])

@@ -307,3 +307,37 @@ def _frames(data: bytes) -> list[tuple[int, bytes]]:
         found.append((data[3], data[9 : 9 + length]))
         data = data[9 + length :]
     return found
+
+
+def test_an_authority_that_is_no_host_is_a_400_and_the_connection_goes_on(client):
+    """As a Host header that is no host over HTTP/1.1 (the stream was left unanswered, with
+    a traceback in the server's thread)."""
+    stream_id = client.h2.get_next_available_stream_id()
+    client.h2.send_headers(
+        stream_id,
+        [(":method", "POST"), (":scheme", "http"), (":authority", "[::1"), (":path", "/")],
+        end_stream=True,
+    )
+    client._flush()
+    client.answers[stream_id] = Answer()
+    client.socket.settimeout(5.0)  # it never came
+    answer = client.answer(stream_id)
+    assert (answer.status, answer.headers["content-type"]) == (400, "application/json")
+    assert json.loads(answer.body)["message"].startswith("the Host header '[::1' is not a host")
+    assert client.json(client.kinesis("ListStreams", {}))["StreamNames"] == ["s"]
+
+
+def test_a_client_silent_mid_request_is_disconnected(fake):
+    """As over HTTP/1.1: a request whose end never comes does not hold the connection."""
+    with FirehoseServer(fake.world, idle_timeout=0.2) as server:
+        client = Client(server)
+        try:
+            stream_id = client.h2.get_next_available_stream_id()
+            headers = [(":method", "POST"), (":scheme", "http"), (":authority", server.netloc)]
+            client.h2.send_headers(stream_id, [*headers, (":path", "/")])  # no end of stream
+            client._flush()
+            client.socket.settimeout(5.0)  # it was never closed
+            client.until(lambda: False)
+            assert client.closed
+        finally:
+            client.close()

@@ -200,6 +200,8 @@ def _log_messages(messages: Iterable[str], where: str, **names: str) -> list[str
             f"{where} takes a list of messages, not one {type(messages).__name__}: "
             f"{where}([message])"
         )
+    if not isinstance(messages, Iterable):
+        raise UsageError(f"{where} takes a list of messages (str), not {messages!r}")
     listed = list(messages)
     texts = [*(("a log message", m) for m in listed), *names.items()]
     for what, text in texts:

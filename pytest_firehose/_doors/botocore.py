@@ -236,11 +236,54 @@ def _http_request(request: Any, timeout: float | None) -> HttpRequest:
     elif isinstance(body, str):
         body = body.encode("utf-8")
     elif not isinstance(body, (bytes, bytearray)):
-        body = body.read()
+        body = _read_body(request)
     headers = _lowered(request.headers)
     return HttpRequest(
         request.method, request.url, headers, bytes(body), timeout, serialized, written
     )
+
+
+def _read_body(request: Any) -> bytes:
+    """A body that is not bytes, read as urllib3 sends it (a file, something bytes-like,
+    or an iterable of chunks), and left for urllib3 to send all the same should the
+    request pass the fake by: a file is rewound, anything read once is replaced by what it
+    held (it was read to its end)."""
+    body = request.body
+    if hasattr(body, "read"):
+        start = _position(body)
+        data = body.read()
+        data = data.encode("utf-8") if isinstance(data, str) else bytes(data)
+        if start is None:
+            request.body = data
+        else:
+            body.seek(start)
+        return data
+    try:
+        return bytes(memoryview(body))
+    except TypeError:
+        pass
+    try:
+        chunks = list(body)
+    except TypeError:
+        # urllib3's words for a body it cannot send.
+        raise TypeError(
+            "'body' must be a bytes-like object, file-like object, or iterable. "
+            f"Instead was {body!r}"
+        ) from None
+    data = b"".join(c.encode("utf-8") if isinstance(c, str) else bytes(c) for c in chunks)
+    request.body = data
+    return data
+
+
+def _position(stream: Any) -> int | None:
+    """Where a file-like body stands, or ``None`` when it cannot be rewound."""
+    try:
+        if not stream.seekable():
+            return None
+        position: int = stream.tell()
+    except (AttributeError, OSError, ValueError):
+        return None
+    return position
 
 
 def _lowered(headers: Any) -> dict[str, str]:

@@ -146,6 +146,11 @@ class FirehoseFake:
         update_delay: float | None = None,
         freeze_time: bool | Start = False,
     ) -> None:
+        if isinstance(allow_hosts, str):  # a string is an iterable of its characters
+            raise UsageError(
+                f"allow_hosts is a list of loopback hosts, such as [{allow_hosts!r}], not one "
+                "string"
+            )
         self._freeze_start = _freeze_start(freeze_time)
         self._freeze_time = freeze_time is not False
         self._frozen: FrozenTime | None = None

@@ -17,15 +17,17 @@ import socket
 from collections.abc import Callable, Iterator
 from http.server import BaseHTTPRequestHandler
 from typing import TYPE_CHECKING, Any
-from urllib.parse import urlsplit
 
 from pytest_firehose._doors.http2 import (
+    JSON,
     MISSING_H2,
     PREFACE_LINE,
     PREFACE_REST,
+    BadHost,
     Http2Connection,
     h2_installed,
     refusal,
+    request_url,
 )
 from pytest_firehose._engine.exchange import Engine, Event, EventFeed, pushed
 from pytest_firehose._errors import NetworkFault
@@ -35,7 +37,6 @@ from pytest_firehose._wire.front import MAX_BODY, TOO_LARGE, error_body
 if TYPE_CHECKING:
     from pytest_firehose._doors.server import _HTTPServer
 
-JSON = "application/json"
 #: A chunk's size: hexadecimal digits and nothing else (16 of them go past any body taken).
 _CHUNK_SIZE = re.compile(rb"[0-9A-Fa-f]{1,16}")
 #: Seconds an event stream waits for the world to change before it looks whether its
@@ -82,7 +83,15 @@ class Handler(BaseHTTPRequestHandler):
             self._http2 = True
             self.close_connection = True
             return False
-        return super().parse_request()
+        if not super().parse_request():
+            return False
+        if self.headers.defects:
+            # The standard library stops reading headers at a line it cannot read, and
+            # the rest (Content-Length among them) would be taken for the body or for the
+            # next request.
+            self.send_error(400, "Bad header", "a header line is not 'Name: value'")
+            return False
+        return True
 
     def handle(self) -> None:
         super().handle()
@@ -163,17 +172,35 @@ class Handler(BaseHTTPRequestHandler):
     def _url(self) -> str:
         """The request's URL, from its Host header (the server's own address without one)."""
         host = self.headers.get("Host") or self.server.owner.netloc
-        url = f"http://{host}{self.path}"
         try:
-            urlsplit(url).port  # noqa: B018 - parses the host and port, or raises
-        except ValueError as error:
-            message = f"the Host header {host!r} is not a host[:port] ({error})"
-            raise _HttpError(400, message) from None
-        return url
+            return request_url(host, self.path)
+        except BadHost as error:
+            raise _HttpError(400, str(error)) from None
 
     def _read_body(self) -> bytes:
-        if "chunked" in self.headers.get("Transfer-Encoding", "").lower():
+        """The body, framed as RFC 9112 says: by ``Transfer-Encoding`` (only ``chunked``
+        is spoken), else by ``Content-Length`` (one value); a request with both is answered
+        and its connection closed, as the framing of what follows it is in doubt."""
+        codings = [
+            coding.strip().lower()
+            for field in self.headers.get_all("Transfer-Encoding", [])
+            for coding in field.split(",")
+            if coding.strip()
+        ]
+        lengths = set(self.headers.get_all("Content-Length", []))
+        if codings:
+            unknown = [coding for coding in codings if coding != "chunked"]
+            if unknown:
+                raise _HttpError(
+                    501,
+                    f"the transfer coding {unknown[0]!r} is not supported: send the body "
+                    "with Content-Length or Transfer-Encoding: chunked alone",
+                )
+            if lengths:
+                self.close_connection = True
             return self._read_chunks()
+        if len(lengths) > 1:
+            raise _HttpError(400, f"Content-Length is given twice: {' and '.join(sorted(lengths))}")
         length = self.headers.get("Content-Length")
         if length is None:
             return b""

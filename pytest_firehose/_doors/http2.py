@@ -9,10 +9,10 @@ Without ``h2`` the server answers the connection preface with an empty SETTINGS 
 GOAWAY ``HTTP_1_1_REQUIRED`` whose debug data names the extra.
 
 A scripted timeout closes the whole connection without an answer, as over HTTP/1.1: the
-client sees the connection drop and retries. A connection with no request in flight is
-closed after ``idle_timeout`` seconds of silence; one with a request in flight (an open
-event stream) stays. A request body over ``MAX_BODY`` is answered 413 and not kept, as over
-HTTP/1.1.
+client sees the connection drop and retries. A connection is closed after ``idle_timeout``
+seconds of silence, also when a request's end has not come; one with an answer in flight
+(an open event stream) stays. A request body over ``MAX_BODY`` is answered 413 and not
+kept, as over HTTP/1.1.
 """
 
 from __future__ import annotations
@@ -26,10 +26,11 @@ import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, Protocol
+from urllib.parse import urlsplit
 
 from pytest_firehose._errors import NetworkFault
 from pytest_firehose._wire.codec import HttpRequest, HttpResponse
-from pytest_firehose._wire.front import MAX_BODY, too_large
+from pytest_firehose._wire.front import MAX_BODY, error_body, too_large
 
 #: The first line of the HTTP/2 connection preface, which an HTTP/1.1 server reads as a
 #: request line (RFC 9113, section 3.4); the rest of the preface follows it.
@@ -48,6 +49,7 @@ _CONNECTION_HEADERS = frozenset(
 _READ_SIZE = 65536
 _FRAME_HEAD = struct.Struct(">HBBBI")  # 24-bit length as 16 + 8 bits, type, flags, stream
 _SETTINGS, _GOAWAY, _HTTP_1_1_REQUIRED = 0x4, 0x7, 0xD
+JSON = "application/json"
 
 
 class Respond(Protocol):
@@ -56,6 +58,22 @@ class Respond(Protocol):
     whether the client still waits for this answer (an event stream ends when not)."""
 
     def __call__(self, request: HttpRequest, listening: Callable[[], bool]) -> HttpResponse: ...
+
+
+class BadHost(ValueError):
+    """A request's ``Host`` (or ``:authority``) that is no host[:port]; the message is the
+    server's 400 answer."""
+
+
+def request_url(host: str, path: str) -> str:
+    """The URL of a request to ``host`` (its ``Host`` header, or HTTP/2's ``:authority``)
+    for ``path``; raises :class:`BadHost` when ``host`` is no host[:port]."""
+    url = f"http://{host}{path}"
+    try:
+        urlsplit(url).port  # noqa: B018 - parses the host and port, or raises
+    except ValueError as error:
+        raise BadHost(f"the Host header {host!r} is not a host[:port] ({error})") from None
+    return url
 
 
 def h2_installed() -> bool:
@@ -151,7 +169,9 @@ class Http2Connection:
                 return self._socket.recv(_READ_SIZE)
             except TimeoutError:
                 with self._lock:
-                    if not self._answering and not self._incoming:
+                    # A request whose end has not come counts as silence, as over
+                    # HTTP/1.1: only an answer in flight (an event stream) keeps it open.
+                    if not self._answering:
                         self._log("HTTP/2 connection idle -> closed")
                         return b""
             except OSError:
@@ -235,20 +255,23 @@ class Http2Connection:
                 headers[name] = value
         authority = pseudo.get(":authority") or headers.get("host") or self._host
         headers.setdefault("host", authority)
-        url = f"http://{authority}{pseudo.get(':path', '/')}"
+        url = request_url(authority, pseudo.get(":path", "/"))
         return HttpRequest(pseudo.get(":method", "GET"), url, headers, b"".join(incoming.body))
 
     # ------------------------------------------------------------------ answering
 
     def _answer(self, stream_id: int, incoming: _Incoming) -> None:
         """One request stream's answer, in its own thread."""
-        request = self._request(incoming)
-        named = f"{request.method} {request.url} (HTTP/2 stream {stream_id})"
+        named = f"HTTP/2 stream {stream_id}"
         try:
+            request = self._request(incoming)
+            named = f"{request.method} {request.url} ({named})"
             if incoming.too_large:
                 response = too_large()
             else:
                 response = self._respond(request, lambda: self._listening(stream_id))
+        except BadHost as error:  # as over HTTP/1.1; the connection's other streams go on
+            response = HttpResponse(400, error_body(400, str(error)), {"Content-Type": JSON})
         except NetworkFault as fault:
             # The wire form of a timeout, as over HTTP/1.1: the connection drops.
             self._log(f"{named} -> connection closed ({fault.kind})")

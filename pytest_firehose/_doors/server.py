@@ -38,7 +38,8 @@ from urllib.parse import parse_qsl, urlsplit
 from pytest_firehose._doors.botocore import interceptor_installed
 from pytest_firehose._doors.control import Control, ControlError
 from pytest_firehose._doors.environment import FAKE_CREDENTIALS, NO_METADATA
-from pytest_firehose._doors.http1 import JSON, Handler
+from pytest_firehose._doors.http1 import Handler
+from pytest_firehose._doors.http2 import JSON
 from pytest_firehose._engine.exchange import EventPull
 from pytest_firehose._engine.world import World
 from pytest_firehose._errors import NetworkFault, ServiceError

@@ -58,8 +58,7 @@ class WorldConfig:
     unmodelled: str = "warn"
 
     def __post_init__(self) -> None:
-        if self.region is not None and (not isinstance(self.region, str) or not self.region):
-            raise UsageError(f"region is a region name such as 'eu-west-1', not {self.region!r}")
+        check_region(self.region)
         if self.seed is not None and (
             isinstance(self.seed, bool) or not isinstance(self.seed, int)
         ):
@@ -90,3 +89,9 @@ class WorldConfig:
                 f"unmodelled must be 'warn' or 'error' (what becomes of a delivery stream "
                 f"setting the fake does not model), not {self.unmodelled!r}"
             )
+
+
+def check_region(region: object) -> None:
+    """Refuse a region that is neither ``None`` (the default) nor a region's name."""
+    if region is not None and (not isinstance(region, str) or not region):
+        raise UsageError(f"region is a region name such as 'eu-west-1', not {region!r}")

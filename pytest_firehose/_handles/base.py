@@ -10,10 +10,12 @@ from typing import Any, ClassVar, Generic, Protocol, TypeVar
 
 from pytest_firehose._clock import FakeClock
 from pytest_firehose._engine.calls import Call
+from pytest_firehose._engine.config import check_region
 from pytest_firehose._engine.fault_keywords import FaultSpec, RecordsSpec
 from pytest_firehose._engine.faults import FaultHandle, make_fault
 from pytest_firehose._engine.world import World
 from pytest_firehose._errors import ServiceError, StreamKeyError, UsageError
+from pytest_firehose._wire.codec import decode_as_written
 from pytest_firehose._wire.validation import unsendable, validate_input
 
 
@@ -46,6 +48,33 @@ def refuse_twice_given(call: str, options: Mapping[str, Any], given: Mapping[str
                 f"{call}(..., {member}={options[member]!r}): {member} is the {argument} "
                 f"argument; pass it once, as {argument}"
             )
+
+
+def check_switch(call: str, enabled: object) -> None:
+    """Refuse a switch that is not a bool (``"false"`` would turn it on)."""
+    if not isinstance(enabled, bool):
+        raise UsageError(f"{call}(enabled) takes True or False, not {enabled!r}")
+
+
+def run_as_sent(
+    world: World, model: StreamService, service: str, operation: str, params: dict[str, Any]
+) -> None:
+    """Run ``operation`` on ``model`` as a botocore client's request with ``params`` would
+    run: refused as botocore refuses to send it, as the front end refuses to read it once
+    written (``True`` for an integer), or as the service refuses it, each a ``UsageError``
+    in their words."""
+    refused = unsendable(service, operation, params)
+    if refused is not None:
+        raise refused
+    with world.touched():
+        try:
+            decode_as_written(service, operation, params)
+            validate_input(service, operation, params)
+            model.dispatch(operation, params)
+        except ServiceError as error:
+            raise UsageError(
+                f"{operation}: {service} would answer {error.code}: {error.message}"
+            ) from None
 
 
 def deleted_error(service: str, noun: str, name: str, question: str) -> UsageError:
@@ -279,18 +308,9 @@ class ServiceHandle(ABC, Generic[Model, StreamHandle]):
     def _create(self, operation: str, params: dict[str, Any], region: str | None) -> Model:
         """Run a create operation as the service would, refusing what it would refuse, and
         what botocore would refuse to send."""
-        refused = unsendable(self.service, operation, params)
-        if refused is not None:
-            raise refused
+        check_region(region)
         model = self._model(region)
-        with self._world.touched():
-            try:
-                validate_input(self.service, operation, params)
-                model.dispatch(operation, params)
-            except ServiceError as error:
-                raise UsageError(
-                    f"{operation}: {self.service} would answer {error.code}: {error.message}"
-                ) from None
+        run_as_sent(self._world, model, self.service, operation, params)
         return model
 
     def _find(self, name: str, region: str | None) -> Model:

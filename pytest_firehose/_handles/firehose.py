@@ -12,7 +12,7 @@ from pytest_firehose._destinations.base import DestinationError
 from pytest_firehose._engine.world import World
 from pytest_firehose._errors import UsageError
 from pytest_firehose._handles.assertions import cut
-from pytest_firehose._handles.base import ServiceHandle, refuse_twice_given
+from pytest_firehose._handles.base import ServiceHandle, check_switch, refuse_twice_given
 from pytest_firehose._handles.delivery_stream import DeliveryStreamHandle
 from pytest_firehose._lambda.context import DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT, LambdaContext
 from pytest_firehose._lambda.functions import (
@@ -105,6 +105,7 @@ class FirehoseHandle(ServiceHandle[FirehoseService, DeliveryStreamHandle]):
         ServiceUnavailableException ``Slow down.`` (HTTP 500), and a PutRecordBatch's
         records that do not fit fail inside its answer with the same code. Off by default;
         ``enforce_quotas(False)`` turns it off again."""
+        check_switch("enforce_quotas", enabled)
         with self._world.touched():
             self._world.firehose_quotas = enabled
             for model in self._world.firehose_services():

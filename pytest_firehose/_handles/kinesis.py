@@ -11,7 +11,13 @@ from pytest_firehose._engine.calls import Call
 from pytest_firehose._engine.world import World
 from pytest_firehose._errors import ServiceError, UsageError
 from pytest_firehose._handles.assertions import delivery_mismatch, expected_payloads
-from pytest_firehose._handles.base import Lifetime, ServiceHandle, refuse_twice_given
+from pytest_firehose._handles.base import (
+    Lifetime,
+    ServiceHandle,
+    check_switch,
+    refuse_twice_given,
+    run_as_sent,
+)
 from pytest_firehose._handles.triggers import (
     KinesisTrigger,
     Source,
@@ -120,15 +126,9 @@ class KinesisStreamHandle:
     def _reshard(self, operation: str, **params: Any) -> None:
         """Run a reshard as the service would, refusing what it would refuse."""
         self._live("shards to reshard")
-        with self._world.touched():
-            params = {"StreamName": self.name, **params}
-            try:
-                validate_input("kinesis", operation, params)
-                self._model.dispatch(operation, params)
-            except ServiceError as error:
-                raise UsageError(
-                    f"{operation}: kinesis would answer {error.code}: {error.message}"
-                ) from None
+        run_as_sent(
+            self._world, self._model, "kinesis", operation, {"StreamName": self.name, **params}
+        )
 
     @property
     def consumers(self) -> list[ConsumerState]:
@@ -288,6 +288,7 @@ class KinesisHandle(ServiceHandle[KinesisService, KinesisStreamHandle]):
         """Make every shard enforce its write quota, 1,000 records and 1 MiB a second on the
         fake clock: records over it fail with ProvisionedThroughputExceededException (per
         record in PutRecords, the whole call for PutRecord). Off by default."""
+        check_switch("enforce_quotas", enabled)
         with self._world.touched():
             self._world.kinesis_quotas = enabled
             for model in self._world.kinesis_services():
@@ -301,6 +302,7 @@ class KinesisHandle(ServiceHandle[KinesisService, KinesisStreamHandle]):
         (DescribeStream 10 a second per account, DescribeStreamSummary 20, ListStreams 5,
         ListShards 1,000 per stream...), refused with LimitExceededException. Off by
         default; ``enforce_read_quotas(False)`` turns them off again."""
+        check_switch("enforce_read_quotas", enabled)
         with self._world.touched():
             self._world.kinesis_read_quotas = enabled
             for model in self._world.kinesis_services():

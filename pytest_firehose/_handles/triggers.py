@@ -49,7 +49,16 @@ def event_for(
 ) -> dict[str, Any]:
     """The event Lambda sends for ``records`` (by default every record the stream still
     holds); refused when they come from more than one shard, as no batch does."""
-    chosen = list(records) if records is not None else [r for s in stream.shards for r in s.records]
+    if records is None:
+        chosen = [r for s in stream.shards for r in s.records]
+    else:
+        chosen = list(records) if isinstance(records, Iterable) else [records]
+        wrong = [r for r in chosen if not isinstance(r, KinesisRecord)]
+        if wrong or isinstance(records, (str, bytes)):
+            raise UsageError(
+                "lambda_event(records=...) takes the stream's records (a list of what "
+                f"stream.records holds), not {records!r}"
+            )
     shards = sorted({record.shard_id for record in chosen})
     if len(shards) > 1:
         raise UsageError(

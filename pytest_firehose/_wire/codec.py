@@ -23,10 +23,11 @@ from json.encoder import encode_basestring_ascii
 from typing import Any, NamedTuple
 
 from botocore.model import Shape
+from botocore.serialize import create_serializer
 
-from pytest_firehose._errors import ServiceError
+from pytest_firehose._errors import ServiceError, UsageError
 from pytest_firehose._wire import cbor, jsontext
-from pytest_firehose._wire.shapes import decode_input
+from pytest_firehose._wire.shapes import decode_input, operation_model
 from pytest_firehose._wire.validation import conforms
 
 CONTENT_TYPE = "application/x-amz-json-1.1"
@@ -183,6 +184,23 @@ def decode_request(
     if conforms(service, operation, raw, serialized=serialized):
         return raw, True
     return decode_input(service, operation, raw), False
+
+
+#: botocore's JSON serializer, without its validator (``unsendable`` words its refusals).
+_SERIALIZER = create_serializer("json", include_validation=False)
+
+
+def decode_as_written(service: str, operation: str, params: dict[str, Any]) -> None:
+    """Read ``params`` (made in the process, by a handle) as the service reads them once
+    botocore has written them: raises the ``SerializationException`` it answers to a value
+    botocore writes but the front end cannot read (botocore's validator takes ``True``
+    where an integer goes, and writes ``true``), or a ``UsageError`` when botocore cannot
+    write them at all."""
+    try:
+        written = _SERIALIZER.serialize_to_request(params, operation_model(service, operation))
+    except (TypeError, ValueError, OverflowError) as error:
+        raise UsageError(f"{operation}: botocore cannot write these parameters: {error}") from None
+    decode_request(service, operation, written["body"])
 
 
 def _parse_cbor(body: bytes) -> Any:

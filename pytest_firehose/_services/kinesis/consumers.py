@@ -44,6 +44,7 @@ from pytest_firehose._services.kinesis.streams import (
     invalid_token,
     next_token,
     read_token,
+    token_index,
 )
 
 MAX_CONSUMERS = 20
@@ -309,11 +310,8 @@ class Consumers:
         if token is None:
             return 0
         arn, start, issued = read_token(token, 3)
-        try:
-            position = int(start)
-        except ValueError:
-            raise invalid_token() from None
-        if arn != stream.arn or position < 0:
+        position = token_index(start)
+        if arn != stream.arn:
             raise invalid_token()
         check_fresh(issued, now)
         return position

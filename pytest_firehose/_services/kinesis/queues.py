@@ -69,10 +69,10 @@ from pytest_firehose._services.kinesis.queue_records import (
 from pytest_firehose._services.kinesis.streams import (
     KinesisStream,
     check_fresh,
-    invalid_token,
     next_token,
     not_active,
     read_token,
+    token_index,
 )
 
 DEFAULT_VISIBILITY_SECONDS = 30
@@ -290,9 +290,7 @@ class Queues:
         if token is not None:
             after, issued = read_token(token, 2)
             check_fresh(issued, now)
-            if not after.isdigit():
-                raise invalid_token()
-            start = int(after)
+            start = token_index(after)
         size = params.get("MaxResults", DEFAULT_PAGE)
         page = queues[start : start + size]
         answer: dict[str, Any] = {"QueueSummaries": [queue.summary(now) for queue in page]}

@@ -588,6 +588,14 @@ def read_token(text: str, count: int) -> list[str]:
     return list(parts)
 
 
+def token_index(text: str) -> int:
+    """A position a NextToken carries: ASCII digits (``str.isdigit`` also takes ``²``,
+    which ``int`` refuses); anything else is a token AWS did not issue."""
+    if not (text.isascii() and text.isdigit()) or len(text) > 18:
+        raise invalid_token()
+    return int(text)
+
+
 def micros(moment: datetime) -> int:
     """Epoch microseconds: a stream's creation time tells it from a namesake that
     replaced it, so an old iterator does not read the new stream."""
