@@ -31,6 +31,11 @@ def _step(delta: object, units: Mapping[str, object], call: str = "advance") -> 
     """The move ``advance`` (or ``sleep``) was asked for, as a timedelta; ClockRangeError if
     it is none."""
     if delta is None:
+        if not units:
+            raise ClockRangeError(
+                f"{call}() was given no move; pass a timedelta, a number of seconds, or "
+                f"keyword units such as {call}(minutes=5)"
+            )
         amounts: dict[str, float] = {}
         for unit, value in units.items():
             if not _is_number(value) or not _finite(value):

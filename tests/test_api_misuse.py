@@ -289,6 +289,7 @@ def test_clock_sleep_takes_seconds_and_a_timedelta(fake: FirehoseFake) -> None:
         ((), {"fortnights": 1}, "takes timedelta's units .*, not fortnights"),
         (("1",), {}, r"advance\(\) takes a timedelta or a finite number of seconds, got '1'"),
         ((1,), {"hours": 1}, "not both"),
+        ((), {}, r"advance\(\) was given no move; pass a timedelta, a number of seconds"),
     ],
 )
 def test_clock_advance_refuses_what_is_not_a_finite_move(

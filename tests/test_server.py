@@ -589,6 +589,13 @@ def test_a_bad_fault_answers_what_fail_raises(events: Served, keywords: dict[str
         (
             "POST",
             "/_fake/faults",
+            {"service": "firehose", "throttle": 1, "region": "eu-west-1"},
+            400,
+            'a fault matches requests of every region and takes no "region"',
+        ),
+        (
+            "POST",
+            "/_fake/faults",
             {"service": "firehose", "records": {"one": "X"}},
             400,
             "records keys are the 0-based indexes of records in the batch",

@@ -332,7 +332,13 @@ class Control:
 
     def _add_fault(self, body: dict[str, Json], query: Mapping[str, str]) -> Answer:
         service = _service(body, '{"service": "firehose", "throttle": 1}')
-        keywords = {k: v for k, v in body.items() if k not in ("service", "region")}
+        if "region" in body:
+            raise ControlError(
+                400,
+                'a fault matches requests of every region and takes no "region"; narrow it '
+                'to a stream with "stream", or to an operation with "operation"',
+            )
+        keywords = {k: v for k, v in body.items() if k != "service"}
         unknown = sorted(set(keywords) - set(KEYWORDS))
         if unknown:
             raise ControlError(
