@@ -777,3 +777,79 @@ def test_a_backup_follows_an_error_output_prefix_with_expressions(fake, client):
     arrived = fake.firehose["events"].records[0].arrived_at
     assert backup.key.startswith(f"failed/http-endpoint-failed/{arrived:%Y}/events-1-")
     assert backup.key.endswith(".gz")
+
+
+# ------------------------------------------------------------------ a backup S3 does not take
+
+
+@pytest.fixture
+def without_bucket() -> Iterator[responses.RequestsMock]:
+    """moto's S3 without the backup bucket, and the endpoint (mocked inside mock_aws, whose
+    own requests mock would answer it otherwise)."""
+    with mock_aws(), responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
+        yield mock
+
+
+def test_a_backup_s3_refuses_keeps_the_batch_pending_and_retried_until_s3_takes_it(
+    fake, client, without_bucket
+):
+    endpoint = without_bucket
+    endpoint.add(responses.POST, URL, status=500)
+    bucket = S3["BucketARN"].rsplit(":", 1)[1]
+    s3 = boto3.client("s3", region_name="us-east-1")
+    create(client)
+    put(client, b"a")
+    stream = fake.firehose["events"]
+    fake.firehose.clock.advance(minutes=10)
+    assert stream.backed_up == []
+    assert stream.pending == [b"a"]
+    tried = len(endpoint.calls)
+    assert tried > 8  # the endpoint is still tried after the retry duration
+
+    s3.create_bucket(Bucket=bucket)
+    fake.firehose.clock.advance(minutes=2)  # the next retry, at most 2 minutes on
+
+    assert stream.backed_up == [b"a"]
+    assert stream.pending == []
+    (backup,) = backups(fake)
+    (listed,) = s3.list_objects_v2(Bucket=bucket)["Contents"]
+    assert listed["Key"] == backup.key
+    [line] = s3.get_object(Bucket=bucket, Key=backup.key)["Body"].read().splitlines()
+    assert json.loads(line)["attemptsMade"] == len(endpoint.calls) > tried
+
+
+def test_an_endpoint_back_before_the_backup_bucket_gets_the_records(fake, client, without_bucket):
+    status = {"code": 500}
+
+    def answer(request: Any) -> tuple[int, dict[str, str], str]:
+        return took_it(request) if status["code"] == 200 else (status["code"], {}, "{}")
+
+    without_bucket.add_callback(
+        responses.POST, URL, callback=answer, content_type="application/json"
+    )
+    create(client)
+    put(client, b"a")
+    stream = fake.firehose["events"]
+    fake.firehose.clock.advance(minutes=10)
+    status["code"] = 200
+    fake.firehose.clock.advance(minutes=2)
+
+    assert stream.delivered == [b"a"]
+    assert stream.backed_up == []
+    assert stream.pending == []
+
+
+def test_records_neither_the_endpoint_nor_the_backup_takes_expire_after_24_hours(
+    fake, client, without_bucket
+):
+    create(client)
+    stream = fake.firehose["events"]
+    stream.destination_down()
+    put(client, b"a")
+    fake.firehose.clock.advance(hours=24)
+    assert stream.pending == [b"a"]
+    fake.firehose.clock.advance(minutes=2)
+
+    assert stream.expired == [b"a"]
+    assert stream.backed_up == []
+    assert stream.pending == []

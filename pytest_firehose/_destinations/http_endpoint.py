@@ -2,7 +2,8 @@
 Specifications" describe it: one POST per batch, retried with backoff while the endpoint
 answers anything but a 200 in the spec's response format (JSON naming the request's
 ``requestId`` and a ``timestamp``), then written to the S3 backup (the delivery's
-``backed_up``) once ``RetryOptions.DurationInSeconds`` has passed. A 413 is a permanent
+``backed_up``) once ``RetryOptions.DurationInSeconds`` has passed; while the backup cannot be
+written either, the batch stays pending and both are tried again. A 413 is a permanent
 failure: the batch is neither retried nor backed up (the delivery's ``refused``).
 
 The endpoint is waited for without the world's lock (``unlocked``): other clients are served
@@ -29,7 +30,7 @@ from pytest_firehose._destinations.base import (
     Destination,
     MemoryDestination,
 )
-from pytest_firehose._destinations.gave_up import failed_output, gave_up_object
+from pytest_firehose._destinations.gave_up import failed_output, gave_up_object, written
 from pytest_firehose._destinations.objects import DeliveredObject
 from pytest_firehose._destinations.s3 import S3Destination
 from pytest_firehose._errors import UsageError
@@ -314,7 +315,8 @@ class HttpEndpointDestination:
         self, target: DeliveryTarget, batch: Batch, at: datetime, failure: DeliveryFailed | None
     ) -> DeliveredObject | None:
         """Once the retry duration has passed since the first try: the batch as written to
-        the S3 backup, one JSON line per record naming the last attempt's error."""
+        the S3 backup, one JSON line per record naming the last attempt's error; None while
+        it waits, or when the S3 backup did not take it (it is tried again)."""
         if at - batch.first_try < self.retry_duration:
             return None
         if failure is not None and failure.code is not None:
@@ -330,8 +332,6 @@ class HttpEndpointDestination:
             error,
             _data_id,
         )
-        if self._backup_bucket is not None:
-            # Best effort: the backup is on record in `backed_up` whether or not S3 took it.
-            with contextlib.suppress(DeliveryFailed):
-                self._backup_bucket.deliver(target, backup)
-        return backup
+        if self._backup_bucket is None:
+            return backup
+        return written(self._backup_bucket, target, backup)
