@@ -853,3 +853,74 @@ def test_records_neither_the_endpoint_nor_the_backup_takes_expire_after_24_hours
     assert stream.expired == [b"a"]
     assert stream.backed_up == []
     assert stream.pending == []
+
+
+# ------------------------------------------------------------------ records per request
+
+
+def test_a_buffer_of_more_than_10000_records_is_sent_as_requests_of_at_most_10000(
+    fake, client, endpoint
+):
+    waiting: list[int] = []
+
+    def answer(request: Any) -> tuple[int, dict[str, str], str]:
+        # The endpoint takes the small request and fails the full one.
+        waiting.append(len(fake.firehose["events"].pending))
+        records = json.loads(request.body)["records"]
+        return took_it(request) if len(records) < 10_000 else (500, {}, "{}")
+
+    endpoint.add_callback(responses.POST, URL, callback=answer, content_type="application/json")
+    create(client)
+    payloads = [b"%d" % i for i in range(10_001)]
+    for start in range(0, len(payloads), 500):
+        put(client, *payloads[start : start + 500])
+    stream = fake.firehose["events"]
+
+    fake.firehose.clock.advance(seconds=60)
+
+    first, second = (json.loads(call.request.body) for call in endpoint.calls[:2])
+    assert [len(first["records"]), len(second["records"])] == [10_000, 1]
+    assert first["requestId"] != second["requestId"]
+    assert base64.b64decode(second["records"][0]["data"]) == b"10000"
+    assert stream.delivered == [b"10000"]
+    assert stream.pending == payloads[:10_000]
+    # While the first request waits for its answer, the second is pending behind it.
+    assert waiting[:2] == [10_001, 10_001]
+
+    fake.firehose.clock.advance(seconds=127)  # the full request's retries run out
+
+    assert stream.backed_up == payloads[:10_000]
+    assert stream.delivered == [b"10000"]
+    assert stream.pending == []
+    (backup,) = backups(fake)
+    assert backup.key.endswith(f"-{first['requestId']}")
+    # Only the failed request was retried, under its own id.
+    retried = {call.request.headers["X-Amz-Firehose-Request-Id"] for call in endpoint.calls[2:]}
+    assert retried == {first["requestId"]}
+
+
+def test_a_mock_that_stops_the_test_loses_no_request_of_a_large_buffer(fake, client, endpoint):
+    answers = []
+
+    def answer(request: Any) -> tuple[int, dict[str, str], str]:
+        answers.append(len(json.loads(request.body)["records"]))
+        if len(answers) == 1:
+            raise StopTheTest
+        return took_it(request)
+
+    endpoint.add_callback(responses.POST, URL, callback=answer, content_type="application/json")
+    create(client)
+    payloads = [b"%d" % i for i in range(10_001)]
+    for start in range(0, len(payloads), 500):
+        put(client, *payloads[start : start + 500])
+    stream = fake.firehose["events"]
+
+    with pytest.raises(StopTheTest):
+        stream.flush()
+    # The first request failed and waits for its retry; the second was not lost with it.
+    assert answers[0] == 10_000
+    assert sorted(stream.pending + stream.delivered) == sorted(payloads)
+    fake.firehose.clock.advance(seconds=1)
+    assert sorted(answers) == [1, 10_000, 10_000]
+    assert sorted(stream.delivered) == sorted(payloads)
+    assert stream.pending == []

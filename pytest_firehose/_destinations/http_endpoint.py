@@ -1,10 +1,11 @@
 """Delivery to an HTTP endpoint, as Firehose's "HTTP Endpoint Delivery Request and Response
-Specifications" describe it: one POST per batch, retried with backoff while the endpoint
-answers anything but a 200 in the spec's response format (JSON naming the request's
-``requestId`` and a ``timestamp``), then written to the S3 backup (the delivery's
-``backed_up``) once ``RetryOptions.DurationInSeconds`` has passed; while the backup cannot be
-written either, the batch stays pending and both are tried again. A 413 is a permanent
-failure: the batch is neither retried nor backed up (the delivery's ``refused``).
+Specifications" describe it: one POST per batch (of at most 10,000 records), retried with
+backoff while the endpoint answers anything but a 200 in the spec's response format (JSON
+naming the request's ``requestId`` and a ``timestamp``), then written to the S3 backup (the
+delivery's ``backed_up``) once ``RetryOptions.DurationInSeconds`` has passed; while the
+backup cannot be written either, the batch stays pending and both are tried again. A 413 is
+a permanent failure: the batch is neither retried nor backed up (the delivery's
+``refused``).
 
 The endpoint is waited for without the world's lock (``unlocked``): other clients are served
 meanwhile, and the delivery keeps what reaches it until the answer is in (``Delivery``'s
@@ -76,6 +77,9 @@ DESTINATION_EXCEPTION = (
     "Delivery to the endpoint was unsuccessful. See Troubleshooting HTTP Endpoints in the "
     "Firehose documentation for more information. Response received with status code"
 )
+#: The spec's request body schema: ``records`` has at most 10,000 items; a buffer of more is
+#: sent as several requests (``Delivery``'s batches).
+MAX_RECORDS = 10_000
 #: The one answer the spec calls a permanent failure: 413 (size exceeded).
 PERMANENT_STATUS = 413
 MAX_ERROR_MESSAGE = 8192
@@ -230,6 +234,7 @@ class HttpEndpointDestination:
     ``RetryOptions.DurationInSeconds`` of failures."""
 
     retry_cap = RETRY_CAP
+    max_records = MAX_RECORDS
 
     def __init__(
         self,

@@ -132,8 +132,10 @@ class Delivery(Transforming, Converting):
         #: applied, so the delivery's events still happen one at a time and in time order.
         self._busy = False
         self._debts: list[_Debt] = []
-        #: The batch whose delivery is under way while ``_busy``: still pending.
+        #: The batch whose delivery is under way while ``_busy``, and those of the same
+        #: buffer waiting their turn behind it: still pending.
         self._in_flight: Batch | None = None
+        self._queued: list[Batch] = []
         self.route(target, config, destination, processor)
 
     def route(
@@ -196,9 +198,11 @@ class Delivery(Transforming, Converting):
 
     def pending(self) -> list[Accepted]:
         """Records accepted and not yet delivered: the batch on its way to the
-        destination, those waiting for a retry, then the buffer, then those waiting for
-        the transformation, then those accepted while the delivery was busy."""
+        destination and those of its buffer behind it, those waiting for a retry, then the
+        buffer, then those waiting for the transformation, then those accepted while the
+        delivery was busy."""
         in_flight = self._in_flight.records if self._in_flight is not None else []
+        in_flight = [*in_flight, *(record for batch in self._queued for record in batch.records)]
         waiting = [record for batch in self.retries for record in batch.records]
         transformer = self.transformer
         transforming = [*transformer.in_flight, *transformer.buffer] if transformer else []
@@ -270,7 +274,7 @@ class Delivery(Transforming, Converting):
             self._into(None, entries, now, ids, floor)
             return
         # A partition is active while its records are buffered or being delivered.
-        batches = [*self._retries.batches(), self._in_flight]
+        batches = [*self._retries.batches(), self._in_flight, *self._queued]
         active = {partition for partition in self._buffers if partition is not None}
         active.update(batch.partition for batch in batches if isinstance(batch, PartitionBatch))
         groups, failures = self._partitioning.sort(entries, keys, now, active)
@@ -491,19 +495,35 @@ class Delivery(Transforming, Converting):
         return DeliveryFailed(f"{type(error).__name__}: {error}")
 
     def _deliver_buffer(self, at: datetime, ids: IdSource, partition: str | None) -> None:
-        """Send the buffer of ``partition`` (None: the only one) on its way, at ``at``."""
+        """Send the buffer of ``partition`` (None: the only one) on its way, at ``at``: one
+        batch, or several of at most the destination's ``max_records`` (an HTTP endpoint's
+        request holds at most 10,000), each with its own id, tried, retried and backed up on
+        its own. Those not yet tried wait in ``_queued`` meanwhile."""
         buffer = self._buffers.pop(partition)  # a buffer exists only while it holds records
-        if partition is None:
-            batch = Batch(buffer.records, ids.uuid(), at)
-        else:
-            batch = PartitionBatch(buffer.records, ids.uuid(), at, partition)
+        limit = getattr(self.destination, "max_records", None) or len(buffer.records)
+        batches: list[Batch] = []
+        for start in range(0, len(buffer.records), limit):
+            records = buffer.records[start : start + limit]
+            if partition is None:
+                batches.append(Batch(records, ids.uuid(), at))
+            else:
+                batches.append(PartitionBatch(records, ids.uuid(), at, partition))
         try:
-            converted = self._converted(batch, at, ids)
+            converted = [self._converted(batch, at, ids) for batch in batches]
         except BaseException:  # a failure of the fake's own: loud, but no record is lost
             self._buffers[partition] = buffer
             raise
-        if converted is not None:
-            self._attempt(converted, at)
+        queued = self._queued = [batch for batch in converted if batch is not None]
+        while queued:
+            batch = queued.pop(0)
+            try:
+                self._attempt(batch, at)
+            except BaseException:  # as in ``_attempt``: the batches not tried wait, due now
+                for waiting in queued:
+                    waiting.due = at
+                    self._retries.add(waiting)
+                queued.clear()
+                raise
 
     def _expire(self, at: datetime) -> None:
         """Move every pending record that arrived 24 hours (and a microsecond) before
