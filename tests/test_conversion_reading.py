@@ -90,8 +90,11 @@ def test_types_it_does_not_read_are_refused(text: str) -> None:
 
 def test_a_record_may_hold_several_objects_but_not_an_array() -> None:
     assert documents(b'{"a": 1}{"a": 2}\n {"a": 3}\n') == [{"a": 1}, {"a": 2}, {"a": 3}]
-    assert documents(b"  \n") == []
     convert = converter({"a": "int"})
+    assert failure(convert, b"  \n") == (
+        MALFORMED_DATA,
+        "The record was empty or contained only whitespace.",
+    )
     code, message = failure(convert, b'[{"a": 1}, {"a": 2}]')
     assert code == PARSE_ERROR
     assert "not a list" in message

@@ -162,6 +162,21 @@ def test_a_batch_where_nothing_converts_delivers_no_object(fake, client):
     assert stream.error_objects[0].key.startswith("clicks/format-conversion-failed/")
 
 
+@pytest.mark.parametrize("blank", [b"", b" ", b"\n", b" \t\r\n "])
+def test_an_empty_or_whitespace_record_fails_as_malformed_data(fake, client, blank):
+    fake.firehose.glue_table("web", "clicks", COLUMNS)
+
+    stream = delivered(fake, client, {"id": 1}, blank)
+
+    assert [row["id"] for row in rows(stream.objects[0])] == [1]
+    assert stream.delivered == [b'{"id": 1}']
+    assert stream.conversion_failed == [blank]
+    error = json.loads(stream.error_objects[0].body)
+    assert error["lastErrorCode"] == "DataFormatConversion.MalformedData"
+    assert error["lastErrorMessage"] == "The record was empty or contained only whitespace."
+    assert base64.b64decode(error["rawData"]) == blank
+
+
 def test_orc_with_its_own_compression(fake, client):
     fake.firehose.glue_table("web", "clicks", COLUMNS)
     serializer = {"Serializer": {"OrcSerDe": {"Compression": "ZLIB"}}}

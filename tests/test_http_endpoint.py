@@ -777,3 +777,150 @@ def test_a_backup_follows_an_error_output_prefix_with_expressions(fake, client):
     arrived = fake.firehose["events"].records[0].arrived_at
     assert backup.key.startswith(f"failed/http-endpoint-failed/{arrived:%Y}/events-1-")
     assert backup.key.endswith(".gz")
+
+
+# ------------------------------------------------------------------ a backup S3 does not take
+
+
+@pytest.fixture
+def without_bucket() -> Iterator[responses.RequestsMock]:
+    """moto's S3 without the backup bucket, and the endpoint (mocked inside mock_aws, whose
+    own requests mock would answer it otherwise)."""
+    with mock_aws(), responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
+        yield mock
+
+
+def test_a_backup_s3_refuses_keeps_the_batch_pending_and_retried_until_s3_takes_it(
+    fake, client, without_bucket
+):
+    endpoint = without_bucket
+    endpoint.add(responses.POST, URL, status=500)
+    bucket = S3["BucketARN"].rsplit(":", 1)[1]
+    s3 = boto3.client("s3", region_name="us-east-1")
+    create(client)
+    put(client, b"a")
+    stream = fake.firehose["events"]
+    fake.firehose.clock.advance(minutes=10)
+    assert stream.backed_up == []
+    assert stream.pending == [b"a"]
+    tried = len(endpoint.calls)
+    assert tried > 8  # the endpoint is still tried after the retry duration
+
+    s3.create_bucket(Bucket=bucket)
+    fake.firehose.clock.advance(minutes=2)  # the next retry, at most 2 minutes on
+
+    assert stream.backed_up == [b"a"]
+    assert stream.pending == []
+    (backup,) = backups(fake)
+    (listed,) = s3.list_objects_v2(Bucket=bucket)["Contents"]
+    assert listed["Key"] == backup.key
+    [line] = s3.get_object(Bucket=bucket, Key=backup.key)["Body"].read().splitlines()
+    assert json.loads(line)["attemptsMade"] == len(endpoint.calls) > tried
+
+
+def test_an_endpoint_back_before_the_backup_bucket_gets_the_records(fake, client, without_bucket):
+    status = {"code": 500}
+
+    def answer(request: Any) -> tuple[int, dict[str, str], str]:
+        return took_it(request) if status["code"] == 200 else (status["code"], {}, "{}")
+
+    without_bucket.add_callback(
+        responses.POST, URL, callback=answer, content_type="application/json"
+    )
+    create(client)
+    put(client, b"a")
+    stream = fake.firehose["events"]
+    fake.firehose.clock.advance(minutes=10)
+    status["code"] = 200
+    fake.firehose.clock.advance(minutes=2)
+
+    assert stream.delivered == [b"a"]
+    assert stream.backed_up == []
+    assert stream.pending == []
+
+
+def test_records_neither_the_endpoint_nor_the_backup_takes_expire_after_24_hours(
+    fake, client, without_bucket
+):
+    create(client)
+    stream = fake.firehose["events"]
+    stream.destination_down()
+    put(client, b"a")
+    fake.firehose.clock.advance(hours=24)
+    assert stream.pending == [b"a"]
+    fake.firehose.clock.advance(minutes=2)
+
+    assert stream.expired == [b"a"]
+    assert stream.backed_up == []
+    assert stream.pending == []
+
+
+# ------------------------------------------------------------------ records per request
+
+
+def test_a_buffer_of_more_than_10000_records_is_sent_as_requests_of_at_most_10000(
+    fake, client, endpoint
+):
+    waiting: list[int] = []
+
+    def answer(request: Any) -> tuple[int, dict[str, str], str]:
+        # The endpoint takes the small request and fails the full one.
+        waiting.append(len(fake.firehose["events"].pending))
+        records = json.loads(request.body)["records"]
+        return took_it(request) if len(records) < 10_000 else (500, {}, "{}")
+
+    endpoint.add_callback(responses.POST, URL, callback=answer, content_type="application/json")
+    create(client)
+    payloads = [b"%d" % i for i in range(10_001)]
+    for start in range(0, len(payloads), 500):
+        put(client, *payloads[start : start + 500])
+    stream = fake.firehose["events"]
+
+    fake.firehose.clock.advance(seconds=60)
+
+    first, second = (json.loads(call.request.body) for call in endpoint.calls[:2])
+    assert [len(first["records"]), len(second["records"])] == [10_000, 1]
+    assert first["requestId"] != second["requestId"]
+    assert base64.b64decode(second["records"][0]["data"]) == b"10000"
+    assert stream.delivered == [b"10000"]
+    assert stream.pending == payloads[:10_000]
+    # While the first request waits for its answer, the second is pending behind it.
+    assert waiting[:2] == [10_001, 10_001]
+
+    fake.firehose.clock.advance(seconds=127)  # the full request's retries run out
+
+    assert stream.backed_up == payloads[:10_000]
+    assert stream.delivered == [b"10000"]
+    assert stream.pending == []
+    (backup,) = backups(fake)
+    assert backup.key.endswith(f"-{first['requestId']}")
+    # Only the failed request was retried, under its own id.
+    retried = {call.request.headers["X-Amz-Firehose-Request-Id"] for call in endpoint.calls[2:]}
+    assert retried == {first["requestId"]}
+
+
+def test_a_mock_that_stops_the_test_loses_no_request_of_a_large_buffer(fake, client, endpoint):
+    answers = []
+
+    def answer(request: Any) -> tuple[int, dict[str, str], str]:
+        answers.append(len(json.loads(request.body)["records"]))
+        if len(answers) == 1:
+            raise StopTheTest
+        return took_it(request)
+
+    endpoint.add_callback(responses.POST, URL, callback=answer, content_type="application/json")
+    create(client)
+    payloads = [b"%d" % i for i in range(10_001)]
+    for start in range(0, len(payloads), 500):
+        put(client, *payloads[start : start + 500])
+    stream = fake.firehose["events"]
+
+    with pytest.raises(StopTheTest):
+        stream.flush()
+    # The first request failed and waits for its retry; the second was not lost with it.
+    assert answers[0] == 10_000
+    assert sorted(stream.pending + stream.delivered) == sorted(payloads)
+    fake.firehose.clock.advance(seconds=1)
+    assert sorted(answers) == [1, 10_000, 10_000]
+    assert sorted(stream.delivered) == sorted(payloads)
+    assert stream.pending == []

@@ -653,3 +653,29 @@ def test_given_up_records_follow_an_error_output_prefix_with_its_type(fake: Fire
     assert obj.key.startswith(f"errors/splunk-failed/{arrived:%Y}/events-1-")
     assert obj.key.endswith(".gz")
     assert json.loads(gzip.decompress(obj.body))["errorCode"] == "Splunk.ConnectionTimeout"
+
+
+def test_failed_records_the_backup_bucket_refuses_stay_pending_until_it_takes_them(
+    fake: FirehoseFake,
+) -> None:
+    with mock_aws():
+        s3 = boto3.client("s3", region_name="us-east-1")
+        stream = fake.firehose.create_delivery_stream(
+            "events",
+            SplunkDestinationConfiguration={**SPLUNK, "RetryOptions": RETRY_120},
+        )
+        stream.destination_down()
+        client = boto3.client("firehose", region_name="us-east-1")
+        client.put_record(DeliveryStreamName="events", Record={"Data": b"a\n"})
+        fake.firehose.flush()
+        fake.firehose.clock.advance(minutes=30)  # no bucket "landing" yet
+        assert stream.backed_up == []
+        assert stream.pending == [b"a\n"]
+
+        s3.create_bucket(Bucket="landing")
+        fake.firehose.clock.advance(minutes=15)  # the next retry, at most 15 minutes on
+        _, [line] = _gave_up_lines(s3, "")
+
+    assert stream.backed_up == [b"a\n"]
+    assert stream.pending == []
+    assert base64.b64decode(line["rawData"]) == b"a\n"

@@ -116,6 +116,9 @@ class Destination(Protocol):
     destination has disposed of the records otherwise (an HTTP endpoint's S3 backup,
     say): that object is the backup, and the records are no longer pending. Returning
     None keeps them waiting for a retry.
+
+    A destination may also say ``max_records``, the most records one delivery holds (an
+    HTTP endpoint's request: 10,000): a larger buffer leaves as several batches.
     """
 
     retry_cap: timedelta

@@ -4,7 +4,8 @@ a Glue table, and a batch's rows written as one Apache Parquet or ORC file with 
 ``conversion`` extra).
 
 A record whose data is not JSON objects fails with ``DataFormatConversion.ParseError``, one
-whose values do not fit their columns with ``DataFormatConversion.MalformedData``; the
+that is empty or only whitespace, or whose values do not fit their columns, with
+``DataFormatConversion.MalformedData``; the
 delivery writes such records to the error output under ``format-conversion-failed``, in the
 error record the developer guide shows. docs/fidelity.md lists the rules chosen where AWS's
 are not on record.
@@ -73,15 +74,20 @@ def _reject_constant(name: str) -> Any:
 
 _DECODER = json.JSONDecoder(parse_constant=_reject_constant)
 _SPACE = " \t\n\r"
+#: What AWS writes for a record with no JSON in it at all (an error record quoted from a
+#: bucket AWS wrote to): JSON's whitespace counts as nothing.
+BLANK = "The record was empty or contained only whitespace."
 
 
 def documents(data: bytes) -> list[dict[str, Any]]:
     """The JSON objects ``data`` holds, one after the other (``{"a":1}{"a":2}`` is two;
-    an array of objects is not valid input)."""
+    an array of objects is not valid input); a record without any is malformed."""
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as error:
         raise Unconvertible(PARSE_ERROR, f"Encountered malformed JSON: {error.reason}") from error
+    if not text.strip(_SPACE):
+        raise Unconvertible(MALFORMED_DATA, BLANK)
     found: list[dict[str, Any]] = []
     position = 0
     while True:

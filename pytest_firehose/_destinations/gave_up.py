@@ -3,7 +3,12 @@ OpenSearch, Splunk ...), as Firehose writes them to the bucket of the destinatio
 ``S3Configuration``: one JSON line each, the fields every error record starts with, then
 the destination's own (an OpenSearch document id, Splunk's ``EventId`` ...) around
 ``rawData``, under the destination's error output type (``http-endpoint-failed/``,
-``splunk-failed/`` ...)."""
+``splunk-failed/`` ...).
+
+A backup counts only once the bucket took it: while neither the destination nor the bucket
+takes the records, the batch stays pending and is tried again (the developer guide's "Handle
+data delivery failures": Firehose "effectively pauses stream delivery" until the data can be
+delivered or written to the backup), until its records expire."""
 
 from __future__ import annotations
 
@@ -13,12 +18,13 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
+from pytest_firehose._destinations.base import DeliveryFailed
 from pytest_firehose._destinations.compression import extension
 from pytest_firehose._destinations.processing import ErrorOutput, ProcessingFailure
 from pytest_firehose._ids import record_id_text
 
 if TYPE_CHECKING:
-    from pytest_firehose._destinations.base import Batch, DeliveryTarget
+    from pytest_firehose._destinations.base import Batch, DeliveryTarget, Destination
     from pytest_firehose._destinations.objects import DeliveredObject
 
 #: Fields a destination's failed record adds: (those before ``rawData``, those after),
@@ -71,3 +77,15 @@ def gave_up_object(
         GaveUp(record, code, message, batch.attempts, at, extra=extra) for record in batch.records
     ]
     return output.object_for(failures, output_type, target, batch.delivery_id)
+
+
+def written(
+    bucket: Destination, target: DeliveryTarget, backup: DeliveredObject
+) -> DeliveredObject | None:
+    """``backup``, once ``bucket`` (a destination's ``S3Configuration``) took it; None when
+    it did not (S3 refused it or could not be reached): the batch is not disposed of."""
+    try:
+        bucket.deliver(target, backup)
+    except DeliveryFailed:
+        return None
+    return backup

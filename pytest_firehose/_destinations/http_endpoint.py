@@ -1,9 +1,11 @@
 """Delivery to an HTTP endpoint, as Firehose's "HTTP Endpoint Delivery Request and Response
-Specifications" describe it: one POST per batch, retried with backoff while the endpoint
-answers anything but a 200 in the spec's response format (JSON naming the request's
-``requestId`` and a ``timestamp``), then written to the S3 backup (the delivery's
-``backed_up``) once ``RetryOptions.DurationInSeconds`` has passed. A 413 is a permanent
-failure: the batch is neither retried nor backed up (the delivery's ``refused``).
+Specifications" describe it: one POST per batch (of at most 10,000 records), retried with
+backoff while the endpoint answers anything but a 200 in the spec's response format (JSON
+naming the request's ``requestId`` and a ``timestamp``), then written to the S3 backup (the
+delivery's ``backed_up``) once ``RetryOptions.DurationInSeconds`` has passed; while the
+backup cannot be written either, the batch stays pending and both are tried again. A 413 is
+a permanent failure: the batch is neither retried nor backed up (the delivery's
+``refused``).
 
 The endpoint is waited for without the world's lock (``unlocked``): other clients are served
 meanwhile, and the delivery keeps what reaches it until the answer is in (``Delivery``'s
@@ -29,7 +31,7 @@ from pytest_firehose._destinations.base import (
     Destination,
     MemoryDestination,
 )
-from pytest_firehose._destinations.gave_up import failed_output, gave_up_object
+from pytest_firehose._destinations.gave_up import failed_output, gave_up_object, written
 from pytest_firehose._destinations.objects import DeliveredObject
 from pytest_firehose._destinations.s3 import S3Destination
 from pytest_firehose._errors import UsageError
@@ -75,6 +77,9 @@ DESTINATION_EXCEPTION = (
     "Delivery to the endpoint was unsuccessful. See Troubleshooting HTTP Endpoints in the "
     "Firehose documentation for more information. Response received with status code"
 )
+#: The spec's request body schema: ``records`` has at most 10,000 items; a buffer of more is
+#: sent as several requests (``Delivery``'s batches).
+MAX_RECORDS = 10_000
 #: The one answer the spec calls a permanent failure: 413 (size exceeded).
 PERMANENT_STATUS = 413
 MAX_ERROR_MESSAGE = 8192
@@ -229,6 +234,7 @@ class HttpEndpointDestination:
     ``RetryOptions.DurationInSeconds`` of failures."""
 
     retry_cap = RETRY_CAP
+    max_records = MAX_RECORDS
 
     def __init__(
         self,
@@ -314,7 +320,8 @@ class HttpEndpointDestination:
         self, target: DeliveryTarget, batch: Batch, at: datetime, failure: DeliveryFailed | None
     ) -> DeliveredObject | None:
         """Once the retry duration has passed since the first try: the batch as written to
-        the S3 backup, one JSON line per record naming the last attempt's error."""
+        the S3 backup, one JSON line per record naming the last attempt's error; None while
+        it waits, or when the S3 backup did not take it (it is tried again)."""
         if at - batch.first_try < self.retry_duration:
             return None
         if failure is not None and failure.code is not None:
@@ -330,8 +337,6 @@ class HttpEndpointDestination:
             error,
             _data_id,
         )
-        if self._backup_bucket is not None:
-            # Best effort: the backup is on record in `backed_up` whether or not S3 took it.
-            with contextlib.suppress(DeliveryFailed):
-                self._backup_bucket.deliver(target, backup)
-        return backup
+        if self._backup_bucket is None:
+            return backup
+        return written(self._backup_bucket, target, backup)

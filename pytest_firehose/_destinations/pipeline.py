@@ -6,10 +6,12 @@ Nothing runs in the background: ``settle`` replays, in the order they fall due, 
 event between the last time the world was touched and now, as if time had passed
 continuously. At every moment each accepted record is in exactly one place: the
 transformation buffer (with a Lambda processor), a buffer (one per partition with dynamic
-partitioning), a batch waiting for a retry, a delivered object, a backup, ``refused`` for
-good by the destination (an HTTP endpoint's 413), ``dropped`` by the transformation, the
-decompression-failed, processing-failed or partitioning-failed error output, or
-``expired``. A record de-aggregated into several is in those places as its sub-records.
+partitioning), a batch on its way or behind it, a batch waiting for a retry, a delivered
+object, a backup, ``refused`` for good by the destination (an HTTP endpoint's 413),
+``dropped`` by the transformation, the decompression-failed, processing-failed,
+partitioning-failed or format-conversion-failed error output, or ``expired``. A record
+de-aggregated into several is in those places as its sub-records. The attempts themselves
+are :mod:`~pytest_firehose._destinations.attempts`'.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
+from pytest_firehose._destinations.attempts import Attempting
 from pytest_firehose._destinations.base import (
     Accepted,
     Batch,
@@ -31,7 +34,7 @@ from pytest_firehose._destinations.buffers import Buffer, hints
 from pytest_firehose._destinations.cloudwatch_logs import DECOMPRESSION_FAILED, logs_processing
 from pytest_firehose._destinations.compression import extension
 from pytest_firehose._destinations.converting import Converting, TableFinder
-from pytest_firehose._destinations.objects import DeliveredObject, keys_zone, object_key
+from pytest_firehose._destinations.objects import DeliveredObject, keys_zone
 from pytest_firehose._destinations.partitioning import (
     PARTITIONING_FAILED,
     PartitionBatch,
@@ -71,14 +74,16 @@ class _Debt:
     kinesis: Mapping[str, Mapping[str, Any]] | None = None
 
 
-class Delivery(Transforming, Converting):
+class Delivery(Transforming, Converting, Attempting):
     """One delivery stream's delivery: every record it accepted, and where each one is.
 
     ``records`` is the accept log, in commit order. Each of those records is in exactly
     one place: the transformer's buffer (with a Lambda processor), ``buffer`` (the
     destination's buffers, one per partition with dynamic partitioning; ``buffer_bytes``
-    long), a batch in ``retries``, a delivered object in ``objects``, a backup in
-    ``backed_up``, ``dropped`` by the transformation, an error object in
+    long), a batch on its way to the destination or waiting its turn behind it (one
+    buffer can make several), a batch in ``retries``, a delivered object in ``objects``, a
+    backup in ``backed_up``, ``refused`` for good, ``dropped`` by the transformation, an
+    error object in
     ``processing_failed``, ``partitioning_failed`` or ``conversion_failed``, or
     ``expired``. A transformed record keeps its record id and arrival and carries its new
     payload from the transformation on; a de-aggregated one is its sub-records, each with
@@ -86,7 +91,9 @@ class Delivery(Transforming, Converting):
     ``destination_up`` switched off makes every attempt fail without asking the
     destination.
 
-    Batches waiting for a retry are in a :class:`RetryQueue`, ordered for the clock.
+    Batches waiting for a retry are in a :class:`RetryQueue`, ordered for the clock. How a
+    buffer becomes batches and each batch is tried, retried and given up on is
+    :class:`~pytest_firehose._destinations.attempts.Attempting`'s.
     """
 
     def __init__(
@@ -132,8 +139,10 @@ class Delivery(Transforming, Converting):
         #: applied, so the delivery's events still happen one at a time and in time order.
         self._busy = False
         self._debts: list[_Debt] = []
-        #: The batch whose delivery is under way while ``_busy``: still pending.
+        #: The batch whose delivery is under way while ``_busy``, and those of the same
+        #: buffer waiting their turn behind it: still pending.
         self._in_flight: Batch | None = None
+        self._queued: list[Batch] = []
         self.route(target, config, destination, processor)
 
     def route(
@@ -196,9 +205,11 @@ class Delivery(Transforming, Converting):
 
     def pending(self) -> list[Accepted]:
         """Records accepted and not yet delivered: the batch on its way to the
-        destination, those waiting for a retry, then the buffer, then those waiting for
-        the transformation, then those accepted while the delivery was busy."""
+        destination and those of its buffer behind it, those waiting for a retry, then the
+        buffer, then those waiting for the transformation, then those accepted while the
+        delivery was busy."""
         in_flight = self._in_flight.records if self._in_flight is not None else []
+        in_flight = [*in_flight, *(record for batch in self._queued for record in batch.records)]
         waiting = [record for batch in self.retries for record in batch.records]
         transformer = self.transformer
         transforming = [*transformer.in_flight, *transformer.buffer] if transformer else []
@@ -270,7 +281,7 @@ class Delivery(Transforming, Converting):
             self._into(None, entries, now, ids, floor)
             return
         # A partition is active while its records are buffered or being delivered.
-        batches = [*self._retries.batches(), self._in_flight]
+        batches = [*self._retries.batches(), self._in_flight, *self._queued]
         active = {partition for partition in self._buffers if partition is not None}
         active.update(batch.partition for batch in batches if isinstance(batch, PartitionBatch))
         groups, failures = self._partitioning.sort(entries, keys, now, active)
@@ -408,102 +419,6 @@ class Delivery(Transforming, Converting):
                 self._fill(debt.entries, debt.at, ids)
             else:
                 self._flush(debt.at, ids)
-
-    # ------------------------------------------------------------------ steps
-
-    def _build(self, batch: Batch, at: datetime) -> DeliveredObject:
-        target = self.target
-        partition = batch.partition if isinstance(batch, PartitionBatch) else None
-        key = object_key(
-            self._prefix if partition is None else partition,
-            target.name,
-            str(target.version),
-            batch.records[0][2],
-            batch.delivery_id,
-            self._extension,
-            expanded=partition is not None,
-            zone=self._zone,
-        )
-        payloads = tuple(payload for payload, _, _ in batch.records)
-        return DeliveredObject(
-            key, payloads, at, batch.delivery_id, compression=self._compression, body=batch.body
-        )
-
-    def _attempt(self, batch: Batch, at: datetime) -> None:
-        """Try to deliver ``batch`` at ``at``; on failure it waits for a retry, unless the
-        destination disposes of it otherwise.
-
-        Whatever happens, the batch ends in one place: an error the destination was not
-        meant to raise (a bug, a test's mock raising) is kept in ``errors`` and counts as
-        a failed attempt, so no record is lost to it. What stops the test instead (a
-        mock calling ``pytest.fail``, KeyboardInterrupt) counts as a failed attempt too,
-        and goes on up."""
-        batch.attempts += 1
-        try:
-            done = self._try(batch, at)
-        except BaseException:
-            self._retry_later(batch, at)
-            raise
-        if not done:
-            self._retry_later(batch, at)
-
-    def _retry_later(self, batch: Batch, at: datetime) -> None:
-        batch.due, batch.wait = at + batch.wait, min(batch.wait * 2, self.destination.retry_cap)
-        self._retries.add(batch)
-
-    def _try(self, batch: Batch, at: datetime) -> bool:
-        """One attempt: True once the batch is delivered, backed up or refused for good."""
-        destination = self.destination
-        failure = None
-        if self.destination_up:
-            # The destination may wait without the world's lock (an HTTP endpoint): the
-            # batch stays pending meanwhile, and nothing else of this delivery moves.
-            self._busy, self._in_flight = True, batch
-            try:
-                obj = self._build(batch, at)
-                destination.deliver(self.target, obj)
-            except DeliveryFailed as error:
-                if error.permanent:
-                    self.refused.append((error, list(batch.records)))
-                    return True
-                failure = error
-            except Exception as error:  # whatever it is, the records stay
-                failure = self._report(batch, at, error)
-            else:
-                self.objects.append(obj)
-                return True
-            finally:
-                self._busy, self._in_flight = False, None
-        try:
-            backup = destination.give_up(self.target, batch, at, failure)
-        except Exception as error:  # as above
-            self._report(batch, at, error)
-            return False
-        if backup is None:
-            return False
-        self.backed_up.append(backup)
-        return True
-
-    def _report(self, batch: Batch, at: datetime, error: Exception) -> DeliveryFailed:
-        """Keep ``error`` in ``errors``; the failure the attempt counts as."""
-        found = DestinationError(at, self.target.name, batch.delivery_id, len(batch.records), error)
-        self.errors.append(found)
-        return DeliveryFailed(f"{type(error).__name__}: {error}")
-
-    def _deliver_buffer(self, at: datetime, ids: IdSource, partition: str | None) -> None:
-        """Send the buffer of ``partition`` (None: the only one) on its way, at ``at``."""
-        buffer = self._buffers.pop(partition)  # a buffer exists only while it holds records
-        if partition is None:
-            batch = Batch(buffer.records, ids.uuid(), at)
-        else:
-            batch = PartitionBatch(buffer.records, ids.uuid(), at, partition)
-        try:
-            converted = self._converted(batch, at, ids)
-        except BaseException:  # a failure of the fake's own: loud, but no record is lost
-            self._buffers[partition] = buffer
-            raise
-        if converted is not None:
-            self._attempt(converted, at)
 
     def _expire(self, at: datetime) -> None:
         """Move every pending record that arrived 24 hours (and a microsecond) before

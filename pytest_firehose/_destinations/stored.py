@@ -7,7 +7,8 @@ bucket of its ``S3Configuration``:
 - while the destination is down (``destination_down()``), the records whose retries ran out
   (``RetryOptions.DurationInSeconds`` after the batch's first try), one JSON line each in
   the destination's failed-record format, under its error output type
-  (``AmazonOpenSearchService-failed/``, ``splunk-failed/`` ...).
+  (``AmazonOpenSearchService-failed/``, ``splunk-failed/`` ...); while the bucket does not
+  take them, they stay pending and are tried again.
 
 The developer guide ("Handle data delivery failure") gives each format's fields. The error
 code a record names is the destination's for an endpoint it cannot reach: Splunk's is on
@@ -16,13 +17,18 @@ record, the others' are the fake's choice (docs/fidelity.md).
 
 from __future__ import annotations
 
-import contextlib
 from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from pytest_firehose._destinations.base import RETRY_CAP, DeliveryFailed, Destination
-from pytest_firehose._destinations.gave_up import Extra, failed_output, gave_up_object, no_extra
+from pytest_firehose._destinations.gave_up import (
+    Extra,
+    failed_output,
+    gave_up_object,
+    no_extra,
+    written,
+)
 
 if TYPE_CHECKING:
     from pytest_firehose._destinations.base import Batch, DeliveryTarget
@@ -140,13 +146,12 @@ class StoredDestination:
         self, target: DeliveryTarget, batch: Batch, at: datetime, failure: DeliveryFailed | None
     ) -> DeliveredObject | None:
         """Once the retry duration has passed since the first try: the batch's failed
-        records, written (best effort) to the ``S3Configuration`` bucket."""
+        records, once written to the ``S3Configuration`` bucket (None while that fails: the
+        batch is tried again)."""
         if at - batch.first_try < self.retry_duration or self.kind not in _GAVE_UP:
             return None
         output_type, code, message = _GAVE_UP[self.kind]
         backup = gave_up_object(
             self._failed_output, output_type, target, batch, at, (code, message), self._extra
         )
-        with contextlib.suppress(DeliveryFailed):
-            self.error_output.deliver(target, backup)
-        return backup
+        return written(self.error_output, target, backup)

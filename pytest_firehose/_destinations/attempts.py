@@ -1,0 +1,164 @@
+"""A delivery's attempts, as a part of
+:class:`~pytest_firehose._destinations.pipeline.Delivery`: a buffer that falls due leaves as
+one batch, or as several of at most the destination's ``max_records``; each batch is built
+into its object and tried at the destination; a failed one waits in the retry queue (its
+wait doubling up to the destination's ``retry_cap``) unless the destination disposes of it
+otherwise (a backup, a refusal for good); an error the destination was not meant to raise is
+reported in ``errors`` and counts as a failed attempt.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime, tzinfo
+from typing import TYPE_CHECKING
+
+from pytest_firehose._destinations.base import (
+    Batch,
+    DeliveryFailed,
+    DeliveryTarget,
+    Destination,
+    DestinationError,
+)
+from pytest_firehose._destinations.buffers import Buffer
+from pytest_firehose._destinations.objects import DeliveredObject, object_key
+from pytest_firehose._destinations.partitioning import PartitionBatch
+from pytest_firehose._destinations.retries import RetryQueue
+
+if TYPE_CHECKING:
+    from pytest_firehose._destinations.base import Accepted
+    from pytest_firehose._ids import IdSource
+
+
+class Attempting:
+    """The attempts of a :class:`Delivery` (which it is mixed into)."""
+
+    target: DeliveryTarget
+    destination: Destination
+    destination_up: bool
+    objects: list[DeliveredObject]
+    backed_up: list[DeliveredObject]
+    refused: list[tuple[DeliveryFailed, list[Accepted]]]
+    errors: list[DestinationError]
+    _buffers: dict[str | None, Buffer]
+    _retries: RetryQueue
+    _busy: bool
+    _in_flight: Batch | None
+    _queued: list[Batch]
+    _prefix: str
+    _compression: str
+    _extension: str
+    _zone: tzinfo
+
+    #: Converting's: ``batch`` as converted, or None when none of its records converted.
+    _converted: Callable[[Batch, datetime, IdSource], Batch | None]
+
+    def _deliver_buffer(self, at: datetime, ids: IdSource, partition: str | None) -> None:
+        """Send the buffer of ``partition`` (None: the only one) on its way, at ``at``: one
+        batch, or several of at most the destination's ``max_records`` (an HTTP endpoint's
+        request holds at most 10,000), each with its own id, tried, retried and backed up on
+        its own. Those not yet tried wait in ``_queued`` meanwhile."""
+        buffer = self._buffers.pop(partition)  # a buffer exists only while it holds records
+        limit = getattr(self.destination, "max_records", None) or len(buffer.records)
+        batches: list[Batch] = []
+        for start in range(0, len(buffer.records), limit):
+            records = buffer.records[start : start + limit]
+            if partition is None:
+                batches.append(Batch(records, ids.uuid(), at))
+            else:
+                batches.append(PartitionBatch(records, ids.uuid(), at, partition))
+        try:
+            converted = [self._converted(batch, at, ids) for batch in batches]
+        except BaseException:  # a failure of the fake's own: loud, but no record is lost
+            self._buffers[partition] = buffer
+            raise
+        queued = self._queued = [batch for batch in converted if batch is not None]
+        while queued:
+            batch = queued.pop(0)
+            try:
+                self._attempt(batch, at)
+            except BaseException:  # as in ``_attempt``: the batches not tried wait, due now
+                for waiting in queued:
+                    waiting.due = at
+                    self._retries.add(waiting)
+                queued.clear()
+                raise
+
+    def _attempt(self, batch: Batch, at: datetime) -> None:
+        """Try to deliver ``batch`` at ``at``; on failure it waits for a retry, unless the
+        destination disposes of it otherwise.
+
+        Whatever happens, the batch ends in one place: an error the destination was not
+        meant to raise (a bug, a test's mock raising) is kept in ``errors`` and counts as
+        a failed attempt, so no record is lost to it. What stops the test instead (a
+        mock calling ``pytest.fail``, KeyboardInterrupt) counts as a failed attempt too,
+        and goes on up."""
+        batch.attempts += 1
+        try:
+            done = self._try(batch, at)
+        except BaseException:
+            self._retry_later(batch, at)
+            raise
+        if not done:
+            self._retry_later(batch, at)
+
+    def _try(self, batch: Batch, at: datetime) -> bool:
+        """One attempt: True once the batch is delivered, backed up or refused for good."""
+        destination = self.destination
+        failure = None
+        if self.destination_up:
+            # The destination may wait without the world's lock (an HTTP endpoint): the
+            # batch stays pending meanwhile, and nothing else of this delivery moves.
+            self._busy, self._in_flight = True, batch
+            try:
+                obj = self._build(batch, at)
+                destination.deliver(self.target, obj)
+            except DeliveryFailed as error:
+                if error.permanent:
+                    self.refused.append((error, list(batch.records)))
+                    return True
+                failure = error
+            except Exception as error:  # whatever it is, the records stay
+                failure = self._report(batch, at, error)
+            else:
+                self.objects.append(obj)
+                return True
+            finally:
+                self._busy, self._in_flight = False, None
+        try:
+            backup = destination.give_up(self.target, batch, at, failure)
+        except Exception as error:  # as above
+            self._report(batch, at, error)
+            return False
+        if backup is None:
+            return False
+        self.backed_up.append(backup)
+        return True
+
+    def _retry_later(self, batch: Batch, at: datetime) -> None:
+        batch.due, batch.wait = at + batch.wait, min(batch.wait * 2, self.destination.retry_cap)
+        self._retries.add(batch)
+
+    def _build(self, batch: Batch, at: datetime) -> DeliveredObject:
+        target = self.target
+        partition = batch.partition if isinstance(batch, PartitionBatch) else None
+        key = object_key(
+            self._prefix if partition is None else partition,
+            target.name,
+            str(target.version),
+            batch.records[0][2],
+            batch.delivery_id,
+            self._extension,
+            expanded=partition is not None,
+            zone=self._zone,
+        )
+        payloads = tuple(payload for payload, _, _ in batch.records)
+        return DeliveredObject(
+            key, payloads, at, batch.delivery_id, compression=self._compression, body=batch.body
+        )
+
+    def _report(self, batch: Batch, at: datetime, error: Exception) -> DeliveryFailed:
+        """Keep ``error`` in ``errors``; the failure the attempt counts as."""
+        found = DestinationError(at, self.target.name, batch.delivery_id, len(batch.records), error)
+        self.errors.append(found)
+        return DeliveryFailed(f"{type(error).__name__}: {error}")
