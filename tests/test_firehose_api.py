@@ -17,6 +17,7 @@ from conftest import (
     S3,
     create_s3,
     describe,
+    needs_botocore,
     put,
     refused,
 )
@@ -264,10 +265,11 @@ MSK = {
             "KinesisStreamSourceConfiguration is only allowed for a delivery stream of type "
             "KinesisStreamAsSource, not DirectPut.",
         ),
-        (
+        pytest.param(
             {**FROM_KINESIS, "DirectPutSourceConfiguration": {"ThroughputHintInMBs": 1}},
             "DirectPutSourceConfiguration is only allowed for a delivery stream of type "
             "DirectPut, not KinesisStreamAsSource.",
+            marks=needs_botocore("firehose CreateDeliveryStream.DirectPutSourceConfiguration"),
         ),
         (
             {"DeliveryStreamType": "MSKAsSource"},
