@@ -10,7 +10,7 @@ from typing import Any
 
 import boto3
 import pytest
-from conftest import REGION
+from conftest import REGION, needs_botocore
 
 from pytest_firehose import FirehoseFake, StreamKeyError, UsageError
 from pytest_firehose._clock import ClockRangeError
@@ -105,7 +105,11 @@ NOT_AN_INTEGER = "SerializationException: TRUE_VALUE can not be converted to an 
     ("make", "service"),
     [
         (lambda handles: handles.kinesis.create_stream("x", True), "kinesis"),
-        (lambda handles: handles.kinesis.create_stream("x", MaxRecordSizeInKiB=True), "kinesis"),
+        pytest.param(
+            lambda handles: handles.kinesis.create_stream("x", MaxRecordSizeInKiB=True),
+            "kinesis",
+            marks=needs_botocore("kinesis CreateStream.MaxRecordSizeInKiB"),
+        ),
         (
             lambda handles: handles.firehose.create_delivery_stream(
                 "x",
