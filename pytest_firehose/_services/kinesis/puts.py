@@ -277,7 +277,7 @@ class Puts:
             raise ServiceError(throttled["ErrorCode"], throttled["ErrorMessage"])
         parts = parse_sequence_number(ordering) if ordering is not None else None
         if parts is not None and parts.shard_index == shard.index:
-            stream.next_sequence_index = max(stream.next_sequence_index, parts.sequence_index + 1)
+            shard.next_index = max(shard.next_index, parts.sequence_index + 1)
         (result,) = put_results(stream.commit([params], [shard], now))
         answer = {"ShardId": shard.shard_id, "SequenceNumber": result["SequenceNumber"]}
         if stream.encrypted:

@@ -15,6 +15,7 @@ from pytest_firehose._services.kinesis.records import (
     KinesisRecord,
     Row,
     arrived_at_of,
+    commit_index_of,
     encoded_shard_index,
     parse_sequence_number,
     sequence_index_of,
@@ -79,7 +80,7 @@ class ShardReads:
                 start = bisect_left(shard.rows, parts.sequence_index + 1, key=sequence_index_of)
             fresh.extend(islice(shard.rows, start, None))
         if len(stream.shards) > 1:
-            fresh.sort(key=sequence_index_of)  # commit order: one counter a stream
+            fresh.sort(key=commit_index_of)
         return views(fresh)
 
     def read_context(self, params: dict[str, Any]) -> dict[str, str]:

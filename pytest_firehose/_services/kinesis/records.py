@@ -137,8 +137,11 @@ Lane: TypeAlias = tuple[int, str, datetime, str]
 #: ``KinesisRecord.of`` makes the object users read from one.
 Row: TypeAlias = tuple[Payload, str | None, Lane, int, int, str | None]
 
-#: A row's sequence index (a key to bisect rows by).
+#: A row's sequence index (a key to bisect a shard's rows by).
 sequence_index_of: Callable[[Row], int] = operator.itemgetter(3)
+
+#: A row's place in its stream's commit order (a key to sort rows of several shards by).
+commit_index_of: Callable[[Row], int] = operator.itemgetter(4)
 
 
 def arrived_at_of(row: Row) -> datetime:
@@ -156,8 +159,8 @@ class KinesisRecord(PayloadRecord):
     came off the wire (bytes, or base64 text decoded on first use). Compares equal to its
     payload, so ``stream.records == [b"a", b"b"]`` reads naturally.
 
-    ``sequence_index`` is the index inside its sequence number (drawn from the stream's
-    one counter, so it rises within a shard, with gaps);
+    ``sequence_index`` is the index inside its sequence number (drawn from its shard's
+    counter: the records of one shard are numbered 1, 2, 3, ...);
     ``commit_index`` its place in the stream's commit order; ``encryption`` the stream's
     encryption type when it was written (``"NONE"`` or ``"KMS"``), which GetRecords reports
     for that record whatever the stream's setting is now.

@@ -10,9 +10,13 @@ Facts used here (AWS_SEMANTICS.md section 8):
   ``step * i`` and ends one before the next, the last at ``2**128 - 1`` (REAL for N = 1
   and 3; kinesalite and moto agree).
 * Shard ids are ``shardId-`` and 12 decimal digits (REAL).
-* The sequence index of a record comes from one counter per stream, shared by its shards:
-  records put one after the other to different shards carry consecutive indexes (REAL,
-  the recorded answers), so a shard's indexes rise with gaps. Records and their sequence
+* The sequence index of a record comes from its shard's own counter: the records one
+  shard takes in one PutRecords carry consecutive indexes, whatever went to other shards
+  between them (REAL, kinesalite's AWS-validated "should work with mixed values", 2016 to
+  2018). Its 2015 versions showed shards 0 to 2 of a stream drawing from one counter,
+  shard after shard, which kinesalite's author then found no longer deterministic;
+  kinesalite keeps one counter per five shards. The fake keeps one a shard (a choice: no
+  recorded answer relates the indexes of two shards today). Records and their sequence
   numbers are ``records.py``'s.
 """
 
@@ -25,9 +29,10 @@ import hashlib
 import hmac
 import json
 import struct
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
+from itertools import count
 from typing import Any, NamedTuple
 
 from pytest_firehose._errors import ServiceError
@@ -39,6 +44,7 @@ from pytest_firehose._services.kinesis.records import (
     Lane,
     Row,
     arrived_at_of,
+    commit_index_of,
     sequence_frame,
     sequence_index_of,
     sequence_number,
@@ -82,13 +88,13 @@ def split_hash_keys(count: int) -> list[tuple[int, int]]:
 CLOSED_INDEX = (1 << 63) - 1
 
 
-@dataclass(repr=False)
+@dataclass(repr=False, eq=False)
 class Shard:
-    """One shard, open or closed. ``records`` holds what the shard still serves: records
-    trimmed by the retention period leave it (the stream's ``records`` keeps the full
-    accept log); both are made, when read, of the rows kept (``rows``, see
-    ``records.Row``). A shard made by a reshard names its parents: one for a split, two
-    for a merge (``parent_shard_id`` is the lower hash-key range)."""
+    """One shard, open or closed; equal only to itself. ``records`` holds what the shard
+    still serves: records trimmed by the retention period leave it (the stream's
+    ``records`` keeps the full accept log); both are made, when read, of the rows kept
+    (``rows``, see ``records.Row``). A shard made by a reshard names its parents: one for
+    a split, two for a merge (``parent_shard_id`` is the lower hash-key range)."""
 
     shard_id: str
     index: int
@@ -213,9 +219,6 @@ class KinesisStream:
     active_at: datetime | None = None
     #: Records handed out by the AUTO distribution strategy (round robin over shards).
     auto_routed: int = 0
-    #: The sequence index of the next record, whichever shard takes it: one counter for the
-    #: whole stream (see the module docstring).
-    next_sequence_index: int = 1
     #: The open shards, by starting hash key: where new records go.
     open_shards: list[Shard] = field(default_factory=list)
     #: Their starting hash keys, in the same order (routing bisects them).
@@ -311,8 +314,8 @@ class KinesisStream:
         self, entries: Sequence[dict[str, Any]], shards: Sequence[Shard], now: datetime
     ) -> list[Row]:
         """Accept one request's checked records (``entries[i]`` goes to ``shards[i]``), all
-        arriving at ``now``: each draws the next index of the stream's sequence counter, is
-        logged in commit order and handed to its shard."""
+        arriving at ``now``: each draws the next index of its shard's sequence counter, is
+        logged in commit order (the request's) and handed to its shard."""
         rows = self.rows
         if not entries:
             return []
@@ -320,38 +323,36 @@ class KinesisStream:
             self.in_arrival_order = False
         if self.earliest_held is None or now < self.earliest_held:
             self.earliest_held = now
-        index, commit, encryption = self.next_sequence_index, len(rows), self.encryption
+        encryption = self.encryption
         # Every field of a number but its index is constant per shard within one request,
-        # and so is where its records go: one lane a shard, looked up once a record.
-        lanes: dict[int, tuple[Lane, Callable[[Row], None]]] = {}
-        touched: list[Shard] = []
+        # and so is where its records go: one lane a shard, with the shard's counter, made
+        # when the request first reaches the shard and looked up once a record.
+        lanes: dict[Shard, tuple[Lane, Callable[[Row], None], Iterator[int]]] = {}
         made: list[Row] = []
-        keep = made.append
-        for entry, shard in zip(entries, shards, strict=True):
-            known = lanes.get(shard.index)
-            if known is None:
+        keep, draw = made.append, next
+        for entry, shard, commit in zip(entries, shards, count(len(rows))):
+            try:
+                lane, append, numbers = lanes[shard]
+            except KeyError:
                 frame = sequence_frame(shard.created_at, shard.index, now)
-                known = lanes[shard.index] = (
+                lane, append, numbers = lanes[shard] = (
                     (frame, shard.shard_id, now, encryption),
                     shard.rows.append,
+                    count(shard.next_index),
                 )
-                touched.append(shard)
             row = (
                 entry["Data"],
                 entry.get("PartitionKey"),
-                known[0],
-                index,
+                lane,
+                draw(numbers),
                 commit,
                 entry.get("ExplicitHashKey"),
             )
-            known[1](row)
+            append(row)
             keep(row)
-            index += 1
-            commit += 1
-        for shard in touched:
+        for shard in lanes:
             shard.next_index = sequence_index_of(shard.rows[-1]) + 1
         rows.extend(made)
-        self.next_sequence_index = index
         return made
 
     def trim(self, now: datetime) -> None:
@@ -377,7 +378,7 @@ class KinesisStream:
             if held:
                 oldest = min(map(arrived_at_of, held))
                 earliest = oldest if earliest is None else min(earliest, oldest)
-        gone.sort(key=sequence_index_of)  # commit order: one counter a stream
+        gone.sort(key=commit_index_of)
         self.expired_rows.extend(gone)
         self.earliest_held = earliest
 
