@@ -437,6 +437,29 @@ def test_each_record_reports_the_encryption_of_its_write(kinesis_client, stream)
     ]  # fmt: skip
 
 
+@pytest.mark.parametrize("operation", ["start_stream_encryption", "stop_stream_encryption"])
+def test_an_encryption_type_but_kms_is_refused_and_changes_nothing(
+    kinesis_client, stream, operation
+):
+    """The model's enum takes NONE; the API reference: "The only valid value is KMS"."""
+    response = refused(
+        getattr(kinesis_client, operation),
+        StreamName="s",
+        EncryptionType="NONE",
+        KeyId="alias/aws/kinesis",
+    )
+
+    operation_name = "".join(part.title() for part in operation.split("_"))
+    assert error(response) == (
+        "InvalidArgumentException",
+        f"{operation_name} takes EncryptionType KMS, its only valid value, not NONE.",
+        400,
+    )
+    summary = kinesis_client.describe_stream_summary(StreamName="s")
+    assert summary["StreamDescriptionSummary"]["EncryptionType"] == "NONE"
+    assert "KeyId" not in summary["StreamDescriptionSummary"]
+
+
 def test_retention_goes_by_arrival_time_when_time_moved_back():
     """After freezegun moves time back, records arrive out of commit order; one older than
     the retention period is never served, whatever was committed before it."""

@@ -72,11 +72,25 @@ class Storage:
         return {}
 
     def start_encryption(self, params: dict[str, Any]) -> dict[str, Any]:
+        _only_kms("StartStreamEncryption", params)
         stream = self._active(params)
         stream.encryption, stream.key_id = params["EncryptionType"], params["KeyId"]
         return {}
 
     def stop_encryption(self, params: dict[str, Any]) -> dict[str, Any]:
+        _only_kms("StopStreamEncryption", params)
         stream = self._active(params)
         stream.encryption, stream.key_id = "NONE", None
         return {}
+
+
+def _only_kms(operation: str, params: dict[str, Any]) -> None:
+    """Refuse an ``EncryptionType`` but KMS, which the model's enum lets through (DOC,
+    Start/StopStreamEncryption: "The only valid value is KMS"; AWS's text is not on
+    record)."""
+    if params["EncryptionType"] != "KMS":
+        raise ServiceError(
+            "InvalidArgumentException",
+            f"{operation} takes EncryptionType KMS, its only valid value, not "
+            f"{params['EncryptionType']}.",
+        )
