@@ -348,6 +348,38 @@ def test_firehose_reads_records_before_a_clock_jump_expires_them(fake, kinesis_c
     assert (events.delivered, fake.kinesis["s"].expired) == ([b"d"], [b"a", b"b", b"c", b"d"])
 
 
+def test_undeliverable_records_are_kept_for_the_source_streams_retention(
+    fake, kinesis_client, stream
+):
+    kinesis_client.increase_stream_retention_period(StreamName="s", RetentionPeriodHours=48)
+    events = reading_kinesis(fake)
+    events.destination_down()
+    kinesis_client.put_record(StreamName="s", Data=b"d", PartitionKey="alpha")
+
+    fake.firehose.clock.advance(hours=47)
+    kept = (events.pending, events.expired)
+    events.destination_up()
+    events.flush()
+
+    assert kept == ([b"d"], []), "a DirectPut stream keeps records 24 hours; this one, 48"
+    assert events.delivered == [b"d"]
+
+
+def test_undeliverable_records_expire_with_the_source_streams_retention(
+    fake, kinesis_client, stream
+):
+    events = reading_kinesis(fake)
+    events.destination_down()
+    kinesis_client.put_record(StreamName="s", Data=b"d", PartitionKey="alpha")
+    kinesis_client.increase_stream_retention_period(StreamName="s", RetentionPeriodHours=30)
+
+    fake.firehose.clock.advance(hours=29)
+    kept = events.expired
+    fake.firehose.clock.advance(hours=1, seconds=1)
+
+    assert (kept, events.pending, events.expired) == ([], [], [b"d"])
+
+
 @pytest.mark.parametrize(
     ("method", "params"),
     [

@@ -1,6 +1,6 @@
 """Buffering and delivery on the fake clock: buffers flush on size or interval, failed
 deliveries are retried with backoff, and records still undelivered 24 hours after they
-arrived expire.
+arrived (a Kinesis source's: its retention period) expire.
 
 Nothing runs in the background: ``settle`` replays, in the order they fall due, every
 event between the last time the world was touched and now, as if time had passed
@@ -56,11 +56,12 @@ if TYPE_CHECKING:
     from pytest_firehose._ids import IdSource, RecordKey
     from pytest_firehose._payload import Payload
 
-#: DirectPut data that cannot be delivered is kept this long, then lost.
+#: DirectPut data that cannot be delivered is kept this long, then lost (data read from a
+#: Kinesis stream, as long as that stream retains it: ``Delivery.retention``).
 RETENTION = timedelta(hours=24)
-#: A record expires at the first instant (the clock counts microseconds) after RETENTION:
-#: one delivered exactly 24 hours after it arrived was delivered in time.
-_EXPIRES_AFTER = RETENTION + timedelta(microseconds=1)
+#: A record expires at the first instant (the clock counts microseconds) after its
+#: retention: one delivered exactly 24 hours after it arrived was delivered in time.
+_TICK = timedelta(microseconds=1)
 
 
 @dataclass(frozen=True)
@@ -110,6 +111,9 @@ class Delivery(Transforming, Converting, Attempting):
         self._retries = RetryQueue()
         self.objects: list[DeliveredObject] = []
         self.expired: list[Accepted] = []
+        #: How long an undelivered record is kept after it arrived: 24 hours, or the
+        #: retention period of the Kinesis stream it was read from.
+        self.retention = RETENTION
         self.backed_up: list[DeliveredObject] = []
         #: Records a destination refused for good (an HTTP endpoint's 413), with the
         #: failure, batch by batch: neither retried nor backed up.
@@ -373,8 +377,9 @@ class Delivery(Transforming, Converting, Attempting):
         if retry is not None and (event is None or (retry, 1) < event):
             event = (retry, 1)
         oldest = self._oldest_pending()
-        if oldest is not None and (event is None or (oldest + _EXPIRES_AFTER, 2) < event):
-            event = (oldest + _EXPIRES_AFTER, 2)
+        expires_after = self.retention + _TICK
+        if oldest is not None and (event is None or (oldest + expires_after, 2) < event):
+            event = (oldest + expires_after, 2)
         return None if event is None else (*event, partition)
 
     def next_due(self) -> datetime | None:
@@ -421,9 +426,9 @@ class Delivery(Transforming, Converting, Attempting):
                 self._flush(debt.at, ids)
 
     def _expire(self, at: datetime) -> None:
-        """Move every pending record that arrived 24 hours (and a microsecond) before
+        """Move every pending record that arrived ``retention`` (and a microsecond) before
         ``at`` to ``expired``: the buffers' first, then the batches' in waiting order."""
-        cutoff = at - _EXPIRES_AFTER
+        cutoff = at - self.retention - _TICK
         if self._buffers:
             for partition, buffer in list(self._buffers.items()):
                 self.expired.extend(buffer.expire(cutoff))

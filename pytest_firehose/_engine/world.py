@@ -20,6 +20,7 @@ from pytest_firehose._engine.faults import FaultScript
 from pytest_firehose._ids import IdSource
 from pytest_firehose._services.firehose.model import FirehoseService
 from pytest_firehose._services.kinesis.model import KinesisService
+from pytest_firehose._services.kinesis.streams import KinesisStream
 from pytest_firehose._wire import routing
 from pytest_firehose._wire.codec import HttpRequest, HttpResponse
 from pytest_firehose._wire.routing import Route, route_to
@@ -166,7 +167,7 @@ class World:
 
     def _kinesis_records(
         self, stream_arn: str, after: dict[str, str] | None
-    ) -> tuple[object | None, list[Any]]:
+    ) -> tuple[KinesisStream | None, list[Any]]:
         """The Kinesis stream ``stream_arn`` names in this world (None: none does) and the
         records it got after ``after`` (per shard)."""
         _, _, _, region, _, resource = stream_arn.split(":", 5)

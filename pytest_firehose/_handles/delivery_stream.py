@@ -159,7 +159,8 @@ class DeliveryStreamHandle:
 
     def destination_down(self) -> None:
         """Make the destination unreachable: deliveries fail and are retried, and records
-        still undelivered 24 hours after they arrived expire."""
+        still undelivered 24 hours after they arrived (read from Kinesis: the source
+        stream's retention period after they arrived there) expire."""
         self._live("destination")
         with self._world.touched():
             self._delivery.destination_up = False

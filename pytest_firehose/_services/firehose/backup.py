@@ -11,7 +11,7 @@ the backup holds copies.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from pytest_firehose._destinations.pipeline import Delivery
@@ -108,9 +108,16 @@ class BackedUpDelivery(Delivery):
         destination = destination_for(_PLAIN_S3, wanted, region)
         if self.source_backup is None:
             self.source_backup = Delivery(target, wanted, destination)
+            self.source_backup.retention = self.retention
         else:
             self.source_backup.route(target, wanted, destination)
         self.backing_up = True
+
+    def retain(self, period: timedelta) -> None:
+        """Keep undelivered records ``period`` after they arrived, in the backup too."""
+        self.retention = period
+        if self.source_backup is not None:
+            self.source_backup.retention = period
 
     def accept(
         self,

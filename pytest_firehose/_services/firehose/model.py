@@ -448,6 +448,10 @@ class FirehoseService(Puts, StreamSettings, ServiceBase):  # Puts first: it over
             stream.source_stream = source
             stream.source_after.clear()
             source, fresh = self.kinesis_source(arn, stream.source_after)
+        if source is not None:
+            # A Kinesis source's records are kept as long as the source retains them
+            # (developer guide, "Troubleshoot errors": 24 hours is DirectPut's).
+            stream.delivery.retain(timedelta(hours=source.retention_hours))
         for record in fresh:
             stream.source_after[record.shard_id] = record.sequence_number
         if not accept or not fresh:

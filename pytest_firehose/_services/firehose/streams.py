@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 
 from pytest_firehose._destinations.base import DeliveryTarget, Destination
 from pytest_firehose._destinations.objects import DeliveredObject
@@ -45,11 +45,17 @@ class Record(PayloadRecord):
         return f"Record({self.data!r})"
 
 
+class SourceStream(Protocol):
+    """What a delivery stream sees of the Kinesis stream it reads, beyond its records."""
+
+    retention_hours: int
+
+
 #: Reads a Kinesis stream of the same world: (stream ARN, last sequence number read per
 #: shard, or None for all) -> (the stream itself, its records after those, in order), or
 #: (None, []) while no stream has that ARN. The stream object tells one incarnation of a
 #: name from the next: positions read in one mean nothing in another.
-KinesisSource = Callable[[str, dict[str, str] | None], tuple[object | None, list[Any]]]
+KinesisSource = Callable[[str, dict[str, str] | None], tuple[SourceStream | None, list[Any]]]
 
 
 @dataclass
@@ -77,7 +83,7 @@ class DeliveryStream:
     #: ``source_stream``, the incarnation of the source they were read from (None while
     #: the source does not exist).
     source_after: dict[str, str] | None = None
-    source_stream: object | None = None
+    source_stream: SourceStream | None = None
     #: Whether the stream said that it took KPL aggregates in as they are, for want of
     #: the decoder (it says so once).
     undecoded_reported: bool = False
