@@ -11,7 +11,7 @@ from typing import Any
 import boto3
 import freezegun
 import pytest
-from conftest import REGION, reading_kinesis, refused
+from conftest import REGION, ROLE, reading_kinesis, refused
 
 from pytest_firehose import FirehoseFake, UsageError
 
@@ -346,6 +346,27 @@ def test_firehose_reads_records_before_a_clock_jump_expires_them(fake, kinesis_c
     fake.kinesis.clock.advance(hours=25)
 
     assert (events.delivered, fake.kinesis["s"].expired) == ([b"d"], [b"a", b"b", b"c", b"d"])
+
+
+@pytest.mark.parametrize(
+    "arn",
+    [
+        "arn:aws:kinesis:us-east-1:210987654321:stream/s",
+        "arn:aws:kinesis:eu-west-1:123456789012:stream/s",
+        "arn:aws-cn:kinesis:us-east-1:123456789012:stream/s",
+    ],
+    ids=["another-account", "another-region", "another-partition"],
+)
+def test_a_stream_of_the_same_name_elsewhere_is_not_the_source(fake, kinesis_client, stream, arn):
+    events = fake.firehose.create_delivery_stream(
+        "events",
+        DeliveryStreamType="KinesisStreamAsSource",
+        KinesisStreamSourceConfiguration={"KinesisStreamARN": arn, "RoleARN": ROLE},
+    )
+    kinesis_client.put_record(StreamName="s", Data=b"d", PartitionKey="alpha")
+    fake.firehose.clock.advance(seconds=300)
+
+    assert (events.records, events.delivered) == ([], [])
 
 
 def test_undeliverable_records_are_kept_for_the_source_streams_retention(

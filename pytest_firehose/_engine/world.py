@@ -169,14 +169,18 @@ class World:
         self, stream_arn: str, after: dict[str, str] | None
     ) -> tuple[KinesisStream | None, list[Any]]:
         """The Kinesis stream ``stream_arn`` names in this world (None: none does) and the
-        records it got after ``after`` (per shard)."""
+        records it got after ``after`` (per shard). The whole ARN must match: a stream of
+        that name in another account or partition is not this world's."""
         _, _, _, region, _, resource = stream_arn.split(":", 5)
         with self.lock:
             kinesis = self._services.get(("kinesis", region))
             name = resource.removeprefix("stream/")
-            if not isinstance(kinesis, KinesisService) or name not in kinesis.streams:
+            if not isinstance(kinesis, KinesisService):
                 return None, []
-            return kinesis.streams[name], kinesis.read_from(name, after)
+            stream = kinesis.streams.get(name)
+            if stream is None or stream.arn != stream_arn:
+                return None, []
+            return stream, kinesis.read_from(name, after)
 
     def firehose_services(self) -> list[FirehoseService]:
         return [s for s in self.services("firehose") if isinstance(s, FirehoseService)]
