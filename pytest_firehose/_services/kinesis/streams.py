@@ -27,12 +27,12 @@ import binascii
 import bisect
 import hashlib
 import hmac
+import itertools
 import json
 import struct
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
-from itertools import count
 from typing import Any, NamedTuple
 
 from pytest_firehose._errors import ServiceError
@@ -330,7 +330,7 @@ class KinesisStream:
         lanes: dict[Shard, tuple[Lane, Callable[[Row], None], Iterator[int]]] = {}
         made: list[Row] = []
         keep, draw = made.append, next
-        for entry, shard, commit in zip(entries, shards, count(len(rows))):
+        for entry, shard, commit in zip(entries, shards, itertools.count(len(rows))):
             try:
                 lane, append, numbers = lanes[shard]
             except KeyError:
@@ -338,7 +338,7 @@ class KinesisStream:
                 lane, append, numbers = lanes[shard] = (
                     (frame, shard.shard_id, now, encryption),
                     shard.rows.append,
-                    count(shard.next_index),
+                    itertools.count(shard.next_index),
                 )
             row = (
                 entry["Data"],
