@@ -34,6 +34,17 @@ def payload_bytes(payload: Payload) -> bytes:
     return strict_b64decode(payload) if isinstance(payload, str) else payload
 
 
+#: Payloads longer than this are cut short in messages.
+_LONG = 80
+
+
+def shown(payload: bytes) -> str:
+    """A payload for a message: in full when short, else its start and its size."""
+    if len(payload) <= _LONG:
+        return repr(payload)
+    return f"{payload[:_LONG]!r}... ({len(payload)} bytes)"
+
+
 def payload_len(payload: Payload) -> int:
     """The decoded length in bytes, computed from base64 text without decoding it."""
     if isinstance(payload, str):

@@ -9,6 +9,7 @@ retry loop is aiobotocore's own copy of botocore's.
 from __future__ import annotations
 
 import inspect
+import json
 from collections.abc import Awaitable
 from datetime import timedelta
 from typing import Any
@@ -262,6 +263,26 @@ def test_records_beyond_the_batch_leave_the_fault_unfired(fake: FirehoseFake, fh
     assert answer["FailedPutCount"] == 0
     # The fault failed nothing, so the teardown check must still report it.
     assert repr(fault.fault) in (fake.unfired_faults() or "")
+
+
+def test_a_predicate_that_raises_is_a_usage_error_naming_the_record(fake: FirehoseFake, fh: Any):
+    def by_kind(payload: bytes) -> bool:
+        return bool(json.loads(payload)["kind"] == "bad")
+
+    fault = fh.fail(records=by_kind)
+    sent = batch(b'{"kind": "bad"}', b"not json")
+
+    with pytest.raises(UsageError, match=r"record 1 of a PutRecordBatch \(b'not json'\)") as info:
+        make_client("standard").put_record_batch(DeliveryStreamName="s", Records=sent)
+
+    assert "JSONDecodeError" in str(info.value)
+    assert "return False for payloads it does not pick" in str(info.value)
+    assert isinstance(info.value.__cause__, json.JSONDecodeError)
+    assert fh["s"].records == []
+    # Code under test that swallows the error still fails the test, with the reason.
+    report = fake.unfired_faults() or ""
+    assert f"{fault.fault!r}: its predicate raised JSONDecodeError" in report
+    assert "no request reached the fake" not in report
 
 
 def chaos_run(seed: int) -> list[int]:

@@ -15,7 +15,7 @@ from typing import Any, TypeAlias
 from pytest_firehose._clock import FakeClock
 from pytest_firehose._engine.fault_keywords import EFFECTS, FaultSpec, RecordsSpec
 from pytest_firehose._errors import NetworkFault, ServiceError, UsageError
-from pytest_firehose._payload import Payload, payload_bytes
+from pytest_firehose._payload import Payload, payload_bytes, shown
 from pytest_firehose._services.codes import (
     BATCH_PUT,
     CALL_ERRORS,
@@ -315,6 +315,8 @@ class FaultHandle:
     misses: Counter[str] = field(default_factory=Counter)
     #: Requests it would have hit that an earlier-scheduled fault took, by that fault.
     shadowed: Counter[str] = field(default_factory=Counter)
+    #: What a ``records=`` predicate raised, and on which record.
+    predicate_error: str | None = None
     _random: random.Random | None = field(default=None, repr=False)
 
     @property
@@ -331,6 +333,8 @@ class FaultHandle:
     def why_not_fired(self) -> str:
         """Why a fault that never fired did not: what it waited for and what came."""
         fault = self.fault
+        if self.predicate_error is not None:
+            return f"{self.predicate_error}; make the predicate return False for it"
         if self.shadowed:
             taken = ", ".join(f"{what} x{n}" for what, n in self.shadowed.most_common())
             return (
@@ -395,7 +399,7 @@ class FaultScript:
                     continue
                 codes: dict[int, str] = {}
                 if fault.effect == "records":
-                    codes = _record_codes(fault, payloads, entries)
+                    codes = _record_codes(handle, operation, payloads, entries)
                     if not codes:
                         handle.misses[_no_record_failed(fault, len(payloads) or entries)] += 1
                         continue
@@ -488,12 +492,39 @@ def _slow_answer(clock: FakeClock, latency: float, read_timeout: float | None) -
     return Effect()
 
 
-def _record_codes(fault: Fault, payloads: Sequence[Payload], entries: int) -> dict[int, str]:
+def _record_codes(
+    handle: FaultHandle, operation: str, payloads: Sequence[Payload], entries: int
+) -> dict[int, str]:
+    fault = handle.fault
     if callable(fault.value):
-        code = THROTTLE_CODE[fault.service]
-        return {i: code for i, p in enumerate(payloads) if fault.value(payload_bytes(p))}
+        return _picked(handle, operation, payloads)
     size = len(payloads) or entries
     return {i: code for i, code in fault.value.items() if i < size}
+
+
+def _picked(handle: FaultHandle, operation: str, payloads: Sequence[Payload]) -> dict[int, str]:
+    """The records a ``records=`` predicate picks. A predicate that raises is a mistake in
+    the test: a :class:`UsageError` naming the record, and the fault's report says why it
+    never fired."""
+    fault = handle.fault
+    code = THROTTLE_CODE[fault.service]
+    codes: dict[int, str] = {}
+    for index, payload in enumerate(payloads):
+        data = payload_bytes(payload)
+        try:
+            picked = fault.value(data)
+        except Exception as error:
+            handle.predicate_error = (
+                f"its predicate raised {error!r} on record {index} of a {operation} ({shown(data)})"
+            )
+            raise UsageError(
+                f"{fault!r}: {handle.predicate_error}. A records= predicate is called with "
+                "the payload (bytes) of every record of a batch and returns whether that "
+                "record fails: make it return False for payloads it does not pick"
+            ) from error
+        if picked:
+            codes[index] = code
+    return codes
 
 
 def _no_record_failed(fault: Fault, count: int) -> str:

@@ -7,25 +7,18 @@ from collections.abc import Iterable, Sequence
 
 from pytest_firehose._engine.calls import Call
 from pytest_firehose._errors import UsageError
-from pytest_firehose._payload import PayloadRecord
+from pytest_firehose._payload import PayloadRecord, shown
 
 _SHOWN = 10
-#: Payloads longer than this are cut short in messages.
+#: Values whose repr is longer than this are cut short in messages.
 _LONG = 80
-
-
-def _shown(payload: bytes) -> str:
-    """A payload for a message: in full when short, else its start and its size."""
-    if len(payload) <= _LONG:
-        return repr(payload)
-    return f"{payload[:_LONG]!r}... ({len(payload)} bytes)"
 
 
 def _listing(items: Iterable[bytes]) -> str:
     items = list(items)
-    shown = ", ".join(_shown(item) for item in items[:_SHOWN])
+    listed = ", ".join(shown(item) for item in items[:_SHOWN])
     more = f", ... and {len(items) - _SHOWN} more" if len(items) > _SHOWN else ""
-    return f"[{shown}{more}]"
+    return f"[{listed}{more}]"
 
 
 def expected_payloads(helper: str, expected: object) -> list[bytes]:
@@ -96,16 +89,16 @@ def delivery_mismatch(
         )
     duplicated = {k: v for k, v in got.items() if k in want and v > want[k]}
     if duplicated:
-        shown = ", ".join(
-            f"{_shown(payload)} x{count} (expected {want[payload]})"
+        listed = ", ".join(
+            f"{shown(payload)} x{count} (expected {want[payload]})"
             for payload, count in list(duplicated.items())[:_SHOWN]
         )
-        lines.append(f"  duplicated ({len(duplicated)}): {shown}")
+        lines.append(f"  duplicated ({len(duplicated)}): {listed}")
     if not lines and ordered and list(expected) != list(actual):
         first = next(i for i, (a, b) in enumerate(zip(expected, actual, strict=True)) if a != b)
         lines.append(
-            f"  out of order: position {first} holds {_shown(actual[first])}, "
-            f"expected {_shown(expected[first])}"
+            f"  out of order: position {first} holds {shown(actual[first])}, "
+            f"expected {shown(expected[first])}"
         )
     if not lines:
         return None
