@@ -440,7 +440,7 @@ def test_an_s3_destination_nothing_stands_in_for_keeps_the_records(fake: Firehos
     [
         ({"BatchSize": 0}, "ValidationException.*batchSize"),
         ({"MaximumRecordAgeInSeconds": 30}, "InvalidParameterValueException.*-1"),
-        ({"StartingPosition": "AT_TIMESTAMP"}, "StartingPositionTimestamp must be set"),
+        ({"StartingPosition": "AT_TIMESTAMP"}, "Need to specify a timestamp"),
         ({"DestinationConfig": {"OnSuccess": {"Destination": f"{SQS}:q"}}}, "Unsupported"),
         ({"FunctionResponseTypes": ["Everything"]}, "ValidationException"),
         ({"ParallelizationFactor": 11}, "ValidationException"),
@@ -455,3 +455,32 @@ def test_bad_options_are_refused_naming_the_fix(
     stream = fake.kinesis.create_stream("s")
     with pytest.raises(UsageError, match=message):
         stream.lambda_trigger(lambda event, context: None, **options)
+
+
+@pytest.mark.parametrize(
+    ("options", "answer"),
+    [
+        (
+            {"MaximumRecordAgeInSeconds": 59},
+            "InvalidParameterValueException: MaximumRecordAgeInSeconds must be either -1 "
+            "(forever) or between 60 and 604800 (inclusive)\n",
+        ),
+        (
+            {"StartingPosition": "AT_TIMESTAMP"},
+            "InvalidParameterValueException: Need to specify a timestamp\n",
+        ),
+        (
+            {"DestinationConfig": {"OnFailure": {}}},
+            "InvalidParameterValueException: The Destination field is required for an "
+            "OnFailure configuration.\n",
+        ),
+    ],
+)
+def test_refusals_carry_lambdas_recorded_wording(
+    fake: FirehoseFake, options: dict[str, Any], answer: str
+) -> None:
+    stream = fake.kinesis.create_stream("s")
+    with pytest.raises(UsageError) as refused:
+        stream.lambda_trigger(lambda event, context: None, **options)
+
+    assert f"CreateEventSourceMapping would answer {answer}" in str(refused.value)

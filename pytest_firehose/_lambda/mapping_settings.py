@@ -99,9 +99,9 @@ def _starting(params: dict[str, Any]) -> tuple[str, datetime | None]:
     position = params.get("StartingPosition", "TRIM_HORIZON")
     stamp = params.get("StartingPositionTimestamp")
     if position == "AT_TIMESTAMP" and stamp is None:
-        raise invalid(
-            "StartingPositionTimestamp must be set when StartingPosition is AT_TIMESTAMP."
-        )
+        # REAL wording (a CreateEventSourceMapping answer quoted in
+        # awsdocs/aws-cloudformation-user-guide#334).
+        raise invalid("Need to specify a timestamp")
     if position != "AT_TIMESTAMP" and stamp is not None:
         raise invalid("StartingPositionTimestamp is only valid with StartingPosition AT_TIMESTAMP.")
     return position, _timestamp(stamp) if stamp is not None else None
@@ -114,9 +114,14 @@ def _on_failure(params: dict[str, Any]) -> str | None:
         raise invalid(
             "Unsupported DestinationConfig parameter for given event source mapping type."
         )
-    destination = (config.get("OnFailure") or {}).get("Destination")
-    if destination is None:
+    on_failure = config.get("OnFailure")
+    if on_failure is None:
         return None
+    destination = on_failure.get("Destination")
+    if destination is None:
+        # REAL wording (an UpdateEventSourceMapping answer quoted in
+        # aws-controllers-k8s/community#2865).
+        raise invalid("The Destination field is required for an OnFailure configuration.")
     service = destination.split(":")[2] if destination.count(":") >= 5 else ""
     if service not in FAILURE_DESTINATIONS:
         raise invalid(f"Unsupported destination type for OnFailure destination: {destination}")
@@ -128,9 +133,11 @@ def _max_age(params: dict[str, Any]) -> timedelta | None:
     if seconds == -1:
         return None
     if seconds < MIN_RECORD_AGE_SECONDS:
+        # REAL wording (an UpdateEventSourceMapping answer quoted in
+        # hashicorp/terraform-provider-aws#16113).
         raise invalid(
-            f"MaximumRecordAgeInSeconds {seconds} is invalid: it must be -1 (no limit) or "
-            f"between {MIN_RECORD_AGE_SECONDS} and 604800."
+            "MaximumRecordAgeInSeconds must be either -1 (forever) or between "
+            f"{MIN_RECORD_AGE_SECONDS} and 604800 (inclusive)"
         )
     return timedelta(seconds=seconds)
 
