@@ -13,6 +13,7 @@ from typing import Any
 import boto3
 import pytest
 from botocore.config import Config
+from conftest import needs_botocore
 
 from pytest_firehose import FirehoseFake
 from pytest_firehose._errors import UsageError
@@ -513,3 +514,16 @@ def test_the_streams_own_arn_as_event_source_arn_is_taken(fake: FirehoseFake) ->
     trigger.drain()
 
     assert _seen(trigger) == [[b"a"]]
+
+
+@needs_botocore("lambda EventSourceMappingMetric=ErrorCount")
+@pytest.mark.parametrize("metric", ["ErrorCount", "KafkaMetrics"])
+def test_kafka_only_metrics_are_refused(fake: FirehoseFake, metric: str) -> None:
+    stream = fake.kinesis.create_stream("s")
+    with pytest.raises(UsageError, match=f"InvalidParameterValueException: .*{metric}"):
+        stream.lambda_trigger(lambda event, context: None, MetricsConfig={"Metrics": [metric]})
+
+
+def test_the_event_count_metric_is_taken(fake: FirehoseFake) -> None:
+    stream = fake.kinesis.create_stream("s")
+    stream.lambda_trigger(lambda event, context: None, MetricsConfig={"Metrics": ["EventCount"]})

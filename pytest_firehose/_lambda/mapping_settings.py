@@ -25,6 +25,9 @@ REPORT_BATCH_ITEM_FAILURES = "ReportBatchItemFailures"
 #: Where a Kinesis mapping may send its invocation records (DOC: SQS, SNS, S3; Kafka
 #: destinations exist for Kafka sources only).
 FAILURE_DESTINATIONS = ("sqs", "sns", "s3")
+#: The metrics a Kinesis mapping can produce (API reference, EventSourceMappingMetricsConfig:
+#: ErrorCount and KafkaMetrics are for Kafka sources only).
+KINESIS_METRICS = ("EventCount",)
 #: Parameters that change nothing the fake's handlers or tests can observe.
 HARMLESS = ("FunctionName", "EventSourceArn", "Tags", "MetricsConfig", "KMSKeyArn")
 #: Parameters the fake does not model yet: refused, never ignored.
@@ -142,6 +145,16 @@ def _max_age(params: dict[str, Any]) -> timedelta | None:
     return timedelta(seconds=seconds)
 
 
+def _check_metrics(params: dict[str, Any]) -> None:
+    metrics = (params.get("MetricsConfig") or {}).get("Metrics") or []
+    other = [metric for metric in metrics if metric not in KINESIS_METRICS]
+    if other:
+        raise invalid(
+            f"Unsupported metrics for a Kinesis event source mapping: {', '.join(other)}. "
+            f"Supported: {', '.join(KINESIS_METRICS)}."
+        )
+
+
 def _filters(params: dict[str, Any]) -> RecordFilter | None:
     try:
         return record_filter(params.get("FilterCriteria"))
@@ -162,6 +175,7 @@ def settings_from(params: dict[str, Any]) -> MappingSettings:
             )
         if name in NOT_MODELLED and (refusal := _not_modelled(name, value)) is not None:
             raise refusal
+    _check_metrics(params)
     position, stamp = _starting(params)
     retries = params.get("MaximumRetryAttempts", -1)
     window = params.get("TumblingWindowInSeconds", 0)
