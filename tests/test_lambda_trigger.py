@@ -13,6 +13,7 @@ from typing import Any
 import boto3
 import pytest
 from botocore.config import Config
+from conftest import needs_botocore
 
 from pytest_firehose import FirehoseFake
 from pytest_firehose._errors import UsageError
@@ -440,7 +441,7 @@ def test_an_s3_destination_nothing_stands_in_for_keeps_the_records(fake: Firehos
     [
         ({"BatchSize": 0}, "ValidationException.*batchSize"),
         ({"MaximumRecordAgeInSeconds": 30}, "InvalidParameterValueException.*-1"),
-        ({"StartingPosition": "AT_TIMESTAMP"}, "StartingPositionTimestamp must be set"),
+        ({"StartingPosition": "AT_TIMESTAMP"}, "Need to specify a timestamp"),
         ({"DestinationConfig": {"OnSuccess": {"Destination": f"{SQS}:q"}}}, "Unsupported"),
         ({"FunctionResponseTypes": ["Everything"]}, "ValidationException"),
         ({"ParallelizationFactor": 11}, "ValidationException"),
@@ -455,3 +456,74 @@ def test_bad_options_are_refused_naming_the_fix(
     stream = fake.kinesis.create_stream("s")
     with pytest.raises(UsageError, match=message):
         stream.lambda_trigger(lambda event, context: None, **options)
+
+
+@pytest.mark.parametrize(
+    ("options", "answer"),
+    [
+        (
+            {"MaximumRecordAgeInSeconds": 59},
+            "InvalidParameterValueException: MaximumRecordAgeInSeconds must be either -1 "
+            "(forever) or between 60 and 604800 (inclusive)\n",
+        ),
+        (
+            {"StartingPosition": "AT_TIMESTAMP"},
+            "InvalidParameterValueException: Need to specify a timestamp\n",
+        ),
+        (
+            {"DestinationConfig": {"OnFailure": {}}},
+            "InvalidParameterValueException: The Destination field is required for an "
+            "OnFailure configuration.\n",
+        ),
+    ],
+)
+def test_refusals_carry_lambdas_recorded_wording(
+    fake: FirehoseFake, options: dict[str, Any], answer: str
+) -> None:
+    stream = fake.kinesis.create_stream("s")
+    with pytest.raises(UsageError) as refused:
+        stream.lambda_trigger(lambda event, context: None, **options)
+
+    assert f"CreateEventSourceMapping would answer {answer}" in str(refused.value)
+
+
+def test_an_enhanced_fan_out_consumer_as_the_source_is_refused(fake: FirehoseFake) -> None:
+    stream = fake.kinesis.create_stream("s")
+    client = boto3.client("kinesis", region_name="us-east-1")
+    consumer = client.register_stream_consumer(StreamARN=stream.arn, ConsumerName="c")
+
+    with pytest.raises(UsageError, match="enhanced fan-out consumer"):
+        stream.lambda_trigger(
+            lambda event, context: None, EventSourceArn=consumer["Consumer"]["ConsumerARN"]
+        )
+
+
+def test_an_event_source_arn_naming_another_stream_is_refused(fake: FirehoseFake) -> None:
+    stream = fake.kinesis.create_stream("s")
+    other = fake.kinesis.create_stream("other")
+
+    with pytest.raises(UsageError, match="call lambda_trigger on the handle of the stream"):
+        stream.lambda_trigger(lambda event, context: None, EventSourceArn=other.arn)
+
+
+def test_the_streams_own_arn_as_event_source_arn_is_taken(fake: FirehoseFake) -> None:
+    stream = fake.kinesis.create_stream("s")
+    trigger = stream.lambda_trigger(lambda event, context: None, EventSourceArn=stream.arn)
+    _put(b"a")
+
+    trigger.drain()
+
+    assert _seen(trigger) == [[b"a"]]
+
+
+@needs_botocore("lambda EventSourceMappingMetric=ErrorCount")
+@pytest.mark.parametrize("metric", ["ErrorCount", "KafkaMetrics"])
+def test_kafka_only_metrics_are_refused(fake: FirehoseFake, metric: str) -> None:
+    stream = fake.kinesis.create_stream("s")
+    with pytest.raises(UsageError, match=f"InvalidParameterValueException: .*{metric}"):
+        stream.lambda_trigger(lambda event, context: None, MetricsConfig={"Metrics": [metric]})
+
+
+def test_the_event_count_metric_is_taken(fake: FirehoseFake) -> None:
+    stream = fake.kinesis.create_stream("s")
+    stream.lambda_trigger(lambda event, context: None, MetricsConfig={"Metrics": ["EventCount"]})

@@ -191,6 +191,25 @@ def _starting_timestamp(params: dict[str, Any]) -> None:
     params["StartingPositionTimestamp"] = when.astimezone(timezone.utc)
 
 
+def _check_source(stream: KinesisStream, params: dict[str, Any]) -> None:
+    """Refuse an ``EventSourceArn`` that is not the stream the trigger is made on: the
+    mapping reads only that stream, and reads it as a shared-throughput consumer."""
+    given = params["EventSourceArn"]
+    if given == stream.arn:
+        return
+    if given.startswith(f"{stream.arn}/consumer/"):
+        raise UsageError(
+            f"lambda_trigger(EventSourceArn={given!r}): the fake event source mapping does "
+            "not model an enhanced fan-out consumer as its source yet; leave EventSourceArn "
+            "out to read the stream itself (docs/lambda.md lists what the mapping models)."
+        )
+    raise UsageError(
+        f"lambda_trigger(EventSourceArn={given!r}): the trigger reads {stream.arn}, the "
+        "stream it is made on; call lambda_trigger on the handle of the stream you mean "
+        "(kinesis[name]), and leave EventSourceArn out."
+    )
+
+
 def mapping_settings(params: dict[str, Any]) -> MappingSettings:
     """The settings of a mapping, refused as Lambda would refuse them, with the fix."""
     _starting_timestamp(params)
@@ -230,6 +249,7 @@ def new_trigger(
     params = {"FunctionName": name, "EventSourceArn": stream.arn, **options}
     params.setdefault("StartingPosition", "TRIM_HORIZON")
     settings = mapping_settings(params)
+    _check_source(stream, params)
     function = Function(name, region, world.account_id, timeout=limit, memory_mb=memory_mb)
     source = Source(stream.arn, region, role or default_role(world.account_id, name))
     reader = KinesisReader(world, stream, source)

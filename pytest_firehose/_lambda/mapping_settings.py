@@ -25,6 +25,9 @@ REPORT_BATCH_ITEM_FAILURES = "ReportBatchItemFailures"
 #: Where a Kinesis mapping may send its invocation records (DOC: SQS, SNS, S3; Kafka
 #: destinations exist for Kafka sources only).
 FAILURE_DESTINATIONS = ("sqs", "sns", "s3")
+#: The metrics a Kinesis mapping can produce (API reference, EventSourceMappingMetricsConfig:
+#: ErrorCount and KafkaMetrics are for Kafka sources only).
+KINESIS_METRICS = ("EventCount",)
 #: Parameters that change nothing the fake's handlers or tests can observe.
 HARMLESS = ("FunctionName", "EventSourceArn", "Tags", "MetricsConfig", "KMSKeyArn")
 #: Parameters the fake does not model yet: refused, never ignored.
@@ -99,9 +102,9 @@ def _starting(params: dict[str, Any]) -> tuple[str, datetime | None]:
     position = params.get("StartingPosition", "TRIM_HORIZON")
     stamp = params.get("StartingPositionTimestamp")
     if position == "AT_TIMESTAMP" and stamp is None:
-        raise invalid(
-            "StartingPositionTimestamp must be set when StartingPosition is AT_TIMESTAMP."
-        )
+        # REAL wording (a CreateEventSourceMapping answer quoted in
+        # awsdocs/aws-cloudformation-user-guide#334).
+        raise invalid("Need to specify a timestamp")
     if position != "AT_TIMESTAMP" and stamp is not None:
         raise invalid("StartingPositionTimestamp is only valid with StartingPosition AT_TIMESTAMP.")
     return position, _timestamp(stamp) if stamp is not None else None
@@ -114,9 +117,14 @@ def _on_failure(params: dict[str, Any]) -> str | None:
         raise invalid(
             "Unsupported DestinationConfig parameter for given event source mapping type."
         )
-    destination = (config.get("OnFailure") or {}).get("Destination")
-    if destination is None:
+    on_failure = config.get("OnFailure")
+    if on_failure is None:
         return None
+    destination = on_failure.get("Destination")
+    if destination is None:
+        # REAL wording (an UpdateEventSourceMapping answer quoted in
+        # aws-controllers-k8s/community#2865).
+        raise invalid("The Destination field is required for an OnFailure configuration.")
     service = destination.split(":")[2] if destination.count(":") >= 5 else ""
     if service not in FAILURE_DESTINATIONS:
         raise invalid(f"Unsupported destination type for OnFailure destination: {destination}")
@@ -128,11 +136,23 @@ def _max_age(params: dict[str, Any]) -> timedelta | None:
     if seconds == -1:
         return None
     if seconds < MIN_RECORD_AGE_SECONDS:
+        # REAL wording (an UpdateEventSourceMapping answer quoted in
+        # hashicorp/terraform-provider-aws#16113).
         raise invalid(
-            f"MaximumRecordAgeInSeconds {seconds} is invalid: it must be -1 (no limit) or "
-            f"between {MIN_RECORD_AGE_SECONDS} and 604800."
+            "MaximumRecordAgeInSeconds must be either -1 (forever) or between "
+            f"{MIN_RECORD_AGE_SECONDS} and 604800 (inclusive)"
         )
     return timedelta(seconds=seconds)
+
+
+def _check_metrics(params: dict[str, Any]) -> None:
+    metrics = (params.get("MetricsConfig") or {}).get("Metrics") or []
+    other = [metric for metric in metrics if metric not in KINESIS_METRICS]
+    if other:
+        raise invalid(
+            f"Unsupported metrics for a Kinesis event source mapping: {', '.join(other)}. "
+            f"Supported: {', '.join(KINESIS_METRICS)}."
+        )
 
 
 def _filters(params: dict[str, Any]) -> RecordFilter | None:
@@ -155,6 +175,7 @@ def settings_from(params: dict[str, Any]) -> MappingSettings:
             )
         if name in NOT_MODELLED and (refusal := _not_modelled(name, value)) is not None:
             raise refusal
+    _check_metrics(params)
     position, stamp = _starting(params)
     retries = params.get("MaximumRetryAttempts", -1)
     window = params.get("TumblingWindowInSeconds", 0)
