@@ -15,6 +15,8 @@ from conftest import (
     REGION,
     ROLE,
     S3,
+    SEED,
+    ShapeChecked,
     create_s3,
     describe,
     needs_botocore,
@@ -134,6 +136,20 @@ def test_list_limit_and_type_filter(api):
     assert kinesis["DeliveryStreamNames"] == ["k"]
 
 
+def test_list_starts_after_a_name_no_stream_has(api):
+    for name in ("b", "Z", "d", "a"):
+        api.create_delivery_stream(DeliveryStreamName=name)
+
+    def names(start: str, **params: Any) -> tuple[list[str], bool]:
+        page = api.list_delivery_streams(ExclusiveStartDeliveryStreamName=start, **params)
+        return page["DeliveryStreamNames"], page["HasMoreDeliveryStreams"]
+
+    assert names("A") == (["Z", "a", "b", "d"], False)
+    assert names("ab", Limit=1) == (["b"], True)
+    assert names("c") == (["d"], False)
+    assert names("e") == ([], False)
+
+
 def test_deleted_stream_is_gone(fake, api):
     api.create_delivery_stream(DeliveryStreamName="events")
 
@@ -143,6 +159,67 @@ def test_deleted_stream_is_gone(fake, api):
     error = refused(api.describe_delivery_stream, DeliveryStreamName="events")["Error"]
     assert error["Code"] == "ResourceNotFoundException"
     assert "events" not in fake.firehose
+
+
+def test_describe_pages_through_the_destinations_from_an_exclusive_start(api):
+    create_s3(api)
+
+    def page(**params: Any) -> tuple[list[str], bool]:
+        described = describe_page(api, **params)
+        ids = [destination["DestinationId"] for destination in described["Destinations"]]
+        return ids, described["HasMoreDestinations"]
+
+    assert page(Limit=1) == ([DESTINATION_ID], False)
+    assert page(ExclusiveStartDestinationId="destinationId-000000000000") == (
+        [DESTINATION_ID],
+        False,
+    )
+    assert page(ExclusiveStartDestinationId=DESTINATION_ID) == ([], False)
+    assert page(ExclusiveStartDestinationId="destinationId-000000000002") == ([], False)
+    assert page(ExclusiveStartDestinationId="zzz", Limit=1) == ([], False)
+
+
+def describe_page(api: Any, **params: Any) -> dict[str, Any]:
+    answer = api.describe_delivery_stream(DeliveryStreamName="events", **params)
+    description: dict[str, Any] = answer["DeliveryStreamDescription"]
+    return description
+
+
+def test_a_creating_stream_cannot_be_deleted_or_updated():
+    with FirehoseFake(region=REGION, seed=SEED, creation_delay=30) as creating:
+        check_creating_stream(creating, ShapeChecked(boto3.client("firehose", region_name=REGION)))
+
+
+def check_creating_stream(creating: FirehoseFake, api: Any) -> None:
+    create_s3(api)
+    account = creating.world.account_id
+    in_creating = f"Firehose events under account {account} is in CREATING state and cannot be"
+
+    deleting = refused(api.delete_delivery_stream, DeliveryStreamName="events")
+    updating = refused(
+        api.update_destination,
+        DeliveryStreamName="events",
+        CurrentDeliveryStreamVersionId="1",
+        DestinationId=DESTINATION_ID,
+        ExtendedS3DestinationUpdate={"Prefix": "late/"},
+    )
+
+    assert deleting["Error"] == {
+        "Code": "ResourceInUseException",
+        "Message": f"{in_creating} deleted.",
+    }
+    assert updating["Error"] == {
+        "Code": "ResourceInUseException",
+        "Message": f"{in_creating} updated.",
+    }
+    assert updating["ResponseMetadata"]["HTTPStatusCode"] == 400
+    description = describe(api)
+    assert (description["DeliveryStreamStatus"], description["VersionId"]) == ("CREATING", "1")
+    assert "Prefix" not in description["Destinations"][0]["ExtendedS3DestinationDescription"]
+    creating.firehose.clock.advance(seconds=30)
+    update(api, "1", ExtendedS3DestinationUpdate={"Prefix": "late/"})
+    assert describe(api)["VersionId"] == "2"
+    api.delete_delivery_stream(DeliveryStreamName="events")
 
 
 # --------------------------------------------------------------------------- unknown stream

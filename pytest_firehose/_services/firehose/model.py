@@ -249,7 +249,8 @@ class FirehoseService(Puts, StreamSettings, ServiceBase):  # Puts first: it over
 
     def describe_delivery_stream(self, params: dict[str, Any]) -> dict[str, Any]:
         stream = self.stream(params["DeliveryStreamName"])
-        return {"DeliveryStreamDescription": stream.describe()}
+        described = stream.describe(params.get("ExclusiveStartDestinationId"), params.get("Limit"))
+        return {"DeliveryStreamDescription": described}
 
     def list_delivery_streams(self, params: dict[str, Any]) -> dict[str, Any]:
         limit = params.get("Limit", 10)
@@ -269,11 +270,7 @@ class FirehoseService(Puts, StreamSettings, ServiceBase):  # Puts first: it over
         name = params["DeliveryStreamName"]
         stream = self.stream(name)
         if stream.status == "CREATING":
-            raise ServiceError(
-                "ResourceInUseException",
-                f"Firehose {name} under account {self.account_id} is in CREATING state "
-                "and cannot be deleted.",
-            )
+            raise self._not_active(stream, "deleted")
         del self.streams[name]
         self._sourced.pop(name, None)
         self._usage.pop(name, None)
@@ -281,6 +278,8 @@ class FirehoseService(Puts, StreamSettings, ServiceBase):  # Puts first: it over
 
     def update_destination(self, params: dict[str, Any]) -> dict[str, Any]:
         stream = self.stream(params["DeliveryStreamName"])
+        if stream.status != "ACTIVE":
+            raise self._not_active(stream, "updated")
         current = params["CurrentDeliveryStreamVersionId"]
         if current != str(stream.version):
             raise ServiceError(
@@ -336,6 +335,15 @@ class FirehoseService(Puts, StreamSettings, ServiceBase):  # Puts first: it over
         self._back_up(stream)
         report(unmodelled, self.unmodelled)
         return {}
+
+    def _not_active(self, stream: DeliveryStream, action: str) -> ServiceError:
+        """The refusal of a change a stream cannot take in its status (DOC: a stream is
+        deleted only once it is no longer CREATING; the fake's text)."""
+        return ServiceError(
+            "ResourceInUseException",
+            f"Firehose {stream.name} under account {self.account_id} is in "
+            f"{stream.status} state and cannot be {action}.",
+        )
 
     def _back_up(self, stream: DeliveryStream) -> None:
         """Start, move or end the S3 backup of source records as the stream's destination
