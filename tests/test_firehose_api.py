@@ -94,6 +94,79 @@ def test_kinesis_stream_as_source_has_a_source_and_no_encryption_block(api):
     assert "DeliveryStartTimestamp" in source
 
 
+#: A partitioning stream reading Kinesis, as created and as DescribeDeliveryStream described
+#: it (LocalStack's AWS-validated snapshot, test_firehose_stack_with_kinesis_as_source, 2022).
+PARTITIONED = {
+    "BucketARN": BUCKET,
+    "RoleARN": ROLE,
+    "BufferingHints": {"IntervalInSeconds": 60, "SizeInMBs": 64},
+    "Prefix": "firehoseTest/!{partitionKeyFromQuery:s3Prefix}",
+    "ErrorOutputPrefix": "firehoseTest-errors/!{firehose:error-output-type}/",
+}
+QUERY = [
+    {"ParameterName": "MetadataExtractionQuery", "ParameterValue": "{s3Prefix: .tableName}"},
+    {"ParameterName": "JsonParsingEngine", "ParameterValue": "JQ-1.6"},
+]
+
+
+def test_a_partitioning_kinesis_sourced_stream_is_described_as_recorded(api):
+    processing = {
+        "Enabled": True,
+        "Processors": [{"Type": "MetadataExtraction", "Parameters": QUERY}],
+    }
+    api.create_delivery_stream(
+        DeliveryStreamName="events",
+        ExtendedS3DestinationConfiguration={
+            **PARTITIONED,
+            "ProcessingConfiguration": processing,
+            "DynamicPartitioningConfiguration": {"Enabled": True},
+            "DataFormatConversionConfiguration": {"Enabled": False},
+        },
+        **FROM_KINESIS,
+    )
+
+    description = describe(api)
+    plain = {
+        **PARTITIONED,
+        "CloudWatchLoggingOptions": {"Enabled": False},
+        "CompressionFormat": "UNCOMPRESSED",
+        "EncryptionConfiguration": {"NoEncryptionConfig": "NoEncryption"},
+    }
+    assert description["Destinations"] == [
+        {
+            "DestinationId": DESTINATION_ID,
+            "ExtendedS3DestinationDescription": {
+                **plain,
+                "DataFormatConversionConfiguration": {"Enabled": False},
+                "DynamicPartitioningConfiguration": {
+                    "Enabled": True,
+                    "RetryOptions": {"DurationInSeconds": 300},
+                },
+                "ProcessingConfiguration": processing,
+                "S3BackupMode": "Disabled",
+            },
+            "S3DestinationDescription": plain,
+        }
+    ]
+    assert (description["HasMoreDestinations"], description["VersionId"]) == (False, "1")
+    assert set(description) == {
+        "CreateTimestamp",
+        "DeliveryStreamARN",
+        "DeliveryStreamName",
+        "DeliveryStreamStatus",
+        "DeliveryStreamType",
+        "Destinations",
+        "HasMoreDestinations",
+        "Source",
+        "VersionId",
+    }
+    assert set(description["Source"]["KinesisStreamSourceDescription"]) == {
+        "DeliveryStartTimestamp",
+        "KinesisStreamARN",
+        "RoleARN",
+    }
+
+
 def test_creating_an_existing_name_is_resource_in_use(client):
     client.create_delivery_stream(DeliveryStreamName="events")
 
