@@ -179,6 +179,25 @@ def test_creating_an_existing_name_is_resource_in_use(client):
 # --------------------------------------------------------------------------- list / delete
 
 
+def test_a_region_holds_5000_streams(fake, client):
+    for number in range(5000):
+        client.create_delivery_stream(DeliveryStreamName=f"s{number:04}")
+
+    response = refused(client.create_delivery_stream, DeliveryStreamName="one-more")
+
+    assert response["ResponseMetadata"]["HTTPStatusCode"] == 400
+    assert response["Error"] == {
+        "Code": "LimitExceededException",
+        "Message": f"Account {fake.world.account_id} already has 5000 Firehose streams in "
+        f"{REGION}, its quota of 5000; delete one before creating one-more.",
+    }
+    assert "one-more" not in fake.firehose
+    assert len(client.list_delivery_streams(Limit=10000)["DeliveryStreamNames"]) == 5000
+    client.delete_delivery_stream(DeliveryStreamName="s0000")
+    client.create_delivery_stream(DeliveryStreamName="one-more")
+    assert "one-more" in fake.firehose
+
+
 def test_list_is_alphabetical_and_pages_ten_at_a_time(api):
     names = [f"stream-{letter}" for letter in "lkjihgfedcba"]
     for name in names:

@@ -65,6 +65,10 @@ from pytest_firehose._services.firehose.streams import (
     KinesisSource,
 )
 
+#: Delivery streams an account may have in a region (DOC: CreateDeliveryStream, "By default,
+#: you can create up to 5,000 Firehose streams per AWS Region"; 50 in its older versions).
+MAX_STREAMS = 5000
+
 
 class FirehoseService(Puts, StreamSettings, ServiceBase):  # Puts first: it overrides put_batch
     """Amazon Data Firehose in one account and region."""
@@ -175,6 +179,13 @@ class FirehoseService(Puts, StreamSettings, ServiceBase):  # Puts first: it over
         name = params["DeliveryStreamName"]
         if name in self.streams:
             raise self._already_exists(name)
+        if len(self.streams) >= MAX_STREAMS:
+            raise ServiceError(
+                "LimitExceededException",
+                f"Account {self.account_id} already has {len(self.streams)} Firehose streams "
+                f"in {self.region}, its quota of {MAX_STREAMS}; delete one before creating "
+                f"{name}.",
+            )
         stream_type = params.get("DeliveryStreamType", "DirectPut")
         kinds = [kind for kind in DESTINATION_KINDS if kind in params]
         if len(kinds) > 1:
