@@ -15,6 +15,8 @@ from conftest import (
     REGION,
     ROLE,
     S3,
+    SEED,
+    ShapeChecked,
     create_s3,
     describe,
     needs_botocore,
@@ -92,6 +94,79 @@ def test_kinesis_stream_as_source_has_a_source_and_no_encryption_block(api):
     assert "DeliveryStartTimestamp" in source
 
 
+#: A partitioning stream reading Kinesis, as created and as DescribeDeliveryStream described
+#: it (LocalStack's AWS-validated snapshot, test_firehose_stack_with_kinesis_as_source, 2022).
+PARTITIONED = {
+    "BucketARN": BUCKET,
+    "RoleARN": ROLE,
+    "BufferingHints": {"IntervalInSeconds": 60, "SizeInMBs": 64},
+    "Prefix": "firehoseTest/!{partitionKeyFromQuery:s3Prefix}",
+    "ErrorOutputPrefix": "firehoseTest-errors/!{firehose:error-output-type}/",
+}
+QUERY = [
+    {"ParameterName": "MetadataExtractionQuery", "ParameterValue": "{s3Prefix: .tableName}"},
+    {"ParameterName": "JsonParsingEngine", "ParameterValue": "JQ-1.6"},
+]
+
+
+def test_a_partitioning_kinesis_sourced_stream_is_described_as_recorded(api):
+    processing = {
+        "Enabled": True,
+        "Processors": [{"Type": "MetadataExtraction", "Parameters": QUERY}],
+    }
+    api.create_delivery_stream(
+        DeliveryStreamName="events",
+        ExtendedS3DestinationConfiguration={
+            **PARTITIONED,
+            "ProcessingConfiguration": processing,
+            "DynamicPartitioningConfiguration": {"Enabled": True},
+            "DataFormatConversionConfiguration": {"Enabled": False},
+        },
+        **FROM_KINESIS,
+    )
+
+    description = describe(api)
+    plain = {
+        **PARTITIONED,
+        "CloudWatchLoggingOptions": {"Enabled": False},
+        "CompressionFormat": "UNCOMPRESSED",
+        "EncryptionConfiguration": {"NoEncryptionConfig": "NoEncryption"},
+    }
+    assert description["Destinations"] == [
+        {
+            "DestinationId": DESTINATION_ID,
+            "ExtendedS3DestinationDescription": {
+                **plain,
+                "DataFormatConversionConfiguration": {"Enabled": False},
+                "DynamicPartitioningConfiguration": {
+                    "Enabled": True,
+                    "RetryOptions": {"DurationInSeconds": 300},
+                },
+                "ProcessingConfiguration": processing,
+                "S3BackupMode": "Disabled",
+            },
+            "S3DestinationDescription": plain,
+        }
+    ]
+    assert (description["HasMoreDestinations"], description["VersionId"]) == (False, "1")
+    assert set(description) == {
+        "CreateTimestamp",
+        "DeliveryStreamARN",
+        "DeliveryStreamName",
+        "DeliveryStreamStatus",
+        "DeliveryStreamType",
+        "Destinations",
+        "HasMoreDestinations",
+        "Source",
+        "VersionId",
+    }
+    assert set(description["Source"]["KinesisStreamSourceDescription"]) == {
+        "DeliveryStartTimestamp",
+        "KinesisStreamARN",
+        "RoleARN",
+    }
+
+
 def test_creating_an_existing_name_is_resource_in_use(client):
     client.create_delivery_stream(DeliveryStreamName="events")
 
@@ -102,6 +177,25 @@ def test_creating_an_existing_name_is_resource_in_use(client):
 
 
 # --------------------------------------------------------------------------- list / delete
+
+
+def test_a_region_holds_5000_streams(fake, client):
+    for number in range(5000):
+        client.create_delivery_stream(DeliveryStreamName=f"s{number:04}")
+
+    response = refused(client.create_delivery_stream, DeliveryStreamName="one-more")
+
+    assert response["ResponseMetadata"]["HTTPStatusCode"] == 400
+    assert response["Error"] == {
+        "Code": "LimitExceededException",
+        "Message": f"Account {fake.world.account_id} already has 5000 Firehose streams in "
+        f"{REGION}, its quota of 5000; delete one before creating one-more.",
+    }
+    assert "one-more" not in fake.firehose
+    assert len(client.list_delivery_streams(Limit=10000)["DeliveryStreamNames"]) == 5000
+    client.delete_delivery_stream(DeliveryStreamName="s0000")
+    client.create_delivery_stream(DeliveryStreamName="one-more")
+    assert "one-more" in fake.firehose
 
 
 def test_list_is_alphabetical_and_pages_ten_at_a_time(api):
@@ -134,6 +228,20 @@ def test_list_limit_and_type_filter(api):
     assert kinesis["DeliveryStreamNames"] == ["k"]
 
 
+def test_list_starts_after_a_name_no_stream_has(api):
+    for name in ("b", "Z", "d", "a"):
+        api.create_delivery_stream(DeliveryStreamName=name)
+
+    def names(start: str, **params: Any) -> tuple[list[str], bool]:
+        page = api.list_delivery_streams(ExclusiveStartDeliveryStreamName=start, **params)
+        return page["DeliveryStreamNames"], page["HasMoreDeliveryStreams"]
+
+    assert names("A") == (["Z", "a", "b", "d"], False)
+    assert names("ab", Limit=1) == (["b"], True)
+    assert names("c") == (["d"], False)
+    assert names("e") == ([], False)
+
+
 def test_deleted_stream_is_gone(fake, api):
     api.create_delivery_stream(DeliveryStreamName="events")
 
@@ -143,6 +251,67 @@ def test_deleted_stream_is_gone(fake, api):
     error = refused(api.describe_delivery_stream, DeliveryStreamName="events")["Error"]
     assert error["Code"] == "ResourceNotFoundException"
     assert "events" not in fake.firehose
+
+
+def test_describe_pages_through_the_destinations_from_an_exclusive_start(api):
+    create_s3(api)
+
+    def page(**params: Any) -> tuple[list[str], bool]:
+        described = describe_page(api, **params)
+        ids = [destination["DestinationId"] for destination in described["Destinations"]]
+        return ids, described["HasMoreDestinations"]
+
+    assert page(Limit=1) == ([DESTINATION_ID], False)
+    assert page(ExclusiveStartDestinationId="destinationId-000000000000") == (
+        [DESTINATION_ID],
+        False,
+    )
+    assert page(ExclusiveStartDestinationId=DESTINATION_ID) == ([], False)
+    assert page(ExclusiveStartDestinationId="destinationId-000000000002") == ([], False)
+    assert page(ExclusiveStartDestinationId="zzz", Limit=1) == ([], False)
+
+
+def describe_page(api: Any, **params: Any) -> dict[str, Any]:
+    answer = api.describe_delivery_stream(DeliveryStreamName="events", **params)
+    description: dict[str, Any] = answer["DeliveryStreamDescription"]
+    return description
+
+
+def test_a_creating_stream_cannot_be_deleted_or_updated():
+    with FirehoseFake(region=REGION, seed=SEED, creation_delay=30) as creating:
+        check_creating_stream(creating, ShapeChecked(boto3.client("firehose", region_name=REGION)))
+
+
+def check_creating_stream(creating: FirehoseFake, api: Any) -> None:
+    create_s3(api)
+    account = creating.world.account_id
+    in_creating = f"Firehose events under account {account} is in CREATING state and cannot be"
+
+    deleting = refused(api.delete_delivery_stream, DeliveryStreamName="events")
+    updating = refused(
+        api.update_destination,
+        DeliveryStreamName="events",
+        CurrentDeliveryStreamVersionId="1",
+        DestinationId=DESTINATION_ID,
+        ExtendedS3DestinationUpdate={"Prefix": "late/"},
+    )
+
+    assert deleting["Error"] == {
+        "Code": "ResourceInUseException",
+        "Message": f"{in_creating} deleted.",
+    }
+    assert updating["Error"] == {
+        "Code": "ResourceInUseException",
+        "Message": f"{in_creating} updated.",
+    }
+    assert updating["ResponseMetadata"]["HTTPStatusCode"] == 400
+    description = describe(api)
+    assert (description["DeliveryStreamStatus"], description["VersionId"]) == ("CREATING", "1")
+    assert "Prefix" not in description["Destinations"][0]["ExtendedS3DestinationDescription"]
+    creating.firehose.clock.advance(seconds=30)
+    update(api, "1", ExtendedS3DestinationUpdate={"Prefix": "late/"})
+    assert describe(api)["VersionId"] == "2"
+    api.delete_delivery_stream(DeliveryStreamName="events")
 
 
 # --------------------------------------------------------------------------- unknown stream

@@ -65,6 +65,10 @@ from pytest_firehose._services.firehose.streams import (
     KinesisSource,
 )
 
+#: Delivery streams an account may have in a region (DOC: CreateDeliveryStream, "By default,
+#: you can create up to 5,000 Firehose streams per AWS Region"; 50 in its older versions).
+MAX_STREAMS = 5000
+
 
 class FirehoseService(Puts, StreamSettings, ServiceBase):  # Puts first: it overrides put_batch
     """Amazon Data Firehose in one account and region."""
@@ -175,6 +179,13 @@ class FirehoseService(Puts, StreamSettings, ServiceBase):  # Puts first: it over
         name = params["DeliveryStreamName"]
         if name in self.streams:
             raise self._already_exists(name)
+        if len(self.streams) >= MAX_STREAMS:
+            raise ServiceError(
+                "LimitExceededException",
+                f"Account {self.account_id} already has {len(self.streams)} Firehose streams "
+                f"in {self.region}, its quota of {MAX_STREAMS}; delete one before creating "
+                f"{name}.",
+            )
         stream_type = params.get("DeliveryStreamType", "DirectPut")
         kinds = [kind for kind in DESTINATION_KINDS if kind in params]
         if len(kinds) > 1:
@@ -249,7 +260,8 @@ class FirehoseService(Puts, StreamSettings, ServiceBase):  # Puts first: it over
 
     def describe_delivery_stream(self, params: dict[str, Any]) -> dict[str, Any]:
         stream = self.stream(params["DeliveryStreamName"])
-        return {"DeliveryStreamDescription": stream.describe()}
+        described = stream.describe(params.get("ExclusiveStartDestinationId"), params.get("Limit"))
+        return {"DeliveryStreamDescription": described}
 
     def list_delivery_streams(self, params: dict[str, Any]) -> dict[str, Any]:
         limit = params.get("Limit", 10)
@@ -269,11 +281,7 @@ class FirehoseService(Puts, StreamSettings, ServiceBase):  # Puts first: it over
         name = params["DeliveryStreamName"]
         stream = self.stream(name)
         if stream.status == "CREATING":
-            raise ServiceError(
-                "ResourceInUseException",
-                f"Firehose {name} under account {self.account_id} is in CREATING state "
-                "and cannot be deleted.",
-            )
+            raise self._not_active(stream, "deleted")
         del self.streams[name]
         self._sourced.pop(name, None)
         self._usage.pop(name, None)
@@ -281,6 +289,8 @@ class FirehoseService(Puts, StreamSettings, ServiceBase):  # Puts first: it over
 
     def update_destination(self, params: dict[str, Any]) -> dict[str, Any]:
         stream = self.stream(params["DeliveryStreamName"])
+        if stream.status != "ACTIVE":
+            raise self._not_active(stream, "updated")
         current = params["CurrentDeliveryStreamVersionId"]
         if current != str(stream.version):
             raise ServiceError(
@@ -336,6 +346,15 @@ class FirehoseService(Puts, StreamSettings, ServiceBase):  # Puts first: it over
         self._back_up(stream)
         report(unmodelled, self.unmodelled)
         return {}
+
+    def _not_active(self, stream: DeliveryStream, action: str) -> ServiceError:
+        """The refusal of a change a stream cannot take in its status (DOC: a stream is
+        deleted only once it is no longer CREATING; the fake's text)."""
+        return ServiceError(
+            "ResourceInUseException",
+            f"Firehose {stream.name} under account {self.account_id} is in "
+            f"{stream.status} state and cannot be {action}.",
+        )
 
     def _back_up(self, stream: DeliveryStream) -> None:
         """Start, move or end the S3 backup of source records as the stream's destination

@@ -119,7 +119,13 @@ class DeliveryStream:
         backup = self.delivery.source_backup
         return backup.objects if backup is not None else []
 
-    def describe(self) -> dict[str, Any]:
+    def describe(self, after: str | None = None, limit: int | None = None) -> dict[str, Any]:
+        """The stream's description, its destinations those whose id sorts after ``after``
+        (DescribeDeliveryStream's ``ExclusiveStartDestinationId``), at most ``limit`` of
+        them. A stream has one destination, so only an ``after`` at or past its id leaves
+        it out."""
+        ids = [d for d in (DESTINATION_ID,) if after is None or d > after]
+        shown = ids if limit is None else ids[:limit]
         described: dict[str, Any] = {
             "DeliveryStreamName": self.name,
             "DeliveryStreamARN": self.arn,
@@ -129,11 +135,12 @@ class DeliveryStream:
             "CreateTimestamp": self.created_at,
             "Destinations": [
                 {
-                    "DestinationId": DESTINATION_ID,
+                    "DestinationId": destination_id,
                     **describe_destination(self.config_kind, self.config),
                 }
+                for destination_id in shown
             ],
-            "HasMoreDestinations": False,
+            "HasMoreDestinations": len(ids) > len(shown),
         }
         if self.encryption is not None:
             described["DeliveryStreamEncryptionConfiguration"] = dict(self.encryption)
