@@ -58,10 +58,33 @@ def test_records_put_before_and_during_arrive_once_in_order(fake, client, consum
     put(client, b"d", b"e")
     third = next(stream)["SubscribeToShardEvent"]
     assert data([second, third]) == [b"c", b"d", b"e"]
-    assert third["ContinuationSequenceNumber"] == third["Records"][-1]["SequenceNumber"]
     quiet = next(stream)["SubscribeToShardEvent"]
     assert quiet["Records"] == []
-    assert quiet["ContinuationSequenceNumber"] == third["ContinuationSequenceNumber"]
+    # The continuation moves on with every event, with records or not.
+    assert int(quiet["ContinuationSequenceNumber"]) > int(third["ContinuationSequenceNumber"])
+
+
+def test_the_continuation_number_is_no_records_and_resumes_after_the_last(fake, client, consumer):
+    # An event of five records put together continues from none of their numbers
+    # (LocalStack's AWS-validated snapshot); it resumes after the last of them, and
+    # AT_SEQUENCE_NUMBER of it reads the last one again (amazon-kinesis-client#371).
+    stream = iter(subscribe(client, consumer))
+    assert next(stream)["SubscribeToShardEvent"]["Records"] == []
+    put(client, b"a", b"b", b"c", b"d", b"e")
+    (event,) = events(stream, 1)
+    put(client, b"f")
+    fake.kinesis.clock.advance(seconds=5)  # past the takeover window
+
+    continuation = event["ContinuationSequenceNumber"]
+    numbers = [int(record["SequenceNumber"]) for record in event["Records"]]
+    assert (data([event]), event["MillisBehindLatest"]) == ([b"a", b"b", b"c", b"d", b"e"], 0)
+    assert int(continuation) not in numbers
+    assert int(continuation) > numbers[-1]
+    after = subscribe(client, consumer, Type="AFTER_SEQUENCE_NUMBER", SequenceNumber=continuation)
+    assert data(events(after, 1)) == [b"f"]
+    fake.kinesis.clock.advance(seconds=5)
+    at = subscribe(client, consumer, Type="AT_SEQUENCE_NUMBER", SequenceNumber=continuation)
+    assert data(events(at, 1)) == [b"e", b"f"]
 
 
 def test_a_new_subscription_resumes_after_the_continuation_number(fake, client, consumer):
@@ -178,6 +201,21 @@ def test_a_split_ends_the_subscription_with_the_children(fake, client, consumer)
     ]
     assert all(child["ParentShards"] == [SHARD] for child in last["ChildShards"])
     assert list(stream) == []
+
+
+def test_latest_on_a_closed_shard_gets_its_last_event(fake, client, consumer):
+    # The Kinesis Client Library resubscribes with LATEST at a shard's end and gets the
+    # shard's last event again (amazon-kinesis-client#1744).
+    put(client, b"a")
+    fake.kinesis["s"].split_shard(SHARD, 2**127)
+
+    (last,) = [e["SubscribeToShardEvent"] for e in subscribe(client, consumer, Type="LATEST")]
+
+    assert (last["Records"], "ContinuationSequenceNumber" in last) == ([], False)
+    assert [child["ShardId"] for child in last["ChildShards"]] == [
+        "shardId-000000000001",
+        "shardId-000000000002",
+    ]
 
 
 def test_a_second_subscription_within_five_seconds_is_refused(fake, client, consumer):

@@ -566,6 +566,50 @@ def test_list_streams_and_list_shards_page(kinesis_client):
     assert error(both) == ("InvalidArgumentException", message, 400)
 
 
+def test_a_larger_limit_still_gets_one_page(fake, kinesis_client):
+    # The API reference: DescribeStream and ListStreams answer at most 100 whatever the
+    # Limit (up to the model's 10,000), ListShards at most 1,000 whatever the MaxResults.
+    fake.kinesis.create_stream("wide", 1001)
+    for index in range(100):
+        fake.kinesis.create_stream(f"s{index:03d}")
+
+    shards = kinesis_client.list_shards(StreamName="wide", MaxResults=10000)
+    described = kinesis_client.describe_stream(StreamName="wide", Limit=10000)
+    streams = kinesis_client.list_streams(Limit=10000)
+
+    assert (len(shards["Shards"]), "NextToken" in shards) == (1000, True)
+    rest = kinesis_client.list_shards(NextToken=shards["NextToken"], MaxResults=10000)
+    assert [s["ShardId"] for s in rest["Shards"]] == ["shardId-000000001000"]
+    page = described["StreamDescription"]
+    assert (len(page["Shards"]), page["HasMoreShards"]) == (100, True)
+    assert (len(streams["StreamNames"]), streams["HasMoreStreams"]) == (100, True)
+    assert len(streams["StreamSummaries"]) == 100
+    more = kinesis_client.list_streams(NextToken=streams["NextToken"])
+    assert (more["StreamNames"], more["HasMoreStreams"]) == (["wide"], False)
+
+
+def test_list_shards_takes_the_stream_creation_timestamp(fake, kinesis_client):
+    fake.kinesis.create_stream("s", 2)
+    summary = kinesis_client.describe_stream_summary(StreamName="s")["StreamDescriptionSummary"]
+    created = summary["StreamCreationTimestamp"]
+    page = kinesis_client.list_shards(StreamName="s", MaxResults=1)
+
+    listed = kinesis_client.list_shards(StreamName="s", StreamCreationTimestamp=created)
+    earlier = refused(
+        kinesis_client.list_shards,
+        StreamName="s",
+        StreamCreationTimestamp=created - timedelta(days=1),
+    )
+    with_token = refused(
+        kinesis_client.list_shards, NextToken=page["NextToken"], StreamCreationTimestamp=created
+    )
+
+    assert [s["ShardId"][-1] for s in listed["Shards"]] == ["0", "1"]
+    assert error(earlier) == ("ResourceNotFoundException", NOT_FOUND.format("s"), 400)
+    message = "NextToken and StreamCreationTimestamp cannot be provided together."
+    assert error(with_token) == ("InvalidArgumentException", message, 400)
+
+
 def test_tags_then_delete_and_create_again_is_in_use(fake, kinesis_client):
     kinesis_client.create_stream(StreamName="s", ShardCount=1)
     kinesis_client.add_tags_to_stream(StreamName="s", Tags={"team": "data"})

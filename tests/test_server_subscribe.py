@@ -92,7 +92,7 @@ def test_records_put_before_and_during_are_pushed_in_order_without_moving_the_cl
     put(client, b"d")
     third = next_event(stream)
     assert data(second, third) == [b"c", b"d"]
-    assert third["ContinuationSequenceNumber"] == third["Records"][-1]["SequenceNumber"]
+    assert int(third["ContinuationSequenceNumber"]) > int(third["Records"][-1]["SequenceNumber"])
     assert clock.now() == started
 
 
@@ -103,7 +103,7 @@ def test_an_empty_event_comes_when_the_clock_reaches_the_next_second(fake, clien
     clock.advance(seconds=1)
     quiet = next_event(stream)
     assert quiet["Records"] == []
-    assert quiet["ContinuationSequenceNumber"] == first["ContinuationSequenceNumber"]
+    assert int(quiet["ContinuationSequenceNumber"]) > int(first["ContinuationSequenceNumber"])
 
 
 def test_a_move_short_of_a_second_pushes_nothing_by_itself(fake, client, consumer):

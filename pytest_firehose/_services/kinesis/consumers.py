@@ -291,8 +291,7 @@ class Consumers:
 
     def list_stream_consumers(self, params: dict[str, Any]) -> dict[str, Any]:
         stream = self._stream_by_arn(params["StreamARN"])
-        created = params.get("StreamCreationTimestamp")
-        if created is not None and int(created.timestamp()) != int(stream.created_at.timestamp()):
+        if not stream.created_as(params.get("StreamCreationTimestamp")):
             raise self._not_found(stream.name)
         now = self.clock.now()
         consumers = self.consumers_of(stream)

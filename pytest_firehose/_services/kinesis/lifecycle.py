@@ -31,6 +31,11 @@ from pytest_firehose._services.kinesis.streams import (
 
 #: The fake clock's resolution: the first instant after another.
 _TICK = timedelta(microseconds=1)
+#: The most shards one DescribeStream answers and streams one ListStreams answers, and
+#: their defaults: a larger ``Limit`` still gets at most this many (DOC, the API
+#: reference's ``Limit`` of each).
+DESCRIBE_PAGE = 100
+LIST_STREAMS_PAGE = 100
 
 
 def name_in_arn(arn: str) -> str | None:
@@ -139,6 +144,8 @@ class Lifecycle:
         stream = self.streams.get(name)
         if stream is not None and arn is not None and arn != stream.arn:
             stream = None
+        if stream is not None and not stream.created_as(params.get("StreamCreationTimestamp")):
+            stream = None
         return name, stream
 
     def _stream(self, params: dict[str, Any]) -> KinesisStream:
@@ -220,7 +227,7 @@ class Lifecycle:
         after = params.get("ExclusiveStartShardId")
         listed = stream.listed(self.clock.now())
         shards = [s for s in listed if after is None or s.shard_id > after]
-        limit = params.get("Limit", 100)
+        limit = min(params.get("Limit", DESCRIBE_PAGE), DESCRIBE_PAGE)
         return {
             "StreamDescription": {
                 **self._common(stream),
@@ -250,7 +257,7 @@ class Lifecycle:
         }
 
     def list_streams(self, params: dict[str, Any]) -> dict[str, Any]:
-        limit = params.get("Limit", 100)
+        limit = min(params.get("Limit", LIST_STREAMS_PAGE), LIST_STREAMS_PAGE)
         token = params.get("NextToken")
         after = read_token(token, 1)[0] if token else params.get("ExclusiveStartStreamName")
         names = sorted(name for name in self.streams if after is None or name > after)

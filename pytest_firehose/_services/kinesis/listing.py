@@ -1,13 +1,16 @@
 """ListShards: the shards of a stream, their filters (which read the lineage a reshard
 leaves) and paging. A mixin of ``KinesisService``.
 
-Facts used here: a NextToken is refused beside StreamName, StreamARN or
-ExclusiveStartShardId (REAL: botocore#2009); ListShards with neither a stream nor a token
-answers kinesalite's AWS-validated text; the ShardFilter types mean what the API reference
-says; a NextToken expires after 300 seconds (DOC) with ``ExpiredNextTokenException``.
+Facts used here: a NextToken is refused beside StreamName (REAL: botocore#2009), StreamARN,
+ExclusiveStartShardId or StreamCreationTimestamp (DOC); ListShards with neither a stream
+nor a token answers kinesalite's AWS-validated text; the ShardFilter types mean what the
+API reference says; a NextToken expires after 300 seconds (DOC) with
+``ExpiredNextTokenException``; an answer lists at most 1,000 shards, whatever MaxResults
+says (DOC).
 Choices (INFERRED; docs/kinesis.md lists them): a missing or misplaced ShardId or
-Timestamp is refused with ``InvalidArgumentException`` (texts chosen); the trim horizon of
-a stream younger than its retention period is its creation.
+Timestamp is refused with ``InvalidArgumentException`` (texts chosen); the refusals of a
+NextToken beside another member name it in StreamName's captured words; the trim horizon
+of a stream younger than its retention period is its creation.
 """
 
 from __future__ import annotations
@@ -27,6 +30,13 @@ from pytest_firehose._services.kinesis.streams import (
     token_moment,
 )
 
+#: What a NextToken cannot come with: it names the stream and where to go on (REAL for
+#: StreamName, botocore#2009; DOC for the others, the API reference's ``NextToken``,
+#: ``ExclusiveStartShardId`` and ``StreamCreationTimestamp``).
+_NOT_WITH_TOKEN = ("StreamName", "StreamARN", "ExclusiveStartShardId", "StreamCreationTimestamp")
+#: The most shards one answer lists, and the default: a larger ``MaxResults`` still gets at
+#: most this many (DOC, the API reference's ``MaxResults``).
+LIST_SHARDS_PAGE = 1000
 #: ListShards' filter types that take a ShardId, and those that take a Timestamp.
 _WITH_SHARD_ID = ("AFTER_SHARD_ID",)
 _WITH_TIMESTAMP = ("AT_TIMESTAMP", "FROM_TIMESTAMP")
@@ -44,7 +54,7 @@ class ShardListing:
         botocore's own list_shards paginator fails past the first page, there as here)."""
         token = params.get("NextToken")
         if token:
-            for member in ("StreamName", "StreamARN", "ExclusiveStartShardId"):
+            for member in _NOT_WITH_TOKEN:
                 if params.get(member):
                     raise ServiceError(
                         "InvalidArgumentException",
@@ -75,7 +85,7 @@ class ShardListing:
             moment = timestamp.isoformat() if timestamp is not None else ""
             chosen = self._filtered(stream, kind, shard_id, timestamp)
         shards = [s for s in chosen if after is None or s.shard_id > after]
-        limit = params.get("MaxResults", 1000)
+        limit = min(params.get("MaxResults", LIST_SHARDS_PAGE), LIST_SHARDS_PAGE)
         answer: dict[str, Any] = {"Shards": [shard.describe() for shard in shards[:limit]]}
         if len(shards) > limit:
             answer["NextToken"] = next_token(

@@ -271,6 +271,13 @@ class KinesisStream:
     def encrypted(self) -> bool:
         return self.encryption == "KMS"
 
+    def created_as(self, moment: datetime | None) -> bool:
+        """Whether a request's ``StreamCreationTimestamp`` (``None``: none given) names this
+        stream rather than another of its name, deleted since: it is the stream's creation,
+        to the second (DOC: the member tells "data streams that have the same name" apart;
+        the precision is INFERRED)."""
+        return moment is None or int(moment.timestamp()) == int(self.created_at.timestamp())
+
     def listed(self, now: datetime) -> list[Shard]:
         """The shards DescribeStream and ListShards show at ``now``: none while CREATING or
         DELETING (REAL, kinesalite's AWS-validated deleteStream test); a

@@ -31,9 +31,17 @@ Choices (INFERRED; docs/kinesis.md's fan-out section lists them):
   second after it.
 * An event carries up to 10,000 records and 2 MiB of data (the shard's fan-out rate per
   second), at least one record when any is waiting.
-* ``ContinuationSequenceNumber`` is the sequence number of the last record the
-  subscription has pushed (or of the position before its first record), to use with
-  ``AFTER_SEQUENCE_NUMBER``.
+* ``ContinuationSequenceNumber`` is the subscription's position as of the next event: the
+  sequence index of the last record pushed (or of the position before its first record)
+  with the next event's moment as its arrival time. It sorts after every record pushed
+  and before the next one, so ``AFTER_SEQUENCE_NUMBER`` of it reads on from the next
+  record and ``AT_SEQUENCE_NUMBER`` reads the last one again (as the Kinesis Client
+  Library found, amazon-kinesis-client#371); it rises with every event, with records or
+  not (DOC: it "captures your shard progress even when no data is written to the
+  shard"); it is no record's number (REAL: LocalStack's AWS-validated snapshot of 2025
+  shows an event of five records whose continuation is none of their numbers, though
+  amazon-kinesis-client#371 says it "happens to be" the last record's at times). How AWS
+  encodes it is not on record.
 * Starting positions are checked as GetShardIterator checks them, with its messages (a
   ``SequenceNumber`` with ``TRIM_HORIZON`` or ``LATEST`` is refused, not ignored).
 * A subscription whose consumer is deregistered, or whose stream is deleted, ends.
@@ -92,9 +100,6 @@ class Subscription:
     started_at: datetime
     #: When the next event falls due.
     next_at: datetime
-    #: The sequence number the next event's ContinuationSequenceNumber names if it
-    #: pushes no record.
-    continuation: str
     events: int = 0
     taken_over: bool = False
     finished: bool = False
@@ -182,7 +187,6 @@ class Subscriptions:
             position,
             started_at=now,
             next_at=now,
-            continuation=self._number_before(shard, position),
         )
         if held is not None:
             held.taken_over = True
@@ -218,18 +222,6 @@ class Subscriptions:
         if shard is None:
             raise self._no_shard(resolved[0] if resolved else shard_id, stream.name)
         return shard
-
-    @staticmethod
-    def _number_before(shard: Shard, position: int) -> str:
-        """The sequence number just before ``position``: a record's, or one the shard's
-        layout gives, which AFTER_SEQUENCE_NUMBER reads on from."""
-        held = shard.rows
-        at = bisect_left(held, position - 1, key=sequence_index_of)
-        if at < len(held) and sequence_index_of(held[at]) == position - 1:
-            return KinesisRecord.of(held[at]).sequence_number
-        return sequence_number(
-            shard.created_at, shard.index, max(position - 1, 0), shard.created_at
-        )
 
     # ------------------------------------------------------------------ events
 
@@ -280,7 +272,6 @@ class Subscriptions:
         if chosen:
             last = KinesisRecord.of(chosen[-1])
             subscription.position = last.sequence_index + 1
-            subscription.continuation = last.sequence_number
             behind = (arrived_at_of(held[-1]) - last.arrived_at) // _MS
         subscription.events += 1
         # A second after this event, also when it came early (the server pushes records
@@ -302,5 +293,10 @@ class Subscriptions:
                 for child in subscription.stream.children_of(shard)
             ]
         else:
-            body["ContinuationSequenceNumber"] = subscription.continuation
+            body["ContinuationSequenceNumber"] = sequence_number(
+                shard.created_at,
+                shard.index,
+                max(subscription.position - 1, 0),
+                subscription.next_at,
+            )
         return Event("SubscribeToShardEvent", body)
