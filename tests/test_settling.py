@@ -212,6 +212,40 @@ def test_a_handle_that_changed_the_world_makes_no_idle_stream_settle(
     assert deliveries_settled == []
 
 
+@pytest.fixture
+def scheduled(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The names of the streams asked when they next fall due, in order."""
+    seen: list[str] = []
+    schedule = DueQueue.schedule
+
+    def spy(self: DueQueue, model: Any, name: str) -> None:
+        seen.append(name)
+        schedule(self, model, name)
+
+    monkeypatch.setattr(DueQueue, "schedule", spy)
+    return seen
+
+
+def test_creating_and_looking_up_streams_through_handles_asks_no_other_stream(
+    fake: FirehoseFake, scheduled: list[str]
+) -> None:
+    # Creating N streams through the handles was quadratic: every create, lookup and
+    # deletion check had the next settle ask every stream of the world when it falls due.
+    for index in range(IDLE):
+        fake.firehose.create_delivery_stream(f"idle-{index}")
+        fake.kinesis.create_stream(f"idle-{index}")
+    scheduled.clear()
+
+    fake.firehose.create_delivery_stream("new")
+    fake.kinesis.create_stream("new")
+    assert not fake.firehose["new"].deleted
+    assert fake.kinesis["new"].calls == []
+    assert fake.firehose.calls == []
+    fake.kinesis.clock.advance(seconds=1)
+
+    assert set(scheduled) == {"new"}
+
+
 def test_a_deleted_stream_that_was_due_is_skipped_and_one_created_again_is_settled(
     fake: FirehoseFake, client: Any
 ) -> None:

@@ -11,6 +11,7 @@ from typing import Any, ClassVar, Generic, Protocol, TypeVar
 from pytest_firehose._clock import FakeClock
 from pytest_firehose._engine.calls import Call
 from pytest_firehose._engine.config import check_region
+from pytest_firehose._engine.exchange import ServiceModel
 from pytest_firehose._engine.fault_keywords import FaultSpec, RecordsSpec
 from pytest_firehose._engine.faults import FaultHandle, make_fault
 from pytest_firehose._engine.world import World
@@ -19,17 +20,12 @@ from pytest_firehose._wire.codec import decode_as_written
 from pytest_firehose._wire.validation import unsendable, validate_input
 
 
-class StreamService(Protocol):
+class StreamService(ServiceModel, Protocol):
     """What a handle needs of a service model in one region (FirehoseService,
-    KinesisService): its region, its streams by name, and its operations."""
+    KinesisService): what the engine needs, and its region."""
 
     @property
     def region(self) -> str: ...
-
-    @property
-    def streams(self) -> Mapping[str, object]: ...
-
-    def dispatch(self, operation: str, params: dict[str, Any]) -> object: ...
 
 
 #: The operations that begin and end a stream's life, per service.
@@ -66,7 +62,9 @@ def run_as_sent(
     refused = unsendable(service, operation, params)
     if refused is not None:
         raise refused
-    with world.touched():
+    with world.serving():
+        # As a request: what it changed is scheduled again, not every stream of the world.
+        world.wrote(model, model.stream_name(params))
         try:
             decode_as_written(service, operation, params)
             validate_input(service, operation, params)
@@ -119,7 +117,7 @@ class Lifetime:
     def deleted(self) -> bool:
         """Whether the stream was deleted since the handle was taken (a stream created
         again under its name is another stream, with handles of its own)."""
-        with self._world.touched():
+        with self._world.looked():
             # The world's models, not the one the handle was taken from: a reset drops those.
             return all(
                 model.streams.get(self._name) is not self._stream for model in self._models()
@@ -133,7 +131,7 @@ class Lifetime:
     def calls(self) -> list[Call]:
         """The stream's calls in order; up to its deletion once it was deleted."""
         deleted = self.deleted
-        with self._world.touched():
+        with self._world.looked():
             named = [
                 (position, call) for position, call in self._named() if position >= self._start
             ]
@@ -321,7 +319,7 @@ class ServiceHandle(ABC, Generic[Model, StreamHandle]):
                 f"{self.noun} names are strings: ask {self.service}['orders'], not "
                 f"{self.service}[{name!r}]"
             )
-        with self._world.touched():
+        with self._world.looked():
             everywhere = [model for model, n in self._everywhere() if n == name]
             known = sorted({n for _, n in self._everywhere()})
         found = [model for model in everywhere if region in (None, model.region)]
