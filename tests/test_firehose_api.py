@@ -181,7 +181,7 @@ def test_creating_an_existing_name_is_resource_in_use(client):
 
 def test_a_region_holds_5000_streams(fake, client):
     for number in range(5000):
-        client.create_delivery_stream(DeliveryStreamName=f"s{number:04}")
+        fake.firehose.create_delivery_stream(f"s{number:04}")
 
     response = refused(client.create_delivery_stream, DeliveryStreamName="one-more")
 
