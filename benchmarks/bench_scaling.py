@@ -4,8 +4,9 @@
 * puts: for Firehose delivery streams and Kinesis data streams alike, one boto3 client
   makes N streams (CreateDeliveryStream / CreateStream, timed: the time per creation
   should not grow with N), then times PutRecord of one 1 KiB record to one of them.
-* moves: a world of N idle streams (made through the fake's handles) has its clock moved
-  by a second at a time; timed per move.
+* moves: a world of N idle streams (made through the fake's handles, the time per
+  creation of the last tenth against the first tenth's reported: it should not grow) has
+  its clock moved by a second at a time; timed per move.
 * replay: one delivery stream whose destination is down takes 10^5 records of 1 KiB
   (PutRecordBatch of 500, a second apart, 1 MiB buffers), then the clock moves 25 hours in
   one ``advance``: with the destination still down, every batch is retried with backoff
@@ -83,21 +84,29 @@ def segment(clients: dict[str, Any], service: str, streams: int) -> tuple[float,
     return created, put
 
 
-def move_segment(service: str, streams: int) -> float:
-    """Seconds per one-second move of the clock of a world of ``streams`` idle streams."""
+def move_segment(service: str, streams: int) -> tuple[float, float]:
+    """Seconds per one-second move of the clock of a world of ``streams`` idle streams, and
+    the time per handle creation of the last tenth of those streams over the first tenth's
+    (1.0: a creation costs nothing per stream already there)."""
     with FirehoseFake(region=REGION) as fake:
+        tenth = max(streams // 10, 1)
+        stamps = []
         for index in range(streams):
+            if index % tenth == 0:
+                stamps.append(time.perf_counter())
             if service == "firehose":
                 fake.firehose.create_delivery_stream(f"stream-{index}")
             else:
                 fake.kinesis.create_stream(f"stream-{index}")
+        stamps.append(time.perf_counter())
+        growth = (stamps[-1] - stamps[-2]) / (stamps[1] - stamps[0]) if len(stamps) > 2 else 1.0
         clock = fake.firehose.clock
         clock.advance(seconds=1)  # the first settle after the handles made the streams
         gc.collect()
         start = time.perf_counter()
         for _ in range(MOVES):
             clock.advance(seconds=1)
-        return (time.perf_counter() - start) / MOVES
+        return (time.perf_counter() - start) / MOVES, growth
 
 
 class _Events:
@@ -199,16 +208,21 @@ def bench_moves(streams: int, rounds: int) -> None:
     for service in ("firehose", "kinesis"):
         one: list[float] = []
         many: list[float] = []
+        growth: list[float] = []
         for index in range(rounds):
             sizes = (1, streams) if index % 2 == 0 else (streams, 1)
             for size in sizes:
-                (one if size == 1 else many).append(move_segment(service, size))
+                per_move, grew = move_segment(service, size)
+                (one if size == 1 else many).append(per_move)
+                if size != 1:
+                    growth.append(grew)
         _print(
             f"{service} clock moves ({MOVES} a segment)",
             [
                 ("ms per move, 1 stream", _spread(one, 1e3)),
                 (f"ms per move, {streams} idle streams", _spread(many, 1e3)),
                 (f"move with {streams} / with 1", _spread(_ratios(one, many))),
+                (f"handle creation, last / first {streams // 10}", _spread(growth)),
             ],
         )
 
