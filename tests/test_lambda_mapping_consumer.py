@@ -213,3 +213,30 @@ def test_the_mappings_reads_use_none_of_the_shards_read_quota(fake: FirehoseFake
 
     assert [len(answer["Records"]) for answer in answers] == [1] * 5
     assert base64.b64decode(trigger.invocations[0].event["Records"][0]["kinesis"]["data"]) == b"a"
+
+
+def test_a_consumer_being_deregistered_is_not_active() -> None:
+    with FirehoseFake(region=REGION, seed=SEED, creation_delay=10) as fake:
+        stream = fake.kinesis.create_stream("s")
+        fake.kinesis.clock.advance(seconds=10)
+        consumer = _register(stream)
+        fake.kinesis.clock.advance(seconds=10)
+        _kinesis().deregister_stream_consumer(ConsumerARN=consumer)
+
+        with pytest.raises(UsageError, match="is not in ACTIVE status"):
+            stream.lambda_trigger(lambda event, context: None, EventSourceArn=consumer)
+
+
+def test_the_mapping_renews_its_subscription_when_it_ends(fake: FirehoseFake) -> None:
+    stream = fake.kinesis.create_stream("s")
+    consumer = _register(stream)
+    trigger = stream.lambda_trigger(lambda event, context: None, EventSourceArn=consumer)
+    trigger.drain()
+    fake.kinesis.clock.advance(minutes=5)
+    _put(b"a")
+
+    trigger.drain()
+
+    assert _seen(trigger) == [[b"a"]]
+    with pytest.raises(ClientError, match="Another active subscription exists"):
+        _subscribe(consumer)

@@ -45,6 +45,9 @@ Choices (INFERRED; docs/kinesis.md's fan-out section lists them):
 * Starting positions are checked as GetShardIterator checks them, with its messages (a
   ``SequenceNumber`` with ``TRIM_HORIZON`` or ``LATEST`` is refused, not ignored).
 * A subscription whose consumer is deregistered, or whose stream is deleted, ends.
+* A reader inside the service (a Lambda event source mapping reading through a consumer)
+  holds subscriptions under the same rules, without events or quota: it keeps out, and is
+  taken over by, the consumer's other subscriptions (``hold_subscription``).
 """
 
 from __future__ import annotations
