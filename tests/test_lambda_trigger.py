@@ -487,17 +487,6 @@ def test_refusals_carry_lambdas_recorded_wording(
     assert f"CreateEventSourceMapping would answer {answer}" in str(refused.value)
 
 
-def test_an_enhanced_fan_out_consumer_as_the_source_is_refused(fake: FirehoseFake) -> None:
-    stream = fake.kinesis.create_stream("s")
-    client = boto3.client("kinesis", region_name="us-east-1")
-    consumer = client.register_stream_consumer(StreamARN=stream.arn, ConsumerName="c")
-
-    with pytest.raises(UsageError, match="enhanced fan-out consumer"):
-        stream.lambda_trigger(
-            lambda event, context: None, EventSourceArn=consumer["Consumer"]["ConsumerARN"]
-        )
-
-
 def test_an_event_source_arn_naming_another_stream_is_refused(fake: FirehoseFake) -> None:
     stream = fake.kinesis.create_stream("s")
     other = fake.kinesis.create_stream("other")

@@ -240,6 +240,7 @@ class KinesisStreamHandle:
         function's, on the fake clock. Run it with ``.drain()``; docs/lambda.md."""
         return new_trigger(
             self._world,
+            self._model,
             self._stream,
             self.region,
             handler,

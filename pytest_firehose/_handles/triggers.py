@@ -22,9 +22,12 @@ from pytest_firehose._lambda.context import Function
 from pytest_firehose._lambda.functions import check_memory, check_role, function_timeout
 from pytest_firehose._lambda.kinesis_events import kinesis_event
 from pytest_firehose._lambda.mapping import EventSourceMapping, Invocation, ShardView
-from pytest_firehose._lambda.mapping_settings import MappingSettings, settings_from
+from pytest_firehose._lambda.mapping_settings import MappingSettings, invalid, settings_from
+from pytest_firehose._services.kinesis.consumers import Consumer
+from pytest_firehose._services.kinesis.model import KinesisService
 from pytest_firehose._services.kinesis.records import sequence_index_of, shard_id_in, views
-from pytest_firehose._services.kinesis.streams import KinesisRecord, KinesisStream
+from pytest_firehose._services.kinesis.streams import KinesisRecord, KinesisStream, Shard
+from pytest_firehose._services.kinesis.subscriptions import Subscription
 from pytest_firehose._wire.validation import unsendable, validate_input
 
 _NAME_CHARACTERS = re.compile(r"[^A-Za-z0-9_-]")
@@ -93,9 +96,12 @@ class KinesisReader:
                 for shard in self._stream.shards
             ]
 
+    def blocked_until(self, shard_id: str, after: int) -> datetime | None:
+        return None  # GetRecords: the shard is shared, nothing keeps the mapping out
+
     def read(self, shard_id: str, after: int) -> tuple[list[Any], list[Any]]:
         with self._world.touched():
-            shard = next(s for s in self._stream.shards if s.shard_id == shard_id)
+            shard = self._shard(shard_id)
             held = views(row for row in shard.rows if sequence_index_of(row) > after)
             trimmed = views(
                 row
@@ -104,6 +110,57 @@ class KinesisReader:
             )
         trimmed.sort(key=lambda record: record.sequence_index)
         return held, trimmed
+
+    def _shard(self, shard_id: str) -> Shard:
+        return next(s for s in self._stream.shards if s.shard_id == shard_id)
+
+
+class ConsumerReader(KinesisReader):
+    """The mapping's view of a stream it reads through an enhanced fan-out consumer: the
+    same records, read while the mapping holds the consumer's subscription to the shard
+    (SubscribeToShard's rules: another subscription of the consumer keeps it out for 5
+    seconds, and is taken over after that)."""
+
+    def __init__(
+        self,
+        world: World,
+        model: KinesisService,
+        stream: KinesisStream,
+        source: Source,
+        consumer: Consumer,
+    ) -> None:
+        super().__init__(world, stream, source)
+        self._model = model
+        self._consumer = consumer
+        self._held: dict[str, Subscription] = {}
+
+    def shards(self) -> list[ShardView]:
+        self._check_consumer()
+        return super().shards()
+
+    def blocked_until(self, shard_id: str, after: int) -> datetime | None:
+        with self._world.touched():
+            self._check_consumer()
+            shard = self._shard(shard_id)
+            held = self._model.hold_subscription(
+                self._consumer, self._stream, shard, self._held.get(shard_id)
+            )
+            if isinstance(held, Subscription):
+                self._held[shard_id] = held
+                return None
+            # Kept out: wait for the takeover only when there is something to read.
+            return held if shard.next_index - 1 > after else None
+
+    def _check_consumer(self) -> None:
+        with self._world.touched():
+            gone = self._model.consumer_gone(self._consumer, self._stream, self._model.clock.now())
+        if gone:
+            raise UsageError(
+                f"the event source mapping reads through consumer {self._consumer.arn}, "
+                "which was deregistered or whose stream was deleted: Lambda can no longer "
+                "subscribe to its shards, and the mapping reads nothing more. Make another "
+                "trigger with an ACTIVE consumer."
+            )
 
 
 class KinesisTrigger:
@@ -191,22 +248,45 @@ def _starting_timestamp(params: dict[str, Any]) -> None:
     params["StartingPositionTimestamp"] = when.astimezone(timezone.utc)
 
 
-def _check_source(stream: KinesisStream, params: dict[str, Any]) -> None:
-    """Refuse an ``EventSourceArn`` that is not the stream the trigger is made on: the
-    mapping reads only that stream, and reads it as a shared-throughput consumer."""
+def _source_consumer(
+    model: KinesisService, stream: KinesisStream, params: dict[str, Any]
+) -> Consumer | None:
+    """The enhanced fan-out consumer ``EventSourceArn`` names (``None``: the stream itself,
+    read as a shared-throughput consumer). Refuse an ARN that is neither the stream the
+    trigger is made on nor one of its consumers, and a consumer that is gone or not ACTIVE,
+    with Lambda's ``InvalidParameterValueException`` (docs/fidelity.md: the texts are
+    chosen, the stream's after Lambda's recorded ``Stream not found``)."""
     given = params["EventSourceArn"]
     if given == stream.arn:
-        return
+        return None
     if given.startswith(f"{stream.arn}/consumer/"):
-        raise UsageError(
-            f"lambda_trigger(EventSourceArn={given!r}): the fake event source mapping does "
-            "not model an enhanced fan-out consumer as its source yet; leave EventSourceArn "
-            "out to read the stream itself (docs/lambda.md lists what the mapping models)."
-        )
+        now = model.clock.now()
+        found = [c for c in model.consumers_of(stream) if c.arn == given]
+        if not found or model.streams.get(stream.name) is not stream:
+            raise _refused(invalid(f"Stream not found: {given}"))
+        consumer: Consumer = found[0]
+        if consumer.status(now) != "ACTIVE":
+            raise _refused(
+                invalid(
+                    f"Consumer {consumer.name} with creation timestamp "
+                    f"{int(consumer.created_at.timestamp())} under stream {stream.name} and "
+                    f"account {model.account_id} is not in ACTIVE status."
+                )
+            )
+        return consumer
     raise UsageError(
         f"lambda_trigger(EventSourceArn={given!r}): the trigger reads {stream.arn}, the "
         "stream it is made on; call lambda_trigger on the handle of the stream you mean "
-        "(kinesis[name]), and leave EventSourceArn out."
+        "(kinesis[name]), and leave EventSourceArn out or name one of its consumers."
+    )
+
+
+def _refused(error: ServiceError) -> UsageError:
+    """What ``lambda_trigger`` raises for CreateEventSourceMapping's refusal ``error``."""
+    return UsageError(
+        f"lambda_trigger(): CreateEventSourceMapping would answer {error.code}: "
+        f"{error.message}\nChange the parameter it names; docs/lambda.md lists each "
+        "one with its default."
     )
 
 
@@ -220,16 +300,13 @@ def mapping_settings(params: dict[str, Any]) -> MappingSettings:
         validate_input("lambda", "CreateEventSourceMapping", params)
         settings = settings_from(params)
     except ServiceError as error:
-        raise UsageError(
-            f"lambda_trigger(): CreateEventSourceMapping would answer {error.code}: "
-            f"{error.message}\nChange the parameter it names; docs/lambda.md lists each "
-            "one with its default."
-        ) from None
+        raise _refused(error) from None
     return settings
 
 
 def new_trigger(
     world: World,
+    model: KinesisService,
     stream: KinesisStream,
     region: str,
     handler: Callable[[dict[str, Any], Any], Any],
@@ -249,10 +326,16 @@ def new_trigger(
     params = {"FunctionName": name, "EventSourceArn": stream.arn, **options}
     params.setdefault("StartingPosition", "TRIM_HORIZON")
     settings = mapping_settings(params)
-    _check_source(stream, params)
+    with world.touched():
+        consumer = _source_consumer(model, stream, params)
     function = Function(name, region, world.account_id, timeout=limit, memory_mb=memory_mb)
+    # The records name the stream, also when a consumer reads them (docs/fidelity.md).
     source = Source(stream.arn, region, role or default_role(world.account_id, name))
-    reader = KinesisReader(world, stream, source)
+    reader = (
+        KinesisReader(world, stream, source)
+        if consumer is None
+        else ConsumerReader(world, model, stream, source, consumer)
+    )
     uuid = world.ids.uuid()
     sender = (
         FailureDestination(

@@ -93,6 +93,11 @@ class StreamReader(Protocol):
         those after it that retention trimmed, each in order."""
         ...
 
+    def blocked_until(self, shard_id: str, after: int) -> datetime | None:
+        """When the shard's records after sequence index ``after`` can be read, if they
+        cannot be now (``None``: now, or there are none)."""
+        ...
+
 
 class FunctionTimeout(Exception):
     """The invocation ran past the function's timeout on the fake clock."""
@@ -259,6 +264,10 @@ class EventSourceMapping:
         state = self._shards.setdefault((shard_id, lane), _Shard(lane=lane))
         now = self.clock.now()
         if not state.batches:
+            # New records need the shard's reader (a batch in flight was read already).
+            blocked = self.reader.blocked_until(shard_id, state.checkpoint)
+            if blocked is not None and blocked > now:
+                return blocked
             # A batch waiting for its window is read afresh when the window closes: the
             # records that arrived meanwhile join it.
             read_to = state.checkpoint

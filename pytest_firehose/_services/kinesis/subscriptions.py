@@ -45,6 +45,9 @@ Choices (INFERRED; docs/kinesis.md's fan-out section lists them):
 * Starting positions are checked as GetShardIterator checks them, with its messages (a
   ``SequenceNumber`` with ``TRIM_HORIZON`` or ``LATEST`` is refused, not ignored).
 * A subscription whose consumer is deregistered, or whose stream is deleted, ends.
+* A reader inside the service (a Lambda event source mapping reading through a consumer)
+  holds subscriptions under the same rules, without events or quota: it keeps out, and is
+  taken over by, the consumer's other subscriptions (``hold_subscription``).
 """
 
 from __future__ import annotations
@@ -167,7 +170,8 @@ class Subscriptions:
         shard = self._subscribed_shard(params["ShardId"], stream, now)
         key = (consumer.arn, shard.shard_id)
         held = self._subscriptions().get(key)
-        if held is not None and not held.finished and now - held.started_at < TAKEOVER_AFTER:
+        if self._keeps_out(held, now):
+            assert held is not None
             raise ServiceError("ResourceInUseException", self._another_subscription(held))
         starting = params["StartingPosition"]
         position = self._starting_index(
@@ -188,10 +192,44 @@ class Subscriptions:
             started_at=now,
             next_at=now,
         )
-        if held is not None:
+        self._install(key, held, subscription)
+        return {"EventStream": SubscriptionFeed(self, subscription)}
+
+    @staticmethod
+    def _keeps_out(held: Subscription | None, now: datetime) -> bool:
+        """Whether ``held`` refuses another subscription now: it started under 5 seconds
+        ago and has not ended."""
+        return held is not None and not held.finished and now - held.started_at < TAKEOVER_AFTER
+
+    def _install(
+        self, key: tuple[str, str], held: Subscription | None, subscription: Subscription
+    ) -> None:
+        """Make ``subscription`` the consumer's on its shard; the one it replaces is taken
+        over (its connection fails with ``ResourceInUseException``)."""
+        if held is not None and held is not subscription:
             held.taken_over = True
         self._subscriptions()[key] = subscription
-        return {"EventStream": SubscriptionFeed(self, subscription)}
+
+    def hold_subscription(
+        self, consumer: Consumer, stream: KinesisStream, shard: Shard, mine: Subscription | None
+    ) -> Subscription | datetime:
+        """Subscribe ``consumer`` to ``shard`` as a reader inside the service does (a Lambda
+        event source mapping): keep ``mine`` while it lasts, take the shard over as
+        SubscribeToShard would (no quota, no events: the reader reads the shard itself).
+        Returns the subscription held, or when another one stops keeping it out."""
+        now = self.clock.now()
+        key = (consumer.arn, shard.shard_id)
+        held = self._subscriptions().get(key)
+        if held is mine and mine is not None and not mine.taken_over and now < mine.ends_at:
+            return mine
+        if held is not mine and self._keeps_out(held, now):
+            assert held is not None
+            return held.started_at + TAKEOVER_AFTER
+        subscription = Subscription(
+            consumer, stream, shard, shard.next_index, started_at=now, next_at=now
+        )
+        self._install(key, held, subscription)
+        return subscription
 
     def _another_subscription(self, subscription: Subscription) -> str:
         """The text of the refusal, and of the takeover's error event, that name the
@@ -255,7 +293,10 @@ class Subscriptions:
 
     def _gone(self, subscription: Subscription, now: datetime) -> bool:
         """Whether the subscription's consumer or stream went away."""
-        consumer, stream = subscription.consumer, subscription.stream
+        return self.consumer_gone(subscription.consumer, subscription.stream, now)
+
+    def consumer_gone(self, consumer: Consumer, stream: KinesisStream, now: datetime) -> bool:
+        """Whether ``consumer`` of ``stream`` was deregistered, or its stream deleted."""
         return (
             self.streams.get(stream.name) is not stream
             or consumer.status(now) == "DELETING"

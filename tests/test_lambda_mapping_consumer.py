@@ -1,0 +1,242 @@
+"""A Kinesis event source mapping that reads through an enhanced fan-out consumer: the
+consumer it takes, the events and invocation records it writes, and how it shares the
+consumer's subscriptions with the test's own SubscribeToShard calls (docs/lambda.md)."""
+
+from __future__ import annotations
+
+import base64
+from datetime import timedelta
+from typing import Any
+
+import boto3
+import pytest
+from botocore.exceptions import ClientError, EventStreamError
+from conftest import REGION, SEED
+
+from pytest_firehose import FirehoseFake
+from pytest_firehose._errors import UsageError
+
+SHARD = "shardId-000000000000"
+
+
+def _kinesis() -> Any:
+    return boto3.client("kinesis", region_name=REGION)
+
+
+def _put(*payloads: bytes, key: str = "k") -> None:
+    for payload in payloads:
+        _kinesis().put_record(StreamName="s", Data=payload, PartitionKey=key)
+
+
+def _register(stream: Any, name: str = "lambda") -> str:
+    answer = _kinesis().register_stream_consumer(StreamARN=stream.arn, ConsumerName=name)
+    arn: str = answer["Consumer"]["ConsumerARN"]
+    return arn
+
+
+def _seen(trigger: Any) -> list[list[bytes]]:
+    return [invocation.records for invocation in trigger.invocations]
+
+
+def _subscribe(consumer: str) -> Any:
+    answer = _kinesis().subscribe_to_shard(
+        ConsumerARN=consumer, ShardId=SHARD, StartingPosition={"Type": "TRIM_HORIZON"}
+    )
+    return answer["EventStream"]
+
+
+def test_a_consumer_as_the_source_hands_every_record_to_the_handler(fake: FirehoseFake) -> None:
+    stream = fake.kinesis.create_stream("s")
+    consumer = _register(stream)
+    trigger = stream.lambda_trigger(
+        lambda event, context: None, EventSourceArn=consumer, BatchSize=2
+    )
+    _put(b"a", b"b", b"c")
+
+    trigger.drain()
+
+    assert _seen(trigger) == [[b"a", b"b"], [b"c"]]
+    sources = {r["eventSourceARN"] for i in trigger.invocations for r in i.event["Records"]}
+    assert sources == {stream.arn}
+
+
+def test_the_invocation_record_names_the_stream_not_the_consumer(fake: FirehoseFake) -> None:
+    stream = fake.kinesis.create_stream("s")
+    consumer = _register(stream)
+
+    def failing(event: dict[str, Any], context: Any) -> None:
+        raise ValueError("cannot process")
+
+    trigger = stream.lambda_trigger(
+        failing, EventSourceArn=consumer, MaximumRetryAttempts=1, BisectBatchOnFunctionError=True
+    )
+    _put(b"a", b"b")
+
+    trigger.drain()
+
+    assert _seen(trigger) == [[b"a", b"b"], [b"a"], [b"a"], [b"b"], [b"b"]]
+    assert [f["KinesisBatchInfo"]["streamArn"] for f in trigger.failures] == [stream.arn] * 2
+
+
+def test_a_parent_shard_is_read_to_its_end_before_its_children(fake: FirehoseFake) -> None:
+    stream = fake.kinesis.create_stream("s")
+    trigger = stream.lambda_trigger(lambda event, context: None, EventSourceArn=_register(stream))
+    _put(b"parent")
+    stream.split_shard(SHARD, 2**127)
+    _put(b"child")
+
+    trigger.drain()
+
+    assert _seen(trigger) == [[b"parent"], [b"child"]]
+
+
+def test_a_consumer_arn_that_names_no_consumer_is_refused(fake: FirehoseFake) -> None:
+    stream = fake.kinesis.create_stream("s")
+    missing = f"{stream.arn}/consumer/nobody:1700000000"
+
+    with pytest.raises(UsageError) as refused:
+        stream.lambda_trigger(lambda event, context: None, EventSourceArn=missing)
+
+    assert (
+        "CreateEventSourceMapping would answer InvalidParameterValueException: "
+        f"Stream not found: {missing}"
+    ) in str(refused.value)
+
+
+def test_a_deregistered_consumer_is_refused(fake: FirehoseFake) -> None:
+    stream = fake.kinesis.create_stream("s")
+    consumer = _register(stream)
+    _kinesis().deregister_stream_consumer(ConsumerARN=consumer)
+
+    with pytest.raises(UsageError, match=f"Stream not found: {consumer}"):
+        stream.lambda_trigger(lambda event, context: None, EventSourceArn=consumer)
+
+
+def test_a_consumer_is_taken_once_it_is_active() -> None:
+    with FirehoseFake(region=REGION, seed=SEED, creation_delay=10) as fake:
+        stream = fake.kinesis.create_stream("s")
+        fake.kinesis.clock.advance(seconds=10)
+        consumer = _register(stream)
+
+        with pytest.raises(UsageError) as refused:
+            stream.lambda_trigger(lambda event, context: None, EventSourceArn=consumer)
+        fake.kinesis.clock.advance(seconds=10)
+        trigger = stream.lambda_trigger(lambda event, context: None, EventSourceArn=consumer)
+
+    assert "InvalidParameterValueException: Consumer lambda with creation timestamp" in str(
+        refused.value
+    )
+    assert "under stream s and account 123456789012 is not in ACTIVE status." in str(refused.value)
+    assert trigger.invocations == []
+
+
+def test_the_mapping_holds_the_consumers_subscription_to_each_shard(fake: FirehoseFake) -> None:
+    stream = fake.kinesis.create_stream("s")
+    consumer = _register(stream)
+    trigger = stream.lambda_trigger(lambda event, context: None, EventSourceArn=consumer)
+    _put(b"a")
+    trigger.drain()
+
+    with pytest.raises(ClientError) as refused:
+        _subscribe(consumer)
+    other = _subscribe(_register(stream, "other"))
+
+    assert refused.value.response["Error"]["Code"] == "ResourceInUseException"
+    assert refused.value.response["Error"]["Message"].startswith(
+        "Another active subscription exists for this consumer"
+    )
+    assert [record["Data"] for record in next(iter(other))["SubscribeToShardEvent"]["Records"]] == [
+        b"a"
+    ]
+
+
+def test_a_subscription_that_took_the_shard_over_is_taken_back_five_seconds_on(
+    fake: FirehoseFake,
+) -> None:
+    stream = fake.kinesis.create_stream("s")
+    consumer = _register(stream)
+    trigger = stream.lambda_trigger(lambda event, context: None, EventSourceArn=consumer)
+    trigger.drain()
+    fake.kinesis.clock.advance(seconds=5)
+    theirs = _subscribe(consumer)
+    subscribed_at = fake.kinesis.clock.now()
+    _put(b"a")
+
+    trigger.drain()
+
+    (invocation,) = trigger.invocations
+    assert invocation.at - subscribed_at == timedelta(seconds=5)
+    with pytest.raises(EventStreamError, match="ResourceInUseException"):
+        list(theirs)
+
+
+def test_a_consumer_deregistered_while_the_mapping_reads_stops_it(fake: FirehoseFake) -> None:
+    stream = fake.kinesis.create_stream("s")
+    consumer = _register(stream)
+    trigger = stream.lambda_trigger(lambda event, context: None, EventSourceArn=consumer)
+    _put(b"a")
+    trigger.drain()
+    _kinesis().deregister_stream_consumer(ConsumerARN=consumer)
+    _put(b"b")
+
+    with pytest.raises(UsageError, match="was deregistered or whose stream was deleted"):
+        trigger.drain()
+
+    assert _seen(trigger) == [[b"a"]]
+
+
+def test_a_stream_deleted_with_its_consumers_stops_the_mapping(fake: FirehoseFake) -> None:
+    stream = fake.kinesis.create_stream("s")
+    consumer = _register(stream)
+    trigger = stream.lambda_trigger(lambda event, context: None, EventSourceArn=consumer)
+    _put(b"a")
+    _kinesis().delete_stream(StreamName="s", EnforceConsumerDeletion=True)
+
+    with pytest.raises(UsageError, match=consumer):
+        trigger.drain()
+
+    assert trigger.invocations == []
+
+
+def test_the_mappings_reads_use_none_of_the_shards_read_quota(fake: FirehoseFake) -> None:
+    stream = fake.kinesis.create_stream("s")
+    trigger = stream.lambda_trigger(lambda event, context: None, EventSourceArn=_register(stream))
+    fake.kinesis.enforce_read_quotas()
+    _put(b"a")
+    client = _kinesis()
+    iterator = client.get_shard_iterator(
+        StreamName="s", ShardId=SHARD, ShardIteratorType="TRIM_HORIZON"
+    )
+
+    trigger.drain()
+    answers = [client.get_records(ShardIterator=iterator["ShardIterator"]) for _ in range(5)]
+
+    assert [len(answer["Records"]) for answer in answers] == [1] * 5
+    assert base64.b64decode(trigger.invocations[0].event["Records"][0]["kinesis"]["data"]) == b"a"
+
+
+def test_a_consumer_being_deregistered_is_not_active() -> None:
+    with FirehoseFake(region=REGION, seed=SEED, creation_delay=10) as fake:
+        stream = fake.kinesis.create_stream("s")
+        fake.kinesis.clock.advance(seconds=10)
+        consumer = _register(stream)
+        fake.kinesis.clock.advance(seconds=10)
+        _kinesis().deregister_stream_consumer(ConsumerARN=consumer)
+
+        with pytest.raises(UsageError, match="is not in ACTIVE status"):
+            stream.lambda_trigger(lambda event, context: None, EventSourceArn=consumer)
+
+
+def test_the_mapping_renews_its_subscription_when_it_ends(fake: FirehoseFake) -> None:
+    stream = fake.kinesis.create_stream("s")
+    consumer = _register(stream)
+    trigger = stream.lambda_trigger(lambda event, context: None, EventSourceArn=consumer)
+    trigger.drain()
+    fake.kinesis.clock.advance(minutes=5)
+    _put(b"a")
+
+    trigger.drain()
+
+    assert _seen(trigger) == [[b"a"]]
+    with pytest.raises(ClientError, match="Another active subscription exists"):
+        _subscribe(consumer)
