@@ -67,6 +67,8 @@ from pytest_firehose._services.firehose.streams import (
 
 #: Delivery streams an account may have in a region (DOC: CreateDeliveryStream, "By default,
 #: you can create up to 5,000 Firehose streams per AWS Region"; 50 in its older versions).
+#: Past it, the refusal names the quota and lists the account's streams by name (REAL, with
+#: the quota at 50: hashicorp/terraform-provider-aws#7408, 2019).
 MAX_STREAMS = 5000
 
 
@@ -196,9 +198,8 @@ class FirehoseService(Puts, StreamSettings, ServiceBase):  # Puts first: it over
         if len(self.streams) >= MAX_STREAMS:
             raise ServiceError(
                 "LimitExceededException",
-                f"Account {self.account_id} already has {len(self.streams)} Firehose streams "
-                f"in {self.region}, its quota of {MAX_STREAMS}; delete one before creating "
-                f"{name}.",
+                f"You have already consumed your firehose quota of {MAX_STREAMS} hoses. "
+                f"Firehose names: [{', '.join(sorted(self.streams))}]",
             )
         stream_type = params.get("DeliveryStreamType", "DirectPut")
         kinds = [kind for kind in DESTINATION_KINDS if kind in params]
