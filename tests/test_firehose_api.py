@@ -186,10 +186,12 @@ def test_a_region_holds_5000_streams(fake, client):
     response = refused(client.create_delivery_stream, DeliveryStreamName="one-more")
 
     assert response["ResponseMetadata"]["HTTPStatusCode"] == 400
+    # The words AWS answered with its quota at 50 (terraform-provider-aws#7408, 2019).
+    names = ", ".join(f"s{number:04}" for number in range(5000))
     assert response["Error"] == {
         "Code": "LimitExceededException",
-        "Message": f"Account {fake.world.account_id} already has 5000 Firehose streams in "
-        f"{REGION}, its quota of 5000; delete one before creating one-more.",
+        "Message": "You have already consumed your firehose quota of 5000 hoses. "
+        f"Firehose names: [{names}]",
     }
     assert "one-more" not in fake.firehose
     assert len(client.list_delivery_streams(Limit=10000)["DeliveryStreamNames"]) == 5000

@@ -1,4 +1,5 @@
-"""Direct PUT throughput quotas, on the fake clock, once a test turns them on."""
+"""Direct PUT throughput quotas and the control plane's rates, on the fake clock, once a test
+turns them on."""
 
 from __future__ import annotations
 
@@ -121,3 +122,81 @@ def test_scripted_record_failures_use_no_quota(fake, client):
 
     assert failed(answer) == [0]
     assert answer["RequestResponses"][0]["ErrorCode"] == "ServiceUnavailableException"
+
+
+# --------------------------------------------------------------------------- control plane
+
+MISSING = "no-such-stream"
+#: Each control-plane operation, with parameters that name a stream the account lacks (so
+#: every call but a refused one answers ResourceNotFoundException), or none.
+CONTROL_CALLS: list[tuple[str, dict[str, Any]]] = [
+    ("describe_delivery_stream", {"DeliveryStreamName": MISSING}),
+    ("list_delivery_streams", {}),
+    ("delete_delivery_stream", {"DeliveryStreamName": MISSING}),
+    (
+        "update_destination",
+        {
+            "DeliveryStreamName": MISSING,
+            "CurrentDeliveryStreamVersionId": "1",
+            "DestinationId": "destinationId-000000000001",
+        },
+    ),
+    ("tag_delivery_stream", {"DeliveryStreamName": MISSING, "Tags": [{"Key": "k"}]}),
+    ("untag_delivery_stream", {"DeliveryStreamName": MISSING, "TagKeys": ["k"]}),
+    ("list_tags_for_delivery_stream", {"DeliveryStreamName": MISSING}),
+    ("start_delivery_stream_encryption", {"DeliveryStreamName": MISSING}),
+    ("stop_delivery_stream_encryption", {"DeliveryStreamName": MISSING}),
+]
+#: What a throttled DescribeDeliveryStream answered (terraform-provider-aws#26197, 2022) and
+#: a throttled ListTagsForDeliveryStream (prowler#9124, 2025).
+RATE_EXCEEDED = {"Code": "ThrottlingException", "Message": "Rate exceeded"}
+SLOW_DOWN = {
+    "Code": "ThrottlingException",
+    "Message": "Please slow down. Max limit of 5 RPS has breached for",
+}
+TAG_CALLS = ("tag_delivery_stream", "untag_delivery_stream", "list_tags_for_delivery_stream")
+
+
+def answer_of(call: Any, **params: Any) -> dict[str, Any]:
+    try:
+        answer: dict[str, Any] = call(**params)
+    except ClientError as error:
+        return dict(error.response)
+    return answer
+
+
+@pytest.mark.parametrize(("method", "params"), CONTROL_CALLS, ids=[c[0] for c in CONTROL_CALLS])
+def test_a_sixth_control_plane_call_in_a_second_is_throttled(fake, client, method, params):
+    call = getattr(client, method)
+    for _ in range(5):
+        assert answer_of(call, **params).get("Error", {}).get("Code") != "ThrottlingException"
+
+    refused = answer_of(call, **params)
+
+    assert refused["Error"] == (SLOW_DOWN if method in TAG_CALLS else RATE_EXCEEDED)
+    assert refused["ResponseMetadata"]["HTTPStatusCode"] == 400
+    fake.firehose.clock.advance(seconds=1)
+    assert answer_of(call, **params).get("Error", {}).get("Code") != "ThrottlingException"
+
+
+def test_a_throttled_create_creates_nothing_and_each_operation_has_its_own_rate(fake, client):
+    for number in range(5):
+        client.create_delivery_stream(DeliveryStreamName=f"s{number}")
+
+    refused = answer_of(client.create_delivery_stream, DeliveryStreamName="s5")
+
+    assert refused["Error"] == RATE_EXCEEDED
+    assert "s5" not in fake.firehose
+    # DescribeDeliveryStream and the puts have rates of their own.
+    assert client.describe_delivery_stream(DeliveryStreamName="s4")
+    client.put_record(DeliveryStreamName="events", Record={"Data": b"x"})
+
+
+def test_the_control_plane_has_no_rate_while_quotas_are_off():
+    with FirehoseFake(region=SMALL) as fake:
+        fake.firehose.create_delivery_stream("events")
+        client = boto3.client(
+            "firehose", region_name=SMALL, config=Config(retries={"total_max_attempts": 1})
+        )
+        for _ in range(20):
+            client.describe_delivery_stream(DeliveryStreamName="events")

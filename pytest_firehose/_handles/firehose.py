@@ -98,13 +98,17 @@ class FirehoseHandle(ServiceHandle[FirehoseService, DeliveryStreamHandle]):
         return self._handle(model, name)
 
     def enforce_quotas(self, enabled: bool = True) -> None:
-        """Make every DirectPut delivery stream enforce its throughput quota on the fake
-        clock, PutRecord and PutRecordBatch combined: 2,000 requests, 500,000 records and
-        5 MiB a second in us-east-1, us-west-2 and eu-west-1, 1,000 requests, 100,000
-        records and 1 MiB a second elsewhere. Past it, a call is refused whole with
-        ServiceUnavailableException ``Slow down.`` (HTTP 500), and a PutRecordBatch's
-        records that do not fit fail inside its answer with the same code. Off by default;
-        ``enforce_quotas(False)`` turns it off again."""
+        """Make Firehose enforce its rate quotas on the fake clock.
+
+        Every DirectPut delivery stream takes, PutRecord and PutRecordBatch combined, 2,000
+        requests, 500,000 records and 5 MiB a second in us-east-1, us-west-2 and eu-west-1,
+        1,000 requests, 100,000 records and 1 MiB a second elsewhere. Past it, a call is
+        refused whole with ServiceUnavailableException ``Slow down.`` (HTTP 500), and a
+        PutRecordBatch's records that do not fit fail inside its answer with the same code.
+        The control plane's operations (CreateDeliveryStream, DescribeDeliveryStream,
+        ListTagsForDeliveryStream ...) take five calls a second each per account and region;
+        past it, ThrottlingException (HTTP 400). Off by default; ``enforce_quotas(False)``
+        turns them off again."""
         check_switch("enforce_quotas", enabled)
         with self._world.touched():
             self._world.firehose_quotas = enabled

@@ -1,11 +1,12 @@
 """What the Firehose and Kinesis models share: running an operation by name (the batch put
-apart), the answer that says which records failed, the not-found error and tag paging."""
+apart), the answer that says which records failed, the not-found error, tag paging and the
+count of calls a rate quota allows in each second of the fake clock."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any, ClassVar
 
 from pytest_firehose._clock import FakeClock
@@ -95,3 +96,26 @@ def tag_page(tags: Mapping[str, str], params: dict[str, Any]) -> dict[str, Any]:
         "Tags": [{"Key": key, "Value": tags[key]} for key in keys[:limit]],
         "HasMoreTags": len(keys) > limit,
     }
+
+
+class CallRates:
+    """Calls counted under a key in each second of the fake clock, as a rate quota counts
+    them: the count starts again at each new second, and a call refused for want of room
+    is not counted."""
+
+    __slots__ = ("_counts",)
+
+    def __init__(self) -> None:
+        #: key -> (epoch second, calls counted in it).
+        self._counts: dict[tuple[str, ...], tuple[int, int]] = {}
+
+    def take(self, key: tuple[str, ...], limit: int, now: datetime) -> bool:
+        """Count one call under ``key`` if the second ``now`` falls in has room for it."""
+        second = int(now.timestamp())
+        start, calls = self._counts.get(key, (second, 0))
+        if start != second:
+            calls = 0
+        if calls >= limit:
+            return False
+        self._counts[key] = (second, calls + 1)
+        return True

@@ -132,6 +132,21 @@ CALL_ERRORS: dict[str, dict[str, ErrorSpec]] = {
 
 #: Whole-call errors an operation sends in words of its own, in place of its service's.
 OPERATION_ERRORS: dict[tuple[str, str], dict[str, ErrorSpec]] = {
+    # REAL (prowler-cloud/prowler#9124, 2025): ListTagsForDeliveryStream past its five calls
+    # a second, as captured (the capture ends after "for"); TagDeliveryStream and
+    # UntagDeliveryStream share its rate's sentence in the API reference, and its words here.
+    **{
+        ("firehose", operation): {
+            "ThrottlingException": ErrorSpec(
+                "ThrottlingException", 400, "Please slow down. Max limit of 5 RPS has breached for"
+            )
+        }
+        for operation in (
+            "ListTagsForDeliveryStream",
+            "TagDeliveryStream",
+            "UntagDeliveryStream",
+        )
+    },
     ("kinesis", "SubscribeToShard"): {
         spec.code: spec
         for spec in (

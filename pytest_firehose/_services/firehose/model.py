@@ -3,7 +3,7 @@ Delivery buffers and delivers what it accepted. Knows nothing of HTTP or pytest.
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -33,7 +33,7 @@ from pytest_firehose._lambda.functions import (
     parse_function,
 )
 from pytest_firehose._payload import Payload, data_of
-from pytest_firehose._services.base import ServiceBase
+from pytest_firehose._services.base import Answer, ServiceBase
 from pytest_firehose._services.codes import BATCH_PUT
 from pytest_firehose._services.firehose.aggregation import EXTRA
 from pytest_firehose._services.firehose.backup import (
@@ -49,7 +49,7 @@ from pytest_firehose._services.firehose.describe import (
     updated_destination,
 )
 from pytest_firehose._services.firehose.puts import Puts
-from pytest_firehose._services.firehose.quotas import PutQuota
+from pytest_firehose._services.firehose.quotas import ControlRates, PutQuota
 from pytest_firehose._services.firehose.settings import findings, report, source_findings
 from pytest_firehose._services.firehose.source import take_in
 from pytest_firehose._services.firehose.stream_settings import (
@@ -67,6 +67,8 @@ from pytest_firehose._services.firehose.streams import (
 
 #: Delivery streams an account may have in a region (DOC: CreateDeliveryStream, "By default,
 #: you can create up to 5,000 Firehose streams per AWS Region"; 50 in its older versions).
+#: Past it, the refusal names the quota and lists the account's streams by name (REAL, with
+#: the quota at 50: hashicorp/terraform-provider-aws#7408, 2019).
 MAX_STREAMS = 5000
 
 
@@ -112,10 +114,12 @@ class FirehoseService(Puts, StreamSettings, ServiceBase):  # Puts first: it over
         self.functions = FunctionRegistry()
         #: The Glue tables tests registered in this region, for record format conversion.
         self.glue_tables = GlueTables(account_id, region)
-        #: Whether DirectPut streams enforce their throughput quota (off unless a test
-        #: asks), and each stream's use of it in the current second, by name.
+        #: Whether DirectPut streams enforce their throughput quota and the control plane
+        #: its rates (off unless a test asks); each stream's use of its quota in the
+        #: current second, by name, and the account's use of the control plane's rates.
         self.quotas = False
         self._usage: dict[str, PutQuota] = {}
+        self._control = ControlRates()
         self._operations = {
             "CreateDeliveryStream": self.create_delivery_stream,
             "DescribeDeliveryStream": self.describe_delivery_stream,
@@ -131,6 +135,18 @@ class FirehoseService(Puts, StreamSettings, ServiceBase):  # Puts first: it over
         }
 
     # ------------------------------------------------------------------ requests
+
+    def dispatch(
+        self,
+        operation: str,
+        params: dict[str, Any],
+        record_failures: Mapping[int, str] | None = None,
+    ) -> Answer:
+        """Run ``operation``; with the quotas on, a control-plane call past its rate is
+        refused first (quotas.py)."""
+        if self.quotas:
+            self._control.take(operation, self.clock.now())
+        return super().dispatch(operation, params, record_failures)
 
     @staticmethod
     def stream_name(params: dict[str, Any]) -> str | None:
@@ -182,9 +198,8 @@ class FirehoseService(Puts, StreamSettings, ServiceBase):  # Puts first: it over
         if len(self.streams) >= MAX_STREAMS:
             raise ServiceError(
                 "LimitExceededException",
-                f"Account {self.account_id} already has {len(self.streams)} Firehose streams "
-                f"in {self.region}, its quota of {MAX_STREAMS}; delete one before creating "
-                f"{name}.",
+                f"You have already consumed your firehose quota of {MAX_STREAMS} hoses. "
+                f"Firehose names: [{', '.join(sorted(self.streams))}]",
             )
         stream_type = params.get("DeliveryStreamType", "DirectPut")
         kinds = [kind for kind in DESTINATION_KINDS if kind in params]

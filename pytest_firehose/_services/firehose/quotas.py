@@ -18,6 +18,23 @@ clock, as Kinesis's write quota is; a call over the request rate is refused whol
 no quota; a PutRecord whose record is over the record or byte rate is refused whole too; a
 PutRecordBatch's records are taken in order while they fit, and those that do not fit fail
 in the answer (so do the rest of them: Firehose takes no record out of order).
+
+The control plane's rates are enforced under the same switch (:class:`ControlRates`):
+
+* CreateDeliveryStream, DeleteDeliveryStream, DescribeDeliveryStream, ListDeliveryStreams,
+  UpdateDestination, TagDeliveryStream, UntagDeliveryStream, ListTagsForDeliveryStream,
+  StartDeliveryStreamEncryption and StopDeliveryStreamEncryption each take five calls a
+  second (DOC: the developer guide's quota page; the API reference says it of the three tag
+  operations, "per account").
+* Past it: ``ThrottlingException``, HTTP 400, a code the API model does not list. REAL:
+  ``Rate exceeded`` for DescribeDeliveryStream (hashicorp/terraform-provider-aws#26197,
+  2022), ``Please slow down. Max limit of 5 RPS has breached for`` for
+  ListTagsForDeliveryStream (prowler-cloud/prowler#9124, 2025; the capture ends there).
+
+Choices (INFERRED): each operation is counted on its own, per account and region and second
+of the fake clock, whatever stream it names; a refused call is not counted; TagDeliveryStream
+and UntagDeliveryStream answer in ListTagsForDeliveryStream's words (the API reference gives
+the three one sentence), the other operations in DescribeDeliveryStream's.
 """
 
 from __future__ import annotations
@@ -27,12 +44,31 @@ from datetime import datetime
 
 from pytest_firehose._errors import ServiceError
 from pytest_firehose._payload import Payload, payload_len
-from pytest_firehose._services.codes import CALL_ERRORS
+from pytest_firehose._services.base import CallRates
+from pytest_firehose._services.codes import CALL_ERRORS, call_error
 
 #: The regions with the larger quota (DOC).
 LARGE_QUOTA_REGIONS = frozenset({"us-east-1", "us-west-2", "eu-west-1"})
 MIB = 1024 * 1024
 THROTTLED = "ServiceUnavailableException"
+#: The code of a control-plane call past its rate (REAL; not in the API model).
+CONTROL_THROTTLED = "ThrottlingException"
+#: Calls a second each control-plane operation takes, per account and region (DOC).
+CONTROL_RATES = dict.fromkeys(
+    (
+        "CreateDeliveryStream",
+        "DeleteDeliveryStream",
+        "DescribeDeliveryStream",
+        "ListDeliveryStreams",
+        "UpdateDestination",
+        "TagDeliveryStream",
+        "UntagDeliveryStream",
+        "ListTagsForDeliveryStream",
+        "StartDeliveryStreamEncryption",
+        "StopDeliveryStreamEncryption",
+    ),
+    5,
+)
 
 
 @dataclass(frozen=True)
@@ -92,3 +128,22 @@ class PutQuota:
     def give_back_request(self) -> None:
         """Uncount the request just counted: it was refused whole."""
         self._requests -= 1
+
+
+class ControlRates:
+    """The account's use of the control plane's rates in the current second of the fake
+    clock, in one region."""
+
+    __slots__ = ("_calls",)
+
+    def __init__(self) -> None:
+        self._calls = CallRates()
+
+    def take(self, operation: str, now: datetime) -> None:
+        """Count a call of ``operation``, or refuse it when its rate has no room left in
+        this second (operations without a rate, such as the puts, are not counted)."""
+        limit = CONTROL_RATES.get(operation)
+        if limit is None or self._calls.take((operation,), limit, now):
+            return
+        spec = call_error("firehose", operation, CONTROL_THROTTLED)
+        raise ServiceError(spec.code, spec.render(), spec.status)
