@@ -22,7 +22,7 @@ from typing import Any
 from pytest_firehose._clock import FakeClock
 from pytest_firehose._errors import ServiceError
 from pytest_firehose._ids import IdSource
-from pytest_firehose._services.base import Answer, ServiceBase
+from pytest_firehose._services.base import Answer, CallRates, ServiceBase
 from pytest_firehose._services.codes import BATCH_PUT
 from pytest_firehose._services.kinesis.account import AccountSettings, Commitment
 from pytest_firehose._services.kinesis.consumers import Consumers
@@ -117,7 +117,7 @@ class KinesisService(  # the mixins first: they override ServiceBase's put_batch
         #: Enforce the read quotas (GetRecords, GetShardIterator, control-plane reads) when
         #: True, with their counts per second of the fake clock (quotas.py).
         self.read_quotas = False
-        self._rates: dict[tuple[str, ...], tuple[int, int]] = {}
+        self._rates = CallRates()
         self._read_debt: dict[tuple[str, str], tuple[int, int]] = {}
         #: Resource policies of registered consumers, by consumer ARN (a stream's own
         #: policy lives on the stream, and goes with it).

@@ -51,6 +51,7 @@ from typing import Any
 
 from pytest_firehose._clock import FakeClock
 from pytest_firehose._errors import ServiceError
+from pytest_firehose._services.base import CallRates
 from pytest_firehose._services.codes import call_error
 from pytest_firehose._services.kinesis.records import Row, payload_bytes
 from pytest_firehose._services.kinesis.streams import read_token
@@ -102,7 +103,7 @@ class ReadQuotas:
     #: Whether the read quotas are enforced (``kinesis.enforce_read_quotas()``).
     read_quotas: bool
     #: Calls counted in the current second: key -> (epoch second, calls).
-    _rates: dict[tuple[str, ...], tuple[int, int]]
+    _rates: CallRates
     #: Bytes a shard has served and not yet paid off: (stream, shard id) -> (epoch
     #: second, bytes owed from that second on).
     _read_debt: dict[tuple[str, str], tuple[int, int]]
@@ -110,14 +111,7 @@ class ReadQuotas:
 
     def _take_rate(self, key: tuple[str, ...], limit: int) -> bool:
         """Count one call under ``key`` if this second has room for it."""
-        second = _second(self.clock.now())
-        start, calls = self._rates.get(key, (second, 0))
-        if start != second:
-            calls = 0
-        if calls >= limit:
-            return False
-        self._rates[key] = (second, calls + 1)
-        return True
+        return self._rates.take(key, limit, self.clock.now())
 
     def _shard_throttled(self, stream: str, shard_id: str) -> ServiceError:
         return ServiceError(
