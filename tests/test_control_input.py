@@ -243,3 +243,63 @@ def test_every_control_answer_is_json_naming_the_problem(
     assert ask(served, "GET", "/_fake/health", b"")[0] == 200
     assert "Traceback" not in capfd.readouterr().err
     ask(served, "POST", "/_fake/reset", b"")
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "body", "says"),
+    [
+        # "name" as POST /_fake/streams spells it: once, every stream was flushed.
+        ("POST", "/_fake/flush", {"name": "events"}, 'takes no "name" (its body takes "stream"'),
+        ("POST", "/_fake/flush?stream=events", None, 'give "stream" in the JSON body'),
+        ("POST", "/_fake/clock", {"advance": 60, "flush": True}, 'takes no "flush"'),
+        ("POST", "/_fake/reset", {"region": "eu-west-1"}, 'takes no "region" (its body takes no'),
+        ("POST", "/_fake/faults?region=eu-west-1", None, "takes no ?region="),
+        ("GET", "/_fake/calls?operation=PutRecord", None, "it takes ?service=, ?region="),
+        ("GET", "/_fake/streams/events?servce=kinesis", None, "takes no ?servce="),
+        ("GET", "/_fake/streams/events", {"service": "kinesis"}, 'takes no "service"'),
+        (
+            "POST",
+            "/_fake/logs",
+            {"stream": "events", "messages": ["a"], "group": "g"},
+            '"logGroup"',
+        ),
+    ],
+)
+def test_a_field_an_endpoint_does_not_read_is_refused_not_ignored(
+    served: FirehoseServer, method: str, path: str, body: Any, says: str
+) -> None:
+    ask_json(served, "POST", "/_fake/streams", {"service": "firehose", "name": "events"})
+    ask_json(served, "POST", "/_fake/logs", {"stream": "events", "records": ["aGk="]})
+    before = ask(served, "GET", "/_fake/clock", b"")
+    status, answer = ask(served, method, path, b"" if body is None else json.dumps(body).encode())
+    assert status == 400
+    assert says in answer["error"]
+    assert served.firehose["events"].buffered == [b"hi"]  # not flushed, not reset
+    assert ask(served, "GET", "/_fake/faults", b"") == (200, [])
+    assert ask(served, "GET", "/_fake/clock", b"") == before
+    ask(served, "POST", "/_fake/reset", b"")
+
+
+@pytest.mark.parametrize(
+    ("path", "says"),
+    [
+        ("/_fake/calls?service=", "?service= is firehose or kinesis (both when omitted), not ''"),
+        ("/_fake/streams?region=", '"region" is a region name such as "eu-west-1", not \'\''),
+        (
+            "/_fake/calls?service=firehose&service=kinesis",
+            "?service= is given twice ('firehose' and 'kinesis'); give it once",
+        ),
+    ],
+)
+def test_an_empty_or_repeated_query_parameter_is_refused(
+    served: FirehoseServer, path: str, says: str
+) -> None:
+    status, answer = ask(served, "GET", path, b"")
+    assert (status, answer) == (400, {"error": says})
+
+
+def test_a_percent_encoded_stream_name_is_decoded(served: FirehoseServer) -> None:
+    ask_json(served, "POST", "/_fake/streams", {"service": "kinesis", "name": "my-clicks"})
+    status, answer = ask(served, "GET", "/_fake/streams/my%2Dclicks?service=kinesis", b"")
+    assert (status, answer["name"]) == (200, "my-clicks")
+    ask(served, "POST", "/_fake/reset", b"")

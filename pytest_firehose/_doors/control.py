@@ -1,8 +1,9 @@
 """The local server's control API: JSON under ``/_fake/``, carried out on the world's handles.
 
-Knows nothing of sockets: :meth:`Control.answer` takes a method, a path, the query and the
-body, and returns a status and a JSON-ready value. Bad input is a :class:`ControlError`
-whose message names the fix; the server answers it as ``{"error": message}``.
+Knows nothing of sockets: :meth:`Control.answer` takes a method, a path, the query string
+and the body, and returns a status and a JSON-ready value. Bad input is a :class:`ControlError`
+whose message names the fix; the server answers it as ``{"error": message}``. A field an
+endpoint does not read, in its body or its query string, is refused rather than ignored.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import json
 import re
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
+from urllib.parse import parse_qsl, unquote
 
 from botocore.exceptions import ParamValidationError
 from botocore.validate import validate_parameters
@@ -29,20 +31,6 @@ from pytest_firehose._handles.kinesis import KinesisHandle, KinesisStreamHandle
 from pytest_firehose._wire.shapes import operation_model
 
 SERVICES = ("firehose", "kinesis")
-ROUTES = (
-    "GET /_fake/health",
-    "GET /_fake/streams",
-    "POST /_fake/streams",
-    "GET /_fake/streams/{name}",
-    "GET /_fake/faults",
-    "POST /_fake/faults",
-    "GET /_fake/clock",
-    "POST /_fake/clock",
-    "POST /_fake/flush",
-    "POST /_fake/logs",
-    "GET /_fake/calls",
-    "POST /_fake/reset",
-)
 _INDEX = re.compile(r"-?[0-9]+")
 #: What ``POST /_fake/logs`` takes besides messages: the argument each one is, an example.
 _LOG_FIELDS = {
@@ -50,6 +38,27 @@ _LOG_FIELDS = {
     "logStream": ("log_stream", "2026/12/03/[$LATEST]0123"),
     "subscriptionFilter": ("subscription_filter", "to-firehose"),
 }
+#: What each endpoint reads: the fields of its body (``None``: whatever it hands them to
+#: checks them: botocore's model for a create, ``.fail()`` for a fault) and its query
+#: parameters.
+_READS: dict[str, tuple[tuple[str, ...] | None, tuple[str, ...]]] = {
+    "GET /_fake/health": ((), ()),
+    "GET /_fake/streams": (("region",), ("region",)),
+    "POST /_fake/streams": (None, ("region",)),
+    "GET /_fake/streams/{name}": ((), ("service", "region")),
+    "GET /_fake/faults": ((), ()),
+    "POST /_fake/faults": (None, ()),
+    "GET /_fake/clock": ((), ()),
+    "POST /_fake/clock": (("advance",), ()),
+    "POST /_fake/flush": (("stream", "region"), ("region",)),
+    "POST /_fake/logs": (
+        ("stream", "region", "records", "messages", *_LOG_FIELDS),
+        ("region",),
+    ),
+    "GET /_fake/calls": (("region",), ("service", "region")),
+    "POST /_fake/reset": ((), ()),
+}
+ROUTES = tuple(_READS)
 
 Json = Any
 Answer = tuple[int, Json]
@@ -100,6 +109,34 @@ def parse_body(body: bytes) -> dict[str, Json]:
     if not isinstance(value, dict):
         raise ControlError(400, f"the body must be a JSON object, not {type(value).__name__}")
     return value
+
+
+def parse_query(query: str) -> dict[str, str]:
+    """The query string's parameters, each given once (an empty value is a value)."""
+    parameters: dict[str, str] = {}
+    for key, value in parse_qsl(query, keep_blank_values=True):
+        if key in parameters:
+            raise ControlError(
+                400, f"?{key}= is given twice ({parameters[key]!r} and {value!r}); give it once"
+            )
+        parameters[key] = value
+    return parameters
+
+
+def _check_reads(route: str, body: Mapping[str, Json], query: Mapping[str, str]) -> None:
+    """Refuse a body field or a query parameter that ``route`` does not read."""
+    fields, parameters = _READS[route]
+    for key in query:
+        if key not in parameters:
+            takes = ", ".join(f"?{p}=" for p in parameters) or "no query parameters"
+            hint = f'; give "{key}" in the JSON body' if fields and key in fields else ""
+            raise ControlError(400, f"{route} takes no ?{key}= (it takes {takes}){hint}")
+    if fields is None:
+        return
+    for key in body:
+        if key not in fields:
+            takes = ", ".join(f'"{f}"' for f in fields) or "no fields"
+            raise ControlError(400, f'{route} takes no "{key}" (its body takes {takes})')
 
 
 def _text(body: Mapping[str, Json], key: str, example: str) -> str:
@@ -225,13 +262,16 @@ class Control:
         #: Fault ids, in the order the server first saw each fault (HTTP or in-process).
         self._fault_ids: dict[int, tuple[int, FaultHandle]] = {}
 
-    def answer(self, method: str, path: str, query: Mapping[str, str], body: bytes) -> Answer:
+    def answer(self, method: str, path: str, query: str, body: bytes) -> Answer:
         """Carry out one control request; raises :class:`ControlError` for bad input."""
-        parts = path.strip("/").split("/")[1:]  # after "_fake"
+        # Each segment decoded on its own: an encoded "/" stays inside its segment.
+        parts = [unquote(part) for part in path.strip("/").split("/")[1:]]  # after "_fake"
         route = parts[0] if parts else ""
         if route == "streams" and len(parts) == 2 and parts[1]:
             self._allow(method, ("GET",), path)
-            return self._show_stream(parts[1], query)
+            parameters = parse_query(query)
+            _check_reads("GET /_fake/streams/{name}", parse_body(body), parameters)
+            return self._show_stream(parts[1], parameters)
         handlers: dict[tuple[str, str], Callable[[dict[str, Json], Mapping[str, str]], Answer]]
         handlers = {
             ("GET", "health"): self._health,
@@ -252,7 +292,9 @@ class Control:
                 404, f"no control endpoint {method} {path}; there are: {', '.join(ROUTES)}"
             )
         self._allow(method, methods, path)
-        return handlers[method, route](parse_body(body), query)
+        fields, parameters = parse_body(body), parse_query(query)
+        _check_reads(f"{method} /_fake/{route}", fields, parameters)
+        return handlers[method, route](fields, parameters)
 
     @staticmethod
     def _allow(method: str, methods: tuple[str, ...], path: str) -> None:
