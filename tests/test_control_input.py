@@ -303,3 +303,15 @@ def test_a_percent_encoded_stream_name_is_decoded(served: FirehoseServer) -> Non
     status, answer = ask(served, "GET", "/_fake/streams/my%2Dclicks?service=kinesis", b"")
     assert (status, answer["name"]) == (200, "my-clicks")
     ask(served, "POST", "/_fake/reset", b"")
+
+
+def test_a_multipart_body_is_refused_as_no_json(served: FirehoseServer) -> None:
+    connection = http.client.HTTPConnection(served.host, served.port, timeout=10)
+    headers = {"Content-Type": "multipart/form-data; boundary=x"}
+    connection.request(
+        "POST", "/_fake/streams", body=b"--x\r\n\r\n{}\r\n--x--\r\n", headers=headers
+    )
+    answer = connection.getresponse()
+    assert answer.status == 400
+    assert json.loads(answer.read())["error"].startswith("the body is not JSON")
+    connection.close()
