@@ -315,3 +315,15 @@ def test_a_multipart_body_is_refused_as_no_json(served: FirehoseServer) -> None:
     assert answer.status == 400
     assert json.loads(answer.read())["error"].startswith("the body is not JSON")
     connection.close()
+
+
+@pytest.mark.parametrize("region", ["us-east-1\n", "us-east-1 ", "../etc", "us_east_1"])
+def test_a_region_no_client_can_name_is_refused(served: FirehoseServer, region: str) -> None:
+    # The stream was made there, and no botocore client could ever reach it.
+    body = {"service": "firehose", "name": "events", "region": region}
+    status, answer = ask_json(served, "POST", "/_fake/streams", body)
+    assert (status, answer) == (
+        400,
+        {"error": f'"region" is a region name such as "eu-west-1", not {region!r}'},
+    )
+    assert served.firehose.stream_names() == []

@@ -20,6 +20,7 @@ from botocore.validate import validate_parameters
 
 from pytest_firehose._clock import ClockRangeError
 from pytest_firehose._engine.calls import Call
+from pytest_firehose._engine.config import is_region
 from pytest_firehose._engine.fault_keywords import KEYWORDS
 from pytest_firehose._engine.faults import FaultHandle
 from pytest_firehose._engine.world import World
@@ -306,7 +307,9 @@ class Control:
     def _region(self, body: Mapping[str, Json], query: Mapping[str, str]) -> str | None:
         """The region the request names, if any (the handles then use the default)."""
         region = body.get("region", query.get("region"))
-        if region is not None and (not isinstance(region, str) or not region):
+        if region is None:
+            return None
+        if not is_region(region):
             raise ControlError(
                 400, f'"region" is a region name such as "eu-west-1", not {region!r}'
             )
