@@ -327,3 +327,34 @@ def test_a_region_no_client_can_name_is_refused(served: FirehoseServer, region: 
         {"error": f'"region" is a region name such as "eu-west-1", not {region!r}'},
     )
     assert served.firehose.stream_names() == []
+
+
+@pytest.mark.parametrize(
+    ("path", "body", "says"),
+    [
+        (
+            "/_fake/faults",
+            b'{"service": "firehose", "records": {"1": "ServiceUnavailableException", '
+            b'"01": "InternalFailure"}}',
+            "records keys '1' and '01' both name record 1; name it once",
+        ),
+        (
+            "/_fake/faults",
+            b'{"service": "firehose", "throttle": 1, "times": 5, "times": 1}',
+            "the body gives 'times' twice in one object; give it once",
+        ),
+        (
+            "/_fake/streams",
+            b'{"service": "kinesis", "name": "a", "name": "b"}',
+            "the body gives 'name' twice in one object; give it once",
+        ),
+    ],
+)
+def test_a_value_given_twice_is_refused_not_dropped(
+    served: FirehoseServer, path: str, body: bytes, says: str
+) -> None:
+    # One of the two was dropped without a word: the last for a JSON key, the last for an
+    # index written two ways.
+    assert ask(served, "POST", path, body) == (400, {"error": says})
+    assert ask(served, "GET", "/_fake/faults", b"") == (200, [])
+    assert ask(served, "GET", "/_fake/streams", b"") == (200, {"firehose": [], "kinesis": []})

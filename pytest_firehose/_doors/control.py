@@ -97,12 +97,27 @@ def _decoded(records: Json) -> list[bytes]:
     return decoded
 
 
+class _DuplicateKey(ValueError):
+    """A JSON object that gives one key twice: one of its values would be dropped."""
+
+
+def _object(pairs: list[tuple[str, Json]]) -> dict[str, Json]:
+    value: dict[str, Json] = {}
+    for key, item in pairs:
+        if key in value:
+            raise _DuplicateKey(f"the body gives {key!r} twice in one object; give it once")
+        value[key] = item
+    return value
+
+
 def parse_body(body: bytes) -> dict[str, Json]:
     """The request's JSON object; an empty body is ``{}``."""
     if not body.strip():
         return {}
     try:
-        value = json.loads(body)
+        value = json.loads(body, object_pairs_hook=_object)
+    except _DuplicateKey as error:
+        raise ControlError(400, str(error)) from None
     except (ValueError, UnicodeDecodeError) as error:
         raise ControlError(400, f"the body is not JSON ({error}); send a JSON object") from None
     except RecursionError:
@@ -162,6 +177,7 @@ def _records(records: Json) -> Json:
     if not isinstance(records, dict):
         return records
     converted: dict[int, Json] = {}
+    keys: dict[int, str] = {}
     for key, code in records.items():
         if not _INDEX.fullmatch(key):
             raise ControlError(
@@ -170,7 +186,14 @@ def _records(records: Json) -> Json:
                 f'JSON strings, e.g. {{"records": {{"1": "ServiceUnavailableException"}}}}; '
                 f"got key {key!r}",
             )
-        converted[int(key)] = code
+        index = int(key)
+        if index in keys:
+            raise ControlError(
+                400,
+                f"records keys {keys[index]!r} and {key!r} both name record {index}; name it once",
+            )
+        keys[index] = key
+        converted[index] = code
     return converted
 
 
