@@ -358,3 +358,27 @@ def test_a_value_given_twice_is_refused_not_dropped(
     assert ask(served, "POST", path, body) == (400, {"error": says})
     assert ask(served, "GET", "/_fake/faults", b"") == (200, [])
     assert ask(served, "GET", "/_fake/streams", b"") == (200, {"firehose": [], "kinesis": []})
+
+
+def raw(server: FirehoseServer, method: str, path: str) -> tuple[int, dict[str, str], bytes]:
+    connection = http.client.HTTPConnection(server.host, server.port, timeout=10)
+    try:
+        connection.request(method, path)
+        answer = connection.getresponse()
+        return answer.status, dict(answer.getheaders()), answer.read()
+    finally:
+        connection.close()
+
+
+def test_head_is_answered_where_get_is(served: FirehoseServer) -> None:
+    # Readiness probes ask with HEAD (RFC 9110: a server must answer it as GET, without
+    # the body); a 405 kept them waiting for a server that was up.
+    ask_json(served, "POST", "/_fake/streams", {"service": "firehose", "name": "events"})
+    for path in ["/_fake/health", "/_fake/streams/events"]:
+        status, headers, body = raw(served, "HEAD", path)
+        got = raw(served, "GET", path)
+        assert (status, body) == (200, b"")
+        assert headers["Content-Length"] == str(len(got[2]))
+    assert raw(served, "HEAD", "/_fake/reset")[0] == 405
+    assert served.firehose.stream_names() == ["events"]
+    ask(served, "POST", "/_fake/reset", b"")

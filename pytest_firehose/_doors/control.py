@@ -315,15 +315,20 @@ class Control:
             raise ControlError(
                 404, f"no control endpoint {method} {path}; there are: {', '.join(ROUTES)}"
             )
-        self._allow(method, methods, path)
+        method = self._allow(method, methods, path)
         fields, parameters = parse_body(body), parse_query(query)
         _check_reads(f"{method} /_fake/{route}", fields, parameters)
         return handlers[method, route](fields, parameters)
 
     @staticmethod
-    def _allow(method: str, methods: tuple[str, ...], path: str) -> None:
+    def _allow(method: str, methods: tuple[str, ...], path: str) -> str:
+        """The method ``method`` is served as: HEAD as GET (RFC 9110, 9.3.2: GET's answer
+        without its body, which the HTTP layer leaves out), where GET is answered."""
+        if method == "HEAD" and "GET" in methods:
+            return "GET"
         if method not in methods:
             raise ControlError(405, f"{path} answers {' or '.join(methods)}, not {method}")
+        return method
 
     # ------------------------------------------------------------------ helpers
 
