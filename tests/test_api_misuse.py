@@ -156,9 +156,12 @@ def test_a_fractional_shard_count_is_refused_as_botocore_refuses_it(fake: Fireho
     assert len(stream.open_shards) == 2
 
 
-@pytest.mark.parametrize("region", [5, "", ["eu-west-1"]])
+@pytest.mark.parametrize(
+    "region", [5, "", ["eu-west-1"], "eu-west-1\n", " eu-west-1", "../eu-west-1", "eu_west_1", "-1"]
+)
 def test_a_region_that_is_no_region_name_is_refused(fake: FirehoseFake, region: Any) -> None:
-    # 5 made a stream in a region named 5; "" one in the default region.
+    # 5 made a stream in a region named 5; "" one in the default region; the others one in
+    # a region no botocore client can be made for (botocore.utils.validate_region_name).
     with pytest.raises(UsageError, match="region is a region name such as 'eu-west-1'"):
         fake.kinesis.create_stream("k", region=region)
     with pytest.raises(UsageError, match="region is a region name"):

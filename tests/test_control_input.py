@@ -243,3 +243,142 @@ def test_every_control_answer_is_json_naming_the_problem(
     assert ask(served, "GET", "/_fake/health", b"")[0] == 200
     assert "Traceback" not in capfd.readouterr().err
     ask(served, "POST", "/_fake/reset", b"")
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "body", "says"),
+    [
+        # "name" as POST /_fake/streams spells it: once, every stream was flushed.
+        ("POST", "/_fake/flush", {"name": "events"}, 'takes no "name" (its body takes "stream"'),
+        ("POST", "/_fake/flush?stream=events", None, 'give "stream" in the JSON body'),
+        ("POST", "/_fake/clock", {"advance": 60, "flush": True}, 'takes no "flush"'),
+        ("POST", "/_fake/reset", {"region": "eu-west-1"}, 'takes no "region" (its body takes no'),
+        ("POST", "/_fake/faults?region=eu-west-1", None, "takes no ?region="),
+        ("GET", "/_fake/calls?operation=PutRecord", None, "it takes ?service=, ?region="),
+        ("GET", "/_fake/streams/events?servce=kinesis", None, "takes no ?servce="),
+        ("GET", "/_fake/streams/events", {"service": "kinesis"}, 'takes no "service"'),
+        (
+            "POST",
+            "/_fake/logs",
+            {"stream": "events", "messages": ["a"], "group": "g"},
+            '"logGroup"',
+        ),
+    ],
+)
+def test_a_field_an_endpoint_does_not_read_is_refused_not_ignored(
+    served: FirehoseServer, method: str, path: str, body: Any, says: str
+) -> None:
+    ask_json(served, "POST", "/_fake/streams", {"service": "firehose", "name": "events"})
+    ask_json(served, "POST", "/_fake/logs", {"stream": "events", "records": ["aGk="]})
+    before = ask(served, "GET", "/_fake/clock", b"")
+    status, answer = ask(served, method, path, b"" if body is None else json.dumps(body).encode())
+    assert status == 400
+    assert says in answer["error"]
+    assert served.firehose["events"].buffered == [b"hi"]  # not flushed, not reset
+    assert ask(served, "GET", "/_fake/faults", b"") == (200, [])
+    assert ask(served, "GET", "/_fake/clock", b"") == before
+    ask(served, "POST", "/_fake/reset", b"")
+
+
+@pytest.mark.parametrize(
+    ("path", "says"),
+    [
+        ("/_fake/calls?service=", "?service= is firehose or kinesis (both when omitted), not ''"),
+        ("/_fake/streams?region=", '"region" is a region name such as "eu-west-1", not \'\''),
+        (
+            "/_fake/calls?service=firehose&service=kinesis",
+            "?service= is given twice ('firehose' and 'kinesis'); give it once",
+        ),
+    ],
+)
+def test_an_empty_or_repeated_query_parameter_is_refused(
+    served: FirehoseServer, path: str, says: str
+) -> None:
+    status, answer = ask(served, "GET", path, b"")
+    assert (status, answer) == (400, {"error": says})
+
+
+def test_a_percent_encoded_stream_name_is_decoded(served: FirehoseServer) -> None:
+    ask_json(served, "POST", "/_fake/streams", {"service": "kinesis", "name": "my-clicks"})
+    status, answer = ask(served, "GET", "/_fake/streams/my%2Dclicks?service=kinesis", b"")
+    assert (status, answer["name"]) == (200, "my-clicks")
+    ask(served, "POST", "/_fake/reset", b"")
+
+
+def test_a_multipart_body_is_refused_as_no_json(served: FirehoseServer) -> None:
+    connection = http.client.HTTPConnection(served.host, served.port, timeout=10)
+    headers = {"Content-Type": "multipart/form-data; boundary=x"}
+    connection.request(
+        "POST", "/_fake/streams", body=b"--x\r\n\r\n{}\r\n--x--\r\n", headers=headers
+    )
+    answer = connection.getresponse()
+    assert answer.status == 400
+    assert json.loads(answer.read())["error"].startswith("the body is not JSON")
+    connection.close()
+
+
+@pytest.mark.parametrize("region", ["us-east-1\n", "us-east-1 ", "../etc", "us_east_1"])
+def test_a_region_no_client_can_name_is_refused(served: FirehoseServer, region: str) -> None:
+    # The stream was made there, and no botocore client could ever reach it.
+    body = {"service": "firehose", "name": "events", "region": region}
+    status, answer = ask_json(served, "POST", "/_fake/streams", body)
+    assert (status, answer) == (
+        400,
+        {"error": f'"region" is a region name such as "eu-west-1", not {region!r}'},
+    )
+    assert served.firehose.stream_names() == []
+
+
+@pytest.mark.parametrize(
+    ("path", "body", "says"),
+    [
+        (
+            "/_fake/faults",
+            b'{"service": "firehose", "records": {"1": "ServiceUnavailableException", '
+            b'"01": "InternalFailure"}}',
+            "records keys '1' and '01' both name record 1; name it once",
+        ),
+        (
+            "/_fake/faults",
+            b'{"service": "firehose", "throttle": 1, "times": 5, "times": 1}',
+            "the body gives 'times' twice in one object; give it once",
+        ),
+        (
+            "/_fake/streams",
+            b'{"service": "kinesis", "name": "a", "name": "b"}',
+            "the body gives 'name' twice in one object; give it once",
+        ),
+    ],
+)
+def test_a_value_given_twice_is_refused_not_dropped(
+    served: FirehoseServer, path: str, body: bytes, says: str
+) -> None:
+    # One of the two was dropped without a word: the last for a JSON key, the last for an
+    # index written two ways.
+    assert ask(served, "POST", path, body) == (400, {"error": says})
+    assert ask(served, "GET", "/_fake/faults", b"") == (200, [])
+    assert ask(served, "GET", "/_fake/streams", b"") == (200, {"firehose": [], "kinesis": []})
+
+
+def raw(server: FirehoseServer, method: str, path: str) -> tuple[int, dict[str, str], bytes]:
+    connection = http.client.HTTPConnection(server.host, server.port, timeout=10)
+    try:
+        connection.request(method, path)
+        answer = connection.getresponse()
+        return answer.status, dict(answer.getheaders()), answer.read()
+    finally:
+        connection.close()
+
+
+def test_head_is_answered_where_get_is(served: FirehoseServer) -> None:
+    # Readiness probes ask with HEAD (RFC 9110: a server must answer it as GET, without
+    # the body); a 405 kept them waiting for a server that was up.
+    ask_json(served, "POST", "/_fake/streams", {"service": "firehose", "name": "events"})
+    for path in ["/_fake/health", "/_fake/streams/events"]:
+        status, headers, body = raw(served, "HEAD", path)
+        got = raw(served, "GET", path)
+        assert (status, body) == (200, b"")
+        assert headers["Content-Length"] == str(len(got[2]))
+    assert raw(served, "HEAD", "/_fake/reset")[0] == 405
+    assert served.firehose.stream_names() == ["events"]
+    ask(served, "POST", "/_fake/reset", b"")

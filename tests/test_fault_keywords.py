@@ -54,7 +54,7 @@ def test_the_control_api_accepts_the_fault_keywords_and_names_them_all() -> None
     body = json.dumps({"service": "firehose", "bogus": 1}).encode()
 
     with pytest.raises(ControlError) as raised:
-        control.answer("POST", "/_fake/faults", {}, body)
+        control.answer("POST", "/_fake/faults", "", body)
 
     assert f"fault keywords are: {', '.join(KEYWORDS)} (" in str(raised.value)
 

@@ -550,3 +550,17 @@ def test_a_body_the_front_end_read_is_not_parsed_again(
     assert status == 200
     assert len(parsed) == 1
     assert server.kinesis["s"].records == [b"x"]
+
+
+@pytest.mark.parametrize("content_type", ["text/plain", "multipart/form-data; boundary=x"])
+def test_a_content_type_not_spoken_is_answered_in_xml_by_the_target(
+    server: FirehoseServer, content_type: str
+) -> None:
+    # The standard library reads a multipart head as a multipart message missing its body;
+    # that is no broken header line.
+    body = b"--x\r\n\r\n{}\r\n--x--\r\n"
+    headers = signed_headers(server, FIREHOSE + "PutRecord", body, content_type)
+    status, answer_headers, answer = send(server, body=body, headers=headers)
+    assert (status, answer) == (404, b"<UnknownOperationException/>\n")
+    assert "content-type" not in answer_headers
+    assert_ids(answer_headers)

@@ -1,8 +1,9 @@
 """The local server's control API: JSON under ``/_fake/``, carried out on the world's handles.
 
-Knows nothing of sockets: :meth:`Control.answer` takes a method, a path, the query and the
-body, and returns a status and a JSON-ready value. Bad input is a :class:`ControlError`
-whose message names the fix; the server answers it as ``{"error": message}``.
+Knows nothing of sockets: :meth:`Control.answer` takes a method, a path, the query string
+and the body, and returns a status and a JSON-ready value. Bad input is a :class:`ControlError`
+whose message names the fix; the server answers it as ``{"error": message}``. A field an
+endpoint does not read, in its body or its query string, is refused rather than ignored.
 """
 
 from __future__ import annotations
@@ -12,12 +13,14 @@ import json
 import re
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
+from urllib.parse import parse_qsl, unquote
 
 from botocore.exceptions import ParamValidationError
 from botocore.validate import validate_parameters
 
 from pytest_firehose._clock import ClockRangeError
 from pytest_firehose._engine.calls import Call
+from pytest_firehose._engine.config import is_region
 from pytest_firehose._engine.fault_keywords import KEYWORDS
 from pytest_firehose._engine.faults import FaultHandle
 from pytest_firehose._engine.world import World
@@ -29,20 +32,6 @@ from pytest_firehose._handles.kinesis import KinesisHandle, KinesisStreamHandle
 from pytest_firehose._wire.shapes import operation_model
 
 SERVICES = ("firehose", "kinesis")
-ROUTES = (
-    "GET /_fake/health",
-    "GET /_fake/streams",
-    "POST /_fake/streams",
-    "GET /_fake/streams/{name}",
-    "GET /_fake/faults",
-    "POST /_fake/faults",
-    "GET /_fake/clock",
-    "POST /_fake/clock",
-    "POST /_fake/flush",
-    "POST /_fake/logs",
-    "GET /_fake/calls",
-    "POST /_fake/reset",
-)
 _INDEX = re.compile(r"-?[0-9]+")
 #: What ``POST /_fake/logs`` takes besides messages: the argument each one is, an example.
 _LOG_FIELDS = {
@@ -50,6 +39,27 @@ _LOG_FIELDS = {
     "logStream": ("log_stream", "2026/12/03/[$LATEST]0123"),
     "subscriptionFilter": ("subscription_filter", "to-firehose"),
 }
+#: What each endpoint reads: the fields of its body (``None``: whatever it hands them to
+#: checks them: botocore's model for a create, ``.fail()`` for a fault) and its query
+#: parameters.
+_READS: dict[str, tuple[tuple[str, ...] | None, tuple[str, ...]]] = {
+    "GET /_fake/health": ((), ()),
+    "GET /_fake/streams": (("region",), ("region",)),
+    "POST /_fake/streams": (None, ("region",)),
+    "GET /_fake/streams/{name}": ((), ("service", "region")),
+    "GET /_fake/faults": ((), ()),
+    "POST /_fake/faults": (None, ()),
+    "GET /_fake/clock": ((), ()),
+    "POST /_fake/clock": (("advance",), ()),
+    "POST /_fake/flush": (("stream", "region"), ("region",)),
+    "POST /_fake/logs": (
+        ("stream", "region", "records", "messages", *_LOG_FIELDS),
+        ("region",),
+    ),
+    "GET /_fake/calls": (("region",), ("service", "region")),
+    "POST /_fake/reset": ((), ()),
+}
+ROUTES = tuple(_READS)
 
 Json = Any
 Answer = tuple[int, Json]
@@ -87,12 +97,27 @@ def _decoded(records: Json) -> list[bytes]:
     return decoded
 
 
+class _DuplicateKey(ValueError):
+    """A JSON object that gives one key twice: one of its values would be dropped."""
+
+
+def _object(pairs: list[tuple[str, Json]]) -> dict[str, Json]:
+    value: dict[str, Json] = {}
+    for key, item in pairs:
+        if key in value:
+            raise _DuplicateKey(f"the body gives {key!r} twice in one object; give it once")
+        value[key] = item
+    return value
+
+
 def parse_body(body: bytes) -> dict[str, Json]:
     """The request's JSON object; an empty body is ``{}``."""
     if not body.strip():
         return {}
     try:
-        value = json.loads(body)
+        value = json.loads(body, object_pairs_hook=_object)
+    except _DuplicateKey as error:
+        raise ControlError(400, str(error)) from None
     except (ValueError, UnicodeDecodeError) as error:
         raise ControlError(400, f"the body is not JSON ({error}); send a JSON object") from None
     except RecursionError:
@@ -100,6 +125,34 @@ def parse_body(body: bytes) -> dict[str, Json]:
     if not isinstance(value, dict):
         raise ControlError(400, f"the body must be a JSON object, not {type(value).__name__}")
     return value
+
+
+def parse_query(query: str) -> dict[str, str]:
+    """The query string's parameters, each given once (an empty value is a value)."""
+    parameters: dict[str, str] = {}
+    for key, value in parse_qsl(query, keep_blank_values=True):
+        if key in parameters:
+            raise ControlError(
+                400, f"?{key}= is given twice ({parameters[key]!r} and {value!r}); give it once"
+            )
+        parameters[key] = value
+    return parameters
+
+
+def _check_reads(route: str, body: Mapping[str, Json], query: Mapping[str, str]) -> None:
+    """Refuse a body field or a query parameter that ``route`` does not read."""
+    fields, parameters = _READS[route]
+    for key in query:
+        if key not in parameters:
+            takes = ", ".join(f"?{p}=" for p in parameters) or "no query parameters"
+            hint = f'; give "{key}" in the JSON body' if fields and key in fields else ""
+            raise ControlError(400, f"{route} takes no ?{key}= (it takes {takes}){hint}")
+    if fields is None:
+        return
+    for key in body:
+        if key not in fields:
+            takes = ", ".join(f'"{f}"' for f in fields) or "no fields"
+            raise ControlError(400, f'{route} takes no "{key}" (its body takes {takes})')
 
 
 def _text(body: Mapping[str, Json], key: str, example: str) -> str:
@@ -124,6 +177,7 @@ def _records(records: Json) -> Json:
     if not isinstance(records, dict):
         return records
     converted: dict[int, Json] = {}
+    keys: dict[int, str] = {}
     for key, code in records.items():
         if not _INDEX.fullmatch(key):
             raise ControlError(
@@ -132,7 +186,14 @@ def _records(records: Json) -> Json:
                 f'JSON strings, e.g. {{"records": {{"1": "ServiceUnavailableException"}}}}; '
                 f"got key {key!r}",
             )
-        converted[int(key)] = code
+        index = int(key)
+        if index in keys:
+            raise ControlError(
+                400,
+                f"records keys {keys[index]!r} and {key!r} both name record {index}; name it once",
+            )
+        keys[index] = key
+        converted[index] = code
     return converted
 
 
@@ -225,13 +286,16 @@ class Control:
         #: Fault ids, in the order the server first saw each fault (HTTP or in-process).
         self._fault_ids: dict[int, tuple[int, FaultHandle]] = {}
 
-    def answer(self, method: str, path: str, query: Mapping[str, str], body: bytes) -> Answer:
+    def answer(self, method: str, path: str, query: str, body: bytes) -> Answer:
         """Carry out one control request; raises :class:`ControlError` for bad input."""
-        parts = path.strip("/").split("/")[1:]  # after "_fake"
+        # Each segment decoded on its own: an encoded "/" stays inside its segment.
+        parts = [unquote(part) for part in path.strip("/").split("/")[1:]]  # after "_fake"
         route = parts[0] if parts else ""
         if route == "streams" and len(parts) == 2 and parts[1]:
             self._allow(method, ("GET",), path)
-            return self._show_stream(parts[1], query)
+            parameters = parse_query(query)
+            _check_reads("GET /_fake/streams/{name}", parse_body(body), parameters)
+            return self._show_stream(parts[1], parameters)
         handlers: dict[tuple[str, str], Callable[[dict[str, Json], Mapping[str, str]], Answer]]
         handlers = {
             ("GET", "health"): self._health,
@@ -251,20 +315,29 @@ class Control:
             raise ControlError(
                 404, f"no control endpoint {method} {path}; there are: {', '.join(ROUTES)}"
             )
-        self._allow(method, methods, path)
-        return handlers[method, route](parse_body(body), query)
+        method = self._allow(method, methods, path)
+        fields, parameters = parse_body(body), parse_query(query)
+        _check_reads(f"{method} /_fake/{route}", fields, parameters)
+        return handlers[method, route](fields, parameters)
 
     @staticmethod
-    def _allow(method: str, methods: tuple[str, ...], path: str) -> None:
+    def _allow(method: str, methods: tuple[str, ...], path: str) -> str:
+        """The method ``method`` is served as: HEAD as GET (RFC 9110, 9.3.2: GET's answer
+        without its body, which the HTTP layer leaves out), where GET is answered."""
+        if method == "HEAD" and "GET" in methods:
+            return "GET"
         if method not in methods:
             raise ControlError(405, f"{path} answers {' or '.join(methods)}, not {method}")
+        return method
 
     # ------------------------------------------------------------------ helpers
 
     def _region(self, body: Mapping[str, Json], query: Mapping[str, str]) -> str | None:
         """The region the request names, if any (the handles then use the default)."""
         region = body.get("region", query.get("region"))
-        if region is not None and (not isinstance(region, str) or not region):
+        if region is None:
+            return None
+        if not is_region(region):
             raise ControlError(
                 400, f'"region" is a region name such as "eu-west-1", not {region!r}'
             )

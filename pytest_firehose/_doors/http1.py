@@ -10,6 +10,7 @@ HTTP/2 (``http2.py``). What the requests mean is the server's (``FirehoseServer.
 from __future__ import annotations
 
 import contextlib
+import email.errors
 import http
 import re
 import select
@@ -39,6 +40,14 @@ if TYPE_CHECKING:
 
 #: A chunk's size: hexadecimal digits and nothing else (16 of them go past any body taken).
 _CHUNK_SIZE = re.compile(rb"[0-9A-Fa-f]{1,16}")
+#: What the standard library finds wrong with a multipart body it was not given (it reads
+#: the head alone): a ``Content-Type: multipart/...`` request, whose head is sound.
+_BODY_DEFECTS = (
+    email.errors.NoBoundaryInMultipartDefect,
+    email.errors.StartBoundaryNotFoundDefect,
+    email.errors.CloseBoundaryNotFoundDefect,
+    email.errors.MultipartInvariantViolationDefect,
+)
 #: Seconds an event stream waits for the world to change before it looks whether its
 #: client is still there (events themselves come as soon as the world signals them).
 STREAM_RECHECK = 0.5
@@ -85,7 +94,7 @@ class Handler(BaseHTTPRequestHandler):
             return False
         if not super().parse_request():
             return False
-        if self.headers.defects:
+        if any(not isinstance(defect, _BODY_DEFECTS) for defect in self.headers.defects):
             # The standard library stops reading headers at a line it cannot read, and
             # the rest (Content-Length among them) would be taken for the body or for the
             # next request.

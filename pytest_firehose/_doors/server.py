@@ -33,7 +33,7 @@ from datetime import datetime
 from http.server import ThreadingHTTPServer
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, TextIO
-from urllib.parse import parse_qsl, urlsplit
+from urllib.parse import urlsplit
 
 from pytest_firehose._doors.botocore import interceptor_installed
 from pytest_firehose._doors.control import Control, ControlError
@@ -309,7 +309,7 @@ class FirehoseServer:
     def control_answer(self, method: str, path: str, query: str, body: bytes) -> HttpResponse:
         """The answer of the ``/_fake/`` control API to one request."""
         try:
-            status, value = self._control.answer(method, path, dict(parse_qsl(query)), body)
+            status, value = self._control.answer(method, path, query, body)
         except ControlError as error:
             status, value = error.status, {"error": error.message}
         except Exception as error:  # the fake itself failed: say so, keep serving

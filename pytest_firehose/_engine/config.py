@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import TypeGuard
 
 from pytest_firehose._errors import UsageError
 from pytest_firehose._loopback import is_loopback
@@ -22,6 +23,10 @@ DEFAULT_ACCOUNT_ID = "123456789012"
 DEFAULT_REGION = "us-east-1"
 
 _ACCOUNT_ID = re.compile(r"\d{12}")
+#: A region's name as botocore takes one (``botocore.utils.validate_region_name``): a host
+#: label of letters, digits and inner hyphens, not all digits. A client cannot be made for
+#: any other, so a stream there could never be reached.
+_REGION = re.compile(r"(?![0-9]+$)(?!-)[a-zA-Z0-9-]{1,63}(?<!-)")
 #: The values of ``unmodelled``: warn about a setting the fake does not model, or refuse it.
 UNMODELLED_POLICIES = ("warn", "error")
 
@@ -91,7 +96,12 @@ class WorldConfig:
             )
 
 
+def is_region(value: object) -> TypeGuard[str]:
+    """Whether ``value`` is a region's name as botocore takes one."""
+    return isinstance(value, str) and _REGION.fullmatch(value) is not None
+
+
 def check_region(region: object) -> None:
     """Refuse a region that is neither ``None`` (the default) nor a region's name."""
-    if region is not None and (not isinstance(region, str) or not region):
+    if region is not None and not is_region(region):
         raise UsageError(f"region is a region name such as 'eu-west-1', not {region!r}")
