@@ -11,6 +11,7 @@ from __future__ import annotations
 import base64
 import json
 import re
+import threading
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 from urllib.parse import parse_qsl, unquote
@@ -285,6 +286,7 @@ class Control:
         self._endpoint = endpoint
         #: Fault ids, in the order the server first saw each fault (HTTP or in-process).
         self._fault_ids: dict[int, tuple[int, FaultHandle]] = {}
+        self._ids_lock = threading.Lock()
 
     def answer(self, method: str, path: str, query: str, body: bytes) -> Answer:
         """Carry out one control request; raises :class:`ControlError` for bad input."""
@@ -296,29 +298,34 @@ class Control:
             parameters = parse_query(query)
             _check_reads("GET /_fake/streams/{name}", parse_body(body), parameters)
             return self._show_stream(parts[1], parameters)
-        handlers: dict[tuple[str, str], Callable[[dict[str, Json], Mapping[str, str]], Answer]]
-        handlers = {
-            ("GET", "health"): self._health,
-            ("GET", "streams"): self._list_streams,
-            ("POST", "streams"): self._create_stream,
-            ("GET", "faults"): self._list_faults,
-            ("POST", "faults"): self._add_fault,
-            ("GET", "clock"): self._now,
-            ("POST", "clock"): self._advance,
-            ("POST", "flush"): self._flush,
-            ("POST", "logs"): self._logs,
-            ("GET", "calls"): self._calls,
-            ("POST", "reset"): self._reset,
-        }
-        methods = tuple(m for m, r in handlers if r == route)
+        handlers = self.handlers()
+        methods = tuple(key.split(" ")[0] for key in handlers if key.endswith(f" /_fake/{route}"))
         if len(parts) != 1 or not methods:
             raise ControlError(
                 404, f"no control endpoint {method} {path}; there are: {', '.join(ROUTES)}"
             )
         method = self._allow(method, methods, path)
         fields, parameters = parse_body(body), parse_query(query)
-        _check_reads(f"{method} /_fake/{route}", fields, parameters)
-        return handlers[method, route](fields, parameters)
+        key = f"{method} /_fake/{route}"
+        _check_reads(key, fields, parameters)
+        return handlers[key](fields, parameters)
+
+    def handlers(self) -> dict[str, Callable[[dict[str, Json], Mapping[str, str]], Answer]]:
+        """The endpoint behind each route but ``GET /_fake/streams/{name}``, keyed as
+        ``_READS`` is."""
+        return {
+            "GET /_fake/health": self._health,
+            "GET /_fake/streams": self._list_streams,
+            "POST /_fake/streams": self._create_stream,
+            "GET /_fake/faults": self._list_faults,
+            "POST /_fake/faults": self._add_fault,
+            "GET /_fake/clock": self._now,
+            "POST /_fake/clock": self._advance,
+            "POST /_fake/flush": self._flush,
+            "POST /_fake/logs": self._logs,
+            "GET /_fake/calls": self._calls,
+            "POST /_fake/reset": self._reset,
+        }
 
     @staticmethod
     def _allow(method: str, methods: tuple[str, ...], path: str) -> str:
@@ -344,11 +351,12 @@ class Control:
         return region
 
     def _fault_id(self, handle: FaultHandle) -> int:
-        known = self._fault_ids.get(id(handle))
-        if known is None or known[1] is not handle:
-            known = (len(self._fault_ids) + 1, handle)
-            self._fault_ids[id(handle)] = known
-        return known[0]
+        with self._ids_lock:  # two requests at once must not draw the same number
+            known = self._fault_ids.get(id(handle))
+            if known is None or known[1] is not handle:
+                known = (len(self._fault_ids) + 1, handle)
+                self._fault_ids[id(handle)] = known
+            return known[0]
 
     # ------------------------------------------------------------------ endpoints
 
