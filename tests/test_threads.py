@@ -3,6 +3,7 @@ each producer's order, and log every call, whether threads share one client or n
 
 from __future__ import annotations
 
+import base64
 import threading
 import time
 from collections import Counter
@@ -178,3 +179,116 @@ def test_a_record_is_never_delivered_before_it_arrived(
     (obj,) = stream.objects
     assert obj.records == (b"a", b"b")
     assert obj.delivered_at >= max(arrived.values())
+
+
+# --------------------------------------------------------------------------- user code
+
+
+#: Real seconds a test waits for another thread before it fails: never reached unless the
+#: fake hangs, so that a deadlock fails the test instead of hanging it.
+HANG = 30
+
+ROLE = "arn:aws:iam::123456789012:role/firehose"
+S3 = {"RoleARN": ROLE, "BucketARN": "arn:aws:s3:::landing"}
+FUNCTION = "arn:aws:lambda:us-east-1:123456789012:function:orders-transform"
+PROCESSING = {
+    "Enabled": True,
+    "Processors": [
+        {
+            "Type": "Lambda",
+            "Parameters": [{"ParameterName": "LambdaArn", "ParameterValue": FUNCTION}],
+        }
+    ],
+}
+
+
+class Worker(threading.Thread):
+    """A thread running ``work``, keeping what it raised for the test to see."""
+
+    def __init__(self, work: Callable[[], object]) -> None:
+        super().__init__(daemon=True)
+        self._work = work
+        self.raised: BaseException | None = None
+        self.start()
+
+    def run(self) -> None:
+        try:
+            self._work()
+        except BaseException as error:
+            self.raised = error
+
+    def finish(self) -> None:
+        """Wait for the work to end; fail the test if it hangs or raised."""
+        self.join(HANG)
+        assert not self.is_alive(), f"the thread running {self._work!r} hangs"
+        if self.raised is not None:
+            raise AssertionError(f"{self._work!r} raised {self.raised!r}") from self.raised
+
+
+def waited(event: threading.Event) -> None:
+    assert event.wait(HANG), "the other thread never got there"
+
+
+class HeldHandler:
+    """A Lambda processor's handler that answers only once the test lets it (``go``):
+    ``Ok`` for each record, ``ProcessingFailed`` for those starting ``bad``."""
+
+    def __init__(self) -> None:
+        self.inside = threading.Event()
+        self.go = threading.Event()
+
+    def __call__(self, event: dict[str, Any], context: Any) -> dict[str, Any]:
+        self.inside.set()
+        waited(self.go)
+        return {
+            "records": [
+                {
+                    "recordId": record["recordId"],
+                    "result": "ProcessingFailed"
+                    if base64.b64decode(record["data"]).startswith(b"bad")
+                    else "Ok",
+                    "data": record["data"],
+                }
+                for record in event["records"]
+            ]
+        }
+
+
+@pytest.mark.parametrize(
+    "update",
+    [
+        {"ProcessingConfiguration": {"Enabled": False}},
+        {"BufferingHints": {"IntervalInSeconds": 120}},
+    ],
+    ids=["processing-off", "other-setting"],
+)
+def test_an_update_while_the_function_runs_keeps_its_records(
+    fake: FirehoseFake, client: Any, update: dict[str, Any]
+) -> None:
+    """UpdateDestination from another thread while the Lambda processor's function runs:
+    the invocation's answer is applied as it started, its records stay pending meanwhile,
+    and the new setting applies from then on."""
+    handler = HeldHandler()
+    fake.firehose.lambda_function(FUNCTION, handler)
+    stream = fake.firehose.create_delivery_stream(
+        STREAM, ExtendedS3DestinationConfiguration={**S3, "ProcessingConfiguration": PROCESSING}
+    )
+    client.put_record_batch(
+        DeliveryStreamName=STREAM, Records=[{"Data": b"good"}, {"Data": b"bad"}]
+    )
+    flusher = Worker(stream.flush)
+    waited(handler.inside)
+
+    client.update_destination(
+        DeliveryStreamName=STREAM,
+        CurrentDeliveryStreamVersionId="1",
+        DestinationId="destinationId-000000000001",
+        ExtendedS3DestinationUpdate=update,
+    )
+    meanwhile = stream.pending
+    handler.go.set()
+    flusher.finish()
+    assert meanwhile == [b"good", b"bad"]
+    assert stream.processing_failed == [b"bad"]
+    assert stream.delivered == [b"good"]
+    assert stream.pending == []
