@@ -4,6 +4,7 @@ each producer's order, and log every call, whether threads share one client or n
 from __future__ import annotations
 
 import base64
+import json
 import threading
 import time
 from collections import Counter
@@ -14,6 +15,7 @@ from typing import Any
 
 import boto3
 import pytest
+import responses
 
 from pytest_firehose import FirehoseFake
 
@@ -291,4 +293,59 @@ def test_an_update_while_the_function_runs_keeps_its_records(
     assert meanwhile == [b"good", b"bad"]
     assert stream.processing_failed == [b"bad"]
     assert stream.delivered == [b"good"]
+    assert stream.pending == []
+
+
+URL = "https://collector.example.com/firehose"
+
+
+class HeldEndpoint:
+    """An HTTP endpoint (played by ``responses``) that fails every request while
+    ``failing``, then answers each once the test lets it (``go``); ``arrived`` holds each
+    request's payloads."""
+
+    def __init__(self) -> None:
+        self.failing = True
+        self.inside = threading.Event()
+        self.go = threading.Event()
+        self.arrived: list[list[bytes]] = []
+
+    def __call__(self, request: Any) -> tuple[int, dict[str, str], str]:
+        body = json.loads(request.body)
+        self.arrived.append([base64.b64decode(record["data"]) for record in body["records"]])
+        if self.failing:
+            return 500, {}, "not now"
+        self.inside.set()
+        waited(self.go)
+        return 200, {}, json.dumps({"requestId": body["requestId"], "timestamp": 0})
+
+
+def test_batches_a_flush_retries_stay_pending_while_the_first_is_out(
+    fake: FirehoseFake, client: Any
+) -> None:
+    endpoint = HeldEndpoint()
+    stream = fake.firehose.create_delivery_stream(
+        STREAM,
+        HttpEndpointDestinationConfiguration={
+            "EndpointConfiguration": {"Url": URL},
+            "S3Configuration": S3,
+        },
+    )
+    with responses.RequestsMock() as mock:
+        mock.add_callback(responses.POST, URL, callback=endpoint, content_type="application/json")
+        for data in (b"a", b"b"):  # two batches, each waiting for a retry
+            client.put_record(DeliveryStreamName=STREAM, Record={"Data": data})
+            stream.flush()
+        assert stream.pending == [b"a", b"b"]
+
+        endpoint.failing = False
+        flusher = Worker(stream.flush)
+        waited(endpoint.inside)
+        meanwhile = stream.pending
+        endpoint.go.set()
+        flusher.finish()
+
+    assert meanwhile == [b"a", b"b"]
+    assert endpoint.arrived[-2:] == [[b"a"], [b"b"]]
+    assert stream.delivered == [b"a", b"b"]
     assert stream.pending == []

@@ -430,8 +430,7 @@ class Delivery(Transforming, Converting, Attempting):
         self._settle(now, ids)
         if self.transformer is not None and self.transformer.buffer:
             self._transform(now, ids)
-        for batch in self._retries.take_all():
-            self._attempt(batch, now)
+        self._send(self._retries.take_all(), now)
         for partition in list(self._buffers):
             self._deliver_buffer(now, ids, partition)
 
