@@ -16,6 +16,7 @@ from typing import Any
 import boto3
 import pytest
 import responses
+from botocore.exceptions import ClientError
 
 from pytest_firehose import FirehoseFake
 
@@ -349,3 +350,38 @@ def test_batches_a_flush_retries_stay_pending_while_the_first_is_out(
     assert endpoint.arrived[-2:] == [[b"a"], [b"b"]]
     assert stream.delivered == [b"a", b"b"]
     assert stream.pending == []
+
+
+def test_a_records_predicate_may_schedule_a_fault(fake: FirehoseFake, client: Any) -> None:
+    """A ``records=`` predicate runs while the request holds the fault script: one that
+    schedules another fault neither deadlocks nor has its new fault hit the request that
+    is being answered."""
+    fake.firehose.create_delivery_stream(STREAM)
+    scheduled: list[Any] = []
+
+    def poison(data: bytes) -> bool:
+        if data != b"poison":
+            return False
+        scheduled.append(fake.firehose.fail(error="InvalidArgumentException"))
+        return True
+
+    fake.firehose.fail(records=poison)
+    answers: list[Any] = []
+    producer = Worker(
+        lambda: answers.append(
+            client.put_record_batch(
+                DeliveryStreamName=STREAM, Records=[{"Data": b"fine"}, {"Data": b"poison"}]
+            )
+        )
+    )
+    producer.finish()
+
+    [answer] = answers
+    assert answer["FailedPutCount"] == 1
+    assert answer["RequestResponses"][1]["ErrorCode"] == "ServiceUnavailableException"
+    [follow_up] = scheduled
+    assert follow_up.fired == 0
+    with pytest.raises(ClientError) as refused:
+        client.put_record(DeliveryStreamName=STREAM, Record={"Data": b"next"})
+    assert refused.value.response["Error"]["Code"] == "InvalidArgumentException"
+    assert follow_up.fired == 1
