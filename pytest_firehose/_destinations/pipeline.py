@@ -144,9 +144,10 @@ class Delivery(Transforming, Converting, Attempting):
         self.invocations: list[Invocation] = []
         self.transformer: Transformer | None = None
         #: True while a handler or an HTTP endpoint is waited for without the world's
-        #: lock: what reaches this delivery meanwhile (a put, a clock move, a flush, from
-        #: any thread) is kept in ``_debts``, in order, and carried out once the answer is
-        #: applied, so the delivery's events still happen one at a time and in time order.
+        #: lock: what reaches this delivery meanwhile (a put, a clock move, a flush, an
+        #: update, from any thread) is kept in ``_debts``, in order, and carried out once
+        #: the answer is applied, so the delivery's events still happen one at a time and
+        #: in time order.
         self._busy = False
         self._debts: list[_Debt] = []
         #: The batch whose delivery is under way while ``_busy``, and those of the same
