@@ -727,6 +727,36 @@ def test_a_mock_that_stops_the_test_loses_no_record(fake, client, endpoint):
     assert len(answers) == 2
 
 
+def test_a_mock_that_stops_a_flush_of_retries_loses_none_of_them(fake, client, endpoint):
+    """A flush retries every waiting batch in turn: when the first one's attempt stops the
+    test, those behind it are still retried."""
+    answers = []
+
+    def answer(request: Any) -> tuple[int, dict[str, str], str]:
+        answers.append(request)
+        if len(answers) <= 3:  # a, then a and b: both wait for a retry
+            return 500, {}, "not now"
+        if len(answers) == 4:
+            raise StopTheTest
+        return took_it(request)
+
+    endpoint.add_callback(responses.POST, URL, callback=answer, content_type="application/json")
+    create(client)
+    stream = fake.firehose["events"]
+    for data in (b"a", b"b"):
+        put(client, data)
+        stream.flush()
+    assert stream.pending == [b"a", b"b"]
+
+    with pytest.raises(StopTheTest):
+        stream.flush()
+    assert stream.pending == [b"a"]  # b, due at once, went at the next look
+    assert stream.delivered == [b"b"]
+    fake.firehose.clock.advance(seconds=4)  # a's third failed attempt: retried 4 s later
+    assert sorted(stream.delivered) == [b"a", b"b"]
+    assert stream.pending == []
+
+
 def test_a_413_is_a_permanent_failure_neither_retried_nor_backed_up(fake, client, endpoint):
     """The spec: "Response code 413 (size exceeded) is considered as a permanent failure and
     the record batch is not sent to error bucket if configured"."""

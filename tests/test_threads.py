@@ -3,6 +3,8 @@ each producer's order, and log every call, whether threads share one client or n
 
 from __future__ import annotations
 
+import base64
+import json
 import threading
 import time
 from collections import Counter
@@ -13,6 +15,8 @@ from typing import Any
 
 import boto3
 import pytest
+import responses
+from botocore.exceptions import ClientError
 
 from pytest_firehose import FirehoseFake
 
@@ -178,3 +182,206 @@ def test_a_record_is_never_delivered_before_it_arrived(
     (obj,) = stream.objects
     assert obj.records == (b"a", b"b")
     assert obj.delivered_at >= max(arrived.values())
+
+
+# --------------------------------------------------------------------------- user code
+
+
+#: Real seconds a test waits for another thread before it fails: never reached unless the
+#: fake hangs, so that a deadlock fails the test instead of hanging it.
+HANG = 30
+
+ROLE = "arn:aws:iam::123456789012:role/firehose"
+S3 = {"RoleARN": ROLE, "BucketARN": "arn:aws:s3:::landing"}
+FUNCTION = "arn:aws:lambda:us-east-1:123456789012:function:orders-transform"
+PROCESSING = {
+    "Enabled": True,
+    "Processors": [
+        {
+            "Type": "Lambda",
+            "Parameters": [{"ParameterName": "LambdaArn", "ParameterValue": FUNCTION}],
+        }
+    ],
+}
+
+
+class Worker(threading.Thread):
+    """A thread running ``work``, keeping what it raised for the test to see."""
+
+    def __init__(self, work: Callable[[], object]) -> None:
+        super().__init__(daemon=True)
+        self._work = work
+        self.raised: BaseException | None = None
+        self.start()
+
+    def run(self) -> None:
+        try:
+            self._work()
+        except BaseException as error:
+            self.raised = error
+
+    def finish(self) -> None:
+        """Wait for the work to end; fail the test if it hangs or raised."""
+        self.join(HANG)
+        assert not self.is_alive(), f"the thread running {self._work!r} hangs"
+        if self.raised is not None:
+            raise AssertionError(f"{self._work!r} raised {self.raised!r}") from self.raised
+
+
+def waited(event: threading.Event) -> None:
+    assert event.wait(HANG), "the other thread never got there"
+
+
+class HeldHandler:
+    """A Lambda processor's handler that answers only once the test lets it (``go``):
+    ``Ok`` for each record, ``ProcessingFailed`` for those starting ``bad``."""
+
+    def __init__(self) -> None:
+        self.inside = threading.Event()
+        self.go = threading.Event()
+
+    def __call__(self, event: dict[str, Any], context: Any) -> dict[str, Any]:
+        self.inside.set()
+        waited(self.go)
+        return {
+            "records": [
+                {
+                    "recordId": record["recordId"],
+                    "result": "ProcessingFailed"
+                    if base64.b64decode(record["data"]).startswith(b"bad")
+                    else "Ok",
+                    "data": record["data"],
+                }
+                for record in event["records"]
+            ]
+        }
+
+
+@pytest.mark.parametrize(
+    "update",
+    [
+        {"ProcessingConfiguration": {"Enabled": False}},
+        {"BufferingHints": {"IntervalInSeconds": 120}},
+    ],
+    ids=["processing-off", "other-setting"],
+)
+def test_an_update_while_the_function_runs_keeps_its_records(
+    fake: FirehoseFake, client: Any, update: dict[str, Any]
+) -> None:
+    """UpdateDestination from another thread while the Lambda processor's function runs:
+    the invocation's answer is applied as it started, its records stay pending meanwhile,
+    and the new setting applies from then on."""
+    handler = HeldHandler()
+    fake.firehose.lambda_function(FUNCTION, handler)
+    stream = fake.firehose.create_delivery_stream(
+        STREAM, ExtendedS3DestinationConfiguration={**S3, "ProcessingConfiguration": PROCESSING}
+    )
+    client.put_record_batch(
+        DeliveryStreamName=STREAM, Records=[{"Data": b"good"}, {"Data": b"bad"}]
+    )
+    flusher = Worker(stream.flush)
+    waited(handler.inside)
+
+    client.update_destination(
+        DeliveryStreamName=STREAM,
+        CurrentDeliveryStreamVersionId="1",
+        DestinationId="destinationId-000000000001",
+        ExtendedS3DestinationUpdate=update,
+    )
+    meanwhile = stream.pending
+    handler.go.set()
+    flusher.finish()
+    assert meanwhile == [b"good", b"bad"]
+    assert stream.processing_failed == [b"bad"]
+    assert stream.delivered == [b"good"]
+    assert stream.pending == []
+
+
+URL = "https://collector.example.com/firehose"
+
+
+class HeldEndpoint:
+    """An HTTP endpoint (played by ``responses``) that fails every request while
+    ``failing``, then answers each once the test lets it (``go``); ``arrived`` holds each
+    request's payloads."""
+
+    def __init__(self) -> None:
+        self.failing = True
+        self.inside = threading.Event()
+        self.go = threading.Event()
+        self.arrived: list[list[bytes]] = []
+
+    def __call__(self, request: Any) -> tuple[int, dict[str, str], str]:
+        body = json.loads(request.body)
+        self.arrived.append([base64.b64decode(record["data"]) for record in body["records"]])
+        if self.failing:
+            return 500, {}, "not now"
+        self.inside.set()
+        waited(self.go)
+        return 200, {}, json.dumps({"requestId": body["requestId"], "timestamp": 0})
+
+
+def test_batches_a_flush_retries_stay_pending_while_the_first_is_out(
+    fake: FirehoseFake, client: Any
+) -> None:
+    endpoint = HeldEndpoint()
+    stream = fake.firehose.create_delivery_stream(
+        STREAM,
+        HttpEndpointDestinationConfiguration={
+            "EndpointConfiguration": {"Url": URL},
+            "S3Configuration": S3,
+        },
+    )
+    with responses.RequestsMock() as mock:
+        mock.add_callback(responses.POST, URL, callback=endpoint, content_type="application/json")
+        for data in (b"a", b"b"):  # two batches, each waiting for a retry
+            client.put_record(DeliveryStreamName=STREAM, Record={"Data": data})
+            stream.flush()
+        assert stream.pending == [b"a", b"b"]
+
+        endpoint.failing = False
+        flusher = Worker(stream.flush)
+        waited(endpoint.inside)
+        meanwhile = stream.pending
+        endpoint.go.set()
+        flusher.finish()
+
+    assert meanwhile == [b"a", b"b"]
+    assert endpoint.arrived[-2:] == [[b"a"], [b"b"]]
+    assert stream.delivered == [b"a", b"b"]
+    assert stream.pending == []
+
+
+def test_a_records_predicate_may_schedule_a_fault(fake: FirehoseFake, client: Any) -> None:
+    """A ``records=`` predicate runs while the request holds the fault script: one that
+    schedules another fault neither deadlocks nor has its new fault hit the request that
+    is being answered."""
+    fake.firehose.create_delivery_stream(STREAM)
+    scheduled: list[Any] = []
+
+    def poison(data: bytes) -> bool:
+        if data != b"poison":
+            return False
+        scheduled.append(fake.firehose.fail(error="InvalidArgumentException"))
+        return True
+
+    fake.firehose.fail(records=poison)
+    answers: list[Any] = []
+    producer = Worker(
+        lambda: answers.append(
+            client.put_record_batch(
+                DeliveryStreamName=STREAM, Records=[{"Data": b"fine"}, {"Data": b"poison"}]
+            )
+        )
+    )
+    producer.finish()
+
+    [answer] = answers
+    assert answer["FailedPutCount"] == 1
+    assert answer["RequestResponses"][1]["ErrorCode"] == "ServiceUnavailableException"
+    [follow_up] = scheduled
+    assert follow_up.fired == 0
+    with pytest.raises(ClientError) as refused:
+        client.put_record(DeliveryStreamName=STREAM, Record={"Data": b"next"})
+    assert refused.value.response["Error"]["Code"] == "InvalidArgumentException"
+    assert follow_up.fired == 1

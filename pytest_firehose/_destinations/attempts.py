@@ -72,7 +72,13 @@ class Attempting:
         except BaseException:  # a failure of the fake's own: loud, but no record is lost
             self._buffers[partition] = buffer
             raise
-        queued = self._queued = [batch for batch in converted if batch is not None]
+        self._send([batch for batch in converted if batch is not None], at)
+
+    def _send(self, batches: list[Batch], at: datetime) -> None:
+        """Try each of ``batches`` in turn, at ``at``. Those not yet tried wait in
+        ``_queued``, pending, while the one before them is at the destination (which may
+        wait without the world's lock)."""
+        queued = self._queued = batches
         while queued:
             batch = queued.pop(0)
             try:

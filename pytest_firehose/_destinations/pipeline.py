@@ -63,16 +63,22 @@ RETENTION = timedelta(hours=24)
 #: retention: one delivered exactly 24 hours after it arrived was delivered in time.
 _TICK = timedelta(microseconds=1)
 
+#: What ``Delivery.route`` takes: the target, the destination's configuration, the
+#: destination and the Lambda processor's route.
+_Route = tuple[DeliveryTarget, Mapping[str, Any], Destination, ProcessorRoute | None]
+
 
 @dataclass(frozen=True)
 class _Debt:
     """What reached a busy delivery, to be carried out once it is free: an ``accept`` of
-    ``entries`` (with their Kinesis metadata), a ``settle`` or a ``flush``, at ``at``."""
+    ``entries`` (with their Kinesis metadata), a ``settle``, a ``flush`` or a new ``route``
+    (its arguments), at ``at``."""
 
     kind: str
     at: datetime
     entries: list[Accepted] = field(default_factory=list)
     kinesis: Mapping[str, Mapping[str, Any]] | None = None
+    route: _Route | None = None
 
 
 class Delivery(Transforming, Converting, Attempting):
@@ -138,9 +144,10 @@ class Delivery(Transforming, Converting, Attempting):
         self.invocations: list[Invocation] = []
         self.transformer: Transformer | None = None
         #: True while a handler or an HTTP endpoint is waited for without the world's
-        #: lock: what reaches this delivery meanwhile (a put, a clock move, a flush, from
-        #: any thread) is kept in ``_debts``, in order, and carried out once the answer is
-        #: applied, so the delivery's events still happen one at a time and in time order.
+        #: lock: what reaches this delivery meanwhile (a put, a clock move, a flush, an
+        #: update, from any thread) is kept in ``_debts``, in order, and carried out once
+        #: the answer is applied, so the delivery's events still happen one at a time and
+        #: in time order.
         self._busy = False
         self._debts: list[_Debt] = []
         #: The batch whose delivery is under way while ``_busy``, and those of the same
@@ -185,6 +192,24 @@ class Delivery(Transforming, Converting, Attempting):
         )
         self._route_transformer(target, processor)
         self._route_conversion(config)
+
+    def reroute(
+        self,
+        now: datetime,
+        target: DeliveryTarget,
+        config: Mapping[str, Any],
+        destination: Destination,
+        processor: ProcessorRoute | None = None,
+    ) -> None:
+        """``route`` for a destination updated at ``now``. While the delivery is busy (a
+        batch at its destination, records with the Lambda function), the batch or the
+        invocation finishes as it started and the new route is taken once it is done, in
+        order with what else reached the delivery meanwhile: the records under way stay
+        pending until their answer is applied."""
+        if self._busy:
+            self._debts.append(_Debt("route", now, route=(target, config, destination, processor)))
+            return
+        self.route(target, config, destination, processor)
 
     # ------------------------------------------------------------------ reading
 
@@ -406,8 +431,7 @@ class Delivery(Transforming, Converting, Attempting):
         self._settle(now, ids)
         if self.transformer is not None and self.transformer.buffer:
             self._transform(now, ids)
-        for batch in self._retries.take_all():
-            self._attempt(batch, now)
+        self._send(self._retries.take_all(), now)
         for partition in list(self._buffers):
             self._deliver_buffer(now, ids, partition)
 
@@ -422,6 +446,9 @@ class Delivery(Transforming, Converting, Attempting):
                 self._settle(debt.at, ids)
             elif debt.kind == "fill":
                 self._fill(debt.entries, debt.at, ids)
+            elif debt.kind == "route":
+                assert debt.route is not None
+                self.route(*debt.route)
             else:
                 self._flush(debt.at, ids)
 

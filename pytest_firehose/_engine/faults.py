@@ -364,7 +364,8 @@ class FaultScript:
     def __init__(self, service: str) -> None:
         self.service = service
         self.handles: list[FaultHandle] = []
-        self._lock = threading.Lock()
+        #: Reentrant: a ``records=`` predicate runs under it, and may schedule a fault.
+        self._lock = threading.RLock()
 
     def add(self, fault: Fault) -> FaultHandle:
         handle = FaultHandle(fault)
@@ -384,10 +385,11 @@ class FaultScript:
         for ``records=`` and ``chaos=`` faults.
 
         A ``records=`` fault matches only a batch in which it fails at least one record.
+        A fault a predicate schedules while it runs waits for the next request.
         """
         chosen: Hit | None = None
         with self._lock:
-            for handle in self.handles:
+            for handle in list(self.handles):
                 if handle.exhausted:
                     continue
                 fault = handle.fault

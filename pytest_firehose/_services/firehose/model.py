@@ -352,7 +352,8 @@ class FirehoseService(Puts, StreamSettings, ServiceBase):  # Puts first: it over
             if stream.source is not None
             else None
         )
-        stream.delivery.route(
+        stream.delivery.reroute(
+            self.clock.now(),
             stream.target,
             delivery_settings(kind, config),
             destination,
