@@ -191,8 +191,8 @@ def botocore_lacks(*needs: str) -> list[str]:
         model = _service_models(service)
         if "=" in path:
             shape_name, _, value = path.partition("=")
-            if value not in model.shape_for(shape_name).enum:
-                missing.append(need)
+            if shape_name not in model.shape_names or value not in model.shape_for(shape_name).enum:
+                missing.append(need)  # the shape itself may be newer than this botocore
             continue
         operation, *members = path.split(".")
         if operation not in model.operation_names:

@@ -513,6 +513,7 @@ def test_kafka_only_metrics_are_refused(fake: FirehoseFake, metric: str) -> None
         stream.lambda_trigger(lambda event, context: None, MetricsConfig={"Metrics": [metric]})
 
 
+@needs_botocore("lambda CreateEventSourceMapping.MetricsConfig")
 def test_the_event_count_metric_is_taken(fake: FirehoseFake) -> None:
     stream = fake.kinesis.create_stream("s")
     stream.lambda_trigger(lambda event, context: None, MetricsConfig={"Metrics": ["EventCount"]})
