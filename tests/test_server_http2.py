@@ -54,7 +54,12 @@ class Client:
         self._flush()
 
     def _flush(self) -> None:
-        self.socket.sendall(self.h2.data_to_send())
+        try:
+            self.socket.sendall(self.h2.data_to_send())
+        except (BrokenPipeError, ConnectionResetError):
+            # The server dropped the connection before taking what we had left to send
+            # (an acknowledgement, the rest of a body): a drop, as a read of it says.
+            self.closed = True
 
     def send(self, path: str, body: bytes, headers: dict[str, str] | None = None) -> int:
         stream_id: int = self.h2.get_next_available_stream_id()
