@@ -246,6 +246,31 @@ def test_creating_and_looking_up_streams_through_handles_asks_no_other_stream(
     assert set(scheduled) == {"new"}
 
 
+def test_reading_a_subscriptions_events_asks_no_stream_when_it_falls_due(
+    fake: FirehoseFake, kinesis_client: Any, scheduled: list[str]
+) -> None:
+    for index in range(IDLE):
+        fake.kinesis.create_stream(f"idle-{index}")
+    stream = fake.kinesis.create_stream("s")
+    consumer = kinesis_client.register_stream_consumer(StreamARN=stream.arn, ConsumerName="c")
+    fake.kinesis.clock.advance(seconds=10)  # the consumer becomes ACTIVE
+    kinesis_client.put_record(StreamName="s", Data=b"a", PartitionKey="k")
+    answer = kinesis_client.subscribe_to_shard(
+        ConsumerARN=consumer["Consumer"]["ConsumerARN"],
+        ShardId="shardId-000000000000",
+        StartingPosition={"Type": "TRIM_HORIZON"},
+    )
+    scheduled.clear()
+
+    events = iter(answer["EventStream"])
+    first = next(events)["SubscribeToShardEvent"]
+    for _ in range(3):  # a second apart, on the fake clock
+        next(events)
+
+    assert [record["Data"] for record in first["Records"]] == [b"a"]
+    assert scheduled == []
+
+
 def test_a_deleted_stream_that_was_due_is_skipped_and_one_created_again_is_settled(
     fake: FirehoseFake, client: Any
 ) -> None:

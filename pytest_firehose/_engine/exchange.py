@@ -76,6 +76,8 @@ class Engine(Protocol):
 
     def touched(self) -> AbstractContextManager[None]: ...
 
+    def looked(self, *, tell: bool = False) -> AbstractContextManager[None]: ...
+
     def wrote(self, model: ServiceModel, stream: str | None) -> None: ...
 
     def service(self, name: str, region: str | None = None) -> ServiceModel: ...
@@ -194,7 +196,9 @@ def _events(world: Engine, feed: EventFeed) -> Iterator[Event]:
     """A feed's events as the reader pulls them, each under the world's lock: the clock
     first moves to when the event falls due (time passes only as the reader reads)."""
     while True:
-        with world.touched():
+        # Reading a feed changes no stream's schedule: no stream is asked again when it
+        # falls due (that would cost every event something per other stream).
+        with world.looked(tell=True):
             wait = feed.wait()
             if wait > timedelta(0):
                 world.clock.advance(wait)
@@ -236,7 +240,7 @@ def pushed(
     reader is still there; asked every ``recheck`` seconds of waiting, which also catches
     a clock a time freezer moved behind the fake's back."""
     while True:
-        with world.touched():
+        with world.looked(tell=True):
             while not feed.ready():
                 if not listening():
                     return

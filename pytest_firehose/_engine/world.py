@@ -301,12 +301,18 @@ class World:
                 self.lock.acquire()
 
     @contextlib.contextmanager
-    def looked(self) -> Iterator[None]:
-        """Hold the world's lock, brought up to the clock first, for a read that changes
-        nothing: unlike ``touched``, it leaves every stream's schedule as it is."""
+    def looked(self, *, tell: bool = False) -> Iterator[None]:
+        """Hold the world's lock, brought up to the clock first, for a read that changes no
+        stream's schedule: unlike ``touched``, it leaves every stream's schedule as it is.
+        ``tell``: wake what waits for the world to change afterwards (a read of an event
+        stream's next event changes where its subscription stands)."""
         with self.lock:
             self.settle()
-            yield
+            try:
+                yield
+            finally:
+                if tell:
+                    self.changed.notify_all()
 
     @contextlib.contextmanager
     def touched(self) -> Iterator[None]:
