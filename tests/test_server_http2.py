@@ -61,12 +61,18 @@ class Client:
             # (an acknowledgement, the rest of a body): a drop, as a read of it says.
             self.closed = True
 
-    def send(self, path: str, body: bytes, headers: dict[str, str] | None = None) -> int:
+    def send(
+        self,
+        path: str,
+        body: bytes,
+        headers: dict[str, str] | None = None,
+        method: str = "POST",
+    ) -> int:
         stream_id: int = self.h2.get_next_available_stream_id()
         self.h2.send_headers(
             stream_id,
             [
-                (":method", "POST"),
+                (":method", method),
                 (":scheme", "http"),
                 (":authority", self.server.netloc),
                 (":path", path),
@@ -258,6 +264,15 @@ def test_a_subscription_outlives_the_client_closing_its_session(fake, server, cl
         other.close()
     client.until(lambda: len(frames(opened.body)) == 3)
     assert json.loads(frames(opened.body)[2].payload)["Records"][0]["Data"] == "YQ=="
+
+
+def test_head_gets_gets_head_and_no_content(client):
+    got = client.answer(client.send("/_fake/health", b"", method="GET"))
+    head = client.answer(client.send("/_fake/health", b"", method="HEAD"))
+
+    assert head.status == got.status == 200
+    assert head.headers["content-length"] == str(len(got.body)) != "0"
+    assert head.body == b""
 
 
 def test_a_scripted_timeout_drops_the_connection(fake, client):

@@ -263,9 +263,12 @@ class Http2Connection:
     def _answer(self, stream_id: int, incoming: _Incoming) -> None:
         """One request stream's answer, in its own thread."""
         named = f"HTTP/2 stream {stream_id}"
+        head_only = False
         try:
             request = self._request(incoming)
             named = f"{request.method} {request.url} ({named})"
+            # RFC 9110, 9.3.2: HEAD gets GET's head (its content-length too), and no content.
+            head_only = request.method == "HEAD"
             if incoming.too_large:
                 response = too_large()
             else:
@@ -281,7 +284,8 @@ class Http2Connection:
         frames = 0
         try:
             self._send_head(stream_id, response)
-            self._send(stream_id, response.body, end=response.stream is None)
+            body = b"" if head_only and response.stream is None else response.body
+            self._send(stream_id, body, end=response.stream is None)
             if response.stream is not None:
                 for chunk in response.stream:
                     self._send(stream_id, chunk, end=False)
