@@ -226,10 +226,10 @@ def scheduled(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     return seen
 
 
-def test_creating_and_looking_up_streams_through_handles_asks_no_other_stream(
+def test_creating_looking_up_and_reading_streams_through_handles_asks_no_other_stream(
     fake: FirehoseFake, scheduled: list[str]
 ) -> None:
-    # Creating N streams through the handles was quadratic: every create, lookup and
+    # Creating N streams through the handles was quadratic: every create, lookup, read and
     # deletion check had the next settle ask every stream of the world when it falls due.
     for index in range(IDLE):
         fake.firehose.create_delivery_stream(f"idle-{index}")
@@ -241,6 +241,13 @@ def test_creating_and_looking_up_streams_through_handles_asks_no_other_stream(
     assert not fake.firehose["new"].deleted
     assert fake.kinesis["new"].calls == []
     assert fake.firehose.calls == []
+    delivery_stream, stream = fake.firehose["new"], fake.kinesis["new"]
+    assert (delivery_stream.records, delivery_stream.pending, delivery_stream.delivered) == (
+        [],
+        [],
+        [],
+    )
+    assert (stream.records, stream.status, len(stream.shards)) == ([], "ACTIVE", 1)
     fake.kinesis.clock.advance(seconds=1)
 
     assert set(scheduled) == {"new"}

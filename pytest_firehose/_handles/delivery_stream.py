@@ -96,20 +96,20 @@ class DeliveryStreamHandle:
     def records(self) -> list[Record]:
         """Every record accepted, in commit order, duplicates included. Each compares equal
         to its payload bytes and carries ``.record_id`` and ``.arrived_at``."""
-        with self._world.touched():
+        with self._world.looked():
             return [Record(*accepted) for accepted in self._delivery.records]
 
     @property
     def buffered(self) -> list[bytes]:
         """Payloads accepted and waiting in the stream's buffer for delivery."""
         self._live("buffer")
-        with self._world.touched():
+        with self._world.looked():
             return _payloads(self._delivery.buffer)
 
     @property
     def objects(self) -> list[DeliveredObject]:
         """Delivered objects, oldest first, each with ``.key`` and ``.body``."""
-        with self._world.touched():
+        with self._world.looked():
             return list(self._delivery.objects)
 
     @property
@@ -117,20 +117,20 @@ class DeliveryStreamHandle:
         """Payloads accepted and not yet delivered: in the buffer, or waiting for a retry
         of a failed delivery."""
         self._live("pending records: its buffer and retries went with it")
-        with self._world.touched():
+        with self._world.looked():
             return _payloads(self._delivery.pending())
 
     @property
     def expired(self) -> list[bytes]:
         """Payloads dropped because they were still undelivered 24 hours after arriving."""
-        with self._world.touched():
+        with self._world.looked():
             return _payloads(self._delivery.expired)
 
     @property
     def refused(self) -> list[bytes]:
         """Payloads an HTTP endpoint refused for good by answering 413: neither retried
         nor backed up, as the spec says of that status."""
-        with self._world.touched():
+        with self._world.looked():
             return _payloads(record for _, batch in self._delivery.refused for record in batch)
 
     @property
@@ -138,7 +138,7 @@ class DeliveryStreamHandle:
         """Payloads written to the destination's S3 bucket because it (an HTTP endpoint,
         OpenSearch, Splunk ...) kept failing for longer than
         ``RetryOptions.DurationInSeconds``."""
-        with self._world.touched():
+        with self._world.looked():
             return [data for obj in self._delivery.backed_up for data in obj.records]
 
     @property
@@ -146,7 +146,7 @@ class DeliveryStreamHandle:
         """Payloads written to the S3 backup of source records (``S3BackupMode``
         ``Enabled``, ``AllData``, ``AllDocuments`` or ``AllEvents``), as the stream took
         them in: before any transformation, oldest object first."""
-        with self._world.touched():
+        with self._world.looked():
             return [data for obj in self._stream.source_backup for data in obj.records]
 
     @property
@@ -154,7 +154,7 @@ class DeliveryStreamHandle:
         """The objects of the S3 backup of source records, oldest first, each with
         ``.key`` (under the backup's own ``Prefix``) and ``.body`` (compressed as the
         backup's ``CompressionFormat`` says)."""
-        with self._world.touched():
+        with self._world.looked():
             return list(self._stream.source_backup)
 
     def destination_down(self) -> None:
@@ -239,7 +239,7 @@ class DeliveryStreamHandle:
         """Errors the destination raised while delivering, other than refusing a delivery
         (a fault in the fake, or a test's mock of the endpoint raising). Each one counted
         as a failed attempt: its records stayed pending and were retried."""
-        with self._world.touched():
+        with self._world.looked():
             return list(self._delivery.errors)
 
     @property
@@ -247,27 +247,27 @@ class DeliveryStreamHandle:
         """Every invocation of the stream's transformation Lambda, in order: each with its
         ``event``, ``answer`` (what the handler returned), ``error`` (what it raised),
         ``timed_out``, ``request_id`` and fake ``started_at``/``ended_at``."""
-        with self._world.touched():
+        with self._world.looked():
             return list(self._delivery.invocations)
 
     @property
     def dropped(self) -> list[bytes]:
         """Payloads (as put) the transformation answered ``Dropped`` for."""
-        with self._world.touched():
+        with self._world.looked():
             return _payloads(self._delivery.dropped)
 
     @property
     def processing_failed(self) -> list[bytes]:
         """Payloads (as put) that went to the ``processing-failed`` error output: the
         function answered ``ProcessingFailed`` for them, or its invocation failed."""
-        with self._world.touched():
+        with self._world.looked():
             return [data for obj in self._delivery.processing_failed for data in obj.records]
 
     @property
     def decompression_failed(self) -> list[bytes]:
         """Payloads (as put, compressed) that went to the ``decompression-failed`` error
         output: CloudWatch Logs decompression could not read them as CloudWatch Logs data."""
-        with self._world.touched():
+        with self._world.looked():
             return [data for obj in self._delivery.decompression_failed for data in obj.records]
 
     @property
@@ -276,7 +276,7 @@ class DeliveryStreamHandle:
         CloudWatch Logs decompression) that went to the ``partitioning-failed`` error
         output: dynamic partitioning could not get their keys, or they would have opened a
         partition past the active-partition limit."""
-        with self._world.touched():
+        with self._world.looked():
             return [data for obj in self._delivery.partitioning_failed for data in obj.records]
 
     @property
@@ -284,7 +284,7 @@ class DeliveryStreamHandle:
         """Payloads (as they reached the conversion: transformed, partitioned; as put, with
         CloudWatch Logs decompression) that went to the ``format-conversion-failed`` error
         output: record format conversion could not read them into the Glue table's columns."""
-        with self._world.touched():
+        with self._world.looked():
             return [data for obj in self._delivery.conversion_failed for data in obj.records]
 
     @property
@@ -294,7 +294,7 @@ class DeliveryStreamHandle:
         ``format-conversion-failed/``,
         ``.body`` one JSON error record per line (compressed as the destination's objects
         are)."""
-        with self._world.touched():
+        with self._world.looked():
             found = [
                 *self._delivery.decompression_failed,
                 *self._delivery.processing_failed,
@@ -307,7 +307,7 @@ class DeliveryStreamHandle:
     def delivered(self) -> list[bytes]:
         """Payloads that reached the destination, in delivery order (as the transformation
         returned them, with a Lambda processor)."""
-        with self._world.touched():
+        with self._world.looked():
             return [data for obj in self._delivery.objects for data in obj.records]
 
     @property
@@ -319,7 +319,7 @@ class DeliveryStreamHandle:
     def describe(self) -> dict[str, Any]:
         """The ``DeliveryStreamDescription`` DescribeDeliveryStream answers with."""
         self._live("description")
-        with self._world.touched():
+        with self._world.looked():
             return self._stream.describe()
 
     def flush(self) -> None:
@@ -351,7 +351,7 @@ class DeliveryStreamHandle:
             )
 
     def _refusals(self) -> list[tuple[str, int]]:
-        with self._world.touched():
+        with self._world.looked():
             return [(str(failure), len(records)) for failure, records in self._delivery.refused]
 
     def __repr__(self) -> str:

@@ -77,7 +77,7 @@ class KinesisStreamHandle:
         those retention has trimmed since). Each compares equal to its payload bytes and
         has ``.partition_key``, ``.sequence_number``, ``.shard_id``, ``.arrived_at``; each
         read makes new objects of what the stream keeps."""
-        with self._world.touched():
+        with self._world.looked():
             return self._stream.records
 
     @property
@@ -86,21 +86,21 @@ class KinesisStreamHandle:
         ``.starting_hash_key``, ``.ending_hash_key`` (ints), ``.records`` (still readable,
         oldest first), ``.state`` (``"open"`` or ``"closed"``), ``.parent_shard_id`` and
         ``.adjacent_parent_shard_id`` (``None`` for an original shard)."""
-        with self._world.touched():
+        with self._world.looked():
             return list(self._stream.shards)
 
     @property
     def open_shards(self) -> list[Shard]:
         """The shards new records go to, by starting hash key."""
         self._live("open shards")
-        with self._world.touched():
+        with self._world.looked():
             return list(self._stream.open_shards)
 
     @property
     def status(self) -> str:
         """``CREATING``, ``ACTIVE`` or ``UPDATING`` (during a reshard), as DescribeStream says."""
         self._live("status")
-        with self._world.touched():
+        with self._world.looked():
             return self._stream.status
 
     def split_shard(self, shard_id: str, new_starting_hash_key: int | str) -> None:
@@ -136,7 +136,7 @@ class KinesisStreamHandle:
         oldest first: ``.name``, ``.arn``, ``.status`` (``CREATING``, ``ACTIVE`` or
         ``DELETING``, as DescribeStreamConsumer says now), ``.created_at``, ``.tags``."""
         self._live("consumers")
-        with self._world.touched():
+        with self._world.looked():
             now = self._world.clock.now()
             return [consumer.state(now) for consumer in self._model.consumers_of(self._stream)]
 
@@ -147,14 +147,14 @@ class KinesisStreamHandle:
         visible again yet), ``.dead_letters`` (the dead-letter records, each equal to its
         payload) and ``.acknowledged`` (how many records were acknowledged)."""
         self._live("queues")
-        with self._world.touched():
+        with self._world.looked():
             now = self._world.clock.now()
             return [queue.state(now) for queue in self._model.queues_of(self._stream)]
 
     @property
     def expired(self) -> list[bytes]:
         """Payloads trimmed because they outlived the stream's retention period."""
-        with self._world.touched():
+        with self._world.looked():
             return [record.data for record in self._stream.expired]
 
     @property
@@ -222,7 +222,7 @@ class KinesisStreamHandle:
         source = Source(
             self.arn, self.region, role or default_role(self._world.account_id, "handler")
         )
-        with self._world.touched():
+        with self._world.looked():
             return event_for(self._stream, source, records)
 
     def lambda_trigger(
