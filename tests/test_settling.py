@@ -278,6 +278,24 @@ def test_reading_a_subscriptions_events_asks_no_stream_when_it_falls_due(
     assert scheduled == []
 
 
+def test_a_lambda_trigger_reading_its_stream_asks_no_other_stream_when_it_falls_due(
+    fake: FirehoseFake, kinesis_client: Any, scheduled: list[str]
+) -> None:
+    for index in range(IDLE):
+        fake.kinesis.create_stream(f"idle-{index}")
+    seen: list[dict[str, Any]] = []
+    trigger = fake.kinesis.create_stream("s").lambda_trigger(
+        lambda event, context: seen.append(event)
+    )
+    kinesis_client.put_record(StreamName="s", Data=b"a", PartitionKey="k")
+    scheduled.clear()
+
+    trigger.drain()
+
+    assert len(seen) == 1
+    assert set(scheduled) <= {"s"}
+
+
 def test_a_deleted_stream_that_was_due_is_skipped_and_one_created_again_is_settled(
     fake: FirehoseFake, client: Any
 ) -> None:

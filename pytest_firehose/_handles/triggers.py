@@ -85,7 +85,7 @@ class KinesisReader:
         return self._source
 
     def shards(self) -> list[ShardView]:
-        with self._world.touched():
+        with self._world.looked():
             return [
                 ShardView(
                     shard.shard_id,
@@ -100,7 +100,7 @@ class KinesisReader:
         return None  # GetRecords: the shard is shared, nothing keeps the mapping out
 
     def read(self, shard_id: str, after: int) -> tuple[list[Any], list[Any]]:
-        with self._world.touched():
+        with self._world.looked():
             shard = self._shard(shard_id)
             held = views(row for row in shard.rows if sequence_index_of(row) > after)
             trimmed = views(
@@ -139,7 +139,7 @@ class ConsumerReader(KinesisReader):
         return super().shards()
 
     def blocked_until(self, shard_id: str, after: int) -> datetime | None:
-        with self._world.touched():
+        with self._world.looked():
             self._check_consumer()
             shard = self._shard(shard_id)
             held = self._model.hold_subscription(
@@ -152,7 +152,7 @@ class ConsumerReader(KinesisReader):
             return held if shard.next_index - 1 > after else None
 
     def _check_consumer(self) -> None:
-        with self._world.touched():
+        with self._world.looked():
             gone = self._model.consumer_gone(self._consumer, self._stream, self._model.clock.now())
         if gone:
             raise UsageError(
@@ -326,7 +326,7 @@ def new_trigger(
     params = {"FunctionName": name, "EventSourceArn": stream.arn, **options}
     params.setdefault("StartingPosition", "TRIM_HORIZON")
     settings = mapping_settings(params)
-    with world.touched():
+    with world.looked():
         consumer = _source_consumer(model, stream, params)
     function = Function(name, region, world.account_id, timeout=limit, memory_mb=memory_mb)
     # The records name the stream, also when a consumer reads them (docs/fidelity.md).
