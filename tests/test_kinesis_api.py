@@ -566,6 +566,31 @@ def test_list_streams_and_list_shards_page(kinesis_client):
     assert error(both) == ("InvalidArgumentException", message, 400)
 
 
+def test_a_list_streams_token_expires_after_300_seconds(fake, kinesis_client):
+    # ListStreams lists ExpiredNextTokenException (the API model); its tokens are taken to
+    # last as ListShards' and ListStreamConsumers' do (DOC: "Tokens expire after 300
+    # seconds"). A token of another listing is no ListStreams token.
+    for name in ["a", "b", "c"]:
+        fake.kinesis.create_stream(name)
+    kinesis_client.register_stream_consumer(StreamARN=fake.kinesis["a"].arn, ConsumerName="x")
+    kinesis_client.register_stream_consumer(StreamARN=fake.kinesis["a"].arn, ConsumerName="y")
+    token = kinesis_client.list_streams(Limit=1)["NextToken"]
+    consumers = kinesis_client.list_stream_consumers(StreamARN=fake.kinesis["a"].arn, MaxResults=1)[
+        "NextToken"
+    ]
+
+    fake.kinesis.clock.advance(seconds=300)
+    fresh = kinesis_client.list_streams(NextToken=token)
+    foreign = refused(kinesis_client.list_streams, NextToken=consumers)
+    fake.kinesis.clock.advance(microseconds=1)
+    stale = refused(kinesis_client.list_streams, NextToken=token)
+
+    assert fresh["StreamNames"] == ["b", "c"]
+    assert error(foreign) == ("InvalidArgumentException", "Invalid NextToken.", 400)
+    expired = "The NextToken has expired; list again without it."
+    assert error(stale) == ("ExpiredNextTokenException", expired, 400)
+
+
 def test_a_larger_limit_still_gets_one_page(fake, kinesis_client):
     # The API reference: DescribeStream and ListStreams answer at most 100 whatever the
     # Limit (up to the model's 10,000), ListShards at most 1,000 whatever the MaxResults.
