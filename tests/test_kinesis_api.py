@@ -591,6 +591,28 @@ def test_a_list_streams_token_expires_after_300_seconds(fake, kinesis_client):
     assert error(stale) == ("ExpiredNextTokenException", expired, 400)
 
 
+def test_a_stream_name_and_the_arn_of_another_stream_find_no_stream(fake, kinesis_client):
+    # Both members may be given (the API reference); they must name one stream. AWS's
+    # answer to a mismatched pair is not on record: the name's not-found error.
+    fake.kinesis.create_stream("s")
+    fake.kinesis.create_stream("t")
+    other = fake.kinesis["t"].arn
+
+    described = kinesis_client.describe_stream_summary(
+        StreamName="s", StreamARN=fake.kinesis["s"].arn
+    )
+    mismatched = refused(kinesis_client.describe_stream_summary, StreamName="s", StreamARN=other)
+    put = refused(
+        kinesis_client.put_record, StreamName="s", StreamARN=other, Data=b"x", PartitionKey="k"
+    )
+
+    assert described["StreamDescriptionSummary"]["StreamName"] == "s"
+    assert (
+        error(mismatched) == error(put) == ("ResourceNotFoundException", NOT_FOUND.format("s"), 400)
+    )
+    assert fake.kinesis["s"].records == fake.kinesis["t"].records == []
+
+
 def test_a_larger_limit_still_gets_one_page(fake, kinesis_client):
     # The API reference: DescribeStream and ListStreams answer at most 100 whatever the
     # Limit (up to the model's 10,000), ListShards at most 1,000 whatever the MaxResults.
