@@ -173,6 +173,28 @@ def test_the_stream_creation_timestamp_must_name_this_stream(fake, kinesis):
     assert code == "ResourceNotFoundException"
 
 
+def test_a_next_token_with_a_stream_creation_timestamp_is_refused(fake, kinesis):
+    # DOC (ListStreamConsumers' StreamCreationTimestamp): "You can't specify this parameter
+    # if you specify the NextToken parameter." Refused in ListShards' captured words.
+    arn = stream_arn(fake)
+    for name in ("a", "b"):
+        kinesis.register_stream_consumer(StreamARN=arn, ConsumerName=name)
+    created = kinesis.describe_stream_summary(StreamName="s")["StreamDescriptionSummary"][
+        "StreamCreationTimestamp"
+    ]
+    first = kinesis.list_stream_consumers(StreamARN=arn, MaxResults=1)
+
+    refusal = error_of(
+        kinesis.list_stream_consumers,
+        StreamARN=arn,
+        NextToken=first["NextToken"],
+        StreamCreationTimestamp=created,
+    )
+
+    message = "NextToken and StreamCreationTimestamp cannot be provided together."
+    assert refusal == ("InvalidArgumentException", message)
+
+
 def test_unknown_streams_and_consumers_are_not_found(fake, kinesis):
     arn = stream_arn(fake)
     missing = arn.replace("stream/s", "stream/nope")

@@ -566,6 +566,53 @@ def test_list_streams_and_list_shards_page(kinesis_client):
     assert error(both) == ("InvalidArgumentException", message, 400)
 
 
+def test_a_list_streams_token_expires_after_300_seconds(fake, kinesis_client):
+    # ListStreams lists ExpiredNextTokenException (the API model); its tokens are taken to
+    # last as ListShards' and ListStreamConsumers' do (DOC: "Tokens expire after 300
+    # seconds"). A token of another listing is no ListStreams token.
+    for name in ["a", "b", "c"]:
+        fake.kinesis.create_stream(name)
+    kinesis_client.register_stream_consumer(StreamARN=fake.kinesis["a"].arn, ConsumerName="x")
+    kinesis_client.register_stream_consumer(StreamARN=fake.kinesis["a"].arn, ConsumerName="y")
+    token = kinesis_client.list_streams(Limit=1)["NextToken"]
+    consumers = kinesis_client.list_stream_consumers(StreamARN=fake.kinesis["a"].arn, MaxResults=1)[
+        "NextToken"
+    ]
+
+    fake.kinesis.clock.advance(seconds=300)
+    fresh = kinesis_client.list_streams(NextToken=token)
+    foreign = refused(kinesis_client.list_streams, NextToken=consumers)
+    fake.kinesis.clock.advance(microseconds=1)
+    stale = refused(kinesis_client.list_streams, NextToken=token)
+
+    assert fresh["StreamNames"] == ["b", "c"]
+    assert error(foreign) == ("InvalidArgumentException", "Invalid NextToken.", 400)
+    expired = "The NextToken has expired; list again without it."
+    assert error(stale) == ("ExpiredNextTokenException", expired, 400)
+
+
+def test_a_stream_name_and_the_arn_of_another_stream_find_no_stream(fake, kinesis_client):
+    # Both members may be given (the API reference); they must name one stream. AWS's
+    # answer to a mismatched pair is not on record: the name's not-found error.
+    fake.kinesis.create_stream("s")
+    fake.kinesis.create_stream("t")
+    other = fake.kinesis["t"].arn
+
+    described = kinesis_client.describe_stream_summary(
+        StreamName="s", StreamARN=fake.kinesis["s"].arn
+    )
+    mismatched = refused(kinesis_client.describe_stream_summary, StreamName="s", StreamARN=other)
+    put = refused(
+        kinesis_client.put_record, StreamName="s", StreamARN=other, Data=b"x", PartitionKey="k"
+    )
+
+    assert described["StreamDescriptionSummary"]["StreamName"] == "s"
+    assert (
+        error(mismatched) == error(put) == ("ResourceNotFoundException", NOT_FOUND.format("s"), 400)
+    )
+    assert fake.kinesis["s"].records == fake.kinesis["t"].records == []
+
+
 def test_a_larger_limit_still_gets_one_page(fake, kinesis_client):
     # The API reference: DescribeStream and ListStreams answer at most 100 whatever the
     # Limit (up to the model's 10,000), ListShards at most 1,000 whatever the MaxResults.

@@ -11,7 +11,7 @@ from typing import Any
 import boto3
 import freezegun
 import pytest
-from conftest import REGION, ROLE, reading_kinesis, refused
+from conftest import REGION, ROLE, needs_botocore, reading_kinesis, refused
 
 from pytest_firehose import FirehoseFake, UsageError
 
@@ -243,6 +243,35 @@ def test_a_garbage_iterator_is_invalid(kinesis_client, stream, garbage):
     response = refused(kinesis_client.get_records, ShardIterator=garbage)
 
     assert error(response) == ("InvalidArgumentException", "Invalid ShardIterator.", 400)
+
+
+@needs_botocore("kinesis GetRecords.StreamARN")
+def test_get_records_reads_only_with_the_arn_of_the_iterators_stream(kinesis_client, stream):
+    kinesis_client.create_stream(StreamName="t", ShardCount=1)
+    arns = {
+        name: kinesis_client.describe_stream_summary(StreamName=name)["StreamDescriptionSummary"][
+            "StreamARN"
+        ]
+        for name in ("s", "t")
+    }
+    elsewhere = arns["s"].replace(REGION, "eu-west-1")
+    start = iterator(kinesis_client, "TRIM_HORIZON")
+
+    read = kinesis_client.get_records(ShardIterator=start, StreamARN=arns["s"])
+    refusals = [
+        error(refused(kinesis_client.get_records, ShardIterator=start, StreamARN=arn))
+        for arn in (arns["t"], elsewhere)
+    ]
+
+    assert payloads(read) == [b"a", b"b", b"c"]
+    assert refusals == [
+        (
+            "InvalidArgumentException",
+            f"StreamARN {arn} does not name the stream of the ShardIterator, {arns['s']}.",
+            400,
+        )
+        for arn in (arns["t"], elsewhere)
+    ]
 
 
 def test_an_iterator_in_double_quotes_is_accepted(kinesis_client, stream):

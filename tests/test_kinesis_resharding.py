@@ -448,6 +448,22 @@ def test_list_shards_pages_keep_the_filter(fake, kinesis_client):
     assert "NextToken" not in rest
 
 
+def test_a_next_token_with_a_shard_filter_is_refused(kinesis_client):
+    # REAL: AWS's answer, as the Kinesis Client Library (amazon-kinesis-client#788, 2021)
+    # and Apache Beam (apache/beam#33478) met it when they sent the filter on every page.
+    kinesis_client.create_stream(StreamName="s", ShardCount=3)
+    first = kinesis_client.list_shards(StreamName="s", MaxResults=1)
+
+    both = refused(
+        kinesis_client.list_shards,
+        NextToken=first["NextToken"],
+        ShardFilter={"Type": "AT_LATEST"},
+    )
+
+    message = "NextToken and ShardFilter cannot be provided together."
+    assert error(both) == ("InvalidArgumentException", message, 400)
+
+
 def test_closed_shards_leave_the_listings_once_retention_has_passed(fake, kinesis_client):
     kinesis_client.create_stream(StreamName="s", ShardCount=1)
     kinesis_client.split_shard(StreamName="s", ShardToSplit="0", NewStartingHashKey="100")

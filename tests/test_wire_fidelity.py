@@ -699,6 +699,42 @@ def test_boto3_tag_key_outside_the_pattern_lists_the_pattern_after_the_lengths(f
     )
 
 
+@pytest.mark.parametrize(
+    ("operation", "body", "echoed", "rule"),
+    [
+        # kinesalite's test/addTagsToStream.js and test/removeTagsFromStream.js, run against
+        # Kinesis: a map or a list of strings of the wrong size is echoed as Java writes it.
+        ("AddTagsToStream", {"Tags": {}}, "Value '{}' at 'tags'", "greater than or equal to 1"),
+        ("RemoveTagsFromStream", {"TagKeys": []}, "Value '[]' at 'tagKeys'",
+         "greater than or equal to 1"),
+        (
+            "RemoveTagsFromStream",
+            {"TagKeys": [str(n) for n in range(1, 52)]},
+            f"Value '[{', '.join(str(n) for n in range(1, 52))}]' at 'tagKeys'",
+            "less than or equal to 50",
+        ),
+        (
+            "AddTagsToStream",
+            {"Tags": {f"k{n}": str(n) for n in range(201)}},
+            f"Value '{{{', '.join(f'k{n}={n}' for n in range(201))}}}' at 'tags'",
+            "less than or equal to 200",
+        ),
+    ],
+)  # fmt: skip
+def test_a_map_or_a_list_of_strings_of_the_wrong_size_is_echoed(
+    fake, operation, body, echoed, rule
+):
+    fake.kinesis.create_stream("k")
+
+    status, answered = answer(send(fake, operation, {"StreamName": "k", **body}, "kinesis"))
+
+    assert (status, answered["__type"]) == (400, "ValidationException")
+    assert answered["message"] == (
+        f"1 validation error detected: {echoed} failed to satisfy constraint: "
+        f"Member must have length {rule}"
+    )
+
+
 def test_a_null_tag_key_to_remove_is_named_in_the_list_form(fake):
     fake.kinesis.create_stream("k")
 

@@ -41,8 +41,8 @@ def _report(errors: list[str] | None, message: Callable[..., str], *args: Any) -
     errors.append(message(*args))
 
 
-def _violation(value: Any, path: str, echo: bool, rule: str) -> str:
-    shown = f"Value '{value}' at" if echo else "Value at"
+def _violation(value: Any, path: str, echo: Callable[[Any], str] | None, rule: str) -> str:
+    shown = f"Value '{echo(value)}' at" if echo else "Value at"
     return f"{shown} '{path}' failed to satisfy constraint: Member must {rule}"
 
 
@@ -50,7 +50,11 @@ def _null_violation(path: str) -> str:
     return f"Value null at '{path}' failed to satisfy constraint: Member must not be null"
 
 
-def _length_checks(shape: Shape, echo: bool, measure: Callable[[Any], int] = len) -> Validator:
+def _length_checks(
+    shape: Shape, echo: Callable[[Any], str] | None, measure: Callable[[Any], int] = len
+) -> Validator:
+    """A value's pattern, length and enum; ``echo`` writes the value into the message (as
+    Java writes it), or None leaves it out."""
     low = shape.metadata.get("min")
     high = shape.metadata.get("max")
     pattern_text = shape.metadata.get("pattern")
@@ -88,10 +92,10 @@ def _range_checks(shape: Shape) -> Validator:
     def check(value: Any, path: str, errors: list[str] | None) -> None:
         if low is not None and value < low:
             rule = f"have value greater than or equal to {low}"
-            _report(errors, _violation, value, path, True, rule)
+            _report(errors, _violation, value, path, str, rule)
         if high is not None and value > high:
             rule = f"have value less than or equal to {high}"
-            _report(errors, _violation, value, path, True, rule)
+            _report(errors, _violation, value, path, str, rule)
 
     return check
 
@@ -124,18 +128,26 @@ def _shown(value: Any) -> str:
     return "null" if value is None else str(value)
 
 
+def _java_map(value: dict[Any, Any]) -> str:
+    """A map as Java's ``toString`` writes it: ``{a=1, b=2}``."""
+    return "{" + ", ".join(f"{_shown(key)}={_shown(child)}" for key, child in value.items()) + "}"
+
+
+def _java_list(value: list[Any]) -> str:
+    """A list as Java's ``toString`` writes it: ``[a, b]``."""
+    return "[" + ", ".join(_shown(child) for child in value) + "]"
+
+
 def _map_violation(value: dict[Any, Any], path: str, part: str, rules: list[str]) -> str:
-    shown = ", ".join(f"{_shown(key)}={_shown(child)}" for key, child in value.items())
     return (
-        f"Value '{{{shown}}}' at '{path}' failed to satisfy constraint: "
+        f"Value '{_java_map(value)}' at '{path}' failed to satisfy constraint: "
         f"{part} must satisfy constraint: [{', '.join(rules)}]"
     )
 
 
 def _list_violation(value: list[Any], path: str, rules: list[str]) -> str:
-    shown = ", ".join(_shown(child) for child in value)
     return (
-        f"Value '[{shown}]' at '{path}' failed to satisfy constraint: "
+        f"Value '{_java_list(value)}' at '{path}' failed to satisfy constraint: "
         f"Member must satisfy constraint: [{', '.join(rules)}]"
     )
 
@@ -149,9 +161,10 @@ def _failing(check: Validator, child: Any) -> bool:
 
 
 def _map_checks(shape: Shape) -> Validator:
-    """A map's own length, then its keys and its values against their shapes, each side
+    """A map's own length (the map echoed: kinesalite's AWS-validated AddTagsToStream,
+    ``Value '{}' at 'tags'``), then its keys and its values against their shapes, each side
     reported once in the map form of the message."""
-    own = _length_checks(shape, echo=False)
+    own = _length_checks(shape, echo=_java_map)
     key_check = _validator(shape.key)
     value_check = _validator(shape.value)
     key_rules, value_rules = _rules(shape.key), _rules(shape.value)
@@ -212,10 +225,13 @@ def _validator(shape: Shape) -> Validator:
 
         return check_structure
     if kind == "list":
-        own = _length_checks(shape, echo=False)
         item = _validator(shape.member)
         if shape.member.type_name not in ("structure", "list", "map"):
+            # Its own length echoes it too (kinesalite's AWS-validated RemoveTagsFromStream:
+            # ``Value '[]' at 'tagKeys'``, ``Value '[1, 2, ...]' at 'tagKeys'``).
+            own = _length_checks(shape, echo=_java_list)
             return _scalar_list_checks(own, item, _rules(shape.member))
+        own = _length_checks(shape, echo=None)
 
         def check_list(value: Any, path: str, errors: list[str] | None) -> None:
             own(value, path, errors)
@@ -237,11 +253,11 @@ def _validator(shape: Shape) -> Validator:
         return _map_checks(shape)
     if kind == "blob":
         if "min" in shape.metadata or "max" in shape.metadata:
-            return _length_checks(shape, echo=False, measure=payload_len)
+            return _length_checks(shape, echo=None, measure=payload_len)
         return _nothing
     if kind == "string":
         if any(k in shape.metadata for k in ("min", "max", "pattern", "enum")):
-            return _length_checks(shape, echo=True)
+            return _length_checks(shape, echo=str)
         return _nothing
     if kind in ("integer", "long", "double", "float"):
         if "min" in shape.metadata or "max" in shape.metadata:

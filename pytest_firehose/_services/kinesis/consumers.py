@@ -14,7 +14,8 @@ Facts used here:
   once, past which registering is refused with ``LimitExceededException`` (DOC, the API
   reference).
 * ListStreamConsumers answers at most ``MaxResults`` (100 by default, and never more than
-  100: DOC) and its NextToken expires after 300 seconds (DOC).
+  100: DOC) and its NextToken expires after 300 seconds (DOC); a NextToken is refused
+  beside a StreamCreationTimestamp (DOC), in ListShards' captured words for it.
 * DeleteStream refuses a stream with consumers unless ``EnforceConsumerDeletion`` is true
   (REAL message, AWS_SEMANTICS.md section 10).
 * A consumer that is not ACTIVE: ``Consumer NAME with creation timestamp SECONDS under
@@ -290,6 +291,11 @@ class Consumers:
         return {}
 
     def list_stream_consumers(self, params: dict[str, Any]) -> dict[str, Any]:
+        if params.get("NextToken") and params.get("StreamCreationTimestamp"):
+            raise ServiceError(
+                "InvalidArgumentException",
+                "NextToken and StreamCreationTimestamp cannot be provided together.",
+            )
         stream = self._stream_by_arn(params["StreamARN"])
         if not stream.created_as(params.get("StreamCreationTimestamp")):
             raise self._not_found(stream.name)

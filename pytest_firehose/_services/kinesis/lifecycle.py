@@ -7,6 +7,8 @@ Choices where AWS's answer is not on record (INFERRED; docs/kinesis.md lists the
 * DescribeStreamSummary always includes MaxRecordSizeInKiB.
 * DeleteStream of a CREATING stream leaves it DELETING until its creation would have
   ended; it is gone from then on (see ``delete_stream``).
+* A ListStreams NextToken expires after 300 seconds, as ListShards' does (the API model
+  lists ExpiredNextTokenException for ListStreams without saying when).
 """
 
 from __future__ import annotations
@@ -22,7 +24,9 @@ from pytest_firehose._services.kinesis.streams import (
     DEFAULT_MAX_RECORD_SIZE_KIB,
     ON_DEMAND_SHARDS,
     KinesisStream,
+    check_fresh,
     decode_iterator,
+    invalid_token,
     new_stream,
     next_token,
     not_active,
@@ -36,6 +40,9 @@ _TICK = timedelta(microseconds=1)
 #: reference's ``Limit`` of each).
 DESCRIBE_PAGE = 100
 LIST_STREAMS_PAGE = 100
+#: What a ListStreams NextToken carries last, so that no other listing's token (ListShards,
+#: ListStreamConsumers, ListQueues) reads as one.
+_LIST_STREAMS = "ListStreams"
 
 
 def name_in_arn(arn: str) -> str | None:
@@ -259,7 +266,12 @@ class Lifecycle:
     def list_streams(self, params: dict[str, Any]) -> dict[str, Any]:
         limit = min(params.get("Limit", LIST_STREAMS_PAGE), LIST_STREAMS_PAGE)
         token = params.get("NextToken")
-        after = read_token(token, 1)[0] if token else params.get("ExclusiveStartStreamName")
+        after = params.get("ExclusiveStartStreamName")
+        if token:
+            after, issued, kind = read_token(token, 3)
+            if kind != _LIST_STREAMS:
+                raise invalid_token()
+            check_fresh(issued, self.clock.now())
         names = sorted(name for name in self.streams if after is None or name > after)
         shown = names[:limit]
         answer: dict[str, Any] = {
@@ -277,7 +289,8 @@ class Lifecycle:
             ],
         }
         if len(names) > limit:
-            answer["NextToken"] = next_token(shown[-1])
+            issued = self.clock.now().isoformat(timespec="microseconds")
+            answer["NextToken"] = next_token(shown[-1], issued, _LIST_STREAMS)
         return answer
 
     def delete_stream(self, params: dict[str, Any]) -> dict[str, Any]:

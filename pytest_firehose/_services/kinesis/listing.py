@@ -1,8 +1,9 @@
 """ListShards: the shards of a stream, their filters (which read the lineage a reshard
 leaves) and paging. A mixin of ``KinesisService``.
 
-Facts used here: a NextToken is refused beside StreamName (REAL: botocore#2009), StreamARN,
-ExclusiveStartShardId or StreamCreationTimestamp (DOC); ListShards with neither a stream
+Facts used here: a NextToken is refused beside StreamName (REAL: botocore#2009), StreamARN
+(REAL: aws-cli#9635), ShardFilter (REAL: amazon-kinesis-client#788), ExclusiveStartShardId
+or StreamCreationTimestamp (DOC); ListShards with neither a stream
 nor a token answers kinesalite's AWS-validated text; the ShardFilter types mean what the
 API reference says; a NextToken expires after 300 seconds (DOC) with
 ``ExpiredNextTokenException``; an answer lists at most 1,000 shards, whatever MaxResults
@@ -30,10 +31,17 @@ from pytest_firehose._services.kinesis.streams import (
     token_moment,
 )
 
-#: What a NextToken cannot come with: it names the stream and where to go on (REAL for
-#: StreamName, botocore#2009; DOC for the others, the API reference's ``NextToken``,
-#: ``ExclusiveStartShardId`` and ``StreamCreationTimestamp``).
-_NOT_WITH_TOKEN = ("StreamName", "StreamARN", "ExclusiveStartShardId", "StreamCreationTimestamp")
+#: What a NextToken cannot come with: it names the stream, the filter and where to go on
+#: (REAL for StreamName, botocore#2009, StreamARN, aws-cli#9635, and ShardFilter, what the
+#: Kinesis Client Library met, amazon-kinesis-client#788, 2021; DOC for the others, the API
+#: reference's ``NextToken``, ``ExclusiveStartShardId`` and ``StreamCreationTimestamp``).
+_NOT_WITH_TOKEN = (
+    "StreamName",
+    "StreamARN",
+    "ShardFilter",
+    "ExclusiveStartShardId",
+    "StreamCreationTimestamp",
+)
 #: The most shards one answer lists, and the default: a larger ``MaxResults`` still gets at
 #: most this many (DOC, the API reference's ``MaxResults``).
 LIST_SHARDS_PAGE = 1000
@@ -50,8 +58,9 @@ class ShardListing:
 
     def list_shards(self, params: dict[str, Any]) -> dict[str, Any]:
         """A NextToken names the stream, where to go on and the filter, and AWS refuses it
-        beside StreamName, StreamARN or ExclusiveStartShardId (REAL: botocore#2009 - so
-        botocore's own list_shards paginator fails past the first page, there as here)."""
+        beside StreamName, StreamARN, ShardFilter or ExclusiveStartShardId (REAL:
+        botocore#2009 - so botocore's own list_shards paginator fails past the first page,
+        there as here)."""
         token = params.get("NextToken")
         if token:
             for member in _NOT_WITH_TOKEN:

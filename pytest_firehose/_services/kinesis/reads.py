@@ -240,6 +240,14 @@ class ShardReads:
             shard = stream.shard_at(iterator.shard_index, now)
         if stream is None or shard is None:
             raise self._no_shard(shard_id_of(iterator.shard_index), iterator.stream)
+        named = params.get("StreamARN")
+        if named is not None and named != stream.arn:
+            # The iterator names its stream; a StreamARN of another is refused rather than
+            # ignored (INFERRED: AWS's answer is not on record; the text is the fake's).
+            raise ServiceError(
+                "InvalidArgumentException",
+                f"StreamARN {named} does not name the stream of the ShardIterator, {stream.arn}.",
+            )
         if params.get("DryRun"):
             raise self.dry_run(stream.name)
         self.check_read_rate(stream.name, shard.shard_id)
