@@ -7,7 +7,7 @@ from __future__ import annotations
 import base64
 import itertools
 import threading
-from datetime import timedelta
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
 import boto3
@@ -474,6 +474,24 @@ def test_bad_options_are_refused_naming_the_fix(
             {"DestinationConfig": {"OnFailure": {}}},
             "InvalidParameterValueException: The Destination field is required for an "
             "OnFailure configuration.\n",
+        ),
+        (
+            {"StartingPosition": "LATEST", "StartingPositionTimestamp": 1_700_000_000},
+            "InvalidParameterValueException: Timestamp only valid with StartingPosition "
+            "AT_TIMESTAMP\n",
+        ),
+        (
+            {"StartingPosition": "AT_TIMESTAMP", "StartingPositionTimestamp": -1_700_000_000},
+            "InvalidParameterValueException: Received Exception while reading from provided "
+            "stream. class java.lang.Long can not be converted to a Timestamp\n",
+        ),
+        (
+            {
+                "StartingPosition": "AT_TIMESTAMP",
+                "StartingPositionTimestamp": datetime(1969, 12, 31, 23, 59, 59, tzinfo=timezone.utc),
+            },
+            "InvalidParameterValueException: Received Exception while reading from provided "
+            "stream. class java.lang.Long can not be converted to a Timestamp\n",
         ),
     ],
 )
