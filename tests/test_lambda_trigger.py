@@ -488,7 +488,7 @@ def test_bad_options_are_refused_naming_the_fix(
         (
             {
                 "StartingPosition": "AT_TIMESTAMP",
-                "StartingPositionTimestamp": datetime(1969, 12, 31, 23, 59, 59, tzinfo=timezone.utc),
+                "StartingPositionTimestamp": datetime(1969, 12, 31, 23, 59, tzinfo=timezone.utc),
             },
             "InvalidParameterValueException: Received Exception while reading from provided "
             "stream. class java.lang.Long can not be converted to a Timestamp\n",
@@ -535,3 +535,97 @@ def test_kafka_only_metrics_are_refused(fake: FirehoseFake, metric: str) -> None
 def test_the_event_count_metric_is_taken(fake: FirehoseFake) -> None:
     stream = fake.kinesis.create_stream("s")
     stream.lambda_trigger(lambda event, context: None, MetricsConfig={"Metrics": ["EventCount"]})
+
+
+def test_a_second_mapping_of_the_function_to_the_stream_is_refused(fake: FirehoseFake) -> None:
+    stream = fake.kinesis.create_stream("s")
+    first = stream.lambda_trigger(lambda event, context: None)
+
+    with pytest.raises(UsageError) as refused:
+        stream.lambda_trigger(lambda event, context: None)
+
+    assert (
+        "CreateEventSourceMapping would answer ResourceConflictException: The event source "
+        f'arn (" {stream.arn} ") and function (" lambda ") provided mapping already exists. '
+        f"Please update or delete the existing mapping with UUID {first.uuid}\n"
+    ) in str(refused.value)
+    assert "FunctionName=" in str(refused.value)
+
+
+def test_a_function_named_by_its_arn_is_the_function_named_by_its_name(
+    fake: FirehoseFake,
+) -> None:
+    stream = fake.kinesis.create_stream("s")
+    stream.lambda_trigger(lambda event, context: None, FunctionName="orders")
+
+    with pytest.raises(UsageError, match="ResourceConflictException"):
+        stream.lambda_trigger(
+            lambda event, context: None,
+            FunctionName="arn:aws:lambda:us-east-1:123456789012:function:orders",
+        )
+
+
+def test_two_functions_mapped_to_one_stream_each_get_every_record(fake: FirehoseFake) -> None:
+    stream = fake.kinesis.create_stream("s")
+    first = stream.lambda_trigger(lambda event, context: None, FunctionName="archive")
+    second = stream.lambda_trigger(lambda event, context: None, FunctionName="audit")
+    _put(b"a", b"b")
+
+    first.drain()
+    second.drain()
+
+    assert _seen(first) == _seen(second) == [[b"a", b"b"]]
+    assert first.uuid != second.uuid
+
+
+def test_a_mapping_invokes_the_version_or_alias_its_function_name_names(
+    fake: FirehoseFake,
+) -> None:
+    stream = fake.kinesis.create_stream("s")
+    seen = []
+
+    def handler(event: dict[str, Any], context: Any) -> None:
+        seen.append((context.invoked_function_arn, context.function_version))
+        raise ValueError("cannot process")
+
+    live = stream.lambda_trigger(handler, FunctionName="orders:live", MaximumRetryAttempts=0)
+    pinned = stream.lambda_trigger(handler, FunctionName="orders:7", MaximumRetryAttempts=0)
+    _put(b"a")
+
+    live.drain()
+    pinned.drain()
+
+    arn = "arn:aws:lambda:us-east-1:123456789012:function:orders"
+    assert seen == [(f"{arn}:live", "$LATEST"), (f"{arn}:7", "7")]
+    assert [failure["requestContext"]["functionArn"] for failure in live.failures] == [
+        f"{arn}:live"
+    ]
+    assert pinned.failures[0]["responseContext"]["executedVersion"] == "7"
+
+
+def test_a_function_of_another_account_is_invoked_there(fake: FirehoseFake) -> None:
+    stream = fake.kinesis.create_stream("s")
+    arn = "arn:aws:lambda:us-east-1:210987654321:function:orders"
+    seen = []
+    trigger = stream.lambda_trigger(
+        lambda event, context: seen.append(context.invoked_function_arn), FunctionName=arn
+    )
+    _put(b"a")
+
+    trigger.drain()
+
+    assert seen == [arn]
+
+
+def test_a_function_of_another_region_is_refused(fake: FirehoseFake) -> None:
+    stream = fake.kinesis.create_stream("s")
+    with pytest.raises(UsageError) as refused:
+        stream.lambda_trigger(
+            lambda event, context: None,
+            FunctionName="arn:aws:lambda:eu-west-1:123456789012:function:orders",
+        )
+
+    assert (
+        "CreateEventSourceMapping would answer InvalidParameterValueException: Event source "
+        "region must match Lambda region eu-west-1.\n"
+    ) in str(refused.value)

@@ -18,8 +18,13 @@ from botocore.utils import parse_to_aware_datetime
 from pytest_firehose._engine.world import World
 from pytest_firehose._errors import ServiceError, UsageError
 from pytest_firehose._handles.failure_destinations import FailureDestination
-from pytest_firehose._lambda.context import Function
-from pytest_firehose._lambda.functions import check_memory, check_role, function_timeout
+from pytest_firehose._lambda.context import LATEST, Function
+from pytest_firehose._lambda.functions import (
+    FunctionName,
+    check_memory,
+    check_role,
+    function_timeout,
+)
 from pytest_firehose._lambda.kinesis_events import kinesis_event
 from pytest_firehose._lambda.mapping import EventSourceMapping, Invocation, ShardView
 from pytest_firehose._lambda.mapping_settings import MappingSettings, invalid, settings_from
@@ -31,6 +36,12 @@ from pytest_firehose._services.kinesis.subscriptions import Subscription
 from pytest_firehose._wire.validation import unsendable, validate_input
 
 _NAME_CHARACTERS = re.compile(r"[^A-Za-z0-9_-]")
+#: CreateEventSourceMapping's FunctionName, as its API model's pattern spells it.
+_FUNCTION = re.compile(
+    r"(?:arn:(?:aws[a-zA-Z-]*)?:lambda:)?(?:(?P<region>(?:eusc-)?[a-z]{2}(?:-[a-z]+)+-\d):)?"
+    r"(?:(?P<account>\d{12}):)?(?:function:)?(?P<name>[a-zA-Z0-9_-]+)"
+    r"(?::(?P<qualifier>\$LATEST|[a-zA-Z0-9_-]+))?"
+)
 
 
 @dataclass(frozen=True)
@@ -219,13 +230,30 @@ class KinesisTrigger:
         return f"<KinesisTrigger {self.function.name!r}, {len(self.invocations)} invocations>"
 
 
-def function_name_of(handler: Callable[..., Any], options: dict[str, Any]) -> str:
-    """The function's name: FunctionName if given, else the handler's, made valid."""
-    given = options.get("FunctionName")
-    if isinstance(given, str):
-        return given.rsplit(":function:", 1)[-1].split(":")[0]
+def default_function_name(handler: Callable[..., Any]) -> str:
+    """The name of the function a handler stands for when FunctionName is left out: the
+    handler's own name, made valid (every lambda is ``lambda``)."""
     name = _NAME_CHARACTERS.sub("-", getattr(handler, "__name__", "") or "")[:64].strip("-")
     return name or "handler"
+
+
+def mapped_function(given: str, region: str, account_id: str) -> FunctionName:
+    """The function FunctionName names (already valid against the API model: a name, a
+    partial or full ARN, each with a version or alias or not); the parts it leaves out are
+    the stream's region and account. Refuse a function of another region, as Lambda does
+    (docs/fidelity.md)."""
+    match = _FUNCTION.fullmatch(given)
+    assert match is not None, "the API model's pattern admitted it"
+    function = FunctionName(
+        match["name"],
+        match["region"] or region,
+        match["account"] or account_id,
+        match["qualifier"],
+    )
+    if function.region != region:
+        # REAL wording, as a user reported it (pmuens/serverless-kinesis-streams#1, 2016).
+        raise _refused(invalid(f"Event source region must match Lambda region {function.region}."))
+    return function
 
 
 def _starting_timestamp(params: dict[str, Any]) -> None:
@@ -281,6 +309,32 @@ def _source_consumer(
     )
 
 
+def _claimed(world: World, source_arn: str, given: str, function_arn: str) -> str:
+    """A new mapping's UUID, once no mapping of the same function reads ``source_arn``:
+    Lambda keeps one mapping per event source and function, and refuses a second with
+    ``ResourceConflictException`` (REAL wording and 409, LocalStack's AWS-validated
+    snapshot, 2025)."""
+    with world.lock:
+        existing = world.event_source_mappings.get((source_arn, function_arn))
+        if existing is None:
+            uuid = world.ids.uuid()
+            world.event_source_mappings[source_arn, function_arn] = uuid
+            return uuid
+    error = ServiceError(
+        "ResourceConflictException",
+        f'The event source arn (" {source_arn} ") and function (" {given} ") provided '
+        f"mapping already exists. Please update or delete the existing mapping with UUID "
+        f"{existing}",
+        409,
+    )
+    raise UsageError(
+        f"lambda_trigger(): CreateEventSourceMapping would answer {error.code}: "
+        f"{error.message}\nThe function is named by FunctionName, else by the handler "
+        f"(every lambda is 'lambda'): keep using the trigger made first, or pass "
+        f"FunctionName='another-name' to map another function to the stream."
+    )
+
+
 def _refused(error: ServiceError) -> UsageError:
     """What ``lambda_trigger`` raises for CreateEventSourceMapping's refusal ``error``."""
     return UsageError(
@@ -322,21 +376,25 @@ def new_trigger(
     limit = function_timeout(timeout, "lambda_trigger")
     memory_mb = check_memory(memory_mb, "lambda_trigger")
     role = check_role(role, "lambda_trigger")
-    name = function_name_of(handler, options)
-    params = {"FunctionName": name, "EventSourceArn": stream.arn, **options}
+    params = {"FunctionName": default_function_name(handler), "EventSourceArn": stream.arn}
+    params.update(options)
     params.setdefault("StartingPosition", "TRIM_HORIZON")
     settings = mapping_settings(params)
+    named = mapped_function(params["FunctionName"], region, world.account_id)
     with world.looked():
         consumer = _source_consumer(model, stream, params)
-    function = Function(name, region, world.account_id, timeout=limit, memory_mb=memory_mb)
+    version = named.qualifier if named.qualifier and named.qualifier.isdigit() else LATEST
+    function = Function(
+        named.name, region, named.account_id, limit, memory_mb=memory_mb, version=version
+    )
     # The records name the stream, also when a consumer reads them (docs/fidelity.md).
-    source = Source(stream.arn, region, role or default_role(world.account_id, name))
+    source = Source(stream.arn, region, role or default_role(named.account_id, named.name))
     reader = (
         KinesisReader(world, stream, source)
         if consumer is None
         else ConsumerReader(world, model, stream, source, consumer)
     )
-    uuid = world.ids.uuid()
+    uuid = _claimed(world, params["EventSourceArn"], params["FunctionName"], named.arn)
     sender = (
         FailureDestination(
             settings.on_failure,
@@ -349,6 +407,14 @@ def new_trigger(
         else None
     )
     mapping = EventSourceMapping(
-        handler, function, settings, reader, world.clock, world.ids.uuid, sender, uuid
+        handler,
+        function,
+        settings,
+        reader,
+        world.clock,
+        world.ids.uuid,
+        sender,
+        uuid,
+        invoked_arn=named.arn,
     )
     return KinesisTrigger(mapping)
