@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import base64
 import itertools
+import sys
 import threading
 from datetime import datetime, timedelta, timezone
 from typing import Any
@@ -273,6 +274,23 @@ def test_a_handler_that_runs_past_its_timeout_failed(fake: FirehoseFake) -> None
     (invocation,) = trigger.invocations
     assert isinstance(invocation.error, FunctionTimeout)
     assert str(invocation.error) == "Task timed out after 5.00 seconds"
+    assert trigger.failures[0]["responseContext"]["functionError"] == "Unhandled"
+
+
+@pytest.mark.parametrize("status", [0, 3])
+def test_a_handler_that_exits_the_runtime_failed(fake: FirehoseFake, status: int) -> None:
+    stream = fake.kinesis.create_stream("s")
+
+    def exits(event: dict[str, Any], context: Any) -> None:
+        sys.exit(status)
+
+    trigger = stream.lambda_trigger(exits, MaximumRetryAttempts=0)
+    _put(b"a")
+
+    trigger.drain()
+
+    (invocation,) = trigger.invocations
+    assert isinstance(invocation.error, SystemExit)
     assert trigger.failures[0]["responseContext"]["functionError"] == "Unhandled"
 
 

@@ -478,7 +478,7 @@ class EventSourceMapping:
         error: BaseException | None = None
         try:
             answer = response_of(self.handler(json.loads(json.dumps(event)), context))
-        except Exception as raised:  # any raise is the function's error
+        except (Exception, SystemExit) as raised:  # any raise, or sys.exit(), fails it
             error = raised
         if error is None and context.timed_out:
             seconds = self.function.timeout.total_seconds()
