@@ -274,11 +274,21 @@ def _pattern(spec: Any) -> Pattern:
     return Pattern(tuple(fields), tuple(alternatives))
 
 
+def _not_json(constant: str) -> Any:
+    raise ValueError(f"{constant} is not JSON")
+
+
+def strict_json(text: str | bytes) -> Any:
+    """``text`` read as JSON, without the ``NaN`` and ``Infinity`` that Python's reader
+    takes and JSON has not. Raises ``ValueError``."""
+    return json.loads(text, parse_constant=_not_json)
+
+
 def parse_pattern(text: str) -> Pattern:
     """The pattern ``text`` (a filter's ``Pattern`` string) holds; :class:`PatternError`
     when Lambda would refuse it."""
     try:
-        spec = json.loads(text)
+        spec = strict_json(text)
     except ValueError:
         raise PatternError("the pattern is not JSON") from None
     return _pattern(spec)
