@@ -373,6 +373,23 @@ def test_the_batching_window_gathers_records_on_the_fake_clock(fake: FirehoseFak
     assert trigger.invocations[1].at - trigger.invocations[0].at == timedelta(seconds=5)
 
 
+@pytest.mark.parametrize("batch_size", [100, 10_000])
+def test_a_batch_over_ten_records_needs_no_batching_window(
+    fake: FirehoseFake, batch_size: int
+) -> None:
+    stream = fake.kinesis.create_stream("s")
+    trigger = stream.lambda_trigger(
+        lambda event, context: None, BatchSize=batch_size, MaximumBatchingWindowInSeconds=0
+    )
+    boto3.client("kinesis", region_name="us-east-1").put_records(
+        StreamName="s", Records=[{"Data": b"%d" % n, "PartitionKey": "p"} for n in range(12)]
+    )
+
+    trigger.drain()
+
+    assert [len(records) for records in _seen(trigger)] == [12]
+
+
 def test_parent_shards_are_read_before_their_children(fake: FirehoseFake) -> None:
     stream = fake.kinesis.create_stream("s")
     trigger = stream.lambda_trigger(lambda event, context: None, BatchSize=1)
