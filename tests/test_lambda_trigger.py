@@ -482,6 +482,18 @@ def test_an_s3_destination_nothing_stands_in_for_keeps_the_records(fake: Firehos
         ({"ParallelizationFactor": 11}, "ValidationException"),
         ({"TumblingWindowInSeconds": 901}, "ValidationException"),
         ({"Queues": ["q"]}, "does not apply to a Kinesis"),
+        (
+            {"DestinationConfig": {"OnFailure": {"Destination": f"{SQS}:q.fifo"}}},
+            "InvalidParameterValueException: FIFO queues and topics are not supported",
+        ),
+        (
+            {
+                "DestinationConfig": {
+                    "OnFailure": {"Destination": "arn:aws:sns:us-east-1:123456789012:t.fifo"}
+                }
+            },
+            "InvalidParameterValueException: FIFO queues and topics are not supported",
+        ),
         ({"BatchSzie": 10}, "Unknown parameter"),
     ],
 )

@@ -139,6 +139,11 @@ def _on_failure(params: dict[str, Any]) -> str | None:
     service = destination.split(":")[2] if destination.count(":") >= 5 else ""
     if service not in FAILURE_DESTINATIONS:
         raise invalid(f"Unsupported destination type for OnFailure destination: {destination}")
+    if service in ("sqs", "sns") and destination.endswith(".fifo"):
+        # DOC (API reference, DestinationConfig): a standard queue or topic only.
+        raise invalid(
+            f"FIFO queues and topics are not supported as OnFailure destinations: {destination}"
+        )
     return str(destination)
 
 
