@@ -676,3 +676,32 @@ def test_a_function_of_another_region_is_refused(fake: FirehoseFake) -> None:
         "CreateEventSourceMapping would answer InvalidParameterValueException: Event source "
         "region must match Lambda region eu-west-1.\n"
     ) in str(refused.value)
+
+
+def test_a_trigger_on_a_deleted_stream_is_refused(fake: FirehoseFake) -> None:
+    stream = fake.kinesis.create_stream("s")
+    boto3.client("kinesis", region_name="us-east-1").delete_stream(StreamName="s")
+
+    with pytest.raises(UsageError) as refused:
+        stream.lambda_trigger(lambda event, context: None)
+
+    assert (
+        "CreateEventSourceMapping would answer InvalidParameterValueException: Stream not "
+        f"found: {stream.arn}\n"
+    ) in str(refused.value)
+
+
+def test_a_mapping_whose_stream_was_deleted_reads_nothing_more(fake: FirehoseFake) -> None:
+    stream = fake.kinesis.create_stream("s")
+    trigger = stream.lambda_trigger(lambda event, context: None)
+    _put(b"a")
+    boto3.client("kinesis", region_name="us-east-1").delete_stream(StreamName="s")
+
+    with pytest.raises(UsageError, match="which was deleted"):
+        trigger.drain()
+
+    assert trigger.invocations == []
+    again = fake.kinesis.create_stream("s").lambda_trigger(lambda event, context: None)
+    _put(b"b")
+    again.drain()
+    assert _seen(again) == [[b"b"]]

@@ -86,16 +86,33 @@ def event_for(
 class KinesisReader:
     """The mapping's view of one Kinesis stream, read under the world's lock."""
 
-    def __init__(self, world: World, stream: KinesisStream, source: Source) -> None:
+    def __init__(
+        self, world: World, model: KinesisService, stream: KinesisStream, source: Source
+    ) -> None:
         self._world = world
+        self._model = model
         self._stream = stream
         self._source = source
+
+    def gone(self) -> bool:
+        """Whether Lambda can no longer read the source: the stream was deleted."""
+        with self._world.looked():
+            return self._model.streams.get(self._stream.name) is not self._stream
+
+    def _check_source(self) -> None:
+        if self.gone():
+            raise UsageError(
+                f"the event source mapping reads {self._stream.arn}, which was deleted: "
+                "Lambda can no longer read its shards, and the mapping reads nothing more. "
+                "Make another trigger on the handle of the stream created since."
+            )
 
     @property
     def source(self) -> Source:
         return self._source
 
     def shards(self) -> list[ShardView]:
+        self._check_source()
         with self._world.looked():
             return [
                 ShardView(
@@ -140,18 +157,13 @@ class ConsumerReader(KinesisReader):
         source: Source,
         consumer: Consumer,
     ) -> None:
-        super().__init__(world, stream, source)
-        self._model = model
+        super().__init__(world, model, stream, source)
         self._consumer = consumer
         self._held: dict[str, Subscription] = {}
 
-    def shards(self) -> list[ShardView]:
-        self._check_consumer()
-        return super().shards()
-
     def blocked_until(self, shard_id: str, after: int) -> datetime | None:
         with self._world.looked():
-            self._check_consumer()
+            self._check_source()
             shard = self._shard(shard_id)
             held = self._model.hold_subscription(
                 self._consumer, self._stream, shard, self._held.get(shard_id)
@@ -162,10 +174,14 @@ class ConsumerReader(KinesisReader):
             # Kept out: wait for the takeover only when there is something to read.
             return held if shard.next_index - 1 > after else None
 
-    def _check_consumer(self) -> None:
+    def gone(self) -> bool:
+        """Whether Lambda can no longer subscribe: the consumer was deregistered, or its
+        stream deleted."""
         with self._world.looked():
-            gone = self._model.consumer_gone(self._consumer, self._stream, self._model.clock.now())
-        if gone:
+            return self._model.consumer_gone(self._consumer, self._stream, self._model.clock.now())
+
+    def _check_source(self) -> None:
+        if self.gone():
             raise UsageError(
                 f"the event source mapping reads through consumer {self._consumer.arn}, "
                 "which was deregistered or whose stream was deleted: Lambda can no longer "
@@ -286,6 +302,9 @@ def _source_consumer(
     chosen, the stream's after Lambda's recorded ``Stream not found``)."""
     given = params["EventSourceArn"]
     if given == stream.arn:
+        if model.streams.get(stream.name) is not stream:
+            # REAL wording (LocalStack's AWS-validated snapshot, 2025).
+            raise _refused(invalid(f"Stream not found: {given}"))
         return None
     if given.startswith(f"{stream.arn}/consumer/"):
         now = model.clock.now()
@@ -309,22 +328,25 @@ def _source_consumer(
     )
 
 
-def _claimed(world: World, source_arn: str, given: str, function_arn: str) -> str:
+def _claimed(
+    world: World, source_arn: str, given: str, function_arn: str, reader: KinesisReader
+) -> str:
     """A new mapping's UUID, once no mapping of the same function reads ``source_arn``:
     Lambda keeps one mapping per event source and function, and refuses a second with
     ``ResourceConflictException`` (REAL wording and 409, LocalStack's AWS-validated
-    snapshot, 2025)."""
+    snapshot, 2025). A mapping whose source is gone no longer counts: a trigger cannot be
+    deleted, as Lambda's mapping can (docs/fidelity.md)."""
     with world.lock:
         existing = world.event_source_mappings.get((source_arn, function_arn))
-        if existing is None:
+        if existing is None or existing[1]():
             uuid = world.ids.uuid()
-            world.event_source_mappings[source_arn, function_arn] = uuid
+            world.event_source_mappings[source_arn, function_arn] = (uuid, reader.gone)
             return uuid
     error = ServiceError(
         "ResourceConflictException",
         f'The event source arn (" {source_arn} ") and function (" {given} ") provided '
         f"mapping already exists. Please update or delete the existing mapping with UUID "
-        f"{existing}",
+        f"{existing[0]}",
         409,
     )
     raise UsageError(
@@ -390,11 +412,11 @@ def new_trigger(
     # The records name the stream, also when a consumer reads them (docs/fidelity.md).
     source = Source(stream.arn, region, role or default_role(named.account_id, named.name))
     reader = (
-        KinesisReader(world, stream, source)
+        KinesisReader(world, model, stream, source)
         if consumer is None
         else ConsumerReader(world, model, stream, source, consumer)
     )
-    uuid = _claimed(world, params["EventSourceArn"], params["FunctionName"], named.arn)
+    uuid = _claimed(world, params["EventSourceArn"], params["FunctionName"], named.arn, reader)
     sender = (
         FailureDestination(
             settings.on_failure,
