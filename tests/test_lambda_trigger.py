@@ -523,6 +523,12 @@ def test_bad_options_are_refused_naming_the_fix(
             "OnFailure configuration.\n",
         ),
         (
+            {"StartingPosition": "0"},
+            "ValidationException: 1 validation error detected: Value '0' at 'startingPosition' "
+            "failed to satisfy constraint: Member must satisfy enum value set: [LATEST, "
+            "AT_TIMESTAMP, TRIM_HORIZON]\n",
+        ),
+        (
             {"StartingPosition": "LATEST", "StartingPositionTimestamp": 1_700_000_000},
             "InvalidParameterValueException: Timestamp only valid with StartingPosition "
             "AT_TIMESTAMP\n",
