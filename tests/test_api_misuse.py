@@ -213,7 +213,7 @@ def test_the_memory_sizes_lambda_takes_are_taken(fake: FirehoseFake) -> None:
     stream = fake.kinesis.create_stream("k")
     for memory_mb in (128, 10240):
         fake.firehose.lambda_function("f", _handler, memory_mb=memory_mb)
-        stream.lambda_trigger(_handler, memory_mb=memory_mb)
+        stream.lambda_trigger(_handler, memory_mb=memory_mb, FunctionName=f"f-{memory_mb}")
 
 
 @pytest.mark.parametrize("role", [5, "reader", "arn:aws:iam::123:role/reader"])

@@ -123,3 +123,17 @@ def test_without_a_stand_in_the_records_stay_on_the_trigger_with_a_warning(
 
     assert [r["KinesisBatchInfo"]["batchSize"] for r in trigger.failures] == [1, 1]
     assert len(warned) == 1  # once, however many records stay behind
+
+
+def test_records_go_to_a_queue_of_another_region(fake: FirehoseFake) -> None:
+    kinesis = boto3.client("kinesis", region_name=REGION)
+    with mock_aws():
+        sqs = boto3.client("sqs", region_name="eu-west-1")
+        url = sqs.create_queue(QueueName="dlq")["QueueUrl"]
+        trigger = failing_trigger(fake, f"arn:aws:sqs:eu-west-1:{ACCOUNT}:dlq")
+        put(kinesis, b"a")
+
+        trigger.drain()
+
+        messages = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10)["Messages"]
+    assert [json.loads(message["Body"]) for message in messages] == trigger.failures

@@ -71,7 +71,6 @@ def _matches(pattern: dict[str, Any], document: dict[str, Any]) -> bool:
         ([{"cidr": "10.0.0.0/24"}], "not an address", False),
         (["a"], ["b", "a"], True),  # a list matches when any element does
         (["a"], ["b"], False),
-        ([], "a", False),
     ],
 )
 def test_each_operator_matches_as_the_guide_describes(
@@ -119,6 +118,10 @@ def test_or_needs_one_branch_and_the_other_fields_too() -> None:
         '{"a": [{"anything-but": []}]}',
         '{"$or": [{"a": ["b"]}]}',
         '{"a": [["nested"]]}',
+        '{"a": []}',
+        '{"data": {"a": []}}',
+        '{"a": [NaN]}',
+        '{"a": [{"numeric": [">", -Infinity]}]}',
     ],
 )
 def test_a_malformed_pattern_is_refused(text: str) -> None:
@@ -187,6 +190,20 @@ def test_data_that_is_not_json_fails_a_data_filter_but_meets_a_metadata_one(
 
     assert _seen(trigger) == [[b"plain text p", b'{"m": 1}']]
     assert trigger.filtered == [b"plain text"]
+
+
+def test_data_with_nan_or_infinity_is_not_json(fake: FirehoseFake) -> None:
+    stream = fake.kinesis.create_stream("s")
+    trigger = stream.lambda_trigger(
+        lambda event, context: None,
+        FilterCriteria=_criteria({"data": {"n": [{"exists": True}]}}),
+    )
+    _put(b'{"n": NaN}', b'{"n": Infinity}', b'{"n": 1}')
+
+    trigger.drain()
+
+    assert _seen(trigger) == [[b'{"n": 1}']]
+    assert trigger.filtered == [b'{"n": NaN}', b'{"n": Infinity}']
 
 
 def test_batch_size_counts_the_records_that_pass(fake: FirehoseFake) -> None:

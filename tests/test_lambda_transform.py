@@ -331,6 +331,20 @@ def test_an_answer_off_the_status_model_fails_every_record_without_retrying(
     assert stream.dropped == []
 
 
+def test_a_handler_that_exits_the_runtime_is_a_function_error(fake: FirehoseFake) -> None:
+    def handler(event: dict[str, Any], context: Any) -> Any:
+        sys.exit(1)
+
+    fake.firehose.lambda_function("orders-transform", handler)
+    stream = transforming(fake, NumberOfRetries="0")
+
+    put(b"a")
+    stream.flush()
+
+    assert isinstance(stream.invocations[0].error, SystemExit)
+    assert error_records(stream)[0]["errorCode"] == "Lambda.FunctionError"
+
+
 def test_an_answer_lambda_cannot_serialize_is_a_function_error(fake: FirehoseFake) -> None:
     fake.firehose.lambda_function("orders-transform", lambda event, context: {"records": {1, 2}})
     stream = transforming(fake, NumberOfRetries="0")

@@ -6,8 +6,9 @@ from __future__ import annotations
 
 import base64
 import itertools
+import sys
 import threading
-from datetime import timedelta
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
 import boto3
@@ -276,6 +277,23 @@ def test_a_handler_that_runs_past_its_timeout_failed(fake: FirehoseFake) -> None
     assert trigger.failures[0]["responseContext"]["functionError"] == "Unhandled"
 
 
+@pytest.mark.parametrize("status", [0, 3])
+def test_a_handler_that_exits_the_runtime_failed(fake: FirehoseFake, status: int) -> None:
+    stream = fake.kinesis.create_stream("s")
+
+    def exits(event: dict[str, Any], context: Any) -> None:
+        sys.exit(status)
+
+    trigger = stream.lambda_trigger(exits, MaximumRetryAttempts=0)
+    _put(b"a")
+
+    trigger.drain()
+
+    (invocation,) = trigger.invocations
+    assert isinstance(invocation.error, SystemExit)
+    assert trigger.failures[0]["responseContext"]["functionError"] == "Unhandled"
+
+
 def test_an_answer_that_is_not_json_is_a_function_error(fake: FirehoseFake) -> None:
     stream = fake.kinesis.create_stream("s")
     trigger = stream.lambda_trigger(lambda event, context: object(), MaximumRetryAttempts=0)
@@ -353,6 +371,23 @@ def test_the_batching_window_gathers_records_on_the_fake_clock(fake: FirehoseFak
     assert _seen(trigger) == [[b"a", b"b", b"c"], [b"d"]]
     # The full batch went at once; the last one waited for its window.
     assert trigger.invocations[1].at - trigger.invocations[0].at == timedelta(seconds=5)
+
+
+@pytest.mark.parametrize("batch_size", [100, 10_000])
+def test_a_batch_over_ten_records_needs_no_batching_window(
+    fake: FirehoseFake, batch_size: int
+) -> None:
+    stream = fake.kinesis.create_stream("s")
+    trigger = stream.lambda_trigger(
+        lambda event, context: None, BatchSize=batch_size, MaximumBatchingWindowInSeconds=0
+    )
+    boto3.client("kinesis", region_name="us-east-1").put_records(
+        StreamName="s", Records=[{"Data": b"%d" % n, "PartitionKey": "p"} for n in range(12)]
+    )
+
+    trigger.drain()
+
+    assert [len(records) for records in _seen(trigger)] == [12]
 
 
 def test_parent_shards_are_read_before_their_children(fake: FirehoseFake) -> None:
@@ -447,6 +482,18 @@ def test_an_s3_destination_nothing_stands_in_for_keeps_the_records(fake: Firehos
         ({"ParallelizationFactor": 11}, "ValidationException"),
         ({"TumblingWindowInSeconds": 901}, "ValidationException"),
         ({"Queues": ["q"]}, "does not apply to a Kinesis"),
+        (
+            {"DestinationConfig": {"OnFailure": {"Destination": f"{SQS}:q.fifo"}}},
+            "InvalidParameterValueException: FIFO queues and topics are not supported",
+        ),
+        (
+            {
+                "DestinationConfig": {
+                    "OnFailure": {"Destination": "arn:aws:sns:us-east-1:123456789012:t.fifo"}
+                }
+            },
+            "InvalidParameterValueException: FIFO queues and topics are not supported",
+        ),
         ({"BatchSzie": 10}, "Unknown parameter"),
     ],
 )
@@ -474,6 +521,30 @@ def test_bad_options_are_refused_naming_the_fix(
             {"DestinationConfig": {"OnFailure": {}}},
             "InvalidParameterValueException: The Destination field is required for an "
             "OnFailure configuration.\n",
+        ),
+        (
+            {"StartingPosition": "0"},
+            "ValidationException: 1 validation error detected: Value '0' at 'startingPosition' "
+            "failed to satisfy constraint: Member must satisfy enum value set: [LATEST, "
+            "AT_TIMESTAMP, TRIM_HORIZON]\n",
+        ),
+        (
+            {"StartingPosition": "LATEST", "StartingPositionTimestamp": 1_700_000_000},
+            "InvalidParameterValueException: Timestamp only valid with StartingPosition "
+            "AT_TIMESTAMP\n",
+        ),
+        (
+            {"StartingPosition": "AT_TIMESTAMP", "StartingPositionTimestamp": -1_700_000_000},
+            "InvalidParameterValueException: Received Exception while reading from provided "
+            "stream. class java.lang.Long can not be converted to a Timestamp\n",
+        ),
+        (
+            {
+                "StartingPosition": "AT_TIMESTAMP",
+                "StartingPositionTimestamp": datetime(1969, 12, 31, 23, 59, tzinfo=timezone.utc),
+            },
+            "InvalidParameterValueException: Received Exception while reading from provided "
+            "stream. class java.lang.Long can not be converted to a Timestamp\n",
         ),
     ],
 )
@@ -517,3 +588,126 @@ def test_kafka_only_metrics_are_refused(fake: FirehoseFake, metric: str) -> None
 def test_the_event_count_metric_is_taken(fake: FirehoseFake) -> None:
     stream = fake.kinesis.create_stream("s")
     stream.lambda_trigger(lambda event, context: None, MetricsConfig={"Metrics": ["EventCount"]})
+
+
+def test_a_second_mapping_of_the_function_to_the_stream_is_refused(fake: FirehoseFake) -> None:
+    stream = fake.kinesis.create_stream("s")
+    first = stream.lambda_trigger(lambda event, context: None)
+
+    with pytest.raises(UsageError) as refused:
+        stream.lambda_trigger(lambda event, context: None)
+
+    assert (
+        "CreateEventSourceMapping would answer ResourceConflictException: The event source "
+        f'arn (" {stream.arn} ") and function (" lambda ") provided mapping already exists. '
+        f"Please update or delete the existing mapping with UUID {first.uuid}\n"
+    ) in str(refused.value)
+    assert "FunctionName=" in str(refused.value)
+
+
+def test_a_function_named_by_its_arn_is_the_function_named_by_its_name(
+    fake: FirehoseFake,
+) -> None:
+    stream = fake.kinesis.create_stream("s")
+    stream.lambda_trigger(lambda event, context: None, FunctionName="orders")
+
+    with pytest.raises(UsageError, match="ResourceConflictException"):
+        stream.lambda_trigger(
+            lambda event, context: None,
+            FunctionName="arn:aws:lambda:us-east-1:123456789012:function:orders",
+        )
+
+
+def test_two_functions_mapped_to_one_stream_each_get_every_record(fake: FirehoseFake) -> None:
+    stream = fake.kinesis.create_stream("s")
+    first = stream.lambda_trigger(lambda event, context: None, FunctionName="archive")
+    second = stream.lambda_trigger(lambda event, context: None, FunctionName="audit")
+    _put(b"a", b"b")
+
+    first.drain()
+    second.drain()
+
+    assert _seen(first) == _seen(second) == [[b"a", b"b"]]
+    assert first.uuid != second.uuid
+
+
+def test_a_mapping_invokes_the_version_or_alias_its_function_name_names(
+    fake: FirehoseFake,
+) -> None:
+    stream = fake.kinesis.create_stream("s")
+    seen = []
+
+    def handler(event: dict[str, Any], context: Any) -> None:
+        seen.append((context.invoked_function_arn, context.function_version))
+        raise ValueError("cannot process")
+
+    live = stream.lambda_trigger(handler, FunctionName="orders:live", MaximumRetryAttempts=0)
+    pinned = stream.lambda_trigger(handler, FunctionName="orders:7", MaximumRetryAttempts=0)
+    _put(b"a")
+
+    live.drain()
+    pinned.drain()
+
+    arn = "arn:aws:lambda:us-east-1:123456789012:function:orders"
+    assert seen == [(f"{arn}:live", "$LATEST"), (f"{arn}:7", "7")]
+    assert [failure["requestContext"]["functionArn"] for failure in live.failures] == [
+        f"{arn}:live"
+    ]
+    assert pinned.failures[0]["responseContext"]["executedVersion"] == "7"
+
+
+def test_a_function_of_another_account_is_invoked_there(fake: FirehoseFake) -> None:
+    stream = fake.kinesis.create_stream("s")
+    arn = "arn:aws:lambda:us-east-1:210987654321:function:orders"
+    seen = []
+    trigger = stream.lambda_trigger(
+        lambda event, context: seen.append(context.invoked_function_arn), FunctionName=arn
+    )
+    _put(b"a")
+
+    trigger.drain()
+
+    assert seen == [arn]
+
+
+def test_a_function_of_another_region_is_refused(fake: FirehoseFake) -> None:
+    stream = fake.kinesis.create_stream("s")
+    with pytest.raises(UsageError) as refused:
+        stream.lambda_trigger(
+            lambda event, context: None,
+            FunctionName="arn:aws:lambda:eu-west-1:123456789012:function:orders",
+        )
+
+    assert (
+        "CreateEventSourceMapping would answer InvalidParameterValueException: Event source "
+        "region must match Lambda region eu-west-1.\n"
+    ) in str(refused.value)
+
+
+def test_a_trigger_on_a_deleted_stream_is_refused(fake: FirehoseFake) -> None:
+    stream = fake.kinesis.create_stream("s")
+    boto3.client("kinesis", region_name="us-east-1").delete_stream(StreamName="s")
+
+    with pytest.raises(UsageError) as refused:
+        stream.lambda_trigger(lambda event, context: None)
+
+    assert (
+        "CreateEventSourceMapping would answer InvalidParameterValueException: Stream not "
+        f"found: {stream.arn}\n"
+    ) in str(refused.value)
+
+
+def test_a_mapping_whose_stream_was_deleted_reads_nothing_more(fake: FirehoseFake) -> None:
+    stream = fake.kinesis.create_stream("s")
+    trigger = stream.lambda_trigger(lambda event, context: None)
+    _put(b"a")
+    boto3.client("kinesis", region_name="us-east-1").delete_stream(StreamName="s")
+
+    with pytest.raises(UsageError, match="which was deleted"):
+        trigger.drain()
+
+    assert trigger.invocations == []
+    again = fake.kinesis.create_stream("s").lambda_trigger(lambda event, context: None)
+    _put(b"b")
+    again.drain()
+    assert _seen(again) == [[b"b"]]

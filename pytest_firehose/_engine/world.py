@@ -76,6 +76,10 @@ class World:
         self.changed = threading.Condition(self.lock)
         self.calls: list[Call] = []
         self.faults = {service: FaultScript(service) for service in self.SERVED}
+        #: The Lambda event source mappings made (``lambda_trigger``), by event source ARN
+        #: and function ARN, as Lambda keeps one mapping per pair: the UUID, and whether
+        #: the mapping's source is gone.
+        self.event_source_mappings: dict[tuple[str, str], tuple[str, Callable[[], bool]]] = {}
         # Deliveries fall due as time passes: when the clock moves, the world catches up,
         # so that what a destination holds (an S3 bucket in moto) is current at once. The
         # clock moves only under the world's lock, so time stands still for a request.
@@ -105,6 +109,7 @@ class World:
         with self.lock:
             self._services.clear()
             self.calls.clear()
+            self.event_source_mappings.clear()
             self.faults = {service: FaultScript(service) for service in self.SERVED}
             self.kinesis_quotas = False
             self.kinesis_read_quotas = False

@@ -18,8 +18,13 @@ from botocore.utils import parse_to_aware_datetime
 from pytest_firehose._engine.world import World
 from pytest_firehose._errors import ServiceError, UsageError
 from pytest_firehose._handles.failure_destinations import FailureDestination
-from pytest_firehose._lambda.context import Function
-from pytest_firehose._lambda.functions import check_memory, check_role, function_timeout
+from pytest_firehose._lambda.context import LATEST, Function
+from pytest_firehose._lambda.functions import (
+    FunctionName,
+    check_memory,
+    check_role,
+    function_timeout,
+)
 from pytest_firehose._lambda.kinesis_events import kinesis_event
 from pytest_firehose._lambda.mapping import EventSourceMapping, Invocation, ShardView
 from pytest_firehose._lambda.mapping_settings import MappingSettings, invalid, settings_from
@@ -31,6 +36,12 @@ from pytest_firehose._services.kinesis.subscriptions import Subscription
 from pytest_firehose._wire.validation import unsendable, validate_input
 
 _NAME_CHARACTERS = re.compile(r"[^A-Za-z0-9_-]")
+#: CreateEventSourceMapping's FunctionName, as its API model's pattern spells it.
+_FUNCTION = re.compile(
+    r"(?:arn:(?:aws[a-zA-Z-]*)?:lambda:)?(?:(?P<region>(?:eusc-)?[a-z]{2}(?:-[a-z]+)+-\d):)?"
+    r"(?:(?P<account>\d{12}):)?(?:function:)?(?P<name>[a-zA-Z0-9_-]+)"
+    r"(?::(?P<qualifier>\$LATEST|[a-zA-Z0-9_-]+))?"
+)
 
 
 @dataclass(frozen=True)
@@ -75,16 +86,33 @@ def event_for(
 class KinesisReader:
     """The mapping's view of one Kinesis stream, read under the world's lock."""
 
-    def __init__(self, world: World, stream: KinesisStream, source: Source) -> None:
+    def __init__(
+        self, world: World, model: KinesisService, stream: KinesisStream, source: Source
+    ) -> None:
         self._world = world
+        self._model = model
         self._stream = stream
         self._source = source
+
+    def gone(self) -> bool:
+        """Whether Lambda can no longer read the source: the stream was deleted."""
+        with self._world.looked():
+            return self._model.streams.get(self._stream.name) is not self._stream
+
+    def _check_source(self) -> None:
+        if self.gone():
+            raise UsageError(
+                f"the event source mapping reads {self._stream.arn}, which was deleted: "
+                "Lambda can no longer read its shards, and the mapping reads nothing more. "
+                "Make another trigger on the handle of the stream created since."
+            )
 
     @property
     def source(self) -> Source:
         return self._source
 
     def shards(self) -> list[ShardView]:
+        self._check_source()
         with self._world.looked():
             return [
                 ShardView(
@@ -129,18 +157,13 @@ class ConsumerReader(KinesisReader):
         source: Source,
         consumer: Consumer,
     ) -> None:
-        super().__init__(world, stream, source)
-        self._model = model
+        super().__init__(world, model, stream, source)
         self._consumer = consumer
         self._held: dict[str, Subscription] = {}
 
-    def shards(self) -> list[ShardView]:
-        self._check_consumer()
-        return super().shards()
-
     def blocked_until(self, shard_id: str, after: int) -> datetime | None:
         with self._world.looked():
-            self._check_consumer()
+            self._check_source()
             shard = self._shard(shard_id)
             held = self._model.hold_subscription(
                 self._consumer, self._stream, shard, self._held.get(shard_id)
@@ -151,10 +174,14 @@ class ConsumerReader(KinesisReader):
             # Kept out: wait for the takeover only when there is something to read.
             return held if shard.next_index - 1 > after else None
 
-    def _check_consumer(self) -> None:
+    def gone(self) -> bool:
+        """Whether Lambda can no longer subscribe: the consumer was deregistered, or its
+        stream deleted."""
         with self._world.looked():
-            gone = self._model.consumer_gone(self._consumer, self._stream, self._model.clock.now())
-        if gone:
+            return self._model.consumer_gone(self._consumer, self._stream, self._model.clock.now())
+
+    def _check_source(self) -> None:
+        if self.gone():
             raise UsageError(
                 f"the event source mapping reads through consumer {self._consumer.arn}, "
                 "which was deregistered or whose stream was deleted: Lambda can no longer "
@@ -219,13 +246,30 @@ class KinesisTrigger:
         return f"<KinesisTrigger {self.function.name!r}, {len(self.invocations)} invocations>"
 
 
-def function_name_of(handler: Callable[..., Any], options: dict[str, Any]) -> str:
-    """The function's name: FunctionName if given, else the handler's, made valid."""
-    given = options.get("FunctionName")
-    if isinstance(given, str):
-        return given.rsplit(":function:", 1)[-1].split(":")[0]
+def default_function_name(handler: Callable[..., Any]) -> str:
+    """The name of the function a handler stands for when FunctionName is left out: the
+    handler's own name, made valid (every lambda is ``lambda``)."""
     name = _NAME_CHARACTERS.sub("-", getattr(handler, "__name__", "") or "")[:64].strip("-")
     return name or "handler"
+
+
+def mapped_function(given: str, region: str, account_id: str) -> FunctionName:
+    """The function FunctionName names (already valid against the API model: a name, a
+    partial or full ARN, each with a version or alias or not); the parts it leaves out are
+    the stream's region and account. Refuse a function of another region, as Lambda does
+    (docs/fidelity.md)."""
+    match = _FUNCTION.fullmatch(given)
+    assert match is not None, "the API model's pattern admitted it"
+    function = FunctionName(
+        match["name"],
+        match["region"] or region,
+        match["account"] or account_id,
+        match["qualifier"],
+    )
+    if function.region != region:
+        # REAL wording, as a user reported it (pmuens/serverless-kinesis-streams#1, 2016).
+        raise _refused(invalid(f"Event source region must match Lambda region {function.region}."))
+    return function
 
 
 def _starting_timestamp(params: dict[str, Any]) -> None:
@@ -258,6 +302,9 @@ def _source_consumer(
     chosen, the stream's after Lambda's recorded ``Stream not found``)."""
     given = params["EventSourceArn"]
     if given == stream.arn:
+        if model.streams.get(stream.name) is not stream:
+            # REAL wording (LocalStack's AWS-validated snapshot, 2025).
+            raise _refused(invalid(f"Stream not found: {given}"))
         return None
     if given.startswith(f"{stream.arn}/consumer/"):
         now = model.clock.now()
@@ -278,6 +325,35 @@ def _source_consumer(
         f"lambda_trigger(EventSourceArn={given!r}): the trigger reads {stream.arn}, the "
         "stream it is made on; call lambda_trigger on the handle of the stream you mean "
         "(kinesis[name]), and leave EventSourceArn out or name one of its consumers."
+    )
+
+
+def _claimed(
+    world: World, source_arn: str, given: str, function_arn: str, reader: KinesisReader
+) -> str:
+    """A new mapping's UUID, once no mapping of the same function reads ``source_arn``:
+    Lambda keeps one mapping per event source and function, and refuses a second with
+    ``ResourceConflictException`` (REAL wording and 409, LocalStack's AWS-validated
+    snapshot, 2025). A mapping whose source is gone no longer counts: a trigger cannot be
+    deleted, as Lambda's mapping can (docs/fidelity.md)."""
+    with world.lock:
+        existing = world.event_source_mappings.get((source_arn, function_arn))
+        if existing is None or existing[1]():
+            uuid = world.ids.uuid()
+            world.event_source_mappings[source_arn, function_arn] = (uuid, reader.gone)
+            return uuid
+    error = ServiceError(
+        "ResourceConflictException",
+        f'The event source arn (" {source_arn} ") and function (" {given} ") provided '
+        f"mapping already exists. Please update or delete the existing mapping with UUID "
+        f"{existing[0]}",
+        409,
+    )
+    raise UsageError(
+        f"lambda_trigger(): CreateEventSourceMapping would answer {error.code}: "
+        f"{error.message}\nThe function is named by FunctionName, else by the handler "
+        f"(every lambda is 'lambda'): keep using the trigger made first, or pass "
+        f"FunctionName='another-name' to map another function to the stream."
     )
 
 
@@ -322,21 +398,25 @@ def new_trigger(
     limit = function_timeout(timeout, "lambda_trigger")
     memory_mb = check_memory(memory_mb, "lambda_trigger")
     role = check_role(role, "lambda_trigger")
-    name = function_name_of(handler, options)
-    params = {"FunctionName": name, "EventSourceArn": stream.arn, **options}
+    params = {"FunctionName": default_function_name(handler), "EventSourceArn": stream.arn}
+    params.update(options)
     params.setdefault("StartingPosition", "TRIM_HORIZON")
     settings = mapping_settings(params)
+    named = mapped_function(params["FunctionName"], region, world.account_id)
     with world.looked():
         consumer = _source_consumer(model, stream, params)
-    function = Function(name, region, world.account_id, timeout=limit, memory_mb=memory_mb)
+    version = named.qualifier if named.qualifier and named.qualifier.isdigit() else LATEST
+    function = Function(
+        named.name, region, named.account_id, limit, memory_mb=memory_mb, version=version
+    )
     # The records name the stream, also when a consumer reads them (docs/fidelity.md).
-    source = Source(stream.arn, region, role or default_role(world.account_id, name))
+    source = Source(stream.arn, region, role or default_role(named.account_id, named.name))
     reader = (
-        KinesisReader(world, stream, source)
+        KinesisReader(world, model, stream, source)
         if consumer is None
         else ConsumerReader(world, model, stream, source, consumer)
     )
-    uuid = world.ids.uuid()
+    uuid = _claimed(world, params["EventSourceArn"], params["FunctionName"], named.arn, reader)
     sender = (
         FailureDestination(
             settings.on_failure,
@@ -349,6 +429,14 @@ def new_trigger(
         else None
     )
     mapping = EventSourceMapping(
-        handler, function, settings, reader, world.clock, world.ids.uuid, sender, uuid
+        handler,
+        function,
+        settings,
+        reader,
+        world.clock,
+        world.ids.uuid,
+        sender,
+        uuid,
+        invoked_arn=named.arn,
     )
     return KinesisTrigger(mapping)

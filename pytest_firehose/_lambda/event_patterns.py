@@ -10,8 +10,11 @@ only to a number of the same kind: 300 and 300.0 differ, DOC) or an object with 
 operator: ``prefix``, ``suffix``, ``equals-ignore-case``, ``wildcard``, ``anything-but``,
 ``numeric``, ``exists``, ``cidr``. A document's list matches when any element does.
 
-Choices (INFERRED, docs/fidelity.md): an empty matcher list matches nothing; an empty
-pattern matches everything; ``exists: true`` matches a present value that is not an object.
+A field's list of matchers is never empty (REAL: Lambda refuses ``{"eventSource": []}``,
+LocalStack's AWS-validated snapshot, 2025).
+
+Choices (INFERRED, docs/fidelity.md): an empty pattern matches everything; ``exists:
+true`` matches a present value that is not an object.
 """
 
 from __future__ import annotations
@@ -267,18 +270,31 @@ def _pattern(spec: Any) -> Pattern:
             alternatives.append(tuple(_pattern(branch) for branch in value))
         elif isinstance(value, dict):
             fields.append((name, _pattern(value)))
-        elif isinstance(value, list):
+        elif isinstance(value, list) and value:
             fields.append((name, Leaf(tuple(_matcher(item) for item in value))))
+        elif isinstance(value, list):
+            # REAL: Lambda refuses an empty list (LocalStack's AWS-validated snapshot).
+            raise PatternError(f"field {name!r} holds an empty list")
         else:
             raise PatternError(f"field {name!r} holds neither a pattern nor a list")
     return Pattern(tuple(fields), tuple(alternatives))
+
+
+def _not_json(constant: str) -> Any:
+    raise ValueError(f"{constant} is not JSON")
+
+
+def strict_json(text: str | bytes) -> Any:
+    """``text`` read as JSON, without the ``NaN`` and ``Infinity`` that Python's reader
+    takes and JSON has not. Raises ``ValueError``."""
+    return json.loads(text, parse_constant=_not_json)
 
 
 def parse_pattern(text: str) -> Pattern:
     """The pattern ``text`` (a filter's ``Pattern`` string) holds; :class:`PatternError`
     when Lambda would refuse it."""
     try:
-        spec = json.loads(text)
+        spec = strict_json(text)
     except ValueError:
         raise PatternError("the pattern is not JSON") from None
     return _pattern(spec)

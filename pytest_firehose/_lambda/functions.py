@@ -272,7 +272,9 @@ def invoke(
     invocation = Invocation(invoked_arn, request_id, event, clock.now())
     try:
         answer = registration.handler(event, context)
-    except Exception as error:  # Lambda reports whatever the handler raised
+    except (Exception, SystemExit) as error:
+        # Lambda reports whatever the handler raised; sys.exit() ends the runtime's
+        # process, which fails the invocation too (docs/fidelity.md).
         invocation.error = error
         invocation.function_error = "Unhandled"
     else:

@@ -14,7 +14,6 @@ Choices (INFERRED, docs/fidelity.md): the metadata a pattern sees is the event r
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from typing import Any
 
@@ -23,6 +22,7 @@ from pytest_firehose._lambda.event_patterns import (
     Pattern,
     PatternError,
     parse_pattern,
+    strict_json,
 )
 from pytest_firehose._lambda.kinesis_events import EventSource, StreamRecord, event_record
 
@@ -38,7 +38,7 @@ class FilterRefused(ValueError):
 
 def _parsed_data(payload: bytes) -> Any:
     try:
-        return json.loads(payload)
+        return strict_json(payload)
     except ValueError:  # UnicodeDecodeError is one too
         return _NOT_JSON
 

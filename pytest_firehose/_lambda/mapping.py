@@ -166,8 +166,13 @@ class EventSourceMapping:
         request_id: Callable[[], str],
         on_failure: Callable[[dict[str, Any], dict[str, Any]], None] | None = None,
         uuid: str = "",
+        invoked_arn: str | None = None,
     ) -> None:
         self.handler = handler
+        #: The function ARN the mapping invokes: qualified when the mapping names a version
+        #: or alias (the context's ``invoked_function_arn``, the invocation records'
+        #: ``functionArn``).
+        self.invoked_arn = invoked_arn or function.arn
         #: Where each invocation record goes besides ``failures`` (the on-failure
         #: destination), with the event of the records given up on; called outside the
         #: world's lock.
@@ -467,13 +472,13 @@ class EventSourceMapping:
         if window is not None:
             event.update(window.event_fields(shard_id, source.stream_arn, final=batch.final))
         request_id = self._request_id()
-        context = context_for(self.function, self.clock, request_id)
+        context = context_for(self.function, self.clock, request_id, invoked_arn=self.invoked_arn)
         at = self.clock.now()
         answer: Any = None
         error: BaseException | None = None
         try:
             answer = response_of(self.handler(json.loads(json.dumps(event)), context))
-        except Exception as raised:  # any raise is the function's error
+        except (Exception, SystemExit) as raised:  # any raise, or sys.exit(), fails it
             error = raised
         if error is None and context.timed_out:
             seconds = self.function.timeout.total_seconds()
@@ -488,7 +493,7 @@ class EventSourceMapping:
             batch.records,
             self.reader.source,
             request_id=self._request_id(),
-            function_arn=self.function.arn,
+            function_arn=self.invoked_arn,
             condition=condition,
             invoke_count=batch.invocations,
             function_error=function_error,

@@ -105,9 +105,20 @@ def _starting(params: dict[str, Any]) -> tuple[str, datetime | None]:
         # REAL wording (a CreateEventSourceMapping answer quoted in
         # awsdocs/aws-cloudformation-user-guide#334).
         raise invalid("Need to specify a timestamp")
-    if position != "AT_TIMESTAMP" and stamp is not None:
-        raise invalid("StartingPositionTimestamp is only valid with StartingPosition AT_TIMESTAMP.")
-    return position, _timestamp(stamp) if stamp is not None else None
+    if stamp is None:
+        return position, None
+    if position != "AT_TIMESTAMP":
+        # REAL wording (LocalStack's AWS-validated test_api snapshot, 2025).
+        raise invalid("Timestamp only valid with StartingPosition AT_TIMESTAMP")
+    when = _timestamp(stamp)
+    if when.timestamp() < 0:
+        # REAL wording (the same snapshot): botocore sends a time before the epoch as a
+        # negative number of seconds, which Lambda cannot read.
+        raise invalid(
+            "Received Exception while reading from provided stream. "
+            "class java.lang.Long can not be converted to a Timestamp"
+        )
+    return position, when
 
 
 def _on_failure(params: dict[str, Any]) -> str | None:
@@ -128,6 +139,11 @@ def _on_failure(params: dict[str, Any]) -> str | None:
     service = destination.split(":")[2] if destination.count(":") >= 5 else ""
     if service not in FAILURE_DESTINATIONS:
         raise invalid(f"Unsupported destination type for OnFailure destination: {destination}")
+    if service in ("sqs", "sns") and destination.endswith(".fifo"):
+        # DOC (API reference, DestinationConfig): a standard queue or topic only.
+        raise invalid(
+            f"FIFO queues and topics are not supported as OnFailure destinations: {destination}"
+        )
     return str(destination)
 
 

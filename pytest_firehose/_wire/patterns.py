@@ -40,6 +40,8 @@ _RECORDED_ORDER: dict[str, tuple[str, ...]] = {
         "AT_SEQUENCE_NUMBER",
         "TRIM_HORIZON",
     ),
+    # LocalStack's AWS-validated CreateEventSourceMapping snapshots (Lambda, 2025).
+    "EventSourcePosition": ("LATEST", "AT_TIMESTAMP", "TRIM_HORIZON"),
 }
 
 
