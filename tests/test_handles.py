@@ -5,8 +5,9 @@ from __future__ import annotations
 import gzip
 import re
 
+import boto3
 import pytest
-from conftest import BUCKET, describe, put, refused, s3_stream
+from conftest import BUCKET, REGION, S3, describe, put, refused, s3_stream
 
 from pytest_firehose import UsageError
 
@@ -175,3 +176,36 @@ def test_a_service_handle_iterates_over_its_streams_in_every_region(fake, servic
 
     assert sorted(stream.name for stream in streams) == ["a", "b"]
     assert [type(stream) for stream in streams] == [type(handle["b"])] * 2
+
+
+# --------------------------------------------------------------------------- what a test passes
+
+
+def test_a_configuration_passed_to_the_handle_is_not_the_streams_own(fake, api):
+    """The handle takes the settings as a request would carry them: later changes to the
+    test's dict (to make a second stream from it, say) leave the first stream as it was
+    created, and the dict keeps what the test put in it."""
+    hints = {"SizeInMBs": 5, "IntervalInSeconds": 300}
+    config = {**S3, "BufferingHints": hints, "Prefix": None}
+    fake.firehose.create_delivery_stream("events", ExtendedS3DestinationConfiguration=config)
+
+    hints["IntervalInSeconds"] = 60
+    (destination,) = describe(api)["Destinations"]
+
+    assert destination["ExtendedS3DestinationDescription"]["BufferingHints"] == {
+        "SizeInMBs": 5,
+        "IntervalInSeconds": 300,
+    }
+    assert config == {**S3, "BufferingHints": hints, "Prefix": None}
+
+
+def test_tags_passed_to_create_stream_are_not_the_streams_own(fake):
+    tags = {"team": "orders"}
+    fake.kinesis.create_stream("k", Tags=tags)
+
+    tags["team"] = "billing"
+    kinesis = boto3.client("kinesis", region_name=REGION)
+
+    assert kinesis.list_tags_for_stream(StreamName="k")["Tags"] == [
+        {"Key": "team", "Value": "orders"}
+    ]

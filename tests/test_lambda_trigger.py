@@ -711,3 +711,13 @@ def test_a_mapping_whose_stream_was_deleted_reads_nothing_more(fake: FirehoseFak
     _put(b"b")
     again.drain()
     assert _seen(again) == [[b"b"]]
+
+
+def test_the_settings_a_test_passes_are_left_as_they_were(fake: FirehoseFake) -> None:
+    # A member set to None is an absent one; the test's own dict keeps it.
+    stream = fake.kinesis.create_stream("s")
+    destination: dict[str, Any] = {"OnFailure": None}
+
+    stream.lambda_trigger(lambda event, context: None, DestinationConfig=destination)
+
+    assert destination == {"OnFailure": None}

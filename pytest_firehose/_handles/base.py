@@ -66,9 +66,9 @@ def run_as_sent(
         # As a request: what it changed is scheduled again, not every stream of the world.
         world.wrote(model, model.stream_name(params))
         try:
-            decode_as_written(service, operation, params)
-            validate_input(service, operation, params)
-            model.dispatch(operation, params)
+            sent = decode_as_written(service, operation, params)
+            validate_input(service, operation, sent)
+            model.dispatch(operation, sent)
         except ServiceError as error:
             raise UsageError(
                 f"{operation}: {service} would answer {error.code}: {error.message}"

@@ -33,7 +33,7 @@ from pytest_firehose._services.kinesis.model import KinesisService
 from pytest_firehose._services.kinesis.records import sequence_index_of, shard_id_in, views
 from pytest_firehose._services.kinesis.streams import KinesisRecord, KinesisStream, Shard
 from pytest_firehose._services.kinesis.subscriptions import Subscription
-from pytest_firehose._wire.validation import unsendable, validate_input
+from pytest_firehose._wire.validation import unsendable, validate_input, without_nulls
 
 _NAME_CHARACTERS = re.compile(r"[^A-Za-z0-9_-]")
 #: CreateEventSourceMapping's FunctionName, as its API model's pattern spells it.
@@ -399,7 +399,9 @@ def new_trigger(
     memory_mb = check_memory(memory_mb, "lambda_trigger")
     role = check_role(role, "lambda_trigger")
     params = {"FunctionName": default_function_name(handler), "EventSourceArn": stream.arn}
-    params.update(options)
+    # The test's dicts stay as they were: validation drops None members, and the mapping
+    # keeps what it reads.
+    params.update(without_nulls(options))
     params.setdefault("StartingPosition", "TRIM_HORIZON")
     settings = mapping_settings(params)
     named = mapped_function(params["FunctionName"], region, world.account_id)

@@ -190,9 +190,11 @@ def decode_request(
 _SERIALIZER = create_serializer("json", include_validation=False)
 
 
-def decode_as_written(service: str, operation: str, params: dict[str, Any]) -> None:
+def decode_as_written(service: str, operation: str, params: dict[str, Any]) -> dict[str, Any]:
     """Read ``params`` (made in the process, by a handle) as the service reads them once
-    botocore has written them: raises the ``SerializationException`` it answers to a value
+    botocore has written them, and return what it read: parameters of their own, sharing
+    no dict or list with ``params`` (a test may change its dicts afterwards), as a request
+    would carry them. Raises the ``SerializationException`` the service answers to a value
     botocore writes but the front end cannot read (botocore's validator takes ``True``
     where an integer goes, and writes ``true``), or a ``UsageError`` when botocore cannot
     write them at all."""
@@ -200,7 +202,8 @@ def decode_as_written(service: str, operation: str, params: dict[str, Any]) -> N
         written = _SERIALIZER.serialize_to_request(params, operation_model(service, operation))
     except (TypeError, ValueError, OverflowError) as error:
         raise UsageError(f"{operation}: botocore cannot write these parameters: {error}") from None
-    decode_request(service, operation, written["body"])
+    read, _ = decode_request(service, operation, written["body"])
+    return read
 
 
 def _parse_cbor(body: bytes) -> Any:

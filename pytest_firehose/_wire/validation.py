@@ -486,12 +486,13 @@ def validate_input(service: str, operation: str, params: dict[str, Any]) -> None
     raise validation_error(errors)
 
 
-def _without_nulls(value: Any) -> Any:
-    """``value`` without None members (in-process parameters may hold one: absent)."""
+def without_nulls(value: Any) -> Any:
+    """``value`` without None members (in-process parameters may hold one: absent), in
+    dicts and lists of its own: nothing the caller holds is shared or changed."""
     if isinstance(value, dict):
-        return {k: _without_nulls(v) for k, v in value.items() if v is not None}
+        return {k: without_nulls(v) for k, v in value.items() if v is not None}
     if isinstance(value, list):
-        return [_without_nulls(item) for item in value]
+        return [without_nulls(item) for item in value]
     return value
 
 
@@ -503,7 +504,7 @@ def unsendable(service: str, operation: str, params: dict[str, Any]) -> UsageErr
     shape = operation_model(service, operation).input_shape
     if shape is None:
         return None
-    found = ParamValidator().validate(_without_nulls(params), shape)
+    found = ParamValidator().validate(without_nulls(params), shape)
     lines = [line for line in found.generate_report().splitlines() if line.startswith(_UNSENDABLE)]
     if not lines:
         return None
