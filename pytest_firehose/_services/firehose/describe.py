@@ -317,16 +317,28 @@ def check_staging(kind: str | None, config: dict[str, Any]) -> None:
 
 #: Nested blocks an update names differently from the configuration it updates.
 _UPDATED_AS = {"S3BackupUpdate": "S3BackupConfiguration", "S3Update": "S3Configuration"}
+#: What those blocks must hold (``S3DestinationConfiguration``'s required members in the
+#: API model; their update shape, ``S3DestinationUpdate``, requires nothing, as it merges).
+_S3_REQUIRED = REQUIRED["S3DestinationConfiguration"]
 
 
 def merge_update(current: dict[str, Any], update: dict[str, Any]) -> dict[str, Any]:
-    """UpdateDestination for the same destination type: given keys replace, nested blocks merge."""
+    """UpdateDestination for the same destination type: given keys replace, nested blocks
+    merge. An ``S3Update`` or ``S3BackupUpdate`` the configuration has no block for becomes
+    that block, so it must give all that the block requires."""
     merged = dict(current)
     for name, value in update.items():
         key = _UPDATED_AS.get(name, name)
         if isinstance(value, dict) and isinstance(merged.get(key), dict):
             merged[key] = merge_update(merged[key], value)
         else:
+            missing = [m for m in _S3_REQUIRED if m not in value] if key != name else []
+            if missing:
+                raise ServiceError(
+                    "InvalidArgumentException",
+                    f"{', '.join(missing)} must be specified in {name}: the destination has "
+                    f"no {key} for it to update.",
+                )
             merged[key] = value
     return merged
 
