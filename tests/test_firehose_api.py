@@ -51,6 +51,17 @@ def test_create_defaults_to_an_active_direct_put_stream(fake, api):
     assert "Source" not in description
 
 
+@needs_botocore("firehose CreateDeliveryStream.DirectPutSourceConfiguration")
+def test_a_direct_put_streams_throughput_hint_is_described_as_its_source(api):
+    api.create_delivery_stream(
+        DeliveryStreamName="events", DirectPutSourceConfiguration={"ThroughputHintInMBs": 20}
+    )
+
+    description = describe(api)
+    assert description["Source"] == {"DirectPutSourceDescription": {"ThroughputHintInMBs": 20}}
+    assert description["DeliveryStreamEncryptionConfiguration"] == {"Status": "DISABLED"}
+
+
 def test_extended_s3_is_described_twice_with_service_defaults(api):
     create_s3(api)
 
