@@ -843,6 +843,31 @@ def test_a_query_key_in_the_prefix_needs_a_metadata_extraction_processor(
 
 
 @pytest.mark.parametrize(
+    "processor",
+    [
+        query("{customer: .customer}"),
+        {
+            "Type": "RecordDeAggregation",
+            "Parameters": [{"ParameterName": "SubRecordType", "ParameterValue": "JSON"}],
+        },
+    ],
+    ids=["MetadataExtraction", "RecordDeAggregation"],
+)
+def test_partitioning_processors_need_partitioning(
+    fake: FirehoseFake, client: Any, processor: dict[str, Any]
+) -> None:
+    processing = {"Enabled": True, "Processors": [processor]}
+
+    message = refusal(client, **S3, ProcessingConfiguration=processing)
+
+    assert message == (
+        f"class com.amazonaws.services.firehose.internal.model.{processor['Type']}Processor "
+        "can only be present when Dynamic Partitioning is enabled."
+    )
+    assert "events" not in fake.firehose
+
+
+@pytest.mark.parametrize(
     ("parameters", "said"),
     [
         ([{"ParameterName": "MetadataExtractionQuery", "ParameterValue": "{a: .a"}], "valid jq"),

@@ -65,6 +65,9 @@ LIMIT_EXCEEDED = (
 
 _QUERY, _LAMBDA = PARTITION_NAMESPACES
 _INVALID = "InvalidArgumentException"
+#: Processors a stream takes only with dynamic partitioning on (REAL: CloudFormation's
+#: answers, as the AWS CDK's aws-kinesisfirehose processors quote them).
+_PARTITIONING_PROCESSORS = ("MetadataExtraction", "RecordDeAggregation")
 
 
 class PartitioningFailed(RecordError):
@@ -283,6 +286,12 @@ def partitioning(config: Mapping[str, Any]) -> Partitioning | None:
                 "Dynamic Partitioning Namespaces can only be part of a prefix expression when "
                 "Dynamic Partitioning is enabled."
             )
+        for kind in _PARTITIONING_PROCESSORS:
+            if processor_of(config, kind) is not None:
+                raise _refuse(
+                    f"class com.amazonaws.services.firehose.internal.model.{kind}Processor "
+                    "can only be present when Dynamic Partitioning is enabled."
+                )
         return None
     _check_buffering(config)
     error_prefix = config.get("ErrorOutputPrefix") or ""
