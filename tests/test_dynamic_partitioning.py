@@ -843,6 +843,40 @@ def test_a_query_key_in_the_prefix_needs_a_metadata_extraction_processor(
 
 
 @pytest.mark.parametrize(
+    "text",
+    [
+        "{customer: .customer, region: .region}",
+        '{"customer": .customer, "region": .region}',
+        "{customer, region}",
+    ],
+)
+def test_a_query_may_name_no_key_the_prefix_does_not_use(
+    fake: FirehoseFake, client: Any, text: str
+) -> None:
+    message = refusal(client, **partitioned(query(text)))
+
+    assert message == (
+        "MetaDataExtraction JQ Query can't contain keys that are not present in the S3 Prefix "
+        "expression"
+    )
+    assert "events" not in fake.firehose
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        '{customer: .customer, "b,c": 1} | {customer}',
+        "{(.kind): .customer, customer: .customer}",
+        '{customer: ({"region": 1} | .region)}',
+    ],
+)
+def test_a_query_whose_keys_show_only_when_it_runs_is_taken(client: Any, text: str) -> None:
+    client.create_delivery_stream(
+        DeliveryStreamName="events", ExtendedS3DestinationConfiguration=partitioned(query(text))
+    )
+
+
+@pytest.mark.parametrize(
     "processor",
     [
         query("{customer: .customer}"),

@@ -36,6 +36,7 @@ from pytest_firehose._destinations.objects import (
     partition_keys_in,
 )
 from pytest_firehose._destinations.processing import ProcessingFailure, processor_of
+from pytest_firehose._destinations.query_keys import constructed_keys
 from pytest_firehose._destinations.query_worker import Answer, evaluate, program_of
 from pytest_firehose._errors import ServiceError, UsageError
 from pytest_firehose._payload import Payload, payload_bytes
@@ -328,6 +329,13 @@ def partitioning(config: Mapping[str, Any]) -> Partitioning | None:
         return Partitioning(prefix, zone=zone)
     text = _query_text(query)
     _check_query(text)
+    keys = constructed_keys(text)
+    in_prefix = {key for namespace, key in partition_keys_in(prefix) if namespace == _QUERY}
+    if keys is not None and not keys <= in_prefix:
+        raise _refuse(
+            "MetaDataExtraction JQ Query can't contain keys that are not present in the S3 "
+            "Prefix expression"
+        )
     return Partitioning(prefix, text, zone)
 
 
