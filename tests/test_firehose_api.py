@@ -556,6 +556,20 @@ def test_puts_and_encryption_are_refused_on_an_msk_source_stream(api):
     assert "DeliveryStreamEncryptionConfiguration" not in describe(api)
 
 
+def test_an_msk_source_is_described_with_its_delivery_start(fake, api):
+    with pytest.warns(UnmodelledSettingWarning, match="MSKAsSource"):
+        api.create_delivery_stream(
+            DeliveryStreamName="events",
+            DeliveryStreamType="MSKAsSource",
+            MSKSourceConfiguration=MSK,
+            ExtendedS3DestinationConfiguration=S3,
+        )
+
+    source = describe(api)["Source"]["MSKSourceDescription"]
+    assert source == {**MSK, "DeliveryStartTimestamp": source["DeliveryStartTimestamp"]}
+    assert source["DeliveryStartTimestamp"] == fake.firehose.clock.now()
+
+
 def test_encryption_calls_are_limited_to_25_a_stream_in_24_hours(fake, api):
     api.create_delivery_stream(DeliveryStreamName="events", ExtendedS3DestinationConfiguration=S3)
     calls = [api.start_delivery_stream_encryption, api.stop_delivery_stream_encryption]

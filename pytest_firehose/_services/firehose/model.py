@@ -55,6 +55,7 @@ from pytest_firehose._services.firehose.source import take_in
 from pytest_firehose._services.firehose.stream_settings import (
     DIRECT_PUT,
     KINESIS_SOURCE,
+    MSK_SOURCE,
     StreamSettings,
     check_source,
     checked_encryption,
@@ -218,6 +219,13 @@ class FirehoseService(Puts, StreamSettings, ServiceBase):  # Puts first: it over
                 "KinesisStreamSourceDescription": {
                     "KinesisStreamARN": source_config["KinesisStreamARN"],
                     "RoleARN": source_config["RoleARN"],
+                    "DeliveryStartTimestamp": self.clock.now(),
+                }
+            }
+        elif stream_type == MSK_SOURCE:
+            source = {
+                "MSKSourceDescription": {
+                    **params["MSKSourceConfiguration"],
                     "DeliveryStartTimestamp": self.clock.now(),
                 }
             }

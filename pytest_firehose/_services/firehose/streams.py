@@ -78,7 +78,8 @@ class DeliveryStream:
     #: did), and its value as UpdateDestination left it.
     config_kind: str | None
     config: dict[str, Any]
-    #: DescribeDeliveryStream's ``Source``: a Kinesis source, or DirectPut's throughput hint.
+    #: DescribeDeliveryStream's ``Source``: a Kinesis or MSK source, or DirectPut's
+    #: throughput hint.
     source: dict[str, Any] | None
     encryption: dict[str, Any] | None
     tags: dict[str, str]
