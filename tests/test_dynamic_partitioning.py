@@ -797,7 +797,7 @@ _MODEL_INTERVAL_MIN = (
             "cannot be null or empty when Prefix contains expressions",
         ),
         (
-            {"ErrorOutputPrefix": "errors/!{partitionKeyFromQuery:customer}/"},
+            {"ErrorOutputPrefix": "e/!{firehose:error-output-type}/!{partitionKeyFromQuery:c}/"},
             "You cannot use partitionKeyFromLambda and partitionKeyFromQuery namespaces when "
             "creating ErrorOutputPrefix expressions.",
         ),

@@ -718,6 +718,48 @@ def test_a_prefix_with_expressions_needs_an_error_prefix(fake, api, kind):
     assert "events" not in fake.firehose
 
 
+STRAY = (
+    "The sequence !{ can only appear in !{namespace:value} expressions (namespace firehose, "
+    "timestamp, partitionKeyFromQuery or partitionKeyFromLambda; firehose's values "
+    "error-output-type and random-string): "
+)
+
+
+@pytest.mark.parametrize(
+    ("prefixes", "constraint"),
+    [
+        (
+            {"Prefix": "p/!{firehose:error-output-type}/"},
+            "Prefix cannot contain !{firehose:error-output-type}",
+        ),
+        (
+            {"ErrorOutputPrefix": "e/!{timestamp:yyyy}/"},
+            "ErrorOutputPrefix must contain !{firehose:error-output-type} when it contains "
+            "expressions",
+        ),
+        ({"Prefix": "!{nope}/"}, STRAY + "Prefix has !{nope}"),
+        ({"Prefix": "!{Timestamp:yyyy}/"}, STRAY + "Prefix has !{Timestamp:yyyy}"),
+        ({"Prefix": "y=!{timestamp:yyyy"}, STRAY + "Prefix has !{timestamp:yyyy"),
+        (
+            {"ErrorOutputPrefix": "e/!{firehose:error-output-type}/!{firehose:uuid}/"},
+            STRAY + "ErrorOutputPrefix has !{firehose:uuid}",
+        ),
+    ],
+)
+def test_prefixes_follow_the_expression_rules(fake, api, prefixes, constraint):
+    response = refused(
+        api.create_delivery_stream,
+        DeliveryStreamName="events",
+        ExtendedS3DestinationConfiguration={**S3, "ErrorOutputPrefix": "e/", **prefixes},
+    )
+
+    assert response["Error"] == {
+        "Code": "InvalidArgumentException",
+        "Message": "Ths supplied prefix(es) do not satisfy the following constraint: " + constraint,
+    }
+    assert "events" not in fake.firehose
+
+
 def test_an_update_may_not_add_expressions_without_an_error_prefix(api):
     create_s3(api, Prefix="raw/")
 
