@@ -797,7 +797,7 @@ _MODEL_INTERVAL_MIN = (
             "cannot be null or empty when Prefix contains expressions",
         ),
         (
-            {"ErrorOutputPrefix": "errors/!{partitionKeyFromQuery:customer}/"},
+            {"ErrorOutputPrefix": "e/!{firehose:error-output-type}/!{partitionKeyFromQuery:c}/"},
             "You cannot use partitionKeyFromLambda and partitionKeyFromQuery namespaces when "
             "creating ErrorOutputPrefix expressions.",
         ),
@@ -840,6 +840,65 @@ def test_a_query_key_in_the_prefix_needs_a_metadata_extraction_processor(
         "MetadataExtraction processor should be present when S3 Prefix has "
         "partitionKeyFromQuery namespace."
     )
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "{customer: .customer, region: .region}",
+        '{"customer": .customer, "region": .region}',
+        "{customer, region}",
+    ],
+)
+def test_a_query_may_name_no_key_the_prefix_does_not_use(
+    fake: FirehoseFake, client: Any, text: str
+) -> None:
+    message = refusal(client, **partitioned(query(text)))
+
+    assert message == (
+        "MetaDataExtraction JQ Query can't contain keys that are not present in the S3 Prefix "
+        "expression"
+    )
+    assert "events" not in fake.firehose
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        '{customer: .customer, "b,c": 1} | {customer}',
+        "{(.kind): .customer, customer: .customer}",
+        '{customer: ({"region": 1} | .region)}',
+    ],
+)
+def test_a_query_whose_keys_show_only_when_it_runs_is_taken(client: Any, text: str) -> None:
+    client.create_delivery_stream(
+        DeliveryStreamName="events", ExtendedS3DestinationConfiguration=partitioned(query(text))
+    )
+
+
+@pytest.mark.parametrize(
+    "processor",
+    [
+        query("{customer: .customer}"),
+        {
+            "Type": "RecordDeAggregation",
+            "Parameters": [{"ParameterName": "SubRecordType", "ParameterValue": "JSON"}],
+        },
+    ],
+    ids=["MetadataExtraction", "RecordDeAggregation"],
+)
+def test_partitioning_processors_need_partitioning(
+    fake: FirehoseFake, client: Any, processor: dict[str, Any]
+) -> None:
+    processing = {"Enabled": True, "Processors": [processor]}
+
+    message = refusal(client, **S3, ProcessingConfiguration=processing)
+
+    assert message == (
+        f"class com.amazonaws.services.firehose.internal.model.{processor['Type']}Processor "
+        "can only be present when Dynamic Partitioning is enabled."
+    )
+    assert "events" not in fake.firehose
 
 
 @pytest.mark.parametrize(

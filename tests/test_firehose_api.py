@@ -51,6 +51,17 @@ def test_create_defaults_to_an_active_direct_put_stream(fake, api):
     assert "Source" not in description
 
 
+@needs_botocore("firehose CreateDeliveryStream.DirectPutSourceConfiguration")
+def test_a_direct_put_streams_throughput_hint_is_described_as_its_source(api):
+    api.create_delivery_stream(
+        DeliveryStreamName="events", DirectPutSourceConfiguration={"ThroughputHintInMBs": 20}
+    )
+
+    description = describe(api)
+    assert description["Source"] == {"DirectPutSourceDescription": {"ThroughputHintInMBs": 20}}
+    assert description["DeliveryStreamEncryptionConfiguration"] == {"Status": "DISABLED"}
+
+
 def test_extended_s3_is_described_twice_with_service_defaults(api):
     create_s3(api)
 
@@ -545,6 +556,20 @@ def test_puts_and_encryption_are_refused_on_an_msk_source_stream(api):
     assert "DeliveryStreamEncryptionConfiguration" not in describe(api)
 
 
+def test_an_msk_source_is_described_with_its_delivery_start(fake, api):
+    with pytest.warns(UnmodelledSettingWarning, match="MSKAsSource"):
+        api.create_delivery_stream(
+            DeliveryStreamName="events",
+            DeliveryStreamType="MSKAsSource",
+            MSKSourceConfiguration=MSK,
+            ExtendedS3DestinationConfiguration=S3,
+        )
+
+    source = describe(api)["Source"]["MSKSourceDescription"]
+    assert source == {**MSK, "DeliveryStartTimestamp": source["DeliveryStartTimestamp"]}
+    assert source["DeliveryStartTimestamp"] == fake.firehose.clock.now()
+
+
 def test_encryption_calls_are_limited_to_25_a_stream_in_24_hours(fake, api):
     api.create_delivery_stream(DeliveryStreamName="events", ExtendedS3DestinationConfiguration=S3)
     calls = [api.start_delivery_stream_encryption, api.stop_delivery_stream_encryption]
@@ -690,6 +715,48 @@ def test_a_prefix_with_expressions_needs_an_error_prefix(fake, api, kind):
     )
 
     assert response["Error"] == {"Code": "InvalidArgumentException", "Message": NO_ERROR_PREFIX}
+    assert "events" not in fake.firehose
+
+
+STRAY = (
+    "The sequence !{ can only appear in !{namespace:value} expressions (namespace firehose, "
+    "timestamp, partitionKeyFromQuery or partitionKeyFromLambda; firehose's values "
+    "error-output-type and random-string): "
+)
+
+
+@pytest.mark.parametrize(
+    ("prefixes", "constraint"),
+    [
+        (
+            {"Prefix": "p/!{firehose:error-output-type}/"},
+            "Prefix cannot contain !{firehose:error-output-type}",
+        ),
+        (
+            {"ErrorOutputPrefix": "e/!{timestamp:yyyy}/"},
+            "ErrorOutputPrefix must contain !{firehose:error-output-type} when it contains "
+            "expressions",
+        ),
+        ({"Prefix": "!{nope}/"}, STRAY + "Prefix has !{nope}"),
+        ({"Prefix": "!{Timestamp:yyyy}/"}, STRAY + "Prefix has !{Timestamp:yyyy}"),
+        ({"Prefix": "y=!{timestamp:yyyy"}, STRAY + "Prefix has !{timestamp:yyyy"),
+        (
+            {"ErrorOutputPrefix": "e/!{firehose:error-output-type}/!{firehose:uuid}/"},
+            STRAY + "ErrorOutputPrefix has !{firehose:uuid}",
+        ),
+    ],
+)
+def test_prefixes_follow_the_expression_rules(fake, api, prefixes, constraint):
+    response = refused(
+        api.create_delivery_stream,
+        DeliveryStreamName="events",
+        ExtendedS3DestinationConfiguration={**S3, "ErrorOutputPrefix": "e/", **prefixes},
+    )
+
+    assert response["Error"] == {
+        "Code": "InvalidArgumentException",
+        "Message": "Ths supplied prefix(es) do not satisfy the following constraint: " + constraint,
+    }
     assert "events" not in fake.firehose
 
 

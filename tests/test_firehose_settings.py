@@ -51,23 +51,6 @@ UNMODELLED = [
         "ExtendedS3DestinationConfiguration",
         {
             **S3,
-            "ProcessingConfiguration": {
-                "Processors": [
-                    {
-                        "Type": "MetadataExtraction",
-                        "Parameters": [
-                            {"ParameterName": "MetadataExtractionQuery", "ParameterValue": "{}"}
-                        ],
-                    }
-                ]
-            },
-        },
-        r"MetadataExtraction\) is not run",
-    ),
-    (
-        "ExtendedS3DestinationConfiguration",
-        {
-            **S3,
             "Prefix": "c=!{partitionKeyFromQuery:c}/",
             "ErrorOutputPrefix": "errors/",
             "BufferingHints": {"SizeInMBs": 64},

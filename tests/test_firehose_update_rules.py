@@ -117,3 +117,40 @@ def test_a_switch_to_another_type_must_give_all_it_requires(api: Any, fake: Any)
     assert kind(fake) == "ExtendedS3DestinationConfiguration"
     update(api, SplunkDestinationUpdate=SPLUNK_UPDATE)
     assert kind(fake) == "SplunkDestinationConfiguration"
+
+
+@pytest.mark.usefixtures("quiet")
+def test_a_switch_must_give_the_new_types_bucket_whole(api: Any, fake: Any) -> None:
+    api.create_delivery_stream(DeliveryStreamName="events", ExtendedS3DestinationConfiguration=S3)
+    without_role = {**SPLUNK_UPDATE, "S3Update": {"BucketARN": S3["BucketARN"]}}
+
+    answer = refused(update, api=api, SplunkDestinationUpdate=without_role)
+
+    assert answer["Error"] == {
+        "Code": "InvalidArgumentException",
+        "Message": "RoleARN must be specified in S3Update: the destination has no "
+        "S3Configuration for it to update.",
+    }
+    assert kind(fake) == "ExtendedS3DestinationConfiguration"
+    assert "ExtendedS3DestinationDescription" in describe(api)["Destinations"][0]
+
+
+def test_a_backup_bucket_an_update_adds_must_be_given_whole(api: Any) -> None:
+    api.create_delivery_stream(DeliveryStreamName="events", ExtendedS3DestinationConfiguration=S3)
+
+    answer = refused(
+        update, api=api, ExtendedS3DestinationUpdate={"S3BackupUpdate": {"RoleARN": ROLE}}
+    )
+
+    assert answer["Error"] == {
+        "Code": "InvalidArgumentException",
+        "Message": "BucketARN must be specified in S3BackupUpdate: the destination has no "
+        "S3BackupConfiguration for it to update.",
+    }
+    assert describe(api)["VersionId"] == "1"
+    backup = {"RoleARN": ROLE, "BucketARN": "arn:aws:s3:::backup"}
+    update(api, ExtendedS3DestinationUpdate={"S3BackupUpdate": backup})
+    update(api, ExtendedS3DestinationUpdate={"S3BackupUpdate": {"Prefix": "b/"}})
+    described = describe(api)["Destinations"][0]["ExtendedS3DestinationDescription"]
+    assert described["S3BackupDescription"]["BucketARN"] == "arn:aws:s3:::backup"
+    assert described["S3BackupDescription"]["Prefix"] == "b/"

@@ -1,5 +1,6 @@
 """The RecordDeAggregation processor: a record of concatenated JSON objects, or of records
-joined by a delimiter, is split into records before the transform and the partition keys."""
+joined by a delimiter, is split into records before the transform and the partition keys.
+A stream takes it only with dynamic partitioning on."""
 
 from __future__ import annotations
 
@@ -32,7 +33,45 @@ def deaggregate(kind: str, delimiter: str | None = None) -> dict[str, Any]:
     return {"Type": "RecordDeAggregation", "Parameters": parameters}
 
 
+#: Dynamic partitioning by a key the Lambda processor gives every record.
+BY_LAMBDA = {
+    "Prefix": "k=!{partitionKeyFromLambda:k}/",
+    "ErrorOutputPrefix": "errors/!{firehose:error-output-type}/",
+    "BufferingHints": {"SizeInMBs": 64, "IntervalInSeconds": 60},
+    "DynamicPartitioningConfiguration": {"Enabled": True},
+}
+LAMBDA_PROCESSOR = {
+    "Type": "Lambda",
+    "Parameters": [{"ParameterName": "LambdaArn", "ParameterValue": FUNCTION}],
+}
+
+
+def keyed(transform: Any = lambda data: data) -> Any:
+    """A Lambda handler that gives each record the partition key ``k`` and its data
+    through ``transform``."""
+
+    def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+        return {
+            "records": [
+                {
+                    "recordId": r["recordId"],
+                    "result": "Ok",
+                    "data": base64.b64encode(transform(base64.b64decode(r["data"]))).decode(),
+                    "metadata": {"partitionKeys": {"k": "v"}},
+                }
+                for r in event["records"]
+            ]
+        }
+
+    return handler
+
+
 def stream_with(fake: FirehoseFake, *processors: dict[str, Any], **config: Any) -> Any:
+    """A stream with these processors, partitioned by the Lambda processor's key unless
+    ``config`` says otherwise."""
+    if not config:
+        fake.firehose.lambda_function(FUNCTION, keyed())
+        processors, config = (*processors, LAMBDA_PROCESSOR), BY_LAMBDA
     return fake.firehose.create_delivery_stream(
         "events",
         ExtendedS3DestinationConfiguration={
@@ -102,24 +141,8 @@ def test_more_than_500_sub_records_go_on_whole(fake: FirehoseFake, client: Any) 
 def test_sub_records_reach_the_transform_each_with_its_own_id(
     fake: FirehoseFake, client: Any
 ) -> None:
-    def upper(event: dict[str, Any], context: Any) -> dict[str, Any]:
-        return {
-            "records": [
-                {
-                    "recordId": r["recordId"],
-                    "result": "Ok",
-                    "data": base64.b64encode(base64.b64decode(r["data"]).upper()).decode(),
-                }
-                for r in event["records"]
-            ]
-        }
-
-    fake.firehose.lambda_function(FUNCTION, upper)
-    lambda_processor = {
-        "Type": "Lambda",
-        "Parameters": [{"ParameterName": "LambdaArn", "ParameterValue": FUNCTION}],
-    }
-    stream = stream_with(fake, deaggregate("JSON"), lambda_processor)
+    fake.firehose.lambda_function(FUNCTION, keyed(bytes.upper))
+    stream = stream_with(fake, deaggregate("JSON"), LAMBDA_PROCESSOR, **BY_LAMBDA)
 
     put(client, b'{"a":"x"}{"a":"y"}', b'{"a":"z"}')
     stream.flush()
@@ -197,12 +220,14 @@ def test_a_record_nested_too_deeply_is_partitioned_whole_and_fails(
 def test_a_bad_deaggregation_processor_is_refused(
     client: Any, processor: dict[str, Any], said: str
 ) -> None:
+    processing = {"Enabled": True, "Processors": [processor, LAMBDA_PROCESSOR]}
     answer = refused(
         client.create_delivery_stream,
         DeliveryStreamName="events",
         ExtendedS3DestinationConfiguration={
             **S3,
-            "ProcessingConfiguration": {"Enabled": True, "Processors": [processor]},
+            "ProcessingConfiguration": processing,
+            **BY_LAMBDA,
         },
     )
 

@@ -121,6 +121,31 @@ class MissingKey(LookupError):
         self.name = name
 
 
+#: The namespaces a prefix expression names, and the values ``firehose`` takes (DOC:
+#: "Custom prefixes for Amazon S3 objects").
+_NAMESPACES = ("firehose", "timestamp", *PARTITION_NAMESPACES)
+_FIREHOSE_VALUES = ("error-output-type", "random-string")
+
+
+def stray_expression(prefix: str) -> str | None:
+    """The first ``!{`` of ``prefix`` that opens no ``!{namespace:value}`` expression of a
+    known namespace (``firehose`` with one of its values), up to its closing brace; None
+    when there is none (DOC: "The sequence !{ can only appear in !{namespace:value}
+    expressions")."""
+    at = prefix.find("!{")
+    while at != -1:
+        match = _EXPRESSION.match(prefix, at)
+        if (
+            match is None
+            or match[1] not in _NAMESPACES
+            or (match[1] == "firehose" and match[2] not in _FIREHOSE_VALUES)
+        ):
+            end = prefix.find("}", at)
+            return prefix[at:] if end == -1 else prefix[at : end + 1]
+        at = prefix.find("!{", match.end())
+    return None
+
+
 def partition_keys_in(prefix: str) -> list[tuple[str, str]]:
     """The (namespace, key name) of each partition key expression ``prefix`` holds."""
     return [(m[1], m[2]) for m in _EXPRESSION.finditer(prefix) if m[1] in PARTITION_NAMESPACES]

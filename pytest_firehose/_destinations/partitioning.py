@@ -36,6 +36,7 @@ from pytest_firehose._destinations.objects import (
     partition_keys_in,
 )
 from pytest_firehose._destinations.processing import ProcessingFailure, processor_of
+from pytest_firehose._destinations.query_keys import constructed_keys
 from pytest_firehose._destinations.query_worker import Answer, evaluate, program_of
 from pytest_firehose._errors import ServiceError, UsageError
 from pytest_firehose._payload import Payload, payload_bytes
@@ -65,6 +66,9 @@ LIMIT_EXCEEDED = (
 
 _QUERY, _LAMBDA = PARTITION_NAMESPACES
 _INVALID = "InvalidArgumentException"
+#: Processors a stream takes only with dynamic partitioning on (REAL: CloudFormation's
+#: answers, as the AWS CDK's aws-kinesisfirehose processors quote them).
+_PARTITIONING_PROCESSORS = ("MetadataExtraction", "RecordDeAggregation")
 
 
 class PartitioningFailed(RecordError):
@@ -283,6 +287,12 @@ def partitioning(config: Mapping[str, Any]) -> Partitioning | None:
                 "Dynamic Partitioning Namespaces can only be part of a prefix expression when "
                 "Dynamic Partitioning is enabled."
             )
+        for kind in _PARTITIONING_PROCESSORS:
+            if processor_of(config, kind) is not None:
+                raise _refuse(
+                    f"class com.amazonaws.services.firehose.internal.model.{kind}Processor "
+                    "can only be present when Dynamic Partitioning is enabled."
+                )
         return None
     _check_buffering(config)
     error_prefix = config.get("ErrorOutputPrefix") or ""
@@ -319,6 +329,13 @@ def partitioning(config: Mapping[str, Any]) -> Partitioning | None:
         return Partitioning(prefix, zone=zone)
     text = _query_text(query)
     _check_query(text)
+    keys = constructed_keys(text)
+    in_prefix = {key for namespace, key in partition_keys_in(prefix) if namespace == _QUERY}
+    if keys is not None and not keys <= in_prefix:
+        raise _refuse(
+            "MetaDataExtraction JQ Query can't contain keys that are not present in the S3 "
+            "Prefix expression"
+        )
     return Partitioning(prefix, text, zone)
 
 

@@ -9,8 +9,12 @@ from typing import Any
 
 from pytest_firehose._destinations.buffers import BUFFERING_DEFAULTS, DEFAULT_BUFFERING
 from pytest_firehose._destinations.factory import REDSHIFT, S3_KINDS
-from pytest_firehose._destinations.objects import has_expressions
-from pytest_firehose._destinations.processing import DEFAULT_RETRIES, buffering_defaults
+from pytest_firehose._destinations.objects import has_expressions, stray_expression
+from pytest_firehose._destinations.processing import (
+    DEFAULT_RETRIES,
+    ERROR_OUTPUT_TYPE,
+    buffering_defaults,
+)
 from pytest_firehose._destinations.stored import RETRY_DEFAULTS
 from pytest_firehose._errors import ServiceError
 
@@ -283,14 +287,35 @@ _PREFIX_CONSTRAINT = "Ths supplied prefix(es) do not satisfy the following const
 def check_prefixes(kind: str | None, config: dict[str, Any]) -> None:
     """Refuse the prefixes CreateDeliveryStream and UpdateDestination refuse, with the
     service's recorded texts: a ``Prefix`` with expressions and no ``ErrorOutputPrefix``,
-    and (on Redshift's intermediate bucket) any error prefix or prefix expression."""
-    if has_expressions(config.get("Prefix", "")) and not config.get("ErrorOutputPrefix"):
-        raise ServiceError(
-            "InvalidArgumentException",
-            _PREFIX_CONSTRAINT
-            + "ErrorOutputPrefix cannot be null or empty when Prefix contains expressions",
+    and (on Redshift's intermediate bucket) any error prefix or prefix expression. Then,
+    in the fake's words after the service's opening, the developer guide's other rules:
+    ``!{`` only in a known expression, no error type in ``Prefix``, and an error type in
+    an ``ErrorOutputPrefix`` with expressions."""
+    prefix = config.get("Prefix") or ""
+    error_prefix = config.get("ErrorOutputPrefix") or ""
+    if has_expressions(prefix) and not error_prefix:
+        raise _prefix_refusal(
+            "ErrorOutputPrefix cannot be null or empty when Prefix contains expressions"
+        )
+    for name, value in (("Prefix", prefix), ("ErrorOutputPrefix", error_prefix)):
+        stray = stray_expression(value)
+        if stray is not None:
+            raise _prefix_refusal(
+                "The sequence !{ can only appear in !{namespace:value} expressions (namespace "
+                "firehose, timestamp, partitionKeyFromQuery or partitionKeyFromLambda; "
+                f"firehose's values error-output-type and random-string): {name} has {stray}"
+            )
+    if ERROR_OUTPUT_TYPE in prefix:
+        raise _prefix_refusal(f"Prefix cannot contain {ERROR_OUTPUT_TYPE}")
+    if has_expressions(error_prefix) and ERROR_OUTPUT_TYPE not in error_prefix:
+        raise _prefix_refusal(
+            f"ErrorOutputPrefix must contain {ERROR_OUTPUT_TYPE} when it contains expressions"
         )
     check_staging(kind, config)
+
+
+def _prefix_refusal(constraint: str) -> ServiceError:
+    return ServiceError("InvalidArgumentException", _PREFIX_CONSTRAINT + constraint)
 
 
 def check_staging(kind: str | None, config: dict[str, Any]) -> None:
@@ -308,25 +333,36 @@ def check_staging(kind: str | None, config: dict[str, Any]) -> None:
             "Redshift destination: COPY cannot load it. Use UNCOMPRESSED or GZIP.",
         )
     if staging.get("ErrorOutputPrefix") or has_expressions(staging.get("Prefix", "")):
-        raise ServiceError(
-            "InvalidArgumentException",
-            _PREFIX_CONSTRAINT + "Prefix Expressions or ErrorOutputPrefix is currently not "
-            "supported for this destination",
+        raise _prefix_refusal(
+            "Prefix Expressions or ErrorOutputPrefix is currently not supported for this "
+            "destination"
         )
 
 
 #: Nested blocks an update names differently from the configuration it updates.
 _UPDATED_AS = {"S3BackupUpdate": "S3BackupConfiguration", "S3Update": "S3Configuration"}
+#: What those blocks must hold (``S3DestinationConfiguration``'s required members in the
+#: API model; their update shape, ``S3DestinationUpdate``, requires nothing, as it merges).
+_S3_REQUIRED = REQUIRED["S3DestinationConfiguration"]
 
 
 def merge_update(current: dict[str, Any], update: dict[str, Any]) -> dict[str, Any]:
-    """UpdateDestination for the same destination type: given keys replace, nested blocks merge."""
+    """UpdateDestination for the same destination type: given keys replace, nested blocks
+    merge. An ``S3Update`` or ``S3BackupUpdate`` the configuration has no block for becomes
+    that block, so it must give all that the block requires."""
     merged = dict(current)
     for name, value in update.items():
         key = _UPDATED_AS.get(name, name)
         if isinstance(value, dict) and isinstance(merged.get(key), dict):
             merged[key] = merge_update(merged[key], value)
         else:
+            missing = [m for m in _S3_REQUIRED if m not in value] if key != name else []
+            if missing:
+                raise ServiceError(
+                    "InvalidArgumentException",
+                    f"{', '.join(missing)} must be specified in {name}: the destination has "
+                    f"no {key} for it to update.",
+                )
             merged[key] = value
     return merged
 

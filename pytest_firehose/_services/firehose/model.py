@@ -55,6 +55,7 @@ from pytest_firehose._services.firehose.source import take_in
 from pytest_firehose._services.firehose.stream_settings import (
     DIRECT_PUT,
     KINESIS_SOURCE,
+    MSK_SOURCE,
     StreamSettings,
     check_source,
     checked_encryption,
@@ -63,6 +64,7 @@ from pytest_firehose._services.firehose.streams import (
     DESTINATION_ID,
     DeliveryStream,
     KinesisSource,
+    kinesis_arn,
 )
 
 #: Delivery streams an account may have in a region (DOC: CreateDeliveryStream, "By default,
@@ -209,7 +211,7 @@ class FirehoseService(Puts, StreamSettings, ServiceBase):  # Puts first: it over
                 "Only one destination configuration can be specified, found: " + ", ".join(kinds),
             )
         check_source(stream_type, params)
-        source = None
+        source: dict[str, Any] | None = None
         encryption: dict[str, Any] | None = None
         if stream_type == KINESIS_SOURCE:
             source_config = params["KinesisStreamSourceConfiguration"]
@@ -220,9 +222,19 @@ class FirehoseService(Puts, StreamSettings, ServiceBase):  # Puts first: it over
                     "DeliveryStartTimestamp": self.clock.now(),
                 }
             }
+        elif stream_type == MSK_SOURCE:
+            source = {
+                "MSKSourceDescription": {
+                    **params["MSKSourceConfiguration"],
+                    "DeliveryStartTimestamp": self.clock.now(),
+                }
+            }
         elif stream_type == DIRECT_PUT:
             requested = params.get("DeliveryStreamEncryptionConfigurationInput")
             encryption = {"Status": "DISABLED"}
+            hint = params.get("DirectPutSourceConfiguration")
+            if hint is not None:
+                source = {"DirectPutSourceDescription": dict(hint)}
             if requested is not None:
                 encryption = {**checked_encryption(requested), "Status": "ENABLED"}
         kind = kinds[0] if kinds else None
@@ -237,9 +249,6 @@ class FirehoseService(Puts, StreamSettings, ServiceBase):  # Puts first: it over
             report(unmodelled, "error")  # before anything is created
         arn = self.stream_arn(name)
         destination = self.destination_for(kind, config, self.region)
-        source_arn = (
-            source["KinesisStreamSourceDescription"]["KinesisStreamARN"] if source else None
-        )
         stream = DeliveryStream(
             name=name,
             arn=arn,
@@ -255,12 +264,12 @@ class FirehoseService(Puts, StreamSettings, ServiceBase):  # Puts first: it over
                 DeliveryTarget(name, arn, version=1),
                 delivery_settings(kind, config),
                 destination,
-                self._processing(processor, source_arn),
+                self._processing(processor, kinesis_arn(source)),
             ),
         )
         stream.delivery.tables = self.glue_tables.find
         self._back_up(stream)
-        if source is not None:
+        if stream.source_arn is not None:
             # Firehose reads its source from LATEST: what the stream holds now is not read.
             stream.source_after = {}
             self._read_source(stream, accept=False)
@@ -347,17 +356,12 @@ class FirehoseService(Puts, StreamSettings, ServiceBase):  # Puts first: it over
         stream.version += 1
         stream.updated_at = self.clock.now()
         destination = self.destination_for(stream.config_kind, stream.config, self.region)
-        source_arn = (
-            stream.source["KinesisStreamSourceDescription"]["KinesisStreamARN"]
-            if stream.source is not None
-            else None
-        )
         stream.delivery.reroute(
             self.clock.now(),
             stream.target,
             delivery_settings(kind, config),
             destination,
-            self._processing(processor, source_arn),
+            self._processing(processor, stream.source_arn),
         )
         self._back_up(stream)
         report(unmodelled, self.unmodelled)
@@ -471,9 +475,9 @@ class FirehoseService(Puts, StreamSettings, ServiceBase):  # Puts first: it over
         """Take in what the Kinesis source got since the last read (each record, or each
         user record of a KPL aggregate, arriving when it arrived in Kinesis, named by its
         sequence and subsequence numbers)."""
-        if self.kinesis_source is None or stream.source is None or stream.source_after is None:
+        arn = stream.source_arn
+        if self.kinesis_source is None or arn is None or stream.source_after is None:
             return
-        arn = stream.source["KinesisStreamSourceDescription"]["KinesisStreamARN"]
         source, fresh = self.kinesis_source(arn, stream.source_after)
         if source is not stream.source_stream:
             # The source was deleted, or deleted and created again: Firehose retries its

@@ -44,8 +44,15 @@ def _enabled(block: Any, *, default: bool) -> bool:
     return default if enabled is None else bool(enabled)
 
 
-#: Processor types the fake runs whatever their parameters.
-_MODELLED_PROCESSORS = ("Lambda", "RecordDeAggregation", "Decompression", "CloudWatchLogProcessing")
+#: Processor types the fake runs whatever their parameters (MetadataExtraction and
+#: RecordDeAggregation: only with dynamic partitioning, which CreateDeliveryStream checks).
+_MODELLED_PROCESSORS = (
+    "Lambda",
+    "RecordDeAggregation",
+    "MetadataExtraction",
+    "Decompression",
+    "CloudWatchLogProcessing",
+)
 
 
 def _processing(config: dict[str, Any]) -> str | None:
@@ -58,14 +65,11 @@ def _processing(config: dict[str, Any]) -> str | None:
     # so are RecordDeAggregation, CloudWatch Logs decompression and message extraction,
     # AppendDelimiterToRecord without parameters or with the Delimiter \n (a newline after
     # each record), and MetadataExtraction for dynamic partitioning.
-    partitioned = _enabled(config.get("DynamicPartitioningConfiguration"), default=False)
     kinds = sorted(
         {
             str(p.get("Type"))
             for p in processing["Processors"]
-            if p.get("Type") not in _MODELLED_PROCESSORS
-            and not newline_delimiter(p)
-            and not (p.get("Type") == "MetadataExtraction" and partitioned)
+            if p.get("Type") not in _MODELLED_PROCESSORS and not newline_delimiter(p)
         }
     )
     if not kinds:

@@ -17,12 +17,13 @@ from pytest_firehose._services.firehose.streams import DeliveryStream
 MAX_TAGS = 50
 DIRECT_PUT = "DirectPut"
 KINESIS_SOURCE = "KinesisStreamAsSource"
+MSK_SOURCE = "MSKAsSource"
 #: The source configuration parameter of each delivery stream type: required but for
 #: DirectPut's (a throughput hint), and refused on a stream of another type.
 SOURCE_CONFIGURATIONS = {
     DIRECT_PUT: "DirectPutSourceConfiguration",
     KINESIS_SOURCE: "KinesisStreamSourceConfiguration",
-    "MSKAsSource": "MSKSourceConfiguration",
+    MSK_SOURCE: "MSKSourceConfiguration",
     "DatabaseAsSource": "DatabaseSourceConfiguration",
 }
 #: StartDeliveryStreamEncryption and StopDeliveryStreamEncryption together: at most this

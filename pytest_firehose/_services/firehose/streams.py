@@ -58,6 +58,12 @@ class SourceStream(Protocol):
 KinesisSource = Callable[[str, dict[str, str] | None], tuple[SourceStream | None, list[Any]]]
 
 
+def kinesis_arn(source: dict[str, Any] | None) -> str | None:
+    """The ARN of the Kinesis stream a described ``Source`` reads (None: another source)."""
+    kinesis = (source or {}).get("KinesisStreamSourceDescription")
+    return None if kinesis is None else str(kinesis["KinesisStreamARN"])
+
+
 @dataclass
 class DeliveryStream:
     """One delivery stream as the service knows it; ``delivery`` holds what became of the
@@ -72,6 +78,8 @@ class DeliveryStream:
     #: did), and its value as UpdateDestination left it.
     config_kind: str | None
     config: dict[str, Any]
+    #: DescribeDeliveryStream's ``Source``: a Kinesis or MSK source, or DirectPut's
+    #: throughput hint.
     source: dict[str, Any] | None
     encryption: dict[str, Any] | None
     tags: dict[str, str]
@@ -97,6 +105,11 @@ class DeliveryStream:
     @property
     def encrypted(self) -> bool:
         return self.encryption is not None and self.encryption.get("Status") == "ENABLED"
+
+    @property
+    def source_arn(self) -> str | None:
+        """The ARN of the Kinesis stream a KinesisStreamAsSource stream reads, else None."""
+        return kinesis_arn(self.source)
 
     @property
     def target(self) -> DeliveryTarget:
