@@ -5,9 +5,8 @@ from __future__ import annotations
 import gzip
 import re
 
-import boto3
 import pytest
-from conftest import BUCKET, REGION, S3, describe, put, refused, s3_stream
+from conftest import BUCKET, S3, describe, put, refused, s3_stream
 
 from pytest_firehose import UsageError
 
@@ -197,15 +196,3 @@ def test_a_configuration_passed_to_the_handle_is_not_the_streams_own(fake, api):
         "IntervalInSeconds": 300,
     }
     assert config == {**S3, "BufferingHints": hints, "Prefix": None}
-
-
-def test_tags_passed_to_create_stream_are_not_the_streams_own(fake):
-    tags = {"team": "orders"}
-    fake.kinesis.create_stream("k", Tags=tags)
-
-    tags["team"] = "billing"
-    kinesis = boto3.client("kinesis", region_name=REGION)
-
-    assert kinesis.list_tags_for_stream(StreamName="k")["Tags"] == [
-        {"Key": "team", "Value": "orders"}
-    ]
