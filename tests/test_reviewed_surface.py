@@ -293,3 +293,14 @@ def test_a_member_no_botocore_has_is_reported_too() -> None:
         assert answer.status == 200
         assert "events" in fake.kinesis
 
+
+def test_a_lambda_trigger_refuses_a_nested_member_it_never_reviewed(before: Any) -> None:
+    before("lambda CreateEventSourceMapping.FilterCriteria.Filters[].Pattern")
+
+    with FirehoseFake() as fake:
+        stream = fake.kinesis.create_stream("events")
+        with pytest.raises(UsageError, match=r"FilterCriteria\.Filters\[\]\.Pattern: this"):
+            stream.lambda_trigger(
+                lambda event, context: None,
+                FilterCriteria={"Filters": [{"Pattern": '{"partitionKey": ["a"]}'}]},
+            )
