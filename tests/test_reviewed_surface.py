@@ -268,11 +268,11 @@ def test_members_inside_lists_are_named_with_their_path(before: Any) -> None:
 
 
 def test_a_handle_refuses_it_under_unmodelled_error(before: Any) -> None:
-    before("kinesis CreateStream.Tags")
+    before("kinesis CreateStream.StreamModeDetails")
 
     with FirehoseFake(unmodelled="error") as fake:
-        with pytest.raises(UsageError, match=r"CreateStream\.Tags is a member"):
-            fake.kinesis.create_stream("events", Tags={"team": "data"})
+        with pytest.raises(UsageError, match=r"CreateStream\.StreamModeDetails is a member"):
+            fake.kinesis.create_stream("events", StreamModeDetails={"StreamMode": "PROVISIONED"})
 
         assert "events" not in fake.kinesis
 
