@@ -139,6 +139,11 @@ def review(args: argparse.Namespace) -> int:
 
     installed = served_tree()
     reviewed = surface.surface()
+    print(
+        f"reviewed as of botocore {surface.generated_from()}; botocore {botocore.__version__} "
+        "is installed",
+        file=sys.stderr,
+    )
     if not args.write:
         for path in surface.missing(installed, reviewed):
             print(path.replace(".", " ", 1))

@@ -19,7 +19,7 @@ below it, ``{}``: a map whose values are. Paths are written the same way:
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from importlib import resources
 from typing import Any, NamedTuple
 
@@ -108,15 +108,6 @@ def generated_from() -> str:
         if line.startswith(_GENERATED):
             return line[len(_GENERATED) :].strip()
     raise ValueError(f"{SURFACE_FILE} names no botocore version")
-
-
-def paths(tree: Tree, prefix: str = "") -> Iterator[str]:
-    """Every member path of ``tree``, parents first."""
-    for key, below in tree.items():
-        name, wraps = _split(key)
-        path = f"{prefix}.{name}" if prefix else name
-        yield path
-        yield from paths(below, path + wraps)
 
 
 # --------------------------------------------------------------------------- the models
