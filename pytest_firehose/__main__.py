@@ -1,4 +1,5 @@
-"""``python -m pytest_firehose serve``: the fake as a local HTTP server."""
+"""``python -m pytest_firehose serve``: the fake as a local HTTP server;
+``python -m pytest_firehose surface``: the request members this release has not reviewed."""
 
 from __future__ import annotations
 
@@ -6,12 +7,16 @@ import argparse
 import signal
 import sys
 import threading
+from pathlib import Path
 from types import FrameType
 
 from pytest_firehose._doors.botocore import interceptor_installed
 from pytest_firehose._doors.server import DEFAULT_HOST, DEFAULT_PORT, FirehoseServer
 from pytest_firehose._engine.config import DEFAULT_ACCOUNT_ID, DEFAULT_REGION, is_account_id
 from pytest_firehose._engine.world import World
+from pytest_firehose._lambda.mapping_settings import KNOWN
+from pytest_firehose._wire import surface
+from pytest_firehose._wire.shapes import operation_model, operation_names
 
 DESCRIPTION = """\
 Serve fake Amazon Data Firehose and Kinesis Data Streams over HTTP, for SDKs in any
@@ -95,7 +100,63 @@ def parser() -> argparse.ArgumentParser:
         help="seed for RecordIds and request ids, so every run gives the same ones",
     )
     serve.add_argument("--verbose", action="store_true", help="log one line per request to stderr")
+    review = commands.add_parser(
+        "surface",
+        help="list the request members of the installed botocore this release has not reviewed",
+        description="List, one a line as SERVICE PATH, the input members that the installed "
+        "botocore gives the operations the fake serves (and lambda_trigger's parameters) and "
+        "that this release has not reviewed: a request holding one gets an "
+        "UnmodelledSettingWarning. Nothing listed: every member is reviewed.",
+    )
+    review.add_argument(
+        "--write",
+        action="store_true",
+        help=f"regenerate the reviewed surface (pytest_firehose/_wire/{surface.SURFACE_FILE}) "
+        "from the installed botocore, for a maintainer to review the diff",
+    )
     return top
+
+
+def served_tree() -> surface.Tree:
+    """The installed botocore's member tree of every operation the fake serves, and of the
+    CreateEventSourceMapping parameters a Lambda trigger takes."""
+    world = World()
+    tree: surface.Tree = {}
+    for service, model in (("firehose", world.firehose()), ("kinesis", world.kinesis())):
+        known = operation_names(service)
+        tree[service] = {
+            operation: surface.shape_tree(operation_model(service, operation).input_shape)
+            for operation in model.operations
+            if operation in known
+        }
+    mapping = operation_model("lambda", "CreateEventSourceMapping").input_shape
+    tree["lambda"] = {"CreateEventSourceMapping": surface.shape_tree(mapping, only=KNOWN)}
+    return tree
+
+
+def review(args: argparse.Namespace) -> int:
+    import botocore
+
+    installed = served_tree()
+    reviewed = surface.surface()
+    print(
+        f"reviewed as of botocore {surface.generated_from()}; botocore {botocore.__version__} "
+        "is installed",
+        file=sys.stderr,
+    )
+    if not args.write:
+        for path in surface.missing(installed, reviewed):
+            print(path.replace(".", " ", 1))
+        return 0
+    target = Path(surface.__file__).with_name(surface.SURFACE_FILE)
+    target.write_text(surface.render(installed, botocore.__version__))
+    for sign, paths in (
+        ("+", surface.missing(installed, reviewed)),
+        ("-", surface.missing(reviewed, installed)),
+    ):
+        for path in paths:
+            print(sign, path.replace(".", " ", 1))
+    return 0
 
 
 def serve(args: argparse.Namespace) -> int:
@@ -132,7 +193,7 @@ def serve(args: argparse.Namespace) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
-    return serve(args)
+    return review(args) if args.command == "surface" else serve(args)
 
 
 if __name__ == "__main__":

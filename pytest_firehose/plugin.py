@@ -122,7 +122,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     )
     parser.addini(
         "firehose_unmodelled",
-        "A delivery stream setting the fake does not model: warn (UnmodelledSettingWarning, "
+        "A setting the fake does not model (of a delivery stream, or a request member newer "
+        "than this release): warn (UnmodelledSettingWarning, "
         "the default) or error (the request answers InvalidArgumentException).",
         default="warn",
     )

@@ -111,6 +111,7 @@ def test_the_fast_path_never_accepts_what_the_service_refuses(name: Any, batch: 
     ("operation", "raw"),
     [
         ("ListDeliveryStreams", {"Limit": None}),
+        # A member the model lacks, not null: the full way too, where the engine reports it.
         ("PutRecord", {"DeliveryStreamName": "events", "Record": {"Data": "YQ=="}, "X": 1}),
         (
             "CreateDeliveryStream",
@@ -121,7 +122,7 @@ def test_the_fast_path_never_accepts_what_the_service_refuses(name: Any, batch: 
     ],
 )
 def test_a_null_member_goes_the_full_way_where_it_is_dropped(operation, raw):
-    assert conforms("firehose", operation, copy.deepcopy(raw)) is ("X" in raw)
+    assert conforms("firehose", operation, copy.deepcopy(raw)) is False
     params = decode_input("firehose", operation, copy.deepcopy(raw))
     assert None not in params.values()
 

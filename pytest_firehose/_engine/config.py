@@ -1,7 +1,6 @@
 """A fake world's settings, checked in one place: region, account id, seed, the loopback
 hosts that may really be reached, the fake-time delays of creation, encryption and
-Kinesis updates, and
-what becomes of a delivery stream setting the fake does not model.
+Kinesis updates, and what becomes of a setting the fake does not model.
 
 ``FirehoseFake`` and the plugin's ini options both build a ``WorldConfig``, so a setting is
 refused with the same message wherever it comes from; the server's command line checks its
@@ -58,8 +57,9 @@ class WorldConfig:
     #: Seconds a Kinesis reshard, capacity-mode switch or warm-throughput change keeps a
     #: stream UPDATING; ``None``: the creation delay.
     update_delay: float | None = None
-    #: A delivery stream setting the fake does not model: "warn" (an
-    #: UnmodelledSettingWarning) or "error" (the request is refused).
+    #: A setting the fake does not model (a delivery stream's, or a request member newer
+    #: than the release): "warn" (an UnmodelledSettingWarning) or "error" (the request
+    #: is refused).
     unmodelled: str = "warn"
 
     def __post_init__(self) -> None:
@@ -91,8 +91,8 @@ class WorldConfig:
                 )
         if self.unmodelled not in UNMODELLED_POLICIES:
             raise UsageError(
-                f"unmodelled must be 'warn' or 'error' (what becomes of a delivery stream "
-                f"setting the fake does not model), not {self.unmodelled!r}"
+                f"unmodelled must be 'warn' or 'error' (what becomes of a setting the fake "
+                f"does not model), not {self.unmodelled!r}"
             )
 
 

@@ -21,6 +21,7 @@ from pytest_firehose._errors import NetworkFault, ServiceError
 from pytest_firehose._ids import IdSource
 from pytest_firehose._payload import Payload
 from pytest_firehose._services.base import Answer
+from pytest_firehose._services.firehose.settings import report
 from pytest_firehose._wire.codec import (
     HttpRequest,
     HttpResponse,
@@ -33,6 +34,7 @@ from pytest_firehose._wire.codec import (
 from pytest_firehose._wire.eventstream import encode_event_stream, stream_only_errors
 from pytest_firehose._wire.routing import Route
 from pytest_firehose._wire.shapes import operation_model, operation_names
+from pytest_firehose._wire.surface import fully_reviewed, unreviewed, unreviewed_message
 from pytest_firehose._wire.validation import validate_input
 
 
@@ -68,6 +70,7 @@ class Engine(Protocol):
     account_id: str
     clock: FakeClock
     ids: IdSource
+    unmodelled: str
     faults: dict[str, FaultScript]
     calls: list[Call]
     changed: threading.Condition
@@ -270,12 +273,24 @@ def _serve(world: Engine, exchange: Exchange, request: HttpRequest) -> dict[str,
     exchange.payloads = model.request_payloads(operation, params)
     if not valid:
         validate_input(service, operation, params)
+    if not (valid and fully_reviewed(service, operation)):
+        # Only a request the one-pass check sent the full way, or an operation a botocore
+        # newer than this release gave members, can hold a member nobody reviewed.
+        report_unreviewed(world.unmodelled, service, operation, params)
     effect = _fault(world, exchange, model, params, request)
     if not effect.commit:
         return {}
     result = model.dispatch(operation, params, effect.record_failures)
     exchange.failed = result.failed
     return result.body
+
+
+def report_unreviewed(policy: str, service: str, operation: str, params: dict[str, Any]) -> None:
+    """Report the members of ``params`` this release has not reviewed as settings the fake
+    does not model: a warning each, or (``policy="error"``) ``InvalidArgumentException``."""
+    found = unreviewed(service, operation, params)
+    if found:
+        report([unreviewed_message(path) for path in found], policy)
 
 
 def _fault(

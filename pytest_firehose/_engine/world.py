@@ -65,7 +65,8 @@ class World:
         self.encryption_delay = timedelta(seconds=encryption_delay)
         #: How long a Kinesis stream stays UPDATING (None: the creation delay).
         self.update_delay = None if update_delay is None else timedelta(seconds=update_delay)
-        #: What Firehose does with a setting it does not model: "warn" or "error".
+        #: What becomes of a setting the fake does not model (a delivery stream's, or a
+        #: request member newer than the release): "warn" or "error".
         self.unmodelled = unmodelled
         self.clock = clock if clock is not None else FakeClock()
         self.seed = seed

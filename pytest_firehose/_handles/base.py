@@ -11,7 +11,7 @@ from typing import Any, ClassVar, Generic, Protocol, TypeVar
 from pytest_firehose._clock import FakeClock
 from pytest_firehose._engine.calls import Call
 from pytest_firehose._engine.config import check_region
-from pytest_firehose._engine.exchange import ServiceModel
+from pytest_firehose._engine.exchange import ServiceModel, report_unreviewed
 from pytest_firehose._engine.fault_keywords import FaultSpec, RecordsSpec
 from pytest_firehose._engine.faults import FaultHandle, make_fault
 from pytest_firehose._engine.world import World
@@ -68,6 +68,7 @@ def run_as_sent(
         try:
             sent = decode_as_written(service, operation, params)
             validate_input(service, operation, sent)
+            report_unreviewed(world.unmodelled, service, operation, sent)
             model.dispatch(operation, sent)
         except ServiceError as error:
             raise UsageError(

@@ -33,6 +33,7 @@ from pytest_firehose._services.kinesis.model import KinesisService
 from pytest_firehose._services.kinesis.records import sequence_index_of, shard_id_in, views
 from pytest_firehose._services.kinesis.streams import KinesisRecord, KinesisStream, Shard
 from pytest_firehose._services.kinesis.subscriptions import Subscription
+from pytest_firehose._wire.surface import unreviewed
 from pytest_firehose._wire.validation import unsendable, validate_input, without_nulls
 
 _NAME_CHARACTERS = re.compile(r"[^A-Za-z0-9_-]")
@@ -377,6 +378,18 @@ def mapping_settings(params: dict[str, Any]) -> MappingSettings:
         settings = settings_from(params)
     except ServiceError as error:
         raise _refused(error) from None
+    # settings_from refuses a parameter it does not know; a member inside one (a
+    # DestinationConfig's or FilterCriteria's, from a botocore newer than this release)
+    # is refused here, never ignored.
+    unknown = unreviewed("lambda", "CreateEventSourceMapping", params)
+    if unknown:
+        named = ", ".join(path.removeprefix("CreateEventSourceMapping.") for path in unknown)
+        raise UsageError(
+            f"lambda_trigger(): {named}: this pytest-firehose release has not reviewed "
+            "such a member (a botocore newer than the release knows it), so the fake event "
+            "source mapping refuses it rather than ignore it; leave it out (docs/lambda.md "
+            "lists what the mapping models), or use a newer pytest-firehose."
+        )
     return settings
 
 

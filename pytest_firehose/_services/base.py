@@ -69,6 +69,11 @@ class ServiceBase:
             raise ServiceError("UnknownOperationException", None)
         return Answer(handler(params))
 
+    @property
+    def operations(self) -> list[str]:
+        """The operations this model answers, in name order."""
+        return sorted([*self._operations, self.batch_put])
+
     def put_batch(self, params: dict[str, Any], failures: Mapping[int, str]) -> Answer:
         """The batch put, failing the records ``failures`` names."""
         raise NotImplementedError

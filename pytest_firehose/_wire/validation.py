@@ -327,10 +327,11 @@ def _conformer(shape: Shape, serialized: bool = False) -> Conformer:
                     raise _Invalid  # a null one is refused by its own check, below
             for name, child in value.items():
                 check = members.get(name)
-                if check is not None:
-                    check(child)  # refuses None, as every conformer does
-                elif child is None:
-                    raise _Invalid  # an explicit null, of any member: the full path drops it
+                if check is None:
+                    # A member the model does not have: the full path reads the request,
+                    # and the engine reports the member (``surface.unreviewed``).
+                    raise _Invalid
+                check(child)  # refuses None, as every conformer does
 
         if len(members) == 1 and required == tuple(members):
             # A wrapper around one required member, such as a batch's Record {Data}: one

@@ -26,9 +26,11 @@ from pytest_firehose._services.firehose.backup import ALL_DATA
 
 class UnmodelledSettingWarning(UserWarning):
     """A delivery stream was configured with a setting pytest-firehose accepts but does not
-    carry out; the message names it and says what the fake does instead. Under
-    ``filterwarnings = error`` it fails the test; ``firehose_unmodelled = error`` (or
-    ``FirehoseFake(unmodelled="error")``) refuses such a request instead."""
+    carry out, or a Firehose or Kinesis request held a member this release has not
+    reviewed (one a newer botocore or SDK sends); the message names it and says what the
+    fake does instead. Under ``filterwarnings = error`` it fails the test;
+    ``firehose_unmodelled = error`` (or ``FirehoseFake(unmodelled="error")``) refuses
+    such a request instead."""
 
 
 HTTP_KIND = "HttpEndpointDestinationConfiguration"
