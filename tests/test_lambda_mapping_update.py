@@ -372,3 +372,17 @@ def test_a_handler_that_pauses_and_resumes_its_mapping_goes_on_from_the_checkpoi
     trigger.drain()
 
     assert _seen(trigger) == [[b"a", b"b"], [b"a", b"b", b"c"]]
+
+
+def test_a_parameter_of_other_sources_is_refused_naming_those_an_update_takes(
+    fake: FirehoseFake,
+) -> None:
+    trigger = fake.kinesis.create_stream("s").lambda_trigger(_ok)
+
+    with pytest.raises(UsageError) as refused:
+        trigger.update(ScalingConfig={"MaximumConcurrency": 2})
+
+    message = str(refused.value)
+    assert "the parameters that do are BatchSize, BisectBatchOnFunctionError," in message
+    assert "StartingPosition" not in message
+    assert "Tags" not in message

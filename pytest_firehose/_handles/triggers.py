@@ -27,12 +27,19 @@ from pytest_firehose._lambda.functions import (
 )
 from pytest_firehose._lambda.kinesis_events import kinesis_event
 from pytest_firehose._lambda.mapping import EventSourceMapping, Invocation, ShardView
-from pytest_firehose._lambda.mapping_settings import MappingSettings, invalid, settings_from
+from pytest_firehose._lambda.mapping_settings import (
+    KNOWN,
+    MappingSettings,
+    check_kinesis_parameters,
+    invalid,
+    settings_from,
+)
 from pytest_firehose._services.kinesis.consumers import Consumer
 from pytest_firehose._services.kinesis.model import KinesisService
 from pytest_firehose._services.kinesis.records import sequence_index_of, shard_id_in, views
 from pytest_firehose._services.kinesis.streams import KinesisRecord, KinesisStream, Shard
 from pytest_firehose._services.kinesis.subscriptions import Subscription
+from pytest_firehose._wire.shapes import operation_model
 from pytest_firehose._wire.validation import unsendable, validate_input, without_nulls
 
 _NAME_CHARACTERS = re.compile(r"[^A-Za-z0-9_-]")
@@ -227,10 +234,12 @@ class KinesisTrigger:
         refusal = unsendable("lambda", "UpdateEventSourceMapping", request)
         if refusal is not None:
             raise refusal
+        updatable = operation_model("lambda", "UpdateEventSourceMapping").input_shape.members
+        check_kinesis_parameters(given, "trigger.update", set(KNOWN) & set(updatable))
         merged = {**self._params, **given}
         try:
             validate_input("lambda", "UpdateEventSourceMapping", request)
-            settings = settings_from(merged, call="trigger.update")
+            settings = settings_from(merged)
         except ServiceError as error:
             raise _refused(error, "trigger.update", "UpdateEventSourceMapping") from None
         if "FunctionName" in given:

@@ -12,6 +12,7 @@ FunctionResponseTypes. MaximumRecordAgeInSeconds is -1 or 60 to 604,800 (DOC).
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Any
@@ -48,8 +49,6 @@ KNOWN = (
     "TumblingWindowInSeconds",
     "ParallelizationFactor",
 )
-
-_MAPPING_PARAMETERS = sorted(set(KNOWN) - {"FunctionName", "EventSourceArn"})
 
 
 @dataclass(frozen=True)
@@ -168,17 +167,25 @@ def _filters(params: dict[str, Any]) -> RecordFilter | None:
         raise invalid(str(refusal)) from None
 
 
-def settings_from(params: dict[str, Any], call: str = "lambda_trigger") -> MappingSettings:
-    """The settings ``params`` ask for, already valid against the API model. Raises
-    :class:`ServiceError` with Lambda's answer to a value it refuses, and
-    :class:`UsageError` (naming ``call``) for a parameter that does not apply to a
-    Kinesis source."""
+def check_kinesis_parameters(
+    params: dict[str, Any], call: str = "lambda_trigger", accepted: Iterable[str] = KNOWN
+) -> None:
+    """Refuse, naming ``call``, a parameter of ``params`` that does not apply to a Kinesis
+    source (of ``accepted``: the operation's own)."""
     for name in params:
         if name not in KNOWN:
+            listed = sorted(set(accepted) - {"FunctionName", "EventSourceArn"})
             raise UsageError(
                 f"{call}({name}=...): {name} does not apply to a Kinesis event "
-                f"source mapping; the parameters that do are {', '.join(_MAPPING_PARAMETERS)}."
+                f"source mapping; the parameters that do are {', '.join(listed)}."
             )
+
+
+def settings_from(params: dict[str, Any]) -> MappingSettings:
+    """The settings ``params`` ask for, already valid against the API model. Raises
+    :class:`ServiceError` with Lambda's answer to a value it refuses, and
+    :class:`UsageError` for a parameter that does not apply to a Kinesis source."""
+    check_kinesis_parameters(params)
     _check_metrics(params)
     position, stamp = _starting(params)
     retries = params.get("MaximumRetryAttempts", -1)
