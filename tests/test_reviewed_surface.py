@@ -313,3 +313,13 @@ def test_a_lambda_trigger_refuses_a_nested_member_it_never_reviewed(before: Any)
                 lambda event, context: None,
                 FilterCriteria={"Filters": [{"Pattern": '{"partitionKey": ["a"]}'}]},
             )
+
+
+def test_a_lambda_trigger_update_refuses_a_nested_member_it_never_reviewed(before: Any) -> None:
+    with FirehoseFake() as fake:
+        stream = fake.kinesis.create_stream("events")
+        trigger = stream.lambda_trigger(lambda event, context: None)
+        before("lambda CreateEventSourceMapping.FilterCriteria.Filters[].Pattern")
+
+        with pytest.raises(UsageError, match=r"FilterCriteria\.Filters\[\]\.Pattern: this"):
+            trigger.update(FilterCriteria={"Filters": [{"Pattern": '{"partitionKey": ["a"]}'}]})

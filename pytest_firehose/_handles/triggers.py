@@ -27,12 +27,19 @@ from pytest_firehose._lambda.functions import (
 )
 from pytest_firehose._lambda.kinesis_events import kinesis_event
 from pytest_firehose._lambda.mapping import EventSourceMapping, Invocation, ShardView
-from pytest_firehose._lambda.mapping_settings import MappingSettings, invalid, settings_from
+from pytest_firehose._lambda.mapping_settings import (
+    KNOWN,
+    MappingSettings,
+    check_kinesis_parameters,
+    invalid,
+    settings_from,
+)
 from pytest_firehose._services.kinesis.consumers import Consumer
 from pytest_firehose._services.kinesis.model import KinesisService
 from pytest_firehose._services.kinesis.records import sequence_index_of, shard_id_in, views
 from pytest_firehose._services.kinesis.streams import KinesisRecord, KinesisStream, Shard
 from pytest_firehose._services.kinesis.subscriptions import Subscription
+from pytest_firehose._wire.shapes import operation_model
 from pytest_firehose._wire.surface import unreviewed
 from pytest_firehose._wire.validation import unsendable, validate_input, without_nulls
 
@@ -194,15 +201,103 @@ class ConsumerReader(KinesisReader):
 class KinesisTrigger:
     """A Kinesis event source mapping as a test drives it: ``drain()`` runs it until it
     has caught up with the stream; ``invocations``, ``failures`` and ``expired`` tell what
-    it did."""
+    it did; ``update()`` and ``delete()`` change it as UpdateEventSourceMapping and
+    DeleteEventSourceMapping do."""
 
-    def __init__(self, mapping: EventSourceMapping) -> None:
+    def __init__(
+        self, mapping: EventSourceMapping, world: World, params: dict[str, Any], region: str
+    ) -> None:
         self._mapping = mapping
+        self._world = world
+        #: The mapping's parameters as last created or updated.
+        self._params = params
+        self._region = region
 
     def drain(self) -> None:
         """Invoke the handler until every record the stream holds was handed to it or
-        given up on, moving the fake clock through retries and batching windows."""
+        given up on, moving the fake clock through retries and batching windows. A
+        disabled mapping invokes nothing; a deleted one is a ``UsageError``."""
         self._mapping.drain()
+
+    def update(self, **params: Any) -> None:
+        """Change the mapping as UpdateEventSourceMapping does (its parameters as boto3
+        spells them, ``UUID`` left out): ``Enabled=False`` pauses it, ``BatchSize=``,
+        ``DestinationConfig=``, ``FilterCriteria=`` ... retune it. The change applies at
+        once: batches read from now on follow it (docs/lambda.md)."""
+        self._check_live("trigger.update()", "UpdateEventSourceMapping")
+        given = without_nulls(params)
+        if "UUID" in given:
+            raise UsageError(
+                "trigger.update(UUID=...): the trigger updates its own mapping "
+                f"({self.uuid}); leave UUID out."
+            )
+        request = {"UUID": self.uuid, **given}
+        refusal = unsendable("lambda", "UpdateEventSourceMapping", request)
+        if refusal is not None:
+            raise refusal
+        updatable = operation_model("lambda", "UpdateEventSourceMapping").input_shape.members
+        check_kinesis_parameters(given, "trigger.update", set(KNOWN) & set(updatable))
+        refuse_unreviewed(given, "trigger.update()")
+        merged = {**self._params, **given}
+        try:
+            validate_input("lambda", "UpdateEventSourceMapping", request)
+            settings = settings_from(merged)
+        except ServiceError as error:
+            raise _refused(error, "trigger.update", "UpdateEventSourceMapping") from None
+        if "FunctionName" in given:
+            self._same_function(given["FunctionName"])
+        old = self._mapping.settings
+        for name, before, after in (
+            ("ParallelizationFactor", old.parallelization, settings.parallelization),
+            ("TumblingWindowInSeconds", old.tumbling_window, settings.tumbling_window),
+        ):
+            if before != after:
+                raise UsageError(
+                    f"trigger.update({name}=...): the fake event source mapping does not "
+                    f"model changing {name}; make the trigger with it instead "
+                    "(trigger.delete(), then lambda_trigger(...))."
+                )
+        sender = self._mapping.send_failure
+        if settings.on_failure != old.on_failure:
+            sender = _sender(self._world, settings, self._region, self.uuid)
+        self._params = merged
+        self._mapping.apply(settings, sender)
+
+    def _same_function(self, given: str) -> None:
+        named = mapped_function(given, self._region, self._world.account_id)
+        if named.arn != self._mapping.invoked_arn:
+            raise UsageError(
+                f"trigger.update(FunctionName={given!r}): the fake event source mapping "
+                "does not model moving a mapping to another function or version; delete() "
+                "this trigger and make one with FunctionName= on the stream's handle."
+            )
+
+    def delete(self) -> None:
+        """Remove the mapping as DeleteEventSourceMapping does: it reads nothing more
+        (``drain()`` is then a ``UsageError``), ``invocations`` and ``failures`` stay
+        readable, and the function may be mapped to the stream again."""
+        self._check_live("trigger.delete()", "DeleteEventSourceMapping")
+        self._mapping.deleted = True
+        with self._world.lock:
+            for key, (uuid, _) in list(self._world.event_source_mappings.items()):
+                if uuid == self.uuid:
+                    del self._world.event_source_mappings[key]
+
+    @property
+    def state(self) -> str:
+        """``"Enabled"`` or ``"Disabled"``, as GetEventSourceMapping's ``State`` reads once
+        a change has applied (the fake applies it at once)."""
+        self._check_live("trigger.state", "GetEventSourceMapping")
+        return "Enabled" if self._mapping.settings.enabled else "Disabled"
+
+    def _check_live(self, call: str, operation: str) -> None:
+        if self._mapping.deleted:
+            # REAL wording and 404 (LocalStack's AWS-validated snapshot, 2025).
+            raise UsageError(
+                f"{call}: event source mapping {self.uuid} was deleted "
+                f"(trigger.delete()); {operation} would answer ResourceNotFoundException: "
+                "The resource you requested does not exist. Make a new lambda_trigger."
+            )
 
     @property
     def invocations(self) -> list[Invocation]:
@@ -335,8 +430,8 @@ def _claimed(
     """A new mapping's UUID, once no mapping of the same function reads ``source_arn``:
     Lambda keeps one mapping per event source and function, and refuses a second with
     ``ResourceConflictException`` (REAL wording and 409, LocalStack's AWS-validated
-    snapshot, 2025). A mapping whose source is gone no longer counts: a trigger cannot be
-    deleted, as Lambda's mapping can (docs/fidelity.md)."""
+    snapshot, 2025). A deleted mapping (``trigger.delete()``) no longer counts, nor does
+    one whose source is gone (docs/fidelity.md)."""
     with world.lock:
         existing = world.event_source_mappings.get((source_arn, function_arn))
         if existing is None or existing[1]():
@@ -358,12 +453,31 @@ def _claimed(
     )
 
 
-def _refused(error: ServiceError) -> UsageError:
-    """What ``lambda_trigger`` raises for CreateEventSourceMapping's refusal ``error``."""
+def _refused(
+    error: ServiceError,
+    call: str = "lambda_trigger",
+    operation: str = "CreateEventSourceMapping",
+) -> UsageError:
+    """What ``call`` raises for Lambda's refusal ``error`` of ``operation``."""
     return UsageError(
-        f"lambda_trigger(): CreateEventSourceMapping would answer {error.code}: "
+        f"{call}(): {operation} would answer {error.code}: "
         f"{error.message}\nChange the parameter it names; docs/lambda.md lists each "
         "one with its default."
+    )
+
+
+def _sender(
+    world: World, settings: MappingSettings, region: str, uuid: str
+) -> FailureDestination | None:
+    """Where the mapping sends the invocation records it writes, if anywhere."""
+    if settings.on_failure is None:
+        return None
+    return FailureDestination(
+        settings.on_failure,
+        world.contained,
+        region=region,
+        mapping_uuid=uuid,
+        new_uuid=world.ids.uuid,
     )
 
 
@@ -378,19 +492,23 @@ def mapping_settings(params: dict[str, Any]) -> MappingSettings:
         settings = settings_from(params)
     except ServiceError as error:
         raise _refused(error) from None
-    # settings_from refuses a parameter it does not know; a member inside one (a
-    # DestinationConfig's or FilterCriteria's, from a botocore newer than this release)
-    # is refused here, never ignored.
+    refuse_unreviewed(params, "lambda_trigger()")
+    return settings
+
+
+def refuse_unreviewed(params: dict[str, Any], call: str) -> None:
+    """Refuse a member inside a parameter (a DestinationConfig's or FilterCriteria's, from
+    a botocore newer than this release) that the release has not reviewed, never ignore
+    it; an unknown parameter itself is refused with the parameters the mapping takes."""
     unknown = unreviewed("lambda", "CreateEventSourceMapping", params)
     if unknown:
         named = ", ".join(path.removeprefix("CreateEventSourceMapping.") for path in unknown)
         raise UsageError(
-            f"lambda_trigger(): {named}: this pytest-firehose release has not reviewed "
-            "such a member (a botocore newer than the release knows it), so the fake event "
-            "source mapping refuses it rather than ignore it; leave it out (docs/lambda.md "
-            "lists what the mapping models), or use a newer pytest-firehose."
+            f"{call}: {named}: this pytest-firehose release has not reviewed such a member "
+            "(a botocore newer than the release knows it), so the fake event source mapping "
+            "refuses it rather than ignore it; leave it out (docs/lambda.md lists what the "
+            "mapping models), or use a newer pytest-firehose."
         )
-    return settings
 
 
 def new_trigger(
@@ -432,17 +550,7 @@ def new_trigger(
         else ConsumerReader(world, model, stream, source, consumer)
     )
     uuid = _claimed(world, params["EventSourceArn"], params["FunctionName"], named.arn, reader)
-    sender = (
-        FailureDestination(
-            settings.on_failure,
-            world.contained,
-            region=region,
-            mapping_uuid=uuid,
-            new_uuid=world.ids.uuid,
-        )
-        if settings.on_failure is not None
-        else None
-    )
+    sender = _sender(world, settings, region, uuid)
     mapping = EventSourceMapping(
         handler,
         function,
@@ -454,4 +562,4 @@ def new_trigger(
         uuid,
         invoked_arn=named.arn,
     )
-    return KinesisTrigger(mapping)
+    return KinesisTrigger(mapping, world, params, region)

@@ -24,7 +24,10 @@ a batch that the function partly succeeded on continues from its checkpoint as a
 batch, counting its invocations afresh (which matches the REAL count after a partial
 failure); bisection applies to function errors (a raise or a timeout), not to failures the
 answer reports; the batching window runs from the later of the first record's arrival and
-the mapping's start.
+the mapping's start (or its enabling); an update applies at once, to the batches read after
+it (a batch in flight keeps its records); a disabled mapping reads nothing, and enabled
+again reads each shard from its checkpoint (DOC: "resume polling from the time it had
+stopped").
 """
 
 from __future__ import annotations
@@ -176,7 +179,7 @@ class EventSourceMapping:
         #: Where each invocation record goes besides ``failures`` (the on-failure
         #: destination), with the event of the records given up on; called outside the
         #: world's lock.
-        self._on_failure = on_failure
+        self.send_failure = on_failure
         #: The mapping's identifier, as CreateEventSourceMapping answers it.
         self.uuid = uuid
         self.function = function
@@ -193,17 +196,61 @@ class EventSourceMapping:
         self.filtered: list[MappedRecord] = []
         #: Each shard's lanes (one unless ParallelizationFactor is above 1).
         self._shards: dict[tuple[str, int], _Shard] = {}
-        if settings.starting_position == "LATEST":
-            for view in reader.shards():
-                for lane in range(settings.parallelization):
+        #: Whether the mapping has taken its starting position (when first enabled).
+        self._started = False
+        #: Set by DeleteEventSourceMapping: the mapping reads nothing more.
+        self.deleted = False
+        #: Enabled again: the batches in flight are dropped before the next one is read
+        #: (not at once: the handler may be the one that enabled it, mid-invocation).
+        self._reread = False
+        if settings.enabled:
+            self._start()
+
+    def _start(self) -> None:
+        """Take the starting position: LATEST is the shards' ends when polling starts."""
+        self._started = True
+        if self.settings.starting_position == "LATEST":
+            for view in self.reader.shards():
+                for lane in range(self.settings.parallelization):
                     state = _Shard(checkpoint=view.last_index, lane=lane)
                     self._shards[view.shard_id, lane] = state
+
+    # ------------------------------------------------------------------ changing
+
+    def apply(
+        self,
+        settings: MappingSettings,
+        on_failure: Callable[[dict[str, Any], dict[str, Any]], None] | None,
+    ) -> None:
+        """Take ``settings`` (UpdateEventSourceMapping) at once: batches read from now on
+        follow them, and a batch in flight keeps its records while the new error handling
+        applies from its next attempt. A disabled mapping invokes nothing more once the
+        invocation under way (if any) has ended; enabled again, it drops the batches it
+        had in flight and polls from each shard's checkpoint, the batching window running
+        from then."""
+        was_enabled = self.settings.enabled
+        self.settings = settings
+        self.send_failure = on_failure
+        if settings.enabled and not was_enabled:
+            self.started_at = self.clock.now()
+            self._reread = True
+            if not self._started:
+                self._start()
 
     # ------------------------------------------------------------------ driving
 
     def drain(self) -> None:
         """Run until every record the stream holds was handed to the handler or given up
-        on, moving the fake clock to each retry and batching window as it falls due."""
+        on, moving the fake clock to each retry and batching window as it falls due; a
+        disabled mapping reads nothing."""
+        if self.deleted:
+            raise UsageError(
+                f"drain(): event source mapping {self.uuid} was deleted (trigger.delete()) "
+                "and reads nothing more; its invocations and failures stay readable. Make "
+                "a new lambda_trigger to read the stream again."
+            )
+        if not self.settings.enabled:
+            return
         limit = len(self.invocations) + DRAIN_LIMIT
         while True:
             due = self._step()
@@ -266,6 +313,12 @@ class EventSourceMapping:
 
     def _run_shard(self, shard_id: str, lane: int) -> datetime | None:
         """Invoke the lane's batch if it is due; return when its next one falls due."""
+        if self.deleted or not self.settings.enabled:
+            return None  # changed by the handler while this drain runs
+        if self._reread:
+            self._reread = False
+            for held in self._shards.values():
+                held.batches.clear()
         state = self._shards.setdefault((shard_id, lane), _Shard(lane=lane))
         now = self.clock.now()
         if not state.batches:
@@ -501,5 +554,5 @@ class EventSourceMapping:
             at=self.clock.now(),
         )
         self.failures.append(record)
-        if self._on_failure is not None:
-            self._on_failure(record, kinesis_event(batch.records, self.reader.source))
+        if self.send_failure is not None:
+            self.send_failure(record, kinesis_event(batch.records, self.reader.source))

@@ -12,6 +12,7 @@ FunctionResponseTypes. MaximumRecordAgeInSeconds is -1 or 60 to 604,800 (DOC).
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Any
@@ -30,12 +31,11 @@ FAILURE_DESTINATIONS = ("sqs", "sns", "s3")
 KINESIS_METRICS = ("EventCount",)
 #: Parameters that change nothing the fake's handlers or tests can observe.
 HARMLESS = ("FunctionName", "EventSourceArn", "Tags", "MetricsConfig", "KMSKeyArn")
-#: Parameters the fake does not model yet: refused, never ignored.
-NOT_MODELLED = ("Enabled",)
-#: Parameters of other kinds of source (queues, Kafka, DocumentDB...).
+#: The parameters of a Kinesis mapping (the model's others are for queues, Kafka,
+#: DocumentDB...).
 KNOWN = (
     *HARMLESS,
-    *NOT_MODELLED,
+    "Enabled",
     "BatchSize",
     "MaximumBatchingWindowInSeconds",
     "StartingPosition",
@@ -49,8 +49,6 @@ KNOWN = (
     "TumblingWindowInSeconds",
     "ParallelizationFactor",
 )
-
-_MAPPING_PARAMETERS = sorted(set(KNOWN) - {"FunctionName", "EventSourceArn"})
 
 
 @dataclass(frozen=True)
@@ -74,22 +72,13 @@ class MappingSettings:
     tumbling_window: timedelta | None = None
     #: Batches of one shard in flight at once, each with its own partition keys.
     parallelization: int = 1
+    #: ``False``: the mapping is paused and reads nothing.
+    enabled: bool = True
 
 
 def invalid(message: str) -> ServiceError:
     """Lambda's answer to a parameter it refuses after its model's checks."""
     return ServiceError("InvalidParameterValueException", message)
-
-
-def _not_modelled(name: str, value: Any) -> UsageError | None:
-    """The refusal of a parameter the fake does not model, unless ``value`` is its default."""
-    defaults = {"Enabled": True}
-    if name in defaults and value == defaults[name]:
-        return None
-    return UsageError(
-        f"lambda_trigger({name}=...): the fake event source mapping does not model {name} "
-        "yet; leave it out (docs/lambda.md lists what the mapping models)."
-    )
 
 
 def _timestamp(value: Any) -> datetime:
@@ -178,19 +167,25 @@ def _filters(params: dict[str, Any]) -> RecordFilter | None:
         raise invalid(str(refusal)) from None
 
 
+def check_kinesis_parameters(
+    params: dict[str, Any], call: str = "lambda_trigger", accepted: Iterable[str] = KNOWN
+) -> None:
+    """Refuse, naming ``call``, a parameter of ``params`` that does not apply to a Kinesis
+    source (of ``accepted``: the operation's own)."""
+    for name in params:
+        if name not in KNOWN:
+            listed = sorted(set(accepted) - {"FunctionName", "EventSourceArn"})
+            raise UsageError(
+                f"{call}({name}=...): {name} does not apply to a Kinesis event "
+                f"source mapping; the parameters that do are {', '.join(listed)}."
+            )
+
+
 def settings_from(params: dict[str, Any]) -> MappingSettings:
     """The settings ``params`` ask for, already valid against the API model. Raises
     :class:`ServiceError` with Lambda's answer to a value it refuses, and
-    :class:`UsageError` for a parameter the fake does not model or that does not apply
-    to a Kinesis source."""
-    for name, value in params.items():
-        if name not in KNOWN:
-            raise UsageError(
-                f"lambda_trigger({name}=...): {name} does not apply to a Kinesis event "
-                f"source mapping; the parameters that do are {', '.join(_MAPPING_PARAMETERS)}."
-            )
-        if name in NOT_MODELLED and (refusal := _not_modelled(name, value)) is not None:
-            raise refusal
+    :class:`UsageError` for a parameter that does not apply to a Kinesis source."""
+    check_kinesis_parameters(params)
     _check_metrics(params)
     position, stamp = _starting(params)
     retries = params.get("MaximumRetryAttempts", -1)
@@ -208,4 +203,5 @@ def settings_from(params: dict[str, Any]) -> MappingSettings:
         filters=_filters(params),
         tumbling_window=timedelta(seconds=window) if window else None,
         parallelization=params.get("ParallelizationFactor", 1),
+        enabled=bool(params.get("Enabled", True)),
     )

@@ -1,0 +1,388 @@
+"""A Kinesis event source mapping changed after it was made, as UpdateEventSourceMapping and
+DeleteEventSourceMapping change one: paused and resumed from its checkpoint, retuned for
+the next batch, removed (docs/lambda.md; docs/fidelity.md)."""
+
+from __future__ import annotations
+
+import json
+import warnings
+from typing import Any
+
+import boto3
+import pytest
+from moto import mock_aws
+
+from pytest_firehose import FirehoseFake
+from pytest_firehose._errors import UsageError
+
+REGION = "us-east-1"
+ACCOUNT = "123456789012"
+
+
+def _put(*payloads: bytes, key: str = "k") -> None:
+    client = boto3.client("kinesis", region_name=REGION)
+    for payload in payloads:
+        client.put_record(StreamName="s", Data=payload, PartitionKey=key)
+
+
+def _seen(trigger: Any) -> list[list[bytes]]:
+    return [invocation.records for invocation in trigger.invocations]
+
+
+def _ok(event: dict[str, Any], context: Any) -> None:
+    return None
+
+
+def test_a_mapping_created_disabled_invokes_nothing_until_enabled(fake: FirehoseFake) -> None:
+    stream = fake.kinesis.create_stream("s")
+    trigger = stream.lambda_trigger(_ok, Enabled=False)
+    _put(b"a", b"b")
+
+    trigger.drain()
+    assert trigger.invocations == []
+    assert trigger.state == "Disabled"
+
+    trigger.update(Enabled=True)
+    trigger.drain()
+
+    assert trigger.state == "Enabled"
+    assert _seen(trigger) == [[b"a", b"b"]]
+
+
+def test_a_paused_mapping_resumes_from_its_checkpoint(fake: FirehoseFake) -> None:
+    stream = fake.kinesis.create_stream("s")
+    trigger = stream.lambda_trigger(_ok)
+    _put(b"a")
+    trigger.drain()
+
+    trigger.update(Enabled=False)
+    _put(b"b", b"c")
+    trigger.drain()
+    assert _seen(trigger) == [[b"a"]]
+
+    trigger.update(Enabled=True)
+    trigger.drain()
+
+    assert _seen(trigger) == [[b"a"], [b"b", b"c"]]
+
+
+def test_records_trimmed_while_the_mapping_was_paused_are_never_invoked(
+    fake: FirehoseFake,
+) -> None:
+    stream = fake.kinesis.create_stream("s")
+    trigger = stream.lambda_trigger(_ok, Enabled=False)
+    _put(b"old")
+    fake.kinesis.clock.advance(hours=24, seconds=1)
+    _put(b"new")
+
+    trigger.update(Enabled=True)
+    trigger.drain()
+
+    assert _seen(trigger) == [[b"new"]]
+    assert [record.data for record in trigger.expired] == [b"old"]
+
+
+def test_latest_of_a_mapping_created_disabled_is_where_it_is_enabled(fake: FirehoseFake) -> None:
+    stream = fake.kinesis.create_stream("s")
+    trigger = stream.lambda_trigger(_ok, StartingPosition="LATEST", Enabled=False)
+    _put(b"before")
+
+    trigger.update(Enabled=True)
+    _put(b"after")
+    trigger.drain()
+
+    assert _seen(trigger) == [[b"after"]]
+
+
+def test_a_handler_that_disables_its_mapping_is_not_invoked_again(fake: FirehoseFake) -> None:
+    stream = fake.kinesis.create_stream("s")
+
+    def handler(event: dict[str, Any], context: Any) -> None:
+        trigger.update(Enabled=False)
+
+    trigger = stream.lambda_trigger(handler, BatchSize=1)
+    _put(b"a", b"b", b"c")
+
+    trigger.drain()
+    assert _seen(trigger) == [[b"a"]]
+
+    trigger.update(Enabled=True)
+    trigger.drain()
+    assert _seen(trigger) == [[b"a"], [b"b"]]
+
+
+def test_a_new_batch_size_applies_to_the_next_batch(fake: FirehoseFake) -> None:
+    stream = fake.kinesis.create_stream("s")
+    trigger = stream.lambda_trigger(_ok, BatchSize=3)
+    _put(b"a", b"b", b"c")
+    trigger.drain()
+
+    trigger.update(BatchSize=1)
+    _put(b"d", b"e")
+    trigger.drain()
+
+    assert _seen(trigger) == [[b"a", b"b", b"c"], [b"d"], [b"e"]]
+
+
+def test_a_batch_being_retried_keeps_its_records_after_a_resize(fake: FirehoseFake) -> None:
+    stream = fake.kinesis.create_stream("s")
+    calls: list[int] = []
+
+    def handler(event: dict[str, Any], context: Any) -> None:
+        calls.append(len(event["Records"]))
+        if len(calls) == 1:
+            trigger.update(BatchSize=1)
+            raise ValueError("cannot process")
+
+    trigger = stream.lambda_trigger(handler, BatchSize=2)
+    _put(b"a", b"b", b"c", b"d")
+
+    trigger.drain()
+
+    assert _seen(trigger) == [[b"a", b"b"], [b"a", b"b"], [b"c"], [b"d"]]
+
+
+def test_a_failed_batch_is_read_again_from_the_checkpoint_when_enabled(
+    fake: FirehoseFake,
+) -> None:
+    stream = fake.kinesis.create_stream("s")
+
+    def handler(event: dict[str, Any], context: Any) -> None:
+        if len(trigger.invocations) == 0:
+            trigger.update(Enabled=False, BatchSize=3)
+            raise ValueError("cannot process")
+
+    trigger = stream.lambda_trigger(handler, BatchSize=2)
+    _put(b"a", b"b", b"c")
+    trigger.drain()
+    assert _seen(trigger) == [[b"a", b"b"]]
+
+    trigger.update(Enabled=True)
+    trigger.drain()
+
+    assert _seen(trigger) == [[b"a", b"b"], [b"a", b"b", b"c"]]
+
+
+def test_a_batching_window_set_by_an_update_gathers_records(fake: FirehoseFake) -> None:
+    stream = fake.kinesis.create_stream("s")
+    trigger = stream.lambda_trigger(_ok)
+    trigger.update(MaximumBatchingWindowInSeconds=5)
+
+    _put(b"a")
+    fake.kinesis.clock.advance(seconds=2)
+    _put(b"b")
+    trigger.drain()
+
+    assert _seen(trigger) == [[b"a", b"b"]]
+
+
+def test_new_retry_limits_apply_to_the_batch_being_retried(fake: FirehoseFake) -> None:
+    stream = fake.kinesis.create_stream("s")
+
+    def handler(event: dict[str, Any], context: Any) -> None:
+        if len(trigger.invocations) == 2:
+            trigger.update(MaximumRetryAttempts=2)
+        raise ValueError("cannot process")
+
+    trigger = stream.lambda_trigger(handler)
+    _put(b"a")
+
+    trigger.drain()
+
+    assert len(trigger.invocations) == 3
+    [record] = trigger.failures
+    assert record["requestContext"]["condition"] == "RetryAttemptsExhausted"
+
+
+def test_filter_criteria_set_by_an_update_keep_records_back(fake: FirehoseFake) -> None:
+    stream = fake.kinesis.create_stream("s")
+    trigger = stream.lambda_trigger(_ok)
+    trigger.update(FilterCriteria={"Filters": [{"Pattern": '{"data": {"keep": [true]}}'}]})
+
+    _put(b'{"keep": true}', b'{"keep": false}')
+    trigger.drain()
+
+    assert _seen(trigger) == [[b'{"keep": true}']]
+    assert [record.data for record in trigger.filtered] == [b'{"keep": false}']
+
+
+def test_an_on_failure_destination_set_by_an_update_receives_the_records(
+    fake: FirehoseFake,
+) -> None:
+    stream = fake.kinesis.create_stream("s")
+
+    def handler(event: dict[str, Any], context: Any) -> None:
+        raise ValueError("cannot process")
+
+    trigger = stream.lambda_trigger(handler, MaximumRetryAttempts=0)
+    with mock_aws():
+        sqs = boto3.client("sqs", region_name=REGION)
+        url = sqs.create_queue(QueueName="dlq")["QueueUrl"]
+        trigger.update(
+            DestinationConfig={"OnFailure": {"Destination": f"arn:aws:sqs:{REGION}:{ACCOUNT}:dlq"}}
+        )
+        _put(b"a")
+
+        trigger.drain()
+
+        messages = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10)["Messages"]
+    assert [json.loads(message["Body"]) for message in messages] == trigger.failures
+    assert len(trigger.failures) == 1
+
+
+def test_an_empty_destination_config_removes_the_destination(fake: FirehoseFake) -> None:
+    stream = fake.kinesis.create_stream("s")
+
+    def handler(event: dict[str, Any], context: Any) -> None:
+        raise ValueError("cannot process")
+
+    queue = f"arn:aws:sqs:{REGION}:{ACCOUNT}:dlq"
+    trigger = stream.lambda_trigger(
+        handler, MaximumRetryAttempts=0, DestinationConfig={"OnFailure": {"Destination": queue}}
+    )
+
+    trigger.update(DestinationConfig={})
+    _put(b"a")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no send to the queue is tried, so none warns
+        trigger.drain()
+
+    assert len(trigger.failures) == 1
+
+
+def test_a_deleted_mapping_reads_nothing_more(fake: FirehoseFake) -> None:
+    stream = fake.kinesis.create_stream("s")
+    trigger = stream.lambda_trigger(_ok)
+    _put(b"a")
+    trigger.drain()
+
+    trigger.delete()
+    _put(b"b")
+
+    with pytest.raises(UsageError, match=r"drain\(\): event source mapping .* was deleted"):
+        trigger.drain()
+    assert _seen(trigger) == [[b"a"]]
+    assert trigger.failures == []
+
+
+def test_a_deleted_mapping_frees_the_function_for_a_new_one(fake: FirehoseFake) -> None:
+    stream = fake.kinesis.create_stream("s")
+    first = stream.lambda_trigger(_ok, FunctionName="consumer")
+    first.delete()
+
+    second = stream.lambda_trigger(_ok, FunctionName="consumer")
+    _put(b"a")
+    second.drain()
+
+    assert second.uuid != first.uuid
+    assert _seen(second) == [[b"a"]]
+
+
+@pytest.mark.parametrize(
+    "use",
+    [
+        lambda trigger: trigger.update(BatchSize=1),
+        lambda trigger: trigger.delete(),
+        lambda trigger: trigger.state,
+    ],
+)
+def test_a_deleted_mapping_is_not_found(fake: FirehoseFake, use: Any) -> None:
+    trigger = fake.kinesis.create_stream("s").lambda_trigger(_ok)
+    trigger.delete()
+
+    with pytest.raises(UsageError) as refused:
+        use(trigger)
+
+    assert (
+        "would answer ResourceNotFoundException: The resource you requested does not exist."
+        in str(refused.value)
+    )
+
+
+@pytest.mark.parametrize(
+    ("params", "message"),
+    [
+        ({"StartingPosition": "LATEST"}, 'Unknown parameter in input: "StartingPosition"'),
+        ({"Tags": {"team": "a"}}, 'Unknown parameter in input: "Tags"'),
+        ({"BatchSize": "10"}, "Invalid type for parameter BatchSize"),
+        (
+            {"MaximumRecordAgeInSeconds": 59},
+            "UpdateEventSourceMapping would answer InvalidParameterValueException: "
+            "MaximumRecordAgeInSeconds must be either -1 (forever) or between 60 and 604800 "
+            "(inclusive)\n",
+        ),
+        (
+            {"DestinationConfig": {"OnFailure": {}}},
+            "UpdateEventSourceMapping would answer InvalidParameterValueException: The "
+            "Destination field is required for an OnFailure configuration.\n",
+        ),
+        (
+            {"BatchSize": 10001},
+            "UpdateEventSourceMapping would answer ValidationException: 1 validation error "
+            "detected: Value '10001' at 'batchSize' failed to satisfy constraint: Member must "
+            "have value less than or equal to 10000\n",
+        ),
+        ({"ScalingConfig": {"MaximumConcurrency": 2}}, "ScalingConfig does not apply"),
+        ({"UUID": "another"}, "leave UUID out"),
+        ({"ParallelizationFactor": 2}, "does not model changing ParallelizationFactor"),
+        ({"TumblingWindowInSeconds": 60}, "does not model changing TumblingWindowInSeconds"),
+        ({"FunctionName": "other"}, "moving a mapping to another function"),
+    ],
+)
+def test_bad_updates_are_refused_and_change_nothing(
+    fake: FirehoseFake, params: dict[str, Any], message: str
+) -> None:
+    stream = fake.kinesis.create_stream("s")
+    trigger = stream.lambda_trigger(_ok, FunctionName="consumer", BatchSize=1)
+
+    with pytest.raises(UsageError) as refused:
+        trigger.update(**params)
+    _put(b"a", b"b")
+    trigger.drain()
+
+    assert message in str(refused.value)
+    assert _seen(trigger) == [[b"a"], [b"b"]]
+
+
+def test_naming_the_same_function_again_is_taken(fake: FirehoseFake) -> None:
+    stream = fake.kinesis.create_stream("s")
+    trigger = stream.lambda_trigger(_ok, FunctionName="consumer")
+
+    trigger.update(FunctionName=f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:consumer", BatchSize=1)
+    _put(b"a", b"b")
+    trigger.drain()
+
+    assert _seen(trigger) == [[b"a"], [b"b"]]
+
+
+def test_a_handler_that_pauses_and_resumes_its_mapping_goes_on_from_the_checkpoint(
+    fake: FirehoseFake,
+) -> None:
+    stream = fake.kinesis.create_stream("s")
+
+    def handler(event: dict[str, Any], context: Any) -> None:
+        if len(trigger.invocations) == 0:
+            trigger.update(Enabled=False)
+            trigger.update(Enabled=True, BatchSize=3)
+            raise ValueError("cannot process")
+
+    trigger = stream.lambda_trigger(handler, BatchSize=2)
+    _put(b"a", b"b", b"c")
+
+    trigger.drain()
+
+    assert _seen(trigger) == [[b"a", b"b"], [b"a", b"b", b"c"]]
+
+
+def test_a_parameter_of_other_sources_is_refused_naming_those_an_update_takes(
+    fake: FirehoseFake,
+) -> None:
+    trigger = fake.kinesis.create_stream("s").lambda_trigger(_ok)
+
+    with pytest.raises(UsageError) as refused:
+        trigger.update(ScalingConfig={"MaximumConcurrency": 2})
+
+    message = str(refused.value)
+    assert "the parameters that do are BatchSize, BisectBatchOnFunctionError," in message
+    assert "StartingPosition" not in message
+    assert "Tags" not in message
