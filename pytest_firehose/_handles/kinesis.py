@@ -18,13 +18,8 @@ from pytest_firehose._handles.base import (
     refuse_twice_given,
     run_as_sent,
 )
-from pytest_firehose._handles.triggers import (
-    KinesisTrigger,
-    Source,
-    default_role,
-    event_for,
-    new_trigger,
-)
+from pytest_firehose._handles.stream_readers import Source, default_role, event_for
+from pytest_firehose._handles.triggers import KinesisTrigger, new_trigger
 from pytest_firehose._lambda.functions import check_role
 from pytest_firehose._services.kinesis.consumers import ConsumerState
 from pytest_firehose._services.kinesis.model import KinesisService
