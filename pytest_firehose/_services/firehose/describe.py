@@ -154,7 +154,8 @@ def extended_s3_description(config: dict[str, Any]) -> dict[str, Any]:
         elif key == "ProcessingConfiguration":
             described[key] = processing_description(config)
         elif key == "DynamicPartitioningConfiguration":
-            described[key] = {"RetryOptions": dict(PARTITIONING_RETRY), **value}
+            retries = {**PARTITIONING_RETRY, **(value.get("RetryOptions") or {})}
+            described[key] = {**value, "RetryOptions": retries}
         elif key not in described:
             described[key] = value
     return described
@@ -167,7 +168,7 @@ def http_endpoint_description(config: dict[str, Any]) -> dict[str, Any]:
         "BufferingHints": {**DEFAULT_BUFFERING, **config.get("BufferingHints", {})},
         "CloudWatchLoggingOptions": config.get("CloudWatchLoggingOptions", _NO_LOGGING),
         "RequestConfiguration": config.get("RequestConfiguration", {"ContentEncoding": "NONE"}),
-        "RetryOptions": config.get("RetryOptions", {"DurationInSeconds": 300}),
+        "RetryOptions": {"DurationInSeconds": 300, **config.get("RetryOptions", {})},
         "S3BackupMode": config.get("S3BackupMode", "FailedDataOnly"),
     }
     for key in ("RoleARN", "SecretsManagerConfiguration"):
@@ -257,7 +258,7 @@ def other_description(kind: str, config: dict[str, Any]) -> dict[str, Any]:
             value = {**value, "VpcId": vpc_id(value.get("SubnetIds", []))}
         elif key == "ProcessingConfiguration":
             value = processing_description(config, kind)
-        elif key == "BufferingHints":
+        elif key in ("BufferingHints", "RetryOptions"):
             value = {**defaults.get(key, {}), **value}
         described[_DESCRIBED_AS.get(key, key)] = value
     return described
