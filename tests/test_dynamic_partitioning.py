@@ -1037,3 +1037,17 @@ def test_the_description_echoes_the_processors_and_the_default_retry(
     }
     assert extended["ProcessingConfiguration"]["Processors"] == [query("{customer: .customer}")]
     assert extended["BufferingHints"] == BUFFERING
+
+
+@pytest.mark.filterwarnings("ignore::pytest_firehose.UnmodelledSettingWarning")
+def test_empty_retry_options_are_described_with_the_default_duration(
+    fake: FirehoseFake, client: Any
+) -> None:
+    by_customer(fake, DynamicPartitioningConfiguration={"Enabled": True, "RetryOptions": {}})
+
+    extended = describe(client)["Destinations"][0]["ExtendedS3DestinationDescription"]
+
+    assert extended["DynamicPartitioningConfiguration"] == {
+        "Enabled": True,
+        "RetryOptions": {"DurationInSeconds": 300},
+    }

@@ -43,6 +43,14 @@ def test_an_http_endpoint_is_described_with_its_defaults_and_without_its_access_
     assert "secret-key" not in repr(describe(api))
 
 
+def test_empty_retry_options_are_described_with_the_default_duration(api):
+    create_http(api, RetryOptions={})
+
+    described = destination(api)["HttpEndpointDestinationDescription"]
+
+    assert described["RetryOptions"] == {"DurationInSeconds": 300}
+
+
 def test_an_http_endpoint_keeps_what_was_configured_and_fills_its_processor(api):
     lambda_arn = "arn:aws:lambda:us-east-1:123456789012:function:enrich"
     create_http(

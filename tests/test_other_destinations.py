@@ -250,6 +250,16 @@ def test_buffering_hints_with_one_member_take_the_default_for_the_other(
     assert block["BufferingHints"] == {**defaults, **given}
 
 
+@pytest.mark.parametrize(("kind", "config", "expected"), cases(*DESTINATIONS))
+def test_empty_retry_options_take_the_destinations_default_duration(
+    api: Any, kind: str, config: dict[str, Any], expected: dict[str, Any]
+) -> None:
+    create(api, kind, config, RetryOptions={})
+
+    block = next(v for k, v in described(api).items() if k != "DestinationId")
+    assert block["RetryOptions"] == expected["RetryOptions"]
+
+
 @SPLUNK_BUFFERING
 def test_what_was_configured_is_kept_and_fills_only_what_was_left_out(api: Any) -> None:
     lambda_arn = "arn:aws:lambda:us-east-1:123456789012:function:enrich"

@@ -122,23 +122,25 @@ class MissingKey(LookupError):
 
 
 #: The namespaces a prefix expression names, and the values ``firehose`` takes (DOC:
-#: "Custom prefixes for Amazon S3 objects").
-_NAMESPACES = ("firehose", "timestamp", *PARTITION_NAMESPACES)
-_FIREHOSE_VALUES = ("error-output-type", "random-string")
+#: "Custom prefixes for Amazon S3 objects"). Dynamic partitioning's namespaces name keys
+#: only in the prefix of the destination that partitions: every other prefix takes
+#: ``EXPRESSION_NAMESPACES`` alone.
+EXPRESSION_NAMESPACES = ("firehose", "timestamp")
+FIREHOSE_VALUES = ("error-output-type", "random-string")
 
 
-def stray_expression(prefix: str) -> str | None:
-    """The first ``!{`` of ``prefix`` that opens no ``!{namespace:value}`` expression of a
-    known namespace (``firehose`` with one of its values), up to its closing brace; None
-    when there is none (DOC: "The sequence !{ can only appear in !{namespace:value}
+def stray_expression(prefix: str, namespaces: tuple[str, ...]) -> str | None:
+    """The first ``!{`` of ``prefix`` that opens no ``!{namespace:value}`` expression of
+    one of ``namespaces`` (``firehose`` with one of its values), up to its closing brace;
+    None when there is none (DOC: "The sequence !{ can only appear in !{namespace:value}
     expressions")."""
     at = prefix.find("!{")
     while at != -1:
         match = _EXPRESSION.match(prefix, at)
         if (
             match is None
-            or match[1] not in _NAMESPACES
-            or (match[1] == "firehose" and match[2] not in _FIREHOSE_VALUES)
+            or match[1] not in namespaces
+            or (match[1] == "firehose" and match[2] not in FIREHOSE_VALUES)
         ):
             end = prefix.find("}", at)
             return prefix[at:] if end == -1 else prefix[at : end + 1]

@@ -300,11 +300,6 @@ def partitioning(config: Mapping[str, Any]) -> Partitioning | None:
         raise _refuse(
             "ErrorOutputPrefix cannot be null or empty when Dynamic Partitioning is enabled."
         )
-    if partition_keys_in(error_prefix):
-        raise _refuse(
-            "You cannot use partitionKeyFromLambda and partitionKeyFromQuery namespaces when "
-            "creating ErrorOutputPrefix expressions."
-        )
     query = processor_of(config, "MetadataExtraction")
     with_lambda = processor_of(config, "Lambda") is not None
     if query is None and not with_lambda:

@@ -9,7 +9,14 @@ from typing import Any
 
 from pytest_firehose._destinations.buffers import BUFFERING_DEFAULTS, DEFAULT_BUFFERING
 from pytest_firehose._destinations.factory import REDSHIFT, S3_KINDS
-from pytest_firehose._destinations.objects import has_expressions, stray_expression
+from pytest_firehose._destinations.objects import (
+    EXPRESSION_NAMESPACES,
+    FIREHOSE_VALUES,
+    PARTITION_NAMESPACES,
+    has_expressions,
+    partition_keys_in,
+    stray_expression,
+)
 from pytest_firehose._destinations.processing import (
     DEFAULT_RETRIES,
     ERROR_OUTPUT_TYPE,
@@ -147,7 +154,8 @@ def extended_s3_description(config: dict[str, Any]) -> dict[str, Any]:
         elif key == "ProcessingConfiguration":
             described[key] = processing_description(config)
         elif key == "DynamicPartitioningConfiguration":
-            described[key] = {"RetryOptions": dict(PARTITIONING_RETRY), **value}
+            retries = {**PARTITIONING_RETRY, **(value.get("RetryOptions") or {})}
+            described[key] = {**value, "RetryOptions": retries}
         elif key not in described:
             described[key] = value
     return described
@@ -160,7 +168,7 @@ def http_endpoint_description(config: dict[str, Any]) -> dict[str, Any]:
         "BufferingHints": {**DEFAULT_BUFFERING, **config.get("BufferingHints", {})},
         "CloudWatchLoggingOptions": config.get("CloudWatchLoggingOptions", _NO_LOGGING),
         "RequestConfiguration": config.get("RequestConfiguration", {"ContentEncoding": "NONE"}),
-        "RetryOptions": config.get("RetryOptions", {"DurationInSeconds": 300}),
+        "RetryOptions": {"DurationInSeconds": 300, **config.get("RetryOptions", {})},
         "S3BackupMode": config.get("S3BackupMode", "FailedDataOnly"),
     }
     for key in ("RoleARN", "SecretsManagerConfiguration"):
@@ -250,7 +258,7 @@ def other_description(kind: str, config: dict[str, Any]) -> dict[str, Any]:
             value = {**value, "VpcId": vpc_id(value.get("SubnetIds", []))}
         elif key == "ProcessingConfiguration":
             value = processing_description(config, kind)
-        elif key == "BufferingHints":
+        elif key in ("BufferingHints", "RetryOptions"):
             value = {**defaults.get(key, {}), **value}
         described[_DESCRIBED_AS.get(key, key)] = value
     return described
@@ -284,34 +292,72 @@ _NOT_COPYABLE = ("Snappy", "ZIP", "HADOOP_SNAPPY")
 _PREFIX_CONSTRAINT = "Ths supplied prefix(es) do not satisfy the following constraint: "
 
 
+#: The S3 blocks of a destination's configuration whose prefixes Firehose evaluates, besides
+#: an S3 destination's own: the bucket of failed records and backups of the other
+#: destinations, and the backup of source records of extended S3 and Redshift (DOC: both
+#: are ``S3DestinationConfiguration``, whose prefixes follow "Custom prefixes for Amazon S3
+#: objects").
+_S3_BLOCKS = ("S3Configuration", "S3BackupConfiguration")
+#: The developer guide's rule for partition keys in an error prefix, in its words.
+_NO_KEYS_IN_ERRORS = (
+    "You cannot use partitionKeyFromLambda and partitionKeyFromQuery namespaces when "
+    "creating ErrorOutputPrefix expressions."
+)
+
+
 def check_prefixes(kind: str | None, config: dict[str, Any]) -> None:
-    """Refuse the prefixes CreateDeliveryStream and UpdateDestination refuse, with the
-    service's recorded texts: a ``Prefix`` with expressions and no ``ErrorOutputPrefix``,
-    and (on Redshift's intermediate bucket) any error prefix or prefix expression. Then,
-    in the fake's words after the service's opening, the developer guide's other rules:
-    ``!{`` only in a known expression, no error type in ``Prefix``, and an error type in
-    an ``ErrorOutputPrefix`` with expressions."""
-    prefix = config.get("Prefix") or ""
-    error_prefix = config.get("ErrorOutputPrefix") or ""
+    """Refuse the prefixes CreateDeliveryStream and UpdateDestination refuse, in every S3
+    block whose prefixes Firehose evaluates (an S3 destination's own, and each
+    ``S3Configuration`` and ``S3BackupConfiguration``): a Redshift intermediate bucket's
+    (:func:`check_staging`), then each block's by the developer guide's rules
+    (:func:`_check_rules`), the destination's own first."""
+    check_staging(kind, config)
+    if kind in S3_KINDS:
+        _check_rules("", config, PARTITION_NAMESPACES)
+    for name in _S3_BLOCKS:
+        block = config.get(name)
+        if isinstance(block, dict):
+            _check_rules(f"{name}.", block, ())
+
+
+def _check_rules(path: str, block: dict[str, Any], keys: tuple[str, ...]) -> None:
+    """Refuse ``block``'s prefixes (``path`` naming it in the request) where they break
+    the developer guide's rules: with the service's recorded text, a ``Prefix`` with
+    expressions and no ``ErrorOutputPrefix``; in the fake's words after the service's
+    opening, a ``!{`` that opens no expression (of ``firehose``, ``timestamp`` or the
+    partition key namespaces ``keys`` the ``Prefix`` may use), the error type in the
+    ``Prefix``, an ``ErrorOutputPrefix`` with expressions and no error type; and, in the
+    guide's words, partition keys in the ``ErrorOutputPrefix``."""
+    prefix = block.get("Prefix") or ""
+    error_prefix = block.get("ErrorOutputPrefix") or ""
     if has_expressions(prefix) and not error_prefix:
         raise _prefix_refusal(
             "ErrorOutputPrefix cannot be null or empty when Prefix contains expressions"
         )
-    for name, value in (("Prefix", prefix), ("ErrorOutputPrefix", error_prefix)):
-        stray = stray_expression(value)
+    for name, value, namespaces in (
+        ("Prefix", prefix, (*EXPRESSION_NAMESPACES, *keys)),
+        ("ErrorOutputPrefix", error_prefix, (*EXPRESSION_NAMESPACES, *PARTITION_NAMESPACES)),
+    ):
+        stray = stray_expression(value, namespaces)
         if stray is not None:
             raise _prefix_refusal(
                 "The sequence !{ can only appear in !{namespace:value} expressions (namespace "
-                "firehose, timestamp, partitionKeyFromQuery or partitionKeyFromLambda; "
-                f"firehose's values error-output-type and random-string): {name} has {stray}"
+                f"{_either(namespaces)}; firehose's values {_either(FIREHOSE_VALUES, 'and')})"
+                f": {path}{name} has {stray}"
             )
     if ERROR_OUTPUT_TYPE in prefix:
-        raise _prefix_refusal(f"Prefix cannot contain {ERROR_OUTPUT_TYPE}")
+        raise _prefix_refusal(f"{path}Prefix cannot contain {ERROR_OUTPUT_TYPE}")
     if has_expressions(error_prefix) and ERROR_OUTPUT_TYPE not in error_prefix:
         raise _prefix_refusal(
-            f"ErrorOutputPrefix must contain {ERROR_OUTPUT_TYPE} when it contains expressions"
+            f"{path}ErrorOutputPrefix must contain {ERROR_OUTPUT_TYPE} when it contains expressions"
         )
-    check_staging(kind, config)
+    if partition_keys_in(error_prefix):
+        raise ServiceError("InvalidArgumentException", _NO_KEYS_IN_ERRORS)
+
+
+def _either(names: tuple[str, ...], last: str = "or") -> str:
+    """``a, b or c`` (two names at least)."""
+    return f"{', '.join(names[:-1])} {last} {names[-1]}"
 
 
 def _prefix_refusal(constraint: str) -> ServiceError:
