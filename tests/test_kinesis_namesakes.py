@@ -1,6 +1,6 @@
 """A Kinesis stream deleted and created again under its name, at the same instant of the
 fake clock (or within its second): the new stream is another resource, and what the old one
-handed out (shard iterators, sequence numbers) does not reach it, as on AWS,
+handed out (shard iterators, sequence numbers, consumers) does not reach it, as on AWS,
 where the two are created seconds apart at least."""
 
 from __future__ import annotations
@@ -161,6 +161,27 @@ def test_a_sequence_number_for_ordering_of_the_deleted_stream_leaves_the_counter
 
     # The new shard's first record, numbered as if no ordering number were given.
     assert [record.sequence_index for record in fake.kinesis["s"].records] == [1]
+
+
+def test_a_consumer_of_the_deleted_stream_is_not_the_new_streams(fake, kinesis_client):
+    kinesis_client.create_stream(StreamName="s", ShardCount=1)
+    consumer = register(fake, kinesis_client)
+    recreate(fake, kinesis_client, timedelta(0), EnforceConsumerDeletion=True)
+    arn = fake.kinesis["s"].arn
+
+    assert kinesis_client.list_stream_consumers(StreamARN=arn)["Consumers"] == []
+    summary = kinesis_client.describe_stream_summary(StreamName="s")["StreamDescriptionSummary"]
+    assert summary["ConsumerCount"] == 0
+    response = refused(
+        kinesis_client.subscribe_to_shard,
+        ConsumerARN=consumer,
+        ShardId=SHARD_0,
+        StartingPosition={"Type": "TRIM_HORIZON"},
+    )
+    assert response["Error"] == {
+        "Code": "ResourceNotFoundException",
+        "Message": f"Consumer {consumer} under account {ACCOUNT} not found.",
+    }
 
 
 def test_iterators_stay_reproducible_under_a_seed():
