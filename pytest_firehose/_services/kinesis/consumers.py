@@ -84,6 +84,8 @@ class Consumer:
     #: When DeregisterStreamConsumer was called, and when the consumer is gone.
     deregistered_at: datetime | None = None
     gone_at: datetime | None = None
+    #: The ``incarnation`` of its stream: a stream created since under the name is not its.
+    stream_incarnation: int = 0
 
     def status(self, now: datetime) -> str:
         if self.deregistered_at is not None:
@@ -152,7 +154,7 @@ class Consumers:
 
     def _stream_of(self, consumer: Consumer) -> KinesisStream | None:
         stream = self.streams.get(consumer.stream_name)
-        if stream is None or stream.created_at > consumer.created_at:
+        if stream is None or stream.incarnation != consumer.stream_incarnation:
             return None
         return stream
 
@@ -251,6 +253,7 @@ class Consumers:
             now,
             active_at=now + self.creation_delay,
             tags=tags,
+            stream_incarnation=stream.incarnation,
         )
         self._consumers().append(consumer)
         # The answer says CREATING even when the consumer is ACTIVE by the next request.

@@ -26,6 +26,7 @@ from pytest_firehose._services.kinesis.streams import (
     KinesisStream,
     check_fresh,
     decode_iterator,
+    incarnation_of,
     invalid_token,
     new_stream,
     next_token,
@@ -58,6 +59,11 @@ class Lifecycle:
     clock: FakeClock
     creation_delay: timedelta
     streams: dict[str, KinesisStream]
+    #: Streams created so far (each one's serial makes its ``incarnation``).
+    _streams_created: int
+    #: By name, the latest second the shards of a deleted stream of that name encode in
+    #: their sequence numbers (``new_stream`` numbers a namesake's after it).
+    _numbered_until: dict[str, datetime]
     _not_found: Callable[[str], ServiceError]
     _already_exists: Callable[[str], ServiceError]
     check_new_tags: Callable[[str, dict[str, str], dict[str, str]], None]
@@ -115,7 +121,7 @@ class Lifecycle:
         for stream in chosen:
             if stream.active_at is not None and stream.active_at <= now:
                 if stream.status == "DELETING":
-                    del self.streams[stream.name]
+                    self._remove(stream)
                     continue
                 if stream.pending is not None:
                     # The change happens when the UPDATING period ends, not when the
@@ -196,13 +202,17 @@ class Lifecycle:
         # Before a single shard is made: no ShardCount may make the fake allocate
         # past the account's quota.
         self.check_shard_room(count or ON_DEMAND_SHARDS)
+        self._streams_created += 1
+        arn = self.stream_arn(name)
         stream = new_stream(
             name,
-            self.stream_arn(name),
+            arn,
             shard_count=count or ON_DEMAND_SHARDS,
             mode=mode,
             created_at=self.clock.now(),
             creation_delay=self.creation_delay,
+            incarnation=incarnation_of(arn, self._streams_created),
+            numbered_after=self._numbered_until.get(name),
         )
         stream.tags = tags
         stream.max_record_size_kib = params.get("MaxRecordSizeInKiB", DEFAULT_MAX_RECORD_SIZE_KIB)
@@ -304,5 +314,11 @@ class Lifecycle:
         if stream.status in ("CREATING", "DELETING"):
             stream.status = "DELETING"
             return {}
-        del self.streams[stream.name]
+        self._remove(stream)
         return {}
+
+    def _remove(self, stream: KinesisStream) -> None:
+        """``stream`` is gone; a stream created since under its name numbers its records
+        after the last second its shards encode."""
+        del self.streams[stream.name]
+        self._numbered_until[stream.name] = max(shard.created_at for shard in stream.shards)

@@ -16,7 +16,7 @@ facts and its choices where AWS's answer is not on record:
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from pytest_firehose._clock import FakeClock
@@ -106,6 +106,8 @@ class KinesisService(  # the mixins first: they override ServiceBase's put_batch
         #: stream UPDATING on the fake clock (the creation delay unless set).
         self.update_delay = creation_delay if update_delay is None else update_delay
         self.streams: dict[str, KinesisStream] = {}
+        self._streams_created = 0
+        self._numbered_until: dict[str, datetime] = {}
         #: The account's shard quota in this region (DescribeLimits' ShardLimit).
         self.shard_limit = shard_limit if shard_limit is not None else default_shard_limit(region)
         #: Enforce each shard's write quota (1,000 records and 1 MiB a second) when True.

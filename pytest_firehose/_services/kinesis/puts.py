@@ -276,7 +276,7 @@ class Puts:
             throttled = self._failure("ProvisionedThroughputExceededException", stream, shard)
             raise ServiceError(throttled["ErrorCode"], throttled["ErrorMessage"])
         parts = parse_sequence_number(ordering) if ordering is not None else None
-        if parts is not None and parts.shard_index == shard.index:
+        if parts is not None and shard.numbered(parts):
             shard.next_index = max(shard.next_index, parts.sequence_index + 1)
         (result,) = put_results(stream.commit([params], [shard], now))
         answer = {"ShardId": shard.shard_id, "SequenceNumber": result["SequenceNumber"]}

@@ -30,7 +30,6 @@ from pytest_firehose._services.kinesis.streams import (
     decode_iterator,
     encode_iterator,
     java_date,
-    micros,
     millis,
     resolve_shard_id,
     shard_id_of,
@@ -142,9 +141,7 @@ class ShardReads:
         if dry:
             raise self.dry_run(stream.name)
         created = millis(now)
-        iterator = ShardIterator(
-            created, stream.name, micros(stream.created_at), shard_index, position
-        )
+        iterator = ShardIterator(created, stream.name, stream.incarnation, shard_index, position)
         return {"ShardIterator": self._iterator(iterator)}
 
     def _starting_index(
@@ -194,7 +191,7 @@ class ShardReads:
                 f"while it was used in a call to a shard with {shard.shard_id}",
             )
         parts = parse_sequence_number(starting)
-        if parts is None or parts.shard_created != int(shard.created_at.timestamp()):
+        if parts is None or not shard.numbered(parts):
             raise ServiceError(
                 "InvalidArgumentException",
                 f"StartingSequenceNumber {starting} {where} because it did not come from this "
@@ -236,7 +233,7 @@ class ShardReads:
             )
         stream = self.streams.get(iterator.stream)
         shard = None
-        if stream is not None and micros(stream.created_at) == iterator.stream_created_us:
+        if stream is not None and stream.incarnation == iterator.incarnation:
             shard = stream.shard_at(iterator.shard_index, now)
         if stream is None or shard is None:
             raise self._no_shard(shard_id_of(iterator.shard_index), iterator.stream)

@@ -43,6 +43,7 @@ from pytest_firehose._services.kinesis.records import (
 from pytest_firehose._services.kinesis.records import (
     Lane,
     Row,
+    SequenceParts,
     arrived_at_of,
     commit_index_of,
     sequence_frame,
@@ -156,6 +157,14 @@ class Shard:
             return None
         return sequence_number(self.created_at, self.index, CLOSED_INDEX, self.closed_at)
 
+    def numbered(self, parts: SequenceParts) -> bool:
+        """Whether the sequence number ``parts`` were read from is one of this shard's: it
+        encodes the shard's index and creation second (a shard of another stream, or of a
+        stream deleted under the name, has another second)."""
+        return parts.shard_index == self.index and parts.shard_created == int(
+            self.created_at.timestamp()
+        )
+
     def hash_key_range(self) -> dict[str, str]:
         """The hash keys the shard covers, as ListShards gives them."""
         return {
@@ -243,6 +252,10 @@ class KinesisStream:
     warm_target: int | None = None
     #: When UpdateShardCount scaled the stream, oldest first (its 24-hour limit).
     scalings: list[datetime] = field(default_factory=list)
+    #: What tells this stream from every other the service has had, those deleted under
+    #: its name included: its shard iterators carry it (its sequence numbers carry their
+    #: shards' ``created_at`` instead, which differs from a namesake's, see ``new_stream``).
+    incarnation: int = 0
 
     def __post_init__(self) -> None:
         if not self.open_shards:
@@ -413,10 +426,23 @@ def new_stream(
     mode: str,
     created_at: datetime,
     creation_delay: timedelta,
+    incarnation: int,
+    numbered_after: datetime | None = None,
 ) -> KinesisStream:
-    """A stream with ``shard_count`` evenly split shards, CREATING for ``creation_delay``."""
+    """A stream with ``shard_count`` evenly split shards, CREATING for ``creation_delay``.
+
+    Its shards' sequence numbers encode ``created_at``'s second, or the second after
+    ``numbered_after`` (the latest second a deleted stream of the name encoded) when that
+    is not earlier: on a clock that barely moves, a stream created again at the instant its
+    namesake was deleted numbers its records unlike the namesake did, as AWS's, created
+    seconds apart at least, do."""
+    numbered_at = created_at
+    if numbered_after is not None and int(numbered_after.timestamp()) >= int(
+        created_at.timestamp()
+    ):
+        numbered_at = _EPOCH + timedelta(seconds=int(numbered_after.timestamp()) + 1)
     shards = [
-        Shard(shard_id_of(index), index, start, end, created_at)
+        Shard(shard_id_of(index), index, start, end, numbered_at, opened_at=created_at)
         for index, (start, end) in enumerate(split_hash_keys(shard_count))
     ]
     return KinesisStream(
@@ -427,7 +453,16 @@ def new_stream(
         created_at=created_at,
         shards=shards,
         active_at=created_at + creation_delay if creation_delay else None,
+        incarnation=incarnation,
     )
+
+
+def incarnation_of(arn: str, serial: int) -> int:
+    """The identity of the ``serial``-th stream a service created, ``arn`` its ARN: 64 bits,
+    the same in every run (iterators are reproducible), and (but for a chance in 2**64)
+    unlike any other stream's of any region or account."""
+    digest = hashlib.blake2b(f"{arn}\n{serial}".encode(), digest_size=8).digest()
+    return int.from_bytes(digest, "big")
 
 
 # --------------------------------------------------------------------------- encodings
@@ -452,7 +487,8 @@ class ShardIterator(NamedTuple):
 
     created_ms: int
     stream: str
-    stream_created_us: int
+    #: The ``incarnation`` of the stream it reads.
+    incarnation: int
     shard_index: int
     #: Sequence index of the first record to read.
     position: int
@@ -485,7 +521,7 @@ def encode_iterator(iterator: ShardIterator, nonce: int) -> str:
         _ITERATOR_FIELDS.pack(
             iterator.created_ms,
             nonce,
-            iterator.stream_created_us,
+            iterator.incarnation,
             iterator.shard_index,
             iterator.position,
             len(name),
@@ -512,13 +548,13 @@ def decode_iterator(text: str) -> ShardIterator | None:
     body = _mask(tag, raw[24:])
     if not hmac.compare_digest(tag, _tag(body)):
         return None
-    created, _, stream_created, shard_index, position, size = _ITERATOR_FIELDS.unpack_from(body)
+    created, _, incarnation, shard_index, position, size = _ITERATOR_FIELDS.unpack_from(body)
     start = _ITERATOR_FIELDS.size
     try:
         name = body[start : start + size].decode("utf-8")
     except UnicodeDecodeError:
         return None
-    return ShardIterator(created, name, stream_created, shard_index, position)
+    return ShardIterator(created, name, incarnation, shard_index, position)
 
 
 def resolve_shard_id(text: str) -> tuple[str, int] | None:
@@ -602,9 +638,3 @@ def token_index(text: str) -> int:
     if not (text.isascii() and text.isdigit()) or len(text) > 18:
         raise invalid_token()
     return int(text)
-
-
-def micros(moment: datetime) -> int:
-    """Epoch microseconds: a stream's creation time tells it from a namesake that
-    replaced it, so an old iterator does not read the new stream."""
-    return (moment - _EPOCH) // timedelta(microseconds=1)
