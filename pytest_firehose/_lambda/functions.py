@@ -46,6 +46,10 @@ _ROLE = re.compile(r"arn:(aws[a-zA-Z-]*)?:iam::\d{12}:role/?[a-zA-Z_0-9+=,.@\-_/
 #: seconds, MemorySize 128 to 10,240 MB (API reference, CreateFunction).
 MIN_TIMEOUT, MAX_TIMEOUT = timedelta(seconds=1), timedelta(minutes=15)
 MIN_MEMORY_MB, MAX_MEMORY_MB = 128, 10_240
+#: What a handler raising fails its invocation with: any exception, and ``SystemExit``
+#: (``sys.exit()`` ends the runtime's process, docs/fidelity.md); not what stops a test
+#: (``pytest.fail``, Ctrl-C).
+HANDLER_FAILURES = (Exception, SystemExit)
 #: Lambda's limit on a synchronous invocation's response (the Python runtime's error text
 #: names it in bytes).
 MAX_RESPONSE_BYTES = 6 * 1024 * 1024
@@ -272,9 +276,7 @@ def invoke(
     invocation = Invocation(invoked_arn, request_id, event, clock.now())
     try:
         answer = registration.handler(event, context)
-    except (Exception, SystemExit) as error:
-        # Lambda reports whatever the handler raised; sys.exit() ends the runtime's
-        # process, which fails the invocation too (docs/fidelity.md).
+    except HANDLER_FAILURES as error:  # Lambda reports whatever the handler raised
         invocation.error = error
         invocation.function_error = "Unhandled"
     else:

@@ -44,7 +44,7 @@ from pytest_firehose._clock import FakeClock
 from pytest_firehose._errors import UsageError
 from pytest_firehose._lambda.batch_answers import verdict
 from pytest_firehose._lambda.context import Function, context_for
-from pytest_firehose._lambda.functions import response_of
+from pytest_firehose._lambda.functions import HANDLER_FAILURES, response_of
 from pytest_firehose._lambda.kinesis_events import (
     RECORD_AGE_EXCEEDED,
     RETRIES_EXHAUSTED,
@@ -531,7 +531,7 @@ class EventSourceMapping:
         error: BaseException | None = None
         try:
             answer = response_of(self.handler(json.loads(json.dumps(event)), context))
-        except (Exception, SystemExit) as raised:  # any raise, or sys.exit(), fails it
+        except HANDLER_FAILURES as raised:  # any raise, or sys.exit(), fails it
             error = raised
         if error is None and context.timed_out:
             seconds = self.function.timeout.total_seconds()

@@ -45,6 +45,7 @@ from pytest_firehose._services.kinesis.streams import (
     invalid_token,
     next_token,
     read_token,
+    refuse_beside_token,
     token_index,
 )
 
@@ -294,11 +295,7 @@ class Consumers:
         return {}
 
     def list_stream_consumers(self, params: dict[str, Any]) -> dict[str, Any]:
-        if params.get("NextToken") and params.get("StreamCreationTimestamp"):
-            raise ServiceError(
-                "InvalidArgumentException",
-                "NextToken and StreamCreationTimestamp cannot be provided together.",
-            )
+        refuse_beside_token(params, ("StreamCreationTimestamp",))
         stream = self._stream_by_arn(params["StreamARN"])
         if not stream.created_as(params.get("StreamCreationTimestamp")):
             raise self._not_found(stream.name)

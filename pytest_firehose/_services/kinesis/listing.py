@@ -28,6 +28,7 @@ from pytest_firehose._services.kinesis.streams import (
     check_fresh,
     next_token,
     read_token,
+    refuse_beside_token,
     token_moment,
 )
 
@@ -61,14 +62,9 @@ class ShardListing:
         beside StreamName, StreamARN, ShardFilter or ExclusiveStartShardId (REAL:
         botocore#2009 - so botocore's own list_shards paginator fails past the first page,
         there as here)."""
+        refuse_beside_token(params, _NOT_WITH_TOKEN)
         token = params.get("NextToken")
         if token:
-            for member in _NOT_WITH_TOKEN:
-                if params.get(member):
-                    raise ServiceError(
-                        "InvalidArgumentException",
-                        f"NextToken and {member} cannot be provided together.",
-                    )
             name, last, kind_text, shard_text, moment, issued = read_token(token, 6)
             check_fresh(issued, self.clock.now())
             after: str | None = last

@@ -585,6 +585,19 @@ def invalid_token() -> ServiceError:
     return ServiceError("InvalidArgumentException", "Invalid NextToken.")
 
 
+def refuse_beside_token(params: dict[str, Any], members: tuple[str, ...]) -> None:
+    """Refuse a NextToken given with one of ``members`` (what the token carries already),
+    in the words ListShards is recorded answering with."""
+    if not params.get("NextToken"):
+        return
+    for member in members:
+        if params.get(member):
+            raise ServiceError(
+                "InvalidArgumentException",
+                f"NextToken and {member} cannot be provided together.",
+            )
+
+
 #: How long a NextToken is good for (DOC: "Tokens expire after 300 seconds").
 TOKEN_LIFETIME = timedelta(seconds=300)
 
