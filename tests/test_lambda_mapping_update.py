@@ -324,8 +324,6 @@ def test_a_deleted_mapping_is_not_found(fake: FirehoseFake, use: Any) -> None:
         ),
         ({"ScalingConfig": {"MaximumConcurrency": 2}}, "ScalingConfig does not apply"),
         ({"UUID": "another"}, "leave UUID out"),
-        ({"ParallelizationFactor": 2}, "does not model changing ParallelizationFactor"),
-        ({"TumblingWindowInSeconds": 60}, "does not model changing TumblingWindowInSeconds"),
         ({"FunctionName": "other"}, "moving a mapping to another function"),
     ],
 )

@@ -566,6 +566,29 @@ def test_boto3_partition_key_with_a_lone_surrogate_is_refused_at_the_wire(fake, 
     ]
 
 
+@pytest.mark.parametrize("escaped", [False, True], ids=["botocore-bytes", "json-escapes"])
+def test_a_partition_key_of_astral_characters_is_measured_in_code_points(fake, escaped):
+    # docs/fidelity.md: not on record; the Smithy spec measures a string's length in
+    # Unicode scalar values, so 256 emoji (512 UTF-16 code units) fit a 256 limit.
+    fake.kinesis.create_stream("k")
+
+    def put(count: int) -> tuple[int, Any]:
+        body = {"StreamName": "k", "Data": "eA==", "PartitionKey": "\U0001f600" * count}
+        text = json.dumps(body, ensure_ascii=escaped).encode()
+        return answer(send(fake, "PutRecord", text, "kinesis"))
+
+    assert put(255)[0] == 200
+    assert put(256)[0] == 200
+    status, error = put(257)
+    assert status == 400
+    assert error["__type"] == "ValidationException"
+    assert error["message"].endswith(
+        "at 'partitionKey' failed to satisfy constraint: Member must have length less than "
+        "or equal to 256"
+    )
+    assert len(fake.kinesis["k"].records) == 2
+
+
 # --------------------------------------------------------------------------- patterns, enums
 
 

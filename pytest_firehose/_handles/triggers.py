@@ -74,8 +74,9 @@ class KinesisTrigger:
     def update(self, **params: Any) -> None:
         """Change the mapping as UpdateEventSourceMapping does (its parameters as boto3
         spells them, ``UUID`` left out): ``Enabled=False`` pauses it, ``BatchSize=``,
-        ``DestinationConfig=``, ``FilterCriteria=`` ... retune it. The change applies at
-        once: batches read from now on follow it (docs/lambda.md)."""
+        ``DestinationConfig=``, ``FilterCriteria=``, ``ParallelizationFactor=``,
+        ``TumblingWindowInSeconds=`` ... retune it. The change applies at once: batches
+        read from now on follow it (docs/lambda.md)."""
         self._check_live("trigger.update()", "UpdateEventSourceMapping")
         given = without_nulls(params)
         if "UUID" in given:
@@ -98,19 +99,8 @@ class KinesisTrigger:
             raise _refused(error, "trigger.update", "UpdateEventSourceMapping") from None
         if "FunctionName" in given:
             self._same_function(given["FunctionName"])
-        old = self._mapping.settings
-        for name, before, after in (
-            ("ParallelizationFactor", old.parallelization, settings.parallelization),
-            ("TumblingWindowInSeconds", old.tumbling_window, settings.tumbling_window),
-        ):
-            if before != after:
-                raise UsageError(
-                    f"trigger.update({name}=...): the fake event source mapping does not "
-                    f"model changing {name}; make the trigger with it instead "
-                    "(trigger.delete(), then lambda_trigger(...))."
-                )
         sender = self._mapping.send_failure
-        if settings.on_failure != old.on_failure:
+        if settings.on_failure != self._mapping.settings.on_failure:
             sender = _sender(self._world, settings, self._region, self.uuid)
         self._params = merged
         self._mapping.apply(settings, sender)
@@ -184,6 +174,9 @@ class KinesisTrigger:
 
     @property
     def settings(self) -> MappingSettings:
+        """The mapping's parameters as they stand after the last update (``batch_size``,
+        ``parallelization``, ``tumbling_window`` ...), as GetEventSourceMapping shows them
+        once an update has applied."""
         return self._mapping.settings
 
     @property

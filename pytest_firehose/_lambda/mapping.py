@@ -18,6 +18,8 @@ Records FilterCriteria keeps back are skipped as processed, and only the records
 through fill a batch (DOC, "Lambda event filtering").
 With ParallelizationFactor above 1 a shard's records go to lanes by partition key, each
 lane with one batch in flight and its own checkpoint, so a key's records stay in order (DOC).
+ParallelizationFactor and TumblingWindowInSeconds may be changed by an update (DOC: the
+developer guide's update-event-source-mapping examples).
 
 Choices (INFERRED): retries fall due after 1, 2, 4 ... seconds of fake time, at most 60;
 a batch that the function partly succeeded on continues from its checkpoint as a new
@@ -27,7 +29,11 @@ answer reports; the batching window runs from the later of the first record's ar
 the mapping's start (or its enabling); an update applies at once, to the batches read after
 it (a batch in flight keeps its records); a disabled mapping reads nothing, and enabled
 again reads each shard from its checkpoint (DOC: "resume polling from the time it had
-stopped").
+stopped"). A new ParallelizationFactor takes over a shard once its lanes have finished the
+batches they had in flight and read as far as its furthest lane had read when the change
+came (each record is handed over once, each key's in order); a new
+TumblingWindowInSeconds closes each open window with its final invocation (terminated
+early) once the batch in flight is done, and the windows after it have the new length.
 """
 
 from __future__ import annotations
@@ -143,6 +149,15 @@ class _Batch:
             self.last_index = self.records[-1].sequence_index
 
 
+@dataclass(frozen=True)
+class _Relaning:
+    """A shard whose lanes are changing to a new ParallelizationFactor: they still run
+    under ``factor`` and read no record past sequence index ``until``."""
+
+    factor: int
+    until: int
+
+
 @dataclass
 class _Shard:
     checkpoint: int = 0
@@ -196,6 +211,8 @@ class EventSourceMapping:
         self.filtered: list[MappedRecord] = []
         #: Each shard's lanes (one unless ParallelizationFactor is above 1).
         self._shards: dict[tuple[str, int], _Shard] = {}
+        #: The shards whose lanes have yet to take a changed ParallelizationFactor.
+        self._relaning: dict[str, _Relaning] = {}
         #: Whether the mapping has taken its starting position (when first enabled).
         self._started = False
         #: Set by DeleteEventSourceMapping: the mapping reads nothing more.
@@ -227,8 +244,17 @@ class EventSourceMapping:
         applies from its next attempt. A disabled mapping invokes nothing more once the
         invocation under way (if any) has ended; enabled again, it drops the batches it
         had in flight and polls from each shard's checkpoint, the batching window running
-        from then."""
+        from then. A new ParallelizationFactor takes over each shard once its lanes have
+        read as far as the furthest of them had (:meth:`_relane`); a new
+        TumblingWindowInSeconds ends each open window early."""
         was_enabled = self.settings.enabled
+        if settings.parallelization != self.settings.parallelization:
+            self._hold_lanes()
+        if settings.tumbling_window != self.settings.tumbling_window:
+            for state in self._shards.values():
+                # A window whose final invocation is under way has ended already.
+                if state.window is not None and not any(b.final for b in state.batches):
+                    state.window.terminated_early = True
         self.settings = settings
         self.send_failure = on_failure
         if settings.enabled and not was_enabled:
@@ -236,6 +262,45 @@ class EventSourceMapping:
             self._reread = True
             if not self._started:
                 self._start()
+
+    def _hold_lanes(self) -> None:
+        """Keep each shard's lanes as they are until they have read as far as the
+        furthest of them had (and judged the filters that far), so that no record is
+        handed to two lanes and a key's records stay in order across the change."""
+        reached: dict[str, int] = {}
+        for (shard_id, _), state in self._shards.items():
+            reached[shard_id] = max(state.checkpoint, state.judged, reached.get(shard_id, 0))
+        for shard_id, until in reached.items():
+            held = self._relaning.get(shard_id)
+            until = until if held is None else max(until, held.until)
+            self._relaning[shard_id] = _Relaning(self._factor(shard_id), until)
+
+    def _relane(self, shard_id: str) -> bool:
+        """Give the shard the current ParallelizationFactor's lanes, if its old lanes are
+        done: each reached the sequence index the change found the furthest at, with no
+        batch in flight and no window open. The new lanes start there."""
+        held = self._relaning.get(shard_id)
+        if held is None:
+            return False
+        for lane in range(held.factor):
+            state = self._shards.get((shard_id, lane))
+            if state is None or state.batches or state.window is not None:
+                return False
+            if state.checkpoint < held.until:
+                return False
+        for lane in range(held.factor):
+            del self._shards[shard_id, lane]
+        for lane in range(self.settings.parallelization):
+            self._shards[shard_id, lane] = _Shard(
+                checkpoint=held.until, judged=held.until, lane=lane
+            )
+        del self._relaning[shard_id]
+        return True
+
+    def _factor(self, shard_id: str) -> int:
+        """How many lanes the shard runs now."""
+        held = self._relaning.get(shard_id)
+        return self.settings.parallelization if held is None else held.factor
 
     # ------------------------------------------------------------------ driving
 
@@ -272,10 +337,12 @@ class EventSourceMapping:
         ``None``: caught up)."""
         nearest: datetime | None = None
         for view in self._ready():
-            for lane in range(self.settings.parallelization):
+            for lane in range(self._factor(view.shard_id)):
                 due = self._run_shard(view.shard_id, lane)
                 if due is not None and (nearest is None or due < nearest):
                     nearest = due
+            if self._relane(view.shard_id):
+                nearest = self.clock.now()
         return nearest
 
     def _ready(self) -> list[ShardView]:
@@ -294,7 +361,7 @@ class EventSourceMapping:
 
     def _finished(self, view: ShardView) -> bool:
         return view.closed and all(
-            self._lane_finished(view, lane) for lane in range(self.settings.parallelization)
+            self._lane_finished(view, lane) for lane in range(self._factor(view.shard_id))
         )
 
     def _lane_finished(self, view: ShardView, lane: int) -> bool:
@@ -303,9 +370,10 @@ class EventSourceMapping:
             return view.last_index == 0
         return not state.batches and state.checkpoint >= view.last_index
 
-    def _lane_of(self, record: MappedRecord) -> int:
-        """The lane a record's partition key goes to: a key's records stay in order."""
-        factor = self.settings.parallelization
+    @staticmethod
+    def _lane_of(record: MappedRecord, factor: int) -> int:
+        """The lane a record's partition key goes to among ``factor``: a key's records
+        stay in order."""
         if factor == 1:
             return 0
         digest = hashlib.md5((record.partition_key or "").encode(), usedforsecurity=False)
@@ -349,8 +417,16 @@ class EventSourceMapping:
     def _next_batch(self, shard_id: str, state: _Shard) -> _Batch | None:
         """The next batch of new records, due now or when its batching window closes."""
         held, trimmed = self.reader.read(shard_id, state.checkpoint)
+        relaning = self._relaning.get(shard_id)
+        if relaning is not None:
+            # The old lanes read no further than the change found the furthest of them.
+            held = [record for record in held if record.sequence_index <= relaning.until]
+            trimmed = [record for record in trimmed if record.sequence_index <= relaning.until]
+        factor = self._factor(shard_id)
         if trimmed:
-            self.expired.extend(record for record in trimmed if self._lane_of(record) == state.lane)
+            self.expired.extend(
+                record for record in trimmed if self._lane_of(record, factor) == state.lane
+            )
             state.checkpoint = max(state.checkpoint, trimmed[-1].sequence_index)
         start = self.settings.starting_timestamp
         if start is not None:
@@ -358,14 +434,19 @@ class EventSourceMapping:
             if before:
                 state.checkpoint = max(state.checkpoint, before[-1].sequence_index)
                 held = held[len(before) :]
-        held = self._admitted(state, held)
-        length = self.settings.tumbling_window
-        if length is not None:
+        held = self._admitted(state, held, factor)
+        if relaning is not None and not held:
+            # The lane has handed over every record of its own up to the change.
+            state.checkpoint = max(state.checkpoint, relaning.until)
+            if state.window is not None:
+                state.window.terminated_early = True
+        if state.window is not None:
             final = self._window_end(state, held)
             if final is not None:
                 return final
-            if held:
-                held = self._in_window(state, held, length)
+        length = self.settings.tumbling_window
+        if length is not None and held:
+            held = self._in_window(state, held, length)
         if not held:
             return None
         records = self._cut(held)
@@ -391,15 +472,15 @@ class EventSourceMapping:
             state.window = Window(window_start(held[0].arrived_at, length), length)
         return [record for record in held if record.arrived_at < state.window.end]
 
-    def _admitted(self, state: _Shard, held: list[MappedRecord]) -> list[MappedRecord]:
+    def _admitted(self, state: _Shard, held: list[MappedRecord], factor: int) -> list[MappedRecord]:
         """The lane's records that FilterCriteria lets through. Those it keeps back count as
         processed (as other lanes' records do for this lane): with none let through, the
         lane's checkpoint moves past them all."""
         if not held:
             return held
         last = held[-1].sequence_index
-        if self.settings.parallelization > 1:
-            held = [record for record in held if self._lane_of(record) == state.lane]
+        if factor > 1:
+            held = [record for record in held if self._lane_of(record, factor) == state.lane]
         filters = self.settings.filters
         admitted = held
         if filters is not None:
@@ -436,7 +517,9 @@ class EventSourceMapping:
         invocation = self._invoke(shard_id, batch, state.window)
         batch.invocations += 1
         error = invocation.error
-        retry_from = 0 if error is not None else self._retry_from(invocation.answer, batch)
+        retry_from = (
+            0 if error is not None else self._retry_from(invocation.answer, batch, state.window)
+        )
         if error is None and retry_from != 0 and state.window is not None:
             state.window.keep(invocation.answer)
         if retry_from is None:
@@ -453,8 +536,8 @@ class EventSourceMapping:
         else:
             batch.due = self.clock.now() + self._backoff(batch.invocations)
 
-    def _retry_from(self, answer: Any, batch: _Batch) -> int | None:
-        if self.settings.tumbling_window is not None and not answered_state(answer):
+    def _retry_from(self, answer: Any, batch: _Batch, window: Window | None) -> int | None:
+        if window is not None and not answered_state(answer):
             return 0  # DOC: an answer without state is a failed invocation
         if not self.settings.report_item_failures or batch.final:
             return None

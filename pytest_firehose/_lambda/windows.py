@@ -12,7 +12,8 @@ state is dropped after it succeeds; a state over 1 MB ends the window early.
 Choices (INFERRED, docs/fidelity.md): windows are aligned on the epoch (the guide's sample
 window of 120 seconds runs 07:04:00 to 07:06:00); the final invocation carries no records
 and falls due at the window's end (or at once when a record of a later window is read);
-after an early end the rest of the window's records start a fresh state.
+after an early end the rest of the window's records start a fresh state. A window also
+ends early when the mapping's TumblingWindowInSeconds or ParallelizationFactor changes.
 """
 
 from __future__ import annotations
