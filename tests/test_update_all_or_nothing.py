@@ -12,8 +12,12 @@ import warnings
 from collections.abc import Iterator
 from typing import Any
 
+import boto3
 import pytest
+from botocore.exceptions import ClientError
 from conftest import ROLE, S3, describe, put, refused
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from pytest_firehose import FirehoseFake, UnmodelledSettingWarning
 from pytest_firehose._wire.codec import HttpRequest
@@ -233,3 +237,93 @@ def test_a_creation_whose_warning_is_an_error_leaves_no_stream(api: Any) -> None
         )
 
     assert api.list_delivery_streams()["DeliveryStreamNames"] == []
+
+
+# ---------------------------------------------------------------------- any update
+
+
+def delimited(delimiter: str) -> dict[str, Any]:
+    """``processors("DELIMITED")`` with the ``Delimiter`` parameter (base64)."""
+    config = processors("DELIMITED")
+    config["Processors"][1]["Parameters"].append(
+        {"ParameterName": "Delimiter", "ParameterValue": delimiter}
+    )
+    return config
+
+
+#: Members of an update to the partitioned stream, each value taken or refused (some only
+#: once the update is built: the de-aggregation's).
+_MEMBERS = {
+    "Prefix": st.sampled_from(
+        ["p/!{partitionKeyFromQuery:k}/", "q/!{partitionKeyFromQuery:k}/", "plain/"]
+    ),
+    "ErrorOutputPrefix": st.sampled_from([ERRORS, "e/!{timestamp:yyyy}/"]),
+    "BufferingHints": st.fixed_dictionaries(
+        {
+            "SizeInMBs": st.sampled_from([5, 64, 96]),
+            "IntervalInSeconds": st.sampled_from([30, 60, 90]),
+        }
+    ),
+    "ProcessingConfiguration": st.sampled_from(
+        [processors("JSON"), processors("XML"), delimited("IyMjIw=="), processors("DELIMITED")]
+    ),
+    "CompressionFormat": st.sampled_from(["UNCOMPRESSED", "GZIP"]),
+    "S3BackupMode": st.sampled_from(["Enabled", "Disabled"]),
+    "S3BackupUpdate": st.fixed_dictionaries({"Prefix": st.sampled_from(["raw/", "raw2/"])}),
+    "DynamicPartitioningConfiguration": st.just({"Enabled": False}),
+}
+_UPDATES = st.fixed_dictionaries({}, optional=_MEMBERS).map(lambda u: ("update", u))
+_STEPS = st.lists(
+    st.one_of(
+        _UPDATES,
+        st.sampled_from([b'{"k": "a"}', b'{"k": "b"}{"k": "c"}', b"not json"]).map(
+            lambda p: ("put", p)
+        ),
+        st.sampled_from([1, 30, 61]).map(lambda s: ("advance", s)),
+    ),
+    max_size=8,
+)
+
+
+def _state(api: Any, fake: FirehoseFake) -> tuple[Any, ...]:
+    """What a refused update must not change: the description, and where and how the
+    stream's pending records (and its backup's) are delivered, and when next."""
+    delivery = fake.world.firehose().streams["events"].delivery
+    backup = delivery.source_backup
+    return (
+        describe(api),
+        delivery.pending(),
+        delivery.next_due(),
+        (delivery.target, delivery.destination, delivery.size, delivery.interval),
+        None if backup is None else (backup.target, backup.destination, backup.pending()),
+    )
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(steps=_STEPS)
+def test_no_refused_update_changes_anything(steps: list[tuple[str, Any]]) -> None:
+    with FirehoseFake(region="us-east-1", seed=1) as fake, warnings.catch_warnings():
+        warnings.simplefilter("ignore", UnmodelledSettingWarning)
+        api = boto3.client("firehose", region_name="us-east-1")
+        api.create_delivery_stream(
+            DeliveryStreamName="events",
+            ExtendedS3DestinationConfiguration={
+                **PARTITIONED,
+                "S3BackupMode": "Enabled",
+                "S3BackupConfiguration": BACKUP,
+            },
+        )
+        for kind, value in steps:
+            if kind == "put":
+                put(api, value)
+            elif kind == "advance":
+                fake.firehose.clock.advance(seconds=value)
+            else:
+                before = _state(api, fake)
+                version = before[0]["VersionId"]
+                try:
+                    update(api, version, ExtendedS3DestinationUpdate=value)
+                except ClientError:
+                    assert _state(api, fake) == before
+                else:
+                    assert describe(api)["VersionId"] == str(int(version) + 1)
