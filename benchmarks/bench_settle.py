@@ -43,6 +43,7 @@ from pytest_firehose._destinations.base import (
     MemoryDestination,
 )
 from pytest_firehose._destinations.pipeline import Delivery
+from pytest_firehose._destinations.routes import route_for
 from pytest_firehose._ids import IdSource
 from pytest_firehose._services.firehose.model import FirehoseService
 
@@ -68,7 +69,9 @@ def _timed(action: Callable[[], object]) -> float:
 
 def bench_settle(records: int, per_put: int) -> dict[str, float]:
     destination = Counting()
-    delivery = Delivery(TARGET, {"BufferingHints": {"IntervalInSeconds": 0}}, destination)
+    delivery = Delivery(
+        route_for(TARGET, {"BufferingHints": {"IntervalInSeconds": 0}}, destination)
+    )
     delivery.destination_up = False
     ids = IdSource(seed=1)
     expiries = 0

@@ -24,6 +24,7 @@ from pytest_firehose._destinations.base import (
 )
 from pytest_firehose._destinations.objects import DeliveredObject
 from pytest_firehose._destinations.pipeline import RETENTION, Delivery
+from pytest_firehose._destinations.routes import route_for
 from pytest_firehose._ids import IdSource
 
 T0 = datetime(2024, 1, 1, tzinfo=timezone.utc)
@@ -78,7 +79,7 @@ def entries(*payloads: bytes, at: datetime = T0) -> list[Accepted]:
 
 def delivery_to(destination: Any, **buffering: int) -> Delivery:
     config = {"BufferingHints": buffering} if buffering else {}
-    return Delivery(TARGET, config, destination)
+    return Delivery(route_for(TARGET, config, destination))
 
 
 def payloads(objects: list[DeliveredObject]) -> list[bytes]:
@@ -345,7 +346,9 @@ def test_pending_records_go_where_the_stream_is_routed_now(ids: IdSource) -> Non
     delivery.accept(entries(b"a"), T0, ids)
 
     version_2 = DeliveryTarget(TARGET.name, TARGET.arn, 2)
-    delivery.route(version_2, {"Prefix": "p/", "BufferingHints": {"IntervalInSeconds": 60}}, after)
+    delivery.route(
+        route_for(version_2, {"Prefix": "p/", "BufferingHints": {"IntervalInSeconds": 60}}, after)
+    )
     delivery.settle(T0 + 60 * SECOND, ids)
 
     assert before.tries == []

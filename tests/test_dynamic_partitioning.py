@@ -26,6 +26,7 @@ from pytest_firehose._destinations import query_worker
 from pytest_firehose._destinations.base import DeliveryTarget, MemoryDestination
 from pytest_firehose._destinations.buffers import MIB
 from pytest_firehose._destinations.pipeline import Delivery
+from pytest_firehose._destinations.routes import route_for
 from pytest_firehose._ids import IdSource
 
 FUNCTION = "arn:aws:lambda:us-east-1:123456789012:function:keys"
@@ -159,7 +160,7 @@ def test_each_partition_is_delivered_at_its_own_interval(fake: FirehoseFake, cli
 def test_a_partition_that_fills_its_buffer_goes_at_once() -> None:
     target = DeliveryTarget("events", "arn:aws:firehose:us-east-1:1:deliverystream/events", 1)
     config = partitioned(query("{customer: .customer}"))
-    delivery = Delivery(target, config, MemoryDestination())
+    delivery = Delivery(route_for(target, config, MemoryDestination()))
     now, ids = datetime(2024, 1, 1, tzinfo=timezone.utc), IdSource(1)
     big = b'{"customer": "big"}'.ljust(MIB)  # a MiB, mostly blanks
 

@@ -23,7 +23,6 @@ from pytest_firehose._destinations.conversion import (
     Converter,
     GlueTable,
     Unconvertible,
-    conversion_block,
 )
 from pytest_firehose._destinations.objects import DeliveredObject
 from pytest_firehose._destinations.processing import ErrorOutput, ProcessingFailure
@@ -90,9 +89,10 @@ class Converting:
     #: Delivery's: writes an error object where the destination writes its error output.
     _write_error_object: Callable[[DeliveredObject], None]
 
-    def _route_conversion(self, config: Mapping[str, Any]) -> None:
-        """Convert from now on as ``config`` (a destination's configuration) says."""
-        self._conversion = conversion_block(config)
+    def _route_conversion(self, block: Mapping[str, Any] | None) -> None:
+        """Convert from now on as ``block`` (the ``DataFormatConversionConfiguration`` a
+        route carries out, or None) says."""
+        self._conversion = block
         self._converters: dict[GlueTable, Converter] = {}
 
     def _table(self, schema: Mapping[str, Any], at: datetime) -> GlueTable | None:

@@ -26,30 +26,22 @@ from pytest_firehose._destinations.base import (
     Accepted,
     Batch,
     DeliveryFailed,
-    DeliveryTarget,
-    Destination,
     DestinationError,
 )
-from pytest_firehose._destinations.buffers import Buffer, hints
-from pytest_firehose._destinations.cloudwatch_logs import DECOMPRESSION_FAILED, logs_processing
-from pytest_firehose._destinations.compression import extension
+from pytest_firehose._destinations.buffers import Buffer
+from pytest_firehose._destinations.cloudwatch_logs import DECOMPRESSION_FAILED
 from pytest_firehose._destinations.converting import Converting, TableFinder
-from pytest_firehose._destinations.objects import DeliveredObject, keys_zone
-from pytest_firehose._destinations.partitioning import (
-    PARTITIONING_FAILED,
-    PartitionBatch,
-    deaggregation,
-    partitioning,
-)
+from pytest_firehose._destinations.objects import DeliveredObject
+from pytest_firehose._destinations.partitioning import PARTITIONING_FAILED, PartitionBatch
 from pytest_firehose._destinations.processing import (
     ErrorOutput,
     ProcessingFailure,
     Transformer,
-    appends_delimiter,
     with_delimiter,
 )
 from pytest_firehose._destinations.retries import RetryQueue
-from pytest_firehose._destinations.transforming import ProcessorRoute, Transforming
+from pytest_firehose._destinations.routes import Route
+from pytest_firehose._destinations.transforming import Transforming
 from pytest_firehose._lambda.functions import Invocation
 
 if TYPE_CHECKING:
@@ -63,22 +55,18 @@ RETENTION = timedelta(hours=24)
 #: retention: one delivered exactly 24 hours after it arrived was delivered in time.
 _TICK = timedelta(microseconds=1)
 
-#: What ``Delivery.route`` takes: the target, the destination's configuration, the
-#: destination and the Lambda processor's route.
-_Route = tuple[DeliveryTarget, Mapping[str, Any], Destination, ProcessorRoute | None]
-
 
 @dataclass(frozen=True)
 class _Debt:
     """What reached a busy delivery, to be carried out once it is free: an ``accept`` of
-    ``entries`` (with their Kinesis metadata), a ``settle``, a ``flush`` or a new ``route``
-    (its arguments), at ``at``."""
+    ``entries`` (with their Kinesis metadata), a ``settle``, a ``flush`` or a new ``route``,
+    at ``at``."""
 
     kind: str
     at: datetime
     entries: list[Accepted] = field(default_factory=list)
     kinesis: Mapping[str, Mapping[str, Any]] | None = None
-    route: _Route | None = None
+    route: Route | None = None
 
 
 class Delivery(Transforming, Converting, Attempting):
@@ -103,13 +91,7 @@ class Delivery(Transforming, Converting, Attempting):
     :class:`~pytest_firehose._destinations.attempts.Attempting`'s.
     """
 
-    def __init__(
-        self,
-        target: DeliveryTarget,
-        config: Mapping[str, Any],
-        destination: Destination,
-        processor: ProcessorRoute | None = None,
-    ) -> None:
+    def __init__(self, route: Route) -> None:
         self.records: list[Accepted] = []
         #: The destination's buffers, by partition (one, None, without dynamic
         #: partitioning), in the order they were opened.
@@ -154,62 +136,45 @@ class Delivery(Transforming, Converting, Attempting):
         #: buffer waiting their turn behind it: still pending.
         self._in_flight: Batch | None = None
         self._queued: list[Batch] = []
-        self.route(target, config, destination, processor)
+        self.route(route)
 
-    def route(
-        self,
-        target: DeliveryTarget,
-        config: Mapping[str, Any],
-        destination: Destination,
-        processor: ProcessorRoute | None = None,
-    ) -> None:
-        """Deliver from now on to ``destination``, for ``target``, as ``config`` (the
-        destination's configuration) says, transforming first with ``processor`` (the Lambda
-        processor, how to invoke it, the region and the source stream's ARN) when given.
-        What is pending goes there too."""
-        self.target = target
-        self.destination = destination
-        self.size, self.interval = hints(config)
-        self._prefix: str = config.get("Prefix", "")
-        self._compression: str = config.get("CompressionFormat", "UNCOMPRESSED")
-        self._extension = extension(self._compression, config.get("FileExtension"))
-        self._zone = keys_zone(config)
-        self._logs = logs_processing(config)
+    def route(self, route: Route) -> None:
+        """Deliver from now on as ``route`` says (made by ``routes.route_for``, which
+        checked it: taking it cannot fail). What is pending goes there too."""
+        self.target = route.target
+        self.destination = route.destination
+        self.size, self.interval = route.size, route.interval
+        self._prefix = route.prefix
+        self._compression = route.compression
+        self._extension = route.extension
+        self._zone = route.zone
+        self._logs = route.logs
         #: An AppendDelimiterToRecord processor: each record gets its newline as it enters
         #: the destination buffer (after the Lambda processor, when there is one).
-        self._delimited = appends_delimiter(config)
-        self._deaggregation = deaggregation(config)
-        self._partitioning = partitioning(config)
-        # An HTTP endpoint's failures go to its S3 configuration's prefixes.
-        errors_to = config.get("S3Configuration", config)
+        self._delimited = route.delimited
+        self._deaggregation = route.deaggregation
+        self._partitioning = route.partitioning
         self._error_output = ErrorOutput(
-            errors_to.get("ErrorOutputPrefix") or "",
-            errors_to.get("Prefix", ""),
-            self._compression,
-            self._extension,
-            self._zone,
-            self._as_put if self._logs is not None else None,
+            route.error_prefix,
+            route.error_base,
+            route.compression,
+            route.extension,
+            route.zone,
+            self._as_put if route.logs is not None else None,
         )
-        self._route_transformer(target, processor)
-        self._route_conversion(config)
+        self._route_transformer(route.target, route.processor)
+        self._route_conversion(route.conversion)
 
-    def reroute(
-        self,
-        now: datetime,
-        target: DeliveryTarget,
-        config: Mapping[str, Any],
-        destination: Destination,
-        processor: ProcessorRoute | None = None,
-    ) -> None:
+    def reroute(self, now: datetime, route: Route) -> None:
         """``route`` for a destination updated at ``now``. While the delivery is busy (a
         batch at its destination, records with the Lambda function), the batch or the
         invocation finishes as it started and the new route is taken once it is done, in
         order with what else reached the delivery meanwhile: the records under way stay
         pending until their answer is applied."""
         if self._busy:
-            self._debts.append(_Debt("route", now, route=(target, config, destination, processor)))
+            self._debts.append(_Debt("route", now, route=route))
             return
-        self.route(target, config, destination, processor)
+        self.route(route)
 
     # ------------------------------------------------------------------ reading
 
@@ -448,7 +413,7 @@ class Delivery(Transforming, Converting, Attempting):
                 self._fill(debt.entries, debt.at, ids)
             elif debt.kind == "route":
                 assert debt.route is not None
-                self.route(*debt.route)
+                self.route(debt.route)
             else:
                 self._flush(debt.at, ids)
 

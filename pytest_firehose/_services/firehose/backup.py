@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from pytest_firehose._destinations.pipeline import Delivery
+from pytest_firehose._destinations.routes import Route, route_for
 from pytest_firehose._errors import ServiceError
 
 if TYPE_CHECKING:
@@ -63,6 +64,21 @@ def backup_config(kind: str | None, config: Mapping[str, Any]) -> dict[str, Any]
     return dict(backup)
 
 
+def backup_route(
+    target: DeliveryTarget,
+    kind: str | None,
+    config: Mapping[str, Any],
+    destination_for: DestinationFactory,
+    region: str,
+) -> Route | None:
+    """The route of the S3 backup of source records that ``kind``'s ``config`` asks for,
+    checked (see :func:`backup_config`), or None when it backs up no source records."""
+    wanted = backup_config(kind, config)
+    if wanted is None:
+        return None
+    return route_for(target, wanted, destination_for(_PLAIN_S3, wanted, region))
+
+
 def check_no_going_back(
     kind: str | None, before: Mapping[str, Any], after_kind: str | None, after: Mapping[str, Any]
 ) -> None:
@@ -86,31 +102,20 @@ class BackedUpDelivery(Delivery):
     source_backup: Delivery | None = None
     backing_up = False
 
-    def back_up(
-        self,
-        target: DeliveryTarget,
-        kind: str | None,
-        config: Mapping[str, Any],
-        destination_for: DestinationFactory,
-        region: str,
-        now: datetime,
-        ids: IdSource,
-    ) -> None:
-        """Back up from now on as ``kind``'s ``config`` says: start the backup, route it
-        to its (possibly updated) bucket, or end it when the destination backs up nothing
-        any more (another destination type), after writing what it holds."""
-        wanted = backup_config(kind, config)
-        if wanted is None:
+    def back_up(self, route: Route | None, now: datetime, ids: IdSource) -> None:
+        """Back up from now on as ``route`` says (:func:`backup_route`): start the backup,
+        route it to its (possibly updated) bucket, or, with None, end it (the destination
+        backs up nothing any more) after writing what it holds."""
+        if route is None:
             if self.source_backup is not None and self.backing_up:
                 self.source_backup.flush(now, ids)
             self.backing_up = False
             return
-        destination = destination_for(_PLAIN_S3, wanted, region)
         if self.source_backup is None:
-            self.source_backup = Delivery(target, wanted, destination)
+            self.source_backup = Delivery(route)
             self.source_backup.retention = self.retention
         else:
-            self.source_backup.route(target, wanted, destination)
+            self.source_backup.reroute(now, route)
         self.backing_up = True
 
     def retain(self, period: timedelta) -> None:

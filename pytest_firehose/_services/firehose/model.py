@@ -24,6 +24,7 @@ from pytest_firehose._destinations.processing import (
     LambdaProcessor,
     lambda_processor,
 )
+from pytest_firehose._destinations.routes import Route, route_for
 from pytest_firehose._errors import ServiceError
 from pytest_firehose._ids import IdSource
 from pytest_firehose._lambda.functions import (
@@ -38,7 +39,7 @@ from pytest_firehose._services.codes import BATCH_PUT
 from pytest_firehose._services.firehose.aggregation import EXTRA
 from pytest_firehose._services.firehose.backup import (
     BackedUpDelivery,
-    backup_config,
+    backup_route,
     check_no_going_back,
 )
 from pytest_firehose._services.firehose.conversion_rules import GlueTables, checked
@@ -243,12 +244,13 @@ class FirehoseService(Puts, StreamSettings, ServiceBase):  # Puts first: it over
         processor = self._lambda_processor(kind, config)
         logs_processing(config)
         partitioning(config)
-        backup_config(kind, config)  # refuses a backup without its bucket
-        unmodelled = source_findings(stream_type) + findings(kind, config)
-        if self.unmodelled == "error":
-            report(unmodelled, "error")  # before anything is created
         arn = self.stream_arn(name)
-        destination = self.destination_for(kind, config, self.region)
+        target = DeliveryTarget(name, arn, version=1)
+        route = self._route(target, kind, config, processor, kinesis_arn(source))
+        backup = backup_route(target, kind, config, self.destination_for, self.region)
+        # The last refusal (with unmodelled="error", or a warning made an error): nothing
+        # is created before it.
+        report(source_findings(stream_type) + findings(kind, config), self.unmodelled)
         stream = DeliveryStream(
             name=name,
             arn=arn,
@@ -260,15 +262,10 @@ class FirehoseService(Puts, StreamSettings, ServiceBase):  # Puts first: it over
             source=source,
             encryption=encryption,
             tags={tag["Key"]: tag.get("Value", "") for tag in params.get("Tags", [])},
-            delivery=BackedUpDelivery(
-                DeliveryTarget(name, arn, version=1),
-                delivery_settings(kind, config),
-                destination,
-                self._processing(processor, kinesis_arn(source)),
-            ),
+            delivery=BackedUpDelivery(route),
         )
         stream.delivery.tables = self.glue_tables.find
-        self._back_up(stream)
+        stream.delivery.back_up(backup, stream.created_at, self.ids)
         if stream.source_arn is not None:
             # Firehose reads its source from LATEST: what the stream holds now is not read.
             stream.source_after = {}
@@ -279,7 +276,6 @@ class FirehoseService(Puts, StreamSettings, ServiceBase):  # Puts first: it over
         self.streams[name] = stream
         if stream.source_after is not None:
             self._sourced[name] = None
-        report(unmodelled, self.unmodelled)
         return {"DeliveryStreamARN": stream.arn}
 
     def describe_delivery_stream(self, params: dict[str, Any]) -> dict[str, Any]:
@@ -347,24 +343,19 @@ class FirehoseService(Puts, StreamSettings, ServiceBase):  # Puts first: it over
         check_switch(stream.config, config)
         partitioning(config)
         check_no_going_back(stream.config_kind, stream.config, kind, config)
-        backup_config(kind, config)
+        # Everything the update makes is made and checked before the stream takes any of
+        # it: a refusal leaves the stream, its version and its delivery as they were.
+        version = stream.version + 1
+        target = DeliveryTarget(stream.name, stream.arn, version)
+        route = self._route(target, kind, config, processor, stream.source_arn)
+        backup = backup_route(target, kind, config, self.destination_for, self.region)
         before = set(findings(stream.config_kind, stream.config))
-        unmodelled = [found for found in findings(kind, config) if found not in before]
-        if self.unmodelled == "error":
-            report(unmodelled, "error")  # before anything changes
+        report([found for found in findings(kind, config) if found not in before], self.unmodelled)
+        now = self.clock.now()
         stream.config_kind, stream.config = kind, config
-        stream.version += 1
-        stream.updated_at = self.clock.now()
-        destination = self.destination_for(stream.config_kind, stream.config, self.region)
-        stream.delivery.reroute(
-            self.clock.now(),
-            stream.target,
-            delivery_settings(kind, config),
-            destination,
-            self._processing(processor, stream.source_arn),
-        )
-        self._back_up(stream)
-        report(unmodelled, self.unmodelled)
+        stream.version, stream.updated_at = version, now
+        stream.delivery.reroute(now, route)
+        stream.delivery.back_up(backup, now, self.ids)
         return {}
 
     def _not_active(self, stream: DeliveryStream, action: str) -> ServiceError:
@@ -376,17 +367,21 @@ class FirehoseService(Puts, StreamSettings, ServiceBase):  # Puts first: it over
             f"{stream.status} state and cannot be {action}.",
         )
 
-    def _back_up(self, stream: DeliveryStream) -> None:
-        """Start, move or end the S3 backup of source records as the stream's destination
-        configuration says."""
-        stream.delivery.back_up(
-            stream.target,
-            stream.config_kind,
-            stream.config,
-            self.destination_for,
-            self.region,
-            self.clock.now(),
-            self.ids,
+    def _route(
+        self,
+        target: DeliveryTarget,
+        kind: str | None,
+        config: dict[str, Any],
+        processor: LambdaProcessor | None,
+        source_arn: str | None,
+    ) -> Route:
+        """The checked route of a stream's delivery to the destination ``kind``'s
+        ``config`` names (nothing of it is taken yet)."""
+        return route_for(
+            target,
+            delivery_settings(kind, config),
+            self.destination_for(kind, config, self.region),
+            self._processing(processor, source_arn),
         )
 
     # ------------------------------------------------------------------ Lambda
