@@ -26,8 +26,9 @@ from pytest_firehose._lambda.functions import (
     check_role,
     function_timeout,
 )
-from pytest_firehose._lambda.mapping import EventSourceMapping, Invocation
+from pytest_firehose._lambda.mapping import EventSourceMapping
 from pytest_firehose._lambda.mapping_description import mapping_description
+from pytest_firehose._lambda.mapping_invocations import Invocation
 from pytest_firehose._lambda.mapping_settings import (
     KNOWN,
     MappingSettings,

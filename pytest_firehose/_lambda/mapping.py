@@ -34,18 +34,15 @@ have the new length.
 
 from __future__ import annotations
 
-import base64
 import json
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
 from pytest_firehose._clock import FakeClock
 from pytest_firehose._errors import UsageError
 from pytest_firehose._lambda.batch_answers import verdict
-from pytest_firehose._lambda.context import Function, context_for
-from pytest_firehose._lambda.functions import HANDLER_FAILURES, response_of
+from pytest_firehose._lambda.context import Function
 from pytest_firehose._lambda.kinesis_events import (
     RECORD_AGE_EXCEEDED,
     RETRIES_EXHAUSTED,
@@ -55,6 +52,7 @@ from pytest_firehose._lambda.kinesis_events import (
     kinesis_event,
 )
 from pytest_firehose._lambda.lanes import Batch, Lane, Lanes, MappedRecord, ShardView, lane_of
+from pytest_firehose._lambda.mapping_invocations import Invocation, invoke
 from pytest_firehose._lambda.mapping_settings import MappingSettings
 from pytest_firehose._lambda.windows import Window, answered_state
 
@@ -84,31 +82,6 @@ class StreamReader(Protocol):
         """When the shard's records after sequence index ``after`` can be read, if they
         cannot be now (``None``: now, or there are none)."""
         ...
-
-
-class FunctionTimeout(Exception):
-    """The invocation ran past the function's timeout on the fake clock."""
-
-
-@dataclass(frozen=True)
-class Invocation:
-    """One call of the handler: its event, its answer or error, and when (fake time)."""
-
-    shard_id: str
-    event: dict[str, Any]
-    at: datetime
-    request_id: str
-    answer: Any = None
-    error: BaseException | None = None
-
-    @property
-    def records(self) -> list[bytes]:
-        """The payloads the event carried, in order."""
-        return [base64.b64decode(entry["kinesis"]["data"]) for entry in self.event["Records"]]
-
-    @property
-    def failed(self) -> bool:
-        return self.error is not None
 
 
 class EventSourceMapping:
@@ -440,20 +413,15 @@ class EventSourceMapping:
         }
         if window is not None:
             event.update(window.event_fields(shard_id, source.stream_arn, final=batch.final))
-        request_id = self._request_id()
-        context = context_for(self.function, self.clock, request_id, invoked_arn=self.invoked_arn)
-        at = self.clock.now()
-        answer: Any = None
-        error: BaseException | None = None
-        try:
-            answer = response_of(self.handler(json.loads(json.dumps(event)), context))
-        except HANDLER_FAILURES as raised:  # any raise, or sys.exit(), fails it
-            error = raised
-        if error is None and context.timed_out:
-            seconds = self.function.timeout.total_seconds()
-            error = FunctionTimeout(f"Task timed out after {seconds:.2f} seconds")
-            answer = None
-        invocation = Invocation(shard_id, event, at, request_id, answer, error)
+        invocation = invoke(
+            self.handler,
+            self.function,
+            self.clock,
+            shard_id=shard_id,
+            event=event,
+            request_id=self._request_id(),
+            invoked_arn=self.invoked_arn,
+        )
         self.invocations.append(invocation)
         return invocation
 

@@ -25,7 +25,7 @@ from collections.abc import Collection, Sequence
 from datetime import datetime
 from typing import Any
 
-from pytest_firehose._lambda.mapping import Invocation
+from pytest_firehose._lambda.mapping_invocations import Invocation
 from pytest_firehose._lambda.mapping_settings import DEFAULT_BATCH_SIZE, MappingSettings
 
 NO_RECORDS = "No records processed"
