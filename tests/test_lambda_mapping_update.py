@@ -284,6 +284,7 @@ def test_a_deleted_mapping_frees_the_function_for_a_new_one(fake: FirehoseFake) 
         lambda trigger: trigger.update(BatchSize=1),
         lambda trigger: trigger.delete(),
         lambda trigger: trigger.state,
+        lambda trigger: trigger.describe(),
     ],
 )
 def test_a_deleted_mapping_is_not_found(fake: FirehoseFake, use: Any) -> None:

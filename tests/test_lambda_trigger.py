@@ -18,7 +18,7 @@ from conftest import needs_botocore
 
 from pytest_firehose import FirehoseFake
 from pytest_firehose._errors import UsageError
-from pytest_firehose._lambda.mapping import FunctionTimeout
+from pytest_firehose._lambda.mapping_invocations import FunctionTimeout
 from pytest_firehose._services.firehose.settings import UnmodelledSettingWarning
 
 SQS = "arn:aws:sqs:us-east-1:123456789012"

@@ -16,7 +16,7 @@ from typing import Any
 from pytest_firehose._engine.world import World
 from pytest_firehose._errors import UsageError
 from pytest_firehose._lambda.kinesis_events import kinesis_event
-from pytest_firehose._lambda.mapping import ShardView
+from pytest_firehose._lambda.lanes import ShardView
 from pytest_firehose._services.kinesis.consumers import Consumer
 from pytest_firehose._services.kinesis.model import KinesisService
 from pytest_firehose._services.kinesis.records import sequence_index_of, shard_id_in, views

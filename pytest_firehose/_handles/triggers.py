@@ -26,7 +26,9 @@ from pytest_firehose._lambda.functions import (
     check_role,
     function_timeout,
 )
-from pytest_firehose._lambda.mapping import EventSourceMapping, Invocation
+from pytest_firehose._lambda.mapping import EventSourceMapping
+from pytest_firehose._lambda.mapping_description import mapping_description
+from pytest_firehose._lambda.mapping_invocations import Invocation
 from pytest_firehose._lambda.mapping_settings import (
     KNOWN,
     MappingSettings,
@@ -53,8 +55,8 @@ _FUNCTION = re.compile(
 class KinesisTrigger:
     """A Kinesis event source mapping as a test drives it: ``drain()`` runs it until it
     has caught up with the stream; ``invocations``, ``failures`` and ``expired`` tell what
-    it did; ``update()`` and ``delete()`` change it as UpdateEventSourceMapping and
-    DeleteEventSourceMapping do."""
+    it did; ``describe()`` shows it as GetEventSourceMapping does; ``update()`` and
+    ``delete()`` change it as UpdateEventSourceMapping and DeleteEventSourceMapping do."""
 
     def __init__(
         self, mapping: EventSourceMapping, world: World, params: dict[str, Any], region: str
@@ -64,6 +66,8 @@ class KinesisTrigger:
         #: The mapping's parameters as last created or updated.
         self._params = params
         self._region = region
+        #: When the mapping was made or last updated (GetEventSourceMapping's LastModified).
+        self._modified_at = world.clock.now()
 
     def drain(self) -> None:
         """Invoke the handler until every record the stream holds was handed to it or
@@ -103,6 +107,7 @@ class KinesisTrigger:
         if settings.on_failure != self._mapping.settings.on_failure:
             sender = _sender(self._world, settings, self._region, self.uuid)
         self._params = merged
+        self._modified_at = self._world.clock.now()
         self._mapping.apply(settings, sender)
 
     def _same_function(self, given: str) -> None:
@@ -131,6 +136,27 @@ class KinesisTrigger:
         a change has applied (the fake applies it at once)."""
         self._check_live("trigger.state", "GetEventSourceMapping")
         return "Enabled" if self._mapping.settings.enabled else "Disabled"
+
+    def describe(self) -> dict[str, Any]:
+        """The mapping as GetEventSourceMapping answers (boto3's parsed answer, without
+        ``ResponseMetadata``): its settings with Lambda's defaults, ``State``,
+        ``LastProcessingResult`` after the last invocation, ``LastModified`` ... with the
+        members the installed botocore's model has."""
+        self._check_live("trigger.describe()", "GetEventSourceMapping")
+        output = operation_model("lambda", "GetEventSourceMapping").output_shape
+        return mapping_description(
+            self._params,
+            self._mapping.settings,
+            uuid=self.uuid,
+            arn=(
+                f"arn:aws:lambda:{self._region}:{self._world.account_id}:"
+                f"event-source-mapping:{self.uuid}"
+            ),
+            function_arn=self._mapping.invoked_arn,
+            modified_at=self._modified_at,
+            invocations=self._mapping.invocations,
+            members=output.members if output is not None else (),
+        )
 
     def _check_live(self, call: str, operation: str) -> None:
         if self._mapping.deleted:
