@@ -9,6 +9,7 @@ import gzip
 import json
 import sys
 import warnings
+import zlib
 from collections.abc import Iterator
 from typing import Any
 
@@ -338,8 +339,9 @@ def test_tags_at_creation_and_by_arn(kinesis):
     ]
 
 
-def test_logging_enabled_is_described_with_its_defaults_and_reported(kinesis):
-    with pytest.warns(UnmodelledSettingWarning, match="writes no CloudWatch Logs"):
+def test_logging_enabled_is_described_with_its_defaults(kinesis):
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
         created = create(kinesis, LoggingConfiguration={"CloudWatchLogs": {"Enabled": True}})
 
     assert created["LoggingConfiguration"] == {
@@ -359,7 +361,7 @@ def test_what_is_not_modelled_is_refused_under_unmodelled_error():
             create(client, "tables", S3TablesDestinationConfiguration=tables_destination())
 
         assert caught.value.response["Error"]["Code"] == "InvalidArgumentException"
-        assert "delivery to S3 Tables is not modelled" in caught.value.response["Error"]["Message"]
+        assert "no Parquet file is written" in caught.value.response["Error"]["Message"]
         assert client.list_channels()["ChannelSummaries"] == []
 
 
@@ -505,3 +507,60 @@ def test_zstd_without_the_compression_extra_is_reported(kinesis, monkeypatch):
 
     with pytest.warns(UnmodelledSettingWarning, match="ZSTD needs cramjam"):
         create(kinesis, S3DestinationConfiguration=s3_destination(CompressionType="ZSTD"))
+
+
+def tables_channel(client: Any, record_format: str = "JSON") -> None:
+    with pytest.warns(UnmodelledSettingWarning, match="rows each table would receive are kept"):
+        create(
+            client,
+            record_format=record_format,
+            S3TablesDestinationConfiguration=tables_destination(),
+        )
+
+
+def gsr(body: bytes, *, compressed: bool = False) -> bytes:
+    """A record as the Glue Schema Registry's serializer frames it."""
+    header = bytes([3, 5 if compressed else 0]) + bytes(range(16))
+    return header + (zlib.compress(body) if compressed else body)
+
+
+def test_an_s3_tables_channel_keeps_the_rows_its_table_receives(kinesis, fake):
+    tables_channel(kinesis)
+    put(kinesis, b'{"id": 1, "at": "2026-01-01T00:00:00Z"}', b"[1, 2]", b"nope")
+    fake.kinesis.clock.advance(seconds=300)
+    (channel,) = fake.kinesis["s"].channels
+
+    assert channel.destination_type == "S3_TABLES"
+    assert channel.rows == [{"id": 1, "at": "2026-01-01T00:00:00Z"}]
+    assert channel.objects == []
+    (dead,) = channel.errors
+    assert [json.loads(line)["errorCode"] for line in dead.body.splitlines()] == [
+        "InvalidRow",
+        "InvalidJson",
+    ]
+
+
+def test_gsr_json_records_are_read_after_their_schema_registry_header(kinesis, fake):
+    tables_channel(kinesis, "GSR_JSON")
+    put(kinesis, gsr(b'{"id": 1}'), gsr(b'{"id": 2}', compressed=True), b'{"id": 3}')
+    fake.kinesis.clock.advance(seconds=300)
+    (channel,) = fake.kinesis["s"].channels
+
+    assert channel.rows == [{"id": 1}, {"id": 2}]
+    (dead,) = channel.errors
+    assert json.loads(dead.body)["errorCode"] == "InvalidGsrRecord"
+
+
+def test_objects_are_encrypted_with_the_channel_key(moto_fake):
+    s3 = boto3.client("s3", region_name=REGION)
+    s3.create_bucket(Bucket="channel-bucket")
+    client = boto3.client("kinesis", region_name=REGION)
+    client.create_stream(StreamName="s", StreamModeDetails={"StreamMode": "ON_DEMAND"})
+    key = "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+    create(client, EncryptionConfiguration={"EncryptionType": "KMS", "KeyId": key})
+    put(client, b'{"a": 1}')
+    moto_fake.kinesis.clock.advance(seconds=300)
+    (obj,) = moto_fake.kinesis["s"].channels[0].objects
+
+    head = s3.head_object(Bucket="channel-bucket", Key=obj.key)
+    assert (head["ServerSideEncryption"], head["SSEKMSKeyId"]) == ("aws:kms", key)

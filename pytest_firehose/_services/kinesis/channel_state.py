@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import json
+import zlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -31,6 +32,8 @@ _COMPRESSIONS = {"NONE": "UNCOMPRESSED", "GZIP": "GZIP", "ZSTD": "ZSTD"}
 DEFAULT_ERROR_PREFIX = "kinesis-channel-errors/"
 #: Formats whose records are written one a line.
 _LINES = ("JSON", "STRING")
+#: The Glue Schema Registry header's length: version, compression, schema version id.
+_GSR_HEADER = 18
 #: After a failed write to the bucket, the wait before the object is written again.
 RETRY_AFTER = timedelta(seconds=60)
 
@@ -63,6 +66,9 @@ class ChannelState:
     errors: list[DeliveredObject]
     #: The records read and not written yet.
     pending: list[KinesisRecord]
+    #: What an S3 Tables channel's table received: one dict per record, oldest first
+    #: (always empty for a bucket).
+    rows: list[dict[str, Any]]
 
 
 @dataclass(eq=False)
@@ -83,8 +89,8 @@ class Channel:
     encryption: dict[str, Any] | None
     logging: dict[str, Any]
     tags: dict[str, str]
-    #: Where objects and dead-letter objects go (``None``: an S3 Tables channel, which
-    #: writes nothing).
+    #: Where the objects of a bucket destination go (``None`` for S3 Tables), and the
+    #: dead-letter objects.
     sink: Sink | None = None
     errors_sink: Sink | None = None
     #: The next commit index of the stream not read yet.
@@ -93,9 +99,10 @@ class Channel:
     buffered: list[int] = field(default_factory=list)
     objects: list[DeliveredObject] = field(default_factory=list)
     errors: list[DeliveredObject] = field(default_factory=list)
+    #: The rows an S3 Tables channel's table received.
+    rows: list[dict[str, Any]] = field(default_factory=list)
     #: Objects the bucket refused, each with when it is written again and its sink.
     retrying: list[tuple[DeliveredObject, datetime, Sink]] = field(default_factory=list)
-    written: int = 0
     updating_until: datetime | None = None
     deleted_at: datetime | None = None
     gone_at: datetime | None = None
@@ -169,6 +176,7 @@ class Channel:
             list(self.objects),
             list(self.errors),
             [KinesisRecord.of(rows[commit]) for commit in self.buffered],
+            list(self.rows),
         )
 
     # ------------------------------------------------------------------ delivery
@@ -192,7 +200,7 @@ class Channel:
         """Read the records that arrived since the last look (those put once the channel
         was ACTIVE, up to ``now``), and write each buffer whose oldest record is
         ``DataFreshnessInSeconds`` old; ``ids`` draws each object's unique suffix."""
-        if self.sink is None or self.deleted_at is not None:
+        if self.deleted_at is not None:
             return
         self._read()
         rows = self.stream.rows
@@ -211,8 +219,8 @@ class Channel:
 
     def _read(self) -> None:
         """Buffer the records that arrived since the last look and once the channel was
-        ACTIVE (an S3 Tables channel and a deleted one read nothing)."""
-        if self.sink is None or self.deleted_at is not None:
+        ACTIVE (a deleted channel reads nothing)."""
+        if self.deleted_at is not None:
             return
         rows = self.stream.rows
         while self.fresh < len(rows):
@@ -223,21 +231,27 @@ class Channel:
     def _deliver(
         self, rows: list[Row], oldest: datetime, at: datetime, ids: Callable[[], str]
     ) -> None:
-        """Write ``rows``: those the record format accepts as one object, the others as
-        one dead-letter object."""
+        """Write ``rows``: those the record format accepts as one object (a bucket's) or
+        as the table's rows (S3 Tables), the others as one dead-letter object."""
         form = self.record["RecordFormatType"]
-        good: list[bytes] = []
+        lines: list[bytes] = []
         bad: list[bytes] = []
         for row in rows:
             data = bytes(KinesisRecord.of(row).data)
-            failure = _format_failure(form, data)
-            if failure is None:
-                good.append(data + b"\n" if form in _LINES and not data.endswith(b"\n") else data)
+            if self.sink is None:
+                value, failure = _table_row(form, data)
+                if value is not None:
+                    self.rows.append(value)
             else:
+                failure = _format_failure(form, data)
+                if failure is None:
+                    lines.append(_as_written(form, data))
+            if failure is not None:
                 bad.append(_error_line(row, data, *failure))
-        storage = self.destination["StorageConfiguration"]
-        compression = _COMPRESSIONS[storage["CompressionType"]]
-        if good:
+        if lines:
+            assert self.sink is not None
+            storage = self.destination["StorageConfiguration"]
+            compression = _COMPRESSIONS[storage["CompressionType"]]
             key = object_key(
                 storage.get("OutputKeyTemplate") or DEFAULT_TEMPLATE,
                 channel=self.name,
@@ -246,9 +260,8 @@ class Channel:
                 extension=extension(compression, None),
                 suffix=ids(),
             )
-            obj = DeliveredObject(key, tuple(good), at, key, compression=compression)
+            obj = DeliveredObject(key, tuple(lines), at, key, compression=compression)
             self.objects.append(obj)
-            assert self.sink is not None
             self._write(self.sink, obj, at)
         if bad:
             errors = self.destination["DeadLetterQueueS3Configuration"]
@@ -275,21 +288,49 @@ class Channel:
             self.retrying.append((obj, now + RETRY_AFTER, sink))
 
 
+def _as_written(form: str, data: bytes) -> bytes:
+    """A record as a bucket's object holds it: JSON and STRING records one a line."""
+    return data + b"\n" if form in _LINES and not data.endswith(b"\n") else data
+
+
 def _format_failure(form: str, data: bytes) -> tuple[str, str] | None:
     """Why a record is not of the channel's record format (its error code and message),
     ``None`` when it is: ``STRING`` takes UTF-8 text, ``JSON`` a JSON text (DOC)."""
     if form not in _LINES:
         return None
+    return _parsed(form, data)[1]
+
+
+def _parsed(form: str, data: bytes) -> tuple[Any, tuple[str, str] | None]:
+    """The record's text (``STRING``) or JSON value, or why it has none."""
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError:
-        return "InvalidUtf8", "The record is not valid UTF-8."
-    if form == "JSON":
+        return None, ("InvalidUtf8", "The record is not valid UTF-8.")
+    if form == "STRING":
+        return text, None
+    try:
+        return json.loads(text), None
+    except ValueError:
+        return None, ("InvalidJson", "The record is not a valid JSON payload.")
+
+
+def _table_row(form: str, data: bytes) -> tuple[dict[str, Any] | None, tuple[str, str] | None]:
+    """The row a record makes in a table: a JSON object, after the Glue Schema Registry
+    header for ``GSR_JSON`` (its version byte 3, its compression byte, none or zlib, and
+    the schema version's 16-byte id), or why it makes none."""
+    if form == "GSR_JSON":
+        if len(data) < _GSR_HEADER or data[0] != 3 or data[1] not in (0, 5):
+            return None, ("InvalidGsrRecord", "The record has no Glue Schema Registry header.")
+        body = data[_GSR_HEADER:]
         try:
-            json.loads(text)
-        except ValueError:
-            return "InvalidJson", "The record is not a valid JSON payload."
-    return None
+            data = zlib.decompress(body) if data[1] == 5 else body
+        except zlib.error:
+            return None, ("InvalidGsrRecord", "The record's zlib body cannot be decompressed.")
+    value, failure = _parsed("JSON", data)
+    if failure is None and not isinstance(value, dict):
+        return None, ("InvalidRow", "The record is not a JSON object: it makes no row.")
+    return value, failure
 
 
 def _error_line(row: Row, data: bytes, code: str, message: str) -> bytes:

@@ -30,17 +30,22 @@ guide's data delivery pages and AWS's Kinesis skill references, 2026):
 Choices (INFERRED; docs/kinesis.md lists them): the ARN ends in the channel's id, a UUID;
 a channel's buffer is written when its oldest record is ``DataFreshnessInSeconds`` old, as
 one object (no size limit); JSON and STRING records are written one a line (a newline
-added where a record lacks one), BYTE_ARRAY records back to back; a dead-letter object holds
-one JSON line per record (``errorCode``, ``errorMessage``, ``sequenceNumber``,
-``partitionKey``, ``approximateArrivalTimestamp``, ``rawData`` in base64) under
-``ErrorOutputPrefix`` (``kinesis-channel-errors/`` unless given); an object the bucket
-refuses is written again a minute later; the records buffered when a channel is deleted
-are not written; an update applies at once (the channel says UPDATING for the world's
-update delay); a switch of the stream to provisioned mode is refused while it has
-channels, as with queues; S3 Tables delivery, KMS encryption of the objects, CloudWatch
-Logs logging and ZSTD without cramjam are not modelled and are reported
-(``UnmodelledSettingWarning``, or refused under ``unmodelled="error"``); the wording of
-every refusal is the fake's, in the style of the service's stream messages.
+added where a record lacks one), BYTE_ARRAY records back to back; an S3 Tables channel's
+table receives one row per JSON object (for ``GSR_JSON``, after the Glue Schema Registry
+header), and a record that makes no row goes to the dead-letter bucket; a dead-letter
+object holds one JSON line per record (``errorCode``, ``errorMessage``,
+``sequenceNumber``, ``partitionKey``, ``approximateArrivalTimestamp``, ``rawData`` in
+base64) under ``ErrorOutputPrefix`` (``kinesis-channel-errors/`` unless given); objects are
+written with the configuration's ``ExpectedBucketOwner``, ``StorageClass`` and, with
+``EncryptionConfiguration``, SSE-KMS under its key; an object the bucket refuses is written
+again a minute later; the records buffered when a channel is deleted are not written; an
+update applies at once (the channel says UPDATING for the world's update delay); a switch
+of the stream to provisioned mode is refused while it has channels, as with queues;
+CloudWatch Logs logging is accepted and described, and writes nothing (as Firehose's
+``CloudWatchLoggingOptions``); S3 Tables' Parquet files, partitions and schema checks, and
+ZSTD without cramjam, are reported (``UnmodelledSettingWarning``, or refused under
+``unmodelled="error"``); the wording of every refusal is the fake's, in the style of the
+service's stream messages.
 """
 
 from __future__ import annotations
@@ -174,7 +179,7 @@ class Channels:
         for channel in self.channels_of(stream):
             if channel.gone_at is not None:
                 due.append(channel.gone_at)
-            elif channel.sink is not None:
+            else:
                 moment = channel.next_due()
                 if moment is not None:
                     due.append(moment)
@@ -232,13 +237,7 @@ class Channels:
             )
         tags = dict(params.get("Tags") or {})
         self.check_new_tags(name, {}, tags)
-        found = _unmodelled(kind, encryption, params.get("LoggingConfiguration"))
-        compression = (destination.get("StorageConfiguration") or {}).get("CompressionType")
-        if compression == "ZSTD" and not available("ZSTD"):
-            found.append(
-                "CompressionType ZSTD needs cramjam (pip install pytest-firehose[compression]): "
-                "objects are stored uncompressed"
-            )
+        found = _unmodelled(kind, destination)
         if self.unmodelled == "error":
             report(found, "error")  # before anything is created
         now = self.clock.now()
@@ -259,22 +258,30 @@ class Channels:
             tags=tags,
             fresh=len(stream.rows),
         )
-        if destination_type == "S3" and self.sink_for is None:
-            channel.sink = channel.errors_sink = MemoryDestination()
-        elif destination_type == "S3" and self.sink_for is not None:
-            storage = destination["StorageConfiguration"]
-            options = {"ExpectedBucketOwner": storage["ExpectedBucketOwner"]}
-            if storage.get("StorageClass"):
-                options["StorageClass"] = storage["StorageClass"]
-            channel.sink = self.sink_for(storage["BucketARN"], options)
-            errors = destination["DeadLetterQueueS3Configuration"]
-            channel.errors_sink = self.sink_for(
-                errors["BucketARN"], {"ExpectedBucketOwner": errors["ExpectedBucketOwner"]}
-            )
+        self._connect(channel, encryption)
         channels[channel.arn] = channel
         report(found, self.unmodelled)
         # The answer says CREATING even when the channel is ACTIVE by the next request.
         return {"ChannelDescription": channel.described(now, "CREATING")}
+
+    def _connect(self, channel: Channel, encryption: dict[str, Any] | None) -> None:
+        """Give ``channel`` the sinks of its bucket (a bucket destination's) and of its
+        dead-letter bucket: each object written with the bucket's expected owner, the
+        storage class and the KMS key; kept in memory only without ``sink_for``."""
+        make: SinkFactory = self.sink_for or (lambda arn, options: MemoryDestination())
+        sse = {}
+        if encryption is not None:
+            sse = {"ServerSideEncryption": "aws:kms", "SSEKMSKeyId": encryption["KeyId"]}
+        destination = channel.destination
+        errors = destination["DeadLetterQueueS3Configuration"]
+        owner = {"ExpectedBucketOwner": errors["ExpectedBucketOwner"]}
+        channel.errors_sink = make(errors["BucketARN"], {**owner, **sse})
+        storage = destination.get("StorageConfiguration")
+        if storage is not None:
+            options = {"ExpectedBucketOwner": storage["ExpectedBucketOwner"], **sse}
+            if storage.get("StorageClass"):
+                options["StorageClass"] = storage["StorageClass"]
+            channel.sink = make(storage["BucketARN"], options)
 
     def _destination(
         self, kind: str, config: dict[str, Any], record: dict[str, Any]
@@ -349,9 +356,6 @@ class Channels:
                 )
             freshness = params[kind]["DataFreshnessInSeconds"]
             check_freshness(freshness, f"{_lower(kind)}.dataFreshnessInSeconds")
-        found = _unmodelled(channel.kind, None, logging) if logging is not None else []
-        if self.unmodelled == "error":
-            report(found, "error")  # before anything changes
         channel.settle(now, self._suffix)  # what fell due under the old freshness
         for kind in given:
             channel.destination["DataFreshnessInSeconds"] = params[kind]["DataFreshnessInSeconds"]
@@ -359,7 +363,6 @@ class Channels:
             channel.logging = _logging(logging, channel.name, channel.channel_id)
         if self.update_delay:
             channel.updating_until = now + self.update_delay
-        report(found, self.unmodelled)
         return {"ChannelDescription": channel.described(now, "UPDATING")}
 
     def delete_channel(self, params: dict[str, Any]) -> dict[str, Any]:
@@ -409,23 +412,20 @@ def _logging(config: dict[str, Any] | None, name: str, channel_id: str) -> dict[
     return {"CloudWatchLogs": logs}
 
 
-def _unmodelled(
-    kind: str, encryption: dict[str, Any] | None, logging: dict[str, Any] | None
-) -> list[str]:
+def _unmodelled(kind: str, destination: dict[str, Any]) -> list[str]:
     """What of a channel's configuration the fake does not carry out."""
-    found = []
     if kind == "S3TablesDestinationConfiguration":
-        found.append(
-            "S3TablesDestinationConfiguration: delivery to S3 Tables is not modelled; the "
-            "channel writes nothing"
-        )
-    if encryption is not None:
-        found.append(
-            "EncryptionConfiguration: the channel's objects are not encrypted with the KMS key"
-        )
-    if logging is not None and logging["CloudWatchLogs"]["Enabled"]:
-        found.append("LoggingConfiguration: the channel writes no CloudWatch Logs")
-    return found
+        return [
+            "S3TablesDestinationConfiguration: the rows each table would receive are kept "
+            "(kinesis[name].channels[i].rows), but no Parquet file is written, no partition "
+            "laid out and no record checked against the GSRSchemaARN's schema"
+        ]
+    if destination["StorageConfiguration"]["CompressionType"] == "ZSTD" and not available("ZSTD"):
+        return [
+            "CompressionType ZSTD needs cramjam (pip install pytest-firehose[compression]): "
+            "objects are stored uncompressed"
+        ]
+    return []
 
 
 def _matches(channel: Channel, stream_filter: dict[str, Any]) -> bool:
