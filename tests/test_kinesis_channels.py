@@ -401,6 +401,16 @@ def test_records_put_once_active_are_written_when_the_freshness_runs_out():
         )
 
 
+def test_without_a_dead_letter_bucket_errors_go_to_the_destination_bucket(kinesis, fake):
+    create(kinesis)
+    put(kinesis, b"not json")
+    fake.kinesis.clock.advance(seconds=300)
+    (channel,) = fake.kinesis["s"].channels
+
+    (dead,) = channel.errors
+    assert dead.key.startswith(f"kinesis-channel/errors/c/{channel.channel_id}/")
+
+
 def test_records_that_are_not_json_go_to_the_dead_letter_bucket(kinesis, fake):
     create(
         kinesis,
@@ -447,7 +457,7 @@ def test_a_template_names_the_keys_and_gzip_compresses(kinesis, fake):
     create(
         kinesis,
         S3DestinationConfiguration=s3_destination(
-            CompressionType="GZIP", OutputKeyTemplate="out/!{channel-name}/!{YY}-!{mm}!{extension}"
+            CompressionType="GZIP", OutputKeyTemplate="out/!{channel-name}/!{yy}-!{mm}!{extension}"
         ),
     )
     put(kinesis, b'{"a": 1}')
@@ -458,6 +468,23 @@ def test_a_template_names_the_keys_and_gzip_compresses(kinesis, fake):
     assert obj.key.startswith(f"out/c/{arrived:%y-%M}-")
     assert obj.key.endswith(".gz")
     assert gzip.decompress(obj.body) == b'{"a": 1}\n'
+
+
+def test_a_template_may_name_the_stream_and_give_its_own_extension(kinesis, fake):
+    template = "!{stream-name}/!{channel-id}!{extension:.json.gz}"
+    create(
+        kinesis,
+        S3DestinationConfiguration=s3_destination(
+            CompressionType="GZIP", OutputKeyTemplate=template
+        ),
+    )
+    put(kinesis, b'{"a": 1}')
+    fake.kinesis.clock.advance(seconds=300)
+    (channel,) = fake.kinesis["s"].channels
+
+    (obj,) = channel.objects
+    assert obj.key.startswith(f"s/{channel.channel_id}-")
+    assert obj.key.endswith(".json.gz")
 
 
 def test_zstd_compresses_with_the_compression_extra(kinesis, fake):
@@ -522,6 +549,25 @@ def gsr(body: bytes, *, compressed: bool = False) -> bytes:
     """A record as the Glue Schema Registry's serializer frames it."""
     header = bytes([3, 5 if compressed else 0]) + bytes(range(16))
     return header + (zlib.compress(body) if compressed else body)
+
+
+def test_s3_tables_stay_in_the_account_and_a_table_is_one_channel_s(kinesis):
+    elsewhere = tables_destination()
+    elsewhere["S3TablesConfigurationList"][0]["TableBucketARN"] = (
+        f"arn:aws:s3tables:{REGION}:210987654321:bucket/tables"
+    )
+    kinesis.create_stream(StreamName="t", StreamModeDetails={"StreamMode": "ON_DEMAND"})
+    tables_channel(kinesis)
+
+    with pytest.raises(ClientError) as other_account:
+        create(kinesis, "other", S3TablesDestinationConfiguration=elsewhere)
+    with pytest.raises(ClientError) as taken:
+        create(kinesis, "again", stream="t", S3TablesDestinationConfiguration=tables_destination())
+
+    assert error(other_account.value.response)[0] == "ValidationException"
+    assert "is not in the stream's account and region" in error(other_account.value.response)[1]
+    assert error(taken.value.response)[0] == "ResourceInUseException"
+    assert "is the destination of channel c" in error(taken.value.response)[1]
 
 
 def test_an_s3_tables_channel_keeps_the_rows_its_table_receives(kinesis, fake):

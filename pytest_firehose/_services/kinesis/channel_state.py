@@ -28,8 +28,9 @@ DESTINATION_TYPES = {
 }
 #: CompressionType -> the compression ``DeliveredObject`` writes.
 _COMPRESSIONS = {"NONE": "UNCOMPRESSED", "GZIP": "GZIP", "ZSTD": "ZSTD"}
-#: The prefix of the dead-letter objects when ``ErrorOutputPrefix`` is not given.
-DEFAULT_ERROR_PREFIX = "kinesis-channel-errors/"
+#: The prefix of the dead-letter objects when ``ErrorOutputPrefix`` is not given (REAL:
+#: where AWS wrote them when no dead-letter bucket was configured).
+DEFAULT_ERROR_PREFIX = "kinesis-channel/errors/"
 #: Formats whose records are written one a line.
 _LINES = ("JSON", "STRING")
 #: The Glue Schema Registry header's length: version, compression, schema version id.
@@ -256,6 +257,7 @@ class Channel:
                 storage.get("OutputKeyTemplate") or DEFAULT_TEMPLATE,
                 channel=self.name,
                 channel_id=self.channel_id,
+                stream=self.stream.name,
                 at=oldest,
                 extension=extension(compression, None),
                 suffix=ids(),
@@ -271,6 +273,7 @@ class Channel:
                     DEFAULT_TEMPLATE,
                     channel=self.name,
                     channel_id=self.channel_id,
+                    stream=self.stream.name,
                     at=oldest,
                     extension="",
                     suffix=ids(),

@@ -4,48 +4,54 @@ the fake clock. A mixin of ``KinesisService``; ``channel_state.py`` holds a chan
 and ``channel_keys.py`` its object keys.
 
 Facts used here (DOC: the API model's documentation, the API reference, the developer
-guide's data delivery pages and AWS's Kinesis skill references, 2026):
+guide's data delivery pages, its "Delivery quotas and limits" and AWS's Kinesis skill
+references, 2026; REAL: notes of a walkthrough run against AWS in ap-southeast-2 with AWS
+CLI 2.36.38):
 
 * A channel reads one on-demand stream (``StreamConfigurationList`` holds one) and writes
   to a general purpose bucket (``S3DestinationConfiguration``) or to one Iceberg table in
   S3 Tables (``S3TablesDestinationConfiguration``, one table); exactly one of the two.
   ``DataFreshnessInSeconds`` is 300 unless given, from 300 to 900. A stream has at most one
-  channel of each destination type (a quota). Only records put once the channel is ACTIVE
-  are delivered (no backfill), in their source format, batched into objects.
+  channel of each destination type (a quota AWS does not raise). Only records put once the
+  channel is ACTIVE are delivered (no backfill), in their source format, batched into
+  objects, append only. Nothing crosses regions; S3 Tables delivery stays in the stream's
+  account too (table bucket and schema registry), and each channel creates its own table.
 * Record formats: ``GSR_JSON`` only for S3 Tables, ``STRING`` and ``BYTE_ARRAY`` only for a
   bucket, ``JSON`` for both; ``GSRSchemaARN`` is required for S3 Tables. ``STRING`` records
   must be UTF-8 and ``JSON`` records JSON; a record that is not goes to the dead-letter
   bucket, which for a bucket destination is the destination bucket unless
-  ``DeadLetterQueueS3Configuration`` says otherwise (required for S3 Tables).
+  ``DeadLetterQueueS3Configuration`` says otherwise (required for S3 Tables), under
+  ``kinesis-channel/errors/`` (REAL).
 * The KMS key cannot be the Kinesis service key (``aws/kinesis``).
-* A channel is CREATING, then ACTIVE; UpdateChannel changes only the data freshness and the
-  CloudWatch Logs configuration, keeping it UPDATING until the change is applied;
-  DeleteChannel stops delivery (what was delivered stays). A stream with channels cannot be
-  deleted. ListChannels pages by ``NextToken`` (``MaxResults`` 100 by default, at most 100
-  served). The log group defaults to ``/aws/kinesis/{channelName}/{channelId}``, the log
-  stream to ``DestinationDelivery``. TagResource's ``ResourceARN`` takes a channel's ARN.
-* ARNs look like ``arn:aws:kinesis:us-east-1:123456789012:channel/a1b2c3d4-...`` (the
-  guide's update example).
+* A channel is CREATING, then ACTIVE (REAL: CreateChannel answers CREATING); UpdateChannel
+  changes only the data freshness and the CloudWatch Logs configuration, keeping it
+  UPDATING until the change is applied; DeleteChannel stops delivery (what was delivered
+  stays). A stream with channels cannot be deleted. ListChannels pages by ``NextToken``
+  (``MaxResults`` 100 by default, at most 100 served). The log group defaults to
+  ``/aws/kinesis/{channelName}/{channelId}``, the log stream to ``DestinationDelivery``.
+  TagResource's ``ResourceARN`` takes a channel's ARN.
+* The ARN is ``arn:aws:kinesis:<region>:<account>:channel/<ChannelId>`` (REAL), the id a
+  UUID in the guide's examples.
 
-Choices (INFERRED; docs/kinesis.md lists them): the ARN ends in the channel's id, a UUID;
-a channel's buffer is written when its oldest record is ``DataFreshnessInSeconds`` old, as
-one object (no size limit); JSON and STRING records are written one a line (a newline
-added where a record lacks one), BYTE_ARRAY records back to back; an S3 Tables channel's
-table receives one row per JSON object (for ``GSR_JSON``, after the Glue Schema Registry
-header), and a record that makes no row goes to the dead-letter bucket; a dead-letter
-object holds one JSON line per record (``errorCode``, ``errorMessage``,
-``sequenceNumber``, ``partitionKey``, ``approximateArrivalTimestamp``, ``rawData`` in
-base64) under ``ErrorOutputPrefix`` (``kinesis-channel-errors/`` unless given); objects are
-written with the configuration's ``ExpectedBucketOwner``, ``StorageClass`` and, with
-``EncryptionConfiguration``, SSE-KMS under its key; an object the bucket refuses is written
-again a minute later; the records buffered when a channel is deleted are not written; an
-update applies at once (the channel says UPDATING for the world's update delay); a switch
-of the stream to provisioned mode is refused while it has channels, as with queues;
-CloudWatch Logs logging is accepted and described, and writes nothing (as Firehose's
-``CloudWatchLoggingOptions``); S3 Tables' Parquet files, partitions and schema checks, and
-ZSTD without cramjam, are reported (``UnmodelledSettingWarning``, or refused under
-``unmodelled="error"``); the wording of every refusal is the fake's, in the style of the
-service's stream messages.
+Choices (INFERRED; docs/kinesis.md lists them): a channel's buffer is written when its
+oldest record is ``DataFreshnessInSeconds`` old, as one object (no size limit); JSON and
+STRING records are written one a line (a newline added where a record lacks one),
+BYTE_ARRAY records back to back; an S3 Tables channel's table receives one row per JSON
+object (for ``GSR_JSON``, after the Glue Schema Registry header), and a record that makes
+no row goes to the dead-letter bucket; a dead-letter object holds one JSON line per record
+(``errorCode``, ``errorMessage``, ``sequenceNumber``, ``partitionKey``,
+``approximateArrivalTimestamp``, ``rawData`` in base64) under ``ErrorOutputPrefix`` when
+given, its key as an object's under the default template otherwise; a table already
+another channel's is refused; objects are written with the configuration's
+``ExpectedBucketOwner``, ``StorageClass`` and, with ``EncryptionConfiguration``, SSE-KMS
+under its key; an object the bucket refuses is written again a minute later; the records
+buffered when a channel is deleted are not written; an update applies at once (the channel
+says UPDATING for the world's update delay); a switch of the stream to provisioned mode is
+refused while it has channels, as with queues; CloudWatch Logs logging is accepted and
+described, and writes nothing (as Firehose's ``CloudWatchLoggingOptions``); S3 Tables'
+Parquet files, partitions and schema checks, and ZSTD without cramjam, are reported
+(``UnmodelledSettingWarning``, or refused under ``unmodelled="error"``); the wording of
+every refusal is the fake's, in the style of the service's stream messages.
 """
 
 from __future__ import annotations
@@ -308,7 +314,7 @@ class Channels:
             storage = config["StorageConfiguration"]
             template = storage.get("OutputKeyTemplate")
             if template is not None:
-                check_template(template)
+                check_template(template, storage["CompressionType"])
             described.setdefault(
                 "DeadLetterQueueS3Configuration",
                 {
@@ -323,12 +329,24 @@ class Channels:
                 "S3TablesConfigurationList must contain exactly one entry: a channel writes to "
                 "a single table."
             )
-        table_region = tables[0]["TableBucketARN"].split(":")[3]
-        if table_region != self.region:
-            raise _invalid(
-                f"The table bucket {tables[0]['TableBucketARN']} is in {table_region}; a channel "
-                f"delivers only within its stream's region ({self.region})."
-            )
+        table = tables[0]
+        for member, arn in (("TableBucketARN", table["TableBucketARN"]), ("GSRSchemaARN", schema)):
+            region, account = str(arn).split(":")[3:5]
+            if (region, account) != (self.region, self.account_id):
+                raise _invalid(
+                    f"{member} {arn} is not in the stream's account and region "
+                    f"({self.account_id}, {self.region}): delivery to S3 Tables stays within "
+                    "both."
+                )
+        target = (table["TableBucketARN"], table["Namespace"], table["TableName"])
+        for channel in self._channels().values():
+            if channel.kind == kind and _table_of(channel) == target:
+                raise ServiceError(
+                    "ResourceInUseException",
+                    f"Table {table['Namespace']}.{table['TableName']} in "
+                    f"{table['TableBucketARN']} is the destination of channel {channel.name}; "
+                    "each channel creates its own table.",
+                )
         return described
 
     def describe_channel(self, params: dict[str, Any]) -> dict[str, Any]:
@@ -426,6 +444,11 @@ def _unmodelled(kind: str, destination: dict[str, Any]) -> list[str]:
             "objects are stored uncompressed"
         ]
     return []
+
+
+def _table_of(channel: Channel) -> tuple[str, str, str]:
+    table = channel.destination["S3TablesConfigurationList"][0]
+    return table["TableBucketARN"], table["Namespace"], table["TableName"]
 
 
 def _matches(channel: Channel, stream_filter: dict[str, Any]) -> bool:
