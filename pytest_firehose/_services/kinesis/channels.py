@@ -74,11 +74,10 @@ from pytest_firehose._services.kinesis.channel_state import (
 )
 from pytest_firehose._services.kinesis.streams import (
     KinesisStream,
-    check_fresh,
-    next_token,
+    in_stream_filter,
     not_active,
-    read_token,
-    token_index,
+    page_of,
+    prune,
 )
 
 DEFAULT_FRESHNESS = 300
@@ -134,14 +133,8 @@ class Channels:
 
     def _channels(self) -> dict[str, Channel]:
         """Every channel not gone yet, by ARN (those of a deleted stream went with it)."""
-        held = self.held_channels
-        now = self.clock.now()
-        for arn, channel in list(held.items()):
-            if (channel.gone_at is not None and channel.gone_at <= now) or self.streams.get(
-                channel.stream.name
-            ) is not channel.stream:
-                del held[arn]
-        return held
+        prune(self.held_channels, self.clock.now(), self.streams)
+        return self.held_channels
 
     def channels_of(self, stream: KinesisStream) -> list[Channel]:
         """The channels on ``stream`` not gone yet, oldest first."""
@@ -397,21 +390,12 @@ class Channels:
         channels = sorted(self._channels().values(), key=lambda c: (c.name, c.arn))
         filters = params.get("StreamFilter")
         if filters:
-            channels = [c for c in channels if any(_matches(c, f) for f in filters)]
-        start = 0
-        token = params.get("NextToken")
-        if token is not None:
-            after, issued, operation = read_token(token, 3)
-            if operation != _LIST_CHANNELS:
-                raise ServiceError("InvalidArgumentException", "Invalid NextToken.")
-            check_fresh(issued, now)
-            start = token_index(after)
+            channels = [c for c in channels if in_stream_filter(c.stream, filters)]
         size = min(params.get("MaxResults", DEFAULT_PAGE), DEFAULT_PAGE)
-        page = channels[start : start + size]
+        page, following = page_of(channels, params.get("NextToken"), size, now, _LIST_CHANNELS)
         answer: dict[str, Any] = {"ChannelSummaries": [c.summary(now) for c in page]}
-        if start + size < len(channels):
-            issued_at = now.isoformat(timespec="microseconds")
-            answer["NextToken"] = next_token(str(start + size), issued_at, _LIST_CHANNELS)
+        if following is not None:
+            answer["NextToken"] = following
         return answer
 
 
@@ -449,10 +433,3 @@ def _unmodelled(kind: str, destination: dict[str, Any]) -> list[str]:
 def _table_of(channel: Channel) -> tuple[str, str, str]:
     table = channel.destination["S3TablesConfigurationList"][0]
     return table["TableBucketARN"], table["Namespace"], table["TableName"]
-
-
-def _matches(channel: Channel, stream_filter: dict[str, Any]) -> bool:
-    if channel.stream.arn != stream_filter["StreamARN"]:
-        return False
-    created = stream_filter.get("StreamCreationTimestamp")
-    return created is None or int(created.timestamp()) == int(channel.stream.created_at.timestamp())
