@@ -498,14 +498,19 @@ def test_zstd_compresses_with_the_compression_extra(kinesis, fake):
     assert bytes(cramjam.zstd.decompress(obj.body)) == b'{"a": 1}\n'
 
 
-def test_a_deleted_channel_writes_nothing_more(kinesis, fake):
+def test_an_update_of_the_freshness_applies_to_what_is_buffered(kinesis, fake):
     arn = create(kinesis)["ChannelARN"]
     put(kinesis, b'{"a": 1}')
-    kinesis.delete_channel(ChannelARN=arn)
-    fake.kinesis.clock.advance(seconds=300)
+    kinesis.update_channel(
+        ChannelARN=arn, S3DestinationConfiguration={"DataFreshnessInSeconds": 900}
+    )
+    fake.kinesis.clock.advance(seconds=899)
+    (waiting,) = fake.kinesis["s"].channels
+    fake.kinesis.clock.advance(seconds=1)
+    (channel,) = fake.kinesis["s"].channels
 
-    assert fake.kinesis["s"].channels == []
-    assert kinesis.list_channels()["ChannelSummaries"] == []
+    assert waiting.objects == []
+    assert [obj.body for obj in channel.objects] == [b'{"a": 1}\n']
 
 
 @pytest.fixture
@@ -610,3 +615,35 @@ def test_objects_are_encrypted_with_the_channel_key(moto_fake):
 
     head = s3.head_object(Bucket="channel-bucket", Key=obj.key)
     assert (head["ServerSideEncryption"], head["SSEKMSKeyId"]) == ("aws:kms", key)
+
+
+def test_a_deleted_channel_writes_nothing_more(moto_fake):
+    s3 = boto3.client("s3", region_name=REGION)
+    s3.create_bucket(Bucket="channel-bucket")
+    client = boto3.client("kinesis", region_name=REGION)
+    client.create_stream(StreamName="s", StreamModeDetails={"StreamMode": "ON_DEMAND"})
+    arn = create(client)["ChannelARN"]
+    put(client, b'{"a": 1}')
+    client.delete_channel(ChannelARN=arn)
+    moto_fake.kinesis.clock.advance(seconds=300)
+
+    assert moto_fake.kinesis["s"].channels == []
+    assert client.list_channels()["ChannelSummaries"] == []
+    assert s3.list_objects_v2(Bucket="channel-bucket")["KeyCount"] == 0
+
+
+def test_an_object_the_bucket_refuses_is_written_again_a_minute_later(moto_fake):
+    s3 = boto3.client("s3", region_name=REGION)
+    client = boto3.client("kinesis", region_name=REGION)
+    client.create_stream(StreamName="s", StreamModeDetails={"StreamMode": "ON_DEMAND"})
+    create(client)
+    put(client, b'{"a": 1}')
+    moto_fake.kinesis.clock.advance(seconds=300)  # no bucket yet: NoSuchBucket
+    s3.create_bucket(Bucket="channel-bucket")
+    moto_fake.kinesis.clock.advance(seconds=59)
+    before = s3.list_objects_v2(Bucket="channel-bucket")["KeyCount"]
+    moto_fake.kinesis.clock.advance(seconds=1)
+    (obj,) = moto_fake.kinesis["s"].channels[0].objects
+
+    assert before == 0
+    assert s3.get_object(Bucket="channel-bucket", Key=obj.key)["Body"].read() == b'{"a": 1}\n'
