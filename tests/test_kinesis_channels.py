@@ -15,6 +15,7 @@ from typing import Any
 
 import boto3
 import pytest
+from botocore.config import Config
 from botocore.exceptions import ClientError
 from botocore.validate import validate_parameters
 from conftest import REGION, SEED, needs_botocore, refused
@@ -647,3 +648,24 @@ def test_an_object_the_bucket_refuses_is_written_again_a_minute_later(moto_fake)
 
     assert before == 0
     assert s3.get_object(Bucket="channel-bucket", Key=obj.key)["Body"].read() == b'{"a": 1}\n'
+
+
+def test_channel_calls_past_five_a_second_are_refused_when_quotas_are_on(kinesis, fake):
+    arn = create(kinesis)["ChannelARN"]
+    once = boto3.client(
+        "kinesis", region_name=REGION, config=Config(retries={"total_max_attempts": 1})
+    )
+    fake.kinesis.enforce_read_quotas()
+
+    for _ in range(5):
+        once.describe_channel(ChannelARN=arn)
+    over = refused(once.describe_channel, ChannelARN=arn)
+    listed = once.list_channels()  # each operation has a rate of its own
+    fake.kinesis.clock.advance(seconds=1)
+    once.describe_channel(ChannelARN=arn)
+
+    assert error(over) == (
+        "LimitExceededException",
+        "Rate exceeded for stream s under account 123456789012.",
+    )
+    assert len(listed["ChannelSummaries"]) == 1
