@@ -1,7 +1,7 @@
-"""What a Kinesis channel holds: its configuration and status, and its delivery to a
-general purpose bucket (the records it buffers, the objects it wrote, the records it sent
-to its dead-letter bucket). ``channels.py`` has the operations; its docstring lists the
-facts and choices.
+"""What a Kinesis channel holds: its configuration and status, and its delivery (the
+records it buffers, the objects it wrote to a general purpose bucket or the rows its table
+received, the records it sent to its dead-letter bucket). ``channels.py`` has the
+operations; its docstring lists the facts and choices.
 """
 
 from __future__ import annotations
@@ -215,7 +215,7 @@ class Channel:
             if due > now:
                 return
             taken = [commit for commit in self.buffered if arrived_at_of(rows[commit]) <= due]
-            del self.buffered[: len(taken)]
+            self.buffered = [c for c in self.buffered if arrived_at_of(rows[c]) > due]
             self._deliver([rows[commit] for commit in taken], oldest, due, ids)
 
     def _read(self) -> None:
