@@ -167,6 +167,8 @@ class Channels:
     def settle_channels(self, names: Collection[str] | None) -> None:
         """Bring the channels of the streams ``names`` names (all, when ``None``) up to the
         clock: each writes what its data freshness says is due."""
+        if not self.held_channels:
+            return
         now = self.clock.now()
         for channel in list(self._channels().values()):
             if names is None or channel.stream.name in names:
