@@ -153,7 +153,8 @@ class KinesisStreamHandle:
         ``.arn``, ``.channel_id``, ``.status`` (as DescribeChannel says now),
         ``.destination_type`` (``S3`` or ``S3_TABLES``), ``.objects`` (what it wrote to
         its bucket: ``.key``, ``.body`` as stored, ``.records``), ``.errors`` (what it
-        wrote to its dead-letter bucket) and ``.pending`` (records read, not written yet)."""
+        wrote to its dead-letter bucket), ``.pending`` (records read, not written yet) and
+        ``.rows`` (what an S3 Tables channel's table received)."""
         self._live("channels")
         with self._world.looked():
             now = self._world.clock.now()
