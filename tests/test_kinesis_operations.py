@@ -7,8 +7,7 @@ from datetime import datetime, timezone
 
 import botocore.session
 import pytest
-from conftest import REGION, needs_botocore, refused
-from test_kinesis_api import error
+from conftest import REGION, needs_botocore
 
 from pytest_firehose import FirehoseFake
 from pytest_firehose._clock import FakeClock
@@ -71,6 +70,11 @@ MODELLED = {
     "RestoreDeadLetterQueueRecords",
     "UpdateStreamMode",
     "UpdateStreamWarmThroughput",
+    "CreateChannel",
+    "DescribeChannel",
+    "ListChannels",
+    "UpdateChannel",
+    "DeleteChannel",
 }
 ARN = "arn:aws:kinesis:us-east-1:123456789012:stream/s"
 OPERATIONS = botocore.session.get_session().get_service_model("kinesis").operation_names
@@ -98,14 +102,15 @@ def test_the_model_answers_what_the_docs_list():
     "kinesis DescribeAccountSettings",
     "kinesis UpdateAccountSettings",
     "kinesis UpdateStreamWarmThroughput",
+    "kinesis CreateChannel",
 )
 def test_every_operation_the_docs_list_is_one_of_the_api_model():
     assert set(OPERATIONS) >= MODELLED
 
 
-#: The model's operations the fake does not answer; botocore 1.40 has none left, so
-#: CreateChannel (botocore 1.44's Kinesis channels) always stands for them.
-NOT_MODELLED = sorted((set(OPERATIONS) | {"CreateChannel"}) - MODELLED)
+#: The model's operations the fake does not answer; botocore 1.44 has none left, so an
+#: operation of a later release (a name no model has yet) always stands for them.
+NOT_MODELLED = sorted((set(OPERATIONS) - MODELLED) | {"DescribeSomethingNewer"})
 
 
 @pytest.mark.parametrize("operation", NOT_MODELLED)
@@ -118,15 +123,6 @@ def test_an_operation_not_modelled_is_refused_by_name(operation):
         message(operation),
         400,
     )
-
-
-@needs_botocore("kinesis ListChannels")
-def test_a_client_hears_which_operation_is_not_modelled(fake, kinesis_client):
-    answer = refused(kinesis_client.list_channels)
-
-    assert error(answer) == ("UnknownOperationException", message("ListChannels"), 400)
-    assert answer["ResponseMetadata"]["RetryAttempts"] == 0
-    assert [call.operation for call in fake.kinesis.calls] == ["ListChannels"]
 
 
 @pytest.mark.parametrize(

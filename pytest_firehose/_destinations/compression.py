@@ -7,11 +7,11 @@ one deflated entry (``.zip``); ``Snappy`` snappy-java's stream format (the magic
 ``\\x82SNAPPY\\x00``, two version integers, then length-prefixed raw snappy blocks), not the
 Snappy framing format; ``HADOOP_SNAPPY`` Hadoop's block format (per block: its
 uncompressed length, then one length-prefixed raw snappy chunk). Both snappy formats end
-in ``.snappy``.
+in ``.snappy``. ``ZSTD`` (a Kinesis channel's, not Firehose's) is one zstd frame (``.zst``).
 
-The snappy codec is ``cramjam``'s (the ``compression`` extra); gzip and zip come with
-Python. Without cramjam the snappy formats are not available (``available``), and the
-Firehose model reports them as settings it does not model.
+The snappy and zstd codecs are ``cramjam``'s (the ``compression`` extra); gzip and zip come
+with Python. Without cramjam those formats are not available (``available``), and the
+models report them as settings they do not model.
 """
 
 from __future__ import annotations
@@ -30,6 +30,7 @@ EXTENSIONS = {
     "ZIP": ".zip",
     "Snappy": ".snappy",
     "HADOOP_SNAPPY": ".snappy",
+    "ZSTD": ".zst",
 }
 #: The ``Content-Encoding`` AWS gives an object of each format (floci-io/floci#2328 and
 #: #2410, compared with objects Firehose wrote).
@@ -38,9 +39,12 @@ CONTENT_ENCODINGS = {
     "ZIP": "zip",
     "Snappy": "snappy-java",
     "HADOOP_SNAPPY": "hadoop-snappy",
+    "ZSTD": "zstd",
 }
 #: Formats that need the snappy codec (the ``compression`` extra).
 SNAPPY_FORMATS = frozenset({"Snappy", "HADOOP_SNAPPY"})
+#: Formats that need cramjam (the ``compression`` extra).
+CRAMJAM_FORMATS = SNAPPY_FORMATS | {"ZSTD"}
 #: snappy-java's stream header: magic, format version 1, oldest compatible version 1.
 _SNAPPY_JAVA_HEADER = b"\x82SNAPPY\x00" + struct.pack(">ii", 1, 1)
 #: The uncompressed bytes per block, snappy-java's default for both of its streams.
@@ -49,9 +53,9 @@ _INT = struct.Struct(">I")
 
 
 def available(compression: str) -> bool:
-    """Whether the fake writes ``compression`` as AWS does (the snappy formats need
-    cramjam)."""
-    if compression in SNAPPY_FORMATS:
+    """Whether the fake writes ``compression`` as AWS does (the snappy formats and zstd
+    need cramjam)."""
+    if compression in CRAMJAM_FORMATS:
         try:
             import cramjam  # noqa: F401
         except ImportError:
@@ -70,8 +74,8 @@ def extension(compression: str, configured: str | None) -> str:
 
 def content_encoding(compression: str) -> str | None:
     """The ``Content-Encoding`` of an object stored under ``compression``: None for an
-    uncompressed one, and for a snappy format without its codec (stored as it came)."""
-    if compression in SNAPPY_FORMATS and not available(compression):
+    uncompressed one, and for a format without its codec (stored as it came)."""
+    if compression in CRAMJAM_FORMATS and not available(compression):
         return None
     return CONTENT_ENCODINGS.get(compression)
 
@@ -84,7 +88,11 @@ def compress(body: bytes, compression: str, *, name: str, at: datetime) -> bytes
         return gzip.compress(body, mtime=0)
     if compression == "ZIP":
         return _zip(body, name, at)
-    if compression in SNAPPY_FORMATS and available(compression):
+    if compression in CRAMJAM_FORMATS and available(compression):
+        if compression == "ZSTD":
+            import cramjam
+
+            return bytes(cramjam.zstd.compress(body))
         return _snappy_java(body) if compression == "Snappy" else _hadoop_snappy(body)
     return body
 

@@ -73,3 +73,17 @@ def destination_for(
     s3 = config.get("S3Configuration")
     bucket = S3Destination(s3, region, contained) if s3 else MemoryDestination()
     return StoredDestination(kind, config, bucket)
+
+
+def bucket_destination(
+    bucket_arn: str,
+    put_options: dict[str, str],
+    *,
+    region: str,
+    contained: Callable[[], bool],
+) -> Destination:
+    """The S3 bucket ``bucket_arn`` as a Kinesis channel writes to it: every object with
+    ``put_options`` (``StorageClass``, ``ExpectedBucketOwner``) as PutObject parameters."""
+    from pytest_firehose._destinations.s3 import S3Destination
+
+    return S3Destination({"BucketARN": bucket_arn}, region, contained, put_options)

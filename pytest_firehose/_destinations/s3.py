@@ -68,8 +68,17 @@ class S3Destination:
 
     retry_cap = RETRY_CAP
 
-    def __init__(self, config: dict[str, Any], region: str, contained: Callable[[], bool]) -> None:
+    def __init__(
+        self,
+        config: dict[str, Any],
+        region: str,
+        contained: Callable[[], bool],
+        put_options: dict[str, str] | None = None,
+    ) -> None:
         self.bucket = bucket_name(config.get("BucketARN", ""))
+        #: More PutObject parameters for every object (a Kinesis channel's
+        #: ``StorageClass`` and ``ExpectedBucketOwner``).
+        self.put_options = put_options or {}
         self.region = region
         #: Whether botocore's requests stay in the process now (see ``destination_for``).
         self._contained = contained
@@ -102,6 +111,7 @@ class S3Destination:
                 Body=obj.body,
                 ContentType=CONTENT_TYPE,
                 **({"ContentEncoding": encoding} if encoding else {}),
+                **self.put_options,
             )
         except UnmockedRequestError:
             self.memory_only = True

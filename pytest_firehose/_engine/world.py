@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from pytest_firehose._clock import FakeClock
-from pytest_firehose._destinations.factory import destination_for
+from pytest_firehose._destinations.factory import bucket_destination, destination_for
 from pytest_firehose._engine.calls import Call
 from pytest_firehose._engine.config import DEFAULT_ACCOUNT_ID, DEFAULT_REGION
 from pytest_firehose._engine.due import DueQueue
@@ -151,6 +151,10 @@ class World:
                 ids=self.ids,
                 creation_delay=self.creation_delay,
                 update_delay=self.update_delay,
+                sink_for=functools.partial(
+                    bucket_destination, region=region, contained=self.contained
+                ),
+                unmodelled=self.unmodelled,
             )
             kinesis.quotas = self.kinesis_quotas
             kinesis.read_quotas = self.kinesis_read_quotas

@@ -21,6 +21,7 @@ from pytest_firehose._handles.base import (
 from pytest_firehose._handles.stream_readers import Source, default_role, event_for
 from pytest_firehose._handles.triggers import KinesisTrigger, new_trigger
 from pytest_firehose._lambda.functions import check_role
+from pytest_firehose._services.kinesis.channel_state import ChannelState
 from pytest_firehose._services.kinesis.consumers import ConsumerState
 from pytest_firehose._services.kinesis.model import KinesisService
 from pytest_firehose._services.kinesis.queue_records import QueueState
@@ -145,6 +146,19 @@ class KinesisStreamHandle:
         with self._world.looked():
             now = self._world.clock.now()
             return [queue.state(now) for queue in self._model.queues_of(self._stream)]
+
+    @property
+    def channels(self) -> list[ChannelState]:
+        """The channels reading the stream and not gone yet, oldest first: ``.name``,
+        ``.arn``, ``.channel_id``, ``.status`` (as DescribeChannel says now),
+        ``.destination_type`` (``S3`` or ``S3_TABLES``), ``.objects`` (what it wrote to
+        its bucket: ``.key``, ``.body`` as stored, ``.records``), ``.errors`` (what it
+        wrote to its dead-letter bucket), ``.pending`` (records read, not written yet) and
+        ``.rows`` (what an S3 Tables channel's table received)."""
+        self._live("channels")
+        with self._world.looked():
+            now = self._world.clock.now()
+            return [channel.state(now) for channel in self._model.channels_of(self._stream)]
 
     @property
     def expired(self) -> list[bytes]:

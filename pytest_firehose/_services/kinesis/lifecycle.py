@@ -76,13 +76,15 @@ class Lifecycle:
     queues_of: Callable[[KinesisStream], list[Any]]
     queue_stream: Callable[[str], str | None]
     check_no_queues: Callable[[KinesisStream, str], None]
+    channel_stream: Callable[[str], str | None]
+    check_no_channels: Callable[[KinesisStream, str], None]
 
     # ------------------------------------------------------------------ requests
 
     def stream_name(self, params: dict[str, Any]) -> str | None:
         """The stream a request names: StreamName, the name in StreamARN, the stream a
-        GetRecords iterator points into, or the stream of a queue (QueueARN, CreateQueue's
-        StreamConfigurationList)."""
+        GetRecords iterator points into, or the stream of a queue or a channel (QueueARN,
+        ChannelARN, the StreamConfigurationList of CreateQueue and CreateChannel)."""
         name = params.get("StreamName")
         if name:
             return str(name)
@@ -99,6 +101,9 @@ class Lifecycle:
         queue = params.get("QueueARN")
         if queue:
             return self.queue_stream(str(queue))
+        channel = params.get("ChannelARN")
+        if channel:
+            return self.channel_stream(str(channel))
         configs = params.get("StreamConfigurationList")
         if configs and isinstance(configs, list) and isinstance(configs[0], dict):
             arn = configs[0].get("StreamARN")
@@ -310,6 +315,7 @@ class Lifecycle:
         have ended; a DELETING stream stays as it is; any other stream is gone at once."""
         stream = self._stream(params)
         self.check_no_queues(stream, "DeleteStream")
+        self.check_no_channels(stream, "DeleteStream")
         self.check_no_consumers(stream, bool(params.get("EnforceConsumerDeletion")))
         if stream.status in ("CREATING", "DELETING"):
             stream.status = "DELETING"

@@ -76,6 +76,7 @@ class Limits:
     _reshard: Callable[..., None]
     check_warm_throughput: Callable[[str, str, int], None]
     check_no_queues: Callable[[KinesisStream, str], None]
+    check_no_channels: Callable[[KinesisStream, str], None]
 
     def open_shard_count(self) -> int:
         """Open shards of every stream in this account and region; a stream in the middle
@@ -142,6 +143,7 @@ class Limits:
             self.check_on_demand_room()
         else:
             self.check_no_queues(stream, "UpdateStreamMode")
+            self.check_no_channels(stream, "UpdateStreamMode")
             if stream.distribution == "AUTO":
                 raise ServiceError(
                     "InvalidArgumentException",

@@ -9,13 +9,14 @@ facts and its choices where AWS's answer is not on record:
   UpdateShardCount; ``listing.py``: ListShards; ``quotas.py``: the read quotas;
 * ``limits.py`` (also the record distribution strategy), ``tags.py``, ``monitoring.py``,
   ``consumers.py`` and ``subscriptions.py`` (enhanced fan-out), ``queues.py``,
+  ``channels.py`` (delivery to S3 and S3 Tables),
   ``policies.py`` (resource policies) and ``account.py`` (account settings and warm
   throughput).
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -25,6 +26,8 @@ from pytest_firehose._ids import IdSource
 from pytest_firehose._services.base import Answer, CallRates, ServiceBase
 from pytest_firehose._services.codes import BATCH_PUT
 from pytest_firehose._services.kinesis.account import AccountSettings, Commitment
+from pytest_firehose._services.kinesis.channel_state import Channel, SinkFactory
+from pytest_firehose._services.kinesis.channels import Channels
 from pytest_firehose._services.kinesis.consumers import Consumers
 from pytest_firehose._services.kinesis.lifecycle import Lifecycle
 from pytest_firehose._services.kinesis.limits import Limits, default_shard_limit
@@ -74,6 +77,7 @@ class KinesisService(  # the mixins first: they override ServiceBase's put_batch
     Consumers,
     Subscriptions,
     Queues,
+    Channels,
     Policies,
     AccountSettings,
     ServiceBase,
@@ -94,6 +98,8 @@ class KinesisService(  # the mixins first: they override ServiceBase's put_batch
         creation_delay: timedelta = timedelta(0),
         update_delay: timedelta | None = None,
         shard_limit: int | None = None,
+        sink_for: SinkFactory | None = None,
+        unmodelled: str = "warn",
     ) -> None:
         super().__init__(
             account_id=account_id,
@@ -126,6 +132,12 @@ class KinesisService(  # the mixins first: they override ServiceBase's put_batch
         self.consumer_policies: dict[str, str] = {}
         #: The queues on this account's streams, by queue ARN (queues.py).
         self.held_queues: dict[str, Queue] = {}
+        #: The channels on this account's streams, by channel ARN (channels.py), and what
+        #: makes the sink of a bucket they write to (``None``: memory only).
+        self.held_channels: dict[str, Channel] = {}
+        self.sink_for = sink_for
+        #: What a configuration the fake does not model gets: ``warn`` or ``error``.
+        self.unmodelled = unmodelled
         #: The account's minimum throughput billing commitment in this region.
         self.commitment = Commitment()
         self._operations = {
@@ -175,7 +187,29 @@ class KinesisService(  # the mixins first: they override ServiceBase's put_batch
             "ReceiveQueueRecords": self.receive_queue_records,
             "ReceiveDeadLetterQueueRecords": self.receive_dead_letter_queue_records,
             "UpdateStreamRecordDistributionStrategy": self.update_record_distribution,
+            "CreateChannel": self.create_channel,
+            "DescribeChannel": self.describe_channel,
+            "ListChannels": self.list_channels,
+            "UpdateChannel": self.update_channel,
+            "DeleteChannel": self.delete_channel,
         }
+
+    def settle(self, names: Collection[str] | None = None) -> None:
+        """Bring the streams (those ``names`` names) and their channels up to the clock."""
+        Lifecycle.settle(self, names)
+        self.settle_channels(names)
+
+    def next_due(self, name: str) -> datetime | None:
+        """The first instant at which stream ``name`` or one of its channels has something
+        to do (None: nothing waits for the clock)."""
+        due = Lifecycle.next_due(self, name)
+        stream = self.streams.get(name)
+        if stream is None or not self.held_channels:
+            return due
+        moments = self.channels_due(stream)
+        if due is not None:
+            moments.append(due)
+        return min(moments, default=None)
 
     def error_context(self, params: dict[str, Any]) -> dict[str, str]:
         """What a scripted error message may name: the stream and where a put's record

@@ -68,11 +68,10 @@ from pytest_firehose._services.kinesis.queue_records import (
 )
 from pytest_firehose._services.kinesis.streams import (
     KinesisStream,
-    check_fresh,
-    next_token,
+    in_stream_filter,
     not_active,
-    read_token,
-    token_index,
+    page_of,
+    prune,
 )
 
 DEFAULT_VISIBILITY_SECONDS = 30
@@ -117,14 +116,8 @@ class Queues:
 
     def _queues(self) -> dict[str, Queue]:
         """Every queue not gone yet, by ARN (those of a deleted stream went with it)."""
-        held = self.held_queues
-        now = self.clock.now()
-        for arn, queue in list(held.items()):
-            if (queue.gone_at is not None and queue.gone_at <= now) or self.streams.get(
-                queue.stream.name
-            ) is not queue.stream:
-                del held[arn]
-        return held
+        prune(self.held_queues, self.clock.now(), self.streams)
+        return self.held_queues
 
     def queues_of(self, stream: KinesisStream) -> list[Queue]:
         """The queues on ``stream`` not gone yet, oldest first."""
@@ -284,20 +277,12 @@ class Queues:
         queues = sorted(self._queues().values(), key=lambda queue: (queue.name, queue.arn))
         filters = params.get("StreamFilter")
         if filters:
-            queues = [queue for queue in queues if any(_matches(queue, f) for f in filters)]
-        start = 0
-        token = params.get("NextToken")
-        if token is not None:
-            after, issued = read_token(token, 2)
-            check_fresh(issued, now)
-            start = token_index(after)
+            queues = [queue for queue in queues if in_stream_filter(queue.stream, filters)]
         size = params.get("MaxResults", DEFAULT_PAGE)
-        page = queues[start : start + size]
+        page, following = page_of(queues, params.get("NextToken"), size, now)
         answer: dict[str, Any] = {"QueueSummaries": [queue.summary(now) for queue in page]}
-        if start + size < len(queues):
-            answer["NextToken"] = next_token(
-                str(start + size), now.isoformat(timespec="microseconds")
-            )
+        if following is not None:
+            answer["NextToken"] = following
         return answer
 
     # ------------------------------------------------------------------ records
@@ -390,10 +375,3 @@ class Queues:
                 positions.append(index)
                 failed.append({"ReceiptHandle": handle, "ErrorCode": code, "ErrorMessage": message})
         return Answer({"Successful": done, "Failed": failed}, tuple(positions))
-
-
-def _matches(queue: Queue, stream_filter: dict[str, Any]) -> bool:
-    if queue.stream.arn != stream_filter["StreamARN"]:
-        return False
-    created = stream_filter.get("StreamCreationTimestamp")
-    return created is None or int(created.timestamp()) == int(queue.stream.created_at.timestamp())

@@ -83,6 +83,12 @@ CONTROL_RATES: dict[str, tuple[int, str]] = {
     "RemoveTagsFromStream": (5, "account"),
     "RegisterStreamConsumer": (5, "account"),
     "DeregisterStreamConsumer": (5, "stream"),
+    # The channels' operations, five a second each for the account (the API model).
+    "CreateChannel": (5, "account"),
+    "DescribeChannel": (5, "account"),
+    "ListChannels": (5, "account"),
+    "UpdateChannel": (5, "account"),
+    "DeleteChannel": (5, "account"),
 }
 
 

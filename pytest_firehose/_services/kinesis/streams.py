@@ -33,7 +33,7 @@ import struct
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, Protocol, TypeVar
 
 from pytest_firehose._errors import ServiceError
 from pytest_firehose._payload import strict_b64decode
@@ -651,3 +651,63 @@ def token_index(text: str) -> int:
     if not (text.isascii() and text.isdigit()) or len(text) > 18:
         raise invalid_token()
     return int(text)
+
+
+_Listed = TypeVar("_Listed")
+
+
+def page_of(
+    items: list[_Listed], token: str | None, size: int, now: datetime, *marker: str
+) -> tuple[list[_Listed], str | None]:
+    """The page of ``items`` a list operation answers: ``size`` of them from where
+    ``token`` (a NextToken it issued, carrying its position, when it was issued and
+    ``marker``) says, and the NextToken of the next page (``None``: this is the last)."""
+    start = 0
+    if token is not None:
+        after, issued, *kind = read_token(token, 2 + len(marker))
+        if tuple(kind) != marker:
+            raise invalid_token()
+        check_fresh(issued, now)
+        start = token_index(after)
+    following = None
+    if start + size < len(items):
+        issued_at = now.isoformat(timespec="microseconds")
+        following = next_token(str(start + size), issued_at, *marker)
+    return items[start : start + size], following
+
+
+def in_stream_filter(stream: KinesisStream, filters: list[dict[str, Any]]) -> bool:
+    """Whether a ``StreamFilter`` (of ListQueues or ListChannels) names ``stream``: its ARN,
+    and its creation time to the second when given."""
+    created = int(stream.created_at.timestamp())
+    return any(
+        f["StreamARN"] == stream.arn
+        and (
+            f.get("StreamCreationTimestamp") is None
+            or int(f["StreamCreationTimestamp"].timestamp()) == created
+        )
+        for f in filters
+    )
+
+
+class _Attached(Protocol):
+    """What reads a stream and outlives a deletion for a while (a queue, a channel)."""
+
+    @property
+    def stream(self) -> KinesisStream: ...
+
+    @property
+    def gone_at(self) -> datetime | None: ...
+
+
+_Held = TypeVar("_Held", bound=_Attached)
+
+
+def prune(held: dict[str, _Held], now: datetime, streams: dict[str, KinesisStream]) -> None:
+    """Drop from ``held`` what is gone by ``now``, and what read a stream no longer there
+    (it went with its stream)."""
+    for arn, item in list(held.items()):
+        if (item.gone_at is not None and item.gone_at <= now) or streams.get(
+            item.stream.name
+        ) is not item.stream:
+            del held[arn]

@@ -16,8 +16,8 @@ against AWS; the front end already checks the model's lengths and counts):
   account A because a given stream cannot have more than 10 tags associated with it.``
   (the text kept saying 10 after the limit became 50).
 
-A consumer's ARN, and a queue's, names its own set of tags for the by-ARN operations (as
-for RegisterStreamConsumer's and CreateQueue's ``Tags``).
+A consumer's ARN, a queue's and a channel's, names its own set of tags for the by-ARN
+operations (as for RegisterStreamConsumer's, CreateQueue's and CreateChannel's ``Tags``).
 
 Choices (INFERRED; docs/kinesis.md lists them): the by-ARN operations, CreateStream's and
 RegisterStreamConsumer's ``Tags`` apply the same rules and messages, a consumer's naming it
@@ -33,13 +33,14 @@ from typing import Any
 
 from pytest_firehose._errors import ServiceError
 from pytest_firehose._services.base import tag_page
+from pytest_firehose._services.kinesis.channel_state import Channel
 from pytest_firehose._services.kinesis.consumers import Consumer
 from pytest_firehose._services.kinesis.queue_records import Queue
 from pytest_firehose._services.kinesis.streams import KinesisStream
 
 MAX_TAGS = 50
 #: What carries tags.
-_Tagged = KinesisStream | Consumer | Queue
+_Tagged = KinesisStream | Consumer | Queue | Channel
 #: What the tag check lets through: letters from U+00C0 on (kinesalite's measured ranges),
 #: ASCII letters, digits and ``_``, white space as a plain space, and ``. / - = + @ %``.
 _INVALID = re.compile(r"[^\u00C0-\u1FFF\u2C00-\uD7FFA-Za-z0-9_./\-=+ @%]")
@@ -62,6 +63,7 @@ class Tagging:
     _not_found: Callable[[str], ServiceError]
     consumer_by_arn: Callable[[str], Consumer]
     queue_by_arn: Callable[[str], Queue]
+    channel_by_arn: Callable[[str], Channel]
 
     # ------------------------------------------------------------------ rules
 
@@ -97,10 +99,12 @@ class Tagging:
             tagged.tags.pop(key, None)
 
     def _resource(self, params: dict[str, Any]) -> _Tagged:
-        """The stream, the consumer or the queue a ResourceARN names."""
+        """The stream, the consumer, the queue or the channel a ResourceARN names."""
         arn = str(params["ResourceARN"])
         if ":queue/" in arn:
             return self.queue_by_arn(arn)
+        if ":channel/" in arn:
+            return self.channel_by_arn(arn)
         name = arn.partition(":stream/")[2]
         if "/consumer/" in name:
             return self.consumer_by_arn(arn)

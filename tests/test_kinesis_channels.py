@@ -1,0 +1,676 @@
+"""Channels on Kinesis streams (CreateChannel, DescribeChannel, ListChannels, UpdateChannel,
+DeleteChannel) and their delivery to a general purpose bucket on the fake clock.
+
+botocore sends these operations from 1.44 on; older releases cannot call them."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import sys
+import warnings
+import zlib
+from collections.abc import Iterator
+from datetime import timezone
+from typing import Any
+
+import boto3
+import pytest
+from botocore.config import Config
+from botocore.exceptions import ClientError
+from botocore.validate import validate_parameters
+from conftest import REGION, SEED, needs_botocore, refused
+from moto import mock_aws
+
+from pytest_firehose import FirehoseFake, UnmodelledSettingWarning
+
+pytestmark = needs_botocore("kinesis CreateChannel")
+
+ROLE = "arn:aws:iam::123456789012:role/channel"
+BUCKET = "arn:aws:s3:::channel-bucket"
+OWNER = "123456789012"
+
+
+@pytest.fixture
+def kinesis(fake: FirehoseFake) -> Any:
+    client = boto3.client("kinesis", region_name=REGION)
+    client.create_stream(StreamName="s", StreamModeDetails={"StreamMode": "ON_DEMAND"})
+    return client
+
+
+def stream_arn(client: Any, name: str = "s") -> str:
+    arn: str = client.describe_stream_summary(StreamName=name)["StreamDescriptionSummary"][
+        "StreamARN"
+    ]
+    return arn
+
+
+def s3_destination(**storage: Any) -> dict[str, Any]:
+    return {
+        "StorageConfiguration": {
+            "BucketARN": BUCKET,
+            "ExpectedBucketOwner": OWNER,
+            "CompressionType": "NONE",
+            **storage,
+        }
+    }
+
+
+def tables_destination() -> dict[str, Any]:
+    return {
+        "DeadLetterQueueS3Configuration": {"BucketARN": BUCKET, "ExpectedBucketOwner": OWNER},
+        "S3TablesConfigurationList": [
+            {
+                "TableBucketARN": f"arn:aws:s3tables:{REGION}:123456789012:bucket/tables",
+                "Namespace": "ns",
+                "TableName": "events",
+                "CompressionType": "ZSTD",
+            }
+        ],
+    }
+
+
+def create(
+    client: Any, name: str = "c", record_format: str = "JSON", stream: str = "s", **params: Any
+) -> dict[str, Any]:
+    record: dict[str, Any] = {"RecordFormatType": record_format}
+    if "S3TablesDestinationConfiguration" in params:
+        record["GSRSchemaARN"] = "arn:aws:glue:us-east-1:123456789012:schema/registry/events"
+    if (
+        "S3TablesDestinationConfiguration" not in params
+        and "S3DestinationConfiguration" not in params
+    ):
+        params["S3DestinationConfiguration"] = s3_destination()
+    answer = client.create_channel(
+        ChannelName=name,
+        ServiceExecutionRoleARN=ROLE,
+        StreamConfigurationList=[
+            {"StreamARN": stream_arn(client, stream), "RecordConfiguration": record}
+        ],
+        **params,
+    )
+    check_shape(client, "CreateChannel", answer)
+    description: dict[str, Any] = answer["ChannelDescription"]
+    return description
+
+
+def check_shape(client: Any, operation: str, answer: dict[str, Any]) -> None:
+    body = {key: value for key, value in answer.items() if key != "ResponseMetadata"}
+    validate_parameters(body, client.meta.service_model.operation_model(operation).output_shape)
+
+
+def error(answer: dict[str, Any]) -> tuple[str, str]:
+    return answer["Error"]["Code"], answer["Error"]["Message"]
+
+
+# --------------------------------------------------------------------------- control plane
+
+
+def test_a_channel_is_created_described_and_listed(kinesis):
+    created = create(kinesis)
+
+    assert created["ChannelStatus"] == "CREATING"
+    assert created["ChannelARN"] == (
+        f"arn:aws:kinesis:{REGION}:123456789012:channel/{created['ChannelId']}"
+    )
+    described = kinesis.describe_channel(ChannelARN=created["ChannelARN"])
+    check_shape(kinesis, "DescribeChannel", described)
+    description = described["ChannelDescription"]
+    assert description["ChannelStatus"] == "ACTIVE"
+    # The defaults, described: freshness 300 s, the DLQ in the destination bucket, no logs.
+    assert description["S3DestinationConfiguration"]["DataFreshnessInSeconds"] == 300
+    assert description["S3DestinationConfiguration"]["DeadLetterQueueS3Configuration"] == {
+        "BucketARN": BUCKET,
+        "ExpectedBucketOwner": OWNER,
+    }
+    assert description["LoggingConfiguration"] == {"CloudWatchLogs": {"Enabled": False}}
+    listed = kinesis.list_channels()
+    check_shape(kinesis, "ListChannels", listed)
+    (summary,) = listed["ChannelSummaries"]
+    assert (summary["ChannelName"], summary["ChannelDestinationType"]) == ("c", "S3")
+    assert summary["Streams"][0]["StreamARN"] == stream_arn(kinesis)
+
+
+def test_the_status_follows_the_fake_clock():
+    with FirehoseFake(region=REGION, seed=SEED, creation_delay=10) as fake:
+        client = boto3.client("kinesis", region_name=REGION)
+        client.create_stream(StreamName="s", StreamModeDetails={"StreamMode": "ON_DEMAND"})
+        fake.kinesis.clock.advance(seconds=10)
+        arn = create(client)["ChannelARN"]
+
+        def status() -> str:
+            return str(
+                client.describe_channel(ChannelARN=arn)["ChannelDescription"]["ChannelStatus"]
+            )
+
+        assert status() == "CREATING"
+        fake.kinesis.clock.advance(seconds=10)
+        assert status() == "ACTIVE"
+        client.delete_channel(ChannelARN=arn)
+        assert status() == "DELETING"
+        fake.kinesis.clock.advance(seconds=10)
+        answer = refused(client.describe_channel, ChannelARN=arn)
+        assert error(answer) == ("ResourceNotFoundException", f"Channel {arn} not found.")
+
+
+@pytest.mark.parametrize(
+    ("params", "code", "words"),
+    [
+        (
+            {
+                "S3TablesDestinationConfiguration": tables_destination(),
+                "S3DestinationConfiguration": s3_destination(),
+            },
+            "ValidationException",
+            "Exactly one",
+        ),
+        (
+            {"S3DestinationConfiguration": {**s3_destination(), "DataFreshnessInSeconds": 299}},
+            "ValidationException",
+            "greater than or equal to 300",
+        ),
+        (
+            {"S3DestinationConfiguration": {**s3_destination(), "DataFreshnessInSeconds": 901}},
+            "ValidationException",
+            "less than or equal to 900",
+        ),
+        ({"record_format": "GSR_JSON"}, "ValidationException", "GSR_JSON is not supported for S3"),
+        (
+            {"record_format": "STRING", "S3TablesDestinationConfiguration": tables_destination()},
+            "ValidationException",
+            "STRING is not supported for S3_TABLES",
+        ),
+        (
+            {"S3DestinationConfiguration": s3_destination(OutputKeyTemplate="a/!{nope}")},
+            "InvalidArgumentException",
+            "unknown variable !{nope}",
+        ),
+        (
+            {"S3DestinationConfiguration": s3_destination(OutputKeyTemplate="a/../b")},
+            "InvalidArgumentException",
+            "must not contain '..'",
+        ),
+        (
+            {"S3DestinationConfiguration": s3_destination(OutputKeyTemplate="a/!{yyyy")},
+            "InvalidArgumentException",
+            "without its closing",
+        ),
+        (
+            {"S3DestinationConfiguration": s3_destination(OutputKeyTemplate="a/")},
+            "InvalidArgumentException",
+            "must not start or end with '/'",
+        ),
+        (
+            {"EncryptionConfiguration": {"EncryptionType": "KMS", "KeyId": "alias/aws/kinesis"}},
+            "InvalidArgumentException",
+            "service key (aws/kinesis) cannot be used",
+        ),
+    ],
+)
+def test_a_configuration_the_service_refuses_is_refused(kinesis, params, code, words):
+    with pytest.raises(ClientError) as caught:
+        create(kinesis, **params)
+
+    assert caught.value.response["Error"]["Code"] == code
+    assert words in caught.value.response["Error"]["Message"]
+    assert kinesis.list_channels()["ChannelSummaries"] == []
+
+
+def test_a_provisioned_stream_a_missing_stream_and_a_taken_name_are_refused(kinesis):
+    kinesis.create_stream(StreamName="p", ShardCount=1)
+    with pytest.raises(ClientError) as provisioned:
+        create(kinesis, stream="p")
+    create(kinesis)
+    kinesis.create_stream(StreamName="t", StreamModeDetails={"StreamMode": "ON_DEMAND"})
+    with pytest.raises(ClientError) as taken:
+        create(kinesis, stream="t")
+    missing = refused(
+        kinesis.create_channel,
+        ChannelName="m",
+        ServiceExecutionRoleARN=ROLE,
+        StreamConfigurationList=[
+            {
+                "StreamARN": stream_arn(kinesis).replace("/s", "/gone"),
+                "RecordConfiguration": {"RecordFormatType": "JSON"},
+            }
+        ],
+        S3DestinationConfiguration=s3_destination(),
+    )
+
+    assert provisioned.value.response["Error"]["Code"] == "ValidationException"
+    assert "on-demand" in provisioned.value.response["Error"]["Message"]
+    assert error(taken.value.response) == (
+        "ResourceInUseException",
+        "Channel c under account 123456789012 already exists.",
+    )
+    assert missing["Error"]["Code"] == "ResourceNotFoundException"
+
+
+def test_a_stream_has_one_channel_of_each_destination_type(kinesis):
+    create(kinesis, "first")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UnmodelledSettingWarning)
+        create(kinesis, "tables", S3TablesDestinationConfiguration=tables_destination())
+    with pytest.raises(ClientError) as caught:
+        create(kinesis, "second")
+
+    assert caught.value.response["Error"]["Code"] == "LimitExceededException"
+    assert (
+        "already has a channel with destination type S3"
+        in caught.value.response["Error"]["Message"]
+    )
+
+
+def test_list_channels_filters_by_stream_and_pages(kinesis):
+    kinesis.create_stream(StreamName="t", StreamModeDetails={"StreamMode": "ON_DEMAND"})
+    create(kinesis, "b")
+    create(kinesis, "a", stream="t")
+
+    filtered = kinesis.list_channels(StreamFilter=[{"StreamARN": stream_arn(kinesis, "t")}])
+    first = kinesis.list_channels(MaxResults=1)
+    second = kinesis.list_channels(MaxResults=1, NextToken=first["NextToken"])
+    queues_token = refused(kinesis.list_queues, NextToken=first["NextToken"])
+
+    assert [c["ChannelName"] for c in filtered["ChannelSummaries"]] == ["a"]
+    assert [c["ChannelName"] for c in first["ChannelSummaries"]] == ["a"]
+    assert [c["ChannelName"] for c in second["ChannelSummaries"]] == ["b"]
+    assert "NextToken" not in second
+    assert error(queues_token) == ("InvalidArgumentException", "Invalid NextToken.")
+
+
+def test_update_changes_the_freshness_and_the_logging_only(kinesis):
+    arn = create(kinesis)["ChannelARN"]
+
+    updated = kinesis.update_channel(
+        ChannelARN=arn, S3DestinationConfiguration={"DataFreshnessInSeconds": 600}
+    )
+    wrong_type = refused(
+        kinesis.update_channel,
+        ChannelARN=arn,
+        S3TablesDestinationConfiguration={"DataFreshnessInSeconds": 600},
+    )
+    nothing = refused(kinesis.update_channel, ChannelARN=arn)
+    out_of_range = refused(
+        kinesis.update_channel,
+        ChannelARN=arn,
+        S3DestinationConfiguration={"DataFreshnessInSeconds": 60},
+    )
+    logged = kinesis.update_channel(
+        ChannelARN=arn,
+        LoggingConfiguration={"CloudWatchLogs": {"Enabled": False, "LogGroupName": "g"}},
+    )
+
+    check_shape(kinesis, "UpdateChannel", updated)
+    assert updated["ChannelDescription"]["ChannelStatus"] == "UPDATING"
+    described = kinesis.describe_channel(ChannelARN=arn)["ChannelDescription"]
+    assert described["S3DestinationConfiguration"]["DataFreshnessInSeconds"] == 600
+    assert described["LoggingConfiguration"] == logged["ChannelDescription"]["LoggingConfiguration"]
+    assert described["LoggingConfiguration"]["CloudWatchLogs"]["LogGroupName"] == "g"
+    assert wrong_type["Error"]["Code"] == "ValidationException"
+    assert "its destination cannot be changed" in wrong_type["Error"]["Message"]
+    assert nothing["Error"]["Code"] == "ValidationException"
+    assert out_of_range["Error"]["Code"] == "ValidationException"
+
+
+def test_a_stream_with_channels_cannot_be_deleted_nor_made_provisioned(kinesis):
+    arn = create(kinesis)["ChannelARN"]
+
+    deleting = refused(kinesis.delete_stream, StreamName="s")
+    switching = refused(
+        kinesis.update_stream_mode,
+        StreamARN=stream_arn(kinesis),
+        StreamModeDetails={"StreamMode": "PROVISIONED"},
+    )
+    kinesis.delete_channel(ChannelARN=arn)
+    kinesis.delete_stream(StreamName="s")
+
+    assert deleting["Error"]["Code"] == "ResourceInUseException"
+    assert "has channels (1)" in deleting["Error"]["Message"]
+    assert switching["Error"]["Code"] == "ResourceInUseException"
+    assert kinesis.list_streams()["StreamNames"] == []
+
+
+def test_tags_at_creation_and_by_arn(kinesis):
+    arn = create(kinesis, Tags={"team": "data"})["ChannelARN"]
+
+    kinesis.tag_resource(ResourceARN=arn, Tags={"env": "test"})
+    kinesis.untag_resource(ResourceARN=arn, TagKeys=["team"])
+
+    assert kinesis.list_tags_for_resource(ResourceARN=arn)["Tags"] == [
+        {"Key": "env", "Value": "test"}
+    ]
+
+
+def test_logging_enabled_is_described_with_its_defaults(kinesis):
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        created = create(kinesis, LoggingConfiguration={"CloudWatchLogs": {"Enabled": True}})
+
+    assert created["LoggingConfiguration"] == {
+        "CloudWatchLogs": {
+            "Enabled": True,
+            "LogGroupName": f"/aws/kinesis/c/{created['ChannelId']}",
+            "LogStreamName": "DestinationDelivery",
+        }
+    }
+
+
+def test_what_is_not_modelled_is_refused_under_unmodelled_error():
+    with FirehoseFake(region=REGION, seed=SEED, unmodelled="error"):
+        client = boto3.client("kinesis", region_name=REGION)
+        client.create_stream(StreamName="s", StreamModeDetails={"StreamMode": "ON_DEMAND"})
+        with pytest.raises(ClientError) as caught:
+            create(client, "tables", S3TablesDestinationConfiguration=tables_destination())
+
+        assert caught.value.response["Error"]["Code"] == "InvalidArgumentException"
+        assert "no Parquet file is written" in caught.value.response["Error"]["Message"]
+        assert client.list_channels()["ChannelSummaries"] == []
+
+
+# --------------------------------------------------------------------------- delivery
+
+
+def put(client: Any, *payloads: bytes) -> None:
+    client.put_records(
+        StreamName="s", Records=[{"Data": data, "PartitionKey": "k"} for data in payloads]
+    )
+
+
+def test_records_put_once_active_are_written_when_the_freshness_runs_out():
+    with FirehoseFake(region=REGION, seed=SEED, creation_delay=10) as fake:
+        client = boto3.client("kinesis", region_name=REGION)
+        client.create_stream(StreamName="s", StreamModeDetails={"StreamMode": "ON_DEMAND"})
+        fake.kinesis.clock.advance(seconds=10)
+        create(
+            client, S3DestinationConfiguration={**s3_destination(), "DataFreshnessInSeconds": 400}
+        )
+        put(client, b'{"before": "active"}')
+        fake.kinesis.clock.advance(seconds=10)
+        put(client, b'{"a": 1}', b'{"b": 2}\n')
+        fake.kinesis.clock.advance(seconds=399)
+        (waiting,) = fake.kinesis["s"].channels
+        fake.kinesis.clock.advance(seconds=1)
+        put(client, b'{"c": 3}')
+        (channel,) = fake.kinesis["s"].channels
+
+        assert (waiting.objects, waiting.pending) == ([], [b'{"a": 1}', b'{"b": 2}\n'])
+        (obj,) = channel.objects
+        assert obj.body == b'{"a": 1}\n{"b": 2}\n'
+        assert channel.pending == [b'{"c": 3}']
+        channel_id, oldest = (
+            channel.channel_id,
+            fake.kinesis["s"].records[1].arrived_at.astimezone(timezone.utc),
+        )
+        assert obj.key.startswith(
+            f"kinesis-channel/c/{channel_id}/{oldest:%Y/%m/%d/%H}/"
+            f"c-{channel_id}-{oldest:%Y-%m-%d-%H-%M}-"
+        )
+
+
+def test_without_a_dead_letter_bucket_errors_go_to_the_destination_bucket(kinesis, fake):
+    create(kinesis)
+    put(kinesis, b"not json")
+    fake.kinesis.clock.advance(seconds=300)
+    (channel,) = fake.kinesis["s"].channels
+
+    (dead,) = channel.errors
+    assert dead.key.startswith(f"kinesis-channel/errors/c/{channel.channel_id}/")
+
+
+def test_records_that_are_not_json_go_to_the_dead_letter_bucket(kinesis, fake):
+    create(
+        kinesis,
+        S3DestinationConfiguration={
+            **s3_destination(),
+            "DeadLetterQueueS3Configuration": {
+                "BucketARN": "arn:aws:s3:::errors",
+                "ExpectedBucketOwner": OWNER,
+                "ErrorOutputPrefix": "bad/",
+            },
+        },
+    )
+    put(kinesis, b'{"ok": true}', b"not json")
+    fake.kinesis.clock.advance(seconds=300)
+    (channel,) = fake.kinesis["s"].channels
+
+    assert [obj.body for obj in channel.objects] == [b'{"ok": true}\n']
+    (dead,) = channel.errors
+    assert dead.key.startswith("bad/c/")
+    line = json.loads(dead.body)
+    assert (line["errorCode"], line["rawData"], line["partitionKey"]) == (
+        "InvalidJson",
+        "bm90IGpzb24=",
+        "k",
+    )
+
+
+@pytest.mark.parametrize(
+    ("record_format", "payloads", "body"),
+    [
+        ("STRING", [b"one", "two\u00e9".encode()], "one\ntwo\u00e9\n".encode()),
+        ("BYTE_ARRAY", [b"\xff\x00", b"\x01"], b"\xff\x00\x01"),
+    ],
+)
+def test_records_keep_their_source_format(kinesis, fake, record_format, payloads, body):
+    create(kinesis, record_format=record_format)
+    put(kinesis, *payloads)
+    fake.kinesis.clock.advance(seconds=300)
+
+    assert [obj.body for obj in fake.kinesis["s"].channels[0].objects] == [body]
+
+
+def test_a_template_names_the_keys_and_gzip_compresses(kinesis, fake):
+    create(
+        kinesis,
+        S3DestinationConfiguration=s3_destination(
+            CompressionType="GZIP", OutputKeyTemplate="out/!{channel-name}/!{yy}-!{mm}!{extension}"
+        ),
+    )
+    put(kinesis, b'{"a": 1}')
+    fake.kinesis.clock.advance(seconds=300)
+    (obj,) = fake.kinesis["s"].channels[0].objects
+
+    arrived = fake.kinesis["s"].records[0].arrived_at.astimezone(timezone.utc)
+    assert obj.key.startswith(f"out/c/{arrived:%y-%M}-")
+    assert obj.key.endswith(".gz")
+    assert gzip.decompress(obj.body) == b'{"a": 1}\n'
+
+
+def test_a_template_may_name_the_stream_and_give_its_own_extension(kinesis, fake):
+    template = "!{stream-name}/!{channel-id}!{extension:.json.gz}"
+    create(
+        kinesis,
+        S3DestinationConfiguration=s3_destination(
+            CompressionType="GZIP", OutputKeyTemplate=template
+        ),
+    )
+    put(kinesis, b'{"a": 1}')
+    fake.kinesis.clock.advance(seconds=300)
+    (channel,) = fake.kinesis["s"].channels
+
+    (obj,) = channel.objects
+    assert obj.key.startswith(f"s/{channel.channel_id}-")
+    assert obj.key.endswith(".json.gz")
+
+
+def test_zstd_compresses_with_the_compression_extra(kinesis, fake):
+    cramjam = pytest.importorskip("cramjam")
+    create(kinesis, S3DestinationConfiguration=s3_destination(CompressionType="ZSTD"))
+    put(kinesis, b'{"a": 1}')
+    fake.kinesis.clock.advance(seconds=300)
+    (obj,) = fake.kinesis["s"].channels[0].objects
+
+    assert obj.key.endswith(".zst")
+    assert bytes(cramjam.zstd.decompress(obj.body)) == b'{"a": 1}\n'
+
+
+def test_an_update_of_the_freshness_applies_to_what_is_buffered(kinesis, fake):
+    arn = create(kinesis)["ChannelARN"]
+    put(kinesis, b'{"a": 1}')
+    kinesis.update_channel(
+        ChannelARN=arn, S3DestinationConfiguration={"DataFreshnessInSeconds": 900}
+    )
+    fake.kinesis.clock.advance(seconds=899)
+    (waiting,) = fake.kinesis["s"].channels
+    fake.kinesis.clock.advance(seconds=1)
+    (channel,) = fake.kinesis["s"].channels
+
+    assert waiting.objects == []
+    assert [obj.body for obj in channel.objects] == [b'{"a": 1}\n']
+
+
+@pytest.fixture
+def moto_fake() -> Iterator[FirehoseFake]:
+    with mock_aws(), FirehoseFake(region=REGION, seed=SEED) as started:
+        yield started
+
+
+def test_objects_land_in_the_bucket_with_the_storage_class(moto_fake):
+    s3 = boto3.client("s3", region_name=REGION)
+    s3.create_bucket(Bucket="channel-bucket")
+    client = boto3.client("kinesis", region_name=REGION)
+    client.create_stream(StreamName="s", StreamModeDetails={"StreamMode": "ON_DEMAND"})
+    create(client, S3DestinationConfiguration=s3_destination(StorageClass="GLACIER_IR"))
+    put(client, b'{"a": 1}')
+    moto_fake.kinesis.clock.advance(seconds=300)
+    (obj,) = moto_fake.kinesis["s"].channels[0].objects
+
+    stored = s3.get_object(Bucket="channel-bucket", Key=obj.key)
+    assert stored["Body"].read() == b'{"a": 1}\n'
+    assert stored["StorageClass"] == "GLACIER_IR"
+
+
+def test_zstd_without_the_compression_extra_is_reported(kinesis, monkeypatch):
+    monkeypatch.setitem(sys.modules, "cramjam", None)  # import cramjam now fails
+
+    with pytest.warns(UnmodelledSettingWarning, match="ZSTD needs cramjam"):
+        create(kinesis, S3DestinationConfiguration=s3_destination(CompressionType="ZSTD"))
+
+
+def tables_channel(client: Any, record_format: str = "JSON") -> None:
+    with pytest.warns(UnmodelledSettingWarning, match="rows each table would receive are kept"):
+        create(
+            client,
+            record_format=record_format,
+            S3TablesDestinationConfiguration=tables_destination(),
+        )
+
+
+def gsr(body: bytes, *, compressed: bool = False) -> bytes:
+    """A record as the Glue Schema Registry's serializer frames it."""
+    header = bytes([3, 5 if compressed else 0]) + bytes(range(16))
+    return header + (zlib.compress(body) if compressed else body)
+
+
+def test_s3_tables_stay_in_the_account_and_a_table_is_one_channel_s(kinesis):
+    elsewhere = tables_destination()
+    elsewhere["S3TablesConfigurationList"][0]["TableBucketARN"] = (
+        f"arn:aws:s3tables:{REGION}:210987654321:bucket/tables"
+    )
+    kinesis.create_stream(StreamName="t", StreamModeDetails={"StreamMode": "ON_DEMAND"})
+    tables_channel(kinesis)
+
+    with pytest.raises(ClientError) as other_account:
+        create(kinesis, "other", S3TablesDestinationConfiguration=elsewhere)
+    with pytest.raises(ClientError) as taken:
+        create(kinesis, "again", stream="t", S3TablesDestinationConfiguration=tables_destination())
+
+    assert error(other_account.value.response)[0] == "ValidationException"
+    assert "is not in the stream's account and region" in error(other_account.value.response)[1]
+    assert error(taken.value.response)[0] == "ResourceInUseException"
+    assert "is the destination of channel c" in error(taken.value.response)[1]
+
+
+def test_an_s3_tables_channel_keeps_the_rows_its_table_receives(kinesis, fake):
+    tables_channel(kinesis)
+    put(kinesis, b'{"id": 1, "at": "2026-01-01T00:00:00Z"}', b"[1, 2]", b"nope")
+    fake.kinesis.clock.advance(seconds=300)
+    (channel,) = fake.kinesis["s"].channels
+
+    assert channel.destination_type == "S3_TABLES"
+    assert channel.rows == [{"id": 1, "at": "2026-01-01T00:00:00Z"}]
+    assert channel.objects == []
+    (dead,) = channel.errors
+    assert [json.loads(line)["errorCode"] for line in dead.body.splitlines()] == [
+        "InvalidRow",
+        "InvalidJson",
+    ]
+
+
+def test_gsr_json_records_are_read_after_their_schema_registry_header(kinesis, fake):
+    tables_channel(kinesis, "GSR_JSON")
+    put(kinesis, gsr(b'{"id": 1}'), gsr(b'{"id": 2}', compressed=True), b'{"id": 3}')
+    fake.kinesis.clock.advance(seconds=300)
+    (channel,) = fake.kinesis["s"].channels
+
+    assert channel.rows == [{"id": 1}, {"id": 2}]
+    (dead,) = channel.errors
+    assert json.loads(dead.body)["errorCode"] == "InvalidGsrRecord"
+
+
+def test_objects_are_encrypted_with_the_channel_key(moto_fake):
+    s3 = boto3.client("s3", region_name=REGION)
+    s3.create_bucket(Bucket="channel-bucket")
+    client = boto3.client("kinesis", region_name=REGION)
+    client.create_stream(StreamName="s", StreamModeDetails={"StreamMode": "ON_DEMAND"})
+    key = "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+    create(client, EncryptionConfiguration={"EncryptionType": "KMS", "KeyId": key})
+    put(client, b'{"a": 1}')
+    moto_fake.kinesis.clock.advance(seconds=300)
+    (obj,) = moto_fake.kinesis["s"].channels[0].objects
+
+    head = s3.head_object(Bucket="channel-bucket", Key=obj.key)
+    assert (head["ServerSideEncryption"], head["SSEKMSKeyId"]) == ("aws:kms", key)
+
+
+def test_a_deleted_channel_writes_nothing_more(moto_fake):
+    s3 = boto3.client("s3", region_name=REGION)
+    s3.create_bucket(Bucket="channel-bucket")
+    client = boto3.client("kinesis", region_name=REGION)
+    client.create_stream(StreamName="s", StreamModeDetails={"StreamMode": "ON_DEMAND"})
+    arn = create(client)["ChannelARN"]
+    put(client, b'{"a": 1}')
+    client.delete_channel(ChannelARN=arn)
+    moto_fake.kinesis.clock.advance(seconds=300)
+
+    assert moto_fake.kinesis["s"].channels == []
+    assert client.list_channels()["ChannelSummaries"] == []
+    assert s3.list_objects_v2(Bucket="channel-bucket")["KeyCount"] == 0
+
+
+def test_an_object_the_bucket_refuses_is_written_again_a_minute_later(moto_fake):
+    s3 = boto3.client("s3", region_name=REGION)
+    client = boto3.client("kinesis", region_name=REGION)
+    client.create_stream(StreamName="s", StreamModeDetails={"StreamMode": "ON_DEMAND"})
+    create(client)
+    put(client, b'{"a": 1}')
+    moto_fake.kinesis.clock.advance(seconds=300)  # no bucket yet: NoSuchBucket
+    s3.create_bucket(Bucket="channel-bucket")
+    moto_fake.kinesis.clock.advance(seconds=59)
+    before = s3.list_objects_v2(Bucket="channel-bucket")["KeyCount"]
+    moto_fake.kinesis.clock.advance(seconds=1)
+    (obj,) = moto_fake.kinesis["s"].channels[0].objects
+
+    assert before == 0
+    assert s3.get_object(Bucket="channel-bucket", Key=obj.key)["Body"].read() == b'{"a": 1}\n'
+
+
+def test_channel_calls_past_five_a_second_are_refused_when_quotas_are_on(kinesis, fake):
+    arn = create(kinesis)["ChannelARN"]
+    once = boto3.client(
+        "kinesis", region_name=REGION, config=Config(retries={"total_max_attempts": 1})
+    )
+    fake.kinesis.enforce_read_quotas()
+
+    for _ in range(5):
+        once.describe_channel(ChannelARN=arn)
+    over = refused(once.describe_channel, ChannelARN=arn)
+    listed = once.list_channels()  # each operation has a rate of its own
+    fake.kinesis.clock.advance(seconds=1)
+    once.describe_channel(ChannelARN=arn)
+
+    assert error(over) == (
+        "LimitExceededException",
+        "Rate exceeded for stream s under account 123456789012.",
+    )
+    assert len(listed["ChannelSummaries"]) == 1
