@@ -4,6 +4,7 @@ updated and deleted as the Lambda API does it, and the parameters both creation
 
 from __future__ import annotations
 
+import copy
 import re
 from typing import Any
 
@@ -13,7 +14,13 @@ from pytest_firehose._handles.failure_destinations import FailureDestination
 from pytest_firehose._lambda.context import Function
 from pytest_firehose._lambda.functions import FunctionName
 from pytest_firehose._lambda.mapping import EventSourceMapping
-from pytest_firehose._lambda.mapping_description import mapping_description
+from pytest_firehose._lambda.mapping_description import (
+    DELETING,
+    created_state,
+    mapping_description,
+    settled_state,
+    updated_state,
+)
 from pytest_firehose._lambda.mapping_invocations import Invocation
 from pytest_firehose._lambda.mapping_settings import (
     KNOWN,
@@ -39,7 +46,8 @@ class KinesisTrigger:
     """A Kinesis event source mapping as a test drives it: ``drain()`` runs it until it
     has caught up with the stream; ``invocations``, ``failures`` and ``expired`` tell what
     it did; ``describe()`` shows it as GetEventSourceMapping does; ``update()`` and
-    ``delete()`` change it as UpdateEventSourceMapping and DeleteEventSourceMapping do."""
+    ``delete()`` change it as UpdateEventSourceMapping and DeleteEventSourceMapping do, and
+    return their answers; ``creation`` is CreateEventSourceMapping's."""
 
     def __init__(
         self, mapping: EventSourceMapping, world: World, params: dict[str, Any], region: str
@@ -49,8 +57,16 @@ class KinesisTrigger:
         #: The mapping's parameters as last created or updated.
         self._params = params
         self._region = region
-        #: When the mapping was made or last updated (GetEventSourceMapping's LastModified).
+        #: When the mapping was made, last updated or deleted (its answers' LastModified).
         self._modified_at = world.clock.now()
+        self._creation = self._answer("CreateEventSourceMapping", created_state(mapping.settings))
+
+    @property
+    def creation(self) -> dict[str, Any]:
+        """CreateEventSourceMapping's answer for the mapping (boto3's parsed answer, without
+        ``ResponseMetadata``): as ``describe()`` showed it then, in ``State`` ``Creating``
+        (``Disabled`` when made with ``Enabled=False``)."""
+        return copy.deepcopy(self._creation)
 
     def drain(self) -> None:
         """Invoke the handler until every record the stream holds was handed to it or
@@ -58,12 +74,14 @@ class KinesisTrigger:
         disabled mapping invokes nothing; a deleted one is a ``UsageError``."""
         self._mapping.drain()
 
-    def update(self, **params: Any) -> None:
+    def update(self, **params: Any) -> dict[str, Any]:
         """Change the mapping as UpdateEventSourceMapping does (its parameters as boto3
         spells them, ``UUID`` left out): ``Enabled=False`` pauses it, ``BatchSize=``,
         ``DestinationConfig=``, ``FilterCriteria=``, ``ParallelizationFactor=``,
         ``TumblingWindowInSeconds=`` ... retune it. The change applies at once: batches
-        read from now on follow it (docs/lambda.md)."""
+        read from now on follow it (docs/lambda.md). Returns UpdateEventSourceMapping's
+        answer: the mapping as updated, in ``State`` ``Enabling`` or ``Disabling`` when
+        ``Enabled`` changed, else ``Updating``; ``describe()`` then shows it settled."""
         self._check_live("trigger.update()", "UpdateEventSourceMapping")
         given = without_nulls(params)
         if "UUID" in given:
@@ -89,9 +107,11 @@ class KinesisTrigger:
         sender = self._mapping.send_failure
         if settings.on_failure != self._mapping.settings.on_failure:
             sender = failure_sender(self._world, settings, self._region, self.uuid)
+        before = self._mapping.settings
         self._params = merged
         self._modified_at = self._world.clock.now()
         self._mapping.apply(settings, sender)
+        return self._answer("UpdateEventSourceMapping", updated_state(before, settings))
 
     def _same_function(self, given: str) -> None:
         named = mapped_function(given, self._region, self._world.account_id)
@@ -102,23 +122,27 @@ class KinesisTrigger:
                 "this trigger and make one with FunctionName= on the stream's handle."
             )
 
-    def delete(self) -> None:
+    def delete(self) -> dict[str, Any]:
         """Remove the mapping as DeleteEventSourceMapping does: it reads nothing more
         (``drain()`` is then a ``UsageError``), ``invocations`` and ``failures`` stay
-        readable, and the function may be mapped to the stream again."""
+        readable, and the function may be mapped to the stream again. Returns
+        DeleteEventSourceMapping's answer: the mapping in ``State`` ``Deleting``."""
         self._check_live("trigger.delete()", "DeleteEventSourceMapping")
+        self._modified_at = self._world.clock.now()
+        answer = self._answer("DeleteEventSourceMapping", DELETING)
         self._mapping.deleted = True
         with self._world.lock:
             for key, (uuid, _) in list(self._world.event_source_mappings.items()):
                 if uuid == self.uuid:
                     del self._world.event_source_mappings[key]
+        return answer
 
     @property
     def state(self) -> str:
         """``"Enabled"`` or ``"Disabled"``, as GetEventSourceMapping's ``State`` reads once
         a change has applied (the fake applies it at once)."""
         self._check_live("trigger.state", "GetEventSourceMapping")
-        return "Enabled" if self._mapping.settings.enabled else "Disabled"
+        return settled_state(self._mapping.settings)
 
     def describe(self) -> dict[str, Any]:
         """The mapping as GetEventSourceMapping answers (boto3's parsed answer, without
@@ -126,10 +150,16 @@ class KinesisTrigger:
         ``LastProcessingResult`` after the last invocation, ``LastModified`` ... with the
         members the installed botocore's model has."""
         self._check_live("trigger.describe()", "GetEventSourceMapping")
-        output = operation_model("lambda", "GetEventSourceMapping").output_shape
+        return self._answer("GetEventSourceMapping", settled_state(self._mapping.settings))
+
+    def _answer(self, operation: str, state: str) -> dict[str, Any]:
+        """The mapping as ``operation`` answers for it (each answers with the same members,
+        in its own ``state``), with the members the installed botocore's model has."""
+        output = operation_model("lambda", operation).output_shape
         return mapping_description(
             self._params,
             self._mapping.settings,
+            state=state,
             uuid=self.uuid,
             arn=(
                 f"arn:aws:lambda:{self._region}:{self._world.account_id}:"
