@@ -141,8 +141,12 @@ def test_keys_stay_in_order_across_changes_before_the_lanes_caught_up(
 
 def test_a_filtered_record_is_listed_once_across_a_change(fake: FirehoseFake) -> None:
     stream = fake.kinesis.create_stream("s")
+
+    def handler(event: dict[str, Any], context: Any) -> None:
+        trigger.update(ParallelizationFactor=2)
+
     trigger = stream.lambda_trigger(
-        lambda event, context: trigger.update(ParallelizationFactor=2),
+        handler,
         BatchSize=1,
         FilterCriteria={"Filters": [{"Pattern": '{"data": {"keep": [true]}}'}]},
     )

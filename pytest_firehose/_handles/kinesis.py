@@ -19,7 +19,8 @@ from pytest_firehose._handles.base import (
     run_as_sent,
 )
 from pytest_firehose._handles.stream_readers import Source, default_role, event_for
-from pytest_firehose._handles.triggers import KinesisTrigger, new_trigger
+from pytest_firehose._handles.trigger_creation import new_trigger
+from pytest_firehose._handles.triggers import KinesisTrigger
 from pytest_firehose._lambda.functions import check_role
 from pytest_firehose._services.kinesis.channel_state import ChannelState
 from pytest_firehose._services.kinesis.consumers import ConsumerState

@@ -1,33 +1,26 @@
-"""The event source mapping of a Kinesis stream (``lambda_trigger``): made, updated and
-deleted as the Lambda API does it, reading through ``stream_readers``."""
+"""The event source mapping of a Kinesis stream (``lambda_trigger``) as a test holds it:
+updated and deleted as the Lambda API does it, and the parameters both creation
+(``trigger_creation``) and updates read and refuse alike."""
 
 from __future__ import annotations
 
+import copy
 import re
-from collections.abc import Callable
-from datetime import datetime, timedelta, timezone
 from typing import Any
-
-from botocore.utils import parse_to_aware_datetime
 
 from pytest_firehose._engine.world import World
 from pytest_firehose._errors import ServiceError, UsageError
 from pytest_firehose._handles.failure_destinations import FailureDestination
-from pytest_firehose._handles.stream_readers import (
-    ConsumerReader,
-    KinesisReader,
-    Source,
-    default_role,
-)
-from pytest_firehose._lambda.context import LATEST, Function
-from pytest_firehose._lambda.functions import (
-    FunctionName,
-    check_memory,
-    check_role,
-    function_timeout,
-)
+from pytest_firehose._lambda.context import Function
+from pytest_firehose._lambda.functions import FunctionName
 from pytest_firehose._lambda.mapping import EventSourceMapping
-from pytest_firehose._lambda.mapping_description import mapping_description
+from pytest_firehose._lambda.mapping_description import (
+    DELETING,
+    created_state,
+    mapping_description,
+    settled_state,
+    updated_state,
+)
 from pytest_firehose._lambda.mapping_invocations import Invocation
 from pytest_firehose._lambda.mapping_settings import (
     KNOWN,
@@ -36,14 +29,11 @@ from pytest_firehose._lambda.mapping_settings import (
     invalid,
     settings_from,
 )
-from pytest_firehose._services.kinesis.consumers import Consumer
-from pytest_firehose._services.kinesis.model import KinesisService
-from pytest_firehose._services.kinesis.streams import KinesisRecord, KinesisStream
+from pytest_firehose._services.kinesis.streams import KinesisRecord
 from pytest_firehose._wire.shapes import operation_model
 from pytest_firehose._wire.surface import unreviewed
 from pytest_firehose._wire.validation import unsendable, validate_input, without_nulls
 
-_NAME_CHARACTERS = re.compile(r"[^A-Za-z0-9_-]")
 #: CreateEventSourceMapping's FunctionName, as its API model's pattern spells it.
 _FUNCTION = re.compile(
     r"(?:arn:(?:aws[a-zA-Z-]*)?:lambda:)?(?:(?P<region>(?:eusc-)?[a-z]{2}(?:-[a-z]+)+-\d):)?"
@@ -56,7 +46,8 @@ class KinesisTrigger:
     """A Kinesis event source mapping as a test drives it: ``drain()`` runs it until it
     has caught up with the stream; ``invocations``, ``failures`` and ``expired`` tell what
     it did; ``describe()`` shows it as GetEventSourceMapping does; ``update()`` and
-    ``delete()`` change it as UpdateEventSourceMapping and DeleteEventSourceMapping do."""
+    ``delete()`` change it as UpdateEventSourceMapping and DeleteEventSourceMapping do, and
+    return their answers; ``creation`` is CreateEventSourceMapping's."""
 
     def __init__(
         self, mapping: EventSourceMapping, world: World, params: dict[str, Any], region: str
@@ -66,8 +57,16 @@ class KinesisTrigger:
         #: The mapping's parameters as last created or updated.
         self._params = params
         self._region = region
-        #: When the mapping was made or last updated (GetEventSourceMapping's LastModified).
+        #: When the mapping was made, last updated or deleted (its answers' LastModified).
         self._modified_at = world.clock.now()
+        self._creation = self._answer("CreateEventSourceMapping", created_state(mapping.settings))
+
+    @property
+    def creation(self) -> dict[str, Any]:
+        """CreateEventSourceMapping's answer for the mapping (boto3's parsed answer, without
+        ``ResponseMetadata``): as ``describe()`` showed it then, in ``State`` ``Creating``
+        (``Disabled`` when made with ``Enabled=False``)."""
+        return copy.deepcopy(self._creation)
 
     def drain(self) -> None:
         """Invoke the handler until every record the stream holds was handed to it or
@@ -75,12 +74,14 @@ class KinesisTrigger:
         disabled mapping invokes nothing; a deleted one is a ``UsageError``."""
         self._mapping.drain()
 
-    def update(self, **params: Any) -> None:
+    def update(self, **params: Any) -> dict[str, Any]:
         """Change the mapping as UpdateEventSourceMapping does (its parameters as boto3
         spells them, ``UUID`` left out): ``Enabled=False`` pauses it, ``BatchSize=``,
         ``DestinationConfig=``, ``FilterCriteria=``, ``ParallelizationFactor=``,
         ``TumblingWindowInSeconds=`` ... retune it. The change applies at once: batches
-        read from now on follow it (docs/lambda.md)."""
+        read from now on follow it (docs/lambda.md). Returns UpdateEventSourceMapping's
+        answer: the mapping as updated, in ``State`` ``Enabling`` or ``Disabling`` when
+        ``Enabled`` changed, else ``Updating``; ``describe()`` then shows it settled."""
         self._check_live("trigger.update()", "UpdateEventSourceMapping")
         given = without_nulls(params)
         if "UUID" in given:
@@ -100,15 +101,17 @@ class KinesisTrigger:
             validate_input("lambda", "UpdateEventSourceMapping", request)
             settings = settings_from(merged)
         except ServiceError as error:
-            raise _refused(error, "trigger.update", "UpdateEventSourceMapping") from None
+            raise refused(error, "trigger.update", "UpdateEventSourceMapping") from None
         if "FunctionName" in given:
             self._same_function(given["FunctionName"])
         sender = self._mapping.send_failure
         if settings.on_failure != self._mapping.settings.on_failure:
-            sender = _sender(self._world, settings, self._region, self.uuid)
+            sender = failure_sender(self._world, settings, self._region, self.uuid)
+        before = self._mapping.settings
         self._params = merged
         self._modified_at = self._world.clock.now()
         self._mapping.apply(settings, sender)
+        return self._answer("UpdateEventSourceMapping", updated_state(before, settings))
 
     def _same_function(self, given: str) -> None:
         named = mapped_function(given, self._region, self._world.account_id)
@@ -119,23 +122,27 @@ class KinesisTrigger:
                 "this trigger and make one with FunctionName= on the stream's handle."
             )
 
-    def delete(self) -> None:
+    def delete(self) -> dict[str, Any]:
         """Remove the mapping as DeleteEventSourceMapping does: it reads nothing more
         (``drain()`` is then a ``UsageError``), ``invocations`` and ``failures`` stay
-        readable, and the function may be mapped to the stream again."""
+        readable, and the function may be mapped to the stream again. Returns
+        DeleteEventSourceMapping's answer: the mapping in ``State`` ``Deleting``."""
         self._check_live("trigger.delete()", "DeleteEventSourceMapping")
+        self._modified_at = self._world.clock.now()
+        answer = self._answer("DeleteEventSourceMapping", DELETING)
         self._mapping.deleted = True
         with self._world.lock:
             for key, (uuid, _) in list(self._world.event_source_mappings.items()):
                 if uuid == self.uuid:
                     del self._world.event_source_mappings[key]
+        return answer
 
     @property
     def state(self) -> str:
         """``"Enabled"`` or ``"Disabled"``, as GetEventSourceMapping's ``State`` reads once
         a change has applied (the fake applies it at once)."""
         self._check_live("trigger.state", "GetEventSourceMapping")
-        return "Enabled" if self._mapping.settings.enabled else "Disabled"
+        return settled_state(self._mapping.settings)
 
     def describe(self) -> dict[str, Any]:
         """The mapping as GetEventSourceMapping answers (boto3's parsed answer, without
@@ -143,10 +150,16 @@ class KinesisTrigger:
         ``LastProcessingResult`` after the last invocation, ``LastModified`` ... with the
         members the installed botocore's model has."""
         self._check_live("trigger.describe()", "GetEventSourceMapping")
-        output = operation_model("lambda", "GetEventSourceMapping").output_shape
+        return self._answer("GetEventSourceMapping", settled_state(self._mapping.settings))
+
+    def _answer(self, operation: str, state: str) -> dict[str, Any]:
+        """The mapping as ``operation`` answers for it (each answers with the same members,
+        in its own ``state``), with the members the installed botocore's model has."""
+        output = operation_model("lambda", operation).output_shape
         return mapping_description(
             self._params,
             self._mapping.settings,
+            state=state,
             uuid=self.uuid,
             arn=(
                 f"arn:aws:lambda:{self._region}:{self._world.account_id}:"
@@ -213,13 +226,6 @@ class KinesisTrigger:
         return f"<KinesisTrigger {self.function.name!r}, {len(self.invocations)} invocations>"
 
 
-def default_function_name(handler: Callable[..., Any]) -> str:
-    """The name of the function a handler stands for when FunctionName is left out: the
-    handler's own name, made valid (every lambda is ``lambda``)."""
-    name = _NAME_CHARACTERS.sub("-", getattr(handler, "__name__", "") or "")[:64].strip("-")
-    return name or "handler"
-
-
 def mapped_function(given: str, region: str, account_id: str) -> FunctionName:
     """The function FunctionName names (already valid against the API model: a name, a
     partial or full ARN, each with a version or alias or not); the parts it leaves out are
@@ -235,96 +241,11 @@ def mapped_function(given: str, region: str, account_id: str) -> FunctionName:
     )
     if function.region != region:
         # REAL wording, as a user reported it (pmuens/serverless-kinesis-streams#1, 2016).
-        raise _refused(invalid(f"Event source region must match Lambda region {function.region}."))
+        raise refused(invalid(f"Event source region must match Lambda region {function.region}."))
     return function
 
 
-def _starting_timestamp(params: dict[str, Any]) -> None:
-    """Read StartingPositionTimestamp as botocore does (a datetime, seconds since the epoch,
-    or a time string), in place; refuse one that botocore fails on with an error of its own
-    rather than a report (a number of seconds past what a date holds)."""
-    stamp = params.get("StartingPositionTimestamp")
-    if stamp is None or isinstance(stamp, datetime):
-        return
-    try:
-        when = parse_to_aware_datetime(stamp)
-    except (TypeError, ValueError, AttributeError):
-        return  # botocore's validator reports these, in its words
-    except (RuntimeError, OverflowError, OSError):
-        raise UsageError(
-            f"lambda_trigger(StartingPositionTimestamp={stamp!r}): botocore cannot read it "
-            "as a time; pass a timezone-aware datetime, or seconds since the epoch within "
-            "the years 1 to 9999"
-        ) from None
-    params["StartingPositionTimestamp"] = when.astimezone(timezone.utc)
-
-
-def _source_consumer(
-    model: KinesisService, stream: KinesisStream, params: dict[str, Any]
-) -> Consumer | None:
-    """The enhanced fan-out consumer ``EventSourceArn`` names (``None``: the stream itself,
-    read as a shared-throughput consumer). Refuse an ARN that is neither the stream the
-    trigger is made on nor one of its consumers, and a consumer that is gone or not ACTIVE,
-    with Lambda's ``InvalidParameterValueException`` (docs/fidelity.md: the texts are
-    chosen, the stream's after Lambda's recorded ``Stream not found``)."""
-    given = params["EventSourceArn"]
-    if given == stream.arn:
-        if model.streams.get(stream.name) is not stream:
-            # REAL wording (LocalStack's AWS-validated snapshot, 2025).
-            raise _refused(invalid(f"Stream not found: {given}"))
-        return None
-    if given.startswith(f"{stream.arn}/consumer/"):
-        now = model.clock.now()
-        found = [c for c in model.consumers_of(stream) if c.arn == given]
-        if not found or model.streams.get(stream.name) is not stream:
-            raise _refused(invalid(f"Stream not found: {given}"))
-        consumer: Consumer = found[0]
-        if consumer.status(now) != "ACTIVE":
-            raise _refused(
-                invalid(
-                    f"Consumer {consumer.name} with creation timestamp "
-                    f"{int(consumer.created_at.timestamp())} under stream {stream.name} and "
-                    f"account {model.account_id} is not in ACTIVE status."
-                )
-            )
-        return consumer
-    raise UsageError(
-        f"lambda_trigger(EventSourceArn={given!r}): the trigger reads {stream.arn}, the "
-        "stream it is made on; call lambda_trigger on the handle of the stream you mean "
-        "(kinesis[name]), and leave EventSourceArn out or name one of its consumers."
-    )
-
-
-def _claimed(
-    world: World, source_arn: str, given: str, function_arn: str, reader: KinesisReader
-) -> str:
-    """A new mapping's UUID, once no mapping of the same function reads ``source_arn``:
-    Lambda keeps one mapping per event source and function, and refuses a second with
-    ``ResourceConflictException`` (REAL wording and 409, LocalStack's AWS-validated
-    snapshot, 2025). A deleted mapping (``trigger.delete()``) no longer counts, nor does
-    one whose source is gone (docs/fidelity.md)."""
-    with world.lock:
-        existing = world.event_source_mappings.get((source_arn, function_arn))
-        if existing is None or existing[1]():
-            uuid = world.ids.uuid()
-            world.event_source_mappings[source_arn, function_arn] = (uuid, reader.gone)
-            return uuid
-    error = ServiceError(
-        "ResourceConflictException",
-        f'The event source arn (" {source_arn} ") and function (" {given} ") provided '
-        f"mapping already exists. Please update or delete the existing mapping with UUID "
-        f"{existing[0]}",
-        409,
-    )
-    raise UsageError(
-        f"lambda_trigger(): CreateEventSourceMapping would answer {error.code}: "
-        f"{error.message}\nThe function is named by FunctionName, else by the handler "
-        f"(every lambda is 'lambda'): keep using the trigger made first, or pass "
-        f"FunctionName='another-name' to map another function to the stream."
-    )
-
-
-def _refused(
+def refused(
     error: ServiceError,
     call: str = "lambda_trigger",
     operation: str = "CreateEventSourceMapping",
@@ -337,7 +258,7 @@ def _refused(
     )
 
 
-def _sender(
+def failure_sender(
     world: World, settings: MappingSettings, region: str, uuid: str
 ) -> FailureDestination | None:
     """Where the mapping sends the invocation records it writes, if anywhere."""
@@ -350,21 +271,6 @@ def _sender(
         mapping_uuid=uuid,
         new_uuid=world.ids.uuid,
     )
-
-
-def mapping_settings(params: dict[str, Any]) -> MappingSettings:
-    """The settings of a mapping, refused as Lambda would refuse them, with the fix."""
-    _starting_timestamp(params)
-    refusal = unsendable("lambda", "CreateEventSourceMapping", params)
-    if refusal is not None:
-        raise refusal
-    try:
-        validate_input("lambda", "CreateEventSourceMapping", params)
-        settings = settings_from(params)
-    except ServiceError as error:
-        raise _refused(error) from None
-    refuse_unreviewed(params, "lambda_trigger()")
-    return settings
 
 
 def refuse_unreviewed(params: dict[str, Any], call: str) -> None:
@@ -380,57 +286,3 @@ def refuse_unreviewed(params: dict[str, Any], call: str) -> None:
             "refuses it rather than ignore it; leave it out (docs/lambda.md lists what the "
             "mapping models), or use a newer pytest-firehose."
         )
-
-
-def new_trigger(
-    world: World,
-    model: KinesisService,
-    stream: KinesisStream,
-    region: str,
-    handler: Callable[[dict[str, Any], Any], Any],
-    *,
-    timeout: float | timedelta,
-    memory_mb: int,
-    role: str | None,
-    options: dict[str, Any],
-) -> KinesisTrigger:
-    """A mapping from ``stream`` to ``handler``, as CreateEventSourceMapping makes one."""
-    if not callable(handler):
-        raise UsageError("lambda_trigger(handler): pass the function's (event, context) handler")
-    limit = function_timeout(timeout, "lambda_trigger")
-    memory_mb = check_memory(memory_mb, "lambda_trigger")
-    role = check_role(role, "lambda_trigger")
-    params = {"FunctionName": default_function_name(handler), "EventSourceArn": stream.arn}
-    # The test's dicts stay as they were: validation drops None members, and the mapping
-    # keeps what it reads.
-    params.update(without_nulls(options))
-    params.setdefault("StartingPosition", "TRIM_HORIZON")
-    settings = mapping_settings(params)
-    named = mapped_function(params["FunctionName"], region, world.account_id)
-    with world.looked():
-        consumer = _source_consumer(model, stream, params)
-    version = named.qualifier if named.qualifier and named.qualifier.isdigit() else LATEST
-    function = Function(
-        named.name, region, named.account_id, limit, memory_mb=memory_mb, version=version
-    )
-    # The records name the stream, also when a consumer reads them (docs/fidelity.md).
-    source = Source(stream.arn, region, role or default_role(named.account_id, named.name))
-    reader = (
-        KinesisReader(world, model, stream, source)
-        if consumer is None
-        else ConsumerReader(world, model, stream, source, consumer)
-    )
-    uuid = _claimed(world, params["EventSourceArn"], params["FunctionName"], named.arn, reader)
-    sender = _sender(world, settings, region, uuid)
-    mapping = EventSourceMapping(
-        handler,
-        function,
-        settings,
-        reader,
-        world.clock,
-        world.ids.uuid,
-        sender,
-        uuid,
-        invoked_arn=named.arn,
-    )
-    return KinesisTrigger(mapping, world, params, region)

@@ -13,6 +13,13 @@ its default when it was not given, and FilterCriteria only when given. After a f
 invocation LastProcessingResult reads ``PROBLEM: Function call failed`` (DOC, the developer
 guide's update-event-source-mapping example).
 
+CreateEventSourceMapping, UpdateEventSourceMapping and DeleteEventSourceMapping answer with
+the same members (REAL, the same snapshots, HTTP 202), the State a passing one: ``Creating``
+for a new mapping (Kinesis, DynamoDB and SQS sources), ``Disabled`` for one made disabled (an
+SQS source); ``Disabling`` for an update that disables (a DynamoDB stream source),
+``Enabling`` for one that enables and ``Updating`` for one that leaves ``Enabled`` out (an
+SQS source); ``Deleting`` for a deletion (a DynamoDB stream source).
+
 Choices (INFERRED, docs/fidelity.md): StartingPositionTimestamp, KMSKeyArn and MetricsConfig
 show when given, as given; FilterCriteria shows while it holds a filter; an invocation is
 ``OK`` unless the function raised or timed out, whatever items its answer reports failed.
@@ -32,6 +39,9 @@ NO_RECORDS = "No records processed"
 PROCESSED = "OK"
 FUNCTION_FAILED = "PROBLEM: Function call failed"
 USER_ACTION = "User action"
+CREATING = "Creating"
+UPDATING = "Updating"
+DELETING = "Deleting"
 #: Members shown as given, and left out when not given.
 _AS_GIVEN = ("KMSKeyArn", "MetricsConfig")
 
@@ -43,10 +53,29 @@ def last_processing_result(invocations: Sequence[Invocation]) -> str:
     return FUNCTION_FAILED if invocations[-1].failed else PROCESSED
 
 
+def settled_state(settings: MappingSettings) -> str:
+    """The State a mapping with ``settings`` reads once a change has applied."""
+    return "Enabled" if settings.enabled else "Disabled"
+
+
+def created_state(settings: MappingSettings) -> str:
+    """The State CreateEventSourceMapping answers for a mapping made with ``settings``."""
+    return CREATING if settings.enabled else settled_state(settings)
+
+
+def updated_state(before: MappingSettings, after: MappingSettings) -> str:
+    """The State UpdateEventSourceMapping answers for a change from ``before`` to
+    ``after``: enabling or disabling when ``Enabled`` changed, else updating."""
+    if before.enabled == after.enabled:
+        return UPDATING
+    return "Enabling" if after.enabled else "Disabling"
+
+
 def mapping_description(
     params: dict[str, Any],
     settings: MappingSettings,
     *,
+    state: str,
     uuid: str,
     arn: str,
     function_arn: str,
@@ -54,8 +83,9 @@ def mapping_description(
     invocations: Sequence[Invocation],
     members: Collection[str],
 ) -> dict[str, Any]:
-    """GetEventSourceMapping's answer for the mapping made or last updated with ``params``
-    (read as ``settings``), keeping only ``members`` (those the installed botocore's model
+    """The mapping made or last updated with ``params`` (read as ``settings``) as Lambda's
+    answers describe it, in ``state`` (GetEventSourceMapping's: :func:`settled_state`),
+    keeping only ``members`` (those the installed botocore's model
     has: its client would drop any other)."""
     on_failure = {} if settings.on_failure is None else {"Destination": settings.on_failure}
     described: dict[str, Any] = {
@@ -68,7 +98,7 @@ def mapping_description(
         "FunctionArn": function_arn,
         "LastModified": modified_at,
         "LastProcessingResult": last_processing_result(invocations),
-        "State": "Enabled" if settings.enabled else "Disabled",
+        "State": state,
         "StateTransitionReason": USER_ACTION,
         "DestinationConfig": {"OnFailure": on_failure},
         "MaximumRecordAgeInSeconds": params.get("MaximumRecordAgeInSeconds", -1),
