@@ -46,9 +46,9 @@ from pytest_firehose._services.firehose.conversion_rules import GlueTables, chec
 from pytest_firehose._services.firehose.describe import (
     DESTINATION_KINDS,
     UPDATE_KINDS,
-    check_prefixes,
     updated_destination,
 )
+from pytest_firehose._services.firehose.prefix_rules import check_prefixes
 from pytest_firehose._services.firehose.puts import Puts
 from pytest_firehose._services.firehose.quotas import ControlRates, PutQuota
 from pytest_firehose._services.firehose.settings import findings, report, source_findings
