@@ -21,7 +21,7 @@ from hypothesis import strategies as st
 
 from pytest_firehose import FirehoseFake
 from pytest_firehose._clock import LATEST, ClockRangeError, FakeClock
-from pytest_firehose._doors import control as control_api
+from pytest_firehose._doors import control_input
 from pytest_firehose._doors.server import FirehoseServer
 from pytest_firehose._errors import UsageError
 
@@ -386,7 +386,7 @@ def test_head_is_answered_where_get_is(served: FirehoseServer) -> None:
 
 
 def test_every_endpoint_says_what_it_reads(served: FirehoseServer) -> None:
-    # An endpoint missing from _READS would answer 500 (a KeyError), one missing from the
+    # An endpoint missing from READS would answer 500 (a KeyError), one missing from the
     # handlers would be listed in the 404's "there are:" and never answered.
     control = served._control
-    assert {*control.handlers(), "GET /_fake/streams/{name}"} == set(control_api.ROUTES)
+    assert {*control.handlers(), "GET /_fake/streams/{name}"} == set(control_input.ROUTES)

@@ -14,8 +14,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from pytest_firehose._errors import ServiceError
+from pytest_firehose._wire.conformance import conforms
 from pytest_firehose._wire.shapes import decode_input
-from pytest_firehose._wire.validation import conforms, validate_input
+from pytest_firehose._wire.validation import validate_input
 
 
 def b64(size: int) -> str:
@@ -152,9 +153,9 @@ def test_a_body_botocore_serialized_is_not_checked_for_base64(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     from pytest_firehose import FirehoseFake
-    from pytest_firehose._wire import validation
+    from pytest_firehose._wire import conformance
 
-    checked = spy_on(monkeypatch, validation, "is_canonical")
+    checked = spy_on(monkeypatch, conformance, "is_canonical")
     with FirehoseFake(region="us-east-1") as fake:
         fake.firehose.create_delivery_stream("events")
         client = boto3.client("firehose", region_name="us-east-1")

@@ -11,7 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from pytest_firehose._doors.control import Control, ControlError
+from pytest_firehose._doors.control import Control
+from pytest_firehose._doors.control_input import ControlError
 from pytest_firehose._engine.fault_keywords import EFFECTS, KEYWORDS, SIGNATURE, FaultSpec
 from pytest_firehose._engine.world import World
 from pytest_firehose._handles.base import ServiceHandle

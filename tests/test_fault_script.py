@@ -8,15 +8,9 @@ from typing import Any
 import pytest
 
 from pytest_firehose._clock import FakeClock
+from pytest_firehose._engine.fault_checks import CHECKERS, make_fault
 from pytest_firehose._engine.fault_keywords import EFFECTS, FaultSpec
-from pytest_firehose._engine.faults import (
-    CHECKERS,
-    Effect,
-    FaultHandle,
-    FaultScript,
-    Hit,
-    make_fault,
-)
+from pytest_firehose._engine.faults import Effect, FaultHandle, FaultScript, Hit
 from pytest_firehose._errors import ServiceError, UsageError
 
 FIREHOSE_CONTEXT = {

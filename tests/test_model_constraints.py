@@ -12,9 +12,10 @@ import pytest
 import regex
 from botocore.model import Shape
 
+from pytest_firehose._wire.conformance import _conformer, _Nonconforming
 from pytest_firehose._wire.patterns import compiled_pattern, java_to_regex
 from pytest_firehose._wire.shapes import service_model
-from pytest_firehose._wire.validation import _conformer, _Invalid, _validator
+from pytest_firehose._wire.validation import _validator
 
 SERVICES = ("firehose", "kinesis")
 
@@ -113,7 +114,7 @@ def test_every_model_constraint_is_enforced(service, shape, constraint, value):
 
     assert errors, f"{shape.name}: {constraint} not enforced for {value!r:.60}"
     assert any("'member' failed to satisfy constraint" in error for error in errors)
-    with pytest.raises(_Invalid):
+    with pytest.raises(_Nonconforming):
         _conformer(shape)(value)
 
 
@@ -141,7 +142,7 @@ def test_every_map_key_and_value_constraint_is_enforced(shape, side, broken):
 
     part = "Map keys" if side == "key" else "Map value"
     assert any(f"{part} must satisfy constraint: [" in error for error in errors), errors
-    with pytest.raises(_Invalid):
+    with pytest.raises(_Nonconforming):
         _conformer(shape)(value)
 
 

@@ -2,24 +2,35 @@
 
 Knows nothing of sockets: :meth:`Control.answer` takes a method, a path, the query string
 and the body, and returns a status and a JSON-ready value. Bad input is a :class:`ControlError`
-whose message names the fix; the server answers it as ``{"error": message}``. A field an
-endpoint does not read, in its body or its query string, is refused rather than ignored.
+whose message names the fix; the server answers it as ``{"error": message}``. How a request
+is read and checked is ``control_input.py``'s; what each endpoint does, and how the world is
+shown as JSON, is here.
 """
 
 from __future__ import annotations
 
 import base64
-import json
-import re
 import threading
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
-from urllib.parse import parse_qsl, unquote
-
-from botocore.exceptions import ParamValidationError
-from botocore.validate import validate_parameters
+from urllib.parse import unquote
 
 from pytest_firehose._clock import ClockRangeError
+from pytest_firehose._doors.control_input import (
+    LOG_FIELDS,
+    ROUTES,
+    SERVICES,
+    ControlError,
+    Json,
+    boto3_refusal,
+    check_reads,
+    decoded_records,
+    fault_records,
+    parse_body,
+    parse_query,
+    service_field,
+    text_field,
+)
 from pytest_firehose._engine.calls import Call
 from pytest_firehose._engine.config import is_region
 from pytest_firehose._engine.fault_keywords import KEYWORDS
@@ -30,49 +41,8 @@ from pytest_firehose._handles.base import ServiceHandle
 from pytest_firehose._handles.delivery_stream import DeliveryStreamHandle
 from pytest_firehose._handles.firehose import FirehoseHandle
 from pytest_firehose._handles.kinesis import KinesisHandle, KinesisStreamHandle
-from pytest_firehose._wire.shapes import operation_model
 
-SERVICES = ("firehose", "kinesis")
-_INDEX = re.compile(r"-?[0-9]+")
-#: What ``POST /_fake/logs`` takes besides messages: the argument each one is, an example.
-_LOG_FIELDS = {
-    "logGroup": ("log_group", "/aws/lambda/app"),
-    "logStream": ("log_stream", "2026/12/03/[$LATEST]0123"),
-    "subscriptionFilter": ("subscription_filter", "to-firehose"),
-}
-#: What each endpoint reads: the fields of its body (``None``: whatever it hands them to
-#: checks them: botocore's model for a create, ``.fail()`` for a fault) and its query
-#: parameters.
-_READS: dict[str, tuple[tuple[str, ...] | None, tuple[str, ...]]] = {
-    "GET /_fake/health": ((), ()),
-    "GET /_fake/streams": (("region",), ("region",)),
-    "POST /_fake/streams": (None, ("region",)),
-    "GET /_fake/streams/{name}": ((), ("service", "region")),
-    "GET /_fake/faults": ((), ()),
-    "POST /_fake/faults": (None, ()),
-    "GET /_fake/clock": ((), ()),
-    "POST /_fake/clock": (("advance",), ()),
-    "POST /_fake/flush": (("stream", "region"), ("region",)),
-    "POST /_fake/logs": (
-        ("stream", "region", "records", "messages", *_LOG_FIELDS),
-        ("region",),
-    ),
-    "GET /_fake/calls": (("region",), ("service", "region")),
-    "POST /_fake/reset": ((), ()),
-}
-ROUTES = tuple(_READS)
-
-Json = Any
 Answer = tuple[int, Json]
-
-
-class ControlError(Exception):
-    """A control request the server refuses: the HTTP status and a message naming the fix."""
-
-    def __init__(self, status: int, message: str) -> None:
-        super().__init__(message)
-        self.status = status
-        self.message = message
 
 
 def _b64(data: bytes) -> str:
@@ -81,140 +51,6 @@ def _b64(data: bytes) -> str:
 
 def _b64_list(payloads: Iterable[bytes]) -> list[str]:
     return [_b64(bytes(payload)) for payload in payloads]
-
-
-def _decoded(records: Json) -> list[bytes]:
-    """``records`` given as a list of base64 strings, decoded."""
-    if not isinstance(records, list):
-        raise ControlError(400, f'"records" is a list of base64 strings, not {records!r}')
-    decoded = []
-    for record in records:
-        try:
-            decoded.append(base64.b64decode(record, validate=True))
-        except (TypeError, ValueError):
-            raise ControlError(
-                400, f'each of "records" is a record in base64, e.g. "H4sI...", not {record!r}'
-            ) from None
-    return decoded
-
-
-class _DuplicateKey(ValueError):
-    """A JSON object that gives one key twice: one of its values would be dropped."""
-
-
-def _object(pairs: list[tuple[str, Json]]) -> dict[str, Json]:
-    value: dict[str, Json] = {}
-    for key, item in pairs:
-        if key in value:
-            raise _DuplicateKey(f"the body gives {key!r} twice in one object; give it once")
-        value[key] = item
-    return value
-
-
-def parse_body(body: bytes) -> dict[str, Json]:
-    """The request's JSON object; an empty body is ``{}``."""
-    if not body.strip():
-        return {}
-    try:
-        value = json.loads(body, object_pairs_hook=_object)
-    except _DuplicateKey as error:
-        raise ControlError(400, str(error)) from None
-    except (ValueError, UnicodeDecodeError) as error:
-        raise ControlError(400, f"the body is not JSON ({error}); send a JSON object") from None
-    except RecursionError:
-        raise ControlError(400, "the body is nested too deep to read; send a JSON object") from None
-    if not isinstance(value, dict):
-        raise ControlError(400, f"the body must be a JSON object, not {type(value).__name__}")
-    return value
-
-
-def parse_query(query: str) -> dict[str, str]:
-    """The query string's parameters, each given once (an empty value is a value)."""
-    parameters: dict[str, str] = {}
-    for key, value in parse_qsl(query, keep_blank_values=True):
-        if key in parameters:
-            raise ControlError(
-                400, f"?{key}= is given twice ({parameters[key]!r} and {value!r}); give it once"
-            )
-        parameters[key] = value
-    return parameters
-
-
-def _check_reads(route: str, body: Mapping[str, Json], query: Mapping[str, str]) -> None:
-    """Refuse a body field or a query parameter that ``route`` does not read."""
-    fields, parameters = _READS[route]
-    for key in query:
-        if key not in parameters:
-            takes = ", ".join(f"?{p}=" for p in parameters) or "no query parameters"
-            hint = f'; give "{key}" in the JSON body' if fields and key in fields else ""
-            raise ControlError(400, f"{route} takes no ?{key}= (it takes {takes}){hint}")
-    if fields is None:
-        return
-    for key in body:
-        if key not in fields:
-            takes = ", ".join(f'"{f}"' for f in fields) or "no fields"
-            raise ControlError(400, f'{route} takes no "{key}" (its body takes {takes})')
-
-
-def _text(body: Mapping[str, Json], key: str, example: str) -> str:
-    value = body.get(key)
-    if not isinstance(value, str) or not value:
-        raise ControlError(400, f'give "{key}" as a string, e.g. {example}; got {value!r}')
-    return value
-
-
-def _service(body: Mapping[str, Json], example: str) -> str:
-    service = body.get("service")
-    if service not in SERVICES:
-        raise ControlError(
-            400, f'"service" must be "firehose" or "kinesis", e.g. {example}; got {service!r}'
-        )
-    assert isinstance(service, str)
-    return service
-
-
-def _records(records: Json) -> Json:
-    """``records`` as ``.fail`` takes it: JSON object keys (strings) become int indexes."""
-    if not isinstance(records, dict):
-        return records
-    converted: dict[int, Json] = {}
-    keys: dict[int, str] = {}
-    for key, code in records.items():
-        if not _INDEX.fullmatch(key):
-            raise ControlError(
-                400,
-                "records keys are the 0-based indexes of records in the batch, written as "
-                f'JSON strings, e.g. {{"records": {{"1": "ServiceUnavailableException"}}}}; '
-                f"got key {key!r}",
-            )
-        index = int(key)
-        if index in keys:
-            raise ControlError(
-                400,
-                f"records keys {keys[index]!r} and {key!r} both name record {index}; name it once",
-            )
-        keys[index] = key
-        converted[index] = code
-    return converted
-
-
-#: The create operation behind ``POST /_fake/streams``, and its stream name member.
-_CREATE = {
-    "firehose": ("CreateDeliveryStream", "DeliveryStreamName"),
-    "kinesis": ("CreateStream", "StreamName"),
-}
-
-
-def _boto3_refusal(service: str, name: str, options: Mapping[str, Json]) -> str | None:
-    """What boto3 would say before sending these create options (botocore's parameter
-    validator, in its words), or ``None`` if it would send them."""
-    operation, name_member = _CREATE[service]
-    params = {name_member: name, **options}
-    try:
-        validate_parameters(params, operation_model(service, operation).input_shape)
-    except ParamValidationError as error:
-        return f"{operation}: {error}"
-    return None
 
 
 def call_json(call: Call) -> dict[str, Json]:
@@ -296,7 +132,7 @@ class Control:
         if route == "streams" and len(parts) == 2 and parts[1]:
             self._allow(method, ("GET",), path)
             parameters = parse_query(query)
-            _check_reads("GET /_fake/streams/{name}", parse_body(body), parameters)
+            check_reads("GET /_fake/streams/{name}", parse_body(body), parameters)
             return self._show_stream(parts[1], parameters)
         handlers = self.handlers()
         methods = tuple(key.split(" ")[0] for key in handlers if key.endswith(f" /_fake/{route}"))
@@ -307,12 +143,12 @@ class Control:
         method = self._allow(method, methods, path)
         fields, parameters = parse_body(body), parse_query(query)
         key = f"{method} /_fake/{route}"
-        _check_reads(key, fields, parameters)
+        check_reads(key, fields, parameters)
         return handlers[key](fields, parameters)
 
     def handlers(self) -> dict[str, Callable[[dict[str, Json], Mapping[str, str]], Answer]]:
         """The endpoint behind each route but ``GET /_fake/streams/{name}``, keyed as
-        ``_READS`` is."""
+        ``control_input.READS`` is."""
         return {
             "GET /_fake/health": self._health,
             "GET /_fake/streams": self._list_streams,
@@ -369,8 +205,8 @@ class Control:
 
     def _create_stream(self, body: dict[str, Json], query: Mapping[str, str]) -> Answer:
         example = '{"service": "firehose", "name": "events"}'
-        service = _service(body, example)
-        name = _text(body, "name", example)
+        service = service_field(body, example)
+        name = text_field(body, "name", example)
         region = self._region(body, query)
         options = {k: v for k, v in body.items() if k not in ("service", "name", "region")}
         created: DeliveryStreamHandle | KinesisStreamHandle
@@ -388,7 +224,7 @@ class Control:
             # Options of the wrong type can fail before the service answers; say what boto3
             # would say of them. Anything else is the fake's own failure.
             given = {"ShardCount": shard_count, **options} if service == "kinesis" else options
-            refusal = _boto3_refusal(service, name, given)
+            refusal = boto3_refusal(service, name, given)
             if refusal is None:
                 raise
             raise ControlError(400, refusal) from None
@@ -412,7 +248,7 @@ class Control:
             raise ControlError(404, str(error)) from None
 
     def _add_fault(self, body: dict[str, Json], query: Mapping[str, str]) -> Answer:
-        service = _service(body, '{"service": "firehose", "throttle": 1}')
+        service = service_field(body, '{"service": "firehose", "throttle": 1}')
         if "region" in body:
             raise ControlError(
                 400,
@@ -429,7 +265,7 @@ class Control:
                 "available over HTTP)",
             )
         if "records" in keywords:
-            keywords["records"] = _records(keywords["records"])
+            keywords["records"] = fault_records(keywords["records"])
         try:
             handle = self._handles[service].fail(**keywords)
         except UsageError as error:
@@ -486,7 +322,7 @@ class Control:
         """Put records into a delivery stream as a CloudWatch Logs subscription does:
         ``records`` (base64, as sent) or ``messages`` (one batch of log events)."""
         example = '{"stream": "logs", "messages": ["a log line"]}'
-        name = _text(body, "stream", example)
+        name = text_field(body, "stream", example)
         region = self._region(body, query)
         try:
             stream = self._firehose.stream(name, region=region)
@@ -504,13 +340,13 @@ class Control:
                 if not isinstance(messages, list):
                     raise UsageError(f'"messages" is a list of log lines, not {messages!r}')
                 where = {
-                    argument: _text(body, key, f'"{key}": "{example}"')
-                    for key, (argument, example) in _LOG_FIELDS.items()
+                    argument: text_field(body, key, f'"{key}": "{example}"')
+                    for key, (argument, example) in LOG_FIELDS.items()
                     if key in body
                 }
                 put = [stream.put_log_events(messages, **where)]
             else:
-                put = _decoded(records)
+                put = decoded_records(records)
                 stream.put_from_logs(*put)
         except UsageError as error:
             raise ControlError(400, str(error)) from None

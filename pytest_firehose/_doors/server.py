@@ -1,7 +1,7 @@
 """The local server: one fake world over HTTP, for SDKs in other languages and the AWS CLI.
 
 ``POST /`` with ``X-Amz-Target`` goes to the same engine the in-process interceptor uses
-(``World.handle``); everything under ``/_fake/`` is the control API (``_control.py``).
+(``World.handle``); everything under ``/_fake/`` is the control API (``control.py``).
 HTTP/1.1 with keep-alive (``http1.py``), on the standard library's ``ThreadingHTTPServer``;
 a connection that opens with HTTP/2's preface is served in HTTP/2 (``http2.py``, the
 ``http2`` extra). An event stream (SubscribeToShard) is pushed as the world makes its
@@ -36,7 +36,8 @@ from typing import TYPE_CHECKING, Any, TextIO
 from urllib.parse import urlsplit
 
 from pytest_firehose._doors.botocore import interceptor_installed
-from pytest_firehose._doors.control import Control, ControlError
+from pytest_firehose._doors.control import Control
+from pytest_firehose._doors.control_input import ControlError
 from pytest_firehose._doors.environment import FAKE_CREDENTIALS, NO_METADATA
 from pytest_firehose._doors.http1 import Handler
 from pytest_firehose._doors.http2 import JSON

@@ -12,8 +12,9 @@ from pytest_firehose._clock import FakeClock
 from pytest_firehose._engine.calls import Call
 from pytest_firehose._engine.config import check_region
 from pytest_firehose._engine.exchange import ServiceModel, report_unreviewed
+from pytest_firehose._engine.fault_checks import make_fault
 from pytest_firehose._engine.fault_keywords import FaultSpec, RecordsSpec
-from pytest_firehose._engine.faults import FaultHandle, make_fault
+from pytest_firehose._engine.faults import FaultHandle
 from pytest_firehose._engine.world import World
 from pytest_firehose._errors import ServiceError, StreamKeyError, UsageError
 from pytest_firehose._wire.codec import decode_as_written

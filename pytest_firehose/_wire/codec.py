@@ -27,8 +27,8 @@ from botocore.serialize import create_serializer
 
 from pytest_firehose._errors import ServiceError, UsageError
 from pytest_firehose._wire import cbor, jsontext
+from pytest_firehose._wire.conformance import conforms
 from pytest_firehose._wire.shapes import decode_input, operation_model
-from pytest_firehose._wire.validation import conforms
 
 CONTENT_TYPE = "application/x-amz-json-1.1"
 CBOR_CONTENT_TYPE = cbor.CBOR_CONTENT_TYPE

@@ -1,0 +1,217 @@
+"""The fast path for bodies an SDK wrote: ``conforms`` makes one read-only pass over a
+request's parsed JSON and says whether it is already typed and valid, so that neither
+decoding nor message-building validation (``validation.py``) has to run. Anything it is
+unsure of (a timestamp to convert, a member the model lacks) goes the full way."""
+
+from __future__ import annotations
+
+import functools
+import math
+from collections.abc import Callable
+from typing import Any
+
+from botocore.model import Shape
+
+from pytest_firehose._payload import payload_len
+from pytest_firehose._wire.blobs import is_canonical
+from pytest_firehose._wire.patterns import compiled_pattern
+from pytest_firehose._wire.shapes import INTEGER_BOUNDS, operation_model
+
+
+class _Nonconforming(Exception):
+    """Raised by a conformer at the first thing the full path must look at."""
+
+
+Conformer = Callable[[Any], None]
+
+
+def _bounds(shape: Shape, measure: Callable[[Any], Any]) -> Conformer:
+    low, high = shape.metadata.get("min"), shape.metadata.get("max")
+
+    def check(value: Any) -> None:
+        size = measure(value)
+        if (low is not None and size < low) or (high is not None and size > high):
+            raise _Nonconforming
+
+    return check
+
+
+def _typed(kinds: tuple[type, ...], then: Conformer | None = None) -> Conformer:
+    def check(value: Any) -> None:
+        if not isinstance(value, kinds) or (isinstance(value, bool) and bool not in kinds):
+            raise _Nonconforming
+        if then is not None:
+            then(value)
+
+    return check
+
+
+def _finite(value: Any) -> None:
+    if not math.isfinite(value):
+        raise _Nonconforming
+
+
+def _all_checks(*checks: Conformer) -> Conformer:
+    def check(value: Any) -> None:
+        for each in checks:
+            each(value)
+
+    return check
+
+
+def _identity(value: Any) -> Any:
+    return value
+
+
+@functools.cache
+def _conformer(shape: Shape, serialized: bool = False) -> Conformer:
+    """A read-only check of a request's JSON: raises ``_Nonconforming`` at anything that needs
+    converting (timestamps) or that ``decode_input``/``validate_input`` would refuse."""
+    kind = shape.type_name
+    if kind == "structure":
+        required = tuple(shape.required_members)
+        members = {name: _conformer(member, serialized) for name, member in shape.members.items()}
+
+        def check_structure(value: Any) -> None:
+            if type(value) is not dict:
+                raise _Nonconforming
+            for name in required:
+                if name not in value:
+                    raise _Nonconforming  # a null one is refused by its own check, below
+            for name, child in value.items():
+                check = members.get(name)
+                if check is None:
+                    # A member the model does not have: the full path reads the request,
+                    # and the engine reports the member (``surface.unreviewed``).
+                    raise _Nonconforming
+                check(child)  # refuses None, as every conformer does
+
+        if len(members) == 1 and required == tuple(members):
+            # A wrapper around one required member, such as a batch's Record {Data}: one
+            # lookup per item instead of two loops.
+            ((only, check_only),) = members.items()
+
+            def check_wrapper(value: Any) -> None:
+                if type(value) is not dict or len(value) != 1:
+                    check_structure(value)
+                    return
+                child = value.get(only)
+                if child is None:
+                    raise _Nonconforming
+                check_only(child)
+
+            return check_wrapper
+
+        return check_structure
+    if kind == "list":
+        own = _bounds(shape, len)
+        item = _conformer(shape.member, serialized)
+
+        def check_list(value: Any) -> None:
+            if type(value) is not list:
+                raise _Nonconforming
+            own(value)
+            # Every conformer refuses None (no type it takes is None's).
+            for child in value:
+                item(child)
+
+        return check_list
+    if kind == "map":
+        size = _bounds(shape, len)
+        key = _conformer(shape.key, serialized)
+        entry = _conformer(shape.value, serialized)
+
+        def check_map(value: Any) -> None:
+            if type(value) is not dict:
+                raise _Nonconforming
+            size(value)
+            for name, child in value.items():
+                if child is None:
+                    raise _Nonconforming
+                key(name)
+                entry(child)
+
+        return check_map
+    if kind == "blob":
+        low, high = shape.metadata.get("min", 0), shape.metadata.get("max")
+
+        def check_blob(value: Any) -> None:
+            # A hook may have rewritten botocore's body: its base64 is checked, unless the
+            # body is the serializer's own, whose base64 botocore encoded.
+            if type(value) is not str or not (serialized or is_canonical(value)):
+                raise _Nonconforming
+            # Base64 text's length gives the decoded length give or take 2 bytes of
+            # padding; count the padding only near a bound.
+            upper = len(value) // 4 * 3
+            if (high is not None and upper > high) or upper - 2 < low:
+                size = payload_len(value)
+                if (high is not None and size > high) or size < low:
+                    raise _Nonconforming
+
+        return check_blob
+    if kind == "string":
+        enum = shape.metadata.get("enum")
+        if enum is not None:
+
+            def check_enum(value: Any) -> None:
+                if value not in enum:
+                    raise _Nonconforming
+
+            return check_enum
+        pattern_text = shape.metadata.get("pattern")
+        length = _bounds(shape, len)
+        if pattern_text is None:
+            low, high = shape.metadata.get("min", 0), shape.metadata.get("max")
+
+            def check_text(value: Any) -> None:
+                if not isinstance(value, str):
+                    raise _Nonconforming
+                size = len(value)
+                if size < low or (high is not None and size > high):
+                    raise _Nonconforming
+
+            return check_text
+        pattern = compiled_pattern(pattern_text)
+
+        def check_string(value: Any) -> None:
+            if not isinstance(value, str) or not pattern.fullmatch(value):
+                raise _Nonconforming
+            length(value)
+
+        return check_string
+    if kind in ("integer", "long"):
+        # Past what the front end's Integer or Long holds, the full path clamps it first.
+        low, high = INTEGER_BOUNDS[kind]
+        model_bounds = _bounds(shape, _identity)
+
+        def check_integer(value: Any) -> None:
+            if type(value) is not int or not low <= value <= high:
+                raise _Nonconforming
+            model_bounds(value)
+
+        return check_integer
+    if kind in ("double", "float"):
+        # Only a value botocore wrote but no reader takes can be NaN or infinite here.
+        return _typed((int, float), _all_checks(_finite, _bounds(shape, _identity)))
+    if kind == "boolean":
+        return _typed((bool,))
+
+    def needs_converting(value: Any) -> None:  # timestamps, and any type not listed above
+        raise _Nonconforming
+
+    return needs_converting
+
+
+def conforms(service: str, operation: str, params: Any, *, serialized: bool = False) -> bool:
+    """Whether JSON ``params`` are already the typed, valid parameters: the fast path for
+    bodies an SDK wrote. ``False`` means: decode and validate as usual.
+    ``serialized``: the body is what botocore's serializer wrote, unchanged, so its blobs
+    are base64 botocore encoded and need no check."""
+    shape = operation_model(service, operation).input_shape
+    if shape is None:
+        return False
+    try:
+        _conformer(shape, serialized)(params)
+    except _Nonconforming:
+        return False
+    return True
