@@ -5,7 +5,9 @@ botocore sends these operations from 1.44 on; older releases cannot call them.""
 
 from __future__ import annotations
 
+import base64
 import gzip
+import http.client
 import json
 import sys
 import warnings
@@ -23,6 +25,7 @@ from conftest import REGION, SEED, needs_botocore, refused
 from moto import mock_aws
 
 from pytest_firehose import FirehoseFake, UnmodelledSettingWarning
+from pytest_firehose._doors.server import FirehoseServer
 
 pytestmark = needs_botocore("kinesis CreateChannel")
 
@@ -674,3 +677,34 @@ def test_channel_calls_past_five_a_second_are_refused_when_quotas_are_on(kinesis
         "Rate exceeded for stream s under account 123456789012.",
     )
     assert len(listed["ChannelSummaries"]) == 1
+
+
+def test_the_control_api_shows_each_channel_of_a_stream():
+    with FirehoseServer() as server:
+        client = boto3.client(
+            "kinesis",
+            endpoint_url=server.url,
+            region_name=REGION,
+            aws_access_key_id="any",
+            aws_secret_access_key="any",
+        )
+        client.create_stream(StreamName="s", StreamModeDetails={"StreamMode": "ON_DEMAND"})
+        arn = create(client)["ChannelARN"]
+        put(client, b'{"a": 1}', b"oops")
+        server.kinesis.clock.advance(seconds=300)
+        put(client, b'{"b": 2}')
+        connection = http.client.HTTPConnection(server.host, server.port, timeout=10)
+        connection.request("GET", f"/_fake/streams/s?service=kinesis&region={REGION}")
+        shown = json.loads(connection.getresponse().read())
+        connection.close()
+
+    (channel,) = shown["channels"]
+    assert (channel["name"], channel["arn"]) == ("c", arn)
+    assert (channel["status"], channel["destination_type"]) == ("ACTIVE", "S3")
+    (obj,) = channel["objects"]
+    assert base64.b64decode(obj["body"]) == b'{"a": 1}\n'
+    assert obj["key"].startswith("kinesis-channel/c/")
+    (dead,) = channel["errors"]
+    assert json.loads(base64.b64decode(dead["body"]))["rawData"] == "b29wcw=="
+    assert channel["pending"] == ["eyJiIjogMn0="]
+    assert channel["rows"] == []

@@ -12,7 +12,7 @@ from __future__ import annotations
 import base64
 import threading
 from collections.abc import Callable, Iterable, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote
 
 from pytest_firehose._clock import ClockRangeError
@@ -41,6 +41,10 @@ from pytest_firehose._handles.base import ServiceHandle
 from pytest_firehose._handles.delivery_stream import DeliveryStreamHandle
 from pytest_firehose._handles.firehose import FirehoseHandle
 from pytest_firehose._handles.kinesis import KinesisHandle, KinesisStreamHandle
+
+if TYPE_CHECKING:
+    from pytest_firehose._destinations.objects import DeliveredObject
+    from pytest_firehose._services.kinesis.channel_state import ChannelState
 
 Answer = tuple[int, Json]
 
@@ -80,7 +84,7 @@ def _firehose_json(stream: DeliveryStreamHandle) -> dict[str, Json]:
         "delivered": _b64_list(stream.delivered),
         "expired": _b64_list(stream.expired),
         "pending": _b64_list(stream.pending),
-        "objects": [{"key": obj.key, "body": _b64(obj.body)} for obj in stream.objects],
+        "objects": _objects_json(stream.objects),
     }
 
 
@@ -99,6 +103,24 @@ def _kinesis_json(stream: KinesisStreamHandle) -> dict[str, Json]:
             for record in stream.records
         ],
         "expired": _b64_list(stream.expired),
+        "channels": [_channel_json(channel) for channel in stream.channels],
+    }
+
+
+def _objects_json(objects: Iterable[DeliveredObject]) -> list[Json]:
+    return [{"key": obj.key, "body": _b64(obj.body)} for obj in objects]
+
+
+def _channel_json(channel: ChannelState) -> dict[str, Json]:
+    return {
+        "name": channel.name,
+        "arn": channel.arn,
+        "status": channel.status,
+        "destination_type": channel.destination_type,
+        "objects": _objects_json(channel.objects),
+        "errors": _objects_json(channel.errors),
+        "pending": _b64_list(record.data for record in channel.pending),
+        "rows": list(channel.rows),
     }
 
 
