@@ -146,7 +146,7 @@ class KinesisStreamHandle:
         self._live("queues")
         with self._world.looked():
             now = self._world.clock.now()
-            return [queue.state(now) for queue in self._model.queues_of(self._stream)]
+            return [queue.state(now) for queue in self._model.queues.on(self._stream)]
 
     @property
     def channels(self) -> list[ChannelState]:
@@ -159,7 +159,7 @@ class KinesisStreamHandle:
         self._live("channels")
         with self._world.looked():
             now = self._world.clock.now()
-            return [channel.state(now) for channel in self._model.channels_of(self._stream)]
+            return [channel.state(now) for channel in self._model.channels.on(self._stream)]
 
     @property
     def expired(self) -> list[bytes]:

@@ -17,9 +17,9 @@ from typing import Any, Protocol
 from pytest_firehose._destinations.base import DeliveryFailed, DeliveryTarget
 from pytest_firehose._destinations.compression import extension
 from pytest_firehose._destinations.objects import DeliveredObject
+from pytest_firehose._services.kinesis.attached import Attached
 from pytest_firehose._services.kinesis.channel_keys import DEFAULT_TEMPLATE, object_key
 from pytest_firehose._services.kinesis.records import KinesisRecord, Row, arrived_at_of
-from pytest_firehose._services.kinesis.streams import KinesisStream
 
 #: The channel's destination type, by the CreateChannel member that configures it.
 DESTINATION_TYPES = {
@@ -73,15 +73,13 @@ class ChannelState:
 
 
 @dataclass(eq=False)
-class Channel:
+class Channel(Attached):
     """One channel from CreateChannel until it is gone."""
 
     name: str
     channel_id: str
     arn: str
-    stream: KinesisStream
     created_at: datetime
-    active_at: datetime
     role: str
     record: dict[str, Any]
     #: The CreateChannel member of the destination, and its configuration as described.
@@ -104,20 +102,6 @@ class Channel:
     rows: list[dict[str, Any]] = field(default_factory=list)
     #: Objects the bucket refused, each with when it is written again and its sink.
     retrying: list[tuple[DeliveredObject, datetime, Sink]] = field(default_factory=list)
-    updating_until: datetime | None = None
-    deleted_at: datetime | None = None
-    gone_at: datetime | None = None
-
-    # ------------------------------------------------------------------ status
-
-    def status(self, now: datetime) -> str:
-        if self.deleted_at is not None:
-            return "DELETING"
-        if now < self.active_at:
-            return "CREATING"
-        if self.updating_until is not None and now < self.updating_until:
-            return "UPDATING"
-        return "ACTIVE"
 
     @property
     def destination_type(self) -> str:

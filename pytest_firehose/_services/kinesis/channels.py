@@ -66,6 +66,7 @@ from pytest_firehose._destinations.compression import available
 from pytest_firehose._errors import ServiceError
 from pytest_firehose._ids import IdSource
 from pytest_firehose._services.firehose.settings import report
+from pytest_firehose._services.kinesis.attached import Registry
 from pytest_firehose._services.kinesis.channel_keys import check_template
 from pytest_firehose._services.kinesis.channel_state import (
     DESTINATION_TYPES,
@@ -77,7 +78,6 @@ from pytest_firehose._services.kinesis.streams import (
     in_stream_filter,
     not_active,
     page_of,
-    prune,
 )
 
 DEFAULT_FRESHNESS = 300
@@ -87,10 +87,6 @@ DEFAULT_PAGE = 100
 FORMATS = {"S3": ("JSON", "STRING", "BYTE_ARRAY"), "S3_TABLES": ("GSR_JSON", "JSON")}
 _LIST_CHANNELS = "ListChannels"
 _SERVICE_KEYS = ("aws/kinesis", "alias/aws/kinesis")
-
-
-def _no_channel(arn: str) -> ServiceError:
-    return ServiceError("ResourceNotFoundException", f"Channel {arn} not found.")
 
 
 def _invalid(message: str) -> ServiceError:
@@ -121,63 +117,29 @@ class Channels:
     creation_delay: timedelta
     update_delay: timedelta
     unmodelled: str
-    streams: dict[str, KinesisStream]
     _stream_by_arn: Callable[[str], KinesisStream]
     check_new_tags: Callable[[str, dict[str, str], dict[str, str]], None]
     #: Makes the sink of a bucket (``None``: objects are kept in memory only).
     sink_for: SinkFactory | None
-    #: Every channel, by ARN, until ``_channels`` finds it gone.
-    held_channels: dict[str, Channel]
-
-    # ------------------------------------------------------------------ the registry
-
-    def _channels(self) -> dict[str, Channel]:
-        """Every channel not gone yet, by ARN (those of a deleted stream went with it)."""
-        prune(self.held_channels, self.clock.now(), self.streams)
-        return self.held_channels
-
-    def channels_of(self, stream: KinesisStream) -> list[Channel]:
-        """The channels on ``stream`` not gone yet, oldest first."""
-        return [channel for channel in self._channels().values() if channel.stream is stream]
-
-    def channel_stream(self, arn: str) -> str | None:
-        """The name of the stream of the channel ``arn`` names (``None``: no such channel)."""
-        channel = self._channels().get(arn)
-        return channel.stream.name if channel is not None else None
-
-    def channel_by_arn(self, arn: str) -> Channel:
-        channel = self._channels().get(arn)
-        if channel is None:
-            raise _no_channel(arn)
-        return channel
-
-    def check_no_channels(self, stream: KinesisStream, change: str) -> None:
-        """Refuse DeleteStream, or a switch to provisioned mode (``change``), on a stream
-        that has channels (DOC for DeleteStream)."""
-        held = self.channels_of(stream)
-        if held:
-            raise ServiceError(
-                "ResourceInUseException",
-                f"{change} can't be done on {stream.arn} because the data stream has channels "
-                f"({len(held)}). Delete every channel on it with DeleteChannel first.",
-            )
+    #: The channels on this account's streams.
+    channels: Registry[Channel]
 
     # ------------------------------------------------------------------ the clock
 
     def settle_channels(self, names: Collection[str] | None) -> None:
         """Bring the channels of the streams ``names`` names (all, when ``None``) up to the
         clock: each writes what its data freshness says is due."""
-        if not self.held_channels:
+        if not self.channels.held:
             return
         now = self.clock.now()
-        for channel in list(self._channels().values()):
+        for channel in list(self.channels.current().values()):
             if names is None or channel.stream.name in names:
                 channel.settle(now, self._suffix)
 
     def channels_due(self, stream: KinesisStream) -> list[datetime]:
         """When the channels of ``stream`` next have something to do."""
         due = []
-        for channel in self.channels_of(stream):
+        for channel in self.channels.on(stream):
             if channel.gone_at is not None:
                 due.append(channel.gone_at)
             else:
@@ -224,13 +186,13 @@ class Channels:
                 f"Channels are supported only on on-demand streams; stream {stream.name} under "
                 f"account {self.account_id} is in PROVISIONED mode."
             )
-        channels = self._channels()
+        channels = self.channels.current()
         if any(channel.name == name for channel in channels.values()):
             raise ServiceError(
                 "ResourceInUseException",
                 f"Channel {name} under account {self.account_id} already exists.",
             )
-        if any(c.destination_type == destination_type for c in self.channels_of(stream)):
+        if any(c.destination_type == destination_type for c in self.channels.on(stream)):
             raise ServiceError(
                 "LimitExceededException",
                 f"Stream {stream.name} under account {self.account_id} already has a channel "
@@ -334,7 +296,7 @@ class Channels:
                     "both."
                 )
         target = (table["TableBucketARN"], table["Namespace"], table["TableName"])
-        for channel in self._channels().values():
+        for channel in self.channels.current().values():
             if channel.kind == kind and _table_of(channel) == target:
                 raise ServiceError(
                     "ResourceInUseException",
@@ -345,11 +307,11 @@ class Channels:
         return described
 
     def describe_channel(self, params: dict[str, Any]) -> dict[str, Any]:
-        channel = self.channel_by_arn(params["ChannelARN"])
+        channel = self.channels.get(params["ChannelARN"])
         return {"ChannelDescription": channel.described(self.clock.now())}
 
     def update_channel(self, params: dict[str, Any]) -> dict[str, Any]:
-        channel = self.channel_by_arn(params["ChannelARN"])
+        channel = self.channels.get(params["ChannelARN"])
         now = self.clock.now()
         status = channel.status(now)
         if status != "ACTIVE":
@@ -379,7 +341,7 @@ class Channels:
         return {"ChannelDescription": channel.described(now, "UPDATING")}
 
     def delete_channel(self, params: dict[str, Any]) -> dict[str, Any]:
-        channel = self.channel_by_arn(params["ChannelARN"])
+        channel = self.channels.get(params["ChannelARN"])
         if channel.deleted_at is None:
             now = self.clock.now()
             channel.settle(now, self._suffix)
@@ -389,7 +351,7 @@ class Channels:
 
     def list_channels(self, params: dict[str, Any]) -> dict[str, Any]:
         now = self.clock.now()
-        channels = sorted(self._channels().values(), key=lambda c: (c.name, c.arn))
+        channels = sorted(self.channels.current().values(), key=lambda c: (c.name, c.arn))
         filters = params.get("StreamFilter")
         if filters:
             channels = [c for c in channels if in_stream_filter(c.stream, filters)]

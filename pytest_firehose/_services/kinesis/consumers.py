@@ -39,6 +39,8 @@ from typing import Any
 from pytest_firehose._clock import FakeClock
 from pytest_firehose._errors import ServiceError
 from pytest_firehose._services.kinesis.account import Commitment
+from pytest_firehose._services.kinesis.attached import Registry
+from pytest_firehose._services.kinesis.queue_records import Queue
 from pytest_firehose._services.kinesis.streams import (
     KinesisStream,
     check_fresh,
@@ -127,7 +129,7 @@ class Consumers:
     streams: dict[str, KinesisStream]
     _not_found: Callable[[str], ServiceError]
     check_new_tags: Callable[[str, dict[str, str], dict[str, str]], None]
-    queues_of: Callable[[KinesisStream], list[Any]]
+    queues: Registry[Queue]
     commitment: Commitment
     _registered: list[Consumer]
 
@@ -242,7 +244,7 @@ class Consumers:
                 f"Consumer {name} under stream {stream.name} and account {self.account_id} "
                 "already exists.",
             )
-        self.consumer_room(stream, len(self.queues_of(stream)))
+        self.consumer_room(stream, len(self.queues.on(stream)))
         self._check_creating(stream, held, now)
         tags = dict(params.get("Tags") or {})
         self.check_new_tags(name, {}, tags)

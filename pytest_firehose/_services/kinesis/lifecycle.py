@@ -19,7 +19,10 @@ from typing import Any
 
 from pytest_firehose._clock import FakeClock
 from pytest_firehose._errors import ServiceError
+from pytest_firehose._services.kinesis.attached import Registry
+from pytest_firehose._services.kinesis.channel_state import Channel
 from pytest_firehose._services.kinesis.limits import auto_needs_on_demand
+from pytest_firehose._services.kinesis.queue_records import Queue
 from pytest_firehose._services.kinesis.streams import (
     DEFAULT_MAX_RECORD_SIZE_KIB,
     ON_DEMAND_SHARDS,
@@ -73,11 +76,8 @@ class Lifecycle:
     check_warm_throughput: Callable[[str, str, int], None]
     consumers_of: Callable[[KinesisStream], list[Any]]
     check_no_consumers: Callable[[KinesisStream, bool], None]
-    queues_of: Callable[[KinesisStream], list[Any]]
-    queue_stream: Callable[[str], str | None]
-    check_no_queues: Callable[[KinesisStream, str], None]
-    channel_stream: Callable[[str], str | None]
-    check_no_channels: Callable[[KinesisStream, str], None]
+    queues: Registry[Queue]
+    channels: Registry[Channel]
 
     # ------------------------------------------------------------------ requests
 
@@ -100,10 +100,10 @@ class Lifecycle:
             return decoded.stream if decoded is not None else None
         queue = params.get("QueueARN")
         if queue:
-            return self.queue_stream(str(queue))
+            return self.queues.stream_name(str(queue))
         channel = params.get("ChannelARN")
         if channel:
-            return self.channel_stream(str(channel))
+            return self.channels.stream_name(str(channel))
         configs = params.get("StreamConfigurationList")
         if configs and isinstance(configs, list) and isinstance(configs[0], dict):
             arn = configs[0].get("StreamARN")
@@ -268,7 +268,7 @@ class Lifecycle:
                 "ConsumerCount": len(self.consumers_of(stream)),
                 **({"WarmThroughput": warm} if warm is not None else {}),
                 "MaxRecordSizeInKiB": stream.max_record_size_kib,
-                "QueueCount": len(self.queues_of(stream)),
+                "QueueCount": len(self.queues.on(stream)),
                 # Only an on-demand stream has a strategy (DOC).
                 **(
                     {"RecordDistributionStrategy": stream.distribution}
@@ -314,8 +314,8 @@ class Lifecycle:
         while it is being created", run against AWS), and is gone when its creation would
         have ended; a DELETING stream stays as it is; any other stream is gone at once."""
         stream = self._stream(params)
-        self.check_no_queues(stream, "DeleteStream")
-        self.check_no_channels(stream, "DeleteStream")
+        self.queues.check_none(stream, "DeleteStream")
+        self.channels.check_none(stream, "DeleteStream")
         self.check_no_consumers(stream, bool(params.get("EnforceConsumerDeletion")))
         if stream.status in ("CREATING", "DELETING"):
             stream.status = "DELETING"

@@ -32,6 +32,9 @@ from typing import Any
 
 from pytest_firehose._clock import FakeClock
 from pytest_firehose._errors import ServiceError
+from pytest_firehose._services.kinesis.attached import Registry
+from pytest_firehose._services.kinesis.channel_state import Channel
+from pytest_firehose._services.kinesis.queue_records import Queue
 from pytest_firehose._services.kinesis.streams import KinesisStream
 
 #: Regions whose default shard quota is 20,000 (DOC); every other region gets 1,000.
@@ -75,8 +78,8 @@ class Limits:
     _active: Callable[[dict[str, Any]], KinesisStream]
     _reshard: Callable[..., None]
     check_warm_throughput: Callable[[str, str, int], None]
-    check_no_queues: Callable[[KinesisStream, str], None]
-    check_no_channels: Callable[[KinesisStream, str], None]
+    queues: Registry[Queue]
+    channels: Registry[Channel]
 
     def open_shard_count(self) -> int:
         """Open shards of every stream in this account and region; a stream in the middle
@@ -142,8 +145,8 @@ class Limits:
         if mode == "ON_DEMAND":
             self.check_on_demand_room()
         else:
-            self.check_no_queues(stream, "UpdateStreamMode")
-            self.check_no_channels(stream, "UpdateStreamMode")
+            self.queues.check_none(stream, "UpdateStreamMode")
+            self.channels.check_none(stream, "UpdateStreamMode")
             if stream.distribution == "AUTO":
                 raise ServiceError(
                     "InvalidArgumentException",

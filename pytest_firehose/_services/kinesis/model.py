@@ -26,6 +26,7 @@ from pytest_firehose._ids import IdSource
 from pytest_firehose._services.base import Answer, CallRates, ServiceBase
 from pytest_firehose._services.codes import BATCH_PUT
 from pytest_firehose._services.kinesis.account import AccountSettings, Commitment
+from pytest_firehose._services.kinesis.attached import Registry
 from pytest_firehose._services.kinesis.channel_state import Channel, SinkFactory
 from pytest_firehose._services.kinesis.channels import Channels
 from pytest_firehose._services.kinesis.consumers import Consumers
@@ -131,10 +132,10 @@ class KinesisService(  # the mixins first: they override ServiceBase's put_batch
         #: policy lives on the stream, and goes with it).
         self.consumer_policies: dict[str, str] = {}
         #: The queues on this account's streams, by queue ARN (queues.py).
-        self.held_queues: dict[str, Queue] = {}
+        self.queues: Registry[Queue] = Registry("Queue", self.clock, self.streams)
         #: The channels on this account's streams, by channel ARN (channels.py), and what
         #: makes the sink of a bucket they write to (``None``: memory only).
-        self.held_channels: dict[str, Channel] = {}
+        self.channels: Registry[Channel] = Registry("Channel", self.clock, self.streams)
         self.sink_for = sink_for
         #: What a configuration the fake does not model gets: ``warn`` or ``error``.
         self.unmodelled = unmodelled
@@ -204,7 +205,7 @@ class KinesisService(  # the mixins first: they override ServiceBase's put_batch
         to do (None: nothing waits for the clock)."""
         due = Lifecycle.next_due(self, name)
         stream = self.streams.get(name)
-        if stream is None or not self.held_channels:
+        if stream is None or not self.channels.held:
             return due
         moments = self.channels_due(stream)
         if due is not None:

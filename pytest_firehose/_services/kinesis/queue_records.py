@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
+from pytest_firehose._services.kinesis.attached import Attached
 from pytest_firehose._services.kinesis.records import KinesisRecord, Row, arrived_at_of, views
 from pytest_firehose._services.kinesis.streams import KinesisStream
 
@@ -53,14 +54,12 @@ class QueueState:
 
 
 @dataclass(eq=False)
-class Queue:
+class Queue(Attached):
     """One queue on a stream, from CreateQueue until it is gone."""
 
     name: str
     arn: str
-    stream: KinesisStream
     created_at: datetime
-    active_at: datetime
     visibility: int
     #: ``None``: dead-letter handling is off (``TargetType`` ``NONE``).
     max_receives: int | None
@@ -78,18 +77,6 @@ class Queue:
     #: Handles whose record was acknowledged (an acknowledgement is idempotent): one a
     #: record, so also how many were.
     acknowledged: set[str] = field(default_factory=set)
-    updating_until: datetime | None = None
-    deleted_at: datetime | None = None
-    gone_at: datetime | None = None
-
-    def status(self, now: datetime) -> str:
-        if self.deleted_at is not None:
-            return "DELETING"
-        if now < self.active_at:
-            return "CREATING"
-        if self.updating_until is not None and now < self.updating_until:
-            return "UPDATING"
-        return "ACTIVE"
 
     def delivering(self, now: datetime) -> bool:
         return self.status(now) in ("ACTIVE", "UPDATING")

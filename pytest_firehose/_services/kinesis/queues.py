@@ -57,6 +57,7 @@ from pytest_firehose._errors import ServiceError
 from pytest_firehose._ids import IdSource
 from pytest_firehose._services.base import Answer
 from pytest_firehose._services.codes import ENTRY_ERRORS
+from pytest_firehose._services.kinesis.attached import Registry
 from pytest_firehose._services.kinesis.queue_records import (
     Delivery,
     Queue,
@@ -71,7 +72,6 @@ from pytest_firehose._services.kinesis.streams import (
     in_stream_filter,
     not_active,
     page_of,
-    prune,
 )
 
 DEFAULT_VISIBILITY_SECONDS = 30
@@ -92,10 +92,6 @@ ENTRY_ACTS: dict[str, tuple[bool, Callable[[Queue, Delivery, dict[str, Any], dat
 }
 
 
-def _no_queue(arn: str) -> ServiceError:
-    return ServiceError("ResourceNotFoundException", f"Queue {arn} not found.")
-
-
 class Queues:
     """The queue operations of ``KinesisService``, and the queues it holds."""
 
@@ -105,45 +101,11 @@ class Queues:
     ids: IdSource
     creation_delay: timedelta
     update_delay: timedelta
-    streams: dict[str, KinesisStream]
     _stream_by_arn: Callable[[str], KinesisStream]
     check_new_tags: Callable[[str, dict[str, str], dict[str, str]], None]
     consumer_room: Callable[[KinesisStream, int], None]
-    #: Every queue, by ARN, until ``_queues`` finds it gone.
-    held_queues: dict[str, Queue]
-
-    # ------------------------------------------------------------------ the registry
-
-    def _queues(self) -> dict[str, Queue]:
-        """Every queue not gone yet, by ARN (those of a deleted stream went with it)."""
-        prune(self.held_queues, self.clock.now(), self.streams)
-        return self.held_queues
-
-    def queues_of(self, stream: KinesisStream) -> list[Queue]:
-        """The queues on ``stream`` not gone yet, oldest first."""
-        return [queue for queue in self._queues().values() if queue.stream is stream]
-
-    def queue_stream(self, arn: str) -> str | None:
-        """The name of the stream the queue ``arn`` names is on (``None``: no such queue)."""
-        queue = self._queues().get(arn)
-        return queue.stream.name if queue is not None else None
-
-    def queue_by_arn(self, arn: str) -> Queue:
-        queue = self._queues().get(arn)
-        if queue is None:
-            raise _no_queue(arn)
-        return queue
-
-    def check_no_queues(self, stream: KinesisStream, change: str) -> None:
-        """Refuse DeleteStream, or a switch to provisioned mode (``change``), on a stream
-        that has queues (DOC: whatever EnforceConsumerDeletion says)."""
-        held = self.queues_of(stream)
-        if held:
-            raise ServiceError(
-                "ResourceInUseException",
-                f"{change} can't be done on {stream.arn} because the data stream has queues "
-                f"({len(held)}). Delete every queue on it with DeleteQueue first.",
-            )
+    #: The queues on this account's streams.
+    queues: Registry[Queue]
 
     # ------------------------------------------------------------------ control plane
 
@@ -181,13 +143,13 @@ class Queues:
                 f"Queues are supported only on on-demand streams; stream {stream.name} under "
                 f"account {self.account_id} is in PROVISIONED mode.",
             )
-        queues = self._queues()
+        queues = self.queues.current()
         if any(queue.name == name for queue in queues.values()):
             raise ServiceError(
                 "ResourceInUseException",
                 f"Queue {name} under account {self.account_id} already exists.",
             )
-        self.consumer_room(stream, len(self.queues_of(stream)))
+        self.consumer_room(stream, len(self.queues.on(stream)))
         now = self.clock.now()
         changing = [q for q in queues.values() if q.status(now) in ("CREATING", "DELETING")]
         if len(changing) >= MAX_CHANGING:
@@ -248,11 +210,11 @@ class Queues:
         return visibility, count
 
     def describe_queue(self, params: dict[str, Any]) -> dict[str, Any]:
-        queue = self.queue_by_arn(params["QueueARN"])
+        queue = self.queues.get(params["QueueARN"])
         return {"QueueDescription": queue.described(self.clock.now())}
 
     def update_queue(self, params: dict[str, Any]) -> dict[str, Any]:
-        queue = self.queue_by_arn(params["QueueARN"])
+        queue = self.queues.get(params["QueueARN"])
         now = self.clock.now()
         status = queue.status(now)
         if status != "ACTIVE":
@@ -265,7 +227,7 @@ class Queues:
         return {"QueueDescription": queue.described(now, "UPDATING")}
 
     def delete_queue(self, params: dict[str, Any]) -> dict[str, Any]:
-        queue = self.queue_by_arn(params["QueueARN"])
+        queue = self.queues.get(params["QueueARN"])
         if queue.deleted_at is None:
             now = self.clock.now()
             queue.deleted_at, queue.gone_at = now, now + self.creation_delay
@@ -274,7 +236,7 @@ class Queues:
 
     def list_queues(self, params: dict[str, Any]) -> dict[str, Any]:
         now = self.clock.now()
-        queues = sorted(self._queues().values(), key=lambda queue: (queue.name, queue.arn))
+        queues = sorted(self.queues.current().values(), key=lambda queue: (queue.name, queue.arn))
         filters = params.get("StreamFilter")
         if filters:
             queues = [queue for queue in queues if in_stream_filter(queue.stream, filters)]
@@ -294,7 +256,7 @@ class Queues:
         return self._receive(params, dead=True)
 
     def _receive(self, params: dict[str, Any], *, dead: bool) -> dict[str, Any]:
-        queue = self.queue_by_arn(params["QueueARN"])
+        queue = self.queues.get(params["QueueARN"])
         limit = params.get("Limit", DEFAULT_LIMIT)
         visibility = params.get("VisibilityTimeoutSeconds", queue.visibility)
         ends = self.clock.now() + timedelta(
@@ -351,7 +313,7 @@ class Queues:
         (0-based index -> code, a scripted fault's) fail those entries, which act on
         nothing. The answer's ``failed`` holds the failed entries' positions."""
         dead, act = ENTRY_ACTS[operation]
-        queue = self.queue_by_arn(params["QueueARN"])
+        queue = self.queues.get(params["QueueARN"])
         now = self.clock.now()
         queue.sweep(now)
         done: list[dict[str, Any]] = []

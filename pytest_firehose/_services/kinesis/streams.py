@@ -33,7 +33,7 @@ import struct
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
-from typing import Any, NamedTuple, Protocol, TypeVar
+from typing import Any, NamedTuple, TypeVar
 
 from pytest_firehose._errors import ServiceError
 from pytest_firehose._payload import strict_b64decode
@@ -688,26 +688,3 @@ def in_stream_filter(stream: KinesisStream, filters: list[dict[str, Any]]) -> bo
         )
         for f in filters
     )
-
-
-class _Attached(Protocol):
-    """What reads a stream and outlives a deletion for a while (a queue, a channel)."""
-
-    @property
-    def stream(self) -> KinesisStream: ...
-
-    @property
-    def gone_at(self) -> datetime | None: ...
-
-
-_Held = TypeVar("_Held", bound=_Attached)
-
-
-def prune(held: dict[str, _Held], now: datetime, streams: dict[str, KinesisStream]) -> None:
-    """Drop from ``held`` what is gone by ``now``, and what read a stream no longer there
-    (it went with its stream)."""
-    for arn, item in list(held.items()):
-        if (item.gone_at is not None and item.gone_at <= now) or streams.get(
-            item.stream.name
-        ) is not item.stream:
-            del held[arn]

@@ -33,6 +33,7 @@ from typing import Any
 
 from pytest_firehose._errors import ServiceError
 from pytest_firehose._services.base import tag_page
+from pytest_firehose._services.kinesis.attached import Registry
 from pytest_firehose._services.kinesis.channel_state import Channel
 from pytest_firehose._services.kinesis.consumers import Consumer
 from pytest_firehose._services.kinesis.queue_records import Queue
@@ -62,8 +63,8 @@ class Tagging:
     _stream: Callable[[dict[str, Any]], KinesisStream]
     _not_found: Callable[[str], ServiceError]
     consumer_by_arn: Callable[[str], Consumer]
-    queue_by_arn: Callable[[str], Queue]
-    channel_by_arn: Callable[[str], Channel]
+    queues: Registry[Queue]
+    channels: Registry[Channel]
 
     # ------------------------------------------------------------------ rules
 
@@ -102,9 +103,9 @@ class Tagging:
         """The stream, the consumer, the queue or the channel a ResourceARN names."""
         arn = str(params["ResourceARN"])
         if ":queue/" in arn:
-            return self.queue_by_arn(arn)
+            return self.queues.get(arn)
         if ":channel/" in arn:
-            return self.channel_by_arn(arn)
+            return self.channels.get(arn)
         name = arn.partition(":stream/")[2]
         if "/consumer/" in name:
             return self.consumer_by_arn(arn)
