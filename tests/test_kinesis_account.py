@@ -8,6 +8,7 @@ from typing import Any
 
 import boto3
 import pytest
+from botocore.config import Config
 from conftest import REGION, needs_botocore, refused
 from test_kinesis_api import ACCOUNT, error, fits
 
@@ -214,3 +215,37 @@ def test_each_region_keeps_its_own_commitment(region):
 
         expected = "ENABLED" if region == "us-east-1" else "DISABLED"
         assert commitment(there)["Status"] == expected
+
+
+@pytest.mark.parametrize(
+    ("operation", "params"),
+    [
+        ("DescribeAccountSettings", {}),
+        (
+            "UpdateAccountSettings",
+            {"MinimumThroughputBillingCommitment": {"Status": "ENABLED"}},
+        ),
+        ("UpdateStreamWarmThroughput", {"StreamName": "s", "WarmThroughputMiBps": 10}),
+    ],
+)
+def test_calls_past_five_a_second_are_refused_when_quotas_are_on(fake, operation, params):
+    client = boto3.client(
+        "kinesis", region_name=REGION, config=Config(retries={"total_max_attempts": 1})
+    )
+    commitment(client, "ENABLED")
+    client.create_stream(StreamName="s", StreamModeDetails={"StreamMode": "ON_DEMAND"})
+    method = getattr(client, "".join(f"_{c.lower()}" if c.isupper() else c for c in operation)[1:])
+    fake.kinesis.enforce_read_quotas()
+
+    for _ in range(5):
+        method(**params)
+    over = refused(method, **params)
+    fake.kinesis.clock.advance(seconds=1)
+    method(**params)
+
+    assert error(over) == (
+        "LimitExceededException",
+        f"Rate exceeded for {'stream s under ' if 'StreamName' in params else ''}"
+        f"account {ACCOUNT}.",
+        400,
+    )

@@ -17,6 +17,8 @@ developer guide's "Quotas and limits"):
   ListStreamConsumers 5 and DescribeStreamConsumer 20 per stream. CreateStream,
   DeleteStream, SplitShard, MergeShards, AddTagsToStream, RemoveTagsFromStream and
   RegisterStreamConsumer five a second per account, DeregisterStreamConsumer five per stream.
+  The channel operations, DescribeAccountSettings, UpdateAccountSettings and
+  UpdateStreamWarmThroughput five a second each per account.
 * A dry run (``DryRun``: PutRecord, PutRecords, GetRecords, GetShardIterator,
   SubscribeToShard) makes every check, reads and writes nothing, and answers
   ``DryRunOperationException`` with HTTP 400 when the call would have succeeded; dry runs
@@ -89,6 +91,10 @@ CONTROL_RATES: dict[str, tuple[int, str]] = {
     "ListChannels": (5, "account"),
     "UpdateChannel": (5, "account"),
     "DeleteChannel": (5, "account"),
+    # The account settings and warm throughput, five a second each (the API model).
+    "DescribeAccountSettings": (5, "account"),
+    "UpdateAccountSettings": (5, "account"),
+    "UpdateStreamWarmThroughput": (5, "account"),
 }
 
 
