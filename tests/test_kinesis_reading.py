@@ -542,6 +542,29 @@ def test_an_encryption_type_but_kms_is_refused_and_changes_nothing(
     assert "KeyId" not in summary["StreamDescriptionSummary"]
 
 
+@pytest.mark.parametrize("operation", ["start_stream_encryption", "stop_stream_encryption"])
+def test_encryption_changes_26_times_in_a_day_are_refused(fake, kinesis_client, stream, operation):
+    """The API reference: 25 successful changes in a rolling 24-hour period."""
+    change = getattr(kinesis_client, operation)
+    key = {"StreamName": "s", "EncryptionType": "KMS", "KeyId": "alias/aws/kinesis"}
+    for _ in range(25):
+        change(**key)
+        fake.kinesis.clock.advance(minutes=30)  # 25 calls over 12.5 hours
+    other = "stop" if operation.startswith("start") else "start"
+    getattr(kinesis_client, f"{other}_stream_encryption")(**key)  # a limit of its own
+    over = refused(change, **key)
+    fake.kinesis.clock.advance(hours=11, minutes=31)  # the first call is 24 hours old
+    change(**key)
+
+    operation_name = "".join(part.title() for part in operation.split("_"))
+    assert error(over) == (
+        "LimitExceededException",
+        f"{operation_name} cannot change the encryption of stream s under account "
+        f"{ACCOUNT} more than 25 times in a rolling 24-hour period.",
+        400,
+    )
+
+
 def test_retention_goes_by_arrival_time_when_time_moved_back():
     """After freezegun moves time back, records arrive out of commit order; one older than
     the retention period is never served, whatever was committed before it."""

@@ -6,12 +6,17 @@ Facts used here (AWS_SEMANTICS.md section 10): retention is 24 to 8760 hours, an
 refusals' wording is kinesalite's AWS-validated text. Choices (INFERRED): both changes need
 an ACTIVE stream (the model lists ResourceInUseException; text from the MOCK-validated
 Split/Merge message); Start/StopStreamEncryption take effect at once (AWS passes through
-UPDATING).
+UPDATING). Each of Start/StopStreamEncryption succeeds at most 25 times in a rolling 24
+hours (DOC: the API reference's "API Limits"); counted per stream and per operation (the
+reference names no scope; a stream's encryption is its own), every accepted call counting,
+and the 26th refused with ``LimitExceededException`` worded as UpdateShardCount's limit
+(INFERRED).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import timedelta
 from typing import Any
 
 from pytest_firehose._clock import FakeClock
@@ -20,11 +25,14 @@ from pytest_firehose._services.kinesis.streams import KinesisStream
 
 MIN_RETENTION_HOURS = 24
 MAX_RETENTION_HOURS = 8760
+#: Successful calls of each of Start/StopStreamEncryption in any 24 hours (DOC).
+ENCRYPTION_CHANGES_PER_DAY = 25
 
 
 class Storage:
     """Retention and encryption, for ``KinesisService``."""
 
+    account_id: str
     clock: FakeClock
     _active: Callable[[dict[str, Any]], KinesisStream]
 
@@ -74,14 +82,33 @@ class Storage:
     def start_encryption(self, params: dict[str, Any]) -> dict[str, Any]:
         _only_kms("StartStreamEncryption", params)
         stream = self._active(params)
+        self._count_change(stream, "StartStreamEncryption")
         stream.encryption, stream.key_id = params["EncryptionType"], params["KeyId"]
         return {}
 
     def stop_encryption(self, params: dict[str, Any]) -> dict[str, Any]:
         _only_kms("StopStreamEncryption", params)
         stream = self._active(params)
+        self._count_change(stream, "StopStreamEncryption")
         stream.encryption, stream.key_id = "NONE", None
         return {}
+
+    def _count_change(self, stream: KinesisStream, operation: str) -> None:
+        """Count a change of the stream's encryption by ``operation``; refuse one past its
+        limit in the last 24 hours."""
+        now = self.clock.now()
+        since = now - timedelta(hours=24)
+        changes = [
+            moment for moment in stream.encryption_changes.get(operation, []) if moment > since
+        ]
+        if len(changes) >= ENCRYPTION_CHANGES_PER_DAY:
+            raise ServiceError(
+                "LimitExceededException",
+                f"{operation} cannot change the encryption of stream {stream.name} under "
+                f"account {self.account_id} more than {ENCRYPTION_CHANGES_PER_DAY} times in a "
+                "rolling 24-hour period.",
+            )
+        stream.encryption_changes[operation] = [*changes, now]
 
 
 def _only_kms(operation: str, params: dict[str, Any]) -> None:

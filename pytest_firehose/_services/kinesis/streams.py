@@ -252,6 +252,9 @@ class KinesisStream:
     warm_target: int | None = None
     #: When UpdateShardCount scaled the stream, oldest first (its 24-hour limit).
     scalings: list[datetime] = field(default_factory=list)
+    #: When StartStreamEncryption and StopStreamEncryption each changed the stream's
+    #: encryption, oldest first, by operation (their 24-hour limits).
+    encryption_changes: dict[str, list[datetime]] = field(default_factory=dict)
     #: What tells this stream from every other the service has had, those deleted under
     #: its name included: its shard iterators carry it (its sequence numbers carry their
     #: shards' ``created_at`` instead, which differs from a namesake's, see ``new_stream``).
