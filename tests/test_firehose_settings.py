@@ -69,7 +69,8 @@ UNMODELLED = [
                 "RetryOptions": {"DurationInSeconds": 60},
             },
         },
-        r"RetryOptions is not modelled: .* retried until its records expire",
+        r"RetryOptions is not modelled: .* retried until its records expire, 24 hours after "
+        r"they arrived \(read from Kinesis: the source stream's retention period",
     ),
     pytest.param(
         "ExtendedS3DestinationConfiguration",

@@ -88,7 +88,8 @@ def _partition_retries(config: dict[str, Any]) -> str | None:
         return None
     return (
         "DynamicPartitioningConfiguration.RetryOptions is not modelled: a partition's failed "
-        "delivery is retried until its records expire, 24 hours after they arrived"
+        "delivery is retried until its records expire, 24 hours after they arrived (read from "
+        "Kinesis: the source stream's retention period after they arrived there)"
     )
 
 
