@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 from pytest_firehose._clock import FakeClock
 from pytest_firehose._errors import ServiceError
@@ -16,10 +16,12 @@ from pytest_firehose._services.kinesis.streams import KinesisStream
 
 @dataclass(eq=False, kw_only=True)
 class Attached:
-    """The stream a queue or a channel reads, and its status: CREATING until ``active_at``,
-    UPDATING until ``updating_until``, DELETING from DeleteQueue or DeleteChannel until
-    ``gone_at``."""
+    """A queue or a channel: its name and ARN, the stream it reads, and its status: CREATING
+    until ``active_at``, UPDATING until ``updating_until``, DELETING from DeleteQueue or
+    DeleteChannel until ``gone_at``."""
 
+    name: str
+    arn: str
     stream: KinesisStream
     active_at: datetime
     updating_until: datetime | None = None
@@ -65,6 +67,14 @@ class Registry(Generic[_Item]):
         """Those on ``stream`` not gone yet, oldest first."""
         return [item for item in self.current().values() if item.stream is stream]
 
+    def listed(self, filters: list[dict[str, Any]] | None) -> list[_Item]:
+        """Those not gone yet, by name (then ARN), on the streams a ListQueues or
+        ListChannels ``StreamFilter`` names when one is given."""
+        items = sorted(self.current().values(), key=lambda item: (item.name, item.arn))
+        if filters:
+            items = [item for item in items if _in_stream_filter(item.stream, filters)]
+        return items
+
     def stream_name(self, arn: str) -> str | None:
         """The name of the stream the one ``arn`` names is on (``None``: there is none)."""
         item = self.current().get(arn)
@@ -88,3 +98,17 @@ class Registry(Generic[_Item]):
                 f"{change} can't be done on {stream.arn} because the data stream has {noun}s "
                 f"({len(held)}). Delete every {noun} on it with Delete{self.kind} first.",
             )
+
+
+def _in_stream_filter(stream: KinesisStream, filters: list[dict[str, Any]]) -> bool:
+    """Whether a ``StreamFilter`` (of ListQueues or ListChannels) names ``stream``: its ARN,
+    and its creation time to the second when given."""
+    created = int(stream.created_at.timestamp())
+    return any(
+        f["StreamARN"] == stream.arn
+        and (
+            f.get("StreamCreationTimestamp") is None
+            or int(f["StreamCreationTimestamp"].timestamp()) == created
+        )
+        for f in filters
+    )

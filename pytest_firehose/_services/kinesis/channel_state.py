@@ -76,9 +76,7 @@ class ChannelState:
 class Channel(Attached):
     """One channel from CreateChannel until it is gone."""
 
-    name: str
     channel_id: str
-    arn: str
     created_at: datetime
     role: str
     record: dict[str, Any]

@@ -75,7 +75,6 @@ from pytest_firehose._services.kinesis.channel_state import (
 )
 from pytest_firehose._services.kinesis.streams import (
     KinesisStream,
-    in_stream_filter,
     not_active,
     page_of,
 )
@@ -351,10 +350,7 @@ class Channels:
 
     def list_channels(self, params: dict[str, Any]) -> dict[str, Any]:
         now = self.clock.now()
-        channels = sorted(self.channels.current().values(), key=lambda c: (c.name, c.arn))
-        filters = params.get("StreamFilter")
-        if filters:
-            channels = [c for c in channels if in_stream_filter(c.stream, filters)]
+        channels = self.channels.listed(params.get("StreamFilter"))
         size = min(params.get("MaxResults", DEFAULT_PAGE), DEFAULT_PAGE)
         page, following = page_of(channels, params.get("NextToken"), size, now, _LIST_CHANNELS)
         answer: dict[str, Any] = {"ChannelSummaries": [c.summary(now) for c in page]}

@@ -57,8 +57,6 @@ class QueueState:
 class Queue(Attached):
     """One queue on a stream, from CreateQueue until it is gone."""
 
-    name: str
-    arn: str
     created_at: datetime
     visibility: int
     #: ``None``: dead-letter handling is off (``TargetType`` ``NONE``).

@@ -69,7 +69,6 @@ from pytest_firehose._services.kinesis.queue_records import (
 )
 from pytest_firehose._services.kinesis.streams import (
     KinesisStream,
-    in_stream_filter,
     not_active,
     page_of,
 )
@@ -236,10 +235,7 @@ class Queues:
 
     def list_queues(self, params: dict[str, Any]) -> dict[str, Any]:
         now = self.clock.now()
-        queues = sorted(self.queues.current().values(), key=lambda queue: (queue.name, queue.arn))
-        filters = params.get("StreamFilter")
-        if filters:
-            queues = [queue for queue in queues if in_stream_filter(queue.stream, filters)]
+        queues = self.queues.listed(params.get("StreamFilter"))
         size = params.get("MaxResults", DEFAULT_PAGE)
         page, following = page_of(queues, params.get("NextToken"), size, now)
         answer: dict[str, Any] = {"QueueSummaries": [queue.summary(now) for queue in page]}

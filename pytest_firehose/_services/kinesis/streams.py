@@ -677,17 +677,3 @@ def page_of(
         issued_at = now.isoformat(timespec="microseconds")
         following = next_token(str(start + size), issued_at, *marker)
     return items[start : start + size], following
-
-
-def in_stream_filter(stream: KinesisStream, filters: list[dict[str, Any]]) -> bool:
-    """Whether a ``StreamFilter`` (of ListQueues or ListChannels) names ``stream``: its ARN,
-    and its creation time to the second when given."""
-    created = int(stream.created_at.timestamp())
-    return any(
-        f["StreamARN"] == stream.arn
-        and (
-            f.get("StreamCreationTimestamp") is None
-            or int(f["StreamCreationTimestamp"].timestamp()) == created
-        )
-        for f in filters
-    )
