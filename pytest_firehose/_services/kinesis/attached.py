@@ -11,7 +11,7 @@ from typing import Any, Generic, TypeVar
 
 from pytest_firehose._clock import FakeClock
 from pytest_firehose._errors import ServiceError
-from pytest_firehose._services.kinesis.streams import KinesisStream
+from pytest_firehose._services.kinesis.streams import KinesisStream, not_active
 
 
 @dataclass(eq=False, kw_only=True)
@@ -84,6 +84,14 @@ class Registry(Generic[_Item]):
         item = self.current().get(arn)
         if item is None:
             raise ServiceError("ResourceNotFoundException", f"{self.kind} {arn} not found.")
+        return item
+
+    def active(self, arn: str, account_id: str) -> _Item:
+        """The one ``arn`` names, refused unless ACTIVE (UpdateQueue, UpdateChannel)."""
+        item = self.get(arn)
+        status = item.status(self._clock.now())
+        if status != "ACTIVE":
+            raise not_active(item.arn, account_id, status, self.kind)
         return item
 
     def check_none(self, stream: KinesisStream, change: str) -> None:

@@ -310,11 +310,8 @@ class Channels:
         return {"ChannelDescription": channel.described(self.clock.now())}
 
     def update_channel(self, params: dict[str, Any]) -> dict[str, Any]:
-        channel = self.channels.get(params["ChannelARN"])
+        channel = self.channels.active(params["ChannelARN"], self.account_id)
         now = self.clock.now()
-        status = channel.status(now)
-        if status != "ACTIVE":
-            raise not_active(channel.arn, self.account_id, status, "Channel")
         given = [kind for kind in DESTINATION_TYPES if params.get(kind) is not None]
         logging = params.get("LoggingConfiguration")
         if not given and logging is None:

@@ -213,11 +213,8 @@ class Queues:
         return {"QueueDescription": queue.described(self.clock.now())}
 
     def update_queue(self, params: dict[str, Any]) -> dict[str, Any]:
-        queue = self.queues.get(params["QueueARN"])
+        queue = self.queues.active(params["QueueARN"], self.account_id)
         now = self.clock.now()
-        status = queue.status(now)
-        if status != "ACTIVE":
-            raise not_active(queue.arn, self.account_id, status, "Queue")
         visibility, max_receives = self._attributes(params["QueueAttributes"], queue)
         queue.sweep(now)
         queue.visibility, queue.max_receives = visibility, max_receives
