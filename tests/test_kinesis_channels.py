@@ -147,6 +147,11 @@ def test_the_status_follows_the_fake_clock():
             )
 
         assert status() == "CREATING"
+        creating = refused(
+            client.update_channel,
+            ChannelARN=arn,
+            S3DestinationConfiguration={"DataFreshnessInSeconds": 600},
+        )
         fake.kinesis.clock.advance(seconds=10)
         assert status() == "ACTIVE"
         client.delete_channel(ChannelARN=arn)
@@ -154,6 +159,10 @@ def test_the_status_follows_the_fake_clock():
         fake.kinesis.clock.advance(seconds=10)
         answer = refused(client.describe_channel, ChannelARN=arn)
         assert error(answer) == ("ResourceNotFoundException", f"Channel {arn} not found.")
+        assert error(creating) == (
+            "ResourceInUseException",
+            f"Channel {arn} under account 123456789012 not ACTIVE, instead in state CREATING",
+        )
 
 
 @pytest.mark.parametrize(

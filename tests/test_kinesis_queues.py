@@ -413,12 +413,22 @@ def test_a_creating_queue_delivers_once_active_and_five_may_be_creating():
             StreamConfigurationList=[{"StreamARN": STREAM_ARN}],
         )
         created = call("DescribeQueue", QueueARN=queues[0])["QueueDescription"]
+        updating = code(
+            call,
+            "UpdateQueue",
+            QueueARN=queues[0],
+            QueueAttributes={"VisibilityTimeoutSeconds": 5},
+        )
         slow.kinesis.clock.advance(seconds=15)  # the sixth's retries moved it some too
         records = receive(call, queues[0], WaitTimeSeconds=20)
         now = slow.kinesis.clock.now()
 
     assert refusal[0] == "LimitExceededException"
     assert created["QueueStatus"] == "CREATING"
+    assert updating == (
+        "ResourceInUseException",
+        f"Queue {queues[0]} under account 123456789012 not ACTIVE, instead in state CREATING",
+    )
     # The receive waited for the queue to become ACTIVE, 30 seconds after its creation.
     assert [r["Data"] for r in records] == [b"a"]
     assert now == created["QueueCreationTimestamp"] + timedelta(seconds=30)
