@@ -23,7 +23,14 @@ over rounds per server, and the ratios fake/moto, fake/floor and floor/moto take
 round (the segments of a round ran back to back, so load from other processes hits all
 alike).
 
-    python benchmarks/bench_server.py [--rounds N] [--quick] [--threads 1 8]
+With ``--client raw`` each thread replays the request bytes botocore made once for the
+call (signed once: no server here checks a signature's value or age) over one keep-alive
+socket and reads the answer by its length, checking its status and its failed or read
+count: a client that costs next to nothing, so the figures are the servers' own
+requests/s. With botocore clients the client's serializing, signing and parsing, the same
+for every server, is in every figure and bounds every ratio.
+
+    python benchmarks/bench_server.py [--rounds N] [--quick] [--threads 1 8] [--client raw]
 
 Nothing leaves the machine: both servers listen on 127.0.0.1 only.
 """
@@ -31,11 +38,13 @@ Nothing leaves the machine: both servers listen on 127.0.0.1 only.
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import os
 import platform
 import random
 import re
+import socket
 import statistics
 import subprocess
 import sys
@@ -47,6 +56,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
+from urllib.parse import urlsplit
 
 from _offline import OFFLINE_ENV, go_offline, json_library
 
@@ -55,6 +65,7 @@ go_offline()
 import boto3  # noqa: E402
 import botocore  # noqa: E402
 import moto  # noqa: E402
+from botocore.awsrequest import AWSResponse  # noqa: E402
 
 REGION = "us-east-1"
 STREAM = "bench-stream"
@@ -196,67 +207,145 @@ class Target:
         )["ShardIterator"]
 
 
+def _params(target: Target, workload: Workload, payloads: list[bytes]) -> dict[str, Any]:
+    """The parameters of one call of ``workload``."""
+    if workload.operation == "put_record_batch":
+        return {"DeliveryStreamName": STREAM, "Records": [{"Data": p} for p in payloads[:500]]}
+    if workload.service == "firehose":
+        return {"DeliveryStreamName": STREAM, "Record": {"Data": payloads[0]}}
+    if workload.operation == "put_records":
+        entries = [{"Data": p, "PartitionKey": f"k{i}"} for i, p in enumerate(payloads[:500])]
+        return {"StreamName": KINESIS_STREAM, "Records": entries}
+    if workload.operation == "put_record":
+        return {"StreamName": KINESIS_STREAM, "Data": payloads[0], "PartitionKey": "k"}
+    return {"ShardIterator": target.iterator, "Limit": READ_RECORDS}
+
+
 def _call(target: Target, workload: Workload, payloads: list[bytes]) -> Callable[[Any], None]:
     """One call of ``workload`` by a client, checking that every record went in or came out."""
-    name = f"{target.name} {workload.label}"
-    batch = [{"Data": payload} for payload in payloads[:500]]
-    entries = [{"Data": p, "PartitionKey": f"k{i}"} for i, p in enumerate(payloads[:500])]
-    single = payloads[0]
+    params = _params(target, workload, payloads)
 
-    def check(failed: int) -> None:
-        if failed:
-            raise RuntimeError(f"{name}: {failed} records failed")
+    def call(client: Any) -> None:
+        answer = getattr(client, workload.operation)(**params)
+        _check(target, workload, len(answer.get("Records", ())), answer)
 
-    def put_record_batch(client: Any) -> None:
-        check(client.put_record_batch(DeliveryStreamName=STREAM, Records=batch)["FailedPutCount"])
-
-    def firehose_put_record(client: Any) -> None:
-        client.put_record(DeliveryStreamName=STREAM, Record={"Data": single})
-
-    def put_records(client: Any) -> None:
-        check(client.put_records(StreamName=KINESIS_STREAM, Records=entries)["FailedRecordCount"])
-
-    def kinesis_put_record(client: Any) -> None:
-        client.put_record(StreamName=KINESIS_STREAM, Data=single, PartitionKey="k")
-
-    def get_records(client: Any) -> None:
-        got = client.get_records(ShardIterator=target.iterator, Limit=READ_RECORDS)["Records"]
-        if len(got) != READ_RECORDS:
-            raise RuntimeError(f"{name}: read {len(got)} records")
-
-    calls: dict[tuple[str, str], Callable[[Any], None]] = {
-        ("firehose", "put_record_batch"): put_record_batch,
-        ("firehose", "put_record"): firehose_put_record,
-        ("kinesis", "put_records"): put_records,
-        ("kinesis", "put_record"): kinesis_put_record,
-        ("kinesis", "get_records"): get_records,
-    }
-    return calls[workload.service, workload.operation]
+    return call
 
 
-def run_segment(target: Target, workload: Workload, payloads: list[bytes], threads: int) -> float:
+def _check(target: Target, workload: Workload, read: int, answer: dict[str, Any]) -> None:
+    failed = answer.get("FailedPutCount") or answer.get("FailedRecordCount")
+    if failed:
+        raise RuntimeError(f"{target.name} {workload.label}: {failed} records failed")
+    if workload.operation == "get_records" and read != READ_RECORDS:
+        raise RuntimeError(f"{target.name} {workload.label}: read {read} records")
+
+
+class _NoBody:
+    def stream(self, **_: Any) -> Iterator[bytes]:
+        yield b"{}"
+
+
+def _request_bytes(target: Target, workload: Workload, payloads: list[bytes]) -> bytes:
+    """The HTTP/1.1 request botocore sends for one call of ``workload`` (signed once: no
+    server here checks a signature's value or its age), caught before it is sent."""
+    client = target.client(workload.service)
+    caught: list[Any] = []
+
+    def catch(request: Any, **_: Any) -> AWSResponse:
+        caught.append(request)
+        return AWSResponse(request.url, 200, {}, _NoBody())
+
+    client.meta.events.register("before-send", catch)
+    getattr(client, workload.operation)(**_params(target, workload, payloads))
+    request = caught[0]
+    body = request.body if isinstance(request.body, bytes) else request.body.encode()
+    parts = urlsplit(request.url)
+    headers = {name: _text(value) for name, value in request.headers.items()}
+    headers.update({"Host": parts.netloc, "Content-Length": str(len(body))})
+    head = [f"{request.method} {parts.path or '/'} HTTP/1.1"]
+    head.extend(f"{name}: {value}" for name, value in headers.items())
+    return ("\r\n".join(head) + "\r\n\r\n").encode("latin-1") + body
+
+
+def _text(value: str | bytes) -> str:
+    return value.decode("latin-1") if isinstance(value, bytes) else value
+
+
+_FAILED = re.compile(rb'"Failed(?:Put|Record)Count"\s*:\s*(\d+)')
+
+
+class RawClient:
+    """A client that costs next to nothing: one keep-alive connection on which it sends
+    the same request bytes each call and reads the answer by its ``Content-Length``, so
+    the requests/s it sees are the server's own."""
+
+    def __init__(self, target: Target, workload: Workload, request: bytes) -> None:
+        self.target, self.workload, self.request = target, workload, request
+        parts = urlsplit(target.url)
+        self.address = (parts.hostname or "127.0.0.1", parts.port or 80)
+        self.sock: socket.socket | None = None
+
+    def __call__(self) -> None:
+        if self.sock is None:
+            self.sock = socket.create_connection(self.address)
+            self.reader = self.sock.makefile("rb")
+        self.sock.sendall(self.request)
+        status = self.reader.readline()
+        length, close = 0, False
+        for line in iter(self.reader.readline, b"\r\n"):
+            name, _, value = line.partition(b":")
+            if name.strip().lower() == b"content-length":
+                length = int(value)
+            elif name.strip().lower() == b"connection" and value.strip().lower() == b"close":
+                close = True
+        body = self.reader.read(length)
+        if close:
+            self.close()
+        if not status.startswith(b"HTTP/1.1 200"):
+            raise RuntimeError(
+                f"{self.target.name} {self.workload.label}: {status!r} {body[:200]!r}"
+            )
+        failed = _FAILED.search(body)
+        answer = {"FailedPutCount": int(failed.group(1))} if failed else {}
+        _check(self.target, self.workload, body.count(b'"SequenceNumber"'), answer)
+
+    def close(self) -> None:
+        if self.sock is not None:
+            self.reader.close()
+            self.sock.close()
+            self.sock = None
+
+
+def run_segment(
+    target: Target, workload: Workload, payloads: list[bytes], threads: int, raw: bool
+) -> float:
     """Requests per second of the segment's timed calls, shared out over ``threads``
-    threads with a client each, in a fresh world, after ``WARMUP_CALLS`` untimed calls
-    per thread."""
+    threads with a client each (botocore's, or with ``raw`` a :class:`RawClient`), in a
+    fresh world, after ``WARMUP_CALLS`` untimed calls per thread."""
     target.fresh_world(workload, payloads)
-    call = _call(target, workload, payloads)
-    clients = [target.client(workload.service) for _ in range(threads)]
-    for client in clients:
+    callers: list[Callable[[], None]]
+    if raw:
+        request = _request_bytes(target, workload, payloads)
+        callers = [RawClient(target, workload, request) for _ in range(threads)]
+    else:
+        call = _call(target, workload, payloads)
+        callers = [functools.partial(call, target.client(workload.service)) for _ in range(threads)]
+    for caller in callers:
         for _ in range(WARMUP_CALLS):
-            call(client)
+            caller()
     per_thread = max(1, workload.calls_per_segment // threads)
     errors: list[BaseException] = []
     gate = threading.Barrier(threads + 1)
 
-    def work(client: Any) -> None:
+    def work(caller: Callable[[], None]) -> None:
         gate.wait()
         try:
             for _ in range(per_thread):
-                call(client)
+                caller()
         except BaseException as error:  # reported by the main thread
             errors.append(error)
 
-    workers = [threading.Thread(target=work, args=(client,)) for client in clients]
+    workers = [threading.Thread(target=work, args=(caller,)) for caller in callers]
     for worker in workers:
         worker.start()
     gate.wait()
@@ -264,6 +353,9 @@ def run_segment(target: Target, workload: Workload, payloads: list[bytes], threa
     for worker in workers:
         worker.join()
     elapsed = time.perf_counter() - start
+    for caller in callers:
+        if isinstance(caller, RawClient):
+            caller.close()
     if errors:
         raise errors[0]
     return per_thread * threads / elapsed
@@ -312,6 +404,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="1 round of half the calls")
     parser.add_argument("--threads", type=int, nargs="+", default=[1, 8])
     parser.add_argument("--only", choices=["firehose", "kinesis"], help="one service's workloads")
+    parser.add_argument(
+        "--client",
+        choices=["botocore", "raw"],
+        default="botocore",
+        help="botocore clients (the default), or raw ones that replay one request's bytes "
+        "(made by botocore) over a keep-alive socket: the servers' own requests/s",
+    )
     args = parser.parse_args(argv)
     rounds = args.rounds if args.rounds is not None else (1 if args.quick else 3)
     if rounds < 1:
@@ -324,7 +423,10 @@ def main(argv: list[str] | None = None) -> int:
     ]
     rng = random.Random(20150804)
     payloads = [rng.randbytes(RECORD_BYTES) for _ in range(READ_RECORDS)]
-    print(f"bench_server: {rounds} rounds, threads {args.threads}, servers interleaved")
+    print(
+        f"bench_server: {rounds} rounds, threads {args.threads}, {args.client} clients, "
+        "servers interleaved"
+    )
     print(
         f"python {platform.python_version()}, boto3 {boto3.__version__}, "
         f"botocore {botocore.__version__}, moto {moto.__version__}, {os.cpu_count()} CPUs; "
@@ -346,7 +448,9 @@ def main(argv: list[str] | None = None) -> int:
                 for threads in args.threads:
                     order = SERVERS[index % 3 :] + SERVERS[: index % 3]
                     for server in order:
-                        rate = run_segment(targets[server], workload, payloads, threads)
+                        rate = run_segment(
+                            targets[server], workload, payloads, threads, args.client == "raw"
+                        )
                         rates[workload.label, threads, server].append(rate)
             print(
                 f"  round {index + 1}/{rounds} done ({time.perf_counter() - started:.1f} s)",
