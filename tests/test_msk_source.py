@@ -5,6 +5,8 @@ transformation gets the MSK event."""
 from __future__ import annotations
 
 import base64
+import http.client
+import json
 import warnings
 from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta, timezone
@@ -16,6 +18,7 @@ from conftest import BUCKET, REGION, ROLE, S3, describe, needs_botocore
 from moto import mock_aws
 
 from pytest_firehose import FirehoseFake, UsageError
+from pytest_firehose._doors.server import FirehoseServer
 
 CLUSTER = (
     "arn:aws:kafka:us-east-1:123456789012:cluster/orders/abcd1234-ab12-cd34-ef56-1234567890ab-1"
@@ -395,3 +398,82 @@ def test_a_stream_still_creating_takes_nothing_yet() -> None:
             stream.put_from_msk(b"a")
         fake.firehose.clock.advance(seconds=5)
         assert stream.put_from_msk(b"a") == [0]
+
+
+# --------------------------------------------------------------------------- the server
+
+
+def _ask(server: FirehoseServer, method: str, path: str, body: Any) -> tuple[int, Any]:
+    connection = http.client.HTTPConnection(server.host, server.port, timeout=10)
+    try:
+        connection.request(method, path, body=json.dumps(body).encode())
+        response = connection.getresponse()
+        return response.status, json.loads(response.read())
+    finally:
+        connection.close()
+
+
+@pytest.fixture
+def served() -> Iterator[FirehoseServer]:
+    with FirehoseServer() as server:
+        status, _ = _ask(
+            server,
+            "POST",
+            "/_fake/streams",
+            {
+                "service": "firehose",
+                "name": "events",
+                "DeliveryStreamType": "MSKAsSource",
+                "MSKSourceConfiguration": MSK,
+                "ExtendedS3DestinationConfiguration": S3,
+            },
+        )
+        assert status == 201
+        yield server
+
+
+def test_a_server_client_hands_the_topic_records_over_the_control_api(
+    served: FirehoseServer,
+) -> None:
+    now = served.firehose.clock.now()
+    values = [base64.b64encode(value).decode() for value in (b"a\n", b"b\n")]
+
+    first = _ask(served, "POST", "/_fake/msk", {"stream": "events", "records": values})
+    second = _ask(
+        served,
+        "POST",
+        "/_fake/msk",
+        {
+            "stream": "events",
+            "records": values[:1],
+            "partition": 2,
+            "offset": 7,
+            "timestamp": now.isoformat(),
+        },
+    )
+
+    assert first == (200, {"offsets": [0, 1]})
+    assert second == (200, {"offsets": [7]})
+    assert served.firehose["events"].records == [b"a\n", b"b\n", b"a\n"]
+
+
+@pytest.mark.parametrize(
+    ("body", "status", "says"),
+    [
+        ({"stream": "nope", "records": []}, 404, "no delivery stream 'nope'"),
+        ({"stream": "events"}, 400, 'give "records" (base64 record values)'),
+        ({"stream": "events", "records": ["%%"]}, 400, "in base64"),
+        ({"stream": "events", "records": [], "timestamp": "today"}, 400, '"timestamp" is ISO'),
+        ({"stream": "events", "records": [], "partition": -2}, 400, "partition is an int"),
+        ({"stream": "events", "records": [], "key": "k"}, 400, 'takes no "key"'),
+    ],
+    ids=["unknown-stream", "no-records", "not-base64", "bad-time", "bad-partition", "key"],
+)
+def test_a_bad_control_request_is_refused_naming_the_fix(
+    served: FirehoseServer, body: dict[str, Any], status: int, says: str
+) -> None:
+    answered, answer = _ask(served, "POST", "/_fake/msk", body)
+
+    assert answered == status
+    assert says in answer["error"]
+    assert served.firehose["events"].records == []
