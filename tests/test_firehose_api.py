@@ -24,7 +24,7 @@ from conftest import (
     refused,
 )
 
-from pytest_firehose import FirehoseFake, UnmodelledSettingWarning
+from pytest_firehose import FirehoseFake
 
 DESTINATION_ID = "destinationId-000000000001"
 UUID4 = r"[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}"
@@ -536,14 +536,13 @@ def test_the_key_is_described_as_given(api, encrypt, settings):
 
 
 def _msk_stream(api):
-    """Delivery stream "events", reading an MSK cluster (reported: the fake reads none)."""
-    with pytest.warns(UnmodelledSettingWarning, match="MSKAsSource"):
-        api.create_delivery_stream(
-            DeliveryStreamName="events",
-            DeliveryStreamType="MSKAsSource",
-            MSKSourceConfiguration=MSK,
-            ExtendedS3DestinationConfiguration=S3,
-        )
+    """Delivery stream "events", reading an MSK cluster."""
+    api.create_delivery_stream(
+        DeliveryStreamName="events",
+        DeliveryStreamType="MSKAsSource",
+        MSKSourceConfiguration=MSK,
+        ExtendedS3DestinationConfiguration=S3,
+    )
 
 
 def test_puts_and_encryption_are_refused_on_an_msk_source_stream(api):

@@ -59,13 +59,13 @@ _TICK = timedelta(microseconds=1)
 @dataclass(frozen=True)
 class _Debt:
     """What reached a busy delivery, to be carried out once it is free: an ``accept`` of
-    ``entries`` (with their Kinesis metadata), a ``settle``, a ``flush`` or a new ``route``,
+    ``entries`` (with their source's metadata), a ``settle``, a ``flush`` or a new ``route``,
     at ``at``."""
 
     kind: str
     at: datetime
     entries: list[Accepted] = field(default_factory=list)
-    kinesis: Mapping[str, Mapping[str, Any]] | None = None
+    metadata: Mapping[str, Mapping[str, Any]] | None = None
     route: Route | None = None
 
 
@@ -217,19 +217,19 @@ class Delivery(Transforming, Converting, Attempting):
         entries: list[Accepted],
         now: datetime,
         ids: IdSource,
-        kinesis: Mapping[str, Mapping[str, Any]] | None = None,
+        metadata: Mapping[str, Mapping[str, Any]] | None = None,
     ) -> None:
         """Take ``entries`` into the log and the buffer (the transformation's, with a Lambda
-        processor); a buffer that reaches its size is sent on at ``now``. ``kinesis`` gives
-        the event's ``kinesisRecordMetadata`` by record id, for records from a Kinesis
-        stream."""
+        processor); a buffer that reaches its size is sent on at ``now``. ``metadata`` gives
+        the event's ``kinesisRecordMetadata`` or ``mskRecordMetadata`` by record id, for
+        records read from a Kinesis stream or an MSK topic."""
         if not entries:
             return
         self.records.extend(entries)
         if self._busy:
-            self._debts.append(_Debt("accept", now, entries, kinesis))
+            self._debts.append(_Debt("accept", now, entries, metadata))
             return
-        self._take(entries, now, ids, kinesis)
+        self._take(entries, now, ids, metadata)
         self._pay_debts(ids)
 
     def _take(
@@ -237,7 +237,7 @@ class Delivery(Transforming, Converting, Attempting):
         entries: list[Accepted],
         now: datetime,
         ids: IdSource,
-        kinesis: Mapping[str, Mapping[str, Any]] | None,
+        metadata: Mapping[str, Mapping[str, Any]] | None,
     ) -> None:
         logs = self._logs
         if logs is not None:
@@ -251,8 +251,8 @@ class Delivery(Transforming, Converting, Attempting):
         if transformer is None:
             self._fill(entries, now, ids)
             return
-        if kinesis:
-            transformer.kinesis.update(kinesis)
+        if metadata:
+            transformer.metadata.update(metadata)
         if transformer.take(entries):
             self._transform(now, ids)
 
@@ -406,7 +406,7 @@ class Delivery(Transforming, Converting, Attempting):
         while self._debts and not self._busy:
             debt = self._debts.pop(0)
             if debt.kind == "accept":
-                self._take(debt.entries, debt.at, ids, debt.kinesis)
+                self._take(debt.entries, debt.at, ids, debt.metadata)
             elif debt.kind == "settle":
                 self._settle(debt.at, ids)
             elif debt.kind == "fill":

@@ -31,6 +31,7 @@ from pytest_firehose._lambda.firehose_events import (
     RESOURCE_NOT_FOUND,
     TIMED_OUT,
     AnswerRejected,
+    EventSource,
     SourceRecord,
     epoch_millis,
     read_answer,
@@ -353,16 +354,16 @@ def _event_ids(texts: list[str]) -> list[str]:
 class Transformer:
     """The transformation stage of one delivery stream: its buffer, and every invocation.
 
-    ``source`` describes the stream for the event: (delivery stream ARN, region, source
-    Kinesis stream ARN or None); ``invocations`` is where each invocation is logged.
-    ``kinesis`` holds each Kinesis record's metadata by record
-    id until it is sent."""
+    ``source`` describes the stream for the event: (delivery stream ARN, region, the
+    Kinesis stream or MSK cluster its records come from, or None); ``invocations`` is where
+    each invocation is logged. ``metadata`` holds each record's metadata from its source
+    (a Kinesis stream or MSK topic) by record id until it is sent."""
 
     def __init__(
         self,
         processor: LambdaProcessor,
         invoke: Invoker,
-        source: tuple[str, str, str | None],
+        source: tuple[str, str, EventSource | None],
         invocations: list[Invocation],
     ) -> None:
         self.processor = processor
@@ -374,7 +375,7 @@ class Transformer:
         self.in_flight: list[Accepted] = []
         #: Every invocation, in order (the delivery's list, kept across reconfigurations).
         self.invocations = invocations
-        self.kinesis: dict[str, Mapping[str, Any]] = {}
+        self.metadata: dict[str, Mapping[str, Any]] = {}
 
     def take(self, entries: list[Accepted]) -> bool:
         """Buffer ``entries``; True once the buffer holds its size."""
@@ -408,8 +409,8 @@ class Transformer:
         finally:
             self.in_flight = []
         for _, record_id, _ in records:
-            if isinstance(record_id, str):  # a Kinesis source's sequence number
-                self.kinesis.pop(record_id, None)
+            if isinstance(record_id, str):  # named by its source, not by a put
+                self.metadata.pop(record_id, None)
         return processed
 
     def _process(
@@ -418,20 +419,18 @@ class Transformer:
         """Invoke for ``batch`` until it is answered or out of retries; the fake time the
         invocations took."""
         arn = self.processor.lambda_arn
-        stream_arn, region, source_arn = self._source
+        stream_arn, region, source = self._source
         texts = [text for _, text, _ in rendered(batch)]
         event_ids = _event_ids(texts)
         sources = [
-            SourceRecord(event_id, payload, arrived, self.kinesis.get(text))
+            SourceRecord(event_id, payload, arrived, self.metadata.get(text))
             for event_id, text, (payload, _, arrived) in zip(event_ids, texts, batch, strict=True)
         ]
         elapsed = timedelta(0)
         attempts = 0
         while True:
             attempts += 1
-            event = transformation_event(
-                ids.uuid(), stream_arn, region, sources, source_arn=source_arn
-            )
+            event = transformation_event(ids.uuid(), stream_arn, region, sources, source=source)
             try:
                 invocation = self._invoke(arn, event)
             except UnregisteredFunction as missing:
@@ -466,15 +465,16 @@ class Transformer:
         code, message = error
         processed.failed.extend(ProcessingFailure(r, code, message, attempts, at) for r in batch)
 
-    @staticmethod
     def _apply(
+        self,
         batch: list[Accepted],
         event_ids: list[str],
         answer: Any,
         processed: Processed,
         at: datetime,
     ) -> None:
-        results = read_answer(answer, event_ids)
+        source = self._source[2]
+        results = read_answer(answer, event_ids, source.data_member if source else "data")
         code, message = PROCESSING_FAILED_STATUS
         for record, event_id in zip(batch, event_ids, strict=True):
             _, record_id, arrived = record

@@ -30,14 +30,15 @@ from pytest_firehose._destinations.processing import (
     Transformer,
 )
 from pytest_firehose._errors import UsageError
+from pytest_firehose._lambda.firehose_events import EventSource
 from pytest_firehose._lambda.functions import Invocation
 
 if TYPE_CHECKING:
     from pytest_firehose._ids import IdSource
 
 #: What a delivery is handed for a Lambda processor: the processor, how to invoke it, the
-#: region and the source stream's ARN (None for DirectPut).
-ProcessorRoute = tuple[LambdaProcessor, Invoker, str, "str | None"]
+#: region and the source the event names (None for DirectPut).
+ProcessorRoute = tuple[LambdaProcessor, Invoker, str, "EventSource | None"]
 
 
 class Transforming:
@@ -65,13 +66,13 @@ class Transforming:
                 # Processing switched off: what waited for the function goes on as it is.
                 self._fill(before.buffer, before.buffer[-1][2], floor=None)
             return
-        lambda_processor, invoke, region, source_arn = processor
+        lambda_processor, invoke, region, source = processor
         self.transformer = Transformer(
-            lambda_processor, invoke, (target.arn, region, source_arn), self.invocations
+            lambda_processor, invoke, (target.arn, region, source), self.invocations
         )
         if before is not None:
             self.transformer.take(before.buffer)
-            self.transformer.kinesis = before.kinesis
+            self.transformer.metadata = before.metadata
 
     def _transformation_due(self) -> datetime | None:
         """When the transformation buffer is to be sent: at its interval, or at once (as of

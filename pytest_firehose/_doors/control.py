@@ -12,6 +12,7 @@ from __future__ import annotations
 import base64
 import threading
 from collections.abc import Callable, Iterable, Mapping
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote
 
@@ -181,6 +182,7 @@ class Control:
             "POST /_fake/clock": self._advance,
             "POST /_fake/flush": self._flush,
             "POST /_fake/logs": self._logs,
+            "POST /_fake/msk": self._msk,
             "GET /_fake/calls": self._calls,
             "POST /_fake/reset": self._reset,
         }
@@ -207,6 +209,16 @@ class Control:
                 400, f'"region" is a region name such as "eu-west-1", not {region!r}'
             )
         return region
+
+    def _delivery_stream(
+        self, body: Mapping[str, Json], query: Mapping[str, str], example: str
+    ) -> DeliveryStreamHandle:
+        """The delivery stream the body's ``"stream"`` names (``example`` shows a body)."""
+        name = text_field(body, "stream", example)
+        try:
+            return self._firehose.stream(name, region=self._region(body, query))
+        except StreamKeyError as error:
+            raise ControlError(404, str(error)) from None
 
     def _fault_id(self, handle: FaultHandle) -> int:
         with self._ids_lock:  # two requests at once must not draw the same number
@@ -344,12 +356,7 @@ class Control:
         """Put records into a delivery stream as a CloudWatch Logs subscription does:
         ``records`` (base64, as sent) or ``messages`` (one batch of log events)."""
         example = '{"stream": "logs", "messages": ["a log line"]}'
-        name = text_field(body, "stream", example)
-        region = self._region(body, query)
-        try:
-            stream = self._firehose.stream(name, region=region)
-        except StreamKeyError as error:
-            raise ControlError(404, str(error)) from None
+        stream = self._delivery_stream(body, query, example)
         records, messages = body.get("records"), body.get("messages")
         if (records is None) == (messages is None):
             raise ControlError(
@@ -373,6 +380,31 @@ class Control:
         except UsageError as error:
             raise ControlError(400, str(error)) from None
         return 200, {"records": _b64_list(put)}
+
+    def _msk(self, body: dict[str, Json], query: Mapping[str, str]) -> Answer:
+        """Hand an MSKAsSource stream ``records`` (base64 record values) as its topic's
+        ``partition`` gets them (``put_from_msk``); ``timestamp`` in ISO 8601."""
+        example = '{"stream": "orders", "records": ["eyJpZCI6IDF9"], "partition": 0}'
+        stream = self._delivery_stream(body, query, example)
+        if "records" not in body:
+            raise ControlError(400, f'give "records" (base64 record values), e.g. {example}')
+        values = decoded_records(body["records"])
+        timestamp = body.get("timestamp")
+        try:
+            at = None if timestamp is None else datetime.fromisoformat(timestamp)
+        except (TypeError, ValueError):
+            raise ControlError(
+                400,
+                '"timestamp" is ISO 8601 with its offset, e.g. "2025-01-31T12:00:00+00:00", '
+                f"not {timestamp!r}",
+            ) from None
+        try:
+            offsets = stream.put_from_msk(
+                *values, partition=body.get("partition", 0), offset=body.get("offset"), timestamp=at
+            )
+        except UsageError as error:
+            raise ControlError(400, str(error)) from None
+        return 200, {"offsets": offsets}
 
     def _calls(self, body: dict[str, Json], query: Mapping[str, str]) -> Answer:
         service = query.get("service")

@@ -42,6 +42,10 @@ READS: dict[str, tuple[tuple[str, ...] | None, tuple[str, ...]]] = {
         ("stream", "region", "records", "messages", *LOG_FIELDS),
         ("region",),
     ),
+    "POST /_fake/msk": (
+        ("stream", "region", "records", "partition", "offset", "timestamp"),
+        ("region",),
+    ),
     "GET /_fake/calls": (("region",), ("service", "region")),
     "POST /_fake/reset": ((), ()),
 }

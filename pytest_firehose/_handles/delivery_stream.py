@@ -1,9 +1,11 @@
 """A delivery stream's handle: what a test reads of one stream (what it accepted, where each
-record is), the records it puts as CloudWatch Logs, and ``assert_delivered``."""
+record is), the records it puts as CloudWatch Logs or hands to its MSK topic, and
+``assert_delivered``."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import datetime
 from typing import Any
 
 from pytest_firehose._destinations.base import Accepted, DestinationError
@@ -40,6 +42,15 @@ def refused_note(refusals: list[tuple[str, int]]) -> str:
     return "\nrefused for good by the endpoint (a 413 is neither retried nor backed up):\n" + (
         "\n".join(lines)
     )
+
+
+#: How a stream that does not read an MSK topic is fed, by its type.
+_FED_BY = {
+    "DirectPut": "put its records with boto3's put_record or put_record_batch (put_from_logs "
+    "as CloudWatch Logs puts them)",
+    "KinesisStreamAsSource": "it reads its Kinesis stream: put the records there",
+    "DatabaseAsSource": "it reads a database, which the fake does not model",
+}
 
 
 def _payloads(accepted: Iterable[Accepted]) -> list[bytes]:
@@ -229,10 +240,36 @@ class DeliveryStreamHandle:
                 hint = ""
                 if self._stream.stream_type == "KinesisStreamAsSource":
                     hint = " (this stream reads its Kinesis stream: put the records there)"
+                elif self._stream.stream_type == "MSKAsSource":
+                    hint = " (this stream reads an MSK topic: put_from_msk hands it records)"
                 raise UsageError(
                     f"put_from_logs: Firehose would answer CloudWatch Logs {error.code}: "
                     f"{error.message}{hint}"
                 ) from None
+
+    def put_from_msk(
+        self,
+        *values: bytes,
+        partition: int = 0,
+        offset: int | None = None,
+        timestamp: datetime | None = None,
+    ) -> list[int]:
+        """Hand an MSKAsSource stream ``values`` (Kafka record values, bytes) as its topic's
+        ``partition`` gets them: at the partition's next offsets (from 0, or from
+        ``offset``), with the Kafka ``timestamp`` (the fake clock's now when not given). The
+        stream reads those at or after its start position (``ReadFromTimestamp``, else its
+        creation) at once; older ones stay unread. Returns the offsets they were given."""
+        kind = self._stream.stream_type
+        if kind != "MSKAsSource":
+            fed_by = _FED_BY.get(kind, "it takes no records from MSK")
+            raise UsageError(
+                f"put_from_msk: delivery stream {self.name!r} is {kind}, not MSKAsSource: {fed_by}"
+            )
+        self._live("stream to put to")
+        with self._world.touched():
+            return self._service.put_from_msk(
+                self._stream, values, partition=partition, offset=offset, timestamp=timestamp
+            )
 
     @property
     def delivery_errors(self) -> list[DestinationError]:

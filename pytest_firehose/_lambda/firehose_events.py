@@ -8,6 +8,13 @@ for a Kinesis source, and ``records``, each with ``recordId``,
 source, ``kinesisRecordMetadata`` (``shardId``, ``partitionKey``,
 ``approximateArrivalTimestamp`` in epoch milliseconds, ``sequenceNumber``,
 ``subsequenceNumber``).
+
+For an Amazon MSK source (aws-lambda-java-events' ``MSKFirehoseEvent``; the developer
+guide's status model for the answer): ``sourceMSKArn`` (the cluster's ARN) in place of
+``sourceKinesisStreamArn``, and each record's base64 value as ``kafkaRecordValue`` in place
+of ``data``, with ``mskRecordMetadata`` (``offset`` and ``partitionId`` as text,
+``approximateArrivalTimestamp`` in epoch milliseconds). The answer gives an ``Ok`` record's
+new value as ``kafkaRecordValue`` too.
 """
 
 from __future__ import annotations
@@ -64,14 +71,36 @@ PROCESSING_FAILED_STATUS = (
 
 
 @dataclass(frozen=True)
+class EventSource:
+    """Where a stream's records come from, as the event names it: the source's ARN and the
+    members that hold it, each record's metadata and each record's data."""
+
+    arn: str
+    arn_member: str
+    metadata_member: str
+    data_member: str = "data"
+
+
+def kinesis_source(arn: str) -> EventSource:
+    """A Kinesis Data Streams source (KinesisStreamAsSource)."""
+    return EventSource(arn, "sourceKinesisStreamArn", "kinesisRecordMetadata")
+
+
+def msk_source(cluster_arn: str) -> EventSource:
+    """An Amazon MSK source (MSKAsSource)."""
+    return EventSource(cluster_arn, "sourceMSKArn", "mskRecordMetadata", "kafkaRecordValue")
+
+
+@dataclass(frozen=True)
 class SourceRecord:
     """A record as the transformation event shows it."""
 
     record_id: str
     payload: Payload
     arrived_at: datetime
-    #: ``kinesisRecordMetadata`` for a record read from a Kinesis stream, else None.
-    kinesis: Mapping[str, Any] | None = None
+    #: The source's metadata of a record read from a Kinesis stream or an MSK topic, else
+    #: None.
+    metadata: Mapping[str, Any] | None = None
 
 
 def epoch_millis(at: datetime) -> int:
@@ -84,14 +113,14 @@ def _data(payload: Payload) -> str:
     return base64.b64encode(payload).decode("ascii")
 
 
-def record_entry(record: SourceRecord) -> dict[str, Any]:
+def record_entry(record: SourceRecord, source: EventSource | None = None) -> dict[str, Any]:
     entry: dict[str, Any] = {
         "recordId": record.record_id,
         "approximateArrivalTimestamp": epoch_millis(record.arrived_at),
-        "data": _data(record.payload),
     }
-    if record.kinesis is not None:
-        entry["kinesisRecordMetadata"] = dict(record.kinesis)
+    entry[source.data_member if source else "data"] = _data(record.payload)
+    if source is not None and record.metadata is not None:
+        entry[source.metadata_member] = dict(record.metadata)
     return entry
 
 
@@ -101,15 +130,16 @@ def transformation_event(
     region: str,
     records: Sequence[SourceRecord],
     *,
-    source_arn: str | None = None,
+    source: EventSource | None = None,
 ) -> dict[str, Any]:
-    """The event Firehose invokes a transformation Lambda with."""
+    """The event Firehose invokes a transformation Lambda with (``source``: the Kinesis
+    stream or MSK cluster the records come from; None for DirectPut)."""
     event: dict[str, Any] = {"invocationId": invocation_id}
-    if source_arn is not None:
-        event["sourceKinesisStreamArn"] = source_arn
+    if source is not None:
+        event[source.arn_member] = source.arn
     event["deliveryStreamArn"] = stream_arn
     event["region"] = region
-    event["records"] = [record_entry(record) for record in records]
+    event["records"] = [record_entry(record, source) for record in records]
     return event
 
 
@@ -124,6 +154,16 @@ def kinesis_metadata(
         "approximateArrivalTimestamp": epoch_millis(arrived_at),
         "sequenceNumber": sequence_number,
         "subsequenceNumber": 0,
+    }
+
+
+def msk_metadata(partition: int, offset: int, arrived_at: datetime) -> dict[str, Any]:
+    """``mskRecordMetadata`` of a record read from an MSK topic: its offset and partition
+    as text, as AWS's sample event shows them."""
+    return {
+        "offset": str(offset),
+        "partitionId": str(partition),
+        "approximateArrivalTimestamp": epoch_millis(arrived_at),
     }
 
 
@@ -147,19 +187,22 @@ class AnswerRejected(Exception):
         self.detail = detail
 
 
-def read_answer(answer: Any, record_ids: Sequence[str]) -> dict[str, Result]:
+def read_answer(
+    answer: Any, record_ids: Sequence[str], data_member: str = "data"
+) -> dict[str, Result]:
     """Each record's :class:`Result`, by record id, from a handler's answer to an event
     holding ``record_ids``.
 
     Raises :class:`AnswerRejected`: ``Lambda.JsonProcessingException`` for an answer that
-    is not ``{"records": [...]}`` with a known ``result`` and, for ``Ok``, base64 ``data``;
+    is not ``{"records": [...]}`` with a known ``result`` and, for ``Ok``, base64 data in
+    ``data_member`` (``data``; an MSK source's ``kafkaRecordValue``);
     ``Lambda.DuplicatedRecordId`` for an id answered twice; ``Lambda.MissingRecordId`` when
     the ids answered are not those sent (one missing, or one never sent)."""
     if not isinstance(answer, dict) or not isinstance(answer.get("records"), list):
         raise AnswerRejected(JSON_PROCESSING, 'the answer is not {"records": [...]}')
     results: dict[str, Result] = {}
     for position, entry in enumerate(answer["records"]):
-        record_id, result = _entry(entry, position)
+        record_id, result = _entry(entry, position, data_member)
         if record_id in results:
             raise AnswerRejected(DUPLICATED_RECORD_ID, f"recordId {record_id!r} answered twice")
         results[record_id] = result
@@ -175,7 +218,7 @@ def read_answer(answer: Any, record_ids: Sequence[str]) -> dict[str, Result]:
     return results
 
 
-def _entry(entry: Any, position: int) -> tuple[str, Result]:
+def _entry(entry: Any, position: int, data_member: str) -> tuple[str, Result]:
     where = f"records[{position}]"
     if not isinstance(entry, dict):
         raise AnswerRejected(JSON_PROCESSING, f"{where} is not an object")
@@ -188,13 +231,16 @@ def _entry(entry: Any, position: int) -> tuple[str, Result]:
         )
     if result != "Ok":
         return record_id, Result(result)
-    data = entry.get("data")
+    data = entry.get(data_member)
     if not isinstance(data, str):
-        raise AnswerRejected(JSON_PROCESSING, f"{where} is Ok but its data is not base64 text")
+        raise AnswerRejected(
+            JSON_PROCESSING, f"{where} is Ok but its {data_member} is not base64 text"
+        )
     try:
         decoded = strict_b64decode(data)
     except (binascii.Error, ValueError):
-        raise AnswerRejected(JSON_PROCESSING, f"{where}.data is not valid base64") from None
+        invalid = f"{where}.{data_member} is not valid base64"
+        raise AnswerRejected(JSON_PROCESSING, invalid) from None
     return record_id, Result(result, decoded, _partition_keys(entry, where))
 
 

@@ -29,6 +29,7 @@ from pytest_firehose._destinations.processing import (
 from pytest_firehose._destinations.routes import Route, route_for
 from pytest_firehose._errors import ServiceError
 from pytest_firehose._ids import IdSource
+from pytest_firehose._lambda.firehose_events import EventSource
 from pytest_firehose._lambda.functions import (
     FunctionRegistry,
     Invocation,
@@ -49,6 +50,7 @@ from pytest_firehose._services.firehose.describe import (
     UPDATE_KINDS,
     updated_destination,
 )
+from pytest_firehose._services.firehose.msk import MskTopic
 from pytest_firehose._services.firehose.prefix_rules import check_prefixes
 from pytest_firehose._services.firehose.puts import Puts
 from pytest_firehose._services.firehose.quotas import ControlRates, PutQuota
@@ -66,7 +68,7 @@ from pytest_firehose._services.firehose.streams import (
     DESTINATION_ID,
     DeliveryStream,
     KinesisSource,
-    kinesis_arn,
+    event_source,
 )
 
 #: Delivery streams an account may have in a region (DOC: CreateDeliveryStream, "By default,
@@ -226,12 +228,8 @@ class FirehoseService(Puts, StreamSettings, Settling, ServiceBase):
                 }
             }
         elif stream_type == MSK_SOURCE:
-            source = {
-                "MSKSourceDescription": {
-                    **params["MSKSourceConfiguration"],
-                    "DeliveryStartTimestamp": self.clock.now(),
-                }
-            }
+            msk = params["MSKSourceConfiguration"]
+            source = {"MSKSourceDescription": {**msk, "DeliveryStartTimestamp": self.clock.now()}}
         elif stream_type == DIRECT_PUT:
             requested = params.get("DeliveryStreamEncryptionConfigurationInput")
             encryption = {"Status": "DISABLED"}
@@ -248,7 +246,7 @@ class FirehoseService(Puts, StreamSettings, Settling, ServiceBase):
         partitioning(config)
         arn = self.stream_arn(name)
         target = DeliveryTarget(name, arn, version=1)
-        route = self._route(target, kind, config, processor, kinesis_arn(source))
+        route = self._route(target, kind, config, processor, event_source(source))
         backup = backup_route(target, kind, config, self.destination_for, self.region)
         # The last refusal (with unmodelled="error", or a warning made an error): nothing
         # is created before it.
@@ -268,6 +266,8 @@ class FirehoseService(Puts, StreamSettings, Settling, ServiceBase):
         )
         stream.delivery.tables = self.glue_tables.find
         stream.delivery.back_up(backup, stream.created_at, self.ids)
+        if stream_type == MSK_SOURCE:
+            stream.msk = MskTopic(msk.get("ReadFromTimestamp", stream.created_at))
         if stream.source_arn is not None:
             # Firehose reads its source from LATEST: what the stream holds now is not read.
             stream.source_after = {}
@@ -349,7 +349,7 @@ class FirehoseService(Puts, StreamSettings, Settling, ServiceBase):
         # it: a refusal leaves the stream, its version and its delivery as they were.
         version = stream.version + 1
         target = DeliveryTarget(stream.name, stream.arn, version)
-        route = self._route(target, kind, config, processor, stream.source_arn)
+        route = self._route(target, kind, config, processor, stream.event_source)
         backup = backup_route(target, kind, config, self.destination_for, self.region)
         before = set(findings(stream.config_kind, stream.config))
         report([found for found in findings(kind, config) if found not in before], self.unmodelled)
@@ -375,7 +375,7 @@ class FirehoseService(Puts, StreamSettings, Settling, ServiceBase):
         kind: str | None,
         config: dict[str, Any],
         processor: LambdaProcessor | None,
-        source_arn: str | None,
+        source: EventSource | None,
     ) -> Route:
         """The checked route of a stream's delivery to the destination ``kind``'s
         ``config`` names (nothing of it is taken yet)."""
@@ -383,7 +383,7 @@ class FirehoseService(Puts, StreamSettings, Settling, ServiceBase):
             target,
             delivery_settings(kind, config),
             self.destination_for(kind, config, self.region),
-            self._processing(processor, source_arn),
+            self._processing(processor, source),
         )
 
     # ------------------------------------------------------------------ Lambda
@@ -400,11 +400,11 @@ class FirehoseService(Puts, StreamSettings, Settling, ServiceBase):
         return processor
 
     def _processing(
-        self, processor: LambdaProcessor | None, source_arn: str | None
-    ) -> tuple[LambdaProcessor, Invoker, str, str | None] | None:
+        self, processor: LambdaProcessor | None, source: EventSource | None
+    ) -> tuple[LambdaProcessor, Invoker, str, EventSource | None] | None:
         if processor is None:
             return None
-        return processor, self.invoke_function, self.region, source_arn
+        return processor, self.invoke_function, self.region, source
 
     def invoke_function(self, name: str, event: dict[str, Any]) -> Invocation:
         """Invoke the registered handler for function ``name`` (a name or ARN) with

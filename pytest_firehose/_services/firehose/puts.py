@@ -1,5 +1,6 @@
 """Writing to a delivery stream: PutRecord and PutRecordBatch, the records CloudWatch Logs
-puts, and the Direct PUT throughput quota. A mixin of ``FirehoseService``."""
+puts, the records an MSKAsSource stream reads from its topic, and the Direct PUT throughput
+quota. A mixin of ``FirehoseService``."""
 
 from __future__ import annotations
 
@@ -9,11 +10,16 @@ from typing import Any
 
 from pytest_firehose._clock import FakeClock
 from pytest_firehose._destinations.cloudwatch_logs import not_from_logs
-from pytest_firehose._errors import ServiceError
+from pytest_firehose._errors import ServiceError, UsageError
 from pytest_firehose._ids import IdSource
 from pytest_firehose._payload import Payload, payload_len
 from pytest_firehose._services.base import Answer
 from pytest_firehose._services.codes import RECORD_ERRORS
+from pytest_firehose._services.firehose.msk import (
+    checked_position,
+    checked_timestamp,
+    checked_values,
+)
 from pytest_firehose._services.firehose.quotas import THROTTLED, PutQuota, limits_in, slow_down
 from pytest_firehose._services.firehose.streams import DeliveryStream
 
@@ -80,6 +86,36 @@ class Puts:
     def put_from_logs(self, name: str, payloads: Sequence[Payload]) -> None:
         """Records put as a CloudWatch Logs subscription puts them (with PutRecordBatch)."""
         self._accept(self._writable(name, from_logs=True), list(payloads), {})
+
+    def put_from_msk(
+        self,
+        stream: DeliveryStream,
+        values: Sequence[Any],
+        *,
+        partition: Any,
+        offset: Any,
+        timestamp: Any,
+    ) -> list[int]:
+        """Records an MSKAsSource stream's topic gets in ``partition``, as a test hands them
+        (checked here: a ``UsageError`` names what is wrong), with the Kafka ``timestamp``
+        (None: now): the stream reads those from its start position on at once (msk.py).
+        The offsets they were given."""
+        assert stream.msk is not None
+        if stream.status == "CREATING":
+            raise UsageError(
+                f"put_from_msk: delivery stream {stream.name!r} is CREATING and reads nothing "
+                "yet: advance the clock past its creation delay first"
+            )
+        now = self.clock.now()
+        taken = stream.msk.take(
+            checked_values(values),
+            partition=checked_position("partition", partition),
+            offset=None if offset is None else checked_position("offset", offset),
+            timestamp=checked_timestamp(timestamp, now),
+            transformed=stream.delivery.transformer is not None,
+        )
+        stream.delivery.accept(taken.entries, now, self.ids, taken.metadata)
+        return taken.offsets
 
     def put_batch(self, params: dict[str, Any], failures: Mapping[int, str]) -> Answer:
         """PutRecordBatch: the records ``failures`` names fail inside the answer."""

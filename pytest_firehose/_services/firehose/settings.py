@@ -34,8 +34,9 @@ class UnmodelledSettingWarning(UserWarning):
 
 
 HTTP_KIND = "HttpEndpointDestinationConfiguration"
-#: Source types whose records the fake reads (DirectPut: the puts themselves).
-READ_SOURCES = ("DirectPut", "KinesisStreamAsSource")
+#: Source types whose records the fake reads (DirectPut: the puts themselves; MSKAsSource:
+#: what a test hands its topic with ``put_from_msk``).
+READ_SOURCES = ("DirectPut", "KinesisStreamAsSource", "MSKAsSource")
 
 
 def _enabled(block: Any, *, default: bool) -> bool:

@@ -12,9 +12,11 @@ from typing import Any, Protocol
 from pytest_firehose._destinations.base import DeliveryTarget, Destination
 from pytest_firehose._destinations.objects import DeliveredObject
 from pytest_firehose._ids import RecordKey, id_source
+from pytest_firehose._lambda.firehose_events import EventSource, kinesis_source, msk_source
 from pytest_firehose._payload import Payload, PayloadRecord
 from pytest_firehose._services.firehose.backup import BackedUpDelivery
 from pytest_firehose._services.firehose.describe import describe_destination
+from pytest_firehose._services.firehose.msk import MskTopic
 
 DESTINATION_ID = "destinationId-000000000001"
 
@@ -64,6 +66,16 @@ def kinesis_arn(source: dict[str, Any] | None) -> str | None:
     return None if kinesis is None else str(kinesis["KinesisStreamARN"])
 
 
+def event_source(source: dict[str, Any] | None) -> EventSource | None:
+    """The source a transformation event names, from a described ``Source`` (None for
+    DirectPut)."""
+    arn = kinesis_arn(source)
+    if arn is not None:
+        return kinesis_source(arn)
+    msk = (source or {}).get("MSKSourceDescription")
+    return None if msk is None else msk_source(str(msk["MSKClusterARN"]))
+
+
 @dataclass
 class DeliveryStream:
     """One delivery stream as the service knows it; ``delivery`` holds what became of the
@@ -92,6 +104,8 @@ class DeliveryStream:
     #: the source does not exist).
     source_after: dict[str, str] | None = None
     source_stream: SourceStream | None = None
+    #: For an MSKAsSource stream: its topic, as the records a test hands it fill it.
+    msk: MskTopic | None = None
     #: Whether the stream said that it took KPL aggregates in as they are, for want of
     #: the decoder (it says so once).
     undecoded_reported: bool = False
@@ -110,6 +124,11 @@ class DeliveryStream:
     def source_arn(self) -> str | None:
         """The ARN of the Kinesis stream a KinesisStreamAsSource stream reads, else None."""
         return kinesis_arn(self.source)
+
+    @property
+    def event_source(self) -> EventSource | None:
+        """The Kinesis stream or MSK cluster a transformation event names, else None."""
+        return event_source(self.source)
 
     @property
     def target(self) -> DeliveryTarget:

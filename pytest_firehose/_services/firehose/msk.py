@@ -1,0 +1,118 @@
+"""What a delivery stream takes in from its Amazon MSK topic (MSKAsSource): the fake has no
+Kafka cluster, so a test hands the stream the records the topic would hold. Each takes the
+next offset of its partition; those older than the stream's start position are in the topic
+but not read; the others are named and described as a transformation event shows them."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from pytest_firehose._errors import UsageError
+from pytest_firehose._lambda.firehose_events import msk_metadata
+
+if TYPE_CHECKING:
+    from pytest_firehose._destinations.base import Accepted
+
+MIB = 1024 * 1024
+#: The largest record Firehose reads from an MSK topic, and with a Lambda processor the
+#: largest it sends on to the function (DOC: the developer guide's quotas; larger records go
+#: to the S3 error bucket, which the fake does not model: it refuses them).
+MAX_RECORD_BYTES = 10 * MIB
+MAX_TRANSFORMED_BYTES = 6 * MIB
+
+
+def checked_values(values: Sequence[Any]) -> list[bytes]:
+    """Record values as ``put_from_msk`` takes them: bytes each."""
+    for value in values:
+        if not isinstance(value, (bytes, bytearray, memoryview)):
+            raise UsageError(
+                f"put_from_msk takes each record value as bytes, not {type(value).__name__}"
+            )
+    return [bytes(value) for value in values]
+
+
+def checked_position(name: str, number: Any) -> int:
+    """A partition or an offset: an int of 0 or more."""
+    if not isinstance(number, int) or isinstance(number, bool) or number < 0:
+        raise UsageError(f"put_from_msk: {name} is an int of 0 or more, not {number!r}")
+    return number
+
+
+def checked_timestamp(timestamp: Any, now: datetime) -> datetime:
+    """A record's Kafka timestamp: ``now`` when not given, else an aware datetime no later
+    than ``now`` (a topic holds no record from the future)."""
+    if timestamp is None:
+        return now
+    if not isinstance(timestamp, datetime) or timestamp.tzinfo is None or timestamp > now:
+        raise UsageError(
+            "put_from_msk: timestamp is a timezone-aware datetime no later than the fake "
+            f"clock's now ({now.isoformat()}), not {timestamp!r}"
+        )
+    return timestamp
+
+
+def record_id(partition: int, offset: int) -> str:
+    """The record id the fake gives a record read from MSK: 62 digits (as long as the id in
+    AWS's sample event), the partition in the first 31 and the offset in the last 31."""
+    return f"{partition:031d}{offset:031d}"
+
+
+@dataclass
+class TakenIn:
+    """What a stream took in from records handed to its topic: the entries it accepts, their
+    ``mskRecordMetadata`` by record id, and the offset each record was given."""
+
+    entries: list[Accepted] = field(default_factory=list)
+    metadata: dict[str, dict[str, Any]] = field(default_factory=dict)
+    offsets: list[int] = field(default_factory=list)
+
+
+@dataclass
+class MskTopic:
+    """The topic an MSKAsSource stream reads: from ``start`` (``ReadFromTimestamp``, else
+    the stream's ``DeliveryStartTimestamp``), and the next offset of each partition."""
+
+    start: datetime
+    next_offsets: dict[int, int] = field(default_factory=dict)
+
+    def take(
+        self,
+        values: list[bytes],
+        *,
+        partition: int,
+        offset: int | None,
+        timestamp: datetime,
+        transformed: bool,
+    ) -> TakenIn:
+        """Append ``values`` to ``partition`` (from ``offset``, else its next offset), each
+        with the Kafka ``timestamp``; what the stream reads of them. ``transformed``: the
+        stream has a Lambda processor, whose records are at most 6 MB."""
+        limit = MAX_TRANSFORMED_BYTES if transformed else MAX_RECORD_BYTES
+        for value in values:
+            if len(value) > limit:
+                with_lambda = " with a Lambda processor" if transformed else ""
+                raise UsageError(
+                    f"put_from_msk: Firehose reads records of at most {limit} bytes from MSK"
+                    f"{with_lambda}, not {len(value)}; it writes larger ones to the error "
+                    "bucket, which the fake does not model"
+                )
+        following = self.next_offsets.get(partition, 0)
+        first = following if offset is None else offset
+        if first < following:
+            raise UsageError(
+                f"put_from_msk: offset {first} is taken in partition {partition}: a "
+                f"partition's offsets only grow, and its next is {following}"
+            )
+        offsets = list(range(first, first + len(values)))
+        self.next_offsets[partition] = first + len(values)
+        taken = TakenIn(offsets=offsets)
+        if timestamp < self.start:
+            return taken  # in the topic, but before where the stream starts reading
+        for number, value in zip(offsets, values, strict=True):
+            name = record_id(partition, number)
+            taken.entries.append((value, name, timestamp))
+            taken.metadata[name] = msk_metadata(partition, number, timestamp)
+        return taken
