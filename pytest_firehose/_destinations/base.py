@@ -87,6 +87,26 @@ class DeliveryFailed(Exception):
         self.permanent = permanent
 
 
+class RecordsRefused(DeliveryFailed):
+    """Records the destination refused one by one (an OpenSearch document, a Snowflake
+    row), with ``code`` and the message their failed records name; the rest of the batch
+    was delivered. ``retried``: Firehose tries them again within the destination's
+    ``RetryOptions`` before writing them to its bucket, rather than writing them at once."""
+
+    def __init__(self, message: str, code: str, *, retried: bool) -> None:
+        super().__init__(message, code)
+        self.retried = retried
+
+
+@dataclass(frozen=True)
+class Refusing:
+    """What a test made a destination refuse (``destination_refuses``): the records, as
+    delivered, ``refuses`` picks fail with ``failure``."""
+
+    refuses: Callable[[bytes], bool]
+    failure: RecordsRefused
+
+
 @dataclass(frozen=True)
 class DestinationError:
     """An error a destination raised that is not a refused delivery (a
