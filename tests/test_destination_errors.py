@@ -256,3 +256,53 @@ def test_a_down_destination_names_the_error_it_was_given(fake: FirehoseFake) -> 
             "The HEC token is invalid. Update Kinesis Data Firehose with a valid HEC token.",
         ),
     ]
+
+
+def test_an_acknowledgement_timeout_fails_each_attempt_only_once_the_timeout_passed(
+    fake: FirehoseFake,
+) -> None:
+    stream = fake.firehose.create_delivery_stream(
+        "events",
+        SplunkDestinationConfiguration={**SPLUNK, "RetryOptions": {"DurationInSeconds": 0}},
+    )
+    stream.destination_down(error="Splunk.AckTimeout")
+    sent = fake.firehose.clock.now()
+    _put(b"a")
+    fake.firehose.flush()
+    fake.firehose.clock.advance(seconds=179)
+    fake.firehose.flush()  # a flush does not cut the wait short
+
+    assert stream.backed_up == []
+    assert stream.pending == [b"a"]
+    fake.firehose.clock.advance(seconds=1)  # HECAcknowledgmentTimeoutInSeconds: 180
+
+    (obj,) = fake.world.firehose().streams["events"].backed_up
+    line = json.loads(obj.body)
+    assert line["errorCode"] == "Splunk.AckTimeout"
+    assert line["attemptsMade"] == 1
+    assert line["attemptEndingTimestamp"] == int(sent.timestamp() * 1000) + 180_000
+
+
+def test_the_retry_duration_leaves_out_the_waits_for_acknowledgements(
+    fake: FirehoseFake,
+) -> None:
+    stream = fake.firehose.create_delivery_stream(
+        "events",
+        SplunkDestinationConfiguration={
+            **SPLUNK,
+            "RetryOptions": {"DurationInSeconds": 300},
+            "HECAcknowledgmentTimeoutInSeconds": 200,
+        },
+    )
+    stream.destination_down(error="Splunk.AckTimeout")
+    _put(b"a")
+    fake.firehose.flush()
+    # Each attempt waits 200 s; between them the waits for a retry (1 s, doubling) are
+    # what counts: they pass 300 s after the 10th attempt, whose wait ends at
+    # 10 * 200 + (1 + 2 + ... + 256) = 2511 s.
+    fake.firehose.clock.advance(seconds=2510)
+    assert stream.backed_up == []
+
+    fake.firehose.clock.advance(seconds=1)
+    (obj,) = fake.world.firehose().streams["events"].backed_up
+    assert json.loads(obj.body)["attemptsMade"] == 10

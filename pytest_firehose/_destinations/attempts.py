@@ -106,17 +106,27 @@ class Attempting:
         a failed attempt, so no record is lost to it. What stops the test instead (a
         mock calling ``pytest.fail``, KeyboardInterrupt) counts as a failed attempt too,
         and goes on up."""
-        batch.attempts += 1
+        awaited = batch.awaiting
+        if awaited is not None and batch.due is not None and batch.due > at:
+            self._retries.add(batch)  # a flush does not cut an acknowledgement's wait short
+            return
+        batch.awaiting = None
         try:
-            done = self._try(batch, at)
+            if awaited is None:
+                batch.attempts += 1
+                done = self._try(batch, at)
+            else:  # the acknowledgement did not come: the attempt failed now
+                done = self._give_up(batch, at, awaited)
         except BaseException:
             self._retry_later(batch, at)
             raise
-        if not done:
+        if done is False:
             self._retry_later(batch, at)
 
-    def _try(self, batch: Batch, at: datetime) -> bool:
-        """One attempt: True once the batch is delivered, backed up or refused for good.
+    def _try(self, batch: Batch, at: datetime) -> bool | None:
+        """One attempt: True once the batch is delivered, backed up or refused for good;
+        None while it waits for an acknowledgement that will not come (a Splunk
+        destination down with ``Splunk.AckTimeout``): it fails once the wait is over.
         Records the destination refuses one by one (``refusing``) stay in the batch, which
         the destination gives up on or retries; the rest are delivered."""
         destination = self.destination
@@ -143,6 +153,19 @@ class Attempting:
                     return True
             finally:
                 self._busy, self._in_flight = False, None
+        waits = getattr(destination, "acknowledgement_wait", None)
+        wait = waits(failure) if waits is not None else None
+        if wait:
+            batch.awaiting, batch.due = failure, at + wait
+            batch.waited += wait
+            self._retries.add(batch)
+            return None
+        return self._give_up(batch, at, failure)
+
+    def _give_up(self, batch: Batch, at: datetime, failure: DeliveryFailed | None) -> bool:
+        """Whether the destination disposed of ``batch`` (a backup) after its attempt
+        failed with ``failure`` at ``at``."""
+        destination = self.destination
         try:
             backup = destination.give_up(self.target, batch, at, failure)
         except Exception as error:  # as above

@@ -60,6 +60,11 @@ class Batch:
     wait: timedelta = FIRST_RETRY
     #: The object's body when it is not the records' payloads (a Parquet or ORC file).
     body: bytes | None = None
+    #: The failure an attempt ends in once ``due`` comes, while it waits for an
+    #: acknowledgement that will not come (Splunk's), and how long the batch's attempts
+    #: have waited for acknowledgements in all.
+    awaiting: DeliveryFailed | None = None
+    waited: timedelta = timedelta(0)
 
 
 class RecordError(Exception):

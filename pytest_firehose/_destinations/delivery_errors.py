@@ -27,6 +27,9 @@ SERVERLESS = "AmazonOpenSearchServerlessDestinationConfiguration"
 SPLUNK = "SplunkDestinationConfiguration"
 SNOWFLAKE = "SnowflakeDestinationConfiguration"
 ICEBERG = "IcebergDestinationConfiguration"
+#: The code of an acknowledgement Splunk did not send in time: each attempt that ends in it
+#: waits ``HECAcknowledgmentTimeoutInSeconds`` first.
+ACK_TIMEOUT = "Splunk.AckTimeout"
 
 
 @dataclass(frozen=True)

@@ -31,6 +31,7 @@ from pytest_firehose._destinations.base import (
     RecordsRefused,
 )
 from pytest_firehose._destinations.delivery_errors import (
+    ACK_TIMEOUT,
     ERRORS,
     ICEBERG,
     OPENSEARCH,
@@ -117,6 +118,18 @@ class StoredDestination:
             seconds=RETRY_DEFAULTS.get(kind, 300) if seconds is None else seconds
         )
         self._extra = _extra_fields(kind, config)
+        #: How long each attempt waits for Splunk's acknowledgement (API reference:
+        #: ``HECAcknowledgmentTimeoutInSeconds``, 180 to 600; 180 by default).
+        self._ack_timeout = timedelta(seconds=config.get("HECAcknowledgmentTimeoutInSeconds", 180))
+
+    def acknowledgement_wait(self, failure: DeliveryFailed | None) -> timedelta | None:
+        """How long an attempt that ends in ``failure`` waited first: a Splunk
+        destination's acknowledgement timeout, when the failure is that timeout (the
+        developer guide: each attempt, the first and every retry, waits for the
+        acknowledgement that long); None for any other failure."""
+        if self.kind != SPLUNK or failure is None or failure.code != ACK_TIMEOUT:
+            return None
+        return self._ack_timeout
 
     def deliver(self, target: DeliveryTarget, obj: DeliveredObject) -> None:
         return None
@@ -133,7 +146,9 @@ class StoredDestination:
         if errors is None:
             return None
         at_once = isinstance(failure, RecordsRefused) and not failure.retried
-        if not at_once and at - batch.first_try < self.retry_duration:
+        # Splunk's retry duration leaves out the waits for acknowledgements (API
+        # reference, SplunkRetryOptions).
+        if not at_once and at - batch.first_try - batch.waited < self.retry_duration:
             return None
         if failure is not None and failure.code is not None:
             error = (failure.code, str(failure))
