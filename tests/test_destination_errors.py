@@ -306,3 +306,28 @@ def test_the_retry_duration_leaves_out_the_waits_for_acknowledgements(
     fake.firehose.clock.advance(seconds=1)
     (obj,) = fake.world.firehose().streams["events"].backed_up
     assert json.loads(obj.body)["attemptsMade"] == 10
+
+
+def test_a_stream_moved_to_another_destination_type_forgets_the_scripted_errors(
+    fake: FirehoseFake,
+) -> None:
+    stream = fake.firehose.create_delivery_stream(
+        "events",
+        SplunkDestinationConfiguration={**SPLUNK, "RetryOptions": {"DurationInSeconds": 0}},
+    )
+    stream.destination_down(error="Splunk.InvalidToken")
+    boto3.client("firehose", region_name="us-east-1").update_destination(
+        DeliveryStreamName="events",
+        CurrentDeliveryStreamVersionId="1",
+        DestinationId="destinationId-000000000001",
+        HttpEndpointDestinationUpdate={
+            "EndpointConfiguration": {"Url": "https://collector.example.com/", "Name": "c"},
+            "RetryOptions": {"DurationInSeconds": 0},
+            "S3Update": S3,
+        },
+    )
+    _put(b"a")
+    fake.firehose.flush()
+
+    (obj,) = fake.world.firehose().streams["events"].backed_up
+    assert json.loads(obj.body)["errorCode"] == "HttpEndpoint.ConnectionFailed"

@@ -211,7 +211,8 @@ class DeliveryStreamHandle:
         batch is delivered. Refused documents are retried within ``RetryOptions``, refused
         rows are not; then they are written to the ``S3Configuration`` bucket and listed in
         ``backed_up``. Replaces what an earlier call set; ``destination_accepts()`` ends
-        it."""
+        it, as does an UpdateDestination to another destination type (as it does
+        ``destination_down``'s ``error``)."""
         if not callable(refuses):
             raise UsageError(
                 f"destination_refuses takes a function of a record's bytes, not "
