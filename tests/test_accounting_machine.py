@@ -18,6 +18,8 @@ dynamic partitioning by the keys that handler answers: a kept record without a k
 the partitioning-failed error output, and each delivered one under its partition's prefix.
 ``GivingUpMachine`` runs them on a Splunk destination, which gives a batch up to its S3
 bucket once its retries run out while it is down: given up is one more place a record ends.
+``RefusingMachine`` runs them on an OpenSearch destination that refuses some documents one
+by one while the rest of their batch is delivered.
 """
 
 from __future__ import annotations
@@ -126,6 +128,7 @@ class AccountingMachine(RuleBasedStateMachine):
         self.counter = 0
         self.large_puts = 0
         self.up = True
+        self.refusing = False
         self.ever_down = False
         self.calls_seen = 0
         self.committed: Counter[bytes] = Counter()
@@ -244,7 +247,7 @@ class AccountingMachine(RuleBasedStateMachine):
     @rule()
     def flush(self) -> None:
         self.fake.firehose.flush()
-        if self.up:
+        if self.up and not self.refusing:
             assert self.stream.pending == []
 
     # ------------------------------------------------------------------ invariants
@@ -478,6 +481,34 @@ class GivingUpMachine(AccountingMachine):
         }
 
 
+class RefusingMachine(GivingUpMachine):
+    """The giving-up machine on an OpenSearch destination that refuses, while told to, the
+    documents of odd puts: they are retried, then given up to the S3 bucket with their
+    batch's other records delivered, so each still ends exactly once delivered, given up,
+    pending or expired."""
+
+    def destination(self) -> dict[str, Any]:
+        return {
+            "AmazonopensearchserviceDestinationConfiguration": {
+                "RoleARN": ROLE,
+                "DomainARN": "arn:aws:es:us-east-1:123456789012:domain/logs",
+                "IndexName": "logs",
+                "S3Configuration": {"RoleARN": ROLE, "BucketARN": BUCKET},
+                "RetryOptions": {"DurationInSeconds": 120},
+            }
+        }
+
+    @rule()
+    def refuse_odd_puts(self) -> None:
+        self.stream.destination_refuses(lambda record: int(record.split(b".")[0]) % 2 == 1)
+        self.refusing = True
+
+    @rule()
+    def accept_every_document(self) -> None:
+        self.stream.destination_accepts()
+        self.refusing = False
+
+
 AccountingMachine.TestCase.settings = settings(
     max_examples=30,
     stateful_step_count=25,
@@ -491,3 +522,5 @@ PartitioningMachine.TestCase.settings = AccountingMachine.TestCase.settings
 TestPartitioning = PartitioningMachine.TestCase
 GivingUpMachine.TestCase.settings = AccountingMachine.TestCase.settings
 TestGivingUp = GivingUpMachine.TestCase
+RefusingMachine.TestCase.settings = AccountingMachine.TestCase.settings
+TestRefusing = RefusingMachine.TestCase

@@ -19,11 +19,14 @@ from pytest_firehose._destinations.base import (
     DeliveryTarget,
     Destination,
     DestinationError,
+    RecordsRefused,
+    Refusing,
 )
 from pytest_firehose._destinations.buffers import Buffer
 from pytest_firehose._destinations.objects import DeliveredObject, object_key
 from pytest_firehose._destinations.partitioning import PartitionBatch
 from pytest_firehose._destinations.retries import RetryQueue
+from pytest_firehose._payload import payload_bytes
 
 if TYPE_CHECKING:
     from pytest_firehose._destinations.base import Accepted
@@ -36,6 +39,10 @@ class Attempting:
     target: DeliveryTarget
     destination: Destination
     destination_up: bool
+    #: What the attempts of a destination switched off fail with (None: its own default).
+    down_failure: DeliveryFailed | None
+    #: Records the destination refuses one by one while it is up (None: none).
+    refusing: Refusing | None
     objects: list[DeliveredObject]
     backed_up: list[DeliveredObject]
     refused: list[tuple[DeliveryFailed, list[Accepted]]]
@@ -99,26 +106,40 @@ class Attempting:
         a failed attempt, so no record is lost to it. What stops the test instead (a
         mock calling ``pytest.fail``, KeyboardInterrupt) counts as a failed attempt too,
         and goes on up."""
-        batch.attempts += 1
+        awaited = batch.awaiting
+        if awaited is not None and batch.due is not None and batch.due > at:
+            self._retries.add(batch)  # a flush does not cut an acknowledgement's wait short
+            return
+        batch.awaiting = None
         try:
-            done = self._try(batch, at)
+            if awaited is None:
+                batch.attempts += 1
+                done = self._try(batch, at)
+            else:  # the acknowledgement did not come: the attempt failed now
+                done = self._give_up(batch, at, awaited)
         except BaseException:
             self._retry_later(batch, at)
             raise
-        if not done:
+        if done is False:
             self._retry_later(batch, at)
 
-    def _try(self, batch: Batch, at: datetime) -> bool:
-        """One attempt: True once the batch is delivered, backed up or refused for good."""
+    def _try(self, batch: Batch, at: datetime) -> bool | None:
+        """One attempt: True once the batch is delivered, backed up or refused for good;
+        None while it waits for an acknowledgement that will not come (a Splunk
+        destination down with ``Splunk.AckTimeout``): it fails once the wait is over.
+        Records the destination refuses one by one (``refusing``) stay in the batch, which
+        the destination gives up on or retries; the rest are delivered."""
         destination = self.destination
-        failure = None
+        failure = None if self.destination_up else self.down_failure
         if self.destination_up:
             # The destination may wait without the world's lock (an HTTP endpoint): the
             # batch stays pending meanwhile, and nothing else of this delivery moves.
             self._busy, self._in_flight = True, batch
             try:
-                obj = self._build(batch, at)
-                destination.deliver(self.target, obj)
+                failure = self._refuse(batch, at)
+                if failure is None:
+                    obj = self._build(batch, at)
+                    destination.deliver(self.target, obj)
             except DeliveryFailed as error:
                 if error.permanent:
                     self.refused.append((error, list(batch.records)))
@@ -127,10 +148,24 @@ class Attempting:
             except Exception as error:  # whatever it is, the records stay
                 failure = self._report(batch, at, error)
             else:
-                self.objects.append(obj)
-                return True
+                if failure is None:
+                    self.objects.append(obj)
+                    return True
             finally:
                 self._busy, self._in_flight = False, None
+        waits = getattr(destination, "acknowledgement_wait", None)
+        wait = waits(failure) if waits is not None else None
+        if wait:
+            batch.awaiting, batch.due = failure, at + wait
+            batch.waited += wait
+            self._retries.add(batch)
+            return None
+        return self._give_up(batch, at, failure)
+
+    def _give_up(self, batch: Batch, at: datetime, failure: DeliveryFailed | None) -> bool:
+        """Whether the destination disposed of ``batch`` (a backup) after its attempt
+        failed with ``failure`` at ``at``."""
+        destination = self.destination
         try:
             backup = destination.give_up(self.target, batch, at, failure)
         except Exception as error:  # as above
@@ -140,6 +175,25 @@ class Attempting:
             return False
         self.backed_up.append(backup)
         return True
+
+    def _refuse(self, batch: Batch, at: datetime) -> RecordsRefused | None:
+        """The failure of the records of ``batch`` the destination refuses now
+        (``refusing`` picks them, as delivered), which stay in the batch, once the others
+        are delivered at ``at``; None when it refuses none."""
+        refusing = self.refusing
+        if refusing is None:
+            return None
+        refused = [record for record in batch.records if refusing.refuses(payload_bytes(record[0]))]
+        if not refused:
+            return None
+        left = {id(record) for record in refused}
+        taken = [record for record in batch.records if id(record) not in left]
+        if taken:
+            obj = self._build(Batch(taken, batch.delivery_id, batch.first_try), at)
+            self.destination.deliver(self.target, obj)
+            self.objects.append(obj)
+        batch.records = refused
+        return refusing.failure
 
     def _retry_later(self, batch: Batch, at: datetime) -> None:
         batch.due, batch.wait = at + batch.wait, min(batch.wait * 2, self.destination.retry_cap)

@@ -60,6 +60,11 @@ class Batch:
     wait: timedelta = FIRST_RETRY
     #: The object's body when it is not the records' payloads (a Parquet or ORC file).
     body: bytes | None = None
+    #: The failure an attempt ends in once ``due`` comes, while it waits for an
+    #: acknowledgement that will not come (Splunk's), and how long the batch's attempts
+    #: have waited for acknowledgements in all.
+    awaiting: DeliveryFailed | None = None
+    waited: timedelta = timedelta(0)
 
 
 class RecordError(Exception):
@@ -85,6 +90,26 @@ class DeliveryFailed(Exception):
         super().__init__(message)
         self.code = code
         self.permanent = permanent
+
+
+class RecordsRefused(DeliveryFailed):
+    """Records the destination refused one by one (an OpenSearch document, a Snowflake
+    row), with ``code`` and the message their failed records name; the rest of the batch
+    was delivered. ``retried``: Firehose tries them again within the destination's
+    ``RetryOptions`` before writing them to its bucket, rather than writing them at once."""
+
+    def __init__(self, message: str, code: str, *, retried: bool) -> None:
+        super().__init__(message, code)
+        self.retried = retried
+
+
+@dataclass(frozen=True)
+class Refusing:
+    """What a test made a destination refuse (``destination_refuses``): the records, as
+    delivered, ``refuses`` picks fail with ``failure``."""
+
+    refuses: Callable[[bytes], bool]
+    failure: RecordsRefused
 
 
 @dataclass(frozen=True)

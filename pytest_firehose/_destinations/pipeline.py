@@ -26,7 +26,9 @@ from pytest_firehose._destinations.base import (
     Accepted,
     Batch,
     DeliveryFailed,
+    Destination,
     DestinationError,
+    Refusing,
 )
 from pytest_firehose._destinations.buffers import Buffer
 from pytest_firehose._destinations.cloudwatch_logs import DECOMPRESSION_FAILED
@@ -54,6 +56,12 @@ RETENTION = timedelta(hours=24)
 #: A record expires at the first instant (the clock counts microseconds) after its
 #: retention: one delivered exactly 24 hours after it arrived was delivered in time.
 _TICK = timedelta(microseconds=1)
+
+
+def _kind(destination: Destination) -> str | None:
+    """The destination type of a destination the fake stores (OpenSearch, Splunk ...:
+    its configuration parameter), or None."""
+    return getattr(destination, "kind", None)
 
 
 @dataclass(frozen=True)
@@ -109,6 +117,12 @@ class Delivery(Transforming, Converting, Attempting):
         #: Errors a destination raised that were not a refused delivery (see ``_attempt``).
         self.errors: list[DestinationError] = []
         self.destination_up = True
+        #: What a test made the destination fail with (``destination_down(error=...)``,
+        #: ``destination_refuses``); both end when the stream moves to another
+        #: destination type.
+        self.down_failure: DeliveryFailed | None = None
+        self.refusing: Refusing | None = None
+        self.destination: Destination = route.destination
         #: Records the transformation dropped, and the error objects of those it failed.
         self.dropped: list[Accepted] = []
         self.processing_failed: list[DeliveredObject] = []
@@ -142,6 +156,8 @@ class Delivery(Transforming, Converting, Attempting):
         """Deliver from now on as ``route`` says (made by ``routes.route_for``, which
         checked it: taking it cannot fail). What is pending goes there too."""
         self.target = route.target
+        if _kind(route.destination) != _kind(self.destination):
+            self.down_failure = self.refusing = None
         self.destination = route.destination
         self.size, self.interval = route.size, route.interval
         self._prefix = route.prefix

@@ -8,11 +8,14 @@ bucket of its ``S3Configuration``:
   (``RetryOptions.DurationInSeconds`` after the batch's first try), one JSON line each in
   the destination's failed-record format, under its error output type
   (``AmazonOpenSearchService-failed/``, ``splunk-failed/`` ...); while the bucket does not
-  take them, they stay pending and are tried again.
+  take them, they stay pending and are tried again;
+- while it refuses single records (``destination_refuses()``), those records, at once
+  (Snowflake) or once their retries ran out (OpenSearch), as above; the rest of each batch
+  is delivered.
 
 The developer guide ("Handle data delivery failure") gives each format's fields. The error
-code a record names is the destination's for an endpoint it cannot reach: Splunk's is on
-record, the others' are the fake's choice (docs/fidelity.md).
+a record names is the one the test chose, or the destination's default for an endpoint it
+cannot reach (:mod:`~pytest_firehose._destinations.delivery_errors` holds them all).
 """
 
 from __future__ import annotations
@@ -21,7 +24,21 @@ from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from pytest_firehose._destinations.base import RETRY_CAP, DeliveryFailed, Destination
+from pytest_firehose._destinations.base import (
+    RETRY_CAP,
+    DeliveryFailed,
+    Destination,
+    RecordsRefused,
+)
+from pytest_firehose._destinations.delivery_errors import (
+    ACK_TIMEOUT,
+    ERRORS,
+    ICEBERG,
+    OPENSEARCH,
+    SERVERLESS,
+    SNOWFLAKE,
+    SPLUNK,
+)
 from pytest_firehose._destinations.gave_up import (
     Extra,
     failed_output,
@@ -34,52 +51,15 @@ if TYPE_CHECKING:
     from pytest_firehose._destinations.base import Batch, DeliveryTarget
     from pytest_firehose._destinations.objects import DeliveredObject
 
-_OPENSEARCH = (
-    "AmazonopensearchserviceDestinationConfiguration",
-    "ElasticsearchDestinationConfiguration",
-)
-_SERVERLESS = "AmazonOpenSearchServerlessDestinationConfiguration"
-_SPLUNK = "SplunkDestinationConfiguration"
-_SNOWFLAKE = "SnowflakeDestinationConfiguration"
-_ICEBERG = "IcebergDestinationConfiguration"
 #: How long each destination retries a failing delivery when ``RetryOptions`` leaves it
 #: out: the API reference's 300 seconds for OpenSearch; Splunk's, Snowflake's and
 #: Iceberg's are the Terraform provider's defaults (not stated by AWS).
 RETRY_DEFAULTS = {
-    **dict.fromkeys(_OPENSEARCH, 300),
-    _SERVERLESS: 300,
-    _SPLUNK: 3600,
-    _SNOWFLAKE: 60,
-    _ICEBERG: 300,
-}
-#: Destination -> (the error output type its failed records are written under, the error
-#: code and message a record names when the destination could not be reached).
-_GAVE_UP = {
-    **dict.fromkeys(
-        (*_OPENSEARCH, _SERVERLESS),
-        (
-            "AmazonOpenSearchService-failed",
-            "OS.ConnectionFailed",
-            "Firehose could not connect to the OpenSearch endpoint.",
-        ),
-    ),
-    _SPLUNK: (
-        "splunk-failed",
-        "Splunk.ConnectionTimeout",
-        "The connection to Splunk timed out. This might be a transient error and the request "
-        "will be retried. Kinesis Data Firehose backs up the data to Amazon S3 if all retries "
-        "fail.",
-    ),
-    _SNOWFLAKE: (
-        "snowflake-failed",
-        "Snowflake.ConnectionFailed",
-        "Firehose could not connect to the Snowflake account URL.",
-    ),
-    _ICEBERG: (
-        "iceberg-failed",
-        "Iceberg.ConnectionFailed",
-        "Firehose could not write to the Apache Iceberg table.",
-    ),
+    **dict.fromkeys(OPENSEARCH, 300),
+    SERVERLESS: 300,
+    SPLUNK: 3600,
+    SNOWFLAKE: 60,
+    ICEBERG: 300,
 }
 #: IndexRotationPeriod -> what is appended to the index name, from the record's arrival
 #: (UTC): the developer guide's index rotation table (``myindex-2016-02-25`` a day ...).
@@ -96,7 +76,7 @@ def _extra_fields(kind: str, config: Mapping[str, Any]) -> Extra:
     """The fields ``kind``'s failed records add to the common ones."""
     index = str(config.get("IndexName", ""))
     rotate = _ROTATION.get(str(config.get("IndexRotationPeriod", "OneDay")), _ROTATION["OneDay"])
-    if kind in _OPENSEARCH:
+    if kind in OPENSEARCH:
         type_name = str(config.get("TypeName", ""))
         return lambda record_id, arrived: (
             {
@@ -106,12 +86,12 @@ def _extra_fields(kind: str, config: Mapping[str, Any]) -> Extra:
             },
             {},
         )
-    if kind == _SERVERLESS:
+    if kind == SERVERLESS:
         return lambda record_id, arrived: (
             {"osDocumentId": record_id, "osIndexName": index},
             {},
         )
-    if kind == _SPLUNK:
+    if kind == SPLUNK:
         return lambda record_id, arrived: ({}, {"EventId": f"{record_id}.0"})
     return no_extra
 
@@ -138,6 +118,18 @@ class StoredDestination:
             seconds=RETRY_DEFAULTS.get(kind, 300) if seconds is None else seconds
         )
         self._extra = _extra_fields(kind, config)
+        #: How long each attempt waits for Splunk's acknowledgement (API reference:
+        #: ``HECAcknowledgmentTimeoutInSeconds``, 180 to 600; 180 by default).
+        self._ack_timeout = timedelta(seconds=config.get("HECAcknowledgmentTimeoutInSeconds", 180))
+
+    def acknowledgement_wait(self, failure: DeliveryFailed | None) -> timedelta | None:
+        """How long an attempt that ends in ``failure`` waited first: a Splunk
+        destination's acknowledgement timeout, when the failure is that timeout (the
+        developer guide: each attempt, the first and every retry, waits for the
+        acknowledgement that long); None for any other failure."""
+        if self.kind != SPLUNK or failure is None or failure.code != ACK_TIMEOUT:
+            return None
+        return self._ack_timeout
 
     def deliver(self, target: DeliveryTarget, obj: DeliveredObject) -> None:
         return None
@@ -145,13 +137,24 @@ class StoredDestination:
     def give_up(
         self, target: DeliveryTarget, batch: Batch, at: datetime, failure: DeliveryFailed | None
     ) -> DeliveredObject | None:
-        """Once the retry duration has passed since the first try: the batch's failed
-        records, once written to the ``S3Configuration`` bucket (None while that fails: the
-        batch is tried again)."""
-        if at - batch.first_try < self.retry_duration or self.kind not in _GAVE_UP:
+        """Once the retry duration has passed since the first try (at once for records
+        refused without retries): the batch's failed records, naming ``failure``'s code
+        and message (the destination's default while it is down without one), once
+        written to the ``S3Configuration`` bucket (None while that fails: the batch is
+        tried again)."""
+        errors = ERRORS.get(self.kind)
+        if errors is None:
             return None
-        output_type, code, message = _GAVE_UP[self.kind]
+        at_once = isinstance(failure, RecordsRefused) and not failure.retried
+        # Splunk's retry duration leaves out the waits for acknowledgements (API
+        # reference, SplunkRetryOptions).
+        if not at_once and at - batch.first_try - batch.waited < self.retry_duration:
+            return None
+        if failure is not None and failure.code is not None:
+            error = (failure.code, str(failure))
+        else:
+            error = next(iter(errors.down.items()))
         backup = gave_up_object(
-            self._failed_output, output_type, target, batch, at, (code, message), self._extra
+            self._failed_output, errors.output_type, target, batch, at, error, self._extra
         )
         return written(self.error_output, target, backup)

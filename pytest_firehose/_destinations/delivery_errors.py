@@ -1,0 +1,179 @@
+"""The errors the destinations the fake stores (OpenSearch Service, Elasticsearch, OpenSearch
+Serverless, Splunk, Snowflake, Iceberg) name in the records Firehose writes for them to the
+``S3Configuration`` bucket: each destination's error output type, the codes (with their
+messages) a whole delivery can fail with (``destination_down(error=...)``, the first being
+the default), and the codes a destination can refuse single records with
+(``destination_refuses(...)``), with whether Firehose retries such a refusal.
+
+Sources (docs/fidelity.md): the developer guide's "Handle data delivery failures" and its
+list of Splunk data delivery errors, codes and messages, which are AWS's. For OpenSearch the
+guide says a failed document names "the http error code returned by OpenSearch" and its
+error message: the statuses are the bulk API's, and the messages are the fake's own, in the
+shape OpenSearch answers with. Snowflake's ``Snowflake.InvalidColumns`` and its message are
+the guide's example; the codes for an endpoint that cannot be reached (``OS.ConnectionFailed``,
+``Snowflake.ConnectionFailed``, ``Iceberg.ConnectionFailed``) are the fake's choice, as
+none is on record.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+OPENSEARCH = (
+    "AmazonopensearchserviceDestinationConfiguration",
+    "ElasticsearchDestinationConfiguration",
+)
+SERVERLESS = "AmazonOpenSearchServerlessDestinationConfiguration"
+SPLUNK = "SplunkDestinationConfiguration"
+SNOWFLAKE = "SnowflakeDestinationConfiguration"
+ICEBERG = "IcebergDestinationConfiguration"
+#: The code of an acknowledgement Splunk did not send in time: each attempt that ends in it
+#: waits ``HECAcknowledgmentTimeoutInSeconds`` first.
+ACK_TIMEOUT = "Splunk.AckTimeout"
+
+
+@dataclass(frozen=True)
+class DestinationErrors:
+    """One destination's errors (see the module)."""
+
+    #: What its users call it, in messages.
+    name: str
+    #: The error output type its failed records are written under.
+    output_type: str
+    #: Code -> message of a delivery that failed as a whole; the first is the default.
+    down: dict[str, str]
+    #: Code -> message of a single record the destination refused; the first is the
+    #: default. Empty: no such refusal is on record for the destination.
+    refusals: dict[str, str] = field(default_factory=dict)
+    #: Whether Firehose retries refused records within ``RetryOptions`` (OpenSearch) or
+    #: writes them to the bucket at once (Snowflake: "doesn't attempt to deliver it again").
+    refusals_retried: bool = True
+
+
+def _opensearch_error(kind: str, reason: str) -> str:
+    """A bulk item's error as OpenSearch answers it (``{"type":...,"reason":...}``)."""
+    return f'{{"type":"{kind}","reason":"{reason}"}}'
+
+
+_OPENSEARCH_DOWN = {
+    "OS.ConnectionFailed": "Firehose could not connect to the OpenSearch endpoint.",
+    "403": _opensearch_error(
+        "security_exception", "no permissions for [indices:data/write/bulk] and User [firehose]"
+    ),
+    "500": _opensearch_error("exception", "Internal server error"),
+    "503": _opensearch_error("cluster_block_exception", "blocked by: [SERVICE_UNAVAILABLE];"),
+}
+_OPENSEARCH_REFUSALS = {
+    "400": _opensearch_error("mapper_parsing_exception", "failed to parse"),
+    "409": _opensearch_error("version_conflict_engine_exception", "document already exists"),
+    "429": _opensearch_error(
+        "rejected_execution_exception", "rejected execution of coordinating operation"
+    ),
+}
+
+#: The developer guide's Splunk data delivery errors, in its order but the default first.
+_SPLUNK_DOWN = {
+    "Splunk.ConnectionTimeout": (
+        "The connection to Splunk timed out. This might be a transient error and the request "
+        "will be retried. Kinesis Data Firehose backs up the data to Amazon S3 if all retries "
+        "fail."
+    ),
+    "Splunk.ProxyWithoutStickySessions": (
+        "If you have a proxy (ELB or other) between Kinesis Data Firehose and the HEC node, "
+        "you must enable sticky sessions to support HEC ACKs."
+    ),
+    "Splunk.DisabledToken": (
+        "The HEC token is disabled. Enable the token to allow data delivery to Splunk."
+    ),
+    "Splunk.InvalidToken": (
+        "The HEC token is invalid. Update Kinesis Data Firehose with a valid HEC token."
+    ),
+    "Splunk.InvalidDataFormat": (
+        "The data is not formatted correctly. To see how to properly format data for Raw or "
+        "Event HEC endpoints, see Splunk Event Data."
+    ),
+    "Splunk.InvalidIndex": (
+        "The HEC token or input is configured with an invalid index. Check your index "
+        "configuration and try again."
+    ),
+    "Splunk.ServerError": (
+        "Data delivery to Splunk failed due to a server error from the HEC node. Kinesis "
+        "Data Firehose will retry sending the data if the retry duration in your Kinesis Data "
+        "Firehose is greater than 0. If all the retries fail, Kinesis Data Firehose backs up "
+        "the data to Amazon S3."
+    ),
+    "Splunk.DisabledAck": (
+        "Indexer acknowledgement is disabled for the HEC token. Enable indexer "
+        "acknowledgement and try again. For more info, see Enable indexer acknowledgement."
+    ),
+    "Splunk.AckTimeout": (
+        "Did not receive an acknowledgement from HEC before the HEC acknowledgement timeout "
+        "expired. Despite the acknowledgement timeout, it's possible the data was indexed "
+        "successfully in Splunk. Kinesis Data Firehose backs up in Amazon S3 data for which "
+        "the acknowledgement timeout expired."
+    ),
+    "Splunk.MaxRetriesFailed": (
+        "Failed to deliver data to Splunk or to receive acknowledgment. Check your HEC health "
+        "and try again."
+    ),
+    "Splunk.InvalidEndpoint": (
+        "Could not connect to the HEC endpoint. Make sure that the HEC endpoint URL is valid "
+        "and reachable from Kinesis Data Firehose."
+    ),
+    "Splunk.ConnectionClosed": (
+        "Unable to send data to Splunk due to a connection failure. This might be a transient "
+        "error. Increasing the retry duration in your Kinesis Data Firehose configuration "
+        "might guard against such transient failures."
+    ),
+    "Splunk.SSLUnverified": (
+        "Could not connect to the HEC endpoint. The host does not match the certificate "
+        "provided by the peer. Make sure that the certificate and the host are valid."
+    ),
+    "Splunk.SSLHandshake": (
+        "Could not connect to the HEC endpoint. Make sure that the certificate and the host "
+        "are valid."
+    ),
+}
+
+_OPENSEARCH_SERVICE = DestinationErrors(
+    "OpenSearch Service",
+    "AmazonOpenSearchService-failed",
+    _OPENSEARCH_DOWN,
+    _OPENSEARCH_REFUSALS,
+)
+#: Destination (its configuration parameter) -> its errors.
+ERRORS: dict[str, DestinationErrors] = {
+    OPENSEARCH[0]: _OPENSEARCH_SERVICE,
+    OPENSEARCH[1]: DestinationErrors(
+        "Elasticsearch",
+        _OPENSEARCH_SERVICE.output_type,
+        _OPENSEARCH_DOWN,
+        _OPENSEARCH_REFUSALS,
+    ),
+    SERVERLESS: DestinationErrors(
+        "OpenSearch Serverless",
+        _OPENSEARCH_SERVICE.output_type,
+        _OPENSEARCH_DOWN,
+        _OPENSEARCH_REFUSALS,
+    ),
+    SPLUNK: DestinationErrors("Splunk", "splunk-failed", _SPLUNK_DOWN),
+    SNOWFLAKE: DestinationErrors(
+        "Snowflake",
+        "snowflake-failed",
+        {"Snowflake.ConnectionFailed": "Firehose could not connect to the Snowflake account URL."},
+        {
+            "Snowflake.InvalidColumns": (
+                "Snowpipe Streaming does not support columns of type AUTOINCREMENT, IDENTITY, "
+                "GEO, or columns with a default value or collation"
+            )
+        },
+        refusals_retried=False,
+    ),
+    ICEBERG: DestinationErrors(
+        "Iceberg",
+        "iceberg-failed",
+        {"Iceberg.ConnectionFailed": "Firehose could not write to the Apache Iceberg table."},
+    ),
+}
+#: The destinations a test can make refuse single records, for messages.
+REFUSING = ", ".join(errors.name for errors in ERRORS.values() if errors.refusals)
