@@ -86,6 +86,11 @@ def test_without_data_table_columns_fields_are_named_by_position(
         ("CSV QUOTE AS '%' DELIMITER ';'", b"%a;b%;c\n", {"x": "a;b", "y": "c"}),
         ("FORMAT AS CSV", b'"multi\nline",z\n', {"x": "multi\nline", "y": "z"}),
         ("IGNOREHEADER 1", b"x|y\na|b\n", {"x": "a", "y": "b"}),
+        ("IGNOREBLANKLINES", b"\na|b\n", {"x": "a", "y": "b"}),
+        ("TRIMBLANKS", b"a  |b \t\n", {"x": "a", "y": "b"}),
+        ("FILLRECORD", b"a\n", {"x": "a", "y": None}),
+        ("ACCEPTINVCHARS", b"a\xff\xfe|b\n", {"x": "a??", "y": "b"}),
+        ("ACCEPTINVCHARS AS '^'", b"a|\xc3\n", {"x": "a", "y": "^"}),
         (
             "TIMEFORMAT 'auto' DATEFORMAT AS 'YYYY-MM-DD'",
             b"2024-01-02|x\n",
@@ -199,6 +204,25 @@ def test_a_compression_the_staged_object_is_not_in_fails_the_load(
 
     assert stream.rows == []
     assert stream.pending == [b"a|1\n"]
+
+
+def test_a_line_that_is_not_utf8_does_not_load_without_acceptinvchars(
+    fake: FirehoseFake, client: Any
+) -> None:
+    strict = loaded(fake, client, {}, b"a\xff\n", b"b\n")
+    assert strict.rows == []
+    assert strict.pending == [b"a\xff\n", b"b\n"]
+
+    fake.firehose.create_delivery_stream(
+        "lenient",
+        RedshiftDestinationConfiguration=redshift({"CopyOptions": "JSON 'auto' MAXERROR 1"}),
+    )
+    client.put_record_batch(
+        DeliveryStreamName="lenient",
+        Records=[{"Data": b'{"a": "\xff"}'}, {"Data": b'{"a": "ok"}'}],
+    )
+    fake.firehose.clock.advance(seconds=60)
+    assert fake.firehose["lenient"].rows == [{"a": "ok"}]
 
 
 def test_a_line_that_does_not_load_fails_the_copy_unless_maxerror_allows_it(
@@ -344,8 +368,9 @@ def test_update_destination_changes_the_copy_command_for_the_next_loads(
 @pytest.mark.parametrize(
     ("options", "named"),
     [
-        ("TRUNCATECOLUMNS ACCEPTINVCHARS AS '?' GZIP", "TRUNCATECOLUMNS, ACCEPTINVCHARS are not"),
-        ("FILLRECORD", "FILLRECORD is not modelled"),
+        ("TRUNCATECOLUMNS REMOVEQUOTES GZIP", "TRUNCATECOLUMNS, REMOVEQUOTES are not"),
+        ("COMPUPDATE OFF STATUPDATE ON", "COMPUPDATE, STATUPDATE are not modelled"),
+        ("REGION AS 'eu-west-1'", "REGION is not modelled"),
         ("JSON 's3://bucket/jsonpaths.json'", "cannot be read (JSON 's3://bucket/jsonpaths"),
         ("DELIMITER", "cannot be read (DELIMITER takes a quoted string)"),
         ("CSV ESCAPE", "cannot be read (ESCAPE cannot be used with CSV)"),

@@ -6,7 +6,8 @@ data conversion parameters a Firehose stream commonly uses: the default text for
 (fields split by ``|``, ``\\N`` loaded as NULL), ``DELIMITER``, ``CSV`` (with ``QUOTE``),
 ``JSON 'auto'`` and ``JSON 'auto ignorecase'`` (also spelt ``FORMAT [AS] ...``), ``ESCAPE``,
 ``GZIP``, ``BZIP2``, ``ZSTD``, ``LZOP``, ``IGNOREHEADER``, ``NULL AS``, ``EMPTYASNULL``,
-``BLANKSASNULL``, ``MAXERROR``, and ``TIMEFORMAT`` / ``DATEFORMAT`` (the fake keeps every value
+``BLANKSASNULL``, ``IGNOREBLANKLINES``, ``TRIMBLANKS``, ``FILLRECORD``, ``ACCEPTINVCHARS``,
+``MAXERROR``, and ``TIMEFORMAT`` / ``DATEFORMAT`` (the fake keeps every value
 as text, so these change nothing it loads). Any other keyword is kept in ``unmodelled``; a
 string COPY could not read (or options that contradict each other) in ``malformed``, and
 every COPY with it fails.
@@ -24,7 +25,7 @@ import re
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from pytest_firehose._destinations.copy_rows import LoadFailed, Row, read_rows
+from pytest_firehose._destinations.copy_rows import INVALID_UTF8, LoadFailed, Row, read_rows
 
 #: Keywords that take no argument, and what each sets.
 _FLAGS: dict[str, dict[str, Any]] = {
@@ -32,6 +33,9 @@ _FLAGS: dict[str, dict[str, Any]] = {
     "ESCAPE": {"escape": True},
     "EMPTYASNULL": {"empty_as_null": True},
     "BLANKSASNULL": {"blanks_as_null": True},
+    "IGNOREBLANKLINES": {"ignore_blank_lines": True},
+    "TRIMBLANKS": {"trim_blanks": True},
+    "FILLRECORD": {"fill_record": True},
     **{name: {"compression": name} for name in ("GZIP", "BZIP2", "ZSTD", "LZOP")},
 }
 #: Keywords that take a quoted argument (``AS`` optional before it).
@@ -61,6 +65,11 @@ class CopyOptions:
     blanks_as_null: bool = False
     escape: bool = False
     max_error: int = 0
+    ignore_blank_lines: bool = False
+    trim_blanks: bool = False
+    fill_record: bool = False
+    #: ACCEPTINVCHARS's replacement character (None: invalid UTF-8 fails the load).
+    invalid_char: str | None = None
     #: Keywords read but not modelled, in the order given.
     unmodelled: tuple[str, ...] = ()
     #: Why COPY would refuse the string (None when it reads it).
@@ -146,6 +155,16 @@ def _read(tokens: list[tuple[str, str]]) -> CopyOptions:
         given.append(keyword)
         if keyword in _FLAGS:
             options = replace(options, **_FLAGS[keyword])
+        elif keyword == "ACCEPTINVCHARS":  # ACCEPTINVCHARS [AS] ['c']: '?' by default
+            if index < len(tokens) and tokens[index] == ("word", "AS"):
+                index += 1
+            char = "?"
+            if index < len(tokens) and tokens[index][0] == "str":
+                char = tokens[index][1]
+                index += 1
+            if len(char) != 1 or not char.isascii():
+                raise ValueError(f"ACCEPTINVCHARS takes one ASCII character, not {char!r}")
+            options = replace(options, invalid_char=char)
         elif keyword in _QUOTED:
             value = argument("str", keyword)
             options = _quoted(options, keyword, value)
@@ -241,12 +260,11 @@ def load(body: bytes, options: CopyOptions, columns: tuple[str, ...] | None) -> 
     if options.malformed is not None:
         raise LoadFailed(f"the COPY command cannot be run: {options.malformed}")
     data = _decompressed(body, options.compression)
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError as error:
-        raise LoadFailed(
-            f"String contains invalid or unsupported UTF8 codepoints (byte {error.start})"
-        ) from None
+    # Bytes that are not UTF-8 decode to lone surrogates: replaced with ACCEPTINVCHARS's
+    # character, one for each byte; else the line holding them does not load.
+    text = data.decode("utf-8", "surrogateescape")
+    if options.invalid_char is not None:
+        text = INVALID_UTF8.sub(options.invalid_char, text)
     rows, errors = read_rows(text, options, columns)
     if len(errors) > options.max_error:
         first = errors[0]

@@ -9,7 +9,8 @@ typed column would refuse (``abc`` for an INTEGER) loads as it is.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+import re
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
@@ -17,6 +18,10 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from pytest_firehose._destinations.copy_options import CopyOptions
 
+#: What ``surrogateescape`` decodes a byte that is not UTF-8 to.
+INVALID_UTF8 = re.compile("[\udc80-\udcff]")
+#: The load error of a line holding such a byte (without ACCEPTINVCHARS).
+_NOT_UTF8 = (1220, "String contains invalid or unsupported UTF8 codepoints")
 #: A row a COPY loads: column name -> value as text, None for NULL.
 Row = dict[str, "str | None"]
 #: A field as read: (whether it was quoted or is to be matched against NULL AS as it was
@@ -61,15 +66,25 @@ def read_rows(
         if isinstance(fields, LoadError):
             errors.append(LoadError(line, fields.code, fields.reason))
             continue
+        if options.ignore_blank_lines and fields == [(True, "", "")]:
+            continue
         names = columns or tuple(str(position) for position in range(1, len(fields) + 1))
-        if len(fields) > len(names):
+        values = [_value(field, options) for field in fields]
+        if options.fill_record:  # missing columns at the end of a record: NULL
+            values += [None] * (len(names) - len(values))
+        if _not_utf8(values):
+            errors.append(LoadError(line, *_NOT_UTF8))
+        elif len(values) > len(names):
             errors.append(LoadError(line, 1202, "Extra column(s) found"))
-        elif len(fields) < len(names):
+        elif len(values) < len(names):
             errors.append(LoadError(line, 1214, "Delimiter not found"))
         else:
-            pairs = zip(names, fields, strict=True)
-            rows.append({name: _value(field, options) for name, field in pairs})
+            rows.append(dict(zip(names, values, strict=True)))
     return rows, errors
+
+
+def _not_utf8(values: Iterable[str | None]) -> bool:
+    return any(value is not None and INVALID_UTF8.search(value) for value in values)
 
 
 def _value(field: _Field, options: CopyOptions) -> str | None:
@@ -80,7 +95,10 @@ def _value(field: _Field, options: CopyOptions) -> str | None:
 
 
 def _blank(value: str, options: CopyOptions) -> str | None:
-    """``value``, or None when EMPTYASNULL or BLANKSASNULL make it NULL."""
+    """``value`` (its trailing white space removed with TRIMBLANKS), or None when
+    EMPTYASNULL or BLANKSASNULL make it NULL."""
+    if options.trim_blanks:
+        value = value.rstrip()
     if value == "" and options.empty_as_null:
         return None
     if value and not value.strip() and options.blanks_as_null:
@@ -195,7 +213,10 @@ def _json_rows(
         for name in names:
             value = json_text(document.get(name.lower() if options.json_ignorecase else name))
             row[name] = None if value is None else _blank(value, options)
-        rows.append(row)
+        if _not_utf8(row.values()):
+            errors.append(LoadError(line, *_NOT_UTF8))
+        else:
+            rows.append(row)
 
 
 def json_text(value: Any) -> str | None:
