@@ -78,12 +78,15 @@ def test_without_data_table_columns_fields_are_named_by_position(
     [
         ("DELIMITER ','", b"a,b\n", {"x": "a", "y": "b"}),
         ("DELIMITER AS '\\t'", b"a\tb\n", {"x": "a", "y": "b"}),
+        ("delimiter '\\011' ;", b"a\tb\n", {"x": "a", "y": "b"}),
+        ("DELIMITER '|~|'", b"a|b|~|c\n", {"x": "a|b", "y": "c"}),
         ("ESCAPE", b"a\\|b|c\n", {"x": "a|b", "y": "c"}),
         ("NULL AS 'nil'", b"nil|\\N\n", {"x": None, "y": "\\N"}),
         ("EMPTYASNULL", b"|  \n", {"x": None, "y": "  "}),
         ("BLANKSASNULL", b"|  \n", {"x": "", "y": None}),
         ("CSV", b'"a,1","say ""hi"""\n', {"x": "a,1", "y": 'say "hi"'}),
         ("CSV QUOTE AS '%' DELIMITER ';'", b"%a;b%;c\n", {"x": "a;b", "y": "c"}),
+        ("CSV", b' "a" , b \n', {"x": "a", "y": " b "}),
         ("FORMAT AS CSV", b'"multi\nline",z\n', {"x": "multi\nline", "y": "z"}),
         ("IGNOREHEADER 1", b"x|y\na|b\n", {"x": "a", "y": "b"}),
         ("IGNOREBLANKLINES", b"\na|b\n", {"x": "a", "y": "b"}),
@@ -139,6 +142,14 @@ def test_json_auto_matches_keys_to_columns_exactly_and_ignorecase_ignores_case(
     client.put_record(DeliveryStreamName="other", Record={"Data": record})
     fake.firehose.clock.advance(seconds=60)
     assert fake.firehose["other"].rows == [{"name": "ann"}]
+
+
+def test_json_with_ignoreheader_skips_the_first_lines(fake: FirehoseFake, client: Any) -> None:
+    stream = loaded(
+        fake, client, {"CopyOptions": "JSON 'auto' IGNOREHEADER 1"}, b"id\n", b'{"id": "1"}\n'
+    )
+
+    assert stream.rows == [{"id": "1"}]
 
 
 def test_json_records_without_newlines_still_load_one_row_each(
@@ -374,6 +385,8 @@ def test_update_destination_changes_the_copy_command_for_the_next_loads(
         ("JSON 's3://bucket/jsonpaths.json'", "cannot be read (JSON 's3://bucket/jsonpaths"),
         ("DELIMITER", "cannot be read (DELIMITER takes a quoted string)"),
         ("CSV ESCAPE", "cannot be read (ESCAPE cannot be used with CSV)"),
+        ("JSON 'auto' NULL AS 'x'", "cannot be read (JSON cannot be used with DELIMITER, ESCAPE"),
+        ("GZIP BZIP2", "cannot be read (more than one compression is given)"),
         ("MAXERROR 'x'", "cannot be read (MAXERROR takes a whole number)"),
     ],
 )

@@ -40,6 +40,8 @@ _FLAGS: dict[str, dict[str, Any]] = {
 }
 #: Keywords that take a quoted argument (``AS`` optional before it).
 _QUOTED = ("DELIMITER", "QUOTE", "NULL", "TIMEFORMAT", "DATEFORMAT", "JSON")
+#: What COPY refuses beside JSON (of the keywords the fake reads).
+_NOT_WITH_JSON = ("DELIMITER", "ESCAPE", "FILLRECORD", "IGNOREBLANKLINES", "NULL")
 #: Keywords that take a whole number.
 _NUMBERS = ("IGNOREHEADER", "MAXERROR")
 #: Words an option the fake does not model may take as its argument (``COMPUPDATE OFF``).
@@ -47,6 +49,7 @@ _ARGUMENT_WORDS = ("ON", "OFF", "TRUE", "FALSE", "PRESET")
 #: Each compression's magic bytes: a staged object that does not start with them is not
 #: in that format (Firehose stages UNCOMPRESSED or GZIP objects only).
 _MAGIC = {"GZIP": b"\x1f\x8b", "BZIP2": b"BZh", "ZSTD": b"\x28\xb5\x2f\xfd", "LZOP": b"\x89LZO"}
+_OCTAL = re.compile(r"(?:\\[0-7]{3})+")
 _TOKEN = re.compile(r"\s*(?:'((?:[^']|'')*)'|([A-Za-z_][A-Za-z0-9_]*)|(\d+)|(\S))")
 
 
@@ -83,7 +86,7 @@ def _tokens(text: str) -> list[tuple[str, str]]:
     (upper-cased), ``number``; raises ValueError on anything else."""
     tokens: list[tuple[str, str]] = []
     position = 0
-    text = text.rstrip()
+    text = text.rstrip().removesuffix(";").rstrip()  # the API reference's examples end in one
     while position < len(text):
         match = _TOKEN.match(text, position)
         if match is None or match.group(4) is not None:
@@ -100,13 +103,17 @@ def _tokens(text: str) -> list[tuple[str, str]]:
 
 
 def _delimiter(value: str) -> str:
-    """A DELIMITER argument: one character; ``\\t`` a tab, ``\\ddd`` an octal character."""
-    if value == "\\t":
-        value = "\t"
-    elif re.fullmatch(r"\\[0-7]{3}", value):
-        value = chr(int(value[1:], 8))
-    if len(value) != 1:
-        raise ValueError(f"DELIMITER must be a single character, not {value!r}")
+    """A DELIMITER argument: one character or several (``|~|``); ``\\t`` is a tab, and
+    ``\\ddd`` an octal UTF-8 code unit."""
+
+    def units(match: re.Match[str]) -> str:
+        return bytes(int(unit, 8) for unit in match.group(0).split("\\")[1:]).decode(
+            "utf-8", "replace"
+        )
+
+    value = _OCTAL.sub(units, value.replace("\\t", "\t"))
+    if not value or "\n" in value:
+        raise ValueError(f"DELIMITER {value!r} cannot separate fields")
     return value
 
 
@@ -216,8 +223,10 @@ def _check(options: CopyOptions) -> None:
         raise ValueError("ESCAPE cannot be used with CSV")
     if "QUOTE" in given and "CSV" not in given:
         raise ValueError("QUOTE can be used only with CSV")
-    if "JSON" in given and given & {"DELIMITER", "ESCAPE", "IGNOREHEADER"}:
-        raise ValueError("JSON cannot be used with DELIMITER, ESCAPE or IGNOREHEADER")
+    if "JSON" in given and given & set(_NOT_WITH_JSON):
+        raise ValueError(
+            "JSON cannot be used with DELIMITER, ESCAPE, FILLRECORD, IGNOREBLANKLINES or NULL AS"
+        )
 
 
 def table_columns(text: str | None) -> tuple[str, ...] | None:

@@ -47,14 +47,14 @@ def read_rows(
     text: str, options: CopyOptions, columns: tuple[str, ...] | None
 ) -> tuple[list[Row], list[LoadError]]:
     """The rows of ``text`` and the lines that did not load."""
-    if options.format == "JSON":
-        return _json_rows(text, options, columns)
     skipped = 0
     for _ in range(options.ignore_header):  # IGNOREHEADER: the object's first lines
         end = text.find("\n")
         if end < 0:
             return [], []
         text, skipped = text[end + 1 :], skipped + 1
+    if options.format == "JSON":
+        return _json_rows(text, options, columns, skipped)
     if options.format == "CSV":
         records = _csv_records(text, options.delimiter or ",", options.quote)
     else:
@@ -124,7 +124,8 @@ def _text_records(text: str, delimiter: str, escape: bool) -> Iterator[tuple[int
             written.append(char + following)
             value.append(following)
             line += following == "\n"
-        elif char == delimiter or char == "\n":
+        elif char == "\n" or text.startswith(delimiter, index - 1):
+            index += len(delimiter) - 1 if char != "\n" else 0
             fields.append((True, "".join(written), "".join(value)))
             written, value = [], []
             if char == "\n":
@@ -144,8 +145,9 @@ def _csv_records(
     text: str, delimiter: str, quote: str
 ) -> Iterator[tuple[int, list[_Field] | LoadError]]:
     """Each CSV record of ``text`` (the number of its first line, its fields): a field in
-    ``quote`` characters may hold delimiters and newlines, a doubled quote stands for one;
-    a quoted field is never NULL AS."""
+    ``quote`` characters may hold delimiters and newlines, a doubled quote stands for one,
+    and white space between the quotes and the delimiters is ignored; a quoted field is
+    never NULL AS."""
     line = first = 1
     fields: list[_Field] = []
     value: list[str] = []
@@ -163,9 +165,8 @@ def _csv_records(
             else:
                 value.append(char)
                 line += char == "\n"
-        elif char == quote and not value and not quoted:
-            quoted = in_quotes = True
-        elif char == delimiter or char == "\n":
+        elif char == "\n" or text.startswith(delimiter, index - 1):
+            index += len(delimiter) - 1 if char != "\n" else 0
             text_value = "".join(value)
             fields.append((not quoted, text_value, text_value))
             value, quoted = [], False
@@ -174,7 +175,9 @@ def _csv_records(
                 fields = []
                 line += 1
                 first = line
-        else:
+        elif char == quote and not quoted and not "".join(value).strip():
+            value, quoted, in_quotes = [], True, True
+        elif not (quoted and char.isspace()):  # after the closing quote: white space ignored
             value.append(char)
     if in_quotes:
         yield first, LoadError(first, 1216, "Unterminated quoted field at the end of the file")
@@ -185,7 +188,7 @@ def _csv_records(
 
 
 def _json_rows(
-    text: str, options: CopyOptions, columns: tuple[str, ...] | None
+    text: str, options: CopyOptions, columns: tuple[str, ...] | None, skipped: int
 ) -> tuple[list[Row], list[LoadError]]:
     """JSON 'auto': each top-level JSON object is a row, its keys matched to the columns
     (exactly, or ignoring case with 'auto ignorecase'); a column no key matches is NULL."""
@@ -198,7 +201,7 @@ def _json_rows(
             index += 1
         if index >= len(text):
             return rows, errors
-        line = text.count("\n", 0, index) + 1
+        line = text.count("\n", 0, index) + 1 + skipped
         try:
             document, index = decoder.raw_decode(text, index)
         except ValueError as error:
