@@ -214,6 +214,30 @@ def test_put_record_batch_is_accepted_and_shown_in_base64(events: Served) -> Non
     assert shown["records"] == b64(b"a\n", b"b\n")
     assert shown["pending"] == b64(b"a\n", b"b\n")
     assert shown["delivered"] == shown["expired"] == shown["objects"] == []
+    assert shown["rows"] == shown["manifests"] == []
+
+
+def test_a_redshift_stream_shows_the_rows_its_table_received(server: Served) -> None:
+    bucket = {"RoleARN": "arn:aws:iam::123456789012:role/r", "BucketARN": "arn:aws:s3:::b"}
+    redshift = {
+        "RoleARN": bucket["RoleARN"],
+        "ClusterJDBCURL": "jdbc:redshift://c.abc123.us-east-1.redshift.amazonaws.com:5439/db",
+        "CopyCommand": {"DataTableName": "events", "DataTableColumns": "a,b"},
+        "Username": "loader",
+        "Password": "not-a-real-password",
+        "S3Configuration": bucket,
+    }
+    server.ok(
+        "POST",
+        "/_fake/streams",
+        {"service": "firehose", "name": "events", "RedshiftDestinationConfiguration": redshift},
+    )
+    put(server, b"1|x\n", b"2|\\N\n")
+    server.ok("POST", "/_fake/flush", {"stream": "events"})
+
+    shown = server.ok("GET", "/_fake/streams/events")
+    assert shown["rows"] == [{"a": "1", "b": "x"}, {"a": "2", "b": None}]
+    assert [manifest["key"].split("/")[0] for manifest in shown["manifests"]] == ["manifests"]
 
 
 def test_region_comes_from_the_signature(server: Served) -> None:

@@ -153,6 +153,15 @@ class Attempting:
                     return True
             finally:
                 self._busy, self._in_flight = False, None
+        else:
+            # A destination behind a bucket that stays up (Redshift's intermediate bucket)
+            # says what an attempt while it is down still does, and how it failed.
+            unreachable = getattr(destination, "unreachable", None)
+            if unreachable is not None:
+                try:
+                    failure = unreachable(self.target, self._build(batch, at))
+                except Exception as error:  # as above
+                    failure = self._report(batch, at, error)
         waits = getattr(destination, "acknowledgement_wait", None)
         wait = waits(failure) if waits is not None else None
         if wait:

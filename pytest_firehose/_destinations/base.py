@@ -143,7 +143,10 @@ class Destination(Protocol):
     None keeps them waiting for a retry.
 
     A destination may also say ``max_records``, the most records one delivery holds (an
-    HTTP endpoint's request: 10,000): a larger buffer leaves as several batches.
+    HTTP endpoint's request: 10,000): a larger buffer leaves as several batches. One that
+    has a part still reachable while it is down (Redshift's intermediate bucket) has
+    ``unreachable(target, obj)``, asked instead of ``deliver`` while it is down: it does
+    what it still can and returns the failure the attempt counts as.
     """
 
     retry_cap: timedelta

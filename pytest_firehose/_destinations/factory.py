@@ -47,7 +47,8 @@ def destination_for(
 ) -> Destination:
     """The destination for a stream configured with ``kind`` (the CreateDeliveryStream
     parameter name, such as ``ExtendedS3DestinationConfiguration``) and ``config``.
-    Redshift's objects go to its intermediate bucket; destinations the fake only stores
+    Redshift's objects are staged in its intermediate bucket and loaded with COPY
+    (:class:`RedshiftDestination`); destinations the fake only stores
     (OpenSearch, Splunk ...) keep objects in memory (:class:`StoredDestination`).
 
     ``contained`` says whether a request a destination sends through botocore stays in
@@ -56,11 +57,14 @@ def destination_for(
     endpoint is waited for inside it, so that a slow endpoint holds up no other client."""
     # Imported on first use: a run that never configures S3 or an HTTP endpoint does
     # not pay for botocore's S3 machinery.
-    if kind in S3_KINDS or kind == REDSHIFT:
+    if kind in S3_KINDS:
         from pytest_firehose._destinations.s3 import S3Destination
 
-        bucket = config if kind in S3_KINDS else config["S3Configuration"]
-        return S3Destination(bucket, region, contained)
+        return S3Destination(config, region, contained)
+    if kind == REDSHIFT:
+        from pytest_firehose._destinations.redshift import RedshiftDestination
+
+        return RedshiftDestination(config, region, contained)
     if kind == "HttpEndpointDestinationConfiguration":
         from pytest_firehose._destinations.http_endpoint import HttpEndpointDestination
 

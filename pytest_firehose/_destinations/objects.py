@@ -22,6 +22,10 @@ class DeliveredObject:
     ``delivered_at`` the fake time of the delivery and ``delivery_id`` the uuid that ends
     the key, the same on every retry of one batch. The body is built when first read:
     most objects a test makes are never opened.
+
+    An object a Redshift destination staged and loaded also has ``rows``, the rows its COPY
+    loaded into the table, and ``manifest``, the manifest object that COPY read; both are
+    None for every other object.
     """
 
     def __init__(
@@ -41,6 +45,8 @@ class DeliveredObject:
         self._compression = compression
         if body is not None:
             self.__dict__["body"] = body
+        self.rows: tuple[dict[str, str | None], ...] | None = None
+        self.manifest: DeliveredObject | None = None
 
     @functools.cached_property
     def records(self) -> tuple[bytes, ...]:

@@ -86,6 +86,8 @@ def _firehose_json(stream: DeliveryStreamHandle) -> dict[str, Json]:
         "expired": _b64_list(stream.expired),
         "pending": _b64_list(stream.pending),
         "objects": _objects_json(stream.objects),
+        "rows": stream.rows,
+        "manifests": _objects_json(stream.manifests),
     }
 
 

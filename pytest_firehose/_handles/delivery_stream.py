@@ -164,7 +164,8 @@ class DeliveryStreamHandle:
     def backed_up(self) -> list[bytes]:
         """Payloads written to the destination's S3 bucket because it (an HTTP endpoint,
         OpenSearch, Splunk ...) kept failing for longer than
-        ``RetryOptions.DurationInSeconds``."""
+        ``RetryOptions.DurationInSeconds``; for Redshift, those of the batches it skipped,
+        whose manifest it wrote under ``errors/manifests/``."""
         with self._world.looked():
             return [data for obj in self._delivery.backed_up for data in obj.records]
 
@@ -425,6 +426,24 @@ class DeliveryStreamHandle:
         returned them, with a Lambda processor)."""
         with self._world.looked():
             return [data for obj in self._delivery.objects for data in obj.records]
+
+    @property
+    def rows(self) -> list[dict[str, str | None]]:
+        """The rows a Redshift destination's COPY loaded into its table, in load order: each
+        a dict of column name (``DataTableColumns``; without them, the fields' positions
+        ``"1"``, ``"2"`` ... or a JSON object's keys) to the value as text, None for NULL."""
+        with self._world.looked():
+            return [dict(row) for obj in self._delivery.objects for row in obj.rows or ()]
+
+    @property
+    def manifests(self) -> list[DeliveredObject]:
+        """The manifests a Redshift destination wrote to its intermediate bucket, oldest
+        first: under ``manifests/`` those of the objects COPY loaded, under
+        ``errors/manifests/`` those of the batches skipped once their retries ran out."""
+        with self._world.looked():
+            loaded = [obj.manifest for obj in self._delivery.objects if obj.manifest]
+            skipped = [obj for obj in self._delivery.backed_up if "errors/manifests/" in obj.key]
+            return sorted([*loaded, *skipped], key=lambda obj: obj.delivered_at)
 
     @property
     def calls(self) -> list[Call]:

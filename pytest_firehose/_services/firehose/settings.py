@@ -17,6 +17,7 @@ from typing import Any
 
 from pytest_firehose._destinations.compression import SNAPPY_FORMATS, available
 from pytest_firehose._destinations.conversion import available as conversion_available
+from pytest_firehose._destinations.copy_options import parse_copy_options
 from pytest_firehose._destinations.factory import REDSHIFT, S3_KINDS
 from pytest_firehose._destinations.objects import time_zone
 from pytest_firehose._destinations.processing import newline_delimiter
@@ -134,6 +135,23 @@ def _secrets(config: dict[str, Any]) -> str | None:
     )
 
 
+def _copy_options(config: dict[str, Any]) -> str | None:
+    text = (config.get("CopyCommand") or {}).get("CopyOptions")
+    options = parse_copy_options(text)
+    if options.malformed is not None:
+        return (
+            f"CopyCommand.CopyOptions {text!r} cannot be read ({options.malformed}): "
+            "every COPY fails, and each batch is skipped once its retries run out"
+        )
+    if not options.unmodelled:
+        return None
+    return (
+        f"CopyCommand.CopyOptions {', '.join(options.unmodelled)} "
+        f"{'is' if len(options.unmodelled) == 1 else 'are'} not modelled: COPY loads the "
+        "staged objects as if it were not given"
+    )
+
+
 Check = Callable[[dict[str, Any]], "str | None"]
 _S3_CHECKS: tuple[Check, ...] = (
     _processing,
@@ -143,6 +161,7 @@ _S3_CHECKS: tuple[Check, ...] = (
     _time_zone,
 )
 _HTTP_CHECKS: tuple[Check, ...] = (_processing, _secrets)
+_REDSHIFT_CHECKS: tuple[Check, ...] = (_processing, _copy_options)
 _BACKUP_CHECKS: tuple[Check, ...] = (_compression,)
 
 
@@ -169,10 +188,7 @@ def findings(kind: str | None, config: dict[str, Any]) -> list[str]:
     elif kind == HTTP_KIND:
         checks = _HTTP_CHECKS
     elif kind == REDSHIFT:
-        found.append(
-            f"{kind}: the COPY into the cluster's table is not run: records are only staged as "
-            "objects in the intermediate bucket (S3Configuration)"
-        )
+        checks = _REDSHIFT_CHECKS
     else:
         found.append(
             f"{kind}: delivery to this destination is not modelled: what it would receive is "
