@@ -1,31 +1,21 @@
 """A delivery stream's handle: what a test reads of one stream (what it accepted, where each
-record is), the records it puts as CloudWatch Logs or hands to its MSK topic, and
-``assert_delivered``."""
+record is) and ``assert_delivered``; what it puts in besides boto3's puts
+(``stream_inputs.py``) and what it switches on the destination (``destination_switches.py``)
+come with it."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
-from datetime import datetime
+from collections.abc import Iterable
 from typing import Any
 
-from pytest_firehose._destinations.base import (
-    Accepted,
-    DeliveryFailed,
-    DestinationError,
-    RecordsRefused,
-    Refusing,
-)
-from pytest_firehose._destinations.cloudwatch_logs import (
-    MAX_RECORD_BYTES,
-    log_events_record,
-)
-from pytest_firehose._destinations.delivery_errors import ERRORS, REFUSING, DestinationErrors
+from pytest_firehose._destinations.base import Accepted, DestinationError
 from pytest_firehose._destinations.objects import DeliveredObject
 from pytest_firehose._engine.calls import Call
 from pytest_firehose._engine.world import World
-from pytest_firehose._errors import ServiceError, UsageError
 from pytest_firehose._handles.assertions import delivery_mismatch, expected_payloads
 from pytest_firehose._handles.base import Lifetime
+from pytest_firehose._handles.destination_switches import DestinationSwitches
+from pytest_firehose._handles.stream_inputs import StreamInputs
 from pytest_firehose._lambda.functions import Invocation
 from pytest_firehose._payload import payload_bytes
 from pytest_firehose._services.firehose.model import FirehoseService
@@ -51,29 +41,11 @@ def refused_note(refusals: list[tuple[str, int]]) -> str:
     )
 
 
-#: How a stream that does not read an MSK topic is fed, by its type.
-_FED_BY = {
-    "DirectPut": "put its records with boto3's put_record or put_record_batch (put_from_logs "
-    "as CloudWatch Logs puts them)",
-    "KinesisStreamAsSource": "it reads its Kinesis stream: put the records there",
-    "DatabaseAsSource": "it reads a database, which the fake does not model",
-}
-
-
-def _documented(codes: dict[str, str], code: str, what: str) -> str:
-    """The message of ``code`` among ``codes``; a UsageError listing them if it is not one."""
-    if code not in codes:
-        raise UsageError(
-            f"{code!r} is not a documented {what} error; use one of: {', '.join(codes)}"
-        )
-    return codes[code]
-
-
 def _payloads(accepted: Iterable[Accepted]) -> list[bytes]:
     return [payload_bytes(payload) for payload, _, _ in accepted]
 
 
-class DeliveryStreamHandle:
+class DeliveryStreamHandle(DestinationSwitches, StreamInputs):
     """A delivery stream as a test sees it: what it accepted and what it delivered.
 
     The handle stays with its stream: once the stream is deleted, what it accepted,
@@ -184,172 +156,6 @@ class DeliveryStreamHandle:
         backup's ``CompressionFormat`` says)."""
         with self._world.looked():
             return list(self._stream.source_backup)
-
-    def destination_down(self, *, error: str | None = None) -> None:
-        """Make the destination unreachable: deliveries fail and are retried, and records
-        still undelivered 24 hours after they arrived (read from Kinesis: the source
-        stream's retention period after they arrived there) expire.
-
-        ``error``: for a destination the fake stores (OpenSearch, Splunk, Snowflake,
-        Iceberg), the error code, one documented for that destination, that the records
-        it gives up on name instead of its default (``"Splunk.InvalidToken"``, ``"503"``
-        ...)."""
-        self._live("destination")
-        with self._world.touched():
-            failure = None
-            if error is not None:
-                errors = self._errors("destination_down(error=...)")
-                message = _documented(errors.down, error, f"{errors.name} delivery")
-                failure = DeliveryFailed(message, error)
-            self._delivery.destination_up = False
-            self._delivery.down_failure = failure
-
-    def destination_up(self) -> None:
-        """Make the destination reachable again; waiting deliveries go at their next retry
-        (or at once, on ``flush()``)."""
-        self._live("destination")
-        with self._world.touched():
-            self._delivery.destination_up = True
-            self._delivery.down_failure = None
-
-    def destination_refuses(
-        self, refuses: Callable[[bytes], bool], *, error: str | None = None
-    ) -> None:
-        """Make the destination refuse the records (OpenSearch documents, Snowflake rows)
-        ``refuses`` picks: it is called with each record as delivered (after any
-        transformation) at each attempt, and those it answers true for fail with
-        ``error``, a code documented for the destination (by default ``"400"`` on
-        OpenSearch, ``"Snowflake.InvalidColumns"`` on Snowflake), while the rest of the
-        batch is delivered. Refused documents are retried within ``RetryOptions``, refused
-        rows are not; then they are written to the ``S3Configuration`` bucket and listed in
-        ``backed_up``. Replaces what an earlier call set; ``destination_accepts()`` ends
-        it, as does an UpdateDestination to another destination type (as it does
-        ``destination_down``'s ``error``)."""
-        if not callable(refuses):
-            raise UsageError(
-                f"destination_refuses takes a function of a record's bytes, not "
-                f"{type(refuses).__name__}: destination_refuses(lambda record: b'bad' in record)"
-            )
-        self._live("destination")
-        with self._world.touched():
-            errors = self._errors("destination_refuses")
-            if not errors.refusals:
-                raise UsageError(
-                    f"destination_refuses: {errors.name} refusing single records is not on "
-                    f"record; these destinations have such refusals: {REFUSING} "
-                    "(destination_down() fails whole deliveries)"
-                )
-            code = next(iter(errors.refusals)) if error is None else error
-            message = _documented(errors.refusals, code, f"{errors.name} refusal")
-            failure = RecordsRefused(message, code, retried=errors.refusals_retried)
-            self._delivery.refusing = Refusing(refuses, failure)
-
-    def destination_accepts(self) -> None:
-        """End ``destination_refuses``: the destination takes every record again, those
-        waiting for a retry too."""
-        self._live("destination")
-        with self._world.touched():
-            self._delivery.refusing = None
-
-    def _errors(self, what: str) -> DestinationErrors:
-        """The errors of the stream's destination, when the fake stores it."""
-        errors = ERRORS.get(getattr(self._delivery.destination, "kind", None) or "")
-        if errors is None:
-            stored = ", ".join(known.name for known in ERRORS.values())
-            raise UsageError(
-                f"{what}: the errors a destination names are scripted for the destinations "
-                f"the fake stores ({stored}); {self.name!r} does not deliver to one (an HTTP "
-                "endpoint's errors come from its answers, S3's from S3)"
-            )
-        return errors
-
-    def put_from_logs(self, *records: bytes) -> None:
-        """Put ``records`` as a CloudWatch Logs subscription filter puts them: each is the
-        record as sent (for a subscription, the gzip of the log events' JSON; see
-        :meth:`put_log_events`). A stream that decompresses CloudWatch Logs data takes
-        puts from CloudWatch Logs only, so this is how a test feeds it."""
-        payloads: list[bytes] = []
-        for record in records:
-            if not isinstance(record, (bytes, bytearray, memoryview)):
-                raise UsageError(
-                    f"put_from_logs takes each record as bytes, not {type(record).__name__}: "
-                    "put_log_events(messages) builds a subscription's record from log messages"
-                )
-            payloads.append(bytes(record))
-        self._put_from_logs(payloads)
-
-    def put_log_events(
-        self,
-        messages: Iterable[str],
-        *,
-        log_group: str = "/test/log-group",
-        log_stream: str = "test-log-stream",
-        subscription_filter: str = "test-filter",
-    ) -> bytes:
-        """Put ``messages`` as one batch of log events a CloudWatch Logs subscription
-        filter sends: one record, the gzip of the ``DATA_MESSAGE`` JSON (``owner`` the
-        stream's account, each event's ``timestamp`` the fake clock's now). Returns the
-        record, as the error output would hold it."""
-        with self._world.touched():
-            self._live("stream to put to")
-            service = self._service
-            record = log_events_record(
-                messages,
-                owner=service.account_id,
-                log_group=log_group,
-                log_stream=log_stream,
-                subscription_filter=subscription_filter,
-                at=service.clock.now(),
-                ids=service.ids,
-            )
-        self._put_from_logs([record])
-        return record
-
-    def _put_from_logs(self, payloads: list[bytes]) -> None:
-        for payload in payloads:
-            if len(payload) > MAX_RECORD_BYTES:
-                raise UsageError(
-                    f"put_from_logs: a record is at most {MAX_RECORD_BYTES} bytes, as "
-                    f"Firehose takes them, not {len(payload)}"
-                )
-        self._live("stream to put to")
-        with self._world.touched():
-            try:
-                self._service.put_from_logs(self.name, payloads)
-            except ServiceError as error:
-                hint = ""
-                if self._stream.stream_type == "KinesisStreamAsSource":
-                    hint = " (this stream reads its Kinesis stream: put the records there)"
-                elif self._stream.stream_type == "MSKAsSource":
-                    hint = " (this stream reads an MSK topic: put_from_msk hands it records)"
-                raise UsageError(
-                    f"put_from_logs: Firehose would answer CloudWatch Logs {error.code}: "
-                    f"{error.message}{hint}"
-                ) from None
-
-    def put_from_msk(
-        self,
-        *values: bytes,
-        partition: int = 0,
-        offset: int | None = None,
-        timestamp: datetime | None = None,
-    ) -> list[int]:
-        """Hand an MSKAsSource stream ``values`` (Kafka record values, bytes) as its topic's
-        ``partition`` gets them: at the partition's next offsets (from 0, or from
-        ``offset``), with the Kafka ``timestamp`` (the fake clock's now when not given). The
-        stream reads those at or after its start position (``ReadFromTimestamp``, else its
-        creation) at once; older ones stay unread. Returns the offsets they were given."""
-        kind = self._stream.stream_type
-        if kind != "MSKAsSource":
-            fed_by = _FED_BY.get(kind, "it takes no records from MSK")
-            raise UsageError(
-                f"put_from_msk: delivery stream {self.name!r} is {kind}, not MSKAsSource: {fed_by}"
-            )
-        self._live("stream to put to")
-        with self._world.touched():
-            return self._service.put_from_msk(
-                self._stream, values, partition=partition, offset=offset, timestamp=timestamp
-            )
 
     @property
     def delivery_errors(self) -> list[DestinationError]:

@@ -1,0 +1,112 @@
+"""What a test switches on a delivery stream's destination: down and up again, the error
+a down destination names, and single records it refuses (``DeliveryStreamHandle``'s)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+from pytest_firehose._destinations.base import DeliveryFailed, RecordsRefused, Refusing
+from pytest_firehose._destinations.delivery_errors import ERRORS, REFUSING, DestinationErrors
+from pytest_firehose._errors import UsageError
+
+if TYPE_CHECKING:
+    from pytest_firehose._destinations.pipeline import Delivery
+    from pytest_firehose._engine.world import World
+    from pytest_firehose._services.firehose.streams import DeliveryStream
+
+
+def _documented(codes: dict[str, str], code: str, what: str) -> str:
+    """The message of ``code`` among ``codes``; a UsageError listing them if it is not one."""
+    if code not in codes:
+        raise UsageError(
+            f"{code!r} is not a documented {what} error; use one of: {', '.join(codes)}"
+        )
+    return codes[code]
+
+
+class DestinationSwitches:
+    """The destination switches of a delivery stream's handle."""
+
+    _world: World
+    _stream: DeliveryStream
+    _delivery: Delivery
+    _live: Callable[[str], None]
+
+    def destination_down(self, *, error: str | None = None) -> None:
+        """Make the destination unreachable: deliveries fail and are retried, and records
+        still undelivered 24 hours after they arrived (read from Kinesis: the source
+        stream's retention period after they arrived there) expire.
+
+        ``error``: for a destination the fake stores (OpenSearch, Splunk, Snowflake,
+        Iceberg), the error code, one documented for that destination, that the records
+        it gives up on name instead of its default (``"Splunk.InvalidToken"``, ``"503"``
+        ...)."""
+        self._live("destination")
+        with self._world.touched():
+            failure = None
+            if error is not None:
+                errors = self._errors("destination_down(error=...)")
+                message = _documented(errors.down, error, f"{errors.name} delivery")
+                failure = DeliveryFailed(message, error)
+            self._delivery.destination_up = False
+            self._delivery.down_failure = failure
+
+    def destination_up(self) -> None:
+        """Make the destination reachable again; waiting deliveries go at their next retry
+        (or at once, on ``flush()``)."""
+        self._live("destination")
+        with self._world.touched():
+            self._delivery.destination_up = True
+            self._delivery.down_failure = None
+
+    def destination_refuses(
+        self, refuses: Callable[[bytes], bool], *, error: str | None = None
+    ) -> None:
+        """Make the destination refuse the records (OpenSearch documents, Snowflake rows)
+        ``refuses`` picks: it is called with each record as delivered (after any
+        transformation) at each attempt, and those it answers true for fail with
+        ``error``, a code documented for the destination (by default ``"400"`` on
+        OpenSearch, ``"Snowflake.InvalidColumns"`` on Snowflake), while the rest of the
+        batch is delivered. Refused documents are retried within ``RetryOptions``, refused
+        rows are not; then they are written to the ``S3Configuration`` bucket and listed in
+        ``backed_up``. Replaces what an earlier call set; ``destination_accepts()`` ends
+        it, as does an UpdateDestination to another destination type (as it does
+        ``destination_down``'s ``error``)."""
+        if not callable(refuses):
+            raise UsageError(
+                f"destination_refuses takes a function of a record's bytes, not "
+                f"{type(refuses).__name__}: destination_refuses(lambda record: b'bad' in record)"
+            )
+        self._live("destination")
+        with self._world.touched():
+            errors = self._errors("destination_refuses")
+            if not errors.refusals:
+                raise UsageError(
+                    f"destination_refuses: {errors.name} refusing single records is not on "
+                    f"record; these destinations have such refusals: {REFUSING} "
+                    "(destination_down() fails whole deliveries)"
+                )
+            code = next(iter(errors.refusals)) if error is None else error
+            message = _documented(errors.refusals, code, f"{errors.name} refusal")
+            failure = RecordsRefused(message, code, retried=errors.refusals_retried)
+            self._delivery.refusing = Refusing(refuses, failure)
+
+    def destination_accepts(self) -> None:
+        """End ``destination_refuses``: the destination takes every record again, those
+        waiting for a retry too."""
+        self._live("destination")
+        with self._world.touched():
+            self._delivery.refusing = None
+
+    def _errors(self, what: str) -> DestinationErrors:
+        """The errors of the stream's destination, when the fake stores it."""
+        errors = ERRORS.get(getattr(self._delivery.destination, "kind", None) or "")
+        if errors is None:
+            stored = ", ".join(known.name for known in ERRORS.values())
+            raise UsageError(
+                f"{what}: the errors a destination names are scripted for the destinations "
+                f"the fake stores ({stored}); {self._stream.name!r} does not deliver to one "
+                "(an HTTP endpoint's errors come from its answers, S3's from S3)"
+            )
+        return errors

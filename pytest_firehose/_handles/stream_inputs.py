@@ -1,0 +1,122 @@
+"""What a test puts into a delivery stream other than through boto3: records as CloudWatch
+Logs puts them, and what an MSK topic hands a stream reading it (``DeliveryStreamHandle``'s)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from pytest_firehose._destinations.cloudwatch_logs import MAX_RECORD_BYTES, log_events_record
+from pytest_firehose._errors import ServiceError, UsageError
+
+if TYPE_CHECKING:
+    from pytest_firehose._engine.world import World
+    from pytest_firehose._services.firehose.model import FirehoseService
+    from pytest_firehose._services.firehose.streams import DeliveryStream
+
+#: How a stream that does not read an MSK topic is fed, by its type.
+_FED_BY = {
+    "DirectPut": "put its records with boto3's put_record or put_record_batch (put_from_logs "
+    "as CloudWatch Logs puts them)",
+    "KinesisStreamAsSource": "it reads its Kinesis stream: put the records there",
+    "DatabaseAsSource": "it reads a database, which the fake does not model",
+}
+
+
+class StreamInputs:
+    """The inputs of a delivery stream's handle besides boto3's puts."""
+
+    _world: World
+    _service: FirehoseService
+    _stream: DeliveryStream
+    _live: Callable[[str], None]
+
+    def put_from_logs(self, *records: bytes) -> None:
+        """Put ``records`` as a CloudWatch Logs subscription filter puts them: each is the
+        record as sent (for a subscription, the gzip of the log events' JSON; see
+        :meth:`put_log_events`). A stream that decompresses CloudWatch Logs data takes
+        puts from CloudWatch Logs only, so this is how a test feeds it."""
+        payloads: list[bytes] = []
+        for record in records:
+            if not isinstance(record, (bytes, bytearray, memoryview)):
+                raise UsageError(
+                    f"put_from_logs takes each record as bytes, not {type(record).__name__}: "
+                    "put_log_events(messages) builds a subscription's record from log messages"
+                )
+            payloads.append(bytes(record))
+        self._put_from_logs(payloads)
+
+    def put_log_events(
+        self,
+        messages: Iterable[str],
+        *,
+        log_group: str = "/test/log-group",
+        log_stream: str = "test-log-stream",
+        subscription_filter: str = "test-filter",
+    ) -> bytes:
+        """Put ``messages`` as one batch of log events a CloudWatch Logs subscription
+        filter sends: one record, the gzip of the ``DATA_MESSAGE`` JSON (``owner`` the
+        stream's account, each event's ``timestamp`` the fake clock's now). Returns the
+        record, as the error output would hold it."""
+        with self._world.touched():
+            self._live("stream to put to")
+            service = self._service
+            record = log_events_record(
+                messages,
+                owner=service.account_id,
+                log_group=log_group,
+                log_stream=log_stream,
+                subscription_filter=subscription_filter,
+                at=service.clock.now(),
+                ids=service.ids,
+            )
+        self._put_from_logs([record])
+        return record
+
+    def _put_from_logs(self, payloads: list[bytes]) -> None:
+        for payload in payloads:
+            if len(payload) > MAX_RECORD_BYTES:
+                raise UsageError(
+                    f"put_from_logs: a record is at most {MAX_RECORD_BYTES} bytes, as "
+                    f"Firehose takes them, not {len(payload)}"
+                )
+        self._live("stream to put to")
+        with self._world.touched():
+            try:
+                self._service.put_from_logs(self._stream.name, payloads)
+            except ServiceError as error:
+                hint = ""
+                if self._stream.stream_type == "KinesisStreamAsSource":
+                    hint = " (this stream reads its Kinesis stream: put the records there)"
+                elif self._stream.stream_type == "MSKAsSource":
+                    hint = " (this stream reads an MSK topic: put_from_msk hands it records)"
+                raise UsageError(
+                    f"put_from_logs: Firehose would answer CloudWatch Logs {error.code}: "
+                    f"{error.message}{hint}"
+                ) from None
+
+    def put_from_msk(
+        self,
+        *values: bytes,
+        partition: int = 0,
+        offset: int | None = None,
+        timestamp: datetime | None = None,
+    ) -> list[int]:
+        """Hand an MSKAsSource stream ``values`` (Kafka record values, bytes) as its topic's
+        ``partition`` gets them: at the partition's next offsets (from 0, or from
+        ``offset``), with the Kafka ``timestamp`` (the fake clock's now when not given). The
+        stream reads those at or after its start position (``ReadFromTimestamp``, else its
+        creation) at once; older ones stay unread. Returns the offsets they were given."""
+        kind = self._stream.stream_type
+        if kind != "MSKAsSource":
+            fed_by = _FED_BY.get(kind, "it takes no records from MSK")
+            raise UsageError(
+                f"put_from_msk: delivery stream {self._stream.name!r} is {kind}, not "
+                f"MSKAsSource: {fed_by}"
+            )
+        self._live("stream to put to")
+        with self._world.touched():
+            return self._service.put_from_msk(
+                self._stream, values, partition=partition, offset=offset, timestamp=timestamp
+            )
