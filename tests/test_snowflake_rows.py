@@ -147,16 +147,17 @@ def test_records_that_are_no_json_object_go_to_the_bucket_at_once_and_the_rest_l
         s3 = boto3.client("s3", region_name="us-east-1")
         s3.create_bucket(Bucket="landing")
         stream = snowflake(fake, **CONTENT)
-        put(client, b"not json", b'{"id": 1}', b"[1, 2]", b'{"a": 1}{"b": 2}', b"\xff{}")
+        bad = [b"not json", b"[1, 2]", b'{"a": 1}{"b": 2}', b"\xff{}", b'{"a": NaN}', b"7"]
+        put(client, bad[0], b'{"id": 1}', *bad[1:], "{}".encode("utf-16"))
         fake.firehose.flush()
         lines = failed_lines(s3)
 
     assert stream.rows == [{"RECORD": {"id": 1}}]
     assert stream.delivered == [b'{"id": 1}']
-    assert stream.backed_up == [b"not json", b"[1, 2]", b'{"a": 1}{"b": 2}', b"\xff{}"]
+    assert stream.backed_up == [*bad, "{}".encode("utf-16")]
     assert stream.pending == []
     assert {line["errorCode"] for line in lines} == {"Snowflake.InvalidInput"}
-    assert [line["attemptsMade"] for line in lines] == [1, 1, 1, 1]
+    assert [line["attemptsMade"] for line in lines] == [1] * 7
     assert lines[0]["errorMessage"] == "The record is not a single JSON object."
     assert lines[0]["rawData"] == "bm90IGpzb24="
 

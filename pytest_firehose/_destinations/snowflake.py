@@ -24,6 +24,7 @@ makes rows fail as a table would refuse them, ``Snowflake.ExtraColumns`` ...).
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
@@ -34,7 +35,6 @@ from pytest_firehose._errors import ServiceError
 from pytest_firehose._ids import record_id_text
 from pytest_firehose._lambda.firehose_events import epoch_millis
 from pytest_firehose._payload import payload_bytes
-from pytest_firehose._wire.jsontext import loads
 
 if TYPE_CHECKING:
     from pytest_firehose._destinations.base import Accepted, DeliveryTarget, Destination
@@ -72,10 +72,15 @@ def _columns(config: Mapping[str, Any]) -> tuple[str, str | None, str | None]:
     return option, content, metadata
 
 
+def _not_json(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON")
+
+
 def _json_object(payload: Any) -> dict[str, Any] | None:
-    """The record's JSON object, or None when it is not one JSON object."""
+    """The record's JSON object, or None when it is not one JSON object in UTF-8 (NaN and
+    Infinity are no JSON)."""
     try:
-        value = loads(payload_bytes(payload))
+        value = json.loads(payload_bytes(payload).decode(), parse_constant=_not_json)
     except (ValueError, RecursionError):  # UnicodeDecodeError is a ValueError
         return None
     return value if isinstance(value, dict) else None
