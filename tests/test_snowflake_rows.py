@@ -140,6 +140,38 @@ def test_the_metadata_column_of_a_record_read_from_kinesis_names_its_shard_and_s
     ]
 
 
+def test_a_record_read_from_kinesis_keeps_its_metadata_across_an_update_destination(
+    fake: FirehoseFake,
+) -> None:
+    fake.kinesis.create_stream("clicks", shard_count=1)
+    stream = fake.firehose.create_delivery_stream(
+        "events",
+        DeliveryStreamType="KinesisStreamAsSource",
+        KinesisStreamSourceConfiguration={
+            "KinesisStreamARN": fake.kinesis["clicks"].arn,
+            "RoleARN": ROLE,
+        },
+        SnowflakeDestinationConfiguration={**SNOWFLAKE, **WITH_METADATA},
+    )
+    fake.firehose.clock.advance(seconds=5)
+    stream.destination_down()
+    kinesis = boto3.client("kinesis", region_name="us-east-1")
+    kinesis.put_record(StreamName="clicks", Data=b'{"id": 7}', PartitionKey="user-7")
+    fake.firehose.clock.advance(seconds=1)
+    firehose = boto3.client("firehose", region_name="us-east-1")
+    firehose.update_destination(
+        DeliveryStreamName="events",
+        CurrentDeliveryStreamVersionId="1",
+        DestinationId="destinationId-000000000001",
+        SnowflakeDestinationUpdate={"Table": "CLICKS_V2"},
+    )
+    stream.destination_up()
+    fake.firehose.flush()
+
+    [row] = stream.rows
+    assert row["RECORD_METADATA"]["kinesisPartitionKey"] == "user-7"
+
+
 def test_records_that_are_no_json_object_go_to_the_bucket_at_once_and_the_rest_load(
     fake: FirehoseFake, client: Any
 ) -> None:
