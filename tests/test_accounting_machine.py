@@ -19,13 +19,15 @@ the partitioning-failed error output, and each delivered one under its partition
 ``GivingUpMachine`` runs them on a Splunk destination, which gives a batch up to its S3
 bucket once its retries run out while it is down: given up is one more place a record ends.
 ``RefusingMachine`` runs them on an OpenSearch destination that refuses some documents one
-by one while the rest of their batch is delivered.
+by one while the rest of their batch is delivered, ``SnowflakeMachine`` on a Snowflake
+table that also refuses each record that is no JSON object.
 """
 
 from __future__ import annotations
 
 import base64
 import json
+import re
 import warnings
 import zlib
 from collections import Counter
@@ -36,7 +38,7 @@ from typing import Any
 import boto3
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
-from conftest import BUCKET, REGION, ROLE, SEED
+from conftest import BUCKET, REGION, ROLE, SEED, needs_botocore
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import (
@@ -481,6 +483,13 @@ class GivingUpMachine(AccountingMachine):
         }
 
 
+def put_number(payload: bytes) -> int:
+    """The number of the put that sent ``payload`` (its first digits)."""
+    match = re.search(rb"\d+", payload)
+    assert match is not None
+    return int(match.group())
+
+
 class RefusingMachine(GivingUpMachine):
     """The giving-up machine on an OpenSearch destination that refuses, while told to, the
     documents of odd puts: they are retried, then given up to the S3 bucket with their
@@ -500,13 +509,48 @@ class RefusingMachine(GivingUpMachine):
 
     @rule()
     def refuse_odd_puts(self) -> None:
-        self.stream.destination_refuses(lambda record: int(record.split(b".")[0]) % 2 == 1)
+        self.stream.destination_refuses(lambda record: put_number(record) % 2 == 1)
         self.refusing = True
 
     @rule()
     def accept_every_document(self) -> None:
         self.stream.destination_accepts()
         self.refusing = False
+
+
+class SnowflakeMachine(RefusingMachine):
+    """The refusing machine on a Snowflake destination, whose table receives each record as
+    a row: every other record of a put is a JSON object, the others are not and fail at
+    once (``Snowflake.InvalidInput``) while the rest of their batch is delivered; so each
+    still ends exactly once delivered (and a row), given up, pending or expired."""
+
+    def destination(self) -> dict[str, Any]:
+        return {
+            "SnowflakeDestinationConfiguration": {
+                "AccountUrl": "https://example.us-east-1.snowflakecomputing.com",
+                "User": "loader",
+                "Database": "RAW",
+                "Schema": "EVENTS",
+                "Table": "CLICKS",
+                "RoleARN": ROLE,
+                "S3Configuration": {"RoleARN": ROLE, "BucketARN": BUCKET},
+                "RetryOptions": {"DurationInSeconds": 120},
+            }
+        }
+
+    def _fresh(self, tails: list[bytes]) -> list[bytes]:
+        self.counter += 1
+        return [
+            b'{"put": %d, "index": %d, "tail": "%s"}' % (self.counter, i, tail.hex().encode())
+            if i % 2 == 0
+            else b"%d.%d|" % (self.counter, i) + tail
+            for i, tail in enumerate(tails)
+        ]
+
+    @invariant()
+    def the_table_received_a_row_for_each_delivered_record(self) -> None:
+        assert self.stream.rows == [json.loads(data) for data in self.stream.delivered]
+        assert all(data.startswith(b"{") for data in self.stream.delivered)
 
 
 AccountingMachine.TestCase.settings = settings(
@@ -524,3 +568,7 @@ GivingUpMachine.TestCase.settings = AccountingMachine.TestCase.settings
 TestGivingUp = GivingUpMachine.TestCase
 RefusingMachine.TestCase.settings = AccountingMachine.TestCase.settings
 TestRefusing = RefusingMachine.TestCase
+SnowflakeMachine.TestCase.settings = AccountingMachine.TestCase.settings
+TestSnowflake = needs_botocore("firehose CreateDeliveryStream.SnowflakeDestinationConfiguration")(
+    SnowflakeMachine.TestCase
+)

@@ -111,12 +111,12 @@ def test_refused_snowflake_rows_go_to_the_bucket_at_once_without_retries(
             "events", SnowflakeDestinationConfiguration=SNOWFLAKE
         )
         stream.destination_refuses(_bad)
-        _put(b"bad row", b"row")
+        _put(b'{"bad": 1}', b'{"row": 2}')
         fake.firehose.flush()
         [line] = _failed_lines(s3, "snowflake-failed/")
 
-    assert stream.backed_up == [b"bad row"]
-    assert stream.delivered == [b"row"]
+    assert stream.backed_up == [b'{"bad": 1}']
+    assert stream.delivered == [b'{"row": 2}']
     assert stream.pending == []
     assert line["errorCode"] == "Snowflake.InvalidColumns"
     assert line["errorMessage"].startswith("Snowpipe Streaming does not support columns")

@@ -393,14 +393,15 @@ def test_a_buffer_falls_due_after_the_destinations_own_default_interval(
 ) -> None:
     stream = fake.firehose.create_delivery_stream("events", **{kind: config})
     client = boto3.client("firehose", region_name="us-east-1")
-    client.put_record(DeliveryStreamName="events", Record={"Data": b"one\n"})
+    # A JSON object: a Snowflake table takes nothing else.
+    client.put_record(DeliveryStreamName="events", Record={"Data": b'{"one": 1}\n'})
 
     if due:
         fake.firehose.clock.advance(seconds=due - 1)
         assert stream.objects == []
     fake.firehose.clock.advance(seconds=1)
 
-    assert [obj.records for obj in stream.objects] == [(b"one\n",)]
+    assert [obj.records for obj in stream.objects] == [(b'{"one": 1}\n',)]
 
 
 def test_redshift_stages_its_objects_in_the_intermediate_bucket(fake: FirehoseFake) -> None:

@@ -186,23 +186,47 @@ class Attempting:
         return True
 
     def _refuse(self, batch: Batch, at: datetime) -> RecordsRefused | None:
-        """The failure of the records of ``batch`` the destination refuses now
-        (``refusing`` picks them, as delivered), which stay in the batch, once the others
-        are delivered at ``at``; None when it refuses none."""
+        """The failure of the records of ``batch`` the destination refuses now (those it
+        cannot take, its ``refusal`` says; those ``refusing`` picks, as delivered), which
+        stay in the batch, once the others are delivered at ``at``; None when it refuses
+        none. Records refused for different reasons each keep their own error."""
         refusing = self.refusing
-        if refusing is None:
+        own = getattr(self.destination, "refusal", None)
+        if refusing is None and own is None:
             return None
-        refused = [record for record in batch.records if refusing.refuses(payload_bytes(record[0]))]
-        if not refused:
+        failures: dict[int, RecordsRefused] = {}
+        for record in batch.records:
+            failure = None if own is None else own(record)
+            if (
+                failure is None
+                and refusing is not None
+                and refusing.refuses(payload_bytes(record[0]))
+            ):
+                failure = refusing.failure
+            if failure is not None:
+                failures[id(record)] = failure
+        if not failures:
             return None
-        left = {id(record) for record in refused}
-        taken = [record for record in batch.records if id(record) not in left]
+        taken = [record for record in batch.records if id(record) not in failures]
         if taken:
             obj = self._build(Batch(taken, batch.delivery_id, batch.first_try), at)
             self.destination.deliver(self.target, obj)
             self.objects.append(obj)
+        refused = [record for record in batch.records if id(record) in failures]
         batch.records = refused
-        return refusing.failure
+        first, *others = failures.values()
+        if all(failure is first for failure in others):
+            return first
+        return RecordsRefused(
+            str(first),
+            str(first.code),
+            retried=all(failure.retried for failure in failures.values()),
+            errors={
+                record[1]: (str(failure.code), str(failure))
+                for record in refused
+                if (failure := failures[id(record)]) is not first
+            },
+        )
 
     def _retry_later(self, batch: Batch, at: datetime) -> None:
         batch.due, batch.wait = at + batch.wait, min(batch.wait * 2, self.destination.retry_cap)
@@ -222,9 +246,11 @@ class Attempting:
             zone=self._zone,
         )
         payloads = tuple(payload for payload, _, _ in batch.records)
-        return DeliveredObject(
+        obj = DeliveredObject(
             key, payloads, at, batch.delivery_id, compression=self._compression, body=batch.body
         )
+        obj.accepted = tuple(batch.records)
+        return obj
 
     def _report(self, batch: Batch, at: datetime, error: Exception) -> DeliveryFailed:
         """Keep ``error`` in ``errors``; the failure the attempt counts as."""

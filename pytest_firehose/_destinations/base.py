@@ -4,7 +4,7 @@ reports, and the :class:`Destination` protocol itself, with the in-memory destin
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Protocol
@@ -96,11 +96,20 @@ class RecordsRefused(DeliveryFailed):
     """Records the destination refused one by one (an OpenSearch document, a Snowflake
     row), with ``code`` and the message their failed records name; the rest of the batch
     was delivered. ``retried``: Firehose tries them again within the destination's
-    ``RetryOptions`` before writing them to its bucket, rather than writing them at once."""
+    ``RetryOptions`` before writing them to its bucket, rather than writing them at once.
+    ``errors``: the (code, message) of records refused for another reason, by record id."""
 
-    def __init__(self, message: str, code: str, *, retried: bool) -> None:
+    def __init__(
+        self,
+        message: str,
+        code: str,
+        *,
+        retried: bool,
+        errors: Mapping[RecordKey, tuple[str, str]] | None = None,
+    ) -> None:
         super().__init__(message, code)
         self.retried = retried
+        self.errors: Mapping[RecordKey, tuple[str, str]] = errors or {}
 
 
 @dataclass(frozen=True)
@@ -146,7 +155,9 @@ class Destination(Protocol):
     HTTP endpoint's request: 10,000): a larger buffer leaves as several batches. One that
     has a part still reachable while it is down (Redshift's intermediate bucket) has
     ``unreachable(target, obj)``, asked instead of ``deliver`` while it is down: it does
-    what it still can and returns the failure the attempt counts as.
+    what it still can and returns the failure the attempt counts as. One that refuses
+    records itself (Snowflake: a record that is no JSON object) has ``refusal(record)``,
+    the failure of a record it refuses, None for one it takes.
     """
 
     retry_cap: timedelta

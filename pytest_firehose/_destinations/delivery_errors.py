@@ -10,9 +10,10 @@ list of Splunk data delivery errors, codes and messages, which are AWS's. For Op
 guide says a failed document names "the http error code returned by OpenSearch" and its
 error message: the statuses are the bulk API's, and the messages are the fake's own, in the
 shape OpenSearch answers with. Snowflake's ``Snowflake.InvalidColumns`` and its message are
-the guide's example; the codes for an endpoint that cannot be reached (``OS.ConnectionFailed``,
-``Snowflake.ConnectionFailed``, ``Iceberg.ConnectionFailed``) are the fake's choice, as
-none is on record.
+the guide's example; its other row codes are those "Troubleshooting Snowflake" lists (their
+messages are the fake's, after the guide's explanations); the codes for an endpoint that
+cannot be reached (``OS.ConnectionFailed``, ``Snowflake.ConnectionFailed``,
+``Iceberg.ConnectionFailed``) are the fake's choice, as none is on record.
 """
 
 from __future__ import annotations
@@ -165,7 +166,15 @@ ERRORS: dict[str, DestinationErrors] = {
             "Snowflake.InvalidColumns": (
                 "Snowpipe Streaming does not support columns of type AUTOINCREMENT, IDENTITY, "
                 "GEO, or columns with a default value or collation"
-            )
+            ),
+            "Snowflake.ExtraColumns": "The record has keys that are not columns of the table.",
+            "Snowflake.MissingColumns": (
+                "The record has no value for a column of the table that is not nullable."
+            ),
+            "Snowflake.InvalidValue": (
+                "A value of the record does not have the type of its column in the table."
+            ),
+            "Snowflake.InvalidInput": "The record is not a single JSON object.",
         },
         refusals_retried=False,
     ),

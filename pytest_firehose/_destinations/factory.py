@@ -17,6 +17,8 @@ S3_KINDS = ("ExtendedS3DestinationConfiguration", "S3DestinationConfiguration")
 #: Firehose stages a Redshift destination's records as objects in the bucket of its
 #: ``S3Configuration`` (the intermediate bucket), then loads them with COPY.
 REDSHIFT = "RedshiftDestinationConfiguration"
+#: Snowflake's rows are made from the records (:class:`SnowflakeDestination`).
+SNOWFLAKE = "SnowflakeDestinationConfiguration"
 
 
 def delivery_settings(kind: str | None, config: dict[str, Any]) -> dict[str, Any]:
@@ -48,7 +50,8 @@ def destination_for(
     """The destination for a stream configured with ``kind`` (the CreateDeliveryStream
     parameter name, such as ``ExtendedS3DestinationConfiguration``) and ``config``.
     Redshift's objects are staged in its intermediate bucket and loaded with COPY
-    (:class:`RedshiftDestination`); destinations the fake only stores
+    (:class:`RedshiftDestination`); a Snowflake table receives each record as a row
+    (:class:`SnowflakeDestination`); destinations the fake only stores
     (OpenSearch, Splunk ...) keep objects in memory (:class:`StoredDestination`).
 
     ``contained`` says whether a request a destination sends through botocore stays in
@@ -76,6 +79,10 @@ def destination_for(
 
     s3 = config.get("S3Configuration")
     bucket = S3Destination(s3, region, contained) if s3 else MemoryDestination()
+    if kind == SNOWFLAKE:
+        from pytest_firehose._destinations.snowflake import SnowflakeDestination
+
+        return SnowflakeDestination(config, bucket)
     return StoredDestination(kind, config, bucket)
 
 

@@ -8,10 +8,13 @@ import re
 import zoneinfo
 from collections.abc import Mapping
 from datetime import datetime, timezone, tzinfo
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pytest_firehose._destinations.compression import compress, content_encoding
 from pytest_firehose._payload import Payload, payload_bytes
+
+if TYPE_CHECKING:
+    from pytest_firehose._destinations.base import Accepted
 
 
 class DeliveredObject:
@@ -25,7 +28,9 @@ class DeliveredObject:
 
     An object a Redshift destination staged and loaded also has ``rows``, the rows its COPY
     loaded into the table, and ``manifest``, the manifest object that COPY read; both are
-    None for every other object.
+    None for every other object (a Snowflake destination's has the rows its table
+    received). ``accepted`` holds the records a delivery made it of (payload, record id,
+    arrival), for a destination that reads their ids.
     """
 
     def __init__(
@@ -45,7 +50,8 @@ class DeliveredObject:
         self._compression = compression
         if body is not None:
             self.__dict__["body"] = body
-        self.rows: tuple[dict[str, str | None], ...] | None = None
+        self.rows: tuple[dict[str, Any], ...] | None = None
+        self.accepted: tuple[Accepted, ...] = ()
         self.manifest: DeliveredObject | None = None
 
     @functools.cached_property

@@ -158,6 +158,11 @@ class Delivery(Transforming, Converting, Attempting):
         self.target = route.target
         if _kind(route.destination) != _kind(self.destination):
             self.down_failure = self.refusing = None
+        # A destination that keeps something of the records pending (Snowflake: the
+        # Kinesis metadata of those read) takes it over from the one it replaces.
+        carry_over = getattr(route.destination, "carry_over", None)
+        if carry_over is not None:
+            carry_over(self.destination)
         self.destination = route.destination
         self.size, self.interval = route.size, route.interval
         self._prefix = route.prefix

@@ -1,7 +1,8 @@
 """Destinations the fake does not deliver to: OpenSearch Service, Elasticsearch, OpenSearch
-Serverless, Splunk, Snowflake and Iceberg. What such a destination would receive is kept in
-memory (the delivery's ``objects``); what Firehose writes to S3 for it is written to the
-bucket of its ``S3Configuration``:
+Serverless, Splunk and Iceberg (and Snowflake, whose rows
+:mod:`~pytest_firehose._destinations.snowflake` makes on top). What such a destination
+would receive is kept in memory (the delivery's ``objects``); what Firehose writes to S3
+for it is written to the bucket of its ``S3Configuration``:
 
 - the records a transformation failed (``processing-failed/``, as for every destination);
 - while the destination is down (``destination_down()``), the records whose retries ran out
@@ -155,6 +156,13 @@ class StoredDestination:
         else:
             error = next(iter(errors.down.items()))
         backup = gave_up_object(
-            self._failed_output, errors.output_type, target, batch, at, error, self._extra
+            self._failed_output,
+            errors.output_type,
+            target,
+            batch,
+            at,
+            error,
+            self._extra,
+            failure.errors if isinstance(failure, RecordsRefused) else None,
         )
         return written(self.error_output, target, backup)

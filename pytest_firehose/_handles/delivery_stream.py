@@ -234,10 +234,13 @@ class DeliveryStreamHandle(DestinationSwitches, StreamInputs):
             return [data for obj in self._delivery.objects for data in obj.records]
 
     @property
-    def rows(self) -> list[dict[str, str | None]]:
-        """The rows a Redshift destination's COPY loaded into its table, in load order: each
-        a dict of column name (``DataTableColumns``; without them, the fields' positions
-        ``"1"``, ``"2"`` ... or a JSON object's keys) to the value as text, None for NULL."""
+    def rows(self) -> list[dict[str, Any]]:
+        """The rows the destination's table received, in load order. Redshift: those its
+        COPY loaded, each a dict of column name (``DataTableColumns``; without them, the
+        fields' positions ``"1"``, ``"2"`` ... or a JSON object's keys) to the value as
+        text, None for NULL. Snowflake: one a record, as its ``DataLoadingOption`` maps
+        it: the record's JSON object (``JSON_MAPPING``), or that object under
+        ``ContentColumnName`` (with the record's source under ``MetaDataColumnName``)."""
         with self._world.looked():
             return [dict(row) for obj in self._delivery.objects for row in obj.rows or ()]
 

@@ -98,7 +98,14 @@ class Settling:
             stream.source_after[record.shard_id] = record.sequence_number
         if not accept or not fresh:
             return
-        taken = take_in(fresh, with_metadata=stream.delivery.transformer is not None)
+        # A destination that records each record's source (Snowflake's metadata column)
+        # keeps the Kinesis metadata of what is read.
+        keep = getattr(stream.delivery.destination, "read_from", None)
+        taken = take_in(
+            fresh, with_metadata=stream.delivery.transformer is not None or keep is not None
+        )
+        if keep is not None:
+            keep(arn, taken.metadata)
         stream.delivery.accept(taken.entries, self.clock.now(), self.ids, taken.metadata)
         if taken.undecoded and not stream.undecoded_reported:
             # Reported once a stream, whatever `unmodelled` says: no request to refuse.
