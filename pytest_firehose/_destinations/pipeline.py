@@ -158,6 +158,11 @@ class Delivery(Transforming, Converting, Attempting):
         self.target = route.target
         if _kind(route.destination) != _kind(self.destination):
             self.down_failure = self.refusing = None
+        # A destination that keeps what its far end recorded (Redshift's load errors)
+        # takes over its predecessor's.
+        take_over = getattr(route.destination, "take_over", None)
+        if take_over is not None and route.destination is not self.destination:
+            take_over(self.destination)
         self.destination = route.destination
         self.size, self.interval = route.size, route.interval
         self._prefix = route.prefix
