@@ -84,11 +84,10 @@ class RedshiftDestination:
 
     def deliver(self, target: DeliveryTarget, obj: DeliveredObject) -> None:
         self._stage(target, obj)
-        url = f"s3://{self.error_output.bucket}/{obj.key}"
         try:
             rows, errors = load(obj.body, self.options, self.columns)
         except LoadFailed as error:
-            self._record(error.errors, url, obj)
+            self._record(error.errors, obj)
             message = (
                 f"Load into table '{self.table}' failed.  Check 'stl_load_errors' system table "
                 "for details."
@@ -97,14 +96,14 @@ class RedshiftDestination:
             )
             self._failing[obj.key] = message
             raise CopyFailed(message, obj.key) from None
-        self._record(errors, url, obj)
+        self._record(errors, obj)
         self._failing.pop(obj.key, None)
         obj.rows = tuple(rows)
 
-    def _record(self, errors: Iterable[LoadError], url: str, obj: DeliveredObject) -> None:
-        """Keep the load errors of the COPY of ``obj`` (staged at ``url``), as
-        STL_LOAD_ERRORS does."""
-        at = obj.delivered_at
+    def _record(self, errors: Iterable[LoadError], obj: DeliveredObject) -> None:
+        """Keep the load errors of the COPY of ``obj``, as STL_LOAD_ERRORS does: with the
+        staged object's URL and the COPY's time."""
+        url, at = f"s3://{self.error_output.bucket}/{obj.key}", obj.delivered_at
         self.load_errors.extend(replace(error, filename=url, starttime=at) for error in errors)
 
     def take_over(self, previous: object) -> None:
