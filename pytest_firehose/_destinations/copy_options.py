@@ -25,7 +25,13 @@ import re
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from pytest_firehose._destinations.copy_rows import INVALID_UTF8, LoadFailed, Row, read_rows
+from pytest_firehose._destinations.copy_rows import (
+    INVALID_UTF8,
+    LoadError,
+    LoadFailed,
+    Row,
+    read_rows,
+)
 
 #: Keywords that take no argument, and what each sets.
 _FLAGS: dict[str, dict[str, Any]] = {
@@ -262,10 +268,13 @@ def _decompressed(body: bytes, compression: str | None) -> bytes:
         raise LoadFailed(f"the object cannot be read as {compression}: {error}") from None
 
 
-def load(body: bytes, options: CopyOptions, columns: tuple[str, ...] | None) -> list[Row]:
+def load(
+    body: bytes, options: CopyOptions, columns: tuple[str, ...] | None
+) -> tuple[list[Row], list[LoadError]]:
     """The rows COPY loads from a staged object of ``body`` into ``columns`` (None: the
-    fields by position, named ``"1"``, ``"2"`` ..., or a JSON object's keys). Raises
-    :class:`LoadFailed` when the COPY fails as a whole."""
+    fields by position, named ``"1"``, ``"2"`` ..., or a JSON object's keys), and the load
+    errors of the lines it left out (at most ``MAXERROR`` of them). Raises
+    :class:`LoadFailed` when the COPY fails as a whole, with its load errors."""
     if options.malformed is not None:
         raise LoadFailed(f"the COPY command cannot be run: {options.malformed}")
     data = _decompressed(body, options.compression)
@@ -276,9 +285,8 @@ def load(body: bytes, options: CopyOptions, columns: tuple[str, ...] | None) -> 
         text = INVALID_UTF8.sub(options.invalid_char, text)
     rows, errors = read_rows(text, options, columns)
     if len(errors) > options.max_error:
-        first = errors[0]
         raise LoadFailed(
-            f"{len(errors)} line(s) could not be loaded (MAXERROR {options.max_error}); "
-            f"line {first.line}: error {first.code}: {first.reason}"
+            f"{len(errors)} line(s) could not be loaded (MAXERROR {options.max_error})",
+            tuple(errors),
         )
-    return rows
+    return rows, errors

@@ -1,6 +1,7 @@
 """The rows Redshift's COPY reads from a staged object's text, in the format its options
 (:mod:`~pytest_firehose._destinations.copy_options`) name: the default text format, CSV or
-``JSON 'auto'``; each line it cannot load is a :class:`LoadError`.
+``JSON 'auto'``; each line it cannot load is a :class:`LoadError`, a row of Redshift's
+``STL_LOAD_ERRORS``.
 
 Every value is kept as text: the fake does not know the table's column types, so a value a
 typed column would refuse (``abc`` for an INTEGER) loads as it is.
@@ -16,12 +17,14 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from datetime import datetime
+
     from pytest_firehose._destinations.copy_options import CopyOptions
 
 #: What ``surrogateescape`` decodes a byte that is not UTF-8 to.
 INVALID_UTF8 = re.compile("[\udc80-\udcff]")
-#: The load error of a line holding such a byte (without ACCEPTINVCHARS).
-_NOT_UTF8 = (1220, "String contains invalid or unsupported UTF8 codepoints")
+#: The widths of STL_LOAD_ERRORS's text columns (its ``character(n)`` types).
+_COLNAME_WIDTH, _RAW_WIDTH, _REASON_WIDTH = 127, 1024, 100
 #: A row a COPY loads: column name -> value as text, None for NULL.
 Row = dict[str, "str | None"]
 #: A field as read: (whether it was quoted or is to be matched against NULL AS as it was
@@ -30,17 +33,113 @@ _Field = tuple[bool, str, str]
 
 
 class LoadFailed(Exception):
-    """The COPY failed as a whole: the table receives none of the object's rows."""
+    """The COPY failed as a whole: the table receives none of the object's rows.
+    ``errors``: the load errors it recorded (none when it failed before reading a line)."""
+
+    def __init__(self, message: str, errors: tuple[LoadError, ...] = ()) -> None:
+        super().__init__(message)
+        self.errors = errors
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class LoadError:
-    """A line COPY could not load: its number in the object (1-based), Redshift's load error
-    code (the developer guide's "Load error reference") and reason."""
+    """A line COPY could not load, as Redshift records it in ``STL_LOAD_ERRORS``.
 
-    line: int
-    code: int
-    reason: str
+    ``filename`` is the staged object's ``s3://`` URL; ``line_number`` the line's number
+    in it (1-based; for JSON, the last line of the object); ``colname`` the column whose
+    field failed (empty when the line as a whole did); ``err_code`` and ``err_reason`` the
+    load error (the developer guide's "Load error reference"); ``raw_line`` the line and
+    ``raw_field_value`` the field as read, each character that is not ASCII replaced with a
+    period; ``starttime`` when the COPY started (fake time). Text is cut to the table's
+    column widths (127, 1,024 and 100 characters). A COPY that is retried records its
+    errors again, as each COPY does.
+    """
+
+    filename: str = ""
+    line_number: int
+    colname: str = ""
+    err_code: int
+    err_reason: str
+    raw_line: str = ""
+    raw_field_value: str = ""
+    starttime: datetime | None = None
+
+    def __str__(self) -> str:
+        column = f" column {self.colname!r}" if self.colname else ""
+        return (
+            f"{self.filename} line {self.line_number}{column}: {self.err_code} "
+            f"{self.err_reason} (raw line {self.raw_line!r})"
+        )
+
+
+def _raw(text: str) -> str:
+    """``text`` as STL_LOAD_ERRORS shows raw data: each character that is not ASCII (and
+    each byte that is not UTF-8) a period, cut to 1,024 characters."""
+    return "".join(char if char.isascii() else "." for char in text[:_RAW_WIDTH])
+
+
+def _load_error(
+    line: int, code: int, reason: str, raw_line: str, colname: str = "", field: str = ""
+) -> LoadError:
+    return LoadError(
+        line_number=line,
+        colname=colname[:_COLNAME_WIDTH],
+        err_code=code,
+        err_reason=reason[:_REASON_WIDTH],
+        raw_line=_raw(raw_line),
+        raw_field_value=_raw(field),
+    )
+
+
+def _utf8_fault(data: bytes) -> tuple[bytes, int] | None:
+    """The first byte sequence of ``data`` that is not UTF-8 and the number the developer
+    guide's "Multibyte character load errors" gives its kind (None when all of it is)."""
+    index = 0
+    while index < len(data):
+        lead = data[index]
+        if lead < 0x80:
+            index += 1
+            continue
+        if lead < 0xC0 or lead > 0xFD:  # a continuation byte, 0xFE or 0xFF: no start byte
+            return data[index : index + 1], 3
+        length = 2 if lead < 0xE0 else 3 if lead < 0xF0 else 4 if lead < 0xF8 else 5
+        length += lead >= 0xFC
+        sequence = data[index : index + length]
+        for position, byte in enumerate(sequence[1:], 1):
+            if not 0x80 <= byte <= 0xBF:
+                return sequence[: position + 1], 4
+        if length > 4:
+            return sequence, 1
+        if len(sequence) < length:
+            return sequence, 2
+        point = lead & (0xFF >> (length + 1))
+        for byte in sequence[1:]:
+            point = point << 6 | byte & 0x3F
+        if point < (0x80, 0x800, 0x10000)[length - 2]:  # overlong: not its code point
+            return sequence, 9
+        if 0xD800 <= point <= 0xDFFF:
+            return sequence, 5
+        if point > 0x10FFFF:
+            return sequence, 8
+        index += length
+    return None
+
+
+def _not_utf8(
+    line: int, raw_line: str, names: Iterable[str], written: Iterable[str]
+) -> LoadError | None:
+    """Load error 1220 for the first field (as written, under its column's name) that holds
+    a byte that is not UTF-8; None when none does."""
+    for name, text in zip(names, written, strict=False):
+        if INVALID_UTF8.search(text):
+            fault = _utf8_fault(text.encode("utf-8", "surrogateescape"))
+            sequence, number = fault if fault is not None else (b"", 3)
+            reason = (
+                "String contains invalid or unsupported UTF8 codepoints. Bad UTF8 hex "
+                f"sequence: {sequence.hex(' ')} (error {number})"
+            )
+            return _load_error(line, 1220, reason, raw_line, name, text)
+    return None
 
 
 def read_rows(
@@ -59,12 +158,13 @@ def read_rows(
         records = _csv_records(text, options.delimiter or ",", options.quote)
     else:
         records = _text_records(text, options.delimiter or "|", options.escape)
+    lines = text.split("\n")
     rows: list[Row] = []
     errors: list[LoadError] = []
-    for line, fields in records:
-        line += skipped
+    for first, fields in records:
+        line, raw_line = first + skipped, lines[first - 1]
         if isinstance(fields, LoadError):
-            errors.append(LoadError(line, fields.code, fields.reason))
+            errors.append(_load_error(line, fields.err_code, fields.err_reason, raw_line))
             continue
         if options.ignore_blank_lines and fields == [(True, "", "")]:
             continue
@@ -72,19 +172,23 @@ def read_rows(
         values = [_value(field, options) for field in fields]
         if options.fill_record:  # missing columns at the end of a record: NULL
             values += [None] * (len(names) - len(values))
-        if _not_utf8(values):
-            errors.append(LoadError(line, *_NOT_UTF8))
+        written = [field[1] for field in fields]
+        invalid = _not_utf8(line, raw_line, names, written)
+        if invalid is not None:
+            errors.append(invalid)
         elif len(values) > len(names):
-            errors.append(LoadError(line, 1202, "Extra column(s) found"))
+            at = len(names) - 1  # the last column's field was followed by more
+            errors.append(
+                _load_error(line, 1202, "Extra column(s) found", raw_line, names[at], written[at])
+            )
         elif len(values) < len(names):
-            errors.append(LoadError(line, 1214, "Delimiter not found"))
+            at = len(fields) - 1  # no delimiter after the last field the line has
+            errors.append(
+                _load_error(line, 1214, "Delimiter not found", raw_line, names[at], written[at])
+            )
         else:
             rows.append(dict(zip(names, values, strict=True)))
     return rows, errors
-
-
-def _not_utf8(values: Iterable[str | None]) -> bool:
-    return any(value is not None and INVALID_UTF8.search(value) for value in values)
 
 
 def _value(field: _Field, options: CopyOptions) -> str | None:
@@ -180,7 +284,14 @@ def _csv_records(
         elif not (quoted and char.isspace()):  # after the closing quote: white space ignored
             value.append(char)
     if in_quotes:
-        yield first, LoadError(first, 1216, "Unterminated quoted field at the end of the file")
+        yield (
+            first,
+            LoadError(
+                line_number=first,
+                err_code=1216,
+                err_reason="Unterminated quoted field at the end of the file",
+            ),
+        )
     elif fields or value or quoted:
         text_value = "".join(value)
         fields.append((not quoted, text_value, text_value))
@@ -191,7 +302,9 @@ def _json_rows(
     text: str, options: CopyOptions, columns: tuple[str, ...] | None, skipped: int
 ) -> tuple[list[Row], list[LoadError]]:
     """JSON 'auto': each top-level JSON object is a row, its keys matched to the columns
-    (exactly, or ignoring case with 'auto ignorecase'); a column no key matches is NULL."""
+    (exactly, or ignoring case with 'auto ignorecase'); a column no key matches is NULL.
+    A load error names the object's last line, and shows the object as its raw line; JSON
+    that cannot be read fails the COPY, as nothing after it can be read either."""
     decoder = json.JSONDecoder(parse_float=Decimal)
     rows: list[Row] = []
     errors: list[LoadError] = []
@@ -201,13 +314,20 @@ def _json_rows(
             index += 1
         if index >= len(text):
             return rows, errors
-        line = text.count("\n", 0, index) + 1 + skipped
+        start = index
         try:
             document, index = decoder.raw_decode(text, index)
         except ValueError as error:
-            raise LoadFailed(f"Invalid JSON at line {line}: {error.args[0]}") from None
+            line = text.count("\n", 0, getattr(error, "pos", start)) + 1
+            raw_line = text[start:].split("\n", 1)[0]
+            reason = f"Invalid JSON: {getattr(error, 'msg', error.args[0])}"
+            errors.append(_load_error(line + skipped, 1216, reason, raw_line))
+            raise LoadFailed(reason, tuple(errors)) from None
+        line = text.count("\n", 0, index) + 1 + skipped
+        raw_line = text[start:index]
         if not isinstance(document, dict):
-            errors.append(LoadError(line, 1216, "Invalid JSONPath format: not a JSON object"))
+            reason = "Invalid JSONPath format: not a JSON object"
+            errors.append(_load_error(line, 1216, reason, raw_line))
             continue
         if options.json_ignorecase:
             document = {str(key).lower(): value for key, value in document.items()}
@@ -216,8 +336,9 @@ def _json_rows(
         for name in names:
             value = json_text(document.get(name.lower() if options.json_ignorecase else name))
             row[name] = None if value is None else _blank(value, options)
-        if _not_utf8(row.values()):
-            errors.append(LoadError(line, *_NOT_UTF8))
+        invalid = _not_utf8(line, raw_line, list(row), [value or "" for value in row.values()])
+        if invalid is not None:
+            errors.append(invalid)
         else:
             rows.append(row)
 

@@ -158,11 +158,12 @@ class Delivery(Transforming, Converting, Attempting):
         self.target = route.target
         if _kind(route.destination) != _kind(self.destination):
             self.down_failure = self.refusing = None
-        # A destination that keeps something of the records pending (Snowflake: the
-        # Kinesis metadata of those read) takes it over from the one it replaces.
-        carry_over = getattr(route.destination, "carry_over", None)
-        if carry_over is not None:
-            carry_over(self.destination)
+        # A destination that keeps something across an UpdateDestination (Redshift: the
+        # load errors the cluster recorded; Snowflake: the Kinesis metadata of records
+        # read and not loaded yet) takes it over from the one it replaces.
+        take_over = getattr(route.destination, "take_over", None)
+        if take_over is not None and route.destination is not self.destination:
+            take_over(self.destination)
         self.destination = route.destination
         self.size, self.interval = route.size, route.interval
         self._prefix = route.prefix

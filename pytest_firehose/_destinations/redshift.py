@@ -16,18 +16,22 @@ or the COPY fails, it retries for ``RetryOptions.DurationInSeconds`` (3600 s unl
 While the cluster is down (``destination_down()``) objects are still staged: the bucket is
 up. While the bucket does not take an object, nothing is loaded or skipped: the batch is
 retried until its records expire, as an S3 destination's is.
+
+Each line a COPY leaves out is kept in ``load_errors``, as Redshift keeps it in its
+``STL_LOAD_ERRORS`` system table; a COPY that fails says so with Redshift's own message.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
+from dataclasses import replace
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 from pytest_firehose._destinations.base import RETRY_CAP, DeliveryFailed
 from pytest_firehose._destinations.copy_options import load, parse_copy_options, table_columns
-from pytest_firehose._destinations.copy_rows import LoadFailed
+from pytest_firehose._destinations.copy_rows import LoadError, LoadFailed
 from pytest_firehose._destinations.gave_up import written
 from pytest_firehose._destinations.objects import DeliveredObject
 from pytest_firehose._destinations.s3 import S3Destination
@@ -73,18 +77,57 @@ class RedshiftDestination:
         self.retry_duration = timedelta(
             seconds=DEFAULT_RETRY_SECONDS if seconds is None else seconds
         )
+        #: The cluster's STL_LOAD_ERRORS: the lines each COPY left out, in order.
+        self.load_errors: list[LoadError] = []
+        #: Each staged object whose last COPY failed: its key -> why.
+        self._failing: dict[str, str] = {}
 
     def deliver(self, target: DeliveryTarget, obj: DeliveredObject) -> None:
         self._stage(target, obj)
         try:
-            rows = load(obj.body, self.options, self.columns)
+            rows, errors = load(obj.body, self.options, self.columns)
         except LoadFailed as error:
-            raise CopyFailed(
-                f"Load into table '{self.table}' failed. Check 'stl_load_errors' system table "
-                f"for details. ({error})",
-                obj.key,
-            ) from None
+            self._record(error.errors, obj)
+            message = (
+                f"Load into table '{self.table}' failed.  Check 'stl_load_errors' system table "
+                "for details."
+                if error.errors
+                else f"COPY into table '{self.table}' failed: {error}"
+            )
+            self._failing[obj.key] = message
+            raise CopyFailed(message, obj.key) from None
+        self._record(errors, obj)
+        self._failing.pop(obj.key, None)
         obj.rows = tuple(rows)
+
+    def _record(self, errors: Iterable[LoadError], obj: DeliveredObject) -> None:
+        """Keep the load errors of the COPY of ``obj``, as STL_LOAD_ERRORS does: with the
+        staged object's URL and the COPY's time."""
+        url, at = f"s3://{self.error_output.bucket}/{obj.key}", obj.delivered_at
+        self.load_errors.extend(replace(error, filename=url, starttime=at) for error in errors)
+
+    def take_over(self, previous: object) -> None:
+        """Keep what the cluster recorded for the destination this one replaces (an
+        UpdateDestination): its load errors, and the objects whose COPY failed."""
+        if isinstance(previous, RedshiftDestination):
+            self.load_errors[:0] = previous.load_errors
+            self._failing = {**previous._failing, **self._failing}
+
+    def failure_note(self) -> str:
+        """What a failure message tells of this destination's COPYs (empty when all went
+        well): the objects whose last COPY failed, and the load errors, each once."""
+        note = ""
+        if self._failing:
+            lines = "\n".join(
+                f"  s3://{self.error_output.bucket}/{key}: {message}"
+                for key, message in self._failing.items()
+            )
+            note += f"\nfailed Redshift COPYs (retried, then skipped):\n{lines}"
+        if self.load_errors:
+            unique = dict.fromkeys(replace(error, starttime=None) for error in self.load_errors)
+            lines = "\n".join(f"  {error}" for error in unique)
+            note += f"\nRedshift load errors (STL_LOAD_ERRORS):\n{lines}"
+        return note
 
     def unreachable(self, target: DeliveryTarget, obj: DeliveredObject) -> DeliveryFailed:
         """An attempt while the cluster is down: the object is staged, and the COPY fails
@@ -93,7 +136,9 @@ class RedshiftDestination:
             self._stage(target, obj)
         except DeliveryFailed as error:
             return error
-        return CopyFailed(f"{target.name}: the Redshift cluster could not be reached", obj.key)
+        message = f"{target.name}: the Redshift cluster could not be reached"
+        self._failing[obj.key] = message
+        return CopyFailed(message, obj.key)
 
     def _stage(self, target: DeliveryTarget, obj: DeliveredObject) -> None:
         """Write ``obj`` and the manifest of its COPY to the intermediate bucket (raises

@@ -106,11 +106,11 @@ class SnowflakeDestination(StoredDestination):
         name = stream_arn.rsplit("/", 1)[-1]
         self._read.update((record_id, (name, each)) for record_id, each in metadata.items())
 
-    def carry_over(self, before: Destination) -> None:
-        """Keep what ``before``, the destination this one replaces (an UpdateDestination),
+    def take_over(self, previous: Destination) -> None:
+        """Keep what ``previous``, the destination this one replaces (an UpdateDestination),
         kept of records read and not loaded yet."""
-        if isinstance(before, SnowflakeDestination) and before is not self:
-            self._read.update(before._read)
+        if isinstance(previous, SnowflakeDestination):
+            self._read.update(previous._read)
 
     def refusal(self, record: Accepted) -> RecordsRefused | None:
         """The failure of a record that makes no row (not one JSON object); None for one

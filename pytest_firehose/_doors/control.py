@@ -12,11 +12,13 @@ from __future__ import annotations
 import base64
 import threading
 from collections.abc import Callable, Iterable, Mapping
+from dataclasses import asdict
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote
 
 from pytest_firehose._clock import ClockRangeError
+from pytest_firehose._doors.control_destination import EXAMPLE, switch
 from pytest_firehose._doors.control_input import (
     LOG_FIELDS,
     ROUTES,
@@ -44,6 +46,7 @@ from pytest_firehose._handles.firehose import FirehoseHandle
 from pytest_firehose._handles.kinesis import KinesisHandle, KinesisStreamHandle
 
 if TYPE_CHECKING:
+    from pytest_firehose._destinations.copy_rows import LoadError
     from pytest_firehose._destinations.objects import DeliveredObject
     from pytest_firehose._services.kinesis.channel_state import ChannelState
 
@@ -85,10 +88,16 @@ def _firehose_json(stream: DeliveryStreamHandle) -> dict[str, Json]:
         "delivered": _b64_list(stream.delivered),
         "expired": _b64_list(stream.expired),
         "pending": _b64_list(stream.pending),
+        "destination": stream.destination_switches,
+        "load_errors": [_load_error_json(error) for error in stream.load_errors],
         "objects": _objects_json(stream.objects),
         "rows": stream.rows,
         "manifests": _objects_json(stream.manifests),
     }
+
+
+def _load_error_json(error: LoadError) -> dict[str, Json]:
+    return {**asdict(error), "starttime": error.starttime and error.starttime.isoformat()}
 
 
 def _kinesis_json(stream: KinesisStreamHandle) -> dict[str, Json]:
@@ -185,6 +194,7 @@ class Control:
             "POST /_fake/flush": self._flush,
             "POST /_fake/logs": self._logs,
             "POST /_fake/msk": self._msk,
+            "POST /_fake/destination": self._destination,
             "GET /_fake/calls": self._calls,
             "POST /_fake/reset": self._reset,
         }
@@ -407,6 +417,10 @@ class Control:
         except UsageError as error:
             raise ControlError(400, str(error)) from None
         return 200, {"offsets": offsets}
+
+    def _destination(self, body: dict[str, Json], query: Mapping[str, str]) -> Answer:
+        """Switch a delivery stream's destination (``control_destination.py``)."""
+        return 200, switch(self._delivery_stream(body, query, EXAMPLE), body)
 
     def _calls(self, body: dict[str, Json], query: Mapping[str, str]) -> Answer:
         service = query.get("service")

@@ -46,6 +46,7 @@ READS: dict[str, tuple[tuple[str, ...] | None, tuple[str, ...]]] = {
         ("stream", "region", "records", "partition", "offset", "timestamp"),
         ("region",),
     ),
+    "POST /_fake/destination": (("stream", "region", "up", "error", "refuse"), ("region",)),
     "GET /_fake/calls": (("region",), ("service", "region")),
     "POST /_fake/reset": ((), ()),
 }

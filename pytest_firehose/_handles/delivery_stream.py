@@ -9,6 +9,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from pytest_firehose._destinations.base import Accepted, DestinationError
+from pytest_firehose._destinations.copy_rows import LoadError
 from pytest_firehose._destinations.objects import DeliveredObject
 from pytest_firehose._engine.calls import Call
 from pytest_firehose._engine.world import World
@@ -245,6 +246,16 @@ class DeliveryStreamHandle(DestinationSwitches, StreamInputs):
             return [dict(row) for obj in self._delivery.objects for row in obj.rows or ()]
 
     @property
+    def load_errors(self) -> list[LoadError]:
+        """The lines a Redshift destination's COPYs left out, as Redshift records them in
+        ``STL_LOAD_ERRORS``: each with ``filename`` (the staged object's ``s3://`` URL),
+        ``line_number``, ``colname``, ``err_code``, ``err_reason``, ``raw_line``,
+        ``raw_field_value`` and ``starttime``. Lines within ``MAXERROR`` are here too; a
+        retried COPY records its errors again. Empty for the other destinations."""
+        with self._world.looked():
+            return list(getattr(self._delivery.destination, "load_errors", ()))
+
+    @property
     def manifests(self) -> list[DeliveredObject]:
         """The manifests a Redshift destination wrote to its intermediate bucket, oldest
         first: under ``manifests/`` those of the objects COPY loaded, under
@@ -291,12 +302,21 @@ class DeliveryStreamHandle(DestinationSwitches, StreamInputs):
         )
         if message is not None:
             raise AssertionError(
-                message + errors_note(self.delivery_errors) + refused_note(self._refusals())
+                message
+                + errors_note(self.delivery_errors)
+                + refused_note(self._refusals())
+                + self._destination_note()
             )
 
     def _refusals(self) -> list[tuple[str, int]]:
         with self._world.looked():
             return [(str(failure), len(records)) for failure, records in self._delivery.refused]
+
+    def _destination_note(self) -> str:
+        """What the destination tells of its failures (a Redshift COPY's), for messages."""
+        with self._world.looked():
+            note = getattr(self._delivery.destination, "failure_note", None)
+            return note() if note is not None else ""
 
     def __repr__(self) -> str:
         return f"<DeliveryStreamHandle {self.name!r} in {self.region}>"

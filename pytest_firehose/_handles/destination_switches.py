@@ -99,6 +99,21 @@ class DestinationSwitches:
         with self._world.touched():
             self._delivery.refusing = None
 
+    @property
+    def destination_switches(self) -> dict[str, str | bool | None]:
+        """How the switches stand: ``up`` (False from ``destination_down()`` until
+        ``destination_up()``), ``error`` (the code ``destination_down(error=...)`` named,
+        else None) and ``refusing`` (the code ``destination_refuses`` refuses records
+        with, else None)."""
+        self._live("destination")
+        with self._world.looked():
+            down, refusing = self._delivery.down_failure, self._delivery.refusing
+            return {
+                "up": self._delivery.destination_up,
+                "error": down.code if down is not None else None,
+                "refusing": refusing.failure.code if refusing is not None else None,
+            }
+
     def _errors(self, what: str) -> DestinationErrors:
         """The errors of the stream's destination, when the fake stores it."""
         errors = ERRORS.get(getattr(self._delivery.destination, "kind", None) or "")

@@ -1,0 +1,204 @@
+"""``POST /_fake/destination``: a test driving the server from another language takes a
+delivery stream's destination down (naming the error it fails with) and up again, and makes
+it refuse the records that contain given bytes, as the handle's destination switches do;
+``GET /_fake/streams/{name}`` shows the switches and a Redshift destination's load errors."""
+
+from __future__ import annotations
+
+import base64
+import http.client
+import json
+from collections.abc import Iterator
+from typing import Any
+
+import boto3
+import pytest
+from conftest import ROLE, S3
+from test_other_destinations import DOMAIN, SEARCH, SPLUNK
+
+from pytest_firehose._doors.server import FirehoseServer
+
+pytestmark = pytest.mark.filterwarnings("ignore::pytest_firehose.UnmodelledSettingWarning")
+
+ELASTICSEARCH = {**SEARCH, "DomainARN": DOMAIN, "RetryOptions": {"DurationInSeconds": 0}}
+
+
+@pytest.fixture(scope="module")
+def running() -> Iterator[FirehoseServer]:
+    with FirehoseServer() as server:
+        yield server
+
+
+@pytest.fixture
+def served(running: FirehoseServer) -> Iterator[FirehoseServer]:
+    yield running
+    ask(running, "POST", "/_fake/reset")
+
+
+def ask(server: FirehoseServer, method: str, path: str, value: Any = None) -> tuple[int, Any]:
+    connection = http.client.HTTPConnection(server.host, server.port, timeout=10)
+    try:
+        body = b"" if value is None else json.dumps(value).encode()
+        connection.request(method, path, body=body)
+        response = connection.getresponse()
+        return response.status, json.loads(response.read())
+    finally:
+        connection.close()
+
+
+def create(server: FirehoseServer, name: str = "events", **config: Any) -> None:
+    body = {"service": "firehose", "name": name, **config}
+    assert ask(server, "POST", "/_fake/streams", body)[0] == 201
+
+
+def put(server: FirehoseServer, *payloads: bytes) -> None:
+    client = boto3.client(
+        "firehose",
+        endpoint_url=server.url,
+        region_name="us-east-1",
+        aws_access_key_id="testing",
+        aws_secret_access_key="testing",
+    )
+    client.put_record_batch(DeliveryStreamName="events", Records=[{"Data": p} for p in payloads])
+
+
+def b64(*payloads: bytes) -> list[str]:
+    return [base64.b64encode(payload).decode() for payload in payloads]
+
+
+def test_a_destination_taken_down_over_http_holds_records_until_it_is_up(
+    served: FirehoseServer,
+) -> None:
+    create(served)
+
+    assert ask(served, "POST", "/_fake/destination", {"stream": "events", "up": False}) == (
+        200,
+        {"stream": "events", "up": False, "error": None, "refusing": None},
+    )
+    put(served, b"a\n")
+    ask(served, "POST", "/_fake/flush")
+    shown = ask(served, "GET", "/_fake/streams/events")[1]
+    assert (shown["delivered"], shown["pending"]) == ([], b64(b"a\n"))
+    assert shown["destination"] == {"up": False, "error": None, "refusing": None}
+
+    ask(served, "POST", "/_fake/destination", {"stream": "events", "up": True})
+    ask(served, "POST", "/_fake/flush")
+    assert ask(served, "GET", "/_fake/streams/events")[1]["delivered"] == b64(b"a\n")
+
+
+def test_a_down_destination_names_the_error_given_over_http(served: FirehoseServer) -> None:
+    create(served, SplunkDestinationConfiguration=SPLUNK)
+
+    status, answer = ask(
+        served,
+        "POST",
+        "/_fake/destination",
+        {"stream": "events", "up": False, "error": "Splunk.InvalidToken"},
+    )
+
+    assert (status, answer["error"]) == (200, "Splunk.InvalidToken")
+    assert served.firehose["events"].destination_switches["error"] == "Splunk.InvalidToken"
+
+
+def test_records_containing_given_bytes_are_refused_until_refusals_end(
+    served: FirehoseServer,
+) -> None:
+    create(served, ElasticsearchDestinationConfiguration=ELASTICSEARCH)
+
+    status, answer = ask(
+        served,
+        "POST",
+        "/_fake/destination",
+        {"stream": "events", "refuse": {"containing": b64(b"bad")[0], "error": "409"}},
+    )
+    assert (status, answer["refusing"]) == (200, "409")
+    put(served, b"good\n", b"a bad one\n")
+    ask(served, "POST", "/_fake/flush")
+    stream = served.firehose["events"]
+    assert (stream.delivered, stream.backed_up) == ([b"good\n"], [b"a bad one\n"])
+
+    ask(served, "POST", "/_fake/destination", {"stream": "events", "refuse": None})
+    put(served, b"bad again\n")
+    ask(served, "POST", "/_fake/flush")
+    assert stream.delivered == [b"good\n", b"bad again\n"]
+    assert stream.destination_switches["refusing"] is None
+
+
+def test_a_stream_shows_a_redshift_destinations_load_errors(served: FirehoseServer) -> None:
+    redshift = {
+        "RoleARN": ROLE,
+        "ClusterJDBCURL": "jdbc:redshift://cluster.abc123.us-east-1.redshift.amazonaws.com:5439/d",
+        "CopyCommand": {"DataTableName": "events", "DataTableColumns": "a,b"},
+        "Username": "loader",
+        "Password": "secret-password",
+        "S3Configuration": S3,
+    }
+    create(served, RedshiftDestinationConfiguration=redshift)
+    put(served, b"1\n")
+    ask(served, "POST", "/_fake/flush")
+
+    (error,) = ask(served, "GET", "/_fake/streams/events")[1]["load_errors"]
+    assert {k: error[k] for k in ("line_number", "colname", "err_code", "err_reason")} == {
+        "line_number": 1,
+        "colname": "a",
+        "err_code": 1214,
+        "err_reason": "Delimiter not found",
+    }
+    assert error["filename"].startswith("s3://landing/")
+    assert error["starttime"] == served.firehose.clock.now().isoformat()
+
+
+@pytest.mark.parametrize(
+    ("body", "status", "says"),
+    [
+        ({"stream": "nope", "up": False}, 404, "no delivery stream 'nope'"),
+        ({"stream": "events"}, 400, 'give "up" (true or false) or "refuse"'),
+        ({"stream": "events", "up": "no"}, 400, "\"up\" is true or false, not 'no'"),
+        ({"stream": "events", "up": True, "error": "503"}, 400, 'give it with "up": false'),
+        ({"stream": "events", "error": "503"}, 400, 'give "up" (true or false) or "refuse"'),
+        ({"stream": "events", "up": False, "error": 5}, 400, '"error" is an error code'),
+        ({"stream": "events", "up": False, "eror": "503"}, 400, 'takes no "eror"'),
+        ({"stream": "events", "refuse": "bad"}, 400, '"refuse" is {"containing"'),
+        ({"stream": "events", "refuse": {"bytes": "YmFk"}}, 400, '"refuse" takes "containing"'),
+        ({"stream": "events", "refuse": {"containing": "%%"}}, 400, "in base64"),
+        ({"stream": "events", "refuse": {"containing": ""}}, 400, "in base64"),
+        (
+            {"stream": "events", "refuse": {"containing": "YmFk", "error": 409}},
+            400,
+            '"error" is an error code',
+        ),
+        # The handle's own UsageErrors, as 400s: an undocumented code, a destination
+        # without such errors, a destination without single-record refusals.
+        (
+            {"stream": "events", "up": False, "error": "Splunk.Nope"},
+            400,
+            "'Splunk.Nope' is not a documented Splunk delivery error; use one of: "
+            "Splunk.ConnectionTimeout",
+        ),
+        (
+            {"stream": "memory", "up": False, "error": "503"},
+            400,
+            "the errors a destination names are scripted for the destinations the fake stores",
+        ),
+        (
+            {"stream": "events", "refuse": {"containing": "YmFk"}},
+            400,
+            "Splunk refusing single records is not on record",
+        ),
+    ],
+)
+def test_bad_bodies_are_refused_naming_the_fix_and_change_nothing(
+    served: FirehoseServer, body: dict[str, Any], status: int, says: str
+) -> None:
+    create(served, SplunkDestinationConfiguration=SPLUNK)
+    create(served, "memory")
+
+    got, answer = ask(served, "POST", "/_fake/destination", body)
+
+    assert (got, says in answer["error"]) == (status, True), answer
+    for name in ("events", "memory"):
+        assert served.firehose[name].destination_switches == {
+            "up": True,
+            "error": None,
+            "refusing": None,
+        }
