@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from pytest_firehose._clock import FakeClock
+    from pytest_firehose._destinations.copy_rows import LoadError
     from pytest_firehose._destinations.objects import DeliveredObject
     from pytest_firehose._doors.fake import FirehoseFake
     from pytest_firehose._doors.server import FirehoseServer
@@ -45,6 +46,7 @@ __all__ = [
     "KinesisHandle",
     "KinesisRecord",
     "KinesisStreamHandle",
+    "LoadError",
     "Record",
     "ServiceError",
     "Shard",
@@ -68,6 +70,7 @@ _HOMES = {
     "KinesisHandle": "pytest_firehose._handles.kinesis",
     "KinesisRecord": "pytest_firehose._services.kinesis.streams",
     "KinesisStreamHandle": "pytest_firehose._handles.kinesis",
+    "LoadError": "pytest_firehose._destinations.copy_rows",
     "Record": "pytest_firehose._services.firehose.streams",
     "ServiceError": "pytest_firehose._errors",
     "Shard": "pytest_firehose._services.kinesis.streams",
