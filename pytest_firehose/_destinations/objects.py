@@ -8,10 +8,13 @@ import re
 import zoneinfo
 from collections.abc import Mapping
 from datetime import datetime, timezone, tzinfo
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pytest_firehose._destinations.compression import compress, content_encoding
 from pytest_firehose._payload import Payload, payload_bytes
+
+if TYPE_CHECKING:
+    from pytest_firehose._destinations.iceberg import Change
 
 
 class DeliveredObject:
@@ -47,6 +50,8 @@ class DeliveredObject:
             self.__dict__["body"] = body
         self.rows: tuple[dict[str, str | None], ...] | None = None
         self.manifest: DeliveredObject | None = None
+        #: What an Iceberg destination's records did to its tables, in order.
+        self.changes: tuple[Change, ...] | None = None
 
     @functools.cached_property
     def records(self) -> tuple[bytes, ...]:

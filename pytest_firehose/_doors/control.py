@@ -87,6 +87,7 @@ def _firehose_json(stream: DeliveryStreamHandle) -> dict[str, Json]:
         "pending": _b64_list(stream.pending),
         "objects": _objects_json(stream.objects),
         "rows": stream.rows,
+        "tables": stream.tables,
         "manifests": _objects_json(stream.manifests),
     }
 
