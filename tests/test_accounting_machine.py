@@ -36,7 +36,7 @@ from typing import Any
 import boto3
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
-from conftest import BUCKET, REGION, ROLE, SEED
+from conftest import BUCKET, REGION, ROLE, SEED, needs_botocore
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import (
@@ -509,6 +509,41 @@ class RefusingMachine(GivingUpMachine):
         self.refusing = False
 
 
+class IcebergMachine(GivingUpMachine):
+    """The giving-up machine on an Iceberg destination with one table: a record that is one
+    JSON object becomes a row of it, one that is not is written at once to the bucket
+    (``backed_up``), so each still ends exactly once delivered, given up, pending or
+    expired, and the table holds the records delivered."""
+
+    def destination(self) -> dict[str, Any]:
+        table = {"DestinationDatabaseName": "db", "DestinationTableName": "events"}
+        return {
+            "IcebergDestinationConfiguration": {
+                "RoleARN": ROLE,
+                "CatalogConfiguration": {
+                    "CatalogARN": "arn:aws:glue:us-east-1:123456789012:catalog"
+                },
+                "S3Configuration": {"RoleARN": ROLE, "BucketARN": BUCKET},
+                "RetryOptions": {"DurationInSeconds": 120},
+                "DestinationTableConfigurationList": [table],
+            }
+        }
+
+    def _fresh(self, tails: list[bytes]) -> list[bytes]:
+        """Half of them (by content) JSON objects, the others not JSON."""
+        return [
+            json.dumps({"p": base64.b64encode(payload).decode()}).encode()
+            if zlib.crc32(payload) % 2
+            else payload
+            for payload in super()._fresh(tails)
+        ]
+
+    @invariant()
+    def the_table_holds_the_delivered_records(self) -> None:
+        rows = self.stream.tables.get("db.events", [])
+        assert [json.dumps(row).encode() for row in rows] == self.stream.delivered
+
+
 AccountingMachine.TestCase.settings = settings(
     max_examples=30,
     stateful_step_count=25,
@@ -524,3 +559,8 @@ GivingUpMachine.TestCase.settings = AccountingMachine.TestCase.settings
 TestGivingUp = GivingUpMachine.TestCase
 RefusingMachine.TestCase.settings = AccountingMachine.TestCase.settings
 TestRefusing = RefusingMachine.TestCase
+IcebergMachine.TestCase.settings = AccountingMachine.TestCase.settings
+TestIceberg = needs_botocore(
+    "firehose CreateDeliveryStream.IcebergDestinationConfiguration"
+    ".DestinationTableConfigurationList"
+)(IcebergMachine.TestCase)
