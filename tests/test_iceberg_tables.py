@@ -311,12 +311,28 @@ def test_a_down_destination_still_gives_whole_batches_up_and_fills_no_table(
 
 
 def test_tables_is_a_copy(fake: FirehoseFake, client: Any) -> None:
-    stream = delivered(fake, client, iceberg(ORDERS), *rows({"id": 1}))
+    stream = delivered(fake, client, iceberg(ORDERS), *rows({"id": 1, "tags": ["a"]}))
 
+    stream.tables["shop.orders"][0]["tags"].append("b")
     stream.tables["shop.orders"][0]["id"] = 2
     stream.tables["shop.orders"].clear()
 
-    assert stream.tables == {"shop.orders": [{"id": 1}]}
+    assert stream.tables == {"shop.orders": [{"id": 1, "tags": ["a"]}]}
+
+
+def test_a_query_that_fails_on_a_record_sends_it_to_the_error_output(
+    fake: FirehoseFake, client: Any
+) -> None:
+    # The one table configured does not take a record the query was meant to route.
+    config = jq_routed(ORDERS)
+    query = '{destinationDatabaseName: "shop", destinationTableName: (.t | ascii_downcase)}'
+    config["ProcessingConfiguration"]["Processors"][0]["Parameters"][0]["ParameterValue"] = query
+    stream = delivered(fake, client, config, *rows({"t": 1}, {"t": "ORDERS", "id": 2}))
+
+    assert stream.tables == {"shop.orders": [{"t": "ORDERS", "id": 2}]}
+    assert [line["errorCode"] for line in error_lines(fake)] == [
+        "Iceberg.MetadataExtractionFailed"
+    ]
 
 
 def test_an_invalid_jq_query_is_refused_at_creation(fake: FirehoseFake, api: Any) -> None:

@@ -23,6 +23,7 @@ reports. A destination down fails whole batches, as every stored destination's d
 
 from __future__ import annotations
 
+import copy
 import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -88,18 +89,19 @@ def table_rows(changes: Iterable[Change]) -> dict[str, list[dict[str, Any]]]:
     tables: dict[str, list[dict[str, Any]]] = {}
     for change in changes:
         rows = tables.setdefault(change.table, [])
+        row = copy.deepcopy(dict(change.row))
         if change.operation == "insert":
-            rows.append(dict(change.row))
+            rows.append(row)
             continue
         key = [change.row.get(name) for name in change.keys]
-        found = [i for i, row in enumerate(rows) if [row.get(n) for n in change.keys] == key]
+        found = [i for i, held in enumerate(rows) if [held.get(n) for n in change.keys] == key]
         for i in reversed(found[1:] if change.operation == "update" else found):
             del rows[i]
         if change.operation == "update":
             if found:
-                rows[found[0]] = dict(change.row)
+                rows[found[0]] = row
             else:
-                rows.append(dict(change.row))
+                rows.append(row)
     return tables
 
 
@@ -173,11 +175,12 @@ class IcebergDestination(StoredDestination):
             raise RowFailed(NOT_JSON, "The record is not a single JSON object.")
         routing = _routing(getattr(record, "otf", None), answer)
         database, table = routing.get(DATABASE), routing.get(TABLE)
-        if database is None and table is None and len(self._tables) == 1:
-            database, table = next(iter(self._tables)).split(".", 1)
-        if database is None or table is None:
-            if isinstance(answer, str):
+        if database is None and table is None:
+            if isinstance(answer, str):  # the query failed, and nothing else routed it
                 raise RowFailed(EXTRACTION_FAILED, answer)
+            if len(self._tables) == 1:
+                database, table = next(iter(self._tables)).split(".", 1)
+        if database is None or table is None:
             raise RowFailed(
                 NO_TABLE,
                 "The record names no destination table: destinationDatabaseName and "
