@@ -330,9 +330,7 @@ def test_a_query_that_fails_on_a_record_sends_it_to_the_error_output(
     stream = delivered(fake, client, config, *rows({"t": 1}, {"t": "ORDERS", "id": 2}))
 
     assert stream.tables == {"shop.orders": [{"t": "ORDERS", "id": 2}]}
-    assert [line["errorCode"] for line in error_lines(fake)] == [
-        "Iceberg.MetadataExtractionFailed"
-    ]
+    assert [line["errorCode"] for line in error_lines(fake)] == ["Iceberg.MetadataExtractionFailed"]
 
 
 def test_an_invalid_jq_query_is_refused_at_creation(fake: FirehoseFake, api: Any) -> None:
