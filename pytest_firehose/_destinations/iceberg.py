@@ -73,12 +73,13 @@ class Change:
 
 
 class RowFailed(RecordError):
-    """A record the destination could not take; ``table`` is the table it was routed to,
-    when it got that far (its ``S3ErrorOutputPrefix`` applies)."""
+    """A record the destination could not take; ``error_prefix`` is the
+    ``S3ErrorOutputPrefix`` of the table it was routed to, when it got that far and that
+    table has one."""
 
-    def __init__(self, code: str, message: str, table: str | None = None) -> None:
+    def __init__(self, code: str, message: str, error_prefix: str = "") -> None:
         super().__init__(code, message)
-        self.table = table
+        self.error_prefix = error_prefix
 
 
 def table_rows(changes: Iterable[Change]) -> dict[str, list[dict[str, Any]]]:
@@ -121,8 +122,9 @@ class IcebergDestination(StoredDestination):
     def __init__(self, config: dict[str, Any], bucket: Destination) -> None:
         super().__init__(ICEBERG, config, bucket)
         self.append_only = bool(config.get("AppendOnly"))
+        #: By (database, table): names may hold dots.
         self._tables = {
-            f"{table.get('DestinationDatabaseName')}.{table.get('DestinationTableName')}": _Table(
+            (table.get("DestinationDatabaseName"), table.get("DestinationTableName")): _Table(
                 tuple(table.get("UniqueKeys") or ()), table.get("S3ErrorOutputPrefix") or ""
             )
             for table in config.get("DestinationTableConfigurationList") or ()
@@ -179,7 +181,7 @@ class IcebergDestination(StoredDestination):
             if isinstance(answer, str):  # the query failed, and nothing else routed it
                 raise RowFailed(EXTRACTION_FAILED, answer)
             if len(self._tables) == 1:
-                database, table = next(iter(self._tables)).split(".", 1)
+                ((database, table),) = self._tables
         if database is None or table is None:
             raise RowFailed(
                 NO_TABLE,
@@ -188,24 +190,24 @@ class IcebergDestination(StoredDestination):
                 "otfMetadata) unless DestinationTableConfigurationList has exactly one table.",
             )
         name = f"{database}.{table}"
+        configured = self._tables.get((database, table)) or _Table((), "")
+        keys, prefix = configured.keys, configured.error_prefix
         operation = routing.get(OPERATION, "insert")
         if operation not in OPERATIONS:
             raise RowFailed(
                 BAD_OPERATION,
                 f"The operation {operation!r} is not one of {', '.join(OPERATIONS)}.",
-                name,
+                prefix,
             )
         if self.append_only:
             operation = "insert"
-        configured = self._tables.get(name)
-        keys = configured.keys if configured is not None else ()
         if operation != "insert":
             if not keys:
                 raise RowFailed(
                     BAD_KEYS,
                     f"The {operation} needs the UniqueKeys of table {name}, which "
                     "DestinationTableConfigurationList does not give.",
-                    name,
+                    prefix,
                 )
             missing = [key for key in keys if key not in row]
             if missing:
@@ -213,7 +215,7 @@ class IcebergDestination(StoredDestination):
                     BAD_KEYS,
                     f"The record has no value for the unique key(s) {', '.join(missing)} of "
                     f"table {name}.",
-                    name,
+                    prefix,
                 )
         return Change(name, operation, row, keys)
 
@@ -228,8 +230,7 @@ class IcebergDestination(StoredDestination):
             return super().give_up(target, batch, at, failure)
         outputs: dict[str, list[ProcessingFailure]] = {}
         for record, error in zip(batch.records, failure.errors.values(), strict=True):
-            table = self._tables.get(error.table or "") if isinstance(error, RowFailed) else None
-            prefix = table.error_prefix if table is not None else ""
+            prefix = error.error_prefix if isinstance(error, RowFailed) else ""
             outputs.setdefault(prefix, []).append(
                 GaveUp(record, error.code, error.message, batch.attempts, at)
             )
