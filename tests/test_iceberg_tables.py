@@ -394,3 +394,16 @@ def test_the_control_api_shows_the_tables(
         connection.close()
 
     assert shown["tables"] == {"shop.orders": [{"id": 1, "note": None}]}
+
+
+def test_scripting_refusals_on_an_iceberg_destination_says_how_records_fail_alone(
+    fake: FirehoseFake,
+) -> None:
+    stream = fake.firehose.create_delivery_stream(
+        "events", IcebergDestinationConfiguration=iceberg(ORDERS)
+    )
+
+    with pytest.raises(UsageError, match="refuses a record by its content: put one that is not"):
+        stream.destination_refuses(lambda record: True)
+    with pytest.raises(UsageError, match=r"Iceberg\.ConnectionFailed"):
+        stream.destination_down(error="Iceberg.InvalidUniqueKeys")
