@@ -36,6 +36,7 @@ from pytest_firehose._destinations.gave_up import GaveUp, written
 from pytest_firehose._destinations.objects import DeliveredObject
 from pytest_firehose._destinations.partitioning import QUERY_TIME_LIMIT, check_query, query_text
 from pytest_firehose._destinations.processing import ErrorOutput, ProcessingFailure, processor_of
+from pytest_firehose._destinations.query_worker import evaluate
 from pytest_firehose._destinations.stored import StoredDestination
 
 if TYPE_CHECKING:
@@ -145,8 +146,6 @@ class IcebergDestination(StoredDestination):
         records = obj.records
         answers: list[Answer] | None = None
         if self.query is not None and records:
-            from pytest_firehose._destinations.query_worker import evaluate
-
             answers = evaluate(self.query, records, QUERY_TIME_LIMIT)
         changes: list[Change] = []
         taken: list[bytes] = []
