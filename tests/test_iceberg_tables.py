@@ -190,6 +190,31 @@ def test_a_lambda_functions_otf_metadata_routes_its_records(
     assert stream.delivered == rows({"id": 1, "total": 5}, {"name": "ann"}, {"id": 1, "total": 9})
 
 
+def test_otf_metadata_that_is_not_an_object_fails_the_invocations_records(
+    fake: FirehoseFake, client: Any
+) -> None:
+    def transform(event: dict[str, Any], context: Any) -> dict[str, Any]:
+        return {
+            "records": [
+                {**record, "result": "Ok", "metadata": {"otfMetadata": "shop.orders"}}
+                for record in event["records"]
+            ]
+        }
+
+    fake.firehose.lambda_function("route", transform)
+    lambda_arn = "arn:aws:lambda:us-east-1:123456789012:function:route"
+    parameters = [{"ParameterName": "LambdaArn", "ParameterValue": lambda_arn}]
+    processing = {"Enabled": True, "Processors": [{"Type": "Lambda", "Parameters": parameters}]}
+    stream = delivered(
+        fake, client, iceberg(ORDERS, ProcessingConfiguration=processing), *rows({"id": 1})
+    )
+
+    assert stream.tables == {}
+    assert stream.processing_failed == rows({"id": 1})
+    (failed,) = stream.error_objects
+    assert json.loads(failed.body)["errorCode"] == "Lambda.JsonProcessingException"
+
+
 def test_a_table_the_list_does_not_name_takes_inserts(fake: FirehoseFake, client: Any) -> None:
     stream = delivered(fake, client, jq_routed(ORDERS), *rows({"t": "audit", "id": 1}))
 
