@@ -553,6 +553,41 @@ class SnowflakeMachine(RefusingMachine):
         assert all(data.startswith(b"{") for data in self.stream.delivered)
 
 
+class IcebergMachine(GivingUpMachine):
+    """The giving-up machine on an Iceberg destination with one table: a record that is one
+    JSON object becomes a row of it, one that is not is written at once to the bucket
+    (``backed_up``), so each still ends exactly once delivered, given up, pending or
+    expired, and the table holds the records delivered."""
+
+    def destination(self) -> dict[str, Any]:
+        table = {"DestinationDatabaseName": "db", "DestinationTableName": "events"}
+        return {
+            "IcebergDestinationConfiguration": {
+                "RoleARN": ROLE,
+                "CatalogConfiguration": {
+                    "CatalogARN": "arn:aws:glue:us-east-1:123456789012:catalog"
+                },
+                "S3Configuration": {"RoleARN": ROLE, "BucketARN": BUCKET},
+                "RetryOptions": {"DurationInSeconds": 120},
+                "DestinationTableConfigurationList": [table],
+            }
+        }
+
+    def _fresh(self, tails: list[bytes]) -> list[bytes]:
+        """Half of them (by content) JSON objects, the others not JSON."""
+        return [
+            json.dumps({"p": base64.b64encode(payload).decode()}).encode()
+            if zlib.crc32(payload) % 2
+            else payload
+            for payload in super()._fresh(tails)
+        ]
+
+    @invariant()
+    def the_table_holds_the_delivered_records(self) -> None:
+        rows = self.stream.tables.get("db.events", [])
+        assert [json.dumps(row).encode() for row in rows] == self.stream.delivered
+
+
 AccountingMachine.TestCase.settings = settings(
     max_examples=30,
     stateful_step_count=25,
@@ -572,3 +607,8 @@ SnowflakeMachine.TestCase.settings = AccountingMachine.TestCase.settings
 TestSnowflake = needs_botocore("firehose CreateDeliveryStream.SnowflakeDestinationConfiguration")(
     SnowflakeMachine.TestCase
 )
+IcebergMachine.TestCase.settings = AccountingMachine.TestCase.settings
+TestIceberg = needs_botocore(
+    "firehose CreateDeliveryStream.IcebergDestinationConfiguration"
+    ".DestinationTableConfigurationList"
+)(IcebergMachine.TestCase)

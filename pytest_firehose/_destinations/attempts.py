@@ -21,6 +21,7 @@ from pytest_firehose._destinations.base import (
     DestinationError,
     RecordsRefused,
     Refusing,
+    RowsRefused,
 )
 from pytest_firehose._destinations.buffers import Buffer
 from pytest_firehose._destinations.objects import DeliveredObject, object_key
@@ -140,6 +141,11 @@ class Attempting:
                 if failure is None:
                     obj = self._build(batch, at)
                     destination.deliver(self.target, obj)
+            except RowsRefused as refused:
+                if refused.delivered is not None:
+                    self.objects.append(refused.delivered)
+                batch.records = [r for i, r in enumerate(batch.records) if i in refused.errors]
+                failure = refused
             except DeliveryFailed as error:
                 if error.permanent:
                     self.refused.append((error, list(batch.records)))
@@ -182,7 +188,7 @@ class Attempting:
             return False
         if backup is None:
             return False
-        self.backed_up.append(backup)
+        self.backed_up.extend(backup if isinstance(backup, list) else [backup])
         return True
 
     def _refuse(self, batch: Batch, at: datetime) -> RecordsRefused | None:

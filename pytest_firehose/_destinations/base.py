@@ -112,6 +112,18 @@ class RecordsRefused(DeliveryFailed):
         self.errors: Mapping[RecordKey, tuple[str, str]] = errors or {}
 
 
+class RowsRefused(DeliveryFailed):
+    """Records the destination itself could not take as it took the others (an Iceberg
+    record that names no table): ``errors`` maps each one's position in the object, in
+    order, to the error its failed record names; ``delivered`` is the object of the others
+    (None: none). The refused ones are written to the destination's bucket at once."""
+
+    def __init__(self, errors: dict[int, RecordError], delivered: DeliveredObject | None) -> None:
+        super().__init__(f"{len(errors)} record(s) refused")
+        self.errors = errors
+        self.delivered = delivered
+
+
 @dataclass(frozen=True)
 class Refusing:
     """What a test made a destination refuse (``destination_refuses``): the records, as
@@ -148,8 +160,10 @@ class Destination(Protocol):
     ``give_up`` is asked after each failed attempt, with the failure (None when the
     destination was switched off and not tried). Returning an object means the
     destination has disposed of the records otherwise (an HTTP endpoint's S3 backup,
-    say): that object is the backup, and the records are no longer pending. Returning
-    None keeps them waiting for a retry.
+    say): that object is the backup (or those objects, a list), and the records are no
+    longer pending. Returning None keeps them waiting for a retry. ``deliver`` may raise
+    :class:`RowsRefused` for records it took no part of: those stay in the batch, given up
+    on at once, and the object of the others is delivered.
 
     A destination may also say ``max_records``, the most records one delivery holds (an
     HTTP endpoint's request: 10,000): a larger buffer leaves as several batches. One that
@@ -166,7 +180,7 @@ class Destination(Protocol):
 
     def give_up(
         self, target: DeliveryTarget, batch: Batch, at: datetime, failure: DeliveryFailed | None
-    ) -> DeliveredObject | None: ...
+    ) -> DeliveredObject | list[DeliveredObject] | None: ...
 
 
 #: Makes the destination a stream's configuration names: (the CreateDeliveryStream

@@ -49,6 +49,9 @@ class DestinationErrors:
     #: Whether Firehose retries refused records within ``RetryOptions`` (OpenSearch) or
     #: writes them to the bucket at once (Snowflake: "doesn't attempt to deliver it again").
     refusals_retried: bool = True
+    #: How single records fail on their own instead, where they do (Iceberg's), for
+    #: messages.
+    alone: str = ""
 
 
 def _opensearch_error(kind: str, reason: str) -> str:
@@ -182,6 +185,10 @@ ERRORS: dict[str, DestinationErrors] = {
         "Iceberg",
         "iceberg-failed",
         {"Iceberg.ConnectionFailed": "Firehose could not write to the Apache Iceberg table."},
+        alone=(
+            "an Iceberg destination refuses a record by its content: put one that is not a "
+            "JSON object, names no table, or updates a table without UniqueKeys"
+        ),
     ),
 }
 #: The destinations a test can make refuse single records, for messages.

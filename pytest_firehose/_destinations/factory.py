@@ -11,6 +11,7 @@ from typing import Any
 
 from pytest_firehose._destinations.base import Destination, MemoryDestination
 from pytest_firehose._destinations.buffers import BUFFERING_DEFAULTS
+from pytest_firehose._destinations.delivery_errors import ICEBERG
 
 #: Plain and extended S3 are one destination type.
 S3_KINDS = ("ExtendedS3DestinationConfiguration", "S3DestinationConfiguration")
@@ -51,7 +52,8 @@ def destination_for(
     parameter name, such as ``ExtendedS3DestinationConfiguration``) and ``config``.
     Redshift's objects are staged in its intermediate bucket and loaded with COPY
     (:class:`RedshiftDestination`); a Snowflake table receives each record as a row
-    (:class:`SnowflakeDestination`); destinations the fake only stores
+    (:class:`SnowflakeDestination`); Iceberg's records are applied to its tables
+    (:class:`IcebergDestination`); destinations the fake only stores
     (OpenSearch, Splunk ...) keep objects in memory (:class:`StoredDestination`).
 
     ``contained`` says whether a request a destination sends through botocore stays in
@@ -83,6 +85,10 @@ def destination_for(
         from pytest_firehose._destinations.snowflake import SnowflakeDestination
 
         return SnowflakeDestination(config, bucket)
+    if kind == ICEBERG:
+        from pytest_firehose._destinations.iceberg import IcebergDestination
+
+        return IcebergDestination(config, bucket)
     return StoredDestination(kind, config, bucket)
 
 

@@ -15,6 +15,7 @@ from pytest_firehose._payload import Payload, payload_bytes
 
 if TYPE_CHECKING:
     from pytest_firehose._destinations.base import Accepted
+    from pytest_firehose._destinations.iceberg import Change
 
 
 class DeliveredObject:
@@ -53,6 +54,8 @@ class DeliveredObject:
         self.rows: tuple[dict[str, Any], ...] | None = None
         self.accepted: tuple[Accepted, ...] = ()
         self.manifest: DeliveredObject | None = None
+        #: What an Iceberg destination's records did to its tables, in order.
+        self.changes: tuple[Change, ...] | None = None
 
     @functools.cached_property
     def records(self) -> tuple[bytes, ...]:

@@ -68,7 +68,8 @@ _QUERY, _LAMBDA = PARTITION_NAMESPACES
 _INVALID = "InvalidArgumentException"
 #: Processors a stream takes only with dynamic partitioning on (REAL: CloudFormation's
 #: answers, as the AWS CDK's aws-kinesisfirehose processors quote them).
-_PARTITIONING_PROCESSORS = ("MetadataExtraction", "RecordDeAggregation")
+_EXTRACTION = "MetadataExtraction"
+_PARTITIONING_PROCESSORS = (_EXTRACTION, "RecordDeAggregation")
 
 
 class PartitioningFailed(RecordError):
@@ -186,7 +187,7 @@ def deaggregation(config: Mapping[str, Any]) -> Deaggregation | None:
     return Deaggregation(kind, delimiter)
 
 
-def _check_query(query: str) -> None:
+def check_query(query: str) -> None:
     """Refuse ``query`` as CreateDeliveryStream does unless jq compiles it (the program is
     kept for the queries run in this process, ``query_worker.program_of``)."""
     try:
@@ -276,9 +277,10 @@ class Partitioning:
         return groups, failures
 
 
-def partitioning(config: Mapping[str, Any]) -> Partitioning | None:
+def partitioning(config: Mapping[str, Any], *, routed: bool = False) -> Partitioning | None:
     """The configuration's dynamic partitioning, checked as CreateDeliveryStream and
-    UpdateDestination check it, or None when it is not enabled."""
+    UpdateDestination check it, or None when it is not enabled. ``routed``: an Iceberg
+    destination's, whose ``MetadataExtraction`` processor routes records to tables."""
     prefix = config.get("Prefix") or ""
     used = {namespace for namespace, _ in partition_keys_in(prefix)}
     if not enabled(config):
@@ -288,7 +290,7 @@ def partitioning(config: Mapping[str, Any]) -> Partitioning | None:
                 "Dynamic Partitioning is enabled."
             )
         for kind in _PARTITIONING_PROCESSORS:
-            if processor_of(config, kind) is not None:
+            if processor_of(config, kind) is not None and not (routed and kind == _EXTRACTION):
                 raise _refuse(
                     f"class com.amazonaws.services.firehose.internal.model.{kind}Processor "
                     "can only be present when Dynamic Partitioning is enabled."
@@ -322,8 +324,8 @@ def partitioning(config: Mapping[str, Any]) -> Partitioning | None:
     zone = keys_zone(config)
     if query is None:
         return Partitioning(prefix, zone=zone)
-    text = _query_text(query)
-    _check_query(text)
+    text = query_text(query)
+    check_query(text)
     keys = constructed_keys(text)
     in_prefix = {key for namespace, key in partition_keys_in(prefix) if namespace == _QUERY}
     if keys is not None and not keys <= in_prefix:
@@ -348,7 +350,7 @@ def _check_buffering(config: Mapping[str, Any]) -> None:
         )
 
 
-def _query_text(parameters: dict[str, str]) -> str:
+def query_text(parameters: dict[str, str]) -> str:
     engine = parameters.get("JsonParsingEngine", "JQ-1.6")
     if engine != "JQ-1.6":
         raise _refuse(

@@ -21,6 +21,7 @@ from pytest_firehose._destinations.buffers import hints
 from pytest_firehose._destinations.cloudwatch_logs import LogsProcessing, logs_processing
 from pytest_firehose._destinations.compression import extension
 from pytest_firehose._destinations.conversion import conversion_block
+from pytest_firehose._destinations.delivery_errors import ICEBERG
 from pytest_firehose._destinations.objects import keys_zone
 from pytest_firehose._destinations.partitioning import (
     Deaggregation,
@@ -86,7 +87,7 @@ def route_for(
         logs=logs_processing(config),
         delimited=appends_delimiter(config),
         deaggregation=deaggregation(config),
-        partitioning=partitioning(config),
+        partitioning=partitioning(config, routed=getattr(destination, "kind", None) == ICEBERG),
         error_prefix=errors_to.get("ErrorOutputPrefix") or "",
         error_base=errors_to.get("Prefix", ""),
         conversion=conversion_block(config),

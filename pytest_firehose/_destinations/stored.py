@@ -1,8 +1,9 @@
 """Destinations the fake does not deliver to: OpenSearch Service, Elasticsearch, OpenSearch
-Serverless, Splunk and Iceberg (and Snowflake, whose rows
-:mod:`~pytest_firehose._destinations.snowflake` makes on top). What such a destination
-would receive is kept in memory (the delivery's ``objects``); what Firehose writes to S3
-for it is written to the bucket of its ``S3Configuration``:
+Serverless, Splunk, Snowflake (whose rows :mod:`~pytest_firehose._destinations.snowflake`
+makes on top), and Iceberg's failures (its tables are
+:mod:`~pytest_firehose._destinations.iceberg`'s). What such a destination would receive is
+kept in memory (the delivery's ``objects``); what Firehose writes to S3 for it is written to
+the bucket of its ``S3Configuration``:
 
 - the records a transformation failed (``processing-failed/``, as for every destination);
 - while the destination is down (``destination_down()``), the records whose retries ran out
@@ -137,7 +138,7 @@ class StoredDestination:
 
     def give_up(
         self, target: DeliveryTarget, batch: Batch, at: datetime, failure: DeliveryFailed | None
-    ) -> DeliveredObject | None:
+    ) -> DeliveredObject | list[DeliveredObject] | None:
         """Once the retry duration has passed since the first try (at once for records
         refused without retries): the batch's failed records, naming ``failure``'s code
         and message (the destination's default while it is down without one), once

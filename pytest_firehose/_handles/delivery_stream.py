@@ -10,6 +10,7 @@ from typing import Any
 
 from pytest_firehose._destinations.base import Accepted, DestinationError
 from pytest_firehose._destinations.copy_rows import LoadError
+from pytest_firehose._destinations.iceberg import table_rows
 from pytest_firehose._destinations.objects import DeliveredObject
 from pytest_firehose._engine.calls import Call
 from pytest_firehose._engine.world import World
@@ -254,6 +255,16 @@ class DeliveryStreamHandle(DestinationSwitches, StreamInputs):
         retried COPY records its errors again. Empty for the other destinations."""
         with self._world.looked():
             return list(getattr(self._delivery.destination, "load_errors", ()))
+
+    @property
+    def tables(self) -> dict[str, list[dict[str, Any]]]:
+        """The rows an Iceberg destination's tables hold, by ``"database.table"``, as the
+        stream's records left them: each row a record's JSON object, inserted, replaced by
+        an update or removed by a delete (rows with the same ``UniqueKeys`` values), in
+        the order they were written. A copy: changing it changes nothing."""
+        with self._world.looked():
+            objects = self._delivery.objects
+            return table_rows(change for obj in objects for change in obj.changes or ())
 
     @property
     def manifests(self) -> list[DeliveredObject]:

@@ -82,10 +82,11 @@ class DestinationSwitches:
         with self._world.touched():
             errors = self._errors("destination_refuses")
             if not errors.refusals:
+                alone = f"; {errors.alone}" if errors.alone else ""
                 raise UsageError(
                     f"destination_refuses: {errors.name} refusing single records is not on "
                     f"record; these destinations have such refusals: {REFUSING} "
-                    "(destination_down() fails whole deliveries)"
+                    f"(destination_down() fails whole deliveries{alone})"
                 )
             code = next(iter(errors.refusals)) if error is None else error
             message = _documented(errors.refusals, code, f"{errors.name} refusal")

@@ -241,7 +241,32 @@ def _entry(entry: Any, position: int, data_member: str) -> tuple[str, Result]:
     except (binascii.Error, ValueError):
         invalid = f"{where}.{data_member} is not valid base64"
         raise AnswerRejected(JSON_PROCESSING, invalid) from None
+    otf = _otf_metadata(entry, where)
+    if otf is not None:
+        routed = RoutedData(decoded)
+        routed.otf = otf
+        decoded = routed
     return record_id, Result(result, decoded, _partition_keys(entry, where))
+
+
+class RoutedData(bytes):
+    """An ``Ok`` record's new data with the ``metadata.otfMetadata`` the function gave for
+    it (``destinationDatabaseName``, ``destinationTableName``, ``operation``: where an
+    Iceberg destination writes it, and how); it compares and hashes as its bytes, and goes
+    through buffers and retries as they do."""
+
+    otf: Mapping[str, Any]
+
+
+def _otf_metadata(entry: dict[str, Any], where: str) -> dict[str, Any] | None:
+    """An ``Ok`` record's ``metadata.otfMetadata``, or None when it gave none."""
+    metadata = entry.get("metadata")
+    otf = metadata.get("otfMetadata") if isinstance(metadata, dict) else None
+    if otf is None:
+        return None
+    if not isinstance(otf, dict):
+        raise AnswerRejected(JSON_PROCESSING, f'{where}.metadata is not {{"otfMetadata": {{...}}}}')
+    return otf
 
 
 def _partition_keys(entry: dict[str, Any], where: str) -> dict[str, str] | None:

@@ -18,6 +18,7 @@ from pytest_firehose._destinations.cloudwatch_logs import (
     check_decompression_switch,
     logs_processing,
 )
+from pytest_firehose._destinations.delivery_errors import ICEBERG
 from pytest_firehose._destinations.factory import delivery_settings
 from pytest_firehose._destinations.partitioning import check_switch, partitioning
 from pytest_firehose._destinations.processing import (
@@ -243,7 +244,7 @@ class FirehoseService(Puts, StreamSettings, Settling, ServiceBase):
         check_prefixes(kind, config)
         processor = self._lambda_processor(kind, config)
         logs_processing(config)
-        partitioning(config)
+        partitioning(config, routed=kind == ICEBERG)
         arn = self.stream_arn(name)
         target = DeliveryTarget(name, arn, version=1)
         route = self._route(target, kind, config, processor, event_source(source))
@@ -343,7 +344,7 @@ class FirehoseService(Puts, StreamSettings, Settling, ServiceBase):
         logs_processing(config)
         check_decompression_switch(stream.config, config)
         check_switch(stream.config, config)
-        partitioning(config)
+        partitioning(config, routed=kind == ICEBERG)
         check_no_going_back(stream.config_kind, stream.config, kind, config)
         # Everything the update makes is made and checked before the stream takes any of
         # it: a refusal leaves the stream, its version and its delivery as they were.

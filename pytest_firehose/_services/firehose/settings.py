@@ -18,6 +18,7 @@ from typing import Any
 from pytest_firehose._destinations.compression import SNAPPY_FORMATS, available
 from pytest_firehose._destinations.conversion import available as conversion_available
 from pytest_firehose._destinations.copy_options import parse_copy_options
+from pytest_firehose._destinations.delivery_errors import ICEBERG
 from pytest_firehose._destinations.factory import REDSHIFT, S3_KINDS, SNOWFLAKE
 from pytest_firehose._destinations.objects import time_zone
 from pytest_firehose._destinations.processing import newline_delimiter
@@ -49,7 +50,8 @@ def _enabled(block: Any, *, default: bool) -> bool:
 
 
 #: Processor types the fake runs whatever their parameters (MetadataExtraction and
-#: RecordDeAggregation: only with dynamic partitioning, which CreateDeliveryStream checks).
+#: RecordDeAggregation: only with dynamic partitioning, which CreateDeliveryStream checks,
+#: or MetadataExtraction routing an Iceberg destination's records).
 _MODELLED_PROCESSORS = (
     "Lambda",
     "RecordDeAggregation",
@@ -165,6 +167,31 @@ _REDSHIFT_CHECKS: tuple[Check, ...] = (_processing, _copy_options)
 _BACKUP_CHECKS: tuple[Check, ...] = (_compression,)
 
 
+def _iceberg_tables(config: dict[str, Any]) -> str | None:
+    """What of an Iceberg destination's tables the fake does not carry out: it writes no
+    data files, so neither their partitioning nor schema changes nor table creation."""
+    unmodelled = [
+        f"DestinationTableConfigurationList[{i}].PartitionSpec"
+        for i, table in enumerate(config.get("DestinationTableConfigurationList") or ())
+        if table.get("PartitionSpec")
+    ]
+    unmodelled += [
+        name
+        for name in ("SchemaEvolutionConfiguration", "TableCreationConfiguration")
+        if _enabled(config.get(name), default=False)
+    ]
+    if not unmodelled:
+        return None
+    return (
+        f"{', '.join(unmodelled)} {'is' if len(unmodelled) == 1 else 'are'} not modelled: "
+        "the fake writes no data files and knows no table schemas; each record's JSON "
+        "object is a row of the table it names (stream.tables), whatever the table holds"
+    )
+
+
+_ICEBERG_CHECKS: tuple[Check, ...] = (_processing, _iceberg_tables)
+
+
 def _written_s3_blocks(kind: str, config: dict[str, Any]) -> list[str]:
     """The plain S3 blocks of ``config`` the fake writes objects with: a source record
     backup's, and the ``S3Configuration`` of every destination but S3 (failed records,
@@ -189,6 +216,8 @@ def findings(kind: str | None, config: dict[str, Any]) -> list[str]:
         checks = _HTTP_CHECKS
     elif kind == REDSHIFT:
         checks = _REDSHIFT_CHECKS
+    elif kind == ICEBERG:
+        checks = _ICEBERG_CHECKS
     elif kind != SNOWFLAKE:
         found.append(
             f"{kind}: delivery to this destination is not modelled: what it would receive is "

@@ -1,0 +1,257 @@
+"""Delivery to Apache Iceberg tables (``IcebergDestinationConfiguration``): each record is
+routed to a table and applied to it as an insert, an update or a delete. What each table
+holds is kept in memory: every delivered object carries the changes its records made
+(``changes``), and :func:`table_rows` applies them in delivery order.
+
+How a record is routed (the developer guide's "Route incoming records to a single Iceberg
+table" and "... to different Iceberg tables"): a ``MetadataExtraction`` processor's JQ
+query, or the ``metadata.otfMetadata`` a Lambda processor answered for it, gives its
+``destinationDatabaseName``, ``destinationTableName`` and ``operation`` (``insert``, the
+default, ``update`` or ``delete``); without them, a ``DestinationTableConfigurationList`` of
+one table takes every record. A table's ``UniqueKeys`` find the rows an update replaces and
+a delete removes; a table the list does not name takes inserts only (the API reference:
+Firehose writes with insert where a table has no configuration). ``AppendOnly`` inserts
+every record. A record must be one JSON object; its first-level fields are the row.
+
+A record that cannot be routed or applied is written at once, one JSON line, to the
+``S3Configuration`` bucket under ``iceberg-failed/`` (under its table's
+``S3ErrorOutputPrefix`` when that table has one); the rest of its batch is delivered. The
+codes are the fake's (docs/fidelity.md), but ``Iceberg.InvalidUniqueKeys``, seen in users'
+reports. A destination down fails whole batches, as every stored destination's does
+(:mod:`~pytest_firehose._destinations.stored`).
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from pytest_firehose._destinations.base import RecordError, RowsRefused
+from pytest_firehose._destinations.compression import extension
+from pytest_firehose._destinations.delivery_errors import ICEBERG
+from pytest_firehose._destinations.gave_up import GaveUp, written
+from pytest_firehose._destinations.objects import DeliveredObject
+from pytest_firehose._destinations.partitioning import QUERY_TIME_LIMIT, check_query, query_text
+from pytest_firehose._destinations.processing import ErrorOutput, ProcessingFailure, processor_of
+from pytest_firehose._destinations.query_worker import evaluate
+from pytest_firehose._destinations.stored import StoredDestination
+
+if TYPE_CHECKING:
+    from datetime import datetime
+
+    from pytest_firehose._destinations.base import (
+        Batch,
+        DeliveryFailed,
+        DeliveryTarget,
+        Destination,
+    )
+    from pytest_firehose._destinations.query_worker import Answer
+
+#: The error output type of records the destination could not take.
+ICEBERG_FAILED = "iceberg-failed"
+OPERATIONS = ("insert", "update", "delete")
+#: What routes a record: the JQ query's keys, or the Lambda function's ``otfMetadata``.
+DATABASE, TABLE, OPERATION = "destinationDatabaseName", "destinationTableName", "operation"
+NOT_JSON = "Iceberg.InvalidJson"
+EXTRACTION_FAILED = "Iceberg.MetadataExtractionFailed"
+NO_TABLE = "Iceberg.MissingRoutingInformation"
+BAD_OPERATION = "Iceberg.InvalidOperation"
+BAD_KEYS = "Iceberg.InvalidUniqueKeys"
+
+
+@dataclass(frozen=True)
+class Change:
+    """What one record did to ``table`` (``database.table``): ``operation`` with ``row``,
+    the rows an update or delete finds being those equal to it on ``keys``."""
+
+    table: str
+    operation: str
+    row: Mapping[str, Any]
+    keys: tuple[str, ...] = ()
+
+
+class RowFailed(RecordError):
+    """A record the destination could not take; ``error_prefix`` is the
+    ``S3ErrorOutputPrefix`` of the table it was routed to, when it got that far and that
+    table has one."""
+
+    def __init__(self, code: str, message: str, error_prefix: str = "") -> None:
+        super().__init__(code, message)
+        self.error_prefix = error_prefix
+
+
+def table_rows(changes: Iterable[Change]) -> dict[str, list[dict[str, Any]]]:
+    """Each table's rows once ``changes`` are applied in order: an insert adds its row; an
+    update puts its row in the place of the first row with its key values, removing the
+    others with them, and adds it when there is none; a delete removes every row with
+    them."""
+    tables: dict[str, list[dict[str, Any]]] = {}
+    for change in changes:
+        rows = tables.setdefault(change.table, [])
+        row = copy.deepcopy(dict(change.row))
+        if change.operation == "insert":
+            rows.append(row)
+            continue
+        key = [change.row.get(name) for name in change.keys]
+        found = [i for i, held in enumerate(rows) if [held.get(n) for n in change.keys] == key]
+        for i in reversed(found[1:] if change.operation == "update" else found):
+            del rows[i]
+        if change.operation == "update":
+            if found:
+                rows[found[0]] = row
+            else:
+                rows.append(row)
+    return tables
+
+
+@dataclass(frozen=True)
+class _Table:
+    """A table of ``DestinationTableConfigurationList``: its ``UniqueKeys`` and its
+    ``S3ErrorOutputPrefix`` (empty: the ``S3Configuration``'s error output)."""
+
+    keys: tuple[str, ...]
+    error_prefix: str
+
+
+class IcebergDestination(StoredDestination):
+    """Routes each record to its table and applies it there (see the module); while down,
+    gives batches up as every stored destination does."""
+
+    def __init__(self, config: dict[str, Any], bucket: Destination) -> None:
+        super().__init__(ICEBERG, config, bucket)
+        self.append_only = bool(config.get("AppendOnly"))
+        #: By (database, table): names may hold dots.
+        self._tables = {
+            (table.get("DestinationDatabaseName"), table.get("DestinationTableName")): _Table(
+                tuple(table.get("UniqueKeys") or ()), table.get("S3ErrorOutputPrefix") or ""
+            )
+            for table in config.get("DestinationTableConfigurationList") or ()
+        }
+        self._compression = (config.get("S3Configuration") or {}).get(
+            "CompressionFormat", "UNCOMPRESSED"
+        )
+        self._extension = extension(self._compression, None)
+        extraction = processor_of(config, "MetadataExtraction")
+        self.query: str | None = None
+        if extraction is not None:
+            self.query = query_text(extraction)
+            check_query(self.query)
+
+    def deliver(self, target: DeliveryTarget, obj: DeliveredObject) -> None:
+        """Apply each record of ``obj`` to its table; raise :class:`RowsRefused` for
+        those that cannot be, with the object of the others."""
+        records = obj.records
+        answers: list[Answer] | None = None
+        if self.query is not None and records:
+            answers = evaluate(self.query, records, QUERY_TIME_LIMIT)
+        changes: list[Change] = []
+        taken: list[bytes] = []
+        errors: dict[int, RecordError] = {}
+        for position, record in enumerate(records):
+            try:
+                changes.append(self._change(record, answers[position] if answers else None))
+            except RowFailed as failed:
+                errors[position] = failed
+            else:
+                taken.append(record)
+        if not errors:
+            obj.changes = tuple(changes)
+            return
+        delivered = None
+        if taken:
+            delivered = DeliveredObject(obj.key, tuple(taken), obj.delivered_at, obj.delivery_id)
+            delivered.changes = tuple(changes)
+        raise RowsRefused(errors, delivered)
+
+    def _change(self, record: bytes, answer: Answer | None) -> Change:
+        """What ``record`` does to its table (``answer``: the JQ query's for it)."""
+        try:
+            row = json.loads(record)
+        except (ValueError, RecursionError):
+            row = None
+        if not isinstance(row, dict):
+            raise RowFailed(NOT_JSON, "The record is not a single JSON object.")
+        routing = _routing(getattr(record, "otf", None), answer)
+        database, table = routing.get(DATABASE), routing.get(TABLE)
+        if database is None and table is None:
+            if isinstance(answer, str):  # the query failed, and nothing else routed it
+                raise RowFailed(EXTRACTION_FAILED, answer)
+            if len(self._tables) == 1:
+                ((database, table),) = self._tables
+        if database is None or table is None:
+            raise RowFailed(
+                NO_TABLE,
+                "The record names no destination table: destinationDatabaseName and "
+                "destinationTableName are needed (from the JQ query or the Lambda function's "
+                "otfMetadata) unless DestinationTableConfigurationList has exactly one table.",
+            )
+        name = f"{database}.{table}"
+        configured = self._tables.get((database, table)) or _Table((), "")
+        keys, prefix = configured.keys, configured.error_prefix
+        operation = routing.get(OPERATION, "insert")
+        if operation not in OPERATIONS:
+            raise RowFailed(
+                BAD_OPERATION,
+                f"The operation {operation!r} is not one of {', '.join(OPERATIONS)}.",
+                prefix,
+            )
+        if self.append_only:
+            operation = "insert"
+        if operation != "insert":
+            if not keys:
+                raise RowFailed(
+                    BAD_KEYS,
+                    f"The {operation} needs the UniqueKeys of table {name}, which "
+                    "DestinationTableConfigurationList does not give.",
+                    prefix,
+                )
+            missing = [key for key in keys if key not in row]
+            if missing:
+                raise RowFailed(
+                    BAD_KEYS,
+                    f"The record has no value for the unique key(s) {', '.join(missing)} of "
+                    f"table {name}.",
+                    prefix,
+                )
+        return Change(name, operation, row, keys)
+
+    def give_up(
+        self, target: DeliveryTarget, batch: Batch, at: datetime, failure: DeliveryFailed | None
+    ) -> DeliveredObject | list[DeliveredObject] | None:
+        """The records the destination could not take: at once, their error objects, one
+        for each error output (a table's ``S3ErrorOutputPrefix``, else the
+        ``S3Configuration``'s), once the bucket took them all (None while it does not:
+        the batch is tried again). Anything else: as every stored destination."""
+        if not isinstance(failure, RowsRefused):
+            return super().give_up(target, batch, at, failure)
+        outputs: dict[str, list[ProcessingFailure]] = {}
+        for record, error in zip(batch.records, failure.errors.values(), strict=True):
+            prefix = error.error_prefix if isinstance(error, RowFailed) else ""
+            outputs.setdefault(prefix, []).append(
+                GaveUp(record, error.code, error.message, batch.attempts, at)
+            )
+        objects = []
+        for prefix, failures in outputs.items():
+            output = self._failed_output
+            if prefix:
+                output = ErrorOutput(prefix, "", self._compression, self._extension)
+            obj = output.object_for(failures, ICEBERG_FAILED, target, batch.delivery_id)
+            if written(self.error_output, target, obj) is None:
+                return None
+            objects.append(obj)
+        return objects
+
+
+def _routing(otf: Mapping[str, Any] | None, answer: Answer | None) -> dict[str, str]:
+    """A record's routing: each of the database, table and operation from the Lambda
+    function's ``otfMetadata`` when it gave it, else from the JQ query's answer."""
+    routing: dict[str, str] = {}
+    for source in (otf or {}, answer if isinstance(answer, dict) else {}):
+        for name in (DATABASE, TABLE, OPERATION):
+            value = source.get(name)
+            if name not in routing and value is not None and not isinstance(value, (dict, list)):
+                routing[name] = value if isinstance(value, str) else json.dumps(value)
+    return routing

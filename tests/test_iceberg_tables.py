@@ -1,0 +1,434 @@
+"""An Apache Iceberg destination's tables: every record routed to a table (the one table
+configured, a MetadataExtraction JQ query, a Lambda processor's ``otfMetadata``) and applied
+there as an insert, update or delete by the table's ``UniqueKeys``; ``AppendOnly``; records
+that cannot be routed or applied written to the S3 bucket under ``iceberg-failed/`` (or
+their table's ``S3ErrorOutputPrefix``); the handle's ``tables`` and the control API."""
+
+from __future__ import annotations
+
+import base64
+import http.client
+import json
+import warnings
+from collections.abc import Iterator
+from typing import Any
+
+import boto3
+import pytest
+from conftest import ROLE, S3, needs_botocore, put
+from moto import mock_aws
+
+from pytest_firehose import FirehoseFake, FirehoseServer, UnmodelledSettingWarning
+from pytest_firehose._errors import UsageError
+
+pytestmark = needs_botocore(
+    "firehose CreateDeliveryStream.IcebergDestinationConfiguration"
+    ".DestinationTableConfigurationList"
+)
+
+CATALOG = {"CatalogARN": "arn:aws:glue:us-east-1:123456789012:catalog"}
+ORDERS = {"DestinationDatabaseName": "shop", "DestinationTableName": "orders", "UniqueKeys": ["id"]}
+USERS = {"DestinationDatabaseName": "shop", "DestinationTableName": "users"}
+#: Routes each record by its own fields: the table in ``t``, the operation in ``op``.
+ROUTING_QUERY = '{destinationDatabaseName: "shop", destinationTableName: .t, operation: .op}'
+
+
+def iceberg(*tables: dict[str, Any], **extra: Any) -> dict[str, Any]:
+    """An Iceberg destination writing to ``tables``, its failed records to ``landing``."""
+    return {
+        "RoleARN": ROLE,
+        "CatalogConfiguration": CATALOG,
+        "S3Configuration": S3,
+        "DestinationTableConfigurationList": list(tables),
+        **extra,
+    }
+
+
+def jq_routed(*tables: dict[str, Any], **extra: Any) -> dict[str, Any]:
+    """``iceberg(...)`` routing each record with ``ROUTING_QUERY``."""
+    extraction = {
+        "Type": "MetadataExtraction",
+        "Parameters": [
+            {"ParameterName": "MetadataExtractionQuery", "ParameterValue": ROUTING_QUERY},
+            {"ParameterName": "JsonParsingEngine", "ParameterValue": "JQ-1.6"},
+        ],
+    }
+    processing = {"Enabled": True, "Processors": [extraction]}
+    return iceberg(*tables, ProcessingConfiguration=processing, **extra)
+
+
+def rows(*records: dict[str, Any]) -> list[bytes]:
+    return [json.dumps(record).encode() for record in records]
+
+
+def delivered(fake: FirehoseFake, client: Any, config: dict[str, Any], *payloads: bytes) -> Any:
+    """The stream after ``payloads`` were put and flushed."""
+    stream = fake.firehose.create_delivery_stream("events", IcebergDestinationConfiguration=config)
+    put(client, *payloads)
+    fake.firehose.flush()
+    return stream
+
+
+def error_lines(fake: FirehoseFake) -> list[dict[str, Any]]:
+    """The failed records stream ``events`` wrote to its bucket, one dict each."""
+    objects = fake.world.firehose().streams["events"].backed_up
+    return [json.loads(line) for obj in objects for line in obj.body.splitlines()]
+
+
+def test_one_configured_table_takes_every_record_as_an_insert(
+    fake: FirehoseFake, client: Any
+) -> None:
+    stream = delivered(fake, client, iceberg(ORDERS), *rows({"id": 1}, {"id": 1}, {"id": 2}))
+
+    # Insert is the default operation: duplicates stay (developer guide).
+    assert stream.tables == {"shop.orders": [{"id": 1}, {"id": 1}, {"id": 2}]}
+    assert stream.backed_up == []
+
+
+def test_a_jq_query_routes_records_and_unique_keys_apply_updates_and_deletes(
+    fake: FirehoseFake, client: Any
+) -> None:
+    stream = delivered(
+        fake,
+        client,
+        jq_routed(ORDERS, USERS),
+        *rows(
+            {"t": "orders", "op": "insert", "id": 1, "total": 5},
+            {"t": "orders", "op": "insert", "id": 2, "total": 7},
+            {"t": "users", "op": "insert", "name": "ann"},
+            {"t": "orders", "op": "update", "id": 1, "total": 6},
+            {"t": "orders", "op": "delete", "id": 2},
+            {"t": "orders", "op": "update", "id": 3, "total": 1},
+            {"t": "orders", "id": 4},
+        ),
+    )
+
+    assert stream.tables == {
+        "shop.orders": [
+            {"t": "orders", "op": "update", "id": 1, "total": 6},
+            {"t": "orders", "op": "update", "id": 3, "total": 1},  # no row had id 3
+            {"t": "orders", "id": 4},  # no operation: an insert
+        ],
+        "shop.users": [{"t": "users", "op": "insert", "name": "ann"}],
+    }
+    assert stream.backed_up == []
+
+
+def test_an_update_replaces_every_row_with_its_key_and_a_delete_removes_them_all(
+    fake: FirehoseFake, client: Any
+) -> None:
+    keyed = {**ORDERS, "UniqueKeys": ["region", "id"]}
+    stream = delivered(
+        fake,
+        client,
+        jq_routed(keyed),
+        *rows(
+            {"t": "orders", "region": "eu", "id": 1, "v": "a"},
+            {"t": "orders", "region": "us", "id": 1, "v": "b"},
+            {"t": "orders", "region": "eu", "id": 1, "v": "c"},
+            {"t": "orders", "op": "update", "region": "eu", "id": 1, "v": "d"},
+            {"t": "orders", "region": "us", "id": 1, "v": "e"},
+        ),
+    )
+    assert [row["v"] for row in stream.tables["shop.orders"]] == ["d", "b", "e"]
+
+    put(client, *rows({"t": "orders", "op": "delete", "region": "us", "id": 1}))
+    fake.firehose.flush()
+
+    assert [row["v"] for row in stream.tables["shop.orders"]] == ["d"]
+
+
+def test_a_lambda_functions_otf_metadata_routes_its_records(
+    fake: FirehoseFake, client: Any
+) -> None:
+    def transform(event: dict[str, Any], context: Any) -> dict[str, Any]:
+        answered = []
+        for record in event["records"]:
+            data = json.loads(base64.b64decode(record["data"]))
+            routing = {
+                "destinationDatabaseName": "shop",
+                "destinationTableName": data.pop("kind"),
+                "operation": data.pop("action"),
+            }
+            answered.append(
+                {
+                    "recordId": record["recordId"],
+                    "result": "Ok",
+                    "data": base64.b64encode(json.dumps(data).encode()).decode(),
+                    "metadata": {"otfMetadata": routing},
+                }
+            )
+        return {"records": answered}
+
+    fake.firehose.lambda_function("route", transform)
+    lambda_arn = "arn:aws:lambda:us-east-1:123456789012:function:route"
+    processing = {
+        "Enabled": True,
+        "Processors": [
+            {
+                "Type": "Lambda",
+                "Parameters": [{"ParameterName": "LambdaArn", "ParameterValue": lambda_arn}],
+            }
+        ],
+    }
+    stream = delivered(
+        fake,
+        client,
+        iceberg(ORDERS, USERS, ProcessingConfiguration=processing),
+        *rows(
+            {"kind": "orders", "action": "insert", "id": 1, "total": 5},
+            {"kind": "users", "action": "insert", "name": "ann"},
+            {"kind": "orders", "action": "update", "id": 1, "total": 9},
+        ),
+    )
+
+    assert stream.tables == {
+        "shop.orders": [{"id": 1, "total": 9}],
+        "shop.users": [{"name": "ann"}],
+    }
+    # What reached the tables is the function's data, without the routing fields.
+    assert stream.delivered == rows({"id": 1, "total": 5}, {"name": "ann"}, {"id": 1, "total": 9})
+
+
+def test_otf_metadata_that_is_not_an_object_fails_the_invocations_records(
+    fake: FirehoseFake, client: Any
+) -> None:
+    def transform(event: dict[str, Any], context: Any) -> dict[str, Any]:
+        return {
+            "records": [
+                {**record, "result": "Ok", "metadata": {"otfMetadata": "shop.orders"}}
+                for record in event["records"]
+            ]
+        }
+
+    fake.firehose.lambda_function("route", transform)
+    lambda_arn = "arn:aws:lambda:us-east-1:123456789012:function:route"
+    parameters = [{"ParameterName": "LambdaArn", "ParameterValue": lambda_arn}]
+    processing = {"Enabled": True, "Processors": [{"Type": "Lambda", "Parameters": parameters}]}
+    stream = delivered(
+        fake, client, iceberg(ORDERS, ProcessingConfiguration=processing), *rows({"id": 1})
+    )
+
+    assert stream.tables == {}
+    assert stream.processing_failed == rows({"id": 1})
+    (failed,) = stream.error_objects
+    assert json.loads(failed.body)["errorCode"] == "Lambda.JsonProcessingException"
+
+
+def test_a_table_the_list_does_not_name_takes_inserts(fake: FirehoseFake, client: Any) -> None:
+    stream = delivered(fake, client, jq_routed(ORDERS), *rows({"t": "audit", "id": 1}))
+
+    assert stream.tables == {"shop.audit": [{"t": "audit", "id": 1}]}
+
+
+@needs_botocore("firehose CreateDeliveryStream.IcebergDestinationConfiguration.AppendOnly")
+def test_append_only_inserts_every_record_whatever_its_operation(
+    fake: FirehoseFake, client: Any
+) -> None:
+    stream = delivered(
+        fake,
+        client,
+        jq_routed(ORDERS, AppendOnly=True),
+        *rows(
+            {"t": "orders", "op": "insert", "id": 1},
+            {"t": "orders", "op": "update", "id": 1},
+            {"t": "orders", "op": "delete", "id": 1},
+        ),
+    )
+
+    assert [row["op"] for row in stream.tables["shop.orders"]] == ["insert", "update", "delete"]
+
+
+def test_records_that_cannot_be_routed_or_applied_go_to_iceberg_failed_with_their_codes(
+    fake: FirehoseFake, client: Any
+) -> None:
+    stream = delivered(
+        fake,
+        client,
+        jq_routed(ORDERS, USERS),
+        b"not json",
+        b"[1, 2]",
+        *rows(
+            {"op": "insert", "id": 1},  # no table
+            {"t": "orders", "op": "upsert", "id": 1},
+            {"t": "users", "op": "update", "name": "ann"},  # users has no UniqueKeys
+            {"t": "orders", "op": "delete"},  # no id
+            {"t": "orders", "id": 7},
+        ),
+    )
+
+    assert stream.tables == {"shop.orders": [{"t": "orders", "id": 7}]}
+    assert stream.delivered == rows({"t": "orders", "id": 7})
+    assert len(stream.backed_up) == 6
+    lines = error_lines(fake)
+    assert [line["errorCode"] for line in lines] == [
+        "Iceberg.InvalidJson",
+        "Iceberg.InvalidJson",
+        "Iceberg.MissingRoutingInformation",
+        "Iceberg.InvalidOperation",
+        "Iceberg.InvalidUniqueKeys",
+        "Iceberg.InvalidUniqueKeys",
+    ]
+    assert [base64.b64decode(line["rawData"]) for line in lines] == stream.backed_up
+    assert {line["attemptsMade"] for line in lines} == {1}
+    assert "'upsert'" in lines[3]["errorMessage"]
+
+
+def test_two_tables_and_no_routing_send_every_record_to_the_error_output(
+    fake: FirehoseFake, client: Any
+) -> None:
+    stream = delivered(fake, client, iceberg(ORDERS, USERS), *rows({"id": 1}))
+
+    assert stream.tables == {}
+    assert [line["errorCode"] for line in error_lines(fake)] == [
+        "Iceberg.MissingRoutingInformation"
+    ]
+
+
+def test_failed_records_are_written_to_the_bucket_under_their_tables_error_prefix(
+    fake: FirehoseFake,
+) -> None:
+    orders = {**ORDERS, "S3ErrorOutputPrefix": "orders-errors/"}
+    with mock_aws():
+        s3 = boto3.client("s3", region_name="us-east-1")
+        s3.create_bucket(Bucket="landing")
+        client = boto3.client("firehose", region_name="us-east-1")
+        stream = delivered(
+            fake,
+            client,
+            jq_routed(orders, USERS),
+            b"not json",
+            *rows({"t": "orders", "op": "delete"}, {"t": "orders", "id": 1}),
+        )
+        listed = s3.list_objects_v2(Bucket="landing")["Contents"]
+        bodies = {
+            o["Key"]: s3.get_object(Bucket="landing", Key=o["Key"])["Body"].read() for o in listed
+        }
+
+    by_folder = {key.split("/")[0]: key for key in bodies}
+    assert sorted(by_folder) == ["iceberg-failed", "orders-errors"]
+    assert by_folder["orders-errors"].startswith("orders-errors/iceberg-failed/")
+    (failed,) = bodies[by_folder["iceberg-failed"]].splitlines()
+    assert json.loads(failed)["errorCode"] == "Iceberg.InvalidJson"
+    (keyless,) = bodies[by_folder["orders-errors"]].splitlines()
+    assert json.loads(keyless)["errorCode"] == "Iceberg.InvalidUniqueKeys"
+    assert stream.tables == {"shop.orders": [{"t": "orders", "id": 1}]}
+
+
+def test_a_down_destination_still_gives_whole_batches_up_and_fills_no_table(
+    fake: FirehoseFake, client: Any
+) -> None:
+    config = iceberg(ORDERS, RetryOptions={"DurationInSeconds": 60})
+    stream = fake.firehose.create_delivery_stream("events", IcebergDestinationConfiguration=config)
+    stream.destination_down()
+    put(client, *rows({"id": 1}))
+    fake.firehose.flush()
+    fake.firehose.clock.advance(minutes=2)
+
+    assert stream.tables == {}
+    assert stream.backed_up == rows({"id": 1})
+    assert [line["errorCode"] for line in error_lines(fake)] == ["Iceberg.ConnectionFailed"]
+
+    stream.destination_up()
+    put(client, *rows({"id": 2}))
+    fake.firehose.flush()
+    assert stream.tables == {"shop.orders": [{"id": 2}]}
+
+
+def test_tables_is_a_copy(fake: FirehoseFake, client: Any) -> None:
+    stream = delivered(fake, client, iceberg(ORDERS), *rows({"id": 1, "tags": ["a"]}))
+
+    stream.tables["shop.orders"][0]["tags"].append("b")
+    stream.tables["shop.orders"][0]["id"] = 2
+    stream.tables["shop.orders"].clear()
+
+    assert stream.tables == {"shop.orders": [{"id": 1, "tags": ["a"]}]}
+
+
+def test_a_query_that_fails_on_a_record_sends_it_to_the_error_output(
+    fake: FirehoseFake, client: Any
+) -> None:
+    # The one table configured does not take a record the query was meant to route.
+    config = jq_routed(ORDERS)
+    query = '{destinationDatabaseName: "shop", destinationTableName: (.t | ascii_downcase)}'
+    config["ProcessingConfiguration"]["Processors"][0]["Parameters"][0]["ParameterValue"] = query
+    stream = delivered(fake, client, config, *rows({"t": 1}, {"t": "ORDERS", "id": 2}))
+
+    assert stream.tables == {"shop.orders": [{"t": "ORDERS", "id": 2}]}
+    assert [line["errorCode"] for line in error_lines(fake)] == ["Iceberg.MetadataExtractionFailed"]
+
+
+def test_an_invalid_jq_query_is_refused_at_creation(fake: FirehoseFake, api: Any) -> None:
+    config = jq_routed(ORDERS)
+    config["ProcessingConfiguration"]["Processors"][0]["Parameters"][0]["ParameterValue"] = "{"
+    with pytest.raises(api.exceptions.InvalidArgumentException, match="not a valid jq query"):
+        api.create_delivery_stream(
+            DeliveryStreamName="events", IcebergDestinationConfiguration=config
+        )
+
+
+def test_a_record_de_aggregation_processor_still_needs_dynamic_partitioning(
+    fake: FirehoseFake,
+) -> None:
+    processor = {
+        "Type": "RecordDeAggregation",
+        "Parameters": [{"ParameterName": "SubRecordType", "ParameterValue": "JSON"}],
+    }
+    config = iceberg(ORDERS, ProcessingConfiguration={"Enabled": True, "Processors": [processor]})
+    with pytest.raises(UsageError, match="can only be present when Dynamic Partitioning"):
+        fake.firehose.create_delivery_stream("events", IcebergDestinationConfiguration=config)
+
+
+@needs_botocore(
+    "firehose CreateDeliveryStream.IcebergDestinationConfiguration.SchemaEvolutionConfiguration"
+)
+def test_what_the_fake_does_not_model_of_the_tables_is_reported_by_name(
+    fake: FirehoseFake,
+) -> None:
+    orders = {**ORDERS, "PartitionSpec": {"Identity": [{"SourceName": "id"}]}}
+    config = iceberg(orders, SchemaEvolutionConfiguration={"Enabled": True})
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        fake.firehose.create_delivery_stream("events", IcebergDestinationConfiguration=config)
+        plain = iceberg(USERS)
+        fake.firehose.create_delivery_stream("plain", IcebergDestinationConfiguration=plain)
+
+    (warning,) = [w.message for w in caught if isinstance(w.message, UnmodelledSettingWarning)]
+    assert str(warning).startswith(
+        "IcebergDestinationConfiguration.DestinationTableConfigurationList[0].PartitionSpec, "
+        "SchemaEvolutionConfiguration are not modelled"
+    )
+
+
+@pytest.fixture
+def served(fake: FirehoseFake) -> Iterator[FirehoseServer]:
+    with FirehoseServer(fake.world) as server:
+        yield server
+
+
+def test_the_control_api_shows_the_tables(
+    fake: FirehoseFake, client: Any, served: FirehoseServer
+) -> None:
+    delivered(fake, client, iceberg(ORDERS), *rows({"id": 1, "note": None}))
+
+    connection = http.client.HTTPConnection(served.host, served.port, timeout=10)
+    try:
+        connection.request("GET", "/_fake/streams/events")
+        shown = json.loads(connection.getresponse().read())
+    finally:
+        connection.close()
+
+    assert shown["tables"] == {"shop.orders": [{"id": 1, "note": None}]}
+
+
+def test_scripting_refusals_on_an_iceberg_destination_says_how_records_fail_alone(
+    fake: FirehoseFake,
+) -> None:
+    stream = fake.firehose.create_delivery_stream(
+        "events", IcebergDestinationConfiguration=iceberg(ORDERS)
+    )
+
+    with pytest.raises(UsageError, match="refuses a record by its content: put one that is not"):
+        stream.destination_refuses(lambda record: True)
+    with pytest.raises(UsageError, match=r"Iceberg\.ConnectionFailed"):
+        stream.destination_down(error="Iceberg.InvalidUniqueKeys")
