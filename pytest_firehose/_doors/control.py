@@ -92,6 +92,7 @@ def _firehose_json(stream: DeliveryStreamHandle) -> dict[str, Json]:
         "load_errors": [_load_error_json(error) for error in stream.load_errors],
         "objects": _objects_json(stream.objects),
         "rows": stream.rows,
+        "documents": stream.documents,
         "manifests": _objects_json(stream.manifests),
     }
 
