@@ -112,16 +112,33 @@ def test_records_containing_given_bytes_are_refused_until_refusals_end(
         {"stream": "events", "refuse": {"containing": b64(b"bad")[0], "error": "409"}},
     )
     assert (status, answer["refusing"]) == (200, "409")
-    put(served, b"good\n", b"a bad one\n")
+    put(served, b'{"good": 1}\n', b'{"bad": 2}\n')
     ask(served, "POST", "/_fake/flush")
     stream = served.firehose["events"]
-    assert (stream.delivered, stream.backed_up) == ([b"good\n"], [b"a bad one\n"])
+    assert (stream.delivered, stream.backed_up) == ([b'{"good": 1}\n'], [b'{"bad": 2}\n'])
 
     ask(served, "POST", "/_fake/destination", {"stream": "events", "refuse": None})
-    put(served, b"bad again\n")
+    put(served, b'{"bad": 3}\n')
     ask(served, "POST", "/_fake/flush")
-    assert stream.delivered == [b"good\n", b"bad again\n"]
+    assert stream.delivered == [b'{"good": 1}\n', b'{"bad": 3}\n']
     assert stream.destination_switches["refusing"] is None
+
+
+def test_a_stream_shows_the_documents_its_indexes_received(served: FirehoseServer) -> None:
+    create(
+        served,
+        ElasticsearchDestinationConfiguration=ELASTICSEARCH,
+    )
+    put(served, b'{"msg": "hi"}\n')
+    ask(served, "POST", "/_fake/flush")
+
+    status, shown = ask(served, "GET", "/_fake/streams/events")
+    assert status == 200
+    [document] = shown["documents"]
+    assert document["_source"] == {"msg": "hi"}
+    assert document["_index"].startswith("logs-")
+    assert document["_id"] == served.firehose["events"].records[0].record_id
+    assert shown["rows"] == []
 
 
 def test_a_stream_shows_a_redshift_destinations_load_errors(served: FirehoseServer) -> None:

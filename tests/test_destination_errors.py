@@ -88,14 +88,14 @@ def test_documents_refused_no_more_before_the_retries_run_out_are_delivered(
         "events", AmazonopensearchserviceDestinationConfiguration=OPENSEARCH
     )
     stream.destination_refuses(_bad, error="429")
-    _put(b"bad 1", b"good")
+    _put(b'{"bad": 1}', b'{"good": 2}')
     fake.firehose.flush()
     fake.firehose.clock.advance(seconds=60)
 
     stream.destination_accepts()
     fake.firehose.clock.advance(seconds=30)  # the next retry (1 s doubling: 63 s, then 127 s)
 
-    assert stream.delivered == [b"good", b"bad 1"]
+    assert stream.delivered == [b'{"good": 2}', b'{"bad": 1}']
     assert stream.backed_up == []
     assert stream.pending == []
 
@@ -140,10 +140,10 @@ def test_every_opensearch_kind_refuses_documents(
         "events", **{kind: {**config, "RetryOptions": {"DurationInSeconds": 0}}}
     )
     stream.destination_refuses(_bad, error="409")
-    _put(b"bad", b"ok")
+    _put(b'{"bad": 1}', b'{"ok": 2}')
     fake.firehose.flush()
 
-    assert stream.delivered == [b"ok"]
+    assert stream.delivered == [b'{"ok": 2}']
     (obj,) = fake.world.firehose().streams["events"].backed_up
     assert obj.key.startswith("AmazonOpenSearchService-failed/")
     assert json.loads(obj.body)["errorCode"] == "409"
@@ -177,10 +177,10 @@ def test_a_refusal_that_raises_is_reported_and_the_records_wait(fake: FirehoseFa
         raise ValueError("no")
 
     stream.destination_refuses(broken)
-    _put(b"a")
+    _put(b"{}")
     fake.firehose.flush()
 
-    assert stream.pending == [b"a"]
+    assert stream.pending == [b"{}"]
     assert [type(e.error) for e in stream.delivery_errors] == [ValueError]
 
 

@@ -12,10 +12,6 @@ import pytest
 from moto import mock_aws
 from search_backfill import backfill
 
-# Delivery to OpenSearch itself is not modelled: pytest-firehose says so with a warning
-# when the stream is created, and keeps what the cluster would have indexed in memory.
-pytestmark = pytest.mark.filterwarnings("ignore::pytest_firehose.UnmodelledSettingWarning")
-
 ROLE = "arn:aws:iam::123456789012:role/firehose"
 
 

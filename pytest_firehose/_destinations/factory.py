@@ -11,7 +11,7 @@ from typing import Any
 
 from pytest_firehose._destinations.base import Destination, MemoryDestination
 from pytest_firehose._destinations.buffers import BUFFERING_DEFAULTS
-from pytest_firehose._destinations.delivery_errors import ICEBERG
+from pytest_firehose._destinations.delivery_errors import ICEBERG, OPENSEARCH, SERVERLESS
 
 #: Plain and extended S3 are one destination type.
 S3_KINDS = ("ExtendedS3DestinationConfiguration", "S3DestinationConfiguration")
@@ -20,6 +20,9 @@ S3_KINDS = ("ExtendedS3DestinationConfiguration", "S3DestinationConfiguration")
 REDSHIFT = "RedshiftDestinationConfiguration"
 #: Snowflake's rows are made from the records (:class:`SnowflakeDestination`).
 SNOWFLAKE = "SnowflakeDestinationConfiguration"
+#: The OpenSearch destinations, whose documents are made from the records
+#: (:class:`OpenSearchDestination`).
+OPENSEARCH_KINDS = (*OPENSEARCH, SERVERLESS)
 
 
 def delivery_settings(kind: str | None, config: dict[str, Any]) -> dict[str, Any]:
@@ -52,9 +55,10 @@ def destination_for(
     parameter name, such as ``ExtendedS3DestinationConfiguration``) and ``config``.
     Redshift's objects are staged in its intermediate bucket and loaded with COPY
     (:class:`RedshiftDestination`); a Snowflake table receives each record as a row
-    (:class:`SnowflakeDestination`); Iceberg's records are applied to its tables
-    (:class:`IcebergDestination`); destinations the fake only stores
-    (OpenSearch, Splunk ...) keep objects in memory (:class:`StoredDestination`).
+    (:class:`SnowflakeDestination`), an OpenSearch index each record as a document
+    (:class:`OpenSearchDestination`); Iceberg's records are applied to its tables
+    (:class:`IcebergDestination`); the destination the fake only stores (Splunk) keeps
+    objects in memory (:class:`StoredDestination`).
 
     ``contained`` says whether a request a destination sends through botocore stays in
     the process right now (a fake's interceptor answers or refuses it); S3 deliveries are
@@ -89,6 +93,10 @@ def destination_for(
         from pytest_firehose._destinations.iceberg import IcebergDestination
 
         return IcebergDestination(config, bucket)
+    if kind in OPENSEARCH_KINDS:
+        from pytest_firehose._destinations.opensearch import OpenSearchDestination
+
+        return OpenSearchDestination(kind, config, bucket)
     return StoredDestination(kind, config, bucket)
 
 

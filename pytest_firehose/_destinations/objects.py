@@ -30,8 +30,9 @@ class DeliveredObject:
     An object a Redshift destination staged and loaded also has ``rows``, the rows its COPY
     loaded into the table, and ``manifest``, the manifest object that COPY read; both are
     None for every other object (a Snowflake destination's has the rows its table
-    received). ``accepted`` holds the records a delivery made it of (payload, record id,
-    arrival), for a destination that reads their ids.
+    received). An OpenSearch destination's has ``documents``, those its indexes received.
+    ``accepted`` holds the records a delivery made it of (payload, record id, arrival),
+    for a destination that reads their ids.
     """
 
     def __init__(
@@ -52,6 +53,7 @@ class DeliveredObject:
         if body is not None:
             self.__dict__["body"] = body
         self.rows: tuple[dict[str, Any], ...] | None = None
+        self.documents: tuple[dict[str, Any], ...] | None = None
         self.accepted: tuple[Accepted, ...] = ()
         self.manifest: DeliveredObject | None = None
         #: What an Iceberg destination's records did to its tables, in order.

@@ -76,7 +76,7 @@ def _not_json(name: str) -> Any:
     raise ValueError(f"{name} is not JSON")
 
 
-def _json_object(payload: Any) -> dict[str, Any] | None:
+def json_object(payload: Any) -> dict[str, Any] | None:
     """The record's JSON object, or None when it is not one JSON object in UTF-8 (NaN and
     Infinity are no JSON)."""
     try:
@@ -115,14 +115,14 @@ class SnowflakeDestination(StoredDestination):
     def refusal(self, record: Accepted) -> RecordsRefused | None:
         """The failure of a record that makes no row (not one JSON object); None for one
         that does."""
-        return _NOT_JSON if _json_object(record[0]) is None else None
+        return _NOT_JSON if json_object(record[0]) is None else None
 
     def deliver(self, target: DeliveryTarget, obj: DeliveredObject) -> None:
         obj.rows = tuple(self._row(target, record) for record in obj.accepted)
 
     def _row(self, target: DeliveryTarget, record: Accepted) -> dict[str, Any]:
         payload, key, arrived = record
-        value = _json_object(payload) or {}
+        value = json_object(payload) or {}
         if self._content is None:
             return value
         row: dict[str, Any] = {self._content: value}

@@ -1,9 +1,10 @@
-"""Destinations the fake does not deliver to: OpenSearch Service, Elasticsearch, OpenSearch
-Serverless, Splunk, Snowflake (whose rows :mod:`~pytest_firehose._destinations.snowflake`
-makes on top), and Iceberg's failures (its tables are
-:mod:`~pytest_firehose._destinations.iceberg`'s). What such a destination would receive is
-kept in memory (the delivery's ``objects``); what Firehose writes to S3 for it is written to
-the bucket of its ``S3Configuration``:
+"""Destinations the fake does not deliver to: Splunk (and Snowflake, whose rows
+:mod:`~pytest_firehose._destinations.snowflake` makes on top; OpenSearch Service,
+Elasticsearch and OpenSearch Serverless, whose documents
+:mod:`~pytest_firehose._destinations.opensearch` makes; and Iceberg's failures, its tables
+being :mod:`~pytest_firehose._destinations.iceberg`'s). What such a destination would
+receive is kept in memory (the delivery's ``objects``); what Firehose writes to S3 for it is
+written to the bucket of its ``S3Configuration``:
 
 - the records a transformation failed (``processing-failed/``, as for every destination);
 - while the destination is down (``destination_down()``), the records whose retries ran out
@@ -74,23 +75,33 @@ _ROTATION: dict[str, Callable[[datetime], str]] = {
 }
 
 
+def index_name(kind: str, config: Mapping[str, Any]) -> Callable[[datetime], str]:
+    """The index an OpenSearch destination ``kind`` (``config``) writes a record that
+    arrived at a time to: ``IndexName`` with its rotation's suffix (Serverless: none)."""
+    index = str(config.get("IndexName", ""))
+    if kind == SERVERLESS:
+        return lambda arrived: index
+    rotate = _ROTATION.get(str(config.get("IndexRotationPeriod", "OneDay")), _ROTATION["OneDay"])
+    return lambda arrived: index + rotate(arrived)
+
+
 def _extra_fields(kind: str, config: Mapping[str, Any]) -> Extra:
     """The fields ``kind``'s failed records add to the common ones."""
-    index = str(config.get("IndexName", ""))
-    rotate = _ROTATION.get(str(config.get("IndexRotationPeriod", "OneDay")), _ROTATION["OneDay"])
     if kind in OPENSEARCH:
+        index = index_name(kind, config)
         type_name = str(config.get("TypeName", ""))
         return lambda record_id, arrived: (
             {
                 "esDocumentId": record_id,
-                "esIndexName": index + rotate(arrived),
+                "esIndexName": index(arrived),
                 "esTypeName": type_name,
             },
             {},
         )
     if kind == SERVERLESS:
+        name = str(config.get("IndexName", ""))
         return lambda record_id, arrived: (
-            {"osDocumentId": record_id, "osIndexName": index},
+            {"osDocumentId": record_id, "osIndexName": name},
             {},
         )
     if kind == SPLUNK:

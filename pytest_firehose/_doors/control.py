@@ -93,6 +93,7 @@ def _firehose_json(stream: DeliveryStreamHandle) -> dict[str, Json]:
         "objects": _objects_json(stream.objects),
         "rows": stream.rows,
         "tables": stream.tables,
+        "documents": stream.documents,
         "manifests": _objects_json(stream.manifests),
     }
 

@@ -247,6 +247,19 @@ class DeliveryStreamHandle(DestinationSwitches, StreamInputs):
             return [dict(row) for obj in self._delivery.objects for row in obj.rows or ()]
 
     @property
+    def documents(self) -> list[dict[str, Any]]:
+        """The documents an OpenSearch, Elasticsearch or OpenSearch Serverless destination's
+        indexes received, in delivery order, each as its bulk request's ``index`` action
+        names it: ``_index`` (``IndexName`` with its rotation's suffix), ``_id`` (the
+        RecordId; None with ``NO_DOCUMENT_ID`` and on Serverless, where the index makes
+        one), ``_type`` (``TypeName``, None without one) and ``_source`` (the record's JSON
+        object). Empty for the other destinations."""
+        with self._world.looked():
+            return [
+                dict(document) for obj in self._delivery.objects for document in obj.documents or ()
+            ]
+
+    @property
     def load_errors(self) -> list[LoadError]:
         """The lines a Redshift destination's COPYs left out, as Redshift records them in
         ``STL_LOAD_ERRORS``: each with ``filename`` (the staged object's ``s3://`` URL),

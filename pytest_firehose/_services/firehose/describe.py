@@ -8,7 +8,7 @@ import hashlib
 from typing import Any
 
 from pytest_firehose._destinations.buffers import BUFFERING_DEFAULTS, DEFAULT_BUFFERING
-from pytest_firehose._destinations.factory import S3_KINDS
+from pytest_firehose._destinations.factory import OPENSEARCH_KINDS, S3_KINDS
 from pytest_firehose._destinations.processing import DEFAULT_RETRIES, buffering_defaults
 from pytest_firehose._destinations.stored import RETRY_DEFAULTS
 from pytest_firehose._errors import ServiceError
@@ -68,14 +68,6 @@ REQUIRED = {
     ),
     "IcebergDestinationConfiguration": ("RoleARN", "CatalogConfiguration", "S3Configuration"),
 }
-#: The OpenSearch destinations: a stream with one may only be updated to one of them, and
-#: no other stream to one of them (DOC: UpdateDestination, "Switching between Amazon
-#: OpenSearch Service and other services is not supported").
-OPENSEARCH_KINDS = (
-    "ElasticsearchDestinationConfiguration",
-    "AmazonopensearchserviceDestinationConfiguration",
-    "AmazonOpenSearchServerlessDestinationConfiguration",
-)
 #: What DescribeDeliveryStream adds to a Lambda processor given without them, in the order
 #: AWS lists them: LambdaArn, NumberOfRetries, RoleArn (the destination's role),
 #: BufferSizeInMBs, BufferIntervalInSeconds. The values are the API reference's defaults
@@ -314,6 +306,9 @@ def updated_destination(
         return merged_kind, merge_update(config, update)
     if update_kind == kind:
         return kind, merge_update(config, update)
+    # The OpenSearch destinations: a stream with one may only be updated to one of them, and
+    # no other stream to one of them (DOC: UpdateDestination, "Switching between Amazon
+    # OpenSearch Service and other services is not supported").
     if (kind in OPENSEARCH_KINDS) != (update_kind in OPENSEARCH_KINDS):
         raise ServiceError(
             "InvalidArgumentException",

@@ -1,0 +1,251 @@
+"""The documents an OpenSearch Service, Elasticsearch or OpenSearch Serverless destination's
+indexes receive (``stream.documents``): each record's JSON object, with its index (after
+rotation), its id and its type; a record that is no JSON object fails as OpenSearch's bulk
+answer refuses it and ends in the ``S3Configuration`` bucket."""
+
+from __future__ import annotations
+
+import base64
+import json
+import warnings
+from datetime import datetime
+from typing import Any
+
+import boto3
+import pytest
+from conftest import needs_botocore
+from moto import mock_aws
+from test_other_destinations import DOMAIN, SEARCH
+
+from pytest_firehose import FirehoseFake, UnmodelledSettingWarning
+
+OPENSEARCH = {**SEARCH, "DomainARN": DOMAIN, "RetryOptions": {"DurationInSeconds": 60}}
+SERVERLESS = {**SEARCH, "CollectionEndpoint": "https://abc.us-east-1.aoss.amazonaws.com"}
+MAPPER_400 = '{"type":"mapper_parsing_exception","reason":"failed to parse"}'
+DOCUMENT_IDS = needs_botocore(
+    "firehose CreateDeliveryStream.AmazonopensearchserviceDestinationConfiguration"
+    ".DocumentIdOptions"
+)
+
+
+def _put(*data: bytes) -> list[str]:
+    client = boto3.client("firehose", region_name="us-east-1")
+    answer = client.put_record_batch(
+        DeliveryStreamName="events", Records=[{"Data": d} for d in data]
+    )
+    return [entry["RecordId"] for entry in answer["RequestResponses"]]
+
+
+def _failed_lines(s3: Any) -> list[dict[str, Any]]:
+    lines = []
+    for listed in s3.list_objects_v2(Bucket="landing").get("Contents", []):
+        assert listed["Key"].startswith("AmazonOpenSearchService-failed/")
+        body = s3.get_object(Bucket="landing", Key=listed["Key"])["Body"].read()
+        lines += [json.loads(line) for line in body.decode().splitlines()]
+    return lines
+
+
+def test_each_record_is_a_document_of_the_daily_index_with_its_record_id(
+    fake: FirehoseFake,
+) -> None:
+    stream = fake.firehose.create_delivery_stream(
+        "events", AmazonopensearchserviceDestinationConfiguration=OPENSEARCH
+    )
+    arrived = fake.firehose.clock.now()
+    first, second = _put(b'{"level": "info", "n": 1}\n', b'{"level": "error", "n": 2}')
+    fake.firehose.flush()
+
+    assert stream.documents == [
+        {
+            "_index": f"logs-{arrived:%Y-%m-%d}",
+            "_id": first,
+            "_type": None,
+            "_source": {"level": "info", "n": 1},
+        },
+        {
+            "_index": f"logs-{arrived:%Y-%m-%d}",
+            "_id": second,
+            "_type": None,
+            "_source": {"level": "error", "n": 2},
+        },
+    ]
+
+
+def test_an_opensearch_destination_is_no_longer_reported_as_unmodelled(
+    fake: FirehoseFake,
+) -> None:
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", UnmodelledSettingWarning)
+        for kind, config in (
+            ("AmazonopensearchserviceDestinationConfiguration", OPENSEARCH),
+            ("ElasticsearchDestinationConfiguration", OPENSEARCH),
+            ("AmazonOpenSearchServerlessDestinationConfiguration", SERVERLESS),
+        ):
+            fake.firehose.create_delivery_stream(kind[:20], **{kind: config})
+
+
+@pytest.mark.parametrize(
+    ("period", "suffix"),
+    [
+        ("NoRotation", lambda at: ""),
+        ("OneHour", lambda at: f"-{at:%Y-%m-%d-%H}"),
+        ("OneMonth", lambda at: f"-{at:%Y-%m}"),
+    ],
+)
+def test_the_index_rotates_with_the_arrival(fake: FirehoseFake, period: str, suffix: Any) -> None:
+    stream = fake.firehose.create_delivery_stream(
+        "events",
+        AmazonopensearchserviceDestinationConfiguration={
+            **OPENSEARCH,
+            "IndexRotationPeriod": period,
+        },
+    )
+    arrived: datetime = fake.firehose.clock.now()
+    _put(b"{}")
+    fake.firehose.clock.advance(days=40)  # the buffer's 300 s, and far past the period
+
+    assert [document["_index"] for document in stream.documents] == ["logs" + suffix(arrived)]
+
+
+def test_a_document_names_the_index_and_id_its_failed_record_names(fake: FirehoseFake) -> None:
+    with mock_aws():
+        s3 = boto3.client("s3", region_name="us-east-1")
+        s3.create_bucket(Bucket="landing")
+        stream = fake.firehose.create_delivery_stream(
+            "events",
+            ElasticsearchDestinationConfiguration={
+                **OPENSEARCH,
+                "IndexRotationPeriod": "OneWeek",
+                "TypeName": "event",
+            },
+        )
+        stream.destination_refuses(lambda record: b"false" in record)
+        _put(b'{"keep": false}', b'{"keep": true}')
+        fake.firehose.clock.advance(minutes=30)
+        [line] = _failed_lines(s3)
+
+    [document] = stream.documents
+    assert document["_source"] == {"keep": True}
+    assert document["_type"] == line["esTypeName"] == "event"
+    assert document["_index"] == line["esIndexName"]
+    assert document["_index"].startswith("logs-")
+    assert len(document["_id"]) == len(line["esDocumentId"])
+
+
+@DOCUMENT_IDS
+def test_no_document_id_leaves_the_id_to_the_domain(fake: FirehoseFake) -> None:
+    stream = fake.firehose.create_delivery_stream(
+        "events",
+        AmazonopensearchserviceDestinationConfiguration={
+            **OPENSEARCH,
+            "DocumentIdOptions": {"DefaultDocumentIdFormat": "NO_DOCUMENT_ID"},
+        },
+    )
+    _put(b'{"a": 1}')
+    fake.firehose.flush()
+
+    assert [(d["_id"], d["_source"]) for d in stream.documents] == [(None, {"a": 1})]
+
+
+@DOCUMENT_IDS
+def test_firehose_default_ids_are_the_record_ids(fake: FirehoseFake) -> None:
+    stream = fake.firehose.create_delivery_stream(
+        "events",
+        AmazonopensearchserviceDestinationConfiguration={
+            **OPENSEARCH,
+            "DocumentIdOptions": {"DefaultDocumentIdFormat": "FIREHOSE_DEFAULT"},
+        },
+    )
+    ids = _put(b'{"a": 1}', b'{"a": 2}')
+    fake.firehose.flush()
+
+    assert [document["_id"] for document in stream.documents] == ids
+
+
+def test_a_serverless_collection_makes_its_own_ids_and_does_not_rotate(
+    fake: FirehoseFake,
+) -> None:
+    stream = fake.firehose.create_delivery_stream(
+        "events", AmazonOpenSearchServerlessDestinationConfiguration=SERVERLESS
+    )
+    _put(b'{"a": 1}')
+    fake.firehose.flush()
+
+    assert stream.documents == [{"_index": "logs", "_id": None, "_type": None, "_source": {"a": 1}}]
+
+
+@pytest.mark.parametrize(
+    "record", [b"not json", b'["an", "array"]', b"42", b'{"a": NaN}', b"\xff{}", b'{"a": 1}{}']
+)
+def test_a_record_that_is_no_json_object_fails_as_the_bulk_answer_refuses_it(
+    fake: FirehoseFake, record: bytes
+) -> None:
+    with mock_aws():
+        s3 = boto3.client("s3", region_name="us-east-1")
+        s3.create_bucket(Bucket="landing")
+        stream = fake.firehose.create_delivery_stream(
+            "events", AmazonopensearchserviceDestinationConfiguration=OPENSEARCH
+        )
+        _, refused_id = _put(b'{"ok": 1}', record)
+        fake.firehose.flush()
+        assert stream.pending == [record]  # retried within RetryOptions
+        fake.firehose.clock.advance(minutes=5)
+        [line] = _failed_lines(s3)
+
+    assert [document["_source"] for document in stream.documents] == [{"ok": 1}]
+    assert stream.backed_up == [record]
+    assert stream.pending == []
+    assert (line["errorCode"], line["errorMessage"]) == ("400", MAPPER_400)
+    assert line["esDocumentId"] == refused_id
+    assert base64.b64decode(line["rawData"]) == record
+
+
+def test_a_record_that_is_no_json_object_is_backed_up_in_memory_without_moto(
+    fake: FirehoseFake,
+) -> None:
+    stream = fake.firehose.create_delivery_stream(
+        "events",
+        AmazonOpenSearchServerlessDestinationConfiguration={
+            **SERVERLESS,
+            "RetryOptions": {"DurationInSeconds": 0},
+        },
+    )
+    _put(b"plain text", b'{"ok": 1}')
+    fake.firehose.flush()
+
+    assert stream.backed_up == [b"plain text"]
+    (obj,) = fake.world.firehose().streams["events"].backed_up
+    assert obj.key.startswith("AmazonOpenSearchService-failed/")
+    line = json.loads(obj.body)
+    assert (line["errorCode"], line["osIndexName"]) == ("400", "logs")
+    assert [document["_source"] for document in stream.documents] == [{"ok": 1}]
+
+
+def test_a_down_cluster_receives_no_documents_until_it_is_back(fake: FirehoseFake) -> None:
+    stream = fake.firehose.create_delivery_stream(
+        "events", AmazonopensearchserviceDestinationConfiguration=OPENSEARCH
+    )
+    stream.destination_down()
+    _put(b'{"a": 1}')
+    fake.firehose.flush()
+    assert stream.documents == []
+
+    stream.destination_up()
+    fake.firehose.flush()
+
+    assert [document["_source"] for document in stream.documents] == [{"a": 1}]
+
+
+def test_every_document_is_backed_up_with_all_documents(fake: FirehoseFake) -> None:
+    stream = fake.firehose.create_delivery_stream(
+        "events",
+        AmazonopensearchserviceDestinationConfiguration={
+            **OPENSEARCH,
+            "S3BackupMode": "AllDocuments",
+        },
+    )
+    _put(b'{"a": 1}', b"no document")
+    fake.firehose.clock.advance(minutes=10)
+
+    assert [document["_source"] for document in stream.documents] == [{"a": 1}]
+    assert stream.source_backup == [b'{"a": 1}', b"no document"]
