@@ -37,7 +37,7 @@ from pytest_firehose._destinations.objects import DeliveredObject
 from pytest_firehose._destinations.partitioning import QUERY_TIME_LIMIT, check_query, query_text
 from pytest_firehose._destinations.processing import ErrorOutput, ProcessingFailure, processor_of
 from pytest_firehose._destinations.query_worker import evaluate
-from pytest_firehose._destinations.stored import StoredDestination
+from pytest_firehose._destinations.stored import StoredDestination, json_object
 
 if TYPE_CHECKING:
     from datetime import datetime
@@ -168,11 +168,8 @@ class IcebergDestination(StoredDestination):
 
     def _change(self, record: bytes, answer: Answer | None) -> Change:
         """What ``record`` does to its table (``answer``: the JQ query's for it)."""
-        try:
-            row = json.loads(record)
-        except (ValueError, RecursionError):
-            row = None
-        if not isinstance(row, dict):
+        row = json_object(record)
+        if row is None:
             raise RowFailed(NOT_JSON, "The record is not a single JSON object.")
         routing = _routing(getattr(record, "otf", None), answer)
         database, table = routing.get(DATABASE), routing.get(TABLE)

@@ -28,8 +28,7 @@ from typing import TYPE_CHECKING, Any
 
 from pytest_firehose._destinations.base import RecordsRefused
 from pytest_firehose._destinations.delivery_errors import ERRORS, SERVERLESS
-from pytest_firehose._destinations.snowflake import json_object
-from pytest_firehose._destinations.stored import StoredDestination, index_name
+from pytest_firehose._destinations.stored import StoredDestination, index_name, json_object
 from pytest_firehose._ids import record_id_text
 
 if TYPE_CHECKING:

@@ -24,17 +24,15 @@ makes rows fail as a table would refuse them, ``Snowflake.ExtraColumns`` ...).
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from pytest_firehose._destinations.base import RecordsRefused
 from pytest_firehose._destinations.delivery_errors import ERRORS, SNOWFLAKE
-from pytest_firehose._destinations.stored import StoredDestination
+from pytest_firehose._destinations.stored import StoredDestination, json_object
 from pytest_firehose._errors import ServiceError
 from pytest_firehose._ids import record_id_text
 from pytest_firehose._lambda.firehose_events import epoch_millis
-from pytest_firehose._payload import payload_bytes
 
 if TYPE_CHECKING:
     from pytest_firehose._destinations.base import Accepted, DeliveryTarget, Destination
@@ -70,20 +68,6 @@ def _columns(config: Mapping[str, Any]) -> tuple[str, str | None, str | None]:
             f"{CONTENT_AND_METADATA}."
         )
     return option, content, metadata
-
-
-def _not_json(name: str) -> Any:
-    raise ValueError(f"{name} is not JSON")
-
-
-def json_object(payload: Any) -> dict[str, Any] | None:
-    """The record's JSON object, or None when it is not one JSON object in UTF-8 (NaN and
-    Infinity are no JSON)."""
-    try:
-        value = json.loads(payload_bytes(payload).decode(), parse_constant=_not_json)
-    except (ValueError, RecursionError):  # UnicodeDecodeError is a ValueError
-        return None
-    return value if isinstance(value, dict) else None
 
 
 class SnowflakeDestination(StoredDestination):

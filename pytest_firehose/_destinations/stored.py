@@ -23,6 +23,7 @@ cannot reach (:mod:`~pytest_firehose._destinations.delivery_errors` holds them a
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
@@ -49,6 +50,7 @@ from pytest_firehose._destinations.gave_up import (
     no_extra,
     written,
 )
+from pytest_firehose._payload import payload_bytes
 
 if TYPE_CHECKING:
     from pytest_firehose._destinations.base import Batch, DeliveryTarget
@@ -107,6 +109,20 @@ def _extra_fields(kind: str, config: Mapping[str, Any]) -> Extra:
     if kind == SPLUNK:
         return lambda record_id, arrived: ({}, {"EventId": f"{record_id}.0"})
     return no_extra
+
+
+def _not_json(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON")
+
+
+def json_object(payload: Any) -> dict[str, Any] | None:
+    """The record's JSON object, or None when it is not one JSON object in UTF-8 (NaN and
+    Infinity are no JSON)."""
+    try:
+        value = json.loads(payload_bytes(payload).decode(), parse_constant=_not_json)
+    except (ValueError, RecursionError):  # UnicodeDecodeError is a ValueError
+        return None
+    return value if isinstance(value, dict) else None
 
 
 class StoredDestination:
