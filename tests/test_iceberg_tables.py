@@ -274,6 +274,22 @@ def test_records_that_cannot_be_routed_or_applied_go_to_iceberg_failed_with_thei
     assert "'upsert'" in lines[3]["errorMessage"]
 
 
+def test_nan_and_utf16_json_are_no_json_objects_for_a_table_as_for_the_other_destinations(
+    fake: FirehoseFake, client: Any
+) -> None:
+    stream = delivered(
+        fake,
+        client,
+        jq_routed(ORDERS, USERS),
+        b'{"t": "orders", "id": NaN}',
+        '{"t": "orders", "id": 2}'.encode("utf-16"),
+        *rows({"t": "orders", "id": 3}),
+    )
+
+    assert stream.tables == {"shop.orders": [{"t": "orders", "id": 3}]}
+    assert [line["errorCode"] for line in error_lines(fake)] == ["Iceberg.InvalidJson"] * 2
+
+
 def test_two_tables_and_no_routing_send_every_record_to_the_error_output(
     fake: FirehoseFake, client: Any
 ) -> None:
