@@ -3,18 +3,16 @@
 Knows nothing of sockets: :meth:`Control.answer` takes a method, a path, the query string
 and the body, and returns a status and a JSON-ready value. Bad input is a :class:`ControlError`
 whose message names the fix; the server answers it as ``{"error": message}``. How a request
-is read and checked is ``control_input.py``'s; what each endpoint does, and how the world is
-shown as JSON, is here.
+is read and checked is ``control_input.py``'s, how the world is shown as JSON
+``control_views.py``'s; what each endpoint does is here.
 """
 
 from __future__ import annotations
 
-import base64
 import threading
-from collections.abc import Callable, Iterable, Mapping
-from dataclasses import asdict
+from collections.abc import Callable, Mapping
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from urllib.parse import unquote
 
 from pytest_firehose._clock import ClockRangeError
@@ -34,7 +32,7 @@ from pytest_firehose._doors.control_input import (
     service_field,
     text_field,
 )
-from pytest_firehose._engine.calls import Call
+from pytest_firehose._doors.control_views import b64_list, call_json, firehose_json, kinesis_json
 from pytest_firehose._engine.config import is_region
 from pytest_firehose._engine.fault_keywords import KEYWORDS
 from pytest_firehose._engine.faults import FaultHandle
@@ -45,97 +43,7 @@ from pytest_firehose._handles.delivery_stream import DeliveryStreamHandle
 from pytest_firehose._handles.firehose import FirehoseHandle
 from pytest_firehose._handles.kinesis import KinesisHandle, KinesisStreamHandle
 
-if TYPE_CHECKING:
-    from pytest_firehose._destinations.copy_rows import LoadError
-    from pytest_firehose._destinations.objects import DeliveredObject
-    from pytest_firehose._services.kinesis.channel_state import ChannelState
-
 Answer = tuple[int, Json]
-
-
-def _b64(data: bytes) -> str:
-    return base64.b64encode(data).decode("ascii")
-
-
-def _b64_list(payloads: Iterable[bytes]) -> list[str]:
-    return [_b64(bytes(payload)) for payload in payloads]
-
-
-def call_json(call: Call) -> dict[str, Json]:
-    return {
-        "service": call.service,
-        "operation": call.operation,
-        "stream": call.stream,
-        "records": _b64_list(call.records),
-        "attempt": call.attempt,
-        "invocation_id": call.invocation_id,
-        "outcome": call.outcome,
-        "failed_indices": list(call.failed_indices),
-        "fault": call.fault,
-        "at": call.at.isoformat(),
-        "status": call.status,
-        "error": call.error,
-        "region": call.region,
-    }
-
-
-def _firehose_json(stream: DeliveryStreamHandle) -> dict[str, Json]:
-    return {
-        "service": "firehose",
-        "name": stream.name,
-        "region": stream.region,
-        "records": _b64_list(record.data for record in stream.records),
-        "delivered": _b64_list(stream.delivered),
-        "expired": _b64_list(stream.expired),
-        "pending": _b64_list(stream.pending),
-        "destination": stream.destination_switches,
-        "load_errors": [_load_error_json(error) for error in stream.load_errors],
-        "objects": _objects_json(stream.objects),
-        "rows": stream.rows,
-        "tables": stream.tables,
-        "documents": stream.documents,
-        "manifests": _objects_json(stream.manifests),
-    }
-
-
-def _load_error_json(error: LoadError) -> dict[str, Json]:
-    return {**asdict(error), "starttime": error.starttime and error.starttime.isoformat()}
-
-
-def _kinesis_json(stream: KinesisStreamHandle) -> dict[str, Json]:
-    return {
-        "service": "kinesis",
-        "name": stream.name,
-        "region": stream.region,
-        "records": [
-            {
-                "data": _b64(record.data),
-                "partition_key": record.partition_key,
-                "sequence_number": record.sequence_number,
-                "shard_id": record.shard_id,
-            }
-            for record in stream.records
-        ],
-        "expired": _b64_list(stream.expired),
-        "channels": [_channel_json(channel) for channel in stream.channels],
-    }
-
-
-def _objects_json(objects: Iterable[DeliveredObject]) -> list[Json]:
-    return [{"key": obj.key, "body": _b64(obj.body)} for obj in objects]
-
-
-def _channel_json(channel: ChannelState) -> dict[str, Json]:
-    return {
-        "name": channel.name,
-        "arn": channel.arn,
-        "status": channel.status,
-        "destination_type": channel.destination_type,
-        "objects": _objects_json(channel.objects),
-        "errors": _objects_json(channel.errors),
-        "pending": _b64_list(record.data for record in channel.pending),
-        "rows": list(channel.rows),
-    }
 
 
 class Control:
@@ -290,8 +198,8 @@ class Control:
             )
         try:
             if service == "firehose":
-                return 200, _firehose_json(self._firehose.stream(name, region=region))
-            return 200, _kinesis_json(self._kinesis.stream(name, region=region))
+                return 200, firehose_json(self._firehose.stream(name, region=region))
+            return 200, kinesis_json(self._kinesis.stream(name, region=region))
         except StreamKeyError as error:
             raise ControlError(404, str(error)) from None
 
@@ -393,7 +301,7 @@ class Control:
                 stream.put_from_logs(*put)
         except UsageError as error:
             raise ControlError(400, str(error)) from None
-        return 200, {"records": _b64_list(put)}
+        return 200, {"records": b64_list(put)}
 
     def _msk(self, body: dict[str, Json], query: Mapping[str, str]) -> Answer:
         """Hand an MSKAsSource stream ``records`` (base64 record values) as its topic's

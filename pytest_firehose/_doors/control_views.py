@@ -1,0 +1,104 @@
+"""How the local server's control API shows the world as JSON: a delivery stream, a Kinesis
+stream with its channels, a call; payloads and bodies in base64."""
+
+from __future__ import annotations
+
+import base64
+from collections.abc import Iterable
+from dataclasses import asdict
+from typing import TYPE_CHECKING
+
+from pytest_firehose._doors.control_input import Json
+
+if TYPE_CHECKING:
+    from pytest_firehose._destinations.copy_rows import LoadError
+    from pytest_firehose._destinations.objects import DeliveredObject
+    from pytest_firehose._engine.calls import Call
+    from pytest_firehose._handles.delivery_stream import DeliveryStreamHandle
+    from pytest_firehose._handles.kinesis import KinesisStreamHandle
+    from pytest_firehose._services.kinesis.channel_state import ChannelState
+
+
+def _b64(data: bytes) -> str:
+    return base64.b64encode(data).decode("ascii")
+
+
+def b64_list(payloads: Iterable[bytes]) -> list[str]:
+    return [_b64(bytes(payload)) for payload in payloads]
+
+
+def call_json(call: Call) -> dict[str, Json]:
+    return {
+        "service": call.service,
+        "operation": call.operation,
+        "stream": call.stream,
+        "records": b64_list(call.records),
+        "attempt": call.attempt,
+        "invocation_id": call.invocation_id,
+        "outcome": call.outcome,
+        "failed_indices": list(call.failed_indices),
+        "fault": call.fault,
+        "at": call.at.isoformat(),
+        "status": call.status,
+        "error": call.error,
+        "region": call.region,
+    }
+
+
+def firehose_json(stream: DeliveryStreamHandle) -> dict[str, Json]:
+    return {
+        "service": "firehose",
+        "name": stream.name,
+        "region": stream.region,
+        "records": b64_list(record.data for record in stream.records),
+        "delivered": b64_list(stream.delivered),
+        "expired": b64_list(stream.expired),
+        "pending": b64_list(stream.pending),
+        "destination": stream.destination_switches,
+        "load_errors": [_load_error_json(error) for error in stream.load_errors],
+        "objects": _objects_json(stream.objects),
+        "rows": stream.rows,
+        "tables": stream.tables,
+        "documents": stream.documents,
+        "manifests": _objects_json(stream.manifests),
+    }
+
+
+def _load_error_json(error: LoadError) -> dict[str, Json]:
+    return {**asdict(error), "starttime": error.starttime and error.starttime.isoformat()}
+
+
+def kinesis_json(stream: KinesisStreamHandle) -> dict[str, Json]:
+    return {
+        "service": "kinesis",
+        "name": stream.name,
+        "region": stream.region,
+        "records": [
+            {
+                "data": _b64(record.data),
+                "partition_key": record.partition_key,
+                "sequence_number": record.sequence_number,
+                "shard_id": record.shard_id,
+            }
+            for record in stream.records
+        ],
+        "expired": b64_list(stream.expired),
+        "channels": [_channel_json(channel) for channel in stream.channels],
+    }
+
+
+def _objects_json(objects: Iterable[DeliveredObject]) -> list[Json]:
+    return [{"key": obj.key, "body": _b64(obj.body)} for obj in objects]
+
+
+def _channel_json(channel: ChannelState) -> dict[str, Json]:
+    return {
+        "name": channel.name,
+        "arn": channel.arn,
+        "status": channel.status,
+        "destination_type": channel.destination_type,
+        "objects": _objects_json(channel.objects),
+        "errors": _objects_json(channel.errors),
+        "pending": b64_list(record.data for record in channel.pending),
+        "rows": list(channel.rows),
+    }
