@@ -39,7 +39,6 @@ if TYPE_CHECKING:
     from pytest_firehose._destinations.objects import DeliveredObject
 
 JSON_MAPPING = "JSON_MAPPING"
-CONTENT = "VARIANT_CONTENT_MAPPING"
 CONTENT_AND_METADATA = "VARIANT_CONTENT_AND_METADATA_MAPPING"
 #: The code of a record that is not one JSON object (developer guide).
 INVALID_INPUT = "Snowflake.InvalidInput"
