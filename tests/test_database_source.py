@@ -5,6 +5,7 @@ table their source table maps to, keyed by the source table's key."""
 
 from __future__ import annotations
 
+import http.client
 import json
 import warnings
 from collections.abc import Iterator
@@ -14,6 +15,7 @@ import pytest
 from conftest import ROLE, S3, describe, needs_botocore, refused
 
 from pytest_firehose import FirehoseFake, UsageError
+from pytest_firehose._doors.server import FirehoseServer
 
 pytestmark = needs_botocore(
     "firehose CreateDeliveryStream.DatabaseSourceConfiguration",
@@ -326,3 +328,62 @@ def test_a_creating_stream_reads_nothing_yet() -> None:
             stream.put_from_database("shop.orders", inserted=[{"id": 1}])
         fake.firehose.clock.advance(seconds=5)
         assert stream.put_from_database("shop.orders", inserted=[{"id": 1}]) == 1
+
+
+# --------------------------------------------------------------------------- the server
+
+
+def _ask(server: FirehoseServer, body: Any) -> tuple[int, Any]:
+    connection = http.client.HTTPConnection(server.host, server.port, timeout=10)
+    try:
+        connection.request("POST", "/_fake/database", body=json.dumps(body).encode())
+        response = connection.getresponse()
+        return response.status, json.loads(response.read())
+    finally:
+        connection.close()
+
+
+@pytest.fixture
+def served() -> Iterator[FirehoseServer]:
+    with FirehoseServer() as server:
+        cdc_stream(server)
+        yield server
+
+
+def test_a_server_client_hands_the_database_changes_over_the_control_api(
+    served: FirehoseServer,
+) -> None:
+    first = _ask(
+        served,
+        {"stream": "events", "table": "shop.orders", "inserted": [{"id": 1}, {"id": 2}]},
+    )
+    second = _ask(
+        served,
+        {"stream": "events", "table": "shop.orders", "deleted": [{"id": 1}], "primaryKey": "id"},
+    )
+    served.firehose.flush()
+
+    assert (first, second) == ((200, {"read": 2}), (200, {"read": 1}))
+    assert served.firehose["events"].tables == {"shop.orders": [{"id": 2}]}
+
+
+@pytest.mark.parametrize(
+    ("body", "status", "says"),
+    [
+        ({"stream": "nope", "table": "shop.orders", "inserted": []}, 404, "no delivery stream"),
+        ({"stream": "events", "inserted": [{"id": 1}]}, 400, 'give "table" as a string'),
+        ({"stream": "events", "table": "shop.orders"}, 400, 'give "inserted", "updated" or'),
+        ({"stream": "events", "table": "shop.orders", "inserted": "x"}, 400, "list of rows"),
+        ({"stream": "events", "table": "orders", "inserted": []}, 400, "'database.table'"),
+        ({"stream": "events", "table": "shop.orders", "rows": []}, 400, 'takes no "rows"'),
+    ],
+    ids=["unknown-stream", "no-table", "no-changes", "not-rows", "bad-table", "stray"],
+)
+def test_a_bad_control_request_is_refused_naming_the_fix(
+    served: FirehoseServer, body: dict[str, Any], status: int, says: str
+) -> None:
+    answered, answer = _ask(served, body)
+
+    assert answered == status
+    assert says in answer["error"]
+    assert served.firehose["events"].records == []
