@@ -182,7 +182,7 @@ class DatabaseSource:
     ) -> list[ChangeRow]:
         """The records the stream reads of changes to table ``name``: ``batches`` gives
         the rows of each ``put_from_database`` keyword (``inserted``, ``updated``,
-        ``deleted``), applied in that order. None when the source does not select the
+        ``deleted``), applied in that order. Empty when the source does not select the
         table; a column it does not select is left out of each row, unless it is a key."""
         table = self._table(name)
         keys = self._keys(table, primary_key)
