@@ -187,7 +187,9 @@ class IcebergDestination(StoredDestination):
             )
         name = f"{database}.{table}"
         configured = self._tables.get((database, table)) or _Table((), "")
-        keys, prefix = configured.keys, configured.error_prefix
+        # A change read from a source database is keyed by its source table's key.
+        keys = getattr(record, "unique_keys", ()) or configured.keys
+        prefix = configured.error_prefix
         operation = routing.get(OPERATION, "insert")
         if operation not in OPERATIONS:
             raise RowFailed(

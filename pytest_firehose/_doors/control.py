@@ -18,6 +18,7 @@ from urllib.parse import unquote
 from pytest_firehose._clock import ClockRangeError
 from pytest_firehose._doors.control_destination import EXAMPLE, switch
 from pytest_firehose._doors.control_input import (
+    CHANGE_FIELDS,
     LOG_FIELDS,
     ROUTES,
     SERVICES,
@@ -104,6 +105,7 @@ class Control:
             "POST /_fake/flush": self._flush,
             "POST /_fake/logs": self._logs,
             "POST /_fake/msk": self._msk,
+            "POST /_fake/database": self._database,
             "POST /_fake/destination": self._destination,
             "GET /_fake/calls": self._calls,
             "POST /_fake/reset": self._reset,
@@ -327,6 +329,23 @@ class Control:
         except UsageError as error:
             raise ControlError(400, str(error)) from None
         return 200, {"offsets": offsets}
+
+    def _database(self, body: dict[str, Json], query: Mapping[str, str]) -> Answer:
+        """Hand a DatabaseAsSource stream the changes its database's ``table`` got
+        (``put_from_database``): rows as JSON objects; ``primaryKey`` a column or a list."""
+        example = '{"stream": "cdc", "table": "shop.orders", "inserted": [{"id": 1}]}'
+        stream = self._delivery_stream(body, query, example)
+        table = text_field(body, "table", example)
+        if not any(key in body for key in CHANGE_FIELDS):
+            raise ControlError(
+                400, f'give "inserted", "updated" or "deleted" (lists of rows), e.g. {example}'
+            )
+        changes = {key: body[key] for key in CHANGE_FIELDS if key in body}
+        try:
+            read = stream.put_from_database(table, primary_key=body.get("primaryKey"), **changes)
+        except UsageError as error:
+            raise ControlError(400, str(error)) from None
+        return 200, {"read": read}
 
     def _destination(self, body: dict[str, Json], query: Mapping[str, str]) -> Answer:
         """Switch a delivery stream's destination (``control_destination.py``)."""

@@ -25,6 +25,8 @@ LOG_FIELDS = {
     "logStream": ("log_stream", "2026/12/03/[$LATEST]0123"),
     "subscriptionFilter": ("subscription_filter", "to-firehose"),
 }
+#: The changes ``POST /_fake/database`` hands a stream: each a list of rows.
+CHANGE_FIELDS = ("inserted", "updated", "deleted")
 #: What each endpoint reads: the fields of its body (``None``: whatever it hands them to
 #: checks them: botocore's model for a create, ``.fail()`` for a fault) and its query
 #: parameters.
@@ -44,6 +46,10 @@ READS: dict[str, tuple[tuple[str, ...] | None, tuple[str, ...]]] = {
     ),
     "POST /_fake/msk": (
         ("stream", "region", "records", "partition", "offset", "timestamp"),
+        ("region",),
+    ),
+    "POST /_fake/database": (
+        ("stream", "region", "table", *CHANGE_FIELDS, "primaryKey"),
         ("region",),
     ),
     "POST /_fake/destination": (("stream", "region", "up", "error", "refuse"), ("region",)),

@@ -1,11 +1,12 @@
 """What a test puts into a delivery stream other than through boto3: records as CloudWatch
-Logs puts them, and what an MSK topic hands a stream reading it (``DeliveryStreamHandle``'s)."""
+Logs puts them, what an MSK topic hands a stream reading it, and the changes a source
+database hands a stream reading it (``DeliveryStreamHandle``'s)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from pytest_firehose._destinations.cloudwatch_logs import MAX_RECORD_BYTES, log_events_record
 from pytest_firehose._errors import ServiceError, UsageError
@@ -15,12 +16,13 @@ if TYPE_CHECKING:
     from pytest_firehose._services.firehose.model import FirehoseService
     from pytest_firehose._services.firehose.streams import DeliveryStream
 
-#: How a stream that does not read an MSK topic is fed, by its type.
+#: How a stream is fed, by its type.
 _FED_BY = {
     "DirectPut": "put its records with boto3's put_record or put_record_batch (put_from_logs "
     "as CloudWatch Logs puts them)",
     "KinesisStreamAsSource": "it reads its Kinesis stream: put the records there",
-    "DatabaseAsSource": "it reads a database, which the fake does not model",
+    "MSKAsSource": "it reads an MSK topic: put_from_msk hands it records",
+    "DatabaseAsSource": "it reads a database: put_from_database hands it the changes",
 }
 
 
@@ -86,11 +88,9 @@ class StreamInputs:
             try:
                 self._service.put_from_logs(self._stream.name, payloads)
             except ServiceError as error:
-                hint = ""
-                if self._stream.stream_type == "KinesisStreamAsSource":
-                    hint = " (this stream reads its Kinesis stream: put the records there)"
-                elif self._stream.stream_type == "MSKAsSource":
-                    hint = " (this stream reads an MSK topic: put_from_msk hands it records)"
+                kind = self._stream.stream_type
+                fed_by = _FED_BY.get(kind, "").replace("it reads", "this stream reads", 1)
+                hint = f" ({fed_by})" if kind != "DirectPut" and fed_by else ""
                 raise UsageError(
                     f"put_from_logs: Firehose would answer CloudWatch Logs {error.code}: "
                     f"{error.message}{hint}"
@@ -108,15 +108,40 @@ class StreamInputs:
         ``offset``), with the Kafka ``timestamp`` (the fake clock's now when not given). The
         stream reads those at or after its start position (``ReadFromTimestamp``, else its
         creation) at once; older ones stay unread. Returns the offsets they were given."""
-        kind = self._stream.stream_type
-        if kind != "MSKAsSource":
-            fed_by = _FED_BY.get(kind, "it takes no records from MSK")
-            raise UsageError(
-                f"put_from_msk: delivery stream {self._stream.name!r} is {kind}, not "
-                f"MSKAsSource: {fed_by}"
-            )
-        self._live("stream to put to")
+        self._fed_as("put_from_msk", "MSKAsSource")
         with self._world.touched():
             return self._service.put_from_msk(
                 self._stream, values, partition=partition, offset=offset, timestamp=timestamp
             )
+
+    def put_from_database(
+        self,
+        table: str,
+        *,
+        inserted: Iterable[Mapping[str, Any]] = (),
+        updated: Iterable[Mapping[str, Any]] = (),
+        deleted: Iterable[Mapping[str, Any]] = (),
+        primary_key: str | Sequence[str] | None = None,
+    ) -> int:
+        """Hand a DatabaseAsSource stream the changes its database's ``table`` got (MySQL:
+        ``"database.table"``; PostgreSQL: ``"database.schema.table"``): the rows
+        ``inserted``, ``updated`` and ``deleted``, in that order, each a dict of column to
+        value. The stream reads at once those its ``DatabaseSourceConfiguration`` selects
+        (databases, tables, columns) and writes each to the Iceberg table the source table
+        maps to, an update or delete finding rows by ``primary_key`` (else the table's
+        ``SurrogateKeys``, else the Iceberg table's ``UniqueKeys``). Returns how many
+        changes it read."""
+        self._fed_as("put_from_database", "DatabaseAsSource")
+        batches = {"inserted": inserted, "updated": updated, "deleted": deleted}
+        with self._world.touched():
+            return self._service.put_from_database(self._stream, table, batches, primary_key)
+
+    def _fed_as(self, method: str, kind: str) -> None:
+        """Refuse ``method`` on a stream that is not of type ``kind``, or no longer lives."""
+        if self._stream.stream_type != kind:
+            raise UsageError(
+                f"{method}: delivery stream {self._stream.name!r} is "
+                f"{self._stream.stream_type}, not {kind}: "
+                f"{_FED_BY.get(self._stream.stream_type, 'it is fed otherwise')}"
+            )
+        self._live("stream to put to")

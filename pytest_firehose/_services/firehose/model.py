@@ -46,6 +46,7 @@ from pytest_firehose._services.firehose.backup import (
     check_no_going_back,
 )
 from pytest_firehose._services.firehose.conversion_rules import GlueTables, checked
+from pytest_firehose._services.firehose.database import DatabaseSource, check_destination
 from pytest_firehose._services.firehose.describe import (
     DESTINATION_KINDS,
     UPDATE_KINDS,
@@ -58,6 +59,7 @@ from pytest_firehose._services.firehose.quotas import ControlRates, PutQuota
 from pytest_firehose._services.firehose.settings import findings, report, source_findings
 from pytest_firehose._services.firehose.settling import Settling
 from pytest_firehose._services.firehose.stream_settings import (
+    DATABASE_SOURCE,
     DIRECT_PUT,
     KINESIS_SOURCE,
     MSK_SOURCE,
@@ -231,6 +233,10 @@ class FirehoseService(Puts, StreamSettings, Settling, ServiceBase):
         elif stream_type == MSK_SOURCE:
             msk = params["MSKSourceConfiguration"]
             source = {"MSKSourceDescription": {**msk, "DeliveryStartTimestamp": self.clock.now()}}
+        elif stream_type == DATABASE_SOURCE:
+            database = params["DatabaseSourceConfiguration"]
+            reader = DatabaseSource.from_config(database)
+            source = {"DatabaseSourceDescription": dict(database)}
         elif stream_type == DIRECT_PUT:
             requested = params.get("DeliveryStreamEncryptionConfigurationInput")
             encryption = {"Status": "DISABLED"}
@@ -241,6 +247,8 @@ class FirehoseService(Puts, StreamSettings, Settling, ServiceBase):
                 encryption = {**checked_encryption(requested), "Status": "ENABLED"}
         kind = kinds[0] if kinds else None
         config = checked(dict(params[kind])) if kind else {}
+        if stream_type == DATABASE_SOURCE:
+            check_destination(kind, config)
         check_prefixes(kind, config)
         processor = self._lambda_processor(kind, config)
         logs_processing(config)
@@ -269,6 +277,8 @@ class FirehoseService(Puts, StreamSettings, Settling, ServiceBase):
         stream.delivery.back_up(backup, stream.created_at, self.ids)
         if stream_type == MSK_SOURCE:
             stream.msk = MskTopic(msk.get("ReadFromTimestamp", stream.created_at))
+        elif stream_type == DATABASE_SOURCE:
+            stream.database = reader
         if stream.source_arn is not None:
             # Firehose reads its source from LATEST: what the stream holds now is not read.
             stream.source_after = {}
@@ -339,6 +349,8 @@ class FirehoseService(Puts, StreamSettings, Settling, ServiceBase):
                 stream.config_kind, stream.config, UPDATE_KINDS[updates[0]], params[updates[0]]
             )
             config = checked(config)
+        if stream.stream_type == DATABASE_SOURCE:
+            check_destination(kind, config)
         check_prefixes(kind, config)
         processor = self._lambda_processor(kind, config)
         logs_processing(config)

@@ -1,6 +1,7 @@
 """Writing to a delivery stream: PutRecord and PutRecordBatch, the records CloudWatch Logs
-puts, the records an MSKAsSource stream reads from its topic, and the Direct PUT throughput
-quota. A mixin of ``FirehoseService``."""
+puts, the records an MSKAsSource stream reads from its topic, the changes a DatabaseAsSource
+stream reads from its database, and the Direct PUT throughput quota. A mixin of
+``FirehoseService``."""
 
 from __future__ import annotations
 
@@ -116,6 +117,24 @@ class Puts:
         )
         stream.delivery.accept(taken.entries, now, self.ids, taken.metadata)
         return taken.offsets
+
+    def put_from_database(
+        self, stream: DeliveryStream, table: Any, batches: Mapping[str, Any], primary_key: Any
+    ) -> int:
+        """Changes to ``table`` a DatabaseAsSource stream's database gets, as a test hands
+        them (checked here: a ``UsageError`` names what is wrong): the stream reads those
+        its source selects at once (database.py). How many it read."""
+        assert stream.database is not None
+        if stream.status == "CREATING":
+            raise UsageError(
+                f"put_from_database: delivery stream {stream.name!r} is CREATING and reads "
+                "nothing yet: advance the clock past its creation delay first"
+            )
+        read = stream.database.changes(table, batches, primary_key)
+        now = self.clock.now()
+        keys, _ = self.ids.record_keys(len(read))
+        stream.delivery.accept(list(zip(read, keys, repeat(now))), now, self.ids)
+        return len(read)
 
     def put_batch(self, params: dict[str, Any], failures: Mapping[int, str]) -> Answer:
         """PutRecordBatch: the records ``failures`` names fail inside the answer."""

@@ -37,8 +37,9 @@ class UnmodelledSettingWarning(UserWarning):
 
 HTTP_KIND = "HttpEndpointDestinationConfiguration"
 #: Source types whose records the fake reads (DirectPut: the puts themselves; MSKAsSource:
-#: what a test hands its topic with ``put_from_msk``).
-READ_SOURCES = ("DirectPut", "KinesisStreamAsSource", "MSKAsSource")
+#: what a test hands its topic with ``put_from_msk``; DatabaseAsSource: the changes a test
+#: hands it with ``put_from_database``).
+READ_SOURCES = ("DirectPut", "KinesisStreamAsSource", "MSKAsSource", "DatabaseAsSource")
 
 
 def _enabled(block: Any, *, default: bool) -> bool:

@@ -18,13 +18,14 @@ MAX_TAGS = 50
 DIRECT_PUT = "DirectPut"
 KINESIS_SOURCE = "KinesisStreamAsSource"
 MSK_SOURCE = "MSKAsSource"
+DATABASE_SOURCE = "DatabaseAsSource"
 #: The source configuration parameter of each delivery stream type: required but for
 #: DirectPut's (a throughput hint), and refused on a stream of another type.
 SOURCE_CONFIGURATIONS = {
     DIRECT_PUT: "DirectPutSourceConfiguration",
     KINESIS_SOURCE: "KinesisStreamSourceConfiguration",
     MSK_SOURCE: "MSKSourceConfiguration",
-    "DatabaseAsSource": "DatabaseSourceConfiguration",
+    DATABASE_SOURCE: "DatabaseSourceConfiguration",
 }
 #: StartDeliveryStreamEncryption and StopDeliveryStreamEncryption together: at most this
 #: many calls per delivery stream in any 24 hours (DOC: StartDeliveryStreamEncryption).

@@ -15,6 +15,7 @@ from pytest_firehose._ids import RecordKey, id_source
 from pytest_firehose._lambda.firehose_events import EventSource, kinesis_source, msk_source
 from pytest_firehose._payload import Payload, PayloadRecord
 from pytest_firehose._services.firehose.backup import BackedUpDelivery
+from pytest_firehose._services.firehose.database import DatabaseSource
 from pytest_firehose._services.firehose.describe import describe_destination
 from pytest_firehose._services.firehose.msk import MskTopic
 
@@ -90,8 +91,8 @@ class DeliveryStream:
     #: did), and its value as UpdateDestination left it.
     config_kind: str | None
     config: dict[str, Any]
-    #: DescribeDeliveryStream's ``Source``: a Kinesis or MSK source, or DirectPut's
-    #: throughput hint.
+    #: DescribeDeliveryStream's ``Source``: a Kinesis, MSK or database source, or
+    #: DirectPut's throughput hint.
     source: dict[str, Any] | None
     encryption: dict[str, Any] | None
     tags: dict[str, str]
@@ -106,6 +107,8 @@ class DeliveryStream:
     source_stream: SourceStream | None = None
     #: For an MSKAsSource stream: its topic, as the records a test hands it fill it.
     msk: MskTopic | None = None
+    #: For a DatabaseAsSource stream: what it reads of the changes a test hands it.
+    database: DatabaseSource | None = None
     #: Whether the stream said that it took KPL aggregates in as they are, for want of
     #: the decoder (it says so once).
     undecoded_reported: bool = False
