@@ -17,20 +17,12 @@ export async function control(endpoint, method, path, body) {
   return reply;
 }
 
-export async function scriptFaults(endpoint, bodies) {
+// POST each body to path, in order (faults to /_fake/faults, switches to
+// /_fake/destination); the server's replies.
+export async function postEach(endpoint, path, bodies) {
   const replies = [];
   for (const body of bodies) {
-    replies.push(await control(endpoint, "POST", "/_fake/faults", body));
-  }
-  return replies;
-}
-
-// POST each body to /_fake/destination (down with an error, up, refuse...); the switches
-// as each left them.
-export async function switchDestination(endpoint, bodies) {
-  const replies = [];
-  for (const body of bodies) {
-    replies.push(await control(endpoint, "POST", "/_fake/destination", body));
+    replies.push(await control(endpoint, "POST", path, body));
   }
   return replies;
 }

@@ -27,13 +27,7 @@ import { KinesisClient, PutRecordsCommand } from "@aws-sdk/client-kinesis";
 import { ConfiguredRetryStrategy } from "@smithy/core/retry";
 import { NodeHttpHandler } from "@smithy/node-http-handler";
 
-import {
-  advanceClock,
-  readJob,
-  scriptFaults,
-  showDeliveryStream,
-  switchDestination,
-} from "./control.mjs";
+import { advanceClock, postEach, readJob, showDeliveryStream } from "./control.mjs";
 
 // Milliseconds between the SDK's attempts. Its default backoff (100 ms base, 500 ms for
 // throttling, with jitter) really sleeps; this keeps the standard retry decisions but
@@ -78,8 +72,8 @@ if (!endpoint || !service) {
   process.exit(2);
 }
 
-const scripted = await scriptFaults(endpoint, job.faults ?? []);
-const switched = await switchDestination(endpoint, job.destination ?? []);
+const scripted = await postEach(endpoint, "/_fake/faults", job.faults ?? []);
+const switched = await postEach(endpoint, "/_fake/destination", job.destination ?? []);
 const client = new service.Client({
   ...service.options,
   endpoint,
