@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import json
 from dataclasses import dataclass
 from typing import Any
@@ -99,3 +100,55 @@ SERVICES = [pytest.param(FIREHOSE, id="firehose"), pytest.param(KINESIS, id="kin
 
 def message(template: str, stream: str) -> str:
     return template.format(stream=stream, account=ACCOUNT, shard=SHARD)
+
+
+# ---------------------------------------------------------------------- destinations
+
+ROLE = f"arn:aws:iam::{ACCOUNT}:role/firehose"
+#: The bucket a stored destination writes the records it gives up on to.
+FAILED_RECORDS_BUCKET = {"RoleARN": ROLE, "BucketARN": "arn:aws:s3:::failed-records"}
+RETRY_OPTIONS = {"DurationInSeconds": 60}
+SPLUNK = {
+    "HECEndpoint": "https://splunk.example.com:8088",
+    "HECEndpointType": "Event",
+    "HECToken": "0000-token",
+    "RetryOptions": RETRY_OPTIONS,
+    "S3Configuration": FAILED_RECORDS_BUCKET,
+}
+#: The fake keeps what a Splunk destination would receive in memory, and warns of it.
+SPLUNK_KEPT_IN_MEMORY = pytest.mark.filterwarnings(
+    "ignore:SplunkDestinationConfiguration:pytest_firehose.UnmodelledSettingWarning"
+)
+OPENSEARCH = {
+    "RoleARN": ROLE,
+    "DomainARN": f"arn:aws:es:us-east-1:{ACCOUNT}:domain/logs",
+    "IndexName": "logs",
+    "RetryOptions": RETRY_OPTIONS,
+    "S3Configuration": FAILED_RECORDS_BUCKET,
+}
+SNOWFLAKE = {
+    "AccountUrl": "https://example.us-east-1.snowflakecomputing.com",
+    "PrivateKey": "PRIVATEKEY" * 26,  # base64 text, 256 characters or more
+    "User": "loader",
+    "Database": "RAW",
+    "Schema": "EVENTS",
+    "Table": "CLICKS",
+    "RoleARN": ROLE,
+    "S3Configuration": FAILED_RECORDS_BUCKET,
+}
+#: Seconds of fake time after which a batch put now is delivered or given up on: past the
+#: buffering interval (300 s at most by default) and the retries (60 s, then the next retry
+#: after it, at most 15 minutes later), well within the 24 hours before records expire.
+PAST_RETRIES = 3600
+#: The developer guide's Splunk data delivery error, and its message.
+INVALID_TOKEN = "Splunk.InvalidToken"
+INVALID_TOKEN_MESSAGE = (
+    "The HEC token is invalid. Update Kinesis Data Firehose with a valid HEC token."
+)
+#: The guide's Snowflake error for a row, the default of destination_refuses.
+INVALID_COLUMNS = "Snowflake.InvalidColumns"
+
+
+def b64(text: str) -> str:
+    """``text`` in base64, as the control API takes bytes."""
+    return base64.b64encode(text.encode()).decode()

@@ -5,7 +5,7 @@ These tests live outside ``tests/`` (the main suite's testpaths) because they ne
 the main suite does not: awscli pins botocore to one exact version, the JavaScript tests
 need Node.js and npm, and the Go tests need Go with the SDK's sources. ``tox -e clients``
 installs awscli and the JavaScript SDK and builds the Go program, then runs them all
-(``.ci/run`` installs Chromium, Go and the Go SDK where they are missing). Where a tool is
+(``.ci/run`` installs Chromium, Go, the Go SDK and curl where they are missing). Where a tool is
 missing, its tests are skipped with the reason, unless PYTEST_FIREHOSE_REQUIRE_CLIENTS is
 set (as it is in that tox env), which turns the skip into a failure.
 
@@ -119,6 +119,36 @@ def aws(firehose_server: FirehoseServer, client_env: dict[str, str]) -> Callable
         )
         output = json.loads(done.stdout) if done.stdout.strip() else None
         return CliRun(tuple(args), done.returncode, output, done.stderr)
+
+    return run
+
+
+@pytest.fixture
+def curl(firehose_server: FirehoseServer) -> Callable[..., Any]:
+    """Call the control API with curl, as a shell script beside the CLI does:
+    ``curl("POST", "/_fake/clock", {"advance": 60})`` sends the body as ``curl -d`` does
+    and returns the JSON answer; an answer other than a 2xx fails the test with the
+    server's message."""
+    executable = shutil.which("curl")
+    if executable is None:
+        unavailable("curl not found: install curl to run the AWS CLI tests of the control API")
+
+    def run(method: str, path: str, body: Any = None) -> Any:
+        command = [executable, "--silent", "--show-error", "--request", method]
+        command += ["--write-out", "\n%{http_code}", f"{firehose_server.url}{path}"]
+        if body is not None:
+            command += ["--data", json.dumps(body)]
+        done = subprocess.run(
+            command, capture_output=True, text=True, timeout=CLIENT_TIMEOUT, check=False
+        )
+        answer, _, status = done.stdout.rpartition("\n")
+        if done.returncode != 0 or not status.startswith("2"):
+            pytest.fail(
+                f"curl {method} {path} (exit {done.returncode}, status {status}):\n"
+                f"{answer}\n{done.stderr}",
+                pytrace=False,
+            )
+        return json.loads(answer)
 
     return run
 

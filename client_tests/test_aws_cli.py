@@ -2,11 +2,25 @@
 
 from __future__ import annotations
 
+import base64
+import json
 import uuid
 from typing import Any
 
 import pytest
-from client_support import SERVICES, Service, message
+from client_support import (
+    FIREHOSE,
+    INVALID_TOKEN,
+    INVALID_TOKEN_MESSAGE,
+    OPENSEARCH,
+    PAST_RETRIES,
+    SERVICES,
+    SPLUNK,
+    SPLUNK_KEPT_IN_MEMORY,
+    Service,
+    b64,
+    message,
+)
 
 from pytest_firehose import FirehoseServer
 
@@ -160,3 +174,82 @@ def test_the_cli_shows_the_validation_error_for_an_oversized_record(
         "less than or equal to 1024000" in run.stderr
     )
     assert firehose_server.firehose["s"].records == []
+
+
+# ---------------------------------------------------------------------- the destination
+# A shell script: the CLI creates the stream and puts, curl drives the control API.
+
+
+def create(aws: Any, option: str, destination: dict[str, Any]) -> None:
+    """``aws firehose create-delivery-stream`` of stream ``s`` with that destination."""
+    created = aws(
+        "firehose",
+        "create-delivery-stream",
+        "--delivery-stream-name",
+        "s",
+        option,
+        json.dumps(destination),
+    )
+    assert created.returncode == 0, created.stderr
+
+
+def failed_records(shown: dict[str, Any]) -> list[dict[str, Any]]:
+    """The records a delivery stream's destination gave up on, as its S3 bucket received
+    them (one JSON object a line), with the object's key."""
+    return [
+        {"key": written["key"], **json.loads(line)}
+        for written in shown["backed_up_objects"]
+        for line in base64.b64decode(written["body"]).splitlines()
+    ]
+
+
+def text(payloads: list[str]) -> list[str]:
+    return [base64.b64decode(payload).decode() for payload in payloads]
+
+
+@SPLUNK_KEPT_IN_MEMORY
+def test_records_a_down_destination_gives_up_on_go_to_its_bucket_with_the_error(
+    aws: Any, curl: Any
+) -> None:
+    create(aws, "--splunk-destination-configuration", SPLUNK)
+    switched = curl(
+        "POST", "/_fake/destination", {"stream": "s", "up": False, "error": INVALID_TOKEN}
+    )
+    assert switched == {"stream": "s", "up": False, "error": INVALID_TOKEN, "refusing": None}
+    events = ['{"event": 1}', '{"event": 2}']
+
+    put = aws(*FIREHOSE.cli_put_args("s", events))
+    curl("POST", "/_fake/clock", {"advance": PAST_RETRIES})
+    shown = curl("GET", "/_fake/streams/s")
+
+    # The put succeeds: the outage is behind the stream, where the CLI cannot see it.
+    assert (put.returncode, put.output["FailedPutCount"]) == (0, 0)
+    assert (shown["delivered"], shown["pending"]) == ([], [])
+    assert text(shown["backed_up"]) == events
+    failed = failed_records(shown)
+    assert [(f["errorCode"], f["errorMessage"], f["rawData"]) for f in failed] == [
+        (INVALID_TOKEN, INVALID_TOKEN_MESSAGE, b64(event)) for event in events
+    ]
+    assert all(f["key"].startswith("splunk-failed/") for f in failed)
+
+
+def test_documents_the_index_refuses_go_to_the_bucket_and_the_rest_are_indexed(
+    aws: Any, curl: Any
+) -> None:
+    create(aws, "--amazonopensearchservice-destination-configuration", OPENSEARCH)
+    curl("POST", "/_fake/destination", {"stream": "s", "refuse": {"containing": b64("bad")}})
+    events = ['{"n": 1}', '{"n": 2, "bad": true}', '{"n": 3}']
+
+    put = aws(*FIREHOSE.cli_put_args("s", events))
+    curl("POST", "/_fake/clock", {"advance": PAST_RETRIES})
+    shown = curl("GET", "/_fake/streams/s")
+
+    assert (put.returncode, put.output["FailedPutCount"]) == (0, 0)
+    assert [document["_source"] for document in shown["documents"]] == [{"n": 1}, {"n": 3}]
+    assert text(shown["backed_up"]) == [events[1]]
+    [failed] = failed_records(shown)
+    assert failed["key"].startswith("AmazonOpenSearchService-failed/")
+    # The default refusal: OpenSearch's bulk answer for a document it cannot parse.
+    assert (failed["errorCode"], failed["rawData"]) == ("400", b64(events[1]))
+    assert json.loads(failed["errorMessage"])["type"] == "mapper_parsing_exception"
+    assert failed["esDocumentId"] == put.output["RequestResponses"][1]["RecordId"]

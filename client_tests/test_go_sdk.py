@@ -7,7 +7,21 @@ import uuid
 from typing import Any
 
 import pytest
-from client_support import KINESIS, SERVICES, Service, message
+from client_support import (
+    FIREHOSE,
+    INVALID_COLUMNS,
+    INVALID_TOKEN,
+    INVALID_TOKEN_MESSAGE,
+    KINESIS,
+    PAST_RETRIES,
+    SERVICES,
+    SNOWFLAKE,
+    SPLUNK,
+    SPLUNK_KEPT_IN_MEMORY,
+    Service,
+    b64,
+    message,
+)
 
 from pytest_firehose import FirehoseServer
 
@@ -162,6 +176,75 @@ def test_the_sdk_resends_a_batch_whose_connection_dropped(
     calls = service.handle(firehose_server).calls
     assert [(c.attempt, c.outcome) for c in calls] == [(1, "timeout"), (2, "ok")]
     assert calls[0].invocation_id == calls[1].invocation_id
+
+
+# ---------------------------------------------------------------------- the destination
+
+
+@SPLUNK_KEPT_IN_MEMORY
+def test_records_a_down_destination_gives_up_on_go_to_its_bucket_with_the_error(
+    run_go: Any, firehose_server: FirehoseServer
+) -> None:
+    # The test in Go takes Splunk down, puts, moves the clock past the retries and reads
+    # the stream back, all over the control API.
+    firehose_server.firehose.create_delivery_stream("s", SplunkDestinationConfiguration=SPLUNK)
+    events = ['{"event": 1}', '{"event": 2}']
+
+    result = produce(
+        run_go,
+        FIREHOSE,
+        records=events,
+        destination=[{"stream": "s", "up": False, "error": INVALID_TOKEN}],
+        advance=PAST_RETRIES,
+        show=True,
+    )
+
+    # The puts succeed: the outage is behind the stream, where the producer cannot see it.
+    assert (result["error"], result["unsent"]) == (None, [])
+    assert [round_["failedCount"] for round_ in result["rounds"]] == [0]
+    [switched] = result["switched"]
+    assert switched == {"stream": "s", "up": False, "error": INVALID_TOKEN, "refusing": None}
+    stream = result["stream"]
+    assert (stream["delivered"], stream["pending"], stream["backedUp"]) == ([], [], events)
+    failed = stream["failedRecords"]
+    assert [(f["errorCode"], f["errorMessage"], f["rawData"]) for f in failed] == [
+        (INVALID_TOKEN, INVALID_TOKEN_MESSAGE, event) for event in events
+    ]
+    assert all(f["key"].startswith("splunk-failed/") and f["attemptsMade"] > 1 for f in failed)
+    assert firehose_server.firehose["s"].backed_up == [event.encode() for event in events]
+
+
+def test_rows_the_table_refuses_go_to_the_bucket_and_the_rest_are_loaded(
+    run_go: Any, firehose_server: FirehoseServer
+) -> None:
+    firehose_server.firehose.create_delivery_stream(
+        "s", SnowflakeDestinationConfiguration=SNOWFLAKE
+    )
+    rows = ['{"id": 1}', '{"id": 2, "bad": true}', '{"id": 3}']
+
+    result = produce(
+        run_go,
+        FIREHOSE,
+        records=rows,
+        destination=[{"stream": "s", "refuse": {"containing": b64("bad")}}],
+        advance=PAST_RETRIES,
+        show=True,
+    )
+
+    assert result["error"] is None
+    stream = result["stream"]
+    assert stream["destination"]["refusing"] == INVALID_COLUMNS
+    assert stream["rows"] == [{"id": 1}, {"id": 3}]
+    assert stream["backedUp"] == [rows[1]]
+    [failed] = stream["failedRecords"]
+    assert failed["key"].startswith("snowflake-failed/")
+    # Snowflake refuses a row once: it is not retried.
+    assert (failed["errorCode"], failed["attemptsMade"], failed["rawData"]) == (
+        INVALID_COLUMNS,
+        1,
+        rows[1],
+    )
+    assert firehose_server.firehose["s"].rows == [{"id": 1}, {"id": 3}]
 
 
 # ---------------------------------------------------------------------- the consumer

@@ -7,7 +7,19 @@ import uuid
 from typing import Any
 
 import pytest
-from client_support import SERVICES, Service, message
+from client_support import (
+    FIREHOSE,
+    INVALID_TOKEN,
+    INVALID_TOKEN_MESSAGE,
+    OPENSEARCH,
+    PAST_RETRIES,
+    SERVICES,
+    SPLUNK,
+    SPLUNK_KEPT_IN_MEMORY,
+    Service,
+    b64,
+    message,
+)
 
 from pytest_firehose import FirehoseServer
 
@@ -130,3 +142,69 @@ def test_the_sdk_resends_a_batch_whose_connection_dropped(
     calls = service.handle(firehose_server).calls
     assert [(c.attempt, c.outcome) for c in calls] == [(1, "timeout"), (2, "ok")]
     assert calls[0].invocation_id == calls[1].invocation_id
+
+
+# ---------------------------------------------------------------------- the destination
+
+
+@SPLUNK_KEPT_IN_MEMORY
+def test_records_a_down_destination_gives_up_on_go_to_its_bucket_with_the_error(
+    run_js: Any, firehose_server: FirehoseServer
+) -> None:
+    # The test in JavaScript takes Splunk down, puts, moves the clock past the retries and
+    # reads the stream back, all over the control API.
+    firehose_server.firehose.create_delivery_stream("s", SplunkDestinationConfiguration=SPLUNK)
+    events = ['{"event": 1}', '{"event": 2}']
+
+    result = produce(
+        run_js,
+        FIREHOSE,
+        records=events,
+        destination=[{"stream": "s", "up": False, "error": INVALID_TOKEN}],
+        advance=PAST_RETRIES,
+        show=True,
+    )
+
+    # The puts succeed: the outage is behind the stream, where the producer cannot see it.
+    assert (result["error"], result["unsent"]) == (None, [])
+    assert [round_["failedCount"] for round_ in result["rounds"]] == [0]
+    stream = result["stream"]
+    assert stream["destination"] == {"up": False, "error": INVALID_TOKEN, "refusing": None}
+    assert (stream["delivered"], stream["pending"]) == ([], [])
+    assert stream["backedUp"] == events
+    failed = stream["failedRecords"]
+    assert [(f["errorCode"], f["errorMessage"], f["rawData"]) for f in failed] == [
+        (INVALID_TOKEN, INVALID_TOKEN_MESSAGE, event) for event in events
+    ]
+    assert all(f["key"].startswith("splunk-failed/") for f in failed)
+    assert firehose_server.firehose["s"].backed_up == [event.encode() for event in events]
+
+
+def test_documents_the_index_refuses_go_to_the_bucket_and_the_rest_are_indexed(
+    run_js: Any, firehose_server: FirehoseServer
+) -> None:
+    firehose_server.firehose.create_delivery_stream(
+        "s", AmazonopensearchserviceDestinationConfiguration=OPENSEARCH
+    )
+    events = ['{"n": 1}', '{"n": 2, "bad": true}', '{"n": 3}']
+
+    result = produce(
+        run_js,
+        FIREHOSE,
+        records=events,
+        destination=[{"stream": "s", "refuse": {"containing": b64("bad"), "error": "409"}}],
+        advance=PAST_RETRIES,
+        show=True,
+    )
+
+    assert result["switched"][0]["refusing"] == "409"
+    [round_] = result["rounds"]
+    stream = result["stream"]
+    assert [document["_source"] for document in stream["documents"]] == [{"n": 1}, {"n": 3}]
+    assert stream["backedUp"] == [events[1]]
+    [failed] = stream["failedRecords"]
+    assert failed["key"].startswith("AmazonOpenSearchService-failed/")
+    assert (failed["errorCode"], failed["rawData"]) == ("409", events[1])
+    # The failed document's id is the RecordId PutRecordBatch answered for it.
+    assert failed["esDocumentId"] == round_["entries"][1]["RecordId"]
+    assert firehose_server.firehose["s"].delivered == [events[0].encode(), events[2].encode()]

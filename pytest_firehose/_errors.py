@@ -71,7 +71,15 @@ class NetworkFault(Exception):
 class StreamKeyError(UsageError, KeyError):
     """A handle was asked for a stream that does not exist (or not in that region): the
     ``KeyError`` of ``firehose[name]`` and ``kinesis[name]``, as a mapping's lookup would
-    raise. The message lists the known streams, or the call to make instead."""
+    raise. The message lists the known streams, or the call to make instead.
+
+    When streams of that name are in other regions, ``regions`` lists them and ``problem``
+    is the message without the call, for the server to name its own fix."""
+
+    def __init__(self, message: str, *, problem: str = "", regions: tuple[str, ...] = ()):
+        super().__init__(message)
+        self.problem = problem or message
+        self.regions = regions
 
     def __str__(self) -> str:
         # KeyError's own str() is the repr of its key; this one is a sentence.

@@ -219,3 +219,33 @@ def test_bad_bodies_are_refused_naming_the_fix_and_change_nothing(
             "error": None,
             "refusing": None,
         }
+
+
+def test_a_stream_shows_the_records_given_up_on_and_their_failed_records(
+    served: FirehoseServer,
+) -> None:
+    # A client in another language reads what the S3Configuration bucket received from
+    # the view: the payloads, and the objects with each record's error code.
+    splunk = {**SPLUNK, "RetryOptions": {"DurationInSeconds": 60}}
+    create(served, SplunkDestinationConfiguration=splunk)
+    ask(
+        served,
+        "POST",
+        "/_fake/destination",
+        {"stream": "events", "up": False, "error": "Splunk.InvalidToken"},
+    )
+    put(served, b'{"a": 1}', b'{"b": 2}')
+
+    assert ask(served, "POST", "/_fake/clock", {"advance": 3600})[0] == 200
+    shown = ask(served, "GET", "/_fake/streams/events")[1]
+
+    assert (shown["pending"], shown["backed_up"]) == ([], b64(b'{"a": 1}', b'{"b": 2}'))
+    [backup] = shown["backed_up_objects"]
+    assert backup["key"].startswith("splunk-failed/")
+    lines = [json.loads(line) for line in base64.b64decode(backup["body"]).splitlines()]
+    assert [(line["errorCode"], line["rawData"]) for line in lines] == [
+        ("Splunk.InvalidToken", b64(b'{"a": 1}')[0]),
+        ("Splunk.InvalidToken", b64(b'{"b": 2}')[0]),
+    ]
+    [kept] = served.firehose["events"].backed_up_objects
+    assert (kept.key, base64.b64encode(kept.body).decode()) == (backup["key"], backup["body"])

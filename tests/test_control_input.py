@@ -390,3 +390,33 @@ def test_every_endpoint_says_what_it_reads(served: FirehoseServer) -> None:
     # handlers would be listed in the 404's "there are:" and never answered.
     control = served._control
     assert {*control.handlers(), "GET /_fake/streams/{name}"} == set(control_input.ROUTES)
+
+
+ELSEWHERE = "no delivery stream 'events' in ap-south-1; it exists in eu-north-1, eu-west-1"
+SEVERAL = "delivery stream 'events' exists in several regions (eu-north-1, eu-west-1)"
+IN_THE_BODY = '"region": "eu-north-1" in the body (or ?region=eu-north-1)'
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "body", "says"),
+    [
+        ("GET", "/_fake/streams/events?region=ap-south-1", {}, f"{ELSEWHERE}: ?region=eu-north-1"),
+        ("GET", "/_fake/streams/events", {}, f"{SEVERAL}: ?region=eu-north-1"),
+        ("POST", "/_fake/flush", {"stream": "events", "region": "ap-south-1"}, ELSEWHERE),
+        ("POST", "/_fake/destination", {"stream": "events", "up": False}, SEVERAL),
+    ],
+)
+def test_a_stream_of_another_region_is_a_404_naming_the_region_to_give(
+    served: FirehoseServer, method: str, path: str, body: dict[str, Any], says: str
+) -> None:
+    # A client over HTTP names the region in its request: the handles' advice, a Python
+    # call, is none it can follow.
+    served.firehose.create_delivery_stream("events", region="eu-west-1")
+    served.firehose.create_delivery_stream("events", region="eu-north-1")
+    try:
+        status, answer = ask(served, method, path, json.dumps(body).encode() if body else b"")
+    finally:
+        ask(served, "POST", "/_fake/reset", b"")
+
+    problem, fix = says.split(": ") if ": ?region=" in says else (says, IN_THE_BODY)
+    assert (status, answer) == (404, {"error": f"{problem}: name the region with {fix}"})

@@ -83,7 +83,7 @@ func consume(ctx context.Context, endpoint string, raw []byte) (interface{}, err
 	if err != nil {
 		return nil, err
 	}
-	scripted, err := scriptFaults(ctx, endpoint, job.Faults)
+	scripted, err := postEach(ctx, endpoint, "/_fake/faults", job.Faults)
 	if err != nil {
 		return nil, err
 	}

@@ -12,10 +12,14 @@ package main
 //	maxRounds    batches to send at most (default 5)
 //	maxAttempts  the SDK's attempts per call (default the SDK's, 3)
 //	faults       control API bodies to POST to <endpoint>/_fake/faults first (optional)
+//	destination  control API bodies to POST to <endpoint>/_fake/destination first
+//	             (optional): a delivery stream's destination down, or refusing records
+//	advance      seconds to move the fake clock by once the records are put (optional)
+//	show         read the delivery stream back at the end (GET /_fake/streams/{stream})
 //
-// Its answer: the faults scripted, every round (records sent, the per-record results, the
-// SDK's attempts and request id) and the records still unsent; an error that ended the
-// run.
+// Its answer: the faults scripted, the destination switches, every round (records sent,
+// the per-record results, the SDK's attempts and request id), the records still unsent,
+// an error that ended the run and, with show, the stream as the server shows it.
 
 import (
 	"context"
@@ -39,6 +43,9 @@ type produceJob struct {
 	MaxRounds   int               `json:"maxRounds"`
 	MaxAttempts int               `json:"maxAttempts"`
 	Faults      []json.RawMessage `json:"faults"`
+	Destination []json.RawMessage `json:"destination"`
+	Advance     float64           `json:"advance"`
+	Show        bool              `json:"show"`
 }
 
 // pending is a record not yet accepted: its payload and its place in the job.
@@ -67,9 +74,11 @@ type round struct {
 
 type produceAnswer struct {
 	Scripted []json.RawMessage `json:"scripted"`
+	Switched []json.RawMessage `json:"switched"`
 	Rounds   []round           `json:"rounds"`
 	Unsent   []string          `json:"unsent"`
 	Error    *callError        `json:"error"`
+	Stream   *shownStream      `json:"stream"`
 }
 
 func produce(ctx context.Context, endpoint string, raw []byte) (interface{}, error) {
@@ -85,11 +94,15 @@ func produce(ctx context.Context, endpoint string, raw []byte) (interface{}, err
 	if err != nil {
 		return nil, err
 	}
-	scripted, err := scriptFaults(ctx, endpoint, job.Faults)
+	scripted, err := postEach(ctx, endpoint, "/_fake/faults", job.Faults)
 	if err != nil {
 		return nil, err
 	}
-	answer := produceAnswer{Scripted: scripted, Rounds: []round{}}
+	switched, err := postEach(ctx, endpoint, "/_fake/destination", job.Destination)
+	if err != nil {
+		return nil, err
+	}
+	answer := produceAnswer{Scripted: scripted, Switched: switched, Rounds: []round{}}
 	left := make([]pending, len(job.Records))
 	for index, text := range job.Records {
 		left[index] = pending{index: index, text: text}
@@ -114,6 +127,16 @@ func produce(ctx context.Context, endpoint string, raw []byte) (interface{}, err
 		left = failed(left, result.entries)
 	}
 	answer.Unsent = texts(left)
+	if job.Advance > 0 {
+		if err := advanceClock(ctx, endpoint, job.Advance); err != nil {
+			return nil, err
+		}
+	}
+	if job.Show {
+		if answer.Stream, err = showDeliveryStream(ctx, endpoint, job.Stream); err != nil {
+			return nil, err
+		}
+	}
 	return answer, nil
 }
 

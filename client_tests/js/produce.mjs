@@ -13,16 +13,21 @@
 //   maxRounds    batches to send at most (default 5)
 //   maxAttempts  the SDK's attempts per call (default 3)
 //   faults       control API bodies to POST to <endpoint>/_fake/faults first (optional)
-// Prints one JSON object: the faults scripted, every round (records sent, the SDK's
-// $metadata, the per-record results) and the records still unsent; an error that ends the
-// run is reported there too, with exit code 0, so the caller can assert on it.
+//   destination  control API bodies to POST to <endpoint>/_fake/destination first
+//                (optional): a delivery stream's destination down, or refusing records
+//   advance      seconds to move the fake clock by once the records are put (optional)
+//   show         read the delivery stream back at the end (GET /_fake/streams/{stream})
+// Prints one JSON object: the faults scripted, the destination switches, every round
+// (records sent, the SDK's $metadata, the per-record results), the records still unsent
+// and, with show, the stream as the server shows it; an error that ends the run is
+// reported there too, with exit code 0, so the caller can assert on it.
 
 import { FirehoseClient, PutRecordBatchCommand } from "@aws-sdk/client-firehose";
 import { KinesisClient, PutRecordsCommand } from "@aws-sdk/client-kinesis";
 import { ConfiguredRetryStrategy } from "@smithy/core/retry";
 import { NodeHttpHandler } from "@smithy/node-http-handler";
 
-import { readJob, scriptFaults } from "./control.mjs";
+import { advanceClock, postEach, readJob, showDeliveryStream } from "./control.mjs";
 
 // Milliseconds between the SDK's attempts. Its default backoff (100 ms base, 500 ms for
 // throttling, with jitter) really sleeps; this keeps the standard retry decisions but
@@ -67,7 +72,8 @@ if (!endpoint || !service) {
   process.exit(2);
 }
 
-const scripted = await scriptFaults(endpoint, job.faults ?? []);
+const scripted = await postEach(endpoint, "/_fake/faults", job.faults ?? []);
+const switched = await postEach(endpoint, "/_fake/destination", job.destination ?? []);
 const client = new service.Client({
   ...service.options,
   endpoint,
@@ -104,4 +110,9 @@ for (let round = 1; pending.length > 0 && round <= (job.maxRounds ?? 5); round +
 }
 
 client.destroy();
-console.log(JSON.stringify({ scripted, rounds, unsent: pending.map((r) => r.text), error }));
+if (job.advance !== undefined) {
+  await advanceClock(endpoint, job.advance);
+}
+const stream = job.show ? await showDeliveryStream(endpoint, job.stream) : null;
+const unsent = pending.map((r) => r.text);
+console.log(JSON.stringify({ scripted, switched, rounds, unsent, error, stream }));

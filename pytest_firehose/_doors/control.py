@@ -31,6 +31,7 @@ from pytest_firehose._doors.control_input import (
     parse_body,
     parse_query,
     service_field,
+    stream_not_found,
     text_field,
 )
 from pytest_firehose._doors.control_views import b64_list, call_json, firehose_json, kinesis_json
@@ -142,7 +143,7 @@ class Control:
         try:
             return self._firehose.stream(name, region=self._region(body, query))
         except StreamKeyError as error:
-            raise ControlError(404, str(error)) from None
+            raise stream_not_found(error, in_the_body=True) from None
 
     def _fault_id(self, handle: FaultHandle) -> int:
         with self._ids_lock:  # two requests at once must not draw the same number
@@ -203,7 +204,7 @@ class Control:
                 return 200, firehose_json(self._firehose.stream(name, region=region))
             return 200, kinesis_json(self._kinesis.stream(name, region=region))
         except StreamKeyError as error:
-            raise ControlError(404, str(error)) from None
+            raise stream_not_found(error, in_the_body=False) from None
 
     def _add_fault(self, body: dict[str, Json], query: Mapping[str, str]) -> Answer:
         service = service_field(body, '{"service": "firehose", "throttle": 1}')
@@ -269,7 +270,7 @@ class Control:
             try:
                 streams = [self._firehose.stream(name, region=region)]
             except StreamKeyError as error:
-                raise ControlError(404, str(error)) from None
+                raise stream_not_found(error, in_the_body=True) from None
         else:
             streams = [s for s in self._firehose if region in (None, s.region)]
         for stream in streams:

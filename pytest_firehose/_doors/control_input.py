@@ -15,6 +15,7 @@ from urllib.parse import parse_qsl
 from botocore.exceptions import ParamValidationError
 from botocore.validate import validate_parameters
 
+from pytest_firehose._errors import StreamKeyError
 from pytest_firehose._wire.shapes import operation_model
 
 SERVICES = ("firehose", "kinesis")
@@ -68,6 +69,19 @@ class ControlError(Exception):
         super().__init__(message)
         self.status = status
         self.message = message
+
+
+def stream_not_found(error: StreamKeyError, *, in_the_body: bool) -> ControlError:
+    """The 404 of a stream the handles could not find. Where streams of that name are in
+    other regions, the fix is the one an HTTP client makes, naming the region in the
+    request (``in_the_body``: in its JSON body, or in the query string), not the handles'
+    Python call."""
+    if not error.regions:
+        return ControlError(404, str(error))
+    fix = f"?region={error.regions[0]}"
+    if in_the_body:
+        fix = f'"region": "{error.regions[0]}" in the body (or {fix})'
+    return ControlError(404, f"{error.problem}: name the region with {fix}")
 
 
 def decoded_records(records: Json) -> list[bytes]:

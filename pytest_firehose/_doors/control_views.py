@@ -54,6 +54,8 @@ def firehose_json(stream: DeliveryStreamHandle) -> dict[str, Json]:
         "delivered": b64_list(stream.delivered),
         "expired": b64_list(stream.expired),
         "pending": b64_list(stream.pending),
+        "backed_up": b64_list(stream.backed_up),
+        "backed_up_objects": _objects_json(stream.backed_up_objects),
         "destination": stream.destination_switches,
         "load_errors": [_load_error_json(error) for error in stream.load_errors],
         "objects": _objects_json(stream.objects),

@@ -329,16 +329,20 @@ class ServiceHandle(ABC, Generic[Model, StreamHandle]):
             found = [model for model in found if model.region == self._world.region]
         if len(found) == 1:
             return found[0]
-        regions = sorted(model.region for model in everywhere)
+        regions = tuple(sorted(model.region for model in everywhere))
         if region is not None and regions:
+            problem = f"no {self.noun} {name!r} in {region}; it exists in {', '.join(regions)}"
             raise StreamKeyError(
-                f"no {self.noun} {name!r} in {region}; it exists in {', '.join(regions)}: "
-                f"use {self.service}.stream({name!r}, region={regions[0]!r})"
+                f"{problem}: use {self.service}.stream({name!r}, region={regions[0]!r})",
+                problem=problem,
+                regions=regions,
             )
         if regions:
+            problem = f"{self.noun} {name!r} exists in several regions ({', '.join(regions)})"
             raise StreamKeyError(
-                f"{self.noun} {name!r} exists in several regions ({', '.join(regions)}); "
-                f"use {self.service}.stream({name!r}, region=...)"
+                f"{problem}; use {self.service}.stream({name!r}, region=...)",
+                problem=problem,
+                regions=regions,
             )
         close = difflib.get_close_matches(name, known, n=1)
         hint = f" Did you mean {close[0]!r}?" if close else ""

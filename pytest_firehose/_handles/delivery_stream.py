@@ -144,6 +144,17 @@ class DeliveryStreamHandle(DestinationSwitches, StreamInputs):
             return [data for obj in self._delivery.backed_up for data in obj.records]
 
     @property
+    def backed_up_objects(self) -> list[DeliveredObject]:
+        """The objects the records in ``backed_up`` went to the ``S3Configuration`` bucket
+        in, oldest first: ``.key`` under the destination's error prefix
+        (``splunk-failed/``, ``AmazonOpenSearchService-failed/``, ``http-endpoint-failed/``
+        ...), ``.body`` one JSON line per record naming its ``errorCode`` and
+        ``errorMessage``, with ``rawData``; a Redshift destination's, the manifests of the
+        batches it skipped, under ``errors/manifests/``."""
+        with self._world.looked():
+            return list(self._delivery.backed_up)
+
+    @property
     def source_backup(self) -> list[bytes]:
         """Payloads written to the S3 backup of source records (``S3BackupMode``
         ``Enabled``, ``AllData``, ``AllDocuments`` or ``AllEvents``), as the stream took
