@@ -19,8 +19,6 @@ from test_other_destinations import DOMAIN, SEARCH, SPLUNK
 
 from pytest_firehose._doors.server import FirehoseServer
 
-pytestmark = pytest.mark.filterwarnings("ignore::pytest_firehose.UnmodelledSettingWarning")
-
 ELASTICSEARCH = {**SEARCH, "DomainARN": DOMAIN, "RetryOptions": {"DurationInSeconds": 0}}
 
 

@@ -22,8 +22,6 @@ from test_lambda_transform import answer_each, ok, processing
 
 from pytest_firehose import FirehoseFake, UnmodelledSettingWarning
 
-pytestmark = pytest.mark.filterwarnings("ignore::pytest_firehose.UnmodelledSettingWarning")
-
 DESTINATION_ID = "destinationId-000000000001"
 #: A plain S3 block as DescribeDeliveryStream shows ``S3`` with nothing else given.
 S3_DESCRIBED = {
