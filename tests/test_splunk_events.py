@@ -80,6 +80,15 @@ def test_a_record_may_hold_several_events_one_after_another(fake: FirehoseFake) 
     ]
 
 
+def test_a_blank_record_adds_no_event_and_is_delivered(fake: FirehoseFake) -> None:
+    stream = fake.firehose.create_delivery_stream("events", SplunkDestinationConfiguration=EVENT)
+    _put(b"\n", b'{"event": "a"}')
+    fake.firehose.flush()
+
+    assert stream.delivered == [b"\n", b'{"event": "a"}']
+    assert stream.events == [{"event": "a", **NO_METADATA}]
+
+
 def test_a_raw_endpoint_receives_each_request_as_the_records_concatenated(
     fake: FirehoseFake,
 ) -> None:
