@@ -18,6 +18,8 @@ dynamic partitioning by the keys that handler answers: a kept record without a k
 the partitioning-failed error output, and each delivered one under its partition's prefix.
 ``GivingUpMachine`` runs them on a Splunk destination, which gives a batch up to its S3
 bucket once its retries run out while it is down: given up is one more place a record ends.
+``SplunkEventMachine`` runs them on a Splunk Event endpoint that also refuses each record
+that is no HEC event.
 ``RefusingMachine`` runs them on an OpenSearch destination that refuses some documents one
 by one while the rest of their batch is delivered, ``SnowflakeMachine`` on a Snowflake
 table that also refuses each record that is no JSON object.
@@ -28,7 +30,6 @@ from __future__ import annotations
 import base64
 import json
 import re
-import warnings
 import zlib
 from collections import Counter
 from dataclasses import dataclass, field
@@ -49,7 +50,7 @@ from hypothesis.stateful import (
     rule,
 )
 
-from pytest_firehose import FirehoseFake, UnmodelledSettingWarning
+from pytest_firehose import FirehoseFake
 
 DAY = timedelta(hours=24)
 MAX_ATTEMPTS = 5
@@ -117,12 +118,7 @@ class AccountingMachine(RuleBasedStateMachine):
                 region_name=REGION,
                 config=Config(retries={"mode": "standard", "total_max_attempts": MAX_ATTEMPTS}),
             )
-            with warnings.catch_warnings():
-                # A destination the fake only stores says so (GivingUpMachine's Splunk).
-                warnings.simplefilter("ignore", UnmodelledSettingWarning)
-                self.stream = self.fake.firehose.create_delivery_stream(
-                    "events", **self.destination()
-                )
+            self.stream = self.fake.firehose.create_delivery_stream("events", **self.destination())
         except BaseException:
             self.fake.stop()
             raise
@@ -570,6 +566,36 @@ class SnowflakeMachine(RefusingMachine):
         assert all(data.startswith(b"{") for data in self.stream.delivered)
 
 
+class SplunkEventMachine(GivingUpMachine):
+    """The giving-up machine on a Splunk Event endpoint: every other record of a put is an
+    HEC event, the others are not and fail on their own (``Splunk.InvalidDataFormat``),
+    are retried and then given up, while the rest of their batch is delivered; so each
+    still ends exactly once delivered (and an event), given up, pending or expired."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.refusing = True  # a flush leaves the records that are no events pending
+
+    def destination(self) -> dict[str, Any]:
+        splunk = super().destination()["SplunkDestinationConfiguration"]
+        return {"SplunkDestinationConfiguration": {**splunk, "HECEndpointType": "Event"}}
+
+    def _fresh(self, tails: list[bytes]) -> list[bytes]:
+        self.counter += 1
+        return [
+            b'{"event": "%d.%d", "fields": {"tail": "%s"}}' % (self.counter, i, tail.hex().encode())
+            if i % 2 == 0
+            else b"%d.%d|" % (self.counter, i) + tail
+            for i, tail in enumerate(tails)
+        ]
+
+    @invariant()
+    def the_endpoint_received_the_events_of_the_delivered_records(self) -> None:
+        received = [(event["event"], event["fields"]) for event in self.stream.events]
+        delivered = [json.loads(data) for data in self.stream.delivered]
+        assert received == [(event["event"], event["fields"]) for event in delivered]
+
+
 class IcebergMachine(GivingUpMachine):
     """The giving-up machine on an Iceberg destination with one table: a record that is one
     JSON object becomes a row of it, one that is not is written at once to the bucket
@@ -624,6 +650,8 @@ SnowflakeMachine.TestCase.settings = AccountingMachine.TestCase.settings
 TestSnowflake = needs_botocore("firehose CreateDeliveryStream.SnowflakeDestinationConfiguration")(
     SnowflakeMachine.TestCase
 )
+SplunkEventMachine.TestCase.settings = AccountingMachine.TestCase.settings
+TestSplunkEvents = SplunkEventMachine.TestCase
 IcebergMachine.TestCase.settings = AccountingMachine.TestCase.settings
 TestIceberg = needs_botocore(
     "firehose CreateDeliveryStream.IcebergDestinationConfiguration"

@@ -1,7 +1,8 @@
 """``POST /_fake/destination``: a test driving the server from another language takes a
 delivery stream's destination down (naming the error it fails with) and up again, and makes
 it refuse the records that contain given bytes, as the handle's destination switches do;
-``GET /_fake/streams/{name}`` shows the switches and a Redshift destination's load errors."""
+``GET /_fake/streams/{name}`` shows the switches, a Redshift destination's load errors and
+what an OpenSearch index or a Splunk HEC endpoint received."""
 
 from __future__ import annotations
 
@@ -17,8 +18,6 @@ from conftest import ROLE, S3
 from test_other_destinations import DOMAIN, SEARCH, SPLUNK
 
 from pytest_firehose._doors.server import FirehoseServer
-
-pytestmark = pytest.mark.filterwarnings("ignore::pytest_firehose.UnmodelledSettingWarning")
 
 ELASTICSEARCH = {**SEARCH, "DomainARN": DOMAIN, "RetryOptions": {"DurationInSeconds": 0}}
 
@@ -139,6 +138,27 @@ def test_a_stream_shows_the_documents_its_indexes_received(served: FirehoseServe
     assert document["_index"].startswith("logs-")
     assert document["_id"] == served.firehose["events"].records[0].record_id
     assert shown["rows"] == []
+
+
+def test_a_stream_shows_the_events_its_hec_endpoint_received(served: FirehoseServer) -> None:
+    create(served, SplunkDestinationConfiguration={**SPLUNK, "HECEndpointType": "Event"})
+    put(served, b'{"event": "hi", "host": "web-1"}')
+    ask(served, "POST", "/_fake/flush")
+
+    status, shown = ask(served, "GET", "/_fake/streams/events")
+    assert status == 200
+    assert shown["events"] == [
+        {
+            "event": "hi",
+            "time": None,
+            "host": "web-1",
+            "source": None,
+            "sourcetype": None,
+            "index": None,
+            "fields": None,
+        }
+    ]
+    assert shown["documents"] == []
 
 
 def test_a_stream_shows_a_redshift_destinations_load_errors(served: FirehoseServer) -> None:

@@ -25,8 +25,6 @@ from test_other_destinations import (
 
 from pytest_firehose import FirehoseFake, UsageError
 
-pytestmark = pytest.mark.filterwarnings("ignore::pytest_firehose.UnmodelledSettingWarning")
-
 OPENSEARCH = {**SEARCH, "DomainARN": DOMAIN, "RetryOptions": {"DurationInSeconds": 120}}
 MAPPER_400 = '{"type":"mapper_parsing_exception","reason":"failed to parse"}'
 

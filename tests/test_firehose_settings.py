@@ -78,16 +78,6 @@ UNMODELLED = [
         r"CustomTimeZone Mars/Olympus_Mons is not a zone .* \(pip install tzdata.*use UTC",
         marks=needs_botocore(CUSTOM_TIME_ZONE),
     ),
-    (
-        "SplunkDestinationConfiguration",
-        {
-            "HECEndpoint": "https://127.0.0.1",
-            "HECEndpointType": "Raw",
-            "HECToken": "token",
-            "S3Configuration": S3,
-        },
-        r"SplunkDestinationConfiguration: delivery to this destination is not modelled",
-    ),
 ]
 
 

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import pytest
 from conftest import ROLE, S3, describe, refused
 
 from pytest_firehose._services.firehose.describe import REQUIRED
@@ -60,13 +59,6 @@ def update(api: Any, **destination: Any) -> Any:
     )
 
 
-@pytest.fixture
-def quiet(monkeypatch: pytest.MonkeyPatch) -> None:
-    """OpenSearch and Splunk destinations are accepted and reported as not modelled."""
-    monkeypatch.setattr("warnings.warn", lambda *args, **kwargs: None)
-
-
-@pytest.mark.usefixtures("quiet")
 def test_an_opensearch_stream_cannot_switch_to_another_type(api: Any, fake: Any) -> None:
     api.create_delivery_stream(
         DeliveryStreamName="events", AmazonopensearchserviceDestinationConfiguration=OPENSEARCH
@@ -79,7 +71,6 @@ def test_an_opensearch_stream_cannot_switch_to_another_type(api: Any, fake: Any)
     assert kind(fake) == "AmazonopensearchserviceDestinationConfiguration"
 
 
-@pytest.mark.usefixtures("quiet")
 def test_no_other_stream_can_switch_to_opensearch(api: Any) -> None:
     api.create_delivery_stream(DeliveryStreamName="events", ExtendedS3DestinationConfiguration=S3)
 
@@ -89,7 +80,6 @@ def test_no_other_stream_can_switch_to_opensearch(api: Any) -> None:
     assert "ExtendedS3Destination cannot be updated to" in answer["Error"]["Message"]
 
 
-@pytest.mark.usefixtures("quiet")
 def test_an_opensearch_stream_takes_an_update_to_another_opensearch_destination(
     api: Any, fake: Any
 ) -> None:
@@ -102,7 +92,6 @@ def test_an_opensearch_stream_takes_an_update_to_another_opensearch_destination(
     assert kind(fake) == "AmazonopensearchserviceDestinationConfiguration"
 
 
-@pytest.mark.usefixtures("quiet")
 def test_a_switch_to_another_type_must_give_all_it_requires(api: Any, fake: Any) -> None:
     api.create_delivery_stream(DeliveryStreamName="events", ExtendedS3DestinationConfiguration=S3)
     partial = {k: v for k, v in SPLUNK_UPDATE.items() if k != "HECEndpointType"}
@@ -119,7 +108,6 @@ def test_a_switch_to_another_type_must_give_all_it_requires(api: Any, fake: Any)
     assert kind(fake) == "SplunkDestinationConfiguration"
 
 
-@pytest.mark.usefixtures("quiet")
 def test_a_switch_must_give_the_new_types_bucket_whole(api: Any, fake: Any) -> None:
     api.create_delivery_stream(DeliveryStreamName="events", ExtendedS3DestinationConfiguration=S3)
     without_role = {**SPLUNK_UPDATE, "S3Update": {"BucketARN": S3["BucketARN"]}}

@@ -15,8 +15,6 @@ from test_other_destinations import ICEBERG, REDSHIFT, SEARCH, SNOWFLAKE, SPLUNK
 
 from pytest_firehose import FirehoseFake
 
-pytestmark = pytest.mark.filterwarnings("ignore::pytest_firehose.UnmodelledSettingWarning")
-
 DESTINATION_ID = "destinationId-000000000001"
 OPENING = "Ths supplied prefix(es) do not satisfy the following constraint: "
 HTTP = {"EndpointConfiguration": {"Url": "https://127.0.0.1:9"}, "S3Configuration": S3}

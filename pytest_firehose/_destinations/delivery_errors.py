@@ -49,8 +49,8 @@ class DestinationErrors:
     #: Whether Firehose retries refused records within ``RetryOptions`` (OpenSearch) or
     #: writes them to the bucket at once (Snowflake: "doesn't attempt to deliver it again").
     refusals_retried: bool = True
-    #: How single records fail on their own instead, where they do (Iceberg's), for
-    #: messages.
+    #: How single records fail on their own instead, where they do (Iceberg's, a Splunk
+    #: Event endpoint's), for messages.
     alone: str = ""
 
 
@@ -160,7 +160,15 @@ ERRORS: dict[str, DestinationErrors] = {
         _OPENSEARCH_DOWN,
         _OPENSEARCH_REFUSALS,
     ),
-    SPLUNK: DestinationErrors("Splunk", "splunk-failed", _SPLUNK_DOWN),
+    SPLUNK: DestinationErrors(
+        "Splunk",
+        "splunk-failed",
+        _SPLUNK_DOWN,
+        alone=(
+            "a Splunk Event endpoint refuses a record by its content: put one that is no HEC "
+            'event, such as a JSON object without "event"'
+        ),
+    ),
     SNOWFLAKE: DestinationErrors(
         "Snowflake",
         "snowflake-failed",

@@ -57,8 +57,8 @@ def destination_for(
     (:class:`RedshiftDestination`); a Snowflake table receives each record as a row
     (:class:`SnowflakeDestination`), an OpenSearch index each record as a document
     (:class:`OpenSearchDestination`); Iceberg's records are applied to its tables
-    (:class:`IcebergDestination`); the destination the fake only stores (Splunk) keeps
-    objects in memory (:class:`StoredDestination`).
+    (:class:`IcebergDestination`); Splunk's HEC endpoint receives each delivery as one
+    request (:class:`SplunkDestination`).
 
     ``contained`` says whether a request a destination sends through botocore stays in
     the process right now (a fake's interceptor answers or refuses it); S3 deliveries are
@@ -81,7 +81,6 @@ def destination_for(
     if kind is None:
         return MemoryDestination()
     from pytest_firehose._destinations.s3 import S3Destination
-    from pytest_firehose._destinations.stored import StoredDestination
 
     s3 = config.get("S3Configuration")
     bucket = S3Destination(s3, region, contained) if s3 else MemoryDestination()
@@ -97,7 +96,9 @@ def destination_for(
         from pytest_firehose._destinations.opensearch import OpenSearchDestination
 
         return OpenSearchDestination(kind, config, bucket)
-    return StoredDestination(kind, config, bucket)
+    from pytest_firehose._destinations.splunk import SplunkDestination
+
+    return SplunkDestination(config, bucket)  # the one destination type left
 
 
 def bucket_destination(

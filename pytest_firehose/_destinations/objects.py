@@ -30,7 +30,8 @@ class DeliveredObject:
     An object a Redshift destination staged and loaded also has ``rows``, the rows its COPY
     loaded into the table, and ``manifest``, the manifest object that COPY read; both are
     None for every other object (a Snowflake destination's has the rows its table
-    received). An OpenSearch destination's has ``documents``, those its indexes received.
+    received). An OpenSearch destination's has ``documents``, those its indexes received,
+    a Splunk destination's ``events``, what its HEC endpoint received.
     ``accepted`` holds the records a delivery made it of (payload, record id, arrival),
     for a destination that reads their ids.
     """
@@ -54,6 +55,7 @@ class DeliveredObject:
             self.__dict__["body"] = body
         self.rows: tuple[dict[str, Any], ...] | None = None
         self.documents: tuple[dict[str, Any], ...] | None = None
+        self.events: tuple[dict[str, Any], ...] | None = None
         self.accepted: tuple[Accepted, ...] = ()
         self.manifest: DeliveredObject | None = None
         #: What an Iceberg destination's records did to its tables, in order.

@@ -1,9 +1,10 @@
-"""Destinations the fake does not deliver to: Splunk (and Snowflake, whose rows
-:mod:`~pytest_firehose._destinations.snowflake` makes on top; OpenSearch Service,
-Elasticsearch and OpenSearch Serverless, whose documents
-:mod:`~pytest_firehose._destinations.opensearch` makes; and Iceberg's failures, its tables
-being :mod:`~pytest_firehose._destinations.iceberg`'s). What such a destination would
-receive is kept in memory (the delivery's ``objects``); what Firehose writes to S3 for it is
+"""What the destinations the fake stores rather than delivers to share: Splunk, Snowflake,
+OpenSearch Service, Elasticsearch, OpenSearch Serverless and Iceberg (each one's own module
+makes what it receives: :mod:`~pytest_firehose._destinations.splunk` the events its HEC
+endpoint received, :mod:`~pytest_firehose._destinations.snowflake` the rows,
+:mod:`~pytest_firehose._destinations.opensearch` the documents,
+:mod:`~pytest_firehose._destinations.iceberg` the tables). What such a destination receives
+is kept in memory (on the delivery's ``objects``); what Firehose writes to S3 for it is
 written to the bucket of its ``S3Configuration``:
 
 - the records a transformation failed (``processing-failed/``, as for every destination);
@@ -12,9 +13,9 @@ written to the bucket of its ``S3Configuration``:
   the destination's failed-record format, under its error output type
   (``AmazonOpenSearchService-failed/``, ``splunk-failed/`` ...); while the bucket does not
   take them, they stay pending and are tried again;
-- while it refuses single records (``destination_refuses()``), those records, at once
-  (Snowflake) or once their retries ran out (OpenSearch), as above; the rest of each batch
-  is delivered.
+- the records it refuses one by one (its own refusals, or ``destination_refuses()``'s), at
+  once (Snowflake) or once their retries ran out (OpenSearch, Splunk), as above; the rest
+  of each batch is delivered.
 
 The developer guide ("Handle data delivery failure") gives each format's fields. The error
 a record names is the one the test chose, or the destination's default for an endpoint it
@@ -35,7 +36,6 @@ from pytest_firehose._destinations.base import (
     RecordsRefused,
 )
 from pytest_firehose._destinations.delivery_errors import (
-    ACK_TIMEOUT,
     ERRORS,
     ICEBERG,
     OPENSEARCH,
@@ -126,9 +126,9 @@ def json_object(payload: Any) -> dict[str, Any] | None:
 
 
 class StoredDestination:
-    """A destination the fake does not deliver to (see the module): never fails while up;
-    while down, gives a batch up once its retry duration has passed, writing it to the
-    ``S3Configuration`` bucket."""
+    """What a destination the fake stores does (see the module): it never fails while up
+    but for the records it refuses; while down, gives a batch up once its retry duration
+    has passed, writing it to the ``S3Configuration`` bucket."""
 
     retry_cap = RETRY_CAP
 
@@ -147,18 +147,6 @@ class StoredDestination:
             seconds=RETRY_DEFAULTS.get(kind, 300) if seconds is None else seconds
         )
         self._extra = _extra_fields(kind, config)
-        #: How long each attempt waits for Splunk's acknowledgement (API reference:
-        #: ``HECAcknowledgmentTimeoutInSeconds``, 180 to 600; 180 by default).
-        self._ack_timeout = timedelta(seconds=config.get("HECAcknowledgmentTimeoutInSeconds", 180))
-
-    def acknowledgement_wait(self, failure: DeliveryFailed | None) -> timedelta | None:
-        """How long an attempt that ends in ``failure`` waited first: a Splunk
-        destination's acknowledgement timeout, when the failure is that timeout (the
-        developer guide: each attempt, the first and every retry, waits for the
-        acknowledgement that long); None for any other failure."""
-        if self.kind != SPLUNK or failure is None or failure.code != ACK_TIMEOUT:
-            return None
-        return self._ack_timeout
 
     def deliver(self, target: DeliveryTarget, obj: DeliveredObject) -> None:
         return None

@@ -62,6 +62,7 @@ def firehose_json(stream: DeliveryStreamHandle) -> dict[str, Json]:
         "rows": stream.rows,
         "tables": stream.tables,
         "documents": stream.documents,
+        "events": stream.events,
         "manifests": _objects_json(stream.manifests),
     }
 

@@ -271,6 +271,19 @@ class DeliveryStreamHandle(DestinationSwitches, StreamInputs):
             ]
 
     @property
+    def events(self) -> list[dict[str, Any]]:
+        """What a Splunk destination's HEC endpoint received, in delivery order. An
+        ``Event`` endpoint: each event as Splunk indexes it, ``event`` (the event JSON's,
+        as it was: a string, a number, an object ...) and its metadata ``time``, ``host``,
+        ``source``, ``sourcetype``, ``index`` and ``fields``, each None where the event
+        leaves it to the HEC token (or, ``time``, to the time of receipt). A ``Raw``
+        endpoint: one ``{"raw": text}`` a request, the records' bytes concatenated (as
+        UTF-8), which Splunk breaks into events as the token's sourcetype says. Empty for
+        the other destinations."""
+        with self._world.looked():
+            return [dict(event) for obj in self._delivery.objects for event in obj.events or ()]
+
+    @property
     def load_errors(self) -> list[LoadError]:
         """The lines a Redshift destination's COPYs left out, as Redshift records them in
         ``STL_LOAD_ERRORS``: each with ``filename`` (the staged object's ``s3://`` URL),

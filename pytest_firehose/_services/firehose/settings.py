@@ -19,7 +19,7 @@ from pytest_firehose._destinations.compression import SNAPPY_FORMATS, available
 from pytest_firehose._destinations.conversion import available as conversion_available
 from pytest_firehose._destinations.copy_options import parse_copy_options
 from pytest_firehose._destinations.delivery_errors import ICEBERG
-from pytest_firehose._destinations.factory import OPENSEARCH_KINDS, REDSHIFT, S3_KINDS, SNOWFLAKE
+from pytest_firehose._destinations.factory import REDSHIFT, S3_KINDS
 from pytest_firehose._destinations.objects import time_zone
 from pytest_firehose._destinations.processing import newline_delimiter
 from pytest_firehose._errors import ServiceError
@@ -219,11 +219,6 @@ def findings(kind: str | None, config: dict[str, Any]) -> list[str]:
         checks = _REDSHIFT_CHECKS
     elif kind == ICEBERG:
         checks = _ICEBERG_CHECKS
-    elif kind != SNOWFLAKE and kind not in OPENSEARCH_KINDS:
-        found.append(
-            f"{kind}: delivery to this destination is not modelled: what it would receive is "
-            "kept in memory (stream.objects)"
-        )
     found += [f"{kind}.{finding}" for check in checks if (finding := check(config))]
     for block in _written_s3_blocks(kind, config):
         written = config.get(block) or {}
