@@ -24,7 +24,8 @@ cannot reach (:mod:`~pytest_firehose._destinations.delivery_errors` holds them a
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -33,6 +34,7 @@ from pytest_firehose._destinations.base import (
     DeliveryFailed,
     Destination,
     RecordsRefused,
+    Refusal,
 )
 from pytest_firehose._destinations.delivery_errors import (
     ACK_TIMEOUT,
@@ -45,16 +47,17 @@ from pytest_firehose._destinations.delivery_errors import (
 )
 from pytest_firehose._destinations.gave_up import (
     Extra,
+    GaveUp,
     failed_output,
-    gave_up_object,
     no_extra,
     written,
 )
 from pytest_firehose._payload import payload_bytes
 
 if TYPE_CHECKING:
-    from pytest_firehose._destinations.base import Batch, DeliveryTarget
+    from pytest_firehose._destinations.base import Accepted, Batch, DeliveryTarget
     from pytest_firehose._destinations.objects import DeliveredObject
+    from pytest_firehose._destinations.processing import ProcessingFailure
 
 #: How long each destination retries a failing delivery when ``RetryOptions`` leaves it
 #: out: the API reference's 300 seconds for OpenSearch; Splunk's, Snowflake's and
@@ -125,6 +128,11 @@ def json_object(payload: Any) -> dict[str, Any] | None:
     return value if isinstance(value, dict) else None
 
 
+def refused_unless_json(records: Sequence[Accepted], refusal: Refusal) -> dict[int, Refusal]:
+    """``refusal`` for each of ``records`` that is not one JSON object, by position."""
+    return {i: refusal for i, (payload, _, _) in enumerate(records) if json_object(payload) is None}
+
+
 class StoredDestination:
     """A destination the fake does not deliver to (see the module): never fails while up;
     while down, gives a batch up once its retry duration has passed, writing it to the
@@ -165,12 +173,13 @@ class StoredDestination:
 
     def give_up(
         self, target: DeliveryTarget, batch: Batch, at: datetime, failure: DeliveryFailed | None
-    ) -> DeliveredObject | list[DeliveredObject] | None:
+    ) -> list[DeliveredObject] | None:
         """Once the retry duration has passed since the first try (at once for records
-        refused without retries): the batch's failed records, naming ``failure``'s code
-        and message (the destination's default while it is down without one), once
-        written to the ``S3Configuration`` bucket (None while that fails: the batch is
-        tried again)."""
+        refused without retries): the batch's failed records, each naming its refusal's
+        code and message (else ``failure``'s, or the destination's default while it is
+        down without one), in one object for each prefix they go under (a refusal's
+        ``error_prefix``, else the ``S3Configuration``'s error output), once the bucket
+        took them all (None while it does not: the batch is tried again)."""
         errors = ERRORS.get(self.kind)
         if errors is None:
             return None
@@ -179,18 +188,28 @@ class StoredDestination:
         # reference, SplunkRetryOptions).
         if not at_once and at - batch.first_try - batch.waited < self.retry_duration:
             return None
-        if failure is not None and failure.code is not None:
-            error = (failure.code, str(failure))
+        if isinstance(failure, RecordsRefused):
+            refusals = failure.refusals
         else:
-            error = next(iter(errors.down.items()))
-        backup = gave_up_object(
-            self._failed_output,
-            errors.output_type,
-            target,
-            batch,
-            at,
-            error,
-            self._extra,
-            failure.errors if isinstance(failure, RecordsRefused) else None,
-        )
-        return written(self.error_output, target, backup)
+            code, message = next(iter(errors.down.items()))
+            if failure is not None and failure.code is not None:
+                code, message = failure.code, str(failure)
+            refusals = [Refusal(code, message)] * len(batch.records)
+        records, attempts, extra = batch.records, batch.attempts, self._extra
+        outputs: dict[str, list[int]] = {}
+        for position, (_, refusal) in enumerate(zip(records, refusals, strict=True)):
+            outputs.setdefault(refusal.error_prefix, []).append(position)
+        objects: list[DeliveredObject] = []
+        for prefix, positions in outputs.items():
+            output = self._failed_output
+            if prefix:
+                output = replace(output, prefix=prefix, base="")
+            failures: list[ProcessingFailure] = [
+                GaveUp(records[i], refusals[i].code, refusals[i].message, attempts, at, extra=extra)
+                for i in positions
+            ]
+            obj = output.object_for(failures, errors.output_type, target, batch.delivery_id)
+            if written(self.error_output, target, obj) is None:
+                return None
+            objects.append(obj)
+        return objects
