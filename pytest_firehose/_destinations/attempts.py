@@ -174,8 +174,10 @@ class Attempting:
 
     def _give_up(self, batch: Batch, at: datetime, failure: DeliveryFailed | None) -> bool:
         """Whether the destination disposed of ``batch`` (a backup) after its attempt
-        failed with ``failure`` at ``at``."""
+        failed with ``failure`` at ``at``. One that wrote only some of its records left the
+        batch with the others, which wait for a retry."""
         destination = self.destination
+        held = len(batch.records)
         try:
             backup = destination.give_up(self.target, batch, at, failure)
         except Exception as error:  # as above
@@ -184,7 +186,7 @@ class Attempting:
         if backup is None:
             return False
         self.backed_up.extend(backup if isinstance(backup, list) else [backup])
-        return True
+        return not 0 < len(batch.records) < held
 
     def _refuse(self, batch: Batch, at: datetime) -> RecordsRefused | None:
         """The failure of the records of ``batch`` the destination refuses now (those its

@@ -157,7 +157,10 @@ class Destination(Protocol):
     destination was switched off and not tried). Returning an object means the
     destination has disposed of the records otherwise (an HTTP endpoint's S3 backup,
     say): that object is the backup (or those objects, a list), and the records are no
-    longer pending. Returning None keeps them waiting for a retry.
+    longer pending. Returning None keeps them waiting for a retry. One that wrote only some
+    of them (failed records under several prefixes, the bucket taking some objects and
+    refusing others) returns the objects written and leaves the batch with the others
+    (``batch.records``, shorter): only those wait for a retry.
 
     A destination may also say ``max_records``, the most records one delivery holds (an
     HTTP endpoint's request: 10,000): a larger buffer leaves as several batches. One that

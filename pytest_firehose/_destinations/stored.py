@@ -12,9 +12,13 @@ written to the bucket of its ``S3Configuration``:
   the destination's failed-record format, under its error output type
   (``AmazonOpenSearchService-failed/``, ``splunk-failed/`` ...); while the bucket does not
   take them, they stay pending and are tried again;
-- while it refuses single records (``destination_refuses()``), those records, at once
-  (Snowflake) or once their retries ran out (OpenSearch), as above; the rest of each batch
-  is delivered.
+- the single records it refuses (its ``refusals``: a Snowflake row or an OpenSearch document
+  that is no JSON object, an Iceberg record it cannot route; those
+  ``destination_refuses()`` picks), at once (Snowflake, Iceberg) or once their retries ran
+  out (OpenSearch), as above, under their own prefix where they have one (an Iceberg
+  table's ``S3ErrorOutputPrefix``); the rest of each batch is delivered. Records under
+  several prefixes make one object each: those the bucket takes are written once, and only
+  the records of the others stay pending.
 
 The developer guide ("Handle data delivery failure") gives each format's fields. The error
 a record names is the one the test chose, or the destination's default for an endpoint it
@@ -178,8 +182,9 @@ class StoredDestination:
         refused without retries): the batch's failed records, each naming its refusal's
         code and message (else ``failure``'s, or the destination's default while it is
         down without one), in one object for each prefix they go under (a refusal's
-        ``error_prefix``, else the ``S3Configuration``'s error output), once the bucket
-        took them all (None while it does not: the batch is tried again)."""
+        ``error_prefix``, else the ``S3Configuration``'s error output). The objects the
+        bucket took are returned, and the batch is left with the records of those it did
+        not take, which are tried again (None when it took none)."""
         errors = ERRORS.get(self.kind)
         if errors is None:
             return None
@@ -200,6 +205,7 @@ class StoredDestination:
         for position, (_, refusal) in enumerate(zip(records, refusals, strict=True)):
             outputs.setdefault(refusal.error_prefix, []).append(position)
         objects: list[DeliveredObject] = []
+        left: list[int] = []
         for prefix, positions in outputs.items():
             output = self._failed_output
             if prefix:
@@ -210,6 +216,10 @@ class StoredDestination:
             ]
             obj = output.object_for(failures, errors.output_type, target, batch.delivery_id)
             if written(self.error_output, target, obj) is None:
-                return None
-            objects.append(obj)
+                left.extend(positions)
+            else:
+                objects.append(obj)
+        if not objects:
+            return None
+        batch.records = [records[i] for i in sorted(left)]
         return objects
