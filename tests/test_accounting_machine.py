@@ -22,7 +22,8 @@ bucket once its retries run out while it is down: given up is one more place a r
 that is no HEC event.
 ``RefusingMachine`` runs them on an OpenSearch destination that refuses some documents one
 by one while the rest of their batch is delivered, ``SnowflakeMachine`` on a Snowflake
-table that also refuses each record that is no JSON object.
+table that also refuses each record that is no JSON object, ``IcebergMachine`` on an Iceberg
+table whose refused records go under two prefixes, one of which the bucket refuses at times.
 """
 
 from __future__ import annotations
@@ -51,6 +52,7 @@ from hypothesis.stateful import (
 )
 
 from pytest_firehose import FirehoseFake
+from pytest_firehose._destinations.base import DeliveryFailed
 
 DAY = timedelta(hours=24)
 MAX_ATTEMPTS = 5
@@ -596,14 +598,54 @@ class SplunkEventMachine(GivingUpMachine):
         assert received == [(event["event"], event["fields"]) for event in delivered]
 
 
+class RefusingBucket:
+    """A destination's ``S3Configuration`` bucket that refuses the objects under
+    ``prefix`` while ``refusing``, and takes everything else as ``bucket`` does, keeping
+    what it took in ``taken``."""
+
+    def __init__(self, bucket: Any, prefix: str) -> None:
+        self.bucket, self.prefix, self.refusing = bucket, prefix, False
+        self.taken: list[Any] = []
+
+    def deliver(self, target: Any, obj: Any) -> None:
+        if self.refusing and obj.key.startswith(self.prefix):
+            raise DeliveryFailed("S3.AccessDenied: Access Denied")
+        self.bucket.deliver(target, obj)
+        self.taken.append(obj)
+
+
+#: Routes every record to ``db.events`` with the operation its ``op`` names.
+ICEBERG_ROUTING = '{destinationDatabaseName: "db", destinationTableName: "events", operation: .op}'
+
+
 class IcebergMachine(GivingUpMachine):
-    """The giving-up machine on an Iceberg destination with one table: a record that is one
-    JSON object becomes a row of it, one that is not is written at once to the bucket
-    (``backed_up``), so each still ends exactly once delivered, given up, pending or
-    expired, and the table holds the records delivered."""
+    """The giving-up machine on an Iceberg destination with one table, routed by a JQ
+    query: a record that is one JSON object becomes a row of it, one that is not is written
+    at once to the bucket under ``iceberg-failed/``, and an update (the table has no
+    ``UniqueKeys``) under the table's ``S3ErrorOutputPrefix``; a batch's failed records
+    may so make two objects, and the bucket refuses the table's one while told to. So each
+    still ends exactly once delivered, given up, pending or expired, and the table holds
+    the records delivered."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        delivery = self.fake.world.firehose().streams["events"].delivery
+        self.bucket = RefusingBucket(delivery.destination.error_output, "events-errors/")
+        delivery.destination.error_output = self.bucket
 
     def destination(self) -> dict[str, Any]:
-        table = {"DestinationDatabaseName": "db", "DestinationTableName": "events"}
+        table = {
+            "DestinationDatabaseName": "db",
+            "DestinationTableName": "events",
+            "S3ErrorOutputPrefix": "events-errors/",
+        }
+        extraction = {
+            "Type": "MetadataExtraction",
+            "Parameters": [
+                {"ParameterName": "MetadataExtractionQuery", "ParameterValue": ICEBERG_ROUTING},
+                {"ParameterName": "JsonParsingEngine", "ParameterValue": "JQ-1.6"},
+            ],
+        }
         return {
             "IcebergDestinationConfiguration": {
                 "RoleARN": ROLE,
@@ -613,17 +655,28 @@ class IcebergMachine(GivingUpMachine):
                 "S3Configuration": {"RoleARN": ROLE, "BucketARN": BUCKET},
                 "RetryOptions": {"DurationInSeconds": 120},
                 "DestinationTableConfigurationList": [table],
+                "ProcessingConfiguration": {"Enabled": True, "Processors": [extraction]},
             }
         }
 
     def _fresh(self, tails: list[bytes]) -> list[bytes]:
-        """Half of them (by content) JSON objects, the others not JSON."""
-        return [
-            json.dumps({"p": base64.b64encode(payload).decode()}).encode()
-            if zlib.crc32(payload) % 2
-            else payload
-            for payload in super()._fresh(tails)
-        ]
+        """A third of them (by content) JSON objects, a third updates, the others not
+        JSON."""
+        fresh = []
+        for payload in super()._fresh(tails):
+            kind = zlib.crc32(payload) % 3
+            row = {"p": base64.b64encode(payload).decode(), **({"op": "update"} if kind else {})}
+            fresh.append(json.dumps(row).encode() if kind < 2 else payload)
+        return fresh
+
+    @rule(refusing=st.booleans())
+    def the_bucket_refuses_the_tables_errors(self, refusing: bool) -> None:
+        self.bucket.refusing = self.refusing = refusing
+
+    @invariant()
+    def the_bucket_holds_each_record_given_up_once(self) -> None:
+        taken = Counter(record for obj in self.bucket.taken for record in obj.records)
+        assert taken == Counter(self.stream.backed_up)
 
     @invariant()
     def the_table_holds_the_delivered_records(self) -> None:

@@ -19,6 +19,8 @@ from conftest import ROLE, S3, needs_botocore, put
 from moto import mock_aws
 
 from pytest_firehose import FirehoseFake, FirehoseServer, UnmodelledSettingWarning
+from pytest_firehose._destinations.base import DeliveryFailed
+from pytest_firehose._destinations.s3 import S3Destination
 from pytest_firehose._errors import UsageError
 
 pytestmark = needs_botocore(
@@ -328,6 +330,49 @@ def test_failed_records_are_written_to_the_bucket_under_their_tables_error_prefi
     assert json.loads(failed)["errorCode"] == "Iceberg.InvalidJson"
     (keyless,) = bodies[by_folder["orders-errors"]].splitlines()
     assert json.loads(keyless)["errorCode"] == "Iceberg.InvalidUniqueKeys"
+    assert stream.tables == {"shop.orders": [{"t": "orders", "id": 1}]}
+
+
+def test_a_failed_records_object_the_bucket_refuses_is_written_again_alone(
+    fake: FirehoseFake, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Failed records under two error outputs make two objects; when the bucket takes the
+    first and refuses the second (here: a policy denying the table's prefix), the first is
+    written once and its records leave the pending ones, and only the second is written
+    again at the retry."""
+    denied = ["orders-errors/"]
+    put_object = S3Destination.deliver
+
+    def deliver(self: S3Destination, target: Any, obj: Any) -> None:
+        if obj.key.startswith(tuple(denied)):
+            raise DeliveryFailed("S3.AccessDenied: Access Denied")
+        put_object(self, target, obj)
+
+    monkeypatch.setattr(S3Destination, "deliver", deliver)
+    orders = {**ORDERS, "S3ErrorOutputPrefix": "orders-errors/"}
+    with mock_aws():
+        s3 = boto3.client("s3", region_name="us-east-1")
+        s3.create_bucket(Bucket="landing")
+        s3.put_bucket_versioning(Bucket="landing", VersioningConfiguration={"Status": "Enabled"})
+        client = boto3.client("firehose", region_name="us-east-1")
+        stream = delivered(
+            fake,
+            client,
+            jq_routed(orders, USERS),
+            b"not json",
+            *rows({"t": "orders", "op": "delete"}, {"t": "orders", "id": 1}),
+        )
+        backed_up, pending = list(stream.backed_up), list(stream.pending)
+        denied.clear()
+        fake.firehose.clock.advance(seconds=1)  # the first retry
+        versions = s3.list_object_versions(Bucket="landing")["Versions"]
+
+    assert backed_up == [b"not json"]
+    assert pending == rows({"t": "orders", "op": "delete"})
+    keys = [version["Key"] for version in versions]
+    assert sorted(key.split("/")[0] for key in keys) == ["iceberg-failed", "orders-errors"]
+    assert stream.backed_up == [b"not json", *rows({"t": "orders", "op": "delete"})]
+    assert stream.pending == []
     assert stream.tables == {"shop.orders": [{"t": "orders", "id": 1}]}
 
 

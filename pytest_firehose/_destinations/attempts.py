@@ -20,8 +20,8 @@ from pytest_firehose._destinations.base import (
     Destination,
     DestinationError,
     RecordsRefused,
+    Refusal,
     Refusing,
-    RowsRefused,
 )
 from pytest_firehose._destinations.buffers import Buffer
 from pytest_firehose._destinations.objects import DeliveredObject, object_key
@@ -128,8 +128,8 @@ class Attempting:
         """One attempt: True once the batch is delivered, backed up or refused for good;
         None while it waits for an acknowledgement that will not come (a Splunk
         destination down with ``Splunk.AckTimeout``): it fails once the wait is over.
-        Records the destination refuses one by one (``refusing``) stay in the batch, which
-        the destination gives up on or retries; the rest are delivered."""
+        Records the destination refuses one by one (its ``refusals``, ``refusing``) stay in
+        the batch, which the destination gives up on or retries; the rest are delivered."""
         destination = self.destination
         failure = None if self.destination_up else self.down_failure
         if self.destination_up:
@@ -141,11 +141,6 @@ class Attempting:
                 if failure is None:
                     obj = self._build(batch, at)
                     destination.deliver(self.target, obj)
-            except RowsRefused as refused:
-                if refused.delivered is not None:
-                    self.objects.append(refused.delivered)
-                batch.records = [r for i, r in enumerate(batch.records) if i in refused.errors]
-                failure = refused
             except DeliveryFailed as error:
                 if error.permanent:
                     self.refused.append((error, list(batch.records)))
@@ -179,8 +174,10 @@ class Attempting:
 
     def _give_up(self, batch: Batch, at: datetime, failure: DeliveryFailed | None) -> bool:
         """Whether the destination disposed of ``batch`` (a backup) after its attempt
-        failed with ``failure`` at ``at``."""
+        failed with ``failure`` at ``at``. One that wrote only some of its records left the
+        batch with the others, which wait for a retry."""
         destination = self.destination
+        held = len(batch.records)
         try:
             backup = destination.give_up(self.target, batch, at, failure)
         except Exception as error:  # as above
@@ -189,50 +186,33 @@ class Attempting:
         if backup is None:
             return False
         self.backed_up.extend(backup if isinstance(backup, list) else [backup])
-        return True
+        return not 0 < len(batch.records) < held
 
     def _refuse(self, batch: Batch, at: datetime) -> RecordsRefused | None:
-        """The failure of the records of ``batch`` the destination refuses now (those it
-        cannot take, its ``refusal`` says; those ``refusing`` picks, as delivered), which
-        stay in the batch, once the others are delivered at ``at``; None when it refuses
-        none. Records refused for different reasons each keep their own error."""
+        """The failure of the records of ``batch`` the destination refuses now (those its
+        ``refusals`` names; those ``refusing`` picks, as delivered), which stay in the
+        batch, once the others are delivered at ``at``; None when it refuses none. Each
+        refused record keeps its own refusal."""
         refusing = self.refusing
-        own = getattr(self.destination, "refusal", None)
+        own = getattr(self.destination, "refusals", None)
         if refusing is None and own is None:
             return None
-        failures: dict[int, RecordsRefused] = {}
-        for record in batch.records:
-            failure = None if own is None else own(record)
-            if (
-                failure is None
-                and refusing is not None
-                and refusing.refuses(payload_bytes(record[0]))
-            ):
-                failure = refusing.failure
-            if failure is not None:
-                failures[id(record)] = failure
-        if not failures:
+        records = batch.records
+        refused: dict[int, Refusal] = {} if own is None else own(records)
+        if refusing is not None:
+            for position, record in enumerate(records):
+                if position not in refused and refusing.refuses(payload_bytes(record[0])):
+                    refused[position] = refusing.refusal
+        if not refused:
             return None
-        taken = [record for record in batch.records if id(record) not in failures]
+        taken = [record for position, record in enumerate(records) if position not in refused]
         if taken:
             obj = self._build(Batch(taken, batch.delivery_id, batch.first_try), at)
             self.destination.deliver(self.target, obj)
             self.objects.append(obj)
-        refused = [record for record in batch.records if id(record) in failures]
-        batch.records = refused
-        first, *others = failures.values()
-        if all(failure is first for failure in others):
-            return first
-        return RecordsRefused(
-            str(first),
-            str(first.code),
-            retried=all(failure.retried for failure in failures.values()),
-            errors={
-                record[1]: (str(failure.code), str(failure))
-                for record in refused
-                if (failure := failures[id(record)]) is not first
-            },
-        )
+        positions = sorted(refused)
+        batch.records = [records[position] for position in positions]
+        return RecordsRefused([refused[position] for position in positions])
 
     def _retry_later(self, batch: Batch, at: datetime) -> None:
         batch.due, batch.wait = at + batch.wait, min(batch.wait * 2, self.destination.retry_cap)

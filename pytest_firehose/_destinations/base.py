@@ -4,7 +4,7 @@ reports, and the :class:`Destination` protocol itself, with the in-memory destin
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Protocol
@@ -92,45 +92,41 @@ class DeliveryFailed(Exception):
         self.permanent = permanent
 
 
+@dataclass(frozen=True)
+class Refusal:
+    """Why a destination refused one record of a batch, as its failed record names it:
+    ``code`` and ``message``. ``retried``: Firehose tries the record again within the
+    destination's ``RetryOptions`` before writing it to its bucket (OpenSearch), rather
+    than at once. ``error_prefix``: the prefix its failed record is written under instead
+    of the ``S3Configuration``'s error output (an Iceberg table's ``S3ErrorOutputPrefix``)."""
+
+    code: str
+    message: str
+    retried: bool = False
+    error_prefix: str = ""
+
+
 class RecordsRefused(DeliveryFailed):
     """Records the destination refused one by one (an OpenSearch document, a Snowflake
-    row), with ``code`` and the message their failed records name; the rest of the batch
-    was delivered. ``retried``: Firehose tries them again within the destination's
-    ``RetryOptions`` before writing them to its bucket, rather than writing them at once.
-    ``errors``: the (code, message) of records refused for another reason, by record id."""
+    row, an Iceberg record that names no table) while the rest of the batch was delivered:
+    the batch is left with them, and ``refusals`` holds each one's refusal, in the same
+    order. It is named after the first one's code and message; ``retried`` only when
+    every one of them is."""
 
-    def __init__(
-        self,
-        message: str,
-        code: str,
-        *,
-        retried: bool,
-        errors: Mapping[RecordKey, tuple[str, str]] | None = None,
-    ) -> None:
-        super().__init__(message, code)
-        self.retried = retried
-        self.errors: Mapping[RecordKey, tuple[str, str]] = errors or {}
-
-
-class RowsRefused(DeliveryFailed):
-    """Records the destination itself could not take as it took the others (an Iceberg
-    record that names no table): ``errors`` maps each one's position in the object, in
-    order, to the error its failed record names; ``delivered`` is the object of the others
-    (None: none). The refused ones are written to the destination's bucket at once."""
-
-    def __init__(self, errors: dict[int, RecordError], delivered: DeliveredObject | None) -> None:
-        super().__init__(f"{len(errors)} record(s) refused")
-        self.errors = errors
-        self.delivered = delivered
+    def __init__(self, refusals: list[Refusal]) -> None:
+        first = refusals[0]
+        super().__init__(first.message, first.code)
+        self.refusals = refusals
+        self.retried = all(refusal.retried for refusal in refusals)
 
 
 @dataclass(frozen=True)
 class Refusing:
     """What a test made a destination refuse (``destination_refuses``): the records, as
-    delivered, ``refuses`` picks fail with ``failure``."""
+    delivered, ``refuses`` picks are refused with ``refusal``."""
 
     refuses: Callable[[bytes], bool]
-    failure: RecordsRefused
+    refusal: Refusal
 
 
 @dataclass(frozen=True)
@@ -161,17 +157,20 @@ class Destination(Protocol):
     destination was switched off and not tried). Returning an object means the
     destination has disposed of the records otherwise (an HTTP endpoint's S3 backup,
     say): that object is the backup (or those objects, a list), and the records are no
-    longer pending. Returning None keeps them waiting for a retry. ``deliver`` may raise
-    :class:`RowsRefused` for records it took no part of: those stay in the batch, given up
-    on at once, and the object of the others is delivered.
+    longer pending. Returning None keeps them waiting for a retry. One that wrote only some
+    of them (failed records under several prefixes, the bucket taking some objects and
+    refusing others) returns the objects written and leaves the batch with the others
+    (``batch.records``, shorter): only those wait for a retry.
 
     A destination may also say ``max_records``, the most records one delivery holds (an
     HTTP endpoint's request: 10,000): a larger buffer leaves as several batches. One that
     has a part still reachable while it is down (Redshift's intermediate bucket) has
     ``unreachable(target, obj)``, asked instead of ``deliver`` while it is down: it does
     what it still can and returns the failure the attempt counts as. One that refuses
-    records itself (Snowflake: a record that is no JSON object) has ``refusal(record)``,
-    the failure of a record it refuses, None for one it takes.
+    records itself (Snowflake: a record that is no JSON object; Iceberg: one it cannot
+    route) has ``refusals(records)``, the :class:`Refusal` of each record of a batch it
+    refuses, by position; the ``deliver`` that follows is of the others, and the refused
+    ones are given up on as a :class:`RecordsRefused`.
     """
 
     retry_cap: timedelta

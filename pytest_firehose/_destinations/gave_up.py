@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 from pytest_firehose._destinations.base import DeliveryFailed
 from pytest_firehose._destinations.compression import extension
 from pytest_firehose._destinations.processing import ErrorOutput, ProcessingFailure
-from pytest_firehose._ids import RecordKey, record_id_text
+from pytest_firehose._ids import record_id_text
 
 if TYPE_CHECKING:
     from pytest_firehose._destinations.base import Batch, DeliveryTarget, Destination
@@ -69,14 +69,11 @@ def gave_up_object(
     at: datetime,
     error: tuple[str, str],
     extra: Extra = no_extra,
-    errors: Mapping[RecordKey, tuple[str, str]] | None = None,
 ) -> DeliveredObject:
     """The object of ``batch``'s records, each failed with ``error`` (code, message) at
-    ``at`` (or with its own, in ``errors`` by record id), under ``output_type``."""
-    errors = errors or {}
+    ``at``, under ``output_type``."""
     failures: list[ProcessingFailure] = [
-        GaveUp(record, *errors.get(record[1], error), batch.attempts, at, extra=extra)
-        for record in batch.records
+        GaveUp(record, *error, batch.attempts, at, extra=extra) for record in batch.records
     ]
     return output.object_for(failures, output_type, target, batch.delivery_id)
 

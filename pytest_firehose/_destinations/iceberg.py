@@ -25,33 +25,23 @@ from __future__ import annotations
 
 import copy
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from pytest_firehose._destinations.base import RecordError, RowsRefused
-from pytest_firehose._destinations.compression import extension
+from pytest_firehose._destinations.base import RecordError, Refusal
 from pytest_firehose._destinations.delivery_errors import ICEBERG
-from pytest_firehose._destinations.gave_up import GaveUp, written
-from pytest_firehose._destinations.objects import DeliveredObject
 from pytest_firehose._destinations.partitioning import QUERY_TIME_LIMIT, check_query, query_text
-from pytest_firehose._destinations.processing import ErrorOutput, ProcessingFailure, processor_of
+from pytest_firehose._destinations.processing import processor_of
 from pytest_firehose._destinations.query_worker import evaluate
 from pytest_firehose._destinations.stored import StoredDestination, json_object
+from pytest_firehose._payload import payload_bytes
 
 if TYPE_CHECKING:
-    from datetime import datetime
-
-    from pytest_firehose._destinations.base import (
-        Batch,
-        DeliveryFailed,
-        DeliveryTarget,
-        Destination,
-    )
+    from pytest_firehose._destinations.base import Accepted, DeliveryTarget, Destination
+    from pytest_firehose._destinations.objects import DeliveredObject
     from pytest_firehose._destinations.query_worker import Answer
 
-#: The error output type of records the destination could not take.
-ICEBERG_FAILED = "iceberg-failed"
 OPERATIONS = ("insert", "update", "delete")
 #: What routes a record: the JQ query's keys, or the Lambda function's ``otfMetadata``.
 DATABASE, TABLE, OPERATION = "destinationDatabaseName", "destinationTableName", "operation"
@@ -130,41 +120,40 @@ class IcebergDestination(StoredDestination):
             )
             for table in config.get("DestinationTableConfigurationList") or ()
         }
-        self._compression = (config.get("S3Configuration") or {}).get(
-            "CompressionFormat", "UNCOMPRESSED"
-        )
-        self._extension = extension(self._compression, None)
+        #: The change each record the last ``refusals`` took makes, by the record's identity
+        #: (with the record), for the ``deliver`` of those records that follows.
+        self._routed: dict[int, tuple[Accepted, Change]] = {}
         extraction = processor_of(config, "MetadataExtraction")
         self.query: str | None = None
         if extraction is not None:
             self.query = query_text(extraction)
             check_query(self.query)
 
-    def deliver(self, target: DeliveryTarget, obj: DeliveredObject) -> None:
-        """Apply each record of ``obj`` to its table; raise :class:`RowsRefused` for
-        those that cannot be, with the object of the others."""
-        records = obj.records
+    def refusals(self, records: Sequence[Accepted]) -> dict[int, Refusal]:
+        """Route each of ``records`` to its table (the JQ query run once for them all): the
+        refusal of each that cannot be routed or applied, by position. What the others do
+        to their tables is kept for their ``deliver``."""
+        payloads = [payload_bytes(payload) for payload, _, _ in records]
         answers: list[Answer] | None = None
-        if self.query is not None and records:
-            answers = evaluate(self.query, records, QUERY_TIME_LIMIT)
-        changes: list[Change] = []
-        taken: list[bytes] = []
-        errors: dict[int, RecordError] = {}
+        if self.query is not None and payloads:
+            answers = evaluate(self.query, payloads, QUERY_TIME_LIMIT)
+        self._routed = {}
+        refused: dict[int, Refusal] = {}
         for position, record in enumerate(records):
             try:
-                changes.append(self._change(record, answers[position] if answers else None))
+                change = self._change(payloads[position], answers[position] if answers else None)
             except RowFailed as failed:
-                errors[position] = failed
+                refused[position] = Refusal(
+                    failed.code, failed.message, error_prefix=failed.error_prefix
+                )
             else:
-                taken.append(record)
-        if not errors:
-            obj.changes = tuple(changes)
-            return
-        delivered = None
-        if taken:
-            delivered = DeliveredObject(obj.key, tuple(taken), obj.delivered_at, obj.delivery_id)
-            delivered.changes = tuple(changes)
-        raise RowsRefused(errors, delivered)
+                self._routed[id(record)] = (record, change)
+        return refused
+
+    def deliver(self, target: DeliveryTarget, obj: DeliveredObject) -> None:
+        """Apply each record of ``obj``, routed by ``refusals`` before, to its table."""
+        routed, self._routed = self._routed, {}
+        obj.changes = tuple(routed[id(record)][1] for record in obj.accepted)
 
     def _change(self, record: bytes, answer: Answer | None) -> Change:
         """What ``record`` does to its table (``answer``: the JQ query's for it)."""
@@ -216,32 +205,6 @@ class IcebergDestination(StoredDestination):
                     prefix,
                 )
         return Change(name, operation, row, keys)
-
-    def give_up(
-        self, target: DeliveryTarget, batch: Batch, at: datetime, failure: DeliveryFailed | None
-    ) -> DeliveredObject | list[DeliveredObject] | None:
-        """The records the destination could not take: at once, their error objects, one
-        for each error output (a table's ``S3ErrorOutputPrefix``, else the
-        ``S3Configuration``'s), once the bucket took them all (None while it does not:
-        the batch is tried again). Anything else: as every stored destination."""
-        if not isinstance(failure, RowsRefused):
-            return super().give_up(target, batch, at, failure)
-        outputs: dict[str, list[ProcessingFailure]] = {}
-        for record, error in zip(batch.records, failure.errors.values(), strict=True):
-            prefix = error.error_prefix if isinstance(error, RowFailed) else ""
-            outputs.setdefault(prefix, []).append(
-                GaveUp(record, error.code, error.message, batch.attempts, at)
-            )
-        objects = []
-        for prefix, failures in outputs.items():
-            output = self._failed_output
-            if prefix:
-                output = ErrorOutput(prefix, "", self._compression, self._extension)
-            obj = output.object_for(failures, ICEBERG_FAILED, target, batch.delivery_id)
-            if written(self.error_output, target, obj) is None:
-                return None
-            objects.append(obj)
-        return objects
 
 
 def _routing(otf: Mapping[str, Any] | None, answer: Answer | None) -> dict[str, str]:

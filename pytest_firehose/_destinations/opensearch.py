@@ -24,11 +24,17 @@ object is indexed as it is.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from pytest_firehose._destinations.base import RecordsRefused
+from pytest_firehose._destinations.base import Refusal
 from pytest_firehose._destinations.delivery_errors import ERRORS, SERVERLESS
-from pytest_firehose._destinations.stored import StoredDestination, index_name, json_object
+from pytest_firehose._destinations.stored import (
+    StoredDestination,
+    index_name,
+    json_object,
+    refused_unless_json,
+)
 from pytest_firehose._ids import record_id_text
 
 if TYPE_CHECKING:
@@ -51,14 +57,12 @@ class OpenSearchDestination(StoredDestination):
         self._ids = kind != SERVERLESS and id_format != NO_DOCUMENT_ID
         self._type = str(config.get("TypeName") or "") or None
         errors = ERRORS[kind]
-        self._not_json = RecordsRefused(
-            errors.refusals[NOT_JSON], NOT_JSON, retried=errors.refusals_retried
-        )
+        self._not_json = Refusal(NOT_JSON, errors.refusals[NOT_JSON], errors.refusals_retried)
 
-    def refusal(self, record: Accepted) -> RecordsRefused | None:
-        """The failure of a record that is no document (not one JSON object); None for one
-        that is."""
-        return self._not_json if json_object(record[0]) is None else None
+    def refusals(self, records: Sequence[Accepted]) -> dict[int, Refusal]:
+        """The refusal of each of ``records`` that is no document (not one JSON object), by
+        position."""
+        return refused_unless_json(records, self._not_json)
 
     def deliver(self, target: DeliveryTarget, obj: DeliveredObject) -> None:
         obj.documents = tuple(self._document(record) for record in obj.accepted)

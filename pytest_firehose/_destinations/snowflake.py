@@ -24,12 +24,16 @@ makes rows fail as a table would refuse them, ``Snowflake.ExtraColumns`` ...).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-from pytest_firehose._destinations.base import RecordsRefused
+from pytest_firehose._destinations.base import Refusal
 from pytest_firehose._destinations.delivery_errors import ERRORS, SNOWFLAKE
-from pytest_firehose._destinations.stored import StoredDestination, json_object
+from pytest_firehose._destinations.stored import (
+    StoredDestination,
+    json_object,
+    refused_unless_json,
+)
 from pytest_firehose._errors import ServiceError
 from pytest_firehose._ids import record_id_text
 from pytest_firehose._lambda.firehose_events import epoch_millis
@@ -42,7 +46,7 @@ JSON_MAPPING = "JSON_MAPPING"
 CONTENT_AND_METADATA = "VARIANT_CONTENT_AND_METADATA_MAPPING"
 #: The code of a record that is not one JSON object (developer guide).
 INVALID_INPUT = "Snowflake.InvalidInput"
-_NOT_JSON = RecordsRefused(ERRORS[SNOWFLAKE].refusals[INVALID_INPUT], INVALID_INPUT, retried=False)
+_NOT_JSON = Refusal(INVALID_INPUT, ERRORS[SNOWFLAKE].refusals[INVALID_INPUT])
 
 
 def _refuse(message: str) -> ServiceError:
@@ -95,10 +99,10 @@ class SnowflakeDestination(StoredDestination):
         if isinstance(previous, SnowflakeDestination):
             self._read.update(previous._read)
 
-    def refusal(self, record: Accepted) -> RecordsRefused | None:
-        """The failure of a record that makes no row (not one JSON object); None for one
-        that does."""
-        return _NOT_JSON if json_object(record[0]) is None else None
+    def refusals(self, records: Sequence[Accepted]) -> dict[int, Refusal]:
+        """The refusal of each of ``records`` that makes no row (not one JSON object), by
+        position."""
+        return refused_unless_json(records, _NOT_JSON)
 
     def deliver(self, target: DeliveryTarget, obj: DeliveredObject) -> None:
         obj.rows = tuple(self._row(target, record) for record in obj.accepted)

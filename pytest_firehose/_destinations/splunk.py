@@ -26,10 +26,11 @@ logic") and then written to the ``S3Configuration`` bucket under ``splunk-failed
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
-from pytest_firehose._destinations.base import DeliveryFailed, RecordsRefused
+from pytest_firehose._destinations.base import DeliveryFailed, Refusal
 from pytest_firehose._destinations.delivery_errors import ACK_TIMEOUT, ERRORS, SPLUNK
 from pytest_firehose._destinations.stored import StoredDestination, _not_json
 from pytest_firehose._payload import payload_bytes
@@ -41,9 +42,7 @@ if TYPE_CHECKING:
 EVENT = "Event"
 #: The code of a record that is no HEC event, with the guide's message.
 INVALID_DATA_FORMAT = "Splunk.InvalidDataFormat"
-_NOT_EVENTS = RecordsRefused(
-    ERRORS[SPLUNK].down[INVALID_DATA_FORMAT], INVALID_DATA_FORMAT, retried=True
-)
+_NOT_EVENTS = Refusal(INVALID_DATA_FORMAT, ERRORS[SPLUNK].down[INVALID_DATA_FORMAT], retried=True)
 #: The metadata an event may name, in the order an event lists them.
 METADATA = ("time", "host", "source", "sourcetype", "index", "fields")
 #: Reads one JSON value after another; NaN and Infinity are no JSON.
@@ -96,12 +95,16 @@ class SplunkDestination(StoredDestination):
             return None
         return self._ack_timeout
 
-    def refusal(self, record: Accepted) -> RecordsRefused | None:
-        """The failure of a record an Event endpoint cannot take; None for one it can, and
-        for every record sent to a Raw endpoint."""
-        if self.endpoint_type != EVENT or hec_events(payload_bytes(record[0])) is not None:
-            return None
-        return _NOT_EVENTS
+    def refusals(self, records: Sequence[Accepted]) -> dict[int, Refusal]:
+        """The refusal of each of ``records`` an Event endpoint cannot take, by position;
+        none for a Raw endpoint, which takes any bytes."""
+        if self.endpoint_type != EVENT:
+            return {}
+        return {
+            i: _NOT_EVENTS
+            for i, (payload, _, _) in enumerate(records)
+            if hec_events(payload_bytes(payload)) is None
+        }
 
     def deliver(self, target: DeliveryTarget, obj: DeliveredObject) -> None:
         if self.endpoint_type != EVENT:

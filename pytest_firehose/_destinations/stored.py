@@ -13,9 +13,13 @@ written to the bucket of its ``S3Configuration``:
   the destination's failed-record format, under its error output type
   (``AmazonOpenSearchService-failed/``, ``splunk-failed/`` ...); while the bucket does not
   take them, they stay pending and are tried again;
-- the records it refuses one by one (its own refusals, or ``destination_refuses()``'s), at
-  once (Snowflake) or once their retries ran out (OpenSearch, Splunk), as above; the rest
-  of each batch is delivered.
+- the single records it refuses (its ``refusals``: a Snowflake row or an OpenSearch document
+  that is no JSON object, a record a Splunk Event endpoint cannot take as HEC events, an
+  Iceberg record it cannot route; those ``destination_refuses()`` picks), at once
+  (Snowflake, Iceberg) or once their retries ran out (OpenSearch, Splunk), as above, under
+  their own prefix where they have one (an Iceberg table's ``S3ErrorOutputPrefix``); the
+  rest of each batch is delivered. Records under several prefixes make one object each:
+  those the bucket takes are written once, and only the records of the others stay pending.
 
 The developer guide ("Handle data delivery failure") gives each format's fields. The error
 a record names is the one the test chose, or the destination's default for an endpoint it
@@ -25,7 +29,8 @@ cannot reach (:mod:`~pytest_firehose._destinations.delivery_errors` holds them a
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -34,6 +39,7 @@ from pytest_firehose._destinations.base import (
     DeliveryFailed,
     Destination,
     RecordsRefused,
+    Refusal,
 )
 from pytest_firehose._destinations.delivery_errors import (
     ERRORS,
@@ -45,16 +51,17 @@ from pytest_firehose._destinations.delivery_errors import (
 )
 from pytest_firehose._destinations.gave_up import (
     Extra,
+    GaveUp,
     failed_output,
-    gave_up_object,
     no_extra,
     written,
 )
 from pytest_firehose._payload import payload_bytes
 
 if TYPE_CHECKING:
-    from pytest_firehose._destinations.base import Batch, DeliveryTarget
+    from pytest_firehose._destinations.base import Accepted, Batch, DeliveryTarget
     from pytest_firehose._destinations.objects import DeliveredObject
+    from pytest_firehose._destinations.processing import ProcessingFailure
 
 #: How long each destination retries a failing delivery when ``RetryOptions`` leaves it
 #: out: the API reference's 300 seconds for OpenSearch; Splunk's, Snowflake's and
@@ -125,6 +132,11 @@ def json_object(payload: Any) -> dict[str, Any] | None:
     return value if isinstance(value, dict) else None
 
 
+def refused_unless_json(records: Sequence[Accepted], refusal: Refusal) -> dict[int, Refusal]:
+    """``refusal`` for each of ``records`` that is not one JSON object, by position."""
+    return {i: refusal for i, (payload, _, _) in enumerate(records) if json_object(payload) is None}
+
+
 class StoredDestination:
     """What a destination the fake stores does (see the module): it never fails while up
     but for the records it refuses; while down, gives a batch up once its retry duration
@@ -153,12 +165,14 @@ class StoredDestination:
 
     def give_up(
         self, target: DeliveryTarget, batch: Batch, at: datetime, failure: DeliveryFailed | None
-    ) -> DeliveredObject | list[DeliveredObject] | None:
+    ) -> list[DeliveredObject] | None:
         """Once the retry duration has passed since the first try (at once for records
-        refused without retries): the batch's failed records, naming ``failure``'s code
-        and message (the destination's default while it is down without one), once
-        written to the ``S3Configuration`` bucket (None while that fails: the batch is
-        tried again)."""
+        refused without retries): the batch's failed records, each naming its refusal's
+        code and message (else ``failure``'s, or the destination's default while it is
+        down without one), in one object for each prefix they go under (a refusal's
+        ``error_prefix``, else the ``S3Configuration``'s error output). The objects the
+        bucket took are returned, and the batch is left with the records of those it did
+        not take, which are tried again (None when it took none)."""
         errors = ERRORS.get(self.kind)
         if errors is None:
             return None
@@ -167,18 +181,33 @@ class StoredDestination:
         # reference, SplunkRetryOptions).
         if not at_once and at - batch.first_try - batch.waited < self.retry_duration:
             return None
-        if failure is not None and failure.code is not None:
-            error = (failure.code, str(failure))
+        if isinstance(failure, RecordsRefused):
+            refusals = failure.refusals
         else:
-            error = next(iter(errors.down.items()))
-        backup = gave_up_object(
-            self._failed_output,
-            errors.output_type,
-            target,
-            batch,
-            at,
-            error,
-            self._extra,
-            failure.errors if isinstance(failure, RecordsRefused) else None,
-        )
-        return written(self.error_output, target, backup)
+            code, message = next(iter(errors.down.items()))
+            if failure is not None and failure.code is not None:
+                code, message = failure.code, str(failure)
+            refusals = [Refusal(code, message)] * len(batch.records)
+        records, attempts, extra = batch.records, batch.attempts, self._extra
+        outputs: dict[str, list[int]] = {}
+        for position, (_, refusal) in enumerate(zip(records, refusals, strict=True)):
+            outputs.setdefault(refusal.error_prefix, []).append(position)
+        objects: list[DeliveredObject] = []
+        left: list[int] = []
+        for prefix, positions in outputs.items():
+            output = self._failed_output
+            if prefix:
+                output = replace(output, prefix=prefix, base="")
+            failures: list[ProcessingFailure] = [
+                GaveUp(records[i], refusals[i].code, refusals[i].message, attempts, at, extra=extra)
+                for i in positions
+            ]
+            obj = output.object_for(failures, errors.output_type, target, batch.delivery_id)
+            if written(self.error_output, target, obj) is None:
+                left.extend(positions)
+            else:
+                objects.append(obj)
+        if not objects:
+            return None
+        batch.records = [records[i] for i in sorted(left)]
+        return objects

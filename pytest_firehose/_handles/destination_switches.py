@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from pytest_firehose._destinations.base import DeliveryFailed, RecordsRefused, Refusing
+from pytest_firehose._destinations.base import DeliveryFailed, Refusal, Refusing
 from pytest_firehose._destinations.delivery_errors import ERRORS, REFUSING, DestinationErrors
 from pytest_firehose._errors import UsageError
 
@@ -90,8 +90,8 @@ class DestinationSwitches:
                 )
             code = next(iter(errors.refusals)) if error is None else error
             message = _documented(errors.refusals, code, f"{errors.name} refusal")
-            failure = RecordsRefused(message, code, retried=errors.refusals_retried)
-            self._delivery.refusing = Refusing(refuses, failure)
+            refusal = Refusal(code, message, errors.refusals_retried)
+            self._delivery.refusing = Refusing(refuses, refusal)
 
     def destination_accepts(self) -> None:
         """End ``destination_refuses``: the destination takes every record again, those
@@ -112,7 +112,7 @@ class DestinationSwitches:
             return {
                 "up": self._delivery.destination_up,
                 "error": down.code if down is not None else None,
-                "refusing": refusing.failure.code if refusing is not None else None,
+                "refusing": refusing.refusal.code if refusing is not None else None,
             }
 
     def _errors(self, what: str) -> DestinationErrors:
