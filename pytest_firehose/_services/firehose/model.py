@@ -38,7 +38,7 @@ from pytest_firehose._lambda.functions import (
     parse_function,
 )
 from pytest_firehose._payload import Payload, data_of
-from pytest_firehose._services.base import Answer, ServiceBase
+from pytest_firehose._services.base import Answer, ServiceBase, arn_partition
 from pytest_firehose._services.codes import BATCH_PUT
 from pytest_firehose._services.firehose.backup import (
     BackedUpDelivery,
@@ -108,6 +108,8 @@ class FirehoseService(Puts, StreamSettings, Settling, ServiceBase):
             ids=ids,
             creation_delay=creation_delay,
         )
+        #: The partition of the region, which the streams' ARNs name.
+        self.partition = arn_partition(region)
         #: Makes the destination a stream's configuration names.
         self.destination_for = destination_for
         #: Where KinesisStreamAsSource streams read from (None: they read nothing).
@@ -178,7 +180,9 @@ class FirehoseService(Puts, StreamSettings, Settling, ServiceBase):
 
     def stream_arn(self, name: str) -> str:
         """The ARN of delivery stream ``name`` in this account and region."""
-        return f"arn:aws:firehose:{self.region}:{self.account_id}:deliverystream/{name}"
+        return (
+            f"arn:{self.partition}:firehose:{self.region}:{self.account_id}:deliverystream/{name}"
+        )
 
     def error_context(self, params: dict[str, Any]) -> dict[str, str]:
         """What a scripted error message about this request may name (Firehose has no
