@@ -1,18 +1,13 @@
 """What the Firehose and Kinesis models share: running an operation by name (the batch put
-apart), the answer that says which records failed, the not-found error, tag paging, the
-count of calls a rate quota allows in each second of the fake clock, and the partition a
-region's ARNs name."""
+apart), the answer that says which records failed, the not-found error, tag paging and the
+count of calls a rate quota allows in each second of the fake clock."""
 
 from __future__ import annotations
 
-import functools
-import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, ClassVar
-
-import botocore.loaders
 
 from pytest_firehose._clock import FakeClock
 from pytest_firehose._errors import ServiceError
@@ -129,18 +124,3 @@ class CallRates:
             return False
         self._counts[key] = (second, calls + 1)
         return True
-
-
-@functools.cache
-def arn_partition(region: str) -> str:
-    """The partition ARNs in ``region`` name (``aws-cn`` for ``cn-north-1``, ``aws-us-gov``
-    for ``us-gov-west-1`` ...), as botocore's endpoint data, AWS's own, lists the regions
-    of each; ``aws`` for a region it does not know, as botocore resolves such a region."""
-    partitions = botocore.loaders.create_loader().load_data("endpoints")["partitions"]
-    for partition in partitions:
-        if region in partition["regions"]:
-            return str(partition["partition"])
-    for partition in partitions:
-        if re.match(partition["regionRegex"], region):
-            return str(partition["partition"])
-    return "aws"

@@ -38,7 +38,7 @@ from pytest_firehose._lambda.functions import (
     parse_function,
 )
 from pytest_firehose._payload import Payload, data_of
-from pytest_firehose._services.base import Answer, ServiceBase, arn_partition
+from pytest_firehose._services.base import Answer, ServiceBase
 from pytest_firehose._services.codes import BATCH_PUT
 from pytest_firehose._services.firehose.backup import (
     BackedUpDelivery,
@@ -100,6 +100,7 @@ class FirehoseService(Puts, StreamSettings, Settling, ServiceBase):
         creation_delay: timedelta = timedelta(0),
         encryption_delay: timedelta = timedelta(0),
         unmodelled: str = "warn",
+        partition: str = "aws",
     ) -> None:
         super().__init__(
             account_id=account_id,
@@ -109,7 +110,7 @@ class FirehoseService(Puts, StreamSettings, Settling, ServiceBase):
             creation_delay=creation_delay,
         )
         #: The partition of the region, which the streams' ARNs name.
-        self.partition = arn_partition(region)
+        self.partition = partition
         #: Makes the destination a stream's configuration names.
         self.destination_for = destination_for
         #: Where KinesisStreamAsSource streams read from (None: they read nothing).
