@@ -170,6 +170,19 @@ def test_a_region_that_is_no_region_name_is_refused(fake: FirehoseFake, region: 
     assert fake.firehose.stream_names() == []
 
 
+@pytest.mark.parametrize("region", [5, "", ["eu-west-1"], "eu west 1", "-1"])
+def test_a_function_or_glue_table_in_a_region_that_is_no_region_name_is_refused(
+    fake: FirehoseFake, region: Any
+) -> None:
+    # lambda_function answered an ARN such as arn:aws:lambda:5:...: no stream of any
+    # region could invoke the function it registered.
+    with pytest.raises(UsageError, match="region is a region name such as 'eu-west-1'"):
+        fake.firehose.lambda_function("f", _handler, region=region)
+    pytest.importorskip("pyarrow")
+    with pytest.raises(UsageError, match="region is a region name such as 'eu-west-1'"):
+        fake.firehose.glue_table("web", "clicks", {"id": "int"}, region=region)
+
+
 # ------------------------------------------------------------------ Lambda functions
 
 

@@ -52,6 +52,28 @@ def test_create_defaults_to_an_active_direct_put_stream(fake, api):
 
 
 @needs_botocore("firehose CreateDeliveryStream.DirectPutSourceConfiguration")
+@pytest.mark.parametrize(
+    ("region", "partition"),
+    [
+        ("cn-north-1", "aws-cn"),
+        ("cn-northwest-1", "aws-cn"),
+        ("us-gov-west-1", "aws-us-gov"),
+        ("us-iso-east-1", "aws-iso"),
+        ("eu-west-1", "aws"),
+    ],
+)
+def test_a_streams_arn_names_the_partition_of_its_region(fake, region, partition):
+    client = boto3.client("firehose", region_name=region)
+
+    arn = client.create_delivery_stream(DeliveryStreamName="events")["DeliveryStreamARN"]
+
+    account = fake.world.account_id
+    assert arn == f"arn:{partition}:firehose:{region}:{account}:deliverystream/events"
+    described = client.describe_delivery_stream(DeliveryStreamName="events")
+    assert described["DeliveryStreamDescription"]["DeliveryStreamARN"] == arn
+    assert fake.firehose.stream("events", region=region).arn == arn
+
+
 def test_a_direct_put_streams_throughput_hint_is_described_as_its_source(api):
     api.create_delivery_stream(
         DeliveryStreamName="events", DirectPutSourceConfiguration={"ThroughputHintInMBs": 20}

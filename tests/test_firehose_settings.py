@@ -78,6 +78,30 @@ UNMODELLED = [
         r"CustomTimeZone Mars/Olympus_Mons is not a zone .* \(pip install tzdata.*use UTC",
         marks=needs_botocore(CUSTOM_TIME_ZONE),
     ),
+    (
+        "ExtendedS3DestinationConfiguration",
+        {
+            **S3,
+            "Prefix": "logs/!{timestamp:yyyy-M-d}/",
+            "ErrorOutputPrefix": "errors/!{firehose:error-output-type}/!{timestamp:EEE}/",
+        },
+        r"ExtendedS3DestinationConfiguration\.Prefix and ErrorOutputPrefix: "
+        r"!\{timestamp:\.\.\.\} pattern letters EEE, M, d are not modelled: they are copied "
+        r"into the keys as written",
+    ),
+    (
+        "HttpEndpointDestinationConfiguration",
+        {
+            "EndpointConfiguration": {"Url": "https://collector.example.com/in"},
+            "S3Configuration": {
+                **S3,
+                "Prefix": "failed/!{timestamp:yyyy/[ww]}/",
+                "ErrorOutputPrefix": "errors/!{firehose:error-output-type}/",
+            },
+        },
+        r"HttpEndpointDestinationConfiguration\.S3Configuration\.Prefix: "
+        r"!\{timestamp:\.\.\.\} pattern letters \[, \], ww are not modelled",
+    ),
 ]
 
 
@@ -119,6 +143,8 @@ def test_settings_that_only_change_logging_iam_or_encryption_are_accepted_silent
                 "DataFormatConversionConfiguration": {"Enabled": False},
                 "CompressionFormat": "GZIP",
                 "CustomTimeZone": "UTC",
+                "Prefix": "logs/!{timestamp:yyyy-MM-dd'T'HH:mm:ss} yy/",
+                "ErrorOutputPrefix": "errors/!{firehose:error-output-type}/!{timestamp:yyyy}/",
             },
         )
 

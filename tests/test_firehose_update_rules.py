@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 from conftest import ROLE, S3, describe, refused
 
 from pytest_firehose._services.firehose.describe import REQUIRED
@@ -142,3 +143,38 @@ def test_a_backup_bucket_an_update_adds_must_be_given_whole(api: Any) -> None:
     described = describe(api)["Destinations"][0]["ExtendedS3DestinationDescription"]
     assert described["S3BackupDescription"]["BucketARN"] == "arn:aws:s3:::backup"
     assert described["S3BackupDescription"]["Prefix"] == "b/"
+
+
+def origin(update_member: str) -> str:
+    """A destination a stream may switch from with ``update_member`` (OpenSearch
+    destinations only switch among themselves)."""
+    if update_member == "ElasticsearchDestinationUpdate":
+        return "AmazonopensearchserviceDestinationConfiguration"
+    if "opensearch" in update_member.lower():
+        return "ElasticsearchDestinationConfiguration"
+    return "ExtendedS3DestinationConfiguration"
+
+
+#: The update members of the model that switch a stream to another destination type.
+SWITCHES = [
+    name
+    for name in service_model("firehose").operation_model("UpdateDestination").input_shape.members
+    if name.endswith("DestinationUpdate") and "S3" not in name
+]
+
+
+@pytest.mark.parametrize("update_member", SWITCHES)
+def test_a_refused_switch_names_the_members_of_the_update_itself(
+    api: Any, update_member: str
+) -> None:
+    start = origin(update_member)
+    config = S3 if start.startswith("ExtendedS3") else OPENSEARCH
+    api.create_delivery_stream(DeliveryStreamName="events", **{start: config})
+
+    message = refused(update, api=api, **{update_member: {}})["Error"]["Message"]
+
+    named, _, rest = message.partition(" must be specified when changing the destination to ")
+    assert rest, message
+    shape = service_model("firehose").operation_model("UpdateDestination").input_shape
+    members = shape.members[update_member].members
+    assert [name for name in named.split(", ") if name not in members] == [], message

@@ -114,7 +114,7 @@ def test_an_update_of_the_endpoint_merges_into_it(api):
     ("update", "missing"),
     [
         ({"S3Update": S3}, "EndpointConfiguration"),
-        ({"EndpointConfiguration": {"Url": URL}}, "S3Configuration"),
+        ({"EndpointConfiguration": {"Url": URL}}, "S3Update"),
     ],
 )
 def test_switching_to_an_http_endpoint_needs_what_it_requires(api, update, missing):

@@ -363,13 +363,26 @@ def test_put_from_logs_on_an_msk_stream_names_put_from_msk(fake: FirehoseFake) -
     ("values", "options", "message"),
     [
         (["text"], {}, "each record value as bytes, not str"),
-        ([b"a"], {"partition": -1}, "partition is an int of 0 or more, not -1"),
-        ([b"a"], {"offset": True}, "offset is an int of 0 or more, not True"),
+        ([b"a"], {"partition": -1}, "partition is an int from 0 to 2147483647, not -1"),
+        ([b"a"], {"partition": 2**31}, "partition is an int from 0 to 2147483647, not 2147483648"),
+        ([b"a"], {"offset": True}, "offset is an int from 0 to 9223372036854775807, not True"),
+        ([b"a"], {"offset": 2**63}, "offset is an int from 0 to 9223372036854775807, not 9223"),
+        ([b"a", b"b"], {"offset": 2**63 - 1}, "offsets end at 9223372036854775807"),
         ([b"a"], {"timestamp": datetime(2030, 1, 1)}, "timezone-aware datetime"),
         ([b"a"], {"timestamp": datetime(9999, 1, 1, tzinfo=timezone.utc)}, "no later than"),
         ([b"x" * (10 * MIB + 1)], {}, f"at most {10 * MIB} bytes from MSK, not"),
     ],
-    ids=["str", "negative-partition", "bool-offset", "naive-time", "future", "over-10-mib"],
+    ids=[
+        "str",
+        "negative-partition",
+        "partition-past-int32",
+        "bool-offset",
+        "offset-past-int64",
+        "offsets-running-past-int64",
+        "naive-time",
+        "future",
+        "over-10-mib",
+    ],
 )
 def test_bad_arguments_are_usage_errors(
     fake: FirehoseFake, values: list[Any], options: dict[str, Any], message: str
@@ -379,6 +392,13 @@ def test_bad_arguments_are_usage_errors(
     with pytest.raises(UsageError, match=message):
         stream.put_from_msk(*values, **options)
     assert stream.records == []
+
+
+def test_the_last_partition_and_offset_kafka_numbers_are_taken(fake: FirehoseFake) -> None:
+    stream = msk_stream(fake)
+
+    assert stream.put_from_msk(b"a", partition=2**31 - 1, offset=2**63 - 1) == [2**63 - 1]
+    assert stream.records == [b"a"]
 
 
 def test_with_a_lambda_processor_records_are_at_most_6_mib(fake: FirehoseFake) -> None:

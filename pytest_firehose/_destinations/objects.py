@@ -127,6 +127,22 @@ def _java_time(pattern: str, at: datetime) -> str:
     return "".join(out)
 
 
+def unwritten_time_letters(prefix: str) -> list[str]:
+    """What the ``!{timestamp:PATTERN}`` expressions of ``prefix`` hold that
+    :func:`_java_time` copies as written where java.time would not: pattern letters other
+    than ``_JAVA_TIME``'s, its reserved characters, and an unclosed quote."""
+    unwritten = []
+    for expression in _EXPRESSION.finditer(prefix):
+        if expression[1] != "timestamp":
+            continue
+        for match in _JAVA_TOKEN.finditer(expression[2]):
+            token = match.group(0)
+            letters = token.isascii() and token.isalpha()
+            if (letters and token not in _JAVA_TIME) or token in ("[", "]", "#", "'"):
+                unwritten.append(token)
+    return unwritten
+
+
 #: The namespaces of dynamic partitioning's keys in a prefix.
 PARTITION_NAMESPACES = ("partitionKeyFromQuery", "partitionKeyFromLambda")
 

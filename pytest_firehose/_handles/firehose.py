@@ -9,6 +9,7 @@ from datetime import timedelta
 from typing import Any
 
 from pytest_firehose._destinations.base import DestinationError
+from pytest_firehose._engine.config import check_region
 from pytest_firehose._engine.world import World
 from pytest_firehose._errors import UsageError
 from pytest_firehose._handles.assertions import cut
@@ -140,6 +141,7 @@ class FirehoseHandle(ServiceHandle[FirehoseService, DeliveryStreamHandle]):
                 f"the handler for {name_or_arn!r} must be a callable taking (event, "
                 f"context), not {type(handler).__name__}"
             )
+        check_region(region)
         default_region = region or self._world.region
         try:
             name = parse_function(
@@ -185,6 +187,7 @@ class FirehoseHandle(ServiceHandle[FirehoseService, DeliveryStreamHandle]):
             )
         from pytest_firehose._destinations.hive_types import column_type
 
+        check_region(region)
         where = f"glue_table({database!r}, {table!r}, ...)"
         for part, value in (("database", database), ("table", table)):
             if not isinstance(value, str) or not value:

@@ -263,8 +263,13 @@ def describe_destination(kind: str | None, config: dict[str, Any]) -> dict[str, 
     return {}
 
 
-#: Nested blocks an update names differently from the configuration it updates.
+#: Nested blocks an update names differently from the configuration it updates, and the
+#: other way round.
 _UPDATED_AS = {"S3BackupUpdate": "S3BackupConfiguration", "S3Update": "S3Configuration"}
+_UPDATE_NAMES = {configured: updated for updated, configured in _UPDATED_AS.items()}
+#: The destinations whose update names its bucket as the configuration does
+#: (``IcebergDestinationUpdate.S3Configuration``; the others' is ``S3Update``).
+_S3_BLOCK_AS_CONFIGURED = ("IcebergDestinationConfiguration",)
 #: What those blocks must hold (``S3DestinationConfiguration``'s required members in the
 #: API model; their update shape, ``S3DestinationUpdate``, requires nothing, as it merges).
 _S3_REQUIRED = REQUIRED["S3DestinationConfiguration"]
@@ -319,9 +324,11 @@ def updated_destination(
     replaced = merge_update({}, update)
     missing = [name for name in REQUIRED.get(update_kind, ()) if name not in replaced]
     if missing:
+        # Named as the update spells them (its S3Update is the S3Configuration it gives).
+        updates = {} if update_kind in _S3_BLOCK_AS_CONFIGURED else _UPDATE_NAMES
         raise ServiceError(
             "InvalidArgumentException",
-            f"{', '.join(missing)} must be specified when changing the destination to "
-            f"{update_kind.removesuffix('Configuration')}.",
+            f"{', '.join(updates.get(name, name) for name in missing)} must be specified "
+            f"when changing the destination to {update_kind.removesuffix('Configuration')}.",
         )
     return update_kind, replaced

@@ -100,6 +100,7 @@ class FirehoseService(Puts, StreamSettings, Settling, ServiceBase):
         creation_delay: timedelta = timedelta(0),
         encryption_delay: timedelta = timedelta(0),
         unmodelled: str = "warn",
+        partition: str = "aws",
     ) -> None:
         super().__init__(
             account_id=account_id,
@@ -108,6 +109,8 @@ class FirehoseService(Puts, StreamSettings, Settling, ServiceBase):
             ids=ids,
             creation_delay=creation_delay,
         )
+        #: The partition of the region, which the streams' ARNs name.
+        self.partition = partition
         #: Makes the destination a stream's configuration names.
         self.destination_for = destination_for
         #: Where KinesisStreamAsSource streams read from (None: they read nothing).
@@ -178,7 +181,9 @@ class FirehoseService(Puts, StreamSettings, Settling, ServiceBase):
 
     def stream_arn(self, name: str) -> str:
         """The ARN of delivery stream ``name`` in this account and region."""
-        return f"arn:aws:firehose:{self.region}:{self.account_id}:deliverystream/{name}"
+        return (
+            f"arn:{self.partition}:firehose:{self.region}:{self.account_id}:deliverystream/{name}"
+        )
 
     def error_context(self, params: dict[str, Any]) -> dict[str, str]:
         """What a scripted error message about this request may name (Firehose has no

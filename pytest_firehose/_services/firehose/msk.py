@@ -34,10 +34,16 @@ def checked_values(values: Sequence[Any]) -> list[bytes]:
     return [bytes(value) for value in values]
 
 
+#: The largest partition number and offset Kafka has: its partitions are numbered by a
+#: 32-bit signed int, its offsets by a 64-bit one.
+MAX_POSITION = {"partition": 2**31 - 1, "offset": 2**63 - 1}
+
+
 def checked_position(name: str, number: Any) -> int:
-    """A partition or an offset: an int of 0 or more."""
-    if not isinstance(number, int) or isinstance(number, bool) or number < 0:
-        raise UsageError(f"put_from_msk: {name} is an int of 0 or more, not {number!r}")
+    """A partition or an offset (``name``): an int from 0 to Kafka's largest."""
+    highest = MAX_POSITION[name]
+    if not isinstance(number, int) or isinstance(number, bool) or not 0 <= number <= highest:
+        raise UsageError(f"put_from_msk: {name} is an int from 0 to {highest}, not {number!r}")
     return number
 
 
@@ -105,6 +111,11 @@ class MskTopic:
             raise UsageError(
                 f"put_from_msk: offset {first} is taken in partition {partition}: a "
                 f"partition's offsets only grow, and its next is {following}"
+            )
+        if first + len(values) - 1 > MAX_POSITION["offset"]:
+            raise UsageError(
+                f"put_from_msk: offsets end at {MAX_POSITION['offset']}: {len(values)} records "
+                f"from offset {first} go past it"
             )
         offsets = list(range(first, first + len(values)))
         self.next_offsets[partition] = first + len(values)

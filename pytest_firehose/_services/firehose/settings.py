@@ -20,7 +20,7 @@ from pytest_firehose._destinations.conversion import available as conversion_ava
 from pytest_firehose._destinations.copy_options import parse_copy_options
 from pytest_firehose._destinations.delivery_errors import ICEBERG
 from pytest_firehose._destinations.factory import REDSHIFT, S3_KINDS
-from pytest_firehose._destinations.objects import time_zone
+from pytest_firehose._destinations.objects import time_zone, unwritten_time_letters
 from pytest_firehose._destinations.processing import newline_delimiter
 from pytest_firehose._errors import ServiceError
 from pytest_firehose._services.firehose.backup import ALL_DATA
@@ -129,6 +129,21 @@ def _time_zone(config: dict[str, Any]) -> str | None:
     )
 
 
+def _timestamps(config: dict[str, Any]) -> str | None:
+    found = {
+        n: unwritten_time_letters(config.get(n) or "") for n in ("Prefix", "ErrorOutputPrefix")
+    }
+    names = [name for name, letters in found.items() if letters]
+    if not names:
+        return None
+    unwritten = sorted({letter for letters in found.values() for letter in letters})
+    return (
+        f"{' and '.join(names)}: !{{timestamp:...}} pattern letters {', '.join(unwritten)} "
+        f"{'is' if len(unwritten) == 1 else 'are'} not modelled: they are copied into the keys "
+        "as written (the fake writes yyyy, yy, MM, dd, HH, mm, ss and quoted text)"
+    )
+
+
 def _secrets(config: dict[str, Any]) -> str | None:
     if not _enabled(config.get("SecretsManagerConfiguration"), default=False):
         return None
@@ -162,10 +177,11 @@ _S3_CHECKS: tuple[Check, ...] = (
     _conversion,
     _compression,
     _time_zone,
+    _timestamps,
 )
 _HTTP_CHECKS: tuple[Check, ...] = (_processing, _secrets)
 _REDSHIFT_CHECKS: tuple[Check, ...] = (_processing, _copy_options)
-_BACKUP_CHECKS: tuple[Check, ...] = (_compression,)
+_BACKUP_CHECKS: tuple[Check, ...] = (_compression, _timestamps)
 
 
 def _iceberg_tables(config: dict[str, Any]) -> str | None:
