@@ -149,6 +149,18 @@ def test_chunks_and_a_content_length_are_read_as_chunks_and_the_connection_close
     assert server.firehose["events"].records[0].data == b"hi"
 
 
+def test_an_attempt_number_of_thousands_of_digits_is_no_attempt(server: FirehoseServer) -> None:
+    # Python reads no integer of more than 4,300 digits: this was a 500 InternalFailure
+    # naming the ValueError.
+    raw = aws_head(len(PUT), extra=SIGNED + f"amz-sdk-request: attempt={'9' * 5000}\r\n")
+    with connect(server) as connection:
+        connection.sendall(raw + PUT)
+        status, _, _ = answer_to(connection)
+    assert status == 200
+    assert [call.attempt for call in server.world.calls] == [None]
+    assert server.firehose["events"].records[0].data == b"hi"
+
+
 @pytest.mark.parametrize("host", ["[", "127.0.0.1:port", "[::1"])
 def test_a_host_header_that_is_no_host_is_a_400(server: FirehoseServer, host: str) -> None:
     raw = aws_head(len(PUT)).replace(b"Host: 127.0.0.1", f"Host: {host}".encode()) + PUT
