@@ -83,6 +83,26 @@ def test_a_body_too_large_is_refused_413_unread(
     assert "Traceback" not in capfd.readouterr().err
 
 
+def test_a_content_length_of_thousands_of_digits_is_read_as_its_number(
+    server: FirehoseServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Python reads no integer of more than 4,300 digits: the connection closed with no
+    # answer, and the server printed the ValueError.
+    failures: list[BaseException | None] = []
+    monkeypatch.setattr(
+        _HTTPServer, "handle_error", lambda self, *_: failures.append(sys.exc_info()[1])
+    )
+    status, headers, body = exchange(server, aws_head("1" * 5000) + PUT)
+    assert (status, headers["connection"]) == (413, "close")
+    assert "larger than" in body["message"]
+    padded = aws_head("0" * 5000 + str(len(PUT)), extra=SIGNED) + PUT
+    with connect(server) as connection:
+        connection.sendall(padded)
+        assert answer_to(connection)[0] == 200
+    assert server.firehose["events"].records[0].data == b"hi"
+    assert failures == []
+
+
 def test_a_huge_chunk_is_refused_413(server: FirehoseServer) -> None:
     raw = aws_head(0).replace(b"Content-Length: 0", b"Transfer-Encoding: chunked")
     status, _, body = exchange(server, raw + b"FFFFFFFFFFFF\r\nabc")

@@ -215,7 +215,11 @@ class Handler(BaseHTTPRequestHandler):
             return b""
         if not (length.isascii() and length.isdigit()):
             raise _HttpError(400, f"Content-Length must be a number of bytes, not {length!r}")
-        return self._read_exactly(int(length), MAX_BODY)
+        # Python reads no integer of more than 4,300 digits; any past MAX_BODY's are too many.
+        digits = length.lstrip("0") or "0"
+        if len(digits) > len(str(MAX_BODY)):
+            raise _HttpError(413, TOO_LARGE)
+        return self._read_exactly(int(digits), MAX_BODY)
 
     def _read_exactly(self, size: int, room: int) -> bytes:
         """``size`` bytes of body, refused unread past ``room``, or ended early."""
