@@ -27,6 +27,7 @@ from pytest_firehose._doors.http2 import (
     BadHost,
     Http2Connection,
     h2_installed,
+    header_fields,
     refusal,
     request_url,
 )
@@ -149,7 +150,7 @@ class Handler(BaseHTTPRequestHandler):
             self.close_connection = True
             self._send(HttpResponse(error.status, error_body(error.status, error.message)), JSON)
             return
-        headers = {name.lower(): value for name, value in self.headers.items()}
+        headers = header_fields(self.headers.items())
         request = HttpRequest(self.command, url, headers, body)
         try:
             response = owner.respond(request, self._pull)
