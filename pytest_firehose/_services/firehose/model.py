@@ -9,6 +9,7 @@ from collections.abc import Mapping
 from datetime import timedelta
 from typing import Any
 
+from pytest_firehose._arns import resource_arn
 from pytest_firehose._clock import FakeClock
 from pytest_firehose._destinations.base import (
     DeliveryTarget,
@@ -176,7 +177,7 @@ class FirehoseService(Puts, StreamSettings, Settling, ServiceBase):
 
     def stream_arn(self, name: str) -> str:
         """The ARN of delivery stream ``name`` in this account and region."""
-        return f"arn:aws:firehose:{self.region}:{self.account_id}:deliverystream/{name}"
+        return resource_arn("firehose", self.region, self.account_id, f"deliverystream/{name}")
 
     def error_context(self, params: dict[str, Any]) -> dict[str, str]:
         """What a scripted error message about this request may name (Firehose has no
