@@ -80,3 +80,29 @@ def test_a_trigger_in_china_names_the_china_partition(fake: FirehoseFake) -> Non
         assert described["EventSourceMappingArn"].startswith(
             f"arn:aws-cn:lambda:{region}:{ACCOUNT}:event-source-mapping:"
         )
+
+
+@pytest.mark.parametrize("service", ["kinesis", "firehose"])
+def test_a_scripted_access_denial_names_the_callers_partition(
+    fake: FirehoseFake, service: str
+) -> None:
+    region = "cn-north-1"
+    if service == "kinesis":
+        fake.kinesis.create_stream("s", region=region)
+        fake.kinesis.fail(error="AccessDeniedException")
+        call = {"StreamName": "s", "Data": b"a", "PartitionKey": "k"}
+        operation, stream = "put_record", f"arn:aws-cn:kinesis:{region}:{ACCOUNT}:stream/s"
+    else:
+        fake.firehose.create_delivery_stream("s", region=region)
+        fake.firehose.fail(error="AccessDeniedException")
+        call = {"DeliveryStreamName": "s", "Record": {"Data": b"a"}}
+        operation = "put_record"
+        stream = f"arn:aws-cn:firehose:{region}:{ACCOUNT}:deliverystream/s"
+    client = boto3.client(service, region_name=region)
+
+    with pytest.raises(client.exceptions.ClientError) as refused:
+        getattr(client, operation)(**call)
+
+    message = refused.value.response["Error"]["Message"]
+    assert message.startswith(f"User: arn:aws-cn:sts::{ACCOUNT}:assumed-role/")
+    assert f"on resource: {stream} because" in message

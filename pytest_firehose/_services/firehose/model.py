@@ -9,7 +9,7 @@ from collections.abc import Mapping
 from datetime import timedelta
 from typing import Any
 
-from pytest_firehose._arns import resource_arn
+from pytest_firehose._arns import partition_of, resource_arn
 from pytest_firehose._clock import FakeClock
 from pytest_firehose._destinations.base import (
     DeliveryTarget,
@@ -187,6 +187,7 @@ class FirehoseService(Puts, StreamSettings, Settling, ServiceBase):
             "stream": stream,
             "account": self.account_id,
             "region": self.region,
+            "partition": partition_of(self.region),
             "service": "firehose",
             "arn": self.stream_arn(stream),
             "shard": "",
