@@ -181,6 +181,19 @@ def test_an_attempt_number_of_thousands_of_digits_is_no_attempt(server: Firehose
     assert server.firehose["events"].records[0].data == b"hi"
 
 
+def test_white_space_around_a_header_value_is_not_part_of_it(server: FirehoseServer) -> None:
+    # RFC 9110, 5.5: a field value excludes leading and trailing white space. The target
+    # and content type were read with their trailing blanks: an unknown operation (400),
+    # or a body in no spoken content type (403 in XML).
+    raw = aws_head(len(PUT), extra=SIGNED)
+    raw = raw.replace(b"PutRecord\r\n", b"PutRecord \t\r\n").replace(b"1.1\r\n", b"1.1 \r\n")
+    with connect(server) as connection:
+        connection.sendall(raw + PUT)
+        status, _, body = answer_to(connection)
+    assert (status, json.loads(body)["RecordId"] != "") == (200, True)
+    assert server.firehose["events"].records[0].data == b"hi"
+
+
 @pytest.mark.parametrize("host", ["[", "127.0.0.1:port", "[::1"])
 def test_a_host_header_that_is_no_host_is_a_400(server: FirehoseServer, host: str) -> None:
     raw = aws_head(len(PUT)).replace(b"Host: 127.0.0.1", f"Host: {host}".encode()) + PUT

@@ -77,12 +77,13 @@ def request_url(host: str, path: str) -> str:
 
 
 def header_fields(fields: Iterable[tuple[str, str]]) -> dict[str, str]:
-    """A request's header fields by lower-case name; a name given more than once has its
-    values joined with ", " (RFC 9110, 5.3), over HTTP/1.1 and HTTP/2 alike. So an
-    ``X-Amz-Target`` given twice names no operation, whichever comes last."""
+    """A request's header fields by lower-case name, each value without the white space
+    around it (RFC 9110, 5.5); a name given more than once has its values joined with ", "
+    (5.3), over HTTP/1.1 and HTTP/2 alike. So an ``X-Amz-Target`` given twice names no
+    operation, whichever comes last."""
     headers: dict[str, str] = {}
-    for raw_name, value in fields:
-        name = raw_name.lower()
+    for raw_name, raw_value in fields:
+        name, value = raw_name.lower(), raw_value.strip(" \t")
         headers[name] = f"{headers[name]}, {value}" if name in headers else value
     return headers
 
