@@ -44,10 +44,11 @@ example:
 
 
 def _port(text: str) -> int:
-    port = int(text)
-    if not 0 <= port <= 65535:
-        raise argparse.ArgumentTypeError(f"a port is 0-65535 (0: a free one), not {port}")
-    return port
+    if not (text.isascii() and text.isdigit() and len(text) <= 5 and int(text) <= 65535):
+        # Checked before int(): argparse words a ValueError with the function's name.
+        shown = text if len(text) <= 20 else f"{text[:20]}... ({len(text)} characters)"
+        raise argparse.ArgumentTypeError(f"a port is 0-65535 (0: a free one), not {shown!r}")
+    return int(text)
 
 
 def _account(text: str) -> str:

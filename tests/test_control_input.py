@@ -105,6 +105,18 @@ def test_a_bad_fault_over_http_is_a_400_naming_it(
     assert ask(served, "GET", "/_fake/faults", b"") == (200, [])
 
 
+def test_a_records_key_of_thousands_of_digits_is_a_400_naming_it(served: FirehoseServer) -> None:
+    # Python reads no integer of more than 4,300 digits: this was a 500 naming the ValueError.
+    records = {"1" * 5000: "InternalFailure"}
+    status, answer = ask_json(
+        served, "POST", "/_fake/faults", {"service": "kinesis", "records": records}
+    )
+    assert status == 400
+    assert answer["error"].startswith("records keys are the 0-based indexes of records")
+    assert "a key of 5000 digits" in answer["error"]
+    assert ask(served, "GET", "/_fake/faults", b"") == (200, [])
+
+
 @pytest.mark.parametrize(
     ("body", "named"),
     [

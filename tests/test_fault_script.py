@@ -17,6 +17,7 @@ FIREHOSE_CONTEXT = {
     "stream": "events",
     "account": "123456789012",
     "region": "us-east-1",
+    "partition": "aws",
     "service": "firehose",
     "arn": "arn:aws:firehose:us-east-1:123456789012:deliverystream/events",
     "shard": "",

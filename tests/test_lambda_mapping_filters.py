@@ -206,6 +206,25 @@ def test_data_with_nan_or_infinity_is_not_json(fake: FirehoseFake) -> None:
     assert trigger.filtered == [b'{"n": NaN}', b'{"n": Infinity}']
 
 
+def test_data_nested_deeper_than_json_is_read_is_not_json(fake: FirehoseFake) -> None:
+    # drain() raised Python's RecursionError. Jackson, which Lambda's Java services read
+    # JSON with, stops at 1,000 levels by default; Python's reader at about as many.
+    stream = fake.kinesis.create_stream("s")
+    trigger = stream.lambda_trigger(
+        lambda event, context: None,
+        FilterCriteria=_criteria({"data": {"n": [{"exists": False}]}}, {"partitionKey": ["p"]}),
+    )
+    deep = b"[" * 100_000 + b"]" * 100_000
+    _put(deep, key="q")  # no JSON the filters read: the data filter drops it
+    _put(deep, key="p")  # the metadata filter takes it
+    _put(b'{"m": 1}', key="q")
+
+    trigger.drain()
+
+    assert _seen(trigger) == [[deep, b'{"m": 1}']]
+    assert trigger.filtered == [deep]
+
+
 def test_batch_size_counts_the_records_that_pass(fake: FirehoseFake) -> None:
     stream = fake.kinesis.create_stream("s")
     trigger = stream.lambda_trigger(
@@ -277,6 +296,12 @@ def test_a_retried_batch_keeps_its_filtered_records_out(fake: FirehoseFake) -> N
         ({"Filters": [{"Pattern": "not json"}]}, "Invalid filter pattern definition"),
         ({"Filters": [{"Pattern": '{"data": ["plain"]}'}]}, "Invalid filter pattern definition"),
         ({"Filters": [{"Pattern": '{"a": [{"nope": 1}]}'}]}, "Invalid filter pattern definition"),
+        # Within the model's 4,096 characters, nested deeper than JSON is read (this raised
+        # Python's RecursionError).
+        (
+            {"Filters": [{"Pattern": '{"a": ' + "[" * 2040 + "]" * 2040 + "}"}]},
+            "Invalid filter pattern definition",
+        ),
         ({"Filters": [{}]}, "Invalid filter pattern definition"),
         (_criteria(*[{"data": {"n": [index]}} for index in range(6)]), "at most 5"),
     ],

@@ -75,3 +75,11 @@ def test_route_to_takes_the_service_given() -> None:
 def test_attempt_of_reads_botocores_header() -> None:
     assert attempt_of({"amz-sdk-request": "ttl=x; attempt=3; max=3"}) == 3
     assert attempt_of({}) is None
+
+
+def test_an_attempt_number_no_client_sends_is_no_attempt() -> None:
+    # Python reads no integer of more than 4,300 digits: the server answered such a
+    # header with a 500 naming the ValueError.
+    assert attempt_of({"amz-sdk-request": "attempt=" + "9" * 5000}) is None
+    assert attempt_of({"amz-sdk-request": "attempt=" + "9" * 10 + "; max=3"}) is None
+    assert attempt_of({"amz-sdk-request": "attempt=123456789"}) == 123456789

@@ -29,6 +29,7 @@ from botocore.exceptions import ClientError, ConnectionClosedError
 from conftest import needs_botocore
 
 from pytest_firehose import FirehoseServer, UsageError
+from pytest_firehose.__main__ import parser
 from pytest_firehose._engine.world import World
 from pytest_firehose._handles.firehose import FirehoseHandle
 
@@ -177,6 +178,18 @@ def test_a_port_in_use_is_refused_with_the_fix(running: Served) -> None:
     assert result.stdout == ""
     assert f"cannot listen on 127.0.0.1:{port}" in result.stderr
     assert "--port 0" in result.stderr
+
+
+@pytest.mark.parametrize("port", ["abc", "1.5", "9" * 5000])
+def test_a_port_that_is_no_number_is_refused_with_the_rule(
+    port: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # argparse named the converting function: "argument --port: invalid _port value: 'abc'".
+    with pytest.raises(SystemExit):
+        parser().parse_args(["serve", "--port", port])
+    error = capsys.readouterr().err
+    assert "argument --port: a port is 0-65535 (0: a free one), not " in error
+    assert "_port" not in error
 
 
 @pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])

@@ -83,6 +83,26 @@ def test_a_body_too_large_is_refused_413_unread(
     assert "Traceback" not in capfd.readouterr().err
 
 
+def test_a_content_length_of_thousands_of_digits_is_read_as_its_number(
+    server: FirehoseServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Python reads no integer of more than 4,300 digits: the connection closed with no
+    # answer, and the server printed the ValueError.
+    failures: list[BaseException | None] = []
+    monkeypatch.setattr(
+        _HTTPServer, "handle_error", lambda self, *_: failures.append(sys.exc_info()[1])
+    )
+    status, headers, body = exchange(server, aws_head("1" * 5000) + PUT)
+    assert (status, headers["connection"]) == (413, "close")
+    assert "larger than" in body["message"]
+    padded = aws_head("0" * 5000 + str(len(PUT)), extra=SIGNED) + PUT
+    with connect(server) as connection:
+        connection.sendall(padded)
+        assert answer_to(connection)[0] == 200
+    assert server.firehose["events"].records[0].data == b"hi"
+    assert failures == []
+
+
 def test_a_huge_chunk_is_refused_413(server: FirehoseServer) -> None:
     raw = aws_head(0).replace(b"Content-Length: 0", b"Transfer-Encoding: chunked")
     status, _, body = exchange(server, raw + b"FFFFFFFFFFFF\r\nabc")
@@ -146,6 +166,31 @@ def test_chunks_and_a_content_length_are_read_as_chunks_and_the_connection_close
         status, headers, _ = answer_to(connection)
         assert connection.recv(1) == b""  # what follows may be framed either way
     assert (status, headers["connection"]) == (200, "close")
+    assert server.firehose["events"].records[0].data == b"hi"
+
+
+def test_an_attempt_number_of_thousands_of_digits_is_no_attempt(server: FirehoseServer) -> None:
+    # Python reads no integer of more than 4,300 digits: this was a 500 InternalFailure
+    # naming the ValueError.
+    raw = aws_head(len(PUT), extra=SIGNED + f"amz-sdk-request: attempt={'9' * 5000}\r\n")
+    with connect(server) as connection:
+        connection.sendall(raw + PUT)
+        status, _, _ = answer_to(connection)
+    assert status == 200
+    assert [call.attempt for call in server.world.calls] == [None]
+    assert server.firehose["events"].records[0].data == b"hi"
+
+
+def test_white_space_around_a_header_value_is_not_part_of_it(server: FirehoseServer) -> None:
+    # RFC 9110, 5.5: a field value excludes leading and trailing white space. The target
+    # and content type were read with their trailing blanks: an unknown operation (400),
+    # or a body in no spoken content type (403 in XML).
+    raw = aws_head(len(PUT), extra=SIGNED)
+    raw = raw.replace(b"PutRecord\r\n", b"PutRecord \t\r\n").replace(b"1.1\r\n", b"1.1 \r\n")
+    with connect(server) as connection:
+        connection.sendall(raw + PUT)
+        status, _, body = answer_to(connection)
+    assert (status, json.loads(body)["RecordId"] != "") == (200, True)
     assert server.firehose["events"].records[0].data == b"hi"
 
 

@@ -361,3 +361,47 @@ def test_a_client_silent_mid_request_is_disconnected(fake):
             assert client.closed
         finally:
             client.close()
+
+
+def test_a_target_given_twice_is_refused_alike_over_http1_and_http2(fake, server, client):
+    """Both name PutRecord last: HTTP/1.1 took the last value and committed the record,
+    HTTP/2 joined the two, which name no operation."""
+    put = json.dumps({"StreamName": "s", "Data": "YQ==", "PartitionKey": "k"}).encode()
+    head = [
+        ("content-type", "application/x-amz-json-1.1"),
+        ("x-amz-date", "20250101T000000Z"),
+        (
+            "authorization",
+            "AWS4-HMAC-SHA256 Credential=any/20250101/us-east-1/kinesis/aws4_request, "
+            "SignedHeaders=host, Signature=0",
+        ),
+        ("x-amz-target", "Kinesis_20131202.ListStreams"),
+        ("x-amz-target", "Kinesis_20131202.PutRecord"),
+    ]
+    stream_id = client.h2.get_next_available_stream_id()
+    client.h2.send_headers(
+        stream_id,
+        [
+            (":method", "POST"),
+            (":scheme", "http"),
+            (":authority", server.netloc),
+            (":path", "/"),
+            *head,
+        ],
+    )
+    client.h2.send_data(stream_id, put, end_stream=True)
+    client._flush()
+    client.answers[stream_id] = Answer()
+    over_http2 = client.answer(stream_id)
+    lines = [f"{name}: {value}" for name, value in [("host", server.netloc), *head]]
+    request = "\r\n".join(["POST / HTTP/1.1", *lines, f"content-length: {len(put)}", "", ""])
+    with socket.create_connection((server.host, server.port), timeout=HANG_GUARD) as plain:
+        plain.sendall(request.encode() + put)
+        received = b""
+        while not received.endswith(b"}"):
+            received += plain.recv(65536)
+    status_line, _, rest = received.partition(b"\r\n")
+    over_http1 = (int(status_line.split()[1]), rest.partition(b"\r\n\r\n")[2])
+    assert (over_http2.status, bytes(over_http2.body)) == over_http1
+    assert over_http1 == (400, b'{"__type":"UnknownOperationException"}')
+    assert fake.kinesis["s"].records == []

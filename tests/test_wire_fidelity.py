@@ -434,6 +434,30 @@ def test_a_number_past_an_integer_is_cut_to_the_largest_integer(fake):
     )
 
 
+@pytest.mark.parametrize(
+    ("digits", "expected"),
+    [
+        ("9" * 5000, "Value '2147483647' at 'limit' failed to satisfy constraint: Member must "
+         "have value less than or equal to 10000"),
+        ("-" + "9" * 5000, "Value '-2147483648' at 'limit' failed to satisfy constraint: Member "
+         "must have value greater than or equal to 1"),
+    ],
+    ids=["positive", "negative"],
+)  # fmt: skip
+def test_a_number_of_thousands_of_digits_is_cut_as_any_number_past_an_integer(
+    fake, digits, expected
+):
+    # Python reads no integer of more than 4,300 digits: such a body was refused as one
+    # that is not JSON (SerializationException without a message), where 30 digits, or
+    # 1e400, are cut to the Integer's range.
+    response = send(fake, "ListDeliveryStreams", b'{"Limit": %s}' % digits.encode())
+
+    assert answer(response) == (
+        400,
+        {"__type": "ValidationException", "message": f"1 validation error detected: {expected}"},
+    )
+
+
 # --------------------------------------------------------------------------- base64
 # kinesalite's test/helpers.js, Blob (run against Kinesis): the three messages, "dectected"
 # as AWS spells it.

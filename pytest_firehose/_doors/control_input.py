@@ -183,14 +183,18 @@ def fault_records(records: Json) -> Json:
     converted: dict[int, Json] = {}
     keys: dict[int, str] = {}
     for key, code in records.items():
-        if not _INDEX.fullmatch(key):
+        shown = f"key {key!r}"
+        try:
+            index = int(key) if _INDEX.fullmatch(key) else None
+        except ValueError:  # more digits than Python reads (4,300)
+            index, shown = None, f"a key of {len(key.lstrip('-'))} digits"
+        if index is None:
             raise ControlError(
                 400,
                 "records keys are the 0-based indexes of records in the batch, written as "
                 f'JSON strings, e.g. {{"records": {{"1": "ServiceUnavailableException"}}}}; '
-                f"got key {key!r}",
+                f"got {shown}",
             )
-        index = int(key)
         if index in keys:
             raise ControlError(
                 400,

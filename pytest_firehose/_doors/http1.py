@@ -27,6 +27,7 @@ from pytest_firehose._doors.http2 import (
     BadHost,
     Http2Connection,
     h2_installed,
+    header_fields,
     refusal,
     request_url,
 )
@@ -149,7 +150,7 @@ class Handler(BaseHTTPRequestHandler):
             self.close_connection = True
             self._send(HttpResponse(error.status, error_body(error.status, error.message)), JSON)
             return
-        headers = {name.lower(): value for name, value in self.headers.items()}
+        headers = header_fields(self.headers.items())
         request = HttpRequest(self.command, url, headers, body)
         try:
             response = owner.respond(request, self._pull)
@@ -215,7 +216,11 @@ class Handler(BaseHTTPRequestHandler):
             return b""
         if not (length.isascii() and length.isdigit()):
             raise _HttpError(400, f"Content-Length must be a number of bytes, not {length!r}")
-        return self._read_exactly(int(length), MAX_BODY)
+        # Python reads no integer of more than 4,300 digits; any past MAX_BODY's are too many.
+        digits = length.lstrip("0") or "0"
+        if len(digits) > len(str(MAX_BODY)):
+            raise _HttpError(413, TOO_LARGE)
+        return self._read_exactly(int(digits), MAX_BODY)
 
     def _read_exactly(self, size: int, room: int) -> bytes:
         """``size`` bytes of body, refused unread past ``room``, or ended early."""

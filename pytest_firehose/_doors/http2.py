@@ -23,7 +23,7 @@ import io
 import socket
 import struct
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 from urllib.parse import urlsplit
@@ -74,6 +74,18 @@ def request_url(host: str, path: str) -> str:
     except ValueError as error:
         raise BadHost(f"the Host header {host!r} is not a host[:port] ({error})") from None
     return url
+
+
+def header_fields(fields: Iterable[tuple[str, str]]) -> dict[str, str]:
+    """A request's header fields by lower-case name, each value without the white space
+    around it (RFC 9110, 5.5); a name given more than once has its values joined with ", "
+    (5.3), over HTTP/1.1 and HTTP/2 alike. So an ``X-Amz-Target`` given twice names no
+    operation, whichever comes last."""
+    headers: dict[str, str] = {}
+    for raw_name, raw_value in fields:
+        name, value = raw_name.lower(), raw_value.strip(" \t")
+        headers[name] = f"{headers[name]}, {value}" if name in headers else value
+    return headers
 
 
 def h2_installed() -> bool:
@@ -243,16 +255,11 @@ class Http2Connection:
         ).start()
 
     def _request(self, incoming: _Incoming) -> HttpRequest:
-        pseudo: dict[str, str] = {}
-        headers: dict[str, str] = {}
-        for raw_name, raw_value in incoming.headers:
-            name, value = raw_name.decode("latin-1"), raw_value.decode("latin-1")
-            if name.startswith(":"):
-                pseudo[name] = value
-            elif name in headers:  # repeated: joined as HTTP/1.1 would fold them
-                headers[name] = f"{headers[name]}, {value}"
-            else:
-                headers[name] = value
+        fields = [
+            (name.decode("latin-1"), value.decode("latin-1")) for name, value in incoming.headers
+        ]
+        pseudo = {name: value for name, value in fields if name.startswith(":")}
+        headers = header_fields((name, value) for name, value in fields if name not in pseudo)
         authority = pseudo.get(":authority") or headers.get("host") or self._host
         headers.setdefault("host", authority)
         url = request_url(authority, pseudo.get(":path", "/"))

@@ -24,7 +24,6 @@ from pytest_firehose._services.kinesis.streams import KinesisStream
 from pytest_firehose._wire import routing
 from pytest_firehose._wire.codec import HttpRequest, HttpResponse
 from pytest_firehose._wire.routing import Route, route_to
-from pytest_firehose._wire.shapes import arn_partition
 
 
 class World:
@@ -172,7 +171,6 @@ class World:
             creation_delay=self.creation_delay,
             encryption_delay=self.encryption_delay,
             unmodelled=self.unmodelled,
-            partition=arn_partition(region),
         )
         firehose.quotas = self.firehose_quotas
         return firehose

@@ -230,7 +230,9 @@ class KinesisStreamHandle:
         ``role`` as ``invokeIdentityArn``. docs/lambda.md shows it."""
         role = check_role(role, "lambda_event")
         source = Source(
-            self.arn, self.region, role or default_role(self._world.account_id, "handler")
+            self.arn,
+            self.region,
+            role or default_role(self.region, self._world.account_id, "handler"),
         )
         with self._world.looked():
             return event_for(self._stream, source, records)

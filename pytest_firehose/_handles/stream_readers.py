@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from pytest_firehose._arns import partition_of
 from pytest_firehose._engine.world import World
 from pytest_firehose._errors import UsageError
 from pytest_firehose._lambda.kinesis_events import kinesis_event
@@ -33,9 +34,10 @@ class Source:
     role_arn: str
 
 
-def default_role(account_id: str, function_name: str) -> str:
-    """The execution role an event names when the test names none."""
-    return f"arn:aws:iam::{account_id}:role/{function_name}-role"
+def default_role(region: str, account_id: str, function_name: str) -> str:
+    """The execution role an event names when the test names none (IAM is global: its
+    ARN names no region, only the region's partition)."""
+    return f"arn:{partition_of(region)}:iam::{account_id}:role/{function_name}-role"
 
 
 def event_for(

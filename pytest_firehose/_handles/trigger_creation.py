@@ -177,7 +177,7 @@ def new_trigger(
         named.name, region, named.account_id, limit, memory_mb=memory_mb, version=version
     )
     # The records name the stream, also when a consumer reads them (docs/fidelity.md).
-    source = Source(stream.arn, region, role or default_role(named.account_id, named.name))
+    source = Source(stream.arn, region, role or default_role(region, named.account_id, named.name))
     reader = (
         KinesisReader(world, model, stream, source)
         if consumer is None

@@ -8,6 +8,7 @@ import copy
 import re
 from typing import Any
 
+from pytest_firehose._arns import resource_arn
 from pytest_firehose._engine.world import World
 from pytest_firehose._errors import ServiceError, UsageError
 from pytest_firehose._handles.failure_destinations import FailureDestination
@@ -161,9 +162,8 @@ class KinesisTrigger:
             self._mapping.settings,
             state=state,
             uuid=self.uuid,
-            arn=(
-                f"arn:aws:lambda:{self._region}:{self._world.account_id}:"
-                f"event-source-mapping:{self.uuid}"
+            arn=resource_arn(
+                "lambda", self._region, self._world.account_id, f"event-source-mapping:{self.uuid}"
             ),
             function_arn=self._mapping.invoked_arn,
             modified_at=self._modified_at,

@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from pytest_firehose._arns import resource_arn
 from pytest_firehose._clock import FakeClock
 
 #: Lambda's default function timeout and memory size (CreateFunction's defaults).
@@ -35,7 +36,7 @@ class Function:
     @property
     def arn(self) -> str:
         """The unqualified function ARN."""
-        return f"arn:aws:lambda:{self.region}:{self.account_id}:function:{self.name}"
+        return resource_arn("lambda", self.region, self.account_id, f"function:{self.name}")
 
 
 @dataclass

@@ -286,8 +286,12 @@ def _not_json(constant: str) -> Any:
 
 def strict_json(text: str | bytes) -> Any:
     """``text`` read as JSON, without the ``NaN`` and ``Infinity`` that Python's reader
-    takes and JSON has not. Raises ``ValueError``."""
-    return json.loads(text, parse_constant=_not_json)
+    takes and JSON has not. Raises ``ValueError``, also for JSON nested deeper than the
+    reader goes (about 1,000 levels; Jackson's default limit is 1,000)."""
+    try:
+        return json.loads(text, parse_constant=_not_json)
+    except RecursionError:
+        raise ValueError("the JSON is nested too deep to read") from None
 
 
 def parse_pattern(text: str) -> Pattern:

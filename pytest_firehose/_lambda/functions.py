@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
+from pytest_firehose._arns import resource_arn
 from pytest_firehose._clock import FakeClock, seconds_step
 from pytest_firehose._errors import UsageError
 from pytest_firehose._lambda.context import (
@@ -67,7 +68,7 @@ class FunctionName:
     @property
     def arn(self) -> str:
         """The ARN, qualified when the name was."""
-        base = f"arn:aws:lambda:{self.region}:{self.account_id}:function:{self.name}"
+        base = resource_arn("lambda", self.region, self.account_id, f"function:{self.name}")
         return f"{base}:{self.qualifier}" if self.qualifier else base
 
 

@@ -1,7 +1,7 @@
 """The error codes a fault may script, with the status and message the real service sends.
 
-Messages are templates over ``{stream}``, ``{account}``, ``{region}``, ``{arn}``,
-``{shard}`` and ``{service}``, which each service model's ``error_context`` supplies (and
+Messages are templates over ``{stream}``, ``{account}``, ``{region}``, ``{partition}``,
+``{arn}``, ``{shard}`` and ``{service}``, which each service model's ``error_context`` supplies (and
 Kinesis's ``{iterator_created}``, ``{now}``, ``{consumer}`` and ``{consumer_arn}``), and
 ``{operation}``; docs/fidelity.md says where each message comes from. An operation that
 answers a code in words of its own has them in ``OPERATION_ERRORS``.
@@ -23,7 +23,7 @@ class ErrorSpec:
 
 
 _ACCESS_DENIED = (
-    "User: arn:aws:sts::{account}:assumed-role/test/session is not authorized to perform: "
+    "User: arn:{partition}:sts::{account}:assumed-role/test/session is not authorized to perform: "
     "{service}:{operation} on resource: {arn} because no identity-based policy allows the "
     "{service}:{operation} action"
 )

@@ -7,7 +7,8 @@ tenth; it is used only where it gives exactly what ``json`` gives:
 * reading: whatever msgspec reads is what ``json.loads`` reads (the same values, keys in the
   same order, the last of a repeated key kept). Everything it refuses (NaN, a lone UTF-16
   surrogate, a number past a double, a byte-order mark, nesting past its depth) is read
-  again by ``json``, which decides as before;
+  again by ``json``, which decides as before, but for an integer of more digits than
+  Python reads (4,300): that one reads as the infinity of its sign, as ``1e400`` does;
 * writing (``fast_answer``): an answer whose timestamps and floats were first written as
   ``json.dumps`` writes them (``float.__repr__``, following the output shape), kept where
   msgspec's text is pure printable ASCII. Other text (which ``json`` writes with ``\\u``
@@ -44,8 +45,17 @@ def _refuse_constant(name: str) -> Any:
     raise ValueError(f"{name} is not JSON")
 
 
+def _integer(text: str) -> int | float:
+    """A JSON integer. Past Python's limit on an integer's digits (4,300), it is past every
+    type's range too: read as the infinity of its sign, as ``1e400`` is."""
+    try:
+        return int(text)
+    except ValueError:
+        return float(text)
+
+
 def _stdlib_loads(body: bytes) -> Any:
-    return json.loads(body, parse_constant=_refuse_constant)
+    return json.loads(body, parse_constant=_refuse_constant, parse_int=_integer)
 
 
 def _stdlib_dumps(value: Any, default: Callable[[Any], Any] | None = None) -> bytes:

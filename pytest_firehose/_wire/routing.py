@@ -18,7 +18,9 @@ from pytest_firehose._wire.codec import TARGET_PREFIXES, HttpRequest
 SERVED = frozenset(TARGET_PREFIXES.values())
 
 _SCOPE = re.compile(r"Credential=[^/,\s]+/\d{8}/([a-z0-9-]+)/([a-z0-9-]+)/aws4_request")
-_ATTEMPT = re.compile(r"attempt=(\d+)")
+#: botocore's attempt number. More digits than any count of attempts make none (Python
+#: reads no integer of more than 4,300 digits).
+_ATTEMPT = re.compile(r"attempt=(\d{1,9})(?!\d)")
 
 
 class Route(NamedTuple):

@@ -1,5 +1,4 @@
-"""The services' API models, and request decoding driven by them; and the partition a
-region's ARNs name, from the endpoint data botocore ships beside the models.
+"""The services' API models, and request decoding driven by them.
 
 The JSON 1.1 front end of AWS services turns JSON into typed values (base64 blobs to
 bytes, epoch numbers to timestamps) before any service logic runs, failing with
@@ -11,7 +10,6 @@ per shape. Constraint validation, driven by the same model, is in ``_validation`
 from __future__ import annotations
 
 import functools
-import re
 from collections.abc import Callable
 from datetime import datetime, timezone
 from typing import Any
@@ -33,21 +31,6 @@ class _Mismatch(Exception):
 def service_model(service: str) -> ServiceModel:
     """The botocore API model of ``service`` (``"firehose"`` or ``"kinesis"``)."""
     return ServiceModel(Loader().load_service_model(service, "service-2"), service)
-
-
-@functools.cache
-def arn_partition(region: str) -> str:
-    """The partition ARNs in ``region`` name (``aws-cn`` for ``cn-north-1``, ``aws-us-gov``
-    for ``us-gov-west-1`` ...), as the endpoint data botocore ships, AWS's own, lists the
-    regions of each; ``aws`` for a region it does not know, as botocore resolves one."""
-    partitions = Loader().load_data("endpoints")["partitions"]
-    for partition in partitions:
-        if region in partition["regions"]:
-            return str(partition["partition"])
-    for partition in partitions:
-        if re.match(partition["regionRegex"], region):
-            return str(partition["partition"])
-    return "aws"
 
 
 @functools.cache

@@ -9,6 +9,7 @@ from collections.abc import Mapping
 from datetime import timedelta
 from typing import Any
 
+from pytest_firehose._arns import partition_of, resource_arn
 from pytest_firehose._clock import FakeClock
 from pytest_firehose._destinations.base import (
     DeliveryTarget,
@@ -100,7 +101,6 @@ class FirehoseService(Puts, StreamSettings, Settling, ServiceBase):
         creation_delay: timedelta = timedelta(0),
         encryption_delay: timedelta = timedelta(0),
         unmodelled: str = "warn",
-        partition: str = "aws",
     ) -> None:
         super().__init__(
             account_id=account_id,
@@ -109,8 +109,6 @@ class FirehoseService(Puts, StreamSettings, Settling, ServiceBase):
             ids=ids,
             creation_delay=creation_delay,
         )
-        #: The partition of the region, which the streams' ARNs name.
-        self.partition = partition
         #: Makes the destination a stream's configuration names.
         self.destination_for = destination_for
         #: Where KinesisStreamAsSource streams read from (None: they read nothing).
@@ -181,9 +179,7 @@ class FirehoseService(Puts, StreamSettings, Settling, ServiceBase):
 
     def stream_arn(self, name: str) -> str:
         """The ARN of delivery stream ``name`` in this account and region."""
-        return (
-            f"arn:{self.partition}:firehose:{self.region}:{self.account_id}:deliverystream/{name}"
-        )
+        return resource_arn("firehose", self.region, self.account_id, f"deliverystream/{name}")
 
     def error_context(self, params: dict[str, Any]) -> dict[str, str]:
         """What a scripted error message about this request may name (Firehose has no
@@ -193,6 +189,7 @@ class FirehoseService(Puts, StreamSettings, Settling, ServiceBase):
             "stream": stream,
             "account": self.account_id,
             "region": self.region,
+            "partition": partition_of(self.region),
             "service": "firehose",
             "arn": self.stream_arn(stream),
             "shard": "",

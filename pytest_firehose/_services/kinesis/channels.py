@@ -60,6 +60,7 @@ from collections.abc import Callable, Collection
 from datetime import datetime, timedelta
 from typing import Any
 
+from pytest_firehose._arns import resource_arn
 from pytest_firehose._clock import FakeClock
 from pytest_firehose._destinations.base import MemoryDestination
 from pytest_firehose._destinations.compression import available
@@ -207,7 +208,7 @@ class Channels:
         channel = Channel(
             name=name,
             channel_id=channel_id,
-            arn=f"arn:aws:kinesis:{self.region}:{self.account_id}:channel/{channel_id}",
+            arn=resource_arn("kinesis", self.region, self.account_id, f"channel/{channel_id}"),
             stream=stream,
             created_at=now,
             active_at=now + self.creation_delay,

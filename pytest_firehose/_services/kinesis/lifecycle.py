@@ -17,6 +17,7 @@ from collections.abc import Callable, Collection
 from datetime import datetime, timedelta
 from typing import Any
 
+from pytest_firehose._arns import resource_arn
 from pytest_firehose._clock import FakeClock
 from pytest_firehose._errors import ServiceError
 from pytest_firehose._services.kinesis.attached import Registry
@@ -112,7 +113,7 @@ class Lifecycle:
 
     def stream_arn(self, name: str) -> str:
         """The ARN of stream ``name`` in this account and region."""
-        return f"arn:aws:kinesis:{self.region}:{self.account_id}:stream/{name}"
+        return resource_arn("kinesis", self.region, self.account_id, f"stream/{name}")
 
     def settle(self, names: Collection[str] | None = None) -> None:
         """Bring every stream (those ``names`` names, when given) up to the clock: CREATING

@@ -30,6 +30,7 @@ from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import Any
 
+from pytest_firehose._arns import partition_of
 from pytest_firehose._clock import FakeClock
 from pytest_firehose._errors import ServiceError, validation_error
 from pytest_firehose._payload import Payload, data_of, payload_len
@@ -116,6 +117,7 @@ class Puts:
             "stream": stream,
             "account": self.account_id,
             "region": self.region,
+            "partition": partition_of(self.region),
             "service": "kinesis",
             "arn": self.stream_arn(stream),
             "shard": shard,

@@ -52,6 +52,7 @@ from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
+from pytest_firehose._arns import resource_arn
 from pytest_firehose._clock import FakeClock
 from pytest_firehose._errors import ServiceError
 from pytest_firehose._ids import IdSource
@@ -165,7 +166,9 @@ class Queues:
             since = timestamp if start_type == "AT_TIMESTAMP" else None
         queue = Queue(
             name=name,
-            arn=f"arn:aws:kinesis:{self.region}:{self.account_id}:queue/{self.ids.digits(20)}",
+            arn=resource_arn(
+                "kinesis", self.region, self.account_id, f"queue/{self.ids.digits(20)}"
+            ),
             stream=stream,
             created_at=now,
             active_at=now + self.creation_delay,
