@@ -11,13 +11,17 @@ default, ``update`` or ``delete``); without them, a ``DestinationTableConfigurat
 one table takes every record. A table's ``UniqueKeys`` find the rows an update replaces and
 a delete removes; a table the list does not name takes inserts only (the API reference:
 Firehose writes with insert where a table has no configuration). ``AppendOnly`` inserts
-every record. A record must be one JSON object; its first-level fields are the row.
+every record. A record must be one JSON object; its first-level fields are the row. Which
+tables exist and their columns are the Glue Data Catalog's (tests register them with
+``firehose.glue_table``): :mod:`~pytest_firehose._destinations.iceberg_schema` checks the
+row against its table, creates the table or adds columns, as the destination is set to.
 
 A record that cannot be routed or applied is written at once, one JSON line, to the
 ``S3Configuration`` bucket under ``iceberg-failed/`` (under its table's
 ``S3ErrorOutputPrefix`` when that table has one); the rest of its batch is delivered. The
-codes are the fake's (docs/fidelity.md), but ``Iceberg.InvalidUniqueKeys``, seen in users'
-reports. A destination down fails whole batches, as every stored destination's does
+codes are the fake's (docs/fidelity.md), but ``Iceberg.InvalidUniqueKeys`` and
+``Iceberg.MissingColumnWithinRecord``, seen in users' reports. A destination down fails
+whole batches, as every stored destination's does
 (:mod:`~pytest_firehose._destinations.stored`).
 """
 
