@@ -35,7 +35,7 @@ from typing import TYPE_CHECKING, Any
 
 from pytest_firehose._destinations.base import RecordError, Refusal
 from pytest_firehose._destinations.delivery_errors import ICEBERG
-from pytest_firehose._destinations.iceberg_schema import TableRefused, catalog_schema, row_for
+from pytest_firehose._destinations.iceberg_schema import TableRefused, catalog_schema, table_columns
 from pytest_firehose._destinations.partitioning import QUERY_TIME_LIMIT, check_query, query_text
 from pytest_firehose._destinations.processing import processor_of
 from pytest_firehose._destinations.query_worker import evaluate
@@ -225,7 +225,7 @@ class IcebergDestination(StoredDestination):
                     prefix,
                 )
         try:
-            columns = row_for(
+            columns = table_columns(
                 row,
                 catalog_schema(self._config, database, table),
                 self.catalog,

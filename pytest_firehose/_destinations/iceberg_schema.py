@@ -28,7 +28,7 @@ TYPE_MISMATCH = "Iceberg.ColumnTypeMismatch"
 
 _CATALOG_ARN = re.compile(r"^arn:[^:]+:glue:([^:]*):([^:]*):catalog")
 #: The integer types and their bits; the other types' JSON values.
-_BITS = {"tinyint": 8, "smallint": 16, "int": 32, "integer": 32, "bigint": 64, "long": 64}
+_BITS = {"tinyint": 8, "smallint": 16, "int": 32, "integer": 32, "bigint": 64}
 _STRINGS = ("string", "varchar", "char", "binary")
 _NUMBERS = ("float", "double", "decimal")
 #: Outer type names a column may have, the integers' and the nested ones included.
@@ -125,7 +125,7 @@ def catalog_schema(config: Mapping[str, Any], database: str, table: str) -> dict
     return {"Region": region, "CatalogId": catalog, "DatabaseName": database, "TableName": table}
 
 
-def row_for(
+def table_columns(
     row: Mapping[str, Any],
     schema: Mapping[str, Any],
     catalog: Catalog | None,
