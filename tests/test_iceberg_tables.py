@@ -9,7 +9,6 @@ from __future__ import annotations
 import base64
 import http.client
 import json
-import warnings
 from collections.abc import Iterator
 from typing import Any
 
@@ -18,7 +17,7 @@ import pytest
 from conftest import ROLE, S3, needs_botocore, put
 from moto import mock_aws
 
-from pytest_firehose import FirehoseFake, FirehoseServer, UnmodelledSettingWarning
+from pytest_firehose import FirehoseFake, FirehoseServer
 from pytest_firehose._destinations.base import DeliveryFailed
 from pytest_firehose._destinations.s3 import S3Destination
 from pytest_firehose._errors import UsageError
@@ -438,27 +437,6 @@ def test_a_record_de_aggregation_processor_still_needs_dynamic_partitioning(
     config = iceberg(ORDERS, ProcessingConfiguration={"Enabled": True, "Processors": [processor]})
     with pytest.raises(UsageError, match="can only be present when Dynamic Partitioning"):
         fake.firehose.create_delivery_stream("events", IcebergDestinationConfiguration=config)
-
-
-@needs_botocore(
-    "firehose CreateDeliveryStream.IcebergDestinationConfiguration.SchemaEvolutionConfiguration"
-)
-def test_what_the_fake_does_not_model_of_the_tables_is_reported_by_name(
-    fake: FirehoseFake,
-) -> None:
-    orders = {**ORDERS, "PartitionSpec": {"Identity": [{"SourceName": "id"}]}}
-    config = iceberg(orders, SchemaEvolutionConfiguration={"Enabled": True})
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        fake.firehose.create_delivery_stream("events", IcebergDestinationConfiguration=config)
-        plain = iceberg(USERS)
-        fake.firehose.create_delivery_stream("plain", IcebergDestinationConfiguration=plain)
-
-    (warning,) = [w.message for w in caught if isinstance(w.message, UnmodelledSettingWarning)]
-    assert str(warning).startswith(
-        "IcebergDestinationConfiguration.DestinationTableConfigurationList[0].PartitionSpec, "
-        "SchemaEvolutionConfiguration are not modelled"
-    )
 
 
 @pytest.fixture

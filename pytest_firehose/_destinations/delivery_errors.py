@@ -195,7 +195,8 @@ ERRORS: dict[str, DestinationErrors] = {
         {"Iceberg.ConnectionFailed": "Firehose could not write to the Apache Iceberg table."},
         alone=(
             "an Iceberg destination refuses a record by its content: put one that is not a "
-            "JSON object, names no table, or updates a table without UniqueKeys"
+            "JSON object, names no table, updates a table without UniqueKeys, or does not "
+            "fit the Glue table it names (firehose.glue_table)"
         ),
     ),
 }

@@ -11,13 +11,17 @@ default, ``update`` or ``delete``); without them, a ``DestinationTableConfigurat
 one table takes every record. A table's ``UniqueKeys`` find the rows an update replaces and
 a delete removes; a table the list does not name takes inserts only (the API reference:
 Firehose writes with insert where a table has no configuration). ``AppendOnly`` inserts
-every record. A record must be one JSON object; its first-level fields are the row.
+every record. A record must be one JSON object; its first-level fields are the row. Which
+tables exist and their columns are the Glue Data Catalog's (tests register them with
+``firehose.glue_table``): :mod:`~pytest_firehose._destinations.iceberg_schema` checks the
+row against its table, creates the table or adds columns, as the destination is set to.
 
 A record that cannot be routed or applied is written at once, one JSON line, to the
 ``S3Configuration`` bucket under ``iceberg-failed/`` (under its table's
 ``S3ErrorOutputPrefix`` when that table has one); the rest of its batch is delivered. The
-codes are the fake's (docs/fidelity.md), but ``Iceberg.InvalidUniqueKeys``, seen in users'
-reports. A destination down fails whole batches, as every stored destination's does
+codes are the fake's (docs/fidelity.md), but ``Iceberg.InvalidUniqueKeys`` and
+``Iceberg.MissingColumnWithinRecord``, seen in users' reports. A destination down fails
+whole batches, as every stored destination's does
 (:mod:`~pytest_firehose._destinations.stored`).
 """
 
@@ -31,6 +35,7 @@ from typing import TYPE_CHECKING, Any
 
 from pytest_firehose._destinations.base import RecordError, Refusal
 from pytest_firehose._destinations.delivery_errors import ICEBERG
+from pytest_firehose._destinations.iceberg_schema import TableRefused, catalog_schema, table_columns
 from pytest_firehose._destinations.partitioning import QUERY_TIME_LIMIT, check_query, query_text
 from pytest_firehose._destinations.processing import processor_of
 from pytest_firehose._destinations.query_worker import evaluate
@@ -39,6 +44,7 @@ from pytest_firehose._payload import payload_bytes
 
 if TYPE_CHECKING:
     from pytest_firehose._destinations.base import Accepted, DeliveryTarget, Destination
+    from pytest_firehose._destinations.iceberg_schema import Catalog
     from pytest_firehose._destinations.objects import DeliveredObject
     from pytest_firehose._destinations.query_worker import Answer
 
@@ -55,12 +61,14 @@ BAD_KEYS = "Iceberg.InvalidUniqueKeys"
 @dataclass(frozen=True)
 class Change:
     """What one record did to ``table`` (``database.table``): ``operation`` with ``row``,
-    the rows an update or delete finds being those equal to it on ``keys``."""
+    the rows an update or delete finds being those equal to it on ``keys``; ``columns``,
+    the table's in the Glue Data Catalog once it took the row (none: no table known)."""
 
     table: str
     operation: str
     row: Mapping[str, Any]
     keys: tuple[str, ...] = ()
+    columns: tuple[str, ...] = ()
 
 
 class RowFailed(RecordError):
@@ -77,9 +85,14 @@ def table_rows(changes: Iterable[Change]) -> dict[str, list[dict[str, Any]]]:
     """Each table's rows once ``changes`` are applied in order: an insert adds its row; an
     update puts its row in the place of the first row with its key values, removing the
     others with them, and adds it when there is none; a delete removes every row with
-    them."""
+    them. A table the catalog knows gives each row its columns as the last change left
+    them, in order, null where the row has no value (as Iceberg reads a column added
+    after a row was written)."""
     tables: dict[str, list[dict[str, Any]]] = {}
+    columns: dict[str, tuple[str, ...]] = {}
     for change in changes:
+        if change.columns:
+            columns[change.table] = change.columns
         rows = tables.setdefault(change.table, [])
         row = copy.deepcopy(dict(change.row))
         if change.operation == "insert":
@@ -94,6 +107,8 @@ def table_rows(changes: Iterable[Change]) -> dict[str, list[dict[str, Any]]]:
                 rows[found[0]] = row
             else:
                 rows.append(row)
+    for table, names in columns.items():
+        tables[table] = [{name: row.get(name) for name in names} for row in tables[table]]
     return tables
 
 
@@ -113,6 +128,11 @@ class IcebergDestination(StoredDestination):
     def __init__(self, config: dict[str, Any], bucket: Destination) -> None:
         super().__init__(ICEBERG, config, bucket)
         self.append_only = bool(config.get("AppendOnly"))
+        self._config = config
+        #: The Glue tables of the stream's region (set by the service); None: none known.
+        self.catalog: Catalog | None = None
+        self.create = _enabled(config, "TableCreationConfiguration")
+        self.evolve = _enabled(config, "SchemaEvolutionConfiguration")
         #: By (database, table): names may hold dots.
         self._tables = {
             (table.get("DestinationDatabaseName"), table.get("DestinationTableName")): _Table(
@@ -204,7 +224,22 @@ class IcebergDestination(StoredDestination):
                     f"table {name}.",
                     prefix,
                 )
-        return Change(name, operation, row, keys)
+        try:
+            columns = table_columns(
+                row,
+                catalog_schema(self._config, database, table),
+                self.catalog,
+                create=self.create,
+                evolve=self.evolve,
+            )
+        except TableRefused as refused:
+            raise RowFailed(refused.code, refused.message, prefix) from None
+        return Change(name, operation, row, keys, columns)
+
+
+def _enabled(config: Mapping[str, Any], name: str) -> bool:
+    block = config.get(name)
+    return isinstance(block, dict) and bool(block.get("Enabled"))
 
 
 def _routing(otf: Mapping[str, Any] | None, answer: Answer | None) -> dict[str, str]:

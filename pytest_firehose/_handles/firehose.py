@@ -176,16 +176,13 @@ class FirehoseHandle(ServiceHandle[FirehoseService, DeliveryStreamHandle]):
         """Register the Glue table ``database``.``table`` with ``columns`` (name -> Hive
         type, in order: ``{"id": "bigint", "tags": "array<string>"}``) as the schema
         delivery streams that convert records to Parquet or ORC read
-        (``DataFormatConversionConfiguration.SchemaConfiguration``). It lives in
+        (``DataFormatConversionConfiguration.SchemaConfiguration``), and as a table Iceberg
+        destinations write to (once a table of ``database`` is registered, the others
+        of it do not exist until ``TableCreationConfiguration`` creates them). It lives in
         ``region`` (the default region if None) and the catalog ``catalog_id`` (the fake's
         account if None). A table registered here is used ahead of one in moto's Glue."""
         from pytest_firehose._destinations.conversion import GlueTable, available
-
-        if not available():
-            raise UsageError(
-                "record format conversion needs pyarrow: pip install pytest-firehose[conversion]"
-            )
-        from pytest_firehose._destinations.hive_types import column_type
+        from pytest_firehose._destinations.iceberg_schema import TYPE_NAMES, outer_type
 
         check_region(region)
         where = f"glue_table({database!r}, {table!r}, ...)"
@@ -195,7 +192,12 @@ class FirehoseHandle(ServiceHandle[FirehoseService, DeliveryStreamHandle]):
         pairs = _column_pairs(where, columns)
         for name, kind in pairs:
             try:
-                column_type(kind)
+                if available():  # the whole type, as a conversion reads it
+                    from pytest_firehose._destinations.hive_types import column_type
+
+                    column_type(kind)
+                elif outer_type(kind) not in TYPE_NAMES:
+                    raise ValueError(kind)
             except ValueError:  # hive_types.UnknownType, a ValueError
                 raise UsageError(
                     f"column {name!r} of {database}.{table}: {cut(kind)} is not a Hive type "
@@ -207,6 +209,37 @@ class FirehoseHandle(ServiceHandle[FirehoseService, DeliveryStreamHandle]):
             self._world.firehose(region).glue_tables.register(
                 GlueTable(database, table, pairs), region=region, catalog_id=catalog_id
             )
+
+    def glue_columns(
+        self,
+        database: str,
+        table: str,
+        *,
+        region: str | None = None,
+        catalog_id: str | None = None,
+    ) -> dict[str, str]:
+        """The columns (name -> Hive type, in order) of the Glue table
+        ``database``.``table``: one ``glue_table`` registered, with the columns an Iceberg
+        destination's ``SchemaEvolutionConfiguration`` added, or one its
+        ``TableCreationConfiguration`` created. A table neither holds raises ``KeyError``
+        naming the tables there are."""
+        with self._world.looked():
+            tables = self._world.firehose(region).glue_tables
+            found = tables.find(
+                {
+                    "Region": region,
+                    "CatalogId": catalog_id,
+                    "DatabaseName": database,
+                    "TableName": table,
+                }
+            )
+            if found is None:
+                known = ", ".join(tables.names()) or "none"
+                raise KeyError(
+                    f"no Glue table {database}.{table} (tables: {known}); register one with "
+                    "firehose.glue_table(database, table, columns)"
+                )
+            return dict(found.columns)
 
     def delivery_errors(self) -> list[DestinationError]:
         """Every stream's destination errors (see ``DeliveryStreamHandle.delivery_errors``),

@@ -75,8 +75,8 @@ def checked(config: dict[str, Any]) -> dict[str, Any]:
 
 
 class GlueTables:
-    """The Glue tables tests registered (``firehose.glue_table``), by region, catalog,
-    database and name."""
+    """The Glue tables tests registered (``firehose.glue_table``) and Iceberg destinations
+    created, by region, catalog, database and name."""
 
     def __init__(self, account_id: str, region: str) -> None:
         self.account_id = account_id
@@ -103,3 +103,11 @@ class GlueTables:
     def find(self, schema: Mapping[str, Any]) -> GlueTable | None:
         """The registered table a ``SchemaConfiguration`` names, or None."""
         return self._tables.get(self._key(schema))
+
+    def holds_database(self, schema: Mapping[str, Any]) -> bool:
+        """Whether a table of the database ``schema`` names is registered."""
+        return any(key[:3] == self._key(schema)[:3] for key in self._tables)
+
+    def names(self) -> list[str]:
+        """Every table's ``database.table``, in the order they were first registered."""
+        return [f"{table.database}.{table.name}" for table in self._tables.values()]

@@ -123,7 +123,7 @@ class FirehoseService(Puts, StreamSettings, Settling, ServiceBase):
         self._sourced: dict[str, None] = {}
         #: The Lambda functions tests registered in this region, for Lambda processors.
         self.functions = FunctionRegistry()
-        #: The Glue tables tests registered in this region, for record format conversion.
+        #: The Glue tables of this region, for record format conversion and Iceberg tables.
         self.glue_tables = GlueTables(account_id, region)
         #: Whether DirectPut streams enforce their throughput quota and the control plane
         #: its rates (off unless a test asks); each stream's use of its quota in the
@@ -394,10 +394,16 @@ class FirehoseService(Puts, StreamSettings, Settling, ServiceBase):
     ) -> Route:
         """The checked route of a stream's delivery to the destination ``kind``'s
         ``config`` names (nothing of it is taken yet)."""
+        destination = self.destination_for(kind, config, self.region)
+        if kind == ICEBERG:
+            from pytest_firehose._destinations.iceberg import IcebergDestination
+
+            if isinstance(destination, IcebergDestination):  # its tables are Glue's
+                destination.catalog = self.glue_tables
         return route_for(
             target,
             delivery_settings(kind, config),
-            self.destination_for(kind, config, self.region),
+            destination,
             self._processing(processor, source),
         )
 

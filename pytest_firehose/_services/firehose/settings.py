@@ -18,7 +18,6 @@ from typing import Any
 from pytest_firehose._destinations.compression import SNAPPY_FORMATS, available
 from pytest_firehose._destinations.conversion import available as conversion_available
 from pytest_firehose._destinations.copy_options import parse_copy_options
-from pytest_firehose._destinations.delivery_errors import ICEBERG
 from pytest_firehose._destinations.factory import REDSHIFT, S3_KINDS
 from pytest_firehose._destinations.objects import time_zone, unwritten_time_letters
 from pytest_firehose._destinations.processing import newline_delimiter
@@ -184,31 +183,6 @@ _REDSHIFT_CHECKS: tuple[Check, ...] = (_processing, _copy_options)
 _BACKUP_CHECKS: tuple[Check, ...] = (_compression, _timestamps)
 
 
-def _iceberg_tables(config: dict[str, Any]) -> str | None:
-    """What of an Iceberg destination's tables the fake does not carry out: it writes no
-    data files, so neither their partitioning nor schema changes nor table creation."""
-    unmodelled = [
-        f"DestinationTableConfigurationList[{i}].PartitionSpec"
-        for i, table in enumerate(config.get("DestinationTableConfigurationList") or ())
-        if table.get("PartitionSpec")
-    ]
-    unmodelled += [
-        name
-        for name in ("SchemaEvolutionConfiguration", "TableCreationConfiguration")
-        if _enabled(config.get(name), default=False)
-    ]
-    if not unmodelled:
-        return None
-    return (
-        f"{', '.join(unmodelled)} {'is' if len(unmodelled) == 1 else 'are'} not modelled: "
-        "the fake writes no data files and knows no table schemas; each record's JSON "
-        "object is a row of the table it names (stream.tables), whatever the table holds"
-    )
-
-
-_ICEBERG_CHECKS: tuple[Check, ...] = (_processing, _iceberg_tables)
-
-
 def _written_s3_blocks(kind: str, config: dict[str, Any]) -> list[str]:
     """The plain S3 blocks of ``config`` the fake writes objects with: a source record
     backup's, and the ``S3Configuration`` of every destination but S3 (failed records,
@@ -233,8 +207,6 @@ def findings(kind: str | None, config: dict[str, Any]) -> list[str]:
         checks = _HTTP_CHECKS
     elif kind == REDSHIFT:
         checks = _REDSHIFT_CHECKS
-    elif kind == ICEBERG:
-        checks = _ICEBERG_CHECKS
     found += [f"{kind}.{finding}" for check in checks if (finding := check(config))]
     for block in _written_s3_blocks(kind, config):
         written = config.get(block) or {}

@@ -1,0 +1,179 @@
+"""The Glue tables an Iceberg destination writes to (``firehose.glue_table``): which exist,
+their columns, the tables ``TableCreationConfiguration`` creates and the columns
+``SchemaEvolutionConfiguration`` adds, and whether a record's values fit them.
+
+Facts used here (the developer guide, "Deliver data to Apache Iceberg Tables" and "Configure
+destination settings" of a database source; the API reference): the tables live in the Glue
+Data Catalog that ``CatalogConfiguration.CatalogARN`` names; without automatic table
+creation Firehose writes a record it cannot find a table or column for to the S3 error
+bucket, and column names and data types must match the table's; with it, Firehose creates
+missing tables and columns; schema evolution adds new columns; a timestamp is sent as
+microseconds, binary data as an encoded string. Which catalog the fake checks, how it types
+a column from a JSON value and the codes are its choice (docs/fidelity.md).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from typing import Any, Protocol
+
+from pytest_firehose._destinations.conversion import GlueTable
+
+#: The codes of the records a table cannot take (the fake's, but the second, seen in
+#: users' reports).
+NO_SUCH_TABLE = "Iceberg.TableNotFound"
+MISSING_COLUMN = "Iceberg.MissingColumnWithinRecord"
+TYPE_MISMATCH = "Iceberg.ColumnTypeMismatch"
+
+_CATALOG_ARN = re.compile(r"^arn:[^:]+:glue:([^:]*):([^:]*):catalog")
+#: The integer types and their bits; the other types' JSON values.
+_BITS = {"tinyint": 8, "smallint": 16, "int": 32, "integer": 32, "bigint": 64}
+_STRINGS = ("string", "varchar", "char", "binary")
+_NUMBERS = ("float", "double", "decimal")
+#: Outer type names a column may have, the integers' and the nested ones included.
+TYPE_NAMES = (
+    *_BITS,
+    *_STRINGS,
+    *_NUMBERS,
+    "boolean",
+    "timestamp",
+    "date",
+    "array",
+    "map",
+    "struct",
+)
+
+
+class Catalog(Protocol):
+    """The Glue tables of a region (the service's ``GlueTables``)."""
+
+    def find(self, schema: Mapping[str, Any]) -> GlueTable | None: ...
+
+    def holds_database(self, schema: Mapping[str, Any]) -> bool: ...
+
+    def register(self, table: GlueTable, *, region: str | None, catalog_id: str | None) -> None: ...
+
+
+class TableRefused(Exception):
+    """A record its table cannot take: the code and message of its failed record."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+
+def outer_type(kind: str) -> str:
+    """The outer name of a Hive type: ``array`` for ``array<int>``, ``decimal`` for
+    ``decimal(10,2)``."""
+    return re.split(r"[<(]", kind, maxsplit=1)[0].strip().lower()
+
+
+def inferred_type(value: Any) -> str:
+    """The type of a column created for ``value``: ``boolean``, ``bigint``, ``double``,
+    ``string`` (also for null), ``array<T>`` (from the first item that is not null) or
+    ``struct<name:T,...>``."""
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, int):
+        return "bigint"
+    if isinstance(value, float):
+        return "double"
+    if isinstance(value, list):
+        item = next((item for item in value if item is not None), None)
+        return f"array<{inferred_type(item)}>"
+    if isinstance(value, dict) and value:
+        return "struct<" + ",".join(f"{k}:{inferred_type(v)}" for k, v in value.items()) + ">"
+    if isinstance(value, dict):
+        return "map<string,string>"
+    return "string"
+
+
+def fits(value: Any, kind: str) -> bool:
+    """Whether the JSON ``value`` is one a column of Hive type ``kind`` takes: null always;
+    a string for string, char, varchar and binary (encoded); an integer in range for the
+    integer types and for timestamp (microseconds); a number for float, double and
+    decimal; true or false for boolean; a string or an integer (days) for date; a list for
+    array; an object for map and struct."""
+    if value is None:
+        return True
+    outer = outer_type(kind)
+    number = isinstance(value, (int, float)) and not isinstance(value, bool)
+    if outer in _BITS or outer == "timestamp":
+        bits = _BITS.get(outer, 64)
+        return number and isinstance(value, int) and -(2 ** (bits - 1)) <= value < 2 ** (bits - 1)
+    if outer in _STRINGS:
+        return isinstance(value, str)
+    if outer in _NUMBERS:
+        return number
+    if outer == "boolean":
+        return isinstance(value, bool)
+    if outer == "date":
+        return isinstance(value, str) or (number and isinstance(value, int))
+    if outer == "array":
+        return isinstance(value, list)
+    return isinstance(value, dict)  # map, struct
+
+
+def catalog_schema(config: Mapping[str, Any], database: str, table: str) -> dict[str, Any]:
+    """Where table ``database``.``table`` is looked for: the region and catalog of the
+    destination's ``CatalogConfiguration.CatalogARN`` (the stream's when it names none)."""
+    arn = str((config.get("CatalogConfiguration") or {}).get("CatalogARN") or "")
+    found = _CATALOG_ARN.match(arn)
+    region, catalog = found.groups() if found else ("", "")
+    return {"Region": region, "CatalogId": catalog, "DatabaseName": database, "TableName": table}
+
+
+def table_columns(
+    row: Mapping[str, Any],
+    schema: Mapping[str, Any],
+    catalog: Catalog | None,
+    *,
+    create: bool,
+    evolve: bool,
+) -> tuple[str, ...]:
+    """The columns of the table ``schema`` names once it took ``row`` (a row of it has
+    every one, null where the record has no value); none when no table is known. A table
+    the catalog does not hold is created from the row when ``create`` (its columns typed
+    by :func:`inferred_type`), else refused when the catalog holds tables of its database;
+    with neither, no table is known. A field the table has no column for is added to it
+    when ``evolve``, else refused, as is a value that does not fit its column. Raises
+    :class:`TableRefused`."""
+    if catalog is None:
+        return ()
+    name = f"{schema['DatabaseName']}.{schema['TableName']}"
+    table = catalog.find(schema)
+    if table is None and not create:
+        if catalog.holds_database(schema):
+            raise TableRefused(
+                NO_SUCH_TABLE,
+                f"The table {name} does not exist in the Glue Data Catalog, and "
+                "TableCreationConfiguration is not enabled.",
+            )
+        return ()
+    columns = dict(table.columns) if table is not None else {}
+    added = {field: inferred_type(value) for field, value in row.items() if field not in columns}
+    if added and table is not None and not evolve:
+        raise TableRefused(
+            MISSING_COLUMN,
+            f"The table {name} has no column {', '.join(added)} of the record, and "
+            "SchemaEvolutionConfiguration is not enabled.",
+        )
+    unfit = [field for field, kind in columns.items() if not fits(row.get(field), kind)]
+    if unfit:
+        raise TableRefused(
+            TYPE_MISMATCH,
+            "The record's value of "
+            + ", ".join(f"{field} does not fit its column type {columns[field]}" for field in unfit)
+            + f" in table {name}.",
+        )
+    if added:
+        columns.update(added)
+        database, table_name = str(schema["DatabaseName"]), str(schema["TableName"])
+        catalog.register(
+            GlueTable(database, table_name, tuple(columns.items())),
+            region=schema["Region"] or None,
+            catalog_id=schema["CatalogId"] or None,
+        )
+    return tuple(columns)
