@@ -115,10 +115,6 @@ SPLUNK = {
     "RetryOptions": RETRY_OPTIONS,
     "S3Configuration": FAILED_RECORDS_BUCKET,
 }
-#: The fake keeps what a Splunk destination would receive in memory, and warns of it.
-SPLUNK_KEPT_IN_MEMORY = pytest.mark.filterwarnings(
-    "ignore:SplunkDestinationConfiguration:pytest_firehose.UnmodelledSettingWarning"
-)
 OPENSEARCH = {
     "RoleARN": ROLE,
     "DomainARN": f"arn:aws:es:us-east-1:{ACCOUNT}:domain/logs",

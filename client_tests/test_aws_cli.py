@@ -16,7 +16,6 @@ from client_support import (
     PAST_RETRIES,
     SERVICES,
     SPLUNK,
-    SPLUNK_KEPT_IN_MEMORY,
     Service,
     b64,
     message,
@@ -207,7 +206,6 @@ def text(payloads: list[str]) -> list[str]:
     return [base64.b64decode(payload).decode() for payload in payloads]
 
 
-@SPLUNK_KEPT_IN_MEMORY
 def test_records_a_down_destination_gives_up_on_go_to_its_bucket_with_the_error(
     aws: Any, curl: Any
 ) -> None:

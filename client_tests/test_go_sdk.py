@@ -17,7 +17,6 @@ from client_support import (
     SERVICES,
     SNOWFLAKE,
     SPLUNK,
-    SPLUNK_KEPT_IN_MEMORY,
     Service,
     b64,
     message,
@@ -181,7 +180,6 @@ def test_the_sdk_resends_a_batch_whose_connection_dropped(
 # ---------------------------------------------------------------------- the destination
 
 
-@SPLUNK_KEPT_IN_MEMORY
 def test_records_a_down_destination_gives_up_on_go_to_its_bucket_with_the_error(
     run_go: Any, firehose_server: FirehoseServer
 ) -> None:

@@ -15,7 +15,6 @@ from client_support import (
     PAST_RETRIES,
     SERVICES,
     SPLUNK,
-    SPLUNK_KEPT_IN_MEMORY,
     Service,
     b64,
     message,
@@ -147,7 +146,6 @@ def test_the_sdk_resends_a_batch_whose_connection_dropped(
 # ---------------------------------------------------------------------- the destination
 
 
-@SPLUNK_KEPT_IN_MEMORY
 def test_records_a_down_destination_gives_up_on_go_to_its_bucket_with_the_error(
     run_js: Any, firehose_server: FirehoseServer
 ) -> None:
