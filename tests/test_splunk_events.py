@@ -113,6 +113,9 @@ def test_a_raw_endpoint_receives_each_request_as_the_records_concatenated(
         b'{"event": ""}',
         b'{"event": null}',
         b'{"event": "a", "fields": ["not", "an", "object"]}',
+        b'{"event": "a", "fields": {"team": {"name": "payments"}}}',
+        b'{"event": "a", "fields": {"tags": ["a", [1]]}}',
+        b'{"event": "a", "fields": {"tags": [{"name": "a"}]}}',
         b'{"event": NaN}',
         b'["event", "in", "an", "array"]',
         b'{"event": "a"} trailing words',
@@ -147,6 +150,17 @@ def test_a_record_that_is_no_hec_event_is_retried_then_written_to_splunk_failed(
     assert line["attemptsMade"] > 1
     assert line["EventId"] == f"{refused_id}.0"
     assert base64.b64decode(line["rawData"]) == record
+
+
+def test_indexed_fields_may_be_lists_of_values(fake: FirehoseFake) -> None:
+    """HEC indexes a list of values as a multi-value field; only nesting is refused."""
+    stream = fake.firehose.create_delivery_stream("events", SplunkDestinationConfiguration=EVENT)
+    _put(b'{"event": "a", "fields": {"club": "glee", "wins": ["regionals", "nationals"]}}')
+    fake.firehose.flush()
+
+    [event] = stream.events
+    assert event["fields"] == {"club": "glee", "wins": ["regionals", "nationals"]}
+    assert stream.backed_up == []
 
 
 def test_a_raw_endpoint_takes_what_an_event_endpoint_refuses(fake: FirehoseFake) -> None:

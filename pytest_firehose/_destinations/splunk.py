@@ -16,8 +16,9 @@ what the endpoint makes of that body:
   to the time Splunk receives it.
 
 A record an Event endpoint cannot take (not one or more JSON objects in UTF-8, an object
-without ``event`` or with a blank one, ``fields`` that are no object: HEC's "Invalid data
-format", "Event field is required", "Event field cannot be blank") fails with
+without ``event`` or with a blank one, ``fields`` that are no flat object: HEC's "Invalid
+data format", "Event field is required", "Event field cannot be blank", "Error in handling
+indexed fields") fails with
 ``Splunk.InvalidDataFormat`` on its own, the rest of the request being delivered: it is
 retried within ``RetryOptions`` (the guide: "Any data delivery error triggers the retry
 logic") and then written to the ``S3Configuration`` bucket under ``splunk-failed/``.
@@ -70,9 +71,22 @@ def hec_events(data: bytes) -> list[dict[str, Any]] | None:
         if not isinstance(value, dict) or value.get("event") in (None, ""):
             return None
         fields = value.get("fields")
-        if fields is not None and not isinstance(fields, dict):
+        if fields is not None and not _flat(fields):
             return None
         events.append({"event": value["event"], **{key: value.get(key) for key in METADATA}})
+
+
+def _flat(fields: object) -> bool:
+    """Whether ``fields`` is what HEC indexes: an object whose values are no object, nor a
+    list holding an object or a list (a list is a multi-value field). HEC answers nested
+    fields with "Error in handling indexed fields" (code 15)."""
+    if not isinstance(fields, dict):
+        return False
+    for value in fields.values():
+        values = value if isinstance(value, list) else [value]
+        if any(isinstance(item, (dict, list)) for item in values):
+            return False
+    return True
 
 
 class SplunkDestination(StoredDestination):

@@ -1,0 +1,1 @@
+"""A Firehose transformation Lambda function that routes order events to Iceberg tables."""
