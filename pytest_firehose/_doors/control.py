@@ -19,6 +19,7 @@ from pytest_firehose._clock import ClockRangeError
 from pytest_firehose._doors.control_destination import EXAMPLE, switch
 from pytest_firehose._doors.control_input import (
     CHANGE_FIELDS,
+    CREATE,
     LOG_FIELDS,
     ROUTES,
     SERVICES,
@@ -40,10 +41,11 @@ from pytest_firehose._engine.fault_keywords import KEYWORDS
 from pytest_firehose._engine.faults import FaultHandle
 from pytest_firehose._engine.world import World
 from pytest_firehose._errors import StreamKeyError, UsageError
-from pytest_firehose._handles.base import ServiceHandle
+from pytest_firehose._handles.base import ServiceHandle, would_answer
 from pytest_firehose._handles.delivery_stream import DeliveryStreamHandle
 from pytest_firehose._handles.firehose import FirehoseHandle
 from pytest_firehose._handles.kinesis import KinesisHandle, KinesisStreamHandle
+from pytest_firehose._services.firehose.settings import UnmodelledSettingWarning, warning_refusal
 
 Answer = tuple[int, Json]
 
@@ -179,6 +181,9 @@ class Control:
                 created = self._kinesis.create_stream(name, shard_count, region=region, **options)
         except UsageError as error:
             raise ControlError(400, str(error)) from None
+        except UnmodelledSettingWarning as warning:  # a warning filter made it an error
+            refused = would_answer(service, CREATE[service][0], warning_refusal(warning))
+            raise ControlError(400, str(refused)) from None
         except Exception:
             # Options of the wrong type can fail before the service answers; say what boto3
             # would say of them. Anything else is the fake's own failure.

@@ -206,7 +206,7 @@ def fault_records(records: Json) -> Json:
 
 
 #: The create operation behind ``POST /_fake/streams``, and its stream name member.
-_CREATE = {
+CREATE = {
     "firehose": ("CreateDeliveryStream", "DeliveryStreamName"),
     "kinesis": ("CreateStream", "StreamName"),
 }
@@ -215,7 +215,7 @@ _CREATE = {
 def boto3_refusal(service: str, name: str, options: Mapping[str, Json]) -> str | None:
     """What boto3 would say before sending these create options (botocore's parameter
     validator, in its words), or ``None`` if it would send them."""
-    operation, name_member = _CREATE[service]
+    operation, name_member = CREATE[service]
     params = {name_member: name, **options}
     try:
         validate_parameters(params, operation_model(service, operation).input_shape)

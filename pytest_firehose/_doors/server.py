@@ -46,6 +46,7 @@ from pytest_firehose._engine.world import World
 from pytest_firehose._errors import NetworkFault, ServiceError
 from pytest_firehose._handles.firehose import FirehoseHandle
 from pytest_firehose._handles.kinesis import KinesisHandle
+from pytest_firehose._services.firehose.settings import UnmodelledSettingWarning, warning_refusal
 from pytest_firehose._wire.codec import HttpRequest, HttpResponse, encode_unserved_error
 from pytest_firehose._wire.front import (
     FrontAnswer,
@@ -280,6 +281,8 @@ class FirehoseServer:
             return self.world.handle(request, route, pull=pull)
         except NetworkFault:
             raise
+        except UnmodelledSettingWarning as warning:  # made an error by a warning filter
+            return self._unserved(warning_refusal(warning))
         except Exception as error:  # the fake itself failed: say so, keep serving
             traceback.print_exc(file=sys.stderr)
             return self._unserved(

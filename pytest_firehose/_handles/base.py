@@ -72,9 +72,12 @@ def run_as_sent(
             report_unreviewed(world.unmodelled, service, operation, sent)
             model.dispatch(operation, sent)
         except ServiceError as error:
-            raise UsageError(
-                f"{operation}: {service} would answer {error.code}: {error.message}"
-            ) from None
+            raise would_answer(service, operation, error) from None
+
+
+def would_answer(service: str, operation: str, error: ServiceError) -> UsageError:
+    """The ``UsageError`` of a handle's call the service refuses with ``error``."""
+    return UsageError(f"{operation}: {service} would answer {error.code}: {error.message}")
 
 
 def deleted_error(service: str, noun: str, name: str, question: str) -> UsageError:
