@@ -11,11 +11,11 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Mapping
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import unquote
 
-from pytest_firehose._clock import ClockRangeError
+from pytest_firehose._clock import ClockRangeError, seconds_step
 from pytest_firehose._doors.control_destination import EXAMPLE, switch
 from pytest_firehose._doors.control_input import (
     CHANGE_FIELDS,
@@ -29,6 +29,7 @@ from pytest_firehose._doors.control_input import (
     check_reads,
     decoded_records,
     fault_records,
+    json_term,
     parse_body,
     parse_query,
     service_field,
@@ -45,6 +46,11 @@ from pytest_firehose._handles.base import ServiceHandle, would_answer
 from pytest_firehose._handles.delivery_stream import DeliveryStreamHandle
 from pytest_firehose._handles.firehose import FirehoseHandle
 from pytest_firehose._handles.kinesis import KinesisHandle, KinesisStreamHandle
+from pytest_firehose._services.firehose.msk import (
+    MAX_POSITION,
+    checked_position,
+    checked_timestamp,
+)
 from pytest_firehose._services.firehose.settings import UnmodelledSettingWarning, warning_refusal
 
 Answer = tuple[int, Json]
@@ -133,7 +139,7 @@ class Control:
             return None
         if not is_region(region):
             raise ControlError(
-                400, f'"region" is a region name such as "eu-west-1", not {region!r}'
+                400, f'"region" is a region name such as "eu-west-1", not {json_term(region)}'
             )
         return region
 
@@ -202,7 +208,8 @@ class Control:
             service = "kinesis" if not in_firehose and name in self._kinesis else "firehose"
         if service not in SERVICES:
             raise ControlError(
-                400, f"?service= is firehose or kinesis (default: firehose), not {service!r}"
+                400,
+                f"?service= is firehose or kinesis (default: firehose), not {json_term(service)}",
             )
         try:
             if service == "firehose":
@@ -224,7 +231,7 @@ class Control:
         if unknown:
             raise ControlError(
                 400,
-                f"{service}.fail() got an unexpected keyword argument {unknown[0]!r}; "
+                f"{service}.fail() got an unexpected keyword argument {json_term(unknown[0])}; "
                 f"fault keywords are: {', '.join(KEYWORDS)} (predicates are not "
                 "available over HTTP)",
             )
@@ -254,16 +261,17 @@ class Control:
 
     def _advance(self, body: dict[str, Json], query: Mapping[str, str]) -> Answer:
         seconds = body.get("advance")
-        if isinstance(seconds, bool) or not isinstance(seconds, (int, float)) or seconds < 0:
+        step = None if isinstance(seconds, bool) else seconds_step(seconds)
+        if step is None or step < timedelta(0):
             raise ControlError(
                 400,
-                'give {"advance": seconds}, a number of seconds (0 or more) to move the fake '
-                f"clock forward; got {seconds!r}",
+                'give {"advance": seconds}, a finite number of seconds (0 or more) to move the '
+                f"fake clock forward; got {json_term(seconds)}",
             )
         try:
             now = self._firehose.clock.advance(seconds)
         except ClockRangeError as error:
-            raise ControlError(400, f'{{"advance": {seconds!r}}}: {error}') from None
+            raise ControlError(400, f'{{"advance": {json_term(seconds)}}}: {error}') from None
         return 200, {"now": now.isoformat()}
 
     def _flush(self, body: dict[str, Json], query: Mapping[str, str]) -> Answer:
@@ -271,7 +279,9 @@ class Control:
         name = body.get("stream")
         if name is not None:
             if not isinstance(name, str):
-                raise ControlError(400, f'"stream" is a delivery stream name, not {name!r}')
+                raise ControlError(
+                    400, f'"stream" is a delivery stream name, not {json_term(name)}'
+                )
             try:
                 streams = [self._firehose.stream(name, region=region)]
             except StreamKeyError as error:
@@ -297,7 +307,9 @@ class Control:
         try:
             if messages is not None:
                 if not isinstance(messages, list):
-                    raise UsageError(f'"messages" is a list of log lines, not {messages!r}')
+                    raise UsageError(
+                        f'"messages" is a list of log lines, not {json_term(messages)}'
+                    )
                 where = {
                     argument: text_field(body, key, f'"{key}": "{example}"')
                     for key, (argument, example) in LOG_FIELDS.items()
@@ -319,22 +331,35 @@ class Control:
         if "records" not in body:
             raise ControlError(400, f'give "records" (base64 record values), e.g. {example}')
         values = decoded_records(body["records"])
+        partition = self._msk_position("partition", body.get("partition", 0))
+        offset = body.get("offset")  # null: put_from_msk's default, the partition's next
+        offset = None if offset is None else self._msk_position("offset", offset)
         timestamp = body.get("timestamp")
+        now = self._firehose.clock.now()
         try:
             at = None if timestamp is None else datetime.fromisoformat(timestamp)
-        except (TypeError, ValueError):
+            at = None if at is None else checked_timestamp(at, now)
+        except (TypeError, ValueError, UsageError):
             raise ControlError(
                 400,
-                '"timestamp" is ISO 8601 with its offset, e.g. "2025-01-31T12:00:00+00:00", '
-                f"not {timestamp!r}",
+                '"timestamp" is ISO 8601 with its offset, e.g. "2025-01-31T12:00:00+00:00", no '
+                f"later than the fake clock's now ({now.isoformat()}), not {json_term(timestamp)}",
             ) from None
         try:
-            offsets = stream.put_from_msk(
-                *values, partition=body.get("partition", 0), offset=body.get("offset"), timestamp=at
-            )
+            offsets = stream.put_from_msk(*values, partition=partition, offset=offset, timestamp=at)
         except UsageError as error:
             raise ControlError(400, str(error)) from None
         return 200, {"offsets": offsets}
+
+    @staticmethod
+    def _msk_position(key: str, value: Json) -> int:
+        """The body's ``"partition"`` or ``"offset"``, checked as ``put_from_msk`` checks it."""
+        try:
+            return checked_position(key, value)
+        except UsageError:
+            raise ControlError(
+                400, f'"{key}" is an integer from 0 to {MAX_POSITION[key]}, not {json_term(value)}'
+            ) from None
 
     def _database(self, body: dict[str, Json], query: Mapping[str, str]) -> Answer:
         """Hand a DatabaseAsSource stream the changes its database's ``table`` got
@@ -361,7 +386,8 @@ class Control:
         service = query.get("service")
         if service is not None and service not in SERVICES:
             raise ControlError(
-                400, f"?service= is firehose or kinesis (both when omitted), not {service!r}"
+                400,
+                f"?service= is firehose or kinesis (both when omitted), not {json_term(service)}",
             )
         region = self._region(body, query)
         with self._world.touched():

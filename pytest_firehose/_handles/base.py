@@ -77,7 +77,8 @@ def run_as_sent(
 
 def would_answer(service: str, operation: str, error: ServiceError) -> UsageError:
     """The ``UsageError`` of a handle's call the service refuses with ``error``."""
-    return UsageError(f"{operation}: {service} would answer {error.code}: {error.message}")
+    said = "" if error.message is None else f": {error.message}"  # some answers carry none
+    return UsageError(f"{operation}: {service} would answer {error.code}{said}")
 
 
 def deleted_error(service: str, noun: str, name: str, question: str) -> UsageError:
