@@ -88,6 +88,11 @@ class Control:
             parameters = parse_query(query)
             check_reads("GET /_fake/streams/{name}", parse_body(body), parameters)
             return self._show_stream(parts[1], parameters)
+        if route == "glue" and len(parts) == 3 and all(parts[1:]):
+            self._allow(method, ("GET",), path)
+            parameters = parse_query(query)
+            check_reads("GET /_fake/glue/{database}/{table}", parse_body(body), parameters)
+            return self._glue_columns(parts[1], parts[2], parameters)
         handlers = self.handlers()
         methods = tuple(key.split(" ")[0] for key in handlers if key.endswith(f" /_fake/{route}"))
         if len(parts) != 1 or not methods:
@@ -101,8 +106,8 @@ class Control:
         return handlers[key](fields, parameters)
 
     def handlers(self) -> dict[str, Callable[[dict[str, Json], Mapping[str, str]], Answer]]:
-        """The endpoint behind each route but ``GET /_fake/streams/{name}``, keyed as
-        ``control_input.READS`` is."""
+        """The endpoint behind each route but ``GET /_fake/streams/{name}`` and
+        ``GET /_fake/glue/{database}/{table}``, keyed as ``control_input.READS`` is."""
         return {
             "GET /_fake/health": self._health,
             "GET /_fake/streams": self._list_streams,
@@ -116,6 +121,7 @@ class Control:
             "POST /_fake/msk": self._msk,
             "POST /_fake/database": self._database,
             "POST /_fake/destination": self._destination,
+            "POST /_fake/glue": self._glue,
             "GET /_fake/calls": self._calls,
             "POST /_fake/reset": self._reset,
         }
@@ -381,6 +387,41 @@ class Control:
     def _destination(self, body: dict[str, Json], query: Mapping[str, str]) -> Answer:
         """Switch a delivery stream's destination (``control_destination.py``)."""
         return 200, switch(self._delivery_stream(body, query, EXAMPLE), body)
+
+    def _glue(self, body: dict[str, Json], query: Mapping[str, str]) -> Answer:
+        """Register a Glue table (``firehose.glue_table``, which checks every field):
+        ``columns`` an object of name to Hive type, or ``[name, type]`` pairs."""
+        # Any JSON value: glue_table refuses what is not a name or columns.
+        database: Json = body.get("database")
+        table: Json = body.get("table")
+        columns: Json = body.get("columns")
+        region, catalog_id = self._region(body, query), body.get("catalog_id")
+        try:
+            self._firehose.glue_table(
+                database, table, columns, region=region, catalog_id=catalog_id
+            )
+        except UsageError as error:
+            raise ControlError(400, str(error)) from None
+        return 201, self._glue_json(database, table, region, catalog_id)
+
+    def _glue_columns(self, database: str, table: str, query: Mapping[str, str]) -> Answer:
+        return 200, self._glue_json(
+            database, table, self._region({}, query), query.get("catalog_id")
+        )
+
+    def _glue_json(
+        self, database: str, table: str, region: str | None, catalog_id: str | None
+    ) -> dict[str, Json]:
+        """A Glue table's columns (``firehose.glue_columns``), in order, as pairs."""
+        try:
+            columns = self._firehose.glue_columns(
+                database, table, region=region, catalog_id=catalog_id
+            )
+        except KeyError as error:
+            raise ControlError(404, str(error.args[0])) from None
+        except UsageError as error:
+            raise ControlError(400, str(error)) from None
+        return {"database": database, "table": table, "columns": list(columns.items())}
 
     def _calls(self, body: dict[str, Json], query: Mapping[str, str]) -> Answer:
         service = query.get("service")

@@ -54,6 +54,8 @@ READS: dict[str, tuple[tuple[str, ...] | None, tuple[str, ...]]] = {
         ("region",),
     ),
     "POST /_fake/destination": (("stream", "region", "up", "error", "refuse"), ("region",)),
+    "POST /_fake/glue": (("database", "table", "columns", "region", "catalog_id"), ("region",)),
+    "GET /_fake/glue/{database}/{table}": ((), ("region", "catalog_id")),
     "GET /_fake/calls": (("region",), ("service", "region")),
     "POST /_fake/reset": ((), ()),
 }
