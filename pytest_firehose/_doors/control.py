@@ -17,6 +17,7 @@ from urllib.parse import unquote
 
 from pytest_firehose._clock import ClockRangeError, seconds_step
 from pytest_firehose._doors.control_destination import EXAMPLE, switch
+from pytest_firehose._doors.control_glue import columns, register
 from pytest_firehose._doors.control_input import (
     CHANGE_FIELDS,
     CREATE,
@@ -389,39 +390,12 @@ class Control:
         return 200, switch(self._delivery_stream(body, query, EXAMPLE), body)
 
     def _glue(self, body: dict[str, Json], query: Mapping[str, str]) -> Answer:
-        """Register a Glue table (``firehose.glue_table``, which checks every field):
-        ``columns`` an object of name to Hive type, or ``[name, type]`` pairs."""
-        # Any JSON value: glue_table refuses what is not a name or columns.
-        database: Json = body.get("database")
-        table: Json = body.get("table")
-        columns: Json = body.get("columns")
-        region, catalog_id = self._region(body, query), body.get("catalog_id")
-        try:
-            self._firehose.glue_table(
-                database, table, columns, region=region, catalog_id=catalog_id
-            )
-        except UsageError as error:
-            raise ControlError(400, str(error)) from None
-        return 201, self._glue_json(database, table, region, catalog_id)
+        """Register a Glue table (``control_glue.py``)."""
+        return 201, register(self._firehose, body, self._region(body, query))
 
     def _glue_columns(self, database: str, table: str, query: Mapping[str, str]) -> Answer:
-        return 200, self._glue_json(
-            database, table, self._region({}, query), query.get("catalog_id")
-        )
-
-    def _glue_json(
-        self, database: str, table: str, region: str | None, catalog_id: str | None
-    ) -> dict[str, Json]:
-        """A Glue table's columns (``firehose.glue_columns``), in order, as pairs."""
-        try:
-            columns = self._firehose.glue_columns(
-                database, table, region=region, catalog_id=catalog_id
-            )
-        except KeyError as error:
-            raise ControlError(404, str(error.args[0])) from None
-        except UsageError as error:
-            raise ControlError(400, str(error)) from None
-        return {"database": database, "table": table, "columns": list(columns.items())}
+        region = self._region({}, query)
+        return 200, columns(self._firehose, database, table, region, query.get("catalog_id"))
 
     def _calls(self, body: dict[str, Json], query: Mapping[str, str]) -> Answer:
         service = query.get("service")
