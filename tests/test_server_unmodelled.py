@@ -95,6 +95,15 @@ def test_a_warning_made_an_error_is_refused_once_as_unmodelled_error_refuses_it(
     assert "ProcessingConfiguration" in message
     assert "pattern letters M, d" in message
     assert firehose(served).list_delivery_streams()["DeliveryStreamNames"] == []
+    (refused, _) = served.world.calls  # logged as under unmodelled="error", then the list
+    (strict_refused,) = strict.world.calls
+    assert (refused.operation, refused.status, refused.error, refused.outcome) == (
+        strict_refused.operation,
+        strict_refused.status,
+        strict_refused.error,
+        strict_refused.outcome,
+    )
+    assert refused.error == "InvalidArgumentException"
 
 
 @AS_ERROR

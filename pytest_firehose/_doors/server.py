@@ -46,7 +46,6 @@ from pytest_firehose._engine.world import World
 from pytest_firehose._errors import NetworkFault, ServiceError
 from pytest_firehose._handles.firehose import FirehoseHandle
 from pytest_firehose._handles.kinesis import KinesisHandle
-from pytest_firehose._services.firehose.settings import UnmodelledSettingWarning, warning_refusal
 from pytest_firehose._wire.codec import HttpRequest, HttpResponse, encode_unserved_error
 from pytest_firehose._wire.front import (
     FrontAnswer,
@@ -278,11 +277,9 @@ class FirehoseServer:
             if route is None:  # not reached: the front end answers every foreign target
                 self.log(_FOREIGN_HINT)
                 return self._unserved(ServiceError("UnknownOperationException", None))
-            return self.world.handle(request, route, pull=pull)
+            return self.world.handle(request, route, pull=pull, refusing=True)
         except NetworkFault:
             raise
-        except UnmodelledSettingWarning as warning:  # made an error by a warning filter
-            return self._unserved(warning_refusal(warning))
         except Exception as error:  # the fake itself failed: say so, keep serving
             traceback.print_exc(file=sys.stderr)
             return self._unserved(
