@@ -35,6 +35,8 @@ control API (JSON, on the same port):
   GET  /_fake/faults                 scheduled faults and how often each fired
   POST /_fake/clock                  {"advance": seconds}; GET: the fake time now
   POST /_fake/flush                  {"stream": name} (optional): deliver the buffers
+  POST /_fake/glue                   {"database": ..., "table": ..., "columns": {...}}
+  GET  /_fake/glue/{db}/{table}      a registered Glue table's columns
   GET  /_fake/calls                  every request answered (?service=firehose|kinesis)
   POST /_fake/reset                  back to a fresh world
 

@@ -190,7 +190,7 @@ def test_a_stream_shows_a_redshift_destinations_load_errors(served: FirehoseServ
     [
         ({"stream": "nope", "up": False}, 404, "no delivery stream 'nope'"),
         ({"stream": "events"}, 400, 'give "up" (true or false) or "refuse"'),
-        ({"stream": "events", "up": "no"}, 400, "\"up\" is true or false, not 'no'"),
+        ({"stream": "events", "up": "no"}, 400, '"up" is true or false, not "no"'),
         ({"stream": "events", "up": True, "error": "503"}, 400, 'give it with "up": false'),
         ({"stream": "events", "error": "503"}, 400, 'give "up" (true or false) or "refuse"'),
         ({"stream": "events", "up": False, "error": 5}, 400, '"error" is an error code'),

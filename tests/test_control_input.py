@@ -25,6 +25,19 @@ from pytest_firehose._doors import control_input
 from pytest_firehose._doors.server import FirehoseServer
 from pytest_firehose._errors import UsageError
 
+MSK_STREAM = {
+    "service": "firehose",
+    "name": "m",
+    "DeliveryStreamType": "MSKAsSource",
+    "MSKSourceConfiguration": {
+        "MSKClusterARN": "arn:aws:kafka:us-east-1:123456789012:cluster/c/1",
+        "TopicName": "t",
+        "AuthenticationConfiguration": {
+            "RoleARN": "arn:aws:iam::123456789012:role/r",
+            "Connectivity": "PUBLIC",
+        },
+    },
+}
 BAD_FAULTS = [
     ({"timeout": []}, "timeout="),
     ({"error": 5}, "give it as a string"),
@@ -136,6 +149,58 @@ def test_a_clock_move_it_cannot_make_is_a_400_and_the_world_goes_on(
     status, _ = ask_json(served, "POST", "/_fake/streams", {"service": "firehose", "name": "s"})
     assert status == 201
     assert ask(served, "POST", "/_fake/reset", b"")[0] == 200
+
+
+@pytest.mark.parametrize(
+    ("path", "body", "said"),
+    [
+        ("/_fake/clock", b'{"advance": null}', "; got null"),
+        ("/_fake/clock", b'{"advance": "60"}', '; got "60"'),
+        ("/_fake/clock", b'{"advance": NaN}', "; got NaN"),
+        ("/_fake/clock", b'{"advance": true}', "; got true"),
+        ("/_fake/destination", b'{"stream": "s", "up": null}', '"up" is true or false, not null'),
+        ("/_fake/destination", b'{"stream": "s", "refuse": {}}', 'optionally "error"; got []'),
+        ("/_fake/flush", b'{"stream": false}', '"stream" is a delivery stream name, not false'),
+        ("/_fake/streams", b'{"service": "s3"}', 'got "s3"'),
+        ("/_fake/msk", b'{"stream": "m", "records": [], "partition": "60"}', 'not "60"'),
+        ("/_fake/msk", b'{"stream": "m", "records": [], "offset": 1.5}', ", not 1.5"),
+        (
+            "/_fake/msk",
+            b'{"stream": "m", "records": [], "timestamp": "2025-01-31T12:00:00"}',
+            'not "2025-01-31T12:00:00"',
+        ),
+        ("/_fake/logs", b'{"stream": "s", "records": null, "messages": "a"}', 'not "a"'),
+        (
+            "/_fake/faults",
+            b'{"service": "firehose", "records": {"x": "InternalFailure"}}',
+            'key "x"',
+        ),
+    ],
+)
+def test_a_message_quotes_what_was_sent_in_json(
+    served: FirehoseServer, path: str, body: bytes, said: str
+) -> None:
+    ask_json(served, "POST", "/_fake/streams", {"service": "firehose", "name": "s"})
+    ask_json(served, "POST", "/_fake/streams", MSK_STREAM)
+    try:
+        status, answer = ask(served, "POST", path, body)
+    finally:
+        ask(served, "POST", "/_fake/reset", b"")
+
+    assert status == 400
+    assert said in answer["error"]
+    assert "None" not in answer["error"]
+
+
+def test_a_service_refusal_without_a_message_ends_at_its_code(served: FirehoseServer) -> None:
+    status, answer = ask(
+        served, "POST", "/_fake/streams", b'{"service": "kinesis", "name": "\\ud800"}'
+    )
+
+    assert (status, answer) == (
+        400,
+        {"error": "CreateStream: kinesis would answer SerializationException"},
+    )
 
 
 @pytest.mark.parametrize(
@@ -296,11 +361,11 @@ def test_a_field_an_endpoint_does_not_read_is_refused_not_ignored(
 @pytest.mark.parametrize(
     ("path", "says"),
     [
-        ("/_fake/calls?service=", "?service= is firehose or kinesis (both when omitted), not ''"),
-        ("/_fake/streams?region=", '"region" is a region name such as "eu-west-1", not \'\''),
+        ("/_fake/calls?service=", '?service= is firehose or kinesis (both when omitted), not ""'),
+        ("/_fake/streams?region=", '"region" is a region name such as "eu-west-1", not ""'),
         (
             "/_fake/calls?service=firehose&service=kinesis",
-            "?service= is given twice ('firehose' and 'kinesis'); give it once",
+            '?service= is given twice ("firehose" and "kinesis"); give it once',
         ),
     ],
 )
@@ -337,7 +402,7 @@ def test_a_region_no_client_can_name_is_refused(served: FirehoseServer, region: 
     status, answer = ask_json(served, "POST", "/_fake/streams", body)
     assert (status, answer) == (
         400,
-        {"error": f'"region" is a region name such as "eu-west-1", not {region!r}'},
+        {"error": f'"region" is a region name such as "eu-west-1", not {json.dumps(region)}'},
     )
     assert served.firehose.stream_names() == []
 
@@ -349,17 +414,17 @@ def test_a_region_no_client_can_name_is_refused(served: FirehoseServer, region: 
             "/_fake/faults",
             b'{"service": "firehose", "records": {"1": "ServiceUnavailableException", '
             b'"01": "InternalFailure"}}',
-            "records keys '1' and '01' both name record 1; name it once",
+            'records keys "1" and "01" both name record 1; name it once',
         ),
         (
             "/_fake/faults",
             b'{"service": "firehose", "throttle": 1, "times": 5, "times": 1}',
-            "the body gives 'times' twice in one object; give it once",
+            'the body gives "times" twice in one object; give it once',
         ),
         (
             "/_fake/streams",
             b'{"service": "kinesis", "name": "a", "name": "b"}',
-            "the body gives 'name' twice in one object; give it once",
+            'the body gives "name" twice in one object; give it once',
         ),
     ],
 )
@@ -401,7 +466,8 @@ def test_every_endpoint_says_what_it_reads(served: FirehoseServer) -> None:
     # An endpoint missing from READS would answer 500 (a KeyError), one missing from the
     # handlers would be listed in the 404's "there are:" and never answered.
     control = served._control
-    assert {*control.handlers(), "GET /_fake/streams/{name}"} == set(control_input.ROUTES)
+    shown = {"GET /_fake/streams/{name}", "GET /_fake/glue/{database}/{table}"}
+    assert {*control.handlers(), *shown} == set(control_input.ROUTES)
 
 
 ELSEWHERE = "no delivery stream 'events' in ap-south-1; it exists in eu-north-1, eu-west-1"

@@ -379,6 +379,14 @@ def test_what_is_not_modelled_is_refused_under_unmodelled_error():
         assert client.list_channels()["ChannelSummaries"] == []
 
 
+@pytest.mark.filterwarnings("error::pytest_firehose.UnmodelledSettingWarning")
+def test_a_warning_made_an_error_leaves_no_channel(kinesis):
+    with pytest.raises(UnmodelledSettingWarning, match="no Parquet file is written"):
+        create(kinesis, "tables", S3TablesDestinationConfiguration=tables_destination())
+
+    assert kinesis.list_channels()["ChannelSummaries"] == []
+
+
 # --------------------------------------------------------------------------- delivery
 
 

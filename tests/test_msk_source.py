@@ -484,7 +484,7 @@ def test_a_server_client_hands_the_topic_records_over_the_control_api(
         ({"stream": "events"}, 400, 'give "records" (base64 record values)'),
         ({"stream": "events", "records": ["%%"]}, 400, "in base64"),
         ({"stream": "events", "records": [], "timestamp": "today"}, 400, '"timestamp" is ISO'),
-        ({"stream": "events", "records": [], "partition": -2}, 400, "partition is an int"),
+        ({"stream": "events", "records": [], "partition": -2}, 400, '"partition" is an integer'),
         ({"stream": "events", "records": [], "key": "k"}, 400, 'takes no "key"'),
     ],
     ids=["unknown-stream", "no-records", "not-base64", "bad-time", "bad-partition", "key"],

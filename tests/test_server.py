@@ -615,13 +615,13 @@ def test_a_bad_fault_answers_what_fail_raises(events: Served, keywords: dict[str
     ("method", "path", "body", "status", "says"),
     [
         ("POST", "/_fake/faults", {"throttle": 1}, 400, '"service" must be "firehose" or'),
-        ("POST", "/_fake/faults", {"service": "s3"}, 400, "got 's3'"),
+        ("POST", "/_fake/faults", {"service": "s3"}, 400, 'got "s3"'),
         (
             "POST",
             "/_fake/faults",
             {"service": "firehose", "bogus": 1},
             400,
-            "unexpected keyword argument 'bogus'; fault keywords are: records, throttle",
+            'unexpected keyword argument "bogus"; fault keywords are: records, throttle',
         ),
         (
             "POST",
@@ -681,7 +681,7 @@ def test_a_bad_fault_answers_what_fail_raises(events: Served, keywords: dict[str
         ),
         ("POST", "/_fake/clock", None, 400, 'give {"advance": seconds}'),
         ("POST", "/_fake/clock", {"advance": -1}, 400, "got -1"),
-        ("POST", "/_fake/clock", {"advance": "soon"}, 400, "got 'soon'"),
+        ("POST", "/_fake/clock", {"advance": "soon"}, 400, 'got "soon"'),
         ("POST", "/_fake/clock", b"{advance: 1}", 400, "the body is not JSON"),
         ("POST", "/_fake/clock", [1], 400, "the body must be a JSON object, not list"),
         (

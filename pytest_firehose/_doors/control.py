@@ -11,14 +11,16 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Mapping
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import unquote
 
-from pytest_firehose._clock import ClockRangeError
+from pytest_firehose._clock import ClockRangeError, seconds_step
 from pytest_firehose._doors.control_destination import EXAMPLE, switch
+from pytest_firehose._doors.control_glue import columns, register
 from pytest_firehose._doors.control_input import (
     CHANGE_FIELDS,
+    CREATE,
     LOG_FIELDS,
     ROUTES,
     SERVICES,
@@ -28,6 +30,7 @@ from pytest_firehose._doors.control_input import (
     check_reads,
     decoded_records,
     fault_records,
+    json_term,
     parse_body,
     parse_query,
     service_field,
@@ -40,10 +43,16 @@ from pytest_firehose._engine.fault_keywords import KEYWORDS
 from pytest_firehose._engine.faults import FaultHandle
 from pytest_firehose._engine.world import World
 from pytest_firehose._errors import StreamKeyError, UsageError
-from pytest_firehose._handles.base import ServiceHandle
+from pytest_firehose._handles.base import ServiceHandle, would_answer
 from pytest_firehose._handles.delivery_stream import DeliveryStreamHandle
 from pytest_firehose._handles.firehose import FirehoseHandle
 from pytest_firehose._handles.kinesis import KinesisHandle, KinesisStreamHandle
+from pytest_firehose._services.firehose.msk import (
+    MAX_POSITION,
+    checked_position,
+    checked_timestamp,
+)
+from pytest_firehose._services.firehose.settings import UnmodelledSettingWarning, warning_refusal
 
 Answer = tuple[int, Json]
 
@@ -80,6 +89,11 @@ class Control:
             parameters = parse_query(query)
             check_reads("GET /_fake/streams/{name}", parse_body(body), parameters)
             return self._show_stream(parts[1], parameters)
+        if route == "glue" and len(parts) == 3 and all(parts[1:]):
+            self._allow(method, ("GET",), path)
+            parameters = parse_query(query)
+            check_reads("GET /_fake/glue/{database}/{table}", parse_body(body), parameters)
+            return self._glue_columns(parts[1], parts[2], parameters)
         handlers = self.handlers()
         methods = tuple(key.split(" ")[0] for key in handlers if key.endswith(f" /_fake/{route}"))
         if len(parts) != 1 or not methods:
@@ -93,8 +107,8 @@ class Control:
         return handlers[key](fields, parameters)
 
     def handlers(self) -> dict[str, Callable[[dict[str, Json], Mapping[str, str]], Answer]]:
-        """The endpoint behind each route but ``GET /_fake/streams/{name}``, keyed as
-        ``control_input.READS`` is."""
+        """The endpoint behind each route but ``GET /_fake/streams/{name}`` and
+        ``GET /_fake/glue/{database}/{table}``, keyed as ``control_input.READS`` is."""
         return {
             "GET /_fake/health": self._health,
             "GET /_fake/streams": self._list_streams,
@@ -108,6 +122,7 @@ class Control:
             "POST /_fake/msk": self._msk,
             "POST /_fake/database": self._database,
             "POST /_fake/destination": self._destination,
+            "POST /_fake/glue": self._glue,
             "GET /_fake/calls": self._calls,
             "POST /_fake/reset": self._reset,
         }
@@ -131,7 +146,7 @@ class Control:
             return None
         if not is_region(region):
             raise ControlError(
-                400, f'"region" is a region name such as "eu-west-1", not {region!r}'
+                400, f'"region" is a region name such as "eu-west-1", not {json_term(region)}'
             )
         return region
 
@@ -179,6 +194,9 @@ class Control:
                 created = self._kinesis.create_stream(name, shard_count, region=region, **options)
         except UsageError as error:
             raise ControlError(400, str(error)) from None
+        except UnmodelledSettingWarning as warning:  # a warning filter made it an error
+            refused = would_answer(service, CREATE[service][0], warning_refusal(warning))
+            raise ControlError(400, str(refused)) from None
         except Exception:
             # Options of the wrong type can fail before the service answers; say what boto3
             # would say of them. Anything else is the fake's own failure.
@@ -197,7 +215,8 @@ class Control:
             service = "kinesis" if not in_firehose and name in self._kinesis else "firehose"
         if service not in SERVICES:
             raise ControlError(
-                400, f"?service= is firehose or kinesis (default: firehose), not {service!r}"
+                400,
+                f"?service= is firehose or kinesis (default: firehose), not {json_term(service)}",
             )
         try:
             if service == "firehose":
@@ -219,7 +238,7 @@ class Control:
         if unknown:
             raise ControlError(
                 400,
-                f"{service}.fail() got an unexpected keyword argument {unknown[0]!r}; "
+                f"{service}.fail() got an unexpected keyword argument {json_term(unknown[0])}; "
                 f"fault keywords are: {', '.join(KEYWORDS)} (predicates are not "
                 "available over HTTP)",
             )
@@ -249,16 +268,17 @@ class Control:
 
     def _advance(self, body: dict[str, Json], query: Mapping[str, str]) -> Answer:
         seconds = body.get("advance")
-        if isinstance(seconds, bool) or not isinstance(seconds, (int, float)) or seconds < 0:
+        step = None if isinstance(seconds, bool) else seconds_step(seconds)
+        if step is None or step < timedelta(0):
             raise ControlError(
                 400,
-                'give {"advance": seconds}, a number of seconds (0 or more) to move the fake '
-                f"clock forward; got {seconds!r}",
+                'give {"advance": seconds}, a finite number of seconds (0 or more) to move the '
+                f"fake clock forward; got {json_term(seconds)}",
             )
         try:
             now = self._firehose.clock.advance(seconds)
         except ClockRangeError as error:
-            raise ControlError(400, f'{{"advance": {seconds!r}}}: {error}') from None
+            raise ControlError(400, f'{{"advance": {json_term(seconds)}}}: {error}') from None
         return 200, {"now": now.isoformat()}
 
     def _flush(self, body: dict[str, Json], query: Mapping[str, str]) -> Answer:
@@ -266,7 +286,9 @@ class Control:
         name = body.get("stream")
         if name is not None:
             if not isinstance(name, str):
-                raise ControlError(400, f'"stream" is a delivery stream name, not {name!r}')
+                raise ControlError(
+                    400, f'"stream" is a delivery stream name, not {json_term(name)}'
+                )
             try:
                 streams = [self._firehose.stream(name, region=region)]
             except StreamKeyError as error:
@@ -292,7 +314,9 @@ class Control:
         try:
             if messages is not None:
                 if not isinstance(messages, list):
-                    raise UsageError(f'"messages" is a list of log lines, not {messages!r}')
+                    raise UsageError(
+                        f'"messages" is a list of log lines, not {json_term(messages)}'
+                    )
                 where = {
                     argument: text_field(body, key, f'"{key}": "{example}"')
                     for key, (argument, example) in LOG_FIELDS.items()
@@ -314,22 +338,35 @@ class Control:
         if "records" not in body:
             raise ControlError(400, f'give "records" (base64 record values), e.g. {example}')
         values = decoded_records(body["records"])
+        partition = self._msk_position("partition", body.get("partition", 0))
+        offset = body.get("offset")  # null: put_from_msk's default, the partition's next
+        offset = None if offset is None else self._msk_position("offset", offset)
         timestamp = body.get("timestamp")
+        now = self._firehose.clock.now()
         try:
             at = None if timestamp is None else datetime.fromisoformat(timestamp)
-        except (TypeError, ValueError):
+            at = None if at is None else checked_timestamp(at, now)
+        except (TypeError, ValueError, UsageError):
             raise ControlError(
                 400,
-                '"timestamp" is ISO 8601 with its offset, e.g. "2025-01-31T12:00:00+00:00", '
-                f"not {timestamp!r}",
+                '"timestamp" is ISO 8601 with its offset, e.g. "2025-01-31T12:00:00+00:00", no '
+                f"later than the fake clock's now ({now.isoformat()}), not {json_term(timestamp)}",
             ) from None
         try:
-            offsets = stream.put_from_msk(
-                *values, partition=body.get("partition", 0), offset=body.get("offset"), timestamp=at
-            )
+            offsets = stream.put_from_msk(*values, partition=partition, offset=offset, timestamp=at)
         except UsageError as error:
             raise ControlError(400, str(error)) from None
         return 200, {"offsets": offsets}
+
+    @staticmethod
+    def _msk_position(key: str, value: Json) -> int:
+        """The body's ``"partition"`` or ``"offset"``, checked as ``put_from_msk`` checks it."""
+        try:
+            return checked_position(key, value)
+        except UsageError:
+            raise ControlError(
+                400, f'"{key}" is an integer from 0 to {MAX_POSITION[key]}, not {json_term(value)}'
+            ) from None
 
     def _database(self, body: dict[str, Json], query: Mapping[str, str]) -> Answer:
         """Hand a DatabaseAsSource stream the changes its database's ``table`` got
@@ -352,11 +389,20 @@ class Control:
         """Switch a delivery stream's destination (``control_destination.py``)."""
         return 200, switch(self._delivery_stream(body, query, EXAMPLE), body)
 
+    def _glue(self, body: dict[str, Json], query: Mapping[str, str]) -> Answer:
+        """Register a Glue table (``control_glue.py``)."""
+        return 201, register(self._firehose, body, self._region(body, query))
+
+    def _glue_columns(self, database: str, table: str, query: Mapping[str, str]) -> Answer:
+        region = self._region({}, query)
+        return 200, columns(self._firehose, database, table, region, query.get("catalog_id"))
+
     def _calls(self, body: dict[str, Json], query: Mapping[str, str]) -> Answer:
         service = query.get("service")
         if service is not None and service not in SERVICES:
             raise ControlError(
-                400, f"?service= is firehose or kinesis (both when omitted), not {service!r}"
+                400,
+                f"?service= is firehose or kinesis (both when omitted), not {json_term(service)}",
             )
         region = self._region(body, query)
         with self._world.touched():

@@ -9,7 +9,7 @@ import base64
 import binascii
 from typing import TYPE_CHECKING
 
-from pytest_firehose._doors.control_input import ControlError, Json
+from pytest_firehose._doors.control_input import ControlError, Json, json_term
 from pytest_firehose._errors import UsageError
 
 if TYPE_CHECKING:
@@ -31,7 +31,7 @@ def switch(stream: DeliveryStreamHandle, body: dict[str, Json]) -> dict[str, Jso
     if "up" not in body and "refuse" not in body:
         raise ControlError(400, f'give "up" (true or false) or "refuse", e.g. {EXAMPLE}')
     if "up" in body and not isinstance(up, bool):
-        raise ControlError(400, f'"up" is true or false, not {up!r}')
+        raise ControlError(400, f'"up" is true or false, not {json_term(up)}')
     if error is not None and up is not False:
         raise ControlError(
             400,
@@ -40,7 +40,7 @@ def switch(stream: DeliveryStreamHandle, body: dict[str, Json]) -> dict[str, Jso
         )
     if error is not None and not isinstance(error, str):
         raise ControlError(
-            400, f'"error" is an error code such as "Splunk.InvalidToken", not {error!r}'
+            400, f'"error" is an error code such as "Splunk.InvalidToken", not {json_term(error)}'
         )
     try:
         if up is False:
@@ -62,14 +62,15 @@ def _refuse(stream: DeliveryStreamHandle, refuse: Json) -> None:
         return
     if not isinstance(refuse, dict):
         raise ControlError(
-            400, f'"refuse" is {{"containing": base64, "error": code}} or null, not {refuse!r}'
+            400,
+            f'"refuse" is {{"containing": base64, "error": code}} or null, not {json_term(refuse)}',
         )
     unknown = sorted(set(refuse) - set(_REFUSE_FIELDS))
     if unknown or "containing" not in refuse:
         raise ControlError(
             400,
             f'"refuse" takes "containing" (the bytes, in base64, of the records to refuse) and '
-            f'optionally "error"; got {sorted(refuse)}',
+            f'optionally "error"; got {json_term(sorted(refuse))}',
         )
     try:
         needle = base64.b64decode(refuse["containing"], validate=True)
@@ -79,9 +80,9 @@ def _refuse(stream: DeliveryStreamHandle, refuse: Json) -> None:
         raise ControlError(
             400,
             f'"containing" is the bytes to refuse in base64, e.g. "YmFk", not '
-            f"{refuse['containing']!r}",
+            f"{json_term(refuse['containing'])}",
         )
     code = refuse.get("error")
     if code is not None and not isinstance(code, str):
-        raise ControlError(400, f'"error" is an error code such as "400", not {code!r}')
+        raise ControlError(400, f'"error" is an error code such as "400", not {json_term(code)}')
     stream.destination_refuses(lambda record: needle in record, error=code)

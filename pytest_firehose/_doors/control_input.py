@@ -54,12 +54,20 @@ READS: dict[str, tuple[tuple[str, ...] | None, tuple[str, ...]]] = {
         ("region",),
     ),
     "POST /_fake/destination": (("stream", "region", "up", "error", "refuse"), ("region",)),
+    "POST /_fake/glue": (("database", "table", "columns", "region", "catalog_id"), ("region",)),
+    "GET /_fake/glue/{database}/{table}": ((), ("region", "catalog_id")),
     "GET /_fake/calls": (("region",), ("service", "region")),
     "POST /_fake/reset": ((), ()),
 }
 ROUTES = tuple(READS)
 
 Json = Any
+
+
+def json_term(value: Json) -> str:
+    """``value`` as a client wrote it in JSON (``null``, ``true``, ``"60"``, ``NaN``), for
+    a message quoting what it sent."""
+    return json.dumps(value)
 
 
 class ControlError(Exception):
@@ -87,14 +95,15 @@ def stream_not_found(error: StreamKeyError, *, in_the_body: bool) -> ControlErro
 def decoded_records(records: Json) -> list[bytes]:
     """``records`` given as a list of base64 strings, decoded."""
     if not isinstance(records, list):
-        raise ControlError(400, f'"records" is a list of base64 strings, not {records!r}')
+        raise ControlError(400, f'"records" is a list of base64 strings, not {json_term(records)}')
     decoded = []
     for record in records:
         try:
             decoded.append(base64.b64decode(record, validate=True))
         except (TypeError, ValueError):
             raise ControlError(
-                400, f'each of "records" is a record in base64, e.g. "H4sI...", not {record!r}'
+                400,
+                f'each of "records" is a record in base64, e.g. "H4sI...", not {json_term(record)}',
             ) from None
     return decoded
 
@@ -107,7 +116,9 @@ def _object(pairs: list[tuple[str, Json]]) -> dict[str, Json]:
     value: dict[str, Json] = {}
     for key, item in pairs:
         if key in value:
-            raise _DuplicateKey(f"the body gives {key!r} twice in one object; give it once")
+            raise _DuplicateKey(
+                f"the body gives {json_term(key)} twice in one object; give it once"
+            )
         value[key] = item
     return value
 
@@ -135,7 +146,9 @@ def parse_query(query: str) -> dict[str, str]:
     for key, value in parse_qsl(query, keep_blank_values=True):
         if key in parameters:
             raise ControlError(
-                400, f"?{key}= is given twice ({parameters[key]!r} and {value!r}); give it once"
+                400,
+                f"?{key}= is given twice ({json_term(parameters[key])} and {json_term(value)}); "
+                "give it once",
             )
         parameters[key] = value
     return parameters
@@ -161,7 +174,7 @@ def text_field(body: Mapping[str, Json], key: str, example: str) -> str:
     """The body's ``key``, a string that is not empty (``example`` shows one)."""
     value = body.get(key)
     if not isinstance(value, str) or not value:
-        raise ControlError(400, f'give "{key}" as a string, e.g. {example}; got {value!r}')
+        raise ControlError(400, f'give "{key}" as a string, e.g. {example}; got {json_term(value)}')
     return value
 
 
@@ -170,7 +183,8 @@ def service_field(body: Mapping[str, Json], example: str) -> str:
     service = body.get("service")
     if service not in SERVICES:
         raise ControlError(
-            400, f'"service" must be "firehose" or "kinesis", e.g. {example}; got {service!r}'
+            400,
+            f'"service" must be "firehose" or "kinesis", e.g. {example}; got {json_term(service)}',
         )
     assert isinstance(service, str)
     return service
@@ -183,7 +197,7 @@ def fault_records(records: Json) -> Json:
     converted: dict[int, Json] = {}
     keys: dict[int, str] = {}
     for key, code in records.items():
-        shown = f"key {key!r}"
+        shown = f"key {json_term(key)}"
         try:
             index = int(key) if _INDEX.fullmatch(key) else None
         except ValueError:  # more digits than Python reads (4,300)
@@ -198,7 +212,8 @@ def fault_records(records: Json) -> Json:
         if index in keys:
             raise ControlError(
                 400,
-                f"records keys {keys[index]!r} and {key!r} both name record {index}; name it once",
+                f"records keys {json_term(keys[index])} and {json_term(key)} both name record "
+                f"{index}; name it once",
             )
         keys[index] = key
         converted[index] = code
@@ -206,7 +221,7 @@ def fault_records(records: Json) -> Json:
 
 
 #: The create operation behind ``POST /_fake/streams``, and its stream name member.
-_CREATE = {
+CREATE = {
     "firehose": ("CreateDeliveryStream", "DeliveryStreamName"),
     "kinesis": ("CreateStream", "StreamName"),
 }
@@ -215,7 +230,7 @@ _CREATE = {
 def boto3_refusal(service: str, name: str, options: Mapping[str, Json]) -> str | None:
     """What boto3 would say before sending these create options (botocore's parameter
     validator, in its words), or ``None`` if it would send them."""
-    operation, name_member = _CREATE[service]
+    operation, name_member = CREATE[service]
     params = {name_member: name, **options}
     try:
         validate_parameters(params, operation_model(service, operation).input_shape)

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 from pytest_firehose._doors.control_input import Json
 
 if TYPE_CHECKING:
+    from pytest_firehose._destinations.base import DestinationError
     from pytest_firehose._destinations.copy_rows import LoadError
     from pytest_firehose._destinations.objects import DeliveredObject
     from pytest_firehose._engine.calls import Call
@@ -50,12 +51,23 @@ def firehose_json(stream: DeliveryStreamHandle) -> dict[str, Json]:
         "service": "firehose",
         "name": stream.name,
         "region": stream.region,
+        "arn": stream.arn,
         "records": b64_list(record.data for record in stream.records),
         "delivered": b64_list(stream.delivered),
         "expired": b64_list(stream.expired),
         "pending": b64_list(stream.pending),
         "backed_up": b64_list(stream.backed_up),
         "backed_up_objects": _objects_json(stream.backed_up_objects),
+        "refused": b64_list(stream.refused),
+        "source_backup": b64_list(stream.source_backup),
+        "source_backup_objects": _objects_json(stream.source_backup_objects),
+        "dropped": b64_list(stream.dropped),
+        "processing_failed": b64_list(stream.processing_failed),
+        "decompression_failed": b64_list(stream.decompression_failed),
+        "partitioning_failed": b64_list(stream.partitioning_failed),
+        "conversion_failed": b64_list(stream.conversion_failed),
+        "error_objects": _objects_json(stream.error_objects),
+        "delivery_errors": [_delivery_error_json(error) for error in stream.delivery_errors],
         "destination": stream.destination_switches,
         "load_errors": [_load_error_json(error) for error in stream.load_errors],
         "objects": _objects_json(stream.objects),
@@ -64,6 +76,15 @@ def firehose_json(stream: DeliveryStreamHandle) -> dict[str, Json]:
         "documents": stream.documents,
         "events": stream.events,
         "manifests": _objects_json(stream.manifests),
+    }
+
+
+def _delivery_error_json(error: DestinationError) -> dict[str, Json]:
+    return {
+        "at": error.at.isoformat(),
+        "delivery_id": error.delivery_id,
+        "records": error.records,
+        "error": f"{type(error.error).__name__}: {error.error}",
     }
 
 

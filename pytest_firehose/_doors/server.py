@@ -277,7 +277,7 @@ class FirehoseServer:
             if route is None:  # not reached: the front end answers every foreign target
                 self.log(_FOREIGN_HINT)
                 return self._unserved(ServiceError("UnknownOperationException", None))
-            return self.world.handle(request, route, pull=pull)
+            return self.world.handle(request, route, pull=pull, refusing=True)
         except NetworkFault:
             raise
         except Exception as error:  # the fake itself failed: say so, keep serving

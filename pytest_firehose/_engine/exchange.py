@@ -21,7 +21,11 @@ from pytest_firehose._errors import NetworkFault, ServiceError
 from pytest_firehose._ids import IdSource
 from pytest_firehose._payload import Payload
 from pytest_firehose._services.base import Answer
-from pytest_firehose._services.firehose.settings import report
+from pytest_firehose._services.firehose.settings import (
+    UnmodelledSettingWarning,
+    report,
+    warning_refusal,
+)
 from pytest_firehose._wire.codec import (
     HttpRequest,
     HttpResponse,
@@ -143,14 +147,22 @@ def answer(
     route: Route,
     *,
     pull: EventPull | None = None,
+    refusing: bool = False,
 ) -> HttpResponse:
     """Answer one request as AWS would, and log it (see ``World.handle``). ``pull``: how
-    a streaming answer's events come (by default, ``_events``)."""
+    a streaming answer's events come (by default, ``_events``); ``refusing``: whether an
+    ``UnmodelledSettingWarning`` a filter made an error is answered as the refusal
+    ``unmodelled="error"`` gives (else it is raised)."""
     with world.serving():
         exchange = Exchange(route, world.clock.now(), *world.ids.request_ids())
         media = media_of(request.headers)
         try:
-            body = _serve(world, exchange, request)
+            try:
+                body = _serve(world, exchange, request)
+            except UnmodelledSettingWarning as warning:
+                if not refusing:
+                    raise
+                raise warning_refusal(warning) from None
             # Only SubscribeToShard's answer has one (a runtime protocol check costs more
             # than the rest of a small request's dispatch: look for the member first).
             feed = body.get("EventStream")

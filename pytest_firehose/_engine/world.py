@@ -344,18 +344,23 @@ class World:
         route: Route | str,
         *,
         pull: EventPull | None = None,
+        refusing: bool = False,
     ) -> HttpResponse:
         """Answer one HTTP request as AWS would, and log it.
 
         ``route``: where the door routed it (``route_of``), or just the service it is for,
         the rest then read from the request. ``pull``: how a streaming answer's events
         come (``exchange.pushed`` for the server; by default the reader's pull moves the
-        clock to each). Raises :class:`NetworkFault` where a scripted
-        fault makes the network fail. The steps, in order, are in ``exchange.py``.
+        clock to each). ``refusing``: a setting the fake does not model, reported while a
+        warning filter makes ``UnmodelledSettingWarning`` an error, is refused as under
+        ``unmodelled="error"`` (the server's way: a client across a socket would read the
+        exception as a 500, and retry it), not raised. Raises :class:`NetworkFault` where
+        a scripted fault makes the network fail. The steps, in order, are in
+        ``exchange.py``.
         """
         if isinstance(route, str):
             route = route_to(route, request, self.region)
-        return answer(self, request, route, pull=pull)
+        return answer(self, request, route, pull=pull, refusing=refusing)
 
 
 def _note(

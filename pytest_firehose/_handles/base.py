@@ -72,9 +72,13 @@ def run_as_sent(
             report_unreviewed(world.unmodelled, service, operation, sent)
             model.dispatch(operation, sent)
         except ServiceError as error:
-            raise UsageError(
-                f"{operation}: {service} would answer {error.code}: {error.message}"
-            ) from None
+            raise would_answer(service, operation, error) from None
+
+
+def would_answer(service: str, operation: str, error: ServiceError) -> UsageError:
+    """The ``UsageError`` of a handle's call the service refuses with ``error``."""
+    said = "" if error.message is None else f": {error.message}"  # some answers carry none
+    return UsageError(f"{operation}: {service} would answer {error.code}{said}")
 
 
 def deleted_error(service: str, noun: str, name: str, question: str) -> UsageError:

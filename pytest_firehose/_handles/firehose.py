@@ -9,7 +9,7 @@ from datetime import timedelta
 from typing import Any
 
 from pytest_firehose._destinations.base import DestinationError
-from pytest_firehose._engine.config import check_region
+from pytest_firehose._engine.config import check_region, is_account_id
 from pytest_firehose._engine.world import World
 from pytest_firehose._errors import UsageError
 from pytest_firehose._handles.assertions import cut
@@ -65,6 +65,15 @@ def _column_pairs(where: str, columns: object) -> tuple[tuple[str, str], ...]:
     if not pairs:
         raise UsageError(f"{where}: the Glue table needs at least one column")
     return tuple(pairs)
+
+
+def check_catalog(where: str, catalog_id: object) -> None:
+    """Refuse a Glue catalog id that is not an account id (None: the fake's account)."""
+    if catalog_id is not None and not (isinstance(catalog_id, str) and is_account_id(catalog_id)):
+        raise UsageError(
+            f"{where}: catalog_id is the 12-digit account id of the Glue catalog (None: the "
+            f"fake's account), not {catalog_id!r}"
+        )
 
 
 class FirehoseHandle(ServiceHandle[FirehoseService, DeliveryStreamHandle]):
@@ -186,6 +195,7 @@ class FirehoseHandle(ServiceHandle[FirehoseService, DeliveryStreamHandle]):
 
         check_region(region)
         where = f"glue_table({database!r}, {table!r}, ...)"
+        check_catalog(where, catalog_id)
         for part, value in (("database", database), ("table", table)):
             if not isinstance(value, str) or not value:
                 raise UsageError(f"{where}: the {part} is named by a non-empty string")
@@ -223,6 +233,8 @@ class FirehoseHandle(ServiceHandle[FirehoseService, DeliveryStreamHandle]):
         destination's ``SchemaEvolutionConfiguration`` added, or one its
         ``TableCreationConfiguration`` created. A table neither holds raises ``KeyError``
         naming the tables there are."""
+        check_region(region)
+        check_catalog(f"glue_columns({database!r}, {table!r})", catalog_id)
         with self._world.looked():
             tables = self._world.firehose(region).glue_tables
             found = tables.find(

@@ -31,7 +31,11 @@ class UnmodelledSettingWarning(UserWarning):
     reviewed (one a newer botocore or SDK sends); the message names it and says what the
     fake does instead. Under ``filterwarnings = error`` it fails the test;
     ``firehose_unmodelled = error`` (or ``FirehoseFake(unmodelled="error")``) refuses
-    such a request instead."""
+    such a request instead. Where a warning filter makes it an error mid-request (the
+    local server's), ``found`` names every setting the request held."""
+
+    #: Every setting the request reported, when a warning filter made this an error.
+    found: tuple[str, ...] = ()
 
 
 HTTP_KIND = "HttpEndpointDestinationConfiguration"
@@ -226,22 +230,41 @@ def source_findings(stream_type: str) -> list[str]:
     ]
 
 
+def refusal(found: list[str]) -> ServiceError:
+    """The ``InvalidArgumentException`` that refuses a request holding settings the fake
+    does not model: ``unmodelled="error"``'s, and the local server's when a warning filter
+    makes :class:`UnmodelledSettingWarning` an error."""
+    return ServiceError(
+        "InvalidArgumentException",
+        "pytest-firehose does not model "
+        + "; ".join(found)
+        + ". It refuses such settings because it runs with unmodelled='error' (ini option "
+        "firehose_unmodelled) or with UnmodelledSettingWarning made an error by a warning "
+        "filter; otherwise it accepts them with a warning.",
+    )
+
+
+def warning_refusal(warning: UnmodelledSettingWarning) -> ServiceError:
+    """The refusal of the request that raised ``warning`` as an error (a warning filter
+    made it one): what ``unmodelled="error"`` answers to it."""
+    return refusal(list(warning.found) or [str(warning)])
+
+
 def report(found: list[str], policy: str) -> None:
     """Say what the fake does not model: a warning each, or (``policy="error"``) the
-    ``InvalidArgumentException`` that refuses the request before it changes anything."""
+    ``InvalidArgumentException`` that refuses the request before it changes anything. A
+    warning a filter made an error is raised as such, naming every setting in ``found``."""
     if not found:
         return
     if policy == "error":
-        raise ServiceError(
-            "InvalidArgumentException",
-            "pytest-firehose does not model "
-            + "; ".join(found)
-            + ". It refuses such settings because it runs with unmodelled='error' (ini "
-            "option firehose_unmodelled); with 'warn' it accepts them with a warning.",
-        )
+        raise refusal(found)
     level = _caller_level()
-    for message in found:
-        warnings.warn(UnmodelledSettingWarning(message), stacklevel=level)
+    try:
+        for message in found:
+            warnings.warn(UnmodelledSettingWarning(message), stacklevel=level)
+    except UnmodelledSettingWarning as error:
+        error.found = tuple(found)
+        raise
 
 
 #: Frames from these packages are skipped, so that a warning points at the test's code.

@@ -200,9 +200,9 @@ class Channels:
             )
         tags = dict(params.get("Tags") or {})
         self.check_new_tags(name, {}, tags)
-        found = _unmodelled(kind, destination)
-        if self.unmodelled == "error":
-            report(found, "error")  # before anything is created
+        # Before anything is created: a refusal (unmodelled="error", or a warning a filter
+        # made an error) leaves no channel.
+        report(_unmodelled(kind, destination), self.unmodelled)
         now = self.clock.now()
         channel_id = self.ids.uuid()
         channel = Channel(
@@ -223,7 +223,6 @@ class Channels:
         )
         self._connect(channel, encryption)
         channels[channel.arn] = channel
-        report(found, self.unmodelled)
         # The answer says CREATING even when the channel is ACTIVE by the next request.
         return {"ChannelDescription": channel.described(now, "CREATING")}
 
