@@ -15,9 +15,11 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import functools
+import http.client
 import importlib
 import importlib.util
 import inspect
+import json
 import os
 import random
 import subprocess
@@ -449,3 +451,16 @@ def clear_aws_settings(monkeypatch: pytest.MonkeyPatch, config_dir: Path) -> Non
         monkeypatch.delenv(name)
     monkeypatch.setenv("AWS_CONFIG_FILE", str(config_dir / "no-config"))
     monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(config_dir / "no-credentials"))
+
+
+def ask_control(server: Any, method: str, path: str, body: Any = None) -> tuple[int, Any]:
+    """One request to a local server (``FirehoseServer``): ``body`` sent as JSON (bytes as
+    they are; none when None); the answer's status and JSON."""
+    data = json.dumps(body).encode() if body is not None and not isinstance(body, bytes) else body
+    connection = http.client.HTTPConnection(server.host, server.port, timeout=10)
+    try:
+        connection.request(method, path, body=data or b"")
+        response = connection.getresponse()
+        return response.status, json.loads(response.read())
+    finally:
+        connection.close()

@@ -7,14 +7,13 @@ what an OpenSearch index or a Splunk HEC endpoint received."""
 from __future__ import annotations
 
 import base64
-import http.client
 import json
 from collections.abc import Iterator
 from typing import Any
 
 import boto3
 import pytest
-from conftest import ROLE, S3
+from conftest import ROLE, S3, ask_control
 from test_other_destinations import DOMAIN, SEARCH, SPLUNK
 
 from pytest_firehose._doors.server import FirehoseServer
@@ -31,23 +30,12 @@ def running() -> Iterator[FirehoseServer]:
 @pytest.fixture
 def served(running: FirehoseServer) -> Iterator[FirehoseServer]:
     yield running
-    ask(running, "POST", "/_fake/reset")
-
-
-def ask(server: FirehoseServer, method: str, path: str, value: Any = None) -> tuple[int, Any]:
-    connection = http.client.HTTPConnection(server.host, server.port, timeout=10)
-    try:
-        body = b"" if value is None else json.dumps(value).encode()
-        connection.request(method, path, body=body)
-        response = connection.getresponse()
-        return response.status, json.loads(response.read())
-    finally:
-        connection.close()
+    ask_control(running, "POST", "/_fake/reset")
 
 
 def create(server: FirehoseServer, name: str = "events", **config: Any) -> None:
     body = {"service": "firehose", "name": name, **config}
-    assert ask(server, "POST", "/_fake/streams", body)[0] == 201
+    assert ask_control(server, "POST", "/_fake/streams", body)[0] == 201
 
 
 def put(server: FirehoseServer, *payloads: bytes) -> None:
@@ -70,25 +58,25 @@ def test_a_destination_taken_down_over_http_holds_records_until_it_is_up(
 ) -> None:
     create(served)
 
-    assert ask(served, "POST", "/_fake/destination", {"stream": "events", "up": False}) == (
+    assert ask_control(served, "POST", "/_fake/destination", {"stream": "events", "up": False}) == (
         200,
         {"stream": "events", "up": False, "error": None, "refusing": None},
     )
     put(served, b"a\n")
-    ask(served, "POST", "/_fake/flush")
-    shown = ask(served, "GET", "/_fake/streams/events")[1]
+    ask_control(served, "POST", "/_fake/flush")
+    shown = ask_control(served, "GET", "/_fake/streams/events")[1]
     assert (shown["delivered"], shown["pending"]) == ([], b64(b"a\n"))
     assert shown["destination"] == {"up": False, "error": None, "refusing": None}
 
-    ask(served, "POST", "/_fake/destination", {"stream": "events", "up": True})
-    ask(served, "POST", "/_fake/flush")
-    assert ask(served, "GET", "/_fake/streams/events")[1]["delivered"] == b64(b"a\n")
+    ask_control(served, "POST", "/_fake/destination", {"stream": "events", "up": True})
+    ask_control(served, "POST", "/_fake/flush")
+    assert ask_control(served, "GET", "/_fake/streams/events")[1]["delivered"] == b64(b"a\n")
 
 
 def test_a_down_destination_names_the_error_given_over_http(served: FirehoseServer) -> None:
     create(served, SplunkDestinationConfiguration=SPLUNK)
 
-    status, answer = ask(
+    status, answer = ask_control(
         served,
         "POST",
         "/_fake/destination",
@@ -104,7 +92,7 @@ def test_records_containing_given_bytes_are_refused_until_refusals_end(
 ) -> None:
     create(served, ElasticsearchDestinationConfiguration=ELASTICSEARCH)
 
-    status, answer = ask(
+    status, answer = ask_control(
         served,
         "POST",
         "/_fake/destination",
@@ -112,13 +100,13 @@ def test_records_containing_given_bytes_are_refused_until_refusals_end(
     )
     assert (status, answer["refusing"]) == (200, "409")
     put(served, b'{"good": 1}\n', b'{"bad": 2}\n')
-    ask(served, "POST", "/_fake/flush")
+    ask_control(served, "POST", "/_fake/flush")
     stream = served.firehose["events"]
     assert (stream.delivered, stream.backed_up) == ([b'{"good": 1}\n'], [b'{"bad": 2}\n'])
 
-    ask(served, "POST", "/_fake/destination", {"stream": "events", "refuse": None})
+    ask_control(served, "POST", "/_fake/destination", {"stream": "events", "refuse": None})
     put(served, b'{"bad": 3}\n')
-    ask(served, "POST", "/_fake/flush")
+    ask_control(served, "POST", "/_fake/flush")
     assert stream.delivered == [b'{"good": 1}\n', b'{"bad": 3}\n']
     assert stream.destination_switches["refusing"] is None
 
@@ -129,9 +117,9 @@ def test_a_stream_shows_the_documents_its_indexes_received(served: FirehoseServe
         ElasticsearchDestinationConfiguration=ELASTICSEARCH,
     )
     put(served, b'{"msg": "hi"}\n')
-    ask(served, "POST", "/_fake/flush")
+    ask_control(served, "POST", "/_fake/flush")
 
-    status, shown = ask(served, "GET", "/_fake/streams/events")
+    status, shown = ask_control(served, "GET", "/_fake/streams/events")
     assert status == 200
     [document] = shown["documents"]
     assert document["_source"] == {"msg": "hi"}
@@ -143,9 +131,9 @@ def test_a_stream_shows_the_documents_its_indexes_received(served: FirehoseServe
 def test_a_stream_shows_the_events_its_hec_endpoint_received(served: FirehoseServer) -> None:
     create(served, SplunkDestinationConfiguration={**SPLUNK, "HECEndpointType": "Event"})
     put(served, b'{"event": "hi", "host": "web-1"}')
-    ask(served, "POST", "/_fake/flush")
+    ask_control(served, "POST", "/_fake/flush")
 
-    status, shown = ask(served, "GET", "/_fake/streams/events")
+    status, shown = ask_control(served, "GET", "/_fake/streams/events")
     assert status == 200
     assert shown["events"] == [
         {
@@ -172,9 +160,9 @@ def test_a_stream_shows_a_redshift_destinations_load_errors(served: FirehoseServ
     }
     create(served, RedshiftDestinationConfiguration=redshift)
     put(served, b"1\n")
-    ask(served, "POST", "/_fake/flush")
+    ask_control(served, "POST", "/_fake/flush")
 
-    (error,) = ask(served, "GET", "/_fake/streams/events")[1]["load_errors"]
+    (error,) = ask_control(served, "GET", "/_fake/streams/events")[1]["load_errors"]
     assert {k: error[k] for k in ("line_number", "colname", "err_code", "err_reason")} == {
         "line_number": 1,
         "colname": "a",
@@ -230,7 +218,7 @@ def test_bad_bodies_are_refused_naming_the_fix_and_change_nothing(
     create(served, SplunkDestinationConfiguration=SPLUNK)
     create(served, "memory")
 
-    got, answer = ask(served, "POST", "/_fake/destination", body)
+    got, answer = ask_control(served, "POST", "/_fake/destination", body)
 
     assert (got, says in answer["error"]) == (status, True), answer
     for name in ("events", "memory"):
@@ -248,7 +236,7 @@ def test_a_stream_shows_the_records_given_up_on_and_their_failed_records(
     # the view: the payloads, and the objects with each record's error code.
     splunk = {**SPLUNK, "RetryOptions": {"DurationInSeconds": 60}}
     create(served, SplunkDestinationConfiguration=splunk)
-    ask(
+    ask_control(
         served,
         "POST",
         "/_fake/destination",
@@ -256,8 +244,8 @@ def test_a_stream_shows_the_records_given_up_on_and_their_failed_records(
     )
     put(served, b'{"a": 1}', b'{"b": 2}')
 
-    assert ask(served, "POST", "/_fake/clock", {"advance": 3600})[0] == 200
-    shown = ask(served, "GET", "/_fake/streams/events")[1]
+    assert ask_control(served, "POST", "/_fake/clock", {"advance": 3600})[0] == 200
+    shown = ask_control(served, "GET", "/_fake/streams/events")[1]
 
     assert (shown["pending"], shown["backed_up"]) == ([], b64(b'{"a": 1}', b'{"b": 2}'))
     [backup] = shown["backed_up_objects"]

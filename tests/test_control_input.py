@@ -16,6 +16,7 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
+from conftest import ask_control
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -91,20 +92,6 @@ def served() -> Iterator[FirehoseServer]:
         yield server
 
 
-def ask(server: FirehoseServer, method: str, path: str, body: bytes) -> tuple[int, Any]:
-    connection = http.client.HTTPConnection(server.host, server.port, timeout=10)
-    try:
-        connection.request(method, path, body=body)
-        response = connection.getresponse()
-        return response.status, json.loads(response.read())
-    finally:
-        connection.close()
-
-
-def ask_json(server: FirehoseServer, method: str, path: str, value: Any) -> tuple[int, Any]:
-    return ask(server, method, path, json.dumps(value).encode())
-
-
 @pytest.mark.parametrize(("keywords", "named"), BAD_FAULTS, ids=[str(k) for k, _ in BAD_FAULTS])
 def test_a_bad_fault_over_http_is_a_400_naming_it(
     served: FirehoseServer, keywords: dict[str, Any], named: str
@@ -112,22 +99,22 @@ def test_a_bad_fault_over_http_is_a_400_naming_it(
     body = {"service": "firehose", **{str(k): v for k, v in keywords.items()}}
     if "records" in keywords and isinstance(keywords["records"], dict):
         body["records"] = {str(k): v for k, v in keywords["records"].items()}
-    status, answer = ask_json(served, "POST", "/_fake/faults", body)
+    status, answer = ask_control(served, "POST", "/_fake/faults", body)
     assert status == 400
     assert named in answer["error"]
-    assert ask(served, "GET", "/_fake/faults", b"") == (200, [])
+    assert ask_control(served, "GET", "/_fake/faults") == (200, [])
 
 
 def test_a_records_key_of_thousands_of_digits_is_a_400_naming_it(served: FirehoseServer) -> None:
     # Python reads no integer of more than 4,300 digits: this was a 500 naming the ValueError.
     records = {"1" * 5000: "InternalFailure"}
-    status, answer = ask_json(
+    status, answer = ask_control(
         served, "POST", "/_fake/faults", {"service": "kinesis", "records": records}
     )
     assert status == 400
     assert answer["error"].startswith("records keys are the 0-based indexes of records")
     assert "a key of 5000 digits" in answer["error"]
-    assert ask(served, "GET", "/_fake/faults", b"") == (200, [])
+    assert ask_control(served, "GET", "/_fake/faults") == (200, [])
 
 
 @pytest.mark.parametrize(
@@ -142,13 +129,13 @@ def test_a_records_key_of_thousands_of_digits_is_a_400_naming_it(served: Firehos
 def test_a_clock_move_it_cannot_make_is_a_400_and_the_world_goes_on(
     served: FirehoseServer, body: dict[str, Any], named: str
 ) -> None:
-    status, answer = ask_json(served, "POST", "/_fake/clock", body)
+    status, answer = ask_control(served, "POST", "/_fake/clock", body)
     assert status == 400
     assert named in answer["error"]
-    assert ask(served, "GET", "/_fake/clock", b"")[0] == 200
-    status, _ = ask_json(served, "POST", "/_fake/streams", {"service": "firehose", "name": "s"})
+    assert ask_control(served, "GET", "/_fake/clock")[0] == 200
+    status, _ = ask_control(served, "POST", "/_fake/streams", {"service": "firehose", "name": "s"})
     assert status == 201
-    assert ask(served, "POST", "/_fake/reset", b"")[0] == 200
+    assert ask_control(served, "POST", "/_fake/reset")[0] == 200
 
 
 @pytest.mark.parametrize(
@@ -180,12 +167,12 @@ def test_a_clock_move_it_cannot_make_is_a_400_and_the_world_goes_on(
 def test_a_message_quotes_what_was_sent_in_json(
     served: FirehoseServer, path: str, body: bytes, said: str
 ) -> None:
-    ask_json(served, "POST", "/_fake/streams", {"service": "firehose", "name": "s"})
-    ask_json(served, "POST", "/_fake/streams", MSK_STREAM)
+    ask_control(served, "POST", "/_fake/streams", {"service": "firehose", "name": "s"})
+    ask_control(served, "POST", "/_fake/streams", MSK_STREAM)
     try:
-        status, answer = ask(served, "POST", path, body)
+        status, answer = ask_control(served, "POST", path, body)
     finally:
-        ask(served, "POST", "/_fake/reset", b"")
+        ask_control(served, "POST", "/_fake/reset")
 
     assert status == 400
     assert said in answer["error"]
@@ -193,7 +180,7 @@ def test_a_message_quotes_what_was_sent_in_json(
 
 
 def test_a_service_refusal_without_a_message_ends_at_its_code(served: FirehoseServer) -> None:
-    status, answer = ask(
+    status, answer = ask_control(
         served, "POST", "/_fake/streams", b'{"service": "kinesis", "name": "\\ud800"}'
     )
 
@@ -207,7 +194,7 @@ def test_a_service_refusal_without_a_message_ends_at_its_code(served: FirehoseSe
     "path", ["/_fake/streams", "/_fake/faults", "/_fake/clock", "/_fake/flush"]
 )
 def test_a_body_nested_past_reading_is_a_400(served: FirehoseServer, path: str) -> None:
-    status, answer = ask(served, "POST", path, DEEP)
+    status, answer = ask_control(served, "POST", path, DEEP)
     assert status == 400
     assert "nested too deep" in answer["error"]
 
@@ -222,10 +209,13 @@ def test_a_body_nested_past_reading_is_a_400(served: FirehoseServer, path: str) 
 def test_create_options_of_the_wrong_type_are_refused_as_boto3_refuses_them(
     served: FirehoseServer, body: dict[str, Any], named: str
 ) -> None:
-    status, answer = ask_json(served, "POST", "/_fake/streams", body)
+    status, answer = ask_control(served, "POST", "/_fake/streams", body)
     assert status == 400
     assert named in answer["error"]
-    assert ask(served, "GET", "/_fake/streams", b"") == (200, {"firehose": [], "kinesis": []})
+    assert ask_control(served, "GET", "/_fake/streams") == (
+        200,
+        {"firehose": [], "kinesis": []},
+    )
 
 
 ROUTES = [
@@ -313,14 +303,14 @@ def test_every_control_answer_is_json_naming_the_problem(
     if isinstance(body_value, dict) and isinstance(body_value.get("shard_count"), (int, float)):
         # Shard limits belong to the Kinesis model; keep the fuzzed streams small.
         body = json.dumps({**body_value, "shard_count": 2}).encode()
-    status, answer = ask(served, method, path, body)
+    status, answer = ask_control(served, method, path, body)
     assert 200 <= status < 300 or 400 <= status < 500, (status, answer)
     if status >= 400:
         assert isinstance(answer["error"], str)
         assert answer["error"]
-    assert ask(served, "GET", "/_fake/health", b"")[0] == 200
+    assert ask_control(served, "GET", "/_fake/health")[0] == 200
     assert "Traceback" not in capfd.readouterr().err
-    ask(served, "POST", "/_fake/reset", b"")
+    ask_control(served, "POST", "/_fake/reset")
 
 
 @pytest.mark.parametrize(
@@ -346,16 +336,16 @@ def test_every_control_answer_is_json_naming_the_problem(
 def test_a_field_an_endpoint_does_not_read_is_refused_not_ignored(
     served: FirehoseServer, method: str, path: str, body: Any, says: str
 ) -> None:
-    ask_json(served, "POST", "/_fake/streams", {"service": "firehose", "name": "events"})
-    ask_json(served, "POST", "/_fake/logs", {"stream": "events", "records": ["aGk="]})
-    before = ask(served, "GET", "/_fake/clock", b"")
-    status, answer = ask(served, method, path, b"" if body is None else json.dumps(body).encode())
+    ask_control(served, "POST", "/_fake/streams", {"service": "firehose", "name": "events"})
+    ask_control(served, "POST", "/_fake/logs", {"stream": "events", "records": ["aGk="]})
+    before = ask_control(served, "GET", "/_fake/clock")
+    status, answer = ask_control(served, method, path, body)
     assert status == 400
     assert says in answer["error"]
     assert served.firehose["events"].buffered == [b"hi"]  # not flushed, not reset
-    assert ask(served, "GET", "/_fake/faults", b"") == (200, [])
-    assert ask(served, "GET", "/_fake/clock", b"") == before
-    ask(served, "POST", "/_fake/reset", b"")
+    assert ask_control(served, "GET", "/_fake/faults") == (200, [])
+    assert ask_control(served, "GET", "/_fake/clock") == before
+    ask_control(served, "POST", "/_fake/reset")
 
 
 @pytest.mark.parametrize(
@@ -372,15 +362,15 @@ def test_a_field_an_endpoint_does_not_read_is_refused_not_ignored(
 def test_an_empty_or_repeated_query_parameter_is_refused(
     served: FirehoseServer, path: str, says: str
 ) -> None:
-    status, answer = ask(served, "GET", path, b"")
+    status, answer = ask_control(served, "GET", path)
     assert (status, answer) == (400, {"error": says})
 
 
 def test_a_percent_encoded_stream_name_is_decoded(served: FirehoseServer) -> None:
-    ask_json(served, "POST", "/_fake/streams", {"service": "kinesis", "name": "my-clicks"})
-    status, answer = ask(served, "GET", "/_fake/streams/my%2Dclicks?service=kinesis", b"")
+    ask_control(served, "POST", "/_fake/streams", {"service": "kinesis", "name": "my-clicks"})
+    status, answer = ask_control(served, "GET", "/_fake/streams/my%2Dclicks?service=kinesis")
     assert (status, answer["name"]) == (200, "my-clicks")
-    ask(served, "POST", "/_fake/reset", b"")
+    ask_control(served, "POST", "/_fake/reset")
 
 
 def test_a_multipart_body_is_refused_as_no_json(served: FirehoseServer) -> None:
@@ -399,7 +389,7 @@ def test_a_multipart_body_is_refused_as_no_json(served: FirehoseServer) -> None:
 def test_a_region_no_client_can_name_is_refused(served: FirehoseServer, region: str) -> None:
     # The stream was made there, and no botocore client could ever reach it.
     body = {"service": "firehose", "name": "events", "region": region}
-    status, answer = ask_json(served, "POST", "/_fake/streams", body)
+    status, answer = ask_control(served, "POST", "/_fake/streams", body)
     assert (status, answer) == (
         400,
         {"error": f'"region" is a region name such as "eu-west-1", not {json.dumps(region)}'},
@@ -433,9 +423,12 @@ def test_a_value_given_twice_is_refused_not_dropped(
 ) -> None:
     # One of the two was dropped without a word: the last for a JSON key, the last for an
     # index written two ways.
-    assert ask(served, "POST", path, body) == (400, {"error": says})
-    assert ask(served, "GET", "/_fake/faults", b"") == (200, [])
-    assert ask(served, "GET", "/_fake/streams", b"") == (200, {"firehose": [], "kinesis": []})
+    assert ask_control(served, "POST", path, body) == (400, {"error": says})
+    assert ask_control(served, "GET", "/_fake/faults") == (200, [])
+    assert ask_control(served, "GET", "/_fake/streams") == (
+        200,
+        {"firehose": [], "kinesis": []},
+    )
 
 
 def raw(server: FirehoseServer, method: str, path: str) -> tuple[int, dict[str, str], bytes]:
@@ -451,7 +444,7 @@ def raw(server: FirehoseServer, method: str, path: str) -> tuple[int, dict[str, 
 def test_head_is_answered_where_get_is(served: FirehoseServer) -> None:
     # Readiness probes ask with HEAD (RFC 9110: a server must answer it as GET, without
     # the body); a 405 kept them waiting for a server that was up.
-    ask_json(served, "POST", "/_fake/streams", {"service": "firehose", "name": "events"})
+    ask_control(served, "POST", "/_fake/streams", {"service": "firehose", "name": "events"})
     for path in ["/_fake/health", "/_fake/streams/events"]:
         status, headers, body = raw(served, "HEAD", path)
         got = raw(served, "GET", path)
@@ -459,7 +452,7 @@ def test_head_is_answered_where_get_is(served: FirehoseServer) -> None:
         assert headers["Content-Length"] == str(len(got[2]))
     assert raw(served, "HEAD", "/_fake/reset")[0] == 405
     assert served.firehose.stream_names() == ["events"]
-    ask(served, "POST", "/_fake/reset", b"")
+    ask_control(served, "POST", "/_fake/reset")
 
 
 def test_every_endpoint_says_what_it_reads(served: FirehoseServer) -> None:
@@ -492,9 +485,11 @@ def test_a_stream_of_another_region_is_a_404_naming_the_region_to_give(
     served.firehose.create_delivery_stream("events", region="eu-west-1")
     served.firehose.create_delivery_stream("events", region="eu-north-1")
     try:
-        status, answer = ask(served, method, path, json.dumps(body).encode() if body else b"")
+        status, answer = ask_control(
+            served, method, path, json.dumps(body).encode() if body else b""
+        )
     finally:
-        ask(served, "POST", "/_fake/reset", b"")
+        ask_control(served, "POST", "/_fake/reset")
 
     problem, fix = says.split(": ") if ": ?region=" in says else (says, IN_THE_BODY)
     assert (status, answer) == (404, {"error": f"{problem}: name the region with {fix}"})

@@ -5,14 +5,13 @@ table their source table maps to, keyed by the source table's key."""
 
 from __future__ import annotations
 
-import http.client
 import json
 import warnings
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from conftest import ROLE, S3, describe, needs_botocore, refused
+from conftest import ROLE, S3, ask_control, describe, needs_botocore, refused
 
 from pytest_firehose import FirehoseFake, UsageError
 from pytest_firehose._doors.server import FirehoseServer
@@ -333,16 +332,6 @@ def test_a_creating_stream_reads_nothing_yet() -> None:
 # --------------------------------------------------------------------------- the server
 
 
-def _ask(server: FirehoseServer, body: Any) -> tuple[int, Any]:
-    connection = http.client.HTTPConnection(server.host, server.port, timeout=10)
-    try:
-        connection.request("POST", "/_fake/database", body=json.dumps(body).encode())
-        response = connection.getresponse()
-        return response.status, json.loads(response.read())
-    finally:
-        connection.close()
-
-
 @pytest.fixture
 def served() -> Iterator[FirehoseServer]:
     with FirehoseServer() as server:
@@ -353,12 +342,16 @@ def served() -> Iterator[FirehoseServer]:
 def test_a_server_client_hands_the_database_changes_over_the_control_api(
     served: FirehoseServer,
 ) -> None:
-    first = _ask(
+    first = ask_control(
         served,
+        "POST",
+        "/_fake/database",
         {"stream": "events", "table": "shop.orders", "inserted": [{"id": 1}, {"id": 2}]},
     )
-    second = _ask(
+    second = ask_control(
         served,
+        "POST",
+        "/_fake/database",
         {"stream": "events", "table": "shop.orders", "deleted": [{"id": 1}], "primaryKey": "id"},
     )
     served.firehose.flush()
@@ -382,7 +375,7 @@ def test_a_server_client_hands_the_database_changes_over_the_control_api(
 def test_a_bad_control_request_is_refused_naming_the_fix(
     served: FirehoseServer, body: dict[str, Any], status: int, says: str
 ) -> None:
-    answered, answer = _ask(served, body)
+    answered, answer = ask_control(served, "POST", "/_fake/database", body)
 
     assert answered == status
     assert says in answer["error"]

@@ -5,8 +5,6 @@ transformation gets the MSK event."""
 from __future__ import annotations
 
 import base64
-import http.client
-import json
 import warnings
 from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta, timezone
@@ -14,7 +12,7 @@ from typing import Any
 
 import boto3
 import pytest
-from conftest import BUCKET, REGION, ROLE, S3, describe, needs_botocore
+from conftest import BUCKET, REGION, ROLE, S3, ask_control, describe, needs_botocore
 from moto import mock_aws
 
 from pytest_firehose import FirehoseFake, UsageError
@@ -423,20 +421,10 @@ def test_a_stream_still_creating_takes_nothing_yet() -> None:
 # --------------------------------------------------------------------------- the server
 
 
-def _ask(server: FirehoseServer, method: str, path: str, body: Any) -> tuple[int, Any]:
-    connection = http.client.HTTPConnection(server.host, server.port, timeout=10)
-    try:
-        connection.request(method, path, body=json.dumps(body).encode())
-        response = connection.getresponse()
-        return response.status, json.loads(response.read())
-    finally:
-        connection.close()
-
-
 @pytest.fixture
 def served() -> Iterator[FirehoseServer]:
     with FirehoseServer() as server:
-        status, _ = _ask(
+        status, _ = ask_control(
             server,
             "POST",
             "/_fake/streams",
@@ -458,8 +446,8 @@ def test_a_server_client_hands_the_topic_records_over_the_control_api(
     now = served.firehose.clock.now()
     values = [base64.b64encode(value).decode() for value in (b"a\n", b"b\n")]
 
-    first = _ask(served, "POST", "/_fake/msk", {"stream": "events", "records": values})
-    second = _ask(
+    first = ask_control(served, "POST", "/_fake/msk", {"stream": "events", "records": values})
+    second = ask_control(
         served,
         "POST",
         "/_fake/msk",
@@ -492,7 +480,7 @@ def test_a_server_client_hands_the_topic_records_over_the_control_api(
 def test_a_bad_control_request_is_refused_naming_the_fix(
     served: FirehoseServer, body: dict[str, Any], status: int, says: str
 ) -> None:
-    answered, answer = _ask(served, "POST", "/_fake/msk", body)
+    answered, answer = ask_control(served, "POST", "/_fake/msk", body)
 
     assert answered == status
     assert says in answer["error"]

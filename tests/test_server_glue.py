@@ -4,15 +4,12 @@ as a Python test does with ``firehose.glue_table``, and reads their columns back
 
 from __future__ import annotations
 
-import json
-import urllib.error
-import urllib.request
 from collections.abc import Iterator
 from typing import Any
 
 import boto3
 import pytest
-from conftest import REGION, needs_botocore, put
+from conftest import REGION, ask_control, needs_botocore, put
 from test_iceberg_tables import ORDERS, iceberg, rows
 
 from pytest_firehose._doors.server import FirehoseServer
@@ -26,16 +23,6 @@ def served() -> Iterator[FirehoseServer]:
         yield server
 
 
-def ask(server: FirehoseServer, method: str, path: str, body: Any = None) -> tuple[int, Any]:
-    data = None if body is None else json.dumps(body).encode()
-    request = urllib.request.Request(server.url + path, data=data, method=method)
-    try:
-        with urllib.request.urlopen(request, timeout=10) as answer:
-            return answer.status, json.loads(answer.read())
-    except urllib.error.HTTPError as error:
-        return error.code, json.loads(error.read())
-
-
 @pytest.mark.parametrize(
     "columns",
     [{"id": "bigint", "tags": "array<string>"}, [["id", "bigint"], ["tags", "array<string>"]]],
@@ -46,7 +33,7 @@ def test_a_table_registered_over_http_is_the_one_a_python_test_registers(
 ) -> None:
     registered = {"database": "shop", "table": "orders", "columns": columns}
 
-    created = ask(served, "POST", "/_fake/glue", registered)
+    created = ask_control(served, "POST", "/_fake/glue", registered)
 
     expected = {
         "database": "shop",
@@ -54,7 +41,7 @@ def test_a_table_registered_over_http_is_the_one_a_python_test_registers(
         "columns": [["id", "bigint"], ["tags", "array<string>"]],
     }
     assert created == (201, expected)
-    assert ask(served, "GET", "/_fake/glue/shop/orders") == (200, expected)
+    assert ask_control(served, "GET", "/_fake/glue/shop/orders") == (200, expected)
     assert served.firehose.glue_columns("shop", "orders") == {
         "id": "bigint",
         "tags": "array<string>",
@@ -64,10 +51,12 @@ def test_a_table_registered_over_http_is_the_one_a_python_test_registers(
 def test_a_table_lives_in_its_region_and_catalog(served: FirehoseServer) -> None:
     elsewhere = {"region": "eu-west-1", "catalog_id": "210987654321"}
     body = {"database": "shop", "table": "orders", "columns": {"id": "int"}, **elsewhere}
-    assert ask(served, "POST", "/_fake/glue", body)[0] == 201
+    assert ask_control(served, "POST", "/_fake/glue", body)[0] == 201
 
-    found = ask(served, "GET", "/_fake/glue/shop/orders?region=eu-west-1&catalog_id=210987654321")
-    missing = ask(served, "GET", "/_fake/glue/shop/orders")
+    found = ask_control(
+        served, "GET", "/_fake/glue/shop/orders?region=eu-west-1&catalog_id=210987654321"
+    )
+    missing = ask_control(served, "GET", "/_fake/glue/shop/orders")
 
     assert found == (200, {"database": "shop", "table": "orders", "columns": [["id", "int"]]})
     assert missing[0] == 404
@@ -101,14 +90,17 @@ def python_refusal(**arguments: Any) -> str:
 def test_a_table_the_python_api_refuses_is_refused_in_its_words(
     served: FirehoseServer, body: dict[str, Any]
 ) -> None:
-    assert ask(served, "POST", "/_fake/glue", body) == (400, {"error": python_refusal(**body)})
-    assert ask(served, "GET", "/_fake/glue/shop/orders")[0] == 404
+    assert ask_control(served, "POST", "/_fake/glue", body) == (
+        400,
+        {"error": python_refusal(**body)},
+    )
+    assert ask_control(served, "GET", "/_fake/glue/shop/orders")[0] == 404
 
 
 def test_a_field_the_route_does_not_read_is_refused(served: FirehoseServer) -> None:
     body = {"database": "shop", "table": "orders", "columns": {"id": "int"}, "schema": {}}
 
-    status, answer = ask(served, "POST", "/_fake/glue", body)
+    status, answer = ask_control(served, "POST", "/_fake/glue", body)
 
     assert status == 400
     assert 'POST /_fake/glue takes no "schema"' in answer["error"]
@@ -120,7 +112,7 @@ def test_an_iceberg_destination_writes_to_a_table_registered_over_http(
 ) -> None:
     columns = {"id": "bigint", "note": "string"}
     registered = {"database": "shop", "table": "orders", "columns": columns}
-    assert ask(served, "POST", "/_fake/glue", registered)[0] == 201
+    assert ask_control(served, "POST", "/_fake/glue", registered)[0] == 201
     stream = served.firehose.create_delivery_stream(
         "events", IcebergDestinationConfiguration=iceberg(ORDERS)
     )

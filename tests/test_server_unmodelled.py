@@ -4,9 +4,6 @@ error (``filterwarnings = error``, ``-W error``): the local server answers it as
 
 from __future__ import annotations
 
-import json
-import urllib.error
-import urllib.request
 from collections.abc import Iterator
 from typing import Any
 
@@ -14,7 +11,7 @@ import boto3
 import pytest
 from botocore.config import Config
 from botocore.exceptions import ClientError
-from conftest import BUCKET, REGION, ROLE
+from conftest import BUCKET, REGION, ROLE, ask_control
 
 from pytest_firehose._doors.server import FirehoseServer
 from pytest_firehose._engine.world import World
@@ -68,17 +65,6 @@ def create_refused(server: FirehoseServer) -> dict[str, Any]:
             DeliveryStreamName="events", ExtendedS3DestinationConfiguration=UNMODELLED
         )
     return caught.value.response
-
-
-def control(server: FirehoseServer, path: str, body: Any) -> tuple[int, Any]:
-    request = urllib.request.Request(
-        server.url + path, data=json.dumps(body).encode(), method="POST"
-    )
-    try:
-        with urllib.request.urlopen(request, timeout=10) as answer:
-            return answer.status, json.loads(answer.read())
-    except urllib.error.HTTPError as error:
-        return error.code, json.loads(error.read())
 
 
 @AS_ERROR
@@ -146,9 +132,9 @@ def test_the_control_api_refuses_a_create_as_under_unmodelled_error(
         "ExtendedS3DestinationConfiguration": UNMODELLED,
     }
 
-    status, answer = control(served, "/_fake/streams", body)
+    status, answer = ask_control(served, "POST", "/_fake/streams", body)
 
-    assert (status, answer) == control(strict, "/_fake/streams", body)
+    assert (status, answer) == ask_control(strict, "POST", "/_fake/streams", body)
     assert status == 400
     assert answer["error"].startswith(
         "CreateDeliveryStream: firehose would answer InvalidArgumentException: pytest-firehose "
