@@ -135,6 +135,11 @@ def test_schema_evolution_adds_a_records_new_columns_to_the_table(
         ("timestamp", 1_700_000_000_000_000, "2024-01-11T20:42:45Z"),
         ("array<int>", [1], {"a": 1}),
         ("struct<x:double>", {"x": 1.0}, [1.0]),
+        ("array<int>", [1, None, 2], [1, "2"]),
+        ("array<array<boolean>>", [[True], []], [[True], [1]]),
+        ("map<string,bigint>", {"a": 1, "b": None}, {"a": 1, "b": 1.5}),
+        ("struct<x:double,tags:array<string>>", {"x": 1, "other": 1}, {"x": 1, "tags": [2]}),
+        ("array<struct<n:smallint,d:decimal(10,2)>>", [{"n": 1, "d": 1.5}], [{"n": 40000}]),
     ],
 )
 def test_a_value_that_does_not_fit_its_column_fails_its_record(
