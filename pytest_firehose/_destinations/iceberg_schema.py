@@ -1,6 +1,7 @@
-"""The Glue tables an Iceberg destination writes to (``firehose.glue_table``): which exist,
-their columns, the tables ``TableCreationConfiguration`` creates and the columns
-``SchemaEvolutionConfiguration`` adds, and whether a record's values fit them.
+"""The Glue tables an Iceberg destination writes to (``firehose.glue_table``, and moto's
+Glue under ``mock_aws``): which exist, their columns, the tables
+``TableCreationConfiguration`` creates and the columns ``SchemaEvolutionConfiguration``
+adds, and whether a record's values fit them.
 
 Facts used here (the developer guide, "Deliver data to Apache Iceberg Tables" and "Configure
 destination settings" of a database source; the API reference): the tables live in the Glue
@@ -54,6 +55,68 @@ class Catalog(Protocol):
     def holds_database(self, schema: Mapping[str, Any]) -> bool: ...
 
     def register(self, table: GlueTable, *, region: str | None, catalog_id: str | None) -> None: ...
+
+
+class Glue(Protocol):
+    """Whatever stands in for Glue (moto's), through the S3 destination's client."""
+
+    def glue_table(self, schema: dict[str, Any]) -> GlueTable | None: ...
+
+    def glue_database(self, schema: dict[str, Any]) -> bool: ...
+
+    def glue_write(self, schema: dict[str, Any], table: GlueTable, *, new: bool) -> bool: ...
+
+
+class GlueCatalog:
+    """The tables tests registered, then those of whatever stands in for Glue (moto's
+    under ``mock_aws``), each read once (the catalog lives for one batch). A table created
+    or changed is written back where it came from: into moto's Glue when it holds the table
+    or its database (CreateTable, UpdateTable), else among the registered ones."""
+
+    def __init__(self, registered: Catalog, glue: Glue) -> None:
+        self.registered = registered
+        self.glue = glue
+        self._tables: dict[tuple[str, ...], GlueTable | None] = {}
+        self._databases: dict[tuple[str, ...], bool] = {}
+
+    @staticmethod
+    def _key(schema: Mapping[str, Any]) -> tuple[str, ...]:
+        return (
+            str(schema.get("Region") or ""),
+            str(schema.get("CatalogId") or ""),
+            str(schema.get("DatabaseName", "")).lower(),
+            str(schema.get("TableName", "")).lower(),
+        )
+
+    def find(self, schema: Mapping[str, Any]) -> GlueTable | None:
+        found = self.registered.find(schema)
+        key = self._key(schema)
+        if found is None and key not in self._tables:
+            self._tables[key] = self.glue.glue_table(dict(schema))
+        return found or self._tables[key]
+
+    def holds_database(self, schema: Mapping[str, Any]) -> bool:
+        key = self._key(schema)[:3]
+        if key not in self._databases:
+            self._databases[key] = self.registered.holds_database(
+                schema
+            ) or self.glue.glue_database(dict(schema))
+        return self._databases[key]
+
+    def register(self, table: GlueTable, *, region: str | None, catalog_id: str | None) -> None:
+        schema = {
+            "Region": region,
+            "CatalogId": catalog_id,
+            "DatabaseName": table.database,
+            "TableName": table.name,
+        }
+        key = self._key(schema)
+        if self.registered.find(schema) is None and self.glue.glue_write(
+            schema, table, new=self._tables.get(key) is None
+        ):
+            self._tables[key] = table
+        else:
+            self.registered.register(table, region=region, catalog_id=catalog_id)
 
 
 class TableRefused(Exception):

@@ -222,7 +222,8 @@ class FirehoseHandle(ServiceHandle[FirehoseService, DeliveryStreamHandle]):
         ``database``.``table``: one ``glue_table`` registered, with the columns an Iceberg
         destination's ``SchemaEvolutionConfiguration`` added, or one its
         ``TableCreationConfiguration`` created. A table neither holds raises ``KeyError``
-        naming the tables there are."""
+        naming the tables there are (a table of moto's Glue, the columns a destination
+        added to it included, is read with boto3's ``get_table``)."""
         with self._world.looked():
             tables = self._world.firehose(region).glue_tables
             found = tables.find(
