@@ -6,8 +6,10 @@ destination's ``CatalogARN`` names."""
 from __future__ import annotations
 
 import warnings
+from collections.abc import Iterator
 from typing import Any
 
+import boto3
 import pytest
 from conftest import needs_botocore, put
 from test_iceberg_tables import ORDERS, delivered, error_lines, iceberg, jq_routed, rows
@@ -135,6 +137,11 @@ def test_schema_evolution_adds_a_records_new_columns_to_the_table(
         ("timestamp", 1_700_000_000_000_000, "2024-01-11T20:42:45Z"),
         ("array<int>", [1], {"a": 1}),
         ("struct<x:double>", {"x": 1.0}, [1.0]),
+        ("array<int>", [1, None, 2], [1, "2"]),
+        ("array<array<boolean>>", [[True], []], [[True], [1]]),
+        ("map<string,bigint>", {"a": 1, "b": None}, {"a": 1, "b": 1.5}),
+        ("struct<x:double,tags:array<string>>", {"x": 1, "other": 1}, {"x": 1, "tags": [2]}),
+        ("array<struct<n:smallint,d:decimal(10,2)>>", [{"n": 1, "d": 1.5}], [{"n": 40000}]),
     ],
 )
 def test_a_value_that_does_not_fit_its_column_fails_its_record(
@@ -244,3 +251,101 @@ def test_a_database_source_creates_the_tables_its_changes_go_to(fake: FirehoseFa
         "shop.users": [{"id": 1, "name": "bo"}],
         "shop.orders": [{"id": 7, "total": 5}],
     }
+
+
+@pytest.fixture
+def motos_glue(fake: FirehoseFake) -> Iterator[Any]:
+    """A Glue client of moto's, inside ``mock_aws``, with database ``shop`` and the bucket
+    failed records go to."""
+    moto = pytest.importorskip("moto")
+    with moto.mock_aws():
+        boto3.client("s3", region_name="us-east-1").create_bucket(Bucket="landing")
+        glue = boto3.client("glue", region_name="us-east-1")
+        glue.create_database(DatabaseInput={"Name": "shop"})
+        yield glue
+
+
+def motos_table(glue: Any, columns: dict[str, str], **table: Any) -> None:
+    glue.create_table(
+        DatabaseName="shop",
+        TableInput={
+            "Name": "orders",
+            "StorageDescriptor": {"Columns": [{"Name": n, "Type": t} for n, t in columns.items()]},
+            **table,
+        },
+    )
+
+
+def motos_columns(glue: Any, table: str) -> dict[str, str]:
+    found = glue.get_table(DatabaseName="shop", Name=table)["Table"]
+    return {column["Name"]: column["Type"] for column in found["StorageDescriptor"]["Columns"]}
+
+
+def test_a_table_in_motos_glue_is_checked_as_a_registered_one(
+    fake: FirehoseFake, motos_glue: Any
+) -> None:
+    motos_table(motos_glue, {"t": "string", "id": "bigint", "tags": "array<string>"})
+    client = boto3.client("firehose", region_name="us-east-1")
+
+    stream = delivered(
+        fake,
+        client,
+        jq_routed(ORDERS),
+        *rows(
+            {"t": "orders", "id": 1},
+            {"t": "orders", "id": 2, "tags": [3]},
+            {"t": "orders", "id": 3, "new": 1},
+            {"t": "users", "id": 4},
+        ),
+    )
+
+    assert stream.tables == {"shop.orders": [{"t": "orders", "id": 1, "tags": None}]}
+    assert [code for code, _ in codes(fake)] == [
+        "Iceberg.ColumnTypeMismatch",
+        "Iceberg.MissingColumnWithinRecord",
+        "Iceberg.TableNotFound",
+    ]
+
+
+def test_a_registered_table_wins_over_motos(fake: FirehoseFake, motos_glue: Any) -> None:
+    motos_table(motos_glue, {"id": "string"})
+    fake.firehose.glue_table("shop", "orders", {"id": "bigint"})
+    client = boto3.client("firehose", region_name="us-east-1")
+
+    stream = delivered(fake, client, iceberg(ORDERS), *rows({"id": 1}, {"id": "a"}))
+
+    assert stream.tables == {"shop.orders": [{"id": 1}]}
+    assert [code for code, _ in codes(fake)] == ["Iceberg.ColumnTypeMismatch"]
+
+
+def test_schema_evolution_adds_columns_to_motos_table_and_keeps_the_rest_of_it(
+    fake: FirehoseFake, motos_glue: Any
+) -> None:
+    motos_table(motos_glue, {"id": "bigint"}, Parameters={"table_type": "ICEBERG"})
+    client = boto3.client("firehose", region_name="us-east-1")
+
+    stream = delivered(
+        fake, client, iceberg(ORDERS, **EVOLVE), *rows({"id": 1}, {"id": 2, "total": 3.5})
+    )
+
+    assert motos_columns(motos_glue, "orders") == {"id": "bigint", "total": "double"}
+    table = motos_glue.get_table(DatabaseName="shop", Name="orders")["Table"]
+    assert table["Parameters"] == {"table_type": "ICEBERG"}
+    assert stream.tables == {"shop.orders": [{"id": 1, "total": None}, {"id": 2, "total": 3.5}]}
+    with pytest.raises(KeyError):  # the table is moto's, not one of the fake's
+        fake.firehose.glue_columns("shop", "orders")
+
+
+def test_table_creation_creates_the_table_in_motos_glue_when_it_holds_the_database(
+    fake: FirehoseFake, motos_glue: Any
+) -> None:
+    client = boto3.client("firehose", region_name="us-east-1")
+
+    stream = delivered(
+        fake, client, iceberg(ORDERS, **CREATE), *rows({"id": 1, "tags": ["x"]}, {"id": 2})
+    )
+
+    assert motos_columns(motos_glue, "orders") == {"id": "bigint", "tags": "array<string>"}
+    table = motos_glue.get_table(DatabaseName="shop", Name="orders")["Table"]
+    assert table["Parameters"] == {"table_type": "ICEBERG"}
+    assert stream.tables == {"shop.orders": [{"id": 1, "tags": ["x"]}, {"id": 2, "tags": None}]}

@@ -13,8 +13,9 @@ a delete removes; a table the list does not name takes inserts only (the API ref
 Firehose writes with insert where a table has no configuration). ``AppendOnly`` inserts
 every record. A record must be one JSON object; its first-level fields are the row. Which
 tables exist and their columns are the Glue Data Catalog's (tests register them with
-``firehose.glue_table``): :mod:`~pytest_firehose._destinations.iceberg_schema` checks the
-row against its table, creates the table or adds columns, as the destination is set to.
+``firehose.glue_table``, or create them in moto's Glue):
+:mod:`~pytest_firehose._destinations.iceberg_schema` checks the row against its table,
+creates the table or adds columns, as the destination is set to.
 
 A record that cannot be routed or applied is written at once, one JSON line, to the
 ``S3Configuration`` bucket under ``iceberg-failed/`` (under its table's
@@ -35,10 +36,16 @@ from typing import TYPE_CHECKING, Any
 
 from pytest_firehose._destinations.base import RecordError, Refusal
 from pytest_firehose._destinations.delivery_errors import ICEBERG
-from pytest_firehose._destinations.iceberg_schema import TableRefused, catalog_schema, table_columns
+from pytest_firehose._destinations.iceberg_schema import (
+    GlueCatalog,
+    TableRefused,
+    catalog_schema,
+    table_columns,
+)
 from pytest_firehose._destinations.partitioning import QUERY_TIME_LIMIT, check_query, query_text
 from pytest_firehose._destinations.processing import processor_of
 from pytest_firehose._destinations.query_worker import evaluate
+from pytest_firehose._destinations.s3 import S3Destination
 from pytest_firehose._destinations.stored import StoredDestination, json_object
 from pytest_firehose._payload import payload_bytes
 
@@ -131,6 +138,8 @@ class IcebergDestination(StoredDestination):
         self._config = config
         #: The Glue tables of the stream's region (set by the service); None: none known.
         self.catalog: Catalog | None = None
+        #: The catalog the batch being routed reads: the registered tables, then moto's.
+        self._batch_catalog: Catalog | None = None
         self.create = _enabled(config, "TableCreationConfiguration")
         self.evolve = _enabled(config, "SchemaEvolutionConfiguration")
         #: By (database, table): names may hold dots.
@@ -158,6 +167,9 @@ class IcebergDestination(StoredDestination):
         if self.query is not None and payloads:
             answers = evaluate(self.query, payloads, QUERY_TIME_LIMIT)
         self._routed = {}
+        self._batch_catalog = self.catalog
+        if self.catalog is not None and isinstance(self.error_output, S3Destination):
+            self._batch_catalog = GlueCatalog(self.catalog, self.error_output)
         refused: dict[int, Refusal] = {}
         for position, record in enumerate(records):
             try:
@@ -228,7 +240,7 @@ class IcebergDestination(StoredDestination):
             columns = table_columns(
                 row,
                 catalog_schema(self._config, database, table),
-                self.catalog,
+                self._batch_catalog,
                 create=self.create,
                 evolve=self.evolve,
             )

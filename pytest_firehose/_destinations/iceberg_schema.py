@@ -1,6 +1,7 @@
-"""The Glue tables an Iceberg destination writes to (``firehose.glue_table``): which exist,
-their columns, the tables ``TableCreationConfiguration`` creates and the columns
-``SchemaEvolutionConfiguration`` adds, and whether a record's values fit them.
+"""The Glue tables an Iceberg destination writes to (``firehose.glue_table``, and moto's
+Glue under ``mock_aws``): which exist, their columns, the tables
+``TableCreationConfiguration`` creates and the columns ``SchemaEvolutionConfiguration``
+adds, and whether a record's values fit them.
 
 Facts used here (the developer guide, "Deliver data to Apache Iceberg Tables" and "Configure
 destination settings" of a database source; the API reference): the tables live in the Glue
@@ -14,6 +15,7 @@ a column from a JSON value and the codes are its choice (docs/fidelity.md).
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Mapping
 from typing import Any, Protocol
@@ -55,6 +57,68 @@ class Catalog(Protocol):
     def register(self, table: GlueTable, *, region: str | None, catalog_id: str | None) -> None: ...
 
 
+class Glue(Protocol):
+    """Whatever stands in for Glue (moto's), through the S3 destination's client."""
+
+    def glue_table(self, schema: dict[str, Any]) -> GlueTable | None: ...
+
+    def glue_database(self, schema: dict[str, Any]) -> bool: ...
+
+    def glue_write(self, schema: dict[str, Any], table: GlueTable, *, new: bool) -> bool: ...
+
+
+class GlueCatalog:
+    """The tables tests registered, then those of whatever stands in for Glue (moto's
+    under ``mock_aws``), each read once (the catalog lives for one batch). A table created
+    or changed is written back where it came from: into moto's Glue when it holds the table
+    or its database (CreateTable, UpdateTable), else among the registered ones."""
+
+    def __init__(self, registered: Catalog, glue: Glue) -> None:
+        self.registered = registered
+        self.glue = glue
+        self._tables: dict[tuple[str, ...], GlueTable | None] = {}
+        self._databases: dict[tuple[str, ...], bool] = {}
+
+    @staticmethod
+    def _key(schema: Mapping[str, Any]) -> tuple[str, ...]:
+        return (
+            str(schema.get("Region") or ""),
+            str(schema.get("CatalogId") or ""),
+            str(schema.get("DatabaseName", "")).lower(),
+            str(schema.get("TableName", "")).lower(),
+        )
+
+    def find(self, schema: Mapping[str, Any]) -> GlueTable | None:
+        found = self.registered.find(schema)
+        key = self._key(schema)
+        if found is None and key not in self._tables:
+            self._tables[key] = self.glue.glue_table(dict(schema))
+        return found or self._tables[key]
+
+    def holds_database(self, schema: Mapping[str, Any]) -> bool:
+        key = self._key(schema)[:3]
+        if key not in self._databases:
+            self._databases[key] = self.registered.holds_database(
+                schema
+            ) or self.glue.glue_database(dict(schema))
+        return self._databases[key]
+
+    def register(self, table: GlueTable, *, region: str | None, catalog_id: str | None) -> None:
+        schema = {
+            "Region": region,
+            "CatalogId": catalog_id,
+            "DatabaseName": table.database,
+            "TableName": table.name,
+        }
+        key = self._key(schema)
+        if self.registered.find(schema) is None and self.glue.glue_write(
+            schema, table, new=self._tables.get(key) is None
+        ):
+            self._tables[key] = table
+        else:
+            self.registered.register(table, region=region, catalog_id=catalog_id)
+
+
 class TableRefused(Exception):
     """A record its table cannot take: the code and message of its failed record."""
 
@@ -90,15 +154,46 @@ def inferred_type(value: Any) -> str:
     return "string"
 
 
+@functools.lru_cache(maxsize=4096)
+def _parts(kind: str) -> tuple[str, tuple[tuple[str, str], ...]]:
+    """The outer name of Hive type ``kind`` and its element types, read once per type: an
+    array's item (``("", T)``), a map's key and value, a struct's fields (``(name, T)``);
+    none for the other types, or when the nesting cannot be read (only the outer type is
+    checked then)."""
+    outer = outer_type(kind)
+    opened, closed = kind.find("<"), kind.rfind(">")
+    if outer not in ("array", "map", "struct") or not 0 < opened < closed:
+        return outer, ()
+    parts: list[str] = []
+    depth, start, inner = 0, 0, kind[opened + 1 : closed]
+    for at, char in enumerate(inner):
+        depth += {"<": 1, "(": 1, ">": -1, ")": -1}.get(char, 0)
+        if char == "," and depth == 0:
+            parts.append(inner[start:at])
+            start = at + 1
+    parts.append(inner[start:])
+    if outer == "struct":
+        fields = [part.partition(":") for part in parts]
+        if any(not sep for _, sep, _ in fields):
+            return outer, ()
+        return outer, tuple((name.strip(), kind.strip()) for name, _, kind in fields)
+    if len(parts) != (1 if outer == "array" else 2):
+        return outer, ()
+    return outer, tuple(("", part.strip()) for part in parts)
+
+
 def fits(value: Any, kind: str) -> bool:
     """Whether the JSON ``value`` is one a column of Hive type ``kind`` takes: null always;
     a string for string, char, varchar and binary (encoded); an integer in range for the
     integer types and for timestamp (microseconds); a number for float, double and
-    decimal; true or false for boolean; a string or an integer (days) for date; a list for
-    array; an object for map and struct."""
+    decimal; true or false for boolean; a string or an integer (days) for date; a list
+    whose items fit the item type for array; an object for map, whose values fit the value
+    type (its names are JSON's strings), and for struct, whose fields fit the types the
+    struct gives them (a field it does not name is not checked); any value for a type the
+    fake does not know."""
     if value is None:
         return True
-    outer = outer_type(kind)
+    outer, inner = _parts(kind)
     number = isinstance(value, (int, float)) and not isinstance(value, bool)
     if outer in _BITS or outer == "timestamp":
         bits = _BITS.get(outer, 64)
@@ -112,8 +207,16 @@ def fits(value: Any, kind: str) -> bool:
     if outer == "date":
         return isinstance(value, str) or (number and isinstance(value, int))
     if outer == "array":
-        return isinstance(value, list)
-    return isinstance(value, dict)  # map, struct
+        return isinstance(value, list) and (
+            not inner or all(fits(item, inner[0][1]) for item in value)
+        )
+    if outer == "map":
+        return isinstance(value, dict) and (
+            not inner or all(fits(item, inner[1][1]) for item in value.values())
+        )
+    if outer == "struct":
+        return isinstance(value, dict) and all(fits(value.get(n), t) for n, t in inner)
+    return True
 
 
 def catalog_schema(config: Mapping[str, Any], database: str, table: str) -> dict[str, Any]:

@@ -18,6 +18,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 import botocore.loaders
+import botocore.model
 import botocore.session
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
@@ -44,6 +45,13 @@ def _models() -> Any:
     """One loader of botocore's model files for every destination's session: a fresh
     session parses the S3 model and the endpoint rules again (~150 ms a client)."""
     return botocore.loaders.create_loader()
+
+
+@functools.cache
+def _table_input_members() -> frozenset[str]:
+    """What Glue's ``TableInput`` takes of a ``Table`` GetTable answers."""
+    model = botocore.model.ServiceModel(_models().load_service_model("glue", "service-2"))
+    return frozenset(model.shape_for("TableInput").members)
 
 
 def bucket_name(bucket_arn: str) -> str:
@@ -126,14 +134,12 @@ class S3Destination:
     ) -> DeliveredObject | None:
         return None
 
-    def glue_table(self, schema: dict[str, Any]) -> GlueTable | None:
-        """The Glue table a conversion's ``SchemaConfiguration`` names, read with
-        GetTable from whatever stands in for Glue (moto's under ``mock_aws``); None when
-        nothing does or it has no such table."""
+    def _glue(self, schema: dict[str, Any], operation: str, **params: Any) -> Any:
+        """The answer of Glue's ``operation`` (a botocore method name) in the region and
+        catalog of ``schema`` (a ``SchemaConfiguration``), from whatever stands in for Glue
+        (moto's under ``mock_aws``); None when nothing does or it answers with an error."""
         if self._glue_unmocked or not self._contained():
             return None
-        from pytest_firehose._destinations.conversion import GlueTable
-
         session = botocore.session.get_session()
         session.register_component("data_loader", _models())
         client = session.create_client(
@@ -141,17 +147,57 @@ class S3Destination:
         )
         catalog = {"CatalogId": schema["CatalogId"]} if schema.get("CatalogId") else {}
         try:
-            table = client.get_table(
-                DatabaseName=schema["DatabaseName"], Name=schema["TableName"], **catalog
-            )["Table"]
+            return getattr(client, operation)(**catalog, **params)
         except UnmockedRequestError:
             self._glue_unmocked = True
-            return None
         except (ClientError, BotoCoreError):
+            pass
+        return None
+
+    def glue_table(self, schema: dict[str, Any]) -> GlueTable | None:
+        """The Glue table a conversion's ``SchemaConfiguration`` names, read with
+        GetTable from whatever stands in for Glue (moto's under ``mock_aws``); None when
+        nothing does or it has no such table."""
+        from pytest_firehose._destinations.conversion import GlueTable
+
+        found = self._glue(
+            schema, "get_table", DatabaseName=schema["DatabaseName"], Name=schema["TableName"]
+        )
+        if found is None:
             return None
-        columns = table.get("StorageDescriptor", {}).get("Columns", [])
+        columns = found["Table"].get("StorageDescriptor", {}).get("Columns", [])
         return GlueTable(
             schema["DatabaseName"],
             schema["TableName"],
             tuple((column["Name"], column["Type"]) for column in columns),
         )
+
+    def glue_database(self, schema: dict[str, Any]) -> bool:
+        """Whether whatever stands in for Glue holds the database ``schema`` names."""
+        return self._glue(schema, "get_database", Name=schema["DatabaseName"]) is not None
+
+    def glue_write(self, schema: dict[str, Any], table: GlueTable, *, new: bool) -> bool:
+        """Write ``table``'s columns to whatever stands in for Glue: CreateTable (an
+        Iceberg table, as Firehose creates one) when ``new``, else UpdateTable (the rest of
+        the table kept). Whether it took them (not when nothing stands in for Glue, or it
+        does not hold the database)."""
+        columns = [{"Name": name, "Type": kind} for name, kind in table.columns]
+        if new:
+            held: dict[str, Any] = {
+                "TableType": "EXTERNAL_TABLE",
+                "Parameters": {"table_type": "ICEBERG"},
+            }
+        else:  # UpdateTable's TableInput is the whole table: the rest of it is kept
+            found = self._glue(schema, "get_table", DatabaseName=table.database, Name=table.name)
+            if found is None:
+                return False
+            members = _table_input_members()
+            held = {key: value for key, value in found["Table"].items() if key in members}
+        storage = {**held.get("StorageDescriptor", {}), "Columns": columns}
+        answer = self._glue(
+            schema,
+            "create_table" if new else "update_table",
+            DatabaseName=table.database,
+            TableInput={**held, "Name": table.name, "StorageDescriptor": storage},
+        )
+        return answer is not None

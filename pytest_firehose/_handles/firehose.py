@@ -232,7 +232,8 @@ class FirehoseHandle(ServiceHandle[FirehoseService, DeliveryStreamHandle]):
         ``database``.``table``: one ``glue_table`` registered, with the columns an Iceberg
         destination's ``SchemaEvolutionConfiguration`` added, or one its
         ``TableCreationConfiguration`` created. A table neither holds raises ``KeyError``
-        naming the tables there are."""
+        naming the tables there are (a table of moto's Glue, the columns a destination
+        added to it included, is read with boto3's ``get_table``)."""
         check_region(region)
         check_catalog(f"glue_columns({database!r}, {table!r})", catalog_id)
         with self._world.looked():
