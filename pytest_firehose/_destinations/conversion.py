@@ -63,6 +63,16 @@ class GlueTable:
     name: str
     columns: tuple[tuple[str, str], ...]
 
+    def schema(self, *, region: str | None, catalog_id: str | None) -> dict[str, Any]:
+        """Where the table is, as a ``SchemaConfiguration`` names it (None: the stream's
+        region or account)."""
+        return {
+            "Region": region,
+            "CatalogId": catalog_id,
+            "DatabaseName": self.database,
+            "TableName": self.name,
+        }
+
 
 class Unconvertible(RecordError):
     """A record the conversion cannot read."""

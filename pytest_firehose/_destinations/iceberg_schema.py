@@ -104,12 +104,7 @@ class GlueCatalog:
         return self._databases[key]
 
     def register(self, table: GlueTable, *, region: str | None, catalog_id: str | None) -> None:
-        schema = {
-            "Region": region,
-            "CatalogId": catalog_id,
-            "DatabaseName": table.database,
-            "TableName": table.name,
-        }
+        schema = table.schema(region=region, catalog_id=catalog_id)
         key = self._key(schema)
         if self.registered.find(schema) is None and self.glue.glue_write(
             schema, table, new=self._tables.get(key) is None

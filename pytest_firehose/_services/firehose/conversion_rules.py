@@ -92,13 +92,7 @@ class GlueTables:
         )
 
     def register(self, table: GlueTable, *, region: str | None, catalog_id: str | None) -> None:
-        schema = {
-            "Region": region,
-            "CatalogId": catalog_id,
-            "DatabaseName": table.database,
-            "TableName": table.name,
-        }
-        self._tables[self._key(schema)] = table
+        self._tables[self._key(table.schema(region=region, catalog_id=catalog_id))] = table
 
     def find(self, schema: Mapping[str, Any]) -> GlueTable | None:
         """The registered table a ``SchemaConfiguration`` names, or None."""
