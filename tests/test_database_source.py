@@ -120,6 +120,22 @@ def test_only_the_selected_databases_tables_and_columns_are_read(fake: FirehoseF
     assert stream.records == [b'{"id": 1, "total": 10}']
 
 
+def test_include_and_exclude_patterns_are_read_as_java_reads_them(fake: FirehoseFake) -> None:
+    """Firehose is a Java service: a named group, a POSIX class (ASCII only) and a flag in
+    mid-pattern, which Python's own regular expressions read otherwise or not at all."""
+    source = {
+        "Databases": {"Include": ["(?<db>shop)"]},
+        "Tables": {"Include": ["shop\\.\\p{Alpha}+"], "Exclude": ["shop\\.(?i)draft.*"]},
+    }
+    stream = cdc_stream(fake, source)
+    row = {"id": 1}
+
+    assert stream.put_from_database("shop.orders", inserted=[row], primary_key="id") == 1
+    assert stream.put_from_database("shop.DraftOrders", inserted=[row], primary_key="id") == 0
+    # \p{Alpha} is Java's [a-zA-Z]: a table named with a letter beyond ASCII is not read.
+    assert stream.put_from_database("shop.commandés", inserted=[row], primary_key="id") == 0
+
+
 def test_the_snapshot_watermark_table_is_not_replicated(fake: FirehoseFake) -> None:
     stream = cdc_stream(fake)
 
