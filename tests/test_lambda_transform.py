@@ -460,8 +460,12 @@ def test_a_handler_must_be_callable(fake: FirehoseFake) -> None:
     ("parameters", "message"),
     [
         ({"BufferSizeInMBs": "4"}, "BufferSizeInMBs must be a number between 0.2 and 3"),
-        ({"BufferIntervalInSeconds": "soon"}, "BufferIntervalInSeconds must be a number"),
-        ({"NumberOfRetries": "301"}, "NumberOfRetries must be a number between 0 and 300"),
+        ({"BufferIntervalInSeconds": "soon"}, "BufferIntervalInSeconds must be a whole number"),
+        ({"BufferIntervalInSeconds": "90.5"}, "BufferIntervalInSeconds must be a whole number"),
+        ({"NumberOfRetries": "301"}, "NumberOfRetries must be a whole number between 0 and 300"),
+        ({"NumberOfRetries": "1.5"}, "NumberOfRetries must be a whole number between 0 and 300"),
+        ({"NumberOfRetries": "1e0"}, "NumberOfRetries must be a whole number between 0 and 300"),
+        ({"RoleArn": "firehose-role"}, "RoleArn must be an IAM role ARN"),
     ],
 )
 def test_processor_parameters_out_of_range_are_refused(

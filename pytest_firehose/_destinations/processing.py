@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import base64
 import json
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta, timezone, tzinfo
@@ -25,6 +26,7 @@ from pytest_firehose._destinations.base import Accepted, DeliveryTarget, rendere
 from pytest_firehose._destinations.compression import compress
 from pytest_firehose._destinations.objects import DeliveredObject, has_expressions, object_key
 from pytest_firehose._errors import ServiceError
+from pytest_firehose._java_regex import compiled_pattern
 from pytest_firehose._lambda.firehose_events import (
     FUNCTION_ERROR,
     PROCESSING_FAILED_STATUS,
@@ -120,32 +122,45 @@ def processor_of(config: Mapping[str, Any], kind: str) -> dict[str, str] | None:
     return None
 
 
+#: How a count (``NumberOfRetries``, ``BufferIntervalInSeconds``) and a size
+#: (``BufferSizeInMBs``) are written: ASCII digits, the size with a decimal point if any.
+_WHOLE = re.compile(r"[+-]?[0-9]+")
+_DECIMAL = re.compile(r"[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)")
+#: The role a processor's ``RoleArn`` names, as the model's ``RoleARN`` pattern reads it.
+ROLE_ARN = "arn:.*:iam::\\d{12}:role/[a-zA-Z_0-9+=,.@\\-_/]+"
+
+
 def _number(
-    parameters: dict[str, str], name: str, default: float, limits: tuple[float, float]
+    parameters: dict[str, str],
+    name: str,
+    default: float,
+    limits: tuple[float, float],
+    *,
+    whole: bool = True,
 ) -> float:
+    """``parameters[name]`` (``default`` without it), a whole number unless ``whole`` is
+    false; one that is no such number in ``limits`` refuses the request."""
     text = parameters.get(name)
     if text is None:
         return default
-    try:
-        value = float(text)
-    except ValueError:
-        value = float("nan")
     low, high = limits
-    if not low <= value <= high:  # NaN fails both comparisons
+    if (_WHOLE if whole else _DECIMAL).fullmatch(text) is None or not (low <= float(text) <= high):
+        kind = "a whole number" if whole else "a number"
         raise ServiceError(
             "InvalidArgumentException",
-            f"Lambda processor parameter {name} must be a number between {low:g} and "
+            f"Lambda processor parameter {name} must be {kind} between {low:g} and "
             f"{high:g}, not {text!r}.",
         )
-    return value
+    return float(text)
 
 
 def lambda_processor(config: Mapping[str, Any], kind: str | None) -> LambdaProcessor | None:
     """The Lambda processor a destination's ``ProcessingConfiguration`` enables, or None;
     ``kind`` (the destination's configuration parameter) decides the buffering defaults.
 
-    Raises ``InvalidArgumentException`` for a Lambda processor without a ``LambdaArn`` or
-    with a buffering hint or retry count out of its documented range."""
+    Raises ``InvalidArgumentException`` for a Lambda processor without a ``LambdaArn``, with
+    a ``RoleArn`` that names no IAM role, or with a buffering hint or retry count that is not
+    a number (a whole one, but for the size) in its documented range."""
     parameters = processor_of(config, "Lambda")
     if parameters is None:
         return None
@@ -155,9 +170,16 @@ def lambda_processor(config: Mapping[str, Any], kind: str | None) -> LambdaProce
             "InvalidArgumentException",
             "A Lambda processor must have the parameter LambdaArn.",
         )
+    role = parameters.get("RoleArn")
+    if role is not None and compiled_pattern(ROLE_ARN).fullmatch(role) is None:
+        raise ServiceError(
+            "InvalidArgumentException",
+            f"Lambda processor parameter RoleArn must be an IAM role ARN, such as "
+            f"'arn:aws:iam::123456789012:role/firehose', not {role!r}.",
+        )
     default_size, default_interval = buffering_defaults(kind)
     retries = _number(parameters, "NumberOfRetries", DEFAULT_RETRIES, RETRIES_RANGE)
-    size = _number(parameters, "BufferSizeInMBs", default_size, SIZE_RANGE_MB)
+    size = _number(parameters, "BufferSizeInMBs", default_size, SIZE_RANGE_MB, whole=False)
     interval = _number(parameters, "BufferIntervalInSeconds", default_interval, INTERVAL_RANGE)
     return LambdaProcessor(arn, int(retries), int(size * MIB), timedelta(seconds=interval))
 
