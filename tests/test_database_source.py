@@ -296,11 +296,27 @@ def test_update_destination_keeps_a_database_source_on_iceberg(
         ("shop.orders", {"inserted": [{"id": 1}], "primary_key": []}, "primary_key is a column"),
         (
             "shop.orders",
+            {"inserted": [{"id": 1}], "primary_key": ["id", "id"]},
+            "primary_key names each column once; id is given more than once",
+        ),
+        (
+            "shop.orders",
             {"inserted": [{"blob": "x" * (10 * 1024 * 1024)}]},
             "Firehose reads rows of at most 10485760 bytes",
         ),
     ],
-    ids=["table", "rows", "row", "column", "value", "nan", "key", "primary-key", "size"],
+    ids=[
+        "table",
+        "rows",
+        "row",
+        "column",
+        "value",
+        "nan",
+        "key",
+        "primary-key",
+        "key-twice",
+        "size",
+    ],
 )
 def test_bad_changes_raise_usage_error_naming_the_fix(
     fake: FirehoseFake, table: str, changes: dict[str, Any], says: str

@@ -99,7 +99,7 @@ def check_destination(kind: str | None, config: Mapping[str, Any]) -> None:
 
 
 def _names(value: Any, what: str) -> tuple[str, ...]:
-    """Column names given as one ``str`` or a sequence of them."""
+    """Column names given as one ``str`` or a sequence of them, each once."""
     names = (value,) if isinstance(value, str) else value
     if (
         not isinstance(names, Sequence)
@@ -109,6 +109,12 @@ def _names(value: Any, what: str) -> tuple[str, ...]:
         raise UsageError(
             f"put_from_database: {what} is a column name or a list of them, e.g. "
             f"primary_key=['id'], not {value!r}"
+        )
+    twice = sorted({n for n in names if names.count(n) > 1})
+    if twice:
+        raise UsageError(
+            f"put_from_database: {what} names each column once; {', '.join(twice)} is given "
+            f"more than once in {value!r}"
         )
     return tuple(names)
 
