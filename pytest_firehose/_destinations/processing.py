@@ -114,6 +114,54 @@ def enabled_processors(config: Mapping[str, Any]) -> list[dict[str, Any]]:
     return [p for p in processing.get("Processors") or [] if isinstance(p, dict)]
 
 
+#: The parameters each processor type the fake runs takes (API reference, ProcessorParameter
+#: and Processor; developer guide, "Data transformation", "Dynamic partitioning" and
+#: "CloudWatch Logs decompression"). ``AppendDelimiterToRecord`` takes none; a parameter
+#: given it is reported as not modelled (``newline_delimiter``).
+PROCESSOR_PARAMETERS = {
+    "Lambda": (
+        "LambdaArn",
+        "NumberOfRetries",
+        "RoleArn",
+        "BufferSizeInMBs",
+        "BufferIntervalInSeconds",
+    ),
+    "RecordDeAggregation": ("SubRecordType", "Delimiter"),
+    "MetadataExtraction": ("MetadataExtractionQuery", "JsonParsingEngine"),
+    "Decompression": ("CompressionFormat",),
+    "CloudWatchLogProcessing": ("DataMessageExtraction",),
+}
+
+
+def check_processors(config: Mapping[str, Any]) -> None:
+    """Refuse enabled processors the fake would otherwise read only in part: a type given
+    twice (AWS's text), a parameter given twice, or one its processor type does not take
+    (the fake's texts), with ``InvalidArgumentException``."""
+    processors = enabled_processors(config)
+    types = [p.get("Type") for p in processors]
+    if len(set(types)) < len(types):
+        raise ServiceError(
+            "InvalidArgumentException",
+            "Exactly 1 Processor needs to be supplied when processing is enabled",
+        )
+    for processor, kind in zip(processors, types, strict=True):
+        names = [p.get("ParameterName") for p in processor.get("Parameters") or []]
+        taken = PROCESSOR_PARAMETERS.get(str(kind))
+        for name in names:
+            if names.count(name) > 1:
+                raise ServiceError(
+                    "InvalidArgumentException",
+                    f"The {kind} processor has the parameter {name} {names.count(name)} "
+                    "times: give it once.",
+                )
+            if taken is not None and name not in taken:
+                raise ServiceError(
+                    "InvalidArgumentException",
+                    f"The {kind} processor does not take the parameter {name}; it takes "
+                    f"{', '.join(taken)}.",
+                )
+
+
 def processor_of(config: Mapping[str, Any], kind: str) -> dict[str, str] | None:
     """The parameters of the configuration's first enabled processor of ``kind``, or None."""
     for processor in enabled_processors(config):
