@@ -382,6 +382,18 @@ def test_assert_delivered_still_takes_bytes_and_records(delivered: Any) -> None:
         delivered.assert_delivered([b"b"])
 
 
+@pytest.mark.parametrize("ordered", ["yes", "false", 1, None])
+def test_the_assertions_ordered_flag_takes_only_true_or_false(
+    fake: FirehoseFake, delivered: Any, ordered: Any
+) -> None:
+    # "yes" and "false" asked for order, 1 too; None left it out without a word.
+    kinesis = fake.kinesis.create_stream("k")
+    with pytest.raises(UsageError, match=r"assert_delivered\(ordered\) takes True or False"):
+        delivered.assert_delivered([b"a"], ordered=ordered)
+    with pytest.raises(UsageError, match=r"assert_records\(ordered\) takes True or False"):
+        kinesis.assert_records([], ordered=ordered)
+
+
 def test_assert_records_refuses_payloads_that_are_not_bytes(fake: FirehoseFake) -> None:
     stream = fake.kinesis.create_stream("k")
     with pytest.raises(UsageError, match=r"assert_records\(\): payloads are bytes, such as b'a'"):

@@ -120,6 +120,22 @@ def test_only_the_selected_databases_tables_and_columns_are_read(fake: FirehoseF
     assert stream.records == [b'{"id": 1, "total": 10}']
 
 
+def test_include_and_exclude_patterns_are_read_as_java_reads_them(fake: FirehoseFake) -> None:
+    """Firehose is a Java service: a named group, a POSIX class (ASCII only) and a flag in
+    mid-pattern, which Python's own regular expressions read otherwise or not at all."""
+    source = {
+        "Databases": {"Include": ["(?<db>shop)"]},
+        "Tables": {"Include": ["shop\\.\\p{Alpha}+"], "Exclude": ["shop\\.(?i)draft.*"]},
+    }
+    stream = cdc_stream(fake, source)
+    row = {"id": 1}
+
+    assert stream.put_from_database("shop.orders", inserted=[row], primary_key="id") == 1
+    assert stream.put_from_database("shop.DraftOrders", inserted=[row], primary_key="id") == 0
+    # \p{Alpha} is Java's [a-zA-Z]: a table named with a letter beyond ASCII is not read.
+    assert stream.put_from_database("shop.commandés", inserted=[row], primary_key="id") == 0
+
+
 def test_the_snapshot_watermark_table_is_not_replicated(fake: FirehoseFake) -> None:
     stream = cdc_stream(fake)
 
@@ -280,11 +296,27 @@ def test_update_destination_keeps_a_database_source_on_iceberg(
         ("shop.orders", {"inserted": [{"id": 1}], "primary_key": []}, "primary_key is a column"),
         (
             "shop.orders",
+            {"inserted": [{"id": 1}], "primary_key": ["id", "id"]},
+            "primary_key names each column once; id is given more than once",
+        ),
+        (
+            "shop.orders",
             {"inserted": [{"blob": "x" * (10 * 1024 * 1024)}]},
             "Firehose reads rows of at most 10485760 bytes",
         ),
     ],
-    ids=["table", "rows", "row", "column", "value", "nan", "key", "primary-key", "size"],
+    ids=[
+        "table",
+        "rows",
+        "row",
+        "column",
+        "value",
+        "nan",
+        "key",
+        "primary-key",
+        "key-twice",
+        "size",
+    ],
 )
 def test_bad_changes_raise_usage_error_naming_the_fix(
     fake: FirehoseFake, table: str, changes: dict[str, Any], says: str

@@ -460,8 +460,12 @@ def test_a_handler_must_be_callable(fake: FirehoseFake) -> None:
     ("parameters", "message"),
     [
         ({"BufferSizeInMBs": "4"}, "BufferSizeInMBs must be a number between 0.2 and 3"),
-        ({"BufferIntervalInSeconds": "soon"}, "BufferIntervalInSeconds must be a number"),
-        ({"NumberOfRetries": "301"}, "NumberOfRetries must be a number between 0 and 300"),
+        ({"BufferIntervalInSeconds": "soon"}, "BufferIntervalInSeconds must be a whole number"),
+        ({"BufferIntervalInSeconds": "90.5"}, "BufferIntervalInSeconds must be a whole number"),
+        ({"NumberOfRetries": "301"}, "NumberOfRetries must be a whole number between 0 and 300"),
+        ({"NumberOfRetries": "1.5"}, "NumberOfRetries must be a whole number between 0 and 300"),
+        ({"NumberOfRetries": "1e0"}, "NumberOfRetries must be a whole number between 0 and 300"),
+        ({"RoleArn": "firehose-role"}, "RoleArn must be an IAM role ARN"),
     ],
 )
 def test_processor_parameters_out_of_range_are_refused(
@@ -478,6 +482,51 @@ def test_processor_parameters_out_of_range_are_refused(
         )
     assert caught.value.response["Error"]["Code"] == "InvalidArgumentException"
     assert message in caught.value.response["Error"]["Message"]
+    assert "events" not in fake.firehose
+
+
+def _lambda(*parameters: tuple[str, str]) -> dict[str, Any]:
+    given = [("LambdaArn", FUNCTION), *parameters]
+    return {
+        "Type": "Lambda",
+        "Parameters": [{"ParameterName": k, "ParameterValue": v} for k, v in given],
+    }
+
+
+@pytest.mark.parametrize(
+    ("processors", "message"),
+    [
+        (
+            [_lambda(), _lambda()],
+            "Exactly 1 Processor needs to be supplied when processing is enabled",
+        ),
+        (
+            [_lambda(("NumberOfRetries", "1"), ("NumberOfRetries", "5"))],
+            "The Lambda processor has the parameter NumberOfRetries 2 times: give it once.",
+        ),
+        (
+            [_lambda(("SubRecordType", "JSON"))],
+            "The Lambda processor does not take the parameter SubRecordType; it takes "
+            "LambdaArn, NumberOfRetries, RoleArn, BufferSizeInMBs, BufferIntervalInSeconds.",
+        ),
+    ],
+    ids=["lambda-twice", "parameter-twice", "foreign-parameter"],
+)
+def test_processors_read_only_in_part_are_refused(
+    fake: FirehoseFake, processors: list[dict[str, Any]], message: str
+) -> None:
+    # The second processor and the first NumberOfRetries were ignored, SubRecordType too.
+    client = boto3.client("firehose", region_name=REGION)
+    with pytest.raises(ClientError) as caught:
+        client.create_delivery_stream(
+            DeliveryStreamName="events",
+            ExtendedS3DestinationConfiguration={
+                **S3,
+                "ProcessingConfiguration": {"Enabled": True, "Processors": processors},
+            },
+        )
+    assert caught.value.response["Error"]["Code"] == "InvalidArgumentException"
+    assert caught.value.response["Error"]["Message"] == message
     assert "events" not in fake.firehose
 
 

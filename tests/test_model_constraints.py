@@ -12,8 +12,8 @@ import pytest
 import regex
 from botocore.model import Shape
 
+from pytest_firehose._java_regex import compiled_pattern, java_to_regex
 from pytest_firehose._wire.conformance import _conformer, _Nonconforming
-from pytest_firehose._wire.patterns import compiled_pattern, java_to_regex
 from pytest_firehose._wire.shapes import service_model
 from pytest_firehose._wire.validation import _validator
 

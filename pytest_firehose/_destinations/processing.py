@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import base64
 import json
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta, timezone, tzinfo
@@ -25,6 +26,7 @@ from pytest_firehose._destinations.base import Accepted, DeliveryTarget, rendere
 from pytest_firehose._destinations.compression import compress
 from pytest_firehose._destinations.objects import DeliveredObject, has_expressions, object_key
 from pytest_firehose._errors import ServiceError
+from pytest_firehose._java_regex import compiled_pattern
 from pytest_firehose._lambda.firehose_events import (
     FUNCTION_ERROR,
     PROCESSING_FAILED_STATUS,
@@ -112,6 +114,54 @@ def enabled_processors(config: Mapping[str, Any]) -> list[dict[str, Any]]:
     return [p for p in processing.get("Processors") or [] if isinstance(p, dict)]
 
 
+#: The parameters each processor type the fake runs takes (API reference, ProcessorParameter
+#: and Processor; developer guide, "Data transformation", "Dynamic partitioning" and
+#: "CloudWatch Logs decompression"). ``AppendDelimiterToRecord`` takes none; a parameter
+#: given it is reported as not modelled (``newline_delimiter``).
+PROCESSOR_PARAMETERS = {
+    "Lambda": (
+        "LambdaArn",
+        "NumberOfRetries",
+        "RoleArn",
+        "BufferSizeInMBs",
+        "BufferIntervalInSeconds",
+    ),
+    "RecordDeAggregation": ("SubRecordType", "Delimiter"),
+    "MetadataExtraction": ("MetadataExtractionQuery", "JsonParsingEngine"),
+    "Decompression": ("CompressionFormat",),
+    "CloudWatchLogProcessing": ("DataMessageExtraction",),
+}
+
+
+def check_processors(config: Mapping[str, Any]) -> None:
+    """Refuse enabled processors the fake would otherwise read only in part: a type given
+    twice (AWS's text), a parameter given twice, or one its processor type does not take
+    (the fake's texts), with ``InvalidArgumentException``."""
+    processors = enabled_processors(config)
+    types = [p.get("Type") for p in processors]
+    if len(set(types)) < len(types):
+        raise ServiceError(
+            "InvalidArgumentException",
+            "Exactly 1 Processor needs to be supplied when processing is enabled",
+        )
+    for processor, kind in zip(processors, types, strict=True):
+        names = [p.get("ParameterName") for p in processor.get("Parameters") or []]
+        taken = PROCESSOR_PARAMETERS.get(str(kind))
+        for name in names:
+            if names.count(name) > 1:
+                raise ServiceError(
+                    "InvalidArgumentException",
+                    f"The {kind} processor has the parameter {name} {names.count(name)} "
+                    "times: give it once.",
+                )
+            if taken is not None and name not in taken:
+                raise ServiceError(
+                    "InvalidArgumentException",
+                    f"The {kind} processor does not take the parameter {name}; it takes "
+                    f"{', '.join(taken)}.",
+                )
+
+
 def processor_of(config: Mapping[str, Any], kind: str) -> dict[str, str] | None:
     """The parameters of the configuration's first enabled processor of ``kind``, or None."""
     for processor in enabled_processors(config):
@@ -120,32 +170,45 @@ def processor_of(config: Mapping[str, Any], kind: str) -> dict[str, str] | None:
     return None
 
 
+#: How a count (``NumberOfRetries``, ``BufferIntervalInSeconds``) and a size
+#: (``BufferSizeInMBs``) are written: ASCII digits, the size with a decimal point if any.
+_WHOLE = re.compile(r"[+-]?[0-9]+")
+_DECIMAL = re.compile(r"[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)")
+#: The role a processor's ``RoleArn`` names, as the model's ``RoleARN`` pattern reads it.
+ROLE_ARN = "arn:.*:iam::\\d{12}:role/[a-zA-Z_0-9+=,.@\\-_/]+"
+
+
 def _number(
-    parameters: dict[str, str], name: str, default: float, limits: tuple[float, float]
+    parameters: dict[str, str],
+    name: str,
+    default: float,
+    limits: tuple[float, float],
+    *,
+    whole: bool = True,
 ) -> float:
+    """``parameters[name]`` (``default`` without it), a whole number unless ``whole`` is
+    false; one that is no such number in ``limits`` refuses the request."""
     text = parameters.get(name)
     if text is None:
         return default
-    try:
-        value = float(text)
-    except ValueError:
-        value = float("nan")
     low, high = limits
-    if not low <= value <= high:  # NaN fails both comparisons
+    if (_WHOLE if whole else _DECIMAL).fullmatch(text) is None or not (low <= float(text) <= high):
+        kind = "a whole number" if whole else "a number"
         raise ServiceError(
             "InvalidArgumentException",
-            f"Lambda processor parameter {name} must be a number between {low:g} and "
+            f"Lambda processor parameter {name} must be {kind} between {low:g} and "
             f"{high:g}, not {text!r}.",
         )
-    return value
+    return float(text)
 
 
 def lambda_processor(config: Mapping[str, Any], kind: str | None) -> LambdaProcessor | None:
     """The Lambda processor a destination's ``ProcessingConfiguration`` enables, or None;
     ``kind`` (the destination's configuration parameter) decides the buffering defaults.
 
-    Raises ``InvalidArgumentException`` for a Lambda processor without a ``LambdaArn`` or
-    with a buffering hint or retry count out of its documented range."""
+    Raises ``InvalidArgumentException`` for a Lambda processor without a ``LambdaArn``, with
+    a ``RoleArn`` that names no IAM role, or with a buffering hint or retry count that is not
+    a number (a whole one, but for the size) in its documented range."""
     parameters = processor_of(config, "Lambda")
     if parameters is None:
         return None
@@ -155,9 +218,16 @@ def lambda_processor(config: Mapping[str, Any], kind: str | None) -> LambdaProce
             "InvalidArgumentException",
             "A Lambda processor must have the parameter LambdaArn.",
         )
+    role = parameters.get("RoleArn")
+    if role is not None and compiled_pattern(ROLE_ARN).fullmatch(role) is None:
+        raise ServiceError(
+            "InvalidArgumentException",
+            f"Lambda processor parameter RoleArn must be an IAM role ARN, such as "
+            f"'arn:aws:iam::123456789012:role/firehose', not {role!r}.",
+        )
     default_size, default_interval = buffering_defaults(kind)
     retries = _number(parameters, "NumberOfRetries", DEFAULT_RETRIES, RETRIES_RANGE)
-    size = _number(parameters, "BufferSizeInMBs", default_size, SIZE_RANGE_MB)
+    size = _number(parameters, "BufferSizeInMBs", default_size, SIZE_RANGE_MB, whole=False)
     interval = _number(parameters, "BufferIntervalInSeconds", default_interval, INTERVAL_RANGE)
     return LambdaProcessor(arn, int(retries), int(size * MIB), timedelta(seconds=interval))
 

@@ -47,10 +47,11 @@ def refuse_twice_given(call: str, options: Mapping[str, Any], given: Mapping[str
             )
 
 
-def check_switch(call: str, enabled: object) -> None:
-    """Refuse a switch that is not a bool (``"false"`` would turn it on)."""
-    if not isinstance(enabled, bool):
-        raise UsageError(f"{call}(enabled) takes True or False, not {enabled!r}")
+def check_switch(call: str, value: object, name: str = "enabled") -> None:
+    """Refuse a switch or flag (``call``'s parameter ``name``) that is not a bool
+    (``"false"`` would turn it on)."""
+    if not isinstance(value, bool):
+        raise UsageError(f"{call}({name}) takes True or False, not {value!r}")
 
 
 def run_as_sent(

@@ -15,7 +15,7 @@ from pytest_firehose._destinations.objects import DeliveredObject
 from pytest_firehose._engine.calls import Call
 from pytest_firehose._engine.world import World
 from pytest_firehose._handles.assertions import delivery_mismatch, expected_payloads
-from pytest_firehose._handles.base import Lifetime
+from pytest_firehose._handles.base import Lifetime, check_switch
 from pytest_firehose._handles.destination_switches import DestinationSwitches
 from pytest_firehose._handles.stream_inputs import StreamInputs
 from pytest_firehose._lambda.functions import Invocation
@@ -338,6 +338,7 @@ class DeliveryStreamHandle(DestinationSwitches, StreamInputs):
         handle checks what was delivered before the deletion.
         """
         __tracebackhide__ = True
+        check_switch("assert_delivered", ordered, "ordered")
         payloads = expected_payloads("assert_delivered", expected)
         if not self.deleted:
             self.flush()

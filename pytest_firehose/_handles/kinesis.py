@@ -177,6 +177,7 @@ class KinesisStreamHandle:
         """Assert each expected payload was accepted exactly once (in commit order if
         ``ordered``); the message lists missing, unexpected and duplicated payloads."""
         __tracebackhide__ = True
+        check_switch("assert_records", ordered, "ordered")
         message = delivery_mismatch(
             f"kinesis stream {self.name!r}",
             expected_payloads("assert_records", expected),

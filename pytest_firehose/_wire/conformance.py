@@ -12,9 +12,9 @@ from typing import Any
 
 from botocore.model import Shape
 
+from pytest_firehose._java_regex import compiled_pattern
 from pytest_firehose._payload import payload_len
 from pytest_firehose._wire.blobs import is_canonical
-from pytest_firehose._wire.patterns import compiled_pattern
 from pytest_firehose._wire.shapes import INTEGER_BOUNDS, operation_model
 
 

@@ -17,8 +17,9 @@ from botocore.model import Shape
 from botocore.validate import ParamValidator
 
 from pytest_firehose._errors import UsageError, validation_error
+from pytest_firehose._java_regex import compiled_pattern
 from pytest_firehose._payload import payload_len
-from pytest_firehose._wire.patterns import compiled_pattern, enum_listing
+from pytest_firehose._wire.patterns import enum_listing
 from pytest_firehose._wire.shapes import member_path, operation_model
 
 #: (value, path, errors): appends one message per violation to ``errors``; with

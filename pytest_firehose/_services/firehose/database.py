@@ -8,19 +8,21 @@ delete by the source table's key.
 Names as the fake reads them (docs/fidelity.md): a MySQL table is ``database.table``; a
 PostgreSQL table is ``database.schema.table``, whose ``Tables`` patterns name it
 ``schema.table``. A column's name for ``Columns`` and ``SurrogateKeys`` is its table's name
-there, a dot, and the column. Each Include or Exclude entry is a regular expression the
-whole name must match."""
+there, a dot, and the column. Each Include or Exclude entry is a regular expression, read
+as Java reads it, that the whole name must match."""
 
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import regex
+
 from pytest_firehose._destinations.delivery_errors import ICEBERG
 from pytest_firehose._errors import ServiceError, UsageError
+from pytest_firehose._java_regex import Pattern, compiled_pattern
 
 SOURCE_TYPE = "DatabaseAsSource"
 MIB = 1024 * 1024
@@ -47,8 +49,8 @@ class _Selection:
     """An Include/Exclude list: a name is read when it matches an Include pattern (any
     name, with none) and no Exclude pattern."""
 
-    include: tuple[re.Pattern[str], ...]
-    exclude: tuple[re.Pattern[str], ...]
+    include: tuple[Pattern, ...]
+    exclude: tuple[Pattern, ...]
 
     def reads(self, name: str) -> bool:
         if self.include and not any(p.fullmatch(name) for p in self.include):
@@ -57,16 +59,16 @@ class _Selection:
 
 
 def _selection(config: Mapping[str, Any], member: str) -> _Selection:
-    """``config[member]``'s patterns, compiled; one that is no regular expression refuses
-    the request."""
+    """``config[member]``'s patterns, compiled as Java's; one that is no regular expression
+    refuses the request."""
     lists = config.get(member) or {}
-    compiled: dict[str, tuple[re.Pattern[str], ...]] = {}
+    compiled: dict[str, tuple[Pattern, ...]] = {}
     for side in ("Include", "Exclude"):
         patterns = []
         for pattern in lists.get(side) or ():
             try:
-                patterns.append(re.compile(pattern))
-            except re.error as error:
+                patterns.append(compiled_pattern(pattern))
+            except regex.error as error:
                 raise ServiceError(
                     "InvalidArgumentException",
                     f"DatabaseSourceConfiguration.{member}.{side} pattern {pattern!r} is not "
@@ -97,7 +99,7 @@ def check_destination(kind: str | None, config: Mapping[str, Any]) -> None:
 
 
 def _names(value: Any, what: str) -> tuple[str, ...]:
-    """Column names given as one ``str`` or a sequence of them."""
+    """Column names given as one ``str`` or a sequence of them, each once."""
     names = (value,) if isinstance(value, str) else value
     if (
         not isinstance(names, Sequence)
@@ -107,6 +109,12 @@ def _names(value: Any, what: str) -> tuple[str, ...]:
         raise UsageError(
             f"put_from_database: {what} is a column name or a list of them, e.g. "
             f"primary_key=['id'], not {value!r}"
+        )
+    twice = sorted({n for n in names if names.count(n) > 1})
+    if twice:
+        raise UsageError(
+            f"put_from_database: {what} names each column once; {', '.join(twice)} is given "
+            f"more than once in {value!r}"
         )
     return tuple(names)
 

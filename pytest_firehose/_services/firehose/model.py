@@ -26,6 +26,7 @@ from pytest_firehose._destinations.processing import (
     FIREHOSE_WAIT,
     Invoker,
     LambdaProcessor,
+    check_processors,
     lambda_processor,
 )
 from pytest_firehose._destinations.routes import Route, route_for
@@ -252,6 +253,7 @@ class FirehoseService(Puts, StreamSettings, Settling, ServiceBase):
         if stream_type == DATABASE_SOURCE:
             check_destination(kind, config)
         check_prefixes(kind, config)
+        check_processors(config)
         processor = self._lambda_processor(kind, config)
         logs_processing(config)
         partitioning(config, routed=kind == ICEBERG)
@@ -354,6 +356,7 @@ class FirehoseService(Puts, StreamSettings, Settling, ServiceBase):
         if stream.stream_type == DATABASE_SOURCE:
             check_destination(kind, config)
         check_prefixes(kind, config)
+        check_processors(config)
         processor = self._lambda_processor(kind, config)
         logs_processing(config)
         check_decompression_switch(stream.config, config)
