@@ -192,6 +192,77 @@ def test_a_port_that_is_no_number_is_refused_with_the_rule(
     assert "_port" not in error
 
 
+#: A destination with a setting the fake does not model: a prefix's day-of-week letters.
+UNMODELLED_PREFIX = {
+    **S3_BUFFERED,
+    "Prefix": "logs/!{timestamp:EEE}/",
+    "ErrorOutputPrefix": "errors/!{firehose:error-output-type}/",
+}
+
+
+def test_unmodelled_error_refuses_an_unmodelled_setting_once_and_creates_nothing() -> None:
+    served = start("--port", "0", "--unmodelled", "error")
+    try:
+        # Standard retries would resend a 500 four times; a 400 is sent once.
+        client = served.client(retries={"mode": "standard", "max_attempts": 5})
+        with pytest.raises(ClientError) as caught:
+            client.create_delivery_stream(
+                DeliveryStreamName="events", ExtendedS3DestinationConfiguration=UNMODELLED_PREFIX
+            )
+        status, answer = served.control(
+            "POST",
+            "/_fake/streams",
+            {
+                "service": "firehose",
+                "name": "events",
+                "ExtendedS3DestinationConfiguration": UNMODELLED_PREFIX,
+            },
+        )
+
+        refused = caught.value.response
+        assert refused["ResponseMetadata"]["HTTPStatusCode"] == 400
+        assert refused["ResponseMetadata"]["RetryAttempts"] == 0
+        assert refused["Error"]["Code"] == "InvalidArgumentException"
+        assert "pattern letters EEE is not modelled" in refused["Error"]["Message"]
+        assert status == 400
+        assert "would answer InvalidArgumentException" in answer["error"]
+        assert served.ok("GET", "/_fake/streams") == {"firehose": [], "kinesis": []}
+        (call,) = served.ok("GET", "/_fake/calls")
+        assert (call["operation"], call["status"], call["error"]) == (
+            "CreateDeliveryStream",
+            400,
+            "InvalidArgumentException",
+        )
+    finally:
+        code, _, err = stop(served)
+    assert code == 0
+    assert "UnmodelledSettingWarning" not in err  # refused, not warned about
+
+
+def test_by_default_an_unmodelled_setting_is_served_with_a_warning() -> None:
+    served = start("--port", "0")
+    try:
+        served.client().create_delivery_stream(
+            DeliveryStreamName="events", ExtendedS3DestinationConfiguration=UNMODELLED_PREFIX
+        )
+        assert served.ok("GET", "/_fake/streams")["firehose"] == ["events"]
+    finally:
+        _, _, err = stop(served)
+    assert "UnmodelledSettingWarning" in err
+    assert "pattern letters EEE is not modelled" in err
+
+
+def test_unmodelled_is_warn_or_error(capsys: pytest.CaptureFixture[str]) -> None:
+    assert parser().parse_args(["serve"]).unmodelled == "warn"
+    assert parser().parse_args(["serve", "--unmodelled", "error"]).unmodelled == "error"
+    with pytest.raises(SystemExit) as exited:
+        parser().parse_args(["serve", "--unmodelled", "strict"])
+    assert exited.value.code == 2  # as a bad --port or --account-id
+    error = capsys.readouterr().err
+    assert "argument --unmodelled: invalid choice: 'strict'" in error
+    assert "warn" in error and "error" in error
+
+
 @pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
 def test_a_signal_stops_it_cleanly(sig: int) -> None:
     served = start("--port", "0")
@@ -211,7 +282,15 @@ def test_help_documents_the_flags_and_the_control_api() -> None:
         timeout=30,
     )
     assert result.returncode == 0
-    for text in ("--host", "--port", "--region", "--account-id", "--seed", "/_fake/faults"):
+    for text in (
+        "--host",
+        "--port",
+        "--region",
+        "--account-id",
+        "--seed",
+        "--unmodelled {warn,error}",
+        "/_fake/faults",
+    ):
         assert text in result.stdout
 
 
