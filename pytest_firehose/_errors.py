@@ -2,6 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any, TypeAlias
+
+#: How a message quotes a value its caller gave: ``repr`` for a Python caller (``'60'``,
+#: ``True``), the local server's ``json_term`` for a client that wrote JSON (``"60"``,
+#: ``true``). A message worded once with a term reads true to both.
+Term: TypeAlias = Callable[[Any], str]
+
 
 class ServiceError(Exception):
     """An error answer exactly as the real service sends it: code, message and HTTP status.
