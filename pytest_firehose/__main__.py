@@ -12,7 +12,12 @@ from types import FrameType
 
 from pytest_firehose._doors.botocore import interceptor_installed
 from pytest_firehose._doors.server import DEFAULT_HOST, DEFAULT_PORT, FirehoseServer
-from pytest_firehose._engine.config import DEFAULT_ACCOUNT_ID, DEFAULT_REGION, is_account_id
+from pytest_firehose._engine.config import (
+    DEFAULT_ACCOUNT_ID,
+    DEFAULT_REGION,
+    UNMODELLED_POLICIES,
+    is_account_id,
+)
 from pytest_firehose._engine.world import World
 from pytest_firehose._lambda.mapping_settings import KNOWN
 from pytest_firehose._wire import surface
@@ -102,6 +107,14 @@ def parser() -> argparse.ArgumentParser:
         default=None,
         help="seed for RecordIds and request ids, so every run gives the same ones",
     )
+    serve.add_argument(
+        "--unmodelled",
+        choices=UNMODELLED_POLICIES,
+        default="warn",
+        help="what becomes of a request holding a setting the fake does not model: warn "
+        "(default) serves it with an UnmodelledSettingWarning on stderr; error refuses it, "
+        "a 400 InvalidArgumentException naming the setting, and changes nothing",
+    )
     serve.add_argument("--verbose", action="store_true", help="log one line per request to stderr")
     review = commands.add_parser(
         "surface",
@@ -175,6 +188,7 @@ def serve(args: argparse.Namespace) -> int:
         region=args.region,
         seed=args.seed,
         contained=interceptor_installed,
+        unmodelled=args.unmodelled,
     )
     try:
         server = FirehoseServer(

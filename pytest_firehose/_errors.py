@@ -2,6 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any, TypeAlias
+
+#: How a message quotes a value its caller gave: ``repr`` for a Python caller (``'60'``,
+#: ``True``), the local server's ``json_term`` for a client that wrote JSON (``"60"``,
+#: ``true``). A message worded once with a term reads true to both.
+Term: TypeAlias = Callable[[Any], str]
+
 
 class ServiceError(Exception):
     """An error answer exactly as the real service sends it: code, message and HTTP status.
@@ -68,18 +76,35 @@ class NetworkFault(Exception):
         self.kind = kind
 
 
+#: A message worded once, for any way of quoting the names it holds.
+Worded: TypeAlias = Callable[[Term], str]
+
+
 class StreamKeyError(UsageError, KeyError):
     """A handle was asked for a stream that does not exist (or not in that region): the
     ``KeyError`` of ``firehose[name]`` and ``kinesis[name]``, as a mapping's lookup would
-    raise. The message lists the known streams, or the call to make instead.
+    raise. The message lists the known streams, or the call to make instead; ``str()``
+    quotes the names as Python does, ``worded(term)`` as ``term`` does (the local server's
+    answers: as JSON does).
 
-    When streams of that name are in other regions, ``regions`` lists them and ``problem``
-    is the message without the call, for the server to name its own fix."""
+    When streams of that name are in other regions, ``regions`` lists them and
+    ``problem(term)`` is the message without the call, for the server to name its own fix."""
 
-    def __init__(self, message: str, *, problem: str = "", regions: tuple[str, ...] = ()):
-        super().__init__(message)
-        self.problem = problem or message
+    def __init__(
+        self, message: Worded, *, problem: Worded | None = None, regions: tuple[str, ...] = ()
+    ):
+        super().__init__(message(repr))
+        self._message = message
+        self._problem = problem or message
         self.regions = regions
+
+    def worded(self, term: Term) -> str:
+        """The message, its names quoted by ``term``."""
+        return self._message(term)
+
+    def problem(self, term: Term) -> str:
+        """What is wrong, without the fix, its names quoted by ``term``."""
+        return self._problem(term)
 
     def __str__(self) -> str:
         # KeyError's own str() is the repr of its key; this one is a sentence.

@@ -176,7 +176,7 @@ def test_a_stream_shows_a_redshift_destinations_load_errors(served: FirehoseServ
 @pytest.mark.parametrize(
     ("body", "status", "says"),
     [
-        ({"stream": "nope", "up": False}, 404, "no delivery stream 'nope'"),
+        ({"stream": "nope", "up": False}, 404, 'no delivery stream "nope"'),
         ({"stream": "events"}, 400, 'give "up" (true or false) or "refuse"'),
         ({"stream": "events", "up": "no"}, 400, '"up" is true or false, not "no"'),
         ({"stream": "events", "up": True, "error": "503"}, 400, 'give it with "up": false'),

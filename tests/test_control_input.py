@@ -463,8 +463,8 @@ def test_every_endpoint_says_what_it_reads(served: FirehoseServer) -> None:
     assert {*control.handlers(), *shown} == set(control_input.ROUTES)
 
 
-ELSEWHERE = "no delivery stream 'events' in ap-south-1; it exists in eu-north-1, eu-west-1"
-SEVERAL = "delivery stream 'events' exists in several regions (eu-north-1, eu-west-1)"
+ELSEWHERE = 'no delivery stream "events" in ap-south-1; it exists in eu-north-1, eu-west-1'
+SEVERAL = 'delivery stream "events" exists in several regions (eu-north-1, eu-west-1)'
 IN_THE_BODY = '"region": "eu-north-1" in the body (or ?region=eu-north-1)'
 
 

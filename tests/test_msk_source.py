@@ -468,7 +468,7 @@ def test_a_server_client_hands_the_topic_records_over_the_control_api(
 @pytest.mark.parametrize(
     ("body", "status", "says"),
     [
-        ({"stream": "nope", "records": []}, 404, "no delivery stream 'nope'"),
+        ({"stream": "nope", "records": []}, 404, 'no delivery stream "nope"'),
         ({"stream": "events"}, 400, 'give "records" (base64 record values)'),
         ({"stream": "events", "records": ["%%"]}, 400, "in base64"),
         ({"stream": "events", "records": [], "timestamp": "today"}, 400, '"timestamp" is ISO'),

@@ -7,6 +7,8 @@ from __future__ import annotations
 import base64
 import gzip
 import json
+import math
+import re
 import signal
 import socket
 import subprocess
@@ -192,6 +194,78 @@ def test_a_port_that_is_no_number_is_refused_with_the_rule(
     assert "_port" not in error
 
 
+#: A destination with a setting the fake does not model: a prefix's day-of-week letters.
+UNMODELLED_PREFIX = {
+    **S3_BUFFERED,
+    "Prefix": "logs/!{timestamp:EEE}/",
+    "ErrorOutputPrefix": "errors/!{firehose:error-output-type}/",
+}
+
+
+def test_unmodelled_error_refuses_an_unmodelled_setting_once_and_creates_nothing() -> None:
+    served = start("--port", "0", "--unmodelled", "error")
+    try:
+        # Standard retries would resend a 500 four times; a 400 is sent once.
+        client = served.client(retries={"mode": "standard", "max_attempts": 5})
+        with pytest.raises(ClientError) as caught:
+            client.create_delivery_stream(
+                DeliveryStreamName="events", ExtendedS3DestinationConfiguration=UNMODELLED_PREFIX
+            )
+        status, answer = served.control(
+            "POST",
+            "/_fake/streams",
+            {
+                "service": "firehose",
+                "name": "events",
+                "ExtendedS3DestinationConfiguration": UNMODELLED_PREFIX,
+            },
+        )
+
+        refused = caught.value.response
+        assert refused["ResponseMetadata"]["HTTPStatusCode"] == 400
+        assert refused["ResponseMetadata"]["RetryAttempts"] == 0
+        assert refused["Error"]["Code"] == "InvalidArgumentException"
+        assert "pattern letters EEE is not modelled" in refused["Error"]["Message"]
+        assert status == 400
+        assert "would answer InvalidArgumentException" in answer["error"]
+        assert served.ok("GET", "/_fake/streams") == {"firehose": [], "kinesis": []}
+        (call,) = served.ok("GET", "/_fake/calls")
+        assert (call["operation"], call["status"], call["error"]) == (
+            "CreateDeliveryStream",
+            400,
+            "InvalidArgumentException",
+        )
+    finally:
+        code, _, err = stop(served)
+    assert code == 0
+    assert "UnmodelledSettingWarning" not in err  # refused, not warned about
+
+
+def test_by_default_an_unmodelled_setting_is_served_with_a_warning() -> None:
+    served = start("--port", "0")
+    try:
+        served.client().create_delivery_stream(
+            DeliveryStreamName="events", ExtendedS3DestinationConfiguration=UNMODELLED_PREFIX
+        )
+        assert served.ok("GET", "/_fake/streams")["firehose"] == ["events"]
+    finally:
+        _, _, err = stop(served)
+    assert "UnmodelledSettingWarning" in err
+    assert "pattern letters EEE is not modelled" in err
+
+
+def test_unmodelled_is_warn_or_error(capsys: pytest.CaptureFixture[str]) -> None:
+    assert parser().parse_args(["serve"]).unmodelled == "warn"
+    assert parser().parse_args(["serve", "--unmodelled", "error"]).unmodelled == "error"
+    with pytest.raises(SystemExit) as exited:
+        parser().parse_args(["serve", "--unmodelled", "strict"])
+    assert exited.value.code == 2  # as a bad --port or --account-id
+    error = capsys.readouterr().err
+    assert "argument --unmodelled: invalid choice: 'strict'" in error
+    # Newer Python releases leave the choices unquoted.
+    assert re.search(r"\(choose from '?warn'?, '?error'?\)", error)
+
+
 @pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
 def test_a_signal_stops_it_cleanly(sig: int) -> None:
     served = start("--port", "0")
@@ -211,7 +285,15 @@ def test_help_documents_the_flags_and_the_control_api() -> None:
         timeout=30,
     )
     assert result.returncode == 0
-    for text in ("--host", "--port", "--region", "--account-id", "--seed", "/_fake/faults"):
+    for text in (
+        "--host",
+        "--port",
+        "--region",
+        "--account-id",
+        "--seed",
+        "--unmodelled {warn,error}",
+        "/_fake/faults",
+    ):
         assert text in result.stdout
 
 
@@ -592,23 +674,32 @@ def _fail_message(**keywords: Any) -> str:
 
 
 @pytest.mark.parametrize(
-    "keywords",
+    ("keywords", "swaps"),
     [
-        {"error": "NoSuchError"},
-        {"records": {"0": "Throttled"}},
-        {"timeout": "late"},
-        {"throttle": 1, "timeout": "commit"},
-        {"records": [-1]},
-        {"latency": -5},
-        {"operation": "PutRecordz"},
+        ({"error": "NoSuchError"}, [("'", '"')]),
+        ({"records": {"0": "Throttled"}}, [("'", '"')]),
+        ({"timeout": "late"}, [("'", '"')]),  # the accepted values are quoted too
+        ({"throttle": "60"}, [("True", "true"), ("'", '"')]),
+        ({"optional": "yes", "throttle": 1}, [("True or False", "true or false"), ("'", '"')]),
+        ({"chaos": math.nan}, [("got nan", "got NaN")]),
+        ({"operation": "PutRecordz", "throttle": 1}, [("'", '"')]),  # "Did you mean" too
+        ({"throttle": 1, "timeout": "commit"}, []),  # no value quoted
+        ({"records": [-1]}, []),
+        ({"latency": -5}, []),
     ],
 )
-def test_a_bad_fault_answers_what_fail_raises(events: Served, keywords: dict[str, Any]) -> None:
+def test_a_bad_fault_answers_what_fail_raises_with_values_written_in_json(
+    events: Served, keywords: dict[str, Any], swaps: list[tuple[str, str]]
+) -> None:
     status, answer = events.control("POST", "/_fake/faults", {"service": "firehose", **keywords})
     records = keywords.get("records")
     if isinstance(records, dict):
         keywords = {"records": {int(k): v for k, v in records.items()}}
-    assert (status, answer) == (400, {"error": _fail_message(**keywords)})
+    expected = _fail_message(**keywords)
+    for python, json_words in swaps:
+        assert python in expected
+        expected = expected.replace(python, json_words)
+    assert (status, answer) == (400, {"error": expected})
 
 
 @pytest.mark.parametrize(
@@ -664,10 +755,17 @@ def test_a_bad_fault_answers_what_fail_raises(events: Served, keywords: dict[str
             "/_fake/streams/evnts",
             None,
             404,
-            "no delivery stream 'evnts'; known streams: 'events'. Did you mean 'events'?",
+            'no delivery stream "evnts"; known streams: "events". Did you mean "events"?',
+        ),
+        (
+            "GET",
+            "/_fake/streams/events?service=kinesis",
+            None,
+            404,
+            'no stream "events"; known streams: none.',
         ),
         ("GET", "/_fake/streams/events?service=sqs", None, 400, "?service= is firehose or"),
-        ("POST", "/_fake/flush", {"stream": "nope"}, 404, "no delivery stream 'nope'"),
+        ("POST", "/_fake/flush", {"stream": "nope"}, 404, 'no delivery stream "nope"'),
         ("POST", "/_fake/logs", {"stream": "nope", "records": []}, 404, "no delivery stream"),
         ("POST", "/_fake/logs", {"stream": "events"}, 400, 'give "records"'),
         ("POST", "/_fake/logs", {"stream": "events", "records": ["%%"]}, 400, "in base64"),

@@ -39,7 +39,8 @@ from pytest_firehose._doors.control_input import (
 )
 from pytest_firehose._doors.control_views import b64_list, call_json, firehose_json, kinesis_json
 from pytest_firehose._engine.config import is_region
-from pytest_firehose._engine.fault_keywords import KEYWORDS
+from pytest_firehose._engine.fault_checks import make_fault
+from pytest_firehose._engine.fault_keywords import KEYWORDS, FaultSpec
 from pytest_firehose._engine.faults import FaultHandle
 from pytest_firehose._engine.world import World
 from pytest_firehose._errors import StreamKeyError, UsageError
@@ -245,9 +246,11 @@ class Control:
         if "records" in keywords:
             keywords["records"] = fault_records(keywords["records"])
         try:
-            handle = self._handles[service].fail(**keywords)
+            # .fail()'s checks, quoting the values as the client wrote them: in JSON.
+            fault = make_fault(service, FaultSpec(**keywords), term=json_term)
         except UsageError as error:
             raise ControlError(400, str(error)) from None
+        handle = self._world.faults[service].add(fault)
         return 201, {"id": self._fault_id(handle), "fault": repr(handle.fault)}
 
     def _list_faults(self, body: dict[str, Json], query: Mapping[str, str]) -> Answer:

@@ -80,16 +80,16 @@ class ControlError(Exception):
 
 
 def stream_not_found(error: StreamKeyError, *, in_the_body: bool) -> ControlError:
-    """The 404 of a stream the handles could not find. Where streams of that name are in
-    other regions, the fix is the one an HTTP client makes, naming the region in the
-    request (``in_the_body``: in its JSON body, or in the query string), not the handles'
-    Python call."""
+    """The 404 of a stream the handles could not find, its names quoted as JSON. Where
+    streams of that name are in other regions, the fix is the one an HTTP client makes,
+    naming the region in the request (``in_the_body``: in its JSON body, or in the query
+    string), not the handles' Python call."""
     if not error.regions:
-        return ControlError(404, str(error))
+        return ControlError(404, error.worded(json_term))
     fix = f"?region={error.regions[0]}"
     if in_the_body:
-        fix = f'"region": "{error.regions[0]}" in the body (or {fix})'
-    return ControlError(404, f"{error.problem}: name the region with {fix}")
+        fix = f'"region": {json_term(error.regions[0])} in the body (or {fix})'
+    return ControlError(404, f"{error.problem(json_term)}: name the region with {fix}")
 
 
 def decoded_records(records: Json) -> list[bytes]:

@@ -1,6 +1,8 @@
 """A fault's keywords checked, effect by effect and scope, and the :class:`Fault` they
 describe (``make_fault``): what ``.fail()``, the markers and the control API accept, and the
-usage error that names the accepted values for what they do not."""
+usage error that names the accepted values for what they do not. The checks quote the
+values in their messages with the caller's ``term`` (Python's for ``.fail()``, JSON's for
+the control API), so one wording serves both."""
 
 from __future__ import annotations
 
@@ -11,7 +13,7 @@ from typing import Any, TypeAlias
 
 from pytest_firehose._engine.fault_keywords import EFFECTS, FaultSpec, RecordsSpec
 from pytest_firehose._engine.faults import Fault
-from pytest_firehose._errors import UsageError
+from pytest_firehose._errors import Term, UsageError
 from pytest_firehose._services.codes import (
     BATCH_PUT,
     CALL_ERRORS,
@@ -35,7 +37,7 @@ TIMEOUTS = {
 }
 
 
-def _require_known(value: str, accepted: Iterable[str], problem: str) -> None:
+def _require_known(value: str, accepted: Iterable[str], problem: str, term: Term) -> None:
     """Raise a UsageError saying ``problem``, a close match, and every accepted value."""
     accepted = sorted(accepted)
     if not isinstance(value, str):
@@ -43,20 +45,22 @@ def _require_known(value: str, accepted: Iterable[str], problem: str) -> None:
     if value in accepted:
         return
     close = difflib.get_close_matches(value, accepted, n=1)
-    hint = f" Did you mean {close[0]!r}?" if close else ""
+    hint = f" Did you mean {term(close[0])}?" if close else ""
     raise UsageError(f"{problem}.{hint} Accepted: {', '.join(accepted)}.")
 
 
-def _check_codes(service: str, codes: Iterable[str], table: Mapping[str, Any], what: str) -> None:
+def _check_codes(
+    service: str, codes: Iterable[str], table: Mapping[str, Any], what: str, term: Term
+) -> None:
     for code in codes:
-        _require_known(code, table, f"{code!r} is not a {what} {service} answers with")
+        _require_known(code, table, f"{term(code)} is not a {what} {service} answers with", term)
 
 
 def _is_index(index: Any) -> bool:
     return isinstance(index, int) and not isinstance(index, bool) and index >= 0
 
 
-def _records_value(service: str, records: RecordsSpec, operation: str | None) -> Any:
+def _records_value(service: str, records: RecordsSpec, operation: str | None, term: Term) -> Any:
     """``records=`` checked: the predicate, or index -> code. For an operation with
     ``Entries`` (``ENTRY_OPERATIONS``) the indices are its entries' and the codes its own."""
     entries = operation in ENTRY_OPERATIONS[service]
@@ -71,16 +75,16 @@ def _records_value(service: str, records: RecordsSpec, operation: str | None) ->
     if isinstance(records, (str, bytes)) or not isinstance(records, Iterable):
         raise UsageError(
             "records= is {index: code}, a list of 0-based indices or a predicate on the "
-            f"payload, e.g. records=[0, 2]; got {records!r}"
+            f"payload, e.g. records=[0, 2]; got {term(records)}"
         )
     indices = list(records)
     bad = [index for index in indices if not _is_index(index)]
     if bad:
-        raise UsageError(f"records= indices are 0-based positions in the batch, got {bad[0]!r}")
+        raise UsageError(f"records= indices are 0-based positions in the batch, got {term(bad[0])}")
     if isinstance(records, Mapping):
         value = dict(records)
         what = f"per-entry error code {operation}" if entries else "per-record error code"
-        _check_codes(service, value.values(), per_record, what)
+        _check_codes(service, value.values(), per_record, what, term)
     else:
         value = dict.fromkeys(indices, ENTRY_THROTTLE if entries else THROTTLE_CODE[service])
     if not value:
@@ -92,7 +96,7 @@ def _records_value(service: str, records: RecordsSpec, operation: str | None) ->
 Checked: TypeAlias = tuple[Any, int | None]
 
 
-def _check_records(service: str, value: Any, spec: FaultSpec) -> Checked:
+def _check_records(service: str, value: Any, spec: FaultSpec, term: Term) -> Checked:
     operation = spec.operation
     if operation not in (None, BATCH_PUT[service], *ENTRY_OPERATIONS[service]):
         entries = ", ".join(sorted(ENTRY_OPERATIONS[service]))
@@ -101,41 +105,42 @@ def _check_records(service: str, value: Any, spec: FaultSpec) -> Checked:
             + (f" or entries inside the answer of {entries}" if entries else "")
             + f"; {operation} has no per-record results. Use throttle= or error= for it."
         )
-    return _records_value(service, value, operation), spec.times
+    return _records_value(service, value, operation, term), spec.times
 
 
-def _check_throttle(service: str, value: Any, spec: FaultSpec) -> Checked:
+def _check_throttle(service: str, value: Any, spec: FaultSpec, term: Term) -> Checked:
     count = 1 if value is True else value
     if not _is_count(count):
-        raise UsageError(f"throttle= is True or a number of requests, got {value!r}")
+        raise UsageError(f"throttle= is {term(True)} or a number of requests, got {term(value)}")
     if spec.times is not None:
         raise UsageError("throttle=N already says how many requests; drop times=")
     return True, count
 
 
-def _check_error(service: str, value: Any, spec: FaultSpec) -> Checked:
-    _check_codes(service, [value], CALL_ERRORS[service], "whole-call error code")
+def _check_error(service: str, value: Any, spec: FaultSpec, term: Term) -> Checked:
+    _check_codes(service, [value], CALL_ERRORS[service], "whole-call error code", term)
     return value, spec.times
 
 
-def _check_timeout(service: str, value: Any, spec: FaultSpec) -> Checked:
+def _check_timeout(service: str, value: Any, spec: FaultSpec, term: Term) -> Checked:
     if not isinstance(value, str) or value not in TIMEOUTS:
-        accepted = "; ".join(f"{k!r}: {v}" for k, v in TIMEOUTS.items())
-        raise UsageError(f"timeout= is one of {accepted}. Got {value!r}.")
+        accepted = "; ".join(f"{term(k)}: {v}" for k, v in TIMEOUTS.items())
+        raise UsageError(f"timeout= is one of {accepted}. Got {term(value)}.")
     return value, spec.times
 
 
-def _check_latency(service: str, value: Any, spec: FaultSpec) -> Checked:
+def _check_latency(service: str, value: Any, spec: FaultSpec, term: Term) -> Checked:
     if not _is_number(value) or not 0 <= value <= MAX_LATENCY:
         raise UsageError(
-            f"latency= is seconds of fake time, from 0 to {MAX_LATENCY:,.0f} (a day), got {value!r}"
+            f"latency= is seconds of fake time, from 0 to {MAX_LATENCY:,.0f} (a day), "
+            f"got {term(value)}"
         )
     return value, spec.times
 
 
-def _check_chaos(service: str, value: Any, spec: FaultSpec) -> Checked:
+def _check_chaos(service: str, value: Any, spec: FaultSpec, term: Term) -> Checked:
     if not _is_number(value) or not 0 < value <= 1:
-        raise UsageError(f"chaos= is a failure probability in (0, 1], got {value!r}")
+        raise UsageError(f"chaos= is a failure probability in (0, 1], got {term(value)}")
     if spec.operation is not None and spec.operation != BATCH_PUT[service]:
         raise UsageError(f"chaos= fails records inside a {BATCH_PUT[service]} answer")
     return value, spec.times
@@ -153,8 +158,9 @@ def _is_count(value: Any) -> bool:
     return isinstance(value, int) and not isinstance(value, bool) and value >= 1
 
 
-#: One checker per effect: (service, the effect's value, the whole spec) -> Checked.
-CHECKERS: dict[str, Callable[[str, Any, FaultSpec], Checked]] = {
+#: One checker per effect: (service, the effect's value, the whole spec, how its messages
+#: quote a value) -> Checked.
+CHECKERS: dict[str, Callable[[str, Any, FaultSpec, Term], Checked]] = {
     "records": _check_records,
     "throttle": _check_throttle,
     "error": _check_error,
@@ -164,60 +170,70 @@ CHECKERS: dict[str, Callable[[str, Any, FaultSpec], Checked]] = {
 }
 
 
-def _check_scope(service: str, effect: str, spec: FaultSpec) -> None:
+def _check_scope(service: str, effect: str, spec: FaultSpec, term: Term) -> None:
     """Check the keywords that say where a fault applies, whatever its effect."""
     if spec.seed is not None and effect != "chaos":
         raise UsageError("seed= goes with chaos=; the other effects are not random")
     seed = spec.seed
     if seed is not None and (not isinstance(seed, int) or isinstance(seed, bool)):
-        raise UsageError(f"seed= is an integer that makes chaos= repeatable, got {seed!r}")
+        raise UsageError(f"seed= is an integer that makes chaos= repeatable, got {term(seed)}")
     if spec.operation is not None:
         operations = service_model(service).operation_names
-        _require_known(spec.operation, operations, f"{service} has no operation {spec.operation!r}")
+        _require_known(
+            spec.operation, operations, f"{service} has no operation {term(spec.operation)}", term
+        )
     if spec.stream is not None and (not isinstance(spec.stream, str) or not spec.stream):
-        raise UsageError(f"stream= is the name of a stream, got {spec.stream!r}")
+        raise UsageError(f"stream= is the name of a stream, got {term(spec.stream)}")
     if not _is_count(spec.call):
-        raise UsageError(f"call= is the 1-based number of the matching request, got {spec.call!r}")
+        raise UsageError(
+            f"call= is the 1-based number of the matching request, got {term(spec.call)}"
+        )
     times = spec.times
     if times is not None and not _is_count(times):
-        raise UsageError(f"times= is how many requests the fault hits (1 or more), got {times!r}")
+        raise UsageError(
+            f"times= is how many requests the fault hits (1 or more), got {term(times)}"
+        )
     if not isinstance(spec.optional, bool):
-        raise UsageError(f"optional= is True or False, got {spec.optional!r}")
+        raise UsageError(f"optional= is {term(True)} or {term(False)}, got {term(spec.optional)}")
     if spec.events is not None:
-        _check_events(service, effect, spec)
+        _check_events(service, effect, spec, term)
 
 
 #: The operation whose answer is an event stream that ``events=`` counts the events of.
 STREAMING_OPERATION = "SubscribeToShard"
 
 
-def _check_events(service: str, effect: str, spec: FaultSpec) -> None:
+def _check_events(service: str, effect: str, spec: FaultSpec, term: Term) -> None:
     """``events=N``: a fault in the middle of a SubscribeToShard stream, after N events."""
     events = spec.events
     if isinstance(events, bool) or not isinstance(events, int) or events < 0:
         raise UsageError(
             "events= is how many events a SubscribeToShard stream delivers before the fault "
-            f"(0 or more), got {events!r}"
+            f"(0 or more), got {term(events)}"
         )
     if spec.operation != STREAMING_OPERATION:
         raise UsageError(
             f"events= counts the events of a {STREAMING_OPERATION} stream; give "
-            f"operation={STREAMING_OPERATION!r} (got operation={spec.operation!r})"
+            f"operation={term(STREAMING_OPERATION)} (got operation={term(spec.operation)})"
         )
     if effect == "error":
         carried = stream_errors(service, STREAMING_OPERATION)
         _require_known(
-            spec.error or "", carried, f"{spec.error!r} is not an error its event stream carries"
+            spec.error or "",
+            carried,
+            f"{term(spec.error)} is not an error its event stream carries",
+            term,
         )
     elif effect != "timeout" or spec.timeout != "lost":
         raise UsageError(
             "events= goes with error= (an exception event after N events) or "
-            "timeout='lost' (the connection drops after N events)"
+            f"timeout={term('lost')} (the connection drops after N events)"
         )
 
 
-def make_fault(service: str, spec: FaultSpec) -> Fault:
-    """Check a fault's keywords and build the :class:`Fault` they describe."""
+def make_fault(service: str, spec: FaultSpec, *, term: Term = repr) -> Fault:
+    """Check a fault's keywords and build the :class:`Fault` they describe; a refusal
+    quotes the values given with ``term`` (Python's ``repr`` by default)."""
     given = spec.given_effects()
     if len(given) != 1:
         named = ", ".join(f"{k}=" for k in given) or "none"
@@ -226,8 +242,8 @@ def make_fault(service: str, spec: FaultSpec) -> Fault:
             f"got {named}. Schedule several faults for several effects."
         )
     ((effect, value),) = given.items()
-    _check_scope(service, effect, spec)
-    value, times = CHECKERS[effect](service, value, spec)
+    _check_scope(service, effect, spec, term)
+    value, times = CHECKERS[effect](service, value, spec, term)
     default_times = None if effect == "chaos" else 1
     return Fault(
         service=service,

@@ -16,7 +16,7 @@ from pytest_firehose._engine.fault_checks import make_fault
 from pytest_firehose._engine.fault_keywords import FaultSpec, RecordsSpec
 from pytest_firehose._engine.faults import FaultHandle
 from pytest_firehose._engine.world import World
-from pytest_firehose._errors import ServiceError, StreamKeyError, UsageError
+from pytest_firehose._errors import ServiceError, StreamKeyError, Term, UsageError
 from pytest_firehose._wire.codec import decode_as_written
 from pytest_firehose._wire.validation import unsendable, validate_input
 
@@ -321,10 +321,14 @@ class ServiceHandle(ABC, Generic[Model, StreamHandle]):
     def _find(self, name: str, region: str | None) -> Model:
         """The service model holding stream ``name``: in ``region`` if given, else in the
         default region, else in the one region that has it. The error lists the known ones."""
+        # Each message is worded once, its names quoted by a term (``StreamKeyError``);
+        # the fixes that are Python calls are Python whoever reads them.
+        noun, service = self.noun, self.service
         if not isinstance(name, str):
             raise StreamKeyError(
-                f"{self.noun} names are strings: ask {self.service}['orders'], not "
-                f"{self.service}[{name!r}]"
+                lambda term: (
+                    f"{noun} names are strings: ask {service}['orders'], not {service}[{name!r}]"
+                )
             )
         with self._world.looked():
             everywhere = [model for model, n in self._everywhere() if n == name]
@@ -336,20 +340,32 @@ class ServiceHandle(ABC, Generic[Model, StreamHandle]):
             return found[0]
         regions = tuple(sorted(model.region for model in everywhere))
         if region is not None and regions:
-            problem = f"no {self.noun} {name!r} in {region}; it exists in {', '.join(regions)}"
+
+            def elsewhere(term: Term) -> str:
+                return f"no {noun} {term(name)} in {region}; it exists in {', '.join(regions)}"
+
             raise StreamKeyError(
-                f"{problem}: use {self.service}.stream({name!r}, region={regions[0]!r})",
-                problem=problem,
+                lambda term: (
+                    f"{elsewhere(term)}: use {service}.stream({name!r}, region={regions[0]!r})"
+                ),
+                problem=elsewhere,
                 regions=regions,
             )
         if regions:
-            problem = f"{self.noun} {name!r} exists in several regions ({', '.join(regions)})"
+
+            def several(term: Term) -> str:
+                return f"{noun} {term(name)} exists in several regions ({', '.join(regions)})"
+
             raise StreamKeyError(
-                f"{problem}; use {self.service}.stream({name!r}, region=...)",
-                problem=problem,
+                lambda term: f"{several(term)}; use {service}.stream({name!r}, region=...)",
+                problem=several,
                 regions=regions,
             )
         close = difflib.get_close_matches(name, known, n=1)
-        hint = f" Did you mean {close[0]!r}?" if close else ""
-        listing = ", ".join(repr(k) for k in known) or "none"
-        raise StreamKeyError(f"no {self.noun} {name!r}; known streams: {listing}.{hint}")
+
+        def unknown(term: Term) -> str:
+            hint = f" Did you mean {term(close[0])}?" if close else ""
+            listing = ", ".join(term(k) for k in known) or "none"
+            return f"no {noun} {term(name)}; known streams: {listing}.{hint}"
+
+        raise StreamKeyError(unknown)
