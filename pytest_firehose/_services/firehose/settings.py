@@ -239,8 +239,8 @@ def refusal(found: list[str]) -> ServiceError:
         "pytest-firehose does not model "
         + "; ".join(found)
         + ". It refuses such settings because it runs with unmodelled='error' (ini option "
-        "firehose_unmodelled) or with UnmodelledSettingWarning made an error by a warning "
-        "filter; otherwise it accepts them with a warning.",
+        "firehose_unmodelled, or serve --unmodelled error) or with UnmodelledSettingWarning "
+        "made an error by a warning filter; otherwise it accepts them with a warning.",
     )
 
 
