@@ -51,7 +51,6 @@ def test_create_defaults_to_an_active_direct_put_stream(fake, api):
     assert "Source" not in description
 
 
-@needs_botocore("firehose CreateDeliveryStream.DirectPutSourceConfiguration")
 @pytest.mark.parametrize(
     ("region", "partition"),
     [
@@ -74,6 +73,7 @@ def test_a_streams_arn_names_the_partition_of_its_region(fake, region, partition
     assert fake.firehose.stream("events", region=region).arn == arn
 
 
+@needs_botocore("firehose CreateDeliveryStream.DirectPutSourceConfiguration")
 def test_a_direct_put_streams_throughput_hint_is_described_as_its_source(api):
     api.create_delivery_stream(
         DeliveryStreamName="events", DirectPutSourceConfiguration={"ThroughputHintInMBs": 20}
