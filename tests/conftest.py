@@ -464,3 +464,21 @@ def ask_control(server: Any, method: str, path: str, body: Any = None) -> tuple[
         return response.status, json.loads(response.read())
     finally:
         connection.close()
+
+
+def put_batch(*data: bytes, stream: str = "events") -> list[str]:
+    """PutRecordBatch of ``data`` to delivery stream ``stream`` (us-east-1): the record ids."""
+    client = boto3.client("firehose", region_name="us-east-1")
+    answer = client.put_record_batch(DeliveryStreamName=stream, Records=[{"Data": d} for d in data])
+    return [entry["RecordId"] for entry in answer["RequestResponses"]]
+
+
+def failed_lines(s3: Any, prefix: str, bucket: str = "landing") -> list[dict[str, Any]]:
+    """The records a destination gave up on (one JSON line each) in every object of
+    ``bucket``, each object under ``prefix``."""
+    lines = []
+    for listed in s3.list_objects_v2(Bucket=bucket).get("Contents", []):
+        assert listed["Key"].startswith(prefix), listed["Key"]
+        body = s3.get_object(Bucket=bucket, Key=listed["Key"])["Body"].read()
+        lines += [json.loads(line) for line in body.decode().splitlines()]
+    return lines

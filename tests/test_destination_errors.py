@@ -11,7 +11,7 @@ from typing import Any
 
 import boto3
 import pytest
-from conftest import S3
+from conftest import S3, failed_lines, put_batch
 from moto import mock_aws
 from test_other_destinations import (
     DOMAIN,
@@ -29,22 +29,6 @@ OPENSEARCH = {**SEARCH, "DomainARN": DOMAIN, "RetryOptions": {"DurationInSeconds
 MAPPER_400 = '{"type":"mapper_parsing_exception","reason":"failed to parse"}'
 
 
-def _put(*data: bytes) -> list[str]:
-    client = boto3.client("firehose", region_name="us-east-1")
-    answer = client.put_record_batch(
-        DeliveryStreamName="events", Records=[{"Data": d} for d in data]
-    )
-    return [r["RecordId"] for r in answer["RequestResponses"]]
-
-
-def _failed_lines(s3: Any, prefix: str) -> list[dict[str, Any]]:
-    lines = []
-    for listed in s3.list_objects_v2(Bucket="landing", Prefix=prefix).get("Contents", []):
-        body = s3.get_object(Bucket="landing", Key=listed["Key"])["Body"].read()
-        lines += [json.loads(line) for line in body.decode().splitlines()]
-    return lines
-
-
 def _bad(record: bytes) -> bool:
     return b"bad" in record
 
@@ -59,16 +43,16 @@ def test_refused_documents_are_retried_then_written_to_the_bucket_and_the_rest_d
             "events", AmazonopensearchserviceDestinationConfiguration=OPENSEARCH
         )
         stream.destination_refuses(_bad)
-        _, bad_id, _ = _put(b'{"n":1}', b'{"bad":2}', b'{"n":3}')
+        _, bad_id, _ = put_batch(b'{"n":1}', b'{"bad":2}', b'{"n":3}')
         fake.firehose.flush()
 
         assert stream.delivered == [b'{"n":1}', b'{"n":3}']
         assert stream.pending == [b'{"bad":2}']  # retried within RetryOptions
         fake.firehose.clock.advance(seconds=119)
-        assert _failed_lines(s3, "") == []
+        assert failed_lines(s3, "") == []
 
         fake.firehose.clock.advance(minutes=15)
-        [line] = _failed_lines(s3, "AmazonOpenSearchService-failed/")
+        [line] = failed_lines(s3, "AmazonOpenSearchService-failed/")
 
     assert stream.backed_up == [b'{"bad":2}']
     assert stream.pending == []
@@ -86,7 +70,7 @@ def test_documents_refused_no_more_before_the_retries_run_out_are_delivered(
         "events", AmazonopensearchserviceDestinationConfiguration=OPENSEARCH
     )
     stream.destination_refuses(_bad, error="429")
-    _put(b'{"bad": 1}', b'{"good": 2}')
+    put_batch(b'{"bad": 1}', b'{"good": 2}')
     fake.firehose.flush()
     fake.firehose.clock.advance(seconds=60)
 
@@ -109,9 +93,9 @@ def test_refused_snowflake_rows_go_to_the_bucket_at_once_without_retries(
             "events", SnowflakeDestinationConfiguration=SNOWFLAKE
         )
         stream.destination_refuses(_bad)
-        _put(b'{"bad": 1}', b'{"row": 2}')
+        put_batch(b'{"bad": 1}', b'{"row": 2}')
         fake.firehose.flush()
-        [line] = _failed_lines(s3, "snowflake-failed/")
+        [line] = failed_lines(s3, "snowflake-failed/")
 
     assert stream.backed_up == [b'{"bad": 1}']
     assert stream.delivered == [b'{"row": 2}']
@@ -138,7 +122,7 @@ def test_every_opensearch_kind_refuses_documents(
         "events", **{kind: {**config, "RetryOptions": {"DurationInSeconds": 0}}}
     )
     stream.destination_refuses(_bad, error="409")
-    _put(b'{"bad": 1}', b'{"ok": 2}')
+    put_batch(b'{"bad": 1}', b'{"ok": 2}')
     fake.firehose.flush()
 
     assert stream.delivered == [b'{"ok": 2}']
@@ -159,7 +143,7 @@ def test_the_refusal_sees_each_record_as_delivered(fake: FirehoseFake) -> None:
         },
     )
     stream.destination_refuses(lambda record: record.endswith(b"\n"))
-    _put(b"a")
+    put_batch(b"a")
     fake.firehose.flush()
 
     assert stream.delivered == []
@@ -175,7 +159,7 @@ def test_a_refusal_that_raises_is_reported_and_the_records_wait(fake: FirehoseFa
         raise ValueError("no")
 
     stream.destination_refuses(broken)
-    _put(b"{}")
+    put_batch(b"{}")
     fake.firehose.flush()
 
     assert stream.pending == [b"{}"]
@@ -235,12 +219,12 @@ def test_a_down_destination_names_the_error_it_was_given(fake: FirehoseFake) -> 
             SplunkDestinationConfiguration={**SPLUNK, "RetryOptions": {"DurationInSeconds": 0}},
         )
         stream.destination_down(error="Splunk.InvalidToken")
-        _put(b"a")
+        put_batch(b"a")
         fake.firehose.flush()
         stream.destination_down()  # without an error: the default again
-        _put(b"b")
+        put_batch(b"b")
         fake.firehose.flush()
-        lines = _failed_lines(s3, "splunk-failed/")
+        lines = failed_lines(s3, "splunk-failed/")
 
     assert sorted((line["errorCode"], line["errorMessage"]) for line in lines) == [
         (
@@ -265,7 +249,7 @@ def test_an_acknowledgement_timeout_fails_each_attempt_only_once_the_timeout_pas
     )
     stream.destination_down(error="Splunk.AckTimeout")
     sent = fake.firehose.clock.now()
-    _put(b"a")
+    put_batch(b"a")
     fake.firehose.flush()
     fake.firehose.clock.advance(seconds=179)
     fake.firehose.flush()  # a flush does not cut the wait short
@@ -293,7 +277,7 @@ def test_the_retry_duration_leaves_out_the_waits_for_acknowledgements(
         },
     )
     stream.destination_down(error="Splunk.AckTimeout")
-    _put(b"a")
+    put_batch(b"a")
     fake.firehose.flush()
     # Each attempt waits 200 s; between them the waits for a retry (1 s, doubling) are
     # what counts: they pass 300 s after the 10th attempt, whose wait ends at
@@ -324,7 +308,7 @@ def test_a_stream_moved_to_another_destination_type_forgets_the_scripted_errors(
             "S3Update": S3,
         },
     )
-    _put(b"a")
+    put_batch(b"a")
     fake.firehose.flush()
 
     (obj,) = fake.world.firehose().streams["events"].backed_up

@@ -13,7 +13,7 @@ from typing import Any
 
 import boto3
 import pytest
-from conftest import needs_botocore
+from conftest import failed_lines, needs_botocore, put_batch
 from moto import mock_aws
 from test_other_destinations import DOMAIN, SEARCH
 
@@ -28,23 +28,6 @@ DOCUMENT_IDS = needs_botocore(
 )
 
 
-def _put(*data: bytes) -> list[str]:
-    client = boto3.client("firehose", region_name="us-east-1")
-    answer = client.put_record_batch(
-        DeliveryStreamName="events", Records=[{"Data": d} for d in data]
-    )
-    return [entry["RecordId"] for entry in answer["RequestResponses"]]
-
-
-def _failed_lines(s3: Any) -> list[dict[str, Any]]:
-    lines = []
-    for listed in s3.list_objects_v2(Bucket="landing").get("Contents", []):
-        assert listed["Key"].startswith("AmazonOpenSearchService-failed/")
-        body = s3.get_object(Bucket="landing", Key=listed["Key"])["Body"].read()
-        lines += [json.loads(line) for line in body.decode().splitlines()]
-    return lines
-
-
 def test_each_record_is_a_document_of_the_daily_index_with_its_record_id(
     fake: FirehoseFake,
 ) -> None:
@@ -52,7 +35,7 @@ def test_each_record_is_a_document_of_the_daily_index_with_its_record_id(
         "events", AmazonopensearchserviceDestinationConfiguration=OPENSEARCH
     )
     arrived = fake.firehose.clock.now()
-    first, second = _put(b'{"level": "info", "n": 1}\n', b'{"level": "error", "n": 2}')
+    first, second = put_batch(b'{"level": "info", "n": 1}\n', b'{"level": "error", "n": 2}')
     fake.firehose.flush()
 
     assert stream.documents == [
@@ -101,7 +84,7 @@ def test_the_index_rotates_with_the_arrival(fake: FirehoseFake, period: str, suf
         },
     )
     arrived: datetime = fake.firehose.clock.now()
-    _put(b"{}")
+    put_batch(b"{}")
     fake.firehose.clock.advance(days=40)  # the buffer's 300 s, and far past the period
 
     assert [document["_index"] for document in stream.documents] == ["logs" + suffix(arrived)]
@@ -120,9 +103,9 @@ def test_a_document_names_the_index_and_id_its_failed_record_names(fake: Firehos
             },
         )
         stream.destination_refuses(lambda record: b"false" in record)
-        _put(b'{"keep": false}', b'{"keep": true}')
+        put_batch(b'{"keep": false}', b'{"keep": true}')
         fake.firehose.clock.advance(minutes=30)
-        [line] = _failed_lines(s3)
+        [line] = failed_lines(s3, "AmazonOpenSearchService-failed/")
 
     [document] = stream.documents
     assert document["_source"] == {"keep": True}
@@ -141,7 +124,7 @@ def test_no_document_id_leaves_the_id_to_the_domain(fake: FirehoseFake) -> None:
             "DocumentIdOptions": {"DefaultDocumentIdFormat": "NO_DOCUMENT_ID"},
         },
     )
-    _put(b'{"a": 1}')
+    put_batch(b'{"a": 1}')
     fake.firehose.flush()
 
     assert [(d["_id"], d["_source"]) for d in stream.documents] == [(None, {"a": 1})]
@@ -156,7 +139,7 @@ def test_firehose_default_ids_are_the_record_ids(fake: FirehoseFake) -> None:
             "DocumentIdOptions": {"DefaultDocumentIdFormat": "FIREHOSE_DEFAULT"},
         },
     )
-    ids = _put(b'{"a": 1}', b'{"a": 2}')
+    ids = put_batch(b'{"a": 1}', b'{"a": 2}')
     fake.firehose.flush()
 
     assert [document["_id"] for document in stream.documents] == ids
@@ -168,7 +151,7 @@ def test_a_serverless_collection_makes_its_own_ids_and_does_not_rotate(
     stream = fake.firehose.create_delivery_stream(
         "events", AmazonOpenSearchServerlessDestinationConfiguration=SERVERLESS
     )
-    _put(b'{"a": 1}')
+    put_batch(b'{"a": 1}')
     fake.firehose.flush()
 
     assert stream.documents == [{"_index": "logs", "_id": None, "_type": None, "_source": {"a": 1}}]
@@ -186,11 +169,11 @@ def test_a_record_that_is_no_json_object_fails_as_the_bulk_answer_refuses_it(
         stream = fake.firehose.create_delivery_stream(
             "events", AmazonopensearchserviceDestinationConfiguration=OPENSEARCH
         )
-        _, refused_id = _put(b'{"ok": 1}', record)
+        _, refused_id = put_batch(b'{"ok": 1}', record)
         fake.firehose.flush()
         assert stream.pending == [record]  # retried within RetryOptions
         fake.firehose.clock.advance(minutes=5)
-        [line] = _failed_lines(s3)
+        [line] = failed_lines(s3, "AmazonOpenSearchService-failed/")
 
     assert [document["_source"] for document in stream.documents] == [{"ok": 1}]
     assert stream.backed_up == [record]
@@ -210,7 +193,7 @@ def test_a_record_that_is_no_json_object_is_backed_up_in_memory_without_moto(
             "RetryOptions": {"DurationInSeconds": 0},
         },
     )
-    _put(b"plain text", b'{"ok": 1}')
+    put_batch(b"plain text", b'{"ok": 1}')
     fake.firehose.flush()
 
     assert stream.backed_up == [b"plain text"]
@@ -226,7 +209,7 @@ def test_a_down_cluster_receives_no_documents_until_it_is_back(fake: FirehoseFak
         "events", AmazonopensearchserviceDestinationConfiguration=OPENSEARCH
     )
     stream.destination_down()
-    _put(b'{"a": 1}')
+    put_batch(b'{"a": 1}')
     fake.firehose.flush()
     assert stream.documents == []
 
@@ -244,7 +227,7 @@ def test_every_document_is_backed_up_with_all_documents(fake: FirehoseFake) -> N
             "S3BackupMode": "AllDocuments",
         },
     )
-    _put(b'{"a": 1}', b"no document")
+    put_batch(b'{"a": 1}', b"no document")
     fake.firehose.clock.advance(minutes=10)
 
     assert [document["_source"] for document in stream.documents] == [{"a": 1}]

@@ -13,6 +13,7 @@ from typing import Any
 
 import boto3
 import pytest
+from conftest import failed_lines, put_batch
 from moto import mock_aws
 from test_other_destinations import SPLUNK
 
@@ -27,26 +28,9 @@ INVALID_DATA_FORMAT = (
 )
 
 
-def _put(*data: bytes) -> list[str]:
-    client = boto3.client("firehose", region_name="us-east-1")
-    answer = client.put_record_batch(
-        DeliveryStreamName="events", Records=[{"Data": d} for d in data]
-    )
-    return [entry["RecordId"] for entry in answer["RequestResponses"]]
-
-
-def _failed_lines(s3: Any) -> list[dict[str, Any]]:
-    lines = []
-    for listed in s3.list_objects_v2(Bucket="landing").get("Contents", []):
-        assert listed["Key"].startswith("splunk-failed/")
-        body = s3.get_object(Bucket="landing", Key=listed["Key"])["Body"].read()
-        lines += [json.loads(line) for line in body.decode().splitlines()]
-    return lines
-
-
 def test_an_event_endpoint_receives_each_event_with_its_metadata(fake: FirehoseFake) -> None:
     stream = fake.firehose.create_delivery_stream("events", SplunkDestinationConfiguration=EVENT)
-    _put(
+    put_batch(
         b'{"event": {"level": "error"}, "time": 1700000000.5, "host": "web-1", '
         b'"source": "app", "sourcetype": "_json", "index": "ops", "fields": {"team": "a"}}\n',
         b'{"event": "plain text"}',
@@ -69,7 +53,7 @@ def test_an_event_endpoint_receives_each_event_with_its_metadata(fake: FirehoseF
 
 def test_a_record_may_hold_several_events_one_after_another(fake: FirehoseFake) -> None:
     stream = fake.firehose.create_delivery_stream("events", SplunkDestinationConfiguration=EVENT)
-    _put(b'{"event": 1}{"event": [2]}\n  {"event": "three", "host": "h"}', b'{"event": 4}')
+    put_batch(b'{"event": 1}{"event": [2]}\n  {"event": "three", "host": "h"}', b'{"event": 4}')
     fake.firehose.flush()
 
     assert [event["event"] for event in stream.events] == [1, [2], "three", 4]
@@ -82,7 +66,7 @@ def test_a_record_may_hold_several_events_one_after_another(fake: FirehoseFake) 
 
 def test_a_blank_record_adds_no_event_and_is_delivered(fake: FirehoseFake) -> None:
     stream = fake.firehose.create_delivery_stream("events", SplunkDestinationConfiguration=EVENT)
-    _put(b"\n", b'{"event": "a"}')
+    put_batch(b"\n", b'{"event": "a"}')
     fake.firehose.flush()
 
     assert stream.delivered == [b"\n", b'{"event": "a"}']
@@ -93,9 +77,9 @@ def test_a_raw_endpoint_receives_each_request_as_the_records_concatenated(
     fake: FirehoseFake,
 ) -> None:
     stream = fake.firehose.create_delivery_stream("events", SplunkDestinationConfiguration=RAW)
-    _put(b"first line\n", b"no newline", b"{not an event}\n")
+    put_batch(b"first line\n", b"no newline", b"{not an event}\n")
     fake.firehose.flush()
-    _put(b"next request\n")
+    put_batch(b"next request\n")
     fake.firehose.flush()
 
     assert stream.events == [
@@ -132,12 +116,12 @@ def test_a_record_that_is_no_hec_event_is_retried_then_written_to_splunk_failed(
         stream = fake.firehose.create_delivery_stream(
             "events", SplunkDestinationConfiguration=EVENT
         )
-        _, refused_id = _put(b'{"event": "ok"}', record)
+        _, refused_id = put_batch(b'{"event": "ok"}', record)
         fake.firehose.flush()
         assert stream.pending == [record]  # retried within RetryOptions
-        assert _failed_lines(s3) == []
+        assert failed_lines(s3, "splunk-failed/") == []
         fake.firehose.clock.advance(minutes=2)
-        [line] = _failed_lines(s3)
+        [line] = failed_lines(s3, "splunk-failed/")
 
     assert stream.events == [{"event": "ok", **NO_METADATA}]
     assert stream.delivered == [b'{"event": "ok"}']
@@ -155,7 +139,7 @@ def test_a_record_that_is_no_hec_event_is_retried_then_written_to_splunk_failed(
 def test_indexed_fields_may_be_lists_of_values(fake: FirehoseFake) -> None:
     """HEC indexes a list of values as a multi-value field; only nesting is refused."""
     stream = fake.firehose.create_delivery_stream("events", SplunkDestinationConfiguration=EVENT)
-    _put(b'{"event": "a", "fields": {"club": "glee", "wins": ["regionals", "nationals"]}}')
+    put_batch(b'{"event": "a", "fields": {"club": "glee", "wins": ["regionals", "nationals"]}}')
     fake.firehose.flush()
 
     [event] = stream.events
@@ -165,7 +149,7 @@ def test_indexed_fields_may_be_lists_of_values(fake: FirehoseFake) -> None:
 
 def test_a_raw_endpoint_takes_what_an_event_endpoint_refuses(fake: FirehoseFake) -> None:
     stream = fake.firehose.create_delivery_stream("events", SplunkDestinationConfiguration=RAW)
-    _put(b'{"no": "event"}', b"\xff")
+    put_batch(b'{"no": "event"}', b"\xff")
     fake.firehose.flush()
 
     assert stream.delivered == [b'{"no": "event"}', b"\xff"]
@@ -175,7 +159,7 @@ def test_a_raw_endpoint_takes_what_an_event_endpoint_refuses(fake: FirehoseFake)
 def test_a_down_endpoint_receives_nothing_until_it_is_back(fake: FirehoseFake) -> None:
     stream = fake.firehose.create_delivery_stream("events", SplunkDestinationConfiguration=EVENT)
     stream.destination_down(error="Splunk.ServerError")
-    _put(b'{"event": "a"}')
+    put_batch(b'{"event": "a"}')
     fake.firehose.flush()
     assert stream.events == []
 
@@ -195,7 +179,7 @@ def test_an_update_to_the_event_endpoint_applies_to_the_next_delivery(
         DestinationId="destinationId-000000000001",
         SplunkDestinationUpdate={"HECEndpointType": "Event"},
     )
-    _put(b'{"event": "a"}', b"raw text")
+    put_batch(b'{"event": "a"}', b"raw text")
     fake.firehose.flush()
 
     assert stream.events == [{"event": "a", **NO_METADATA}]
@@ -230,7 +214,7 @@ def test_a_transformation_can_make_records_into_events(fake: FirehoseFake) -> No
             "ProcessingConfiguration": {"Enabled": True, "Processors": [processor]},
         },
     )
-    _put(b"disk full\n")
+    put_batch(b"disk full\n")
     fake.firehose.clock.advance(minutes=5)
 
     assert [(e["event"], e["sourcetype"]) for e in stream.events] == [("disk full", "app:log")]
@@ -258,7 +242,7 @@ def test_refusing_single_events_stays_off_record_and_says_how_they_fail(
 
 def test_other_destinations_receive_no_events(fake: FirehoseFake) -> None:
     stream = fake.firehose.create_delivery_stream("events")
-    _put(b'{"event": "a"}')
+    put_batch(b'{"event": "a"}')
     fake.firehose.flush()
 
     assert stream.delivered == [b'{"event": "a"}']
