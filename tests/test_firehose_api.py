@@ -349,6 +349,49 @@ def check_creating_stream(creating: FirehoseFake, api: Any) -> None:
     api.delete_delivery_stream(DeliveryStreamName="events")
 
 
+def test_a_deleted_stream_is_deleting_for_the_creation_delay():
+    with FirehoseFake(region=REGION, creation_delay=30) as fake:
+        api = ShapeChecked(boto3.client("firehose", region_name=REGION))
+        clock = fake.firehose.clock
+        create_s3(api)
+        clock.advance(seconds=30)
+        account = fake.world.account_id
+
+        api.delete_delivery_stream(DeliveryStreamName="events")
+
+        assert describe(api)["DeliveryStreamStatus"] == "DELETING"
+        assert api.list_delivery_streams()["DeliveryStreamNames"] == ["events"]
+        # A DELETING stream may still take records (DOC: DeleteDeliveryStream).
+        assert put(api, b"late")["FailedPutCount"] == 0
+        assert fake.firehose["events"].records == [b"late"]
+        api.delete_delivery_stream(DeliveryStreamName="events")
+        updating = refused(
+            api.update_destination,
+            DeliveryStreamName="events",
+            CurrentDeliveryStreamVersionId="1",
+            DestinationId=DESTINATION_ID,
+            ExtendedS3DestinationUpdate={"Prefix": "late/"},
+        )
+        assert updating["Error"] == {
+            "Code": "ResourceInUseException",
+            "Message": f"Firehose events under account {account} is in DELETING state and "
+            "cannot be updated.",
+        }
+        again = refused(api.create_delivery_stream, DeliveryStreamName="events")
+        assert again["Error"]["Code"] == "ResourceInUseException"
+        clock.advance(seconds=29)
+        assert describe(api)["DeliveryStreamStatus"] == "DELETING"
+
+        clock.advance(seconds=1)
+
+        assert api.list_delivery_streams()["DeliveryStreamNames"] == []
+        error = refused(api.describe_delivery_stream, DeliveryStreamName="events")["Error"]
+        assert error["Code"] == "ResourceNotFoundException"
+        assert "events" not in fake.firehose
+        create_s3(api)
+        assert describe(api)["DeliveryStreamStatus"] == "CREATING"
+
+
 # --------------------------------------------------------------------------- unknown stream
 
 STREAM_CALLS = {

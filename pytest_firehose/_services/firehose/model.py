@@ -71,6 +71,7 @@ from pytest_firehose._services.firehose.stream_settings import (
 )
 from pytest_firehose._services.firehose.streams import (
     DESTINATION_ID,
+    GONE,
     DeliveryStream,
     KinesisSource,
     event_source,
@@ -319,9 +320,15 @@ class FirehoseService(Puts, StreamSettings, Settling, ServiceBase):
         stream = self.stream(name)
         if stream.status == "CREATING":
             raise self._not_active(stream, "deleted")
-        del self.streams[name]
-        self._sourced.pop(name, None)
-        self._usage.pop(name, None)
+        if stream.status == "DELETING":
+            return {}
+        if not self.creation_delay:
+            self._remove(stream)
+            return {}
+        # DELETING for as long as a creation takes, then gone; meanwhile it is described
+        # and listed, and takes puts and delivers as before (DOC: DeleteDeliveryStream).
+        stream.status = "DELETING"
+        stream.transitions.append((self.clock.now() + self.creation_delay, "status", GONE))
         return {}
 
     def update_destination(self, params: dict[str, Any]) -> dict[str, Any]:
