@@ -106,8 +106,8 @@ class StreamInputs:
         """Hand an MSKAsSource stream ``values`` (Kafka record values, bytes) as its topic's
         ``partition`` gets them: at the partition's next offsets (from 0, or from
         ``offset``), with the Kafka ``timestamp`` (the fake clock's now when not given). The
-        stream reads those at or after its start position (``ReadFromTimestamp``, else its
-        creation) at once; older ones stay unread. Returns the offsets they were given."""
+        stream reads those at or after its start position (``ReadFromTimestamp``, else the
+        instant it became ACTIVE) at once; older ones stay unread. Returns the offsets they were given."""
         self._fed_as("put_from_msk", "MSKAsSource")
         with self._world.touched():
             return self._service.put_from_msk(

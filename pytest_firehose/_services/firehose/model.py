@@ -236,7 +236,10 @@ class FirehoseService(Puts, StreamSettings, Settling, ServiceBase):
             }
         elif stream_type == MSK_SOURCE:
             msk = params["MSKSourceConfiguration"]
-            source = {"MSKSourceDescription": {**msk, "DeliveryStartTimestamp": self.clock.now()}}
+            # DOC (MSKSourceDescription): reading starts at ReadFromTimestamp, by default
+            # the instant the stream becomes ACTIVE.
+            start = msk.get("ReadFromTimestamp", self.clock.now() + self.creation_delay)
+            source = {"MSKSourceDescription": {**msk, "DeliveryStartTimestamp": start}}
         elif stream_type == DATABASE_SOURCE:
             database = params["DatabaseSourceConfiguration"]
             reader = DatabaseSource.from_config(database)
@@ -281,7 +284,7 @@ class FirehoseService(Puts, StreamSettings, Settling, ServiceBase):
         stream.delivery.tables = self.glue_tables.find
         stream.delivery.back_up(backup, stream.created_at, self.ids)
         if stream_type == MSK_SOURCE:
-            stream.msk = MskTopic(msk.get("ReadFromTimestamp", stream.created_at))
+            stream.msk = MskTopic(start)
         elif stream_type == DATABASE_SOURCE:
             stream.database = reader
         if stream.source_arn is not None:
