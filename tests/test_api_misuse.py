@@ -47,6 +47,28 @@ def test_glue_table_refuses_columns_that_are_not_pairs_of_a_name_and_a_hive_type
         fake.firehose.glue_table("web", "clicks", columns)
 
 
+@pytest.mark.parametrize(
+    ("columns", "message"),
+    [
+        (
+            {"id": "bigint", "page": "string", "ID": "string"},
+            r"glue_table\('web', 'clicks', \.\.\.\): columns 'id' and 'ID' differ only in "
+            r"case, and Glue column names are lower case, so they would name one column: give "
+            r"each column a name of its own",
+        ),
+        ([("id", "bigint"), ("id", "string")], r"column 'id' is given twice"),
+    ],
+    ids=["case", "twice"],
+)
+def test_glue_table_refuses_two_columns_of_one_name(
+    fake: FirehoseFake, columns: Any, message: str
+) -> None:
+    with pytest.raises(UsageError, match=message):
+        fake.firehose.glue_table("web", "clicks", columns)
+    with pytest.raises(KeyError):
+        fake.firehose.glue_columns("web", "clicks")
+
+
 def test_glue_table_refuses_a_type_nested_too_deeply_to_read(fake: FirehoseFake) -> None:
     pytest.importorskip("pyarrow")
     deep = "array<" * 5000 + "int" + ">" * 5000

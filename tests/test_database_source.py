@@ -242,8 +242,19 @@ def test_describe_shows_the_database_source_as_configured(fake: FirehoseFake, ap
             },
             "Tables.Include pattern 'shop.(' is not a valid regular expression",
         ),
+        (
+            {
+                "IcebergDestinationConfiguration": ICEBERG,
+                "DatabaseSourceConfiguration": {
+                    **SOURCE,
+                    "SurrogateKeys": ["shop.events.id", "shop.events.seq", "shop.events.id"],
+                },
+            },
+            "DatabaseSourceConfiguration.SurrogateKeys names each column once; shop.events.id "
+            "is given more than once.",
+        ),
     ],
-    ids=["s3", "none", "lambda", "bad-pattern"],
+    ids=["s3", "none", "lambda", "bad-pattern", "key-twice"],
 )
 def test_create_refuses_what_a_database_source_cannot_have(
     api: Any, change: dict[str, Any], says: str

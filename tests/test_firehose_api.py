@@ -349,6 +349,49 @@ def check_creating_stream(creating: FirehoseFake, api: Any) -> None:
     api.delete_delivery_stream(DeliveryStreamName="events")
 
 
+def test_a_deleted_stream_is_deleting_for_the_creation_delay():
+    with FirehoseFake(region=REGION, creation_delay=30) as fake:
+        api = ShapeChecked(boto3.client("firehose", region_name=REGION))
+        clock = fake.firehose.clock
+        create_s3(api)
+        clock.advance(seconds=30)
+        account = fake.world.account_id
+
+        api.delete_delivery_stream(DeliveryStreamName="events")
+
+        assert describe(api)["DeliveryStreamStatus"] == "DELETING"
+        assert api.list_delivery_streams()["DeliveryStreamNames"] == ["events"]
+        # A DELETING stream may still take records (DOC: DeleteDeliveryStream).
+        assert put(api, b"late")["FailedPutCount"] == 0
+        assert fake.firehose["events"].records == [b"late"]
+        api.delete_delivery_stream(DeliveryStreamName="events")
+        updating = refused(
+            api.update_destination,
+            DeliveryStreamName="events",
+            CurrentDeliveryStreamVersionId="1",
+            DestinationId=DESTINATION_ID,
+            ExtendedS3DestinationUpdate={"Prefix": "late/"},
+        )
+        assert updating["Error"] == {
+            "Code": "ResourceInUseException",
+            "Message": f"Firehose events under account {account} is in DELETING state and "
+            "cannot be updated.",
+        }
+        again = refused(api.create_delivery_stream, DeliveryStreamName="events")
+        assert again["Error"]["Code"] == "ResourceInUseException"
+        clock.advance(seconds=29)
+        assert describe(api)["DeliveryStreamStatus"] == "DELETING"
+
+        clock.advance(seconds=1)
+
+        assert api.list_delivery_streams()["DeliveryStreamNames"] == []
+        error = refused(api.describe_delivery_stream, DeliveryStreamName="events")["Error"]
+        assert error["Code"] == "ResourceNotFoundException"
+        assert "events" not in fake.firehose
+        create_s3(api)
+        assert describe(api)["DeliveryStreamStatus"] == "CREATING"
+
+
 # --------------------------------------------------------------------------- unknown stream
 
 STREAM_CALLS = {
@@ -607,6 +650,47 @@ def test_encryption_calls_are_limited_to_25_a_stream_in_24_hours(fake, api):
     fake.firehose.clock.advance(hours=24, minutes=-25)
     api.stop_delivery_stream_encryption(DeliveryStreamName="events")
     assert describe(api)["DeliveryStreamEncryptionConfiguration"]["Status"] == "DISABLED"
+
+
+@pytest.mark.parametrize("first", ["start", "stop"])
+def test_encryption_calls_are_refused_while_a_change_is_under_way(first):
+    with FirehoseFake(region=REGION, encryption_delay=10) as fake:
+        api = ShapeChecked(boto3.client("firehose", region_name=REGION))
+        api.create_delivery_stream(DeliveryStreamName="events")
+        if first == "stop":
+            api.start_delivery_stream_encryption(DeliveryStreamName="events")
+            fake.firehose.clock.advance(seconds=10)
+        calls = {
+            "start": api.start_delivery_stream_encryption,
+            "stop": api.stop_delivery_stream_encryption,
+        }
+        calls[first](DeliveryStreamName="events")
+        changing = describe(api)["DeliveryStreamEncryptionConfiguration"]["Status"]
+        assert changing == {"start": "ENABLING", "stop": "DISABLING"}[first]
+        account = fake.world.account_id
+
+        for operation, call in (
+            ("StartDeliveryStreamEncryption", calls["start"]),
+            ("StopDeliveryStreamEncryption", calls["stop"]),
+        ):
+            response = refused(call, DeliveryStreamName="events")
+            assert response["Error"] == {
+                "Code": "ResourceInUseException",
+                "Message": f"Firehose events under account {account} has its encryption in "
+                f"{changing} state; {operation} can be called once it is ENABLED or DISABLED.",
+            }
+            assert response["ResponseMetadata"]["HTTPStatusCode"] == 400
+
+        fake.firehose.clock.advance(seconds=10)
+        final = {"start": "ENABLED", "stop": "DISABLED"}[first]
+        assert describe(api)["DeliveryStreamEncryptionConfiguration"]["Status"] == final
+        # The refused calls were not counted: 24 more fit in the day.
+        used = 2 if first == "stop" else 1
+        for turn in range(25 - used):
+            list(calls.values())[turn % 2](DeliveryStreamName="events")
+            fake.firehose.clock.advance(seconds=10)
+        limited = refused(calls["start"], DeliveryStreamName="events")
+        assert limited["Error"]["Code"] == "LimitExceededException"
 
 
 # --------------------------------------------------------------------------- tags

@@ -326,6 +326,32 @@ def test_without_read_from_timestamp_records_before_the_stream_are_not_read(
     assert stream.records == [b"after\n"]
 
 
+def test_reading_starts_when_the_stream_becomes_active() -> None:
+    with FirehoseFake(region=REGION, creation_delay=30) as fake:
+        created = fake.firehose.clock.now()
+        stream = msk_stream(fake)
+        active = created + timedelta(seconds=30)
+        source = describe(boto3.client("firehose", region_name=REGION))["Source"]
+        assert source["MSKSourceDescription"]["DeliveryStartTimestamp"] == active
+        fake.firehose.clock.advance(seconds=30)
+
+        stream.put_from_msk(b"while creating\n", timestamp=active - timedelta(seconds=1))
+        stream.put_from_msk(b"active\n", timestamp=active)
+
+        assert stream.records == [b"active\n"]
+
+
+@needs_botocore("firehose CreateDeliveryStream.MSKSourceConfiguration.ReadFromTimestamp")
+def test_the_delivery_start_is_read_from_timestamp_when_given(fake: FirehoseFake) -> None:
+    # A timestamp goes over the wire in whole seconds, as botocore sends it.
+    read_from = (fake.firehose.clock.now() - timedelta(hours=1)).replace(microsecond=0)
+    msk_stream(fake, {**MSK, "ReadFromTimestamp": read_from})
+
+    source = describe(boto3.client("firehose", region_name=REGION))["Source"]
+
+    assert source["MSKSourceDescription"]["DeliveryStartTimestamp"] == read_from
+
+
 # --------------------------------------------------------------------------- misuse
 
 

@@ -5,6 +5,7 @@ evaluated."""
 from __future__ import annotations
 
 import re
+import warnings
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -55,6 +56,19 @@ def test_a_quoted_literal_in_a_timestamp_pattern_is_kept(fake, client):
     )
     arrived = fake.firehose["events"].records[0].arrived_at
     assert key.startswith(f"t={arrived:%Y-%m-%dT%H}/events-1-")
+
+
+def test_two_quotes_in_a_timestamp_pattern_write_one_as_java_time_does(fake, client):
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # nothing in these patterns goes unwritten
+        (key,) = keys_for(
+            fake,
+            client,
+            Prefix="t=!{timestamp:HH''mm}/at=!{timestamp:HH'o''clock'}/q=!{timestamp:''''}/",
+            ErrorOutputPrefix="errors/",
+        )
+    arrived = fake.firehose["events"].records[0].arrived_at
+    assert key.startswith(f"t={arrived:%H}'{arrived:%M}/at={arrived:%H}o'clock/q='/events-1-")
 
 
 def test_expressions_need_an_error_output_prefix(client):

@@ -86,7 +86,9 @@ class DeliveredObject:
 _EXPRESSION = re.compile(r"!\{([A-Za-z]+):([^}]*)\}")
 #: java.time.DateTimeFormatter letters -> strftime, for the patterns prefixes use.
 _JAVA_TIME = {"yyyy": "%Y", "yy": "%y", "MM": "%m", "dd": "%d", "HH": "%H", "mm": "%M", "ss": "%S"}
-_JAVA_TOKEN = re.compile(r"'[^']*'|([A-Za-z])\1*|.", re.DOTALL)
+#: A quoted literal (``''`` inside it is a quote), a run of one pattern letter, or any other
+#: character; a quote that opens no closed literal is a token of its own.
+_JAVA_TOKEN = re.compile(r"'(?:[^']|'')*'|([A-Za-z])\1*|.", re.DOTALL)
 _RANDOM_ALPHABET = "abcdefghijklmnopqrstuvwxyz0123456789"
 
 
@@ -118,8 +120,9 @@ def _java_time(pattern: str, at: datetime) -> str:
     out = []
     for match in _JAVA_TOKEN.finditer(pattern):
         token = match.group(0)
-        if token.startswith("'"):
-            out.append(token[1:-1])
+        if token.startswith("'") and len(token) > 1:
+            # java.time: '' alone writes a quote, as does '' inside quoted text.
+            out.append(token[1:-1].replace("''", "'") or "'")
         elif token in _JAVA_TIME:
             out.append(at.strftime(_JAVA_TIME[token]))
         else:

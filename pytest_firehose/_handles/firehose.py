@@ -39,7 +39,9 @@ def _outside_lock(world: World, handler: Handler) -> Handler:
 
 def _column_pairs(where: str, columns: object) -> tuple[tuple[str, str], ...]:
     """A Glue table's (name, Hive type) columns, given as a mapping or as pairs; refused
-    unless each is a pair of strings, and there is one at least."""
+    unless each is a pair of strings, there is one at least, and no two names are the same
+    but for case (Glue's column names are lower case: DOC, Athena's "Name databases,
+    tables, and columns"; a conversion reads them so)."""
     shape = (
         f"{where}: columns are a mapping of column name to Hive type, "
         '{"id": "bigint", "tags": "array<string>"}, or (name, type) pairs of strings'
@@ -60,6 +62,15 @@ def _column_pairs(where: str, columns: object) -> tuple[tuple[str, str], ...]:
         if not isinstance(kind, str):
             raise UsageError(
                 f"{shape}; the type of column {name!r} is {kind!r}, not a string such as 'int'"
+            )
+        same = [given for given, _ in pairs if given.lower() == name.lower()]
+        if same and same[0] == name:
+            raise UsageError(f"{where}: column {name!r} is given twice; a table has it once")
+        if same:
+            raise UsageError(
+                f"{where}: columns {same[0]!r} and {name!r} differ only in case, and Glue "
+                "column names are lower case, so they would name one column: give each "
+                "column a name of its own, in lower case"
             )
         pairs.append((name, kind))
     if not pairs:

@@ -6,7 +6,6 @@ from collections.abc import Callable, Iterable
 from datetime import timedelta
 from typing import Any
 
-from pytest_firehose._destinations.cloudwatch_logs import log_events_record
 from pytest_firehose._engine.calls import Call
 from pytest_firehose._engine.world import World
 from pytest_firehose._errors import ServiceError, UsageError
@@ -18,6 +17,7 @@ from pytest_firehose._handles.base import (
     refuse_twice_given,
     run_as_sent,
 )
+from pytest_firehose._handles.log_events import LogEventsInput
 from pytest_firehose._handles.stream_readers import Source, default_role, event_for
 from pytest_firehose._handles.trigger_creation import new_trigger
 from pytest_firehose._handles.triggers import KinesisTrigger
@@ -30,7 +30,7 @@ from pytest_firehose._services.kinesis.streams import KinesisRecord, KinesisStre
 from pytest_firehose._wire.validation import validate_input
 
 
-class KinesisStreamHandle:
+class KinesisStreamHandle(LogEventsInput[KinesisRecord]):
     """A Kinesis data stream as a test sees it: what it accepted, by shard.
 
     The handle stays with its stream: once the stream is deleted, its records, shards and
@@ -188,40 +188,20 @@ class KinesisStreamHandle:
         if message is not None:
             raise AssertionError(message)
 
-    def put_log_events(
-        self,
-        messages: Iterable[str],
-        *,
-        log_group: str = "/test/log-group",
-        log_stream: str = "test-log-stream",
-        subscription_filter: str = "test-filter",
-    ) -> KinesisRecord:
-        """Put ``messages`` as one batch of log events a CloudWatch Logs subscription
-        filter sends to the stream: one record, the gzip of the ``DATA_MESSAGE`` JSON
-        (``owner`` the stream's account, each event's ``timestamp`` the fake clock's now),
-        with the log stream's name as its partition key. Returns the record."""
-        self._live("stream to put to")
-        with self._world.touched():
-            model = self._model
-            data = log_events_record(
-                messages,
-                owner=model.account_id,
-                log_group=log_group,
-                log_stream=log_stream,
-                subscription_filter=subscription_filter,
-                at=model.clock.now(),
-                ids=model.ids,
-            )
-            params = {"StreamName": self.name, "Data": data, "PartitionKey": log_stream[:256]}
-            try:
-                validate_input("kinesis", "PutRecord", params)
-                model.put_record(params)
-            except ServiceError as error:
-                raise UsageError(
-                    f"put_log_events: Kinesis would answer CloudWatch Logs {error.code}: "
-                    f"{error.message}"
-                ) from None
-            return self._stream.records[-1]
+    def _log_service(self) -> KinesisService:
+        return self._model
+
+    def _take_log_record(self, record: bytes, log_stream: str) -> KinesisRecord:
+        params = {"StreamName": self.name, "Data": record, "PartitionKey": log_stream[:256]}
+        try:
+            validate_input("kinesis", "PutRecord", params)
+            self._model.put_record(params)
+        except ServiceError as error:
+            raise UsageError(
+                f"put_log_events: Kinesis would answer CloudWatch Logs {error.code}: "
+                f"{error.message}"
+            ) from None
+        return self._stream.records[-1]
 
     def lambda_event(
         self, records: Iterable[KinesisRecord] | None = None, *, role: str | None = None

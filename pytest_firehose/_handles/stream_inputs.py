@@ -8,8 +8,9 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from pytest_firehose._destinations.cloudwatch_logs import MAX_RECORD_BYTES, log_events_record
+from pytest_firehose._destinations.cloudwatch_logs import MAX_RECORD_BYTES
 from pytest_firehose._errors import ServiceError, UsageError
+from pytest_firehose._handles.log_events import LogEventsInput
 
 if TYPE_CHECKING:
     from pytest_firehose._engine.world import World
@@ -26,7 +27,7 @@ _FED_BY = {
 }
 
 
-class StreamInputs:
+class StreamInputs(LogEventsInput[bytes]):
     """The inputs of a delivery stream's handle besides boto3's puts."""
 
     _world: World
@@ -49,30 +50,10 @@ class StreamInputs:
             payloads.append(bytes(record))
         self._put_from_logs(payloads)
 
-    def put_log_events(
-        self,
-        messages: Iterable[str],
-        *,
-        log_group: str = "/test/log-group",
-        log_stream: str = "test-log-stream",
-        subscription_filter: str = "test-filter",
-    ) -> bytes:
-        """Put ``messages`` as one batch of log events a CloudWatch Logs subscription
-        filter sends: one record, the gzip of the ``DATA_MESSAGE`` JSON (``owner`` the
-        stream's account, each event's ``timestamp`` the fake clock's now). Returns the
-        record, as the error output would hold it."""
-        with self._world.touched():
-            self._live("stream to put to")
-            service = self._service
-            record = log_events_record(
-                messages,
-                owner=service.account_id,
-                log_group=log_group,
-                log_stream=log_stream,
-                subscription_filter=subscription_filter,
-                at=service.clock.now(),
-                ids=service.ids,
-            )
+    def _log_service(self) -> FirehoseService:
+        return self._service
+
+    def _take_log_record(self, record: bytes, log_stream: str) -> bytes:
         self._put_from_logs([record])
         return record
 
@@ -106,8 +87,9 @@ class StreamInputs:
         """Hand an MSKAsSource stream ``values`` (Kafka record values, bytes) as its topic's
         ``partition`` gets them: at the partition's next offsets (from 0, or from
         ``offset``), with the Kafka ``timestamp`` (the fake clock's now when not given). The
-        stream reads those at or after its start position (``ReadFromTimestamp``, else its
-        creation) at once; older ones stay unread. Returns the offsets they were given."""
+        stream reads those at or after its start position (``ReadFromTimestamp``, else the
+        instant it became ACTIVE) at once; older ones stay unread. Returns the offsets they
+        were given."""
         self._fed_as("put_from_msk", "MSKAsSource")
         with self._world.touched():
             return self._service.put_from_msk(

@@ -78,6 +78,20 @@ def _selection(config: Mapping[str, Any], member: str) -> _Selection:
     return _Selection(compiled["Include"], compiled["Exclude"])
 
 
+def _surrogate_keys(config: Mapping[str, Any]) -> tuple[str, ...]:
+    """``config``'s ``SurrogateKeys``, each naming its column once: a column named twice
+    refuses the request (a key lists a column once; the text is the fake's)."""
+    keys = tuple(config.get("SurrogateKeys") or ())
+    twice = sorted({key for key in keys if keys.count(key) > 1})
+    if twice:
+        raise ServiceError(
+            "InvalidArgumentException",
+            f"DatabaseSourceConfiguration.SurrogateKeys names each column once; "
+            f"{', '.join(twice)} is given more than once.",
+        )
+    return keys
+
+
 def check_destination(kind: str | None, config: Mapping[str, Any]) -> None:
     """Refuse a destination a DatabaseAsSource stream cannot have: any but Apache Iceberg
     Tables, and a processor of its records (the developer guide sets such a stream up with
@@ -148,7 +162,7 @@ class DatabaseSource:
             databases=_selection(config, "Databases"),
             tables=_selection(config, "Tables"),
             columns=_selection(config, "Columns"),
-            surrogate_keys=tuple(config.get("SurrogateKeys") or ()),
+            surrogate_keys=_surrogate_keys(config),
             watermark_table=config["SnapshotWatermarkTable"],
         )
 

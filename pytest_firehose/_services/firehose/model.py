@@ -71,6 +71,7 @@ from pytest_firehose._services.firehose.stream_settings import (
 )
 from pytest_firehose._services.firehose.streams import (
     DESTINATION_ID,
+    GONE,
     DeliveryStream,
     KinesisSource,
     event_source,
@@ -235,7 +236,10 @@ class FirehoseService(Puts, StreamSettings, Settling, ServiceBase):
             }
         elif stream_type == MSK_SOURCE:
             msk = params["MSKSourceConfiguration"]
-            source = {"MSKSourceDescription": {**msk, "DeliveryStartTimestamp": self.clock.now()}}
+            # DOC (MSKSourceDescription): reading starts at ReadFromTimestamp, by default
+            # the instant the stream becomes ACTIVE.
+            start = msk.get("ReadFromTimestamp", self.clock.now() + self.creation_delay)
+            source = {"MSKSourceDescription": {**msk, "DeliveryStartTimestamp": start}}
         elif stream_type == DATABASE_SOURCE:
             database = params["DatabaseSourceConfiguration"]
             reader = DatabaseSource.from_config(database)
@@ -280,7 +284,7 @@ class FirehoseService(Puts, StreamSettings, Settling, ServiceBase):
         stream.delivery.tables = self.glue_tables.find
         stream.delivery.back_up(backup, stream.created_at, self.ids)
         if stream_type == MSK_SOURCE:
-            stream.msk = MskTopic(msk.get("ReadFromTimestamp", stream.created_at))
+            stream.msk = MskTopic(start)
         elif stream_type == DATABASE_SOURCE:
             stream.database = reader
         if stream.source_arn is not None:
@@ -319,9 +323,15 @@ class FirehoseService(Puts, StreamSettings, Settling, ServiceBase):
         stream = self.stream(name)
         if stream.status == "CREATING":
             raise self._not_active(stream, "deleted")
-        del self.streams[name]
-        self._sourced.pop(name, None)
-        self._usage.pop(name, None)
+        if stream.status == "DELETING":
+            return {}
+        if not self.creation_delay:
+            self._remove(stream)
+            return {}
+        # DELETING for as long as a creation takes, then gone; meanwhile it is described
+        # and listed, and takes puts and delivers as before (DOC: DeleteDeliveryStream).
+        stream.status = "DELETING"
+        stream.transitions.append((self.clock.now() + self.creation_delay, "status", GONE))
         return {}
 
     def update_destination(self, params: dict[str, Any]) -> dict[str, Any]:

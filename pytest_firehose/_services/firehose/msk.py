@@ -78,8 +78,9 @@ class TakenIn:
 
 @dataclass
 class MskTopic:
-    """The topic an MSKAsSource stream reads: from ``start`` (``ReadFromTimestamp``, else
-    the stream's ``DeliveryStartTimestamp``), and the next offset of each partition."""
+    """The topic an MSKAsSource stream reads: from ``start`` (its
+    ``DeliveryStartTimestamp``: ``ReadFromTimestamp``, else the instant the stream became
+    ACTIVE), and the next offset of each partition."""
 
     start: datetime
     next_offsets: dict[int, int] = field(default_factory=dict)

@@ -11,9 +11,10 @@ from datetime import datetime, timedelta
 from pytest_firehose._clock import FakeClock
 from pytest_firehose._ids import IdSource
 from pytest_firehose._services.firehose.aggregation import EXTRA
+from pytest_firehose._services.firehose.quotas import PutQuota
 from pytest_firehose._services.firehose.settings import report
 from pytest_firehose._services.firehose.source import take_in
-from pytest_firehose._services.firehose.streams import DeliveryStream, KinesisSource
+from pytest_firehose._services.firehose.streams import GONE, DeliveryStream, KinesisSource
 
 
 class Settling:
@@ -24,6 +25,7 @@ class Settling:
     streams: dict[str, DeliveryStream]
     kinesis_source: KinesisSource | None
     _sourced: dict[str, None]
+    _usage: dict[str, PutQuota]
 
     def settle(self, names: Collection[str] | None = None) -> None:
         """Bring every stream (those ``names`` names, when given) up to the clock: status
@@ -43,9 +45,18 @@ class Settling:
                     stream.status = value
                 elif stream.encryption is not None:
                     stream.encryption["Status"] = value
+            if stream.status == GONE:
+                self._remove(stream)
+                continue
             if stream.source_after is not None:
                 self._read_source(stream, accept=True)
             stream.delivery.settle(now, self.ids)
+
+    def _remove(self, stream: DeliveryStream) -> None:
+        """Forget a deleted stream, and all the service kept for it."""
+        del self.streams[stream.name]
+        self._sourced.pop(stream.name, None)
+        self._usage.pop(stream.name, None)
 
     def next_due(self, name: str) -> datetime | None:
         """The first instant at which settling stream ``name`` has something to do (a

@@ -82,6 +82,7 @@ class StreamSettings:
     """Tags and encryption, for ``FirehoseService``."""
 
     clock: FakeClock
+    account_id: str
     encryption_delay: timedelta
     stream: Callable[[str], DeliveryStream]
 
@@ -120,12 +121,16 @@ class StreamSettings:
         requested = checked_encryption(
             params.get("DeliveryStreamEncryptionConfigurationInput") or {"KeyType": "AWS_OWNED_CMK"}
         )
-        self._encryption_becomes(stream, requested, "ENABLING", "ENABLED")
+        self._encryption_becomes(
+            stream, requested, "ENABLING", "ENABLED", "StartDeliveryStreamEncryption"
+        )
         return {}
 
     def stop_encryption(self, params: dict[str, Any]) -> dict[str, Any]:
         stream = self._direct_put(params["DeliveryStreamName"])
-        self._encryption_becomes(stream, {}, "DISABLING", "DISABLED")
+        self._encryption_becomes(
+            stream, {}, "DISABLING", "DISABLED", "StopDeliveryStreamEncryption"
+        )
         return {}
 
     def _count_encryption_call(self, stream: DeliveryStream) -> None:
@@ -142,10 +147,24 @@ class StreamSettings:
         stream.encryption_calls = [*calls, now]
 
     def _encryption_becomes(
-        self, stream: DeliveryStream, settings: dict[str, Any], meanwhile: str, final: str
+        self,
+        stream: DeliveryStream,
+        settings: dict[str, Any],
+        meanwhile: str,
+        final: str,
+        operation: str,
     ) -> None:
+        """Start a change of the stream's encryption: ``meanwhile`` for the encryption
+        delay, then ``final``. Refused while another change is under way (the API model
+        lists ResourceInUseException; the text is the fake's), before it is counted."""
+        status = (stream.encryption or {}).get("Status")
+        if status in ("ENABLING", "DISABLING"):
+            raise ServiceError(
+                "ResourceInUseException",
+                f"Firehose {stream.name} under account {self.account_id} has its encryption "
+                f"in {status} state; {operation} can be called once it is ENABLED or DISABLED.",
+            )
         self._count_encryption_call(stream)
-        stream.transitions = [t for t in stream.transitions if t[1] != "encryption"]
         if self.encryption_delay:
             stream.encryption = {**settings, "Status": meanwhile}
             stream.transitions.append(

@@ -20,6 +20,8 @@ from pytest_firehose._services.firehose.describe import describe_destination
 from pytest_firehose._services.firehose.msk import MskTopic
 
 DESTINATION_ID = "destinationId-000000000001"
+#: The status a DELETING stream's deletion ends in: the stream is no more.
+GONE = "GONE"
 
 
 class Record(PayloadRecord):
