@@ -8,7 +8,7 @@ import copy
 import re
 from typing import Any
 
-from pytest_firehose._arns import resource_arn
+from pytest_firehose._arns import partition_of, resource_arn
 from pytest_firehose._engine.world import World
 from pytest_firehose._errors import ServiceError, UsageError
 from pytest_firehose._handles.failure_destinations import FailureDestination
@@ -37,10 +37,15 @@ from pytest_firehose._wire.validation import unsendable, validate_input, without
 
 #: CreateEventSourceMapping's FunctionName, as its API model's pattern spells it.
 _FUNCTION = re.compile(
-    r"(?:arn:(?:aws[a-zA-Z-]*)?:lambda:)?(?:(?P<region>(?:eusc-)?[a-z]{2}(?:-[a-z]+)+-\d):)?"
+    r"(?:arn:(?P<partition>(?:aws[a-zA-Z-]*)?):lambda:)?(?:(?P<region>(?:eusc-)?[a-z]{2}(?:-[a-z]+)+-\d):)?"
     r"(?:(?P<account>\d{12}):)?(?:function:)?(?P<name>[a-zA-Z0-9_-]+)"
     r"(?::(?P<qualifier>\$LATEST|[a-zA-Z0-9_-]+))?"
 )
+
+
+#: Lambda's answer to a mapping of a function that does not exist (REAL wording and 400:
+#: LocalStack's AWS-validated test_event_source_mapping_exceptions snapshot).
+NO_SUCH_FUNCTION = invalid("Function does not exist")
 
 
 class KinesisTrigger:
@@ -242,6 +247,9 @@ def mapped_function(given: str, region: str, account_id: str) -> FunctionName:
     if function.region != region:
         # REAL wording, as a user reported it (pmuens/serverless-kinesis-streams#1, 2016).
         raise refused(invalid(f"Event source region must match Lambda region {function.region}."))
+    if match["partition"] is not None and match["partition"] != partition_of(region):
+        # No function lives under another partition's ARN in this region (docs/fidelity.md).
+        raise refused(NO_SUCH_FUNCTION)
     return function
 
 
