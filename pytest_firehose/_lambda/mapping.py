@@ -292,7 +292,9 @@ class EventSourceMapping:
             final = state.window_end(held)
             if final is not None:
                 return final
-        length = self.settings.tumbling_window
+        # A window's state is the shard's: lanes still finishing under a factor above 1
+        # (the settings now ask for one lane and windows) open none.
+        length = self.settings.tumbling_window if factor == 1 else None
         if length is not None and held:
             held = state.in_window(held, length)
         if not held:
