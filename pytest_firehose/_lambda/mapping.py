@@ -170,6 +170,19 @@ class EventSourceMapping:
             if not self._started:
                 self._start()
 
+    def retarget(
+        self,
+        handler: Callable[[dict[str, Any], Any], Any],
+        function: Function,
+        invoked_arn: str,
+    ) -> None:
+        """Invoke ``handler`` as ``function`` (``invoked_arn``) from the next invocation on
+        (UpdateEventSourceMapping's FunctionName): the checkpoints stay, and a batch being
+        retried goes to the new function at its next attempt."""
+        self.handler = handler
+        self.function = function
+        self.invoked_arn = invoked_arn
+
     # ------------------------------------------------------------------ driving
 
     def drain(self) -> None:
