@@ -180,6 +180,8 @@ def new_trigger(
     )
     uuid = _claimed(world, params["EventSourceArn"], params["FunctionName"], named.arn, reader)
     sender = failure_sender(world, settings, region, uuid)
+    # Creating: the poller starts once the mapping is Enabled (docs/fidelity.md).
+    polls_from = world.clock.now() + world.creation_delay if settings.enabled else None
     mapping = EventSourceMapping(
         handler,
         function,
@@ -190,5 +192,6 @@ def new_trigger(
         sender,
         uuid,
         invoked_arn=named.arn,
+        polls_from=polls_from,
     )
     return KinesisTrigger(mapping, world, params, region, reader)

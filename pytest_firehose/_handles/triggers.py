@@ -8,6 +8,7 @@ import copy
 import dataclasses
 import re
 from collections.abc import Callable
+from datetime import timedelta
 from typing import Any
 
 from pytest_firehose._arns import partition_of, resource_arn
@@ -20,6 +21,7 @@ from pytest_firehose._lambda.functions import FunctionName, UnregisteredFunction
 from pytest_firehose._lambda.mapping import EventSourceMapping
 from pytest_firehose._lambda.mapping_description import (
     DELETING,
+    TRANSITIONS,
     created_state,
     mapping_description,
     settled_state,
@@ -91,7 +93,10 @@ class KinesisTrigger:
         self._region = region
         #: When the mapping was made, last updated or deleted (its answers' LastModified).
         self._modified_at = world.clock.now()
-        self._creation = self._answer("CreateEventSourceMapping", created_state(mapping.settings))
+        #: The passing State of the last change, read until it settles (on the fake clock).
+        self._passing = created_state(mapping.settings)
+        self._settles_at = mapping.polls_from
+        self._creation = self._answer("CreateEventSourceMapping", self._passing)
 
     @property
     def creation(self) -> dict[str, Any]:
@@ -110,11 +115,13 @@ class KinesisTrigger:
         """Change the mapping as UpdateEventSourceMapping does (its parameters as boto3
         spells them, ``UUID`` left out): ``Enabled=False`` pauses it, ``BatchSize=``,
         ``DestinationConfig=``, ``FilterCriteria=``, ``ParallelizationFactor=``,
-        ``TumblingWindowInSeconds=`` ... retune it. The change applies at once: batches
-        read from now on follow it (docs/lambda.md). Returns UpdateEventSourceMapping's
-        answer: the mapping as updated, in ``State`` ``Enabling`` or ``Disabling`` when
-        ``Enabled`` changed, else ``Updating``; ``describe()`` then shows it settled."""
-        self._check_live("trigger.update()", "UpdateEventSourceMapping")
+        ``TumblingWindowInSeconds=`` ..., ``FunctionName=`` retune it. The parameters
+        apply at once: batches read from now on follow them (docs/lambda.md). Returns
+        UpdateEventSourceMapping's answer: the mapping as updated, in ``State``
+        ``Enabling`` or ``Disabling`` when ``Enabled`` changed, else ``Updating``, which
+        ``describe()`` reads until the update delay has passed on the fake clock."""
+        self._check_live("trigger.update()", OPERATION_UPDATE)
+        self._check_settled("trigger.update()", OPERATION_UPDATE)
         given = without_nulls(params)
         if "UUID" in given:
             raise UsageError(
@@ -143,10 +150,39 @@ class KinesisTrigger:
         before = self._mapping.settings
         self._params = merged
         self._modified_at = self._world.clock.now()
-        self._mapping.apply(settings, sender)
+        self._passing = updated_state(before, settings)
+        self._settles_at = self._modified_at + self._world_update_delay()
+        self._mapping.apply(settings, sender, self._settles_at)
         if target is not None:
             self._retarget(*target)
-        return self._answer("UpdateEventSourceMapping", updated_state(before, settings))
+        return self._answer(OPERATION_UPDATE, self._passing)
+
+    def _world_update_delay(self) -> timedelta:
+        """How long an update or a deletion takes to settle: the world's update delay, else
+        its creation delay, as a Kinesis stream's updates (docs/fidelity.md)."""
+        world = self._world
+        return world.creation_delay if world.update_delay is None else world.update_delay
+
+    def _check_settled(self, call: str, operation: str) -> None:
+        """Refuse a change while the last one is under way (DOC: ResourceInUseException,
+        "you tried to update an event source mapping in the CREATING state"); the wording
+        is the fake's."""
+        state = self._current_state()
+        if state in TRANSITIONS:
+            raise UsageError(
+                f"{call}: {operation} would answer ResourceInUseException: The event source "
+                f"mapping {self.uuid} is {state}; try again once it is Enabled or Disabled.\n"
+                f"It settles at {self._settles_at.isoformat()} on the fake clock "
+                "(the firehose_update_delay and firehose_creation_delay options): advance "
+                "the clock or drain() first."
+            )
+
+    def _current_state(self) -> str:
+        """The State GetEventSourceMapping reads now: the passing one of the last change
+        until it settles."""
+        if self._world.clock.now() < self._settles_at:
+            return self._passing
+        return DELETING if self._mapping.deleted else settled_state(self._mapping.settings)
 
     def _function_for(
         self, given: str
@@ -217,7 +253,10 @@ class KinesisTrigger:
         readable, and the function may be mapped to the stream again. Returns
         DeleteEventSourceMapping's answer: the mapping in ``State`` ``Deleting``."""
         self._check_live("trigger.delete()", "DeleteEventSourceMapping")
+        self._check_settled("trigger.delete()", "DeleteEventSourceMapping")
         self._modified_at = self._world.clock.now()
+        self._passing = DELETING
+        self._settles_at = self._modified_at + self._world_update_delay()
         answer = self._answer("DeleteEventSourceMapping", DELETING)
         self._mapping.deleted = True
         with self._world.lock:
@@ -228,10 +267,12 @@ class KinesisTrigger:
 
     @property
     def state(self) -> str:
-        """``"Enabled"`` or ``"Disabled"``, as GetEventSourceMapping's ``State`` reads once
-        a change has applied (the fake applies it at once)."""
+        """GetEventSourceMapping's ``State``: ``"Enabled"`` or ``"Disabled"``, or the passing
+        state of a change (``"Creating"``, ``"Enabling"``, ``"Updating"``, ``"Disabling"``,
+        ``"Deleting"``) until it settles on the fake clock (at once, unless the creation or
+        update delay is set)."""
         self._check_live("trigger.state", "GetEventSourceMapping")
-        return settled_state(self._mapping.settings)
+        return self._current_state()
 
     def describe(self) -> dict[str, Any]:
         """The mapping as GetEventSourceMapping answers (boto3's parsed answer, without
@@ -239,7 +280,7 @@ class KinesisTrigger:
         ``LastProcessingResult`` after the last invocation, ``LastModified`` ... with the
         members the installed botocore's model has."""
         self._check_live("trigger.describe()", "GetEventSourceMapping")
-        return self._answer("GetEventSourceMapping", settled_state(self._mapping.settings))
+        return self._answer("GetEventSourceMapping", self._current_state())
 
     def _answer(self, operation: str, state: str) -> dict[str, Any]:
         """The mapping as ``operation`` answers for it (each answers with the same members,
@@ -260,7 +301,7 @@ class KinesisTrigger:
         )
 
     def _check_live(self, call: str, operation: str) -> None:
-        if self._mapping.deleted:
+        if self._mapping.deleted and self._world.clock.now() >= self._settles_at:
             # REAL wording and 404 (LocalStack's AWS-validated snapshot, 2025).
             raise UsageError(
                 f"{call}: event source mapping {self.uuid} was deleted "
