@@ -158,30 +158,27 @@ def test_a_filtered_record_is_listed_once_across_a_change(fake: FirehoseFake) ->
     assert sorted(record.data for record in trigger.filtered) == [b'{"keep": false}'] * 2
 
 
-def test_a_new_factor_closes_the_lanes_open_windows_first(fake: FirehoseFake) -> None:
+def test_lanes_finishing_under_the_old_factor_open_no_windows(fake: FirehoseFake) -> None:
+    # A window's state is the shard's: windows start once the shard reads in one lane.
     stream = fake.kinesis.create_stream("s")
     start = _to_next_window(fake, 60)
 
     def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
-        trigger.update(ParallelizationFactor=1)
-        return _counting(event, context)
+        if len(trigger.invocations) == 0:
+            trigger.update(ParallelizationFactor=1, TumblingWindowInSeconds=60)
+        return _counting(event, context) if "window" in event else None
 
-    trigger = stream.lambda_trigger(handler, ParallelizationFactor=2, TumblingWindowInSeconds=60)
-    _put(("a", b"a"), ("e", b"e"))
+    trigger = stream.lambda_trigger(handler, BatchSize=1, ParallelizationFactor=2)
+    _put(("a", b"a"), ("e", b"e"), ("a", b"a2"))
     trigger.drain()
-    _put(("a", b"a2"))
+    _put(("a", b"a3"))
     trigger.drain()
 
     events = [invocation.event for invocation in trigger.invocations]
-    flags = [(e["isFinalInvokeForWindow"], e["isWindowTerminatedEarly"]) for e in events]
-    # Each old lane's window: its record, then its final invocation at once; then the
-    # one new lane's window, closed at its end.
-    assert flags == [(False, False)] * 2 + [(True, True)] * 2 + [(False, False), (True, False)]
-    assert sorted(_payloads(event) for event in events[:2]) == [[b"a"], [b"e"]]
-    assert sorted(str(event["state"]) for event in events[2:4]) == ["{'a': 1}", "{'e': 1}"]
-    assert [_payloads(event) for event in events[4:]] == [[b"a2"], []]
-    assert [event["state"] for event in events[4:]] == [{}, {"a2": 1}]
-    assert trigger.invocations[3].at == start
+    assert sorted(_payloads(event)[0] for event in events[:3]) == [b"a", b"a2", b"e"]
+    assert ["window" in event for event in events] == [False] * 3 + [True] * 2
+    assert [_payloads(event) for event in events[3:]] == [[b"a3"], []]
+    assert [event["state"] for event in events[3:]] == [{}, {"a3": 1}]
     assert trigger.invocations[-1].at == start + timedelta(seconds=60)
 
 

@@ -325,7 +325,17 @@ def test_a_deleted_mapping_is_not_found(fake: FirehoseFake, use: Any) -> None:
         ),
         ({"ScalingConfig": {"MaximumConcurrency": 2}}, "ScalingConfig does not apply"),
         ({"UUID": "another"}, "leave UUID out"),
-        ({"FunctionName": "other"}, "moving a mapping to another function"),
+        (
+            {"FunctionName": "other"},
+            "UpdateEventSourceMapping would answer InvalidParameterValueException: Function "
+            "does not exist\n",
+        ),
+        (
+            {"FunctionName": f"arn:aws:lambda:eu-west-1:{ACCOUNT}:function:consumer"},
+            "trigger.update(): UpdateEventSourceMapping would answer "
+            "InvalidParameterValueException: Event source region must match Lambda region "
+            "eu-west-1.",
+        ),
     ],
 )
 def test_bad_updates_are_refused_and_change_nothing(
@@ -352,6 +362,96 @@ def test_naming_the_same_function_again_is_taken(fake: FirehoseFake) -> None:
     trigger.drain()
 
     assert _seen(trigger) == [[b"a"], [b"b"]]
+
+
+def test_a_function_not_registered_is_named_in_the_fix(fake: FirehoseFake) -> None:
+    stream = fake.kinesis.create_stream("s")
+    trigger = stream.lambda_trigger(_ok, FunctionName="consumer")
+
+    with pytest.raises(UsageError) as refused:
+        trigger.update(FunctionName="auditor")
+
+    assert "firehose.lambda_function('auditor', handler)" in str(refused.value)
+
+
+def test_an_update_moves_the_mapping_to_another_function_from_its_checkpoint(
+    fake: FirehoseFake,
+) -> None:
+    stream = fake.kinesis.create_stream("s")
+    calls: list[tuple[str, list[bytes], str, str]] = []
+
+    def record(name: str) -> Any:
+        def handler(event: dict[str, Any], context: Any) -> None:
+            payloads = [r["kinesis"]["data"] for r in event["Records"]]
+            calls.append(
+                (
+                    name,
+                    payloads,
+                    context.invoked_function_arn,
+                    event["Records"][0]["invokeIdentityArn"],
+                )
+            )
+
+        return handler
+
+    trigger = stream.lambda_trigger(record("consumer"), FunctionName="consumer", BatchSize=1)
+    fake.firehose.lambda_function("auditor", record("auditor"), timeout=30)
+    _put(b"a")
+    trigger.drain()
+
+    answer = trigger.update(FunctionName="auditor:live")
+    _put(b"b")
+    trigger.drain()
+
+    auditor = f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:auditor"
+    assert answer["FunctionArn"] == trigger.describe()["FunctionArn"] == f"{auditor}:live"
+    assert [(name, data) for name, data, _, _ in calls] == [
+        ("consumer", ["YQ=="]),
+        ("auditor", ["Yg=="]),
+    ]
+    assert calls[1][2:] == (f"{auditor}:live", f"arn:aws:iam::{ACCOUNT}:role/auditor-role")
+    assert trigger.function.timeout.total_seconds() == 30
+    # The first function is free again; the new one is taken.
+    stream.lambda_trigger(_ok, FunctionName="consumer")
+    with pytest.raises(UsageError, match="ResourceConflictException"):
+        stream.lambda_trigger(_ok, FunctionName="auditor:live")
+
+
+def test_a_batch_being_retried_goes_to_the_new_function(fake: FirehoseFake) -> None:
+    stream = fake.kinesis.create_stream("s")
+    seen: list[str] = []
+
+    def failing(event: dict[str, Any], context: Any) -> None:
+        seen.append("consumer")
+        trigger.update(FunctionName="auditor")
+        raise ValueError("cannot process")
+
+    fake.firehose.lambda_function("auditor", lambda event, context: seen.append("auditor"))
+    trigger = stream.lambda_trigger(failing, FunctionName="consumer")
+    _put(b"a")
+
+    trigger.drain()
+
+    assert seen == ["consumer", "auditor"]
+    assert _seen(trigger) == [[b"a"], [b"a"]]
+    assert trigger.failures == []
+
+
+def test_a_function_mapped_to_the_stream_already_is_refused(fake: FirehoseFake) -> None:
+    stream = fake.kinesis.create_stream("s")
+    fake.firehose.lambda_function("auditor", _ok)
+    first = stream.lambda_trigger(_ok, FunctionName="consumer")
+    second = stream.lambda_trigger(_ok, FunctionName="auditor")
+
+    with pytest.raises(UsageError) as refused:
+        first.update(FunctionName="auditor")
+
+    assert (
+        "UpdateEventSourceMapping would answer ResourceConflictException: The event source "
+        f'arn (" {stream.arn} ") and function (" auditor ") provided mapping already exists. '
+        f"Please update or delete the existing mapping with UUID {second.uuid}"
+    ) in str(refused.value)
+    assert first.describe()["FunctionArn"].endswith(":function:consumer")
 
 
 def test_a_handler_that_pauses_and_resumes_its_mapping_goes_on_from_the_checkpoint(

@@ -9,8 +9,10 @@ from datetime import datetime, timedelta, timezone
 from typing import Any
 
 import boto3
+import pytest
 
 from pytest_firehose import FirehoseFake
+from pytest_firehose._errors import UsageError
 
 
 def _put(*payloads: bytes, key: str = "k") -> None:
@@ -142,3 +144,42 @@ def test_a_state_over_one_megabyte_ends_the_window_early(fake: FirehoseFake) -> 
     ]
     assert events[3]["state"] == {}
     assert events[2]["window"] == events[3]["window"]
+
+
+@pytest.mark.parametrize(
+    ("create", "update"),
+    [
+        ({"TumblingWindowInSeconds": 60, "ParallelizationFactor": 2}, None),
+        ({"TumblingWindowInSeconds": 60}, {"ParallelizationFactor": 2}),
+        ({"ParallelizationFactor": 2}, {"TumblingWindowInSeconds": 60}),
+    ],
+)
+def test_windows_with_more_than_one_batch_a_shard_are_refused(
+    fake: FirehoseFake, create: dict[str, int], update: dict[str, int] | None
+) -> None:
+    # A window's state is the shard's (DOC); AWS refuses the pair (docs/fidelity.md).
+    stream = fake.kinesis.create_stream("s")
+    operation = "CreateEventSourceMapping" if update is None else "UpdateEventSourceMapping"
+    if update is None:
+        with pytest.raises(UsageError) as refused:
+            stream.lambda_trigger(_counting, **create)
+    else:
+        trigger = stream.lambda_trigger(_counting, **create)
+        before = trigger.settings
+        with pytest.raises(UsageError) as refused:
+            trigger.update(**update)
+        assert trigger.settings == before
+
+    assert (
+        f"{operation} would answer InvalidParameterValueException: TumblingWindowInSeconds "
+        "cannot be used with a ParallelizationFactor above 1.\n"
+    ) in str(refused.value)
+
+
+def test_windows_may_be_turned_off_as_the_factor_rises(fake: FirehoseFake) -> None:
+    stream = fake.kinesis.create_stream("s")
+    trigger = stream.lambda_trigger(_counting, TumblingWindowInSeconds=60)
+
+    trigger.update(TumblingWindowInSeconds=0, ParallelizationFactor=2)
+
+    assert (trigger.settings.tumbling_window, trigger.settings.parallelization) == (None, 2)

@@ -684,6 +684,23 @@ def test_a_function_of_another_region_is_refused(fake: FirehoseFake) -> None:
     ) in str(refused.value)
 
 
+@pytest.mark.parametrize("partition", ["aws-cn", "aws-us-gov", ""])
+def test_a_function_arn_of_another_partition_names_no_function(
+    fake: FirehoseFake, partition: str
+) -> None:
+    stream = fake.kinesis.create_stream("s")
+    with pytest.raises(UsageError) as refused:
+        stream.lambda_trigger(
+            lambda event, context: None,
+            FunctionName=f"arn:{partition}:lambda:us-east-1:123456789012:function:orders",
+        )
+
+    assert (
+        "CreateEventSourceMapping would answer InvalidParameterValueException: Function does "
+        "not exist\n"
+    ) in str(refused.value)
+
+
 def test_a_trigger_on_a_deleted_stream_is_refused(fake: FirehoseFake) -> None:
     stream = fake.kinesis.create_stream("s")
     boto3.client("kinesis", region_name="us-east-1").delete_stream(StreamName="s")

@@ -74,7 +74,9 @@ class KinesisReader:
         self._world = world
         self._model = model
         self._stream = stream
-        self._source = source
+        #: Where the events' records come from and the role the mapped function runs as
+        #: (a mapping moved to another function runs as that one's).
+        self.source = source
 
     def gone(self) -> bool:
         """Whether Lambda can no longer read the source: the stream was deleted."""
@@ -88,10 +90,6 @@ class KinesisReader:
                 "Lambda can no longer read its shards, and the mapping reads nothing more. "
                 "Make another trigger on the handle of the stream created since."
             )
-
-    @property
-    def source(self) -> Source:
-        return self._source
 
     def shards(self) -> list[ShardView]:
         self._check_source()

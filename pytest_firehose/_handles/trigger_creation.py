@@ -23,6 +23,7 @@ from pytest_firehose._handles.triggers import (
     KinesisTrigger,
     failure_sender,
     mapped_function,
+    mapping_conflict,
     refuse_unreviewed,
     refused,
 )
@@ -115,13 +116,7 @@ def _claimed(
             uuid = world.ids.uuid()
             world.event_source_mappings[source_arn, function_arn] = (uuid, reader.gone)
             return uuid
-    error = ServiceError(
-        "ResourceConflictException",
-        f'The event source arn (" {source_arn} ") and function (" {given} ") provided '
-        f"mapping already exists. Please update or delete the existing mapping with UUID "
-        f"{existing[0]}",
-        409,
-    )
+    error = mapping_conflict(source_arn, given, existing[0])
     raise UsageError(
         f"lambda_trigger(): CreateEventSourceMapping would answer {error.code}: "
         f"{error.message}\nThe function is named by FunctionName, else by the handler "
@@ -185,6 +180,8 @@ def new_trigger(
     )
     uuid = _claimed(world, params["EventSourceArn"], params["FunctionName"], named.arn, reader)
     sender = failure_sender(world, settings, region, uuid)
+    # Creating: the poller starts once the mapping is Enabled (docs/fidelity.md).
+    polls_from = world.clock.now() + world.creation_delay if settings.enabled else None
     mapping = EventSourceMapping(
         handler,
         function,
@@ -195,5 +192,6 @@ def new_trigger(
         sender,
         uuid,
         invoked_arn=named.arn,
+        polls_from=polls_from,
     )
-    return KinesisTrigger(mapping, world, params, region)
+    return KinesisTrigger(mapping, world, params, region, reader)

@@ -5,18 +5,23 @@ updated and deleted as the Lambda API does it, and the parameters both creation
 from __future__ import annotations
 
 import copy
+import dataclasses
 import re
+from collections.abc import Callable
+from datetime import timedelta
 from typing import Any
 
-from pytest_firehose._arns import resource_arn
+from pytest_firehose._arns import partition_of, resource_arn
 from pytest_firehose._engine.world import World
 from pytest_firehose._errors import ServiceError, UsageError
 from pytest_firehose._handles.failure_destinations import FailureDestination
-from pytest_firehose._lambda.context import Function
-from pytest_firehose._lambda.functions import FunctionName
+from pytest_firehose._handles.stream_readers import KinesisReader, default_role
+from pytest_firehose._lambda.context import LATEST, Function
+from pytest_firehose._lambda.functions import FunctionName, UnregisteredFunction
 from pytest_firehose._lambda.mapping import EventSourceMapping
 from pytest_firehose._lambda.mapping_description import (
     DELETING,
+    TRANSITIONS,
     created_state,
     mapping_description,
     settled_state,
@@ -37,10 +42,29 @@ from pytest_firehose._wire.validation import unsendable, validate_input, without
 
 #: CreateEventSourceMapping's FunctionName, as its API model's pattern spells it.
 _FUNCTION = re.compile(
-    r"(?:arn:(?:aws[a-zA-Z-]*)?:lambda:)?(?:(?P<region>(?:eusc-)?[a-z]{2}(?:-[a-z]+)+-\d):)?"
+    r"(?:arn:(?P<partition>(?:aws[a-zA-Z-]*)?):lambda:)?(?:(?P<region>(?:eusc-)?[a-z]{2}(?:-[a-z]+)+-\d):)?"
     r"(?:(?P<account>\d{12}):)?(?:function:)?(?P<name>[a-zA-Z0-9_-]+)"
     r"(?::(?P<qualifier>\$LATEST|[a-zA-Z0-9_-]+))?"
 )
+
+
+#: Lambda's answer to a mapping of a function that does not exist (REAL wording and 400:
+#: LocalStack's AWS-validated test_event_source_mapping_exceptions snapshot).
+NO_SUCH_FUNCTION = invalid("Function does not exist")
+OPERATION_UPDATE = "UpdateEventSourceMapping"
+
+
+def mapping_conflict(source_arn: str, given: str, uuid: str) -> ServiceError:
+    """Lambda's answer to a second mapping of one function and event source (REAL wording
+    and 409, LocalStack's AWS-validated snapshot, 2025), ``given`` the FunctionName as
+    given."""
+    return ServiceError(
+        "ResourceConflictException",
+        f'The event source arn (" {source_arn} ") and function (" {given} ") provided '
+        f"mapping already exists. Please update or delete the existing mapping with UUID "
+        f"{uuid}",
+        409,
+    )
 
 
 class KinesisTrigger:
@@ -51,16 +75,28 @@ class KinesisTrigger:
     return their answers; ``creation`` is CreateEventSourceMapping's."""
 
     def __init__(
-        self, mapping: EventSourceMapping, world: World, params: dict[str, Any], region: str
+        self,
+        mapping: EventSourceMapping,
+        world: World,
+        params: dict[str, Any],
+        region: str,
+        reader: KinesisReader,
     ) -> None:
         self._mapping = mapping
         self._world = world
+        self._reader = reader
+        #: The handler the trigger was made with, and the function it stands for (the
+        #: mapping may be moved to another function, and back).
+        self._own = (mapping.handler, mapping.function)
         #: The mapping's parameters as last created or updated.
         self._params = params
         self._region = region
         #: When the mapping was made, last updated or deleted (its answers' LastModified).
         self._modified_at = world.clock.now()
-        self._creation = self._answer("CreateEventSourceMapping", created_state(mapping.settings))
+        #: The passing State of the last change, read until it settles (on the fake clock).
+        self._passing = created_state(mapping.settings)
+        self._settles_at = mapping.polls_from
+        self._creation = self._answer("CreateEventSourceMapping", self._passing)
 
     @property
     def creation(self) -> dict[str, Any]:
@@ -79,11 +115,13 @@ class KinesisTrigger:
         """Change the mapping as UpdateEventSourceMapping does (its parameters as boto3
         spells them, ``UUID`` left out): ``Enabled=False`` pauses it, ``BatchSize=``,
         ``DestinationConfig=``, ``FilterCriteria=``, ``ParallelizationFactor=``,
-        ``TumblingWindowInSeconds=`` ... retune it. The change applies at once: batches
-        read from now on follow it (docs/lambda.md). Returns UpdateEventSourceMapping's
-        answer: the mapping as updated, in ``State`` ``Enabling`` or ``Disabling`` when
-        ``Enabled`` changed, else ``Updating``; ``describe()`` then shows it settled."""
-        self._check_live("trigger.update()", "UpdateEventSourceMapping")
+        ``TumblingWindowInSeconds=`` ..., ``FunctionName=`` retune it. The parameters
+        apply at once: batches read from now on follow them (docs/lambda.md). Returns
+        UpdateEventSourceMapping's answer: the mapping as updated, in ``State``
+        ``Enabling`` or ``Disabling`` when ``Enabled`` changed, else ``Updating``, which
+        ``describe()`` reads until the update delay has passed on the fake clock."""
+        self._check_live("trigger.update()", OPERATION_UPDATE)
+        self._check_settled("trigger.update()", OPERATION_UPDATE)
         given = without_nulls(params)
         if "UUID" in given:
             raise UsageError(
@@ -103,25 +141,111 @@ class KinesisTrigger:
             settings = settings_from(merged)
         except ServiceError as error:
             raise refused(error, "trigger.update", "UpdateEventSourceMapping") from None
+        target = None
         if "FunctionName" in given:
-            self._same_function(given["FunctionName"])
+            target = self._function_for(given["FunctionName"])
         sender = self._mapping.send_failure
         if settings.on_failure != self._mapping.settings.on_failure:
             sender = failure_sender(self._world, settings, self._region, self.uuid)
         before = self._mapping.settings
         self._params = merged
         self._modified_at = self._world.clock.now()
-        self._mapping.apply(settings, sender)
-        return self._answer("UpdateEventSourceMapping", updated_state(before, settings))
+        self._passing = updated_state(before, settings)
+        self._settles_at = self._modified_at + self._world_update_delay()
+        self._mapping.apply(settings, sender, self._settles_at)
+        if target is not None:
+            self._retarget(*target)
+        return self._answer(OPERATION_UPDATE, self._passing)
 
-    def _same_function(self, given: str) -> None:
-        named = mapped_function(given, self._region, self._world.account_id)
-        if named.arn != self._mapping.invoked_arn:
+    def _world_update_delay(self) -> timedelta:
+        """How long an update or a deletion takes to settle: the world's update delay, else
+        its creation delay, as a Kinesis stream's updates (docs/fidelity.md)."""
+        world = self._world
+        return world.creation_delay if world.update_delay is None else world.update_delay
+
+    def _check_settled(self, call: str, operation: str) -> None:
+        """Refuse a change while the last one is under way (DOC: ResourceInUseException,
+        "you tried to update an event source mapping in the CREATING state"); the wording
+        is the fake's."""
+        state = self._current_state()
+        if state in TRANSITIONS:
             raise UsageError(
-                f"trigger.update(FunctionName={given!r}): the fake event source mapping "
-                "does not model moving a mapping to another function or version; delete() "
-                "this trigger and make one with FunctionName= on the stream's handle."
+                f"{call}: {operation} would answer ResourceInUseException: The event source "
+                f"mapping {self.uuid} is {state}; try again once it is Enabled or Disabled.\n"
+                f"It settles at {self._settles_at.isoformat()} on the fake clock "
+                "(the firehose_update_delay and firehose_creation_delay options): advance "
+                "the clock or drain() first."
             )
+
+    def _current_state(self) -> str:
+        """The State GetEventSourceMapping reads now: the passing one of the last change
+        until it settles."""
+        if self._world.clock.now() < self._settles_at:
+            return self._passing
+        return DELETING if self._mapping.deleted else settled_state(self._mapping.settings)
+
+    def _function_for(
+        self, given: str
+    ) -> tuple[FunctionName, Callable[[dict[str, Any], Any], Any], Function] | None:
+        """The function an update's FunctionName names, with the handler that stands for
+        it (``None``: the function the mapping invokes already): the trigger's own or its
+        current function under any qualifier, else one registered with
+        ``firehose.lambda_function``. Refused, as Lambda refuses it, when no handler stands
+        for it, or when it is mapped to the source already."""
+        named = mapped_function(
+            given, self._region, self._world.account_id, "trigger.update", OPERATION_UPDATE
+        )
+        if named.arn == self._mapping.invoked_arn:
+            return None
+        known = ((self._mapping.handler, self._mapping.function), self._own)
+        same = (named.account_id, named.name)
+        found = next((pair for pair in known if (pair[1].account_id, pair[1].name) == same), None)
+        if found is None:
+            with self._world.looked():
+                registry = self._world.firehose(self._region).functions
+                try:
+                    registration = registry.resolve(named)
+                except UnregisteredFunction:
+                    raise UsageError(
+                        f"trigger.update(): {OPERATION_UPDATE} would answer "
+                        f"{NO_SUCH_FUNCTION.code}: {NO_SUCH_FUNCTION.message}\nNo handler "
+                        f"stands for {named.arn}: register it first, as a deployment creates "
+                        f"a function before it maps it: firehose.lambda_function({given!r}, "
+                        "handler)."
+                    ) from None
+            found = (registration.handler, registration.function)
+        handler, function = found
+        version = named.qualifier if named.qualifier and named.qualifier.isdigit() else LATEST
+        function = dataclasses.replace(
+            function, name=named.name, account_id=named.account_id, version=version
+        )
+        with self._world.lock:
+            existing = self._world.event_source_mappings.get(
+                (self._params["EventSourceArn"], named.arn)
+            )
+            if existing is not None and not existing[1]():
+                error = mapping_conflict(self._params["EventSourceArn"], given, existing[0])
+                raise refused(error, "trigger.update", OPERATION_UPDATE)
+        return named, handler, function
+
+    def _retarget(
+        self,
+        named: FunctionName,
+        handler: Callable[[dict[str, Any], Any], Any],
+        function: Function,
+    ) -> None:
+        """Move the mapping to ``function``: its claim on the source, its invocations, and
+        the role its events name (the new function's own)."""
+        source_arn = self._params["EventSourceArn"]
+        with self._world.lock:
+            claims = self._world.event_source_mappings
+            claim = claims.get((source_arn, self._mapping.invoked_arn))
+            if claim is not None and claim[0] == self.uuid:  # not a trigger's made since
+                del claims[source_arn, self._mapping.invoked_arn]
+                claims[source_arn, named.arn] = claim
+        role = default_role(self._region, named.account_id, named.name)
+        self._reader.source = dataclasses.replace(self._reader.source, role_arn=role)
+        self._mapping.retarget(handler, function, named.arn)
 
     def delete(self) -> dict[str, Any]:
         """Remove the mapping as DeleteEventSourceMapping does: it reads nothing more
@@ -129,7 +253,10 @@ class KinesisTrigger:
         readable, and the function may be mapped to the stream again. Returns
         DeleteEventSourceMapping's answer: the mapping in ``State`` ``Deleting``."""
         self._check_live("trigger.delete()", "DeleteEventSourceMapping")
+        self._check_settled("trigger.delete()", "DeleteEventSourceMapping")
         self._modified_at = self._world.clock.now()
+        self._passing = DELETING
+        self._settles_at = self._modified_at + self._world_update_delay()
         answer = self._answer("DeleteEventSourceMapping", DELETING)
         self._mapping.deleted = True
         with self._world.lock:
@@ -140,10 +267,12 @@ class KinesisTrigger:
 
     @property
     def state(self) -> str:
-        """``"Enabled"`` or ``"Disabled"``, as GetEventSourceMapping's ``State`` reads once
-        a change has applied (the fake applies it at once)."""
+        """GetEventSourceMapping's ``State``: ``"Enabled"`` or ``"Disabled"``, or the passing
+        state of a change (``"Creating"``, ``"Enabling"``, ``"Updating"``, ``"Disabling"``,
+        ``"Deleting"``) until it settles on the fake clock (at once, unless the creation or
+        update delay is set)."""
         self._check_live("trigger.state", "GetEventSourceMapping")
-        return settled_state(self._mapping.settings)
+        return self._current_state()
 
     def describe(self) -> dict[str, Any]:
         """The mapping as GetEventSourceMapping answers (boto3's parsed answer, without
@@ -151,7 +280,7 @@ class KinesisTrigger:
         ``LastProcessingResult`` after the last invocation, ``LastModified`` ... with the
         members the installed botocore's model has."""
         self._check_live("trigger.describe()", "GetEventSourceMapping")
-        return self._answer("GetEventSourceMapping", settled_state(self._mapping.settings))
+        return self._answer("GetEventSourceMapping", self._current_state())
 
     def _answer(self, operation: str, state: str) -> dict[str, Any]:
         """The mapping as ``operation`` answers for it (each answers with the same members,
@@ -172,7 +301,7 @@ class KinesisTrigger:
         )
 
     def _check_live(self, call: str, operation: str) -> None:
-        if self._mapping.deleted:
+        if self._mapping.deleted and self._world.clock.now() >= self._settles_at:
             # REAL wording and 404 (LocalStack's AWS-validated snapshot, 2025).
             raise UsageError(
                 f"{call}: event source mapping {self.uuid} was deleted "
@@ -226,7 +355,13 @@ class KinesisTrigger:
         return f"<KinesisTrigger {self.function.name!r}, {len(self.invocations)} invocations>"
 
 
-def mapped_function(given: str, region: str, account_id: str) -> FunctionName:
+def mapped_function(
+    given: str,
+    region: str,
+    account_id: str,
+    call: str = "lambda_trigger",
+    operation: str = "CreateEventSourceMapping",
+) -> FunctionName:
     """The function FunctionName names (already valid against the API model: a name, a
     partial or full ARN, each with a version or alias or not); the parts it leaves out are
     the stream's region and account. Refuse a function of another region, as Lambda does
@@ -241,7 +376,14 @@ def mapped_function(given: str, region: str, account_id: str) -> FunctionName:
     )
     if function.region != region:
         # REAL wording, as a user reported it (pmuens/serverless-kinesis-streams#1, 2016).
-        raise refused(invalid(f"Event source region must match Lambda region {function.region}."))
+        raise refused(
+            invalid(f"Event source region must match Lambda region {function.region}."),
+            call,
+            operation,
+        )
+    if match["partition"] is not None and match["partition"] != partition_of(region):
+        # No function lives under another partition's ARN in this region (docs/fidelity.md).
+        raise refused(NO_SUCH_FUNCTION, call, operation)
     return function
 
 

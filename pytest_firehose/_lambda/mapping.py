@@ -24,8 +24,11 @@ a batch that the function partly succeeded on continues from its checkpoint as a
 batch, counting its invocations afresh (which matches the REAL count after a partial
 failure); bisection applies to function errors (a raise or a timeout), not to failures the
 answer reports; the batching window runs from the later of the first record's arrival and
-the mapping's start (or its enabling); an update applies at once, to the batches read after
-it (a batch in flight keeps its records); a disabled mapping reads nothing, and enabled
+the mapping's start (or its enabling); the poller starts once the mapping is Enabled (a
+Creating or Enabling mapping invokes nothing before) and stops once it is Disabled (a
+Disabling one still invokes what falls due before); an update's parameters apply at once,
+to the batches read after it (a batch in flight keeps its records); a disabled mapping
+reads nothing, and enabled
 again reads each shard from its checkpoint (DOC: "resume polling from the time it had
 stopped"). A new TumblingWindowInSeconds closes each open window with its final
 invocation (terminated early) once the batch in flight is done, and the windows after it
@@ -98,6 +101,7 @@ class EventSourceMapping:
         on_failure: Callable[[dict[str, Any], dict[str, Any]], None] | None = None,
         uuid: str = "",
         invoked_arn: str | None = None,
+        polls_from: datetime | None = None,
     ) -> None:
         self.handler = handler
         #: The function ARN the mapping invokes: qualified when the mapping names a version
@@ -115,7 +119,12 @@ class EventSourceMapping:
         self.reader = reader
         self.clock = clock
         self._request_id = request_id
-        self.started_at = clock.now()
+        #: When the poller runs from: a mapping Creating or Enabling invokes nothing before
+        #: it is Enabled. The batching window runs from then too.
+        self.polls_from = polls_from or clock.now()
+        self.started_at = self.polls_from
+        #: Until when a mapping Disabling still polls (``None``: it was never disabled).
+        self.polls_until: datetime | None = None
         self.invocations: list[Invocation] = []
         self.failures: list[dict[str, Any]] = []
         #: Records retention trimmed before the mapping read them, by shard, in order.
@@ -146,6 +155,7 @@ class EventSourceMapping:
         self,
         settings: MappingSettings,
         on_failure: Callable[[dict[str, Any], dict[str, Any]], None] | None,
+        settles_at: datetime | None = None,
     ) -> None:
         """Take ``settings`` (UpdateEventSourceMapping) at once: batches read from now on
         follow them, and a batch in flight keeps its records while the new error handling
@@ -154,7 +164,9 @@ class EventSourceMapping:
         had in flight and polls from each shard's checkpoint, the batching window running
         from then. A new ParallelizationFactor takes over each shard once its lanes have
         read as far as the furthest of them had (:meth:`Lanes.retune`); a new
-        TumblingWindowInSeconds ends each open window early."""
+        TumblingWindowInSeconds ends each open window early. A change of ``Enabled``
+        settles at ``settles_at`` (at once if ``None``): an enabled mapping polls from
+        then, a disabled one until then."""
         was_enabled = self.settings.enabled
         self._lanes.retune(settings.parallelization)
         if settings.tumbling_window != self.settings.tumbling_window:
@@ -164,11 +176,27 @@ class EventSourceMapping:
                     state.window.terminated_early = True
         self.settings = settings
         self.send_failure = on_failure
+        settled = settles_at or self.clock.now()
+        if was_enabled and not settings.enabled:
+            self.polls_until = settled
         if settings.enabled and not was_enabled:
-            self.started_at = self.clock.now()
+            self.polls_from = self.started_at = settled
             self._reread = True
             if not self._started:
                 self._start()
+
+    def retarget(
+        self,
+        handler: Callable[[dict[str, Any], Any], Any],
+        function: Function,
+        invoked_arn: str,
+    ) -> None:
+        """Invoke ``handler`` as ``function`` (``invoked_arn``) from the next invocation on
+        (UpdateEventSourceMapping's FunctionName): the checkpoints stay, and a batch being
+        retried goes to the new function at its next attempt."""
+        self.handler = handler
+        self.function = function
+        self.invoked_arn = invoked_arn
 
     # ------------------------------------------------------------------ driving
 
@@ -182,7 +210,7 @@ class EventSourceMapping:
                 "and reads nothing more; its invocations and failures stay readable. Make "
                 "a new lambda_trigger to read the stream again."
             )
-        if not self.settings.enabled:
+        if not self._polling(self.clock.now()):
             return
         limit = len(self.invocations) + DRAIN_LIMIT
         while True:
@@ -196,8 +224,17 @@ class EventSourceMapping:
                     "Set MaximumRetryAttempts or MaximumRecordAgeInSeconds, or fix the handler."
                 )
             now = self.clock.now()
+            if not self.settings.enabled and self.polls_until and due >= self.polls_until:
+                return  # Disabled by then: what falls due later waits for enabling
             if due > now:
                 self.clock.advance(due - now)
+
+    def _polling(self, moment: datetime) -> bool:
+        """Whether the poller runs at ``moment``: enabled (Creating or Enabling, the shards
+        wait for ``polls_from``: :meth:`_run_shard`), or disabled and still Disabling."""
+        if self.settings.enabled:
+            return True
+        return self.polls_until is not None and moment < self.polls_until
 
     def _step(self) -> datetime | None:
         """Run every batch due now, one per ready shard; return when work falls due next
@@ -229,14 +266,18 @@ class EventSourceMapping:
 
     def _run_shard(self, shard_id: str, lane: int) -> datetime | None:
         """Invoke the lane's batch if it is due; return when its next one falls due."""
-        if self.deleted or not self.settings.enabled:
+        now = self.clock.now()
+        if self.deleted or not self._polling(now):
             return None  # changed by the handler while this drain runs
         if self._reread:
             self._reread = False
             for held in self._lanes:
                 held.batches.clear()
         state = self._lanes.lane(shard_id, lane)
-        now = self.clock.now()
+        if self.settings.enabled and self.polls_from > now:
+            # Creating or Enabling: the poller starts once the mapping is Enabled.
+            waiting, trimmed = self.reader.read(shard_id, state.checkpoint)
+            return self.polls_from if waiting or trimmed or state.batches else None
         if not state.batches:
             # New records need the shard's reader (a batch in flight was read already).
             blocked = self.reader.blocked_until(shard_id, state.checkpoint)
@@ -292,7 +333,9 @@ class EventSourceMapping:
             final = state.window_end(held)
             if final is not None:
                 return final
-        length = self.settings.tumbling_window
+        # A window's state is the shard's: lanes still finishing under a factor above 1
+        # (the settings now ask for one lane and windows) open none.
+        length = self.settings.tumbling_window if factor == 1 else None
         if length is not None and held:
             held = state.in_window(held, length)
         if not held:

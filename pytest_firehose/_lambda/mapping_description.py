@@ -42,6 +42,8 @@ USER_ACTION = "User action"
 CREATING = "Creating"
 UPDATING = "Updating"
 DELETING = "Deleting"
+#: The passing States of a change, read until it settles.
+TRANSITIONS = (CREATING, "Enabling", UPDATING, "Disabling", DELETING)
 #: Members shown as given, and left out when not given.
 _AS_GIVEN = ("KMSKeyArn", "MetricsConfig")
 

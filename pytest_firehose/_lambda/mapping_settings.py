@@ -190,6 +190,13 @@ def settings_from(params: dict[str, Any]) -> MappingSettings:
     position, stamp = _starting(params)
     retries = params.get("MaximumRetryAttempts", -1)
     window = params.get("TumblingWindowInSeconds", 0)
+    parallelization = params.get("ParallelizationFactor", 1)
+    if window and parallelization > 1:
+        # A window's state is the shard's (DOC); AWS refuses the pair, as an emulator's
+        # authors found it (docs/fidelity.md); the wording is the fake's.
+        raise invalid(
+            "TumblingWindowInSeconds cannot be used with a ParallelizationFactor above 1."
+        )
     return MappingSettings(
         batch_size=params.get("BatchSize", DEFAULT_BATCH_SIZE),
         batching_window=timedelta(seconds=params.get("MaximumBatchingWindowInSeconds", 0)),
@@ -202,6 +209,6 @@ def settings_from(params: dict[str, Any]) -> MappingSettings:
         on_failure=_on_failure(params),
         filters=_filters(params),
         tumbling_window=timedelta(seconds=window) if window else None,
-        parallelization=params.get("ParallelizationFactor", 1),
+        parallelization=parallelization,
         enabled=bool(params.get("Enabled", True)),
     )

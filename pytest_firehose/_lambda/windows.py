@@ -13,7 +13,8 @@ Choices (INFERRED, docs/fidelity.md): windows are aligned on the epoch (the guid
 window of 120 seconds runs 07:04:00 to 07:06:00); the final invocation carries no records
 and falls due at the window's end (or at once when a record of a later window is read);
 after an early end the rest of the window's records start a fresh state. A window also
-ends early when the mapping's TumblingWindowInSeconds or ParallelizationFactor changes.
+ends early when the mapping's TumblingWindowInSeconds changes. Windows need a shard read in
+one lane (the state is the shard's): with a ParallelizationFactor above 1 they are refused.
 """
 
 from __future__ import annotations

@@ -1,0 +1,147 @@
+"""A Kinesis event source mapping's passing States on the fake clock: Creating, Enabling,
+Updating, Disabling and Deleting last the world's creation or update delay, the poller
+runs only once the mapping is Enabled (and until it is Disabled), and a change while one
+is under way is refused (docs/lambda.md; docs/fidelity.md)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import timedelta
+from typing import Any
+
+import boto3
+import pytest
+
+from pytest_firehose import FirehoseFake
+from pytest_firehose._errors import UsageError
+
+REGION = "us-east-1"
+
+
+@pytest.fixture
+def slow() -> Iterator[FirehoseFake]:
+    """A fake whose changes take time: 30 s to create, 10 s to update."""
+    with FirehoseFake(region=REGION, seed=7, creation_delay=30, update_delay=10) as started:
+        yield started
+
+
+def _stream(slow: FirehoseFake) -> Any:
+    """The stream ``s``, ACTIVE (a stream is CREATING for the creation delay too)."""
+    stream = slow.kinesis.create_stream("s")
+    slow.kinesis.clock.advance(seconds=30)
+    return stream
+
+
+def _put(*payloads: bytes) -> None:
+    client = boto3.client("kinesis", region_name=REGION)
+    for payload in payloads:
+        client.put_record(StreamName="s", Data=payload, PartitionKey="k")
+
+
+def _ok(event: dict[str, Any], context: Any) -> None:
+    return None
+
+
+def _seen(trigger: Any) -> list[list[bytes]]:
+    return [invocation.records for invocation in trigger.invocations]
+
+
+def test_a_mapping_polls_once_it_is_created(slow: FirehoseFake) -> None:
+    stream = _stream(slow)
+    made = slow.kinesis.clock.now()
+    trigger = stream.lambda_trigger(_ok)
+    _put(b"a")
+
+    assert trigger.state == trigger.describe()["State"] == "Creating"
+    trigger.drain()
+
+    assert _seen(trigger) == [[b"a"]]
+    assert trigger.invocations[0].at == made + timedelta(seconds=30)
+    assert trigger.state == "Enabled"
+
+
+def test_a_creating_mapping_with_nothing_to_read_leaves_the_clock(slow: FirehoseFake) -> None:
+    stream = _stream(slow)
+    trigger = stream.lambda_trigger(_ok)
+    before = slow.kinesis.clock.now()
+
+    trigger.drain()
+
+    assert slow.kinesis.clock.now() == before
+    assert trigger.state == "Creating"
+
+
+def test_a_change_while_one_is_under_way_is_refused(slow: FirehoseFake) -> None:
+    stream = _stream(slow)
+    trigger = stream.lambda_trigger(_ok)
+
+    with pytest.raises(UsageError) as refused:
+        trigger.update(BatchSize=10)
+    assert "UpdateEventSourceMapping would answer ResourceInUseException" in str(refused.value)
+    assert "is Creating" in str(refused.value)
+    with pytest.raises(UsageError, match="DeleteEventSourceMapping would answer ResourceInUse"):
+        trigger.delete()
+
+    slow.kinesis.clock.advance(seconds=30)
+    assert trigger.update(BatchSize=10)["State"] == "Updating"
+    assert trigger.state == "Updating"
+    slow.kinesis.clock.advance(seconds=10)
+    assert (trigger.state, trigger.describe()["BatchSize"]) == ("Enabled", 10)
+
+
+def test_a_disabling_mapping_polls_until_it_is_disabled(slow: FirehoseFake) -> None:
+    stream = _stream(slow)
+    trigger = stream.lambda_trigger(_ok, MaximumBatchingWindowInSeconds=20)
+    slow.kinesis.clock.advance(seconds=30)
+    _put(b"a")
+
+    assert trigger.update(Enabled=False)["State"] == "Disabling"
+    slow.kinesis.clock.advance(seconds=5)
+    _put(b"b")
+    trigger.drain()  # the batch of b falls due after the mapping is Disabled
+
+    assert _seen(trigger) == []
+    assert trigger.state == "Disabling"
+    slow.kinesis.clock.advance(seconds=5)
+    assert trigger.state == "Disabled"
+
+
+def test_records_read_while_disabling_are_invoked(slow: FirehoseFake) -> None:
+    stream = _stream(slow)
+    trigger = stream.lambda_trigger(_ok)
+    slow.kinesis.clock.advance(seconds=30)
+
+    trigger.update(Enabled=False)
+    _put(b"a")
+    trigger.drain()
+
+    assert _seen(trigger) == [[b"a"]]
+
+
+def test_an_enabling_mapping_polls_once_it_is_enabled(slow: FirehoseFake) -> None:
+    stream = _stream(slow)
+    trigger = stream.lambda_trigger(_ok, Enabled=False)
+    _put(b"a")
+    assert trigger.state == "Disabled"  # made disabled: nothing passing
+
+    enabled_at = slow.kinesis.clock.now()
+    assert trigger.update(Enabled=True)["State"] == "Enabling"
+    trigger.drain()
+
+    assert _seen(trigger) == [[b"a"]]
+    assert trigger.invocations[0].at == enabled_at + timedelta(seconds=10)
+
+
+def test_a_deleting_mapping_is_described_until_it_is_gone(slow: FirehoseFake) -> None:
+    stream = _stream(slow)
+    trigger = stream.lambda_trigger(_ok)
+    slow.kinesis.clock.advance(seconds=30)
+
+    assert trigger.delete()["State"] == "Deleting"
+    assert trigger.describe()["State"] == "Deleting"
+    with pytest.raises(UsageError, match="ResourceInUseException"):
+        trigger.update(BatchSize=5)
+
+    slow.kinesis.clock.advance(seconds=10)
+    with pytest.raises(UsageError, match="ResourceNotFoundException"):
+        trigger.describe()
