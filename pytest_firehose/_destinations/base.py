@@ -165,8 +165,9 @@ class Destination(Protocol):
     A destination may also say ``max_records``, the most records one delivery holds (an
     HTTP endpoint's request: 10,000): a larger buffer leaves as several batches. One that
     has a part still reachable while it is down (Redshift's intermediate bucket) has
-    ``unreachable(target, obj)``, asked instead of ``deliver`` while it is down: it does
-    what it still can and returns the failure the attempt counts as. One that refuses
+    ``unreachable(target, obj, failure)``, asked instead of ``deliver`` while it is down
+    (``failure``: what ``destination_down(error=...)`` made attempts fail with, else None):
+    it does what it still can and returns the failure the attempt counts as. One that refuses
     records itself (Snowflake: a record that is no JSON object; Iceberg: one it cannot
     route) has ``refusals(records)``, the :class:`Refusal` of each record of a batch it
     refuses, by position; the ``deliver`` that follows is of the others, and the refused

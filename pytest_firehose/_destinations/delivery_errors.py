@@ -3,7 +3,9 @@ Serverless, Splunk, Snowflake, Iceberg) name in the records Firehose writes for 
 ``S3Configuration`` bucket: each destination's error output type, the codes (with their
 messages) a whole delivery can fail with (``destination_down(error=...)``, the first being
 the default), and the codes a destination can refuse single records with
-(``destination_refuses(...)``), with whether Firehose retries such a refusal.
+(``destination_refuses(...)``), with whether Firehose retries such a refusal. A Redshift
+destination has its delivery codes too (its failed COPYs name them); it writes no failed
+records, only the manifests of the batches it skipped.
 
 Sources (docs/fidelity.md): the developer guide's "Handle data delivery failures" and its
 list of Splunk data delivery errors, codes and messages, which are AWS's. For OpenSearch the
@@ -13,7 +15,8 @@ shape OpenSearch answers with. Snowflake's ``Snowflake.InvalidColumns`` and its 
 the guide's example; its other row codes are those "Troubleshooting Snowflake" lists (their
 messages are the fake's, after the guide's explanations); the codes for an endpoint that
 cannot be reached (``OS.ConnectionFailed``, ``Snowflake.ConnectionFailed``,
-``Iceberg.ConnectionFailed``) are the fake's choice, as none is on record.
+``Iceberg.ConnectionFailed``) are the fake's choice, as none is on record. Redshift's codes
+and messages are the guide's list of Amazon Redshift data delivery errors.
 """
 
 from __future__ import annotations
@@ -28,6 +31,7 @@ SERVERLESS = "AmazonOpenSearchServerlessDestinationConfiguration"
 SPLUNK = "SplunkDestinationConfiguration"
 SNOWFLAKE = "SnowflakeDestinationConfiguration"
 ICEBERG = "IcebergDestinationConfiguration"
+REDSHIFT = "RedshiftDestinationConfiguration"
 #: The code of an acknowledgement Splunk did not send in time: each attempt that ends in it
 #: waits ``HECAcknowledgmentTimeoutInSeconds`` first.
 ACK_TIMEOUT = "Splunk.AckTimeout"
@@ -139,6 +143,80 @@ _SPLUNK_DOWN = {
     ),
 }
 
+#: The developer guide's Amazon Redshift data delivery errors, in its order but the default
+#: first (``InternalError``, which every destination shares, left out).
+_REDSHIFT_DOWN = {
+    "Redshift.ConnectionFailed": (
+        "The connection to the specified Amazon Redshift cluster failed. Ensure that security "
+        "settings allow Kinesis Data Firehose connections, that the cluster or database "
+        "specified in the Amazon Redshift destination configuration or JDBC URL is correct, "
+        "and that the cluster is available."
+    ),
+    "Redshift.TableNotFound": (
+        "The table to which to load data was not found. Ensure that the specified table exists."
+    ),
+    "Redshift.SyntaxError": "The COPY command contains a syntax error. Retry the command.",
+    "Redshift.AuthenticationFailed": (
+        "The provided user name and password failed authentication. Provide a valid user name "
+        "and password."
+    ),
+    "Redshift.AccessDenied": (
+        "Access was denied. Ensure that the trust policy for the provided IAM role allows "
+        "Kinesis Data Firehose to assume the role."
+    ),
+    "Redshift.S3BucketAccessDenied": (
+        "The COPY command was unable to access the S3 bucket. Ensure that the access policy for "
+        "the provided IAM role allows access to the S3 bucket."
+    ),
+    "Redshift.DataLoadFailed": (
+        "Loading data into the table failed. Check STL_LOAD_ERRORS system table for details."
+    ),
+    "Redshift.ColumnNotFound": (
+        "A column in the COPY command does not exist in the table. Specify a valid column name."
+    ),
+    "Redshift.DatabaseNotFound": (
+        "The database specified in the Amazon Redshift destination configuration or JDBC URL "
+        "was not found. Specify a valid database name."
+    ),
+    "Redshift.IncorrectCopyOptions": (
+        "Conflicting or redundant COPY options were provided. Some options are not compatible "
+        "in certain combinations. Check the COPY command reference for more info."
+    ),
+    "Redshift.MissingColumn": (
+        "There is a column defined in the table schema as NOT NULL without a DEFAULT value and "
+        "not included in the column list. Exclude this column, ensure that the loaded data "
+        "always provides a value for this column, or add a default value to the Amazon "
+        "Redshift schema for this table."
+    ),
+    "Redshift.ColumnMismatch": (
+        "The number of jsonpaths in the COPY command and the number of columns in the "
+        "destination table should match. Retry the command."
+    ),
+    "Redshift.IncorrectOrMissingRegion": (
+        "Amazon Redshift attempted to use the wrong region endpoint for accessing the S3 "
+        "bucket. Either specify a correct region value in the COPY command options or ensure "
+        "that the S3 bucket is in the same region as the Amazon Redshift database."
+    ),
+    "Redshift.IncorrectJsonPathsFile": (
+        "The provided jsonpaths file is not in a supported JSON format. Retry the command."
+    ),
+    "Redshift.MissingS3File": (
+        "One or more S3 files required by Amazon Redshift have been removed from the S3 "
+        "bucket. Check the S3 bucket policies to remove any automatic deletion of S3 files."
+    ),
+    "Redshift.InsufficientPrivilege": (
+        "The user does not have permissions to load data into the table. Check the Amazon "
+        "Redshift user permissions for the INSERT privilege."
+    ),
+    "Redshift.ReadOnlyCluster": (
+        "The query cannot be executed because the system is in resize mode. Try the query "
+        "again later."
+    ),
+    "Redshift.DiskFull": (
+        "Data could not be loaded because the disk is full. Increase the capacity of the "
+        "Amazon Redshift cluster or delete unused data to free disk space."
+    ),
+}
 _OPENSEARCH_SERVICE = DestinationErrors(
     "OpenSearch Service",
     "AmazonOpenSearchService-failed",
@@ -199,6 +277,9 @@ ERRORS: dict[str, DestinationErrors] = {
             "fit the Glue table it names (firehose.glue_table)"
         ),
     ),
+    # Redshift writes no failed records (no error output type), only the manifests of the
+    # batches it skipped.
+    REDSHIFT: DestinationErrors("Redshift", "", _REDSHIFT_DOWN),
 }
 #: The destinations a test can make refuse single records, for messages.
 REFUSING = ", ".join(errors.name for errors in ERRORS.values() if errors.refusals)

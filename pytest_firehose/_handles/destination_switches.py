@@ -41,7 +41,8 @@ class DestinationSwitches:
         ``error``: for a destination the fake stores (OpenSearch, Splunk, Snowflake,
         Iceberg), the error code, one documented for that destination, that the records
         it gives up on name instead of its default (``"Splunk.InvalidToken"``, ``"503"``
-        ...)."""
+        ...); for Redshift, the code its failed COPYs name (``"Redshift.TableNotFound"``
+        ...; by default ``"Redshift.ConnectionFailed"``)."""
         self._live("destination")
         with self._world.touched():
             failure = None
@@ -116,13 +117,13 @@ class DestinationSwitches:
             }
 
     def _errors(self, what: str) -> DestinationErrors:
-        """The errors of the stream's destination, when the fake stores it."""
+        """The errors of the stream's destination, when they are scripted for it."""
         errors = ERRORS.get(getattr(self._delivery.destination, "kind", None) or "")
         if errors is None:
-            stored = ", ".join(known.name for known in ERRORS.values())
+            scripted = ", ".join(known.name for known in ERRORS.values())
             raise UsageError(
                 f"{what}: the errors a destination names are scripted for the destinations "
-                f"the fake stores ({stored}); {self._stream.name!r} does not deliver to one "
+                f"the fake stores and for Redshift ({scripted}); {self._stream.name!r} does not deliver to one "
                 "(an HTTP endpoint's errors come from its answers, S3's from S3)"
             )
         return errors
