@@ -31,7 +31,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from pytest_firehose._destinations.base import (
@@ -73,13 +73,30 @@ RETRY_DEFAULTS = {
     SNOWFLAKE: 60,
     ICEBERG: 300,
 }
+
+
+def _us_week(at: datetime) -> str:
+    """``<YEAR>-w<WEEK>`` of ``at`` by the US conventions the developer guide gives for
+    ``OneWeek``: weeks start on Sunday, and week 1 of a year is the one holding its first
+    Saturday (so its January 1st). The year is the one the week is numbered in: the days
+    of week 1 before January 1st belong to the year after theirs."""
+
+    def first_sunday(year: int) -> date:
+        january_first = date(year, 1, 1)
+        return january_first - timedelta(days=(january_first.weekday() + 1) % 7)
+
+    day = at.date()
+    year = day.year + 1 if day >= first_sunday(day.year + 1) else day.year
+    return f"{year}-w{(day - first_sunday(year)).days // 7 + 1:02d}"
+
+
 #: IndexRotationPeriod -> what is appended to the index name, from the record's arrival
 #: (UTC): the developer guide's index rotation table (``myindex-2016-02-25`` a day ...).
 _ROTATION: dict[str, Callable[[datetime], str]] = {
     "NoRotation": lambda at: "",
     "OneHour": lambda at: f"-{at:%Y-%m-%d-%H}",
     "OneDay": lambda at: f"-{at:%Y-%m-%d}",
-    "OneWeek": lambda at: f"-{at.isocalendar().year}-w{at.isocalendar().week:02d}",
+    "OneWeek": lambda at: f"-{_us_week(at)}",
     "OneMonth": lambda at: f"-{at:%Y-%m}",
 }
 
