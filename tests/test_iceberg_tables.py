@@ -395,6 +395,29 @@ def test_a_down_destination_still_gives_whole_batches_up_and_fills_no_table(
     assert stream.tables == {"shop.orders": [{"id": 2}]}
 
 
+def test_tables_whose_names_hold_dots_keep_apart(fake: FirehoseFake, client: Any) -> None:
+    query = "{destinationDatabaseName: .d, destinationTableName: .t}"
+    extraction = {
+        "Type": "MetadataExtraction",
+        "Parameters": [{"ParameterName": "MetadataExtractionQuery", "ParameterValue": query}],
+    }
+    config = iceberg(ProcessingConfiguration={"Enabled": True, "Processors": [extraction]})
+    stream = delivered(
+        fake,
+        client,
+        config,
+        *rows({"d": "a.b", "t": "c"}, {"d": "a", "t": "b.c"}, {"d": 'q"', "t": "t"}),
+        *rows({"d": "shop", "t": "orders"}),
+    )
+
+    assert stream.tables == {
+        '"a.b".c': [{"d": "a.b", "t": "c"}],
+        'a."b.c"': [{"d": "a", "t": "b.c"}],
+        '"q""".t': [{"d": 'q"', "t": "t"}],
+        "shop.orders": [{"d": "shop", "t": "orders"}],
+    }
+
+
 def test_tables_is_a_copy(fake: FirehoseFake, client: Any) -> None:
     stream = delivered(fake, client, iceberg(ORDERS), *rows({"id": 1, "tags": ["a"]}))
 

@@ -67,7 +67,7 @@ BAD_KEYS = "Iceberg.InvalidUniqueKeys"
 
 @dataclass(frozen=True)
 class Change:
-    """What one record did to ``table`` (``database.table``): ``operation`` with ``row``,
+    """What one record did to ``table`` (its :func:`table_key`): ``operation`` with ``row``,
     the rows an update or delete finds being those equal to it on ``keys``; ``columns``,
     the table's in the Glue Data Catalog once it took the row (none: no table known)."""
 
@@ -86,6 +86,19 @@ class RowFailed(RecordError):
     def __init__(self, code: str, message: str, error_prefix: str = "") -> None:
         super().__init__(code, message)
         self.error_prefix = error_prefix
+
+
+def table_key(database: str, table: str) -> str:
+    """How ``stream.tables`` names a table: ``database.table``, a name holding a dot or a
+    double quote quoted as SQL quotes an identifier (``"a.b".c``, a quote doubled), so that
+    database ``a.b`` with table ``c`` and database ``a`` with table ``b.c`` stay two keys."""
+    return ".".join(
+        _quoted(name) if "." in name or '"' in name else name for name in (database, table)
+    )
+
+
+def _quoted(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
 
 
 def table_rows(changes: Iterable[Change]) -> dict[str, list[dict[str, Any]]]:
@@ -206,7 +219,7 @@ class IcebergDestination(StoredDestination):
                 "destinationTableName are needed (from the JQ query or the Lambda function's "
                 "otfMetadata) unless DestinationTableConfigurationList has exactly one table.",
             )
-        name = f"{database}.{table}"
+        name = table_key(database, table)
         configured = self._tables.get((database, table)) or _Table((), "")
         # A change read from a source database is keyed by its source table's key.
         keys = getattr(record, "unique_keys", ()) or configured.keys
