@@ -110,14 +110,13 @@ class RecordsRefused(DeliveryFailed):
     """Records the destination refused one by one (an OpenSearch document, a Snowflake
     row, an Iceberg record that names no table) while the rest of the batch was delivered:
     the batch is left with them, and ``refusals`` holds each one's refusal, in the same
-    order. It is named after the first one's code and message; ``retried`` only when
-    every one of them is."""
+    order (each one's ``retried`` decides for its record alone). It is named after the
+    first one's code and message."""
 
     def __init__(self, refusals: list[Refusal]) -> None:
         first = refusals[0]
         super().__init__(first.message, first.code)
         self.refusals = refusals
-        self.retried = all(refusal.retried for refusal in refusals)
 
 
 @dataclass(frozen=True)

@@ -50,9 +50,10 @@ class DestinationErrors:
     #: Code -> message of a single record the destination refused; the first is the
     #: default. Empty: no such refusal is on record for the destination.
     refusals: dict[str, str] = field(default_factory=dict)
-    #: Whether Firehose retries refused records within ``RetryOptions`` (OpenSearch) or
-    #: writes them to the bucket at once (Snowflake: "doesn't attempt to deliver it again").
-    refusals_retried: bool = True
+    #: The refusal codes Firehose retries within ``RetryOptions`` (OpenSearch's 429); a
+    #: record refused with another is written to the bucket at once (Snowflake: "doesn't
+    #: attempt to deliver it again").
+    retried_refusals: frozenset[str] = frozenset()
     #: How single records fail on their own instead, where they do (Iceberg's, a Splunk
     #: Event endpoint's), for messages.
     alone: str = ""
@@ -217,11 +218,15 @@ _REDSHIFT_DOWN = {
         "Amazon Redshift cluster or delete unused data to free disk space."
     ),
 }
+#: The bulk item statuses that say "try again later": a document refused with another (the
+#: document itself is wrong) is written at once, as Snowflake's rows are.
+_OPENSEARCH_RETRIED = frozenset({"429"})
 _OPENSEARCH_SERVICE = DestinationErrors(
     "OpenSearch Service",
     "AmazonOpenSearchService-failed",
     _OPENSEARCH_DOWN,
     _OPENSEARCH_REFUSALS,
+    _OPENSEARCH_RETRIED,
 )
 #: Destination (its configuration parameter) -> its errors.
 ERRORS: dict[str, DestinationErrors] = {
@@ -231,12 +236,14 @@ ERRORS: dict[str, DestinationErrors] = {
         _OPENSEARCH_SERVICE.output_type,
         _OPENSEARCH_DOWN,
         _OPENSEARCH_REFUSALS,
+        _OPENSEARCH_RETRIED,
     ),
     SERVERLESS: DestinationErrors(
         "OpenSearch Serverless",
         _OPENSEARCH_SERVICE.output_type,
         _OPENSEARCH_DOWN,
         _OPENSEARCH_REFUSALS,
+        _OPENSEARCH_RETRIED,
     ),
     SPLUNK: DestinationErrors(
         "Splunk",
@@ -265,7 +272,6 @@ ERRORS: dict[str, DestinationErrors] = {
             ),
             "Snowflake.InvalidInput": "The record is not a single JSON object.",
         },
-        refusals_retried=False,
     ),
     ICEBERG: DestinationErrors(
         "Iceberg",

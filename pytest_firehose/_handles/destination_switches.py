@@ -69,8 +69,9 @@ class DestinationSwitches:
         transformation) at each attempt, and those it answers true for fail with
         ``error``, a code documented for the destination (by default ``"400"`` on
         OpenSearch, ``"Snowflake.InvalidColumns"`` on Snowflake), while the rest of the
-        batch is delivered. Refused documents are retried within ``RetryOptions``, refused
-        rows are not; then they are written to the ``S3Configuration`` bucket and listed in
+        batch is delivered. Documents refused with ``"429"`` are retried within
+        ``RetryOptions``, other refused documents and refused rows are not (each record by
+        its own code); then they are written to the ``S3Configuration`` bucket and listed in
         ``backed_up``. Replaces what an earlier call set; ``destination_accepts()`` ends
         it, as does an UpdateDestination to another destination type (as it does
         ``destination_down``'s ``error``)."""
@@ -91,7 +92,7 @@ class DestinationSwitches:
                 )
             code = next(iter(errors.refusals)) if error is None else error
             message = _documented(errors.refusals, code, f"{errors.name} refusal")
-            refusal = Refusal(code, message, errors.refusals_retried)
+            refusal = Refusal(code, message, code in errors.retried_refusals)
             self._delivery.refusing = Refusing(refuses, refusal)
 
     def destination_accepts(self) -> None:
