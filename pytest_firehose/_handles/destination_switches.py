@@ -124,7 +124,8 @@ class DestinationSwitches:
             scripted = ", ".join(known.name for known in ERRORS.values())
             raise UsageError(
                 f"{what}: the errors a destination names are scripted for the destinations "
-                f"the fake stores and for Redshift ({scripted}); {self._stream.name!r} does not deliver to one "
+                f"the fake stores and for Redshift ({scripted}); {self._stream.name!r} does "
+                "not deliver to one "
                 "(an HTTP endpoint's errors come from its answers, S3's from S3)"
             )
         return errors
