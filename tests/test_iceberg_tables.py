@@ -418,6 +418,52 @@ def test_tables_whose_names_hold_dots_keep_apart(fake: FirehoseFake, client: Any
     }
 
 
+def test_a_tables_records_keep_its_error_prefix_whatever_error_they_end_with(
+    fake: FirehoseFake, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A record refused for its table (written at once, under the table's prefix) whose
+    object the bucket does not take waits; retried while the destination is down, it ends
+    with the last attempt's error, still under its table's prefix, as do the records of
+    that table given up on while the destination is down."""
+    denied = ["orders-errors/"]
+    put_object = S3Destination.deliver
+
+    def deliver(self: S3Destination, target: Any, obj: Any) -> None:
+        if obj.key.startswith(tuple(denied)):
+            raise DeliveryFailed("S3.AccessDenied: Access Denied")
+        put_object(self, target, obj)
+
+    monkeypatch.setattr(S3Destination, "deliver", deliver)
+    orders = {**ORDERS, "S3ErrorOutputPrefix": "orders-errors/"}
+    config = jq_routed(orders, USERS, RetryOptions={"DurationInSeconds": 60})
+    with mock_aws():
+        s3 = boto3.client("s3", region_name="us-east-1")
+        s3.create_bucket(Bucket="landing")
+        client = boto3.client("firehose", region_name="us-east-1")
+        stream = delivered(fake, client, config, *rows({"t": "orders", "op": "delete"}))
+        assert stream.pending == rows({"t": "orders", "op": "delete"})
+
+        stream.destination_down()
+        denied.clear()
+        put(client, *rows({"t": "orders", "id": 2}, {"t": "users", "id": 3}))
+        fake.firehose.flush()
+        fake.firehose.clock.advance(minutes=5)
+        lines = sorted(
+            (key.split("/")[0], line["errorCode"], base64.b64decode(line["rawData"]))
+            for key in (o["Key"] for o in s3.list_objects_v2(Bucket="landing")["Contents"])
+            for line in map(
+                json.loads, s3.get_object(Bucket="landing", Key=key)["Body"].iter_lines()
+            )
+        )
+
+    assert stream.pending == []
+    assert lines == [
+        ("iceberg-failed", "Iceberg.ConnectionFailed", b'{"t": "users", "id": 3}'),
+        ("orders-errors", "Iceberg.ConnectionFailed", b'{"t": "orders", "id": 2}'),
+        ("orders-errors", "Iceberg.ConnectionFailed", b'{"t": "orders", "op": "delete"}'),
+    ]
+
+
 def test_tables_is_a_copy(fake: FirehoseFake, client: Any) -> None:
     stream = delivered(fake, client, iceberg(ORDERS), *rows({"id": 1, "tags": ["a"]}))
 

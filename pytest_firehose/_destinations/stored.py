@@ -198,7 +198,7 @@ class StoredDestination:
         if errors is None:
             return None
         records = batch.records
-        refusals = _refusals(records, failure, errors)
+        refusals = self._refusals(records, failure, errors)
         # Splunk's retry duration leaves out the waits for acknowledgements (API
         # reference, SplunkRetryOptions).
         ran_out = at - batch.first_try - batch.waited >= self.retry_duration
@@ -226,16 +226,25 @@ class StoredDestination:
         batch.records = [record for i, record in enumerate(records) if i not in written_out]
         return objects
 
+    def _refusals(
+        self, records: list[Accepted], failure: DeliveryFailed | None, errors: DestinationErrors
+    ) -> list[Refusal]:
+        """Each of ``records``' refusal: its own, when the destination refused them one by
+        one; else ``failure``'s code and message (the destination's default when it names
+        none), retried within the retry duration. Either way the last attempt's error, under
+        the prefix the record's failures go under (``error_prefixes``), whatever the error."""
+        if isinstance(failure, RecordsRefused):
+            return failure.refusals
+        code, message = next(iter(errors.down.items()))
+        if failure is not None and failure.code is not None:
+            code, message = failure.code, str(failure)
+        return [
+            Refusal(code, message, retried=True, error_prefix=prefix)
+            for prefix in self.error_prefixes(records)
+        ]
 
-def _refusals(
-    records: list[Accepted], failure: DeliveryFailed | None, errors: DestinationErrors
-) -> list[Refusal]:
-    """Each of ``records``' refusal: its own, when the destination refused them one by one;
-    else ``failure``'s code and message (the destination's default when it names none),
-    retried within the retry duration."""
-    if isinstance(failure, RecordsRefused):
-        return failure.refusals
-    code, message = next(iter(errors.down.items()))
-    if failure is not None and failure.code is not None:
-        code, message = failure.code, str(failure)
-    return [Refusal(code, message, retried=True)] * len(records)
+    def error_prefixes(self, records: Sequence[Accepted]) -> list[str]:
+        """The prefix each of ``records``' failed record is written under instead of the
+        ``S3Configuration``'s error output (empty: that one; Iceberg's tables have their
+        own)."""
+        return [""] * len(records)
