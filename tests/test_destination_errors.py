@@ -137,6 +137,40 @@ def test_refused_snowflake_rows_go_to_the_bucket_at_once_without_retries(
     assert line["attemptsMade"] == 1
 
 
+@SNOWFLAKE_MODELLED
+def test_a_snowflake_role_or_table_that_cannot_work_is_not_retried(fake: FirehoseFake) -> None:
+    with mock_aws():
+        s3 = boto3.client("s3", region_name="us-east-1")
+        s3.create_bucket(Bucket="landing")
+        stream = fake.firehose.create_delivery_stream(
+            "events",
+            SnowflakeDestinationConfiguration={
+                **SNOWFLAKE,
+                "RetryOptions": {"DurationInSeconds": 600},
+            },
+        )
+        stream.destination_down(error="Snowflake.DefaultRoleMissing")
+        put_batch(b'{"row": 1}')
+        fake.firehose.flush()
+        [role] = failed_lines(s3, "snowflake-failed/")
+        assert stream.pending == []  # written at once
+
+        stream.destination_down()  # unreachable: retried for the retry duration
+        put_batch(b'{"row": 2}')
+        fake.firehose.flush()
+        assert stream.pending == [b'{"row": 2}']
+        stream.destination_down(error="Snowflake.InvalidTableType")
+        fake.firehose.clock.advance(seconds=5)  # the next retry fails for good
+        lines = failed_lines(s3, "snowflake-failed/")
+
+    assert (role["errorCode"], role["attemptsMade"]) == ("Snowflake.DefaultRoleMissing", 1)
+    assert role["errorMessage"].startswith("The Snowflake role is not configured")
+    [table] = [line for line in lines if line["errorCode"] == "Snowflake.InvalidTableType"]
+    assert table["attemptsMade"] > 1  # tried while unreachable, then not again
+    assert stream.backed_up == [b'{"row": 1}', b'{"row": 2}']
+    assert stream.pending == []
+
+
 @pytest.mark.parametrize(
     ("kind", "config"),
     [

@@ -12,8 +12,11 @@ list of Splunk data delivery errors, codes and messages, which are AWS's. For Op
 guide says a failed document names "the http error code returned by OpenSearch" and its
 error message: the statuses are the bulk API's, and the messages are the fake's own, in the
 shape OpenSearch answers with. Snowflake's ``Snowflake.InvalidColumns`` and its message are
-the guide's example; its other row codes are those "Troubleshooting Snowflake" lists (their
-messages are the fake's, after the guide's explanations); the codes for an endpoint that
+the guide's example; its other row codes, and ``Snowflake.DefaultRoleMissing`` and
+``Snowflake.InvalidTableType`` for a whole delivery, are those "Troubleshooting Snowflake"
+lists (their messages are the fake's, after the guide's explanations); Firehose does not
+retry those two ("if delivery fails due to an incorrect role, table, or database, Firehose
+doesn't retry and writes the data to your S3 bucket"); the codes for an endpoint that
 cannot be reached (``OS.ConnectionFailed``, ``Snowflake.ConnectionFailed``,
 ``Iceberg.ConnectionFailed``) are the fake's choice, as none is on record. Redshift's codes
 and messages are the guide's list of Amazon Redshift data delivery errors.
@@ -54,6 +57,9 @@ class DestinationErrors:
     #: record refused with another is written to the bucket at once (Snowflake: "doesn't
     #: attempt to deliver it again").
     retried_refusals: frozenset[str] = frozenset()
+    #: The codes of ``down`` Firehose does not retry: a delivery failing with one is written
+    #: to the bucket at once (Snowflake's "incorrect role, table, or database").
+    down_not_retried: frozenset[str] = frozenset()
     #: How single records fail on their own instead, where they do (Iceberg's, a Splunk
     #: Event endpoint's), for messages.
     alone: str = ""
@@ -257,7 +263,19 @@ ERRORS: dict[str, DestinationErrors] = {
     SNOWFLAKE: DestinationErrors(
         "Snowflake",
         "snowflake-failed",
-        {"Snowflake.ConnectionFailed": "Firehose could not connect to the Snowflake account URL."},
+        {
+            "Snowflake.ConnectionFailed": (
+                "Firehose could not connect to the Snowflake account URL."
+            ),
+            "Snowflake.DefaultRoleMissing": (
+                "The Snowflake role is not configured for the Firehose stream, and the "
+                "Snowflake user has no default role."
+            ),
+            "Snowflake.InvalidTableType": (
+                "The table type configured in the Firehose stream is not supported by "
+                "Snowpipe Streaming."
+            ),
+        },
         {
             "Snowflake.InvalidColumns": (
                 "Snowpipe Streaming does not support columns of type AUTOINCREMENT, IDENTITY, "
@@ -272,6 +290,7 @@ ERRORS: dict[str, DestinationErrors] = {
             ),
             "Snowflake.InvalidInput": "The record is not a single JSON object.",
         },
+        down_not_retried=frozenset({"Snowflake.DefaultRoleMissing", "Snowflake.InvalidTableType"}),
     ),
     ICEBERG: DestinationErrors(
         "Iceberg",

@@ -231,15 +231,18 @@ class StoredDestination:
     ) -> list[Refusal]:
         """Each of ``records``' refusal: its own, when the destination refused them one by
         one; else ``failure``'s code and message (the destination's default when it names
-        none), retried within the retry duration. Either way the last attempt's error, under
+        none), retried within the retry duration unless the destination does not retry that
+        code (Snowflake's ``Snowflake.DefaultRoleMissing``). Either way the last attempt's
+        error, under
         the prefix the record's failures go under (``error_prefixes``), whatever the error."""
         if isinstance(failure, RecordsRefused):
             return failure.refusals
         code, message = next(iter(errors.down.items()))
         if failure is not None and failure.code is not None:
             code, message = failure.code, str(failure)
+        retried = code not in errors.down_not_retried
         return [
-            Refusal(code, message, retried=True, error_prefix=prefix)
+            Refusal(code, message, retried, error_prefix=prefix)
             for prefix in self.error_prefixes(records)
         ]
 
