@@ -223,21 +223,29 @@ def test_a_table_the_list_does_not_name_takes_inserts(fake: FirehoseFake, client
 
 
 @needs_botocore("firehose CreateDeliveryStream.IcebergDestinationConfiguration.AppendOnly")
-def test_append_only_inserts_every_record_whatever_its_operation(
-    fake: FirehoseFake, client: Any
+@pytest.mark.parametrize(
+    ("append_only", "held"),
+    [
+        (False, [{"id": 1, "v": "b"}, {"id": 3, "v": "c"}]),  # in order
+        (True, [{"id": 1, "v": "b"}]),  # the delete of id 3 applied after its insert
+    ],
+)
+def test_append_only_applies_updates_and_deletes_after_the_inserts_of_their_delivery(
+    fake: FirehoseFake, client: Any, append_only: bool, held: list[dict[str, Any]]
 ) -> None:
     stream = delivered(
         fake,
         client,
-        jq_routed(ORDERS, AppendOnly=True),
+        jq_routed(ORDERS, AppendOnly=append_only),
         *rows(
-            {"t": "orders", "op": "insert", "id": 1},
-            {"t": "orders", "op": "update", "id": 1},
-            {"t": "orders", "op": "delete", "id": 1},
+            {"t": "orders", "op": "insert", "id": 1, "v": "a"},
+            {"t": "orders", "op": "update", "id": 1, "v": "b"},
+            {"t": "orders", "op": "delete", "id": 3},
+            {"t": "orders", "op": "insert", "id": 3, "v": "c"},
         ),
     )
 
-    assert [row["op"] for row in stream.tables["shop.orders"]] == ["insert", "update", "delete"]
+    assert [{"id": row["id"], "v": row["v"]} for row in stream.tables["shop.orders"]] == held
 
 
 def test_records_that_cannot_be_routed_or_applied_go_to_iceberg_failed_with_their_codes(

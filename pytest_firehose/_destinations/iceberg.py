@@ -10,8 +10,9 @@ query, or the ``metadata.otfMetadata`` a Lambda processor answered for it, gives
 default, ``update`` or ``delete``); without them, a ``DestinationTableConfigurationList`` of
 one table takes every record. A table's ``UniqueKeys`` find the rows an update replaces and
 a delete removes; a table the list does not name takes inserts only (the API reference:
-Firehose writes with insert where a table has no configuration). ``AppendOnly`` inserts
-every record. A record must be one JSON object; its first-level fields are the row. Which
+Firehose writes with insert where a table has no configuration). ``AppendOnly`` is meant
+for inserts only; the updates and deletes such a stream still gets are applied out of
+order: after the inserts of their delivery. A record must be one JSON object; its first-level fields are the row. Which
 tables exist and their columns are the Glue Data Catalog's (tests register them with
 ``firehose.glue_table``, or create them in moto's Glue):
 :mod:`~pytest_firehose._destinations.iceberg_schema` checks the row against its table,
@@ -215,9 +216,14 @@ class IcebergDestination(StoredDestination):
         return payloads, list(evaluate(self.query, payloads, QUERY_TIME_LIMIT))
 
     def deliver(self, target: DeliveryTarget, obj: DeliveredObject) -> None:
-        """Apply each record of ``obj``, routed by ``refusals`` before, to its table."""
+        """Apply each record of ``obj``, routed by ``refusals`` before, to its table; with
+        ``AppendOnly``, its inserts before its updates and deletes (the API reference: such
+        a stream "will see out of order delivery")."""
         routed, self._routed = self._routed, {}
-        obj.changes = tuple(routed[id(record)][1] for record in obj.accepted)
+        changes = [routed[id(record)][1] for record in obj.accepted]
+        if self.append_only:
+            changes.sort(key=lambda change: change.operation != "insert")
+        obj.changes = tuple(changes)
 
     def _route(self, record: bytes, answer: Answer | None) -> tuple[str, str, str]:
         """The database, table and operation ``record`` names (``answer``: the JQ query's
@@ -265,8 +271,6 @@ class IcebergDestination(StoredDestination):
                 f"The operation {operation!r} is not one of {', '.join(OPERATIONS)}.",
                 prefix,
             )
-        if self.append_only:
-            operation = "insert"
         if operation != "insert":
             if not keys:
                 raise RowFailed(
