@@ -12,9 +12,9 @@ one table takes every record. A table's ``UniqueKeys`` find the rows an update r
 a delete removes; a table the list does not name takes inserts only (the API reference:
 Firehose writes with insert where a table has no configuration). ``AppendOnly`` is meant
 for inserts only; the updates and deletes such a stream still gets are applied out of
-order: after the inserts of their delivery. A record must be one JSON object; its first-level fields are the row. Which
-tables exist and their columns are the Glue Data Catalog's (tests register them with
-``firehose.glue_table``, or create them in moto's Glue):
+order: after the inserts of their delivery. A record must be one JSON object; its
+first-level fields are the row. Which tables exist and their columns are the Glue Data
+Catalog's (tests register them with ``firehose.glue_table``, or create them in moto's Glue):
 :mod:`~pytest_firehose._destinations.iceberg_schema` checks the row against its table,
 creates the table or adds columns, as the destination is set to.
 
