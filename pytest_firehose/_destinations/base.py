@@ -96,9 +96,10 @@ class DeliveryFailed(Exception):
 class Refusal:
     """Why a destination refused one record of a batch, as its failed record names it:
     ``code`` and ``message``. ``retried``: Firehose tries the record again within the
-    destination's ``RetryOptions`` before writing it to its bucket (OpenSearch), rather
-    than at once. ``error_prefix``: the prefix its failed record is written under instead
-    of the ``S3Configuration``'s error output (an Iceberg table's ``S3ErrorOutputPrefix``)."""
+    destination's ``RetryOptions`` before writing it to its bucket (an OpenSearch document
+    refused with 429, a Splunk event), rather than at once. ``error_prefix``: the prefix
+    its failed record is written under instead of the ``S3Configuration``'s error output
+    (an Iceberg table's ``S3ErrorOutputPrefix``)."""
 
     code: str
     message: str
