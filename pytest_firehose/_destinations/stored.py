@@ -198,10 +198,12 @@ class StoredDestination:
         if errors is None:
             return None
         records = batch.records
-        refusals = self._refusals(records, failure, errors)
         # Splunk's retry duration leaves out the waits for acknowledgements (API
         # reference, SplunkRetryOptions).
         ran_out = at - batch.first_try - batch.waited >= self.retry_duration
+        refusals = self._refusals(records, failure, errors, ran_out)
+        if refusals is None:
+            return None
         outputs: dict[str, list[int]] = {}
         for position, refusal in enumerate(refusals):
             if ran_out or not refusal.retried:
@@ -227,20 +229,27 @@ class StoredDestination:
         return objects
 
     def _refusals(
-        self, records: list[Accepted], failure: DeliveryFailed | None, errors: DestinationErrors
-    ) -> list[Refusal]:
+        self,
+        records: list[Accepted],
+        failure: DeliveryFailed | None,
+        errors: DestinationErrors,
+        ran_out: bool,
+    ) -> list[Refusal] | None:
         """Each of ``records``' refusal: its own, when the destination refused them one by
         one; else ``failure``'s code and message (the destination's default when it names
         none), retried within the retry duration unless the destination does not retry that
-        code (Snowflake's ``Snowflake.DefaultRoleMissing``). Either way the last attempt's
-        error, under
-        the prefix the record's failures go under (``error_prefixes``), whatever the error."""
+        code (Snowflake's ``Snowflake.DefaultRoleMissing``): None while such a failure is
+        retried and the retry duration (``ran_out``) has not passed. Either way the last
+        attempt's error, under the prefix the record's failures go under
+        (``error_prefixes``), whatever the error."""
         if isinstance(failure, RecordsRefused):
             return failure.refusals
         code, message = next(iter(errors.down.items()))
         if failure is not None and failure.code is not None:
             code, message = failure.code, str(failure)
         retried = code not in errors.down_not_retried
+        if retried and not ran_out:
+            return None
         return [
             Refusal(code, message, retried, error_prefix=prefix)
             for prefix in self.error_prefixes(records)
