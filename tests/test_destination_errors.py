@@ -27,6 +27,10 @@ from pytest_firehose import FirehoseFake, UsageError
 
 OPENSEARCH = {**SEARCH, "DomainARN": DOMAIN, "RetryOptions": {"DurationInSeconds": 120}}
 MAPPER_400 = '{"type":"mapper_parsing_exception","reason":"failed to parse"}'
+REJECTED_429 = (
+    '{"type":"rejected_execution_exception","reason":"rejected execution of coordinating '
+    'operation"}'
+)
 
 
 def _bad(record: bytes) -> bool:
@@ -42,7 +46,7 @@ def test_refused_documents_are_retried_then_written_to_the_bucket_and_the_rest_d
         stream = fake.firehose.create_delivery_stream(
             "events", AmazonopensearchserviceDestinationConfiguration=OPENSEARCH
         )
-        stream.destination_refuses(_bad)
+        stream.destination_refuses(_bad, error="429")
         _, bad_id, _ = put_batch(b'{"n":1}', b'{"bad":2}', b'{"n":3}')
         fake.firehose.flush()
 
@@ -57,10 +61,38 @@ def test_refused_documents_are_retried_then_written_to_the_bucket_and_the_rest_d
     assert stream.backed_up == [b'{"bad":2}']
     assert stream.pending == []
     assert stream.delivered == [b'{"n":1}', b'{"n":3}']
-    assert (line["errorCode"], line["errorMessage"]) == ("400", MAPPER_400)
+    assert (line["errorCode"], line["errorMessage"]) == ("429", REJECTED_429)
     assert line["esDocumentId"] == bad_id
     assert line["attemptsMade"] > 1
     assert base64.b64decode(line["rawData"]) == b'{"bad":2}'
+
+
+def test_each_refused_document_is_retried_or_written_at_once_by_its_own_status(
+    fake: FirehoseFake,
+) -> None:
+    with mock_aws():
+        s3 = boto3.client("s3", region_name="us-east-1")
+        s3.create_bucket(Bucket="landing")
+        stream = fake.firehose.create_delivery_stream(
+            "events", AmazonopensearchserviceDestinationConfiguration=OPENSEARCH
+        )
+        stream.destination_refuses(_bad, error="429")
+        put_batch(b'{"bad": "busy"}', b"not json", b'{"n": 1}')
+        fake.firehose.flush()
+
+        [at_once] = failed_lines(s3, "AmazonOpenSearchService-failed/")
+        assert stream.pending == [b'{"bad": "busy"}']  # 429: tried again
+        assert stream.backed_up == [b"not json"]  # 400: the document itself is refused
+
+        fake.firehose.clock.advance(minutes=15)
+        lines = failed_lines(s3, "AmazonOpenSearchService-failed/")
+
+    assert (at_once["errorCode"], at_once["attemptsMade"]) == ("400", 1)
+    [retried] = [line for line in lines if line["errorCode"] == "429"]
+    assert retried["attemptsMade"] > 1
+    assert stream.backed_up == [b"not json", b'{"bad": "busy"}']
+    assert stream.delivered == [b'{"n": 1}']
+    assert stream.pending == []
 
 
 def test_documents_refused_no_more_before_the_retries_run_out_are_delivered(
@@ -105,6 +137,40 @@ def test_refused_snowflake_rows_go_to_the_bucket_at_once_without_retries(
     assert line["attemptsMade"] == 1
 
 
+@SNOWFLAKE_MODELLED
+def test_a_snowflake_role_or_table_that_cannot_work_is_not_retried(fake: FirehoseFake) -> None:
+    with mock_aws():
+        s3 = boto3.client("s3", region_name="us-east-1")
+        s3.create_bucket(Bucket="landing")
+        stream = fake.firehose.create_delivery_stream(
+            "events",
+            SnowflakeDestinationConfiguration={
+                **SNOWFLAKE,
+                "RetryOptions": {"DurationInSeconds": 600},
+            },
+        )
+        stream.destination_down(error="Snowflake.DefaultRoleMissing")
+        put_batch(b'{"row": 1}')
+        fake.firehose.flush()
+        [role] = failed_lines(s3, "snowflake-failed/")
+        assert stream.pending == []  # written at once
+
+        stream.destination_down()  # unreachable: retried for the retry duration
+        put_batch(b'{"row": 2}')
+        fake.firehose.flush()
+        assert stream.pending == [b'{"row": 2}']
+        stream.destination_down(error="Snowflake.InvalidTableType")
+        fake.firehose.clock.advance(seconds=5)  # the next retry fails for good
+        lines = failed_lines(s3, "snowflake-failed/")
+
+    assert (role["errorCode"], role["attemptsMade"]) == ("Snowflake.DefaultRoleMissing", 1)
+    assert role["errorMessage"].startswith("The Snowflake role is not configured")
+    [table] = [line for line in lines if line["errorCode"] == "Snowflake.InvalidTableType"]
+    assert table["attemptsMade"] > 1  # tried while unreachable, then not again
+    assert stream.backed_up == [b'{"row": 1}', b'{"row": 2}']
+    assert stream.pending == []
+
+
 @pytest.mark.parametrize(
     ("kind", "config"),
     [
@@ -142,12 +208,12 @@ def test_the_refusal_sees_each_record_as_delivered(fake: FirehoseFake) -> None:
             },
         },
     )
-    stream.destination_refuses(lambda record: record.endswith(b"\n"))
-    put_batch(b"a")
+    stream.destination_refuses(lambda record: record.endswith(b"\n"), error="429")
+    put_batch(b"{}")
     fake.firehose.flush()
 
     assert stream.delivered == []
-    assert stream.pending == [b"a\n"]
+    assert stream.pending == [b"{}\n"]
 
 
 def test_a_refusal_that_raises_is_reported_and_the_records_wait(fake: FirehoseFake) -> None:

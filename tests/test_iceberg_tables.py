@@ -223,21 +223,29 @@ def test_a_table_the_list_does_not_name_takes_inserts(fake: FirehoseFake, client
 
 
 @needs_botocore("firehose CreateDeliveryStream.IcebergDestinationConfiguration.AppendOnly")
-def test_append_only_inserts_every_record_whatever_its_operation(
-    fake: FirehoseFake, client: Any
+@pytest.mark.parametrize(
+    ("append_only", "held"),
+    [
+        (False, [{"id": 1, "v": "b"}, {"id": 3, "v": "c"}]),  # in order
+        (True, [{"id": 1, "v": "b"}]),  # the delete of id 3 applied after its insert
+    ],
+)
+def test_append_only_applies_updates_and_deletes_after_the_inserts_of_their_delivery(
+    fake: FirehoseFake, client: Any, append_only: bool, held: list[dict[str, Any]]
 ) -> None:
     stream = delivered(
         fake,
         client,
-        jq_routed(ORDERS, AppendOnly=True),
+        jq_routed(ORDERS, AppendOnly=append_only),
         *rows(
-            {"t": "orders", "op": "insert", "id": 1},
-            {"t": "orders", "op": "update", "id": 1},
-            {"t": "orders", "op": "delete", "id": 1},
+            {"t": "orders", "op": "insert", "id": 1, "v": "a"},
+            {"t": "orders", "op": "update", "id": 1, "v": "b"},
+            {"t": "orders", "op": "delete", "id": 3},
+            {"t": "orders", "op": "insert", "id": 3, "v": "c"},
         ),
     )
 
-    assert [row["op"] for row in stream.tables["shop.orders"]] == ["insert", "update", "delete"]
+    assert [{"id": row["id"], "v": row["v"]} for row in stream.tables["shop.orders"]] == held
 
 
 def test_records_that_cannot_be_routed_or_applied_go_to_iceberg_failed_with_their_codes(
@@ -393,6 +401,75 @@ def test_a_down_destination_still_gives_whole_batches_up_and_fills_no_table(
     put(client, *rows({"id": 2}))
     fake.firehose.flush()
     assert stream.tables == {"shop.orders": [{"id": 2}]}
+
+
+def test_tables_whose_names_hold_dots_keep_apart(fake: FirehoseFake, client: Any) -> None:
+    query = "{destinationDatabaseName: .d, destinationTableName: .t}"
+    extraction = {
+        "Type": "MetadataExtraction",
+        "Parameters": [{"ParameterName": "MetadataExtractionQuery", "ParameterValue": query}],
+    }
+    config = iceberg(ProcessingConfiguration={"Enabled": True, "Processors": [extraction]})
+    stream = delivered(
+        fake,
+        client,
+        config,
+        *rows({"d": "a.b", "t": "c"}, {"d": "a", "t": "b.c"}, {"d": 'q"', "t": "t"}),
+        *rows({"d": "shop", "t": "orders"}),
+    )
+
+    assert stream.tables == {
+        '"a.b".c': [{"d": "a.b", "t": "c"}],
+        'a."b.c"': [{"d": "a", "t": "b.c"}],
+        '"q""".t': [{"d": 'q"', "t": "t"}],
+        "shop.orders": [{"d": "shop", "t": "orders"}],
+    }
+
+
+def test_a_tables_records_keep_its_error_prefix_whatever_error_they_end_with(
+    fake: FirehoseFake, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A record refused for its table (written at once, under the table's prefix) whose
+    object the bucket does not take waits; retried while the destination is down, it ends
+    with the last attempt's error, still under its table's prefix, as do the records of
+    that table given up on while the destination is down."""
+    denied = ["orders-errors/"]
+    put_object = S3Destination.deliver
+
+    def deliver(self: S3Destination, target: Any, obj: Any) -> None:
+        if obj.key.startswith(tuple(denied)):
+            raise DeliveryFailed("S3.AccessDenied: Access Denied")
+        put_object(self, target, obj)
+
+    monkeypatch.setattr(S3Destination, "deliver", deliver)
+    orders = {**ORDERS, "S3ErrorOutputPrefix": "orders-errors/"}
+    config = jq_routed(orders, USERS, RetryOptions={"DurationInSeconds": 60})
+    with mock_aws():
+        s3 = boto3.client("s3", region_name="us-east-1")
+        s3.create_bucket(Bucket="landing")
+        client = boto3.client("firehose", region_name="us-east-1")
+        stream = delivered(fake, client, config, *rows({"t": "orders", "op": "delete"}))
+        assert stream.pending == rows({"t": "orders", "op": "delete"})
+
+        stream.destination_down()
+        denied.clear()
+        put(client, *rows({"t": "orders", "id": 2}, {"t": "users", "id": 3}))
+        fake.firehose.flush()
+        fake.firehose.clock.advance(minutes=5)
+        lines = sorted(
+            (key.split("/")[0], line["errorCode"], base64.b64decode(line["rawData"]))
+            for key in (o["Key"] for o in s3.list_objects_v2(Bucket="landing")["Contents"])
+            for line in map(
+                json.loads, s3.get_object(Bucket="landing", Key=key)["Body"].iter_lines()
+            )
+        )
+
+    assert stream.pending == []
+    assert lines == [
+        ("iceberg-failed", "Iceberg.ConnectionFailed", b'{"t": "users", "id": 3}'),
+        ("orders-errors", "Iceberg.ConnectionFailed", b'{"t": "orders", "id": 2}'),
+        ("orders-errors", "Iceberg.ConnectionFailed", b'{"t": "orders", "op": "delete"}'),
+    ]
 
 
 def test_tables_is_a_copy(fake: FirehoseFake, client: Any) -> None:

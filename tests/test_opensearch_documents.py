@@ -8,7 +8,7 @@ from __future__ import annotations
 import base64
 import json
 import warnings
-from datetime import datetime
+from datetime import datetime, timezone
 from typing import Any
 
 import boto3
@@ -88,6 +88,42 @@ def test_the_index_rotates_with_the_arrival(fake: FirehoseFake, period: str, suf
     fake.firehose.clock.advance(days=40)  # the buffer's 300 s, and far past the period
 
     assert [document["_index"] for document in stream.documents] == ["logs" + suffix(arrived)]
+
+
+def test_a_weekly_index_numbers_weeks_from_sunday_with_week_one_holding_january_first(
+    fake: FirehoseFake,
+) -> None:
+    with mock_aws():
+        s3 = boto3.client("s3", region_name="us-east-1")
+        s3.create_bucket(Bucket="landing")
+        stream = fake.firehose.create_delivery_stream(
+            "events",
+            AmazonopensearchserviceDestinationConfiguration={
+                **OPENSEARCH,
+                "IndexRotationPeriod": "OneWeek",
+                "BufferingHints": {"IntervalInSeconds": 60},
+            },
+        )
+        stream.destination_refuses(lambda record: b"refused" in record)
+        clock = fake.firehose.clock
+        for day, record in (
+            (datetime(2043, 12, 31, 12, tzinfo=timezone.utc), b'{"day": "thursday"}'),
+            (datetime(2044, 1, 2, 23, 59, tzinfo=timezone.utc), b'{"refused": "saturday"}'),
+            (datetime(2044, 1, 3, 0, 0, tzinfo=timezone.utc), b'{"day": "sunday"}'),
+            (datetime(2044, 12, 31, 12, tzinfo=timezone.utc), b'{"day": "saturday"}'),
+        ):
+            clock.advance(day - clock.now())
+            put_batch(record)
+            clock.advance(seconds=60)
+        clock.advance(minutes=5)  # the refused record's retries run out
+        [line] = failed_lines(s3, "AmazonOpenSearchService-failed/")
+
+    assert [(d["_source"]["day"], d["_index"]) for d in stream.documents] == [
+        ("thursday", "logs-2044-w01"),  # ISO: 2043-W53
+        ("sunday", "logs-2044-w02"),
+        ("saturday", "logs-2044-w53"),  # ISO: 2044-W52
+    ]
+    assert line["esIndexName"] == "logs-2044-w01"
 
 
 def test_a_document_names_the_index_and_id_its_failed_record_names(fake: FirehoseFake) -> None:
@@ -170,15 +206,14 @@ def test_a_record_that_is_no_json_object_fails_as_the_bulk_answer_refuses_it(
             "events", AmazonopensearchserviceDestinationConfiguration=OPENSEARCH
         )
         _, refused_id = put_batch(b'{"ok": 1}', record)
-        fake.firehose.flush()
-        assert stream.pending == [record]  # retried within RetryOptions
-        fake.firehose.clock.advance(minutes=5)
+        fake.firehose.flush()  # written at once: a retry cannot make it a document
         [line] = failed_lines(s3, "AmazonOpenSearchService-failed/")
 
     assert [document["_source"] for document in stream.documents] == [{"ok": 1}]
     assert stream.backed_up == [record]
     assert stream.pending == []
     assert (line["errorCode"], line["errorMessage"]) == ("400", MAPPER_400)
+    assert line["attemptsMade"] == 1
     assert line["esDocumentId"] == refused_id
     assert base64.b64decode(line["rawData"]) == record
 

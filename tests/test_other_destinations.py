@@ -652,7 +652,6 @@ def test_a_destination_back_up_before_its_retries_run_out_gets_the_records(
         ("NoRotation", ""),
         ("OneHour", "-%Y-%m-%d-%H"),
         ("OneDay", "-%Y-%m-%d"),
-        ("OneWeek", "-%G-w%V"),
         ("OneMonth", "-%Y-%m"),
     ],
 )

@@ -17,7 +17,7 @@ import pytest
 from conftest import ROLE, S3, put, refused
 from moto import mock_aws
 
-from pytest_firehose import FirehoseFake, UnmodelledSettingWarning
+from pytest_firehose import FirehoseFake, UnmodelledSettingWarning, UsageError
 
 JDBC = "jdbc:redshift://cluster.abc123.us-east-1.redshift.amazonaws.com:5439/db"
 
@@ -351,6 +351,36 @@ def test_a_cluster_down_for_longer_than_the_retry_duration_skips_the_batch(
     assert stream.pending == []
     assert stream.expired == []
     assert [obj.key.split("/")[1:3] for obj in stream.manifests] == [["errors", "manifests"]]
+
+
+def test_a_cluster_down_names_its_documented_error_in_the_failed_copies(
+    fake: FirehoseFake, client: Any
+) -> None:
+    stream = fake.firehose.create_delivery_stream(
+        "events", RedshiftDestinationConfiguration=redshift({})
+    )
+    stream.destination_down()
+    put(client, b"a|1\n")
+    fake.firehose.clock.advance(seconds=60)
+    with pytest.raises(AssertionError) as by_default:
+        stream.assert_delivered([b"a|1\n"])
+
+    stream.destination_down(error="Redshift.TableNotFound")
+    with pytest.raises(AssertionError) as chosen:
+        stream.assert_delivered([b"a|1\n"])  # its flush retries the COPY
+
+    assert (
+        ": Redshift.ConnectionFailed: The connection to the specified Amazon Redshift cluster "
+        "failed. Ensure that security settings allow Kinesis Data Firehose connections"
+    ) in str(by_default.value)
+    assert (
+        ": Redshift.TableNotFound: The table to which to load data was not found. Ensure that "
+        "the specified table exists."
+    ) in str(chosen.value)
+    assert "ConnectionFailed" not in str(chosen.value)  # the last attempt's error
+    assert stream.destination_switches["error"] == "Redshift.TableNotFound"
+    with pytest.raises(UsageError, match=r"use one of: Redshift\.ConnectionFailed, Redshift\."):
+        stream.destination_down(error="Redshift.Nope")
 
 
 def test_update_destination_changes_the_copy_command_for_the_next_loads(

@@ -160,7 +160,7 @@ class Attempting:
             unreachable = getattr(destination, "unreachable", None)
             if unreachable is not None:
                 try:
-                    failure = unreachable(self.target, self._build(batch, at))
+                    failure = unreachable(self.target, self._build(batch, at), failure)
                 except Exception as error:  # as above
                     failure = self._report(batch, at, error)
         waits = getattr(destination, "acknowledgement_wait", None)

@@ -96,9 +96,10 @@ class DeliveryFailed(Exception):
 class Refusal:
     """Why a destination refused one record of a batch, as its failed record names it:
     ``code`` and ``message``. ``retried``: Firehose tries the record again within the
-    destination's ``RetryOptions`` before writing it to its bucket (OpenSearch), rather
-    than at once. ``error_prefix``: the prefix its failed record is written under instead
-    of the ``S3Configuration``'s error output (an Iceberg table's ``S3ErrorOutputPrefix``)."""
+    destination's ``RetryOptions`` before writing it to its bucket (an OpenSearch document
+    refused with 429, a Splunk event), rather than at once. ``error_prefix``: the prefix
+    its failed record is written under instead of the ``S3Configuration``'s error output
+    (an Iceberg table's ``S3ErrorOutputPrefix``)."""
 
     code: str
     message: str
@@ -110,14 +111,13 @@ class RecordsRefused(DeliveryFailed):
     """Records the destination refused one by one (an OpenSearch document, a Snowflake
     row, an Iceberg record that names no table) while the rest of the batch was delivered:
     the batch is left with them, and ``refusals`` holds each one's refusal, in the same
-    order. It is named after the first one's code and message; ``retried`` only when
-    every one of them is."""
+    order (each one's ``retried`` decides for its record alone). It is named after the
+    first one's code and message."""
 
     def __init__(self, refusals: list[Refusal]) -> None:
         first = refusals[0]
         super().__init__(first.message, first.code)
         self.refusals = refusals
-        self.retried = all(refusal.retried for refusal in refusals)
 
 
 @dataclass(frozen=True)
@@ -165,8 +165,9 @@ class Destination(Protocol):
     A destination may also say ``max_records``, the most records one delivery holds (an
     HTTP endpoint's request: 10,000): a larger buffer leaves as several batches. One that
     has a part still reachable while it is down (Redshift's intermediate bucket) has
-    ``unreachable(target, obj)``, asked instead of ``deliver`` while it is down: it does
-    what it still can and returns the failure the attempt counts as. One that refuses
+    ``unreachable(target, obj, failure)``, asked instead of ``deliver`` while it is down
+    (``failure``: what ``destination_down(error=...)`` made attempts fail with, else None):
+    it does what it still can and returns the failure the attempt counts as. One that refuses
     records itself (Snowflake: a record that is no JSON object; Iceberg: one it cannot
     route) has ``refusals(records)``, the :class:`Refusal` of each record of a batch it
     refuses, by position; the ``deliver`` that follows is of the others, and the refused

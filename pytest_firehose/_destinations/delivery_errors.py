@@ -3,17 +3,23 @@ Serverless, Splunk, Snowflake, Iceberg) name in the records Firehose writes for 
 ``S3Configuration`` bucket: each destination's error output type, the codes (with their
 messages) a whole delivery can fail with (``destination_down(error=...)``, the first being
 the default), and the codes a destination can refuse single records with
-(``destination_refuses(...)``), with whether Firehose retries such a refusal.
+(``destination_refuses(...)``), with whether Firehose retries such a refusal. A Redshift
+destination has its delivery codes too (its failed COPYs name them); it writes no failed
+records, only the manifests of the batches it skipped.
 
 Sources (docs/fidelity.md): the developer guide's "Handle data delivery failures" and its
 list of Splunk data delivery errors, codes and messages, which are AWS's. For OpenSearch the
 guide says a failed document names "the http error code returned by OpenSearch" and its
 error message: the statuses are the bulk API's, and the messages are the fake's own, in the
 shape OpenSearch answers with. Snowflake's ``Snowflake.InvalidColumns`` and its message are
-the guide's example; its other row codes are those "Troubleshooting Snowflake" lists (their
-messages are the fake's, after the guide's explanations); the codes for an endpoint that
+the guide's example; its other row codes, and ``Snowflake.DefaultRoleMissing`` and
+``Snowflake.InvalidTableType`` for a whole delivery, are those "Troubleshooting Snowflake"
+lists (their messages are the fake's, after the guide's explanations); Firehose does not
+retry those two ("if delivery fails due to an incorrect role, table, or database, Firehose
+doesn't retry and writes the data to your S3 bucket"); the codes for an endpoint that
 cannot be reached (``OS.ConnectionFailed``, ``Snowflake.ConnectionFailed``,
-``Iceberg.ConnectionFailed``) are the fake's choice, as none is on record.
+``Iceberg.ConnectionFailed``) are the fake's choice, as none is on record. Redshift's codes
+and messages are the guide's list of Amazon Redshift data delivery errors.
 """
 
 from __future__ import annotations
@@ -28,6 +34,7 @@ SERVERLESS = "AmazonOpenSearchServerlessDestinationConfiguration"
 SPLUNK = "SplunkDestinationConfiguration"
 SNOWFLAKE = "SnowflakeDestinationConfiguration"
 ICEBERG = "IcebergDestinationConfiguration"
+REDSHIFT = "RedshiftDestinationConfiguration"
 #: The code of an acknowledgement Splunk did not send in time: each attempt that ends in it
 #: waits ``HECAcknowledgmentTimeoutInSeconds`` first.
 ACK_TIMEOUT = "Splunk.AckTimeout"
@@ -46,9 +53,13 @@ class DestinationErrors:
     #: Code -> message of a single record the destination refused; the first is the
     #: default. Empty: no such refusal is on record for the destination.
     refusals: dict[str, str] = field(default_factory=dict)
-    #: Whether Firehose retries refused records within ``RetryOptions`` (OpenSearch) or
-    #: writes them to the bucket at once (Snowflake: "doesn't attempt to deliver it again").
-    refusals_retried: bool = True
+    #: The refusal codes Firehose retries within ``RetryOptions`` (OpenSearch's 429); a
+    #: record refused with another is written to the bucket at once (Snowflake: "doesn't
+    #: attempt to deliver it again").
+    retried_refusals: frozenset[str] = frozenset()
+    #: The codes of ``down`` Firehose does not retry: a delivery failing with one is written
+    #: to the bucket at once (Snowflake's "incorrect role, table, or database").
+    down_not_retried: frozenset[str] = frozenset()
     #: How single records fail on their own instead, where they do (Iceberg's, a Splunk
     #: Event endpoint's), for messages.
     alone: str = ""
@@ -139,11 +150,89 @@ _SPLUNK_DOWN = {
     ),
 }
 
+#: The developer guide's Amazon Redshift data delivery errors, in its order but the default
+#: first (``InternalError``, which every destination shares, left out).
+_REDSHIFT_DOWN = {
+    "Redshift.ConnectionFailed": (
+        "The connection to the specified Amazon Redshift cluster failed. Ensure that security "
+        "settings allow Kinesis Data Firehose connections, that the cluster or database "
+        "specified in the Amazon Redshift destination configuration or JDBC URL is correct, "
+        "and that the cluster is available."
+    ),
+    "Redshift.TableNotFound": (
+        "The table to which to load data was not found. Ensure that the specified table exists."
+    ),
+    "Redshift.SyntaxError": "The COPY command contains a syntax error. Retry the command.",
+    "Redshift.AuthenticationFailed": (
+        "The provided user name and password failed authentication. Provide a valid user name "
+        "and password."
+    ),
+    "Redshift.AccessDenied": (
+        "Access was denied. Ensure that the trust policy for the provided IAM role allows "
+        "Kinesis Data Firehose to assume the role."
+    ),
+    "Redshift.S3BucketAccessDenied": (
+        "The COPY command was unable to access the S3 bucket. Ensure that the access policy for "
+        "the provided IAM role allows access to the S3 bucket."
+    ),
+    "Redshift.DataLoadFailed": (
+        "Loading data into the table failed. Check STL_LOAD_ERRORS system table for details."
+    ),
+    "Redshift.ColumnNotFound": (
+        "A column in the COPY command does not exist in the table. Specify a valid column name."
+    ),
+    "Redshift.DatabaseNotFound": (
+        "The database specified in the Amazon Redshift destination configuration or JDBC URL "
+        "was not found. Specify a valid database name."
+    ),
+    "Redshift.IncorrectCopyOptions": (
+        "Conflicting or redundant COPY options were provided. Some options are not compatible "
+        "in certain combinations. Check the COPY command reference for more info."
+    ),
+    "Redshift.MissingColumn": (
+        "There is a column defined in the table schema as NOT NULL without a DEFAULT value and "
+        "not included in the column list. Exclude this column, ensure that the loaded data "
+        "always provides a value for this column, or add a default value to the Amazon "
+        "Redshift schema for this table."
+    ),
+    "Redshift.ColumnMismatch": (
+        "The number of jsonpaths in the COPY command and the number of columns in the "
+        "destination table should match. Retry the command."
+    ),
+    "Redshift.IncorrectOrMissingRegion": (
+        "Amazon Redshift attempted to use the wrong region endpoint for accessing the S3 "
+        "bucket. Either specify a correct region value in the COPY command options or ensure "
+        "that the S3 bucket is in the same region as the Amazon Redshift database."
+    ),
+    "Redshift.IncorrectJsonPathsFile": (
+        "The provided jsonpaths file is not in a supported JSON format. Retry the command."
+    ),
+    "Redshift.MissingS3File": (
+        "One or more S3 files required by Amazon Redshift have been removed from the S3 "
+        "bucket. Check the S3 bucket policies to remove any automatic deletion of S3 files."
+    ),
+    "Redshift.InsufficientPrivilege": (
+        "The user does not have permissions to load data into the table. Check the Amazon "
+        "Redshift user permissions for the INSERT privilege."
+    ),
+    "Redshift.ReadOnlyCluster": (
+        "The query cannot be executed because the system is in resize mode. Try the query "
+        "again later."
+    ),
+    "Redshift.DiskFull": (
+        "Data could not be loaded because the disk is full. Increase the capacity of the "
+        "Amazon Redshift cluster or delete unused data to free disk space."
+    ),
+}
+#: The bulk item statuses that say "try again later": a document refused with another (the
+#: document itself is wrong) is written at once, as Snowflake's rows are.
+_OPENSEARCH_RETRIED = frozenset({"429"})
 _OPENSEARCH_SERVICE = DestinationErrors(
     "OpenSearch Service",
     "AmazonOpenSearchService-failed",
     _OPENSEARCH_DOWN,
     _OPENSEARCH_REFUSALS,
+    _OPENSEARCH_RETRIED,
 )
 #: Destination (its configuration parameter) -> its errors.
 ERRORS: dict[str, DestinationErrors] = {
@@ -153,12 +242,14 @@ ERRORS: dict[str, DestinationErrors] = {
         _OPENSEARCH_SERVICE.output_type,
         _OPENSEARCH_DOWN,
         _OPENSEARCH_REFUSALS,
+        _OPENSEARCH_RETRIED,
     ),
     SERVERLESS: DestinationErrors(
         "OpenSearch Serverless",
         _OPENSEARCH_SERVICE.output_type,
         _OPENSEARCH_DOWN,
         _OPENSEARCH_REFUSALS,
+        _OPENSEARCH_RETRIED,
     ),
     SPLUNK: DestinationErrors(
         "Splunk",
@@ -172,7 +263,19 @@ ERRORS: dict[str, DestinationErrors] = {
     SNOWFLAKE: DestinationErrors(
         "Snowflake",
         "snowflake-failed",
-        {"Snowflake.ConnectionFailed": "Firehose could not connect to the Snowflake account URL."},
+        {
+            "Snowflake.ConnectionFailed": (
+                "Firehose could not connect to the Snowflake account URL."
+            ),
+            "Snowflake.DefaultRoleMissing": (
+                "The Snowflake role is not configured for the Firehose stream, and the "
+                "Snowflake user has no default role."
+            ),
+            "Snowflake.InvalidTableType": (
+                "The table type configured in the Firehose stream is not supported by "
+                "Snowpipe Streaming."
+            ),
+        },
         {
             "Snowflake.InvalidColumns": (
                 "Snowpipe Streaming does not support columns of type AUTOINCREMENT, IDENTITY, "
@@ -187,7 +290,7 @@ ERRORS: dict[str, DestinationErrors] = {
             ),
             "Snowflake.InvalidInput": "The record is not a single JSON object.",
         },
-        refusals_retried=False,
+        down_not_retried=frozenset({"Snowflake.DefaultRoleMissing", "Snowflake.InvalidTableType"}),
     ),
     ICEBERG: DestinationErrors(
         "Iceberg",
@@ -199,6 +302,9 @@ ERRORS: dict[str, DestinationErrors] = {
             "fit the Glue table it names (firehose.glue_table)"
         ),
     ),
+    # Redshift writes no failed records (no error output type), only the manifests of the
+    # batches it skipped.
+    REDSHIFT: DestinationErrors("Redshift", "", _REDSHIFT_DOWN),
 }
 #: The destinations a test can make refuse single records, for messages.
 REFUSING = ", ".join(errors.name for errors in ERRORS.values() if errors.refusals)

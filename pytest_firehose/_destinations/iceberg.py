@@ -10,10 +10,11 @@ query, or the ``metadata.otfMetadata`` a Lambda processor answered for it, gives
 default, ``update`` or ``delete``); without them, a ``DestinationTableConfigurationList`` of
 one table takes every record. A table's ``UniqueKeys`` find the rows an update replaces and
 a delete removes; a table the list does not name takes inserts only (the API reference:
-Firehose writes with insert where a table has no configuration). ``AppendOnly`` inserts
-every record. A record must be one JSON object; its first-level fields are the row. Which
-tables exist and their columns are the Glue Data Catalog's (tests register them with
-``firehose.glue_table``, or create them in moto's Glue):
+Firehose writes with insert where a table has no configuration). ``AppendOnly`` is meant
+for inserts only; the updates and deletes such a stream still gets are applied out of
+order: after the inserts of their delivery. A record must be one JSON object; its
+first-level fields are the row. Which tables exist and their columns are the Glue Data
+Catalog's (tests register them with ``firehose.glue_table``, or create them in moto's Glue):
 :mod:`~pytest_firehose._destinations.iceberg_schema` checks the row against its table,
 creates the table or adds columns, as the destination is set to.
 
@@ -67,7 +68,7 @@ BAD_KEYS = "Iceberg.InvalidUniqueKeys"
 
 @dataclass(frozen=True)
 class Change:
-    """What one record did to ``table`` (``database.table``): ``operation`` with ``row``,
+    """What one record did to ``table`` (its :func:`table_key`): ``operation`` with ``row``,
     the rows an update or delete finds being those equal to it on ``keys``; ``columns``,
     the table's in the Glue Data Catalog once it took the row (none: no table known)."""
 
@@ -86,6 +87,19 @@ class RowFailed(RecordError):
     def __init__(self, code: str, message: str, error_prefix: str = "") -> None:
         super().__init__(code, message)
         self.error_prefix = error_prefix
+
+
+def table_key(database: str, table: str) -> str:
+    """How ``stream.tables`` names a table: ``database.table``, a name holding a dot or a
+    double quote quoted as SQL quotes an identifier (``"a.b".c``, a quote doubled), so that
+    database ``a.b`` with table ``c`` and database ``a`` with table ``b.c`` stay two keys."""
+    return ".".join(
+        _quoted(name) if "." in name or '"' in name else name for name in (database, table)
+    )
+
+
+def _quoted(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
 
 
 def table_rows(changes: Iterable[Change]) -> dict[str, list[dict[str, Any]]]:
@@ -128,6 +142,10 @@ class _Table:
     error_prefix: str
 
 
+#: A table ``DestinationTableConfigurationList`` does not name: no keys, no error prefix.
+_NOT_LISTED = _Table((), "")
+
+
 class IcebergDestination(StoredDestination):
     """Routes each record to its table and applies it there (see the module); while down,
     gives batches up as every stored destination does."""
@@ -162,10 +180,7 @@ class IcebergDestination(StoredDestination):
         """Route each of ``records`` to its table (the JQ query run once for them all): the
         refusal of each that cannot be routed or applied, by position. What the others do
         to their tables is kept for their ``deliver``."""
-        payloads = [payload_bytes(payload) for payload, _, _ in records]
-        answers: list[Answer] | None = None
-        if self.query is not None and payloads:
-            answers = evaluate(self.query, payloads, QUERY_TIME_LIMIT)
+        payloads, answers = self._answers(records)
         self._routed = {}
         self._batch_catalog = self.catalog
         if self.catalog is not None and isinstance(self.error_output, S3Destination):
@@ -173,7 +188,7 @@ class IcebergDestination(StoredDestination):
         refused: dict[int, Refusal] = {}
         for position, record in enumerate(records):
             try:
-                change = self._change(payloads[position], answers[position] if answers else None)
+                change = self._change(payloads[position], answers[position])
             except RowFailed as failed:
                 refused[position] = Refusal(
                     failed.code, failed.message, error_prefix=failed.error_prefix
@@ -182,16 +197,37 @@ class IcebergDestination(StoredDestination):
                 self._routed[id(record)] = (record, change)
         return refused
 
-    def deliver(self, target: DeliveryTarget, obj: DeliveredObject) -> None:
-        """Apply each record of ``obj``, routed by ``refusals`` before, to its table."""
-        routed, self._routed = self._routed, {}
-        obj.changes = tuple(routed[id(record)][1] for record in obj.accepted)
+    def error_prefixes(self, records: Sequence[Accepted]) -> list[str]:
+        """The ``S3ErrorOutputPrefix`` of the table each of ``records`` is routed to (empty
+        where its table has none, or it names none): where it is written when it fails,
+        whatever the error."""
+        payloads, answers = self._answers(records)
+        return [
+            self._error_prefix(payload, answer)
+            for payload, answer in zip(payloads, answers, strict=True)
+        ]
 
-    def _change(self, record: bytes, answer: Answer | None) -> Change:
-        """What ``record`` does to its table (``answer``: the JQ query's for it)."""
-        row = json_object(record)
-        if row is None:
-            raise RowFailed(NOT_JSON, "The record is not a single JSON object.")
+    def _answers(self, records: Sequence[Accepted]) -> tuple[list[bytes], list[Answer | None]]:
+        """The bytes of ``records`` and the JQ query's answer for each (None without one),
+        the query run once for them all."""
+        payloads = [payload_bytes(payload) for payload, _, _ in records]
+        if self.query is None or not payloads:
+            return payloads, [None] * len(payloads)
+        return payloads, list(evaluate(self.query, payloads, QUERY_TIME_LIMIT))
+
+    def deliver(self, target: DeliveryTarget, obj: DeliveredObject) -> None:
+        """Apply each record of ``obj``, routed by ``refusals`` before, to its table; with
+        ``AppendOnly``, its inserts before its updates and deletes (the API reference: such
+        a stream "will see out of order delivery")."""
+        routed, self._routed = self._routed, {}
+        changes = [routed[id(record)][1] for record in obj.accepted]
+        if self.append_only:
+            changes.sort(key=lambda change: change.operation != "insert")
+        obj.changes = tuple(changes)
+
+    def _route(self, record: bytes, answer: Answer | None) -> tuple[str, str, str]:
+        """The database, table and operation ``record`` names (``answer``: the JQ query's
+        for it); RowFailed when it names no table."""
         routing = _routing(getattr(record, "otf", None), answer)
         database, table = routing.get(DATABASE), routing.get(TABLE)
         if database is None and table is None:
@@ -206,20 +242,35 @@ class IcebergDestination(StoredDestination):
                 "destinationTableName are needed (from the JQ query or the Lambda function's "
                 "otfMetadata) unless DestinationTableConfigurationList has exactly one table.",
             )
-        name = f"{database}.{table}"
-        configured = self._tables.get((database, table)) or _Table((), "")
+        return database, table, routing.get(OPERATION, "insert")
+
+    def _error_prefix(self, record: bytes, answer: Answer | None) -> str:
+        """The ``S3ErrorOutputPrefix`` of the table ``record`` is routed to (empty when it
+        names none, or its table has none)."""
+        try:
+            database, table, _ = self._route(record, answer)
+        except RowFailed:
+            return ""
+        return (self._tables.get((database, table)) or _NOT_LISTED).error_prefix
+
+    def _change(self, record: bytes, answer: Answer | None) -> Change:
+        """What ``record`` does to its table (``answer``: the JQ query's for it)."""
+        row = json_object(record)
+        if row is None:
+            message = "The record is not a single JSON object."
+            raise RowFailed(NOT_JSON, message, self._error_prefix(record, answer))
+        database, table, operation = self._route(record, answer)
+        name = table_key(database, table)
+        configured = self._tables.get((database, table)) or _NOT_LISTED
         # A change read from a source database is keyed by its source table's key.
         keys = getattr(record, "unique_keys", ()) or configured.keys
         prefix = configured.error_prefix
-        operation = routing.get(OPERATION, "insert")
         if operation not in OPERATIONS:
             raise RowFailed(
                 BAD_OPERATION,
                 f"The operation {operation!r} is not one of {', '.join(OPERATIONS)}.",
                 prefix,
             )
-        if self.append_only:
-            operation = "insert"
         if operation != "insert":
             if not keys:
                 raise RowFailed(

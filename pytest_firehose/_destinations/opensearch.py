@@ -16,9 +16,10 @@ reference (``DocumentIdOptions``, ``TypeName``) say what a document is:
 - its source, the record, which must be one JSON object in UTF-8.
 
 A record that is not one JSON object is refused as OpenSearch answers such a bulk item
-(status 400, ``mapper_parsing_exception``): it is retried within ``RetryOptions``, then
-written to the ``S3Configuration`` bucket under ``AmazonOpenSearchService-failed/``, as a
-document refused with ``destination_refuses`` is. The fake knows no mappings: every JSON
+(status 400, ``mapper_parsing_exception``): a retry cannot change that, so it is written
+at once (only a document refused with 429 is retried) to the ``S3Configuration`` bucket
+under ``AmazonOpenSearchService-failed/``, as a document refused with
+``destination_refuses`` is. The fake knows no mappings: every JSON
 object is indexed as it is.
 """
 
@@ -57,7 +58,9 @@ class OpenSearchDestination(StoredDestination):
         self._ids = kind != SERVERLESS and id_format != NO_DOCUMENT_ID
         self._type = str(config.get("TypeName") or "") or None
         errors = ERRORS[kind]
-        self._not_json = Refusal(NOT_JSON, errors.refusals[NOT_JSON], errors.refusals_retried)
+        self._not_json = Refusal(
+            NOT_JSON, errors.refusals[NOT_JSON], NOT_JSON in errors.retried_refusals
+        )
 
     def refusals(self, records: Sequence[Accepted]) -> dict[int, Refusal]:
         """The refusal of each of ``records`` that is no document (not one JSON object), by

@@ -32,6 +32,7 @@ from typing import TYPE_CHECKING, Any
 from pytest_firehose._destinations.base import RETRY_CAP, DeliveryFailed
 from pytest_firehose._destinations.copy_options import load, parse_copy_options, table_columns
 from pytest_firehose._destinations.copy_rows import LoadError, LoadFailed
+from pytest_firehose._destinations.delivery_errors import ERRORS, REDSHIFT
 from pytest_firehose._destinations.gave_up import written
 from pytest_firehose._destinations.objects import DeliveredObject
 from pytest_firehose._destinations.s3 import S3Destination
@@ -52,8 +53,8 @@ class CopyFailed(DeliveryFailed):
     """The COPY of the object staged under ``key`` failed (the cluster down, a load that
     failed): the batch is skipped once the retry duration has passed."""
 
-    def __init__(self, message: str, key: str) -> None:
-        super().__init__(message)
+    def __init__(self, message: str, key: str, code: str | None = None) -> None:
+        super().__init__(message, code)
         self.key = key
 
 
@@ -62,6 +63,7 @@ class RedshiftDestination:
     module)."""
 
     retry_cap = RETRY_CAP
+    kind = REDSHIFT
 
     def __init__(self, config: dict[str, Any], region: str, contained: Callable[[], bool]) -> None:
         s3 = config.get("S3Configuration") or {}
@@ -129,16 +131,23 @@ class RedshiftDestination:
             note += f"\nRedshift load errors (STL_LOAD_ERRORS):\n{lines}"
         return note
 
-    def unreachable(self, target: DeliveryTarget, obj: DeliveredObject) -> DeliveryFailed:
+    def unreachable(
+        self, target: DeliveryTarget, obj: DeliveredObject, failure: DeliveryFailed | None
+    ) -> DeliveryFailed:
         """An attempt while the cluster is down: the object is staged, and the COPY fails
-        (the staging's failure, when the bucket did not take it)."""
+        with ``failure``'s code and message (``destination_down(error=...)``; by default
+        ``Redshift.ConnectionFailed``), or the staging's failure, when the bucket did not
+        take the object."""
         try:
             self._stage(target, obj)
         except DeliveryFailed as error:
             return error
-        message = f"{target.name}: the Redshift cluster could not be reached"
-        self._failing[obj.key] = message
-        return CopyFailed(message, obj.key)
+        if failure is None or failure.code is None:
+            code, message = next(iter(ERRORS[REDSHIFT].down.items()))
+        else:
+            code, message = failure.code, str(failure)
+        self._failing[obj.key] = f"{code}: {message}"
+        return CopyFailed(message, obj.key, code)
 
     def _stage(self, target: DeliveryTarget, obj: DeliveredObject) -> None:
         """Write ``obj`` and the manifest of its COPY to the intermediate bucket (raises

@@ -15,8 +15,10 @@ written to the bucket of its ``S3Configuration``:
   take them, they stay pending and are tried again;
 - the single records it refuses (its ``refusals``: a Snowflake row or an OpenSearch document
   that is no JSON object, a record a Splunk Event endpoint cannot take as HEC events, an
-  Iceberg record it cannot route; those ``destination_refuses()`` picks), at once
-  (Snowflake, Iceberg) or once their retries ran out (OpenSearch, Splunk), as above, under
+  Iceberg record it cannot route; those ``destination_refuses()`` picks), each as its
+  refusal says: at once (Snowflake, Iceberg, an OpenSearch document refused with 400 or
+  409) or once its retries ran out (Splunk, an OpenSearch document refused with 429), as
+  above, under
   their own prefix where they have one (an Iceberg table's ``S3ErrorOutputPrefix``); the
   rest of each batch is delivered. Records under several prefixes make one object each:
   those the bucket takes are written once, and only the records of the others stay pending.
@@ -31,7 +33,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from pytest_firehose._destinations.base import (
@@ -48,6 +50,7 @@ from pytest_firehose._destinations.delivery_errors import (
     SERVERLESS,
     SNOWFLAKE,
     SPLUNK,
+    DestinationErrors,
 )
 from pytest_firehose._destinations.gave_up import (
     Extra,
@@ -73,13 +76,30 @@ RETRY_DEFAULTS = {
     SNOWFLAKE: 60,
     ICEBERG: 300,
 }
+
+
+def _us_week(at: datetime) -> str:
+    """``<YEAR>-w<WEEK>`` of ``at`` by the US conventions the developer guide gives for
+    ``OneWeek``: weeks start on Sunday, and week 1 of a year is the one holding its first
+    Saturday (so its January 1st). The year is the one the week is numbered in: the days
+    of week 1 before January 1st belong to the year after theirs."""
+
+    def first_sunday(year: int) -> date:
+        january_first = date(year, 1, 1)
+        return january_first - timedelta(days=(january_first.weekday() + 1) % 7)
+
+    day = at.date()
+    year = day.year + 1 if day >= first_sunday(day.year + 1) else day.year
+    return f"{year}-w{(day - first_sunday(year)).days // 7 + 1:02d}"
+
+
 #: IndexRotationPeriod -> what is appended to the index name, from the record's arrival
 #: (UTC): the developer guide's index rotation table (``myindex-2016-02-25`` a day ...).
 _ROTATION: dict[str, Callable[[datetime], str]] = {
     "NoRotation": lambda at: "",
     "OneHour": lambda at: f"-{at:%Y-%m-%d-%H}",
     "OneDay": lambda at: f"-{at:%Y-%m-%d}",
-    "OneWeek": lambda at: f"-{at.isocalendar().year}-w{at.isocalendar().week:02d}",
+    "OneWeek": lambda at: f"-{_us_week(at)}",
     "OneMonth": lambda at: f"-{at:%Y-%m}",
 }
 
@@ -166,34 +186,31 @@ class StoredDestination:
     def give_up(
         self, target: DeliveryTarget, batch: Batch, at: datetime, failure: DeliveryFailed | None
     ) -> list[DeliveredObject] | None:
-        """Once the retry duration has passed since the first try (at once for records
-        refused without retries): the batch's failed records, each naming its refusal's
-        code and message (else ``failure``'s, or the destination's default while it is
-        down without one), in one object for each prefix they go under (a refusal's
-        ``error_prefix``, else the ``S3Configuration``'s error output). The objects the
-        bucket took are returned, and the batch is left with the records of those it did
-        not take, which are tried again (None when it took none)."""
+        """The batch's failed records that are due, each naming its refusal's code and
+        message (else ``failure``'s, or the destination's default while it is down without
+        one): a record refused without retries at once, any other once the retry duration
+        has passed since the first try. They are written in one object for each prefix they
+        go under (a refusal's ``error_prefix``, else the ``S3Configuration``'s error output).
+        The objects the bucket took are returned, and the batch is left with the other
+        records (not due yet, or in an object the bucket did not take), which are tried
+        again (None when the bucket took none)."""
         errors = ERRORS.get(self.kind)
         if errors is None:
             return None
-        at_once = isinstance(failure, RecordsRefused) and not failure.retried
+        records = batch.records
         # Splunk's retry duration leaves out the waits for acknowledgements (API
         # reference, SplunkRetryOptions).
-        if not at_once and at - batch.first_try - batch.waited < self.retry_duration:
+        ran_out = at - batch.first_try - batch.waited >= self.retry_duration
+        refusals = self._refusals(records, failure, errors, ran_out)
+        if refusals is None:
             return None
-        if isinstance(failure, RecordsRefused):
-            refusals = failure.refusals
-        else:
-            code, message = next(iter(errors.down.items()))
-            if failure is not None and failure.code is not None:
-                code, message = failure.code, str(failure)
-            refusals = [Refusal(code, message)] * len(batch.records)
-        records, attempts, extra = batch.records, batch.attempts, self._extra
         outputs: dict[str, list[int]] = {}
-        for position, (_, refusal) in enumerate(zip(records, refusals, strict=True)):
-            outputs.setdefault(refusal.error_prefix, []).append(position)
+        for position, refusal in enumerate(refusals):
+            if ran_out or not refusal.retried:
+                outputs.setdefault(refusal.error_prefix, []).append(position)
+        attempts, extra = batch.attempts, self._extra
         objects: list[DeliveredObject] = []
-        left: list[int] = []
+        written_out: set[int] = set()
         for prefix, positions in outputs.items():
             output = self._failed_output
             if prefix:
@@ -203,11 +220,43 @@ class StoredDestination:
                 for i in positions
             ]
             obj = output.object_for(failures, errors.output_type, target, batch.delivery_id)
-            if written(self.error_output, target, obj) is None:
-                left.extend(positions)
-            else:
+            if written(self.error_output, target, obj) is not None:
                 objects.append(obj)
+                written_out.update(positions)
         if not objects:
             return None
-        batch.records = [records[i] for i in sorted(left)]
+        batch.records = [record for i, record in enumerate(records) if i not in written_out]
         return objects
+
+    def _refusals(
+        self,
+        records: list[Accepted],
+        failure: DeliveryFailed | None,
+        errors: DestinationErrors,
+        ran_out: bool,
+    ) -> list[Refusal] | None:
+        """Each of ``records``' refusal: its own, when the destination refused them one by
+        one; else ``failure``'s code and message (the destination's default when it names
+        none), retried within the retry duration unless the destination does not retry that
+        code (Snowflake's ``Snowflake.DefaultRoleMissing``): None while such a failure is
+        retried and the retry duration (``ran_out``) has not passed. Either way the last
+        attempt's error, under the prefix the record's failures go under
+        (``error_prefixes``), whatever the error."""
+        if isinstance(failure, RecordsRefused):
+            return failure.refusals
+        code, message = next(iter(errors.down.items()))
+        if failure is not None and failure.code is not None:
+            code, message = failure.code, str(failure)
+        retried = code not in errors.down_not_retried
+        if retried and not ran_out:
+            return None
+        return [
+            Refusal(code, message, retried, error_prefix=prefix)
+            for prefix in self.error_prefixes(records)
+        ]
+
+    def error_prefixes(self, records: Sequence[Accepted]) -> list[str]:
+        """The prefix each of ``records``' failed record is written under instead of the
+        ``S3Configuration``'s error output (empty: that one; Iceberg's tables have their
+        own)."""
+        return [""] * len(records)

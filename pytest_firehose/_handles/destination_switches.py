@@ -41,7 +41,8 @@ class DestinationSwitches:
         ``error``: for a destination the fake stores (OpenSearch, Splunk, Snowflake,
         Iceberg), the error code, one documented for that destination, that the records
         it gives up on name instead of its default (``"Splunk.InvalidToken"``, ``"503"``
-        ...)."""
+        ...); for Redshift, the code its failed COPYs name (``"Redshift.TableNotFound"``
+        ...; by default ``"Redshift.ConnectionFailed"``)."""
         self._live("destination")
         with self._world.touched():
             failure = None
@@ -68,8 +69,9 @@ class DestinationSwitches:
         transformation) at each attempt, and those it answers true for fail with
         ``error``, a code documented for the destination (by default ``"400"`` on
         OpenSearch, ``"Snowflake.InvalidColumns"`` on Snowflake), while the rest of the
-        batch is delivered. Refused documents are retried within ``RetryOptions``, refused
-        rows are not; then they are written to the ``S3Configuration`` bucket and listed in
+        batch is delivered. Documents refused with ``"429"`` are retried within
+        ``RetryOptions``, other refused documents and refused rows are not (each record by
+        its own code); then they are written to the ``S3Configuration`` bucket and listed in
         ``backed_up``. Replaces what an earlier call set; ``destination_accepts()`` ends
         it, as does an UpdateDestination to another destination type (as it does
         ``destination_down``'s ``error``)."""
@@ -90,7 +92,7 @@ class DestinationSwitches:
                 )
             code = next(iter(errors.refusals)) if error is None else error
             message = _documented(errors.refusals, code, f"{errors.name} refusal")
-            refusal = Refusal(code, message, errors.refusals_retried)
+            refusal = Refusal(code, message, code in errors.retried_refusals)
             self._delivery.refusing = Refusing(refuses, refusal)
 
     def destination_accepts(self) -> None:
@@ -116,13 +118,14 @@ class DestinationSwitches:
             }
 
     def _errors(self, what: str) -> DestinationErrors:
-        """The errors of the stream's destination, when the fake stores it."""
+        """The errors of the stream's destination, when they are scripted for it."""
         errors = ERRORS.get(getattr(self._delivery.destination, "kind", None) or "")
         if errors is None:
-            stored = ", ".join(known.name for known in ERRORS.values())
+            scripted = ", ".join(known.name for known in ERRORS.values())
             raise UsageError(
                 f"{what}: the errors a destination names are scripted for the destinations "
-                f"the fake stores ({stored}); {self._stream.name!r} does not deliver to one "
+                f"the fake stores and for Redshift ({scripted}); {self._stream.name!r} does "
+                "not deliver to one "
                 "(an HTTP endpoint's errors come from its answers, S3's from S3)"
             )
         return errors
