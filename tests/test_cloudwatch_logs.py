@@ -7,6 +7,8 @@ from __future__ import annotations
 import base64
 import gzip
 import json
+import random
+import string
 import warnings
 from collections import Counter
 from collections.abc import Iterator
@@ -317,6 +319,25 @@ def test_put_from_logs_refuses_what_cloudwatch_logs_cannot_send(fake):
     with pytest.raises(UsageError, match="log_group must be a str, not int"):
         stream.put_log_events(["a"], log_group=7)  # type: ignore[arg-type]
     assert stream.records == []
+
+
+def test_put_log_events_names_itself_when_its_record_is_too_large(fake):
+    stream = logs_stream(fake, DECOMPRESSION)
+    # Random text gzip cannot shrink below Firehose's record limit.
+    noise = random.Random(7)
+    messages = ["".join(noise.choices(string.printable, k=1000)) for _ in range(1500)]
+
+    with pytest.raises(UsageError, match=r"^put_log_events: a record is at most 1024000 bytes"):
+        stream.put_log_events(messages)
+    assert stream.records == []
+
+
+def test_put_log_events_names_itself_when_firehose_refuses_the_put(fake):
+    fake.kinesis.create_stream("k")
+    stream = logs_stream(fake, DECOMPRESSION, **FROM_KINESIS)
+
+    with pytest.raises(UsageError, match=r"^put_log_events: Firehose would answer .*put the"):
+        stream.put_log_events(["a"])
 
 
 def test_put_from_logs_to_a_kinesis_source_says_where_to_put(fake):
