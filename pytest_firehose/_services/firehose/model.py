@@ -54,6 +54,7 @@ from pytest_firehose._services.firehose.describe import (
     UPDATE_KINDS,
     updated_destination,
 )
+from pytest_firehose._services.firehose.logging_rules import check_logging
 from pytest_firehose._services.firehose.msk import MskTopic
 from pytest_firehose._services.firehose.prefix_rules import check_prefixes
 from pytest_firehose._services.firehose.puts import Puts
@@ -259,6 +260,7 @@ class FirehoseService(Puts, StreamSettings, Settling, ServiceBase):
         if stream_type == DATABASE_SOURCE:
             check_destination(kind, config)
         check_prefixes(kind, config)
+        check_logging(config)
         check_processors(config)
         processor = self._lambda_processor(kind, config)
         logs_processing(config)
@@ -369,6 +371,7 @@ class FirehoseService(Puts, StreamSettings, Settling, ServiceBase):
         if stream.stream_type == DATABASE_SOURCE:
             check_destination(kind, config)
         check_prefixes(kind, config)
+        check_logging(config)
         check_processors(config)
         processor = self._lambda_processor(kind, config)
         logs_processing(config)
