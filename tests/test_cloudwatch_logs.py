@@ -7,6 +7,8 @@ from __future__ import annotations
 import base64
 import gzip
 import json
+import random
+import string
 import warnings
 from collections import Counter
 from collections.abc import Iterator
@@ -297,8 +299,36 @@ def test_put_log_events_to_kinesis_refuses_what_it_cannot_send(fake):
     with pytest.raises(UsageError, match="takes a list of messages, not one str"):
         fake.kinesis["k"].put_log_events("one")
     with pytest.raises(UsageError, match="Kinesis would answer CloudWatch Logs"):
-        fake.kinesis["k"].put_log_events(["a"], log_stream="")
+        fake.kinesis["k"].put_log_events(noise(1500))
     assert fake.kinesis["k"].records == []
+
+
+def noise(count: int) -> list[str]:
+    """``count`` log messages of 1,000 random characters: their record, which gzip cannot
+    shrink much, is over 1 MiB for 1,500 of them."""
+    chance = random.Random(7)
+    return ["".join(chance.choices(string.printable, k=1000)) for _ in range(count)]
+
+
+@pytest.mark.parametrize(
+    ("names", "refusal"),
+    [
+        ({"log_group": ""}, "log_group must be a CloudWatch Logs log group name"),
+        ({"log_group": "/aws/my app"}, "log_group must be a CloudWatch Logs log group name"),
+        ({"log_group": "g" * 513}, "log_group must be a CloudWatch Logs log group name"),
+        ({"log_stream": ""}, "log_stream must be a CloudWatch Logs log stream name"),
+        ({"log_stream": "a:b"}, "log_stream must be a CloudWatch Logs log stream name"),
+        ({"subscription_filter": "*"}, "subscription_filter must be a CloudWatch Logs"),
+    ],
+)
+@pytest.mark.parametrize("kind", ["delivery stream", "Kinesis stream"])
+def test_put_log_events_refuses_names_cloudwatch_logs_would_not_take(fake, names, refusal, kind):
+    fake.kinesis.create_stream("k")
+    stream = fake.kinesis["k"] if kind == "Kinesis stream" else logs_stream(fake, DECOMPRESSION)
+
+    with pytest.raises(UsageError, match=f"^put_log_events: {refusal}"):
+        stream.put_log_events(["a"], **names)
+    assert stream.records == []
 
 
 def test_put_from_logs_refuses_what_cloudwatch_logs_cannot_send(fake):
@@ -317,6 +347,22 @@ def test_put_from_logs_refuses_what_cloudwatch_logs_cannot_send(fake):
     with pytest.raises(UsageError, match="log_group must be a str, not int"):
         stream.put_log_events(["a"], log_group=7)  # type: ignore[arg-type]
     assert stream.records == []
+
+
+def test_put_log_events_names_itself_when_its_record_is_too_large(fake):
+    stream = logs_stream(fake, DECOMPRESSION)
+
+    with pytest.raises(UsageError, match=r"^put_log_events: a record is at most 1024000 bytes"):
+        stream.put_log_events(noise(1500))
+    assert stream.records == []
+
+
+def test_put_log_events_names_itself_when_firehose_refuses_the_put(fake):
+    fake.kinesis.create_stream("k")
+    stream = logs_stream(fake, DECOMPRESSION, **FROM_KINESIS)
+
+    with pytest.raises(UsageError, match=r"^put_log_events: Firehose would answer .*put the"):
+        stream.put_log_events(["a"])
 
 
 def test_put_from_logs_to_a_kinesis_source_says_where_to_put(fake):

@@ -209,6 +209,68 @@ def test_creating_an_existing_name_is_resource_in_use(client):
     assert caught.value.response["ResponseMetadata"]["HTTPStatusCode"] == 400
 
 
+#: What Firehose answers a logging configuration without its log group (REAL: the text as
+#: CloudFormation relayed Firehose's 400, Uniswap/uniswapx-parameterization-api#279, 2024).
+NO_LOG_GROUP = "CloudWatch Log Group Name is required if CloudWatch Logging is enabled"
+NO_LOG_STREAM = "CloudWatch Log Stream Name is required if CloudWatch Logging is enabled"
+LOG_GROUP = "/aws/kinesisfirehose/events"
+
+
+@pytest.mark.parametrize(
+    ("logging", "message"),
+    [
+        ({"Enabled": True}, NO_LOG_GROUP),
+        ({"Enabled": True, "LogGroupName": "", "LogStreamName": "S3Delivery"}, NO_LOG_GROUP),
+        ({"Enabled": True, "LogGroupName": LOG_GROUP}, NO_LOG_STREAM),
+    ],
+)
+@pytest.mark.parametrize("where", ["destination", "its S3 configuration"])
+def test_logging_enabled_without_its_log_group_or_stream_is_refused(api, logging, message, where):
+    endpoint: dict[str, Any] = {
+        "EndpointConfiguration": {"Url": "https://example.com"},
+        "S3Configuration": S3,
+        "RoleARN": ROLE,
+    }
+    if where == "destination":
+        endpoint["CloudWatchLoggingOptions"] = logging
+    else:
+        endpoint["S3Configuration"] = {**S3, "CloudWatchLoggingOptions": logging}
+
+    response = refused(
+        api.create_delivery_stream,
+        DeliveryStreamName="events",
+        HttpEndpointDestinationConfiguration=endpoint,
+    )
+
+    assert response["Error"] == {"Code": "InvalidArgumentException", "Message": message}
+    assert response["ResponseMetadata"]["HTTPStatusCode"] == 400
+    assert api.list_delivery_streams()["DeliveryStreamNames"] == []
+
+
+def test_logging_named_or_disabled_is_taken(api):
+    create_s3(api, CloudWatchLoggingOptions={"Enabled": False})
+    named = {"Enabled": True, "LogGroupName": LOG_GROUP, "LogStreamName": "S3Delivery"}
+    update(api, "1", ExtendedS3DestinationUpdate={"CloudWatchLoggingOptions": named})
+
+    (destination,) = describe(api)["Destinations"]
+    assert destination["ExtendedS3DestinationDescription"]["CloudWatchLoggingOptions"] == named
+
+
+def test_an_update_enabling_logging_without_its_log_group_is_refused(api):
+    create_s3(api)
+
+    response = refused(
+        api.update_destination,
+        DeliveryStreamName="events",
+        CurrentDeliveryStreamVersionId="1",
+        DestinationId=DESTINATION_ID,
+        ExtendedS3DestinationUpdate={"CloudWatchLoggingOptions": {"Enabled": True}},
+    )
+
+    assert response["Error"] == {"Code": "InvalidArgumentException", "Message": NO_LOG_GROUP}
+    assert describe(api)["VersionId"] == "1"
+
+
 # --------------------------------------------------------------------------- list / delete
 
 

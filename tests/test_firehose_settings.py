@@ -132,7 +132,11 @@ def test_settings_that_only_change_logging_iam_or_encryption_are_accepted_silent
             DeliveryStreamName="events",
             ExtendedS3DestinationConfiguration={
                 **S3,
-                "CloudWatchLoggingOptions": {"Enabled": True, "LogGroupName": "g"},
+                "CloudWatchLoggingOptions": {
+                    "Enabled": True,
+                    "LogGroupName": "g",
+                    "LogStreamName": "S3Delivery",
+                },
                 "EncryptionConfiguration": {
                     "KMSEncryptionConfig": {
                         "AWSKMSKeyARN": "arn:aws:kms:us-east-1:123456789012:key/k"

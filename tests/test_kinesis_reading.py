@@ -368,6 +368,24 @@ def test_firehose_delivers_what_reached_its_kinesis_stream_after_it_was_created(
     assert fake.firehose.calls == []
 
 
+def test_firehose_reads_its_kinesis_stream_from_when_it_became_active() -> None:
+    with FirehoseFake(region=REGION, creation_delay=30) as fake:
+        kinesis_client = boto3.client("kinesis", region_name=REGION)
+        kinesis_client.create_stream(StreamName="s", ShardCount=1)
+        fake.kinesis.clock.advance(seconds=30)
+        events = reading_kinesis(fake)
+        active = fake.firehose.clock.now() + timedelta(seconds=30)
+        kinesis_client.put_record(StreamName="s", Data=b"creating", PartitionKey="alpha")
+        fake.kinesis.clock.advance(seconds=30)
+        kinesis_client.put_record(StreamName="s", Data=b"active", PartitionKey="alpha")
+
+        described = boto3.client("firehose", region_name=REGION).describe_delivery_stream(
+            DeliveryStreamName="events"
+        )["DeliveryStreamDescription"]["Source"]["KinesisStreamSourceDescription"]
+        assert described["DeliveryStartTimestamp"] == active
+        assert events.records == [b"active"], "Firehose reads from LATEST once it is ACTIVE"
+
+
 def test_firehose_reads_records_before_a_clock_jump_expires_them(fake, kinesis_client, stream):
     events = reading_kinesis(fake)
     kinesis_client.put_record(StreamName="s", Data=b"d", PartitionKey="alpha")

@@ -4,16 +4,45 @@ Only how the stream takes it differs (``_take_log_record``)."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Generic, TypeVar
 
 from pytest_firehose._destinations.cloudwatch_logs import log_events_record
+from pytest_firehose._errors import UsageError
 
 if TYPE_CHECKING:
     from pytest_firehose._engine.world import World
     from pytest_firehose._services.base import ServiceBase
 
 Taken = TypeVar("Taken")
+
+#: The names CloudWatch Logs takes (DOC: its API model's LogGroupName, LogStreamName and
+#: FilterName): what each is called, and the pattern of 1 to 512 characters it must match.
+_NAMES = {
+    "log_group": (
+        "log group name (1 to 512 letters, digits, '_', '-', '.', '/', '#')",
+        re.compile(r"[.\-_/#A-Za-z0-9]{1,512}"),
+    ),
+    "log_stream": (
+        "log stream name (1 to 512 characters but ':' and '*')",
+        re.compile(r"[^:*]{1,512}"),
+    ),
+    "subscription_filter": (
+        "subscription filter name (1 to 512 characters but ':' and '*')",
+        re.compile(r"[^:*]{1,512}"),
+    ),
+}
+
+
+def _check_names(**names: object) -> None:
+    """Refuse a name CloudWatch Logs would not take: no subscription sends it."""
+    for name, value in names.items():
+        what, pattern = _NAMES[name]
+        if isinstance(value, str) and not pattern.fullmatch(value):
+            raise UsageError(
+                f"put_log_events: {name} must be a CloudWatch Logs {what}, not {value!r}"
+            )
 
 
 class LogEventsInput(Generic[Taken]):
@@ -44,6 +73,9 @@ class LogEventsInput(Generic[Taken]):
         Returns what the stream took: a delivery stream's record as bytes (as the error
         output would hold it), a Kinesis stream's record (its partition key the log
         stream's name)."""
+        _check_names(
+            log_group=log_group, log_stream=log_stream, subscription_filter=subscription_filter
+        )
         with self._world.touched():
             self._live("stream to put to")
             service = self._log_service()

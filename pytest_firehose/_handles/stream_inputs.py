@@ -48,20 +48,22 @@ class StreamInputs(LogEventsInput[bytes]):
                     "put_log_events(messages) builds a subscription's record from log messages"
                 )
             payloads.append(bytes(record))
-        self._put_from_logs(payloads)
+        self._put_from_logs(payloads, "put_from_logs")
 
     def _log_service(self) -> FirehoseService:
         return self._service
 
     def _take_log_record(self, record: bytes, log_stream: str) -> bytes:
-        self._put_from_logs([record])
+        self._put_from_logs([record], "put_log_events")
         return record
 
-    def _put_from_logs(self, payloads: list[bytes]) -> None:
+    def _put_from_logs(self, payloads: list[bytes], method: str) -> None:
+        """Put ``payloads`` as CloudWatch Logs puts them; refusals name ``method``, the
+        handle's method the test called."""
         for payload in payloads:
             if len(payload) > MAX_RECORD_BYTES:
                 raise UsageError(
-                    f"put_from_logs: a record is at most {MAX_RECORD_BYTES} bytes, as "
+                    f"{method}: a record is at most {MAX_RECORD_BYTES} bytes, as "
                     f"Firehose takes them, not {len(payload)}"
                 )
         self._live("stream to put to")
@@ -73,7 +75,7 @@ class StreamInputs(LogEventsInput[bytes]):
                 fed_by = _FED_BY.get(kind, "").replace("it reads", "this stream reads", 1)
                 hint = f" ({fed_by})" if kind != "DirectPut" and fed_by else ""
                 raise UsageError(
-                    f"put_from_logs: Firehose would answer CloudWatch Logs {error.code}: "
+                    f"{method}: Firehose would answer CloudWatch Logs {error.code}: "
                     f"{error.message}{hint}"
                 ) from None
 

@@ -54,6 +54,7 @@ from pytest_firehose._services.firehose.describe import (
     UPDATE_KINDS,
     updated_destination,
 )
+from pytest_firehose._services.firehose.logging_rules import check_logging
 from pytest_firehose._services.firehose.msk import MskTopic
 from pytest_firehose._services.firehose.prefix_rules import check_prefixes
 from pytest_firehose._services.firehose.puts import Puts
@@ -225,20 +226,22 @@ class FirehoseService(Puts, StreamSettings, Settling, ServiceBase):
         check_source(stream_type, params)
         source: dict[str, Any] | None = None
         encryption: dict[str, Any] | None = None
+        # DOC: Firehose starts reading its source at DeliveryStartTimestamp: for a Kinesis
+        # source from LATEST once the stream is ACTIVE, for an MSK one ReadFromTimestamp,
+        # by default the instant the stream becomes ACTIVE.
+        active = self.clock.now() + self.creation_delay
         if stream_type == KINESIS_SOURCE:
             source_config = params["KinesisStreamSourceConfiguration"]
             source = {
                 "KinesisStreamSourceDescription": {
                     "KinesisStreamARN": source_config["KinesisStreamARN"],
                     "RoleARN": source_config["RoleARN"],
-                    "DeliveryStartTimestamp": self.clock.now(),
+                    "DeliveryStartTimestamp": active,
                 }
             }
         elif stream_type == MSK_SOURCE:
             msk = params["MSKSourceConfiguration"]
-            # DOC (MSKSourceDescription): reading starts at ReadFromTimestamp, by default
-            # the instant the stream becomes ACTIVE.
-            start = msk.get("ReadFromTimestamp", self.clock.now() + self.creation_delay)
+            start = msk.get("ReadFromTimestamp", active)
             source = {"MSKSourceDescription": {**msk, "DeliveryStartTimestamp": start}}
         elif stream_type == DATABASE_SOURCE:
             database = params["DatabaseSourceConfiguration"]
@@ -257,6 +260,7 @@ class FirehoseService(Puts, StreamSettings, Settling, ServiceBase):
         if stream_type == DATABASE_SOURCE:
             check_destination(kind, config)
         check_prefixes(kind, config)
+        check_logging(config)
         check_processors(config)
         processor = self._lambda_processor(kind, config)
         logs_processing(config)
@@ -288,7 +292,8 @@ class FirehoseService(Puts, StreamSettings, Settling, ServiceBase):
         elif stream_type == DATABASE_SOURCE:
             stream.database = reader
         if stream.source_arn is not None:
-            # Firehose reads its source from LATEST: what the stream holds now is not read.
+            # Firehose reads its source from LATEST: what the stream holds now is not read,
+            # nor what reaches it before the delivery stream is ACTIVE.
             stream.source_after = {}
             self._read_source(stream, accept=False)
         if self.creation_delay:
@@ -366,6 +371,7 @@ class FirehoseService(Puts, StreamSettings, Settling, ServiceBase):
         if stream.stream_type == DATABASE_SOURCE:
             check_destination(kind, config)
         check_prefixes(kind, config)
+        check_logging(config)
         check_processors(config)
         processor = self._lambda_processor(kind, config)
         logs_processing(config)

@@ -89,9 +89,10 @@ class Settling:
         """Take in what the Kinesis source got since the last read (each record, or each
         user record of a KPL aggregate, arriving when it arrived in Kinesis, named by its
         sequence and subsequence numbers)."""
-        arn = stream.source_arn
-        if self.kinesis_source is None or arn is None or stream.source_after is None:
+        described = (stream.source or {}).get("KinesisStreamSourceDescription")
+        if self.kinesis_source is None or described is None or stream.source_after is None:
             return
+        arn = described["KinesisStreamARN"]
         source, fresh = self.kinesis_source(arn, stream.source_after)
         if source is not stream.source_stream:
             # The source was deleted, or deleted and created again: Firehose retries its
@@ -107,6 +108,10 @@ class Settling:
             stream.delivery.retain(timedelta(hours=source.retention_hours))
         for record in fresh:
             stream.source_after[record.shard_id] = record.sequence_number
+        # Reading starts from LATEST once the stream is ACTIVE: what arrived before is
+        # passed over.
+        start = described["DeliveryStartTimestamp"]
+        fresh = [record for record in fresh if record.arrived_at >= start]
         if not accept or not fresh:
             return
         # A destination that records each record's source (Snowflake's metadata column)
