@@ -424,7 +424,7 @@ def test_a_per_record_failure_scripted_over_http(events: Served) -> None:
     )
     assert created == (
         201,
-        {"id": 1, "fault": "firehose_fail(records={1: 'ServiceUnavailableException'})"},
+        {"id": 1, "fault": {"records": {"1": "ServiceUnavailableException"}}},
     )
     answer = put(events, b"a", b"b", b"c")
     assert answer["FailedPutCount"] == 1
@@ -436,6 +436,32 @@ def test_a_per_record_failure_scripted_over_http(events: Served) -> None:
         {"id": 1, "service": "firehose", "fault": created[1]["fault"], "fired": 1}
     ]
     assert events.ok("GET", "/_fake/streams/events")["records"] == b64(b"a", b"c")
+
+
+def test_faults_are_listed_as_the_bodies_that_schedule_them(events: Served) -> None:
+    # Each fault was a Python repr ("firehose_fail(throttle=2)"), readable by no JSON client.
+    bodies = [
+        {"service": "firehose", "throttle": 2, "stream": "events"},
+        {"service": "firehose", "records": [1], "call": 2},
+        {"service": "firehose", "chaos": 0.25, "seed": 7, "times": 5, "optional": True},
+        {"service": "kinesis", "error": "InternalFailure", "operation": "GetRecords"},
+        {"service": "firehose", "latency": 1.5},
+    ]
+    for body in bodies:
+        events.ok("POST", "/_fake/faults", body)
+    listed = events.ok("GET", "/_fake/faults")
+    assert [fault["fault"] for fault in listed] == [
+        {"throttle": 2, "stream": "events"},
+        {"records": {"1": "ServiceUnavailableException"}, "call": 2},
+        {"chaos": 0.25, "seed": 7, "times": 5, "optional": True},
+        {"error": "InternalFailure", "operation": "GetRecords"},
+        {"latency": 1.5},
+    ]
+    # Each, with its service, is a body that schedules the same fault again.
+    events.ok("POST", "/_fake/reset")
+    for fault in listed:
+        events.ok("POST", "/_fake/faults", {"service": fault["service"], **fault["fault"]})
+    assert events.ok("GET", "/_fake/faults") == listed
 
 
 def test_a_list_of_indexes_fails_with_the_throttling_code(server: Served) -> None:

@@ -37,7 +37,13 @@ from pytest_firehose._doors.control_input import (
     stream_not_found,
     text_field,
 )
-from pytest_firehose._doors.control_views import b64_list, call_json, firehose_json, kinesis_json
+from pytest_firehose._doors.control_views import (
+    b64_list,
+    call_json,
+    fault_json,
+    firehose_json,
+    kinesis_json,
+)
 from pytest_firehose._engine.config import is_region
 from pytest_firehose._engine.fault_checks import make_fault
 from pytest_firehose._engine.fault_keywords import KEYWORDS, FaultSpec
@@ -251,14 +257,14 @@ class Control:
         except UsageError as error:
             raise ControlError(400, str(error)) from None
         handle = self._world.faults[service].add(fault)
-        return 201, {"id": self._fault_id(handle), "fault": repr(handle.fault)}
+        return 201, {"id": self._fault_id(handle), "fault": fault_json(handle.fault)}
 
     def _list_faults(self, body: dict[str, Json], query: Mapping[str, str]) -> Answer:
         listed = [
             {
                 "id": self._fault_id(handle),
                 "service": service,
-                "fault": repr(handle.fault),
+                "fault": fault_json(handle.fault),
                 "fired": handle.fired,
             }
             for service in SERVICES
