@@ -692,6 +692,10 @@ def test_reset_gives_a_fresh_world(events: Served) -> None:
 # --------------------------------------------------------------------------- control errors
 
 
+#: The effects a fault names one of, as the body of POST /_fake/faults names them.
+FIELDS = '"records", "throttle", "error", "timeout", "latency", "chaos"'
+
+
 def _fail_message(**keywords: Any) -> str:
     """What ``firehose.fail(**keywords)`` raises."""
     with pytest.raises(UsageError) as caught:
@@ -704,17 +708,27 @@ def _fail_message(**keywords: Any) -> str:
     [
         ({"error": "NoSuchError"}, [("'", '"')]),
         ({"records": {"0": "Throttled"}}, [("'", '"')]),
-        ({"timeout": "late"}, [("'", '"')]),  # the accepted values are quoted too
-        ({"throttle": "60"}, [("True", "true"), ("'", '"')]),
-        ({"optional": "yes", "throttle": 1}, [("True or False", "true or false"), ("'", '"')]),
-        ({"chaos": math.nan}, [("got nan", "got NaN")]),
+        # The accepted values are quoted too.
+        ({"timeout": "late"}, [("timeout=", '"timeout"'), ("'", '"')]),
+        ({"throttle": "60"}, [("throttle=", '"throttle"'), ("True", "true"), ("'", '"')]),
+        (
+            {"optional": "yes", "throttle": 1},
+            [("optional=", '"optional"'), ("True or False", "true or false"), ("'", '"')],
+        ),
+        ({"chaos": math.nan}, [("chaos=", '"chaos"'), ("got nan", "got NaN")]),
         ({"operation": "PutRecordz", "throttle": 1}, [("'", '"')]),  # "Did you mean" too
-        ({"throttle": 1, "timeout": "commit"}, []),  # no value quoted
-        ({"records": [-1]}, []),
-        ({"latency": -5}, []),
+        (
+            {"throttle": 1, "timeout": "commit"},
+            [
+                ("records=, throttle=, error=, timeout=, latency=, chaos=", FIELDS),
+                ("got throttle=, timeout=", 'got "throttle", "timeout"'),
+            ],
+        ),
+        ({"records": [-1]}, [("records=", '"records"')]),
+        ({"latency": -5}, [("latency=", '"latency"')]),
     ],
 )
-def test_a_bad_fault_answers_what_fail_raises_with_values_written_in_json(
+def test_a_bad_fault_answers_what_fail_raises_in_json_terms(
     events: Served, keywords: dict[str, Any], swaps: list[tuple[str, str]]
 ) -> None:
     status, answer = events.control("POST", "/_fake/faults", {"service": "firehose", **keywords})
@@ -738,7 +752,8 @@ def test_a_bad_fault_answers_what_fail_raises_with_values_written_in_json(
             "/_fake/faults",
             {"service": "firehose", "bogus": 1},
             400,
-            'unexpected keyword argument "bogus"; fault keywords are: records, throttle',
+            'POST /_fake/faults takes no "bogus"; a fault\'s fields are "service" and '
+            '"records", "throttle"',
         ),
         (
             "POST",

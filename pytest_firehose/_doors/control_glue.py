@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from pytest_firehose._doors.control_input import ControlError, Json
+from pytest_firehose._doors.control_input import ControlError, Json, refused
 from pytest_firehose._errors import UsageError
 
 if TYPE_CHECKING:
@@ -25,7 +25,7 @@ def register(firehose: FirehoseHandle, body: dict[str, Json], region: str | None
     try:
         firehose.glue_table(database, table, given, region=region, catalog_id=catalog_id)
     except UsageError as error:
-        raise ControlError(400, str(error)) from None
+        raise refused(error, "POST /_fake/glue") from None
     return columns(firehose, database, table, region, catalog_id)
 
 
@@ -43,5 +43,5 @@ def columns(
     except KeyError as error:
         raise ControlError(404, str(error.args[0])) from None
     except UsageError as error:
-        raise ControlError(400, str(error)) from None
+        raise refused(error, "GET /_fake/glue/{database}/{table}") from None
     return {"database": database, "table": table, "columns": list(found.items())}
