@@ -59,7 +59,11 @@ def test_a_table_lives_in_its_region_and_catalog(served: FirehoseServer) -> None
 
     assert found == (200, {"database": "shop", "table": "orders", "columns": [["id", "int"]]})
     assert missing[0] == 404
-    assert "register one with firehose.glue_table" in missing[1]["error"]
+    # It advised a Python call, firehose.glue_table(database, table, columns).
+    assert missing[1] == {
+        "error": "no Glue table shop.orders (tables: none); register one with POST "
+        '/_fake/glue, e.g. {"database": "shop", "table": "orders", "columns": {"id": "bigint"}}'
+    }
 
 
 @pytest.mark.parametrize(
