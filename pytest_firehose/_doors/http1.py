@@ -191,21 +191,10 @@ class Handler(BaseHTTPRequestHandler):
         """The body, framed as RFC 9112 says: by ``Transfer-Encoding`` (only ``chunked``
         is spoken), else by ``Content-Length`` (one value); a request with both is answered
         and its connection closed, as the framing of what follows it is in doubt."""
-        codings = [
-            coding.strip().lower()
-            for field in self.headers.get_all("Transfer-Encoding", [])
-            for coding in field.split(",")
-            if coding.strip()
-        ]
+        fields = self.headers.get_all("Transfer-Encoding", [])
         lengths = set(self.headers.get_all("Content-Length", []))
-        if codings:
-            unknown = [coding for coding in codings if coding != "chunked"]
-            if unknown:
-                raise _HttpError(
-                    501,
-                    f"the transfer coding {unknown[0]!r} is not supported: send the body "
-                    "with Content-Length or Transfer-Encoding: chunked alone",
-                )
+        if fields:
+            self._check_codings(fields)
             if lengths:
                 self.close_connection = True
             return self._read_chunks()
@@ -221,6 +210,34 @@ class Handler(BaseHTTPRequestHandler):
         if len(digits) > len(str(MAX_BODY)):
             raise _HttpError(413, TOO_LARGE)
         return self._read_exactly(int(digits), MAX_BODY)
+
+    def _check_codings(self, fields: list[str]) -> None:
+        """Refuse a ``Transfer-Encoding`` that does not frame the body as chunks, once
+        (RFC 9112): from HTTP/1.0, which has none (6.1: the framing is faulty); with
+        ``chunked`` not last or more than once (6.3, 6.1: the body's length cannot be
+        told), both ``400``; with a coding before ``chunked`` the server does not decode,
+        ``501`` (6.1). Each closes the connection, the body unread."""
+        codings = [coding.strip().lower() for field in fields for coding in field.split(",")]
+        codings = [coding for coding in codings if coding]
+        given = ", ".join(fields)
+        if self.request_version == "HTTP/1.0":
+            raise _HttpError(
+                400,
+                f"Transfer-Encoding: {given} in an HTTP/1.0 request, which has no transfer "
+                "codings: send the body with Content-Length",
+            )
+        if not codings or codings[-1] != "chunked" or codings.count("chunked") > 1:
+            raise _HttpError(
+                400,
+                f"Transfer-Encoding: {given} does not tell the body's length: give chunked "
+                "once, as the last coding (or send the body with Content-Length)",
+            )
+        if len(codings) > 1:
+            raise _HttpError(
+                501,
+                f"the transfer coding {codings[0]!r} is not supported: send the body "
+                "with Content-Length or Transfer-Encoding: chunked alone",
+            )
 
     def _read_exactly(self, size: int, room: int) -> bytes:
         """``size`` bytes of body, refused unread past ``room``, or ended early."""
