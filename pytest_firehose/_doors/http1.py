@@ -282,23 +282,36 @@ class Handler(BaseHTTPRequestHandler):
 
     def _send_stream(self, response: HttpResponse) -> None:
         """An event stream: the head, then each frame as a chunk the moment it is made,
-        and the last chunk when the stream ends (the connection stays open)."""
+        and the last chunk when the stream ends (the connection stays open). An HTTP/1.0
+        client, which has no chunked coding (RFC 9112, 6.1: no ``Transfer-Encoding`` in an
+        answer to it), gets the frames as they are, the end of the stream the connection's
+        close (6.3: the length of such an answer)."""
         assert response.stream is not None
-        headers = {**response.headers, "Transfer-Encoding": "chunked"}
+        chunked = self.request_version not in ("HTTP/0.9", "HTTP/1.0")
+        if chunked:
+            headers = {**response.headers, "Transfer-Encoding": "chunked"}
+        else:
+            self.close_connection = True
+            headers = {**response.headers, "Connection": "close"}
+
+        def framed(data: bytes) -> bytes:
+            return _chunk(data) if chunked else data
+
         phrase = http.HTTPStatus(response.status).phrase
         lines = [f"{self.protocol_version} {response.status} {phrase}"]
         lines.extend(f"{name}: {value}" for name, value in headers.items())
         head = ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1")
         frames = 0
         try:
-            self.wfile.write(head + _chunk(response.body))
+            self.wfile.write(head + framed(response.body))
             for frame in response.stream:
-                self.wfile.write(_chunk(frame))
+                self.wfile.write(framed(frame))
                 frames += 1
             if not self._listening():
                 self.close_connection = True
                 return
-            self.wfile.write(b"0\r\n\r\n")
+            if chunked:
+                self.wfile.write(b"0\r\n\r\n")
         except OSError:  # the client went away mid-stream
             self.close_connection = True
         except NetworkFault:  # scripted: the connection drops mid-stream
