@@ -124,6 +124,7 @@ class Handler(BaseHTTPRequestHandler):
             host=owner.netloc,
             stopping=lambda: owner.stopping,
             log=owner.log,
+            send_timeout=owner.idle_timeout,
         )
         connection.serve(self.rfile)
 
