@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 from pytest_firehose._clock import FakeClock
 from pytest_firehose._ids import IdSource
 from pytest_firehose._services.firehose.aggregation import EXTRA
-from pytest_firehose._services.firehose.settings import report
+from pytest_firehose._services.firehose.settings import notice
 from pytest_firehose._services.firehose.source import take_in
 from pytest_firehose._services.firehose.streams import DeliveryStream, KinesisSource
 
@@ -110,13 +110,12 @@ class Settling:
         if taken.undecoded and not stream.undecoded_reported:
             # Reported once a stream, whatever `unmodelled` says: no request to refuse.
             stream.undecoded_reported = True
-            report(
+            notice(
                 [
                     f"{stream.name}: KPL-aggregated records read from its Kinesis source are "
                     f"delivered as read, not de-aggregated: de-aggregation needs protobuf "
                     f"({EXTRA})"
-                ],
-                "warn",
+                ]
             )
 
     def flush(self, stream: DeliveryStream) -> None:
