@@ -197,18 +197,31 @@ def test_a_stream_shows_a_redshift_destinations_load_errors(served: FirehoseServ
         (
             {"stream": "events", "up": False, "error": "Splunk.Nope"},
             400,
-            "'Splunk.Nope' is not a documented Splunk delivery error; use one of: "
+            '"Splunk.Nope" is not a documented Splunk delivery error; use one of: '
             "Splunk.ConnectionTimeout",
         ),
         (
             {"stream": "memory", "up": False, "error": "503"},
             400,
-            "the errors a destination names are scripted for the destinations the fake stores",
+            "POST /_fake/destination: the errors a destination names are scripted for the "
+            "destinations the fake stores",
+        ),
+        (
+            {"stream": "memory", "up": False, "error": "503"},
+            400,
+            '; "memory" does not deliver to one',
+        ),
+        # Named as the body names it, not as the Python call: destination_refuses:, and
+        # destination_down() for "up": false.
+        (
+            {"stream": "events", "refuse": {"containing": "YmFk"}},
+            400,
+            "POST /_fake/destination: Splunk refusing single records is not on record",
         ),
         (
             {"stream": "events", "refuse": {"containing": "YmFk"}},
             400,
-            "Splunk refusing single records is not on record",
+            '("up": false fails whole deliveries; a Splunk Event endpoint',
         ),
     ],
 )

@@ -410,10 +410,16 @@ def test_a_server_client_hands_the_database_changes_over_the_control_api(
         ({"stream": "events", "inserted": [{"id": 1}]}, 400, 'give "table" as a string'),
         ({"stream": "events", "table": "shop.orders"}, 400, 'give "inserted", "updated" or'),
         ({"stream": "events", "table": "shop.orders", "inserted": "x"}, 400, "list of rows"),
-        ({"stream": "events", "table": "orders", "inserted": []}, 400, "'database.table'"),
+        ({"stream": "events", "table": "orders", "inserted": []}, 400, '"database.table"'),
+        (
+            {"stream": "events", "table": "shop.orders", "deleted": [{"id": 1}], "primaryKey": 5},
+            400,
+            'POST /_fake/database: "primaryKey" is a column name or a list of them, e.g. '
+            '"primaryKey": ["id"], not 5',
+        ),
         ({"stream": "events", "table": "shop.orders", "rows": []}, 400, 'takes no "rows"'),
     ],
-    ids=["unknown-stream", "no-table", "no-changes", "not-rows", "bad-table", "stray"],
+    ids=["unknown-stream", "no-table", "no-changes", "not-rows", "bad-table", "key", "stray"],
 )
 def test_a_bad_control_request_is_refused_naming_the_fix(
     served: FirehoseServer, body: dict[str, Any], status: int, says: str

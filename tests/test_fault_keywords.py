@@ -57,7 +57,8 @@ def test_the_control_api_accepts_the_fault_keywords_and_names_them_all() -> None
     with pytest.raises(ControlError) as raised:
         control.answer("POST", "/_fake/faults", "", body)
 
-    assert f"fault keywords are: {', '.join(KEYWORDS)} (" in str(raised.value)
+    fields = ", ".join(f'"{keyword}"' for keyword in KEYWORDS)
+    assert f'a fault\'s fields are "service" and {fields} (' in str(raised.value)
 
 
 def _section(text: str, heading: str) -> str:

@@ -424,7 +424,7 @@ def test_a_per_record_failure_scripted_over_http(events: Served) -> None:
     )
     assert created == (
         201,
-        {"id": 1, "fault": "firehose_fail(records={1: 'ServiceUnavailableException'})"},
+        {"id": 1, "fault": {"records": {"1": "ServiceUnavailableException"}}},
     )
     answer = put(events, b"a", b"b", b"c")
     assert answer["FailedPutCount"] == 1
@@ -436,6 +436,32 @@ def test_a_per_record_failure_scripted_over_http(events: Served) -> None:
         {"id": 1, "service": "firehose", "fault": created[1]["fault"], "fired": 1}
     ]
     assert events.ok("GET", "/_fake/streams/events")["records"] == b64(b"a", b"c")
+
+
+def test_faults_are_listed_as_the_bodies_that_schedule_them(events: Served) -> None:
+    # Each fault was a Python repr ("firehose_fail(throttle=2)"), readable by no JSON client.
+    bodies = [
+        {"service": "firehose", "throttle": 2, "stream": "events"},
+        {"service": "firehose", "records": [1], "call": 2},
+        {"service": "firehose", "chaos": 0.25, "seed": 7, "times": 5, "optional": True},
+        {"service": "kinesis", "error": "InternalFailure", "operation": "GetRecords"},
+        {"service": "firehose", "latency": 1.5},
+    ]
+    for body in bodies:
+        events.ok("POST", "/_fake/faults", body)
+    listed = events.ok("GET", "/_fake/faults")
+    assert [fault["fault"] for fault in listed] == [
+        {"throttle": 2, "stream": "events"},
+        {"records": {"1": "ServiceUnavailableException"}, "call": 2},
+        {"chaos": 0.25, "seed": 7, "times": 5, "optional": True},
+        {"error": "InternalFailure", "operation": "GetRecords"},
+        {"latency": 1.5},
+    ]
+    # Each, with its service, is a body that schedules the same fault again.
+    events.ok("POST", "/_fake/reset")
+    for fault in listed:
+        events.ok("POST", "/_fake/faults", {"service": fault["service"], **fault["fault"]})
+    assert events.ok("GET", "/_fake/faults") == listed
 
 
 def test_a_list_of_indexes_fails_with_the_throttling_code(server: Served) -> None:
@@ -666,6 +692,10 @@ def test_reset_gives_a_fresh_world(events: Served) -> None:
 # --------------------------------------------------------------------------- control errors
 
 
+#: The effects a fault names one of, as the body of POST /_fake/faults names them.
+FIELDS = '"records", "throttle", "error", "timeout", "latency", "chaos"'
+
+
 def _fail_message(**keywords: Any) -> str:
     """What ``firehose.fail(**keywords)`` raises."""
     with pytest.raises(UsageError) as caught:
@@ -678,17 +708,27 @@ def _fail_message(**keywords: Any) -> str:
     [
         ({"error": "NoSuchError"}, [("'", '"')]),
         ({"records": {"0": "Throttled"}}, [("'", '"')]),
-        ({"timeout": "late"}, [("'", '"')]),  # the accepted values are quoted too
-        ({"throttle": "60"}, [("True", "true"), ("'", '"')]),
-        ({"optional": "yes", "throttle": 1}, [("True or False", "true or false"), ("'", '"')]),
-        ({"chaos": math.nan}, [("got nan", "got NaN")]),
+        # The accepted values are quoted too.
+        ({"timeout": "late"}, [("timeout=", '"timeout"'), ("'", '"')]),
+        ({"throttle": "60"}, [("throttle=", '"throttle"'), ("True", "true"), ("'", '"')]),
+        (
+            {"optional": "yes", "throttle": 1},
+            [("optional=", '"optional"'), ("True or False", "true or false"), ("'", '"')],
+        ),
+        ({"chaos": math.nan}, [("chaos=", '"chaos"'), ("got nan", "got NaN")]),
         ({"operation": "PutRecordz", "throttle": 1}, [("'", '"')]),  # "Did you mean" too
-        ({"throttle": 1, "timeout": "commit"}, []),  # no value quoted
-        ({"records": [-1]}, []),
-        ({"latency": -5}, []),
+        (
+            {"throttle": 1, "timeout": "commit"},
+            [
+                ("records=, throttle=, error=, timeout=, latency=, chaos=", FIELDS),
+                ("got throttle=, timeout=", 'got "throttle", "timeout"'),
+            ],
+        ),
+        ({"records": [-1]}, [("records=", '"records"')]),
+        ({"latency": -5}, [("latency=", '"latency"')]),
     ],
 )
-def test_a_bad_fault_answers_what_fail_raises_with_values_written_in_json(
+def test_a_bad_fault_answers_what_fail_raises_in_json_terms(
     events: Served, keywords: dict[str, Any], swaps: list[tuple[str, str]]
 ) -> None:
     status, answer = events.control("POST", "/_fake/faults", {"service": "firehose", **keywords})
@@ -712,7 +752,8 @@ def test_a_bad_fault_answers_what_fail_raises_with_values_written_in_json(
             "/_fake/faults",
             {"service": "firehose", "bogus": 1},
             400,
-            'unexpected keyword argument "bogus"; fault keywords are: records, throttle',
+            'POST /_fake/faults takes no "bogus"; a fault\'s fields are "service" and '
+            '"records", "throttle"',
         ),
         (
             "POST",

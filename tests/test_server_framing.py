@@ -144,15 +144,55 @@ def test_two_different_content_lengths_are_a_400(server: FirehoseServer) -> None
     assert server.firehose["events"].records == []
 
 
-@pytest.mark.parametrize("codings", ["gzip", "gzip, chunked", "chunked, gzip", "identity"])
-def test_a_transfer_coding_other_than_chunked_is_a_501(
+def chunked_put(codings: str, version: str = "HTTP/1.1") -> bytes:
+    """The put with ``Transfer-Encoding: codings``, its body in one chunk."""
+    head = aws_head(0, extra=SIGNED).replace(
+        b"Content-Length: 0", f"Transfer-Encoding: {codings}".encode()
+    )
+    head = head.replace(b"HTTP/1.1", version.encode(), 1)
+    return head + f"{len(PUT):x}\r\n".encode() + PUT + b"\r\n0\r\n\r\n"
+
+
+@pytest.mark.parametrize("codings", ["gzip, chunked", "deflate,chunked", "x-custom, chunked"])
+def test_a_transfer_coding_before_chunked_that_is_not_decoded_is_a_501(
     server: FirehoseServer, codings: str
 ) -> None:
-    # The coding was ignored: the body was taken as it came, not decoded.
-    raw = aws_head(len(PUT), extra=SIGNED + f"Transfer-Encoding: {codings}\r\n") + PUT
-    status, headers, body = exchange(server, raw)
+    # RFC 9112, 6.1: a coding the server does not understand.
+    status, headers, body = exchange(server, chunked_put(codings))
     assert (status, headers["connection"]) == (501, "close")
     assert "is not supported: send the body with Content-Length" in body["message"]
+    assert server.firehose["events"].records == []
+
+
+@pytest.mark.parametrize(
+    "codings",
+    ["chunked, chunked", "chunked,chunked", "chunked\r\nTransfer-Encoding: chunked", "gzip",
+     "chunked, gzip", "identity", "chunked;x=1", ""],
+)  # fmt: skip
+def test_a_transfer_encoding_that_does_not_end_with_one_chunked_is_a_400(
+    server: FirehoseServer, codings: str
+) -> None:
+    # RFC 9112, 6.3: chunked not the final coding, the length cannot be told: 400, and the
+    # connection closed. 6.1: chunked is applied once. Chunked twice was read as chunked
+    # once (and committed); a coding without chunked was a 501.
+    with connect(server) as connection:
+        connection.sendall(chunked_put(codings))
+        status, headers, raw = answer_to(connection)
+        assert connection.recv(1) == b""
+    assert (status, headers["connection"]) == (400, "close")
+    assert "does not tell the body's length: give chunked once" in json.loads(raw)["message"]
+    assert server.firehose["events"].records == []
+
+
+def test_a_transfer_encoding_from_an_http_1_0_client_is_a_400(server: FirehoseServer) -> None:
+    # RFC 9112, 6.1: HTTP/1.0 has no transfer codings; its framing is faulty. It was read
+    # as chunks and committed.
+    with connect(server) as connection:
+        connection.sendall(chunked_put("chunked", version="HTTP/1.0"))
+        status, headers, raw = answer_to(connection)
+        assert connection.recv(1) == b""
+    assert (status, headers["connection"]) == (400, "close")
+    assert "in an HTTP/1.0 request" in json.loads(raw)["message"]
     assert server.firehose["events"].records == []
 
 

@@ -14,7 +14,6 @@ from test_iceberg_tables import ORDERS, iceberg, rows
 
 from pytest_firehose._doors.server import FirehoseServer
 from pytest_firehose._engine.world import World
-from pytest_firehose._errors import UsageError
 
 
 @pytest.fixture
@@ -60,40 +59,59 @@ def test_a_table_lives_in_its_region_and_catalog(served: FirehoseServer) -> None
 
     assert found == (200, {"database": "shop", "table": "orders", "columns": [["id", "int"]]})
     assert missing[0] == 404
-    assert "register one with firehose.glue_table" in missing[1]["error"]
-
-
-def python_refusal(**arguments: Any) -> str:
-    """What ``firehose.glue_table(...)`` raises for these arguments."""
-    with FirehoseServer(World(region=REGION)) as server, pytest.raises(UsageError) as caught:
-        server.firehose.glue_table(
-            arguments.pop("database", None),
-            arguments.pop("table", None),
-            arguments.pop("columns", None),
-            **arguments,
-        )
-    return str(caught.value)
+    # It advised a Python call, firehose.glue_table(database, table, columns).
+    assert missing[1] == {
+        "error": "no Glue table shop.orders (tables: none); register one with POST "
+        '/_fake/glue, e.g. {"database": "shop", "table": "orders", "columns": {"id": "bigint"}}'
+    }
 
 
 @pytest.mark.parametrize(
-    "body",
+    ("body", "refusal"),
     [
-        {"database": "shop", "table": "orders", "columns": {"id": "long"}},
-        {"database": "shop", "table": "orders", "columns": []},
-        {"database": "shop", "table": "orders", "columns": [["id"]]},
-        {"database": "shop", "table": "orders"},
-        {"database": "", "table": "orders", "columns": {"id": "int"}},
-        {"table": "orders", "columns": {"id": "int"}},
-        {"database": "shop", "table": "orders", "columns": {"id": "int"}, "catalog_id": "shop"},
+        (
+            {"database": "shop", "table": "orders", "columns": {"id": "long"}},
+            'column "id" of shop.orders: "long" is not a Hive type pytest-firehose reads',
+        ),
+        (
+            {"database": "shop", "table": "orders", "columns": []},
+            "POST /_fake/glue: the Glue table needs at least one column",
+        ),
+        (
+            {"database": "shop", "table": "orders", "columns": [["id"]]},
+            'POST /_fake/glue: columns are a mapping of column name to Hive type, {"id": '
+            '"bigint", "tags": "array<string>"}, or (name, type) pairs of strings; ["id"] is '
+            "not a (name, type) pair",
+        ),
+        (
+            {"database": "shop", "table": "orders"},
+            "POST /_fake/glue: columns are a mapping of column name to Hive type, "
+            '{"id": "bigint", "tags": "array<string>"}, or (name, type) pairs of strings, not '
+            "null",
+        ),
+        (
+            {"database": "", "table": "orders", "columns": {"id": "int"}},
+            "POST /_fake/glue: the database is named by a non-empty string",
+        ),
+        (
+            {"table": "orders", "columns": {"id": "int"}},
+            "POST /_fake/glue: the database is named by a non-empty string",
+        ),
+        (
+            {"database": "shop", "table": "orders", "columns": {"id": "int"}, "catalog_id": "s"},
+            "POST /_fake/glue: catalog_id is the 12-digit account id of the Glue catalog (null: "
+            'the fake\'s account), not "s"',
+        ),
     ],
 )
-def test_a_table_the_python_api_refuses_is_refused_in_its_words(
-    served: FirehoseServer, body: dict[str, Any]
+def test_a_table_the_python_api_refuses_is_refused_in_the_clients_terms(
+    served: FirehoseServer, body: dict[str, Any], refusal: str
 ) -> None:
-    assert ask_control(served, "POST", "/_fake/glue", body) == (
-        400,
-        {"error": python_refusal(**body)},
-    )
+    # The words of glue_table's UsageError: glue_table('shop', 'orders', ...) and its
+    # values in Python (None, 'shop').
+    status, answer = ask_control(served, "POST", "/_fake/glue", body)
+
+    assert (status, answer["error"].startswith(refusal)) == (400, True), answer
     assert ask_control(served, "GET", "/_fake/glue/shop/orders")[0] == 404
 
 

@@ -22,6 +22,8 @@ from pytest_firehose._doors.server import serve_fake
 h2_connection = pytest.importorskip("h2.connection")
 h2_config = pytest.importorskip("h2.config")
 h2_events = pytest.importorskip("h2.events")
+h2_errors = pytest.importorskip("h2.errors")
+h2_settings = pytest.importorskip("h2.settings")
 
 REGION = "us-east-1"
 SHARD = "shardId-000000000000"
@@ -36,6 +38,8 @@ class Answer:
     headers: dict[str, str] = field(default_factory=dict)
     body: bytearray = field(default_factory=bytearray)
     ended: bool = False
+    #: The error code of the server's RST_STREAM, if it reset the stream.
+    reset: int | None = None
 
 
 class Client:
@@ -124,6 +128,8 @@ class Client:
                 self.h2.acknowledge_received_data(event.flow_controlled_length, event.stream_id)
             elif isinstance(event, h2_events.StreamEnded) and answer is not None:
                 answer.ended = True
+            elif isinstance(event, h2_events.StreamReset) and answer is not None:
+                answer.reset = event.error_code
             elif isinstance(event, h2_events.ConnectionTerminated):
                 self.closed = True
         self._flush()
@@ -361,6 +367,23 @@ def test_a_client_silent_mid_request_is_disconnected(fake):
             assert client.closed
         finally:
             client.close()
+
+
+def test_a_client_that_keeps_its_window_closed_has_its_answer_given_up(fake):
+    """An answer that cannot be sent frees its thread after idle_timeout: it waited for
+    the window to open for as long as the connection lasted."""
+    with FirehoseServer(fake.world, idle_timeout=0.2) as server:
+        client = Client(server)
+        try:
+            client.h2.update_settings({h2_settings.SettingCodes.INITIAL_WINDOW_SIZE: 0})
+            stream_id = client.send("/_fake/health", b"", method="GET")
+            client.socket.settimeout(10.0)  # only a failing test waits this long
+            client.until(lambda: client.answers[stream_id].reset is not None)
+            answer = client.answers[stream_id]
+        finally:
+            client.close()
+    assert (answer.status, answer.body, answer.ended) == (200, bytearray(), False)
+    assert answer.reset == h2_errors.ErrorCodes.CANCEL
 
 
 def test_a_target_given_twice_is_refused_alike_over_http1_and_http2(fake, server, client):

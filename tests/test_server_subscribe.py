@@ -5,6 +5,7 @@ or the control API), the fake clock never moving by itself."""
 from __future__ import annotations
 
 import json
+import socket
 import urllib.request
 from collections.abc import Iterator
 from datetime import timedelta
@@ -13,6 +14,7 @@ from typing import Any
 import boto3
 import pytest
 from botocore.config import Config
+from botocore.eventstream import EventStreamBuffer
 from botocore.exceptions import EventStreamError
 from fanout_support import REGION, SHARD, put, register, world_with_stream
 from urllib3.exceptions import ProtocolError
@@ -236,3 +238,52 @@ def test_a_client_closing_its_stream_frees_the_connection(fake, server, client, 
     with changed:
         # Nothing changes in the world: the server notices the closed socket by itself.
         assert changed.wait_for(lambda: not connections, timeout=HANG_GUARD.read_timeout)
+
+
+def test_an_http_1_0_client_gets_the_event_stream_ended_by_the_close(
+    fake, server, client, consumer
+):
+    # HTTP/1.0 has no chunked coding (RFC 9112, 6.1): it was sent chunk sizes and a last
+    # chunk, which such a client reads as part of the body.
+    body = json.dumps(
+        {"ConsumerARN": consumer, "ShardId": SHARD, "StartingPosition": {"Type": "TRIM_HORIZON"}}
+    ).encode()
+    put(client, b"a")
+    request = (
+        f"POST / HTTP/1.0\r\nHost: {server.netloc}\r\n"
+        "X-Amz-Target: Kinesis_20131202.SubscribeToShard\r\n"
+        "Content-Type: application/x-amz-json-1.1\r\n"
+        f"Authorization: AWS4-HMAC-SHA256 Credential=any/20260101/{REGION}/kinesis/"
+        "aws4_request, SignedHeaders=host, Signature=0\r\nX-Amz-Date: 20260101T000000Z\r\n"
+        f"Content-Length: {len(body)}\r\n\r\n"
+    ).encode() + body
+    buffer, messages = EventStreamBuffer(), []
+    with socket.create_connection((server.host, server.port), timeout=120) as connection:
+        connection.sendall(request)
+        received = b""
+        while b"\r\n\r\n" not in received:
+            received += connection.recv(65536)
+        head, _, rest = received.partition(b"\r\n\r\n")
+        buffer.add_data(rest)
+        messages += list(buffer)  # each frame whole, its checksums right
+        while len(messages) < 2:  # the event with the record
+            rest = connection.recv(65536)
+            assert rest, f"the connection closed after {messages}"
+            buffer.add_data(rest)
+            messages += list(buffer)
+        fake.kinesis.clock.advance(minutes=5)  # past the subscription's end
+        while rest := connection.recv(65536):  # until the server closes the connection
+            buffer.add_data(rest)
+    messages += list(buffer)
+    status, *lines = head.decode("latin-1").split("\r\n")
+    headers = {name.lower(): value.strip() for name, _, value in (h.partition(":") for h in lines)}
+    kinds = [message.headers[":event-type"] for message in messages]
+
+    assert status.split()[1] == "200"
+    assert "transfer-encoding" not in headers
+    assert "content-length" not in headers
+    assert headers["connection"] == "close"
+    assert kinds[:2] == ["initial-response", "SubscribeToShardEvent"]
+    assert set(kinds[2:]) <= {"SubscribeToShardEvent"}
+    first = json.loads(messages[1].payload)
+    assert [record["Data"] for record in first["Records"]] == ["YQ=="]

@@ -4,6 +4,7 @@ error (``filterwarnings = error``, ``-W error``): the local server answers it as
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Iterator
 from typing import Any
 
@@ -11,10 +12,13 @@ import boto3
 import pytest
 from botocore.config import Config
 from botocore.exceptions import ClientError
-from conftest import BUCKET, REGION, ROLE, ask_control
+from conftest import BUCKET, FROM_KINESIS, REGION, ROLE, S3, ask_control
+from kpl_support import aggregate
 
+from pytest_firehose import UnmodelledSettingWarning
 from pytest_firehose._doors.server import FirehoseServer
 from pytest_firehose._engine.world import World
+from pytest_firehose._services.firehose import aggregation
 
 #: Two settings the fake reports: a delimiter processor it skips and a time zone it lacks.
 UNMODELLED = {
@@ -48,8 +52,12 @@ def strict() -> Iterator[FirehoseServer]:
 
 
 def firehose(server: FirehoseServer) -> Any:
+    return client(server, "firehose")
+
+
+def client(server: FirehoseServer, service: str) -> Any:
     return boto3.session.Session().client(
-        "firehose",
+        service,
         endpoint_url=server.url,
         region_name=REGION,
         aws_access_key_id="any",
@@ -163,3 +171,29 @@ def test_any_other_failure_of_the_fake_is_still_a_500(
 
     assert caught.value.response["ResponseMetadata"]["HTTPStatusCode"] == 500
     assert caught.value.response["Error"]["Code"] == "InternalFailure"
+
+
+def test_a_report_made_while_the_world_catches_up_fails_no_request(
+    served: FirehoseServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Reading its Kinesis source, a delivery stream reports KPL aggregates it cannot
+    de-aggregate. That report belongs to no request: raised as an error, it failed whichever
+    request ran the catch-up (500, retried) and left the catch-up half done."""
+    monkeypatch.setattr(aggregation, "_aggregated_record", lambda: None)  # no protobuf
+    served.kinesis.create_stream("k")
+    stream = served.firehose.create_delivery_stream(
+        "events", **FROM_KINESIS, ExtendedS3DestinationConfiguration=S3
+    )
+    kinesis = client(served, "kinesis")
+    payload = aggregate(("a", b"one"), ("b", b"two"))
+    with warnings.catch_warnings(record=True) as shown:
+        warnings.simplefilter("error", UnmodelledSettingWarning)
+        kinesis.put_record(StreamName="k", Data=payload, PartitionKey="p")
+        listed = kinesis.list_streams()  # the source is read as this request begins
+        flushed = ask_control(served, "POST", "/_fake/flush", {"stream": "events"})
+
+    assert (listed["ResponseMetadata"]["RetryAttempts"], listed["StreamNames"]) == (0, ["k"])
+    assert flushed == (200, {"flushed": ["events"]})
+    assert stream.delivered == [payload]
+    (warning,) = [w for w in shown if issubclass(w.category, UnmodelledSettingWarning)]
+    assert "events: KPL-aggregated records read from its Kinesis source" in str(warning.message)

@@ -30,14 +30,22 @@ from pytest_firehose._doors.control_input import (
     check_reads,
     decoded_records,
     fault_records,
+    in_http_terms,
     json_term,
     parse_body,
     parse_query,
+    refused,
     service_field,
     stream_not_found,
     text_field,
 )
-from pytest_firehose._doors.control_views import b64_list, call_json, firehose_json, kinesis_json
+from pytest_firehose._doors.control_views import (
+    b64_list,
+    call_json,
+    fault_json,
+    firehose_json,
+    kinesis_json,
+)
 from pytest_firehose._engine.config import is_region
 from pytest_firehose._engine.fault_checks import make_fault
 from pytest_firehose._engine.fault_keywords import KEYWORDS, FaultSpec
@@ -239,8 +247,8 @@ class Control:
         if unknown:
             raise ControlError(
                 400,
-                f"{service}.fail() got an unexpected keyword argument {json_term(unknown[0])}; "
-                f"fault keywords are: {', '.join(KEYWORDS)} (predicates are not "
+                f"POST /_fake/faults takes no {json_term(unknown[0])}; a fault's fields are "
+                f'"service" and {", ".join(map(json_term, KEYWORDS))} (predicates are not '
                 "available over HTTP)",
             )
         if "records" in keywords:
@@ -249,16 +257,19 @@ class Control:
             # .fail()'s checks, quoting the values as the client wrote them: in JSON.
             fault = make_fault(service, FaultSpec(**keywords), term=json_term)
         except UsageError as error:
-            raise ControlError(400, str(error)) from None
+            # Its keywords named as the fields of the body (its values are JSON already).
+            fields = {keyword: keyword for keyword in KEYWORDS}
+            message = in_http_terms(str(error), "POST /_fake/faults", fields, python_values=False)
+            raise ControlError(400, message) from None
         handle = self._world.faults[service].add(fault)
-        return 201, {"id": self._fault_id(handle), "fault": repr(handle.fault)}
+        return 201, {"id": self._fault_id(handle), "fault": fault_json(handle.fault)}
 
     def _list_faults(self, body: dict[str, Json], query: Mapping[str, str]) -> Answer:
         listed = [
             {
                 "id": self._fault_id(handle),
                 "service": service,
-                "fault": repr(handle.fault),
+                "fault": fault_json(handle.fault),
                 "fired": handle.fired,
             }
             for service in SERVICES
@@ -330,7 +341,8 @@ class Control:
                 put = decoded_records(records)
                 stream.put_from_logs(*put)
         except UsageError as error:
-            raise ControlError(400, str(error)) from None
+            arguments = {argument: key for key, (argument, _) in LOG_FIELDS.items()}
+            raise refused(error, "POST /_fake/logs", arguments) from None
         return 200, {"records": b64_list(put)}
 
     def _msk(self, body: dict[str, Json], query: Mapping[str, str]) -> Answer:
@@ -358,7 +370,7 @@ class Control:
         try:
             offsets = stream.put_from_msk(*values, partition=partition, offset=offset, timestamp=at)
         except UsageError as error:
-            raise ControlError(400, str(error)) from None
+            raise refused(error, "POST /_fake/msk") from None
         return 200, {"offsets": offsets}
 
     @staticmethod
@@ -385,7 +397,7 @@ class Control:
         try:
             read = stream.put_from_database(table, primary_key=body.get("primaryKey"), **changes)
         except UsageError as error:
-            raise ControlError(400, str(error)) from None
+            raise refused(error, "POST /_fake/database", {"primary_key": "primaryKey"}) from None
         return 200, {"read": read}
 
     def _destination(self, body: dict[str, Json], query: Mapping[str, str]) -> Answer:

@@ -9,7 +9,7 @@ import base64
 import binascii
 from typing import TYPE_CHECKING
 
-from pytest_firehose._doors.control_input import ControlError, Json, json_term
+from pytest_firehose._doors.control_input import ControlError, Json, json_term, refused
 from pytest_firehose._errors import UsageError
 
 if TYPE_CHECKING:
@@ -50,8 +50,8 @@ def switch(stream: DeliveryStreamHandle, body: dict[str, Json]) -> dict[str, Jso
         if "refuse" in body:
             _refuse(stream, body["refuse"])
         return {"stream": stream.name, **stream.destination_switches}
-    except UsageError as refused:
-        raise ControlError(400, str(refused)) from None
+    except UsageError as refusal:
+        raise refused(refusal, "POST /_fake/destination", {"error": "error"}) from None
 
 
 def _refuse(stream: DeliveryStreamHandle, refuse: Json) -> None:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from pytest_firehose._doors.control_input import ControlError, Json
+from pytest_firehose._doors.control_input import ControlError, Json, json_term, refused
 from pytest_firehose._errors import UsageError
 
 if TYPE_CHECKING:
@@ -25,7 +25,7 @@ def register(firehose: FirehoseHandle, body: dict[str, Json], region: str | None
     try:
         firehose.glue_table(database, table, given, region=region, catalog_id=catalog_id)
     except UsageError as error:
-        raise ControlError(400, str(error)) from None
+        raise refused(error, "POST /_fake/glue") from None
     return columns(firehose, database, table, region, catalog_id)
 
 
@@ -41,7 +41,12 @@ def columns(
     try:
         found = firehose.glue_columns(database, table, region=region, catalog_id=catalog_id)
     except KeyError as error:
-        raise ControlError(404, str(error.args[0])) from None
+        body = {"database": database, "table": table, "columns": {"id": "bigint"}}
+        advice = f"POST /_fake/glue, e.g. {json_term(body)}"
+        message = str(error.args[0]).replace(
+            "firehose.glue_table(database, table, columns)", advice
+        )
+        raise ControlError(404, message) from None
     except UsageError as error:
-        raise ControlError(400, str(error)) from None
+        raise refused(error, "GET /_fake/glue/{database}/{table}") from None
     return {"database": database, "table": table, "columns": list(found.items())}

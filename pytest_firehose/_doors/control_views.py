@@ -1,5 +1,5 @@
 """How the local server's control API shows the world as JSON: a delivery stream, a Kinesis
-stream with its channels, a call; payloads and bodies in base64."""
+stream with its channels, a call, a fault; payloads and bodies in base64."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ if TYPE_CHECKING:
     from pytest_firehose._destinations.copy_rows import LoadError
     from pytest_firehose._destinations.objects import DeliveredObject
     from pytest_firehose._engine.calls import Call
+    from pytest_firehose._engine.faults import Fault
     from pytest_firehose._handles.delivery_stream import DeliveryStreamHandle
     from pytest_firehose._handles.kinesis import KinesisStreamHandle
     from pytest_firehose._services.kinesis.channel_state import ChannelState
@@ -44,6 +45,33 @@ def call_json(call: Call) -> dict[str, Json]:
         "error": call.error,
         "region": call.region,
     }
+
+
+def fault_json(fault: Fault) -> dict[str, Json]:
+    """A fault as the body of ``POST /_fake/faults`` that schedules it, less its
+    ``"service"``: its effect and the fields that narrow it where they are not the default.
+    A ``records`` predicate (scheduled in Python) is shown as ``"<predicate name>"``."""
+    if fault.effect == "throttle":
+        value: Json = fault.times
+    elif callable(fault.value):
+        value = f"<predicate {getattr(fault.value, '__name__', '?')}>"
+    elif fault.effect == "records":
+        value = {str(index): code for index, code in fault.value.items()}
+    else:
+        value = fault.value
+    shown: dict[str, Json] = {fault.effect: value}
+    default_times = None if fault.effect in ("chaos", "throttle") else 1
+    narrowing = {
+        "seed": (fault.seed, None),
+        "operation": (fault.operation, None),
+        "stream": (fault.stream, None),
+        "call": (fault.call, 1),
+        "times": (None if fault.effect == "throttle" else fault.times, default_times),
+        "events": (fault.events, None),
+        "optional": (fault.optional, False),
+    }
+    shown.update((key, given) for key, (given, default) in narrowing.items() if given != default)
+    return shown
 
 
 def firehose_json(stream: DeliveryStreamHandle) -> dict[str, Json]:

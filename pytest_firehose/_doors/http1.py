@@ -124,6 +124,7 @@ class Handler(BaseHTTPRequestHandler):
             host=owner.netloc,
             stopping=lambda: owner.stopping,
             log=owner.log,
+            send_timeout=owner.idle_timeout,
         )
         connection.serve(self.rfile)
 
@@ -191,21 +192,10 @@ class Handler(BaseHTTPRequestHandler):
         """The body, framed as RFC 9112 says: by ``Transfer-Encoding`` (only ``chunked``
         is spoken), else by ``Content-Length`` (one value); a request with both is answered
         and its connection closed, as the framing of what follows it is in doubt."""
-        codings = [
-            coding.strip().lower()
-            for field in self.headers.get_all("Transfer-Encoding", [])
-            for coding in field.split(",")
-            if coding.strip()
-        ]
+        fields = self.headers.get_all("Transfer-Encoding", [])
         lengths = set(self.headers.get_all("Content-Length", []))
-        if codings:
-            unknown = [coding for coding in codings if coding != "chunked"]
-            if unknown:
-                raise _HttpError(
-                    501,
-                    f"the transfer coding {unknown[0]!r} is not supported: send the body "
-                    "with Content-Length or Transfer-Encoding: chunked alone",
-                )
+        if fields:
+            self._check_codings(fields)
             if lengths:
                 self.close_connection = True
             return self._read_chunks()
@@ -221,6 +211,34 @@ class Handler(BaseHTTPRequestHandler):
         if len(digits) > len(str(MAX_BODY)):
             raise _HttpError(413, TOO_LARGE)
         return self._read_exactly(int(digits), MAX_BODY)
+
+    def _check_codings(self, fields: list[str]) -> None:
+        """Refuse a ``Transfer-Encoding`` that does not frame the body as chunks, once
+        (RFC 9112): from HTTP/1.0, which has none (6.1: the framing is faulty); with
+        ``chunked`` not last or more than once (6.3, 6.1: the body's length cannot be
+        told), both ``400``; with a coding before ``chunked`` the server does not decode,
+        ``501`` (6.1). Each closes the connection, the body unread."""
+        codings = [coding.strip().lower() for field in fields for coding in field.split(",")]
+        codings = [coding for coding in codings if coding]
+        given = ", ".join(fields)
+        if self.request_version == "HTTP/1.0":
+            raise _HttpError(
+                400,
+                f"Transfer-Encoding: {given} in an HTTP/1.0 request, which has no transfer "
+                "codings: send the body with Content-Length",
+            )
+        if not codings or codings[-1] != "chunked" or codings.count("chunked") > 1:
+            raise _HttpError(
+                400,
+                f"Transfer-Encoding: {given} does not tell the body's length: give chunked "
+                "once, as the last coding (or send the body with Content-Length)",
+            )
+        if len(codings) > 1:
+            raise _HttpError(
+                501,
+                f"the transfer coding {codings[0]!r} is not supported: send the body "
+                "with Content-Length or Transfer-Encoding: chunked alone",
+            )
 
     def _read_exactly(self, size: int, room: int) -> bytes:
         """``size`` bytes of body, refused unread past ``room``, or ended early."""
@@ -265,23 +283,36 @@ class Handler(BaseHTTPRequestHandler):
 
     def _send_stream(self, response: HttpResponse) -> None:
         """An event stream: the head, then each frame as a chunk the moment it is made,
-        and the last chunk when the stream ends (the connection stays open)."""
+        and the last chunk when the stream ends (the connection stays open). An HTTP/1.0
+        client, which has no chunked coding (RFC 9112, 6.1: no ``Transfer-Encoding`` in an
+        answer to it), gets the frames as they are, the end of the stream the connection's
+        close (6.3: the length of such an answer)."""
         assert response.stream is not None
-        headers = {**response.headers, "Transfer-Encoding": "chunked"}
+        chunked = self.request_version not in ("HTTP/0.9", "HTTP/1.0")
+        if chunked:
+            headers = {**response.headers, "Transfer-Encoding": "chunked"}
+        else:
+            self.close_connection = True
+            headers = {**response.headers, "Connection": "close"}
+
+        def framed(data: bytes) -> bytes:
+            return _chunk(data) if chunked else data
+
         phrase = http.HTTPStatus(response.status).phrase
         lines = [f"{self.protocol_version} {response.status} {phrase}"]
         lines.extend(f"{name}: {value}" for name, value in headers.items())
         head = ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1")
         frames = 0
         try:
-            self.wfile.write(head + _chunk(response.body))
+            self.wfile.write(head + framed(response.body))
             for frame in response.stream:
-                self.wfile.write(_chunk(frame))
+                self.wfile.write(framed(frame))
                 frames += 1
             if not self._listening():
                 self.close_connection = True
                 return
-            self.wfile.write(b"0\r\n\r\n")
+            if chunked:
+                self.wfile.write(b"0\r\n\r\n")
         except OSError:  # the client went away mid-stream
             self.close_connection = True
         except NetworkFault:  # scripted: the connection drops mid-stream

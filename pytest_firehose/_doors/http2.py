@@ -11,8 +11,10 @@ GOAWAY ``HTTP_1_1_REQUIRED`` whose debug data names the extra.
 A scripted timeout closes the whole connection without an answer, as over HTTP/1.1: the
 client sees the connection drop and retries. A connection is closed after ``idle_timeout``
 seconds of silence, also when a request's end has not come; one with an answer in flight
-(an open event stream) stays. A request body over ``MAX_BODY`` is answered 413 and not
-kept, as over HTTP/1.1.
+(an open event stream) stays. An answer whose client keeps its flow-control window closed
+for ``idle_timeout`` seconds is given up, its stream reset (``CANCEL``), so that no client
+holds one of the server's threads by not reading. A request body over ``MAX_BODY`` is
+answered 413 and not kept, as over HTTP/1.1.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ import io
 import socket
 import struct
 import threading
+import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, Protocol
@@ -49,6 +52,8 @@ _CONNECTION_HEADERS = frozenset(
 _READ_SIZE = 65536
 _FRAME_HEAD = struct.Struct(">HBBBI")  # 24-bit length as 16 + 8 bits, type, flags, stream
 _SETTINGS, _GOAWAY, _HTTP_1_1_REQUIRED = 0x4, 0x7, 0xD
+#: The error code of a stream reset because its answer could not be sent (RFC 9113, 7).
+_CANCEL = 0x8
 JSON = "application/json"
 
 
@@ -138,6 +143,7 @@ class Http2Connection:
         host: str,
         stopping: Callable[[], bool],
         log: Callable[[str], None],
+        send_timeout: float,
     ) -> None:
         h2_config = importlib.import_module("h2.config")
         h2_connection = importlib.import_module("h2.connection")
@@ -151,6 +157,8 @@ class Http2Connection:
         self._host = host
         self._stopping = stopping
         self._log = log
+        #: Seconds an answer waits for its client to open a closed flow-control window.
+        self._send_timeout = send_timeout
         #: Guards the h2 state and the socket's writes; notified when a window opens, a
         #: stream is reset or the connection closes (answers waiting to send look again).
         self._lock = threading.Condition()
@@ -343,8 +351,10 @@ class Http2Connection:
             self._flush()
 
     def _send(self, stream_id: int, data: bytes, *, end: bool) -> None:
-        """``data`` as DATA frames, as the flow-control windows let it go."""
+        """``data`` as DATA frames, as the flow-control windows let it go; the stream is
+        reset when they stay closed for ``send_timeout`` seconds."""
         with self._lock:
+            closed_since: float | None = None
             while True:
                 self._check(stream_id)
                 try:
@@ -353,8 +363,13 @@ class Http2Connection:
                         self._h2.max_outbound_frame_size,
                     )
                     if data and room <= 0:
-                        self._lock.wait()  # until the client opens the window
+                        closed_since = closed_since or time.monotonic()
+                        left = closed_since + self._send_timeout - time.monotonic()
+                        if left <= 0:
+                            self._give_up(stream_id)
+                        self._lock.wait(left)  # until the client opens the window
                         continue
+                    closed_since = None
                     piece, data = data[:room], data[room:]
                     self._h2.send_data(stream_id, piece, end_stream=end and not data)
                 except self._errors.H2Error:
@@ -362,6 +377,16 @@ class Http2Connection:
                 self._flush()
                 if not data:
                     return
+
+    def _give_up(self, stream_id: int) -> None:
+        """Reset a stream whose client kept its window closed too long (lock held)."""
+        self._log(
+            f"HTTP/2 stream {stream_id}: flow-control window closed for "
+            f"{self._send_timeout:g} s -> reset (CANCEL)"
+        )
+        self._h2.reset_stream(stream_id, error_code=_CANCEL)
+        self._flush()
+        raise _Gone
 
     def _check(self, stream_id: int) -> None:
         if self._closed or stream_id in self._reset:

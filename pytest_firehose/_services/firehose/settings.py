@@ -267,6 +267,24 @@ def report(found: list[str], policy: str) -> None:
         raise
 
 
+def notice(found: list[str]) -> None:
+    """Say what the fake does not model where no request is to blame, while the world
+    catches up with the clock (records a stream reads from its source): a warning each,
+    never an error. A filter may silence it; one that makes it an error has it shown as a
+    warning all the same, since raised it would fail whatever request runs meanwhile (the
+    local server's answer a 500) and leave the catch-up half done."""
+    level = _caller_level()
+    for message in found:
+        warning = UnmodelledSettingWarning(message)
+        try:
+            warnings.warn(warning, stacklevel=level)
+        except UnmodelledSettingWarning:
+            caller = sys._getframe(level - 1)
+            warnings.showwarning(
+                warning, UnmodelledSettingWarning, caller.f_code.co_filename, caller.f_lineno
+            )
+
+
 #: Frames from these packages are skipped, so that a warning points at the test's code.
 _INTERNAL = ("pytest_firehose", "botocore", "boto3", "aiobotocore", "aioboto3")
 

@@ -12,7 +12,7 @@ from pytest_firehose._clock import FakeClock
 from pytest_firehose._ids import IdSource
 from pytest_firehose._services.firehose.aggregation import EXTRA
 from pytest_firehose._services.firehose.quotas import PutQuota
-from pytest_firehose._services.firehose.settings import report
+from pytest_firehose._services.firehose.settings import notice
 from pytest_firehose._services.firehose.source import take_in
 from pytest_firehose._services.firehose.streams import GONE, DeliveryStream, KinesisSource
 
@@ -126,13 +126,12 @@ class Settling:
         if taken.undecoded and not stream.undecoded_reported:
             # Reported once a stream, whatever `unmodelled` says: no request to refuse.
             stream.undecoded_reported = True
-            report(
+            notice(
                 [
                     f"{stream.name}: KPL-aggregated records read from its Kinesis source are "
                     f"delivered as read, not de-aggregated: de-aggregation needs protobuf "
                     f"({EXTRA})"
-                ],
-                "warn",
+                ]
             )
 
     def flush(self, stream: DeliveryStream) -> None:
