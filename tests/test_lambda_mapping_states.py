@@ -166,3 +166,11 @@ def test_a_deleting_mapping_keeps_its_function_mapped_until_it_is_gone(
     slow.kinesis.clock.advance(seconds=10)
     second = stream.lambda_trigger(_ok, FunctionName="consumer")
     assert second.uuid != first.uuid
+
+
+def test_the_delay_options_say_they_delay_triggers_too(pytester: pytest.Pytester) -> None:
+    result = pytester.runpytest("--help")
+    shown = " ".join(result.stdout.str().split())
+
+    assert "a new Lambda trigger stays Creating (default: 0)" in shown
+    assert "a Lambda trigger stays Enabling, Updating, Disabling or Deleting" in shown
