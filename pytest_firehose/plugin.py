@@ -106,7 +106,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     )
     parser.addini(
         "firehose_creation_delay",
-        "Seconds of fake time a new delivery stream stays CREATING (default: 0).",
+        "Seconds of fake time a new delivery stream or Kinesis stream stays CREATING, "
+        "and a new Lambda trigger stays Creating (default: 0).",
         default="0",
     )
     parser.addini(
@@ -117,7 +118,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addini(
         "firehose_update_delay",
         "Seconds of fake time a Kinesis reshard, capacity-mode switch or warm-throughput "
-        "change keeps a stream UPDATING (default: the creation delay).",
+        "change keeps a stream UPDATING, and a Lambda trigger stays Enabling, Updating, "
+        "Disabling or Deleting (default: the creation delay).",
         default="",
     )
     parser.addini(

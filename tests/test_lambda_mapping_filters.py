@@ -1,6 +1,6 @@
 """FilterCriteria on a Kinesis event source mapping: the pattern language Lambda shares with
-EventBridge, what a Kinesis record offers it (JSON data, metadata), and what happens to the
-records it keeps back (skipped, counted as processed)."""
+EventBridge, what a Kinesis record offers it (its data as JSON, nothing else), and what
+happens to the records it keeps back (skipped, counted as processed)."""
 
 from __future__ import annotations
 
@@ -174,21 +174,42 @@ def test_a_record_passes_when_any_filter_matches(fake: FirehoseFake) -> None:
     assert _seen(trigger) == [[b'{"n": 1}', b'{"n": 9}']]
 
 
-def test_data_that_is_not_json_fails_a_data_filter_but_meets_a_metadata_one(
-    fake: FirehoseFake,
+@pytest.mark.parametrize(
+    "pattern",
+    [
+        {"partitionKey": ["p"]},
+        {"kinesis": {"partitionKey": ["p"]}},
+        {"sequenceNumber": [{"exists": True}]},
+        {"eventSource": ["aws:kinesis"]},
+        {"partitionKey": ["p"], "data": {"n": [1]}},  # the developer guide's first example
+    ],
+)
+def test_a_pattern_on_the_records_metadata_matches_nothing(
+    fake: FirehoseFake, pattern: dict[str, Any]
 ) -> None:
+    # DOC: "Kinesis event source mappings only support filtering on the data key."
     stream = fake.kinesis.create_stream("s")
-    trigger = stream.lambda_trigger(
-        lambda event, context: None,
-        FilterCriteria=_criteria({"data": {"n": [{"exists": False}]}}, {"partitionKey": ["p"]}),
-    )
-    _put(b"plain text", key="q")  # not JSON, the data filter drops it
-    _put(b"plain text p", key="p")  # not JSON, but the metadata filter takes it
-    _put(b'{"m": 1}', key="q")  # JSON without n: the data filter takes it
+    trigger = stream.lambda_trigger(lambda event, context: None, FilterCriteria=_criteria(pattern))
+    _put(b'{"n": 1}', b"plain text", key="p")
 
     trigger.drain()
 
-    assert _seen(trigger) == [[b"plain text p", b'{"m": 1}']]
+    assert _seen(trigger) == []
+    assert trigger.filtered == [b'{"n": 1}', b"plain text"]
+
+
+def test_data_that_is_not_json_fails_a_data_filter(fake: FirehoseFake) -> None:
+    stream = fake.kinesis.create_stream("s")
+    trigger = stream.lambda_trigger(
+        lambda event, context: None,
+        FilterCriteria=_criteria({"data": {"n": [{"exists": False}]}}),
+    )
+    _put(b"plain text")  # not JSON: the data filter drops it
+    _put(b'{"m": 1}')  # JSON without n: the data filter takes it
+
+    trigger.drain()
+
+    assert _seen(trigger) == [[b'{"m": 1}']]
     assert trigger.filtered == [b"plain text"]
 
 
@@ -212,16 +233,15 @@ def test_data_nested_deeper_than_json_is_read_is_not_json(fake: FirehoseFake) ->
     stream = fake.kinesis.create_stream("s")
     trigger = stream.lambda_trigger(
         lambda event, context: None,
-        FilterCriteria=_criteria({"data": {"n": [{"exists": False}]}}, {"partitionKey": ["p"]}),
+        FilterCriteria=_criteria({"data": {"n": [{"exists": False}]}}),
     )
     deep = b"[" * 100_000 + b"]" * 100_000
-    _put(deep, key="q")  # no JSON the filters read: the data filter drops it
-    _put(deep, key="p")  # the metadata filter takes it
-    _put(b'{"m": 1}', key="q")
+    _put(deep)  # no JSON the filters read: the data filter drops it
+    _put(b'{"m": 1}')
 
     trigger.drain()
 
-    assert _seen(trigger) == [[deep, b'{"m": 1}']]
+    assert _seen(trigger) == [[b'{"m": 1}']]
     assert trigger.filtered == [deep]
 
 

@@ -145,3 +145,32 @@ def test_a_deleting_mapping_is_described_until_it_is_gone(slow: FirehoseFake) ->
     slow.kinesis.clock.advance(seconds=10)
     with pytest.raises(UsageError, match="ResourceNotFoundException"):
         trigger.describe()
+
+
+def test_a_deleting_mapping_keeps_its_function_mapped_until_it_is_gone(
+    slow: FirehoseFake,
+) -> None:
+    stream = _stream(slow)
+    first = stream.lambda_trigger(_ok, FunctionName="consumer")
+    slow.kinesis.clock.advance(seconds=30)
+    first.delete()
+
+    with pytest.raises(UsageError) as conflict:
+        stream.lambda_trigger(_ok, FunctionName="consumer")
+    assert (
+        "would answer ResourceConflictException: The event source arn "
+        f'(" {stream.arn} ") and function (" consumer ") provided mapping already exists. '
+        f"Please update or delete the existing mapping with UUID {first.uuid}"
+    ) in str(conflict.value)
+
+    slow.kinesis.clock.advance(seconds=10)
+    second = stream.lambda_trigger(_ok, FunctionName="consumer")
+    assert second.uuid != first.uuid
+
+
+def test_the_delay_options_say_they_delay_triggers_too(pytester: pytest.Pytester) -> None:
+    result = pytester.runpytest("--help")
+    shown = " ".join(result.stdout.str().split())
+
+    assert "a new Lambda trigger stays Creating (default: 0)" in shown
+    assert "a Lambda trigger stays Enabling, Updating, Disabling or Deleting" in shown

@@ -108,8 +108,8 @@ def _claimed(
     """A new mapping's UUID, once no mapping of the same function reads ``source_arn``:
     Lambda keeps one mapping per event source and function, and refuses a second with
     ``ResourceConflictException`` (REAL wording and 409, LocalStack's AWS-validated
-    snapshot, 2025). A deleted mapping (``trigger.delete()``) no longer counts, nor does
-    one whose source is gone (docs/fidelity.md)."""
+    snapshot, 2025). A deleted mapping (``trigger.delete()``) counts until it is gone,
+    while it is ``Deleting``; one whose source is gone no longer does (docs/fidelity.md)."""
     with world.lock:
         existing = world.event_source_mappings.get((source_arn, function_arn))
         if existing is None or existing[1]():

@@ -250,8 +250,9 @@ class KinesisTrigger:
     def delete(self) -> dict[str, Any]:
         """Remove the mapping as DeleteEventSourceMapping does: it reads nothing more
         (``drain()`` is then a ``UsageError``), ``invocations`` and ``failures`` stay
-        readable, and the function may be mapped to the stream again. Returns
-        DeleteEventSourceMapping's answer: the mapping in ``State`` ``Deleting``."""
+        readable, and the function may be mapped to the stream again once the mapping is
+        gone (while it is ``Deleting``, a new mapping of it is a ``ResourceConflictException``).
+        Returns DeleteEventSourceMapping's answer: the mapping in ``State`` ``Deleting``."""
         self._check_live("trigger.delete()", "DeleteEventSourceMapping")
         self._check_settled("trigger.delete()", "DeleteEventSourceMapping")
         self._modified_at = self._world.clock.now()
@@ -259,10 +260,12 @@ class KinesisTrigger:
         self._settles_at = self._modified_at + self._world_update_delay()
         answer = self._answer("DeleteEventSourceMapping", DELETING)
         self._mapping.deleted = True
+        clock, settles_at, gone = self._world.clock, self._settles_at, self._reader.gone
         with self._world.lock:
-            for key, (uuid, _) in list(self._world.event_source_mappings.items()):
-                if uuid == self.uuid:
-                    del self._world.event_source_mappings[key]
+            claims = self._world.event_source_mappings
+            for key, (uuid, _) in list(claims.items()):
+                if uuid == self.uuid:  # held while Deleting (docs/fidelity.md)
+                    claims[key] = (uuid, lambda: gone() or clock.now() >= settles_at)
         return answer
 
     @property

@@ -1,15 +1,17 @@
 """A Kinesis event source mapping's ``FilterCriteria``: which records reach the handler.
 
-Facts (DOC, Lambda developer guide, "Lambda event filtering", "Properly filtering Kinesis
-and DynamoDB messages"): a record is sent when it matches any of the filters (five by
-default per mapping); a pattern's ``data`` field tests the record's data parsed as JSON, its
-other fields the record's metadata (``partitionKey``, ``sequenceNumber`` ...). A record
-whose data is not JSON is dropped by a filter that tests ``data``, and matched on its
-metadata by one that does not. A ``data`` pattern that is not a JSON object is refused when
-the mapping is made. Records filtered out are skipped: the iterator moves past them.
+Facts (DOC, Lambda developer guide, "Lambda event filtering", "Using event filtering with
+a Kinesis event source"): a record is sent when it matches any of the filters (five by
+default per mapping); "Kinesis event source mappings only support filtering on the data
+key": a pattern's ``data`` field tests the record's data parsed as JSON. A record whose
+data is not JSON is dropped by a filter that tests ``data``. A ``data`` pattern that is
+not a JSON object is refused when the mapping is made. Records filtered out are skipped:
+the iterator moves past them.
 
-Choices (INFERRED, docs/fidelity.md): the metadata a pattern sees is the event record's
-``kinesis`` object; more than five filters are refused as the default quota refuses them.
+Choices (docs/fidelity.md): a pattern naming the record's metadata (``partitionKey``,
+``sequenceNumber`` ...) is taken, and finds no such field, as the guide's note suggests: it
+matches no record (``exists: false`` aside). More than five filters are refused as the
+default quota refuses them.
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ from pytest_firehose._lambda.event_patterns import (
     parse_pattern,
     strict_json,
 )
-from pytest_firehose._lambda.kinesis_events import EventSource, StreamRecord, event_record
+from pytest_firehose._lambda.kinesis_events import StreamRecord
 
 #: Filters per event source mapping, by default (DOC; a quota increase allows 10).
 MAX_FILTERS = 5
@@ -49,15 +51,13 @@ class RecordFilter:
 
     patterns: tuple[Pattern, ...]
 
-    def admits(self, record: StreamRecord, source: EventSource) -> bool:
-        document = dict(event_record(record, source)["kinesis"])
+    def admits(self, record: StreamRecord) -> bool:
+        """Whether a filter matches the record, which offers its patterns its data alone."""
         data = _parsed_data(record.data)
+        document = {} if data is _NOT_JSON else {DATA: data}
         for pattern in self.patterns:
-            tests_data = DATA in pattern.names()
-            if tests_data and data is _NOT_JSON:
+            if data is _NOT_JSON and DATA in pattern.names():
                 continue
-            if tests_data:
-                document[DATA] = data
             if pattern.matches(document):
                 return True
         return False

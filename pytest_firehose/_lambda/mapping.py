@@ -359,10 +359,9 @@ class EventSourceMapping:
         filters = self.settings.filters
         admitted = held
         if filters is not None:
-            source = self.reader.source
             admitted = []
             for record in held:
-                if filters.admits(record, source):
+                if filters.admits(record):
                     admitted.append(record)
                 elif record.sequence_index > state.judged:
                     self.filtered.append(record)
