@@ -106,8 +106,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     )
     parser.addini(
         "firehose_creation_delay",
-        "Seconds of fake time a new delivery stream or Kinesis stream stays CREATING, "
-        "and a new Lambda trigger stays Creating (default: 0).",
+        "Seconds of fake time a new delivery stream or Kinesis stream stays CREATING "
+        "(a deleted delivery stream DELETING), and a new Lambda trigger stays Creating "
+        "(default: 0).",
         default="0",
     )
     parser.addini(
