@@ -271,17 +271,28 @@ def _test_freeze_time(item: pytest.Item) -> object:
     pytest.fail(refused, pytrace=False)
 
 
+#: The markers that act through the fake, and what each would fail to do without it.
+_NEEDS_FAKE = {
+    "firehose_fail": "no fault would be scheduled",
+    "kinesis_fail": "no fault would be scheduled",
+    "firehose_settings": "no setting would apply",
+    "firehose_freeze_time": "nothing would freeze",
+}
+
+
 def pytest_runtest_setup(item: pytest.Item) -> None:
-    """A test's own frozen-time marker without the fake would freeze nothing: say so."""
+    """A test's own marker without the fake would do nothing, and the test would pass as if
+    it had: say so. (A module's or class's marker asks nothing of each of its tests.)"""
     if "firehose_fake" in getattr(item, "fixturenames", ()):
         return
-    if any(mark.name == "firehose_freeze_time" for mark in item.own_markers):
-        pytest.fail(
-            "@pytest.mark.firehose_freeze_time: this test uses no pytest-firehose fixture, so "
-            "nothing would freeze. Ask for the `firehose` (or `kinesis`) fixture, or remove "
-            "the marker.",
-            pytrace=False,
-        )
+    for mark in item.own_markers:
+        if mark.name in _NEEDS_FAKE:
+            pytest.fail(
+                f"@pytest.mark.{mark.name}: this test uses no pytest-firehose fixture, so "
+                f"{_NEEDS_FAKE[mark.name]}. Ask for the `firehose` (or `kinesis`) fixture, "
+                "or remove the marker.",
+                pytrace=False,
+            )
 
 
 @pytest.hookimpl(hookwrapper=True)

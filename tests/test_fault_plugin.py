@@ -375,3 +375,40 @@ def test_a_passing_test_with_an_unfired_fault_has_no_extra_section(pytester: pyt
     result.assert_outcomes(passed=1, errors=1)
     result.stdout.fnmatch_lines(["*ERROR at teardown of test_passes*"])
     result.stdout.no_fnmatch_line("*The test failed before they fired*")
+
+
+@pytest.mark.parametrize(
+    ("marker", "lost"),
+    [
+        ("firehose_fail(throttle=True)", "no fault would be scheduled"),
+        ('kinesis_fail(error="InternalFailure")', "no fault would be scheduled"),
+        ('firehose_settings(region="eu-west-1")', "no setting would apply"),
+    ],
+)
+def test_a_marker_on_a_test_without_the_fake_fails_it_naming_the_fix(
+    pytester: pytest.Pytester, marker: str, lost: str
+):
+    # The marker did nothing and the test passed, as if the fault had been exercised.
+    result = run(
+        pytester,
+        f"""
+        pytestmark = pytest.mark.{marker}  # a module's marker asks nothing of each test
+
+        def test_plain():
+            pass
+
+        @pytest.mark.{marker}
+        def test_marked():
+            pass
+        """,
+    )
+
+    result.assert_outcomes(passed=1, errors=1)
+    name = marker.split("(")[0]
+    result.stdout.fnmatch_lines(
+        [
+            "*ERROR at setup of test_marked*",
+            f"@pytest.mark.{name}: this test uses no pytest-firehose fixture, so {lost}. "
+            "Ask for the `firehose` (or `kinesis`) fixture, or remove the marker.",
+        ]
+    )
