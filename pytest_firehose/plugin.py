@@ -9,6 +9,7 @@ test asks for it.
 from __future__ import annotations
 
 import dataclasses
+import difflib
 import inspect
 import os
 from collections.abc import Iterator
@@ -357,16 +358,44 @@ def _fake_for(item: pytest.Item) -> FirehoseFake:
     pytest.fail(refused, pytrace=False)
 
 
+def _schedule_marked_faults(fake: FirehoseFake, item: pytest.Item) -> None:
+    """Schedule the test's fail markers, Firehose's then Kinesis's, each in order. A bad
+    one fails the test at setup, naming it as written (stacked markers look alike)."""
+    for handle in (fake.firehose, fake.kinesis):
+        marker = f"@pytest.mark.{handle.service}_fail"
+        signature = inspect.signature(handle.fail)
+        keywords = signature.parameters
+        for mark in _marks_in_order(item, f"{handle.service}_fail"):
+            given = ", ".join(
+                [*map(repr, mark.args), *(f"{key}={value!r}" for key, value in mark.kwargs.items())]
+            )
+            try:
+                signature.bind(*mark.args, **mark.kwargs)
+            except TypeError as error:  # a misspelt keyword, or an argument by position
+                unknown = [key for key in mark.kwargs if key not in keywords]
+                close = difflib.get_close_matches(unknown[0], keywords, n=1) if unknown else []
+                hint = f" Did you mean {close[0]}=?" if close else ""
+                refused = (
+                    f"{marker}({given}): {error}.{hint} The keywords are those of "
+                    f"{handle.service}.fail(): {', '.join(f'{key}=' for key in keywords)}."
+                )
+            else:
+                try:
+                    handle.fail(**mark.kwargs)
+                    continue
+                except UsageError as error:
+                    refused = f"{marker}({given}): {error}"
+            # Failed outside the except blocks, so the report shows no chained traceback.
+            pytest.fail(refused, pytrace=False)
+
+
 @pytest.fixture
 def firehose_fake(request: pytest.FixtureRequest) -> Iterator[FirehoseFake]:
     """The fake world behind ``firehose``, active for the test."""
     config = request.config
     fake = _fake_for(request.node)
     with fake:
-        for mark in _marks_in_order(request.node, "firehose_fail"):
-            fake.firehose.fail(*mark.args, **mark.kwargs)
-        for mark in _marks_in_order(request.node, "kinesis_fail"):
-            fake.kinesis.fail(*mark.args, **mark.kwargs)
+        _schedule_marked_faults(fake, request.node)
         yield fake
     if config.getini("firehose_assert_all_faults_fired"):
         message = fake.unfired_faults()

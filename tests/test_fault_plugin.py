@@ -107,39 +107,44 @@ def test_module_class_and_function_markers_apply_in_reading_order(pytester: pyte
     result.assert_outcomes(passed=1)
 
 
-def test_a_misspelled_marker_keyword_errors_at_setup(pytester: pytest.Pytester):
-    result = run(
-        pytester,
-        """
-        @pytest.mark.firehose_fail(throtle=True)
-        def test_typo(firehose):
-            pass
-        """,
-    )
+@pytest.mark.parametrize(
+    ("markers", "said"),
+    [
+        (
+            ["throtle=True"],
+            "@pytest.mark.firehose_fail(throtle=True): got an unexpected keyword argument "
+            "'throtle'. Did you mean throttle=? The keywords are those of firehose.fail(): "
+            "records=, throttle=, error=, *, optional=.",
+        ),
+        (
+            ['"throttle"'],
+            "@pytest.mark.firehose_fail('throttle'): too many positional arguments. The "
+            "keywords are those of firehose.fail(): records=, *",
+        ),
+        (
+            ["throttle=True", 'error="SlowDown", operation="PutRecord"'],
+            "@pytest.mark.firehose_fail(error='SlowDown', operation='PutRecord'): 'SlowDown' "
+            "is not a whole-call error code firehose answers with.*Accepted:*"
+            "ServiceUnavailableException*",
+        ),
+        (
+            ['throttle=True, error="InternalFailure"'],
+            "@pytest.mark.firehose_fail(throttle=True, error='InternalFailure'): a fault names "
+            "exactly one effect*",
+        ),
+    ],
+    ids=["misspelled", "positional", "unknown-code", "two-effects"],
+)
+def test_a_bad_marker_fails_the_test_at_setup_naming_the_marker(
+    pytester: pytest.Pytester, markers: list[str], said: str
+):
+    decorators = "".join(f"@pytest.mark.firehose_fail({marker})\n" for marker in markers)
+    result = run(pytester, f"{decorators}def test_marked(firehose):\n    put()\n")
 
     result.assert_outcomes(errors=1)
-    result.stdout.fnmatch_lines(
-        ["*ERROR at setup of test_typo*", "*TypeError*unexpected keyword argument 'throtle'*"]
-    )
-
-
-def test_an_unknown_code_errors_at_setup_listing_the_accepted_ones(pytester: pytest.Pytester):
-    result = run(
-        pytester,
-        """
-        @pytest.mark.firehose_fail(error="SlowDown")
-        def test_unknown_code(firehose):
-            pass
-        """,
-    )
-
-    result.assert_outcomes(errors=1)
-    result.stdout.fnmatch_lines(
-        [
-            "*ERROR at setup of test_unknown_code*",
-            "*'SlowDown' is not a whole-call error code*Accepted:*ServiceUnavailableException*",
-        ]
-    )
+    result.stdout.fnmatch_lines(["*ERROR at setup of test_marked*", said])
+    # The marker is the mistake: no traceback through the plugin's insides.
+    result.stdout.no_fnmatch_line("*pytest_firehose/*.py:*")
 
 
 @pytest.mark.parametrize(
