@@ -187,8 +187,19 @@ def pytest_unconfigure(config: pytest.Config) -> None:
             os.environ[name] = value
 
 
+#: The ini options that are switches, read when a test starts or ends: checked at start-up.
+_SWITCHES = ("assert_all_faults_fired", "freeze_time", "session_credentials")
+
+
 def _settings(config: pytest.Config) -> WorldConfig:
     """The fake's settings from the ini options, checked once at start-up."""
+    for name in _SWITCHES:
+        try:
+            config.getini(f"firehose_{name}")
+        except (ValueError, pytest.UsageError) as error:
+            raise pytest.UsageError(
+                f"firehose_{name} is true or false (or yes, no, on, off, 1, 0): {error}"
+            ) from None
     raw_seed = str(config.getini("firehose_seed")).strip()
     try:
         seed = int(raw_seed) if raw_seed else None
