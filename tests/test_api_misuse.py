@@ -344,6 +344,20 @@ def test_looking_up_a_stream_by_a_name_that_is_not_a_string_says_names_are_strin
         handle.stream(name)
 
 
+@pytest.mark.parametrize("service", ["firehose", "kinesis"])
+@pytest.mark.parametrize("region", [5, "", "eu west 1"])
+def test_looking_up_streams_in_a_region_that_is_no_region_name_is_refused(
+    fake: FirehoseFake, service: str, region: Any
+) -> None:
+    # stream_names(region=5) answered [] and stream("s", region=5) "no stream 's' in 5":
+    # an assertion that a stream is absent passed whatever the region held.
+    handle = getattr(fake, service)
+    with pytest.raises(UsageError, match="region is a region name such as 'eu-west-1', not"):
+        handle.stream_names(region=region)
+    with pytest.raises(UsageError, match="region is a region name such as 'eu-west-1', not"):
+        handle.stream("s", region=region)
+
+
 # ------------------------------------------------------------------ assert_delivered
 
 
