@@ -388,6 +388,26 @@ def test_assert_delivered_refuses_payloads_that_are_not_bytes(
         delivered.assert_delivered(expected)
 
 
+@pytest.mark.parametrize("expected", [{b"a": 1}, {"id": 1}])
+def test_assert_delivered_refuses_a_mapping(delivered: Any, expected: Any) -> None:
+    # {b"a": 1} passed as [b"a"] (its keys); {"id": 1}, a JSON record meant as the payload,
+    # was answered "payloads are bytes, such as b'id'".
+    with pytest.raises(
+        UsageError, match=r"not a mapping .*: give each payload's bytes, such as json\.dumps"
+    ):
+        delivered.assert_delivered(expected)
+
+
+def test_an_ordered_assertion_refuses_a_set(fake: FirehoseFake, delivered: Any) -> None:
+    # A set's order is its hashes': the assertion passed or failed from run to run.
+    kinesis = fake.kinesis.create_stream("k")
+    with pytest.raises(UsageError, match=r"a set has no order: give a list"):
+        delivered.assert_delivered({b"a"}, ordered=True)
+    with pytest.raises(UsageError, match=r"assert_records\(\): a set has no order"):
+        kinesis.assert_records(frozenset(), ordered=True)
+    delivered.assert_delivered({b"a"})  # each exactly once, in any order
+
+
 def test_assert_delivered_still_takes_bytes_and_records(delivered: Any) -> None:
     delivered.assert_delivered([b"a"])
     delivered.assert_delivered([bytearray(b"a")])

@@ -339,7 +339,7 @@ class DeliveryStreamHandle(DestinationSwitches, StreamInputs):
         """
         __tracebackhide__ = True
         check_switch("assert_delivered", ordered, "ordered")
-        payloads = expected_payloads("assert_delivered", expected)
+        payloads = expected_payloads("assert_delivered", expected, ordered=ordered)
         if not self.deleted:
             self.flush()
         message = delivery_mismatch(
