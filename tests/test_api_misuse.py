@@ -477,6 +477,13 @@ def test_allow_hosts_given_as_one_string_is_refused_naming_the_list() -> None:
         FirehoseFake(allow_hosts="127.0.0.1")
 
 
+@pytest.mark.parametrize("hosts", [None, 5])
+def test_allow_hosts_that_are_no_list_are_refused_naming_the_list(hosts: Any) -> None:
+    # TypeError: 'NoneType' object is not iterable, from inside the fake.
+    with pytest.raises(UsageError, match=r"allow_hosts is a list of loopback hosts, such as"):
+        FirehoseFake(allow_hosts=hosts)
+
+
 @pytest.mark.parametrize(
     ("switch", "call"),
     [
