@@ -7,6 +7,7 @@ from __future__ import annotations
 import base64
 import gzip
 import json
+import random
 import warnings
 from collections import Counter
 from collections.abc import Iterator
@@ -296,8 +297,10 @@ def test_put_log_events_to_kinesis_refuses_what_it_cannot_send(fake):
 
     with pytest.raises(UsageError, match="takes a list of messages, not one str"):
         fake.kinesis["k"].put_log_events("one")
-    with pytest.raises(UsageError, match="Kinesis would answer CloudWatch Logs"):
-        fake.kinesis["k"].put_log_events(["a"], log_stream="")
+    # Hex of random bytes: its gzip is past a Kinesis record's 1 MiB.
+    too_big = random.Random(0).randbytes(1_200_000).hex()
+    with pytest.raises(UsageError, match="Kinesis would answer CloudWatch Logs Validation"):
+        fake.kinesis["k"].put_log_events([too_big])
     assert fake.kinesis["k"].records == []
 
 

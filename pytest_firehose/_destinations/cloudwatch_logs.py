@@ -203,10 +203,17 @@ def _log_messages(messages: Iterable[str], where: str, **names: str) -> list[str
     if not isinstance(messages, Iterable):
         raise UsageError(f"{where} takes a list of messages (str), not {messages!r}")
     listed = list(messages)
+    if not listed:  # PutLogEvents takes 1 to 10,000 events: a subscription sends none empty
+        raise UsageError(
+            f"{where} takes at least one message, as a subscription's record holds: "
+            f"{where}(['a log line'])"
+        )
     texts = [*(("a log message", m) for m in listed), *names.items()]
     for what, text in texts:
         if not isinstance(text, str):
             raise UsageError(f"{where}: {what} must be a str, not {type(text).__name__}")
+        if not text:
+            raise UsageError(f"{where}: {what} is empty; CloudWatch Logs takes none empty")
         try:
             text.encode("utf-8")
         except UnicodeEncodeError as error:
