@@ -73,6 +73,10 @@ def firehose_freeze_time(*, enabled: bool = True, start: object = None) -> bool 
     typo fails with Python's own message."""
     if not isinstance(enabled, bool):
         raise TypeError(f"firehose_freeze_time: enabled is True or False, not {enabled!r}")
+    if not enabled and start is not None:
+        raise TypeError(
+            f"firehose_freeze_time: start= {start!r} needs enabled=True; drop one of them"
+        )
     if not enabled or start is None:
         return enabled
     return start

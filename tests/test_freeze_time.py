@@ -395,8 +395,13 @@ def test_markers_lists_firehose_freeze_time_with_its_signature(pytester: pytest.
         ("True", "firehose_freeze_time() takes 0 positional arguments but 1 was given"),
         ('enabled="no"', "firehose_freeze_time: enabled is True or False, not 'no'"),
         ('start="soon"', "firehose_freeze_time: freeze_time start 'soon' is not a time*"),
+        # The start was dropped without a word: time ran unfrozen.
+        (
+            'enabled=False, start="2030-01-01"',
+            "firehose_freeze_time: start= '2030-01-01' needs enabled=True; drop one of them",
+        ),
     ],
-    ids=["typo", "positional", "enabled", "start"],
+    ids=["typo", "positional", "enabled", "start", "off-with-a-start"],
 )
 def test_a_bad_freeze_time_marker_fails_the_test_naming_the_argument(
     pytester: pytest.Pytester, arguments: str, message: str
