@@ -5,14 +5,14 @@ is left half done."""
 from __future__ import annotations
 
 import math
-from datetime import datetime, timedelta, timezone
+from datetime import date, datetime, timedelta, timezone
 from typing import Any
 
 import boto3
 import pytest
 from conftest import REGION, needs_botocore
 
-from pytest_firehose import FirehoseFake, StreamKeyError, UsageError
+from pytest_firehose import FakeClock, FirehoseFake, StreamKeyError, UsageError
 from pytest_firehose._clock import ClockRangeError
 
 ROLE = "arn:aws:iam::123456789012:role/reader"
@@ -327,6 +327,21 @@ def test_clock_advance_refuses_what_is_not_a_finite_move(
 def test_a_delay_that_is_no_finite_number_of_seconds_is_refused(name: str, delay: Any) -> None:
     with pytest.raises(UsageError, match=f"{name} is seconds of fake time"):
         FirehoseFake(**{name: delay})
+
+
+@pytest.mark.parametrize(
+    "start", [datetime(2030, 1, 1), "2030-01-01T00:00:00Z", 1_900_000_000, date(2030, 1, 1)]
+)
+def test_a_clock_started_at_what_is_no_aware_datetime_is_refused(start: Any) -> None:
+    # A string, a number or a date raised AttributeError: no attribute 'tzinfo' (or
+    # 'astimezone').
+    with pytest.raises(ValueError, match=r"FakeClock\(start=\.\.\.\) needs a timezone-aware"):
+        FakeClock(start)
+
+
+def test_a_clock_starts_at_an_aware_datetime_in_utc() -> None:
+    start = datetime(2030, 1, 1, 5, tzinfo=timezone(timedelta(hours=5)))
+    assert FakeClock(start).now() == datetime(2030, 1, 1, tzinfo=timezone.utc)
 
 
 # ------------------------------------------------------------------ stream lookups
