@@ -242,13 +242,16 @@ def _seconds(config: pytest.Config, name: str) -> float:
 
 def _marks_in_order(node: pytest.Item, name: str) -> list[pytest.Mark]:
     """Markers as a reader sees them: module, class, then function; stacked decorators
-    top to bottom (Python applies them bottom up, so their stored order is reversed)."""
+    top to bottom (Python applies them bottom up, so their stored order is reversed); then
+    the test's parameter's (``pytest.param(..., marks=...)``), in the order given."""
     marks: list[pytest.Mark] = []
     for level in node.listchain():
-        own = [mark for mark in level.own_markers if mark.name == name]
+        # pytest keeps a parameter's marks among the function's own, after its decorators'.
+        given = getattr(getattr(level, "callspec", None), "marks", [])
+        own = [mark for mark in level.own_markers if not any(mark is g for g in given)]
         if isinstance(level, (pytest.Class, pytest.Function)):
             own.reverse()
-        marks.extend(own)
+        marks.extend(mark for mark in [*own, *given] if mark.name == name)
     return marks
 
 

@@ -107,6 +107,42 @@ def test_module_class_and_function_markers_apply_in_reading_order(pytester: pyte
     result.assert_outcomes(passed=1)
 
 
+def test_a_parameters_markers_apply_after_the_functions_in_the_order_given(
+    pytester: pytest.Pytester,
+):
+    # They applied first, and in reverse: ResourceInUse, InvalidArgument, then AccessDenied.
+    result = run(
+        pytester,
+        """
+        @pytest.mark.firehose_fail(error="AccessDeniedException")
+        @pytest.mark.parametrize(
+            "x",
+            [
+                pytest.param(
+                    1,
+                    marks=[
+                        pytest.mark.firehose_fail(error="InvalidArgumentException"),
+                        pytest.mark.firehose_fail(error="ResourceInUseException"),
+                    ],
+                )
+            ],
+        )
+        def test_order(firehose, x):
+            firehose.create_delivery_stream("s")
+            for _ in range(3):
+                with pytest.raises(ClientError):
+                    put()
+            assert [c.error for c in firehose.calls] == [
+                "AccessDeniedException",
+                "InvalidArgumentException",
+                "ResourceInUseException",
+            ]
+        """,
+    )
+
+    result.assert_outcomes(passed=1)
+
+
 @pytest.mark.parametrize(
     ("markers", "said"),
     [
