@@ -15,7 +15,8 @@ _SHOWN = 10
 _LONG = 80
 
 
-def _listing(items: Iterable[bytes]) -> str:
+def listing(items: Iterable[bytes]) -> str:
+    """Payloads as a failure message lists them: the first ten, and how many more."""
     items = list(items)
     listed = ", ".join(shown(item) for item in items[:_SHOWN])
     more = f", ... and {len(items) - _SHOWN} more" if len(items) > _SHOWN else ""
@@ -92,12 +93,10 @@ def delivery_mismatch(
     lines: list[str] = []
     missing = want - got
     if missing:
-        lines.append(f"  missing ({sum(missing.values())}): {_listing(missing.elements())}")
+        lines.append(f"  missing ({sum(missing.values())}): {listing(missing.elements())}")
     unexpected = Counter({k: v for k, v in got.items() if k not in want})
     if unexpected:
-        lines.append(
-            f"  unexpected ({sum(unexpected.values())}): {_listing(unexpected.elements())}"
-        )
+        lines.append(f"  unexpected ({sum(unexpected.values())}): {listing(unexpected.elements())}")
     duplicated = {k: v for k, v in got.items() if k in want and v > want[k]}
     if duplicated:
         listed = ", ".join(
