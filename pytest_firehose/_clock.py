@@ -190,9 +190,10 @@ class FakeClock:
     def __init__(self, start: datetime | None = None) -> None:
         if start is None:
             start = datetime.now(timezone.utc)
-        elif start.tzinfo is None:
+        elif not isinstance(start, datetime) or start.tzinfo is None:
             raise ValueError(
-                "FakeClock(start=...) needs a timezone-aware datetime, e.g. tzinfo=UTC"
+                "FakeClock(start=...) needs a timezone-aware datetime, e.g. tzinfo=UTC, "
+                f"not {start!r}"
             )
         #: The time now while no freezer runs: one object while the clock stands still
         #: (the call log and the accept log keep the time of every call and put, and share

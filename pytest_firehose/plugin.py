@@ -9,6 +9,7 @@ test asks for it.
 from __future__ import annotations
 
 import dataclasses
+import difflib
 import inspect
 import os
 from collections.abc import Iterator
@@ -72,6 +73,10 @@ def firehose_freeze_time(*, enabled: bool = True, start: object = None) -> bool 
     typo fails with Python's own message."""
     if not isinstance(enabled, bool):
         raise TypeError(f"firehose_freeze_time: enabled is True or False, not {enabled!r}")
+    if not enabled and start is not None:
+        raise TypeError(
+            f"firehose_freeze_time: start= {start!r} needs enabled=True; drop one of them"
+        )
     if not enabled or start is None:
         return enabled
     return start
@@ -189,8 +194,19 @@ def pytest_unconfigure(config: pytest.Config) -> None:
             os.environ[name] = value
 
 
+#: The ini options that are switches, read when a test starts or ends: checked at start-up.
+_SWITCHES = ("assert_all_faults_fired", "freeze_time", "session_credentials")
+
+
 def _settings(config: pytest.Config) -> WorldConfig:
     """The fake's settings from the ini options, checked once at start-up."""
+    for name in _SWITCHES:
+        try:
+            config.getini(f"firehose_{name}")
+        except (ValueError, pytest.UsageError) as error:
+            raise pytest.UsageError(
+                f"firehose_{name} is true or false (or yes, no, on, off, 1, 0): {error}"
+            ) from None
     raw_seed = str(config.getini("firehose_seed")).strip()
     try:
         seed = int(raw_seed) if raw_seed else None
@@ -229,13 +245,16 @@ def _seconds(config: pytest.Config, name: str) -> float:
 
 def _marks_in_order(node: pytest.Item, name: str) -> list[pytest.Mark]:
     """Markers as a reader sees them: module, class, then function; stacked decorators
-    top to bottom (Python applies them bottom up, so their stored order is reversed)."""
+    top to bottom (Python applies them bottom up, so their stored order is reversed); then
+    the test's parameter's (``pytest.param(..., marks=...)``), in the order given."""
     marks: list[pytest.Mark] = []
     for level in node.listchain():
-        own = [mark for mark in level.own_markers if mark.name == name]
+        # pytest keeps a parameter's marks among the function's own, after its decorators'.
+        given = getattr(getattr(level, "callspec", None), "marks", [])
+        own = [mark for mark in level.own_markers if not any(mark is g for g in given)]
         if isinstance(level, (pytest.Class, pytest.Function)):
             own.reverse()
-        marks.extend(own)
+        marks.extend(mark for mark in [*own, *given] if mark.name == name)
     return marks
 
 
@@ -274,17 +293,28 @@ def _test_freeze_time(item: pytest.Item) -> object:
     pytest.fail(refused, pytrace=False)
 
 
+#: The markers that act through the fake, and what each would fail to do without it.
+_NEEDS_FAKE = {
+    "firehose_fail": "no fault would be scheduled",
+    "kinesis_fail": "no fault would be scheduled",
+    "firehose_settings": "no setting would apply",
+    "firehose_freeze_time": "nothing would freeze",
+}
+
+
 def pytest_runtest_setup(item: pytest.Item) -> None:
-    """A test's own frozen-time marker without the fake would freeze nothing: say so."""
+    """A test's own marker without the fake would do nothing, and the test would pass as if
+    it had: say so. (A module's or class's marker asks nothing of each of its tests.)"""
     if "firehose_fake" in getattr(item, "fixturenames", ()):
         return
-    if any(mark.name == "firehose_freeze_time" for mark in item.own_markers):
-        pytest.fail(
-            "@pytest.mark.firehose_freeze_time: this test uses no pytest-firehose fixture, so "
-            "nothing would freeze. Ask for the `firehose` (or `kinesis`) fixture, or remove "
-            "the marker.",
-            pytrace=False,
-        )
+    for mark in item.own_markers:
+        if mark.name in _NEEDS_FAKE:
+            pytest.fail(
+                f"@pytest.mark.{mark.name}: this test uses no pytest-firehose fixture, so "
+                f"{_NEEDS_FAKE[mark.name]}. Ask for the `firehose` (or `kinesis`) fixture, "
+                "or remove the marker.",
+                pytrace=False,
+            )
 
 
 @pytest.hookimpl(hookwrapper=True)
@@ -349,16 +379,44 @@ def _fake_for(item: pytest.Item) -> FirehoseFake:
     pytest.fail(refused, pytrace=False)
 
 
+def _schedule_marked_faults(fake: FirehoseFake, item: pytest.Item) -> None:
+    """Schedule the test's fail markers, Firehose's then Kinesis's, each in order. A bad
+    one fails the test at setup, naming it as written (stacked markers look alike)."""
+    for handle in (fake.firehose, fake.kinesis):
+        marker = f"@pytest.mark.{handle.service}_fail"
+        signature = inspect.signature(handle.fail)
+        keywords = signature.parameters
+        for mark in _marks_in_order(item, f"{handle.service}_fail"):
+            given = ", ".join(
+                [*map(repr, mark.args), *(f"{key}={value!r}" for key, value in mark.kwargs.items())]
+            )
+            try:
+                signature.bind(*mark.args, **mark.kwargs)
+            except TypeError as error:  # a misspelt keyword, or an argument by position
+                unknown = [key for key in mark.kwargs if key not in keywords]
+                close = difflib.get_close_matches(unknown[0], keywords, n=1) if unknown else []
+                hint = f" Did you mean {close[0]}=?" if close else ""
+                refused = (
+                    f"{marker}({given}): {error}.{hint} The keywords are those of "
+                    f"{handle.service}.fail(): {', '.join(f'{key}=' for key in keywords)}."
+                )
+            else:
+                try:
+                    handle.fail(**mark.kwargs)
+                    continue
+                except UsageError as error:
+                    refused = f"{marker}({given}): {error}"
+            # Failed outside the except blocks, so the report shows no chained traceback.
+            pytest.fail(refused, pytrace=False)
+
+
 @pytest.fixture
 def firehose_fake(request: pytest.FixtureRequest) -> Iterator[FirehoseFake]:
     """The fake world behind ``firehose``, active for the test."""
     config = request.config
     fake = _fake_for(request.node)
     with fake:
-        for mark in _marks_in_order(request.node, "firehose_fail"):
-            fake.firehose.fail(*mark.args, **mark.kwargs)
-        for mark in _marks_in_order(request.node, "kinesis_fail"):
-            fake.kinesis.fail(*mark.args, **mark.kwargs)
+        _schedule_marked_faults(fake, request.node)
         yield fake
     if config.getini("firehose_assert_all_faults_fired"):
         message = fake.unfired_faults()

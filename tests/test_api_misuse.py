@@ -5,14 +5,14 @@ is left half done."""
 from __future__ import annotations
 
 import math
-from datetime import datetime, timedelta, timezone
+from datetime import date, datetime, timedelta, timezone
 from typing import Any
 
 import boto3
 import pytest
 from conftest import REGION, needs_botocore
 
-from pytest_firehose import FirehoseFake, StreamKeyError, UsageError
+from pytest_firehose import FakeClock, FirehoseFake, StreamKeyError, UsageError
 from pytest_firehose._clock import ClockRangeError
 
 ROLE = "arn:aws:iam::123456789012:role/reader"
@@ -351,6 +351,21 @@ def test_a_delay_that_is_no_finite_number_of_seconds_is_refused(name: str, delay
         FirehoseFake(**{name: delay})
 
 
+@pytest.mark.parametrize(
+    "start", [datetime(2030, 1, 1), "2030-01-01T00:00:00Z", 1_900_000_000, date(2030, 1, 1)]
+)
+def test_a_clock_started_at_what_is_no_aware_datetime_is_refused(start: Any) -> None:
+    # A string, a number or a date raised AttributeError: no attribute 'tzinfo' (or
+    # 'astimezone').
+    with pytest.raises(ValueError, match=r"FakeClock\(start=\.\.\.\) needs a timezone-aware"):
+        FakeClock(start)
+
+
+def test_a_clock_starts_at_an_aware_datetime_in_utc() -> None:
+    start = datetime(2030, 1, 1, 5, tzinfo=timezone(timedelta(hours=5)))
+    assert FakeClock(start).now() == datetime(2030, 1, 1, tzinfo=timezone.utc)
+
+
 # ------------------------------------------------------------------ stream lookups
 
 
@@ -364,6 +379,20 @@ def test_looking_up_a_stream_by_a_name_that_is_not_a_string_says_names_are_strin
         handle[name]
     with pytest.raises(KeyError):
         handle.stream(name)
+
+
+@pytest.mark.parametrize("service", ["firehose", "kinesis"])
+@pytest.mark.parametrize("region", [5, "", "eu west 1"])
+def test_looking_up_streams_in_a_region_that_is_no_region_name_is_refused(
+    fake: FirehoseFake, service: str, region: Any
+) -> None:
+    # stream_names(region=5) answered [] and stream("s", region=5) "no stream 's' in 5":
+    # an assertion that a stream is absent passed whatever the region held.
+    handle = getattr(fake, service)
+    with pytest.raises(UsageError, match="region is a region name such as 'eu-west-1', not"):
+        handle.stream_names(region=region)
+    with pytest.raises(UsageError, match="region is a region name such as 'eu-west-1', not"):
+        handle.stream("s", region=region)
 
 
 # ------------------------------------------------------------------ assert_delivered
@@ -394,6 +423,26 @@ def test_assert_delivered_refuses_payloads_that_are_not_bytes(
 ) -> None:
     with pytest.raises(UsageError, match=message):
         delivered.assert_delivered(expected)
+
+
+@pytest.mark.parametrize("expected", [{b"a": 1}, {"id": 1}])
+def test_assert_delivered_refuses_a_mapping(delivered: Any, expected: Any) -> None:
+    # {b"a": 1} passed as [b"a"] (its keys); {"id": 1}, a JSON record meant as the payload,
+    # was answered "payloads are bytes, such as b'id'".
+    with pytest.raises(
+        UsageError, match=r"not a mapping .*: give each payload's bytes, such as json\.dumps"
+    ):
+        delivered.assert_delivered(expected)
+
+
+def test_an_ordered_assertion_refuses_a_set(fake: FirehoseFake, delivered: Any) -> None:
+    # A set's order is its hashes': the assertion passed or failed from run to run.
+    kinesis = fake.kinesis.create_stream("k")
+    with pytest.raises(UsageError, match=r"a set has no order: give a list"):
+        delivered.assert_delivered({b"a"}, ordered=True)
+    with pytest.raises(UsageError, match=r"assert_records\(\): a set has no order"):
+        kinesis.assert_records(frozenset(), ordered=True)
+    delivered.assert_delivered({b"a"})  # each exactly once, in any order
 
 
 def test_assert_delivered_still_takes_bytes_and_records(delivered: Any) -> None:
@@ -459,10 +508,41 @@ def test_put_log_events_refuses_messages_that_are_no_list(
         stream.put_log_events(messages)
 
 
+@pytest.mark.parametrize("service", ["firehose", "kinesis"])
+@pytest.mark.parametrize(
+    ("messages", "names", "said"),
+    [
+        ([], {}, r"put_log_events takes at least one message"),
+        (["a", ""], {}, r"put_log_events: a log message is empty"),
+        (["a"], {"log_group": ""}, r"put_log_events: log_group must be a CloudWatch Logs log"),
+        (["a"], {"log_stream": ""}, r"put_log_events: log_stream must be a CloudWatch Logs log"),
+    ],
+)
+def test_put_log_events_refuses_what_cloudwatch_logs_never_sends(
+    fake: FirehoseFake, service: str, messages: Any, names: dict[str, str], said: str
+) -> None:
+    # Each put a record of a subscription no log group sends: no log events, or an empty
+    # message or name (PutLogEvents takes 1 to 10,000 events of 1 character or more).
+    handle = getattr(fake, service)
+    stream = (
+        handle.create_delivery_stream("s") if service == "firehose" else handle.create_stream("s")
+    )
+    with pytest.raises(UsageError, match=said):
+        stream.put_log_events(messages, **names)
+    assert list(stream.records) == []
+
+
 def test_allow_hosts_given_as_one_string_is_refused_naming_the_list() -> None:
     # It was read as its characters: "allow_hosts may only name loopback hosts ...; '2'".
     with pytest.raises(UsageError, match=r"allow_hosts is a list of loopback hosts, such as"):
         FirehoseFake(allow_hosts="127.0.0.1")
+
+
+@pytest.mark.parametrize("hosts", [None, 5])
+def test_allow_hosts_that_are_no_list_are_refused_naming_the_list(hosts: Any) -> None:
+    # TypeError: 'NoneType' object is not iterable, from inside the fake.
+    with pytest.raises(UsageError, match=r"allow_hosts is a list of loopback hosts, such as"):
+        FirehoseFake(allow_hosts=hosts)
 
 
 @pytest.mark.parametrize(

@@ -107,39 +107,80 @@ def test_module_class_and_function_markers_apply_in_reading_order(pytester: pyte
     result.assert_outcomes(passed=1)
 
 
-def test_a_misspelled_marker_keyword_errors_at_setup(pytester: pytest.Pytester):
+def test_a_parameters_markers_apply_after_the_functions_in_the_order_given(
+    pytester: pytest.Pytester,
+):
+    # They applied first, and in reverse: ResourceInUse, InvalidArgument, then AccessDenied.
     result = run(
         pytester,
         """
-        @pytest.mark.firehose_fail(throtle=True)
-        def test_typo(firehose):
-            pass
+        @pytest.mark.firehose_fail(error="AccessDeniedException")
+        @pytest.mark.parametrize(
+            "x",
+            [
+                pytest.param(
+                    1,
+                    marks=[
+                        pytest.mark.firehose_fail(error="InvalidArgumentException"),
+                        pytest.mark.firehose_fail(error="ResourceInUseException"),
+                    ],
+                )
+            ],
+        )
+        def test_order(firehose, x):
+            firehose.create_delivery_stream("s")
+            for _ in range(3):
+                with pytest.raises(ClientError):
+                    put()
+            assert [c.error for c in firehose.calls] == [
+                "AccessDeniedException",
+                "InvalidArgumentException",
+                "ResourceInUseException",
+            ]
         """,
     )
 
+    result.assert_outcomes(passed=1)
+
+
+@pytest.mark.parametrize(
+    ("markers", "said"),
+    [
+        (
+            ["throtle=True"],
+            "@pytest.mark.firehose_fail(throtle=True): got an unexpected keyword argument "
+            "'throtle'. Did you mean throttle=? The keywords are those of firehose.fail(): "
+            "records=, throttle=, error=, *, optional=.",
+        ),
+        (
+            ['"throttle"'],
+            "@pytest.mark.firehose_fail('throttle'): too many positional arguments. The "
+            "keywords are those of firehose.fail(): records=, *",
+        ),
+        (
+            ["throttle=True", 'error="SlowDown", operation="PutRecord"'],
+            "@pytest.mark.firehose_fail(error='SlowDown', operation='PutRecord'): 'SlowDown' "
+            "is not a whole-call error code firehose answers with.*Accepted:*"
+            "ServiceUnavailableException*",
+        ),
+        (
+            ['throttle=True, error="InternalFailure"'],
+            "@pytest.mark.firehose_fail(throttle=True, error='InternalFailure'): a fault names "
+            "exactly one effect*",
+        ),
+    ],
+    ids=["misspelled", "positional", "unknown-code", "two-effects"],
+)
+def test_a_bad_marker_fails_the_test_at_setup_naming_the_marker(
+    pytester: pytest.Pytester, markers: list[str], said: str
+):
+    decorators = "".join(f"@pytest.mark.firehose_fail({marker})\n" for marker in markers)
+    result = run(pytester, f"{decorators}def test_marked(firehose):\n    put()\n")
+
     result.assert_outcomes(errors=1)
-    result.stdout.fnmatch_lines(
-        ["*ERROR at setup of test_typo*", "*TypeError*unexpected keyword argument 'throtle'*"]
-    )
-
-
-def test_an_unknown_code_errors_at_setup_listing_the_accepted_ones(pytester: pytest.Pytester):
-    result = run(
-        pytester,
-        """
-        @pytest.mark.firehose_fail(error="SlowDown")
-        def test_unknown_code(firehose):
-            pass
-        """,
-    )
-
-    result.assert_outcomes(errors=1)
-    result.stdout.fnmatch_lines(
-        [
-            "*ERROR at setup of test_unknown_code*",
-            "*'SlowDown' is not a whole-call error code*Accepted:*ServiceUnavailableException*",
-        ]
-    )
+    result.stdout.fnmatch_lines(["*ERROR at setup of test_marked*", said])
+    # The marker is the mistake: no traceback through the plugin's insides.
+    result.stdout.no_fnmatch_line("*pytest_firehose/*.py:*")
 
 
 @pytest.mark.parametrize(
@@ -375,3 +416,40 @@ def test_a_passing_test_with_an_unfired_fault_has_no_extra_section(pytester: pyt
     result.assert_outcomes(passed=1, errors=1)
     result.stdout.fnmatch_lines(["*ERROR at teardown of test_passes*"])
     result.stdout.no_fnmatch_line("*The test failed before they fired*")
+
+
+@pytest.mark.parametrize(
+    ("marker", "lost"),
+    [
+        ("firehose_fail(throttle=True)", "no fault would be scheduled"),
+        ('kinesis_fail(error="InternalFailure")', "no fault would be scheduled"),
+        ('firehose_settings(region="eu-west-1")', "no setting would apply"),
+    ],
+)
+def test_a_marker_on_a_test_without_the_fake_fails_it_naming_the_fix(
+    pytester: pytest.Pytester, marker: str, lost: str
+):
+    # The marker did nothing and the test passed, as if the fault had been exercised.
+    result = run(
+        pytester,
+        f"""
+        pytestmark = pytest.mark.{marker}  # a module's marker asks nothing of each test
+
+        def test_plain():
+            pass
+
+        @pytest.mark.{marker}
+        def test_marked():
+            pass
+        """,
+    )
+
+    result.assert_outcomes(passed=1, errors=1)
+    name = marker.split("(")[0]
+    result.stdout.fnmatch_lines(
+        [
+            "*ERROR at setup of test_marked*",
+            f"@pytest.mark.{name}: this test uses no pytest-firehose fixture, so {lost}. "
+            "Ask for the `firehose` (or `kinesis`) fixture, or remove the marker.",
+        ]
+    )

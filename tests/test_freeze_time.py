@@ -287,6 +287,24 @@ def test_a_bad_start_is_refused_naming_the_accepted_values(start: Any) -> None:
         FirehoseFake(freeze_time=start)
 
 
+@pytest.mark.parametrize(
+    "start",
+    [datetime.datetime(1960, 1, 1), "1969-12-31 23:59:59", "9000-01-01", datetime.date(9999, 1, 1)],
+)
+def test_a_start_outside_the_clocks_years_is_refused(start: Any) -> None:
+    # Before 1970, GetRecords raised struct.error from inside the fake; past 9000 the clock
+    # refused every advance() of the test.
+    with pytest.raises(UsageError, match=r"is outside the fake clock's years \(1970 to 9000\)"):
+        FirehoseFake(freeze_time=start)
+
+
+def test_the_first_and_last_starts_of_the_clocks_years_are_taken() -> None:
+    with FirehoseFake(freeze_time="1970-01-01") as fake:
+        assert fake.firehose.clock.now() == datetime.datetime(1970, 1, 1, tzinfo=UTC)
+    with FirehoseFake(freeze_time="8999-12-31 23:00:00") as fake:
+        fake.firehose.clock.advance(minutes=59)
+
+
 def test_sleep_keeps_pythons_own_errors(frozen: FirehoseFake) -> None:
     with pytest.raises(ValueError, match="sleep length must be non-negative"):
         time.sleep(-1)
@@ -377,8 +395,13 @@ def test_markers_lists_firehose_freeze_time_with_its_signature(pytester: pytest.
         ("True", "firehose_freeze_time() takes 0 positional arguments but 1 was given"),
         ('enabled="no"', "firehose_freeze_time: enabled is True or False, not 'no'"),
         ('start="soon"', "firehose_freeze_time: freeze_time start 'soon' is not a time*"),
+        # The start was dropped without a word: time ran unfrozen.
+        (
+            'enabled=False, start="2030-01-01"',
+            "firehose_freeze_time: start= '2030-01-01' needs enabled=True; drop one of them",
+        ),
     ],
-    ids=["typo", "positional", "enabled", "start"],
+    ids=["typo", "positional", "enabled", "start", "off-with-a-start"],
 )
 def test_a_bad_freeze_time_marker_fails_the_test_naming_the_argument(
     pytester: pytest.Pytester, arguments: str, message: str

@@ -122,6 +122,38 @@ def test_assert_delivered_lists_missing_unexpected_and_duplicated(fake, client):
     assert "PutRecordBatch events 4 records" in message
 
 
+def test_assert_delivered_says_where_the_missing_records_are(fake, client):
+    # The message said only "missing (2)", as if the records had never arrived.
+    stream = fake.firehose.create_delivery_stream("events")
+    stream.destination_down()
+    put(client, b"a")
+    fake.firehose.clock.advance(hours=24, seconds=1)
+    put(client, b"b")
+
+    with pytest.raises(AssertionError) as caught:
+        stream.assert_delivered([b"a", b"b", b"c"])
+
+    message = str(caught.value)
+    assert "missing (3): [b'a', b'b', b'c']" in message
+    assert message.endswith(
+        "\nundelivered, the destination being down (destination_up() brings it back):"
+        "\n  pending (1): [b'b']"
+        "\n  expired, undelivered for 24 hours (1): [b'a']"
+    )
+
+
+def test_a_delivery_assertion_that_holds_or_misses_nothing_undelivered_says_nothing_of_it(
+    fake, client
+):
+    stream = fake.firehose.create_delivery_stream("events")
+    put(client, b"a")
+
+    with pytest.raises(AssertionError) as caught:
+        stream.assert_delivered([b"a", b"c"])
+
+    assert "undelivered" not in str(caught.value)
+
+
 # --------------------------------------------------------------------------- calls
 
 

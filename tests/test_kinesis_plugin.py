@@ -94,7 +94,9 @@ def test_the_marker_schedules_kinesis_faults_top_to_bottom(pytester: pytest.Pyte
     result.assert_outcomes(passed=1)
 
 
-def test_a_misspelled_marker_keyword_errors_with_a_type_error(pytester: pytest.Pytester) -> None:
+def test_a_misspelled_marker_keyword_errors_naming_the_keyword_meant(
+    pytester: pytest.Pytester,
+) -> None:
     result = run(
         pytester,
         """
@@ -106,7 +108,11 @@ def test_a_misspelled_marker_keyword_errors_with_a_type_error(pytester: pytest.P
 
     result.assert_outcomes(errors=1)
     result.stdout.fnmatch_lines(
-        ["*ERROR at setup of test_typo*", "*TypeError*unexpected keyword argument 'throtle'*"]
+        [
+            "*ERROR at setup of test_typo*",
+            "@pytest.mark.kinesis_fail(throtle=True): got an unexpected keyword argument "
+            "'throtle'. Did you mean throttle=? The keywords are those of kinesis.fail(): *",
+        ]
     )
 
 

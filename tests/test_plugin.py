@@ -292,6 +292,29 @@ def test_a_bad_firehose_seed_is_a_usage_error(pytester: pytest.Pytester) -> None
     assert result.ret == pytest.ExitCode.USAGE_ERROR, "the bad option is reported per test"
 
 
+@pytest.mark.parametrize(
+    "option",
+    ["firehose_assert_all_faults_fired", "firehose_freeze_time", "firehose_session_credentials"],
+)
+def test_a_switch_option_that_is_neither_true_nor_false_is_a_usage_error(
+    pytester: pytest.Pytester, option: str
+) -> None:
+    # firehose_assert_all_faults_fired = maybe passed the test, then errored at its teardown
+    # with "invalid truth value 'maybe'", naming no option, once for every test.
+    result = run(
+        pytester,
+        """
+        def test_one(firehose):
+            pass
+        """,
+        ini=f"{option} = maybe",
+    )
+    output = "\n".join(result.outlines + result.errlines)
+    assert f"{option} is true or false (or yes, no, on, off, 1, 0): " in output
+    assert "'maybe'" in output
+    assert result.ret == pytest.ExitCode.USAGE_ERROR  # refused before any test ran
+
+
 def test_allow_hosts_off_this_machine_is_an_error(pytester: pytest.Pytester) -> None:
     result = run(
         pytester,

@@ -203,6 +203,11 @@ def _log_messages(messages: Iterable[str], where: str, **names: str) -> list[str
     if not isinstance(messages, Iterable):
         raise UsageError(f"{where} takes a list of messages (str), not {messages!r}")
     listed = list(messages)
+    if not listed:  # PutLogEvents takes 1 to 10,000 events: a subscription sends none empty
+        raise UsageError(
+            f"{where} takes at least one message, as a subscription's record holds: "
+            f"{where}(['a log line'])"
+        )
     texts = [*(("a log message", m) for m in listed), *names.items()]
     for what, text in texts:
         if not isinstance(text, str):
@@ -213,6 +218,8 @@ def _log_messages(messages: Iterable[str], where: str, **names: str) -> list[str
             raise UsageError(
                 f"{where}: {what} must be text UTF-8 can carry; {text!r} has {error.reason}"
             ) from None
+    if "" in listed:
+        raise UsageError(f"{where}: a log message is empty; CloudWatch Logs takes none empty")
     return listed
 
 

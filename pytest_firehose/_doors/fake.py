@@ -151,6 +151,11 @@ class FirehoseFake:
                 f"allow_hosts is a list of loopback hosts, such as [{allow_hosts!r}], not one "
                 "string"
             )
+        if not isinstance(allow_hosts, Iterable):
+            raise UsageError(
+                f"allow_hosts is a list of loopback hosts, such as ['localhost'], not "
+                f"{allow_hosts!r}"
+            )
         self._freeze_start = _freeze_start(freeze_time)
         self._freeze_time = freeze_time is not False
         self._frozen: FrozenTime | None = None

@@ -21,10 +21,10 @@ import sys
 import threading
 import time
 from collections.abc import Callable, Coroutine
-from datetime import date, datetime
+from datetime import date, datetime, timezone
 from typing import Any
 
-from pytest_firehose._clock import FakeClock, frozen_time_active
+from pytest_firehose._clock import LATEST, FakeClock, frozen_time_active
 from pytest_firehose._doors.sleepers import Sleepers
 from pytest_firehose._errors import UsageError
 
@@ -46,6 +46,9 @@ _KEEP_REAL = (
     "selectors",
 )
 
+#: The earliest start the mode takes: AWS's timestamps count seconds from it.
+EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+
 #: What ``start=`` takes: a datetime, a date, or a string freezegun reads.
 Start = datetime | date | str
 
@@ -61,12 +64,19 @@ def freezer_for(start: Start | None, clock_now: datetime) -> Any:
     import freezegun  # imported once the mode is asked for: not at every start-up
 
     try:
-        return freezegun.freeze_time(start or clock_now, real_asyncio=True)
+        freezer = freezegun.freeze_time(start or clock_now, real_asyncio=True)
     except (ValueError, OverflowError) as error:
         raise UsageError(
             f"freeze_time start {start!r} is not a time freezegun reads ({error}); "
             "give a datetime or a string such as '2030-01-01 12:00:00'"
         ) from None
+    # AWS's timestamps count seconds from 1970; the clock's dates end at LATEST.
+    if not EPOCH <= freezer.time_to_freeze.replace(tzinfo=timezone.utc) < LATEST:
+        raise UsageError(
+            f"freeze_time start {start!r} is outside the fake clock's years (1970 to "
+            f"{LATEST.year}); give a time such as '2030-01-01 12:00:00'"
+        )
+    return freezer
 
 
 class FrozenTime:

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Set as AbstractSet
 
 from pytest_firehose._engine.calls import Call
 from pytest_firehose._errors import UsageError
@@ -14,23 +15,34 @@ _SHOWN = 10
 _LONG = 80
 
 
-def _listing(items: Iterable[bytes]) -> str:
+def listing(items: Iterable[bytes]) -> str:
+    """Payloads as a failure message lists them: the first ten, and how many more."""
     items = list(items)
     listed = ", ".join(shown(item) for item in items[:_SHOWN])
     more = f", ... and {len(items) - _SHOWN} more" if len(items) > _SHOWN else ""
     return f"[{listed}{more}]"
 
 
-def expected_payloads(helper: str, expected: object) -> list[bytes]:
+def expected_payloads(helper: str, expected: object, *, ordered: bool) -> list[bytes]:
     """The payloads an assertion helper (``helper``, as ``assert_delivered``) was given,
     as bytes; :class:`UsageError` naming the fix for anything that is not a collection of
-    payload bytes (a record the fake kept counts as its payload)."""
+    payload bytes (a record the fake kept counts as its payload), and for a set when the
+    order is asserted."""
+    if isinstance(expected, Mapping):  # its keys would be taken as the payloads
+        raise UsageError(
+            f"{helper}() takes a list of payloads as bytes, not a mapping {cut(expected)}: "
+            "give each payload's bytes, such as json.dumps(record).encode() for a JSON record"
+        )
     if isinstance(expected, (str, bytes, bytearray, memoryview)) or not isinstance(
         expected, Iterable
     ):
         raise UsageError(
             f"{helper}() takes a list of payloads as bytes, such as "
             f"{helper}([b'a', b'b']), not {cut(expected)}"
+        )
+    if ordered and isinstance(expected, AbstractSet):
+        raise UsageError(
+            f"{helper}(): a set has no order: give a list to {helper}(..., ordered=True)"
         )
     payloads: list[bytes] = []
     for position, payload in enumerate(expected):
@@ -81,12 +93,10 @@ def delivery_mismatch(
     lines: list[str] = []
     missing = want - got
     if missing:
-        lines.append(f"  missing ({sum(missing.values())}): {_listing(missing.elements())}")
+        lines.append(f"  missing ({sum(missing.values())}): {listing(missing.elements())}")
     unexpected = Counter({k: v for k, v in got.items() if k not in want})
     if unexpected:
-        lines.append(
-            f"  unexpected ({sum(unexpected.values())}): {_listing(unexpected.elements())}"
-        )
+        lines.append(f"  unexpected ({sum(unexpected.values())}): {listing(unexpected.elements())}")
     duplicated = {k: v for k, v in got.items() if k in want and v > want[k]}
     if duplicated:
         listed = ", ".join(

@@ -283,6 +283,7 @@ class ServiceHandle(ABC, Generic[Model, StreamHandle]):
 
     def stream_names(self, region: str | None = None) -> list[str]:
         """The names of this service's streams, in every region or in ``region``."""
+        check_region(region)
         with self._world.touched():
             return sorted(
                 {name for model, name in self._everywhere() if region in (None, model.region)}
@@ -295,6 +296,7 @@ class ServiceHandle(ABC, Generic[Model, StreamHandle]):
         """The stream ``name``: in ``region`` if given, else in the default region, else in
         the one region that has it. Raises :class:`StreamKeyError` (a ``KeyError``)
         listing the known streams."""
+        check_region(region)
         return self._handle(self._find(name, region), name)
 
     def __getitem__(self, name: str) -> StreamHandle:

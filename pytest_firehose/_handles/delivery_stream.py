@@ -14,7 +14,7 @@ from pytest_firehose._destinations.iceberg import table_rows
 from pytest_firehose._destinations.objects import DeliveredObject
 from pytest_firehose._engine.calls import Call
 from pytest_firehose._engine.world import World
-from pytest_firehose._handles.assertions import delivery_mismatch, expected_payloads
+from pytest_firehose._handles.assertions import delivery_mismatch, expected_payloads, listing
 from pytest_firehose._handles.base import Lifetime, check_switch
 from pytest_firehose._handles.destination_switches import DestinationSwitches
 from pytest_firehose._handles.stream_inputs import StreamInputs
@@ -339,7 +339,7 @@ class DeliveryStreamHandle(DestinationSwitches, StreamInputs):
         """
         __tracebackhide__ = True
         check_switch("assert_delivered", ordered, "ordered")
-        payloads = expected_payloads("assert_delivered", expected)
+        payloads = expected_payloads("assert_delivered", expected, ordered=ordered)
         if not self.deleted:
             self.flush()
         message = delivery_mismatch(
@@ -355,7 +355,26 @@ class DeliveryStreamHandle(DestinationSwitches, StreamInputs):
                 + errors_note(self.delivery_errors)
                 + refused_note(self._refusals())
                 + self._destination_note()
+                + self._undelivered_note(payloads)
             )
+
+    def _undelivered_note(self, expected: list[bytes]) -> str:
+        """Where the expected payloads that were not delivered are, for failure messages:
+        pending (and whether the destination is down), or expired; empty when none is."""
+        missing, deleted = set(expected) - set(self.delivered), self.deleted
+        with self._world.looked():
+            held = {} if deleted else {"pending": _payloads(self._delivery.pending())}
+            held["expired, undelivered for 24 hours"] = _payloads(self._delivery.expired)
+            down = not self._delivery.destination_up
+        lines = []
+        for where, payloads in held.items():
+            found = [payload for payload in payloads if payload in missing]
+            if found:
+                lines.append(f"  {where} ({len(found)}): {listing(found)}")
+        if not lines:
+            return ""
+        why = ", the destination being down (destination_up() brings it back)" if down else ""
+        return f"\nundelivered{why}:\n" + "\n".join(lines)
 
     def _refusals(self) -> list[tuple[str, int]]:
         with self._world.looked():

@@ -180,7 +180,7 @@ class KinesisStreamHandle(LogEventsInput[KinesisRecord]):
         check_switch("assert_records", ordered, "ordered")
         message = delivery_mismatch(
             f"kinesis stream {self.name!r}",
-            expected_payloads("assert_records", expected),
+            expected_payloads("assert_records", expected, ordered=ordered),
             [record.data for record in self.records],
             ordered=ordered,
             calls=self.calls,
