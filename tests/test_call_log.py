@@ -11,7 +11,7 @@ import boto3
 import pytest
 from conftest import REGION
 
-from pytest_firehose import Call, FirehoseFake
+from pytest_firehose import Call, Fault, FirehoseFake
 
 AT = datetime(2026, 1, 1, tzinfo=timezone.utc)
 
@@ -52,7 +52,8 @@ def test_the_invocation_id_reads_exactly_as_sent(invocation_id: str | None) -> N
 
 
 def test_every_field_reads_as_given() -> None:
-    logged = call(outcome="partial", failed_indices=(1, 3), fault="firehose_fail(records={1: 'X'})")
+    fault = Fault("firehose", "records", {1: "X"})
+    logged = call(outcome="partial", failed_indices=(1, 3), fault=fault)
 
     assert (logged.service, logged.operation, logged.stream, logged.region) == (
         "firehose",
@@ -67,6 +68,7 @@ def test_every_field_reads_as_given() -> None:
         None,
     )
     assert (logged.failed_indices, logged.fault) == ((1, 3), "firehose_fail(records={1: 'X'})")
+    assert logged.scheduled_fault is fault
     assert (logged.payloads, logged.records, logged.at) == ((b"a",), [b"a"], AT)
 
 

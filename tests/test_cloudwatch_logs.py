@@ -331,6 +331,19 @@ def test_put_log_events_refuses_names_cloudwatch_logs_would_not_take(fake, names
     assert stream.records == []
 
 
+@pytest.mark.parametrize("kind", ["delivery stream", "Kinesis stream"])
+def test_put_log_events_refuses_a_batch_of_no_log_events(fake, kind):
+    # Each made a DATA_MESSAGE with an empty logEvents, which no subscription sends.
+    fake.kinesis.create_stream("k")
+    stream = fake.kinesis["k"] if kind == "Kinesis stream" else logs_stream(fake, DECOMPRESSION)
+
+    with pytest.raises(UsageError, match=r"^put_log_events: no log events; .* one message or more"):
+        stream.put_log_events([])
+    with pytest.raises(UsageError, match=r"^put_log_events: no log events"):
+        stream.put_log_events(iter(()))
+    assert stream.records == []
+
+
 def test_put_from_logs_refuses_what_cloudwatch_logs_cannot_send(fake):
     stream = logs_stream(fake, DECOMPRESSION)
 

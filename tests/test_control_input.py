@@ -206,6 +206,12 @@ def test_a_message_quotes_what_was_sent_in_json(
             {"stream": "s", "messages": [1]},
             "POST /_fake/logs: a log message must be a str, not int",
         ),
+        (
+            "/_fake/logs",
+            {"stream": "s", "messages": []},
+            "POST /_fake/logs: no log events; CloudWatch Logs sends a DATA_MESSAGE only with "
+            'at least one: give POST /_fake/logs with "messages" one message or more',
+        ),
     ],
 )
 def test_a_refusal_of_the_python_api_names_what_the_client_sent(

@@ -131,13 +131,33 @@ def test_one_event_a_second_and_the_end_exactly_at_five_minutes(fake, client, co
     assert clock.now() == started + timedelta(minutes=5)
 
 
-def test_a_subscription_past_its_five_minutes_ends_without_moving_the_clock(fake, client, consumer):
+def test_a_subscription_past_its_five_minutes_sends_the_event_due_then_ends(fake, client, consumer):
     stream = iter(subscribe(client, consumer))
-    next(stream)
+    first = next(stream)["SubscribeToShardEvent"]
+    put(client, b"a")
     fake.kinesis.clock.advance(minutes=6)
     moved_to = fake.kinesis.clock.now()
-    assert list(stream) == []
+    # The event due a second in came before the end: it carries the record, once.
+    due = [event["SubscribeToShardEvent"] for event in stream]
+    assert data(due) == [b"a"]
+    assert int(due[0]["ContinuationSequenceNumber"]) > int(first["ContinuationSequenceNumber"])
     assert fake.kinesis.clock.now() == moved_to
+
+
+def test_the_first_event_comes_though_the_clock_passed_five_minutes_before_it(
+    fake, client, consumer
+):
+    put(client, b"a", b"b")
+    stream = iter(subscribe(client, consumer))
+    fake.kinesis.clock.advance(minutes=6)
+    pushed = [event["SubscribeToShardEvent"] for event in stream]
+    assert data(pushed) == [b"a", b"b"]
+    # The continuation number to resubscribe from, after the records pushed.
+    continuation = pushed[0]["ContinuationSequenceNumber"]
+    assert int(continuation) > int(pushed[0]["Records"][-1]["SequenceNumber"])
+    put(client, b"c")
+    resumed = subscribe(client, consumer, Type="AFTER_SEQUENCE_NUMBER", SequenceNumber=continuation)
+    assert data(events(resumed, 1)) == [b"c"]
 
 
 @pytest.mark.parametrize(

@@ -489,6 +489,20 @@ def test_a_throttle_is_retried_by_botocore(events: Served, client_sleeps: list[f
     assert events.ok("GET", "/_fake/streams/events")["records"] == b64(b"a")
 
 
+def test_a_calls_fault_is_shown_as_the_faults_list_shows_it(events: Served) -> None:
+    # It was the fault's Python repr ("firehose_fail(throttle=1, ...)"), readable by no JSON
+    # client, nor comparable with GET /_fake/faults.
+    events.ok("POST", "/_fake/faults", {"service": "firehose", "throttle": 1, "stream": "events"})
+    events.ok("POST", "/_fake/faults", {"service": "firehose", "records": {"0": "InternalFailure"}})
+    put(events, b"a", retries={"total_max_attempts": 3})
+    listed = [fault["fault"] for fault in events.ok("GET", "/_fake/faults")]
+    calls = events.ok("GET", "/_fake/calls")
+    assert [call["fault"] for call in calls] == listed
+    assert listed == [{"throttle": 1, "stream": "events"}, {"records": {"0": "InternalFailure"}}]
+    put(events, b"b")
+    assert events.ok("GET", "/_fake/calls")[-1]["fault"] is None
+
+
 @pytest.mark.parametrize(("timeout", "copies"), [("commit", 2), ("lost", 1), ("connect", 1)])
 def test_a_timeout_closes_the_connection_and_botocore_resends(
     events: Served, client_sleeps: list[float], timeout: str, copies: int

@@ -18,6 +18,7 @@ from botocore.eventstream import EventStreamBuffer
 from pytest_firehose import FirehoseFake, FirehoseServer
 from pytest_firehose._doors import http1
 from pytest_firehose._doors.server import serve_fake
+from pytest_firehose._engine.exchange import pushed
 
 h2_connection = pytest.importorskip("h2.connection")
 h2_config = pytest.importorskip("h2.config")
@@ -252,6 +253,28 @@ def test_a_subscription_streams_beside_other_calls_on_one_connection(fake, clien
     fake.kinesis.clock.advance(minutes=5)
     assert client.answer(subscription).ended
     assert event_types(opened.body)[0] == "initial-response"
+
+
+def test_the_first_event_comes_though_the_clock_passed_five_minutes_before_it_was_pushed(
+    fake, client, consumer, monkeypatch
+):
+    def late(world: Any, feed: Any, **reader: Any) -> Iterator[Any]:
+        # Runs as the server starts pushing: the subscription began, nothing was sent yet.
+        fake.kinesis.clock.advance(minutes=6)
+        yield from pushed(world, feed, **reader)
+
+    monkeypatch.setattr(http1, "pushed", late)
+    put(client, b"a")
+    subscription = client.kinesis(
+        "SubscribeToShard",
+        {"ConsumerARN": consumer, "ShardId": SHARD, "StartingPosition": {"Type": "TRIM_HORIZON"}},
+    )
+    answer = client.answer(subscription)
+    assert answer.ended
+    assert event_types(answer.body) == ["initial-response", "SubscribeToShardEvent"]
+    event = json.loads(frames(answer.body)[1].payload)
+    assert [record["Data"] for record in event["Records"]] == ["YQ=="]
+    assert "ContinuationSequenceNumber" in event
 
 
 def test_a_subscription_outlives_the_client_closing_its_session(fake, server, client, consumer):

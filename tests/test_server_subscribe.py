@@ -20,7 +20,9 @@ from fanout_support import REGION, SHARD, put, register, world_with_stream
 from urllib3.exceptions import ProtocolError
 
 from pytest_firehose import FirehoseFake, FirehoseServer
+from pytest_firehose._doors import http1
 from pytest_firehose._doors.server import serve_fake
+from pytest_firehose._engine.exchange import pushed
 
 #: Only so that a stream that never comes fails the test instead of hanging it: every
 #: event here is pushed as soon as the test makes it due.
@@ -157,6 +159,28 @@ def test_the_stream_ends_when_the_clock_reaches_five_minutes(fake, client, consu
     assert clock.now() == started + timedelta(minutes=5)
     put(client, b"after")  # the connection the stream ended on is still good
     assert fake.kinesis["s"].records[-1].data == b"after"
+
+
+def test_the_first_event_comes_though_the_clock_passed_five_minutes_before_it_was_pushed(
+    fake, client, consumer, monkeypatch
+):
+    clock = fake.kinesis.clock
+    started = clock.now()
+
+    def late(world: Any, feed: Any, **reader: Any) -> Iterator[Any]:
+        # Runs as the server starts pushing: the subscription began, nothing was sent yet.
+        clock.advance(minutes=6)
+        yield from pushed(world, feed, **reader)
+
+    monkeypatch.setattr(http1, "pushed", late)
+    put(client, b"a")
+    stream = subscribe(client, consumer)
+    events = [event["SubscribeToShardEvent"] for event in stream]
+    assert data(*events) == [b"a"]
+    assert int(events[0]["ContinuationSequenceNumber"]) > int(
+        events[0]["Records"][0]["SequenceNumber"]
+    )
+    assert clock.now() == started + timedelta(minutes=6)
 
 
 def test_a_split_ends_the_stream_with_the_children(fake, client, consumer):

@@ -193,8 +193,8 @@ def not_from_logs(account_id: str, name: str) -> ServiceError:
 
 def _log_messages(messages: Iterable[str], where: str, **names: str) -> list[str]:
     """``messages`` as a list of log lines, checked with the ``names`` that go with them
-    (log group, log stream ...): text UTF-8 can carry, as CloudWatch Logs keeps it. Raises
-    ``UsageError`` for anything else (``where`` names the method)."""
+    (log group, log stream ...): at least one, text UTF-8 can carry, as CloudWatch Logs
+    keeps it. Raises ``UsageError`` for anything else (``where`` names the method)."""
     if isinstance(messages, (str, bytes)):
         raise UsageError(
             f"{where} takes a list of messages, not one {type(messages).__name__}: "
@@ -203,10 +203,10 @@ def _log_messages(messages: Iterable[str], where: str, **names: str) -> list[str
     if not isinstance(messages, Iterable):
         raise UsageError(f"{where} takes a list of messages (str), not {messages!r}")
     listed = list(messages)
-    if not listed:  # PutLogEvents takes 1 to 10,000 events: a subscription sends none empty
+    if not listed:
         raise UsageError(
-            f"{where} takes at least one message, as a subscription's record holds: "
-            f"{where}(['a log line'])"
+            f"{where}: no log events; CloudWatch Logs sends a DATA_MESSAGE only with at "
+            f"least one: give {where}(messages) one message or more"
         )
     texts = [*(("a log message", m) for m in listed), *names.items()]
     for what, text in texts:

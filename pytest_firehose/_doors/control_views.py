@@ -39,7 +39,7 @@ def call_json(call: Call) -> dict[str, Json]:
         "invocation_id": call.invocation_id,
         "outcome": call.outcome,
         "failed_indices": list(call.failed_indices),
-        "fault": call.fault,
+        "fault": None if call.scheduled_fault is None else fault_json(call.scheduled_fault),
         "at": call.at.isoformat(),
         "status": call.status,
         "error": call.error,

@@ -6,9 +6,12 @@ import re
 from collections.abc import Hashable, Iterable
 from dataclasses import FrozenInstanceError
 from datetime import datetime
-from typing import Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from pytest_firehose._payload import Payload, payload_bytes
+
+if TYPE_CHECKING:
+    from pytest_firehose._engine.faults import Fault
 
 
 def index_runs(indices: Iterable[int]) -> str:
@@ -86,6 +89,7 @@ class Call:
     ``"error"`` (``error`` holds the code, ``status`` the HTTP status) or ``"timeout"``.
     ``attempt`` and ``invocation_id`` come from botocore's ``amz-sdk-request`` and
     ``amz-sdk-invocation-id`` headers: every attempt of one API call shares the id.
+    ``fault`` is the repr of the scripted fault that answered it (``scheduled_fault``).
 
     Immutable, and small: a test's log may hold a million of them. What calls repeat (the
     route, the stream's name, the outcome, the time while the clock stands still) is one
@@ -96,7 +100,7 @@ class Call:
     __slots__ = ("_invocation", "_route", "_verdict", "at", "payloads", "stream")
 
     _route: tuple[str, str, str, int | None]
-    _verdict: tuple[str, int | None, str | None, tuple[int, ...], str | None]
+    _verdict: tuple[str, int | None, str | None, tuple[int, ...], Fault | None]
     _invocation: int | str | None
     stream: str | None
     payloads: tuple[Payload, ...]
@@ -114,7 +118,7 @@ class Call:
         status: int | None,
         error: str | None,
         failed_indices: tuple[int, ...],
-        fault: str | None,
+        fault: Fault | None,
         at: datetime,
         region: str,
     ) -> None:
@@ -171,6 +175,12 @@ class Call:
 
     @property
     def fault(self) -> str | None:
+        scheduled = self._verdict[4]
+        return None if scheduled is None else repr(scheduled)
+
+    @property
+    def scheduled_fault(self) -> Fault | None:
+        """The scripted fault that answered this call, as ``.fail()`` scheduled it."""
         return self._verdict[4]
 
     def _values(self) -> tuple[object, ...]:

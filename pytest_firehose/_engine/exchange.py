@@ -135,7 +135,7 @@ class Exchange:
             status=None if network is not None else status,
             error=network.kind if network is not None else self.error,
             failed_indices=self.failed,
-            fault=repr(self.fault.fault) if self.fault is not None else None,
+            fault=self.fault.fault if self.fault is not None else None,
             at=self.at,
             region=route.region,
         )

@@ -24,7 +24,10 @@ Choices (INFERRED; docs/kinesis.md's fan-out section lists them):
   of fake time after the one before (AWS pushes about once a second): reading an event
   that is not due yet moves the fake clock to it; a test that moved the clock further gets
   it at once. The stream ends when the next event would fall at or past 5 minutes, and
-  reading past the last event moves the clock to that end.
+  reading past the last event moves the clock to that end. An event due before the end is
+  sent even when the clock jumped past the end before it was read or pushed (the first
+  event at the least, as AWS sends it on subscribing), so a client always gets a
+  continuation number; the events a jump skipped are one event, as within the 5 minutes.
 * Over the server, whose client cannot move the fake clock, an event is pushed as soon as
   it is ready at the clock's time (``ready``): the next event's second came, records
   arrived, the shard closed, or the subscription ended; the next regular one falls a
@@ -286,7 +289,10 @@ class Subscriptions:
             subscription.finished = True
             message = self._another_subscription(subscription)
             return Event("ResourceInUseException", {"message": message}, True)
-        if now >= subscription.ends_at or self._gone(subscription, now):
+        # An event due before the end is pushed however far past it the clock moved first
+        # (the first one at the least): the client always gets a continuation number.
+        due_before_end = subscription.next_at < subscription.ends_at
+        if (now >= subscription.ends_at and not due_before_end) or self._gone(subscription, now):
             subscription.finished = True
             return None
         return self._records_event(subscription, now)
