@@ -402,7 +402,7 @@ def _schedule_marked_faults(fake: FirehoseFake, item: pytest.Item) -> None:
                 )
             else:
                 try:
-                    handle.fail(**mark.kwargs)
+                    handle.fail(*mark.args, **mark.kwargs)
                     continue
                 except UsageError as error:
                     refused = f"{marker}({given}): {error}"
