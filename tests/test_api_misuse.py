@@ -551,3 +551,28 @@ def test_a_quota_switch_takes_only_true_or_false(
     assert not fake.world.firehose_quotas
     assert not fake.world.kinesis_quotas
     assert not fake.world.kinesis_read_quotas
+
+
+def _pair(index: int, data: bytes) -> bool:
+    return True
+
+
+@pytest.mark.parametrize("predicate", [lambda: True, _pair])
+def test_a_records_predicate_that_cannot_take_one_payload_is_refused_when_scheduled(
+    fake: FirehoseFake, predicate: Any
+) -> None:
+    # It was taken, and the first PutRecordBatch of the test was refused with a UsageError.
+    with pytest.raises(UsageError, match=r"records= predicate .* is called with one record's"):
+        fake.firehose.fail(records=predicate)
+    assert fake.unfired_faults() is None  # nothing was scheduled
+
+
+def test_a_records_predicate_without_a_readable_signature_is_taken(fake: FirehoseFake) -> None:
+    fake.firehose.fail(records=bool)  # a builtin: its first call says whether it fits
+    stream = fake.firehose.create_delivery_stream("s")
+    client = boto3.client("firehose", region_name=REGION)
+    answer = client.put_record_batch(
+        DeliveryStreamName="s", Records=[{"Data": b"a"}, {"Data": b""}]
+    )
+    assert [bool(entry.get("ErrorCode")) for entry in answer["RequestResponses"]] == [True, False]
+    assert stream.records == [b""]

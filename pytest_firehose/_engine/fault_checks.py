@@ -7,6 +7,7 @@ the control API), so one wording serves both."""
 from __future__ import annotations
 
 import difflib
+import inspect
 import math
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any, TypeAlias
@@ -71,6 +72,7 @@ def _records_value(service: str, records: RecordsSpec, operation: str | None, te
                 f"records= for {operation} names its Entries by 0-based index (a predicate "
                 "picks records by payload, and entries carry none), e.g. records=[0]"
             )
+        _check_predicate(records)
         return records
     if isinstance(records, (str, bytes)) or not isinstance(records, Iterable):
         raise UsageError(
@@ -90,6 +92,23 @@ def _records_value(service: str, records: RecordsSpec, operation: str | None, te
     if not value:
         raise UsageError("records= names no record; give at least one index")
     return value
+
+
+def _check_predicate(predicate: Callable[..., Any]) -> None:
+    """Refuse a predicate that cannot be called with one payload, as every record's is
+    (one without a signature to read, such as a builtin, is taken: its first call tells)."""
+    try:
+        signature = inspect.signature(predicate)
+    except (TypeError, ValueError):
+        return
+    try:
+        signature.bind(b"")
+    except TypeError:
+        raise UsageError(
+            f"records= predicate {getattr(predicate, '__name__', predicate)}{signature} is "
+            "called with one record's payload (bytes) and returns whether that record fails, "
+            "e.g. records=lambda data: b'bad' in data"
+        ) from None
 
 
 #: What an effect's checker returns: the fault's value, and how many requests it hits.
