@@ -19,7 +19,7 @@ if TYPE_CHECKING:
 
 def _documented(codes: dict[str, str], code: str, what: str) -> str:
     """The message of ``code`` among ``codes``; a UsageError listing them if it is not one."""
-    if code not in codes:
+    if not isinstance(code, str) or code not in codes:
         raise UsageError(
             f"{terms().value(code)} is not a documented {what} error; use one of: "
             f"{', '.join(codes)}"
