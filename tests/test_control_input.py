@@ -11,6 +11,7 @@ from __future__ import annotations
 import http.client
 import json
 import math
+import threading
 from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
@@ -25,6 +26,7 @@ from pytest_firehose._clock import LATEST, ClockRangeError, FakeClock
 from pytest_firehose._doors import control_input
 from pytest_firehose._doors.server import FirehoseServer
 from pytest_firehose._errors import UsageError
+from pytest_firehose._terms import Terms, speaking
 
 MSK_STREAM = {
     "service": "firehose",
@@ -201,10 +203,50 @@ def test_a_message_quotes_what_was_sent_in_json(
             'POST /_fake/database: delivery stream "m" is MSKAsSource, not DatabaseAsSource: '
             "it reads an MSK topic: POST /_fake/msk hands it records",
         ),
+        # A type named as JSON names it (it named Python's: "must be a str, not int").
         (
             "/_fake/logs",
             {"stream": "s", "messages": [1]},
-            "POST /_fake/logs: a log message must be a str, not int",
+            "POST /_fake/logs: a log message must be a string, not a number",
+        ),
+        (
+            "/_fake/logs",
+            {"stream": "s", "messages": ["a", None]},
+            "POST /_fake/logs: a log message must be a string, not null",
+        ),
+        # The fix a service refusal adds named the Python call (put_from_msk).
+        (
+            "/_fake/logs",
+            {"stream": "m", "records": []},
+            "POST /_fake/logs: Firehose would answer CloudWatch Logs InvalidArgumentException: "
+            "This operation is not permitted on MSKAsSource delivery stream type. (this stream "
+            "reads an MSK topic: POST /_fake/msk hands it records)",
+        ),
+        (
+            "/_fake/logs",
+            {"stream": "s", "messages": ["a"], "logGroup": "a:b"},
+            'POST /_fake/logs: "logGroup" must be a CloudWatch Logs log group name (1 to 512 '
+            'letters, digits, "_", "-", ".", "/", "#"), not "a:b"',
+        ),
+        (
+            "/_fake/logs",
+            {"stream": "s", "messages": ["a"], "subscriptionFilter": "a*"},
+            'POST /_fake/logs: "subscriptionFilter" must be a CloudWatch Logs subscription '
+            'filter name (1 to 512 characters but ":" and "*"), not "a*"',
+        ),
+        # A create's member that repeats a field was refused in Python's terms
+        # (create_delivery_stream(..., DeliveryStreamName='b'): ... the name argument).
+        (
+            "/_fake/streams",
+            {"service": "firehose", "name": "a", "DeliveryStreamName": "b"},
+            'POST /_fake/streams: "DeliveryStreamName" is the "name" field; pass it once, as '
+            '"name"',
+        ),
+        (
+            "/_fake/streams",
+            {"service": "kinesis", "name": "a", "ShardCount": 2},
+            'POST /_fake/streams: "ShardCount" is the "shard_count" field; pass it once, as '
+            '"shard_count"',
         ),
         (
             "/_fake/logs",
@@ -225,6 +267,68 @@ def test_a_refusal_of_the_python_api_names_what_the_client_sent(
         ask_control(served, "POST", "/_fake/reset")
 
     assert (status, answer) == (400, {"error": said})
+
+
+@pytest.mark.parametrize(
+    ("call", "said"),
+    [
+        (
+            lambda fake: fake.firehose["s"].put_log_events(["a", 1]),
+            "put_log_events: a log message must be a str, not int",
+        ),
+        (
+            lambda fake: fake.firehose["m"].put_from_logs(),
+            "put_from_logs: Firehose would answer CloudWatch Logs InvalidArgumentException: "
+            "This operation is not permitted on MSKAsSource delivery stream type. (this stream "
+            "reads an MSK topic: put_from_msk hands it records)",
+        ),
+        (
+            lambda fake: fake.firehose.create_delivery_stream("a", DeliveryStreamName="b"),
+            "create_delivery_stream(..., DeliveryStreamName='b'): DeliveryStreamName is the "
+            "name argument; pass it once, as name",
+        ),
+        (
+            lambda fake: fake.firehose.fail(throttle=2, times=2),
+            "throttle=N already says how many requests; drop times=",
+        ),
+    ],
+    ids=["type", "fix", "twice", "fault"],
+)
+def test_the_same_refusals_of_the_python_api_keep_pythons_terms(
+    fake: FirehoseFake, call: Any, said: str
+) -> None:
+    fake.firehose.create_delivery_stream("s")
+    options = {k: v for k, v in MSK_STREAM.items() if k not in ("service", "name")}
+    fake.firehose.create_delivery_stream("m", **options)
+
+    with pytest.raises(UsageError) as caught:
+        call(fake)
+
+    assert str(caught.value) == said
+
+
+def test_a_thread_serving_a_client_words_only_its_own_refusals(fake: FirehoseFake) -> None:
+    # The server's threads and the test's share one world: a refusal raised in the test's
+    # thread while a request is served stays in Python's terms.
+    served = threading.Event()
+    done = threading.Event()
+
+    def serve() -> None:
+        with speaking(Terms("POST /_fake/faults")):
+            served.set()
+            done.wait(10)
+
+    thread = threading.Thread(target=serve)
+    thread.start()
+    try:
+        served.wait(10)
+        with pytest.raises(UsageError) as caught:
+            fake.firehose.fail(throttle=1, times=2)
+    finally:
+        done.set()
+        thread.join()
+
+    assert str(caught.value) == "throttle=N already says how many requests; drop times="
 
 
 def test_a_service_refusal_without_a_message_ends_at_its_code(served: FirehoseServer) -> None:

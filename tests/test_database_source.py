@@ -418,8 +418,52 @@ def test_a_server_client_hands_the_database_changes_over_the_control_api(
             '"primaryKey": ["id"], not 5',
         ),
         ({"stream": "events", "table": "shop.orders", "rows": []}, 400, 'takes no "rows"'),
+        # Types named as JSON names them (they were Python's: "dicts", "not NoneType").
+        (
+            {"stream": "events", "table": "shop.orders", "updated": None},
+            400,
+            'POST /_fake/database: "updated" is a list of rows (objects of column to value), '
+            "not null",
+        ),
+        (
+            {"stream": "events", "table": "shop.orders", "inserted": {"id": 1}},
+            400,
+            'POST /_fake/database: "inserted" is a list of rows (objects of column to value), '
+            "not an object",
+        ),
+        (
+            {"stream": "events", "table": "shop.orders", "deleted": [5]},
+            400,
+            "POST /_fake/database: each row deleted is an object of column name to value, not 5",
+        ),
+        (
+            {"stream": "events", "table": "shop.orders", "inserted": [{"id": float("nan")}]},
+            400,
+            "POST /_fake/database: a row's values are what JSON holds (strings, finite numbers, "
+            "true, false, null, lists and objects of them): Out of range float values are not "
+            "JSON compliant",
+        ),
+        (
+            {"stream": "events", "table": "o", "inserted": [{"id": float("nan")}]},
+            400,
+            'POST /_fake/database: a table of this MySQL source is named "database.table", e.g. '
+            '"shop.orders", not "o"',
+        ),
     ],
-    ids=["unknown-stream", "no-table", "no-changes", "not-rows", "bad-table", "key", "stray"],
+    ids=[
+        "unknown-stream",
+        "no-table",
+        "no-changes",
+        "not-rows",
+        "bad-table",
+        "key",
+        "stray",
+        "null-rows",
+        "object-rows",
+        "not-a-row",
+        "nan",
+        "table-form",
+    ],
 )
 def test_a_bad_control_request_is_refused_naming_the_fix(
     served: FirehoseServer, body: dict[str, Any], status: int, says: str

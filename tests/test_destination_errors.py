@@ -274,6 +274,11 @@ def test_an_undocumented_code_is_a_usage_error_listing_the_documented_ones(
         stream.destination_down(error="OS.AccessDenied")
     with pytest.raises(UsageError, match="a function of a record's bytes, not bytes"):
         stream.destination_refuses(b"bad")  # type: ignore[arg-type]
+    # A code that is no string was a TypeError (a list is no key of the documented codes).
+    with pytest.raises(UsageError, match=r"\['400'\] is not a documented .* one of: 400, 409"):
+        stream.destination_refuses(_bad, error=["400"])  # type: ignore[arg-type]
+    with pytest.raises(UsageError, match=r"\{\} is not a documented .* one of: OS\."):
+        stream.destination_down(error={})  # type: ignore[arg-type]
 
 
 def test_a_down_destination_names_the_error_it_was_given(fake: FirehoseFake) -> None:

@@ -16,7 +16,7 @@ import pytest
 PACKAGE = Path(__file__).resolve().parent.parent / "pytest_firehose"
 
 #: The modules every box may use: errors, payloads, ids, the clock and their like.
-SHARED = ("_errors", "_payload", "_ids", "_clock", "_loopback", "_arns", "_java_regex")
+SHARED = ("_errors", "_terms", "_payload", "_ids", "_clock", "_loopback", "_arns", "_java_regex")
 BOXES = ("_doors", "_handles", "_engine", "_wire", "_services", "_destinations", "_lambda")
 #: botocore's and aiobotocore's internals, and moto: touched by the doors alone.
 INTERNALS = (

@@ -80,13 +80,13 @@ def test_a_table_lives_in_its_region_and_catalog(served: FirehoseServer) -> None
         (
             {"database": "shop", "table": "orders", "columns": [["id"]]},
             'POST /_fake/glue: columns are a mapping of column name to Hive type, {"id": '
-            '"bigint", "tags": "array<string>"}, or (name, type) pairs of strings; ["id"] is '
-            "not a (name, type) pair",
+            '"bigint", "tags": "array<string>"}, or [name, type] pairs of strings; ["id"] is '
+            "not a [name, type] pair",
         ),
         (
             {"database": "shop", "table": "orders"},
             "POST /_fake/glue: columns are a mapping of column name to Hive type, "
-            '{"id": "bigint", "tags": "array<string>"}, or (name, type) pairs of strings, not '
+            '{"id": "bigint", "tags": "array<string>"}, or [name, type] pairs of strings, not '
             "null",
         ),
         (
@@ -99,8 +99,8 @@ def test_a_table_lives_in_its_region_and_catalog(served: FirehoseServer) -> None
         ),
         (
             {"database": "shop", "table": "orders", "columns": {"id": "int"}, "catalog_id": "s"},
-            "POST /_fake/glue: catalog_id is the 12-digit account id of the Glue catalog (null: "
-            'the fake\'s account), not "s"',
+            'POST /_fake/glue: "catalog_id" is the 12-digit account id of the Glue catalog '
+            '(null: the fake\'s account), not "s"',
         ),
     ],
 )
@@ -113,6 +113,30 @@ def test_a_table_the_python_api_refuses_is_refused_in_the_clients_terms(
 
     assert (status, answer["error"].startswith(refusal)) == (400, True), answer
     assert ask_control(served, "GET", "/_fake/glue/shop/orders")[0] == 404
+
+
+def test_a_long_type_is_quoted_as_json_where_it_is_cut(served: FirehoseServer) -> None:
+    # It was quoted as Python quotes it ('xxx...), being cut before its closing quote.
+    body = {"database": "shop", "table": "orders", "columns": {"id": "x" * 300}}
+
+    status, answer = ask_control(served, "POST", "/_fake/glue", body)
+
+    assert status == 400
+    assert answer["error"].startswith(f'column "id" of shop.orders: "{"x" * 79}... (302 chara')
+
+
+def test_a_catalog_id_read_from_the_query_string_is_named_as_it_was_given(
+    served: FirehoseServer,
+) -> None:
+    status, answer = ask_control(served, "GET", "/_fake/glue/shop/orders?catalog_id=5")
+
+    assert (status, answer) == (
+        400,
+        {
+            "error": "GET /_fake/glue/{database}/{table}: ?catalog_id= is the 12-digit account "
+            'id of the Glue catalog (null: the fake\'s account), not "5"'
+        },
+    )
 
 
 def test_a_field_the_route_does_not_read_is_refused(served: FirehoseServer) -> None:

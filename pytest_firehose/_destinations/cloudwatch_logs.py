@@ -31,6 +31,7 @@ from pytest_firehose._destinations.processing import ProcessingFailure, processo
 from pytest_firehose._errors import ServiceError, UsageError
 from pytest_firehose._lambda.firehose_events import epoch_millis
 from pytest_firehose._payload import payload_bytes
+from pytest_firehose._terms import terms
 
 if TYPE_CHECKING:
     from pytest_firehose._ids import IdSource
@@ -203,23 +204,34 @@ def _log_messages(messages: Iterable[str], where: str, **names: str) -> list[str
     if not isinstance(messages, Iterable):
         raise UsageError(f"{where} takes a list of messages (str), not {messages!r}")
     listed = list(messages)
+    said = terms()
     if not listed:
+        give = said.phrase(f"{where}(messages)", f'{said.call(where)} with "messages"')
         raise UsageError(
-            f"{where}: no log events; CloudWatch Logs sends a DATA_MESSAGE only with at "
-            f"least one: give {where}(messages) one message or more"
+            f"{said.call(where)}: no log events; CloudWatch Logs sends a DATA_MESSAGE only "
+            f"with at least one: give {give} one message or more"
         )
-    texts = [*(("a log message", m) for m in listed), *names.items()]
+    texts = [
+        *(("a log message", m) for m in listed),
+        *((said.name(name), text) for name, text in names.items()),
+    ]
     for what, text in texts:
         if not isinstance(text, str):
-            raise UsageError(f"{where}: {what} must be a str, not {type(text).__name__}")
+            raise UsageError(
+                f"{said.call(where)}: {what} must be {said.phrase('a str', 'a string')}, "
+                f"not {said.kind(type(text))}"
+            )
         try:
             text.encode("utf-8")
         except UnicodeEncodeError as error:
             raise UsageError(
-                f"{where}: {what} must be text UTF-8 can carry; {text!r} has {error.reason}"
+                f"{said.call(where)}: {what} must be text UTF-8 can carry; "
+                f"{said.value(text)} has {error.reason}"
             ) from None
     if "" in listed:
-        raise UsageError(f"{where}: a log message is empty; CloudWatch Logs takes none empty")
+        raise UsageError(
+            f"{said.call(where)}: a log message is empty; CloudWatch Logs takes none empty"
+        )
     return listed
 
 

@@ -30,11 +30,9 @@ from pytest_firehose._doors.control_input import (
     check_reads,
     decoded_records,
     fault_records,
-    in_http_terms,
-    json_term,
     parse_body,
     parse_query,
-    refused,
+    refusals,
     service_field,
     stream_not_found,
     text_field,
@@ -62,6 +60,7 @@ from pytest_firehose._services.firehose.msk import (
     checked_timestamp,
 )
 from pytest_firehose._services.firehose.settings import UnmodelledSettingWarning, warning_refusal
+from pytest_firehose._terms import json_term
 
 Answer = tuple[int, Json]
 
@@ -196,24 +195,27 @@ class Control:
         if service == "firehose" and "shard_count" in options:
             raise ControlError(400, '"shard_count" is for kinesis streams; drop it')
         shard_count = options.pop("shard_count", 1)
-        try:
-            if service == "firehose":
-                created = self._firehose.create_delivery_stream(name, region=region, **options)
-            else:
-                created = self._kinesis.create_stream(name, shard_count, region=region, **options)
-        except UsageError as error:
-            raise ControlError(400, str(error)) from None
-        except UnmodelledSettingWarning as warning:  # a warning filter made it an error
-            refused = would_answer(service, CREATE[service][0], warning_refusal(warning))
-            raise ControlError(400, str(refused)) from None
-        except Exception:
-            # Options of the wrong type can fail before the service answers; say what boto3
-            # would say of them. Anything else is the fake's own failure.
-            given = {"ShardCount": shard_count, **options} if service == "kinesis" else options
-            refusal = boto3_refusal(service, name, given)
-            if refusal is None:
-                raise
-            raise ControlError(400, refusal) from None
+        with refusals("POST /_fake/streams"):
+            try:
+                if service == "firehose":
+                    created = self._firehose.create_delivery_stream(name, region=region, **options)
+                else:
+                    created = self._kinesis.create_stream(
+                        name, shard_count, region=region, **options
+                    )
+            except UsageError:
+                raise  # worded for the client already: refusals answers it
+            except UnmodelledSettingWarning as warning:  # a warning filter made it an error
+                refused = would_answer(service, CREATE[service][0], warning_refusal(warning))
+                raise ControlError(400, str(refused)) from None
+            except Exception:
+                # Options of the wrong type can fail before the service answers; say what
+                # boto3 would say of them. Anything else is the fake's own failure.
+                given = {"ShardCount": shard_count, **options} if service == "kinesis" else options
+                refusal = boto3_refusal(service, name, given)
+                if refusal is None:
+                    raise
+                raise ControlError(400, refusal) from None
         return 201, {"name": created.name, "service": service, "arn": created.arn}
 
     def _show_stream(self, name: str, query: Mapping[str, str]) -> Answer:
@@ -253,14 +255,8 @@ class Control:
             )
         if "records" in keywords:
             keywords["records"] = fault_records(keywords["records"])
-        try:
-            # .fail()'s checks, quoting the values as the client wrote them: in JSON.
-            fault = make_fault(service, FaultSpec(**keywords), term=json_term)
-        except UsageError as error:
-            # Its keywords named as the fields of the body (its values are JSON already).
-            fields = {keyword: keyword for keyword in KEYWORDS}
-            message = in_http_terms(str(error), "POST /_fake/faults", fields, python_values=False)
-            raise ControlError(400, message) from None
+        with refusals("POST /_fake/faults"):  # .fail()'s checks, in the body's terms
+            fault = make_fault(service, FaultSpec(**keywords))
         handle = self._world.faults[service].add(fault)
         return 201, {"id": self._fault_id(handle), "fault": fault_json(handle.fault)}
 
@@ -325,24 +321,23 @@ class Control:
                 'give "records" (base64 strings, each a record as CloudWatch Logs sends it) '
                 f'or "messages" (log lines), one of them, e.g. {example}',
             )
-        try:
-            if messages is not None:
-                if not isinstance(messages, list):
-                    raise UsageError(
-                        f'"messages" is a list of log lines, not {json_term(messages)}'
-                    )
-                where = {
-                    argument: text_field(body, key, f'"{key}": "{example}"')
-                    for key, (argument, example) in LOG_FIELDS.items()
-                    if key in body
-                }
+        fields = {argument: json_term(key) for key, (argument, _) in LOG_FIELDS.items()}
+        if messages is not None:
+            if not isinstance(messages, list):
+                raise ControlError(
+                    400, f'"messages" is a list of log lines, not {json_term(messages)}'
+                )
+            where = {
+                argument: text_field(body, key, f'"{key}": "{example}"')
+                for key, (argument, example) in LOG_FIELDS.items()
+                if key in body
+            }
+            with refusals("POST /_fake/logs", fields):
                 put = [stream.put_log_events(messages, **where)]
-            else:
-                put = decoded_records(records)
+        else:
+            put = decoded_records(records)
+            with refusals("POST /_fake/logs", fields):
                 stream.put_from_logs(*put)
-        except UsageError as error:
-            arguments = {argument: key for key, (argument, _) in LOG_FIELDS.items()}
-            raise refused(error, "POST /_fake/logs", arguments) from None
         return 200, {"records": b64_list(put)}
 
     def _msk(self, body: dict[str, Json], query: Mapping[str, str]) -> Answer:
@@ -367,10 +362,8 @@ class Control:
                 '"timestamp" is ISO 8601 with its offset, e.g. "2025-01-31T12:00:00+00:00", no '
                 f"later than the fake clock's now ({now.isoformat()}), not {json_term(timestamp)}",
             ) from None
-        try:
+        with refusals("POST /_fake/msk"):
             offsets = stream.put_from_msk(*values, partition=partition, offset=offset, timestamp=at)
-        except UsageError as error:
-            raise refused(error, "POST /_fake/msk") from None
         return 200, {"offsets": offsets}
 
     @staticmethod
@@ -394,10 +387,8 @@ class Control:
                 400, f'give "inserted", "updated" or "deleted" (lists of rows), e.g. {example}'
             )
         changes = {key: body[key] for key in CHANGE_FIELDS if key in body}
-        try:
+        with refusals("POST /_fake/database", {"primary_key": '"primaryKey"'}):
             read = stream.put_from_database(table, primary_key=body.get("primaryKey"), **changes)
-        except UsageError as error:
-            raise refused(error, "POST /_fake/database", {"primary_key": "primaryKey"}) from None
         return 200, {"read": read}
 
     def _destination(self, body: dict[str, Json], query: Mapping[str, str]) -> Answer:

@@ -9,8 +9,8 @@ import base64
 import binascii
 from typing import TYPE_CHECKING
 
-from pytest_firehose._doors.control_input import ControlError, Json, json_term, refused
-from pytest_firehose._errors import UsageError
+from pytest_firehose._doors.control_input import ControlError, Json, refusals
+from pytest_firehose._terms import json_term
 
 if TYPE_CHECKING:
     from pytest_firehose._handles.delivery_stream import DeliveryStreamHandle
@@ -42,7 +42,7 @@ def switch(stream: DeliveryStreamHandle, body: dict[str, Json]) -> dict[str, Jso
         raise ControlError(
             400, f'"error" is an error code such as "Splunk.InvalidToken", not {json_term(error)}'
         )
-    try:
+    with refusals("POST /_fake/destination"):
         if up is False:
             stream.destination_down(error=error)
         elif up is True:
@@ -50,8 +50,6 @@ def switch(stream: DeliveryStreamHandle, body: dict[str, Json]) -> dict[str, Jso
         if "refuse" in body:
             _refuse(stream, body["refuse"])
         return {"stream": stream.name, **stream.destination_switches}
-    except UsageError as refusal:
-        raise refused(refusal, "POST /_fake/destination", {"error": "error"}) from None
 
 
 def _refuse(stream: DeliveryStreamHandle, refuse: Json) -> None:

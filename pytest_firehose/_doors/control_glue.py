@@ -7,8 +7,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from pytest_firehose._doors.control_input import ControlError, Json, json_term, refused
-from pytest_firehose._errors import UsageError
+from pytest_firehose._doors.control_input import ControlError, Json, refusals
 
 if TYPE_CHECKING:
     from pytest_firehose._handles.firehose import FirehoseHandle
@@ -22,10 +21,8 @@ def register(firehose: FirehoseHandle, body: dict[str, Json], region: str | None
     table: Json = body.get("table")
     catalog_id: Json = body.get("catalog_id")
     given: Json = body.get("columns")
-    try:
+    with refusals("POST /_fake/glue"):
         firehose.glue_table(database, table, given, region=region, catalog_id=catalog_id)
-    except UsageError as error:
-        raise refused(error, "POST /_fake/glue") from None
     return columns(firehose, database, table, region, catalog_id)
 
 
@@ -39,14 +36,8 @@ def columns(
     """A Glue table's columns, in order, as ``[name, type]`` pairs (a JSON object's keys
     keep no order in every language)."""
     try:
-        found = firehose.glue_columns(database, table, region=region, catalog_id=catalog_id)
+        with refusals("GET /_fake/glue/{database}/{table}", {"catalog_id": "?catalog_id="}):
+            found = firehose.glue_columns(database, table, region=region, catalog_id=catalog_id)
     except KeyError as error:
-        body = {"database": database, "table": table, "columns": {"id": "bigint"}}
-        advice = f"POST /_fake/glue, e.g. {json_term(body)}"
-        message = str(error.args[0]).replace(
-            "firehose.glue_table(database, table, columns)", advice
-        )
-        raise ControlError(404, message) from None
-    except UsageError as error:
-        raise refused(error, "GET /_fake/glue/{database}/{table}") from None
+        raise ControlError(404, str(error.args[0])) from None
     return {"database": database, "table": table, "columns": list(found.items())}

@@ -1,21 +1,24 @@
 """Reading a control request: what each ``/_fake/`` endpoint reads of its body and query
 string (``READS``), the body and query parsed, a field or parameter an endpoint does not
 read refused rather than ignored, and the fields the endpoints share checked. Bad input is
-a :class:`ControlError` whose message names the fix."""
+a :class:`ControlError` whose message names the fix; a refusal of the Python API behind an
+endpoint is worded in its client's terms (:func:`refusals`)."""
 
 from __future__ import annotations
 
 import base64
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from typing import Any
 from urllib.parse import parse_qsl
 
 from botocore.exceptions import ParamValidationError
 from botocore.validate import validate_parameters
 
-from pytest_firehose._errors import StreamKeyError
+from pytest_firehose._errors import StreamKeyError, UsageError
+from pytest_firehose._terms import Terms, json_term, speaking
 from pytest_firehose._wire.shapes import operation_model
 
 SERVICES = ("firehose", "kinesis")
@@ -64,12 +67,6 @@ ROUTES = tuple(READS)
 Json = Any
 
 
-def json_term(value: Json) -> str:
-    """``value`` as a client wrote it in JSON (``null``, ``true``, ``"60"``, ``NaN``), for
-    a message quoting what it sent."""
-    return json.dumps(value)
-
-
 class ControlError(Exception):
     """A control request the server refuses: the HTTP status and a message naming the fix."""
 
@@ -79,62 +76,16 @@ class ControlError(Exception):
         self.message = message
 
 
-#: What opens a refusal of the Python API: the call refused (``put_from_msk: ``,
-#: ``glue_table('shop', 'orders', ...): ``, ``destination_down(error=...): ``).
-_PYTHON_CALL = re.compile(r"^[a-z_]+(?:\([^)]*\))?: ")
-#: Python calls a refusal advises, and what an HTTP client does instead.
-_PYTHON_ADVICE = {
-    "destination_down()": '"up": false',
-    "boto3's put_record or put_record_batch": "PutRecord or PutRecordBatch",
-    "put_log_events(messages)": 'POST /_fake/logs with "messages"',
-    "put_from_logs": "POST /_fake/logs",
-    "put_from_msk": "POST /_fake/msk",
-    "put_from_database": "POST /_fake/database",
-}
-#: A string as Python's ``repr`` quotes it (an apostrophe, inside a word, is none).
-_PYTHON_STRING = re.compile(r"(?<![\w'])'([^'\\\n]*)'(?![\w'])")
-_PYTHON_CONSTANT = re.compile(r"\b(None|True|False)\b")
-_JSON_CONSTANT = {"None": "null", "True": "true", "False": "false"}
-
-
-def in_http_terms(
-    message: str, route: str, fields: Mapping[str, str], *, python_values: bool = True
-) -> str:
-    """``message``, a refusal worded for the Python API, in the terms of the HTTP client of
-    ``route``: the route where it names the call refused, the body's field where it names
-    a keyword argument (``fields``: keyword -> field; ``primary_key=`` is
-    ``"primaryKey"``), a control endpoint where it advises a Python call, and (with
-    ``python_values``) the values it quotes written in JSON. What it says a service would
-    answer is left as the service words it."""
-    message, answer, answered = message.partition(" would answer ")
-    message = _PYTHON_CALL.sub(f"{route}: ", message, count=1)
-    for python, http in _PYTHON_ADVICE.items():
-        message = message.replace(python, http)
-    if fields:
-        # name= always; a bare name where the field is spelled otherwise (primary_key).
-        names = "|".join(map(re.escape, fields))
-        keyword = re.compile(rf"(?<![\w.])({names})(?!\w)(=(?:\.\.\.)?)?")
-
-        def field(match: re.Match[str]) -> str:
-            python, equals = match.group(1), match.group(2)
-            named = json_term(fields[python])
-            if equals is None:
-                return named if fields[python] != python else python
-            following = match.string[match.end() : match.end() + 1]
-            valued = equals == "=" and following not in ("", " ", ",", ";", ".", ")")
-            return f"{named}: " if valued else named
-
-        message = keyword.sub(field, message)
-    if python_values:
-        message = _PYTHON_STRING.sub(lambda match: json_term(match.group(1)), message)
-        message = _PYTHON_CONSTANT.sub(lambda match: _JSON_CONSTANT[match.group(1)], message)
-    return message + answer + answered
-
-
-def refused(error: Exception, route: str, fields: Mapping[str, str] | None = None) -> ControlError:
-    """The 400 of a refusal of the Python API behind ``route``, in its client's terms
-    (:func:`in_http_terms`)."""
-    return ControlError(400, in_http_terms(str(error), route, fields or {}))
+@contextmanager
+def refusals(route: str, fields: Mapping[str, str] | None = None) -> Iterator[None]:
+    """Carry out the Python API behind ``route``: a refusal it raises is a 400 worded in
+    its client's terms (``fields``: keyword -> what the client wrote instead, where that is
+    not the keyword as a JSON field: ``'"primaryKey"'``, ``"?catalog_id="``)."""
+    try:
+        with speaking(Terms(route, fields or {})):
+            yield
+    except UsageError as error:
+        raise ControlError(400, str(error)) from None
 
 
 def stream_not_found(error: StreamKeyError, *, in_the_body: bool) -> ControlError:

@@ -1,8 +1,8 @@
 """A fault's keywords checked, effect by effect and scope, and the :class:`Fault` they
 describe (``make_fault``): what ``.fail()``, the markers and the control API accept, and the
-usage error that names the accepted values for what they do not. The checks quote the
-values in their messages with the caller's ``term`` (Python's for ``.fail()``, JSON's for
-the control API), so one wording serves both."""
+usage error that names the accepted values for what they do not. The checks word their
+messages in their caller's terms (``_terms.py``: Python's for ``.fail()``, the body's for
+``POST /_fake/faults``), so one wording serves both."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from typing import Any, TypeAlias
 
 from pytest_firehose._engine.fault_keywords import EFFECTS, FaultSpec, RecordsSpec
 from pytest_firehose._engine.faults import Fault
-from pytest_firehose._errors import Term, UsageError
+from pytest_firehose._errors import UsageError
 from pytest_firehose._services.codes import (
     BATCH_PUT,
     CALL_ERRORS,
@@ -24,6 +24,7 @@ from pytest_firehose._services.codes import (
     RECORD_ERRORS,
     THROTTLE_CODE,
 )
+from pytest_firehose._terms import terms
 from pytest_firehose._wire.eventstream import stream_errors
 from pytest_firehose._wire.shapes import service_model
 
@@ -38,7 +39,7 @@ TIMEOUTS = {
 }
 
 
-def _require_known(value: str, accepted: Iterable[str], problem: str, term: Term) -> None:
+def _require_known(value: str, accepted: Iterable[str], problem: str) -> None:
     """Raise a UsageError saying ``problem``, a close match, and every accepted value."""
     accepted = sorted(accepted)
     if not isinstance(value, str):
@@ -46,51 +47,55 @@ def _require_known(value: str, accepted: Iterable[str], problem: str, term: Term
     if value in accepted:
         return
     close = difflib.get_close_matches(value, accepted, n=1)
-    hint = f" Did you mean {term(close[0])}?" if close else ""
+    hint = f" Did you mean {terms().value(close[0])}?" if close else ""
     raise UsageError(f"{problem}.{hint} Accepted: {', '.join(accepted)}.")
 
 
-def _check_codes(
-    service: str, codes: Iterable[str], table: Mapping[str, Any], what: str, term: Term
-) -> None:
+def _check_codes(service: str, codes: Iterable[str], table: Mapping[str, Any], what: str) -> None:
     for code in codes:
-        _require_known(code, table, f"{term(code)} is not a {what} {service} answers with", term)
+        _require_known(code, table, f"{terms().value(code)} is not a {what} {service} answers with")
 
 
 def _is_index(index: Any) -> bool:
     return isinstance(index, int) and not isinstance(index, bool) and index >= 0
 
 
-def _records_value(service: str, records: RecordsSpec, operation: str | None, term: Term) -> Any:
+def _records_value(service: str, records: RecordsSpec, operation: str | None) -> Any:
     """``records=`` checked: the predicate, or index -> code. For an operation with
     ``Entries`` (``ENTRY_OPERATIONS``) the indices are its entries' and the codes its own."""
+    said = terms()
     entries = operation in ENTRY_OPERATIONS[service]
     per_record = ENTRY_ERRORS if entries else RECORD_ERRORS[service]
     if callable(records):
         if entries:
             raise UsageError(
-                f"records= for {operation} names its Entries by 0-based index (a predicate "
-                "picks records by payload, and entries carry none), e.g. records=[0]"
+                f"{said.keyword('records')} for {operation} names its Entries by 0-based index "
+                "(a predicate picks records by payload, and entries carry none), "
+                f"e.g. {said.keyword('records', '[0]')}"
             )
         _check_predicate(records)
         return records
     if isinstance(records, (str, bytes)) or not isinstance(records, Iterable):
         raise UsageError(
-            "records= is {index: code}, a list of 0-based indices or a predicate on the "
-            f"payload, e.g. records=[0, 2]; got {term(records)}"
+            f"{said.keyword('records')} is {{index: code}}, a list of 0-based indices or a "
+            f"predicate on the payload, e.g. {said.keyword('records', '[0, 2]')}; "
+            f"got {said.value(records)}"
         )
     indices = list(records)
     bad = [index for index in indices if not _is_index(index)]
     if bad:
-        raise UsageError(f"records= indices are 0-based positions in the batch, got {term(bad[0])}")
+        raise UsageError(
+            f"{said.keyword('records')} indices are 0-based positions in the batch, "
+            f"got {said.value(bad[0])}"
+        )
     if isinstance(records, Mapping):
         value = dict(records)
         what = f"per-entry error code {operation}" if entries else "per-record error code"
-        _check_codes(service, value.values(), per_record, what, term)
+        _check_codes(service, value.values(), per_record, what)
     else:
         value = dict.fromkeys(indices, ENTRY_THROTTLE if entries else THROTTLE_CODE[service])
     if not value:
-        raise UsageError("records= names no record; give at least one index")
+        raise UsageError(f"{said.keyword('records')} names no record; give at least one index")
     return value
 
 
@@ -115,53 +120,71 @@ def _check_predicate(predicate: Callable[..., Any]) -> None:
 Checked: TypeAlias = tuple[Any, int | None]
 
 
-def _check_records(service: str, value: Any, spec: FaultSpec, term: Term) -> Checked:
+def _check_records(service: str, value: Any, spec: FaultSpec) -> Checked:
     operation = spec.operation
     if operation not in (None, BATCH_PUT[service], *ENTRY_OPERATIONS[service]):
         entries = ", ".join(sorted(ENTRY_OPERATIONS[service]))
+        said = terms()
         raise UsageError(
-            f"records= fails records inside a {BATCH_PUT[service]} answer"
+            f"{said.keyword('records')} fails records inside a {BATCH_PUT[service]} answer"
             + (f" or entries inside the answer of {entries}" if entries else "")
-            + f"; {operation} has no per-record results. Use throttle= or error= for it."
+            + f"; {operation} has no per-record results. Use {said.keyword('throttle')} or "
+            f"{said.keyword('error')} for it."
         )
-    return _records_value(service, value, operation, term), spec.times
+    return _records_value(service, value, operation), spec.times
 
 
-def _check_throttle(service: str, value: Any, spec: FaultSpec, term: Term) -> Checked:
+def _check_throttle(service: str, value: Any, spec: FaultSpec) -> Checked:
+    said = terms()
     count = 1 if value is True else value
     if not _is_count(count):
-        raise UsageError(f"throttle= is {term(True)} or a number of requests, got {term(value)}")
+        raise UsageError(
+            f"{said.keyword('throttle')} is {said.value(True)} or a number of requests, "
+            f"got {said.value(value)}"
+        )
     if spec.times is not None:
-        raise UsageError("throttle=N already says how many requests; drop times=")
+        raise UsageError(
+            f"{said.keyword('throttle', 'N')} already says how many requests; "
+            f"drop {said.keyword('times')}"
+        )
     return True, count
 
 
-def _check_error(service: str, value: Any, spec: FaultSpec, term: Term) -> Checked:
-    _check_codes(service, [value], CALL_ERRORS[service], "whole-call error code", term)
+def _check_error(service: str, value: Any, spec: FaultSpec) -> Checked:
+    _check_codes(service, [value], CALL_ERRORS[service], "whole-call error code")
     return value, spec.times
 
 
-def _check_timeout(service: str, value: Any, spec: FaultSpec, term: Term) -> Checked:
+def _check_timeout(service: str, value: Any, spec: FaultSpec) -> Checked:
     if not isinstance(value, str) or value not in TIMEOUTS:
-        accepted = "; ".join(f"{term(k)}: {v}" for k, v in TIMEOUTS.items())
-        raise UsageError(f"timeout= is one of {accepted}. Got {term(value)}.")
-    return value, spec.times
-
-
-def _check_latency(service: str, value: Any, spec: FaultSpec, term: Term) -> Checked:
-    if not _is_number(value) or not 0 <= value <= MAX_LATENCY:
+        said = terms()
+        accepted = "; ".join(f"{said.value(k)}: {v}" for k, v in TIMEOUTS.items())
         raise UsageError(
-            f"latency= is seconds of fake time, from 0 to {MAX_LATENCY:,.0f} (a day), "
-            f"got {term(value)}"
+            f"{said.keyword('timeout')} is one of {accepted}. Got {said.value(value)}."
         )
     return value, spec.times
 
 
-def _check_chaos(service: str, value: Any, spec: FaultSpec, term: Term) -> Checked:
+def _check_latency(service: str, value: Any, spec: FaultSpec) -> Checked:
+    if not _is_number(value) or not 0 <= value <= MAX_LATENCY:
+        said = terms()
+        raise UsageError(
+            f"{said.keyword('latency')} is seconds of fake time, from 0 to {MAX_LATENCY:,.0f} "
+            f"(a day), got {said.value(value)}"
+        )
+    return value, spec.times
+
+
+def _check_chaos(service: str, value: Any, spec: FaultSpec) -> Checked:
+    said = terms()
     if not _is_number(value) or not 0 < value <= 1:
-        raise UsageError(f"chaos= is a failure probability in (0, 1], got {term(value)}")
+        raise UsageError(
+            f"{said.keyword('chaos')} is a failure probability in (0, 1], got {said.value(value)}"
+        )
     if spec.operation is not None and spec.operation != BATCH_PUT[service]:
-        raise UsageError(f"chaos= fails records inside a {BATCH_PUT[service]} answer")
+        raise UsageError(
+            f"{said.keyword('chaos')} fails records inside a {BATCH_PUT[service]} answer"
+        )
     return value, spec.times
 
 
@@ -177,9 +200,8 @@ def _is_count(value: Any) -> bool:
     return isinstance(value, int) and not isinstance(value, bool) and value >= 1
 
 
-#: One checker per effect: (service, the effect's value, the whole spec, how its messages
-#: quote a value) -> Checked.
-CHECKERS: dict[str, Callable[[str, Any, FaultSpec, Term], Checked]] = {
+#: One checker per effect: (service, the effect's value, the whole spec) -> Checked.
+CHECKERS: dict[str, Callable[[str, Any, FaultSpec], Checked]] = {
     "records": _check_records,
     "throttle": _check_throttle,
     "error": _check_error,
@@ -189,80 +211,93 @@ CHECKERS: dict[str, Callable[[str, Any, FaultSpec, Term], Checked]] = {
 }
 
 
-def _check_scope(service: str, effect: str, spec: FaultSpec, term: Term) -> None:
+def _check_scope(service: str, effect: str, spec: FaultSpec) -> None:
     """Check the keywords that say where a fault applies, whatever its effect."""
+    said = terms()
     if spec.seed is not None and effect != "chaos":
-        raise UsageError("seed= goes with chaos=; the other effects are not random")
+        raise UsageError(
+            f"{said.keyword('seed')} goes with {said.keyword('chaos')}; the other effects are "
+            "not random"
+        )
     seed = spec.seed
     if seed is not None and (not isinstance(seed, int) or isinstance(seed, bool)):
-        raise UsageError(f"seed= is an integer that makes chaos= repeatable, got {term(seed)}")
+        raise UsageError(
+            f"{said.keyword('seed')} is an integer that makes {said.keyword('chaos')} "
+            f"repeatable, got {said.value(seed)}"
+        )
     if spec.operation is not None:
         operations = service_model(service).operation_names
-        _require_known(
-            spec.operation, operations, f"{service} has no operation {term(spec.operation)}", term
-        )
+        problem = f"{service} has no operation {said.value(spec.operation)}"
+        _require_known(spec.operation, operations, problem)
     if spec.stream is not None and (not isinstance(spec.stream, str) or not spec.stream):
-        raise UsageError(f"stream= is the name of a stream, got {term(spec.stream)}")
+        raise UsageError(
+            f"{said.keyword('stream')} is the name of a stream, got {said.value(spec.stream)}"
+        )
     if not _is_count(spec.call):
         raise UsageError(
-            f"call= is the 1-based number of the matching request, got {term(spec.call)}"
+            f"{said.keyword('call')} is the 1-based number of the matching request, "
+            f"got {said.value(spec.call)}"
         )
     times = spec.times
     if times is not None and not _is_count(times):
         raise UsageError(
-            f"times= is how many requests the fault hits (1 or more), got {term(times)}"
+            f"{said.keyword('times')} is how many requests the fault hits (1 or more), "
+            f"got {said.value(times)}"
         )
     if not isinstance(spec.optional, bool):
-        raise UsageError(f"optional= is {term(True)} or {term(False)}, got {term(spec.optional)}")
+        raise UsageError(
+            f"{said.keyword('optional')} is {said.value(True)} or {said.value(False)}, "
+            f"got {said.value(spec.optional)}"
+        )
     if spec.events is not None:
-        _check_events(service, effect, spec, term)
+        _check_events(service, effect, spec)
 
 
 #: The operation whose answer is an event stream that ``events=`` counts the events of.
 STREAMING_OPERATION = "SubscribeToShard"
 
 
-def _check_events(service: str, effect: str, spec: FaultSpec, term: Term) -> None:
+def _check_events(service: str, effect: str, spec: FaultSpec) -> None:
     """``events=N``: a fault in the middle of a SubscribeToShard stream, after N events."""
+    said = terms()
     events = spec.events
     if isinstance(events, bool) or not isinstance(events, int) or events < 0:
         raise UsageError(
-            "events= is how many events a SubscribeToShard stream delivers before the fault "
-            f"(0 or more), got {term(events)}"
+            f"{said.keyword('events')} is how many events a SubscribeToShard stream delivers "
+            f"before the fault (0 or more), got {said.value(events)}"
         )
     if spec.operation != STREAMING_OPERATION:
         raise UsageError(
-            f"events= counts the events of a {STREAMING_OPERATION} stream; give "
-            f"operation={term(STREAMING_OPERATION)} (got operation={term(spec.operation)})"
+            f"{said.keyword('events')} counts the events of a {STREAMING_OPERATION} stream; "
+            f"give {said.keyword('operation', said.value(STREAMING_OPERATION))} "
+            f"(got {said.keyword('operation', said.value(spec.operation))})"
         )
     if effect == "error":
         carried = stream_errors(service, STREAMING_OPERATION)
-        _require_known(
-            spec.error or "",
-            carried,
-            f"{term(spec.error)} is not an error its event stream carries",
-            term,
-        )
+        problem = f"{said.value(spec.error)} is not an error its event stream carries"
+        _require_known(spec.error or "", carried, problem)
     elif effect != "timeout" or spec.timeout != "lost":
         raise UsageError(
-            "events= goes with error= (an exception event after N events) or "
-            f"timeout={term('lost')} (the connection drops after N events)"
+            f"{said.keyword('events')} goes with {said.keyword('error')} (an exception event "
+            f"after N events) or {said.keyword('timeout', said.value('lost'))} (the connection "
+            "drops after N events)"
         )
 
 
-def make_fault(service: str, spec: FaultSpec, *, term: Term = repr) -> Fault:
-    """Check a fault's keywords and build the :class:`Fault` they describe; a refusal
-    quotes the values given with ``term`` (Python's ``repr`` by default)."""
+def make_fault(service: str, spec: FaultSpec) -> Fault:
+    """Check a fault's keywords and build the :class:`Fault` they describe; a refusal is
+    worded in the caller's terms (``_terms.py``)."""
     given = spec.given_effects()
     if len(given) != 1:
-        named = ", ".join(f"{k}=" for k in given) or "none"
+        said = terms()
+        named = ", ".join(map(said.keyword, given)) or "none"
         raise UsageError(
-            f"a fault names exactly one effect out of {', '.join(f'{e}=' for e in EFFECTS)}; "
+            f"a fault names exactly one effect out of {', '.join(map(said.keyword, EFFECTS))}; "
             f"got {named}. Schedule several faults for several effects."
         )
     ((effect, value),) = given.items()
-    _check_scope(service, effect, spec, term)
-    value, times = CHECKERS[effect](service, value, spec, term)
+    _check_scope(service, effect, spec)
+    value, times = CHECKERS[effect](service, value, spec)
     default_times = None if effect == "chaos" else 1
     return Fault(
         service=service,

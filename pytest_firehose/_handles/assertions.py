@@ -7,7 +7,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from collections.abc import Set as AbstractSet
 
 from pytest_firehose._engine.calls import Call
-from pytest_firehose._errors import UsageError
+from pytest_firehose._errors import Term, UsageError
 from pytest_firehose._payload import PayloadRecord, shown
 
 _SHOWN = 10
@@ -59,9 +59,10 @@ def expected_payloads(helper: str, expected: object, *, ordered: bool) -> list[b
     return payloads
 
 
-def cut(value: object) -> str:
-    """``value``'s repr for a message, cut short (with its length) when long."""
-    text = repr(value)
+def cut(value: object, quote: Term = repr) -> str:
+    """``value`` as ``quote`` quotes it for a message, cut short (with its length) when
+    long."""
+    text = quote(value)
     return text if len(text) <= _LONG else f"{text[:_LONG]}... ({len(text):,} characters)"
 
 

@@ -17,6 +17,7 @@ from pytest_firehose._engine.fault_keywords import FaultSpec, RecordsSpec
 from pytest_firehose._engine.faults import FaultHandle
 from pytest_firehose._engine.world import World
 from pytest_firehose._errors import ServiceError, StreamKeyError, Term, UsageError
+from pytest_firehose._terms import terms
 from pytest_firehose._wire.codec import decode_as_written
 from pytest_firehose._wire.validation import unsendable, validate_input
 
@@ -39,11 +40,14 @@ LIFECYCLE = {
 def refuse_twice_given(call: str, options: Mapping[str, Any], given: Mapping[str, str]) -> None:
     """Refuse ``options`` that say again what an argument of ``call`` says: ``given`` maps
     the API's name (``StreamName``) to the argument's (``name``). One would silently win."""
+    said = terms()
     for member, argument in given.items():
         if member in options:
+            named = said.name(argument)
+            role = said.phrase(f"{argument} argument", f"{named} field")
             raise UsageError(
-                f"{call}(..., {member}={options[member]!r}): {member} is the {argument} "
-                f"argument; pass it once, as {argument}"
+                f"{said.call(f'{call}(..., {member}={options[member]!r})')}: "
+                f"{said.name(member)} is the {role}; pass it once, as {named}"
             )
 
 

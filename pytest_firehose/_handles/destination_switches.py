@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 from pytest_firehose._destinations.base import DeliveryFailed, Refusal, Refusing
 from pytest_firehose._destinations.delivery_errors import ERRORS, REFUSING, DestinationErrors
 from pytest_firehose._errors import UsageError
+from pytest_firehose._terms import terms
 
 if TYPE_CHECKING:
     from pytest_firehose._destinations.pipeline import Delivery
@@ -18,9 +19,10 @@ if TYPE_CHECKING:
 
 def _documented(codes: dict[str, str], code: str, what: str) -> str:
     """The message of ``code`` among ``codes``; a UsageError listing them if it is not one."""
-    if code not in codes:
+    if not isinstance(code, str) or code not in codes:
         raise UsageError(
-            f"{code!r} is not a documented {what} error; use one of: {', '.join(codes)}"
+            f"{terms().value(code)} is not a documented {what} error; use one of: "
+            f"{', '.join(codes)}"
         )
     return codes[code]
 
@@ -47,7 +49,7 @@ class DestinationSwitches:
         with self._world.touched():
             failure = None
             if error is not None:
-                errors = self._errors("destination_down(error=...)")
+                errors = self._errors(terms().call("destination_down(error=...)"))
                 message = _documented(errors.down, error, f"{errors.name} delivery")
                 failure = DeliveryFailed(message, error)
             self._delivery.destination_up = False
@@ -82,13 +84,15 @@ class DestinationSwitches:
             )
         self._live("destination")
         with self._world.touched():
-            errors = self._errors("destination_refuses")
+            said = terms()
+            errors = self._errors(said.call("destination_refuses"))
             if not errors.refusals:
                 alone = f"; {errors.alone}" if errors.alone else ""
+                down = said.phrase("destination_down()", '"up": false')
                 raise UsageError(
-                    f"destination_refuses: {errors.name} refusing single records is not on "
-                    f"record; these destinations have such refusals: {REFUSING} "
-                    f"(destination_down() fails whole deliveries{alone})"
+                    f"{said.call('destination_refuses')}: {errors.name} refusing single records "
+                    f"is not on record; these destinations have such refusals: {REFUSING} "
+                    f"({down} fails whole deliveries{alone})"
                 )
             code = next(iter(errors.refusals)) if error is None else error
             message = _documented(errors.refusals, code, f"{errors.name} refusal")
@@ -124,8 +128,8 @@ class DestinationSwitches:
             scripted = ", ".join(known.name for known in ERRORS.values())
             raise UsageError(
                 f"{what}: the errors a destination names are scripted for the destinations "
-                f"the fake stores and for Redshift ({scripted}); {self._stream.name!r} does "
-                "not deliver to one "
+                f"the fake stores and for Redshift ({scripted}); "
+                f"{terms().value(self._stream.name)} does not deliver to one "
                 "(an HTTP endpoint's errors come from its answers, S3's from S3)"
             )
         return errors

@@ -23,6 +23,7 @@ from pytest_firehose._lambda.functions import (
     parse_function,
 )
 from pytest_firehose._services.firehose.model import FirehoseService
+from pytest_firehose._terms import terms
 
 
 def _outside_lock(world: World, handler: Handler) -> Handler:
@@ -42,33 +43,41 @@ def _column_pairs(where: str, columns: object) -> tuple[tuple[str, str], ...]:
     unless each is a pair of strings, there is one at least, and no two names are the same
     but for case (Glue's column names are lower case: DOC, Athena's "Name databases,
     tables, and columns"; a conversion reads them so)."""
+    said = terms()
+    pair_of = said.phrase("(name, type)", "[name, type]")
     shape = (
         f"{where}: columns are a mapping of column name to Hive type, "
-        '{"id": "bigint", "tags": "array<string>"}, or (name, type) pairs of strings'
+        f'{{"id": "bigint", "tags": "array<string>"}}, or {pair_of} pairs of strings'
     )
     if isinstance(columns, Mapping):
         found: list[object] = list(columns.items())
     elif isinstance(columns, Iterable) and not isinstance(columns, (str, bytes)):
         found = list(columns)
     else:
-        raise UsageError(f"{shape}, not {columns!r}")
+        raise UsageError(f"{shape}, not {said.value(columns)}")
     pairs: list[tuple[str, str]] = []
     for pair in found:
         if not isinstance(pair, (tuple, list)) or len(pair) != 2:
-            raise UsageError(f"{shape}; {pair!r} is not a (name, type) pair")
+            raise UsageError(f"{shape}; {said.value(pair)} is not a {pair_of} pair")
         name, kind = pair
         if not isinstance(name, str) or not name:
-            raise UsageError(f"{shape}; the column name {name!r} is not a non-empty string")
+            raise UsageError(
+                f"{shape}; the column name {said.value(name)} is not a non-empty string"
+            )
         if not isinstance(kind, str):
             raise UsageError(
-                f"{shape}; the type of column {name!r} is {kind!r}, not a string such as 'int'"
+                f"{shape}; the type of column {said.value(name)} is {said.value(kind)}, not a "
+                f"string such as {said.value('int')}"
             )
         same = [given for given, _ in pairs if given.lower() == name.lower()]
         if same and same[0] == name:
-            raise UsageError(f"{where}: column {name!r} is given twice; a table has it once")
+            raise UsageError(
+                f"{where}: column {said.value(name)} is given twice; a table has it once"
+            )
         if same:
             raise UsageError(
-                f"{where}: columns {same[0]!r} and {name!r} differ only in case, and Glue "
+                f"{where}: columns {said.value(same[0])} and {said.value(name)} differ only "
+                "in case, and Glue "
                 "column names are lower case, so they would name one column: give each "
                 "column a name of its own, in lower case"
             )
@@ -81,9 +90,10 @@ def _column_pairs(where: str, columns: object) -> tuple[tuple[str, str], ...]:
 def check_catalog(where: str, catalog_id: object) -> None:
     """Refuse a Glue catalog id that is not an account id (None: the fake's account)."""
     if catalog_id is not None and not (isinstance(catalog_id, str) and is_account_id(catalog_id)):
+        said = terms()
         raise UsageError(
-            f"{where}: catalog_id is the 12-digit account id of the Glue catalog (None: the "
-            f"fake's account), not {catalog_id!r}"
+            f"{where}: {said.name('catalog_id')} is the 12-digit account id of the Glue "
+            f"catalog ({said.value(None)}: the fake's account), not {said.value(catalog_id)}"
         )
 
 
@@ -205,7 +215,8 @@ class FirehoseHandle(ServiceHandle[FirehoseService, DeliveryStreamHandle]):
         from pytest_firehose._destinations.iceberg_schema import TYPE_NAMES, outer_type
 
         check_region(region)
-        where = f"glue_table({database!r}, {table!r}, ...)"
+        said = terms()
+        where = said.call(f"glue_table({database!r}, {table!r}, ...)")
         check_catalog(where, catalog_id)
         for part, value in (("database", database), ("table", table)):
             if not isinstance(value, str) or not value:
@@ -221,7 +232,8 @@ class FirehoseHandle(ServiceHandle[FirehoseService, DeliveryStreamHandle]):
                     raise ValueError(kind)
             except ValueError:  # hive_types.UnknownType, a ValueError
                 raise UsageError(
-                    f"column {name!r} of {database}.{table}: {cut(kind)} is not a Hive type "
+                    f"column {said.value(name)} of {database}.{table}: "
+                    f"{cut(kind, said.value)} is not a Hive type "
                     "pytest-firehose reads (string, varchar(n), char(n), tinyint, smallint, "
                     "int, bigint, float, double, boolean, timestamp, date, decimal(p,s), "
                     "binary, array<T>, map<K,V>, struct<name:T,...>)"
@@ -246,7 +258,8 @@ class FirehoseHandle(ServiceHandle[FirehoseService, DeliveryStreamHandle]):
         naming the tables there are (a table of moto's Glue, the columns a destination
         added to it included, is read with boto3's ``get_table``)."""
         check_region(region)
-        check_catalog(f"glue_columns({database!r}, {table!r})", catalog_id)
+        said = terms()
+        check_catalog(said.call(f"glue_columns({database!r}, {table!r})"), catalog_id)
         with self._world.looked():
             tables = self._world.firehose(region).glue_tables
             found = tables.find(
@@ -259,9 +272,14 @@ class FirehoseHandle(ServiceHandle[FirehoseService, DeliveryStreamHandle]):
             )
             if found is None:
                 known = ", ".join(tables.names()) or "none"
+                body = {"database": database, "table": table, "columns": {"id": "bigint"}}
+                register = said.phrase(
+                    "firehose.glue_table(database, table, columns)",
+                    f"POST /_fake/glue, e.g. {said.value(body)}",
+                )
                 raise KeyError(
                     f"no Glue table {database}.{table} (tables: {known}); register one with "
-                    "firehose.glue_table(database, table, columns)"
+                    f"{register}"
                 )
             return dict(found.columns)
 

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Generic, TypeVar
 
 from pytest_firehose._destinations.cloudwatch_logs import log_events_record
 from pytest_firehose._errors import UsageError
+from pytest_firehose._terms import terms
 
 if TYPE_CHECKING:
     from pytest_firehose._engine.world import World
@@ -18,30 +19,29 @@ if TYPE_CHECKING:
 Taken = TypeVar("Taken")
 
 #: The names CloudWatch Logs takes (DOC: its API model's LogGroupName, LogStreamName and
-#: FilterName): what each is called, and the pattern of 1 to 512 characters it must match.
+#: FilterName): what each is called, the characters it takes besides letters and digits
+#: (or those it takes all but), and the pattern of 1 to 512 characters it must match.
 _NAMES = {
-    "log_group": (
-        "log group name (1 to 512 letters, digits, '_', '-', '.', '/', '#')",
-        re.compile(r"[.\-_/#A-Za-z0-9]{1,512}"),
-    ),
-    "log_stream": (
-        "log stream name (1 to 512 characters but ':' and '*')",
-        re.compile(r"[^:*]{1,512}"),
-    ),
-    "subscription_filter": (
-        "subscription filter name (1 to 512 characters but ':' and '*')",
-        re.compile(r"[^:*]{1,512}"),
-    ),
+    "log_group": ("log group name", "_-./#", re.compile(r"[.\-_/#A-Za-z0-9]{1,512}")),
+    "log_stream": ("log stream name", ":*", re.compile(r"[^:*]{1,512}")),
+    "subscription_filter": ("subscription filter name", ":*", re.compile(r"[^:*]{1,512}")),
 }
 
 
 def _check_names(**names: object) -> None:
     """Refuse a name CloudWatch Logs would not take: no subscription sends it."""
+    said = terms()
     for name, value in names.items():
-        what, pattern = _NAMES[name]
+        what, characters, pattern = _NAMES[name]
         if isinstance(value, str) and not pattern.fullmatch(value):
+            quoted = [said.value(character) for character in characters]
+            if name == "log_group":
+                takes = f"1 to 512 letters, digits, {', '.join(quoted)}"
+            else:
+                takes = f"1 to 512 characters but {' and '.join(quoted)}"
             raise UsageError(
-                f"put_log_events: {name} must be a CloudWatch Logs {what}, not {value!r}"
+                f"{said.call('put_log_events')}: {said.name(name)} must be a CloudWatch Logs "
+                f"{what} ({takes}), not {said.value(value)}"
             )
 
 

@@ -11,20 +11,29 @@ from typing import TYPE_CHECKING, Any
 from pytest_firehose._destinations.cloudwatch_logs import MAX_RECORD_BYTES
 from pytest_firehose._errors import ServiceError, UsageError
 from pytest_firehose._handles.log_events import LogEventsInput
+from pytest_firehose._terms import terms
 
 if TYPE_CHECKING:
     from pytest_firehose._engine.world import World
     from pytest_firehose._services.firehose.model import FirehoseService
     from pytest_firehose._services.firehose.streams import DeliveryStream
 
-#: How a stream is fed, by its type.
-_FED_BY = {
-    "DirectPut": "put its records with boto3's put_record or put_record_batch (put_from_logs "
-    "as CloudWatch Logs puts them)",
-    "KinesisStreamAsSource": "it reads its Kinesis stream: put the records there",
-    "MSKAsSource": "it reads an MSK topic: put_from_msk hands it records",
-    "DatabaseAsSource": "it reads a database: put_from_database hands it the changes",
-}
+
+def _fed_by(kind: str) -> str:
+    """How a stream of type ``kind`` is fed, in its caller's terms ("" for a type the fake
+    does not know)."""
+    said = terms()
+    boto3 = said.phrase("boto3's put_record or put_record_batch", "PutRecord or PutRecordBatch")
+    fed_by = {
+        "DirectPut": f"put its records with {boto3} "
+        f"({said.phrase('put_from_logs', 'POST /_fake/logs')} as CloudWatch Logs puts them)",
+        "KinesisStreamAsSource": "it reads its Kinesis stream: put the records there",
+        "MSKAsSource": f"it reads an MSK topic: {said.phrase('put_from_msk', 'POST /_fake/msk')} "
+        "hands it records",
+        "DatabaseAsSource": "it reads a database: "
+        f"{said.phrase('put_from_database', 'POST /_fake/database')} hands it the changes",
+    }
+    return fed_by.get(kind, "")
 
 
 class StreamInputs(LogEventsInput[bytes]):
@@ -63,7 +72,7 @@ class StreamInputs(LogEventsInput[bytes]):
         for payload in payloads:
             if len(payload) > MAX_RECORD_BYTES:
                 raise UsageError(
-                    f"{method}: a record is at most {MAX_RECORD_BYTES} bytes, as "
+                    f"{terms().call(method)}: a record is at most {MAX_RECORD_BYTES} bytes, as "
                     f"Firehose takes them, not {len(payload)}"
                 )
         self._live("stream to put to")
@@ -72,11 +81,11 @@ class StreamInputs(LogEventsInput[bytes]):
                 self._service.put_from_logs(self._stream.name, payloads)
             except ServiceError as error:
                 kind = self._stream.stream_type
-                fed_by = _FED_BY.get(kind, "").replace("it reads", "this stream reads", 1)
+                fed_by = _fed_by(kind).replace("it reads", "this stream reads", 1)
                 hint = f" ({fed_by})" if kind != "DirectPut" and fed_by else ""
                 raise UsageError(
-                    f"{method}: Firehose would answer CloudWatch Logs {error.code}: "
-                    f"{error.message}{hint}"
+                    f"{terms().call(method)}: Firehose would answer CloudWatch Logs "
+                    f"{error.code}: {error.message}{hint}"
                 ) from None
 
     def put_from_msk(
@@ -123,9 +132,10 @@ class StreamInputs(LogEventsInput[bytes]):
     def _fed_as(self, method: str, kind: str) -> None:
         """Refuse ``method`` on a stream that is not of type ``kind``, or no longer lives."""
         if self._stream.stream_type != kind:
+            said = terms()
             raise UsageError(
-                f"{method}: delivery stream {self._stream.name!r} is "
+                f"{said.call(method)}: delivery stream {said.value(self._stream.name)} is "
                 f"{self._stream.stream_type}, not {kind}: "
-                f"{_FED_BY.get(self._stream.stream_type, 'it is fed otherwise')}"
+                f"{_fed_by(self._stream.stream_type) or 'it is fed otherwise'}"
             )
         self._live("stream to put to")

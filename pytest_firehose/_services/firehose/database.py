@@ -23,6 +23,7 @@ import regex
 from pytest_firehose._destinations.delivery_errors import ICEBERG
 from pytest_firehose._errors import ServiceError, UsageError
 from pytest_firehose._java_regex import Pattern, compiled_pattern
+from pytest_firehose._terms import terms
 
 SOURCE_TYPE = "DatabaseAsSource"
 MIB = 1024 * 1024
@@ -120,15 +121,18 @@ def _names(value: Any, what: str) -> tuple[str, ...]:
         or not names
         or not all(isinstance(n, str) and n for n in names)
     ):
+        said = terms()
         raise UsageError(
-            f"put_from_database: {what} is a column name or a list of them, e.g. "
-            f"primary_key=['id'], not {value!r}"
+            f"{said.call('put_from_database')}: {said.name(what)} is a column name or a list "
+            f"of them, e.g. {said.keyword('primary_key', said.value(['id']))}, "
+            f"not {said.value(value)}"
         )
     twice = sorted({n for n in names if names.count(n) > 1})
     if twice:
+        said = terms()
         raise UsageError(
-            f"put_from_database: {what} names each column once; {', '.join(twice)} is given "
-            f"more than once in {value!r}"
+            f"{said.call('put_from_database')}: {said.name(what)} names each column once; "
+            f"{', '.join(twice)} is given more than once in {said.value(value)}"
         )
     return tuple(names)
 
@@ -173,10 +177,11 @@ class DatabaseSource:
         form = "database.schema.table" if postgres else "database.table"
         parts = name.split(".") if isinstance(name, str) else []
         if len(parts) != (3 if postgres else 2) or not all(parts):
+            said = terms()
+            example = "shop.public.orders" if postgres else "shop.orders"
             raise UsageError(
-                f"put_from_database: a table of this {self.engine} source is named "
-                f"{form!r}, e.g. {'shop.public.orders' if postgres else 'shop.orders'!r}, "
-                f"not {name!r}"
+                f"{said.call('put_from_database')}: a table of this {self.engine} source is "
+                f"named {said.value(form)}, e.g. {said.value(example)}, not {said.value(name)}"
             )
         if postgres:
             database, schema, table = parts
@@ -212,17 +217,20 @@ class DatabaseSource:
         for keyword, operation in CHANGES:
             given = batches.get(keyword, ())
             if isinstance(given, (Mapping, str, bytes)) or not isinstance(given, Iterable):
+                said = terms()
                 raise UsageError(
-                    f"put_from_database: {keyword} is a list of rows (dicts of column to "
-                    f"value), not {type(given).__name__}"
+                    f"{said.call('put_from_database')}: {said.name(keyword)} is a list of rows "
+                    f"({said.phrase('dicts', 'objects')} of column to value), "
+                    f"not {said.kind(type(given))}"
                 )
             rows += [(keyword, operation, _row(keyword, row)) for row in given]
         for keyword, operation, row in rows:
             missing = [key for key in keys if key not in row] if operation != "insert" else []
             if missing:
                 raise UsageError(
-                    f"put_from_database: a row {keyword} in {name} has no {', '.join(missing)}, "
-                    f"the key its change is applied by; give each {keyword} row its key"
+                    f"{terms().call('put_from_database')}: a row {keyword} in {name} has no "
+                    f"{', '.join(missing)}, the key its change is applied by; give each "
+                    f"{keyword} row its key"
                 )
         if not self.reads(table):
             return []
@@ -247,8 +255,10 @@ class DatabaseSource:
 
 def _row(keyword: str, row: Any) -> dict[str, Any]:
     if not isinstance(row, Mapping) or not all(isinstance(column, str) for column in row):
+        said = terms()
         raise UsageError(
-            f"put_from_database: each row {keyword} is a dict of column name to value, not {row!r}"
+            f"{said.call('put_from_database')}: each row {keyword} is "
+            f"{said.phrase('a dict', 'an object')} of column name to value, not {said.value(row)}"
         )
     return dict(row)
 
@@ -259,14 +269,19 @@ def _change_row(
     try:
         data = json.dumps(row, allow_nan=False).encode()
     except (TypeError, ValueError) as error:
+        said = terms()
+        held = said.phrase(
+            "str, int, float, bool, None, lists and dicts of them",
+            "strings, finite numbers, true, false, null, lists and objects of them",
+        )
         raise UsageError(
-            f"put_from_database: a row's values are what JSON holds (str, int, float, "
-            f"bool, None, lists and dicts of them): {error}"
+            f"{said.call('put_from_database')}: a row's values are what JSON holds ({held}): "
+            f"{error}"
         ) from None
     if len(data) > MAX_ROW_BYTES:
         raise UsageError(
-            f"put_from_database: Firehose reads rows of at most {MAX_ROW_BYTES} bytes, not "
-            f"{len(data)} (as JSON)"
+            f"{terms().call('put_from_database')}: Firehose reads rows of at most "
+            f"{MAX_ROW_BYTES} bytes, not {len(data)} (as JSON)"
         )
     change = ChangeRow(data)
     database, destination = table.destination

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from pytest_firehose._errors import UsageError
 from pytest_firehose._lambda.firehose_events import msk_metadata
+from pytest_firehose._terms import terms
 
 if TYPE_CHECKING:
     from pytest_firehose._destinations.base import Accepted
@@ -102,21 +103,21 @@ class MskTopic:
             if len(value) > limit:
                 with_lambda = " with a Lambda processor" if transformed else ""
                 raise UsageError(
-                    f"put_from_msk: Firehose reads records of at most {limit} bytes from MSK"
-                    f"{with_lambda}, not {len(value)}; it writes larger ones to the error "
-                    "bucket, which the fake does not model"
+                    f"{terms().call('put_from_msk')}: Firehose reads records of at most "
+                    f"{limit} bytes from MSK{with_lambda}, not {len(value)}; it writes larger "
+                    "ones to the error bucket, which the fake does not model"
                 )
         following = self.next_offsets.get(partition, 0)
         first = following if offset is None else offset
         if first < following:
             raise UsageError(
-                f"put_from_msk: offset {first} is taken in partition {partition}: a "
-                f"partition's offsets only grow, and its next is {following}"
+                f"{terms().call('put_from_msk')}: offset {first} is taken in partition "
+                f"{partition}: a partition's offsets only grow, and its next is {following}"
             )
         if first + len(values) - 1 > MAX_POSITION["offset"]:
             raise UsageError(
-                f"put_from_msk: offsets end at {MAX_POSITION['offset']}: {len(values)} records "
-                f"from offset {first} go past it"
+                f"{terms().call('put_from_msk')}: offsets end at {MAX_POSITION['offset']}: "
+                f"{len(values)} records from offset {first} go past it"
             )
         offsets = list(range(first, first + len(values)))
         self.next_offsets[partition] = first + len(values)

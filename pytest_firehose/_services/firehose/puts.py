@@ -23,6 +23,7 @@ from pytest_firehose._services.firehose.msk import (
 )
 from pytest_firehose._services.firehose.quotas import THROTTLED, PutQuota, limits_in, slow_down
 from pytest_firehose._services.firehose.streams import DeliveryStream
+from pytest_firehose._terms import terms
 
 #: Sum of decoded Data a PutRecordBatch may carry.
 MAX_BATCH_BYTES = 4 * 1024 * 1024
@@ -103,9 +104,10 @@ class Puts:
         The offsets they were given."""
         assert stream.msk is not None
         if stream.status == "CREATING":
+            said = terms()
             raise UsageError(
-                f"put_from_msk: delivery stream {stream.name!r} is CREATING and reads nothing "
-                "yet: advance the clock past its creation delay first"
+                f"{said.call('put_from_msk')}: delivery stream {said.value(stream.name)} is "
+                "CREATING and reads nothing yet: advance the clock past its creation delay first"
             )
         now = self.clock.now()
         taken = stream.msk.take(
@@ -126,9 +128,10 @@ class Puts:
         its source selects at once (database.py). How many it read."""
         assert stream.database is not None
         if stream.status == "CREATING":
+            said = terms()
             raise UsageError(
-                f"put_from_database: delivery stream {stream.name!r} is CREATING and reads "
-                "nothing yet: advance the clock past its creation delay first"
+                f"{said.call('put_from_database')}: delivery stream {said.value(stream.name)} is "
+                "CREATING and reads nothing yet: advance the clock past its creation delay first"
             )
         read = stream.database.changes(table, batches, primary_key)
         now = self.clock.now()

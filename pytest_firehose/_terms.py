@@ -1,0 +1,94 @@
+"""How a refusal of the Python API names what its caller wrote: the call refused, a keyword,
+a value, a type, a call to make instead. A test calling ``put_from_msk(...)`` reads
+Python's terms (``put_from_msk: offset=...``, ``None``, ``'60'``, ``int``); a client of the
+local server's control API that sent the same through ``POST /_fake/msk`` reads its own
+(``POST /_fake/msk: "offset": ...``, ``null``, ``"60"``, ``a number``).
+
+A refusal is worded once, where it is raised, through :func:`terms`; the control API sets
+its route's :class:`Terms` around the call with :func:`speaking`. A context variable, so
+each of the server's threads speaks to its own client, and a signature stays the API's."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass, field
+from typing import Any
+
+#: JSON's names for the types a JSON value arrives as, for ``not a number``.
+_JSON_KINDS: dict[type, str] = {
+    type(None): "null",
+    bool: "a boolean",
+    int: "a number",
+    float: "a number",
+    str: "a string",
+    list: "a list",
+    tuple: "a list",
+    dict: "an object",
+}
+
+
+def json_term(value: Any) -> str:
+    """``value`` as a client wrote it in JSON (``null``, ``true``, ``"60"``, ``NaN``), for
+    a message quoting what it sent."""
+    return json.dumps(value)
+
+
+@dataclass(frozen=True)
+class Terms:
+    """The terms of one caller. Python's (the default) when ``route`` is ``None``; else
+    those of an HTTP client of ``route``, whose body names a keyword as ``fields`` spell
+    it (``{"primary_key": '"primaryKey"'}``; by default the keyword as a JSON string)."""
+
+    route: str | None = None
+    fields: Mapping[str, str] = field(default_factory=dict)
+
+    def call(self, python: str) -> str:
+        """The call refused: as Python wrote it, or the route."""
+        return python if self.route is None else self.route
+
+    def phrase(self, python: str, http: str) -> str:
+        """A phrase each caller words its own way: a call to make instead (``put_from_msk``
+        or ``POST /_fake/msk``), a shape to give (``dicts`` or ``objects``)."""
+        return python if self.route is None else http
+
+    def name(self, keyword: str) -> str:
+        """A keyword argument, named on its own: ``primary_key`` or ``"primaryKey"``."""
+        return keyword if self.route is None else self.fields.get(keyword, json_term(keyword))
+
+    def keyword(self, keyword: str, shown: str = "") -> str:
+        """A keyword argument as written in a call, with ``shown`` (a value already quoted,
+        or an example) after it: ``primary_key=['id']`` or ``"primaryKey": ["id"]``."""
+        if self.route is None:
+            return f"{keyword}={shown}"
+        return f"{self.name(keyword)}: {shown}" if shown else self.name(keyword)
+
+    def value(self, value: Any) -> str:
+        """A value the caller gave, quoted: ``repr`` (``None``, ``'60'``) or JSON (``null``,
+        ``"60"``). A :data:`pytest_firehose._errors.Term`."""
+        return repr(value) if self.route is None else json_term(value)
+
+    def kind(self, of: type) -> str:
+        """A type named: ``int``, or JSON's name for it (``a number``)."""
+        return of.__name__ if self.route is None else _JSON_KINDS.get(of, of.__name__)
+
+
+PYTHON = Terms()
+_SPOKEN: ContextVar[Terms] = ContextVar("pytest_firehose_terms", default=PYTHON)
+
+
+def terms() -> Terms:
+    """The terms of the caller being served: Python's unless a door set others."""
+    return _SPOKEN.get()
+
+
+@contextmanager
+def speaking(spoken: Terms) -> Iterator[None]:
+    """Word the refusals raised inside the block in ``spoken`` terms."""
+    token = _SPOKEN.set(spoken)
+    try:
+        yield
+    finally:
+        _SPOKEN.reset(token)
