@@ -3,12 +3,14 @@
 Each stream is scheduled at the instant it next has something to do (a buffer interval, a
 retry, an expiry, a status change, a record outliving retention): a clock move settles
 only the streams that fell due, and so does a request; the streams a request named are
-scheduled again when it ends. Idle streams are never looked at; settles are counted here,
+scheduled again when it ends (unless it was a put that only joined a waiting buffer, which
+moves nothing). Idle streams are never looked at; settles are counted here,
 not timed.
 """
 
 from __future__ import annotations
 
+import random
 import threading
 from collections.abc import Callable
 from datetime import datetime, timedelta, timezone
@@ -108,6 +110,11 @@ def test_a_move_of_the_clock_behind_the_fakes_back_settles_what_fell_due(
 
 
 IDLE = 200
+#: An S3 destination in the fake's own bucket (no S3 client needed to read it).
+_BUCKET = {
+    "RoleARN": "arn:aws:iam::123456789012:role/firehose",
+    "BucketARN": "arn:aws:s3:::landing",
+}
 
 
 def _among_idle(fake: FirehoseFake, name: str, interval: int) -> DeliveryStreamHandle:
@@ -251,6 +258,68 @@ def test_creating_looking_up_and_reading_streams_through_handles_asks_no_other_s
     fake.kinesis.clock.advance(seconds=1)
 
     assert set(scheduled) == {"new"}
+
+
+def test_a_put_that_joins_a_waiting_buffer_asks_no_stream_when_it_falls_due(
+    fake: FirehoseFake, client: Any, scheduled: list[str]
+) -> None:
+    fake.firehose.create_delivery_stream("b")
+    client.put_record(DeliveryStreamName="b", Record={"Data": b"first"})
+    assert "b" in scheduled  # the first record opened the buffer: its interval runs
+    scheduled.clear()
+    client.put_record(DeliveryStreamName="b", Record={"Data": b"x"})
+    client.put_record_batch(DeliveryStreamName="b", Records=[{"Data": b"y"}] * 3)
+    assert scheduled == []  # the buffer falls due when it did
+    fake.firehose.clock.advance(seconds=299)
+    assert fake.firehose["b"].delivered == []
+    fake.firehose.clock.advance(seconds=1)
+    assert len(fake.firehose["b"].delivered) == 5
+
+
+def test_every_stream_stays_scheduled_at_the_instant_it_next_falls_due(
+    fake: FirehoseFake, client: Any
+) -> None:
+    # Puts that leave a stream's next due instant alone skip asking it again: whatever the
+    # puts, the clock and the destination do, the schedule must still be the stream's own.
+    small = {"BufferingHints": {"SizeInMBs": 1, "IntervalInSeconds": 60}}
+    fake.firehose.create_delivery_stream("plain")
+    fake.firehose.create_delivery_stream(
+        "small", ExtendedS3DestinationConfiguration={**_BUCKET, **small}
+    )
+    fake.firehose.create_delivery_stream(
+        "backed-up",
+        ExtendedS3DestinationConfiguration={
+            **_BUCKET,
+            **small,
+            "S3BackupMode": "Enabled",
+            "S3BackupConfiguration": {**_BUCKET, "BufferingHints": {"IntervalInSeconds": 120}},
+        },
+    )
+    world = fake.world
+    model = world.firehose()
+    rng = random.Random(7)
+    for step in range(400):
+        name = rng.choice(["plain", "small", "backed-up"])
+        action = rng.random()
+        if action < 0.45:
+            client.put_record(
+                DeliveryStreamName=name, Record={"Data": b"r" * rng.randrange(1, 90_000)}
+            )
+        elif action < 0.75:
+            records = [{"Data": b"b" * rng.randrange(1, 60_000)}] * rng.randrange(1, 12)
+            client.put_record_batch(DeliveryStreamName=name, Records=records)
+        elif action < 0.85:
+            fake.firehose[name].destination_down() if rng.random() < 0.5 else fake.firehose[
+                name
+            ].destination_up()
+        else:
+            fake.firehose.clock.advance(seconds=rng.choice([1, 30, 59, 60, 61, 400, 3_600]))
+        world.settle()
+        for stream in model.streams:
+            assert world._due._scheduled.get((id(model), stream)) == model.next_due(stream), (
+                step,
+                stream,
+            )
 
 
 def test_reading_a_subscriptions_events_asks_no_stream_when_it_falls_due(

@@ -240,19 +240,39 @@ class Delivery(Transforming, Converting, Attempting):
         now: datetime,
         ids: IdSource,
         metadata: Mapping[str, Mapping[str, Any]] | None = None,
-    ) -> None:
+    ) -> bool:
         """Take ``entries`` into the log and the buffer (the transformation's, with a Lambda
         processor); a buffer that reaches its size is sent on at ``now``. ``metadata`` gives
         the event's ``kinesisRecordMetadata`` or ``mskRecordMetadata`` by record id, for
-        records read from a Kinesis stream or an MSK topic."""
+        records read from a Kinesis stream or an MSK topic.
+
+        Whether ``next_due`` may have moved: not when the records only joined the buffer
+        behind its first record and left it under its size, with nothing between the put
+        and the buffer (its interval runs from that first record, and expiry from the
+        oldest), the one case a caller may skip asking again."""
         if not entries:
-            return
+            return False
         self.records.extend(entries)
         if self._busy:
             self._debts.append(_Debt("accept", now, entries, metadata))
-            return
+            return True
+        waiting = self._buffers.get(None) if self._plain() else None
+        waited = waiting is not None and bool(waiting.records)
         self._take(entries, now, ids, metadata)
         self._pay_debts(ids)
+        # A buffer sent on is gone (one exists only while it holds records).
+        return not waited or self._buffers.get(None) is not waiting
+
+    def _plain(self) -> bool:
+        """Whether accepted records go straight into the one buffer: no decompression,
+        de-aggregation, transformation or partitioning in between, nothing owed."""
+        return (
+            self._logs is None
+            and self._deaggregation is None
+            and self.transformer is None
+            and self._partitioning is None
+            and not self._debts
+        )
 
     def _take(
         self,

@@ -283,7 +283,6 @@ def _serve(world: Engine, exchange: Exchange, request: HttpRequest) -> dict[str,
     )
     model = world.service(service, exchange.route.region)
     exchange.stream = model.stream_name(params)
-    world.wrote(model, exchange.stream)
     exchange.payloads = model.request_payloads(operation, params)
     if not valid:
         validate_input(service, operation, params)
@@ -294,7 +293,14 @@ def _serve(world: Engine, exchange: Exchange, request: HttpRequest) -> dict[str,
     effect = _fault(world, exchange, model, params, request)
     if not effect.commit:
         return {}
-    result = model.dispatch(operation, params, effect.record_failures)
+    # Only the operation changes streams (what comes before it only reads or refuses).
+    try:
+        result = model.dispatch(operation, params, effect.record_failures)
+    except BaseException:
+        world.wrote(model, exchange.stream)
+        raise
+    if not result.due_kept:
+        world.wrote(model, exchange.stream)
     exchange.failed = result.failed
     return result.body
 

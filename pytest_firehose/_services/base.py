@@ -13,17 +13,21 @@ from pytest_firehose._clock import FakeClock
 from pytest_firehose._errors import ServiceError
 from pytest_firehose._ids import IdSource
 
-#: An operation's handler: its parameters in, the answer's body out.
-Handler = Callable[[dict[str, Any]], dict[str, Any]]
-
 
 @dataclass(slots=True)
 class Answer:
-    """What an operation gives back: the answer's body, and the positions of the records a
-    batch put failed inside it (scripted, or refused by a quota), in order."""
+    """What an operation gives back: the answer's body, the positions of the records a
+    batch put failed inside it (scripted, or refused by a quota), in order, and whether it
+    left the stream's next due instant where it was (``due_kept``: a put that only joined
+    a waiting buffer), so the world need not ask the stream again."""
 
     body: dict[str, Any]
     failed: tuple[int, ...] = ()
+    due_kept: bool = False
+
+
+#: An operation's handler: its parameters in, the answer's body (or the whole answer) out.
+Handler = Callable[[dict[str, Any]], "dict[str, Any] | Answer"]
 
 
 class ServiceBase:
@@ -67,7 +71,8 @@ class ServiceBase:
         handler = self._operations.get(operation)
         if handler is None:
             raise ServiceError("UnknownOperationException", None)
-        return Answer(handler(params))
+        answered = handler(params)
+        return answered if isinstance(answered, Answer) else Answer(answered)
 
     @property
     def operations(self) -> list[str]:

@@ -130,10 +130,11 @@ class BackedUpDelivery(Delivery):
         now: datetime,
         ids: IdSource,
         kinesis: Mapping[str, Mapping[str, Any]] | None = None,
-    ) -> None:
-        super().accept(entries, now, ids, kinesis)
+    ) -> bool:
+        moved = super().accept(entries, now, ids, kinesis)
         if self.backing_up and self.source_backup is not None:
-            self.source_backup.accept(entries, now, ids)
+            moved = self.source_backup.accept(entries, now, ids) or moved
+        return moved
 
     def settle(self, now: datetime, ids: IdSource) -> None:
         super().settle(now, ids)

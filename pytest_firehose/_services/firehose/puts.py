@@ -57,23 +57,25 @@ class Puts:
         stream: DeliveryStream,
         payloads: list[Payload],
         failures: Mapping[int, str],
-    ) -> list[dict[str, str]]:
+    ) -> tuple[list[dict[str, str]], bool]:
+        """Each record's entry in the answer, and whether the stream's next due instant
+        may have moved (``DeliveryPipeline.accept``)."""
         now = self.clock.now()
         kept = [p for i, p in enumerate(payloads) if i not in failures] if failures else payloads
         # The log keeps a small key per record; the 224-character ids go into the answer.
         keys, ids = self.ids.record_keys(len(kept))
-        stream.delivery.accept(list(zip(kept, keys, repeat(now))), now, self.ids)
+        moved = stream.delivery.accept(list(zip(kept, keys, repeat(now))), now, self.ids)
         if not failures:
-            return [{"RecordId": record_id} for record_id in ids]
+            return [{"RecordId": record_id} for record_id in ids], moved
         fresh = iter(ids)
         return [
             {"ErrorCode": failures[i], "ErrorMessage": RECORD_ERRORS["firehose"][failures[i]]}
             if i in failures
             else {"RecordId": next(fresh)}
             for i in range(len(payloads))
-        ]
+        ], moved
 
-    def put_record(self, params: dict[str, Any]) -> dict[str, Any]:
+    def put_record(self, params: dict[str, Any]) -> Answer:
         stream = self._writable(params["DeliveryStreamName"])
         data = params["Record"]["Data"]
         if self.quotas:
@@ -82,8 +84,9 @@ class Puts:
             if not quota.fits(data):
                 quota.give_back_request()
                 raise slow_down()
-        answer = self._accept(stream, [data], {})[0]
-        return {"RecordId": answer["RecordId"], "Encrypted": stream.encrypted}
+        answers, moved = self._accept(stream, [data], {})
+        body = {"RecordId": answers[0]["RecordId"], "Encrypted": stream.encrypted}
+        return Answer(body, (), not moved)
 
     def put_from_logs(self, name: str, payloads: Sequence[Payload]) -> None:
         """Records put as a CloudWatch Logs subscription puts them (with PutRecordBatch)."""
@@ -149,14 +152,14 @@ class Puts:
             raise ServiceError("InvalidArgumentException", "Records size exceeds 4 MB limit")
         if self.quotas:
             failures = self._over_quota(stream.name, payloads, failures)
-        answers = self._accept(stream, payloads, failures)
+        answers, moved = self._accept(stream, payloads, failures)
         failed = tuple(sorted(i for i in failures if i < len(payloads))) if failures else ()
         body = {
             "Encrypted": stream.encrypted,
             "FailedPutCount": len(failed),
             "RequestResponses": answers,
         }
-        return Answer(body, failed)
+        return Answer(body, failed, not moved)
 
     def _quota(self, name: str) -> PutQuota:
         quota = self._usage.get(name)
