@@ -17,6 +17,7 @@ from pytest_firehose._services.kinesis.records import (
     arrived_at_of,
     commit_index_of,
     encoded_shard_index,
+    is_version_zero,
     parse_sequence_number,
     sequence_index_of,
     shown,
@@ -190,6 +191,8 @@ class ShardReads:
                 f"Invalid StartingSequenceNumber. It encodes {shard_id_of(encoded)}, "
                 f"while it was used in a call to a shard with {shard.shard_id}",
             )
+        if is_version_zero(starting):
+            raise ServiceError("InternalFailure", None, 500)
         parts = parse_sequence_number(starting)
         if parts is None or not shard.numbered(parts):
             raise ServiceError(

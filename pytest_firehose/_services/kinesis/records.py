@@ -104,6 +104,14 @@ _V0_CEILING = 1 << 129
 _V0_LATEST_CREATED = 16_025_175_000
 
 
+def is_version_zero(text: str) -> bool:
+    """Whether a sequence number ``encoded_shard_index`` reads has the oldest layout,
+    version 0, which AWS no longer looks up: naming the shard it is used on, it fails the
+    request with a bare ``InternalFailure``, HTTP 500 (REAL: kinesalite's getShardIterator
+    test, run against AWS, 2018)."""
+    return int(text) < _V0_CEILING
+
+
 def encoded_shard_index(text: str) -> int | None:
     """The shard index a sequence number of any version encodes, or ``None`` if ``text``
     is not one. It is read as a signed 32-bit number: AWS names a number whose shard field
