@@ -61,6 +61,7 @@ def run_as_sent(
     run: refused as botocore refuses to send it, as the front end refuses to read it once
     written (``True`` for an integer), or as the service refuses it, each a ``UsageError``
     in their words."""
+    world.refuse_if_stopped()
     refused = unsendable(service, operation, params)
     if refused is not None:
         raise refused
@@ -274,6 +275,7 @@ class ServiceHandle(ABC, Generic[Model, StreamHandle]):
             events=events,
             optional=optional,
         )
+        self._world.refuse_if_stopped()
         return self._world.faults[self.service].add(make_fault(self.service, spec))
 
     @property
@@ -284,7 +286,7 @@ class ServiceHandle(ABC, Generic[Model, StreamHandle]):
     def stream_names(self, region: str | None = None) -> list[str]:
         """The names of this service's streams, in every region or in ``region``."""
         check_region(region)
-        with self._world.touched():
+        with self._world.looked():
             return sorted(
                 {name for model, name in self._everywhere() if region in (None, model.region)}
             )
@@ -304,7 +306,7 @@ class ServiceHandle(ABC, Generic[Model, StreamHandle]):
 
     def __iter__(self) -> Iterator[StreamHandle]:
         """Every stream of this service, in every region."""
-        with self._world.touched():
+        with self._world.looked():
             found = self._everywhere()
         return iter([self._handle(model, name) for model, name in found])
 

@@ -268,7 +268,7 @@ class FirehoseHandle(ServiceHandle[FirehoseService, DeliveryStreamHandle]):
     def delivery_errors(self) -> list[DestinationError]:
         """Every stream's destination errors (see ``DeliveryStreamHandle.delivery_errors``),
         in every region, oldest first."""
-        with self._world.touched():
+        with self._world.looked():
             found = [
                 error
                 for service in self._world.firehose_services()

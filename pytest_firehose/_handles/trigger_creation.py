@@ -153,6 +153,7 @@ def new_trigger(
     options: dict[str, Any],
 ) -> KinesisTrigger:
     """A mapping from ``stream`` to ``handler``, as CreateEventSourceMapping makes one."""
+    world.refuse_if_stopped()
     if not callable(handler):
         raise UsageError("lambda_trigger(handler): pass the function's (event, context) handler")
     limit = function_timeout(timeout, "lambda_trigger")
