@@ -93,6 +93,7 @@ class FirehoseHandle(ServiceHandle[FirehoseService, DeliveryStreamHandle]):
 
     service = "firehose"
     noun = "delivery stream"
+    other = ("kinesis", "Kinesis data stream")
 
     def _models(self) -> list[FirehoseService]:
         return self._world.firehose_services()
