@@ -87,16 +87,24 @@ class StreamKeyError(UsageError, KeyError):
     quotes the names as Python does, ``worded(term)`` as ``term`` does (the local server's
     answers: as JSON does).
 
-    When streams of that name are in other regions, ``regions`` lists them and
-    ``problem(term)`` is the message without the call, for the server to name its own fix."""
+    When streams of that name are in other regions, ``regions`` lists them; when the
+    world's other service has a stream of that name, ``service`` names it (``"kinesis"``
+    for ``firehose[name]``). Then ``problem(term)`` is the message without the call, for
+    the server to name its own fix."""
 
     def __init__(
-        self, message: Worded, *, problem: Worded | None = None, regions: tuple[str, ...] = ()
+        self,
+        message: Worded,
+        *,
+        problem: Worded | None = None,
+        regions: tuple[str, ...] = (),
+        service: str | None = None,
     ):
         super().__init__(message(repr))
         self._message = message
         self._problem = problem or message
         self.regions = regions
+        self.service = service
 
     def worded(self, term: Term) -> str:
         """The message, its names quoted by ``term``."""

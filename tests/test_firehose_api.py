@@ -454,6 +454,41 @@ def test_a_deleted_stream_is_deleting_for_the_creation_delay():
         assert describe(api)["DeliveryStreamStatus"] == "CREATING"
 
 
+#: The calls that change a delivery stream's tags or encryption.
+SETTINGS_CALLS = {
+    "tag": ("tag_delivery_stream", {"Tags": [{"Key": "env", "Value": "prod"}]}),
+    "untag": ("untag_delivery_stream", {"TagKeys": ["team"]}),
+    "start-sse": ("start_delivery_stream_encryption", {}),
+    "stop-sse": ("stop_delivery_stream_encryption", {}),
+}
+
+
+@pytest.mark.parametrize(("method", "extra"), SETTINGS_CALLS.values(), ids=SETTINGS_CALLS.keys())
+def test_a_deleting_streams_tags_and_encryption_are_refused_and_still_listed(method, extra):
+    with FirehoseFake(region=REGION, creation_delay=30) as fake:
+        api = ShapeChecked(boto3.client("firehose", region_name=REGION))
+        api.create_delivery_stream(
+            DeliveryStreamName="events", Tags=[{"Key": "team", "Value": "data"}]
+        )
+        getattr(api, method)(DeliveryStreamName="events", **extra)  # taken while CREATING
+        fake.firehose.clock.advance(seconds=30)
+        settings = describe(api)["DeliveryStreamEncryptionConfiguration"]
+        tags = api.list_tags_for_delivery_stream(DeliveryStreamName="events")["Tags"]
+        api.delete_delivery_stream(DeliveryStreamName="events")
+
+        response = refused(getattr(api, method), DeliveryStreamName="events", **extra)
+
+        assert response["Error"] == {
+            "Code": "ResourceInUseException",
+            "Message": f"Firehose events under account {fake.world.account_id} is in "
+            "DELETING state and cannot be updated.",
+        }
+        assert response["ResponseMetadata"]["HTTPStatusCode"] == 400
+        assert api.list_tags_for_delivery_stream(DeliveryStreamName="events")["Tags"] == tags
+        assert describe(api)["DeliveryStreamEncryptionConfiguration"] == settings
+        assert put(api, b"late")["FailedPutCount"] == 0  # a DELETING stream may take records
+
+
 # --------------------------------------------------------------------------- unknown stream
 
 STREAM_CALLS = {

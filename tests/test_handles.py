@@ -6,9 +6,9 @@ import gzip
 import re
 
 import pytest
-from conftest import BUCKET, S3, describe, put, refused, s3_stream
+from conftest import BUCKET, REGION, S3, describe, put, refused, s3_stream
 
-from pytest_firehose import UsageError
+from pytest_firehose import StreamKeyError, UsageError
 
 UUID4 = r"[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}"
 
@@ -42,6 +42,28 @@ def test_unknown_stream_name_lists_known_ones_and_suggests_a_close_match(fake):
     assert "'evnets'" in message
     assert "known streams: 'events', 'orders'" in message
     assert "Did you mean 'events'?" in message
+
+
+def test_a_stream_of_the_other_service_is_named_with_the_handle_that_finds_it(fake):
+    fake.kinesis.create_stream("clicks")
+    fake.kinesis.create_stream("events-raw")
+    fake.firehose.create_delivery_stream("events")
+
+    with pytest.raises(StreamKeyError) as firehose_asked:
+        fake.firehose["clicks"]
+    with pytest.raises(StreamKeyError) as kinesis_asked:
+        fake.kinesis.stream("events", region=REGION)
+
+    assert str(firehose_asked.value) == (
+        "no delivery stream 'clicks'; known streams: 'events'. 'clicks' is a Kinesis data "
+        "stream: use kinesis['clicks']"
+    )
+    assert str(kinesis_asked.value) == (
+        "no stream 'events'; known streams: 'clicks', 'events-raw'. 'events' is a delivery "
+        "stream: use firehose.stream('events', region='us-east-1')"
+    )
+    with pytest.raises(StreamKeyError, match=r"Did you mean 'events-raw'\?$"):
+        fake.kinesis.stream("events", region="eu-west-1")  # no delivery stream there
 
 
 def test_records_keep_commit_order_and_duplicates(fake, client):

@@ -718,6 +718,33 @@ def test_a_trigger_on_a_deleted_stream_is_refused(fake: FirehoseFake) -> None:
     ) in str(refused.value)
 
 
+def test_a_trigger_through_the_handle_of_a_stream_created_again_names_the_new_one(
+    fake: FirehoseFake,
+) -> None:
+    # The new stream has the old one's ARN: Lambda would map it, not refuse it.
+    old = fake.kinesis.create_stream("s")
+    kinesis = boto3.client("kinesis", region_name="us-east-1")
+    kinesis.delete_stream(StreamName="s")
+    kinesis.create_stream(StreamName="s", ShardCount=1)
+
+    with pytest.raises(UsageError) as refused:
+        old.lambda_trigger(lambda event, context: None)
+
+    message = str(refused.value)
+    assert message.startswith("stream 's' was deleted after this handle was taken")
+    assert "ask kinesis['s'] again" in message
+    assert "Stream not found" not in message
+    fake.kinesis["s"].lambda_trigger(lambda event, context: None)  # the function is free
+
+
+def test_a_trigger_on_a_stream_the_fake_forgot_in_a_reset_is_refused(fake: FirehoseFake) -> None:
+    stream = fake.kinesis.create_stream("s")
+    fake.world.reset()  # what the local server's POST /_fake/reset does
+
+    with pytest.raises(UsageError, match=f"Stream not found: {stream.arn}"):
+        stream.lambda_trigger(lambda event, context: None)
+
+
 def test_a_mapping_whose_stream_was_deleted_reads_nothing_more(fake: FirehoseFake) -> None:
     stream = fake.kinesis.create_stream("s")
     trigger = stream.lambda_trigger(lambda event, context: None)

@@ -12,15 +12,17 @@ import gzip
 import json
 import re
 from collections.abc import Iterator
+from datetime import timedelta
 from typing import Any
 
 import boto3
+import freezegun
 import pytest
 from botocore.endpoint import Endpoint
 from conftest import REGION, ROLE, SEED, put
 from moto import mock_aws
 
-from pytest_firehose import FirehoseFake
+from pytest_firehose import FirehoseFake, UsageError
 
 PAYLOADS = [b"a\n", b"bb\n", b"ccc"]
 FAST = {"SizeInMBs": 1, "IntervalInSeconds": 60}
@@ -193,13 +195,18 @@ def test_without_moto_objects_are_kept_in_memory(fake: FirehoseFake, client: Any
 def test_a_world_read_after_its_fake_stopped_sends_nothing(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    with FirehoseFake(region=REGION, seed=SEED) as fake:
-        create()
-        put(boto3.client("firehose", region_name=REGION), *PAYLOADS)
-    monkeypatch.setattr(Endpoint, "_send", lambda *_: pytest.fail("a request left the process"))
+    with freezegun.freeze_time("2030-01-01 12:00:00") as frozen:
+        with FirehoseFake(region=REGION, seed=SEED) as fake:
+            create()
+            put(boto3.client("firehose", region_name=REGION), *PAYLOADS)
+        monkeypatch.setattr(Endpoint, "_send", lambda *_: pytest.fail("a request left the process"))
+        with pytest.raises(UsageError, match="the fake behind this handle has stopped"):
+            fake.firehose.clock.advance(seconds=60)
 
-    fake.firehose.clock.advance(seconds=60)
-    assert fake.firehose["events"].delivered == PAYLOADS
+        # Time a freeze moves behind the stopped fake's back: a read settles the world.
+        frozen.tick(timedelta(seconds=60))
+
+        assert fake.firehose["events"].delivered == PAYLOADS
 
 
 # ------------------------------------------------------------------ a whole pipeline

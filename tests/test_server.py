@@ -858,6 +858,34 @@ def test_control_errors_name_the_fix(
         assert says in answer["error"]
 
 
+def test_a_stream_of_the_other_service_is_not_found_with_the_query_that_finds_it(
+    events: Served,
+) -> None:
+    events.ok("POST", "/_fake/streams", {"service": "kinesis", "name": "clicks"})
+
+    assert events.control("GET", "/_fake/streams/clicks?service=firehose") == (
+        404,
+        {
+            "error": 'no delivery stream "clicks"; known streams: "events". "clicks" is a '
+            "Kinesis data stream: ask with ?service=kinesis"
+        },
+    )
+    assert events.control("GET", "/_fake/streams/events?service=kinesis") == (
+        404,
+        {
+            "error": 'no stream "events"; known streams: "clicks". "events" is a delivery '
+            "stream: ask with ?service=firehose"
+        },
+    )
+    assert events.control("POST", "/_fake/flush", {"stream": "clicks"}) == (
+        404,
+        {
+            "error": 'no delivery stream "clicks"; known streams: "events". "clicks" is a '
+            "Kinesis data stream"
+        },
+    )
+
+
 # --------------------------------------------------------------------------- the server object
 
 

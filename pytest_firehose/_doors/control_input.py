@@ -92,7 +92,12 @@ def stream_not_found(error: StreamKeyError, *, in_the_body: bool) -> ControlErro
     """The 404 of a stream the handles could not find, its names quoted as JSON. Where
     streams of that name are in other regions, the fix is the one an HTTP client makes,
     naming the region in the request (``in_the_body``: in its JSON body, or in the query
-    string), not the handles' Python call."""
+    string), not the handles' Python call; so where the other service has a stream of
+    that name, the fix is ``?service=`` (none where the endpoint reads delivery streams
+    only: the body's)."""
+    if error.service is not None:
+        fix = "" if in_the_body else f": ask with ?service={error.service}"
+        return ControlError(404, error.problem(json_term) + fix)
     if not error.regions:
         return ControlError(404, error.worded(json_term))
     fix = f"?region={error.regions[0]}"

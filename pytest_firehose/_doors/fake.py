@@ -252,8 +252,9 @@ class FirehoseFake:
 
     def stop(self) -> None:
         """Undo every patch and restore the environment variables :meth:`start` set. The
-        world stays readable (``.world``, ``.firehose``, ``.kinesis``) until the next start.
-        Stopping a fake that is not active does nothing."""
+        world stays readable (``.world``, ``.firehose``, ``.kinesis``) until the next start;
+        every change a handle on it would make (a put, a fault, a move of the clock ...)
+        raises :class:`UsageError`. Stopping a fake that is not active does nothing."""
         if self._frozen is not None:
             self._frozen.stop()
             self._frozen = None
@@ -265,6 +266,8 @@ class FirehoseFake:
                 os.environ[name] = value
         self._saved_env.clear()
         self._active = False
+        if self._world is not None:
+            self._world.stopped = True
 
     def __enter__(self) -> FirehoseFake:
         return self.start()

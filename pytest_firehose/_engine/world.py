@@ -17,6 +17,7 @@ from pytest_firehose._engine.config import DEFAULT_ACCOUNT_ID, DEFAULT_REGION
 from pytest_firehose._engine.due import DueQueue
 from pytest_firehose._engine.exchange import EventPull, ServiceModel, answer
 from pytest_firehose._engine.faults import FaultScript
+from pytest_firehose._errors import UsageError
 from pytest_firehose._ids import IdSource
 from pytest_firehose._services.firehose.model import FirehoseService
 from pytest_firehose._services.kinesis.model import KinesisService
@@ -24,6 +25,14 @@ from pytest_firehose._services.kinesis.streams import KinesisStream
 from pytest_firehose._wire import routing
 from pytest_firehose._wire.codec import HttpRequest, HttpResponse
 from pytest_firehose._wire.routing import Route, route_to
+
+#: What a test's handle is told when it would change a world whose fake has stopped.
+STOPPED = (
+    "the fake behind this handle has stopped (its fixture was torn down, or "
+    "FirehoseFake.stop() ran or its `with` block ended): no request reaches it any more, "
+    "so this change would go unread. Get a handle from the running fixture (or use it "
+    "inside the `with FirehoseFake()` block); what the stopped fake holds stays readable."
+)
 
 
 class World:
@@ -81,10 +90,13 @@ class World:
         #: and function ARN, as Lambda keeps one mapping per pair: the UUID, and whether
         #: the mapping's source is gone.
         self.event_source_mappings: dict[tuple[str, str], tuple[str, Callable[[], bool]]] = {}
+        #: Whether the fake that runs the world has stopped: its handles may still read
+        #: it, and change nothing (``refuse_if_stopped``).
+        self.stopped = False
         # Deliveries fall due as time passes: when the clock moves, the world catches up,
         # so that what a destination holds (an S3 bucket in moto) is current at once. The
         # clock moves only under the world's lock, so time stands still for a request.
-        self.clock.on_advance(self.settle, guard=self.lock)
+        self.clock.on_advance(self.settle, guard=_Moving(self))
         self._services: dict[tuple[str, str], ServiceModel] = {}
         #: Per thread: the streams each request it is serving named (see ``wrote``).
         self._serving = threading.local()
@@ -325,10 +337,21 @@ class World:
                 if tell:
                     self.changed.notify_all()
 
+    def refuse_if_stopped(self) -> None:
+        """Refuse a change a test's handle asks for once the world's fake has stopped: no
+        request reaches the world any more, so nothing would read what it changed (a
+        handle kept past its test, in a module's global, would test nothing). Every
+        handle's change comes through here: ``touched``, a handle's request
+        (``run_as_sent``), a fault, a move of the clock, a Lambda trigger's work."""
+        if self.stopped:
+            raise UsageError(STOPPED)
+
     @contextlib.contextmanager
     def touched(self) -> Iterator[None]:
-        """Hold the world's lock, brought up to the clock first. What the holder changes is
-        not known here, so the next settle asks every stream when it falls due."""
+        """Hold the world's lock, brought up to the clock first, for a handle's change
+        (refused once the world stopped: ``refuse_if_stopped``). What the holder changes
+        is not known here, so the next settle asks every stream when it falls due."""
+        self.refuse_if_stopped()
         with self.lock:
             self.settle()
             try:
@@ -373,6 +396,23 @@ def _note(
         names.add(stream)
     else:
         work[id(model)] = (model, None)
+
+
+class _Moving:
+    """The clock's guard (``FakeClock.on_advance``): the world's lock, held while the clock
+    moves and the world catches up; a move is refused once the world stopped."""
+
+    __slots__ = ("_world",)
+
+    def __init__(self, world: World) -> None:
+        self._world = world
+
+    def __enter__(self) -> None:
+        self._world.refuse_if_stopped()
+        self._world.lock.acquire()
+
+    def __exit__(self, *_: object) -> None:
+        self._world.lock.release()
 
 
 class _Serving:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import difflib
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from typing import Any, ClassVar, Generic, Protocol, TypeVar
+from typing import Any, ClassVar, Generic, Protocol, TypeVar, cast
 
 from pytest_firehose._clock import FakeClock
 from pytest_firehose._engine.calls import Call
@@ -65,6 +65,7 @@ def run_as_sent(
     run: refused as botocore refuses to send it, as the front end refuses to read it once
     written (``True`` for an integer), or as the service refuses it, each a ``UsageError``
     in their words."""
+    world.refuse_if_stopped()
     refused = unsendable(service, operation, params)
     if refused is not None:
         raise refused
@@ -207,6 +208,9 @@ class ServiceHandle(ABC, Generic[Model, StreamHandle]):
     service: ClassVar[str]
     #: What a stream is called in messages ("delivery stream", "stream").
     noun: ClassVar[str]
+    #: The world's other service, and what its streams are called: a stream of that name
+    #: there is named in the lookup's error ("kinesis", "Kinesis data stream").
+    other: ClassVar[tuple[str, str]]
 
     def __init__(self, world: World) -> None:
         self._world = world
@@ -278,6 +282,7 @@ class ServiceHandle(ABC, Generic[Model, StreamHandle]):
             events=events,
             optional=optional,
         )
+        self._world.refuse_if_stopped()
         return self._world.faults[self.service].add(make_fault(self.service, spec))
 
     @property
@@ -288,7 +293,7 @@ class ServiceHandle(ABC, Generic[Model, StreamHandle]):
     def stream_names(self, region: str | None = None) -> list[str]:
         """The names of this service's streams, in every region or in ``region``."""
         check_region(region)
-        with self._world.touched():
+        with self._world.looked():
             return sorted(
                 {name for model, name in self._everywhere() if region in (None, model.region)}
             )
@@ -308,7 +313,7 @@ class ServiceHandle(ABC, Generic[Model, StreamHandle]):
 
     def __iter__(self) -> Iterator[StreamHandle]:
         """Every stream of this service, in every region."""
-        with self._world.touched():
+        with self._world.looked():
             found = self._everywhere()
         return iter([self._handle(model, name) for model, name in found])
 
@@ -336,9 +341,14 @@ class ServiceHandle(ABC, Generic[Model, StreamHandle]):
                     f"{noun} names are strings: ask {service}['orders'], not {service}[{name!r}]"
                 )
             )
+        other, other_noun = self.other
         with self._world.looked():
             everywhere = [model for model, n in self._everywhere() if n == name]
             known = sorted({n for _, n in self._everywhere()})
+            namesake = any(
+                name in model.streams and region in (None, model.region)
+                for model in cast("list[StreamService]", self._world.services(other))
+            )
         found = [model for model in everywhere if region in (None, model.region)]
         if len(found) > 1:
             found = [model for model in found if model.region == self._world.region]
@@ -370,8 +380,18 @@ class ServiceHandle(ABC, Generic[Model, StreamHandle]):
         close = difflib.get_close_matches(name, known, n=1)
 
         def unknown(term: Term) -> str:
-            hint = f" Did you mean {term(close[0])}?" if close else ""
             listing = ", ".join(term(k) for k in known) or "none"
+            if namesake:  # a likelier slip than a misspelling
+                hint = f" {term(name)} is a {other_noun}"
+            else:
+                hint = f" Did you mean {term(close[0])}?" if close else ""
             return f"no {noun} {term(name)}; known streams: {listing}.{hint}"
 
+        if namesake:
+            call = f"{other}[{name!r}]"
+            if region is not None:
+                call = f"{other}.stream({name!r}, region={region!r})"
+            raise StreamKeyError(
+                lambda term: f"{unknown(term)}: use {call}", problem=unknown, service=other
+            )
         raise StreamKeyError(unknown)

@@ -335,12 +335,13 @@ class DeliveryStreamHandle(DestinationSwitches, StreamInputs):
         """Assert each expected payload was delivered exactly once (in order if ``ordered``).
 
         Flushes first, so it can follow the code under test directly; a deleted stream's
-        handle checks what was delivered before the deletion.
+        handle checks what was delivered before the deletion, and once the fake has
+        stopped, what was delivered while it ran (a flush then would deliver unseen).
         """
         __tracebackhide__ = True
         check_switch("assert_delivered", ordered, "ordered")
         payloads = expected_payloads("assert_delivered", expected, ordered=ordered)
-        if not self.deleted:
+        if not (self.deleted or self._world.stopped):
             self.flush()
         message = delivery_mismatch(
             f"delivery stream {self.name!r}",

@@ -103,6 +103,7 @@ class FirehoseHandle(ServiceHandle[FirehoseService, DeliveryStreamHandle]):
 
     service = "firehose"
     noun = "delivery stream"
+    other = ("kinesis", "Kinesis data stream")
 
     def _models(self) -> list[FirehoseService]:
         return self._world.firehose_services()
@@ -286,7 +287,7 @@ class FirehoseHandle(ServiceHandle[FirehoseService, DeliveryStreamHandle]):
     def delivery_errors(self) -> list[DestinationError]:
         """Every stream's destination errors (see ``DeliveryStreamHandle.delivery_errors``),
         in every region, oldest first."""
-        with self._world.touched():
+        with self._world.looked():
             found = [
                 error
                 for service in self._world.firehose_services()

@@ -253,6 +253,7 @@ class KinesisHandle(ServiceHandle[KinesisService, KinesisStreamHandle]):
 
     service = "kinesis"
     noun = "stream"
+    other = ("firehose", "delivery stream")
 
     def _models(self) -> list[KinesisService]:
         return self._world.kinesis_services()

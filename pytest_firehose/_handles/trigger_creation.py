@@ -13,6 +13,7 @@ from botocore.utils import parse_to_aware_datetime
 
 from pytest_firehose._engine.world import World
 from pytest_firehose._errors import ServiceError, UsageError
+from pytest_firehose._handles.base import deleted_error
 from pytest_firehose._handles.stream_readers import (
     ConsumerReader,
     KinesisReader,
@@ -67,23 +68,31 @@ def _starting_timestamp(params: dict[str, Any]) -> None:
 
 
 def _source_consumer(
-    model: KinesisService, stream: KinesisStream, params: dict[str, Any]
+    model: KinesisService,
+    stream: KinesisStream,
+    current: KinesisStream | None,
+    params: dict[str, Any],
 ) -> Consumer | None:
     """The enhanced fan-out consumer ``EventSourceArn`` names (``None``: the stream itself,
-    read as a shared-throughput consumer). Refuse an ARN that is neither the stream the
-    trigger is made on nor one of its consumers, and a consumer that is gone or not ACTIVE,
-    with Lambda's ``InvalidParameterValueException`` (docs/fidelity.md: the texts are
-    chosen, the stream's after Lambda's recorded ``Stream not found``)."""
+    read as a shared-throughput consumer), ``current`` being the world's stream of the
+    trigger's stream's name now. Refuse an ARN that is neither the stream the trigger is
+    made on nor one of its consumers, and a consumer that is gone or not ACTIVE, with
+    Lambda's ``InvalidParameterValueException`` (docs/fidelity.md: the texts are chosen,
+    the stream's after Lambda's recorded ``Stream not found``); a stream deleted and
+    created again under its name, whose ARN Lambda would map, as the deleted stream's
+    handle refuses questions about its present."""
     given = params["EventSourceArn"]
     if given == stream.arn:
-        if model.streams.get(stream.name) is not stream:
+        if current is not stream:
+            if current is not None:
+                raise deleted_error("kinesis", "stream", stream.name, "new triggers")
             # REAL wording (LocalStack's AWS-validated snapshot, 2025).
             raise refused(invalid(f"Stream not found: {given}"))
         return None
     if given.startswith(f"{stream.arn}/consumer/"):
         now = model.clock.now()
         found = [c for c in model.consumers_of(stream) if c.arn == given]
-        if not found or model.streams.get(stream.name) is not stream:
+        if not found or current is not stream:
             raise refused(invalid(f"Stream not found: {given}"))
         consumer: Consumer = found[0]
         if consumer.status(now) != "ACTIVE":
@@ -153,6 +162,7 @@ def new_trigger(
     options: dict[str, Any],
 ) -> KinesisTrigger:
     """A mapping from ``stream`` to ``handler``, as CreateEventSourceMapping makes one."""
+    world.refuse_if_stopped()
     if not callable(handler):
         raise UsageError("lambda_trigger(handler): pass the function's (event, context) handler")
     limit = function_timeout(timeout, "lambda_trigger")
@@ -166,7 +176,11 @@ def new_trigger(
     settings = mapping_settings(params)
     named = mapped_function(params["FunctionName"], region, world.account_id)
     with world.looked():
-        consumer = _source_consumer(model, stream, params)
+        # The world's models, not the handle's: a reset drops those.
+        current = [
+            m.streams.get(stream.name) for m in world.kinesis_services() if m.region == region
+        ]
+        consumer = _source_consumer(model, stream, next(iter(current), None), params)
     version = named.qualifier if named.qualifier and named.qualifier.isdigit() else LATEST
     function = Function(
         named.name, region, named.account_id, limit, memory_mb=memory_mb, version=version

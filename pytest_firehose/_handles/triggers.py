@@ -109,6 +109,7 @@ class KinesisTrigger:
         """Invoke the handler until every record the stream holds was handed to it or
         given up on, moving the fake clock through retries and batching windows. A
         disabled mapping invokes nothing; a deleted one is a ``UsageError``."""
+        self._world.refuse_if_stopped()
         self._mapping.drain()
 
     def update(self, **params: Any) -> dict[str, Any]:
@@ -120,6 +121,7 @@ class KinesisTrigger:
         UpdateEventSourceMapping's answer: the mapping as updated, in ``State``
         ``Enabling`` or ``Disabling`` when ``Enabled`` changed, else ``Updating``, which
         ``describe()`` reads until the update delay has passed on the fake clock."""
+        self._world.refuse_if_stopped()
         self._check_live("trigger.update()", OPERATION_UPDATE)
         self._check_settled("trigger.update()", OPERATION_UPDATE)
         given = without_nulls(params)
@@ -253,6 +255,7 @@ class KinesisTrigger:
         readable, and the function may be mapped to the stream again once the mapping is
         gone (while it is ``Deleting``, a new mapping of it is a ``ResourceConflictException``).
         Returns DeleteEventSourceMapping's answer: the mapping in ``State`` ``Deleting``."""
+        self._world.refuse_if_stopped()
         self._check_live("trigger.delete()", "DeleteEventSourceMapping")
         self._check_settled("trigger.delete()", "DeleteEventSourceMapping")
         self._modified_at = self._world.clock.now()

@@ -85,9 +85,20 @@ class StreamSettings:
     account_id: str
     encryption_delay: timedelta
     stream: Callable[[str], DeliveryStream]
+    _not_active: Callable[[DeliveryStream, str], ServiceError]
+
+    def _changeable(self, stream: DeliveryStream) -> DeliveryStream:
+        """``stream``, refused while it is being deleted: the calls that change its
+        tags and encryption list ResourceInUseException ("not available for this
+        operation"; AWS's answer on a DELETING stream is not on record, docs/fidelity.md),
+        and a change to a stream on its way out would be lost with it. A CREATING stream
+        takes them."""
+        if stream.status == "DELETING":
+            raise self._not_active(stream, "updated")
+        return stream
 
     def tag_delivery_stream(self, params: dict[str, Any]) -> dict[str, Any]:
-        stream = self.stream(params["DeliveryStreamName"])
+        stream = self._changeable(self.stream(params["DeliveryStreamName"]))
         tags = {**stream.tags, **{t["Key"]: t.get("Value", "") for t in params["Tags"]}}
         if len(tags) > MAX_TAGS:
             raise ServiceError(
@@ -99,7 +110,7 @@ class StreamSettings:
         return {}
 
     def untag_delivery_stream(self, params: dict[str, Any]) -> dict[str, Any]:
-        stream = self.stream(params["DeliveryStreamName"])
+        stream = self._changeable(self.stream(params["DeliveryStreamName"]))
         for key in params["TagKeys"]:
             stream.tags.pop(key, None)
         return {}
@@ -117,7 +128,7 @@ class StreamSettings:
         return stream
 
     def start_encryption(self, params: dict[str, Any]) -> dict[str, Any]:
-        stream = self._direct_put(params["DeliveryStreamName"])
+        stream = self._changeable(self._direct_put(params["DeliveryStreamName"]))
         requested = checked_encryption(
             params.get("DeliveryStreamEncryptionConfigurationInput") or {"KeyType": "AWS_OWNED_CMK"}
         )
@@ -127,7 +138,7 @@ class StreamSettings:
         return {}
 
     def stop_encryption(self, params: dict[str, Any]) -> dict[str, Any]:
-        stream = self._direct_put(params["DeliveryStreamName"])
+        stream = self._changeable(self._direct_put(params["DeliveryStreamName"]))
         self._encryption_becomes(
             stream, {}, "DISABLING", "DISABLED", "StopDeliveryStreamEncryption"
         )
