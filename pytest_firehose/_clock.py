@@ -23,6 +23,17 @@ from typing import Any, TypeVar, cast
 LATEST = datetime(9000, 1, 1, tzinfo=timezone.utc)
 
 
+_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+_MILLISECOND = timedelta(milliseconds=1)
+
+
+def epoch_millis(moment: datetime) -> int:
+    """``moment`` in whole epoch milliseconds, the finer part dropped: how AWS writes a time
+    (Kinesis's CBOR carries epoch milliseconds; its JSON answers and Lambda's events show
+    three decimals), so that a time read back is never after the instant it stands for."""
+    return (moment - _EPOCH) // _MILLISECOND
+
+
 class ClockRangeError(ValueError):
     """A move the fake clock refuses: backwards, not a finite number, or past :data:`LATEST`."""
 

@@ -27,6 +27,7 @@ import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
+from datetime import datetime
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -53,6 +54,12 @@ FROM_KINESIS = {
 }
 #: Every test's fake is seeded, so RecordIds and request ids are the same on every run.
 SEED = 20150804
+
+
+def as_answered(moment: datetime) -> datetime:
+    """``moment`` as an answer carries it: to the millisecond, the rest dropped (AWS keeps
+    its times so; ``epoch_millis``)."""
+    return moment.replace(microsecond=moment.microsecond - moment.microsecond % 1000)
 
 
 @pytest.fixture

@@ -17,6 +17,7 @@ from conftest import (
     S3,
     SEED,
     ShapeChecked,
+    as_answered,
     create_s3,
     describe,
     needs_botocore,
@@ -727,7 +728,7 @@ def test_an_msk_source_is_described_with_its_delivery_start(fake, api):
 
     source = describe(api)["Source"]["MSKSourceDescription"]
     assert source == {**MSK, "DeliveryStartTimestamp": source["DeliveryStartTimestamp"]}
-    assert source["DeliveryStartTimestamp"] == fake.firehose.clock.now()
+    assert source["DeliveryStartTimestamp"] == as_answered(fake.firehose.clock.now())
 
 
 def test_encryption_calls_are_limited_to_25_a_stream_in_24_hours(fake, api):

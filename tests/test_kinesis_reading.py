@@ -11,7 +11,7 @@ from typing import Any
 import boto3
 import freezegun
 import pytest
-from conftest import REGION, ROLE, needs_botocore, reading_kinesis, refused
+from conftest import REGION, ROLE, as_answered, needs_botocore, reading_kinesis, refused
 
 from pytest_firehose import FirehoseFake, UsageError
 from pytest_firehose._wire.codec import HttpRequest
@@ -412,7 +412,7 @@ def test_firehose_reads_its_kinesis_stream_from_when_it_became_active() -> None:
         described = boto3.client("firehose", region_name=REGION).describe_delivery_stream(
             DeliveryStreamName="events"
         )["DeliveryStreamDescription"]["Source"]["KinesisStreamSourceDescription"]
-        assert described["DeliveryStartTimestamp"] == active
+        assert described["DeliveryStartTimestamp"] == as_answered(active)
         assert events.records == [b"active"], "Firehose reads from LATEST once it is ACTIVE"
 
 

@@ -12,7 +12,7 @@ from typing import Any
 
 import boto3
 import pytest
-from conftest import BUCKET, REGION, ROLE, S3, ask_control, describe, needs_botocore
+from conftest import BUCKET, REGION, ROLE, S3, as_answered, ask_control, describe, needs_botocore
 from moto import mock_aws
 
 from pytest_firehose import FirehoseFake, UsageError
@@ -137,9 +137,8 @@ def test_creating_such_a_stream_reports_nothing_and_describes_it_as_before(
     msk_stream(fake)  # the autouse fixture fails the test on any warning
 
     source = describe(boto3.client("firehose", region_name=REGION))["Source"]
-    assert source == {
-        "MSKSourceDescription": {**MSK, "DeliveryStartTimestamp": fake.firehose.clock.now()}
-    }
+    started = as_answered(fake.firehose.clock.now())
+    assert source == {"MSKSourceDescription": {**MSK, "DeliveryStartTimestamp": started}}
 
 
 # --------------------------------------------------------------------------- offsets
@@ -332,7 +331,7 @@ def test_reading_starts_when_the_stream_becomes_active() -> None:
         stream = msk_stream(fake)
         active = created + timedelta(seconds=30)
         source = describe(boto3.client("firehose", region_name=REGION))["Source"]
-        assert source["MSKSourceDescription"]["DeliveryStartTimestamp"] == active
+        assert source["MSKSourceDescription"]["DeliveryStartTimestamp"] == as_answered(active)
         fake.firehose.clock.advance(seconds=30)
 
         stream.put_from_msk(b"while creating\n", timestamp=active - timedelta(seconds=1))

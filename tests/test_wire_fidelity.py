@@ -11,6 +11,7 @@ names (``STRING_VALUE``...), which replaced Java class names in the messages.
 from __future__ import annotations
 
 import json
+from datetime import datetime, timezone
 from typing import Any
 
 import boto3
@@ -19,6 +20,7 @@ from botocore.exceptions import ClientError
 from conftest import ROLE, S3
 
 from pytest_firehose import FirehoseFake
+from pytest_firehose._wire import cbor
 from pytest_firehose._wire.codec import HttpRequest, HttpResponse
 
 TARGETS = {"firehose": "Firehose_20150804", "kinesis": "Kinesis_20131202"}
@@ -826,3 +828,39 @@ def test_a_kinesis_body_over_the_limit_is_refused_413(fake):
         )
     assert raised.value.response["Error"]["Code"] == "413"
     assert fake.kinesis["s"].records == []
+
+
+#: An instant with a fraction of a millisecond: AWS's times have none.
+PAST_A_MILLISECOND = datetime(2026, 3, 1, 12, 0, 0, 759_999, tzinfo=timezone.utc)
+
+
+def test_times_are_written_to_the_millisecond_never_past_the_instant() -> None:
+    # AWS keeps times to the millisecond (Kinesis's CBOR carries epoch milliseconds; the
+    # API reference's GetRecords example and Lambda's events show three decimals); the
+    # fake wrote microseconds, and CBOR rounded .759999 up to .760, after the arrival.
+    shown = repr(PAST_A_MILLISECOND.replace(microsecond=759_000).timestamp()).encode()
+    with FirehoseFake(region="us-east-1", freeze_time=PAST_A_MILLISECOND) as fake:
+        fake.kinesis.create_stream("s")
+        client = boto3.client("kinesis", region_name="us-east-1")
+        client.put_record(StreamName="s", Data=b"x", PartitionKey="k")
+        shard = {"StreamName": "s", "ShardId": "shardId-000000000000"}
+        iterator = answer(
+            send(
+                fake, "GetShardIterator", {**shard, "ShardIteratorType": "TRIM_HORIZON"}, "kinesis"
+            )
+        )[1]["ShardIterator"]
+        records = send(fake, "GetRecords", {"ShardIterator": iterator}, "kinesis").body
+        summary = send(fake, "DescribeStreamSummary", {"StreamName": "s"}, "kinesis").body
+        assert b'"ApproximateArrivalTimestamp":' + shown + b"," in records
+        assert b'"StreamCreationTimestamp":' + shown + b"," in summary
+        # A time read back names a moment at or before the record's: reading from it
+        # finds the record.
+        [read] = client.get_records(ShardIterator=iterator)["Records"]
+        again = client.get_shard_iterator(
+            **shard, ShardIteratorType="AT_TIMESTAMP", Timestamp=read["ApproximateArrivalTimestamp"]
+        )["ShardIterator"]
+        assert [r["Data"] for r in client.get_records(ShardIterator=again)["Records"]] == [b"x"]
+    cbor2 = pytest.importorskip("cbor2")
+    written = cbor.dumps({"At": PAST_A_MILLISECOND})
+    tagged = cbor2.loads(written, semantic_decoders={1: lambda value, _immutable: value})
+    assert tagged == {"At": int(PAST_A_MILLISECOND.timestamp() * 1000)}

@@ -26,10 +26,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
+from pytest_firehose._clock import epoch_millis
 from pytest_firehose._destinations.base import Accepted
 from pytest_firehose._destinations.processing import ProcessingFailure, processor_of
 from pytest_firehose._errors import ServiceError, UsageError
-from pytest_firehose._lambda.firehose_events import epoch_millis
 from pytest_firehose._payload import payload_bytes
 from pytest_firehose._terms import terms
 

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
+from pytest_firehose._clock import epoch_millis
 from pytest_firehose._destinations.base import Batch, DeliveryTarget, DestinationError
 from pytest_firehose._destinations.conversion import (
     FORMAT_CONVERSION_FAILED,
@@ -27,7 +28,6 @@ from pytest_firehose._destinations.conversion import (
 from pytest_firehose._destinations.objects import DeliveredObject
 from pytest_firehose._destinations.processing import ErrorOutput, ProcessingFailure
 from pytest_firehose._errors import UsageError
-from pytest_firehose._lambda.firehose_events import epoch_millis
 from pytest_firehose._payload import payload_bytes
 
 if TYPE_CHECKING:

@@ -23,9 +23,10 @@ import gzip
 import json
 from collections.abc import Callable
 from contextlib import AbstractContextManager
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
+from pytest_firehose._clock import epoch_millis
 from pytest_firehose._destinations.base import (
     DeliveryFailed,
     Destination,
@@ -83,7 +84,6 @@ MAX_RECORDS = 10_000
 #: The one answer the spec calls a permanent failure: 413 (size exceeded).
 PERMANENT_STATUS = 413
 MAX_ERROR_MESSAGE = 8192
-_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 
 
 def _requests() -> Any:
@@ -95,10 +95,6 @@ def _requests() -> Any:
             "which is not installed: pip install requests"
         ) from None
     return requests
-
-
-def _ms(at: datetime) -> int:
-    return (at - _EPOCH) // timedelta(milliseconds=1)
 
 
 def _json(value: dict[str, Any]) -> str:
@@ -285,7 +281,7 @@ class HttpEndpointDestination:
         body = _json(
             {
                 "requestId": request_id,
-                "timestamp": _ms(obj.delivered_at),
+                "timestamp": epoch_millis(obj.delivered_at),
                 "records": [{"data": _b64(data)} for data in obj.records],
             }
         ).encode()

@@ -22,6 +22,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta, timezone, tzinfo
 from typing import TYPE_CHECKING, Any
 
+from pytest_firehose._clock import epoch_millis
 from pytest_firehose._destinations.base import Accepted, DeliveryTarget, rendered
 from pytest_firehose._destinations.compression import compress
 from pytest_firehose._destinations.objects import DeliveredObject, has_expressions, object_key
@@ -35,7 +36,6 @@ from pytest_firehose._lambda.firehose_events import (
     AnswerRejected,
     EventSource,
     SourceRecord,
-    epoch_millis,
     read_answer,
     transformation_event,
 )

@@ -27,6 +27,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
+from pytest_firehose._clock import epoch_millis
 from pytest_firehose._destinations.base import Refusal
 from pytest_firehose._destinations.delivery_errors import ERRORS, SNOWFLAKE
 from pytest_firehose._destinations.stored import (
@@ -36,7 +37,6 @@ from pytest_firehose._destinations.stored import (
 )
 from pytest_firehose._errors import ServiceError
 from pytest_firehose._ids import record_id_text
-from pytest_firehose._lambda.firehose_events import epoch_millis
 
 if TYPE_CHECKING:
     from pytest_firehose._destinations.base import Accepted, DeliveryTarget, Destination

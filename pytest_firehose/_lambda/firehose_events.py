@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from pytest_firehose._clock import epoch_millis
 from pytest_firehose._payload import Payload, strict_b64decode
 
 RESULTS = ("Ok", "Dropped", "ProcessingFailed")
@@ -101,10 +102,6 @@ class SourceRecord:
     #: The source's metadata of a record read from a Kinesis stream or an MSK topic, else
     #: None.
     metadata: Mapping[str, Any] | None = None
-
-
-def epoch_millis(at: datetime) -> int:
-    return int(at.timestamp() * 1000)
 
 
 def _data(payload: Payload) -> str:

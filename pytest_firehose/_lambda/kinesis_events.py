@@ -27,8 +27,10 @@ from __future__ import annotations
 
 import base64
 from collections.abc import Sequence
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 from typing import Any, Protocol
+
+from pytest_firehose._clock import epoch_millis
 
 SCHEMA_VERSION = "1.0"
 EVENT_VERSION = "1.0"
@@ -37,8 +39,6 @@ EVENT_NAME = "aws:kinesis:record"
 #: The conditions an invocation record names.
 RETRIES_EXHAUSTED = "RetryAttemptsExhausted"
 RECORD_AGE_EXCEEDED = "RecordAgeExceeded"
-_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
-_MILLISECOND = timedelta(milliseconds=1)
 
 
 class StreamRecord(Protocol):
@@ -72,8 +72,7 @@ class EventSource(Protocol):
 
 def epoch_seconds(moment: datetime) -> float:
     """Epoch seconds with millisecond precision, as ``approximateArrivalTimestamp`` shows."""
-    millis = (moment - _EPOCH) // _MILLISECOND
-    return millis / 1000
+    return epoch_millis(moment) / 1000
 
 
 def iso_millis(moment: datetime) -> str:

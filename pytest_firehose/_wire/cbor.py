@@ -20,6 +20,7 @@ from typing import Any
 
 from botocore.model import Shape
 
+from pytest_firehose._clock import epoch_millis
 from pytest_firehose._payload import payload_bytes
 from pytest_firehose._wire.shapes import member_converter
 
@@ -110,5 +111,5 @@ def _tagged(value: Any, cbor2: Any) -> Any:
     if isinstance(value, (list, tuple)):
         return [_tagged(item, cbor2) for item in value]
     if isinstance(value, datetime):
-        return cbor2.CBORTag(_TIMESTAMP_TAG, round(value.timestamp() * 1000))
+        return cbor2.CBORTag(_TIMESTAMP_TAG, epoch_millis(value))
     return value

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
+from pytest_firehose._clock import epoch_millis
 from pytest_firehose._destinations.base import DeliveryFailed, DeliveryTarget
 from pytest_firehose._destinations.compression import extension
 from pytest_firehose._destinations.objects import DeliveredObject
@@ -326,7 +327,7 @@ def _error_line(row: Row, data: bytes, code: str, message: str) -> bytes:
         "errorMessage": message,
         "sequenceNumber": record.sequence_number,
         "partitionKey": record.partition_key,
-        "approximateArrivalTimestamp": int(record.arrived_at.timestamp() * 1000),
+        "approximateArrivalTimestamp": epoch_millis(record.arrived_at),
         "rawData": base64.b64encode(data).decode("ascii"),
     }
     return json.dumps(line).encode() + b"\n"

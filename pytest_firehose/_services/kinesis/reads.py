@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 from itertools import islice
 from typing import Any
 
-from pytest_firehose._clock import FakeClock
+from pytest_firehose._clock import FakeClock, epoch_millis
 from pytest_firehose._errors import ServiceError
 from pytest_firehose._services.kinesis.records import (
     KinesisRecord,
@@ -31,7 +31,6 @@ from pytest_firehose._services.kinesis.streams import (
     decode_iterator,
     encode_iterator,
     java_date,
-    millis,
     resolve_shard_id,
     shard_id_of,
 )
@@ -89,7 +88,7 @@ class ShardReads:
         ExpiredIteratorException the iterator's creation as the age limit would have it
         (just over 5 minutes ago: the scripted fault says the iterator is too old) and now,
         in Java's date format, as AWS writes them."""
-        now_ms = millis(self.clock.now())
+        now_ms = epoch_millis(self.clock.now())
         context = {
             "iterator_created": java_date(now_ms - ITERATOR_LIFETIME_MS - 1),
             "now": java_date(now_ms),
@@ -141,7 +140,7 @@ class ShardReads:
         )
         if dry:
             raise self.dry_run(stream.name)
-        created = millis(now)
+        created = epoch_millis(now)
         iterator = ShardIterator(created, stream.name, stream.incarnation, shard_index, position)
         return {"ShardIterator": self._iterator(iterator)}
 
@@ -213,8 +212,8 @@ class ShardReads:
             raise ServiceError(
                 "InvalidArgumentException",
                 "The timestampInMillis parameter cannot be greater than the "
-                f"currentTimestampInMillis. timestampInMillis: {millis(timestamp)}, "
-                f"currentTimestampInMillis: {millis(now)}",
+                f"currentTimestampInMillis. timestampInMillis: {epoch_millis(timestamp)}, "
+                f"currentTimestampInMillis: {epoch_millis(now)}",
             )
         held = shard.rows
         at = bisect_left(held, timestamp, key=arrived_at_of)
@@ -225,7 +224,7 @@ class ShardReads:
         if iterator is None:
             raise ServiceError("InvalidArgumentException", "Invalid ShardIterator.")
         now = self.clock.now()
-        now_ms = millis(now)
+        now_ms = epoch_millis(now)
         if now_ms - iterator.created_ms > ITERATOR_LIFETIME_MS:
             raise ServiceError(
                 "ExpiredIteratorException",

@@ -471,11 +471,6 @@ def incarnation_of(arn: str, serial: int) -> int:
 # --------------------------------------------------------------------------- encodings
 
 
-def millis(moment: datetime) -> int:
-    """Epoch milliseconds, exactly (no float rounding)."""
-    return (moment - _EPOCH) // _MS
-
-
 def java_date(millis: int) -> str:
     """``EEE MMM dd HH:mm:ss UTC yyyy``, as Java's ``Date.toString`` writes it in UTC."""
     moment = _EPOCH + millis * _MS
