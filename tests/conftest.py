@@ -39,12 +39,15 @@ import pytest
 from botocore.exceptions import ClientError, ParamValidationError
 from botocore.model import ServiceModel
 from botocore.validate import validate_parameters
+from moto import mock_aws
 
 from pytest_firehose import FirehoseFake
 
 REGION = "us-east-1"
 ROLE = "arn:aws:iam::123456789012:role/firehose"
-BUCKET = "arn:aws:s3:::landing"
+#: The bucket ``S3`` names, which ``landing_s3`` makes in moto's S3.
+LANDING = "landing"
+BUCKET = f"arn:aws:s3:::{LANDING}"
 S3 = {"RoleARN": ROLE, "BucketARN": BUCKET}
 KINESIS = {"KinesisStreamARN": "arn:aws:kinesis:us-east-1:123456789012:stream/k", "RoleARN": ROLE}
 FROM_KINESIS = {
@@ -109,6 +112,23 @@ class ShapeChecked:
             return answer
 
         return checked
+
+
+def landing_bucket() -> Any:
+    """Make the empty bucket ``LANDING`` in the S3 moto mocks now (``mock_aws`` must be
+    active); a boto3 S3 client in ``REGION`` on it."""
+    s3 = boto3.client("s3", region_name=REGION)
+    s3.create_bucket(Bucket=LANDING)
+    return s3
+
+
+@pytest.fixture
+def landing_s3(fake: FirehoseFake) -> Iterator[Any]:
+    """moto's ``mock_aws`` active for the test, after ``fake`` started, with the empty
+    bucket ``LANDING`` (the one ``S3`` and ``BUCKET`` name) in it: a boto3 S3 client in
+    ``REGION``, to read what the fake delivered there."""
+    with mock_aws():
+        yield landing_bucket()
 
 
 @pytest.fixture
@@ -473,7 +493,7 @@ def put_batch(*data: bytes, stream: str = "events") -> list[str]:
     return [entry["RecordId"] for entry in answer["RequestResponses"]]
 
 
-def failed_lines(s3: Any, prefix: str, bucket: str = "landing") -> list[dict[str, Any]]:
+def failed_lines(s3: Any, prefix: str, bucket: str = LANDING) -> list[dict[str, Any]]:
     """The records a destination gave up on (one JSON line each) in every object of
     ``bucket``, each object under ``prefix``."""
     lines = []

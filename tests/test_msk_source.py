@@ -12,8 +12,7 @@ from typing import Any
 
 import boto3
 import pytest
-from conftest import BUCKET, REGION, ROLE, S3, ask_control, describe, needs_botocore
-from moto import mock_aws
+from conftest import REGION, ROLE, S3, ask_control, describe, needs_botocore
 
 from pytest_firehose import FirehoseFake, UsageError
 from pytest_firehose._doors.server import FirehoseServer
@@ -89,18 +88,15 @@ def recording(
 # --------------------------------------------------------------------------- delivery
 
 
-def test_record_values_reach_s3_under_mock_aws(fake: FirehoseFake) -> None:
-    with mock_aws():
-        s3 = boto3.client("s3", region_name=REGION)
-        s3.create_bucket(Bucket=BUCKET.split(":")[-1])
-        stream = msk_stream(fake, Prefix="orders/")
+def test_record_values_reach_s3_under_mock_aws(fake: FirehoseFake, landing_s3: Any) -> None:
+    stream = msk_stream(fake, Prefix="orders/")
 
-        stream.put_from_msk(b'{"id": 1}\n', b'{"id": 2}\n', partition=0)
-        stream.put_from_msk(b'{"id": 3}\n', partition=1)
-        stream.flush()
+    stream.put_from_msk(b'{"id": 1}\n', b'{"id": 2}\n', partition=0)
+    stream.put_from_msk(b'{"id": 3}\n', partition=1)
+    stream.flush()
 
-        (listed,) = s3.list_objects_v2(Bucket="landing")["Contents"]
-        body = s3.get_object(Bucket="landing", Key=listed["Key"])["Body"].read()
+    (listed,) = landing_s3.list_objects_v2(Bucket="landing")["Contents"]
+    body = landing_s3.get_object(Bucket="landing", Key=listed["Key"])["Body"].read()
     assert listed["Key"].startswith("orders/")
     assert body == b'{"id": 1}\n{"id": 2}\n{"id": 3}\n'
 

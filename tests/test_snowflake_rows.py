@@ -16,7 +16,6 @@ from typing import Any
 import boto3
 import pytest
 from conftest import ROLE, S3, needs_botocore, put, refused
-from moto import mock_aws
 
 from pytest_firehose import FirehoseFake, UnmodelledSettingWarning
 from pytest_firehose._doors.server import FirehoseServer
@@ -173,16 +172,13 @@ def test_a_record_read_from_kinesis_keeps_its_metadata_across_an_update_destinat
 
 
 def test_records_that_are_no_json_object_go_to_the_bucket_at_once_and_the_rest_load(
-    fake: FirehoseFake, client: Any
+    fake: FirehoseFake, client: Any, landing_s3: Any
 ) -> None:
-    with mock_aws():
-        s3 = boto3.client("s3", region_name="us-east-1")
-        s3.create_bucket(Bucket="landing")
-        stream = snowflake(fake, **CONTENT)
-        bad = [b"not json", b"[1, 2]", b'{"a": 1}{"b": 2}', b"\xff{}", b'{"a": NaN}', b"7"]
-        put(client, bad[0], b'{"id": 1}', *bad[1:], "{}".encode("utf-16"))
-        fake.firehose.flush()
-        lines = failed_lines(s3)
+    stream = snowflake(fake, **CONTENT)
+    bad = [b"not json", b"[1, 2]", b'{"a": 1}{"b": 2}', b"\xff{}", b'{"a": NaN}', b"7"]
+    put(client, bad[0], b'{"id": 1}', *bad[1:], "{}".encode("utf-16"))
+    fake.firehose.flush()
+    lines = failed_lines(landing_s3)
 
     assert stream.rows == [{"RECORD": {"id": 1}}]
     assert stream.delivered == [b'{"id": 1}']
@@ -206,18 +202,13 @@ def test_without_a_bucket_mocked_the_failed_rows_are_kept_in_memory(
 
 
 def test_refused_rows_and_rows_that_are_no_json_each_name_their_own_code(
-    fake: FirehoseFake, client: Any
+    fake: FirehoseFake, client: Any, landing_s3: Any
 ) -> None:
-    with mock_aws():
-        s3 = boto3.client("s3", region_name="us-east-1")
-        s3.create_bucket(Bucket="landing")
-        stream = snowflake(fake)
-        stream.destination_refuses(
-            lambda record: b"extra" in record, error="Snowflake.ExtraColumns"
-        )
-        put(client, b'{"extra": 1}', b"bad", b'{"id": 2}')
-        fake.firehose.flush()
-        lines = failed_lines(s3)
+    stream = snowflake(fake)
+    stream.destination_refuses(lambda record: b"extra" in record, error="Snowflake.ExtraColumns")
+    put(client, b'{"extra": 1}', b"bad", b'{"id": 2}')
+    fake.firehose.flush()
+    lines = failed_lines(landing_s3)
 
     assert stream.rows == [{"id": 2}]
     assert [(line["rawData"], line["errorCode"]) for line in lines] == [
