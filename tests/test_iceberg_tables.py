@@ -338,22 +338,29 @@ def test_failed_records_are_written_to_the_bucket_under_their_tables_error_prefi
     assert stream.tables == {"shop.orders": [{"t": "orders", "id": 1}]}
 
 
+@pytest.fixture
+def denied(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The prefixes under which the bucket refuses objects (S3.AccessDenied), as a policy
+    denying them would: ``orders-errors/`` at first; clear the list to let them through."""
+    prefixes = ["orders-errors/"]
+    put_object = S3Destination.deliver
+
+    def deliver(self: S3Destination, target: Any, obj: Any) -> None:
+        if obj.key.startswith(tuple(prefixes)):
+            raise DeliveryFailed("S3.AccessDenied: Access Denied")
+        put_object(self, target, obj)
+
+    monkeypatch.setattr(S3Destination, "deliver", deliver)
+    return prefixes
+
+
 def test_a_failed_records_object_the_bucket_refuses_is_written_again_alone(
-    fake: FirehoseFake, monkeypatch: pytest.MonkeyPatch, landing_s3: Any
+    fake: FirehoseFake, landing_s3: Any, denied: list[str]
 ) -> None:
     """Failed records under two error outputs make two objects; when the bucket takes the
     first and refuses the second (here: a policy denying the table's prefix), the first is
     written once and its records leave the pending ones, and only the second is written
     again at the retry."""
-    denied = ["orders-errors/"]
-    put_object = S3Destination.deliver
-
-    def deliver(self: S3Destination, target: Any, obj: Any) -> None:
-        if obj.key.startswith(tuple(denied)):
-            raise DeliveryFailed("S3.AccessDenied: Access Denied")
-        put_object(self, target, obj)
-
-    monkeypatch.setattr(S3Destination, "deliver", deliver)
     orders = {**ORDERS, "S3ErrorOutputPrefix": "orders-errors/"}
     landing_s3.put_bucket_versioning(
         Bucket="landing", VersioningConfiguration={"Status": "Enabled"}
@@ -424,21 +431,12 @@ def test_tables_whose_names_hold_dots_keep_apart(fake: FirehoseFake, client: Any
 
 
 def test_a_tables_records_keep_its_error_prefix_whatever_error_they_end_with(
-    fake: FirehoseFake, monkeypatch: pytest.MonkeyPatch, landing_s3: Any
+    fake: FirehoseFake, landing_s3: Any, denied: list[str]
 ) -> None:
     """A record refused for its table (written at once, under the table's prefix) whose
     object the bucket does not take waits; retried while the destination is down, it ends
     with the last attempt's error, still under its table's prefix, as do the records of
     that table given up on while the destination is down."""
-    denied = ["orders-errors/"]
-    put_object = S3Destination.deliver
-
-    def deliver(self: S3Destination, target: Any, obj: Any) -> None:
-        if obj.key.startswith(tuple(denied)):
-            raise DeliveryFailed("S3.AccessDenied: Access Denied")
-        put_object(self, target, obj)
-
-    monkeypatch.setattr(S3Destination, "deliver", deliver)
     orders = {**ORDERS, "S3ErrorOutputPrefix": "orders-errors/"}
     config = jq_routed(orders, USERS, RetryOptions={"DurationInSeconds": 60})
     client = boto3.client("firehose", region_name="us-east-1")
