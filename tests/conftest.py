@@ -174,15 +174,19 @@ def put(client: Any, *payloads: bytes) -> dict[str, Any]:
     return answer
 
 
-def reading_kinesis(fake: FirehoseFake, name: str = "events") -> Any:
-    """A delivery stream ``name`` reading the fake's Kinesis stream ``s``."""
+def reading_kinesis(
+    fake: FirehoseFake, name: str = "events", source: str = "s", **destination: Any
+) -> Any:
+    """A delivery stream ``name`` reading the fake's Kinesis stream ``source``, delivering
+    as ``destination`` (CreateDeliveryStream's destination parameters) says."""
     return fake.firehose.create_delivery_stream(
         name,
         DeliveryStreamType="KinesisStreamAsSource",
         KinesisStreamSourceConfiguration={
-            "KinesisStreamARN": fake.kinesis["s"].arn,
+            "KinesisStreamARN": fake.kinesis[source].arn,
             "RoleARN": ROLE,
         },
+        **destination,
     )
 
 

@@ -12,7 +12,7 @@ from typing import Any
 
 import boto3
 import pytest
-from conftest import REGION, ROLE, S3, ask_control, describe, needs_botocore
+from conftest import REGION, ROLE, S3, ask_control, describe, needs_botocore, reading_kinesis
 
 from pytest_firehose import FirehoseFake, UsageError
 from pytest_firehose._doors.server import FirehoseServer
@@ -255,15 +255,7 @@ def test_a_kinesis_source_still_gets_the_kinesis_event(fake: FirehoseFake) -> No
     )
     fake.firehose.lambda_function("orders-transform", handler)
     fake.kinesis.create_stream("s")
-    stream = fake.firehose.create_delivery_stream(
-        "events",
-        DeliveryStreamType="KinesisStreamAsSource",
-        KinesisStreamSourceConfiguration={
-            "KinesisStreamARN": fake.kinesis["s"].arn,
-            "RoleARN": ROLE,
-        },
-        ExtendedS3DestinationConfiguration={**S3, **LAMBDA},
-    )
+    stream = reading_kinesis(fake, ExtendedS3DestinationConfiguration={**S3, **LAMBDA})
     boto3.client("kinesis", region_name=REGION).put_record(
         StreamName="s", Data=b"a\n", PartitionKey="k"
     )
@@ -354,15 +346,7 @@ def test_the_delivery_start_is_read_from_timestamp_when_given(fake: FirehoseFake
 def test_other_streams_refuse_put_from_msk_naming_how_they_are_fed(fake: FirehoseFake) -> None:
     direct = fake.firehose.create_delivery_stream("direct", ExtendedS3DestinationConfiguration=S3)
     fake.kinesis.create_stream("s")
-    sourced = fake.firehose.create_delivery_stream(
-        "sourced",
-        DeliveryStreamType="KinesisStreamAsSource",
-        KinesisStreamSourceConfiguration={
-            "KinesisStreamARN": fake.kinesis["s"].arn,
-            "RoleARN": ROLE,
-        },
-        ExtendedS3DestinationConfiguration=S3,
-    )
+    sourced = reading_kinesis(fake, "sourced", ExtendedS3DestinationConfiguration=S3)
 
     with pytest.raises(UsageError, match=r"'direct' is DirectPut, not MSKAsSource: .*put_record"):
         direct.put_from_msk(b"a")

@@ -15,7 +15,7 @@ from typing import Any
 
 import boto3
 import pytest
-from conftest import ROLE, S3, needs_botocore, put, refused
+from conftest import ROLE, S3, needs_botocore, put, reading_kinesis, refused
 
 from pytest_firehose import FirehoseFake, UnmodelledSettingWarning
 from pytest_firehose._doors.server import FirehoseServer
@@ -108,14 +108,8 @@ def test_the_metadata_column_of_a_record_read_from_kinesis_names_its_shard_and_s
     fake: FirehoseFake,
 ) -> None:
     fake.kinesis.create_stream("clicks", shard_count=1)
-    stream = fake.firehose.create_delivery_stream(
-        "events",
-        DeliveryStreamType="KinesisStreamAsSource",
-        KinesisStreamSourceConfiguration={
-            "KinesisStreamARN": fake.kinesis["clicks"].arn,
-            "RoleARN": ROLE,
-        },
-        SnowflakeDestinationConfiguration={**SNOWFLAKE, **WITH_METADATA},
+    stream = reading_kinesis(
+        fake, source="clicks", SnowflakeDestinationConfiguration={**SNOWFLAKE, **WITH_METADATA}
     )
     fake.firehose.clock.advance(seconds=5)
     kinesis = boto3.client("kinesis", region_name="us-east-1")
@@ -143,14 +137,8 @@ def test_a_record_read_from_kinesis_keeps_its_metadata_across_an_update_destinat
     fake: FirehoseFake,
 ) -> None:
     fake.kinesis.create_stream("clicks", shard_count=1)
-    stream = fake.firehose.create_delivery_stream(
-        "events",
-        DeliveryStreamType="KinesisStreamAsSource",
-        KinesisStreamSourceConfiguration={
-            "KinesisStreamARN": fake.kinesis["clicks"].arn,
-            "RoleARN": ROLE,
-        },
-        SnowflakeDestinationConfiguration={**SNOWFLAKE, **WITH_METADATA},
+    stream = reading_kinesis(
+        fake, source="clicks", SnowflakeDestinationConfiguration={**SNOWFLAKE, **WITH_METADATA}
     )
     fake.firehose.clock.advance(seconds=5)
     stream.destination_down()
