@@ -39,6 +39,7 @@ import pytest
 from botocore.exceptions import ClientError, ParamValidationError
 from botocore.model import ServiceModel
 from botocore.validate import validate_parameters
+from hypothesis import settings
 from moto import mock_aws
 
 from pytest_firehose import FirehoseFake
@@ -56,6 +57,11 @@ FROM_KINESIS = {
 }
 #: Every test's fake is seeded, so RecordIds and request ids are the same on every run.
 SEED = 20150804
+
+#: No property test has a deadline: how long an example takes is the machine's load, not
+#: the fake's behaviour.
+settings.register_profile("suite", deadline=None)
+settings.load_profile("suite")
 
 
 @pytest.fixture
