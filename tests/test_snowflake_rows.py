@@ -15,23 +15,14 @@ from typing import Any
 
 import boto3
 import pytest
-from conftest import ROLE, S3, needs_botocore, put, reading_kinesis, refused
+from conftest import needs_botocore, put, reading_kinesis, refused
+from test_other_destinations import SNOWFLAKE
 
 from pytest_firehose import FirehoseFake, UnmodelledSettingWarning
 from pytest_firehose._doors.server import FirehoseServer
 
 pytestmark = needs_botocore("firehose CreateDeliveryStream.SnowflakeDestinationConfiguration")
 
-SNOWFLAKE = {
-    "AccountUrl": "https://example.us-east-1.snowflakecomputing.com",
-    "PrivateKey": "PRIVATEKEY" * 26,
-    "User": "loader",
-    "Database": "RAW",
-    "Schema": "EVENTS",
-    "Table": "CLICKS",
-    "RoleARN": ROLE,
-    "S3Configuration": S3,
-}
 CONTENT = {"DataLoadingOption": "VARIANT_CONTENT_MAPPING", "ContentColumnName": "RECORD"}
 WITH_METADATA = {
     "DataLoadingOption": "VARIANT_CONTENT_AND_METADATA_MAPPING",
