@@ -496,6 +496,20 @@ def ask_control(server: Any, method: str, path: str, body: Any = None) -> tuple[
         connection.close()
 
 
+def server_client(server: Any, service: str = "firehose", **options: Any) -> Any:
+    """A boto3 client of ``service`` that talks to the local server ``server`` (its
+    ``url``) with placeholder keys, in ``REGION`` unless ``region_name=`` says otherwise;
+    ``options`` as boto3's ``client()`` takes them."""
+    options.setdefault("region_name", REGION)
+    return boto3.session.Session().client(
+        service,
+        endpoint_url=server.url,
+        aws_access_key_id="any",
+        aws_secret_access_key="any",
+        **options,
+    )
+
+
 def put_batch(*data: bytes, stream: str = "events") -> list[str]:
     """PutRecordBatch of ``data`` to delivery stream ``stream`` (us-east-1): the record ids."""
     client = boto3.client("firehose", region_name="us-east-1")

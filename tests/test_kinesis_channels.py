@@ -21,7 +21,7 @@ import pytest
 from botocore.config import Config
 from botocore.exceptions import ClientError
 from botocore.validate import validate_parameters
-from conftest import REGION, SEED, needs_botocore, refused
+from conftest import REGION, SEED, needs_botocore, refused, server_client
 from moto import mock_aws
 
 from pytest_firehose import FirehoseFake, UnmodelledSettingWarning
@@ -691,13 +691,7 @@ def test_channel_calls_past_five_a_second_are_refused_when_quotas_are_on(kinesis
 
 def test_the_control_api_shows_each_channel_of_a_stream():
     with FirehoseServer() as server:
-        client = boto3.client(
-            "kinesis",
-            endpoint_url=server.url,
-            region_name=REGION,
-            aws_access_key_id="any",
-            aws_secret_access_key="any",
-        )
+        client = server_client(server, "kinesis")
         client.create_stream(StreamName="s", StreamModeDetails={"StreamMode": "ON_DEMAND"})
         arn = create(client)["ChannelARN"]
         put(client, b'{"a": 1}', b"oops")
