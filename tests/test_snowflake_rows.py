@@ -95,21 +95,28 @@ def test_the_metadata_column_names_the_stream_and_ingestion_time_of_a_record_put
     ]
 
 
-def test_the_metadata_column_of_a_record_read_from_kinesis_names_its_shard_and_sequence(
-    fake: FirehoseFake,
-) -> None:
+@pytest.fixture
+def from_clicks(fake: FirehoseFake) -> Any:
+    """Delivery stream ``events``, loading the Snowflake table with metadata from the
+    one-shard Kinesis stream ``clicks``, 5 seconds after it was created."""
     fake.kinesis.create_stream("clicks", shard_count=1)
     stream = reading_kinesis(
         fake, source="clicks", SnowflakeDestinationConfiguration={**SNOWFLAKE, **WITH_METADATA}
     )
     fake.firehose.clock.advance(seconds=5)
+    return stream
+
+
+def test_the_metadata_column_of_a_record_read_from_kinesis_names_its_shard_and_sequence(
+    fake: FirehoseFake, from_clicks: Any
+) -> None:
     kinesis = boto3.client("kinesis", region_name="us-east-1")
     answer = kinesis.put_record(StreamName="clicks", Data=b'{"id": 7}', PartitionKey="user-7")
     fake.firehose.clock.advance(seconds=1)
     fake.firehose.flush()
 
     [read] = fake.kinesis["clicks"].records
-    assert stream.rows == [
+    assert from_clicks.rows == [
         {
             "RECORD": {"id": 7},
             "RECORD_METADATA": {
@@ -125,14 +132,9 @@ def test_the_metadata_column_of_a_record_read_from_kinesis_names_its_shard_and_s
 
 
 def test_a_record_read_from_kinesis_keeps_its_metadata_across_an_update_destination(
-    fake: FirehoseFake,
+    fake: FirehoseFake, from_clicks: Any
 ) -> None:
-    fake.kinesis.create_stream("clicks", shard_count=1)
-    stream = reading_kinesis(
-        fake, source="clicks", SnowflakeDestinationConfiguration={**SNOWFLAKE, **WITH_METADATA}
-    )
-    fake.firehose.clock.advance(seconds=5)
-    stream.destination_down()
+    from_clicks.destination_down()
     kinesis = boto3.client("kinesis", region_name="us-east-1")
     kinesis.put_record(StreamName="clicks", Data=b'{"id": 7}', PartitionKey="user-7")
     fake.firehose.clock.advance(seconds=1)
@@ -143,10 +145,10 @@ def test_a_record_read_from_kinesis_keeps_its_metadata_across_an_update_destinat
         DestinationId="destinationId-000000000001",
         SnowflakeDestinationUpdate={"Table": "CLICKS_V2"},
     )
-    stream.destination_up()
+    from_clicks.destination_up()
     fake.firehose.flush()
 
-    [row] = stream.rows
+    [row] = from_clicks.rows
     assert row["RECORD_METADATA"]["kinesisPartitionKey"] == "user-7"
 
 
