@@ -40,12 +40,16 @@ import pytest
 from botocore.exceptions import ClientError, ParamValidationError
 from botocore.model import ServiceModel
 from botocore.validate import validate_parameters
+from hypothesis import settings
+from moto import mock_aws
 
 from pytest_firehose import FirehoseFake
 
 REGION = "us-east-1"
 ROLE = "arn:aws:iam::123456789012:role/firehose"
-BUCKET = "arn:aws:s3:::landing"
+#: The bucket ``S3`` names, which ``landing_s3`` makes in moto's S3.
+LANDING = "landing"
+BUCKET = f"arn:aws:s3:::{LANDING}"
 S3 = {"RoleARN": ROLE, "BucketARN": BUCKET}
 KINESIS = {"KinesisStreamARN": "arn:aws:kinesis:us-east-1:123456789012:stream/k", "RoleARN": ROLE}
 FROM_KINESIS = {
@@ -54,6 +58,11 @@ FROM_KINESIS = {
 }
 #: Every test's fake is seeded, so RecordIds and request ids are the same on every run.
 SEED = 20150804
+
+#: No property test has a deadline: how long an example takes is the machine's load, not
+#: the fake's behaviour.
+settings.register_profile("suite", deadline=None)
+settings.load_profile("suite")
 
 
 def as_answered(moment: datetime) -> datetime:
@@ -118,6 +127,23 @@ class ShapeChecked:
         return checked
 
 
+def landing_bucket() -> Any:
+    """Make the empty bucket ``LANDING`` in the S3 moto mocks now (``mock_aws`` must be
+    active); a boto3 S3 client in ``REGION`` on it."""
+    s3 = boto3.client("s3", region_name=REGION)
+    s3.create_bucket(Bucket=LANDING)
+    return s3
+
+
+@pytest.fixture
+def landing_s3(fake: FirehoseFake) -> Iterator[Any]:
+    """moto's ``mock_aws`` active for the test, after ``fake`` started, with the empty
+    bucket ``LANDING`` (the one ``S3`` and ``BUCKET`` name) in it: a boto3 S3 client in
+    ``REGION``, to read what the fake delivered there."""
+    with mock_aws():
+        yield landing_bucket()
+
+
 @pytest.fixture
 def kinesis_client(fake: FirehoseFake) -> Any:
     """A boto3 Kinesis client in ``REGION``, created while ``fake`` is active."""
@@ -161,15 +187,19 @@ def put(client: Any, *payloads: bytes) -> dict[str, Any]:
     return answer
 
 
-def reading_kinesis(fake: FirehoseFake, name: str = "events") -> Any:
-    """A delivery stream ``name`` reading the fake's Kinesis stream ``s``."""
+def reading_kinesis(
+    fake: FirehoseFake, name: str = "events", source: str = "s", **destination: Any
+) -> Any:
+    """A delivery stream ``name`` reading the fake's Kinesis stream ``source``, delivering
+    as ``destination`` (CreateDeliveryStream's destination parameters) says."""
     return fake.firehose.create_delivery_stream(
         name,
         DeliveryStreamType="KinesisStreamAsSource",
         KinesisStreamSourceConfiguration={
-            "KinesisStreamARN": fake.kinesis["s"].arn,
+            "KinesisStreamARN": fake.kinesis[source].arn,
             "RoleARN": ROLE,
         },
+        **destination,
     )
 
 
@@ -473,6 +503,20 @@ def ask_control(server: Any, method: str, path: str, body: Any = None) -> tuple[
         connection.close()
 
 
+def server_client(server: Any, service: str = "firehose", **options: Any) -> Any:
+    """A boto3 client of ``service`` that talks to the local server ``server`` (its
+    ``url``) with placeholder keys, in ``REGION`` unless ``region_name=`` says otherwise;
+    ``options`` as boto3's ``client()`` takes them."""
+    options.setdefault("region_name", REGION)
+    return boto3.session.Session().client(
+        service,
+        endpoint_url=server.url,
+        aws_access_key_id="any",
+        aws_secret_access_key="any",
+        **options,
+    )
+
+
 def put_batch(*data: bytes, stream: str = "events") -> list[str]:
     """PutRecordBatch of ``data`` to delivery stream ``stream`` (us-east-1): the record ids."""
     client = boto3.client("firehose", region_name="us-east-1")
@@ -480,7 +524,7 @@ def put_batch(*data: bytes, stream: str = "events") -> list[str]:
     return [entry["RecordId"] for entry in answer["RequestResponses"]]
 
 
-def failed_lines(s3: Any, prefix: str, bucket: str = "landing") -> list[dict[str, Any]]:
+def failed_lines(s3: Any, prefix: str, bucket: str = LANDING) -> list[dict[str, Any]]:
     """The records a destination gave up on (one JSON line each) in every object of
     ``bucket``, each object under ``prefix``."""
     lines = []

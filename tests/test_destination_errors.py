@@ -12,7 +12,6 @@ from typing import Any
 import boto3
 import pytest
 from conftest import S3, failed_lines, put_batch
-from moto import mock_aws
 from test_other_destinations import (
     DOMAIN,
     ICEBERG,
@@ -39,24 +38,22 @@ def _bad(record: bytes) -> bool:
 
 def test_refused_documents_are_retried_then_written_to_the_bucket_and_the_rest_delivered(
     fake: FirehoseFake,
+    landing_s3: Any,
 ) -> None:
-    with mock_aws():
-        s3 = boto3.client("s3", region_name="us-east-1")
-        s3.create_bucket(Bucket="landing")
-        stream = fake.firehose.create_delivery_stream(
-            "events", AmazonopensearchserviceDestinationConfiguration=OPENSEARCH
-        )
-        stream.destination_refuses(_bad, error="429")
-        _, bad_id, _ = put_batch(b'{"n":1}', b'{"bad":2}', b'{"n":3}')
-        fake.firehose.flush()
+    stream = fake.firehose.create_delivery_stream(
+        "events", AmazonopensearchserviceDestinationConfiguration=OPENSEARCH
+    )
+    stream.destination_refuses(_bad, error="429")
+    _, bad_id, _ = put_batch(b'{"n":1}', b'{"bad":2}', b'{"n":3}')
+    fake.firehose.flush()
 
-        assert stream.delivered == [b'{"n":1}', b'{"n":3}']
-        assert stream.pending == [b'{"bad":2}']  # retried within RetryOptions
-        fake.firehose.clock.advance(seconds=119)
-        assert failed_lines(s3, "") == []
+    assert stream.delivered == [b'{"n":1}', b'{"n":3}']
+    assert stream.pending == [b'{"bad":2}']  # retried within RetryOptions
+    fake.firehose.clock.advance(seconds=119)
+    assert failed_lines(landing_s3, "") == []
 
-        fake.firehose.clock.advance(minutes=15)
-        [line] = failed_lines(s3, "AmazonOpenSearchService-failed/")
+    fake.firehose.clock.advance(minutes=15)
+    [line] = failed_lines(landing_s3, "AmazonOpenSearchService-failed/")
 
     assert stream.backed_up == [b'{"bad":2}']
     assert stream.pending == []
@@ -69,23 +66,21 @@ def test_refused_documents_are_retried_then_written_to_the_bucket_and_the_rest_d
 
 def test_each_refused_document_is_retried_or_written_at_once_by_its_own_status(
     fake: FirehoseFake,
+    landing_s3: Any,
 ) -> None:
-    with mock_aws():
-        s3 = boto3.client("s3", region_name="us-east-1")
-        s3.create_bucket(Bucket="landing")
-        stream = fake.firehose.create_delivery_stream(
-            "events", AmazonopensearchserviceDestinationConfiguration=OPENSEARCH
-        )
-        stream.destination_refuses(_bad, error="429")
-        put_batch(b'{"bad": "busy"}', b"not json", b'{"n": 1}')
-        fake.firehose.flush()
+    stream = fake.firehose.create_delivery_stream(
+        "events", AmazonopensearchserviceDestinationConfiguration=OPENSEARCH
+    )
+    stream.destination_refuses(_bad, error="429")
+    put_batch(b'{"bad": "busy"}', b"not json", b'{"n": 1}')
+    fake.firehose.flush()
 
-        [at_once] = failed_lines(s3, "AmazonOpenSearchService-failed/")
-        assert stream.pending == [b'{"bad": "busy"}']  # 429: tried again
-        assert stream.backed_up == [b"not json"]  # 400: the document itself is refused
+    [at_once] = failed_lines(landing_s3, "AmazonOpenSearchService-failed/")
+    assert stream.pending == [b'{"bad": "busy"}']  # 429: tried again
+    assert stream.backed_up == [b"not json"]  # 400: the document itself is refused
 
-        fake.firehose.clock.advance(minutes=15)
-        lines = failed_lines(s3, "AmazonOpenSearchService-failed/")
+    fake.firehose.clock.advance(minutes=15)
+    lines = failed_lines(landing_s3, "AmazonOpenSearchService-failed/")
 
     assert (at_once["errorCode"], at_once["attemptsMade"]) == ("400", 1)
     [retried] = [line for line in lines if line["errorCode"] == "429"]
@@ -117,17 +112,15 @@ def test_documents_refused_no_more_before_the_retries_run_out_are_delivered(
 @SNOWFLAKE_MODELLED
 def test_refused_snowflake_rows_go_to_the_bucket_at_once_without_retries(
     fake: FirehoseFake,
+    landing_s3: Any,
 ) -> None:
-    with mock_aws():
-        s3 = boto3.client("s3", region_name="us-east-1")
-        s3.create_bucket(Bucket="landing")
-        stream = fake.firehose.create_delivery_stream(
-            "events", SnowflakeDestinationConfiguration=SNOWFLAKE
-        )
-        stream.destination_refuses(_bad)
-        put_batch(b'{"bad": 1}', b'{"row": 2}')
-        fake.firehose.flush()
-        [line] = failed_lines(s3, "snowflake-failed/")
+    stream = fake.firehose.create_delivery_stream(
+        "events", SnowflakeDestinationConfiguration=SNOWFLAKE
+    )
+    stream.destination_refuses(_bad)
+    put_batch(b'{"bad": 1}', b'{"row": 2}')
+    fake.firehose.flush()
+    [line] = failed_lines(landing_s3, "snowflake-failed/")
 
     assert stream.backed_up == [b'{"bad": 1}']
     assert stream.delivered == [b'{"row": 2}']
@@ -138,30 +131,29 @@ def test_refused_snowflake_rows_go_to_the_bucket_at_once_without_retries(
 
 
 @SNOWFLAKE_MODELLED
-def test_a_snowflake_role_or_table_that_cannot_work_is_not_retried(fake: FirehoseFake) -> None:
-    with mock_aws():
-        s3 = boto3.client("s3", region_name="us-east-1")
-        s3.create_bucket(Bucket="landing")
-        stream = fake.firehose.create_delivery_stream(
-            "events",
-            SnowflakeDestinationConfiguration={
-                **SNOWFLAKE,
-                "RetryOptions": {"DurationInSeconds": 600},
-            },
-        )
-        stream.destination_down(error="Snowflake.DefaultRoleMissing")
-        put_batch(b'{"row": 1}')
-        fake.firehose.flush()
-        [role] = failed_lines(s3, "snowflake-failed/")
-        assert stream.pending == []  # written at once
+def test_a_snowflake_role_or_table_that_cannot_work_is_not_retried(
+    fake: FirehoseFake, landing_s3: Any
+) -> None:
+    stream = fake.firehose.create_delivery_stream(
+        "events",
+        SnowflakeDestinationConfiguration={
+            **SNOWFLAKE,
+            "RetryOptions": {"DurationInSeconds": 600},
+        },
+    )
+    stream.destination_down(error="Snowflake.DefaultRoleMissing")
+    put_batch(b'{"row": 1}')
+    fake.firehose.flush()
+    [role] = failed_lines(landing_s3, "snowflake-failed/")
+    assert stream.pending == []  # written at once
 
-        stream.destination_down()  # unreachable: retried for the retry duration
-        put_batch(b'{"row": 2}')
-        fake.firehose.flush()
-        assert stream.pending == [b'{"row": 2}']
-        stream.destination_down(error="Snowflake.InvalidTableType")
-        fake.firehose.clock.advance(seconds=5)  # the next retry fails for good
-        lines = failed_lines(s3, "snowflake-failed/")
+    stream.destination_down()  # unreachable: retried for the retry duration
+    put_batch(b'{"row": 2}')
+    fake.firehose.flush()
+    assert stream.pending == [b'{"row": 2}']
+    stream.destination_down(error="Snowflake.InvalidTableType")
+    fake.firehose.clock.advance(seconds=5)  # the next retry fails for good
+    lines = failed_lines(landing_s3, "snowflake-failed/")
 
     assert (role["errorCode"], role["attemptsMade"]) == ("Snowflake.DefaultRoleMissing", 1)
     assert role["errorMessage"].startswith("The Snowflake role is not configured")
@@ -281,21 +273,20 @@ def test_an_undocumented_code_is_a_usage_error_listing_the_documented_ones(
         stream.destination_down(error={})  # type: ignore[arg-type]
 
 
-def test_a_down_destination_names_the_error_it_was_given(fake: FirehoseFake) -> None:
-    with mock_aws():
-        s3 = boto3.client("s3", region_name="us-east-1")
-        s3.create_bucket(Bucket="landing")
-        stream = fake.firehose.create_delivery_stream(
-            "events",
-            SplunkDestinationConfiguration={**SPLUNK, "RetryOptions": {"DurationInSeconds": 0}},
-        )
-        stream.destination_down(error="Splunk.InvalidToken")
-        put_batch(b"a")
-        fake.firehose.flush()
-        stream.destination_down()  # without an error: the default again
-        put_batch(b"b")
-        fake.firehose.flush()
-        lines = failed_lines(s3, "splunk-failed/")
+def test_a_down_destination_names_the_error_it_was_given(
+    fake: FirehoseFake, landing_s3: Any
+) -> None:
+    stream = fake.firehose.create_delivery_stream(
+        "events",
+        SplunkDestinationConfiguration={**SPLUNK, "RetryOptions": {"DurationInSeconds": 0}},
+    )
+    stream.destination_down(error="Splunk.InvalidToken")
+    put_batch(b"a")
+    fake.firehose.flush()
+    stream.destination_down()  # without an error: the default again
+    put_batch(b"b")
+    fake.firehose.flush()
+    lines = failed_lines(landing_s3, "splunk-failed/")
 
     assert sorted((line["errorCode"], line["errorMessage"]) for line in lines) == [
         (

@@ -17,8 +17,7 @@ from zoneinfo import ZoneInfo
 import boto3
 import botocore.session
 import pytest
-from conftest import BUCKET, REGION, S3, describe, needs_botocore, put, python_output, refused
-from moto import mock_aws
+from conftest import REGION, S3, describe, needs_botocore, put, python_output, refused
 
 from pytest_firehose import FirehoseFake, UsageError
 from pytest_firehose._destinations import partitioning as partitioning_module
@@ -280,16 +279,13 @@ def test_query_and_transform_keys_together(fake: FirehoseFake, client: Any) -> N
     assert prefixes(stream) == ["c=a/r=eu/"]
 
 
-def test_objects_land_in_s3_under_their_partition(fake: FirehoseFake) -> None:
-    with mock_aws():
-        s3 = boto3.client("s3", region_name=REGION)
-        s3.create_bucket(Bucket=BUCKET.split(":")[-1])
-        stream = by_customer(fake)
-        put(boto3.client("firehose", region_name=REGION), b'{"customer": "a"}', b"not json")
-        stream.flush()
+def test_objects_land_in_s3_under_their_partition(fake: FirehoseFake, landing_s3: Any) -> None:
+    stream = by_customer(fake)
+    put(boto3.client("firehose", region_name=REGION), b'{"customer": "a"}', b"not json")
+    stream.flush()
 
-        listed = s3.list_objects_v2(Bucket="landing")["Contents"]
-        keys = sorted(item["Key"] for item in listed)
+    listed = landing_s3.list_objects_v2(Bucket="landing")["Contents"]
+    keys = sorted(item["Key"] for item in listed)
     assert [key.split("/")[0] for key in keys] == ["customer=a", "errors"]
     assert keys[1].startswith("errors/partitioning-failed/events-1-")
 

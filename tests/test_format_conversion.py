@@ -15,7 +15,7 @@ import boto3
 import pytest
 from botocore.config import Config
 from botocore.exceptions import ClientError
-from conftest import BUCKET, REGION, ROLE
+from conftest import BUCKET, LANDING, REGION, ROLE
 
 from pytest_firehose import FirehoseFake, UnmodelledSettingWarning, UsageError
 
@@ -197,30 +197,25 @@ def test_orc_with_its_own_compression(fake, client):
 
 
 def in_motos_glue(columns: list[dict[str, str]]) -> None:
-    """Table web.clicks of ``columns`` in moto's Glue, and the destination's bucket in its
-    S3 (inside ``mock_aws``)."""
+    """Table web.clicks of ``columns`` in moto's Glue (inside ``mock_aws``)."""
     glue = boto3.client("glue", region_name=REGION)
     glue.create_database(DatabaseInput={"Name": "web"})
     glue.create_table(
         DatabaseName="web", TableInput={"Name": "clicks", "StorageDescriptor": {"Columns": columns}}
     )
-    boto3.client("s3", region_name=REGION).create_bucket(Bucket=BUCKET.rpartition(":")[2])
 
 
-def test_the_table_can_come_from_motos_glue_and_the_file_lands_in_motos_bucket(fake):
-    moto = pytest.importorskip("moto")
-    with moto.mock_aws():
-        in_motos_glue([{"Name": "id", "Type": "bigint"}, {"Name": "page", "Type": "string"}])
-        s3 = boto3.client("s3", region_name=REGION)
-        client = boto3.client("firehose", region_name=REGION)
-        client.create_delivery_stream(
-            DeliveryStreamName="clicks", ExtendedS3DestinationConfiguration=destination()
-        )
-        put(client, {"id": 9, "page": "/z"})
-        fake.firehose["clicks"].flush()
+def test_the_table_can_come_from_motos_glue_and_the_file_lands_in_motos_bucket(fake, landing_s3):
+    in_motos_glue([{"Name": "id", "Type": "bigint"}, {"Name": "page", "Type": "string"}])
+    client = boto3.client("firehose", region_name=REGION)
+    client.create_delivery_stream(
+        DeliveryStreamName="clicks", ExtendedS3DestinationConfiguration=destination()
+    )
+    put(client, {"id": 9, "page": "/z"})
+    fake.firehose["clicks"].flush()
 
-        (listed,) = s3.list_objects_v2(Bucket=BUCKET.rpartition(":")[2])["Contents"]
-        body = s3.get_object(Bucket=BUCKET.rpartition(":")[2], Key=listed["Key"])["Body"].read()
+    (listed,) = landing_s3.list_objects_v2(Bucket=LANDING)["Contents"]
+    body = landing_s3.get_object(Bucket=LANDING, Key=listed["Key"])["Body"].read()
     assert pq.read_table(io.BytesIO(body)).to_pylist() == [{"id": 9, "page": "/z"}]
 
 
@@ -459,12 +454,12 @@ def test_a_lone_surrogate_is_written_as_a_question_mark_and_the_batch_is_deliver
     ],
     ids=["decimal-letters", "decimal-no-scale", "varchar-open", "char-letters", "deep", "case"],
 )
-def test_a_glue_table_the_fake_cannot_read_fails_the_batch_as_an_invalid_schema(fake, columns):
-    moto = pytest.importorskip("moto")
-    with moto.mock_aws():
-        in_motos_glue(columns)
-        client = boto3.client("firehose", region_name=REGION)
-        stream = delivered(fake, client, {"id": 1})
+def test_a_glue_table_the_fake_cannot_read_fails_the_batch_as_an_invalid_schema(
+    fake, columns, landing_s3
+):
+    in_motos_glue(columns)
+    client = boto3.client("firehose", region_name=REGION)
+    stream = delivered(fake, client, {"id": 1})
 
     assert stream.conversion_failed == [b'{"id": 1}']
     assert stream.pending == []

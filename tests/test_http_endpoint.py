@@ -20,11 +20,10 @@ from ipaddress import ip_address
 from pathlib import Path
 from typing import Any
 
-import boto3
 import pytest
 import requests
 import responses
-from conftest import S3, put
+from conftest import LANDING, S3, landing_bucket, put
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
@@ -280,27 +279,23 @@ def test_requests_missing_is_a_usage_error(fake, monkeypatch):
     [("UNCOMPRESSED", None, bytes), ("GZIP", "gzip", gzip.decompress)],
 )
 def test_the_backup_lands_in_the_s3_backup_bucket(
-    fake, client, endpoint, compression, encoding, decoded
+    fake, client, endpoint, compression, encoding, decoded, landing_s3
 ):
     endpoint.add(responses.POST, URL, status=500)
-    bucket = S3["BucketARN"].rsplit(":", 1)[1]
-    with mock_aws():
-        s3 = boto3.client("s3", region_name="us-east-1")
-        s3.create_bucket(Bucket=bucket)
-        backup_to = {**S3, "ErrorOutputPrefix": "failed/", "CompressionFormat": compression}
-        create(client, S3Configuration=backup_to)
-        put(client, b"a")
-        fake.firehose.clock.advance(minutes=10)
+    backup_to = {**S3, "ErrorOutputPrefix": "failed/", "CompressionFormat": compression}
+    create(client, S3Configuration=backup_to)
+    put(client, b"a")
+    fake.firehose.clock.advance(minutes=10)
 
-        (backup,) = backups(fake)
-        (listed,) = s3.list_objects_v2(Bucket=bucket)["Contents"]
-        assert listed["Key"] == backup.key
-        assert listed["Key"].startswith("failed/http-endpoint-failed/")
-        stored = s3.get_object(Bucket=bucket, Key=backup.key)
-        assert stored["ContentType"] == "application/octet-stream"
-        assert stored.get("ContentEncoding") == encoding
-        lines = decoded(stored["Body"].read()).decode().splitlines()
-        assert [base64.b64decode(json.loads(line)["rawData"]) for line in lines] == [b"a"]
+    (backup,) = backups(fake)
+    (listed,) = landing_s3.list_objects_v2(Bucket=LANDING)["Contents"]
+    assert listed["Key"] == backup.key
+    assert listed["Key"].startswith("failed/http-endpoint-failed/")
+    stored = landing_s3.get_object(Bucket=LANDING, Key=backup.key)
+    assert stored["ContentType"] == "application/octet-stream"
+    assert stored.get("ContentEncoding") == encoding
+    lines = decoded(stored["Body"].read()).decode().splitlines()
+    assert [base64.b64decode(json.loads(line)["rawData"]) for line in lines] == [b"a"]
 
 
 # ------------------------------------------------------------------ the response format
@@ -825,8 +820,6 @@ def test_a_backup_s3_refuses_keeps_the_batch_pending_and_retried_until_s3_takes_
 ):
     endpoint = without_bucket
     endpoint.add(responses.POST, URL, status=500)
-    bucket = S3["BucketARN"].rsplit(":", 1)[1]
-    s3 = boto3.client("s3", region_name="us-east-1")
     create(client)
     put(client, b"a")
     stream = fake.firehose["events"]
@@ -836,15 +829,15 @@ def test_a_backup_s3_refuses_keeps_the_batch_pending_and_retried_until_s3_takes_
     tried = len(endpoint.calls)
     assert tried > 8  # the endpoint is still tried after the retry duration
 
-    s3.create_bucket(Bucket=bucket)
+    s3 = landing_bucket()
     fake.firehose.clock.advance(minutes=2)  # the next retry, at most 2 minutes on
 
     assert stream.backed_up == [b"a"]
     assert stream.pending == []
     (backup,) = backups(fake)
-    (listed,) = s3.list_objects_v2(Bucket=bucket)["Contents"]
+    (listed,) = s3.list_objects_v2(Bucket=LANDING)["Contents"]
     assert listed["Key"] == backup.key
-    [line] = s3.get_object(Bucket=bucket, Key=backup.key)["Body"].read().splitlines()
+    [line] = s3.get_object(Bucket=LANDING, Key=backup.key)["Body"].read().splitlines()
     assert json.loads(line)["attemptsMade"] == len(endpoint.calls) > tried
 
 

@@ -6,7 +6,6 @@ destination's ``CatalogARN`` names."""
 from __future__ import annotations
 
 import warnings
-from collections.abc import Iterator
 from typing import Any
 
 import boto3
@@ -254,15 +253,12 @@ def test_a_database_source_creates_the_tables_its_changes_go_to(fake: FirehoseFa
 
 
 @pytest.fixture
-def motos_glue(fake: FirehoseFake) -> Iterator[Any]:
-    """A Glue client of moto's, inside ``mock_aws``, with database ``shop`` and the bucket
-    failed records go to."""
-    moto = pytest.importorskip("moto")
-    with moto.mock_aws():
-        boto3.client("s3", region_name="us-east-1").create_bucket(Bucket="landing")
-        glue = boto3.client("glue", region_name="us-east-1")
-        glue.create_database(DatabaseInput={"Name": "shop"})
-        yield glue
+def motos_glue(landing_s3: Any) -> Any:
+    """A Glue client of moto's, inside ``mock_aws``, with database ``shop``; failed records
+    go to the bucket ``landing_s3`` made."""
+    glue = boto3.client("glue", region_name="us-east-1")
+    glue.create_database(DatabaseInput={"Name": "shop"})
+    return glue
 
 
 def motos_table(glue: Any, columns: dict[str, str], **table: Any) -> None:

@@ -15,7 +15,6 @@ from typing import Any
 import boto3
 import pytest
 from conftest import ROLE, S3, needs_botocore, put
-from moto import mock_aws
 
 from pytest_firehose import FirehoseFake, FirehoseServer
 from pytest_firehose._destinations.base import DeliveryFailed
@@ -312,23 +311,22 @@ def test_two_tables_and_no_routing_send_every_record_to_the_error_output(
 
 def test_failed_records_are_written_to_the_bucket_under_their_tables_error_prefix(
     fake: FirehoseFake,
+    landing_s3: Any,
 ) -> None:
     orders = {**ORDERS, "S3ErrorOutputPrefix": "orders-errors/"}
-    with mock_aws():
-        s3 = boto3.client("s3", region_name="us-east-1")
-        s3.create_bucket(Bucket="landing")
-        client = boto3.client("firehose", region_name="us-east-1")
-        stream = delivered(
-            fake,
-            client,
-            jq_routed(orders, USERS),
-            b"not json",
-            *rows({"t": "orders", "op": "delete"}, {"t": "orders", "id": 1}),
-        )
-        listed = s3.list_objects_v2(Bucket="landing")["Contents"]
-        bodies = {
-            o["Key"]: s3.get_object(Bucket="landing", Key=o["Key"])["Body"].read() for o in listed
-        }
+    client = boto3.client("firehose", region_name="us-east-1")
+    stream = delivered(
+        fake,
+        client,
+        jq_routed(orders, USERS),
+        b"not json",
+        *rows({"t": "orders", "op": "delete"}, {"t": "orders", "id": 1}),
+    )
+    listed = landing_s3.list_objects_v2(Bucket="landing")["Contents"]
+    bodies = {
+        o["Key"]: landing_s3.get_object(Bucket="landing", Key=o["Key"])["Body"].read()
+        for o in listed
+    }
 
     by_folder = {key.split("/")[0]: key for key in bodies}
     assert sorted(by_folder) == ["iceberg-failed", "orders-errors"]
@@ -340,39 +338,45 @@ def test_failed_records_are_written_to_the_bucket_under_their_tables_error_prefi
     assert stream.tables == {"shop.orders": [{"t": "orders", "id": 1}]}
 
 
+@pytest.fixture
+def denied(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The prefixes under which the bucket refuses objects (S3.AccessDenied), as a policy
+    denying them would: ``orders-errors/`` at first; clear the list to let them through."""
+    prefixes = ["orders-errors/"]
+    put_object = S3Destination.deliver
+
+    def deliver(self: S3Destination, target: Any, obj: Any) -> None:
+        if obj.key.startswith(tuple(prefixes)):
+            raise DeliveryFailed("S3.AccessDenied: Access Denied")
+        put_object(self, target, obj)
+
+    monkeypatch.setattr(S3Destination, "deliver", deliver)
+    return prefixes
+
+
 def test_a_failed_records_object_the_bucket_refuses_is_written_again_alone(
-    fake: FirehoseFake, monkeypatch: pytest.MonkeyPatch
+    fake: FirehoseFake, landing_s3: Any, denied: list[str]
 ) -> None:
     """Failed records under two error outputs make two objects; when the bucket takes the
     first and refuses the second (here: a policy denying the table's prefix), the first is
     written once and its records leave the pending ones, and only the second is written
     again at the retry."""
-    denied = ["orders-errors/"]
-    put_object = S3Destination.deliver
-
-    def deliver(self: S3Destination, target: Any, obj: Any) -> None:
-        if obj.key.startswith(tuple(denied)):
-            raise DeliveryFailed("S3.AccessDenied: Access Denied")
-        put_object(self, target, obj)
-
-    monkeypatch.setattr(S3Destination, "deliver", deliver)
     orders = {**ORDERS, "S3ErrorOutputPrefix": "orders-errors/"}
-    with mock_aws():
-        s3 = boto3.client("s3", region_name="us-east-1")
-        s3.create_bucket(Bucket="landing")
-        s3.put_bucket_versioning(Bucket="landing", VersioningConfiguration={"Status": "Enabled"})
-        client = boto3.client("firehose", region_name="us-east-1")
-        stream = delivered(
-            fake,
-            client,
-            jq_routed(orders, USERS),
-            b"not json",
-            *rows({"t": "orders", "op": "delete"}, {"t": "orders", "id": 1}),
-        )
-        backed_up, pending = list(stream.backed_up), list(stream.pending)
-        denied.clear()
-        fake.firehose.clock.advance(seconds=1)  # the first retry
-        versions = s3.list_object_versions(Bucket="landing")["Versions"]
+    landing_s3.put_bucket_versioning(
+        Bucket="landing", VersioningConfiguration={"Status": "Enabled"}
+    )
+    client = boto3.client("firehose", region_name="us-east-1")
+    stream = delivered(
+        fake,
+        client,
+        jq_routed(orders, USERS),
+        b"not json",
+        *rows({"t": "orders", "op": "delete"}, {"t": "orders", "id": 1}),
+    )
+    backed_up, pending = list(stream.backed_up), list(stream.pending)
+    denied.clear()
+    fake.firehose.clock.advance(seconds=1)  # the first retry
+    versions = landing_s3.list_object_versions(Bucket="landing")["Versions"]
 
     assert backed_up == [b"not json"]
     assert pending == rows({"t": "orders", "op": "delete"})
@@ -427,42 +431,30 @@ def test_tables_whose_names_hold_dots_keep_apart(fake: FirehoseFake, client: Any
 
 
 def test_a_tables_records_keep_its_error_prefix_whatever_error_they_end_with(
-    fake: FirehoseFake, monkeypatch: pytest.MonkeyPatch
+    fake: FirehoseFake, landing_s3: Any, denied: list[str]
 ) -> None:
     """A record refused for its table (written at once, under the table's prefix) whose
     object the bucket does not take waits; retried while the destination is down, it ends
     with the last attempt's error, still under its table's prefix, as do the records of
     that table given up on while the destination is down."""
-    denied = ["orders-errors/"]
-    put_object = S3Destination.deliver
-
-    def deliver(self: S3Destination, target: Any, obj: Any) -> None:
-        if obj.key.startswith(tuple(denied)):
-            raise DeliveryFailed("S3.AccessDenied: Access Denied")
-        put_object(self, target, obj)
-
-    monkeypatch.setattr(S3Destination, "deliver", deliver)
     orders = {**ORDERS, "S3ErrorOutputPrefix": "orders-errors/"}
     config = jq_routed(orders, USERS, RetryOptions={"DurationInSeconds": 60})
-    with mock_aws():
-        s3 = boto3.client("s3", region_name="us-east-1")
-        s3.create_bucket(Bucket="landing")
-        client = boto3.client("firehose", region_name="us-east-1")
-        stream = delivered(fake, client, config, *rows({"t": "orders", "op": "delete"}))
-        assert stream.pending == rows({"t": "orders", "op": "delete"})
+    client = boto3.client("firehose", region_name="us-east-1")
+    stream = delivered(fake, client, config, *rows({"t": "orders", "op": "delete"}))
+    assert stream.pending == rows({"t": "orders", "op": "delete"})
 
-        stream.destination_down()
-        denied.clear()
-        put(client, *rows({"t": "orders", "id": 2}, {"t": "users", "id": 3}))
-        fake.firehose.flush()
-        fake.firehose.clock.advance(minutes=5)
-        lines = sorted(
-            (key.split("/")[0], line["errorCode"], base64.b64decode(line["rawData"]))
-            for key in (o["Key"] for o in s3.list_objects_v2(Bucket="landing")["Contents"])
-            for line in map(
-                json.loads, s3.get_object(Bucket="landing", Key=key)["Body"].iter_lines()
-            )
+    stream.destination_down()
+    denied.clear()
+    put(client, *rows({"t": "orders", "id": 2}, {"t": "users", "id": 3}))
+    fake.firehose.flush()
+    fake.firehose.clock.advance(minutes=5)
+    lines = sorted(
+        (key.split("/")[0], line["errorCode"], base64.b64decode(line["rawData"]))
+        for key in (o["Key"] for o in landing_s3.list_objects_v2(Bucket="landing")["Contents"])
+        for line in map(
+            json.loads, landing_s3.get_object(Bucket="landing", Key=key)["Body"].iter_lines()
         )
+    )
 
     assert stream.pending == []
     assert lines == [

@@ -21,7 +21,7 @@ import pytest
 from botocore.config import Config
 from botocore.exceptions import ClientError
 from botocore.validate import validate_parameters
-from conftest import REGION, SEED, needs_botocore, refused
+from conftest import REGION, SEED, needs_botocore, refused, server_client
 from moto import mock_aws
 
 from pytest_firehose import FirehoseFake, UnmodelledSettingWarning
@@ -540,22 +540,26 @@ def test_an_update_of_the_freshness_applies_to_what_is_buffered(kinesis, fake):
 
 
 @pytest.fixture
-def moto_fake() -> Iterator[FirehoseFake]:
-    with mock_aws(), FirehoseFake(region=REGION, seed=SEED) as started:
-        yield started
+def moto_s3(fake: FirehoseFake) -> Iterator[Any]:
+    """moto's ``mock_aws`` active for the test, with no bucket yet: a boto3 S3 client."""
+    with mock_aws():
+        yield boto3.client("s3", region_name=REGION)
 
 
-def test_objects_land_in_the_bucket_with_the_storage_class(moto_fake):
-    s3 = boto3.client("s3", region_name=REGION)
-    s3.create_bucket(Bucket="channel-bucket")
-    client = boto3.client("kinesis", region_name=REGION)
-    client.create_stream(StreamName="s", StreamModeDetails={"StreamMode": "ON_DEMAND"})
-    create(client, S3DestinationConfiguration=s3_destination(StorageClass="GLACIER_IR"))
-    put(client, b'{"a": 1}')
-    moto_fake.kinesis.clock.advance(seconds=300)
-    (obj,) = moto_fake.kinesis["s"].channels[0].objects
+@pytest.fixture
+def channel_bucket(moto_s3: Any) -> Any:
+    """``moto_s3`` holding the channel destination's bucket, ``channel-bucket``."""
+    moto_s3.create_bucket(Bucket="channel-bucket")
+    return moto_s3
 
-    stored = s3.get_object(Bucket="channel-bucket", Key=obj.key)
+
+def test_objects_land_in_the_bucket_with_the_storage_class(fake, kinesis, channel_bucket):
+    create(kinesis, S3DestinationConfiguration=s3_destination(StorageClass="GLACIER_IR"))
+    put(kinesis, b'{"a": 1}')
+    fake.kinesis.clock.advance(seconds=300)
+    (obj,) = fake.kinesis["s"].channels[0].objects
+
+    stored = channel_bucket.get_object(Bucket="channel-bucket", Key=obj.key)
     assert stored["Body"].read() == b'{"a": 1}\n'
     assert stored["StorageClass"] == "GLACIER_IR"
 
@@ -628,51 +632,40 @@ def test_gsr_json_records_are_read_after_their_schema_registry_header(kinesis, f
     assert json.loads(dead.body)["errorCode"] == "InvalidGsrRecord"
 
 
-def test_objects_are_encrypted_with_the_channel_key(moto_fake):
-    s3 = boto3.client("s3", region_name=REGION)
-    s3.create_bucket(Bucket="channel-bucket")
-    client = boto3.client("kinesis", region_name=REGION)
-    client.create_stream(StreamName="s", StreamModeDetails={"StreamMode": "ON_DEMAND"})
+def test_objects_are_encrypted_with_the_channel_key(fake, kinesis, channel_bucket):
     key = "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"
-    create(client, EncryptionConfiguration={"EncryptionType": "KMS", "KeyId": key})
-    put(client, b'{"a": 1}')
-    moto_fake.kinesis.clock.advance(seconds=300)
-    (obj,) = moto_fake.kinesis["s"].channels[0].objects
+    create(kinesis, EncryptionConfiguration={"EncryptionType": "KMS", "KeyId": key})
+    put(kinesis, b'{"a": 1}')
+    fake.kinesis.clock.advance(seconds=300)
+    (obj,) = fake.kinesis["s"].channels[0].objects
 
-    head = s3.head_object(Bucket="channel-bucket", Key=obj.key)
+    head = channel_bucket.head_object(Bucket="channel-bucket", Key=obj.key)
     assert (head["ServerSideEncryption"], head["SSEKMSKeyId"]) == ("aws:kms", key)
 
 
-def test_a_deleted_channel_writes_nothing_more(moto_fake):
-    s3 = boto3.client("s3", region_name=REGION)
-    s3.create_bucket(Bucket="channel-bucket")
-    client = boto3.client("kinesis", region_name=REGION)
-    client.create_stream(StreamName="s", StreamModeDetails={"StreamMode": "ON_DEMAND"})
-    arn = create(client)["ChannelARN"]
-    put(client, b'{"a": 1}')
-    client.delete_channel(ChannelARN=arn)
-    moto_fake.kinesis.clock.advance(seconds=300)
+def test_a_deleted_channel_writes_nothing_more(fake, kinesis, channel_bucket):
+    arn = create(kinesis)["ChannelARN"]
+    put(kinesis, b'{"a": 1}')
+    kinesis.delete_channel(ChannelARN=arn)
+    fake.kinesis.clock.advance(seconds=300)
 
-    assert moto_fake.kinesis["s"].channels == []
-    assert client.list_channels()["ChannelSummaries"] == []
-    assert s3.list_objects_v2(Bucket="channel-bucket")["KeyCount"] == 0
+    assert fake.kinesis["s"].channels == []
+    assert kinesis.list_channels()["ChannelSummaries"] == []
+    assert channel_bucket.list_objects_v2(Bucket="channel-bucket")["KeyCount"] == 0
 
 
-def test_an_object_the_bucket_refuses_is_written_again_a_minute_later(moto_fake):
-    s3 = boto3.client("s3", region_name=REGION)
-    client = boto3.client("kinesis", region_name=REGION)
-    client.create_stream(StreamName="s", StreamModeDetails={"StreamMode": "ON_DEMAND"})
-    create(client)
-    put(client, b'{"a": 1}')
-    moto_fake.kinesis.clock.advance(seconds=300)  # no bucket yet: NoSuchBucket
-    s3.create_bucket(Bucket="channel-bucket")
-    moto_fake.kinesis.clock.advance(seconds=59)
-    before = s3.list_objects_v2(Bucket="channel-bucket")["KeyCount"]
-    moto_fake.kinesis.clock.advance(seconds=1)
-    (obj,) = moto_fake.kinesis["s"].channels[0].objects
+def test_an_object_the_bucket_refuses_is_written_again_a_minute_later(fake, kinesis, moto_s3):
+    create(kinesis)
+    put(kinesis, b'{"a": 1}')
+    fake.kinesis.clock.advance(seconds=300)  # no bucket yet: NoSuchBucket
+    moto_s3.create_bucket(Bucket="channel-bucket")
+    fake.kinesis.clock.advance(seconds=59)
+    before = moto_s3.list_objects_v2(Bucket="channel-bucket")["KeyCount"]
+    fake.kinesis.clock.advance(seconds=1)
+    (obj,) = fake.kinesis["s"].channels[0].objects
 
     assert before == 0
-    assert s3.get_object(Bucket="channel-bucket", Key=obj.key)["Body"].read() == b'{"a": 1}\n'
+    assert moto_s3.get_object(Bucket="channel-bucket", Key=obj.key)["Body"].read() == b'{"a": 1}\n'
 
 
 def test_channel_calls_past_five_a_second_are_refused_when_quotas_are_on(kinesis, fake):
@@ -698,13 +691,7 @@ def test_channel_calls_past_five_a_second_are_refused_when_quotas_are_on(kinesis
 
 def test_the_control_api_shows_each_channel_of_a_stream():
     with FirehoseServer() as server:
-        client = boto3.client(
-            "kinesis",
-            endpoint_url=server.url,
-            region_name=REGION,
-            aws_access_key_id="any",
-            aws_secret_access_key="any",
-        )
+        client = server_client(server, "kinesis")
         client.create_stream(StreamName="s", StreamModeDetails={"StreamMode": "ON_DEMAND"})
         arn = create(client)["ChannelARN"]
         put(client, b'{"a": 1}', b"oops")

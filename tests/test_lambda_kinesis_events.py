@@ -13,6 +13,7 @@ import boto3
 import pytest
 from aws_lambda_powertools.utilities.parser import parse
 from aws_lambda_powertools.utilities.parser.models import KinesisDataStreamModel
+from lambda_support import put
 
 from pytest_firehose import FirehoseFake
 from pytest_firehose._errors import UsageError
@@ -29,15 +30,9 @@ for _module in (powertools_parser, powertools_models):
         getattr(_module, _name)
 
 
-def _put(fake: FirehoseFake, *payloads: bytes, key: str = "k") -> None:
-    client = boto3.client("kinesis", region_name="us-east-1")
-    for payload in payloads:
-        client.put_record(StreamName="s", Data=payload, PartitionKey=key)
-
-
 def test_the_event_has_every_field_lambda_sends(fake: FirehoseFake) -> None:
     stream = fake.kinesis.create_stream("s")
-    _put(fake, b"hello")
+    put(b"hello")
     record = stream.records[0]
 
     event = stream.lambda_event(role="arn:aws:iam::123456789012:role/reader")
@@ -67,7 +62,7 @@ def test_the_event_has_every_field_lambda_sends(fake: FirehoseFake) -> None:
 
 def test_the_event_parses_with_powertools_model(fake: FirehoseFake) -> None:
     stream = fake.kinesis.create_stream("s")
-    _put(fake, b'{"order": 1}', b'{"order": 2}')
+    put(b'{"order": 1}', b'{"order": 2}')
 
     parsed = parse(event=stream.lambda_event(), model=KinesisDataStreamModel)
 
@@ -81,7 +76,7 @@ def test_records_of_an_encrypted_stream_say_so(fake: FirehoseFake) -> None:
     stream = fake.kinesis.create_stream("s")
     client = boto3.client("kinesis", region_name="us-east-1")
     client.start_stream_encryption(StreamName="s", EncryptionType="KMS", KeyId="alias/aws/kinesis")
-    _put(fake, b"secret")
+    put(b"secret")
 
     (entry,) = stream.lambda_event()["Records"]
 

@@ -7,10 +7,10 @@ from __future__ import annotations
 
 from typing import Any
 
-import boto3
 import botocore.session
 import pytest
 from botocore.validate import validate_parameters
+from lambda_support import accept_all, put
 
 from pytest_firehose import FirehoseFake, UsageError
 
@@ -53,16 +53,6 @@ def _members() -> set[str]:
     return set(model.operation_model("CreateEventSourceMapping").output_shape.members)
 
 
-def _ok(event: dict[str, Any], context: Any) -> None:
-    return None
-
-
-def _put(payload: bytes) -> None:
-    boto3.client("kinesis", region_name=REGION).put_record(
-        StreamName="s", Data=payload, PartitionKey="k"
-    )
-
-
 def _but(answer: dict[str, Any], **changed: Any) -> dict[str, Any]:
     return {**answer, **changed}
 
@@ -70,7 +60,7 @@ def _but(answer: dict[str, Any], **changed: Any) -> dict[str, Any]:
 def test_the_creation_answers_creating_with_the_described_members(fake: FirehoseFake) -> None:
     stream = fake.kinesis.create_stream("s")
 
-    trigger = stream.lambda_trigger(_ok, FunctionName="orders", BatchSize=10)
+    trigger = stream.lambda_trigger(accept_all, FunctionName="orders", BatchSize=10)
 
     created = _fits("CreateEventSourceMapping", trigger.creation)
     assert set(created) == RECORDED_CREATE & _members()
@@ -83,19 +73,19 @@ def test_the_creation_answers_creating_with_the_described_members(fake: Firehose
 def test_a_mapping_made_disabled_answers_disabled(fake: FirehoseFake) -> None:
     stream = fake.kinesis.create_stream("s")
 
-    trigger = stream.lambda_trigger(_ok, Enabled=False)
+    trigger = stream.lambda_trigger(accept_all, Enabled=False)
 
     assert _fits("CreateEventSourceMapping", trigger.creation)["State"] == "Disabled"
 
 
 def test_the_creation_answer_stays_what_was_answered(fake: FirehoseFake) -> None:
     stream = fake.kinesis.create_stream("s")
-    trigger = stream.lambda_trigger(_ok)
+    trigger = stream.lambda_trigger(accept_all)
     made_at = fake.kinesis.clock.now()
 
     trigger.creation["FunctionResponseTypes"].append("ReportBatchItemFailures")
     fake.kinesis.clock.advance(minutes=1)
-    _put(b"a")
+    put(b"a")
     trigger.drain()
     trigger.update(BatchSize=5)
     trigger.delete()
@@ -124,7 +114,7 @@ def test_an_update_answers_the_passing_state_of_its_change(
     settled: str,
 ) -> None:
     stream = fake.kinesis.create_stream("s")
-    trigger = stream.lambda_trigger(_ok, **made)
+    trigger = stream.lambda_trigger(accept_all, **made)
 
     answer = _fits("UpdateEventSourceMapping", trigger.update(**change))
 
@@ -135,8 +125,8 @@ def test_an_update_answers_the_passing_state_of_its_change(
 
 def test_an_update_answers_the_mapping_as_updated(fake: FirehoseFake) -> None:
     stream = fake.kinesis.create_stream("s")
-    trigger = stream.lambda_trigger(_ok)
-    _put(b"a")
+    trigger = stream.lambda_trigger(accept_all)
+    put(b"a")
     trigger.drain()
     fake.kinesis.clock.advance(minutes=5)
 
@@ -154,8 +144,8 @@ def test_an_update_answers_the_mapping_as_updated(fake: FirehoseFake) -> None:
 
 def test_a_deletion_answers_deleting(fake: FirehoseFake) -> None:
     stream = fake.kinesis.create_stream("s")
-    trigger = stream.lambda_trigger(_ok, MaximumRetryAttempts=1)
-    _put(b"a")
+    trigger = stream.lambda_trigger(accept_all, MaximumRetryAttempts=1)
+    put(b"a")
     trigger.drain()
     described = trigger.describe()
     fake.kinesis.clock.advance(minutes=5)

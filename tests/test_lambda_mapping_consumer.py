@@ -12,6 +12,7 @@ import boto3
 import pytest
 from botocore.exceptions import ClientError, EventStreamError
 from conftest import REGION, SEED
+from lambda_support import batches, put
 
 from pytest_firehose import FirehoseFake
 from pytest_firehose._errors import UsageError
@@ -23,19 +24,10 @@ def _kinesis() -> Any:
     return boto3.client("kinesis", region_name=REGION)
 
 
-def _put(*payloads: bytes, key: str = "k") -> None:
-    for payload in payloads:
-        _kinesis().put_record(StreamName="s", Data=payload, PartitionKey=key)
-
-
 def _register(stream: Any, name: str = "lambda") -> str:
     answer = _kinesis().register_stream_consumer(StreamARN=stream.arn, ConsumerName=name)
     arn: str = answer["Consumer"]["ConsumerARN"]
     return arn
-
-
-def _seen(trigger: Any) -> list[list[bytes]]:
-    return [invocation.records for invocation in trigger.invocations]
 
 
 def _subscribe(consumer: str) -> Any:
@@ -51,11 +43,11 @@ def test_a_consumer_as_the_source_hands_every_record_to_the_handler(fake: Fireho
     trigger = stream.lambda_trigger(
         lambda event, context: None, EventSourceArn=consumer, BatchSize=2
     )
-    _put(b"a", b"b", b"c")
+    put(b"a", b"b", b"c")
 
     trigger.drain()
 
-    assert _seen(trigger) == [[b"a", b"b"], [b"c"]]
+    assert batches(trigger) == [[b"a", b"b"], [b"c"]]
     sources = {r["eventSourceARN"] for i in trigger.invocations for r in i.event["Records"]}
     assert sources == {stream.arn}
 
@@ -70,24 +62,24 @@ def test_the_invocation_record_names_the_stream_not_the_consumer(fake: FirehoseF
     trigger = stream.lambda_trigger(
         failing, EventSourceArn=consumer, MaximumRetryAttempts=1, BisectBatchOnFunctionError=True
     )
-    _put(b"a", b"b")
+    put(b"a", b"b")
 
     trigger.drain()
 
-    assert _seen(trigger) == [[b"a", b"b"], [b"a"], [b"a"], [b"b"], [b"b"]]
+    assert batches(trigger) == [[b"a", b"b"], [b"a"], [b"a"], [b"b"], [b"b"]]
     assert [f["KinesisBatchInfo"]["streamArn"] for f in trigger.failures] == [stream.arn] * 2
 
 
 def test_a_parent_shard_is_read_to_its_end_before_its_children(fake: FirehoseFake) -> None:
     stream = fake.kinesis.create_stream("s")
     trigger = stream.lambda_trigger(lambda event, context: None, EventSourceArn=_register(stream))
-    _put(b"parent")
+    put(b"parent")
     stream.split_shard(SHARD, 2**127)
-    _put(b"child")
+    put(b"child")
 
     trigger.drain()
 
-    assert _seen(trigger) == [[b"parent"], [b"child"]]
+    assert batches(trigger) == [[b"parent"], [b"child"]]
 
 
 def test_a_consumer_arn_that_names_no_consumer_is_refused(fake: FirehoseFake) -> None:
@@ -134,7 +126,7 @@ def test_the_mapping_holds_the_consumers_subscription_to_each_shard(fake: Fireho
     stream = fake.kinesis.create_stream("s")
     consumer = _register(stream)
     trigger = stream.lambda_trigger(lambda event, context: None, EventSourceArn=consumer)
-    _put(b"a")
+    put(b"a")
     trigger.drain()
 
     with pytest.raises(ClientError) as refused:
@@ -160,7 +152,7 @@ def test_a_subscription_that_took_the_shard_over_is_taken_back_five_seconds_on(
     fake.kinesis.clock.advance(seconds=5)
     theirs = _subscribe(consumer)
     subscribed_at = fake.kinesis.clock.now()
-    _put(b"a")
+    put(b"a")
 
     trigger.drain()
 
@@ -174,22 +166,22 @@ def test_a_consumer_deregistered_while_the_mapping_reads_stops_it(fake: Firehose
     stream = fake.kinesis.create_stream("s")
     consumer = _register(stream)
     trigger = stream.lambda_trigger(lambda event, context: None, EventSourceArn=consumer)
-    _put(b"a")
+    put(b"a")
     trigger.drain()
     _kinesis().deregister_stream_consumer(ConsumerARN=consumer)
-    _put(b"b")
+    put(b"b")
 
     with pytest.raises(UsageError, match="was deregistered or whose stream was deleted"):
         trigger.drain()
 
-    assert _seen(trigger) == [[b"a"]]
+    assert batches(trigger) == [[b"a"]]
 
 
 def test_a_stream_deleted_with_its_consumers_stops_the_mapping(fake: FirehoseFake) -> None:
     stream = fake.kinesis.create_stream("s")
     consumer = _register(stream)
     trigger = stream.lambda_trigger(lambda event, context: None, EventSourceArn=consumer)
-    _put(b"a")
+    put(b"a")
     _kinesis().delete_stream(StreamName="s", EnforceConsumerDeletion=True)
 
     with pytest.raises(UsageError, match=consumer):
@@ -202,7 +194,7 @@ def test_the_mappings_reads_use_none_of_the_shards_read_quota(fake: FirehoseFake
     stream = fake.kinesis.create_stream("s")
     trigger = stream.lambda_trigger(lambda event, context: None, EventSourceArn=_register(stream))
     fake.kinesis.enforce_read_quotas()
-    _put(b"a")
+    put(b"a")
     client = _kinesis()
     iterator = client.get_shard_iterator(
         StreamName="s", ShardId=SHARD, ShardIteratorType="TRIM_HORIZON"
@@ -233,10 +225,10 @@ def test_the_mapping_renews_its_subscription_when_it_ends(fake: FirehoseFake) ->
     trigger = stream.lambda_trigger(lambda event, context: None, EventSourceArn=consumer)
     trigger.drain()
     fake.kinesis.clock.advance(minutes=5)
-    _put(b"a")
+    put(b"a")
 
     trigger.drain()
 
-    assert _seen(trigger) == [[b"a"]]
+    assert batches(trigger) == [[b"a"]]
     with pytest.raises(ClientError, match="Another active subscription exists"):
         _subscribe(consumer)

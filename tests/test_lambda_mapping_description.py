@@ -11,6 +11,7 @@ import boto3
 import botocore.session
 from botocore.validate import validate_parameters
 from conftest import needs_botocore
+from lambda_support import accept_all, put
 
 from pytest_firehose import FirehoseFake
 
@@ -30,21 +31,11 @@ def _fits(description: dict[str, Any]) -> dict[str, Any]:
     return description
 
 
-def _put(*payloads: bytes) -> None:
-    client = boto3.client("kinesis", region_name=REGION)
-    for payload in payloads:
-        client.put_record(StreamName="s", Data=payload, PartitionKey="k")
-
-
-def _ok(event: dict[str, Any], context: Any) -> None:
-    return None
-
-
 def test_a_new_mapping_is_described_with_lambdas_recorded_defaults(fake: FirehoseFake) -> None:
     stream = fake.kinesis.create_stream("s")
     made_at = fake.kinesis.clock.now()
 
-    trigger = stream.lambda_trigger(_ok, FunctionName="orders")
+    trigger = stream.lambda_trigger(accept_all, FunctionName="orders")
 
     recorded = {
         "BatchSize": 100,
@@ -86,17 +77,17 @@ def test_the_last_processing_result_follows_the_last_invocation(fake: FirehoseFa
     trigger.drain()
     assert trigger.describe()["LastProcessingResult"] == "No records processed"
 
-    _put(b"a")
+    put(b"a")
     trigger.drain()
     assert trigger.describe()["LastProcessingResult"] == "OK"
 
     failing["now"] = True
-    _put(b"b")
+    put(b"b")
     trigger.drain()
     assert _fits(trigger.describe())["LastProcessingResult"] == "PROBLEM: Function call failed"
 
     failing["now"] = False
-    _put(b"c")
+    put(b"c")
     trigger.drain()
     assert trigger.describe()["LastProcessingResult"] == "OK"
 
@@ -113,7 +104,7 @@ def test_a_batch_whose_items_the_function_reports_failed_was_processed(
     trigger = stream.lambda_trigger(
         handler, MaximumRetryAttempts=0, FunctionResponseTypes=["ReportBatchItemFailures"]
     )
-    _put(b"a")
+    put(b"a")
     trigger.drain()
 
     assert trigger.describe()["LastProcessingResult"] == "OK"
@@ -126,7 +117,7 @@ def test_the_parameters_given_are_described(fake: FirehoseFake) -> None:
     pattern = '{"data": {"kind": ["order"]}}'
 
     trigger = stream.lambda_trigger(
-        _ok,
+        accept_all,
         FunctionName="orders:live",
         BatchSize=10,
         MaximumBatchingWindowInSeconds=5,
@@ -164,7 +155,7 @@ def test_the_parameters_given_are_described(fake: FirehoseFake) -> None:
 def test_an_update_shows_in_the_description(fake: FirehoseFake) -> None:
     stream = fake.kinesis.create_stream("s")
     trigger = stream.lambda_trigger(
-        _ok,
+        accept_all,
         DestinationConfig={"OnFailure": {"Destination": f"arn:aws:sqs:{REGION}:{ACCOUNT}:dlq"}},
         FilterCriteria={"Filters": [{"Pattern": '{"data": {"kind": ["order"]}}'}]},
     )
@@ -190,7 +181,7 @@ def test_a_mapping_reading_through_a_consumer_names_the_consumer(fake: FirehoseF
     consumer = kinesis.register_stream_consumer(StreamARN=stream.arn, ConsumerName="lambda")
     arn = consumer["Consumer"]["ConsumerARN"]
 
-    trigger = stream.lambda_trigger(_ok, EventSourceArn=arn)
+    trigger = stream.lambda_trigger(accept_all, EventSourceArn=arn)
 
     assert _fits(trigger.describe())["EventSourceArn"] == arn
 
@@ -198,7 +189,7 @@ def test_a_mapping_reading_through_a_consumer_names_the_consumer(fake: FirehoseF
 def test_the_description_is_a_copy(fake: FirehoseFake) -> None:
     stream = fake.kinesis.create_stream("s")
     pattern = '{"data": {"kind": ["order"]}}'
-    trigger = stream.lambda_trigger(_ok, FilterCriteria={"Filters": [{"Pattern": pattern}]})
+    trigger = stream.lambda_trigger(accept_all, FilterCriteria={"Filters": [{"Pattern": pattern}]})
 
     trigger.describe()["FilterCriteria"]["Filters"].clear()
     trigger.describe()["FunctionResponseTypes"].append("ReportBatchItemFailures")
@@ -212,8 +203,8 @@ def test_a_kms_key_is_described_when_given(fake: FirehoseFake) -> None:
     stream = fake.kinesis.create_stream("s")
     key = f"arn:aws:kms:{REGION}:{ACCOUNT}:key/1234abcd-12ab-34cd-56ef-1234567890ab"
 
-    plain = stream.lambda_trigger(_ok, FunctionName="plain")
-    keyed = stream.lambda_trigger(_ok, FunctionName="keyed", KMSKeyArn=key)
+    plain = stream.lambda_trigger(accept_all, FunctionName="plain")
+    keyed = stream.lambda_trigger(accept_all, FunctionName="keyed", KMSKeyArn=key)
 
     assert "KMSKeyArn" not in plain.describe()
     assert _fits(keyed.describe())["KMSKeyArn"] == key
@@ -223,9 +214,9 @@ def test_a_kms_key_is_described_when_given(fake: FirehoseFake) -> None:
 def test_metrics_are_described_when_given(fake: FirehoseFake) -> None:
     stream = fake.kinesis.create_stream("s")
 
-    plain = stream.lambda_trigger(_ok, FunctionName="plain")
+    plain = stream.lambda_trigger(accept_all, FunctionName="plain")
     counted = stream.lambda_trigger(
-        _ok, FunctionName="counted", MetricsConfig={"Metrics": ["EventCount"]}
+        accept_all, FunctionName="counted", MetricsConfig={"Metrics": ["EventCount"]}
     )
 
     assert "MetricsConfig" not in plain.describe()

@@ -7,8 +7,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
-import boto3
 import pytest
+from lambda_support import batches, put
 
 from pytest_firehose import FirehoseFake
 from pytest_firehose._errors import UsageError
@@ -132,18 +132,8 @@ def test_a_malformed_pattern_is_refused(text: str) -> None:
 # ---------------------------------------------------------------------- on a mapping
 
 
-def _put(*payloads: bytes, key: str = "k") -> None:
-    client = boto3.client("kinesis", region_name="us-east-1")
-    for payload in payloads:
-        client.put_record(StreamName="s", Data=payload, PartitionKey=key)
-
-
 def _criteria(*patterns: dict[str, Any]) -> dict[str, Any]:
     return {"Filters": [{"Pattern": json.dumps(pattern)} for pattern in patterns]}
-
-
-def _seen(trigger: Any) -> list[list[bytes]]:
-    return [invocation.records for invocation in trigger.invocations]
 
 
 def test_only_matching_records_reach_the_handler(fake: FirehoseFake) -> None:
@@ -153,11 +143,11 @@ def test_only_matching_records_reach_the_handler(fake: FirehoseFake) -> None:
         FilterCriteria=_criteria({"data": {"order": {"type": ["buy"]}}}),
     )
     buy, sell = b'{"order": {"type": "buy"}}', b'{"order": {"type": "sell"}}'
-    _put(sell, buy, sell, buy, sell)
+    put(sell, buy, sell, buy, sell)
 
     trigger.drain()
 
-    assert _seen(trigger) == [[buy, buy]]
+    assert batches(trigger) == [[buy, buy]]
     assert trigger.filtered == [sell, sell, sell]
 
 
@@ -167,11 +157,11 @@ def test_a_record_passes_when_any_filter_matches(fake: FirehoseFake) -> None:
         lambda event, context: None,
         FilterCriteria=_criteria({"data": {"n": [1]}}, {"data": {"n": [{"numeric": [">", 5]}]}}),
     )
-    _put(b'{"n": 1}', b'{"n": 3}', b'{"n": 9}')
+    put(b'{"n": 1}', b'{"n": 3}', b'{"n": 9}')
 
     trigger.drain()
 
-    assert _seen(trigger) == [[b'{"n": 1}', b'{"n": 9}']]
+    assert batches(trigger) == [[b'{"n": 1}', b'{"n": 9}']]
 
 
 @pytest.mark.parametrize(
@@ -190,11 +180,11 @@ def test_a_pattern_on_the_records_metadata_matches_nothing(
     # DOC: "Kinesis event source mappings only support filtering on the data key."
     stream = fake.kinesis.create_stream("s")
     trigger = stream.lambda_trigger(lambda event, context: None, FilterCriteria=_criteria(pattern))
-    _put(b'{"n": 1}', b"plain text", key="p")
+    put(b'{"n": 1}', b"plain text", key="p")
 
     trigger.drain()
 
-    assert _seen(trigger) == []
+    assert batches(trigger) == []
     assert trigger.filtered == [b'{"n": 1}', b"plain text"]
 
 
@@ -204,12 +194,12 @@ def test_data_that_is_not_json_fails_a_data_filter(fake: FirehoseFake) -> None:
         lambda event, context: None,
         FilterCriteria=_criteria({"data": {"n": [{"exists": False}]}}),
     )
-    _put(b"plain text")  # not JSON: the data filter drops it
-    _put(b'{"m": 1}')  # JSON without n: the data filter takes it
+    put(b"plain text")  # not JSON: the data filter drops it
+    put(b'{"m": 1}')  # JSON without n: the data filter takes it
 
     trigger.drain()
 
-    assert _seen(trigger) == [[b'{"m": 1}']]
+    assert batches(trigger) == [[b'{"m": 1}']]
     assert trigger.filtered == [b"plain text"]
 
 
@@ -219,11 +209,11 @@ def test_data_with_nan_or_infinity_is_not_json(fake: FirehoseFake) -> None:
         lambda event, context: None,
         FilterCriteria=_criteria({"data": {"n": [{"exists": True}]}}),
     )
-    _put(b'{"n": NaN}', b'{"n": Infinity}', b'{"n": 1}')
+    put(b'{"n": NaN}', b'{"n": Infinity}', b'{"n": 1}')
 
     trigger.drain()
 
-    assert _seen(trigger) == [[b'{"n": 1}']]
+    assert batches(trigger) == [[b'{"n": 1}']]
     assert trigger.filtered == [b'{"n": NaN}', b'{"n": Infinity}']
 
 
@@ -236,12 +226,12 @@ def test_data_nested_deeper_than_json_is_read_is_not_json(fake: FirehoseFake) ->
         FilterCriteria=_criteria({"data": {"n": [{"exists": False}]}}),
     )
     deep = b"[" * 100_000 + b"]" * 100_000
-    _put(deep)  # no JSON the filters read: the data filter drops it
-    _put(b'{"m": 1}')
+    put(deep)  # no JSON the filters read: the data filter drops it
+    put(b'{"m": 1}')
 
     trigger.drain()
 
-    assert _seen(trigger) == [[b'{"m": 1}']]
+    assert batches(trigger) == [[b'{"m": 1}']]
     assert trigger.filtered == [deep]
 
 
@@ -253,11 +243,11 @@ def test_batch_size_counts_the_records_that_pass(fake: FirehoseFake) -> None:
         FilterCriteria=_criteria({"data": {"keep": [True]}}),
     )
     keep, drop = b'{"keep": true}', b'{"keep": false}'
-    _put(keep, drop, drop, keep, drop, keep)
+    put(keep, drop, drop, keep, drop, keep)
 
     trigger.drain()
 
-    assert _seen(trigger) == [[keep, keep], [keep]]
+    assert batches(trigger) == [[keep, keep], [keep]]
 
 
 def test_filtered_records_count_as_processed_when_nothing_passes(fake: FirehoseFake) -> None:
@@ -265,13 +255,13 @@ def test_filtered_records_count_as_processed_when_nothing_passes(fake: FirehoseF
     trigger = stream.lambda_trigger(
         lambda event, context: None, FilterCriteria=_criteria({"data": {"keep": [True]}})
     )
-    _put(b'{"keep": false}', b'{"keep": false}')
+    put(b'{"keep": false}', b'{"keep": false}')
 
     trigger.drain()
-    _put(b'{"keep": true}')
+    put(b'{"keep": true}')
     trigger.drain()
 
-    assert _seen(trigger) == [[b'{"keep": true}']]
+    assert batches(trigger) == [[b'{"keep": true}']]
     assert trigger.filtered == [b'{"keep": false}', b'{"keep": false}']
 
 
@@ -285,11 +275,11 @@ def test_a_batch_waiting_for_its_window_lists_each_filtered_record_once(
         FilterCriteria=_criteria({"data": {"keep": [True]}}),
     )
     keep, drop = b'{"keep": true}', b'{"keep": false}'
-    _put(drop, keep, drop)
+    put(drop, keep, drop)
 
     trigger.drain()  # the batch is read when the window opens and again when it closes
 
-    assert _seen(trigger) == [[keep]]
+    assert batches(trigger) == [[keep]]
     assert trigger.filtered == [drop, drop]
 
 
@@ -303,11 +293,11 @@ def test_a_retried_batch_keeps_its_filtered_records_out(fake: FirehoseFake) -> N
             raise RuntimeError("first call fails")
 
     trigger = stream.lambda_trigger(flaky, FilterCriteria=_criteria({"data": {"n": [1, 3]}}))
-    _put(b'{"n": 1}', b'{"n": 2}', b'{"n": 3}')
+    put(b'{"n": 1}', b'{"n": 2}', b'{"n": 3}')
 
     trigger.drain()
 
-    assert _seen(trigger) == [[b'{"n": 1}', b'{"n": 3}']] * 2
+    assert batches(trigger) == [[b'{"n": 1}', b'{"n": 3}']] * 2
 
 
 @pytest.mark.parametrize(
@@ -338,11 +328,11 @@ def test_filter_criteria_lambda_refuses_are_refused(
 def test_empty_filter_criteria_filter_nothing(fake: FirehoseFake, criteria: dict[str, Any]) -> None:
     stream = fake.kinesis.create_stream("s")
     trigger = stream.lambda_trigger(lambda event, context: None, FilterCriteria=criteria)
-    _put(b"a")
+    put(b"a")
 
     trigger.drain()
 
-    assert _seen(trigger) == [[b"a"]]
+    assert batches(trigger) == [[b"a"]]
     # Lambda answers a mapping made with no filter without FilterCriteria (LocalStack's
     # AWS-validated snapshot, 2025).
     assert "FilterCriteria" not in trigger.creation
@@ -353,10 +343,10 @@ def test_a_parent_ending_in_filtered_records_lets_its_children_go(fake: Firehose
     trigger = stream.lambda_trigger(
         lambda event, context: None, FilterCriteria=_criteria({"data": {"keep": [True]}})
     )
-    _put(b'{"keep": true}', b'{"keep": false}')
+    put(b'{"keep": true}', b'{"keep": false}')
     stream.split_shard("shardId-000000000000", 2**127)
-    _put(b'{"keep": true, "child": 1}')
+    put(b'{"keep": true, "child": 1}')
 
     trigger.drain()
 
-    assert _seen(trigger) == [[b'{"keep": true}'], [b'{"keep": true, "child": 1}']]
+    assert batches(trigger) == [[b'{"keep": true}'], [b'{"keep": true, "child": 1}']]

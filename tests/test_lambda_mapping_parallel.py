@@ -8,7 +8,7 @@ import base64
 import hashlib
 from typing import Any
 
-import boto3
+from lambda_support import put_keyed
 
 from pytest_firehose import FirehoseFake
 
@@ -16,12 +16,6 @@ from pytest_firehose import FirehoseFake
 def _lane(key: str, factor: int) -> int:
     """The lane the fake gives a key (docs/fidelity.md: MD5 of the key, modulo the factor)."""
     return int(hashlib.md5(key.encode()).hexdigest(), 16) % factor
-
-
-def _put(*pairs: tuple[str, bytes]) -> None:
-    client = boto3.client("kinesis", region_name="us-east-1")
-    for key, payload in pairs:
-        client.put_record(StreamName="s", Data=payload, PartitionKey=key)
 
 
 def _poisoned(event: dict[str, Any], context: Any) -> None:
@@ -41,7 +35,7 @@ assert _lane("a", 2) == _lane("b", 2)
 def test_a_failing_key_holds_up_its_own_lane_only(fake: FirehoseFake) -> None:
     stream = fake.kinesis.create_stream("s")
     trigger = stream.lambda_trigger(_poisoned, ParallelizationFactor=2, MaximumRetryAttempts=2)
-    _put(("a", b"poison"), ("e", b"e1"), ("b", b"b1"), ("e", b"e2"))
+    put_keyed(("a", b"poison"), ("e", b"e1"), ("b", b"b1"), ("e", b"e2"))
 
     trigger.drain()
 
@@ -56,7 +50,7 @@ def test_a_failing_key_holds_up_its_own_lane_only(fake: FirehoseFake) -> None:
 def test_without_parallelization_a_failure_holds_up_the_shard(fake: FirehoseFake) -> None:
     stream = fake.kinesis.create_stream("s")
     trigger = stream.lambda_trigger(_poisoned, MaximumRetryAttempts=2)
-    _put(("a", b"poison"), ("e", b"e1"))
+    put_keyed(("a", b"poison"), ("e", b"e1"))
 
     trigger.drain()
 
@@ -69,7 +63,7 @@ def test_each_keys_records_arrive_in_order_across_lanes(fake: FirehoseFake) -> N
         lambda event, context: None, ParallelizationFactor=3, BatchSize=2
     )
     pairs = [(key, f"{key}{number}".encode()) for number in range(4) for key in "adef"]
-    _put(*pairs)
+    put_keyed(*pairs)
 
     trigger.drain()
 
@@ -88,9 +82,9 @@ def test_parallel_lanes_read_a_parent_to_its_end_before_its_children(
 ) -> None:
     stream = fake.kinesis.create_stream("s")
     trigger = stream.lambda_trigger(lambda event, context: None, ParallelizationFactor=2)
-    _put(("a", b"parent-a"), ("e", b"parent-e"))
+    put_keyed(("a", b"parent-a"), ("e", b"parent-e"))
     stream.split_shard("shardId-000000000000", 2**127)
-    _put(("a", b"child-a"), ("e", b"child-e"))
+    put_keyed(("a", b"child-a"), ("e", b"child-e"))
 
     trigger.drain()
 

@@ -10,7 +10,7 @@ import hashlib
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
-import boto3
+from lambda_support import put_keyed
 
 from pytest_firehose import FirehoseFake
 
@@ -22,12 +22,6 @@ def _lane(key: str, factor: int) -> int:
 
 # "a" and "e" fall in different lanes of two.
 assert _lane("a", 2) != _lane("e", 2)
-
-
-def _put(*pairs: tuple[str, bytes]) -> None:
-    client = boto3.client("kinesis", region_name="us-east-1")
-    for key, payload in pairs:
-        client.put_record(StreamName="s", Data=payload, PartitionKey=key)
 
 
 def _payloads(event: dict[str, Any]) -> list[bytes]:
@@ -66,11 +60,11 @@ def _counting(event: dict[str, Any], context: Any) -> dict[str, Any]:
 def test_a_raised_factor_spreads_the_next_batches_over_lanes(fake: FirehoseFake) -> None:
     stream = fake.kinesis.create_stream("s")
     trigger = stream.lambda_trigger(lambda event, context: None)
-    _put(("a", b"a1"), ("e", b"e1"))
+    put_keyed(("a", b"a1"), ("e", b"e1"))
     trigger.drain()
 
     trigger.update(ParallelizationFactor=2)
-    _put(("a", b"a2"), ("e", b"e2"), ("a", b"a3"))
+    put_keyed(("a", b"a2"), ("e", b"e2"), ("a", b"a3"))
     trigger.drain()
 
     assert trigger.settings.parallelization == 2
@@ -95,9 +89,9 @@ def test_lanes_that_ran_apart_hand_over_each_record_once_and_in_order(
             raise ValueError("cannot process")
 
     trigger = stream.lambda_trigger(handler, ParallelizationFactor=2, MaximumRetryAttempts=2)
-    _put(("a", b"poison"), ("e", b"e1"), ("a", b"a2"), ("e", b"e2"))
+    put_keyed(("a", b"poison"), ("e", b"e1"), ("a", b"a2"), ("e", b"e2"))
     trigger.drain()
-    _put(("e", b"e3"), ("a", b"a3"))
+    put_keyed(("e", b"e3"), ("a", b"a3"))
     trigger.drain()
 
     retried = [i.records for i in trigger.invocations if b"poison" in i.records]
@@ -126,7 +120,7 @@ def test_keys_stay_in_order_across_changes_before_the_lanes_caught_up(
 
     trigger = stream.lambda_trigger(handler, ParallelizationFactor=2, BatchSize=2)
     pairs = [(key, f"{key}{number}".encode()) for number in range(5) for key in "adef"]
-    _put(*pairs)
+    put_keyed(*pairs)
 
     trigger.drain()
 
@@ -150,7 +144,7 @@ def test_a_filtered_record_is_listed_once_across_a_change(fake: FirehoseFake) ->
         BatchSize=1,
         FilterCriteria={"Filters": [{"Pattern": '{"data": {"keep": [true]}}'}]},
     )
-    _put(("a", b'{"keep": true}'), ("a", b'{"keep": false}'), ("e", b'{"keep": false}'))
+    put_keyed(("a", b'{"keep": true}'), ("a", b'{"keep": false}'), ("e", b'{"keep": false}'))
 
     trigger.drain()
 
@@ -169,9 +163,9 @@ def test_lanes_finishing_under_the_old_factor_open_no_windows(fake: FirehoseFake
         return _counting(event, context) if "window" in event else None
 
     trigger = stream.lambda_trigger(handler, BatchSize=1, ParallelizationFactor=2)
-    _put(("a", b"a"), ("e", b"e"), ("a", b"a2"))
+    put_keyed(("a", b"a"), ("e", b"e"), ("a", b"a2"))
     trigger.drain()
-    _put(("a", b"a3"))
+    put_keyed(("a", b"a3"))
     trigger.drain()
 
     events = [invocation.event for invocation in trigger.invocations]
@@ -197,7 +191,7 @@ def test_a_new_window_length_closes_the_open_window_with_its_final_invocation(
         return _counting(event, context)
 
     trigger = stream.lambda_trigger(handler, BatchSize=1, TumblingWindowInSeconds=60)
-    _put(("k", b"a"), ("k", b"b"))
+    put_keyed(("k", b"a"), ("k", b"b"))
 
     trigger.drain()
 
@@ -233,9 +227,9 @@ def test_windows_turned_off_mid_retry_finish_the_batch_in_its_window(
         return None  # no windows: no state to answer with
 
     trigger = stream.lambda_trigger(handler, TumblingWindowInSeconds=60)
-    _put(("k", b"a"))
+    put_keyed(("k", b"a"))
     trigger.drain()
-    _put(("k", b"b"))
+    put_keyed(("k", b"b"))
     trigger.drain()
 
     events = [invocation.event for invocation in trigger.invocations]
@@ -259,11 +253,11 @@ def test_windows_turned_on_apply_from_the_next_batch(fake: FirehoseFake) -> None
         return _counting(event, context) if "window" in event else None
 
     trigger = stream.lambda_trigger(handler)
-    _put(("k", b"a"))
+    put_keyed(("k", b"a"))
     trigger.drain()
 
     trigger.update(TumblingWindowInSeconds=30)
-    _put(("k", b"b"))
+    put_keyed(("k", b"b"))
     trigger.drain()
 
     events = [invocation.event for invocation in trigger.invocations]
@@ -286,7 +280,7 @@ def test_a_final_invocation_being_retried_is_not_marked_as_ended_early(
         return _counting(event, context)
 
     trigger = stream.lambda_trigger(handler, TumblingWindowInSeconds=60)
-    _put(("k", b"a"))
+    put_keyed(("k", b"a"))
 
     trigger.drain()
 

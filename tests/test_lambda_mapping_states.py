@@ -9,8 +9,8 @@ from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
 
-import boto3
 import pytest
+from lambda_support import accept_all, batches, put
 
 from pytest_firehose import FirehoseFake
 from pytest_firehose._errors import UsageError
@@ -32,37 +32,23 @@ def _stream(slow: FirehoseFake) -> Any:
     return stream
 
 
-def _put(*payloads: bytes) -> None:
-    client = boto3.client("kinesis", region_name=REGION)
-    for payload in payloads:
-        client.put_record(StreamName="s", Data=payload, PartitionKey="k")
-
-
-def _ok(event: dict[str, Any], context: Any) -> None:
-    return None
-
-
-def _seen(trigger: Any) -> list[list[bytes]]:
-    return [invocation.records for invocation in trigger.invocations]
-
-
 def test_a_mapping_polls_once_it_is_created(slow: FirehoseFake) -> None:
     stream = _stream(slow)
     made = slow.kinesis.clock.now()
-    trigger = stream.lambda_trigger(_ok)
-    _put(b"a")
+    trigger = stream.lambda_trigger(accept_all)
+    put(b"a")
 
     assert trigger.state == trigger.describe()["State"] == "Creating"
     trigger.drain()
 
-    assert _seen(trigger) == [[b"a"]]
+    assert batches(trigger) == [[b"a"]]
     assert trigger.invocations[0].at == made + timedelta(seconds=30)
     assert trigger.state == "Enabled"
 
 
 def test_a_creating_mapping_with_nothing_to_read_leaves_the_clock(slow: FirehoseFake) -> None:
     stream = _stream(slow)
-    trigger = stream.lambda_trigger(_ok)
+    trigger = stream.lambda_trigger(accept_all)
     before = slow.kinesis.clock.now()
 
     trigger.drain()
@@ -73,7 +59,7 @@ def test_a_creating_mapping_with_nothing_to_read_leaves_the_clock(slow: Firehose
 
 def test_a_change_while_one_is_under_way_is_refused(slow: FirehoseFake) -> None:
     stream = _stream(slow)
-    trigger = stream.lambda_trigger(_ok)
+    trigger = stream.lambda_trigger(accept_all)
 
     with pytest.raises(UsageError) as refused:
         trigger.update(BatchSize=10)
@@ -91,16 +77,16 @@ def test_a_change_while_one_is_under_way_is_refused(slow: FirehoseFake) -> None:
 
 def test_a_disabling_mapping_polls_until_it_is_disabled(slow: FirehoseFake) -> None:
     stream = _stream(slow)
-    trigger = stream.lambda_trigger(_ok, MaximumBatchingWindowInSeconds=20)
+    trigger = stream.lambda_trigger(accept_all, MaximumBatchingWindowInSeconds=20)
     slow.kinesis.clock.advance(seconds=30)
-    _put(b"a")
+    put(b"a")
 
     assert trigger.update(Enabled=False)["State"] == "Disabling"
     slow.kinesis.clock.advance(seconds=5)
-    _put(b"b")
+    put(b"b")
     trigger.drain()  # the batch of b falls due after the mapping is Disabled
 
-    assert _seen(trigger) == []
+    assert batches(trigger) == []
     assert trigger.state == "Disabling"
     slow.kinesis.clock.advance(seconds=5)
     assert trigger.state == "Disabled"
@@ -108,33 +94,33 @@ def test_a_disabling_mapping_polls_until_it_is_disabled(slow: FirehoseFake) -> N
 
 def test_records_read_while_disabling_are_invoked(slow: FirehoseFake) -> None:
     stream = _stream(slow)
-    trigger = stream.lambda_trigger(_ok)
+    trigger = stream.lambda_trigger(accept_all)
     slow.kinesis.clock.advance(seconds=30)
 
     trigger.update(Enabled=False)
-    _put(b"a")
+    put(b"a")
     trigger.drain()
 
-    assert _seen(trigger) == [[b"a"]]
+    assert batches(trigger) == [[b"a"]]
 
 
 def test_an_enabling_mapping_polls_once_it_is_enabled(slow: FirehoseFake) -> None:
     stream = _stream(slow)
-    trigger = stream.lambda_trigger(_ok, Enabled=False)
-    _put(b"a")
+    trigger = stream.lambda_trigger(accept_all, Enabled=False)
+    put(b"a")
     assert trigger.state == "Disabled"  # made disabled: nothing passing
 
     enabled_at = slow.kinesis.clock.now()
     assert trigger.update(Enabled=True)["State"] == "Enabling"
     trigger.drain()
 
-    assert _seen(trigger) == [[b"a"]]
+    assert batches(trigger) == [[b"a"]]
     assert trigger.invocations[0].at == enabled_at + timedelta(seconds=10)
 
 
 def test_a_deleting_mapping_is_described_until_it_is_gone(slow: FirehoseFake) -> None:
     stream = _stream(slow)
-    trigger = stream.lambda_trigger(_ok)
+    trigger = stream.lambda_trigger(accept_all)
     slow.kinesis.clock.advance(seconds=30)
 
     assert trigger.delete()["State"] == "Deleting"
@@ -151,12 +137,12 @@ def test_a_deleting_mapping_keeps_its_function_mapped_until_it_is_gone(
     slow: FirehoseFake,
 ) -> None:
     stream = _stream(slow)
-    first = stream.lambda_trigger(_ok, FunctionName="consumer")
+    first = stream.lambda_trigger(accept_all, FunctionName="consumer")
     slow.kinesis.clock.advance(seconds=30)
     first.delete()
 
     with pytest.raises(UsageError) as conflict:
-        stream.lambda_trigger(_ok, FunctionName="consumer")
+        stream.lambda_trigger(accept_all, FunctionName="consumer")
     assert (
         "would answer ResourceConflictException: The event source arn "
         f'(" {stream.arn} ") and function (" consumer ") provided mapping already exists. '
@@ -164,7 +150,7 @@ def test_a_deleting_mapping_keeps_its_function_mapped_until_it_is_gone(
     ) in str(conflict.value)
 
     slow.kinesis.clock.advance(seconds=10)
-    second = stream.lambda_trigger(_ok, FunctionName="consumer")
+    second = stream.lambda_trigger(accept_all, FunctionName="consumer")
     assert second.uuid != first.uuid
 
 

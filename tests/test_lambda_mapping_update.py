@@ -10,6 +10,7 @@ from typing import Any
 
 import boto3
 import pytest
+from lambda_support import accept_all, batches, put
 from moto import mock_aws
 
 from pytest_firehose import FirehoseFake
@@ -19,24 +20,10 @@ REGION = "us-east-1"
 ACCOUNT = "123456789012"
 
 
-def _put(*payloads: bytes, key: str = "k") -> None:
-    client = boto3.client("kinesis", region_name=REGION)
-    for payload in payloads:
-        client.put_record(StreamName="s", Data=payload, PartitionKey=key)
-
-
-def _seen(trigger: Any) -> list[list[bytes]]:
-    return [invocation.records for invocation in trigger.invocations]
-
-
-def _ok(event: dict[str, Any], context: Any) -> None:
-    return None
-
-
 def test_a_mapping_created_disabled_invokes_nothing_until_enabled(fake: FirehoseFake) -> None:
     stream = fake.kinesis.create_stream("s")
-    trigger = stream.lambda_trigger(_ok, Enabled=False)
-    _put(b"a", b"b")
+    trigger = stream.lambda_trigger(accept_all, Enabled=False)
+    put(b"a", b"b")
 
     trigger.drain()
     assert trigger.invocations == []
@@ -46,52 +33,52 @@ def test_a_mapping_created_disabled_invokes_nothing_until_enabled(fake: Firehose
     trigger.drain()
 
     assert trigger.state == "Enabled"
-    assert _seen(trigger) == [[b"a", b"b"]]
+    assert batches(trigger) == [[b"a", b"b"]]
 
 
 def test_a_paused_mapping_resumes_from_its_checkpoint(fake: FirehoseFake) -> None:
     stream = fake.kinesis.create_stream("s")
-    trigger = stream.lambda_trigger(_ok)
-    _put(b"a")
+    trigger = stream.lambda_trigger(accept_all)
+    put(b"a")
     trigger.drain()
 
     trigger.update(Enabled=False)
-    _put(b"b", b"c")
+    put(b"b", b"c")
     trigger.drain()
-    assert _seen(trigger) == [[b"a"]]
+    assert batches(trigger) == [[b"a"]]
 
     trigger.update(Enabled=True)
     trigger.drain()
 
-    assert _seen(trigger) == [[b"a"], [b"b", b"c"]]
+    assert batches(trigger) == [[b"a"], [b"b", b"c"]]
 
 
 def test_records_trimmed_while_the_mapping_was_paused_are_never_invoked(
     fake: FirehoseFake,
 ) -> None:
     stream = fake.kinesis.create_stream("s")
-    trigger = stream.lambda_trigger(_ok, Enabled=False)
-    _put(b"old")
+    trigger = stream.lambda_trigger(accept_all, Enabled=False)
+    put(b"old")
     fake.kinesis.clock.advance(hours=24, seconds=1)
-    _put(b"new")
+    put(b"new")
 
     trigger.update(Enabled=True)
     trigger.drain()
 
-    assert _seen(trigger) == [[b"new"]]
+    assert batches(trigger) == [[b"new"]]
     assert [record.data for record in trigger.expired] == [b"old"]
 
 
 def test_latest_of_a_mapping_created_disabled_is_where_it_is_enabled(fake: FirehoseFake) -> None:
     stream = fake.kinesis.create_stream("s")
-    trigger = stream.lambda_trigger(_ok, StartingPosition="LATEST", Enabled=False)
-    _put(b"before")
+    trigger = stream.lambda_trigger(accept_all, StartingPosition="LATEST", Enabled=False)
+    put(b"before")
 
     trigger.update(Enabled=True)
-    _put(b"after")
+    put(b"after")
     trigger.drain()
 
-    assert _seen(trigger) == [[b"after"]]
+    assert batches(trigger) == [[b"after"]]
 
 
 def test_a_handler_that_disables_its_mapping_is_not_invoked_again(fake: FirehoseFake) -> None:
@@ -101,27 +88,27 @@ def test_a_handler_that_disables_its_mapping_is_not_invoked_again(fake: Firehose
         trigger.update(Enabled=False)
 
     trigger = stream.lambda_trigger(handler, BatchSize=1)
-    _put(b"a", b"b", b"c")
+    put(b"a", b"b", b"c")
 
     trigger.drain()
-    assert _seen(trigger) == [[b"a"]]
+    assert batches(trigger) == [[b"a"]]
 
     trigger.update(Enabled=True)
     trigger.drain()
-    assert _seen(trigger) == [[b"a"], [b"b"]]
+    assert batches(trigger) == [[b"a"], [b"b"]]
 
 
 def test_a_new_batch_size_applies_to_the_next_batch(fake: FirehoseFake) -> None:
     stream = fake.kinesis.create_stream("s")
-    trigger = stream.lambda_trigger(_ok, BatchSize=3)
-    _put(b"a", b"b", b"c")
+    trigger = stream.lambda_trigger(accept_all, BatchSize=3)
+    put(b"a", b"b", b"c")
     trigger.drain()
 
     trigger.update(BatchSize=1)
-    _put(b"d", b"e")
+    put(b"d", b"e")
     trigger.drain()
 
-    assert _seen(trigger) == [[b"a", b"b", b"c"], [b"d"], [b"e"]]
+    assert batches(trigger) == [[b"a", b"b", b"c"], [b"d"], [b"e"]]
 
 
 def test_a_batch_being_retried_keeps_its_records_after_a_resize(fake: FirehoseFake) -> None:
@@ -135,11 +122,11 @@ def test_a_batch_being_retried_keeps_its_records_after_a_resize(fake: FirehoseFa
             raise ValueError("cannot process")
 
     trigger = stream.lambda_trigger(handler, BatchSize=2)
-    _put(b"a", b"b", b"c", b"d")
+    put(b"a", b"b", b"c", b"d")
 
     trigger.drain()
 
-    assert _seen(trigger) == [[b"a", b"b"], [b"a", b"b"], [b"c"], [b"d"]]
+    assert batches(trigger) == [[b"a", b"b"], [b"a", b"b"], [b"c"], [b"d"]]
 
 
 def test_a_failed_batch_is_read_again_from_the_checkpoint_when_enabled(
@@ -153,27 +140,27 @@ def test_a_failed_batch_is_read_again_from_the_checkpoint_when_enabled(
             raise ValueError("cannot process")
 
     trigger = stream.lambda_trigger(handler, BatchSize=2)
-    _put(b"a", b"b", b"c")
+    put(b"a", b"b", b"c")
     trigger.drain()
-    assert _seen(trigger) == [[b"a", b"b"]]
+    assert batches(trigger) == [[b"a", b"b"]]
 
     trigger.update(Enabled=True)
     trigger.drain()
 
-    assert _seen(trigger) == [[b"a", b"b"], [b"a", b"b", b"c"]]
+    assert batches(trigger) == [[b"a", b"b"], [b"a", b"b", b"c"]]
 
 
 def test_a_batching_window_set_by_an_update_gathers_records(fake: FirehoseFake) -> None:
     stream = fake.kinesis.create_stream("s")
-    trigger = stream.lambda_trigger(_ok)
+    trigger = stream.lambda_trigger(accept_all)
     trigger.update(MaximumBatchingWindowInSeconds=5)
 
-    _put(b"a")
+    put(b"a")
     fake.kinesis.clock.advance(seconds=2)
-    _put(b"b")
+    put(b"b")
     trigger.drain()
 
-    assert _seen(trigger) == [[b"a", b"b"]]
+    assert batches(trigger) == [[b"a", b"b"]]
 
 
 def test_new_retry_limits_apply_to_the_batch_being_retried(fake: FirehoseFake) -> None:
@@ -185,7 +172,7 @@ def test_new_retry_limits_apply_to_the_batch_being_retried(fake: FirehoseFake) -
         raise ValueError("cannot process")
 
     trigger = stream.lambda_trigger(handler)
-    _put(b"a")
+    put(b"a")
 
     trigger.drain()
 
@@ -196,13 +183,13 @@ def test_new_retry_limits_apply_to_the_batch_being_retried(fake: FirehoseFake) -
 
 def test_filter_criteria_set_by_an_update_keep_records_back(fake: FirehoseFake) -> None:
     stream = fake.kinesis.create_stream("s")
-    trigger = stream.lambda_trigger(_ok)
+    trigger = stream.lambda_trigger(accept_all)
     trigger.update(FilterCriteria={"Filters": [{"Pattern": '{"data": {"keep": [true]}}'}]})
 
-    _put(b'{"keep": true}', b'{"keep": false}')
+    put(b'{"keep": true}', b'{"keep": false}')
     trigger.drain()
 
-    assert _seen(trigger) == [[b'{"keep": true}']]
+    assert batches(trigger) == [[b'{"keep": true}']]
     assert [record.data for record in trigger.filtered] == [b'{"keep": false}']
 
 
@@ -221,7 +208,7 @@ def test_an_on_failure_destination_set_by_an_update_receives_the_records(
         trigger.update(
             DestinationConfig={"OnFailure": {"Destination": f"arn:aws:sqs:{REGION}:{ACCOUNT}:dlq"}}
         )
-        _put(b"a")
+        put(b"a")
 
         trigger.drain()
 
@@ -242,7 +229,7 @@ def test_an_empty_destination_config_removes_the_destination(fake: FirehoseFake)
     )
 
     trigger.update(DestinationConfig={})
-    _put(b"a")
+    put(b"a")
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # no send to the queue is tried, so none warns
         trigger.drain()
@@ -252,30 +239,30 @@ def test_an_empty_destination_config_removes_the_destination(fake: FirehoseFake)
 
 def test_a_deleted_mapping_reads_nothing_more(fake: FirehoseFake) -> None:
     stream = fake.kinesis.create_stream("s")
-    trigger = stream.lambda_trigger(_ok)
-    _put(b"a")
+    trigger = stream.lambda_trigger(accept_all)
+    put(b"a")
     trigger.drain()
 
     trigger.delete()
-    _put(b"b")
+    put(b"b")
 
     with pytest.raises(UsageError, match=r"drain\(\): event source mapping .* was deleted"):
         trigger.drain()
-    assert _seen(trigger) == [[b"a"]]
+    assert batches(trigger) == [[b"a"]]
     assert trigger.failures == []
 
 
 def test_a_deleted_mapping_frees_the_function_for_a_new_one(fake: FirehoseFake) -> None:
     stream = fake.kinesis.create_stream("s")
-    first = stream.lambda_trigger(_ok, FunctionName="consumer")
+    first = stream.lambda_trigger(accept_all, FunctionName="consumer")
     first.delete()
 
-    second = stream.lambda_trigger(_ok, FunctionName="consumer")
-    _put(b"a")
+    second = stream.lambda_trigger(accept_all, FunctionName="consumer")
+    put(b"a")
     second.drain()
 
     assert second.uuid != first.uuid
-    assert _seen(second) == [[b"a"]]
+    assert batches(second) == [[b"a"]]
 
 
 @pytest.mark.parametrize(
@@ -288,7 +275,7 @@ def test_a_deleted_mapping_frees_the_function_for_a_new_one(fake: FirehoseFake) 
     ],
 )
 def test_a_deleted_mapping_is_not_found(fake: FirehoseFake, use: Any) -> None:
-    trigger = fake.kinesis.create_stream("s").lambda_trigger(_ok)
+    trigger = fake.kinesis.create_stream("s").lambda_trigger(accept_all)
     trigger.delete()
 
     with pytest.raises(UsageError) as refused:
@@ -342,31 +329,31 @@ def test_bad_updates_are_refused_and_change_nothing(
     fake: FirehoseFake, params: dict[str, Any], message: str
 ) -> None:
     stream = fake.kinesis.create_stream("s")
-    trigger = stream.lambda_trigger(_ok, FunctionName="consumer", BatchSize=1)
+    trigger = stream.lambda_trigger(accept_all, FunctionName="consumer", BatchSize=1)
 
     with pytest.raises(UsageError) as refused:
         trigger.update(**params)
-    _put(b"a", b"b")
+    put(b"a", b"b")
     trigger.drain()
 
     assert message in str(refused.value)
-    assert _seen(trigger) == [[b"a"], [b"b"]]
+    assert batches(trigger) == [[b"a"], [b"b"]]
 
 
 def test_naming_the_same_function_again_is_taken(fake: FirehoseFake) -> None:
     stream = fake.kinesis.create_stream("s")
-    trigger = stream.lambda_trigger(_ok, FunctionName="consumer")
+    trigger = stream.lambda_trigger(accept_all, FunctionName="consumer")
 
     trigger.update(FunctionName=f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:consumer", BatchSize=1)
-    _put(b"a", b"b")
+    put(b"a", b"b")
     trigger.drain()
 
-    assert _seen(trigger) == [[b"a"], [b"b"]]
+    assert batches(trigger) == [[b"a"], [b"b"]]
 
 
 def test_a_function_not_registered_is_named_in_the_fix(fake: FirehoseFake) -> None:
     stream = fake.kinesis.create_stream("s")
-    trigger = stream.lambda_trigger(_ok, FunctionName="consumer")
+    trigger = stream.lambda_trigger(accept_all, FunctionName="consumer")
 
     with pytest.raises(UsageError) as refused:
         trigger.update(FunctionName="auditor")
@@ -396,11 +383,11 @@ def test_an_update_moves_the_mapping_to_another_function_from_its_checkpoint(
 
     trigger = stream.lambda_trigger(record("consumer"), FunctionName="consumer", BatchSize=1)
     fake.firehose.lambda_function("auditor", record("auditor"), timeout=30)
-    _put(b"a")
+    put(b"a")
     trigger.drain()
 
     answer = trigger.update(FunctionName="auditor:live")
-    _put(b"b")
+    put(b"b")
     trigger.drain()
 
     auditor = f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:auditor"
@@ -412,9 +399,9 @@ def test_an_update_moves_the_mapping_to_another_function_from_its_checkpoint(
     assert calls[1][2:] == (f"{auditor}:live", f"arn:aws:iam::{ACCOUNT}:role/auditor-role")
     assert trigger.function.timeout.total_seconds() == 30
     # The first function is free again; the new one is taken.
-    stream.lambda_trigger(_ok, FunctionName="consumer")
+    stream.lambda_trigger(accept_all, FunctionName="consumer")
     with pytest.raises(UsageError, match="ResourceConflictException"):
-        stream.lambda_trigger(_ok, FunctionName="auditor:live")
+        stream.lambda_trigger(accept_all, FunctionName="auditor:live")
 
 
 def test_a_batch_being_retried_goes_to_the_new_function(fake: FirehoseFake) -> None:
@@ -428,20 +415,20 @@ def test_a_batch_being_retried_goes_to_the_new_function(fake: FirehoseFake) -> N
 
     fake.firehose.lambda_function("auditor", lambda event, context: seen.append("auditor"))
     trigger = stream.lambda_trigger(failing, FunctionName="consumer")
-    _put(b"a")
+    put(b"a")
 
     trigger.drain()
 
     assert seen == ["consumer", "auditor"]
-    assert _seen(trigger) == [[b"a"], [b"a"]]
+    assert batches(trigger) == [[b"a"], [b"a"]]
     assert trigger.failures == []
 
 
 def test_a_function_mapped_to_the_stream_already_is_refused(fake: FirehoseFake) -> None:
     stream = fake.kinesis.create_stream("s")
-    fake.firehose.lambda_function("auditor", _ok)
-    first = stream.lambda_trigger(_ok, FunctionName="consumer")
-    second = stream.lambda_trigger(_ok, FunctionName="auditor")
+    fake.firehose.lambda_function("auditor", accept_all)
+    first = stream.lambda_trigger(accept_all, FunctionName="consumer")
+    second = stream.lambda_trigger(accept_all, FunctionName="auditor")
 
     with pytest.raises(UsageError) as refused:
         first.update(FunctionName="auditor")
@@ -466,17 +453,17 @@ def test_a_handler_that_pauses_and_resumes_its_mapping_goes_on_from_the_checkpoi
             raise ValueError("cannot process")
 
     trigger = stream.lambda_trigger(handler, BatchSize=2)
-    _put(b"a", b"b", b"c")
+    put(b"a", b"b", b"c")
 
     trigger.drain()
 
-    assert _seen(trigger) == [[b"a", b"b"], [b"a", b"b", b"c"]]
+    assert batches(trigger) == [[b"a", b"b"], [b"a", b"b", b"c"]]
 
 
 def test_a_parameter_of_other_sources_is_refused_naming_those_an_update_takes(
     fake: FirehoseFake,
 ) -> None:
-    trigger = fake.kinesis.create_stream("s").lambda_trigger(_ok)
+    trigger = fake.kinesis.create_stream("s").lambda_trigger(accept_all)
 
     with pytest.raises(UsageError) as refused:
         trigger.update(ScalingConfig={"MaximumConcurrency": 2})

@@ -8,17 +8,11 @@ import base64
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
-import boto3
 import pytest
+from lambda_support import put
 
 from pytest_firehose import FirehoseFake
 from pytest_firehose._errors import UsageError
-
-
-def _put(*payloads: bytes, key: str = "k") -> None:
-    client = boto3.client("kinesis", region_name="us-east-1")
-    for payload in payloads:
-        client.put_record(StreamName="s", Data=payload, PartitionKey=key)
 
 
 def _to_next_window(fake: FirehoseFake, seconds: int) -> datetime:
@@ -47,9 +41,9 @@ def test_state_flows_through_a_window_and_ends_in_a_final_invocation(
     stream = fake.kinesis.create_stream("s")
     start = _to_next_window(fake, 60)
     trigger = stream.lambda_trigger(_counting, BatchSize=2, TumblingWindowInSeconds=60)
-    _put(b"a", b"b", b"a")  # window one
+    put(b"a", b"b", b"a")  # window one
     fake.kinesis.clock.advance(seconds=60)
-    _put(b"c")  # window two
+    put(b"c")  # window two
 
     trigger.drain()
 
@@ -89,7 +83,7 @@ def test_an_answer_without_state_is_a_failed_invocation(fake: FirehoseFake) -> N
     trigger = stream.lambda_trigger(
         lambda event, context: {"total": 1}, TumblingWindowInSeconds=30, MaximumRetryAttempts=1
     )
-    _put(b"a")
+    put(b"a")
 
     trigger.drain()
 
@@ -111,7 +105,7 @@ def test_a_failed_final_invocation_is_retried_with_the_same_state(fake: Firehose
         return _counting(event, context)
 
     trigger = stream.lambda_trigger(handler, TumblingWindowInSeconds=30)
-    _put(b"a", b"a")
+    put(b"a", b"a")
 
     trigger.drain()
 
@@ -129,7 +123,7 @@ def test_a_state_over_one_megabyte_ends_the_window_early(fake: FirehoseFake) -> 
         return {"state": {"blob": "x" * (len(event["state"]) and 1024 * 1024)}}
 
     trigger = stream.lambda_trigger(hoarding, BatchSize=1, TumblingWindowInSeconds=300)
-    _put(b"a", b"b", b"c")
+    put(b"a", b"b", b"c")
 
     trigger.drain()
 

@@ -17,8 +17,7 @@ from typing import Any
 import boto3
 import pytest
 from botocore.exceptions import ClientError
-from conftest import FROM_KINESIS, REGION, S3, s3_stream
-from moto import mock_aws
+from conftest import FROM_KINESIS, LANDING, REGION, S3, s3_stream
 
 from pytest_firehose import FirehoseFake, UsageError
 
@@ -687,53 +686,47 @@ def test_a_handler_may_call_aws_from_another_thread(fake: FirehoseFake) -> None:
 # --------------------------------------------------------------------------- where it lands
 
 
-def test_the_error_output_lands_in_the_bucket(fake: FirehoseFake) -> None:
+def test_the_error_output_lands_in_the_bucket(fake: FirehoseFake, landing_s3: Any) -> None:
     fake.firehose.lambda_function(
         "orders-transform",
         answer_each(lambda data: {"result": "ProcessingFailed"} if b"bad" in data else ok(data)),
     )
-    bucket = S3["BucketARN"].rsplit(":", 1)[1]
     firehose = boto3.client("firehose", region_name=REGION)
-    with mock_aws():
-        s3 = boto3.client("s3", region_name=REGION)
-        s3.create_bucket(Bucket=bucket)
-        stream = transforming(fake)
-        put(b"good\n", b"bad\n", client=firehose)
-        stream.flush()
+    stream = transforming(fake)
+    put(b"good\n", b"bad\n", client=firehose)
+    stream.flush()
 
-        (failed,) = stream.error_objects
-        (delivered,) = stream.objects
-        keys = [o["Key"] for o in s3.list_objects_v2(Bucket=bucket)["Contents"]]
-        assert sorted(keys) == sorted([failed.key, delivered.key])
-        body = s3.get_object(Bucket=bucket, Key=failed.key)["Body"].read()
-        assert base64.b64decode(json.loads(body)["rawData"]) == b"bad\n"
-        assert s3.get_object(Bucket=bucket, Key=delivered.key)["Body"].read() == b"good\n"
+    (failed,) = stream.error_objects
+    (delivered,) = stream.objects
+    keys = [o["Key"] for o in landing_s3.list_objects_v2(Bucket=LANDING)["Contents"]]
+    assert sorted(keys) == sorted([failed.key, delivered.key])
+    body = landing_s3.get_object(Bucket=LANDING, Key=failed.key)["Body"].read()
+    assert base64.b64decode(json.loads(body)["rawData"]) == b"bad\n"
+    assert landing_s3.get_object(Bucket=LANDING, Key=delivered.key)["Body"].read() == b"good\n"
 
 
-def test_an_http_endpoints_error_output_goes_to_its_s3_bucket(fake: FirehoseFake) -> None:
+def test_an_http_endpoints_error_output_goes_to_its_s3_bucket(
+    fake: FirehoseFake, landing_s3: Any
+) -> None:
     fake.firehose.lambda_function(
         "orders-transform", answer_each(lambda data: {"result": "ProcessingFailed"})
     )
-    bucket = S3["BucketARN"].rsplit(":", 1)[1]
     firehose = boto3.client("firehose", region_name=REGION)
-    with mock_aws():
-        s3 = boto3.client("s3", region_name=REGION)
-        s3.create_bucket(Bucket=bucket)
-        stream = fake.firehose.create_delivery_stream(
-            "events",
-            HttpEndpointDestinationConfiguration={
-                "EndpointConfiguration": {"Url": "https://127.0.0.1:9/in"},
-                "S3Configuration": {**S3, "ErrorOutputPrefix": "failed/"},
-                "ProcessingConfiguration": processing(),
-            },
-        )
-        put(b"bad\n", client=firehose)
-        stream.flush()
+    stream = fake.firehose.create_delivery_stream(
+        "events",
+        HttpEndpointDestinationConfiguration={
+            "EndpointConfiguration": {"Url": "https://127.0.0.1:9/in"},
+            "S3Configuration": {**S3, "ErrorOutputPrefix": "failed/"},
+            "ProcessingConfiguration": processing(),
+        },
+    )
+    put(b"bad\n", client=firehose)
+    stream.flush()
 
-        (failed,) = stream.error_objects
-        assert failed.key.startswith("failed/processing-failed/")
-        (listed,) = s3.list_objects_v2(Bucket=bucket)["Contents"]
-        assert listed["Key"] == failed.key
+    (failed,) = stream.error_objects
+    assert failed.key.startswith("failed/processing-failed/")
+    (listed,) = landing_s3.list_objects_v2(Bucket=LANDING)["Contents"]
+    assert listed["Key"] == failed.key
 
 
 # --------------------------------------------------------------------------- reconfiguring

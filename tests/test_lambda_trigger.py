@@ -15,6 +15,7 @@ import boto3
 import pytest
 from botocore.config import Config
 from conftest import needs_botocore
+from lambda_support import batches, put
 
 from pytest_firehose import FirehoseFake
 from pytest_firehose._errors import UsageError
@@ -22,12 +23,6 @@ from pytest_firehose._lambda.mapping_invocations import FunctionTimeout
 from pytest_firehose._services.firehose.settings import UnmodelledSettingWarning
 
 SQS = "arn:aws:sqs:us-east-1:123456789012"
-
-
-def _put(*payloads: bytes, key: str = "k", stream: str = "s") -> None:
-    client = boto3.client("kinesis", region_name="us-east-1")
-    for payload in payloads:
-        client.put_record(StreamName=stream, Data=payload, PartitionKey=key)
 
 
 def _payloads(event: dict[str, Any]) -> list[bytes]:
@@ -42,18 +37,14 @@ def _poisoned(poison: bytes = b"poison") -> Any:
     return handler
 
 
-def _seen(trigger: Any) -> list[list[bytes]]:
-    return [invocation.records for invocation in trigger.invocations]
-
-
 def test_a_succeeding_handler_sees_every_record_once_in_batches(fake: FirehoseFake) -> None:
     stream = fake.kinesis.create_stream("s")
     trigger = stream.lambda_trigger(lambda event, context: None, BatchSize=2)
-    _put(b"a", b"b", b"c", b"d", b"e")
+    put(b"a", b"b", b"c", b"d", b"e")
 
     trigger.drain()
 
-    assert _seen(trigger) == [[b"a", b"b"], [b"c", b"d"], [b"e"]]
+    assert batches(trigger) == [[b"a", b"b"], [b"c", b"d"], [b"e"]]
     assert trigger.failures == []
     assert all(invocation.error is None for invocation in trigger.invocations)
 
@@ -61,14 +52,14 @@ def test_a_succeeding_handler_sees_every_record_once_in_batches(fake: FirehoseFa
 def test_a_failing_batch_is_retried_whole_until_retries_run_out(fake: FirehoseFake) -> None:
     stream = fake.kinesis.create_stream("s")
     trigger = stream.lambda_trigger(_poisoned(), MaximumRetryAttempts=2)
-    _put(b"a", b"poison", b"c")
+    put(b"a", b"poison", b"c")
 
     trigger.drain()
-    _put(b"after")
+    put(b"after")
     trigger.drain()
 
     batch = [b"a", b"poison", b"c"]
-    assert _seen(trigger) == [batch, batch, batch, [b"after"]]
+    assert batches(trigger) == [batch, batch, batch, [b"after"]]
     (failure,) = trigger.failures
     assert failure["requestContext"]["condition"] == "RetryAttemptsExhausted"
     assert failure["requestContext"]["approximateInvokeCount"] == 3
@@ -84,7 +75,7 @@ def test_a_failing_batch_is_retried_whole_until_retries_run_out(fake: FirehoseFa
 def test_retries_wait_on_the_fake_clock(fake: FirehoseFake) -> None:
     stream = fake.kinesis.create_stream("s")
     trigger = stream.lambda_trigger(_poisoned(), MaximumRetryAttempts=3)
-    _put(b"poison")
+    put(b"poison")
 
     trigger.drain()
 
@@ -98,11 +89,11 @@ def test_bisecting_isolates_the_poison_record(fake: FirehoseFake) -> None:
     trigger = stream.lambda_trigger(
         _poisoned(), BisectBatchOnFunctionError=True, MaximumRetryAttempts=0
     )
-    _put(b"a", b"b", b"poison", b"d")
+    put(b"a", b"b", b"poison", b"d")
 
     trigger.drain()
 
-    assert _seen(trigger) == [
+    assert batches(trigger) == [
         [b"a", b"b", b"poison", b"d"],
         [b"a", b"b"],
         [b"poison", b"d"],
@@ -120,11 +111,11 @@ def test_splitting_uses_no_retries(fake: FirehoseFake) -> None:
     trigger = stream.lambda_trigger(
         _poisoned(), BisectBatchOnFunctionError=True, MaximumRetryAttempts=1
     )
-    _put(b"poison", b"b")
+    put(b"poison", b"b")
 
     trigger.drain()
 
-    assert _seen(trigger) == [[b"poison", b"b"], [b"poison"], [b"poison"], [b"b"]]
+    assert batches(trigger) == [[b"poison", b"b"], [b"poison"], [b"poison"], [b"b"]]
     assert trigger.failures[0]["requestContext"]["approximateInvokeCount"] == 2
 
 
@@ -145,11 +136,11 @@ def test_a_partial_failure_resumes_from_the_lowest_reported_record(fake: Firehos
     trigger = stream.lambda_trigger(
         _reporting(), FunctionResponseTypes=["ReportBatchItemFailures"], MaximumRetryAttempts=1
     )
-    _put(b"a", b"b", b"poison", b"d")
+    put(b"a", b"b", b"poison", b"d")
 
     trigger.drain()
 
-    assert _seen(trigger) == [
+    assert batches(trigger) == [
         [b"a", b"b", b"poison", b"d"],
         [b"poison", b"d"],
         [b"poison", b"d"],
@@ -172,22 +163,22 @@ def test_a_failure_report_is_read_as_lambda_returns_it_in_json(fake: FirehoseFak
     trigger = stream.lambda_trigger(
         handler, FunctionResponseTypes=["ReportBatchItemFailures"], MaximumRetryAttempts=1
     )
-    _put(b"a", b"poison", b"c")
+    put(b"a", b"poison", b"c")
 
     trigger.drain()
 
-    assert _seen(trigger) == [[b"a", b"poison", b"c"], [b"poison", b"c"], [b"poison", b"c"]]
+    assert batches(trigger) == [[b"a", b"poison", b"c"], [b"poison", b"c"], [b"poison", b"c"]]
     assert trigger.failures[0]["KinesisBatchInfo"]["batchSize"] == 2
 
 
 def test_without_report_batch_item_failures_an_answer_is_success(fake: FirehoseFake) -> None:
     stream = fake.kinesis.create_stream("s")
     trigger = stream.lambda_trigger(_reporting())
-    _put(b"a", b"poison")
+    put(b"a", b"poison")
 
     trigger.drain()
 
-    assert _seen(trigger) == [[b"a", b"poison"]]
+    assert batches(trigger) == [[b"a", b"poison"]]
 
 
 @pytest.mark.parametrize(
@@ -208,11 +199,11 @@ def test_a_malformed_failure_report_fails_the_whole_batch(
         FunctionResponseTypes=["ReportBatchItemFailures"],
         MaximumRetryAttempts=2,
     )
-    _put(b"a", b"b")
+    put(b"a", b"b")
 
     trigger.drain()
 
-    assert _seen(trigger) == [[b"a", b"b"]] * 3
+    assert batches(trigger) == [[b"a", b"b"]] * 3
     assert trigger.failures[0]["KinesisBatchInfo"]["batchSize"] == 2
 
 
@@ -222,17 +213,17 @@ def test_an_empty_failure_report_is_success(fake: FirehoseFake, answer: Any) -> 
     trigger = stream.lambda_trigger(
         lambda event, context: answer, FunctionResponseTypes=["ReportBatchItemFailures"]
     )
-    _put(b"a")
+    put(b"a")
 
     trigger.drain()
 
-    assert _seen(trigger) == [[b"a"]]
+    assert batches(trigger) == [[b"a"]]
 
 
 def test_records_past_their_maximum_age_are_given_up(fake: FirehoseFake) -> None:
     stream = fake.kinesis.create_stream("s")
     trigger = stream.lambda_trigger(_poisoned(), MaximumRecordAgeInSeconds=60)
-    _put(b"poison")
+    put(b"poison")
 
     trigger.drain()
 
@@ -250,14 +241,14 @@ def test_records_past_their_maximum_age_are_given_up(fake: FirehoseFake) -> None
 
 def test_aged_records_leave_the_batch_and_the_rest_is_invoked(fake: FirehoseFake) -> None:
     stream = fake.kinesis.create_stream("s")
-    _put(b"old")
+    put(b"old")
     fake.kinesis.clock.advance(seconds=61)
-    _put(b"new1", b"new2")
+    put(b"new1", b"new2")
     trigger = stream.lambda_trigger(lambda event, context: None, MaximumRecordAgeInSeconds=60)
 
     trigger.drain()
 
-    assert _seen(trigger) == [[b"new1", b"new2"]]
+    assert batches(trigger) == [[b"new1", b"new2"]]
     (failure,) = trigger.failures
     assert failure["requestContext"]["condition"] == "RecordAgeExceeded"
     assert failure["KinesisBatchInfo"]["startSequenceNumber"] == stream.records[0].sequence_number
@@ -271,7 +262,7 @@ def test_a_handler_that_runs_past_its_timeout_failed(fake: FirehoseFake) -> None
         fake.kinesis.clock.advance(seconds=6)
 
     trigger = stream.lambda_trigger(slow, timeout=5, MaximumRetryAttempts=0)
-    _put(b"a")
+    put(b"a")
 
     trigger.drain()
 
@@ -289,7 +280,7 @@ def test_a_handler_that_exits_the_runtime_failed(fake: FirehoseFake, status: int
         sys.exit(status)
 
     trigger = stream.lambda_trigger(exits, MaximumRetryAttempts=0)
-    _put(b"a")
+    put(b"a")
 
     trigger.drain()
 
@@ -301,7 +292,7 @@ def test_a_handler_that_exits_the_runtime_failed(fake: FirehoseFake, status: int
 def test_an_answer_that_is_not_json_is_a_function_error(fake: FirehoseFake) -> None:
     stream = fake.kinesis.create_stream("s")
     trigger = stream.lambda_trigger(lambda event, context: object(), MaximumRetryAttempts=0)
-    _put(b"a")
+    put(b"a")
 
     trigger.drain()
 
@@ -312,13 +303,13 @@ def test_an_answer_that_is_not_json_is_a_function_error(fake: FirehoseFake) -> N
 def test_records_trimmed_before_they_were_read_are_skipped(fake: FirehoseFake) -> None:
     stream = fake.kinesis.create_stream("s")
     trigger = stream.lambda_trigger(lambda event, context: None)
-    _put(b"lost")
+    put(b"lost")
     fake.kinesis.clock.advance(hours=24, seconds=1)
-    _put(b"kept")
+    put(b"kept")
 
     trigger.drain()
 
-    assert _seen(trigger) == [[b"kept"]]
+    assert batches(trigger) == [[b"kept"]]
     assert trigger.expired == [b"lost"]
     assert trigger.failures == []
 
@@ -326,7 +317,7 @@ def test_records_trimmed_before_they_were_read_are_skipped(fake: FirehoseFake) -
 def test_a_record_retried_forever_ends_when_retention_trims_it(fake: FirehoseFake) -> None:
     stream = fake.kinesis.create_stream("s")
     trigger = stream.lambda_trigger(_poisoned())
-    _put(b"poison")
+    put(b"poison")
 
     trigger.drain()
 
@@ -337,21 +328,21 @@ def test_a_record_retried_forever_ends_when_retention_trims_it(fake: FirehoseFak
 
 def test_latest_skips_what_the_stream_held_before(fake: FirehoseFake) -> None:
     stream = fake.kinesis.create_stream("s")
-    _put(b"before")
+    put(b"before")
     trigger = stream.lambda_trigger(lambda event, context: None, StartingPosition="LATEST")
-    _put(b"after")
+    put(b"after")
 
     trigger.drain()
 
-    assert _seen(trigger) == [[b"after"]]
+    assert batches(trigger) == [[b"after"]]
 
 
 def test_at_timestamp_starts_at_the_first_record_that_arrived_then(fake: FirehoseFake) -> None:
     stream = fake.kinesis.create_stream("s")
-    _put(b"early")
+    put(b"early")
     fake.kinesis.clock.advance(seconds=10)
     start = fake.kinesis.clock.now()
-    _put(b"late")
+    put(b"late")
     trigger = stream.lambda_trigger(
         lambda event, context: None,
         StartingPosition="AT_TIMESTAMP",
@@ -360,7 +351,7 @@ def test_at_timestamp_starts_at_the_first_record_that_arrived_then(fake: Firehos
 
     trigger.drain()
 
-    assert _seen(trigger) == [[b"late"]]
+    assert batches(trigger) == [[b"late"]]
 
 
 def test_the_batching_window_gathers_records_on_the_fake_clock(fake: FirehoseFake) -> None:
@@ -368,11 +359,11 @@ def test_the_batching_window_gathers_records_on_the_fake_clock(fake: FirehoseFak
     trigger = stream.lambda_trigger(
         lambda event, context: None, BatchSize=3, MaximumBatchingWindowInSeconds=5
     )
-    _put(b"a", b"b", b"c", b"d")
+    put(b"a", b"b", b"c", b"d")
 
     trigger.drain()
 
-    assert _seen(trigger) == [[b"a", b"b", b"c"], [b"d"]]
+    assert batches(trigger) == [[b"a", b"b", b"c"], [b"d"]]
     # The full batch went at once; the last one waited for its window.
     assert trigger.invocations[1].at - trigger.invocations[0].at == timedelta(seconds=5)
 
@@ -391,13 +382,13 @@ def test_a_batch_over_ten_records_needs_no_batching_window(
 
     trigger.drain()
 
-    assert [len(records) for records in _seen(trigger)] == [12]
+    assert [len(records) for records in batches(trigger)] == [12]
 
 
 def test_parent_shards_are_read_before_their_children(fake: FirehoseFake) -> None:
     stream = fake.kinesis.create_stream("s")
     trigger = stream.lambda_trigger(lambda event, context: None, BatchSize=1)
-    _put(b"p1", b"p2")
+    put(b"p1", b"p2")
     stream.split_shard("shardId-000000000000", 2**127)
     client = boto3.client("kinesis", region_name="us-east-1")
     for key in ("a", "b", "c", "d", "e", "f"):
@@ -405,7 +396,7 @@ def test_parent_shards_are_read_before_their_children(fake: FirehoseFake) -> Non
 
     trigger.drain()
 
-    seen = [payload for batch in _seen(trigger) for payload in batch]
+    seen = [payload for batch in batches(trigger) for payload in batch]
     assert seen[:2] == [b"p1", b"p2"]
     assert sorted(seen[2:]) == sorted(b"child-" + key.encode() for key in "abcdef")
     shards = {invocation.shard_id for invocation in trigger.invocations[2:]}
@@ -429,7 +420,7 @@ def test_handlers_run_outside_the_worlds_lock(fake: FirehoseFake) -> None:
         thread.join()
 
     trigger = stream.lambda_trigger(handler)
-    _put(b"a")
+    put(b"a")
     trigger.drain()
 
     assert free == [True]
@@ -451,7 +442,7 @@ def test_a_throttled_firehose_write_is_retried_by_the_mapping(fake: FirehoseFake
     # Both of botocore's attempts are throttled: the handler raises, the mapping retries.
     throttled = fake.firehose.fail(error="ServiceUnavailableException", times=2)
     trigger = stream.lambda_trigger(handler)
-    _put(b"a")
+    put(b"a")
 
     trigger.drain()
 
@@ -467,7 +458,7 @@ def test_an_s3_destination_nothing_stands_in_for_keeps_the_records(fake: Firehos
         MaximumRetryAttempts=0,
         DestinationConfig={"OnFailure": {"Destination": "arn:aws:s3:::failures"}},
     )
-    _put(b"poison")
+    put(b"poison")
 
     with pytest.warns(UnmodelledSettingWarning, match="nothing stands in for S3"):
         trigger.drain()
@@ -573,11 +564,11 @@ def test_an_event_source_arn_naming_another_stream_is_refused(fake: FirehoseFake
 def test_the_streams_own_arn_as_event_source_arn_is_taken(fake: FirehoseFake) -> None:
     stream = fake.kinesis.create_stream("s")
     trigger = stream.lambda_trigger(lambda event, context: None, EventSourceArn=stream.arn)
-    _put(b"a")
+    put(b"a")
 
     trigger.drain()
 
-    assert _seen(trigger) == [[b"a"]]
+    assert batches(trigger) == [[b"a"]]
 
 
 @needs_botocore("lambda EventSourceMappingMetric=ErrorCount")
@@ -626,12 +617,12 @@ def test_two_functions_mapped_to_one_stream_each_get_every_record(fake: Firehose
     stream = fake.kinesis.create_stream("s")
     first = stream.lambda_trigger(lambda event, context: None, FunctionName="archive")
     second = stream.lambda_trigger(lambda event, context: None, FunctionName="audit")
-    _put(b"a", b"b")
+    put(b"a", b"b")
 
     first.drain()
     second.drain()
 
-    assert _seen(first) == _seen(second) == [[b"a", b"b"]]
+    assert batches(first) == batches(second) == [[b"a", b"b"]]
     assert first.uuid != second.uuid
 
 
@@ -647,7 +638,7 @@ def test_a_mapping_invokes_the_version_or_alias_its_function_name_names(
 
     live = stream.lambda_trigger(handler, FunctionName="orders:live", MaximumRetryAttempts=0)
     pinned = stream.lambda_trigger(handler, FunctionName="orders:7", MaximumRetryAttempts=0)
-    _put(b"a")
+    put(b"a")
 
     live.drain()
     pinned.drain()
@@ -667,7 +658,7 @@ def test_a_function_of_another_account_is_invoked_there(fake: FirehoseFake) -> N
     trigger = stream.lambda_trigger(
         lambda event, context: seen.append(context.invoked_function_arn), FunctionName=arn
     )
-    _put(b"a")
+    put(b"a")
 
     trigger.drain()
 
@@ -748,7 +739,7 @@ def test_a_trigger_on_a_stream_the_fake_forgot_in_a_reset_is_refused(fake: Fireh
 def test_a_mapping_whose_stream_was_deleted_reads_nothing_more(fake: FirehoseFake) -> None:
     stream = fake.kinesis.create_stream("s")
     trigger = stream.lambda_trigger(lambda event, context: None)
-    _put(b"a")
+    put(b"a")
     boto3.client("kinesis", region_name="us-east-1").delete_stream(StreamName="s")
 
     with pytest.raises(UsageError, match="which was deleted"):
@@ -756,9 +747,9 @@ def test_a_mapping_whose_stream_was_deleted_reads_nothing_more(fake: FirehoseFak
 
     assert trigger.invocations == []
     again = fake.kinesis.create_stream("s").lambda_trigger(lambda event, context: None)
-    _put(b"b")
+    put(b"b")
     again.drain()
-    assert _seen(again) == [[b"b"]]
+    assert batches(again) == [[b"b"]]
 
 
 def test_the_settings_a_test_passes_are_left_as_they_were(fake: FirehoseFake) -> None:

@@ -12,8 +12,16 @@ from typing import Any
 
 import boto3
 import pytest
-from conftest import BUCKET, REGION, ROLE, S3, as_answered, ask_control, describe, needs_botocore
-from moto import mock_aws
+from conftest import (
+    REGION,
+    ROLE,
+    S3,
+    as_answered,
+    ask_control,
+    describe,
+    needs_botocore,
+    reading_kinesis,
+)
 
 from pytest_firehose import FirehoseFake, UsageError
 from pytest_firehose._doors.server import FirehoseServer
@@ -89,18 +97,15 @@ def recording(
 # --------------------------------------------------------------------------- delivery
 
 
-def test_record_values_reach_s3_under_mock_aws(fake: FirehoseFake) -> None:
-    with mock_aws():
-        s3 = boto3.client("s3", region_name=REGION)
-        s3.create_bucket(Bucket=BUCKET.split(":")[-1])
-        stream = msk_stream(fake, Prefix="orders/")
+def test_record_values_reach_s3_under_mock_aws(fake: FirehoseFake, landing_s3: Any) -> None:
+    stream = msk_stream(fake, Prefix="orders/")
 
-        stream.put_from_msk(b'{"id": 1}\n', b'{"id": 2}\n', partition=0)
-        stream.put_from_msk(b'{"id": 3}\n', partition=1)
-        stream.flush()
+    stream.put_from_msk(b'{"id": 1}\n', b'{"id": 2}\n', partition=0)
+    stream.put_from_msk(b'{"id": 3}\n', partition=1)
+    stream.flush()
 
-        (listed,) = s3.list_objects_v2(Bucket="landing")["Contents"]
-        body = s3.get_object(Bucket="landing", Key=listed["Key"])["Body"].read()
+    (listed,) = landing_s3.list_objects_v2(Bucket="landing")["Contents"]
+    body = landing_s3.get_object(Bucket="landing", Key=listed["Key"])["Body"].read()
     assert listed["Key"].startswith("orders/")
     assert body == b'{"id": 1}\n{"id": 2}\n{"id": 3}\n'
 
@@ -258,15 +263,7 @@ def test_a_kinesis_source_still_gets_the_kinesis_event(fake: FirehoseFake) -> No
     )
     fake.firehose.lambda_function("orders-transform", handler)
     fake.kinesis.create_stream("s")
-    stream = fake.firehose.create_delivery_stream(
-        "events",
-        DeliveryStreamType="KinesisStreamAsSource",
-        KinesisStreamSourceConfiguration={
-            "KinesisStreamARN": fake.kinesis["s"].arn,
-            "RoleARN": ROLE,
-        },
-        ExtendedS3DestinationConfiguration={**S3, **LAMBDA},
-    )
+    stream = reading_kinesis(fake, ExtendedS3DestinationConfiguration={**S3, **LAMBDA})
     boto3.client("kinesis", region_name=REGION).put_record(
         StreamName="s", Data=b"a\n", PartitionKey="k"
     )
@@ -357,15 +354,7 @@ def test_the_delivery_start_is_read_from_timestamp_when_given(fake: FirehoseFake
 def test_other_streams_refuse_put_from_msk_naming_how_they_are_fed(fake: FirehoseFake) -> None:
     direct = fake.firehose.create_delivery_stream("direct", ExtendedS3DestinationConfiguration=S3)
     fake.kinesis.create_stream("s")
-    sourced = fake.firehose.create_delivery_stream(
-        "sourced",
-        DeliveryStreamType="KinesisStreamAsSource",
-        KinesisStreamSourceConfiguration={
-            "KinesisStreamARN": fake.kinesis["s"].arn,
-            "RoleARN": ROLE,
-        },
-        ExtendedS3DestinationConfiguration=S3,
-    )
+    sourced = reading_kinesis(fake, "sourced", ExtendedS3DestinationConfiguration=S3)
 
     with pytest.raises(UsageError, match=r"'direct' is DirectPut, not MSKAsSource: .*put_record"):
         direct.put_from_msk(b"a")

@@ -11,10 +11,8 @@ import warnings
 from datetime import datetime, timezone
 from typing import Any
 
-import boto3
 import pytest
 from conftest import failed_lines, needs_botocore, put_batch
-from moto import mock_aws
 from test_other_destinations import DOMAIN, SEARCH
 
 from pytest_firehose import FirehoseFake, UnmodelledSettingWarning
@@ -92,31 +90,29 @@ def test_the_index_rotates_with_the_arrival(fake: FirehoseFake, period: str, suf
 
 def test_a_weekly_index_numbers_weeks_from_sunday_with_week_one_holding_january_first(
     fake: FirehoseFake,
+    landing_s3: Any,
 ) -> None:
-    with mock_aws():
-        s3 = boto3.client("s3", region_name="us-east-1")
-        s3.create_bucket(Bucket="landing")
-        stream = fake.firehose.create_delivery_stream(
-            "events",
-            AmazonopensearchserviceDestinationConfiguration={
-                **OPENSEARCH,
-                "IndexRotationPeriod": "OneWeek",
-                "BufferingHints": {"IntervalInSeconds": 60},
-            },
-        )
-        stream.destination_refuses(lambda record: b"refused" in record)
-        clock = fake.firehose.clock
-        for day, record in (
-            (datetime(2043, 12, 31, 12, tzinfo=timezone.utc), b'{"day": "thursday"}'),
-            (datetime(2044, 1, 2, 23, 59, tzinfo=timezone.utc), b'{"refused": "saturday"}'),
-            (datetime(2044, 1, 3, 0, 0, tzinfo=timezone.utc), b'{"day": "sunday"}'),
-            (datetime(2044, 12, 31, 12, tzinfo=timezone.utc), b'{"day": "saturday"}'),
-        ):
-            clock.advance(day - clock.now())
-            put_batch(record)
-            clock.advance(seconds=60)
-        clock.advance(minutes=5)  # the refused record's retries run out
-        [line] = failed_lines(s3, "AmazonOpenSearchService-failed/")
+    stream = fake.firehose.create_delivery_stream(
+        "events",
+        AmazonopensearchserviceDestinationConfiguration={
+            **OPENSEARCH,
+            "IndexRotationPeriod": "OneWeek",
+            "BufferingHints": {"IntervalInSeconds": 60},
+        },
+    )
+    stream.destination_refuses(lambda record: b"refused" in record)
+    clock = fake.firehose.clock
+    for day, record in (
+        (datetime(2043, 12, 31, 12, tzinfo=timezone.utc), b'{"day": "thursday"}'),
+        (datetime(2044, 1, 2, 23, 59, tzinfo=timezone.utc), b'{"refused": "saturday"}'),
+        (datetime(2044, 1, 3, 0, 0, tzinfo=timezone.utc), b'{"day": "sunday"}'),
+        (datetime(2044, 12, 31, 12, tzinfo=timezone.utc), b'{"day": "saturday"}'),
+    ):
+        clock.advance(day - clock.now())
+        put_batch(record)
+        clock.advance(seconds=60)
+    clock.advance(minutes=5)  # the refused record's retries run out
+    [line] = failed_lines(landing_s3, "AmazonOpenSearchService-failed/")
 
     assert [(d["_source"]["day"], d["_index"]) for d in stream.documents] == [
         ("thursday", "logs-2044-w01"),  # ISO: 2043-W53
@@ -126,22 +122,21 @@ def test_a_weekly_index_numbers_weeks_from_sunday_with_week_one_holding_january_
     assert line["esIndexName"] == "logs-2044-w01"
 
 
-def test_a_document_names_the_index_and_id_its_failed_record_names(fake: FirehoseFake) -> None:
-    with mock_aws():
-        s3 = boto3.client("s3", region_name="us-east-1")
-        s3.create_bucket(Bucket="landing")
-        stream = fake.firehose.create_delivery_stream(
-            "events",
-            ElasticsearchDestinationConfiguration={
-                **OPENSEARCH,
-                "IndexRotationPeriod": "OneWeek",
-                "TypeName": "event",
-            },
-        )
-        stream.destination_refuses(lambda record: b"false" in record)
-        put_batch(b'{"keep": false}', b'{"keep": true}')
-        fake.firehose.clock.advance(minutes=30)
-        [line] = failed_lines(s3, "AmazonOpenSearchService-failed/")
+def test_a_document_names_the_index_and_id_its_failed_record_names(
+    fake: FirehoseFake, landing_s3: Any
+) -> None:
+    stream = fake.firehose.create_delivery_stream(
+        "events",
+        ElasticsearchDestinationConfiguration={
+            **OPENSEARCH,
+            "IndexRotationPeriod": "OneWeek",
+            "TypeName": "event",
+        },
+    )
+    stream.destination_refuses(lambda record: b"false" in record)
+    put_batch(b'{"keep": false}', b'{"keep": true}')
+    fake.firehose.clock.advance(minutes=30)
+    [line] = failed_lines(landing_s3, "AmazonOpenSearchService-failed/")
 
     [document] = stream.documents
     assert document["_source"] == {"keep": True}
@@ -197,17 +192,14 @@ def test_a_serverless_collection_makes_its_own_ids_and_does_not_rotate(
     "record", [b"not json", b'["an", "array"]', b"42", b'{"a": NaN}', b"\xff{}", b'{"a": 1}{}']
 )
 def test_a_record_that_is_no_json_object_fails_as_the_bulk_answer_refuses_it(
-    fake: FirehoseFake, record: bytes
+    fake: FirehoseFake, record: bytes, landing_s3: Any
 ) -> None:
-    with mock_aws():
-        s3 = boto3.client("s3", region_name="us-east-1")
-        s3.create_bucket(Bucket="landing")
-        stream = fake.firehose.create_delivery_stream(
-            "events", AmazonopensearchserviceDestinationConfiguration=OPENSEARCH
-        )
-        _, refused_id = put_batch(b'{"ok": 1}', record)
-        fake.firehose.flush()  # written at once: a retry cannot make it a document
-        [line] = failed_lines(s3, "AmazonOpenSearchService-failed/")
+    stream = fake.firehose.create_delivery_stream(
+        "events", AmazonopensearchserviceDestinationConfiguration=OPENSEARCH
+    )
+    _, refused_id = put_batch(b'{"ok": 1}', record)
+    fake.firehose.flush()  # written at once: a retry cannot make it a document
+    [line] = failed_lines(landing_s3, "AmazonOpenSearchService-failed/")
 
     assert [document["_source"] for document in stream.documents] == [{"ok": 1}]
     assert stream.backed_up == [record]

@@ -16,7 +16,7 @@ from typing import Any
 
 import boto3
 import pytest
-from conftest import ROLE, S3, describe, needs_botocore, refused
+from conftest import ROLE, S3, describe, landing_bucket, needs_botocore, refused
 from moto import mock_aws
 from test_lambda_transform import answer_each, ok, processing
 
@@ -402,36 +402,35 @@ def test_a_buffer_falls_due_after_the_destinations_own_default_interval(
     assert [obj.records for obj in stream.objects] == [(b'{"one": 1}\n',)]
 
 
-def test_redshift_stages_its_objects_in_the_intermediate_bucket(fake: FirehoseFake) -> None:
+def test_redshift_stages_its_objects_in_the_intermediate_bucket(
+    fake: FirehoseFake, landing_s3: Any
+) -> None:
     staging = {
         **S3,
         "Prefix": "staging/",
         "CompressionFormat": "GZIP",
         "BufferingHints": {"SizeInMBs": 1, "IntervalInSeconds": 60},
     }
-    with mock_aws():
-        s3 = boto3.client("s3", region_name="us-east-1")
-        s3.create_bucket(Bucket="landing")
-        stream = fake.firehose.create_delivery_stream(
-            "events",
-            RedshiftDestinationConfiguration={
-                **REDSHIFT,
-                "CopyCommand": {"DataTableName": "events", "CopyOptions": "GZIP"},
-                "S3Configuration": staging,
-            },
-        )
-        client = boto3.client("firehose", region_name="us-east-1")
-        client.put_record_batch(
-            DeliveryStreamName="events", Records=[{"Data": b"a|1\n"}, {"Data": b"b|2\n"}]
-        )
-        fake.firehose.clock.advance(seconds=60)
+    stream = fake.firehose.create_delivery_stream(
+        "events",
+        RedshiftDestinationConfiguration={
+            **REDSHIFT,
+            "CopyCommand": {"DataTableName": "events", "CopyOptions": "GZIP"},
+            "S3Configuration": staging,
+        },
+    )
+    client = boto3.client("firehose", region_name="us-east-1")
+    client.put_record_batch(
+        DeliveryStreamName="events", Records=[{"Data": b"a|1\n"}, {"Data": b"b|2\n"}]
+    )
+    fake.firehose.clock.advance(seconds=60)
 
-        keys = [o["Key"] for o in s3.list_objects_v2(Bucket="landing")["Contents"]]
-        keys = [key for key in keys if not key.startswith("staging/manifests/")]
-        assert len(keys) == 1
-        # Keys as an S3 destination's: prefix, the hour, stream name and version, a time.
-        assert re.fullmatch(r"staging/\d{4}/\d\d/\d\d/\d\d/events-1-[-\d]+-[-0-9a-f]+\.gz", keys[0])
-        body = s3.get_object(Bucket="landing", Key=keys[0])["Body"].read()
+    keys = [o["Key"] for o in landing_s3.list_objects_v2(Bucket="landing")["Contents"]]
+    keys = [key for key in keys if not key.startswith("staging/manifests/")]
+    assert len(keys) == 1
+    # Keys as an S3 destination's: prefix, the hour, stream name and version, a time.
+    assert re.fullmatch(r"staging/\d{4}/\d\d/\d\d/\d\d/events-1-[-\d]+-[-0-9a-f]+\.gz", keys[0])
+    body = landing_s3.get_object(Bucket="landing", Key=keys[0])["Body"].read()
 
     assert gzip.decompress(body) == b"a|1\nb|2\n"
     assert stream.delivered == [b"a|1\n", b"b|2\n"]
@@ -527,30 +526,28 @@ def test_no_destination_is_reported_as_a_whole(fake: FirehoseFake) -> None:
 
 def test_records_a_transformation_fails_are_written_to_the_s3_configuration_bucket(
     fake: FirehoseFake,
+    landing_s3: Any,
 ) -> None:
     fake.firehose.lambda_function(
         "orders-transform",
         answer_each(lambda data: {"result": "ProcessingFailed"} if b"bad" in data else ok(data)),
     )
-    with mock_aws():
-        s3 = boto3.client("s3", region_name="us-east-1")
-        s3.create_bucket(Bucket="landing")
-        stream = fake.firehose.create_delivery_stream(
-            "events",
-            SplunkDestinationConfiguration={
-                **SPLUNK,
-                "S3Configuration": {**S3, "Prefix": "splunk/"},
-                "ProcessingConfiguration": processing(),
-            },
-        )
-        client = boto3.client("firehose", region_name="us-east-1")
-        client.put_record_batch(
-            DeliveryStreamName="events", Records=[{"Data": b"good\n"}, {"Data": b"bad\n"}]
-        )
-        fake.firehose.clock.advance(seconds=60)
+    stream = fake.firehose.create_delivery_stream(
+        "events",
+        SplunkDestinationConfiguration={
+            **SPLUNK,
+            "S3Configuration": {**S3, "Prefix": "splunk/"},
+            "ProcessingConfiguration": processing(),
+        },
+    )
+    client = boto3.client("firehose", region_name="us-east-1")
+    client.put_record_batch(
+        DeliveryStreamName="events", Records=[{"Data": b"good\n"}, {"Data": b"bad\n"}]
+    )
+    fake.firehose.clock.advance(seconds=60)
 
-        keys = [o["Key"] for o in s3.list_objects_v2(Bucket="landing")["Contents"]]
-        body = s3.get_object(Bucket="landing", Key=keys[0])["Body"].read()
+    keys = [o["Key"] for o in landing_s3.list_objects_v2(Bucket="landing")["Contents"]]
+    body = landing_s3.get_object(Bucket="landing", Key=keys[0])["Body"].read()
 
     assert stream.delivered == [b"good\n"]
     assert len(keys) == 1
@@ -589,29 +586,31 @@ def _gave_up_lines(s3: Any, prefix: str) -> tuple[str, list[dict[str, Any]]]:
     ),
 )
 def test_a_down_destination_writes_its_failed_records_to_s3_once_its_retries_run_out(
-    fake: FirehoseFake, kind: str, config: dict[str, Any], folder: str, fields: list[str]
+    fake: FirehoseFake,
+    kind: str,
+    config: dict[str, Any],
+    folder: str,
+    fields: list[str],
+    landing_s3: Any,
 ) -> None:
     s3_config = {**S3, "Prefix": "fh/"}
-    with mock_aws():
-        s3 = boto3.client("s3", region_name="us-east-1")
-        s3.create_bucket(Bucket="landing")
-        stream = fake.firehose.create_delivery_stream(
-            "events",
-            **{kind: {**config, "S3Configuration": s3_config, "RetryOptions": RETRY_120}},
-        )
-        stream.destination_down()
-        client = boto3.client("firehose", region_name="us-east-1")
-        arrived = fake.firehose.clock.now()
-        answer = client.put_record_batch(
-            DeliveryStreamName="events", Records=[{"Data": b"a\n"}, {"Data": b"b\n"}]
-        )
-        fake.firehose.flush()  # the first try, which fails
-        fake.firehose.clock.advance(seconds=119)
-        assert stream.backed_up == []
-        assert stream.pending == [b"a\n", b"b\n"]
+    stream = fake.firehose.create_delivery_stream(
+        "events",
+        **{kind: {**config, "S3Configuration": s3_config, "RetryOptions": RETRY_120}},
+    )
+    stream.destination_down()
+    client = boto3.client("firehose", region_name="us-east-1")
+    arrived = fake.firehose.clock.now()
+    answer = client.put_record_batch(
+        DeliveryStreamName="events", Records=[{"Data": b"a\n"}, {"Data": b"b\n"}]
+    )
+    fake.firehose.flush()  # the first try, which fails
+    fake.firehose.clock.advance(seconds=119)
+    assert stream.backed_up == []
+    assert stream.pending == [b"a\n", b"b\n"]
 
-        fake.firehose.clock.advance(minutes=15)
-        key, lines = _gave_up_lines(s3, "fh/")
+    fake.firehose.clock.advance(minutes=15)
+    key, lines = _gave_up_lines(landing_s3, "fh/")
 
     assert stream.backed_up == [b"a\n", b"b\n"]
     assert stream.pending == []
@@ -705,7 +704,6 @@ def test_failed_records_the_backup_bucket_refuses_stay_pending_until_it_takes_th
     fake: FirehoseFake,
 ) -> None:
     with mock_aws():
-        s3 = boto3.client("s3", region_name="us-east-1")
         stream = fake.firehose.create_delivery_stream(
             "events",
             SplunkDestinationConfiguration={**SPLUNK, "RetryOptions": RETRY_120},
@@ -718,7 +716,7 @@ def test_failed_records_the_backup_bucket_refuses_stay_pending_until_it_takes_th
         assert stream.backed_up == []
         assert stream.pending == [b"a\n"]
 
-        s3.create_bucket(Bucket="landing")
+        s3 = landing_bucket()
         fake.firehose.clock.advance(minutes=15)  # the next retry, at most 15 minutes on
         _, [line] = _gave_up_lines(s3, "")
 

@@ -15,7 +15,6 @@ from typing import Any
 import boto3
 import pytest
 from conftest import ROLE, S3, put, refused
-from moto import mock_aws
 
 from pytest_firehose import FirehoseFake, UnmodelledSettingWarning, UsageError
 
@@ -161,23 +160,18 @@ def test_json_records_without_newlines_still_load_one_row_each(
 
 
 def test_a_gzip_staged_object_loads_with_the_gzip_option_and_writes_its_manifest(
-    fake: FirehoseFake, client: Any
+    fake: FirehoseFake, client: Any, landing_s3: Any
 ) -> None:
     config = redshift(
         {"DataTableColumns": "a,b", "CopyOptions": "GZIP"},
         S3Configuration={"CompressionFormat": "GZIP"},
     )
-    with mock_aws():
-        s3 = boto3.client("s3", region_name="us-east-1")
-        s3.create_bucket(Bucket="landing")
-        stream = fake.firehose.create_delivery_stream(
-            "events", RedshiftDestinationConfiguration=config
-        )
-        put(client, b"a|1\n", b"b|2\n")
-        fake.firehose.clock.advance(seconds=60)
+    stream = fake.firehose.create_delivery_stream("events", RedshiftDestinationConfiguration=config)
+    put(client, b"a|1\n", b"b|2\n")
+    fake.firehose.clock.advance(seconds=60)
 
-        keys = sorted(o["Key"] for o in s3.list_objects_v2(Bucket="landing")["Contents"])
-        bodies = {key: s3.get_object(Bucket="landing", Key=key)["Body"].read() for key in keys}
+    keys = sorted(o["Key"] for o in landing_s3.list_objects_v2(Bucket="landing")["Contents"])
+    bodies = {key: landing_s3.get_object(Bucket="landing", Key=key)["Body"].read() for key in keys}
 
     staged, manifest = sorted(keys, key=lambda key: "manifests/" in key)
     assert re.fullmatch(r"staging/\d{4}/\d\d/\d\d/\d\d/events-1-[-\d]+-[-0-9a-f]+\.gz", staged)
@@ -261,27 +255,22 @@ def test_a_line_that_does_not_load_fails_the_copy_unless_maxerror_allows_it(
 
 
 def test_a_failing_copy_is_retried_then_skipped_with_its_manifest_under_errors(
-    fake: FirehoseFake, client: Any
+    fake: FirehoseFake, client: Any, landing_s3: Any
 ) -> None:
     config = redshift({"DataTableColumns": "a,b"}, RetryOptions={"DurationInSeconds": 600})
-    with mock_aws():
-        s3 = boto3.client("s3", region_name="us-east-1")
-        s3.create_bucket(Bucket="landing")
-        stream = fake.firehose.create_delivery_stream(
-            "events", RedshiftDestinationConfiguration=config
-        )
-        put(client, b"not two columns\n")
-        fake.firehose.clock.advance(seconds=60)
-        assert stream.pending == [b"not two columns\n"]
+    stream = fake.firehose.create_delivery_stream("events", RedshiftDestinationConfiguration=config)
+    put(client, b"not two columns\n")
+    fake.firehose.clock.advance(seconds=60)
+    assert stream.pending == [b"not two columns\n"]
 
-        fake.firehose.clock.advance(seconds=599)  # not yet 600 s since the first COPY
-        assert stream.backed_up == []
-        assert stream.pending == [b"not two columns\n"]
+    fake.firehose.clock.advance(seconds=599)  # not yet 600 s since the first COPY
+    assert stream.backed_up == []
+    assert stream.pending == [b"not two columns\n"]
 
-        fake.firehose.clock.advance(seconds=600)  # past it, at the next retry (backoff doubles)
-        keys = sorted(o["Key"] for o in s3.list_objects_v2(Bucket="landing")["Contents"])
-        skipped = [key for key in keys if key.startswith("staging/errors/manifests/")]
-        body = s3.get_object(Bucket="landing", Key=skipped[0])["Body"].read()
+    fake.firehose.clock.advance(seconds=600)  # past it, at the next retry (backoff doubles)
+    keys = sorted(o["Key"] for o in landing_s3.list_objects_v2(Bucket="landing")["Contents"])
+    skipped = [key for key in keys if key.startswith("staging/errors/manifests/")]
+    body = landing_s3.get_object(Bucket="landing", Key=skipped[0])["Body"].read()
 
     assert stream.backed_up == [b"not two columns\n"]
     assert stream.pending == []
@@ -310,25 +299,22 @@ def test_a_retry_duration_of_zero_skips_a_failing_copy_at_once(
 
 
 def test_while_the_cluster_is_down_objects_are_staged_and_loaded_once_it_is_back(
-    fake: FirehoseFake, client: Any
+    fake: FirehoseFake, client: Any, landing_s3: Any
 ) -> None:
-    with mock_aws():
-        s3 = boto3.client("s3", region_name="us-east-1")
-        s3.create_bucket(Bucket="landing")
-        stream = fake.firehose.create_delivery_stream(
-            "events", RedshiftDestinationConfiguration=redshift({})
-        )
-        stream.destination_down()
-        put(client, b"a|1\n")
-        fake.firehose.clock.advance(seconds=60)
+    stream = fake.firehose.create_delivery_stream(
+        "events", RedshiftDestinationConfiguration=redshift({})
+    )
+    stream.destination_down()
+    put(client, b"a|1\n")
+    fake.firehose.clock.advance(seconds=60)
 
-        keys = [o["Key"] for o in s3.list_objects_v2(Bucket="landing")["Contents"]]
-        assert len(keys) == 2  # the object and its manifest: the bucket is up
-        assert stream.rows == []
-        assert stream.pending == [b"a|1\n"]
+    keys = [o["Key"] for o in landing_s3.list_objects_v2(Bucket="landing")["Contents"]]
+    assert len(keys) == 2  # the object and its manifest: the bucket is up
+    assert stream.rows == []
+    assert stream.pending == [b"a|1\n"]
 
-        stream.destination_up()
-        fake.firehose.flush()
+    stream.destination_up()
+    fake.firehose.flush()
 
     assert stream.rows == [{"1": "a", "2": "1"}]
     assert stream.delivered == [b"a|1\n"]

@@ -14,7 +14,6 @@ import boto3
 import pytest
 from conftest import FROM_KINESIS, ROLE, S3, create_s3, describe, refused
 from kpl_support import aggregate
-from moto import mock_aws
 from test_lambda_transform import answer_each, enrich, processing
 
 from pytest_firehose import FirehoseFake, UnmodelledSettingWarning
@@ -62,32 +61,32 @@ def backing_up_through(api: Any, fake: FirehoseFake) -> Any:
 
 def test_the_backup_holds_the_records_as_put_and_the_bucket_the_transformed(
     fake: FirehoseFake,
+    landing_s3: Any,
 ) -> None:
     firehose = boto3.client("firehose", region_name="us-east-1")
     fake.firehose.lambda_function("orders-transform", answer_each(enrich))
-    with mock_aws():
-        s3 = boto3.client("s3", region_name="us-east-1")
-        s3.create_bucket(Bucket="landing")
-        s3.create_bucket(Bucket="raw")
-        stream = backing_up(
-            fake,
-            BACKUP,
-            ExtendedS3DestinationConfiguration={"ProcessingConfiguration": processing()},
-        )
-        put(b'{"id": 1}', b'{"id": 2}', client=firehose)
-        stream.flush()
+    landing_s3.create_bucket(Bucket="raw")
+    stream = backing_up(
+        fake,
+        BACKUP,
+        ExtendedS3DestinationConfiguration={"ProcessingConfiguration": processing()},
+    )
+    put(b'{"id": 1}', b'{"id": 2}', client=firehose)
+    stream.flush()
 
-        assert stream.delivered == [
-            b'{"id": 1, "currency": "EUR"}\n',
-            b'{"id": 2, "currency": "EUR"}\n',
-        ]
-        assert stream.source_backup == [b'{"id": 1}', b'{"id": 2}']
-        (backup,) = stream.source_backup_objects
-        assert backup.key.startswith("raw/")
-        assert s3.get_object(Bucket="raw", Key=backup.key)["Body"].read() == b'{"id": 1}{"id": 2}'
-        (delivered,) = stream.objects
-        (stored,) = s3.list_objects_v2(Bucket="landing")["Contents"]
-        assert stored["Key"] == delivered.key
+    assert stream.delivered == [
+        b'{"id": 1, "currency": "EUR"}\n',
+        b'{"id": 2, "currency": "EUR"}\n',
+    ]
+    assert stream.source_backup == [b'{"id": 1}', b'{"id": 2}']
+    (backup,) = stream.source_backup_objects
+    assert backup.key.startswith("raw/")
+    assert (
+        landing_s3.get_object(Bucket="raw", Key=backup.key)["Body"].read() == b'{"id": 1}{"id": 2}'
+    )
+    (delivered,) = stream.objects
+    (stored,) = landing_s3.list_objects_v2(Bucket="landing")["Contents"]
+    assert stored["Key"] == delivered.key
 
 
 def test_the_backup_buffers_and_compresses_as_its_own_configuration_says(

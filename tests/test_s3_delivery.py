@@ -19,7 +19,7 @@ import boto3
 import freezegun
 import pytest
 from botocore.endpoint import Endpoint
-from conftest import REGION, ROLE, SEED, put
+from conftest import LANDING, REGION, ROLE, SEED, landing_bucket, put
 from moto import mock_aws
 
 from pytest_firehose import FirehoseFake, UsageError
@@ -42,7 +42,7 @@ def moto_fake(request: pytest.FixtureRequest) -> Iterator[FirehoseFake]:
 
 
 def create(
-    bucket: str = "landing", kind: str = "ExtendedS3DestinationConfiguration", **config: Any
+    bucket: str = LANDING, kind: str = "ExtendedS3DestinationConfiguration", **config: Any
 ) -> None:
     boto3.client("firehose", region_name=REGION).create_delivery_stream(
         DeliveryStreamName="events",
@@ -57,7 +57,7 @@ def create(
     )
 
 
-def stored(s3: Any, bucket: str = "landing") -> dict[str, bytes]:
+def stored(s3: Any, bucket: str = LANDING) -> dict[str, bytes]:
     """Every object in moto's bucket: key -> body."""
     keys = [o["Key"] for o in s3.list_objects_v2(Bucket=bucket).get("Contents", [])]
     return {key: s3.get_object(Bucket=bucket, Key=key)["Body"].read() for key in keys}
@@ -68,8 +68,7 @@ def stored(s3: Any, bucket: str = "landing") -> dict[str, bytes]:
     [("ExtendedS3DestinationConfiguration", "raw/"), ("S3DestinationConfiguration", "legacy")],
 )
 def test_objects_land_in_motos_bucket(moto_fake: FirehoseFake, kind: str, prefix: str) -> None:
-    s3 = boto3.client("s3", region_name=REGION)
-    s3.create_bucket(Bucket="landing")
+    s3 = landing_bucket()
     create(kind=kind, Prefix=prefix)
     client = boto3.client("firehose", region_name=REGION)
     put(client, *PAYLOADS)
@@ -93,8 +92,7 @@ def test_objects_land_in_motos_bucket(moto_fake: FirehoseFake, kind: str, prefix
 
 
 def test_gzip_bodies_are_stored_compressed_under_a_gz_key(moto_fake: FirehoseFake) -> None:
-    s3 = boto3.client("s3", region_name=REGION)
-    s3.create_bucket(Bucket="landing")
+    s3 = landing_bucket()
     create(CompressionFormat="GZIP")
     put(boto3.client("firehose", region_name=REGION), *PAYLOADS)
     moto_fake.firehose.flush()
@@ -119,8 +117,7 @@ def test_gzip_bodies_are_stored_compressed_under_a_gz_key(moto_fake: FirehoseFak
 def test_objects_carry_the_content_type_and_encoding_firehose_gives_them(
     moto_fake: FirehoseFake, compression: str, encoding: str | None
 ) -> None:
-    s3 = boto3.client("s3", region_name=REGION)
-    s3.create_bucket(Bucket="landing")
+    s3 = landing_bucket()
     create(CompressionFormat=compression)
     put(boto3.client("firehose", region_name=REGION), *PAYLOADS)
     moto_fake.firehose.flush()
@@ -134,7 +131,6 @@ def test_objects_carry_the_content_type_and_encoding_firehose_gives_them(
 
 def test_a_missing_bucket_is_retried_until_it_exists(fake: FirehoseFake, client: Any) -> None:
     with mock_aws():
-        s3 = boto3.client("s3", region_name=REGION)
         create()
         put(client, *PAYLOADS)
         stream = fake.firehose["events"]
@@ -146,7 +142,7 @@ def test_a_missing_bucket_is_retried_until_it_exists(fake: FirehoseFake, client:
         fake.firehose.clock.advance(minutes=10)  # retried after 1 s, 2 s, 4 s ...
         assert stream.pending == PAYLOADS
 
-        s3.create_bucket(Bucket="landing")
+        s3 = landing_bucket()
         fake.firehose.clock.advance(minutes=10)  # the next retry lands the object
         assert stream.pending == []
         ((key, body),) = stored(s3).items()
@@ -156,7 +152,6 @@ def test_a_missing_bucket_is_retried_until_it_exists(fake: FirehoseFake, client:
 
 def test_a_bucket_missing_for_a_day_loses_the_records(fake: FirehoseFake, client: Any) -> None:
     with mock_aws():
-        s3 = boto3.client("s3", region_name=REGION)
         create()
         put(client, *PAYLOADS)
         stream = fake.firehose["events"]
@@ -165,7 +160,7 @@ def test_a_bucket_missing_for_a_day_loses_the_records(fake: FirehoseFake, client
         assert stream.expired == PAYLOADS
         assert stream.pending == []
 
-        s3.create_bucket(Bucket="landing")
+        s3 = landing_bucket()
         fake.firehose.flush()
         assert stored(s3) == {}
         assert stream.delivered == []

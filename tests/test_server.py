@@ -23,19 +23,17 @@ from http.client import HTTPConnection
 from typing import Any
 from urllib.parse import urlsplit
 
-import boto3
 import botocore.endpoint
 import pytest
 from botocore.config import Config
 from botocore.exceptions import ClientError, ConnectionClosedError
-from conftest import needs_botocore
+from conftest import needs_botocore, server_client
 
 from pytest_firehose import FirehoseServer, UsageError
 from pytest_firehose.__main__ import parser
 from pytest_firehose._engine.world import World
 from pytest_firehose._handles.firehose import FirehoseHandle
 
-REGION = "us-east-1"
 S3_BUFFERED = {
     "RoleARN": "arn:aws:iam::123456789012:role/firehose",
     "BucketARN": "arn:aws:s3:::landing",
@@ -71,14 +69,7 @@ class Served:
         return answer
 
     def client(self, service: str = "firehose", **config: Any) -> Any:
-        return boto3.session.Session().client(
-            service,
-            endpoint_url=self.url,
-            region_name=REGION,
-            aws_access_key_id="any",
-            aws_secret_access_key="any",
-            config=Config(**config),
-        )
+        return server_client(self, service, config=Config(**config))
 
 
 def start(*args: str) -> Served:
@@ -336,13 +327,7 @@ def test_a_redshift_stream_shows_the_rows_its_table_received(server: Served) -> 
 
 
 def test_region_comes_from_the_signature(server: Served) -> None:
-    eu = boto3.session.Session().client(
-        "firehose",
-        endpoint_url=server.url,
-        region_name="eu-west-1",
-        aws_access_key_id="any",
-        aws_secret_access_key="any",
-    )
+    eu = server_client(server, region_name="eu-west-1")
     eu.create_delivery_stream(DeliveryStreamName="eu-events")
     assert server.ok("GET", "/_fake/streams?region=eu-west-1")["firehose"] == ["eu-events"]
     assert server.ok("GET", "/_fake/streams")["firehose"] == []
@@ -387,13 +372,7 @@ def test_another_service_is_refused_as_aws_does(server: Served) -> None:
     # AWS answers a target it does not know with no message (kinesalite's connection tests,
     # run against Kinesis: {"__type": "UnknownOperationException"}, 400); the fix goes to
     # the server's log (see test_server_front).
-    logs = boto3.session.Session().client(
-        "logs",
-        endpoint_url=server.url,
-        region_name=REGION,
-        aws_access_key_id="any",
-        aws_secret_access_key="any",
-    )
+    logs = server_client(server, "logs")
     with pytest.raises(ClientError) as caught:
         logs.describe_log_groups()
     assert caught.value.response["Error"]["Code"] == "UnknownOperationException"

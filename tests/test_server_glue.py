@@ -7,9 +7,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-import boto3
 import pytest
-from conftest import REGION, ask_control, needs_botocore, put
+from conftest import REGION, ask_control, needs_botocore, put, server_client
 from test_iceberg_tables import ORDERS, iceberg, rows
 
 from pytest_firehose._doors.server import FirehoseServer
@@ -158,13 +157,7 @@ def test_an_iceberg_destination_writes_to_a_table_registered_over_http(
     stream = served.firehose.create_delivery_stream(
         "events", IcebergDestinationConfiguration=iceberg(ORDERS)
     )
-    client = boto3.session.Session().client(
-        "firehose",
-        endpoint_url=served.url,
-        region_name=REGION,
-        aws_access_key_id="any",
-        aws_secret_access_key="any",
-    )
+    client = server_client(served)
     put(client, *rows({"id": 1}))
     stream.flush()
 

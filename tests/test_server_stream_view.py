@@ -9,10 +9,9 @@ import urllib.request
 from collections.abc import Iterator
 from typing import Any
 
-import boto3
 import pytest
 import responses
-from conftest import BUCKET, REGION, ROLE
+from conftest import BUCKET, REGION, ROLE, server_client
 
 from pytest_firehose._doors.server import FirehoseServer
 from pytest_firehose._engine.world import World
@@ -58,13 +57,7 @@ def shown(server: FirehoseServer, name: str) -> dict[str, Any]:
 
 
 def firehose(server: FirehoseServer) -> Any:
-    return boto3.session.Session().client(
-        "firehose",
-        endpoint_url=server.url,
-        region_name=REGION,
-        aws_access_key_id="any",
-        aws_secret_access_key="any",
-    )
+    return server_client(server)
 
 
 def broken_endpoint(request: Any) -> Any:

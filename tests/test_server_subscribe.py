@@ -11,11 +11,11 @@ from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
 
-import boto3
 import pytest
 from botocore.config import Config
 from botocore.eventstream import EventStreamBuffer
 from botocore.exceptions import EventStreamError
+from conftest import server_client
 from fanout_support import REGION, SHARD, put, register, world_with_stream
 from urllib3.exceptions import ProtocolError
 
@@ -45,14 +45,7 @@ def server(fake: FirehoseFake) -> Iterator[FirehoseServer]:
 
 @pytest.fixture
 def client(server: FirehoseServer) -> Iterator[Any]:
-    client = boto3.client(
-        "kinesis",
-        region_name=REGION,
-        endpoint_url=server.url,
-        aws_access_key_id="any",
-        aws_secret_access_key="any",
-        config=HANG_GUARD,
-    )
+    client = server_client(server, "kinesis", config=HANG_GUARD)
     yield client
     while OPENED:
         OPENED.pop().close()  # a stream read only in part holds its connection

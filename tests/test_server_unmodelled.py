@@ -8,11 +8,10 @@ import warnings
 from collections.abc import Iterator
 from typing import Any
 
-import boto3
 import pytest
 from botocore.config import Config
 from botocore.exceptions import ClientError
-from conftest import BUCKET, FROM_KINESIS, REGION, ROLE, S3, ask_control
+from conftest import BUCKET, FROM_KINESIS, REGION, ROLE, S3, ask_control, server_client
 from kpl_support import aggregate
 
 from pytest_firehose import UnmodelledSettingWarning
@@ -56,12 +55,9 @@ def firehose(server: FirehoseServer) -> Any:
 
 
 def client(server: FirehoseServer, service: str) -> Any:
-    return boto3.session.Session().client(
+    return server_client(
+        server,
         service,
-        endpoint_url=server.url,
-        region_name=REGION,
-        aws_access_key_id="any",
-        aws_secret_access_key="any",
         # Retries a 500 four times, as the AWS CLI does; backoff on a 400 never comes.
         config=Config(retries={"mode": "standard", "max_attempts": 5}),
     )
@@ -158,14 +154,7 @@ def test_any_other_failure_of_the_fake_is_still_a_500(
         raise RuntimeError("broken")
 
     monkeypatch.setattr(served.world, "handle", broken)
-    client = boto3.session.Session().client(
-        "firehose",
-        endpoint_url=served.url,
-        region_name=REGION,
-        aws_access_key_id="any",
-        aws_secret_access_key="any",
-        config=Config(retries={"mode": "standard", "max_attempts": 1}),
-    )
+    client = server_client(served, config=Config(retries={"mode": "standard", "max_attempts": 1}))
     with pytest.raises(ClientError) as caught:
         client.list_delivery_streams()
 

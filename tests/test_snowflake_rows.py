@@ -15,24 +15,14 @@ from typing import Any
 
 import boto3
 import pytest
-from conftest import ROLE, S3, needs_botocore, put, refused
-from moto import mock_aws
+from conftest import needs_botocore, put, reading_kinesis, refused
+from test_other_destinations import SNOWFLAKE
 
 from pytest_firehose import FirehoseFake, UnmodelledSettingWarning
 from pytest_firehose._doors.server import FirehoseServer
 
 pytestmark = needs_botocore("firehose CreateDeliveryStream.SnowflakeDestinationConfiguration")
 
-SNOWFLAKE = {
-    "AccountUrl": "https://example.us-east-1.snowflakecomputing.com",
-    "PrivateKey": "PRIVATEKEY" * 26,
-    "User": "loader",
-    "Database": "RAW",
-    "Schema": "EVENTS",
-    "Table": "CLICKS",
-    "RoleARN": ROLE,
-    "S3Configuration": S3,
-}
 CONTENT = {"DataLoadingOption": "VARIANT_CONTENT_MAPPING", "ContentColumnName": "RECORD"}
 WITH_METADATA = {
     "DataLoadingOption": "VARIANT_CONTENT_AND_METADATA_MAPPING",
@@ -105,27 +95,28 @@ def test_the_metadata_column_names_the_stream_and_ingestion_time_of_a_record_put
     ]
 
 
-def test_the_metadata_column_of_a_record_read_from_kinesis_names_its_shard_and_sequence(
-    fake: FirehoseFake,
-) -> None:
+@pytest.fixture
+def from_clicks(fake: FirehoseFake) -> Any:
+    """Delivery stream ``events``, loading the Snowflake table with metadata from the
+    one-shard Kinesis stream ``clicks``, 5 seconds after it was created."""
     fake.kinesis.create_stream("clicks", shard_count=1)
-    stream = fake.firehose.create_delivery_stream(
-        "events",
-        DeliveryStreamType="KinesisStreamAsSource",
-        KinesisStreamSourceConfiguration={
-            "KinesisStreamARN": fake.kinesis["clicks"].arn,
-            "RoleARN": ROLE,
-        },
-        SnowflakeDestinationConfiguration={**SNOWFLAKE, **WITH_METADATA},
+    stream = reading_kinesis(
+        fake, source="clicks", SnowflakeDestinationConfiguration={**SNOWFLAKE, **WITH_METADATA}
     )
     fake.firehose.clock.advance(seconds=5)
+    return stream
+
+
+def test_the_metadata_column_of_a_record_read_from_kinesis_names_its_shard_and_sequence(
+    fake: FirehoseFake, from_clicks: Any
+) -> None:
     kinesis = boto3.client("kinesis", region_name="us-east-1")
     answer = kinesis.put_record(StreamName="clicks", Data=b'{"id": 7}', PartitionKey="user-7")
     fake.firehose.clock.advance(seconds=1)
     fake.firehose.flush()
 
     [read] = fake.kinesis["clicks"].records
-    assert stream.rows == [
+    assert from_clicks.rows == [
         {
             "RECORD": {"id": 7},
             "RECORD_METADATA": {
@@ -141,20 +132,9 @@ def test_the_metadata_column_of_a_record_read_from_kinesis_names_its_shard_and_s
 
 
 def test_a_record_read_from_kinesis_keeps_its_metadata_across_an_update_destination(
-    fake: FirehoseFake,
+    fake: FirehoseFake, from_clicks: Any
 ) -> None:
-    fake.kinesis.create_stream("clicks", shard_count=1)
-    stream = fake.firehose.create_delivery_stream(
-        "events",
-        DeliveryStreamType="KinesisStreamAsSource",
-        KinesisStreamSourceConfiguration={
-            "KinesisStreamARN": fake.kinesis["clicks"].arn,
-            "RoleARN": ROLE,
-        },
-        SnowflakeDestinationConfiguration={**SNOWFLAKE, **WITH_METADATA},
-    )
-    fake.firehose.clock.advance(seconds=5)
-    stream.destination_down()
+    from_clicks.destination_down()
     kinesis = boto3.client("kinesis", region_name="us-east-1")
     kinesis.put_record(StreamName="clicks", Data=b'{"id": 7}', PartitionKey="user-7")
     fake.firehose.clock.advance(seconds=1)
@@ -165,24 +145,21 @@ def test_a_record_read_from_kinesis_keeps_its_metadata_across_an_update_destinat
         DestinationId="destinationId-000000000001",
         SnowflakeDestinationUpdate={"Table": "CLICKS_V2"},
     )
-    stream.destination_up()
+    from_clicks.destination_up()
     fake.firehose.flush()
 
-    [row] = stream.rows
+    [row] = from_clicks.rows
     assert row["RECORD_METADATA"]["kinesisPartitionKey"] == "user-7"
 
 
 def test_records_that_are_no_json_object_go_to_the_bucket_at_once_and_the_rest_load(
-    fake: FirehoseFake, client: Any
+    fake: FirehoseFake, client: Any, landing_s3: Any
 ) -> None:
-    with mock_aws():
-        s3 = boto3.client("s3", region_name="us-east-1")
-        s3.create_bucket(Bucket="landing")
-        stream = snowflake(fake, **CONTENT)
-        bad = [b"not json", b"[1, 2]", b'{"a": 1}{"b": 2}', b"\xff{}", b'{"a": NaN}', b"7"]
-        put(client, bad[0], b'{"id": 1}', *bad[1:], "{}".encode("utf-16"))
-        fake.firehose.flush()
-        lines = failed_lines(s3)
+    stream = snowflake(fake, **CONTENT)
+    bad = [b"not json", b"[1, 2]", b'{"a": 1}{"b": 2}', b"\xff{}", b'{"a": NaN}', b"7"]
+    put(client, bad[0], b'{"id": 1}', *bad[1:], "{}".encode("utf-16"))
+    fake.firehose.flush()
+    lines = failed_lines(landing_s3)
 
     assert stream.rows == [{"RECORD": {"id": 1}}]
     assert stream.delivered == [b'{"id": 1}']
@@ -206,18 +183,13 @@ def test_without_a_bucket_mocked_the_failed_rows_are_kept_in_memory(
 
 
 def test_refused_rows_and_rows_that_are_no_json_each_name_their_own_code(
-    fake: FirehoseFake, client: Any
+    fake: FirehoseFake, client: Any, landing_s3: Any
 ) -> None:
-    with mock_aws():
-        s3 = boto3.client("s3", region_name="us-east-1")
-        s3.create_bucket(Bucket="landing")
-        stream = snowflake(fake)
-        stream.destination_refuses(
-            lambda record: b"extra" in record, error="Snowflake.ExtraColumns"
-        )
-        put(client, b'{"extra": 1}', b"bad", b'{"id": 2}')
-        fake.firehose.flush()
-        lines = failed_lines(s3)
+    stream = snowflake(fake)
+    stream.destination_refuses(lambda record: b"extra" in record, error="Snowflake.ExtraColumns")
+    put(client, b'{"extra": 1}', b"bad", b'{"id": 2}')
+    fake.firehose.flush()
+    lines = failed_lines(landing_s3)
 
     assert stream.rows == [{"id": 2}]
     assert [(line["rawData"], line["errorCode"]) for line in lines] == [

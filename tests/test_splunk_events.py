@@ -14,7 +14,6 @@ from typing import Any
 import boto3
 import pytest
 from conftest import failed_lines, put_batch
-from moto import mock_aws
 from test_other_destinations import SPLUNK
 
 from pytest_firehose import FirehoseFake, UnmodelledSettingWarning, UsageError
@@ -108,20 +107,15 @@ def test_a_raw_endpoint_receives_each_request_as_the_records_concatenated(
     ],
 )
 def test_a_record_that_is_no_hec_event_is_retried_then_written_to_splunk_failed(
-    fake: FirehoseFake, record: bytes
+    fake: FirehoseFake, record: bytes, landing_s3: Any
 ) -> None:
-    with mock_aws():
-        s3 = boto3.client("s3", region_name="us-east-1")
-        s3.create_bucket(Bucket="landing")
-        stream = fake.firehose.create_delivery_stream(
-            "events", SplunkDestinationConfiguration=EVENT
-        )
-        _, refused_id = put_batch(b'{"event": "ok"}', record)
-        fake.firehose.flush()
-        assert stream.pending == [record]  # retried within RetryOptions
-        assert failed_lines(s3, "splunk-failed/") == []
-        fake.firehose.clock.advance(minutes=2)
-        [line] = failed_lines(s3, "splunk-failed/")
+    stream = fake.firehose.create_delivery_stream("events", SplunkDestinationConfiguration=EVENT)
+    _, refused_id = put_batch(b'{"event": "ok"}', record)
+    fake.firehose.flush()
+    assert stream.pending == [record]  # retried within RetryOptions
+    assert failed_lines(landing_s3, "splunk-failed/") == []
+    fake.firehose.clock.advance(minutes=2)
+    [line] = failed_lines(landing_s3, "splunk-failed/")
 
     assert stream.events == [{"event": "ok", **NO_METADATA}]
     assert stream.delivered == [b'{"event": "ok"}']
