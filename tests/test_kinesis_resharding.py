@@ -434,6 +434,28 @@ def test_list_shards_filters(fake, kinesis_client):
     assert "ShardId" in error(without)[1]
 
 
+def test_at_trim_horizon_lists_the_first_shards_of_a_stream_resharded_at_once(fake, kinesis_client):
+    # Nothing is trimmed while the stream is younger than its retention period: its trim
+    # horizon is where its first shards begin, even when a reshard came in the same
+    # instant of fake time, as it does in a test that never moves the clock.
+    kinesis_client.create_stream(StreamName="s", ShardCount=1)
+    kinesis_client.put_record(StreamName="s", Data=b"before", PartitionKey="k")
+    kinesis_client.split_shard(StreamName="s", ShardToSplit="0", NewStartingHashKey="100")
+
+    def at_trim_horizon() -> list[str]:
+        answer = kinesis_client.list_shards(StreamName="s", ShardFilter={"Type": "AT_TRIM_HORIZON"})
+        return [s["ShardId"] for s in fits("ListShards", answer)["Shards"]]
+
+    assert at_trim_horizon() == ["shardId-000000000000"]
+    fake.kinesis.clock.advance(hours=1)
+    assert at_trim_horizon() == ["shardId-000000000000"]
+    iterator = kinesis_client.get_shard_iterator(
+        StreamName="s", ShardId=at_trim_horizon()[0], ShardIteratorType="TRIM_HORIZON"
+    )["ShardIterator"]
+    read = kinesis_client.get_records(ShardIterator=iterator)["Records"]
+    assert [r["Data"] for r in read] == [b"before"]
+
+
 def test_list_shards_pages_keep_the_filter(fake, kinesis_client):
     kinesis_client.create_stream(StreamName="s", ShardCount=4)
     kinesis_client.merge_shards(StreamName="s", ShardToMerge="0", AdjacentShardToMerge="1")

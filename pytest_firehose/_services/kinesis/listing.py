@@ -11,7 +11,8 @@ says (DOC).
 Choices (INFERRED; docs/kinesis.md lists them): a missing or misplaced ShardId or
 Timestamp is refused with ``InvalidArgumentException`` (texts chosen); the refusals of a
 NextToken beside another member name it in StreamName's captured words; the trim horizon
-of a stream younger than its retention period is its creation.
+of a stream younger than its retention period is its creation, where the shards it was
+created with begin (so a reshard in the same instant of fake time does not hide them).
 """
 
 from __future__ import annotations
@@ -121,6 +122,8 @@ class ShardListing:
         if kind == "AT_LATEST":
             return [s for s in listed if s.is_open]
         if kind == "AT_TRIM_HORIZON":
+            if horizon == stream.created_at:  # nothing trimmed: where its first shards begin
+                return [s for s in listed if s.parent_shard_id is None]
             return [s for s in listed if _open_at(s, horizon, closed_after=True)]
         if kind == "AT_TIMESTAMP" and timestamp is not None:
             return [s for s in listed if _open_at(s, timestamp, closed_after=False)]
