@@ -25,6 +25,7 @@ from pytest_firehose import FirehoseFake
 from pytest_firehose._destinations.pipeline import Delivery
 from pytest_firehose._engine.due import DueQueue
 from pytest_firehose._handles.delivery_stream import DeliveryStreamHandle
+from pytest_firehose._services.firehose.model import FirehoseService
 from pytest_firehose._services.kinesis.streams import KinesisStream
 
 
@@ -69,6 +70,39 @@ def test_a_kinesis_request_settles_no_stream_while_the_clock_stands_still(
     # The stream the requests named was scheduled: it settles once its records expire.
     fake.kinesis.clock.advance(hours=24, seconds=1)
     assert set(kinesis_settled) == {"b"}
+
+
+def test_kinesis_requests_have_sources_read_only_while_a_delivery_stream_reads_one(
+    fake: FirehoseFake, kinesis_client: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    reads: list[str] = []
+    read_sources = FirehoseService.read_sources
+
+    def spy(self: FirehoseService) -> list[str]:
+        reads.append(self.region)
+        return read_sources(self)
+
+    monkeypatch.setattr(FirehoseService, "read_sources", spy)
+    fake.kinesis.create_stream("s")
+    fake.firehose.create_delivery_stream("direct")
+    for _ in range(3):
+        kinesis_client.put_record(StreamName="s", Data=b"x", PartitionKey="k")
+    assert reads == []  # no delivery stream reads a Kinesis stream: nothing to read
+
+    arn = kinesis_client.describe_stream_summary(StreamName="s")["StreamDescriptionSummary"][
+        "StreamARN"
+    ]
+    source = {"KinesisStreamARN": arn, "RoleARN": "arn:aws:iam::123456789012:role/firehose"}
+    fake.firehose.create_delivery_stream(
+        "reader",
+        DeliveryStreamType="KinesisStreamAsSource",
+        KinesisStreamSourceConfiguration=source,
+    )
+    reads.clear()
+    kinesis_client.put_record(StreamName="s", Data=b"y", PartitionKey="k")
+    fake.firehose.clock.advance(seconds=300)
+    assert reads
+    assert fake.firehose["reader"].delivered == [b"y"]
 
 
 def test_a_firehose_request_settles_no_other_stream_while_the_clock_stands_still(

@@ -243,7 +243,7 @@ class World:
                         self._due.schedule(model, name)
             # Delivery streams read their Kinesis sources after every Kinesis request: that
             # way they have read every record before Kinesis trims it.
-            sources = recheck or self._sources_changed
+            sources = recheck or (self._sources_changed and self._reading_sources())
             self._sources_changed = False
             work: dict[int, tuple[ServiceModel, set[str] | None]] = {}
             worked = recheck
@@ -265,6 +265,14 @@ class World:
             if worked or now != self._settled_at:
                 self._settled_at = now
                 self.changed.notify_all()
+
+    def _reading_sources(self) -> bool:
+        """Whether any delivery stream reads a Kinesis stream (else reading sources,
+        after every Kinesis request, would find none)."""
+        return any(
+            isinstance(model, FirehoseService) and model.reads_sources()
+            for model in self._services.values()
+        )
 
     def _settle_work(
         self, work: dict[int, tuple[ServiceModel, set[str] | None]], *, sources: bool

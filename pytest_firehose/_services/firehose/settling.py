@@ -76,6 +76,10 @@ class Settling:
         """Whether delivery stream ``name`` reads a Kinesis stream (KinesisStreamAsSource)."""
         return name in self._sourced
 
+    def reads_sources(self) -> bool:
+        """Whether any of its streams reads a Kinesis stream."""
+        return bool(self._sourced)
+
     def read_sources(self) -> list[str]:
         """Take in what every KinesisStreamAsSource stream's source got since last read;
         the names of the streams that read it."""
