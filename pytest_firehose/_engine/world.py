@@ -233,8 +233,8 @@ class World:
         Only the streams that fell due are looked at (each scheduled at its next due
         instant, in ``DueQueue``, again at the end of every request that may have moved
         that instant): a clock move costs nothing per idle stream, and a request nothing
-        per other stream. After a
-        handle changed the world, every stream is asked when it falls due."""
+        per other stream. After a handle changed the world, every stream is asked when it
+        falls due."""
         with self.lock:
             recheck, self._recheck = self._recheck, False
             if recheck:
