@@ -16,6 +16,7 @@ from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
 
+import boto3
 import pytest
 from conftest import ask_control
 from hypothesis import HealthCheck, given, settings
@@ -23,8 +24,8 @@ from hypothesis import strategies as st
 
 from pytest_firehose import FirehoseFake
 from pytest_firehose._clock import LATEST, ClockRangeError, FakeClock
-from pytest_firehose._doors import control_input
-from pytest_firehose._doors.server import FirehoseServer
+from pytest_firehose._doors import control, control_input
+from pytest_firehose._doors.server import FirehoseServer, serve_fake
 from pytest_firehose._errors import UsageError
 from pytest_firehose._terms import Terms, speaking
 
@@ -645,3 +646,23 @@ def test_a_stream_of_another_region_is_a_404_naming_the_region_to_give(
 
     problem, fix = says.split(": ") if ": ?region=" in says else (says, IN_THE_BODY)
     assert (status, answer) == (404, {"error": f"{problem}: name the region with {fix}"})
+
+
+def test_a_stopped_fake_is_read_over_http_and_takes_no_changes() -> None:
+    # GET /_fake/calls was a 500 with a traceback once the fake stopped, and
+    # POST /_fake/reset emptied the stopped world, leaving it stopped.
+    with FirehoseFake() as fake, serve_fake(fake) as server:
+        fake.firehose.create_delivery_stream("events")
+        client = boto3.client("firehose", region_name=fake.world.region)
+        client.put_record(DeliveryStreamName="events", Record={"Data": b"hi"})
+        fake.stop()
+        status, calls = ask_control(server, "GET", "/_fake/calls")
+        assert (status, [call["operation"] for call in calls]) == (200, ["PutRecord"])
+        stopped = {"error": control.STOPPED}
+        assert ask_control(server, "POST", "/_fake/reset") == (409, stopped)
+        body = {"service": "kinesis", "name": "k"}
+        assert ask_control(server, "POST", "/_fake/streams", body) == (409, stopped)
+        assert fake.firehose.stream_names() == ["events"]
+        with pytest.raises(UsageError, match="has stopped"):
+            fake.world.reset()
+        assert fake.firehose["events"].records == [b"hi"]

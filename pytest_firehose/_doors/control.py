@@ -63,6 +63,11 @@ from pytest_firehose._services.firehose.settings import UnmodelledSettingWarning
 from pytest_firehose._terms import json_term
 
 Answer = tuple[int, Json]
+#: What a change is told once the fake whose world the server answers from has stopped.
+STOPPED = (
+    "the fake this server answers from has stopped (FirehoseFake.stop() ran, or the test "
+    "that served it ended): it takes no more changes; what it holds stays readable with GET"
+)
 
 
 class Control:
@@ -112,6 +117,8 @@ class Control:
         fields, parameters = parse_body(body), parse_query(query)
         key = f"{method} /_fake/{route}"
         check_reads(key, fields, parameters)
+        if method == "POST" and self._world.stopped:
+            raise ControlError(409, STOPPED)
         return handlers[key](fields, parameters)
 
     def handlers(self) -> dict[str, Callable[[dict[str, Json], Mapping[str, str]], Answer]]:
@@ -411,7 +418,7 @@ class Control:
                 f"?service= is firehose or kinesis (both when omitted), not {json_term(service)}",
             )
         region = self._region(body, query)
-        with self._world.touched():
+        with self._world.looked():
             calls = list(self._world.calls)
         return 200, [
             call_json(call)
