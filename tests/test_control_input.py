@@ -26,6 +26,7 @@ from pytest_firehose import FirehoseFake
 from pytest_firehose._clock import LATEST, ClockRangeError, FakeClock
 from pytest_firehose._doors import control, control_input
 from pytest_firehose._doors.server import FirehoseServer, serve_fake
+from pytest_firehose._engine.config import REGION_RULE
 from pytest_firehose._errors import UsageError
 from pytest_firehose._terms import Terms, speaking
 
@@ -505,7 +506,10 @@ def test_a_field_an_endpoint_does_not_read_is_refused_not_ignored(
     ("path", "says"),
     [
         ("/_fake/calls?service=", '?service= is firehose or kinesis (both when omitted), not ""'),
-        ("/_fake/streams?region=", '"region" is a region name such as "eu-west-1", not ""'),
+        (
+            "/_fake/streams?region=",
+            f'"region" is a region name such as "eu-west-1", not ""{REGION_RULE}',
+        ),
         (
             "/_fake/calls?service=firehose&service=kinesis",
             '?service= is given twice ("firehose" and "kinesis"); give it once',
@@ -538,15 +542,16 @@ def test_a_multipart_body_is_refused_as_no_json(served: FirehoseServer) -> None:
     connection.close()
 
 
-@pytest.mark.parametrize("region", ["us-east-1\n", "us-east-1 ", "../etc", "us_east_1"])
+@pytest.mark.parametrize(
+    "region", ["us-east-1\n", "us-east-1 ", "../etc", "us_east_1", "x", "nowhere", "EU-WEST-1"]
+)
 def test_a_region_no_client_can_name_is_refused(served: FirehoseServer, region: str) -> None:
-    # The stream was made there, and no botocore client could ever reach it.
+    # The stream was made there, and no botocore client could ever reach it ("x": a client
+    # can be made, and reaches no endpoint).
     body = {"service": "firehose", "name": "events", "region": region}
     status, answer = ask_control(served, "POST", "/_fake/streams", body)
-    assert (status, answer) == (
-        400,
-        {"error": f'"region" is a region name such as "eu-west-1", not {json.dumps(region)}'},
-    )
+    refusal = f'"region" is a region name such as "eu-west-1", not {json.dumps(region)}'
+    assert (status, answer) == (400, {"error": refusal + REGION_RULE})
     assert served.firehose.stream_names() == []
 
 

@@ -44,7 +44,7 @@ from pytest_firehose._doors.control_views import (
     firehose_json,
     kinesis_json,
 )
-from pytest_firehose._engine.config import is_region
+from pytest_firehose._engine.config import REGION_RULE, is_region
 from pytest_firehose._engine.fault_checks import make_fault
 from pytest_firehose._engine.fault_keywords import KEYWORDS, FaultSpec
 from pytest_firehose._engine.faults import FaultHandle
@@ -161,7 +161,9 @@ class Control:
             return None
         if not is_region(region):
             raise ControlError(
-                400, f'"region" is a region name such as "eu-west-1", not {json_term(region)}'
+                400,
+                f'"region" is a region name such as "eu-west-1", not {json_term(region)}'
+                + REGION_RULE,
             )
         return region
 
