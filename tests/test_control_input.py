@@ -48,7 +48,7 @@ MSK_STREAM = {
 BAD_FAULTS = [
     ({"timeout": []}, "timeout= is one of", '"timeout" is one of'),
     ({"error": 5}, "give it as a string", "give it as a string"),
-    ({"records": 5}, "records= is {index: code}", '"records" is {index: code}'),
+    ({"records": 5}, "records= is {index: code}", '"records" is an object of 0-based index'),
     ({"records": [{}]}, "indices", "indices"),
     ({"records": {0: 5}}, "give it as a string", "give it as a string"),
     ({"chaos": 0.5, "seed": {"a": 1}}, "seed= is an integer", '"seed" is an integer'),
@@ -671,3 +671,27 @@ def test_a_stopped_fake_is_read_over_http_and_takes_no_changes() -> None:
         with pytest.raises(UsageError, match="has stopped"):
             fake.world.reset()
         assert fake.firehose["events"].records == [b"hi"]
+
+
+@pytest.mark.parametrize(
+    ("path", "body", "says"),
+    [
+        (
+            "/_fake/faults",
+            {"service": "kinesis", "records": "x"},
+            '"records" is an object of 0-based index to error code, e.g. '
+            '{"1": "InternalFailure"}, or a list of 0-based indices, e.g. "records": [0, 2]; '
+            'got "x"',
+        ),
+        ("/_fake/clock", [1], "the body must be a JSON object, not a list"),
+        ("/_fake/clock", "1", "the body must be a JSON object, not a string"),
+        ("/_fake/clock", None, "the body must be a JSON object, not null"),
+    ],
+)
+def test_a_refusal_over_http_says_what_json_can_send(
+    served: FirehoseServer, path: str, body: Any, says: str
+) -> None:
+    # "records" offered a predicate on the payload, which JSON cannot carry, and a body
+    # of the wrong type was named as Python names it (list, str, NoneType).
+    sent = json.dumps(body).encode()
+    assert ask_control(served, "POST", path, sent) == (400, {"error": says})

@@ -60,7 +60,7 @@ from pytest_firehose._services.firehose.msk import (
     checked_timestamp,
 )
 from pytest_firehose._services.firehose.settings import UnmodelledSettingWarning, warning_refusal
-from pytest_firehose._terms import json_term
+from pytest_firehose._terms import Terms, json_term, speaking
 
 Answer = tuple[int, Json]
 #: What a change is told once the fake whose world the server answers from has stopped.
@@ -239,9 +239,11 @@ class Control:
                 f"?service= is firehose or kinesis (default: firehose), not {json_term(service)}",
             )
         try:
-            if service == "firehose":
-                return 200, firehose_json(self._firehose.stream(name, region=region))
-            return 200, kinesis_json(self._kinesis.stream(name, region=region))
+            # A delivery error kept to be read later is worded as it is read (Wording).
+            with speaking(Terms("GET /_fake/streams/{name}")):
+                if service == "firehose":
+                    return 200, firehose_json(self._firehose.stream(name, region=region))
+                return 200, kinesis_json(self._kinesis.stream(name, region=region))
         except StreamKeyError as error:
             raise stream_not_found(error, in_the_body=False) from None
 
