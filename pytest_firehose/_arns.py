@@ -36,6 +36,13 @@ def partition_of(region: str) -> str:
     return str(partitions[0]["id"])
 
 
+def is_partition_region(region: str) -> bool:
+    """Whether a partition's region pattern matches ``region``: the name of one of its
+    regions, or of one it will have (``ap-southeast-7`` before a botocore lists it), and
+    not a name no AWS region has (``x``, ``local``), whose endpoint no client reaches."""
+    return any(re.match(p["regionRegex"], region) for p in _partitions())
+
+
 def resource_arn(service: str, region: str, account_id: str, resource: str) -> str:
     """The ARN of ``resource`` of ``service`` in ``region`` and ``account_id``."""
     return f"arn:{partition_of(region)}:{service}:{region}:{account_id}:{resource}"

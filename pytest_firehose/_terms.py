@@ -4,14 +4,15 @@ Python's terms (``put_from_msk: offset=...``, ``None``, ``'60'``, ``int``); a cl
 local server's control API that sent the same through ``POST /_fake/msk`` reads its own
 (``POST /_fake/msk: "offset": ...``, ``null``, ``"60"``, ``a number``).
 
-A refusal is worded once, where it is raised, through :func:`terms`; the control API sets
-its route's :class:`Terms` around the call with :func:`speaking`. A context variable, so
+A refusal is worded once, where it is raised, through :func:`terms` (one kept to be read
+later, when it is read: :class:`Wording`); the control API sets its route's :class:`Terms`
+around the call with :func:`speaking`. A context variable, so
 each of the server's threads speaks to its own client, and a signature stays the API's."""
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
@@ -28,6 +29,11 @@ _JSON_KINDS: dict[type, str] = {
     tuple: "a list",
     dict: "an object",
 }
+
+
+def json_kind(of: type) -> str:
+    """JSON's name for the type a JSON value arrives as: ``a number``, ``null``."""
+    return _JSON_KINDS.get(of, of.__name__)
 
 
 def json_term(value: Any) -> str:
@@ -72,7 +78,19 @@ class Terms:
 
     def kind(self, of: type) -> str:
         """A type named: ``int``, or JSON's name for it (``a number``)."""
-        return of.__name__ if self.route is None else _JSON_KINDS.get(of, of.__name__)
+        return of.__name__ if self.route is None else json_kind(of)
+
+
+class Wording:
+    """A message worded each time it is read, in its reader's terms: the message of a
+    refusal kept to be read later (``UsageError(Wording(...))`` as a delivery's error),
+    which a test reads in Python's terms and a client of the server in its route's."""
+
+    def __init__(self, message: Callable[[Terms], str]) -> None:
+        self._message = message
+
+    def __str__(self) -> str:
+        return self._message(terms())
 
 
 PYTHON = Terms()

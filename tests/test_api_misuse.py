@@ -14,6 +14,7 @@ from conftest import REGION, needs_botocore
 
 from pytest_firehose import FakeClock, FirehoseFake, StreamKeyError, UsageError
 from pytest_firehose._clock import ClockRangeError
+from pytest_firehose._engine.config import REGION_RULE
 
 ROLE = "arn:aws:iam::123456789012:role/reader"
 
@@ -179,17 +180,36 @@ def test_a_fractional_shard_count_is_refused_as_botocore_refuses_it(fake: Fireho
 
 
 @pytest.mark.parametrize(
-    "region", [5, "", ["eu-west-1"], "eu-west-1\n", " eu-west-1", "../eu-west-1", "eu_west_1", "-1"]
+    "region",
+    [
+        *(5, "", ["eu-west-1"], "eu-west-1\n", " eu-west-1", "../eu-west-1", "eu_west_1", "-1"),
+        *("x", "nowhere", "local", "EU-WEST-1", "xx-west-1"),
+    ],
 )
 def test_a_region_that_is_no_region_name_is_refused(fake: FirehoseFake, region: Any) -> None:
-    # 5 made a stream in a region named 5; "" one in the default region; the others one in
-    # a region no botocore client can be made for (botocore.utils.validate_region_name).
-    with pytest.raises(UsageError, match="region is a region name such as 'eu-west-1'"):
+    # 5 made a stream in a region named 5; "" one in the default region; "eu_west_1" one in
+    # a region no botocore client can be made for (botocore.utils.validate_region_name);
+    # "x" and the rest one in a region of no AWS partition, whose endpoint no client reaches.
+    refusal = f"region is a region name such as 'eu-west-1', not {region!r}{REGION_RULE}"
+    with pytest.raises(UsageError) as kinesis_refusal:
         fake.kinesis.create_stream("k", region=region)
-    with pytest.raises(UsageError, match="region is a region name"):
+    with pytest.raises(UsageError) as firehose_refusal:
         fake.firehose.create_delivery_stream("f", region=region)
+    with pytest.raises(UsageError) as settings_refusal:
+        FirehoseFake(region=region)
+    assert str(kinesis_refusal.value) == str(firehose_refusal.value) == refusal
+    assert str(settings_refusal.value) == refusal
     assert fake.kinesis.stream_names() == []
     assert fake.firehose.stream_names() == []
+
+
+@pytest.mark.parametrize("region", ["ap-southeast-9", "cn-north-1", "us-gov-east-1"])
+def test_a_region_of_an_aws_partition_is_taken_before_botocore_lists_it(
+    fake: FirehoseFake, region: str
+) -> None:
+    # New regions follow their partition's pattern before a botocore release lists them.
+    assert fake.kinesis.create_stream("k", region=region).region == region
+    assert fake.kinesis.stream("k", region=region).name == "k"
 
 
 @pytest.mark.parametrize("region", [5, "", ["eu-west-1"], "eu west 1", "-1"])

@@ -16,6 +16,7 @@ import pytest
 from conftest import ROLE, S3, ask_control
 from test_other_destinations import DOMAIN, SEARCH, SPLUNK
 
+from pytest_firehose import UsageError
 from pytest_firehose._doors.server import FirehoseServer
 
 ELASTICSEARCH = {**SEARCH, "DomainARN": DOMAIN, "RetryOptions": {"DurationInSeconds": 0}}
@@ -270,3 +271,36 @@ def test_a_stream_shows_the_records_given_up_on_and_their_failed_records(
     ]
     [kept] = served.firehose["events"].backed_up_objects
     assert (kept.key, base64.b64encode(kept.body).decode()) == (backup["key"], backup["body"])
+
+
+def test_an_iceberg_destination_refusing_records_is_refused_naming_the_route_for_tables(
+    served: FirehoseServer,
+) -> None:
+    # The refusal advised firehose.glue_table, a Python call a client of the server
+    # cannot make.
+    iceberg = {
+        "RoleARN": ROLE,
+        "CatalogConfiguration": {"CatalogARN": "arn:aws:glue:us-east-1:123456789012:catalog"},
+        "S3Configuration": S3,
+    }
+    create(served, IcebergDestinationConfiguration=iceberg)
+    body = {"stream": "events", "refuse": {"containing": "YmFk"}}
+
+    answer = ask_control(served, "POST", "/_fake/destination", body)
+
+    assert answer == (
+        400,
+        {
+            "error": "POST /_fake/destination: Iceberg refusing single records is not on "
+            "record; these destinations have such refusals: OpenSearch Service, "
+            'Elasticsearch, OpenSearch Serverless, Snowflake ("up": false fails whole '
+            "deliveries; an Iceberg destination refuses a record by its content: put one "
+            "that is not a JSON object, names no table, updates a table without UniqueKeys, "
+            "or does not fit the Glue table it names (POST /_fake/glue))"
+        },
+    )
+    with pytest.raises(UsageError) as refused:
+        served.firehose["events"].destination_refuses(lambda record: True)
+    assert str(refused.value).endswith(
+        "does not fit the Glue table it names (firehose.glue_table))"
+    )

@@ -16,6 +16,7 @@ from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
 
+import boto3
 import pytest
 from conftest import ask_control
 from hypothesis import HealthCheck, given, settings
@@ -23,8 +24,9 @@ from hypothesis import strategies as st
 
 from pytest_firehose import FirehoseFake
 from pytest_firehose._clock import LATEST, ClockRangeError, FakeClock
-from pytest_firehose._doors import control_input
-from pytest_firehose._doors.server import FirehoseServer
+from pytest_firehose._doors import control, control_input
+from pytest_firehose._doors.server import FirehoseServer, serve_fake
+from pytest_firehose._engine.config import REGION_RULE
 from pytest_firehose._errors import UsageError
 from pytest_firehose._terms import Terms, speaking
 
@@ -46,7 +48,7 @@ MSK_STREAM = {
 BAD_FAULTS = [
     ({"timeout": []}, "timeout= is one of", '"timeout" is one of'),
     ({"error": 5}, "give it as a string", "give it as a string"),
-    ({"records": 5}, "records= is {index: code}", '"records" is {index: code}'),
+    ({"records": 5}, "records= is {index: code}", '"records" is an object of 0-based index'),
     ({"records": [{}]}, "indices", "indices"),
     ({"records": {0: 5}}, "give it as a string", "give it as a string"),
     ({"chaos": 0.5, "seed": {"a": 1}}, "seed= is an integer", '"seed" is an integer'),
@@ -504,7 +506,10 @@ def test_a_field_an_endpoint_does_not_read_is_refused_not_ignored(
     ("path", "says"),
     [
         ("/_fake/calls?service=", '?service= is firehose or kinesis (both when omitted), not ""'),
-        ("/_fake/streams?region=", '"region" is a region name such as "eu-west-1", not ""'),
+        (
+            "/_fake/streams?region=",
+            f'"region" is a region name such as "eu-west-1", not ""{REGION_RULE}',
+        ),
         (
             "/_fake/calls?service=firehose&service=kinesis",
             '?service= is given twice ("firehose" and "kinesis"); give it once',
@@ -537,15 +542,16 @@ def test_a_multipart_body_is_refused_as_no_json(served: FirehoseServer) -> None:
     connection.close()
 
 
-@pytest.mark.parametrize("region", ["us-east-1\n", "us-east-1 ", "../etc", "us_east_1"])
+@pytest.mark.parametrize(
+    "region", ["us-east-1\n", "us-east-1 ", "../etc", "us_east_1", "x", "nowhere", "EU-WEST-1"]
+)
 def test_a_region_no_client_can_name_is_refused(served: FirehoseServer, region: str) -> None:
-    # The stream was made there, and no botocore client could ever reach it.
+    # The stream was made there, and no botocore client could ever reach it ("x": a client
+    # can be made, and reaches no endpoint).
     body = {"service": "firehose", "name": "events", "region": region}
     status, answer = ask_control(served, "POST", "/_fake/streams", body)
-    assert (status, answer) == (
-        400,
-        {"error": f'"region" is a region name such as "eu-west-1", not {json.dumps(region)}'},
-    )
+    refusal = f'"region" is a region name such as "eu-west-1", not {json.dumps(region)}'
+    assert (status, answer) == (400, {"error": refusal + REGION_RULE})
     assert served.firehose.stream_names() == []
 
 
@@ -645,3 +651,47 @@ def test_a_stream_of_another_region_is_a_404_naming_the_region_to_give(
 
     problem, fix = says.split(": ") if ": ?region=" in says else (says, IN_THE_BODY)
     assert (status, answer) == (404, {"error": f"{problem}: name the region with {fix}"})
+
+
+def test_a_stopped_fake_is_read_over_http_and_takes_no_changes() -> None:
+    # GET /_fake/calls was a 500 with a traceback once the fake stopped, and
+    # POST /_fake/reset emptied the stopped world, leaving it stopped.
+    with FirehoseFake() as fake, serve_fake(fake) as server:
+        fake.firehose.create_delivery_stream("events")
+        client = boto3.client("firehose", region_name=fake.world.region)
+        client.put_record(DeliveryStreamName="events", Record={"Data": b"hi"})
+        fake.stop()
+        status, calls = ask_control(server, "GET", "/_fake/calls")
+        assert (status, [call["operation"] for call in calls]) == (200, ["PutRecord"])
+        stopped = {"error": control.STOPPED}
+        assert ask_control(server, "POST", "/_fake/reset") == (409, stopped)
+        body = {"service": "kinesis", "name": "k"}
+        assert ask_control(server, "POST", "/_fake/streams", body) == (409, stopped)
+        assert fake.firehose.stream_names() == ["events"]
+        with pytest.raises(UsageError, match="has stopped"):
+            fake.world.reset()
+        assert fake.firehose["events"].records == [b"hi"]
+
+
+@pytest.mark.parametrize(
+    ("path", "body", "says"),
+    [
+        (
+            "/_fake/faults",
+            {"service": "kinesis", "records": "x"},
+            '"records" is an object of 0-based index to error code, e.g. '
+            '{"1": "InternalFailure"}, or a list of 0-based indices, e.g. "records": [0, 2]; '
+            'got "x"',
+        ),
+        ("/_fake/clock", [1], "the body must be a JSON object, not a list"),
+        ("/_fake/clock", "1", "the body must be a JSON object, not a string"),
+        ("/_fake/clock", None, "the body must be a JSON object, not null"),
+    ],
+)
+def test_a_refusal_over_http_says_what_json_can_send(
+    served: FirehoseServer, path: str, body: Any, says: str
+) -> None:
+    # "records" offered a predicate on the payload, which JSON cannot carry, and a body
+    # of the wrong type was named as Python names it (list, str, NoneType).
+    sent = json.dumps(body).encode()
+    assert ask_control(served, "POST", path, sent) == (400, {"error": says})

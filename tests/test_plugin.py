@@ -315,6 +315,27 @@ def test_a_switch_option_that_is_neither_true_nor_false_is_a_usage_error(
     assert result.ret == pytest.ExitCode.USAGE_ERROR  # refused before any test ran
 
 
+def test_a_firehose_region_of_no_aws_partition_is_a_usage_error(
+    pytester: pytest.Pytester,
+) -> None:
+    # The streams the handles made went to a region "nowhere"; a client of that region
+    # reaches no endpoint, so the run tested nothing.
+    result = run(
+        pytester,
+        """
+        def test_one(firehose):
+            pass
+        """,
+        ini="firehose_region = nowhere",
+    )
+    output = "\n".join(result.outlines + result.errlines)
+    assert (
+        "firehose ini options: region is a region name such as 'eu-west-1', not 'nowhere' ("
+        in output
+    )
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+
+
 def test_allow_hosts_off_this_machine_is_an_error(pytester: pytest.Pytester) -> None:
     result = run(
         pytester,
@@ -515,7 +536,7 @@ def test_the_settings_marker_applies_over_the_ini_options(pytester: pytest.Pytes
         ("7", "firehose_settings() takes 0 positional arguments but 1 was given"),
         ('account_id="42"', "firehose_settings: account_id must be 12 digits, like AWS's,*"),
         ('seed="7"', "firehose_settings: seed must be an integer, not '7'"),
-        ('region=""', "firehose_settings: region is a region name such as 'eu-west-1', not ''"),
+        ('region=""', "firehose_settings: region is a region name such as 'eu-west-1', not '' (*"),
         ("creation_delay=-1", "firehose_settings: creation_delay is seconds of fake time*"),
     ],
     ids=["typo", "positional", "account", "seed", "region", "delay"],

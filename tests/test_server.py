@@ -815,7 +815,7 @@ def test_a_bad_fault_answers_what_fail_raises_in_json_terms(
         ("POST", "/_fake/clock", {"advance": -1}, 400, "got -1"),
         ("POST", "/_fake/clock", {"advance": "soon"}, 400, 'got "soon"'),
         ("POST", "/_fake/clock", b"{advance: 1}", 400, "the body is not JSON"),
-        ("POST", "/_fake/clock", [1], 400, "the body must be a JSON object, not list"),
+        ("POST", "/_fake/clock", [1], 400, "the body must be a JSON object, not a list"),
         (
             "POST",
             "/_fake/streams",

@@ -123,3 +123,39 @@ def test_a_destination_error_is_shown_with_its_delivery(served: FirehoseServer) 
         "records": 1,
         "error": "ValueError: the endpoint's mock is broken",
     }
+
+
+def test_a_glue_table_nobody_registered_is_shown_with_the_route_that_registers_it(
+    served: FirehoseServer,
+) -> None:
+    # The delivery error advised firehose.glue_table('web', 'clicks', ...), a Python call
+    # a client of the server cannot make; a Python test still reads that call.
+    conversion = {
+        "SchemaConfiguration": {"RoleARN": ROLE, "DatabaseName": "web", "TableName": "clicks"},
+        "InputFormatConfiguration": {"Deserializer": {"OpenXJsonSerDe": {}}},
+        "OutputFormatConfiguration": {"Serializer": {"ParquetSerDe": {}}},
+    }
+    stream = served.firehose.create_delivery_stream(
+        "events",
+        ExtendedS3DestinationConfiguration={
+            "RoleARN": ROLE,
+            "BucketARN": BUCKET,
+            "BufferingHints": {"SizeInMBs": 64},
+            "DataFormatConversionConfiguration": conversion,
+        },
+    )
+    firehose(served).put_record(DeliveryStreamName="events", Record={"Data": b'{"id": 1}'})
+    stream.flush()
+
+    (error,) = shown(served, "events")["delivery_errors"]
+    assert error["error"] == (
+        'UsageError: record format conversion of "events" reads the Glue table web.clicks, '
+        "which no test registered: register it with POST /_fake/glue, e.g. "
+        '{"database": "web", "table": "clicks", "columns": {"id": "bigint"}}'
+    )
+    (raised,) = stream.delivery_errors
+    assert str(raised.error) == (
+        "record format conversion of 'events' reads the Glue table web.clicks, which no test "
+        "registered: register it with firehose.glue_table('web', 'clicks', "
+        "{'column': 'type', ...}) or create it in moto's Glue under mock_aws"
+    )

@@ -12,6 +12,7 @@ import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from pytest_firehose._clock import epoch_millis
@@ -29,6 +30,7 @@ from pytest_firehose._destinations.objects import DeliveredObject
 from pytest_firehose._destinations.processing import ErrorOutput, ProcessingFailure
 from pytest_firehose._errors import UsageError
 from pytest_firehose._payload import payload_bytes
+from pytest_firehose._terms import Terms, Wording, json_term
 
 if TYPE_CHECKING:
     from pytest_firehose._ids import IdSource
@@ -173,13 +175,7 @@ class Converting:
                     self.target.name,
                     "",
                     0,
-                    UsageError(
-                        f"record format conversion of {self.target.name!r} reads the Glue "
-                        f"table {name}, which no test registered: register it with "
-                        f"firehose.glue_table({schema.get('DatabaseName')!r}, "
-                        f"{schema.get('TableName')!r}, {{'column': 'type', ...}}) or create "
-                        "it in moto's Glue under mock_aws"
-                    ),
+                    UsageError(Wording(partial(self._unregistered, schema))),
                 )
             )
             return None, (NO_TABLE, f"The Glue table {name} could not be found.")
@@ -191,6 +187,20 @@ class Converting:
                 return None, (INVALID_SCHEMA, f"The schema of {name} is invalid: {error}")
             self._converters[table] = converter
         return converter, ("", "")
+
+    def _unregistered(self, schema: Mapping[str, Any], said: Terms) -> str:
+        """A Glue table no test registered, named with the call that registers it."""
+        database, table = schema.get("DatabaseName"), schema.get("TableName")
+        register = said.phrase(
+            f"firehose.glue_table({database!r}, {table!r}, {{'column': 'type', ...}}) or "
+            "create it in moto's Glue under mock_aws",
+            f'POST /_fake/glue, e.g. {{"database": {json_term(database)}, "table": '
+            f'{json_term(table)}, "columns": {{"id": "bigint"}}}}',
+        )
+        return (
+            f"record format conversion of {said.value(self.target.name)} reads the Glue table "
+            f"{database}.{table}, which no test registered: register it with {register}"
+        )
 
 
 def _region_and_account(arn: str) -> tuple[str, str]:

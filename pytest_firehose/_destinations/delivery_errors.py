@@ -61,7 +61,8 @@ class DestinationErrors:
     #: to the bucket at once (Snowflake's "incorrect role, table, or database").
     down_not_retried: frozenset[str] = frozenset()
     #: How single records fail on their own instead, where they do (Iceberg's, a Splunk
-    #: Event endpoint's), for messages.
+    #: Event endpoint's), for messages; ``{glue_table}`` stands for the call that registers
+    #: a Glue table, named in the caller's terms where the message is raised.
     alone: str = ""
 
 
@@ -299,7 +300,7 @@ ERRORS: dict[str, DestinationErrors] = {
         alone=(
             "an Iceberg destination refuses a record by its content: put one that is not a "
             "JSON object, names no table, updates a table without UniqueKeys, or does not "
-            "fit the Glue table it names (firehose.glue_table)"
+            "fit the Glue table it names ({glue_table})"
         ),
     ),
     # Redshift writes no failed records (no error output type), only the manifests of the

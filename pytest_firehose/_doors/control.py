@@ -44,7 +44,7 @@ from pytest_firehose._doors.control_views import (
     firehose_json,
     kinesis_json,
 )
-from pytest_firehose._engine.config import is_region
+from pytest_firehose._engine.config import REGION_RULE, is_region
 from pytest_firehose._engine.fault_checks import make_fault
 from pytest_firehose._engine.fault_keywords import KEYWORDS, FaultSpec
 from pytest_firehose._engine.faults import FaultHandle
@@ -60,9 +60,14 @@ from pytest_firehose._services.firehose.msk import (
     checked_timestamp,
 )
 from pytest_firehose._services.firehose.settings import UnmodelledSettingWarning, warning_refusal
-from pytest_firehose._terms import json_term
+from pytest_firehose._terms import Terms, json_term, speaking
 
 Answer = tuple[int, Json]
+#: What a change is told once the fake whose world the server answers from has stopped.
+STOPPED = (
+    "the fake this server answers from has stopped (FirehoseFake.stop() ran, or the test "
+    "that served it ended): it takes no more changes; what it holds stays readable with GET"
+)
 
 
 class Control:
@@ -112,6 +117,8 @@ class Control:
         fields, parameters = parse_body(body), parse_query(query)
         key = f"{method} /_fake/{route}"
         check_reads(key, fields, parameters)
+        if method == "POST" and self._world.stopped:
+            raise ControlError(409, STOPPED)
         return handlers[key](fields, parameters)
 
     def handlers(self) -> dict[str, Callable[[dict[str, Json], Mapping[str, str]], Answer]]:
@@ -154,7 +161,9 @@ class Control:
             return None
         if not is_region(region):
             raise ControlError(
-                400, f'"region" is a region name such as "eu-west-1", not {json_term(region)}'
+                400,
+                f'"region" is a region name such as "eu-west-1", not {json_term(region)}'
+                + REGION_RULE,
             )
         return region
 
@@ -230,9 +239,11 @@ class Control:
                 f"?service= is firehose or kinesis (default: firehose), not {json_term(service)}",
             )
         try:
-            if service == "firehose":
-                return 200, firehose_json(self._firehose.stream(name, region=region))
-            return 200, kinesis_json(self._kinesis.stream(name, region=region))
+            # A delivery error kept to be read later is worded as it is read (Wording).
+            with speaking(Terms("GET /_fake/streams/{name}")):
+                if service == "firehose":
+                    return 200, firehose_json(self._firehose.stream(name, region=region))
+                return 200, kinesis_json(self._kinesis.stream(name, region=region))
         except StreamKeyError as error:
             raise stream_not_found(error, in_the_body=False) from None
 
@@ -411,7 +422,7 @@ class Control:
                 f"?service= is firehose or kinesis (both when omitted), not {json_term(service)}",
             )
         region = self._region(body, query)
-        with self._world.touched():
+        with self._world.looked():
             calls = list(self._world.calls)
         return 200, [
             call_json(call)

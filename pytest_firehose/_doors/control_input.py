@@ -18,7 +18,7 @@ from botocore.exceptions import ParamValidationError
 from botocore.validate import validate_parameters
 
 from pytest_firehose._errors import StreamKeyError, UsageError
-from pytest_firehose._terms import Terms, json_term, speaking
+from pytest_firehose._terms import Terms, json_kind, json_term, speaking
 from pytest_firehose._wire.shapes import operation_model
 
 SERVICES = ("firehose", "kinesis")
@@ -150,7 +150,7 @@ def parse_body(body: bytes) -> dict[str, Json]:
     except RecursionError:
         raise ControlError(400, "the body is nested too deep to read; send a JSON object") from None
     if not isinstance(value, dict):
-        raise ControlError(400, f"the body must be a JSON object, not {type(value).__name__}")
+        raise ControlError(400, f"the body must be a JSON object, not {json_kind(type(value))}")
     return value
 
 

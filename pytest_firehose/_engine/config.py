@@ -5,8 +5,8 @@ Kinesis updates, and what becomes of a setting the fake does not model.
 ``FirehoseFake`` and the plugin's ini options both build a ``WorldConfig``, so a setting is
 refused with the same message wherever it comes from; the server's command line checks its
 account id by the same rule (``is_account_id``), worded as an argument error.
-This module imports no botocore: the plugin checks its ini options with it at start-up,
-before any test asks for the fake.
+This module imports no botocore but to check a region given (botocore's partition data):
+the plugin checks its ini options with it at start-up, before any test asks for the fake.
 """
 
 from __future__ import annotations
@@ -26,6 +26,12 @@ _ACCOUNT_ID = re.compile(r"\d{12}")
 #: label of letters, digits and inner hyphens, not all digits. A client cannot be made for
 #: any other, so a stream there could never be reached.
 _REGION = re.compile(r"(?![0-9]+$)(?!-)[a-zA-Z0-9-]{1,63}(?<!-)")
+#: What a refused region is told after its value: the rule and its reason.
+REGION_RULE = (
+    " (an AWS region's name: area, place, number, as in ap-southeast-7 or us-gov-west-1; "
+    "a client of any other region reaches no endpoint, so a test of a stream there would "
+    "pass and test nothing)"
+)
 #: The values of ``unmodelled``: warn about a setting the fake does not model, or refuse it.
 UNMODELLED_POLICIES = ("warn", "error")
 
@@ -97,11 +103,18 @@ class WorldConfig:
 
 
 def is_region(value: object) -> TypeGuard[str]:
-    """Whether ``value`` is a region's name as botocore takes one."""
-    return isinstance(value, str) and _REGION.fullmatch(value) is not None
+    """Whether ``value`` is a region's name as botocore takes one, and as an AWS partition
+    names its regions (botocore's partition data, read only here, when a region is given)."""
+    if not isinstance(value, str) or _REGION.fullmatch(value) is None:
+        return False
+    from pytest_firehose._arns import is_partition_region
+
+    return is_partition_region(value)
 
 
 def check_region(region: object) -> None:
     """Refuse a region that is neither ``None`` (the default) nor a region's name."""
     if region is not None and not is_region(region):
-        raise UsageError(f"region is a region name such as 'eu-west-1', not {region!r}")
+        raise UsageError(
+            f"region is a region name such as 'eu-west-1', not {region!r}{REGION_RULE}"
+        )

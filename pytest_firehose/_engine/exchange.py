@@ -81,8 +81,6 @@ class Engine(Protocol):
 
     def serving(self) -> AbstractContextManager[None]: ...
 
-    def touched(self) -> AbstractContextManager[None]: ...
-
     def looked(self, *, tell: bool = False) -> AbstractContextManager[None]: ...
 
     def wrote(self, model: ServiceModel, stream: str | None) -> None: ...
@@ -239,7 +237,7 @@ def _interrupted(
         yield event
         if event[2]:  # an exception event of its own ended it
             return
-    with world.touched():
+    with world.looked(tell=True):  # a subscription's end moves no stream's schedule
         feed.end()
     if isinstance(failure, ServiceError):
         yield failure.code, {"message": failure.message or ""}, True

@@ -76,9 +76,14 @@ def _records_value(service: str, records: RecordsSpec, operation: str | None) ->
         _check_predicate(records)
         return records
     if isinstance(records, (str, bytes)) or not isinstance(records, Iterable):
+        takes = said.phrase(
+            "{index: code}, a list of 0-based indices or a predicate on the payload",
+            # A JSON client sends no function, and writes an object's keys as strings.
+            'an object of 0-based index to error code, e.g. {"1": "InternalFailure"}, '
+            "or a list of 0-based indices",
+        )
         raise UsageError(
-            f"{said.keyword('records')} is {{index: code}}, a list of 0-based indices or a "
-            f"predicate on the payload, e.g. {said.keyword('records', '[0, 2]')}; "
+            f"{said.keyword('records')} is {takes}, e.g. {said.keyword('records', '[0, 2]')}; "
             f"got {said.value(records)}"
         )
     indices = list(records)

@@ -118,7 +118,10 @@ class World:
 
     def reset(self) -> None:
         """Back to a fresh world, in place (handles on it stay valid): no streams, faults or
-        calls, the clock at the real time now, identifiers from the seed again."""
+        calls, the clock at the real time now, identifiers from the seed again. Refused
+        once the world stopped, as every change is: it stays stopped, and what it holds
+        stays readable."""
+        self.refuse_if_stopped()
         with self.lock:
             self._services.clear()
             self.calls.clear()

@@ -87,7 +87,8 @@ class DestinationSwitches:
             said = terms()
             errors = self._errors(said.call("destination_refuses"))
             if not errors.refusals:
-                alone = f"; {errors.alone}" if errors.alone else ""
+                glue_table = said.phrase("firehose.glue_table", "POST /_fake/glue")
+                alone = f"; {errors.alone.format(glue_table=glue_table)}" if errors.alone else ""
                 down = said.phrase("destination_down()", '"up": false')
                 raise UsageError(
                     f"{said.call('destination_refuses')}: {errors.name} refusing single records "
