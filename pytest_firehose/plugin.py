@@ -225,7 +225,8 @@ def _settings(config: pytest.Config) -> WorldConfig:
             **delays,
         )
     except UsageError as error:
-        raise pytest.UsageError(f"pytest-firehose ini options: {error}") from None
+        # Each refusal opens with the setting it refuses, which the ini spells firehose_...
+        raise pytest.UsageError(f"pytest-firehose ini options: firehose_{error}") from None
 
 
 def _ini(config: pytest.Config, name: str) -> str:
