@@ -24,6 +24,8 @@ that is no HEC event.
 by one while the rest of their batch is delivered, ``SnowflakeMachine`` on a Snowflake
 table that also refuses each record that is no JSON object, ``IcebergMachine`` on an Iceberg
 table whose refused records go under two prefixes, one of which the bucket refuses at times.
+``KinesisSourceMachine`` puts into a Kinesis stream whose shards split and merge, read by a
+delivery stream: each record Kinesis accepted is read once, then ends as above.
 """
 
 from __future__ import annotations
@@ -99,6 +101,8 @@ class Snapshot:
     """What the stream's handle shows after a step."""
 
     records: list[tuple[bytes, datetime, str]]
+    #: What the service producers put into accepted, with the id it answered.
+    sent: list[tuple[bytes, str]]
     delivered: Counter[bytes]
     pending: Counter[bytes]
     expired: Counter[bytes]
@@ -116,11 +120,11 @@ class AccountingMachine(RuleBasedStateMachine):
         self.fake = FirehoseFake(region=REGION, seed=SEED).start()
         try:
             self.client = boto3.client(
-                "firehose",
+                self.producing,
                 region_name=REGION,
                 config=Config(retries={"mode": "standard", "total_max_attempts": MAX_ATTEMPTS}),
             )
-            self.stream = self.fake.firehose.create_delivery_stream("events", **self.destination())
+            self.stream = self.create()
         except BaseException:
             self.fake.stop()
             raise
@@ -138,6 +142,14 @@ class AccountingMachine(RuleBasedStateMachine):
 
     def teardown(self) -> None:
         self.fake.stop()
+
+    #: The service producers put into, and its put operations.
+    producing = "firehose"
+    puts_of = PUTS
+
+    def create(self) -> Any:
+        """The delivery stream the machine drives (a handle)."""
+        return self.fake.firehose.create_delivery_stream("events", **self.destination())
 
     def destination(self) -> dict[str, Any]:
         """CreateDeliveryStream's destination parameter."""
@@ -259,8 +271,10 @@ class AccountingMachine(RuleBasedStateMachine):
     def accounting(self) -> None:
         # One snapshot per step: reading a handle's lists decodes every payload again.
         source = self.source
+        records = [(r.data, r.arrived_at, r.record_id) for r in self.stream.records]
         seen = Snapshot(
-            records=[(r.data, r.arrived_at, r.record_id) for r in self.stream.records],
+            records=records,
+            sent=self.sent(records),
             delivered=Counter(map(source, self.stream.delivered)),
             pending=Counter(map(source, self.stream.pending)),
             expired=Counter(map(source, self.stream.expired)),
@@ -277,6 +291,11 @@ class AccountingMachine(RuleBasedStateMachine):
         self._objects_hold_records_younger_than_24_hours(seen)
         self._producers_see_the_truth(seen)
 
+    def sent(self, records: list[tuple[bytes, datetime, str]]) -> list[tuple[bytes, str]]:
+        """What the service producers put into accepted (of the stream's ``records``), with
+        the id it answered for each."""
+        return [(data, record_id) for data, _, record_id in records]
+
     def _every_record_is_delivered_pending_or_expired(self, seen: Snapshot) -> None:
         accepted = Counter(data for data, _, _ in seen.records)
         parts = seen.delivered + seen.pending + seen.expired + seen.dropped + seen.failed
@@ -284,9 +303,9 @@ class AccountingMachine(RuleBasedStateMachine):
         assert accepted == parts, f"missing: {accepted - parts}, extra: {parts - accepted}"
 
     def _the_call_log_accounts_for_every_record(self, seen: Snapshot) -> None:
-        calls = self.fake.firehose.calls
+        calls = getattr(self.fake, self.producing).calls
         for call in calls[self.calls_seen :]:
-            if call.operation not in PUTS:
+            if call.operation not in self.puts_of:
                 continue
             if call.outcome in ("ok", "partial"):
                 failed = set(call.failed_indices)
@@ -294,7 +313,7 @@ class AccountingMachine(RuleBasedStateMachine):
             elif call.outcome == "timeout" and "timeout='commit'" in (call.fault or ""):
                 self.committed.update(call.records)
         self.calls_seen = len(calls)
-        assert Counter(data for data, _, _ in seen.records) == self.committed
+        assert Counter(data for data, _ in seen.sent) == self.committed
 
     def _expiry_keeps_to_24_hours(self, seen: Snapshot) -> None:
         old: Counter[bytes] = Counter()  # arrived 24 hours ago or earlier
@@ -324,7 +343,7 @@ class AccountingMachine(RuleBasedStateMachine):
 
     def _producers_see_the_truth(self, seen: Snapshot) -> None:
         accepted: dict[bytes, list[str]] = {}
-        for data, _, record_id in seen.records:
+        for data, record_id in seen.sent:
             accepted.setdefault(data, []).append(record_id)
         for put in self.puts:
             for payload, record_id in zip(put.payloads, put.record_ids, strict=True):
@@ -688,6 +707,113 @@ class IcebergMachine(GivingUpMachine):
         assert [json.dumps(row).encode() for row in rows] == self.stream.delivered
 
 
+#: Kinesis's per-record codes, and its faults, each scheduled on a put (per-record
+#: failures on PutRecords: PutRecord has no per-record results).
+kinesis_record_codes = st.sampled_from(
+    ["ProvisionedThroughputExceededException", "InternalFailure"]
+)
+kinesis_puts = st.sampled_from(["PutRecord", "PutRecords"])
+kinesis_faults = st.one_of(
+    st.fixed_dictionaries(
+        {
+            "records": st.one_of(
+                st.lists(st.integers(0, 4), min_size=1, max_size=3, unique=True),
+                st.dictionaries(st.integers(0, 4), kinesis_record_codes, min_size=1, max_size=3),
+            ),
+            "operation": st.just("PutRecords"),
+        }
+    ),
+    st.fixed_dictionaries({"throttle": st.just(1), "operation": kinesis_puts}),
+    st.fixed_dictionaries(
+        {"timeout": st.sampled_from(["commit", "lost"]), "operation": kinesis_puts}
+    ),
+)
+HASH_KEYS = 2**128
+
+
+class KinesisSourceMachine(AccountingMachine):
+    """The accounting machine on a delivery stream reading a Kinesis stream of several
+    shards, which producers put into (each record's explicit hash key taken from its
+    content, so a put's records land on different shards) while shards split and merge.
+    Every record Kinesis accepted is read once, under its sequence number and with its
+    arrival in Kinesis (the fake reads a source before Kinesis trims it: docs/clock.md),
+    then ends delivered, pending or expired 24 hours after that arrival."""
+
+    producing = "kinesis"
+    puts_of = ("PutRecord", "PutRecords")
+
+    def create(self) -> Any:
+        self.kinesis = self.fake.kinesis.create_stream("clicks", shard_count=3)
+        source = {"KinesisStreamARN": self.kinesis.arn, "RoleARN": ROLE}
+        return self.fake.firehose.create_delivery_stream(
+            "events",
+            DeliveryStreamType="KinesisStreamAsSource",
+            KinesisStreamSourceConfiguration=source,
+            **self.destination(),
+        )
+
+    def _put(self, payloads: list[bytes], *, batch: bool) -> None:
+        entries = [
+            {
+                "Data": payload,
+                "PartitionKey": "p",
+                "ExplicitHashKey": str(zlib.crc32(payload) * HASH_KEYS // 2**32),
+            }
+            for payload in payloads
+        ]
+        try:
+            if batch:
+                answer = self.client.put_records(StreamName="clicks", Records=entries)
+            else:
+                answer = self.client.put_record(StreamName="clicks", **entries[0])
+        except ClientError as error:
+            attempts = error.response["ResponseMetadata"].get("RetryAttempts", 0) + 1
+            self.puts.append(Put(payloads, [None] * len(payloads), attempts))
+            return
+        except BotoCoreError:  # timeouts beyond the last attempt
+            self.puts.append(Put(payloads, [None] * len(payloads), MAX_ATTEMPTS))
+            return
+        attempts = answer["ResponseMetadata"]["RetryAttempts"] + 1
+        if not batch:
+            self.puts.append(Put(payloads, [answer["SequenceNumber"]], attempts))
+            return
+        results = answer["Records"]
+        assert len(results) == len(payloads)
+        assert answer["FailedRecordCount"] == sum("ErrorCode" in r for r in results)
+        self.puts.append(Put(payloads, [r.get("SequenceNumber") for r in results], attempts))
+
+    @rule(fault=kinesis_faults)
+    def schedule_fault(self, fault: dict[str, Any]) -> None:
+        self.fake.kinesis.fail(**fault, optional=True)
+
+    @precondition(lambda self: len(self.kinesis.open_shards) < 6)
+    @rule(data=st.data())
+    def split_a_shard(self, data: st.DataObject) -> None:
+        # SplitShard's key lies above the shard's first key plus one, below its last.
+        wide = [s for s in self.kinesis.open_shards if s.ending_hash_key - s.starting_hash_key > 2]
+        shard = data.draw(st.sampled_from(wide))
+        low, high = shard.starting_hash_key, shard.ending_hash_key
+        self.kinesis.split_shard(shard.shard_id, data.draw(st.integers(low + 2, high - 1)))
+
+    @precondition(lambda self: len(self.kinesis.open_shards) > 1)
+    @rule(data=st.data())
+    def merge_two_shards(self, data: st.DataObject) -> None:
+        shards = self.kinesis.open_shards
+        i = data.draw(st.integers(0, len(shards) - 2))
+        self.kinesis.merge_shards(shards[i].shard_id, shards[i + 1].shard_id)
+
+    def sent(self, records: list[tuple[bytes, datetime, str]]) -> list[tuple[bytes, str]]:
+        return [(record.data, record.sequence_number) for record in self.kinesis.records]
+
+    @invariant()
+    def each_kinesis_record_is_read_once(self) -> None:
+        sent = Counter(
+            (r.data, r.sequence_number + "000000", r.arrived_at) for r in self.kinesis.records
+        )
+        read = Counter((r.data, r.record_id, r.arrived_at) for r in self.stream.records)
+        assert sent == read, f"unread: {sent - read}, read too often: {read - sent}"
+
+
 AccountingMachine.TestCase.settings = settings(
     max_examples=30,
     stateful_step_count=25,
@@ -714,3 +840,5 @@ TestIceberg = needs_botocore(
     "firehose CreateDeliveryStream.IcebergDestinationConfiguration"
     ".DestinationTableConfigurationList"
 )(IcebergMachine.TestCase)
+KinesisSourceMachine.TestCase.settings = AccountingMachine.TestCase.settings
+TestKinesisSource = KinesisSourceMachine.TestCase
