@@ -25,7 +25,12 @@ by one while the rest of their batch is delivered, ``SnowflakeMachine`` on a Sno
 table that also refuses each record that is no JSON object, ``IcebergMachine`` on an Iceberg
 table whose refused records go under two prefixes, one of which the bucket refuses at times.
 ``KinesisSourceMachine`` puts into a Kinesis stream whose shards split and merge, read by a
-delivery stream: each record Kinesis accepted is read once, then ends as above.
+delivery stream: each record Kinesis accepted is read once, then ends as above;
+``KinesisTransformingMachine`` adds the Lambda processor. ``SourceBackupMachine`` backs the
+transforming machine's records up (``S3BackupMode`` ``Enabled``) to a bucket that refuses
+objects at times: each is also written there once, or pending or expired there.
+``HttpEndpointMachine`` runs on an HTTP endpoint that answers 200, 4xx, 5xx or not at all,
+as the machine chooses: a 413 refuses a batch for good, one more place a record ends.
 """
 
 from __future__ import annotations
@@ -40,6 +45,8 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import boto3
+import requests
+import responses
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 from conftest import BUCKET, REGION, ROLE, SEED, needs_botocore
@@ -55,6 +62,7 @@ from hypothesis.stateful import (
 
 from pytest_firehose import FirehoseFake
 from pytest_firehose._destinations.base import DeliveryFailed
+from pytest_firehose._payload import payload_bytes
 
 DAY = timedelta(hours=24)
 MAX_ATTEMPTS = 5
@@ -112,6 +120,7 @@ class Snapshot:
     failed: Counter[bytes] = field(default_factory=Counter)
     unpartitioned: Counter[bytes] = field(default_factory=Counter)
     backed_up: Counter[bytes] = field(default_factory=Counter)
+    refused: Counter[bytes] = field(default_factory=Counter)
 
 
 class AccountingMachine(RuleBasedStateMachine):
@@ -284,6 +293,7 @@ class AccountingMachine(RuleBasedStateMachine):
             failed=Counter(self.stream.processing_failed),
             unpartitioned=Counter(map(source, self.stream.partitioning_failed)),
             backed_up=Counter(map(source, self.stream.backed_up)),
+            refused=Counter(self.stream.refused),
         )
         self._every_record_is_delivered_pending_or_expired(seen)
         self._the_call_log_accounts_for_every_record(seen)
@@ -299,7 +309,7 @@ class AccountingMachine(RuleBasedStateMachine):
     def _every_record_is_delivered_pending_or_expired(self, seen: Snapshot) -> None:
         accepted = Counter(data for data, _, _ in seen.records)
         parts = seen.delivered + seen.pending + seen.expired + seen.dropped + seen.failed
-        parts += seen.unpartitioned + seen.backed_up
+        parts += seen.unpartitioned + seen.backed_up + seen.refused
         assert accepted == parts, f"missing: {accepted - parts}, extra: {parts - accepted}"
 
     def _the_call_log_accounts_for_every_record(self, seen: Snapshot) -> None:
@@ -629,6 +639,9 @@ class RefusingBucket:
         self.bucket, self.prefix, self.refusing = bucket, prefix, False
         self.taken: list[Any] = []
 
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.bucket, name)
+
     def deliver(self, target: Any, obj: Any) -> None:
         if self.refusing and obj.key.startswith(self.prefix):
             raise DeliveryFailed("S3.AccessDenied: Access Denied")
@@ -705,6 +718,117 @@ class IcebergMachine(GivingUpMachine):
     def the_table_holds_the_delivered_records(self) -> None:
         rows = self.stream.tables.get("db.events", [])
         assert [json.dumps(row).encode() for row in rows] == self.stream.delivered
+
+
+class SourceBackupMachine(TransformingMachine):
+    """The transforming machine with the source records backed up (``S3BackupMode``
+    ``Enabled``) to a bucket that refuses objects while told to: whatever the transform
+    and the destination do, every accepted record is also written once, as put, to the
+    backup, or waits there (pending, or expired 24 hours after it arrived)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.backup = self.fake.world.firehose().streams["events"].delivery.source_backup
+        self.backup_bucket = RefusingBucket(self.backup.destination, "")
+        self.backup.destination = self.backup_bucket
+        self.backup_ever_refused = False
+
+    def processing(self) -> dict[str, Any]:
+        backup = {
+            "RoleARN": ROLE,
+            "BucketARN": "arn:aws:s3:::backup",
+            "Prefix": "source/",
+            "BufferingHints": {"SizeInMBs": 1, "IntervalInSeconds": 300},
+        }
+        return {**super().processing(), "S3BackupMode": "Enabled", "S3BackupConfiguration": backup}
+
+    @rule(refusing=st.booleans())
+    def the_backup_bucket_refuses(self, refusing: bool) -> None:
+        self.backup_bucket.refusing = refusing
+        self.backup_ever_refused |= refusing
+
+    @rule()
+    def flush(self) -> None:
+        super().flush()
+        if not self.backup_bucket.refusing:
+            assert self.backup.pending() == []
+
+    @invariant()
+    def every_record_is_backed_up_once(self) -> None:
+        records = self.stream.records
+        written = Counter(self.stream.source_backup)
+        assert written == Counter(r for obj in self.backup_bucket.taken for r in obj.records)
+        waiting = {"pending": self.backup.pending(), "expired": self.backup.expired}
+        parts = written.copy()
+        for kept in waiting.values():
+            parts.update(payload_bytes(data) for data, _, _ in kept)
+        accepted = Counter(record.data for record in records)
+        assert accepted == parts, f"not backed up: {accepted - parts}, extra: {parts - accepted}"
+        now = self.fake.firehose.clock.now()
+        assert all(at <= now - DAY for _, _, at in waiting["expired"])
+        assert all(at >= now - DAY for _, _, at in waiting["pending"])
+        if not self.backup_ever_refused:
+            assert not waiting["expired"]
+
+
+ENDPOINT = "https://collector.example.com/firehose"
+#: The endpoint's answers: a status, or no answer within the response timeout.
+answers = st.sampled_from([200, 400, 403, 413, 429, 500, 503, "timeout"])
+
+
+class HttpEndpointMachine(AccountingMachine):
+    """The accounting machine on an HTTP endpoint that answers as the machine chooses:
+    200 (in the response format) delivers, 413 refuses a batch for good, another status or
+    no answer fails the attempt, retried until the batch is given up to the S3 bucket
+    (``FailedDataOnly``). Each accepted record ends exactly once delivered (and received by
+    the endpoint in a request it took), refused, given up, pending or expired."""
+
+    def __init__(self) -> None:
+        self.answer: int | str = 200
+        self.received: Counter[bytes] = Counter()
+        self.endpoint = responses.RequestsMock(assert_all_requests_are_fired=False)
+        self.endpoint.add_callback(responses.POST, ENDPOINT, callback=self.respond)
+        self.endpoint.start()
+        try:
+            super().__init__()
+        except BaseException:
+            self.endpoint.stop()
+            raise
+
+    def teardown(self) -> None:
+        self.endpoint.stop()
+        super().teardown()
+
+    def destination(self) -> dict[str, Any]:
+        return {
+            "HttpEndpointDestinationConfiguration": {
+                "EndpointConfiguration": {"Url": ENDPOINT, "AccessKey": "key"},
+                "BufferingHints": {"SizeInMBs": 1, "IntervalInSeconds": 60},
+                "RetryOptions": {"DurationInSeconds": 120},
+                "S3BackupMode": "FailedDataOnly",
+                "S3Configuration": {"RoleARN": ROLE, "BucketARN": BUCKET},
+            }
+        }
+
+    def respond(self, request: Any) -> tuple[int, dict[str, str], str]:
+        if self.answer == "timeout":
+            raise requests.exceptions.ReadTimeout("no answer within the response timeout")
+        request_id = request.headers["X-Amz-Firehose-Request-Id"]
+        if self.answer != 200:
+            return int(self.answer), {}, "refused"
+        records = json.loads(request.body)["records"]
+        self.received.update(base64.b64decode(record["data"]) for record in records)
+        body = {"requestId": request_id, "timestamp": 1578090903599}
+        return 200, {"Content-Type": "application/json"}, json.dumps(body)
+
+    @rule(answer=answers)
+    def the_endpoint_answers(self, answer: int | str) -> None:
+        self.answer = answer
+        self.refusing = answer != 200
+
+    @invariant()
+    def the_endpoint_took_each_delivered_record(self) -> None:
+        assert self.received == Counter(self.stream.delivered)
 
 
 #: Kinesis's per-record codes, and its faults, each scheduled on a put (per-record
@@ -814,6 +938,11 @@ class KinesisSourceMachine(AccountingMachine):
         assert sent == read, f"unread: {sent - read}, read too often: {read - sent}"
 
 
+class KinesisTransformingMachine(KinesisSourceMachine, TransformingMachine):
+    """The Kinesis source machine with the transforming machine's Lambda processor, which
+    Firehose invokes with each record's Kinesis metadata."""
+
+
 AccountingMachine.TestCase.settings = settings(
     max_examples=30,
     stateful_step_count=25,
@@ -842,3 +971,9 @@ TestIceberg = needs_botocore(
 )(IcebergMachine.TestCase)
 KinesisSourceMachine.TestCase.settings = AccountingMachine.TestCase.settings
 TestKinesisSource = KinesisSourceMachine.TestCase
+SourceBackupMachine.TestCase.settings = AccountingMachine.TestCase.settings
+TestSourceBackup = SourceBackupMachine.TestCase
+HttpEndpointMachine.TestCase.settings = AccountingMachine.TestCase.settings
+TestHttpEndpoint = HttpEndpointMachine.TestCase
+KinesisTransformingMachine.TestCase.settings = AccountingMachine.TestCase.settings
+TestKinesisTransforming = KinesisTransformingMachine.TestCase
