@@ -24,13 +24,6 @@ that is no HEC event.
 by one while the rest of their batch is delivered, ``SnowflakeMachine`` on a Snowflake
 table that also refuses each record that is no JSON object, ``IcebergMachine`` on an Iceberg
 table whose refused records go under two prefixes, one of which the bucket refuses at times.
-``KinesisSourceMachine`` puts into a Kinesis stream whose shards split and merge, read by a
-delivery stream: each record Kinesis accepted is read once, then ends as above;
-``KinesisTransformingMachine`` adds the Lambda processor. ``SourceBackupMachine`` backs the
-transforming machine's records up (``S3BackupMode`` ``Enabled``) to a bucket that refuses
-objects at times: each is also written there once, or pending or expired there.
-``HttpEndpointMachine`` runs on an HTTP endpoint that answers 200, 4xx, 5xx or not at all,
-as the machine chooses: a 413 refuses a batch for good, one more place a record ends.
 """
 
 from __future__ import annotations
@@ -45,8 +38,6 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import boto3
-import requests
-import responses
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 from conftest import BUCKET, REGION, ROLE, SEED, needs_botocore
@@ -62,7 +53,6 @@ from hypothesis.stateful import (
 
 from pytest_firehose import FirehoseFake
 from pytest_firehose._destinations.base import DeliveryFailed
-from pytest_firehose._payload import payload_bytes
 
 DAY = timedelta(hours=24)
 MAX_ATTEMPTS = 5
@@ -121,6 +111,7 @@ class Snapshot:
     unpartitioned: Counter[bytes] = field(default_factory=Counter)
     backed_up: Counter[bytes] = field(default_factory=Counter)
     refused: Counter[bytes] = field(default_factory=Counter)
+    undecompressed: Counter[bytes] = field(default_factory=Counter)
 
 
 class AccountingMachine(RuleBasedStateMachine):
@@ -152,7 +143,7 @@ class AccountingMachine(RuleBasedStateMachine):
     def teardown(self) -> None:
         self.fake.stop()
 
-    #: The service producers put into, and its put operations.
+    #: The service producers put into, and the operations by which it takes records.
     producing = "firehose"
     puts_of = PUTS
 
@@ -294,6 +285,7 @@ class AccountingMachine(RuleBasedStateMachine):
             unpartitioned=Counter(map(source, self.stream.partitioning_failed)),
             backed_up=Counter(map(source, self.stream.backed_up)),
             refused=Counter(self.stream.refused),
+            undecompressed=Counter(self.stream.decompression_failed),
         )
         self._every_record_is_delivered_pending_or_expired(seen)
         self._the_call_log_accounts_for_every_record(seen)
@@ -309,7 +301,7 @@ class AccountingMachine(RuleBasedStateMachine):
     def _every_record_is_delivered_pending_or_expired(self, seen: Snapshot) -> None:
         accepted = Counter(data for data, _, _ in seen.records)
         parts = seen.delivered + seen.pending + seen.expired + seen.dropped + seen.failed
-        parts += seen.unpartitioned + seen.backed_up + seen.refused
+        parts += seen.unpartitioned + seen.backed_up + seen.refused + seen.undecompressed
         assert accepted == parts, f"missing: {accepted - parts}, extra: {parts - accepted}"
 
     def _the_call_log_accounts_for_every_record(self, seen: Snapshot) -> None:
@@ -720,229 +712,6 @@ class IcebergMachine(GivingUpMachine):
         assert [json.dumps(row).encode() for row in rows] == self.stream.delivered
 
 
-class SourceBackupMachine(TransformingMachine):
-    """The transforming machine with the source records backed up (``S3BackupMode``
-    ``Enabled``) to a bucket that refuses objects while told to: whatever the transform
-    and the destination do, every accepted record is also written once, as put, to the
-    backup, or waits there (pending, or expired 24 hours after it arrived)."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.backup = self.fake.world.firehose().streams["events"].delivery.source_backup
-        self.backup_bucket = RefusingBucket(self.backup.destination, "")
-        self.backup.destination = self.backup_bucket
-        self.backup_ever_refused = False
-
-    def processing(self) -> dict[str, Any]:
-        backup = {
-            "RoleARN": ROLE,
-            "BucketARN": "arn:aws:s3:::backup",
-            "Prefix": "source/",
-            "BufferingHints": {"SizeInMBs": 1, "IntervalInSeconds": 300},
-        }
-        return {**super().processing(), "S3BackupMode": "Enabled", "S3BackupConfiguration": backup}
-
-    @rule(refusing=st.booleans())
-    def the_backup_bucket_refuses(self, refusing: bool) -> None:
-        self.backup_bucket.refusing = refusing
-        self.backup_ever_refused |= refusing
-
-    @rule()
-    def flush(self) -> None:
-        super().flush()
-        if not self.backup_bucket.refusing:
-            assert self.backup.pending() == []
-
-    @invariant()
-    def every_record_is_backed_up_once(self) -> None:
-        records = self.stream.records
-        written = Counter(self.stream.source_backup)
-        assert written == Counter(r for obj in self.backup_bucket.taken for r in obj.records)
-        waiting = {"pending": self.backup.pending(), "expired": self.backup.expired}
-        parts = written.copy()
-        for kept in waiting.values():
-            parts.update(payload_bytes(data) for data, _, _ in kept)
-        accepted = Counter(record.data for record in records)
-        assert accepted == parts, f"not backed up: {accepted - parts}, extra: {parts - accepted}"
-        now = self.fake.firehose.clock.now()
-        assert all(at <= now - DAY for _, _, at in waiting["expired"])
-        assert all(at >= now - DAY for _, _, at in waiting["pending"])
-        if not self.backup_ever_refused:
-            assert not waiting["expired"]
-
-
-ENDPOINT = "https://collector.example.com/firehose"
-#: The endpoint's answers: a status, or no answer within the response timeout.
-answers = st.sampled_from([200, 400, 403, 413, 429, 500, 503, "timeout"])
-
-
-class HttpEndpointMachine(AccountingMachine):
-    """The accounting machine on an HTTP endpoint that answers as the machine chooses:
-    200 (in the response format) delivers, 413 refuses a batch for good, another status or
-    no answer fails the attempt, retried until the batch is given up to the S3 bucket
-    (``FailedDataOnly``). Each accepted record ends exactly once delivered (and received by
-    the endpoint in a request it took), refused, given up, pending or expired."""
-
-    def __init__(self) -> None:
-        self.answer: int | str = 200
-        self.received: Counter[bytes] = Counter()
-        self.endpoint = responses.RequestsMock(assert_all_requests_are_fired=False)
-        self.endpoint.add_callback(responses.POST, ENDPOINT, callback=self.respond)
-        self.endpoint.start()
-        try:
-            super().__init__()
-        except BaseException:
-            self.endpoint.stop()
-            raise
-
-    def teardown(self) -> None:
-        self.endpoint.stop()
-        super().teardown()
-
-    def destination(self) -> dict[str, Any]:
-        return {
-            "HttpEndpointDestinationConfiguration": {
-                "EndpointConfiguration": {"Url": ENDPOINT, "AccessKey": "key"},
-                "BufferingHints": {"SizeInMBs": 1, "IntervalInSeconds": 60},
-                "RetryOptions": {"DurationInSeconds": 120},
-                "S3BackupMode": "FailedDataOnly",
-                "S3Configuration": {"RoleARN": ROLE, "BucketARN": BUCKET},
-            }
-        }
-
-    def respond(self, request: Any) -> tuple[int, dict[str, str], str]:
-        if self.answer == "timeout":
-            raise requests.exceptions.ReadTimeout("no answer within the response timeout")
-        request_id = request.headers["X-Amz-Firehose-Request-Id"]
-        if self.answer != 200:
-            return int(self.answer), {}, "refused"
-        records = json.loads(request.body)["records"]
-        self.received.update(base64.b64decode(record["data"]) for record in records)
-        body = {"requestId": request_id, "timestamp": 1578090903599}
-        return 200, {"Content-Type": "application/json"}, json.dumps(body)
-
-    @rule(answer=answers)
-    def the_endpoint_answers(self, answer: int | str) -> None:
-        self.answer = answer
-        self.refusing = answer != 200
-
-    @invariant()
-    def the_endpoint_took_each_delivered_record(self) -> None:
-        assert self.received == Counter(self.stream.delivered)
-
-
-#: Kinesis's per-record codes, and its faults, each scheduled on a put (per-record
-#: failures on PutRecords: PutRecord has no per-record results).
-kinesis_record_codes = st.sampled_from(
-    ["ProvisionedThroughputExceededException", "InternalFailure"]
-)
-kinesis_puts = st.sampled_from(["PutRecord", "PutRecords"])
-kinesis_faults = st.one_of(
-    st.fixed_dictionaries(
-        {
-            "records": st.one_of(
-                st.lists(st.integers(0, 4), min_size=1, max_size=3, unique=True),
-                st.dictionaries(st.integers(0, 4), kinesis_record_codes, min_size=1, max_size=3),
-            ),
-            "operation": st.just("PutRecords"),
-        }
-    ),
-    st.fixed_dictionaries({"throttle": st.just(1), "operation": kinesis_puts}),
-    st.fixed_dictionaries(
-        {"timeout": st.sampled_from(["commit", "lost"]), "operation": kinesis_puts}
-    ),
-)
-HASH_KEYS = 2**128
-
-
-class KinesisSourceMachine(AccountingMachine):
-    """The accounting machine on a delivery stream reading a Kinesis stream of several
-    shards, which producers put into (each record's explicit hash key taken from its
-    content, so a put's records land on different shards) while shards split and merge.
-    Every record Kinesis accepted is read once, under its sequence number and with its
-    arrival in Kinesis (the fake reads a source before Kinesis trims it: docs/clock.md),
-    then ends delivered, pending or expired 24 hours after that arrival."""
-
-    producing = "kinesis"
-    puts_of = ("PutRecord", "PutRecords")
-
-    def create(self) -> Any:
-        self.kinesis = self.fake.kinesis.create_stream("clicks", shard_count=3)
-        source = {"KinesisStreamARN": self.kinesis.arn, "RoleARN": ROLE}
-        return self.fake.firehose.create_delivery_stream(
-            "events",
-            DeliveryStreamType="KinesisStreamAsSource",
-            KinesisStreamSourceConfiguration=source,
-            **self.destination(),
-        )
-
-    def _put(self, payloads: list[bytes], *, batch: bool) -> None:
-        entries = [
-            {
-                "Data": payload,
-                "PartitionKey": "p",
-                "ExplicitHashKey": str(zlib.crc32(payload) * HASH_KEYS // 2**32),
-            }
-            for payload in payloads
-        ]
-        try:
-            if batch:
-                answer = self.client.put_records(StreamName="clicks", Records=entries)
-            else:
-                answer = self.client.put_record(StreamName="clicks", **entries[0])
-        except ClientError as error:
-            attempts = error.response["ResponseMetadata"].get("RetryAttempts", 0) + 1
-            self.puts.append(Put(payloads, [None] * len(payloads), attempts))
-            return
-        except BotoCoreError:  # timeouts beyond the last attempt
-            self.puts.append(Put(payloads, [None] * len(payloads), MAX_ATTEMPTS))
-            return
-        attempts = answer["ResponseMetadata"]["RetryAttempts"] + 1
-        if not batch:
-            self.puts.append(Put(payloads, [answer["SequenceNumber"]], attempts))
-            return
-        results = answer["Records"]
-        assert len(results) == len(payloads)
-        assert answer["FailedRecordCount"] == sum("ErrorCode" in r for r in results)
-        self.puts.append(Put(payloads, [r.get("SequenceNumber") for r in results], attempts))
-
-    @rule(fault=kinesis_faults)
-    def schedule_fault(self, fault: dict[str, Any]) -> None:
-        self.fake.kinesis.fail(**fault, optional=True)
-
-    @precondition(lambda self: len(self.kinesis.open_shards) < 6)
-    @rule(data=st.data())
-    def split_a_shard(self, data: st.DataObject) -> None:
-        # SplitShard's key lies above the shard's first key plus one, below its last.
-        wide = [s for s in self.kinesis.open_shards if s.ending_hash_key - s.starting_hash_key > 2]
-        shard = data.draw(st.sampled_from(wide))
-        low, high = shard.starting_hash_key, shard.ending_hash_key
-        self.kinesis.split_shard(shard.shard_id, data.draw(st.integers(low + 2, high - 1)))
-
-    @precondition(lambda self: len(self.kinesis.open_shards) > 1)
-    @rule(data=st.data())
-    def merge_two_shards(self, data: st.DataObject) -> None:
-        shards = self.kinesis.open_shards
-        i = data.draw(st.integers(0, len(shards) - 2))
-        self.kinesis.merge_shards(shards[i].shard_id, shards[i + 1].shard_id)
-
-    def sent(self, records: list[tuple[bytes, datetime, str]]) -> list[tuple[bytes, str]]:
-        return [(record.data, record.sequence_number) for record in self.kinesis.records]
-
-    @invariant()
-    def each_kinesis_record_is_read_once(self) -> None:
-        sent = Counter(
-            (r.data, r.sequence_number + "000000", r.arrived_at) for r in self.kinesis.records
-        )
-        read = Counter((r.data, r.record_id, r.arrived_at) for r in self.stream.records)
-        assert sent == read, f"unread: {sent - read}, read too often: {read - sent}"
-
-
-class KinesisTransformingMachine(KinesisSourceMachine, TransformingMachine):
-    """The Kinesis source machine with the transforming machine's Lambda processor, which
-    Firehose invokes with each record's Kinesis metadata."""
-
-
 AccountingMachine.TestCase.settings = settings(
     max_examples=30,
     stateful_step_count=25,
@@ -969,11 +738,3 @@ TestIceberg = needs_botocore(
     "firehose CreateDeliveryStream.IcebergDestinationConfiguration"
     ".DestinationTableConfigurationList"
 )(IcebergMachine.TestCase)
-KinesisSourceMachine.TestCase.settings = AccountingMachine.TestCase.settings
-TestKinesisSource = KinesisSourceMachine.TestCase
-SourceBackupMachine.TestCase.settings = AccountingMachine.TestCase.settings
-TestSourceBackup = SourceBackupMachine.TestCase
-HttpEndpointMachine.TestCase.settings = AccountingMachine.TestCase.settings
-TestHttpEndpoint = HttpEndpointMachine.TestCase
-KinesisTransformingMachine.TestCase.settings = AccountingMachine.TestCase.settings
-TestKinesisTransforming = KinesisTransformingMachine.TestCase
