@@ -24,6 +24,7 @@ that is no HEC event.
 by one while the rest of their batch is delivered, ``SnowflakeMachine`` on a Snowflake
 table that also refuses each record that is no JSON object, ``IcebergMachine`` on an Iceberg
 table whose refused records go under two prefixes, one of which the bucket refuses at times.
+``test_accounting_sources`` runs them on the other sources and outputs.
 """
 
 from __future__ import annotations
@@ -623,9 +624,8 @@ class SplunkEventMachine(GivingUpMachine):
 
 
 class RefusingBucket:
-    """A destination's ``S3Configuration`` bucket that refuses the objects under
-    ``prefix`` while ``refusing``, and takes everything else as ``bucket`` does, keeping
-    what it took in ``taken``."""
+    """A destination's bucket (``bucket``) that refuses the objects under ``prefix`` while
+    ``refusing``, and is otherwise ``bucket``, keeping what it took in ``taken``."""
 
     def __init__(self, bucket: Any, prefix: str) -> None:
         self.bucket, self.prefix, self.refusing = bucket, prefix, False
