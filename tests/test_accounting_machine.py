@@ -24,6 +24,7 @@ that is no HEC event.
 by one while the rest of their batch is delivered, ``SnowflakeMachine`` on a Snowflake
 table that also refuses each record that is no JSON object, ``IcebergMachine`` on an Iceberg
 table whose refused records go under two prefixes, one of which the bucket refuses at times.
+``test_accounting_sources`` runs them on the other sources and outputs.
 """
 
 from __future__ import annotations
@@ -99,6 +100,8 @@ class Snapshot:
     """What the stream's handle shows after a step."""
 
     records: list[tuple[bytes, datetime, str]]
+    #: What the service producers put into accepted, with the id it answered.
+    sent: list[tuple[bytes, str]]
     delivered: Counter[bytes]
     pending: Counter[bytes]
     expired: Counter[bytes]
@@ -108,6 +111,8 @@ class Snapshot:
     failed: Counter[bytes] = field(default_factory=Counter)
     unpartitioned: Counter[bytes] = field(default_factory=Counter)
     backed_up: Counter[bytes] = field(default_factory=Counter)
+    refused: Counter[bytes] = field(default_factory=Counter)
+    undecompressed: Counter[bytes] = field(default_factory=Counter)
 
 
 class AccountingMachine(RuleBasedStateMachine):
@@ -116,11 +121,11 @@ class AccountingMachine(RuleBasedStateMachine):
         self.fake = FirehoseFake(region=REGION, seed=SEED).start()
         try:
             self.client = boto3.client(
-                "firehose",
+                self.producing,
                 region_name=REGION,
                 config=Config(retries={"mode": "standard", "total_max_attempts": MAX_ATTEMPTS}),
             )
-            self.stream = self.fake.firehose.create_delivery_stream("events", **self.destination())
+            self.stream = self.create()
         except BaseException:
             self.fake.stop()
             raise
@@ -138,6 +143,14 @@ class AccountingMachine(RuleBasedStateMachine):
 
     def teardown(self) -> None:
         self.fake.stop()
+
+    #: The service producers put into, and the operations by which it takes records.
+    producing = "firehose"
+    puts_of = PUTS
+
+    def create(self) -> Any:
+        """The delivery stream the machine drives (a handle)."""
+        return self.fake.firehose.create_delivery_stream("events", **self.destination())
 
     def destination(self) -> dict[str, Any]:
         """CreateDeliveryStream's destination parameter."""
@@ -259,8 +272,10 @@ class AccountingMachine(RuleBasedStateMachine):
     def accounting(self) -> None:
         # One snapshot per step: reading a handle's lists decodes every payload again.
         source = self.source
+        records = [(r.data, r.arrived_at, r.record_id) for r in self.stream.records]
         seen = Snapshot(
-            records=[(r.data, r.arrived_at, r.record_id) for r in self.stream.records],
+            records=records,
+            sent=self.sent(records),
             delivered=Counter(map(source, self.stream.delivered)),
             pending=Counter(map(source, self.stream.pending)),
             expired=Counter(map(source, self.stream.expired)),
@@ -270,6 +285,8 @@ class AccountingMachine(RuleBasedStateMachine):
             failed=Counter(self.stream.processing_failed),
             unpartitioned=Counter(map(source, self.stream.partitioning_failed)),
             backed_up=Counter(map(source, self.stream.backed_up)),
+            refused=Counter(self.stream.refused),
+            undecompressed=Counter(self.stream.decompression_failed),
         )
         self._every_record_is_delivered_pending_or_expired(seen)
         self._the_call_log_accounts_for_every_record(seen)
@@ -277,16 +294,21 @@ class AccountingMachine(RuleBasedStateMachine):
         self._objects_hold_records_younger_than_24_hours(seen)
         self._producers_see_the_truth(seen)
 
+    def sent(self, records: list[tuple[bytes, datetime, str]]) -> list[tuple[bytes, str]]:
+        """What the service producers put into accepted (of the stream's ``records``), with
+        the id it answered for each."""
+        return [(data, record_id) for data, _, record_id in records]
+
     def _every_record_is_delivered_pending_or_expired(self, seen: Snapshot) -> None:
         accepted = Counter(data for data, _, _ in seen.records)
         parts = seen.delivered + seen.pending + seen.expired + seen.dropped + seen.failed
-        parts += seen.unpartitioned + seen.backed_up
+        parts += seen.unpartitioned + seen.backed_up + seen.refused + seen.undecompressed
         assert accepted == parts, f"missing: {accepted - parts}, extra: {parts - accepted}"
 
     def _the_call_log_accounts_for_every_record(self, seen: Snapshot) -> None:
-        calls = self.fake.firehose.calls
+        calls = getattr(self.fake, self.producing).calls
         for call in calls[self.calls_seen :]:
-            if call.operation not in PUTS:
+            if call.operation not in self.puts_of:
                 continue
             if call.outcome in ("ok", "partial"):
                 failed = set(call.failed_indices)
@@ -294,7 +316,7 @@ class AccountingMachine(RuleBasedStateMachine):
             elif call.outcome == "timeout" and "timeout='commit'" in (call.fault or ""):
                 self.committed.update(call.records)
         self.calls_seen = len(calls)
-        assert Counter(data for data, _, _ in seen.records) == self.committed
+        assert Counter(data for data, _ in seen.sent) == self.committed
 
     def _expiry_keeps_to_24_hours(self, seen: Snapshot) -> None:
         old: Counter[bytes] = Counter()  # arrived 24 hours ago or earlier
@@ -324,7 +346,7 @@ class AccountingMachine(RuleBasedStateMachine):
 
     def _producers_see_the_truth(self, seen: Snapshot) -> None:
         accepted: dict[bytes, list[str]] = {}
-        for data, _, record_id in seen.records:
+        for data, record_id in seen.sent:
             accepted.setdefault(data, []).append(record_id)
         for put in self.puts:
             for payload, record_id in zip(put.payloads, put.record_ids, strict=True):
@@ -602,13 +624,15 @@ class SplunkEventMachine(GivingUpMachine):
 
 
 class RefusingBucket:
-    """A destination's ``S3Configuration`` bucket that refuses the objects under
-    ``prefix`` while ``refusing``, and takes everything else as ``bucket`` does, keeping
-    what it took in ``taken``."""
+    """A destination's bucket (``bucket``) that refuses the objects under ``prefix`` while
+    ``refusing``, and is otherwise ``bucket``, keeping what it took in ``taken``."""
 
     def __init__(self, bucket: Any, prefix: str) -> None:
         self.bucket, self.prefix, self.refusing = bucket, prefix, False
         self.taken: list[Any] = []
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.bucket, name)
 
     def deliver(self, target: Any, obj: Any) -> None:
         if self.refusing and obj.key.startswith(self.prefix):
