@@ -17,7 +17,7 @@ import pytest
 from botocore import xform_name
 from botocore.config import Config
 from botocore.exceptions import ClientError, ReadTimeoutError
-from conftest import REGION, SEED, botocore_lacks, needs_botocore
+from conftest import REGION, SEED, as_answered, botocore_lacks, needs_botocore
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -431,7 +431,7 @@ def test_a_creating_queue_delivers_once_active_and_five_may_be_creating():
     )
     # The receive waited for the queue to become ACTIVE, 30 seconds after its creation.
     assert [r["Data"] for r in records] == [b"a"]
-    assert now == created["QueueCreationTimestamp"] + timedelta(seconds=30)
+    assert as_answered(now) == created["QueueCreationTimestamp"] + timedelta(seconds=30)
 
 
 def test_a_deleted_queue_is_gone_and_its_handles_with_it(fake, call):
@@ -736,7 +736,7 @@ def test_an_at_timestamp_queue_describes_the_time_it_starts_from(fake, call):
 
     for description in (queue, described):
         position = description["StreamConfigurationList"][0]["StartingPosition"]
-        assert position == {"Type": "AT_TIMESTAMP", "Timestamp": since}
+        assert position == {"Type": "AT_TIMESTAMP", "Timestamp": as_answered(since)}
 
 
 def test_a_queue_needs_an_active_stream():
