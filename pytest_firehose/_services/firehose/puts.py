@@ -59,7 +59,7 @@ class Puts:
         failures: Mapping[int, str],
     ) -> tuple[list[dict[str, str]], bool]:
         """Each record's entry in the answer, and whether the stream's next due instant
-        may have moved (``DeliveryPipeline.accept``)."""
+        may have moved (``Delivery.accept``)."""
         now = self.clock.now()
         kept = [p for i, p in enumerate(payloads) if i not in failures] if failures else payloads
         # The log keeps a small key per record; the 224-character ids go into the answer.
