@@ -13,7 +13,7 @@ from typing import Any
 
 import boto3
 import pytest
-from conftest import ROLE, S3, ask_control
+from conftest import ROLE, S3, ask_control, needs_botocore
 from test_other_destinations import DOMAIN, SEARCH, SPLUNK
 
 from pytest_firehose import UsageError
@@ -273,6 +273,7 @@ def test_a_stream_shows_the_records_given_up_on_and_their_failed_records(
     assert (kept.key, base64.b64encode(kept.body).decode()) == (backup["key"], backup["body"])
 
 
+@needs_botocore("firehose CreateDeliveryStream.IcebergDestinationConfiguration")
 def test_an_iceberg_destination_refusing_records_is_refused_naming_the_route_for_tables(
     served: FirehoseServer,
 ) -> None:
