@@ -34,6 +34,13 @@ def epoch_millis(moment: datetime) -> int:
     return (moment - _EPOCH) // _MILLISECOND
 
 
+def epoch_seconds(moment: datetime) -> float:
+    """``moment`` in epoch seconds to the millisecond (:func:`epoch_millis`), as a JSON
+    answer, an event stream's JSON and a Lambda event's ``approximateArrivalTimestamp``
+    write a time."""
+    return epoch_millis(moment) / 1000
+
+
 class ClockRangeError(ValueError):
     """A move the fake clock refuses: backwards, not a finite number, or past :data:`LATEST`."""
 

@@ -15,7 +15,7 @@ from botocore.model import ShapeResolver
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pytest_firehose._clock import epoch_millis
+from pytest_firehose._clock import epoch_seconds
 from pytest_firehose._wire import jsontext
 from pytest_firehose._wire.shapes import operation_model
 
@@ -140,7 +140,7 @@ def default(value: Any) -> Any:
     if isinstance(value, bytes):
         return base64.b64encode(value).decode("ascii")
     assert isinstance(value, datetime)
-    return epoch_millis(value) / 1000
+    return epoch_seconds(value)
 
 
 def test_floats_msgspec_would_write_otherwise_are_written_as_json_writes_them() -> None:

@@ -30,7 +30,7 @@ from collections.abc import Sequence
 from datetime import datetime, timezone
 from typing import Any, Protocol
 
-from pytest_firehose._clock import epoch_millis
+from pytest_firehose._clock import epoch_seconds
 
 SCHEMA_VERSION = "1.0"
 EVENT_VERSION = "1.0"
@@ -68,11 +68,6 @@ class EventSource(Protocol):
 
     @property
     def role_arn(self) -> str: ...
-
-
-def epoch_seconds(moment: datetime) -> float:
-    """Epoch seconds with millisecond precision, as ``approximateArrivalTimestamp`` shows."""
-    return epoch_millis(moment) / 1000
 
 
 def iso_millis(moment: datetime) -> str:

@@ -25,7 +25,7 @@ from typing import Any, NamedTuple
 from botocore.model import Shape
 from botocore.serialize import create_serializer
 
-from pytest_firehose._clock import epoch_millis
+from pytest_firehose._clock import epoch_seconds
 from pytest_firehose._errors import ServiceError, UsageError
 from pytest_firehose._wire import cbor, jsontext
 from pytest_firehose._wire.conformance import conforms
@@ -217,13 +217,13 @@ def _json_default(value: Any) -> Any:
     if isinstance(value, bytes):
         return base64.b64encode(value).decode("ascii")
     if isinstance(value, datetime):
-        return epoch_millis(value) / 1000
+        return epoch_seconds(value)
     raise TypeError(f"cannot put {type(value).__name__} on the wire")
 
 
 @functools.lru_cache(maxsize=4)
-def _http_date(epoch_seconds: int) -> str:
-    return format_datetime(datetime.fromtimestamp(epoch_seconds, timezone.utc), usegmt=True)
+def _http_date(seconds: int) -> str:
+    return format_datetime(datetime.fromtimestamp(seconds, timezone.utc), usegmt=True)
 
 
 def _headers(
@@ -326,7 +326,7 @@ def _write_value(value: Any) -> str:
     if kind is int:
         return int.__repr__(value)
     if isinstance(value, datetime):
-        return float.__repr__(epoch_millis(value) / 1000)  # as _json_default, then dumps
+        return float.__repr__(epoch_seconds(value))  # as _json_default, then dumps
     return _dumps(value)
 
 

@@ -25,7 +25,7 @@ from datetime import datetime, timezone
 from email.utils import format_datetime
 from typing import Any
 
-from pytest_firehose._clock import epoch_millis
+from pytest_firehose._clock import epoch_seconds
 from pytest_firehose._wire.codec import HttpResponse
 from pytest_firehose._wire.shapes import operation_names, service_model
 
@@ -74,7 +74,7 @@ def _json_default(value: Any) -> Any:
     if isinstance(value, bytes):
         return base64.b64encode(value).decode("ascii")
     if isinstance(value, datetime):
-        return epoch_millis(value) / 1000
+        return epoch_seconds(value)
     raise TypeError(f"cannot put {type(value).__name__} in an event")
 
 

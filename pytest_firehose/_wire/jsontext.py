@@ -28,7 +28,7 @@ from typing import Any
 
 from botocore.model import Shape
 
-from pytest_firehose._clock import epoch_millis
+from pytest_firehose._clock import epoch_seconds
 from pytest_firehose._wire.shapes import member_converter
 
 
@@ -125,4 +125,4 @@ def _members(shape: Shape) -> frozenset[str]:
 @functools.lru_cache(maxsize=256)
 def _raw_time(value: datetime) -> Any:
     # Records put together share their arrival time: each is written once.
-    return _Raw(float.__repr__(epoch_millis(value) / 1000).encode("ascii"))
+    return _Raw(float.__repr__(epoch_seconds(value)).encode("ascii"))
