@@ -35,6 +35,7 @@ from conftest import RealWaits
 
 from pytest_firehose import FirehoseFake
 from pytest_firehose._doors.botocore import _lowered
+from pytest_firehose._wire.codec import READ_HEADERS
 
 SEAM = (
     f"botocore {botocore.__version__} moved a seam pytest_firehose/_doors/botocore.py relies on: "
@@ -218,18 +219,25 @@ def test_send_receives_headers_whose_table_holds_lower_case_names(offline_client
     with sending(send):
         offline_client.list_delivery_streams(Limit=5)
     (request,) = send.requests
-    names = [getattr(key, "_lower", None) for key in getattr(request.headers, "_dict", {})]
     assert isinstance(request.headers, HeadersDict), f"{SEAM}request headers are no HeadersDict"
+    read = {name: value for name, value in text_headers(request).items() if name in READ_HEADERS}
+    assert set(read) == set(READ_HEADERS), "botocore no longer sends a header the engine reads"
+    names = [getattr(key, "_lower", None) for key in getattr(request.headers, "_dict", {})]
     assert names == [str(key).lower() for key in request.headers], (
         f"{SEAM}HeadersDict no longer keeps each name lower-cased in its table; the fake "
-        "copies the headers through the mapping methods instead (slower, never wrong)"
+        "reads the headers through the mapping methods instead (slower, never wrong)"
     )
-    assert _lowered(request.headers) == text_headers(request)
+    assert _lowered(request.headers) == read
 
 
 def test_headers_the_table_cannot_give_as_text_are_converted() -> None:
     headers = HeadersDict({"X-Amz-Target": b"Firehose_20150804.PutRecord", "Content-Type": "a"})
     assert _lowered(headers) == {"x-amz-target": "Firehose_20150804.PutRecord", "content-type": "a"}
+
+
+def test_headers_of_another_mapping_are_read_through_it() -> None:
+    headers = {"X-Amz-Target": b"Kinesis_20131202.PutRecord", "User-Agent": "x", "Host": "h"}
+    assert _lowered(headers) == {"x-amz-target": "Kinesis_20131202.PutRecord"}
 
 
 def test_send_receives_the_very_body_the_json_serializer_wrote(offline_client: Any) -> None:

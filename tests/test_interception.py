@@ -493,3 +493,68 @@ def test_the_plugin_and_the_fake_work_without_aiobotocore() -> None:
     )
     assert (done.returncode, done.stderr) == (0, "")
     assert done.stdout == "0 True\n"
+
+
+class ReadHeaders(dict[str, str]):
+    """A request's every header, noting the names the engine asks for."""
+
+    asked: ClassVar[set[str]] = set()
+
+    def get(self, name: str, default: Any = None) -> Any:  # type: ignore[override]
+        self.asked.add(name)
+        return super().get(name, default)
+
+    def __getitem__(self, name: str) -> str:
+        self.asked.add(name)
+        return super().__getitem__(name)
+
+    def __contains__(self, name: object) -> bool:
+        self.asked.add(str(name))
+        return super().__contains__(name)
+
+
+def test_the_engine_reads_only_the_headers_the_door_hands_it(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """botocore's door hands the engine only ``READ_HEADERS``: given every header, the
+    engine asks for no other, whatever the operation and however it ends."""
+    import pytest_firehose._doors.botocore as door
+    from pytest_firehose._wire.codec import READ_HEADERS
+
+    def every_header(headers: Any) -> ReadHeaders:
+        return ReadHeaders(
+            (door._as_text(name).lower(), door._as_text(value)) for name, value in headers.items()
+        )
+
+    monkeypatch.setattr(door, "_lowered", every_header)
+    ReadHeaders.asked.clear()
+    with FirehoseFake(region=REGION) as fake:
+        fake.kinesis.create_stream("events", shard_count=1)
+        firehose = boto3.client("firehose", region_name=REGION)
+        kinesis = boto3.client("kinesis", region_name=REGION)
+        firehose.create_delivery_stream(DeliveryStreamName="clicks")
+        firehose.put_record(DeliveryStreamName="clicks", Record={"Data": b"a"})
+        firehose.put_record_batch(DeliveryStreamName="clicks", Records=[{"Data": b"b"}])
+        with pytest.raises(firehose.exceptions.ResourceNotFoundException):
+            firehose.describe_delivery_stream(DeliveryStreamName="missing")
+        kinesis.put_record(StreamName="events", Data=b"c", PartitionKey="k")
+        shard = kinesis.list_shards(StreamName="events")["Shards"][0]["ShardId"]
+        iterator = kinesis.get_shard_iterator(
+            StreamName="events", ShardId=shard, ShardIteratorType="TRIM_HORIZON"
+        )["ShardIterator"]
+        assert len(kinesis.get_records(ShardIterator=iterator)["Records"]) == 1
+        arn = kinesis.describe_stream_summary(StreamName="events")["StreamDescriptionSummary"][
+            "StreamARN"
+        ]
+        consumer = kinesis.register_stream_consumer(StreamARN=arn, ConsumerName="reader")
+        fake.firehose.clock.advance(seconds=10)
+        events = kinesis.subscribe_to_shard(
+            ConsumerARN=consumer["Consumer"]["ConsumerARN"],
+            ShardId=shard,
+            StartingPosition={"Type": "TRIM_HORIZON"},
+        )["EventStream"]
+        first = next(iter(events))
+        events.close()
+    assert first["SubscribeToShardEvent"]["Records"][0]["Data"] == b"c"
+    assert ReadHeaders.asked <= set(READ_HEADERS), ReadHeaders.asked - set(READ_HEADERS)
+    assert {"x-amz-target", "authorization", "content-type"} <= ReadHeaders.asked

@@ -56,7 +56,7 @@ from pytest_firehose._clock import FakeClock
 from pytest_firehose._doors.environment import FAKE_CREDENTIALS
 from pytest_firehose._doors.moto import leave_to_fake
 from pytest_firehose._errors import NetworkFault, UsageError
-from pytest_firehose._wire.codec import HttpRequest, HttpResponse
+from pytest_firehose._wire.codec import READ_HEADERS, HttpRequest, HttpResponse
 
 #: A router returns an answer, or PASS to let botocore really send the request.
 PASS = object()
@@ -286,11 +286,16 @@ def _position(stream: Any) -> int | None:
     return position
 
 
+#: The headers the engine reads.
+_READ = frozenset(READ_HEADERS)
+
+
 def _lowered(headers: Any) -> dict[str, str]:
-    """A request's headers as text (botocore signs most values as bytes), under lower-case
-    names. botocore's ``HeadersDict`` keeps each name lower-cased already, beside its
-    value: read them straight from its table rather than through its mapping methods (a
-    lookup per header), when it has the layout botocore has kept since 1.11."""
+    """The headers of a request the engine reads (``READ_HEADERS``), as text (botocore
+    signs their values as bytes), under lower-case names. botocore's ``HeadersDict`` keeps
+    each name lower-cased already, beside its value: read them straight from its table
+    rather than through its mapping methods (a lookup per header), when it has the layout
+    botocore has kept since 1.11."""
     table = getattr(headers, "_dict", None)
     if isinstance(headers, HeadersDict) and isinstance(table, dict):
         lowered: dict[str, str] = {}
@@ -298,10 +303,15 @@ def _lowered(headers: Any) -> dict[str, str]:
             name = getattr(key, "_lower", None)
             if type(name) is not str:
                 break
-            lowered[name] = value.decode("utf-8", "replace") if type(value) is bytes else value
+            if name in _READ:
+                lowered[name] = value.decode("utf-8", "replace") if type(value) is bytes else value
         else:
             return lowered
-    return {_as_text(k).lower(): _as_text(v) for k, v in headers.items()}
+    return {
+        name: _as_text(value)
+        for key, value in headers.items()
+        if (name := _as_text(key).lower()) in _READ
+    }
 
 
 def _network_error(fault: NetworkFault, url: str) -> Exception:

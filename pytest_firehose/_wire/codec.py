@@ -58,6 +58,17 @@ class HttpRequest(NamedTuple):
     written: Any = None
 
 
+#: The request headers the engine reads (routing: ``routing.py``; the body's media type):
+#: a door may hand it only these.
+READ_HEADERS = (
+    "authorization",
+    "x-amz-target",
+    "amz-sdk-request",
+    "amz-sdk-invocation-id",
+    "content-type",
+)
+
+
 def media_of(headers: Mapping[str, str]) -> str:
     """The content type a request's answer is written in: CBOR for a CBOR request (when
     ``cbor2`` can write it), JSON 1.1 otherwise."""
