@@ -3,9 +3,9 @@
 Each stream is scheduled at the instant it next has something to do (a buffer interval, a
 retry, an expiry, a status change, a record outliving retention): a clock move settles
 only the streams that fell due, and so does a request; the streams a request named are
-scheduled again when it ends (unless it was a put that only joined a waiting buffer, which
-moves nothing). Idle streams are never looked at; settles are counted here,
-not timed.
+scheduled again when it ends (unless it was a put that moved nothing: one that only joined
+a waiting buffer, or one to a Kinesis stream already holding older records). Idle streams
+are never looked at; settles are counted here, not timed.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from typing import Any
 import boto3
 import freezegun
 import pytest
-from conftest import REGION
+from conftest import REGION, needs_botocore
 
 from pytest_firehose import FirehoseFake
 from pytest_firehose._destinations.pipeline import Delivery
@@ -354,6 +354,129 @@ def test_every_stream_stays_scheduled_at_the_instant_it_next_falls_due(
                 step,
                 stream,
             )
+
+
+def test_a_kinesis_put_to_a_stream_holding_records_asks_no_stream_when_it_falls_due(
+    fake: FirehoseFake, kinesis_client: Any, scheduled: list[str], kinesis_settled: list[str]
+) -> None:
+    fake.kinesis.create_stream("s", shard_count=2)
+    kinesis_client.put_record(StreamName="s", Data=b"first", PartitionKey="k")
+    assert "s" in scheduled  # its first record: it falls due when that outlives retention
+    scheduled.clear()
+    fake.kinesis.clock.advance(hours=1)
+    kinesis_client.put_record(StreamName="s", Data=b"x", PartitionKey="k")
+    kinesis_client.put_records(
+        StreamName="s", Records=[{"Data": b"y", "PartitionKey": str(i)} for i in range(4)]
+    )
+    assert scheduled == []  # the oldest record is the same
+    kinesis_settled.clear()
+    fake.kinesis.clock.advance(hours=23, seconds=1)
+    assert kinesis_settled == ["s"]
+    assert fake.kinesis["s"].expired == [b"first"]
+
+
+def test_a_delivery_stream_reads_what_a_kinesis_put_adds_before_retention_trims_it(
+    fake: FirehoseFake, kinesis_client: Any
+) -> None:
+    # A put that leaves its stream's schedule alone must still have the sources read: the
+    # clock's next move trims the stream, and what was not read by then is lost.
+    stream = fake.kinesis.create_stream("s")
+    source = {"KinesisStreamARN": stream.arn, "RoleARN": "arn:aws:iam::123456789012:role/f"}
+    fake.firehose.create_delivery_stream(
+        "reader",
+        DeliveryStreamType="KinesisStreamAsSource",
+        KinesisStreamSourceConfiguration=source,
+    )
+    kinesis_client.put_record(StreamName="s", Data=b"first", PartitionKey="k")
+    kinesis_client.put_record(StreamName="s", Data=b"second", PartitionKey="k")
+    fake.kinesis.clock.advance(hours=25)
+    assert fake.kinesis["s"].expired == [b"first", b"second"]
+    assert fake.firehose["reader"].delivered == [b"first", b"second"]
+
+
+def _kinesis_schedule_holds(fake: FirehoseFake, client: Any, steps: int, channel: bool) -> None:
+    """Random puts, batches, retention changes, reshards and clock moves on three Kinesis
+    streams (and, with ``channel``, a channel on one of them): after each step, every
+    stream is scheduled at exactly the instant it next falls due."""
+    names = ["one", "two", "three"]
+    for name in names:
+        if name == "two" and channel:  # channels read on-demand streams only
+            client.create_stream(StreamName=name, StreamModeDetails={"StreamMode": "ON_DEMAND"})
+        else:
+            client.create_stream(StreamName=name, ShardCount=2)
+    if channel:
+        arn = fake.kinesis["two"].arn
+        client.create_channel(
+            ChannelName="c",
+            ServiceExecutionRoleARN="arn:aws:iam::123456789012:role/channel",
+            StreamConfigurationList=[
+                {"StreamARN": arn, "RecordConfiguration": {"RecordFormatType": "JSON"}}
+            ],
+            S3DestinationConfiguration={
+                "StorageConfiguration": {
+                    "BucketARN": "arn:aws:s3:::channel-bucket",
+                    "ExpectedBucketOwner": "123456789012",
+                    "CompressionType": "NONE",
+                }
+            },
+        )
+    world = fake.world
+    model = world.kinesis()
+    rng = random.Random(11)
+    for step in range(steps):
+        name = rng.choice(names)
+        action = rng.random()
+        try:
+            if action < 0.35:
+                client.put_record(StreamName=name, Data=b"r", PartitionKey=str(rng.random()))
+            elif action < 0.6:
+                records = [
+                    {"Data": b"b", "PartitionKey": str(i)} for i in range(rng.randrange(1, 6))
+                ]
+                client.put_records(StreamName=name, Records=records)
+            elif action < 0.7:
+                hours = rng.choice([24, 30, 48])
+                summary = client.describe_stream_summary(StreamName=name)
+                current = summary["StreamDescriptionSummary"]["RetentionPeriodHours"]
+                if hours > current:
+                    client.increase_stream_retention_period(
+                        StreamName=name, RetentionPeriodHours=hours
+                    )
+                elif hours < current:
+                    client.decrease_stream_retention_period(
+                        StreamName=name, RetentionPeriodHours=hours
+                    )
+            elif action < 0.78:
+                client.update_shard_count(
+                    StreamName=name,
+                    TargetShardCount=rng.choice([1, 2, 4]),
+                    ScalingType="UNIFORM_SCALING",
+                )
+            else:
+                fake.kinesis.clock.advance(
+                    seconds=rng.choice([1, 30, 3_600, 6 * 3_600, 25 * 3_600])
+                )
+        except client.exceptions.ClientError:
+            pass  # an UPDATING stream refuses a reshard: the schedule must hold all the same
+        world.settle()
+        for stream in model.streams:
+            assert world._due._scheduled.get((id(model), stream)) == model.next_due(stream), (
+                step,
+                stream,
+            )
+
+
+def test_every_kinesis_stream_stays_scheduled_at_the_instant_it_next_falls_due(
+    fake: FirehoseFake, kinesis_client: Any
+) -> None:
+    _kinesis_schedule_holds(fake, kinesis_client, 300, channel=False)
+
+
+@needs_botocore("kinesis CreateChannel")
+def test_kinesis_streams_with_a_channel_stay_scheduled_at_the_instant_they_fall_due(
+    fake: FirehoseFake, kinesis_client: Any
+) -> None:
+    _kinesis_schedule_holds(fake, kinesis_client, 300, channel=True)
 
 
 def test_reading_a_subscriptions_events_asks_no_stream_when_it_falls_due(

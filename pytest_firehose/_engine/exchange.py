@@ -85,6 +85,8 @@ class Engine(Protocol):
 
     def wrote(self, model: ServiceModel, stream: str | None) -> None: ...
 
+    def kept(self, model: ServiceModel) -> None: ...
+
     def service(self, name: str, region: str | None = None) -> ServiceModel: ...
 
 
@@ -297,7 +299,9 @@ def _serve(world: Engine, exchange: Exchange, request: HttpRequest) -> dict[str,
     except BaseException:
         world.wrote(model, exchange.stream)
         raise
-    if not result.due_kept:
+    if result.due_kept:
+        world.kept(model)
+    else:
         world.wrote(model, exchange.stream)
     exchange.failed = result.failed
     return result.body

@@ -303,6 +303,14 @@ class World:
         the request's changes half made."""
         self._serving.requests[-1].append((model, stream))
 
+    def kept(self, model: ServiceModel) -> None:
+        """The request being served put records to a stream of ``model`` but did not move
+        when the stream next falls due (``Answer.due_kept``): it stays scheduled as it is.
+        Records put to a Kinesis stream still have the next settle read the sources (a
+        delivery stream that reads one takes no puts)."""
+        if not isinstance(model, FirehoseService):
+            self._sources_changed = True
+
     def _reschedule(self, model: ServiceModel, stream: str | None) -> None:
         """Schedule what a request changed (``wrote``) again; a change to a Kinesis stream
         or a delivery stream's source has the next settle read the sources."""

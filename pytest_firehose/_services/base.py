@@ -18,8 +18,9 @@ from pytest_firehose._ids import IdSource
 class Answer:
     """What an operation gives back: the answer's body, the positions of the records a
     batch put failed inside it (scripted, or refused by a quota), in order, and whether it
-    left the stream's next due instant where it was (``due_kept``: a put that only joined
-    a waiting buffer), so the world need not ask the stream again."""
+    left the stream's next due instant where it was (``due_kept``: a Firehose put that only
+    joined a waiting buffer, a Kinesis put to a stream already holding older records), so
+    the world need not ask the stream again."""
 
     body: dict[str, Any]
     failed: tuple[int, ...] = ()

@@ -28,7 +28,7 @@ import hashlib
 import operator
 from collections.abc import Callable, Mapping
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pytest_firehose._arns import partition_of
 from pytest_firehose._clock import FakeClock
@@ -36,6 +36,7 @@ from pytest_firehose._errors import ServiceError, validation_error
 from pytest_firehose._payload import Payload, data_of, payload_len
 from pytest_firehose._services.base import Answer
 from pytest_firehose._services.codes import RECORD_ERRORS
+from pytest_firehose._services.kinesis.attached import Registry
 from pytest_firehose._services.kinesis.records import (
     encoded_shard_index,
     parse_sequence_number,
@@ -48,6 +49,9 @@ from pytest_firehose._services.kinesis.streams import (
     hash_key_of,
     shard_id_of,
 )
+
+if TYPE_CHECKING:
+    from pytest_firehose._services.kinesis.channel_state import Channel
 
 #: Data plus partition keys one PutRecords may carry (DOC, since the 2025 launch).
 MAX_REQUEST_BYTES = 10 * 1024 * 1024
@@ -103,6 +107,7 @@ class Puts:
     stream_name: Callable[[dict[str, Any]], str | None]
     stream_arn: Callable[[str], str]
     dry_run: Callable[[str], ServiceError]
+    channels: Registry[Channel]
 
     # ------------------------------------------------------------------ requests
 
@@ -255,7 +260,7 @@ class Puts:
             stream.auto_routed += len(entries)
         return shards
 
-    def put_record(self, params: dict[str, Any]) -> dict[str, Any]:
+    def put_record(self, params: dict[str, Any]) -> Answer:
         stream = self._writable(params)
         (shard,) = self._prepare(stream, [params], batch=False)
         ordering = params.get("SequenceNumberForOrdering")
@@ -280,11 +285,19 @@ class Puts:
         parts = parse_sequence_number(ordering) if ordering is not None else None
         if parts is not None and shard.numbered(parts):
             shard.next_index = max(shard.next_index, parts.sequence_index + 1)
+        held = stream.earliest_held
         (result,) = put_results(stream.commit([params], [shard], now))
         answer = {"ShardId": shard.shard_id, "SequenceNumber": result["SequenceNumber"]}
         if stream.encrypted:
             answer["EncryptionType"] = stream.encryption
-        return answer
+        return Answer(answer, (), self._due_kept(stream, held))
+
+    def _due_kept(self, stream: KinesisStream, held: datetime | None) -> bool:
+        """Whether records a put committed left the instant ``stream`` next falls due where
+        it was (``Answer.due_kept``): that is when its oldest record outlives retention, or
+        when a channel has work, so only a put that gave it an older oldest record
+        (``held`` was the one before), or one while a channel reads, moves it."""
+        return stream.earliest_held == held and not self.channels.held
 
     def _within_quota(
         self, stream: KinesisStream, shard: Shard, entry: dict[str, Any], now: datetime
@@ -320,8 +333,9 @@ class Puts:
         if params.get("DryRun"):
             raise self.dry_run(stream.name)
         now = self.clock.now()
+        held = stream.earliest_held
         if not failures and not self.quotas:
-            return self._all_accepted(stream, entries, shards, now)
+            return self._all_accepted(stream, entries, shards, now, held)
         results: list[dict[str, str]] = []
         failed: list[int] = []
         accepted: list[dict[str, Any]] = []
@@ -341,7 +355,7 @@ class Puts:
         for result in results:
             if not result:
                 result.update(next(committed))
-        return self._batch_answer(stream, results, tuple(failed))
+        return self._batch_answer(stream, results, tuple(failed), held)
 
     def _all_accepted(
         self,
@@ -349,15 +363,20 @@ class Puts:
         entries: list[dict[str, Any]],
         shards: list[Shard],
         now: datetime,
+        held: datetime | None,
     ) -> Answer:
         """PutRecords with no record failing (no scripted failures, quotas off)."""
-        return self._batch_answer(stream, put_results(stream.commit(entries, shards, now)), ())
+        results = put_results(stream.commit(entries, shards, now))
+        return self._batch_answer(stream, results, (), held)
 
-    @staticmethod
     def _batch_answer(
-        stream: KinesisStream, results: list[dict[str, str]], failed: tuple[int, ...]
+        self,
+        stream: KinesisStream,
+        results: list[dict[str, str]],
+        failed: tuple[int, ...],
+        held: datetime | None,
     ) -> Answer:
         answer: dict[str, Any] = {"FailedRecordCount": len(failed), "Records": results}
         if stream.encrypted:
             answer["EncryptionType"] = stream.encryption
-        return Answer(answer, failed)
+        return Answer(answer, failed, self._due_kept(stream, held))
