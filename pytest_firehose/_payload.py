@@ -13,6 +13,7 @@ import base64
 import binascii
 import sys
 from collections.abc import Iterable
+from itertools import repeat
 from typing import Any, TypeAlias
 
 Payload: TypeAlias = bytes | str
@@ -50,6 +51,18 @@ def payload_len(payload: Payload) -> int:
     if isinstance(payload, str):
         return len(payload) // 4 * 3 - payload[-2:].count("=")
     return len(payload)
+
+
+def payloads_len(payloads: Iterable[Payload]) -> int:
+    """The decoded length of ``payloads`` together, ``sum(map(payload_len, payloads))``
+    without a Python call per payload while all are text: canonical base64 is a multiple
+    of 4 characters, the last two of which say how much padding there is."""
+    payloads = payloads if isinstance(payloads, list) else list(payloads)
+    try:
+        padding = sum(map(str.count, payloads, repeat("="), repeat(-2)))
+    except TypeError:  # bytes among them
+        return sum(map(payload_len, payloads))
+    return sum(map(len, payloads)) // 4 * 3 - padding
 
 
 def data_of(entries: Iterable[Any]) -> tuple[Payload, ...]:

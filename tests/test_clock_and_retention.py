@@ -247,6 +247,23 @@ def test_a_put_that_fills_the_buffer_to_the_size_hint_delivers_at_once(fake, cli
     accounted(stream)
 
 
+def test_a_batch_fills_the_buffer_to_the_byte_whatever_its_records_padding(fake, client, frozen):
+    # Base64 text pads a record of 3k+1 bytes with "==" and one of 3k+2 with "=": the size
+    # the buffer counts is the decoded one, to the byte.
+    create(client, SizeInMBs=1, IntervalInSeconds=900)
+    stream = fake.firehose["events"]
+    sizes = [100_000, 100_001, 100_002, 249_524, 249_524, 249_524]
+    assert sum(sizes) == MIB - 1
+    batch = [bytes([65 + i]) * size for i, size in enumerate(sizes)]
+
+    put(client, *batch)
+    assert stream.delivered == []
+    put(client, b"z")
+
+    assert stream.delivered == [*batch, b"z"]
+    assert len(stream.objects[0].body) == MIB
+
+
 def test_a_batch_that_crosses_the_size_hint_delivers_at_once(fake, client, frozen):
     create(client, SizeInMBs=1, IntervalInSeconds=900)
     stream = fake.firehose["events"]

@@ -14,6 +14,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from pytest_firehose._errors import ServiceError
+from pytest_firehose._payload import payload_bytes, payload_len, payloads_len
 from pytest_firehose._wire.conformance import conforms
 from pytest_firehose._wire.shapes import decode_input
 from pytest_firehose._wire.validation import validate_input
@@ -275,3 +276,19 @@ def test_nan_an_sdk_sends_is_refused() -> None:
             client.create_delivery_stream(**_with_padding_tolerance(float("nan")))
         assert client.list_delivery_streams()["DeliveryStreamNames"] == []
     assert refused.value.response["Error"]["Code"] == "SerializationException"
+
+
+@given(
+    st.lists(
+        st.one_of(
+            st.binary(max_size=40).map(lambda data: base64.b64encode(data).decode()),
+            st.binary(max_size=40),
+        ),
+        max_size=20,
+    )
+)
+def test_the_length_of_many_payloads_is_the_sum_of_their_lengths(payloads: list[Any]) -> None:
+    # Buffers and batch limits count the payloads' decoded bytes together, without a Python
+    # call per payload while all are base64 text.
+    assert payloads_len(payloads) == sum(map(payload_len, payloads))
+    assert payloads_len(iter(payloads)) == sum(len(payload_bytes(p)) for p in payloads)

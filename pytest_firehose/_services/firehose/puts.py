@@ -13,7 +13,7 @@ from pytest_firehose._clock import FakeClock
 from pytest_firehose._destinations.cloudwatch_logs import not_from_logs
 from pytest_firehose._errors import ServiceError, UsageError
 from pytest_firehose._ids import IdSource
-from pytest_firehose._payload import Payload, payload_len
+from pytest_firehose._payload import Payload, payloads_len
 from pytest_firehose._services.base import Answer
 from pytest_firehose._services.codes import RECORD_ERRORS
 from pytest_firehose._services.firehose.msk import (
@@ -148,7 +148,7 @@ class Puts:
         payloads = [entry["Data"] for entry in params["Records"]]
         # Base64 text is 4/3 of its bytes, so the text's length bounds the sum cheaply.
         bound = sum(map(len, payloads))
-        if bound > MAX_BATCH_BYTES and sum(map(payload_len, payloads)) > MAX_BATCH_BYTES:
+        if bound > MAX_BATCH_BYTES and payloads_len(payloads) > MAX_BATCH_BYTES:
             raise ServiceError("InvalidArgumentException", "Records size exceeds 4 MB limit")
         if self.quotas:
             failures = self._over_quota(stream.name, payloads, failures)

@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterable
 from datetime import datetime
 from typing import Any, NamedTuple, TypeAlias
 
-from pytest_firehose._payload import Payload, PayloadRecord, payload_len
+from pytest_firehose._payload import Payload, PayloadRecord, payload_len, payloads_len
 
 # Bit offsets of the fields of a version-2 sequence number (188 bits, 47 hex digits).
 _VERSION_SHIFT = 184
@@ -280,7 +280,7 @@ _PAYLOAD = operator.itemgetter(0)
 
 def payload_bytes(rows: Iterable[Row]) -> int:
     """The bytes ``rows`` carry (decoded)."""
-    return sum(map(payload_len, map(_PAYLOAD, rows)))
+    return payloads_len(list(map(_PAYLOAD, rows)))
 
 
 def within_bytes(rows: list[Row], limit: int) -> list[Row]:
