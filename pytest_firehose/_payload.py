@@ -14,6 +14,7 @@ import binascii
 import sys
 from collections.abc import Iterable
 from itertools import repeat
+from operator import itemgetter
 from typing import Any, TypeAlias
 
 Payload: TypeAlias = bytes | str
@@ -65,9 +66,20 @@ def payloads_len(payloads: Iterable[Payload]) -> int:
     return sum(map(len, payloads)) // 4 * 3 - padding
 
 
-def data_of(entries: Iterable[Any]) -> tuple[Payload, ...]:
+_DATA = itemgetter("Data")
+
+
+def data_of(entries: list[Any]) -> tuple[Payload, ...]:
     """The ``Data`` of each entry of a put, in order. Runs before validation, so an entry
-    that is not an object (or has no Data) gives ``b""``, keeping the positions."""
+    that is not an object (or has no Data, or an empty one) gives ``b""``, keeping the
+    positions."""
+    try:  # every entry an object with its Data, as botocore sends them
+        payloads = tuple(map(_DATA, entries))
+    except (KeyError, TypeError):
+        pass
+    else:
+        if all(payloads):
+            return payloads
     return tuple((e.get("Data") or b"") if isinstance(e, dict) else b"" for e in entries)
 
 

@@ -15,8 +15,8 @@ from hypothesis import strategies as st
 
 from pytest_firehose._errors import ServiceError
 from pytest_firehose._payload import payload_bytes, payload_len, payloads_len
-from pytest_firehose._wire.conformance import conforms
-from pytest_firehose._wire.shapes import decode_input
+from pytest_firehose._wire.conformance import _column, _conformer, _Nonconforming, conforms
+from pytest_firehose._wire.shapes import decode_input, operation_model
 from pytest_firehose._wire.validation import validate_input
 
 
@@ -292,3 +292,106 @@ def test_the_length_of_many_payloads_is_the_sum_of_their_lengths(payloads: list[
     # call per payload while all are base64 text.
     assert payloads_len(payloads) == sum(map(payload_len, payloads))
     assert payloads_len(iter(payloads)) == sum(len(payload_bytes(p)) for p in payloads)
+
+
+class Text(str):
+    """A str of another type (no JSON reader makes one; the checks take it as text)."""
+
+
+#: Values a record's member may be set to: valid ones, ones at the bounds, wrong ones.
+MEMBER_VALUES = [
+    "", "a", "YQ=", "YQ==", "Y=Q=", "k" * 256, "k" * 257, "é", Text("YQ=="), "1" * 40,
+    None, 0, 1.5, True, [], {},
+    b64(1_024_000), b64(1_024_001), b64(1_048_576), b64(1_048_577),
+]  # fmt: skip
+VALID = {
+    "kinesis": lambda size: {"Data": b64(size), "PartitionKey": "k"},
+    "firehose": lambda size: {"Data": b64(size)},
+}
+
+
+@st.composite
+def batches(draw: st.DrawFn, service: str) -> list[Any]:
+    """A batch of valid records, then a few changes: a member set to another value, one
+    taken out, one added, or a record replaced by something that is not an object."""
+    records: list[Any] = [
+        VALID[service](draw(st.integers(0, 12))) for _ in range(draw(st.integers(0, 6)))
+    ]
+    for _ in range(draw(st.integers(0, 3)) if records else 0):
+        index = draw(st.integers(0, len(records) - 1))
+        record = records[index]
+        change = draw(st.sampled_from(["set", "drop", "replace"]))
+        if change == "replace" or not isinstance(record, dict):
+            records[index] = draw(st.sampled_from([None, "record", [], 3]))
+        elif change == "set":
+            name = draw(st.sampled_from(["Data", "PartitionKey", "ExplicitHashKey", "Other"]))
+            record[name] = draw(st.sampled_from(MEMBER_VALUES))
+        elif record:
+            del record[draw(st.sampled_from(sorted(record)))]
+    return records
+
+
+@pytest.mark.parametrize("serialized", [False, True])
+@pytest.mark.parametrize(
+    ("service", "operation"), [("kinesis", "PutRecords"), ("firehose", "PutRecordBatch")]
+)
+@given(data=st.data())
+def test_a_batch_s_records_checked_together_pass_as_checked_one_by_one(
+    service: str, operation: str, serialized: bool, data: st.DataObject
+) -> None:
+    # The records of a batch are checked a member at a time, all records together; the
+    # verdict must be the one the records' own check gives each of them.
+    records = data.draw(batches(service))
+    member = operation_model(service, operation).input_shape.members["Records"].member
+    alone = _conformer(member, serialized)
+
+    def passes(check: Any, value: Any) -> bool:
+        try:
+            check(value)
+        except _Nonconforming:
+            return False
+        return True
+
+    each = all(passes(alone, record) for record in records)
+    assert passes(_column(member, serialized), records) is each
+
+
+@pytest.mark.parametrize("serialized", [False, True])
+@pytest.mark.parametrize(
+    ("service", "member", "value"),
+    [
+        ("kinesis", "PartitionKey", ""),
+        ("kinesis", "PartitionKey", "k" * 257),
+        ("kinesis", "PartitionKey", 1),
+        ("kinesis", "Data", "past the model's max"),
+        ("kinesis", "Data", "Y=Q="),
+        ("kinesis", "Data", "YQ="),
+        ("kinesis", "Data", None),
+        ("kinesis", "ExplicitHashKey", "x"),
+        ("kinesis", "Other", "x"),
+        ("firehose", "Data", "past the model's max"),
+        ("firehose", "Data", "Y=Q="),
+        ("firehose", "Data", 5),
+        ("firehose", "Other", "x"),
+    ],
+)
+def test_one_bad_record_among_good_ones_fails_the_batch_checked_together(
+    service: str, member: str, value: Any, serialized: bool
+) -> None:
+    operation = {"kinesis": "PutRecords", "firehose": "PutRecordBatch"}[service]
+    shape = operation_model(service, operation).input_shape.members["Records"].member
+    if value == "past the model's max":  # a byte past it
+        value = b64(shape.members[member].metadata["max"] + 1)
+    # No empty Data among them: text shorter than a base64 group has the batch checked
+    # record by record.
+    good = [VALID[service](size) for size in (1, 2, 3, 4)]
+    bad = [*good, {**VALID[service](5), member: value}]
+    _column(shape, serialized)(good)
+    # Base64 that is not canonical passes where botocore wrote the body (its own base64).
+    refused = not (serialized and value == "Y=Q=")
+    try:
+        _column(shape, serialized)(bad)
+    except _Nonconforming:
+        assert refused
+    else:
+        assert not refused

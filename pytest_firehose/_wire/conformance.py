@@ -8,6 +8,7 @@ from __future__ import annotations
 import functools
 import math
 from collections.abc import Callable
+from operator import itemgetter
 from typing import Any
 
 from botocore.model import Shape
@@ -105,15 +106,13 @@ def _conformer(shape: Shape, serialized: bool = False) -> Conformer:
         return check_structure
     if kind == "list":
         own = _bounds(shape, len)
-        item = _conformer(shape.member, serialized)
+        items = _column(shape.member, serialized)
 
         def check_list(value: Any) -> None:
             if type(value) is not list:
                 raise _Nonconforming
             own(value)
-            # Every conformer refuses None (no type it takes is None's).
-            for child in value:
-                item(child)
+            items(value)
 
         return check_list
     if kind == "map":
@@ -200,6 +199,86 @@ def _conformer(shape: Shape, serialized: bool = False) -> Conformer:
         raise _Nonconforming
 
     return needs_converting
+
+
+@functools.cache
+def _column(shape: Shape, serialized: bool = False) -> Conformer:
+    """The check of a list of values of ``shape`` (a batch's records, or one member of each
+    record): what ``_conformer`` checks of each of them, without a Python call per value
+    where a look at all of them together settles it (every value of the expected type, the
+    shortest and the longest within the bounds); any doubt is settled value by value."""
+    one = _conformer(shape, serialized)
+
+    def each(values: list[Any]) -> None:
+        # Every conformer refuses None (no type it takes is None's).
+        for value in values:
+            one(value)
+
+    kind = shape.type_name
+    if kind == "structure":
+        return _structures(shape, serialized, each)
+    if kind == "blob":
+        low, high = shape.metadata.get("min", 0), shape.metadata.get("max")
+
+        def blobs(values: list[Any]) -> None:
+            # As check_blob: base64 text's length bounds what it decodes to, give or take
+            # 2 bytes of padding (text too short to tell is checked value by value).
+            if values and set(map(type, values)) == {str}:
+                lengths = set(map(len, values))
+                if (
+                    (high is None or max(lengths) // 4 * 3 <= high)
+                    and min(lengths) // 4 * 3 - 2 >= low
+                    and (serialized or all(map(is_canonical, values)))
+                ):
+                    return
+            each(values)
+
+        return blobs
+    if kind == "string" and "enum" not in shape.metadata:
+        low, high = shape.metadata.get("min", 0), shape.metadata.get("max")
+        pattern_text = shape.metadata.get("pattern")
+        match = None if pattern_text is None else compiled_pattern(pattern_text).fullmatch
+
+        def texts(values: list[Any]) -> None:
+            if values and set(map(type, values)) == {str}:
+                lengths = set(map(len, values))
+                if (
+                    min(lengths) >= low
+                    and (high is None or max(lengths) <= high)
+                    and (match is None or all(map(match, values)))
+                ):
+                    return
+            each(values)
+
+        return texts
+    return each
+
+
+def _structures(shape: Shape, serialized: bool, each: Conformer) -> Conformer:
+    """``_column`` of a structure: values that all hold the same members are checked a
+    member at a time, each as a column."""
+    names = frozenset(shape.members)
+    required = frozenset(shape.required_members)
+    takes = {name: itemgetter(name) for name in names}
+    columns = {name: _column(member, serialized) for name, member in shape.members.items()}
+
+    def structures(values: list[Any]) -> None:
+        if values and set(map(type, values)) == {dict}:
+            first = values[0].keys()
+            if len(set(map(len, values))) == 1 and required <= first <= names:
+                # As many members each as the first has: when each has the first's (none
+                # is missing from a column), all hold the same, as a batch's records do.
+                try:
+                    taken = [(name, list(map(takes[name], values))) for name in first]
+                except KeyError:
+                    pass
+                else:
+                    for name, column in taken:
+                        columns[name](column)
+                    return
+        each(values)  # not all alike: value by value
+
+    return structures
 
 
 def conforms(service: str, operation: str, params: Any, *, serialized: bool = False) -> bool:

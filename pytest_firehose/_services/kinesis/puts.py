@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import bisect
 import hashlib
-import operator
 from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -85,9 +84,6 @@ def ordering_accepted(text: str, now: datetime) -> bool:
         return False
     version_2 = value & 0xF == 2
     return not version_2 or (value >> _ARRIVAL_SHIFT) & _MASK_36 <= int(now.timestamp())
-
-
-_DATA = operator.itemgetter("Data")
 
 
 def _no_prefix(number: int) -> str:
@@ -153,13 +149,7 @@ class Puts:
             return data_of([params])
         if operation == "PutRecords":
             records = params.get("Records")
-            if not isinstance(records, list):
-                return ()
-            try:  # every entry an object with its Data, as botocore sends them
-                payloads = tuple(map(_DATA, records))
-            except (KeyError, TypeError):
-                return data_of(records)
-            return payloads if all(payloads) else data_of(records)
+            return data_of(records) if isinstance(records, list) else ()
         return ()
 
     # ------------------------------------------------------------------ puts
