@@ -58,7 +58,7 @@ class Buffer:
         if not self.records:
             self.floor = floor
         self.records.extend(entries)
-        self.size += payloads_len(list(map(_payload_of, entries)))
+        self.size += payloads_len(map(_payload_of, entries))
         oldest = oldest_arrival(entries)
         if self.oldest is None or oldest < self.oldest:
             self.oldest = oldest
@@ -74,6 +74,6 @@ class Buffer:
             return []
         gone = [r for r in self.records if r[2] <= cutoff]
         self.records = [r for r in self.records if r[2] > cutoff]
-        self.size = payloads_len(list(map(_payload_of, self.records)))
+        self.size = payloads_len(map(_payload_of, self.records))
         self.oldest = oldest_arrival(self.records) if self.records else None
         return gone

@@ -280,7 +280,7 @@ _PAYLOAD = operator.itemgetter(0)
 
 def payload_bytes(rows: Iterable[Row]) -> int:
     """The bytes ``rows`` carry (decoded)."""
-    return payloads_len(list(map(_PAYLOAD, rows)))
+    return payloads_len(map(_PAYLOAD, rows))
 
 
 def within_bytes(rows: list[Row], limit: int) -> list[Row]:
