@@ -310,6 +310,17 @@ def test_a_put_that_joins_a_waiting_buffer_asks_no_stream_when_it_falls_due(
     assert len(fake.firehose["b"].delivered) == 5
 
 
+def _each_scheduled_when_due(world: Any, model: Any, step: int) -> None:
+    """After settling, every stream of ``model`` is scheduled at the instant it next falls
+    due (and none that nothing waits for)."""
+    world.settle()
+    for stream in model.streams:
+        assert world._due._scheduled.get((id(model), stream)) == model.next_due(stream), (
+            step,
+            stream,
+        )
+
+
 def test_every_stream_stays_scheduled_at_the_instant_it_next_falls_due(
     fake: FirehoseFake, client: Any
 ) -> None:
@@ -348,12 +359,7 @@ def test_every_stream_stays_scheduled_at_the_instant_it_next_falls_due(
             ].destination_up()
         else:
             fake.firehose.clock.advance(seconds=rng.choice([1, 30, 59, 60, 61, 400, 3_600]))
-        world.settle()
-        for stream in model.streams:
-            assert world._due._scheduled.get((id(model), stream)) == model.next_due(stream), (
-                step,
-                stream,
-            )
+        _each_scheduled_when_due(world, model, step)
 
 
 def test_a_kinesis_put_to_a_stream_holding_records_asks_no_stream_when_it_falls_due(
@@ -458,12 +464,7 @@ def _kinesis_schedule_holds(fake: FirehoseFake, client: Any, steps: int, channel
                 )
         except client.exceptions.ClientError:
             pass  # an UPDATING stream refuses a reshard: the schedule must hold all the same
-        world.settle()
-        for stream in model.streams:
-            assert world._due._scheduled.get((id(model), stream)) == model.next_due(stream), (
-                step,
-                stream,
-            )
+        _each_scheduled_when_due(world, model, step)
 
 
 def test_every_kinesis_stream_stays_scheduled_at_the_instant_it_next_falls_due(
