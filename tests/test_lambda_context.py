@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
+from typing import Any
 
+from lambda_support import put
+
+from pytest_firehose import FirehoseFake
 from pytest_firehose._clock import FakeClock
 from pytest_firehose._lambda.context import Function, LambdaContext, context_for
 
@@ -43,3 +47,23 @@ def test_remaining_time_follows_the_fake_clock_and_stops_at_zero() -> None:
     clock.advance(seconds=1)
     assert context.get_remaining_time_in_millis() == 0
     assert context.timed_out
+
+
+def test_a_handler_reads_the_runtimes_unset_identity_and_tenant(fake: FirehoseFake) -> None:
+    # The Python runtime always hands an identity, whose ids are None when no Cognito
+    # identity authorized the call, and a tenant_id of None outside tenant isolation: a
+    # handler that logs them runs as on Lambda instead of failing with AttributeError.
+    stream = fake.kinesis.create_stream("s")
+    seen: list[tuple[Any, ...]] = []
+
+    def handler(event: dict[str, Any], context: Any) -> None:
+        identity = context.identity
+        seen.append((identity.cognito_identity_id, identity.cognito_identity_pool_id))
+        seen.append((context.client_context, context.tenant_id))
+
+    trigger = stream.lambda_trigger(handler)
+    put(b"o-1")
+    trigger.drain()
+
+    assert [invocation.error for invocation in trigger.invocations] == [None]
+    assert seen == [(None, None), (None, None)]

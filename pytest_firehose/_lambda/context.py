@@ -39,13 +39,24 @@ class Function:
         return resource_arn("lambda", self.region, self.account_id, f"function:{self.name}")
 
 
+@dataclass(frozen=True)
+class CognitoIdentity:
+    """``context.identity``: the runtime hands one to every invocation, its ids ``None``
+    when no Amazon Cognito identity authorized it (as for a stream's or a delivery
+    stream's)."""
+
+    cognito_identity_id: str | None = None
+    cognito_identity_pool_id: str | None = None
+
+
 @dataclass
 class LambdaContext:
     """What ``context`` is inside a handler: the Python runtime's attribute names, with the
     remaining time read off the fake clock.
 
     ``memory_limit_in_mb`` is a string, as the Python runtime sets it (from
-    ``AWS_LAMBDA_FUNCTION_MEMORY_SIZE``)."""
+    ``AWS_LAMBDA_FUNCTION_MEMORY_SIZE``); ``client_context`` and ``tenant_id`` are ``None``
+    (no mobile client, no tenant isolation)."""
 
     function_name: str
     function_version: str
@@ -56,8 +67,9 @@ class LambdaContext:
     log_stream_name: str
     deadline: datetime = field(repr=False)
     clock: FakeClock = field(repr=False)
-    identity: object = None
+    identity: CognitoIdentity = field(default_factory=CognitoIdentity)
     client_context: object = None
+    tenant_id: str | None = None
 
     def get_remaining_time_in_millis(self) -> int:
         """Milliseconds until the function's timeout, by the fake clock; 0 once it passed."""
