@@ -208,6 +208,31 @@ def test_timestamps_in_the_prefix_partition_by_arrival(fake: FirehoseFake, clien
     assert prefixes(stream) == [f"customer=a/{first}/", f"customer=a/{second}/"]
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        '{day: (now | strftime("%Y-%m-%d"))}',
+        # Not sure to end soon (a range): run in the query worker.
+        '{day: ([range(1)] | now | strftime("%Y-%m-%d"))}',
+    ],
+    ids=["in-process", "in-worker"],
+)
+def test_jq_now_is_the_fake_clocks_time(fake: FirehoseFake, client: Any, text: str) -> None:
+    # jq's own now reads the machine's clock: a test that moved the fake clock would
+    # partition by a day no record arrived on.
+    stream = fake.firehose.create_delivery_stream(
+        "events",
+        ExtendedS3DestinationConfiguration=partitioned(
+            query(text), Prefix="day=!{partitionKeyFromQuery:day}/"
+        ),
+    )
+    fake.firehose.clock.advance(days=400)
+    put(client, b'{"customer": "a"}')
+    stream.flush()
+
+    assert prefixes(stream) == [f"day={fake.firehose.clock.now():%Y-%m-%d}/"]
+
+
 def test_random_strings_are_drawn_for_each_object(fake: FirehoseFake, client: Any) -> None:
     stream = by_customer(
         fake, Prefix="customer=!{partitionKeyFromQuery:customer}/!{firehose:random-string}/"

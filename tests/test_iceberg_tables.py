@@ -464,6 +464,21 @@ def test_a_tables_records_keep_its_error_prefix_whatever_error_they_end_with(
     ]
 
 
+def test_jq_now_in_the_routing_query_is_the_fake_clocks_time(
+    fake: FirehoseFake, client: Any
+) -> None:
+    query = '{destinationDatabaseName: "shop", destinationTableName: (now | strftime("y%Y"))}'
+    extraction = {
+        "Type": "MetadataExtraction",
+        "Parameters": [{"ParameterName": "MetadataExtractionQuery", "ParameterValue": query}],
+    }
+    config = iceberg(ProcessingConfiguration={"Enabled": True, "Processors": [extraction]})
+    fake.firehose.clock.advance(days=400)
+    stream = delivered(fake, client, config, *rows({"id": 1}))
+
+    assert stream.tables == {f"shop.{fake.firehose.clock.now():y%Y}": [{"id": 1}]}
+
+
 def test_tables_is_a_copy(fake: FirehoseFake, client: Any) -> None:
     stream = delivered(fake, client, iceberg(ORDERS), *rows({"id": 1, "tags": ["a"]}))
 

@@ -51,6 +51,7 @@ from pytest_firehose._destinations.stored import StoredDestination, json_object
 from pytest_firehose._payload import payload_bytes
 
 if TYPE_CHECKING:
+    from pytest_firehose._clock import FakeClock
     from pytest_firehose._destinations.base import Accepted, DeliveryTarget, Destination
     from pytest_firehose._destinations.iceberg_schema import Catalog
     from pytest_firehose._destinations.objects import DeliveredObject
@@ -156,6 +157,9 @@ class IcebergDestination(StoredDestination):
         self._config = config
         #: The Glue tables of the stream's region (set by the service); None: none known.
         self.catalog: Catalog | None = None
+        #: The fake clock, whose time jq's ``now`` gives the routing query (set by the
+        #: service); None: the machine's.
+        self.clock: FakeClock | None = None
         #: The catalog the batch being routed reads: the registered tables, then moto's.
         self._batch_catalog: Catalog | None = None
         self.create = _enabled(config, "TableCreationConfiguration")
@@ -213,7 +217,8 @@ class IcebergDestination(StoredDestination):
         payloads = [payload_bytes(payload) for payload, _, _ in records]
         if self.query is None or not payloads:
             return payloads, [None] * len(payloads)
-        return payloads, list(evaluate(self.query, payloads, QUERY_TIME_LIMIT))
+        now = self.clock.time() if self.clock is not None else None
+        return payloads, list(evaluate(self.query, payloads, QUERY_TIME_LIMIT, now))
 
     def deliver(self, target: DeliveryTarget, obj: DeliveredObject) -> None:
         """Apply each record of ``obj``, routed by ``refusals`` before, to its table; with

@@ -254,7 +254,7 @@ class Partitioning:
         answers: list[Answer] | None = None
         if self.query is not None:
             documents = [payload_bytes(entry[0]) for entry in entries]
-            answers = evaluate(self.query, documents, QUERY_TIME_LIMIT)
+            answers = evaluate(self.query, documents, QUERY_TIME_LIMIT, now.timestamp())
         groups: dict[str, list[Accepted]] = {}
         failures: list[ProcessingFailure] = []
         for position, entry in enumerate(entries):

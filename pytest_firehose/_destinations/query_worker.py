@@ -94,6 +94,23 @@ def program_of(query: str) -> Any:
     return jq.compile(query)
 
 
+#: The one jq builtin that reads a clock (jq 1.6's; ``mktime``, ``gmtime``, ``strftime``
+#: ... convert the times they are given).
+_CLOCK = re.compile(r"\bnow\b")
+
+
+@functools.lru_cache(maxsize=64)
+def _program_at(query: str, now: float | None) -> Any:
+    """The jq program of ``query``, its ``now`` the fake clock's ``now`` (epoch seconds):
+    jq's own reads the machine's clock. Compiled for each instant, and only for a query
+    that may call it (one that holds the word)."""
+    if now is None or not _CLOCK.search(query):
+        return program_of(query)
+    import jq
+
+    return jq.compile(f"def now: $__now; {query}", args={"__now": now})
+
+
 def keys_of(program: Any, data: bytes) -> Answer:
     """The partition keys ``program`` gives for the record ``data``: the values of the object
     it gives first that are text (as they are), numbers or booleans (as JSON writes them);
@@ -146,11 +163,11 @@ def _serve() -> None:
         line = requests.readline()
         if not line:
             return
-        query, sizes, limit = json.loads(line)
+        query, now, sizes, limit = json.loads(line)
         data = requests.read(sum(sizes))
         if len(data) < sum(sizes):
             return
-        program = program_of(query)
+        program = _program_at(query, now)
         found: list[Answer] = []
         start = 0
         armed = -limit
@@ -241,14 +258,18 @@ class _Worker:
     def alive(self) -> bool:
         return not self._ended and self.process.poll() is None
 
-    def run(self, query: str, documents: Sequence[bytes], limit: float) -> list[Answer] | None:
-        """The answers for ``documents``, in order; None when the worker died, or ran past
-        ``limit`` on a record (the one :meth:`progress` numbers), first."""
+    def run(
+        self, query: str, now: float | None, documents: Sequence[bytes], limit: float
+    ) -> list[Answer] | None:
+        """The answers for ``documents``, in order, ``now`` being jq's ``now``; None when the
+        worker died, or ran past ``limit`` on a record (the one :meth:`progress` numbers),
+        first."""
         _PROGRESS.pack_into(self._progress, 0, 0)
         stdin = self.process.stdin
         assert stdin is not None
+        request = [query, now, [len(d) for d in documents], limit]
         try:
-            stdin.write(json.dumps([query, [len(d) for d in documents], limit]).encode() + b"\n")
+            stdin.write(json.dumps(request).encode() + b"\n")
             stdin.writelines(documents)
             stdin.flush()
         except OSError:  # the worker is dead
@@ -357,14 +378,17 @@ def quick(query: str) -> bool:
     return True
 
 
-def evaluate(query: str, documents: Sequence[bytes], limit: float) -> list[Answer]:
+def evaluate(
+    query: str, documents: Sequence[bytes], limit: float, now: float | None = None
+) -> list[Answer]:
     """The answer of each record of ``documents`` to ``query`` (a query that compiles), the
-    query being stopped on a record after ``limit`` seconds. A query that surely ends soon
+    query being stopped on a record after ``limit`` seconds; ``now``, the fake clock's time
+    (epoch seconds), is what jq's ``now`` gives. A query that surely ends soon
     (:func:`quick`) runs in this process: no worker's round trip."""
     if not documents:
         return []
     if quick(query):
-        program = program_of(query)
+        program = _program_at(query, now)
         return [keys_of(program, data) for data in documents]
     #: The limit of the batch sent next: after a time-out, the records before the one the
     #: query was stuck on are sent again, and they have ended once.
@@ -379,12 +403,12 @@ def evaluate(query: str, documents: Sequence[bytes], limit: float) -> list[Answe
         while len(answers) < end:
             worker = _started()
             if worker is None:
-                program = program_of(query)
+                program = _program_at(query, now)
                 answers.extend(keys_of(program, data) for data in documents[len(answers) : end])
                 break
             start = len(answers)
             try:
-                found = worker.run(query, documents[start:end], sent_limit)
+                found = worker.run(query, now, documents[start:end], sent_limit)
             except BaseException:  # interrupted: the worker's answers would be out of step
                 _stop()
                 raise

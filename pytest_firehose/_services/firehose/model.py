@@ -419,6 +419,7 @@ class FirehoseService(Puts, StreamSettings, Settling, ServiceBase):
 
             if isinstance(destination, IcebergDestination):  # its tables are Glue's
                 destination.catalog = self.glue_tables
+                destination.clock = self.clock
         return route_for(
             target,
             delivery_settings(kind, config),
