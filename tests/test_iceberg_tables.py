@@ -17,6 +17,7 @@ import pytest
 from conftest import ROLE, S3, needs_botocore, put
 
 from pytest_firehose import FirehoseFake, FirehoseServer
+from pytest_firehose._destinations import iceberg as iceberg_module
 from pytest_firehose._destinations.base import DeliveryFailed
 from pytest_firehose._destinations.s3 import S3Destination
 from pytest_firehose._errors import UsageError
@@ -385,6 +386,49 @@ def test_a_failed_records_object_the_bucket_refuses_is_written_again_alone(
     assert stream.backed_up == [b"not json", *rows({"t": "orders", "op": "delete"})]
     assert stream.pending == []
     assert stream.tables == {"shop.orders": [{"t": "orders", "id": 1}]}
+
+
+@pytest.mark.parametrize(
+    ("routing", "once"),
+    [
+        (ROUTING_QUERY, True),
+        # A query that reads the clock may answer otherwise at each attempt.
+        (ROUTING_QUERY.replace(".op}", "(if now > 0 then .op else null end)}"), False),
+    ],
+    ids=["routing", "routing-by-now"],
+)
+def test_a_batch_tried_again_runs_its_routing_query_again_only_if_it_reads_the_clock(
+    fake: FirehoseFake,
+    landing_s3: Any,
+    denied: list[str],
+    monkeypatch: pytest.MonkeyPatch,
+    routing: str,
+    once: bool,
+) -> None:
+    ran: list[int] = []
+    evaluate = iceberg_module.evaluate
+
+    def counted(query: str, documents: Any, *rest: Any) -> Any:
+        ran.append(len(documents))
+        return evaluate(query, documents, *rest)
+
+    monkeypatch.setattr(iceberg_module, "evaluate", counted)
+    config = jq_routed({**ORDERS, "S3ErrorOutputPrefix": "orders-errors/"}, USERS)
+    config["ProcessingConfiguration"]["Processors"][0]["Parameters"][0]["ParameterValue"] = routing
+    client = boto3.client("firehose", region_name="us-east-1")
+    # A delete naming no key is refused, and the bucket refuses its table's error prefix:
+    # the record is tried again, every few seconds.
+    stream = delivered(fake, client, config, *rows({"t": "orders", "op": "delete"}))
+    fake.firehose.clock.advance(seconds=30)
+    assert stream.pending == rows({"t": "orders", "op": "delete"})
+
+    denied.clear()
+    fake.firehose.clock.advance(seconds=30)
+    assert stream.backed_up == rows({"t": "orders", "op": "delete"})
+    # Each run took the one record; a query that cannot tell one attempt from the next ran
+    # once, whatever the retries.
+    assert set(ran) == {1}
+    assert (len(ran) == 1) is once
 
 
 def test_a_down_destination_still_gives_whole_batches_up_and_fills_no_table(

@@ -45,7 +45,7 @@ from pytest_firehose._destinations.iceberg_schema import (
 )
 from pytest_firehose._destinations.partitioning import QUERY_TIME_LIMIT, check_query, query_text
 from pytest_firehose._destinations.processing import processor_of
-from pytest_firehose._destinations.query_worker import evaluate
+from pytest_firehose._destinations.query_worker import evaluate, reads_clock
 from pytest_firehose._destinations.s3 import S3Destination
 from pytest_firehose._destinations.stored import StoredDestination, json_object
 from pytest_firehose._payload import payload_bytes
@@ -174,6 +174,9 @@ class IcebergDestination(StoredDestination):
         #: The change each record the last ``refusals`` took makes, by the record's identity
         #: (with the record), for the ``deliver`` of those records that follows.
         self._routed: dict[int, tuple[Accepted, Change]] = {}
+        #: The bytes and the query's answer of each record ``_answers`` read last, by the
+        #: record's identity (with the record): a batch tried again reuses them.
+        self._answered: dict[int, tuple[Accepted, bytes, Answer | None]] = {}
         extraction = processor_of(config, "MetadataExtraction")
         self.query: str | None = None
         if extraction is not None:
@@ -213,18 +216,35 @@ class IcebergDestination(StoredDestination):
 
     def _answers(self, records: Sequence[Accepted]) -> tuple[list[bytes], list[Answer | None]]:
         """The bytes of ``records`` and the JQ query's answer for each (None without one),
-        the query run once for them all."""
+        the query run once for them all. A batch tried again (or given up on after its
+        attempt) reuses what the last run gave its records, unless the query reads the
+        clock: the same record gives the same answer."""
+        known = self._answered
+        hits = [
+            entry
+            for record in records
+            if (entry := known.get(id(record))) is not None and entry[0] is record
+        ]
+        if len(hits) == len(records):
+            return [entry[1] for entry in hits], [entry[2] for entry in hits]
         payloads = [payload_bytes(payload) for payload, _, _ in records]
-        if self.query is None or not payloads:
-            return payloads, [None] * len(payloads)
-        now = self.clock.time() if self.clock is not None else None
-        return payloads, list(evaluate(self.query, payloads, QUERY_TIME_LIMIT, now))
+        answers: list[Answer | None] = [None] * len(payloads)
+        if self.query is not None and payloads:
+            now = self.clock.time() if self.clock is not None else None
+            answers = list(evaluate(self.query, payloads, QUERY_TIME_LIMIT, now))
+        self._answered = {}
+        if self.query is None or not reads_clock(self.query):
+            for entry in zip(records, payloads, answers, strict=True):
+                self._answered[id(entry[0])] = entry
+        return payloads, answers
 
     def deliver(self, target: DeliveryTarget, obj: DeliveredObject) -> None:
         """Apply each record of ``obj``, routed by ``refusals`` before, to its table; with
         ``AppendOnly``, its inserts before its updates and deletes (the API reference: such
         a stream "will see out of order delivery")."""
         routed, self._routed = self._routed, {}
+        for record in obj.accepted:  # delivered: not tried again
+            self._answered.pop(id(record), None)
         changes = [routed[id(record)][1] for record in obj.accepted]
         if self.append_only:
             changes.sort(key=lambda change: change.operation != "insert")

@@ -99,12 +99,18 @@ def program_of(query: str) -> Any:
 _CLOCK = re.compile(r"\bnow\b")
 
 
+def reads_clock(query: str) -> bool:
+    """Whether ``query`` may call ``now`` (it holds the word): its answers may change as
+    the clock moves, where any other query's are the same for the same record."""
+    return _CLOCK.search(query) is not None
+
+
 @functools.lru_cache(maxsize=64)
 def _program_at(query: str, now: float | None) -> Any:
     """The jq program of ``query``, its ``now`` the fake clock's ``now`` (epoch seconds):
     jq's own reads the machine's clock. Compiled for each instant, and only for a query
-    that may call it (one that holds the word)."""
-    if now is None or not _CLOCK.search(query):
+    that may call it."""
+    if now is None or not reads_clock(query):
         return program_of(query)
     import jq
 
