@@ -385,11 +385,11 @@ def quick(query: str) -> bool:
 
 
 def evaluate(
-    query: str, documents: Sequence[bytes], limit: float, now: float | None = None
+    query: str, documents: Sequence[bytes], limit: float, now: float | None
 ) -> list[Answer]:
     """The answer of each record of ``documents`` to ``query`` (a query that compiles), the
     query being stopped on a record after ``limit`` seconds; ``now``, the fake clock's time
-    (epoch seconds), is what jq's ``now`` gives. A query that surely ends soon
+    (epoch seconds), is what jq's ``now`` gives (None: the machine's). A query that surely ends soon
     (:func:`quick`) runs in this process: no worker's round trip."""
     if not documents:
         return []
