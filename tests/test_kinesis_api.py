@@ -317,12 +317,12 @@ def test_sequence_number_for_ordering(kinesis_client):
 
     same = after(first["SequenceNumber"])
     across = after(other["SequenceNumber"])  # another shard's number is accepted
-    invalid = refused(after, number="12345")
+    invalid = refused(after, number=str(2**129))  # no version's layout
 
     assert int(first["SequenceNumber"]) < same < across
     assert error(invalid) == (
         "InvalidArgumentException",
-        f"ExclusiveMinimumSequenceNumber 12345 used in PutRecord on stream s under account "
+        f"ExclusiveMinimumSequenceNumber {2**129} used in PutRecord on stream s under account "
         f"{ACCOUNT} is invalid.",
         400,
     )

@@ -297,3 +297,19 @@ def test_a_sequence_number_that_arrives_in_the_future_is_refused(fake, kinesis_c
     assert arrived == int(fake.kinesis["s"].records[0].arrived_at.timestamp())
     assert error(refusal)[0] == "InvalidArgumentException"
     assert int(answer["SequenceNumber"]) > int(issued)
+
+
+@pytest.mark.parametrize("number", ["0", "1", "12345", hex_number("1" + "0" * 31)])
+def test_put_record_takes_a_version_0_sequence_number_for_ordering(fake, kinesis_client, number):
+    # "0" is what producers send before they hold a number (the model's pattern for the
+    # member is 0|([1-9]\d{0,128})); it and every other version-0 number lie below any
+    # number AWS issues now, so the record is put as if none had been given.
+    kinesis_client.create_stream(StreamName="s", ShardCount=1)
+    first = kinesis_client.put_record(StreamName="s", Data=b"x", PartitionKey="a")
+
+    answer = kinesis_client.put_record(
+        StreamName="s", Data=b"y", PartitionKey="a", SequenceNumberForOrdering=number
+    )
+
+    assert int(answer["SequenceNumber"]) > int(first["SequenceNumber"])
+    assert fake.kinesis["s"].records == [b"x", b"y"]

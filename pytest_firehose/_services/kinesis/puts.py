@@ -38,6 +38,7 @@ from pytest_firehose._services.codes import RECORD_ERRORS
 from pytest_firehose._services.kinesis.attached import Registry
 from pytest_firehose._services.kinesis.records import (
     encoded_shard_index,
+    is_version_zero,
     parse_sequence_number,
     put_results,
 )
@@ -62,7 +63,6 @@ SHARD_BYTES_PER_SECOND = 1024 * 1024
 # and a version-2 one its arrival time (see streams.py's layout), and the creation time
 # from which AWS refuses a number as "Date too large" (kinesalite's parseSequence, whose
 # putRecord tests ran against AWS).
-_BAND = 1 << 129
 _CREATED_SHIFT = 148
 _ARRIVAL_SHIFT = 36
 _MASK_36 = (1 << 36) - 1
@@ -71,14 +71,17 @@ _LATEST_CREATED = 16_025_175_000
 
 def ordering_accepted(text: str, now: datetime) -> bool:
     """Whether PutRecord accepts ``text`` as its SequenceNumberForOrdering (kinesalite's
-    AWS-validated putRecord tests): a version-1 or version-2 sequence number as
-    GetShardIterator reads them, whose shard was created before the year 2477 and, for
-    version 2, whose record arrived no later than ``now``. So version 1's all-zero number
-    and a version-2 one with the top bit of its shard index set are accepted; a version-2
-    one whose creation-time field is all ``f`` is refused. Version-0 numbers (issued before
-    2015; PutRecord's answer to them is not on record) are refused."""
-    if encoded_shard_index(text) is None or int(text) < _BAND:
+    AWS-validated putRecord tests): a sequence number of any version as GetShardIterator
+    reads them, whose shard was created before the year 2477 and, for version 2, whose
+    record arrived no later than ``now``. So version 1's all-zero number and a version-2
+    one with the top bit of its shard index set are accepted; a version-2 one whose
+    creation-time field is all ``f`` is refused. A version-0 number, ``"0"`` (what
+    producers send before they hold a number) among them, is accepted unless its creation
+    time is too large, the refusal those tests saw."""
+    if encoded_shard_index(text) is None:
         return False
+    if is_version_zero(text):
+        return True
     value = int(text)
     if (value >> _CREATED_SHIFT) & _MASK_36 >= _LATEST_CREATED:
         return False
