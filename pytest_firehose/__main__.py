@@ -15,6 +15,7 @@ from pytest_firehose._doors.server import DEFAULT_HOST, DEFAULT_PORT, FirehoseSe
 from pytest_firehose._engine.config import (
     DEFAULT_ACCOUNT_ID,
     DEFAULT_REGION,
+    MAX_DELAY,
     UNMODELLED_POLICIES,
     is_account_id,
 )
@@ -56,6 +57,20 @@ def _port(text: str) -> int:
         shown = text if len(text) <= 20 else f"{text[:20]}... ({len(text)} characters)"
         raise argparse.ArgumentTypeError(f"a port is 0-65535 (0: a free one), not {shown!r}")
     return int(text)
+
+
+def _delay(text: str) -> float:
+    # The rule WorldConfig checks, worded for the command line.
+    try:
+        seconds = float(text)
+    except ValueError:
+        seconds = -1.0
+    if not 0 <= seconds <= MAX_DELAY:  # NaN compares False too
+        shown = text if len(text) <= 20 else f"{text[:20]}... ({len(text)} characters)"
+        raise argparse.ArgumentTypeError(
+            f"a delay is seconds of fake time, 0 to {MAX_DELAY:,}, not {shown!r}"
+        )
+    return seconds
 
 
 def _account(text: str) -> str:
@@ -114,6 +129,30 @@ def parser() -> argparse.ArgumentParser:
         help="what becomes of a request holding a setting the fake does not model: warn "
         "(default) serves it with an UnmodelledSettingWarning on stderr; error refuses it, "
         "a 400 InvalidArgumentException naming the setting, and changes nothing",
+    )
+    serve.add_argument(
+        "--creation-delay",
+        type=_delay,
+        default=0.0,
+        metavar="SECONDS",
+        help="seconds of fake time a new stream stays CREATING (a deleted delivery stream "
+        "DELETING) before POST /_fake/clock moves past them (default 0)",
+    )
+    serve.add_argument(
+        "--encryption-delay",
+        type=_delay,
+        default=0.0,
+        metavar="SECONDS",
+        help="seconds of fake time delivery stream encryption stays ENABLING or DISABLING "
+        "(default 0)",
+    )
+    serve.add_argument(
+        "--update-delay",
+        type=_delay,
+        default=None,
+        metavar="SECONDS",
+        help="seconds of fake time a Kinesis reshard or mode switch keeps a stream UPDATING "
+        "(default: the creation delay)",
     )
     serve.add_argument("--verbose", action="store_true", help="log one line per request to stderr")
     review = commands.add_parser(
@@ -189,6 +228,9 @@ def serve(args: argparse.Namespace) -> int:
         seed=args.seed,
         contained=interceptor_installed,
         unmodelled=args.unmodelled,
+        creation_delay=args.creation_delay,
+        encryption_delay=args.encryption_delay,
+        update_delay=args.update_delay,
     )
     try:
         server = FirehoseServer(

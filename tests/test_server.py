@@ -257,6 +257,44 @@ def test_unmodelled_is_warn_or_error(capsys: pytest.CaptureFixture[str]) -> None
     assert re.search(r"\(choose from '?warn'?, '?error'?\)", error)
 
 
+def test_delays_keep_new_streams_creating_until_the_clock_passes_them() -> None:
+    served = start("--port", "0", "--creation-delay", "30", "--update-delay", "5")
+    try:
+        kinesis = served.client("kinesis")
+        kinesis.create_stream(StreamName="s", ShardCount=1)
+        status = kinesis.describe_stream_summary(StreamName="s")["StreamDescriptionSummary"]
+        assert status["StreamStatus"] == "CREATING"
+        served.ok("POST", "/_fake/clock", {"advance": 30})
+        kinesis.get_waiter("stream_exists").wait(StreamName="s", WaiterConfig={"Delay": 0})
+        kinesis.update_shard_count(
+            StreamName="s", TargetShardCount=2, ScalingType="UNIFORM_SCALING"
+        )
+        served.ok("POST", "/_fake/clock", {"advance": 5})
+        status = kinesis.describe_stream_summary(StreamName="s")["StreamDescriptionSummary"]
+        assert (status["StreamStatus"], status["OpenShardCount"]) == ("ACTIVE", 2)
+        # A reset world keeps the server's delays.
+        served.ok("POST", "/_fake/reset")
+        kinesis.create_stream(StreamName="s", ShardCount=1)
+        status = kinesis.describe_stream_summary(StreamName="s")["StreamDescriptionSummary"]
+        assert status["StreamStatus"] == "CREATING"
+    finally:
+        stop(served)
+
+
+@pytest.mark.parametrize("value", ["-1", "nan", "1e11", "soon"])
+def test_a_delay_is_seconds_from_0_to_10_billion(
+    value: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert parser().parse_args(["serve", "--creation-delay", "2.5"]).creation_delay == 2.5
+    with pytest.raises(SystemExit) as exited:
+        parser().parse_args(["serve", "--encryption-delay", value])
+    assert exited.value.code == 2
+    assert (
+        f"argument --encryption-delay: a delay is seconds of fake time, 0 to 10,000,000,000, "
+        f"not {value!r}" in capsys.readouterr().err
+    )
+
+
 @pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
 def test_a_signal_stops_it_cleanly(sig: int) -> None:
     served = start("--port", "0")
@@ -283,6 +321,9 @@ def test_help_documents_the_flags_and_the_control_api() -> None:
         "--account-id",
         "--seed",
         "--unmodelled {warn,error}",
+        "--creation-delay SECONDS",
+        "--encryption-delay SECONDS",
+        "--update-delay SECONDS",
         "/_fake/faults",
     ):
         assert text in result.stdout
