@@ -34,6 +34,7 @@ import json
 import re
 import zlib
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -179,25 +180,39 @@ class AccountingMachine(RuleBasedStateMachine):
         self.counter += 1
         return [b"%d.%d|" % (self.counter, i) + tail for i, tail in enumerate(tails)]
 
-    def _put(self, payloads: list[bytes], *, batch: bool) -> None:
+    def _answered(
+        self, payloads: list[bytes], send: Callable[[], dict[str, Any]]
+    ) -> tuple[dict[str, Any], int] | None:
+        """What ``send`` (a put of ``payloads``) answered, and how many attempts botocore
+        made; None when it raised, the put then logged with every payload failed."""
         try:
-            if batch:
-                answer = self.client.put_record_batch(
-                    DeliveryStreamName="events", Records=[{"Data": p} for p in payloads]
-                )
-            else:
-                (payload,) = payloads
-                answer = self.client.put_record(
-                    DeliveryStreamName="events", Record={"Data": payload}
-                )
+            answer = send()
         except ClientError as error:
             attempts = error.response["ResponseMetadata"].get("RetryAttempts", 0) + 1
             self.puts.append(Put(payloads, [None] * len(payloads), attempts))
-            return
+            return None
         except BotoCoreError:  # timeouts beyond the last attempt
             self.puts.append(Put(payloads, [None] * len(payloads), MAX_ATTEMPTS))
+            return None
+        return answer, answer["ResponseMetadata"]["RetryAttempts"] + 1
+
+    def _put(self, payloads: list[bytes], *, batch: bool) -> None:
+        if batch:
+            records = [{"Data": payload} for payload in payloads]
+            answered = self._answered(
+                payloads,
+                lambda: self.client.put_record_batch(DeliveryStreamName="events", Records=records),
+            )
+        else:
+            (payload,) = payloads
+            record = {"Data": payload}
+            answered = self._answered(
+                payloads,
+                lambda: self.client.put_record(DeliveryStreamName="events", Record=record),
+            )
+        if answered is None:
             return
-        attempts = answer["ResponseMetadata"]["RetryAttempts"] + 1
+        answer, attempts = answered
         if not batch:
             self.puts.append(Put(payloads, [answer["RecordId"]], attempts))
             return

@@ -25,13 +25,11 @@ from typing import Any
 
 import requests
 import responses
-from botocore.exceptions import BotoCoreError, ClientError
 from conftest import BUCKET, ROLE, needs_botocore
 from hypothesis import strategies as st
 from hypothesis.stateful import invariant, precondition, rule
 from test_accounting_machine import (
     DAY,
-    MAX_ATTEMPTS,
     AccountingMachine,
     GivingUpMachine,
     Put,
@@ -321,19 +319,17 @@ class KinesisSourceMachine(AccountingMachine):
             }
             for payload in payloads
         ]
-        try:
-            if batch:
-                answer = self.client.put_records(StreamName="clicks", Records=entries)
-            else:
-                answer = self.client.put_record(StreamName="clicks", **entries[0])
-        except ClientError as error:
-            attempts = error.response["ResponseMetadata"].get("RetryAttempts", 0) + 1
-            self.puts.append(Put(payloads, [None] * len(payloads), attempts))
+        answered = self._answered(
+            payloads,
+            lambda: (
+                self.client.put_records(StreamName="clicks", Records=entries)
+                if batch
+                else self.client.put_record(StreamName="clicks", **entries[0])
+            ),
+        )
+        if answered is None:
             return
-        except BotoCoreError:  # timeouts beyond the last attempt
-            self.puts.append(Put(payloads, [None] * len(payloads), MAX_ATTEMPTS))
-            return
-        attempts = answer["ResponseMetadata"]["RetryAttempts"] + 1
+        answer, attempts = answered
         if not batch:
             self.puts.append(Put(payloads, [answer["SequenceNumber"]], attempts))
             return
