@@ -266,22 +266,58 @@ def aiobotocore_installed() -> bool:
     return importlib.util.find_spec("aiobotocore") is not None
 
 
+def aioboto3_installed() -> bool:
+    """Whether aioboto3 can be imported (it caps aiobotocore below 3); the tests that need
+    it carry the ``aioboto3`` marker."""
+    return importlib.util.find_spec("aioboto3") is not None
+
+
+def aiobotocore_httpx() -> bool:
+    """Whether aiobotocore's httpx backend can run here: aiobotocore 3 on, with httpx2 or
+    httpx (its ``httpx2`` or ``httpx`` extra). The tests that use it carry the ``httpx``
+    marker."""
+    return (
+        aiobotocore_installed()
+        and any(importlib.util.find_spec(name) is not None for name in ("httpx2", "httpx"))
+        and importlib.util.find_spec("aiobotocore.httpxsession") is not None
+    )
+
+
 @pytest.fixture(autouse=True)
 def _aiobotocore_for_aio_tests(request: pytest.FixtureRequest) -> None:
-    """A test marked ``aio`` fails at once, saying what to do, where aiobotocore is missing."""
+    """A test marked ``aio`` or ``aioboto3`` fails at once, saying what to do, where what it
+    needs is missing. One marked ``httpx`` is skipped where aiobotocore has no httpx backend
+    (before 3.0, which aioboto3 holds it to), and fails there instead when
+    ``PYTEST_FIREHOSE_REQUIRE_HTTPX`` is set (tox's py313-aio env, which installs it)."""
     if request.node.get_closest_marker("aio") and not aiobotocore_installed():
         pytest.fail(
             "this test (marked aio) needs aiobotocore, which is not installed: "
             "pip install -e '.[test]', or deselect the aio tests with -m 'not aio'",
             pytrace=False,
         )
+    if request.node.get_closest_marker("aioboto3") and not aioboto3_installed():
+        pytest.fail(
+            "this test (marked aioboto3) needs aioboto3, which is not installed: "
+            "pip install -e '.[test]', or deselect its tests with -m 'not aioboto3'",
+            pytrace=False,
+        )
+    if request.node.get_closest_marker("httpx") and not aiobotocore_httpx():
+        reason = (
+            "aiobotocore's httpx backend is not here (aiobotocore 3 or later with its httpx2 "
+            "extra: pip install 'aiobotocore[httpx2]>=3'; tox -e py313-aio runs these tests)"
+        )
+        if os.environ.get("PYTEST_FIREHOSE_REQUIRE_HTTPX"):
+            pytest.fail(reason, pytrace=False)
+        pytest.skip(reason)
 
 
-#: The client libraries the fake serves; the async ones need aiobotocore (marker ``aio``).
+#: The client libraries the fake serves; the async ones need aiobotocore (marker ``aio``),
+#: aioboto3's need aioboto3 too, and aiobotocore's httpx backend needs aiobotocore 3.
 FLAVOURS = (
     "boto3",
     pytest.param("aiobotocore", marks=pytest.mark.aio),
-    pytest.param("aioboto3", marks=pytest.mark.aio),
+    pytest.param("aiobotocore-httpx", marks=[pytest.mark.aio, pytest.mark.httpx]),
+    pytest.param("aioboto3", marks=[pytest.mark.aio, pytest.mark.aioboto3]),
 )
 #: Real seconds an async client's call may take before the test fails.
 REAL_TIME_LIMIT = 30
@@ -329,6 +365,15 @@ class Clients:
             from aiobotocore.session import AioSession
 
             context = AioSession().create_client(service, **options)
+        elif flavour == "aiobotocore-httpx":
+            from aiobotocore.config import AioConfig
+            from aiobotocore.httpxsession import HttpxSession
+            from aiobotocore.session import AioSession
+
+            config = options.pop("config", None)
+            settings = dict(config._user_provided_options) if config is not None else {}
+            options["config"] = AioConfig(http_session_cls=HttpxSession, **settings)
+            context = AioSession().create_client(service, **options)
         elif flavour == "aioboto3":
             import aioboto3
 
@@ -365,7 +410,8 @@ def flavour(request: pytest.FixtureRequest) -> str:
 @pytest.fixture
 def new_client(clients: Clients, flavour: str) -> Any:
     """``new_client(service="firehose", **options)``: a client of each flavour in turn
-    (boto3, aiobotocore, aioboto3), in ``REGION`` unless ``region_name=`` says otherwise."""
+    (boto3, aiobotocore with its aiohttp and its httpx backend, aioboto3), in ``REGION``
+    unless ``region_name=`` says otherwise."""
     return functools.partial(clients.make, flavour)
 
 

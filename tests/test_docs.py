@@ -18,11 +18,12 @@ import moto  # noqa: F401
 import pytest
 import requests  # noqa: F401
 import responses  # noqa: F401
-from conftest import aiobotocore_installed, needs_botocore
+from conftest import aioboto3_installed, aiobotocore_installed, needs_botocore
 
 if aiobotocore_installed():  # the recipes with async clients are marked aio
-    import aioboto3  # noqa: F401
     import aiobotocore.endpoint  # noqa: F401
+if aioboto3_installed():  # and those with aioboto3's, aioboto3
+    import aioboto3  # noqa: F401
 
 ROOT = Path(__file__).parent.parent
 BLOCK = re.compile(r"```python\n(.*?)```", re.DOTALL)
@@ -39,6 +40,8 @@ def _runnable_blocks() -> list[pytest.param]:
                 name = f"{page.relative_to(ROOT)}#{number}"
                 needs_aiobotocore = "aiobotocore" in block or "aioboto3" in block
                 marks = [pytest.mark.aio] if needs_aiobotocore else []
+                if "aioboto3" in block:
+                    marks.append(pytest.mark.aioboto3)
                 for needs in NEEDS.findall(block):
                     marks.append(needs_botocore(*(need.strip() for need in needs.split(","))))
                 params.append(pytest.param(block, id=name, marks=marks))

@@ -2,8 +2,8 @@
 
 Every retry mode botocore offers is exercised, because the attempt counts, the retried
 statuses and the backoff differ between them (AWS_SEMANTICS.md §11). The tests that take
-``new_client`` run once per client flavour: boto3, aiobotocore and aioboto3, whose async
-retry loop is aiobotocore's own copy of botocore's.
+``new_client`` run once per client flavour: boto3, aiobotocore (its aiohttp and its httpx
+backends) and aioboto3, whose async retry loop is aiobotocore's own copy of botocore's.
 """
 
 from __future__ import annotations

@@ -87,17 +87,22 @@ MAKE_CLIENT: dict[str, Callable[[Clients], Any]] = {
         "firehose", region_name=REGION
     ),
     "aiobotocore": lambda clients: clients.make("aiobotocore"),
+    "aiobotocore-httpx": lambda clients: clients.make("aiobotocore-httpx"),
     "aioboto3": lambda clients: clients.make("aioboto3"),
 }
-#: The async clients need aiobotocore.
-NEEDS_AIOBOTOCORE = {"aiobotocore", "aioboto3"}
+#: The async clients need aiobotocore (and one of them its httpx backend, one aioboto3).
+ASYNC_MARKS = {
+    "aiobotocore": [pytest.mark.aio],
+    "aiobotocore-httpx": [pytest.mark.aio, pytest.mark.httpx],
+    "aioboto3": [pytest.mark.aio, pytest.mark.aioboto3],
+}
 
 
 @pytest.mark.parametrize("created", ["before-start", "after-start"])
 @pytest.mark.parametrize(
     "make_client",
     [
-        pytest.param(make, id=name, marks=[pytest.mark.aio] if name in NEEDS_AIOBOTOCORE else [])
+        pytest.param(make, id=name, marks=ASYNC_MARKS.get(name, []))
         for name, make in MAKE_CLIENT.items()
     ],
 )

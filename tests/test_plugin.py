@@ -16,13 +16,20 @@ from pathlib import Path
 import boto3  # noqa: F401
 import botocore.endpoint
 import pytest
-from conftest import RealWaits, aiobotocore_installed, aws_environment, clear_aws_settings
+from conftest import (
+    RealWaits,
+    aioboto3_installed,
+    aiobotocore_installed,
+    aws_environment,
+    clear_aws_settings,
+)
 
 from pytest_firehose import plugin
 
 if aiobotocore_installed():  # the tests of async clients are marked aio
-    import aioboto3  # noqa: F401
     import aiobotocore.endpoint
+if aioboto3_installed():  # and those of aioboto3's, aioboto3
+    import aioboto3  # noqa: F401
 
 
 def sends() -> tuple[object, ...]:
@@ -77,6 +84,7 @@ def test_the_fixture_serves_boto3_in_a_test_file(pytester: pytest.Pytester) -> N
 
 
 @pytest.mark.aio
+@pytest.mark.aioboto3
 def test_the_fixture_serves_aioboto3_with_faults_and_fake_backoff(
     pytester: pytest.Pytester, real_waits: RealWaits
 ) -> None:
