@@ -56,6 +56,15 @@ def _matches(pattern: dict[str, Any], document: dict[str, Any]) -> bool:
         ([{"anything-but": {"suffix": ".tmp"}}], "a.tmp", False),
         ([{"anything-but": {"equals-ignore-case": ["A", "B"]}}], "b", False),
         ([{"anything-but": {"wildcard": "*.tmp"}}], "a.txt", True),
+        # anything-but prefix and suffix take lists too; a value that is no string, null
+        # too, is none of them (REAL, EventBridge's TestEventPattern against AWS, 2025)
+        ([{"anything-but": {"prefix": ["init", "test"]}}], "testing", False),
+        ([{"anything-but": {"prefix": ["init", "test"]}}], "post-init", True),
+        ([{"anything-but": {"suffix": [".txt", ".jpg"]}}], "a.jpg", False),
+        ([{"anything-but": {"suffix": [".txt", ".jpg"]}}], "a.png", True),
+        ([{"anything-but": {"prefix": ["init"]}}], 12, True),
+        ([{"anything-but": {"suffix": [".txt"]}}], None, True),
+        ([{"anything-but": {"suffix": [".txt"]}}], ABSENT, False),
         ([{"numeric": ["=", 100]}], 100, True),
         ([{"numeric": [">", 10, "<=", 20]}], 20, True),
         ([{"numeric": [">", 10, "<=", 20]}], 10, False),
@@ -116,6 +125,14 @@ def test_or_needs_one_branch_and_the_other_fields_too() -> None:
         '{"a": [{"cidr": "300.0.0.0/8"}]}',
         '{"a": [{"anything-but": {"numeric": [">", 1]}}]}',
         '{"a": [{"anything-but": []}]}',
+        # REAL (EventBridge's TestEventPattern against AWS, 2025): an empty prefix or suffix
+        # to exclude, and an equals-ignore-case object inside one, are refused
+        '{"a": [{"anything-but": {"prefix": ""}}]}',
+        '{"a": [{"anything-but": {"suffix": ["x", ""]}}]}',
+        '{"a": [{"anything-but": {"prefix": {"equals-ignore-case": "x"}}}]}',
+        '{"a": [{"anything-but": {"suffix": {"equals-ignore-case": ".png"}}}]}',
+        '{"a": [{"anything-but": {"prefix": ["x", 1]}}]}',
+        '{"a": [{"anything-but": {"suffix": ["x", null]}}]}',
         '{"$or": [{"a": ["b"]}]}',
         '{"a": [["nested"]]}',
         '{"a": []}',
@@ -313,6 +330,10 @@ def test_a_retried_batch_keeps_its_filtered_records_out(fake: FirehoseFake) -> N
             "Invalid filter pattern definition",
         ),
         ({"Filters": [{}]}, "Invalid filter pattern definition"),
+        (
+            _criteria({"data": {"file": [{"anything-but": {"suffix": ""}}]}}),
+            "Invalid filter pattern definition",
+        ),
         (_criteria(*[{"data": {"n": [index]}} for index in range(6)]), "at most 5"),
     ],
 )

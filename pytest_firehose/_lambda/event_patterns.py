@@ -55,6 +55,7 @@ _COMPARISONS: dict[str, Callable[[float, float], bool]] = {
     "<=": operator.le,
 }
 _LOWER_BOUNDS = (">", ">=")
+_TEXT_OPERATORS = ("prefix", "suffix", "equals-ignore-case", "wildcard")
 _UPPER_BOUNDS = ("<", "<=")
 
 
@@ -160,21 +161,20 @@ def _any_literal(values: list[Any]) -> Matcher:
 
 
 def _anything_but(spec: Any) -> Matcher:
-    """Matches a present value that none of ``spec`` matches."""
+    """Matches a present value that none of ``spec`` matches. A string operator takes a
+    string or a list of strings, an empty prefix or suffix refused (REAL, EventBridge's
+    answers recorded against AWS)."""
     if isinstance(spec, dict):
-        if len(spec) != 1 or next(iter(spec)) not in (
-            "prefix",
-            "suffix",
-            "equals-ignore-case",
-            "wildcard",
-        ):
+        if len(spec) != 1 or next(iter(spec)) not in _TEXT_OPERATORS:
             raise PatternError("anything-but takes values or one string operator")
         name, inner = next(iter(spec.items()))
-        if name in ("equals-ignore-case", "wildcard") and isinstance(inner, list):
-            tests = [_text_test(name, item) for item in inner]
-            excluded = _on_strings(lambda text: any(test(text) for test in tests))
-        else:
-            excluded = _on_strings(_text_test(name, inner))
+        texts = inner if isinstance(inner, list) else [inner]
+        if not all(isinstance(text, str) for text in texts):
+            raise PatternError(f"anything-but {name} takes a string or a list of strings")
+        if name in ("prefix", "suffix") and "" in texts:
+            raise PatternError(f"anything-but {name}: an empty {name}")
+        tests = [_text_test(name, text) for text in texts]
+        excluded = _on_strings(lambda text: any(test(text) for test in tests))
     else:
         values = spec if isinstance(spec, list) else [spec]
         if not values or not all(_is_scalar(item) and item is not None for item in values):
@@ -187,7 +187,7 @@ def _operator(spec: dict[str, Any]) -> Matcher:
     if len(spec) != 1:
         raise PatternError("a matcher object holds exactly one operator")
     name, argument = next(iter(spec.items()))
-    if name in ("prefix", "suffix", "equals-ignore-case", "wildcard"):
+    if name in _TEXT_OPERATORS:
         return _on_strings(_text_test(name, argument))
     builders: dict[str, Callable[[Any], Matcher]] = {
         "numeric": _numeric,
