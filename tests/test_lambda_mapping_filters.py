@@ -29,7 +29,13 @@ def _matches(pattern: dict[str, Any], document: dict[str, Any]) -> bool:
         ([None], ABSENT, False),
         ([""], "", True),
         ([100], 100, True),
-        ([100], 100.0, False),  # DOC: numbers match by their representation
+        # A number matches a number of the same value, whatever its spelling: 300 matches
+        # 300.0 (REAL, EventBridge's TestEventPattern against AWS, 2025; the guides say the
+        # two differ), and anything-but 300 keeps 300.0 out.
+        ([300], 300.0, True),
+        ([300.0], 300, True),
+        ([300], 300.5, False),
+        ([{"anything-but": [300]}], 300.0, False),
         ([100], "100", False),
         ([True], True, True),
         ([True], 1, False),

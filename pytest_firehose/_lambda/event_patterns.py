@@ -5,10 +5,11 @@ Lambda takes EventBridge's pattern syntax (DOC, Lambda developer guide, "Lambda 
 filtering": "the same set of syntax and rules as Amazon EventBridge"). A pattern is a JSON
 object; its fields are ANDed; a field holds a nested pattern or a list of matchers, any of
 which may match; ``$or`` holds patterns of which any may match. A matcher is a literal
-(string, number, ``true``, ``false``, ``null``: equal, character by character, a number
-only to a number of the same kind: 300 and 300.0 differ, DOC) or an object with one
-operator: ``prefix``, ``suffix``, ``equals-ignore-case``, ``wildcard``, ``anything-but``,
-``numeric``, ``exists``, ``cidr``. A document's list matches when any element does.
+(string, number, ``true``, ``false``, ``null``: a string equal character by character, a
+number equal in value: 300 matches 300.0, REAL, though the guides say the two differ) or
+an object with one operator: ``prefix``, ``suffix``, ``equals-ignore-case``, ``wildcard``,
+``anything-but``, ``numeric``, ``exists``, ``cidr``. A document's list matches when any
+element does.
 
 A field's list of matchers is never empty (REAL: Lambda refuses ``{"eventSource": []}``,
 LocalStack's AWS-validated snapshot, 2025).
@@ -68,7 +69,10 @@ def _is_scalar(value: Any) -> bool:
 
 
 def _same(value: Any, literal: Any) -> bool:
-    """Literal equality as the pattern language has it: same JSON kind, same value."""
+    """Literal equality as the pattern language has it: same JSON kind, same value (a
+    number of the same value, however written: 300 is 300.0)."""
+    if _is_number(literal):
+        return _is_number(value) and value == literal
     if value is ABSENT or isinstance(value, dict | list):
         return False
     return type(value) is type(literal) and value == literal
