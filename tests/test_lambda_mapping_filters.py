@@ -105,6 +105,26 @@ def test_fields_are_anded_and_nested_patterns_reach_into_objects() -> None:
     assert not _matches(pattern, {"Location": "New York", "order": "buy"})
 
 
+@pytest.mark.parametrize(
+    ("pattern", "document", "expected"),
+    [
+        ({"order": {"type": ["buy"]}}, {"order.type": "buy"}, True),
+        ({"order.type": ["buy"]}, {"order": {"type": "buy"}}, True),
+        ({"order.type": ["buy"]}, {"order.type": "buy"}, True),
+        ({"a.b": {"c": ["x"]}}, {"a": {"b.c": "x"}}, True),
+        ({"order.type": {"type": ["buy"]}}, {"order": {"type": "buy"}}, False),
+        ({"order": {"type": ["buy"]}}, {"order.type": {"type": "buy"}}, False),
+        ({"order": {"type": ["buy"]}}, {"order": {"type": "sell"}, "order.type": "buy"}, True),
+    ],
+)
+def test_a_dot_in_a_name_reaches_into_objects(
+    pattern: dict[str, Any], document: dict[str, Any], expected: bool
+) -> None:
+    # REAL (EventBridge's TestEventPattern against AWS, 2025): a field is its path of names
+    # joined with dots, in the pattern and in the document alike.
+    assert _matches(pattern, document) is expected
+
+
 def test_or_needs_one_branch_and_the_other_fields_too() -> None:
     pattern = {"kind": ["a"], "$or": [{"x": [1]}, {"y": [{"exists": True}]}]}
 

@@ -227,6 +227,20 @@ class Leaf:
         return any(matcher(value) for matcher in self.matchers)
 
 
+def _field(document: Any, name: str) -> Any:
+    """What ``document`` holds under ``name``, the names of its own that begin ``name.``
+    included: a field is its path of names joined with dots, so ``{"a.b": 1}`` holds what
+    ``{"a": {"b": 1}}`` does (REAL). Both at once are a list of the two."""
+    if not isinstance(document, dict):
+        return ABSENT
+    value = document.get(name, ABSENT)
+    head = name + "."
+    dotted = {key[len(head) :]: item for key, item in document.items() if key.startswith(head)}
+    if not dotted:
+        return value
+    return dotted if value is ABSENT else [value, dotted]
+
+
 @dataclass(frozen=True)
 class Pattern:
     """A pattern object: every field must match, and one branch of every ``$or``."""
@@ -238,8 +252,7 @@ class Pattern:
         if isinstance(document, list) and document:
             return any(self.matches(element) for element in document)
         for name, rule in self.fields:
-            value = document.get(name, ABSENT) if isinstance(document, dict) else ABSENT
-            if not rule.matches(value):
+            if not rule.matches(_field(document, name)):
                 return False
         return all(
             any(branch.matches(document) for branch in branches) for branches in self.alternatives
@@ -268,10 +281,13 @@ def _pattern(spec: Any) -> Pattern:
     fields: list[tuple[str, Pattern | Leaf]] = []
     alternatives: list[tuple[Pattern, ...]] = []
     for name, value in spec.items():
+        head, dot, rest = name.partition(".")
         if name == "$or":
             if not isinstance(value, list) or len(value) < 2:
                 raise PatternError("$or takes a list of at least two patterns")
             alternatives.append(tuple(_pattern(branch) for branch in value))
+        elif dot:  # "a.b" is the path a, then b
+            fields.append((head, _pattern({rest: value})))
         elif isinstance(value, dict):
             fields.append((name, _pattern(value)))
         elif isinstance(value, list) and value:
