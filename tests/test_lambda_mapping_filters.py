@@ -159,6 +159,10 @@ def test_or_needs_one_branch_and_the_other_fields_too() -> None:
         '{"a": [{"anything-but": {"suffix": {"equals-ignore-case": ".png"}}}]}',
         '{"a": [{"anything-but": {"prefix": ["x", 1]}}]}',
         '{"a": [{"anything-but": {"suffix": ["x", null]}}]}',
+        # anything-but takes strings or numbers, a list of one kind (EventBridge's guide)
+        '{"a": [{"anything-but": true}]}',
+        '{"a": [{"anything-but": [false]}]}',
+        '{"a": [{"anything-but": ["a", 1]}]}',
         '{"$or": [{"a": ["b"]}]}',
         '{"a": [["nested"]]}',
         '{"a": []}',

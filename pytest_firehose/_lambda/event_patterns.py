@@ -181,8 +181,9 @@ def _anything_but(spec: Any) -> Matcher:
         excluded = _on_strings(lambda text: any(test(text) for test in tests))
     else:
         values = spec if isinstance(spec, list) else [spec]
-        if not values or not all(_is_scalar(item) and item is not None for item in values):
-            raise PatternError("anything-but takes strings or numbers")
+        strings = all(isinstance(item, str) for item in values)
+        if not values or not (strings or all(_is_number(item) for item in values)):
+            raise PatternError("anything-but takes strings, or numbers, not both")
         excluded = _any_literal(values)
     return lambda value: value is not ABSENT and not isinstance(value, dict) and not excluded(value)
 
