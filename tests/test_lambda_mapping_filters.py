@@ -149,6 +149,9 @@ def test_or_needs_one_branch_and_the_other_fields_too() -> None:
         '{"a": [{"prefix": "x", "suffix": "y"}]}',
         '{"a": [{"wildcard": "a**b"}]}',
         '{"a": [{"cidr": "300.0.0.0/8"}]}',
+        '{"a": [{"cidr": "10.0.0.1"}]}',  # an address, no mask
+        '{"a": [{"cidr": "10.0.0.0/255.255.255.0"}]}',  # a mask, not a number of bits
+        '{"a": [{"cidr": "10.0.0.0/8/8"}]}',
         '{"a": [{"anything-but": {"numeric": [">", 1]}}]}',
         '{"a": [{"anything-but": []}]}',
         # REAL (EventBridge's TestEventPattern against AWS, 2025): an empty prefix or suffix

@@ -144,8 +144,13 @@ def _exists(spec: Any) -> Matcher:
 
 
 def _cidr(spec: Any) -> Matcher:
+    """An address, a slash and a number of mask bits (``10.0.0.0/24``): a bare address or a
+    dotted mask is refused, as AWS's matcher (aws/event-ruler) refuses them."""
+    _, slash, bits = _string(spec, "cidr").partition("/")
+    if not slash or not (bits.isascii() and bits.isdigit()):
+        raise PatternError("cidr: an address, a slash and a number of mask bits")
     try:
-        network = ipaddress.ip_network(_string(spec, "cidr"), strict=False)
+        network = ipaddress.ip_network(spec, strict=False)
     except ValueError as error:
         raise PatternError(f"cidr: {error}") from None
 
