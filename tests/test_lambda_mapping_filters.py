@@ -81,6 +81,11 @@ def _matches(pattern: dict[str, Any], document: dict[str, Any]) -> bool:
         ([{"exists": True}], ABSENT, False),
         ([{"exists": False}], ABSENT, True),
         ([{"exists": False}], None, False),
+        # exists tests a value that is no object: an object is no such value (REAL, Lambda's
+        # DynamoDB stream filter and EventBridge's TestEventPattern, both against AWS)
+        ([{"exists": True}], {"S": "x"}, False),
+        ([{"exists": False}], {"S": "x"}, True),
+        ([{"exists": False}], [{"S": "x"}], True),
         ([{"cidr": "10.0.0.0/24"}], "10.0.0.255", True),
         ([{"cidr": "10.0.0.0/24"}], "10.0.1.0", False),
         ([{"cidr": "10.0.0.0/24"}], "not an address", False),

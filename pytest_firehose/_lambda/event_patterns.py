@@ -14,8 +14,10 @@ element does.
 A field's list of matchers is never empty (REAL: Lambda refuses ``{"eventSource": []}``,
 LocalStack's AWS-validated snapshot, 2025).
 
-Choices (INFERRED, docs/fidelity.md): an empty pattern matches everything; ``exists:
-true`` matches a present value that is not an object.
+``exists`` tests for a value that is not an object: ``exists: false`` matches an object
+(REAL: Lambda's answer for a DynamoDB stream mapping, LocalStack's AWS-validated snapshot).
+
+Choices (INFERRED, docs/fidelity.md): an empty pattern matches everything.
 """
 
 from __future__ import annotations
@@ -140,7 +142,7 @@ def _exists(spec: Any) -> Matcher:
         raise PatternError("exists takes true or false")
     if spec:
         return lambda value: value is not ABSENT and not isinstance(value, dict)
-    return lambda value: value is ABSENT
+    return lambda value: value is ABSENT or isinstance(value, dict)
 
 
 def _cidr(spec: Any) -> Matcher:
