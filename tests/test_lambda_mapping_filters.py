@@ -52,6 +52,11 @@ def _matches(pattern: dict[str, Any], document: dict[str, Any]) -> bool:
         ([{"wildcard": "dir/*.png"}], "dir/cat.png.bak", False),
         ([{"wildcard": "a\\*b"}], "a*b", True),
         ([{"wildcard": "a\\*b"}], "axb", False),
+        # a backslash escapes a star or a backslash (DOC, EventBridge's guide)
+        ([{"wildcard": "a\\\\b"}], "a\\b", True),
+        ([{"wildcard": "a\\\\*"}], "a\\xyz", True),
+        ([{"wildcard": "a\\**"}], "a*xyz", True),
+        ([{"wildcard": "a\\**"}], "abc", False),
         ([{"anything-but": ["Raining"]}], "Sunny", True),
         ([{"anything-but": ["Raining"]}], "Raining", False),
         ([{"anything-but": "Raining"}], "Raining", False),
@@ -153,6 +158,8 @@ def test_or_needs_one_branch_and_the_other_fields_too() -> None:
         '{"a": [{"regex": "x"}]}',
         '{"a": [{"prefix": "x", "suffix": "y"}]}',
         '{"a": [{"wildcard": "a**b"}]}',
+        '{"a": [{"wildcard": "a\\\\b"}]}',  # a backslash escaping a letter
+        '{"a": [{"wildcard": "a\\\\"}]}',  # a backslash escaping nothing
         '{"a": [{"cidr": "300.0.0.0/8"}]}',
         '{"a": [{"cidr": "10.0.0.1"}]}',  # an address, no mask
         '{"a": [{"cidr": "10.0.0.0/255.255.255.0"}]}',  # a mask, not a number of bits

@@ -108,14 +108,27 @@ def _text_test(name: str, spec: Any) -> Callable[[str], bool]:
 
 
 def _wildcard(text: str) -> Callable[[str], bool]:
-    """``*`` stands for any characters, ``\\*`` for a star; two stars in a row are refused."""
-    if "**" in text:
-        raise PatternError("wildcard: consecutive stars")
-    parts = re.split(r"(\\\*|\*)", text)
-    expression = "".join(
-        ".*" if part == "*" else re.escape("*" if part == "\\*" else part) for part in parts
-    )
-    compiled = re.compile(expression, re.DOTALL)
+    """``*`` stands for any characters; ``\\*`` is a star and ``\\\\`` a backslash (DOC,
+    EventBridge's guide). Two stars in a row, and a backslash before anything else, are
+    refused, as AWS's matcher (aws/event-ruler) refuses them."""
+    pieces = []
+    index = 0
+    while index < len(text):
+        character = text[index]
+        if character == "*":
+            if text.startswith("*", index + 1):
+                raise PatternError("wildcard: consecutive stars")
+            pieces.append(".*")
+        elif character == "\\":
+            escaped = text[index + 1 : index + 2]
+            if escaped not in ("*", "\\"):
+                raise PatternError("wildcard: a backslash escapes a star or a backslash")
+            pieces.append(re.escape(escaped))
+            index += 1
+        else:
+            pieces.append(re.escape(character))
+        index += 1
+    compiled = re.compile("".join(pieces), re.DOTALL)
     return lambda value: compiled.fullmatch(value) is not None
 
 
