@@ -154,6 +154,8 @@ def test_or_needs_one_branch_and_the_other_fields_too() -> None:
         '{"a": [{"numeric": [">", "1"]}]}',
         '{"a": [{"numeric": ["<", 1, ">", 0]}]}',
         '{"a": [{"numeric": ["!", 1]}]}',
+        '{"a": [{"numeric": [">", 10, "<", 5]}]}',  # the lower bound above the upper
+        '{"a": [{"numeric": [">=", 5, "<=", 5]}]}',  # the bounds equal
         '{"a": [{"exists": "yes"}]}',
         '{"a": [{"regex": "x"}]}',
         '{"a": [{"prefix": "x", "suffix": "y"}]}',

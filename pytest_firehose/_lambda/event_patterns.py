@@ -146,6 +146,8 @@ def _numeric(spec: Any) -> Matcher:
             raise PatternError("numeric: unknown operator or a bound that is not a number")
     if len(pairs) == 2 and not (pairs[0][0] in _LOWER_BOUNDS and pairs[1][0] in _UPPER_BOUNDS):
         raise PatternError("numeric range: a lower bound, then an upper bound")
+    if len(pairs) == 2 and not pairs[0][1] < pairs[1][1]:
+        raise PatternError("numeric range: the lower bound below the upper")
     tests = [(_COMPARISONS[name], bound) for name, bound in pairs]
     return lambda value: _is_number(value) and all(test(value, bound) for test, bound in tests)
 
