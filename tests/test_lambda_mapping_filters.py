@@ -184,6 +184,9 @@ def test_or_needs_one_branch_and_the_other_fields_too() -> None:
         '{"a": [["nested"]]}',
         '{"a": []}',
         '{"data": {"a": []}}',
+        "{}",  # an empty object, as a pattern or inside one
+        '{"data": {}}',
+        '{"$or": [{"a": ["x"]}, {}]}',
         '{"a": [NaN]}',
         '{"a": [{"numeric": [">", -Infinity]}]}',
     ],

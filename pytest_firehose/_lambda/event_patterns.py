@@ -17,7 +17,8 @@ LocalStack's AWS-validated snapshot, 2025).
 ``exists`` tests for a value that is not an object: ``exists: false`` matches an object
 (REAL: Lambda's answer for a DynamoDB stream mapping, LocalStack's AWS-validated snapshot).
 
-Choices (INFERRED, docs/fidelity.md): an empty pattern matches everything.
+Choices (docs/fidelity.md): an empty object, as a pattern or inside one, is refused, as
+AWS's open-source matcher (aws/event-ruler) refuses it.
 """
 
 from __future__ import annotations
@@ -299,8 +300,8 @@ class Pattern:
 
 
 def _pattern(spec: Any) -> Pattern:
-    if not isinstance(spec, dict):
-        raise PatternError("a pattern is a JSON object")
+    if not isinstance(spec, dict) or not spec:
+        raise PatternError("a pattern is a JSON object that is not empty")
     fields: list[tuple[str, Pattern | Leaf]] = []
     alternatives: list[tuple[Pattern, ...]] = []
     for name, value in spec.items():
