@@ -29,7 +29,13 @@ def _matches(pattern: dict[str, Any], document: dict[str, Any]) -> bool:
         ([None], ABSENT, False),
         ([""], "", True),
         ([100], 100, True),
-        ([100], 100.0, False),  # DOC: numbers match by their representation
+        # A number matches a number of the same value, whatever its spelling: 300 matches
+        # 300.0 (REAL, EventBridge's TestEventPattern against AWS, 2025; the guides say the
+        # two differ), and anything-but 300 keeps 300.0 out.
+        ([300], 300.0, True),
+        ([300.0], 300, True),
+        ([300], 300.5, False),
+        ([{"anything-but": [300]}], 300.0, False),
         ([100], "100", False),
         ([True], True, True),
         ([True], 1, False),
@@ -46,6 +52,11 @@ def _matches(pattern: dict[str, Any], document: dict[str, Any]) -> bool:
         ([{"wildcard": "dir/*.png"}], "dir/cat.png.bak", False),
         ([{"wildcard": "a\\*b"}], "a*b", True),
         ([{"wildcard": "a\\*b"}], "axb", False),
+        # a backslash escapes a star or a backslash (DOC, EventBridge's guide)
+        ([{"wildcard": "a\\\\b"}], "a\\b", True),
+        ([{"wildcard": "a\\\\*"}], "a\\xyz", True),
+        ([{"wildcard": "a\\**"}], "a*xyz", True),
+        ([{"wildcard": "a\\**"}], "abc", False),
         ([{"anything-but": ["Raining"]}], "Sunny", True),
         ([{"anything-but": ["Raining"]}], "Raining", False),
         ([{"anything-but": "Raining"}], "Raining", False),
@@ -56,6 +67,15 @@ def _matches(pattern: dict[str, Any], document: dict[str, Any]) -> bool:
         ([{"anything-but": {"suffix": ".tmp"}}], "a.tmp", False),
         ([{"anything-but": {"equals-ignore-case": ["A", "B"]}}], "b", False),
         ([{"anything-but": {"wildcard": "*.tmp"}}], "a.txt", True),
+        # anything-but prefix and suffix take lists too; a value that is no string, null
+        # too, is none of them (REAL, EventBridge's TestEventPattern against AWS, 2025)
+        ([{"anything-but": {"prefix": ["init", "test"]}}], "testing", False),
+        ([{"anything-but": {"prefix": ["init", "test"]}}], "post-init", True),
+        ([{"anything-but": {"suffix": [".txt", ".jpg"]}}], "a.jpg", False),
+        ([{"anything-but": {"suffix": [".txt", ".jpg"]}}], "a.png", True),
+        ([{"anything-but": {"prefix": ["init"]}}], 12, True),
+        ([{"anything-but": {"suffix": [".txt"]}}], None, True),
+        ([{"anything-but": {"suffix": [".txt"]}}], ABSENT, False),
         ([{"numeric": ["=", 100]}], 100, True),
         ([{"numeric": [">", 10, "<=", 20]}], 20, True),
         ([{"numeric": [">", 10, "<=", 20]}], 10, False),
@@ -66,6 +86,11 @@ def _matches(pattern: dict[str, Any], document: dict[str, Any]) -> bool:
         ([{"exists": True}], ABSENT, False),
         ([{"exists": False}], ABSENT, True),
         ([{"exists": False}], None, False),
+        # exists tests a value that is no object: an object is no such value (REAL, Lambda's
+        # DynamoDB stream filter and EventBridge's TestEventPattern, both against AWS)
+        ([{"exists": True}], {"S": "x"}, False),
+        ([{"exists": False}], {"S": "x"}, True),
+        ([{"exists": False}], [{"S": "x"}], True),
         ([{"cidr": "10.0.0.0/24"}], "10.0.0.255", True),
         ([{"cidr": "10.0.0.0/24"}], "10.0.1.0", False),
         ([{"cidr": "10.0.0.0/24"}], "not an address", False),
@@ -90,6 +115,26 @@ def test_fields_are_anded_and_nested_patterns_reach_into_objects() -> None:
     assert not _matches(pattern, {"Location": "New York", "order": "buy"})
 
 
+@pytest.mark.parametrize(
+    ("pattern", "document", "expected"),
+    [
+        ({"order": {"type": ["buy"]}}, {"order.type": "buy"}, True),
+        ({"order.type": ["buy"]}, {"order": {"type": "buy"}}, True),
+        ({"order.type": ["buy"]}, {"order.type": "buy"}, True),
+        ({"a.b": {"c": ["x"]}}, {"a": {"b.c": "x"}}, True),
+        ({"order.type": {"type": ["buy"]}}, {"order": {"type": "buy"}}, False),
+        ({"order": {"type": ["buy"]}}, {"order.type": {"type": "buy"}}, False),
+        ({"order": {"type": ["buy"]}}, {"order": {"type": "sell"}, "order.type": "buy"}, True),
+    ],
+)
+def test_a_dot_in_a_name_reaches_into_objects(
+    pattern: dict[str, Any], document: dict[str, Any], expected: bool
+) -> None:
+    # REAL (EventBridge's TestEventPattern against AWS, 2025): a field is its path of names
+    # joined with dots, in the pattern and in the document alike.
+    assert _matches(pattern, document) is expected
+
+
 def test_or_needs_one_branch_and_the_other_fields_too() -> None:
     pattern = {"kind": ["a"], "$or": [{"x": [1]}, {"y": [{"exists": True}]}]}
 
@@ -109,17 +154,39 @@ def test_or_needs_one_branch_and_the_other_fields_too() -> None:
         '{"a": [{"numeric": [">", "1"]}]}',
         '{"a": [{"numeric": ["<", 1, ">", 0]}]}',
         '{"a": [{"numeric": ["!", 1]}]}',
+        '{"a": [{"numeric": [">", 10, "<", 5]}]}',  # the lower bound above the upper
+        '{"a": [{"numeric": [">=", 5, "<=", 5]}]}',  # the bounds equal
         '{"a": [{"exists": "yes"}]}',
         '{"a": [{"regex": "x"}]}',
         '{"a": [{"prefix": "x", "suffix": "y"}]}',
         '{"a": [{"wildcard": "a**b"}]}',
+        '{"a": [{"wildcard": "a\\\\b"}]}',  # a backslash escaping a letter
+        '{"a": [{"wildcard": "a\\\\"}]}',  # a backslash escaping nothing
         '{"a": [{"cidr": "300.0.0.0/8"}]}',
+        '{"a": [{"cidr": "10.0.0.1"}]}',  # an address, no mask
+        '{"a": [{"cidr": "10.0.0.0/255.255.255.0"}]}',  # a mask, not a number of bits
+        '{"a": [{"cidr": "10.0.0.0/8/8"}]}',
         '{"a": [{"anything-but": {"numeric": [">", 1]}}]}',
         '{"a": [{"anything-but": []}]}',
+        # REAL (EventBridge's TestEventPattern against AWS, 2025): an empty prefix or suffix
+        # to exclude, and an equals-ignore-case object inside one, are refused
+        '{"a": [{"anything-but": {"prefix": ""}}]}',
+        '{"a": [{"anything-but": {"suffix": ["x", ""]}}]}',
+        '{"a": [{"anything-but": {"prefix": {"equals-ignore-case": "x"}}}]}',
+        '{"a": [{"anything-but": {"suffix": {"equals-ignore-case": ".png"}}}]}',
+        '{"a": [{"anything-but": {"prefix": ["x", 1]}}]}',
+        '{"a": [{"anything-but": {"suffix": ["x", null]}}]}',
+        # anything-but takes strings or numbers, a list of one kind (EventBridge's guide)
+        '{"a": [{"anything-but": true}]}',
+        '{"a": [{"anything-but": [false]}]}',
+        '{"a": [{"anything-but": ["a", 1]}]}',
         '{"$or": [{"a": ["b"]}]}',
         '{"a": [["nested"]]}',
         '{"a": []}',
         '{"data": {"a": []}}',
+        "{}",  # an empty object, as a pattern or inside one
+        '{"data": {}}',
+        '{"$or": [{"a": ["x"]}, {}]}',
         '{"a": [NaN]}',
         '{"a": [{"numeric": [">", -Infinity]}]}',
     ],
@@ -313,6 +380,10 @@ def test_a_retried_batch_keeps_its_filtered_records_out(fake: FirehoseFake) -> N
             "Invalid filter pattern definition",
         ),
         ({"Filters": [{}]}, "Invalid filter pattern definition"),
+        (
+            _criteria({"data": {"file": [{"anything-but": {"suffix": ""}}]}}),
+            "Invalid filter pattern definition",
+        ),
         (_criteria(*[{"data": {"n": [index]}} for index in range(6)]), "at most 5"),
     ],
 )

@@ -5,16 +5,20 @@ Lambda takes EventBridge's pattern syntax (DOC, Lambda developer guide, "Lambda 
 filtering": "the same set of syntax and rules as Amazon EventBridge"). A pattern is a JSON
 object; its fields are ANDed; a field holds a nested pattern or a list of matchers, any of
 which may match; ``$or`` holds patterns of which any may match. A matcher is a literal
-(string, number, ``true``, ``false``, ``null``: equal, character by character, a number
-only to a number of the same kind: 300 and 300.0 differ, DOC) or an object with one
-operator: ``prefix``, ``suffix``, ``equals-ignore-case``, ``wildcard``, ``anything-but``,
-``numeric``, ``exists``, ``cidr``. A document's list matches when any element does.
+(string, number, ``true``, ``false``, ``null``: a string equal character by character, a
+number equal in value: 300 matches 300.0, REAL, though the guides say the two differ) or
+an object with one operator: ``prefix``, ``suffix``, ``equals-ignore-case``, ``wildcard``,
+``anything-but``, ``numeric``, ``exists``, ``cidr``. A document's list matches when any
+element does.
 
 A field's list of matchers is never empty (REAL: Lambda refuses ``{"eventSource": []}``,
 LocalStack's AWS-validated snapshot, 2025).
 
-Choices (INFERRED, docs/fidelity.md): an empty pattern matches everything; ``exists:
-true`` matches a present value that is not an object.
+``exists`` tests for a value that is not an object: ``exists: false`` matches an object
+(REAL: Lambda's answer for a DynamoDB stream mapping, LocalStack's AWS-validated snapshot).
+
+Choices (docs/fidelity.md): an empty object, as a pattern or inside one, is refused, as
+AWS's open-source matcher (aws/event-ruler) refuses it.
 """
 
 from __future__ import annotations
@@ -55,6 +59,7 @@ _COMPARISONS: dict[str, Callable[[float, float], bool]] = {
     "<=": operator.le,
 }
 _LOWER_BOUNDS = (">", ">=")
+_TEXT_OPERATORS = ("prefix", "suffix", "equals-ignore-case", "wildcard")
 _UPPER_BOUNDS = ("<", "<=")
 
 
@@ -67,7 +72,10 @@ def _is_scalar(value: Any) -> bool:
 
 
 def _same(value: Any, literal: Any) -> bool:
-    """Literal equality as the pattern language has it: same JSON kind, same value."""
+    """Literal equality as the pattern language has it: same JSON kind, same value (a
+    number of the same value, however written: 300 is 300.0)."""
+    if _is_number(literal):
+        return _is_number(value) and value == literal
     if value is ABSENT or isinstance(value, dict | list):
         return False
     return type(value) is type(literal) and value == literal
@@ -101,14 +109,27 @@ def _text_test(name: str, spec: Any) -> Callable[[str], bool]:
 
 
 def _wildcard(text: str) -> Callable[[str], bool]:
-    """``*`` stands for any characters, ``\\*`` for a star; two stars in a row are refused."""
-    if "**" in text:
-        raise PatternError("wildcard: consecutive stars")
-    parts = re.split(r"(\\\*|\*)", text)
-    expression = "".join(
-        ".*" if part == "*" else re.escape("*" if part == "\\*" else part) for part in parts
-    )
-    compiled = re.compile(expression, re.DOTALL)
+    """``*`` stands for any characters; ``\\*`` is a star and ``\\\\`` a backslash (DOC,
+    EventBridge's guide). Two stars in a row, and a backslash before anything else, are
+    refused, as AWS's matcher (aws/event-ruler) refuses them."""
+    pieces = []
+    index = 0
+    while index < len(text):
+        character = text[index]
+        if character == "*":
+            if text.startswith("*", index + 1):
+                raise PatternError("wildcard: consecutive stars")
+            pieces.append(".*")
+        elif character == "\\":
+            escaped = text[index + 1 : index + 2]
+            if escaped not in ("*", "\\"):
+                raise PatternError("wildcard: a backslash escapes a star or a backslash")
+            pieces.append(re.escape(escaped))
+            index += 1
+        else:
+            pieces.append(re.escape(character))
+        index += 1
+    compiled = re.compile("".join(pieces), re.DOTALL)
     return lambda value: compiled.fullmatch(value) is not None
 
 
@@ -126,6 +147,8 @@ def _numeric(spec: Any) -> Matcher:
             raise PatternError("numeric: unknown operator or a bound that is not a number")
     if len(pairs) == 2 and not (pairs[0][0] in _LOWER_BOUNDS and pairs[1][0] in _UPPER_BOUNDS):
         raise PatternError("numeric range: a lower bound, then an upper bound")
+    if len(pairs) == 2 and not pairs[0][1] < pairs[1][1]:
+        raise PatternError("numeric range: the lower bound below the upper")
     tests = [(_COMPARISONS[name], bound) for name, bound in pairs]
     return lambda value: _is_number(value) and all(test(value, bound) for test, bound in tests)
 
@@ -135,12 +158,17 @@ def _exists(spec: Any) -> Matcher:
         raise PatternError("exists takes true or false")
     if spec:
         return lambda value: value is not ABSENT and not isinstance(value, dict)
-    return lambda value: value is ABSENT
+    return lambda value: value is ABSENT or isinstance(value, dict)
 
 
 def _cidr(spec: Any) -> Matcher:
+    """An address, a slash and a number of mask bits (``10.0.0.0/24``): a bare address or a
+    dotted mask is refused, as AWS's matcher (aws/event-ruler) refuses them."""
+    _, slash, bits = _string(spec, "cidr").partition("/")
+    if not slash or not (bits.isascii() and bits.isdigit()):
+        raise PatternError("cidr: an address, a slash and a number of mask bits")
     try:
-        network = ipaddress.ip_network(_string(spec, "cidr"), strict=False)
+        network = ipaddress.ip_network(spec, strict=False)
     except ValueError as error:
         raise PatternError(f"cidr: {error}") from None
 
@@ -160,25 +188,25 @@ def _any_literal(values: list[Any]) -> Matcher:
 
 
 def _anything_but(spec: Any) -> Matcher:
-    """Matches a present value that none of ``spec`` matches."""
+    """Matches a present value that none of ``spec`` matches. A string operator takes a
+    string or a list of strings, an empty prefix or suffix refused (REAL, EventBridge's
+    answers recorded against AWS)."""
     if isinstance(spec, dict):
-        if len(spec) != 1 or next(iter(spec)) not in (
-            "prefix",
-            "suffix",
-            "equals-ignore-case",
-            "wildcard",
-        ):
+        if len(spec) != 1 or next(iter(spec)) not in _TEXT_OPERATORS:
             raise PatternError("anything-but takes values or one string operator")
         name, inner = next(iter(spec.items()))
-        if name in ("equals-ignore-case", "wildcard") and isinstance(inner, list):
-            tests = [_text_test(name, item) for item in inner]
-            excluded = _on_strings(lambda text: any(test(text) for test in tests))
-        else:
-            excluded = _on_strings(_text_test(name, inner))
+        texts = inner if isinstance(inner, list) else [inner]
+        if not all(isinstance(text, str) for text in texts):
+            raise PatternError(f"anything-but {name} takes a string or a list of strings")
+        if name in ("prefix", "suffix") and "" in texts:
+            raise PatternError(f"anything-but {name}: an empty {name}")
+        tests = [_text_test(name, text) for text in texts]
+        excluded = _on_strings(lambda text: any(test(text) for test in tests))
     else:
         values = spec if isinstance(spec, list) else [spec]
-        if not values or not all(_is_scalar(item) and item is not None for item in values):
-            raise PatternError("anything-but takes strings or numbers")
+        strings = all(isinstance(item, str) for item in values)
+        if not values or not (strings or all(_is_number(item) for item in values)):
+            raise PatternError("anything-but takes strings, or numbers, not both")
         excluded = _any_literal(values)
     return lambda value: value is not ABSENT and not isinstance(value, dict) and not excluded(value)
 
@@ -187,7 +215,7 @@ def _operator(spec: dict[str, Any]) -> Matcher:
     if len(spec) != 1:
         raise PatternError("a matcher object holds exactly one operator")
     name, argument = next(iter(spec.items()))
-    if name in ("prefix", "suffix", "equals-ignore-case", "wildcard"):
+    if name in _TEXT_OPERATORS:
         return _on_strings(_text_test(name, argument))
     builders: dict[str, Callable[[Any], Matcher]] = {
         "numeric": _numeric,
@@ -223,6 +251,20 @@ class Leaf:
         return any(matcher(value) for matcher in self.matchers)
 
 
+def _field(document: Any, name: str) -> Any:
+    """What ``document`` holds under ``name``, the names of its own that begin ``name.``
+    included: a field is its path of names joined with dots, so ``{"a.b": 1}`` holds what
+    ``{"a": {"b": 1}}`` does (REAL). Both at once are a list of the two."""
+    if not isinstance(document, dict):
+        return ABSENT
+    value = document.get(name, ABSENT)
+    head = name + "."
+    dotted = {key[len(head) :]: item for key, item in document.items() if key.startswith(head)}
+    if not dotted:
+        return value
+    return dotted if value is ABSENT else [value, dotted]
+
+
 @dataclass(frozen=True)
 class Pattern:
     """A pattern object: every field must match, and one branch of every ``$or``."""
@@ -234,8 +276,7 @@ class Pattern:
         if isinstance(document, list) and document:
             return any(self.matches(element) for element in document)
         for name, rule in self.fields:
-            value = document.get(name, ABSENT) if isinstance(document, dict) else ABSENT
-            if not rule.matches(value):
+            if not rule.matches(_field(document, name)):
                 return False
         return all(
             any(branch.matches(document) for branch in branches) for branches in self.alternatives
@@ -259,15 +300,18 @@ class Pattern:
 
 
 def _pattern(spec: Any) -> Pattern:
-    if not isinstance(spec, dict):
-        raise PatternError("a pattern is a JSON object")
+    if not isinstance(spec, dict) or not spec:
+        raise PatternError("a pattern is a JSON object that is not empty")
     fields: list[tuple[str, Pattern | Leaf]] = []
     alternatives: list[tuple[Pattern, ...]] = []
     for name, value in spec.items():
+        head, dot, rest = name.partition(".")
         if name == "$or":
             if not isinstance(value, list) or len(value) < 2:
                 raise PatternError("$or takes a list of at least two patterns")
             alternatives.append(tuple(_pattern(branch) for branch in value))
+        elif dot:  # "a.b" is the path a, then b
+            fields.append((head, _pattern({rest: value})))
         elif isinstance(value, dict):
             fields.append((name, _pattern(value)))
         elif isinstance(value, list) and value:
