@@ -17,6 +17,7 @@ import boto3
 import botocore.endpoint
 import botocore.session
 import pytest
+from botocore.client import BaseClient
 from botocore.config import Config
 from botocore.endpoint import Endpoint
 from botocore.retries import bucket
@@ -465,6 +466,41 @@ def test_clients_reach_the_streams_of_their_own_region(fake: FirehoseFake, clien
     assert fake.firehose["eu-only"].records == [b"eu-only\n"]
     assert fake.firehose["us-only"].records == []
     assert {call.region for call in fake.firehose.calls} == {"eu-west-1", REGION}
+
+
+def test_what_tracing_wrappers_send_is_what_the_fake_stores_and_checks(
+    fake: FirehoseFake, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # As tracing libraries wrap botocore once a test is running: ddtrace rewrites a Kinesis
+    # record's JSON data in BaseClient._make_api_call; ddtrace and sentry-sdk add headers at
+    # before-sign; OpenTelemetry and the X-Ray SDK add X-Amzn-Trace-Id in
+    # Endpoint.prepare_request, after signing.
+    fake.kinesis.create_stream("events")
+    make_api_call, prepare_request = BaseClient._make_api_call, Endpoint.prepare_request
+
+    def traced(client: Any, operation: str, params: dict[str, Any]) -> Any:
+        if operation == "PutRecord":
+            params = {**params, "Data": params["Data"][:-1] + b', "_trace": "t1"}'}
+        return make_api_call(client, operation, params)
+
+    def trace_header(endpoint: Any, request: Any) -> Any:
+        request.headers["X-Amzn-Trace-Id"] = "Root=1-6b13e419-29358d62a9bc59cda0227cc3"
+        return prepare_request(endpoint, request)
+
+    monkeypatch.setattr(BaseClient, "_make_api_call", traced)
+    monkeypatch.setattr(Endpoint, "prepare_request", trace_header)
+    kinesis = boto3.client("kinesis", region_name=REGION)
+    kinesis.meta.events.register(
+        "before-sign", lambda request, **_: request.headers.__setitem__("traceparent", "00-1-2-01")
+    )
+    fits_untraced = b'{"p": "' + b"x" * (1024 * 1024 - 11) + b'"}'
+
+    kinesis.put_record(StreamName="events", Data=b'{"a": 1}', PartitionKey="k")
+    with pytest.raises(kinesis.exceptions.ClientError, match="less than or equal to 1048576"):
+        kinesis.put_record(StreamName="events", Data=fits_untraced, PartitionKey="k")
+
+    assert fake.kinesis["events"].records == [b'{"a": 1, "_trace": "t1"}']
+    assert [call.outcome for call in fake.kinesis.calls] == ["ok", "error"]
 
 
 #: Blocks aiobotocore and aioboto3 (an import of either fails, as if not installed), then
