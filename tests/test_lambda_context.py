@@ -2,14 +2,28 @@
 
 from __future__ import annotations
 
+import base64
+import os
+import re
+import sys
+import threading
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
+import boto3
+import pytest
 from lambda_support import put
+from test_lambda_transform import answer_each, transforming
 
 from pytest_firehose import FirehoseFake
 from pytest_firehose._clock import FakeClock
-from pytest_firehose._lambda.context import Function, LambdaContext, context_for
+from pytest_firehose._lambda.context import (
+    RUNTIME_VARIABLES,
+    Function,
+    LambdaContext,
+    _Environment,
+    context_for,
+)
 
 START = datetime(2026, 3, 1, 12, 0, tzinfo=timezone.utc)
 
@@ -67,3 +81,147 @@ def test_a_handler_reads_the_runtimes_unset_identity_and_tenant(fake: FirehoseFa
 
     assert [invocation.error for invocation in trigger.invocations] == [None]
     assert seen == [(None, None), (None, None)]
+
+
+def _environment_seen(seen: list[dict[str, str | None]], context: Any) -> None:
+    """Note what the runtime's variables hold while a handler runs, and the context's."""
+    values = {name: os.environ.get(name) for name in RUNTIME_VARIABLES}
+    values["context"] = f"{context.function_name} {context.log_stream_name}"
+    seen.append(values)
+
+
+PYTHON = f"AWS_Lambda_python{sys.version_info.major}.{sys.version_info.minor}"
+TRACE = re.compile(r"Root=1-[0-9a-f]{8}-[0-9a-f]{24};Parent=[0-9a-f]{16};Sampled=0")
+
+
+def test_a_triggers_handler_runs_with_the_runtimes_environment_variables(
+    fake: FirehoseFake, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A handler that reads os.environ["AWS_REGION"] or the function's name, as handlers on
+    # Lambda do, finds them; the test's own values are back once the handler returned.
+    monkeypatch.setenv("AWS_REGION", "eu-central-1")
+    monkeypatch.delenv("AWS_LAMBDA_FUNCTION_NAME", raising=False)
+    stream = fake.kinesis.create_stream("s")
+    seen: list[dict[str, str | None]] = []
+
+    def handler(event: dict[str, Any], context: Any) -> None:
+        _environment_seen(seen, context)
+        client = boto3.client("kinesis", region_name=os.environ["AWS_REGION"])
+        assert client.describe_stream_summary(StreamName="s")
+
+    trigger = stream.lambda_trigger(handler, memory_mb=256, FunctionName="orders")
+    put(b"o-1")
+    trigger.drain()
+    put(b"o-2")
+    trigger.drain()
+
+    assert [invocation.error for invocation in trigger.invocations] == [None, None]
+    first, second = seen
+    name, log_stream = str(first.pop("context")).split(" ")
+    assert first == {
+        "_HANDLER": "test_lambda_context.handler",
+        "_X_AMZN_TRACE_ID": first["_X_AMZN_TRACE_ID"],
+        "AWS_REGION": "us-east-1",
+        "AWS_DEFAULT_REGION": "us-east-1",
+        "AWS_EXECUTION_ENV": PYTHON,
+        "AWS_LAMBDA_FUNCTION_NAME": name,
+        "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": "256",
+        "AWS_LAMBDA_FUNCTION_VERSION": "$LATEST",
+        "AWS_LAMBDA_INITIALIZATION_TYPE": "on-demand",
+        "AWS_LAMBDA_LOG_GROUP_NAME": "/aws/lambda/orders",
+        "AWS_LAMBDA_LOG_STREAM_NAME": log_stream,
+    }
+    assert name == "orders"
+    assert TRACE.fullmatch(str(first["_X_AMZN_TRACE_ID"]))
+    # Each invocation has a trace of its own.
+    assert second["_X_AMZN_TRACE_ID"] != first["_X_AMZN_TRACE_ID"]
+    assert os.environ["AWS_REGION"] == "eu-central-1"
+    assert "AWS_LAMBDA_FUNCTION_NAME" not in os.environ
+    assert "_X_AMZN_TRACE_ID" not in os.environ
+
+
+def test_a_processors_handler_runs_with_the_runtimes_environment_variables(
+    fake: FirehoseFake,
+) -> None:
+    seen: list[dict[str, str | None]] = []
+
+    def keep(data: bytes) -> dict[str, Any]:
+        return {"result": "Ok", "data": base64.b64encode(data).decode()}
+
+    handler = answer_each(keep)
+
+    def transform(event: dict[str, Any], context: Any) -> Any:
+        _environment_seen(seen, context)
+        return handler(event, context)
+
+    fake.firehose.lambda_function("orders-transform", transform, memory_mb=512)
+    stream = transforming(fake)
+    boto3.client("firehose", region_name="us-east-1").put_record(
+        DeliveryStreamName="events", Record={"Data": b"o-1"}
+    )
+    stream.assert_delivered([b"o-1"])
+
+    [values] = seen
+    assert values["AWS_LAMBDA_FUNCTION_NAME"] == "orders-transform"
+    assert values["AWS_LAMBDA_FUNCTION_MEMORY_SIZE"] == "512"
+    assert values["_HANDLER"] == "test_lambda_context.transform"
+    assert values["AWS_LAMBDA_LOG_STREAM_NAME"] == str(values["context"]).split(" ")[1]
+    assert TRACE.fullmatch(str(values["_X_AMZN_TRACE_ID"]))
+    assert "AWS_LAMBDA_FUNCTION_NAME" not in os.environ
+
+
+def test_a_handler_run_inside_another_gets_the_outer_ones_variables_back(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("AWS_LAMBDA_FUNCTION_NAME", "the-tests-own")
+    environment = _Environment()
+    seen: list[str] = []
+
+    def note() -> None:
+        seen.append(os.environ["AWS_LAMBDA_FUNCTION_NAME"])
+
+    def outer() -> None:
+        note()
+        environment.call({"AWS_LAMBDA_FUNCTION_NAME": "inner"}, note)
+        note()
+
+    environment.call({"AWS_LAMBDA_FUNCTION_NAME": "outer"}, outer)
+
+    assert seen == ["outer", "inner", "outer"]
+    assert os.environ["AWS_LAMBDA_FUNCTION_NAME"] == "the-tests-own"
+
+
+def test_overlapping_handlers_leave_the_variables_as_they_were_before_the_first(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # The first to start returns first: the second still runs, with its own variables;
+    # when it returns, the test's values are back, not the first handler's.
+    monkeypatch.delenv("AWS_LAMBDA_FUNCTION_NAME", raising=False)
+    environment = _Environment()
+    first_running, second_started, first_done = (threading.Event() for _ in range(3))
+    seen: list[str | None] = []
+
+    def first() -> None:
+        first_running.set()
+        second_started.wait(10)
+
+    def second() -> None:
+        second_started.set()
+        first_done.wait(10)
+        seen.append(os.environ.get("AWS_LAMBDA_FUNCTION_NAME"))
+
+    thread = threading.Thread(
+        target=environment.call, args=({"AWS_LAMBDA_FUNCTION_NAME": "first"}, first)
+    )
+    thread.start()
+    first_running.wait(10)
+    worker = threading.Thread(
+        target=environment.call, args=({"AWS_LAMBDA_FUNCTION_NAME": "second"}, second)
+    )
+    worker.start()
+    thread.join(10)
+    first_done.set()
+    worker.join(10)
+
+    assert seen == ["second"]
+    assert "AWS_LAMBDA_FUNCTION_NAME" not in os.environ

@@ -16,14 +16,15 @@ DELIVERY_STREAM = "orders-archive"
 LOG = logging.getLogger(__name__)
 
 # Made on first use and kept for the execution environment's life, as Lambda keeps a
-# module's globals between invocations.
+# module's globals between invocations; in the function's region, which the Lambda
+# runtime sets in AWS_REGION.
 _firehose: Any = None
 
 
 def _client() -> Any:
     global _firehose
     if _firehose is None:
-        _firehose = boto3.client("firehose", region_name="us-east-1")
+        _firehose = boto3.client("firehose")
     return _firehose
 
 

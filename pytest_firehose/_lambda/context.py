@@ -8,8 +8,13 @@ discarded, as Lambda discards the answer of a function it stopped.
 
 from __future__ import annotations
 
+import os
+import sys
+import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 
 from pytest_firehose._arns import resource_arn
 from pytest_firehose._clock import FakeClock
@@ -106,3 +111,98 @@ def context_for(
         deadline=started + function.timeout,
         clock=clock,
     )
+
+
+#: The environment variables the Lambda runtime defines that ``call_handler`` sets (the
+#: developer guide's "Defined runtime environment variables"). Left out, as the test's own
+#: process needs them: the execution role's keys (``AWS_ACCESS_KEY_ID`` ...), the runtime
+#: API's address, ``LAMBDA_TASK_ROOT``, ``LAMBDA_RUNTIME_DIR`` and ``TZ``.
+RUNTIME_VARIABLES = (
+    "_HANDLER",
+    "_X_AMZN_TRACE_ID",
+    "AWS_REGION",
+    "AWS_DEFAULT_REGION",
+    "AWS_EXECUTION_ENV",
+    "AWS_LAMBDA_FUNCTION_NAME",
+    "AWS_LAMBDA_FUNCTION_MEMORY_SIZE",
+    "AWS_LAMBDA_FUNCTION_VERSION",
+    "AWS_LAMBDA_INITIALIZATION_TYPE",
+    "AWS_LAMBDA_LOG_GROUP_NAME",
+    "AWS_LAMBDA_LOG_STREAM_NAME",
+)
+
+
+def runtime_variables(
+    function: Function, context: LambdaContext, handler: Callable[..., Any]
+) -> dict[str, str]:
+    """What the runtime's environment holds while ``handler`` runs as ``function`` with
+    ``context``. The trace header is the one Lambda passes when active tracing is off
+    (``Sampled=0``): a root id of the invocation's time and 24 hex digits, and a parent id,
+    both from its request id."""
+    digits = context.aws_request_id.replace("-", "")
+    started = int(context.clock.now().timestamp())
+    module = getattr(handler, "__module__", None) or "lambda_function"
+    name = getattr(handler, "__name__", None) or type(handler).__name__
+    python = f"{sys.version_info.major}.{sys.version_info.minor}"
+    return {
+        "_HANDLER": f"{module}.{name}",
+        "_X_AMZN_TRACE_ID": f"Root=1-{started:08x}-{digits[:24]};Parent={digits[16:]};Sampled=0",
+        "AWS_REGION": function.region,
+        "AWS_DEFAULT_REGION": function.region,
+        "AWS_EXECUTION_ENV": f"AWS_Lambda_python{python}",
+        "AWS_LAMBDA_FUNCTION_NAME": function.name,
+        "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": str(function.memory_mb),
+        "AWS_LAMBDA_FUNCTION_VERSION": context.function_version,
+        "AWS_LAMBDA_INITIALIZATION_TYPE": "on-demand",
+        "AWS_LAMBDA_LOG_GROUP_NAME": context.log_group_name,
+        "AWS_LAMBDA_LOG_STREAM_NAME": context.log_stream_name,
+    }
+
+
+class _Environment:
+    """``os.environ`` while handlers run: each sets the runtime's variables; when one
+    returns, those of the handlers still running are set again, the last to start winning
+    (a handler run inside another, in the same thread, gives the outer one's back), and when
+    the last returns, the variables are what they were before the first began. Handlers
+    that overlap in other threads share the one process environment."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._running: list[dict[str, str]] = []
+        self._before: dict[str, str | None] = {}
+
+    def call(self, values: dict[str, str], run: Callable[[], Any]) -> Any:
+        with self._lock:
+            if not self._running:
+                self._before = {name: os.environ.get(name) for name in RUNTIME_VARIABLES}
+            self._running.append(values)
+            os.environ.update(values)
+        try:
+            return run()
+        finally:
+            with self._lock:
+                running = self._running
+                del running[next(i for i, entry in enumerate(running) if entry is values)]
+                _restore(self._before)
+                for entry in running:
+                    os.environ.update(entry)
+
+
+def _restore(values: dict[str, str | None]) -> None:
+    for name, value in values.items():
+        if value is None:
+            os.environ.pop(name, None)
+        else:
+            os.environ[name] = value
+
+
+_ENVIRONMENT = _Environment()
+
+
+def call_handler(
+    handler: Callable[[Any, Any], Any], event: Any, context: LambdaContext, function: Function
+) -> Any:
+    """``handler(event, context)`` with the runtime's environment variables set for
+    ``function`` (``runtime_variables``) while it runs, as the Lambda runtime defines them."""
+    values = runtime_variables(function, context, handler)
+    return _ENVIRONMENT.call(values, lambda: handler(event, context))

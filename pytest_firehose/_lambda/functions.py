@@ -26,6 +26,7 @@ from pytest_firehose._lambda.context import (
     LATEST,
     Function,
     LambdaContext,
+    call_handler,
     context_for,
 )
 
@@ -276,7 +277,7 @@ def invoke(
         context.deadline = clock.now() + limit
     invocation = Invocation(invoked_arn, request_id, event, clock.now())
     try:
-        answer = registration.handler(event, context)
+        answer = call_handler(registration.handler, event, context, registration.function)
     except HANDLER_FAILURES as error:  # Lambda reports whatever the handler raised
         invocation.error = error
         invocation.function_error = "Unhandled"

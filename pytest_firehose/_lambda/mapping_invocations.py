@@ -13,7 +13,7 @@ from datetime import datetime
 from typing import Any
 
 from pytest_firehose._clock import FakeClock
-from pytest_firehose._lambda.context import Function, context_for
+from pytest_firehose._lambda.context import Function, call_handler, context_for
 from pytest_firehose._lambda.functions import HANDLER_FAILURES, response_of
 
 
@@ -58,7 +58,8 @@ def invoke(
     answer: Any = None
     error: BaseException | None = None
     try:
-        answer = response_of(handler(json.loads(json.dumps(event)), context))
+        received = json.loads(json.dumps(event))
+        answer = response_of(call_handler(handler, received, context, function))
     except HANDLER_FAILURES as raised:  # any raise, or sys.exit(), fails it
         error = raised
     if error is None and context.timed_out:
