@@ -41,6 +41,10 @@ control API (JSON, on the same port):
   GET  /_fake/faults                 scheduled faults and how often each fired
   POST /_fake/clock                  {"advance": seconds}; GET: the fake time now
   POST /_fake/flush                  {"stream": name} (optional): deliver the buffers
+  POST /_fake/logs                   {"stream": ..., "messages": [...]}: as CloudWatch Logs puts
+  POST /_fake/msk                    {"stream": ..., "records": [base64]}: an MSK topic's values
+  POST /_fake/database               {"stream": ..., "table": ..., "inserted": [...]}: changes
+  POST /_fake/destination            {"stream": ..., "up": false}: the destination's switches
   POST /_fake/glue                   {"database": ..., "table": ..., "columns": {...}}
   GET  /_fake/glue/{db}/{table}      a registered Glue table's columns
   GET  /_fake/calls                  every request answered (?service=firehose|kinesis)
@@ -151,8 +155,8 @@ def parser() -> argparse.ArgumentParser:
         type=_delay,
         default=None,
         metavar="SECONDS",
-        help="seconds of fake time a Kinesis reshard or mode switch keeps a stream UPDATING "
-        "(default: the creation delay)",
+        help="seconds of fake time a Kinesis reshard, mode switch or warm-throughput change "
+        "keeps a stream UPDATING (default: the creation delay)",
     )
     serve.add_argument("--verbose", action="store_true", help="log one line per request to stderr")
     review = commands.add_parser(

@@ -31,6 +31,7 @@ from conftest import needs_botocore, server_client
 
 from pytest_firehose import FirehoseServer, UsageError
 from pytest_firehose.__main__ import parser
+from pytest_firehose._doors.control_input import ROUTES
 from pytest_firehose._engine.world import World
 from pytest_firehose._handles.firehose import FirehoseHandle
 
@@ -324,9 +325,11 @@ def test_help_documents_the_flags_and_the_control_api() -> None:
         "--creation-delay SECONDS",
         "--encryption-delay SECONDS",
         "--update-delay SECONDS",
-        "/_fake/faults",
     ):
         assert text in result.stdout
+    # Every endpoint of the control API is listed, by its first path segment.
+    endpoints = {"/".join(route.split()[1].split("/")[:3]) for route in ROUTES}
+    assert sorted(e for e in endpoints if f"{e} " not in result.stdout) == []
 
 
 # --------------------------------------------------------------------------- the AWS wire
