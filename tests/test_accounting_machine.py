@@ -8,7 +8,10 @@ the clock jumps (up to 30 hours at a time) and buffers are flushed. After every 
 - every expired record arrived at least 24 hours ago, and nothing pending is older;
 - every payload the producer saw acknowledged (a ``RecordId``) was accepted, under that
   id; a payload that failed (an ``ErrorCode``, or an error raised) was accepted only by
-  attempts before the last one.
+  attempts before the last one;
+- the call log holds each put's attempts, as many as botocore sent, each answered as the
+  fault that hit it scripted (or refused whole, an invalid put), every one but the last
+  retried, and the last as the put ended: its answer, the error raised or a timeout.
 
 ``TransformingMachine`` runs the same steps on a stream with a Lambda processor whose
 handler keeps, drops or fails each record by its content (and raises while "broken"): every
@@ -55,6 +58,8 @@ from hypothesis.stateful import (
 
 from pytest_firehose import FirehoseFake
 from pytest_firehose._destinations.base import DeliveryFailed
+from pytest_firehose._services.codes import PUTS as PUT_OPERATIONS
+from pytest_firehose._services.codes import THROTTLE_CODE
 
 DAY = timedelta(hours=24)
 MAX_ATTEMPTS = 5
@@ -126,6 +131,7 @@ class AccountingMachine(RuleBasedStateMachine):
                 region_name=REGION,
                 config=Config(retries={"mode": "standard", "total_max_attempts": MAX_ATTEMPTS}),
             )
+            self.client.meta.events.register("before-send", self._attempt)
             self.stream = self.create()
         except BaseException:
             self.fake.stop()
@@ -141,6 +147,8 @@ class AccountingMachine(RuleBasedStateMachine):
         self.ever_stalled = False
         self.calls_seen = 0
         self.committed: Counter[bytes] = Counter()
+        #: The attempts botocore sent of the put under way.
+        self.attempted = 0
 
     def teardown(self) -> None:
         self.fake.stop()
@@ -184,17 +192,75 @@ class AccountingMachine(RuleBasedStateMachine):
         self, payloads: list[bytes], send: Callable[[], dict[str, Any]]
     ) -> tuple[dict[str, Any], int] | None:
         """What ``send`` (a put of ``payloads``) answered, and how many attempts botocore
-        made; None when it raised, the put then logged with every payload failed."""
+        made; None when it raised, the put then logged with every payload failed. Either
+        way, the call log holds each attempt as it was answered (``_logged_as_attempted``)."""
+        world = self.fake.world
+        first = len(world.calls)
+        handles = list(world.faults[self.producing].handles)
+        fired = [handle.fired for handle in handles]
+        self.attempted = 0
         try:
             answer = send()
         except ClientError as error:
             attempts = error.response["ResponseMetadata"].get("RetryAttempts", 0) + 1
+            self._logged_as_attempted(first, attempts, error.response["Error"]["Code"])
             self.puts.append(Put(payloads, [None] * len(payloads), attempts))
             return None
         except BotoCoreError:  # timeouts beyond the last attempt
-            self.puts.append(Put(payloads, [None] * len(payloads), MAX_ATTEMPTS))
+            self._logged_as_attempted(first, self.attempted, "timeout")
+            self.puts.append(Put(payloads, [None] * len(payloads), self.attempted))
             return None
-        return answer, answer["ResponseMetadata"]["RetryAttempts"] + 1
+        finally:
+            fired_now = Counter(id(call.scheduled_fault) for call in world.calls[first:])
+            for handle, before in zip(handles, fired, strict=True):
+                assert handle.fired - before == fired_now[id(handle.fault)], (
+                    f"{handle!r} fired {handle.fired - before} time(s) on this put; the log "
+                    f"shows it on {fired_now[id(handle.fault)]} of its attempts"
+                )
+        attempts = answer["ResponseMetadata"]["RetryAttempts"] + 1
+        self._logged_as_attempted(first, attempts, None)
+        return answer, attempts
+
+    def _attempt(self, **_: Any) -> None:
+        """botocore is about to send one attempt (its ``before-send`` event)."""
+        self.attempted += 1
+
+    def _logged_as_attempted(self, first: int, attempts: int, raised: str | None) -> None:
+        """The call log, from position ``first``, holds one put's attempts: as many as
+        botocore sent, numbered in order under one invocation id, each answered as the
+        fault that hit it scripted (or refused, an invalid put), each but the last retried,
+        and the last what the put ended in (``raised``: the error code, ``"timeout"``, or
+        None for an answer)."""
+        calls = self.fake.world.calls[first:]
+        assert self.attempted == attempts, f"botocore sent {self.attempted}, said {attempts}"
+        puts = PUT_OPERATIONS[self.producing]
+        assert [(c.service, c.operation in puts) for c in calls] == [
+            (self.producing, True)
+        ] * attempts, f"{attempts} attempt(s) of one put, logged as {calls}"
+        assert [c.attempt for c in calls] == list(range(1, attempts + 1))
+        assert len({c.invocation_id for c in calls}) == 1
+        for position, call in enumerate(calls, start=1):
+            fault = call.scheduled_fault
+            effect, value = (None, None) if fault is None else (fault.effect, fault.value)
+            if effect == "throttle":
+                assert (call.outcome, call.error) == ("error", THROTTLE_CODE[self.producing])
+            elif effect == "timeout":
+                assert (call.outcome, call.error) == ("timeout", "read-timeout"), call
+                # Refused (an invalid put) only where the service carried it out.
+                refused = call.refusal
+                assert refused is None or (value, refused.status) == ("commit", 400), call
+            elif call.outcome == "error":  # refused whole (an invalid put), whatever the fault
+                assert (call.status, position) == (400, attempts), call
+            elif effect == "records":
+                failed = tuple(i for i in sorted(value) if i < len(call.payloads))
+                assert (call.outcome, call.failed_indices) == ("partial", failed), call
+            else:
+                assert (effect, call.outcome, call.failed_indices) == (None, "ok", ()), call
+            ended = "timeout" if call.outcome == "timeout" else call.error
+            if position < attempts:
+                assert call.outcome in ("error", "timeout"), f"{call} was retried"
+            else:
+                assert ended == raised, f"the put ended in {raised}, its last attempt in {call}"
 
     def _put(self, payloads: list[bytes], *, batch: bool) -> None:
         if batch:
@@ -328,7 +394,11 @@ class AccountingMachine(RuleBasedStateMachine):
             if call.outcome in ("ok", "partial"):
                 failed = set(call.failed_indices)
                 self.committed.update(p for i, p in enumerate(call.records) if i not in failed)
-            elif call.outcome == "timeout" and "timeout='commit'" in (call.fault or ""):
+            elif (
+                call.outcome == "timeout"
+                and call.refusal is None
+                and "timeout='commit'" in (call.fault or "")
+            ):
                 self.committed.update(call.records)
         self.calls_seen = len(calls)
         assert Counter(data for data, _ in seen.sent) == self.committed

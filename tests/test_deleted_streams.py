@@ -143,6 +143,31 @@ def test_a_deleted_kinesis_streams_handle_shows_its_own_past(fake, kinesis_clien
     old.assert_records([b"a"])
 
 
+def test_a_deletion_the_service_refused_behind_a_timeout_does_not_end_a_handles_calls(
+    fake, kinesis_client
+):
+    # A delete whose client timed out counted as carried out, refused or not: the stream's
+    # calls began after it.
+    kinesis_client.create_stream(StreamName="s", ShardCount=1)
+    arn = fake.kinesis["s"].arn
+    kinesis_client.register_stream_consumer(StreamARN=arn, ConsumerName="app")
+    _put(kinesis_client, b"a")
+    fake.kinesis.fail(timeout="commit", operation="DeleteStream")
+    with pytest.raises(kinesis_client.exceptions.ResourceInUseException):
+        kinesis_client.delete_stream(StreamName="s")  # it has a consumer: refused
+    _put(kinesis_client, b"b")
+
+    assert _operations(fake.kinesis["s"].calls) == [
+        "CreateStream",
+        "RegisterStreamConsumer",
+        "PutRecord",
+        "DeleteStream",
+        "DeleteStream",
+        "PutRecord",
+    ]
+    assert fake.kinesis["s"].calls[3].refusal.code == "ResourceInUseException"
+
+
 @pytest.mark.parametrize(
     "ask",
     [

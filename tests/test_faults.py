@@ -498,3 +498,100 @@ def test_bad_faults_are_usage_errors_naming_what_is_accepted(
     for text in expected:
         assert text in str(raised.value)
     assert fh.faults == []
+
+
+# ---------------------------------------------------------------- a timeout on a refused call
+
+
+def put_past_the_quota(fake: FirehoseFake, client: Any) -> dict[str, Any]:
+    fake.firehose.enforce_quotas()
+    for _ in range(2_000):  # the requests a second us-east-1 takes: the next is refused
+        client.put_record(DeliveryStreamName="s", Record={"Data": b"x"})
+    return {"DeliveryStreamName": "s", "Record": {"Data": b"a"}}
+
+
+#: A put the service refuses: its service, the stream that would hold its record, how it is
+#: made, and the refusal (code, message, status).
+REFUSED_PUTS: dict[str, tuple[str, str, Any, tuple[str, str, int]]] = {
+    "no such stream": (
+        "firehose",
+        "s",
+        lambda fake, client: {"DeliveryStreamName": "t", "Record": {"Data": b"a"}},
+        ("ResourceNotFoundException", "Firehose t under account 123456789012 not found.", 400),
+    ),
+    "throttled": (
+        "firehose",
+        "s",
+        put_past_the_quota,
+        ("ServiceUnavailableException", "Slow down.", 500),
+    ),
+    "not ACTIVE": (
+        "kinesis",
+        "creating",
+        lambda fake, client: {"StreamName": "creating", "Data": b"a", "PartitionKey": "p"},
+        ("ResourceNotFoundException", "Stream creating under account 123456789012 not found.", 400),
+    ),
+    "invalid": (
+        "kinesis",
+        "k",
+        lambda fake, client: {
+            "StreamName": "k",
+            "Data": b"a",
+            "PartitionKey": "p",
+            "ExplicitHashKey": str(2**128),
+        },
+        (
+            "InvalidArgumentException",
+            "Invalid ExplicitHashKey. ExplicitHashKey must be in the range: [0, 2^128-1]. "
+            f"Specified value was {2**128}",
+            400,
+        ),
+    ),
+}
+
+
+@pytest.mark.parametrize(
+    ("case", "fault"),
+    [
+        *((case, {"timeout": "commit"}) for case in REFUSED_PUTS),
+        # An answer slower than the read timeout: the throttle would have passed by then.
+        *((case, {"latency": 5}) for case in REFUSED_PUTS if case != "throttled"),
+    ],
+)
+def test_a_timeout_on_a_refused_put_logs_the_refusal_and_commits_nothing(
+    case: str, fault: dict[str, Any]
+) -> None:
+    # It was logged as any timeout after a commit, though the service committed nothing.
+    service, stream, request, refusal = REFUSED_PUTS[case]
+    with FirehoseFake(region=REGION, creation_delay=30) as fake:
+        fake.firehose.create_delivery_stream("s")
+        fake.kinesis.create_stream("k")
+        fake.firehose.clock.advance(seconds=30)
+        fake.kinesis.create_stream("creating")
+        config = Config(read_timeout=5, retries={"total_max_attempts": 1})
+        client = boto3.client(service, region_name=REGION, config=config)
+        params = request(fake, client)
+        handle = getattr(fake, service)
+        handle.fail(**fault)
+
+        with pytest.raises(ReadTimeoutError):
+            client.put_record(**params)
+
+        call = handle.calls[-1]
+        held = handle[stream].records
+    assert (call.outcome, call.status, call.error) == ("timeout", None, "read-timeout")
+    assert call.refusal == refusal
+    code, message, status = refusal
+    assert (call.refusal.code, call.refusal.message, call.refusal.status) == refusal
+    assert call.describe(1).endswith(
+        f"-> timeout: read-timeout, though the service refused it: {code} ({status}): "
+        f"{message} (attempt 1) [fault: {call.fault}]"
+    )
+    assert b"a" not in held
+
+
+def test_a_timeout_on_a_put_the_service_takes_logs_no_refusal(fh: Any) -> None:
+    fh.fail(timeout="commit")
+    make_client("standard").put_record(DeliveryStreamName="s", Record={"Data": b"a"})
+    assert [call.refusal for call in fh.calls] == [None, None]
+    assert "refused" not in fh.calls[0].describe(1)

@@ -129,6 +129,20 @@ def test_dropped_records_end_there(fake: FirehoseFake) -> None:
     assert stream.error_objects == []
 
 
+def test_ok_with_empty_data_delivers_an_empty_record(fake: FirehoseFake) -> None:
+    # Firehose takes empty records (docs/fidelity.md): a batch of nothing else is one
+    # object of zero bytes, as the same records put directly make.
+    fake.firehose.lambda_function("orders-transform", answer_each(lambda data: ok(b"")))
+    stream = transforming(fake)
+
+    put(b"order-1\n", b"order-2\n")
+    fake.firehose.flush()
+
+    assert stream.delivered == [b"", b""]
+    assert [obj.body for obj in stream.objects] == [b""]
+    assert (stream.dropped, stream.processing_failed) == ([], [])
+
+
 def test_processing_failed_records_go_to_the_error_output_in_aws_error_record_json(
     fake: FirehoseFake,
 ) -> None:

@@ -545,6 +545,27 @@ def test_without_retries_a_timeout_is_a_closed_connection(events: Served) -> Non
     assert events.ok("GET", "/_fake/streams/events")["records"] == b64(b"a")
 
 
+def test_a_timeout_on_a_refused_put_shows_the_refusal(events: Served) -> None:
+    # The call read as a timeout after a commit, though nothing was committed.
+    events.ok("POST", "/_fake/faults", {"service": "firehose", "timeout": "commit"})
+    with pytest.raises(ConnectionClosedError):
+        events.client(retries={"total_max_attempts": 1}).put_record(
+            DeliveryStreamName="gone", Record={"Data": b"a"}
+        )
+    put(events, b"b")
+    refused, taken = events.ok("GET", "/_fake/calls")
+    assert (refused["outcome"], refused["error"], refused["refusal"]) == (
+        "timeout",
+        "read-timeout",
+        {
+            "code": "ResourceNotFoundException",
+            "message": "Firehose gone under account 123456789012 not found.",
+            "status": 400,
+        },
+    )
+    assert (taken["outcome"], taken["refusal"]) == ("ok", None)
+
+
 def test_latency_moves_the_fake_clock(events: Served) -> None:
     before = datetime.fromisoformat(events.ok("GET", "/_fake/clock")["now"])
     events.ok("POST", "/_fake/faults", {"service": "firehose", "latency": 90})

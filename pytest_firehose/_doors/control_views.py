@@ -44,6 +44,7 @@ def call_json(call: Call) -> dict[str, Json]:
         "status": call.status,
         "error": call.error,
         "region": call.region,
+        "refusal": None if call.refusal is None else call.refusal._asdict(),
     }
 
 

@@ -6,7 +6,7 @@ import re
 from collections.abc import Hashable, Iterable
 from dataclasses import FrozenInstanceError
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar, cast
 
 from pytest_firehose._payload import Payload, payload_bytes
 
@@ -64,7 +64,22 @@ def _id_text(kept: int | str | None) -> str | None:
     return f"{hexa[:8]}-{hexa[8:12]}-{hexa[12:16]}-{hexa[16:20]}-{hexa[20:]}"
 
 
-#: Call's fields, in the order its constructor takes them and its repr shows them.
+class Refusal(NamedTuple):
+    """The error answer the service made to an attempt whose client saw a timeout instead
+    (a ``timeout="commit"``, or a ``latency=`` past the client's read timeout, on a call
+    the service refused): nothing of the call was carried out."""
+
+    code: str
+    message: str | None
+    status: int
+
+    def __str__(self) -> str:
+        said = f": {self.message}" if self.message else ""
+        return f"{self.code} ({self.status}){said}"
+
+
+#: Call's fields, in the order its constructor takes them and its repr shows them (a
+#: ``refusal`` only when there is one).
 _FIELDS = (
     "service",
     "operation",
@@ -79,6 +94,7 @@ _FIELDS = (
     "fault",
     "at",
     "region",
+    "refusal",
 )
 
 
@@ -90,6 +106,8 @@ class Call:
     ``attempt`` and ``invocation_id`` come from botocore's ``amz-sdk-request`` and
     ``amz-sdk-invocation-id`` headers: every attempt of one API call shares the id.
     ``fault`` is the repr of the scripted fault that answered it (``scheduled_fault``).
+    ``refusal``: for a ``"timeout"`` whose request the service refused, the
+    :class:`Refusal` it answered (the client never saw it; nothing was committed).
 
     Immutable, and small: a test's log may hold a million of them. What calls repeat (the
     route, the stream's name, the outcome, the time while the clock stands still) is one
@@ -100,7 +118,7 @@ class Call:
     __slots__ = ("_invocation", "_route", "_verdict", "at", "payloads", "stream")
 
     _route: tuple[str, str, str, int | None]
-    _verdict: tuple[str, int | None, str | None, tuple[int, ...], Fault | None]
+    _verdict: tuple[str, int | None, str | None, tuple[int, ...], Fault | None, Refusal | None]
     _invocation: int | str | None
     stream: str | None
     payloads: tuple[Payload, ...]
@@ -121,10 +139,12 @@ class Call:
         fault: Fault | None,
         at: datetime,
         region: str,
+        refusal: Refusal | None = None,
     ) -> None:
         put = object.__setattr__
         put(self, "_route", _shared((service, operation, region, attempt)))
-        verdict = (outcome, status, error, failed_indices, fault)
+        # A refusal comes only with a fault, so a verdict holding one is never shared.
+        verdict = (outcome, status, error, failed_indices, fault, refusal)
         put(self, "_verdict", verdict if failed_indices or fault else _shared(verdict))
         put(self, "_invocation", _compact_id(invocation_id))
         put(self, "stream", _shared(stream) if stream and len(stream) <= 256 else stream)
@@ -183,6 +203,12 @@ class Call:
         """The scripted fault that answered this call, as ``.fail()`` scheduled it."""
         return self._verdict[4]
 
+    @property
+    def refusal(self) -> Refusal | None:
+        """For a timeout whose request the service refused: the error it answered (code,
+        message, status), which the client never saw; nothing was committed. Else None."""
+        return self._verdict[5]
+
     def _values(self) -> tuple[object, ...]:
         return tuple(getattr(self, name) for name in _FIELDS)
 
@@ -197,7 +223,9 @@ class Call:
 
     def __repr__(self) -> str:
         shown = ", ".join(
-            f"{name}={getattr(self, name)!r}" for name in _FIELDS if name != "payloads"
+            f"{name}={getattr(self, name)!r}"
+            for name in _FIELDS
+            if name != "payloads" and (name != "refusal" or self.refusal is not None)
         )
         return f"Call({shown})"
 
@@ -226,6 +254,8 @@ class Call:
 
     def _outcome(self) -> str:
         if self.outcome == "timeout":
+            if self.refusal is not None:
+                return f"timeout: {self.error}, though the service refused it: {self.refusal}"
             return f"timeout: {self.error}"
         if self.error is not None:
             return f"{self.error} ({self.status})"

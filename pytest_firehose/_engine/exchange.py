@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 from typing import Any, Protocol, runtime_checkable
 
 from pytest_firehose._clock import FakeClock
-from pytest_firehose._engine.calls import Call
+from pytest_firehose._engine.calls import Call, Refusal
 from pytest_firehose._engine.faults import NO_EFFECT, Effect, FaultHandle, FaultScript
 from pytest_firehose._errors import NetworkFault, ServiceError
 from pytest_firehose._ids import IdSource
@@ -94,7 +94,8 @@ class Engine(Protocol):
 class Exchange:
     """One request on its way through: what the steps found so far. ``at`` is the fake
     time the answer carries (a scripted latency moves it); ``network`` is the network
-    failure to raise once the call is logged."""
+    failure to raise once the call is logged; ``error`` and ``message``, the error the
+    service answered (the client sees ``network`` instead, when there is one)."""
 
     route: Route
     at: datetime
@@ -106,6 +107,7 @@ class Exchange:
     fault: FaultHandle | None = None
     network: NetworkFault | None = None
     error: str | None = None
+    message: str | None = None
     #: A fault in the middle of a streaming answer, after ``after_events`` events.
     midstream: ServiceError | NetworkFault | None = None
     after_events: int = 0
@@ -115,10 +117,14 @@ class Exchange:
         return {"request_id": self.request_id, "extended_id": self.extended_id, "date": self.at}
 
     def call(self, status: int) -> Call:
-        """The call log's entry for this request, answered with ``status``."""
+        """The call log's entry for this request, answered with ``status``. A timeout
+        whose request the service refused keeps the refusal: nothing was committed."""
         network = self.network
+        refusal = None
         if network is not None:
             outcome = "timeout"
+            if self.error is not None:
+                refusal = Refusal(self.error, self.message, status)
         elif self.error:
             outcome = "error"
         else:
@@ -140,6 +146,7 @@ class Exchange:
             self.fault.fault if self.fault is not None else None,
             self.at,
             route.region,
+            refusal,
         )
 
 
@@ -177,7 +184,7 @@ def answer(
                 output = operation_model(route.service, route.operation).output_shape
                 response = encode_result(body, media=media, output=output, **exchange.stamp())
         except ServiceError as failure:
-            exchange.error = failure.code
+            exchange.error, exchange.message = failure.code, failure.message
             if failure.code in stream_only_errors(route.service, route.operation):
                 # An error only an event stream carries: the stream opens, then fails.
                 event = (failure.code, {"message": failure.message or ""}, True)

@@ -97,6 +97,12 @@ def deleted_error(service: str, noun: str, name: str, question: str) -> UsageErr
     )
 
 
+def _may_have_run(call: Call) -> bool:
+    """Whether the service may have carried the call out: it was not refused, neither in
+    an error answer nor in one a scripted timeout kept from the client."""
+    return call.outcome != "error" and call.refusal is None
+
+
 class Lifetime:
     """One stream's life, told apart from a stream created later under its name: whether it
     was deleted, and which entries of the call log are its own, from its creation (for a
@@ -177,15 +183,19 @@ class Lifetime:
                 continue
             if call.operation == self._create and call.outcome == "ok":
                 return position
-            if call.operation == self._delete and call.outcome != "error":
+            if call.operation == self._delete and _may_have_run(call):
                 return position + 1
         return 0
 
     def _end(self, named: list[tuple[int, Call]]) -> int:
         """The position of the call that deleted the stream: the first delete answered
         with success, else the first whose answer a scripted timeout kept from the client
-        (it may have been carried out)."""
-        deletes = [(position, call) for position, call in named if call.operation == self._delete]
+        (it may have been carried out: the service did not refuse it)."""
+        deletes = [
+            (position, call)
+            for position, call in named
+            if call.operation == self._delete and _may_have_run(call)
+        ]
         for outcome in ("ok", "timeout"):
             for position, call in deletes:
                 if call.outcome == outcome:
