@@ -385,3 +385,37 @@ def test_a_records_predicate_may_schedule_a_fault(fake: FirehoseFake, client: An
         client.put_record(DeliveryStreamName=STREAM, Record={"Data": b"next"})
     assert refused.value.response["Error"]["Code"] == "InvalidArgumentException"
     assert follow_up.fired == 1
+
+
+def test_flushing_every_stream_while_a_processor_creates_and_deletes_streams(
+    fake: FirehoseFake, client: Any
+) -> None:
+    """``firehose.flush()`` runs a Lambda processor without the world's lock: a handler (or
+    code under test meanwhile) that creates and deletes delivery streams neither breaks the
+    flush nor has a stream deleted meanwhile delivered after its deletion."""
+
+    def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+        client.create_delivery_stream(DeliveryStreamName="made-meanwhile")
+        client.delete_delivery_stream(DeliveryStreamName="doomed")
+        return {
+            "records": [
+                {"recordId": record["recordId"], "result": "Ok", "data": record["data"]}
+                for record in event["records"]
+            ]
+        }
+
+    fake.firehose.lambda_function(FUNCTION, handler)
+    stream = fake.firehose.create_delivery_stream(
+        "transformed",
+        ExtendedS3DestinationConfiguration={**S3, "ProcessingConfiguration": PROCESSING},
+    )
+    doomed = fake.firehose.create_delivery_stream("doomed")  # flushed after the handler ran
+    client.put_record(DeliveryStreamName="transformed", Record={"Data": b"kept"})
+    client.put_record(DeliveryStreamName="doomed", Record={"Data": b"gone"})
+
+    fake.firehose.flush()
+
+    assert stream.delivered == [b"kept"]
+    assert doomed.deleted
+    assert doomed.delivered == []
+    assert fake.firehose.stream_names() == ["made-meanwhile", "transformed"]
