@@ -496,3 +496,34 @@ def test_flushing_every_stream_over_the_control_api_skips_one_deleted_meanwhile(
 
     assert (flushed.status, json.loads(flushed.body)) == (200, {"flushed": ["a-transformed"]})
     assert stream.delivered == [b"kept"]
+
+
+def test_drains_in_two_threads_hand_each_batch_to_the_handler_once(fake: FirehoseFake) -> None:
+    """``trigger.drain()`` from a second thread while the first's handler runs: the second
+    waits its turn instead of invoking the batch in flight again."""
+    first_inside, go, again = threading.Event(), threading.Event(), threading.Event()
+    handed: list[list[bytes]] = []
+
+    def handler(event: dict[str, Any], context: Any) -> None:
+        handed.append([base64.b64decode(r["kinesis"]["data"]) for r in event["Records"]])
+        if len(handed) == 1:
+            first_inside.set()
+            waited(go)
+        else:
+            again.set()
+
+    stream = fake.kinesis.create_stream(STREAM)
+    trigger = stream.lambda_trigger(handler, StartingPosition="TRIM_HORIZON")
+    boto3.client("kinesis", region_name=REGION).put_record(
+        StreamName=STREAM, Data=b"a", PartitionKey="k"
+    )
+    first = Worker(trigger.drain)
+    waited(first_inside)
+    second = Worker(trigger.drain)
+    again.wait(GRACE)  # a correct fake hands nothing twice, however long this is
+    go.set()
+    first.finish()
+    second.finish()
+
+    assert handed == [[b"a"]]
+    assert [invocation.records for invocation in trigger.invocations] == [[b"a"]]
