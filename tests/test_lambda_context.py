@@ -225,3 +225,45 @@ def test_overlapping_handlers_leave_the_variables_as_they_were_before_the_first(
 
     assert seen == ["second"]
     assert "AWS_LAMBDA_FUNCTION_NAME" not in os.environ
+
+
+def test_a_handler_returning_never_unsets_the_variables_of_one_still_running(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Handlers overlapping in other threads share the process environment: when one
+    # returns, the variables of one still running stay set throughout (were they unset and
+    # set again, a handler reading os.environ["AWS_REGION"] meanwhile failed with KeyError).
+    monkeypatch.delenv("AWS_REGION", raising=False)
+    unset: list[str] = []
+    real_unsetenv = os.unsetenv
+
+    def unsetenv(name: str | bytes) -> None:
+        unset.append(os.fsdecode(name))
+        real_unsetenv(name)
+
+    monkeypatch.setattr(os, "unsetenv", unsetenv)
+    environment = _Environment()
+    second_running, first_done = threading.Event(), threading.Event()
+    seen: list[list[str]] = []
+
+    def second() -> None:
+        second_running.set()
+        first_done.wait(10)
+        seen.append(list(unset))
+
+    worker = threading.Thread(
+        target=environment.call,
+        args=({"AWS_REGION": "eu-west-1"}, second),
+    )
+
+    def first() -> None:
+        worker.start()
+        second_running.wait(10)
+
+    environment.call({"AWS_REGION": "us-east-1"}, first)
+    first_done.set()
+    worker.join(10)
+
+    assert seen == [[]]
+    assert unset == ["AWS_REGION"]
+    assert "AWS_REGION" not in os.environ

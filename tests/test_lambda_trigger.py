@@ -736,6 +736,17 @@ def test_a_trigger_on_a_stream_the_fake_forgot_in_a_reset_is_refused(fake: Fireh
         stream.lambda_trigger(lambda event, context: None)
 
 
+def test_a_mapping_made_before_a_reset_reads_nothing_more(fake: FirehoseFake) -> None:
+    trigger = fake.kinesis.create_stream("s").lambda_trigger(lambda event, context: None)
+    put(b"a")
+    fake.world.reset()  # what the local server's POST /_fake/reset does
+
+    with pytest.raises(UsageError, match="which was deleted"):
+        trigger.drain()
+
+    assert trigger.invocations == []
+
+
 def test_a_mapping_whose_stream_was_deleted_reads_nothing_more(fake: FirehoseFake) -> None:
     stream = fake.kinesis.create_stream("s")
     trigger = stream.lambda_trigger(lambda event, context: None)

@@ -198,6 +198,15 @@ def test_deregistering_the_consumer_ends_the_stream(fake, client, consumer):
     assert list(stream) == []
 
 
+def test_a_reset_ends_the_stream_as_deleting_its_stream_does(server, client, consumer):
+    stream = subscribe(client, consumer)
+    next_event(stream)
+    request = urllib.request.Request(f"{server.url}/_fake/reset", data=b"{}", method="POST")
+    with urllib.request.urlopen(request) as reset:
+        assert reset.status == 200
+    assert list(stream) == []  # it waited, unended, on a stream no request could reach
+
+
 def test_a_subscription_taking_over_fails_the_old_stream(fake, client, consumer):
     old = subscribe(client, consumer)
     next_event(old)

@@ -18,7 +18,9 @@ import pytest
 import responses
 from botocore.exceptions import ClientError
 
-from pytest_firehose import FirehoseFake
+from pytest_firehose import FirehoseFake, FirehoseServer
+from pytest_firehose._handles.delivery_stream import DeliveryStreamHandle
+from pytest_firehose._handles.kinesis import KinesisStreamHandle
 
 REGION = "us-east-1"
 THREADS = 8
@@ -385,3 +387,143 @@ def test_a_records_predicate_may_schedule_a_fault(fake: FirehoseFake, client: An
         client.put_record(DeliveryStreamName=STREAM, Record={"Data": b"next"})
     assert refused.value.response["Error"]["Code"] == "InvalidArgumentException"
     assert follow_up.fired == 1
+
+
+def test_flushing_every_stream_while_a_processor_creates_and_deletes_streams(
+    fake: FirehoseFake, client: Any
+) -> None:
+    """``firehose.flush()`` runs a Lambda processor without the world's lock: a handler (or
+    code under test meanwhile) that creates and deletes delivery streams neither breaks the
+    flush nor has a stream deleted meanwhile delivered after its deletion."""
+
+    def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+        client.create_delivery_stream(DeliveryStreamName="made-meanwhile")
+        client.delete_delivery_stream(DeliveryStreamName="doomed")
+        return {
+            "records": [
+                {"recordId": record["recordId"], "result": "Ok", "data": record["data"]}
+                for record in event["records"]
+            ]
+        }
+
+    fake.firehose.lambda_function(FUNCTION, handler)
+    stream = fake.firehose.create_delivery_stream(
+        "transformed",
+        ExtendedS3DestinationConfiguration={**S3, "ProcessingConfiguration": PROCESSING},
+    )
+    doomed = fake.firehose.create_delivery_stream("doomed")  # flushed after the handler ran
+    client.put_record(DeliveryStreamName="transformed", Record={"Data": b"kept"})
+    client.put_record(DeliveryStreamName="doomed", Record={"Data": b"gone"})
+
+    fake.firehose.flush()
+
+    assert stream.delivered == [b"kept"]
+    assert doomed.deleted
+    assert doomed.delivered == []
+    assert fake.firehose.stream_names() == ["made-meanwhile", "transformed"]
+
+
+@pytest.mark.parametrize("service", ["firehose", "kinesis"])
+def test_a_stream_read_over_the_control_api_is_not_deleted_half_way(
+    fake: FirehoseFake, service: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """GET /_fake/streams/{name} while another client deletes the stream: the answer shows
+    the stream as it was (or 404 once it is gone), never a 500 for a stream deleted between
+    two of its reads."""
+    if service == "firehose":
+        fake.firehose.create_delivery_stream(STREAM)
+        handle: type[Any] = DeliveryStreamHandle
+
+        def delete() -> None:
+            boto3.client("firehose", region_name=REGION).delete_delivery_stream(
+                DeliveryStreamName=STREAM
+            )
+
+    else:
+        fake.kinesis.create_stream(STREAM)
+        handle = KinesisStreamHandle
+
+        def delete() -> None:
+            boto3.client("kinesis", region_name=REGION).delete_stream(StreamName=STREAM)
+
+    deleted = threading.Event()
+    deleters: list[Worker] = []
+    read_records = handle.records.fget
+
+    def records_while_a_client_deletes(stream: Any) -> Any:
+        if not deleters:  # the view's first read: another client deletes the stream now
+            deleters.append(Worker(lambda: (delete(), deleted.set())))
+            deleted.wait(GRACE)  # a correct fake holds the deletion off, however long this is
+        return read_records(stream)
+
+    monkeypatch.setattr(handle, "records", property(records_while_a_client_deletes))
+    with FirehoseServer(fake.world, firehose=fake.firehose, kinesis=fake.kinesis) as server:
+        path = f"/_fake/streams/{STREAM}"
+        shown = server.control_answer("GET", path, f"service={service}", b"")
+        [deleter] = deleters
+        deleter.finish()
+        gone = server.control_answer("GET", path, f"service={service}", b"")
+
+    assert shown.status == 200, shown.body
+    assert json.loads(shown.body)["name"] == STREAM
+    assert gone.status == 404
+
+
+def test_flushing_every_stream_over_the_control_api_skips_one_deleted_meanwhile(
+    fake: FirehoseFake, client: Any
+) -> None:
+    """POST /_fake/flush runs a Lambda processor without the world's lock: a stream its
+    handler (or another client) deleted meanwhile is left out, not answered with a 500."""
+
+    def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+        client.delete_delivery_stream(DeliveryStreamName="doomed")
+        return {
+            "records": [
+                {"recordId": record["recordId"], "result": "Ok", "data": record["data"]}
+                for record in event["records"]
+            ]
+        }
+
+    fake.firehose.lambda_function(FUNCTION, handler)
+    stream = fake.firehose.create_delivery_stream(
+        "a-transformed",  # flushed first: streams are flushed by name
+        ExtendedS3DestinationConfiguration={**S3, "ProcessingConfiguration": PROCESSING},
+    )
+    fake.firehose.create_delivery_stream("doomed")
+    client.put_record(DeliveryStreamName="a-transformed", Record={"Data": b"kept"})
+    with FirehoseServer(fake.world, firehose=fake.firehose, kinesis=fake.kinesis) as server:
+        flushed = server.control_answer("POST", "/_fake/flush", "", b"{}")
+
+    assert (flushed.status, json.loads(flushed.body)) == (200, {"flushed": ["a-transformed"]})
+    assert stream.delivered == [b"kept"]
+
+
+def test_drains_in_two_threads_hand_each_batch_to_the_handler_once(fake: FirehoseFake) -> None:
+    """``trigger.drain()`` from a second thread while the first's handler runs: the second
+    waits its turn instead of invoking the batch in flight again."""
+    first_inside, go, again = threading.Event(), threading.Event(), threading.Event()
+    handed: list[list[bytes]] = []
+
+    def handler(event: dict[str, Any], context: Any) -> None:
+        handed.append([base64.b64decode(r["kinesis"]["data"]) for r in event["Records"]])
+        if len(handed) == 1:
+            first_inside.set()
+            waited(go)
+        else:
+            again.set()
+
+    stream = fake.kinesis.create_stream(STREAM)
+    trigger = stream.lambda_trigger(handler, StartingPosition="TRIM_HORIZON")
+    boto3.client("kinesis", region_name=REGION).put_record(
+        StreamName=STREAM, Data=b"a", PartitionKey="k"
+    )
+    first = Worker(trigger.drain)
+    waited(first_inside)
+    second = Worker(trigger.drain)
+    again.wait(GRACE)  # a correct fake hands nothing twice, however long this is
+    go.set()
+    first.finish()
+    second.finish()
+
+    assert handed == [[b"a"]]
+    assert [invocation.records for invocation in trigger.invocations] == [[b"a"]]

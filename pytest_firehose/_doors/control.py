@@ -239,8 +239,9 @@ class Control:
                 f"?service= is firehose or kinesis (default: firehose), not {json_term(service)}",
             )
         try:
-            # A delivery error kept to be read later is worded as it is read (Wording).
-            with speaking(Terms("GET /_fake/streams/{name}")):
+            # A delivery error kept to be read later is worded as it is read (Wording). One
+            # hold of the world's lock: no client deletes the stream half-way through.
+            with speaking(Terms("GET /_fake/streams/{name}")), self._world.looked():
                 if service == "firehose":
                     return 200, firehose_json(self._firehose.stream(name, region=region))
                 return 200, kinesis_json(self._kinesis.stream(name, region=region))
@@ -305,20 +306,24 @@ class Control:
     def _flush(self, body: dict[str, Json], query: Mapping[str, str]) -> Answer:
         region = self._region(body, query)
         name = body.get("stream")
-        if name is not None:
-            if not isinstance(name, str):
-                raise ControlError(
-                    400, f'"stream" is a delivery stream name, not {json_term(name)}'
-                )
-            try:
-                streams = [self._firehose.stream(name, region=region)]
-            except StreamKeyError as error:
-                raise stream_not_found(error, in_the_body=True) from None
-        else:
-            streams = [s for s in self._firehose if region in (None, s.region)]
-        for stream in streams:
-            stream.flush()
-        return 200, {"flushed": [stream.name for stream in streams]}
+        if name is not None and not isinstance(name, str):
+            raise ControlError(400, f'"stream" is a delivery stream name, not {json_term(name)}')
+        flushed = []
+        with self._world.lock:
+            if name is None:
+                streams = [s for s in self._firehose if region in (None, s.region)]
+            else:
+                try:
+                    streams = [self._firehose.stream(name, region=region)]
+                except StreamKeyError as error:
+                    raise stream_not_found(error, in_the_body=True) from None
+            for stream in streams:
+                # A Lambda processor or an HTTP endpoint runs without the lock: a stream its
+                # handler or another client deleted meanwhile has nothing left to flush.
+                if not stream.deleted:
+                    stream.flush()
+                    flushed.append(stream.name)
+        return 200, {"flushed": flushed}
 
     def _logs(self, body: dict[str, Json], query: Mapping[str, str]) -> Answer:
         """Put records into a delivery stream as a CloudWatch Logs subscription does:

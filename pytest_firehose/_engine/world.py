@@ -123,6 +123,10 @@ class World:
         stays readable."""
         self.refuse_if_stopped()
         with self.lock:
+            # Kinesis streams go as if deleted: what still holds their model (a server's
+            # open SubscribeToShard, a Lambda trigger) sees its stream gone, and ends.
+            for kinesis in self.kinesis_services():
+                kinesis.streams.clear()
             self._services.clear()
             self.calls.clear()
             self.event_source_mappings.clear()

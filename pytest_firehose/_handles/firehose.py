@@ -300,5 +300,8 @@ class FirehoseHandle(ServiceHandle[FirehoseService, DeliveryStreamHandle]):
         """Deliver what every stream's buffer holds now."""
         with self._world.touched():
             for service in self._world.firehose_services():
-                for stream in service.streams.values():
-                    service.flush(stream)
+                # A copy: a Lambda processor or an HTTP endpoint runs without the world's
+                # lock, and may create or delete streams meanwhile (or another thread may).
+                for stream in list(service.streams.values()):
+                    if service.streams.get(stream.name) is stream:  # not deleted meanwhile
+                        service.flush(stream)

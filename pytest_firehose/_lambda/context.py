@@ -183,9 +183,12 @@ class _Environment:
             with self._lock:
                 running = self._running
                 del running[next(i for i, entry in enumerate(running) if entry is values)]
-                _restore(self._before)
+                # Each variable set once to what it ends as: one unset and set again would
+                # be missing, meanwhile, for a handler still running in another thread.
+                after: dict[str, str | None] = dict(self._before)
                 for entry in running:
-                    os.environ.update(entry)
+                    after.update(entry)
+                _restore(after)
 
 
 def _restore(values: dict[str, str | None]) -> None:

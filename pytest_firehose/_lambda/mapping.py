@@ -40,6 +40,7 @@ have the new length.
 from __future__ import annotations
 
 import json
+import threading
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any, Protocol
@@ -143,6 +144,12 @@ class EventSourceMapping:
         #: Enabled again: the batches in flight are dropped before the next one is read
         #: (not at once: the handler may be the one that enabled it, mid-invocation).
         self._reread = False
+        #: The mapping's state (lanes, batches, settings): held by a drain but for while
+        #: the handler runs, and by an update, so that an update from another thread
+        #: comes as one from the handler would.
+        self._lock = threading.RLock()
+        #: One drain at a time: two at once would hand a batch to the handler twice.
+        self._draining = threading.RLock()
         if settings.enabled:
             self._start()
 
@@ -170,6 +177,15 @@ class EventSourceMapping:
         TumblingWindowInSeconds ends each open window early. A change of ``Enabled``
         settles at ``settles_at`` (at once if ``None``): an enabled mapping polls from
         then, a disabled one until then."""
+        with self._lock:
+            self._apply(settings, on_failure, settles_at)
+
+    def _apply(
+        self,
+        settings: MappingSettings,
+        on_failure: Callable[[dict[str, Any], dict[str, Any]], None] | None,
+        settles_at: datetime | None,
+    ) -> None:
         was_enabled = self.settings.enabled
         self._lanes.retune(settings.parallelization)
         if settings.tumbling_window != self.settings.tumbling_window:
@@ -197,16 +213,21 @@ class EventSourceMapping:
         """Invoke ``handler`` as ``function`` (``invoked_arn``) from the next invocation on
         (UpdateEventSourceMapping's FunctionName): the checkpoints stay, and a batch being
         retried goes to the new function at its next attempt."""
-        self.handler = handler
-        self.function = function
-        self.invoked_arn = invoked_arn
+        with self._lock:
+            self.handler = handler
+            self.function = function
+            self.invoked_arn = invoked_arn
 
     # ------------------------------------------------------------------ driving
 
     def drain(self) -> None:
         """Run until every record the stream holds was handed to the handler or given up
         on, moving the fake clock to each retry and batching window as it falls due; a
-        disabled mapping reads nothing."""
+        disabled mapping reads nothing. Drains in several threads take turns."""
+        with self._draining, self._lock:
+            self._drain()
+
+    def _drain(self) -> None:
         if self.deleted:
             raise UsageError(
                 f"drain(): event source mapping {self.uuid} was deleted (trigger.delete()) "
@@ -458,15 +479,21 @@ class EventSourceMapping:
         }
         if window is not None:
             event.update(window.event_fields(shard_id, source.stream_arn, final=batch.final))
-        invocation = invoke(
-            self.handler,
-            self.function,
-            self.clock,
-            shard_id=shard_id,
-            event=event,
-            request_id=self._request_id(),
-            invoked_arn=self.invoked_arn,
-        )
+        handler, function, request_id = self.handler, self.function, self._request_id()
+        invoked_arn = self.invoked_arn
+        self._lock.release()  # the handler may update the mapping, from another thread too
+        try:
+            invocation = invoke(
+                handler,
+                function,
+                self.clock,
+                shard_id=shard_id,
+                event=event,
+                request_id=request_id,
+                invoked_arn=invoked_arn,
+            )
+        finally:
+            self._lock.acquire()
         self.invocations.append(invocation)
         return invocation
 
