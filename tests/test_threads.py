@@ -389,16 +389,13 @@ def test_a_records_predicate_may_schedule_a_fault(fake: FirehoseFake, client: An
     assert follow_up.fired == 1
 
 
-def test_flushing_every_stream_while_a_processor_creates_and_deletes_streams(
-    fake: FirehoseFake, client: Any
-) -> None:
-    """``firehose.flush()`` runs a Lambda processor without the world's lock: a handler (or
-    code under test meanwhile) that creates and deletes delivery streams neither breaks the
-    flush nor has a stream deleted meanwhile delivered after its deletion."""
+def _ok_after(*steps: Callable[[], object]) -> Callable[[dict[str, Any], Any], dict[str, Any]]:
+    """A Lambda processor's handler that first runs ``steps`` (calls to AWS), then answers
+    every record ``Ok`` with its data as it came."""
 
     def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
-        client.create_delivery_stream(DeliveryStreamName="made-meanwhile")
-        client.delete_delivery_stream(DeliveryStreamName="doomed")
+        for step in steps:
+            step()
         return {
             "records": [
                 {"recordId": record["recordId"], "result": "Ok", "data": record["data"]}
@@ -406,6 +403,20 @@ def test_flushing_every_stream_while_a_processor_creates_and_deletes_streams(
             ]
         }
 
+    return handler
+
+
+def test_flushing_every_stream_while_a_processor_creates_and_deletes_streams(
+    fake: FirehoseFake, client: Any
+) -> None:
+    """``firehose.flush()`` runs a Lambda processor without the world's lock: a handler (or
+    code under test meanwhile) that creates and deletes delivery streams neither breaks the
+    flush nor has a stream deleted meanwhile delivered after its deletion."""
+
+    handler = _ok_after(
+        lambda: client.create_delivery_stream(DeliveryStreamName="made-meanwhile"),
+        lambda: client.delete_delivery_stream(DeliveryStreamName="doomed"),
+    )
     fake.firehose.lambda_function(FUNCTION, handler)
     stream = fake.firehose.create_delivery_stream(
         "transformed",
@@ -475,15 +486,7 @@ def test_flushing_every_stream_over_the_control_api_skips_one_deleted_meanwhile(
     """POST /_fake/flush runs a Lambda processor without the world's lock: a stream its
     handler (or another client) deleted meanwhile is left out, not answered with a 500."""
 
-    def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
-        client.delete_delivery_stream(DeliveryStreamName="doomed")
-        return {
-            "records": [
-                {"recordId": record["recordId"], "result": "Ok", "data": record["data"]}
-                for record in event["records"]
-            ]
-        }
-
+    handler = _ok_after(lambda: client.delete_delivery_stream(DeliveryStreamName="doomed"))
     fake.firehose.lambda_function(FUNCTION, handler)
     stream = fake.firehose.create_delivery_stream(
         "a-transformed",  # flushed first: streams are flushed by name
