@@ -15,7 +15,7 @@ import pytest
 from lambda_support import put
 from test_lambda_transform import answer_each, transforming
 
-from pytest_firehose import FirehoseFake
+from pytest_firehose import FirehoseFake, UsageError
 from pytest_firehose._clock import FakeClock
 from pytest_firehose._lambda.context import (
     RUNTIME_VARIABLES,
@@ -267,3 +267,79 @@ def test_a_handler_returning_never_unsets_the_variables_of_one_still_running(
     assert seen == [[]]
     assert unset == ["AWS_REGION"]
     assert "AWS_REGION" not in os.environ
+
+
+def test_a_functions_own_environment_variables_are_set_while_its_handler_runs(
+    fake: FirehoseFake, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Two functions, each with its configuration's own value for TABLE, as two deployed
+    # functions have; the test's value is back once each returned.
+    monkeypatch.setenv("TABLE", "the-tests-own")
+    seen: list[tuple[str | None, str | None]] = []
+
+    def read(event: dict[str, Any], context: Any) -> None:
+        seen.append((os.environ.get("TABLE"), os.environ.get("STAGE")))
+
+    def keep(data: bytes) -> dict[str, Any]:
+        return {"result": "Ok", "data": base64.b64encode(data).decode()}
+
+    handler = answer_each(keep)
+
+    def transform(event: dict[str, Any], context: Any) -> Any:
+        read(event, context)
+        return handler(event, context)
+
+    trigger = fake.kinesis.create_stream("s").lambda_trigger(
+        read, environment={"TABLE": "orders", "STAGE": "test"}
+    )
+    fake.firehose.lambda_function(
+        "orders-transform", transform, environment={"TABLE": "transformed"}
+    )
+    stream = transforming(fake)
+    put(b"o-1")
+    trigger.drain()
+    boto3.client("firehose", region_name="us-east-1").put_record(
+        DeliveryStreamName="events", Record={"Data": b"o-1"}
+    )
+    stream.assert_delivered([b"o-1"])
+
+    assert seen == [("orders", "test"), ("transformed", None)]
+    assert os.environ["TABLE"] == "the-tests-own"
+    assert "STAGE" not in os.environ
+
+
+@pytest.mark.parametrize(
+    ("environment", "message"),
+    [
+        (
+            {"AWS_REGION": "eu-west-1", "TABLE": "t"},
+            "Reserved keys used in this request: AWS_REGION",
+        ),
+        (
+            {"AWS_ACCESS_KEY_ID": "A", "LAMBDA_TASK_ROOT": "/"},
+            "AWS_ACCESS_KEY_ID, LAMBDA_TASK_ROOT",
+        ),
+        ({"_HANDLER": "x"}, "'_HANDLER' is no Lambda environment variable name"),
+        ({"T": "x"}, "'T' is no Lambda environment variable name"),
+        ({"TABLE-NAME": "x"}, "'TABLE-NAME' is no Lambda environment variable name"),
+        ({"TABLE": 5}, "a dict of names to text values"),
+        (["TABLE=orders"], "a dict of names to text values"),
+        ({"BIG": "x" * 4090}, "exceeded the 4KB limit"),
+    ],
+)
+def test_environment_variables_lambda_would_refuse_are_refused(
+    fake: FirehoseFake, environment: Any, message: str
+) -> None:
+    with pytest.raises(UsageError, match=re.escape(message)):
+        fake.firehose.lambda_function("f", lambda event, context: None, environment=environment)
+    stream = fake.kinesis.create_stream("k")
+    with pytest.raises(UsageError, match=re.escape(message)):
+        stream.lambda_trigger(lambda event, context: None, environment=environment)
+
+
+def test_environment_variables_up_to_the_limit_are_taken(fake: FirehoseFake) -> None:
+    # {"BIG":"..."} is 10 bytes of JSON around the value: 4,086 characters make 4,096.
+    fake.firehose.lambda_function("f", lambda event, context: None, environment={"BIG": "x" * 4086})
+    fake.kinesis.create_stream("k").lambda_trigger(
+        lambda event, context: None, environment={"A1": "", "B_2": "é"}
+    )

@@ -18,6 +18,7 @@ from pytest_firehose._handles.delivery_stream import DeliveryStreamHandle
 from pytest_firehose._lambda.context import DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT, LambdaContext
 from pytest_firehose._lambda.functions import (
     Handler,
+    check_environment,
     check_memory,
     function_timeout,
     parse_function,
@@ -155,6 +156,7 @@ class FirehoseHandle(ServiceHandle[FirehoseService, DeliveryStreamHandle]):
         region: str | None = None,
         timeout: float | timedelta = DEFAULT_TIMEOUT,
         memory_mb: int = DEFAULT_MEMORY_MB,
+        environment: Mapping[str, str] | None = None,
     ) -> str:
         """Register ``handler`` (Lambda's ``handler(event, context)``) as the Lambda
         function ``name_or_arn`` that delivery streams' Lambda processors invoke; returns
@@ -165,8 +167,9 @@ class FirehoseHandle(ServiceHandle[FirehoseService, DeliveryStreamHandle]):
         ``:live`` or ``:7``) only for that qualifier, ahead of the unqualified one. A name
         lives in ``region`` (the default region if None); an ARN says where it lives.
         ``timeout`` is the function's (Lambda's default 3 s): a handler that moves the fake
-        clock that far timed out. The handler runs outside the world's lock, so it may call
-        AWS through boto3."""
+        clock that far timed out. ``environment``: the function's own environment variables,
+        set in ``os.environ`` while the handler runs (with those the runtime defines). The
+        handler runs outside the world's lock, so it may call AWS through boto3."""
         if not callable(handler):
             raise UsageError(
                 f"the handler for {name_or_arn!r} must be a callable taking (event, "
@@ -182,6 +185,7 @@ class FirehoseHandle(ServiceHandle[FirehoseService, DeliveryStreamHandle]):
             raise UsageError(str(error)) from None
         limit = function_timeout(timeout, "lambda_function")
         memory_mb = check_memory(memory_mb, "lambda_function")
+        variables = check_environment(environment, "lambda_function")
         with self._world.touched():
             functions = self._world.firehose(name.region).functions
             try:
@@ -190,6 +194,7 @@ class FirehoseHandle(ServiceHandle[FirehoseService, DeliveryStreamHandle]):
                     _outside_lock(self._world, handler),
                     timeout=limit,
                     memory_mb=memory_mb,
+                    environment=variables,
                 )
             except (TypeError, ValueError) as error:
                 raise UsageError(str(error)) from None

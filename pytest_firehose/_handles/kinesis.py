@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from datetime import timedelta
 from typing import Any
 
@@ -225,12 +225,14 @@ class KinesisStreamHandle(LogEventsInput[KinesisRecord]):
         timeout: float | timedelta = 3,
         memory_mb: int = 128,
         role: str | None = None,
+        environment: Mapping[str, str] | None = None,
         **options: Any,
     ) -> KinesisTrigger:
         """An event source mapping from this stream to ``handler`` (``(event, context)``),
         taking CreateEventSourceMapping's parameters as the Lambda API spells them
         (``BatchSize=``, ``BisectBatchOnFunctionError=`` ...); ``timeout`` is the
-        function's, on the fake clock. Run it with ``.drain()``; docs/lambda.md."""
+        function's, on the fake clock; ``environment`` its own environment variables, set
+        while the handler runs. Run it with ``.drain()``; docs/lambda.md."""
         return new_trigger(
             self._world,
             self._model,
@@ -240,6 +242,7 @@ class KinesisStreamHandle(LogEventsInput[KinesisRecord]):
             timeout=timeout,
             memory_mb=memory_mb,
             role=role,
+            environment=environment,
             options=options,
         )
 

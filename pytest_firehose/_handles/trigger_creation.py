@@ -5,7 +5,7 @@ names, the consumer it reads through, and the one mapping a function may have pe
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
@@ -29,7 +29,12 @@ from pytest_firehose._handles.triggers import (
     refused,
 )
 from pytest_firehose._lambda.context import LATEST, Function
-from pytest_firehose._lambda.functions import check_memory, check_role, function_timeout
+from pytest_firehose._lambda.functions import (
+    check_environment,
+    check_memory,
+    check_role,
+    function_timeout,
+)
 from pytest_firehose._lambda.mapping import EventSourceMapping
 from pytest_firehose._lambda.mapping_settings import MappingSettings, invalid, settings_from
 from pytest_firehose._services.kinesis.consumers import Consumer
@@ -159,6 +164,7 @@ def new_trigger(
     timeout: float | timedelta,
     memory_mb: int,
     role: str | None,
+    environment: Mapping[str, str] | None,
     options: dict[str, Any],
 ) -> KinesisTrigger:
     """A mapping from ``stream`` to ``handler``, as CreateEventSourceMapping makes one."""
@@ -168,6 +174,7 @@ def new_trigger(
     limit = function_timeout(timeout, "lambda_trigger")
     memory_mb = check_memory(memory_mb, "lambda_trigger")
     role = check_role(role, "lambda_trigger")
+    variables = check_environment(environment, "lambda_trigger")
     params = {"FunctionName": default_function_name(handler), "EventSourceArn": stream.arn}
     # The test's dicts stay as they were: validation drops None members, and the mapping
     # keeps what it reads.
@@ -183,7 +190,13 @@ def new_trigger(
         consumer = _source_consumer(model, stream, next(iter(current), None), params)
     version = named.qualifier if named.qualifier and named.qualifier.isdigit() else LATEST
     function = Function(
-        named.name, region, named.account_id, limit, memory_mb=memory_mb, version=version
+        named.name,
+        region,
+        named.account_id,
+        limit,
+        memory_mb=memory_mb,
+        version=version,
+        environment=variables,
     )
     # The records name the stream, also when a consumer reads them (docs/fidelity.md).
     source = Source(stream.arn, region, role or default_role(region, named.account_id, named.name))

@@ -37,6 +37,8 @@ class Function:
     timeout: timedelta = DEFAULT_TIMEOUT
     memory_mb: int = DEFAULT_MEMORY_MB
     version: str = LATEST
+    #: The function's own environment variables (its configuration's ``Environment``).
+    environment: tuple[tuple[str, str], ...] = ()
 
     @property
     def arn(self) -> str:
@@ -136,15 +138,16 @@ def runtime_variables(
     function: Function, context: LambdaContext, handler: Callable[..., Any]
 ) -> dict[str, str]:
     """What the runtime's environment holds while ``handler`` runs as ``function`` with
-    ``context``. The trace header is the one Lambda passes when active tracing is off
-    (``Sampled=0``): a root id of the invocation's time and 24 hex digits, and a parent id,
-    both from its request id."""
+    ``context``: the function's own variables, and those the runtime defines. The trace
+    header is the one Lambda passes when active tracing is off (``Sampled=0``): a root id
+    of the invocation's time and 24 hex digits, and a parent id, both from its request id."""
     digits = context.aws_request_id.replace("-", "")
     started = int(context.clock.now().timestamp())
     module = getattr(handler, "__module__", None) or "lambda_function"
     name = getattr(handler, "__name__", None) or type(handler).__name__
     python = f"{sys.version_info.major}.{sys.version_info.minor}"
     return {
+        **dict(function.environment),
         "_HANDLER": f"{module}.{name}",
         "_X_AMZN_TRACE_ID": f"Root=1-{started:08x}-{digits[:24]};Parent={digits[16:]};Sampled=0",
         "AWS_REGION": function.region,
@@ -160,7 +163,8 @@ def runtime_variables(
 
 
 class _Environment:
-    """``os.environ`` while handlers run: each sets the runtime's variables; when one
+    """``os.environ`` while handlers run: each sets its function's and the runtime's
+    variables; when one
     returns, those of the handlers still running are set again, the last to start winning
     (a handler run inside another, in the same thread, gives the outer one's back), and when
     the last returns, the variables are what they were before the first began. Handlers
@@ -175,6 +179,8 @@ class _Environment:
         with self._lock:
             if not self._running:
                 self._before = {name: os.environ.get(name) for name in RUNTIME_VARIABLES}
+            for name in values:  # a function's own variable, as the test had it
+                self._before.setdefault(name, os.environ.get(name))
             self._running.append(values)
             os.environ.update(values)
         try:

@@ -12,7 +12,7 @@ import decimal
 import json
 import numbers
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -48,6 +48,34 @@ _ROLE = re.compile(r"arn:(aws[a-zA-Z-]*)?:iam::\d{12}:role/?[a-zA-Z_0-9+=,.@\-_/
 #: seconds, MemorySize 128 to 10,240 MB (API reference, CreateFunction).
 MIN_TIMEOUT, MAX_TIMEOUT = timedelta(seconds=1), timedelta(minutes=15)
 MIN_MEMORY_MB, MAX_MEMORY_MB = 128, 10_240
+#: A function's environment variable names (the Lambda API model's pattern), and the most
+#: their JSON may take (DOC: "the total size of all environment variables doesn't exceed
+#: 4 KB").
+_VARIABLE_NAME = re.compile(r"[a-zA-Z][a-zA-Z0-9_]+")
+MAX_ENVIRONMENT_BYTES = 4096
+#: The names the runtime defines, which a function's configuration may not set (DOC: the
+#: developer guide's reserved variables); the others it defines start with ``_``, which no
+#: name may.
+RESERVED_VARIABLES = frozenset(
+    {
+        "AWS_REGION",
+        "AWS_DEFAULT_REGION",
+        "AWS_EXECUTION_ENV",
+        "AWS_LAMBDA_FUNCTION_NAME",
+        "AWS_LAMBDA_FUNCTION_MEMORY_SIZE",
+        "AWS_LAMBDA_FUNCTION_VERSION",
+        "AWS_LAMBDA_INITIALIZATION_TYPE",
+        "AWS_LAMBDA_LOG_GROUP_NAME",
+        "AWS_LAMBDA_LOG_STREAM_NAME",
+        "AWS_ACCESS_KEY",
+        "AWS_ACCESS_KEY_ID",
+        "AWS_SECRET_ACCESS_KEY",
+        "AWS_SESSION_TOKEN",
+        "AWS_LAMBDA_RUNTIME_API",
+        "LAMBDA_TASK_ROOT",
+        "LAMBDA_RUNTIME_DIR",
+    }
+)
 #: What a handler raising fails its invocation with: any exception, and ``SystemExit``
 #: (``sys.exit()`` ends the runtime's process, docs/fidelity.md); not what stops a test
 #: (``pytest.fail``, Ctrl-C).
@@ -126,6 +154,45 @@ def check_memory(memory_mb: object, call: str) -> int:
     return int(memory_mb)
 
 
+def check_environment(environment: object, call: str) -> tuple[tuple[str, str], ...]:
+    """``environment`` (``None``: none), refused with a :class:`UsageError` naming ``call``
+    unless Lambda would take it as a function's environment variables: names of a letter
+    and then letters, digits or underscores, none the runtime reserves (Lambda's own
+    refusal quoted), text values, 4 KB of JSON at most."""
+    if environment is None:
+        return ()
+    if not isinstance(environment, Mapping) or not all(
+        isinstance(name, str) and isinstance(value, str) for name, value in environment.items()
+    ):
+        raise UsageError(
+            f"{call}(environment=...): a Lambda function's environment variables are a dict "
+            "of names to text values (environment={'TABLE': 'orders'})"
+        )
+    for name in environment:
+        if not _VARIABLE_NAME.fullmatch(name):
+            raise UsageError(
+                f"{call}(environment=...): {name!r} is no Lambda environment variable name: "
+                "a letter, then at least one letter, digit or underscore (TABLE_NAME)"
+            )
+    reserved = [name for name in environment if name in RESERVED_VARIABLES]
+    if reserved:
+        raise UsageError(
+            f"{call}(environment=...): Lambda was unable to configure your environment "
+            "variables because the environment variables you have provided contains "
+            "reserved keys that are currently not supported for modification. Reserved "
+            f"keys used in this request: {', '.join(reserved)} (the fake sets them while the "
+            "handler runs, as the runtime does)"
+        )
+    measured = json.dumps(dict(environment), separators=(",", ":"))
+    if len(measured.encode()) > MAX_ENVIRONMENT_BYTES:
+        raise UsageError(
+            f"{call}(environment=...): Lambda was unable to configure your environment "
+            "variables because the environment variables you have provided exceeded the 4KB "
+            f"limit ({len(measured.encode()):,} bytes of JSON)"
+        )
+    return tuple(environment.items())
+
+
 def check_role(role: object, call: str) -> str | None:
     """``role`` (``None``: the default role), refused with a :class:`UsageError` naming
     ``call`` unless it is an IAM role ARN, as Lambda's execution role is."""
@@ -164,6 +231,7 @@ class FunctionRegistry:
         *,
         timeout: timedelta = DEFAULT_TIMEOUT,
         memory_mb: int = DEFAULT_MEMORY_MB,
+        environment: tuple[tuple[str, str], ...] = (),
     ) -> Registration:
         """Register ``handler`` for ``name`` (replacing an earlier registration of it)."""
         if not callable(handler):
@@ -177,7 +245,13 @@ class FunctionRegistry:
         # an alias's version is not known here, so the handler reads $LATEST for it.
         version = name.qualifier if name.qualifier and name.qualifier.isdigit() else LATEST
         function = Function(
-            name.name, name.region, name.account_id, timeout, memory_mb, version=version
+            name.name,
+            name.region,
+            name.account_id,
+            timeout,
+            memory_mb,
+            version=version,
+            environment=environment,
         )
         registration = Registration(function, handler, name.qualifier)
         self._registered[(name.account_id, name.name, name.qualifier)] = registration
