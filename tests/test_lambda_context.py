@@ -140,10 +140,9 @@ def test_a_triggers_handler_runs_with_the_runtimes_environment_variables(
     assert "_X_AMZN_TRACE_ID" not in os.environ
 
 
-def test_a_processors_handler_runs_with_the_runtimes_environment_variables(
-    fake: FirehoseFake,
-) -> None:
-    seen: list[dict[str, str | None]] = []
+def _keeping_after(note: Any) -> Any:
+    """A Firehose processor's handler that calls ``note(event, context)``, then answers
+    every record ``Ok`` as it came."""
 
     def keep(data: bytes) -> dict[str, Any]:
         return {"result": "Ok", "data": base64.b64encode(data).decode()}
@@ -151,15 +150,32 @@ def test_a_processors_handler_runs_with_the_runtimes_environment_variables(
     handler = answer_each(keep)
 
     def transform(event: dict[str, Any], context: Any) -> Any:
-        _environment_seen(seen, context)
+        note(event, context)
         return handler(event, context)
 
-    fake.firehose.lambda_function("orders-transform", transform, memory_mb=512)
+    return transform
+
+
+def _transform_one(fake: FirehoseFake, payload: bytes) -> None:
+    """Put ``payload`` to a delivery stream "events" whose processor is "orders-transform",
+    and see it delivered."""
     stream = transforming(fake)
     boto3.client("firehose", region_name="us-east-1").put_record(
-        DeliveryStreamName="events", Record={"Data": b"o-1"}
+        DeliveryStreamName="events", Record={"Data": payload}
     )
-    stream.assert_delivered([b"o-1"])
+    stream.assert_delivered([payload])
+
+
+def test_a_processors_handler_runs_with_the_runtimes_environment_variables(
+    fake: FirehoseFake,
+) -> None:
+    seen: list[dict[str, str | None]] = []
+
+    def note(event: dict[str, Any], context: Any) -> None:
+        _environment_seen(seen, context)
+
+    fake.firehose.lambda_function("orders-transform", _keeping_after(note), memory_mb=512)
+    _transform_one(fake, b"o-1")
 
     [values] = seen
     assert values["AWS_LAMBDA_FUNCTION_NAME"] == "orders-transform"
@@ -280,28 +296,15 @@ def test_a_functions_own_environment_variables_are_set_while_its_handler_runs(
     def read(event: dict[str, Any], context: Any) -> None:
         seen.append((os.environ.get("TABLE"), os.environ.get("STAGE")))
 
-    def keep(data: bytes) -> dict[str, Any]:
-        return {"result": "Ok", "data": base64.b64encode(data).decode()}
-
-    handler = answer_each(keep)
-
-    def transform(event: dict[str, Any], context: Any) -> Any:
-        read(event, context)
-        return handler(event, context)
-
     trigger = fake.kinesis.create_stream("s").lambda_trigger(
         read, environment={"TABLE": "orders", "STAGE": "test"}
     )
     fake.firehose.lambda_function(
-        "orders-transform", transform, environment={"TABLE": "transformed"}
+        "orders-transform", _keeping_after(read), environment={"TABLE": "transformed"}
     )
-    stream = transforming(fake)
     put(b"o-1")
     trigger.drain()
-    boto3.client("firehose", region_name="us-east-1").put_record(
-        DeliveryStreamName="events", Record={"Data": b"o-1"}
-    )
-    stream.assert_delivered([b"o-1"])
+    _transform_one(fake, b"o-1")
 
     assert seen == [("orders", "test"), ("transformed", None)]
     assert os.environ["TABLE"] == "the-tests-own"

@@ -24,6 +24,7 @@ from pytest_firehose._lambda.context import (
     DEFAULT_MEMORY_MB,
     DEFAULT_TIMEOUT,
     LATEST,
+    RUNTIME_VARIABLES,
     Function,
     LambdaContext,
     call_handler,
@@ -54,28 +55,17 @@ MIN_MEMORY_MB, MAX_MEMORY_MB = 128, 10_240
 _VARIABLE_NAME = re.compile(r"[a-zA-Z][a-zA-Z0-9_]+")
 MAX_ENVIRONMENT_BYTES = 4096
 #: The names the runtime defines, which a function's configuration may not set (DOC: the
-#: developer guide's reserved variables); the others it defines start with ``_``, which no
-#: name may.
-RESERVED_VARIABLES = frozenset(
-    {
-        "AWS_REGION",
-        "AWS_DEFAULT_REGION",
-        "AWS_EXECUTION_ENV",
-        "AWS_LAMBDA_FUNCTION_NAME",
-        "AWS_LAMBDA_FUNCTION_MEMORY_SIZE",
-        "AWS_LAMBDA_FUNCTION_VERSION",
-        "AWS_LAMBDA_INITIALIZATION_TYPE",
-        "AWS_LAMBDA_LOG_GROUP_NAME",
-        "AWS_LAMBDA_LOG_STREAM_NAME",
-        "AWS_ACCESS_KEY",
-        "AWS_ACCESS_KEY_ID",
-        "AWS_SECRET_ACCESS_KEY",
-        "AWS_SESSION_TOKEN",
-        "AWS_LAMBDA_RUNTIME_API",
-        "LAMBDA_TASK_ROOT",
-        "LAMBDA_RUNTIME_DIR",
-    }
-)
+#: developer guide's reserved variables): those the fake sets (the ones starting with
+#: ``_`` no name may take anyway), and those it leaves to the test's process.
+RESERVED_VARIABLES = frozenset(RUNTIME_VARIABLES) | {
+    "AWS_ACCESS_KEY",
+    "AWS_ACCESS_KEY_ID",
+    "AWS_SECRET_ACCESS_KEY",
+    "AWS_SESSION_TOKEN",
+    "AWS_LAMBDA_RUNTIME_API",
+    "LAMBDA_TASK_ROOT",
+    "LAMBDA_RUNTIME_DIR",
+}
 #: What a handler raising fails its invocation with: any exception, and ``SystemExit``
 #: (``sys.exit()`` ends the runtime's process, docs/fidelity.md); not what stops a test
 #: (``pytest.fail``, Ctrl-C).
