@@ -164,11 +164,11 @@ def runtime_variables(
 
 class _Environment:
     """``os.environ`` while handlers run: each sets its function's and the runtime's
-    variables; when one
-    returns, those of the handlers still running are set again, the last to start winning
-    (a handler run inside another, in the same thread, gives the outer one's back), and when
-    the last returns, the variables are what they were before the first began. Handlers
-    that overlap in other threads share the one process environment."""
+    variables; when one returns, those of the handlers still running are set again, the
+    last to start winning (a handler run inside another, in the same thread, gives the
+    outer one's back), and when the last returns, the variables are what they were before
+    the first began. Handlers that overlap in other threads share the one process
+    environment."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
@@ -178,8 +178,8 @@ class _Environment:
     def call(self, values: dict[str, str], run: Callable[[], Any]) -> Any:
         with self._lock:
             if not self._running:
-                self._before = {name: os.environ.get(name) for name in RUNTIME_VARIABLES}
-            for name in values:  # a function's own variable, as the test had it
+                self._before = {}
+            for name in values:  # as the test had it, unless a running handler set it
                 self._before.setdefault(name, os.environ.get(name))
             self._running.append(values)
             os.environ.update(values)

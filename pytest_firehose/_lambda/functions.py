@@ -173,12 +173,12 @@ def check_environment(environment: object, call: str) -> tuple[tuple[str, str], 
             f"keys used in this request: {', '.join(reserved)} (the fake sets them while the "
             "handler runs, as the runtime does)"
         )
-    measured = json.dumps(dict(environment), separators=(",", ":"))
-    if len(measured.encode()) > MAX_ENVIRONMENT_BYTES:
+    measured = len(json.dumps(dict(environment), separators=(",", ":")).encode())
+    if measured > MAX_ENVIRONMENT_BYTES:
         raise UsageError(
             f"{call}(environment=...): Lambda was unable to configure your environment "
             "variables because the environment variables you have provided exceeded the 4KB "
-            f"limit ({len(measured.encode()):,} bytes of JSON)"
+            f"limit ({measured:,} bytes of JSON)"
         )
     return tuple(environment.items())
 
