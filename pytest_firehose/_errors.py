@@ -53,11 +53,17 @@ def validation_error(violations: list[str]) -> ServiceError:
 
 class UsageError(Exception):
     """The test, not the code under test, used pytest-firehose wrongly; the message says how
-    to fix it."""
+    to fix it. The failed test's traceback ends at the line that made the misuse, without
+    the plugin's code that found it (pytest's ``--full-trace`` shows that too)."""
+
+    # Named as tests import it, in tracebacks too.
+    __module__ = "pytest_firehose"
 
 
 class UnmockedRequestError(UsageError):
     """A botocore client tried to reach a host that nothing in the test stands in for."""
+
+    __module__ = "pytest_firehose"
 
 
 class NetworkFault(Exception):
@@ -91,6 +97,8 @@ class StreamKeyError(UsageError, KeyError):
     world's other service has a stream of that name, ``service`` names it (``"kinesis"``
     for ``firehose[name]``). Then ``problem(term)`` is the message without the call, for
     the server to name its own fix."""
+
+    __module__ = "pytest_firehose"
 
     def __init__(
         self,

@@ -347,6 +347,9 @@ def _import_time_hint(error: BaseException) -> str:
 
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[None]:
+    error = call.excinfo.value if call.excinfo is not None else None
+    if isinstance(error, UsageError) and not item.config.getoption("fulltrace"):
+        _drop_own_frames(error)
     outcome = yield
     report: pytest.TestReport = outcome.get_result()  # type: ignore[attr-defined]
     if report.failed and report.when in ("setup", "call"):
@@ -364,6 +367,24 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
 
     if isinstance(fake, FirehoseFake):
         report.sections.append((f"fake AWS calls ({report.when})", fake.failure_report()))
+
+
+def _drop_own_frames(error: UsageError) -> None:
+    """End ``error``'s traceback at the frame that called into pytest-firehose (the test's
+    line, or the library it called), so a misuse shows where it was made and the message
+    that names the fix, not the plugin's code that found it. Kept whole when nothing but
+    pytest's own frames called in (a fixture of the plugin's failed), and with
+    ``--full-trace``."""
+    caller = None
+    entry = error.__traceback__
+    while entry is not None:
+        name = entry.tb_frame.f_globals.get("__name__", "")
+        if not name.startswith("pytest_firehose"):
+            caller = entry if not name.startswith(("_pytest", "pluggy")) else None
+        elif caller is not None:
+            caller.tb_next = None
+            return
+        entry = entry.tb_next
 
 
 def _fake_for(item: pytest.Item) -> FirehoseFake:

@@ -579,3 +579,55 @@ def test_markers_lists_firehose_settings_with_its_signature(pytester: pytest.Pyt
             "update_delay: 'float | None' = None): *"
         ]
     )
+
+
+MISUSES = """
+import pytest
+
+
+def check(stream):
+    stream.assert_delivered([{"id": 1}])  # the helper's line
+
+
+@pytest.fixture
+def delivered(firehose):
+    firehose.create_delivery_stream("events")
+    firehose["event"]  # the fixture's line
+
+
+def test_in_the_test(firehose):
+    firehose.create_delivery_stream("events")
+    firehose["events"].assert_delivered([{"id": 1}])  # the test's line
+
+
+def test_in_a_helper(firehose):
+    check(firehose.create_delivery_stream("events"))
+
+
+def test_in_a_fixture(delivered):
+    pass
+"""
+
+
+def test_a_misuse_shows_the_line_that_made_it_not_the_plugins_code(
+    pytester: pytest.Pytester,
+) -> None:
+    result = run(pytester, MISUSES, "-p", "no:randomly")
+
+    result.assert_outcomes(failed=2, errors=1)
+    for line, error in [
+        ("the test's line", "UsageError: assert_delivered(): payloads are bytes;*"),
+        ("the helper's line", "UsageError: assert_delivered(): payloads are bytes;*"),
+        ("the fixture's line", "StreamKeyError: *no delivery stream 'event'*"),
+    ]:
+        result.stdout.fnmatch_lines([f">*# {line}", f"E   *pytest_firehose.{error}"])
+    # Nothing of the plugin's own code between the user's line and the message.
+    result.stdout.no_fnmatch_line("*pytest_firehose/_*.py:*")
+    result.stdout.no_fnmatch_line("*def expected_payloads*")
+
+
+def test_full_trace_keeps_the_plugins_frames_of_a_misuse(pytester: pytest.Pytester) -> None:
+    result = run(pytester, MISUSES, "--full-trace", "-k", "in_the_test")
+
+    result.assert_outcomes(failed=1, deselected=2)
+    result.stdout.fnmatch_lines(["*def expected_payloads*", "*pytest_firehose/_handles/*.py:*"])
