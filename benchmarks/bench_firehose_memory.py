@@ -130,7 +130,7 @@ def _put_record(call: int) -> HttpRequest:
         "amz-sdk-invocation-id": str(uuid.uuid4()),
         "amz-sdk-request": "attempt=1; max=3",
     }
-    return HttpRequest("POST", URL, headers, json.dumps(body).encode(), 60.0, True)
+    return HttpRequest("POST", URL, headers, json.dumps(body).encode(), 60.0, True, body)
 
 
 def bytes_per_call(calls: int) -> tuple[float, float]:
@@ -141,7 +141,7 @@ def bytes_per_call(calls: int) -> tuple[float, float]:
     payload = sys.getsizeof(payload_text(0, 0))
     with traced() as held:
         for call in range(calls):
-            world.handle(_put_record(call), "firehose", trusted=True)
+            world.handle(_put_record(call), "firehose")
         everything = held()
         world.calls.clear()
         logged = everything - held()

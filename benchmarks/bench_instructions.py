@@ -218,7 +218,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     jobs = [(w, v, n) for w in loads for v in VARIANTS for n in w.calls]
     with ThreadPoolExecutor(max_workers=max(1, args.jobs)) as pool:
-        counted = pool.map(lambda job: count(job[0].name, *job[1:], args.cache_sim), jobs)
+        counted = pool.map(lambda job: count(job[0].name, job[1], job[2], args.cache_sim), jobs)
         totals = dict(zip(jobs, counted, strict=True))
     missed = False
     print(f"\n{'workload':<28}{'floor':>14}{'fake':>14}{'fake/floor':>12}")

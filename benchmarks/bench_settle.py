@@ -39,6 +39,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from pytest_firehose._clock import FakeClock
 from pytest_firehose._destinations.base import (
+    Accepted,
     DeliveryTarget,
     MemoryDestination,
 )
@@ -92,7 +93,7 @@ def bench_settle(records: int, per_put: int) -> dict[str, float]:
         for put in range(puts):
             now = T0 + timedelta(seconds=put)
             delivery.settle(now, ids)
-            entries = [(payload, "id", now)] * per_put
+            entries: list[Accepted] = [(payload, "id", now)] * per_put
             delivery.accept(entries, now, ids)
 
     put_seconds = _timed(put_all)

@@ -125,6 +125,7 @@ def _answer(workload: Workload, client: Any, timed: TimedRoute) -> HttpResponse:
 
     def keep(router: Any, request: Any, timeout: float | None) -> Any:
         answer = route(router, request, timeout)
+        assert isinstance(answer, HttpResponse), "the fake passed the call by"
         answers.append(answer)
         return answer
 
