@@ -388,6 +388,25 @@ def test_the_answer_is_read_as_lambda_returns_it_in_json(fake: FirehoseFake) -> 
     assert stream.invocations[0].error is None
 
 
+def test_a_handler_changing_its_event_in_place_leaves_the_event_sent(fake: FirehoseFake) -> None:
+    """Lambda hands the handler the event as read from JSON, its own copy: one that fills
+    in its records and returns them leaves ``invocations[...].event`` as Firehose sent it."""
+
+    def handler(event: dict[str, Any], context: Any) -> Any:
+        for record in event["records"]:
+            record.update(ok(base64.b64decode(record["data"]).upper()))
+        return {"records": event["records"]}
+
+    fake.firehose.lambda_function("orders-transform", handler)
+    stream = transforming(fake)
+
+    put(b"a")
+
+    stream.assert_delivered([b"A"])
+    (sent,) = stream.invocations[0].event["records"]
+    assert (sent["data"], "result" in sent) == (base64.b64encode(b"a").decode(), False)
+
+
 # --------------------------------------------------------------------------- registration
 
 

@@ -306,6 +306,12 @@ def _runtime_default(value: object) -> object:
     raise TypeError(f"Object of type {type(value).__name__} is not JSON serializable")
 
 
+def as_received(event: dict[str, Any]) -> Any:
+    """``event`` as a handler receives it: the JSON Lambda sent, read by the runtime into
+    the handler's own objects (what it changes in place stays its own)."""
+    return json.loads(json.dumps(event))
+
+
 def response_of(answer: Any) -> Any:
     """A handler's answer as Lambda's response carries it: written as JSON by the Python
     runtime, within Lambda's response limit, and read back (a tuple is a list, a key text,
@@ -344,7 +350,7 @@ def invoke(
         context.deadline = clock.now() + limit
     invocation = Invocation(invoked.arn, request_id, event, clock.now())
     try:
-        answer = call_handler(registration.handler, event, context, function)
+        answer = call_handler(registration.handler, as_received(event), context, function)
     except HANDLER_FAILURES as error:  # Lambda reports whatever the handler raised
         invocation.error = error
         invocation.function_error = "Unhandled"
