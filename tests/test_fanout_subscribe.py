@@ -4,6 +4,7 @@ shard, and the errors."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
@@ -11,11 +12,11 @@ from typing import Any
 import boto3
 import pytest
 from botocore.config import Config
-from botocore.exceptions import ClientError, EventStreamError
+from botocore.exceptions import ClientError, EventStreamError, ReadTimeoutError
 from conftest import needs_botocore
 from fanout_support import REGION, SHARD, data, event_stream, put, register, world_with_stream
 
-from pytest_firehose import FirehoseFake
+from pytest_firehose import FirehoseFake, FirehoseServer
 
 
 @pytest.fixture
@@ -357,6 +358,51 @@ def test_a_lost_subscription_request_is_resent_and_served(fake, client, consumer
     assert data(events(subscribe(client, consumer), 1)) == [b"a"]
     outcomes = [c.outcome for c in fake.kinesis.calls if c.operation == "SubscribeToShard"]
     assert outcomes == ["timeout", "ok"]
+
+
+@pytest.mark.parametrize("refused_for", ["another subscription", "a consumer not ACTIVE"])
+def test_a_refused_subscription_is_logged_as_answered_also_behind_a_timeout(refused_for):
+    # AWS answers such a refusal with an HTTP 400 error, before any event stream (REAL:
+    # the SDKs' status codes in amazon-kinesis-client#463 and kinesis-hot-shard-advisor#37);
+    # a commit timeout's refusal keeps that answer, as each view of the call log shows it.
+    with FirehoseFake(region=REGION, creation_delay=10) as fake:
+        fake.kinesis.create_stream("s")
+        fake.kinesis.clock.advance(seconds=10)
+        config = Config(read_timeout=5, retries={"total_max_attempts": 1})
+        one_try = boto3.client("kinesis", region_name=REGION, config=config)
+        consumer = register(fake, one_try)
+        if refused_for == "another subscription":
+            fake.kinesis.clock.advance(seconds=10)
+            next(iter(subscribe(one_try, consumer)))
+        with pytest.raises(ClientError) as caught:
+            subscribe(one_try, consumer)
+        fault = fake.kinesis.fail(operation="SubscribeToShard", timeout="commit")
+        with pytest.raises(ReadTimeoutError):
+            subscribe(one_try, consumer)
+        with FirehoseServer(fake.world) as server:
+            listed = json.loads(server.control_answer("GET", "/_fake/calls", "", b"").body)
+        refused, timed_out = fake.kinesis.calls[-2:]
+        report = fake.failure_report()
+
+    error = caught.value.response["Error"]
+    assert caught.value.response["ResponseMetadata"]["HTTPStatusCode"] == 400
+    assert (refused.outcome, refused.status, refused.error) == ("error", 400, error["Code"])
+    assert (timed_out.outcome, timed_out.status, timed_out.error) == (
+        "timeout",
+        None,
+        "read-timeout",
+    )
+    assert timed_out.refusal == (error["Code"], error["Message"], 400)
+    shown = {"code": error["Code"], "message": error["Message"], "status": 400}
+    assert [(c["outcome"], c["status"], c["error"], c["refusal"]) for c in listed[-2:]] == [
+        ("error", 400, error["Code"], None),
+        ("timeout", None, "read-timeout", shown),
+    ]
+    assert f"SubscribeToShard s -> {error['Code']} (400) (attempt 1)" in report
+    assert (
+        f"SubscribeToShard s -> timeout: read-timeout, though the service refused it: "
+        f"{error['Code']} (400): {error['Message']} (attempt 1) [fault: {fault.fault!r}]"
+    ) in report
 
 
 @needs_botocore("kinesis RegisterStreamConsumer.Tags")

@@ -404,6 +404,30 @@ def test_an_update_moves_the_mapping_to_another_function_from_its_checkpoint(
         stream.lambda_trigger(accept_all, FunctionName="auditor:live")
 
 
+def test_an_update_to_a_version_invokes_that_version_and_back(fake: FirehoseFake) -> None:
+    stream = fake.kinesis.create_stream("s")
+    seen: list[tuple[str, str]] = []
+
+    def handler(event: dict[str, Any], context: Any) -> None:
+        seen.append((context.invoked_function_arn, context.function_version))
+
+    fake.firehose.lambda_function("auditor", handler)
+    trigger = stream.lambda_trigger(handler, FunctionName="consumer:live", BatchSize=1)
+    for given in ("consumer:live", "consumer:7", "auditor:3", "auditor"):
+        if given != "consumer:live":
+            trigger.update(FunctionName=given)
+        put(given.encode())
+        trigger.drain()
+
+    arn = f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:"
+    assert seen == [
+        (f"{arn}consumer:live", "$LATEST"),
+        (f"{arn}consumer:7", "7"),
+        (f"{arn}auditor:3", "3"),
+        (f"{arn}auditor", "$LATEST"),
+    ]
+
+
 def test_a_batch_being_retried_goes_to_the_new_function(fake: FirehoseFake) -> None:
     stream = fake.kinesis.create_stream("s")
     seen: list[str] = []

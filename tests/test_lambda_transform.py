@@ -7,6 +7,7 @@ import base64
 import decimal
 import gzip
 import json
+import os
 import subprocess
 import sys
 import threading
@@ -387,6 +388,25 @@ def test_the_answer_is_read_as_lambda_returns_it_in_json(fake: FirehoseFake) -> 
     assert stream.invocations[0].error is None
 
 
+def test_a_handler_changing_its_event_in_place_leaves_the_event_sent(fake: FirehoseFake) -> None:
+    """Lambda hands the handler the event as read from JSON, its own copy: one that fills
+    in its records and returns them leaves ``invocations[...].event`` as Firehose sent it."""
+
+    def handler(event: dict[str, Any], context: Any) -> Any:
+        for record in event["records"]:
+            record.update(ok(base64.b64decode(record["data"]).upper()))
+        return {"records": event["records"]}
+
+    fake.firehose.lambda_function("orders-transform", handler)
+    stream = transforming(fake)
+
+    put(b"a")
+
+    stream.assert_delivered([b"A"])
+    (sent,) = stream.invocations[0].event["records"]
+    assert (sent["data"], "result" in sent) == (base64.b64encode(b"a").decode(), False)
+
+
 # --------------------------------------------------------------------------- registration
 
 
@@ -441,21 +461,22 @@ def test_a_qualified_registration_does_not_answer_for_the_bare_name(fake: Fireho
     assert f"{FUNCTION}:7" in str(error)  # the registered ones are listed
 
 
+@pytest.mark.parametrize("registered", ["orders-transform:7", "orders-transform"])
 def test_a_version_qualifier_is_the_function_version_the_handler_sees(
-    fake: FirehoseFake,
+    fake: FirehoseFake, registered: str
 ) -> None:
-    versions: list[str] = []
+    versions: list[tuple[str, str]] = []
 
     def handler(event: dict[str, Any], context: Any) -> Any:
-        versions.append(context.function_version)
+        versions.append((context.function_version, os.environ["AWS_LAMBDA_FUNCTION_VERSION"]))
         return answer_each(ok)(event, context)
 
-    fake.firehose.lambda_function("orders-transform:7", handler)
+    fake.firehose.lambda_function(registered, handler)  # the unqualified one: every version
     stream = transforming(fake, f"{FUNCTION}:7")
     put(b"a")
     stream.flush()
 
-    assert versions == ["7"]
+    assert versions == [("7", "7")]
 
 
 @pytest.mark.parametrize("name", ["", "arn:aws:lambda:us-east-1:1:function:x", "a b"])

@@ -19,6 +19,7 @@ import responses
 from botocore.exceptions import ClientError
 
 from pytest_firehose import FirehoseFake, FirehoseServer
+from pytest_firehose._handles import base as handles_base
 from pytest_firehose._handles.delivery_stream import DeliveryStreamHandle
 from pytest_firehose._handles.kinesis import KinesisStreamHandle
 
@@ -530,3 +531,87 @@ def test_drains_in_two_threads_hand_each_batch_to_the_handler_once(fake: Firehos
 
     assert handed == [[b"a"]]
     assert [invocation.records for invocation in trigger.invocations] == [[b"a"]]
+
+
+class WatchedLock:
+    """A lock that tells which thread holds it, and when a thread other than ``owner``
+    starts waiting for it."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self.owner = threading.get_ident()
+        self.holder: int | None = None
+        self.wanted = threading.Event()
+
+    def __enter__(self) -> None:
+        if threading.get_ident() != self.owner:
+            self.wanted.set()
+        self._lock.acquire()
+        self.holder = threading.get_ident()
+
+    def __exit__(self, *exc: object) -> None:
+        self.holder = None
+        self._lock.release()
+
+
+def test_a_fault_scheduled_during_a_reset_is_listed_under_the_id_it_was_given(
+    fake: FirehoseFake, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """POST /_fake/faults from another thread while POST /_fake/reset runs: the fault is
+    listed under the id its POST answered, and no other fault takes that id. The other
+    thread asks for its id just after the world is reset, before the reset is done."""
+    with FirehoseServer(fake.world, firehose=fake.firehose, kinesis=fake.kinesis) as server:
+        ids = WatchedLock()
+        monkeypatch.setattr(server._control, "_ids_lock", ids)
+        given: dict[str, int] = {}
+
+        def schedule(stream: str) -> None:
+            body = json.dumps({"service": "firehose", "throttle": 1, "stream": stream})
+            answer = server.control_answer("POST", "/_fake/faults", "", body.encode())
+            given[stream] = json.loads(answer.body)["id"]
+
+        schedule("before-1")
+        schedule("before-2")
+        reset_world = fake.world.reset
+        others: list[Worker] = []
+
+        def reset_while_another_thread_schedules() -> None:
+            reset_world()
+            others.append(Worker(lambda: schedule("during")))
+            waited(ids.wanted)
+            if ids.holder != threading.get_ident():  # the reset does not hold it off
+                others[0].finish()
+
+        monkeypatch.setattr(fake.world, "reset", reset_while_another_thread_schedules)
+        server.control_answer("POST", "/_fake/reset", "", b"{}")
+        others[0].finish()
+        schedule("after")
+        listed = json.loads(server.control_answer("GET", "/_fake/faults", "", b"").body)
+
+    assert {fault["fault"]["stream"]: fault["id"] for fault in listed} == {
+        "during": given["during"],
+        "after": given["after"],
+    }
+    assert given["during"] != given["after"]
+
+
+def test_a_fault_scheduled_as_another_thread_resets_the_world_is_kept(
+    fake: FirehoseFake, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``.fail()`` while POST /_fake/reset runs in another thread: a fault the reset
+    finishes before is scheduled in the fresh world, not among the faults it dropped."""
+    with FirehoseServer(fake.world, firehose=fake.firehose, kinesis=fake.kinesis) as server:
+        fake.firehose.fail(throttle=1, stream="before")
+        make_fault = handles_base.make_fault
+
+        def made_as_another_thread_resets(service: str, spec: Any) -> Any:
+            reset = Worker(lambda: server.control_answer("POST", "/_fake/reset", "", b"{}"))
+            reset.finish()
+            return make_fault(service, spec)
+
+        monkeypatch.setattr(handles_base, "make_fault", made_as_another_thread_resets)
+        fake.firehose.fail(throttle=1, stream="after", optional=True)
+        listed = json.loads(server.control_answer("GET", "/_fake/faults", "", b"").body)
+
+    assert [handle.fault.stream for handle in fake.firehose.faults] == ["after"]
+    assert [fault["fault"]["stream"] for fault in listed] == ["after"]

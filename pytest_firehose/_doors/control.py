@@ -88,7 +88,8 @@ class Control:
         self._firehose = firehose
         self._kinesis = kinesis
         self._endpoint = endpoint
-        #: Fault ids, in the order the server first saw each fault (HTTP or in-process).
+        #: Fault ids, in the order the server first saw each fault (HTTP or in-process);
+        #: drawn, and cleared with the faults by a reset, under ``_ids_lock``.
         self._fault_ids: dict[int, tuple[int, FaultHandle]] = {}
         self._ids_lock = threading.Lock()
 
@@ -178,12 +179,13 @@ class Control:
             raise stream_not_found(error, in_the_body=True) from None
 
     def _fault_id(self, handle: FaultHandle) -> int:
-        with self._ids_lock:  # two requests at once must not draw the same number
-            known = self._fault_ids.get(id(handle))
-            if known is None or known[1] is not handle:
-                known = (len(self._fault_ids) + 1, handle)
-                self._fault_ids[id(handle)] = known
-            return known[0]
+        """The id of ``handle``; the caller holds ``_ids_lock`` (two requests at once must
+        not draw the same number, nor a reset clear them half-way)."""
+        known = self._fault_ids.get(id(handle))
+        if known is None or known[1] is not handle:
+            known = (len(self._fault_ids) + 1, handle)
+            self._fault_ids[id(handle)] = known
+        return known[0]
 
     # ------------------------------------------------------------------ endpoints
 
@@ -269,20 +271,22 @@ class Control:
             keywords["records"] = fault_records(keywords["records"])
         with refusals("POST /_fake/faults"):  # .fail()'s checks, in the body's terms
             fault = make_fault(service, FaultSpec(**keywords))
-        handle = self._world.faults[service].add(fault)
-        return 201, {"id": self._fault_id(handle), "fault": fault_json(handle.fault)}
+        with self._ids_lock:  # scheduled, and numbered, before a reset or after it
+            handle = self._world.faults[service].add(fault)
+            return 201, {"id": self._fault_id(handle), "fault": fault_json(handle.fault)}
 
     def _list_faults(self, body: dict[str, Json], query: Mapping[str, str]) -> Answer:
-        listed = [
-            {
-                "id": self._fault_id(handle),
-                "service": service,
-                "fault": fault_json(handle.fault),
-                "fired": handle.fired,
-            }
-            for service in SERVICES
-            for handle in self._handles[service].faults
-        ]
+        with self._ids_lock:
+            listed = [
+                {
+                    "id": self._fault_id(handle),
+                    "service": service,
+                    "fault": fault_json(handle.fault),
+                    "fired": handle.fired,
+                }
+                for service in SERVICES
+                for handle in self._handles[service].faults
+            ]
         return 200, sorted(listed, key=lambda fault: fault["id"])
 
     def _now(self, body: dict[str, Json], query: Mapping[str, str]) -> Answer:
@@ -436,6 +440,7 @@ class Control:
         ]
 
     def _reset(self, body: dict[str, Json], query: Mapping[str, str]) -> Answer:
-        self._world.reset()
-        self._fault_ids.clear()
+        with self._ids_lock:  # a fault scheduled meanwhile is numbered after the reset
+            self._world.reset()
+            self._fault_ids.clear()
         return 200, {"status": "reset"}

@@ -138,6 +138,12 @@ class FaultScript:
             self.handles.append(handle)
         return handle
 
+    def clear(self) -> None:
+        """Drop every fault, in place: one scheduled by another thread meanwhile is dropped
+        before or kept after, never added to a script no request reads."""
+        with self._lock:
+            self.handles.clear()
+
     def take(
         self,
         operation: str,

@@ -130,7 +130,8 @@ class World:
             self._services.clear()
             self.calls.clear()
             self.event_source_mappings.clear()
-            self.faults = {service: FaultScript(service) for service in self.SERVED}
+            for script in self.faults.values():
+                script.clear()
             self.kinesis_quotas = False
             self.kinesis_read_quotas = False
             self.firehose_quotas = False

@@ -28,7 +28,7 @@ from pytest_firehose._handles.triggers import (
     refuse_unreviewed,
     refused,
 )
-from pytest_firehose._lambda.context import LATEST, Function
+from pytest_firehose._lambda.context import Function
 from pytest_firehose._lambda.functions import (
     check_environment,
     check_memory,
@@ -188,14 +188,13 @@ def new_trigger(
             m.streams.get(stream.name) for m in world.kinesis_services() if m.region == region
         ]
         consumer = _source_consumer(model, stream, next(iter(current), None), params)
-    version = named.qualifier if named.qualifier and named.qualifier.isdigit() else LATEST
     function = Function(
         named.name,
         region,
         named.account_id,
         limit,
         memory_mb=memory_mb,
-        version=version,
+        version=named.version,
         environment=variables,
     )
     # The records name the stream, also when a consumer reads them (docs/fidelity.md).

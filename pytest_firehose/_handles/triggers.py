@@ -16,7 +16,7 @@ from pytest_firehose._engine.world import World
 from pytest_firehose._errors import ServiceError, UsageError
 from pytest_firehose._handles.failure_destinations import FailureDestination
 from pytest_firehose._handles.stream_readers import KinesisReader, default_role
-from pytest_firehose._lambda.context import LATEST, Function
+from pytest_firehose._lambda.context import Function
 from pytest_firehose._lambda.functions import FunctionName, UnregisteredFunction
 from pytest_firehose._lambda.mapping import EventSourceMapping
 from pytest_firehose._lambda.mapping_description import (
@@ -217,9 +217,8 @@ class KinesisTrigger:
                     ) from None
             found = (registration.handler, registration.function)
         handler, function = found
-        version = named.qualifier if named.qualifier and named.qualifier.isdigit() else LATEST
         function = dataclasses.replace(
-            function, name=named.name, account_id=named.account_id, version=version
+            function, name=named.name, account_id=named.account_id, version=named.version
         )
         with self._world.lock:
             existing = self._world.event_source_mappings.get(

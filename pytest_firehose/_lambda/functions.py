@@ -8,6 +8,7 @@ answers only for that qualifier and wins over the unqualified registration.
 
 from __future__ import annotations
 
+import dataclasses
 import decimal
 import json
 import numbers
@@ -89,6 +90,14 @@ class FunctionName:
         """The ARN, qualified when the name was."""
         base = resource_arn("lambda", self.region, self.account_id, f"function:{self.name}")
         return f"{base}:{self.qualifier}" if self.qualifier else base
+
+    @property
+    def version(self) -> str:
+        """The version an invocation by this name runs, as ``context.function_version`` and
+        a mapping's ``executedVersion`` show it: a numeric qualifier is a published
+        version; unqualified, ``$LATEST`` or an alias (whose version the fake cannot know)
+        it is ``$LATEST``."""
+        return self.qualifier if self.qualifier and self.qualifier.isdigit() else LATEST
 
 
 def parse_function(text: str, *, region: str, account_id: str) -> FunctionName:
@@ -196,7 +205,8 @@ def check_role(role: object, call: str) -> str | None:
 
 @dataclass(frozen=True)
 class Registration:
-    """A handler a test registered, and the function it stands for."""
+    """A handler a test registered, and the function it stands for (in whatever version
+    an invocation names: ``invoke``)."""
 
     function: Function
     handler: Handler
@@ -231,17 +241,8 @@ class FunctionRegistry:
             )
         if timeout <= timedelta(0):
             raise ValueError(f"a Lambda function's timeout is positive, not {timeout}")
-        # A numeric qualifier is a published version, which context.function_version shows;
-        # an alias's version is not known here, so the handler reads $LATEST for it.
-        version = name.qualifier if name.qualifier and name.qualifier.isdigit() else LATEST
         function = Function(
-            name.name,
-            name.region,
-            name.account_id,
-            timeout,
-            memory_mb,
-            version=version,
-            environment=environment,
+            name.name, name.region, name.account_id, timeout, memory_mb, environment=environment
         )
         registration = Registration(function, handler, name.qualifier)
         self._registered[(name.account_id, name.name, name.qualifier)] = registration
@@ -305,6 +306,12 @@ def _runtime_default(value: object) -> object:
     raise TypeError(f"Object of type {type(value).__name__} is not JSON serializable")
 
 
+def as_received(event: dict[str, Any]) -> Any:
+    """``event`` as a handler receives it: the JSON Lambda sent, read by the runtime into
+    the handler's own objects (what it changes in place stays its own)."""
+    return json.loads(json.dumps(event))
+
+
 def response_of(answer: Any) -> Any:
     """A handler's answer as Lambda's response carries it: written as JSON by the Python
     runtime, within Lambda's response limit, and read back (a tuple is a list, a key text,
@@ -325,23 +332,25 @@ def invoke(
     event: dict[str, Any],
     clock: FakeClock,
     request_id: str,
-    invoked_arn: str,
+    invoked: FunctionName,
     *,
     limit: timedelta | None = None,
 ) -> Invocation:
     """Run the handler once with ``event`` and a fresh context, as Lambda's synchronous
-    invocation does.
+    invocation of the function by the name ``invoked`` does (its ARN and version are the
+    context's).
 
     The handler runs to completion in real time; it timed out if it left the fake clock at
     or past its deadline (the function's timeout, or ``limit`` when the caller stops
     waiting sooner). Its answer is read as Lambda's response carries it (``response_of``);
     where that fails, so did the invocation."""
-    context = context_for(registration.function, clock, request_id, invoked_arn=invoked_arn)
+    function = dataclasses.replace(registration.function, version=invoked.version)
+    context = context_for(function, clock, request_id, invoked_arn=invoked.arn)
     if limit is not None and context.deadline - clock.now() > limit:
         context.deadline = clock.now() + limit
-    invocation = Invocation(invoked_arn, request_id, event, clock.now())
+    invocation = Invocation(invoked.arn, request_id, event, clock.now())
     try:
-        answer = call_handler(registration.handler, event, context, registration.function)
+        answer = call_handler(registration.handler, as_received(event), context, function)
     except HANDLER_FAILURES as error:  # Lambda reports whatever the handler raised
         invocation.error = error
         invocation.function_error = "Unhandled"

@@ -474,9 +474,7 @@ class EventSourceMapping:
 
     def _invoke(self, shard_id: str, batch: Batch, window: Window | None) -> Invocation:
         source = self.reader.source
-        event: dict[str, Any] = {
-            "Records": [event_record(record, source) for record in batch.records]
-        }
+        event = kinesis_event(batch.records, source)
         if window is not None:
             event.update(window.event_fields(shard_id, source.stream_arn, final=batch.final))
         handler, function, request_id = self.handler, self.function, self._request_id()

@@ -6,7 +6,6 @@ raised, or a timeout once it moved the clock past the function's timeout."""
 from __future__ import annotations
 
 import base64
-import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -14,7 +13,7 @@ from typing import Any
 
 from pytest_firehose._clock import FakeClock
 from pytest_firehose._lambda.context import Function, call_handler, context_for
-from pytest_firehose._lambda.functions import HANDLER_FAILURES, response_of
+from pytest_firehose._lambda.functions import HANDLER_FAILURES, as_received, response_of
 
 
 class FunctionTimeout(Exception):
@@ -58,8 +57,7 @@ def invoke(
     answer: Any = None
     error: BaseException | None = None
     try:
-        received = json.loads(json.dumps(event))
-        answer = response_of(call_handler(handler, received, context, function))
+        answer = response_of(call_handler(handler, as_received(event), context, function))
     except HANDLER_FAILURES as raised:  # any raise, or sys.exit(), fails it
         error = raised
     if error is None and context.timed_out:

@@ -454,6 +454,4 @@ class FirehoseService(Puts, StreamSettings, Settling, ServiceBase):
         reference = parse_function(name, region=self.region, account_id=self.account_id)
         registration = self.functions.resolve(reference)
         request_id = self.ids.uuid()
-        return invoke(
-            registration, event, self.clock, request_id, reference.arn, limit=FIREHOSE_WAIT
-        )
+        return invoke(registration, event, self.clock, request_id, reference, limit=FIREHOSE_WAIT)
