@@ -298,6 +298,15 @@ class LocalServer(BaseHTTPRequestHandler):
         self.send_header("Content-Length", "0")
         self.end_headers()
 
+    def do_POST(self) -> None:  # a JSON service's request: answered with an empty object
+        length = int(self.headers.get("Content-Length", 0))
+        self.seen.append(f"POST {self.headers.get('X-Amz-Target')} {self.rfile.read(length)!r}")
+        self.send_response(200)
+        self.send_header("Content-Type", "application/x-amz-json-1.1")
+        self.send_header("Content-Length", "2")
+        self.end_headers()
+        self.wfile.write(b"{}")
+
     def log_message(self, *args: Any) -> None:
         pass
 
@@ -328,6 +337,64 @@ def test_loopback_hosts_are_reached_only_when_allowed(
             with pytest.raises(UnmockedRequestError, match=r"'127\.0\.0\.1'"):
                 s3.list_buckets()
     assert len(seen) == (1 if allowed else 0)
+
+
+@pytest.fixture
+def network_sends(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The requests that reach botocore's (and aiobotocore's) own send, which would put
+    them on the network: kept, and failed."""
+    reached: list[str] = []
+
+    def send(endpoint: Any, request: Any) -> Any:
+        reached.append(request.url)
+        raise AssertionError(f"reached the network: {request.url}")
+
+    async def send_async(endpoint: Any, request: Any) -> Any:
+        return send(endpoint, request)
+
+    monkeypatch.setattr(Endpoint, "_send", send)
+    if aiobotocore_installed():
+        import aiobotocore.endpoint
+
+        monkeypatch.setattr(aiobotocore.endpoint.AioEndpoint, "_send", send_async)
+    return reached
+
+
+def test_a_client_the_fake_answered_is_refused_once_the_fake_stopped(
+    network_sends: list[str], new_client: Any
+) -> None:
+    with FirehoseFake() as fake:
+        fake.firehose.create_delivery_stream("events")
+        client = new_client()
+        client.put_record(DeliveryStreamName="events", Record={"Data": b"a"})
+
+    with pytest.raises(UnmockedRequestError, match=r"fake answered this botocore client, and"):
+        client.put_record(DeliveryStreamName="events", Record={"Data": b"b"})
+    assert network_sends == []
+
+    with FirehoseFake() as fake:  # a fake that runs again answers it again
+        fake.firehose.create_delivery_stream("events")
+        client.put_record(DeliveryStreamName="events", Record={"Data": b"c"})
+        assert fake.firehose["events"].records == [b"c"]
+    assert network_sends == []
+
+
+def test_a_client_of_a_loopback_endpoint_is_left_alone_once_the_fake_stopped(
+    local_server: tuple[str, list[str]], new_client: Any
+) -> None:
+    url, seen = local_server
+    with FirehoseFake() as fake:
+        fake.firehose.create_delivery_stream("events")
+        client = new_client(endpoint_url=url)
+        client.put_record(DeliveryStreamName="events", Record={"Data": b"a"})
+        assert fake.firehose["events"].records == [b"a"]
+    assert seen == []
+
+    client.put_record(DeliveryStreamName="events", Record={"Data": b"b"})
+    assert seen == [
+        'POST Firehose_20150804.PutRecord b\'{"DeliveryStreamName": "events", '
+        '"Record": {"Data": "Yg=="}}\''
+    ]
 
 
 @pytest.mark.parametrize(

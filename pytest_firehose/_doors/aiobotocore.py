@@ -49,6 +49,7 @@ from pytest_firehose._doors.botocore import (
     PASS,
     Router,
     fake_credentials,
+    keep_off_aws,
     read_timeout,
     route,
     token_bucket_acquire,
@@ -166,6 +167,7 @@ class AiobotocorePatch:
             if routed is PASS:
                 return await current(endpoint, request)
             assert isinstance(routed, HttpResponse)
+            keep_off_aws(endpoint, request.url)
             return to_aiobotocore_response(request.url, routed)
 
         setattr(send, _MARK, router)

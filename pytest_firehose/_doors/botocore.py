@@ -31,6 +31,7 @@ import contextlib
 import json
 import threading
 import time
+import weakref
 from collections.abc import Callable, Iterator
 from typing import Any
 from unittest import mock
@@ -55,7 +56,8 @@ from urllib3.exceptions import ProtocolError
 from pytest_firehose._clock import FakeClock
 from pytest_firehose._doors.environment import FAKE_CREDENTIALS
 from pytest_firehose._doors.moto import leave_to_fake
-from pytest_firehose._errors import NetworkFault, UsageError
+from pytest_firehose._errors import NetworkFault, UnmockedRequestError, UsageError
+from pytest_firehose._loopback import address_of, reaches_loopback
 from pytest_firehose._wire.codec import READ_HEADERS, HttpRequest, HttpResponse
 
 #: A router returns an answer, or PASS to let botocore really send the request.
@@ -63,6 +65,8 @@ PASS = object()
 Router = Callable[[HttpRequest], "HttpResponse | object"]
 
 _MARK = "_pytest_firehose_router"
+#: Holds the installed :class:`BotocorePatch` while a fake is active (one at a time).
+_ACTIVE: list[BotocorePatch] = []
 
 
 def interceptor_installed() -> bool:
@@ -70,6 +74,34 @@ def interceptor_installed() -> bool:
     world inspected after its fake stopped), a request nothing else answers would reach
     the network."""
     return getattr(Endpoint._send, _MARK, None) is not None
+
+
+def keep_off_aws(endpoint: Any, url: str) -> None:
+    """Keep a client the fake answered (its ``endpoint``, sync or async) off AWS for good:
+    its sends go through a guard that, while no fake is active, refuses them with
+    :class:`UnmockedRequestError` instead of letting them reach ``url``'s host. A client of
+    a loopback endpoint (a local server's) is left alone: it cannot leave the machine."""
+    if "_send" in vars(endpoint) or reaches_loopback(url):
+        return
+    kind = type(endpoint)
+    own = weakref.ref(endpoint)  # no cycle: a client's endpoint still goes with the client
+
+    def _send(request: Any) -> Any:
+        if not _ACTIVE:
+            raise _stopped_fake_refusal(request.url)
+        return kind._send(own(), request)  # the active fake's send
+
+    endpoint._send = _send
+
+
+def _stopped_fake_refusal(url: str) -> UnmockedRequestError:
+    return UnmockedRequestError(
+        f"pytest-firehose refused a request to {address_of(url).host!r} ({url}): a "
+        "pytest-firehose fake answered this botocore client, and has stopped since (the "
+        "test, fixture or `with FirehoseFake()` block that used it ended), so the request "
+        "would reach AWS itself. Make the client where it is used, inside the test or a "
+        "fixture of it, or let this test use the `firehose` (or `kinesis`) fixture too."
+    )
 
 
 class _RawBody:
@@ -430,6 +462,7 @@ class BotocorePatch:
             if routed is PASS:
                 return current(endpoint, request)
             assert isinstance(routed, HttpResponse)
+            keep_off_aws(endpoint, request.url)
             return to_botocore_response(request.url, routed)
 
         setattr(send, _MARK, router)
@@ -456,9 +489,11 @@ class BotocorePatch:
                 mock.patch.object(CredentialResolver, "load_credentials", _load_credentials)
             )
             self._stack = stack.pop_all()
+        _ACTIVE.append(self)
 
     def uninstall(self) -> None:
         if self._stack is not None:
+            _ACTIVE.remove(self)
             self._stack.close()
             self._stack = None
 
