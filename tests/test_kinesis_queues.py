@@ -713,6 +713,28 @@ def test_an_updating_queue_still_delivers_and_a_deleting_one_does_not():
     assert after == "ACTIVE"
 
 
+def test_a_new_visibility_timeout_applies_to_receives_once_the_update_completes():
+    with FirehoseFake(region=REGION, seed=SEED, update_delay=60) as slow:
+        call = caller(slow)
+        on_demand(call)
+        queue = new_queue(call)
+        put(call, b"a")
+        call("UpdateQueue", QueueARN=queue, QueueAttributes={"VisibilityTimeoutSeconds": 300})
+        receive(call, queue)
+        slow.kinesis.clock.advance(seconds=30)
+        # Received while UPDATING: in flight for the queue's earlier 30 seconds.
+        during = receive(call, queue, WaitTimeSeconds=1)
+        slow.kinesis.clock.advance(seconds=30)
+        after = receive(call, queue, WaitTimeSeconds=1)
+        slow.kinesis.clock.advance(seconds=30)
+        # Received once ACTIVE again: in flight for the new 300 seconds.
+        still_in_flight = receive(call, queue, WaitTimeSeconds=1)
+
+    assert [(r["Data"], r["ReceiveCount"]) for r in during] == [(b"a", 2)]
+    assert [(r["Data"], r["ReceiveCount"]) for r in after] == [(b"a", 3)]
+    assert still_in_flight == []
+
+
 def test_a_deleting_queue_delivers_nothing_until_it_is_gone():
     with FirehoseFake(region=REGION, seed=SEED, creation_delay=30) as slow:
         call = caller(slow)

@@ -68,6 +68,9 @@ class Queue(Attached):
     fresh: int
     since: datetime | None
     tags: dict[str, str] = field(default_factory=dict)
+    #: The visibility timeout before the last UpdateQueue: receives keep it while the
+    #: queue is UPDATING.
+    visibility_before: int | None = None
     #: Records handed out and not acknowledged, by commit index.
     out: dict[int, Delivery] = field(default_factory=dict)
     #: Receipt handles that name a record now: handle -> commit index.
@@ -78,6 +81,13 @@ class Queue(Attached):
 
     def delivering(self, now: datetime) -> bool:
         return self.status(now) in ("ACTIVE", "UPDATING")
+
+    def receive_visibility(self, now: datetime) -> int:
+        """The visibility timeout a receive at ``now`` gives its records (DOC: a new one
+        applies to records received after the update completes)."""
+        if self.visibility_before is not None and self.status(now) == "UPDATING":
+            return self.visibility_before
+        return self.visibility
 
     def attributes(self) -> dict[str, Any]:
         dead_letter: dict[str, Any] = (

@@ -28,7 +28,8 @@ guide's queue pages, 2026):
   At most 5 queues of an account and region are CREATING or DELETING at once; at most
   120,000 records of a queue are in flight.
 * A queue is CREATING, then ACTIVE; UpdateQueue keeps it UPDATING, during which records are
-  still received, and applies the new visibility timeout to later receives; DeleteQueue
+  still received, and applies the new visibility timeout to records received after the
+  update completes (those received while UPDATING keep the earlier one); DeleteQueue
   makes it DELETING (it delivers nothing) until it is gone, and its receipt handles stop
   being valid. ReceiveQueueRecords waits up to ``WaitTimeSeconds`` (9 unless set) for a
   record to become visible.
@@ -220,9 +221,10 @@ class Queues:
         now = self.clock.now()
         visibility, max_receives = self._attributes(params["QueueAttributes"], queue)
         queue.sweep(now)
-        queue.visibility, queue.max_receives = visibility, max_receives
         if self.update_delay:
             queue.updating_until = now + self.update_delay
+            queue.visibility_before = queue.visibility
+        queue.visibility, queue.max_receives = visibility, max_receives
         return {"QueueDescription": queue.described(now, "UPDATING")}
 
     def delete_queue(self, params: dict[str, Any]) -> dict[str, Any]:
@@ -254,7 +256,7 @@ class Queues:
     def _receive(self, params: dict[str, Any], *, dead: bool) -> dict[str, Any]:
         queue = self.queues.get(params["QueueARN"])
         limit = params.get("Limit", DEFAULT_LIMIT)
-        visibility = params.get("VisibilityTimeoutSeconds", queue.visibility)
+        given = params.get("VisibilityTimeoutSeconds")
         ends = self.clock.now() + timedelta(
             seconds=params.get("WaitTimeSeconds", DEFAULT_WAIT_SECONDS)
         )
@@ -263,6 +265,7 @@ class Queues:
             queue.sweep(now)
             commits = queue.visible(now, limit, dead=dead) if queue.delivering(now) else []
             if commits:
+                visibility = queue.receive_visibility(now) if given is None else given
                 return {
                     "QueueRecords": [self._hand_out(queue, c, now, visibility) for c in commits]
                 }
