@@ -383,6 +383,29 @@ def test_a_queue_does_not_deliver_records_past_the_stream_s_retention(fake, call
     assert [r["Data"] for r in receive(call, queue)] == [b"new"]
 
 
+def test_a_handle_of_a_record_past_the_stream_s_retention_is_not_found(fake, call):
+    on_demand(call)
+    queue = new_queue(call)
+    put(call, b"old")
+    entries = handles(receive(call, queue, VisibilityTimeoutSeconds=43200))
+    fake.kinesis.clock.advance(hours=24, seconds=1)
+
+    answers = [
+        call("AcknowledgeQueueRecords", QueueARN=queue, Entries=entries),
+        call(
+            "UpdateQueueRecordsVisibility",
+            QueueARN=queue,
+            Entries=[{**entries[0], "VisibilityTimeoutSeconds": 0}],
+        ),
+    ]
+
+    for answer in answers:
+        assert answer["Successful"] == []
+        (failed,) = answer["Failed"]
+        assert failed["ErrorCode"] == "ResourceNotFoundException"
+        assert "retention" in failed["ErrorMessage"]
+
+
 def test_update_queue_changes_the_timeout_of_later_receives(fake, call):
     on_demand(call)
     queue = new_queue(call)

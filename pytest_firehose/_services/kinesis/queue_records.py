@@ -78,6 +78,8 @@ class Queue(Attached):
     #: Handles whose record was acknowledged (an acknowledgement is idempotent): one a
     #: record, so also how many were.
     acknowledged: set[str] = field(default_factory=set)
+    #: Handles whose record the stream no longer keeps (it outlived the retention period).
+    outlived: set[str] = field(default_factory=set)
 
     def delivering(self, now: datetime) -> bool:
         return self.status(now) in ("ACTIVE", "UPDATING")
@@ -173,7 +175,8 @@ class Queue(Attached):
         for commit, delivery in list(self.out.items()):
             if self.expired(rows[commit], now):
                 del self.out[commit]
-                self.handles.pop(delivery.handle, None)
+                if self.handles.pop(delivery.handle, None) is not None:
+                    self.outlived.add(delivery.handle)
                 continue
             if (
                 not delivery.dead
@@ -237,22 +240,35 @@ def record_id(stream: KinesisStream, commit: int) -> str:
 
 
 def problem(
-    delivery: Delivery | None,
+    queue: Queue,
     handle: str,
     *,
     dead: bool,
     now: datetime,
     act: Callable[..., None],
-) -> str | None:
-    """Why an entry's receipt handle cannot be acted on (``None``: it can)."""
+) -> tuple[str, str] | None:
+    """Why an entry's receipt handle cannot be acted on, as the entry's error code and
+    message (``None``: it can)."""
+    if handle in queue.outlived:
+        return (
+            "ResourceNotFoundException",
+            "The record the receipt handle names is no longer in the stream: it outlived the "
+            "stream's retention period.",
+        )
+    commit = queue.handles.get(handle)
+    delivery = queue.out.get(commit) if commit is not None else None
     if delivery is None or delivery.handle != handle or delivery.dead is not dead:
         kind = "dead-letter record" if dead else "record"
         return (
+            "InvalidArgumentException",
             f"The receipt handle does not name a {kind} received from this queue and not "
-            "acknowledged."
+            "acknowledged.",
         )
     if act is change_visibility and delivery.visible_at <= now:
-        return "The record is not in flight: its visibility timeout has ended."
+        return (
+            "InvalidArgumentException",
+            "The record is not in flight: its visibility timeout has ended.",
+        )
     return None
 
 

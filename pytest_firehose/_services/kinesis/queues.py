@@ -39,8 +39,10 @@ record whose visibility timeout ran out in its place among them; the wait passes
 fake clock (it moves the clock to when a record becomes visible, or to the wait's end), as
 a reader's waits do elsewhere in the fake; a receive from a queue that is not ACTIVE or
 UPDATING finds nothing; a receive past the in-flight limit gets only records visible
-again; a handle no longer valid fails its entry with ``InvalidArgumentException``, and a
-second acknowledgement with the same handle succeeds; the queue's id, its records' ids
+again; a handle no longer valid fails its entry with ``InvalidArgumentException``, one
+whose record outlived the stream's retention with ``ResourceNotFoundException`` (the one
+other entry code the reference lists that is not a throttle or a failure), and a second
+acknowledgement with the same handle succeeds; the queue's id, its records' ids
 and the receipt handles are opaque and the fake's own; a provisioned stream is refused
 with ``ValidationException`` (the model's description of that error names "the stream's
 capacity mode"); the wording of every refusal is the fake's, in the style of the
@@ -323,13 +325,11 @@ class Queues:
             code = failures.get(index)
             message = ENTRY_ERRORS.get(code or "")
             if code is None and not (act is acknowledge and handle in queue.acknowledged):
-                commit = queue.handles.get(handle)
-                delivery = queue.out.get(commit) if commit is not None else None
-                message = problem(delivery, handle, dead=dead, now=now, act=act)
-                if delivery is not None and message is None:
-                    act(queue, delivery, entry, now)
+                refused = problem(queue, handle, dead=dead, now=now, act=act)
+                if refused is None:
+                    act(queue, queue.out[queue.handles[handle]], entry, now)
                 else:
-                    code = "InvalidArgumentException"
+                    code, message = refused
             if code is None:
                 done.append({"ReceiptHandle": handle})
             else:
