@@ -25,6 +25,7 @@ from pytest_firehose import FirehoseFake
 from pytest_firehose._errors import ServiceError, UsageError
 from pytest_firehose._payload import payload_bytes
 from pytest_firehose._services.codes import ENTRY_OPERATIONS
+from pytest_firehose._services.kinesis import queue_records
 from pytest_firehose._services.kinesis.queues import ENTRY_ACTS
 from pytest_firehose._services.kinesis.streams import next_token
 
@@ -404,6 +405,30 @@ def test_a_handle_of_a_record_past_the_stream_s_retention_is_not_found(fake, cal
         (failed,) = answer["Failed"]
         assert failed["ErrorCode"] == "ResourceNotFoundException"
         assert "retention" in failed["ErrorMessage"]
+
+
+def test_past_the_in_flight_limit_a_receive_gets_only_records_visible_again(
+    fake, call, monkeypatch
+):
+    # 120,000 records in flight (DOC), made 3 here so the edge is reached in a few calls.
+    monkeypatch.setattr(queue_records, "MAX_IN_FLIGHT", 3)
+    on_demand(call)
+    queue = new_queue(call)
+    put(call, b"a", b"b", b"c", b"d")
+
+    first = receive(call, queue, Limit=2, VisibilityTimeoutSeconds=60)
+    up_to_the_limit = receive(call, queue, VisibilityTimeoutSeconds=100)
+    at_the_limit = receive(call, queue, WaitTimeSeconds=1)
+    fake.kinesis.clock.advance(seconds=59)
+    visible_again = receive(call, queue)  # a and b, their 60 seconds over; d waits
+    call("AcknowledgeQueueRecords", QueueARN=queue, Entries=handles(visible_again))
+    room_again = receive(call, queue)
+
+    assert [r["Data"] for r in first] == [b"a", b"b"]
+    assert [r["Data"] for r in up_to_the_limit] == [b"c"]
+    assert at_the_limit == []
+    assert [r["Data"] for r in visible_again] == [b"a", b"b"]
+    assert [r["Data"] for r in room_again] == [b"d"]
 
 
 def test_update_queue_changes_the_timeout_of_later_receives(fake, call):

@@ -200,7 +200,8 @@ class Queue(Attached):
             return found
         rows = self.stream.rows
         fresh: list[int] = []
-        room = min(limit - len(found), MAX_IN_FLIGHT - self.in_flight(now))
+        # The records visible again go back in flight with the fresh ones.
+        room = min(limit, MAX_IN_FLIGHT - self.in_flight(now)) - len(found)
         while len(fresh) < room and self.fresh < len(rows):
             if not self.expired(rows[self.fresh], now):
                 fresh.append(self.fresh)
