@@ -230,6 +230,16 @@ def test_the_status_follows_the_fake_clock():
             "InvalidArgumentException",
             "service key (aws/kinesis) cannot be used",
         ),
+        (
+            {
+                "EncryptionConfiguration": {
+                    "EncryptionType": "KMS",
+                    "KeyId": f"arn:aws:kms:{REGION}:123456789012:alias/aws/kinesis",
+                }
+            },
+            "InvalidArgumentException",
+            "service key (aws/kinesis) cannot be used",
+        ),
     ],
 )
 def test_a_configuration_the_service_refuses_is_refused(kinesis, params, code, words):
