@@ -134,6 +134,19 @@ def test_a_channel_is_created_described_and_listed(kinesis):
     assert summary["Streams"][0]["StreamARN"] == stream_arn(kinesis)
 
 
+@pytest.mark.filterwarnings("ignore::pytest_firehose.UnmodelledSettingWarning")
+def test_the_stream_summary_counts_the_stream_s_channels(kinesis):
+    def channel_count() -> Any:
+        summary = kinesis.describe_stream_summary(StreamName="s")["StreamDescriptionSummary"]
+        return summary.get("ChannelCount")
+
+    before = channel_count()
+    create(kinesis, "to-bucket")
+    create(kinesis, "to-table", S3TablesDestinationConfiguration=tables_destination())
+
+    assert (before, channel_count()) == (0, 2)
+
+
 def test_the_status_follows_the_fake_clock():
     with FirehoseFake(region=REGION, seed=SEED, creation_delay=10) as fake:
         client = boto3.client("kinesis", region_name=REGION)
@@ -214,6 +227,16 @@ def test_the_status_follows_the_fake_clock():
         ),
         (
             {"EncryptionConfiguration": {"EncryptionType": "KMS", "KeyId": "alias/aws/kinesis"}},
+            "InvalidArgumentException",
+            "service key (aws/kinesis) cannot be used",
+        ),
+        (
+            {
+                "EncryptionConfiguration": {
+                    "EncryptionType": "KMS",
+                    "KeyId": f"arn:aws:kms:{REGION}:123456789012:alias/aws/kinesis",
+                }
+            },
             "InvalidArgumentException",
             "service key (aws/kinesis) cannot be used",
         ),

@@ -25,6 +25,7 @@ from pytest_firehose import FirehoseFake
 from pytest_firehose._errors import ServiceError, UsageError
 from pytest_firehose._payload import payload_bytes
 from pytest_firehose._services.codes import ENTRY_OPERATIONS
+from pytest_firehose._services.kinesis import queue_records
 from pytest_firehose._services.kinesis.queues import ENTRY_ACTS
 from pytest_firehose._services.kinesis.streams import next_token
 
@@ -383,6 +384,53 @@ def test_a_queue_does_not_deliver_records_past_the_stream_s_retention(fake, call
     assert [r["Data"] for r in receive(call, queue)] == [b"new"]
 
 
+def test_a_handle_of_a_record_past_the_stream_s_retention_is_not_found(fake, call):
+    on_demand(call)
+    queue = new_queue(call)
+    put(call, b"old")
+    entries = handles(receive(call, queue, VisibilityTimeoutSeconds=43200))
+    fake.kinesis.clock.advance(hours=24, seconds=1)
+
+    answers = [
+        call("AcknowledgeQueueRecords", QueueARN=queue, Entries=entries),
+        call(
+            "UpdateQueueRecordsVisibility",
+            QueueARN=queue,
+            Entries=[{**entries[0], "VisibilityTimeoutSeconds": 0}],
+        ),
+    ]
+
+    for answer in answers:
+        assert answer["Successful"] == []
+        (failed,) = answer["Failed"]
+        assert failed["ErrorCode"] == "ResourceNotFoundException"
+        assert "retention" in failed["ErrorMessage"]
+
+
+def test_past_the_in_flight_limit_a_receive_gets_only_records_visible_again(
+    fake, call, monkeypatch
+):
+    # 120,000 records in flight (DOC), made 3 here so the edge is reached in a few calls.
+    monkeypatch.setattr(queue_records, "MAX_IN_FLIGHT", 3)
+    on_demand(call)
+    queue = new_queue(call)
+    put(call, b"a", b"b", b"c", b"d")
+
+    first = receive(call, queue, Limit=2, VisibilityTimeoutSeconds=60)
+    up_to_the_limit = receive(call, queue, VisibilityTimeoutSeconds=100)
+    at_the_limit = receive(call, queue, WaitTimeSeconds=1)
+    fake.kinesis.clock.advance(seconds=59)
+    visible_again = receive(call, queue)  # a and b, their 60 seconds over; d waits
+    call("AcknowledgeQueueRecords", QueueARN=queue, Entries=handles(visible_again))
+    room_again = receive(call, queue)
+
+    assert [r["Data"] for r in first] == [b"a", b"b"]
+    assert [r["Data"] for r in up_to_the_limit] == [b"c"]
+    assert at_the_limit == []
+    assert [r["Data"] for r in visible_again] == [b"a", b"b"]
+    assert [r["Data"] for r in room_again] == [b"d"]
+
+
 def test_update_queue_changes_the_timeout_of_later_receives(fake, call):
     on_demand(call)
     queue = new_queue(call)
@@ -711,6 +759,28 @@ def test_an_updating_queue_still_delivers_and_a_deleting_one_does_not():
     assert [r["Data"] for r in during] == [b"a"]
     assert again[0] == "ResourceInUseException"
     assert after == "ACTIVE"
+
+
+def test_a_new_visibility_timeout_applies_to_receives_once_the_update_completes():
+    with FirehoseFake(region=REGION, seed=SEED, update_delay=60) as slow:
+        call = caller(slow)
+        on_demand(call)
+        queue = new_queue(call)
+        put(call, b"a")
+        call("UpdateQueue", QueueARN=queue, QueueAttributes={"VisibilityTimeoutSeconds": 300})
+        receive(call, queue)
+        slow.kinesis.clock.advance(seconds=30)
+        # Received while UPDATING: in flight for the queue's earlier 30 seconds.
+        during = receive(call, queue, WaitTimeSeconds=1)
+        slow.kinesis.clock.advance(seconds=30)
+        after = receive(call, queue, WaitTimeSeconds=1)
+        slow.kinesis.clock.advance(seconds=30)
+        # Received once ACTIVE again: in flight for the new 300 seconds.
+        still_in_flight = receive(call, queue, WaitTimeSeconds=1)
+
+    assert [(r["Data"], r["ReceiveCount"]) for r in during] == [(b"a", 2)]
+    assert [(r["Data"], r["ReceiveCount"]) for r in after] == [(b"a", 3)]
+    assert still_in_flight == []
 
 
 def test_a_deleting_queue_delivers_nothing_until_it_is_gone():

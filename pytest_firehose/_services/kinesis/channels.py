@@ -86,7 +86,9 @@ DEFAULT_PAGE = 100
 #: Which record formats each destination type takes (DOC).
 FORMATS = {"S3": ("JSON", "STRING", "BYTE_ARRAY"), "S3_TABLES": ("GSR_JSON", "JSON")}
 _LIST_CHANNELS = "ListChannels"
+#: The Kinesis service key by alias name (or its ARN's ending); a channel may not use it.
 _SERVICE_KEYS = ("aws/kinesis", "alias/aws/kinesis")
+_SERVICE_KEY_ARN_END = ":alias/aws/kinesis"
 
 
 def _invalid(message: str) -> ServiceError:
@@ -171,7 +173,10 @@ class Channels:
         record = configs[0]["RecordConfiguration"]
         destination = self._destination(kind, params[kind], record)
         encryption = params.get("EncryptionConfiguration")
-        if encryption is not None and encryption["KeyId"] in _SERVICE_KEYS:
+        if encryption is not None and (
+            encryption["KeyId"] in _SERVICE_KEYS
+            or encryption["KeyId"].endswith(_SERVICE_KEY_ARN_END)
+        ):
             raise ServiceError(
                 "InvalidArgumentException",
                 "EncryptionConfiguration.KeyId must name a customer managed KMS key; the "

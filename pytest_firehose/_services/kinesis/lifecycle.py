@@ -270,6 +270,7 @@ class Lifecycle:
                 **({"WarmThroughput": warm} if warm is not None else {}),
                 "MaxRecordSizeInKiB": stream.max_record_size_kib,
                 "QueueCount": len(self.queues.on(stream)),
+                "ChannelCount": len(self.channels.on(stream)),
                 # Only an on-demand stream has a strategy (DOC).
                 **(
                     {"RecordDistributionStrategy": stream.distribution}

@@ -68,6 +68,9 @@ class Queue(Attached):
     fresh: int
     since: datetime | None
     tags: dict[str, str] = field(default_factory=dict)
+    #: The visibility timeout before the last UpdateQueue: receives keep it while the
+    #: queue is UPDATING.
+    visibility_before: int | None = None
     #: Records handed out and not acknowledged, by commit index.
     out: dict[int, Delivery] = field(default_factory=dict)
     #: Receipt handles that name a record now: handle -> commit index.
@@ -75,9 +78,18 @@ class Queue(Attached):
     #: Handles whose record was acknowledged (an acknowledgement is idempotent): one a
     #: record, so also how many were.
     acknowledged: set[str] = field(default_factory=set)
+    #: Handles whose record the stream no longer keeps (it outlived the retention period).
+    outlived: set[str] = field(default_factory=set)
 
     def delivering(self, now: datetime) -> bool:
         return self.status(now) in ("ACTIVE", "UPDATING")
+
+    def receive_visibility(self, now: datetime) -> int:
+        """The visibility timeout a receive at ``now`` gives its records (DOC: a new one
+        applies to records received after the update completes)."""
+        if self.visibility_before is not None and self.status(now) == "UPDATING":
+            return self.visibility_before
+        return self.visibility
 
     def attributes(self) -> dict[str, Any]:
         dead_letter: dict[str, Any] = (
@@ -163,7 +175,8 @@ class Queue(Attached):
         for commit, delivery in list(self.out.items()):
             if self.expired(rows[commit], now):
                 del self.out[commit]
-                self.handles.pop(delivery.handle, None)
+                if self.handles.pop(delivery.handle, None) is not None:
+                    self.outlived.add(delivery.handle)
                 continue
             if (
                 not delivery.dead
@@ -187,7 +200,8 @@ class Queue(Attached):
             return found
         rows = self.stream.rows
         fresh: list[int] = []
-        room = min(limit - len(found), MAX_IN_FLIGHT - self.in_flight(now))
+        # The records visible again go back in flight with the fresh ones.
+        room = min(limit, MAX_IN_FLIGHT - self.in_flight(now)) - len(found)
         while len(fresh) < room and self.fresh < len(rows):
             if not self.expired(rows[self.fresh], now):
                 fresh.append(self.fresh)
@@ -227,22 +241,35 @@ def record_id(stream: KinesisStream, commit: int) -> str:
 
 
 def problem(
-    delivery: Delivery | None,
+    queue: Queue,
     handle: str,
     *,
     dead: bool,
     now: datetime,
     act: Callable[..., None],
-) -> str | None:
-    """Why an entry's receipt handle cannot be acted on (``None``: it can)."""
+) -> tuple[str, str] | None:
+    """Why an entry's receipt handle cannot be acted on, as the entry's error code and
+    message (``None``: it can)."""
+    if handle in queue.outlived:
+        return (
+            "ResourceNotFoundException",
+            "The record the receipt handle names is no longer in the stream: it outlived the "
+            "stream's retention period.",
+        )
+    commit = queue.handles.get(handle)
+    delivery = queue.out.get(commit) if commit is not None else None
     if delivery is None or delivery.handle != handle or delivery.dead is not dead:
         kind = "dead-letter record" if dead else "record"
         return (
+            "InvalidArgumentException",
             f"The receipt handle does not name a {kind} received from this queue and not "
-            "acknowledged."
+            "acknowledged.",
         )
     if act is change_visibility and delivery.visible_at <= now:
-        return "The record is not in flight: its visibility timeout has ended."
+        return (
+            "InvalidArgumentException",
+            "The record is not in flight: its visibility timeout has ended.",
+        )
     return None
 
 

@@ -28,7 +28,8 @@ guide's queue pages, 2026):
   At most 5 queues of an account and region are CREATING or DELETING at once; at most
   120,000 records of a queue are in flight.
 * A queue is CREATING, then ACTIVE; UpdateQueue keeps it UPDATING, during which records are
-  still received, and applies the new visibility timeout to later receives; DeleteQueue
+  still received, and applies the new visibility timeout to records received after the
+  update completes (those received while UPDATING keep the earlier one); DeleteQueue
   makes it DELETING (it delivers nothing) until it is gone, and its receipt handles stop
   being valid. ReceiveQueueRecords waits up to ``WaitTimeSeconds`` (9 unless set) for a
   record to become visible.
@@ -38,8 +39,10 @@ record whose visibility timeout ran out in its place among them; the wait passes
 fake clock (it moves the clock to when a record becomes visible, or to the wait's end), as
 a reader's waits do elsewhere in the fake; a receive from a queue that is not ACTIVE or
 UPDATING finds nothing; a receive past the in-flight limit gets only records visible
-again; a handle no longer valid fails its entry with ``InvalidArgumentException``, and a
-second acknowledgement with the same handle succeeds; the queue's id, its records' ids
+again; a handle no longer valid fails its entry with ``InvalidArgumentException``, one
+whose record outlived the stream's retention with ``ResourceNotFoundException`` (the one
+other entry code the reference lists that is not a throttle or a failure), and a second
+acknowledgement with the same handle succeeds; the queue's id, its records' ids
 and the receipt handles are opaque and the fake's own; a provisioned stream is refused
 with ``ValidationException`` (the model's description of that error names "the stream's
 capacity mode"); the wording of every refusal is the fake's, in the style of the
@@ -220,9 +223,10 @@ class Queues:
         now = self.clock.now()
         visibility, max_receives = self._attributes(params["QueueAttributes"], queue)
         queue.sweep(now)
-        queue.visibility, queue.max_receives = visibility, max_receives
         if self.update_delay:
             queue.updating_until = now + self.update_delay
+            queue.visibility_before = queue.visibility
+        queue.visibility, queue.max_receives = visibility, max_receives
         return {"QueueDescription": queue.described(now, "UPDATING")}
 
     def delete_queue(self, params: dict[str, Any]) -> dict[str, Any]:
@@ -254,7 +258,7 @@ class Queues:
     def _receive(self, params: dict[str, Any], *, dead: bool) -> dict[str, Any]:
         queue = self.queues.get(params["QueueARN"])
         limit = params.get("Limit", DEFAULT_LIMIT)
-        visibility = params.get("VisibilityTimeoutSeconds", queue.visibility)
+        given = params.get("VisibilityTimeoutSeconds")
         ends = self.clock.now() + timedelta(
             seconds=params.get("WaitTimeSeconds", DEFAULT_WAIT_SECONDS)
         )
@@ -263,6 +267,7 @@ class Queues:
             queue.sweep(now)
             commits = queue.visible(now, limit, dead=dead) if queue.delivering(now) else []
             if commits:
+                visibility = queue.receive_visibility(now) if given is None else given
                 return {
                     "QueueRecords": [self._hand_out(queue, c, now, visibility) for c in commits]
                 }
@@ -320,13 +325,11 @@ class Queues:
             code = failures.get(index)
             message = ENTRY_ERRORS.get(code or "")
             if code is None and not (act is acknowledge and handle in queue.acknowledged):
-                commit = queue.handles.get(handle)
-                delivery = queue.out.get(commit) if commit is not None else None
-                message = problem(delivery, handle, dead=dead, now=now, act=act)
-                if delivery is not None and message is None:
-                    act(queue, delivery, entry, now)
+                refused = problem(queue, handle, dead=dead, now=now, act=act)
+                if refused is None:
+                    act(queue, queue.out[queue.handles[handle]], entry, now)
                 else:
-                    code = "InvalidArgumentException"
+                    code, message = refused
             if code is None:
                 done.append({"ReceiptHandle": handle})
             else:
