@@ -231,6 +231,27 @@ def test_an_unknown_stream_name_lists_the_known_ones(pytester: pytest.Pytester) 
     assert "Did you mean 'events'?" in output
 
 
+def test_a_failed_tests_traceback_shows_what_the_fixtures_hold(pytester: pytest.Pytester) -> None:
+    result = run(
+        pytester,
+        """
+        def test_lookup(firehose, kinesis):
+            firehose.create_delivery_stream("orders")
+            firehose.create_delivery_stream("events")
+            send("events", b"a")
+            assert firehose["events"].delivered == [b"a"]  # not flushed
+        """,
+    )
+
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(
+        [
+            "firehose = <FirehoseHandle delivery streams: 'events', 'orders'; 1 call(s)>",
+            "kinesis = <KinesisHandle streams: none; 0 call(s)>",
+        ]
+    )
+
+
 @pytest.mark.parametrize("assert_mode", [[], ["--assert=plain"]], ids=["rewrite", "plain"])
 def test_a_failed_delivery_assertion_explains_itself(
     pytester: pytest.Pytester, assert_mode: list[str]
