@@ -85,9 +85,11 @@ def firehose_freeze_time(*, enabled: bool = True, start: object = None) -> bool 
 #: The frozen-time marker's signature, shown by ``pytest --markers``.
 FREEZE_SIGNATURE = "*, enabled: bool = True, start: datetime | date | str | None = None"
 
-#: Why a botocore error at import time is the plugin's business: a client made at module
-#: level looks for a region and credentials before any fixture has set fake ones.
-_IMPORT_TIME_ERRORS = ("NoRegionError", "NoCredentialsError")
+#: Why a botocore error at import time, or while a test's fixtures are set up, is the
+#: plugin's business: a client made at module level, or by a fixture set up before the
+#: fake's, looks for a region and credentials before the fake has set fake ones. What each
+#: one lacked.
+_TOO_EARLY_ERRORS = {"NoRegionError": "a fake region", "NoCredentialsError": "fake credentials"}
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -324,25 +326,36 @@ def pytest_make_collect_report(collector: pytest.Collector) -> Iterator[None]:
     report: pytest.CollectReport = outcome.get_result()  # type: ignore[attr-defined]
     call = getattr(report, "call", None)  # pytest keeps it there for collect_one_node
     error = call.excinfo.value if call is not None and call.excinfo is not None else None
-    if error is None or collector.config.getini("firehose_session_credentials"):
-        return
-    botocore_error = type(error).__module__.startswith("botocore.")
-    if botocore_error and type(error).__name__ in _IMPORT_TIME_ERRORS:
-        report.sections.append(("pytest-firehose", _import_time_hint(error)))
+    missing = _missing(collector.config, error)
+    if missing is not None:
+        report.sections.append(
+            (
+                "pytest-firehose",
+                f"{type(error).__name__} while collecting: a botocore client was made or used "
+                f"as the module was imported, before any pytest-firehose fixture set {missing}."
+                f"\n{_SESSION_CREDENTIALS}\nor make the client when it is first used instead "
+                "of at import.",
+            )
+        )
 
 
-def _import_time_hint(error: BaseException) -> str:
-    missing = "a region" if type(error).__name__ == "NoRegionError" else "credentials"
-    return (
-        f"{type(error).__name__} while collecting: a botocore client was made or used as the "
-        f"module was imported, before any pytest-firehose fixture set fake {missing}.\n"
-        "Set the ini option firehose_session_credentials = true to give the whole session "
-        "fake credentials and a region:\n"
-        "  pytest.ini or tox.ini:  [pytest]  firehose_session_credentials = true\n"
-        "  pyproject.toml:         [tool.pytest.ini_options]  firehose_session_credentials = true\n"
-        "  one run:                pytest -o firehose_session_credentials=true\n"
-        "or make the client when it is first used instead of at import."
-    )
+def _missing(config: pytest.Config, error: BaseException | None) -> str | None:
+    """What a botocore client lacked when ``error`` says it was made or used too early
+    for the fake, unless the session has fake credentials already."""
+    if error is None or config.getini("firehose_session_credentials"):
+        return None
+    if not type(error).__module__.startswith("botocore."):
+        return None
+    return _TOO_EARLY_ERRORS.get(type(error).__name__)
+
+
+_SESSION_CREDENTIALS = (
+    "Set the ini option firehose_session_credentials = true to give the whole session "
+    "fake credentials and a region:\n"
+    "  pytest.ini or tox.ini:  [pytest]  firehose_session_credentials = true\n"
+    "  pyproject.toml:         [tool.pytest.ini_options]  firehose_session_credentials = true\n"
+    "  one run:                pytest -o firehose_session_credentials=true"
+)
 
 
 @pytest.hookimpl(hookwrapper=True)
@@ -354,6 +367,19 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
     report: pytest.TestReport = outcome.get_result()  # type: ignore[attr-defined]
     if report.failed and report.when in ("setup", "call"):
         item.stash[_TEST_FAILED] = True
+    missing = _missing(item.config, error) if report.when == "setup" else None
+    if missing is not None and "firehose_fake" in getattr(item, "fixturenames", ()):
+        # The fake sets its fake ones as it starts: the client was made before it.
+        report.sections.append(
+            (
+                "pytest-firehose",
+                f"{type(error).__name__} while setting up the test: a fixture made or used a "
+                f"botocore client before the pytest-firehose fixture set {missing} (pytest "
+                "sets up fixtures in the order they are asked for, wider scopes first).\n"
+                "Ask for `firehose` (or `kinesis`) in that fixture's arguments, or before it "
+                f"in the test's; for a module or session fixture:\n{_SESSION_CREDENTIALS}",
+            )
+        )
     unfired = item.stash.get(_UNFIRED, None)
     if report.when == "teardown" and unfired is not None:
         # The name must hold "teardown": pytest prints a test's passed teardown sections

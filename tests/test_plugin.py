@@ -171,8 +171,8 @@ def test_import_time_call(firehose):
 @pytest.mark.parametrize(
     ("module", "error", "missing"),
     [
-        (IMPORT_TIME_CLIENT, "NoRegionError", "a region"),
-        (IMPORT_TIME_CALL, "NoCredentialsError", "credentials"),
+        (IMPORT_TIME_CLIENT, "NoRegionError", "a fake region"),
+        (IMPORT_TIME_CALL, "NoCredentialsError", "fake credentials"),
     ],
     ids=["client", "call"],
 )
@@ -188,12 +188,52 @@ def test_a_botocore_error_at_import_names_the_session_credentials_option(
             f"*botocore.exceptions.{error}*",
             "*- pytest-firehose -*",
             f"{error} while collecting: a botocore client was made or used as the module was "
-            f"imported, before any pytest-firehose fixture set fake {missing}.",
+            f"imported, before any pytest-firehose fixture set {missing}.",
             "Set the ini option firehose_session_credentials = true *",
             "  pytest.ini or tox.ini:  [[]pytest[]]  firehose_session_credentials = true",
             "  pyproject.toml:         [[]tool.pytest.ini_options[]]  firehose_session_credentials"
             " = true",
             "  one run:                pytest -o firehose_session_credentials=true",
+        ]
+    )
+
+
+CLIENT_FIXTURE_FIRST = """
+import pytest
+
+
+@pytest.fixture
+def client():
+    # A session of its own: boto3's default one may hold a region from an earlier run.
+    return boto3.session.Session().client("firehose")
+
+
+def test_client_before_the_fake(client, firehose):
+    pass
+
+
+def test_client_after_the_fake(firehose, client):
+    pass
+"""
+
+
+def test_a_client_a_fixture_made_before_the_fake_names_the_fixture_order(
+    pytester: pytest.Pytester,
+) -> None:
+    result = run(pytester, CLIENT_FIXTURE_FIRST, "-p", "no:randomly")
+
+    result.assert_outcomes(passed=1, errors=1)
+    result.stdout.fnmatch_lines(
+        [
+            "*ERROR at setup of test_client_before_the_fake*",
+            "*botocore.exceptions.NoRegionError*",
+            "*- pytest-firehose -*",
+            "NoRegionError while setting up the test: a fixture made or used a botocore client "
+            "before the pytest-firehose fixture set a fake region (pytest sets up fixtures in "
+            "the order they are asked for, wider scopes first).",
+            "Ask for `firehose` (or `kinesis`) in that fixture's arguments, or before it in the "
+            "test's; for a module or session fixture:",
+            "Set the ini option firehose_session_credentials = true *",
         ]
     )
 
