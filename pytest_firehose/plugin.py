@@ -12,7 +12,7 @@ import dataclasses
 import difflib
 import inspect
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import TYPE_CHECKING, cast
 
 import pytest
@@ -270,7 +270,7 @@ def _test_settings(item: pytest.Item) -> WorldConfig:
         try:
             overrides.update(firehose_settings(*mark.args, **mark.kwargs))
         except TypeError as error:
-            refused = f"@pytest.mark.{error}"
+            refused = f"@pytest.mark.{error}{_keywords_hint(mark, firehose_settings)}"
             break
     else:
         try:
@@ -289,11 +289,32 @@ def _test_freeze_time(item: pytest.Item) -> object:
         try:
             wanted = firehose_freeze_time(*mark.args, **mark.kwargs)
         except TypeError as error:
-            refused = f"@pytest.mark.{error}"
+            refused = f"@pytest.mark.{error}{_keywords_hint(mark, firehose_freeze_time)}"
             break
     else:
         return wanted
     pytest.fail(refused, pytrace=False)
+
+
+def _keywords_hint(mark: pytest.Mark, marker: Callable[..., object]) -> str:
+    """When ``mark``'s arguments do not fit the signature of ``marker`` (a misspelt keyword,
+    an argument by position): the keyword it is close to, and every keyword."""
+    signature = inspect.signature(marker)
+    try:
+        signature.bind(*mark.args, **mark.kwargs)
+    except TypeError:
+        keywords = list(signature.parameters)
+        listed = ", ".join(f"{key}=" for key in keywords)
+        return f".{_did_you_mean(mark, keywords)} Its keywords: {listed}."
+    return ""  # they fit: the marker refused a value, and said why
+
+
+def _did_you_mean(mark: pytest.Mark, keywords: Iterable[str]) -> str:
+    """`` Did you mean NAME=?`` for the first of ``mark``'s keywords that is none of
+    ``keywords`` but close to one; empty if none is."""
+    unknown = [key for key in mark.kwargs if key not in keywords]
+    close = difflib.get_close_matches(unknown[0], list(keywords), n=1) if unknown else []
+    return f" Did you mean {close[0]}=?" if close else ""
 
 
 #: The markers that act through the fake, and what each would fail to do without it.
@@ -441,9 +462,7 @@ def _schedule_marked_faults(fake: FirehoseFake, item: pytest.Item) -> None:
             try:
                 signature.bind(*mark.args, **mark.kwargs)
             except TypeError as error:  # a misspelt keyword, or an argument by position
-                unknown = [key for key in mark.kwargs if key not in keywords]
-                close = difflib.get_close_matches(unknown[0], keywords, n=1) if unknown else []
-                hint = f" Did you mean {close[0]}=?" if close else ""
+                hint = _did_you_mean(mark, keywords)
                 refused = (
                     f"{marker}({given}): {error}.{hint} The keywords are those of "
                     f"{handle.service}.fail(): {', '.join(f'{key}=' for key in keywords)}."

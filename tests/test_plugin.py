@@ -598,11 +598,24 @@ def test_the_settings_marker_applies_over_the_ini_options(pytester: pytest.Pytes
     assert ids[0] == ids[1] != ids[2]
 
 
+SETTINGS_KEYWORDS = (
+    "region=, account_id=, seed=, creation_delay=, encryption_delay=, update_delay="
+)
+
+
 @pytest.mark.parametrize(
     ("arguments", "message"),
     [
-        ("sed=7", "firehose_settings() got an unexpected keyword argument 'sed'*"),
-        ("7", "firehose_settings() takes 0 positional arguments but 1 was given"),
+        (
+            "sed=7",
+            "firehose_settings() got an unexpected keyword argument 'sed'. Did you mean seed=? "
+            f"Its keywords: {SETTINGS_KEYWORDS}.",
+        ),
+        (
+            "7",
+            "firehose_settings() takes 0 positional arguments but 1 was given. "
+            f"Its keywords: {SETTINGS_KEYWORDS}.",
+        ),
         ('account_id="42"', "firehose_settings: account_id must be 12 digits, like AWS's,*"),
         ('seed="7"', "firehose_settings: seed must be an integer, not '7'"),
         ('region=""', "firehose_settings: region is a region name such as 'eu-west-1', not '' (*"),
