@@ -647,10 +647,10 @@ def test_markers_lists_firehose_settings_with_its_signature(pytester: pytest.Pyt
 
     result.stdout.fnmatch_lines(
         [
-            "@pytest.mark.firehose_settings(*, region: 'str | None' = None, "
-            "account_id: 'str | None' = None, seed: 'int | None' = None, "
-            "creation_delay: 'float | None' = None, encryption_delay: 'float | None' = None, "
-            "update_delay: 'float | None' = None): *"
+            "@pytest.mark.firehose_settings(*, region: str | None = None, "
+            "account_id: str | None = None, seed: int | None = None, "
+            "creation_delay: float | None = None, encryption_delay: float | None = None, "
+            "update_delay: float | None = None): *"
         ]
     )
 
