@@ -64,9 +64,11 @@ def firehose_settings(
 
 
 #: The settings marker's signature, shown by ``pytest --markers``.
-SETTINGS_SIGNATURE = str(inspect.signature(firehose_settings, eval_str=True)).split(" ->", 1)[0][
-    1:-1
-]
+SETTINGS_SIGNATURE = str(
+    inspect.signature(firehose_settings, eval_str=True).replace(
+        return_annotation=inspect.Signature.empty
+    )
+)[1:-1]
 
 
 def firehose_freeze_time(*, enabled: bool = True, start: object = None) -> bool | object:
