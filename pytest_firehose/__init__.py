@@ -13,7 +13,7 @@ import importlib
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from pytest_firehose._clock import FakeClock
+    from pytest_firehose._clock import ClockRangeError, FakeClock
     from pytest_firehose._destinations.copy_rows import LoadError
     from pytest_firehose._destinations.objects import DeliveredObject
     from pytest_firehose._doors.fake import FirehoseFake
@@ -35,6 +35,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "Call",
+    "ClockRangeError",
     "DeliveredObject",
     "DeliveryStreamHandle",
     "FakeClock",
@@ -59,6 +60,7 @@ __all__ = [
 #: The module each public name lives in.
 _HOMES = {
     "Call": "pytest_firehose._engine.calls",
+    "ClockRangeError": "pytest_firehose._clock",
     "DeliveredObject": "pytest_firehose._destinations.objects",
     "DeliveryStreamHandle": "pytest_firehose._handles.delivery_stream",
     "FakeClock": "pytest_firehose._clock",

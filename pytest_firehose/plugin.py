@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, cast
 
 import pytest
 
+from pytest_firehose._clock import ClockRangeError
 from pytest_firehose._doors.environment import fake_environment
 from pytest_firehose._engine import fault_keywords
 from pytest_firehose._engine.config import DEFAULT_ACCOUNT_ID, DEFAULT_REGION, WorldConfig
@@ -386,7 +387,9 @@ _SESSION_CREDENTIALS = (
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[None]:
     error = call.excinfo.value if call.excinfo is not None else None
-    if isinstance(error, UsageError) and not item.config.getoption("fulltrace"):
+    if isinstance(error, (UsageError, ClockRangeError)) and not item.config.getoption(
+        "fulltrace"
+    ):
         _drop_own_frames(error)
     outcome = yield
     report: pytest.TestReport = outcome.get_result()  # type: ignore[attr-defined]
@@ -420,7 +423,7 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
         report.sections.append((f"fake AWS calls ({report.when})", fake.failure_report()))
 
 
-def _drop_own_frames(error: UsageError) -> None:
+def _drop_own_frames(error: Exception) -> None:
     """End ``error``'s traceback at the frame that called into pytest-firehose (the test's
     line, or the library it called), so a misuse shows where it was made and the message
     that names the fix, not the plugin's code that found it. Kept whole when nothing but

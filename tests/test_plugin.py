@@ -678,6 +678,10 @@ def test_in_a_helper(firehose):
     check(firehose.create_delivery_stream("events"))
 
 
+def test_in_the_clock(firehose):
+    firehose.clock.advance(minute=5)  # the clock's line
+
+
 def test_in_a_fixture(delivered):
     pass
 """
@@ -688,9 +692,10 @@ def test_a_misuse_shows_the_line_that_made_it_not_the_plugins_code(
 ) -> None:
     result = run(pytester, MISUSES, "-p", "no:randomly")
 
-    result.assert_outcomes(failed=2, errors=1)
+    result.assert_outcomes(failed=3, errors=1)
     for line, error in [
         ("the test's line", "UsageError: assert_delivered(): payloads are bytes;*"),
+        ("the clock's line", "ClockRangeError: advance() takes timedelta's units*"),
         ("the helper's line", "UsageError: assert_delivered(): payloads are bytes;*"),
         ("the fixture's line", "StreamKeyError: *no delivery stream 'event'*"),
     ]:
@@ -703,5 +708,5 @@ def test_a_misuse_shows_the_line_that_made_it_not_the_plugins_code(
 def test_full_trace_keeps_the_plugins_frames_of_a_misuse(pytester: pytest.Pytester) -> None:
     result = run(pytester, MISUSES, "--full-trace", "-k", "in_the_test")
 
-    result.assert_outcomes(failed=1, deselected=2)
+    result.assert_outcomes(failed=1, deselected=3)
     result.stdout.fnmatch_lines(["*def expected_payloads*", "*pytest_firehose/_handles/*.py:*"])
