@@ -459,6 +459,9 @@ def test_a_qualified_registration_does_not_answer_for_the_bare_name(fake: Fireho
     assert error_records(stream)[0]["errorCode"] == "Lambda.ResourceNotFound"
     (error,) = stream.delivery_errors
     assert f"{FUNCTION}:7" in str(error)  # the registered ones are listed
+    assert f"{error.at.isoformat()} delivery of 1 record(s) from 'events' raised UsageError: " in (
+        str(error)
+    )
 
 
 @pytest.mark.parametrize("registered", ["orders-transform:7", "orders-transform"])
