@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     from pytest_firehose._handles.delivery_stream import DeliveryStreamHandle
     from pytest_firehose._handles.firehose import FirehoseHandle
     from pytest_firehose._handles.kinesis import KinesisHandle, KinesisStreamHandle
+    from pytest_firehose._handles.triggers import KinesisTrigger
     from pytest_firehose._services.firehose.settings import UnmodelledSettingWarning
     from pytest_firehose._services.firehose.streams import Record
     from pytest_firehose._services.kinesis.streams import KinesisRecord, Shard
@@ -47,6 +48,7 @@ __all__ = [
     "KinesisHandle",
     "KinesisRecord",
     "KinesisStreamHandle",
+    "KinesisTrigger",
     "LoadError",
     "Record",
     "ServiceError",
@@ -72,6 +74,7 @@ _HOMES = {
     "KinesisHandle": "pytest_firehose._handles.kinesis",
     "KinesisRecord": "pytest_firehose._services.kinesis.streams",
     "KinesisStreamHandle": "pytest_firehose._handles.kinesis",
+    "KinesisTrigger": "pytest_firehose._handles.triggers",
     "LoadError": "pytest_firehose._destinations.copy_rows",
     "Record": "pytest_firehose._services.firehose.streams",
     "ServiceError": "pytest_firehose._errors",

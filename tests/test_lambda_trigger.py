@@ -17,7 +17,7 @@ from botocore.config import Config
 from conftest import needs_botocore
 from lambda_support import batches, put
 
-from pytest_firehose import FirehoseFake
+from pytest_firehose import FirehoseFake, KinesisTrigger
 from pytest_firehose._errors import UsageError
 from pytest_firehose._lambda.mapping_invocations import FunctionTimeout
 from pytest_firehose._services.firehose.settings import UnmodelledSettingWarning
@@ -47,6 +47,7 @@ def test_a_succeeding_handler_sees_every_record_once_in_batches(fake: FirehoseFa
     assert batches(trigger) == [[b"a", b"b"], [b"c", b"d"], [b"e"]]
     assert trigger.failures == []
     assert all(invocation.error is None for invocation in trigger.invocations)
+    assert isinstance(trigger, KinesisTrigger)  # the public name annotates it
 
 
 def test_a_failing_batch_is_retried_whole_until_retries_run_out(fake: FirehoseFake) -> None:
