@@ -272,6 +272,12 @@ class FirehoseFake:
     def __enter__(self) -> FirehoseFake:
         return self.start()
 
+    def __repr__(self) -> str:
+        if self._world is None:
+            return "<FirehoseFake never started>"
+        state = "active" if self._active else "stopped"
+        return f"<FirehoseFake {state} in {self._world.region}, account {self._world.account_id}>"
+
     def __exit__(
         self,
         exc_type: type[BaseException] | None,
