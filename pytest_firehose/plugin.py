@@ -387,9 +387,7 @@ _SESSION_CREDENTIALS = (
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[None]:
     error = call.excinfo.value if call.excinfo is not None else None
-    if isinstance(error, (UsageError, ClockRangeError)) and not item.config.getoption(
-        "fulltrace"
-    ):
+    if isinstance(error, (UsageError, ClockRangeError)) and not item.config.getoption("fulltrace"):
         _drop_own_frames(error)
     outcome = yield
     report: pytest.TestReport = outcome.get_result()  # type: ignore[attr-defined]

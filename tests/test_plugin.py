@@ -598,9 +598,7 @@ def test_the_settings_marker_applies_over_the_ini_options(pytester: pytest.Pytes
     assert ids[0] == ids[1] != ids[2]
 
 
-SETTINGS_KEYWORDS = (
-    "region=, account_id=, seed=, creation_delay=, encryption_delay=, update_delay="
-)
+SETTINGS_KEYWORDS = "region=, account_id=, seed=, creation_delay=, encryption_delay=, update_delay="
 
 
 @pytest.mark.parametrize(
