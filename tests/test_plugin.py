@@ -292,6 +292,35 @@ def test_a_failed_tests_traceback_shows_what_the_fixtures_hold(pytester: pytest.
     )
 
 
+def test_a_failed_test_that_read_delivered_before_a_flush_is_told_of_the_buffer(
+    pytester: pytest.Pytester,
+) -> None:
+    result = run(
+        pytester,
+        """
+        def test_read_too_soon(firehose):
+            firehose.create_delivery_stream("events")
+            firehose.create_delivery_stream("audit")
+            send("events", b"a", b"b")
+            send("audit", b"c")
+            firehose["audit"].flush()
+            assert firehose["events"].delivered == [b"a", b"b"]
+        """,
+    )
+
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(
+        [
+            "*- fake AWS calls (call) -*",
+            "*#2 PutRecordBatch audit 1 record -> ok (attempt 1)",
+            "buffered, not delivered yet (firehose.flush() delivers them; assert_delivered() "
+            "flushes first):",
+            "  'events' (us-east-1): 2 record(s)",
+        ]
+    )
+    result.stdout.no_fnmatch_line("*'audit' (us-east-1)*")
+
+
 @pytest.mark.parametrize("assert_mode", [[], ["--assert=plain"]], ids=["rewrite", "plain"])
 def test_a_failed_delivery_assertion_explains_itself(
     pytester: pytest.Pytester, assert_mode: list[str]
