@@ -321,6 +321,33 @@ def test_a_failed_test_that_read_delivered_before_a_flush_is_told_of_the_buffer(
     result.stdout.no_fnmatch_line("*'audit' (us-east-1)*")
 
 
+def test_the_call_log_names_the_region_of_a_call_to_another_region(
+    pytester: pytest.Pytester,
+) -> None:
+    result = run(
+        pytester,
+        """
+        def test_client_of_another_region(firehose):
+            firehose.create_delivery_stream("events")  # in the default region, us-east-1
+            send("events", b"a")
+            boto3.client("firehose", region_name="eu-west-1").put_record(
+                DeliveryStreamName="events", Record={"Data": b"b"}
+            )
+        """,
+    )
+
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(
+        [
+            "*ResourceNotFoundException*Firehose events under account 123456789012 not found.",
+            "*- fake AWS calls (call) -*",
+            "   #1 PutRecordBatch events 1 record -> ok (attempt 1)",
+            "   #2 PutRecord events (in eu-west-1) 1 record -> ResourceNotFoundException (400) "
+            "(attempt 1)",
+        ]
+    )
+
+
 @pytest.mark.parametrize("assert_mode", [[], ["--assert=plain"]], ids=["rewrite", "plain"])
 def test_a_failed_delivery_assertion_explains_itself(
     pytester: pytest.Pytester, assert_mode: list[str]

@@ -327,7 +327,7 @@ class FirehoseFake:
         scripted fault and how often it fired, the records still in a delivery stream's
         buffer (a test that read ``delivered`` before a flush), and delivery errors."""
         world = self.world
-        lines = [call_log(world.calls)]
+        lines = [call_log(world.calls, world.region)]
         faults = [handle for script in world.faults.values() for handle in script.handles]
         if faults:
             lines.append("faults:")
