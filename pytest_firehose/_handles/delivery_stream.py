@@ -368,6 +368,7 @@ class DeliveryStreamHandle(DestinationSwitches, StreamInputs):
             held = {} if deleted else {"pending": _payloads(self._delivery.pending())}
             held["expired, undelivered for 24 hours"] = _payloads(self._delivery.expired)
             down = not self._delivery.destination_up
+            last_failure = self._delivery.last_failure
         lines = []
         for where, payloads in held.items():
             found = [payload for payload in payloads if payload in missing]
@@ -376,6 +377,12 @@ class DeliveryStreamHandle(DestinationSwitches, StreamInputs):
         if not lines:
             return ""
         why = ", the destination being down (destination_up() brings it back)" if down else ""
+        if last_failure is not None and not down:
+            at, failure = last_failure
+            lines.append(
+                f"  the destination's last refusal, at {at.isoformat()} (retried as the clock "
+                f"moves): {failure}"
+            )
         return f"\nundelivered{why}:\n" + "\n".join(lines)
 
     def _error_output_note(self) -> str:
