@@ -50,6 +50,26 @@ def test_a_succeeding_handler_sees_every_record_once_in_batches(fake: FirehoseFa
     assert isinstance(trigger, KinesisTrigger)  # the public name annotates it
 
 
+def test_the_failure_report_names_a_trigger_whose_handler_failed(fake: FirehoseFake) -> None:
+    # A handler's error showed nowhere but on trigger.invocations[i].error.
+    def handler(event: dict[str, Any], context: Any) -> None:
+        for record in event["records"]:  # a Firehose processor's key: Kinesis says "Records"
+            pass
+
+    raised_at = handler.__code__.co_firstlineno + 1
+    stream = fake.kinesis.create_stream("s")
+    trigger = stream.lambda_trigger(handler, MaximumRetryAttempts=1)
+    stream.lambda_trigger(lambda event, context: None)  # it fails nothing: not listed
+    put(b"a")
+    trigger.drain()
+
+    assert fake.failure_report().splitlines()[-2:] == [
+        "Lambda triggers whose handler failed (trigger.invocations[i].error):",
+        f"  <KinesisTrigger 'handler', 2 invocations>: 2 of 2 failed; the last: KeyError: "
+        f"'records' (at {__file__}:{raised_at})",
+    ]
+
+
 def test_a_failing_batch_is_retried_whole_until_retries_run_out(fake: FirehoseFake) -> None:
     stream = fake.kinesis.create_stream("s")
     trigger = stream.lambda_trigger(_poisoned(), MaximumRetryAttempts=2)

@@ -343,6 +343,12 @@ class FirehoseFake:
                 "assert_delivered() flushes first):"
             )
             lines.extend(buffered)
+        with world.lock:
+            asks = list(world.trigger_notes)
+        triggers = [note for ask in asks if (note := ask()) is not None]
+        if triggers:
+            lines.append("Lambda triggers whose handler failed (trigger.invocations[i].error):")
+            lines.extend(triggers)
         lines.append(errors_note(self.firehose.delivery_errors()).lstrip("\n"))
         return "\n".join(line for line in lines if line)
 
