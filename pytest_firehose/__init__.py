@@ -13,7 +13,7 @@ import importlib
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from pytest_firehose._clock import FakeClock
+    from pytest_firehose._clock import ClockRangeError, FakeClock
     from pytest_firehose._destinations.copy_rows import LoadError
     from pytest_firehose._destinations.objects import DeliveredObject
     from pytest_firehose._doors.fake import FirehoseFake
@@ -29,12 +29,14 @@ if TYPE_CHECKING:
     from pytest_firehose._handles.delivery_stream import DeliveryStreamHandle
     from pytest_firehose._handles.firehose import FirehoseHandle
     from pytest_firehose._handles.kinesis import KinesisHandle, KinesisStreamHandle
+    from pytest_firehose._handles.triggers import KinesisTrigger
     from pytest_firehose._services.firehose.settings import UnmodelledSettingWarning
     from pytest_firehose._services.firehose.streams import Record
     from pytest_firehose._services.kinesis.streams import KinesisRecord, Shard
 
 __all__ = [
     "Call",
+    "ClockRangeError",
     "DeliveredObject",
     "DeliveryStreamHandle",
     "FakeClock",
@@ -46,6 +48,7 @@ __all__ = [
     "KinesisHandle",
     "KinesisRecord",
     "KinesisStreamHandle",
+    "KinesisTrigger",
     "LoadError",
     "Record",
     "ServiceError",
@@ -59,6 +62,7 @@ __all__ = [
 #: The module each public name lives in.
 _HOMES = {
     "Call": "pytest_firehose._engine.calls",
+    "ClockRangeError": "pytest_firehose._clock",
     "DeliveredObject": "pytest_firehose._destinations.objects",
     "DeliveryStreamHandle": "pytest_firehose._handles.delivery_stream",
     "FakeClock": "pytest_firehose._clock",
@@ -70,6 +74,7 @@ _HOMES = {
     "KinesisHandle": "pytest_firehose._handles.kinesis",
     "KinesisRecord": "pytest_firehose._services.kinesis.streams",
     "KinesisStreamHandle": "pytest_firehose._handles.kinesis",
+    "KinesisTrigger": "pytest_firehose._handles.triggers",
     "LoadError": "pytest_firehose._destinations.copy_rows",
     "Record": "pytest_firehose._services.firehose.streams",
     "ServiceError": "pytest_firehose._errors",

@@ -9,6 +9,7 @@ its own (``carry_on``): it goes on from where a freeze started over it left.
 from __future__ import annotations
 
 import contextlib
+import difflib
 import functools
 import math
 import numbers
@@ -42,7 +43,16 @@ def epoch_seconds(moment: datetime) -> float:
 
 
 class ClockRangeError(ValueError):
-    """A move the fake clock refuses: backwards, not a finite number, or past :data:`LATEST`."""
+    """A move the fake clock refuses: backwards, not a finite number, in no unit
+    ``timedelta`` has, or past the year 9000. The clock stays where it was; the message says
+    what to pass instead. A failed test's traceback ends at the line that asked for it."""
+
+    # Named as tests import it, in tracebacks too.
+    __module__ = "pytest_firehose"
+
+
+#: The keyword units of ``timedelta``, which ``advance`` takes.
+_UNITS = ("weeks", "days", "hours", "minutes", "seconds", "milliseconds", "microseconds")
 
 
 def _step(delta: object, units: Mapping[str, object], call: str = "advance") -> timedelta:
@@ -66,9 +76,12 @@ def _step(delta: object, units: Mapping[str, object], call: str = "advance") -> 
         except OverflowError:
             raise ClockRangeError(f"{call}({units!r}) is too far for the fake clock") from None
         except TypeError:  # a unit timedelta does not have
+            wrong = [unit for unit in units if unit not in _UNITS]
+            close = difflib.get_close_matches(wrong[0], _UNITS, n=1)
+            hint = f"; did you mean {call}({close[0]}=...)?" if close else ""
             raise ClockRangeError(
-                f"{call}() takes timedelta's units (weeks, days, hours, minutes, seconds, "
-                f"milliseconds, microseconds), not {', '.join(units)}"
+                f"{call}() takes timedelta's units ({', '.join(_UNITS)}), not "
+                f"{', '.join(wrong)}{hint}"
             ) from None
     if units:
         raise ClockRangeError(f"{call}() takes a timedelta or keyword units, not both")

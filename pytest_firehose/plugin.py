@@ -12,11 +12,12 @@ import dataclasses
 import difflib
 import inspect
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import TYPE_CHECKING, cast
 
 import pytest
 
+from pytest_firehose._clock import ClockRangeError
 from pytest_firehose._doors.environment import fake_environment
 from pytest_firehose._engine import fault_keywords
 from pytest_firehose._engine.config import DEFAULT_ACCOUNT_ID, DEFAULT_REGION, WorldConfig
@@ -64,7 +65,11 @@ def firehose_settings(
 
 
 #: The settings marker's signature, shown by ``pytest --markers``.
-SETTINGS_SIGNATURE = str(inspect.signature(firehose_settings)).split(" ->", 1)[0][1:-1]
+SETTINGS_SIGNATURE = str(
+    inspect.signature(firehose_settings, eval_str=True).replace(
+        return_annotation=inspect.Signature.empty
+    )
+)[1:-1]
 
 
 def firehose_freeze_time(*, enabled: bool = True, start: object = None) -> bool | object:
@@ -85,9 +90,11 @@ def firehose_freeze_time(*, enabled: bool = True, start: object = None) -> bool 
 #: The frozen-time marker's signature, shown by ``pytest --markers``.
 FREEZE_SIGNATURE = "*, enabled: bool = True, start: datetime | date | str | None = None"
 
-#: Why a botocore error at import time is the plugin's business: a client made at module
-#: level looks for a region and credentials before any fixture has set fake ones.
-_IMPORT_TIME_ERRORS = ("NoRegionError", "NoCredentialsError")
+#: Why a botocore error at import time, or while a test's fixtures are set up, is the
+#: plugin's business: a client made at module level, or by a fixture set up before the
+#: fake's, looks for a region and credentials before the fake has set fake ones. What each
+#: one lacked.
+_TOO_EARLY_ERRORS = {"NoRegionError": "a fake region", "NoCredentialsError": "fake credentials"}
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -268,7 +275,7 @@ def _test_settings(item: pytest.Item) -> WorldConfig:
         try:
             overrides.update(firehose_settings(*mark.args, **mark.kwargs))
         except TypeError as error:
-            refused = f"@pytest.mark.{error}"
+            refused = f"@pytest.mark.{error}{_keywords_hint(mark, firehose_settings)}"
             break
     else:
         try:
@@ -287,11 +294,32 @@ def _test_freeze_time(item: pytest.Item) -> object:
         try:
             wanted = firehose_freeze_time(*mark.args, **mark.kwargs)
         except TypeError as error:
-            refused = f"@pytest.mark.{error}"
+            refused = f"@pytest.mark.{error}{_keywords_hint(mark, firehose_freeze_time)}"
             break
     else:
         return wanted
     pytest.fail(refused, pytrace=False)
+
+
+def _keywords_hint(mark: pytest.Mark, marker: Callable[..., object]) -> str:
+    """When ``mark``'s arguments do not fit the signature of ``marker`` (a misspelt keyword,
+    an argument by position): the keyword it is close to, and every keyword."""
+    signature = inspect.signature(marker)
+    try:
+        signature.bind(*mark.args, **mark.kwargs)
+    except TypeError:
+        keywords = list(signature.parameters)
+        listed = ", ".join(f"{key}=" for key in keywords)
+        return f".{_did_you_mean(mark, keywords)} Its keywords: {listed}."
+    return ""  # they fit: the marker refused a value, and said why
+
+
+def _did_you_mean(mark: pytest.Mark, keywords: Iterable[str]) -> str:
+    """`` Did you mean NAME=?`` for the first of ``mark``'s keywords that is none of
+    ``keywords`` but close to one; empty if none is."""
+    unknown = [key for key in mark.kwargs if key not in keywords]
+    close = difflib.get_close_matches(unknown[0], list(keywords), n=1) if unknown else []
+    return f" Did you mean {close[0]}=?" if close else ""
 
 
 #: The markers that act through the fake, and what each would fail to do without it.
@@ -324,36 +352,60 @@ def pytest_make_collect_report(collector: pytest.Collector) -> Iterator[None]:
     report: pytest.CollectReport = outcome.get_result()  # type: ignore[attr-defined]
     call = getattr(report, "call", None)  # pytest keeps it there for collect_one_node
     error = call.excinfo.value if call is not None and call.excinfo is not None else None
-    if error is None or collector.config.getini("firehose_session_credentials"):
-        return
-    botocore_error = type(error).__module__.startswith("botocore.")
-    if botocore_error and type(error).__name__ in _IMPORT_TIME_ERRORS:
-        report.sections.append(("pytest-firehose", _import_time_hint(error)))
+    missing = _missing(collector.config, error)
+    if missing is not None:
+        report.sections.append(
+            (
+                "pytest-firehose",
+                f"{type(error).__name__} while collecting: a botocore client was made or used "
+                f"as the module was imported, before any pytest-firehose fixture set {missing}."
+                f"\n{_SESSION_CREDENTIALS}\nor make the client when it is first used instead "
+                "of at import.",
+            )
+        )
 
 
-def _import_time_hint(error: BaseException) -> str:
-    missing = "a region" if type(error).__name__ == "NoRegionError" else "credentials"
-    return (
-        f"{type(error).__name__} while collecting: a botocore client was made or used as the "
-        f"module was imported, before any pytest-firehose fixture set fake {missing}.\n"
-        "Set the ini option firehose_session_credentials = true to give the whole session "
-        "fake credentials and a region:\n"
-        "  pytest.ini or tox.ini:  [pytest]  firehose_session_credentials = true\n"
-        "  pyproject.toml:         [tool.pytest.ini_options]  firehose_session_credentials = true\n"
-        "  one run:                pytest -o firehose_session_credentials=true\n"
-        "or make the client when it is first used instead of at import."
-    )
+def _missing(config: pytest.Config, error: BaseException | None) -> str | None:
+    """What a botocore client lacked when ``error`` says it was made or used too early
+    for the fake, unless the session has fake credentials already."""
+    if error is None or config.getini("firehose_session_credentials"):
+        return None
+    if not type(error).__module__.startswith("botocore."):
+        return None
+    return _TOO_EARLY_ERRORS.get(type(error).__name__)
+
+
+_SESSION_CREDENTIALS = (
+    "Set the ini option firehose_session_credentials = true to give the whole session "
+    "fake credentials and a region:\n"
+    "  pytest.ini or tox.ini:  [pytest]  firehose_session_credentials = true\n"
+    "  pyproject.toml:         [tool.pytest.ini_options]  firehose_session_credentials = true\n"
+    "  one run:                pytest -o firehose_session_credentials=true"
+)
 
 
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[None]:
     error = call.excinfo.value if call.excinfo is not None else None
-    if isinstance(error, UsageError) and not item.config.getoption("fulltrace"):
+    if isinstance(error, (UsageError, ClockRangeError)) and not item.config.getoption("fulltrace"):
         _drop_own_frames(error)
     outcome = yield
     report: pytest.TestReport = outcome.get_result()  # type: ignore[attr-defined]
     if report.failed and report.when in ("setup", "call"):
         item.stash[_TEST_FAILED] = True
+    missing = _missing(item.config, error) if report.when == "setup" else None
+    if missing is not None and "firehose_fake" in getattr(item, "fixturenames", ()):
+        # The fake sets its fake ones as it starts: the client was made before it.
+        report.sections.append(
+            (
+                "pytest-firehose",
+                f"{type(error).__name__} while setting up the test: a fixture made or used a "
+                f"botocore client before the pytest-firehose fixture set {missing} (pytest "
+                "sets up fixtures in the order they are asked for, wider scopes first).\n"
+                "Ask for `firehose` (or `kinesis`) in that fixture's arguments, or before it "
+                f"in the test's; for a module or session fixture:\n{_SESSION_CREDENTIALS}",
+            )
+        )
     unfired = item.stash.get(_UNFIRED, None)
     if report.when == "teardown" and unfired is not None:
         # The name must hold "teardown": pytest prints a test's passed teardown sections
@@ -369,7 +421,7 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
         report.sections.append((f"fake AWS calls ({report.when})", fake.failure_report()))
 
 
-def _drop_own_frames(error: UsageError) -> None:
+def _drop_own_frames(error: Exception) -> None:
     """End ``error``'s traceback at the frame that called into pytest-firehose (the test's
     line, or the library it called), so a misuse shows where it was made and the message
     that names the fix, not the plugin's code that found it. Kept whole when nothing but
@@ -415,9 +467,7 @@ def _schedule_marked_faults(fake: FirehoseFake, item: pytest.Item) -> None:
             try:
                 signature.bind(*mark.args, **mark.kwargs)
             except TypeError as error:  # a misspelt keyword, or an argument by position
-                unknown = [key for key in mark.kwargs if key not in keywords]
-                close = difflib.get_close_matches(unknown[0], keywords, n=1) if unknown else []
-                hint = f" Did you mean {close[0]}=?" if close else ""
+                hint = _did_you_mean(mark, keywords)
                 refused = (
                     f"{marker}({given}): {error}.{hint} The keywords are those of "
                     f"{handle.service}.fail(): {', '.join(f'{key}=' for key in keywords)}."

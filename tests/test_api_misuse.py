@@ -12,8 +12,7 @@ import boto3
 import pytest
 from conftest import REGION, needs_botocore
 
-from pytest_firehose import FakeClock, FirehoseFake, StreamKeyError, UsageError
-from pytest_firehose._clock import ClockRangeError
+from pytest_firehose import ClockRangeError, FakeClock, FirehoseFake, StreamKeyError, UsageError
 from pytest_firehose._engine.config import REGION_RULE
 
 ROLE = "arn:aws:iam::123456789012:role/reader"
@@ -348,7 +347,13 @@ def test_clock_sleep_takes_seconds_and_a_timedelta(fake: FirehoseFake) -> None:
         ((), {"hours": math.nan}, r"advance\(hours=nan\): each unit of the move is a finite"),
         ((), {"hours": math.inf}, r"advance\(hours=inf\): each unit of the move is a finite"),
         ((), {"hours": "1"}, r"advance\(hours='1'\): each unit"),
-        ((), {"fortnights": 1}, "takes timedelta's units .*, not fortnights"),
+        ((), {"fortnights": 1}, "takes timedelta's units .*, not fortnights$"),
+        (
+            (),
+            {"hours": 1, "minute": 5},
+            r"advance\(\) takes timedelta's units \(weeks, days, hours, minutes, seconds, "
+            r"milliseconds, microseconds\), not minute; did you mean advance\(minutes=...\)\?",
+        ),
         (("1",), {}, r"advance\(\) takes a timedelta or a finite number of seconds, got '1'"),
         ((1,), {"hours": 1}, "not both"),
         ((), {}, r"advance\(\) was given no move; pass a timedelta, a number of seconds"),

@@ -391,8 +391,16 @@ def test_markers_lists_firehose_freeze_time_with_its_signature(pytester: pytest.
 @pytest.mark.parametrize(
     ("arguments", "message"),
     [
-        ("enable=False", "firehose_freeze_time() got an unexpected keyword argument 'enable'*"),
-        ("True", "firehose_freeze_time() takes 0 positional arguments but 1 was given"),
+        (
+            "enable=False",
+            "firehose_freeze_time() got an unexpected keyword argument 'enable'. "
+            "Did you mean enabled=? Its keywords: enabled=, start=.",
+        ),
+        (
+            "True",
+            "firehose_freeze_time() takes 0 positional arguments but 1 was given. "
+            "Its keywords: enabled=, start=.",
+        ),
         ('enabled="no"', "firehose_freeze_time: enabled is True or False, not 'no'"),
         ('start="soon"', "firehose_freeze_time: freeze_time start 'soon' is not a time*"),
         # The start was dropped without a word: time ran unfrozen.

@@ -449,6 +449,33 @@ def test_a_name_answers_for_every_alias_and_a_qualified_registration_wins(
     live.assert_delivered([b"a", b"b"])
 
 
+def test_a_failed_assert_delivered_says_which_records_went_to_the_error_output(
+    fake: FirehoseFake,
+) -> None:
+    """A handler that answers ``data`` as bytes (not base64 text) fails its invocation: the
+    message said only that the upper-cased records were missing."""
+
+    def upper(data: bytes) -> dict[str, Any]:
+        if data == b"drop":
+            return {"result": "Dropped"}
+        return {"result": "Ok", "data": base64.b64encode(data.upper())}  # bytes: no JSON
+
+    fake.firehose.lambda_function(FUNCTION, answer_each(upper))
+    stream = transforming(fake, NumberOfRetries="0")
+    put(b"a", b"drop")
+
+    with pytest.raises(AssertionError) as failed:
+        stream.assert_delivered([b"A"])
+
+    assert str(failed.value).endswith(
+        "\nsent elsewhere instead (stream.error_objects hold the error records, with their "
+        "errorCode):"
+        "\n  processing-failed (2): [b'a', b'drop']"
+        "\n  the Lambda processor's last failed invocation: TypeError: Object of type bytes is "
+        "not JSON serializable"
+    )
+
+
 def test_a_qualified_registration_does_not_answer_for_the_bare_name(fake: FirehoseFake) -> None:
     fake.firehose.lambda_function("orders-transform:7", answer_each(ok))
     stream = transforming(fake, NumberOfRetries="0")
@@ -459,6 +486,9 @@ def test_a_qualified_registration_does_not_answer_for_the_bare_name(fake: Fireho
     assert error_records(stream)[0]["errorCode"] == "Lambda.ResourceNotFound"
     (error,) = stream.delivery_errors
     assert f"{FUNCTION}:7" in str(error)  # the registered ones are listed
+    assert f"{error.at.isoformat()} delivery of 1 record(s) from 'events' raised UsageError: " in (
+        str(error)
+    )
 
 
 @pytest.mark.parametrize("registered", ["orders-transform:7", "orders-transform"])

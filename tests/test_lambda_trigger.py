@@ -17,7 +17,7 @@ from botocore.config import Config
 from conftest import needs_botocore
 from lambda_support import batches, put
 
-from pytest_firehose import FirehoseFake
+from pytest_firehose import FirehoseFake, KinesisTrigger
 from pytest_firehose._errors import UsageError
 from pytest_firehose._lambda.mapping_invocations import FunctionTimeout
 from pytest_firehose._services.firehose.settings import UnmodelledSettingWarning
@@ -47,6 +47,26 @@ def test_a_succeeding_handler_sees_every_record_once_in_batches(fake: FirehoseFa
     assert batches(trigger) == [[b"a", b"b"], [b"c", b"d"], [b"e"]]
     assert trigger.failures == []
     assert all(invocation.error is None for invocation in trigger.invocations)
+    assert isinstance(trigger, KinesisTrigger)  # the public name annotates it
+
+
+def test_the_failure_report_names_a_trigger_whose_handler_failed(fake: FirehoseFake) -> None:
+    # A handler's error showed nowhere but on trigger.invocations[i].error.
+    def handler(event: dict[str, Any], context: Any) -> None:
+        print(event["records"])  # a Firehose processor's key: Kinesis says "Records"
+
+    raised_at = handler.__code__.co_firstlineno + 1
+    stream = fake.kinesis.create_stream("s")
+    trigger = stream.lambda_trigger(handler, MaximumRetryAttempts=1)
+    stream.lambda_trigger(lambda event, context: None)  # it fails nothing: not listed
+    put(b"a")
+    trigger.drain()
+
+    assert fake.failure_report().splitlines()[-2:] == [
+        "Lambda triggers whose handler failed (trigger.invocations[i].error):",
+        f"  <KinesisTrigger 'handler', 2 invocations>: 2 of 2 failed; the last: KeyError: "
+        f"'records' (at {__file__}:{raised_at})",
+    ]
 
 
 def test_a_failing_batch_is_retried_whole_until_retries_run_out(fake: FirehoseFake) -> None:

@@ -171,8 +171,8 @@ def test_import_time_call(firehose):
 @pytest.mark.parametrize(
     ("module", "error", "missing"),
     [
-        (IMPORT_TIME_CLIENT, "NoRegionError", "a region"),
-        (IMPORT_TIME_CALL, "NoCredentialsError", "credentials"),
+        (IMPORT_TIME_CLIENT, "NoRegionError", "a fake region"),
+        (IMPORT_TIME_CALL, "NoCredentialsError", "fake credentials"),
     ],
     ids=["client", "call"],
 )
@@ -188,12 +188,52 @@ def test_a_botocore_error_at_import_names_the_session_credentials_option(
             f"*botocore.exceptions.{error}*",
             "*- pytest-firehose -*",
             f"{error} while collecting: a botocore client was made or used as the module was "
-            f"imported, before any pytest-firehose fixture set fake {missing}.",
+            f"imported, before any pytest-firehose fixture set {missing}.",
             "Set the ini option firehose_session_credentials = true *",
             "  pytest.ini or tox.ini:  [[]pytest[]]  firehose_session_credentials = true",
             "  pyproject.toml:         [[]tool.pytest.ini_options[]]  firehose_session_credentials"
             " = true",
             "  one run:                pytest -o firehose_session_credentials=true",
+        ]
+    )
+
+
+CLIENT_FIXTURE_FIRST = """
+import pytest
+
+
+@pytest.fixture
+def client():
+    # A session of its own: boto3's default one may hold a region from an earlier run.
+    return boto3.session.Session().client("firehose")
+
+
+def test_client_before_the_fake(client, firehose):
+    pass
+
+
+def test_client_after_the_fake(firehose, client):
+    pass
+"""
+
+
+def test_a_client_a_fixture_made_before_the_fake_names_the_fixture_order(
+    pytester: pytest.Pytester,
+) -> None:
+    result = run(pytester, CLIENT_FIXTURE_FIRST, "-p", "no:randomly")
+
+    result.assert_outcomes(passed=1, errors=1)
+    result.stdout.fnmatch_lines(
+        [
+            "*ERROR at setup of test_client_before_the_fake*",
+            "*botocore.exceptions.NoRegionError*",
+            "*- pytest-firehose -*",
+            "NoRegionError while setting up the test: a fixture made or used a botocore client "
+            "before the pytest-firehose fixture set a fake region (pytest sets up fixtures in "
+            "the order they are asked for, wider scopes first).",
+            "Ask for `firehose` (or `kinesis`) in that fixture's arguments, or before it in the "
+            "test's; for a module or session fixture:",
+            "Set the ini option firehose_session_credentials = true *",
         ]
     )
 
@@ -229,6 +269,83 @@ def test_an_unknown_stream_name_lists_the_known_ones(pytester: pytest.Pytester) 
     assert "KeyError" in output
     assert "no delivery stream 'evnets'; known streams: 'events', 'orders'." in output
     assert "Did you mean 'events'?" in output
+
+
+def test_a_failed_tests_traceback_shows_what_the_fixtures_hold(pytester: pytest.Pytester) -> None:
+    result = run(
+        pytester,
+        """
+        def test_lookup(firehose, kinesis):
+            firehose.create_delivery_stream("orders")
+            firehose.create_delivery_stream("events")
+            send("events", b"a")
+            assert firehose["events"].delivered == [b"a"]  # not flushed
+        """,
+    )
+
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(
+        [
+            "firehose = <FirehoseHandle delivery streams: 'events', 'orders'; 1 call(s)>",
+            "kinesis = <KinesisHandle streams: none; 0 call(s)>",
+        ]
+    )
+
+
+def test_a_failed_test_that_read_delivered_before_a_flush_is_told_of_the_buffer(
+    pytester: pytest.Pytester,
+) -> None:
+    result = run(
+        pytester,
+        """
+        def test_read_too_soon(firehose):
+            firehose.create_delivery_stream("events")
+            firehose.create_delivery_stream("audit")
+            send("events", b"a", b"b")
+            send("audit", b"c")
+            firehose["audit"].flush()
+            assert firehose["events"].delivered == [b"a", b"b"]
+        """,
+    )
+
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(
+        [
+            "*- fake AWS calls (call) -*",
+            "*#2 PutRecordBatch audit 1 record -> ok (attempt 1)",
+            "buffered, not delivered yet (firehose.flush() delivers them; assert_delivered() "
+            "flushes first):",
+            "  'events' (us-east-1): 2 record(s)",
+        ]
+    )
+    result.stdout.no_fnmatch_line("*'audit' (us-east-1)*")
+
+
+def test_the_call_log_names_the_region_of_a_call_to_another_region(
+    pytester: pytest.Pytester,
+) -> None:
+    result = run(
+        pytester,
+        """
+        def test_client_of_another_region(firehose):
+            firehose.create_delivery_stream("events")  # in the default region, us-east-1
+            send("events", b"a")
+            boto3.client("firehose", region_name="eu-west-1").put_record(
+                DeliveryStreamName="events", Record={"Data": b"b"}
+            )
+        """,
+    )
+
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(
+        [
+            "*ResourceNotFoundException*Firehose events under account 123456789012 not found.",
+            "*- fake AWS calls (call) -*",
+            "   #1 PutRecordBatch events 1 record -> ok (attempt 1)",
+            "   #2 PutRecord events (in eu-west-1) 1 record -> ResourceNotFoundException (400) "
+            "(attempt 1)",
+        ]
+    )
 
 
 @pytest.mark.parametrize("assert_mode", [[], ["--assert=plain"]], ids=["rewrite", "plain"])
@@ -537,11 +654,22 @@ def test_the_settings_marker_applies_over_the_ini_options(pytester: pytest.Pytes
     assert ids[0] == ids[1] != ids[2]
 
 
+SETTINGS_KEYWORDS = "region=, account_id=, seed=, creation_delay=, encryption_delay=, update_delay="
+
+
 @pytest.mark.parametrize(
     ("arguments", "message"),
     [
-        ("sed=7", "firehose_settings() got an unexpected keyword argument 'sed'*"),
-        ("7", "firehose_settings() takes 0 positional arguments but 1 was given"),
+        (
+            "sed=7",
+            "firehose_settings() got an unexpected keyword argument 'sed'. Did you mean seed=? "
+            f"Its keywords: {SETTINGS_KEYWORDS}.",
+        ),
+        (
+            "7",
+            "firehose_settings() takes 0 positional arguments but 1 was given. "
+            f"Its keywords: {SETTINGS_KEYWORDS}.",
+        ),
         ('account_id="42"', "firehose_settings: account_id must be 12 digits, like AWS's,*"),
         ('seed="7"', "firehose_settings: seed must be an integer, not '7'"),
         ('region=""', "firehose_settings: region is a region name such as 'eu-west-1', not '' (*"),
@@ -573,10 +701,10 @@ def test_markers_lists_firehose_settings_with_its_signature(pytester: pytest.Pyt
 
     result.stdout.fnmatch_lines(
         [
-            "@pytest.mark.firehose_settings(*, region: 'str | None' = None, "
-            "account_id: 'str | None' = None, seed: 'int | None' = None, "
-            "creation_delay: 'float | None' = None, encryption_delay: 'float | None' = None, "
-            "update_delay: 'float | None' = None): *"
+            "@pytest.mark.firehose_settings(*, region: str | None = None, "
+            "account_id: str | None = None, seed: int | None = None, "
+            "creation_delay: float | None = None, encryption_delay: float | None = None, "
+            "update_delay: float | None = None): *"
         ]
     )
 
@@ -604,6 +732,10 @@ def test_in_a_helper(firehose):
     check(firehose.create_delivery_stream("events"))
 
 
+def test_in_the_clock(firehose):
+    firehose.clock.advance(minute=5)  # the clock's line
+
+
 def test_in_a_fixture(delivered):
     pass
 """
@@ -614,9 +746,10 @@ def test_a_misuse_shows_the_line_that_made_it_not_the_plugins_code(
 ) -> None:
     result = run(pytester, MISUSES, "-p", "no:randomly")
 
-    result.assert_outcomes(failed=2, errors=1)
+    result.assert_outcomes(failed=3, errors=1)
     for line, error in [
         ("the test's line", "UsageError: assert_delivered(): payloads are bytes;*"),
+        ("the clock's line", "ClockRangeError: advance() takes timedelta's units*"),
         ("the helper's line", "UsageError: assert_delivered(): payloads are bytes;*"),
         ("the fixture's line", "StreamKeyError: *no delivery stream 'event'*"),
     ]:
@@ -629,5 +762,5 @@ def test_a_misuse_shows_the_line_that_made_it_not_the_plugins_code(
 def test_full_trace_keeps_the_plugins_frames_of_a_misuse(pytester: pytest.Pytester) -> None:
     result = run(pytester, MISUSES, "--full-trace", "-k", "in_the_test")
 
-    result.assert_outcomes(failed=1, deselected=2)
+    result.assert_outcomes(failed=1, deselected=3)
     result.stdout.fnmatch_lines(["*def expected_payloads*", "*pytest_firehose/_handles/*.py:*"])

@@ -150,6 +150,31 @@ def test_a_missing_bucket_is_retried_until_it_exists(fake: FirehoseFake, client:
         assert [o.key for o in stream.objects] == [key]
 
 
+def test_a_failed_assert_delivered_names_the_missing_buckets_refusal(
+    fake: FirehoseFake, client: Any
+) -> None:
+    # The message said only "pending (3)", as if the destination would take them.
+    with mock_aws():
+        create()
+        put(client, *PAYLOADS)
+        stream = fake.firehose["events"]
+        fake.firehose.clock.advance(seconds=60)  # delivery fails: NoSuchBucket
+        refused_at = fake.firehose.clock.now()
+
+        with pytest.raises(AssertionError) as failed:
+            stream.assert_delivered(PAYLOADS)
+
+    # botocore's text of the error: newer releases add "(reached max retries: 0)".
+    message = str(failed.value)
+    assert message.endswith(": The specified bucket does not exist")
+    assert message[: message.rindex(" when calling")].endswith(
+        "\nundelivered:"
+        "\n  pending (3): [b'a\\n', b'bb\\n', b'ccc']"
+        f"\n  the destination's last refusal, at {refused_at.isoformat()} (retried as the clock "
+        "moves): S3.NoSuchBucket: An error occurred (NoSuchBucket)"
+    )
+
+
 def test_a_bucket_missing_for_a_day_loses_the_records(fake: FirehoseFake, client: Any) -> None:
     with mock_aws():
         create()

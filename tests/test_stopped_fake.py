@@ -101,6 +101,17 @@ def test_a_stopped_fakes_assert_delivered_checks_what_was_delivered_while_it_ran
     assert kept.stream.delivered == [b"a"]
 
 
+def test_the_fakes_repr_tells_whether_it_runs_and_its_handles_what_they_hold() -> None:
+    fake = FirehoseFake(region="eu-west-1", account_id="444455556666")
+    assert repr(fake) == "<FirehoseFake never started>"
+    with fake:
+        fake.firehose.create_delivery_stream("events")
+        assert repr(fake) == "<FirehoseFake active in eu-west-1, account 444455556666>"
+
+    assert repr(fake) == "<FirehoseFake stopped in eu-west-1, account 444455556666>"
+    assert repr(fake.firehose) == "<FirehoseHandle delivery streams: 'events'; 0 call(s)>"
+
+
 def test_a_fake_started_again_takes_changes_from_its_new_handles() -> None:
     fake = FirehoseFake(region=REGION, seed=SEED)
     with fake:

@@ -48,6 +48,7 @@ class Attempting:
     backed_up: list[DeliveredObject]
     refused: list[tuple[DeliveryFailed, list[Accepted]]]
     errors: list[DestinationError]
+    last_failure: tuple[datetime, DeliveryFailed] | None
     _buffers: dict[str | None, Buffer]
     _retries: RetryQueue
     _busy: bool
@@ -146,6 +147,7 @@ class Attempting:
                     self.refused.append((error, list(batch.records)))
                     return True
                 failure = error
+                self.last_failure = (at, error)
             except Exception as error:  # whatever it is, the records stay
                 failure = self._report(batch, at, error)
             else:

@@ -137,13 +137,15 @@ class DestinationError:
 
     at: datetime
     stream: str
+    #: Empty for an error before the records became a delivery (their transformation's).
     delivery_id: str
     records: int
     error: Exception
 
     def __str__(self) -> str:
+        delivery = " ".join(filter(None, ("delivery", self.delivery_id)))
         return (
-            f"{self.at.isoformat()} delivery {self.delivery_id} of {self.records} record(s) "
+            f"{self.at.isoformat()} {delivery} of {self.records} record(s) "
             f"from {self.stream!r} raised {type(self.error).__name__}: {self.error}"
         )
 

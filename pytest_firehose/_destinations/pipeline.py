@@ -116,6 +116,9 @@ class Delivery(Transforming, Converting, Attempting):
         self.refused: list[tuple[DeliveryFailed, list[Accepted]]] = []
         #: Errors a destination raised that were not a refused delivery (see ``_attempt``).
         self.errors: list[DestinationError] = []
+        #: When the destination, while up, last refused a delivery, and how (a missing
+        #: bucket's ``S3.NoSuchBucket``): what a failure message says of pending records.
+        self.last_failure: tuple[datetime, DeliveryFailed] | None = None
         self.destination_up = True
         #: What a test made the destination fail with (``destination_down(error=...)``,
         #: ``destination_refuses``); both end when the stream moves to another

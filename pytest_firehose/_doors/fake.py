@@ -272,6 +272,12 @@ class FirehoseFake:
     def __enter__(self) -> FirehoseFake:
         return self.start()
 
+    def __repr__(self) -> str:
+        if self._world is None:
+            return "<FirehoseFake never started>"
+        state = "active" if self._active else "stopped"
+        return f"<FirehoseFake {state} in {self._world.region}, account {self._world.account_id}>"
+
     def __exit__(
         self,
         exc_type: type[BaseException] | None,
@@ -317,14 +323,32 @@ class FirehoseFake:
         )
 
     def failure_report(self) -> str:
-        """What a failed test's report shows of the fake: every call it answered, then each
-        scripted fault and how often it fired."""
+        """What a failed test's report shows of the fake: every call it answered, each
+        scripted fault and how often it fired, the records still in a delivery stream's
+        buffer (a test that read ``delivered`` before a flush), and delivery errors."""
         world = self.world
-        lines = [call_log(world.calls)]
+        lines = [call_log(world.calls, world.region)]
         faults = [handle for script in world.faults.values() for handle in script.handles]
         if faults:
             lines.append("faults:")
             lines.extend(f"  {handle.fault!r} fired {handle.fired} time(s)" for handle in faults)
+        buffered = [
+            f"  {stream.name!r} ({stream.region}): {count} record(s)"
+            for stream in self.firehose
+            if (count := len(stream.buffered))
+        ]
+        if buffered:
+            lines.append(
+                "buffered, not delivered yet (firehose.flush() delivers them; "
+                "assert_delivered() flushes first):"
+            )
+            lines.extend(buffered)
+        with world.lock:
+            asks = list(world.trigger_notes)
+        triggers = [note for ask in asks if (note := ask()) is not None]
+        if triggers:
+            lines.append("Lambda triggers whose handler failed (trigger.invocations[i].error):")
+            lines.extend(triggers)
         lines.append(errors_note(self.firehose.delivery_errors()).lstrip("\n"))
         return "\n".join(line for line in lines if line)
 

@@ -234,13 +234,19 @@ class Call:
         """The payloads this request sent, in order."""
         return [payload_bytes(payload) for payload in self.payloads]
 
-    def describe(self, position: int, first_attempt_at: int | None = None) -> str:
+    def describe(
+        self, position: int, first_attempt_at: int | None = None, *, home: str | None = None
+    ) -> str:
         """One line for reports: the call's 1-based ``position`` in the log, operation,
-        stream, record count, outcome, the attempt (with the position of the API call's
-        first attempt when this one is a retry) and the fault that answered it."""
+        stream, its region when that is not ``home`` (the world's default: a client of
+        another region than the test's streams), record count, outcome, the attempt (with
+        the position of the API call's first attempt when this one is a retry) and the
+        fault that answered it."""
         parts = [f"{f'#{position}':>3} {self.operation}"]
         if self.stream is not None:
             parts.append(self.stream)
+        if home is not None and self.region != home:
+            parts.append(f"(in {self.region})")
         if self.payloads:
             count = len(self.payloads)
             parts.append(f"{count} record{'s' if count != 1 else ''}")

@@ -90,6 +90,9 @@ class World:
         #: and function ARN, as Lambda keeps one mapping per pair: the UUID, and whether
         #: the mapping's source is gone.
         self.event_source_mappings: dict[tuple[str, str], tuple[str, Callable[[], bool]]] = {}
+        #: What a failed test's report says of each Lambda trigger made: a line when its
+        #: handler failed, else None, asked for when the report is made.
+        self.trigger_notes: list[Callable[[], str | None]] = []
         #: Whether the fake that runs the world has stopped: its handles may still read
         #: it, and change nothing (``refuse_if_stopped``).
         self.stopped = False
@@ -130,6 +133,7 @@ class World:
             self._services.clear()
             self.calls.clear()
             self.event_source_mappings.clear()
+            self.trigger_notes.clear()
             for script in self.faults.values():
                 script.clear()
             self.kinesis_quotas = False

@@ -66,16 +66,18 @@ def cut(value: object, quote: Term = repr) -> str:
     return text if len(text) <= _LONG else f"{text[:_LONG]}... ({len(text):,} characters)"
 
 
-def call_log(calls: Sequence[Call]) -> str:
+def call_log(calls: Sequence[Call], home: str | None = None) -> str:
     """The calls, one line each, numbered by their position in the log; a retry names the
-    position of its API call's first attempt (the attempts share an invocation id)."""
+    position of its API call's first attempt (the attempts share an invocation id), and a
+    call to another region than ``home`` names its region."""
     if not calls:
         return "  (no calls reached the fake)"
     first_seen: dict[str, int] = {}
     lines = []
     for position, call in enumerate(calls, start=1):
         first = first_seen.setdefault(call.invocation_id, position) if call.invocation_id else None
-        lines.append(f"  {call.describe(position, first if first != position else None)}")
+        retry_of = first if first != position else None
+        lines.append(f"  {call.describe(position, retry_of, home=home)}")
     return "\n".join(lines)
 
 

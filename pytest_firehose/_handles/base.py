@@ -321,6 +321,14 @@ class ServiceHandle(ABC, Generic[Model, StreamHandle]):
     def __getitem__(self, name: str) -> StreamHandle:
         return self.stream(name)
 
+    def __repr__(self) -> str:
+        """What a failed test's traceback shows of the fixture: its streams and calls."""
+        with self._world.looked():
+            names = sorted({name for _, name in self._everywhere()})
+            calls = sum(call.service == self.service for call in self._world.calls)
+        streams = ", ".join(map(repr, names)) or "none"
+        return f"<{type(self).__name__} {self.noun}s: {streams}; {calls} call(s)>"
+
     def __iter__(self) -> Iterator[StreamHandle]:
         """Every stream of this service, in every region."""
         with self._world.looked():

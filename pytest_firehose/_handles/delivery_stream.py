@@ -357,6 +357,7 @@ class DeliveryStreamHandle(DestinationSwitches, StreamInputs):
                 + refused_note(self._refusals())
                 + self._destination_note()
                 + self._undelivered_note(payloads)
+                + self._error_output_note()
             )
 
     def _undelivered_note(self, expected: list[bytes]) -> str:
@@ -367,6 +368,7 @@ class DeliveryStreamHandle(DestinationSwitches, StreamInputs):
             held = {} if deleted else {"pending": _payloads(self._delivery.pending())}
             held["expired, undelivered for 24 hours"] = _payloads(self._delivery.expired)
             down = not self._delivery.destination_up
+            last_failure = self._delivery.last_failure
         lines = []
         for where, payloads in held.items():
             found = [payload for payload in payloads if payload in missing]
@@ -375,7 +377,46 @@ class DeliveryStreamHandle(DestinationSwitches, StreamInputs):
         if not lines:
             return ""
         why = ", the destination being down (destination_up() brings it back)" if down else ""
+        if last_failure is not None and not down:
+            at, failure = last_failure
+            lines.append(
+                f"  the destination's last refusal, at {at.isoformat()} (retried as the clock "
+                f"moves): {failure}"
+            )
         return f"\nundelivered{why}:\n" + "\n".join(lines)
+
+    def _error_output_note(self) -> str:
+        """The records the stream sent to its error output, or its transformation dropped,
+        instead of the destination, for failure messages (as put, so whatever the test
+        expected after a transformation), with the processor's last error; empty when none
+        went there."""
+        with self._world.looked():
+            delivery = self._delivery
+            outputs = {
+                "processing-failed": delivery.processing_failed,
+                "decompression-failed": delivery.decompression_failed,
+                "partitioning-failed": delivery.partitioning_failed,
+                "format-conversion-failed": delivery.conversion_failed,
+            }
+            went = {
+                name: [data for obj in objects for data in obj.records]
+                for name, objects in outputs.items()
+            }
+            went["dropped by the transformation"] = _payloads(delivery.dropped)
+            failed = [invocation for invocation in delivery.invocations if invocation.failed]
+        lines = [
+            f"  {where} ({len(found)}): {listing(found)}" for where, found in went.items() if found
+        ]
+        if not lines:
+            return ""
+        if failed:
+            last = failed[-1]
+            why = "timed out" if last.timed_out else f"{type(last.error).__name__}: {last.error}"
+            lines.append(f"  the Lambda processor's last failed invocation: {why}")
+        return (
+            "\nsent elsewhere instead (stream.error_objects hold the error records, with their "
+            "errorCode):\n" + "\n".join(lines)
+        )
 
     def _refusals(self) -> list[tuple[str, int]]:
         with self._world.looked():

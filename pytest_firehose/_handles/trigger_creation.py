@@ -220,4 +220,7 @@ def new_trigger(
         invoked_arn=named.arn,
         polls_from=polls_from,
     )
-    return KinesisTrigger(mapping, world, params, region, reader)
+    trigger = KinesisTrigger(mapping, world, params, region, reader)
+    with world.lock:
+        world.trigger_notes.append(trigger.failure_note)
+    return trigger

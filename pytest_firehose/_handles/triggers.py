@@ -7,6 +7,7 @@ from __future__ import annotations
 import copy
 import dataclasses
 import re
+import traceback
 from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
@@ -358,6 +359,21 @@ class KinesisTrigger:
 
     def __repr__(self) -> str:
         return f"<KinesisTrigger {self.function.name!r}, {len(self.invocations)} invocations>"
+
+    def failure_note(self) -> str | None:
+        """A failed test's report line when the handler failed: how many invocations did,
+        and the last one's error with the line that raised it; None when none failed."""
+        invocations = self.invocations
+        failed = [invocation.error for invocation in invocations if invocation.error]
+        if not failed:
+            return None
+        last = failed[-1]
+        where = traceback.extract_tb(last.__traceback__)[-1:] if last.__traceback__ else []
+        raised = f" (at {where[0].filename}:{where[0].lineno})" if where else ""
+        return (
+            f"  {self!r}: {len(failed)} of {len(invocations)} failed; the last: "
+            f"{type(last).__name__}: {last}{raised}"
+        )
 
 
 def mapped_function(
