@@ -12,6 +12,7 @@ import dataclasses
 import difflib
 import inspect
 import os
+import sys
 from collections.abc import Callable, Iterable, Iterator
 from typing import TYPE_CHECKING, cast
 
@@ -422,21 +423,28 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
 
 
 def _drop_own_frames(error: Exception) -> None:
-    """End ``error``'s traceback at the frame that called into pytest-firehose (the test's
-    line, or the library it called), so a misuse shows where it was made and the message
-    that names the fix, not the plugin's code that found it. Kept whole when nothing but
-    pytest's own frames called in (a fixture of the plugin's failed), and with
-    ``--full-trace``."""
+    """End ``error``'s traceback at the last frame of code that is neither
+    pytest-firehose's, nor the standard library's, nor pytest's (the test's line, a helper or
+    callback of the test's, or the library it called), so a misuse shows where it was made
+    and the message that names the fix, not the plugin's code that found it. Kept whole when
+    no such frame called in (a fixture of the plugin's failed), and with ``--full-trace``."""
     caller = None
     entry = error.__traceback__
     while entry is not None:
-        name = entry.tb_frame.f_globals.get("__name__", "")
-        if not name.startswith("pytest_firehose"):
-            caller = entry if not name.startswith(("_pytest", "pluggy")) else None
-        elif caller is not None:
-            caller.tb_next = None
-            return
+        if not _is_framework(entry.tb_frame.f_globals.get("__name__", "")):
+            caller = entry
         entry = entry.tb_next
+    if caller is not None:
+        caller.tb_next = None
+
+
+def _is_framework(module: str) -> bool:
+    """Whether ``module`` is pytest-firehose's, the standard library's or pytest's own."""
+    top = module.partition(".")[0]
+    return top in ("pytest_firehose", "_pytest", "pytest", "pluggy") or top in _STDLIB
+
+
+_STDLIB = frozenset(sys.stdlib_module_names)
 
 
 def _fake_for(item: pytest.Item) -> FirehoseFake:

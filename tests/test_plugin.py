@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 import textwrap
 from pathlib import Path
+from typing import Any
 
 # Imported here so the in-process inner runs share these modules with this one: pytester
 # drops modules first imported by an inner run, and a second botocore would not be patched.
@@ -24,7 +25,7 @@ from conftest import (
     clear_aws_settings,
 )
 
-from pytest_firehose import plugin
+from pytest_firehose import UsageError, plugin
 
 if aiobotocore_installed():  # the tests of async clients are marked aio
     import aiobotocore.endpoint
@@ -764,3 +765,50 @@ def test_full_trace_keeps_the_plugins_frames_of_a_misuse(pytester: pytest.Pytest
 
     result.assert_outcomes(failed=1, deselected=3)
     result.stdout.fnmatch_lines(["*def expected_payloads*", "*pytest_firehose/_handles/*.py:*"])
+
+
+def test_a_misuse_in_a_callback_the_plugin_runs_ends_at_the_callbacks_line() -> None:
+    """The traceback ends at the last line of the user's code, also when the plugin called
+    that code (a callback) and it misused the plugin in turn."""
+
+    def module(name: str, source: str) -> dict[str, Any]:
+        namespace: dict[str, Any] = {"__name__": name, "UsageError": UsageError}
+        exec(compile(textwrap.dedent(source), f"<{name}>", "exec"), namespace)
+        return namespace
+
+    plugin_code = module(
+        "pytest_firehose._handles.example",
+        """
+        def run(callback):
+            return callback()
+
+        def refuse():
+            raise UsageError("named the fix")
+        """,
+    )
+    user_code = module(
+        "users_tests",
+        """
+        def callback():
+            return refuse()  # the misuse
+
+        def test():
+            return run(callback)
+        """,
+    )
+    user_code.update(run=plugin_code["run"], refuse=plugin_code["refuse"])
+
+    with pytest.raises(UsageError) as raised:
+        user_code["test"]()
+    plugin._drop_own_frames(raised.value)
+
+    entries = []
+    entry = raised.value.__traceback__
+    while entry is not None:
+        entries.append((entry.tb_frame.f_globals["__name__"], entry.tb_frame.f_code.co_name))
+        entry = entry.tb_next
+    assert entries[-3:] == [
+        ("users_tests", "test"),
+        ("pytest_firehose._handles.example", "run"),
+        ("users_tests", "callback"),
+    ]
