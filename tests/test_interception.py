@@ -38,6 +38,7 @@ def botocore_internals() -> tuple[Any, ...]:
         bucket.Clock.sleep,
         bucket.Clock.current_time,
         bucket.TokenBucket._acquire,
+        botocore.endpoint.EndpointCreator.create_endpoint,
     )
     if not aiobotocore_installed():
         return internals
@@ -48,6 +49,7 @@ def botocore_internals() -> tuple[Any, ...]:
     return (
         *internals,
         aiobotocore.endpoint.AioEndpoint._send,
+        aiobotocore.endpoint.AioEndpointCreator.create_endpoint,
         aiobotocore.endpoint.asyncio,
         aiobotocore.waiter.asyncio,
         AsyncTokenBucket._acquire,
@@ -368,7 +370,7 @@ def test_a_client_the_fake_answered_is_refused_once_the_fake_stopped(
         client = new_client()
         client.put_record(DeliveryStreamName="events", Record={"Data": b"a"})
 
-    with pytest.raises(UnmockedRequestError, match=r"fake answered this botocore client, and"):
+    with pytest.raises(UnmockedRequestError, match=r"made or answered while a pytest-firehose"):
         client.put_record(DeliveryStreamName="events", Record={"Data": b"b"})
     assert network_sends == []
 
@@ -377,6 +379,25 @@ def test_a_client_the_fake_answered_is_refused_once_the_fake_stopped(
         client.put_record(DeliveryStreamName="events", Record={"Data": b"c"})
         assert fake.firehose["events"].records == [b"c"]
     assert network_sends == []
+
+
+def test_a_client_made_while_the_fake_ran_is_refused_once_it_stopped(
+    network_sends: list[str], new_client: Any
+) -> None:
+    """A client made under the fake but first used after it (a logging handler that
+    flushes at exit), and only such a client of the fake's services."""
+    with FirehoseFake():
+        firehose = new_client()
+        kinesis = new_client("kinesis")
+        s3 = new_client("s3")
+
+    with pytest.raises(UnmockedRequestError, match=r"made or answered while"):
+        firehose.list_delivery_streams()
+    with pytest.raises(UnmockedRequestError, match=r"made or answered while"):
+        kinesis.list_streams()
+    assert network_sends == []
+    with pytest.raises(AssertionError, match="reached the network"):
+        s3.list_buckets()  # not the fake's to keep: as botocore would send it
 
 
 def test_a_client_of_a_loopback_endpoint_is_left_alone_once_the_fake_stopped(

@@ -38,7 +38,7 @@ import aiobotocore.endpoint
 import aiobotocore.waiter
 from aiobotocore.awsrequest import AioAWSResponse
 from aiobotocore.credentials import AioCredentialResolver, AioCredentials, AioEnvProvider
-from aiobotocore.endpoint import AioEndpoint
+from aiobotocore.endpoint import AioEndpoint, AioEndpointCreator
 from aiobotocore.retries.bucket import AsyncTokenBucket
 from aiohttp import ClientPayloadError
 from botocore.exceptions import PartialCredentialsError
@@ -49,6 +49,7 @@ from pytest_firehose._doors.botocore import (
     PASS,
     Router,
     fake_credentials,
+    guarding,
     keep_off_aws,
     read_timeout,
     route,
@@ -190,6 +191,13 @@ class AiobotocorePatch:
             stack.enter_context(mock.patch.object(AsyncTokenBucket, "_acquire", acquire_tokens))
             stack.enter_context(
                 mock.patch.object(AioCredentialResolver, "load_credentials", _load_credentials)
+            )
+            stack.enter_context(
+                mock.patch.object(
+                    AioEndpointCreator,
+                    "create_endpoint",
+                    guarding(AioEndpointCreator.create_endpoint),
+                )
             )
             self._stack = stack.pop_all()
 

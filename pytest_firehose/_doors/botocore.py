@@ -41,7 +41,7 @@ import botocore.serialize
 import botocore.waiter
 from botocore.awsrequest import AWSResponse, HeadersDict
 from botocore.credentials import CredentialResolver, Credentials, EnvProvider
-from botocore.endpoint import Endpoint
+from botocore.endpoint import Endpoint, EndpointCreator
 from botocore.exceptions import (
     CapacityNotAvailableError,
     ConnectTimeoutError,
@@ -59,6 +59,7 @@ from pytest_firehose._doors.moto import leave_to_fake
 from pytest_firehose._errors import NetworkFault, UnmockedRequestError, UsageError
 from pytest_firehose._loopback import address_of, reaches_loopback
 from pytest_firehose._wire.codec import READ_HEADERS, HttpRequest, HttpResponse
+from pytest_firehose._wire.routing import SERVED
 
 #: A router returns an answer, or PASS to let botocore really send the request.
 PASS = object()
@@ -77,8 +78,8 @@ def interceptor_installed() -> bool:
 
 
 def keep_off_aws(endpoint: Any, url: str) -> None:
-    """Keep a client the fake answered (its ``endpoint``, sync or async) off AWS for good:
-    its sends go through a guard that, while no fake is active, refuses them with
+    """Keep a client the fake answered or saw made (its ``endpoint``, sync or async) off AWS
+    for good: its sends go through a guard that, while no fake is active, refuses them with
     :class:`UnmockedRequestError` instead of letting them reach ``url``'s host. A client of
     a loopback endpoint (a local server's) is left alone: it cannot leave the machine."""
     if "_send" in vars(endpoint) or reaches_loopback(url):
@@ -94,13 +95,27 @@ def keep_off_aws(endpoint: Any, url: str) -> None:
     endpoint._send = _send
 
 
+def guarding(create_endpoint: Callable[..., Any]) -> Callable[..., Any]:
+    """``EndpointCreator.create_endpoint`` (or aiobotocore's) that keeps the endpoint of a
+    client made for a service the fake serves off AWS (``keep_off_aws``), so that a client
+    made while a fake runs but first used after it stopped is refused too."""
+
+    def create(creator: Any, service_model: Any, *args: Any, **kwargs: Any) -> Any:
+        endpoint = create_endpoint(creator, service_model, *args, **kwargs)
+        if service_model.service_name in SERVED:
+            keep_off_aws(endpoint, endpoint.host)
+        return endpoint
+
+    return create
+
+
 def _stopped_fake_refusal(url: str) -> UnmockedRequestError:
     return UnmockedRequestError(
-        f"pytest-firehose refused a request to {address_of(url).host!r} ({url}): a "
-        "pytest-firehose fake answered this botocore client, and has stopped since (the "
-        "test, fixture or `with FirehoseFake()` block that used it ended), so the request "
-        "would reach AWS itself. Make the client where it is used, inside the test or a "
-        "fixture of it, or let this test use the `firehose` (or `kinesis`) fixture too."
+        f"pytest-firehose refused a request to {address_of(url).host!r} ({url}): this "
+        "botocore client was made or answered while a pytest-firehose fake ran, and the fake "
+        "has stopped since (the test, fixture or `with FirehoseFake()` block ended), so the "
+        "request would reach AWS itself. Make the client where it is used, inside the test "
+        "or a fixture of it, or let this test use the `firehose` (or `kinesis`) fixture too."
     )
 
 
@@ -487,6 +502,11 @@ class BotocorePatch:
             )
             stack.enter_context(
                 mock.patch.object(CredentialResolver, "load_credentials", _load_credentials)
+            )
+            stack.enter_context(
+                mock.patch.object(
+                    EndpointCreator, "create_endpoint", guarding(EndpointCreator.create_endpoint)
+                )
             )
             self._stack = stack.pop_all()
         _ACTIVE.append(self)
