@@ -221,7 +221,9 @@ def test_send_receives_headers_whose_table_holds_lower_case_names(offline_client
     (request,) = send.requests
     assert isinstance(request.headers, HeadersDict), f"{SEAM}request headers are no HeadersDict"
     read = {name: value for name, value in text_headers(request).items() if name in READ_HEADERS}
-    assert set(read) == set(READ_HEADERS), "botocore no longer sends a header the engine reads"
+    # ``Date`` stands in for ``X-Amz-Date`` only in requests signed without it.
+    sent = set(READ_HEADERS) - {"date"}
+    assert set(read) == sent, "botocore no longer sends a header the engine reads"
     names = [getattr(key, "_lower", None) for key in getattr(request.headers, "_dict", {})]
     assert names == [str(key).lower() for key in request.headers], (
         f"{SEAM}HeadersDict no longer keeps each name lower-cased in its table; the fake "

@@ -387,9 +387,10 @@ class FirehoseFake:
         world = self.world
         route = route_of(request, world.region)
         if route is not None:
+            # As the server answers them, before any service reads the request.
             if len(request.body) > MAX_BODY:
-                return too_large()  # as the server answers it, before any service reads it
-            return world.handle(request, route)
+                return too_large()
+            return world.front(request) or world.handle(request, route)
         host = address_of(request.url).host  # as urllib3 will connect
         if host in self.allow_hosts:
             return PASS

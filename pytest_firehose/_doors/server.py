@@ -47,14 +47,7 @@ from pytest_firehose._errors import NetworkFault, ServiceError
 from pytest_firehose._handles.firehose import FirehoseHandle
 from pytest_firehose._handles.kinesis import KinesisHandle
 from pytest_firehose._wire.codec import HttpRequest, HttpResponse, encode_unserved_error
-from pytest_firehose._wire.front import (
-    FrontAnswer,
-    cors_headers,
-    error_body,
-    foreign,
-    front_answer,
-    json_bytes,
-)
+from pytest_firehose._wire.front import cors_headers, error_body, foreign, json_bytes
 from pytest_firehose._wire.routing import route_of
 
 if TYPE_CHECKING:
@@ -268,11 +261,11 @@ class FirehoseServer:
 
     def _answer(self, request: HttpRequest, pull: EventPull | None) -> HttpResponse:
         try:
-            front = front_answer(request)
+            front = self.world.front(request)
             if front is not None:
                 if foreign(request.headers):
                     self.log(f"{request.headers['x-amz-target']}: {_FOREIGN_HINT}")
-                return self._front_response(front)
+                return front
             route = route_of(request, self.world.region)
             if route is None:  # not reached: the front end answers every foreign target
                 self.log(_FOREIGN_HINT)
@@ -297,15 +290,6 @@ class FirehoseServer:
         return encode_unserved_error(
             error, request_id=request_id, extended_id=extended_id, date=date
         )
-
-    def _front_response(self, front: FrontAnswer) -> HttpResponse:
-        request_id, extended_id, _ = self._stamp()
-        headers = {"x-amzn-RequestId": request_id, **front.headers}
-        if not front.preflight:  # AWS answers a preflight with no x-amz-id-2
-            headers["x-amz-id-2"] = extended_id
-        if front.content_type is not None:
-            headers["Content-Type"] = front.content_type
-        return HttpResponse(front.status, front.body, headers)
 
     def control_answer(self, method: str, path: str, query: str, body: bytes) -> HttpResponse:
         """The answer of the ``/_fake/`` control API to one request."""

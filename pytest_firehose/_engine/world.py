@@ -24,6 +24,7 @@ from pytest_firehose._services.kinesis.model import KinesisService
 from pytest_firehose._services.kinesis.streams import KinesisStream
 from pytest_firehose._wire import routing
 from pytest_firehose._wire.codec import HttpRequest, HttpResponse
+from pytest_firehose._wire.front import front_answer, front_response
 from pytest_firehose._wire.routing import Route, route_to
 
 #: What a test's handle is told when it would change a world whose fake has stopped.
@@ -389,6 +390,18 @@ class World:
                 self.changed.notify_all()
 
     # ------------------------------------------------------------------ HTTP
+
+    def front(self, request: HttpRequest) -> HttpResponse | None:
+        """AWS's front end's answer to ``request`` (``front_answer``: a signature, method,
+        content type or target it refuses before any service reads the request), with its
+        request ids; ``None`` when the request goes on to ``handle``. Both doors ask it, so
+        a client is refused alike in process and over the server; nothing is logged."""
+        front = front_answer(request)
+        if front is None:
+            return None
+        with self.lock:
+            request_id, extended_id = self.ids.request_ids()
+        return front_response(front, request_id, extended_id)
 
     def handle(
         self,

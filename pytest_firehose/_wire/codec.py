@@ -58,14 +58,16 @@ class HttpRequest(NamedTuple):
     written: Any = None
 
 
-#: The request headers the engine reads (routing: ``routing.py``; the body's media type):
-#: a door may hand it only these.
+#: The request headers the engine reads (routing: ``routing.py``; the body's media type;
+#: the front end's signature check: ``front.py``): a door may hand it only these.
 READ_HEADERS = (
     "authorization",
     "x-amz-target",
     "amz-sdk-request",
     "amz-sdk-invocation-id",
     "content-type",
+    "x-amz-date",
+    "date",
 )
 
 

@@ -1,6 +1,6 @@
-"""What is answered before any service sees a request: a body over the size limit (by either
-door), and on the server CORS, signatures, methods and content types other than the
-services' own, in the order AWS's front end checks them.
+"""What is answered before any service sees a request, by either door: a body over the size
+limit, signatures, methods and content types other than the services' own, in the order
+AWS's front end checks them; and on the server CORS, which only a browser asks for.
 
 The facts and their order come from kinesalite's connection tests, which were run against
 Kinesis (``test/connection.js``, 2020): a preflight is answered first; any method but POST,
@@ -126,7 +126,8 @@ def signature_fault(request: HttpRequest) -> tuple[str, str] | None:
     """The (code, message) AWS refuses a request's signature with, or ``None`` when it is
     well formed. Only the form is checked."""
     header = request.headers.get("authorization", "")
-    query = parse_qs(urlsplit(request.url).query, keep_blank_values=True)
+    url = request.url
+    query = parse_qs(urlsplit(url).query, keep_blank_values=True) if "?" in url else {}
     in_query = "X-Amz-Algorithm" in query
     if header and in_query:
         return (
@@ -204,6 +205,16 @@ def _in_form(code: str, message: str | None, media: str) -> FrontAnswer:
     return FrontAnswer(400, json.dumps(payload, separators=(",", ":")).encode("utf-8"), media)
 
 
+def front_response(front: FrontAnswer, request_id: str, extended_id: str) -> HttpResponse:
+    """The front end's answer as sent, with the request ids AWS's carry."""
+    headers = {"x-amzn-RequestId": request_id, **front.headers}
+    if not front.preflight:  # AWS answers a preflight with no x-amz-id-2
+        headers["x-amz-id-2"] = extended_id
+    if front.content_type is not None:
+        headers["Content-Type"] = front.content_type
+    return HttpResponse(front.status, front.body, headers)
+
+
 def front_answer(request: HttpRequest) -> FrontAnswer | None:
     """The front end's answer to ``request``, or ``None`` when it goes on to the service."""
     headers = request.headers
@@ -226,9 +237,16 @@ def front_answer(request: HttpRequest) -> FrontAnswer | None:
 
 
 def _spoken(request: HttpRequest, sent: str, known: bool) -> FrontAnswer | None:
-    """A body in a form the service speaks: it must parse, name an operation and be signed."""
+    """A body in a form the service speaks: it must parse, name an operation and be signed.
+    A signed request for an operation goes on unread: whether its body parses changes
+    nothing then (the service answers a body that does not), so it is read only once."""
     if sent == CBOR_CONTENT_TYPE and not cbor.available():
         return _in_form("SerializationException", cbor.MISSING_EXTRA, CONTENT_TYPE)
+    fault = None
+    if known and sent != JSON_1_0:
+        fault = signature_fault(request)
+        if fault is None:
+            return None
     readable = parses(request.body, cbor_body=is_cbor(request.headers))
     if sent == JSON_1_0:
         if readable:
@@ -236,7 +254,6 @@ def _spoken(request: HttpRequest, sent: str, known: bool) -> FrontAnswer | None:
         return _envelope("SerializationException", 400)
     if not readable:
         return None if known else _in_form("SerializationException", None, sent)
-    if not known:
+    if fault is None:
         return _in_form("UnknownOperationException", None, sent)
-    fault = signature_fault(request)
-    return None if fault is None else _in_form(*fault, sent)
+    return _in_form(*fault, sent)
