@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import itertools
+import re
+
 import pytest
 
 from pytest_firehose._wire.codec import HttpRequest
@@ -83,3 +86,17 @@ def test_an_attempt_number_no_client_sends_is_no_attempt() -> None:
     assert attempt_of({"amz-sdk-request": "attempt=" + "9" * 5000}) is None
     assert attempt_of({"amz-sdk-request": "attempt=" + "9" * 10 + "; max=3"}) is None
     assert attempt_of({"amz-sdk-request": "attempt=123456789"}) == 123456789
+
+
+def test_the_attempt_is_read_as_the_pattern_reads_it() -> None:
+    """The quick reading of botocore's own form gives what the pattern gives, for headers
+    of that form and near it."""
+    pattern = re.compile(r"attempt=(\d{1,9})(?!\d)")
+    for digits, tail in itertools.product(
+        ["", "0", "1", "12", "123456789", "1234567890", "٣", "1a", "a1", " 1"],
+        ["", ";", "; max=5", ";1", "5; max=5", " ; max=5", "; attempt=7"],
+    ):
+        for value in (f"attempt={digits}{tail}", f"ttl=x; attempt={digits}{tail}"):
+            match = pattern.search(value)
+            expected = int(match.group(1)) if match else None
+            assert attempt_of({"amz-sdk-request": value}) == expected, value

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import io
+import itertools
 import json
 import re
 from collections.abc import Iterator
@@ -26,7 +27,7 @@ from botocore.credentials import Credentials
 from pytest_firehose import FirehoseFake
 from pytest_firehose._doors.server import FirehoseServer
 from pytest_firehose._wire import cbor as wire_cbor
-from pytest_firehose._wire import jsontext
+from pytest_firehose._wire import front, jsontext
 from pytest_firehose._wire.codec import HttpRequest
 
 JSON = "application/x-amz-json-1.1"
@@ -564,3 +565,36 @@ def test_a_content_type_not_spoken_is_answered_in_xml_by_the_target(
     assert (status, answer) == (404, b"<UnknownOperationException/>\n")
     assert "content-type" not in answer_headers
     assert_ids(answer_headers)
+
+
+def test_the_front_ends_quick_check_passes_only_what_its_full_check_would() -> None:
+    """A signature header the quick check of the common request takes is one the full
+    check finds nothing to refuse in: every header built of a signer's parts, some empty
+    or holding a separator, and what may follow them."""
+    values = ["", "a/b", "a b", "a,b"]
+    taken = 0
+    for algorithm, credential, signed, signature, rest, dates in itertools.product(
+        ["AWS4-HMAC-SHA256", "AWS4"],
+        values,
+        values,
+        values,
+        ["", " Credential=", ", Signature=", ",", " x"],
+        [{}, {"x-amz-date": "20240101T000000Z"}, {"date": ""}],
+    ):
+        authorization = (
+            f"{algorithm} Credential={credential}, SignedHeaders={signed}, "
+            f"Signature={signature}{rest}"
+        )
+        headers = {"authorization": authorization, **dates}
+        request = HttpRequest("POST", "https://kinesis.us-east-1.amazonaws.com/", headers, b"{}")
+        if front._well_signed(headers):
+            taken += 1
+            assert front.signature_fault(request) is None, authorization
+    assert taken == 1  # the one well-formed header, with its date
+
+
+def test_botocores_signature_takes_the_front_ends_quick_check() -> None:
+    request = AWSRequest("POST", "https://kinesis.us-east-1.amazonaws.com/", data=b"{}")
+    SigV4Auth(CREDENTIALS, "kinesis", "us-east-1").add_auth(request)
+    headers = {name.lower(): value for name, value in request.headers.items()}
+    assert front._well_signed(headers)

@@ -76,7 +76,12 @@ def service_of(request: HttpRequest) -> str | None:
 
 def attempt_of(headers: Mapping[str, str]) -> int | None:
     """The attempt number botocore put in ``amz-sdk-request`` (``attempt=1`` first)."""
-    match = _ATTEMPT.search(headers.get("amz-sdk-request", ""))
+    value = headers.get("amz-sdk-request", "")
+    if value.startswith("attempt="):  # as botocore writes it: "attempt=1; max=5"
+        digits, separator, _ = value[8:].partition(";")
+        if separator and 0 < len(digits) < 10 and digits.isdecimal():
+            return int(digits)  # what the pattern reads, without running it
+    match = _ATTEMPT.search(value)
     return int(match.group(1)) if match else None
 
 
