@@ -276,7 +276,7 @@ def _test_settings(item: pytest.Item) -> WorldConfig:
         try:
             overrides.update(firehose_settings(*mark.args, **mark.kwargs))
         except TypeError as error:
-            refused = f"@pytest.mark.{error}{_keywords_hint(mark, firehose_settings)}"
+            refused = f"@pytest.mark.{_own_words(error)}{_keywords_hint(mark, firehose_settings)}"
             break
     else:
         try:
@@ -295,11 +295,19 @@ def _test_freeze_time(item: pytest.Item) -> object:
         try:
             wanted = firehose_freeze_time(*mark.args, **mark.kwargs)
         except TypeError as error:
-            refused = f"@pytest.mark.{error}{_keywords_hint(mark, firehose_freeze_time)}"
+            hint = _keywords_hint(mark, firehose_freeze_time)
+            refused = f"@pytest.mark.{_own_words(error)}{hint}"
             break
     else:
         return wanted
     pytest.fail(refused, pytrace=False)
+
+
+def _own_words(error: TypeError) -> str:
+    """Python's message for arguments that do not fit, without the suggestion Python 3.13
+    adds to it (``... argument 'sed'. Did you mean 'seed'?``): ``_keywords_hint`` makes
+    one in the marker's terms, on every Python."""
+    return str(error).partition(". Did you mean ")[0]
 
 
 def _keywords_hint(mark: pytest.Mark, marker: Callable[..., object]) -> str:

@@ -19,6 +19,7 @@ import pytest
 from botocore import UNSIGNED, xform_name
 from botocore.config import Config
 from botocore.exceptions import ClientError, HTTPClientError
+from botocore.history import BaseHistoryHandler, get_global_history_recorder
 from conftest import REGION, SEED, Clients, ask_control, server_client
 
 from pytest_firehose import FirehoseFake, FirehoseServer
@@ -240,18 +241,47 @@ def without_opaque(value: Any, key: str = "") -> Any:
     return value
 
 
+class _Answers(BaseHistoryHandler):
+    """The answers botocore (and aiobotocore) read off the wire, before parsing them, as
+    their history recorder reports them to its handlers (in every release the suite runs
+    on; the ``before-parse`` event is newer than the oldest)."""
+
+    def __init__(self) -> None:
+        self.last: dict[str, Any] | None = None
+
+    def emit(self, event_type: str, payload: Any, source: str) -> None:
+        if event_type == "HTTP_RESPONSE":
+            self.last = payload
+
+
+@contextlib.contextmanager
+def answers_read() -> Iterator[_Answers]:
+    """``_Answers`` heard while the block runs (the recorder has no way to drop a handler:
+    this one is emptied and the recorder disabled again after)."""
+    recorder = get_global_history_recorder()
+    handler = _Answers()
+    was_enabled = recorder._enabled
+    recorder.add_handler(handler)
+    recorder.enable()
+    try:
+        yield handler
+    finally:
+        if not was_enabled:
+            recorder.disable()
+        recorder._handlers.remove(handler)
+
+
 class BotocoreSender:
     """Steps sent by botocore clients: a call as the client makes it; a body in place of
     the one a listing call would send (a ``before-send`` hook swaps it in, and takes the
     signature away from an unsigned one); the answer as botocore read it off the wire."""
 
-    def __init__(self, make: Callable[[str], Any]) -> None:
+    def __init__(self, make: Callable[[str], Any], answers: _Answers) -> None:
         self._swap: tuple[Any, ...] | None = None
-        self._seen: dict[str, Any] | None = None
+        self._answers = answers
         self._clients = {service: make(service) for service in TARGETS}
         for client in self._clients.values():
             client.meta.events.register_first("before-send", self._swapped)
-            client.meta.events.register("before-parse", self._read)
 
     def _swapped(self, request: Any, **_: Any) -> None:
         if self._swap is None:
@@ -264,12 +294,9 @@ class BotocoreSender:
             del request.headers["Authorization"]
         request.body = body
 
-    def _read(self, response_dict: dict[str, Any], **_: Any) -> None:
-        self._seen = response_dict
-
     def __call__(self, step: tuple[Any, ...]) -> Any:
         client = self._clients[step[1]]
-        self._seen = None
+        self._answers.last = None
         if step[0] == "body":
             self._swap = step
             operation, params = CARRIERS[step[1]], {}
@@ -283,7 +310,7 @@ class BotocoreSender:
             pass
         finally:
             self._swap = None
-        seen = self._seen
+        seen = self._answers.last
         assert seen is not None
         return plain(seen["status_code"], seen["headers"], seen["body"])
 
@@ -328,13 +355,16 @@ def through(door: str, steps: list[tuple[Any, ...]], clients: Clients) -> dict[s
     config = Config(retries=ONCE, parameter_validation=False)
     with FirehoseFake(region=REGION, seed=SEED) as fake, contextlib.ExitStack() as stack:
         server = None if door in ("boto3", "aiobotocore") else stack.enter_context(serve_fake(fake))
+        heard = stack.enter_context(answers_read())
         send: Callable[[tuple[Any, ...]], Any]
         if door == "boto3":
-            send = BotocoreSender(lambda service: boto3.client(service, config=config))
+            send = BotocoreSender(lambda service: boto3.client(service, config=config), heard)
         elif door == "aiobotocore":
-            send = BotocoreSender(lambda service: clients.make(door, service, config=config))
+            send = BotocoreSender(lambda service: clients.make(door, service, config=config), heard)
         elif door == "server":
-            send = BotocoreSender(lambda service: server_client(server, service, config=config))
+            send = BotocoreSender(
+                lambda service: server_client(server, service, config=config), heard
+            )
         else:
             send = Http1Sender(server)
         answers, iterator = [], "AAAA"
