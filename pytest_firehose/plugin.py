@@ -18,7 +18,6 @@ from typing import TYPE_CHECKING, cast
 
 import pytest
 
-from pytest_firehose._clock import ClockRangeError
 from pytest_firehose._doors.environment import fake_environment
 from pytest_firehose._engine import fault_keywords
 from pytest_firehose._engine.config import DEFAULT_ACCOUNT_ID, DEFAULT_REGION, WorldConfig
@@ -396,7 +395,7 @@ _SESSION_CREDENTIALS = (
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[None]:
     error = call.excinfo.value if call.excinfo is not None else None
-    if isinstance(error, (UsageError, ClockRangeError)) and not item.config.getoption("fulltrace"):
+    if error is not None and _misuse(error) and not item.config.getoption("fulltrace"):
         _drop_own_frames(error)
     outcome = yield
     report: pytest.TestReport = outcome.get_result()  # type: ignore[attr-defined]
@@ -430,7 +429,17 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
         report.sections.append((f"fake AWS calls ({report.when})", fake.failure_report()))
 
 
-def _drop_own_frames(error: Exception) -> None:
+def _misuse(error: BaseException) -> bool:
+    """Whether ``error`` is the plugin's word on a misuse: a ``UsageError``, or a
+    ``ClockRangeError`` (looked up only once the clock is loaded: this module imports as
+    little as it can, for the many runs that never use the fake)."""
+    if isinstance(error, UsageError):
+        return True
+    clock = sys.modules.get("pytest_firehose._clock")
+    return clock is not None and isinstance(error, clock.ClockRangeError)
+
+
+def _drop_own_frames(error: BaseException) -> None:
     """End ``error``'s traceback at the last frame of code that is neither
     pytest-firehose's, nor the standard library's, nor pytest's (the test's line, a helper or
     callback of the test's, or the library it called), so a misuse shows where it was made

@@ -7,7 +7,10 @@ user's suite does (our own addopts disable it with ``-p no:firehose``).
 
 from __future__ import annotations
 
+import os
 import re
+import subprocess
+import sys
 import textwrap
 from pathlib import Path
 from typing import Any
@@ -811,4 +814,34 @@ def test_a_misuse_in_a_callback_the_plugin_runs_ends_at_the_callbacks_line() -> 
         ("users_tests", "test"),
         ("pytest_firehose._handles.example", "run"),
         ("users_tests", "callback"),
+    ]
+
+
+def test_the_plugin_imports_only_its_settings_checks() -> None:
+    """Every pytest run of a project with the plugin installed imports it: it loads the
+    settings checks, not botocore, the clock nor the engine, until a test asks for the fake."""
+    loaded = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import sys, pytest_firehose.plugin; "
+            "print(' '.join(sorted(m for m in sys.modules if m.startswith(("
+            "'pytest_firehose', 'botocore')))))",
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+        env={**os.environ, "PYTHONPATH": str(Path(plugin.__file__).parent.parent)},
+    ).stdout.split()
+
+    assert loaded == [
+        "pytest_firehose",
+        "pytest_firehose._doors",
+        "pytest_firehose._doors.environment",
+        "pytest_firehose._engine",
+        "pytest_firehose._engine.config",
+        "pytest_firehose._engine.fault_keywords",
+        "pytest_firehose._errors",
+        "pytest_firehose._loopback",
+        "pytest_firehose.plugin",
     ]
