@@ -71,10 +71,10 @@ _ACTIVE: list[BotocorePatch] = []
 
 
 def interceptor_installed() -> bool:
-    """Whether a fake's interceptor sits in botocore's HTTP layer right now. Without it (a
-    world inspected after its fake stopped), a request nothing else answers would reach
-    the network."""
-    return getattr(Endpoint._send, _MARK, None) is not None
+    """Whether a fake's interceptor sits in botocore's HTTP layer right now (whatever else
+    wrapped ``Endpoint._send`` since). Without it (a world inspected after its fake
+    stopped), a request nothing else answers would reach the network."""
+    return bool(_ACTIVE)
 
 
 def keep_off_aws(endpoint: Any, url: str) -> None:
@@ -88,7 +88,7 @@ def keep_off_aws(endpoint: Any, url: str) -> None:
     own = weakref.ref(endpoint)  # no cycle: a client's endpoint still goes with the client
 
     def _send(request: Any) -> Any:
-        if not _ACTIVE:
+        if not interceptor_installed():
             raise _stopped_fake_refusal(request.url)
         return kind._send(own(), request)  # the active fake's send
 
