@@ -11,8 +11,10 @@ each of the server's threads speaks to its own client, and a signature stays the
 
 from __future__ import annotations
 
+import difflib
+import inspect
 import json
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
@@ -110,3 +112,44 @@ def speaking(spoken: Terms) -> Iterator[None]:
         yield
     finally:
         _SPOKEN.reset(token)
+
+
+# ------------------------------------------------------------- arguments that do not fit
+
+
+def own_words(error: TypeError) -> str:
+    """Python's message for arguments that do not fit a signature, without the suggestion
+    Python 3.13 adds to it (``... argument 'sed'. Did you mean 'seed'?``): :func:`misfit`
+    makes one in the caller's terms, on every Python."""
+    return str(error).partition(". Did you mean ")[0]
+
+
+def did_you_mean(given: Iterable[str], keywords: Iterable[str]) -> str:
+    """`` Did you mean NAME=?`` for the first of the ``given`` keywords that is none of
+    ``keywords`` but close to one; empty if none is."""
+    keywords = list(keywords)
+    unknown = [key for key in given if key not in keywords]
+    close = difflib.get_close_matches(unknown[0], keywords, n=1) if unknown else []
+    return f" Did you mean {close[0]}=?" if close else ""
+
+
+def listed_keywords(signature: inspect.Signature) -> str:
+    """Every keyword of ``signature``, as a call writes them: ``records=, throttle=``."""
+    return ", ".join(f"{key}=" for key in signature.parameters)
+
+
+def misfit(signature: inspect.Signature, args: tuple[Any, ...], kwargs: Mapping[str, Any]) -> str:
+    """Why ``args`` and ``kwargs`` do not fit ``signature`` (a misspelt keyword, an argument
+    by position): Python's words, then the keyword a misspelt one is close to, as a
+    sentence (``got an unexpected keyword argument 'record'. Did you mean records=?``);
+    empty when they fit."""
+    try:
+        signature.bind(*args, **kwargs)
+    except TypeError as error:
+        return f"{own_words(error)}.{did_you_mean(kwargs, signature.parameters)}"
+    return ""
+
+
+def written(args: tuple[Any, ...], kwargs: Mapping[str, Any]) -> str:
+    """The arguments of a call as its caller wrote them: ``'x', records=[1]``."""
+    return ", ".join([*map(repr, args), *(f"{key}={value!r}" for key, value in kwargs.items())])

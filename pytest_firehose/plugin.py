@@ -9,11 +9,10 @@ test asks for it.
 from __future__ import annotations
 
 import dataclasses
-import difflib
 import inspect
 import os
 import sys
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, cast
 
 import pytest
@@ -304,30 +303,22 @@ def _test_freeze_time(item: pytest.Item) -> object:
 
 def _own_words(error: TypeError) -> str:
     """Python's message for arguments that do not fit, without the suggestion Python 3.13
-    adds to it (``... argument 'sed'. Did you mean 'seed'?``): ``_keywords_hint`` makes
-    one in the marker's terms, on every Python."""
-    return str(error).partition(". Did you mean ")[0]
+    adds to it: ``_keywords_hint`` makes one in the marker's terms, on every Python."""
+    from pytest_firehose._terms import own_words
+
+    return own_words(error)
 
 
 def _keywords_hint(mark: pytest.Mark, marker: Callable[..., object]) -> str:
     """When ``mark``'s arguments do not fit the signature of ``marker`` (a misspelt keyword,
     an argument by position): the keyword it is close to, and every keyword."""
+    from pytest_firehose._terms import did_you_mean, listed_keywords, misfit
+
     signature = inspect.signature(marker)
-    try:
-        signature.bind(*mark.args, **mark.kwargs)
-    except TypeError:
-        keywords = list(signature.parameters)
-        listed = ", ".join(f"{key}=" for key in keywords)
-        return f".{_did_you_mean(mark, keywords)} Its keywords: {listed}."
+    if misfit(signature, mark.args, mark.kwargs):
+        hint = did_you_mean(mark.kwargs, signature.parameters)
+        return f".{hint} Its keywords: {listed_keywords(signature)}."
     return ""  # they fit: the marker refused a value, and said why
-
-
-def _did_you_mean(mark: pytest.Mark, keywords: Iterable[str]) -> str:
-    """`` Did you mean NAME=?`` for the first of ``mark``'s keywords that is none of
-    ``keywords`` but close to one; empty if none is."""
-    unknown = [key for key in mark.kwargs if key not in keywords]
-    close = difflib.get_close_matches(unknown[0], list(keywords), n=1) if unknown else []
-    return f" Did you mean {close[0]}=?" if close else ""
 
 
 #: The markers that act through the fake, and what each would fail to do without it.
@@ -481,21 +472,18 @@ def _fake_for(item: pytest.Item) -> FirehoseFake:
 def _schedule_marked_faults(fake: FirehoseFake, item: pytest.Item) -> None:
     """Schedule the test's fail markers, Firehose's then Kinesis's, each in order. A bad
     one fails the test at setup, naming it as written (stacked markers look alike)."""
+    from pytest_firehose._terms import listed_keywords, misfit, written
+
     for handle in (fake.firehose, fake.kinesis):
         marker = f"@pytest.mark.{handle.service}_fail"
         signature = inspect.signature(handle.fail)
-        keywords = signature.parameters
         for mark in _marks_in_order(item, f"{handle.service}_fail"):
-            given = ", ".join(
-                [*map(repr, mark.args), *(f"{key}={value!r}" for key, value in mark.kwargs.items())]
-            )
-            try:
-                signature.bind(*mark.args, **mark.kwargs)
-            except TypeError as error:  # a misspelt keyword, or an argument by position
-                hint = _did_you_mean(mark, keywords)
+            given = written(mark.args, mark.kwargs)
+            reason = misfit(signature, mark.args, mark.kwargs)
+            if reason:  # a misspelt keyword, or an argument by position
                 refused = (
-                    f"{marker}({given}): {error}.{hint} The keywords are those of "
-                    f"{handle.service}.fail(): {', '.join(f'{key}=' for key in keywords)}."
+                    f"{marker}({given}): {reason} The keywords are those of "
+                    f"{handle.service}.fail(): {listed_keywords(signature)}."
                 )
             else:
                 try:

@@ -4,6 +4,7 @@ is left half done."""
 
 from __future__ import annotations
 
+import inspect
 import math
 from datetime import date, datetime, timedelta, timezone
 from typing import Any
@@ -601,3 +602,42 @@ def test_a_records_predicate_without_a_readable_signature_is_taken(fake: Firehos
     )
     assert [bool(entry.get("ErrorCode")) for entry in answer["RequestResponses"]] == [True, False]
     assert stream.records == [b""]
+
+
+FAULT_KEYWORDS = (
+    "records=, throttle=, error=, timeout=, latency=, chaos=, seed=, operation=, stream=, "
+    "call=, times=, events=, optional="
+)
+
+
+@pytest.mark.parametrize("service", ["firehose", "kinesis"])
+def test_fail_with_a_misspelt_keyword_names_the_keyword_meant(
+    fake: FirehoseFake, service: str
+) -> None:
+    # As the fail markers do, not with Python's TypeError.
+    with pytest.raises(UsageError) as raised:
+        getattr(fake, service).fail(record={1: "InternalFailure"}, operation="PutRecord")
+
+    assert str(raised.value) == (
+        f"{service}.fail(record={{1: 'InternalFailure'}}, operation='PutRecord'): got an "
+        "unexpected keyword argument 'record'. Did you mean records=? "
+        f"Its keywords: {FAULT_KEYWORDS}."
+    )
+    assert getattr(fake, service).faults == []
+
+
+def test_fail_with_an_argument_by_position_lists_the_keywords(fake: FirehoseFake) -> None:
+    with pytest.raises(UsageError) as raised:
+        fake.firehose.fail("throttle")
+
+    assert str(raised.value) == (
+        f"firehose.fail('throttle'): too many positional arguments. Its keywords: {FAULT_KEYWORDS}."
+    )
+
+
+def test_fail_keeps_its_keywords_in_its_signature(fake: FirehoseFake) -> None:
+    # What IDEs and type checkers read: the keywords, not (*args, **kwargs).
+    shown = inspect.signature(fake.kinesis.fail)
+
+    assert ", ".join(f"{key}=" for key in shown.parameters) == FAULT_KEYWORDS
+    assert fake.kinesis.fail(throttle=2).fault.times == 2

@@ -199,7 +199,7 @@ def sequence(seed: int) -> list[tuple[Any, ...]]:
                     {
                         "error": "InternalFailure"
                         if service == "firehose"
-                        else "LimitExceededException"
+                        else "KMSThrottlingException"
                     },
                     {"timeout": r.choice(["commit", "lost"])},
                 ]

@@ -87,7 +87,7 @@ def test_module_class_and_function_markers_apply_in_reading_order(pytester: pyte
         @pytest.mark.firehose_fail(error="InvalidArgumentException")
         @pytest.mark.firehose_fail(error="ResourceNotFoundException")
         class TestLevels:
-            @pytest.mark.firehose_fail(error="ResourceInUseException")
+            @pytest.mark.firehose_fail(error="InvalidKMSResourceException")
             @pytest.mark.firehose_fail(error="ValidationException")
             def test_order(self, firehose):
                 firehose.create_delivery_stream("s")
@@ -98,7 +98,7 @@ def test_module_class_and_function_markers_apply_in_reading_order(pytester: pyte
                     "AccessDeniedException",
                     "InvalidArgumentException",
                     "ResourceNotFoundException",
-                    "ResourceInUseException",
+                    "InvalidKMSResourceException",
                     "ValidationException",
                 ]
         """,
@@ -110,7 +110,7 @@ def test_module_class_and_function_markers_apply_in_reading_order(pytester: pyte
 def test_a_parameters_markers_apply_after_the_functions_in_the_order_given(
     pytester: pytest.Pytester,
 ):
-    # They applied first, and in reverse: ResourceInUse, InvalidArgument, then AccessDenied.
+    # They applied first, and in reverse: InvalidKMSResource, InvalidArgument, then AccessDenied.
     result = run(
         pytester,
         """
@@ -122,7 +122,7 @@ def test_a_parameters_markers_apply_after_the_functions_in_the_order_given(
                     1,
                     marks=[
                         pytest.mark.firehose_fail(error="InvalidArgumentException"),
-                        pytest.mark.firehose_fail(error="ResourceInUseException"),
+                        pytest.mark.firehose_fail(error="InvalidKMSResourceException"),
                     ],
                 )
             ],
@@ -135,7 +135,7 @@ def test_a_parameters_markers_apply_after_the_functions_in_the_order_given(
             assert [c.error for c in firehose.calls] == [
                 "AccessDeniedException",
                 "InvalidArgumentException",
-                "ResourceInUseException",
+                "InvalidKMSResourceException",
             ]
         """,
     )

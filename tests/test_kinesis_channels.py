@@ -376,6 +376,26 @@ def test_tags_at_creation_and_by_arn(kinesis):
     ]
 
 
+def test_a_channels_tag_refusals_name_the_channel(kinesis):
+    arn = create(kinesis, name="lake", Tags={f"k{n}": "v" for n in range(50)})["ChannelARN"]
+
+    with pytest.raises(ClientError) as too_many:
+        kinesis.tag_resource(ResourceARN=arn, Tags={"one": "more"})
+    kinesis.create_stream(StreamName="t", StreamModeDetails={"StreamMode": "ON_DEMAND"})
+    with pytest.raises(ClientError) as percent:  # on another stream: one S3 channel a stream
+        create(kinesis, name="raw", stream="t", Tags={"rate": "5%"})
+
+    assert error(too_many.value.response) == (
+        "InvalidArgumentException",
+        "Failed to add tags to channel lake under account 123456789012 because a given "
+        "channel cannot have more than 50 tags associated with it.",
+    )
+    assert error(percent.value.response)[1].startswith(
+        "Failed to add tags to channel raw under account 123456789012 because some tags "
+        "contained illegal characters."
+    )
+
+
 def test_logging_enabled_is_described_with_its_defaults(kinesis):
     with warnings.catch_warnings():
         warnings.simplefilter("error")

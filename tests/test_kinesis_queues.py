@@ -555,6 +555,36 @@ def test_queues_take_tags_by_arn(call):
     assert call("ListTagsForResource", ResourceARN=queue)["Tags"] == [{"Key": "tier", "Value": "1"}]
 
 
+def test_a_queues_tag_refusals_name_the_queue(call):
+    on_demand(call)
+    queue = new_queue(call, name="orders", Tags={f"k{n}": "v" for n in range(50)})
+
+    too_many = code(call, "TagResource", ResourceARN=queue, Tags={"one": "more"})
+    percent = code(call, "UntagResource", ResourceARN=queue, TagKeys=["100%"])
+    at_creation = code(
+        call,
+        "CreateQueue",
+        QueueName="audit",
+        StreamConfigurationList=[{"StreamARN": STREAM_ARN}],
+        Tags={"rate": "5%"},
+    )
+
+    assert too_many == (
+        "InvalidArgumentException",
+        "Failed to add tags to queue orders under account 123456789012 because a given queue "
+        "cannot have more than 50 tags associated with it.",
+    )
+    tail = (
+        "under account 123456789012 because some tags contained illegal characters. The "
+        "allowed characters are Unicode letters, white-spaces, '_',',','/','=','+','-','@'."
+    )
+    assert percent == (
+        "InvalidArgumentException",
+        f"Failed to remove tags from queue orders {tail}",
+    )
+    assert at_creation == ("InvalidArgumentException", f"Failed to add tags to queue audit {tail}")
+
+
 # --------------------------------------------------------------------------- refusals
 
 

@@ -12,6 +12,7 @@ import math
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any, TypeAlias
 
+from pytest_firehose._engine.fault_codes import answerable, answering, default_operations
 from pytest_firehose._engine.fault_keywords import EFFECTS, FaultSpec, RecordsSpec
 from pytest_firehose._engine.faults import Fault
 from pytest_firehose._errors import UsageError
@@ -21,6 +22,7 @@ from pytest_firehose._services.codes import (
     ENTRY_ERRORS,
     ENTRY_OPERATIONS,
     ENTRY_THROTTLE,
+    PUTS,
     RECORD_ERRORS,
     THROTTLE_CODE,
 )
@@ -157,7 +159,42 @@ def _check_throttle(service: str, value: Any, spec: FaultSpec) -> Checked:
 
 def _check_error(service: str, value: Any, spec: FaultSpec) -> Checked:
     _check_codes(service, [value], CALL_ERRORS[service], "whole-call error code")
+    if spec.events is None:  # an event stream's errors are its own (``_check_events``)
+        _check_answerable(service, value, spec.operation)
     return value, spec.times
+
+
+def _check_answerable(service: str, code: str, operation: str | None) -> None:
+    """Refuse a whole-call ``code`` the operation it hits never answers: one neither its
+    API model lists nor every operation may answer (``fault_codes.py``). Without
+    ``operation=`` the fault hits the puts that can answer it, and is refused if none can."""
+    said = terms()
+    if operation is not None:
+        codes = answerable(service, operation)
+        if code not in codes:
+            raise UsageError(
+                f"{operation} never answers {said.value(code)}: neither its API model nor "
+                f"the errors common to every {service} operation list it, so AWS does not "
+                f"send it. Codes {operation} answers: {', '.join(sorted(codes))}."
+                + _answered_by(service, code)
+            )
+        return
+    if default_operations(service, code):
+        return
+    puts = " and ".join(PUTS[service])
+    raise UsageError(
+        f"{said.keyword('error', said.value(code))} without {said.keyword('operation')} hits "
+        f"{puts}, which never answer it." + _answered_by(service, code)
+    )
+
+
+def _answered_by(service: str, code: str) -> str:
+    """Advice naming the operations that answer ``code``, with ``operation=``."""
+    said = terms()
+    operations = answering(service, code)
+    if not operations:
+        return f" No {service} operation answers it."
+    return f" Give {said.keyword('operation')} one that answers it: {', '.join(operations)}."
 
 
 def _check_timeout(service: str, value: Any, spec: FaultSpec) -> Checked:

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from pytest_firehose._clock import FakeClock
+from pytest_firehose._engine.fault_codes import default_operations, throttle_code
 from pytest_firehose._errors import NetworkFault, ServiceError, UsageError
 from pytest_firehose._payload import Payload, payload_bytes, shown
 from pytest_firehose._services.codes import BATCH_PUT, PUTS, THROTTLE_CODE, call_error
@@ -66,6 +67,8 @@ class Fault:
             return (self.operation,)
         if self.effect in ("records", "chaos"):
             return (BATCH_PUT[self.service],)
+        if self.effect == "error":  # only the puts that can answer it
+            return default_operations(self.service, self.value)
         return PUTS[self.service]
 
 
@@ -231,8 +234,10 @@ class Hit:
         if fault.events is not None:
             return _midstream(fault, context)
         if fault.effect in ("throttle", "error"):
-            code = THROTTLE_CODE[fault.service] if fault.effect == "throttle" else fault.value
-            spec = call_error(fault.service, context["operation"], code)
+            operation = context["operation"]
+            throttled = fault.effect == "throttle"
+            code = throttle_code(fault.service, operation) if throttled else fault.value
+            spec = call_error(fault.service, operation, code)
             raise ServiceError(spec.code, spec.render(**context), spec.status)
         if fault.effect == "timeout":
             kind = "connect-timeout" if fault.value == "connect" else "read-timeout"

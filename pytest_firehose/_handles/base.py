@@ -4,9 +4,11 @@ finding a stream by name across regions."""
 from __future__ import annotations
 
 import difflib
+import functools
+import inspect
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from typing import Any, ClassVar, Generic, Protocol, TypeVar, cast
+from typing import Any, ClassVar, Concatenate, Generic, ParamSpec, Protocol, TypeVar, cast
 
 from pytest_firehose._clock import FakeClock
 from pytest_firehose._engine.calls import Call
@@ -17,7 +19,7 @@ from pytest_firehose._engine.fault_keywords import FaultSpec, RecordsSpec
 from pytest_firehose._engine.faults import FaultHandle
 from pytest_firehose._engine.world import World
 from pytest_firehose._errors import ServiceError, StreamKeyError, Term, UsageError
-from pytest_firehose._terms import terms
+from pytest_firehose._terms import listed_keywords, misfit, terms, written
 from pytest_firehose._wire.codec import decode_as_written
 from pytest_firehose._wire.validation import unsendable, validate_input
 
@@ -205,6 +207,32 @@ class Lifetime:
 
 Model = TypeVar("Model", bound=StreamService)
 StreamHandle = TypeVar("StreamHandle")
+_Params = ParamSpec("_Params")
+_Result = TypeVar("_Result")
+_Handle = TypeVar("_Handle", bound="ServiceHandle[Any, Any]")
+
+
+def keywords_checked(
+    method: Callable[Concatenate[_Handle, _Params], _Result],
+) -> Callable[Concatenate[_Handle, _Params], _Result]:
+    """Refuse a call of a handle's ``method`` whose arguments do not fit its signature (a
+    misspelt keyword, an argument by position) with a :class:`UsageError` naming the
+    keyword meant and every keyword, as a fail marker does, in place of Python's
+    ``TypeError``. The signature stays ``method``'s, for type checkers and IDEs."""
+    signature = inspect.signature(method)
+    unbound = signature.replace(parameters=list(signature.parameters.values())[1:])
+
+    @functools.wraps(method)
+    def checked(handle: _Handle, /, *args: _Params.args, **kwargs: _Params.kwargs) -> _Result:
+        reason = misfit(unbound, args, kwargs)
+        if reason:
+            raise UsageError(
+                f"{handle.service}.{method.__name__}({written(args, kwargs)}): {reason} "
+                f"Its keywords: {listed_keywords(unbound)}."
+            )
+        return method(handle, *args, **kwargs)
+
+    return checked
 
 
 class ServiceHandle(ABC, Generic[Model, StreamHandle]):
@@ -247,6 +275,7 @@ class ServiceHandle(ABC, Generic[Model, StreamHandle]):
         """Every HTTP attempt at this service the fake answered, in order."""
         return self._world.calls_for(self.service)
 
+    @keywords_checked
     def fail(
         self,
         *,

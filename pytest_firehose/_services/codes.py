@@ -2,9 +2,12 @@
 
 Messages are templates over ``{stream}``, ``{account}``, ``{region}``, ``{partition}``,
 ``{arn}``, ``{shard}`` and ``{service}``, which each service model's ``error_context`` supplies (and
-Kinesis's ``{iterator_created}``, ``{now}``, ``{consumer}`` and ``{consumer_arn}``), and
-``{operation}``; docs/fidelity.md says where each message comes from. An operation that
-answers a code in words of its own has them in ``OPERATION_ERRORS``.
+Kinesis's ``{iterator_created}``, ``{now}``, ``{consumer}``, ``{consumer_arn}``, ``{queue}``
+and ``{channel}``), and ``{operation}``; docs/fidelity.md says where each message comes from.
+A message that names the stream has a ``streamless`` form, for a request that names none
+(ListStreams, a queue's ARN). An operation that answers a code in words of its own has them
+in ``OPERATION_ERRORS``. Which codes an operation may answer at all is the engine's
+``fault_codes.py`` (its API model's errors, and ``COMMON_CODES``).
 """
 
 from __future__ import annotations
@@ -17,18 +20,34 @@ class ErrorSpec:
     code: str
     status: int
     message: str | None
+    #: The message for a request that names no stream (no ``names``), when ``message``
+    #: names one.
+    streamless: str | None = None
+    #: What ``message`` names, which ``streamless`` does without: ``stream`` or ``arn``.
+    names: str = "stream"
 
     def render(self, **context: str) -> str | None:
-        return None if self.message is None else self.message.format(**context)
+        if self.message is None:
+            return None
+        if self.streamless is not None and not context.get(self.names):
+            return self.streamless.format(**context)
+        return self.message.format(**context)
 
 
 _ACCESS_DENIED = (
     "User: arn:{partition}:sts::{account}:assumed-role/test/session is not authorized to perform: "
-    "{service}:{operation} on resource: {arn} because no identity-based policy allows the "
+    "{service}:{operation}{resource} because no identity-based policy allows the "
     "{service}:{operation} action"
 )
 _COMMON = [
-    ErrorSpec("AccessDeniedException", 400, _ACCESS_DENIED),
+    ErrorSpec(
+        "AccessDeniedException",
+        400,
+        _ACCESS_DENIED.replace("{resource}", " on resource: {arn}"),
+        # An action on no resource (ListStreams, ListDeliveryStreams): IAM names none.
+        streamless=_ACCESS_DENIED.replace("{resource}", ""),
+        names="arn",
+    ),
     ErrorSpec("ThrottlingException", 400, "Rate exceeded"),
     ErrorSpec(
         "UnrecognizedClientException", 400, "The security token included in the request is invalid."
@@ -39,6 +58,17 @@ _COMMON = [
     ErrorSpec("InternalFailure", 500, "Internal service failure."),
     ErrorSpec("ServiceUnavailable", 503, "Service Unavailable"),
 ]
+
+#: The errors AWS may answer to any operation of either service, beyond those its API model
+#: lists: the API references' "Common Errors" (AccessDeniedException, InternalFailure,
+#: ServiceUnavailable, ThrottlingException), the JSON front end's refusal of credentials
+#: (UnrecognizedClientException, ExpiredTokenException: what a JSON service sends for the
+#: page's InvalidClientTokenId and RequestExpired) and of a request that breaks the model's
+#: constraints (ValidationException, the page's ValidationError; only an operation that
+#: takes parameters has any to break). docs/fidelity.md lists them with their sources.
+#: The common code only an operation that takes parameters can answer.
+VALIDATION_CODE = "ValidationException"
+COMMON_CODES = frozenset({*(spec.code for spec in _COMMON), VALIDATION_CODE})
 
 
 def _table(*specs: ErrorSpec) -> dict[str, ErrorSpec]:
@@ -79,9 +109,13 @@ CALL_ERRORS: dict[str, dict[str, ErrorSpec]] = {
             "ProvisionedThroughputExceededException",
             400,
             "Rate exceeded for shard {shard} in stream {stream} under account {account}.",
+            streamless="Rate exceeded for account {account}.",
         ),
         ErrorSpec(
-            "ResourceNotFoundException", 400, "Stream {stream} under account {account} not found."
+            "ResourceNotFoundException",
+            400,
+            "Stream {stream} under account {account} not found.",
+            streamless="Requested resource not found under account {account}.",
         ),
         # The refusal of a reshard, or a mode switch, while the stream is UPDATING (MOCK,
         # kinesalite's AWS-validated text for a stream CREATING, with the state it names).
@@ -89,25 +123,43 @@ CALL_ERRORS: dict[str, dict[str, ErrorSpec]] = {
             "ResourceInUseException",
             400,
             "Stream {stream} under account {account} not ACTIVE, instead in state UPDATING",
+            streamless="Requested resource under account {account} not ACTIVE, instead in state "
+            "UPDATING",
         ),
         ErrorSpec("InvalidArgumentException", 400, "Invalid argument."),
         ErrorSpec(
             "LimitExceededException",
             400,
             "Rate exceeded for stream {stream} under account {account}.",
+            # The fake's own control-plane rate, for a call that names no stream (quotas.py).
+            streamless="Rate exceeded for account {account}.",
         ),
         ErrorSpec("KMSThrottlingException", 400, "Rate exceeded for KMS key."),
         ErrorSpec("KMSAccessDeniedException", 400, "Access denied to the stream's KMS key."),
         # The rest of the KMS errors of Kinesis' model, with its descriptions as messages,
         # and SubscribeToShard's InternalFailureException, which only its event stream
         # carries (the stream's members, as the SubscribeToShardEventStream shape lists).
-        ErrorSpec("KMSDisabledException", 400, "The KMS key of stream {stream} is not enabled."),
+        ErrorSpec(
+            "KMSDisabledException",
+            400,
+            "The KMS key of stream {stream} is not enabled.",
+            streamless="The request was rejected because the specified customer master key "
+            "(CMK) isn't enabled.",
+        ),
         ErrorSpec(
             "KMSInvalidStateException",
             400,
             "The state of the KMS key of stream {stream} is not valid for this request.",
+            streamless="The request was rejected because the state of the specified resource "
+            "isn't valid for this request.",
         ),
-        ErrorSpec("KMSNotFoundException", 400, "The KMS key of stream {stream} was not found."),
+        ErrorSpec(
+            "KMSNotFoundException",
+            400,
+            "The KMS key of stream {stream} was not found.",
+            streamless="The request was rejected because the specified entity or resource "
+            "can't be found.",
+        ),
         ErrorSpec(
             "KMSOptInRequired", 400, "The AWS access key ID needs a subscription for the service."
         ),
@@ -129,6 +181,22 @@ CALL_ERRORS: dict[str, dict[str, ErrorSpec]] = {
         ErrorSpec("ValidationException", 400, "1 validation error detected."),
     ),
 }
+
+
+def _attached_errors(kind: str, arn: str) -> dict[str, ErrorSpec]:
+    """The not-found and in-use errors of the operations on a queue or a channel (``kind``),
+    which name it by its ARN (the ``arn`` placeholder)."""
+    return {
+        "ResourceNotFoundException": ErrorSpec(
+            "ResourceNotFoundException", 400, f"{kind} {arn} not found."
+        ),
+        "ResourceInUseException": ErrorSpec(
+            "ResourceInUseException",
+            400,
+            f"{kind} {arn} under account {{account}} not ACTIVE, instead in state UPDATING",
+        ),
+    }
+
 
 #: Whole-call errors an operation sends in words of its own, in place of its service's.
 OPERATION_ERRORS: dict[tuple[str, str], dict[str, ErrorSpec]] = {
@@ -167,6 +235,30 @@ OPERATION_ERRORS: dict[tuple[str, str], dict[str, ErrorSpec]] = {
             ),
         )
     },
+    # A queue's or a channel's operations name it by ARN, and the model refuses it in these
+    # words (attached.py): not found, or not ACTIVE.
+    **{
+        ("kinesis", operation): _attached_errors(kind, "{" + kind.lower() + "}")
+        for kind, operations in (
+            (
+                "Queue",
+                (
+                    "DescribeQueue",
+                    "UpdateQueue",
+                    "DeleteQueue",
+                    "ReceiveQueueRecords",
+                    "ReceiveDeadLetterQueueRecords",
+                    "AcknowledgeQueueRecords",
+                    "AcknowledgeDeadLetterQueueRecords",
+                    "UpdateQueueRecordsVisibility",
+                    "UpdateDeadLetterQueueRecordsVisibility",
+                    "RestoreDeadLetterQueueRecords",
+                ),
+            ),
+            ("Channel", ("DescribeChannel", "UpdateChannel", "DeleteChannel")),
+        )
+        for operation in operations
+    },
 }
 
 
@@ -180,6 +272,17 @@ def call_error(service: str, operation: str, code: str) -> ErrorSpec:
 THROTTLE_CODE = {
     "firehose": "ServiceUnavailableException",
     "kinesis": "ProvisionedThroughputExceededException",
+}
+#: The codes a whole-call ``throttle=`` answers with, the first its operation can answer:
+#: the throttle of the puts (and of Kinesis's reads), Kinesis's control-plane rate refusal,
+#: then the common ``ThrottlingException`` (Firehose's control plane, Kinesis's queues).
+THROTTLE_CODES = {
+    service: (
+        code,
+        *(["LimitExceededException"] if service == "kinesis" else []),
+        "ThrottlingException",
+    )
+    for service, code in THROTTLE_CODE.items()
 }
 
 #: Per-record error codes (ErrorCode, ErrorMessage template) inside a 200 answer.

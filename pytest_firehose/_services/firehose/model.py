@@ -194,7 +194,7 @@ class FirehoseService(Puts, StreamSettings, Settling, ServiceBase):
             "region": self.region,
             "partition": partition_of(self.region),
             "service": "firehose",
-            "arn": self.stream_arn(stream),
+            "arn": self.stream_arn(stream) if stream else "",
             "shard": "",
         }
 

@@ -120,7 +120,7 @@ class Channels:
     update_delay: timedelta
     unmodelled: str
     _stream_by_arn: Callable[[str], KinesisStream]
-    check_new_tags: Callable[[str, dict[str, str], dict[str, str]], None]
+    check_new_tags: Callable[[str, dict[str, str], dict[str, str], str], None]
     #: Makes the sink of a bucket (``None``: objects are kept in memory only).
     sink_for: SinkFactory | None
     #: The channels on this account's streams.
@@ -204,7 +204,7 @@ class Channels:
                 f"with destination type {destination_type}; a stream may have one of each.",
             )
         tags = dict(params.get("Tags") or {})
-        self.check_new_tags(name, {}, tags)
+        self.check_new_tags(name, {}, tags, "channel")
         # Before anything is created: a refusal (unmodelled="error", or a warning a filter
         # made an error) leaves no channel.
         report(_unmodelled(kind, destination), self.unmodelled)

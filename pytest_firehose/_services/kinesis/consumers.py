@@ -128,7 +128,7 @@ class Consumers:
     creation_delay: timedelta
     streams: dict[str, KinesisStream]
     _not_found: Callable[[str], ServiceError]
-    check_new_tags: Callable[[str, dict[str, str], dict[str, str]], None]
+    check_new_tags: Callable[[str, dict[str, str], dict[str, str], str], None]
     queues: Registry[Queue]
     commitment: Commitment
     _registered: list[Consumer]
@@ -247,7 +247,7 @@ class Consumers:
         self.consumer_room(stream, len(self.queues.on(stream)))
         self._check_creating(stream, held, now)
         tags = dict(params.get("Tags") or {})
-        self.check_new_tags(name, {}, tags)
+        self.check_new_tags(name, {}, tags, "stream")
         consumer = Consumer(
             name,
             consumer_arn(stream.arn, name, now),

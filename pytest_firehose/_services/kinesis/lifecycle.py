@@ -70,7 +70,7 @@ class Lifecycle:
     _numbered_until: dict[str, datetime]
     _not_found: Callable[[str], ServiceError]
     _already_exists: Callable[[str], ServiceError]
-    check_new_tags: Callable[[str, dict[str, str], dict[str, str]], None]
+    check_new_tags: Callable[[str, dict[str, str], dict[str, str], str], None]
     check_on_demand_room: Callable[[], None]
     check_shard_room: Callable[[int], None]
     warm_throughput_of: Callable[[KinesisStream], dict[str, int] | None]
@@ -196,7 +196,7 @@ class Lifecycle:
         details = params.get("StreamModeDetails") or {}
         mode = details.get("StreamMode") or ("PROVISIONED" if count else "ON_DEMAND")
         tags = dict(params.get("Tags") or {})
-        self.check_new_tags(name, {}, tags)
+        self.check_new_tags(name, {}, tags, "stream")
         warm = params.get("WarmThroughputMiBps")
         if warm is not None:
             self.check_warm_throughput(name, mode, warm)

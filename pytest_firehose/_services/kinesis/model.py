@@ -214,12 +214,25 @@ class KinesisService(  # the mixins first: they override ServiceBase's put_batch
 
     def error_context(self, params: dict[str, Any]) -> dict[str, str]:
         """What a scripted error message may name: the stream and where a put's record
-        would go, the shard and iterator a read names, or the consumer a request names."""
-        return {
+        would go, the shard and iterator a read names, the consumer a request names, or the
+        queue or channel (whose ARN is then the resource an access refusal names)."""
+        attached = {
+            key: value if isinstance(value, str) else ""
+            for key, value in (
+                ("queue", params.get("QueueARN")),
+                ("channel", params.get("ChannelARN")),
+            )
+        }
+        context = {
             **Puts.error_context(self, params),
             **self.read_context(params),
             **self.consumer_context(params),
+            **attached,
         }
+        resource = attached["queue"] or attached["channel"]
+        if resource:
+            context["arn"] = resource
+        return context
 
     def dispatch(
         self,

@@ -123,7 +123,7 @@ class Puts:
             "region": self.region,
             "partition": partition_of(self.region),
             "service": "kinesis",
-            "arn": self.stream_arn(stream),
+            "arn": self.stream_arn(stream) if stream else "",
             "shard": shard,
         }
 

@@ -105,7 +105,7 @@ class Queues:
     creation_delay: timedelta
     update_delay: timedelta
     _stream_by_arn: Callable[[str], KinesisStream]
-    check_new_tags: Callable[[str, dict[str, str], dict[str, str]], None]
+    check_new_tags: Callable[[str, dict[str, str], dict[str, str], str], None]
     consumer_room: Callable[[KinesisStream, int], None]
     #: The queues on this account's streams.
     queues: Registry[Queue]
@@ -162,7 +162,7 @@ class Queues:
                 f"DELETING status in {self.region}, the most at one time.",
             )
         tags = dict(params.get("Tags") or {})
-        self.check_new_tags(name, {}, tags)
+        self.check_new_tags(name, {}, tags, "queue")
         start, since = len(stream.rows), None
         if start_type != "LATEST":
             start = 0

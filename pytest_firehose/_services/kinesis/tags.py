@@ -22,7 +22,10 @@ operations (as for RegisterStreamConsumer's, CreateQueue's and CreateChannel's `
 Choices (INFERRED; docs/kinesis.md lists them): the by-ARN operations, CreateStream's and
 RegisterStreamConsumer's ``Tags`` apply the same rules and messages, a consumer's naming it
 where a stream's name the stream; an ARN of a consumer that is not registered is the
-consumer's not-found error, and a stream of another account or region is not found.
+consumer's not-found error, and a stream of another account or region is not found. A
+queue's and a channel's refusals say ``queue`` and ``channel`` where a stream's say
+``stream``, and their tag limit names the 50 it is (no refusal of theirs is on record; the
+stream's ``10`` is that message's own history).
 """
 
 from __future__ import annotations
@@ -55,6 +58,16 @@ _ILLEGAL_TAIL = (
 )
 
 
+def _kind(tagged: _Tagged) -> str:
+    """What a refusal calls ``tagged``: a queue, a channel, else a stream (a consumer's
+    refusals, as before, say stream)."""
+    if isinstance(tagged, Queue):
+        return "queue"
+    if isinstance(tagged, Channel):
+        return "channel"
+    return "stream"
+
+
 class Tagging:
     """The six tag operations of ``KinesisService``."""
 
@@ -68,34 +81,42 @@ class Tagging:
 
     # ------------------------------------------------------------------ rules
 
-    def check_tag_text(self, stream: str, texts: Iterable[str], verb: str) -> None:
+    def check_tag_text(
+        self, name: str, texts: Iterable[str], verb: str, kind: str = "stream"
+    ) -> None:
         """Refuse keys or values with characters AWS refuses; ``verb`` is ``add tags to``
-        or ``remove tags from``, as the ``%`` message words it."""
+        or ``remove tags from``, as the ``%`` message words it, and ``kind`` what ``name``
+        names (``stream``, ``queue``, ``channel``)."""
         texts = list(texts)
         if any(_INVALID.search(text) for text in texts):
             raise ServiceError("InvalidArgumentException", _INVALID_CHARACTERS)
         if any("%" in text for text in texts):
             raise ServiceError(
                 "InvalidArgumentException",
-                f"Failed to {verb} stream {stream} under account {self.account_id} {_ILLEGAL_TAIL}",
+                f"Failed to {verb} {kind} {name} under account {self.account_id} {_ILLEGAL_TAIL}",
             )
 
-    def check_new_tags(self, stream: str, held: dict[str, str], tags: dict[str, str]) -> None:
-        """Refuse ``tags`` for a stream holding ``held`` if a rule says no."""
-        self.check_tag_text(stream, [*tags, *tags.values()], "add tags to")
+    def check_new_tags(
+        self, name: str, held: dict[str, str], tags: dict[str, str], kind: str
+    ) -> None:
+        """Refuse ``tags`` for a stream (a queue, a channel: ``kind``) holding ``held`` if a
+        rule says no."""
+        self.check_tag_text(name, [*tags, *tags.values()], "add tags to", kind)
         if len(held.keys() | tags.keys()) > MAX_TAGS:
+            # The stream's text, captured, still says 10 since the limit became 50.
+            limit = 10 if kind == "stream" else MAX_TAGS
             raise ServiceError(
                 "InvalidArgumentException",
-                f"Failed to add tags to stream {stream} under account {self.account_id} "
-                "because a given stream cannot have more than 10 tags associated with it.",
+                f"Failed to add tags to {kind} {name} under account {self.account_id} "
+                f"because a given {kind} cannot have more than {limit} tags associated with it.",
             )
 
     def _tag(self, tagged: _Tagged, tags: dict[str, str]) -> None:
-        self.check_new_tags(tagged.name, tagged.tags, tags)
+        self.check_new_tags(tagged.name, tagged.tags, tags, _kind(tagged))
         tagged.tags.update(tags)
 
     def _untag(self, tagged: _Tagged, keys: list[str]) -> None:
-        self.check_tag_text(tagged.name, keys, "remove tags from")
+        self.check_tag_text(tagged.name, keys, "remove tags from", _kind(tagged))
         for key in keys:
             tagged.tags.pop(key, None)
 
