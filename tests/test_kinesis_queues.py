@@ -407,6 +407,69 @@ def test_a_handle_of_a_record_past_the_stream_s_retention_is_not_found(fake, cal
         assert "retention" in failed["ErrorMessage"]
 
 
+def entry_error(call: Call, operation: str, queue: str, entry: dict[str, Any]) -> tuple[str, str]:
+    """The code and message of the one entry of ``operation``, which fails."""
+    answer = call(operation, QueueARN=queue, Entries=[entry])
+    assert answer["Successful"] == []
+    (failed,) = answer["Failed"]
+    return failed["ErrorCode"], failed["ErrorMessage"]
+
+
+def test_a_handle_is_answered_as_outlived_for_12_hours_after_its_record_went(fake, call):
+    """12 hours, the longest visibility timeout, after its record outlived the stream's
+    retention period, a handle is answered as one that names no record."""
+    on_demand(call)
+    queue = new_queue(call)
+    put(call, b"old")
+    (entry,) = handles(receive(call, queue, VisibilityTimeoutSeconds=43200))
+    arrived = fake.kinesis["s"].records[0].arrived_at
+    clock = fake.kinesis.clock
+    unknown = {"ReceiptHandle": "never-issued"}
+    visibility = {"VisibilityTimeoutSeconds": 0}
+
+    clock.advance(arrived + timedelta(hours=24 + 12) - clock.now())
+    at_the_edge = [
+        entry_error(call, "AcknowledgeQueueRecords", queue, entry),
+        entry_error(call, "UpdateQueueRecordsVisibility", queue, {**entry, **visibility}),
+    ]
+    clock.advance(microseconds=1)
+    past_it = [
+        entry_error(call, "AcknowledgeQueueRecords", queue, entry),
+        entry_error(call, "UpdateQueueRecordsVisibility", queue, {**entry, **visibility}),
+    ]
+    never_issued = [
+        entry_error(call, "AcknowledgeQueueRecords", queue, unknown),
+        entry_error(call, "UpdateQueueRecordsVisibility", queue, {**unknown, **visibility}),
+    ]
+
+    assert [code for code, _ in at_the_edge] == ["ResourceNotFoundException"] * 2
+    assert past_it == never_issued
+    assert [code for code, _ in past_it] == ["InvalidArgumentException"] * 2
+
+
+def test_a_queue_forgets_outlived_handles_over_many_retention_periods(fake, call):
+    on_demand(call)
+    queue = new_queue(call)
+    entries = []
+    for day in range(10):
+        put(call, b"%d" % day)
+        entries += handles(receive(call, queue))  # never acknowledged
+        fake.kinesis.clock.advance(hours=25)
+    answers = [
+        entry_error(call, "AcknowledgeQueueRecords", queue, entry)[0]
+        for entry in (entries[0], entries[-2], entries[-1])
+    ]
+
+    kept = fake.world.kinesis().queues.get(queue)
+    # The last record outlived the retention period an hour ago, the one before 26 hours ago.
+    assert answers == [
+        "InvalidArgumentException",
+        "InvalidArgumentException",
+        "ResourceNotFoundException",
+    ]
+    assert len(kept.outlived) == 1
+
+
 def test_past_the_in_flight_limit_a_receive_gets_only_records_visible_again(
     fake, call, monkeypatch
 ):

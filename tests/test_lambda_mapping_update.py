@@ -446,6 +446,9 @@ def test_a_batch_being_retried_goes_to_the_new_function(fake: FirehoseFake) -> N
     assert seen == ["consumer", "auditor"]
     assert batches(trigger) == [[b"a"], [b"a"]]
     assert trigger.failures == []
+    # The retry's event names the role of the function it went to.
+    roles = [i.event["Records"][0]["invokeIdentityArn"] for i in trigger.invocations]
+    assert [role.rpartition("/")[2] for role in roles] == ["consumer-role", "auditor-role"]
 
 
 def test_a_function_mapped_to_the_stream_already_is_refused(fake: FirehoseFake) -> None:

@@ -5,6 +5,7 @@ when it does (the Lambda developer guide's rules; docs/fidelity.md)."""
 from __future__ import annotations
 
 import base64
+import copy
 import itertools
 import sys
 import threading
@@ -19,6 +20,7 @@ from lambda_support import batches, put
 
 from pytest_firehose import FirehoseFake, KinesisTrigger
 from pytest_firehose._errors import UsageError
+from pytest_firehose._handles.stream_readers import KinesisReader
 from pytest_firehose._lambda.mapping_invocations import FunctionTimeout
 from pytest_firehose._services.firehose.settings import UnmodelledSettingWarning
 
@@ -344,6 +346,50 @@ def test_a_record_retried_forever_ends_when_retention_trims_it(fake: FirehoseFak
     assert trigger.expired == [b"poison"]
     assert trigger.failures == []
     assert fake.kinesis.clock.elapsed > timedelta(hours=24)
+
+
+def test_each_retry_receives_the_batch_s_event_afresh(fake: FirehoseFake) -> None:
+    stream = fake.kinesis.create_stream("s")
+    received: list[dict[str, Any]] = []
+
+    def handler(event: dict[str, Any], context: Any) -> None:
+        received.append(copy.deepcopy(event))
+        event["Records"].clear()  # the function's own copy: the next retry has them all
+        raise ValueError("cannot process")
+
+    trigger = stream.lambda_trigger(handler, MaximumRetryAttempts=3)
+    put(b"a", b"b")
+
+    trigger.drain()
+
+    events = [invocation.event for invocation in trigger.invocations]
+    assert len(received) == 4
+    assert all(event == stream.lambda_event() for event in received + events)
+    # The retries of one batch keep one event between them (10,800 retries of a batch of
+    # 100 records kept 10,800 copies of it).
+    assert all(event is events[0] for event in events)
+
+
+def test_a_retry_reads_the_shard_again_only_after_retention_trimmed_it(
+    fake: FirehoseFake, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    reads: list[str] = []
+    read = KinesisReader.read
+
+    def counted(reader: KinesisReader, shard_id: str, after: int) -> Any:
+        reads.append(shard_id)
+        return read(reader, shard_id, after)
+
+    monkeypatch.setattr(KinesisReader, "read", counted)
+    stream = fake.kinesis.create_stream("s")
+    trigger = stream.lambda_trigger(_poisoned(), MaximumRetryAttempts=50)
+    put(b"poison", *[b"%d" % n for n in range(200)])
+
+    trigger.drain()
+
+    assert len(trigger.invocations) == 51 + 2  # the poison's batch, then the other two
+    assert len(reads) < 10  # a read of every record the shard holds, at every retry
+    assert len(trigger.failures) == 1
 
 
 def test_latest_skips_what_the_stream_held_before(fake: FirehoseFake) -> None:

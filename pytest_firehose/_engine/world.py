@@ -130,7 +130,7 @@ class World:
             # Kinesis streams go as if deleted: what still holds their model (a server's
             # open SubscribeToShard, a Lambda trigger) sees its stream gone, and ends.
             for kinesis in self.kinesis_services():
-                kinesis.streams.clear()
+                kinesis.drop_streams()
             self._services.clear()
             self.calls.clear()
             self.event_source_mappings.clear()

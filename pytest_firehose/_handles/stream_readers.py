@@ -107,6 +107,12 @@ class KinesisReader:
     def blocked_until(self, shard_id: str, after: int) -> datetime | None:
         return None  # GetRecords: the shard is shared, nothing keeps the mapping out
 
+    def trimmed(self) -> int:
+        """How many records retention has trimmed from the stream so far (only a trim takes
+        a record out of a shard, and it keeps each in ``expired_rows``)."""
+        with self._world.looked():
+            return len(self._stream.expired_rows)
+
     def read(self, shard_id: str, after: int) -> tuple[list[Any], list[Any]]:
         with self._world.looked():
             shard = self._shard(shard_id)

@@ -18,7 +18,7 @@ import hashlib
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Protocol
+from typing import Any, Protocol
 
 from pytest_firehose._lambda.kinesis_events import StreamRecord
 from pytest_firehose._lambda.windows import Window, window_start
@@ -53,6 +53,15 @@ class Batch:
     last_index: int = 0
     #: The last invocation of a tumbling window: no records, the window's final state.
     final: bool = False
+    #: How many records the stream had trimmed when the batch's records were last found
+    #: still served (``None``: not looked yet): while the count stays, they still are.
+    held_at_trim: int | None = field(default=None, repr=False, compare=False)
+    #: The event last sent for the batch, as built and as its JSON text, with the records
+    #: and the source it was made of: a retry of the same records from the same source
+    #: sends it again instead of building it anew.
+    sent: tuple[list[MappedRecord], object, dict[str, Any], str] | None = field(
+        default=None, repr=False, compare=False
+    )
 
     def __post_init__(self) -> None:
         if self.records and not self.last_index:

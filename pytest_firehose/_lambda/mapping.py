@@ -90,6 +90,11 @@ class StreamReader(Protocol):
         cannot be now (``None``: now, or there are none)."""
         ...
 
+    def trimmed(self) -> int:
+        """How many records retention has trimmed from the stream so far: while it stays
+        the same, every record the stream served before is served still."""
+        ...
+
 
 class EventSourceMapping:
     """One mapping from a stream to a handler, driven by :meth:`drain`."""
@@ -451,13 +456,18 @@ class EventSourceMapping:
         return min(timedelta(seconds=2**doublings), MAX_BACKOFF)
 
     def _drop_trimmed(self, shard_id: str, state: Lane, batch: Batch) -> None:
-        """Records retention trimmed while the batch waited are skipped."""
+        """Records retention trimmed while the batch waited are skipped (the shard is read
+        again only when the stream trimmed something since the batch was last checked)."""
+        trimmed = self.reader.trimmed()
+        if batch.held_at_trim == trimmed:
+            return
         held, _ = self.reader.read(shard_id, state.checkpoint)
         still = {record.sequence_index for record in held}
         gone = [record for record in batch.records if record.sequence_index not in still]
         if gone:
             self.expired.extend(gone)
             batch.records = [record for record in batch.records if record.sequence_index in still]
+        batch.held_at_trim = trimmed
 
     def _drop_aged(self, batch: Batch) -> None:
         """Records past MaximumRecordAgeInSeconds are discarded before the invocation."""
@@ -474,9 +484,12 @@ class EventSourceMapping:
 
     def _invoke(self, shard_id: str, batch: Batch, window: Window | None) -> Invocation:
         source = self.reader.source
-        event = kinesis_event(batch.records, source)
+        text: str | None = None
         if window is not None:
+            event = kinesis_event(batch.records, source)
             event.update(window.event_fields(shard_id, source.stream_arn, final=batch.final))
+        else:
+            event, text = self._event_of(batch, source)
         handler, function, request_id = self.handler, self.function, self._request_id()
         invoked_arn = self.invoked_arn
         self._lock.release()  # the handler may update the mapping, from another thread too
@@ -487,6 +500,7 @@ class EventSourceMapping:
                 self.clock,
                 shard_id=shard_id,
                 event=event,
+                event_text=text,
                 request_id=request_id,
                 invoked_arn=invoked_arn,
             )
@@ -494,6 +508,19 @@ class EventSourceMapping:
             self._lock.acquire()
         self.invocations.append(invocation)
         return invocation
+
+    @staticmethod
+    def _event_of(batch: Batch, source: EventSource) -> tuple[dict[str, Any], str]:
+        """The event of ``batch`` from ``source``, and its JSON text: made once for the
+        same records from the same source, and sent again to each retry (a window's event
+        carries its state, and is made for each invocation)."""
+        sent = batch.sent
+        if sent is not None and sent[0] is batch.records and sent[1] is source:
+            return sent[2], sent[3]
+        event = kinesis_event(batch.records, source)
+        text = json.dumps(event)
+        batch.sent = (batch.records, source, event, text)
+        return event, text
 
     def _give_up(self, batch: Batch, condition: str, function_error: str | None) -> None:
         record = invocation_record(

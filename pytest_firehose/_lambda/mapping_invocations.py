@@ -6,6 +6,7 @@ raised, or a timeout once it moved the clock past the function's timeout."""
 from __future__ import annotations
 
 import base64
+import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -50,14 +51,17 @@ def invoke(
     event: dict[str, Any],
     request_id: str,
     invoked_arn: str,
+    event_text: str | None = None,
 ) -> Invocation:
-    """Call ``handler`` with ``event`` as ``function``, invoked as ``invoked_arn``."""
+    """Call ``handler`` with ``event`` as ``function``, invoked as ``invoked_arn``.
+    ``event_text``: the event's JSON, when the caller has it already (a retry's)."""
     context = context_for(function, clock, request_id, invoked_arn=invoked_arn)
     at = clock.now()
     answer: Any = None
     error: BaseException | None = None
     try:
-        answer = response_of(call_handler(handler, as_received(event), context, function))
+        received = as_received(event) if event_text is None else json.loads(event_text)
+        answer = response_of(call_handler(handler, received, context, function))
     except HANDLER_FAILURES as raised:  # any raise, or sys.exit(), fails it
         error = raised
     if error is None and context.timed_out:

@@ -28,6 +28,7 @@ from pytest_firehose._services.kinesis.streams import (
     DEFAULT_MAX_RECORD_SIZE_KIB,
     ON_DEMAND_SHARDS,
     KinesisStream,
+    ShardTally,
     check_fresh,
     decode_iterator,
     incarnation_of,
@@ -63,6 +64,7 @@ class Lifecycle:
     clock: FakeClock
     creation_delay: timedelta
     streams: dict[str, KinesisStream]
+    shard_tally: ShardTally
     #: Streams created so far (each one's serial makes its ``incarnation``).
     _streams_created: int
     #: By name, the latest second the shards of a deleted stream of that name encode in
@@ -135,7 +137,7 @@ class Lifecycle:
                     stream.pending(stream.active_at)
                     stream.pending = None
                     stream.open_after = None
-                    stream.reroute()
+                    stream.reroute()  # counts the shards it has now
                 stream.status, stream.active_at = "ACTIVE", None
             stream.trim(now)
 
@@ -225,6 +227,7 @@ class Lifecycle:
         stream.distribution = distribution
         stream.warm_throughput = warm
         self.streams[name] = stream
+        stream.join(self.shard_tally)
         return {}
 
     def _encryption(self, stream: KinesisStream) -> dict[str, Any]:
@@ -325,8 +328,15 @@ class Lifecycle:
         self._remove(stream)
         return {}
 
+    def drop_streams(self) -> None:
+        """Every stream is gone at once, as if deleted (the world's reset)."""
+        for stream in self.streams.values():
+            stream.leave()
+        self.streams.clear()
+
     def _remove(self, stream: KinesisStream) -> None:
         """``stream`` is gone; a stream created since under its name numbers its records
         after the last second its shards encode."""
         del self.streams[stream.name]
+        stream.leave()
         self._numbered_until[stream.name] = max(shard.created_at for shard in stream.shards)

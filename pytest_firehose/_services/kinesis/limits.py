@@ -35,7 +35,7 @@ from pytest_firehose._errors import ServiceError
 from pytest_firehose._services.kinesis.attached import Registry
 from pytest_firehose._services.kinesis.channel_state import Channel
 from pytest_firehose._services.kinesis.queue_records import Queue
-from pytest_firehose._services.kinesis.streams import KinesisStream
+from pytest_firehose._services.kinesis.streams import KinesisStream, ShardTally
 
 #: Regions whose default shard quota is 20,000 (DOC); every other region gets 1,000.
 LARGE_QUOTA_REGIONS = frozenset({"us-east-1", "us-west-2", "eu-west-1"})
@@ -73,6 +73,7 @@ class Limits:
     region: str
     clock: FakeClock
     streams: dict[str, KinesisStream]
+    shard_tally: ShardTally
     shard_limit: int
     _stream: Callable[[dict[str, Any]], KinesisStream]
     _active: Callable[[dict[str, Any]], KinesisStream]
@@ -83,11 +84,12 @@ class Limits:
 
     def open_shard_count(self) -> int:
         """Open shards of every stream in this account and region; a stream in the middle
-        of a reshard counts the shards it will have."""
-        return sum(stream.open_after or len(stream.open_shards) for stream in self.streams.values())
+        of a reshard counts the shards it will have. Kept as streams come, go and reshard
+        (``ShardTally``), not summed over the streams at each check."""
+        return self.shard_tally.open_shards
 
     def on_demand_stream_count(self) -> int:
-        return sum(1 for stream in self.streams.values() if stream.mode == "ON_DEMAND")
+        return self.shard_tally.on_demand
 
     def check_shard_room(self, additional: int) -> None:
         """Refuse a request that would open ``additional`` shards past the shard quota."""

@@ -43,7 +43,12 @@ from pytest_firehose._services.kinesis.reads import ShardReads
 from pytest_firehose._services.kinesis.records import KinesisRecord
 from pytest_firehose._services.kinesis.resharding import Resharding
 from pytest_firehose._services.kinesis.storage import Storage
-from pytest_firehose._services.kinesis.streams import KinesisStream, Shard, hash_key_of
+from pytest_firehose._services.kinesis.streams import (
+    KinesisStream,
+    Shard,
+    ShardTally,
+    hash_key_of,
+)
 from pytest_firehose._services.kinesis.subscriptions import Subscriptions
 from pytest_firehose._services.kinesis.tags import Tagging
 
@@ -113,6 +118,8 @@ class KinesisService(  # the mixins first: they override ServiceBase's put_batch
         #: stream UPDATING on the fake clock (the creation delay unless set).
         self.update_delay = creation_delay if update_delay is None else update_delay
         self.streams: dict[str, KinesisStream] = {}
+        #: The open shards and on-demand streams of ``streams``, kept as they change.
+        self.shard_tally = ShardTally()
         self._streams_created = 0
         self._numbered_until: dict[str, datetime] = {}
         #: The account's shard quota in this region (DescribeLimits' ShardLimit).

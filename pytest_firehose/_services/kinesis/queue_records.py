@@ -8,6 +8,7 @@ facts and choices.
 from __future__ import annotations
 
 import hashlib
+import heapq
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -19,6 +20,12 @@ from pytest_firehose._services.kinesis.streams import KinesisStream
 
 #: Records of a queue that may be in flight at once (DOC).
 MAX_IN_FLIGHT = 120_000
+#: How long after its record outlived the stream's retention period a receipt handle is
+#: still answered as such (``ResourceNotFoundException``): the longest visibility timeout a
+#: receive or a visibility change can give (DOC: 43,200 seconds), so that a handle still in
+#: flight when its record went is answered so until its timeout has ended at least
+#: (INFERRED, docs/fidelity.md). Later, it is answered as a handle that names no record.
+OUTLIVED_KEPT = timedelta(seconds=43_200)
 _RECORD_ID_KEY = b"pytest-firehose/kinesis/queue-record"
 
 
@@ -78,8 +85,11 @@ class Queue(Attached):
     #: Handles whose record was acknowledged (an acknowledgement is idempotent): one a
     #: record, so also how many were.
     acknowledged: set[str] = field(default_factory=set)
-    #: Handles whose record the stream no longer keeps (it outlived the retention period).
-    outlived: set[str] = field(default_factory=set)
+    #: Handles whose record the stream no longer keeps (it outlived the retention period),
+    #: each with the last instant it is answered so (``OUTLIVED_KEPT``); and the same, by
+    #: that instant, so that a sweep forgets those past it.
+    outlived: dict[str, datetime] = field(default_factory=dict)
+    outlived_until: list[tuple[datetime, str]] = field(default_factory=list)
 
     def delivering(self, now: datetime) -> bool:
         return self.status(now) in ("ACTIVE", "UPDATING")
@@ -170,13 +180,17 @@ class Queue(Attached):
     def sweep(self, now: datetime) -> None:
         """Bring the records handed out up to ``now``: a record whose visibility timeout
         ran out after its last allowed receive becomes a dead-letter record, visible as one
-        from then; an expired one is dropped with its handle."""
+        from then; an expired one is dropped, and its handle is answered as outlived for
+        ``OUTLIVED_KEPT`` after the record outlived the retention period."""
         rows = self.stream.rows
+        retention = timedelta(hours=self.stream.retention_hours)
         for commit, delivery in list(self.out.items()):
             if self.expired(rows[commit], now):
                 del self.out[commit]
                 if self.handles.pop(delivery.handle, None) is not None:
-                    self.outlived.add(delivery.handle)
+                    until = arrived_at_of(rows[commit]) + retention + OUTLIVED_KEPT
+                    self.outlived[delivery.handle] = until
+                    heapq.heappush(self.outlived_until, (until, delivery.handle))
                 continue
             if (
                 not delivery.dead
@@ -186,6 +200,15 @@ class Queue(Attached):
             ):
                 delivery.dead = True
                 self.handles.pop(delivery.handle, None)
+        waiting = self.outlived_until
+        while waiting and waiting[0][0] < now:
+            del self.outlived[heapq.heappop(waiting)[1]]
+
+    def outlived_at(self, handle: str, now: datetime) -> bool:
+        """Whether ``handle`` names a record that outlived the stream's retention period,
+        as an answer at ``now`` tells (after a ``sweep`` at ``now``)."""
+        until = self.outlived.get(handle)
+        return until is not None and now <= until
 
     def visible(self, now: datetime, limit: int, *, dead: bool) -> list[int]:
         """The commit indexes of up to ``limit`` visible records, oldest first: records
@@ -250,7 +273,7 @@ def problem(
 ) -> tuple[str, str] | None:
     """Why an entry's receipt handle cannot be acted on, as the entry's error code and
     message (``None``: it can)."""
-    if handle in queue.outlived:
+    if queue.outlived_at(handle, now):
         return (
             "ResourceNotFoundException",
             "The record the receipt handle names is no longer in the stream: it outlived the "

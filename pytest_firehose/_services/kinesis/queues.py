@@ -41,7 +41,9 @@ a reader's waits do elsewhere in the fake; a receive from a queue that is not AC
 UPDATING finds nothing; a receive past the in-flight limit gets only records visible
 again; a handle no longer valid fails its entry with ``InvalidArgumentException``, one
 whose record outlived the stream's retention with ``ResourceNotFoundException`` (the one
-other entry code the reference lists that is not a throttle or a failure), and a second
+other entry code the reference lists that is not a throttle or a failure) for 12 hours
+after the record went, the longest visibility timeout (``OUTLIVED_KEPT``), then as one no
+longer valid, and a second
 acknowledgement with the same handle succeeds; the queue's id, its records' ids
 and the receipt handles are opaque and the fake's own; a provisioned stream is refused
 with ``ValidationException`` (the model's description of that error names "the stream's

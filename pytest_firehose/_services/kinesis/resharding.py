@@ -202,7 +202,7 @@ class Resharding:
         stream.status = "UPDATING"
         stream.active_at = now + self.update_delay
         stream.pending = change
-        stream.open_after = open_after
+        stream.expect_open(open_after)
 
     # ------------------------------------------------------------------ operations
 

@@ -198,6 +198,20 @@ class Shard:
         )
 
 
+class ShardTally:
+    """What the streams of one account and region count toward its quotas: their open
+    shards (a stream in the middle of a reshard counts those it will have) and how many
+    are on-demand. A stream of the service adds its share when it joins
+    (``KinesisStream.join``), brings it up to date whenever its shards or its mode change,
+    and takes it back when it leaves, so a quota check costs nothing per stream."""
+
+    __slots__ = ("on_demand", "open_shards")
+
+    def __init__(self) -> None:
+        self.open_shards = 0
+        self.on_demand = 0
+
+
 @dataclass
 class KinesisStream:
     """One data stream and everything that happened to it."""
@@ -259,19 +273,63 @@ class KinesisStream:
     #: its name included: its shard iterators carry it (its sequence numbers carry their
     #: shards' ``created_at`` instead, which differs from a namesake's, see ``new_stream``).
     incarnation: int = 0
+    #: The account's tally this stream counts in (``None`` while the service does not hold
+    #: it), and the open shards and on-demand streams (0 or 1) it counts there.
+    tally: ShardTally | None = field(default=None, repr=False, compare=False)
+    counted: tuple[int, int] = field(default=(0, 0), repr=False, compare=False)
 
     def __post_init__(self) -> None:
         if not self.open_shards:
             self.reroute()
 
     def reroute(self) -> None:
-        """Route new records to the open shards only (after a reshard)."""
+        """Route new records to the open shards only (after a reshard, or a change of
+        capacity mode: either may change what the stream counts toward the quotas)."""
         self.open_shards = sorted(
             (shard for shard in self.shards if shard.closed_at is None),
             key=lambda shard: shard.starting_hash_key,
         )
         self.open_starts = [shard.starting_hash_key for shard in self.open_shards]
         self.routes.clear()
+        self.recount()
+
+    @property
+    def counted_open(self) -> int:
+        """The open shards this stream counts toward the shard quota: those it will have
+        once a reshard under way ends, else those it has."""
+        return self.open_after or len(self.open_shards)
+
+    def join(self, tally: ShardTally) -> None:
+        """Count this stream in ``tally`` (the service now holds it)."""
+        self.leave()
+        self.tally = tally
+        self.recount()
+
+    def leave(self) -> None:
+        """Take this stream's share back from its tally (the service no longer holds it)."""
+        tally = self.tally
+        if tally is not None:
+            shards, on_demand = self.counted
+            tally.open_shards -= shards
+            tally.on_demand -= on_demand
+        self.tally, self.counted = None, (0, 0)
+
+    def recount(self) -> None:
+        """Bring this stream's share of its tally up to date with its open shards, the
+        reshard under way and its capacity mode."""
+        tally = self.tally
+        if tally is None:
+            return
+        shards, on_demand = self.counted_open, int(self.mode == "ON_DEMAND")
+        before_shards, before_on_demand = self.counted
+        tally.open_shards += shards - before_shards
+        tally.on_demand += on_demand - before_on_demand
+        self.counted = (shards, on_demand)
+
+    def expect_open(self, count: int | None) -> None:
+        """A reshard under way leaves ``count`` shards open (``None``: none is under way)."""
+        self.open_after = count
+        self.recount()
 
     @property
     def records(self) -> list[KinesisRecord]:
