@@ -7,6 +7,7 @@ import re
 
 import pytest
 
+from pytest_firehose._wire import routing
 from pytest_firehose._wire.codec import HttpRequest
 from pytest_firehose._wire.routing import Route, attempt_of, route_of, route_to, service_of
 
@@ -100,3 +101,18 @@ def test_the_attempt_is_read_as_the_pattern_reads_it() -> None:
             match = pattern.search(value)
             expected = int(match.group(1)) if match else None
             assert attempt_of({"amz-sdk-request": value}) == expected, value
+
+
+def test_attempts_read_again_and_many_read_once_read_as_the_pattern_reads_them() -> None:
+    """A header read before gives what it gave then (most requests repeat one), and a run
+    of new ones (adaptive retries write a new ttl= every attempt) leaves only a few kept."""
+    pattern = re.compile(r"attempt=(\d{1,9})(?!\d)")
+    values = [f"ttl=20260101T0000{i:02d}Z; attempt={i % 5 + 1}; max=5" for i in range(200)]
+    for value in values + values[:10] + ["attempt=1; max=3"] * 3:
+        match = pattern.search(value)
+        expected = int(match.group(1)) if match else None
+        assert attempt_of({"amz-sdk-request": value}) == expected, value
+    assert len(routing._ATTEMPTS) <= 64
+    long = "attempt=2; max=3" + ";" * 100
+    assert attempt_of({"amz-sdk-request": long}) == 2
+    assert long not in routing._ATTEMPTS

@@ -29,6 +29,7 @@ from pytest_firehose._doors.server import FirehoseServer
 from pytest_firehose._wire import cbor as wire_cbor
 from pytest_firehose._wire import front, jsontext
 from pytest_firehose._wire.codec import HttpRequest
+from pytest_firehose._wire.routing import route_of
 
 JSON = "application/x-amz-json-1.1"
 CBOR = "application/x-amz-cbor-1.1"
@@ -567,34 +568,132 @@ def test_a_content_type_not_spoken_is_answered_in_xml_by_the_target(
     assert_ids(answer_headers)
 
 
-def test_the_front_ends_quick_check_passes_only_what_its_full_check_would() -> None:
-    """A signature header the quick check of the common request takes is one the full
-    check finds nothing to refuse in: every header built of a signer's parts, some empty
-    or holding a separator, and what may follow them."""
-    values = ["", "a/b", "a b", "a,b"]
+def _passes_as_the_full_checks_would(request: HttpRequest) -> bool:
+    """Whether the front end's one-pass reading takes ``request``; and when it does, that
+    it finds the route ``route_of`` finds and lets through what ``front_answer`` lets
+    through."""
+    route = front.passing(request)
+    if route is None:
+        return False
+    assert route == route_of(request, "us-east-1"), request
+    assert front.front_answer(request) is None, request
+    return True
+
+
+SIGNED_HEADERS = "host;x-amz-date;x-amz-target"
+
+
+def test_the_one_pass_reading_takes_only_signatures_its_full_checks_take() -> None:
+    """Every signature header built of a signer's parts, some empty, holding a separator
+    or a scope of another form, and what may follow them: the one-pass reading takes the
+    well-formed ones (with a date), and reads them as the full checks do."""
+    scopes = [
+        "testing/20260101/eu-west-1/kinesis/aws4_request",
+        "AKIA/20260101/us-gov-west-1/firehose/aws4_request",
+        "",
+        "a/b",
+        "a b/20260101/eu-west-1/kinesis/aws4_request",
+        "a,b/20260101/eu-west-1/kinesis/aws4_request",
+        "te\tst/20260101/eu-west-1/kinesis/aws4_request",
+        "/20260101/eu-west-1/kinesis/aws4_request",
+        "testing/2026010/eu-west-1/kinesis/aws4_request",
+        "testing/٢٠٢٦٠١٠١/eu-west-1/kinesis/aws4_request",  # decimal digits of another script
+        "testing/20260101/EU-WEST-1/kinesis/aws4_request",
+        "testing/20260101//kinesis/aws4_request",
+        "testing/20260101/eu-west-1/kinesis/aws4_requestx",
+        "testing/20260101/eu-west-1/kinesis/aws4_request/x",
+    ]
+    values = ["", "a b", "a,b"]
     taken = 0
     for algorithm, credential, signed, signature, rest, dates in itertools.product(
         ["AWS4-HMAC-SHA256", "AWS4"],
-        values,
-        values,
-        values,
+        scopes,
+        [SIGNED_HEADERS, *values],
+        ["abc123", *values],
         ["", " Credential=", ", Signature=", ",", " x"],
-        [{}, {"x-amz-date": "20240101T000000Z"}, {"date": ""}],
+        [{}, {"x-amz-date": "20260101T000000Z"}, {"date": ""}, {"date": "Thu, 01 Jan 2026"}],
     ):
         authorization = (
             f"{algorithm} Credential={credential}, SignedHeaders={signed}, "
             f"Signature={signature}{rest}"
         )
-        headers = {"authorization": authorization, **dates}
-        request = HttpRequest("POST", "https://kinesis.us-east-1.amazonaws.com/", headers, b"{}")
-        if front._well_signed(headers):
-            taken += 1
-            assert front.signature_fault(request) is None, authorization
-    assert taken == 1  # the one well-formed header, with its date
+        headers = {
+            "authorization": authorization,
+            "content-type": JSON,
+            "x-amz-target": KINESIS + "PutRecord",
+            **dates,
+        }
+        url = "https://kinesis.ap-south-1.amazonaws.com/"
+        taken += _passes_as_the_full_checks_would(HttpRequest("POST", url, headers, b"{}"))
+    # The well-formed scopes (the pattern's \d takes any script's decimal digits, as the
+    # full reading does), each with its two dates.
+    assert taken == 6
 
 
-def test_botocores_signature_takes_the_front_ends_quick_check() -> None:
-    request = AWSRequest("POST", "https://kinesis.us-east-1.amazonaws.com/", data=b"{}")
-    SigV4Auth(CREDENTIALS, "kinesis", "us-east-1").add_auth(request)
+def test_the_one_pass_reading_takes_only_requests_its_full_checks_take() -> None:
+    """Requests of every method, address, body, content type and target around the one
+    every SDK sends, signed as it signs them: the one-pass reading takes that one."""
+    headers = {
+        "authorization": (
+            "AWS4-HMAC-SHA256 Credential=testing/20260101/eu-west-1/kinesis/aws4_request, "
+            f"SignedHeaders={SIGNED_HEADERS}, Signature=abc123"
+        ),
+        "x-amz-date": "20260101T000000Z",
+        "amz-sdk-request": "attempt=2; max=3",
+        "amz-sdk-invocation-id": "e6c1a3f4-9f8e-4f5a-8b1c-0d2e3f4a5b6c",
+    }
+    taken = []
+    for method, url, body, content_type, target in itertools.product(
+        ["POST", "GET", "OPTIONS"],
+        ["http://127.0.0.1:4573/", "http://127.0.0.1:4573/?X-Amz-Algorithm=a"],
+        [b"", b"{}", b"not json"],
+        [JSON, CBOR, "application/json", JSON + "; charset=utf-8", "JSON", None],
+        [
+            KINESIS + "PutRecord",
+            FIREHOSE + "PutRecord",
+            KINESIS + "Nope",
+            "Other.PutRecord",
+            KINESIS[:-1],
+            "",
+            None,
+        ],
+    ):
+        sent = dict(headers)
+        if content_type is not None:
+            sent["content-type"] = content_type
+        if target is not None:
+            sent["x-amz-target"] = target
+        request = HttpRequest(method, url, sent, body)
+        if _passes_as_the_full_checks_would(request):
+            taken.append((body, target))
+    assert sorted(taken) == sorted(
+        (body, target)
+        for body in (b"{}", b"not json")
+        for target in (KINESIS + "PutRecord", FIREHOSE + "PutRecord")
+    )
+
+
+def test_the_one_pass_reading_leaves_a_body_over_the_limit_to_the_full_checks() -> None:
+    request = botocore_request()
+    assert front.passing(request) is not None
+    big = request._replace(body=b" " * (front.MAX_BODY + 1))
+    assert front.passing(big) is None
+
+
+def botocore_request() -> HttpRequest:
+    """A PutRecord as botocore signs it, its headers under lower-case names."""
+    request = AWSRequest(
+        "POST",
+        "https://kinesis.eu-west-2.amazonaws.com/",
+        data=b"{}",
+        headers={"Content-Type": JSON, "X-Amz-Target": KINESIS + "PutRecord"},
+    )
+    SigV4Auth(CREDENTIALS, "kinesis", "eu-west-2").add_auth(request)
     headers = {name.lower(): value for name, value in request.headers.items()}
-    assert front._well_signed(headers)
+    return HttpRequest("POST", request.url, headers, b"{}")
+
+
+def test_botocores_request_is_read_in_one_pass() -> None:
+    request = botocore_request()
+    assert _passes_as_the_full_checks_would(request)
+    assert front.passing(request) == ("kinesis", "PutRecord", "eu-west-2", None, None)

@@ -10,7 +10,7 @@ from typing import Any
 
 from pytest_firehose._destinations.base import Accepted
 from pytest_firehose._destinations.retries import oldest_arrival
-from pytest_firehose._payload import payloads_len
+from pytest_firehose._payload import payload_len, payloads_len
 
 #: An accepted record's payload; mapped over a put's records, cheaper than a generator.
 _payload_of = itemgetter(0)
@@ -58,8 +58,12 @@ class Buffer:
         if not self.records:
             self.floor = floor
         self.records.extend(entries)
-        self.size += payloads_len(map(_payload_of, entries))
-        oldest = oldest_arrival(entries)
+        if len(entries) == 1:  # a PutRecord's: read without a call per step
+            payload, _, oldest = entries[0]
+            self.size += payload_len(payload)
+        else:
+            self.size += payloads_len(map(_payload_of, entries))
+            oldest = oldest_arrival(entries)
         if self.oldest is None or oldest < self.oldest:
             self.oldest = oldest
 

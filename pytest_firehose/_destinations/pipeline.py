@@ -259,9 +259,13 @@ class Delivery(Transforming, Converting, Attempting):
         if self._busy:
             self._debts.append(_Debt("accept", now, entries, metadata))
             return True
-        waiting = self._buffers.get(None) if self._plain() else None
+        plain = self._plain()
+        waiting = self._buffers.get(None) if plain else None
         waited = waiting is not None and bool(waiting.records)
-        self._take(entries, now, ids, metadata)
+        if plain:  # where _take and _fill would put them
+            self._into(None, entries, now, ids, None)
+        else:
+            self._take(entries, now, ids, metadata)
         self._pay_debts(ids)
         # A buffer sent on is gone (one exists only while it holds records).
         return not waited or self._buffers.get(None) is not waiting

@@ -58,7 +58,7 @@ from pytest_firehose._doors.environment import FAKE_CREDENTIALS
 from pytest_firehose._doors.moto import leave_to_fake
 from pytest_firehose._errors import NetworkFault, UnmockedRequestError, UsageError
 from pytest_firehose._loopback import address_of, reaches_loopback
-from pytest_firehose._wire.codec import READ_HEADERS, HttpRequest, HttpResponse
+from pytest_firehose._wire.codec import READ_HEADERS, HttpRequest, HttpResponse, new_request
 from pytest_firehose._wire.routing import SERVED
 
 #: A router returns an answer, or PASS to let botocore really send the request.
@@ -88,7 +88,7 @@ def keep_off_aws(endpoint: Any, url: str) -> None:
     own = weakref.ref(endpoint)  # no cycle: a client's endpoint still goes with the client
 
     def _send(request: Any) -> Any:
-        if not interceptor_installed():
+        if not _ACTIVE:  # interceptor_installed(), without a call
             raise _stopped_fake_refusal(request.url)
         return kind._send(own(), request)  # the active fake's send
 
@@ -220,30 +220,19 @@ SERIALIZED = SerializedBodies()
 
 class _JsonWritten:
     """Stands in for the ``json`` module inside ``botocore.serialize``: ``dumps`` is the
-    real one, which also notes, between ``start`` and ``stop`` in this thread (while
-    ``serialize_to_request`` runs), the value it wrote and the text it made of it;
-    everything else is the real module."""
+    real one, which also notes, while ``local.noting`` is set in this thread (while
+    ``serialize_to_request`` runs), the value it wrote and the text it made of it in
+    ``local.written``; everything else is the real module."""
 
     def __init__(self) -> None:
-        self._local = threading.local()
+        self.local = threading.local()
 
     def dumps(self, value: Any, *args: Any, **kwargs: Any) -> str:
         text = json.dumps(value, *args, **kwargs)
-        local = self._local
+        local = self.local
         if getattr(local, "noting", False) and not args and not kwargs:
             local.written = (value, text)
         return text
-
-    def start(self) -> None:
-        local = self._local
-        local.noting, local.written = True, None
-
-    def stop(self) -> tuple[Any, str] | None:
-        """The last value ``dumps`` wrote since ``start``, and its text."""
-        local = self._local
-        written: tuple[Any, str] | None = local.written
-        local.noting, local.written = False, None
-        return written
 
     def __getattr__(self, name: str) -> Any:
         return getattr(json, name)
@@ -257,11 +246,13 @@ def _remembering(serialize: Callable[..., Any]) -> Callable[..., Any]:
     it wrote the body from (the text ``json.dumps`` made of it is the body)."""
 
     def serialize_to_request(serializer: Any, parameters: Any, operation_model: Any) -> Any:
-        JSON_WRITTEN.start()
+        local = JSON_WRITTEN.local
+        local.noting, local.written = True, None
         try:
             serialized = serialize(serializer, parameters, operation_model)
         finally:
-            found = JSON_WRITTEN.stop()
+            found: tuple[Any, str] | None = local.written  # the last value written, and its text
+            local.noting, local.written = False, None
         body = serialized.get("body")
         if type(body) is bytes:
             value = None
@@ -285,8 +276,8 @@ def _http_request(request: Any, timeout: float | None) -> HttpRequest:
     elif not isinstance(body, (bytes, bytearray)):
         body = _read_body(request)
     headers = _lowered(request.headers)
-    return HttpRequest(
-        request.method, request.url, headers, bytes(body), timeout, serialized, written
+    return new_request(
+        (request.method, request.url, headers, bytes(body), timeout, serialized, written)
     )
 
 
@@ -342,16 +333,16 @@ def _lowered(headers: Any) -> dict[str, str]:
     signs their values as bytes), under lower-case names. botocore's ``HeadersDict`` keeps
     each name lower-cased already, beside its value: read them straight from its table
     rather than through its mapping methods (a lookup per header), when it has the layout
-    botocore has kept since 1.11."""
-    table = getattr(headers, "_dict", None)
-    if isinstance(headers, HeadersDict) and isinstance(table, dict):
+    botocore has kept since 1.11 and every value is UTF-8."""
+    if type(headers) is HeadersDict:
         lowered: dict[str, str] = {}
-        for key, value in table.items():
-            name = getattr(key, "_lower", None)
-            if type(name) is not str:
-                break
-            if name in _READ:
-                lowered[name] = value.decode("utf-8", "replace") if type(value) is bytes else value
+        try:
+            for key, value in headers._dict.items():
+                name = key._lower
+                if name in _READ:
+                    lowered[name] = value.decode() if type(value) is bytes else value
+        except (AttributeError, UnicodeDecodeError):
+            pass  # read as any mapping is, below
         else:
             return lowered
     return {
@@ -477,7 +468,8 @@ class BotocorePatch:
             if routed is PASS:
                 return current(endpoint, request)
             assert isinstance(routed, HttpResponse)
-            keep_off_aws(endpoint, request.url)
+            if "_send" not in vars(endpoint):  # not kept off yet (keep_off_aws's own check)
+                keep_off_aws(endpoint, request.url)
             return to_botocore_response(request.url, routed)
 
         setattr(send, _MARK, router)

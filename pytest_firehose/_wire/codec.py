@@ -58,6 +58,13 @@ class HttpRequest(NamedTuple):
     written: Any = None
 
 
+#: ``HttpRequest(*fields)`` (all seven) without the named tuple's ``__new__``, a Python
+#: function: the in-process door makes one for every request.
+new_request: Callable[
+    [tuple[str, str, Mapping[str, str], bytes, float | None, bool, Any]], HttpRequest
+] = functools.partial(tuple.__new__, HttpRequest)
+
+
 #: The request headers the engine reads (routing: ``routing.py``; the body's media type;
 #: the front end's signature check: ``front.py``): a door may hand it only these.
 READ_HEADERS = (

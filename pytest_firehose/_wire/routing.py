@@ -8,7 +8,8 @@ and botocore's ``amz-sdk-request`` / ``amz-sdk-invocation-id`` headers the attem
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from functools import partial
 from typing import NamedTuple
 from urllib.parse import urlsplit
 
@@ -21,6 +22,8 @@ _SCOPE = re.compile(r"Credential=[^/,\s]+/\d{8}/([a-z0-9-]+)/([a-z0-9-]+)/aws4_r
 #: botocore's attempt number. More digits than any count of attempts make none (Python
 #: reads no integer of more than 4,300 digits).
 _ATTEMPT = re.compile(r"attempt=(\d{1,9})(?!\d)")
+#: botocore's id of one call, the same on each of its attempts.
+INVOCATION = "amz-sdk-invocation-id"
 
 
 class Route(NamedTuple):
@@ -33,6 +36,17 @@ class Route(NamedTuple):
     region: str
     attempt: int | None
     invocation_id: str | None
+
+
+#: ``Route(*fields)`` without the named tuple's ``__new__``, a Python function: one route is
+#: made for every request.
+new_route: Callable[[tuple[str, str, str, int | None, str | None]], Route] = partial(
+    tuple.__new__, Route
+)
+#: botocore's attempt headers read lately (a client sends few different ones), with the
+#: number each gives: most requests' is read by one lookup.
+_ATTEMPTS: dict[str, int | None] = {}
+_ATTEMPTS_KEPT = 64
 
 
 def _signing_scope(headers: Mapping[str, str]) -> tuple[str | None, str | None]:
@@ -77,6 +91,18 @@ def service_of(request: HttpRequest) -> str | None:
 def attempt_of(headers: Mapping[str, str]) -> int | None:
     """The attempt number botocore put in ``amz-sdk-request`` (``attempt=1`` first)."""
     value = headers.get("amz-sdk-request", "")
+    try:
+        return _ATTEMPTS[value]
+    except KeyError:
+        attempt = _read_attempt(value)
+    if len(value) <= 64:  # botocore's, with a ttl= in adaptive mode, is about 40 characters
+        if len(_ATTEMPTS) >= _ATTEMPTS_KEPT:  # each ttl= is new: start again
+            _ATTEMPTS.clear()
+        _ATTEMPTS[value] = attempt
+    return attempt
+
+
+def _read_attempt(value: str) -> int | None:
     if value.startswith("attempt="):  # as botocore writes it: "attempt=1; max=5"
         digits, separator, _ = value[8:].partition(";")
         if separator and 0 < len(digits) < 10 and digits.isdecimal():
@@ -105,5 +131,5 @@ def _route(request: HttpRequest, service: str, operation: str, default_region: s
     if region is None:
         _, region = _host_service(request.url)
     # By position: keywords would cost each request about 2,000 instructions more.
-    attempt, invocation_id = attempt_of(headers), headers.get("amz-sdk-invocation-id")
-    return Route(service, operation, region or default_region, attempt, invocation_id)
+    attempt, invocation_id = attempt_of(headers), headers.get(INVOCATION)
+    return new_route((service, operation, region or default_region, attempt, invocation_id))
