@@ -129,3 +129,26 @@ def test_draining_a_long_shard_reads_each_record_once(
     # Each lane reads each record once: a batch costs what it holds, not what waits
     # behind it (reading the rest of the shard twice a batch read 93,000 records).
     assert sum(handed) <= 3000 * factor
+
+
+def test_records_trimmed_before_their_batch_is_read_are_expired_not_invoked(
+    fake: FirehoseFake,
+) -> None:
+    stream = fake.kinesis.create_stream("s")
+    clock = fake.kinesis.clock
+
+    def handler(event: dict[str, Any], context: Any) -> None:
+        if len(trigger.invocations) == 0:  # the first 150 records outlive retention
+            clock.advance(seconds=2)  # within the function's timeout
+
+    trigger = stream.lambda_trigger(handler, BatchSize=100)
+    _put_range(0, 150)
+    clock.advance(hours=24, seconds=-1)
+    _put_range(150, 300)
+
+    trigger.drain()
+
+    numbers = [[json.loads(payload)["n"] for payload in batch] for batch in batches(trigger)]
+    assert numbers == [list(range(100)), list(range(150, 250)), list(range(250, 300))]
+    assert all(invocation.error is None for invocation in trigger.invocations)
+    assert [json.loads(record.data)["n"] for record in trigger.expired] == list(range(100, 150))
