@@ -470,6 +470,49 @@ def test_a_queue_forgets_outlived_handles_over_many_retention_periods(fake, call
     assert len(kept.outlived) == 1
 
 
+def test_an_acknowledged_handle_is_forgotten_12_hours_after_its_record_went(fake, call):
+    """A second acknowledgement succeeds until 12 hours, the longest visibility timeout,
+    after the record outlived the stream's retention period, as an outlived handle is
+    answered so until then; later the handle names no record."""
+    on_demand(call)
+    queue = new_queue(call)
+    put(call, b"done")
+    (entry,) = handles(receive(call, queue))
+    call("AcknowledgeQueueRecords", QueueARN=queue, Entries=[entry])
+    arrived = fake.kinesis["s"].records[0].arrived_at
+    clock = fake.kinesis.clock
+    unknown = {"ReceiptHandle": "never-issued"}
+
+    clock.advance(arrived + timedelta(hours=24 + 12) - clock.now())
+    at_the_edge = call("AcknowledgeQueueRecords", QueueARN=queue, Entries=[entry])
+    clock.advance(microseconds=1)
+    past_it = entry_error(call, "AcknowledgeQueueRecords", queue, entry)
+    never_issued = entry_error(call, "AcknowledgeQueueRecords", queue, unknown)
+
+    assert at_the_edge == {"Successful": [entry], "Failed": []}
+    assert past_it == never_issued
+    assert past_it[0] == "InvalidArgumentException"
+    assert fake.kinesis["s"].queues[0].acknowledged == 1
+
+
+def test_a_queue_forgets_acknowledged_handles_over_many_retention_periods(fake, call):
+    on_demand(call)
+    queue = new_queue(call)
+    for day in range(10):
+        put(call, b"%d" % day)
+        entries = handles(receive(call, queue))
+        call("AcknowledgeQueueRecords", QueueARN=queue, Entries=entries)
+        fake.kinesis.clock.advance(hours=25)
+    again = call("AcknowledgeQueueRecords", QueueARN=queue, Entries=entries)
+
+    kept = fake.world.kinesis().queues.get(queue)
+    # The last record outlived the retention period an hour ago, the one before 26 hours
+    # ago: only the last handle is still answered as acknowledged.
+    assert again == {"Successful": entries, "Failed": []}
+    assert len(kept.acknowledged) == 1
+    assert fake.kinesis["s"].queues[0].acknowledged == 10
+
+
 def test_past_the_in_flight_limit_a_receive_gets_only_records_visible_again(
     fake, call, monkeypatch
 ):

@@ -8,6 +8,7 @@ handler may call Firehose or Kinesis through boto3 as a deployed function would.
 
 from __future__ import annotations
 
+from bisect import bisect_left, bisect_right, insort
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
@@ -77,6 +78,10 @@ class KinesisReader:
         #: Where the events' records come from and the role the mapped function runs as
         #: (a mapping moved to another function runs as that one's).
         self.source = source
+        #: The stream's trimmed records by shard, sorted by sequence index, and how many
+        #: of ``expired_rows`` are sorted in.
+        self._trimmed: dict[str, list[Any]] = {}
+        self._sorted_out = 0
 
     def gone(self) -> bool:
         """Whether Lambda can no longer read the source: the stream was deleted."""
@@ -113,17 +118,34 @@ class KinesisReader:
         with self._world.looked():
             return len(self._stream.expired_rows)
 
-    def read(self, shard_id: str, after: int) -> tuple[list[Any], list[Any]]:
+    def read(self, shard_id: str, after: int) -> list[Any]:
+        """The shard's records after sequence index ``after``, found by bisection: what is
+        read costs what it holds."""
         with self._world.looked():
-            shard = self._shard(shard_id)
-            held = views(row for row in shard.rows if sequence_index_of(row) > after)
-            trimmed = views(
-                row
-                for row in self._stream.expired_rows
-                if shard_id_in(row) == shard_id and sequence_index_of(row) > after
-            )
-        trimmed.sort(key=lambda record: record.sequence_index)
-        return held, trimmed
+            rows = self._shard(shard_id).rows
+            return views(rows[bisect_right(rows, after, key=sequence_index_of) :])
+
+    def trimmed_after(self, shard_id: str, after: int) -> list[Any]:
+        """The shard's records after sequence index ``after`` that retention trimmed, in
+        order. The stream's trimmed records are sorted into their shards once each."""
+        with self._world.looked():
+            gone = self._stream.expired_rows
+            for row in gone[self._sorted_out :]:
+                insort(self._trimmed.setdefault(shard_id_in(row), []), row, key=sequence_index_of)
+            self._sorted_out = len(gone)
+            mine = self._trimmed.get(shard_id, [])
+            return views(mine[bisect_right(mine, after, key=sequence_index_of) :])
+
+    def serves(self, shard_id: str, indices: Iterable[int]) -> set[int]:
+        """Those of the sequence ``indices`` whose records the shard still serves."""
+        with self._world.looked():
+            rows = self._shard(shard_id).rows
+            held = set()
+            for index in indices:
+                at = bisect_left(rows, index, key=sequence_index_of)
+                if at < len(rows) and sequence_index_of(rows[at]) == index:
+                    held.add(index)
+            return held
 
     def _shard(self, shard_id: str) -> Shard:
         return next(s for s in self._stream.shards if s.shard_id == shard_id)

@@ -15,7 +15,8 @@ the change came, so each record is handed over once, and each key's records in o
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Iterator
+from collections import deque
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Protocol
@@ -81,18 +82,55 @@ class Lane:
     window: Window | None = None
     #: Which of the shard's lanes this is.
     lane: int = 0
+    #: The records past the checkpoint, up to ``judged``, that the shard still serves and
+    #: FilterCriteria lets through, oldest first: the next batch is cut from their front,
+    #: so that a batch is read without reading again what waits behind it.
+    pending: deque[MappedRecord] = field(default_factory=deque, repr=False)
+    #: What ``pending`` was judged under: the filters and the shard's lane count.
+    judged_by: tuple[object, int] | None = field(default=None, repr=False)
+    #: How many records the stream had trimmed, and the lane's read limit, when the
+    #: lane last took the trimmed records past its checkpoint (``None``: never).
+    trims_seen: tuple[int, int | None] | None = field(default=None, repr=False)
+    #: Whether ``pending`` may hold a record that arrived before one ahead of it.
+    disordered: bool = field(default=False, repr=False)
 
-    def window_end(self, held: list[MappedRecord]) -> Batch | None:
+    def keep(self, records: Iterable[MappedRecord]) -> None:
+        """Add records the filters let through to ``pending``, in order."""
+        pending = self.pending
+        for record in records:
+            if pending and record.arrived_at < pending[-1].arrived_at:
+                self.disordered = True
+            pending.append(record)
+
+    def pass_checkpoint(self) -> None:
+        """Drop what the checkpoint has passed from the front of ``pending``."""
+        pending, checkpoint = self.pending, self.checkpoint
+        while pending and pending[0].sequence_index <= checkpoint:
+            pending.popleft()
+
+    def window_end(self, held: Sequence[MappedRecord]) -> Batch | None:
         """The open window's final invocation, once the window has ended."""
         if self.window is None or not self.window.ended_by(held):
             return None
         return Batch([], due=self.window.final_due(held), last_index=self.checkpoint, final=True)
 
-    def in_window(self, held: list[MappedRecord], length: timedelta) -> list[MappedRecord]:
-        """The records of the first record's window (opening it); a batch never spans two."""
-        if self.window is None:
-            self.window = Window(window_start(held[0].arrived_at, length), length)
-        return [record for record in held if record.arrived_at < self.window.end]
+    def in_window(
+        self, held: Iterable[MappedRecord], length: timedelta, most: int
+    ) -> list[MappedRecord]:
+        """The first ``most`` records of the first record's window (opening it); a batch
+        never spans two. While records arrive in order, the first of a later window ends
+        the search."""
+        taken: list[MappedRecord] = []
+        for record in held:
+            if self.window is None:
+                self.window = Window(window_start(record.arrived_at, length), length)
+            if record.arrived_at < self.window.end:
+                taken.append(record)
+                if len(taken) == most:
+                    break
+            elif not self.disordered:
+                break
+        return taken
 
     def done(self, batch: Batch) -> None:
         """The batch is done with: the checkpoint moves past it."""

@@ -41,8 +41,9 @@ from __future__ import annotations
 
 import json
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
+from itertools import islice
 from typing import Any, Protocol
 
 from pytest_firehose._clock import FakeClock
@@ -80,9 +81,18 @@ class StreamReader(Protocol):
 
     def shards(self) -> list[ShardView]: ...
 
-    def read(self, shard_id: str, after: int) -> tuple[list[MappedRecord], list[MappedRecord]]:
-        """The shard's records after sequence index ``after`` that it still serves, and
-        those after it that retention trimmed, each in order."""
+    def read(self, shard_id: str, after: int) -> list[MappedRecord]:
+        """The shard's records after sequence index ``after`` that it still serves, in
+        order."""
+        ...
+
+    def trimmed_after(self, shard_id: str, after: int) -> list[MappedRecord]:
+        """The shard's records after sequence index ``after`` that retention trimmed, in
+        order."""
+        ...
+
+    def serves(self, shard_id: str, indices: Iterable[int]) -> set[int]:
+        """Those of the sequence ``indices`` whose records the shard still serves."""
         ...
 
     def blocked_until(self, shard_id: str, after: int) -> datetime | None:
@@ -305,7 +315,8 @@ class EventSourceMapping:
         state = self._lanes.lane(shard_id, lane)
         if self.settings.enabled and self.polls_from > now:
             # Creating or Enabling: the poller starts once the mapping is Enabled.
-            waiting, trimmed = self.reader.read(shard_id, state.checkpoint)
+            waiting = self.reader.read(shard_id, state.checkpoint)
+            trimmed = self.reader.trimmed_after(shard_id, state.checkpoint)
             return self.polls_from if waiting or trimmed or state.batches else None
         if not state.batches:
             # New records need the shard's reader (a batch in flight was read already).
@@ -333,26 +344,45 @@ class EventSourceMapping:
     # ------------------------------------------------------------------ batches
 
     def _next_batch(self, shard_id: str, state: Lane) -> Batch | None:
-        """The next batch of new records, due now or when its batching window closes."""
-        held, trimmed = self.reader.read(shard_id, state.checkpoint)
+        """The next batch of new records, due now or when its batching window closes.
+
+        The lane keeps the records past its checkpoint that the filters let through
+        (``Lane.pending``), judging each new record once, and reads the shard only past
+        what it has judged: a batch costs what it holds (what the filters hold back and
+        other lanes' records are judged once each), not what waits behind it."""
         until = self._lanes.until(shard_id)
-        if until is not None:
-            # The old lanes read no further than the change found the furthest of them.
-            held = [record for record in held if record.sequence_index <= until]
-            trimmed = [record for record in trimmed if record.sequence_index <= until]
         factor = self._lanes.factor(shard_id)
-        if trimmed:
-            self.expired.extend(
-                record for record in trimmed if lane_of(record, factor) == state.lane
-            )
-            state.checkpoint = max(state.checkpoint, trimmed[-1].sequence_index)
+        state.pass_checkpoint()
+        judged_by = (self.settings.filters, factor)
+        if state.judged_by != judged_by:
+            # New filters (or lanes): judge again what was judged, listing nothing anew.
+            state.pending.clear()
+            state.disordered = False
+            if state.judged > state.checkpoint:
+                again = _upto(self.reader.read(shard_id, state.checkpoint), state.judged)
+                state.keep(self._admitted(state, again, factor))
+            state.judged_by = judged_by
+        read_from = max(state.checkpoint, state.judged)
+        trims = (self.reader.trimmed(), until)
+        if state.trims_seen != trims:
+            self._take_trimmed(shard_id, state, factor, until)
+            state.trims_seen = trims
+        fresh = _upto(self.reader.read(shard_id, read_from), until)
         start = self.settings.starting_timestamp
-        if start is not None:
-            before = [record for record in held if record.arrived_at < start]
+        if start is not None and fresh:
+            before = 0
+            while before < len(fresh) and fresh[before].arrived_at < start:
+                before += 1
             if before:
-                state.checkpoint = max(state.checkpoint, before[-1].sequence_index)
-                held = held[len(before) :]
-        held = self._admitted(state, held, factor)
+                state.checkpoint = max(state.checkpoint, fresh[before - 1].sequence_index)
+                fresh = fresh[before:]
+        if fresh:
+            state.keep(self._admitted(state, fresh, factor))
+            state.judged = max(state.judged, fresh[-1].sequence_index)
+        held = state.pending
+        if not held:
+            # With none let through, the lane's checkpoint moves past all it has judged.
+            state.checkpoint = max(state.checkpoint, state.judged)
         if until is not None and not held:
             # The lane has handed over every record of its own up to the change.
             state.checkpoint = max(state.checkpoint, until)
@@ -365,38 +395,57 @@ class EventSourceMapping:
         # A window's state is the shard's: lanes still finishing under a factor above 1
         # (the settings now ask for one lane and windows) open none.
         length = self.settings.tumbling_window if factor == 1 else None
+        # One record more than a batch takes tells whether the batch holds every record.
+        most = self.settings.batch_size + 1
         if length is not None and held:
-            held = state.in_window(held, length)
-        if not held:
+            chosen = state.in_window(held, length, most)
+        else:
+            chosen = list(islice(held, most))
+        if not chosen:
             return None
-        records = self._cut(held)
+        records = self._cut(chosen)
         due = None
-        if len(records) == len(held) and len(records) < self.settings.batch_size:
+        if len(records) == len(chosen) and len(records) < self.settings.batch_size:
             opened = max(records[0].arrived_at, self.started_at)
             due = opened + self.settings.batching_window
         return Batch(records, due=due)
 
+    def _take_trimmed(self, shard_id: str, state: Lane, factor: int, until: int | None) -> None:
+        """Records retention trimmed past the lane's checkpoint are never delivered: the
+        lane's own are listed as expired, and the checkpoint moves past them all."""
+        trimmed = self.reader.trimmed_after(shard_id, state.checkpoint)
+        if until is not None:
+            trimmed = [record for record in trimmed if record.sequence_index <= until]
+        if trimmed:
+            self.expired.extend(
+                record for record in trimmed if lane_of(record, factor) == state.lane
+            )
+            state.checkpoint = max(state.checkpoint, trimmed[-1].sequence_index)
+        if state.pending:
+            still = self.reader.serves(
+                shard_id, [record.sequence_index for record in state.pending]
+            )
+            kept = [record for record in state.pending if record.sequence_index in still]
+            if len(kept) != len(state.pending):
+                state.pending.clear()
+                state.disordered = False
+                state.keep(kept)
+
     def _admitted(self, state: Lane, held: list[MappedRecord], factor: int) -> list[MappedRecord]:
-        """The lane's records that FilterCriteria lets through. Those it keeps back count as
-        processed (as other lanes' records do for this lane): with none let through, the
-        lane's checkpoint moves past them all."""
-        if not held:
-            return held
-        last = held[-1].sequence_index
+        """The lane's records among ``held`` that FilterCriteria lets through. Those it
+        keeps back count as processed (as other lanes' records do for this lane); each is
+        listed on ``filtered`` once, when first judged."""
         if factor > 1:
             held = [record for record in held if lane_of(record, factor) == state.lane]
         filters = self.settings.filters
-        admitted = held
-        if filters is not None:
-            admitted = []
-            for record in held:
-                if filters.admits(record):
-                    admitted.append(record)
-                elif record.sequence_index > state.judged:
-                    self.filtered.append(record)
-        state.judged = max(state.judged, last)
-        if not admitted:
-            state.checkpoint = max(state.checkpoint, last)
+        if filters is None:
+            return held
+        admitted = []
+        for record in held:
+            if filters.admits(record):
+                admitted.append(record)
+            elif record.sequence_index > state.judged:
+                self.filtered.append(record)
         return admitted
 
     def _cut(self, held: list[MappedRecord]) -> list[MappedRecord]:
@@ -461,8 +510,7 @@ class EventSourceMapping:
         trimmed = self.reader.trimmed()
         if batch.held_at_trim == trimmed:
             return
-        held, _ = self.reader.read(shard_id, state.checkpoint)
-        still = {record.sequence_index for record in held}
+        still = self.reader.serves(shard_id, [record.sequence_index for record in batch.records])
         gone = [record for record in batch.records if record.sequence_index not in still]
         if gone:
             self.expired.extend(gone)
@@ -537,3 +585,10 @@ class EventSourceMapping:
         self.failures.append(record)
         if self.send_failure is not None:
             self.send_failure(record, kinesis_event(batch.records, self.reader.source))
+
+
+def _upto(records: list[MappedRecord], last: int | None) -> list[MappedRecord]:
+    """The records up to sequence index ``last`` (all of them if ``None``)."""
+    if last is None or not records or records[-1].sequence_index <= last:
+        return records
+    return [record for record in records if record.sequence_index <= last]

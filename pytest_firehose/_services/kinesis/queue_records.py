@@ -82,9 +82,17 @@ class Queue(Attached):
     out: dict[int, Delivery] = field(default_factory=dict)
     #: Receipt handles that name a record now: handle -> commit index.
     handles: dict[str, int] = field(default_factory=dict)
-    #: Handles whose record was acknowledged (an acknowledgement is idempotent): one a
-    #: record, so also how many were.
+    #: Handles whose record was acknowledged (an acknowledgement is idempotent), until
+    #: ``OUTLIVED_KEPT`` after the record outlived the stream's retention period, as an
+    #: outlived handle is kept; then it is answered as a handle that names no record.
     acknowledged: set[str] = field(default_factory=set)
+    #: How many records were acknowledged.
+    acknowledged_count: int = 0
+    #: The acknowledged handles whose record the stream still keeps, by the record's
+    #: arrival; and those whose record it no longer keeps, by the last instant each is
+    #: answered as acknowledged (``OUTLIVED_KEPT`` after the record went).
+    acknowledged_held: list[tuple[datetime, str]] = field(default_factory=list)
+    acknowledged_until: list[tuple[datetime, str]] = field(default_factory=list)
     #: Handles whose record the stream no longer keeps (it outlived the retention period),
     #: each with the last instant it is answered so (``OUTLIVED_KEPT``); and the same, by
     #: that instant, so that a sweep forgets those past it.
@@ -165,7 +173,7 @@ class Queue(Attached):
             self.status(now),
             self.in_flight(now),
             views(dead),
-            len(self.acknowledged),
+            self.acknowledged_count,
         )
 
     # ------------------------------------------------------------------ records
@@ -181,7 +189,8 @@ class Queue(Attached):
         """Bring the records handed out up to ``now``: a record whose visibility timeout
         ran out after its last allowed receive becomes a dead-letter record, visible as one
         from then; an expired one is dropped, and its handle is answered as outlived for
-        ``OUTLIVED_KEPT`` after the record outlived the retention period."""
+        ``OUTLIVED_KEPT`` after the record outlived the retention period. An acknowledged
+        handle is forgotten as long after its record outlived it."""
         rows = self.stream.rows
         retention = timedelta(hours=self.stream.retention_hours)
         for commit, delivery in list(self.out.items()):
@@ -203,6 +212,13 @@ class Queue(Attached):
         waiting = self.outlived_until
         while waiting and waiting[0][0] < now:
             del self.outlived[heapq.heappop(waiting)[1]]
+        held, cutoff = self.acknowledged_held, now - retention
+        while held and held[0][0] < cutoff:
+            arrived, handle = heapq.heappop(held)
+            heapq.heappush(self.acknowledged_until, (arrived + retention + OUTLIVED_KEPT, handle))
+        waiting = self.acknowledged_until
+        while waiting and waiting[0][0] < now:
+            self.acknowledged.discard(heapq.heappop(waiting)[1])
 
     def outlived_at(self, handle: str, now: datetime) -> bool:
         """Whether ``handle`` names a record that outlived the stream's retention period,
@@ -300,6 +316,9 @@ def acknowledge(queue: Queue, delivery: Delivery, entry: dict[str, Any], now: da
     del queue.out[delivery.commit]
     queue.handles.pop(delivery.handle, None)
     queue.acknowledged.add(delivery.handle)
+    queue.acknowledged_count += 1
+    arrived = arrived_at_of(queue.stream.rows[delivery.commit])
+    heapq.heappush(queue.acknowledged_held, (arrived, delivery.handle))
 
 
 def change_visibility(

@@ -43,9 +43,9 @@ again; a handle no longer valid fails its entry with ``InvalidArgumentException`
 whose record outlived the stream's retention with ``ResourceNotFoundException`` (the one
 other entry code the reference lists that is not a throttle or a failure) for 12 hours
 after the record went, the longest visibility timeout (``OUTLIVED_KEPT``), then as one no
-longer valid, and a second
-acknowledgement with the same handle succeeds; the queue's id, its records' ids
-and the receipt handles are opaque and the fake's own; a provisioned stream is refused
+longer valid, and a second acknowledgement with the same handle succeeds, for as long
+after its record went; the queue's id, its records' ids and the receipt handles are opaque
+and the fake's own; a provisioned stream is refused
 with ``ValidationException`` (the model's description of that error names "the stream's
 capacity mode"); the wording of every refusal is the fake's, in the style of the
 service's stream messages.
