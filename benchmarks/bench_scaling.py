@@ -7,6 +7,10 @@
 * moves: a world of N idle streams (made through the fake's handles, the time per
   creation of the last tenth against the first tenth's reported: it should not grow) has
   its clock moved by a second at a time; timed per move.
+* source: a Kinesis stream of one shard, read by a delivery stream (KinesisStreamAsSource),
+  holds N records (put 500 at a time, 1 KiB each, within one buffer interval), then times
+  PutRecord of one record to it: the delivery stream reads its source after every Kinesis
+  request, which should cost nothing per record it read before. Against 10^3 records.
 * replay: one delivery stream whose destination is down takes 10^5 records of 1 KiB
   (PutRecordBatch of 500, a second apart, 1 MiB buffers), then the clock moves 25 hours in
   one ``advance``: with the destination still down, every batch is retried with backoff
@@ -82,6 +86,35 @@ def segment(clients: dict[str, Any], service: str, streams: int) -> tuple[float,
             _put(client, service, target)
         put = (time.perf_counter() - start) / PUTS
     return created, put
+
+
+def source_segment(client: Any, records: int) -> float:
+    """Seconds per Kinesis PutRecord to a stream holding ``records`` records that a
+    delivery stream reads, in a fresh world."""
+    with FirehoseFake(region=REGION) as fake:
+        stream = fake.kinesis.create_stream("clicks", 1)
+        fake.firehose.create_delivery_stream(
+            "events",
+            DeliveryStreamType="KinesisStreamAsSource",
+            KinesisStreamSourceConfiguration={
+                "KinesisStreamARN": stream.arn,
+                "RoleARN": "arn:aws:iam::123456789012:role/firehose",
+            },
+            ExtendedS3DestinationConfiguration={
+                "BucketARN": "arn:aws:s3:::bench",
+                "RoleARN": "arn:aws:iam::123456789012:role/firehose",
+                "BufferingHints": {"SizeInMBs": 128, "IntervalInSeconds": 900},
+            },
+        )
+        batch = [{"Data": RECORD, "PartitionKey": f"key-{i}"} for i in range(500)]
+        for _ in range(records // 500):
+            client.put_records(StreamName="clicks", Records=batch)
+        client.put_record(StreamName="clicks", Data=RECORD, PartitionKey="key")
+        gc.collect()
+        start = time.perf_counter()
+        for _ in range(PUTS):
+            client.put_record(StreamName="clicks", Data=RECORD, PartitionKey="key")
+        return (time.perf_counter() - start) / PUTS
 
 
 def move_segment(service: str, streams: int) -> tuple[float, float]:
@@ -227,6 +260,24 @@ def bench_moves(streams: int, rounds: int) -> None:
         )
 
 
+def bench_source(client: Any, records: int, rounds: int) -> None:
+    baseline = 1000
+    small: list[float] = []
+    large: list[float] = []
+    for index in range(rounds):
+        sizes = (baseline, records) if index % 2 == 0 else (records, baseline)
+        for size in sizes:
+            (small if size == baseline else large).append(source_segment(client, size))
+    _print(
+        "Kinesis puts to a stream a delivery stream reads",
+        [
+            (f"ms per put, {baseline:,} records held", _spread(small, 1e3)),
+            (f"ms per put, {records:,} records held", _spread(large, 1e3)),
+            (f"put with {records:,} / with {baseline:,}", _spread(_ratios(small, large))),
+        ],
+    )
+
+
 def bench_replay(client: Any, records: int, rounds: int) -> None:
     baseline = records // 10
     for recovers in (False, True):
@@ -255,8 +306,10 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--streams", type=int, default=1000)
     parser.add_argument("--rounds", type=int, default=3)
-    parser.add_argument("--records", type=int, default=10**5, help="replay (default 10^5)")
-    parser.add_argument("--only", choices=["puts", "moves", "replay"])
+    parser.add_argument(
+        "--records", type=int, default=10**5, help="source and replay (default 10^5)"
+    )
+    parser.add_argument("--only", choices=["puts", "moves", "source", "replay"])
     args = parser.parse_args(argv)
     session = boto3.session.Session(region_name=REGION)
     clients = {name: session.client(name) for name in ("firehose", "kinesis")}
@@ -269,6 +322,8 @@ def main(argv: list[str] | None = None) -> int:
             bench_puts(clients, args.streams, args.rounds)
         if args.only in (None, "moves"):
             bench_moves(args.streams, args.rounds)
+        if args.only in (None, "source"):
+            bench_source(clients["kinesis"], args.records, args.rounds)
         if args.only in (None, "replay"):
             bench_replay(clients["firehose"], args.records, args.rounds)
     return 0

@@ -6,7 +6,6 @@ from __future__ import annotations
 from bisect import bisect_left
 from collections.abc import Callable
 from datetime import datetime, timedelta
-from itertools import islice
 from typing import Any
 
 from pytest_firehose._clock import FakeClock, epoch_millis
@@ -77,7 +76,7 @@ class ShardReads:
             start = 0
             if parts is not None:
                 start = bisect_left(shard.rows, parts.sequence_index + 1, key=sequence_index_of)
-            fresh.extend(islice(shard.rows, start, None))
+            fresh.extend(shard.rows[start:] if start else shard.rows)
         if len(stream.shards) > 1:
             fresh.sort(key=commit_index_of)
         return views(fresh)
