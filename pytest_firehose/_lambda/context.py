@@ -175,7 +175,7 @@ class _Environment:
         self._running: list[dict[str, str]] = []
         self._before: dict[str, str | None] = {}
 
-    def call(self, values: dict[str, str], run: Callable[[], Any]) -> Any:
+    def call(self, values: dict[str, str], run: Callable[..., Any], *arguments: Any) -> Any:
         with self._lock:
             if not self._running:
                 self._before = {}
@@ -184,7 +184,7 @@ class _Environment:
             self._running.append(values)
             os.environ.update(values)
         try:
-            return run()
+            return run(*arguments)
         finally:
             with self._lock:
                 running = self._running
@@ -214,4 +214,5 @@ def call_handler(
     """``handler(event, context)`` with the runtime's environment variables set for
     ``function`` (``runtime_variables``) while it runs, as the Lambda runtime defines them."""
     values = runtime_variables(function, context, handler)
-    return _ENVIRONMENT.call(values, lambda: handler(event, context))
+    # No closure over the event: a frame's function outlives its cleared locals.
+    return _ENVIRONMENT.call(values, handler, event, context)

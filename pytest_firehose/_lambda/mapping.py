@@ -40,6 +40,7 @@ have the new length.
 from __future__ import annotations
 
 import json
+import sys
 import threading
 from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
@@ -59,7 +60,7 @@ from pytest_firehose._lambda.kinesis_events import (
     kinesis_event,
 )
 from pytest_firehose._lambda.lanes import Batch, Lane, Lanes, MappedRecord, ShardView, lane_of
-from pytest_firehose._lambda.mapping_invocations import Invocation, invoke
+from pytest_firehose._lambda.mapping_invocations import Invocation, forget_locals, invoke
 from pytest_firehose._lambda.mapping_settings import MappingSettings
 from pytest_firehose._lambda.windows import Window, answered_state
 
@@ -145,6 +146,9 @@ class EventSourceMapping:
         #: Until when a mapping Disabling still polls (``None``: it was never disabled).
         self.polls_until: datetime | None = None
         self.invocations: list[Invocation] = []
+        #: The latest error a handler raised, with the exception handled where it was
+        #: invoked: the one whose frames keep their local variables (``forget_locals``).
+        self._locals_kept: tuple[BaseException, BaseException | None] | None = None
         self.failures: list[dict[str, Any]] = []
         #: Records retention trimmed before the mapping read them, by shard, in order.
         self.expired: list[MappedRecord] = []
@@ -540,6 +544,7 @@ class EventSourceMapping:
             event, text = self._event_of(batch, source)
         handler, function, request_id = self.handler, self.function, self._request_id()
         invoked_arn = self.invoked_arn
+        outer = sys.exc_info()[1]
         self._lock.release()  # the handler may update the mapping, from another thread too
         try:
             invocation = invoke(
@@ -555,7 +560,18 @@ class EventSourceMapping:
         finally:
             self._lock.acquire()
         self.invocations.append(invocation)
+        if invocation.error is not None:
+            self._keep_locals_of(invocation.error, outer)
         return invocation
+
+    def _keep_locals_of(self, error: BaseException, outer: BaseException | None) -> None:
+        """Let the frames of ``error`` keep their local variables (what a debugger, or
+        pytest's ``--showlocals`` on raising it again, shows), and those of the error
+        before it go: a handler retried until its records expire would otherwise keep a
+        copy of its event for each of some 10,800 invocations."""
+        earlier, self._locals_kept = self._locals_kept, (error, outer)
+        if earlier is not None and earlier[0] is not error:
+            forget_locals(*earlier)
 
     @staticmethod
     def _event_of(batch: Batch, source: EventSource) -> tuple[dict[str, Any], str]:

@@ -1,0 +1,176 @@
+"""What a Kinesis trigger keeps of what its handler raised: every error, with its type,
+message and traceback, as the handler raised it; the local variables of its frames (the
+event the handler received among them) only for the latest, so a handler retried until
+its records expire does not keep a copy of its event per invocation (docs/lambda.md)."""
+
+from __future__ import annotations
+
+import gc
+import sys
+import traceback
+import weakref
+from typing import Any
+
+import pytest
+from lambda_support import put
+
+from pytest_firehose import FirehoseFake
+
+
+class Held:
+    """Something a handler holds while it runs."""
+
+
+def _failing(kept: list[weakref.ref[Held]]) -> Any:
+    def handler(event: dict[str, Any], context: Any) -> None:
+        event["held"] = Held()  # the handler's own copy of its event holds it
+        kept.append(weakref.ref(event["held"]))
+        raise ValueError(f"cannot process {len(event['Records'])} records")
+
+    return handler
+
+
+def test_an_earlier_invocation_s_error_no_longer_keeps_the_event_it_received(
+    fake: FirehoseFake,
+) -> None:
+    kept: list[weakref.ref[Held]] = []
+    stream = fake.kinesis.create_stream("s")
+    trigger = stream.lambda_trigger(_failing(kept), MaximumRetryAttempts=2)
+    put(b"a", b"b")
+
+    trigger.drain()
+    gc.collect()
+
+    assert len(trigger.invocations) == 3
+    assert all(invocation.failed for invocation in trigger.invocations)
+    assert [ref() is None for ref in kept] == [True, True, False]
+
+
+def test_the_latest_error_keeps_the_locals_a_debugger_shows(fake: FirehoseFake) -> None:
+    kept: list[weakref.ref[Held]] = []
+    stream = fake.kinesis.create_stream("s")
+    trigger = stream.lambda_trigger(_failing(kept), MaximumRetryAttempts=1)
+    put(b"a")
+
+    trigger.drain()
+
+    error = trigger.invocations[-1].error
+    assert error is not None
+    assert error.__traceback__ is not None
+    frames = [frame for frame, _ in traceback.walk_tb(error.__traceback__)]
+    assert frames[-1].f_code.co_name == "handler"
+    assert frames[-1].f_locals["event"]["held"] is kept[-1]()
+
+
+def test_an_earlier_error_reads_and_prints_as_the_handler_raised_it(
+    fake: FirehoseFake,
+) -> None:
+    stream = fake.kinesis.create_stream("s")
+    handler = _failing([])
+    trigger = stream.lambda_trigger(handler, MaximumRetryAttempts=1)
+    put(b"a")
+
+    trigger.drain()
+    gc.collect()
+
+    earlier, latest = (invocation.error for invocation in trigger.invocations)
+    assert earlier is not None
+    assert latest is not None
+    assert earlier is not latest
+    printed = "".join(traceback.format_exception(earlier))
+    assert printed == "".join(traceback.format_exception(latest))
+    raised_at = handler.__code__.co_firstlineno + 3
+    assert f'File "{__file__}", line {raised_at}, in handler\n' in printed
+    assert "raise ValueError(f\"cannot process {len(event['Records'])} records\")" in printed
+    assert printed.endswith("ValueError: cannot process 1 records\n")
+    with pytest.raises(ValueError, match=r"^cannot process 1 records$"):
+        raise earlier
+
+
+def _parse(event: dict[str, Any], kept: list[weakref.ref[Held]]) -> None:
+    held = Held()
+    kept.append(weakref.ref(held))
+    event["missing"]  # raises KeyError
+
+
+def test_an_earlier_error_s_cause_lets_go_of_its_locals_too(fake: FirehoseFake) -> None:
+    kept: list[weakref.ref[Held]] = []
+
+    def handler(event: dict[str, Any], context: Any) -> None:
+        try:
+            _parse(event, kept)
+        except KeyError as error:
+            raise ValueError("no such key") from error
+
+    stream = fake.kinesis.create_stream("s")
+    trigger = stream.lambda_trigger(handler, MaximumRetryAttempts=1)
+    put(b"a")
+
+    trigger.drain()
+    gc.collect()
+
+    assert [ref() is None for ref in kept] == [True, False]
+    earlier = trigger.invocations[0].error
+    assert earlier is not None
+    assert isinstance(earlier.__cause__, KeyError)
+    printed = "".join(traceback.format_exception(earlier))
+    assert 'event["missing"]' in printed
+    assert "in _parse\n" in printed
+
+
+def _raise_holding(kept: list[weakref.ref[Held]]) -> None:
+    held = Held()
+    kept.append(weakref.ref(held))
+    raise RuntimeError("the test's own")
+
+
+def test_the_exception_a_test_handles_while_it_drains_keeps_its_locals(
+    fake: FirehoseFake,
+) -> None:
+    # The handler's errors carry it as their context; it is the test's, not the handler's.
+    ours: list[weakref.ref[Held]] = []
+    stream = fake.kinesis.create_stream("s")
+    trigger = stream.lambda_trigger(_failing([]), MaximumRetryAttempts=2)
+    put(b"a")
+
+    try:
+        _raise_holding(ours)
+    except RuntimeError:
+        trigger.drain()
+    gc.collect()
+
+    earlier = trigger.invocations[0].error
+    assert earlier is not None
+    assert isinstance(earlier.__context__, RuntimeError)
+    assert ours[0]() is not None
+
+
+def _fails_holding(kept: list[weakref.ref[Held]]) -> None:
+    held = Held()
+    kept.append(weakref.ref(held))
+    raise KeyError("k")
+
+
+@pytest.mark.skipif(sys.version_info < (3, 11), reason="exception groups are Python 3.11's")
+def test_an_earlier_error_group_s_members_let_go_of_their_locals(fake: FirehoseFake) -> None:
+    kept: list[weakref.ref[Held]] = []
+
+    def handler(event: dict[str, Any], context: Any) -> None:
+        errors: list[Exception] = []
+        try:
+            _fails_holding(kept)
+        except KeyError as error:
+            errors.append(error)
+        raise ExceptionGroup("every record failed", errors)  # noqa: F821
+
+    stream = fake.kinesis.create_stream("s")
+    trigger = stream.lambda_trigger(handler, MaximumRetryAttempts=1)
+    put(b"a")
+
+    trigger.drain()
+    gc.collect()
+
+    assert [ref() is None for ref in kept] == [True, False]
+    earlier = trigger.invocations[0].error
+    assert earlier is not None
+    assert "in _fails_holding\n" in "".join(traceback.format_exception(earlier))
