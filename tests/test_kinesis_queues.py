@@ -489,7 +489,7 @@ def test_an_acknowledged_handle_is_forgotten_12_hours_after_its_record_went(fake
     past_it = entry_error(call, "AcknowledgeQueueRecords", queue, entry)
     never_issued = entry_error(call, "AcknowledgeQueueRecords", queue, unknown)
 
-    assert at_the_edge == {"Successful": [entry], "Failed": []}
+    assert (at_the_edge["Successful"], at_the_edge["Failed"]) == ([entry], [])
     assert past_it == never_issued
     assert past_it[0] == "InvalidArgumentException"
     assert fake.kinesis["s"].queues[0].acknowledged == 1
@@ -508,7 +508,7 @@ def test_a_queue_forgets_acknowledged_handles_over_many_retention_periods(fake, 
     kept = fake.world.kinesis().queues.get(queue)
     # The last record outlived the retention period an hour ago, the one before 26 hours
     # ago: only the last handle is still answered as acknowledged.
-    assert again == {"Successful": entries, "Failed": []}
+    assert (again["Successful"], again["Failed"]) == (entries, [])
     assert len(kept.acknowledged) == 1
     assert fake.kinesis["s"].queues[0].acknowledged == 10
 

@@ -1,8 +1,8 @@
 """Which whole-call error codes an operation can answer, so that a scripted ``error=`` or
 ``throttle=`` answers only as AWS could: the errors the operation's API model lists (with
-those its event stream carries, for SubscribeToShard), and those common to every operation
-of the service (``COMMON_CODES``), among the codes the fake scripts (``CALL_ERRORS``,
-``OPERATION_ERRORS``)."""
+those its event stream carries, for SubscribeToShard, and those newer models list:
+``LISTED_SINCE``), and those common to every operation of the service (``COMMON_CODES``),
+among the codes the fake scripts (``CALL_ERRORS``, ``OPERATION_ERRORS``)."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ import functools
 from pytest_firehose._services.codes import (
     CALL_ERRORS,
     COMMON_CODES,
+    LISTED_SINCE,
     OPERATION_ERRORS,
     PUTS,
     THROTTLE_CODES,
@@ -27,6 +28,7 @@ def answerable(service: str, operation: str) -> frozenset[str]:
     listed = set(stream_errors(service, operation)) | {
         shape.metadata.get("error", {}).get("code", shape.name) for shape in model.error_shapes
     }
+    listed |= LISTED_SINCE.get((service, operation), frozenset())
     common = set(COMMON_CODES)
     if model.input_shape is None or not model.input_shape.members:
         common.discard(VALIDATION_CODE)  # no parameter, no constraint to break
