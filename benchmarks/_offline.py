@@ -1,8 +1,8 @@
 """Shared by the benchmark scripts: an environment in which botocore finds fake
 credentials and a region, reads no config file and asks no metadata service; a guard that
 no request leaves the process; the body a prebuilt answer is read from; which JSON
-library the fake uses; and, for the memory benchmarks, payloads and the bytes an action
-keeps."""
+library the fake uses; for the memory benchmarks, payloads and the bytes an action keeps;
+and rounds of a variant against its baseline, with their spread."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ import base64
 import contextlib
 import gc
 import os
+import statistics
 import tracemalloc
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -88,3 +89,23 @@ def kept_bytes(action: Callable[[], object]) -> int:
     with traced() as held:
         action()
         return held()
+
+
+def interleaved(
+    rounds: int, baseline: Callable[[], float], variant: Callable[[], float]
+) -> tuple[list[float], list[float]]:
+    """The figures of ``baseline`` and of ``variant`` over ``rounds`` rounds, each round
+    running both back to back in an order that alternates (load from other processes
+    hits them alike)."""
+    figures: tuple[list[float], list[float]] = ([], [])
+    runs = [(baseline, figures[0]), (variant, figures[1])]
+    for index in range(rounds):
+        for run, kept in runs if index % 2 == 0 else runs[::-1]:
+            kept.append(run())
+    return figures
+
+
+def spread(values: list[float], scale: float = 1.0) -> str:
+    """``values`` times ``scale``: median [min - max]."""
+    scaled = [value * scale for value in values]
+    return f"{statistics.median(scaled):.3f} [{min(scaled):.3f} - {max(scaled):.3f}]"

@@ -25,13 +25,12 @@ from __future__ import annotations
 import argparse
 import gc
 import json
-import statistics
 import sys
 import time
 from typing import Any
 from unittest import mock
 
-from _offline import go_offline, refuse_network
+from _offline import go_offline, interleaved, refuse_network, spread
 
 go_offline()
 
@@ -88,23 +87,13 @@ def floor(records: int) -> float:
         return (time.perf_counter() - start) / records
 
 
-def _spread(values: list[float], scale: float = 1.0) -> str:
-    scaled = [value * scale for value in values]
-    return f"{statistics.median(scaled):.3f} [{min(scaled):.3f} - {max(scaled):.3f}]"
-
-
 def bench(records: int, rounds: int) -> None:
-    floors: list[float] = []
-    drains: list[float] = []
-    for index in range(rounds):
-        order = (floor, drained) if index % 2 == 0 else (drained, floor)
-        for variant in order:
-            (floors if variant is floor else drains).append(variant(records))
+    floors, drains = interleaved(rounds, lambda: floor(records), lambda: drained(records))
     print(f"\n{records} records, batches of {BATCH}")
-    print(f"  µs per record, floor             {_spread(floors, 1e6)}")
-    print(f"  µs per record, drained           {_spread(drains, 1e6)}")
+    print(f"  µs per record, floor             {spread(floors, 1e6)}")
+    print(f"  µs per record, drained           {spread(drains, 1e6)}")
     ratios = [d / f for d, f in zip(drains, floors, strict=True)]
-    print(f"  drained / floor                  {_spread(ratios)}")
+    print(f"  drained / floor                  {spread(ratios)}")
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -27,13 +27,12 @@ import argparse
 import contextlib
 import gc
 import json
-import statistics
 import sys
 import time
 from typing import Any
 from unittest import mock
 
-from _offline import go_offline, refuse_network
+from _offline import go_offline, interleaved, refuse_network, spread
 
 go_offline()
 
@@ -84,23 +83,15 @@ def floor(records: int, retries: int) -> float:
         return (time.perf_counter() - start) / (retries + 1)
 
 
-def _spread(values: list[float], scale: float = 1.0) -> str:
-    scaled = [value * scale for value in values]
-    return f"{statistics.median(scaled):.3f} [{min(scaled):.3f} - {max(scaled):.3f}]"
-
-
 def bench(records: int, retries: int, rounds: int) -> None:
-    floors: list[float] = []
-    retries_: list[float] = []
-    for index in range(rounds):
-        order = (floor, retried) if index % 2 == 0 else (retried, floor)
-        for variant in order:
-            (floors if variant is floor else retries_).append(variant(records, retries))
+    floors, retries_ = interleaved(
+        rounds, lambda: floor(records, retries), lambda: retried(records, retries)
+    )
     print(f"\n{records} record(s) a batch, {retries + 1} invocations")
-    print(f"  µs per invocation, floor         {_spread(floors, 1e6)}")
-    print(f"  µs per invocation, retried       {_spread(retries_, 1e6)}")
+    print(f"  µs per invocation, floor         {spread(floors, 1e6)}")
+    print(f"  µs per invocation, retried       {spread(retries_, 1e6)}")
     ratios = [r / f for r, f in zip(retries_, floors, strict=True)]
-    print(f"  retried / floor                  {_spread(ratios)}")
+    print(f"  retried / floor                  {spread(ratios)}")
 
 
 def main(argv: list[str] | None = None) -> int:

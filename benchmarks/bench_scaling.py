@@ -39,7 +39,7 @@ from collections.abc import Callable
 from typing import Any
 from unittest import mock
 
-from _offline import go_offline, refuse_network
+from _offline import go_offline, interleaved, refuse_network
 
 go_offline()
 
@@ -262,12 +262,9 @@ def bench_moves(streams: int, rounds: int) -> None:
 
 def bench_source(client: Any, records: int, rounds: int) -> None:
     baseline = 1000
-    small: list[float] = []
-    large: list[float] = []
-    for index in range(rounds):
-        sizes = (baseline, records) if index % 2 == 0 else (records, baseline)
-        for size in sizes:
-            (small if size == baseline else large).append(source_segment(client, size))
+    small, large = interleaved(
+        rounds, lambda: source_segment(client, baseline), lambda: source_segment(client, records)
+    )
     _print(
         "Kinesis puts to a stream a delivery stream reads",
         [
