@@ -417,9 +417,7 @@ class EventSourceMapping:
     def _take_trimmed(self, shard_id: str, state: Lane, factor: int, until: int | None) -> None:
         """Records retention trimmed past the lane's checkpoint are never delivered: the
         lane's own are listed as expired, and the checkpoint moves past them all."""
-        trimmed = self.reader.trimmed_after(shard_id, state.checkpoint)
-        if until is not None:
-            trimmed = [record for record in trimmed if record.sequence_index <= until]
+        trimmed = _upto(self.reader.trimmed_after(shard_id, state.checkpoint), until)
         if trimmed:
             self.expired.extend(
                 record for record in trimmed if lane_of(record, factor) == state.lane
