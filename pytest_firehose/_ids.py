@@ -74,7 +74,10 @@ class IdSource:
         self._batches += 1
         raw = self._digest(self._batches, count)
         text = binascii.b2a_base64(raw, newline=False).decode("ascii")
-        texts = [text[i : i + RECORD_ID_CHARS] for i in range(0, len(text), RECORD_ID_CHARS)]
+        if count == 1:  # a PutRecord's
+            texts = [text]
+        else:
+            texts = [text[i : i + RECORD_ID_CHARS] for i in range(0, len(text), RECORD_ID_CHARS)]
         first = ((self._batches << _INDEX_BITS) << _SOURCE_BITS) | self._number
         return range(first, first + (count << _SOURCE_BITS), 1 << _SOURCE_BITS), texts
 

@@ -34,8 +34,9 @@ from botocore.serialize import JSONSerializer
 from conftest import RealWaits
 
 from pytest_firehose import FirehoseFake
-from pytest_firehose._doors.botocore import _lowered
-from pytest_firehose._wire.codec import READ_HEADERS
+from pytest_firehose._doors import botocore as door
+from pytest_firehose._doors.botocore import _lowered, to_botocore_response
+from pytest_firehose._wire.codec import READ_HEADERS, HttpResponse
 
 SEAM = (
     f"botocore {botocore.__version__} moved a seam pytest_firehose/_doors/botocore.py relies on: "
@@ -190,6 +191,54 @@ def test_aws_response_reads_its_body_from_raw_stream() -> None:
     )
     assert response.status_code == 200
     assert response.headers["x-amzn-requestid"] == "r-1"
+
+
+ANSWER_HEADERS = {
+    "x-amzn-RequestId": "r-1",
+    "x-amz-id-2": "e-1",
+    "Content-Type": "application/x-amz-json-1.1",
+    "Content-Length": "7",
+    "Date": "Sun, 06 Dec 2026 00:00:00 GMT",
+}
+
+
+def _as_made(response: AWSResponse) -> dict[str, Any]:
+    """What botocore and a hook can read of a response: its attributes, its headers as its
+    table holds them (name as given, lower-cased name, value), and its content."""
+    return {
+        "attributes": sorted(vars(response)),
+        "table": [(str(k), k._lower, v) for k, v in response.headers._dict.items()],
+        "status": response.status_code,
+        "url": response.url,
+        "content": response.content,
+        "request id": response.headers["X-AMZN-REQUESTID"],
+    }
+
+
+def test_answers_are_assembled_as_aws_response_makes_them() -> None:
+    assert door._assembles_alike(), (
+        f"{SEAM}AWSResponse or HeadersDict no longer has the layout the door builds answers "
+        "in (five attributes; a table of one key per header name); answers are made "
+        "through AWSResponse(...) instead (slower, never wrong)"
+    )
+    answer = HttpResponse(200, b'{"a":1}', dict(ANSWER_HEADERS))
+    made = AWSResponse(NOWHERE + "/", 200, ANSWER_HEADERS, StreamOnly(b'{"a":1}'))
+    assert _as_made(to_botocore_response(NOWHERE + "/", answer)) == _as_made(made)
+
+
+def test_answers_are_made_through_aws_response_where_the_layout_differs(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(door, "_ASSEMBLED", False)
+    answer = HttpResponse(400, b'{"a":1}', dict(ANSWER_HEADERS))
+    made = AWSResponse(NOWHERE + "/", 400, ANSWER_HEADERS, StreamOnly(b'{"a":1}'))
+    assert _as_made(to_botocore_response(NOWHERE + "/", answer)) == _as_made(made)
+
+
+def test_a_streaming_answer_is_read_from_its_stream_as_botocore_pulls_it() -> None:
+    answer = HttpResponse(200, b"first", dict(ANSWER_HEADERS), iter([b"second", b"third"]))
+    response = to_botocore_response(NOWHERE + "/", answer)
+    assert list(response.raw.stream()) == [b"first", b"second", b"third"]
 
 
 def test_send_receives_what_the_fake_routes_on(offline_client: Any) -> None:

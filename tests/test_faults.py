@@ -348,6 +348,23 @@ def test_an_answer_slower_than_the_read_timeout_is_never_seen(
     assert (clock.now() - start).total_seconds() == pytest.approx(waited, abs=1e-5)
 
 
+def test_each_client_times_out_after_its_own_read_timeout(fh: Any, new_client: Any):
+    impatient = new_client(config=Config(read_timeout=5, retries={"total_max_attempts": 1}))
+    patient = new_client(config=Config(read_timeout=60, retries={"total_max_attempts": 1}))
+    default = new_client(config=Config(retries={"total_max_attempts": 1}))  # botocore's 60 s
+
+    seen = []
+    for client in (impatient, patient, impatient, default, patient, impatient):
+        fh.fail(latency=10, times=1)
+        try:
+            client.put_record(DeliveryStreamName="s", Record={"Data": b"a"})
+            seen.append("answered")
+        except ReadTimeoutError:
+            seen.append("timed out")
+
+    assert seen == ["timed out", "answered", "timed out", "answered", "answered", "timed out"]
+
+
 def test_backoff_passes_the_delays_botocore_asked_for(
     fake: FirehoseFake, fh: Any, mode: str, new_client: Any
 ):

@@ -36,6 +36,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 from unittest import mock
 
+import botocore.awsrequest
 import botocore.endpoint
 import botocore.serialize
 import botocore.waiter
@@ -159,11 +160,25 @@ def read_timeout(
     timeout = getattr(getattr(endpoint, "http_session", None), "_timeout", None)
     if isinstance(timeout, (int, float)):
         return float(timeout)
+    # A client's session keeps one timeout object for its life: the last one read is
+    # read again for every request of that client (urllib3's takes two Python calls).
+    last = _LAST_TIMEOUT[0]
+    if last[0] is timeout and last[1] == names:
+        return last[2]
+    found = None
     for name in names:
         read = getattr(timeout, name, None)
         if isinstance(read, (int, float)):
-            return float(read)
-    return None
+            found = float(read)
+            break
+    if timeout is not None:
+        _LAST_TIMEOUT[0] = (timeout, names, found)
+    return found
+
+
+#: The timeout object ``read_timeout`` read last, the names it read it by, and the read
+#: timeout it found there (replaced whole: threads read it too).
+_LAST_TIMEOUT: list[tuple[Any, tuple[str, ...], float | None]] = [(None, (), None)]
 
 
 #: The headers that say which service a request is for.
@@ -373,8 +388,64 @@ def route(router: Router, request: Any, timeout: float | None) -> HttpResponse |
 
 
 def to_botocore_response(url: str, response: HttpResponse) -> AWSResponse:
+    """``response`` as botocore's HTTP layer hands it on: what ``AWSResponse(url, status,
+    headers, raw)`` makes, built without ``HeadersDict``'s Python mapping methods (a call
+    per header and per key) where this botocore's layout allows it (``_ASSEMBLED``); an
+    answer that is not a stream is already read, as ``content`` would read it."""
     raw = _RawBody(response.body, response.stream)
-    return AWSResponse(url, response.status, response.headers, raw)
+    if not _ASSEMBLED:
+        return AWSResponse(url, response.status, response.headers, raw)
+    content = response.body if response.stream is None else None
+    return _assembled(url, response.status, response.headers, raw, content)
+
+
+#: botocore's key for each header name an answer carries (a handful: bounded all the same).
+_HEADER_KEYS: dict[str, Any] = {}
+#: The class of those keys (None: this botocore has none, answers are made the slow way).
+_HEADER_KEY: Any = getattr(botocore.awsrequest, "_HeaderKey", None)
+
+
+def _header_key(name: str) -> Any:
+    key = _HEADER_KEYS.get(name)
+    if key is None:
+        key = _HEADER_KEY(name)
+        if len(_HEADER_KEYS) < 64:
+            _HEADER_KEYS[name] = key
+    return key
+
+
+def _assembled(
+    url: str, status: int, headers: dict[str, str], raw: _RawBody, content: bytes | None
+) -> AWSResponse:
+    table = HeadersDict.__new__(HeadersDict)
+    table._dict = {_header_key(name): value for name, value in headers.items()}
+    built = AWSResponse.__new__(AWSResponse)
+    built.url, built.status_code, built.headers, built.raw = url, status, table, raw
+    built._content = content
+    return built
+
+
+def _assembles_alike() -> bool:
+    """Whether ``_assembled`` makes what ``AWSResponse`` does in this botocore (its layout
+    since 1.11: a ``HeadersDict`` whose table maps a key per name to its value, and the
+    response's five attributes); if a release changes either, answers are made the slow
+    way, never wrongly."""
+    headers = {"x-amzn-RequestId": "r", "Content-Length": "2"}
+    try:
+        made = AWSResponse("u", 200, headers, None)
+        built = _assembled("u", 200, headers, None, None)  # type: ignore[arg-type]
+        return (
+            type(made.headers) is HeadersDict
+            and vars(made).keys() == vars(built).keys()
+            and vars(made.headers).keys() == vars(built.headers).keys()
+            and [(str(key), key._lower, value) for key, value in made.headers._dict.items()]
+            == [(str(key), key._lower, value) for key, value in built.headers._dict.items()]
+        )
+    except (AttributeError, TypeError):  # no _HeaderKey, or keys made otherwise
+        return False
+
+
+_ASSEMBLED = _assembles_alike()
 
 
 #: The ``method`` botocore records for the fake's own credentials.

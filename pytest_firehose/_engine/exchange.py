@@ -332,8 +332,11 @@ def _fault(
     """What the scripted fault that hits this request does to it (nothing, when none
     does). A scripted error is raised; a network failure waits in the exchange."""
     route = exchange.route
+    script = world.faults[route.service]
+    if not script.handles:  # nothing scripted (most requests)
+        return NO_EFFECT
     entries = params.get("Entries")
-    hit = world.faults[route.service].take(
+    hit = script.take(
         route.operation,
         exchange.stream,
         exchange.payloads,

@@ -84,7 +84,7 @@ class World:
         self.lock = threading.RLock()
         #: Notified, under the lock, whenever the world may have changed (a request or a
         #: handle touched it, the clock moved): what the server's event streams wait on.
-        self.changed = threading.Condition(self.lock)
+        self.changed: threading.Condition = _Changes(self.lock)
         self.calls: list[Call] = []
         self.faults = {service: FaultScript(service) for service in self.SERVED}
         #: The Lambda event source mappings made (``lambda_trigger``), by event source ARN
@@ -437,6 +437,15 @@ def _note(
         names.add(stream)
     else:
         work[id(model)] = (model, None)
+
+
+class _Changes(threading.Condition):
+    """``World.changed``: a condition whose ``notify_all`` costs a look when nothing waits
+    (every request notifies; an event stream of the server's is rarely open)."""
+
+    def notify_all(self) -> None:
+        if self._waiters:  # type: ignore[attr-defined]
+            super().notify_all()
 
 
 class _Moving:

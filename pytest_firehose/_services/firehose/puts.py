@@ -84,9 +84,11 @@ class Puts:
             if not quota.fits(data):
                 quota.give_back_request()
                 raise slow_down()
-        answers, moved = self._accept(stream, [data], {})
-        body = {"RecordId": answers[0]["RecordId"], "Encrypted": stream.encrypted}
-        return Answer(body, (), not moved)
+        # ``_accept`` for one record, without its lists and the answer's entries.
+        now = self.clock.now()
+        keys, ids = self.ids.record_keys(1)
+        moved = stream.delivery.accept([(data, keys[0], now)], now, self.ids)
+        return Answer({"RecordId": ids[0], "Encrypted": stream.encrypted}, (), not moved)
 
     def put_from_logs(self, name: str, payloads: Sequence[Payload]) -> None:
         """Records put as a CloudWatch Logs subscription puts them (with PutRecordBatch)."""
