@@ -256,6 +256,100 @@ def test_a_consumer_is_tagged_by_its_arn(fake, kinesis):
     assert code == "InvalidArgumentException"
 
 
+ILLEGAL_TAIL = (
+    "under account 123456789012 because some tags contained illegal characters. The "
+    "allowed characters are Unicode letters, white-spaces, '_',',','/','=','+','-','@'."
+)
+
+
+@needs_botocore("kinesis TagResource")
+def test_a_consumer_s_tag_limit_refusal_names_the_consumer_and_its_50_tags(fake, kinesis):
+    arn = stream_arn(fake)
+    consumer = kinesis.register_stream_consumer(StreamARN=arn, ConsumerName="app")["Consumer"]
+    consumer_arn = consumer["ConsumerARN"]
+    kinesis.tag_resource(ResourceARN=consumer_arn, Tags={f"k{n}": "v" for n in range(50)})
+
+    refused = error_of(kinesis.tag_resource, ResourceARN=consumer_arn, Tags={"one": "more"})
+
+    assert refused == (
+        "InvalidArgumentException",
+        "Failed to add tags to consumer app under account 123456789012 because a given "
+        "consumer cannot have more than 50 tags associated with it.",
+    )
+    assert len(kinesis.list_tags_for_resource(ResourceARN=consumer_arn)["Tags"]) == 50
+
+
+@needs_botocore("kinesis TagResource")
+def test_a_consumer_s_illegal_character_refusals_name_the_consumer(fake, kinesis):
+    arn = stream_arn(fake)
+    consumer = kinesis.register_stream_consumer(StreamARN=arn, ConsumerName="app")["Consumer"]
+    consumer_arn = consumer["ConsumerARN"]
+
+    adding = error_of(kinesis.tag_resource, ResourceARN=consumer_arn, Tags={"rate": "5%"})
+    removing = error_of(kinesis.untag_resource, ResourceARN=consumer_arn, TagKeys=["100%"])
+    invalid = error_of(kinesis.tag_resource, ResourceARN=consumer_arn, Tags={"a": "<"})
+
+    assert adding == (
+        "InvalidArgumentException",
+        f"Failed to add tags to consumer app {ILLEGAL_TAIL}",
+    )
+    assert removing == (
+        "InvalidArgumentException",
+        f"Failed to remove tags from consumer app {ILLEGAL_TAIL}",
+    )
+    assert invalid == (
+        "InvalidArgumentException",
+        "Some tags contain invalid characters. Valid characters: Unicode letters, digits, "
+        "white space, _ . / = + - % @.",
+    )
+    assert kinesis.list_tags_for_resource(ResourceARN=consumer_arn)["Tags"] == []
+
+
+@needs_botocore("kinesis RegisterStreamConsumer.Tags")
+def test_registering_a_consumer_with_refused_tags_names_the_consumer(fake, kinesis):
+    arn = stream_arn(fake)
+
+    illegal = error_of(
+        kinesis.register_stream_consumer, StreamARN=arn, ConsumerName="app", Tags={"r": "5%"}
+    )
+    too_many = error_of(
+        kinesis.register_stream_consumer,
+        StreamARN=arn,
+        ConsumerName="app",
+        Tags={f"k{n}": "v" for n in range(51)},
+    )
+
+    assert illegal == (
+        "InvalidArgumentException",
+        f"Failed to add tags to consumer app {ILLEGAL_TAIL}",
+    )
+    assert too_many == (
+        "InvalidArgumentException",
+        "Failed to add tags to consumer app under account 123456789012 because a given "
+        "consumer cannot have more than 50 tags associated with it.",
+    )
+    assert kinesis.list_stream_consumers(StreamARN=arn)["Consumers"] == []
+
+
+@needs_botocore("kinesis TagResource")
+def test_a_stream_s_tag_refusals_still_name_the_stream(fake, kinesis):
+    arn = stream_arn(fake)
+    kinesis.tag_resource(ResourceARN=arn, Tags={f"k{n}": "v" for n in range(50)})
+
+    too_many = error_of(kinesis.tag_resource, ResourceARN=arn, Tags={"one": "more"})
+    illegal = error_of(kinesis.untag_resource, ResourceARN=arn, TagKeys=["100%"])
+
+    assert too_many == (
+        "InvalidArgumentException",
+        "Failed to add tags to stream s under account 123456789012 because a given stream "
+        "cannot have more than 10 tags associated with it.",
+    )
+    assert illegal == (
+        "InvalidArgumentException",
+        f"Failed to remove tags from stream s {ILLEGAL_TAIL}",
+    )
+
+
 @needs_botocore("kinesis TagResource")
 def test_tagging_a_consumer_that_is_not_registered_is_not_found(fake, kinesis):
     arn = stream_arn(fake)

@@ -17,6 +17,7 @@ from __future__ import annotations
 import base64
 import json
 import re
+import sys
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta, timezone, tzinfo
@@ -40,6 +41,7 @@ from pytest_firehose._lambda.firehose_events import (
     transformation_event,
 )
 from pytest_firehose._lambda.functions import Invocation, UnregisteredFunction
+from pytest_firehose._lambda.kept_errors import LatestLocals
 from pytest_firehose._payload import Payload, payload_bytes, payload_len
 
 if TYPE_CHECKING:
@@ -426,8 +428,10 @@ class Transformer:
 
     ``source`` describes the stream for the event: (delivery stream ARN, region, the
     Kinesis stream or MSK cluster its records come from, or None); ``invocations`` is where
-    each invocation is logged. ``metadata`` holds each record's metadata from its source
-    (a Kinesis stream or MSK topic) by record id until it is sent."""
+    each invocation is logged, and ``latest_error`` keeps the frames' local variables of
+    the latest failed one's error only (both the delivery's, kept across
+    reconfigurations). ``metadata`` holds each record's metadata from its source (a Kinesis
+    stream or MSK topic) by record id until it is sent."""
 
     def __init__(
         self,
@@ -435,6 +439,7 @@ class Transformer:
         invoke: Invoker,
         source: tuple[str, str, EventSource | None],
         invocations: list[Invocation],
+        latest_error: LatestLocals,
     ) -> None:
         self.processor = processor
         self._invoke = invoke
@@ -445,6 +450,7 @@ class Transformer:
         self.in_flight: list[Accepted] = []
         #: Every invocation, in order (the delivery's list, kept across reconfigurations).
         self.invocations = invocations
+        self.latest_error = latest_error
         self.metadata: dict[str, Mapping[str, Any]] = {}
 
     def take(self, entries: list[Accepted]) -> bool:
@@ -501,6 +507,7 @@ class Transformer:
         while True:
             attempts += 1
             event = transformation_event(ids.uuid(), stream_arn, region, sources, source=source)
+            outer = sys.exc_info()[1]
             try:
                 invocation = self._invoke(arn, event)
             except UnregisteredFunction as missing:
@@ -508,6 +515,8 @@ class Transformer:
                 error: tuple[str, str] = RESOURCE_NOT_FOUND
             else:
                 self.invocations.append(invocation)
+                if invocation.error is not None:
+                    self.latest_error.keep(invocation.error, outer)
                 assert invocation.ended_at is not None
                 elapsed += invocation.ended_at - invocation.started_at
                 if invocation.timed_out:

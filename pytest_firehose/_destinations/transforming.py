@@ -32,6 +32,7 @@ from pytest_firehose._destinations.processing import (
 from pytest_firehose._errors import UsageError
 from pytest_firehose._lambda.firehose_events import EventSource
 from pytest_firehose._lambda.functions import Invocation
+from pytest_firehose._lambda.kept_errors import LatestLocals
 
 if TYPE_CHECKING:
     from pytest_firehose._ids import IdSource
@@ -54,6 +55,10 @@ class Transforming:
     destination_up: bool
     _busy: bool
     _error_output: ErrorOutput
+    #: The latest failed invocation's error, the one whose frames keep their local
+    #: variables: made with the first transformer, and kept across reconfigurations (with
+    #: processing switched off and on again too), as ``invocations`` is.
+    _latest_error: LatestLocals | None = None
 
     #: Delivery's: puts records in the destination's buffers.
     _fill: Callable[..., None]
@@ -67,8 +72,14 @@ class Transforming:
                 self._fill(before.buffer, before.buffer[-1][2], floor=None)
             return
         lambda_processor, invoke, region, source = processor
+        if self._latest_error is None:
+            self._latest_error = LatestLocals()
         self.transformer = Transformer(
-            lambda_processor, invoke, (target.arn, region, source), self.invocations
+            lambda_processor,
+            invoke,
+            (target.arn, region, source),
+            self.invocations,
+            self._latest_error,
         )
         if before is not None:
             self.transformer.take(before.buffer)

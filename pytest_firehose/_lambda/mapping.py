@@ -51,6 +51,7 @@ from pytest_firehose._clock import FakeClock
 from pytest_firehose._errors import UsageError
 from pytest_firehose._lambda.batch_answers import verdict
 from pytest_firehose._lambda.context import Function
+from pytest_firehose._lambda.kept_errors import LatestLocals
 from pytest_firehose._lambda.kinesis_events import (
     RECORD_AGE_EXCEEDED,
     RETRIES_EXHAUSTED,
@@ -60,7 +61,7 @@ from pytest_firehose._lambda.kinesis_events import (
     kinesis_event,
 )
 from pytest_firehose._lambda.lanes import Batch, Lane, Lanes, MappedRecord, ShardView, lane_of
-from pytest_firehose._lambda.mapping_invocations import Invocation, forget_locals, invoke
+from pytest_firehose._lambda.mapping_invocations import Invocation, invoke
 from pytest_firehose._lambda.mapping_settings import MappingSettings
 from pytest_firehose._lambda.windows import Window, answered_state
 
@@ -146,9 +147,9 @@ class EventSourceMapping:
         #: Until when a mapping Disabling still polls (``None``: it was never disabled).
         self.polls_until: datetime | None = None
         self.invocations: list[Invocation] = []
-        #: The latest error a handler raised, with the exception handled where it was
-        #: invoked: the one whose frames keep their local variables (``forget_locals``).
-        self._locals_kept: tuple[BaseException, BaseException | None] | None = None
+        #: The latest error a handler raised: the one whose frames keep their local
+        #: variables (``LatestLocals``).
+        self._latest_error = LatestLocals()
         self.failures: list[dict[str, Any]] = []
         #: Records retention trimmed before the mapping read them, by shard, in order.
         self.expired: list[MappedRecord] = []
@@ -559,17 +560,8 @@ class EventSourceMapping:
             self._lock.acquire()
         self.invocations.append(invocation)
         if invocation.error is not None:
-            self._keep_locals_of(invocation.error, outer)
+            self._latest_error.keep(invocation.error, outer)
         return invocation
-
-    def _keep_locals_of(self, error: BaseException, outer: BaseException | None) -> None:
-        """Let the frames of ``error`` keep their local variables (what a debugger, or
-        pytest's ``--showlocals`` on raising it again, shows), and those of the error
-        before it go: a handler retried until its records expire would otherwise keep a
-        copy of its event for each of some 10,800 invocations."""
-        earlier, self._locals_kept = self._locals_kept, (error, outer)
-        if earlier is not None and earlier[0] is not error:
-            forget_locals(*earlier)
 
     @staticmethod
     def _event_of(batch: Batch, source: EventSource) -> tuple[dict[str, Any], str]:

@@ -3,14 +3,12 @@ the function receives it (written as JSON and read back), a fresh context on the
 clock, and what came of it: the answer as Lambda's response carries it, what the handler
 raised, or a timeout once it moved the clock past the function's timeout. A failed
 invocation's error keeps its traceback; once a later one fails, the local variables of its
-frames are let go (``forget_locals``)."""
+frames are let go (``kept_errors``)."""
 
 from __future__ import annotations
 
 import base64
 import json
-import sys
-import traceback
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -73,25 +71,3 @@ def invoke(
         error = FunctionTimeout(f"Task timed out after {seconds:.2f} seconds")
         answer = None
     return Invocation(shard_id, event, at, request_id, answer, error)
-
-
-def forget_locals(error: BaseException, outer: BaseException | None) -> None:
-    """Let go of the local variables held by the frames of ``error``'s traceback, and of
-    the exceptions chained to it (its cause, its context, a group's members): a handler's
-    own copy of its event among them. The frames stay, so the traceback still prints with
-    its files, lines and source, and ``error`` can be raised again.
-
-    Called once the invocation is over: its frames, the handler's and the fake's, are done.
-    ``outer`` is the exception being handled where the invocation was made (None when
-    none was); the chain ends there, so the frames of the code that made it keep theirs."""
-    seen: set[int] = set()
-    pending: list[BaseException] = [error]
-    while pending:
-        current = pending.pop()
-        if current is outer or id(current) in seen:
-            continue
-        seen.add(id(current))
-        traceback.clear_frames(current.__traceback__)  # skips a frame still running
-        pending.extend(chained for chained in (current.__cause__, current.__context__) if chained)
-        if sys.version_info >= (3, 11) and isinstance(current, BaseExceptionGroup):  # noqa: F821
-            pending.extend(current.exceptions)

@@ -247,7 +247,7 @@ class Consumers:
         self.consumer_room(stream, len(self.queues.on(stream)))
         self._check_creating(stream, held, now)
         tags = dict(params.get("Tags") or {})
-        self.check_new_tags(name, {}, tags, "stream")
+        self.check_new_tags(name, {}, tags, "consumer")
         consumer = Consumer(
             name,
             consumer_arn(stream.arn, name, now),

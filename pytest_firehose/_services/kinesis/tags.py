@@ -20,12 +20,13 @@ A consumer's ARN, a queue's and a channel's, names its own set of tags for the b
 operations (as for RegisterStreamConsumer's, CreateQueue's and CreateChannel's ``Tags``).
 
 Choices (INFERRED; docs/kinesis.md lists them): the by-ARN operations, CreateStream's and
-RegisterStreamConsumer's ``Tags`` apply the same rules and messages, a consumer's naming it
-where a stream's name the stream; an ARN of a consumer that is not registered is the
-consumer's not-found error, and a stream of another account or region is not found. A
-queue's and a channel's refusals say ``queue`` and ``channel`` where a stream's say
-``stream``, and their tag limit names the 50 it is (no refusal of theirs is on record; the
-stream's ``10`` is that message's own history).
+RegisterStreamConsumer's ``Tags`` apply the same rules and messages; an ARN of a consumer
+that is not registered is the consumer's not-found error, and a stream of another account
+or region is not found. A consumer's, a queue's and a channel's refusals say ``consumer``,
+``queue`` and ``channel`` where a stream's say ``stream``, with the name of the consumer,
+queue or channel, and their tag limit names the 50 the API reference documents for any
+Kinesis resource (no refusal of theirs is on record; the stream's ``10`` is that message's
+own history).
 """
 
 from __future__ import annotations
@@ -59,8 +60,9 @@ _ILLEGAL_TAIL = (
 
 
 def _kind(tagged: _Tagged) -> str:
-    """What a refusal calls ``tagged``: a queue, a channel, else a stream (a consumer's
-    refusals, as before, say stream)."""
+    """What a refusal calls ``tagged``: a consumer, a queue, a channel, else a stream."""
+    if isinstance(tagged, Consumer):
+        return "consumer"
     if isinstance(tagged, Queue):
         return "queue"
     if isinstance(tagged, Channel):
@@ -86,7 +88,7 @@ class Tagging:
     ) -> None:
         """Refuse keys or values with characters AWS refuses; ``verb`` is ``add tags to``
         or ``remove tags from``, as the ``%`` message words it, and ``kind`` what ``name``
-        names (``stream``, ``queue``, ``channel``)."""
+        names (``stream``, ``consumer``, ``queue``, ``channel``)."""
         texts = list(texts)
         if any(_INVALID.search(text) for text in texts):
             raise ServiceError("InvalidArgumentException", _INVALID_CHARACTERS)
@@ -99,8 +101,8 @@ class Tagging:
     def check_new_tags(
         self, name: str, held: dict[str, str], tags: dict[str, str], kind: str
     ) -> None:
-        """Refuse ``tags`` for a stream (a queue, a channel: ``kind``) holding ``held`` if a
-        rule says no."""
+        """Refuse ``tags`` for a stream (a consumer, a queue, a channel: ``kind``) holding
+        ``held`` if a rule says no."""
         self.check_tag_text(name, [*tags, *tags.values()], "add tags to", kind)
         if len(held.keys() | tags.keys()) > MAX_TAGS:
             # The stream's text, captured, still says 10 since the limit became 50.
