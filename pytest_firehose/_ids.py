@@ -5,6 +5,7 @@ from __future__ import annotations
 import binascii
 import hashlib
 import itertools
+import os
 import random
 import weakref
 from typing import TypeAlias
@@ -47,13 +48,22 @@ def _number(source: IdSource) -> int:
 _UUID_VARIANT = "89ab"
 
 
+#: The generator of every unseeded source: seeded once from the OS (a generator seeded
+#: for each world would read 2,496 bytes of the OS's randomness at every test's start), and
+#: again in a forked child, as the ``random`` module's own is.
+_UNSEEDED = random.Random()
+if hasattr(os, "register_at_fork"):  # not on Windows
+    os.register_at_fork(after_in_child=_UNSEEDED.seed)
+
+
 class IdSource:
-    """Random identifiers; with a ``seed``, the same sequence every run. Unseeded, a
-    generator seeded once from the OS: the ids need to be unpredictable to nobody, and one
-    system call per id is most of a small request's id cost."""
+    """Random identifiers; with a ``seed``, the same sequence every run, from a generator
+    of its own. Unseeded, from one generator seeded from the OS (``_UNSEEDED``): the ids
+    need to be unpredictable to nobody, and one system call per id is most of a small
+    request's id cost."""
 
     def __init__(self, seed: int | None = None) -> None:
-        self._random = random.Random(seed)
+        self._random = random.Random(seed) if seed is not None else _UNSEEDED
         self._key = self._bytes(32)
         self._batches = 0
         self._number = _number(self)

@@ -34,6 +34,8 @@ FAULT_SIGNATURE = fault_keywords.SIGNATURE
 
 _SAVED_ENV = pytest.StashKey[dict[str, "str | None"]]()
 _SETTINGS = pytest.StashKey[WorldConfig]()
+#: The settings a WorldConfig holds, each a keyword of FirehoseFake.
+_SETTING_NAMES = tuple(field.name for field in dataclasses.fields(WorldConfig))
 #: Set on an item whose setup or call phase failed: the test has already failed.
 _TEST_FAILED = pytest.StashKey[bool]()
 #: The unfired-fault explanation of a test that had already failed, for its report.
@@ -250,27 +252,35 @@ def _seconds(config: pytest.Config, name: str) -> float:
         ) from None
 
 
-def _marks_in_order(node: pytest.Item, name: str) -> list[pytest.Mark]:
-    """Markers as a reader sees them: module, class, then function; stacked decorators
-    top to bottom (Python applies them bottom up, so their stored order is reversed); then
-    the test's parameter's (``pytest.param(..., marks=...)``), in the order given."""
-    marks: list[pytest.Mark] = []
+def _marks_in_order(node: pytest.Item) -> dict[str, list[pytest.Mark]]:
+    """The plugin's markers on a test (``_NEEDS_FAKE``), by name, each list as a reader
+    sees them: module, class, then function; stacked decorators top to bottom (Python
+    applies them bottom up, so their stored order is reversed); then the test's
+    parameter's (``pytest.param(..., marks=...)``), in the order given. One walk for
+    every name: most tests carry none of them, and a level without markers is skipped."""
+    marks: dict[str, list[pytest.Mark]] = {}
     for level in node.listchain():
         # pytest keeps a parameter's marks among the function's own, after its decorators'.
         given = getattr(getattr(level, "callspec", None), "marks", [])
+        if not level.own_markers and not given:
+            continue
         own = [mark for mark in level.own_markers if not any(mark is g for g in given)]
         if isinstance(level, (pytest.Class, pytest.Function)):
             own.reverse()
-        marks.extend(mark for mark in [*own, *given] if mark.name == name)
+        for mark in [*own, *given]:
+            if mark.name in _NEEDS_FAKE:
+                marks.setdefault(mark.name, []).append(mark)
     return marks
 
 
-def _test_settings(item: pytest.Item) -> WorldConfig:
-    """The ini options' settings with the test's ``firehose_settings`` markers over them,
-    checked by the same rules."""
+def _test_settings(item: pytest.Item, marks: list[pytest.Mark]) -> WorldConfig:
+    """The ini options' settings with the test's ``firehose_settings`` markers (``marks``)
+    over them, checked by the same rules."""
+    if not marks:
+        return item.config.stash[_SETTINGS]
     overrides: dict[str, object] = {}
     refused: str | None = None
-    for mark in _marks_in_order(item, "firehose_settings"):
+    for mark in marks:
         try:
             overrides.update(firehose_settings(*mark.args, **mark.kwargs))
         except TypeError as error:
@@ -285,11 +295,11 @@ def _test_settings(item: pytest.Item) -> WorldConfig:
     pytest.fail(refused, pytrace=False)
 
 
-def _test_freeze_time(item: pytest.Item) -> object:
-    """Frozen-time mode for this test: the ini option, then its markers (the test's last),
-    as ``FirehoseFake(freeze_time=...)`` takes it."""
+def _test_freeze_time(item: pytest.Item, marks: list[pytest.Mark]) -> object:
+    """Frozen-time mode for this test: the ini option, then its markers (``marks``; the
+    test's last), as ``FirehoseFake(freeze_time=...)`` takes it."""
     wanted: object = bool(item.config.getini("firehose_freeze_time"))
-    for mark in _marks_in_order(item, "firehose_freeze_time"):
+    for mark in marks:
         try:
             wanted = firehose_freeze_time(*mark.args, **mark.kwargs)
         except TypeError as error:
@@ -455,53 +465,62 @@ def _is_framework(module: str) -> bool:
 _STDLIB = frozenset(sys.stdlib_module_names)
 
 
-def _fake_for(item: pytest.Item) -> FirehoseFake:
+def _fake_for(item: pytest.Item, marks: dict[str, list[pytest.Mark]]) -> FirehoseFake:
     """The fake a test's settings and frozen-time markers describe."""
     from pytest_firehose._doors.fake import FirehoseFake
 
-    settings = dataclasses.asdict(_test_settings(item))
-    freeze = cast("bool | Start", _test_freeze_time(item))
+    settings = _test_settings(item, marks.get("firehose_settings", []))
+    freeze = cast("bool | Start", _test_freeze_time(item, marks.get("firehose_freeze_time", [])))
     try:
-        return FirehoseFake(**settings, freeze_time=freeze)
+        # Field by field: dataclasses.asdict would copy each value deeply, for every test.
+        given = {name: getattr(settings, name) for name in _SETTING_NAMES}
+        return FirehoseFake(**given, freeze_time=freeze)
     except UsageError as error:
         refused = f"@pytest.mark.firehose_freeze_time: {error}"
     # Failed outside the except block, so the report shows no chained traceback.
     pytest.fail(refused, pytrace=False)
 
 
-def _schedule_marked_faults(fake: FirehoseFake, item: pytest.Item) -> None:
-    """Schedule the test's fail markers, Firehose's then Kinesis's, each in order. A bad
-    one fails the test at setup, naming it as written (stacked markers look alike)."""
+def _schedule_marked_faults(fake: FirehoseFake, marks: dict[str, list[pytest.Mark]]) -> None:
+    """Schedule the test's fail markers (``marks``), Firehose's then Kinesis's, each in
+    order. A bad one fails the test at setup, naming it as written (stacked markers look
+    alike)."""
+    for handle in (fake.firehose, fake.kinesis):
+        for mark in marks.get(f"{handle.service}_fail", []):
+            refused = _fault_refusal(handle, mark)
+            if refused is not None:
+                pytest.fail(refused, pytrace=False)
+
+
+def _fault_refusal(handle: FirehoseHandle | KinesisHandle, mark: pytest.Mark) -> str | None:
+    """Schedule the fault a fail marker asks ``handle`` for; what refuses it, if anything
+    does (said outside the except blocks, so the report shows no chained traceback)."""
     from pytest_firehose._terms import listed_keywords, misfit, written
 
-    for handle in (fake.firehose, fake.kinesis):
-        marker = f"@pytest.mark.{handle.service}_fail"
-        signature = inspect.signature(handle.fail)
-        for mark in _marks_in_order(item, f"{handle.service}_fail"):
-            given = written(mark.args, mark.kwargs)
-            reason = misfit(signature, mark.args, mark.kwargs)
-            if reason:  # a misspelt keyword, or an argument by position
-                refused = (
-                    f"{marker}({given}): {reason} The keywords are those of "
-                    f"{handle.service}.fail(): {listed_keywords(signature)}."
-                )
-            else:
-                try:
-                    handle.fail(*mark.args, **mark.kwargs)
-                    continue
-                except UsageError as error:
-                    refused = f"{marker}({given}): {error}"
-            # Failed outside the except blocks, so the report shows no chained traceback.
-            pytest.fail(refused, pytrace=False)
+    marker = f"@pytest.mark.{handle.service}_fail"
+    signature = inspect.signature(handle.fail)
+    given = written(mark.args, mark.kwargs)
+    reason = misfit(signature, mark.args, mark.kwargs)
+    if reason:  # a misspelt keyword, or an argument by position
+        return (
+            f"{marker}({given}): {reason} The keywords are those of "
+            f"{handle.service}.fail(): {listed_keywords(signature)}."
+        )
+    try:
+        handle.fail(*mark.args, **mark.kwargs)
+    except UsageError as error:
+        return f"{marker}({given}): {error}"
+    return None
 
 
 @pytest.fixture
 def firehose_fake(request: pytest.FixtureRequest) -> Iterator[FirehoseFake]:
     """The fake world behind ``firehose``, active for the test."""
     config = request.config
-    fake = _fake_for(request.node)
+    marks = _marks_in_order(request.node)
+    fake = _fake_for(request.node, marks)
     with fake:
-        _schedule_marked_faults(fake, request.node)
+        _schedule_marked_faults(fake, marks)
         yield fake
     if config.getini("firehose_assert_all_faults_fired"):
         message = fake.unfired_faults()

@@ -156,3 +156,23 @@ def test_a_source_number_is_never_given_twice_at_once(monkeypatch: pytest.Monkey
 
     with pytest.raises(RuntimeError, match="fake worlds alive at once"):
         IdSource()
+
+
+def test_unseeded_sources_draw_ids_of_their_own() -> None:
+    first, second = IdSource(), IdSource()
+    drawn = [first.request_ids(), second.request_ids(), first.request_ids()]
+    assert len(set(drawn)) == 3
+    assert set(first.record_keys(2)[1]).isdisjoint(second.record_keys(2)[1])
+
+
+def test_a_seeded_source_draws_the_same_ids_whatever_unseeded_ones_draw_meanwhile() -> None:
+    alone = IdSource(seed=7)
+    expected = [alone.request_ids(), alone.uuid(), alone.record_keys(3)[1]]
+    seeded, unseeded = IdSource(seed=7), IdSource()
+    drawn = []
+    for draw in ("request_ids", "uuid"):
+        unseeded.request_ids()
+        drawn.append(getattr(seeded, draw)())
+        unseeded.uuid()
+    drawn.append(seeded.record_keys(3)[1])
+    assert drawn == expected

@@ -32,7 +32,6 @@ import asyncio
 import contextlib
 from collections.abc import AsyncIterator, Callable, Iterator
 from typing import Any
-from unittest import mock
 
 import aiobotocore.endpoint
 import aiobotocore.waiter
@@ -55,6 +54,7 @@ from pytest_firehose._doors.botocore import (
     route,
     token_bucket_acquire,
 )
+from pytest_firehose._doors.replaced import Replaced
 from pytest_firehose._errors import NetworkFault
 from pytest_firehose._wire.codec import HttpResponse
 
@@ -183,17 +183,17 @@ class AiobotocorePatch:
             return acquire(token_bucket, amount, block)
 
         with contextlib.ExitStack() as stack:
-            stack.enter_context(mock.patch.object(AioEndpoint, "_send", send))
+            stack.enter_context(Replaced(AioEndpoint, "_send", send))
             for module in (aiobotocore.endpoint, aiobotocore.waiter):
-                stack.enter_context(mock.patch.object(module, "asyncio", _ModuleAsyncio(clock)))
+                stack.enter_context(Replaced(module, "asyncio", _ModuleAsyncio(clock)))
             for cls in _anyio_classes():
-                stack.enter_context(mock.patch.object(cls, "_sleep", sleep_method))
-            stack.enter_context(mock.patch.object(AsyncTokenBucket, "_acquire", acquire_tokens))
+                stack.enter_context(Replaced(cls, "_sleep", sleep_method))
+            stack.enter_context(Replaced(AsyncTokenBucket, "_acquire", acquire_tokens))
             stack.enter_context(
-                mock.patch.object(AioCredentialResolver, "load_credentials", _load_credentials)
+                Replaced(AioCredentialResolver, "load_credentials", _load_credentials)
             )
             stack.enter_context(
-                mock.patch.object(
+                Replaced(
                     AioEndpointCreator,
                     "create_endpoint",
                     guarding(AioEndpointCreator.create_endpoint),

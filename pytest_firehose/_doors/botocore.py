@@ -34,7 +34,6 @@ import time
 import weakref
 from collections.abc import Callable, Iterator
 from typing import Any
-from unittest import mock
 
 import botocore.awsrequest
 import botocore.endpoint
@@ -57,6 +56,7 @@ from urllib3.exceptions import ProtocolError
 from pytest_firehose._clock import FakeClock
 from pytest_firehose._doors.environment import FAKE_CREDENTIALS
 from pytest_firehose._doors.moto import leave_to_fake
+from pytest_firehose._doors.replaced import Replaced
 from pytest_firehose._errors import NetworkFault, UnmockedRequestError, UsageError
 from pytest_firehose._loopback import address_of, reaches_loopback
 from pytest_firehose._wire.codec import READ_HEADERS, HttpRequest, HttpResponse, new_request
@@ -545,29 +545,27 @@ class BotocorePatch:
 
         setattr(send, _MARK, router)
         with contextlib.ExitStack() as stack:
-            stack.enter_context(mock.patch.object(Endpoint, "_send", send))
+            stack.enter_context(Replaced(Endpoint, "_send", send))
             stack.enter_context(
-                mock.patch.object(
+                Replaced(
                     JSONSerializer,
                     "serialize_to_request",
                     _remembering(JSONSerializer.serialize_to_request),
                 )
             )
-            stack.enter_context(mock.patch.object(botocore.serialize, "json", JSON_WRITTEN))
+            stack.enter_context(Replaced(botocore.serialize, "json", JSON_WRITTEN))
             serves = self._serves
             stack.enter_context(leave_to_fake(lambda request: serves(_request_head(request))))
-            stack.enter_context(mock.patch.object(botocore.endpoint, "time", _EndpointTime(clock)))
-            stack.enter_context(mock.patch.object(botocore.waiter, "time", _EndpointTime(clock)))
-            stack.enter_context(mock.patch.object(bucket.Clock, "current_time", _now(clock)))
-            stack.enter_context(mock.patch.object(bucket.Clock, "sleep", _sleep(clock)))
+            stack.enter_context(Replaced(botocore.endpoint, "time", _EndpointTime(clock)))
+            stack.enter_context(Replaced(botocore.waiter, "time", _EndpointTime(clock)))
+            stack.enter_context(Replaced(bucket.Clock, "current_time", _now(clock)))
+            stack.enter_context(Replaced(bucket.Clock, "sleep", _sleep(clock)))
             stack.enter_context(
-                mock.patch.object(bucket.TokenBucket, "_acquire", token_bucket_acquire(clock))
+                Replaced(bucket.TokenBucket, "_acquire", token_bucket_acquire(clock))
             )
+            stack.enter_context(Replaced(CredentialResolver, "load_credentials", _load_credentials))
             stack.enter_context(
-                mock.patch.object(CredentialResolver, "load_credentials", _load_credentials)
-            )
-            stack.enter_context(
-                mock.patch.object(
+                Replaced(
                     EndpointCreator, "create_endpoint", guarding(EndpointCreator.create_endpoint)
                 )
             )

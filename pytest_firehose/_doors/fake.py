@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import importlib.util
 import os
 import sys
@@ -57,11 +58,18 @@ class _Patch(Protocol):
 _ASYNC_ENTRY = "aiobotocore.session"
 
 
+@functools.cache
+def _aiobotocore_installed() -> bool:
+    """Whether aiobotocore can be imported here: looked up once (every test's fake asks,
+    and a lookup reads the import path)."""
+    return importlib.util.find_spec("aiobotocore") is not None
+
+
 def _aiobotocore_patch(router: Router, clock: FakeClock) -> _Patch | None:
     """The patch that serves aiobotocore's (and so aioboto3's) async clients, when
     aiobotocore is installed: at once if it is imported already, else the moment it is
     (``_LateAsyncPatch``), so that a suite without async clients never pays its import."""
-    if importlib.util.find_spec("aiobotocore") is None:
+    if not _aiobotocore_installed():
         return None
     if _ASYNC_ENTRY in sys.modules or "aiobotocore.endpoint" in sys.modules:
         return _async_patch(router, clock)

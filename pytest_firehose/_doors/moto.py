@@ -14,9 +14,9 @@ import contextlib
 import sys
 from collections.abc import Callable, Iterator
 from typing import Any
-from unittest import mock
 
 from pytest_firehose._doors.after_import import AfterImport
+from pytest_firehose._doors.replaced import Replaced
 
 _STUBBER = "moto.core.botocore_stubber"
 
@@ -47,4 +47,4 @@ def _patch_stubber(stack: contextlib.ExitStack, serves: Callable[[Any], bool]) -
             return None
         return original(self, event_name, request, **kwargs)
 
-    stack.enter_context(mock.patch.object(stubber, "__call__", __call__))
+    stack.enter_context(Replaced(stubber, "__call__", __call__))
