@@ -418,7 +418,8 @@ def _assembled(
     url: str, status: int, headers: dict[str, str], raw: _RawBody, content: bytes | None
 ) -> AWSResponse:
     table = HeadersDict.__new__(HeadersDict)
-    table._dict = {_header_key(name): value for name, value in headers.items()}
+    keys = _HEADER_KEYS
+    table._dict = {keys.get(name) or _header_key(name): value for name, value in headers.items()}
     built = AWSResponse.__new__(AWSResponse)
     built.url, built.status_code, built.headers, built.raw = url, status, table, raw
     built._content = content
