@@ -641,3 +641,22 @@ def test_fail_keeps_its_keywords_in_its_signature(fake: FirehoseFake) -> None:
 
     assert ", ".join(f"{key}=" for key in shown.parameters) == FAULT_KEYWORDS
     assert fake.kinesis.fail(throttle=2).fault.times == 2
+
+
+@pytest.mark.parametrize(
+    ("service", "operation"), [("firehose", "PutRecordBatch"), ("kinesis", "PutRecords")]
+)
+@pytest.mark.parametrize("records", [[500], {0: "InternalFailure", 500: "InternalFailure"}])
+def test_a_records_index_no_batch_reaches_is_refused_when_scheduled(
+    fake: FirehoseFake, service: str, operation: str, records: Any
+) -> None:
+    # A batch holds at most 500 records: index 500 never failed a record. Alone, the fault
+    # never fired (with optional=True, without a word); beside index 0, it was dropped.
+    with pytest.raises(UsageError) as refused:
+        getattr(fake, service).fail(records=records, optional=True)
+    assert str(refused.value) == (
+        f"records= index 500 is past the last of a {operation} request's records: it takes "
+        "at most 500, so the indices are 0 to 499"
+    )
+    assert getattr(fake, service).faults == []
+    getattr(fake, service).fail(records=[499], optional=True)  # the last record of a full batch

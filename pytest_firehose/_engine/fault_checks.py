@@ -28,7 +28,7 @@ from pytest_firehose._services.codes import (
 )
 from pytest_firehose._terms import terms
 from pytest_firehose._wire.eventstream import stream_errors
-from pytest_firehose._wire.shapes import service_model
+from pytest_firehose._wire.shapes import operation_names, service_model
 
 #: ``latency=``'s ceiling, in seconds of fake time: a day is past any client's read timeout,
 #: and a bound keeps a fault from moving the clock out of the dates it can hold.
@@ -60,6 +60,19 @@ def _check_codes(service: str, codes: Iterable[str], table: Mapping[str, Any], w
 
 def _is_index(index: Any) -> bool:
     return isinstance(index, int) and not isinstance(index, bool) and index >= 0
+
+
+def _batch_limit(service: str, operation: str) -> int | None:
+    """The most records (or entries) one request of ``operation`` holds, as its API model
+    says (PutRecordBatch and PutRecords: 500); None when the installed model does not have
+    the operation."""
+    if operation not in operation_names(service):
+        return None
+    shape = service_model(service).operation_model(operation).input_shape
+    for member in shape.members.values() if shape is not None else ():
+        if member.type_name == "list" and "max" in member.metadata:
+            return int(member.metadata["max"])
+    return None
 
 
 def _records_value(service: str, records: RecordsSpec, operation: str | None) -> Any:
@@ -94,6 +107,18 @@ def _records_value(service: str, records: RecordsSpec, operation: str | None) ->
         raise UsageError(
             f"{said.keyword('records')} indices are 0-based positions in the batch, "
             f"got {said.value(bad[0])}"
+        )
+    target = operation or BATCH_PUT[service]
+    limit = _batch_limit(service, target)
+    past = [index for index in indices if limit is not None and index >= limit]
+    if past:
+        # No batch is long enough: the fault could never fire (or, among other indices,
+        # never fail that one), and with optional=True nothing would say so.
+        what = "entries" if entries else "records"
+        raise UsageError(
+            f"{said.keyword('records')} index {said.value(past[0])} is past the last of a "
+            f"{target} request's {what}: it takes at most {limit}, so the indices are 0 to "
+            f"{limit - 1}"
         )
     if isinstance(records, Mapping):
         value = dict(records)
