@@ -660,3 +660,10 @@ def test_a_records_index_no_batch_reaches_is_refused_when_scheduled(
     )
     assert getattr(fake, service).faults == []
     getattr(fake, service).fail(records=[499], optional=True)  # the last record of a full batch
+
+
+def test_an_empty_frozen_time_start_is_refused_not_read_as_now() -> None:
+    # freeze_time="" (or a marker's start="") froze time at the clock's own start, as if no
+    # start had been given.
+    with pytest.raises(UsageError, match=r"freeze_time start '' is not a time freezegun reads"):
+        FirehoseFake(freeze_time="")
