@@ -667,3 +667,12 @@ def test_an_empty_frozen_time_start_is_refused_not_read_as_now() -> None:
     # start had been given.
     with pytest.raises(UsageError, match=r"freeze_time start '' is not a time freezegun reads"):
         FirehoseFake(freeze_time="")
+
+
+@pytest.mark.parametrize(("database", "table"), [(None, "clicks"), ("web", ""), ("web", 5)])
+def test_glue_columns_refuses_a_database_or_table_that_is_no_name(
+    fake: FirehoseFake, database: Any, table: Any
+) -> None:
+    # It raised KeyError "no Glue table None.clicks", as if a table could have that name.
+    with pytest.raises(UsageError, match="is named by a non-empty string"):
+        fake.firehose.glue_columns(database, table)
