@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import inspect
 import math
+import re
 from datetime import date, datetime, timedelta, timezone
 from typing import Any
 
@@ -676,3 +677,30 @@ def test_glue_columns_refuses_a_database_or_table_that_is_no_name(
     # It raised KeyError "no Glue table None.clicks", as if a table could have that name.
     with pytest.raises(UsageError, match="is named by a non-empty string"):
         fake.firehose.glue_columns(database, table)
+
+
+@pytest.mark.parametrize(
+    ("parameter", "given"),
+    [
+        ("BatchSize", True),
+        ("MaximumRetryAttempts", False),
+        ("ParallelizationFactor", True),
+        ("TumblingWindowInSeconds", True),
+    ],
+)
+def test_a_lambda_trigger_refuses_a_bool_where_a_number_goes(
+    fake: FirehoseFake, parameter: str, given: bool
+) -> None:
+    # botocore's validator takes a bool for an integer: BatchSize=True made batches of one,
+    # and trigger.update() answered "BatchSize": True.
+    stream = fake.kinesis.create_stream("k")
+    refusal = (
+        f"(): {parameter} is a number, not {given!r}: botocore would send the bool as JSON "
+        f"{str(given).lower()}, which Lambda does not read as a number"
+    )
+    with pytest.raises(UsageError, match=rf"^lambda_trigger{re.escape(refusal)}"):
+        stream.lambda_trigger(_handler, **{parameter: given})
+    trigger = stream.lambda_trigger(_handler, BatchSize=5)
+    with pytest.raises(UsageError, match=rf"^trigger\.update{re.escape(refusal)}"):
+        trigger.update(**{parameter: given})
+    assert trigger.describe()["BatchSize"] == 5

@@ -111,7 +111,7 @@ def _records_value(service: str, records: RecordsSpec, operation: str | None) ->
     target = operation or BATCH_PUT[service]
     limit = _batch_limit(service, target)
     past = [index for index in indices if limit is not None and index >= limit]
-    if past:
+    if past and limit is not None:
         # No batch is long enough: the fault could never fire (or, among other indices,
         # never fail that one), and with optional=True nothing would say so.
         what = "entries" if entries else "records"
