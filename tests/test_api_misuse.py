@@ -14,8 +14,16 @@ import boto3
 import pytest
 from conftest import REGION, needs_botocore
 
-from pytest_firehose import ClockRangeError, FakeClock, FirehoseFake, StreamKeyError, UsageError
+from pytest_firehose import (
+    ClockRangeError,
+    FakeClock,
+    FirehoseFake,
+    FirehoseServer,
+    StreamKeyError,
+    UsageError,
+)
 from pytest_firehose._engine.config import REGION_RULE
+from pytest_firehose._engine.world import World
 
 ROLE = "arn:aws:iam::123456789012:role/reader"
 
@@ -704,3 +712,44 @@ def test_a_lambda_trigger_refuses_a_bool_where_a_number_goes(
     with pytest.raises(UsageError, match=rf"^trigger\.update{re.escape(refusal)}"):
         trigger.update(**{parameter: given})
     assert trigger.describe()["BatchSize"] == 5
+
+
+def test_a_server_given_the_fake_itself_is_refused_naming_its_world(fake: FirehoseFake) -> None:
+    # It was taken, and every request to it was answered with a 500.
+    with pytest.raises(UsageError, match=r"FirehoseServer\(fake\.world\).*serve_fake\(fake\)"):
+        FirehoseServer(fake)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("settings", "message"),
+    [
+        ({"world": "w"}, r"FirehoseServer\(world\): the world to serve is a fake's"),
+        ({"host": None}, r"FirehoseServer\(host=\.\.\.\) is the address to listen on"),
+        # True listened on port 1; -1 raised OverflowError from bind().
+        *(({"port": port}, r"is a port from 0 to 65535") for port in (True, -1, 65536, "80")),
+        # 0 made every socket read non-blocking; "x" failed in each connection's thread.
+        *(
+            ({"idle_timeout": timeout}, r"idle_timeout=\.\.\.\) is how many seconds")
+            for timeout in (0, -1, math.nan, math.inf, "x", None)
+        ),
+        # 0 answered every connection 503.
+        *(
+            ({"max_connections": count}, r"max_connections=\.\.\.\) is how many connections")
+            for count in (0, -1, 1.5, True, None)
+        ),
+        ({"firehose": "f"}, r"FirehoseServer\(firehose=\.\.\.\) is the firehose handle"),
+    ],
+)
+def test_a_server_refuses_settings_it_cannot_serve_by(
+    settings: dict[str, Any], message: str
+) -> None:
+    with pytest.raises(UsageError, match=message):
+        FirehoseServer(**settings)
+
+
+def test_a_server_refuses_the_handles_of_another_world(fake: FirehoseFake) -> None:
+    # The control API scripted the other world, which no request reached.
+    with pytest.raises(UsageError, match=r"FirehoseServer\(kinesis=\.\.\.\) is the kinesis"):
+        FirehoseServer(World(), kinesis=fake.kinesis)
+    with FirehoseServer(fake.world, firehose=fake.firehose, kinesis=fake.kinesis) as served:
+        assert served.firehose is fake.firehose
