@@ -753,3 +753,19 @@ def test_a_server_refuses_the_handles_of_another_world(fake: FirehoseFake) -> No
         FirehoseServer(World(), kinesis=fake.kinesis)
     with FirehoseServer(fake.world, firehose=fake.firehose, kinesis=fake.kinesis) as served:
         assert served.firehose is fake.firehose
+
+
+@pytest.mark.parametrize("key", [True, 1.5, b"1"])
+def test_a_split_hash_key_that_is_no_number_or_text_is_refused_as_botocore_refuses_it(
+    fake: FirehoseFake, key: Any
+) -> None:
+    # It was made text first: the refusal quoted 'True' or "b'1'", a value never given.
+    stream = fake.kinesis.create_stream("k", 2)
+    with pytest.raises(
+        UsageError,
+        match=rf"Invalid type for parameter NewStartingHashKey, value: {re.escape(repr(key))},",
+    ):
+        stream.split_shard("shardId-000000000000", key)
+    assert len(stream.open_shards) == 2
+    stream.split_shard("shardId-000000000000", 2**126)  # an int is the key's digits
+    assert len(stream.open_shards) == 3
