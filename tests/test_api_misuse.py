@@ -769,3 +769,22 @@ def test_a_split_hash_key_that_is_no_number_or_text_is_refused_as_botocore_refus
     assert len(stream.open_shards) == 2
     stream.split_shard("shardId-000000000000", 2**126)  # an int is the key's digits
     assert len(stream.open_shards) == 3
+
+
+@pytest.mark.parametrize("predicate", [lambda: True, _pair])
+def test_a_refusing_predicate_that_cannot_take_one_record_is_refused_when_set(
+    fake: FirehoseFake, predicate: Any
+) -> None:
+    # It was taken, and every delivery raised TypeError inside the fake: a failed attempt,
+    # retried until the records expired.
+    from test_destination_errors import OPENSEARCH
+
+    stream = fake.firehose.create_delivery_stream(
+        "events", AmazonopensearchserviceDestinationConfiguration=OPENSEARCH
+    )
+    with pytest.raises(
+        UsageError, match=r"destination_refuses: the predicate .* is called with one record's"
+    ):
+        stream.destination_refuses(predicate)
+    assert stream.destination_switches["refusing"] is None
+    stream.destination_refuses(bool)  # a builtin: its first call says whether it fits

@@ -7,7 +7,6 @@ messages in their caller's terms (``_terms.py``: Python's for ``.fail()``, the b
 from __future__ import annotations
 
 import difflib
-import inspect
 import math
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any, TypeAlias
@@ -26,7 +25,7 @@ from pytest_firehose._services.codes import (
     RECORD_ERRORS,
     THROTTLE_CODE,
 )
-from pytest_firehose._terms import terms
+from pytest_firehose._terms import cannot_take, terms
 from pytest_firehose._wire.eventstream import stream_errors
 from pytest_firehose._wire.shapes import operation_names, service_model
 
@@ -134,18 +133,13 @@ def _records_value(service: str, records: RecordsSpec, operation: str | None) ->
 def _check_predicate(predicate: Callable[..., Any]) -> None:
     """Refuse a predicate that cannot be called with one payload, as every record's is
     (one without a signature to read, such as a builtin, is taken: its first call tells)."""
-    try:
-        signature = inspect.signature(predicate)
-    except (TypeError, ValueError):
-        return
-    try:
-        signature.bind(b"")
-    except TypeError:
+    signature = cannot_take(predicate, b"")
+    if signature is not None:
         raise UsageError(
             f"records= predicate {getattr(predicate, '__name__', predicate)}{signature} is "
             "called with one record's payload (bytes) and returns whether that record fails, "
             "e.g. records=lambda data: b'bad' in data"
-        ) from None
+        )
 
 
 #: What an effect's checker returns: the fault's value, and how many requests it hits.
