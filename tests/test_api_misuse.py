@@ -788,3 +788,27 @@ def test_a_refusing_predicate_that_cannot_take_one_record_is_refused_when_set(
         stream.destination_refuses(predicate)
     assert stream.destination_switches["refusing"] is None
     stream.destination_refuses(bool)  # a builtin: its first call says whether it fits
+
+
+@pytest.mark.parametrize("service", ["firehose", "kinesis"])
+@pytest.mark.parametrize(
+    ("messages", "said"),
+    [
+        # Its keys were the messages: the event's values were lost.
+        ({"level": "error", "text": "disk full"}, r"not a mapping, whose keys would be"),
+        # The events came in the set's order, which changes from run to run.
+        ({"a", "b"}, r"a set of messages has no order"),
+        (frozenset({"a"}), r"a set of messages has no order"),
+    ],
+)
+def test_put_log_events_refuses_messages_in_a_mapping_or_a_set(
+    fake: FirehoseFake, service: str, messages: Any, said: str
+) -> None:
+    handle = getattr(fake, service)
+    stream = (
+        handle.create_delivery_stream("s") if service == "firehose" else handle.create_stream("s")
+    )
+    refusal = rf"^put_log_events(: | takes a list of messages ).*{said}"
+    with pytest.raises(UsageError, match=refusal):
+        stream.put_log_events(messages)
+    assert list(stream.records) == []
