@@ -812,3 +812,17 @@ def test_put_log_events_refuses_messages_in_a_mapping_or_a_set(
     with pytest.raises(UsageError, match=refusal):
         stream.put_log_events(messages)
     assert list(stream.records) == []
+
+
+def test_lambda_event_refuses_the_records_of_another_stream(fake: FirehoseFake) -> None:
+    # The event named stream "a" as the source of a record stream "b" accepted.
+    first, second = fake.kinesis.create_stream("a"), fake.kinesis.create_stream("b")
+    client = boto3.client("kinesis", region_name=REGION)
+    for name in ("a", "b"):
+        client.put_record(StreamName=name, Data=name.encode(), PartitionKey="p")
+    with pytest.raises(UsageError, match=r"is none of stream 'a''s, and an event carries"):
+        first.lambda_event(second.records)
+    with pytest.raises(UsageError, match=r"is none of stream 'a''s"):
+        first.lambda_event([*first.records, *second.records])
+    (record,) = first.lambda_event(first.records)["Records"]
+    assert record["eventSourceARN"] == first.arn
