@@ -71,7 +71,7 @@ def _refuse_strangers(stream: KinesisStream, chosen: list[KinesisRecord]) -> Non
     """Refuse a record another stream accepted: the event would say it came from this one
     (a record is told by its shard, sequence number, partition key and data)."""
 
-    def key(record: KinesisRecord) -> tuple[str, str, str, bytes]:
+    def key(record: KinesisRecord) -> tuple[str, str, str | None, bytes]:
         return record.shard_id, record.sequence_number, record.partition_key, record.data
 
     own = {key(record) for record in stream.records}
