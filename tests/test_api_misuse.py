@@ -826,3 +826,19 @@ def test_lambda_event_refuses_the_records_of_another_stream(fake: FirehoseFake) 
         first.lambda_event([*first.records, *second.records])
     (record,) = first.lambda_event(first.records)["Records"]
     assert record["eventSourceARN"] == first.arn
+
+
+@pytest.mark.parametrize(
+    "start",
+    [
+        datetime(1969, 12, 31, 23, 59, 59, tzinfo=timezone.utc),
+        datetime(9000, 1, 1, tzinfo=timezone.utc),
+        datetime(9999, 12, 31, 23, tzinfo=timezone(timedelta(hours=-5))),  # past datetime's
+    ],
+)
+def test_a_clock_started_outside_its_years_is_refused(start: datetime) -> None:
+    # It started, and then refused every advance() (past 9000), or kept times before 1970,
+    # which AWS's timestamps do not carry (a frozen-time start there is refused too).
+    with pytest.raises(ValueError, match=r"FakeClock\(start=\.\.\.\) is a time from 1970 to 9000"):
+        FakeClock(start)
+    FakeClock(datetime(1970, 1, 1, tzinfo=timezone.utc)).advance(1)
