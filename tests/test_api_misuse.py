@@ -842,3 +842,44 @@ def test_a_clock_started_outside_its_years_is_refused(start: datetime) -> None:
     with pytest.raises(ValueError, match=r"FakeClock\(start=\.\.\.\) is a time from 1970 to 9000"):
         FakeClock(start)
     FakeClock(datetime(1970, 1, 1, tzinfo=timezone.utc)).advance(1)
+
+
+@pytest.mark.parametrize(
+    ("service", "fault", "refusal"),
+    [
+        (
+            "firehose",
+            {"throttle": True, "operation": "PutRecords"},
+            "firehose has no operation 'PutRecords': it is a Kinesis Data Streams operation; "
+            "schedule the fault with kinesis.fail(...) or @pytest.mark.kinesis_fail(...)",
+        ),
+        (
+            "kinesis",
+            {"throttle": True, "operation": "PutRecordBatch"},
+            "kinesis has no operation 'PutRecordBatch': it is a Firehose operation; schedule "
+            "the fault with firehose.fail(...) or @pytest.mark.firehose_fail(...)",
+        ),
+        (
+            "firehose",
+            {"error": "ProvisionedThroughputExceededException"},
+            "'ProvisionedThroughputExceededException' is not a whole-call error code firehose "
+            "answers with: it is a Kinesis Data Streams whole-call error code; schedule the "
+            "fault with kinesis.fail(...) or @pytest.mark.kinesis_fail(...)",
+        ),
+        (
+            "kinesis",
+            {"records": {0: "ServiceUnavailableException"}},
+            "'ServiceUnavailableException' is not a per-record error code kinesis answers "
+            "with: it is a Firehose per-record error code; schedule the fault with "
+            "firehose.fail(...) or @pytest.mark.firehose_fail(...)",
+        ),
+    ],
+)
+def test_a_fault_of_the_other_service_names_the_handle_that_schedules_it(
+    fake: FirehoseFake, service: str, fault: dict[str, Any], refusal: str
+) -> None:
+    # It was refused with a close match of this service's ("Did you mean 'PutRecord'?"),
+    # leading away from the slip: the fault was meant for the other handle.
+    with pytest.raises(UsageError) as refused:
+        getattr(fake, service).fail(**fault)
+    assert str(refused.value) == refusal

@@ -52,9 +52,37 @@ def _require_known(value: str, accepted: Iterable[str], problem: str) -> None:
     raise UsageError(f"{problem}.{hint} Accepted: {', '.join(accepted)}.")
 
 
-def _check_codes(service: str, codes: Iterable[str], table: Mapping[str, Any], what: str) -> None:
+#: Each service's other service in the world, and its name in messages.
+_OTHER = {"firehose": ("kinesis", "Kinesis Data Streams"), "kinesis": ("firehose", "Firehose")}
+
+
+def _refuse_the_others(
+    service: str, value: object, own: Iterable[str], theirs: Iterable[str], what: str, problem: str
+) -> None:
+    """Refuse ``value``, none of ``own`` but one of ``theirs`` (the other service's), naming
+    the handle that schedules it: a fault on the wrong handle is a likelier slip than a
+    misspelling, and the close match a misspelling gets would mislead."""
+    if not isinstance(value, str) or value in own or value not in theirs:
+        return
+    other, named = _OTHER[service]
+    said = terms()
+    schedule = said.phrase(
+        f"{other}.fail(...) or @pytest.mark.{other}_fail(...)", f'"service": "{other}"'
+    )
+    raise UsageError(f"{problem}: it is a {named} {what}; schedule the fault with {schedule}")
+
+
+def _check_codes(
+    service: str,
+    codes: Iterable[str],
+    table: Mapping[str, Any],
+    what: str,
+    theirs: Iterable[str] = (),
+) -> None:
     for code in codes:
-        _require_known(code, table, f"{terms().value(code)} is not a {what} {service} answers with")
+        problem = f"{terms().value(code)} is not a {what} {service} answers with"
+        _refuse_the_others(service, code, table, theirs, what, problem)
+        _require_known(code, table, problem)
 
 
 def _is_index(index: Any) -> bool:
@@ -122,7 +150,8 @@ def _records_value(service: str, records: RecordsSpec, operation: str | None) ->
     if isinstance(records, Mapping):
         value = dict(records)
         what = f"per-entry error code {operation}" if entries else "per-record error code"
-        _check_codes(service, value.values(), per_record, what)
+        theirs = () if entries else RECORD_ERRORS[_OTHER[service][0]]
+        _check_codes(service, value.values(), per_record, what, theirs)
     else:
         value = dict.fromkeys(indices, ENTRY_THROTTLE if entries else THROTTLE_CODE[service])
     if not value:
@@ -177,7 +206,8 @@ def _check_throttle(service: str, value: Any, spec: FaultSpec) -> Checked:
 
 
 def _check_error(service: str, value: Any, spec: FaultSpec) -> Checked:
-    _check_codes(service, [value], CALL_ERRORS[service], "whole-call error code")
+    theirs = CALL_ERRORS[_OTHER[service][0]]
+    _check_codes(service, [value], CALL_ERRORS[service], "whole-call error code", theirs)
     if spec.events is None:  # an event stream's errors are its own (``_check_events``)
         _check_answerable(service, value, spec.operation)
     return value, spec.times
@@ -289,6 +319,8 @@ def _check_scope(service: str, effect: str, spec: FaultSpec) -> None:
     if spec.operation is not None:
         operations = service_model(service).operation_names
         problem = f"{service} has no operation {said.value(spec.operation)}"
+        theirs = operation_names(_OTHER[service][0])
+        _refuse_the_others(service, spec.operation, operations, theirs, "operation", problem)
         _require_known(spec.operation, operations, problem)
     if spec.stream is not None and (not isinstance(spec.stream, str) or not spec.stream):
         raise UsageError(
