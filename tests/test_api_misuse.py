@@ -883,3 +883,15 @@ def test_a_fault_of_the_other_service_names_the_handle_that_schedules_it(
     with pytest.raises(UsageError) as refused:
         getattr(fake, service).fail(**fault)
     assert str(refused.value) == refusal
+
+
+def test_put_from_msk_refuses_a_kafka_timestamp_before_1970(fake: FirehoseFake) -> None:
+    # Taken: the record's mskRecordMetadata carried a negative approximateArrivalTimestamp,
+    # where Kafka's timestamps count milliseconds from 1970.
+    from test_msk_source import msk_stream
+
+    stream = msk_stream(fake)
+    with pytest.raises(UsageError, match=r"timestamp is a timezone-aware datetime from 1970"):
+        stream.put_from_msk(b"a", timestamp=datetime(1969, 12, 31, 23, 59, tzinfo=timezone.utc))
+    assert stream.records == []
+    assert stream.put_from_msk(b"a", timestamp=datetime(1970, 1, 1, tzinfo=timezone.utc)) == [0]
