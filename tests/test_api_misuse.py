@@ -895,3 +895,28 @@ def test_put_from_msk_refuses_a_kafka_timestamp_before_1970(fake: FirehoseFake) 
         stream.put_from_msk(b"a", timestamp=datetime(1969, 12, 31, 23, 59, tzinfo=timezone.utc))
     assert stream.records == []
     assert stream.put_from_msk(b"a", timestamp=datetime(1970, 1, 1, tzinfo=timezone.utc)) == [0]
+
+
+@pytest.mark.parametrize(
+    ("service", "stream", "refusal"),
+    [
+        (
+            "kinesis",
+            "arn:aws:kinesis:us-east-1:123456789012:stream/orders",
+            "no Kinesis data stream is named "
+            "'arn:aws:kinesis:us-east-1:123456789012:stream/orders', so the fault would never "
+            "fire: give the name, stream='orders'",
+        ),
+        ("firehose", "my events", "no delivery stream is named 'my events', so the fault"),
+        ("firehose", "e" * 65, "stream= is a stream's name, 1 to 64 letters"),
+    ],
+)
+def test_a_fault_for_a_stream_no_request_can_name_is_refused_when_scheduled(
+    fake: FirehoseFake, service: str, stream: str, refusal: str
+) -> None:
+    # Requests name streams by their names: the fault never fired (with optional=True,
+    # without a word), as a request that gives an ARN is matched by the name in it.
+    with pytest.raises(UsageError, match=re.escape(refusal)):
+        getattr(fake, service).fail(throttle=True, stream=stream, optional=True)
+    assert getattr(fake, service).faults == []
+    getattr(fake, service).fail(throttle=True, stream="e" * 64, optional=True)

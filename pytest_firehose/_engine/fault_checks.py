@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import difflib
 import math
+import re
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any, TypeAlias
 
@@ -326,6 +327,8 @@ def _check_scope(service: str, effect: str, spec: FaultSpec) -> None:
         raise UsageError(
             f"{said.keyword('stream')} is the name of a stream, got {said.value(spec.stream)}"
         )
+    if spec.stream is not None:
+        _check_stream_name(service, spec.stream)
     if not _is_count(spec.call):
         raise UsageError(
             f"{said.keyword('call')} is the 1-based number of the matching request, "
@@ -348,6 +351,36 @@ def _check_scope(service: str, effect: str, spec: FaultSpec) -> None:
 
 #: The operation whose answer is an event stream that ``events=`` counts the events of.
 STREAMING_OPERATION = "SubscribeToShard"
+
+
+#: Where each service's API model spells a stream's name: the operation and its member.
+_NAMED_BY = {
+    "firehose": ("CreateDeliveryStream", "DeliveryStreamName"),
+    "kinesis": ("CreateStream", "StreamName"),
+}
+#: What each service's streams are called in messages.
+_NOUNS = {"firehose": "delivery stream", "kinesis": "Kinesis data stream"}
+#: A stream's ARN, and the name at its end.
+_STREAM_ARN = re.compile(r"arn:[^:]*:(?:firehose|kinesis):[^:]*:[^:]*:(?:delivery)?stream/([^/]+)")
+
+
+def _check_stream_name(service: str, name: str) -> None:
+    """Refuse a ``stream=`` no stream of ``service`` can be named (its API model's pattern
+    and length): no request names it, so the fault would never fire (and, with
+    ``optional=True``, nothing would say so). An ARN is told the name to give."""
+    operation, member = _NAMED_BY[service]
+    rule = service_model(service).operation_model(operation).input_shape.members[member]
+    limit, pattern = rule.metadata["max"], rule.metadata["pattern"]
+    if len(name) <= limit and re.fullmatch(pattern, name):
+        return
+    said = terms()
+    arn = _STREAM_ARN.fullmatch(name)
+    hint = f": give the name, {said.keyword('stream', said.value(arn[1]))}" if arn else ""
+    raise UsageError(
+        f"{said.keyword('stream')} is a stream's name, 1 to {limit} letters, digits, "
+        f"{said.value('_')}, {said.value('.')} or {said.value('-')}, and no "
+        f"{_NOUNS[service]} is named {said.value(name)}, so the fault would never fire{hint}"
+    )
 
 
 def _check_events(service: str, effect: str, spec: FaultSpec) -> None:
