@@ -8,12 +8,17 @@ from __future__ import annotations
 
 import difflib
 import math
-import re
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any, TypeAlias
 
 from pytest_firehose._engine.fault_codes import answerable, answering, default_operations
 from pytest_firehose._engine.fault_keywords import EFFECTS, FaultSpec, RecordsSpec
+from pytest_firehose._engine.fault_targets import (
+    check_stream_name,
+    check_within_batch,
+    other_service,
+    refuse_the_others,
+)
 from pytest_firehose._engine.faults import Fault
 from pytest_firehose._errors import UsageError
 from pytest_firehose._services.codes import (
@@ -53,26 +58,6 @@ def _require_known(value: str, accepted: Iterable[str], problem: str) -> None:
     raise UsageError(f"{problem}.{hint} Accepted: {', '.join(accepted)}.")
 
 
-#: Each service's other service in the world, and its name in messages.
-_OTHER = {"firehose": ("kinesis", "Kinesis Data Streams"), "kinesis": ("firehose", "Firehose")}
-
-
-def _refuse_the_others(
-    service: str, value: object, own: Iterable[str], theirs: Iterable[str], what: str, problem: str
-) -> None:
-    """Refuse ``value``, none of ``own`` but one of ``theirs`` (the other service's), naming
-    the handle that schedules it: a fault on the wrong handle is a likelier slip than a
-    misspelling, and the close match a misspelling gets would mislead."""
-    if not isinstance(value, str) or value in own or value not in theirs:
-        return
-    other, named = _OTHER[service]
-    said = terms()
-    schedule = said.phrase(
-        f"{other}.fail(...) or @pytest.mark.{other}_fail(...)", f'"service": "{other}"'
-    )
-    raise UsageError(f"{problem}: it is a {named} {what}; schedule the fault with {schedule}")
-
-
 def _check_codes(
     service: str,
     codes: Iterable[str],
@@ -82,25 +67,12 @@ def _check_codes(
 ) -> None:
     for code in codes:
         problem = f"{terms().value(code)} is not a {what} {service} answers with"
-        _refuse_the_others(service, code, table, theirs, what, problem)
+        refuse_the_others(service, code, table, theirs, what, problem)
         _require_known(code, table, problem)
 
 
 def _is_index(index: Any) -> bool:
     return isinstance(index, int) and not isinstance(index, bool) and index >= 0
-
-
-def _batch_limit(service: str, operation: str) -> int | None:
-    """The most records (or entries) one request of ``operation`` holds, as its API model
-    says (PutRecordBatch and PutRecords: 500); None when the installed model does not have
-    the operation."""
-    if operation not in operation_names(service):
-        return None
-    shape = service_model(service).operation_model(operation).input_shape
-    for member in shape.members.values() if shape is not None else ():
-        if member.type_name == "list" and "max" in member.metadata:
-            return int(member.metadata["max"])
-    return None
 
 
 def _records_value(service: str, records: RecordsSpec, operation: str | None) -> Any:
@@ -136,22 +108,11 @@ def _records_value(service: str, records: RecordsSpec, operation: str | None) ->
             f"{said.keyword('records')} indices are 0-based positions in the batch, "
             f"got {said.value(bad[0])}"
         )
-    target = operation or BATCH_PUT[service]
-    limit = _batch_limit(service, target)
-    past = [index for index in indices if limit is not None and index >= limit]
-    if past and limit is not None:
-        # No batch is long enough: the fault could never fire (or, among other indices,
-        # never fail that one), and with optional=True nothing would say so.
-        what = "entries" if entries else "records"
-        raise UsageError(
-            f"{said.keyword('records')} index {said.value(past[0])} is past the last of a "
-            f"{target} request's {what}: it takes at most {limit}, so the indices are 0 to "
-            f"{limit - 1}"
-        )
+    check_within_batch(service, operation or BATCH_PUT[service], indices, entries)
     if isinstance(records, Mapping):
         value = dict(records)
         what = f"per-entry error code {operation}" if entries else "per-record error code"
-        theirs = () if entries else RECORD_ERRORS[_OTHER[service][0]]
+        theirs = () if entries else RECORD_ERRORS[other_service(service)]
         _check_codes(service, value.values(), per_record, what, theirs)
     else:
         value = dict.fromkeys(indices, ENTRY_THROTTLE if entries else THROTTLE_CODE[service])
@@ -207,7 +168,7 @@ def _check_throttle(service: str, value: Any, spec: FaultSpec) -> Checked:
 
 
 def _check_error(service: str, value: Any, spec: FaultSpec) -> Checked:
-    theirs = CALL_ERRORS[_OTHER[service][0]]
+    theirs = CALL_ERRORS[other_service(service)]
     _check_codes(service, [value], CALL_ERRORS[service], "whole-call error code", theirs)
     if spec.events is None:  # an event stream's errors are its own (``_check_events``)
         _check_answerable(service, value, spec.operation)
@@ -320,15 +281,15 @@ def _check_scope(service: str, effect: str, spec: FaultSpec) -> None:
     if spec.operation is not None:
         operations = service_model(service).operation_names
         problem = f"{service} has no operation {said.value(spec.operation)}"
-        theirs = operation_names(_OTHER[service][0])
-        _refuse_the_others(service, spec.operation, operations, theirs, "operation", problem)
+        theirs = operation_names(other_service(service))
+        refuse_the_others(service, spec.operation, operations, theirs, "operation", problem)
         _require_known(spec.operation, operations, problem)
     if spec.stream is not None and (not isinstance(spec.stream, str) or not spec.stream):
         raise UsageError(
             f"{said.keyword('stream')} is the name of a stream, got {said.value(spec.stream)}"
         )
     if spec.stream is not None:
-        _check_stream_name(service, spec.stream)
+        check_stream_name(service, spec.stream)
     if not _is_count(spec.call):
         raise UsageError(
             f"{said.keyword('call')} is the 1-based number of the matching request, "
@@ -351,36 +312,6 @@ def _check_scope(service: str, effect: str, spec: FaultSpec) -> None:
 
 #: The operation whose answer is an event stream that ``events=`` counts the events of.
 STREAMING_OPERATION = "SubscribeToShard"
-
-
-#: Where each service's API model spells a stream's name: the operation and its member.
-_NAMED_BY = {
-    "firehose": ("CreateDeliveryStream", "DeliveryStreamName"),
-    "kinesis": ("CreateStream", "StreamName"),
-}
-#: What each service's streams are called in messages.
-_NOUNS = {"firehose": "delivery stream", "kinesis": "Kinesis data stream"}
-#: A stream's ARN, and the name at its end.
-_STREAM_ARN = re.compile(r"arn:[^:]*:(?:firehose|kinesis):[^:]*:[^:]*:(?:delivery)?stream/([^/]+)")
-
-
-def _check_stream_name(service: str, name: str) -> None:
-    """Refuse a ``stream=`` no stream of ``service`` can be named (its API model's pattern
-    and length): no request names it, so the fault would never fire (and, with
-    ``optional=True``, nothing would say so). An ARN is told the name to give."""
-    operation, member = _NAMED_BY[service]
-    rule = service_model(service).operation_model(operation).input_shape.members[member]
-    limit, pattern = rule.metadata["max"], rule.metadata["pattern"]
-    if len(name) <= limit and re.fullmatch(pattern, name):
-        return
-    said = terms()
-    arn = _STREAM_ARN.fullmatch(name)
-    hint = f": give the name, {said.keyword('stream', said.value(arn[1]))}" if arn else ""
-    raise UsageError(
-        f"{said.keyword('stream')} is a stream's name, 1 to {limit} letters, digits, "
-        f"{said.value('_')}, {said.value('.')} or {said.value('-')}, and no "
-        f"{_NOUNS[service]} is named {said.value(name)}, so the fault would never fire{hint}"
-    )
 
 
 def _check_events(service: str, effect: str, spec: FaultSpec) -> None:
