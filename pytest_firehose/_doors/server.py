@@ -22,7 +22,6 @@ stops half-way is disconnected). Every error the server itself answers is JSON.
 from __future__ import annotations
 
 import contextlib
-import math
 import os
 import socket
 import socketserver
@@ -42,9 +41,13 @@ from pytest_firehose._doors.control_input import ControlError
 from pytest_firehose._doors.environment import FAKE_CREDENTIALS, NO_METADATA
 from pytest_firehose._doors.http1 import Handler
 from pytest_firehose._doors.http2 import JSON
+from pytest_firehose._doors.server_settings import DEFAULT_HOST as DEFAULT_HOST
+from pytest_firehose._doors.server_settings import IDLE_TIMEOUT as IDLE_TIMEOUT
+from pytest_firehose._doors.server_settings import MAX_CONNECTIONS as MAX_CONNECTIONS
+from pytest_firehose._doors.server_settings import check_server
 from pytest_firehose._engine.exchange import EventPull
 from pytest_firehose._engine.world import World
-from pytest_firehose._errors import NetworkFault, ServiceError, UsageError
+from pytest_firehose._errors import NetworkFault, ServiceError
 from pytest_firehose._handles.firehose import FirehoseHandle
 from pytest_firehose._handles.kinesis import KinesisHandle
 from pytest_firehose._wire.codec import HttpRequest, HttpResponse, encode_unserved_error
@@ -54,7 +57,6 @@ from pytest_firehose._wire.routing import route_of
 if TYPE_CHECKING:
     from pytest_firehose._doors.fake import FirehoseFake
 
-DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 4573
 CONTROL_PREFIX = "/_fake"
 #: Dropped from ``FirehoseServer.env``: they would send requests elsewhere, or make the SDK
@@ -76,76 +78,6 @@ _FOREIGN_HINT = (
     "with X-Amz-Target); point only their clients here, e.g. with AWS_ENDPOINT_URL_FIREHOSE "
     "and AWS_ENDPOINT_URL_KINESIS"
 )
-#: How long a client may take to send each part of a request, by default, in seconds.
-IDLE_TIMEOUT = 60.0
-#: Open connections at once, by default, and the listen backlog.
-MAX_CONNECTIONS = 128
-
-
-def _check_server(
-    world: object,
-    *,
-    host: object,
-    port: object,
-    idle_timeout: object,
-    max_connections: object,
-    handles: dict[str, tuple[object, type]],
-) -> None:
-    """Refuse what ``FirehoseServer`` is given that it cannot serve by: each refusal names
-    the argument and what to pass instead (a server made of them answered every request
-    with a 500, every connection with a 503, or failed in ``bind()``)."""
-    from pytest_firehose._doors.fake import FirehoseFake
-
-    if isinstance(world, FirehoseFake):
-        raise UsageError(
-            "FirehoseServer(fake): the server serves a fake's world, FirehoseServer(fake.world), "
-            "with its handles (firehose=fake.firehose, kinesis=fake.kinesis); "
-            "serve_fake(fake) does all of it"
-        )
-    if world is not None and not isinstance(world, World):
-        raise UsageError(
-            f"FirehoseServer(world): the world to serve is a fake's (fake.world), or None for "
-            f"a world of its own, not {world!r}"
-        )
-    if not isinstance(host, str):
-        raise UsageError(
-            f"FirehoseServer(host=...) is the address to listen on, such as {DEFAULT_HOST!r} "
-            f"(the default: this machine only), not {host!r}"
-        )
-    if isinstance(port, bool) or not isinstance(port, int) or not 0 <= port <= 65535:
-        raise UsageError(
-            f"FirehoseServer(port=...) is a port from 0 to 65535 (0: a free one), not {port!r}"
-        )
-    if (
-        isinstance(idle_timeout, bool)
-        or not isinstance(idle_timeout, (int, float))
-        or not 0 < idle_timeout < math.inf
-    ):
-        raise UsageError(
-            f"FirehoseServer(idle_timeout=...) is how many seconds a client may take to send "
-            f"each part of a request, a finite number above 0 (default {IDLE_TIMEOUT:g}), not "
-            f"{idle_timeout!r}"
-        )
-    if isinstance(max_connections, bool) or not isinstance(max_connections, int):
-        max_connections = repr(max_connections)
-    elif max_connections >= 1:
-        max_connections = None
-    if max_connections is not None:
-        raise UsageError(
-            f"FirehoseServer(max_connections=...) is how many connections may be open at once, "
-            f"a whole number of 1 or more (default {MAX_CONNECTIONS}), not {max_connections}"
-        )
-    for name, (handle, kind) in handles.items():
-        if handle is None:
-            continue
-        # A handle of another world: the control API would script a world nobody serves.
-        if not isinstance(handle, kind) or (
-            isinstance(world, World) and getattr(handle, "clock", None) is not world.clock
-        ):
-            raise UsageError(
-                f"FirehoseServer({name}=...) is the {name} handle of the world served "
-                f"(fake.{name} with fake.world), or None for one of its own, not {handle!r}"
-            )
 
 
 class _HTTPServer(ThreadingHTTPServer):
@@ -238,7 +170,7 @@ class FirehoseServer:
         idle_timeout: float = IDLE_TIMEOUT,
         max_connections: int = MAX_CONNECTIONS,
     ) -> None:
-        _check_server(
+        check_server(
             world,
             host=host,
             port=port,
