@@ -226,10 +226,22 @@ class FakeClock:
                 "FakeClock(start=...) needs a timezone-aware datetime, e.g. tzinfo=UTC, "
                 f"not {start!r}"
             )
+        given = start
+        try:
+            start = start.astimezone(timezone.utc)
+        except OverflowError:  # an aware datetime at the edge of what datetime holds
+            start = LATEST
+        if not _EPOCH <= start < LATEST:
+            # AWS's timestamps count seconds from 1970, and the clock never moves past
+            # LATEST: a clock there could not be advanced.
+            raise ValueError(
+                f"FakeClock(start=...) is a time from 1970 to {LATEST.year}, as AWS's "
+                f"timestamps and the fake clock's dates go, not {given.isoformat()}"
+            )
         #: The time now while no freezer runs: one object while the clock stands still
         #: (the call log and the accept log keep the time of every call and put, and share
         #: it), read without the lock (a new time is one assignment).
-        self._now = start.astimezone(timezone.utc)
+        self._now = start
         self._moved = timedelta(0)
         #: The freezer last seen active: when its freeze ends, the clock goes on from
         #: the time it left (a stopped freezer still tells it).

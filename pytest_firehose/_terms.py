@@ -153,3 +153,18 @@ def misfit(signature: inspect.Signature, args: tuple[Any, ...], kwargs: Mapping[
 def written(args: tuple[Any, ...], kwargs: Mapping[str, Any]) -> str:
     """The arguments of a call as its caller wrote them: ``'x', records=[1]``."""
     return ", ".join([*map(repr, args), *(f"{key}={value!r}" for key, value in kwargs.items())])
+
+
+def cannot_take(function: Callable[..., Any], *args: Any) -> str | None:
+    """``function``'s signature as text (``(index, data)``) when ``args`` do not fit it;
+    None when they do, or when it has no signature to read (a builtin: its first call
+    tells)."""
+    try:
+        signature = inspect.signature(function)
+    except (TypeError, ValueError):
+        return None
+    try:
+        signature.bind(*args)
+    except TypeError:
+        return str(signature)
+    return None

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import inspect
 import math
+import re
 from datetime import date, datetime, timedelta, timezone
 from typing import Any
 
@@ -13,8 +14,16 @@ import boto3
 import pytest
 from conftest import REGION, needs_botocore
 
-from pytest_firehose import ClockRangeError, FakeClock, FirehoseFake, StreamKeyError, UsageError
+from pytest_firehose import (
+    ClockRangeError,
+    FakeClock,
+    FirehoseFake,
+    FirehoseServer,
+    StreamKeyError,
+    UsageError,
+)
 from pytest_firehose._engine.config import REGION_RULE
+from pytest_firehose._engine.world import World
 
 ROLE = "arn:aws:iam::123456789012:role/reader"
 
@@ -641,3 +650,273 @@ def test_fail_keeps_its_keywords_in_its_signature(fake: FirehoseFake) -> None:
 
     assert ", ".join(f"{key}=" for key in shown.parameters) == FAULT_KEYWORDS
     assert fake.kinesis.fail(throttle=2).fault.times == 2
+
+
+@pytest.mark.parametrize(
+    ("service", "operation"), [("firehose", "PutRecordBatch"), ("kinesis", "PutRecords")]
+)
+@pytest.mark.parametrize("records", [[500], {0: "InternalFailure", 500: "InternalFailure"}])
+def test_a_records_index_no_batch_reaches_is_refused_when_scheduled(
+    fake: FirehoseFake, service: str, operation: str, records: Any
+) -> None:
+    # A batch holds at most 500 records: index 500 never failed a record. Alone, the fault
+    # never fired (with optional=True, without a word); beside index 0, it was dropped.
+    with pytest.raises(UsageError) as refused:
+        getattr(fake, service).fail(records=records, optional=True)
+    assert str(refused.value) == (
+        f"records= index 500 is past the last of a {operation} request's records: it takes "
+        "at most 500, so the indices are 0 to 499"
+    )
+    assert getattr(fake, service).faults == []
+    getattr(fake, service).fail(records=[499], optional=True)  # the last record of a full batch
+
+
+def test_an_empty_frozen_time_start_is_refused_not_read_as_now() -> None:
+    # freeze_time="" (or a marker's start="") froze time at the clock's own start, as if no
+    # start had been given.
+    with pytest.raises(UsageError, match=r"freeze_time start '' is not a time freezegun reads"):
+        FirehoseFake(freeze_time="")
+
+
+@pytest.mark.parametrize(("database", "table"), [(None, "clicks"), ("web", ""), ("web", 5)])
+def test_glue_columns_refuses_a_database_or_table_that_is_no_name(
+    fake: FirehoseFake, database: Any, table: Any
+) -> None:
+    # It raised KeyError "no Glue table None.clicks", as if a table could have that name.
+    with pytest.raises(UsageError, match="is named by a non-empty string"):
+        fake.firehose.glue_columns(database, table)
+
+
+@pytest.mark.parametrize(
+    ("parameter", "given"),
+    [
+        ("BatchSize", True),
+        ("MaximumRetryAttempts", False),
+        ("ParallelizationFactor", True),
+        ("TumblingWindowInSeconds", True),
+    ],
+)
+def test_a_lambda_trigger_refuses_a_bool_where_a_number_goes(
+    fake: FirehoseFake, parameter: str, given: bool
+) -> None:
+    # botocore's validator takes a bool for an integer: BatchSize=True made batches of one,
+    # and trigger.update() answered "BatchSize": True.
+    stream = fake.kinesis.create_stream("k")
+    refusal = (
+        f"(): {parameter} is a number, not {given!r}: botocore would send the bool as JSON "
+        f"{str(given).lower()}, which Lambda does not read as a number"
+    )
+    with pytest.raises(UsageError, match=rf"^lambda_trigger{re.escape(refusal)}"):
+        stream.lambda_trigger(_handler, **{parameter: given})
+    trigger = stream.lambda_trigger(_handler, BatchSize=5)
+    with pytest.raises(UsageError, match=rf"^trigger\.update{re.escape(refusal)}"):
+        trigger.update(**{parameter: given})
+    assert trigger.describe()["BatchSize"] == 5
+
+
+def test_a_server_given_the_fake_itself_is_refused_naming_its_world(fake: FirehoseFake) -> None:
+    # It was taken, and every request to it was answered with a 500.
+    with pytest.raises(UsageError, match=r"FirehoseServer\(fake\.world\).*serve_fake\(fake\)"):
+        FirehoseServer(fake)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("settings", "message"),
+    [
+        ({"world": "w"}, r"FirehoseServer\(world\): the world to serve is a fake's"),
+        ({"host": None}, r"FirehoseServer\(host=\.\.\.\) is the address to listen on"),
+        # True listened on port 1; -1 raised OverflowError from bind().
+        *(({"port": port}, r"is a port from 0 to 65535") for port in (True, -1, 65536, "80")),
+        # 0 made every socket read non-blocking; "x" failed in each connection's thread.
+        *(
+            ({"idle_timeout": timeout}, r"idle_timeout=\.\.\.\) is how many seconds")
+            for timeout in (0, -1, math.nan, math.inf, "x", None)
+        ),
+        # 0 answered every connection 503.
+        *(
+            ({"max_connections": count}, r"max_connections=\.\.\.\) is how many connections")
+            for count in (0, -1, 1.5, True, None)
+        ),
+        ({"firehose": "f"}, r"FirehoseServer\(firehose=\.\.\.\) is the firehose handle"),
+    ],
+)
+def test_a_server_refuses_settings_it_cannot_serve_by(
+    settings: dict[str, Any], message: str
+) -> None:
+    with pytest.raises(UsageError, match=message):
+        FirehoseServer(**settings)
+
+
+def test_a_server_refuses_the_handles_of_another_world(fake: FirehoseFake) -> None:
+    # The control API scripted the other world, which no request reached.
+    with pytest.raises(UsageError, match=r"FirehoseServer\(kinesis=\.\.\.\) is the kinesis"):
+        FirehoseServer(World(), kinesis=fake.kinesis)
+    with FirehoseServer(fake.world, firehose=fake.firehose, kinesis=fake.kinesis) as served:
+        assert served.firehose is fake.firehose
+
+
+@pytest.mark.parametrize("key", [True, 1.5, b"1"])
+def test_a_split_hash_key_that_is_no_number_or_text_is_refused_as_botocore_refuses_it(
+    fake: FirehoseFake, key: Any
+) -> None:
+    # It was made text first: the refusal quoted 'True' or "b'1'", a value never given.
+    stream = fake.kinesis.create_stream("k", 2)
+    with pytest.raises(
+        UsageError,
+        match=rf"Invalid type for parameter NewStartingHashKey, value: {re.escape(repr(key))},",
+    ):
+        stream.split_shard("shardId-000000000000", key)
+    assert len(stream.open_shards) == 2
+    stream.split_shard("shardId-000000000000", 2**126)  # an int is the key's digits
+    assert len(stream.open_shards) == 3
+
+
+@pytest.mark.parametrize("predicate", [lambda: True, _pair])
+def test_a_refusing_predicate_that_cannot_take_one_record_is_refused_when_set(
+    fake: FirehoseFake, predicate: Any
+) -> None:
+    # It was taken, and every delivery raised TypeError inside the fake: a failed attempt,
+    # retried until the records expired.
+    from test_destination_errors import OPENSEARCH
+
+    stream = fake.firehose.create_delivery_stream(
+        "events", AmazonopensearchserviceDestinationConfiguration=OPENSEARCH
+    )
+    with pytest.raises(
+        UsageError, match=r"destination_refuses: the predicate .* is called with one record's"
+    ):
+        stream.destination_refuses(predicate)
+    assert stream.destination_switches["refusing"] is None
+    stream.destination_refuses(bool)  # a builtin: its first call says whether it fits
+
+
+@pytest.mark.parametrize("service", ["firehose", "kinesis"])
+@pytest.mark.parametrize(
+    ("messages", "said"),
+    [
+        # Its keys were the messages: the event's values were lost.
+        ({"level": "error", "text": "disk full"}, r"not a mapping, whose keys would be"),
+        # The events came in the set's order, which changes from run to run.
+        ({"a", "b"}, r"a set of messages has no order"),
+        (frozenset({"a"}), r"a set of messages has no order"),
+    ],
+)
+def test_put_log_events_refuses_messages_in_a_mapping_or_a_set(
+    fake: FirehoseFake, service: str, messages: Any, said: str
+) -> None:
+    handle = getattr(fake, service)
+    stream = (
+        handle.create_delivery_stream("s") if service == "firehose" else handle.create_stream("s")
+    )
+    refusal = rf"^put_log_events(: | takes a list of messages ).*{said}"
+    with pytest.raises(UsageError, match=refusal):
+        stream.put_log_events(messages)
+    assert list(stream.records) == []
+
+
+def test_lambda_event_refuses_the_records_of_another_stream(fake: FirehoseFake) -> None:
+    # The event named stream "a" as the source of a record stream "b" accepted.
+    first, second = fake.kinesis.create_stream("a"), fake.kinesis.create_stream("b")
+    client = boto3.client("kinesis", region_name=REGION)
+    for name in ("a", "b"):
+        client.put_record(StreamName=name, Data=name.encode(), PartitionKey="p")
+    with pytest.raises(UsageError, match=r"is none of stream 'a''s, and an event carries"):
+        first.lambda_event(second.records)
+    with pytest.raises(UsageError, match=r"is none of stream 'a''s"):
+        first.lambda_event([*first.records, *second.records])
+    (record,) = first.lambda_event(first.records)["Records"]
+    assert record["eventSourceARN"] == first.arn
+
+
+@pytest.mark.parametrize(
+    "start",
+    [
+        datetime(1969, 12, 31, 23, 59, 59, tzinfo=timezone.utc),
+        datetime(9000, 1, 1, tzinfo=timezone.utc),
+        datetime(9999, 12, 31, 23, tzinfo=timezone(timedelta(hours=-5))),  # past datetime's
+    ],
+)
+def test_a_clock_started_outside_its_years_is_refused(start: datetime) -> None:
+    # It started, and then refused every advance() (past 9000), or kept times before 1970,
+    # which AWS's timestamps do not carry (a frozen-time start there is refused too).
+    with pytest.raises(ValueError, match=r"FakeClock\(start=\.\.\.\) is a time from 1970 to 9000"):
+        FakeClock(start)
+    FakeClock(datetime(1970, 1, 1, tzinfo=timezone.utc)).advance(1)
+
+
+@pytest.mark.parametrize(
+    ("service", "fault", "refusal"),
+    [
+        (
+            "firehose",
+            {"throttle": True, "operation": "PutRecords"},
+            "firehose has no operation 'PutRecords': it is a Kinesis Data Streams operation; "
+            "schedule the fault with kinesis.fail(...) or @pytest.mark.kinesis_fail(...)",
+        ),
+        (
+            "kinesis",
+            {"throttle": True, "operation": "PutRecordBatch"},
+            "kinesis has no operation 'PutRecordBatch': it is a Firehose operation; schedule "
+            "the fault with firehose.fail(...) or @pytest.mark.firehose_fail(...)",
+        ),
+        (
+            "firehose",
+            {"error": "ProvisionedThroughputExceededException"},
+            "'ProvisionedThroughputExceededException' is not a whole-call error code firehose "
+            "answers with: it is a Kinesis Data Streams whole-call error code; schedule the "
+            "fault with kinesis.fail(...) or @pytest.mark.kinesis_fail(...)",
+        ),
+        (
+            "kinesis",
+            {"records": {0: "ServiceUnavailableException"}},
+            "'ServiceUnavailableException' is not a per-record error code kinesis answers "
+            "with: it is a Firehose per-record error code; schedule the fault with "
+            "firehose.fail(...) or @pytest.mark.firehose_fail(...)",
+        ),
+    ],
+)
+def test_a_fault_of_the_other_service_names_the_handle_that_schedules_it(
+    fake: FirehoseFake, service: str, fault: dict[str, Any], refusal: str
+) -> None:
+    # It was refused with a close match of this service's ("Did you mean 'PutRecord'?"),
+    # leading away from the slip: the fault was meant for the other handle.
+    with pytest.raises(UsageError) as refused:
+        getattr(fake, service).fail(**fault)
+    assert str(refused.value) == refusal
+
+
+def test_put_from_msk_refuses_a_kafka_timestamp_before_1970(fake: FirehoseFake) -> None:
+    # Taken: the record's mskRecordMetadata carried a negative approximateArrivalTimestamp,
+    # where Kafka's timestamps count milliseconds from 1970.
+    from test_msk_source import msk_stream
+
+    stream = msk_stream(fake)
+    with pytest.raises(UsageError, match=r"timestamp is a timezone-aware datetime from 1970"):
+        stream.put_from_msk(b"a", timestamp=datetime(1969, 12, 31, 23, 59, tzinfo=timezone.utc))
+    assert stream.records == []
+    assert stream.put_from_msk(b"a", timestamp=datetime(1970, 1, 1, tzinfo=timezone.utc)) == [0]
+
+
+@pytest.mark.parametrize(
+    ("service", "stream", "refusal"),
+    [
+        (
+            "kinesis",
+            "arn:aws:kinesis:us-east-1:123456789012:stream/orders",
+            "no Kinesis data stream is named "
+            "'arn:aws:kinesis:us-east-1:123456789012:stream/orders', so the fault would never "
+            "fire: give the name, stream='orders'",
+        ),
+        ("firehose", "my events", "no delivery stream is named 'my events', so the fault"),
+        ("firehose", "e" * 65, "stream= is a stream's name, 1 to 64 letters"),
+    ],
+)
+def test_a_fault_for_a_stream_no_request_can_name_is_refused_when_scheduled(
+    fake: FirehoseFake, service: str, stream: str, refusal: str
+) -> None:
+    # Requests name streams by their names: the fault never fired (with optional=True,
+    # without a word), as a request that gives an ARN is matched by the name in it.
+    with pytest.raises(UsageError, match=re.escape(refusal)):
+        getattr(fake, service).fail(throttle=True, stream=stream, optional=True)
+    assert getattr(fake, service).faults == []
+    getattr(fake, service).fail(throttle=True, stream="e" * 64, optional=True)

@@ -497,7 +497,7 @@ def test_faults_are_consumed_in_schedule_order(fh: Any):
         ({"error": "InternalFailure", "times": 0}, ["times=", "got 0"]),
         ({"timeout": "read"}, ["'commit'", "'lost'", "'connect'"]),
         ({"chaos": 1.5}, ["(0, 1]"]),
-        ({"throttle": True, "operation": "PutRecords"}, ["Did you mean 'PutRecord'?"]),
+        ({"throttle": True, "operation": "PutRecrd"}, ["Did you mean 'PutRecord'?"]),
         ({"throttle": True, "operation": "Frobnicate"}, ["PutRecord", "PutRecordBatch"]),
     ],
     ids=[

@@ -381,7 +381,7 @@ def test_put_from_logs_on_an_msk_stream_names_put_from_msk(fake: FirehoseFake) -
         ([b"a"], {"offset": 2**63}, "offset is an int from 0 to 9223372036854775807, not 9223"),
         ([b"a", b"b"], {"offset": 2**63 - 1}, "offsets end at 9223372036854775807"),
         ([b"a"], {"timestamp": datetime(2030, 1, 1)}, "timezone-aware datetime"),
-        ([b"a"], {"timestamp": datetime(9999, 1, 1, tzinfo=timezone.utc)}, "no later than"),
+        ([b"a"], {"timestamp": datetime(9999, 1, 1, tzinfo=timezone.utc)}, "to the fake clock"),
         ([b"x" * (10 * MIB + 1)], {}, f"at most {10 * MIB} bytes from MSK, not"),
     ],
     ids=[

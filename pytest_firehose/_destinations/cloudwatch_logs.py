@@ -22,6 +22,7 @@ import gzip
 import json
 import zlib
 from collections.abc import Iterable, Mapping
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -203,8 +204,21 @@ def _log_messages(messages: Iterable[str], where: str, **names: str) -> list[str
         )
     if not isinstance(messages, Iterable):
         raise UsageError(f"{where} takes a list of messages (str), not {messages!r}")
-    listed = list(messages)
     said = terms()
+    if isinstance(messages, Mapping):
+        # Its keys were put as the messages: a JSON event given as a dict lost its values.
+        raise UsageError(
+            f"{said.call(where)} takes a list of messages (str), not a mapping, whose keys "
+            f"would be the messages: give a JSON event as its text, "
+            f"{said.phrase('json.dumps(event)', 'a string')}"
+        )
+    if isinstance(messages, AbstractSet):
+        # The events came in the set's order, which str's hashing changes from run to run.
+        raise UsageError(
+            f"{said.call(where)}: a set of messages has no order, and the record lists its "
+            "events in order: give a list"
+        )
+    listed = list(messages)
     if not listed:
         give = said.phrase(f"{where}(messages)", f'{said.call(where)} with "messages"')
         raise UsageError(

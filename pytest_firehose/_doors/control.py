@@ -379,8 +379,9 @@ class Control:
         except (TypeError, ValueError, UsageError):
             raise ControlError(
                 400,
-                '"timestamp" is ISO 8601 with its offset, e.g. "2025-01-31T12:00:00+00:00", no '
-                f"later than the fake clock's now ({now.isoformat()}), not {json_term(timestamp)}",
+                '"timestamp" is ISO 8601 with its offset, e.g. "2025-01-31T12:00:00+00:00", '
+                f"from 1970 to the fake clock's now ({now.isoformat()}), not "
+                f"{json_term(timestamp)}",
             ) from None
         with refusals("POST /_fake/msk"):
             offsets = stream.put_from_msk(*values, partition=partition, offset=offset, timestamp=at)

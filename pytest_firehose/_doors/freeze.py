@@ -64,7 +64,8 @@ def freezer_for(start: Start | None, clock_now: datetime) -> Any:
     import freezegun  # imported once the mode is asked for: not at every start-up
 
     try:
-        freezer = freezegun.freeze_time(start or clock_now, real_asyncio=True)
+        at = clock_now if start is None else start  # "" is no time, not "now"
+        freezer = freezegun.freeze_time(at, real_asyncio=True)
     except (ValueError, OverflowError) as error:
         raise UsageError(
             f"freeze_time start {start!r} is not a time freezegun reads ({error}); "

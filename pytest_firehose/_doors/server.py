@@ -41,6 +41,10 @@ from pytest_firehose._doors.control_input import ControlError
 from pytest_firehose._doors.environment import FAKE_CREDENTIALS, NO_METADATA
 from pytest_firehose._doors.http1 import Handler
 from pytest_firehose._doors.http2 import JSON
+from pytest_firehose._doors.server_settings import DEFAULT_HOST as DEFAULT_HOST
+from pytest_firehose._doors.server_settings import IDLE_TIMEOUT as IDLE_TIMEOUT
+from pytest_firehose._doors.server_settings import MAX_CONNECTIONS as MAX_CONNECTIONS
+from pytest_firehose._doors.server_settings import check_server
 from pytest_firehose._engine.exchange import EventPull
 from pytest_firehose._engine.world import World
 from pytest_firehose._errors import NetworkFault, ServiceError
@@ -53,7 +57,6 @@ from pytest_firehose._wire.routing import route_of
 if TYPE_CHECKING:
     from pytest_firehose._doors.fake import FirehoseFake
 
-DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 4573
 CONTROL_PREFIX = "/_fake"
 #: Dropped from ``FirehoseServer.env``: they would send requests elsewhere, or make the SDK
@@ -75,10 +78,6 @@ _FOREIGN_HINT = (
     "with X-Amz-Target); point only their clients here, e.g. with AWS_ENDPOINT_URL_FIREHOSE "
     "and AWS_ENDPOINT_URL_KINESIS"
 )
-#: How long a client may take to send each part of a request, by default, in seconds.
-IDLE_TIMEOUT = 60.0
-#: Open connections at once, by default, and the listen backlog.
-MAX_CONNECTIONS = 128
 
 
 class _HTTPServer(ThreadingHTTPServer):
@@ -171,6 +170,14 @@ class FirehoseServer:
         idle_timeout: float = IDLE_TIMEOUT,
         max_connections: int = MAX_CONNECTIONS,
     ) -> None:
+        check_server(
+            world,
+            host=host,
+            port=port,
+            idle_timeout=idle_timeout,
+            max_connections=max_connections,
+            handles={"firehose": (firehose, FirehoseHandle), "kinesis": (kinesis, KinesisHandle)},
+        )
         #: Seconds a client may take to send each part of a request.
         self.idle_timeout = idle_timeout
         #: Connections open at once before the next is answered 503.

@@ -7,13 +7,18 @@ messages in their caller's terms (``_terms.py``: Python's for ``.fail()``, the b
 from __future__ import annotations
 
 import difflib
-import inspect
 import math
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any, TypeAlias
 
 from pytest_firehose._engine.fault_codes import answerable, answering, default_operations
 from pytest_firehose._engine.fault_keywords import EFFECTS, FaultSpec, RecordsSpec
+from pytest_firehose._engine.fault_targets import (
+    check_stream_name,
+    check_within_batch,
+    other_service,
+    refuse_the_others,
+)
 from pytest_firehose._engine.faults import Fault
 from pytest_firehose._errors import UsageError
 from pytest_firehose._services.codes import (
@@ -26,9 +31,9 @@ from pytest_firehose._services.codes import (
     RECORD_ERRORS,
     THROTTLE_CODE,
 )
-from pytest_firehose._terms import terms
+from pytest_firehose._terms import cannot_take, terms
 from pytest_firehose._wire.eventstream import stream_errors
-from pytest_firehose._wire.shapes import service_model
+from pytest_firehose._wire.shapes import operation_names, service_model
 
 #: ``latency=``'s ceiling, in seconds of fake time: a day is past any client's read timeout,
 #: and a bound keeps a fault from moving the clock out of the dates it can hold.
@@ -53,9 +58,17 @@ def _require_known(value: str, accepted: Iterable[str], problem: str) -> None:
     raise UsageError(f"{problem}.{hint} Accepted: {', '.join(accepted)}.")
 
 
-def _check_codes(service: str, codes: Iterable[str], table: Mapping[str, Any], what: str) -> None:
+def _check_codes(
+    service: str,
+    codes: Iterable[str],
+    table: Mapping[str, Any],
+    what: str,
+    theirs: Iterable[str] = (),
+) -> None:
     for code in codes:
-        _require_known(code, table, f"{terms().value(code)} is not a {what} {service} answers with")
+        problem = f"{terms().value(code)} is not a {what} {service} answers with"
+        refuse_the_others(service, code, table, theirs, what, problem)
+        _require_known(code, table, problem)
 
 
 def _is_index(index: Any) -> bool:
@@ -95,10 +108,12 @@ def _records_value(service: str, records: RecordsSpec, operation: str | None) ->
             f"{said.keyword('records')} indices are 0-based positions in the batch, "
             f"got {said.value(bad[0])}"
         )
+    check_within_batch(service, operation or BATCH_PUT[service], indices, entries)
     if isinstance(records, Mapping):
         value = dict(records)
         what = f"per-entry error code {operation}" if entries else "per-record error code"
-        _check_codes(service, value.values(), per_record, what)
+        theirs = () if entries else RECORD_ERRORS[other_service(service)]
+        _check_codes(service, value.values(), per_record, what, theirs)
     else:
         value = dict.fromkeys(indices, ENTRY_THROTTLE if entries else THROTTLE_CODE[service])
     if not value:
@@ -109,18 +124,13 @@ def _records_value(service: str, records: RecordsSpec, operation: str | None) ->
 def _check_predicate(predicate: Callable[..., Any]) -> None:
     """Refuse a predicate that cannot be called with one payload, as every record's is
     (one without a signature to read, such as a builtin, is taken: its first call tells)."""
-    try:
-        signature = inspect.signature(predicate)
-    except (TypeError, ValueError):
-        return
-    try:
-        signature.bind(b"")
-    except TypeError:
+    signature = cannot_take(predicate, b"")
+    if signature is not None:
         raise UsageError(
             f"records= predicate {getattr(predicate, '__name__', predicate)}{signature} is "
             "called with one record's payload (bytes) and returns whether that record fails, "
             "e.g. records=lambda data: b'bad' in data"
-        ) from None
+        )
 
 
 #: What an effect's checker returns: the fault's value, and how many requests it hits.
@@ -158,7 +168,8 @@ def _check_throttle(service: str, value: Any, spec: FaultSpec) -> Checked:
 
 
 def _check_error(service: str, value: Any, spec: FaultSpec) -> Checked:
-    _check_codes(service, [value], CALL_ERRORS[service], "whole-call error code")
+    theirs = CALL_ERRORS[other_service(service)]
+    _check_codes(service, [value], CALL_ERRORS[service], "whole-call error code", theirs)
     if spec.events is None:  # an event stream's errors are its own (``_check_events``)
         _check_answerable(service, value, spec.operation)
     return value, spec.times
@@ -270,11 +281,15 @@ def _check_scope(service: str, effect: str, spec: FaultSpec) -> None:
     if spec.operation is not None:
         operations = service_model(service).operation_names
         problem = f"{service} has no operation {said.value(spec.operation)}"
+        theirs = operation_names(other_service(service))
+        refuse_the_others(service, spec.operation, operations, theirs, "operation", problem)
         _require_known(spec.operation, operations, problem)
     if spec.stream is not None and (not isinstance(spec.stream, str) or not spec.stream):
         raise UsageError(
             f"{said.keyword('stream')} is the name of a stream, got {said.value(spec.stream)}"
         )
+    if spec.stream is not None:
+        check_stream_name(service, spec.stream)
     if not _is_count(spec.call):
         raise UsageError(
             f"{said.keyword('call')} is the 1-based number of the matching request, "

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 from pytest_firehose._destinations.base import DeliveryFailed, Refusal, Refusing
 from pytest_firehose._destinations.delivery_errors import ERRORS, REFUSING, DestinationErrors
 from pytest_firehose._errors import UsageError
-from pytest_firehose._terms import terms
+from pytest_firehose._terms import cannot_take, terms
 
 if TYPE_CHECKING:
     from pytest_firehose._destinations.pipeline import Delivery
@@ -81,6 +81,14 @@ class DestinationSwitches:
             raise UsageError(
                 f"destination_refuses takes a function of a record's bytes, not "
                 f"{type(refuses).__name__}: destination_refuses(lambda record: b'bad' in record)"
+            )
+        signature = cannot_take(refuses, b"")
+        if signature is not None:
+            # It was taken, and every delivery raised TypeError, retried as a failed attempt.
+            raise UsageError(
+                f"destination_refuses: the predicate {getattr(refuses, '__name__', refuses)}"
+                f"{signature} is called with one record's bytes and returns whether the "
+                "destination refuses it: destination_refuses(lambda record: b'bad' in record)"
             )
         self._live("destination")
         with self._world.touched():

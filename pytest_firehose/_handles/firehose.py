@@ -98,6 +98,14 @@ def check_catalog(where: str, catalog_id: object) -> None:
         )
 
 
+def check_table_name(where: str, database: object, table: object) -> None:
+    """Refuse a Glue database or table that is not named by a non-empty string (no table
+    has such a name, so a lookup would answer that the table is missing)."""
+    for part, value in (("database", database), ("table", table)):
+        if not isinstance(value, str) or not value:
+            raise UsageError(f"{where}: the {part} is named by a non-empty string")
+
+
 class FirehoseHandle(ServiceHandle[FirehoseService, DeliveryStreamHandle]):
     """The ``firehose`` fixture: create streams, look them up, read the call log, script
     faults."""
@@ -224,9 +232,7 @@ class FirehoseHandle(ServiceHandle[FirehoseService, DeliveryStreamHandle]):
         said = terms()
         where = said.call(f"glue_table({database!r}, {table!r}, ...)")
         check_catalog(where, catalog_id)
-        for part, value in (("database", database), ("table", table)):
-            if not isinstance(value, str) or not value:
-                raise UsageError(f"{where}: the {part} is named by a non-empty string")
+        check_table_name(where, database, table)
         pairs = _column_pairs(where, columns)
         for name, kind in pairs:
             try:
@@ -265,7 +271,9 @@ class FirehoseHandle(ServiceHandle[FirehoseService, DeliveryStreamHandle]):
         added to it included, is read with boto3's ``get_table``)."""
         check_region(region)
         said = terms()
-        check_catalog(said.call(f"glue_columns({database!r}, {table!r})"), catalog_id)
+        where = said.call(f"glue_columns({database!r}, {table!r})")
+        check_catalog(where, catalog_id)
+        check_table_name(where, database, table)
         with self._world.looked():
             tables = self._world.firehose(region).glue_tables
             found = tables.find(

@@ -104,11 +104,10 @@ class KinesisStreamHandle(LogEventsInput[KinesisRecord]):
         """Split a shard as SplitShard would: its children hold the hash keys below
         ``new_starting_hash_key`` and from it on. The parent closes when the stream's
         UPDATING period (the world's ``update_delay``) ends; at once by default."""
-        self._reshard(
-            "SplitShard",
-            ShardToSplit=shard_id,
-            NewStartingHashKey=str(new_starting_hash_key),
-        )
+        key: object = new_starting_hash_key
+        if isinstance(key, int) and not isinstance(key, bool):
+            key = str(key)  # as the API takes it; anything else goes as given, to be refused
+        self._reshard("SplitShard", ShardToSplit=shard_id, NewStartingHashKey=key)
 
     def merge_shards(self, shard_id: str, adjacent_shard_id: str) -> None:
         """Merge two adjacent shards as MergeShards would (``shard_id`` holds the lower

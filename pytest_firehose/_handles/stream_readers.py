@@ -56,6 +56,7 @@ def event_for(
                 "lambda_event(records=...) takes the stream's records (a list of what "
                 f"stream.records holds), not {records!r}"
             )
+        _refuse_strangers(stream, chosen)
     shards = sorted({record.shard_id for record in chosen})
     if len(shards) > 1:
         raise UsageError(
@@ -64,6 +65,25 @@ def event_for(
             "if r.shard_id == ...]."
         )
     return kinesis_event(chosen, source)
+
+
+def _refuse_strangers(stream: KinesisStream, chosen: list[KinesisRecord]) -> None:
+    """Refuse a record another stream accepted: the event would say it came from this one
+    (a record is told by its shard, sequence number, partition key and data)."""
+
+    def key(record: KinesisRecord) -> tuple[str, str, str | None, bytes]:
+        return record.shard_id, record.sequence_number, record.partition_key, record.data
+
+    own = {key(record) for record in stream.records}
+    strangers = [record for record in chosen if key(record) not in own]
+    if strangers:
+        stranger = strangers[0]
+        raise UsageError(
+            f"lambda_event(records=...): the record {stranger.sequence_number} of "
+            f"{stranger.shard_id} is none of stream {stream.name!r}'s, and an event carries "
+            f"the records of the stream it names: take them from kinesis[{stream.name!r}]"
+            ".records, or call lambda_event on the handle of the stream they are from"
+        )
 
 
 class KinesisReader:

@@ -25,6 +25,7 @@ from pytest_firehose._handles.triggers import (
     failure_sender,
     mapped_function,
     mapping_conflict,
+    refuse_true_numbers,
     refuse_unreviewed,
     refused,
 )
@@ -145,6 +146,7 @@ def mapping_settings(params: dict[str, Any]) -> MappingSettings:
     refusal = unsendable("lambda", "CreateEventSourceMapping", params)
     if refusal is not None:
         raise refusal
+    refuse_true_numbers(params, "lambda_trigger", "CreateEventSourceMapping")
     try:
         validate_input("lambda", "CreateEventSourceMapping", params)
         settings = settings_from(params)

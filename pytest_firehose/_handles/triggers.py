@@ -8,7 +8,7 @@ import copy
 import dataclasses
 import re
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Mapping
 from datetime import timedelta
 from typing import Any
 
@@ -135,6 +135,7 @@ class KinesisTrigger:
         refusal = unsendable("lambda", "UpdateEventSourceMapping", request)
         if refusal is not None:
             raise refusal
+        refuse_true_numbers(given, "trigger.update", OPERATION_UPDATE)
         updatable = operation_model("lambda", "UpdateEventSourceMapping").input_shape.members
         check_kinesis_parameters(given, "trigger.update", set(KNOWN) & set(updatable))
         refuse_unreviewed(given, "trigger.update()")
@@ -434,6 +435,40 @@ def failure_sender(
         mapping_uuid=uuid,
         new_uuid=world.ids.uuid,
     )
+
+
+#: The types of the API model's members that hold a number.
+_NUMBERS = ("integer", "long", "float", "double")
+
+
+def _true_numbers(value: object, shape: Any, path: str) -> Iterator[tuple[str, bool]]:
+    """(path, the bool) for each bool in ``value`` where ``shape`` holds a number."""
+    if shape.type_name in _NUMBERS and isinstance(value, bool):
+        yield path, value
+    elif shape.type_name == "structure" and isinstance(value, Mapping):
+        for name, member in value.items():
+            if name in shape.members:
+                yield from _true_numbers(member, shape.members[name], f"{path}.{name}")
+    elif shape.type_name == "list" and isinstance(value, list):
+        for index, item in enumerate(value):
+            yield from _true_numbers(item, shape.member, f"{path}[{index}]")
+
+
+def refuse_true_numbers(params: dict[str, Any], call: str, operation: str) -> None:
+    """Refuse ``True`` or ``False`` where the mapping takes a number (``BatchSize=True``):
+    botocore's validator lets a bool pass for an integer (a bool is an int in Python) and
+    writes JSON ``true``, which Lambda does not read as 1 (what it answers is not on record:
+    docs/fidelity.md), so the mapping would batch by a number nobody chose."""
+    members = operation_model("lambda", operation).input_shape.members
+    for name, value in params.items():
+        if name in members:
+            for path, given in _true_numbers(value, members[name], name):
+                raise UsageError(
+                    f"{call}(): {path} is a number, not {given!r}: botocore would send the "
+                    f"bool as JSON {str(given).lower()}, which Lambda does not read as a "
+                    "number; give the number (docs/lambda.md lists each parameter with its "
+                    "default)"
+                )
 
 
 def refuse_unreviewed(params: dict[str, Any], call: str) -> None:

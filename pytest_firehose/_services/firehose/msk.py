@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
 
 from pytest_firehose._errors import UsageError
@@ -48,15 +48,26 @@ def checked_position(name: str, number: Any) -> int:
     return number
 
 
+#: Where Kafka's timestamps start: they count milliseconds from it.
+_KAFKA_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+
+
 def checked_timestamp(timestamp: Any, now: datetime) -> datetime:
     """A record's Kafka timestamp: ``now`` when not given, else an aware datetime no later
     than ``now`` (a topic holds no record from the future)."""
     if timestamp is None:
         return now
-    if not isinstance(timestamp, datetime) or timestamp.tzinfo is None or timestamp > now:
+    if (
+        not isinstance(timestamp, datetime)
+        or timestamp.tzinfo is None
+        or not _KAFKA_EPOCH <= timestamp <= now
+    ):
+        # Before 1970, the record's mskRecordMetadata carried a negative
+        # approximateArrivalTimestamp: Kafka's timestamps count milliseconds from 1970.
         raise UsageError(
-            "put_from_msk: timestamp is a timezone-aware datetime no later than the fake "
-            f"clock's now ({now.isoformat()}), not {timestamp!r}"
+            "put_from_msk: timestamp is a timezone-aware datetime from 1970 (Kafka counts "
+            f"milliseconds from it) to the fake clock's now ({now.isoformat()}), not "
+            f"{timestamp!r}"
         )
     return timestamp
 
