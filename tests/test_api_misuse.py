@@ -920,3 +920,30 @@ def test_a_fault_for_a_stream_no_request_can_name_is_refused_when_scheduled(
         getattr(fake, service).fail(throttle=True, stream=stream, optional=True)
     assert getattr(fake, service).faults == []
     getattr(fake, service).fail(throttle=True, stream="e" * 64, optional=True)
+
+
+@pytest.mark.parametrize("hosts", [[["127.0.0.1"]], [None], ["localhost", 5]])
+def test_allow_hosts_that_are_no_names_are_refused_naming_the_list(hosts: Any) -> None:
+    # TypeError: unhashable type: 'list', from inside the fake; None was taken as a host.
+    with pytest.raises(UsageError, match=r"allow_hosts is a list of loopback host names"):
+        FirehoseFake(allow_hosts=hosts)
+
+
+def test_allow_hosts_may_be_any_iterable_of_names_read_once() -> None:
+    fake = FirehoseFake(allow_hosts=iter(["localhost", "127.0.0.1"]))
+    assert fake.allow_hosts == frozenset({"localhost", "127.0.0.1"})
+
+
+def test_frozen_time_of_none_is_refused_not_read_as_on() -> None:
+    # freeze_time=None turned frozen-time mode on, frozen at the time it started.
+    with pytest.raises(UsageError, match=r"pass False to leave time running"):
+        FirehoseFake(freeze_time=None)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("endpoint", [5, None, b"http://127.0.0.1:4573"])
+def test_send_over_network_refuses_an_endpoint_that_is_no_url(
+    fake: FirehoseFake, endpoint: Any
+) -> None:
+    # TypeError from a regular expression inside the fake.
+    with pytest.raises(UsageError, match=r"is not a loopback URL with a port"):
+        fake.send_over_network(endpoint)

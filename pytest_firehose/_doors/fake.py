@@ -30,8 +30,8 @@ from pytest_firehose._wire.routing import route_of, service_of
 
 
 def _loopback_port(endpoint: str) -> int:
-    parts = address_of(endpoint)
-    if parts.port is None or not is_loopback(parts.host):
+    parts = address_of(endpoint) if isinstance(endpoint, str) else None
+    if parts is None or parts.port is None or not is_loopback(parts.host):
         raise UsageError(
             f"{endpoint!r} is not a loopback URL with a port, such as http://127.0.0.1:4573; "
             "nothing in a test may reach the network"
@@ -43,6 +43,11 @@ def _freeze_start(freeze_time: object) -> Start | None:
     """Where frozen-time mode starts (``None``: at the fake clock's time), checked now."""
     if freeze_time is True or freeze_time is False:
         return None
+    if freeze_time is None:  # freezegun would read it as now, and the mode would be on
+        raise UsageError(
+            "freeze_time is True, False or where frozen time starts (a datetime, or a string "
+            "such as '2030-01-01 12:00:00'), not None: pass False to leave time running"
+        )
     freezer_for(freeze_time, datetime.now(timezone.utc))  # type: ignore[arg-type]
     return freeze_time  # type: ignore[return-value]
 
@@ -164,6 +169,13 @@ class FirehoseFake:
                 f"allow_hosts is a list of loopback hosts, such as ['localhost'], not "
                 f"{allow_hosts!r}"
             )
+        allow_hosts = list(allow_hosts)  # read once: it may be an iterator
+        for host in allow_hosts:
+            if not isinstance(host, str):
+                raise UsageError(
+                    f"allow_hosts is a list of loopback host names, such as ['localhost'], "
+                    f"and {host!r} is no name"
+                )
         self._freeze_start = _freeze_start(freeze_time)
         self._freeze_time = freeze_time is not False
         self._frozen: FrozenTime | None = None
