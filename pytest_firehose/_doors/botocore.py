@@ -406,11 +406,10 @@ _HEADER_KEY: Any = getattr(botocore.awsrequest, "_HeaderKey", None)
 
 
 def _header_key(name: str) -> Any:
-    key = _HEADER_KEYS.get(name)
-    if key is None:
-        key = _HEADER_KEY(name)
-        if len(_HEADER_KEYS) < 64:
-            _HEADER_KEYS[name] = key
+    """botocore's key for a header name not met yet, kept for the answers to come."""
+    key = _HEADER_KEY(name)
+    if len(_HEADER_KEYS) < 64:
+        _HEADER_KEYS[name] = key
     return key
 
 
