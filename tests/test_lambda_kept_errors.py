@@ -78,17 +78,7 @@ def test_an_earlier_error_reads_and_prints_as_the_handler_raised_it(
     gc.collect()
 
     earlier, latest = (invocation.error for invocation in trigger.invocations)
-    assert earlier is not None
-    assert latest is not None
-    assert earlier is not latest
-    printed = "".join(traceback.format_exception(earlier))
-    assert printed == "".join(traceback.format_exception(latest))
-    raised_at = handler.__code__.co_firstlineno + 3
-    assert f'File "{__file__}", line {raised_at}, in handler\n' in printed
-    assert "raise ValueError(f\"cannot process {len(event['Records'])} records\")" in printed
-    assert printed.endswith("ValueError: cannot process 1 records\n")
-    with pytest.raises(ValueError, match=r"^cannot process 1 records$"):
-        raise earlier
+    _reads_as_raised(earlier, latest, handler, "cannot process {len(event['Records'])} records")
 
 
 def _parse(event: dict[str, Any], kept: list[weakref.ref[Held]]) -> None:
@@ -254,17 +244,7 @@ def test_an_earlier_transformation_error_reads_and_prints_as_the_handler_raised_
     gc.collect()
 
     earlier, latest = (invocation.error for invocation in stream.invocations)
-    assert earlier is not None
-    assert latest is not None
-    assert earlier is not latest
-    printed = "".join(traceback.format_exception(earlier))
-    assert printed == "".join(traceback.format_exception(latest))
-    raised_at = handler.__code__.co_firstlineno + 3
-    assert f'File "{__file__}", line {raised_at}, in handler\n' in printed
-    assert "raise ValueError(f\"cannot transform {len(event['records'])} records\")" in printed
-    assert printed.endswith("ValueError: cannot transform 1 records\n")
-    with pytest.raises(ValueError, match=r"^cannot transform 1 records$"):
-        raise earlier
+    _reads_as_raised(earlier, latest, handler, "cannot transform {len(event['records'])} records")
 
 
 def test_a_later_flush_s_failure_lets_go_of_the_locals_of_the_one_before(
@@ -332,3 +312,23 @@ def test_the_exception_a_test_handles_while_it_flushes_keeps_its_locals(
     assert earlier is not None
     assert isinstance(earlier.__context__, RuntimeError)
     assert ours[0]() is not None
+
+
+def _reads_as_raised(
+    earlier: BaseException | None, latest: BaseException | None, handler: Any, message: str
+) -> None:
+    """An earlier error (whose frames let go of their locals) prints as the latest does,
+    names the handler's line and source, and can be raised again; ``message`` is the
+    f-string the handler raises with, as its source reads, for one record."""
+    assert earlier is not None
+    assert latest is not None
+    assert earlier is not latest
+    printed = "".join(traceback.format_exception(earlier))
+    assert printed == "".join(traceback.format_exception(latest))
+    raised_at = handler.__code__.co_firstlineno + 3
+    assert f'File "{__file__}", line {raised_at}, in handler\n' in printed
+    assert f'raise ValueError(f"{message}")' in printed
+    said = message.split(" {")[0]
+    assert printed.endswith(f"ValueError: {said} 1 records\n")
+    with pytest.raises(ValueError, match=rf"^{said} 1 records$"):
+        raise earlier
