@@ -10,7 +10,6 @@ from typing import Any
 
 from pytest_firehose._destinations.base import Accepted, DestinationError
 from pytest_firehose._destinations.copy_rows import LoadError
-from pytest_firehose._destinations.iceberg import table_rows
 from pytest_firehose._destinations.objects import DeliveredObject
 from pytest_firehose._engine.calls import Call
 from pytest_firehose._engine.world import World
@@ -299,6 +298,8 @@ class DeliveryStreamHandle(DestinationSwitches, StreamInputs):
         stream's records left them: each row a record's JSON object, inserted, replaced by
         an update or removed by a delete (rows with the same ``UniqueKeys`` values), in
         the order they were written. A copy: changing it changes nothing."""
+        from pytest_firehose._destinations.iceberg import table_rows  # Iceberg's alone
+
         with self._world.looked():
             objects = self._delivery.objects
             return table_rows(change for obj in objects for change in obj.changes or ())
