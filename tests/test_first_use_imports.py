@@ -47,7 +47,7 @@ with FirehoseFake() as fake:
 
 
 #: What such a test never needs: freezegun's event loop, the zone database, Lambda's
-#: triggers and events, Iceberg's tables.
+#: triggers and events, Iceberg's tables, a database source's reader.
 DEFERRED = (
     "asyncio",
     "zoneinfo",
@@ -57,6 +57,7 @@ DEFERRED = (
     "pytest_firehose._lambda.lanes",
     "pytest_firehose._lambda.mapping",
     "pytest_firehose._destinations.iceberg",
+    "pytest_firehose._services.firehose.database",
 )
 
 
