@@ -47,7 +47,7 @@ with FirehoseFake() as fake:
 
 
 #: What such a test never needs: freezegun's event loop, the zone database, Lambda's
-#: triggers and events, Iceberg's tables, a database source's reader.
+#: triggers and events, Iceberg's tables, a database source's reader, Redshift's COPY.
 DEFERRED = (
     "asyncio",
     "zoneinfo",
@@ -58,6 +58,8 @@ DEFERRED = (
     "pytest_firehose._lambda.mapping",
     "pytest_firehose._destinations.iceberg",
     "pytest_firehose._services.firehose.database",
+    "pytest_firehose._destinations.copy_options",
+    "pytest_firehose._destinations.copy_rows",
 )
 
 

@@ -6,10 +6,9 @@ come with it."""
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pytest_firehose._destinations.base import Accepted, DestinationError
-from pytest_firehose._destinations.copy_rows import LoadError
 from pytest_firehose._destinations.objects import DeliveredObject
 from pytest_firehose._engine.calls import Call
 from pytest_firehose._engine.world import World
@@ -21,6 +20,9 @@ from pytest_firehose._lambda.functions import Invocation
 from pytest_firehose._payload import payload_bytes
 from pytest_firehose._services.firehose.model import FirehoseService
 from pytest_firehose._services.firehose.streams import DeliveryStream, Record
+
+if TYPE_CHECKING:
+    from pytest_firehose._destinations.copy_rows import LoadError
 
 
 def errors_note(errors: list[DestinationError]) -> str:
