@@ -47,7 +47,8 @@ with FirehoseFake() as fake:
 
 
 #: What such a test never needs: freezegun's event loop, the zone database, Lambda's
-#: triggers and events, Iceberg's tables, a database source's reader, Redshift's COPY.
+#: triggers and events, Iceberg's tables, a database source's reader, Redshift's COPY,
+#: Kinesis queues' records and channels' state.
 DEFERRED = (
     "asyncio",
     "zoneinfo",
@@ -60,6 +61,9 @@ DEFERRED = (
     "pytest_firehose._services.firehose.database",
     "pytest_firehose._destinations.copy_options",
     "pytest_firehose._destinations.copy_rows",
+    "pytest_firehose._services.kinesis.queue_records",
+    "pytest_firehose._services.kinesis.channel_state",
+    "pytest_firehose._services.kinesis.channel_keys",
 )
 
 

@@ -19,15 +19,15 @@ from pytest_firehose._handles.base import (
 )
 from pytest_firehose._handles.log_events import LogEventsInput
 from pytest_firehose._lambda.functions import check_role
-from pytest_firehose._services.kinesis.channel_state import ChannelState
 from pytest_firehose._services.kinesis.consumers import ConsumerState
 from pytest_firehose._services.kinesis.model import KinesisService
-from pytest_firehose._services.kinesis.queue_records import QueueState
 from pytest_firehose._services.kinesis.streams import KinesisRecord, KinesisStream, Shard
 from pytest_firehose._wire.validation import validate_input
 
 if TYPE_CHECKING:
     from pytest_firehose._handles.triggers import KinesisTrigger
+    from pytest_firehose._services.kinesis.channel_state import ChannelState
+    from pytest_firehose._services.kinesis.queue_records import QueueState
 
 
 class KinesisStreamHandle(LogEventsInput[KinesisRecord]):

@@ -34,19 +34,21 @@ from __future__ import annotations
 import functools
 import re
 from collections.abc import Callable, Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pytest_firehose._errors import ServiceError
 from pytest_firehose._services.base import tag_page
 from pytest_firehose._services.kinesis.attached import Registry
-from pytest_firehose._services.kinesis.channel_state import Channel
 from pytest_firehose._services.kinesis.consumers import Consumer
-from pytest_firehose._services.kinesis.queue_records import Queue
 from pytest_firehose._services.kinesis.streams import KinesisStream
 
 MAX_TAGS = 50
-#: What carries tags.
-_Tagged = KinesisStream | Consumer | Queue | Channel
+if TYPE_CHECKING:
+    from pytest_firehose._services.kinesis.channel_state import Channel
+    from pytest_firehose._services.kinesis.queue_records import Queue
+
+    #: What carries tags.
+    _Tagged = KinesisStream | Consumer | Queue | Channel
 
 
 @functools.cache
@@ -71,11 +73,12 @@ def _kind(tagged: _Tagged) -> str:
     """What a refusal calls ``tagged``: a consumer, a queue, a channel, else a stream."""
     if isinstance(tagged, Consumer):
         return "consumer"
-    if isinstance(tagged, Queue):
-        return "queue"
-    if isinstance(tagged, Channel):
-        return "channel"
-    return "stream"
+    if isinstance(tagged, KinesisStream):
+        return "stream"
+    # The first queue imported queue_records.py, the first channel channel_state.py.
+    from pytest_firehose._services.kinesis.queue_records import Queue
+
+    return "queue" if isinstance(tagged, Queue) else "channel"
 
 
 class Tagging:
