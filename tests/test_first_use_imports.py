@@ -48,7 +48,7 @@ with FirehoseFake() as fake:
 
 #: What such a test never needs: freezegun's event loop, the zone database, Lambda's
 #: triggers and events, Iceberg's tables, a database source's reader, Redshift's COPY,
-#: Kinesis queues' records and channels' state.
+#: Kinesis queues' records and channels' state, dynamic partitioning's queries.
 DEFERRED = (
     "asyncio",
     "zoneinfo",
@@ -64,6 +64,8 @@ DEFERRED = (
     "pytest_firehose._services.kinesis.queue_records",
     "pytest_firehose._services.kinesis.channel_state",
     "pytest_firehose._services.kinesis.channel_keys",
+    "pytest_firehose._destinations.query_worker",
+    "pytest_firehose._destinations.query_keys",
 )
 
 
