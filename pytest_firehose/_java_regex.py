@@ -13,14 +13,27 @@ negations) and the POSIX classes (``\\p{Alpha}``, ``\\p{Digit}``...) are ASCII-o
 from __future__ import annotations
 
 import functools
+import importlib.util
 import re
 import warnings
-from typing import TypeAlias
+from collections.abc import Callable
+from typing import TYPE_CHECKING, TypeAlias
 
-import regex
+if TYPE_CHECKING:
+    import regex
+
+# ``regex`` is imported when a pattern ``re`` cannot read is compiled (few are: most tests
+# never pay its import); its absence is still reported here, as its import would.
+if importlib.util.find_spec("regex") is None:
+    raise ModuleNotFoundError("No module named 'regex'", name="regex")
 
 #: A compiled Java pattern: ``re``'s where it reads the pattern as ``regex`` does.
 Pattern: TypeAlias = "re.Pattern[str] | regex.Pattern[str]"
+
+
+class PatternError(ValueError):
+    """A pattern neither ``re`` nor ``regex`` compiles; its text is ``regex``'s error's."""
+
 
 #: Java's predefined classes, as the members of a character class.
 _JAVA_CLASSES = {
@@ -90,16 +103,44 @@ def java_to_regex(pattern: str) -> str:
 
 
 @functools.cache
-def compiled_pattern(pattern: str) -> Pattern:
-    """A compiled pattern for a Java ``pattern``; use ``fullmatch``. ``re`` compiles the
-    patterns it reads as ``regex`` does (most: ``[a-zA-Z0-9_.-]+``), and matches in a
-    third of the time (a check on every request); ``regex`` the rest (``\\p{L}``...)."""
-    translated = java_to_regex(pattern)
+def _re_compiled(translated: str) -> re.Pattern[str] | None:
+    """``translated`` compiled by ``re``, or None where ``re`` cannot read it as ``regex``
+    does."""
     with warnings.catch_warnings():
         # re warns where it reads a pattern otherwise than regex may (a nested set).
         warnings.simplefilter("error")
         try:
             return re.compile(translated)
         except (re.error, Warning):
-            pass
-    return regex.compile(translated)
+            return None
+
+
+@functools.cache
+def compiled_pattern(pattern: str) -> Pattern:
+    """A compiled pattern for a Java ``pattern``; use ``fullmatch``. ``re`` compiles the
+    patterns it reads as ``regex`` does (most: ``[a-zA-Z0-9_.-]+``), and matches in a
+    third of the time (a check on every request); ``regex`` the rest (``\\p{L}``...)."""
+    translated = java_to_regex(pattern)
+    compiled = _re_compiled(translated)
+    if compiled is not None:
+        return compiled
+    import regex  # deferred: see the top of the module
+
+    try:
+        return regex.compile(translated)
+    except regex.error as error:
+        raise PatternError(str(error)) from None
+
+
+def fullmatcher(pattern: str) -> Callable[[str], object]:
+    """``compiled_pattern(pattern).fullmatch``, for a checker built before any value comes:
+    a pattern only ``regex`` reads (a tag's ``\\p{L}``...) is compiled at its first match, so
+    a request shape's checks cost ``regex``'s import only to a request that uses them."""
+    compiled = _re_compiled(java_to_regex(pattern))
+    if compiled is not None:
+        return compiled.fullmatch
+
+    def first_match(value: str) -> object:
+        return compiled_pattern(pattern).fullmatch(value)
+
+    return first_match

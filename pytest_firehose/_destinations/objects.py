@@ -5,7 +5,6 @@ from __future__ import annotations
 import functools
 import random
 import re
-import zoneinfo
 from collections.abc import Mapping
 from datetime import datetime, timezone, tzinfo
 from typing import TYPE_CHECKING, Any
@@ -99,6 +98,8 @@ def time_zone(name: object) -> tzinfo | None:
         return timezone.utc
     if not isinstance(name, str):
         return None
+    import zoneinfo  # a zone's name is rare: most runs never read the zone database
+
     try:
         return zoneinfo.ZoneInfo(name)
     except (zoneinfo.ZoneInfoNotFoundError, ValueError):  # unknown, or not a zone key

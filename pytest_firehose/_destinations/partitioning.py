@@ -24,7 +24,7 @@ import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone, tzinfo
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pytest_firehose._destinations.base import Accepted, Batch, RecordError
 from pytest_firehose._destinations.buffers import DEFAULT_BUFFERING
@@ -36,10 +36,11 @@ from pytest_firehose._destinations.objects import (
     partition_keys_in,
 )
 from pytest_firehose._destinations.processing import ProcessingFailure, processor_of
-from pytest_firehose._destinations.query_keys import constructed_keys
-from pytest_firehose._destinations.query_worker import Answer, evaluate, program_of
 from pytest_firehose._errors import ServiceError, UsageError
 from pytest_firehose._payload import Payload, payload_bytes
+
+if TYPE_CHECKING:
+    from pytest_firehose._destinations.query_worker import Answer
 
 #: Active partitions a stream may have at once (the default quota); a record that would
 #: open another goes to the error output.
@@ -197,6 +198,9 @@ def check_query(query: str) -> None:
             "a MetadataExtraction processor runs its query with the jq package: pip install "
             "'pytest-firehose[partitioning]'"
         ) from None
+    # The query's worker and its key reader are imported by the first query: few streams have one.
+    from pytest_firehose._destinations.query_worker import program_of
+
     try:
         program_of(query)
     except ValueError as error:
@@ -253,6 +257,8 @@ class Partitioning:
         open now; those opened here are added). The query runs over all of them at once."""
         answers: list[Answer] | None = None
         if self.query is not None:
+            from pytest_firehose._destinations.query_worker import evaluate
+
             documents = [payload_bytes(entry[0]) for entry in entries]
             answers = evaluate(self.query, documents, QUERY_TIME_LIMIT, now.timestamp())
         groups: dict[str, list[Accepted]] = {}
@@ -326,6 +332,8 @@ def partitioning(config: Mapping[str, Any], *, routed: bool = False) -> Partitio
         return Partitioning(prefix, zone=zone)
     text = query_text(query)
     check_query(text)
+    from pytest_firehose._destinations.query_keys import constructed_keys
+
     keys = constructed_keys(text)
     in_prefix = {key for namespace, key in partition_keys_in(prefix) if namespace == _QUERY}
     if keys is not None and not keys <= in_prefix:

@@ -15,7 +15,6 @@ passes fake time.
 
 from __future__ import annotations
 
-import asyncio
 import math
 import sys
 import threading
@@ -96,6 +95,8 @@ class FrozenTime:
         self._real_sleep: Callable[[float], None] = time.sleep
 
     def start(self) -> None:
+        import asyncio  # freezegun imports it too: the mode's alone, not every start-up
+
         from freezegun import api as freezegun_api
 
         if frozen_time_active():
@@ -186,6 +187,8 @@ class FrozenTime:
             sleepers.wait(seconds)
 
     def _asleep(self) -> Callable[..., Coroutine[Any, Any, Any]]:
+        import asyncio
+
         real = asyncio.sleep
 
         async def sleep(delay: float, result: Any = None) -> Any:

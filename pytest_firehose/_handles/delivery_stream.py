@@ -6,11 +6,9 @@ come with it."""
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pytest_firehose._destinations.base import Accepted, DestinationError
-from pytest_firehose._destinations.copy_rows import LoadError
-from pytest_firehose._destinations.iceberg import table_rows
 from pytest_firehose._destinations.objects import DeliveredObject
 from pytest_firehose._engine.calls import Call
 from pytest_firehose._engine.world import World
@@ -22,6 +20,9 @@ from pytest_firehose._lambda.functions import Invocation
 from pytest_firehose._payload import payload_bytes
 from pytest_firehose._services.firehose.model import FirehoseService
 from pytest_firehose._services.firehose.streams import DeliveryStream, Record
+
+if TYPE_CHECKING:
+    from pytest_firehose._destinations.copy_rows import LoadError
 
 
 def errors_note(errors: list[DestinationError]) -> str:
@@ -299,6 +300,8 @@ class DeliveryStreamHandle(DestinationSwitches, StreamInputs):
         stream's records left them: each row a record's JSON object, inserted, replaced by
         an update or removed by a delete (rows with the same ``UniqueKeys`` values), in
         the order they were written. A copy: changing it changes nothing."""
+        from pytest_firehose._destinations.iceberg import table_rows  # Iceberg's alone
+
         with self._world.looked():
             objects = self._delivery.objects
             return table_rows(change for obj in objects for change in obj.changes or ())

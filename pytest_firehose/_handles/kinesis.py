@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
 from datetime import timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pytest_firehose._engine.calls import Call
 from pytest_firehose._engine.world import World
@@ -18,16 +18,16 @@ from pytest_firehose._handles.base import (
     run_as_sent,
 )
 from pytest_firehose._handles.log_events import LogEventsInput
-from pytest_firehose._handles.stream_readers import Source, default_role, event_for
-from pytest_firehose._handles.trigger_creation import new_trigger
-from pytest_firehose._handles.triggers import KinesisTrigger
 from pytest_firehose._lambda.functions import check_role
-from pytest_firehose._services.kinesis.channel_state import ChannelState
 from pytest_firehose._services.kinesis.consumers import ConsumerState
 from pytest_firehose._services.kinesis.model import KinesisService
-from pytest_firehose._services.kinesis.queue_records import QueueState
 from pytest_firehose._services.kinesis.streams import KinesisRecord, KinesisStream, Shard
 from pytest_firehose._wire.validation import validate_input
+
+if TYPE_CHECKING:
+    from pytest_firehose._handles.triggers import KinesisTrigger
+    from pytest_firehose._services.kinesis.channel_state import ChannelState
+    from pytest_firehose._services.kinesis.queue_records import QueueState
 
 
 class KinesisStreamHandle(LogEventsInput[KinesisRecord]):
@@ -208,6 +208,9 @@ class KinesisStreamHandle(LogEventsInput[KinesisRecord]):
         """The event a Lambda function behind an event source mapping receives for
         ``records`` (one shard's; by default every record the stream still holds), with
         ``role`` as ``invokeIdentityArn``. docs/lambda.md shows it."""
+        # Lambda's pieces are imported when a test first asks for one: most tests never do.
+        from pytest_firehose._handles.stream_readers import Source, default_role, event_for
+
         role = check_role(role, "lambda_event")
         source = Source(
             self.arn,
@@ -232,6 +235,8 @@ class KinesisStreamHandle(LogEventsInput[KinesisRecord]):
         (``BatchSize=``, ``BisectBatchOnFunctionError=`` ...); ``timeout`` is the
         function's, on the fake clock; ``environment`` its own environment variables, set
         while the handler runs. Run it with ``.drain()``; docs/lambda.md."""
+        from pytest_firehose._handles.trigger_creation import new_trigger
+
         return new_trigger(
             self._world,
             self._model,

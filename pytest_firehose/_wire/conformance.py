@@ -13,7 +13,7 @@ from typing import Any
 
 from botocore.model import Shape
 
-from pytest_firehose._java_regex import compiled_pattern
+from pytest_firehose._java_regex import fullmatcher
 from pytest_firehose._payload import payload_len
 from pytest_firehose._wire.blobs import is_canonical
 from pytest_firehose._wire.shapes import INTEGER_BOUNDS, operation_model
@@ -170,10 +170,10 @@ def _conformer(shape: Shape, serialized: bool = False) -> Conformer:
                     raise _Nonconforming
 
             return check_text
-        pattern = compiled_pattern(pattern_text)
+        fullmatch = fullmatcher(pattern_text)
 
         def check_string(value: Any) -> None:
-            if not isinstance(value, str) or not pattern.fullmatch(value):
+            if not isinstance(value, str) or not fullmatch(value):
                 raise _Nonconforming
             length(value)
 
@@ -237,7 +237,7 @@ def _column(shape: Shape, serialized: bool = False) -> Conformer:
     if kind == "string" and "enum" not in shape.metadata:
         low, high = shape.metadata.get("min", 0), shape.metadata.get("max")
         pattern_text = shape.metadata.get("pattern")
-        match = None if pattern_text is None else compiled_pattern(pattern_text).fullmatch
+        match = None if pattern_text is None else fullmatcher(pattern_text)
 
         def texts(values: list[Any]) -> None:
             if values and set(map(type, values)) == {str}:

@@ -17,7 +17,7 @@ from botocore.model import Shape
 from botocore.validate import ParamValidator
 
 from pytest_firehose._errors import UsageError, validation_error
-from pytest_firehose._java_regex import compiled_pattern
+from pytest_firehose._java_regex import fullmatcher
 from pytest_firehose._payload import payload_len
 from pytest_firehose._wire.patterns import enum_listing
 from pytest_firehose._wire.shapes import member_path, operation_model
@@ -55,7 +55,7 @@ def _length_checks(
     low = shape.metadata.get("min")
     high = shape.metadata.get("max")
     pattern_text = shape.metadata.get("pattern")
-    pattern = compiled_pattern(pattern_text) if pattern_text is not None else None
+    fullmatch = fullmatcher(pattern_text) if pattern_text is not None else None
     enum = shape.metadata.get("enum")
     listing = enum_listing(shape.name, enum) if enum is not None else ""
 
@@ -65,7 +65,7 @@ def _length_checks(
                 rule = f"satisfy enum value set: [{listing}]"
                 _report(errors, _violation, value, path, echo, rule)
             return
-        mismatch = pattern is not None and isinstance(value, str) and not pattern.fullmatch(value)
+        mismatch = fullmatch is not None and isinstance(value, str) and not fullmatch(value)
         size = measure(value)
         short = low is not None and size < low
         long = high is not None and size > high

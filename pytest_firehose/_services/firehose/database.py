@@ -18,11 +18,9 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-import regex
-
 from pytest_firehose._destinations.delivery_errors import ICEBERG
 from pytest_firehose._errors import ServiceError, UsageError
-from pytest_firehose._java_regex import Pattern, compiled_pattern
+from pytest_firehose._java_regex import Pattern, PatternError, compiled_pattern
 from pytest_firehose._terms import terms
 
 SOURCE_TYPE = "DatabaseAsSource"
@@ -69,7 +67,7 @@ def _selection(config: Mapping[str, Any], member: str) -> _Selection:
         for pattern in lists.get(side) or ():
             try:
                 patterns.append(compiled_pattern(pattern))
-            except regex.error as error:
+            except PatternError as error:
                 raise ServiceError(
                     "InvalidArgumentException",
                     f"DatabaseSourceConfiguration.{member}.{side} pattern {pattern!r} is not "

@@ -48,7 +48,6 @@ from pytest_firehose._services.firehose.backup import (
     check_no_going_back,
 )
 from pytest_firehose._services.firehose.conversion_rules import GlueTables, checked
-from pytest_firehose._services.firehose.database import DatabaseSource, check_destination
 from pytest_firehose._services.firehose.describe import (
     DESTINATION_KINDS,
     UPDATE_KINDS,
@@ -244,6 +243,9 @@ class FirehoseService(Puts, StreamSettings, Settling, ServiceBase):
             start = msk.get("ReadFromTimestamp", active)
             source = {"MSKSourceDescription": {**msk, "DeliveryStartTimestamp": start}}
         elif stream_type == DATABASE_SOURCE:
+            # A database source's reader is imported by the first stream that has one.
+            from pytest_firehose._services.firehose.database import DatabaseSource
+
             database = params["DatabaseSourceConfiguration"]
             reader = DatabaseSource.from_config(database)
             source = {"DatabaseSourceDescription": dict(database)}
@@ -258,6 +260,8 @@ class FirehoseService(Puts, StreamSettings, Settling, ServiceBase):
         kind = kinds[0] if kinds else None
         config = checked(dict(params[kind])) if kind else {}
         if stream_type == DATABASE_SOURCE:
+            from pytest_firehose._services.firehose.database import check_destination
+
             check_destination(kind, config)
         check_prefixes(kind, config)
         check_logging(config)
@@ -369,6 +373,8 @@ class FirehoseService(Puts, StreamSettings, Settling, ServiceBase):
             )
             config = checked(config)
         if stream.stream_type == DATABASE_SOURCE:
+            from pytest_firehose._services.firehose.database import check_destination
+
             check_destination(kind, config)
         check_prefixes(kind, config)
         check_logging(config)

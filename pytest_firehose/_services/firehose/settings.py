@@ -17,7 +17,6 @@ from typing import Any
 
 from pytest_firehose._destinations.compression import SNAPPY_FORMATS, available
 from pytest_firehose._destinations.conversion import available as conversion_available
-from pytest_firehose._destinations.copy_options import parse_copy_options
 from pytest_firehose._destinations.factory import REDSHIFT, S3_KINDS
 from pytest_firehose._destinations.objects import time_zone, unwritten_time_letters
 from pytest_firehose._destinations.processing import newline_delimiter
@@ -157,6 +156,9 @@ def _secrets(config: dict[str, Any]) -> str | None:
 
 
 def _copy_options(config: dict[str, Any]) -> str | None:
+    # Redshift's COPY reader is imported by the first Redshift stream.
+    from pytest_firehose._destinations.copy_options import parse_copy_options
+
     text = (config.get("CopyCommand") or {}).get("CopyOptions")
     options = parse_copy_options(text)
     if options.malformed is not None:

@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from pytest_firehose._destinations.base import DeliveryTarget, Destination
 from pytest_firehose._destinations.objects import DeliveredObject
@@ -15,9 +15,11 @@ from pytest_firehose._ids import RecordKey, id_source
 from pytest_firehose._lambda.firehose_events import EventSource, kinesis_source, msk_source
 from pytest_firehose._payload import Payload, PayloadRecord
 from pytest_firehose._services.firehose.backup import BackedUpDelivery
-from pytest_firehose._services.firehose.database import DatabaseSource
 from pytest_firehose._services.firehose.describe import describe_destination
 from pytest_firehose._services.firehose.msk import MskTopic
+
+if TYPE_CHECKING:
+    from pytest_firehose._services.firehose.database import DatabaseSource
 
 DESTINATION_ID = "destinationId-000000000001"
 #: The status a DELETING stream's deletion ends in: the stream is no more.

@@ -58,7 +58,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Collection
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pytest_firehose._arns import resource_arn
 from pytest_firehose._clock import FakeClock
@@ -68,17 +68,14 @@ from pytest_firehose._errors import ServiceError
 from pytest_firehose._ids import IdSource
 from pytest_firehose._services.firehose.settings import report
 from pytest_firehose._services.kinesis.attached import Registry
-from pytest_firehose._services.kinesis.channel_keys import check_template
-from pytest_firehose._services.kinesis.channel_state import (
-    DESTINATION_TYPES,
-    Channel,
-    SinkFactory,
-)
 from pytest_firehose._services.kinesis.streams import (
     KinesisStream,
     not_active,
     page_of,
 )
+
+if TYPE_CHECKING:
+    from pytest_firehose._services.kinesis.channel_state import Channel, SinkFactory
 
 DEFAULT_FRESHNESS = 300
 FRESHNESS_RANGE = (300, 900)
@@ -156,6 +153,9 @@ class Channels:
     # ------------------------------------------------------------------ control plane
 
     def create_channel(self, params: dict[str, Any]) -> dict[str, Any]:
+        # A channel's state and keys are imported by the first channel: most tests make none.
+        from pytest_firehose._services.kinesis.channel_state import DESTINATION_TYPES, Channel
+
         kinds = [kind for kind in DESTINATION_TYPES if params.get(kind) is not None]
         if len(kinds) != 1:
             raise _invalid(
@@ -255,6 +255,9 @@ class Channels:
     ) -> dict[str, Any]:
         """The destination as DescribeChannel shows it, its defaults filled in; refuses
         what the destination type does not take."""
+        from pytest_firehose._services.kinesis.channel_keys import check_template
+        from pytest_firehose._services.kinesis.channel_state import DESTINATION_TYPES
+
         destination_type = DESTINATION_TYPES[kind]
         form = record["RecordFormatType"]
         if form not in FORMATS[destination_type]:
@@ -315,6 +318,8 @@ class Channels:
         return {"ChannelDescription": channel.described(self.clock.now())}
 
     def update_channel(self, params: dict[str, Any]) -> dict[str, Any]:
+        from pytest_firehose._services.kinesis.channel_state import DESTINATION_TYPES
+
         channel = self.channels.active(params["ChannelARN"], self.account_id)
         now = self.clock.now()
         given = [kind for kind in DESTINATION_TYPES if params.get(kind) is not None]

@@ -34,13 +34,12 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pytest_firehose._clock import FakeClock
 from pytest_firehose._errors import ServiceError
 from pytest_firehose._services.kinesis.account import Commitment
 from pytest_firehose._services.kinesis.attached import Registry
-from pytest_firehose._services.kinesis.queue_records import Queue
 from pytest_firehose._services.kinesis.streams import (
     KinesisStream,
     check_fresh,
@@ -50,6 +49,9 @@ from pytest_firehose._services.kinesis.streams import (
     refuse_beside_token,
     token_index,
 )
+
+if TYPE_CHECKING:
+    from pytest_firehose._services.kinesis.queue_records import Queue
 
 MAX_CONSUMERS = 20
 #: The limit of an on-demand stream in an account with On-demand Advantage (DOC), which

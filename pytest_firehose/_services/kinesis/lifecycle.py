@@ -15,15 +15,13 @@ from __future__ import annotations
 
 from collections.abc import Callable, Collection
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pytest_firehose._arns import resource_arn
 from pytest_firehose._clock import FakeClock
 from pytest_firehose._errors import ServiceError
 from pytest_firehose._services.kinesis.attached import Registry
-from pytest_firehose._services.kinesis.channel_state import Channel
 from pytest_firehose._services.kinesis.limits import auto_needs_on_demand
-from pytest_firehose._services.kinesis.queue_records import Queue
 from pytest_firehose._services.kinesis.streams import (
     DEFAULT_MAX_RECORD_SIZE_KIB,
     ON_DEMAND_SHARDS,
@@ -38,6 +36,10 @@ from pytest_firehose._services.kinesis.streams import (
     not_active,
     read_token,
 )
+
+if TYPE_CHECKING:
+    from pytest_firehose._services.kinesis.channel_state import Channel
+    from pytest_firehose._services.kinesis.queue_records import Queue
 
 #: The fake clock's resolution: the first instant after another.
 _TICK = timedelta(microseconds=1)

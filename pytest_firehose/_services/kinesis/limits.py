@@ -28,14 +28,16 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pytest_firehose._clock import FakeClock
 from pytest_firehose._errors import ServiceError
 from pytest_firehose._services.kinesis.attached import Registry
-from pytest_firehose._services.kinesis.channel_state import Channel
-from pytest_firehose._services.kinesis.queue_records import Queue
 from pytest_firehose._services.kinesis.streams import KinesisStream, ShardTally
+
+if TYPE_CHECKING:
+    from pytest_firehose._services.kinesis.channel_state import Channel
+    from pytest_firehose._services.kinesis.queue_records import Queue
 
 #: Regions whose default shard quota is 20,000 (DOC); every other region gets 1,000.
 LARGE_QUOTA_REGIONS = frozenset({"us-east-1", "us-west-2", "eu-west-1"})

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Mapping
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pytest_firehose._clock import FakeClock
 from pytest_firehose._errors import ServiceError
@@ -27,7 +27,6 @@ from pytest_firehose._services.base import Answer, CallRates, ServiceBase
 from pytest_firehose._services.codes import BATCH_PUT
 from pytest_firehose._services.kinesis.account import AccountSettings, Commitment
 from pytest_firehose._services.kinesis.attached import Registry
-from pytest_firehose._services.kinesis.channel_state import Channel, SinkFactory
 from pytest_firehose._services.kinesis.channels import Channels
 from pytest_firehose._services.kinesis.consumers import Consumers
 from pytest_firehose._services.kinesis.lifecycle import Lifecycle
@@ -36,7 +35,6 @@ from pytest_firehose._services.kinesis.listing import ShardListing
 from pytest_firehose._services.kinesis.monitoring import Monitoring
 from pytest_firehose._services.kinesis.policies import Policies
 from pytest_firehose._services.kinesis.puts import Puts
-from pytest_firehose._services.kinesis.queue_records import Queue
 from pytest_firehose._services.kinesis.queues import ENTRY_ACTS, Queues
 from pytest_firehose._services.kinesis.quotas import ReadQuotas
 from pytest_firehose._services.kinesis.reads import ShardReads
@@ -51,6 +49,10 @@ from pytest_firehose._services.kinesis.streams import (
 )
 from pytest_firehose._services.kinesis.subscriptions import Subscriptions
 from pytest_firehose._services.kinesis.tags import Tagging
+
+if TYPE_CHECKING:
+    from pytest_firehose._services.kinesis.channel_state import Channel, SinkFactory
+    from pytest_firehose._services.kinesis.queue_records import Queue
 
 __all__ = ["KinesisRecord", "KinesisService", "KinesisStream", "Shard", "hash_key_of"]
 

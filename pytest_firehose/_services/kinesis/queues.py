@@ -55,7 +55,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pytest_firehose._arns import resource_arn
 from pytest_firehose._clock import FakeClock
@@ -64,20 +64,14 @@ from pytest_firehose._ids import IdSource
 from pytest_firehose._services.base import Answer
 from pytest_firehose._services.codes import ENTRY_ERRORS
 from pytest_firehose._services.kinesis.attached import Registry
-from pytest_firehose._services.kinesis.queue_records import (
-    Delivery,
-    Queue,
-    acknowledge,
-    change_visibility,
-    problem,
-    record_id,
-    restore,
-)
 from pytest_firehose._services.kinesis.streams import (
     KinesisStream,
     not_active,
     page_of,
 )
+
+if TYPE_CHECKING:
+    from pytest_firehose._services.kinesis.queue_records import Delivery, Queue
 
 DEFAULT_VISIBILITY_SECONDS = 30
 DEFAULT_MAX_RECEIVES = 6
@@ -87,13 +81,14 @@ DEFAULT_PAGE = 100
 #: Queues of an account and region that may be CREATING or DELETING at once (DOC).
 MAX_CHANGING = 5
 #: The operations on a queue's records named by receipt handle: whether they take
-#: dead-letter records, and what they do to each.
-ENTRY_ACTS: dict[str, tuple[bool, Callable[[Queue, Delivery, dict[str, Any], datetime], None]]] = {
-    "AcknowledgeQueueRecords": (False, acknowledge),
-    "UpdateQueueRecordsVisibility": (False, change_visibility),
-    "AcknowledgeDeadLetterQueueRecords": (True, acknowledge),
-    "UpdateDeadLetterQueueRecordsVisibility": (True, change_visibility),
-    "RestoreDeadLetterQueueRecords": (True, restore),
+#: dead-letter records, and what they do to each (a function of ``queue_records.py``,
+#: which the first queue imports: most tests never make one).
+ENTRY_ACTS: dict[str, tuple[bool, str]] = {
+    "AcknowledgeQueueRecords": (False, "acknowledge"),
+    "UpdateQueueRecordsVisibility": (False, "change_visibility"),
+    "AcknowledgeDeadLetterQueueRecords": (True, "acknowledge"),
+    "UpdateDeadLetterQueueRecordsVisibility": (True, "change_visibility"),
+    "RestoreDeadLetterQueueRecords": (True, "restore"),
 }
 
 
@@ -169,6 +164,8 @@ class Queues:
         if start_type != "LATEST":
             start = 0
             since = timestamp if start_type == "AT_TIMESTAMP" else None
+        from pytest_firehose._services.kinesis.queue_records import Queue
+
         queue = Queue(
             name=name,
             arn=resource_arn(
@@ -284,6 +281,8 @@ class Queues:
     ) -> dict[str, Any]:
         """Receive the record at ``commit``: a new receipt handle, in flight for
         ``visibility`` seconds; the record as the answer shows it."""
+        from pytest_firehose._services.kinesis.queue_records import Delivery, record_id
+
         handle = self.ids.opaque(96)
         delivery = queue.out.get(commit)
         if delivery is None:
@@ -315,7 +314,11 @@ class Queues:
         lists each entry as done or failed, with its own code and message; ``failures``
         (0-based index -> code, a scripted fault's) fail those entries, which act on
         nothing. The answer's ``failed`` holds the failed entries' positions."""
-        dead, act = ENTRY_ACTS[operation]
+        from pytest_firehose._services.kinesis import queue_records
+
+        dead, act_name = ENTRY_ACTS[operation]
+        act: Callable[[Queue, Delivery, dict[str, Any], datetime], None]
+        act = getattr(queue_records, act_name)
         queue = self.queues.get(params["QueueARN"])
         now = self.clock.now()
         queue.sweep(now)
@@ -326,8 +329,8 @@ class Queues:
             handle = entry["ReceiptHandle"]
             code = failures.get(index)
             message = ENTRY_ERRORS.get(code or "")
-            if code is None and not (act is acknowledge and handle in queue.acknowledged):
-                refused = problem(queue, handle, dead=dead, now=now, act=act)
+            if code is None and not (act_name == "acknowledge" and handle in queue.acknowledged):
+                refused = queue_records.problem(queue, handle, dead=dead, now=now, act=act)
                 if refused is None:
                     act(queue, queue.out[queue.handles[handle]], entry, now)
                 else:

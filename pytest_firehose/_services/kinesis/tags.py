@@ -31,24 +31,34 @@ own history).
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable, Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pytest_firehose._errors import ServiceError
 from pytest_firehose._services.base import tag_page
 from pytest_firehose._services.kinesis.attached import Registry
-from pytest_firehose._services.kinesis.channel_state import Channel
 from pytest_firehose._services.kinesis.consumers import Consumer
-from pytest_firehose._services.kinesis.queue_records import Queue
 from pytest_firehose._services.kinesis.streams import KinesisStream
 
 MAX_TAGS = 50
-#: What carries tags.
-_Tagged = KinesisStream | Consumer | Queue | Channel
-#: What the tag check lets through: letters from U+00C0 on (kinesalite's measured ranges),
-#: ASCII letters, digits and ``_``, white space as a plain space, and ``. / - = + @ %``.
-_INVALID = re.compile(r"[^\u00C0-\u1FFF\u2C00-\uD7FFA-Za-z0-9_./\-=+ @%]")
+if TYPE_CHECKING:
+    from pytest_firehose._services.kinesis.channel_state import Channel
+    from pytest_firehose._services.kinesis.queue_records import Queue
+
+    #: What carries tags.
+    _Tagged = KinesisStream | Consumer | Queue | Channel
+
+
+@functools.cache
+def _invalid() -> re.Pattern[str]:
+    """What the tag check lets through: letters from U+00C0 on (kinesalite's measured
+    ranges), ASCII letters, digits and ``_``, white space as a plain space, and
+    ``. / - = + @ %``. Compiled at the first tag (its ranges take milliseconds)."""
+    return re.compile(r"[^\u00C0-\u1FFF\u2C00-\uD7FFA-Za-z0-9_./\-=+ @%]")
+
+
 _INVALID_CHARACTERS = (
     "Some tags contain invalid characters. Valid characters: Unicode letters, digits, white "
     "space, _ . / = + - % @."
@@ -63,11 +73,12 @@ def _kind(tagged: _Tagged) -> str:
     """What a refusal calls ``tagged``: a consumer, a queue, a channel, else a stream."""
     if isinstance(tagged, Consumer):
         return "consumer"
-    if isinstance(tagged, Queue):
-        return "queue"
-    if isinstance(tagged, Channel):
-        return "channel"
-    return "stream"
+    if isinstance(tagged, KinesisStream):
+        return "stream"
+    # The first queue imported queue_records.py, the first channel channel_state.py.
+    from pytest_firehose._services.kinesis.queue_records import Queue
+
+    return "queue" if isinstance(tagged, Queue) else "channel"
 
 
 class Tagging:
@@ -90,7 +101,8 @@ class Tagging:
         or ``remove tags from``, as the ``%`` message words it, and ``kind`` what ``name``
         names (``stream``, ``consumer``, ``queue``, ``channel``)."""
         texts = list(texts)
-        if any(_INVALID.search(text) for text in texts):
+        invalid = _invalid().search
+        if any(invalid(text) for text in texts):
             raise ServiceError("InvalidArgumentException", _INVALID_CHARACTERS)
         if any("%" in text for text in texts):
             raise ServiceError(
