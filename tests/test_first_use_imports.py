@@ -5,8 +5,7 @@ import. Each case runs in an interpreter of its own, where nothing is imported y
 from __future__ import annotations
 
 import pytest
-
-from tests.conftest import python_output
+from conftest import python_output
 
 #: A test that uses the fake as most do: streams made by the handles, puts through boto3,
 #: a flush and the assertions.
