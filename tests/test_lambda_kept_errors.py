@@ -7,6 +7,7 @@ failing flush after flush, does not keep a copy of its event per invocation
 
 from __future__ import annotations
 
+import base64
 import gc
 import sys
 import traceback
@@ -332,3 +333,22 @@ def _reads_as_raised(
     assert printed.endswith(f"ValueError: {said} 1 records\n")
     with pytest.raises(ValueError, match=rf"^{said} 1 records$"):
         raise earlier
+
+
+def test_each_retry_of_a_transformation_carries_the_batch_s_records_under_a_new_id(
+    fake: FirehoseFake,
+) -> None:
+    def handler(event: dict[str, Any], context: Any) -> None:
+        event["records"].clear()  # the handler's own copy: no retry's event loses them
+        raise ValueError("cannot transform")
+
+    stream = _transforming(fake, handler, retries=2)
+    _put_to_delivery_stream(b"a", b"b")
+
+    stream.flush()
+
+    events = [invocation.event for invocation in stream.invocations]
+    assert len({event["invocationId"] for event in events}) == 3
+    sent = [[base64.b64decode(entry["data"]) for entry in event["records"]] for event in events]
+    assert sent == [[b"a", b"b"]] * 3
+    assert stream.processing_failed == [b"a", b"b"]

@@ -38,6 +38,7 @@ from pytest_firehose._lambda.firehose_events import (
     EventSource,
     SourceRecord,
     read_answer,
+    record_entries,
     transformation_event,
 )
 from pytest_firehose._lambda.functions import Invocation, UnregisteredFunction
@@ -502,11 +503,13 @@ class Transformer:
             SourceRecord(event_id, payload, arrived, self.metadata.get(text))
             for event_id, text, (payload, _, arrived) in zip(event_ids, texts, batch, strict=True)
         ]
+        # The records' entries are made once: every retry's event carries the same ones.
+        entries = record_entries(sources, source)
         elapsed = timedelta(0)
         attempts = 0
         while True:
             attempts += 1
-            event = transformation_event(ids.uuid(), stream_arn, region, sources, source=source)
+            event = transformation_event(ids.uuid(), stream_arn, region, entries, source=source)
             outer = sys.exc_info()[1]
             try:
                 invocation = self._invoke(arn, event)

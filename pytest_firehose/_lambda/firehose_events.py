@@ -121,22 +121,31 @@ def record_entry(record: SourceRecord, source: EventSource | None = None) -> dic
     return entry
 
 
+def record_entries(
+    records: Sequence[SourceRecord], source: EventSource | None = None
+) -> list[dict[str, Any]]:
+    """The ``records`` of a transformation event: made once for a batch, and shared by the
+    events of its retries (the handler reads its own copy, from the event's JSON)."""
+    return [record_entry(record, source) for record in records]
+
+
 def transformation_event(
     invocation_id: str,
     stream_arn: str,
     region: str,
-    records: Sequence[SourceRecord],
+    entries: list[dict[str, Any]],
     *,
     source: EventSource | None = None,
 ) -> dict[str, Any]:
-    """The event Firehose invokes a transformation Lambda with (``source``: the Kinesis
-    stream or MSK cluster the records come from; None for DirectPut)."""
+    """The event Firehose invokes a transformation Lambda with, its ``records`` the
+    ``entries`` of ``record_entries`` (``source``: the Kinesis stream or MSK cluster the
+    records come from; None for DirectPut)."""
     event: dict[str, Any] = {"invocationId": invocation_id}
     if source is not None:
         event[source.arn_member] = source.arn
     event["deliveryStreamArn"] = stream_arn
     event["region"] = region
-    event["records"] = [record_entry(record, source) for record in records]
+    event["records"] = entries
     return event
 
 
