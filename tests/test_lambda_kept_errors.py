@@ -59,12 +59,7 @@ def test_the_latest_error_keeps_the_locals_a_debugger_shows(fake: FirehoseFake) 
 
     trigger.drain()
 
-    error = trigger.invocations[-1].error
-    assert error is not None
-    assert error.__traceback__ is not None
-    frames = [frame for frame, _ in traceback.walk_tb(error.__traceback__)]
-    assert frames[-1].f_code.co_name == "handler"
-    assert frames[-1].f_locals["event"]["held"] is kept[-1]()
+    _keeps_its_locals(trigger.invocations[-1].error, kept[-1]())
 
 
 def test_an_earlier_error_reads_and_prints_as_the_handler_raised_it(
@@ -226,12 +221,7 @@ def test_the_latest_transformation_error_keeps_the_locals_a_debugger_shows(
 
     stream.flush()
 
-    error = stream.invocations[-1].error
-    assert error is not None
-    assert error.__traceback__ is not None
-    frames = [frame for frame, _ in traceback.walk_tb(error.__traceback__)]
-    assert frames[-1].f_code.co_name == "handler"
-    assert frames[-1].f_locals["event"]["held"] is kept[-1]()
+    _keeps_its_locals(stream.invocations[-1].error, kept[-1]())
 
 
 def test_an_earlier_transformation_error_reads_and_prints_as_the_handler_raised_it(
@@ -352,3 +342,14 @@ def test_each_retry_of_a_transformation_carries_the_batch_s_records_under_a_new_
     sent = [[base64.b64decode(entry["data"]) for entry in event["records"]] for event in events]
     assert sent == [[b"a", b"b"]] * 3
     assert stream.processing_failed == [b"a", b"b"]
+
+
+def _keeps_its_locals(error: BaseException | None, held: Held | None) -> None:
+    """The latest error's innermost frame is the handler's, and still holds its event (with
+    ``held``, which the handler put in it)."""
+    assert error is not None
+    assert error.__traceback__ is not None
+    frames = [frame for frame, _ in traceback.walk_tb(error.__traceback__)]
+    assert frames[-1].f_code.co_name == "handler"
+    assert held is not None
+    assert frames[-1].f_locals["event"]["held"] is held
