@@ -43,7 +43,8 @@ def _patch_stubber(stack: contextlib.ExitStack, serves: Callable[[Any], bool]) -
     original = stubber.__call__
 
     def __call__(self: Any, event_name: str, request: Any, **kwargs: Any) -> Any:
-        if serves(request):
+        # A hook no mock_aws enabled answers nothing: no need to read the request for it.
+        if getattr(self, "enabled", True) and serves(request):
             return None
         return original(self, event_name, request, **kwargs)
 
