@@ -23,7 +23,10 @@ from pytest_firehose import (
     UsageError,
 )
 from pytest_firehose._engine.config import REGION_RULE
+from pytest_firehose._engine.fault_targets import names_no_stream
 from pytest_firehose._engine.world import World
+from pytest_firehose._services.codes import BATCH_PUT
+from pytest_firehose._wire.shapes import operation_names
 
 ROLE = "arn:aws:iam::123456789012:role/reader"
 
@@ -947,3 +950,42 @@ def test_send_over_network_refuses_an_endpoint_that_is_no_url(
     # TypeError from a regular expression inside the fake.
     with pytest.raises(UsageError, match=r"is not a loopback URL with a port"):
         fake.send_over_network(endpoint)
+
+
+@pytest.mark.parametrize(
+    ("service", "operation"),
+    [
+        ("firehose", "ListDeliveryStreams"),
+        ("kinesis", "ListStreams"),
+        ("kinesis", "DescribeLimits"),
+    ],
+)
+def test_a_fault_for_a_stream_on_an_operation_that_names_none_is_refused(
+    fake: FirehoseFake, service: str, operation: str
+) -> None:
+    # No request of the operation names a stream: the fault never fired (with
+    # optional=True, without a word).
+    handle = getattr(fake, service)
+    with pytest.raises(
+        UsageError,
+        match=re.escape(f"{operation} requests name no ")
+        + r".*stream='orders' would never fire: leave stream= out",
+    ):
+        handle.fail(throttle=True, operation=operation, stream="orders", optional=True)
+    assert handle.faults == []
+    handle.fail(throttle=True, operation=operation, optional=True)
+    handle.fail(throttle=True, operation=BATCH_PUT[service], stream="orders", optional=True)
+    assert len(handle.faults) == 2
+
+
+def test_the_operations_that_name_no_stream() -> None:
+    # The operations a stream= fault is refused for: every other operation's input carries
+    # a member its service's stream_name reads (a botocore adding one asks for a look here).
+    unnamed = {
+        service: sorted(op for op in operation_names(service) if names_no_stream(service, op))
+        for service in ("firehose", "kinesis")
+    }
+    assert unnamed["firehose"] == ["ListDeliveryStreams"]
+    newer = {"DescribeAccountSettings", "ListChannels", "ListQueues", "UpdateAccountSettings"}
+    expected = {"DescribeLimits", "ListStreams"} | (newer & operation_names("kinesis"))
+    assert unnamed["kinesis"] == sorted(expected)

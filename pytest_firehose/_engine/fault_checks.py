@@ -15,6 +15,7 @@ from pytest_firehose._engine.fault_codes import answerable, answering, default_o
 from pytest_firehose._engine.fault_keywords import EFFECTS, FaultSpec, RecordsSpec
 from pytest_firehose._engine.fault_targets import (
     check_stream_name,
+    check_stream_of_operation,
     check_within_batch,
     other_service,
     refuse_the_others,
@@ -290,6 +291,8 @@ def _check_scope(service: str, effect: str, spec: FaultSpec) -> None:
         )
     if spec.stream is not None:
         check_stream_name(service, spec.stream)
+        if spec.operation is not None:
+            check_stream_of_operation(service, spec.operation, spec.stream)
     if not _is_count(spec.call):
         raise UsageError(
             f"{said.keyword('call')} is the 1-based number of the matching request, "

@@ -22,6 +22,23 @@ _NAMED_BY = {
 }
 #: What each service's streams are called in messages.
 _NOUNS = {"firehose": "delivery stream", "kinesis": "Kinesis data stream"}
+#: The members through which a request names its stream (what each service model's
+#: ``stream_name`` reads): an operation whose input has none of them names no stream.
+_NAMING_MEMBERS = {
+    "firehose": frozenset({"DeliveryStreamName"}),
+    "kinesis": frozenset(
+        {
+            "StreamName",
+            "StreamARN",
+            "ResourceARN",
+            "ConsumerARN",
+            "ShardIterator",
+            "QueueARN",
+            "ChannelARN",
+            "StreamConfigurationList",
+        }
+    ),
+}
 #: A stream's ARN, and the name at its end.
 _STREAM_ARN = re.compile(r"arn:[^:]*:(?:firehose|kinesis):[^:]*:[^:]*:(?:delivery)?stream/([^/]+)")
 
@@ -95,4 +112,26 @@ def check_stream_name(service: str, name: str) -> None:
         f"{said.keyword('stream')} is a stream's name, 1 to {limit} letters, digits, "
         f"{said.value('_')}, {said.value('.')} or {said.value('-')}, and no "
         f"{_NOUNS[service]} is named {said.value(name)}, so the fault would never fire{hint}"
+    )
+
+
+def names_no_stream(service: str, operation: str) -> bool:
+    """Whether no request of ``operation`` names a stream (ListStreams, DescribeLimits,
+    ListDeliveryStreams; ListQueues and ListChannels, whose filter may list several)."""
+    shape = service_model(service).operation_model(operation).input_shape
+    members = shape.members if shape is not None else {}
+    return _NAMING_MEMBERS[service].isdisjoint(members)
+
+
+def check_stream_of_operation(service: str, operation: str, stream: str) -> None:
+    """Refuse ``stream=`` beside an operation whose requests name no stream: none would
+    match, so the fault would never fire (and, with ``optional=True``, nothing would say
+    so)."""
+    if operation not in operation_names(service) or not names_no_stream(service, operation):
+        return
+    said = terms()
+    raise UsageError(
+        f"{operation} requests name no {_NOUNS[service]}, so a fault for "
+        f"{said.keyword('stream', said.value(stream))} would never fire: leave "
+        f"{said.keyword('stream')} out to hit every {operation} request"
     )
