@@ -20,7 +20,8 @@ from conftest import REGION, S3, ask_control, landing_bucket, put, server_client
 from moto import mock_aws
 
 from pytest_firehose import FirehoseFake, UnmodelledSettingWarning
-from pytest_firehose._doors.server import serve_fake
+from pytest_firehose._doors.server import FirehoseServer, serve_fake
+from pytest_firehose._engine.world import World
 
 URL = "https://collector.example.com/firehose"
 #: The partial ARN (no random suffix) of the secret ``secret()`` creates.
@@ -297,3 +298,25 @@ def test_the_local_server_sends_the_secret_too(fake):
 
         assert fake.firehose["events"].delivered == [b"a"]
         assert keys(endpoint) == ["from-the-secret"]
+
+
+def test_a_server_without_a_fake_in_process_reads_no_secret_and_says_so():
+    # As under `python -m pytest_firehose serve`: no fake intercepts botocore's requests,
+    # so none is sent to Secrets Manager.
+    with FirehoseServer(World(region=REGION)) as server:
+        firehose = server_client(server)
+        create(firehose)
+        put(firehose, b"a")
+        stream = server.firehose["events"]
+        with pytest.raises(AssertionError) as failure:
+            stream.assert_delivered([b"a"])
+        server.firehose.clock.advance(minutes=3)
+
+        assert "python -m pytest_firehose serve" in str(failure.value)
+        assert "EndpointConfiguration.AccessKey" in str(failure.value)
+        assert stream.backed_up == [b"a"]
+        [backup] = stream.backed_up_objects
+        [line] = [json.loads(line) for line in backup.body.decode().splitlines()]
+        assert line["errorCode"] == NOT_RETRIEVED
+        assert "ResourceNotFoundException" in line["errorMessage"]
+        assert "pytest_firehose" not in line["errorMessage"]

@@ -121,7 +121,14 @@ class SecretKey:
             f"{_example(arn)}"
         )
         if not self._contained():  # no fake's interceptor: the request would leave
-            raise self._not_retrieved(*NOT_FOUND, unmocked)
+            raise self._not_retrieved(
+                *NOT_FOUND,
+                "no fake intercepts botocore's requests in this process (the fake has stopped, "
+                "or this is `python -m pytest_firehose serve`, where nothing stands in for "
+                "AWS Secrets Manager), so the secret cannot be read: give the key as "
+                "EndpointConfiguration.AccessKey, or read it while a FirehoseFake runs "
+                "under moto's mock_aws()",
+            )
         if not arn:
             raise self._not_retrieved(
                 "InvalidParameterException",
