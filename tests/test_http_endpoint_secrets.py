@@ -174,6 +174,27 @@ def test_each_stream_reads_the_secret_for_itself(fake, client, endpoint):
     assert sorted(sent) == [("events", "first"), ("events", "first"), ("other", "rotated")]
 
 
+def test_an_updated_destination_reads_the_secret_again(fake, client, endpoint):
+    manager = secret(api_key("first"))
+    create(client)
+    stream = fake.firehose["events"]
+    put(client, b"a")
+    stream.flush()
+    manager.put_secret_value(SecretId="collector", SecretString=api_key("rotated"))
+    described = client.describe_delivery_stream(DeliveryStreamName="events")
+    client.update_destination(
+        DeliveryStreamName="events",
+        CurrentDeliveryStreamVersionId=described["DeliveryStreamDescription"]["VersionId"],
+        DestinationId="destinationId-000000000001",
+        HttpEndpointDestinationUpdate={"RetryOptions": {"DurationInSeconds": 60}},
+    )
+    fake.firehose.clock.advance(minutes=1)
+    put(client, b"b")
+    stream.flush()
+
+    assert keys(endpoint) == ["first", "rotated"]
+
+
 # ------------------------------------------------------------------ the key cannot be read
 
 
