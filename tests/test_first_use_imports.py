@@ -47,7 +47,8 @@ with FirehoseFake() as fake:
 
 #: What such a test never needs: freezegun's event loop, the zone database, Lambda's
 #: triggers and events, Iceberg's tables, a database source's reader, Redshift's COPY,
-#: Kinesis queues' records and channels' state, dynamic partitioning's queries.
+#: Kinesis queues' records and channels' state, dynamic partitioning's queries, an HTTP
+#: endpoint's secret.
 DEFERRED = (
     "asyncio",
     "zoneinfo",
@@ -65,6 +66,7 @@ DEFERRED = (
     "pytest_firehose._services.kinesis.channel_keys",
     "pytest_firehose._destinations.query_worker",
     "pytest_firehose._destinations.query_keys",
+    "pytest_firehose._destinations.secret_key",
 )
 
 

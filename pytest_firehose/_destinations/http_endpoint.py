@@ -7,6 +7,11 @@ backup cannot be written either, the batch stays pending and both are tried agai
 a permanent failure: the batch is neither retried nor backed up (the delivery's
 ``refused``).
 
+The ``X-Amz-Firehose-Access-Key`` header is ``EndpointConfiguration.AccessKey``, or, with
+``SecretsManagerConfiguration`` enabled, the ``api_key`` of its secret (``secret_key.py``:
+read from whatever stands in for Secrets Manager, again every 10 minutes of fake time; a
+secret that cannot be read fails the attempt before anything is sent).
+
 The endpoint is waited for without the world's lock (``unlocked``): other clients are served
 meanwhile, and the delivery keeps what reaches it until the answer is in (``Delivery``'s
 ``busy``), so batches still reach the endpoint one at a time and in order.
@@ -35,6 +40,7 @@ from pytest_firehose._destinations.base import (
 from pytest_firehose._destinations.gave_up import failed_output, gave_up_object, written
 from pytest_firehose._destinations.objects import DeliveredObject
 from pytest_firehose._destinations.s3 import S3Destination
+from pytest_firehose._destinations.secret_key import SecretKey, recorded_message
 from pytest_firehose._errors import UsageError
 from pytest_firehose._loopback import reaches_loopback
 from pytest_firehose._payload import Payload
@@ -248,6 +254,15 @@ class HttpEndpointDestination:
         s3 = config.get("S3Configuration")
         #: Where backups are written too: S3 (moto's bucket under mock_aws), when configured.
         self._backup_bucket = S3Destination(s3, region, contained) if s3 else None
+        secrets = config.get("SecretsManagerConfiguration")
+        #: The access key's secret, when Secrets Manager is enabled: it takes the place of
+        #: ``EndpointConfiguration.AccessKey`` (the API reference: it "overwrites the
+        #: existing secrets in the destination configuration").
+        self._secret = (
+            SecretKey(secrets, region, contained)
+            if isinstance(secrets, dict) and secrets.get("Enabled")
+            else None
+        )
 
     @property
     def error_output(self) -> Destination:
@@ -255,8 +270,18 @@ class HttpEndpointDestination:
         bucket (kept in memory only without one)."""
         return self._backup_bucket or MemoryDestination()
 
-    def _headers(self, target: DeliveryTarget, request_id: str, gzipped: bool) -> dict[str, str]:
-        endpoint = self.config["EndpointConfiguration"]
+    def _access_key(self, at: datetime) -> str | None:
+        """The ``X-Amz-Firehose-Access-Key`` of a request sent at ``at``: the secret's
+        ``api_key`` when Secrets Manager is enabled (SecretUnreadable when it cannot be
+        read), else ``EndpointConfiguration.AccessKey``; None without either."""
+        if self._secret is not None:
+            return self._secret.api_key(at)
+        key: str | None = self.config["EndpointConfiguration"].get("AccessKey")
+        return key
+
+    def _headers(
+        self, target: DeliveryTarget, request_id: str, gzipped: bool, access_key: str | None
+    ) -> dict[str, str]:
         attributes = self.config.get("RequestConfiguration", {}).get("CommonAttributes")
         headers = {
             "X-Amz-Firehose-Protocol-Version": "1.0",
@@ -267,8 +292,8 @@ class HttpEndpointDestination:
         }
         if gzipped:
             headers["Content-Encoding"] = "gzip"
-        if "AccessKey" in endpoint:
-            headers["X-Amz-Firehose-Access-Key"] = endpoint["AccessKey"]
+        if access_key is not None:
+            headers["X-Amz-Firehose-Access-Key"] = access_key
         if attributes:
             common = {a["AttributeName"]: a["AttributeValue"] for a in attributes}
             headers["X-Amz-Firehose-Common-Attributes"] = _json({"commonAttributes": common})
@@ -278,6 +303,7 @@ class HttpEndpointDestination:
         requests = _requests()
         url = self.config["EndpointConfiguration"]["Url"]
         request_id = obj.delivery_id  # the same on every retry of the batch
+        access_key = self._access_key(obj.delivered_at)  # before anything is sent
         body = _json(
             {
                 "requestId": request_id,
@@ -298,7 +324,7 @@ class HttpEndpointDestination:
                         "POST",
                         url,
                         data=body,
-                        headers=self._headers(target, request_id, encoding == "GZIP"),
+                        headers=self._headers(target, request_id, encoding == "GZIP", access_key),
                     )
                 )
                 _refuse_the_network(session, prepared.url)
@@ -321,7 +347,7 @@ class HttpEndpointDestination:
         if at - batch.first_try < self.retry_duration:
             return None
         if failure is not None and failure.code is not None:
-            error = (failure.code, str(failure))
+            error = (failure.code, recorded_message(failure))
         else:  # not tried: the destination was switched off
             error = (UNREACHABLE, NO_ANSWER[UNREACHABLE])
         backup = gave_up_object(

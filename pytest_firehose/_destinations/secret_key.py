@@ -1,0 +1,178 @@
+"""The access key an HTTP endpoint destination reads from AWS Secrets Manager, when its
+``SecretsManagerConfiguration`` is enabled: the secret's ``api_key``, sent as the
+``X-Amz-Firehose-Access-Key`` header in place of ``EndpointConfiguration.AccessKey``.
+
+The secret is read with GetSecretValue through a plain botocore client in the stream's
+Region (the API reference: the secret "must be in the same region as the Firehose
+stream"), so whatever stands in for Secrets Manager in the test answers it: moto's
+``mock_aws``, as for S3 and Glue. It is kept for 10 minutes of fake time, then read again
+("It refreshes the cache every 10 minutes"): a rotated secret is sent from the first
+delivery 10 minutes after the last read on.
+
+A secret that cannot be read (nothing stands in for Secrets Manager, it answers with an
+error, the secret is not a JSON object with a string ``api_key``) fails the attempt as
+:class:`SecretUnreadable`, retried and backed up as any failed HTTP delivery. Its
+``message`` is what Firehose records (a backup's ``errorMessage``); ``str()`` adds what
+the test can do about it, for the fake's own failure messages.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from typing import Any
+
+import botocore.session
+from botocore.exceptions import BotoCoreError, ClientError
+
+from pytest_firehose._destinations.base import DeliveryFailed
+from pytest_firehose._destinations.s3 import _ONE_ATTEMPT, _models
+from pytest_firehose._errors import UnmockedRequestError
+
+#: The developer guide: Firehose "refreshes the cache every 10 minutes".
+REFRESH = timedelta(minutes=10)
+#: The developer guide's secret format for an HTTP endpoint: ``{"api_key": "<apikey>"}``.
+API_KEY = "api_key"
+#: What Firehose names an attempt that could not read the secret, or read one that is not
+#: in the destination's format (neither is on record; docs/fidelity.md).
+NOT_RETRIEVED = "HttpEndpoint.SecretRetrievalFailed"
+INVALID_SECRET = "HttpEndpoint.InvalidSecretFormat"
+#: Secrets Manager's answer to a GetSecretValue of a secret it does not hold.
+NOT_FOUND = ("ResourceNotFoundException", "Secrets Manager can't find the specified secret.")
+
+
+class SecretUnreadable(DeliveryFailed):
+    """An attempt failed because the destination's secret could not be used: ``message``
+    and ``code`` as Firehose records them; ``advice`` says what the test can do about it
+    (shown by ``str()``, never written where AWS writes)."""
+
+    def __init__(self, message: str, code: str, advice: str = "") -> None:
+        super().__init__(message, code)
+        self.message = message
+        self.advice = advice
+
+    def __str__(self) -> str:
+        return f"{self.message} [pytest-firehose: {self.advice}]" if self.advice else self.message
+
+
+def recorded_message(failure: DeliveryFailed) -> str:
+    """The message Firehose records for ``failure`` (without the fake's advice)."""
+    return failure.message if isinstance(failure, SecretUnreadable) else str(failure)
+
+
+def _example(secret_arn: str) -> str:
+    name = secret_arn.split(":secret:", 1)[-1] or "NAME"
+    return (
+        f'boto3.client("secretsmanager").create_secret(Name={name!r}, '
+        'SecretString=json.dumps({"api_key": "..."}))'
+    )
+
+
+class SecretKey:
+    """The ``api_key`` of the secret a ``SecretsManagerConfiguration`` names, read in
+    ``region`` at most once per :data:`REFRESH` of fake time."""
+
+    def __init__(self, config: dict[str, Any], region: str, contained: Callable[[], bool]) -> None:
+        self.secret_arn: str = config.get("SecretARN") or ""
+        self.region = region
+        #: Whether botocore's requests stay in the process now (see ``destination_for``).
+        self._contained = contained
+        self._client: Any = None
+        #: The key last read, and the fake time it was read at.
+        self._key: str | None = None
+        self._read_at: datetime | None = None
+
+    def api_key(self, at: datetime) -> str:
+        """The key to send at ``at``: the one read less than 10 minutes before, else the
+        secret's ``api_key`` now. Raises :class:`SecretUnreadable` when it cannot be read
+        (a failure is not kept: the next attempt reads again)."""
+        if self._key is not None and self._read_at is not None and at - self._read_at < REFRESH:
+            return self._key
+        key = self._read()
+        self._key, self._read_at = key, at
+        return key
+
+    def _secrets_manager(self) -> Any:
+        if self._client is None:
+            session = botocore.session.get_session()
+            session.register_component("data_loader", _models())
+            self._client = session.create_client(
+                "secretsmanager", region_name=self.region, config=_ONE_ATTEMPT
+            )
+        return self._client
+
+    def _not_retrieved(self, code: str, message: str, advice: str = "") -> SecretUnreadable:
+        return SecretUnreadable(
+            f"Firehose could not retrieve the secret {self.secret_arn} from AWS Secrets "
+            f"Manager: {code}: {message} Make sure the secret exists in the Firehose stream's "
+            "Region and that Firehose's role is allowed secretsmanager:GetSecretValue on it "
+            "and kms:Decrypt with its key.",
+            NOT_RETRIEVED,
+            advice,
+        )
+
+    def _read(self) -> str:
+        arn = self.secret_arn
+        unmocked = (
+            "nothing in this test stands in for AWS Secrets Manager, so the secret "
+            f"SecretsManagerConfiguration.SecretARN names ({arn}) cannot be read. Start moto's "
+            f"mock_aws() and create the secret in {self.region} before the delivery, e.g. "
+            f"{_example(arn)}"
+        )
+        if not self._contained():  # no fake's interceptor: the request would leave
+            raise self._not_retrieved(
+                *NOT_FOUND,
+                "no fake intercepts botocore's requests in this process (the fake has stopped, "
+                "or this is `python -m pytest_firehose serve`, where nothing stands in for "
+                "AWS Secrets Manager), so the secret cannot be read: give the key as "
+                "EndpointConfiguration.AccessKey, or read it while a FirehoseFake runs "
+                "under moto's mock_aws()",
+            )
+        if not arn:
+            raise self._not_retrieved(
+                "InvalidParameterException",
+                "You must provide a SecretId.",
+                "SecretsManagerConfiguration is enabled without a SecretARN",
+            )
+        try:
+            answer = self._secrets_manager().get_secret_value(SecretId=arn)
+        except UnmockedRequestError:
+            raise self._not_retrieved(*NOT_FOUND, unmocked) from None
+        except ClientError as error:
+            found = error.response.get("Error", {})
+            code = found.get("Code", "InternalServiceError")
+            advice = (
+                f"whatever stands in for Secrets Manager has no secret {arn} in {self.region}: "
+                f"create it there before the delivery, e.g. {_example(arn)}"
+                if code == NOT_FOUND[0]
+                else ""
+            )
+            raise self._not_retrieved(code, found.get("Message", ""), advice) from None
+        except BotoCoreError as error:
+            raise self._not_retrieved("InternalServiceError", str(error)) from None
+        return self._api_key(answer.get("SecretString"))
+
+    def _api_key(self, text: str | None) -> str:
+        """The ``api_key`` of the secret's ``text``; SecretUnreadable unless it is a JSON
+        object with a string ``api_key``."""
+        try:
+            secret = json.loads(text) if text is not None else None
+        except ValueError:
+            secret = None
+        key = secret.get(API_KEY) if isinstance(secret, dict) else None
+        if isinstance(key, str):
+            return key
+        if text is None:
+            held = "holds SecretBinary, not a SecretString"
+        elif not isinstance(secret, dict):
+            held = "is not a JSON object"
+        else:
+            held = f"has no string {API_KEY!r}"
+        raise SecretUnreadable(
+            f"The secret {self.secret_arn} is not in the format Firehose expects for an HTTP "
+            'endpoint destination: a JSON object {"api_key": "<apikey>"}. Update the secret '
+            "in AWS Secrets Manager.",
+            INVALID_SECRET,
+            f"its current value {held}",
+        )
