@@ -122,6 +122,15 @@ def test_fixedwidth_lines_shorter_or_longer_than_the_widths_do_not_load(
     assert [e.err_reason for e in stream.load_errors][:2] == ["Line too short", "Line too long"]
 
 
+def test_fixedwidth_with_acceptinvchars_replaces_each_byte_of_a_character_cut_in_two(
+    fake: FirehoseFake, client: Any
+) -> None:
+    copy = {"DataTableColumns": "a,b", "CopyOptions": "FIXEDWIDTH 'a:2,b:2' ACCEPTINVCHARS"}
+    stream = modelled(fake, client, copy, b"a\xc3\xa9b\n")
+
+    assert stream.rows == [{"a": "a?", "b": "?b"}]
+
+
 def test_fixedwidth_with_fillrecord_loads_the_fields_a_short_line_lacks_as_null(
     fake: FirehoseFake, client: Any
 ) -> None:

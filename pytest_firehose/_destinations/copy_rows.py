@@ -156,7 +156,9 @@ def read_rows(
         return _json_rows(text, options, columns, skipped)
     records: Iterable[tuple[int, list[_Field] | LoadError]]
     if options.fixed_widths is not None:
-        records = _fixed_records(text, options.fixed_widths, options.fill_record)
+        records = _fixed_records(
+            text, options.fixed_widths, options.fill_record, options.invalid_char
+        )
     elif options.format == "CSV":
         records = _csv_records(text, options.delimiter or ",", options.quote)
     else:
@@ -282,10 +284,11 @@ def _unterminated(line: int) -> LoadError:
 
 
 def _fixed_records(
-    text: str, widths: tuple[int, ...], fill_record: bool
+    text: str, widths: tuple[int, ...], fill_record: bool, invalid_char: str | None
 ) -> Iterator[tuple[int, list[_Field] | LoadError]]:
     """Each line of ``text`` (its number, its fields): FIXEDWIDTH's fields, each ``width``
-    bytes of the line's UTF-8 in turn (a character cut in two is bytes that are not UTF-8);
+    bytes of the line's UTF-8 in turn (a character cut in two is bytes that are not UTF-8,
+    which ACCEPTINVCHARS replaces);
     a line shorter than the widths does not load (with FILLRECORD, the fields it lacks are
     NULL), nor one longer."""
     lines = text.split("\n")
@@ -299,6 +302,8 @@ def _fixed_records(
             if start >= len(data):
                 break
             field = data[start : start + width].decode("utf-8", "surrogateescape")
+            if invalid_char is not None:
+                field = INVALID_UTF8.sub(invalid_char, field)
             fields.append((True, field, field))
             start += width
         short = start > len(data) or len(fields) < len(widths)
