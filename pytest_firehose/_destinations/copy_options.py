@@ -91,7 +91,7 @@ _SWITCHES = {
 #: stages are the records as sent, in S3, not encrypted on the client.
 _FIREHOSE_GIVES = "Firehose's COPY gives its own credentials"
 _REFUSED = {
-    "MANIFEST": "Firehose's COPY gives MANIFEST itself (it loads from the manifest it writes)",
+    "MANIFEST": "Firehose's COPY gives MANIFEST itself, to load from the manifest it writes",
     "CREDENTIALS": _FIREHOSE_GIVES,
     "IAM_ROLE": _FIREHOSE_GIVES,
     "ACCESS_KEY_ID": _FIREHOSE_GIVES,
