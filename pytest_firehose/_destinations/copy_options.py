@@ -1,16 +1,21 @@
 """The ``CopyOptions`` of a Redshift destination's ``CopyCommand``, as Redshift's COPY reads
 them, and the rows such a COPY loads from one staged object.
 
-The options modelled are the Redshift developer guide's data format, file compression and
-data conversion parameters a Firehose stream commonly uses: the default text format
-(fields split by ``|``, ``\\N`` loaded as NULL), ``DELIMITER``, ``CSV`` (with ``QUOTE``),
-``JSON 'auto'`` and ``JSON 'auto ignorecase'`` (also spelt ``FORMAT [AS] ...``), ``ESCAPE``,
-``GZIP``, ``BZIP2``, ``ZSTD``, ``LZOP``, ``IGNOREHEADER``, ``NULL AS``, ``EMPTYASNULL``,
-``BLANKSASNULL``, ``IGNOREBLANKLINES``, ``TRIMBLANKS``, ``FILLRECORD``, ``ACCEPTINVCHARS``,
-``MAXERROR``, and ``TIMEFORMAT`` / ``DATEFORMAT`` (the fake keeps every value
-as text, so these change nothing it loads). Any other keyword is kept in ``unmodelled``; a
-string COPY could not read (or options that contradict each other) in ``malformed``, and
-every COPY with it fails.
+The options modelled are the Redshift developer guide's data format, file compression, data
+conversion and data load parameters: the default text format (fields split by ``|``, ``\\N``
+loaded as NULL), ``DELIMITER``, ``CSV`` (with ``QUOTE``), ``FIXEDWIDTH``, ``JSON 'auto'``,
+``JSON 'auto ignorecase'`` and ``JSON 'noshred'`` (also spelt ``FORMAT [AS] ...``),
+``ESCAPE``, ``REMOVEQUOTES``, ``GZIP``, ``BZIP2``, ``ZSTD``, ``LZOP``, ``IGNOREHEADER``,
+``NULL AS``, ``EMPTYASNULL``, ``BLANKSASNULL``, ``IGNOREBLANKLINES``, ``TRIMBLANKS``,
+``FILLRECORD``, ``ACCEPTINVCHARS``, ``MAXERROR``, ``IGNOREALLERRORS`` and ``NOLOAD``. Those
+that change nothing the fake's rows show are read and accepted: ``TIMEFORMAT``,
+``DATEFORMAT``, ``ACCEPTANYDATE``, ``ROUNDEC``, ``TRUNCATECOLUMNS`` and ``EXPLICIT_IDS``
+(they concern typed columns, and the fake keeps every value as text), ``COMPUPDATE``,
+``STATUPDATE`` and ``COMPROWS`` (the table's encodings and statistics), ``REGION`` and
+``ENCODING UTF8``. Another keyword is kept in ``unmodelled`` (a JSONPaths file in
+``jsonpaths``); a string COPY could not read, options that contradict each other, or one
+Firehose's own COPY cannot run with (it gives ``MANIFEST`` and the credentials itself, and
+stages the records as sent) in ``malformed``, and every COPY with it fails.
 
 A row is a dict of column name to value (text, or None for NULL). A line that does not load
 is a load error; more load errors than ``MAXERROR`` (0 unless given) fail the whole COPY,
@@ -37,6 +42,9 @@ from pytest_firehose._destinations.copy_rows import (
 _FLAGS: dict[str, dict[str, Any]] = {
     "CSV": {"format": "CSV"},
     "ESCAPE": {"escape": True},
+    "REMOVEQUOTES": {"remove_quotes": True},
+    "NOLOAD": {"no_load": True},
+    "IGNOREALLERRORS": {"ignore_all_errors": True},
     "EMPTYASNULL": {"empty_as_null": True},
     "BLANKSASNULL": {"blanks_as_null": True},
     "IGNOREBLANKLINES": {"ignore_blank_lines": True},
@@ -45,11 +53,62 @@ _FLAGS: dict[str, dict[str, Any]] = {
     **{name: {"compression": name} for name in ("GZIP", "BZIP2", "ZSTD", "LZOP")},
 }
 #: Keywords that take a quoted argument (``AS`` optional before it).
-_QUOTED = ("DELIMITER", "QUOTE", "NULL", "TIMEFORMAT", "DATEFORMAT", "JSON")
+_QUOTED = (
+    "DELIMITER",
+    "QUOTE",
+    "NULL",
+    "TIMEFORMAT",
+    "DATEFORMAT",
+    "JSON",
+    "FIXEDWIDTH",
+    "REGION",
+)
 #: What COPY refuses beside JSON (of the keywords the fake reads).
-_NOT_WITH_JSON = ("DELIMITER", "ESCAPE", "FILLRECORD", "IGNOREBLANKLINES", "NULL")
+_NOT_WITH_JSON = (
+    "DELIMITER",
+    "ESCAPE",
+    "FILLRECORD",
+    "FIXEDWIDTH",
+    "IGNOREBLANKLINES",
+    "NULL",
+    "REMOVEQUOTES",
+)
 #: Keywords that take a whole number.
-_NUMBERS = ("IGNOREHEADER", "MAXERROR")
+_NUMBERS = ("IGNOREHEADER", "MAXERROR", "COMPROWS")
+#: Keywords that change nothing the fake's rows show, taking no argument: they concern
+#: typed columns (the fake keeps every value as text) or IDENTITY columns (it knows no
+#: table's definition).
+_HARMLESS = ("ACCEPTANYDATE", "ROUNDEC", "TRUNCATECOLUMNS", "EXPLICIT_IDS")
+#: Keywords that change nothing the fake's rows show (the table's compression encodings and
+#: statistics), with the words each may take after it.
+_SWITCHES = {
+    "COMPUPDATE": ("PRESET", "ON", "TRUE", "OFF", "FALSE"),
+    "STATUPDATE": ("ON", "TRUE", "OFF", "FALSE"),
+}
+#: Keywords Firehose's own COPY cannot take, and why every COPY with one fails. Firehose
+#: issues ``COPY table (columns) FROM 's3://bucket/<manifest>' CREDENTIALS '...' MANIFEST``
+#: followed by the options: it names its own credentials and manifest, and the objects it
+#: stages are the records as sent, in S3, not encrypted on the client.
+_FIREHOSE_GIVES = "Firehose's COPY gives its own credentials"
+_REFUSED = {
+    "MANIFEST": "Firehose's COPY gives MANIFEST itself, to load from the manifest it writes",
+    "CREDENTIALS": _FIREHOSE_GIVES,
+    "IAM_ROLE": _FIREHOSE_GIVES,
+    "ACCESS_KEY_ID": _FIREHOSE_GIVES,
+    "SECRET_ACCESS_KEY": _FIREHOSE_GIVES,
+    "SESSION_TOKEN": _FIREHOSE_GIVES,
+    "ENCRYPTED": "the staged objects are not encrypted on the client",
+    "MASTER_SYMMETRIC_KEY": "the staged objects are not encrypted on the client",
+    "SSH": "Firehose's manifest names objects in S3, not hosts to reach over SSH",
+    "READRATIO": "it is for a COPY from DynamoDB; Firehose's COPY reads S3",
+    "PARQUET": "the staged objects are the records as sent, not Parquet files",
+    "ORC": "the staged objects are the records as sent, not ORC files",
+    "SERIALIZETOJSON": "it is for PARQUET or ORC, which the staged objects are not",
+    "SHAPEFILE": "the staged objects are the records as sent, not shapefiles",
+    "SIMPLIFY": "it is for SHAPEFILE, which the staged objects are not",
+}
+#: The ``ENCODING`` the fake reads (COPY's default); UTF16, UTF16LE and UTF16BE are reported.
+_ENCODINGS = ("UTF8", "UTF16", "UTF16LE", "UTF16BE")
 #: Words an option the fake does not model may take as its argument (``COMPUPDATE OFF``).
 _ARGUMENT_WORDS = ("ON", "OFF", "TRUE", "FALSE", "PRESET")
 #: Each compression's magic bytes: a staged object that does not start with them is not
@@ -77,10 +136,21 @@ class CopyOptions:
     ignore_blank_lines: bool = False
     trim_blanks: bool = False
     fill_record: bool = False
+    remove_quotes: bool = False
+    #: FIXEDWIDTH's widths in bytes, one for each field (None: not fixed width).
+    fixed_widths: tuple[int, ...] | None = None
+    #: JSON 'noshred': each JSON document loads whole, into one column.
+    json_noshred: bool = False
+    #: NOLOAD: the COPY checks the data and loads none of it.
+    no_load: bool = False
+    #: IGNOREALLERRORS: no number of load errors fails the COPY.
+    ignore_all_errors: bool = False
     #: ACCEPTINVCHARS's replacement character (None: invalid UTF-8 fails the load).
     invalid_char: str | None = None
     #: Keywords read but not modelled, in the order given.
     unmodelled: tuple[str, ...] = ()
+    #: A JSONPaths file JSON names (not modelled: the objects load as with JSON 'auto').
+    jsonpaths: str | None = None
     #: Why COPY would refuse the string (None when it reads it).
     malformed: str | None = None
     #: Keywords given, to catch repeated or contradicting ones.
@@ -154,23 +224,44 @@ def _read(tokens: list[tuple[str, str]]) -> CopyOptions:
         index += 1
         return tokens[index - 1][1]
 
+    def word(choices: tuple[str, ...]) -> str | None:
+        """The word of ``choices`` that comes next (skipped), or None."""
+        nonlocal index
+        if index < len(tokens) and tokens[index][0] == "word" and tokens[index][1] in choices:
+            index += 1
+            return tokens[index - 1][1]
+        return None
+
     while index < len(tokens):
         kind, keyword = tokens[index]
         index += 1
         if kind != "word":
             raise ValueError(f"{keyword!r} is not a COPY option")
         if keyword == "FORMAT":  # FORMAT [AS] CSV | JSON ...: the format keyword follows
-            if index < len(tokens) and tokens[index] == ("word", "AS"):
-                index += 1
+            word(("AS",))
             continue
+        if keyword == "WITH" and index < len(tokens) and tokens[index] == ("word", "CREDENTIALS"):
+            continue  # WITH CREDENTIALS: refused as CREDENTIALS
+        if keyword in _REFUSED:
+            raise ValueError(f"{keyword} cannot be given: {_REFUSED[keyword]}")
         if keyword in given:
             raise ValueError(f"{keyword} is given twice")
         given.append(keyword)
         if keyword in _FLAGS:
             options = replace(options, **_FLAGS[keyword])
+        elif keyword in _HARMLESS:
+            pass
+        elif keyword in _SWITCHES:
+            word(_SWITCHES[keyword])
+        elif keyword == "ENCODING":
+            word(("AS",))
+            encoding = word(_ENCODINGS)
+            if encoding is None:
+                raise ValueError(f"ENCODING takes one of {', '.join(_ENCODINGS)}")
+            if encoding != "UTF8":
+                unmodelled.append(f"ENCODING {encoding}")
         elif keyword == "ACCEPTINVCHARS":  # ACCEPTINVCHARS [AS] ['c']: '?' by default
-            if index < len(tokens) and tokens[index] == ("word", "AS"):
-                index += 1
+            word(("AS",))
             char = "?"
             if index < len(tokens) and tokens[index][0] == "str":
                 char = tokens[index][1]
@@ -185,16 +276,21 @@ def _read(tokens: list[tuple[str, str]]) -> CopyOptions:
             number = int(argument("number", keyword))
             if keyword == "IGNOREHEADER":
                 options = replace(options, ignore_header=number)
-            else:
+            elif keyword == "MAXERROR":
                 options = replace(options, max_error=number)
+            elif not 1000 <= number <= 2_147_483_647:
+                raise ValueError(f"COMPROWS takes 1000 to 2147483647, not {number}")
         else:
             unmodelled.append(keyword)
-            if index < len(tokens) and tokens[index] == ("word", "AS"):
-                index += 1
+            word(("AS",))
             if index < len(tokens) and (
                 tokens[index][0] in ("str", "number") or tokens[index][1] in _ARGUMENT_WORDS
             ):
                 index += 1
+    if options.fixed_widths is not None:  # read by the fake as fixed-width fields only
+        unmodelled += [
+            f"{name} with FIXEDWIDTH" for name in ("ESCAPE", "REMOVEQUOTES") if name in given
+        ]
     return replace(options, unmodelled=tuple(unmodelled), given=tuple(given))
 
 
@@ -209,13 +305,37 @@ def _quoted(options: CopyOptions, keyword: str, value: str) -> CopyOptions:
         return replace(options, null_as=value)
     if keyword == "JSON":
         mode = " ".join(value.lower().split())
-        if mode not in ("auto", "auto ignorecase"):
+        if value.startswith("s3://"):  # a JSONPaths file: read as 'auto' (reported)
+            return replace(options, format="JSON", jsonpaths=value)
+        if mode not in ("auto", "auto ignorecase", "noshred"):
             raise ValueError(
-                f"JSON {value!r}: only 'auto' and 'auto ignorecase' are modelled "
-                "(a JSONPaths file is not)"
+                f"JSON {value!r}: JSON takes 'auto', 'auto ignorecase', 'noshred' or the "
+                "s3:// URL of a JSONPaths file"
             )
-        return replace(options, format="JSON", json_ignorecase=mode == "auto ignorecase")
-    return options  # TIMEFORMAT, DATEFORMAT: every value is kept as text
+        return replace(
+            options,
+            format="JSON",
+            json_ignorecase=mode == "auto ignorecase",
+            json_noshred=mode == "noshred",
+        )
+    if keyword == "FIXEDWIDTH":
+        return replace(options, fixed_widths=_widths(value))
+    return options  # TIMEFORMAT, DATEFORMAT, REGION: nothing the fake's rows show
+
+
+def _widths(spec: str) -> tuple[int, ...]:
+    """FIXEDWIDTH's ``'label:width,label:width'``: the widths, in order (the labels name
+    nothing: the fields load into the columns in order)."""
+    widths = []
+    for pair in spec.split(","):
+        label, colon, width = pair.strip().rpartition(":")
+        if not colon or not label.strip() or not width.strip().isdigit() or int(width) == 0:
+            raise ValueError(
+                f"FIXEDWIDTH {spec!r}: each field is 'label:width', the width a whole number "
+                "of bytes above 0"
+            )
+        widths.append(int(width))
+    return tuple(widths)
 
 
 def _check(options: CopyOptions) -> None:
@@ -231,8 +351,15 @@ def _check(options: CopyOptions) -> None:
         raise ValueError("QUOTE can be used only with CSV")
     if "JSON" in given and given & set(_NOT_WITH_JSON):
         raise ValueError(
-            "JSON cannot be used with DELIMITER, ESCAPE, FILLRECORD, IGNOREBLANKLINES or NULL AS"
+            "JSON cannot be used with DELIMITER, ESCAPE, FILLRECORD, FIXEDWIDTH, "
+            "IGNOREBLANKLINES, NULL AS or REMOVEQUOTES"
         )
+    if "REMOVEQUOTES" in given and "CSV" in given:
+        raise ValueError("REMOVEQUOTES cannot be used with CSV")
+    if "FIXEDWIDTH" in given and given & {"CSV", "DELIMITER"}:
+        raise ValueError("FIXEDWIDTH cannot be used with CSV or DELIMITER")
+    if {"IGNOREALLERRORS", "MAXERROR"} <= given:
+        raise ValueError("IGNOREALLERRORS cannot be used with MAXERROR")
 
 
 def table_columns(text: str | None) -> tuple[str, ...] | None:
@@ -277,6 +404,11 @@ def load(
     :class:`LoadFailed` when the COPY fails as a whole, with its load errors."""
     if options.malformed is not None:
         raise LoadFailed(f"the COPY command cannot be run: {options.malformed}")
+    if options.json_noshred and columns is not None and len(columns) != 1:
+        raise LoadFailed(
+            f"JSON 'noshred' loads each document into one column, and DataTableColumns names "
+            f"{len(columns)}"
+        )
     data = _decompressed(body, options.compression)
     # Bytes that are not UTF-8 decode to lone surrogates: replaced with ACCEPTINVCHARS's
     # character, one for each byte; else the line holding them does not load.
@@ -284,9 +416,11 @@ def load(
     if options.invalid_char is not None:
         text = INVALID_UTF8.sub(options.invalid_char, text)
     rows, errors = read_rows(text, options, columns)
-    if len(errors) > options.max_error:
+    if len(errors) > options.max_error and not options.ignore_all_errors:
         raise LoadFailed(
             f"{len(errors)} line(s) could not be loaded (MAXERROR {options.max_error})",
             tuple(errors),
         )
+    if options.no_load:  # NOLOAD: the data checked, nothing loaded
+        return [], errors
     return rows, errors

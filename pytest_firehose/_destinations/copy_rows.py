@@ -154,10 +154,17 @@ def read_rows(
         text, skipped = text[end + 1 :], skipped + 1
     if options.format == "JSON":
         return _json_rows(text, options, columns, skipped)
-    if options.format == "CSV":
+    records: Iterable[tuple[int, list[_Field] | LoadError]]
+    if options.fixed_widths is not None:
+        records = _fixed_records(
+            text, options.fixed_widths, options.fill_record, options.invalid_char
+        )
+    elif options.format == "CSV":
         records = _csv_records(text, options.delimiter or ",", options.quote)
     else:
-        records = _text_records(text, options.delimiter or "|", options.escape)
+        records = _text_records(
+            text, options.delimiter or "|", options.escape, options.remove_quotes
+        )
     lines = text.split("\n")
     rows: list[Row] = []
     errors: list[LoadError] = []
@@ -168,7 +175,8 @@ def read_rows(
             continue
         if options.ignore_blank_lines and fields == [(True, "", "")]:
             continue
-        names = columns or tuple(str(position) for position in range(1, len(fields) + 1))
+        width = len(fields) if options.fixed_widths is None else len(options.fixed_widths)
+        names = columns or tuple(str(position) for position in range(1, width + 1))
         values = [_value(field, options) for field in fields]
         if options.fill_record:  # missing columns at the end of a record: NULL
             values += [None] * (len(names) - len(values))
@@ -210,14 +218,21 @@ def _blank(value: str, options: CopyOptions) -> str | None:
     return value
 
 
-def _text_records(text: str, delimiter: str, escape: bool) -> Iterator[tuple[int, list[_Field]]]:
+def _text_records(
+    text: str, delimiter: str, escape: bool, remove_quotes: bool = False
+) -> Iterator[tuple[int, list[_Field] | LoadError]]:
     """Each line of ``text`` (its number, its fields): fields split at ``delimiter``; with
     ESCAPE, a backslash makes the character after it (a delimiter, a newline, a backslash)
-    part of the value."""
+    part of the value. With REMOVEQUOTES, a field that starts with ``"`` or ``'`` ends at
+    the same quote followed by a delimiter or the line's end: the quotes are removed, and
+    what is between them is kept (delimiters too); a line where no such quote closes the
+    field does not load, and a quoted field is never NULL AS."""
     line = first = 1
     fields: list[_Field] = []
     written: list[str] = []
     value: list[str] = []
+    quote: str | None = None  # the quote an open REMOVEQUOTES field started with
+    quoted = False
     index = 0
     while index < len(text):
         char = text[index]
@@ -228,10 +243,25 @@ def _text_records(text: str, delimiter: str, escape: bool) -> Iterator[tuple[int
             written.append(char + following)
             value.append(following)
             line += following == "\n"
+        elif quote is not None and char != "\n":
+            written.append(char)
+            ends = index == len(text) or text[index] == "\n" or text.startswith(delimiter, index)
+            if char == quote and ends:
+                quote = None
+            else:
+                value.append(char)
+        elif quote is not None:  # the line ends inside the quotes
+            yield first, _unterminated(first)
+            fields, written, value, quote, quoted = [], [], [], None, False
+            line += 1
+            first = line
+        elif remove_quotes and char in "\"'" and not written:
+            written.append(char)
+            quote, quoted = char, True
         elif char == "\n" or text.startswith(delimiter, index - 1):
             index += len(delimiter) - 1 if char != "\n" else 0
-            fields.append((True, "".join(written), "".join(value)))
-            written, value = [], []
+            fields.append((not quoted, "".join(written), "".join(value)))
+            written, value, quoted = [], [], False
             if char == "\n":
                 yield first, fields
                 fields = []
@@ -240,9 +270,50 @@ def _text_records(text: str, delimiter: str, escape: bool) -> Iterator[tuple[int
         else:
             written.append(char)
             value.append(char)
-    if fields or written:  # the last line, without its newline
-        fields.append((True, "".join(written), "".join(value)))
+    if quote is not None:
+        yield first, _unterminated(first)
+    elif fields or written:  # the last line, without its newline
+        fields.append((not quoted, "".join(written), "".join(value)))
         yield first, fields
+
+
+def _unterminated(line: int) -> LoadError:
+    """A REMOVEQUOTES field whose quote is not closed (the developer guide: the line is not
+    loaded)."""
+    return LoadError(line_number=line, err_code=1216, err_reason="Unterminated quoted string")
+
+
+def _fixed_records(
+    text: str, widths: tuple[int, ...], fill_record: bool, invalid_char: str | None
+) -> Iterator[tuple[int, list[_Field] | LoadError]]:
+    """Each line of ``text`` (its number, its fields): FIXEDWIDTH's fields, each ``width``
+    bytes of the line's UTF-8 in turn (a character cut in two is bytes that are not UTF-8,
+    which ACCEPTINVCHARS replaces);
+    a line shorter than the widths does not load (with FILLRECORD, the fields it lacks are
+    NULL), nor one longer."""
+    lines = text.split("\n")
+    if lines[-1] == "":
+        lines.pop()
+    for number, line in enumerate(lines, 1):
+        data = line.encode("utf-8", "surrogateescape")
+        fields: list[_Field] = []
+        start = 0
+        for width in widths:
+            if start >= len(data):
+                break
+            field = data[start : start + width].decode("utf-8", "surrogateescape")
+            if invalid_char is not None:
+                field = INVALID_UTF8.sub(invalid_char, field)
+            fields.append((True, field, field))
+            start += width
+        short = start > len(data) or len(fields) < len(widths)
+        if short and not (fill_record and fields):
+            yield number, LoadError(line_number=number, err_code=1214, err_reason="Line too short")
+            continue
+        if start < len(data):
+            yield number, LoadError(line_number=number, err_code=1216, err_reason="Line too long")
+            continue
+        yield number, fields
 
 
 def _csv_records(
@@ -329,13 +400,15 @@ def _json_rows(
             reason = "Invalid JSONPath format: not a JSON object"
             errors.append(_load_error(line, 1216, reason, raw_line))
             continue
-        if options.json_ignorecase:
-            document = {str(key).lower(): value for key, value in document.items()}
-        names = columns or tuple(document)
         row: Row = {}
-        for name in names:
-            value = json_text(document.get(name.lower() if options.json_ignorecase else name))
-            row[name] = None if value is None else _blank(value, options)
+        if options.json_noshred:  # the document whole, into the one column
+            row[(columns or ("1",))[0]] = json_text(document)
+        else:
+            if options.json_ignorecase:
+                document = {str(key).lower(): value for key, value in document.items()}
+            for name in columns or tuple(document):
+                value = json_text(document.get(name.lower() if options.json_ignorecase else name))
+                row[name] = None if value is None else _blank(value, options)
         invalid = _not_utf8(line, raw_line, list(row), [value or "" for value in row.values()])
         if invalid is not None:
             errors.append(invalid)

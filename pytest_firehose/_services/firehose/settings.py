@@ -154,16 +154,25 @@ def _copy_options(config: dict[str, Any]) -> str | None:
     options = parse_copy_options(text)
     if options.malformed is not None:
         return (
-            f"CopyCommand.CopyOptions {text!r} cannot be read ({options.malformed}): "
+            f"CopyCommand.CopyOptions {text!r}: COPY cannot run with it ({options.malformed}); "
             "every COPY fails, and each batch is skipped once its retries run out"
         )
-    if not options.unmodelled:
+    found = []
+    if options.unmodelled:
+        found.append(
+            f"{', '.join(options.unmodelled)} "
+            f"{'is' if len(options.unmodelled) == 1 else 'are'} not modelled: COPY loads the "
+            "staged objects as if "
+            f"{'it were' if len(options.unmodelled) == 1 else 'they were'} not given"
+        )
+    if options.jsonpaths is not None:
+        found.append(
+            f"JSON {options.jsonpaths!r} (a JSONPaths file) is not modelled: COPY loads the "
+            "staged objects as JSON 'auto' does, each key into the column of its name"
+        )
+    if not found:
         return None
-    return (
-        f"CopyCommand.CopyOptions {', '.join(options.unmodelled)} "
-        f"{'is' if len(options.unmodelled) == 1 else 'are'} not modelled: COPY loads the "
-        "staged objects as if it were not given"
-    )
+    return "CopyCommand.CopyOptions " + "; ".join(found)
 
 
 Check = Callable[[dict[str, Any]], "str | None"]
