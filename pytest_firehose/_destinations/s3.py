@@ -17,13 +17,11 @@ import functools
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-import botocore.loaders
 import botocore.model
-import botocore.session
-from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
 from pytest_firehose._destinations.base import RETRY_CAP, DeliveryFailed
+from pytest_firehose._destinations.service_clients import models, service_client
 from pytest_firehose._errors import UnmockedRequestError
 
 if TYPE_CHECKING:
@@ -35,22 +33,12 @@ if TYPE_CHECKING:
 
 #: The ``Content-Type`` of every object Firehose writes, whatever its format.
 CONTENT_TYPE = "application/octet-stream"
-#: One attempt per delivery: Firehose's own schedule (the engine's) does the retrying.
-#: botocore's retries would also pass fake time in the middle of a delivery.
-_ONE_ATTEMPT = Config(retries={"total_max_attempts": 1})
-
-
-@functools.cache
-def _models() -> Any:
-    """One loader of botocore's model files for every destination's session: a fresh
-    session parses the S3 model and the endpoint rules again (~150 ms a client)."""
-    return botocore.loaders.create_loader()
 
 
 @functools.cache
 def _table_input_members() -> frozenset[str]:
     """What Glue's ``TableInput`` takes of a ``Table`` GetTable answers."""
-    model = botocore.model.ServiceModel(_models().load_service_model("glue", "service-2"))
+    model = botocore.model.ServiceModel(models().load_service_model("glue", "service-2"))
     return frozenset(model.shape_for("TableInput").members)
 
 
@@ -98,9 +86,7 @@ class S3Destination:
 
     def _s3(self) -> Any:
         if self._client is None:
-            session = botocore.session.get_session()
-            session.register_component("data_loader", _models())
-            self._client = session.create_client("s3", region_name=self.region, config=_ONE_ATTEMPT)
+            self._client = service_client("s3", self.region)
         return self._client
 
     def deliver(self, target: DeliveryTarget, obj: DeliveredObject) -> None:
@@ -140,11 +126,7 @@ class S3Destination:
         (moto's under ``mock_aws``); None when nothing does or it answers with an error."""
         if self._glue_unmocked or not self._contained():
             return None
-        session = botocore.session.get_session()
-        session.register_component("data_loader", _models())
-        client = session.create_client(
-            "glue", region_name=schema.get("Region") or self.region, config=_ONE_ATTEMPT
-        )
+        client = service_client("glue", schema.get("Region") or self.region)
         catalog = {"CatalogId": schema["CatalogId"]} if schema.get("CatalogId") else {}
         try:
             return getattr(client, operation)(**catalog, **params)

@@ -23,11 +23,10 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
-import botocore.session
 from botocore.exceptions import BotoCoreError, ClientError
 
 from pytest_firehose._destinations.base import DeliveryFailed
-from pytest_firehose._destinations.s3 import _ONE_ATTEMPT, _models
+from pytest_firehose._destinations.service_clients import service_client
 from pytest_firehose._errors import UnmockedRequestError
 
 #: The developer guide: Firehose "refreshes the cache every 10 minutes".
@@ -95,11 +94,7 @@ class SecretKey:
 
     def _secrets_manager(self) -> Any:
         if self._client is None:
-            session = botocore.session.get_session()
-            session.register_component("data_loader", _models())
-            self._client = session.create_client(
-                "secretsmanager", region_name=self.region, config=_ONE_ATTEMPT
-            )
+            self._client = service_client("secretsmanager", self.region)
         return self._client
 
     def _not_retrieved(self, code: str, message: str, advice: str = "") -> SecretUnreadable:

@@ -19,16 +19,12 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-import botocore.session
-from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
+from pytest_firehose._destinations.service_clients import service_client
 from pytest_firehose._errors import UnmockedRequestError
 from pytest_firehose._lambda.kinesis_events import s3_failure_document
 from pytest_firehose._services.firehose.settings import UnmodelledSettingWarning
-
-#: One attempt: a refusal is reported at once rather than retried on the fake clock.
-_ONE_ATTEMPT = Config(retries={"total_max_attempts": 1})
 
 
 class FailureDestination:
@@ -92,10 +88,7 @@ class FailureDestination:
 
     def _client_for(self) -> Any:
         if self._client is None:
-            session = botocore.session.get_session()
-            self._client = session.create_client(
-                self.service, region_name=self.region, config=_ONE_ATTEMPT
-            )
+            self._client = service_client(self.service, self.region)
         return self._client
 
     def _keep(self, why: str) -> None:
