@@ -320,3 +320,10 @@ def test_the_longest_value_and_name_are_taken(fake):
     arn = fake.firehose.secret("n" * 512, "x" * 65536)
 
     assert arn.split(":secret:")[1].startswith("n" * 512 + "-")
+
+
+def test_a_stopped_fake_takes_no_secret():
+    with FirehoseFake(region=REGION) as stopped:
+        handle = stopped.firehose
+    with pytest.raises(UsageError, match="has stopped"):
+        handle.secret("collector", {"api_key": "k"})
