@@ -130,6 +130,16 @@ def test_a_secret_lives_in_its_region(fake, client, endpoint):
     assert len(endpoint.calls) == 0
 
 
+def test_an_arn_of_another_region_finds_no_secret_of_the_streams_region(fake, client, endpoint):
+    fake.firehose.secret("collector", {"api_key": "k"})
+    create(client, PARTIAL.replace(REGION, "us-west-2"))
+    put(client, b"a")
+    fake.firehose.clock.advance(seconds=60)
+
+    assert fake.firehose["events"].pending == [b"a"]
+    assert len(endpoint.calls) == 0
+
+
 def test_a_stream_of_another_region_reads_the_secret_registered_there(fake, endpoint):
     west = boto3.client("firehose", region_name="us-west-2")
     arn = fake.firehose.secret("collector", {"api_key": "west"}, region="us-west-2")
