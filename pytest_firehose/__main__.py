@@ -47,6 +47,7 @@ control API (JSON, on the same port):
   POST /_fake/destination            {"stream": ..., "up": false}: the destination's switches
   POST /_fake/glue                   {"database": ..., "table": ..., "columns": {...}}
   GET  /_fake/glue/{db}/{table}      a registered Glue table's columns
+  POST /_fake/secret                 {"secret": name or ARN, "value": {"api_key": ...}}
   GET  /_fake/calls                  every request answered (?service=firehose|kinesis)
   POST /_fake/reset                  back to a fresh world
 

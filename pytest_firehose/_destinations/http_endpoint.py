@@ -258,7 +258,7 @@ class HttpEndpointDestination:
         #: The access key's secret, when Secrets Manager is enabled: it takes the place of
         #: ``EndpointConfiguration.AccessKey`` (the API reference: it "overwrites the
         #: existing secrets in the destination configuration").
-        self._secret = (
+        self.secret = (
             SecretKey(secrets, region, contained)
             if isinstance(secrets, dict) and secrets.get("Enabled")
             else None
@@ -274,8 +274,8 @@ class HttpEndpointDestination:
         """The ``X-Amz-Firehose-Access-Key`` of a request sent at ``at``: the secret's
         ``api_key`` when Secrets Manager is enabled (SecretUnreadable when it cannot be
         read), else ``EndpointConfiguration.AccessKey``; None without either."""
-        if self._secret is not None:
-            return self._secret.api_key(at)
+        if self.secret is not None:
+            return self.secret.api_key(at)
         key: str | None = self.config["EndpointConfiguration"].get("AccessKey")
         return key
 

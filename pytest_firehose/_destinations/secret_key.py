@@ -2,10 +2,12 @@
 ``SecretsManagerConfiguration`` is enabled: the secret's ``api_key``, sent as the
 ``X-Amz-Firehose-Access-Key`` header in place of ``EndpointConfiguration.AccessKey``.
 
-The secret is read with GetSecretValue through a plain botocore client in the stream's
-Region (the API reference: the secret "must be in the same region as the Firehose
-stream"), so whatever stands in for Secrets Manager in the test answers it: moto's
-``mock_aws``, as for S3 and Glue. It is kept for 10 minutes of fake time, then read again
+A secret the test registered in the stream's Region (``firehose.secret(...)``, ``POST
+/_fake/secret``) is read first, as Glue tables a test registers are; else the secret is
+read with GetSecretValue through a plain botocore client in the stream's Region (the API
+reference: the secret "must be in the same region as the Firehose stream"), so whatever
+stands in for Secrets Manager in the test answers it: moto's ``mock_aws``, as for S3 and
+Glue. It is kept for 10 minutes of fake time, then read again
 ("It refreshes the cache every 10 minutes"): a rotated secret is sent from the first
 delivery 10 minutes after the last read on.
 
@@ -60,11 +62,23 @@ def recorded_message(failure: DeliveryFailed) -> str:
     return failure.message if isinstance(failure, SecretUnreadable) else str(failure)
 
 
+def _name(secret_arn: str) -> str:
+    return secret_arn.split(":secret:", 1)[-1] or "NAME"
+
+
 def _example(secret_arn: str) -> str:
-    name = secret_arn.split(":secret:", 1)[-1] or "NAME"
     return (
-        f'boto3.client("secretsmanager").create_secret(Name={name!r}, '
+        f'boto3.client("secretsmanager").create_secret(Name={_name(secret_arn)!r}, '
         'SecretString=json.dumps({"api_key": "..."}))'
+    )
+
+
+def _register(secret_arn: str) -> str:
+    """The calls that register the secret ``secret_arn`` names, in Python and over HTTP."""
+    body = json.dumps({"secret": secret_arn or "NAME", "value": {API_KEY: "..."}})
+    return (
+        f'firehose.secret({(secret_arn or "NAME")!r}, {{"api_key": "..."}}) '
+        f"(from another language: POST /_fake/secret with {body})"
     )
 
 
@@ -78,6 +92,9 @@ class SecretKey:
         #: Whether botocore's requests stay in the process now (see ``destination_for``).
         self._contained = contained
         self._client: Any = None
+        #: The SecretString of the registered secret a SecretId finds, read ahead of Secrets
+        #: Manager (None: none is registered); the service hands its own.
+        self.registered: Callable[[str], str | None] = lambda secret_id: None
         #: The key last read, and the fake time it was read at.
         self._key: str | None = None
         self._read_at: datetime | None = None
@@ -109,26 +126,29 @@ class SecretKey:
 
     def _read(self) -> str:
         arn = self.secret_arn
-        unmocked = (
-            "nothing in this test stands in for AWS Secrets Manager, so the secret "
-            f"SecretsManagerConfiguration.SecretARN names ({arn}) cannot be read. Start moto's "
-            f"mock_aws() and create the secret in {self.region} before the delivery, e.g. "
-            f"{_example(arn)}"
-        )
-        if not self._contained():  # no fake's interceptor: the request would leave
-            raise self._not_retrieved(
-                *NOT_FOUND,
-                "no fake intercepts botocore's requests in this process (the fake has stopped, "
-                "or this is `python -m pytest_firehose serve`, where nothing stands in for "
-                "AWS Secrets Manager), so the secret cannot be read: give the key as "
-                "EndpointConfiguration.AccessKey, or read it while a FirehoseFake runs "
-                "under moto's mock_aws()",
-            )
         if not arn:
             raise self._not_retrieved(
                 "InvalidParameterException",
                 "You must provide a SecretId.",
                 "SecretsManagerConfiguration is enabled without a SecretARN",
+            )
+        registered = self.registered(arn)
+        if registered is not None:
+            return self._api_key(registered)
+        unmocked = (
+            "nothing in this test stands in for AWS Secrets Manager, so the secret "
+            f"SecretsManagerConfiguration.SecretARN names ({arn}) cannot be read. Register it "
+            f"before the delivery with {_register(arn)}, or start moto's mock_aws() and "
+            f"create it in {self.region}, e.g. {_example(arn)}"
+        )
+        if not self._contained():  # no fake's interceptor: the request would leave
+            raise self._not_retrieved(
+                *NOT_FOUND,
+                "no secret of that ARN is registered in the stream's Region "
+                f"({self.region}), and no fake intercepts botocore's requests in this "
+                "process (the fake has stopped, or this is `python -m pytest_firehose "
+                "serve`), so nothing stands in for AWS Secrets Manager: register the secret "
+                f"with {_register(arn)}, or give the key as EndpointConfiguration.AccessKey",
             )
         try:
             answer = self._secrets_manager().get_secret_value(SecretId=arn)
@@ -138,8 +158,10 @@ class SecretKey:
             found = error.response.get("Error", {})
             code = found.get("Code", "InternalServiceError")
             advice = (
-                f"whatever stands in for Secrets Manager has no secret {arn} in {self.region}: "
-                f"create it there before the delivery, e.g. {_example(arn)}"
+                f"neither the test's registered secrets nor whatever stands in for Secrets "
+                f"Manager hold a secret {arn} in {self.region}: register it with "
+                f"{_register(arn)}, or create it there before the delivery, e.g. "
+                f"{_example(arn)}"
                 if code == NOT_FOUND[0]
                 else ""
             )

@@ -139,6 +139,7 @@ class Control:
             "POST /_fake/database": self._database,
             "POST /_fake/destination": self._destination,
             "POST /_fake/glue": self._glue,
+            "POST /_fake/secret": self._secret,
             "GET /_fake/calls": self._calls,
             "POST /_fake/reset": self._reset,
         }
@@ -423,6 +424,18 @@ class Control:
     def _glue_columns(self, database: str, table: str, query: Mapping[str, str]) -> Answer:
         region = self._region({}, query)
         return 200, columns(self._firehose, database, table, region, query.get("catalog_id"))
+
+    def _secret(self, body: dict[str, Json], query: Mapping[str, str]) -> Answer:
+        """Register a Secrets Manager secret as ``firehose.secret`` does: ``"secret"`` its
+        name or ARN, ``"value"`` its SecretString (a string, or an object written as JSON)."""
+        region = self._region(body, query)
+        # Any JSON value: secret() refuses what is not a name, an ARN or a value.
+        name_or_arn: Json = body.get("secret")
+        value: Json = body.get("value")
+        with refusals("POST /_fake/secret", {"name_or_arn": '"secret"'}):
+            arn = self._firehose.secret(name_or_arn, value, region=region)
+        name = arn.split(":secret:", 1)[1][: -len("-XXXXXX")]
+        return 201, {"name": name, "arn": arn}
 
     def _calls(self, body: dict[str, Json], query: Mapping[str, str]) -> Answer:
         service = query.get("service")

@@ -255,6 +255,38 @@ class FirehoseHandle(ServiceHandle[FirehoseService, DeliveryStreamHandle]):
                 GlueTable(database, table, pairs), region=region, catalog_id=catalog_id
             )
 
+    def secret(
+        self,
+        name_or_arn: str,
+        value: str | Mapping[str, Any],
+        *,
+        region: str | None = None,
+    ) -> str:
+        """Register the AWS Secrets Manager secret ``name_or_arn`` with ``value`` as its
+        SecretString (a mapping is written as JSON: ``{"api_key": "..."}``), the secret an
+        HTTP endpoint destination's ``SecretsManagerConfiguration`` reads its access key
+        from; returns its ARN. A name lives in ``region`` (the default region if None) and
+        the fake's account, its ARN ending in ``-`` and six characters as Secrets Manager's
+        do; an ARN (complete, or partial: without those six) says where it lives. A
+        destination finds it by its complete or partial ARN, in its stream's Region, ahead
+        of one in moto's Secrets Manager. Registering it again replaces its value, as a
+        rotation does: a destination that read it sends the new value once its 10-minute
+        cache runs out."""
+        from pytest_firehose._handles.secret_inputs import secret_place, secret_string
+
+        check_region(region)
+        said = terms()
+        where = said.call(f"secret({cut(name_or_arn, repr)}, ...)")
+        name, place, account_id, arn = secret_place(
+            where, name_or_arn, region or self._world.region, self._world.account_id, region
+        )
+        text = secret_string(where, value)
+        with self._world.touched():
+            registered = self._world.firehose(place).secrets.register(
+                name, text, account_id=account_id, arn=arn
+            )
+        return registered.arn
+
     def glue_columns(
         self,
         database: str,

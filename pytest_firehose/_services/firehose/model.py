@@ -58,7 +58,13 @@ from pytest_firehose._services.firehose.msk import MskTopic
 from pytest_firehose._services.firehose.prefix_rules import check_prefixes
 from pytest_firehose._services.firehose.puts import Puts
 from pytest_firehose._services.firehose.quotas import ControlRates, PutQuota
-from pytest_firehose._services.firehose.settings import findings, report, source_findings
+from pytest_firehose._services.firehose.secrets import Secrets
+from pytest_firehose._services.firehose.settings import (
+    HTTP_KIND,
+    findings,
+    report,
+    source_findings,
+)
 from pytest_firehose._services.firehose.settling import Settling
 from pytest_firehose._services.firehose.stream_settings import (
     DATABASE_SOURCE,
@@ -127,6 +133,8 @@ class FirehoseService(Puts, StreamSettings, Settling, ServiceBase):
         self.functions = FunctionRegistry()
         #: The Glue tables of this region, for record format conversion and Iceberg tables.
         self.glue_tables = GlueTables(account_id, region)
+        #: The Secrets Manager secrets of this region tests registered, for HTTP endpoints.
+        self.secrets = Secrets(account_id, region)
         #: Whether DirectPut streams enforce their throughput quota and the control plane
         #: its rates (off unless a test asks); each stream's use of its quota in the
         #: current second, by name, and the account's use of the control plane's rates.
@@ -426,6 +434,12 @@ class FirehoseService(Puts, StreamSettings, Settling, ServiceBase):
             if isinstance(destination, IcebergDestination):  # its tables are Glue's
                 destination.catalog = self.glue_tables
                 destination.clock = self.clock
+        elif kind == HTTP_KIND:
+            from pytest_firehose._destinations.http_endpoint import HttpEndpointDestination
+
+            if isinstance(destination, HttpEndpointDestination) and destination.secret:
+                # Its registered secrets are read ahead of Secrets Manager's.
+                destination.secret.registered = self.secrets.value
         return route_for(
             target,
             delivery_settings(kind, config),
