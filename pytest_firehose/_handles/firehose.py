@@ -1,5 +1,6 @@
 """The ``firehose`` fixture's handle: create and look up delivery streams, register Lambda
-functions and Glue tables; each stream's handle is ``delivery_stream.py``'s."""
+functions, Glue tables and Secrets Manager secrets; each stream's handle is
+``delivery_stream.py``'s."""
 
 from __future__ import annotations
 
