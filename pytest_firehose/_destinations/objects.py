@@ -150,27 +150,25 @@ def unwritten_timestamps(prefix: str, zone: tzinfo = timezone.utc) -> list[str]:
     return unwritten
 
 
+#: The times of a day :func:`_overflow` writes: midnight and a minute after, the hours that
+#: start a day period, noon and an hour after, and the day's last microsecond.
+_SAMPLE_TIMES = (
+    *(timedelta(minutes=m) for m in (0, 1, 6 * 60, 9 * 60, 12 * 60, 13 * 60, 18 * 60, 21 * 60)),
+    timedelta(days=1, microseconds=-1),
+)
+
+
 def _overflow(item: Item, zone: tzinfo) -> str | None:
     """Why Java fails to pad ``item`` at some time of a year, None when it never does:
-    the widest text it writes over a leap year's days, at the hours that change a day
-    period and at the last microsecond of the day."""
+    the widest text it writes over a leap year's days, at ``_SAMPLE_TIMES`` in ``zone``."""
     if not item.pad:
         return None
     widest = ""
     alone = (Item(item.letter, item.count),)
+    start = datetime(2024, 1, 1, tzinfo=zone)
     for day in range(366):
-        for hour, last in (
-            (0, False),
-            (6, False),
-            (12, False),
-            (18, False),
-            (21, False),
-            (23, True),
-        ):
-            at = datetime(2024, 1, 1, hour, tzinfo=timezone.utc) + timedelta(days=day)
-            if last:
-                at += timedelta(minutes=59, seconds=59, microseconds=999999)
-            text = format_pattern(alone, at.astimezone(zone))
+        for time in _SAMPLE_TIMES:
+            text = format_pattern(alone, start + timedelta(days=day) + time)
             widest = max(widest, text, key=len)
     if len(widest) <= item.pad:
         return None
