@@ -217,7 +217,8 @@ def test_unmodelled_error_refuses_an_unmodelled_setting_once_and_creates_nothing
         assert refused["ResponseMetadata"]["HTTPStatusCode"] == 400
         assert refused["ResponseMetadata"]["RetryAttempts"] == 0
         assert refused["Error"]["Code"] == "InvalidArgumentException"
-        assert "!{timestamp:yyyy-cc} (Java's DateTimeFormatter refuses it" in refused["Error"]["Message"]
+        message = refused["Error"]["Message"]
+        assert "!{timestamp:yyyy-cc} (Java's DateTimeFormatter refuses it" in message
         assert status == 400
         assert "would answer InvalidArgumentException" in answer["error"]
         assert served.ok("GET", "/_fake/streams") == {"firehose": [], "kinesis": []}

@@ -120,7 +120,8 @@ def test_a_warning_made_an_error_refuses_an_update_and_changes_nothing(
         )
 
     assert caught.value.response["Error"]["Code"] == "InvalidArgumentException"
-    assert "!{timestamp:EEE#} (Java's DateTimeFormatter refuses it" in caught.value.response["Error"]["Message"]
+    message = caught.value.response["Error"]["Message"]
+    assert "!{timestamp:EEE#} (Java's DateTimeFormatter refuses it" in message
     assert caught.value.response["ResponseMetadata"]["RetryAttempts"] == 0
     after = client.describe_delivery_stream(DeliveryStreamName="events")
     assert after["DeliveryStreamDescription"]["VersionId"] == version

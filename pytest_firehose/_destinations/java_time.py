@@ -10,6 +10,7 @@ other than UTC)."""
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone, tzinfo
 
@@ -103,6 +104,7 @@ def _check(letter: str, count: int) -> None:
         raise PatternError(f"Wrong number of pattern letters: {letter}")
 
 
+@functools.lru_cache(maxsize=256)
 def compile_pattern(pattern: str) -> tuple[Item, ...]:
     """``pattern``'s items, as ``appendPattern`` builds them; optional sections are
     always written (a zoned date-time has every field), so ``[`` and ``]`` are checked and
