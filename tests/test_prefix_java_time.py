@@ -271,6 +271,7 @@ REFUSED = [
     ("V", "Pattern letter count must be 2: V"),
     ("OO", "Pattern letter count must be 1 or 4: O"),
     ("BB", "Wrong number of pattern letters: B"),
+    ("vv", "Wrong number of pattern letters: v"),
     ("yyyy#", "Pattern includes reserved character: '#'"),
     ("{yyyy", "Pattern includes reserved character: '{'"),
     ("yyyy]", "Pattern invalid as it contains ] without previous ["),

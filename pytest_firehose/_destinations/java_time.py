@@ -97,7 +97,7 @@ def _check(letter: str, count: int) -> None:
     if letter == "V" and count != 2:
         raise PatternError(f"Pattern letter count must be 2: {letter}")
     if letter == "v" and count not in (1, 4):
-        raise PatternError(f"Wrong number of  pattern letters: {letter}")
+        raise PatternError(f"Wrong number of pattern letters: {letter}")
     if letter == "O" and count not in (1, 4):
         raise PatternError(f"Pattern letter count must be 1 or 4: {letter}")
     if letter == "B" and count not in (1, 4, 5):
