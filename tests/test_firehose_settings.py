@@ -82,12 +82,13 @@ UNMODELLED = [
         "ExtendedS3DestinationConfiguration",
         {
             **S3,
-            "Prefix": "logs/!{timestamp:yyyy-M-d}/",
-            "ErrorOutputPrefix": "errors/!{firehose:error-output-type}/!{timestamp:EEE}/",
+            "Prefix": "logs/!{timestamp:yyyy-M-d-cc}/",
+            "ErrorOutputPrefix": "errors/!{firehose:error-output-type}/!{timestamp:EEE#}/",
         },
         r"ExtendedS3DestinationConfiguration\.Prefix and ErrorOutputPrefix: "
-        r"!\{timestamp:\.\.\.\} pattern letters EEE, M, d are not modelled: they are copied "
-        r"into the keys as written",
+        r"!\{timestamp:yyyy-M-d-cc\} \(Java's DateTimeFormatter refuses it: Invalid pattern "
+        r"\"cc\"\), !\{timestamp:EEE#\} \(Java's DateTimeFormatter refuses it: Pattern includes "
+        r"reserved character: '#'\) are not modelled: they are copied into the keys as written",
     ),
     (
         "HttpEndpointDestinationConfiguration",
@@ -95,12 +96,13 @@ UNMODELLED = [
             "EndpointConfiguration": {"Url": "https://collector.example.com/in"},
             "S3Configuration": {
                 **S3,
-                "Prefix": "failed/!{timestamp:yyyy/[ww]}/",
+                "Prefix": "failed/!{timestamp:yyyy/[ww]]}/",
                 "ErrorOutputPrefix": "errors/!{firehose:error-output-type}/",
             },
         },
         r"HttpEndpointDestinationConfiguration\.S3Configuration\.Prefix: "
-        r"!\{timestamp:\.\.\.\} pattern letters \[, \], ww are not modelled",
+        r"!\{timestamp:yyyy/\[ww\]\]\} \(Java's DateTimeFormatter refuses it: Pattern invalid "
+        r"as it contains \] without previous \[\) is not modelled",
     ),
 ]
 

@@ -186,10 +186,10 @@ def test_a_port_that_is_no_number_is_refused_with_the_rule(
     assert "_port" not in error
 
 
-#: A destination with a setting the fake does not model: a prefix's day-of-week letters.
+#: A destination with a setting the fake does not model: a prefix's pattern Java refuses.
 UNMODELLED_PREFIX = {
     **S3_BUFFERED,
-    "Prefix": "logs/!{timestamp:EEE}/",
+    "Prefix": "logs/!{timestamp:yyyy-cc}/",
     "ErrorOutputPrefix": "errors/!{firehose:error-output-type}/",
 }
 
@@ -217,7 +217,8 @@ def test_unmodelled_error_refuses_an_unmodelled_setting_once_and_creates_nothing
         assert refused["ResponseMetadata"]["HTTPStatusCode"] == 400
         assert refused["ResponseMetadata"]["RetryAttempts"] == 0
         assert refused["Error"]["Code"] == "InvalidArgumentException"
-        assert "pattern letters EEE is not modelled" in refused["Error"]["Message"]
+        message = refused["Error"]["Message"]
+        assert "!{timestamp:yyyy-cc} (Java's DateTimeFormatter refuses it" in message
         assert status == 400
         assert "would answer InvalidArgumentException" in answer["error"]
         assert served.ok("GET", "/_fake/streams") == {"firehose": [], "kinesis": []}
@@ -243,7 +244,7 @@ def test_by_default_an_unmodelled_setting_is_served_with_a_warning() -> None:
     finally:
         _, _, err = stop(served)
     assert "UnmodelledSettingWarning" in err
-    assert "pattern letters EEE is not modelled" in err
+    assert "!{timestamp:yyyy-cc} (Java's DateTimeFormatter refuses it" in err
 
 
 def test_unmodelled_is_warn_or_error(capsys: pytest.CaptureFixture[str]) -> None:

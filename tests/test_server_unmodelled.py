@@ -32,7 +32,7 @@ UNMODELLED = {
             }
         ],
     },
-    "Prefix": "logs/!{timestamp:yyyy-M-d}/",
+    "Prefix": "logs/!{timestamp:yyyy-M-d-cc}/",
     "ErrorOutputPrefix": "errors/!{firehose:error-output-type}/",
 }
 AS_ERROR = pytest.mark.filterwarnings("error::pytest_firehose.UnmodelledSettingWarning")
@@ -83,7 +83,7 @@ def test_a_warning_made_an_error_is_refused_once_as_unmodelled_error_refuses_it(
     assert answer["Error"]["Code"] == "InvalidArgumentException"
     message = answer["Error"]["Message"]
     assert "ProcessingConfiguration" in message
-    assert "pattern letters M, d" in message
+    assert "!{timestamp:yyyy-M-d-cc} (Java's DateTimeFormatter refuses it" in message
     assert firehose(served).list_delivery_streams()["DeliveryStreamNames"] == []
     (refused, _) = served.world.calls  # logged as under unmodelled="error", then the list
     (strict_refused,) = strict.world.calls
@@ -114,13 +114,14 @@ def test_a_warning_made_an_error_refuses_an_update_and_changes_nothing(
             CurrentDeliveryStreamVersionId=version,
             DestinationId="destinationId-000000000001",
             ExtendedS3DestinationUpdate={
-                "Prefix": "logs/!{timestamp:EEE}/",
+                "Prefix": "logs/!{timestamp:EEE#}/",
                 "ErrorOutputPrefix": "errors/!{firehose:error-output-type}/",
             },
         )
 
     assert caught.value.response["Error"]["Code"] == "InvalidArgumentException"
-    assert "pattern letters EEE is not modelled" in caught.value.response["Error"]["Message"]
+    message = caught.value.response["Error"]["Message"]
+    assert "!{timestamp:EEE#} (Java's DateTimeFormatter refuses it" in message
     assert caught.value.response["ResponseMetadata"]["RetryAttempts"] == 0
     after = client.describe_delivery_stream(DeliveryStreamName="events")
     assert after["DeliveryStreamDescription"]["VersionId"] == version

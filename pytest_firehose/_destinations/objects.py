@@ -6,10 +6,18 @@ import functools
 import random
 import re
 from collections.abc import Mapping
-from datetime import datetime, timezone, tzinfo
+from datetime import datetime, timedelta, timezone, tzinfo
 from typing import TYPE_CHECKING, Any
 
 from pytest_firehose._destinations.compression import compress, content_encoding
+from pytest_firehose._destinations.java_time import (
+    Item,
+    PatternError,
+    Unwritable,
+    compile_pattern,
+    format_pattern,
+    unwritable,
+)
 from pytest_firehose._payload import Payload, payload_bytes
 
 if TYPE_CHECKING:
@@ -83,11 +91,6 @@ class DeliveredObject:
 
 #: ``!{namespace:argument}`` in a Prefix or ErrorOutputPrefix.
 _EXPRESSION = re.compile(r"!\{([A-Za-z]+):([^}]*)\}")
-#: java.time.DateTimeFormatter letters -> strftime, for the patterns prefixes use.
-_JAVA_TIME = {"yyyy": "%Y", "yy": "%y", "MM": "%m", "dd": "%d", "HH": "%H", "mm": "%M", "ss": "%S"}
-#: A quoted literal (``''`` inside it is a quote), a run of one pattern letter, or any other
-#: character; a quote that opens no closed literal is a token of its own.
-_JAVA_TOKEN = re.compile(r"'(?:[^']|'')*'|([A-Za-z])\1*|.", re.DOTALL)
 _RANDOM_ALPHABET = "abcdefghijklmnopqrstuvwxyz0123456789"
 
 
@@ -118,33 +121,58 @@ def has_expressions(prefix: str) -> bool:
 
 
 def _java_time(pattern: str, at: datetime) -> str:
-    out = []
-    for match in _JAVA_TOKEN.finditer(pattern):
-        token = match.group(0)
-        if token.startswith("'") and len(token) > 1:
-            # java.time: '' alone writes a quote, as does '' inside quoted text.
-            out.append(token[1:-1].replace("''", "'") or "'")
-        elif token in _JAVA_TIME:
-            out.append(at.strftime(_JAVA_TIME[token]))
-        else:
-            out.append(token)
-    return "".join(out)
+    """``at`` in the java.time pattern; a pattern Java refuses, or one the fake cannot write
+    as Java would, is copied as written (``!{timestamp:PATTERN}``), as
+    :func:`unwritten_timestamps` reports."""
+    try:
+        return format_pattern(compile_pattern(pattern), at)
+    except (PatternError, Unwritable):
+        return f"!{{timestamp:{pattern}}}"
 
 
-def unwritten_time_letters(prefix: str) -> list[str]:
-    """What the ``!{timestamp:PATTERN}`` expressions of ``prefix`` hold that
-    :func:`_java_time` copies as written where java.time would not: pattern letters other
-    than ``_JAVA_TIME``'s, its reserved characters, and an unclosed quote."""
+def unwritten_timestamps(prefix: str, zone: tzinfo = timezone.utc) -> list[str]:
+    """Each ``!{timestamp:PATTERN}`` of ``prefix`` that :func:`_java_time` copies as
+    written, with why: a pattern Java's ``DateTimeFormatter`` refuses, an element the fake
+    cannot write in ``zone`` as Java would, or a padding (``p``) narrower than what it pads
+    can be (Java fails to format it)."""
     unwritten = []
     for expression in _EXPRESSION.finditer(prefix):
         if expression[1] != "timestamp":
             continue
-        for match in _JAVA_TOKEN.finditer(expression[2]):
-            token = match.group(0)
-            letters = token.isascii() and token.isalpha()
-            if (letters and token not in _JAVA_TIME) or token in ("[", "]", "#", "'"):
-                unwritten.append(token)
+        try:
+            items = compile_pattern(expression[2])
+        except PatternError as refused:
+            unwritten.append(f"{expression[0]} (Java's DateTimeFormatter refuses it: {refused})")
+            continue
+        reasons = [r for r in (unwritable(i, zone) or _overflow(i, zone) for i in items) if r]
+        if reasons:
+            unwritten.append(f"{expression[0]} ({'; '.join(reasons)})")
     return unwritten
+
+
+#: The times of a day :func:`_overflow` writes: midnight and a minute after, the hours that
+#: start a day period, noon and an hour after, and the day's last microsecond.
+_SAMPLE_TIMES = (
+    *(timedelta(minutes=m) for m in (0, 1, 6 * 60, 9 * 60, 12 * 60, 13 * 60, 18 * 60, 21 * 60)),
+    timedelta(days=1, microseconds=-1),
+)
+
+
+def _overflow(item: Item, zone: tzinfo) -> str | None:
+    """Why Java fails to pad ``item`` at some time of a year, None when it never does:
+    the widest text it writes over a leap year's days, at ``_SAMPLE_TIMES`` in ``zone``."""
+    if not item.pad:
+        return None
+    widest = ""
+    alone = (Item(item.letter, item.count),)
+    start = datetime(2024, 1, 1, tzinfo=zone)
+    for day in range(366):
+        for time in _SAMPLE_TIMES:
+            text = format_pattern(alone, start + timedelta(days=day) + time)
+            widest = max(widest, text, key=len)
+    if len(widest) <= item.pad:
+        return None
+    return f"{item.source()}: Java fails to pad {widest!r} ({len(widest)} characters) to {item.pad}"
 
 
 #: The namespaces of dynamic partitioning's keys in a prefix.

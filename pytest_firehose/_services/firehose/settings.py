@@ -18,7 +18,7 @@ from typing import Any
 from pytest_firehose._destinations.compression import SNAPPY_FORMATS, available
 from pytest_firehose._destinations.conversion import available as conversion_available
 from pytest_firehose._destinations.factory import REDSHIFT, S3_KINDS
-from pytest_firehose._destinations.objects import time_zone, unwritten_time_letters
+from pytest_firehose._destinations.objects import keys_zone, time_zone, unwritten_timestamps
 from pytest_firehose._destinations.processing import newline_delimiter
 from pytest_firehose._errors import ServiceError
 from pytest_firehose._services.firehose.backup import ALL_DATA
@@ -132,17 +132,18 @@ def _time_zone(config: dict[str, Any]) -> str | None:
 
 
 def _timestamps(config: dict[str, Any]) -> str | None:
+    zone = keys_zone(config)
     found = {
-        n: unwritten_time_letters(config.get(n) or "") for n in ("Prefix", "ErrorOutputPrefix")
+        n: unwritten_timestamps(config.get(n) or "", zone) for n in ("Prefix", "ErrorOutputPrefix")
     }
-    names = [name for name, letters in found.items() if letters]
+    names = [name for name, expressions in found.items() if expressions]
     if not names:
         return None
-    unwritten = sorted({letter for letters in found.values() for letter in letters})
+    unwritten = list(dict.fromkeys(e for expressions in found.values() for e in expressions))
+    one = len(unwritten) == 1
     return (
-        f"{' and '.join(names)}: !{{timestamp:...}} pattern letters {', '.join(unwritten)} "
-        f"{'is' if len(unwritten) == 1 else 'are'} not modelled: they are copied into the keys "
-        "as written (the fake writes yyyy, yy, MM, dd, HH, mm, ss and quoted text)"
+        f"{' and '.join(names)}: {', '.join(unwritten)} {'is' if one else 'are'} not "
+        f"modelled: {'it is' if one else 'they are'} copied into the keys as written"
     )
 
 
