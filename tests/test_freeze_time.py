@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime
+import re
 import textwrap
 import threading
 import time
@@ -375,6 +376,39 @@ def test_the_marker_and_the_ini_option_turn_the_mode_on(
     result = run(pytester, MODE_TESTS.format(expected=expected), ini=ini)
 
     result.assert_outcomes(passed=4)
+
+
+def test_pytests_own_timings_stay_real_in_the_mode(pytester: pytest.Pytester) -> None:
+    # pytest times each phase with the real clock it bound at import (--durations, the
+    # JUnit XML report); the mode's freeze took that binding too, so a test that slept an
+    # hour of fake time was reported to take an hour, its setup some 1.8e9 seconds. In a
+    # process of its own, without pytest-freezer, whose ignore list would hide it.
+    pytester.makeini("[pytest]\n")
+    pytester.makepyfile(
+        test_inner="""
+        import time
+
+        import pytest
+
+        @pytest.mark.firehose_freeze_time
+        def test_sleeps_an_hour(firehose):
+            time.sleep(3600)
+            assert firehose.clock.elapsed.total_seconds() == 3600
+        """
+    )
+    result = pytester.runpytest_subprocess(
+        "-p", "no:cacheprovider", "-p", "no:freezer", "--durations=0", "-vv"
+    )
+
+    result.assert_outcomes(passed=1)
+    durations = {
+        match["phase"]: float(match["seconds"])
+        for match in re.finditer(
+            r"^(?P<seconds>-?[\d.]+)s (?P<phase>\w+) ", result.stdout.str(), re.M
+        )
+    }
+    assert set(durations) == {"setup", "call", "teardown"}
+    assert all(0 <= seconds < REAL_SECONDS for seconds in durations.values()), durations
 
 
 def test_markers_lists_firehose_freeze_time_with_its_signature(pytester: pytest.Pytester) -> None:

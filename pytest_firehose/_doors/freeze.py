@@ -45,6 +45,11 @@ _KEEP_REAL = (
     "selectors",
 )
 
+#: pytest's timing module: it bound the real clock at import so that a test freezing time
+#: does not change how long pytest reports its phases took (``--durations``, JUnit XML);
+#: left alone, freezegun replaces that binding too.
+_PYTEST_TIMING = ["_pytest.timing"]
+
 #: The earliest start the mode takes: AWS's timestamps count seconds from it.
 EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 
@@ -64,7 +69,7 @@ def freezer_for(start: Start | None, clock_now: datetime) -> Any:
 
     try:
         at = clock_now if start is None else start  # "" is no time, not "now"
-        freezer = freezegun.freeze_time(at, real_asyncio=True)
+        freezer = freezegun.freeze_time(at, real_asyncio=True, ignore=_PYTEST_TIMING)
     except (ValueError, OverflowError) as error:
         raise UsageError(
             f"freeze_time start {start!r} is not a time freezegun reads ({error}); "
