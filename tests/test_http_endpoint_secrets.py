@@ -16,12 +16,17 @@ from typing import Any
 import boto3
 import pytest
 import responses
-from conftest import REGION, S3, ask_control, landing_bucket, put, server_client
+from conftest import REGION, S3, ask_control, landing_bucket, needs_botocore, put, server_client
 from moto import mock_aws
 
 from pytest_firehose import FirehoseFake, UnmodelledSettingWarning
 from pytest_firehose._doors.server import FirehoseServer, serve_fake
 from pytest_firehose._engine.world import World
+
+#: HTTP endpoints' Secrets Manager settings came with a botocore newer than the oldest supported.
+pytestmark = needs_botocore(
+    "firehose CreateDeliveryStream.HttpEndpointDestinationConfiguration.SecretsManagerConfiguration"
+)
 
 URL = "https://collector.example.com/firehose"
 #: The partial ARN (no random suffix) of the secret ``secret()`` creates.

@@ -14,10 +14,15 @@ from typing import Any
 import boto3
 import pytest
 import responses
-from conftest import REGION, S3, landing_bucket, put
+from conftest import REGION, S3, landing_bucket, needs_botocore, put
 from moto import mock_aws
 
 from pytest_firehose import FirehoseFake, UsageError
+
+#: HTTP endpoints' Secrets Manager settings came with a botocore newer than the oldest supported.
+pytestmark = needs_botocore(
+    "firehose CreateDeliveryStream.HttpEndpointDestinationConfiguration.SecretsManagerConfiguration"
+)
 
 URL = "https://collector.example.com/firehose"
 ACCOUNT = "123456789012"

@@ -14,10 +14,15 @@ from typing import Any
 
 import pytest
 import responses
-from conftest import REGION, S3, ask_control, put, server_client
+from conftest import REGION, S3, ask_control, needs_botocore, put, server_client
 
 from pytest_firehose._doors.server import FirehoseServer
 from pytest_firehose._engine.world import World
+
+#: HTTP endpoints' Secrets Manager settings came with a botocore newer than the oldest supported.
+pytestmark = needs_botocore(
+    "firehose CreateDeliveryStream.HttpEndpointDestinationConfiguration.SecretsManagerConfiguration"
+)
 
 URL = "https://collector.example.com/firehose"
 PARTIAL = f"arn:aws:secretsmanager:{REGION}:123456789012:secret:collector"
