@@ -135,6 +135,19 @@ def landing_bucket() -> Any:
     return s3
 
 
+def endpoint_took_it(request: Any) -> tuple[int, dict[str, str], str]:
+    """A ``responses`` callback: the answer the HTTP endpoint spec asks of an endpoint that
+    took the batch (200, JSON naming the request's id and a timestamp)."""
+    request_id = request.headers["X-Amz-Firehose-Request-Id"]
+    return 200, {}, json.dumps({"requestId": request_id, "timestamp": 1578090903599})
+
+
+def access_keys(endpoint: Any) -> list[str | None]:
+    """The ``X-Amz-Firehose-Access-Key`` of each request a ``responses`` mock received, in
+    order."""
+    return [call.request.headers.get("X-Amz-Firehose-Access-Key") for call in endpoint.calls]
+
+
 @pytest.fixture
 def landing_s3(fake: FirehoseFake) -> Iterator[Any]:
     """moto's ``mock_aws`` active for the test, after ``fake`` started, with the empty

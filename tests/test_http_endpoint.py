@@ -23,7 +23,7 @@ from typing import Any
 import pytest
 import requests
 import responses
-from conftest import LANDING, S3, landing_bucket, put
+from conftest import LANDING, S3, endpoint_took_it, landing_bucket, put
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
@@ -65,15 +65,10 @@ def endpoint() -> Iterator[responses.RequestsMock]:
         yield mock
 
 
-def took_it(request: Any) -> tuple[int, dict[str, str], str]:
-    """The answer the spec asks of an endpoint that took the batch: 200, JSON naming the
-    request's id and a timestamp."""
-    request_id = request.headers["X-Amz-Firehose-Request-Id"]
-    return 200, {}, json.dumps({"requestId": request_id, "timestamp": 1578090903599})
-
-
 def accept(endpoint: responses.RequestsMock) -> None:
-    endpoint.add_callback(responses.POST, URL, callback=took_it, content_type="application/json")
+    endpoint.add_callback(
+        responses.POST, URL, callback=endpoint_took_it, content_type="application/json"
+    )
 
 
 def test_sends_the_spec_request(fake, client, endpoint):
@@ -220,7 +215,7 @@ def test_every_record_is_in_exactly_one_place(fake, client, endpoint):
     status = {"code": 200}
 
     def answer(request: Any) -> tuple[int, dict[str, str], str]:
-        return took_it(request) if status["code"] == 200 else (status["code"], {}, "{}")
+        return endpoint_took_it(request) if status["code"] == 200 else (status["code"], {}, "{}")
 
     endpoint.add_callback(responses.POST, URL, callback=answer, content_type="application/json")
     create(client)
@@ -705,7 +700,7 @@ def test_a_mock_that_stops_the_test_loses_no_record(fake, client, endpoint):
         answers.append(request)
         if len(answers) == 1:
             raise StopTheTest
-        return took_it(request)
+        return endpoint_took_it(request)
 
     endpoint.add_callback(responses.POST, URL, callback=answer, content_type="application/json")
     create(client)
@@ -733,7 +728,7 @@ def test_a_mock_that_stops_a_flush_of_retries_loses_none_of_them(fake, client, e
             return 500, {}, "not now"
         if len(answers) == 4:
             raise StopTheTest
-        return took_it(request)
+        return endpoint_took_it(request)
 
     endpoint.add_callback(responses.POST, URL, callback=answer, content_type="application/json")
     create(client)
@@ -845,7 +840,7 @@ def test_an_endpoint_back_before_the_backup_bucket_gets_the_records(fake, client
     status = {"code": 500}
 
     def answer(request: Any) -> tuple[int, dict[str, str], str]:
-        return took_it(request) if status["code"] == 200 else (status["code"], {}, "{}")
+        return endpoint_took_it(request) if status["code"] == 200 else (status["code"], {}, "{}")
 
     without_bucket.add_callback(
         responses.POST, URL, callback=answer, content_type="application/json"
@@ -890,7 +885,7 @@ def test_a_buffer_of_more_than_10000_records_is_sent_as_requests_of_at_most_1000
         # The endpoint takes the small request and fails the full one.
         waiting.append(len(fake.firehose["events"].pending))
         records = json.loads(request.body)["records"]
-        return took_it(request) if len(records) < 10_000 else (500, {}, "{}")
+        return endpoint_took_it(request) if len(records) < 10_000 else (500, {}, "{}")
 
     endpoint.add_callback(responses.POST, URL, callback=answer, content_type="application/json")
     create(client)
@@ -929,7 +924,7 @@ def test_a_mock_that_stops_the_test_loses_no_request_of_a_large_buffer(fake, cli
         answers.append(len(json.loads(request.body)["records"]))
         if len(answers) == 1:
             raise StopTheTest
-        return took_it(request)
+        return endpoint_took_it(request)
 
     endpoint.add_callback(responses.POST, URL, callback=answer, content_type="application/json")
     create(client)

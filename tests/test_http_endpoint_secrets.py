@@ -16,7 +16,17 @@ from typing import Any
 import boto3
 import pytest
 import responses
-from conftest import REGION, S3, ask_control, landing_bucket, needs_botocore, put, server_client
+from conftest import (
+    REGION,
+    S3,
+    access_keys,
+    ask_control,
+    endpoint_took_it,
+    landing_bucket,
+    needs_botocore,
+    put,
+    server_client,
+)
 from moto import mock_aws
 
 from pytest_firehose import FirehoseFake, UnmodelledSettingWarning
@@ -52,16 +62,6 @@ def create(client: Any, **extra: Any) -> None:
     )
 
 
-def took_it(request: Any) -> tuple[int, dict[str, str], str]:
-    request_id = request.headers["X-Amz-Firehose-Request-Id"]
-    return 200, {}, json.dumps({"requestId": request_id, "timestamp": 1578090903599})
-
-
-def keys(endpoint: responses.RequestsMock) -> list[str | None]:
-    """The access key of each request the endpoint received, in order."""
-    return [call.request.headers.get("X-Amz-Firehose-Access-Key") for call in endpoint.calls]
-
-
 def secret(value: str | None = None, *, binary: bytes | None = None) -> Any:
     """Create the secret ``collector`` in moto's Secrets Manager (``mock_aws`` active); a
     boto3 client on it."""
@@ -82,7 +82,9 @@ def endpoint(fake: FirehoseFake) -> Iterator[responses.RequestsMock]:
     """moto for AWS, with the backup bucket, and the endpoint, which takes every request."""
     with mock_aws(), responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
         landing_bucket()
-        mock.add_callback(responses.POST, URL, callback=took_it, content_type="application/json")
+        mock.add_callback(
+            responses.POST, URL, callback=endpoint_took_it, content_type="application/json"
+        )
         yield mock
 
 
@@ -106,7 +108,7 @@ def test_the_secret_api_key_is_the_access_key_in_place_of_the_configured_one(
     fake.firehose.clock.advance(seconds=60)
 
     assert fake.firehose["events"].delivered == [b"a"]
-    assert keys(endpoint) == ["from-the-secret"]
+    assert access_keys(endpoint) == ["from-the-secret"]
 
 
 def test_the_secret_is_read_by_its_full_arn(fake, client, endpoint):
@@ -115,7 +117,7 @@ def test_the_secret_is_read_by_its_full_arn(fake, client, endpoint):
     put(client, b"a")
     fake.firehose.clock.advance(seconds=60)
 
-    assert keys(endpoint) == ["k"]
+    assert access_keys(endpoint) == ["k"]
 
 
 def test_secrets_manager_disabled_sends_the_configured_key(fake, client, endpoint):
@@ -124,7 +126,7 @@ def test_secrets_manager_disabled_sends_the_configured_key(fake, client, endpoin
     put(client, b"a")
     fake.firehose.clock.advance(seconds=60)
 
-    assert keys(endpoint) == ["plain-key"]
+    assert access_keys(endpoint) == ["plain-key"]
 
 
 def test_an_enabled_secret_without_an_access_key_configured_sends_the_secret(
@@ -135,7 +137,7 @@ def test_an_enabled_secret_without_an_access_key_configured_sends_the_secret(
     put(client, b"a")
     fake.firehose.clock.advance(seconds=60)
 
-    assert keys(endpoint) == ["k"]
+    assert access_keys(endpoint) == ["k"]
 
 
 def test_a_rotated_secret_is_sent_once_10_minutes_have_passed_since_it_was_read(
@@ -156,7 +158,7 @@ def test_a_rotated_secret_is_sent_once_10_minutes_have_passed_since_it_was_read(
     stream.flush()
 
     assert stream.delivered == [b"a", b"b", b"c"]
-    assert keys(endpoint) == ["first", "first", "rotated"]
+    assert access_keys(endpoint) == ["first", "first", "rotated"]
 
 
 def test_each_stream_reads_the_secret_for_itself(fake, client, endpoint):
@@ -174,7 +176,7 @@ def test_each_stream_reads_the_secret_for_itself(fake, client, endpoint):
 
     sent = [
         (call.request.headers["X-Amz-Firehose-Source-Arn"].rsplit("/", 1)[1], key)
-        for call, key in zip(endpoint.calls, keys(endpoint), strict=True)
+        for call, key in zip(endpoint.calls, access_keys(endpoint), strict=True)
     ]
     assert sorted(sent) == [("events", "first"), ("events", "first"), ("other", "rotated")]
 
@@ -197,7 +199,7 @@ def test_an_updated_destination_reads_the_secret_again(fake, client, endpoint):
     put(client, b"b")
     stream.flush()
 
-    assert keys(endpoint) == ["first", "rotated"]
+    assert access_keys(endpoint) == ["first", "rotated"]
 
 
 # ------------------------------------------------------------------ the key cannot be read
@@ -255,7 +257,7 @@ def test_a_secret_created_while_the_batch_is_retried_delivers_it(fake, client, e
     fake.firehose.clock.advance(seconds=2)
 
     assert stream.delivered == [b"a"]
-    assert keys(endpoint) == ["k"]
+    assert access_keys(endpoint) == ["k"]
 
 
 def test_the_secret_is_read_in_the_streams_region(fake, client, endpoint):
@@ -314,7 +316,7 @@ def test_the_local_server_sends_the_secret_too(fake):
         responses.RequestsMock(assert_all_requests_are_fired=False) as endpoint,
     ):
         endpoint.add_callback(
-            responses.POST, URL, callback=took_it, content_type="application/json"
+            responses.POST, URL, callback=endpoint_took_it, content_type="application/json"
         )
         secret(api_key("from-the-secret"))
         firehose = server_client(server)
@@ -323,7 +325,7 @@ def test_the_local_server_sends_the_secret_too(fake):
         assert ask_control(server, "POST", "/_fake/flush")[0] == 200
 
         assert fake.firehose["events"].delivered == [b"a"]
-        assert keys(endpoint) == ["from-the-secret"]
+        assert access_keys(endpoint) == ["from-the-secret"]
 
 
 def test_a_server_without_a_fake_in_process_reads_no_secret_and_says_so():

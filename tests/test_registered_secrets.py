@@ -14,7 +14,7 @@ from typing import Any
 import boto3
 import pytest
 import responses
-from conftest import REGION, S3, landing_bucket, needs_botocore, put
+from conftest import REGION, S3, access_keys, endpoint_took_it, landing_bucket, needs_botocore, put
 from moto import mock_aws
 
 from pytest_firehose import FirehoseFake, UsageError
@@ -44,22 +44,14 @@ def create(client: Any, secret_arn: str = PARTIAL, name: str = "events") -> None
     )
 
 
-def took_it(request: Any) -> tuple[int, dict[str, str], str]:
-    request_id = request.headers["X-Amz-Firehose-Request-Id"]
-    return 200, {}, json.dumps({"requestId": request_id, "timestamp": 1578090903599})
-
-
 @pytest.fixture
 def endpoint() -> Iterator[responses.RequestsMock]:
     """The endpoint, which takes every request; no moto."""
     with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
-        mock.add_callback(responses.POST, URL, callback=took_it, content_type="application/json")
+        mock.add_callback(
+            responses.POST, URL, callback=endpoint_took_it, content_type="application/json"
+        )
         yield mock
-
-
-def keys(endpoint: responses.RequestsMock) -> list[str | None]:
-    """The access key of each request the endpoint received, in order."""
-    return [call.request.headers.get("X-Amz-Firehose-Access-Key") for call in endpoint.calls]
 
 
 def delivered_key(fake: FirehoseFake, client: Any, endpoint: Any, secret_arn: str) -> list[Any]:
@@ -67,7 +59,7 @@ def delivered_key(fake: FirehoseFake, client: Any, endpoint: Any, secret_arn: st
     create(client, secret_arn)
     put(client, b"a")
     fake.firehose["events"].flush()
-    return keys(endpoint)
+    return access_keys(endpoint)
 
 
 # ------------------------------------------------------------------ found and sent
@@ -152,7 +144,7 @@ def test_a_stream_of_another_region_reads_the_secret_registered_there(fake, endp
     west.put_record(DeliveryStreamName="events", Record={"Data": b"a"})
     fake.firehose.flush()
 
-    assert keys(endpoint) == ["west"]
+    assert access_keys(endpoint) == ["west"]
 
 
 def test_registering_again_is_a_rotation_sent_once_the_cache_runs_out(fake, client, endpoint):
@@ -171,7 +163,7 @@ def test_registering_again_is_a_rotation_sent_once_the_cache_runs_out(fake, clie
     stream.flush()
 
     assert rotated == first  # the same secret, a new value
-    assert keys(endpoint) == ["first", "first", "rotated"]
+    assert access_keys(endpoint) == ["first", "first", "rotated"]
 
 
 def test_a_registered_secret_not_in_the_format_fails_the_delivery(fake, client, endpoint):
@@ -221,7 +213,9 @@ def moto_endpoint(fake: FirehoseFake) -> Iterator[responses.RequestsMock]:
     """moto for AWS, with the backup bucket, and the endpoint."""
     with mock_aws(), responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
         landing_bucket()
-        mock.add_callback(responses.POST, URL, callback=took_it, content_type="application/json")
+        mock.add_callback(
+            responses.POST, URL, callback=endpoint_took_it, content_type="application/json"
+        )
         yield mock
 
 

@@ -14,7 +14,16 @@ from typing import Any
 
 import pytest
 import responses
-from conftest import REGION, S3, ask_control, needs_botocore, put, server_client
+from conftest import (
+    REGION,
+    S3,
+    access_keys,
+    ask_control,
+    endpoint_took_it,
+    needs_botocore,
+    put,
+    server_client,
+)
 
 from pytest_firehose._doors.server import FirehoseServer
 from pytest_firehose._engine.world import World
@@ -37,12 +46,10 @@ def served() -> Iterator[FirehoseServer]:
 
 @pytest.fixture
 def endpoint() -> Iterator[responses.RequestsMock]:
-    def took_it(request: Any) -> tuple[int, dict[str, str], str]:
-        request_id = request.headers["X-Amz-Firehose-Request-Id"]
-        return 200, {}, json.dumps({"requestId": request_id, "timestamp": 1578090903599})
-
     with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
-        mock.add_callback(responses.POST, URL, callback=took_it, content_type="application/json")
+        mock.add_callback(
+            responses.POST, URL, callback=endpoint_took_it, content_type="application/json"
+        )
         yield mock
 
 
@@ -60,10 +67,6 @@ def create(server: FirehoseServer, secret_arn: str = PARTIAL) -> Any:
     return firehose
 
 
-def keys(endpoint: responses.RequestsMock) -> list[str | None]:
-    return [call.request.headers.get("X-Amz-Firehose-Access-Key") for call in endpoint.calls]
-
-
 def test_a_secret_registered_over_http_is_the_access_key_the_endpoint_receives(
     served: FirehoseServer, endpoint: responses.RequestsMock
 ) -> None:
@@ -76,7 +79,7 @@ def test_a_secret_registered_over_http_is_the_access_key_the_endpoint_receives(
     assert status == 201
     assert registered["name"] == "collector"
     assert re.fullmatch(rf"{re.escape(PARTIAL)}-[A-Za-z0-9]{{6}}", registered["arn"])
-    assert keys(endpoint) == ["from-http"]
+    assert access_keys(endpoint) == ["from-http"]
     status, shown = ask_control(served, "GET", "/_fake/streams/events")
     assert shown["delivered"] == ["YQ=="]
 
@@ -102,7 +105,7 @@ def test_a_secret_given_as_text_in_another_region_by_its_arn(
     firehose.put_record(DeliveryStreamName="events", Record={"Data": b"a"})
     ask_control(served, "POST", "/_fake/flush")
 
-    assert keys(endpoint) == ["west"]
+    assert access_keys(endpoint) == ["west"]
 
 
 def test_registering_again_over_http_rotates_the_key_after_10_minutes(
@@ -119,7 +122,7 @@ def test_registering_again_over_http_rotates_the_key_after_10_minutes(
     put(firehose, b"c")
     ask_control(served, "POST", "/_fake/flush")
 
-    assert keys(endpoint) == ["1", "1", "2"]
+    assert access_keys(endpoint) == ["1", "1", "2"]
 
 
 def test_without_a_registered_secret_the_failure_names_the_endpoint_that_registers_it(
