@@ -142,6 +142,19 @@ def endpoint_took_it(request: Any) -> tuple[int, dict[str, str], str]:
     return 200, {}, json.dumps({"requestId": request_id, "timestamp": 1578090903599})
 
 
+@contextlib.contextmanager
+def taking_endpoint(url: str) -> Iterator[Any]:
+    """An HTTP endpoint at ``url`` (a ``responses`` mock) that takes every batch Firehose
+    sends it; the mock, whose ``calls`` are the requests."""
+    import responses
+
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
+        mock.add_callback(
+            responses.POST, url, callback=endpoint_took_it, content_type="application/json"
+        )
+        yield mock
+
+
 def access_keys(endpoint: Any) -> list[str | None]:
     """The ``X-Amz-Firehose-Access-Key`` of each request a ``responses`` mock received, in
     order."""

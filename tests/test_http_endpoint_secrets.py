@@ -26,6 +26,7 @@ from conftest import (
     needs_botocore,
     put,
     server_client,
+    taking_endpoint,
 )
 from moto import mock_aws
 
@@ -80,11 +81,8 @@ def api_key(value: str) -> str:
 @pytest.fixture
 def endpoint(fake: FirehoseFake) -> Iterator[responses.RequestsMock]:
     """moto for AWS, with the backup bucket, and the endpoint, which takes every request."""
-    with mock_aws(), responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
+    with mock_aws(), taking_endpoint(URL) as mock:
         landing_bucket()
-        mock.add_callback(
-            responses.POST, URL, callback=endpoint_took_it, content_type="application/json"
-        )
         yield mock
 
 

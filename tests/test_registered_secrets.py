@@ -14,7 +14,7 @@ from typing import Any
 import boto3
 import pytest
 import responses
-from conftest import REGION, S3, access_keys, endpoint_took_it, landing_bucket, needs_botocore, put
+from conftest import REGION, S3, access_keys, landing_bucket, needs_botocore, put, taking_endpoint
 from moto import mock_aws
 
 from pytest_firehose import FirehoseFake, UsageError
@@ -47,10 +47,7 @@ def create(client: Any, secret_arn: str = PARTIAL, name: str = "events") -> None
 @pytest.fixture
 def endpoint() -> Iterator[responses.RequestsMock]:
     """The endpoint, which takes every request; no moto."""
-    with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
-        mock.add_callback(
-            responses.POST, URL, callback=endpoint_took_it, content_type="application/json"
-        )
+    with taking_endpoint(URL) as mock:
         yield mock
 
 
@@ -211,11 +208,8 @@ def test_a_world_reset_forgets_registered_secrets(fake, client, endpoint):
 @pytest.fixture
 def moto_endpoint(fake: FirehoseFake) -> Iterator[responses.RequestsMock]:
     """moto for AWS, with the backup bucket, and the endpoint."""
-    with mock_aws(), responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
+    with mock_aws(), taking_endpoint(URL) as mock:
         landing_bucket()
-        mock.add_callback(
-            responses.POST, URL, callback=endpoint_took_it, content_type="application/json"
-        )
         yield mock
 
 

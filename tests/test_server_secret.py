@@ -19,10 +19,10 @@ from conftest import (
     S3,
     access_keys,
     ask_control,
-    endpoint_took_it,
     needs_botocore,
     put,
     server_client,
+    taking_endpoint,
 )
 
 from pytest_firehose._doors.server import FirehoseServer
@@ -46,10 +46,7 @@ def served() -> Iterator[FirehoseServer]:
 
 @pytest.fixture
 def endpoint() -> Iterator[responses.RequestsMock]:
-    with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
-        mock.add_callback(
-            responses.POST, URL, callback=endpoint_took_it, content_type="application/json"
-        )
+    with taking_endpoint(URL) as mock:
         yield mock
 
 
