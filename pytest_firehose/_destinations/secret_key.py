@@ -135,12 +135,6 @@ class SecretKey:
         registered = self.registered(arn)
         if registered is not None:
             return self._api_key(registered)
-        unmocked = (
-            "nothing in this test stands in for AWS Secrets Manager, so the secret "
-            f"SecretsManagerConfiguration.SecretARN names ({arn}) cannot be read. Register it "
-            f"before the delivery with {_register(arn)}, or start moto's mock_aws() and "
-            f"create it in {self.region}, e.g. {_example(arn)}"
-        )
         if not self._contained():  # no fake's interceptor: the request would leave
             raise self._not_retrieved(
                 *NOT_FOUND,
@@ -153,6 +147,12 @@ class SecretKey:
         try:
             answer = self._secrets_manager().get_secret_value(SecretId=arn)
         except UnmockedRequestError:
+            unmocked = (
+                "nothing in this test stands in for AWS Secrets Manager, so the secret "
+                f"SecretsManagerConfiguration.SecretARN names ({arn}) cannot be read. Register "
+                f"it before the delivery with {_register(arn)}, or start moto's mock_aws() and "
+                f"create it in {self.region}, e.g. {_example(arn)}"
+            )
             raise self._not_retrieved(*NOT_FOUND, unmocked) from None
         except ClientError as error:
             found = error.response.get("Error", {})
