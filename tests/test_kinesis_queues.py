@@ -407,6 +407,29 @@ def test_a_handle_of_a_record_past_the_stream_s_retention_is_not_found(fake, cal
         assert "retention" in failed["ErrorMessage"]
 
 
+@pytest.mark.parametrize("looked", [False, True])
+def test_a_record_that_died_before_it_outlived_the_retention_period_went_as_a_dead_letter(
+    fake, call, looked
+):
+    """Its receive handle stopped naming it when it died, 10 seconds after its last
+    receive: a day later that handle names no record, whether or not anything looked at
+    the queue in between (it used to be answered as outlived unless something had)."""
+    on_demand(call)
+    dead_letters = {"TargetType": "BUILT_IN", "MaxReceiveCount": 1}
+    queue = new_queue(call, QueueAttributes={"DeadLetterConfiguration": dead_letters})
+    put(call, b"poison")
+    (entry,) = handles(receive(call, queue, VisibilityTimeoutSeconds=10))
+    fake.kinesis.clock.advance(seconds=11)
+    if looked:
+        assert fake.kinesis["s"].queues[0].dead_letters == [b"poison"]
+    fake.kinesis.clock.advance(hours=25)
+
+    code, _ = entry_error(call, "AcknowledgeQueueRecords", queue, entry)
+
+    assert code == "InvalidArgumentException"
+    assert fake.kinesis["s"].queues[0].dead_letters == []
+
+
 def entry_error(call: Call, operation: str, queue: str, entry: dict[str, Any]) -> tuple[str, str]:
     """The code and message of the one entry of ``operation``, which fails."""
     answer = call(operation, QueueARN=queue, Entries=[entry])

@@ -194,21 +194,25 @@ class Queue(Attached):
         rows = self.stream.rows
         retention = timedelta(hours=self.stream.retention_hours)
         for commit, delivery in list(self.out.items()):
-            if self.expired(rows[commit], now):
-                del self.out[commit]
-                if self.handles.pop(delivery.handle, None) is not None:
-                    until = arrived_at_of(rows[commit]) + retention + OUTLIVED_KEPT
-                    self.outlived[delivery.handle] = until
-                    heapq.heappush(self.outlived_until, (until, delivery.handle))
-                continue
+            goes_at = arrived_at_of(rows[commit]) + retention
+            # What happened first happened first, however long since the last sweep: a
+            # record that died before it outlived the retention period went as a
+            # dead-letter record, whose receive handle had stopped naming it.
             if (
                 not delivery.dead
                 and self.max_receives is not None
                 and delivery.receives >= self.max_receives
                 and delivery.visible_at <= now
+                and delivery.visible_at <= goes_at
             ):
                 delivery.dead = True
                 self.handles.pop(delivery.handle, None)
+            if self.expired(rows[commit], now):
+                del self.out[commit]
+                if self.handles.pop(delivery.handle, None) is not None:
+                    until = goes_at + OUTLIVED_KEPT
+                    self.outlived[delivery.handle] = until
+                    heapq.heappush(self.outlived_until, (until, delivery.handle))
         waiting = self.outlived_until
         while waiting and waiting[0][0] < now:
             del self.outlived[heapq.heappop(waiting)[1]]
