@@ -3,9 +3,10 @@ the documented rules (docs/kinesis.md, "Queues").
 
 A producer puts uniquely numbered records into an on-demand stream; a consumer receives
 them (with and without a wait, with its own visibility timeout or the queue's),
-acknowledges them with current and stale receipt handles, changes their visibility,
-receives, acknowledges, restores and re-times dead-letter records, while the clock moves by
-seconds or by a day and more (past the stream's retention period). After every call:
+acknowledges them with current and stale receipt handles and changes their visibility;
+dead-letter records are received, acknowledged, restored and re-timed; the queue's
+visibility timeout and receive limit change; the clock moves by seconds or by a day and
+more (past the stream's retention period). After every call:
 
 - a receive returns exactly the records the model makes visible, oldest first, at the
   moment the model says the wait ends (the clock moves there and no further), each with
@@ -72,6 +73,9 @@ class QueueMachine(RuleBasedStateMachine):
         self.call = caller(self.fake)
         self.queue = ""
         self.max_receives: int | None = None
+        self.visibility = QUEUE_VISIBILITY
+        #: Whether the queue ever had dead-letter handling (dead-letter records stay).
+        self.dead_letters = False
         self.sent: list[Sent] = []
         #: The next record never handed out that the queue may hand out.
         self.fresh = 0
@@ -93,6 +97,7 @@ class QueueMachine(RuleBasedStateMachine):
     @initialize(max_receives=st.sampled_from([None, 1, 2, 3]))
     def create_queue(self, max_receives: int | None) -> None:
         self.max_receives = max_receives
+        self.dead_letters = max_receives is not None
         on_demand(self.call)
         dead_letters: dict[str, Any] = (
             {"TargetType": "NONE"}
@@ -225,7 +230,7 @@ class QueueMachine(RuleBasedStateMachine):
         assert self.now == now, f"the receive answered at {self.now}, the model at {now}"
         assert [r["Data"] for r in got] == [self.sent[i].payload for i in expected]
 
-        seconds = QUEUE_VISIBILITY if visibility is None else visibility
+        seconds = self.visibility if visibility is None else visibility
         for index, answer in zip(expected, got, strict=True):
             record = self.sent[index]
             handle = answer["ReceiptHandle"]
@@ -251,7 +256,7 @@ class QueueMachine(RuleBasedStateMachine):
     def receive(self, limit: int, visibility: int | None, wait: int) -> None:
         self._receive(dead=False, limit=limit, visibility=visibility, wait=wait)
 
-    @precondition(lambda self: self.max_receives is not None)
+    @precondition(lambda self: self.dead_letters)
     @rule(
         limit=st.integers(1, 4),
         visibility=st.one_of(st.none(), st.sampled_from([0, 5])),
@@ -316,7 +321,7 @@ class QueueMachine(RuleBasedStateMachine):
         outcome = self._entries(operation, handles, VisibilityTimeoutSeconds=seconds)
         assert outcome == expected
 
-    @precondition(lambda self: self.issued and self.max_receives is not None)
+    @precondition(lambda self: self.issued and self.dead_letters)
     @rule(data=st.data())
     def restore(self, data: st.DataObject) -> None:
         handles = self._handles(data)
@@ -330,6 +335,27 @@ class QueueMachine(RuleBasedStateMachine):
                 record.dead, record.receives, record.handle = False, 0, None
                 record.visible_at = self.now
         assert self._entries("RestoreDeadLetterQueueRecords", handles) == expected
+
+    @rule(visibility=st.sampled_from([5, 10, 30]), max_receives=st.sampled_from([None, 1, 2, 3]))
+    def update_queue(self, visibility: int, max_receives: int | None) -> None:
+        """New settings apply from now on: the next receives' visibility timeout, and the
+        receive limit records in flight or visible again meet when their timeout ends."""
+        dead_letters: dict[str, Any] = (
+            {"TargetType": "NONE"}
+            if max_receives is None
+            else {"TargetType": "BUILT_IN", "MaxReceiveCount": max_receives}
+        )
+        self._sweep(self.now)
+        self.call(
+            "UpdateQueue",
+            QueueARN=self.queue,
+            QueueAttributes={
+                "VisibilityTimeoutSeconds": visibility,
+                "DeadLetterConfiguration": dead_letters,
+            },
+        )
+        self.visibility, self.max_receives = visibility, max_receives
+        self.dead_letters = self.dead_letters or max_receives is not None
 
     # ------------------------------------------------------------------ time and looking
 
