@@ -64,7 +64,8 @@ def declared_table(
     unsupported: str | None = None
     for pair in pairs:
         if not isinstance(pair, (tuple, list)) or len(pair) != 2:
-            raise UsageError(f"{shape}; {cut(pair, said.value)} is not a (name, type) pair")
+            pair_of = said.phrase("(name, type)", "[name, type]")
+            raise UsageError(f"{shape}; {cut(pair, said.value)} is not a {pair_of} pair")
         column, declared = pair
         if not isinstance(column, str) or not (UNQUOTED.fullmatch(column) or _quoted_ok(column)):
             raise UsageError(
