@@ -301,9 +301,15 @@ def test_a_quoted_table_name_is_found_only_by_its_exact_case(
 ) -> None:
     fake.firehose.snowflake_table('RAW.EVENTS."clicks"', {"ID": "INT NOT NULL"})
     upper = snowflake(fake)  # Table "CLICKS": another table, none declared
+    lower = fake.firehose.create_delivery_stream(
+        "lower", SnowflakeDestinationConfiguration={**SNOWFLAKE, "Table": '"clicks"'}
+    )
+    client.put_record(DeliveryStreamName="lower", Record={"Data": b'{"any": "key"}'})
     load(fake, client, {"any": "key"})
 
     assert upper.rows == [{"any": "key"}]
+    assert lower.rows == []
+    assert [code for code, _ in failed(lower)] == ["Snowflake.ExtraColumns"]
 
 
 def test_a_table_declared_for_another_account_is_not_this_streams(
@@ -367,14 +373,16 @@ def test_the_metadata_column_holds_the_records_source_in_an_object_column(
     fake: FirehoseFake, client: Any
 ) -> None:
     fake.firehose.snowflake_table(
-        TABLE, {"RECORD": "VARIANT NOT NULL", "RECORD_METADATA": "OBJECT"}
+        TABLE, {"RECORD": "VARIANT NOT NULL", "RECORD_METADATA": "OBJECT", "NOTE": "TEXT"}
     )
     stream = snowflake(fake, **WITH_METADATA)
     load(fake, client, {"id": 1})
 
     [row] = stream.rows
+    assert list(row) == ["RECORD", "RECORD_METADATA", "NOTE"]  # the table's columns
     assert row["RECORD"] == {"id": 1}
     assert row["RECORD_METADATA"]["firehoseDeliveryStreamName"] == "events"
+    assert row["NOTE"] is None
 
 
 # ---------------------------------------------------------------------- beside the rest
