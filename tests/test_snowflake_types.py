@@ -86,6 +86,7 @@ def test_a_value_its_column_takes_is_held_converted(
         ("NUMBER", "1,5", "column C of type NUMBER, rowIndex:0, reason: Not a valid number"),
         ("NUMBER(3,0)", 999.5, "(-1e3..1e3), rowIndex:0, column:C, value:1000"),
         ("NUMBER", True, "Object of type java.lang.Boolean cannot be ingested into Snowflake"),
+        ("NUMBER", float("inf"), "of type NUMBER, rowIndex:0, reason: Not a valid number"),
         ("FLOAT", "1,5", "column C of type REAL, rowIndex:0, reason: Not a valid decimal number"),
         ("FLOAT", [], "Object of type java.util.ArrayList cannot be ingested"),
         ("CHAR", "xy", "String too long: length=2 characters maxLength=1 characters"),

@@ -26,6 +26,7 @@ without an offset are read in UTC (docs/fidelity.md).
 from __future__ import annotations
 
 import json
+import math
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -237,6 +238,8 @@ def _decimal(column: Column, value: Any) -> Decimal:
     if isinstance(value, (bool, dict, list)):
         raise column.not_allowed(value, "NUMBER")
     if isinstance(value, float):
+        if not math.isfinite(value):  # JSON's 1e400: Java's BigDecimal takes no infinity
+            raise column.invalid("Not a valid number", "NUMBER")
         return Decimal(repr(value))
     if isinstance(value, int):
         return Decimal(value)
