@@ -441,3 +441,26 @@ def test_a_table_lives_in_the_region_it_was_declared_for(fake: FirehoseFake) -> 
 
     assert fake.firehose.stream("events", region="eu-west-1").rows == []
     assert fake.firehose.stream("events", region="us-east-1").rows == [{"x": 1}]
+
+
+def test_a_record_read_from_kinesis_fills_the_declared_metadata_column(
+    fake: FirehoseFake,
+) -> None:
+    import boto3
+    from conftest import reading_kinesis
+
+    fake.firehose.snowflake_table(TABLE, {"RECORD": "VARIANT", "RECORD_METADATA": "VARIANT"})
+    fake.kinesis.create_stream("clicks", shard_count=1)
+    stream = reading_kinesis(
+        fake, source="clicks", SnowflakeDestinationConfiguration={**SNOWFLAKE, **WITH_METADATA}
+    )
+    fake.firehose.clock.advance(seconds=5)
+    kinesis = boto3.client("kinesis", region_name="us-east-1")
+    kinesis.put_record(StreamName="clicks", Data=b'{"id": 7}', PartitionKey="user-7")
+    fake.firehose.clock.advance(seconds=1)
+    fake.firehose.flush()
+
+    [row] = stream.rows
+    assert row["RECORD"] == {"id": 7}
+    assert row["RECORD_METADATA"]["kinesisStreamName"] == "clicks"
+    assert row["RECORD_METADATA"]["kinesisPartitionKey"] == "user-7"

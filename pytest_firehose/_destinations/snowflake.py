@@ -127,6 +127,7 @@ class SnowflakeDestination(StoredDestination):
                 checked = table.check(self._row("", record, keep=True), index)
                 if not isinstance(checked, dict):
                     refused[index] = Refusal(checked.code, checked.message)
+                    self._read.pop(record_id_text(record[1]), None)  # it makes no row
         return refused
 
     def deliver(self, target: DeliveryTarget, obj: DeliveredObject) -> None:
