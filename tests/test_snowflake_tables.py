@@ -12,8 +12,9 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
+import boto3
 import pytest
-from conftest import needs_botocore, put
+from conftest import needs_botocore, put, reading_kinesis
 from test_other_destinations import SNOWFLAKE
 
 from pytest_firehose import FirehoseFake
@@ -427,8 +428,6 @@ def test_a_table_declared_after_the_stream_was_created_checks_the_next_rows(
 
 
 def test_a_table_lives_in_the_region_it_was_declared_for(fake: FirehoseFake) -> None:
-    import boto3
-
     fake.firehose.snowflake_table(TABLE, {"ID": "INT"}, region="eu-west-1")
     west = boto3.client("firehose", region_name="eu-west-1")
     here = boto3.client("firehose", region_name="us-east-1")
@@ -446,9 +445,6 @@ def test_a_table_lives_in_the_region_it_was_declared_for(fake: FirehoseFake) -> 
 def test_a_record_read_from_kinesis_fills_the_declared_metadata_column(
     fake: FirehoseFake,
 ) -> None:
-    import boto3
-    from conftest import reading_kinesis
-
     fake.firehose.snowflake_table(TABLE, {"RECORD": "VARIANT", "RECORD_METADATA": "VARIANT"})
     fake.kinesis.create_stream("clicks", shard_count=1)
     stream = reading_kinesis(
