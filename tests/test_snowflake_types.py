@@ -1,6 +1,7 @@
 """The column types of a declared Snowflake table: what each makes of a record's JSON
 value, and how it refuses one, in the Snowpipe Streaming SDK's words (unit tests of
-``snowflake_types``; ``test_snowflake_tables`` drives them through boto3)."""
+``snowflake_types`` and ``snowflake_values``; ``test_snowflake_tables`` drives them through
+boto3)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,8 @@ from typing import Any
 
 import pytest
 
-from pytest_firehose._destinations.snowflake_types import Refused, convert, parse_type
+from pytest_firehose._destinations.snowflake_types import parse_type
+from pytest_firehose._destinations.snowflake_values import Refused, convert
 
 
 def held(declared: str, value: Any) -> Any:

@@ -9,7 +9,7 @@ stored and resolved in upper case, a double-quoted one as written (``""`` inside
 in this order: keys that name no column (``Extra columns: [...]``), NOT NULL columns
 without a value (``Missing columns: [...]``), NOT NULL columns given null
 (``Not-nullable columns with null values: [...]``), then each value against its column
-(``snowflake_types.py``). Snowpipe Streaming does not take a table with a column that has a
+(``snowflake_values.py``). Snowpipe Streaming does not take a table with a column that has a
 default, a collation, ``AUTOINCREMENT`` / ``IDENTITY`` or a geospatial type (the developer
 guide's ``Snowflake.InvalidColumns``). Which code Firehose names for each failure is the
 fake's choice where the guide does not say (docs/fidelity.md).
@@ -166,7 +166,7 @@ class SnowflakeTable:
         """The table's row for ``row`` (each column in order, None where it has no
         value), or why Snowpipe Streaming refuses it; ``index``: the row's place in its
         insert (the SDK's ``rowIndex``)."""
-        from pytest_firehose._destinations.snowflake_types import Refused, convert
+        from pytest_firehose._destinations.snowflake_values import Refused, convert
 
         if self.unsupported is not None:
             from pytest_firehose._destinations.delivery_errors import ERRORS, SNOWFLAKE
