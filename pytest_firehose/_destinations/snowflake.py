@@ -142,9 +142,9 @@ class SnowflakeDestination(StoredDestination):
             rows.append(row)
         obj.rows = tuple(rows)
 
-    def _row(self, name: str, record: Accepted, *, keep: bool = False) -> dict[str, Any]:
-        """The row ``record`` makes, before any table converts it (``name``: its
-        stream's); ``keep``: leave what it was read with for its delivery."""
+    def _row(self, stream: str, record: Accepted, *, keep: bool = False) -> dict[str, Any]:
+        """The row ``record`` makes, before any table converts it (``stream``: its
+        stream's name); ``keep``: leave what it was read with for its delivery."""
         payload, key, arrived = record
         value = json_object(payload) or {}
         if self._content is None:
@@ -154,7 +154,7 @@ class SnowflakeDestination(StoredDestination):
             held = self._read.get if keep else self._read.pop
             read = held(record_id_text(key), None)
             if read is None:
-                source: dict[str, Any] = {"firehoseDeliveryStreamName": name}
+                source: dict[str, Any] = {"firehoseDeliveryStreamName": stream}
             else:
                 name, kinesis = read
                 source = {
