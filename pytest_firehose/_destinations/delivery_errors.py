@@ -14,7 +14,9 @@ error message: the statuses are the bulk API's, and the messages are the fake's 
 shape OpenSearch answers with. Snowflake's ``Snowflake.InvalidColumns`` and its message are
 the guide's example; its other row codes, and ``Snowflake.DefaultRoleMissing`` and
 ``Snowflake.InvalidTableType`` for a whole delivery, are those "Troubleshooting Snowflake"
-lists (their messages are the fake's, after the guide's explanations); Firehose does not
+lists (their messages here are the fake's, after the guide's explanations, for
+``destination_refuses``; a declared table's refusals name Snowpipe Streaming's own, see
+``snowflake_tables.py``); Firehose does not
 retry those two ("if delivery fails due to an incorrect role, table, or database, Firehose
 doesn't retry and writes the data to your S3 bucket"); the codes for an endpoint that
 cannot be reached (``OS.ConnectionFailed``, ``Snowflake.ConnectionFailed``,

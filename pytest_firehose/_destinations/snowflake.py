@@ -17,9 +17,14 @@ Firehose "supports only single JSON item as record payload, JSON arrays are not
 supported": a record that is not one JSON object makes no row. It fails with
 ``Snowflake.InvalidInput`` and is written to the ``S3Configuration`` bucket under
 ``snowflake-failed/`` at once, as every row Snowflake rejects for its payload is ("Firehose
-doesn't attempt to deliver it again"); the rest of the batch is delivered. The fake knows
-no table definition: every key of a record's object is a column (``destination_refuses``
-makes rows fail as a table would refuse them, ``Snowflake.ExtraColumns`` ...).
+doesn't attempt to deliver it again"); the rest of the batch is delivered.
+
+A table a test declared (``firehose.snowflake_table``, ``snowflake_tables.py``) checks
+each row as Snowpipe Streaming does, refusing it as Snowflake would
+(``Snowflake.ExtraColumns``, ``Snowflake.MissingColumns``, ``Snowflake.InvalidValue``,
+``Snowflake.InvalidColumns``), written at once as above; the rows it takes hold each of its
+columns, converted to its type. Without one, every key of a record's object is a column,
+its value as JSON reads it (``destination_refuses`` makes rows fail as a table would).
 """
 
 from __future__ import annotations
@@ -41,6 +46,7 @@ from pytest_firehose._ids import record_id_text
 if TYPE_CHECKING:
     from pytest_firehose._destinations.base import Accepted, DeliveryTarget, Destination
     from pytest_firehose._destinations.objects import DeliveredObject
+    from pytest_firehose._destinations.snowflake_tables import SnowflakeTable, SnowflakeTables
 
 JSON_MAPPING = "JSON_MAPPING"
 CONTENT_AND_METADATA = "VARIANT_CONTENT_AND_METADATA_MAPPING"
@@ -81,6 +87,12 @@ class SnowflakeDestination(StoredDestination):
         self.option, self._content, self._metadata = _columns(config)
         super().__init__(SNOWFLAKE, config, bucket)
         self.table = ".".join(str(config.get(part, "")) for part in ("Database", "Schema", "Table"))
+        self._where = {
+            part: config.get(part) for part in ("AccountUrl", "Database", "Schema", "Table")
+        }
+        #: The tables tests declared, where this destination's table is looked up at each
+        #: attempt (None: none is, every key of a record is a column).
+        self.tables: SnowflakeTables | None = None
         #: Records read from a Kinesis stream: their stream's name and their
         #: ``kinesisRecordMetadata``, by record id, until their row is made.
         self._read: dict[str, tuple[str, Mapping[str, Any]]] = {}
@@ -99,24 +111,50 @@ class SnowflakeDestination(StoredDestination):
         if isinstance(previous, SnowflakeDestination):
             self._read.update(previous._read)
 
+    def _declared(self) -> SnowflakeTable | None:
+        """The declared table this destination loads into, if a test declared it."""
+        return None if self.tables is None else self.tables.find(self._where)
+
     def refusals(self, records: Sequence[Accepted]) -> dict[int, Refusal]:
-        """The refusal of each of ``records`` that makes no row (not one JSON object), by
-        position."""
-        return refused_unless_json(records, _NOT_JSON)
+        """The refusal of each of ``records`` that makes no row (not one JSON object), or
+        whose row the declared table refuses, by position."""
+        refused = refused_unless_json(records, _NOT_JSON)
+        table = self._declared()
+        if table is None:
+            return refused
+        for index, record in enumerate(records):
+            if index not in refused:
+                checked = table.check(self._row("", record, keep=True), index)
+                if not isinstance(checked, dict):
+                    refused[index] = Refusal(checked.code, checked.message)
+                    self._read.pop(record_id_text(record[1]), None)  # it makes no row
+        return refused
 
     def deliver(self, target: DeliveryTarget, obj: DeliveredObject) -> None:
-        obj.rows = tuple(self._row(target, record) for record in obj.accepted)
+        table = self._declared()
+        rows = []
+        for index, record in enumerate(obj.accepted):
+            row = self._row(target.name, record)
+            if table is not None:
+                checked = table.check(row, index)
+                # The refused ones were left out of this object (refusals above).
+                row = checked if isinstance(checked, dict) else row
+            rows.append(row)
+        obj.rows = tuple(rows)
 
-    def _row(self, target: DeliveryTarget, record: Accepted) -> dict[str, Any]:
+    def _row(self, stream: str, record: Accepted, *, keep: bool = False) -> dict[str, Any]:
+        """The row ``record`` makes, before any table converts it (``stream``: its
+        stream's name); ``keep``: leave what it was read with for its delivery."""
         payload, key, arrived = record
         value = json_object(payload) or {}
         if self._content is None:
             return value
         row: dict[str, Any] = {self._content: value}
         if self._metadata is not None:
-            read = self._read.pop(record_id_text(key), None)
+            held = self._read.get if keep else self._read.pop
+            read = held(record_id_text(key), None)
             if read is None:
-                source: dict[str, Any] = {"firehoseDeliveryStreamName": target.name}
+                source: dict[str, Any] = {"firehoseDeliveryStreamName": stream}
             else:
                 name, kinesis = read
                 source = {

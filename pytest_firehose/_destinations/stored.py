@@ -14,14 +14,14 @@ written to the bucket of its ``S3Configuration``:
   (``AmazonOpenSearchService-failed/``, ``splunk-failed/`` ...); while the bucket does not
   take them, they stay pending and are tried again;
 - the single records it refuses (its ``refusals``: a Snowflake row or an OpenSearch document
-  that is no JSON object, a record a Splunk Event endpoint cannot take as HEC events, an
-  Iceberg record it cannot route; those ``destination_refuses()`` picks), each as its
-  refusal says: at once (Snowflake, Iceberg, an OpenSearch document refused with 400 or
-  409) or once its retries ran out (Splunk, an OpenSearch document refused with 429), as
-  above, under
-  their own prefix where they have one (an Iceberg table's ``S3ErrorOutputPrefix``); the
-  rest of each batch is delivered. Records under several prefixes make one object each:
-  those the bucket takes are written once, and only the records of the others stay pending.
+  that is no JSON object, a Snowflake row its declared table refuses, a record a Splunk
+  Event endpoint cannot take as HEC events, an Iceberg record it cannot route; those
+  ``destination_refuses()`` picks), each as its refusal says: at once (Snowflake, Iceberg,
+  an OpenSearch document refused with 400 or 409) or once its retries ran out (Splunk, an
+  OpenSearch document refused with 429), as above, under their own prefix where they have
+  one (an Iceberg table's ``S3ErrorOutputPrefix``); the rest of each batch is delivered.
+  Records under several prefixes make one object each: those the bucket takes are written
+  once, and only the records of the others stay pending.
 
 The developer guide ("Handle data delivery failure") gives each format's fields. The error
 a record names is the one the test chose, or the destination's default for an endpoint it

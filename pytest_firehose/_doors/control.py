@@ -37,6 +37,7 @@ from pytest_firehose._doors.control_input import (
     stream_not_found,
     text_field,
 )
+from pytest_firehose._doors.control_snowflake import declare
 from pytest_firehose._doors.control_views import (
     b64_list,
     call_json,
@@ -140,6 +141,7 @@ class Control:
             "POST /_fake/destination": self._destination,
             "POST /_fake/glue": self._glue,
             "POST /_fake/secret": self._secret,
+            "POST /_fake/snowflake": self._snowflake,
             "GET /_fake/calls": self._calls,
             "POST /_fake/reset": self._reset,
         }
@@ -436,6 +438,10 @@ class Control:
             arn = self._firehose.secret(name_or_arn, value, region=region)
         name = arn.split(":secret:", 1)[1][: -len("-XXXXXX")]
         return 201, {"name": name, "arn": arn}
+
+    def _snowflake(self, body: dict[str, Json], query: Mapping[str, str]) -> Answer:
+        """Declare a Snowflake table (``control_snowflake.py``)."""
+        return 201, declare(self._firehose, body, self._region(body, query))
 
     def _calls(self, body: dict[str, Json], query: Mapping[str, str]) -> Answer:
         service = query.get("service")

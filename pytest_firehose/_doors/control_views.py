@@ -4,8 +4,11 @@ stream with its channels, a call, a fault; payloads and bodies in base64."""
 from __future__ import annotations
 
 import base64
+import math
 from collections.abc import Iterable
 from dataclasses import asdict
+from datetime import date, time
+from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from pytest_firehose._doors.control_input import Json
@@ -27,6 +30,26 @@ def _b64(data: bytes) -> str:
 
 def b64_list(payloads: Iterable[bytes]) -> list[str]:
     return [_b64(bytes(payload)) for payload in payloads]
+
+
+def _value_json(value: object) -> Json:
+    """A Snowflake column's value as JSON: a NUMBER with a scale as its text (``"12.50"``),
+    a date or time in ISO 8601, BINARY in hexadecimal (Snowflake's default output), a
+    float that is no JSON number as Snowflake writes it (``"NaN"``, ``"inf"``)."""
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, (date, time)):  # datetime is a date
+        return value.isoformat()
+    if isinstance(value, bytes):
+        return value.hex().upper()
+    if isinstance(value, float) and not math.isfinite(value):
+        return "NaN" if math.isnan(value) else ("inf" if value > 0 else "-inf")
+    return value
+
+
+def rows_json(row: dict[str, object]) -> dict[str, Json]:
+    """A table's row as JSON (a declared Snowflake table's values converted)."""
+    return {name: _value_json(value) for name, value in row.items()}
 
 
 def call_json(call: Call) -> dict[str, Json]:
@@ -100,7 +123,7 @@ def firehose_json(stream: DeliveryStreamHandle) -> dict[str, Json]:
         "destination": stream.destination_switches,
         "load_errors": [_load_error_json(error) for error in stream.load_errors],
         "objects": _objects_json(stream.objects),
-        "rows": stream.rows,
+        "rows": [rows_json(row) for row in stream.rows],
         "tables": stream.tables,
         "documents": stream.documents,
         "events": stream.events,

@@ -288,6 +288,37 @@ class FirehoseHandle(ServiceHandle[FirehoseService, DeliveryStreamHandle]):
             )
         return registered.arn
 
+    def snowflake_table(
+        self,
+        table: str,
+        columns: Mapping[str, str] | Iterable[tuple[str, str]],
+        *,
+        account_url: str | None = None,
+        region: str | None = None,
+    ) -> dict[str, str]:
+        """Declare the Snowflake table ``table`` (``"DATABASE.SCHEMA.TABLE"``) with
+        ``columns`` (name -> Snowflake type, in order: ``{"ID": "NUMBER(38,0) NOT NULL",
+        "NAME": "VARCHAR(16)", "PAYLOAD": "VARIANT"}``) as the table Snowflake destinations
+        whose ``Database``, ``Schema`` and ``Table`` name it load into: each row is checked
+        and converted as Snowpipe Streaming does, and a row it refuses
+        (``Snowflake.ExtraColumns``, ``Snowflake.MissingColumns``,
+        ``Snowflake.InvalidValue``) is written to the ``S3Configuration`` bucket under
+        ``snowflake-failed/``. Names are read as Snowflake reads identifiers: unquoted ones
+        in upper case, double-quoted ones as written. ``account_url``: the ``AccountUrl``
+        it lives at (None: every account); ``region``: the region whose streams load into
+        it (the default region if None). Declaring it again replaces it. Returns its
+        columns as Snowflake stores their names. Without a declared table, every key of a
+        record's object is a column."""
+        from pytest_firehose._handles.snowflake_inputs import declared_table
+
+        check_region(region)
+        said = terms()
+        where = said.call(f"snowflake_table({cut(table, repr)}, ...)")
+        declared = declared_table(where, table, columns, account_url)
+        with self._world.touched():
+            self._world.firehose(region).snowflake_tables.declare(declared)
+        return {column.name: column.declaration for column in declared.columns}
+
     def glue_columns(
         self,
         database: str,

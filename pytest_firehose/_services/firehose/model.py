@@ -20,6 +20,7 @@ from pytest_firehose._destinations.cloudwatch_logs import (
     logs_processing,
 )
 from pytest_firehose._destinations.delivery_errors import ICEBERG
+from pytest_firehose._destinations.delivery_errors import SNOWFLAKE as SNOWFLAKE_KIND
 from pytest_firehose._destinations.factory import delivery_settings
 from pytest_firehose._destinations.partitioning import check_switch, partitioning
 from pytest_firehose._destinations.processing import (
@@ -30,6 +31,7 @@ from pytest_firehose._destinations.processing import (
     lambda_processor,
 )
 from pytest_firehose._destinations.routes import Route, route_for
+from pytest_firehose._destinations.snowflake_tables import SnowflakeTables
 from pytest_firehose._errors import ServiceError
 from pytest_firehose._ids import IdSource
 from pytest_firehose._lambda.firehose_events import EventSource
@@ -135,6 +137,8 @@ class FirehoseService(Puts, StreamSettings, Settling, ServiceBase):
         self.glue_tables = GlueTables(account_id, region)
         #: The Secrets Manager secrets of this region tests registered, for HTTP endpoints.
         self.secrets = Secrets(account_id, region)
+        #: The Snowflake tables tests declared for this region's Snowflake destinations.
+        self.snowflake_tables = SnowflakeTables()
         #: Whether DirectPut streams enforce their throughput quota and the control plane
         #: its rates (off unless a test asks); each stream's use of its quota in the
         #: current second, by name, and the account's use of the control plane's rates.
@@ -440,6 +444,11 @@ class FirehoseService(Puts, StreamSettings, Settling, ServiceBase):
             if isinstance(destination, HttpEndpointDestination) and destination.secret:
                 # Its registered secrets are read ahead of Secrets Manager's.
                 destination.secret.registered = self.secrets.value
+        elif kind == SNOWFLAKE_KIND:
+            from pytest_firehose._destinations.snowflake import SnowflakeDestination
+
+            if isinstance(destination, SnowflakeDestination):  # its table, if declared
+                destination.tables = self.snowflake_tables
         return route_for(
             target,
             delivery_settings(kind, config),

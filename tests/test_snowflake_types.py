@@ -1,0 +1,144 @@
+"""The column types of a declared Snowflake table: what each makes of a record's JSON
+value, and how it refuses one, in the Snowpipe Streaming SDK's words (unit tests of
+``snowflake_types`` and ``snowflake_values``; ``test_snowflake_tables`` drives them through
+boto3)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta, timezone
+from decimal import Decimal
+from typing import Any
+
+import pytest
+
+from pytest_firehose._destinations.snowflake_types import parse_type
+from pytest_firehose._destinations.snowflake_values import Refused, convert
+
+
+def held(declared: str, value: Any) -> Any:
+    kind, rest = parse_type(declared)
+    assert rest.strip() == ""
+    return convert("C", kind, value, 0)
+
+
+def refusal(declared: str, value: Any) -> str:
+    with pytest.raises(Refused) as refused:
+        held(declared, value)
+    return refused.value.detail
+
+
+@pytest.mark.parametrize(
+    ("declared", "value", "expected"),
+    [
+        ("NUMBER", " 42 ", 42),
+        ("INT", 2.5, 3),  # half up, as Java's BigDecimal rounds
+        ("INT", -2.5, -3),
+        ("NUMBER(5,2)", "1.2E2", Decimal("120.00")),
+        ("DECIMAL(4,1)", 0.05, Decimal("0.1")),
+        ("NUMBER(38,0)", 2**100, 2**100),
+        ("FLOAT", "1.5f", 1.5),
+        ("DOUBLE", 7, 7.0),
+        ("REAL", "-inf", float("-inf")),
+        ("VARCHAR", True, "true"),
+        ("STRING", 100, "100"),
+        ("TEXT", 1e20, "100000000000000000000"),
+        ("TEXT", 2.50, "2.5"),
+        ("CHAR", "x", "x"),
+        ("BOOLEAN", " Off ", False),
+        ("BOOLEAN", 0.5, True),
+        ("DATE", "2024-05-01", date(2024, 5, 1)),
+        ("DATE", "1714557600000", date(2024, 5, 1)),  # milliseconds, by its size
+        ("TIME", "10:15", time(10, 15)),
+        ("TIME", "10:15:30.123456789+02:00", time(10, 15, 30, 123456)),
+        ("TIME(0)", "10:15:30.9", time(10, 15, 30)),
+        ("TIMESTAMP", "2024-05-01T10:00:00.123456Z", datetime(2024, 5, 1, 10, 0, 0, 123456)),
+        ("TIMESTAMP_NTZ(3)", "2024-05-01t10:00:00.123456", datetime(2024, 5, 1, 10, 0, 0, 123000)),
+        ("TIMESTAMP_NTZ", "2024-05-01", datetime(2024, 5, 1)),
+        (
+            "TIMESTAMP_TZ",
+            "2024-05-01T10:00:00-05:30",
+            datetime(2024, 5, 1, 10, tzinfo=timezone(-timedelta(hours=5, minutes=30))),
+        ),
+        (
+            "TIMESTAMP_TZ",
+            "2024-01-15T10:00:00+01:00[Europe/Paris]",
+            datetime(2024, 1, 15, 10, tzinfo=timezone(timedelta(hours=1))),
+        ),
+        ("TIMESTAMP_LTZ", "2024-05-01T10:00", datetime(2024, 5, 1, 10, tzinfo=timezone.utc)),
+        ("BINARY", "0aFF", b"\x0a\xff"),
+        ("VARBINARY(2)", "0102", b"\x01\x02"),
+        ("VARIANT", "text", "text"),
+        ("VARIANT", 1.5, 1.5),
+        ("ARRAY", [1, "a"], [1, "a"]),
+        ("ARRAY", {"a": 1}, [{"a": 1}]),
+        ("OBJECT", {}, {}),
+    ],
+)
+def test_a_value_its_column_takes_is_held_converted(
+    declared: str, value: Any, expected: Any
+) -> None:
+    found = held(declared, value)
+
+    assert (found, type(found)) == (expected, type(expected))
+
+
+@pytest.mark.parametrize(
+    ("declared", "value", "detail"),
+    [
+        ("NUMBER", "1,5", "column C of type NUMBER, rowIndex:0, reason: Not a valid number"),
+        ("NUMBER(3,0)", 999.5, "(-1e3..1e3), rowIndex:0, column:C, value:1000"),
+        ("NUMBER", True, "Object of type java.lang.Boolean cannot be ingested into Snowflake"),
+        ("NUMBER", float("inf"), "of type NUMBER, rowIndex:0, reason: Not a valid number"),
+        ("FLOAT", "1,5", "column C of type REAL, rowIndex:0, reason: Not a valid decimal number"),
+        ("FLOAT", [], "Object of type java.util.ArrayList cannot be ingested"),
+        ("CHAR", "xy", "String too long: length=2 characters maxLength=1 characters"),
+        ("VARCHAR(3)", "ééé", None),  # three characters fit, whatever their bytes
+        ("VARCHAR", {"a": 1}, "Object of type java.util.LinkedHashMap cannot be ingested"),
+        ("BOOLEAN", "maybe", "reason: Not a valid boolean, see"),
+        (
+            "DATE",
+            20240501,
+            "Object of type java.lang.Integer cannot be ingested into Snowflake "
+            "column C of type DATE, rowIndex:0. Allowed Java types: String, LocalDate, "
+            "LocalDateTime, ZonedDateTime, OffsetDateTime",
+        ),
+        ("DATE", "2024-02-30", "of type DATE, rowIndex:0, reason: Not a valid value, see"),
+        ("DATE", "01/05/2024", "reason: Not a valid value"),
+        ("TIME", "25:00", "of type TIME, rowIndex:0, reason: Not a valid time, see"),
+        ("TIME", "2024-05-01T10:00", "reason: Not a valid time"),
+        ("TIMESTAMP_LTZ", "2024-05-01 10:00", "of type TIMESTAMP, rowIndex:0, reason: Not a"),
+        ("TIMESTAMP_TZ", "2024-05-01T10:00+01:00[Nowhere/City]", "reason: Not a valid value"),
+        ("TIMESTAMP_NTZ", 1714557600, "Object of type java.lang.Integer cannot be ingested"),
+        ("BINARY", "abc", "of type BINARY, rowIndex:0, reason: Not a valid hex string"),
+        ("BINARY(1)", "0102", "reason: Binary too long: length=2 maxLength=1"),
+        ("OBJECT", [1], "of type OBJECT, rowIndex:0, reason: Not an object"),
+    ],
+)
+def test_a_value_its_column_cannot_take_is_refused_in_the_sdks_words(
+    declared: str, value: Any, detail: str | None
+) -> None:
+    if detail is None:
+        assert held(declared, value) == value
+    else:
+        assert detail in refusal(declared, value)
+
+
+@pytest.mark.parametrize(
+    ("declared", "kind"),
+    [
+        ("number(10, 2)", ("NUMBER", 10, 2, 0)),
+        ("BYTEINT", ("NUMBER", 38, 0, 0)),
+        ("double precision", ("FLOAT", 0, 0, 0)),
+        ("character varying(5)", ("TEXT", 0, 0, 5)),
+        ("NCHAR", ("TEXT", 0, 0, 1)),
+        ("STRING", ("TEXT", 0, 0, 16_777_216)),
+        ("DATETIME", ("TIMESTAMP_NTZ", 0, 9, 0)),
+        ("timestamp with local time zone(3)", ("TIMESTAMP_LTZ", 0, 3, 0)),
+        ("TIMESTAMPTZ", ("TIMESTAMP_TZ", 0, 9, 0)),
+        ("BINARY", ("BINARY", 0, 0, 8_388_608)),
+    ],
+)
+def test_synonyms_read_as_snowflake_reads_them(declared: str, kind: tuple[Any, ...]) -> None:
+    found, _ = parse_type(declared)
+
+    assert (found.kind, found.precision, found.scale, found.length) == kind
