@@ -1,4 +1,5 @@
-"""Reading what a stream holds changes nothing that follows.
+"""Reading what a stream holds changes nothing that follows, and neither does how the
+clock got to a moment.
 
 The fake applies much of its time-driven work when something asks: a request, or a test
 reading a handle (``records``, ``delivered``, ``queues`` ...). Each such read must bring the
@@ -9,7 +10,9 @@ stream (resharded, its retention changed, read through iterators, with an enhanc
 consumer and a Lambda trigger that fails some batches) and a queue on an on-demand stream;
 each program runs twice on fakes with the same seed, once with every handle read after
 every step and once with none, and every answer (request ids included) and the final
-state must be the same.
+state must be the same. Likewise with each clock move made in three steps: what falls due
+while the clock moves is applied in the order it falls due, as if time had passed
+continuously.
 """
 
 from __future__ import annotations
@@ -117,8 +120,10 @@ class Program:
     """The streams a program runs against, and one method per kind of step, each
     returning the answer it got (``None`` for a step that sends no request)."""
 
-    def __init__(self, fake: FirehoseFake) -> None:
+    def __init__(self, fake: FirehoseFake, *, in_steps: bool) -> None:
         self.fake = fake
+        #: Whether the clock moves in three steps where a program moves it once.
+        self.in_steps = in_steps
         self.firehose = boto3.client("firehose", region_name=REGION, config=ONE_ATTEMPT)
         self.kinesis = boto3.client("kinesis", region_name=REGION, config=ONE_ATTEMPT)
         self.call = caller(fake)
@@ -190,7 +195,14 @@ class Program:
         return _answer(self.call, "AcknowledgeQueueRecords", QueueARN=self.queue, Entries=entries)
 
     def advance(self, seconds: int) -> None:
-        self.fake.kinesis.clock.advance(seconds=seconds)
+        clock = self.fake.kinesis.clock
+        if not self.in_steps:
+            clock.advance(seconds=seconds)
+            return
+        third = seconds // 3
+        for part in (third, third, seconds - 2 * third):
+            if part:
+                clock.advance(seconds=part)
 
     def destination(self, down: bool) -> None:
         stream = self.fake.firehose["f"]
@@ -245,11 +257,15 @@ class Program:
         return shard, read
 
 
-def run(program: list[Step], *, looking: bool) -> tuple[list[Any], list[str]]:
-    """The answers ``program`` got, and what a look at the end saw."""
+def run(
+    program: list[Step], *, looking: bool, in_steps: bool = False
+) -> tuple[list[Any], list[str]]:
+    """The answers ``program`` got, and what a look at the end saw: with a look after
+    every step when ``looking``, with the clock moved in three steps where the program
+    moves it once when ``in_steps``."""
     # The same start for both runs (frozen-time mode: the code here reads fake time too).
     with FirehoseFake(region=REGION, seed=SEED, freeze_time=START) as fake:
-        running = Program(fake)
+        running = Program(fake, in_steps=in_steps)
         answers = []
         for step, argument in program:
             answers.append(getattr(running, step)(argument))
@@ -271,3 +287,19 @@ def test_answers_do_not_depend_on_whether_a_test_looked(program: list[Step]) -> 
 
     assert unlooked[0] == looked[0]
     assert unlooked[1] == looked[1]
+
+
+@settings(
+    max_examples=60,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
+@given(program=st.lists(STEPS, min_size=1, max_size=25))
+def test_time_passes_the_same_in_one_jump_or_in_steps(program: list[Step]) -> None:
+    """What falls due while the clock moves is applied in the order it falls due, as if
+    time had passed continuously: a jump and the same time in three steps end alike."""
+    one_jump = run(program, looking=False)
+    in_steps = run(program, looking=False, in_steps=True)
+
+    assert in_steps[0] == one_jump[0]
+    assert in_steps[1] == one_jump[1]
