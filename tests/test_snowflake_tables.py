@@ -427,8 +427,10 @@ def test_a_table_declared_after_the_stream_was_created_checks_the_next_rows(
     assert [code for code, _ in failed(stream)] == ["Snowflake.ExtraColumns"]
 
 
-def test_a_table_lives_in_the_region_it_was_declared_for(fake: FirehoseFake) -> None:
-    fake.firehose.snowflake_table(TABLE, {"ID": "INT"}, region="eu-west-1")
+def test_a_table_is_loaded_into_by_the_streams_of_every_region(fake: FirehoseFake) -> None:
+    """A Snowflake account is no AWS region's: a stream in another region than the fake's
+    default loads into the table declared there too (it used to load as if none were)."""
+    fake.firehose.snowflake_table(TABLE, {"ID": "INT"})
     west = boto3.client("firehose", region_name="eu-west-1")
     here = boto3.client("firehose", region_name="us-east-1")
     for client in (west, here):
@@ -436,10 +438,13 @@ def test_a_table_lives_in_the_region_it_was_declared_for(fake: FirehoseFake) -> 
             DeliveryStreamName="events", SnowflakeDestinationConfiguration=SNOWFLAKE
         )
         put(client, b'{"x": 1}')
+        put(client, b'{"id": "7"}')
     fake.firehose.flush()
 
-    assert fake.firehose.stream("events", region="eu-west-1").rows == []
-    assert fake.firehose.stream("events", region="us-east-1").rows == [{"x": 1}]
+    for region in ("eu-west-1", "us-east-1"):
+        stream = fake.firehose.stream("events", region=region)
+        assert stream.rows == [{"ID": 7}]
+        assert [code for code, _ in failed(stream)] == ["Snowflake.ExtraColumns"]
 
 
 def test_a_record_read_from_kinesis_fills_the_declared_metadata_column(

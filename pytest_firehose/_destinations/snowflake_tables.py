@@ -212,7 +212,7 @@ class SnowflakeTable:
 
 
 class SnowflakeTables:
-    """The Snowflake tables tests declared (in one region's model), by account and
+    """The Snowflake tables tests declared (the world's, for every region), by account and
     ``DATABASE.SCHEMA.TABLE`` as stored."""
 
     def __init__(self) -> None:

@@ -441,7 +441,7 @@ class Control:
 
     def _snowflake(self, body: dict[str, Json], query: Mapping[str, str]) -> Answer:
         """Declare a Snowflake table (``control_snowflake.py``)."""
-        return 201, declare(self._firehose, body, self._region(body, query))
+        return 201, declare(self._firehose, body)
 
     def _calls(self, body: dict[str, Json], query: Mapping[str, str]) -> Answer:
         service = query.get("service")

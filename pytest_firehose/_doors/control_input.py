@@ -60,7 +60,7 @@ READS: dict[str, tuple[tuple[str, ...] | None, tuple[str, ...]]] = {
     "POST /_fake/glue": (("database", "table", "columns", "region", "catalog_id"), ("region",)),
     "GET /_fake/glue/{database}/{table}": ((), ("region", "catalog_id")),
     "POST /_fake/secret": (("secret", "value", "region"), ("region",)),
-    "POST /_fake/snowflake": (("table", "columns", "account_url", "region"), ("region",)),
+    "POST /_fake/snowflake": (("table", "columns", "account_url"), ()),
     "GET /_fake/calls": (("region",), ("service", "region")),
     "POST /_fake/reset": ((), ()),
 }

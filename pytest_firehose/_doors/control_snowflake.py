@@ -12,7 +12,7 @@ if TYPE_CHECKING:
     from pytest_firehose._handles.firehose import FirehoseHandle
 
 
-def declare(firehose: FirehoseHandle, body: dict[str, Json], region: str | None) -> Json:
+def declare(firehose: FirehoseHandle, body: dict[str, Json]) -> Json:
     """Declare the table ``body`` names (``"table"``: ``DATABASE.SCHEMA.TABLE``) with its
     ``"columns"`` (an object of name to Snowflake type, or ``[name, type]`` pairs) at its
     ``"account_url"`` (left out: every account); the table as Snowflake stores it, its
@@ -22,5 +22,5 @@ def declare(firehose: FirehoseHandle, body: dict[str, Json], region: str | None)
     given: Json = body.get("columns")
     account_url: Json = body.get("account_url")
     with refusals("POST /_fake/snowflake"):
-        columns = firehose.snowflake_table(table, given, account_url=account_url, region=region)
+        columns = firehose.snowflake_table(table, given, account_url=account_url)
     return {"table": table, "account_url": account_url, "columns": list(columns.items())}

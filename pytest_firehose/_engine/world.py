@@ -12,6 +12,7 @@ from typing import Any
 
 from pytest_firehose._clock import FakeClock
 from pytest_firehose._destinations.factory import bucket_destination, destination_for
+from pytest_firehose._destinations.snowflake_tables import SnowflakeTables
 from pytest_firehose._engine.calls import Call
 from pytest_firehose._engine.config import DEFAULT_ACCOUNT_ID, DEFAULT_REGION
 from pytest_firehose._engine.due import DueQueue
@@ -86,6 +87,9 @@ class World:
         #: handle touched it, the clock moved): what the server's event streams wait on.
         self.changed: threading.Condition = _Changes(self.lock)
         self.calls: list[Call] = []
+        #: The Snowflake tables tests declared, for every region's Snowflake destinations
+        #: (a Snowflake account is no AWS region's).
+        self.snowflake_tables = SnowflakeTables()
         self.faults = {service: FaultScript(service) for service in self.SERVED}
         #: The Lambda event source mappings made (``lambda_trigger``), by event source ARN
         #: and function ARN, as Lambda keeps one mapping per pair: the UUID, and whether
@@ -135,6 +139,7 @@ class World:
             self.calls.clear()
             self.event_source_mappings.clear()
             self.trigger_notes.clear()
+            self.snowflake_tables = SnowflakeTables()
             for script in self.faults.values():
                 script.clear()
             self.kinesis_quotas = False
@@ -193,6 +198,7 @@ class World:
                 destination_for, contained=self.contained, unlocked=self.released
             ),
             kinesis_source=self._kinesis_records,
+            snowflake_tables=self.snowflake_tables,
             creation_delay=self.creation_delay,
             encryption_delay=self.encryption_delay,
             unmodelled=self.unmodelled,

@@ -294,7 +294,6 @@ class FirehoseHandle(ServiceHandle[FirehoseService, DeliveryStreamHandle]):
         columns: Mapping[str, str] | Iterable[tuple[str, str]],
         *,
         account_url: str | None = None,
-        region: str | None = None,
     ) -> dict[str, str]:
         """Declare the Snowflake table ``table`` (``"DATABASE.SCHEMA.TABLE"``) with
         ``columns`` (name -> Snowflake type, in order: ``{"ID": "NUMBER(38,0) NOT NULL",
@@ -305,18 +304,17 @@ class FirehoseHandle(ServiceHandle[FirehoseService, DeliveryStreamHandle]):
         ``Snowflake.InvalidValue``) is written to the ``S3Configuration`` bucket under
         ``snowflake-failed/``. Names are read as Snowflake reads identifiers: unquoted ones
         in upper case, double-quoted ones as written. ``account_url``: the ``AccountUrl``
-        it lives at (None: every account); ``region``: the region whose streams load into
-        it (the default region if None). Declaring it again replaces it. Returns its
+        it lives at (None: every account); streams of every region load into it, as a
+        Snowflake account is no AWS region's. Declaring it again replaces it. Returns its
         columns as Snowflake stores their names. Without a declared table, every key of a
         record's object is a column."""
         from pytest_firehose._handles.snowflake_inputs import declared_table
 
-        check_region(region)
         said = terms()
         where = said.call(f"snowflake_table({cut(table, repr)}, ...)")
         declared = declared_table(where, table, columns, account_url)
         with self._world.touched():
-            self._world.firehose(region).snowflake_tables.declare(declared)
+            self._world.snowflake_tables.declare(declared)
         return {column.name: column.declaration for column in declared.columns}
 
     def glue_columns(

@@ -108,6 +108,7 @@ class FirehoseService(Puts, StreamSettings, Settling, ServiceBase):
         ids: IdSource,
         destination_for: DestinationFactory,
         kinesis_source: KinesisSource | None = None,
+        snowflake_tables: SnowflakeTables | None = None,
         creation_delay: timedelta = timedelta(0),
         encryption_delay: timedelta = timedelta(0),
         unmodelled: str = "warn",
@@ -137,8 +138,9 @@ class FirehoseService(Puts, StreamSettings, Settling, ServiceBase):
         self.glue_tables = GlueTables(account_id, region)
         #: The Secrets Manager secrets of this region tests registered, for HTTP endpoints.
         self.secrets = Secrets(account_id, region)
-        #: The Snowflake tables tests declared for this region's Snowflake destinations.
-        self.snowflake_tables = SnowflakeTables()
+        #: The Snowflake tables tests declared, which Snowflake destinations load into
+        #: (the world's, shared by every region).
+        self.snowflake_tables = snowflake_tables or SnowflakeTables()
         #: Whether DirectPut streams enforce their throughput quota and the control plane
         #: its rates (off unless a test asks); each stream's use of its quota in the
         #: current second, by name, and the account's use of the control plane's rates.
