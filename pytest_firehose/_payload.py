@@ -86,7 +86,7 @@ def data_of(entries: list[Any]) -> tuple[Payload, ...]:
 class PayloadRecord:
     """A record that compares equal to its payload, so ``records == [b"a", b"b"]`` reads
     naturally, and two copies of one payload (a duplicate) count twice in a Counter.
-    ``.data`` decodes the payload on first use."""
+    ``.data`` decodes the payload on first use; ``bytes(record)`` is the payload too."""
 
     __slots__ = ("_payload",)
 
@@ -98,6 +98,9 @@ class PayloadRecord:
         if isinstance(self._payload, str):
             self._payload = payload_bytes(self._payload)
         return self._payload
+
+    def __bytes__(self) -> bytes:
+        return self.data
 
     def __eq__(self, other: object) -> bool:
         if isinstance(other, PayloadRecord):

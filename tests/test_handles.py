@@ -79,6 +79,18 @@ def test_records_keep_commit_order_and_duplicates(fake, client):
     assert [record.record_id for record in stream.records] == ids
 
 
+def test_bytes_of_a_record_is_its_payload(fake, client, kinesis_client):
+    """A reader joining what a producer aggregated calls bytes() on each record."""
+    fake.firehose.create_delivery_stream("events")
+    fake.kinesis.create_stream("clicks")
+    put(client, b"a\n", b"b\n")
+    kinesis_client.put_record(StreamName="clicks", Data=b"c\nd\n", PartitionKey="k")
+
+    assert b"".join(map(bytes, fake.firehose["events"].records)) == b"a\nb\n"
+    assert [bytes(r) for r in fake.kinesis["clicks"].records] == [b"c\nd\n"]
+    assert [bytes(r) for r in fake.kinesis["clicks"].shards[0].records] == [b"c\nd\n"]
+
+
 def test_nothing_is_delivered_until_flush(fake, client):
     stream = fake.firehose.create_delivery_stream("events")
     put(client, b"a", b"b")
