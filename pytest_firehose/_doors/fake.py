@@ -14,6 +14,7 @@ from typing import Protocol
 from pytest_firehose._clock import FakeClock
 from pytest_firehose._doors.after_import import AfterImport
 from pytest_firehose._doors.botocore import PASS, BotocorePatch, Router, interceptor_installed
+from pytest_firehose._doors.child_guard import ENV as GUARD_ENV
 from pytest_firehose._doors.environment import fake_environment
 from pytest_firehose._doors.freeze import FrozenTime, Start, freezer_for
 from pytest_firehose._engine.config import DEFAULT_ACCOUNT_ID, DEFAULT_REGION, WorldConfig
@@ -242,7 +243,8 @@ class FirehoseFake:
             self._uninstall()
             raise
         self._world = world
-        for name, value in fake_environment(region).items():
+        # Children it starts meanwhile refuse to reach AWS (child_guard.py).
+        for name, value in {**fake_environment(region), GUARD_ENV: "1"}.items():
             self._saved_env[name] = os.environ.get(name)
             os.environ[name] = value
         self._firehose = FirehoseHandle(world)
