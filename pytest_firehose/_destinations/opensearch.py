@@ -16,25 +16,42 @@ reference (``DocumentIdOptions``, ``TypeName``) say what a document is:
 - its source, the record, which must be one JSON object in UTF-8.
 
 A record that is not one JSON object is refused as OpenSearch answers such a bulk item
-(status 400, ``mapper_parsing_exception``): a retry cannot change that, so it is written
-at once (only a document refused with 429 is retried) to the ``S3Configuration`` bucket
-under ``AmazonOpenSearchService-failed/``, as a document refused with
-``destination_refuses`` is. The fake knows no mappings: every JSON
-object is indexed as it is.
+(status 400, ``mapper_parsing_exception``); so is a document its index's mapping refuses
+(:mod:`~pytest_firehose._destinations.index_mapping`: a value its field cannot take, a new
+field where the mapping is ``strict``, a metadata field, the index's limits), with
+OpenSearch's error. A retry cannot change that, so it is written at once (only a document
+refused with 429 is retried) to the ``S3Configuration`` bucket under
+``AmazonOpenSearchService-failed/``, as a document refused with ``destination_refuses``
+is. The mapping is checked first: ``destination_refuses`` is asked about the documents
+the mapping takes.
+
+Each index's mapping lives with its domain (``search_indexes``); the documents of a batch
+are checked in bulk order, each against the mapping the documents before it left. The
+fields a document adds join its index's mapping once it is delivered: a document
+``destination_refuses`` then refuses adds none (the documents after it in its batch were
+checked with its fields, as the bulk request would have been read).
 """
 
 from __future__ import annotations
 
+import base64
+import hashlib
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from pytest_firehose._destinations.base import Refusal
-from pytest_firehose._destinations.delivery_errors import ERRORS, SERVERLESS
+from pytest_firehose._destinations.delivery_errors import ERRORS, OPENSEARCH, SERVERLESS
+from pytest_firehose._destinations.index_mapping import (
+    ELASTICSEARCH_METADATA,
+    METADATA,
+    IndexMapping,
+    MappingError,
+)
+from pytest_firehose._destinations.search_indexes import SearchIndexes, domain_key
 from pytest_firehose._destinations.stored import (
     StoredDestination,
     index_name,
     json_object,
-    refused_unless_json,
 )
 from pytest_firehose._ids import record_id_text
 
@@ -45,6 +62,20 @@ if TYPE_CHECKING:
 NO_DOCUMENT_ID = "NO_DOCUMENT_ID"
 #: The bulk item status of a document that is not one JSON object.
 NOT_JSON = "400"
+
+
+def _domain(kind: str, config: dict[str, Any]) -> str:
+    """The domain, cluster or collection ``config`` names, as its indexes are kept."""
+    if kind == SERVERLESS:
+        return domain_key(str(config.get("CollectionEndpoint") or ""))
+    return domain_key(str(config.get("DomainARN") or config.get("ClusterEndpoint") or ""))
+
+
+def generated_id(record_id: str) -> str:
+    """The id the index makes for a document sent without one (20 URL-safe base64
+    characters, as OpenSearch's are), drawn from its record so it is the same each run."""
+    digest = hashlib.sha256(record_id.encode()).digest()[:15]
+    return base64.urlsafe_b64encode(digest).decode()
 
 
 class OpenSearchDestination(StoredDestination):
@@ -61,20 +92,82 @@ class OpenSearchDestination(StoredDestination):
         self._not_json = Refusal(
             NOT_JSON, errors.refusals[NOT_JSON], NOT_JSON in errors.retried_refusals
         )
+        self.domain = _domain(kind, config)
+        self._root_name = self._type or "_doc"
+        self._metadata = ELASTICSEARCH_METADATA if kind == OPENSEARCH[1] else METADATA
+        #: The indexes of the stream's region's domains (set by the service; a destination
+        #: made on its own keeps its own).
+        self.indexes = SearchIndexes()
+        #: What the last ``refusals`` took: the records the mappings took, each with its
+        #: JSON object, and the mappings as those records left them, for ``deliver``.
+        self._taken: list[tuple[Accepted, dict[str, Any]]] = []
+        self._left: dict[str, IndexMapping] = {}
 
     def refusals(self, records: Sequence[Accepted]) -> dict[int, Refusal]:
-        """The refusal of each of ``records`` that is no document (not one JSON object), by
-        position."""
-        return refused_unless_json(records, self._not_json)
+        """The refusal of each of ``records`` that is no document (not one JSON object), or
+        that its index's mapping refuses, by position; each read in bulk order against the
+        mapping the ones before it left."""
+        refused: dict[int, Refusal] = {}
+        taken: list[tuple[Accepted, dict[str, Any]]] = []
+        left: dict[str, IndexMapping] = {}
+        for position, record in enumerate(records):
+            payload, key, arrived = record
+            source = json_object(payload)
+            if source is None:
+                refused[position] = self._not_json
+                continue
+            index = self._index(arrived)
+            mapping = left.get(index) or self.indexes.current(self.domain, index, self._root_name)
+            try:
+                changed = mapping.check(source, self._id(key), self._metadata)
+            except MappingError as error:
+                refused[position] = Refusal(NOT_JSON, error.json())
+                continue
+            if changed is not None:
+                left[index] = changed
+            taken.append((record, source))
+        self._taken, self._left = taken, left
+        return refused
+
+    def _id(self, key: Any) -> str:
+        record_id = record_id_text(key)
+        return record_id if self._ids else generated_id(record_id)
 
     def deliver(self, target: DeliveryTarget, obj: DeliveredObject) -> None:
-        obj.documents = tuple(self._document(record) for record in obj.accepted)
+        """Index ``obj``'s records: their documents, and the fields they add to their
+        indexes' mappings."""
+        taken, self._taken = self._taken, []
+        left, self._left = self._left, {}
+        accepted = obj.accepted
+        if [record for record, _ in taken] != list(accepted):
+            # Some the mappings took were refused after (destination_refuses): only the
+            # delivered ones add fields.
+            sources = {id(record): source for record, source in taken}
+            taken = [
+                (record, sources.get(id(record)) or json_object(record[0]) or {})
+                for record in accepted
+            ]
+            left = {}
+            for record, source in taken:
+                index = self._index(record[2])
+                mapping = left.get(index) or self.indexes.current(
+                    self.domain, index, self._root_name
+                )
+                try:
+                    changed = mapping.check(source, self._id(record[1]), self._metadata)
+                except MappingError:
+                    continue  # read with fields a refused document brought
+                if changed is not None:
+                    left[index] = changed
+        for index, mapping in left.items():
+            self.indexes.commit(self.domain, index, mapping)
+        obj.documents = tuple(self._document(record, source) for record, source in taken)
 
-    def _document(self, record: Accepted) -> dict[str, Any]:
-        payload, key, arrived = record
+    def _document(self, record: Accepted, source: dict[str, Any]) -> dict[str, Any]:
+        _, key, arrived = record
         return {
             "_index": self._index(arrived),
             "_id": record_id_text(key) if self._ids else None,
             "_type": self._type,
-            "_source": json_object(payload) or {},
+            "_source": source,
         }
