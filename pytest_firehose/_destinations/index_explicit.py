@@ -141,7 +141,11 @@ def _node(name: str, definition: Any, *, multi: bool = False) -> Node:
         raise BadMapping(f"{where}: {error}") from None
     if not isinstance(subfields, Mapping):
         raise BadMapping(f"{where}: fields is an object of sub-field name to definition")
-    fields = {sub: _node(f"{name}.{sub}", spec, multi=True) for sub, spec in subfields.items()}
+    fields: dict[str, Leaf] = {}
+    for sub, spec in subfields.items():
+        made = _node(f"{name}.{sub}", spec, multi=True)
+        assert isinstance(made, Leaf)  # a multi field is refused an object type
+        fields[sub] = made
     return Leaf(kind, definition, check, fields, ignore_malformed)
 
 
