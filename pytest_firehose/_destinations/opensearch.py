@@ -92,7 +92,9 @@ class OpenSearchDestination(StoredDestination):
         self._not_json = Refusal(
             NOT_JSON, errors.refusals[NOT_JSON], NOT_JSON in errors.retried_refusals
         )
+        #: The domain, cluster or collection, and the index name without rotation.
         self.domain = _domain(kind, config)
+        self.index_name = str(config.get("IndexName", ""))
         self._root_name = self._type or "_doc"
         self._metadata = ELASTICSEARCH_METADATA if kind == OPENSEARCH[1] else METADATA
         #: The indexes of the stream's region's domains (set by the service; a destination

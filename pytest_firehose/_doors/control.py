@@ -37,6 +37,7 @@ from pytest_firehose._doors.control_input import (
     stream_not_found,
     text_field,
 )
+from pytest_firehose._doors.control_search import give, mapping
 from pytest_firehose._doors.control_views import (
     b64_list,
     call_json,
@@ -108,6 +109,12 @@ class Control:
             parameters = parse_query(query)
             check_reads("GET /_fake/glue/{database}/{table}", parse_body(body), parameters)
             return self._glue_columns(parts[1], parts[2], parameters)
+        if route == "opensearch" and len(parts) == 2 and parts[1]:
+            self._allow(method, ("GET",), path)
+            parameters = parse_query(query)
+            check_reads("GET /_fake/opensearch/{index}", parse_body(body), parameters)
+            region = self._region({}, parameters)
+            return 200, mapping(self._firehose, parts[1], parameters.get("domain"), region)
         handlers = self.handlers()
         methods = tuple(key.split(" ")[0] for key in handlers if key.endswith(f" /_fake/{route}"))
         if len(parts) != 1 or not methods:
@@ -123,8 +130,9 @@ class Control:
         return handlers[key](fields, parameters)
 
     def handlers(self) -> dict[str, Callable[[dict[str, Json], Mapping[str, str]], Answer]]:
-        """The endpoint behind each route but ``GET /_fake/streams/{name}`` and
-        ``GET /_fake/glue/{database}/{table}``, keyed as ``control_input.READS`` is."""
+        """The endpoint behind each route but ``GET /_fake/streams/{name}``,
+        ``GET /_fake/glue/{database}/{table}`` and ``GET /_fake/opensearch/{index}``, keyed
+        as ``control_input.READS`` is."""
         return {
             "GET /_fake/health": self._health,
             "GET /_fake/streams": self._list_streams,
@@ -140,6 +148,7 @@ class Control:
             "POST /_fake/destination": self._destination,
             "POST /_fake/glue": self._glue,
             "POST /_fake/secret": self._secret,
+            "POST /_fake/opensearch": self._opensearch,
             "GET /_fake/calls": self._calls,
             "POST /_fake/reset": self._reset,
         }
@@ -436,6 +445,10 @@ class Control:
             arn = self._firehose.secret(name_or_arn, value, region=region)
         name = arn.split(":secret:", 1)[1][: -len("-XXXXXX")]
         return 201, {"name": name, "arn": arn}
+
+    def _opensearch(self, body: dict[str, Json], query: Mapping[str, str]) -> Answer:
+        """Give an OpenSearch index its mapping (``control_search.py``)."""
+        return 201, give(self._firehose, body, self._region(body, query))
 
     def _calls(self, body: dict[str, Json], query: Mapping[str, str]) -> Answer:
         service = query.get("service")

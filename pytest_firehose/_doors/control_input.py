@@ -60,6 +60,11 @@ READS: dict[str, tuple[tuple[str, ...] | None, tuple[str, ...]]] = {
     "POST /_fake/glue": (("database", "table", "columns", "region", "catalog_id"), ("region",)),
     "GET /_fake/glue/{database}/{table}": ((), ("region", "catalog_id")),
     "POST /_fake/secret": (("secret", "value", "region"), ("region",)),
+    "POST /_fake/opensearch": (
+        ("domain", "index", "mappings", "settings", "region"),
+        ("region",),
+    ),
+    "GET /_fake/opensearch/{index}": ((), ("domain", "region")),
     "GET /_fake/calls": (("region",), ("service", "region")),
     "POST /_fake/reset": ((), ()),
 }
