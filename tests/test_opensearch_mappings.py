@@ -561,7 +561,7 @@ def test_a_serverless_collection_keeps_the_same_rules_and_names_the_id_it_made(
     assert stream.delivered == [b'{"v": 1}']
     assert stream.index_mappings == {"logs": {"properties": {"v": {"type": "long"}}}}
     made_id = json.loads(line["errorMessage"])["reason"].split("'")[1]
-    assert len(made_id) == 20 and made_id != line["osDocumentId"]
+    assert (len(made_id), made_id == line["osDocumentId"]) == (20, False)
     assert fake.firehose.opensearch_mapping(SERVERLESS["CollectionEndpoint"] + "/", "logs") == {
         "properties": {"v": {"type": "long"}}
     }
