@@ -579,3 +579,29 @@ def test_a_pattern_given_later_applies_to_indexes_made_after_it(fake: FirehoseFa
 
     assert stream.delivered == [b'{"v": "one"}', b'{"v": "two"}']
     assert stream.backed_up == [b'{"v": "three"}']
+
+
+def test_a_document_that_gives_a_key_twice_fails_to_parse(
+    fake: FirehoseFake, landing_s3: Any
+) -> None:
+    # OpenSearch's JSON parser detects duplicate keys; JSON readers that keep the last one
+    # would index a document the domain refuses.
+    stream = search(fake)
+    put_batch(b'{"v": 1}', b'{"v": 1, "v": "one"}')
+    fake.firehose.flush()
+
+    assert stream.delivered == [b'{"v": 1}']
+    assert errors(landing_s3) == [
+        ("400", {"type": "mapper_parsing_exception", "reason": "failed to parse"})
+    ]
+
+
+def test_a_date_pattern_of_single_letters_reads_one_or_two_digits(fake: FirehoseFake) -> None:
+    fake.firehose.opensearch_index(
+        DOMAIN, "logs-*", {"properties": {"at": {"type": "date", "format": "d/M/yyyy"}}}
+    )
+    stream = search(fake)
+    put_batch(b'{"at": "6/12/2026"}', b'{"at": "31/2/2026"}')
+    fake.firehose.flush()
+
+    assert stream.delivered == [b'{"at": "6/12/2026"}']  # no February 31st

@@ -101,6 +101,8 @@ def _pattern(pattern: str) -> str:
         if char in _LETTERS:
             least, most = _LETTERS[char]
             group = {"u": "y"}.get(char, char)
+            if run == 1:  # the value's own width: M is 1 to 2 digits
+                least = 1
             digits = rf"\d{{{run}}}" if char in "yu" and run == 2 else rf"\d{{{least},{most}}}"
             out.append(f"(?P<{group}>{digits})")
         elif char == "S":

@@ -36,6 +36,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import json
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -51,9 +52,9 @@ from pytest_firehose._destinations.search_indexes import SearchIndexes, domain_k
 from pytest_firehose._destinations.stored import (
     StoredDestination,
     index_name,
-    json_object,
 )
 from pytest_firehose._ids import record_id_text
+from pytest_firehose._payload import payload_bytes
 
 if TYPE_CHECKING:
     from pytest_firehose._destinations.base import Accepted, DeliveryTarget, Destination
@@ -62,6 +63,30 @@ if TYPE_CHECKING:
 NO_DOCUMENT_ID = "NO_DOCUMENT_ID"
 #: The bulk item status of a document that is not one JSON object.
 NOT_JSON = "400"
+
+
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON")
+
+
+def _object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    found = dict(pairs)
+    if len(found) != len(pairs):
+        raise ValueError("a key given twice")  # OpenSearch's parser refuses duplicate keys
+    return found
+
+
+def document_source(payload: Any) -> dict[str, Any] | None:
+    """The record's JSON object as OpenSearch's parser reads it, or None when it reads none:
+    not one JSON object in UTF-8 (NaN and Infinity are no JSON), or one that gives a key
+    twice (OpenSearch's JSON parser detects duplicate keys)."""
+    try:
+        value = json.loads(
+            payload_bytes(payload).decode(), parse_constant=_no_constant, object_pairs_hook=_object
+        )
+    except (ValueError, RecursionError):  # UnicodeDecodeError is a ValueError
+        return None
+    return value if isinstance(value, dict) else None
 
 
 def _domain(kind: str, config: dict[str, Any]) -> str:
@@ -114,7 +139,7 @@ class OpenSearchDestination(StoredDestination):
         left: dict[str, IndexMapping] = {}
         for position, record in enumerate(records):
             payload, key, arrived = record
-            source = json_object(payload)
+            source = document_source(payload)
             if source is None:
                 refused[position] = self._not_json
                 continue
@@ -146,7 +171,7 @@ class OpenSearchDestination(StoredDestination):
             # delivered ones add fields.
             sources = {id(record): source for record, source in taken}
             taken = [
-                (record, sources.get(id(record)) or json_object(record[0]) or {})
+                (record, sources.get(id(record)) or document_source(record[0]) or {})
                 for record in accepted
             ]
             left = {}
