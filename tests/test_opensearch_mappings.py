@@ -519,16 +519,27 @@ def test_the_mapping_is_checked_before_destination_refuses(
 ) -> None:
     stream = search(fake)
     stream.destination_refuses(lambda record: b"refuse" in record, error="409")
-    put_batch(b'{"price": 10}', b'{"price": "ten", "refuse": 1}', b'{"refuse": "x", "note": 1}')
+    put_batch(
+        b'{"price": 10}',
+        b'{"price": "ten", "refuse": 1}',
+        b'{"refuse": "x", "note": 1}',
+        b'{"other": 2}',
+    )
     fake.firehose.flush()
 
-    assert stream.delivered == [b'{"price": 10}']
+    assert stream.delivered == [b'{"price": 10}', b'{"other": 2}']
+    assert [document["_source"] for document in stream.documents] == [
+        {"price": 10},
+        {"other": 2},
+    ]
     assert [(code, message["type"]) for code, message in errors(landing_s3)] == [
         ("400", "mapper_parsing_exception"),
         ("409", "version_conflict_engine_exception"),
     ]
     # The document the predicate refused added no field.
-    assert stream.index_mappings[index_of(fake)] == {"properties": {"price": {"type": "long"}}}
+    assert stream.index_mappings[index_of(fake)] == {
+        "properties": {"other": {"type": "long"}, "price": {"type": "long"}}
+    }
 
 
 def test_an_elasticsearch_6_type_names_the_mappings_root(

@@ -17,6 +17,7 @@ from typing import Any
 
 from pytest_firehose._destinations.index_dates import UnknownFormat
 from pytest_firehose._destinations.index_mapping import (
+    ELASTICSEARCH_METADATA,
     LIMITS,
     IndexMapping,
     Leaf,
@@ -175,6 +176,8 @@ def _object(where: str, kind: str, definition: dict[str, Any], *, typed: bool) -
                 f"{where}: {name!r} is no field name for properties (a name is not empty and "
                 "holds no dot: give an object its own properties)"
             )
+        if where == "the mapping" and name in ELASTICSEARCH_METADATA:
+            raise BadMapping(f"{where}: {name!r} is a metadata field, which properties do not map")
         node.properties[name] = _node(prefix + name, spec)
     return node
 

@@ -31,6 +31,7 @@ pages, and its source: ``DocumentParser``, ``FieldMapper``, ``MappingLookup``,
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -202,15 +203,22 @@ class IndexMapping:
         return shown
 
     def check(
-        self, source: dict[str, Any], doc_id: str, metadata: frozenset[str]
+        self,
+        source: dict[str, Any],
+        doc_id: Callable[[], str],
+        metadata: frozenset[str],
+        *,
+        in_place: bool = False,
     ) -> IndexMapping | None:
-        """Check the document ``source`` (id ``doc_id``): the mapping with the fields it
-        adds (None when it adds none); :class:`MappingError` when the index refuses it."""
+        """Check the document ``source`` (``doc_id`` gives its id, for messages): the
+        mapping with the fields it adds (None when it adds none: this one is unchanged),
+        this mapping changed where ``in_place``, else a copy; :class:`MappingError` when
+        the index refuses it (nothing changed)."""
         document = _Document(self, doc_id, metadata)
         document.object(self.root, (), self.root.dynamic or "true", source)
         if not document.additions:
             return None
-        return document.merged()
+        return document.merged(in_place)
 
 
 def _shown_properties(properties: dict[str, Node]) -> dict[str, Any]:
@@ -284,7 +292,9 @@ def _first(value: Any) -> Any:
 class _Document:
     """One document read against a mapping (see the module)."""
 
-    def __init__(self, mapping: IndexMapping, doc_id: str, metadata: frozenset[str]) -> None:
+    def __init__(
+        self, mapping: IndexMapping, doc_id: Callable[[], str], metadata: frozenset[str]
+    ) -> None:
         self.mapping = mapping
         self.doc_id = doc_id
         self.metadata = metadata
@@ -298,7 +308,7 @@ class _Document:
         return MappingError(
             "mapper_parsing_exception",
             f"failed to parse field [{name}] of type [{kind}] in document with id "
-            f"'{self.doc_id}'. Preview of field's value: '{preview(value)}'",
+            f"'{self.doc_id()}'. Preview of field's value: '{preview(value)}'",
             cause,
         )
 
@@ -307,7 +317,21 @@ class _Document:
     ) -> None:
         """Read the fields of ``values``, an object mapped as ``node`` at ``path`` whose
         effective ``dynamic`` is ``dynamic``."""
+        properties = node.properties
         for name, value in values.items():
+            mapper = properties.get(name)
+            if type(mapper) is Leaf and value is not None and type(value) not in (list, dict):
+                # The common case, read without the general walk: a value of a field the
+                # mapping has (its name holds no dot: a mapping's names hold none, and is
+                # no metadata field: the mapping has none).
+                if mapper.check(value) is OK:
+                    for sub in mapper.fields.values():
+                        if sub.check(value) is not OK:
+                            break
+                    else:
+                        continue
+                self._mapped(mapper, (*path, name), dynamic, name, value)
+                continue
             parts = _split(name)
             if not path and name in self.metadata:
                 first = _first(value)
@@ -470,8 +494,10 @@ class _Document:
         if answer is not OK:
             raise self._value_failed(".".join(path), leaf.type, value, answer)
 
-    def merged(self) -> IndexMapping:
-        """The mapping with the document's additions, checked against the limits."""
+    def merged(self, in_place: bool) -> IndexMapping:
+        """The mapping with the document's additions, checked against the limits first
+        (so that a refused document changes nothing): the mapping itself changed where
+        ``in_place``, else a copy."""
         first: dict[tuple[str, ...], Node] = {}
         for path, node in self.additions:
             earlier = first.setdefault(path, node)
@@ -481,20 +507,19 @@ class _Document:
                     f"mapper [{'.'.join(path)}] cannot be changed from type [{_kind(node)}] "
                     f"to [{_kind(earlier)}]",
                 )
-        mapping = self.mapping.copy()
-        limits = mapping.limits
-        added: list[tuple[tuple[str, ...], Node]] = []
-        for path, node in first.items():
+        # Each is new: a document adds a field only where the mapping has none.
+        added = list(first.items())
+        fields = self.mapping.fields + sum(node.count() for _, node in added)
+        check_limits(fields, added, self.mapping.limits)
+        mapping = self.mapping if in_place else self.mapping.copy()
+        for path, node in added:
             parent = mapping.root
             for part in path[:-1]:
                 found = parent.properties[part]
                 assert isinstance(found, Obj)
                 parent = found
-            if path[-1] not in parent.properties:
-                parent.properties[path[-1]] = Obj() if isinstance(node, Obj) else node
-                mapping.fields += node.count()
-                added.append((path, node))
-        check_limits(mapping.fields, added, limits)
+            parent.properties[path[-1]] = Obj() if isinstance(node, Obj) else node
+        mapping.fields = fields
         return mapping
 
 

@@ -38,6 +38,7 @@ import base64
 import hashlib
 import json
 from collections.abc import Sequence
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from pytest_firehose._destinations.base import Refusal
@@ -126,34 +127,64 @@ class OpenSearchDestination(StoredDestination):
         #: made on its own keeps its own).
         self.indexes = SearchIndexes()
         #: What the last ``refusals`` took: the records the mappings took, each with its
-        #: JSON object, and the mappings as those records left them, for ``deliver``.
-        self._taken: list[tuple[Accepted, dict[str, Any]]] = []
+        #: JSON object and index, and the mappings as those records left them.
+        self._taken: list[tuple[Accepted, dict[str, Any], str]] = []
         self._left: dict[str, IndexMapping] = {}
+        #: The index of the last arrival time asked (a put's records share theirs).
+        self._last_index: tuple[Any, str] = (None, "")
 
-    def refusals(self, records: Sequence[Accepted]) -> dict[int, Refusal]:
-        """The refusal of each of ``records`` that is no document (not one JSON object), or
-        that its index's mapping refuses, by position; each read in bulk order against the
-        mapping the ones before it left."""
+    def _index_at(self, arrived: Any) -> str:
+        last, name = self._last_index
+        if arrived is not last:
+            name = self._index(arrived)
+            self._last_index = (arrived, name)
+        return name
+
+    def _read(
+        self, records: Sequence[tuple[Accepted, dict[str, Any] | None]]
+    ) -> tuple[
+        dict[int, Refusal], list[tuple[Accepted, dict[str, Any], str]], dict[str, IndexMapping]
+    ]:
+        """Read ``records`` (each with its JSON object, None when it has none) in bulk
+        order, each against its index's mapping as the ones before it left it: the
+        refusals by position, the records taken with their objects and indexes, and the
+        mappings they leave."""
         refused: dict[int, Refusal] = {}
-        taken: list[tuple[Accepted, dict[str, Any]]] = []
+        taken: list[tuple[Accepted, dict[str, Any], str]] = []
         left: dict[str, IndexMapping] = {}
-        for position, record in enumerate(records):
-            payload, key, arrived = record
-            source = document_source(payload)
+        #: The indexes whose mapping in ``left`` is this read's own copy, changed in place.
+        own: set[str] = set()
+        for position, (record, source) in enumerate(records):
             if source is None:
                 refused[position] = self._not_json
                 continue
-            index = self._index(arrived)
-            mapping = left.get(index) or self.indexes.current(self.domain, index, self._root_name)
+            index = self._index_at(record[2])
+            mapping = left.get(index)
+            if mapping is None:
+                mapping = left[index] = self.indexes.current(self.domain, index, self._root_name)
             try:
-                changed = mapping.check(source, self._id(key), self._metadata)
+                changed = mapping.check(
+                    source,
+                    partial(self._id, record[1]),
+                    self._metadata,
+                    in_place=index in own,
+                )
             except MappingError as error:
                 refused[position] = Refusal(NOT_JSON, error.json())
                 continue
             if changed is not None:
                 left[index] = changed
-            taken.append((record, source))
-        self._taken, self._left = taken, left
+                own.add(index)
+            taken.append((record, source, index))
+        return refused, taken, left
+
+    def refusals(self, records: Sequence[Accepted]) -> dict[int, Refusal]:
+        """The refusal of each of ``records`` that is no document (not one JSON object), or
+        that its index's mapping refuses, by position; each read in bulk order against the
+        mapping the ones before it left."""
+        refused, self._taken, self._left = self._read(
+            [(record, document_source(record[0])) for record in records]
+        )
         return refused
 
     def _id(self, key: Any) -> str:
@@ -166,34 +197,28 @@ class OpenSearchDestination(StoredDestination):
         taken, self._taken = self._taken, []
         left, self._left = self._left, {}
         accepted = obj.accepted
-        if [record for record, _ in taken] != list(accepted):
+        if len(taken) != len(accepted) or any(
+            entry[0] is not record for entry, record in zip(taken, accepted, strict=False)
+        ):
             # Some the mappings took were refused after (destination_refuses): only the
-            # delivered ones add fields.
-            sources = {id(record): source for record, source in taken}
-            taken = [
+            # delivered ones add fields (one read with a refused one's fields is indexed).
+            sources = {id(entry[0]): entry[1] for entry in taken}
+            read = [
                 (record, sources.get(id(record)) or document_source(record[0]) or {})
                 for record in accepted
             ]
-            left = {}
-            for record, source in taken:
-                index = self._index(record[2])
-                mapping = left.get(index) or self.indexes.current(
-                    self.domain, index, self._root_name
-                )
-                try:
-                    changed = mapping.check(source, self._id(record[1]), self._metadata)
-                except MappingError:
-                    continue  # read with fields a refused document brought
-                if changed is not None:
-                    left[index] = changed
+            _, _, left = self._read(read)
+            taken = [(record, source, self._index_at(record[2])) for record, source in read]
         for index, mapping in left.items():
             self.indexes.commit(self.domain, index, mapping)
-        obj.documents = tuple(self._document(record, source) for record, source in taken)
+        obj.documents = tuple(
+            self._document(record, source, index) for record, source, index in taken
+        )
 
-    def _document(self, record: Accepted, source: dict[str, Any]) -> dict[str, Any]:
-        _, key, arrived = record
+    def _document(self, record: Accepted, source: dict[str, Any], index: str) -> dict[str, Any]:
+        key = record[1]
         return {
-            "_index": self._index(arrived),
+            "_index": index,
             "_id": record_id_text(key) if self._ids else None,
             "_type": self._type,
             "_source": source,
