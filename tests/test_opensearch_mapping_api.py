@@ -50,6 +50,11 @@ from pytest_firehose import FirehoseFake, UsageError
             "the mapping: 'a.b' is no field name for properties",
         ),
         (
+            {"properties": {"_id": {"type": "keyword"}}},
+            None,
+            "the mapping: '_id' is a metadata field, which properties do not map",
+        ),
+        (
             {"mappings": {"properties": {}}},
             None,
             "give the mappings object itself",
