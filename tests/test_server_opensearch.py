@@ -47,6 +47,8 @@ def test_a_mapping_given_over_http_is_enforced_and_read_back(served: FirehoseSer
     assert given == (201, {"domain": DOMAIN, "index": "logs", "mappings": STRICT})
     assert read == (200, {"domain": DOMAIN, "index": "logs", "mappings": STRICT})
     assert stream.delivered == [b'{"price": 1}']
+    view = ask_control(served, "GET", "/_fake/streams/events")[1]
+    assert view["index_mappings"] == {"logs": STRICT}
     [failed] = served.world.firehose().streams["events"].backed_up
     assert json.loads(json.loads(failed.body)["errorMessage"]) == {
         "type": "strict_dynamic_mapping_exception",

@@ -103,6 +103,7 @@ def firehose_json(stream: DeliveryStreamHandle) -> dict[str, Json]:
         "rows": stream.rows,
         "tables": stream.tables,
         "documents": stream.documents,
+        "index_mappings": stream.index_mappings,
         "events": stream.events,
         "manifests": _objects_json(stream.manifests),
     }
