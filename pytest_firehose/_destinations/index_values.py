@@ -44,9 +44,9 @@ from pytest_firehose._destinations.index_dates import DEFAULT, reader
 Cause = tuple[str, str] | None
 #: What a field's check answers for a value it does not take (a value it takes: ``OK``).
 OK: Any = object()
-_LONG_TEXT = re.compile(r"[+-]?[0-9]+")
+LONG_TEXT = re.compile(r"[+-]?[0-9]+")
 _DECIMAL_TEXT = re.compile(r"[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
-_DOUBLE_TEXT = re.compile(
+DOUBLE_TEXT = re.compile(
     r"[+-]?(?:NaN|Infinity|(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?[fFdD]?)"
 )
 #: Integer type -> (least, most, its article and name in messages).
@@ -134,7 +134,7 @@ def integer_check(kind: str, coerce: bool) -> Check:
                 return ("illegal_argument_exception", f"{boxed} value passed as String")
             if value == "":
                 return OK
-            if _LONG_TEXT.fullmatch(value):
+            if LONG_TEXT.fullmatch(value):
                 number = int(value)
             elif _DECIMAL_TEXT.fullmatch(value):
                 number = int(Decimal(value))
@@ -174,7 +174,7 @@ def float_check(kind: str, coerce: bool) -> Check:
             if value == "":
                 return OK
             text = value.strip()
-            if not _DOUBLE_TEXT.fullmatch(text):
+            if not DOUBLE_TEXT.fullmatch(text):
                 return ("number_format_exception", f'For input string: "{value}"')
             number = float(text.rstrip("fFdD").replace("Infinity", "inf"))
         else:

@@ -43,6 +43,7 @@ from typing import TYPE_CHECKING, Any
 
 from pytest_firehose._destinations.base import Refusal
 from pytest_firehose._destinations.delivery_errors import ERRORS, OPENSEARCH, SERVERLESS
+from pytest_firehose._destinations.index_documents import read_document
 from pytest_firehose._destinations.index_mapping import (
     ELASTICSEARCH_METADATA,
     METADATA,
@@ -163,7 +164,8 @@ class OpenSearchDestination(StoredDestination):
             if mapping is None:
                 mapping = left[index] = self.indexes.current(self.domain, index, self._root_name)
             try:
-                changed = mapping.check(
+                changed = read_document(
+                    mapping,
                     source,
                     partial(self._id, record[1]),
                     self._metadata,
