@@ -49,6 +49,8 @@ control API (JSON, on the same port):
   GET  /_fake/glue/{db}/{table}      a registered Glue table's columns
   POST /_fake/secret                 {"secret": name or ARN, "value": {"api_key": ...}}
   POST /_fake/snowflake              {"table": "DB.SCHEMA.TABLE", "columns": {...}}
+  POST /_fake/opensearch             {"domain": ARN or endpoint, "index": ..., "mappings": {...}}
+  GET  /_fake/opensearch/{index}     an index's mapping (?domain=ARN or endpoint)
   GET  /_fake/calls                  every request answered (?service=firehose|kinesis)
   POST /_fake/reset                  back to a fresh world
 

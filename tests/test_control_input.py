@@ -617,7 +617,11 @@ def test_every_endpoint_says_what_it_reads(served: FirehoseServer) -> None:
     # An endpoint missing from READS would answer 500 (a KeyError), one missing from the
     # handlers would be listed in the 404's "there are:" and never answered.
     control = served._control
-    shown = {"GET /_fake/streams/{name}", "GET /_fake/glue/{database}/{table}"}
+    shown = {
+        "GET /_fake/streams/{name}",
+        "GET /_fake/glue/{database}/{table}",
+        "GET /_fake/opensearch/{index}",
+    }
     assert {*control.handlers(), *shown} == set(control_input.ROUTES)
 
 

@@ -16,27 +16,47 @@ reference (``DocumentIdOptions``, ``TypeName``) say what a document is:
 - its source, the record, which must be one JSON object in UTF-8.
 
 A record that is not one JSON object is refused as OpenSearch answers such a bulk item
-(status 400, ``mapper_parsing_exception``): a retry cannot change that, so it is written
-at once (only a document refused with 429 is retried) to the ``S3Configuration`` bucket
-under ``AmazonOpenSearchService-failed/``, as a document refused with
-``destination_refuses`` is. The fake knows no mappings: every JSON
-object is indexed as it is.
+(status 400, ``mapper_parsing_exception``); so is a document its index's mapping refuses
+(:mod:`~pytest_firehose._destinations.index_mapping`: a value its field cannot take, a new
+field where the mapping is ``strict``, a metadata field, the index's limits), with
+OpenSearch's error. A retry cannot change that, so it is written at once (only a document
+refused with 429 is retried) to the ``S3Configuration`` bucket under
+``AmazonOpenSearchService-failed/``, as a document refused with ``destination_refuses``
+is. The mapping is checked first: ``destination_refuses`` is asked about the documents
+the mapping takes.
+
+Each index's mapping lives with its domain (``search_indexes``); the documents of a batch
+are checked in bulk order, each against the mapping the documents before it left. The
+fields a document adds join its index's mapping once it is delivered: a document
+``destination_refuses`` then refuses adds none (the documents after it in its batch were
+checked with its fields, as the bulk request would have been read).
 """
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import json
 from collections.abc import Sequence
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from pytest_firehose._destinations.base import Refusal
-from pytest_firehose._destinations.delivery_errors import ERRORS, SERVERLESS
+from pytest_firehose._destinations.delivery_errors import ERRORS, OPENSEARCH, SERVERLESS
+from pytest_firehose._destinations.index_documents import read_document
+from pytest_firehose._destinations.index_mapping import (
+    ELASTICSEARCH_METADATA,
+    METADATA,
+    IndexMapping,
+    MappingError,
+)
+from pytest_firehose._destinations.search_indexes import SearchIndexes, domain_key
 from pytest_firehose._destinations.stored import (
     StoredDestination,
     index_name,
-    json_object,
-    refused_unless_json,
 )
 from pytest_firehose._ids import record_id_text
+from pytest_firehose._payload import payload_bytes
 
 if TYPE_CHECKING:
     from pytest_firehose._destinations.base import Accepted, DeliveryTarget, Destination
@@ -45,6 +65,44 @@ if TYPE_CHECKING:
 NO_DOCUMENT_ID = "NO_DOCUMENT_ID"
 #: The bulk item status of a document that is not one JSON object.
 NOT_JSON = "400"
+
+
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON")
+
+
+def _object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    found = dict(pairs)
+    if len(found) != len(pairs):
+        raise ValueError("a key given twice")  # OpenSearch's parser refuses duplicate keys
+    return found
+
+
+def document_source(payload: Any) -> dict[str, Any] | None:
+    """The record's JSON object as OpenSearch's parser reads it, or None when it reads none:
+    not one JSON object in UTF-8 (NaN and Infinity are no JSON), or one that gives a key
+    twice (OpenSearch's JSON parser detects duplicate keys)."""
+    try:
+        value = json.loads(
+            payload_bytes(payload).decode(), parse_constant=_no_constant, object_pairs_hook=_object
+        )
+    except (ValueError, RecursionError):  # UnicodeDecodeError is a ValueError
+        return None
+    return value if isinstance(value, dict) else None
+
+
+def _domain(kind: str, config: dict[str, Any]) -> str:
+    """The domain, cluster or collection ``config`` names, as its indexes are kept."""
+    if kind == SERVERLESS:
+        return domain_key(str(config.get("CollectionEndpoint") or ""))
+    return domain_key(str(config.get("DomainARN") or config.get("ClusterEndpoint") or ""))
+
+
+def generated_id(record_id: str) -> str:
+    """The id the index makes for a document sent without one (20 URL-safe base64
+    characters, as OpenSearch's are), drawn from its record so it is the same each run."""
+    digest = hashlib.sha256(record_id.encode()).digest()[:15]
+    return base64.urlsafe_b64encode(digest).decode()
 
 
 class OpenSearchDestination(StoredDestination):
@@ -61,20 +119,109 @@ class OpenSearchDestination(StoredDestination):
         self._not_json = Refusal(
             NOT_JSON, errors.refusals[NOT_JSON], NOT_JSON in errors.retried_refusals
         )
+        #: The domain, cluster or collection, and the index name without rotation.
+        self.domain = _domain(kind, config)
+        self.index_name = str(config.get("IndexName", ""))
+        self._root_name = self._type or "_doc"
+        self._metadata = ELASTICSEARCH_METADATA if kind == OPENSEARCH[1] else METADATA
+        #: The indexes of the stream's region's domains (set by the service; a destination
+        #: made on its own keeps its own).
+        self.indexes = SearchIndexes()
+        #: What the last ``refusals`` took: the records the mappings took, each with its
+        #: JSON object and index, and the mappings as those records left them.
+        self._taken: list[tuple[Accepted, dict[str, Any], str]] = []
+        self._left: dict[str, IndexMapping] = {}
+        #: The index of the last arrival time asked (a put's records share theirs).
+        self._last_index: tuple[Any, str] = (None, "")
+
+    def _index_at(self, arrived: Any) -> str:
+        last, name = self._last_index
+        if arrived is not last:
+            name = self._index(arrived)
+            self._last_index = (arrived, name)
+        return name
+
+    def _read(
+        self, records: Sequence[tuple[Accepted, dict[str, Any] | None]]
+    ) -> tuple[
+        dict[int, Refusal], list[tuple[Accepted, dict[str, Any], str]], dict[str, IndexMapping]
+    ]:
+        """Read ``records`` (each with its JSON object, None when it has none) in bulk
+        order, each against its index's mapping as the ones before it left it: the
+        refusals by position, the records taken with their objects and indexes, and the
+        mappings they leave."""
+        refused: dict[int, Refusal] = {}
+        taken: list[tuple[Accepted, dict[str, Any], str]] = []
+        left: dict[str, IndexMapping] = {}
+        #: The indexes whose mapping in ``left`` is this read's own copy, changed in place.
+        own: set[str] = set()
+        for position, (record, source) in enumerate(records):
+            if source is None:
+                refused[position] = self._not_json
+                continue
+            index = self._index_at(record[2])
+            mapping = left.get(index)
+            if mapping is None:
+                mapping = left[index] = self.indexes.current(self.domain, index, self._root_name)
+            try:
+                changed = read_document(
+                    mapping,
+                    source,
+                    partial(self._id, record[1]),
+                    self._metadata,
+                    in_place=index in own,
+                )
+            except MappingError as error:
+                refused[position] = Refusal(NOT_JSON, error.json())
+                continue
+            if changed is not None:
+                left[index] = changed
+                own.add(index)
+            taken.append((record, source, index))
+        return refused, taken, left
 
     def refusals(self, records: Sequence[Accepted]) -> dict[int, Refusal]:
-        """The refusal of each of ``records`` that is no document (not one JSON object), by
-        position."""
-        return refused_unless_json(records, self._not_json)
+        """The refusal of each of ``records`` that is no document (not one JSON object), or
+        that its index's mapping refuses, by position; each read in bulk order against the
+        mapping the ones before it left."""
+        refused, self._taken, self._left = self._read(
+            [(record, document_source(record[0])) for record in records]
+        )
+        return refused
+
+    def _id(self, key: Any) -> str:
+        record_id = record_id_text(key)
+        return record_id if self._ids else generated_id(record_id)
 
     def deliver(self, target: DeliveryTarget, obj: DeliveredObject) -> None:
-        obj.documents = tuple(self._document(record) for record in obj.accepted)
+        """Index ``obj``'s records: their documents, and the fields they add to their
+        indexes' mappings."""
+        taken, self._taken = self._taken, []
+        left, self._left = self._left, {}
+        accepted = obj.accepted
+        if len(taken) != len(accepted) or any(
+            entry[0] is not record for entry, record in zip(taken, accepted, strict=False)
+        ):
+            # Some the mappings took were refused after (destination_refuses): only the
+            # delivered ones add fields (one read with a refused one's fields is indexed).
+            sources = {id(entry[0]): entry[1] for entry in taken}
+            read = [
+                (record, sources.get(id(record)) or document_source(record[0]) or {})
+                for record in accepted
+            ]
+            _, _, left = self._read(read)
+            taken = [(record, source, self._index_at(record[2])) for record, source in read]
+        for index, mapping in left.items():
+            self.indexes.commit(self.domain, index, mapping)
+        obj.documents = tuple(
+            self._document(record, source, index) for record, source, index in taken
+        )
 
-    def _document(self, record: Accepted) -> dict[str, Any]:
-        payload, key, arrived = record
+    def _document(self, record: Accepted, source: dict[str, Any], index: str) -> dict[str, Any]:
+        key = record[1]
         return {
-            "_index": self._index(arrived),
+            "_index": index,
             "_id": record_id_text(key) if self._ids else None,
             "_type": self._type,
-            "_source": json_object(payload) or {},
+            "_source": source,
         }

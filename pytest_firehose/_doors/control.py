@@ -37,6 +37,7 @@ from pytest_firehose._doors.control_input import (
     stream_not_found,
     text_field,
 )
+from pytest_firehose._doors.control_search import give, mapping
 from pytest_firehose._doors.control_snowflake import declare
 from pytest_firehose._doors.control_views import (
     b64_list,
@@ -109,6 +110,12 @@ class Control:
             parameters = parse_query(query)
             check_reads("GET /_fake/glue/{database}/{table}", parse_body(body), parameters)
             return self._glue_columns(parts[1], parts[2], parameters)
+        if route == "opensearch" and len(parts) == 2 and parts[1]:
+            self._allow(method, ("GET",), path)
+            parameters = parse_query(query)
+            check_reads("GET /_fake/opensearch/{index}", parse_body(body), parameters)
+            region = self._region({}, parameters)
+            return 200, mapping(self._firehose, parts[1], parameters.get("domain"), region)
         handlers = self.handlers()
         methods = tuple(key.split(" ")[0] for key in handlers if key.endswith(f" /_fake/{route}"))
         if len(parts) != 1 or not methods:
@@ -124,8 +131,9 @@ class Control:
         return handlers[key](fields, parameters)
 
     def handlers(self) -> dict[str, Callable[[dict[str, Json], Mapping[str, str]], Answer]]:
-        """The endpoint behind each route but ``GET /_fake/streams/{name}`` and
-        ``GET /_fake/glue/{database}/{table}``, keyed as ``control_input.READS`` is."""
+        """The endpoint behind each route but ``GET /_fake/streams/{name}``,
+        ``GET /_fake/glue/{database}/{table}`` and ``GET /_fake/opensearch/{index}``, keyed
+        as ``control_input.READS`` is."""
         return {
             "GET /_fake/health": self._health,
             "GET /_fake/streams": self._list_streams,
@@ -142,6 +150,7 @@ class Control:
             "POST /_fake/glue": self._glue,
             "POST /_fake/secret": self._secret,
             "POST /_fake/snowflake": self._snowflake,
+            "POST /_fake/opensearch": self._opensearch,
             "GET /_fake/calls": self._calls,
             "POST /_fake/reset": self._reset,
         }
@@ -442,6 +451,10 @@ class Control:
     def _snowflake(self, body: dict[str, Json], query: Mapping[str, str]) -> Answer:
         """Declare a Snowflake table (``control_snowflake.py``)."""
         return 201, declare(self._firehose, body)
+
+    def _opensearch(self, body: dict[str, Json], query: Mapping[str, str]) -> Answer:
+        """Give an OpenSearch index its mapping (``control_search.py``)."""
+        return 201, give(self._firehose, body, self._region(body, query))
 
     def _calls(self, body: dict[str, Json], query: Mapping[str, str]) -> Answer:
         service = query.get("service")

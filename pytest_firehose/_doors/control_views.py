@@ -126,6 +126,7 @@ def firehose_json(stream: DeliveryStreamHandle) -> dict[str, Json]:
         "rows": [rows_json(row) for row in stream.rows],
         "tables": stream.tables,
         "documents": stream.documents,
+        "index_mappings": stream.index_mappings,
         "events": stream.events,
         "manifests": _objects_json(stream.manifests),
     }

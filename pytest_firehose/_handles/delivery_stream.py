@@ -272,6 +272,27 @@ class DeliveryStreamHandle(DestinationSwitches, StreamInputs):
             ]
 
     @property
+    def index_mappings(self) -> dict[str, dict[str, Any]]:
+        """The mappings of the indexes an OpenSearch, Elasticsearch or OpenSearch Serverless
+        destination writes to (``IndexName``, and ``IndexName-`` with each rotation's
+        suffix), by index, each as ``GET index/_mapping`` shows its ``mappings``: as given
+        (``firehose.opensearch_index``), with the fields dynamic mapping added from the
+        delivered documents. Another stream writing to the same index of the same domain
+        shares them. Empty for the other destinations."""
+        with self._world.looked():
+            destination = self._delivery.destination
+            indexes = getattr(destination, "indexes", None)
+            name = getattr(destination, "index_name", None)
+            domain = getattr(destination, "domain", None)
+            if indexes is None or name is None or domain is None:
+                return {}
+            return {
+                index: mapping
+                for index, mapping in indexes.indexes_of(domain).items()
+                if index == name or index.startswith(f"{name}-")
+            }
+
+    @property
     def events(self) -> list[dict[str, Any]]:
         """What a Splunk destination's HEC endpoint received, in delivery order. An
         ``Event`` endpoint: each event as Splunk indexes it, ``event`` (the event JSON's,

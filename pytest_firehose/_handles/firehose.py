@@ -359,6 +359,89 @@ class FirehoseHandle(ServiceHandle[FirehoseService, DeliveryStreamHandle]):
                 )
             return dict(found.columns)
 
+    def opensearch_index(
+        self,
+        domain: str,
+        index: str,
+        mappings: Mapping[str, Any] | None = None,
+        *,
+        settings: Mapping[str, Any] | None = None,
+        region: str | None = None,
+    ) -> dict[str, Any]:
+        """Give the OpenSearch index ``index`` of ``domain`` its mapping before documents
+        arrive, as ``PUT index`` with ``mappings`` and ``settings`` would; returns the
+        mapping as ``GET index/_mapping`` shows it.
+
+        ``domain`` is what delivery streams name: a ``DomainARN``, ``ClusterEndpoint`` or
+        ``CollectionEndpoint``. ``index`` is a name, or a pattern with ``*`` whose mapping
+        every index made later that matches it gets, as an index template gives it (a
+        rotated index: ``"logs-*"``; the last pattern registered wins). ``mappings`` is
+        OpenSearch's mappings object: ``dynamic`` (``True``, ``False``: new fields kept in
+        the source only, ``"strict"``: refused), ``properties`` with the field types
+        ``long``, ``integer``, ``short``, ``byte``, ``double``, ``float``, ``half_float``,
+        ``keyword``, ``text``, ``boolean``, ``date`` (with ``format``), ``ip``, ``object``
+        and ``nested``, ``date_detection``, ``numeric_detection``. ``settings``: the
+        limits ``index.mapping.total_fields.limit``, ``index.mapping.depth.limit``,
+        ``index.mapping.field_name_length.limit``, ``index.mapping.nested_fields.limit``.
+        An index documents already reached keeps its mapping: giving it one is refused.
+        Lives in ``region`` (the default region if None), with the streams there."""
+        from pytest_firehose._destinations.index_explicit import BadMapping, read_mapping
+        from pytest_firehose._handles.search_inputs import (
+            check_domain,
+            check_index,
+            check_json_object,
+        )
+
+        check_region(region)
+        said = terms()
+        where = said.call(f"opensearch_index({cut(domain, repr)}, {cut(index, repr)}, ...)")
+        check_domain(where, domain)
+        check_index(where, index, pattern=True)
+        given = check_json_object(where, "mappings", mappings)
+        limits = check_json_object(where, "settings", settings)
+        try:
+            mapping = read_mapping(given, limits)
+        except BadMapping as error:
+            raise UsageError(f"{where}: {error}") from None
+        with self._world.touched():
+            try:
+                self._world.firehose(region).search_indexes.register(domain, index, mapping)
+            except ValueError:
+                raise UsageError(
+                    f"{where}: documents already reached the index {said.value(index)}, so "
+                    "its mapping is made; give a mapping before the first document arrives, "
+                    "or give one to a pattern for the indexes still to come"
+                ) from None
+        return mapping.shown()
+
+    def opensearch_mapping(
+        self, domain: str, index: str, *, region: str | None = None
+    ) -> dict[str, Any]:
+        """The mapping the OpenSearch index ``index`` of ``domain`` holds, as
+        ``GET index/_mapping`` shows its ``mappings``: what ``opensearch_index`` gave it
+        (or a pattern it matches), with the fields dynamic mapping added as documents were
+        delivered. An index there is not raises ``KeyError`` naming those there are."""
+        from pytest_firehose._handles.search_inputs import check_domain, check_index
+
+        check_region(region)
+        said = terms()
+        where = said.call(f"opensearch_mapping({cut(domain, repr)}, {cut(index, repr)})")
+        check_domain(where, domain)
+        check_index(where, index, pattern=False)
+        with self._world.looked():
+            indexes = self._world.firehose(region).search_indexes
+            found = indexes.shown(domain, index)
+            if found is None:
+                known = ", ".join(indexes.names(domain)) or "none"
+                register = said.phrase(
+                    "firehose.opensearch_index(domain, index, mappings)", "POST /_fake/opensearch"
+                )
+                raise KeyError(
+                    f"no index {index} in {domain} (indexes and patterns: {known}); an index "
+                    f"is made when its first document is delivered, or with {register}"
+                )
+            return found
+
     def delivery_errors(self) -> list[DestinationError]:
         """Every stream's destination errors (see ``DeliveryStreamHandle.delivery_errors``),
         in every region, oldest first."""

@@ -21,7 +21,7 @@ from pytest_firehose._destinations.cloudwatch_logs import (
 )
 from pytest_firehose._destinations.delivery_errors import ICEBERG
 from pytest_firehose._destinations.delivery_errors import SNOWFLAKE as SNOWFLAKE_KIND
-from pytest_firehose._destinations.factory import delivery_settings
+from pytest_firehose._destinations.factory import OPENSEARCH_KINDS, delivery_settings
 from pytest_firehose._destinations.partitioning import check_switch, partitioning
 from pytest_firehose._destinations.processing import (
     FIREHOSE_WAIT,
@@ -31,6 +31,7 @@ from pytest_firehose._destinations.processing import (
     lambda_processor,
 )
 from pytest_firehose._destinations.routes import Route, route_for
+from pytest_firehose._destinations.search_indexes import SearchIndexes
 from pytest_firehose._destinations.snowflake_tables import SnowflakeTables
 from pytest_firehose._errors import ServiceError
 from pytest_firehose._ids import IdSource
@@ -141,6 +142,9 @@ class FirehoseService(Puts, StreamSettings, Settling, ServiceBase):
         #: The Snowflake tables tests declared, which Snowflake destinations load into
         #: (the world's, shared by every region).
         self.snowflake_tables = snowflake_tables or SnowflakeTables()
+        #: The indexes of the OpenSearch domains, clusters and collections of this region,
+        #: with their mappings (those tests gave, and what documents added).
+        self.search_indexes = SearchIndexes()
         #: Whether DirectPut streams enforce their throughput quota and the control plane
         #: its rates (off unless a test asks); each stream's use of its quota in the
         #: current second, by name, and the account's use of the control plane's rates.
@@ -440,6 +444,11 @@ class FirehoseService(Puts, StreamSettings, Settling, ServiceBase):
             if isinstance(destination, IcebergDestination):  # its tables are Glue's
                 destination.catalog = self.glue_tables
                 destination.clock = self.clock
+        elif kind in OPENSEARCH_KINDS:
+            from pytest_firehose._destinations.opensearch import OpenSearchDestination
+
+            if isinstance(destination, OpenSearchDestination):  # its domain's indexes
+                destination.indexes = self.search_indexes
         elif kind == HTTP_KIND:
             from pytest_firehose._destinations.http_endpoint import HttpEndpointDestination
 

@@ -1,0 +1,368 @@
+"""A document read against an OpenSearch index's mapping (``index_mapping``) as OpenSearch
+indexes it: the fields the mapping has take their values or fail the document; a new field is
+added by dynamic mapping (``dynamic`` ``true``), left out of the mapping (``false``) or
+fails the document (``strict``); the fields a document adds join the mapping once it is
+indexed, within the index's limits.
+
+Facts (OpenSearch's "Dynamic mapping", "Mapping parameters" and "Mapping limit settings"
+pages, and its source: ``DocumentParser``, ``FieldMapper``, ``MappingLookup``,
+``StrictDynamicMappingException``):
+
+- dynamic mapping maps a JSON integer ``long``, a fraction ``float``, ``true``/``false``
+  ``boolean``, a string ``date`` when date detection (on by default) reads it, or, with
+  ``numeric_detection`` on, ``long``/``float`` when it reads as a number, else ``text``
+  with a ``keyword`` sub-field (``ignore_above`` 256), an object ``object``; an array by
+  each value in it; ``null`` and ``[]`` add no field; a dotted name (``"a.b"``) is a path
+  of objects;
+- a document is read in order and fails at the first value it cannot take; the fields it
+  adds are not seen by its own later values: each makes its own, and two of one name
+  whose types differ fail it (``illegal_argument_exception`` ``mapper [x] cannot be
+  changed from type [text] to [long]``); the index's next documents see them;
+- a field name that is empty, or a dotted one with an empty part, fails the document
+  (``failed to parse``, caused by ``field name cannot be an empty string`` ...); so does a
+  metadata field (``_id``, ``_index`` ...) at the top of the document;
+- once the document's new fields are merged in, the index's limits apply
+  (``index_mapping.check_limits``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from pytest_firehose._destinations.index_dates import DETECTED, reader
+from pytest_firehose._destinations.index_mapping import (
+    IndexMapping,
+    Leaf,
+    MappingError,
+    Node,
+    Obj,
+    check_limits,
+    leaf_for,
+)
+from pytest_firehose._destinations.index_values import (
+    DOUBLE_TEXT,
+    LONG_TEXT,
+    OK,
+    Cause,
+    boolean_check,
+    date_check,
+    preview,
+    text_check,
+)
+
+_LONG = Leaf("long", {}, leaf_for("long"))
+_FLOAT = Leaf("float", {}, leaf_for("float"))
+_BOOLEAN = Leaf("boolean", {}, boolean_check)
+_TEXT = Leaf(
+    "text",
+    {},
+    text_check,
+    {"keyword": Leaf("keyword", {"ignore_above": 256}, text_check)},
+)
+_DATES = (
+    (reader(DETECTED[0]), Leaf("date", {}, date_check(None))),
+    (reader(DETECTED[1]), Leaf("date", {"format": DETECTED[1]}, date_check(DETECTED[1]))),
+)
+
+
+def read_document(
+    mapping: IndexMapping,
+    source: dict[str, Any],
+    doc_id: Callable[[], str],
+    metadata: frozenset[str],
+    *,
+    in_place: bool = False,
+) -> IndexMapping | None:
+    """Read the document ``source`` (``doc_id`` gives its id, for messages) against
+    ``mapping``: the mapping with the fields it adds (None when it adds none: ``mapping``
+    is unchanged), ``mapping`` itself changed where ``in_place``, else a copy;
+    :class:`MappingError` when the index refuses it (nothing changed)."""
+    document = _Document(mapping, doc_id, metadata)
+    document.object(mapping.root, (), mapping.root.dynamic or "true", source)
+    if not document.additions:
+        return None
+    return document.merged(in_place)
+
+
+def _split(name: str) -> tuple[str, ...]:
+    """A field name's path (OpenSearch's ``splitAndValidatePath``), Java's ``split``
+    dropping trailing empty parts; refused as OpenSearch refuses it."""
+    if "." not in name:
+        if not name:
+            raise _failed_to_parse("field name cannot be an empty string")
+        return (name,)
+    parts = name.split(".")
+    while parts and parts[-1] == "":
+        parts.pop()
+    if not parts:
+        raise _failed_to_parse("field name cannot contain only the character [.]")
+    for part in parts:
+        if not part.strip():
+            if part:
+                raise _failed_to_parse(f"object field cannot contain only whitespace: ['{name}']")
+            raise _failed_to_parse(
+                "object field starting or ending with a [.] makes object resolution "
+                f"ambiguous: [{name}]"
+            )
+    return tuple(parts)
+
+
+def _failed_to_parse(reason: str) -> MappingError:
+    return MappingError(
+        "mapper_parsing_exception", "failed to parse", ("illegal_argument_exception", reason)
+    )
+
+
+#: An object a document adds: nothing is mapped under it yet.
+_NEW = Obj()
+_MISSING: Any = object()
+
+
+def _first(value: Any) -> Any:
+    """The first value an array holds (through nested arrays), else ``_MISSING``."""
+    if not isinstance(value, list):
+        return value
+    for item in value:
+        found = _first(item)
+        if found is not _MISSING:
+            return found
+    return _MISSING
+
+
+class _Document:
+    """One document read against a mapping (see the module)."""
+
+    def __init__(
+        self, mapping: IndexMapping, doc_id: Callable[[], str], metadata: frozenset[str]
+    ) -> None:
+        self.mapping = mapping
+        self.doc_id = doc_id
+        self.metadata = metadata
+        #: The fields the document adds, in the order it meets them, each by its path.
+        self.additions: list[tuple[tuple[str, ...], Node]] = []
+
+    def _full(self, path: tuple[str, ...]) -> str:
+        return ".".join(path) if path else self.mapping.root_name
+
+    def _value_failed(self, name: str, kind: str, value: Any, cause: Cause) -> MappingError:
+        return MappingError(
+            "mapper_parsing_exception",
+            f"failed to parse field [{name}] of type [{kind}] in document with id "
+            f"'{self.doc_id()}'. Preview of field's value: '{preview(value)}'",
+            cause,
+        )
+
+    def object(
+        self, node: Obj, path: tuple[str, ...], dynamic: str, values: dict[str, Any]
+    ) -> None:
+        """Read the fields of ``values``, an object mapped as ``node`` at ``path`` whose
+        effective ``dynamic`` is ``dynamic``."""
+        properties = node.properties
+        for name, value in values.items():
+            mapper = properties.get(name)
+            if type(mapper) is Leaf and value is not None and type(value) not in (list, dict):
+                # The common case, read without the general walk: a value of a field the
+                # mapping has (its name holds no dot: a mapping's names hold none, and is
+                # no metadata field: the mapping has none).
+                if mapper.check(value) is OK:
+                    for sub in mapper.fields.values():
+                        if sub.check(value) is not OK:
+                            break
+                    else:
+                        continue
+                self._mapped(mapper, (*path, name), dynamic, name, value)
+                continue
+            parts = _split(name)
+            if not path and name in self.metadata:
+                first = _first(value)
+                if first is not _MISSING:
+                    raise self._value_failed(
+                        name,
+                        name,
+                        first,
+                        (
+                            "mapper_parsing_exception",
+                            f"Field [{name}] is a metadata field and cannot be added inside "
+                            "a document. Use the index API request parameters.",
+                        ),
+                    )
+                continue
+            self._field(node, path, dynamic, name, parts, value)
+
+    def _lookup(
+        self, node: Obj, path: tuple[str, ...], name: str, parts: tuple[str, ...]
+    ) -> Node | None:
+        """The field ``name`` (``parts``) of ``node`` names, through dotted objects."""
+        for depth, part in enumerate(parts[:-1], 1):
+            found = node.properties.get(part)
+            if not isinstance(found, Obj):
+                return None
+            if found.type == "nested":
+                nested = ".".join(path + parts[:depth])
+                raise MappingError(
+                    "mapper_parsing_exception",
+                    f"Cannot add a value for field [{name}] since one of the intermediate "
+                    f"objects is mapped as a nested object: [{nested}]",
+                )
+            if not found.enabled:
+                return found
+            node = found
+        return node.properties.get(parts[-1])
+
+    def _field(
+        self,
+        node: Obj,
+        path: tuple[str, ...],
+        dynamic: str,
+        name: str,
+        parts: tuple[str, ...],
+        value: Any,
+    ) -> None:
+        mapper = self._lookup(node, path, name, parts) if node is not _NEW else None
+        if value is None:
+            if mapper is None and node.dynamic == "strict":
+                raise self._strict(path, name)
+            return
+        if mapper is not None:
+            if isinstance(mapper, Obj) and not mapper.enabled:
+                return
+            if isinstance(value, list):
+                for item in value:
+                    self._field(node, path, dynamic, name, parts, item)
+                return
+            self._mapped(mapper, path + parts, dynamic, name, value)
+            return
+        parent, parent_path, parent_dynamic = self._dynamic_parent(node, path, dynamic, parts)
+        last = parts[-1]
+        if parent_dynamic == "strict":
+            at = path if isinstance(value, dict) else parent_path
+            raise self._strict(at, last)
+        if parent_dynamic == "false":
+            return
+        if isinstance(value, list):
+            for item in value:
+                self._field(parent, parent_path, parent_dynamic, last, (last,), item)
+        elif isinstance(value, dict):
+            self.additions.append(((*parent_path, last), Obj()))
+            self.object(_NEW, (*parent_path, last), "true", value)
+        else:
+            self._new_leaf((*parent_path, last), value)
+
+    def _strict(self, path: tuple[str, ...], name: str) -> MappingError:
+        return MappingError(
+            "strict_dynamic_mapping_exception",
+            f"mapping set to strict, dynamic introduction of [{name}] within "
+            f"[{self._full(path)}] is not allowed",
+        )
+
+    def _dynamic_parent(
+        self, node: Obj, path: tuple[str, ...], dynamic: str, parts: tuple[str, ...]
+    ) -> tuple[Obj, tuple[str, ...], str]:
+        """The object a new field of dotted ``parts`` goes into, its path and effective
+        ``dynamic``; the objects on the way that are missing are added (or, where the
+        mapping is not dynamic there, the last one found is the parent)."""
+        for part in parts[:-1]:
+            found = node.properties.get(part) if node is not _NEW else None
+            if isinstance(found, Leaf):
+                raise MappingError(
+                    "mapper_parsing_exception",
+                    f"Could not dynamically add mapping for field [{'.'.join(path + parts)}]. "
+                    f"Existing mapping for [{'.'.join((*path, part))}] must be of type object "
+                    f"but found [{found.type}].",
+                )
+            if found is None:
+                if dynamic == "strict":
+                    raise self._strict(path, part)
+                if dynamic == "false":
+                    return node, path, dynamic
+                self.additions.append(((*path, part), Obj()))
+                node, dynamic = _NEW, "true"
+            else:
+                node, dynamic = found, found.dynamic or dynamic
+            path = (*path, part)
+        return node, path, dynamic
+
+    def _mapped(
+        self, mapper: Node, path: tuple[str, ...], dynamic: str, name: str, value: Any
+    ) -> None:
+        """Read ``value`` (no array, not null) into the field ``mapper`` at ``path``."""
+        if isinstance(mapper, Obj):
+            if not isinstance(value, dict):
+                raise MappingError(
+                    "mapper_parsing_exception",
+                    f"object mapping for [{'.'.join(path)}] tried to parse field [{name}] as "
+                    "object, but found a concrete value",
+                )
+            self.object(mapper, path, mapper.dynamic or dynamic, value)
+            return
+        full = ".".join(path)
+        answer = mapper.check(value)
+        if answer is not OK:
+            if mapper.ignore_malformed and not isinstance(value, dict):
+                return
+            raise self._value_failed(full, mapper.type, value, answer)
+        for sub_name, sub in mapper.fields.items():
+            answer = sub.check(value)
+            if answer is not OK and not sub.ignore_malformed:
+                raise self._value_failed(f"{full}.{sub_name}", sub.type, value, answer)
+
+    def _new_leaf(self, path: tuple[str, ...], value: Any) -> None:
+        """Add the field dynamic mapping makes of ``value`` at ``path``, and read the value
+        into it (a number past a long's range fails there)."""
+        mapping = self.mapping
+        leaf: Leaf
+        if value is True or value is False:
+            leaf = _BOOLEAN
+        elif isinstance(value, int):
+            leaf = _LONG
+        elif isinstance(value, float):
+            leaf = _FLOAT
+        else:
+            text = str(value)
+            as_long = bool(LONG_TEXT.fullmatch(text)) and -(2**63) <= int(text) < 2**63
+            as_double = bool(DOUBLE_TEXT.fullmatch(text.strip()))
+            leaf = _TEXT
+            if mapping.numeric_detection and (as_long or as_double):
+                leaf = _LONG if as_long else _FLOAT
+            elif mapping.date_detection and not as_long and not as_double:
+                for reads, date in _DATES:
+                    if reads(text):
+                        leaf = date
+                        break
+        self.additions.append((path, leaf))
+        answer = leaf.check(value)
+        if answer is not OK:
+            raise self._value_failed(".".join(path), leaf.type, value, answer)
+
+    def merged(self, in_place: bool) -> IndexMapping:
+        """The mapping with the document's additions, checked against the limits first
+        (so that a refused document changes nothing): the mapping itself changed where
+        ``in_place``, else a copy."""
+        first: dict[tuple[str, ...], Node] = {}
+        for path, node in self.additions:
+            earlier = first.setdefault(path, node)
+            if _kind(earlier) != _kind(node):
+                raise MappingError(
+                    "illegal_argument_exception",
+                    f"mapper [{'.'.join(path)}] cannot be changed from type [{_kind(node)}] "
+                    f"to [{_kind(earlier)}]",
+                )
+        # Each is new: a document adds a field only where the mapping has none.
+        added = list(first.items())
+        fields = self.mapping.fields + sum(node.count() for _, node in added)
+        check_limits(fields, added, self.mapping.limits)
+        mapping = self.mapping if in_place else self.mapping.copy()
+        for path, node in added:
+            parent = mapping.root
+            for part in path[:-1]:
+                found = parent.properties[part]
+                assert isinstance(found, Obj)
+                parent = found
+            parent.properties[path[-1]] = Obj() if isinstance(node, Obj) else node
+        mapping.fields = fields
+        return mapping
+
+
+def _kind(node: Node) -> str:
+    return node.type

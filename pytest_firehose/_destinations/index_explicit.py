@@ -1,0 +1,259 @@
+"""An index's mapping as a test gives it (``firehose.opensearch_index``, ``POST
+/_fake/opensearch``): OpenSearch's own ``mappings`` JSON, and its ``index.mapping.*``
+settings, read into an :class:`~pytest_firehose._destinations.index_mapping.IndexMapping`.
+
+What is read is what changes which documents the index takes: field types (:data:`TYPES`),
+``properties``, ``dynamic``, ``enabled``, ``fields`` (sub-fields), ``format``, ``coerce``,
+``ignore_malformed``, and at the top ``date_detection`` and ``numeric_detection``. The
+parameters in :data:`HARMLESS` change how values are indexed or searched, not whether a
+document is taken: they are kept and shown. Anything else is refused (:class:`BadMapping`)
+naming what is modelled, rather than taken and ignored.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from pytest_firehose._destinations.index_dates import UnknownFormat
+from pytest_firehose._destinations.index_mapping import (
+    ELASTICSEARCH_METADATA,
+    LIMITS,
+    IndexMapping,
+    Leaf,
+    MappingError,
+    Node,
+    Obj,
+    check_limits,
+    leaf_for,
+)
+
+#: The field types modelled.
+TYPES = (
+    "long",
+    "integer",
+    "short",
+    "byte",
+    "double",
+    "float",
+    "half_float",
+    "keyword",
+    "text",
+    "boolean",
+    "date",
+    "ip",
+    "object",
+    "nested",
+)
+_NUMBERS = ("long", "integer", "short", "byte", "double", "float", "half_float")
+#: Parameters kept and shown, which change no document's fate, by type (``*``: any leaf).
+HARMLESS: dict[str, frozenset[str]] = {
+    "*": frozenset({"index", "store", "doc_values", "boost", "meta", "null_value"}),
+    "text": frozenset(
+        {
+            "analyzer",
+            "search_analyzer",
+            "search_quote_analyzer",
+            "norms",
+            "index_options",
+            "index_phrases",
+            "index_prefixes",
+            "fielddata",
+            "position_increment_gap",
+            "similarity",
+            "term_vector",
+            "eager_global_ordinals",
+        }
+    ),
+    "keyword": frozenset(
+        {
+            "ignore_above",
+            "normalizer",
+            "norms",
+            "index_options",
+            "similarity",
+            "eager_global_ordinals",
+            "split_queries_on_whitespace",
+        }
+    ),
+    "nested": frozenset({"include_in_parent", "include_in_root"}),
+}
+_READ = {
+    **dict.fromkeys(_NUMBERS, frozenset({"coerce", "ignore_malformed"})),
+    "date": frozenset({"format", "ignore_malformed"}),
+    "ip": frozenset({"ignore_malformed"}),
+}
+_ROOT = frozenset({"properties", "dynamic", "date_detection", "numeric_detection"})
+_ROOT_HARMLESS = frozenset({"_source", "_meta"})
+_DYNAMIC = {True: "true", False: "false", "true": "true", "false": "false", "strict": "strict"}
+
+
+class BadMapping(ValueError):
+    """A mapping or setting the fake does not take: the message says what it takes."""
+
+
+def _dynamic(where: str, value: Any) -> str:
+    if isinstance(value, (bool, str)) and value in _DYNAMIC:
+        return _DYNAMIC[value]
+    raise BadMapping(
+        f'{where}: dynamic is true, false or "strict", not {value!r} (OpenSearch\'s '
+        "strict_allow_templates and false_allow_templates are not modelled)"
+    )
+
+
+def _flag(where: str, name: str, value: Any) -> bool:
+    if not isinstance(value, bool):
+        raise BadMapping(f"{where}: {name} is true or false, not {value!r}")
+    return value
+
+
+def _node(name: str, definition: Any, *, multi: bool = False) -> Node:
+    """The field ``name`` as ``definition`` (its mapping JSON) defines it."""
+    where = f"field [{name}]"
+    if not isinstance(definition, Mapping):
+        raise BadMapping(f'{where}: a field is defined by an object, e.g. {{"type": "long"}}')
+    definition = dict(definition)
+    typed = "type" in definition
+    kind = definition.pop("type", "object")
+    if kind not in TYPES:
+        raise BadMapping(
+            f"{where}: the type {kind!r} is not modelled; pytest-firehose models {', '.join(TYPES)}"
+        )
+    if kind in ("object", "nested"):
+        if multi:
+            raise BadMapping(f"{where}: Type [{kind}] cannot be used in multi field")
+        return _object(where, kind, definition, typed=typed)
+    allowed = HARMLESS["*"] | HARMLESS.get(kind, frozenset()) | _READ.get(kind, frozenset())
+    subfields = definition.pop("fields", {}) if not multi else {}
+    for key in definition:
+        if key not in allowed:
+            raise BadMapping(
+                f"{where}: the parameter {key!r} of a {kind} field is not modelled "
+                f"(modelled: {', '.join(sorted(allowed | ({'fields'} if not multi else set())))})"
+            )
+    coerce = _flag(where, "coerce", definition.get("coerce", True))
+    ignore_malformed = _flag(where, "ignore_malformed", definition.get("ignore_malformed", False))
+    formats = definition.get("format")
+    if formats is not None and not isinstance(formats, str):
+        raise BadMapping(f'{where}: format is a string, such as "yyyy-MM-dd", not {formats!r}')
+    try:
+        check = leaf_for(kind, coerce=coerce, formats=formats)
+    except UnknownFormat as error:
+        raise BadMapping(f"{where}: {error}") from None
+    if not isinstance(subfields, Mapping):
+        raise BadMapping(f"{where}: fields is an object of sub-field name to definition")
+    fields: dict[str, Leaf] = {}
+    for sub, spec in subfields.items():
+        made = _node(f"{name}.{sub}", spec, multi=True)
+        assert isinstance(made, Leaf)  # a multi field is refused an object type
+        fields[sub] = made
+    return Leaf(kind, definition, check, fields, ignore_malformed)
+
+
+def _object(where: str, kind: str, definition: dict[str, Any], *, typed: bool) -> Obj:
+    allowed = {"properties", "dynamic", "enabled"} | HARMLESS.get(kind, frozenset())
+    for key in definition:
+        if key not in allowed:
+            raise BadMapping(
+                f"{where}: the parameter {key!r} of an {kind} field is not modelled "
+                f"(modelled: {', '.join(sorted(allowed))})"
+            )
+    properties = definition.get("properties", {})
+    if not isinstance(properties, Mapping):
+        raise BadMapping(f"{where}: properties is an object of field name to definition")
+    node = Obj(
+        kind,
+        {},
+        _dynamic(where, definition["dynamic"]) if "dynamic" in definition else None,
+        _flag(where, "enabled", definition.get("enabled", True)),
+        {key: definition[key] for key in definition if key in HARMLESS.get(kind, ())},
+        typed,
+    )
+    prefix = "" if where == "the mapping" else where[len("field [") : -1] + "."
+    for name, spec in properties.items():
+        if not isinstance(name, str) or not name or "." in name:
+            raise BadMapping(
+                f"{where}: {name!r} is no field name for properties (a name is not empty and "
+                "holds no dot: give an object its own properties)"
+            )
+        if where == "the mapping" and name in ELASTICSEARCH_METADATA:
+            raise BadMapping(f"{where}: {name!r} is a metadata field, which properties do not map")
+        node.properties[name] = _node(prefix + name, spec)
+    return node
+
+
+def _walk(node: Obj, path: tuple[str, ...]) -> list[tuple[tuple[str, ...], Node]]:
+    found: list[tuple[tuple[str, ...], Node]] = []
+    for name, child in node.properties.items():
+        found.append(((*path, name), child))
+        if isinstance(child, Obj):
+            found.extend(_walk(child, (*path, name)))
+    return found
+
+
+def read_settings(settings: Mapping[str, Any] | None) -> dict[str, int | None]:
+    """The index's limits with ``settings`` (``{"index.mapping.total_fields.limit": 2000}``)."""
+    limits = dict(LIMITS)
+    for key, value in (settings or {}).items():
+        if key not in LIMITS:
+            raise BadMapping(
+                f"the index setting {key!r} is not modelled; pytest-firehose models "
+                f"{', '.join(LIMITS)}"
+            )
+        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+            raise BadMapping(f"the index setting {key!r} is a whole number, not {value!r}")
+        limits[key] = value
+    return limits
+
+
+def read_mapping(
+    mappings: Mapping[str, Any] | None,
+    settings: Mapping[str, Any] | None,
+) -> IndexMapping:
+    """The mapping ``mappings`` (OpenSearch's ``mappings`` object) and ``settings`` make;
+    :class:`BadMapping` for what the fake does not take, and for a mapping past the
+    index's limits (in OpenSearch's words)."""
+    if mappings is None:
+        mappings = {}
+    if not isinstance(mappings, Mapping):
+        raise BadMapping(
+            "the mapping is OpenSearch's mappings object, e.g. "
+            '{"dynamic": "strict", "properties": {"price": {"type": "long"}}}'
+        )
+    if "mappings" in mappings:
+        raise BadMapping(
+            'give the mappings object itself (its "properties", "dynamic" ...), not one '
+            'that holds "mappings"; settings are given on their own'
+        )
+    for key in mappings:
+        if key not in _ROOT | _ROOT_HARMLESS:
+            raise BadMapping(
+                f"the mapping parameter {key!r} is not modelled; pytest-firehose models "
+                f"{', '.join(sorted(_ROOT | _ROOT_HARMLESS))}"
+                + (" (dynamic templates are not)" if key == "dynamic_templates" else "")
+            )
+    limits = read_settings(settings)
+    root = _object(
+        "the mapping",
+        "object",
+        {key: mappings[key] for key in ("properties", "dynamic") if key in mappings},
+        typed=False,
+    )
+    mapping = IndexMapping(
+        root,
+        _flag("the mapping", "date_detection", mappings.get("date_detection", True)),
+        _flag("the mapping", "numeric_detection", mappings.get("numeric_detection", False)),
+        limits=limits,
+        shown_root={
+            key: (root.dynamic if key == "dynamic" else mappings[key])
+            for key in mappings
+            if key != "properties"
+        },
+    )
+    nodes = _walk(root, ())
+    mapping.fields = sum(node.count() for _, node in nodes)
+    try:
+        check_limits(mapping.fields, nodes, limits)
+    except MappingError as error:
+        raise BadMapping(f"OpenSearch refuses this mapping: {error.reason}") from None
+    return mapping

@@ -1,0 +1,224 @@
+"""An OpenSearch index's mapping: its fields (:class:`Leaf` holds values, :class:`Obj` is an
+``object`` or ``nested`` field, or the root), its settings and limits, as ``GET
+index/_mapping`` shows it; and the error a document the index refuses answers with.
+``index_documents`` reads a document against it.
+
+Facts (OpenSearch's "Mapping limit settings" page and its source, ``MappingLookup``):
+once a document's new fields are merged in, the index's limits apply:
+``index.mapping.total_fields.limit`` (1000: fields, their sub-fields and objects),
+``index.mapping.depth.limit`` (20: an object ``a.b`` is at depth 3),
+``index.mapping.field_name_length.limit`` (no limit unless set),
+``index.mapping.nested_fields.limit`` (50), each an ``illegal_argument_exception``. A
+mapping shows its properties sorted by name and ``dynamic`` as a string.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+from pytest_firehose._destinations.index_values import (
+    INTEGERS,
+    Cause,
+    Check,
+    boolean_check,
+    date_check,
+    float_check,
+    integer_check,
+    text_check,
+)
+
+#: The metadata fields a document may not hold at its top (OpenSearch 2's; an
+#: Elasticsearch destination's ``_type`` too, :data:`ELASTICSEARCH_METADATA`).
+METADATA = frozenset(
+    {
+        "_id",
+        "_index",
+        "_routing",
+        "_source",
+        "_version",
+        "_seq_no",
+        "_field_names",
+        "_ignored",
+        "_nested_path",
+        "_data_stream_timestamp",
+    }
+)
+ELASTICSEARCH_METADATA = METADATA | {"_type"}
+#: The index settings modelled, with their defaults (None: no limit).
+LIMITS: dict[str, int | None] = {
+    "index.mapping.total_fields.limit": 1000,
+    "index.mapping.depth.limit": 20,
+    "index.mapping.field_name_length.limit": None,
+    "index.mapping.nested_fields.limit": 50,
+}
+
+
+class MappingError(Exception):
+    """A document the index refuses: OpenSearch's bulk item error (``type``, ``reason``
+    and, where the fake writes it, ``caused_by``), with status 400."""
+
+    def __init__(self, kind: str, reason: str, cause: Cause = None) -> None:
+        super().__init__(reason)
+        self.kind = kind
+        self.reason = reason
+        self.cause = cause
+
+    def json(self) -> str:
+        """The error as the bulk answer writes it, compact."""
+        error: dict[str, Any] = {"type": self.kind, "reason": self.reason}
+        if self.cause is not None:
+            error["caused_by"] = {"type": self.cause[0], "reason": self.cause[1]}
+        return json.dumps(error, separators=(",", ":"), ensure_ascii=False)
+
+
+@dataclass(frozen=True)
+class Leaf:
+    """A field that holds values: its type, the parameters shown for it, its sub-fields
+    (``fields``), and how it checks a value (:mod:`index_values`). Shared between copies
+    of a mapping: it never changes."""
+
+    type: str
+    params: dict[str, Any]
+    check: Check
+    fields: dict[str, Leaf] = field(default_factory=dict)
+    ignore_malformed: bool = False
+
+    def count(self) -> int:
+        return 1 + len(self.fields)
+
+
+@dataclass
+class Obj:
+    """An ``object`` or ``nested`` field (or the root): its fields, its ``dynamic`` (None:
+    its parent's), whether it is ``enabled``, other parameters shown for it, and whether
+    its type was given (a dynamic object is shown without one)."""
+
+    type: str = "object"
+    properties: dict[str, Leaf | Obj] = field(default_factory=dict)
+    dynamic: str | None = None
+    enabled: bool = True
+    params: dict[str, Any] = field(default_factory=dict)
+    typed: bool = False
+
+    def copy(self) -> Obj:
+        properties = {
+            name: node.copy() if isinstance(node, Obj) else node
+            for name, node in self.properties.items()
+        }
+        return Obj(self.type, properties, self.dynamic, self.enabled, self.params, self.typed)
+
+    def count(self) -> int:
+        return 1
+
+
+Node = Leaf | Obj
+
+
+def leaf_for(kind: str, *, coerce: bool = True, formats: str | None = None) -> Check:
+    """The value check of a field of type ``kind``."""
+    if kind in INTEGERS:
+        return integer_check(kind, coerce)
+    if kind in ("double", "float", "half_float"):
+        return float_check(kind, coerce)
+    if kind == "boolean":
+        return boolean_check
+    if kind == "date":
+        return date_check(formats)
+    if kind == "ip":
+        from pytest_firehose._destinations.index_values import ip_check
+
+        return ip_check
+    return text_check
+
+
+@dataclass
+class IndexMapping:
+    """One index's mapping and settings."""
+
+    root: Obj = field(default_factory=Obj)
+    date_detection: bool = True
+    numeric_detection: bool = False
+    #: The root's name in messages: ``_doc``, or an Elasticsearch 6 ``TypeName``.
+    root_name: str = "_doc"
+    limits: dict[str, int | None] = field(default_factory=lambda: dict(LIMITS))
+    #: The root parameters given explicitly, shown as given.
+    shown_root: dict[str, Any] = field(default_factory=dict)
+    fields: int = 0
+
+    def copy(self) -> IndexMapping:
+        return IndexMapping(
+            self.root.copy(),
+            self.date_detection,
+            self.numeric_detection,
+            self.root_name,
+            self.limits,
+            self.shown_root,
+            self.fields,
+        )
+
+    def shown(self) -> dict[str, Any]:
+        """The mapping as ``GET index/_mapping`` shows its ``mappings``."""
+        shown = dict(self.shown_root)
+        if self.root.properties:
+            shown["properties"] = _shown_properties(self.root.properties)
+        return shown
+
+
+def _shown_properties(properties: dict[str, Node]) -> dict[str, Any]:
+    return {name: _shown(properties[name]) for name in sorted(properties)}
+
+
+def _shown(node: Node) -> dict[str, Any]:
+    if isinstance(node, Leaf):
+        shown: dict[str, Any] = {"type": node.type, **node.params}
+        if node.fields:
+            shown["fields"] = {name: _shown(sub) for name, sub in sorted(node.fields.items())}
+        return shown
+    shown = {"type": node.type} if node.typed or node.type != "object" else {}
+    if node.dynamic is not None:
+        shown["dynamic"] = node.dynamic
+    if not node.enabled:
+        shown["enabled"] = False
+    shown.update(node.params)
+    if node.properties:
+        shown["properties"] = _shown_properties(node.properties)
+    elif not shown:
+        shown["type"] = "object"
+    return shown
+
+
+def check_limits(
+    fields: int, added: list[tuple[tuple[str, ...], Node]], limits: dict[str, int | None]
+) -> None:
+    """Refuse a mapping of ``fields`` fields whose fields ``added`` break ``limits``."""
+    total = limits["index.mapping.total_fields.limit"]
+    if total is not None and fields > total:
+        raise MappingError(
+            "illegal_argument_exception", f"Limit of total fields [{total}] has been exceeded"
+        )
+    depth = limits["index.mapping.depth.limit"]
+    for path, node in added:
+        if depth is not None and isinstance(node, Obj) and len(path) + 1 > depth:
+            raise MappingError(
+                "illegal_argument_exception",
+                f"Limit of mapping depth [{depth}] has been exceeded due to object field "
+                f"[{'.'.join(path)}]",
+            )
+    length = limits["index.mapping.field_name_length.limit"]
+    if length is not None:
+        for path, node in added:
+            names = [path[-1], *(node.fields if isinstance(node, Leaf) else ())]
+            for name in names:
+                if len(name) > length:
+                    raise MappingError(
+                        "illegal_argument_exception",
+                        f"Field name [{name}] is longer than the limit of [{length}] characters",
+                    )
+    nested = limits["index.mapping.nested_fields.limit"]
+    found = sum(1 for _, node in added if isinstance(node, Obj) and node.type == "nested")
+    if nested is not None and found > nested:
+        raise MappingError(
+            "illegal_argument_exception", f"Limit of nested fields [{nested}] has been exceeded"
+        )

@@ -1,0 +1,243 @@
+"""Whether an OpenSearch field of a type takes a document's value, and what OpenSearch says
+when it does not; and a value as OpenSearch previews it in that message.
+
+Facts (OpenSearch's source, ``NumberFieldMapper``, ``BooleanFieldMapper``,
+``DateFieldMapper``, ``IpFieldMapper``, ``FieldMapper`` and the parser's number reading;
+recorded bulk answers): a value a field cannot take fails the document with
+``mapper_parsing_exception`` ``failed to parse field [NAME] of type [TYPE] in document with
+id 'ID'. Preview of field's value: 'VALUE'``, ``VALUE`` being the value as Java prints it
+(``{a=1}`` for an object, in Java ``HashMap`` order; ``[1, 2]``; ``5.7``, ``1.0E7``), and
+its ``caused_by``:
+
+- a number field (``coerce`` on, the default): a string is read as a number (``"5"`` is 5;
+  ``"5.7"`` into a ``long`` is 5; ``""`` is no value), a fraction into an integer type is
+  cut to its whole part; ``For input string: "ten"`` (``illegal_argument_exception`` for
+  the integer types, ``number_format_exception`` for the floating point ones), ``Value
+  [X] is out of range for a long`` (``an integer``, ``a short``, ``a byte``), ``[float]
+  supports only finite values, but got [NaN]``; with ``coerce`` off a string is refused
+  (``Long value passed as String``) and so is a fraction into an integer type (``Value
+  [5.7] has a decimal part``);
+- ``boolean``: ``true``, ``false``, ``"true"``, ``"false"`` and ``""`` (false);
+  ``Failed to parse value [yes] as only [true] or [false] are allowed.``;
+- ``date``: a string or a number its format reads (see ``index_dates``); ``failed to parse
+  date field [X] with format [F]``;
+- ``ip``: an IPv4 or IPv6 literal; ``'X' is not an IP string literal.``;
+- ``keyword`` and ``text``: any value but an object.
+
+Where OpenSearch's ``caused_by`` quotes the parser's position in the record (an object or
+a boolean into a number field, a number out of the range JSON numbers are read into), the
+fake leaves ``caused_by`` out: the ``type`` and ``reason`` are OpenSearch's.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import math
+import re
+from collections.abc import Callable
+from decimal import Decimal
+from typing import Any
+
+from pytest_firehose._destinations.index_dates import DEFAULT, reader
+
+#: (type, reason) of a value's ``caused_by``; None where the fake leaves it out.
+Cause = tuple[str, str] | None
+#: What a field's check answers for a value it does not take (a value it takes: ``OK``).
+OK: Any = object()
+LONG_TEXT = re.compile(r"[+-]?[0-9]+")
+_DECIMAL_TEXT = re.compile(r"[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
+DOUBLE_TEXT = re.compile(
+    r"[+-]?(?:NaN|Infinity|(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?[fFdD]?)"
+)
+#: Integer type -> (least, most, its article and name in messages).
+INTEGERS = {
+    "long": (-(2**63), 2**63 - 1, "a long"),
+    "integer": (-(2**31), 2**31 - 1, "an integer"),
+    "short": (-(2**15), 2**15 - 1, "a short"),
+    "byte": (-(2**7), 2**7 - 1, "a byte"),
+}
+FLOATS = ("double", "float", "half_float")
+_BOXED = {"long": "Long", "integer": "Integer", "short": "Short", "byte": "Byte"}
+_BOXED.update(double="Double", float="Float", half_float="Float")
+
+
+# ------------------------------------------------------------------ Java's text of values
+
+
+def java_double(value: float) -> str:
+    """``Double.toString``: plain between 10^-3 and 10^7, else ``d.dddE±n``."""
+    if math.isnan(value):
+        return "NaN"
+    if math.isinf(value):
+        return "Infinity" if value > 0 else "-Infinity"
+    if value == 0 or 1e-3 <= abs(value) < 1e7:
+        return repr(value)
+    _sign, digits, exponent = Decimal(repr(abs(value))).as_tuple()
+    text = "".join(map(str, digits)).rstrip("0") or "0"
+    power = len(digits) + int(exponent) - 1
+    return f"{'-' if value < 0 else ''}{text[0]}.{text[1:] or '0'}E{power}"
+
+
+def _java_hash(text: str) -> int:
+    """``HashMap``'s spread of ``String.hashCode`` (over UTF-16 code units)."""
+    h = 0
+    for char in text:
+        code = ord(char)
+        units = (code,) if code < 0x10000 else (0xD7C0 + (code >> 10), 0xDC00 + (code & 0x3FF))
+        for unit in units:
+            h = (31 * h + unit) & 0xFFFFFFFF
+    return h ^ (h >> 16)
+
+
+def preview(value: Any) -> str:
+    """``value`` as OpenSearch's message previews it: Java's ``toString`` of the value the
+    parser read (an object is a ``HashMap``, listed in its table's order)."""
+    if value is None:
+        return "null"
+    if value is True or value is False:
+        return "true" if value else "false"
+    if isinstance(value, float):
+        return java_double(value)
+    if isinstance(value, list):
+        return "[" + ", ".join(preview(item) for item in value) + "]"
+    if isinstance(value, dict):
+        size = 16
+        while len(value) > size * 3 // 4:
+            size *= 2
+        keys = sorted(value, key=lambda key: _java_hash(key) & (size - 1))  # stable
+        return "{" + ", ".join(f"{key}={preview(value[key])}" for key in keys) + "}"
+    return str(value)
+
+
+# ------------------------------------------------------------------ each type's check
+
+Check = Callable[[Any], Any]
+
+
+def _number_text(value: Any) -> str:
+    return java_double(value) if isinstance(value, float) else str(value)
+
+
+def integer_check(kind: str, coerce: bool) -> Check:
+    """An integer type's check (see the module). A JSON number is read as a long (or, for
+    the others, an int) first, a string as ``Numbers.toLong`` (``toInt``) reads it; a
+    ``short`` or ``byte`` is then checked against its own range."""
+    least, most, named = INTEGERS[kind]
+    wide = INTEGERS["long" if kind == "long" else "integer"]
+    boxed = _BOXED[kind]
+
+    def check(value: Any) -> Any:
+        if value is True or value is False or isinstance(value, (dict, list)):
+            return None
+        if isinstance(value, str):
+            if not coerce:
+                return ("illegal_argument_exception", f"{boxed} value passed as String")
+            if value == "":
+                return OK
+            if LONG_TEXT.fullmatch(value):
+                number = int(value)
+            elif _DECIMAL_TEXT.fullmatch(value):
+                number = int(Decimal(value))
+            else:
+                return ("illegal_argument_exception", f'For input string: "{value}"')
+            if not wide[0] <= number <= wide[1]:
+                reason = f"Value [{value}] is out of range for {wide[2]}"
+                return ("illegal_argument_exception", reason)
+        elif isinstance(value, float):
+            if not math.isfinite(value) or not wide[0] <= value < wide[1] + 1:
+                return None
+            if not coerce and not value.is_integer():
+                reason = f"Value [{_number_text(value)}] has a decimal part"
+                return ("illegal_argument_exception", reason)
+            number = int(value)
+        else:
+            number = value
+            if not wide[0] <= number <= wide[1]:
+                return None
+        if not least <= number <= most:
+            return ("illegal_argument_exception", f"Value [{number}] is out of range for {named}")
+        return OK
+
+    return check
+
+
+def float_check(kind: str, coerce: bool) -> Check:
+    """A floating point type's check (see the module)."""
+    boxed = _BOXED[kind]
+
+    def check(value: Any) -> Any:
+        if value is True or value is False or isinstance(value, (dict, list)):
+            return None
+        if isinstance(value, str):
+            if not coerce:
+                return ("illegal_argument_exception", f"{boxed} value passed as String")
+            if value == "":
+                return OK
+            text = value.strip()
+            if not DOUBLE_TEXT.fullmatch(text):
+                return ("number_format_exception", f'For input string: "{value}"')
+            number = float(text.rstrip("fFdD").replace("Infinity", "inf"))
+        else:
+            try:
+                number = float(value)
+            except OverflowError:
+                number = math.inf if value > 0 else -math.inf
+        if kind != "double" and math.isfinite(number) and abs(number) > 3.4028234663852886e38:
+            number = math.copysign(math.inf, number)
+        if not math.isfinite(number):
+            shown = java_double(number)
+            return (
+                "illegal_argument_exception",
+                f"[{kind}] supports only finite values, but got [{shown}]",
+            )
+        return OK
+
+    return check
+
+
+def boolean_check(value: Any) -> Any:
+    """``boolean``'s check (see the module)."""
+    if value is True or value is False or value in ("true", "false", ""):
+        return OK
+    if isinstance(value, str):
+        reason = f"Failed to parse value [{value}] as only [true] or [false] are allowed."
+        return ("illegal_argument_exception", reason)
+    return None
+
+
+def text_check(value: Any) -> Any:
+    """``keyword``'s and ``text``'s check: any value but an object."""
+    return None if isinstance(value, dict) else OK
+
+
+def date_check(formats: str | None) -> Check:
+    """A ``date`` field's check, with its ``format`` (None: the default)."""
+    shown = formats or DEFAULT
+    reads = reader(shown)
+
+    def check(value: Any) -> Any:
+        if isinstance(value, (dict, list)):
+            return None
+        text = preview(value) if not isinstance(value, str) else value
+        if value == "":
+            return ("illegal_argument_exception", "cannot parse empty date")
+        if reads(text):
+            return OK
+        return (
+            "illegal_argument_exception",
+            f"failed to parse date field [{text}] with format [{shown}]",
+        )
+
+    return check
+
+
+def ip_check(value: Any) -> Any:
+    """``ip``'s check: an IPv4 or IPv6 literal."""
+    if isinstance(value, (dict, list)):
+        return None
+    text = preview(value)
+    try:
+        ipaddress.ip_address(text)
+    except ValueError:
+        return ("illegal_argument_exception", f"'{text}' is not an IP string literal.")
+    return OK

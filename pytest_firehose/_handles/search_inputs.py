@@ -1,0 +1,71 @@
+"""What ``firehose.opensearch_index(...)`` and ``firehose.opensearch_mapping(...)`` (and
+``POST /_fake/opensearch``, ``GET /_fake/opensearch/{index}``) take: the domain a
+delivery stream names (its ``DomainARN``, ``ClusterEndpoint`` or ``CollectionEndpoint``),
+an index name or pattern, and OpenSearch's mappings and settings JSON (read by
+``_destinations/index_explicit.py``)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from typing import Any
+
+from pytest_firehose._errors import UsageError
+from pytest_firehose._handles.assertions import cut
+from pytest_firehose._terms import terms
+
+#: An OpenSearch Service (or Elasticsearch) domain's ARN.
+DOMAIN_ARN = re.compile(r"arn:aws[a-z-]*:es:[a-z0-9-]+:[0-9]{12}:domain/[a-z][a-z0-9-]{2,27}")
+EXAMPLE_DOMAIN = "arn:aws:es:us-east-1:123456789012:domain/search"
+
+
+def check_domain(where: str, domain: object) -> str:
+    """The domain ``domain`` names: a domain's ARN, or a cluster's or collection's
+    endpoint URL, as a delivery stream's configuration names it."""
+    said = terms()
+    shape = (
+        f"{where}: the domain is named as the delivery stream names it: its DomainARN "
+        f"(such as {said.value(EXAMPLE_DOMAIN)}), ClusterEndpoint or CollectionEndpoint "
+        f"(an https:// URL)"
+    )
+    if not isinstance(domain, str) or not domain.strip():
+        raise UsageError(f"{shape}, not {said.value(domain)}")
+    if domain.startswith("arn:"):
+        if DOMAIN_ARN.fullmatch(domain) is None:
+            raise UsageError(f"{shape}; {cut(domain, said.value)} is no domain ARN")
+    elif not domain.lower().startswith(("https://", "http://")):
+        raise UsageError(f"{shape}, not {cut(domain, said.value)}")
+    return domain
+
+
+def check_index(where: str, index: object, *, pattern: bool) -> str:
+    """An index name (or, where ``pattern``, a pattern with ``*``, as an index template's)."""
+    said = terms()
+    if not isinstance(index, str) or not index:
+        raise UsageError(
+            f"{where}: the index is named by a non-empty string, such as "
+            f"{said.value('logs')}{' or ' + said.value('logs-*') if pattern else ''}, "
+            f"not {said.value(index)}"
+        )
+    if "*" in index and not pattern:
+        raise UsageError(
+            f"{where}: {said.value(index)} is a pattern; name one index, such as "
+            f"{said.value(index.replace('*', '2026-12-06'))}"
+        )
+    return index
+
+
+def check_json_object(where: str, name: str, value: object) -> Mapping[str, Any] | None:
+    """``value`` when it is None or a mapping (OpenSearch's JSON object)."""
+    if value is None or isinstance(value, Mapping):
+        return value
+    said = terms()
+    example = (
+        '{"dynamic": "strict", "properties": {"price": {"type": "long"}}}'
+        if name == "mappings"
+        else '{"index.mapping.total_fields.limit": 2000}'
+    )
+    raise UsageError(
+        f"{where}: {said.name(name)} is OpenSearch's {name} object, e.g. {example}, not "
+        f"{said.value(value)}"
+    )

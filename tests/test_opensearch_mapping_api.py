@@ -1,0 +1,151 @@
+"""``firehose.opensearch_index`` and ``firehose.opensearch_mapping`` used wrongly: each misuse
+is a ``UsageError`` (or, for an index there is not, a ``KeyError``) that names the fix,
+and what the fake does not model is refused rather than taken and ignored."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from conftest import put_batch
+from test_opensearch_documents import OPENSEARCH
+from test_other_destinations import DOMAIN
+
+from pytest_firehose import FirehoseFake, UsageError
+
+
+@pytest.mark.parametrize(
+    ("mappings", "settings", "refusal"),
+    [
+        (
+            {"properties": {"where": {"type": "geo_point"}}},
+            None,
+            "field [where]: the type 'geo_point' is not modelled; pytest-firehose models long, "
+            "integer, short, byte, double, float, half_float, keyword, text, boolean, date, ip, "
+            "object, nested",
+        ),
+        (
+            {"dynamic": "runtime"},
+            None,
+            "the mapping: dynamic is true, false or \"strict\", not 'runtime'",
+        ),
+        (
+            {"dynamic_templates": []},
+            None,
+            "the mapping parameter 'dynamic_templates' is not modelled",
+        ),
+        (
+            {"properties": {"sku": {"type": "keyword", "copy_to": "all"}}},
+            None,
+            "field [sku]: the parameter 'copy_to' of a keyword field is not modelled",
+        ),
+        (
+            {"properties": {"at": {"type": "date", "format": "week_date"}}},
+            None,
+            "field [at]: the date format 'week_date' is not modelled",
+        ),
+        (
+            {"properties": {"a.b": {"type": "long"}}},
+            None,
+            "the mapping: 'a.b' is no field name for properties",
+        ),
+        (
+            {"properties": {"_id": {"type": "keyword"}}},
+            None,
+            "the mapping: '_id' is a metadata field, which properties do not map",
+        ),
+        (
+            {"mappings": {"properties": {}}},
+            None,
+            "give the mappings object itself",
+        ),
+        (
+            None,
+            {"index.number_of_shards": 1},
+            "the index setting 'index.number_of_shards' is not modelled",
+        ),
+        (
+            {"properties": {"a": {"type": "long"}, "b": {"type": "long"}}},
+            {"index.mapping.total_fields.limit": 1},
+            "OpenSearch refuses this mapping: Limit of total fields [1] has been exceeded",
+        ),
+        ("strict", None, "mappings is OpenSearch's mappings object"),
+    ],
+)
+def test_a_mapping_the_fake_does_not_model_is_refused_naming_what_it_does(
+    fake: FirehoseFake, mappings: Any, settings: Any, refusal: str
+) -> None:
+    with pytest.raises(UsageError) as refused:
+        fake.firehose.opensearch_index(DOMAIN, "logs", mappings, settings=settings)
+
+    assert str(refused.value).startswith("opensearch_index('arn:aws:es:"), refused.value
+    assert refusal in str(refused.value)
+
+
+@pytest.mark.parametrize(
+    ("domain", "index", "refusal"),
+    [
+        ("search", "logs", "the domain is named as the delivery stream names it"),
+        ("arn:aws:es:us-east-1:123456789012:logs", "logs", "is no domain ARN"),
+        (None, "logs", "the domain is named as the delivery stream names it"),
+        (DOMAIN, "", "the index is named by a non-empty string"),
+    ],
+)
+def test_a_domain_or_index_that_names_none_is_refused(
+    fake: FirehoseFake, domain: Any, index: Any, refusal: str
+) -> None:
+    with pytest.raises(UsageError, match=refusal):
+        fake.firehose.opensearch_index(domain, index, {})
+
+
+def test_an_index_documents_reached_keeps_its_mapping(fake: FirehoseFake) -> None:
+    fake.firehose.create_delivery_stream(
+        "events",
+        AmazonopensearchserviceDestinationConfiguration={
+            **OPENSEARCH,
+            "IndexRotationPeriod": "NoRotation",
+        },
+    )
+    put_batch(b'{"v": 1}')
+    fake.firehose.flush()
+
+    with pytest.raises(UsageError, match="documents already reached the index 'logs'"):
+        fake.firehose.opensearch_index(DOMAIN, "logs", {"dynamic": "strict"})
+    assert fake.firehose.opensearch_mapping(DOMAIN, "logs") == {
+        "properties": {"v": {"type": "long"}}
+    }
+
+
+def test_an_index_no_document_reached_takes_a_new_mapping(fake: FirehoseFake) -> None:
+    fake.firehose.opensearch_index(DOMAIN, "logs", {"properties": {"v": {"type": "long"}}})
+
+    shown = fake.firehose.opensearch_index(DOMAIN, "logs", {"dynamic": "strict"})
+
+    assert shown == fake.firehose.opensearch_mapping(DOMAIN, "logs") == {"dynamic": "strict"}
+
+
+def test_reading_an_index_there_is_not_names_those_there_are(fake: FirehoseFake) -> None:
+    fake.firehose.opensearch_index(DOMAIN, "orders", {})
+    fake.firehose.opensearch_index(DOMAIN, "logs-*", {})
+
+    with pytest.raises(KeyError) as missing:
+        fake.firehose.opensearch_mapping(DOMAIN, "logs")
+
+    assert missing.value.args[0] == (
+        f"no index logs in {DOMAIN} (indexes and patterns: orders, logs-*); an index is made "
+        "when its first document is delivered, or with "
+        "firehose.opensearch_index(domain, index, mappings)"
+    )
+
+
+def test_reading_a_pattern_asks_for_an_index(fake: FirehoseFake) -> None:
+    with pytest.raises(UsageError, match="'logs-\\*' is a pattern; name one index"):
+        fake.firehose.opensearch_mapping(DOMAIN, "logs-*")
+
+
+def test_a_mapping_lives_in_its_region(fake: FirehoseFake) -> None:
+    fake.firehose.opensearch_index(DOMAIN, "logs", {}, region="eu-west-1")
+
+    assert fake.firehose.opensearch_mapping(DOMAIN, "logs", region="eu-west-1") == {}
+    with pytest.raises(KeyError):
+        fake.firehose.opensearch_mapping(DOMAIN, "logs")
