@@ -129,3 +129,48 @@ def _print_to(writer: Any) -> None:
     with contextlib.redirect_stdout(printed):
         exec(CHILD, {})
     writer.send(printed.getvalue().splitlines()[-1])
+
+
+#: ``CHILD``'s requests through aiobotocore.
+ASYNC_CHILD = (
+    CHILD.split("import boto3", 1)[0]
+    + """
+import asyncio
+from aiobotocore.config import AioConfig
+from aiobotocore.session import get_session
+
+async def main():
+    got = {}
+    one = AioConfig(retries={"total_max_attempts": 1})
+    for service, params, call in (
+        ("firehose", {"DeliveryStreamName": "events", "Record": {"Data": b"a"}}, "put_record"),
+        ("kinesis", {"StreamName": "orders", "Data": b"a", "PartitionKey": "k"}, "put_record"),
+    ):
+        async with get_session().create_client(service, region_name="us-east-1", config=one) as c:
+            try:
+                await getattr(c, call)(**params)
+                got[service] = ["answered", ""]
+            except Exception as error:
+                got[service] = [type(error).__name__, str(error)]
+    print(json.dumps(got))
+
+asyncio.run(main())
+"""
+)
+
+
+@pytest.mark.aio
+def test_an_async_child_is_refused_too() -> None:
+    with FirehoseFake(region=REGION):
+        done = subprocess.run(
+            [sys.executable, "-c", ASYNC_CHILD],
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+    assert done.returncode == 0, done.stderr
+    answers = json.loads(done.stdout.splitlines()[-1])
+
+    assert answers["firehose"][0] == "UnmockedRequestError", answers
+    assert answers["kinesis"][0] == "UnmockedRequestError", answers
