@@ -413,6 +413,30 @@ def test_an_unknown_stream_is_not_found(kinesis_client, method, params):
     assert error(response) == ("ResourceNotFoundException", NOT_FOUND.format("nope"), 400)
 
 
+@pytest.mark.parametrize(
+    ("method", "params"),
+    [
+        ("put_record", {"Data": b"x", "PartitionKey": "k"}),
+        ("describe_stream", {}),
+        ("add_tags_to_stream", {"Tags": {"a": "b"}}),
+    ],
+)
+def test_a_request_naming_no_stream_is_refused(fake, method, params):
+    # Neither StreamName nor StreamARN: the model requires neither since StreamARN came
+    # (kinesalite's pre-2022 recordings show "Value null at 'streamName'"); docs/fidelity.md.
+    unchecked = boto3.client(
+        "kinesis", region_name=REGION, config=Config(parameter_validation=False)
+    )
+
+    response = refused(getattr(unchecked, method), **params)
+
+    assert error(response) == (
+        "InvalidArgumentException",
+        "Either StreamName or StreamARN should be provided.",
+        400,
+    )
+
+
 def test_a_creating_stream_takes_no_records_until_it_is_active():
     with FirehoseFake(region=REGION, seed=SEED, creation_delay=30) as slow:
         client = boto3.client("kinesis", region_name=REGION)

@@ -346,6 +346,11 @@ RETENTION_MISTAKES = {
     "too-short": ("increase", 12,
                   "Minimum allowed retention period is 24 hours. Requested retention period "
                   "(12 hours) is too short."),
+    # Below 1 too: the model holds no bound since retention reached 8760 hours, so no
+    # ValidationException comes first (kinesalite's pre-2020 recordings show one).
+    "below-one": ("decrease", -1,
+                  "Minimum allowed retention period is 24 hours. Requested retention period "
+                  "(-1 hours) is too short."),
     "too-long": ("increase", 9000,
                  "Maximum allowed retention period is 8760 hours. Requested retention period "
                  "(9000 hours) is too long."),

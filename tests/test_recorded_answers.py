@@ -1,0 +1,205 @@
+"""Exchanges recorded against the real services, replayed against the fake: each test sends
+what the recording sent and asserts the answer it holds (docs/fidelity.md, "Exactly as AWS").
+
+The recordings: LocalStack's AWS-validated snapshots (localstack/localstack,
+``tests/aws/services/kinesis/test_kinesis.snapshot.json`` and
+``tests/aws/services/lambda_/event_source_mapping/test_lambda_integration_kinesis.snapshot.json``,
+2022 to 2025), whose ``<...>`` placeholders stand for the values no replay can repeat."""
+
+from __future__ import annotations
+
+import warnings
+from typing import Any
+
+import cbor2
+import pytest
+from lambda_support import batches, put
+from test_server_front import CBOR, KINESIS, server, signed  # noqa: F401  (the fixture)
+
+from pytest_firehose import FirehoseFake
+from pytest_firehose._doors.server import FirehoseServer
+from pytest_firehose._services.firehose.settings import UnmodelledSettingWarning
+
+QUEUE = "arn:aws:sqs:us-east-1:123456789012:failures"
+
+
+def test_records_read_back_as_put_with_the_recorded_members(fake, kinesis_client):
+    # test_record_lifecycle_data_integrity (2022): an empty record, text in several scripts
+    # and 1,000 bytes come back as put, each with these four members and no EncryptionType.
+    kinesis_client.create_stream(StreamName="s", ShardCount=1)
+    shard = kinesis_client.list_shards(StreamName="s")["Shards"][0]["ShardId"]
+    iterator = kinesis_client.get_shard_iterator(
+        StreamName="s", ShardId=shard, ShardIteratorType="TRIM_HORIZON"
+    )["ShardIterator"]
+    sent = ["test", "ünicödé 统一码 💣💻🔥", "a" * 1000, ""]
+    for data in sent:
+        kinesis_client.put_record(StreamName="s", Data=data, PartitionKey="1")
+
+    records = kinesis_client.get_records(ShardIterator=iterator)["Records"]
+
+    assert [record["Data"] for record in records] == [data.encode() for data in sent]
+    assert {frozenset(record) for record in records} == {
+        frozenset({"SequenceNumber", "ApproximateArrivalTimestamp", "Data", "PartitionKey"})
+    }
+    assert {record["PartitionKey"] for record in records} == {"1"}
+
+
+def test_a_consumer_is_listed_and_described_with_the_recorded_members(fake, kinesis_client):
+    # test_stream_consumers (2022): ListStreamConsumers lists a consumer's name, ARN, status
+    # and creation time; DescribeStreamConsumer adds the stream's ARN.
+    kinesis_client.create_stream(StreamName="s", ShardCount=1)
+    stream_arn = kinesis_client.describe_stream(StreamName="s")["StreamDescription"]["StreamARN"]
+    kinesis_client.register_stream_consumer(StreamARN=stream_arn, ConsumerName="consumer")
+    fake.kinesis.clock.advance(seconds=10)
+
+    (listed,) = kinesis_client.list_stream_consumers(StreamARN=stream_arn)["Consumers"]
+    described = kinesis_client.describe_stream_consumer(
+        StreamARN=stream_arn, ConsumerName="consumer"
+    )["ConsumerDescription"]
+
+    assert set(listed) == {
+        "ConsumerName",
+        "ConsumerARN",
+        "ConsumerStatus",
+        "ConsumerCreationTimestamp",
+    }
+    assert (listed["ConsumerName"], listed["ConsumerStatus"]) == ("consumer", "ACTIVE")
+    assert described == {**listed, "StreamARN": stream_arn}
+
+
+def test_a_cbor_error_is_its_type_and_message_alone(server: FirehoseServer) -> None:  # noqa: F811
+    # test_cbor_exceptions (2025): DescribeStream by the ARN of a stream that does not exist,
+    # in CBOR, answers 400 with these two members.
+    arn = "arn:aws:kinesis:us-east-1:123456789012:stream/wrong-stream-name"
+
+    status, headers, body = signed(server, KINESIS + "DescribeStream", {"StreamARN": arn}, CBOR)
+
+    assert (status, headers["content-type"]) == (400, CBOR)
+    assert cbor2.loads(body) == {
+        "__type": "ResourceNotFoundException",
+        "message": "Stream wrong-stream-name under account 123456789012 not found.",
+    }
+
+
+def _mapping(fake: FirehoseFake, answer: Any) -> Any:
+    """test_kinesis_report_batch_item_*_scenarios' mapping (2025): one record a batch, two
+    retries, partial batch responses, failures to a queue; the function answers ``answer``
+    (raises when it is an exception)."""
+
+    def handler(event: dict[str, Any], context: Any) -> Any:
+        if isinstance(answer, Exception):
+            raise answer
+        return answer
+
+    stream = fake.kinesis.create_stream("s")
+    trigger = stream.lambda_trigger(
+        handler,
+        FunctionName="f",
+        StartingPosition="TRIM_HORIZON",
+        BatchSize=1,
+        MaximumBatchingWindowInSeconds=1,
+        FunctionResponseTypes=["ReportBatchItemFailures"],
+        MaximumRetryAttempts=2,
+        DestinationConfig={"OnFailure": {"Destination": QUEUE}},
+    )
+    put(b"hello", key="test")
+    # No queue stands in for SQS here: the fake keeps the invocation record on the trigger
+    # and says so.
+    with warnings.catch_warnings(record=True) as said:
+        warnings.simplefilter("always", UnmodelledSettingWarning)
+        trigger.drain()
+    warned = [w for w in said if "nothing stands in for SQS" in str(w.message)]
+    assert len(warned) == len(trigger.failures)
+    return trigger
+
+
+@pytest.mark.parametrize(
+    ("answer", "function_error"),
+    [
+        ({"batchItemFailures": [{"itemIdentifier": 123}]}, None),
+        ({"batchItemFailures": [{"itemIdentifier": ""}]}, None),
+        ({"batchItemFailures": [{"itemIdentifier": None}]}, None),
+        ({"batchItemFailures": [{"foo": 123}]}, None),
+        ({"batchItemFailures": [{"foo": None}]}, None),
+        (ZeroDivisionError("division by zero"), "Unhandled"),
+    ],
+    ids=[
+        "item_identifier_not_present",
+        "empty_string_item_identifier",
+        "null_item_identifier",
+        "invalid_key_foo",
+        "invalid_key_foo_null_value",
+        "unhandled_exception_in_function",
+    ],
+)
+def test_a_report_naming_no_record_of_the_batch_fails_it_whole(
+    fake: FirehoseFake, answer: Any, function_error: str | None
+) -> None:
+    # The recording: three invocations of the one record, then one invocation record on the
+    # queue, RetryAttemptsExhausted after 3 invocations, the function's answer a 200 with
+    # functionError null (or "Unhandled" when it raised).
+    trigger = _mapping(fake, answer)
+
+    assert batches(trigger) == [[b"hello"]] * 3
+    (failure,) = trigger.failures
+    assert {
+        key: failure["requestContext"][key] for key in ("condition", "approximateInvokeCount")
+    } == {"condition": "RetryAttemptsExhausted", "approximateInvokeCount": 3}
+    assert failure["responseContext"] == {
+        "statusCode": 200,
+        "executedVersion": "$LATEST",
+        "functionError": function_error,
+    }
+    assert failure["version"] == "1.0"
+    info = failure["KinesisBatchInfo"]
+    assert (info["shardId"], info["batchSize"]) == ("shardId-000000000000", 1)
+    assert info["startSequenceNumber"] == info["endSequenceNumber"]
+
+
+@pytest.mark.parametrize(
+    "answer",
+    ["", [], None, {}, {"batchItemFailures": []}, {"batchItemFailures": None}],
+    ids=[
+        "empty_string",
+        "empty_list",
+        "null",
+        "empty_dict",
+        "empty_batch_item_failure",
+        "null_batch_item_failure",
+    ],
+)
+def test_a_report_naming_no_failure_is_success(fake: FirehoseFake, answer: Any) -> None:
+    # The recording: one invocation, nothing on the queue.
+    trigger = _mapping(fake, answer)
+
+    assert batches(trigger) == [[b"hello"]]
+    assert trigger.failures == []
+
+
+def test_a_mapping_that_invoked_its_function_reads_ok(fake: FirehoseFake) -> None:
+    # test_kinesis_empty_provided (2025): GetEventSourceMapping after one invocation that
+    # succeeded reads LastProcessingResult "OK", State "Enabled".
+    stream = fake.kinesis.create_stream("s")
+    trigger = stream.lambda_trigger(
+        lambda event, context: None,
+        FunctionName="f",
+        StartingPosition="TRIM_HORIZON",
+        BatchSize=1,
+        MaximumBatchingWindowInSeconds=1,
+        MaximumRetryAttempts=2,
+    )
+    put(b"hello", key="test")
+
+    trigger.drain()
+
+    described = trigger.describe()
+    assert (described["LastProcessingResult"], described["State"]) == ("OK", "Enabled")
+    assert {
+        key: described[key]
+        for key in ("BatchSize", "MaximumRetryAttempts", "StartingPosition", "DestinationConfig")
+    } == {
+        "BatchSize": 1,
+        "MaximumRetryAttempts": 2,
+        "StartingPosition": "TRIM_HORIZON",
+        "DestinationConfig": {"OnFailure": {}},
+    }
