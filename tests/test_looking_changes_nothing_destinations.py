@@ -1,0 +1,401 @@
+"""Reading a delivery stream changes nothing that follows, whatever it delivers to, and
+neither does how the clock got to a moment.
+
+The same two properties as ``test_looking_changes_nothing``, over the destinations whose
+work waits on the fake clock: an HTTP endpoint that fails some batches (retries within
+``RetryOptions``, every record backed up to S3), Splunk (acknowledgements that may time
+out), OpenSearch (an index a day, documents the destination refuses), Snowflake (a declared
+table), Redshift (COPY retries), Iceberg (a registered Glue table), an S3 destination with
+dynamic partitioning and a Lambda processor that fails some invocations, and a delivery
+stream reading a Kinesis stream; the programs put records, take destinations down and up,
+flush, and move the clock by seconds to more than a day.
+
+What a look is: reading any public property of a delivery stream handle or of the
+``firehose`` handle, ``describe()``, and the ``delivery_errors`` a failed
+``assert_delivered`` would list. ``flush()`` and ``assert_delivered`` (which flushes
+first) are acts: they deliver what the buffers hold, so a program takes them as steps.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from datetime import timedelta
+from typing import Any
+
+import boto3
+import pytest
+from conftest import REGION, ROLE, S3, SEED, endpoint_took_it, needs_botocore
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from test_looking_changes_nothing import INVOCATION_ID, ONE_ATTEMPT, START, _answer
+
+from pytest_firehose import FirehoseFake
+from pytest_firehose._destinations import hive_types  # noqa: F401  pyarrow, before time freezes
+from pytest_firehose._errors import UsageError
+
+pytestmark = [
+    needs_botocore(
+        "firehose CreateDeliveryStream.SnowflakeDestinationConfiguration",
+        "firehose CreateDeliveryStream.IcebergDestinationConfiguration",
+    ),
+    pytest.mark.filterwarnings("ignore::pytest_firehose.UnmodelledSettingWarning"),
+]
+
+URL = "https://collector.example.com/firehose"
+FUNCTION = "arn:aws:lambda:us-east-1:123456789012:function:transform"
+RETRIES = {"DurationInSeconds": 120}
+JQ = {"ParameterName": "JsonParsingEngine", "ParameterValue": "JQ-1.6"}
+
+#: Each delivery stream of a program, by its name, with its CreateDeliveryStream parameters.
+STREAMS: dict[str, dict[str, Any]] = {
+    "http": {
+        "HttpEndpointDestinationConfiguration": {
+            "EndpointConfiguration": {"Url": URL, "Name": "collector", "AccessKey": "key"},
+            "BufferingHints": {"IntervalInSeconds": 60, "SizeInMBs": 1},
+            "RetryOptions": RETRIES,
+            "S3BackupMode": "AllData",
+            "S3Configuration": {**S3, "ErrorOutputPrefix": "failed/"},
+        }
+    },
+    "splunk": {
+        "SplunkDestinationConfiguration": {
+            "HECEndpoint": "https://splunk.example.com:8088",
+            "HECEndpointType": "Raw",
+            "HECToken": "0000-token",
+            "HECAcknowledgmentTimeoutInSeconds": 180,
+            "RetryOptions": {"DurationInSeconds": 600},
+            "S3Configuration": S3,
+        }
+    },
+    "search": {
+        "AmazonopensearchserviceDestinationConfiguration": {
+            "RoleARN": ROLE,
+            "DomainARN": "arn:aws:es:us-east-1:123456789012:domain/logs",
+            "IndexName": "logs",
+            "IndexRotationPeriod": "OneDay",
+            "BufferingHints": {"IntervalInSeconds": 60, "SizeInMBs": 1},
+            "RetryOptions": RETRIES,
+            "S3Configuration": S3,
+        }
+    },
+    "snow": {
+        "SnowflakeDestinationConfiguration": {
+            "AccountUrl": "https://example.us-east-1.snowflakecomputing.com",
+            "PrivateKey": "PRIVATEKEY" * 26,
+            "User": "loader",
+            "Database": "RAW",
+            "Schema": "EVENTS",
+            "Table": "CLICKS",
+            "RoleARN": ROLE,
+            "BufferingHints": {"IntervalInSeconds": 30, "SizeInMBs": 1},
+            "RetryOptions": {"DurationInSeconds": 60},
+            "S3Configuration": S3,
+        }
+    },
+    "redshift": {
+        "RedshiftDestinationConfiguration": {
+            "RoleARN": ROLE,
+            "ClusterJDBCURL": "jdbc:redshift://c.abc123.us-east-1.redshift.amazonaws.com:5439/db",
+            "CopyCommand": {"DataTableName": "events", "CopyOptions": "JSON 'auto'"},
+            "Username": "loader",
+            "Password": "hunter2-redshift",
+            "RetryOptions": {"DurationInSeconds": 300},
+            "S3Configuration": {**S3, "BufferingHints": {"IntervalInSeconds": 60}},
+        }
+    },
+    "iceberg": {
+        "IcebergDestinationConfiguration": {
+            "RoleARN": ROLE,
+            "CatalogConfiguration": {"CatalogARN": "arn:aws:glue:us-east-1:123456789012:catalog"},
+            "DestinationTableConfigurationList": [
+                {
+                    "DestinationDatabaseName": "shop",
+                    "DestinationTableName": "orders",
+                    "UniqueKeys": ["id"],
+                }
+            ],
+            "BufferingHints": {"IntervalInSeconds": 60, "SizeInMBs": 1},
+            "RetryOptions": RETRIES,
+            "S3Configuration": S3,
+        }
+    },
+    "parts": {
+        "ExtendedS3DestinationConfiguration": {
+            **S3,
+            "Prefix": "n=!{partitionKeyFromQuery:odd}/",
+            "ErrorOutputPrefix": "errors/!{firehose:error-output-type}/",
+            "BufferingHints": {"IntervalInSeconds": 60, "SizeInMBs": 64},
+            "DynamicPartitioningConfiguration": {"Enabled": True},
+            "ProcessingConfiguration": {
+                "Enabled": True,
+                "Processors": [
+                    {
+                        "Type": "Lambda",
+                        "Parameters": [
+                            {"ParameterName": "LambdaArn", "ParameterValue": FUNCTION},
+                            {"ParameterName": "NumberOfRetries", "ParameterValue": "1"},
+                            {"ParameterName": "BufferIntervalInSeconds", "ParameterValue": "60"},
+                        ],
+                    },
+                    {
+                        "Type": "MetadataExtraction",
+                        "Parameters": [
+                            {
+                                "ParameterName": "MetadataExtractionQuery",
+                                "ParameterValue": "{odd: (.n % 2)}",
+                            },
+                            JQ,
+                        ],
+                    },
+                ],
+            },
+        }
+    },
+}
+#: The streams a step may name: the ones above, and the one reading Kinesis stream "k".
+NAMES = [*STREAMS, "source"]
+#: The stores the fake keeps state for: a destination down refuses with these codes.
+DOWN = {
+    "splunk": [None, "Splunk.AckTimeout"],
+    "search": [None, "503"],
+    "snow": [None],
+    "redshift": [None, "Redshift.TableNotFound"],
+    "iceberg": [None],
+}
+
+#: A step: its name and its argument.
+Step = tuple[str, Any]
+STEPS = st.one_of(
+    st.tuples(st.just("put"), st.tuples(st.sampled_from(NAMES), st.integers(1, 3))),
+    st.tuples(st.just("kinesis_put"), st.integers(1, 3)),
+    st.tuples(st.just("advance"), st.sampled_from([1, 31, 61, 181, 601, 3600, 43_200, 86_401])),
+    st.tuples(
+        st.just("down"),
+        st.sampled_from(
+            [(name, None) for name in NAMES] + [(n, e) for n, es in DOWN.items() for e in es]
+        ),
+    ),
+    st.tuples(st.just("up"), st.sampled_from(NAMES)),
+    st.tuples(st.just("refuse"), st.sampled_from(["search", "snow"])),
+    st.tuples(st.just("flush"), st.none()),
+    st.tuples(st.just("assert_delivered"), st.sampled_from(NAMES)),
+)
+
+
+def _public_reads(handle: Any) -> list[str]:
+    """Every public property of ``handle``, read (a refusal's message where the handle
+    cannot answer it now), as text without botocore's random invocation ids."""
+    seen = []
+    for name in sorted(dir(type(handle))):
+        if name.startswith("_") or not isinstance(getattr(type(handle), name), property):
+            continue
+        try:
+            seen.append(f"{name}={INVOCATION_ID.sub('', repr(getattr(handle, name)))}")
+        except UsageError as refused:
+            seen.append(f"{name}: {refused}")
+    return seen
+
+
+def _look(fake: FirehoseFake) -> list[str]:
+    firehose = fake.firehose
+    seen = _public_reads(firehose)
+    for name in NAMES:
+        stream = firehose[name]
+        seen += _public_reads(stream)
+        seen.append(repr(stream.describe()))
+        seen.append(stream._undelivered_note([]))
+    return seen
+
+
+class Program:
+    """The delivery streams a program runs against, and one method per kind of step."""
+
+    def __init__(self, fake: FirehoseFake, *, in_steps: bool) -> None:
+        self.fake = fake
+        self.in_steps = in_steps
+        self.firehose = boto3.client("firehose", region_name=REGION, config=ONE_ATTEMPT)
+        self.kinesis = boto3.client("kinesis", region_name=REGION, config=ONE_ATTEMPT)
+        self.steps = 0
+        #: How often the HTTP endpoint was sent each request id.
+        self.attempts: dict[str, int] = {}
+        fake.firehose.lambda_function(FUNCTION, self._transform)
+        fake.firehose.glue_table(
+            "shop", "orders", {"id": "int", "n": "int", "i": "int", "t": "string"}
+        )
+        fake.firehose.snowflake_table(
+            "RAW.EVENTS.CLICKS",
+            {"ID": "NUMBER(38,0)", "N": "NUMBER(38,0)", "I": "NUMBER(38,0)", "T": "VARCHAR(8)"},
+        )
+        for name, config in STREAMS.items():
+            fake.firehose.create_delivery_stream(name, **config)
+        fake.kinesis.create_stream("k", 2)
+        fake.firehose.create_delivery_stream(
+            "source",
+            DeliveryStreamType="KinesisStreamAsSource",
+            KinesisStreamSourceConfiguration={
+                "KinesisStreamARN": fake.kinesis["k"].arn,
+                "RoleARN": ROLE,
+            },
+            ExtendedS3DestinationConfiguration={**S3, "BufferingHints": {"IntervalInSeconds": 60}},
+        )
+
+    def endpoint(self, request: Any) -> tuple[int, dict[str, str], str]:
+        """The HTTP endpoint: it fails the first two attempts of a batch whose first record
+        was put at a step numbered ...3, and takes every other."""
+        request_id = request.headers["X-Amz-Firehose-Request-Id"]
+        tried = self.attempts[request_id] = self.attempts.get(request_id, 0) + 1
+        first = json.loads(request.body)["records"][0]["data"]
+        if tried <= 2 and json.loads(_decoded(first))["n"] % 10 == 3:
+            return 500, {}, "busy"
+        return endpoint_took_it(request)
+
+    def _transform(self, event: dict[str, Any], context: Any) -> dict[str, Any]:
+        """The Lambda processor: it fails an invocation holding a record put at a step
+        numbered ...4, and marks records numbered 2 within their put as failed."""
+        records = event["records"]
+        payloads = [json.loads(_decoded(r["data"])) for r in records]
+        if any(p["n"] % 10 == 4 for p in payloads):
+            raise RuntimeError("a put numbered ...4")
+        return {
+            "records": [
+                {
+                    "recordId": r["recordId"],
+                    "result": "ProcessingFailed" if p["i"] == 2 else "Ok",
+                    "data": r["data"],
+                }
+                for r, p in zip(records, payloads, strict=True)
+            ]
+        }
+
+    def _payloads(self, count: int) -> list[bytes]:
+        self.steps += 1
+        n = self.steps
+        return [
+            json.dumps({"id": n * 10 + i, "n": n, "i": i, "t": "x"}).encode() + b"\n"
+            for i in range(count)
+        ]
+
+    def put(self, where: tuple[str, int]) -> Any:
+        name, count = where
+        if name == "source":
+            return self.kinesis_put(count)
+        records = [{"Data": p} for p in self._payloads(count)]
+        return _answer(self.firehose.put_record_batch, DeliveryStreamName=name, Records=records)
+
+    def kinesis_put(self, count: int) -> Any:
+        entries = [{"Data": p, "PartitionKey": str(i)} for i, p in enumerate(self._payloads(count))]
+        return _answer(self.kinesis.put_records, StreamName="k", Records=entries)
+
+    def advance(self, seconds: int) -> None:
+        clock = self.fake.firehose.clock
+        if not self.in_steps:
+            clock.advance(seconds=seconds)
+            return
+        third = seconds // 3
+        for part in (third, third, seconds - 2 * third):
+            if part:
+                clock.advance(seconds=part)
+
+    def down(self, where: tuple[str, str | None]) -> Any:
+        name, error = where
+        try:
+            self.fake.firehose[name].destination_down(error=error)
+        except UsageError as refused:
+            return str(refused)
+        return None
+
+    def up(self, name: str) -> None:
+        self.fake.firehose[name].destination_up()
+
+    def refuse(self, name: str) -> None:
+        self.fake.firehose[name].destination_refuses(lambda data: b'"i": 1' in data)
+
+    def flush(self, _: None) -> None:
+        self.fake.firehose.flush()
+
+    def assert_delivered(self, name: str) -> Any:
+        try:
+            self.fake.firehose[name].assert_delivered([])
+        except AssertionError as failed:
+            return INVOCATION_ID.sub("", str(failed))
+        return None
+
+
+def _decoded(data: str) -> bytes:
+    return base64.b64decode(data)
+
+
+def run(
+    program: list[Step], *, looking: bool, in_steps: bool = False
+) -> tuple[list[Any], list[str]]:
+    """The answers ``program`` got, and what a look at the end saw."""
+    import responses
+
+    with (
+        responses.RequestsMock(assert_all_requests_are_fired=False) as endpoint,
+        FirehoseFake(region=REGION, seed=SEED, freeze_time=START) as fake,
+    ):
+        running = Program(fake, in_steps=in_steps)
+        endpoint.add_callback(
+            responses.POST, URL, callback=running.endpoint, content_type="application/json"
+        )
+        answers = []
+        for step, argument in program:
+            answers.append(getattr(running, step)(argument))
+            if looking:
+                _look(fake)
+        return answers, _look(fake)
+
+
+PROPERTY = settings(
+    max_examples=15,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
+
+
+@PROPERTY
+@given(program=st.lists(STEPS, min_size=1, max_size=20))
+def test_no_destination_answers_differently_when_a_test_looked(program: list[Step]) -> None:
+    looked = run(program, looking=True)
+    unlooked = run(program, looking=False)
+
+    assert unlooked[0] == looked[0]
+    assert unlooked[1] == looked[1]
+
+
+@PROPERTY
+@given(program=st.lists(STEPS, min_size=1, max_size=20))
+def test_every_destination_ends_alike_after_one_jump_or_steps(program: list[Step]) -> None:
+    """Retries, acknowledgement timeouts, index rotation, backups and expiry fall due in
+    order as the clock moves: a jump and the same time in three steps end alike."""
+    one_jump = run(program, looking=False)
+    in_steps = run(program, looking=False, in_steps=True)
+
+    assert in_steps[0] == one_jump[0]
+    assert in_steps[1] == one_jump[1]
+
+
+def test_a_processor_due_before_a_jump_is_invoked_when_its_buffer_fell_due() -> None:
+    """A Lambda processor's buffer that fell due while the clock jumped past it is sent at
+    its interval's end, and its invocations (and the failed records' attempt times) say
+    so, as if the clock had stopped there on its way."""
+    failing = json.dumps({"id": 40, "n": 4, "i": 0, "t": "x"}).encode() + b"\n"
+    ends = []
+    for steps in ([181], [60, 121]):
+        with FirehoseFake(region=REGION, seed=SEED, freeze_time=START) as fake:
+            program = Program(fake, in_steps=False)
+            program.put(("parts", 1))
+            program.firehose.put_record(DeliveryStreamName="parts", Record={"Data": failing})
+            for seconds in steps:
+                fake.firehose.clock.advance(seconds=seconds)
+            stream = fake.firehose["parts"]
+
+            assert [i.started_at for i in stream.invocations] == [START + timedelta(seconds=60)] * 2
+            assert stream.processing_failed == [b'{"id": 10, "n": 1, "i": 0, "t": "x"}\n', failing]
+            [error] = stream.error_objects
+            ends.append(
+                [json.loads(line)["attemptEndingTimestamp"] for line in error.body.splitlines()]
+            )
+    assert ends[0] == ends[1] == [int((START + timedelta(seconds=60)).timestamp() * 1000)] * 2
