@@ -34,35 +34,6 @@ from test_kinesis_queues import caller
 from pytest_firehose import FirehoseFake
 from pytest_firehose._errors import UsageError
 
-#: Every handle member a test reads to look at a stream (none of them acts).
-LOOKS = {
-    "firehose": (
-        "records",
-        "delivered",
-        "expired",
-        "objects",
-        "pending",
-        "buffered",
-        "refused",
-        "backed_up",
-        "backed_up_objects",
-        "delivery_errors",
-        "error_objects",
-        "calls",
-    ),
-    "kinesis": (
-        "records",
-        "expired",
-        "shards",
-        "open_shards",
-        "consumers",
-        "queues",
-        "channels",
-        "calls",
-        "status",
-    ),
-}
-
 START = datetime(2026, 3, 1, tzinfo=timezone.utc)
 #: botocore's own invocation ids are random: the calls are compared without them.
 INVOCATION_ID = re.compile(r"invocation_id='[^']*'")
@@ -95,25 +66,36 @@ def _answer(send: Callable[..., Any], *args: Any, **params: Any) -> Any:
         return ("error", error.response["Error"].get("Code"), error.response["Error"]["Message"])
 
 
-def _look(fake: FirehoseFake) -> list[str]:
+def public_reads(thing: Any) -> list[str]:
+    """Every public property of ``thing`` (a handle, or a consumer, queue or channel it
+    lists), read, as text without botocore's random invocation ids; the refusal's message
+    where it cannot answer now. None of them acts: reading is what a look is."""
     seen = []
-    for service, names in LOOKS.items():
-        handle = getattr(fake, service)
-        stream = handle["f" if service == "firehose" else "k"]
-        for name in names:
-            try:
-                seen.append(INVOCATION_ID.sub("", repr(getattr(stream, name))))
-            except UsageError as refused:  # a question this stream cannot answer now
-                seen.append(str(refused))
-    seen += [repr(queue) for queue in fake.kinesis["q"].queues]
+    for name in sorted(dir(type(thing))):
+        if name.startswith("_") or not isinstance(getattr(type(thing), name), property):
+            continue
+        try:
+            value = getattr(thing, name)
+        except UsageError as refused:  # a question this stream cannot answer now
+            seen.append(f"{name}: {refused}")
+            continue
+        seen.append(f"{name}={INVOCATION_ID.sub('', repr(value))}")
+    return seen
+
+
+def _look(fake: FirehoseFake) -> list[str]:
+    seen = public_reads(fake.firehose) + public_reads(fake.kinesis)
+    seen += [*public_reads(fake.firehose["f"]), repr(fake.firehose["f"].describe())]
+    for name in ("k", "q"):
+        stream = fake.kinesis[name]
+        seen += public_reads(stream)
+        for kept in (*stream.consumers, *stream.queues):
+            seen += [repr(kept)]
     return seen
 
 
 def _look_at_trigger(trigger: Any) -> list[str]:
-    return [
-        INVOCATION_ID.sub("", repr(getattr(trigger, name)))
-        for name in ("state", "invocations", "failures", "expired", "filtered")
-    ]
+    return public_reads(trigger)
 
 
 class Program:

@@ -28,10 +28,9 @@ import pytest
 from conftest import REGION, ROLE, S3, SEED, endpoint_took_it, needs_botocore
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from test_looking_changes_nothing import INVOCATION_ID, ONE_ATTEMPT, START, _answer
+from test_looking_changes_nothing import INVOCATION_ID, ONE_ATTEMPT, START, _answer, public_reads
 
 from pytest_firehose import FirehoseFake
-from pytest_firehose._destinations import hive_types  # noqa: F401  pyarrow, before time freezes
 from pytest_firehose._errors import UsageError
 
 pytestmark = [
@@ -166,43 +165,48 @@ DOWN = {
 
 #: A step: its name and its argument.
 Step = tuple[str, Any]
-STEPS = st.one_of(
-    st.tuples(st.just("put"), st.tuples(st.sampled_from(NAMES), st.integers(1, 3))),
-    st.tuples(st.just("kinesis_put"), st.integers(1, 3)),
-    st.tuples(st.just("advance"), st.sampled_from([1, 31, 61, 181, 601, 3600, 43_200, 86_401])),
-    st.tuples(
-        st.just("down"),
-        st.sampled_from(
-            [(name, None) for name in NAMES] + [(n, e) for n, es in DOWN.items() for e in es]
-        ),
-    ),
-    st.tuples(st.just("up"), st.sampled_from(NAMES)),
-    st.tuples(st.just("refuse"), st.sampled_from(["search", "snow"])),
-    st.tuples(st.just("flush"), st.none()),
-    st.tuples(st.just("assert_delivered"), st.sampled_from(NAMES)),
+ADVANCE = st.tuples(
+    st.just("advance"), st.sampled_from([1, 31, 61, 181, 601, 3600, 43_200, 86_401])
 )
 
 
-def _public_reads(handle: Any) -> list[str]:
-    """Every public property of ``handle``, read (a refusal's message where the handle
-    cannot answer it now), as text without botocore's random invocation ids."""
-    seen = []
-    for name in sorted(dir(type(handle))):
-        if name.startswith("_") or not isinstance(getattr(type(handle), name), property):
-            continue
-        try:
-            seen.append(f"{name}={INVOCATION_ID.sub('', repr(getattr(handle, name)))}")
-        except UsageError as refused:
-            seen.append(f"{name}: {refused}")
-    return seen
+def steps_on(names: list[str]) -> st.SearchStrategy[Step]:
+    """The steps of a program that puts to, and acts on, the delivery streams ``names``
+    (a program that spread its steps over every stream would seldom build up any one's
+    retries, backups or expiries)."""
+    put = st.tuples(st.just("put"), st.tuples(st.sampled_from(names), st.integers(1, 3)))
+    downs = [(n, None) for n in names] + [(n, e) for n in names for e in DOWN.get(n, [])[1:]]
+    steps = [
+        put,
+        put,
+        ADVANCE,
+        ADVANCE,
+        st.tuples(st.just("down"), st.sampled_from(downs)),
+        st.tuples(st.just("up"), st.sampled_from(names)),
+        st.tuples(st.just("flush"), st.none()),
+        st.tuples(st.just("flush_one"), st.sampled_from(names)),
+        st.tuples(st.just("assert_delivered"), st.sampled_from(names)),
+    ]
+    refusing = [n for n in names if n in ("search", "snow")]
+    if refusing:
+        steps.append(st.tuples(st.just("refuse"), st.sampled_from(refusing)))
+        steps.append(st.tuples(st.just("accept"), st.sampled_from(refusing)))
+    if "http" in names:
+        steps.append(st.tuples(st.just("buffering"), st.sampled_from([0, 60, 300, 900])))
+    return st.one_of(steps)
+
+
+PROGRAMS = st.lists(st.sampled_from(NAMES), min_size=1, max_size=2, unique=True).flatmap(
+    lambda names: st.lists(steps_on(names), min_size=1, max_size=30)
+)
 
 
 def _look(fake: FirehoseFake) -> list[str]:
     firehose = fake.firehose
-    seen = _public_reads(firehose)
+    seen = public_reads(firehose)
     for name in NAMES:
         stream = firehose[name]
-        seen += _public_reads(stream)
+        seen += public_reads(stream)
         seen.append(repr(stream.describe()))
         seen.append(stream._undelivered_note([]))
     return seen
@@ -241,12 +245,14 @@ class Program:
         )
 
     def endpoint(self, request: Any) -> tuple[int, dict[str, str], str]:
-        """The HTTP endpoint: it fails the first two attempts of a batch whose first record
-        was put at a step numbered ...3, and takes every other."""
+        """The HTTP endpoint: it fails every attempt of a batch whose first record was put
+        at a step numbered ...7, the first two of one put at a step numbered ...3, and
+        takes every other."""
         request_id = request.headers["X-Amz-Firehose-Request-Id"]
         tried = self.attempts[request_id] = self.attempts.get(request_id, 0) + 1
         first = json.loads(request.body)["records"][0]["data"]
-        if tried <= 2 and json.loads(_decoded(first))["n"] % 10 == 3:
+        step = json.loads(_decoded(first))["n"] % 10
+        if step == 7 or (tried <= 2 and step == 3):
             return 500, {}, "busy"
         return endpoint_took_it(request)
 
@@ -279,11 +285,11 @@ class Program:
     def put(self, where: tuple[str, int]) -> Any:
         name, count = where
         if name == "source":
-            return self.kinesis_put(count)
+            return self._kinesis_put(count)
         records = [{"Data": p} for p in self._payloads(count)]
         return _answer(self.firehose.put_record_batch, DeliveryStreamName=name, Records=records)
 
-    def kinesis_put(self, count: int) -> Any:
+    def _kinesis_put(self, count: int) -> Any:
         entries = [{"Data": p, "PartitionKey": str(i)} for i, p in enumerate(self._payloads(count))]
         return _answer(self.kinesis.put_records, StreamName="k", Records=entries)
 
@@ -310,6 +316,26 @@ class Program:
 
     def refuse(self, name: str) -> None:
         self.fake.firehose[name].destination_refuses(lambda data: b'"i": 1' in data)
+
+    def accept(self, name: str) -> None:
+        self.fake.firehose[name].destination_accepts()
+
+    def flush_one(self, name: str) -> None:
+        self.fake.firehose[name].flush()
+
+    def buffering(self, seconds: int) -> Any:
+        """UpdateDestination: the HTTP endpoint's buffering interval, mid-buffer."""
+        described = _answer(self.firehose.describe_delivery_stream, DeliveryStreamName="http")
+        version = described["DeliveryStreamDescription"]["VersionId"]
+        return _answer(
+            self.firehose.update_destination,
+            DeliveryStreamName="http",
+            CurrentDeliveryStreamVersionId=version,
+            DestinationId="destinationId-000000000001",
+            HttpEndpointDestinationUpdate={
+                "BufferingHints": {"IntervalInSeconds": seconds, "SizeInMBs": 1}
+            },
+        )
 
     def flush(self, _: None) -> None:
         self.fake.firehose.flush()
@@ -356,7 +382,7 @@ PROPERTY = settings(
 
 
 @PROPERTY
-@given(program=st.lists(STEPS, min_size=1, max_size=20))
+@given(program=PROGRAMS)
 def test_no_destination_answers_differently_when_a_test_looked(program: list[Step]) -> None:
     looked = run(program, looking=True)
     unlooked = run(program, looking=False)
@@ -366,7 +392,7 @@ def test_no_destination_answers_differently_when_a_test_looked(program: list[Ste
 
 
 @PROPERTY
-@given(program=st.lists(STEPS, min_size=1, max_size=20))
+@given(program=PROGRAMS)
 def test_every_destination_ends_alike_after_one_jump_or_steps(program: list[Step]) -> None:
     """Retries, acknowledgement timeouts, index rotation, backups and expiry fall due in
     order as the clock moves: a jump and the same time in three steps end alike."""
