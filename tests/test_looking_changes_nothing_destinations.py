@@ -28,7 +28,15 @@ import pytest
 from conftest import REGION, ROLE, S3, SEED, endpoint_took_it, needs_botocore
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from test_looking_changes_nothing import INVOCATION_ID, ONE_ATTEMPT, START, _answer, public_reads
+from test_looking_changes_nothing import (
+    INVOCATION_ID,
+    ONE_ATTEMPT,
+    SPLITS,
+    START,
+    _answer,
+    move_clock,
+    public_reads,
+)
 
 from pytest_firehose import FirehoseFake
 from pytest_firehose._errors import UsageError
@@ -215,7 +223,7 @@ def _look(fake: FirehoseFake) -> list[str]:
 class Program:
     """The delivery streams a program runs against, and one method per kind of step."""
 
-    def __init__(self, fake: FirehoseFake, *, in_steps: bool) -> None:
+    def __init__(self, fake: FirehoseFake, *, in_steps: str | None) -> None:
         self.fake = fake
         self.in_steps = in_steps
         self.firehose = boto3.client("firehose", region_name=REGION, config=ONE_ATTEMPT)
@@ -294,14 +302,7 @@ class Program:
         return _answer(self.kinesis.put_records, StreamName="k", Records=entries)
 
     def advance(self, seconds: int) -> None:
-        clock = self.fake.firehose.clock
-        if not self.in_steps:
-            clock.advance(seconds=seconds)
-            return
-        third = seconds // 3
-        for part in (third, third, seconds - 2 * third):
-            if part:
-                clock.advance(seconds=part)
+        move_clock(self.fake.firehose.clock, seconds, self.in_steps)
 
     def down(self, where: tuple[str, str | None]) -> Any:
         name, error = where
@@ -353,7 +354,7 @@ def _decoded(data: str) -> bytes:
 
 
 def run(
-    program: list[Step], *, looking: bool, in_steps: bool = False
+    program: list[Step], *, looking: bool, in_steps: str | None = None
 ) -> tuple[list[Any], list[str]]:
     """The answers ``program`` got, and what a look at the end saw."""
     import responses
@@ -392,12 +393,14 @@ def test_no_destination_answers_differently_when_a_test_looked(program: list[Ste
 
 
 @PROPERTY
-@given(program=PROGRAMS)
-def test_every_destination_ends_alike_after_one_jump_or_steps(program: list[Step]) -> None:
+@given(program=PROGRAMS, split=st.sampled_from(SPLITS))
+def test_every_destination_ends_alike_after_one_jump_or_steps(
+    program: list[Step], split: str
+) -> None:
     """Retries, acknowledgement timeouts, index rotation, backups and expiry fall due in
     order as the clock moves: a jump and the same time in three steps end alike."""
     one_jump = run(program, looking=False)
-    in_steps = run(program, looking=False, in_steps=True)
+    in_steps = run(program, looking=False, in_steps=split)
 
     assert in_steps[0] == one_jump[0]
     assert in_steps[1] == one_jump[1]
@@ -411,7 +414,7 @@ def test_a_processor_due_before_a_jump_is_invoked_when_its_buffer_fell_due() -> 
     ends = []
     for steps in ([181], [60, 121]):
         with FirehoseFake(region=REGION, seed=SEED, freeze_time=START) as fake:
-            program = Program(fake, in_steps=False)
+            program = Program(fake, in_steps=None)
             program.put(("parts", 1))
             program.firehose.put_record(DeliveryStreamName="parts", Record={"Data": failing})
             for seconds in steps:
