@@ -195,6 +195,12 @@ def steps_on(names: list[str]) -> st.SearchStrategy[Step]:
         st.tuples(st.just("flush_one"), st.sampled_from(names)),
         st.tuples(st.just("assert_delivered"), st.sampled_from(names)),
     ]
+    direct = [n for n in names if n != "source"]  # a stream reading Kinesis has no SSE
+    if direct:
+        steps.append(
+            st.tuples(st.just("encryption"), st.tuples(st.sampled_from(direct), st.booleans()))
+        )
+    steps.append(st.tuples(st.just("describe"), st.sampled_from(names)))
     refusing = [n for n in names if n in ("search", "snow")]
     if refusing:
         steps.append(st.tuples(st.just("refuse"), st.sampled_from(refusing)))
@@ -318,6 +324,20 @@ class Program:
     def refuse(self, name: str) -> None:
         self.fake.firehose[name].destination_refuses(lambda data: b'"i": 1' in data)
 
+    def encryption(self, change: tuple[str, bool]) -> Any:
+        """StartDeliveryStreamEncryption or StopDeliveryStreamEncryption: the stream is
+        ``ENABLING`` or ``DISABLING`` for the world's encryption delay."""
+        name, start = change
+        operation = (
+            self.firehose.start_delivery_stream_encryption
+            if start
+            else self.firehose.stop_delivery_stream_encryption
+        )
+        return _answer(operation, DeliveryStreamName=name)
+
+    def describe(self, name: str) -> Any:
+        return _answer(self.firehose.describe_delivery_stream, DeliveryStreamName=name)
+
     def accept(self, name: str) -> None:
         self.fake.firehose[name].destination_accepts()
 
@@ -361,7 +381,7 @@ def run(
 
     with (
         responses.RequestsMock(assert_all_requests_are_fired=False) as endpoint,
-        FirehoseFake(region=REGION, seed=SEED, freeze_time=START) as fake,
+        FirehoseFake(region=REGION, seed=SEED, freeze_time=START, encryption_delay=7) as fake,
     ):
         running = Program(fake, in_steps=in_steps)
         endpoint.add_callback(
