@@ -396,7 +396,7 @@ def run(
 
 
 PROPERTY = settings(
-    max_examples=15,
+    max_examples=40,
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )

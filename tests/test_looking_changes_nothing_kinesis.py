@@ -255,7 +255,7 @@ def run(
 
 
 PROPERTY = settings(
-    max_examples=30,
+    max_examples=50,
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )
