@@ -50,6 +50,7 @@ pytestmark = [
 ]
 
 URL = "https://collector.example.com/firehose"
+DOMAIN = "arn:aws:es:us-east-1:123456789012:domain/logs"
 FUNCTION = "arn:aws:lambda:us-east-1:123456789012:function:transform"
 RETRIES = {"DurationInSeconds": 120}
 JQ = {"ParameterName": "JsonParsingEngine", "ParameterValue": "JQ-1.6"}
@@ -78,7 +79,7 @@ STREAMS: dict[str, dict[str, Any]] = {
     "search": {
         "AmazonopensearchserviceDestinationConfiguration": {
             "RoleARN": ROLE,
-            "DomainARN": "arn:aws:es:us-east-1:123456789012:domain/logs",
+            "DomainARN": DOMAIN,
             "IndexName": "logs",
             "IndexRotationPeriod": "OneDay",
             "BufferingHints": {"IntervalInSeconds": 60, "SizeInMBs": 1},
@@ -244,6 +245,12 @@ class Program:
         fake.firehose.snowflake_table(
             "RAW.EVENTS.CLICKS",
             {"ID": "NUMBER(38,0)", "N": "NUMBER(38,0)", "I": "NUMBER(38,0)", "T": "VARCHAR(8)"},
+        )
+        # Every day's index: an id past a byte's range (a put from step 13 on) is refused.
+        fake.firehose.opensearch_index(
+            DOMAIN,
+            "logs-*",
+            {"properties": {"id": {"type": "byte"}, "t": {"type": "keyword"}}},
         )
         for name, config in STREAMS.items():
             fake.firehose.create_delivery_stream(name, **config)

@@ -15,6 +15,7 @@ and of each consumer, queue and channel it lists.
 
 from __future__ import annotations
 
+import base64
 from typing import Any
 
 import boto3
@@ -33,6 +34,7 @@ from test_looking_changes_nothing import (
 )
 
 from pytest_firehose import FirehoseFake
+from pytest_firehose._errors import UsageError
 
 #: The world's delays, in seconds: each status change falls due a different while later.
 DELAYS = {"creation_delay": 5, "encryption_delay": 7, "update_delay": 11}
@@ -52,13 +54,15 @@ STEPS = st.one_of(
     st.tuples(st.just("consumer"), st.sampled_from(["describe", "deregister", "register"])),
     st.tuples(st.just("subscribe"), st.integers(1, 4)),
     st.tuples(st.just("open"), st.none()),
+    st.tuples(st.just("drain"), st.none()),
+    st.tuples(st.just("steal"), st.none()),
     st.tuples(st.just("read"), st.integers(1, 3)),
     st.tuples(st.just("channel"), st.sampled_from(["describe", "update", "delete", "create"])),
 )
 
 
-def _look(fake: FirehoseFake) -> list[str]:
-    seen = public_reads(fake.kinesis)
+def _look(fake: FirehoseFake, trigger: Any) -> list[str]:
+    seen = public_reads(fake.kinesis) + public_reads(trigger)
     for name in STREAMS:
         stream = fake.kinesis[name]
         seen += public_reads(stream)
@@ -87,7 +91,55 @@ class Program:
         self.call("CreateStream", StreamName="od", StreamModeDetails={"StreamMode": "ON_DEMAND"})
         fake.kinesis.clock.advance(seconds=DELAYS["creation_delay"])  # the streams are ACTIVE
         self.channel("create")
+        # A Lambda trigger reading "p" through a consumer of its own, once it is ACTIVE; it
+        # fails every batch holding a record of a put numbered ...3 (retried once).
+        arn = fake.kinesis["p"].arn
+        lam = self.kinesis.register_stream_consumer(StreamARN=arn, ConsumerName="lam")
+        fake.kinesis.clock.advance(seconds=DELAYS["creation_delay"])
+        self.trigger = fake.kinesis["p"].lambda_trigger(
+            self._handler,
+            EventSourceArn=lam["Consumer"]["ConsumerARN"],
+            BatchSize=2,
+            MaximumRetryAttempts=1,
+        )
         self.consumer("register")
+
+    @staticmethod
+    def _handler(event: dict[str, Any], context: Any) -> None:
+        for record in event["Records"]:
+            if b'"n": 3' in base64.b64decode(record["kinesis"]["data"]):
+                raise RuntimeError("a put numbered 3")
+
+    def drain(self, _: None) -> Any:
+        try:
+            self.trigger.drain()
+        except UsageError as refused:
+            return str(refused)
+        return [(i.shard_id, i.at, i.records, repr(i.error)) for i in self.trigger.invocations]
+
+    def steal(self, _: None) -> Any:
+        """The trigger's consumer's subscription to the first shard taken over by the test
+        (refused within 5 seconds of the mapping's), one event read."""
+        described = _answer(
+            self.kinesis.describe_stream_consumer,
+            StreamARN=self.fake.kinesis["p"].arn,
+            ConsumerName="lam",
+        )
+        answer = _answer(
+            self.kinesis.subscribe_to_shard,
+            ConsumerARN=described["ConsumerDescription"]["ConsumerARN"],
+            ShardId="shardId-000000000000",
+            StartingPosition={"Type": "LATEST"},
+        )
+        if not isinstance(answer, dict):
+            return answer
+        stream = answer["EventStream"]
+        try:
+            return [event for _, event in zip(range(1), stream, strict=False)]
+        except EventStreamError as ended:
+            return ("error", ended.response["Error"]["Code"])
+        finally:
+            stream.close()
 
     def _payloads(self, count: int) -> list[bytes]:
         self.steps += 1
@@ -250,8 +302,8 @@ def run(
         for step, argument in program:
             answers.append(getattr(running, step)(argument))
             if looking:
-                _look(fake)
-        return answers, _look(fake)
+                _look(fake, running.trigger)
+        return answers, _look(fake, running.trigger)
 
 
 PROPERTY = settings(
