@@ -10,7 +10,9 @@ resumed from their continuation number. Reading an event moves the fake clock (i
 second after the one before), so a read is a step of the program, not a look.
 
 What a look is: reading any public property of the ``kinesis`` handle, of a stream handle,
-and of each consumer, queue and channel it lists.
+of the Lambda trigger, and of each consumer, queue and channel a stream lists, and
+``assert_records`` (it reads the records and the call log). ``trigger.drain()`` is an act:
+it runs the mapping and moves the clock through its retries.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from test_kinesis_queues import caller
 from test_looking_changes_nothing import (
+    INVOCATION_ID,
     ONE_ATTEMPT,
     SPLITS,
     START,
@@ -66,6 +69,10 @@ def _look(fake: FirehoseFake, trigger: Any) -> list[str]:
     for name in STREAMS:
         stream = fake.kinesis[name]
         seen += public_reads(stream)
+        try:
+            stream.assert_records([])  # a look: it reads the records and the calls
+        except AssertionError as listed:
+            seen.append(INVOCATION_ID.sub("", str(listed)))
         for kept in (*stream.consumers, *stream.queues, *stream.channels):
             seen.append(repr(kept))
         for channel in stream.channels:
