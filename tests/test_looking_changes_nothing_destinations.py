@@ -210,7 +210,7 @@ def steps_on(names: list[str]) -> st.SearchStrategy[Step]:
 
 
 PROGRAMS = st.lists(st.sampled_from(NAMES), min_size=1, max_size=2, unique=True).flatmap(
-    lambda names: st.lists(steps_on(names), min_size=1, max_size=30)
+    lambda names: st.lists(steps_on(names), min_size=4, max_size=30)
 )
 
 

@@ -321,7 +321,7 @@ PROPERTY = settings(
 
 
 @PROPERTY
-@given(program=st.lists(STEPS, min_size=1, max_size=25))
+@given(program=st.lists(STEPS, min_size=4, max_size=25))
 def test_no_lazy_status_answers_differently_when_a_test_looked(program: list[Step]) -> None:
     looked = run(program, looking=True)
     unlooked = run(program, looking=False)
@@ -331,7 +331,7 @@ def test_no_lazy_status_answers_differently_when_a_test_looked(program: list[Ste
 
 
 @PROPERTY
-@given(program=st.lists(STEPS, min_size=1, max_size=25), split=st.sampled_from(SPLITS))
+@given(program=st.lists(STEPS, min_size=4, max_size=25), split=st.sampled_from(SPLITS))
 def test_delays_and_channels_end_alike_after_one_jump_or_steps(
     program: list[Step], split: str
 ) -> None:
