@@ -206,7 +206,7 @@ def steps_on(names: list[str]) -> st.SearchStrategy[Step]:
         steps.append(st.tuples(st.just("refuse"), st.sampled_from(refusing)))
         steps.append(st.tuples(st.just("accept"), st.sampled_from(refusing)))
     if "http" in names:
-        steps.append(st.tuples(st.just("buffering"), st.sampled_from([0, 60, 300, 900])))
+        steps.append(st.tuples(st.just("buffering"), st.sampled_from([60, 120, 300, 900])))
     return st.one_of(steps)
 
 
