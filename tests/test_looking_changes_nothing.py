@@ -34,35 +34,6 @@ from test_kinesis_queues import caller
 from pytest_firehose import FirehoseFake
 from pytest_firehose._errors import UsageError
 
-#: Every handle member a test reads to look at a stream (none of them acts).
-LOOKS = {
-    "firehose": (
-        "records",
-        "delivered",
-        "expired",
-        "objects",
-        "pending",
-        "buffered",
-        "refused",
-        "backed_up",
-        "backed_up_objects",
-        "delivery_errors",
-        "error_objects",
-        "calls",
-    ),
-    "kinesis": (
-        "records",
-        "expired",
-        "shards",
-        "open_shards",
-        "consumers",
-        "queues",
-        "channels",
-        "calls",
-        "status",
-    ),
-}
-
 START = datetime(2026, 3, 1, tzinfo=timezone.utc)
 #: botocore's own invocation ids are random: the calls are compared without them.
 INVOCATION_ID = re.compile(r"invocation_id='[^']*'")
@@ -95,32 +66,66 @@ def _answer(send: Callable[..., Any], *args: Any, **params: Any) -> Any:
         return ("error", error.response["Error"].get("Code"), error.response["Error"]["Message"])
 
 
-def _look(fake: FirehoseFake) -> list[str]:
+#: How a program's clock move is made in steps: in thirds, a second then the rest, all but
+#: a second then that second, or (up to two minutes) a second at a time.
+SPLITS = ("thirds", "first", "last", "seconds")
+
+
+def move_clock(clock: Any, seconds: int, split: str | None) -> None:
+    """Move ``clock`` by ``seconds``: at once when ``split`` is None, else in steps."""
+    if split is None:
+        parts = [seconds]
+    elif split == "thirds":
+        third = seconds // 3
+        parts = [third, third, seconds - 2 * third]
+    elif split == "first":
+        parts = [1, seconds - 1]
+    elif split == "last":
+        parts = [seconds - 1, 1]
+    else:
+        parts = [1] * min(seconds, 120) + [max(seconds - 120, 0)]
+    for part in parts:
+        if part:
+            clock.advance(seconds=part)
+
+
+def public_reads(thing: Any) -> list[str]:
+    """Every public property of ``thing`` (a handle, or a consumer, queue or channel it
+    lists), read, as text without botocore's random invocation ids; the refusal's message
+    where it cannot answer now. None of them acts: reading is what a look is."""
     seen = []
-    for service, names in LOOKS.items():
-        handle = getattr(fake, service)
-        stream = handle["f" if service == "firehose" else "k"]
-        for name in names:
-            try:
-                seen.append(INVOCATION_ID.sub("", repr(getattr(stream, name))))
-            except UsageError as refused:  # a question this stream cannot answer now
-                seen.append(str(refused))
-    seen += [repr(queue) for queue in fake.kinesis["q"].queues]
+    for name in sorted(dir(type(thing))):
+        if name.startswith("_") or not isinstance(getattr(type(thing), name), property):
+            continue
+        try:
+            value = getattr(thing, name)
+        except UsageError as refused:  # a question this stream cannot answer now
+            seen.append(f"{name}: {refused}")
+            continue
+        seen.append(f"{name}={INVOCATION_ID.sub('', repr(value))}")
+    return seen
+
+
+def _look(fake: FirehoseFake) -> list[str]:
+    seen = public_reads(fake.firehose) + public_reads(fake.kinesis)
+    seen += [*public_reads(fake.firehose["f"]), repr(fake.firehose["f"].describe())]
+    for name in ("k", "q"):
+        stream = fake.kinesis[name]
+        seen += public_reads(stream)
+        for kept in (*stream.consumers, *stream.queues):
+            seen += [repr(kept)]
     return seen
 
 
 def _look_at_trigger(trigger: Any) -> list[str]:
-    return [
-        INVOCATION_ID.sub("", repr(getattr(trigger, name)))
-        for name in ("state", "invocations", "failures", "expired", "filtered")
-    ]
+    return public_reads(trigger)
 
 
 class Program:
     """The streams a program runs against, and one method per kind of step, each
     returning the answer it got (``None`` for a step that sends no request)."""
 
-    def __init__(self, fake: FirehoseFake, *, in_steps: bool) -> None:
+    def __init__(self, fake: FirehoseFake, *, in_steps: str | None) -> None:
         self.fake = fake
         #: Whether the clock moves in three steps where a program moves it once.
         self.in_steps = in_steps
@@ -195,14 +200,7 @@ class Program:
         return _answer(self.call, "AcknowledgeQueueRecords", QueueARN=self.queue, Entries=entries)
 
     def advance(self, seconds: int) -> None:
-        clock = self.fake.kinesis.clock
-        if not self.in_steps:
-            clock.advance(seconds=seconds)
-            return
-        third = seconds // 3
-        for part in (third, third, seconds - 2 * third):
-            if part:
-                clock.advance(seconds=part)
+        move_clock(self.fake.kinesis.clock, seconds, self.in_steps)
 
     def destination(self, down: bool) -> None:
         stream = self.fake.firehose["f"]
@@ -258,7 +256,7 @@ class Program:
 
 
 def run(
-    program: list[Step], *, looking: bool, in_steps: bool = False
+    program: list[Step], *, looking: bool, in_steps: str | None = None
 ) -> tuple[list[Any], list[str]]:
     """The answers ``program`` got, and what a look at the end saw: with a look after
     every step when ``looking``, with the clock moved in three steps where the program
@@ -294,12 +292,12 @@ def test_answers_do_not_depend_on_whether_a_test_looked(program: list[Step]) -> 
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )
-@given(program=st.lists(STEPS, min_size=1, max_size=25))
-def test_time_passes_the_same_in_one_jump_or_in_steps(program: list[Step]) -> None:
+@given(program=st.lists(STEPS, min_size=1, max_size=25), split=st.sampled_from(SPLITS))
+def test_time_passes_the_same_in_one_jump_or_in_steps(program: list[Step], split: str) -> None:
     """What falls due while the clock moves is applied in the order it falls due, as if
     time had passed continuously: a jump and the same time in three steps end alike."""
     one_jump = run(program, looking=False)
-    in_steps = run(program, looking=False, in_steps=True)
+    in_steps = run(program, looking=False, in_steps=split)
 
     assert in_steps[0] == one_jump[0]
     assert in_steps[1] == one_jump[1]

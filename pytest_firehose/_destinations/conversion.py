@@ -20,6 +20,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from pytest_firehose._destinations.arrow_imports import arrow_imports
 from pytest_firehose._destinations.base import RecordError
 
 PARSE_ERROR = "DataFormatConversion.ParseError"
@@ -127,7 +128,8 @@ class Converter:
     (``config``) with the columns of ``table``."""
 
     def __init__(self, config: Mapping[str, Any], table: GlueTable) -> None:
-        import pyarrow as pa
+        with arrow_imports():
+            import pyarrow as pa
 
         from pytest_firehose._destinations.hive_types import UnknownType, column_type
 
@@ -167,7 +169,8 @@ class Converter:
 
     def write(self, rows: Sequence[dict[str, Any]]) -> bytes:
         """``rows`` as one Parquet or ORC file, as the serializer is configured."""
-        import pyarrow as pa
+        with arrow_imports():
+            import pyarrow as pa
 
         table = pa.Table.from_pylist(list(rows), schema=self.schema)
         out = io.BytesIO()
@@ -227,7 +230,8 @@ _ORC_CODECS = {"NONE": "uncompressed", "ZLIB": "zlib", "SNAPPY": "snappy"}
 
 
 def _write_parquet(table: Any, out: io.BytesIO, serde: Mapping[str, Any]) -> None:
-    import pyarrow.parquet as pq
+    with arrow_imports():
+        import pyarrow.parquet as pq
 
     pq.write_table(
         table,
@@ -242,7 +246,8 @@ def _write_parquet(table: Any, out: io.BytesIO, serde: Mapping[str, Any]) -> Non
 
 
 def _write_orc(table: Any, out: io.BytesIO, serde: Mapping[str, Any]) -> None:
-    import pyarrow.orc as orc
+    with arrow_imports():
+        import pyarrow.orc as orc
 
     names = table.schema.names
     bloom = [

@@ -16,7 +16,10 @@ from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-import pyarrow as pa
+from pytest_firehose._destinations.arrow_imports import arrow_imports
+
+with arrow_imports():
+    import pyarrow as pa
 
 
 class Unfit(ValueError):

@@ -85,9 +85,9 @@ RECORD_OVERHEAD = 768
 #: guide, "Duration of a Lambda invocation").
 FIREHOSE_WAIT = timedelta(minutes=5)
 
-#: Invokes the function an ARN (or name) designates with an event, as Lambda's synchronous
-#: invocation; raises ``UnregisteredFunction`` when no handler answers for it.
-Invoker = Callable[[str, dict[str, Any]], Invocation]
+#: Invokes the function an ARN (or name) designates with an event, at an instant, as Lambda's
+#: synchronous invocation; raises ``UnregisteredFunction`` when no handler answers for it.
+Invoker = Callable[[str, dict[str, Any], datetime], Invocation]
 
 
 @dataclass(frozen=True)
@@ -512,7 +512,7 @@ class Transformer:
             event = transformation_event(ids.uuid(), stream_arn, region, entries, source=source)
             outer = sys.exc_info()[1]
             try:
-                invocation = self._invoke(arn, event)
+                invocation = self._invoke(arn, event, at + elapsed)
             except UnregisteredFunction as missing:
                 processed.misuse = str(missing)
                 error: tuple[str, str] = RESOURCE_NOT_FOUND

@@ -335,10 +335,13 @@ def invoke(
     invoked: FunctionName,
     *,
     limit: timedelta | None = None,
+    at: datetime | None = None,
 ) -> Invocation:
     """Run the handler once with ``event`` and a fresh context, as Lambda's synchronous
     invocation of the function by the name ``invoked`` does (its ARN and version are the
-    context's).
+    context's). ``at``: the instant the invocation starts, when the work that invokes it
+    fell due before the clock's present (a clock moved past it in one jump); the
+    invocation is logged as starting then, and as taking the fake time its handler took.
 
     The handler runs to completion in real time; it timed out if it left the fake clock at
     or past its deadline (the function's timeout, or ``limit`` when the caller stops
@@ -348,7 +351,8 @@ def invoke(
     context = context_for(function, clock, request_id, invoked_arn=invoked.arn)
     if limit is not None and context.deadline - clock.now() > limit:
         context.deadline = clock.now() + limit
-    invocation = Invocation(invoked.arn, request_id, event, clock.now())
+    before = clock.now()
+    invocation = Invocation(invoked.arn, request_id, event, before if at is None else at)
     try:
         answer = call_handler(registration.handler, as_received(event), context, function)
     except HANDLER_FAILURES as error:  # Lambda reports whatever the handler raised
@@ -361,7 +365,7 @@ def invoke(
         except (TypeError, ValueError) as error:  # Runtime.MarshalError, or too large
             invocation.error = error
             invocation.function_error = "Unhandled"
-    invocation.ended_at = clock.now()
+    invocation.ended_at = invocation.started_at + (clock.now() - before)
     if context.timed_out:
         invocation.timed_out = True
         invocation.function_error = "Unhandled"

@@ -6,7 +6,7 @@ or pytest."""
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from pytest_firehose._arns import partition_of, resource_arn
@@ -487,11 +487,13 @@ class FirehoseService(Puts, StreamSettings, Settling, ServiceBase):
             return None
         return processor, self.invoke_function, self.region, source
 
-    def invoke_function(self, name: str, event: dict[str, Any]) -> Invocation:
+    def invoke_function(self, name: str, event: dict[str, Any], at: datetime) -> Invocation:
         """Invoke the registered handler for function ``name`` (a name or ARN) with
-        ``event``, synchronously, as a Lambda processor does. Raises
-        ``UnregisteredFunction`` when no handler answers for it."""
+        ``event``, synchronously, as a Lambda processor does at ``at`` (when its buffer
+        fell due). Raises ``UnregisteredFunction`` when no handler answers for it."""
         reference = parse_function(name, region=self.region, account_id=self.account_id)
         registration = self.functions.resolve(reference)
         request_id = self.ids.uuid()
-        return invoke(registration, event, self.clock, request_id, reference, limit=FIREHOSE_WAIT)
+        return invoke(
+            registration, event, self.clock, request_id, reference, limit=FIREHOSE_WAIT, at=at
+        )
