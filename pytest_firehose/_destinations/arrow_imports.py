@@ -11,17 +11,21 @@ the fake's work: it is silenced for the import, and only it.
 
 from __future__ import annotations
 
-import contextlib
+import importlib
+import sys
 import warnings
-from collections.abc import Iterator
+from typing import Any
 
 #: The warning a compiled module gives on loading while freezegun's classes stand in.
 _SIZE_CHANGED = r"datetime\.\w+ size changed, may indicate binary incompatibility"
 
 
-@contextlib.contextmanager
-def arrow_imports() -> Iterator[None]:
-    """Import pyarrow's modules in the block without the size warning frozen time causes."""
-    with warnings.catch_warnings():
-        warnings.filterwarnings("ignore", message=_SIZE_CHANGED, category=RuntimeWarning)
-        yield
+def arrow_module(name: str) -> Any:
+    """pyarrow's module ``name`` (``pyarrow``, ``pyarrow.parquet`` ...), imported the first
+    time without the size warning frozen time causes; later, as imported then."""
+    module = sys.modules.get(name)
+    if module is None:
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", message=_SIZE_CHANGED, category=RuntimeWarning)
+            module = importlib.import_module(name)
+    return module

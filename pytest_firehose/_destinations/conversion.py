@@ -20,7 +20,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from pytest_firehose._destinations.arrow_imports import arrow_imports
+from pytest_firehose._destinations.arrow_imports import arrow_module
 from pytest_firehose._destinations.base import RecordError
 
 PARSE_ERROR = "DataFormatConversion.ParseError"
@@ -128,8 +128,7 @@ class Converter:
     (``config``) with the columns of ``table``."""
 
     def __init__(self, config: Mapping[str, Any], table: GlueTable) -> None:
-        with arrow_imports():
-            import pyarrow as pa
+        pa = arrow_module("pyarrow")
 
         from pytest_firehose._destinations.hive_types import UnknownType, column_type
 
@@ -169,8 +168,7 @@ class Converter:
 
     def write(self, rows: Sequence[dict[str, Any]]) -> bytes:
         """``rows`` as one Parquet or ORC file, as the serializer is configured."""
-        with arrow_imports():
-            import pyarrow as pa
+        pa = arrow_module("pyarrow")
 
         table = pa.Table.from_pylist(list(rows), schema=self.schema)
         out = io.BytesIO()
@@ -230,8 +228,7 @@ _ORC_CODECS = {"NONE": "uncompressed", "ZLIB": "zlib", "SNAPPY": "snappy"}
 
 
 def _write_parquet(table: Any, out: io.BytesIO, serde: Mapping[str, Any]) -> None:
-    with arrow_imports():
-        import pyarrow.parquet as pq
+    pq = arrow_module("pyarrow.parquet")
 
     pq.write_table(
         table,
@@ -246,8 +243,7 @@ def _write_parquet(table: Any, out: io.BytesIO, serde: Mapping[str, Any]) -> Non
 
 
 def _write_orc(table: Any, out: io.BytesIO, serde: Mapping[str, Any]) -> None:
-    with arrow_imports():
-        import pyarrow.orc as orc
+    orc = arrow_module("pyarrow.orc")
 
     names = table.schema.names
     bloom = [

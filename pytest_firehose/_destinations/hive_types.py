@@ -14,12 +14,14 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from pytest_firehose._destinations.arrow_imports import arrow_imports
+from pytest_firehose._destinations.arrow_imports import arrow_module
 
-with arrow_imports():
+if TYPE_CHECKING:
     import pyarrow as pa
+else:
+    pa = arrow_module("pyarrow")
 
 
 class Unfit(ValueError):
