@@ -314,7 +314,7 @@ def run(
 
 
 PROPERTY = settings(
-    max_examples=50,
+    max_examples=25,
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )
