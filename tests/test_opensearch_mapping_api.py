@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import boto3
 import pytest
 from conftest import put_batch
 from test_opensearch_documents import OPENSEARCH
@@ -143,9 +144,26 @@ def test_reading_a_pattern_asks_for_an_index(fake: FirehoseFake) -> None:
         fake.firehose.opensearch_mapping(DOMAIN, "logs-*")
 
 
-def test_a_mapping_lives_in_its_region(fake: FirehoseFake) -> None:
-    fake.firehose.opensearch_index(DOMAIN, "logs", {}, region="eu-west-1")
+def test_a_mapping_lives_with_its_domain_whatever_the_region(fake: FirehoseFake) -> None:
+    """A domain's ARN or endpoint names it alone: a mapping given without a region reaches
+    a stream of another region naming that domain (it used to be kept in the fake's
+    default region, where such a stream did not look)."""
+    west = DOMAIN.replace("us-east-1", "eu-west-1")
+    fake.firehose.opensearch_index(west, "logs", {"dynamic": "strict"})
+    stream = fake.firehose.create_delivery_stream(
+        "events",
+        region="eu-west-1",
+        AmazonopensearchserviceDestinationConfiguration={
+            **OPENSEARCH,
+            "DomainARN": west,
+            "IndexName": "logs",
+            "IndexRotationPeriod": "NoRotation",
+        },
+    )
+    boto3.client("firehose", region_name="eu-west-1").put_record(
+        DeliveryStreamName="events", Record={"Data": b'{"a": 1}'}
+    )
+    stream.flush()
 
-    assert fake.firehose.opensearch_mapping(DOMAIN, "logs", region="eu-west-1") == {}
-    with pytest.raises(KeyError):
-        fake.firehose.opensearch_mapping(DOMAIN, "logs")
+    assert stream.backed_up == [b'{"a": 1}']
+    assert fake.firehose.opensearch_mapping(west, "logs") == {"dynamic": "strict"}

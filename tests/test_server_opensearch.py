@@ -63,7 +63,6 @@ def test_a_pattern_and_its_settings_reach_the_indexes_made_later(served: Firehos
         "domain": domain,
         "index": "logs-*",
         "settings": {"index.mapping.total_fields.limit": 1},
-        "region": "eu-west-1",
     }
     assert ask_control(served, "POST", "/_fake/opensearch", body)[0] == 201
     stream = served.firehose.create_delivery_stream(

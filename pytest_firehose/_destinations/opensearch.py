@@ -124,7 +124,7 @@ class OpenSearchDestination(StoredDestination):
         self.index_name = str(config.get("IndexName", ""))
         self._root_name = self._type or "_doc"
         self._metadata = ELASTICSEARCH_METADATA if kind == OPENSEARCH[1] else METADATA
-        #: The indexes of the stream's region's domains (set by the service; a destination
+        #: The indexes of the world's domains (set by the service; a destination
         #: made on its own keeps its own).
         self.indexes = SearchIndexes()
         #: What the last ``refusals`` took: the records the mappings took, each with its

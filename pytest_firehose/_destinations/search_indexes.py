@@ -1,5 +1,5 @@
 """The OpenSearch indexes of the domains, clusters and collections delivery streams write
-to, by region: each index's mapping, and the mappings tests gave indexes and index
+to: each index's mapping, and the mappings tests gave indexes and index
 patterns (``firehose.opensearch_index``) before documents arrive.
 
 A domain is what a stream's configuration names: its ``DomainARN``, ``ClusterEndpoint``
@@ -30,7 +30,8 @@ def domain_key(domain: str) -> str:
 
 
 class SearchIndexes:
-    """The indexes and registered mappings of one region's domains (see the module)."""
+    """The indexes and registered mappings of the domains (see the module): the world's, for
+    the streams of every region, as a domain's ARN or endpoint names it alone."""
 
     def __init__(self) -> None:
         #: domain -> index -> its mapping.

@@ -114,8 +114,7 @@ class Control:
             self._allow(method, ("GET",), path)
             parameters = parse_query(query)
             check_reads("GET /_fake/opensearch/{index}", parse_body(body), parameters)
-            region = self._region({}, parameters)
-            return 200, mapping(self._firehose, parts[1], parameters.get("domain"), region)
+            return 200, mapping(self._firehose, parts[1], parameters.get("domain"))
         handlers = self.handlers()
         methods = tuple(key.split(" ")[0] for key in handlers if key.endswith(f" /_fake/{route}"))
         if len(parts) != 1 or not methods:
@@ -454,7 +453,7 @@ class Control:
 
     def _opensearch(self, body: dict[str, Json], query: Mapping[str, str]) -> Answer:
         """Give an OpenSearch index its mapping (``control_search.py``)."""
-        return 201, give(self._firehose, body, self._region(body, query))
+        return 201, give(self._firehose, body)
 
     def _calls(self, body: dict[str, Json], query: Mapping[str, str]) -> Answer:
         service = query.get("service")

@@ -13,7 +13,7 @@ if TYPE_CHECKING:
     from pytest_firehose._handles.firehose import FirehoseHandle
 
 
-def give(firehose: FirehoseHandle, body: dict[str, Json], region: str | None) -> Json:
+def give(firehose: FirehoseHandle, body: dict[str, Json]) -> Json:
     """Give the index (or pattern) ``body`` names its ``"mappings"`` and ``"settings"``;
     the mapping as the index will show it."""
     # Any JSON value: opensearch_index refuses what is not a domain, an index or a mapping.
@@ -21,16 +21,16 @@ def give(firehose: FirehoseHandle, body: dict[str, Json], region: str | None) ->
     index: Json = body.get("index")
     with refusals("POST /_fake/opensearch"):
         shown = firehose.opensearch_index(
-            domain, index, body.get("mappings"), settings=body.get("settings"), region=region
+            domain, index, body.get("mappings"), settings=body.get("settings")
         )
     return {"domain": domain, "index": index, "mappings": shown}
 
 
-def mapping(firehose: FirehoseHandle, index: str, domain: str | None, region: str | None) -> Json:
+def mapping(firehose: FirehoseHandle, index: str, domain: str | None) -> Json:
     """The mapping ``index`` of ``domain`` (``?domain=``) holds."""
     try:
         with refusals("GET /_fake/opensearch/{index}", {"domain": "?domain="}):
-            found = firehose.opensearch_mapping(domain, index, region=region)  # type: ignore[arg-type]
+            found = firehose.opensearch_mapping(domain, index)  # type: ignore[arg-type]
     except KeyError as error:
         raise ControlError(404, str(error.args[0])) from None
     return {"domain": domain, "index": index, "mappings": found}

@@ -12,6 +12,7 @@ from typing import Any
 
 from pytest_firehose._clock import FakeClock
 from pytest_firehose._destinations.factory import bucket_destination, destination_for
+from pytest_firehose._destinations.search_indexes import SearchIndexes
 from pytest_firehose._destinations.snowflake_tables import SnowflakeTables
 from pytest_firehose._engine.calls import Call
 from pytest_firehose._engine.config import DEFAULT_ACCOUNT_ID, DEFAULT_REGION
@@ -90,6 +91,9 @@ class World:
         #: The Snowflake tables tests declared, for every region's Snowflake destinations
         #: (a Snowflake account is no AWS region's).
         self.snowflake_tables = SnowflakeTables()
+        #: The OpenSearch indexes of the domains, clusters and collections delivery streams
+        #: write to, with their mappings: a domain's ARN or endpoint names it in every region.
+        self.search_indexes = SearchIndexes()
         self.faults = {service: FaultScript(service) for service in self.SERVED}
         #: The Lambda event source mappings made (``lambda_trigger``), by event source ARN
         #: and function ARN, as Lambda keeps one mapping per pair: the UUID, and whether
@@ -140,6 +144,7 @@ class World:
             self.event_source_mappings.clear()
             self.trigger_notes.clear()
             self.snowflake_tables = SnowflakeTables()
+            self.search_indexes = SearchIndexes()
             for script in self.faults.values():
                 script.clear()
             self.kinesis_quotas = False
@@ -199,6 +204,7 @@ class World:
             ),
             kinesis_source=self._kinesis_records,
             snowflake_tables=self.snowflake_tables,
+            search_indexes=self.search_indexes,
             creation_delay=self.creation_delay,
             encryption_delay=self.encryption_delay,
             unmodelled=self.unmodelled,

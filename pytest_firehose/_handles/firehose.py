@@ -366,7 +366,6 @@ class FirehoseHandle(ServiceHandle[FirehoseService, DeliveryStreamHandle]):
         mappings: Mapping[str, Any] | None = None,
         *,
         settings: Mapping[str, Any] | None = None,
-        region: str | None = None,
     ) -> dict[str, Any]:
         """Give the OpenSearch index ``index`` of ``domain`` its mapping before documents
         arrive, as ``PUT index`` with ``mappings`` and ``settings`` would; returns the
@@ -384,7 +383,7 @@ class FirehoseHandle(ServiceHandle[FirehoseService, DeliveryStreamHandle]):
         limits ``index.mapping.total_fields.limit``, ``index.mapping.depth.limit``,
         ``index.mapping.field_name_length.limit``, ``index.mapping.nested_fields.limit``.
         An index documents already reached keeps its mapping: giving it one is refused.
-        Lives in ``region`` (the default region if None), with the streams there."""
+        The streams of every region that name ``domain`` write to it."""
         from pytest_firehose._destinations.index_explicit import BadMapping, read_mapping
         from pytest_firehose._handles.search_inputs import (
             check_domain,
@@ -392,7 +391,6 @@ class FirehoseHandle(ServiceHandle[FirehoseService, DeliveryStreamHandle]):
             check_json_object,
         )
 
-        check_region(region)
         said = terms()
         where = said.call(f"opensearch_index({cut(domain, repr)}, {cut(index, repr)}, ...)")
         check_domain(where, domain)
@@ -405,7 +403,7 @@ class FirehoseHandle(ServiceHandle[FirehoseService, DeliveryStreamHandle]):
             raise UsageError(f"{where}: {error}") from None
         with self._world.touched():
             try:
-                self._world.firehose(region).search_indexes.register(domain, index, mapping)
+                self._world.search_indexes.register(domain, index, mapping)
             except ValueError:
                 raise UsageError(
                     f"{where}: documents already reached the index {said.value(index)}, so "
@@ -414,22 +412,19 @@ class FirehoseHandle(ServiceHandle[FirehoseService, DeliveryStreamHandle]):
                 ) from None
         return mapping.shown()
 
-    def opensearch_mapping(
-        self, domain: str, index: str, *, region: str | None = None
-    ) -> dict[str, Any]:
+    def opensearch_mapping(self, domain: str, index: str) -> dict[str, Any]:
         """The mapping the OpenSearch index ``index`` of ``domain`` holds, as
         ``GET index/_mapping`` shows its ``mappings``: what ``opensearch_index`` gave it
         (or a pattern it matches), with the fields dynamic mapping added as documents were
         delivered. An index there is not raises ``KeyError`` naming those there are."""
         from pytest_firehose._handles.search_inputs import check_domain, check_index
 
-        check_region(region)
         said = terms()
         where = said.call(f"opensearch_mapping({cut(domain, repr)}, {cut(index, repr)})")
         check_domain(where, domain)
         check_index(where, index, pattern=False)
         with self._world.looked():
-            indexes = self._world.firehose(region).search_indexes
+            indexes = self._world.search_indexes
             found = indexes.shown(domain, index)
             if found is None:
                 known = ", ".join(indexes.names(domain)) or "none"

@@ -110,6 +110,7 @@ class FirehoseService(Puts, StreamSettings, Settling, ServiceBase):
         destination_for: DestinationFactory,
         kinesis_source: KinesisSource | None = None,
         snowflake_tables: SnowflakeTables | None = None,
+        search_indexes: SearchIndexes | None = None,
         creation_delay: timedelta = timedelta(0),
         encryption_delay: timedelta = timedelta(0),
         unmodelled: str = "warn",
@@ -142,9 +143,10 @@ class FirehoseService(Puts, StreamSettings, Settling, ServiceBase):
         #: The Snowflake tables tests declared, which Snowflake destinations load into
         #: (the world's, shared by every region).
         self.snowflake_tables = snowflake_tables or SnowflakeTables()
-        #: The indexes of the OpenSearch domains, clusters and collections of this region,
-        #: with their mappings (those tests gave, and what documents added).
-        self.search_indexes = SearchIndexes()
+        #: The indexes of the OpenSearch domains, clusters and collections streams write
+        #: to, with their mappings (those tests gave, and what documents added): the
+        #: world's, shared by every region.
+        self.search_indexes = search_indexes or SearchIndexes()
         #: Whether DirectPut streams enforce their throughput quota and the control plane
         #: its rates (off unless a test asks); each stream's use of its quota in the
         #: current second, by name, and the account's use of the control plane's rates.
