@@ -142,11 +142,11 @@ class FirehoseService(Puts, StreamSettings, Settling, ServiceBase):
         self.secrets = Secrets(account_id, region)
         #: The Snowflake tables tests declared, which Snowflake destinations load into
         #: (the world's, shared by every region).
-        self.snowflake_tables = snowflake_tables or SnowflakeTables()
+        self.snowflake_tables = SnowflakeTables() if snowflake_tables is None else snowflake_tables
         #: The indexes of the OpenSearch domains, clusters and collections streams write
         #: to, with their mappings (those tests gave, and what documents added): the
         #: world's, shared by every region.
-        self.search_indexes = search_indexes or SearchIndexes()
+        self.search_indexes = SearchIndexes() if search_indexes is None else search_indexes
         #: Whether DirectPut streams enforce their throughput quota and the control plane
         #: its rates (off unless a test asks); each stream's use of its quota in the
         #: current second, by name, and the account's use of the control plane's rates.
