@@ -166,6 +166,9 @@ class _TimeMachine:
     def runs(self, factory: object) -> bool:
         return False  # only a freezegun freeze goes on from where another left
 
+    def move_to(self, when: datetime) -> None:
+        self.shift(when - self.now())
+
 
 def frozen_time_active() -> bool:
     """Whether freezegun or time-machine has frozen time now."""
@@ -247,6 +250,8 @@ class FakeClock:
         #: the time it left (a stopped freezer still tells it).
         self._freezer: _Freezegun | _TimeMachine | None = None
         self._listeners: list[Callable[[], None]] = []
+        #: When each listener next has work due (``on_advance``): where a move stops.
+        self._stops: list[Callable[[], datetime | None]] = []
         #: Locks held while the clock moves and its listeners run (the world's): whoever
         #: holds one sees time stand still, but for the moves it makes itself.
         self._guards: list[contextlib.AbstractContextManager[Any]] = []
@@ -310,6 +315,10 @@ class FakeClock:
         ``seconds``, ``milliseconds``...). Returns the new time. Raises
         :class:`ClockRangeError` (a ValueError) for a move backwards, one that is not a
         finite number, or one past :data:`LATEST`; the clock then stays where it was.
+
+        The clock stops on its way at each instant a listener has work due (``on_advance``'s
+        ``stops``), and the listeners run there: what falls due while it moves happens at
+        its own time, as if the clock had been moved there in steps.
         """
         step = _step(delta, units)
         if step < timedelta(0):
@@ -322,14 +331,44 @@ class FakeClock:
                     f"advance({step!r}) would move the fake clock past {LATEST.isoformat()}, "
                     "beyond the dates the fake can compute with; move it less far"
                 )
-            self._moved += step
+        target = now + step
+        while True:
+            stop = self._next_stop(now, target)
+            self._move_to(stop)
+            for listener in list(self._listeners):
+                listener()
+            moved_on = self.now()
+            # A listener may have moved the clock itself (a handler's sleep, botocore's
+            # backoff): that time passed on the way too. One that put it back (``reset``)
+            # ends the move.
+            if moved_on >= target or moved_on < stop:
+                return moved_on
+            now = moved_on
+
+    def _next_stop(self, now: datetime, target: datetime) -> datetime:
+        """The first instant after ``now`` and before ``target`` at which a listener has
+        work due; ``target`` when none has."""
+        stop = target
+        for due in self._stops:
+            when = due()
+            if when is not None and now < when < stop:
+                stop = when
+        return stop
+
+    def _move_to(self, when: datetime) -> None:
+        """Move the clock on to ``when`` (not back: a ticking freeze may be past it)."""
+        with self._lock:
+            frozen = self._freezer_now()
+            hop = when - (frozen.now() if frozen is not None else self._now)
+            if hop <= timedelta(0):
+                return
+            self._moved += hop
             if frozen is not None:
-                frozen.shift(step)
+                # To the instant itself: a ticking freeze's own move would count from
+                # where it started ticking, not from the time it shows.
+                frozen.move_to(when)
             else:
-                self._now = now + step
-        for listener in list(self._listeners):
-            listener()
-        return self.now()
+                self._now += hop
 
     def reset(self) -> None:
         """Start again from the real time now, as a new clock would (listeners stay)."""
@@ -350,6 +389,7 @@ class FakeClock:
         self,
         listener: Callable[[], None],
         guard: contextlib.AbstractContextManager[Any] | None = None,
+        stops: Callable[[], datetime | None] | None = None,
     ) -> None:
         """Call ``listener`` after every move (the world catches up with the time).
 
@@ -357,10 +397,14 @@ class FakeClock:
         holding it: a thread that holds the guard reads the same time throughout, so what
         it settles up to and what it accepts happen at one instant. Without it, another
         thread could move the clock in between (records accepted at the new time would
-        then join a buffer already due at the old one)."""
+        then join a buffer already due at the old one). With ``stops`` (called under the
+        guards: the first instant at which the listener has work due, or None), a move
+        stops at each such instant on its way and the listeners run there."""
         self._listeners.append(listener)
         if guard is not None:
             self._guards.append(guard)
+        if stops is not None:
+            self._stops.append(stops)
 
     def sleep(self, seconds: float) -> None:
         """Pass ``seconds`` of fake time instead of sleeping; recorded in ``sleeps``. Raises

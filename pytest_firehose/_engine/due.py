@@ -58,6 +58,16 @@ class DueQueue:
                 due.append((model, name))
         return due
 
+    def first(self) -> datetime | None:
+        """The instant the first stream falls due (None: none is scheduled)."""
+        heap, scheduled = self._heap, self._scheduled
+        while heap:
+            when, _, model, name = heap[0]
+            if scheduled.get((id(model), name)) == when:
+                return when
+            heapq.heappop(heap)
+        return None
+
     def _compact(self) -> None:
         """Drop the stale entries (streams scheduled again since, or no longer)."""
         scheduled = self._scheduled

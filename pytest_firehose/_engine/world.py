@@ -108,7 +108,7 @@ class World:
         # Deliveries fall due as time passes: when the clock moves, the world catches up,
         # so that what a destination holds (an S3 bucket in moto) is current at once. The
         # clock moves only under the world's lock, so time stands still for a request.
-        self.clock.on_advance(self.settle, guard=_Moving(self))
+        self.clock.on_advance(self.settle, guard=_Moving(self), stops=self.next_due)
         self._services: dict[tuple[str, str], ServiceModel] = {}
         #: Per thread: the streams each request it is serving named (see ``wrote``).
         self._serving = threading.local()
@@ -290,6 +290,16 @@ class World:
             if worked or now != self._settled_at:
                 self._settled_at = now
                 self.changed.notify_all()
+
+    def next_due(self) -> datetime | None:
+        """The first instant at which a stream of the world has something to do (None:
+        nothing waits for the clock): where a move of the clock stops on its way, so that
+        two streams' work falls due in turn, instant by instant. What a handle changed or
+        a request put to a delivery stream's Kinesis source is taken in first."""
+        with self.lock:
+            if self._recheck or self._sources_changed:
+                self.settle()
+            return self._due.first()
 
     def _reading_sources(self) -> bool:
         """Whether any delivery stream reads a Kinesis stream (else reading sources,

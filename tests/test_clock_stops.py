@@ -1,0 +1,182 @@
+"""A move of the clock stops at each instant work falls due on its way: what happens while
+the clock jumps happens at its own time, in the order it falls due across every stream of
+the world, as if the test had moved the clock there in steps."""
+
+from __future__ import annotations
+
+import warnings
+from datetime import datetime, timedelta
+from typing import Any
+
+import boto3
+from conftest import REGION, SEED, needs_botocore
+
+from pytest_firehose import FirehoseFake
+
+ROLE = "arn:aws:iam::123456789012:role/firehose"
+FUNCTION = "arn:aws:lambda:us-east-1:123456789012:function:stamp"
+START = datetime.fromisoformat("2026-03-01T12:00:00+00:00")
+
+
+def _s3_stream(fake: FirehoseFake, name: str, interval: int, **extra: Any) -> Any:
+    return fake.firehose.create_delivery_stream(
+        name,
+        ExtendedS3DestinationConfiguration={
+            "RoleARN": ROLE,
+            "BucketARN": "arn:aws:s3:::landing",
+            "BufferingHints": {"IntervalInSeconds": interval, "SizeInMBs": 1},
+            **extra,
+        },
+    )
+
+
+def _processing(function: str) -> dict[str, Any]:
+    return {
+        "ProcessingConfiguration": {
+            "Enabled": True,
+            "Processors": [
+                {
+                    "Type": "Lambda",
+                    "Parameters": [
+                        {"ParameterName": "LambdaArn", "ParameterValue": function},
+                        {"ParameterName": "BufferIntervalInSeconds", "ParameterValue": "60"},
+                    ],
+                }
+            ],
+        }
+    }
+
+
+@needs_botocore("kinesis CreateChannel")
+def test_streams_of_both_services_draw_ids_in_the_order_their_work_falls_due() -> None:
+    """A delivery stream's buffer due at 60 s and a Kinesis channel's write due later draw
+    the world's seeded ids (the object keys' suffixes) in that order, whether the clock
+    jumps past both or is moved a little at a time."""
+
+    def run(steps: list[int]) -> tuple[list[str], list[str]]:
+        with FirehoseFake(region=REGION, seed=SEED, freeze_time=START) as fake:
+            kinesis = boto3.client("kinesis", region_name=REGION)
+            kinesis.create_stream(StreamName="od", StreamModeDetails={"StreamMode": "ON_DEMAND"})
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")  # the channel's schema is not modelled
+                kinesis.create_channel(
+                    ChannelName="ch",
+                    ServiceExecutionRoleARN="arn:aws:iam::123456789012:role/channel",
+                    StreamConfigurationList=[
+                        {
+                            "StreamARN": fake.kinesis["od"].arn,
+                            "RecordConfiguration": {"RecordFormatType": "JSON"},
+                        }
+                    ],
+                    S3DestinationConfiguration={
+                        "StorageConfiguration": {
+                            "BucketARN": "arn:aws:s3:::channel-bucket",
+                            "ExpectedBucketOwner": "123456789012",
+                            "CompressionType": "NONE",
+                        }
+                    },
+                )
+            stream = _s3_stream(fake, "a", 60)
+            kinesis.put_record(StreamName="od", PartitionKey="p", Data=b'{"a": 1}')
+            boto3.client("firehose", region_name=REGION).put_record(
+                DeliveryStreamName="a", Record={"Data": b"y\n"}
+            )
+            for seconds in steps:
+                fake.firehose.clock.advance(seconds=seconds)
+            [channel] = fake.kinesis["od"].channels
+            return [o.key for o in stream.objects], [o.key for o in channel.objects]
+
+    one_jump = run([4000])
+    in_steps = run([30] * 134)
+
+    assert one_jump == in_steps
+    assert len(one_jump[0]) == len(one_jump[1]) == 1
+
+
+def test_a_processor_runs_with_the_clock_at_the_instant_its_buffer_fell_due() -> None:
+    """The Lambda handler of a processor whose buffer fell due while the clock jumped
+    reads the clock at that instant (its own time), not at where the jump ends."""
+    seen: list[datetime] = []
+
+    with FirehoseFake(region=REGION, seed=SEED) as fake:
+
+        def stamp(event: dict[str, Any], context: Any) -> dict[str, Any]:
+            seen.append(fake.firehose.clock.now())
+            return {
+                "records": [
+                    {"recordId": r["recordId"], "result": "Ok", "data": r["data"]}
+                    for r in event["records"]
+                ]
+            }
+
+        fake.firehose.lambda_function(FUNCTION, stamp)
+        stream = _s3_stream(fake, "a", 300, **_processing(FUNCTION))
+        start = fake.firehose.clock.now()
+        boto3.client("firehose", region_name=REGION).put_record(
+            DeliveryStreamName="a", Record={"Data": b"x"}
+        )
+
+        fake.firehose.clock.advance(hours=1)
+
+        assert seen == [start + timedelta(seconds=60)]
+        assert stream.delivered == [b"x"]
+        assert [o.key for o in stream.objects]
+
+
+def test_a_handler_that_moves_the_clock_moves_it_within_the_jump() -> None:
+    """A processor's handler that passes time while the clock jumps (a sleep, a retry's
+    backoff) passes it on the way: the jump ends where it was asked to end, and the
+    clock's ``elapsed`` says how far it moved in all."""
+    with FirehoseFake(region=REGION, seed=SEED) as fake:
+
+        def slow(event: dict[str, Any], context: Any) -> dict[str, Any]:
+            fake.firehose.clock.advance(seconds=2)
+            return {
+                "records": [
+                    {"recordId": r["recordId"], "result": "Ok", "data": r["data"]}
+                    for r in event["records"]
+                ]
+            }
+
+        fake.firehose.lambda_function(FUNCTION, slow)
+        stream = _s3_stream(fake, "a", 300, **_processing(FUNCTION))
+        start = fake.firehose.clock.now()
+        boto3.client("firehose", region_name=REGION).put_record(
+            DeliveryStreamName="a", Record={"Data": b"x"}
+        )
+
+        assert fake.firehose.clock.advance(seconds=100) == start + timedelta(seconds=100)
+        assert fake.firehose.clock.elapsed == timedelta(seconds=100)
+        [invocation] = stream.invocations
+        assert invocation.started_at == start + timedelta(seconds=60)
+        assert invocation.ended_at == start + timedelta(seconds=62)
+
+
+def test_a_move_past_nothing_due_is_one_move() -> None:
+    """With nothing due on its way, a move is one move: the clock lands where asked."""
+    with FirehoseFake(region=REGION, seed=SEED) as fake:
+        start = fake.firehose.clock.now()
+        _s3_stream(fake, "a", 60)
+
+        assert fake.firehose.clock.advance(days=3) == start + timedelta(days=3)
+        assert fake.firehose.clock.elapsed == timedelta(days=3)
+
+
+def test_buffers_of_two_streams_are_delivered_at_their_own_instants() -> None:
+    """Two streams' buffers fall due at 60 and 90 seconds, one of them retried while the
+    other is delivered: the delivery ids come in the order the work fell due, however the
+    hour passed."""
+
+    def run(steps: list[int]) -> list[list[str]]:
+        with FirehoseFake(region=REGION, seed=SEED, freeze_time=START) as fake:
+            early, late = _s3_stream(fake, "early", 60), _s3_stream(fake, "late", 90)
+            client = boto3.client("firehose", region_name=REGION)
+            client.put_record(DeliveryStreamName="late", Record={"Data": b"l\n"})
+            client.put_record(DeliveryStreamName="early", Record={"Data": b"e\n"})
+            start = fake.firehose.clock.now()
+            for seconds in steps:
+                fake.firehose.clock.advance(seconds=seconds)
+            assert fake.firehose.clock.now() == start + timedelta(hours=1)
+            return [[o.key for o in early.objects], [o.key for o in late.objects]]
+
+    assert run([3600]) == run([59, 1, 3540]) == run([1] * 120 + [3480])
