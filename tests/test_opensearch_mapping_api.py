@@ -31,9 +31,9 @@ from pytest_firehose import FirehoseFake, UsageError
             "the mapping: dynamic is true, false or \"strict\", not 'runtime'",
         ),
         (
-            {"dynamic_templates": []},
+            {"dynamic_date_formats": ["yyyy-MM-dd"]},
             None,
-            "the mapping parameter 'dynamic_templates' is not modelled",
+            "the mapping parameter 'dynamic_date_formats' is not modelled",
         ),
         (
             {"properties": {"sku": {"type": "keyword", "copy_to": "all"}}},

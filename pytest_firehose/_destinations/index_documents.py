@@ -235,6 +235,8 @@ class _Document:
             return
         parent, parent_path, parent_dynamic = self._dynamic_parent(node, path, dynamic, parts)
         last = parts[-1]
+        if not parent.enabled:
+            return
         if parent_dynamic == "strict":
             at = path if isinstance(value, dict) else parent_path
             raise self._strict(at, last)
@@ -244,10 +246,16 @@ class _Document:
             for item in value:
                 self._field(parent, parent_path, parent_dynamic, last, (last,), item)
         elif isinstance(value, dict):
-            self.additions.append(((*parent_path, last), Obj()))
-            self.object(_NEW, (*parent_path, last), "true", value)
+            made = self._template((*parent_path, last), "object")
+            if made is None:
+                self.additions.append(((*parent_path, last), Obj()))
+                self.object(_NEW, (*parent_path, last), "true", value)
+            else:
+                self.additions.append(((*parent_path, last), made))
+                if not isinstance(made, Obj) or made.enabled:
+                    self._mapped(made, (*parent_path, last), parent_dynamic, last, value)
         else:
-            self._new_leaf((*parent_path, last), value)
+            self._new_leaf((*parent_path, last), value, parent_dynamic)
 
     def _strict(self, path: tuple[str, ...], name: str) -> MappingError:
         return MappingError(
@@ -276,12 +284,56 @@ class _Document:
                     raise self._strict(path, part)
                 if dynamic == "false":
                     return node, path, dynamic
-                self.additions.append(((*path, part), Obj()))
-                node, dynamic = _NEW, "true"
+                made = self._template((*path, part), "object")
+                if made is None:
+                    self.additions.append(((*path, part), Obj()))
+                    node, dynamic = _NEW, "true"
+                else:
+                    self._check_parent(path + parts, (*path, part), made)
+                    self.additions.append(((*path, part), made))
+                    assert isinstance(made, Obj)  # _check_parent refuses a leaf
+                    node, dynamic = made, made.dynamic or "true"
             else:
                 node, dynamic = found, found.dynamic or dynamic
             path = (*path, part)
         return node, path, dynamic
+
+    def _template(self, path: tuple[str, ...], json_type: str) -> Node | None:
+        """The field the index's first dynamic template matching the new field at ``path``
+        (its value of ``json_type``) makes, else None."""
+        templates = self.mapping.templates
+        if not templates:
+            return None
+        name = path[-1]
+        full = ".".join(path)
+        for template in templates:
+            if template.matches(full, name, json_type):
+                try:
+                    return template.node(name, json_type)
+                except ValueError as error:
+                    raise MappingError(
+                        "mapper_parsing_exception",
+                        f"dynamic template [{template.name}] makes no field of [{full}]: {error}",
+                    ) from None
+        return None
+
+    @staticmethod
+    def _check_parent(full: tuple[str, ...], path: tuple[str, ...], made: Node) -> None:
+        """Refuse what a template made of an object a dotted name implies: a nested
+        object, or a field that holds values."""
+        if isinstance(made, Leaf):
+            raise MappingError(
+                "mapper_parsing_exception",
+                f"Could not dynamically add mapping for field [{'.'.join(full)}]. Existing "
+                f"mapping for [{'.'.join(path)}] must be of type object but found "
+                f"[{made.type}].",
+            )
+        if made.type == "nested":
+            raise MappingError(
+                "mapper_parsing_exception",
+                f"It is forbidden to create dynamic nested objects ([{'.'.join(path)}]) "
+                "through `copy_to` or dots in field names",
+            )
 
     def _mapped(
         self, mapper: Node, path: tuple[str, ...], dynamic: str, name: str, value: Any
@@ -307,17 +359,18 @@ class _Document:
             if answer is not OK and not sub.ignore_malformed:
                 raise self._value_failed(f"{full}.{sub_name}", sub.type, value, answer)
 
-    def _new_leaf(self, path: tuple[str, ...], value: Any) -> None:
-        """Add the field dynamic mapping makes of ``value`` at ``path``, and read the value
-        into it (a number past a long's range fails there)."""
+    def _new_leaf(self, path: tuple[str, ...], value: Any, dynamic: str) -> None:
+        """Add the field dynamic mapping (or a dynamic template) makes of ``value`` at
+        ``path``, and read the value into it (a number past a long's range fails there)."""
         mapping = self.mapping
         leaf: Leaf
+        json_type = "string"
         if value is True or value is False:
-            leaf = _BOOLEAN
+            leaf, json_type = _BOOLEAN, "boolean"
         elif isinstance(value, int):
-            leaf = _LONG
+            leaf, json_type = _LONG, "long"
         elif isinstance(value, float):
-            leaf = _FLOAT
+            leaf, json_type = _FLOAT, "double"
         else:
             text = str(value)
             as_long = bool(LONG_TEXT.fullmatch(text)) and -(2**63) <= int(text) < 2**63
@@ -325,11 +378,20 @@ class _Document:
             leaf = _TEXT
             if mapping.numeric_detection and (as_long or as_double):
                 leaf = _LONG if as_long else _FLOAT
+                json_type = "long" if as_long else "double"
             elif mapping.date_detection and not as_long and not as_double:
                 for reads, date in _DATES:
                     if reads(text):
-                        leaf = date
+                        leaf, json_type = date, "date"
                         break
+        if mapping.templates:
+            made = self._template(path, json_type)
+            if made is not None:
+                if json_type == "date":
+                    made = _dated(made, leaf)
+                self.additions.append((path, made))
+                self._mapped(made, path, dynamic, path[-1], value)
+                return
         self.additions.append((path, leaf))
         answer = leaf.check(value)
         if answer is not OK:
@@ -350,7 +412,7 @@ class _Document:
                 )
         # Each is new: a document adds a field only where the mapping has none.
         added = list(first.items())
-        fields = self.mapping.fields + sum(node.count() for _, node in added)
+        fields = self.mapping.fields + sum(_size(node) for _, node in added)
         check_limits(fields, added, self.mapping.limits)
         mapping = self.mapping if in_place else self.mapping.copy()
         for path, node in added:
@@ -359,10 +421,35 @@ class _Document:
                 found = parent.properties[part]
                 assert isinstance(found, Obj)
                 parent = found
-            parent.properties[path[-1]] = Obj() if isinstance(node, Obj) else node
+            parent.properties[path[-1]] = node.copy() if isinstance(node, Obj) else node
         mapping.fields = fields
         return mapping
 
 
 def _kind(node: Node) -> str:
     return node.type
+
+
+def _size(node: Node) -> int:
+    """The fields ``node`` counts for with those under it (a template's object may have
+    properties)."""
+    if isinstance(node, Leaf):
+        return node.count()
+    return 1 + sum(_size(child) for child in node.properties.values())
+
+
+def _dated(made: Node, detected: Leaf) -> Node:
+    """A ``date`` field a template made for a string date detection read: without a
+    ``format`` of its own it takes the detected one (OpenSearch parses the template's
+    mapping with it as the default)."""
+    if not isinstance(made, Leaf) or made.type != "date" or "format" in made.params:
+        return made
+    if "format" not in detected.params:
+        return made
+    return Leaf(
+        "date",
+        {**made.params, "format": detected.params["format"]},
+        detected.check,
+        made.fields,
+        made.ignore_malformed,
+    )

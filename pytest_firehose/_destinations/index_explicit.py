@@ -4,7 +4,8 @@ settings, read into an :class:`~pytest_firehose._destinations.index_mapping.Inde
 
 What is read is what changes which documents the index takes: field types (:data:`TYPES`),
 ``properties``, ``dynamic``, ``enabled``, ``fields`` (sub-fields), ``format``, ``coerce``,
-``ignore_malformed``, and at the top ``date_detection`` and ``numeric_detection``. The
+``ignore_malformed``, and at the top ``date_detection``, ``numeric_detection`` and
+``dynamic_templates`` (``index_templates``). The
 parameters in :data:`HARMLESS` change how values are indexed or searched, not whether a
 document is taken: they are kept and shown. Anything else is refused (:class:`BadMapping`)
 naming what is modelled, rather than taken and ignored.
@@ -27,6 +28,7 @@ from pytest_firehose._destinations.index_mapping import (
     check_limits,
     leaf_for,
 )
+from pytest_firehose._destinations.index_templates import TemplateError, read_templates
 
 #: The field types modelled.
 TYPES = (
@@ -83,7 +85,9 @@ _READ = {
     "date": frozenset({"format", "ignore_malformed"}),
     "ip": frozenset({"ignore_malformed"}),
 }
-_ROOT = frozenset({"properties", "dynamic", "date_detection", "numeric_detection"})
+_ROOT = frozenset(
+    {"properties", "dynamic", "date_detection", "numeric_detection", "dynamic_templates"}
+)
 _ROOT_HARMLESS = frozenset({"_source", "_meta"})
 _DYNAMIC = {True: "true", False: "false", "true": "true", "false": "false", "strict": "strict"}
 
@@ -182,6 +186,21 @@ def _object(where: str, kind: str, definition: dict[str, Any], *, typed: bool) -
     return node
 
 
+def _templated(name: str, definition: Mapping[str, Any]) -> Node:
+    """The field a dynamic template's mapping (its placeholders filled) makes of the new
+    field ``name``. An object's mapping is read as OpenSearch's object parser reads it:
+    the parameters an object has no use for (``index``, ``ignore_above`` ...) are left
+    unused, and the object is shown without its type, as a dynamic object is."""
+    kind = definition.get("type", "object")
+    if kind not in ("object", "nested"):
+        return _node(name, definition)
+    allowed = {"type", "properties", "dynamic", "enabled"} | HARMLESS.get(kind, frozenset())
+    used = {key: value for key, value in definition.items() if key in allowed}
+    if kind == "object":
+        used.pop("type", None)
+    return _node(name, used)
+
+
 def _walk(node: Obj, path: tuple[str, ...]) -> list[tuple[tuple[str, ...], Node]]:
     found: list[tuple[tuple[str, ...], Node]] = []
     for name, child in node.properties.items():
@@ -230,9 +249,12 @@ def read_mapping(
             raise BadMapping(
                 f"the mapping parameter {key!r} is not modelled; pytest-firehose models "
                 f"{', '.join(sorted(_ROOT | _ROOT_HARMLESS))}"
-                + (" (dynamic templates are not)" if key == "dynamic_templates" else "")
             )
     limits = read_settings(settings)
+    try:
+        templates = read_templates(mappings.get("dynamic_templates", []), _templated)
+    except TemplateError as error:
+        raise BadMapping(str(error)) from None
     root = _object(
         "the mapping",
         "object",
@@ -249,6 +271,7 @@ def read_mapping(
             for key in mappings
             if key != "properties"
         },
+        templates=templates,
     )
     nodes = _walk(root, ())
     mapping.fields = sum(node.count() for _, node in nodes)

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pytest_firehose._destinations.index_values import (
     INTEGERS,
@@ -28,6 +28,9 @@ from pytest_firehose._destinations.index_values import (
     integer_check,
     text_check,
 )
+
+if TYPE_CHECKING:
+    from pytest_firehose._destinations.index_templates import DynamicTemplate
 
 #: The metadata fields a document may not hold at its top (OpenSearch 2's; an
 #: Elasticsearch destination's ``_type`` too, :data:`ELASTICSEARCH_METADATA`).
@@ -146,6 +149,8 @@ class IndexMapping:
     #: The root parameters given explicitly, shown as given.
     shown_root: dict[str, Any] = field(default_factory=dict)
     fields: int = 0
+    #: The ``dynamic_templates``, in order (``index_templates``).
+    templates: tuple[DynamicTemplate, ...] = ()
 
     def copy(self) -> IndexMapping:
         return IndexMapping(
@@ -156,11 +161,14 @@ class IndexMapping:
             self.limits,
             self.shown_root,
             self.fields,
+            self.templates,
         )
 
     def shown(self) -> dict[str, Any]:
         """The mapping as ``GET index/_mapping`` shows its ``mappings``."""
         shown = dict(self.shown_root)
+        if "dynamic_templates" in shown:
+            shown["dynamic_templates"] = [template.shown() for template in self.templates]
         if self.root.properties:
             shown["properties"] = _shown_properties(self.root.properties)
         return shown
