@@ -36,9 +36,9 @@ from pytest_firehose import FirehoseFake, UsageError
             "the mapping parameter 'dynamic_date_formats' is not modelled",
         ),
         (
-            {"properties": {"sku": {"type": "keyword", "copy_to": "all"}}},
+            {"properties": {"sku": {"type": "keyword", "on_script_error": "fail"}}},
             None,
-            "field [sku]: the parameter 'copy_to' of a keyword field is not modelled",
+            "field [sku]: the parameter 'on_script_error' of a keyword field is not modelled",
         ),
         (
             {"properties": {"at": {"type": "date", "format": "week_date"}}},

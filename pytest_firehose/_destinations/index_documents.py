@@ -141,6 +141,8 @@ class _Document:
         self.metadata = metadata
         #: The fields the document adds, in the order it meets them, each by its path.
         self.additions: list[tuple[tuple[str, ...], Node]] = []
+        #: Whether a value being read is a copy (``copy_to``): a copy is not copied on.
+        self.copying = False
 
     def _full(self, path: tuple[str, ...]) -> str:
         return ".".join(path) if path else self.mapping.root_name
@@ -165,7 +167,7 @@ class _Document:
                 # The common case, read without the general walk: a value of a field the
                 # mapping has (its name holds no dot: a mapping's names hold none, and is
                 # no metadata field: the mapping has none).
-                if mapper.check(value) is OK:
+                if mapper.check(value) is OK and not mapper.copy_to:
                     for sub in mapper.fields.values():
                         if sub.check(value) is not OK:
                             break
@@ -351,13 +353,41 @@ class _Document:
         full = ".".join(path)
         answer = mapper.check(value)
         if answer is not OK:
-            if mapper.ignore_malformed and not isinstance(value, dict):
-                return
-            raise self._value_failed(full, mapper.type, value, answer)
-        for sub_name, sub in mapper.fields.items():
-            answer = sub.check(value)
-            if answer is not OK and not sub.ignore_malformed:
-                raise self._value_failed(f"{full}.{sub_name}", sub.type, value, answer)
+            if not mapper.ignore_malformed or isinstance(value, dict):
+                raise self._value_failed(full, mapper.type, value, answer)
+        else:
+            for sub_name, sub in mapper.fields.items():
+                answer = sub.check(value)
+                if answer is not OK and not sub.ignore_malformed:
+                    raise self._value_failed(f"{full}.{sub_name}", sub.type, value, answer)
+        if mapper.copy_to and not self.copying:
+            self._copy(mapper.copy_to, value)
+
+    def _copy(self, targets: tuple[str, ...], value: Any) -> None:
+        """Index ``value`` into each field ``targets`` names by its full path, as OpenSearch's
+        ``copy_to`` does: into the field the mapping has, else one dynamic mapping adds
+        (where the object it goes into is dynamic)."""
+        root = self.mapping.root
+        self.copying = True
+        try:
+            for target in targets:
+                parts = _split(target)
+                found: Node | None = root
+                for part in parts:
+                    found = found.properties.get(part) if isinstance(found, Obj) else None
+                if found is not None:
+                    self._mapped(found, parts, "true", parts[-1], value)
+                    continue
+                parent, parent_path, dynamic = self._dynamic_parent(
+                    root, (), root.dynamic or "true", parts
+                )
+                if not parent.enabled or dynamic == "false":
+                    continue
+                if dynamic == "strict":
+                    raise self._strict(parent_path, parts[-1])
+                self._new_leaf((*parent_path, parts[-1]), value, dynamic)
+        finally:
+            self.copying = False
 
     def _new_leaf(self, path: tuple[str, ...], value: Any, dynamic: str) -> None:
         """Add the field dynamic mapping (or a dynamic template) makes of ``value`` at

@@ -127,7 +127,9 @@ def _node(name: str, definition: Any, *, multi: bool = False) -> Node:
         if multi:
             raise BadMapping(f"{where}: Type [{kind}] cannot be used in multi field")
         return _object(where, kind, definition, typed=typed)
-    allowed = HARMLESS["*"] | HARMLESS.get(kind, frozenset()) | _READ.get(kind, frozenset())
+    allowed = (
+        HARMLESS["*"] | HARMLESS.get(kind, frozenset()) | _READ.get(kind, frozenset()) | {"copy_to"}
+    )
     subfields = definition.pop("fields", {}) if not multi else {}
     for key in definition:
         if key not in allowed:
@@ -135,6 +137,12 @@ def _node(name: str, definition: Any, *, multi: bool = False) -> Node:
                 f"{where}: the parameter {key!r} of a {kind} field is not modelled "
                 f"(modelled: {', '.join(sorted(allowed | ({'fields'} if not multi else set())))})"
             )
+    copy_to = _copy_to(where, definition) if "copy_to" in definition else ()
+    if copy_to and multi:
+        raise BadMapping(
+            f"OpenSearch refuses this mapping: [copy_to] may not be used to copy from a "
+            f"multi-field: [{name}]"
+        )
     coerce = _flag(where, "coerce", definition.get("coerce", True))
     ignore_malformed = _flag(where, "ignore_malformed", definition.get("ignore_malformed", False))
     formats = definition.get("format")
@@ -151,7 +159,72 @@ def _node(name: str, definition: Any, *, multi: bool = False) -> Node:
         made = _node(f"{name}.{sub}", spec, multi=True)
         assert isinstance(made, Leaf)  # a multi field is refused an object type
         fields[sub] = made
-    return Leaf(kind, definition, check, fields, ignore_malformed)
+    return Leaf(kind, definition, check, fields, ignore_malformed, copy_to)
+
+
+def _copy_to(where: str, definition: dict[str, Any]) -> tuple[str, ...]:
+    """The fields ``copy_to`` names (a name or a list of them), shown as a list."""
+    given = definition["copy_to"]
+    targets = [given] if isinstance(given, str) else given
+    if not isinstance(targets, list) or not all(
+        isinstance(target, str) and target for target in targets
+    ):
+        raise BadMapping(
+            f'{where}: copy_to names a field by its full path, or a list of them, such as "all" '
+            f'or ["all", "buyer.search"], not {given!r}'
+        )
+    definition["copy_to"] = list(targets)
+    return tuple(targets)
+
+
+def _nested_scope(root: Obj, path: tuple[str, ...]) -> str | None:
+    """The path of the innermost nested object above ``path``, None at the top."""
+    scope = None
+    node: Node | None = root
+    for depth, part in enumerate(path[:-1], 1):
+        node = node.properties.get(part) if isinstance(node, Obj) else None
+        if not isinstance(node, Obj):
+            break
+        if node.type == "nested":
+            scope = ".".join(path[:depth])
+    return scope
+
+
+def _check_copy_to(root: Obj, nodes: list[tuple[tuple[str, ...], Node]]) -> None:
+    """Refuse, in OpenSearch's words, a ``copy_to`` to a sub-field, an object, or out of
+    its nested object's scope."""
+    for path, node in nodes:
+        if not isinstance(node, Leaf) or not node.copy_to:
+            continue
+        source = _nested_scope(root, path)
+        for target in node.copy_to:
+            parts = tuple(target.split("."))
+            found: Node | None = root
+            for depth, part in enumerate(parts):
+                if isinstance(found, Leaf):
+                    if depth == len(parts) - 1 and part in found.fields:
+                        raise BadMapping(
+                            "OpenSearch refuses this mapping: [copy_to] may not be used to copy "
+                            f"to a multi-field: [{target}]"
+                        )
+                    found = None
+                    break
+                found = found.properties.get(part) if isinstance(found, Obj) else None
+            if isinstance(found, Obj):
+                raise BadMapping(
+                    f"OpenSearch refuses this mapping: Cannot copy to field [{target}] since it "
+                    "is mapped as an object"
+                )
+            scope = _nested_scope(root, parts)
+            if scope is not None and not (
+                source == scope or (source or "").startswith(scope + ".")
+            ):
+                raise BadMapping(
+                    "OpenSearch refuses this mapping: Illegal combination of [copy_to] and "
+                    "[nested] mappings: [copy_to] may only copy data to the current nested "
+                    "document or any of its parents, however one [copy_to] directive is trying "
+                    f"to copy data from nested object [{source or 'null'}] to [{scope}]"
+                )
 
 
 def _object(where: str, kind: str, definition: dict[str, Any], *, typed: bool) -> Obj:
@@ -274,6 +347,7 @@ def read_mapping(
         templates=templates,
     )
     nodes = _walk(root, ())
+    _check_copy_to(root, nodes)
     mapping.fields = sum(node.count() for _, node in nodes)
     try:
         check_limits(mapping.fields, nodes, limits)

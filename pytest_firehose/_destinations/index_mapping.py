@@ -87,6 +87,8 @@ class Leaf:
     check: Check
     fields: dict[str, Leaf] = field(default_factory=dict)
     ignore_malformed: bool = False
+    #: The fields (full dotted paths) its values are also indexed into (``copy_to``).
+    copy_to: tuple[str, ...] = ()
 
     def count(self) -> int:
         return 1 + len(self.fields)
