@@ -19,10 +19,11 @@ from pytest_firehose import FirehoseFake, UsageError
     ("mappings", "settings", "refusal"),
     [
         (
-            {"properties": {"where": {"type": "geo_point"}}},
+            {"properties": {"where": {"type": "geo_shape"}}},
             None,
-            "field [where]: the type 'geo_point' is not modelled; pytest-firehose models long, "
-            "integer, short, byte, double, float, half_float, keyword, text, boolean, date, ip, "
+            "field [where]: the type 'geo_shape' is not modelled; pytest-firehose models long, "
+            "integer, short, byte, double, float, half_float, scaled_float, unsigned_long, "
+            "keyword, wildcard, text, match_only_text, boolean, date, ip, geo_point, binary, "
             "object, nested",
         ),
         (

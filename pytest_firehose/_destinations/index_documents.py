@@ -229,7 +229,7 @@ class _Document:
         if mapper is not None:
             if isinstance(mapper, Obj) and not mapper.enabled:
                 return
-            if isinstance(value, list):
+            if isinstance(value, list) and not _whole(mapper):
                 for item in value:
                     self._field(node, path, dynamic, name, parts, item)
                 return
@@ -245,6 +245,13 @@ class _Document:
         if parent_dynamic == "false":
             return
         if isinstance(value, list):
+            made = self._template((*parent_path, last), "object")
+            if made is not None and _whole(made):
+                # A template's geo_point reads the whole array (OpenSearch asks the
+                # templates of an array's name as of an object's).
+                self.additions.append(((*parent_path, last), made))
+                self._mapped(made, (*parent_path, last), parent_dynamic, last, value)
+                return
             for item in value:
                 self._field(parent, parent_path, parent_dynamic, last, (last,), item)
         elif isinstance(value, dict):
@@ -353,9 +360,16 @@ class _Document:
         full = ".".join(path)
         answer = mapper.check(value)
         if answer is not OK:
+            if mapper.type == "geo_point":
+                # A geometry field's own message: no id, no preview.
+                raise MappingError(
+                    "mapper_parsing_exception",
+                    f"failed to parse field [{full}] of type [geo_point]",
+                    answer,
+                )
             if not mapper.ignore_malformed or isinstance(value, dict):
                 raise self._value_failed(full, mapper.type, value, answer)
-        else:
+        elif mapper.type != "geo_point":  # its sub-fields take its geohash
             for sub_name, sub in mapper.fields.items():
                 answer = sub.check(value)
                 if answer is not OK and not sub.ignore_malformed:
@@ -458,6 +472,11 @@ class _Document:
 
 def _kind(node: Node) -> str:
     return node.type
+
+
+def _whole(node: Node) -> bool:
+    """Whether the field reads an array as one value (``geo_point``: ``[lon, lat]``)."""
+    return isinstance(node, Leaf) and node.type == "geo_point"
 
 
 def _size(node: Node) -> int:

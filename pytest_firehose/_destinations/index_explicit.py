@@ -13,6 +13,7 @@ naming what is modelled, rather than taken and ignored.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from typing import Any
 
@@ -29,6 +30,8 @@ from pytest_firehose._destinations.index_mapping import (
     leaf_for,
 )
 from pytest_firehose._destinations.index_templates import TemplateError, read_templates
+from pytest_firehose._destinations.index_types import binary_check, geo_point_check
+from pytest_firehose._destinations.index_values import java_double
 
 #: The field types modelled.
 TYPES = (
@@ -39,15 +42,31 @@ TYPES = (
     "double",
     "float",
     "half_float",
+    "scaled_float",
+    "unsigned_long",
     "keyword",
+    "wildcard",
     "text",
+    "match_only_text",
     "boolean",
     "date",
     "ip",
+    "geo_point",
+    "binary",
     "object",
     "nested",
 )
-_NUMBERS = ("long", "integer", "short", "byte", "double", "float", "half_float")
+_NUMBERS = (
+    "long",
+    "integer",
+    "short",
+    "byte",
+    "double",
+    "float",
+    "half_float",
+    "scaled_float",
+    "unsigned_long",
+)
 #: Parameters kept and shown, which change no document's fate, by type (``*``: any leaf).
 HARMLESS: dict[str, frozenset[str]] = {
     "*": frozenset({"index", "store", "doc_values", "boost", "meta", "null_value"}),
@@ -79,12 +98,18 @@ HARMLESS: dict[str, frozenset[str]] = {
         }
     ),
     "nested": frozenset({"include_in_parent", "include_in_root"}),
+    "wildcard": frozenset({"ignore_above", "normalizer"}),
+    "match_only_text": frozenset({"analyzer", "search_analyzer", "search_quote_analyzer"}),
 }
 _READ = {
     **dict.fromkeys(_NUMBERS, frozenset({"coerce", "ignore_malformed"})),
     "date": frozenset({"format", "ignore_malformed"}),
     "ip": frozenset({"ignore_malformed"}),
+    "scaled_float": frozenset({"coerce", "ignore_malformed", "scaling_factor"}),
+    "geo_point": frozenset({"ignore_malformed", "ignore_z_value"}),
 }
+#: A ``binary`` field reads its values only where it keeps them.
+_READS_BINARY = ("doc_values", "store")
 _ROOT = frozenset(
     {"properties", "dynamic", "date_detection", "numeric_detection", "dynamic_templates"}
 )
@@ -152,6 +177,13 @@ def _node(name: str, definition: Any, *, multi: bool = False) -> Node:
         check = leaf_for(kind, coerce=coerce, formats=formats)
     except UnknownFormat as error:
         raise BadMapping(f"{where}: {error}") from None
+    if kind == "scaled_float":
+        definition["scaling_factor"] = _scaling_factor(name, definition.get("scaling_factor"))
+    elif kind == "geo_point":
+        ignore_z = _flag(where, "ignore_z_value", definition.get("ignore_z_value", True))
+        check = geo_point_check(name.rsplit(".", 1)[-1], ignore_z, ignore_malformed)
+    elif kind == "binary" and any(definition.get(key) in (True, "true") for key in _READS_BINARY):
+        check = binary_check
     if not isinstance(subfields, Mapping):
         raise BadMapping(f"{where}: fields is an object of sub-field name to definition")
     fields: dict[str, Leaf] = {}
@@ -160,6 +192,29 @@ def _node(name: str, definition: Any, *, multi: bool = False) -> Node:
         assert isinstance(made, Leaf)  # a multi field is refused an object type
         fields[sub] = made
     return Leaf(kind, definition, check, fields, ignore_malformed, copy_to)
+
+
+def _scaling_factor(name: str, given: Any) -> float:
+    """A ``scaled_float``'s ``scaling_factor``, as OpenSearch reads it (a number, or a
+    string that reads as one) and shows it (a double)."""
+    if given is None:
+        raise BadMapping(
+            f"OpenSearch refuses this mapping: Failed to parse mapping [_doc]: Field "
+            f"[scaling_factor] is required (give field [{name}] one, such as "
+            '"scaling_factor": 100)'
+        )
+    try:
+        factor = float(given) if not isinstance(given, bool) else math.nan
+    except (TypeError, ValueError):
+        factor = math.nan
+    if math.isnan(factor) and not isinstance(given, (int, float)):
+        raise BadMapping(f"field [{name}]: scaling_factor is a number, such as 100, not {given!r}")
+    if not math.isfinite(factor) or factor <= 0:
+        raise BadMapping(
+            "OpenSearch refuses this mapping: Failed to parse mapping [_doc]: [scaling_factor] "
+            f"must be a positive number, got [{java_double(factor)}]"
+        )
+    return factor
 
 
 def _copy_to(where: str, definition: dict[str, Any]) -> tuple[str, ...]:

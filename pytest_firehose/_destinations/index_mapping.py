@@ -135,6 +135,14 @@ def leaf_for(kind: str, *, coerce: bool = True, formats: str | None = None) -> C
         from pytest_firehose._destinations.index_values import ip_check
 
         return ip_check
+    if kind in ("scaled_float", "unsigned_long", "binary"):
+        from pytest_firehose._destinations import index_types
+
+        if kind == "scaled_float":
+            return index_types.scaled_float_check(coerce)
+        if kind == "unsigned_long":
+            return index_types.unsigned_long_check(coerce)
+        return index_types.unread_check
     return text_check
 
 

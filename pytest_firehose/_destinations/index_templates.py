@@ -78,8 +78,6 @@ class DynamicTemplate:
     patterns: dict[str, re.Pattern[str]]
     mapping: dict[str, Any]
     build: Builder
-    #: Whether the mapping names ``{name}`` (each field's mapping is then its own).
-    named: bool
     _built: dict[tuple[str, str], Node] = field(default_factory=dict)
 
     def matches(self, path: str, name: str, json_type: str) -> bool:
@@ -97,7 +95,8 @@ class DynamicTemplate:
 
     def node(self, name: str, json_type: str) -> Node:
         """The field this template makes of the new field ``name`` of ``json_type``."""
-        key = (name if self.named else "", json_type)
+        # By name: a field may hold its own name (``{name}``, a geo_point's messages).
+        key = (name, json_type)
         found = self._built.get(key)
         if found is None:
             found = self._built[key] = self.build(name, self.definition(name, json_type))
@@ -139,17 +138,6 @@ def _filled(value: Any, name: str, dynamic_type: str) -> Any:
     if isinstance(value, list):
         return [_filled(item, name, dynamic_type) for item in value]
     return value
-
-
-def _names(value: Any) -> bool:
-    """Whether ``value`` (a mapping's JSON) holds ``{name}`` in a key or a string."""
-    if isinstance(value, str):
-        return "{name}" in value
-    if isinstance(value, Mapping):
-        return any(_names(key) or _names(item) for key, item in value.items())
-    if isinstance(value, list):
-        return any(_names(item) for item in value)
-    return False
 
 
 def read_templates(value: Any, build: Builder) -> tuple[DynamicTemplate, ...]:
@@ -221,9 +209,7 @@ def _template(name: str, given: Any, build: Builder) -> DynamicTemplate:
                     f"{where}: Pattern [{given[key]}] of type [{kind}] is invalid ({error}). "
                     f"Cannot create dynamic template [{name}]."
                 ) from None
-    template = DynamicTemplate(
-        name, dict(given), json_type, patterns, dict(mapping), build, _names(mapping)
-    )
+    template = DynamicTemplate(name, dict(given), json_type, patterns, dict(mapping), build)
     # Every JSON type the template can apply to must make a field the fake reads.
     for applies in [json_type] if json_type is not None else list(DYNAMIC_TYPES)[:-1]:
         try:
