@@ -47,6 +47,7 @@ from pytest_firehose._destinations.index_values import (
     Cause,
     boolean_check,
     date_check,
+    java_double,
     preview,
     text_check,
 )
@@ -143,6 +144,12 @@ class _Document:
         self.additions: list[tuple[tuple[str, ...], Node]] = []
         #: Whether a value being read is a copy (``copy_to``): a copy is not copied on.
         self.copying = False
+        #: The nested objects read so far, and how many the index takes in one document.
+        self.nested = 0
+        self.nested_limit = mapping.limits["index.mapping.nested_objects.limit"]
+        #: Whether ``_doc_count`` at the top is OpenSearch's metadata field (Elasticsearch
+        #: 7.10 and before, which the Elasticsearch destinations reach, have none).
+        self.doc_count = "_type" not in metadata
 
     def _full(self, path: tuple[str, ...]) -> str:
         return ".".join(path) if path else self.mapping.root_name
@@ -176,6 +183,10 @@ class _Document:
                 self._mapped(mapper, (*path, name), dynamic, name, value)
                 continue
             parts = _split(name)
+            if not path and name == "_doc_count" and self.doc_count:
+                for item in value if isinstance(value, list) else [value]:
+                    self._doc_count(item)
+                continue
             if not path and name in self.metadata:
                 first = _first(value)
                 if first is not _MISSING:
@@ -344,6 +355,22 @@ class _Document:
                 "through `copy_to` or dots in field names",
             )
 
+    def _doc_count(self, value: Any) -> None:
+        """``_doc_count``: a whole number above 0, kept in the source and mapped nowhere."""
+        cause: Cause = None
+        if isinstance(value, float) and not value.is_integer():
+            cause = (
+                "illegal_argument_exception",
+                f"{java_double(value)} cannot be converted to Long without data loss",
+            )
+        elif value is True or value is False or not isinstance(value, (int, float)):
+            cause = None  # OpenSearch's cause quotes the parser's position
+        elif -(2**63) <= value < 2**63:
+            if value > 0:
+                return
+            cause = ("illegal_argument_exception", "Field [_doc_count] must be a positive integer.")
+        raise self._value_failed("_doc_count", "_doc_count", value, cause)
+
     def _mapped(
         self, mapper: Node, path: tuple[str, ...], dynamic: str, name: str, value: Any
     ) -> None:
@@ -355,6 +382,16 @@ class _Document:
                     f"object mapping for [{'.'.join(path)}] tried to parse field [{name}] as "
                     "object, but found a concrete value",
                 )
+            if mapper.type == "nested":
+                self.nested += 1
+                limit = self.nested_limit
+                if limit is not None and self.nested > limit:
+                    raise MappingError(
+                        "mapper_parsing_exception",
+                        f"The number of nested documents has exceeded the allowed limit of "
+                        f"[{limit}]. This limit can be set by changing the "
+                        "[index.mapping.nested_objects.limit] index level setting.",
+                    )
             self.object(mapper, path, mapper.dynamic or dynamic, value)
             return
         full = ".".join(path)

@@ -8,7 +8,9 @@ once a document's new fields are merged in, the index's limits apply:
 ``index.mapping.total_fields.limit`` (1000: fields, their sub-fields and objects),
 ``index.mapping.depth.limit`` (20: an object ``a.b`` is at depth 3),
 ``index.mapping.field_name_length.limit`` (no limit unless set),
-``index.mapping.nested_fields.limit`` (50), each an ``illegal_argument_exception``. A
+``index.mapping.nested_fields.limit`` (50), each an ``illegal_argument_exception``; and
+while a document is read, ``index.mapping.nested_objects.limit`` (10000 nested objects in
+one document, ``mapper_parsing_exception``). A
 mapping shows its properties sorted by name and ``dynamic`` as a string.
 """
 
@@ -55,6 +57,7 @@ LIMITS: dict[str, int | None] = {
     "index.mapping.depth.limit": 20,
     "index.mapping.field_name_length.limit": None,
     "index.mapping.nested_fields.limit": 50,
+    "index.mapping.nested_objects.limit": 10000,
 }
 
 
