@@ -30,6 +30,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from pytest_firehose._destinations.index_copy import copy_values
 from pytest_firehose._destinations.index_dates import DETECTED, reader
 from pytest_firehose._destinations.index_mapping import (
     IndexMapping,
@@ -40,6 +41,8 @@ from pytest_firehose._destinations.index_mapping import (
     check_limits,
     leaf_for,
 )
+from pytest_firehose._destinations.index_templates import check_parent, dated
+from pytest_firehose._destinations.index_types import doc_count_check
 from pytest_firehose._destinations.index_values import (
     DOUBLE_TEXT,
     LONG_TEXT,
@@ -47,7 +50,6 @@ from pytest_firehose._destinations.index_values import (
     Cause,
     boolean_check,
     date_check,
-    java_double,
     preview,
     text_check,
 )
@@ -86,7 +88,7 @@ def read_document(
     return document.merged(in_place)
 
 
-def _split(name: str) -> tuple[str, ...]:
+def split_path(name: str) -> tuple[str, ...]:
     """A field name's path (OpenSearch's ``splitAndValidatePath``), Java's ``split``
     dropping trailing empty parts; refused as OpenSearch refuses it."""
     if "." not in name:
@@ -180,12 +182,14 @@ class _Document:
                             break
                     else:
                         continue
-                self._mapped(mapper, (*path, name), dynamic, name, value)
+                self.mapped(mapper, (*path, name), dynamic, name, value)
                 continue
-            parts = _split(name)
+            parts = split_path(name)
             if not path and name == "_doc_count" and self.doc_count:
                 for item in value if isinstance(value, list) else [value]:
-                    self._doc_count(item)
+                    answer = doc_count_check(item)
+                    if answer is not OK:
+                        raise self._value_failed(name, name, item, answer)
                 continue
             if not path and name in self.metadata:
                 first = _first(value)
@@ -235,7 +239,7 @@ class _Document:
         mapper = self._lookup(node, path, name, parts) if node is not _NEW else None
         if value is None:
             if mapper is None and node.dynamic == "strict":
-                raise self._strict(path, name)
+                raise self.strict(path, name)
             return
         if mapper is not None:
             if isinstance(mapper, Obj) and not mapper.enabled:
@@ -244,15 +248,15 @@ class _Document:
                 for item in value:
                     self._field(node, path, dynamic, name, parts, item)
                 return
-            self._mapped(mapper, path + parts, dynamic, name, value)
+            self.mapped(mapper, path + parts, dynamic, name, value)
             return
-        parent, parent_path, parent_dynamic = self._dynamic_parent(node, path, dynamic, parts)
+        parent, parent_path, parent_dynamic = self.dynamic_parent(node, path, dynamic, parts)
         last = parts[-1]
         if not parent.enabled:
             return
         if parent_dynamic == "strict":
             at = path if isinstance(value, dict) else parent_path
-            raise self._strict(at, last)
+            raise self.strict(at, last)
         if parent_dynamic == "false":
             return
         if isinstance(value, list):
@@ -261,7 +265,7 @@ class _Document:
                 # A template's geo_point reads the whole array (OpenSearch asks the
                 # templates of an array's name as of an object's).
                 self.additions.append(((*parent_path, last), made))
-                self._mapped(made, (*parent_path, last), parent_dynamic, last, value)
+                self.mapped(made, (*parent_path, last), parent_dynamic, last, value)
                 return
             for item in value:
                 self._field(parent, parent_path, parent_dynamic, last, (last,), item)
@@ -273,18 +277,18 @@ class _Document:
             else:
                 self.additions.append(((*parent_path, last), made))
                 if not isinstance(made, Obj) or made.enabled:
-                    self._mapped(made, (*parent_path, last), parent_dynamic, last, value)
+                    self.mapped(made, (*parent_path, last), parent_dynamic, last, value)
         else:
-            self._new_leaf((*parent_path, last), value, parent_dynamic)
+            self.new_leaf((*parent_path, last), value, parent_dynamic)
 
-    def _strict(self, path: tuple[str, ...], name: str) -> MappingError:
+    def strict(self, path: tuple[str, ...], name: str) -> MappingError:
         return MappingError(
             "strict_dynamic_mapping_exception",
             f"mapping set to strict, dynamic introduction of [{name}] within "
             f"[{self._full(path)}] is not allowed",
         )
 
-    def _dynamic_parent(
+    def dynamic_parent(
         self, node: Obj, path: tuple[str, ...], dynamic: str, parts: tuple[str, ...]
     ) -> tuple[Obj, tuple[str, ...], str]:
         """The object a new field of dotted ``parts`` goes into, its path and effective
@@ -301,7 +305,7 @@ class _Document:
                 )
             if found is None:
                 if dynamic == "strict":
-                    raise self._strict(path, part)
+                    raise self.strict(path, part)
                 if dynamic == "false":
                     return node, path, dynamic
                 made = self._template((*path, part), "object")
@@ -309,9 +313,9 @@ class _Document:
                     self.additions.append(((*path, part), Obj()))
                     node, dynamic = _NEW, "true"
                 else:
-                    self._check_parent(path + parts, (*path, part), made)
+                    check_parent(path + parts, (*path, part), made)
                     self.additions.append(((*path, part), made))
-                    assert isinstance(made, Obj)  # _check_parent refuses a leaf
+                    assert isinstance(made, Obj)  # check_parent refuses a leaf
                     node, dynamic = made, made.dynamic or "true"
             else:
                 node, dynamic = found, found.dynamic or dynamic
@@ -337,41 +341,7 @@ class _Document:
                     ) from None
         return None
 
-    @staticmethod
-    def _check_parent(full: tuple[str, ...], path: tuple[str, ...], made: Node) -> None:
-        """Refuse what a template made of an object a dotted name implies: a nested
-        object, or a field that holds values."""
-        if isinstance(made, Leaf):
-            raise MappingError(
-                "mapper_parsing_exception",
-                f"Could not dynamically add mapping for field [{'.'.join(full)}]. Existing "
-                f"mapping for [{'.'.join(path)}] must be of type object but found "
-                f"[{made.type}].",
-            )
-        if made.type == "nested":
-            raise MappingError(
-                "mapper_parsing_exception",
-                f"It is forbidden to create dynamic nested objects ([{'.'.join(path)}]) "
-                "through `copy_to` or dots in field names",
-            )
-
-    def _doc_count(self, value: Any) -> None:
-        """``_doc_count``: a whole number above 0, kept in the source and mapped nowhere."""
-        cause: Cause = None
-        if isinstance(value, float) and not value.is_integer():
-            cause = (
-                "illegal_argument_exception",
-                f"{java_double(value)} cannot be converted to Long without data loss",
-            )
-        elif value is True or value is False or not isinstance(value, (int, float)):
-            cause = None  # OpenSearch's cause quotes the parser's position
-        elif -(2**63) <= value < 2**63:
-            if value > 0:
-                return
-            cause = ("illegal_argument_exception", "Field [_doc_count] must be a positive integer.")
-        raise self._value_failed("_doc_count", "_doc_count", value, cause)
-
-    def _mapped(
+    def mapped(
         self, mapper: Node, path: tuple[str, ...], dynamic: str, name: str, value: Any
     ) -> None:
         """Read ``value`` (no array, not null) into the field ``mapper`` at ``path``."""
@@ -412,35 +382,9 @@ class _Document:
                 if answer is not OK and not sub.ignore_malformed:
                     raise self._value_failed(f"{full}.{sub_name}", sub.type, value, answer)
         if mapper.copy_to and not self.copying:
-            self._copy(mapper.copy_to, value)
+            copy_values(self, mapper.copy_to, value)
 
-    def _copy(self, targets: tuple[str, ...], value: Any) -> None:
-        """Index ``value`` into each field ``targets`` names by its full path, as OpenSearch's
-        ``copy_to`` does: into the field the mapping has, else one dynamic mapping adds
-        (where the object it goes into is dynamic)."""
-        root = self.mapping.root
-        self.copying = True
-        try:
-            for target in targets:
-                parts = _split(target)
-                found: Node | None = root
-                for part in parts:
-                    found = found.properties.get(part) if isinstance(found, Obj) else None
-                if found is not None:
-                    self._mapped(found, parts, "true", parts[-1], value)
-                    continue
-                parent, parent_path, dynamic = self._dynamic_parent(
-                    root, (), root.dynamic or "true", parts
-                )
-                if not parent.enabled or dynamic == "false":
-                    continue
-                if dynamic == "strict":
-                    raise self._strict(parent_path, parts[-1])
-                self._new_leaf((*parent_path, parts[-1]), value, dynamic)
-        finally:
-            self.copying = False
-
-    def _new_leaf(self, path: tuple[str, ...], value: Any, dynamic: str) -> None:
+    def new_leaf(self, path: tuple[str, ...], value: Any, dynamic: str) -> None:
         """Add the field dynamic mapping (or a dynamic template) makes of ``value`` at
         ``path``, and read the value into it (a number past a long's range fails there)."""
         mapping = self.mapping
@@ -469,9 +413,9 @@ class _Document:
             made = self._template(path, json_type)
             if made is not None:
                 if json_type == "date":
-                    made = _dated(made, leaf)
+                    made = dated(made, leaf)
                 self.additions.append((path, made))
-                self._mapped(made, path, dynamic, path[-1], value)
+                self.mapped(made, path, dynamic, path[-1], value)
                 return
         self.additions.append((path, leaf))
         answer = leaf.check(value)
@@ -522,20 +466,3 @@ def _size(node: Node) -> int:
     if isinstance(node, Leaf):
         return node.count()
     return 1 + sum(_size(child) for child in node.properties.values())
-
-
-def _dated(made: Node, detected: Leaf) -> Node:
-    """A ``date`` field a template made for a string date detection read: without a
-    ``format`` of its own it takes the detected one (OpenSearch parses the template's
-    mapping with it as the default)."""
-    if not isinstance(made, Leaf) or made.type != "date" or "format" in made.params:
-        return made
-    if "format" not in detected.params:
-        return made
-    return Leaf(
-        "date",
-        {**made.params, "format": detected.params["format"]},
-        detected.check,
-        made.fields,
-        made.ignore_malformed,
-    )

@@ -17,6 +17,7 @@ import math
 from collections.abc import Mapping
 from typing import Any
 
+from pytest_firehose._destinations.index_copy import CopyToError, check_copy_to, read_copy_to
 from pytest_firehose._destinations.index_dates import UnknownFormat
 from pytest_firehose._destinations.index_mapping import (
     ELASTICSEARCH_METADATA,
@@ -162,7 +163,10 @@ def _node(name: str, definition: Any, *, multi: bool = False) -> Node:
                 f"{where}: the parameter {key!r} of a {kind} field is not modelled "
                 f"(modelled: {', '.join(sorted(allowed | ({'fields'} if not multi else set())))})"
             )
-    copy_to = _copy_to(where, definition) if "copy_to" in definition else ()
+    try:
+        copy_to = read_copy_to(where, definition) if "copy_to" in definition else ()
+    except CopyToError as error:
+        raise BadMapping(str(error)) from None
     if copy_to and multi:
         raise BadMapping(
             f"OpenSearch refuses this mapping: [copy_to] may not be used to copy from a "
@@ -215,71 +219,6 @@ def _scaling_factor(name: str, given: Any) -> float:
             f"must be a positive number, got [{java_double(factor)}]"
         )
     return factor
-
-
-def _copy_to(where: str, definition: dict[str, Any]) -> tuple[str, ...]:
-    """The fields ``copy_to`` names (a name or a list of them), shown as a list."""
-    given = definition["copy_to"]
-    targets = [given] if isinstance(given, str) else given
-    if not isinstance(targets, list) or not all(
-        isinstance(target, str) and target for target in targets
-    ):
-        raise BadMapping(
-            f'{where}: copy_to names a field by its full path, or a list of them, such as "all" '
-            f'or ["all", "buyer.search"], not {given!r}'
-        )
-    definition["copy_to"] = list(targets)
-    return tuple(targets)
-
-
-def _nested_scope(root: Obj, path: tuple[str, ...]) -> str | None:
-    """The path of the innermost nested object above ``path``, None at the top."""
-    scope = None
-    node: Node | None = root
-    for depth, part in enumerate(path[:-1], 1):
-        node = node.properties.get(part) if isinstance(node, Obj) else None
-        if not isinstance(node, Obj):
-            break
-        if node.type == "nested":
-            scope = ".".join(path[:depth])
-    return scope
-
-
-def _check_copy_to(root: Obj, nodes: list[tuple[tuple[str, ...], Node]]) -> None:
-    """Refuse, in OpenSearch's words, a ``copy_to`` to a sub-field, an object, or out of
-    its nested object's scope."""
-    for path, node in nodes:
-        if not isinstance(node, Leaf) or not node.copy_to:
-            continue
-        source = _nested_scope(root, path)
-        for target in node.copy_to:
-            parts = tuple(target.split("."))
-            found: Node | None = root
-            for depth, part in enumerate(parts):
-                if isinstance(found, Leaf):
-                    if depth == len(parts) - 1 and part in found.fields:
-                        raise BadMapping(
-                            "OpenSearch refuses this mapping: [copy_to] may not be used to copy "
-                            f"to a multi-field: [{target}]"
-                        )
-                    found = None
-                    break
-                found = found.properties.get(part) if isinstance(found, Obj) else None
-            if isinstance(found, Obj):
-                raise BadMapping(
-                    f"OpenSearch refuses this mapping: Cannot copy to field [{target}] since it "
-                    "is mapped as an object"
-                )
-            scope = _nested_scope(root, parts)
-            if scope is not None and not (
-                source == scope or (source or "").startswith(scope + ".")
-            ):
-                raise BadMapping(
-                    "OpenSearch refuses this mapping: Illegal combination of [copy_to] and "
-                    "[nested] mappings: [copy_to] may only copy data to the current nested "
-                    "document or any of its parents, however one [copy_to] directive is trying "
-                    f"to copy data from nested object [{source or 'null'}] to [{scope}]"
-                )
 
 
 def _object(where: str, kind: str, definition: dict[str, Any], *, typed: bool) -> Obj:
@@ -402,7 +341,10 @@ def read_mapping(
         templates=templates,
     )
     nodes = _walk(root, ())
-    _check_copy_to(root, nodes)
+    try:
+        check_copy_to(root, nodes)
+    except CopyToError as error:
+        raise BadMapping(str(error)) from None
     mapping.fields = sum(node.count() for _, node in nodes)
     try:
         check_limits(mapping.fields, nodes, limits)

@@ -30,7 +30,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from pytest_firehose._destinations.index_mapping import Node
+from pytest_firehose._destinations.index_mapping import Leaf, MappingError, Node
 
 #: The JSON types a template matches, and the type dynamic mapping gives each (``binary``
 #: is CBOR's: a JSON document has none).
@@ -226,3 +226,37 @@ def _template(name: str, given: Any, build: Builder) -> DynamicTemplate:
             ) from None
     template._built.clear()
     return template
+
+
+def check_parent(full: tuple[str, ...], path: tuple[str, ...], made: Node) -> None:
+    """Refuse what a template made of an object a dotted name (``full``) implies at
+    ``path``: a nested object, or a field that holds values."""
+    if isinstance(made, Leaf):
+        raise MappingError(
+            "mapper_parsing_exception",
+            f"Could not dynamically add mapping for field [{'.'.join(full)}]. Existing "
+            f"mapping for [{'.'.join(path)}] must be of type object but found [{made.type}].",
+        )
+    if made.type == "nested":
+        raise MappingError(
+            "mapper_parsing_exception",
+            f"It is forbidden to create dynamic nested objects ([{'.'.join(path)}]) "
+            "through `copy_to` or dots in field names",
+        )
+
+
+def dated(made: Node, detected: Leaf) -> Node:
+    """A ``date`` field a template made for a string date detection read: without a
+    ``format`` of its own it takes the detected one (OpenSearch parses the template's
+    mapping with it as the default)."""
+    if not isinstance(made, Leaf) or made.type != "date" or "format" in made.params:
+        return made
+    if "format" not in detected.params:
+        return made
+    return Leaf(
+        "date",
+        {**made.params, "format": detected.params["format"]},
+        detected.check,
+        made.fields,
+        made.ignore_malformed,
+    )

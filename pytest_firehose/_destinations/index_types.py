@@ -17,7 +17,10 @@ Facts (OpenSearch's source: ``ScaledFloatFieldMapper``, ``NumberFieldMapper`` an
   not read at all, so any value is taken. A value that is no base64 text fails the field
   without a ``caused_by``: OpenSearch's quotes the parser's position in the record.
 - ``wildcard`` and ``match_only_text``: any value but an object, as ``keyword`` and
-  ``text``.
+  ``text``;
+- ``_doc_count`` at a document's top (``DocCountFieldMapper``): a whole number above 0;
+  ``Field [_doc_count] must be a positive integer.``, ``1.5 cannot be converted to Long
+  without data loss``.
 """
 
 from __future__ import annotations
@@ -383,3 +386,18 @@ def geo_point_check(name: str, ignore_z: bool, ignore_malformed: bool) -> Check:
         return OK
 
     return check
+
+
+def doc_count_check(value: Any) -> Any:
+    """``_doc_count``'s check (OpenSearch's metadata field, read as a long without
+    coercion): a whole number above 0."""
+    if isinstance(value, float) and not value.is_integer():
+        reason = f"{java_double(value)} cannot be converted to Long without data loss"
+        return ("illegal_argument_exception", reason)
+    if value is True or value is False or not isinstance(value, (int, float)):
+        return None  # OpenSearch's cause quotes the parser's position
+    if not -(2**63) <= value < 2**63:
+        return None
+    if value > 0:
+        return OK
+    return ("illegal_argument_exception", "Field [_doc_count] must be a positive integer.")
