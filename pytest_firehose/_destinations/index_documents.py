@@ -21,6 +21,13 @@ pages, and its source: ``DocumentParser``, ``FieldMapper``, ``MappingLookup``,
 - a field name that is empty, or a dotted one with an empty part, fails the document
   (``failed to parse``, caused by ``field name cannot be an empty string`` ...); so does a
   metadata field (``_id``, ``_index`` ...) at the top of the document;
+- a new field takes the mapping of the index's first dynamic template that fits it
+  (``index_templates``), the JSON type a template sees being the one dynamic mapping read
+  (a string date detection reads is a ``date``); a ``geo_point`` reads a whole array;
+- a value a field took is copied into the fields its ``copy_to`` names (``index_copy``);
+- each object read into a ``nested`` field counts against
+  ``index.mapping.nested_objects.limit``; ``_doc_count`` at the top of an OpenSearch
+  document is a metadata field, checked and mapped nowhere;
 - once the document's new fields are merged in, the index's limits apply
   (``index_mapping.check_limits``).
 """

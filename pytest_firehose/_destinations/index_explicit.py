@@ -4,8 +4,9 @@ settings, read into an :class:`~pytest_firehose._destinations.index_mapping.Inde
 
 What is read is what changes which documents the index takes: field types (:data:`TYPES`),
 ``properties``, ``dynamic``, ``enabled``, ``fields`` (sub-fields), ``format``, ``coerce``,
-``ignore_malformed``, and at the top ``date_detection``, ``numeric_detection`` and
-``dynamic_templates`` (``index_templates``). The
+``ignore_malformed``, ``copy_to`` (``index_copy``), ``scaling_factor``, ``ignore_z_value``,
+and at the top ``date_detection``, ``numeric_detection`` and ``dynamic_templates``
+(``index_templates``). The
 parameters in :data:`HARMLESS` change how values are indexed or searched, not whether a
 document is taken: they are kept and shown. Anything else is refused (:class:`BadMapping`)
 naming what is modelled, rather than taken and ignored.
