@@ -19,10 +19,11 @@ from pytest_firehose import FirehoseFake, UsageError
     ("mappings", "settings", "refusal"),
     [
         (
-            {"properties": {"where": {"type": "geo_point"}}},
+            {"properties": {"where": {"type": "geo_shape"}}},
             None,
-            "field [where]: the type 'geo_point' is not modelled; pytest-firehose models long, "
-            "integer, short, byte, double, float, half_float, keyword, text, boolean, date, ip, "
+            "field [where]: the type 'geo_shape' is not modelled; pytest-firehose models long, "
+            "integer, short, byte, double, float, half_float, scaled_float, unsigned_long, "
+            "keyword, wildcard, text, match_only_text, boolean, date, ip, geo_point, binary, "
             "object, nested",
         ),
         (
@@ -31,14 +32,14 @@ from pytest_firehose import FirehoseFake, UsageError
             "the mapping: dynamic is true, false or \"strict\", not 'runtime'",
         ),
         (
-            {"dynamic_templates": []},
+            {"dynamic_date_formats": ["yyyy-MM-dd"]},
             None,
-            "the mapping parameter 'dynamic_templates' is not modelled",
+            "the mapping parameter 'dynamic_date_formats' is not modelled",
         ),
         (
-            {"properties": {"sku": {"type": "keyword", "copy_to": "all"}}},
+            {"properties": {"sku": {"type": "keyword", "on_script_error": "fail"}}},
             None,
-            "field [sku]: the parameter 'copy_to' of a keyword field is not modelled",
+            "field [sku]: the parameter 'on_script_error' of a keyword field is not modelled",
         ),
         (
             {"properties": {"at": {"type": "date", "format": "week_date"}}},

@@ -21,6 +21,13 @@ pages, and its source: ``DocumentParser``, ``FieldMapper``, ``MappingLookup``,
 - a field name that is empty, or a dotted one with an empty part, fails the document
   (``failed to parse``, caused by ``field name cannot be an empty string`` ...); so does a
   metadata field (``_id``, ``_index`` ...) at the top of the document;
+- a new field takes the mapping of the index's first dynamic template that fits it
+  (``index_templates``), the JSON type a template sees being the one dynamic mapping read
+  (a string date detection reads is a ``date``); a ``geo_point`` reads a whole array;
+- a value a field took is copied into the fields its ``copy_to`` names (``index_copy``);
+- each object read into a ``nested`` field counts against
+  ``index.mapping.nested_objects.limit``; ``_doc_count`` at the top of an OpenSearch
+  document is a metadata field, checked and mapped nowhere;
 - once the document's new fields are merged in, the index's limits apply
   (``index_mapping.check_limits``).
 """
@@ -30,6 +37,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from pytest_firehose._destinations.index_copy import copy_values
 from pytest_firehose._destinations.index_dates import DETECTED, reader
 from pytest_firehose._destinations.index_mapping import (
     IndexMapping,
@@ -40,6 +48,8 @@ from pytest_firehose._destinations.index_mapping import (
     check_limits,
     leaf_for,
 )
+from pytest_firehose._destinations.index_templates import check_parent, dated
+from pytest_firehose._destinations.index_types import doc_count_check
 from pytest_firehose._destinations.index_values import (
     DOUBLE_TEXT,
     LONG_TEXT,
@@ -85,7 +95,7 @@ def read_document(
     return document.merged(in_place)
 
 
-def _split(name: str) -> tuple[str, ...]:
+def split_path(name: str) -> tuple[str, ...]:
     """A field name's path (OpenSearch's ``splitAndValidatePath``), Java's ``split``
     dropping trailing empty parts; refused as OpenSearch refuses it."""
     if "." not in name:
@@ -141,6 +151,14 @@ class _Document:
         self.metadata = metadata
         #: The fields the document adds, in the order it meets them, each by its path.
         self.additions: list[tuple[tuple[str, ...], Node]] = []
+        #: Whether a value being read is a copy (``copy_to``): a copy is not copied on.
+        self.copying = False
+        #: The nested objects read so far, and how many the index takes in one document.
+        self.nested = 0
+        self.nested_limit = mapping.limits["index.mapping.nested_objects.limit"]
+        #: Whether ``_doc_count`` at the top is OpenSearch's metadata field (Elasticsearch
+        #: 7.10 and before, which the Elasticsearch destinations reach, have none).
+        self.doc_count = "_type" not in metadata
 
     def _full(self, path: tuple[str, ...]) -> str:
         return ".".join(path) if path else self.mapping.root_name
@@ -165,15 +183,21 @@ class _Document:
                 # The common case, read without the general walk: a value of a field the
                 # mapping has (its name holds no dot: a mapping's names hold none, and is
                 # no metadata field: the mapping has none).
-                if mapper.check(value) is OK:
+                if mapper.check(value) is OK and not mapper.copy_to:
                     for sub in mapper.fields.values():
                         if sub.check(value) is not OK:
                             break
                     else:
                         continue
-                self._mapped(mapper, (*path, name), dynamic, name, value)
+                self.mapped(mapper, (*path, name), dynamic, name, value)
                 continue
-            parts = _split(name)
+            parts = split_path(name)
+            if not path and name == "_doc_count" and self.doc_count:
+                for item in value if isinstance(value, list) else [value]:
+                    answer = doc_count_check(item)
+                    if answer is not OK:
+                        raise self._value_failed(name, name, item, answer)
+                continue
             if not path and name in self.metadata:
                 first = _first(value)
                 if first is not _MISSING:
@@ -222,41 +246,56 @@ class _Document:
         mapper = self._lookup(node, path, name, parts) if node is not _NEW else None
         if value is None:
             if mapper is None and node.dynamic == "strict":
-                raise self._strict(path, name)
+                raise self.strict(path, name)
             return
         if mapper is not None:
             if isinstance(mapper, Obj) and not mapper.enabled:
                 return
-            if isinstance(value, list):
+            if isinstance(value, list) and not _whole(mapper):
                 for item in value:
                     self._field(node, path, dynamic, name, parts, item)
                 return
-            self._mapped(mapper, path + parts, dynamic, name, value)
+            self.mapped(mapper, path + parts, dynamic, name, value)
             return
-        parent, parent_path, parent_dynamic = self._dynamic_parent(node, path, dynamic, parts)
+        parent, parent_path, parent_dynamic = self.dynamic_parent(node, path, dynamic, parts)
         last = parts[-1]
+        if not parent.enabled:
+            return
         if parent_dynamic == "strict":
             at = path if isinstance(value, dict) else parent_path
-            raise self._strict(at, last)
+            raise self.strict(at, last)
         if parent_dynamic == "false":
             return
         if isinstance(value, list):
+            made = self._template((*parent_path, last), "object")
+            if made is not None and _whole(made):
+                # A template's geo_point reads the whole array (OpenSearch asks the
+                # templates of an array's name as of an object's).
+                self.additions.append(((*parent_path, last), made))
+                self.mapped(made, (*parent_path, last), parent_dynamic, last, value)
+                return
             for item in value:
                 self._field(parent, parent_path, parent_dynamic, last, (last,), item)
         elif isinstance(value, dict):
-            self.additions.append(((*parent_path, last), Obj()))
-            self.object(_NEW, (*parent_path, last), "true", value)
+            made = self._template((*parent_path, last), "object")
+            if made is None:
+                self.additions.append(((*parent_path, last), Obj()))
+                self.object(_NEW, (*parent_path, last), "true", value)
+            else:
+                self.additions.append(((*parent_path, last), made))
+                if not isinstance(made, Obj) or made.enabled:
+                    self.mapped(made, (*parent_path, last), parent_dynamic, last, value)
         else:
-            self._new_leaf((*parent_path, last), value)
+            self.new_leaf((*parent_path, last), value, parent_dynamic)
 
-    def _strict(self, path: tuple[str, ...], name: str) -> MappingError:
+    def strict(self, path: tuple[str, ...], name: str) -> MappingError:
         return MappingError(
             "strict_dynamic_mapping_exception",
             f"mapping set to strict, dynamic introduction of [{name}] within "
             f"[{self._full(path)}] is not allowed",
         )
 
-    def _dynamic_parent(
+    def dynamic_parent(
         self, node: Obj, path: tuple[str, ...], dynamic: str, parts: tuple[str, ...]
     ) -> tuple[Obj, tuple[str, ...], str]:
         """The object a new field of dotted ``parts`` goes into, its path and effective
@@ -273,17 +312,43 @@ class _Document:
                 )
             if found is None:
                 if dynamic == "strict":
-                    raise self._strict(path, part)
+                    raise self.strict(path, part)
                 if dynamic == "false":
                     return node, path, dynamic
-                self.additions.append(((*path, part), Obj()))
-                node, dynamic = _NEW, "true"
+                made = self._template((*path, part), "object")
+                if made is None:
+                    self.additions.append(((*path, part), Obj()))
+                    node, dynamic = _NEW, "true"
+                else:
+                    check_parent(path + parts, (*path, part), made)
+                    self.additions.append(((*path, part), made))
+                    assert isinstance(made, Obj)  # check_parent refuses a leaf
+                    node, dynamic = made, made.dynamic or "true"
             else:
                 node, dynamic = found, found.dynamic or dynamic
             path = (*path, part)
         return node, path, dynamic
 
-    def _mapped(
+    def _template(self, path: tuple[str, ...], json_type: str) -> Node | None:
+        """The field the index's first dynamic template matching the new field at ``path``
+        (its value of ``json_type``) makes, else None."""
+        templates = self.mapping.templates
+        if not templates:
+            return None
+        name = path[-1]
+        full = ".".join(path)
+        for template in templates:
+            if template.matches(full, name, json_type):
+                try:
+                    return template.node(name, json_type)
+                except ValueError as error:
+                    raise MappingError(
+                        "mapper_parsing_exception",
+                        f"dynamic template [{template.name}] makes no field of [{full}]: {error}",
+                    ) from None
+        return None
+
+    def mapped(
         self, mapper: Node, path: tuple[str, ...], dynamic: str, name: str, value: Any
     ) -> None:
         """Read ``value`` (no array, not null) into the field ``mapper`` at ``path``."""
@@ -294,30 +359,50 @@ class _Document:
                     f"object mapping for [{'.'.join(path)}] tried to parse field [{name}] as "
                     "object, but found a concrete value",
                 )
+            if mapper.type == "nested":
+                self.nested += 1
+                limit = self.nested_limit
+                if limit is not None and self.nested > limit:
+                    raise MappingError(
+                        "mapper_parsing_exception",
+                        f"The number of nested documents has exceeded the allowed limit of "
+                        f"[{limit}]. This limit can be set by changing the "
+                        "[index.mapping.nested_objects.limit] index level setting.",
+                    )
             self.object(mapper, path, mapper.dynamic or dynamic, value)
             return
         full = ".".join(path)
         answer = mapper.check(value)
         if answer is not OK:
-            if mapper.ignore_malformed and not isinstance(value, dict):
-                return
-            raise self._value_failed(full, mapper.type, value, answer)
-        for sub_name, sub in mapper.fields.items():
-            answer = sub.check(value)
-            if answer is not OK and not sub.ignore_malformed:
-                raise self._value_failed(f"{full}.{sub_name}", sub.type, value, answer)
+            if mapper.type == "geo_point":
+                # A geometry field's own message: no id, no preview.
+                raise MappingError(
+                    "mapper_parsing_exception",
+                    f"failed to parse field [{full}] of type [geo_point]",
+                    answer,
+                )
+            if not mapper.ignore_malformed or isinstance(value, dict):
+                raise self._value_failed(full, mapper.type, value, answer)
+        elif mapper.type != "geo_point":  # its sub-fields take its geohash
+            for sub_name, sub in mapper.fields.items():
+                answer = sub.check(value)
+                if answer is not OK and not sub.ignore_malformed:
+                    raise self._value_failed(f"{full}.{sub_name}", sub.type, value, answer)
+        if mapper.copy_to and not self.copying:
+            copy_values(self, mapper.copy_to, value)
 
-    def _new_leaf(self, path: tuple[str, ...], value: Any) -> None:
-        """Add the field dynamic mapping makes of ``value`` at ``path``, and read the value
-        into it (a number past a long's range fails there)."""
+    def new_leaf(self, path: tuple[str, ...], value: Any, dynamic: str) -> None:
+        """Add the field dynamic mapping (or a dynamic template) makes of ``value`` at
+        ``path``, and read the value into it (a number past a long's range fails there)."""
         mapping = self.mapping
         leaf: Leaf
+        json_type = "string"
         if value is True or value is False:
-            leaf = _BOOLEAN
+            leaf, json_type = _BOOLEAN, "boolean"
         elif isinstance(value, int):
-            leaf = _LONG
+            leaf, json_type = _LONG, "long"
         elif isinstance(value, float):
-            leaf = _FLOAT
+            leaf, json_type = _FLOAT, "double"
         else:
             text = str(value)
             as_long = bool(LONG_TEXT.fullmatch(text)) and -(2**63) <= int(text) < 2**63
@@ -325,11 +410,20 @@ class _Document:
             leaf = _TEXT
             if mapping.numeric_detection and (as_long or as_double):
                 leaf = _LONG if as_long else _FLOAT
+                json_type = "long" if as_long else "double"
             elif mapping.date_detection and not as_long and not as_double:
                 for reads, date in _DATES:
                     if reads(text):
-                        leaf = date
+                        leaf, json_type = date, "date"
                         break
+        if mapping.templates:
+            made = self._template(path, json_type)
+            if made is not None:
+                if json_type == "date":
+                    made = dated(made, leaf)
+                self.additions.append((path, made))
+                self.mapped(made, path, dynamic, path[-1], value)
+                return
         self.additions.append((path, leaf))
         answer = leaf.check(value)
         if answer is not OK:
@@ -350,7 +444,7 @@ class _Document:
                 )
         # Each is new: a document adds a field only where the mapping has none.
         added = list(first.items())
-        fields = self.mapping.fields + sum(node.count() for _, node in added)
+        fields = self.mapping.fields + sum(_size(node) for _, node in added)
         check_limits(fields, added, self.mapping.limits)
         mapping = self.mapping if in_place else self.mapping.copy()
         for path, node in added:
@@ -359,10 +453,23 @@ class _Document:
                 found = parent.properties[part]
                 assert isinstance(found, Obj)
                 parent = found
-            parent.properties[path[-1]] = Obj() if isinstance(node, Obj) else node
+            parent.properties[path[-1]] = node.copy() if isinstance(node, Obj) else node
         mapping.fields = fields
         return mapping
 
 
 def _kind(node: Node) -> str:
     return node.type
+
+
+def _whole(node: Node) -> bool:
+    """Whether the field reads an array as one value (``geo_point``: ``[lon, lat]``)."""
+    return isinstance(node, Leaf) and node.type == "geo_point"
+
+
+def _size(node: Node) -> int:
+    """The fields ``node`` counts for with those under it (a template's object may have
+    properties)."""
+    if isinstance(node, Leaf):
+        return node.count()
+    return 1 + sum(_size(child) for child in node.properties.values())

@@ -4,7 +4,9 @@ settings, read into an :class:`~pytest_firehose._destinations.index_mapping.Inde
 
 What is read is what changes which documents the index takes: field types (:data:`TYPES`),
 ``properties``, ``dynamic``, ``enabled``, ``fields`` (sub-fields), ``format``, ``coerce``,
-``ignore_malformed``, and at the top ``date_detection`` and ``numeric_detection``. The
+``ignore_malformed``, ``copy_to`` (``index_copy``), ``scaling_factor``, ``ignore_z_value``,
+and at the top ``date_detection``, ``numeric_detection`` and ``dynamic_templates``
+(``index_templates``). The
 parameters in :data:`HARMLESS` change how values are indexed or searched, not whether a
 document is taken: they are kept and shown. Anything else is refused (:class:`BadMapping`)
 naming what is modelled, rather than taken and ignored.
@@ -12,9 +14,11 @@ naming what is modelled, rather than taken and ignored.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from typing import Any
 
+from pytest_firehose._destinations.index_copy import CopyToError, check_copy_to, read_copy_to
 from pytest_firehose._destinations.index_dates import UnknownFormat
 from pytest_firehose._destinations.index_mapping import (
     ELASTICSEARCH_METADATA,
@@ -27,6 +31,9 @@ from pytest_firehose._destinations.index_mapping import (
     check_limits,
     leaf_for,
 )
+from pytest_firehose._destinations.index_templates import TemplateError, read_templates
+from pytest_firehose._destinations.index_types import binary_check, geo_point_check
+from pytest_firehose._destinations.index_values import java_double
 
 #: The field types modelled.
 TYPES = (
@@ -37,15 +44,31 @@ TYPES = (
     "double",
     "float",
     "half_float",
+    "scaled_float",
+    "unsigned_long",
     "keyword",
+    "wildcard",
     "text",
+    "match_only_text",
     "boolean",
     "date",
     "ip",
+    "geo_point",
+    "binary",
     "object",
     "nested",
 )
-_NUMBERS = ("long", "integer", "short", "byte", "double", "float", "half_float")
+_NUMBERS = (
+    "long",
+    "integer",
+    "short",
+    "byte",
+    "double",
+    "float",
+    "half_float",
+    "scaled_float",
+    "unsigned_long",
+)
 #: Parameters kept and shown, which change no document's fate, by type (``*``: any leaf).
 HARMLESS: dict[str, frozenset[str]] = {
     "*": frozenset({"index", "store", "doc_values", "boost", "meta", "null_value"}),
@@ -77,13 +100,21 @@ HARMLESS: dict[str, frozenset[str]] = {
         }
     ),
     "nested": frozenset({"include_in_parent", "include_in_root"}),
+    "wildcard": frozenset({"ignore_above", "normalizer"}),
+    "match_only_text": frozenset({"analyzer", "search_analyzer", "search_quote_analyzer"}),
 }
 _READ = {
     **dict.fromkeys(_NUMBERS, frozenset({"coerce", "ignore_malformed"})),
     "date": frozenset({"format", "ignore_malformed"}),
     "ip": frozenset({"ignore_malformed"}),
+    "scaled_float": frozenset({"coerce", "ignore_malformed", "scaling_factor"}),
+    "geo_point": frozenset({"ignore_malformed", "ignore_z_value"}),
 }
-_ROOT = frozenset({"properties", "dynamic", "date_detection", "numeric_detection"})
+#: A ``binary`` field reads its values only where it keeps them.
+_READS_BINARY = ("doc_values", "store")
+_ROOT = frozenset(
+    {"properties", "dynamic", "date_detection", "numeric_detection", "dynamic_templates"}
+)
 _ROOT_HARMLESS = frozenset({"_source", "_meta"})
 _DYNAMIC = {True: "true", False: "false", "true": "true", "false": "false", "strict": "strict"}
 
@@ -123,7 +154,9 @@ def _node(name: str, definition: Any, *, multi: bool = False) -> Node:
         if multi:
             raise BadMapping(f"{where}: Type [{kind}] cannot be used in multi field")
         return _object(where, kind, definition, typed=typed)
-    allowed = HARMLESS["*"] | HARMLESS.get(kind, frozenset()) | _READ.get(kind, frozenset())
+    allowed = (
+        HARMLESS["*"] | HARMLESS.get(kind, frozenset()) | _READ.get(kind, frozenset()) | {"copy_to"}
+    )
     subfields = definition.pop("fields", {}) if not multi else {}
     for key in definition:
         if key not in allowed:
@@ -131,6 +164,15 @@ def _node(name: str, definition: Any, *, multi: bool = False) -> Node:
                 f"{where}: the parameter {key!r} of a {kind} field is not modelled "
                 f"(modelled: {', '.join(sorted(allowed | ({'fields'} if not multi else set())))})"
             )
+    try:
+        copy_to = read_copy_to(where, definition) if "copy_to" in definition else ()
+    except CopyToError as error:
+        raise BadMapping(str(error)) from None
+    if copy_to and multi:
+        raise BadMapping(
+            f"OpenSearch refuses this mapping: [copy_to] may not be used to copy from a "
+            f"multi-field: [{name}]"
+        )
     coerce = _flag(where, "coerce", definition.get("coerce", True))
     ignore_malformed = _flag(where, "ignore_malformed", definition.get("ignore_malformed", False))
     formats = definition.get("format")
@@ -140,6 +182,13 @@ def _node(name: str, definition: Any, *, multi: bool = False) -> Node:
         check = leaf_for(kind, coerce=coerce, formats=formats)
     except UnknownFormat as error:
         raise BadMapping(f"{where}: {error}") from None
+    if kind == "scaled_float":
+        definition["scaling_factor"] = _scaling_factor(name, definition.get("scaling_factor"))
+    elif kind == "geo_point":
+        ignore_z = _flag(where, "ignore_z_value", definition.get("ignore_z_value", True))
+        check = geo_point_check(name.rsplit(".", 1)[-1], ignore_z, ignore_malformed)
+    elif kind == "binary" and any(definition.get(key) in (True, "true") for key in _READS_BINARY):
+        check = binary_check
     if not isinstance(subfields, Mapping):
         raise BadMapping(f"{where}: fields is an object of sub-field name to definition")
     fields: dict[str, Leaf] = {}
@@ -147,7 +196,30 @@ def _node(name: str, definition: Any, *, multi: bool = False) -> Node:
         made = _node(f"{name}.{sub}", spec, multi=True)
         assert isinstance(made, Leaf)  # a multi field is refused an object type
         fields[sub] = made
-    return Leaf(kind, definition, check, fields, ignore_malformed)
+    return Leaf(kind, definition, check, fields, ignore_malformed, copy_to)
+
+
+def _scaling_factor(name: str, given: Any) -> float:
+    """A ``scaled_float``'s ``scaling_factor``, as OpenSearch reads it (a number, or a
+    string that reads as one) and shows it (a double)."""
+    if given is None:
+        raise BadMapping(
+            f"OpenSearch refuses this mapping: Failed to parse mapping [_doc]: Field "
+            f"[scaling_factor] is required (give field [{name}] one, such as "
+            '"scaling_factor": 100)'
+        )
+    try:
+        factor = float(given) if not isinstance(given, bool) else math.nan
+    except (TypeError, ValueError):
+        factor = math.nan
+    if math.isnan(factor) and not isinstance(given, (int, float)):
+        raise BadMapping(f"field [{name}]: scaling_factor is a number, such as 100, not {given!r}")
+    if not math.isfinite(factor) or factor <= 0:
+        raise BadMapping(
+            "OpenSearch refuses this mapping: Failed to parse mapping [_doc]: [scaling_factor] "
+            f"must be a positive number, got [{java_double(factor)}]"
+        )
+    return factor
 
 
 def _object(where: str, kind: str, definition: dict[str, Any], *, typed: bool) -> Obj:
@@ -180,6 +252,21 @@ def _object(where: str, kind: str, definition: dict[str, Any], *, typed: bool) -
             raise BadMapping(f"{where}: {name!r} is a metadata field, which properties do not map")
         node.properties[name] = _node(prefix + name, spec)
     return node
+
+
+def _templated(name: str, definition: Mapping[str, Any]) -> Node:
+    """The field a dynamic template's mapping (its placeholders filled) makes of the new
+    field ``name``. An object's mapping is read as OpenSearch's object parser reads it:
+    the parameters an object has no use for (``index``, ``ignore_above`` ...) are left
+    unused, and the object is shown without its type, as a dynamic object is."""
+    kind = definition.get("type", "object")
+    if kind not in ("object", "nested"):
+        return _node(name, definition)
+    allowed = {"type", "properties", "dynamic", "enabled"} | HARMLESS.get(kind, frozenset())
+    used = {key: value for key, value in definition.items() if key in allowed}
+    if kind == "object":
+        used.pop("type", None)
+    return _node(name, used)
 
 
 def _walk(node: Obj, path: tuple[str, ...]) -> list[tuple[tuple[str, ...], Node]]:
@@ -230,9 +317,12 @@ def read_mapping(
             raise BadMapping(
                 f"the mapping parameter {key!r} is not modelled; pytest-firehose models "
                 f"{', '.join(sorted(_ROOT | _ROOT_HARMLESS))}"
-                + (" (dynamic templates are not)" if key == "dynamic_templates" else "")
             )
     limits = read_settings(settings)
+    try:
+        templates = read_templates(mappings.get("dynamic_templates", []), _templated)
+    except TemplateError as error:
+        raise BadMapping(str(error)) from None
     root = _object(
         "the mapping",
         "object",
@@ -249,8 +339,13 @@ def read_mapping(
             for key in mappings
             if key != "properties"
         },
+        templates=templates,
     )
     nodes = _walk(root, ())
+    try:
+        check_copy_to(root, nodes)
+    except CopyToError as error:
+        raise BadMapping(str(error)) from None
     mapping.fields = sum(node.count() for _, node in nodes)
     try:
         check_limits(mapping.fields, nodes, limits)

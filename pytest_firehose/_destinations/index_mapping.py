@@ -8,7 +8,9 @@ once a document's new fields are merged in, the index's limits apply:
 ``index.mapping.total_fields.limit`` (1000: fields, their sub-fields and objects),
 ``index.mapping.depth.limit`` (20: an object ``a.b`` is at depth 3),
 ``index.mapping.field_name_length.limit`` (no limit unless set),
-``index.mapping.nested_fields.limit`` (50), each an ``illegal_argument_exception``. A
+``index.mapping.nested_fields.limit`` (50), each an ``illegal_argument_exception``; and
+while a document is read, ``index.mapping.nested_objects.limit`` (10000 nested objects in
+one document, ``mapper_parsing_exception``). A
 mapping shows its properties sorted by name and ``dynamic`` as a string.
 """
 
@@ -16,7 +18,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pytest_firehose._destinations.index_values import (
     INTEGERS,
@@ -28,6 +30,9 @@ from pytest_firehose._destinations.index_values import (
     integer_check,
     text_check,
 )
+
+if TYPE_CHECKING:
+    from pytest_firehose._destinations.index_templates import DynamicTemplate
 
 #: The metadata fields a document may not hold at its top (OpenSearch 2's; an
 #: Elasticsearch destination's ``_type`` too, :data:`ELASTICSEARCH_METADATA`).
@@ -52,6 +57,7 @@ LIMITS: dict[str, int | None] = {
     "index.mapping.depth.limit": 20,
     "index.mapping.field_name_length.limit": None,
     "index.mapping.nested_fields.limit": 50,
+    "index.mapping.nested_objects.limit": 10000,
 }
 
 
@@ -84,6 +90,8 @@ class Leaf:
     check: Check
     fields: dict[str, Leaf] = field(default_factory=dict)
     ignore_malformed: bool = False
+    #: The fields (full dotted paths) its values are also indexed into (``copy_to``).
+    copy_to: tuple[str, ...] = ()
 
     def count(self) -> int:
         return 1 + len(self.fields)
@@ -130,6 +138,14 @@ def leaf_for(kind: str, *, coerce: bool = True, formats: str | None = None) -> C
         from pytest_firehose._destinations.index_values import ip_check
 
         return ip_check
+    if kind in ("scaled_float", "unsigned_long", "binary"):
+        from pytest_firehose._destinations import index_types
+
+        if kind == "scaled_float":
+            return index_types.scaled_float_check(coerce)
+        if kind == "unsigned_long":
+            return index_types.unsigned_long_check(coerce)
+        return index_types.unread_check
     return text_check
 
 
@@ -146,6 +162,8 @@ class IndexMapping:
     #: The root parameters given explicitly, shown as given.
     shown_root: dict[str, Any] = field(default_factory=dict)
     fields: int = 0
+    #: The ``dynamic_templates``, in order (``index_templates``).
+    templates: tuple[DynamicTemplate, ...] = ()
 
     def copy(self) -> IndexMapping:
         return IndexMapping(
@@ -156,11 +174,14 @@ class IndexMapping:
             self.limits,
             self.shown_root,
             self.fields,
+            self.templates,
         )
 
     def shown(self) -> dict[str, Any]:
         """The mapping as ``GET index/_mapping`` shows its ``mappings``."""
         shown = dict(self.shown_root)
+        if "dynamic_templates" in shown:
+            shown["dynamic_templates"] = [template.shown() for template in self.templates]
         if self.root.properties:
             shown["properties"] = _shown_properties(self.root.properties)
         return shown

@@ -378,10 +378,13 @@ class FirehoseHandle(ServiceHandle[FirehoseService, DeliveryStreamHandle]):
         OpenSearch's mappings object: ``dynamic`` (``True``, ``False``: new fields kept in
         the source only, ``"strict"``: refused), ``properties`` with the field types
         ``long``, ``integer``, ``short``, ``byte``, ``double``, ``float``, ``half_float``,
-        ``keyword``, ``text``, ``boolean``, ``date`` (with ``format``), ``ip``, ``object``
-        and ``nested``, ``date_detection``, ``numeric_detection``. ``settings``: the
-        limits ``index.mapping.total_fields.limit``, ``index.mapping.depth.limit``,
-        ``index.mapping.field_name_length.limit``, ``index.mapping.nested_fields.limit``.
+        ``scaled_float``, ``unsigned_long``, ``keyword``, ``wildcard``, ``text``,
+        ``match_only_text``, ``boolean``, ``date`` (with ``format``), ``ip``,
+        ``geo_point``, ``binary``, ``object`` and ``nested`` (and ``copy_to``),
+        ``dynamic_templates``, ``date_detection``, ``numeric_detection``. ``settings``:
+        the limits ``index.mapping.total_fields.limit``, ``index.mapping.depth.limit``,
+        ``index.mapping.field_name_length.limit``, ``index.mapping.nested_fields.limit``,
+        ``index.mapping.nested_objects.limit``.
         An index documents already reached keeps its mapping: giving it one is refused.
         The streams of every region that name ``domain`` write to it."""
         from pytest_firehose._destinations.index_explicit import BadMapping, read_mapping

@@ -1,0 +1,403 @@
+"""Whether an OpenSearch field of the types beyond the core ones (``index_values``) takes a
+document's value, and the ``caused_by`` OpenSearch writes when it does not.
+
+Facts (OpenSearch's source: ``ScaledFloatFieldMapper``, ``NumberFieldMapper`` and
+``Numbers.toUnsignedLong``, ``BinaryFieldMapper``, the x-content parser's number reading):
+
+- ``scaled_float``: a number, or with ``coerce`` (the default) a string ``Double.parseDouble``
+  reads (``""`` is no value); ``For input string: "x"`` (``number_format_exception``),
+  ``Double value passed as String`` with ``coerce`` off, ``[scaled_float] only supports
+  finite values, but got [Infinity]``; the value is kept as a long of it times
+  ``scaling_factor``, rounded, which no value fails;
+- ``unsigned_long``: a whole number from 0 to 2^64-1, or with ``coerce`` a string
+  ``BigDecimal`` reads, its fraction cut off (a fraction too); ``Value [X] is out of range
+  for an unsigned long``, ``For input string: "x"``, ``Value [5.5] has a decimal part``
+  with ``coerce`` off;
+- ``binary``: base64 text; without ``doc_values`` or ``store`` (the defaults) the value is
+  not read at all, so any value is taken. A value that is no base64 text fails the field
+  without a ``caused_by``: OpenSearch's quotes the parser's position in the record.
+- ``wildcard`` and ``match_only_text``: any value but an object, as ``keyword`` and
+  ``text``;
+- ``_doc_count`` at a document's top (``DocCountFieldMapper``): a whole number above 0;
+  ``Field [_doc_count] must be a positive integer.``, ``1.5 cannot be converted to Long
+  without data loss``.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import math
+import re
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from pytest_firehose._destinations.index_values import (
+    DOUBLE_TEXT,
+    OK,
+    Check,
+    java_double,
+)
+
+_MOST_UNSIGNED = 2**64 - 1
+#: What Java's ``new BigDecimal(String)`` reads.
+_BIG_DECIMAL = re.compile(r"[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
+_BASE64 = re.compile(r"[A-Za-z0-9+/]*={0,2}")
+
+
+def scaled_float_check(coerce: bool) -> Check:
+    """``scaled_float``'s check (see the module)."""
+
+    def check(value: Any) -> Any:
+        if value is True or value is False or isinstance(value, (dict, list)):
+            return None
+        if isinstance(value, str):
+            if not coerce:
+                return ("illegal_argument_exception", "Double value passed as String")
+            if value == "":
+                return OK
+            text = value.strip()
+            if not DOUBLE_TEXT.fullmatch(text):
+                return ("number_format_exception", f'For input string: "{value}"')
+            number = float(text.rstrip("fFdD").replace("Infinity", "inf"))
+        else:
+            try:
+                number = float(value)
+            except OverflowError:
+                number = math.inf if value > 0 else -math.inf
+        if not math.isfinite(number):
+            return (
+                "illegal_argument_exception",
+                f"[scaled_float] only supports finite values, but got [{java_double(number)}]",
+            )
+        return OK
+
+    return check
+
+
+def unsigned_long_check(coerce: bool) -> Check:
+    """``unsigned_long``'s check (see the module)."""
+
+    def out_of_range(shown: str) -> Any:
+        return (
+            "illegal_argument_exception",
+            f"Value [{shown}] is out of range for an unsigned long",
+        )
+
+    def check(value: Any) -> Any:
+        if value is True or value is False or isinstance(value, (dict, list)):
+            return None
+        if isinstance(value, str):
+            if not coerce:
+                return ("illegal_argument_exception", "BigInteger value passed as String")
+            if value == "":
+                return OK
+            if not _BIG_DECIMAL.fullmatch(value):
+                return ("illegal_argument_exception", f'For input string: "{value}"')
+            try:
+                number = Decimal(value)
+            except InvalidOperation:  # pragma: no cover - the pattern admits none
+                return ("illegal_argument_exception", f'For input string: "{value}"')
+            if number >= _MOST_UNSIGNED + 1 or number <= -1:
+                return out_of_range(value)
+            return OK
+        if isinstance(value, float):
+            if not math.isfinite(value):
+                return None
+            if not coerce and not value.is_integer():
+                return (
+                    "illegal_argument_exception",
+                    f"Value [{java_double(value)}] has a decimal part",
+                )
+            if value >= _MOST_UNSIGNED + 1 or value <= -1:
+                return out_of_range(java_double(value))
+            return OK
+        if not 0 <= value <= _MOST_UNSIGNED:
+            return out_of_range(str(value))
+        return OK
+
+    return check
+
+
+def binary_check(value: Any) -> Any:
+    """A ``binary`` field's check where it reads values (``doc_values`` or ``store``):
+    base64 text (white space between its characters is skipped)."""
+    if not isinstance(value, str):
+        return None
+    text = "".join(char for char in value if char > " ")
+    if len(text) % 4 or not _BASE64.fullmatch(text):
+        return None
+    try:
+        base64.b64decode(text, validate=True)
+    except binascii.Error:
+        return None
+    return OK
+
+
+def unread_check(value: Any) -> Any:
+    """A ``binary`` field's check where it reads no values: anything but an object (the fake
+    refuses an object: OpenSearch leaves the object's tokens to the fields around it)."""
+    return None if isinstance(value, dict) else OK
+
+
+# ------------------------------------------------------------------ geo_point
+
+_GEOHASH = "0123456789bcdefghjkmnpqrstuvwxyz"
+_INVALID_FIELDS = "field must be either [lon|lat], [type|coordinates], or [geohash]"
+_WKT_POINT = re.compile(r"\s*POINT\s*\(\s*(\S+)\s+(\S+)(?:\s+(\S+))?\s*\)\s*", re.IGNORECASE)
+_WKT_TYPES = (
+    "MULTIPOINT",
+    "LINESTRING",
+    "MULTILINESTRING",
+    "POLYGON",
+    "MULTIPOLYGON",
+    "GEOMETRYCOLLECTION",
+    "BBOX",
+    "LINEARRING",
+)
+
+
+class _GeoFailure(Exception):
+    """A value that is no geo point: the ``caused_by`` OpenSearch writes (None: left out)."""
+
+    def __init__(self, cause: Any) -> None:
+        super().__init__(cause)
+        self.cause = cause
+
+
+def _parse(reason: str) -> _GeoFailure:
+    return _GeoFailure(("parse_exception", reason))
+
+
+def _java_double_text(text: str) -> float | None:
+    """``Double.parseDouble`` of ``text`` (trimmed), None where it throws."""
+    text = text.strip()
+    if not DOUBLE_TEXT.fullmatch(text):
+        return None
+    return float(text.rstrip("fFdD").replace("Infinity", "inf"))
+
+
+def _number(value: Any) -> float | None:
+    """A JSON number as a double; None for anything else."""
+    if value is True or value is False or not isinstance(value, (int, float)):
+        return None
+    try:
+        return float(value)
+    except OverflowError:
+        return math.inf if value > 0 else -math.inf
+
+
+def _z(ignore_z: bool, z: float) -> None:
+    if not ignore_z:
+        raise _parse(
+            f"Exception parsing coordinates: found Z value [{java_double(z)}] but "
+            "[ignore_z_value] parameter is [false]"
+        )
+
+
+def _coordinates(values: list[Any], ignore_z: bool) -> tuple[float, float]:
+    """``[lon, lat]`` (and a z) as GeoJSON's ``coordinates`` or a point of an array."""
+    numbers: list[float] = []
+    for item in values:
+        number = _number(item)
+        if number is None:
+            raise _parse("numeric value expected")
+        numbers.append(number)
+        if len(numbers) == 3:
+            _z(ignore_z, number)
+        elif len(numbers) > 3:
+            raise _parse("[geo_point] field type does not accept more than 3 values")
+    if len(numbers) < 2:
+        raise _parse("[geo_point] field type should have at least two dimensions")
+    return numbers[1], numbers[0]
+
+
+def _geohash(text: str) -> tuple[float, float]:
+    if not text:
+        raise _parse("empty geohash")
+    for char in text:
+        if char not in _GEOHASH:
+            raise _parse(f"unsupported symbol [{char}] in geohash [{text}]")
+    return 0.0, 0.0  # a geohash's cell is always on the globe
+
+
+def _from_string(text: str, ignore_z: bool) -> tuple[float, float]:
+    """``GeoPoint.resetFromString``: WKT, ``"lat,lon"`` or a geohash."""
+    if "point" in text.lower():
+        found = _WKT_POINT.fullmatch(text)
+        if found is None:
+            kind = text.strip().split("(")[0].strip().upper()
+            if kind in _WKT_TYPES:
+                raise _parse(
+                    f"[geo_point] supports only POINT among WKT primitives, but found {kind}"
+                )
+            raise _parse("Invalid WKT format")
+        x, y, z = (_java_double_text(part) if part else None for part in found.groups())
+        if x is None or y is None or (found.group(3) and (z is None or not ignore_z)):
+            raise _parse("Invalid WKT format")
+        return y, x
+    if "," in text:
+        parts = text.split(",")
+        while parts and parts[-1] == "":  # Java's split drops trailing empty strings
+            parts.pop()
+        if len(parts) > 3:
+            raise _parse(
+                f"failed to parse [{len(parts)}], expected 2 or 3 coordinates but found: [{{}}]"
+            )
+        lat = _java_double_text(parts[0]) if parts else None
+        if lat is None:
+            raise _parse("latitude must be a number")
+        if len(parts) < 2:
+            raise _GeoFailure(
+                ("array_index_out_of_bounds_exception", "Index 1 out of bounds for length 1")
+            )
+        lon = _java_double_text(parts[1])
+        if lon is None:
+            raise _parse("longitude must be a number")
+        if len(parts) > 2:
+            z = _java_double_text(parts[2])
+            if z is None:
+                raise _GeoFailure(
+                    ("number_format_exception", f'For input string: "{parts[2].strip()}"')
+                )
+            _z(ignore_z, z)
+        return lat, lon
+    return _geohash(text)
+
+
+def _from_object(value: dict[str, Any], ignore_z: bool) -> tuple[float, float]:
+    """``GeoUtils.parseGeoPointObject``: ``lat``/``lon``, ``geohash`` or GeoJSON, the first
+    key deciding which."""
+    keys = list(value)
+    if not keys:
+        raise _parse("token [END_OBJECT] not allowed")
+    if keys[0] in ("lat", "lon"):
+        read: dict[str, float] = {}
+        for key in keys[:2]:
+            if key not in ("lat", "lon"):
+                raise _parse(_INVALID_FIELDS)
+            given = value[key]
+            if isinstance(given, str):
+                number = _java_double_text(given)
+                if number is None:
+                    raise _parse("[lon] and [lat] must be valid double values")
+            else:
+                number = _number(given)
+                if number is None:
+                    raise _parse(f"{key} must be a number")
+            read[key] = number
+        if "lon" not in read:
+            raise _parse("field [lon] missing")
+        if "lat" not in read:
+            raise _parse("field [lat] missing")
+        point = read["lat"], read["lon"]
+        used = 2
+    elif keys[0] == "geohash":
+        if not isinstance(value["geohash"], str):
+            raise _parse("geohash must be a string")
+        point = _geohash(value["geohash"])
+        used = 1
+    elif keys[0] in ("type", "coordinates"):
+        point = (0.0, 0.0)
+        for key in keys[:2]:
+            if key == "type":
+                if not isinstance(value[key], str):
+                    raise _parse("type must be a string")
+                if value[key].lower() != "point":
+                    raise _parse("type must be Point")
+            elif key == "coordinates":
+                if not isinstance(value[key], list):
+                    raise _parse("coordinates must be an array")
+                point = _coordinates(value[key], ignore_z)
+            else:
+                raise _parse(_INVALID_FIELDS)
+        if "type" not in keys[:2]:
+            raise _parse("field [type] missing")
+        if "coordinates" not in keys[:2]:
+            raise _parse("field [coordinates] missing")
+        used = 2
+    else:
+        raise _parse(_INVALID_FIELDS)
+    if len(keys) > used:
+        raise _parse(_INVALID_FIELDS)
+    return point
+
+
+def _one(value: Any, ignore_z: bool) -> tuple[float, float]:
+    if isinstance(value, dict):
+        return _from_object(value, ignore_z)
+    if isinstance(value, list):
+        return _coordinates(value, ignore_z)
+    if isinstance(value, str):
+        return _from_string(value, ignore_z)
+    raise _parse("geo_point expected")
+
+
+def geo_points(value: Any, ignore_z: bool) -> list[tuple[float, float]]:
+    """The points (latitude, longitude) a ``geo_point`` field reads from ``value`` (a
+    whole array: ``[lon, lat]`` is one point, an array of other forms several);
+    :class:`_GeoFailure` for one it cannot read."""
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        return [_one(value, ignore_z)]
+    if value and _number(value[0]) is not None:
+        if len(value) < 2:
+            raise _GeoFailure(None)
+        second = value[1]
+        lat = _number(second)
+        if lat is None and isinstance(second, str):
+            lat = _java_double_text(second)
+        if lat is None:
+            raise _GeoFailure(None)  # the parser's error quotes its position
+        if len(value) > 2:
+            z = _number(value[2])
+            if z is None or len(value) > 3:
+                raise _parse("field type does not accept > 3 dimensions")
+            _z(ignore_z, z)
+        return [(lat, float(value[0]))]
+    return [_one(item, ignore_z) for item in value]
+
+
+def geo_point_check(name: str, ignore_z: bool, ignore_malformed: bool) -> Check:
+    """A ``geo_point`` field's check: its forms (:func:`geo_points`), each point's latitude
+    within [-90, 90] and longitude within [-180, 180] (``name`` is the field's own name, as
+    OpenSearch's message gives it); with ``ignore_malformed`` every value is taken (a value
+    it cannot read is left out, a point off the globe normalised)."""
+
+    def check(value: Any) -> Any:
+        if ignore_malformed:
+            return OK
+        try:
+            points = geo_points(value, ignore_z)
+        except _GeoFailure as failure:
+            return failure.cause
+        for lat, lon in points:
+            if lat > 90.0 or lat < -90.0:
+                return (
+                    "illegal_argument_exception",
+                    f"illegal latitude value [{java_double(lat)}] for {name}",
+                )
+            if lon > 180.0 or lon < -180:
+                return (
+                    "illegal_argument_exception",
+                    f"illegal longitude value [{java_double(lon)}] for {name}",
+                )
+        return OK
+
+    return check
+
+
+def doc_count_check(value: Any) -> Any:
+    """``_doc_count``'s check (OpenSearch's metadata field, read as a long without
+    coercion): a whole number above 0."""
+    if isinstance(value, float) and not value.is_integer():
+        reason = f"{java_double(value)} cannot be converted to Long without data loss"
+        return ("illegal_argument_exception", reason)
+    if value is True or value is False or not isinstance(value, (int, float)):
+        return None  # OpenSearch's cause quotes the parser's position
+    if not -(2**63) <= value < 2**63:
+        return None
+    if value > 0:
+        return OK
+    return ("illegal_argument_exception", "Field [_doc_count] must be a positive integer.")
