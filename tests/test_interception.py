@@ -3,6 +3,7 @@ it leaves behind, and how it lives next to moto, the user's credentials and regi
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import io
 import os
@@ -20,6 +21,7 @@ import pytest
 from botocore.client import BaseClient
 from botocore.config import Config
 from botocore.endpoint import Endpoint
+from botocore.exceptions import ReadTimeoutError
 from botocore.retries import bucket
 from conftest import SEED, Clients, aiobotocore_installed, aws_environment, clear_aws_settings
 from moto import mock_aws
@@ -166,6 +168,56 @@ def test_an_aiobotocore_without_the_seams_stops_the_fake_from_starting(
     assert "cannot serve aiobotocore" in str(refused.value)
     assert "pytest-firehose[async]" in str(refused.value)
     assert botocore_internals() == AS_SHIPPED, "a failed start left a patch behind"
+
+
+ASYNC_BACKENDS = (
+    pytest.param("aiohttp", marks=pytest.mark.aio),
+    pytest.param("httpx", marks=[pytest.mark.aio, pytest.mark.httpx]),
+)
+
+
+@pytest.mark.parametrize("backend", ASYNC_BACKENDS)
+@pytest.mark.parametrize("fault", [None, "lost"], ids=["answered", "timed-out"])
+def test_an_async_request_lets_other_tasks_run_while_it_waits(
+    fake: FirehoseFake, backend: str, fault: str | None
+) -> None:
+    # A request over a socket always waits for its answer, and the event loop runs other
+    # tasks meanwhile: a reader that polls with no sleep of its own (a shard that has no
+    # records yet) does not starve the task that would stop it, or it never stops.
+    from aiobotocore.config import AioConfig
+    from aiobotocore.session import AioSession
+
+    fake.kinesis.create_stream("clicks")
+    if fault:
+        fake.kinesis.fail(timeout=fault, operation="ListStreams", times=2, optional=True)
+    settings: dict[str, Any] = {"retries": {"total_max_attempts": 1}}
+    if backend == "httpx":
+        from aiobotocore.httpxsession import HttpxSession
+
+        settings["http_session_cls"] = HttpxSession
+
+    async def poll_until_stopped() -> list[str]:
+        seen: list[str] = []
+        stop = asyncio.Event()
+        async with AioSession().create_client(
+            "kinesis", region_name=REGION, config=AioConfig(**settings)
+        ) as client:
+
+            async def poll() -> None:
+                while not stop.is_set() and len(seen) < 20:
+                    try:
+                        await client.list_streams()
+                        seen.append("answer")
+                    except ReadTimeoutError:
+                        seen.append("timeout")
+
+            async def stopper() -> None:
+                stop.set()
+
+            await asyncio.gather(poll(), stopper())
+        return seen
+
+    assert asyncio.run(poll_until_stopped()) == ["timeout" if fault else "answer"]
 
 
 def enter(fake: FirehoseFake) -> None:

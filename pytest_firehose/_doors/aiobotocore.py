@@ -164,7 +164,13 @@ class AiobotocorePatch:
 
         async def send(endpoint: Any, request: Any) -> Any:
             timeout = read_timeout(endpoint, request, _READ_TIMEOUT_NAMES)
-            routed = route(router, request, timeout)
+            try:
+                routed = route(router, request, timeout)
+            finally:
+                # A request sent over a socket waits for its answer (or its timeout), and
+                # the event loop runs other tasks meanwhile: a task polling in a loop with
+                # no sleep of its own would otherwise starve every other task.
+                await asyncio.sleep(0)
             if routed is PASS:
                 return await current(endpoint, request)
             assert isinstance(routed, HttpResponse)
