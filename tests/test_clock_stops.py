@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import boto3
+import pytest
 from conftest import REGION, SEED, needs_botocore
 
 from pytest_firehose import FirehoseFake
@@ -180,3 +181,36 @@ def test_buffers_of_two_streams_are_delivered_at_their_own_instants() -> None:
             return [[o.key for o in early.objects], [o.key for o in late.objects]]
 
     assert run([3600]) == run([59, 1, 3540]) == run([1] * 120 + [3480])
+
+
+@pytest.mark.parametrize("look", [False, True])
+def test_work_due_at_once_happens_before_the_clock_moves_on(look: bool) -> None:
+    """A processor buffer due at once (``BufferIntervalInSeconds`` 0) is sent when the
+    clock next moves, at the instant it fell due, whether or not the test looked at the
+    stream in between: its handler reads that instant."""
+    seen: list[datetime] = []
+    with FirehoseFake(region=REGION, seed=SEED) as fake:
+
+        def stamp(event: dict[str, Any], context: Any) -> dict[str, Any]:
+            seen.append(fake.firehose.clock.now())
+            return {
+                "records": [
+                    {"recordId": r["recordId"], "result": "Ok", "data": r["data"]}
+                    for r in event["records"]
+                ]
+            }
+
+        fake.firehose.lambda_function(FUNCTION, stamp)
+        processing = _processing(FUNCTION)
+        parameters = processing["ProcessingConfiguration"]["Processors"][0]["Parameters"]
+        parameters[1]["ParameterValue"] = "0"
+        stream = _s3_stream(fake, "a", 300, **processing)
+        put_at = fake.firehose.clock.now()
+        boto3.client("firehose", region_name=REGION).put_record(
+            DeliveryStreamName="a", Record={"Data": b"x"}
+        )
+        if look:
+            assert stream.invocations
+        fake.firehose.clock.advance(seconds=60)
+
+        assert seen == [put_at]

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import base64
 import json
-from datetime import timedelta
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
 import boto3
@@ -236,6 +236,9 @@ class Program:
         self.steps = 0
         #: How often the HTTP endpoint was sent each request id.
         self.attempts: dict[str, int] = {}
+        #: The time the processor's handler and the HTTP endpoint read at each call, as
+        #: code running there would (frozen time).
+        self.times: list[datetime] = []
         fake.firehose.lambda_function(FUNCTION, self._transform)
         if "iceberg" in STREAMS:
             fake.firehose.glue_table(
@@ -269,6 +272,7 @@ class Program:
         """The HTTP endpoint: it fails every attempt of a batch whose first record was put
         at a step numbered ...7, the first two of one put at a step numbered ...3, and
         takes every other."""
+        self.times.append(datetime.now(timezone.utc))
         request_id = request.headers["X-Amz-Firehose-Request-Id"]
         tried = self.attempts[request_id] = self.attempts.get(request_id, 0) + 1
         first = json.loads(request.body)["records"][0]["data"]
@@ -280,6 +284,7 @@ class Program:
     def _transform(self, event: dict[str, Any], context: Any) -> dict[str, Any]:
         """The Lambda processor: it fails an invocation holding a record put at a step
         numbered ...4, and marks records numbered 2 within their put as failed."""
+        self.times.append(datetime.now(timezone.utc))
         records = event["records"]
         payloads = [json.loads(_decoded(r["data"])) for r in records]
         if any(p["n"] % 10 == 4 for p in payloads):
@@ -399,7 +404,7 @@ def run(
             answers.append(getattr(running, step)(argument))
             if looking:
                 _look(fake)
-        return answers, _look(fake)
+        return answers, [*_look(fake), repr(running.times)]
 
 
 PROPERTY = settings(

@@ -568,6 +568,23 @@ def test_the_due_queue_pops_each_stream_once_at_its_latest_schedule() -> None:
     assert len(queue) == 0
 
 
+def test_the_due_queue_tells_its_first_instant_past_stale_entries() -> None:
+    start = datetime(2024, 1, 1, tzinfo=timezone.utc)
+    model = _Model()
+    queue = DueQueue()
+    assert queue.first() is None
+    model.due["a"] = start + timedelta(seconds=9)
+    queue.schedule(model, "a")  # type: ignore[arg-type]
+    model.due["b"] = start + timedelta(seconds=5)
+    queue.schedule(model, "b")  # type: ignore[arg-type]
+    model.due["b"] = start + timedelta(seconds=20)  # rescheduled later: its old entry is stale
+    queue.schedule(model, "b")  # type: ignore[arg-type]
+
+    assert queue.first() == start + timedelta(seconds=9)
+    assert queue.first_after(start + timedelta(seconds=9)) == start + timedelta(seconds=20)
+    assert queue.first_after(start + timedelta(seconds=20)) is None
+
+
 def test_a_clock_that_ticks_on_its_own_is_caught_up_with() -> None:
     start = datetime(2024, 3, 1, 12, tzinfo=timezone.utc)
     with freezegun.freeze_time(start, tick=True), FirehoseFake(region=REGION) as fake:

@@ -68,6 +68,10 @@ class DueQueue:
             heapq.heappop(heap)
         return None
 
+    def first_after(self, now: datetime) -> datetime | None:
+        """The first instant after ``now`` a stream is scheduled at (None: none is)."""
+        return min((when for when in self._scheduled.values() if when > now), default=None)
+
     def _compact(self) -> None:
         """Drop the stale entries (streams scheduled again since, or no longer)."""
         scheduled = self._scheduled

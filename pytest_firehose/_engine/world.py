@@ -292,14 +292,22 @@ class World:
                 self.changed.notify_all()
 
     def next_due(self) -> datetime | None:
-        """The first instant at which a stream of the world has something to do (None:
-        nothing waits for the clock): where a move of the clock stops on its way, so that
-        two streams' work falls due in turn, instant by instant. What a handle changed or
-        a request put to a delivery stream's Kinesis source is taken in first."""
+        """The first instant after now at which a stream of the world has something to do
+        (None: nothing waits for the clock): where a move of the clock stops on its way, so
+        that the work of several streams falls due in turn, instant by instant. What is due
+        already (a handle's change, a request's puts to a delivery stream's Kinesis source,
+        a buffer due at once, a move the fake did not make) happens first, now."""
         with self.lock:
-            if self._recheck or self._sources_changed:
+            now = self.clock.now()
+            first = self._due.first()
+            if self._recheck or self._sources_changed or (first is not None and first <= now):
                 self.settle()
-            return self._due.first()
+                first = self._due.first()
+            if first is not None and first <= now:
+                # Due and still waiting (its delivery is under way in another thread,
+                # the lock let go): the stops are the others'.
+                first = self._due.first_after(now)
+            return first
 
     def _reading_sources(self) -> bool:
         """Whether any delivery stream reads a Kinesis stream (else reading sources,
