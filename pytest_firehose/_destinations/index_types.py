@@ -33,10 +33,12 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from pytest_firehose._destinations.index_values import (
-    DOUBLE_TEXT,
     OK,
     Check,
     java_double,
+    json_double,
+    parse_java_double,
+    read_double,
 )
 
 _MOST_UNSIGNED = 2**64 - 1
@@ -49,22 +51,9 @@ def scaled_float_check(coerce: bool) -> Check:
     """``scaled_float``'s check (see the module)."""
 
     def check(value: Any) -> Any:
-        if value is True or value is False or isinstance(value, (dict, list)):
-            return None
-        if isinstance(value, str):
-            if not coerce:
-                return ("illegal_argument_exception", "Double value passed as String")
-            if value == "":
-                return OK
-            text = value.strip()
-            if not DOUBLE_TEXT.fullmatch(text):
-                return ("number_format_exception", f'For input string: "{value}"')
-            number = float(text.rstrip("fFdD").replace("Infinity", "inf"))
-        else:
-            try:
-                number = float(value)
-            except OverflowError:
-                number = math.inf if value > 0 else -math.inf
+        number, answer = read_double(value, "Double", coerce)
+        if number is None:
+            return answer
         if not math.isfinite(number):
             return (
                 "illegal_argument_exception",
@@ -169,22 +158,11 @@ def _parse(reason: str) -> _GeoFailure:
     return _GeoFailure(("parse_exception", reason))
 
 
-def _java_double_text(text: str) -> float | None:
-    """``Double.parseDouble`` of ``text`` (trimmed), None where it throws."""
-    text = text.strip()
-    if not DOUBLE_TEXT.fullmatch(text):
-        return None
-    return float(text.rstrip("fFdD").replace("Infinity", "inf"))
-
-
 def _number(value: Any) -> float | None:
     """A JSON number as a double; None for anything else."""
     if value is True or value is False or not isinstance(value, (int, float)):
         return None
-    try:
-        return float(value)
-    except OverflowError:
-        return math.inf if value > 0 else -math.inf
+    return json_double(value)
 
 
 def _z(ignore_z: bool, z: float) -> None:
@@ -232,7 +210,7 @@ def _from_string(text: str, ignore_z: bool) -> tuple[float, float]:
                     f"[geo_point] supports only POINT among WKT primitives, but found {kind}"
                 )
             raise _parse("Invalid WKT format")
-        x, y, z = (_java_double_text(part) if part else None for part in found.groups())
+        x, y, z = (parse_java_double(part) if part else None for part in found.groups())
         if x is None or y is None or (found.group(3) and (z is None or not ignore_z)):
             raise _parse("Invalid WKT format")
         return y, x
@@ -244,18 +222,18 @@ def _from_string(text: str, ignore_z: bool) -> tuple[float, float]:
             raise _parse(
                 f"failed to parse [{len(parts)}], expected 2 or 3 coordinates but found: [{{}}]"
             )
-        lat = _java_double_text(parts[0]) if parts else None
+        lat = parse_java_double(parts[0]) if parts else None
         if lat is None:
             raise _parse("latitude must be a number")
         if len(parts) < 2:
             raise _GeoFailure(
                 ("array_index_out_of_bounds_exception", "Index 1 out of bounds for length 1")
             )
-        lon = _java_double_text(parts[1])
+        lon = parse_java_double(parts[1])
         if lon is None:
             raise _parse("longitude must be a number")
         if len(parts) > 2:
-            z = _java_double_text(parts[2])
+            z = parse_java_double(parts[2])
             if z is None:
                 raise _GeoFailure(
                     ("number_format_exception", f'For input string: "{parts[2].strip()}"')
@@ -278,7 +256,7 @@ def _from_object(value: dict[str, Any], ignore_z: bool) -> tuple[float, float]:
                 raise _parse(_INVALID_FIELDS)
             given = value[key]
             if isinstance(given, str):
-                number = _java_double_text(given)
+                number = parse_java_double(given)
                 if number is None:
                     raise _parse("[lon] and [lat] must be valid double values")
             else:
@@ -347,7 +325,7 @@ def geo_points(value: Any, ignore_z: bool) -> list[tuple[float, float]]:
         second = value[1]
         lat = _number(second)
         if lat is None and isinstance(second, str):
-            lat = _java_double_text(second)
+            lat = parse_java_double(second)
         if lat is None:
             raise _GeoFailure(None)  # the parser's error quotes its position
         if len(value) > 2:

@@ -161,27 +161,49 @@ def integer_check(kind: str, coerce: bool) -> Check:
     return check
 
 
+def parse_java_double(text: str) -> float | None:
+    """``Double.parseDouble`` of ``text`` (trimmed), None where it throws."""
+    text = text.strip()
+    if not DOUBLE_TEXT.fullmatch(text):
+        return None
+    return float(text.rstrip("fFdD").replace("Infinity", "inf"))
+
+
+def json_double(value: float) -> float:
+    """A JSON number as a double: one past a double's range is infinite."""
+    try:
+        return float(value)
+    except OverflowError:
+        return math.inf if value > 0 else -math.inf
+
+
+def read_double(value: Any, boxed: str, coerce: bool) -> tuple[float | None, Any]:
+    """A floating point field's value read as Java reads a ``Double`` (``boxed``: the Java
+    type a string is refused as under ``coerce: false``): ``(number, None)``, or ``(None,
+    answer)`` with what the check answers instead (None: no number at all, OK: an empty
+    string, which adds no value, or the error)."""
+    if value is True or value is False or isinstance(value, (dict, list)):
+        return None, None
+    if not isinstance(value, str):
+        return json_double(value), None
+    if not coerce:
+        return None, ("illegal_argument_exception", f"{boxed} value passed as String")
+    if value == "":
+        return None, OK
+    number = parse_java_double(value)
+    if number is None:
+        return None, ("number_format_exception", f'For input string: "{value}"')
+    return number, None
+
+
 def float_check(kind: str, coerce: bool) -> Check:
     """A floating point type's check (see the module)."""
     boxed = _BOXED[kind]
 
     def check(value: Any) -> Any:
-        if value is True or value is False or isinstance(value, (dict, list)):
-            return None
-        if isinstance(value, str):
-            if not coerce:
-                return ("illegal_argument_exception", f"{boxed} value passed as String")
-            if value == "":
-                return OK
-            text = value.strip()
-            if not DOUBLE_TEXT.fullmatch(text):
-                return ("number_format_exception", f'For input string: "{value}"')
-            number = float(text.rstrip("fFdD").replace("Infinity", "inf"))
-        else:
-            try:
-                number = float(value)
-            except OverflowError:
-                number = math.inf if value > 0 else -math.inf
+        number, answer = read_double(value, boxed, coerce)
+        if number is None:
+            return answer
         if kind != "double" and math.isfinite(number) and abs(number) > 3.4028234663852886e38:
             number = math.copysign(math.inf, number)
         if not math.isfinite(number):
