@@ -553,6 +553,8 @@ class BotocorePatch:
             assert isinstance(routed, HttpResponse)
             if "_send" not in vars(endpoint):  # not kept off yet (keep_off_aws's own check)
                 keep_off_aws(endpoint, request.url)
+            if _ASSEMBLED:  # ``to_botocore_response``'s way, a call fewer
+                return _assembled(request.url, routed)
             return to_botocore_response(request.url, routed)
 
         setattr(send, _MARK, router)

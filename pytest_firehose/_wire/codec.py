@@ -104,6 +104,26 @@ class HttpResponse:
     headers: dict[str, str] = field(default_factory=dict)
     stream: Iterator[bytes] | None = None
 
+    def __init__(
+        self,
+        status: int,
+        body: bytes,
+        headers: dict[str, str] | None = None,
+        stream: Iterator[bytes] | None = None,
+    ) -> None:
+        # The frozen dataclass's own ``__init__`` sets each field through
+        # ``object.__setattr__``: one call here instead of four (one answer a request).
+        object.__setattr__(
+            self,
+            "__dict__",
+            {
+                "status": status,
+                "body": body,
+                "headers": {} if headers is None else headers,
+                "stream": stream,
+            },
+        )
+
 
 _SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]")
 
