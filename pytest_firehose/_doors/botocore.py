@@ -237,46 +237,60 @@ SERIALIZED = SerializedBodies()
 
 
 class _JsonWritten:
-    """Stands in for the ``json`` module inside ``botocore.serialize``: ``dumps`` is the
-    real one, which also notes, while ``local.noting`` is set in this thread (while
-    ``serialize_to_request`` runs), the value it wrote and the text it made of it in
-    ``local.written``; everything else is the real module."""
+    """Stands in for the ``json`` module inside ``botocore.serialize``: ``dumps`` writes as
+    the real one does, and, while ``noting`` (while ``serialize_to_request`` runs), notes
+    in ``last`` the value it wrote without options (as that writes a body), the text it
+    made of it, and the thread that wrote it; everything else is the real module. Plain
+    attributes, not a thread's own: each note says its thread."""
 
     def __init__(self) -> None:
-        self.local = threading.local()
+        self.noting = False
+        self.last: tuple[int, Any, str] | None = None
 
     def dumps(self, value: Any, *args: Any, **kwargs: Any) -> str:
-        text = json.dumps(value, *args, **kwargs)
-        local = self.local
-        if getattr(local, "noting", False) and not args and not kwargs:
-            local.written = (value, text)
+        if args or kwargs:
+            return json.dumps(value, *args, **kwargs)
+        # What ``json.dumps(value)`` runs (its default encoder's ``encode``), without its
+        # look at a dozen options.
+        text: str = _ENCODE(value)
+        if self.noting:
+            self.last = (threading.get_ident(), value, text)
         return text
 
     def __getattr__(self, name: str) -> Any:
         return getattr(json, name)
 
 
+#: ``json.dumps`` without options: an encoder with every default, as its own is.
+_ENCODE = json.JSONEncoder().encode
+
 JSON_WRITTEN = _JsonWritten()
 
 
 def _remembering(serialize: Callable[..., Any]) -> Callable[..., Any]:
     """``JSONSerializer.serialize_to_request`` that notes the body it wrote, and the value
-    it wrote the body from (the text ``json.dumps`` made of it is the body)."""
+    it wrote the body from (the text ``json.dumps`` made of it is the body). The value is
+    the last one this thread wrote while it ran: one another thread wrote meanwhile in
+    ``last``'s place is not this body's, and the body is then read as any other."""
 
     def serialize_to_request(serializer: Any, parameters: Any, operation_model: Any) -> Any:
-        local = JSON_WRITTEN.local
-        local.noting, local.written = True, None
+        noted = JSON_WRITTEN
+        noted.noting, noted.last = True, None
         try:
             serialized = serialize(serializer, parameters, operation_model)
         finally:
-            found: tuple[Any, str] | None = local.written  # the last value written, and its text
-            local.noting, local.written = False, None
+            found = noted.last  # the last value written, and its text
+            noted.noting, noted.last = False, None
         body = serialized.get("body")
         if type(body) is bytes:
             value = None
             if found is not None:
-                written, text = found
-                if type(written) is dict and len(text) == len(body):
+                thread, written, text = found
+                if (
+                    thread == threading.get_ident()
+                    and type(written) is dict
+                    and len(text) == len(body)
+                ):
                     value = written
             SERIALIZED.add(body, value)
         return serialized
