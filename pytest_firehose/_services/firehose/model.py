@@ -180,7 +180,8 @@ class FirehoseService(Puts, StreamSettings, Settling, ServiceBase):
         if self.quotas:
             self._control.take(operation, self.clock.now())
         elif operation == "PutRecord":  # the base's dispatch of it, inlined: the commonest
-            return self.put_record(params)
+            answered = self._operations[operation](params)
+            return answered if isinstance(answered, Answer) else Answer(answered)
         return super().dispatch(operation, params, record_failures)
 
     @staticmethod
