@@ -739,3 +739,82 @@ def test_the_engine_reads_only_the_headers_the_door_hands_it(
     assert first["SubscribeToShardEvent"]["Records"][0]["Data"] == b"c"
     assert ReadHeaders.asked <= set(READ_HEADERS), ReadHeaders.asked - set(READ_HEADERS)
     assert {"x-amz-target", "authorization", "content-type"} <= ReadHeaders.asked
+
+
+def test_threads_putting_at_once_each_store_their_own_records() -> None:
+    """Bodies botocore's serializer wrote are read from the value it wrote them from; with
+    threads serializing at once (a thread switch forced every few bytecodes), each request
+    is still paired with its own value: every record is stored once, in its own call."""
+    threads, puts = 6, 40
+    interval = sys.getswitchinterval()
+    with FirehoseFake(region=REGION) as fake:
+        fake.firehose.create_delivery_stream("events")
+        clients = [boto3.client("firehose", region_name=REGION) for _ in range(threads)]
+
+        def put(index: int) -> None:
+            for number in range(puts):
+                clients[index].put_record(
+                    DeliveryStreamName="events", Record={"Data": f"{index}-{number}".encode()}
+                )
+
+        workers = [threading.Thread(target=put, args=(index,)) for index in range(threads)]
+        sys.setswitchinterval(1e-6)
+        try:
+            for worker in workers:
+                worker.start()
+            for worker in workers:
+                worker.join()
+        finally:
+            sys.setswitchinterval(interval)
+        sent = sorted(
+            f"{index}-{number}".encode() for index in range(threads) for number in range(puts)
+        )
+        assert sorted(record.data for record in fake.firehose["events"].records) == sent
+        assert sorted(payload for call in fake.firehose.calls for payload in call.records) == sent
+
+
+def test_a_body_is_never_read_as_the_value_another_thread_wrote() -> None:
+    """The serializer's note of the value it wrote a body from is shared by the threads:
+    a thread that writes its body just after another's (before that one reads the note)
+    leaves the other's body to be read as any other, never as its own value."""
+    import pytest_firehose._doors.botocore as door
+
+    first_wrote, second_wrote = threading.Event(), threading.Event()
+    kept_before = len(door.SERIALIZED.bodies)
+
+    def first(_serializer: Any, parameters: Any, _model: Any) -> dict[str, Any]:
+        text = door.JSON_WRITTEN.dumps(parameters)
+        first_wrote.set()
+        second_wrote.wait(5)
+        return {"body": text.encode()}
+
+    def second(_serializer: Any, parameters: Any, _model: Any) -> dict[str, Any]:
+        first_wrote.wait(5)
+        text = door.JSON_WRITTEN.dumps(parameters)
+        second_wrote.set()
+        for _ in range(500):  # until the first has read the note and kept its body
+            if len(door.SERIALIZED.bodies) > kept_before:
+                break
+            threading.Event().wait(0.01)
+        return {"body": text.encode()}
+
+    bodies: dict[str, Any] = {}
+
+    def run(name: str, serialize: Callable[..., Any], value: dict[str, str]) -> None:
+        bodies[name] = door._remembering(serialize)(None, value, None)["body"]
+
+    values = {"first": {"a": "1"}, "second": {"b": "2"}}
+    workers = [
+        threading.Thread(target=run, args=("first", first, values["first"])),
+        threading.Thread(target=run, args=("second", second, values["second"])),
+    ]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join()
+    kept = {
+        name: door.SERIALIZED.bodies.pop(id(body), (None, None)) for name, body in bodies.items()
+    }
+    assert kept["first"][0] is bodies["first"]
+    assert kept["first"][1] is not values["second"]
+    assert kept["second"][1] is not values["first"]

@@ -28,6 +28,7 @@ assume-role, container and instance-metadata providers are never consulted. Keys
 from __future__ import annotations
 
 import contextlib
+import functools
 import json
 import threading
 import time
@@ -120,28 +121,35 @@ def _stopped_fake_refusal(url: str) -> UnmockedRequestError:
     )
 
 
-class _RawBody:
-    """The ``raw`` botocore reads a response body from (``b"".join(raw.stream())``); for an
-    event stream, ``EventStream`` pulls one frame at a time from ``stream()`` and may
-    ``close()`` it early."""
+class _RawBody(tuple[bytes, "Iterator[bytes] | None"]):
+    """The ``raw`` botocore reads a response body from (``b"".join(raw.stream())``): the
+    body, and the rest of a streaming answer (or ``None``); for an event stream,
+    ``EventStream`` pulls one frame at a time from ``stream()`` and may ``close()`` it
+    early. A tuple, made by ``_raw_body`` without a Python call: one is made for every
+    answer."""
 
-    def __init__(self, body: bytes, rest: Iterator[bytes] | None = None) -> None:
-        self._body = body
-        self._rest = rest
+    __slots__ = ()
 
     def stream(self, **_: Any) -> Iterator[bytes]:
-        yield self._body
-        if self._rest is not None:
+        body, rest = self
+        yield body
+        if rest is not None:
             try:
-                yield from self._rest
+                yield from rest
             except NetworkFault:
                 # What urllib3 raises when the connection drops inside a chunked answer.
                 raise ProtocolError("Response ended prematurely") from None
 
     def close(self) -> None:
-        close = getattr(self._rest, "close", None)
+        close = getattr(self[1], "close", None)
         if close is not None:
             close()
+
+
+#: ``_RawBody((body, rest))``.
+_raw_body: Callable[[tuple[bytes, Iterator[bytes] | None]], _RawBody] = functools.partial(
+    tuple.__new__, _RawBody
+)
 
 
 def _as_text(value: str | bytes) -> str:
@@ -210,70 +218,79 @@ class SerializedBodies:
     KEPT = 16
 
     def __init__(self) -> None:
-        self._bodies: dict[int, tuple[bytes, Any]] = {}
+        #: By the body's id: the body, and the value it was written from. A request's
+        #: door takes its body's (``_http_request``) with one ``pop``, atomic: only adding
+        #: holds the lock. Taken, it is forgotten: a retry is read and checked in full.
+        self.bodies: dict[int, tuple[bytes, Any]] = {}
         self._lock = threading.Lock()
 
     def add(self, body: bytes, value: Any) -> None:
         with self._lock:
-            bodies = self._bodies
+            bodies = self.bodies
             bodies[id(body)] = (body, value)
-            if len(bodies) > self.KEPT:
-                del bodies[next(iter(bodies))]
-
-    def take(self, body: object) -> tuple[bool, Any]:
-        """Whether ``body`` is one of them, and the value it was written from (``None``
-        when unknown); forgotten then: a retry is read and checked in full."""
-        with self._lock:
-            kept = self._bodies.pop(id(body), None)
-        if kept is None or kept[0] is not body:
-            return False, None
-        return True, kept[1]
+            for oldest in bodies if len(bodies) > self.KEPT else ():
+                bodies.pop(oldest, None)  # unless a request took it meanwhile
+                break
 
 
 SERIALIZED = SerializedBodies()
 
 
 class _JsonWritten:
-    """Stands in for the ``json`` module inside ``botocore.serialize``: ``dumps`` is the
-    real one, which also notes, while ``local.noting`` is set in this thread (while
-    ``serialize_to_request`` runs), the value it wrote and the text it made of it in
-    ``local.written``; everything else is the real module."""
+    """Stands in for the ``json`` module inside ``botocore.serialize``: ``dumps`` writes as
+    the real one does, and, while ``noting`` (while ``serialize_to_request`` runs), notes
+    in ``last`` the value it wrote without options (as that writes a body), the text it
+    made of it, and the thread that wrote it; everything else is the real module. Plain
+    attributes, not a thread's own: each note says its thread."""
 
     def __init__(self) -> None:
-        self.local = threading.local()
+        self.noting = False
+        self.last: tuple[int, Any, str] | None = None
 
     def dumps(self, value: Any, *args: Any, **kwargs: Any) -> str:
-        text = json.dumps(value, *args, **kwargs)
-        local = self.local
-        if getattr(local, "noting", False) and not args and not kwargs:
-            local.written = (value, text)
+        if args or kwargs:
+            return json.dumps(value, *args, **kwargs)
+        # What ``json.dumps(value)`` runs (its default encoder's ``encode``), without its
+        # look at a dozen options.
+        text: str = _ENCODE(value)
+        if self.noting:
+            self.last = (threading.get_ident(), value, text)
         return text
 
     def __getattr__(self, name: str) -> Any:
         return getattr(json, name)
 
 
+#: ``json.dumps`` without options: an encoder with every default, as its own is.
+_ENCODE = json.JSONEncoder().encode
+
 JSON_WRITTEN = _JsonWritten()
 
 
 def _remembering(serialize: Callable[..., Any]) -> Callable[..., Any]:
     """``JSONSerializer.serialize_to_request`` that notes the body it wrote, and the value
-    it wrote the body from (the text ``json.dumps`` made of it is the body)."""
+    it wrote the body from (the text ``json.dumps`` made of it is the body). The value is
+    the last one this thread wrote while it ran: one another thread wrote meanwhile in
+    ``last``'s place is not this body's, and the body is then read as any other."""
 
     def serialize_to_request(serializer: Any, parameters: Any, operation_model: Any) -> Any:
-        local = JSON_WRITTEN.local
-        local.noting, local.written = True, None
+        noted = JSON_WRITTEN
+        noted.noting, noted.last = True, None
         try:
             serialized = serialize(serializer, parameters, operation_model)
         finally:
-            found: tuple[Any, str] | None = local.written  # the last value written, and its text
-            local.noting, local.written = False, None
+            found = noted.last  # the last value written, and its text
+            noted.noting, noted.last = False, None
         body = serialized.get("body")
         if type(body) is bytes:
             value = None
             if found is not None:
-                written, text = found
-                if type(written) is dict and len(text) == len(body):
+                thread, written, text = found
+                if (
+                    thread == threading.get_ident()
+                    and type(written) is dict
+                    and len(text) == len(body)
+                ):
                     value = written
             SERIALIZED.add(body, value)
         return serialized
@@ -283,16 +300,21 @@ def _remembering(serialize: Callable[..., Any]) -> Callable[..., Any]:
 
 def _http_request(request: Any, timeout: float | None) -> HttpRequest:
     body = request.body
-    serialized, written = SERIALIZED.take(body)
-    if body is None:
-        body = b""
-    elif isinstance(body, str):
-        body = body.encode("utf-8")
-    elif not isinstance(body, (bytes, bytearray)):
-        body = _read_body(request)
-    headers = _lowered(request.headers)
+    # Whether the body is one the serializer wrote, and the value it wrote it from.
+    kept = SERIALIZED.bodies.pop(id(body), None)
+    serialized = kept is not None and kept[0] is body
+    written = kept[1] if serialized else None  # type: ignore[index]
+    if type(body) is not bytes:
+        if body is None:
+            body = b""
+        elif isinstance(body, str):
+            body = body.encode("utf-8")
+        elif isinstance(body, (bytes, bytearray)):
+            body = bytes(body)
+        else:
+            body = _read_body(request)
     return new_request(
-        (request.method, request.url, headers, bytes(body), timeout, serialized, written)
+        (request.method, request.url, _lowered(request.headers), body, timeout, serialized, written)
     )
 
 
@@ -392,11 +414,10 @@ def to_botocore_response(url: str, response: HttpResponse) -> AWSResponse:
     headers, raw)`` makes, built without ``HeadersDict``'s Python mapping methods (a call
     per header and per key) where this botocore's layout allows it (``_ASSEMBLED``); an
     answer that is not a stream is already read, as ``content`` would read it."""
-    raw = _RawBody(response.body, response.stream)
     if not _ASSEMBLED:
+        raw = _raw_body((response.body, response.stream))
         return AWSResponse(url, response.status, response.headers, raw)
-    content = response.body if response.stream is None else None
-    return _assembled(url, response.status, response.headers, raw, content)
+    return _assembled(url, response)
 
 
 #: botocore's key for each header name an answer carries (a handful: bounded all the same).
@@ -413,15 +434,17 @@ def _header_key(name: str) -> Any:
     return key
 
 
-def _assembled(
-    url: str, status: int, headers: dict[str, str], raw: _RawBody, content: bytes | None
-) -> AWSResponse:
+def _assembled(url: str, response: HttpResponse) -> AWSResponse:
+    body, rest = response.body, response.stream
+    keys, found = _HEADER_KEYS, {}
+    for name, value in response.headers.items():  # a loop: a comprehension is a call
+        found[keys.get(name) or _header_key(name)] = value
     table = HeadersDict.__new__(HeadersDict)
-    keys = _HEADER_KEYS
-    table._dict = {keys.get(name) or _header_key(name): value for name, value in headers.items()}
+    table._dict = found
     built = AWSResponse.__new__(AWSResponse)
-    built.url, built.status_code, built.headers, built.raw = url, status, table, raw
-    built._content = content
+    built.url, built.status_code, built.headers = url, response.status, table
+    built.raw = _raw_body((body, rest))
+    built._content = body if rest is None else None
     return built
 
 
@@ -433,7 +456,7 @@ def _assembles_alike() -> bool:
     headers = {"x-amzn-RequestId": "r", "Content-Length": "2"}
     try:
         made = AWSResponse("u", 200, headers, None)
-        built = _assembled("u", 200, headers, None, None)  # type: ignore[arg-type]
+        built = _assembled("u", HttpResponse(200, b"", headers))
         return (
             type(made.headers) is HeadersDict
             and vars(made).keys() == vars(built).keys()
@@ -535,12 +558,17 @@ class BotocorePatch:
         clock = self._clock
 
         def send(endpoint: Any, request: Any) -> Any:
-            routed = route(router, request, read_timeout(endpoint, request))
+            try:  # ``route``, inlined: a call fewer for every request
+                routed = router(_http_request(request, read_timeout(endpoint, request)))
+            except NetworkFault as fault:
+                raise _network_error(fault, request.url) from None
             if routed is PASS:
                 return current(endpoint, request)
             assert isinstance(routed, HttpResponse)
             if "_send" not in vars(endpoint):  # not kept off yet (keep_off_aws's own check)
                 keep_off_aws(endpoint, request.url)
+            if _ASSEMBLED:  # ``to_botocore_response``'s way, a call fewer
+                return _assembled(request.url, routed)
             return to_botocore_response(request.url, routed)
 
         setattr(send, _MARK, router)

@@ -52,12 +52,6 @@ def _shared(value: _T) -> _T:
 _CANONICAL_UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 
 
-def _compact_id(text: str | None) -> int | str | None:
-    if text is not None and _CANONICAL_UUID.fullmatch(text):
-        return int(text.replace("-", ""), 16)
-    return text
-
-
 def _id_text(kept: int | str | None) -> str | None:
     if not isinstance(kept, int):
         return kept
@@ -142,13 +136,26 @@ class Call:
         region: str,
         refusal: Refusal | None = None,
     ) -> None:
-        put = object.__setattr__
-        put(self, "_route", _shared((service, operation, region, attempt)))
+        # ``_shared``'s look-up and the invocation id's number, inlined: every request
+        # makes a call.
+        put, shared = object.__setattr__, _SHARED
+        route = (service, operation, region, attempt)
+        put(self, "_route", shared.get(route) or _shared(route))
         # A refusal comes only with a fault, so a verdict holding one is never shared.
         verdict = (outcome, status, error, failed_indices, fault, refusal)
-        put(self, "_verdict", verdict if failed_indices or fault else _shared(verdict))
-        put(self, "_invocation", _compact_id(invocation_id))
-        put(self, "stream", _shared(stream) if stream and len(stream) <= 256 else stream)
+        if not (failed_indices or fault):
+            verdict = shared.get(verdict) or _shared(verdict)
+        put(self, "_verdict", verdict)
+        put(
+            self,
+            "_invocation",
+            int(invocation_id.replace("-", ""), 16)
+            if invocation_id is not None and _CANONICAL_UUID.fullmatch(invocation_id)
+            else invocation_id,
+        )
+        if stream and len(stream) <= 256:
+            stream = shared.get(stream) or _shared(stream)
+        put(self, "stream", stream)
         put(self, "payloads", payloads)
         put(self, "at", at)
 

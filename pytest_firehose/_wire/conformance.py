@@ -158,7 +158,6 @@ def _conformer(shape: Shape, serialized: bool = False) -> Conformer:
 
             return check_enum
         pattern_text = shape.metadata.get("pattern")
-        length = _bounds(shape, len)
         if pattern_text is None:
             low, high = shape.metadata.get("min", 0), shape.metadata.get("max")
 
@@ -171,11 +170,14 @@ def _conformer(shape: Shape, serialized: bool = False) -> Conformer:
 
             return check_text
         fullmatch = fullmatcher(pattern_text)
+        least, most = shape.metadata.get("min"), shape.metadata.get("max")
 
         def check_string(value: Any) -> None:
             if not isinstance(value, str) or not fullmatch(value):
                 raise _Nonconforming
-            length(value)
+            size = len(value)  # ``_bounds(shape, len)``, inlined: a stream name has a pattern
+            if (least is not None and size < least) or (most is not None and size > most):
+                raise _Nonconforming
 
         return check_string
     if kind in ("integer", "long"):
@@ -286,11 +288,19 @@ def conforms(service: str, operation: str, params: Any, *, serialized: bool = Fa
     bodies an SDK wrote. ``False`` means: decode and validate as usual.
     ``serialized``: the body is what botocore's serializer wrote, unchanged, so its blobs
     are base64 botocore encoded and need no check."""
-    shape = operation_model(service, operation).input_shape
-    if shape is None:
-        return False
+    check = _CONFORMERS.get((service, operation, serialized))
+    if check is None:
+        shape = operation_model(service, operation).input_shape
+        if shape is None:
+            return False
+        check = _CONFORMERS[service, operation, serialized] = _conformer(shape, serialized)
     try:
-        _conformer(shape, serialized)(params)
+        check(params)
     except _Nonconforming:
         return False
     return True
+
+
+#: Each operation's conformer, by service, operation and whether the body is botocore's
+#: own: one look-up a request (the operations are bounded, as ``_conformer``'s cache is).
+_CONFORMERS: dict[tuple[str, str, bool], Conformer] = {}

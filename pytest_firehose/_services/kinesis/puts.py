@@ -148,8 +148,8 @@ class Puts:
         """The Data blobs a put carries, in request order."""
         if not params:
             return ()
-        if operation == "PutRecord":
-            return data_of([params])
+        if operation == "PutRecord":  # ``data_of([params])``, inlined for its one record
+            return (params.get("Data") or b"",) if isinstance(params, dict) else (b"",)
         if operation == "PutRecords":
             records = params.get("Records")
             return data_of(records) if isinstance(records, list) else ()
@@ -255,7 +255,11 @@ class Puts:
 
     def put_record(self, params: dict[str, Any]) -> Answer:
         stream = self._writable(params)
-        (shard,) = self._prepare(stream, [params], batch=False)
+        entries = [params]
+        # ``_prepare``'s first step, taken here for the one record; ``_prepare`` checks (and
+        # words the errors of) a record that needs more.
+        routed = self._routed(stream, entries) if stream.distribution != "AUTO" else None
+        (shard,) = routed if routed is not None else self._prepare(stream, entries, batch=False)
         ordering = params.get("SequenceNumberForOrdering")
         now = self.clock.now()
         if ordering is not None and stream.distribution == "AUTO":
@@ -272,18 +276,19 @@ class Puts:
             )
         if params.get("DryRun"):
             raise self.dry_run(stream.name)
-        if not self._within_quota(stream, shard, params, now):
+        if self.quotas and not self._within_quota(stream, shard, params, now):
             throttled = self._failure("ProvisionedThroughputExceededException", stream, shard)
             raise ServiceError(throttled["ErrorCode"], throttled["ErrorMessage"])
         parts = parse_sequence_number(ordering) if ordering is not None else None
         if parts is not None and shard.numbered(parts):
             shard.next_index = max(shard.next_index, parts.sequence_index + 1)
         held = stream.earliest_held
-        (result,) = put_results(stream.commit([params], [shard], now))
+        (result,) = put_results(stream.commit(entries, [shard], now))
         answer = {"ShardId": shard.shard_id, "SequenceNumber": result["SequenceNumber"]}
         if stream.encrypted:
             answer["EncryptionType"] = stream.encryption
-        return Answer(answer, (), self._due_kept(stream, held))
+        # ``_due_kept``, inlined.
+        return Answer(answer, (), stream.earliest_held == held and not self.channels.held)
 
     def _due_kept(self, stream: KinesisStream, held: datetime | None) -> bool:
         """Whether records a put committed left the instant ``stream`` next falls due where
