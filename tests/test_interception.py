@@ -23,7 +23,14 @@ from botocore.config import Config
 from botocore.endpoint import Endpoint
 from botocore.exceptions import ReadTimeoutError
 from botocore.retries import bucket
-from conftest import SEED, Clients, aiobotocore_installed, aws_environment, clear_aws_settings
+from conftest import (
+    SEED,
+    Clients,
+    aiobotocore_installed,
+    aws_environment,
+    clear_aws_settings,
+    python_output,
+)
 from moto import mock_aws
 
 from pytest_firehose import FirehoseFake, UnmockedRequestError, UsageError
@@ -818,3 +825,51 @@ def test_a_body_is_never_read_as_the_value_another_thread_wrote() -> None:
     assert kept["first"][0] is bodies["first"]
     assert kept["first"][1] is not values["second"]
     assert kept["second"][1] is not values["first"]
+
+
+#: A gevent-patched process (as a consumer that calls ``monkey.patch_all()`` at import
+#: makes it) whose greenlet polls the fake with no sleep of its own, answered or timed out.
+GEVENT_POLL = """
+import sys
+
+from gevent import monkey
+
+monkey.patch_all()
+
+import boto3
+import gevent
+from botocore.config import Config
+from botocore.exceptions import ReadTimeoutError
+
+from pytest_firehose import FirehoseFake
+
+with FirehoseFake(region="us-east-1") as fake:
+    fake.kinesis.create_stream("clicks")
+    if sys.argv[1] == "timed-out":
+        fake.kinesis.fail(timeout="lost", operation="ListStreams", times=2, optional=True)
+    client = boto3.client(
+        "kinesis", region_name="us-east-1", config=Config(retries={"total_max_attempts": 1})
+    )
+    seen, state = [], {"stop": False}
+
+    def poll():
+        while not state["stop"] and len(seen) < 20:
+            try:
+                client.list_streams()
+                seen.append("answer")
+            except ReadTimeoutError:
+                seen.append("timeout")
+
+    def stopper():
+        state["stop"] = True
+
+    gevent.joinall([gevent.spawn(poll), gevent.spawn(stopper)])
+    print(*seen)
+"""
+
+
+@pytest.mark.parametrize("fault", ["answered", "timed-out"])
+def test_a_request_under_gevent_lets_other_greenlets_run_while_it_waits(fault: str) -> None:
+    # Under gevent's monkey patching, a request over a socket yields to gevent's hub while
+    # it waits: a greenlet polling with no sleep of its own lets the one that stops it run.
+    assert python_output(GEVENT_POLL, fault) == ["timeout" if fault == "timed-out" else "answer"]

@@ -30,6 +30,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import json
+import sys
 import threading
 import time
 import weakref
@@ -533,6 +534,20 @@ def token_bucket_acquire(clock: FakeClock) -> Callable[..., bool]:
     return _acquire
 
 
+def _gevent_turn() -> Callable[[], None] | None:
+    """Under gevent's monkey patching of ``socket``: a turn for the other greenlets, which
+    a request over a patched socket gives while it waits for its answer (a greenlet that
+    polls the fake without a sleep of its own would otherwise keep them from running).
+    None without it: gevent patches before anything imports boto3, so before a fake
+    starts."""
+    monkey = sys.modules.get("gevent.monkey")
+    if monkey is None or not monkey.is_module_patched("socket"):
+        return None
+    import gevent
+
+    return functools.partial(gevent.sleep, 0)
+
+
 class BotocorePatch:
     """While installed: every botocore client's HTTP sends go through ``router``,
     botocore's retry waits pass ``clock`` time instead of real time, sessions resolve no
@@ -556,14 +571,19 @@ class BotocorePatch:
             )
         router = self._router
         clock = self._clock
+        turn = _gevent_turn()
 
         def send(endpoint: Any, request: Any) -> Any:
             try:  # ``route``, inlined: a call fewer for every request
                 routed = router(_http_request(request, read_timeout(endpoint, request)))
             except NetworkFault as fault:
+                if turn is not None:
+                    turn()
                 raise _network_error(fault, request.url) from None
             if routed is PASS:
                 return current(endpoint, request)
+            if turn is not None:
+                turn()
             assert isinstance(routed, HttpResponse)
             if "_send" not in vars(endpoint):  # not kept off yet (keep_off_aws's own check)
                 keep_off_aws(endpoint, request.url)

@@ -289,13 +289,8 @@ def _encode(value: Mapping[str, Any], media: str, output: Shape | None = None) -
         fast = jsontext.fast_answer(value, output)
         if fast is not None:
             return fast
-    return _encode_json(value, output)
-
-
-def _encode_json(value: Mapping[str, Any], output: Shape | None) -> bytes:
-    """``value`` as JSON where msgspec's way (``fast_answer``) did not write it."""
-    if output is not None and _holds_blobs(output):
-        return _writer(output)(value).encode("ascii")
+        if _holds_blobs(output):
+            return _writer(output)(value).encode("ascii")
     return jsontext.dumps(value, _json_default)
 
 
@@ -393,23 +388,8 @@ def encode_result(
     no members (CreateStream, DeleteStream, AddTagsToStream...) with ``Content-Length: 0``
     (kinesalite's tests, run against AWS, assert ``''`` for them). ``output``: the
     operation's output shape, which lets an answer with blobs be written faster."""
-    data = b""
-    if result:
-        if output is not None and media == CONTENT_TYPE:
-            # ``_encode``, inlined for the way nearly every answer goes.
-            fast = jsontext.fast_answer(result, output)
-            data = fast if fast is not None else _encode_json(result, output)
-        else:
-            data = _encode(result, media, output)
-    # ``_headers``, inlined.
-    headers = {
-        "x-amzn-RequestId": request_id,
-        "x-amz-id-2": extended_id,
-        "Content-Type": media,
-        "Content-Length": str(len(data)),
-        "Date": _http_date(int(date.timestamp())),
-    }
-    return HttpResponse(200, data, headers)
+    data = _encode(result, media, output) if result else b""
+    return HttpResponse(200, data, _headers(request_id, extended_id, date, data, media))
 
 
 def _error_payload(error: ServiceError) -> dict[str, str]:

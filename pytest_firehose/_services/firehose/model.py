@@ -179,9 +179,6 @@ class FirehoseService(Puts, StreamSettings, Settling, ServiceBase):
         refused first (quotas.py)."""
         if self.quotas:
             self._control.take(operation, self.clock.now())
-        elif operation == "PutRecord":  # the base's dispatch of it, inlined: the commonest
-            answered = self._operations[operation](params)
-            return answered if isinstance(answered, Answer) else Answer(answered)
         return super().dispatch(operation, params, record_failures)
 
     @staticmethod
@@ -195,13 +192,11 @@ class FirehoseService(Puts, StreamSettings, Settling, ServiceBase):
         """The payloads a put sends, in order."""
         if not params:
             return ()
-        if operation == "PutRecord":
-            # ``data_of([record])``, inlined for its one record.
-            record = params.get("Record")
-            return ((record.get("Data") or b"") if isinstance(record, dict) else b"",)
         if operation == "PutRecordBatch":
             records = params.get("Records")
             return data_of(records if isinstance(records, list) else [])
+        if operation == "PutRecord":
+            return data_of([params.get("Record")])
         return ()
 
     def stream_arn(self, name: str) -> str:

@@ -22,7 +22,6 @@ from pytest_firehose._services.firehose.msk import (
     checked_values,
 )
 from pytest_firehose._services.firehose.quotas import THROTTLED, PutQuota, limits_in, slow_down
-from pytest_firehose._services.firehose.stream_settings import DIRECT_PUT
 from pytest_firehose._services.firehose.streams import DeliveryStream
 from pytest_firehose._terms import terms
 
@@ -38,7 +37,6 @@ class Puts:
     clock: FakeClock
     ids: IdSource
     quotas: bool
-    streams: dict[str, DeliveryStream]
     _usage: dict[str, PutQuota]
     _direct_put: Callable[[str], DeliveryStream]
     _not_found: Callable[[str], ServiceError]
@@ -78,17 +76,7 @@ class Puts:
         ], moved
 
     def put_record(self, params: dict[str, Any]) -> Answer:
-        name = params["DeliveryStreamName"]
-        # ``_writable``'s look, inlined for a stream that takes the put; any other is
-        # refused there, in its order.
-        stream = self.streams.get(name)
-        if (
-            stream is None
-            or stream.stream_type != DIRECT_PUT
-            or stream.status == "CREATING"
-            or stream.delivery.decompressing
-        ):
-            stream = self._writable(name)
+        stream = self._writable(params["DeliveryStreamName"])
         data = params["Record"]["Data"]
         if self.quotas:
             quota = self._quota(stream.name)

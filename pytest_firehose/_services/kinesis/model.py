@@ -251,11 +251,6 @@ class KinesisService(  # the mixins first: they override ServiceBase's put_batch
     ) -> Answer:
         """Run ``operation``; one of the API model's operations that the fake does not model
         is refused, by name (see ``not_modelled``)."""
-        if operation == "PutRecord":
-            # The commonest, straight to its handler: what follows would reach it alike (it
-            # is no queue's act, and has no control-plane rate).
-            answered = self._operations[operation](params)
-            return answered if isinstance(answered, Answer) else Answer(answered)
         if operation in ENTRY_ACTS:
             return self.queue_entries(operation, params, record_failures or {})
         if operation != self.batch_put and operation not in self._operations:

@@ -148,8 +148,8 @@ class Puts:
         """The Data blobs a put carries, in request order."""
         if not params:
             return ()
-        if operation == "PutRecord":  # ``data_of([params])``, inlined for its one record
-            return (params.get("Data") or b"",) if isinstance(params, dict) else (b"",)
+        if operation == "PutRecord":
+            return data_of([params])
         if operation == "PutRecords":
             records = params.get("Records")
             return data_of(records) if isinstance(records, list) else ()
@@ -256,10 +256,7 @@ class Puts:
     def put_record(self, params: dict[str, Any]) -> Answer:
         stream = self._writable(params)
         entries = [params]
-        # ``_prepare``'s first step, taken here for the one record; ``_prepare`` checks (and
-        # words the errors of) a record that needs more.
-        routed = self._routed(stream, entries) if stream.distribution != "AUTO" else None
-        (shard,) = routed if routed is not None else self._prepare(stream, entries, batch=False)
+        (shard,) = self._prepare(stream, entries, batch=False)
         ordering = params.get("SequenceNumberForOrdering")
         now = self.clock.now()
         if ordering is not None and stream.distribution == "AUTO":
@@ -287,8 +284,7 @@ class Puts:
         answer = {"ShardId": shard.shard_id, "SequenceNumber": result["SequenceNumber"]}
         if stream.encrypted:
             answer["EncryptionType"] = stream.encryption
-        # ``_due_kept``, inlined.
-        return Answer(answer, (), stream.earliest_held == held and not self.channels.held)
+        return Answer(answer, (), self._due_kept(stream, held))
 
     def _due_kept(self, stream: KinesisStream, held: datetime | None) -> bool:
         """Whether records a put committed left the instant ``stream`` next falls due where
