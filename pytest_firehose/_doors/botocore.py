@@ -543,9 +543,8 @@ def _gevent_turn() -> Callable[[], None] | None:
     monkey = sys.modules.get("gevent.monkey")
     if monkey is None or not monkey.is_module_patched("socket"):
         return None
-    import gevent
-
-    return functools.partial(gevent.sleep, 0)
+    sleep: Callable[[float], None] = sys.modules["gevent"].sleep  # imported with its monkey
+    return functools.partial(sleep, 0)
 
 
 class BotocorePatch:
