@@ -35,8 +35,7 @@ from pytest_firehose._destinations.index_templates import TemplateError, read_te
 from pytest_firehose._destinations.index_types import binary_check, geo_point_check
 from pytest_firehose._destinations.index_values import java_double
 
-#: The field types modelled.
-TYPES = (
+_NUMBERS = (
     "long",
     "integer",
     "short",
@@ -46,6 +45,10 @@ TYPES = (
     "half_float",
     "scaled_float",
     "unsigned_long",
+)
+#: The field types modelled.
+TYPES = (
+    *_NUMBERS,
     "keyword",
     "wildcard",
     "text",
@@ -57,17 +60,6 @@ TYPES = (
     "binary",
     "object",
     "nested",
-)
-_NUMBERS = (
-    "long",
-    "integer",
-    "short",
-    "byte",
-    "double",
-    "float",
-    "half_float",
-    "scaled_float",
-    "unsigned_long",
 )
 #: Parameters kept and shown, which change no document's fate, by type (``*``: any leaf).
 HARMLESS: dict[str, frozenset[str]] = {
