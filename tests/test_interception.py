@@ -827,6 +827,30 @@ def test_a_body_is_never_read_as_the_value_another_thread_wrote() -> None:
     assert kept["second"][1] is not values["first"]
 
 
+def test_a_body_taken_while_the_oldest_is_dropped_breaks_nothing() -> None:
+    """A request takes its body from the serializer's table without its lock: one taken
+    while another thread drops the table's oldest body (its look at the oldest made, not
+    yet its removal) changes the table's size under that look, and the writer goes on."""
+    from pytest_firehose._doors.botocore import SerializedBodies
+
+    class TakenMeanwhile(dict):  # type: ignore[type-arg]
+        def __iter__(self) -> Iterator[Any]:
+            looking = super().__iter__()
+            self.pop(next(super().__iter__()))  # another thread's request takes one
+            return looking
+
+    kept = SerializedBodies()
+    bodies = [b"%d" % number for number in range(kept.KEPT + 1)]
+    for body in bodies[:-1]:
+        kept.add(body, None)
+    kept.bodies = TakenMeanwhile(kept.bodies)
+
+    kept.add(bodies[-1], {"n": 1})
+
+    assert kept.bodies[id(bodies[-1])] == (bodies[-1], {"n": 1})
+    assert len(kept.bodies) <= kept.KEPT
+
+
 #: A gevent-patched process (as a consumer that calls ``monkey.patch_all()`` at import
 #: makes it) whose greenlet polls the fake with no sleep of its own, answered or timed out.
 GEVENT_POLL = """

@@ -229,9 +229,11 @@ class SerializedBodies:
         with self._lock:
             bodies = self.bodies
             bodies[id(body)] = (body, value)
-            for oldest in bodies if len(bodies) > self.KEPT else ():
-                bodies.pop(oldest, None)  # unless a request took it meanwhile
-                break
+            if len(bodies) > self.KEPT:
+                # A request takes its body without the lock: one taken between the look
+                # at the oldest and its removal changes the table's size under the look.
+                with contextlib.suppress(RuntimeError, StopIteration):
+                    bodies.pop(next(iter(bodies)), None)
 
 
 SERIALIZED = SerializedBodies()
