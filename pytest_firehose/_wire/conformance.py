@@ -158,6 +158,7 @@ def _conformer(shape: Shape, serialized: bool = False) -> Conformer:
 
             return check_enum
         pattern_text = shape.metadata.get("pattern")
+        length = _bounds(shape, len)
         if pattern_text is None:
             low, high = shape.metadata.get("min", 0), shape.metadata.get("max")
 
@@ -170,14 +171,11 @@ def _conformer(shape: Shape, serialized: bool = False) -> Conformer:
 
             return check_text
         fullmatch = fullmatcher(pattern_text)
-        least, most = shape.metadata.get("min"), shape.metadata.get("max")
 
         def check_string(value: Any) -> None:
             if not isinstance(value, str) or not fullmatch(value):
                 raise _Nonconforming
-            size = len(value)  # ``_bounds(shape, len)``, inlined: a stream name has a pattern
-            if (least is not None and size < least) or (most is not None and size > most):
-                raise _Nonconforming
+            length(value)
 
         return check_string
     if kind in ("integer", "long"):
