@@ -29,7 +29,8 @@ from pytest_firehose import FirehoseFake, UsageError
         (
             {"dynamic": "runtime"},
             None,
-            "the mapping: dynamic is true, false or \"strict\", not 'runtime'",
+            'the mapping: dynamic is true, false, "strict", "strict_allow_templates" or '
+            "\"false_allow_templates\", not 'runtime'",
         ),
         (
             {"dynamic_date_formats": ["yyyy-MM-dd"]},

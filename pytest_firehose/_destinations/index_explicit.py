@@ -21,6 +21,7 @@ from typing import Any
 from pytest_firehose._destinations.index_copy import CopyToError, check_copy_to, read_copy_to
 from pytest_firehose._destinations.index_dates import UnknownFormat
 from pytest_firehose._destinations.index_mapping import (
+    ALLOW_TEMPLATES,
     ELASTICSEARCH_METADATA,
     LIMITS,
     IndexMapping,
@@ -108,7 +109,8 @@ _ROOT = frozenset(
     {"properties", "dynamic", "date_detection", "numeric_detection", "dynamic_templates"}
 )
 _ROOT_HARMLESS = frozenset({"_source", "_meta"})
-_DYNAMIC = {True: "true", False: "false", "true": "true", "false": "false", "strict": "strict"}
+_DYNAMIC: dict[bool | str, str] = {True: "true", False: "false"}
+_DYNAMIC.update((mode, mode) for mode in ("true", "false", "strict", *ALLOW_TEMPLATES))
 
 
 class BadMapping(ValueError):
@@ -119,8 +121,8 @@ def _dynamic(where: str, value: Any) -> str:
     if isinstance(value, (bool, str)) and value in _DYNAMIC:
         return _DYNAMIC[value]
     raise BadMapping(
-        f'{where}: dynamic is true, false or "strict", not {value!r} (OpenSearch\'s '
-        "strict_allow_templates and false_allow_templates are not modelled)"
+        f'{where}: dynamic is true, false, "strict", "strict_allow_templates" or '
+        f'"false_allow_templates", not {value!r}'
     )
 
 

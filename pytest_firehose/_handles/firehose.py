@@ -380,7 +380,9 @@ class FirehoseHandle(ServiceHandle[FirehoseService, DeliveryStreamHandle]):
         mapping; two of one priority that could match one index are refused, as OpenSearch
         refuses them. ``mappings`` is
         OpenSearch's mappings object: ``dynamic`` (``True``, ``False``: new fields kept in
-        the source only, ``"strict"``: refused), ``properties`` with the field types
+        the source only, ``"strict"``: refused, ``"strict_allow_templates"`` and
+        ``"false_allow_templates"``: mapped only where a dynamic template maps them, else
+        refused or kept in the source only), ``properties`` with the field types
         ``long``, ``integer``, ``short``, ``byte``, ``double``, ``float``, ``half_float``,
         ``scaled_float``, ``unsigned_long``, ``keyword``, ``wildcard``, ``text``,
         ``match_only_text``, ``boolean``, ``date`` (with ``format``), ``ip``,
