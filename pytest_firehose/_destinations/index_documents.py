@@ -53,6 +53,7 @@ from pytest_firehose._destinations.index_mapping import (
     leaf_for,
 )
 from pytest_firehose._destinations.index_names import split_path
+from pytest_firehose._destinations.index_special import READS_NULL, written_to_alias
 from pytest_firehose._destinations.index_templates import check_parent, dated
 from pytest_firehose._destinations.index_types import doc_count_check
 from pytest_firehose._destinations.index_values import (
@@ -223,6 +224,8 @@ class _Document:
         if value is None:
             if mapper is None and node.dynamic in ("strict", STRICT_TEMPLATES):
                 raise self.strict(path, name, node.dynamic)
+            if isinstance(mapper, Leaf) and mapper.type in READS_NULL:
+                self.mapped(mapper, path + parts, dynamic, name, None)
             return
         if mapper is not None:
             if isinstance(mapper, Obj) and not mapper.enabled:
@@ -355,6 +358,8 @@ class _Document:
             self.object(mapper, path, mapper.dynamic or dynamic, value)
             return
         full = ".".join(path)
+        if mapper.type == "alias":
+            raise written_to_alias(full, copying=self.copying)
         answer = mapper.check(value)
         if answer is not OK:
             if mapper.type == "geo_point":

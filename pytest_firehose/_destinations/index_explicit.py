@@ -32,6 +32,8 @@ from pytest_firehose._destinations.index_mapping import (
     check_limits,
     leaf_for,
 )
+from pytest_firehose._destinations.index_special import PARAMETERS, check_aliases, special_check
+from pytest_firehose._destinations.index_special import TYPES as SPECIAL
 from pytest_firehose._destinations.index_templates import TemplateError, read_templates
 from pytest_firehose._destinations.index_types import binary_check, geo_point_check
 from pytest_firehose._destinations.index_values import java_double
@@ -140,9 +142,10 @@ def _node(name: str, definition: Any, *, multi: bool = False) -> Node:
     definition = dict(definition)
     typed = "type" in definition
     kind = definition.pop("type", "object")
-    if kind not in TYPES:
+    if kind not in TYPES and kind not in SPECIAL:
+        modelled = ", ".join((*TYPES, *SPECIAL))
         raise BadMapping(
-            f"{where}: the type {kind!r} is not modelled; pytest-firehose models {', '.join(TYPES)}"
+            f"{where}: the type {kind!r} is not modelled; pytest-firehose models {modelled}"
         )
     if kind in ("object", "nested"):
         if multi:
@@ -150,6 +153,8 @@ def _node(name: str, definition: Any, *, multi: bool = False) -> Node:
         return _object(where, kind, definition, typed=typed)
     allowed = (
         HARMLESS["*"] | HARMLESS.get(kind, frozenset()) | _READ.get(kind, frozenset()) | {"copy_to"}
+        if kind not in SPECIAL
+        else PARAMETERS[kind] - {"fields"}
     )
     subfields = definition.pop("fields", {}) if not multi else {}
     for key in definition:
@@ -183,6 +188,11 @@ def _node(name: str, definition: Any, *, multi: bool = False) -> Node:
         check = geo_point_check(name.rsplit(".", 1)[-1], ignore_z, ignore_malformed)
     elif kind == "binary" and any(definition.get(key) in (True, "true") for key in _READS_BINARY):
         check = binary_check
+    elif kind in SPECIAL:
+        try:
+            check = special_check(name, kind, definition, multi=multi)
+        except ValueError as error:
+            raise BadMapping(str(error)) from None
     if not isinstance(subfields, Mapping):
         raise BadMapping(f"{where}: fields is an object of sub-field name to definition")
     fields: dict[str, Leaf] = {}
@@ -254,6 +264,11 @@ def _templated(name: str, definition: Mapping[str, Any]) -> Node:
     the parameters an object has no use for (``index``, ``ignore_above`` ...) are left
     unused, and the object is shown without its type, as a dynamic object is."""
     kind = definition.get("type", "object")
+    if kind == "alias":
+        raise BadMapping(
+            "an alias made by a dynamic template is not modelled (its path is checked "
+            "against the mapping it joins): give the alias in properties"
+        )
     if kind not in ("object", "nested"):
         return _node(name, definition)
     allowed = {"type", "properties", "dynamic", "enabled"} | HARMLESS.get(kind, frozenset())
@@ -339,6 +354,10 @@ def read_mapping(
     try:
         check_copy_to(root, nodes)
     except CopyToError as error:
+        raise BadMapping(str(error)) from None
+    try:
+        check_aliases(root)
+    except ValueError as error:
         raise BadMapping(str(error)) from None
     mapping.fields = sum(node.count() for _, node in nodes)
     try:

@@ -386,7 +386,8 @@ class FirehoseHandle(ServiceHandle[FirehoseService, DeliveryStreamHandle]):
         ``long``, ``integer``, ``short``, ``byte``, ``double``, ``float``, ``half_float``,
         ``scaled_float``, ``unsigned_long``, ``keyword``, ``wildcard``, ``text``,
         ``match_only_text``, ``boolean``, ``date`` (with ``format``), ``ip``,
-        ``geo_point``, ``binary``, ``object`` and ``nested`` (and ``copy_to``),
+        ``geo_point``, ``binary``, ``object``, ``nested``, ``alias``, ``constant_keyword`` and
+        ``token_count`` (and ``copy_to``),
         ``dynamic_templates``, ``date_detection``, ``numeric_detection``. ``settings``:
         the limits ``index.mapping.total_fields.limit``, ``index.mapping.depth.limit``,
         ``index.mapping.field_name_length.limit``, ``index.mapping.nested_fields.limit``,
