@@ -211,6 +211,7 @@ def test_a_token_count_takes_any_value_but_an_object(fake: FirehoseFake, landing
     assert shown["properties"]["words"] == field
     assert stream.delivered == [b'{"words": "the quick fox"}', b'{"words": 12}']
     [(code, message)] = errors(landing_s3)
+    assert code == "400"
     assert message["reason"].startswith(
         "failed to parse field [words] of type [token_count] in document with id "
     )
