@@ -23,8 +23,8 @@ from pytest_firehose import FirehoseFake, UsageError
             None,
             "field [where]: the type 'geo_shape' is not modelled; pytest-firehose models long, "
             "integer, short, byte, double, float, half_float, scaled_float, unsigned_long, "
-            "keyword, wildcard, text, match_only_text, boolean, date, ip, geo_point, binary, "
-            "object, nested",
+            "keyword, wildcard, text, match_only_text, boolean, date, date_nanos, ip, geo_point, "
+            "binary, object, nested, alias, constant_keyword, token_count",
         ),
         (
             {"dynamic": "runtime"},

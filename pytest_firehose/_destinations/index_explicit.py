@@ -58,6 +58,7 @@ TYPES = (
     "match_only_text",
     "boolean",
     "date",
+    "date_nanos",
     "ip",
     "geo_point",
     "binary",
@@ -101,6 +102,7 @@ HARMLESS: dict[str, frozenset[str]] = {
 _READ = {
     **dict.fromkeys(_NUMBERS, frozenset({"coerce", "ignore_malformed"})),
     "date": frozenset({"format", "ignore_malformed"}),
+    "date_nanos": frozenset({"format", "ignore_malformed"}),
     "ip": frozenset({"ignore_malformed"}),
     "scaled_float": frozenset({"coerce", "ignore_malformed", "scaling_factor"}),
     "geo_point": frozenset({"ignore_malformed", "ignore_z_value"}),

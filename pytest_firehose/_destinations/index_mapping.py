@@ -139,6 +139,10 @@ def leaf_for(kind: str, *, coerce: bool = True, formats: str | None = None) -> C
         return boolean_check
     if kind == "date":
         return date_check(formats)
+    if kind == "date_nanos":
+        from pytest_firehose._destinations.index_nanos import nanos_check
+
+        return nanos_check(formats)
     if kind == "ip":
         from pytest_firehose._destinations.index_values import ip_check
 

@@ -245,14 +245,19 @@ def dated(made: Node, detected: Leaf) -> Node:
     """A ``date`` field a template made for a string date detection read: without a
     ``format`` of its own it takes the detected one (OpenSearch parses the template's
     mapping with it as the default)."""
-    if not isinstance(made, Leaf) or made.type != "date" or "format" in made.params:
+    if not isinstance(made, Leaf) or made.type not in ("date", "date_nanos"):
         return made
-    if "format" not in detected.params:
+    if "format" in made.params or "format" not in detected.params:
         return made
+    check = detected.check
+    if made.type == "date_nanos":
+        from pytest_firehose._destinations.index_nanos import nanos_check
+
+        check = nanos_check(detected.params["format"])
     return Leaf(
-        "date",
+        made.type,
         {**made.params, "format": detected.params["format"]},
-        detected.check,
+        check,
         made.fields,
         made.ignore_malformed,
     )

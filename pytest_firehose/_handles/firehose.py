@@ -385,7 +385,7 @@ class FirehoseHandle(ServiceHandle[FirehoseService, DeliveryStreamHandle]):
         refused or kept in the source only), ``properties`` with the field types
         ``long``, ``integer``, ``short``, ``byte``, ``double``, ``float``, ``half_float``,
         ``scaled_float``, ``unsigned_long``, ``keyword``, ``wildcard``, ``text``,
-        ``match_only_text``, ``boolean``, ``date`` (with ``format``), ``ip``,
+        ``match_only_text``, ``boolean``, ``date`` (with ``format``), ``date_nanos``, ``ip``,
         ``geo_point``, ``binary``, ``object``, ``nested``, ``alias``, ``constant_keyword`` and
         ``token_count`` (and ``copy_to``),
         ``dynamic_templates``, ``date_detection``, ``numeric_detection``. ``settings``:
