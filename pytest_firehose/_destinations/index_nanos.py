@@ -19,7 +19,13 @@ import re
 from decimal import Decimal
 from typing import Any
 
-from pytest_firehose._destinations.index_dates import _FRACTION, _ZONE, NAMED, _pattern, reader
+from pytest_firehose._destinations.index_dates import (
+    FRACTION,
+    NAMED,
+    ZONE,
+    pattern_expression,
+    reader,
+)
 from pytest_firehose._destinations.index_values import OK, Check, preview
 
 DEFAULT = "strict_date_optional_time_nanos||epoch_millis"
@@ -76,9 +82,9 @@ def _instant_reader(format_: str) -> Any:
             return int(Decimal(text) * scale)
 
         return from_epoch
-    expression = NAMED.get(format_) or _pattern(format_)
-    expression = expression.replace(_FRACTION, r"(?P<f>[.,]\d{1,9})", 1)
-    expression = expression.replace(_ZONE, rf"(?P<z>{_ZONE})", 1)
+    expression = NAMED.get(format_) or pattern_expression(format_)
+    expression = expression.replace(FRACTION, r"(?P<f>[.,]\d{1,9})", 1)
+    expression = expression.replace(ZONE, rf"(?P<z>{ZONE})", 1)
     compiled = re.compile(expression)
     # A pattern's "yy" ("uu") reads a year of this century, as Java's reduced year does.
     unquoted = re.sub(r"'[^']*'", "", format_)
