@@ -23,13 +23,14 @@ from pytest_firehose import FirehoseFake, UsageError
             None,
             "field [where]: the type 'geo_shape' is not modelled; pytest-firehose models long, "
             "integer, short, byte, double, float, half_float, scaled_float, unsigned_long, "
-            "keyword, wildcard, text, match_only_text, boolean, date, ip, geo_point, binary, "
-            "object, nested",
+            "keyword, wildcard, text, match_only_text, boolean, date, date_nanos, ip, geo_point, "
+            "binary, object, nested, alias, constant_keyword, token_count",
         ),
         (
             {"dynamic": "runtime"},
             None,
-            "the mapping: dynamic is true, false or \"strict\", not 'runtime'",
+            'the mapping: dynamic is true, false, "strict", "strict_allow_templates" or '
+            "\"false_allow_templates\", not 'runtime'",
         ),
         (
             {"dynamic_date_formats": ["yyyy-MM-dd"]},

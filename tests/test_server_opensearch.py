@@ -137,3 +137,16 @@ def test_reading_without_a_domain_names_the_query_parameter(served: FirehoseServ
     assert answer["error"].startswith(
         "GET /_fake/opensearch/{index}: the domain is named as the delivery stream names it"
     )
+
+
+def test_a_priority_given_over_http_ranks_the_pattern(served: FirehoseServer) -> None:
+    body = {"domain": DOMAIN, "index": "logs-*", "mappings": STRICT}
+    assert ask_control(served, "POST", "/_fake/opensearch", body)[0] == 201
+    status, answer = ask_control(
+        served, "POST", "/_fake/opensearch", {**body, "index": "logs-2026-*"}
+    )
+    ranked = {**body, "index": "logs-2026-*", "mappings": {}, "priority": 1}
+
+    assert status == 400
+    assert 'give one of them another priority, e.g. "priority": 1' in answer["error"]
+    assert ask_control(served, "POST", "/_fake/opensearch", ranked)[0] == 201

@@ -94,7 +94,7 @@ def copy_values(document: _Document, targets: tuple[str, ...], value: Any) -> No
     """Index ``value`` into each field ``targets`` names by its full path, as OpenSearch's
     ``copy_to`` does: into the field the mapping has, else one dynamic mapping adds
     (where the object it goes into is dynamic)."""
-    from pytest_firehose._destinations.index_documents import split_path
+    from pytest_firehose._destinations.index_names import split_path
 
     root = document.mapping.root
     document.copying = True

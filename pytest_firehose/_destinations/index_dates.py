@@ -27,15 +27,15 @@ DEFAULT = "strict_date_optional_time||epoch_millis"
 #: Date detection's formats, in the order it tries them.
 DETECTED = (DEFAULT, "yyyy/MM/dd HH:mm:ss||yyyy/MM/dd||epoch_millis")
 
-_ZONE = r"(?:Z|[+-]\d{2}(?::?\d{2})?)"
-_FRACTION = r"(?:[.,]\d{1,9})"
+ZONE = r"(?:Z|[+-]\d{2}(?::?\d{2})?)"
+FRACTION = r"(?:[.,]\d{1,9})"
 
 
 def _optional_time(year: str, part: str) -> str:
     """``date_optional_time``'s grammar: a date, optionally a time and a zone after ``T``."""
     return (
         rf"(?P<y>{year})(?:-(?P<M>{part})(?:-(?P<d>{part}))?)?"
-        rf"(?:T(?P<H>{part})(?::(?P<m>{part})(?::(?P<s>{part}){_FRACTION}?)?)?{_ZONE}?)?"
+        rf"(?:T(?P<H>{part})(?::(?P<m>{part})(?::(?P<s>{part}){FRACTION}?)?)?{ZONE}?)?"
     )
 
 
@@ -50,15 +50,15 @@ NAMED: dict[str, str] = {
     "date": rf"(?P<y>\d{{1,9}})-(?P<M>{_LOOSE})-(?P<d>{_LOOSE})",
     "strict_date_time": (
         r"(?P<y>\d{4})-(?P<M>\d{2})-(?P<d>\d{2})T(?P<H>\d{2}):(?P<m>\d{2}):(?P<s>\d{2})"
-        rf"{_FRACTION}{_ZONE}"
+        rf"{FRACTION}{ZONE}"
     ),
     "date_time": (
         r"(?P<y>\d{1,9})-(?P<M>\d{1,2})-(?P<d>\d{1,2})T(?P<H>\d{1,2}):(?P<m>\d{1,2})"
-        rf":(?P<s>\d{{1,2}}){_FRACTION}{_ZONE}"
+        rf":(?P<s>\d{{1,2}}){FRACTION}{ZONE}"
     ),
     "strict_date_time_no_millis": (
         r"(?P<y>\d{4})-(?P<M>\d{2})-(?P<d>\d{2})T(?P<H>\d{2}):(?P<m>\d{2}):(?P<s>\d{2})"
-        rf"{_ZONE}"
+        rf"{ZONE}"
     ),
     "strict_date_hour_minute_second": (
         r"(?P<y>\d{4})-(?P<M>\d{2})-(?P<d>\d{2})T(?P<H>\d{2}):(?P<m>\d{2}):(?P<s>\d{2})"
@@ -83,7 +83,7 @@ class UnknownFormat(ValueError):
     """A date format the fake does not read (the message names the formats it does)."""
 
 
-def _pattern(pattern: str) -> str:
+def pattern_expression(pattern: str) -> str:
     """A Java ``DateTimeFormatter`` pattern of the letters modelled, as a regular
     expression; :class:`UnknownFormat` for another letter."""
     out: list[str] = []
@@ -108,7 +108,7 @@ def _pattern(pattern: str) -> str:
         elif char == "S":
             out.append(rf"\d{{{run}}}")
         elif char in "XZx":
-            out.append(_ZONE)
+            out.append(ZONE)
         elif char.isalpha():
             raise UnknownFormat(
                 f"the date pattern letter {char!r} (in {pattern!r}) is not modelled; "
@@ -151,7 +151,7 @@ def reader(formats: str) -> DateReader:
                     f"the date format {one!r} is not modelled; pytest-firehose reads "
                     f"{', '.join(sorted(NAMED))} and patterns of y u M d H m s S X Z"
                 )
-            expression = _pattern(one)
+            expression = pattern_expression(one)
         expressions.append(re.compile(expression))
 
     def reads(text: str) -> bool:

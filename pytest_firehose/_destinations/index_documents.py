@@ -1,8 +1,10 @@
 """A document read against an OpenSearch index's mapping (``index_mapping``) as OpenSearch
 indexes it: the fields the mapping has take their values or fail the document; a new field is
 added by dynamic mapping (``dynamic`` ``true``), left out of the mapping (``false``) or
-fails the document (``strict``); the fields a document adds join the mapping once it is
-indexed, within the index's limits.
+fails the document (``strict``), or, with ``strict_allow_templates`` and
+``false_allow_templates``, is added where a dynamic template maps it and else fails the
+document or is left out (an object a dotted name implies too); the fields a document
+adds join the mapping once it is indexed, within the index's limits.
 
 Facts (OpenSearch's "Dynamic mapping", "Mapping parameters" and "Mapping limit settings"
 pages, and its source: ``DocumentParser``, ``FieldMapper``, ``MappingLookup``,
@@ -40,6 +42,8 @@ from typing import Any
 from pytest_firehose._destinations.index_copy import copy_values
 from pytest_firehose._destinations.index_dates import DETECTED, reader
 from pytest_firehose._destinations.index_mapping import (
+    ALLOW_TEMPLATES,
+    STRICT_TEMPLATES,
     IndexMapping,
     Leaf,
     MappingError,
@@ -48,6 +52,8 @@ from pytest_firehose._destinations.index_mapping import (
     check_limits,
     leaf_for,
 )
+from pytest_firehose._destinations.index_names import split_path
+from pytest_firehose._destinations.index_special import READS_NULL, written_to_alias
 from pytest_firehose._destinations.index_templates import check_parent, dated
 from pytest_firehose._destinations.index_types import doc_count_check
 from pytest_firehose._destinations.index_values import (
@@ -93,35 +99,6 @@ def read_document(
     if not document.additions:
         return None
     return document.merged(in_place)
-
-
-def split_path(name: str) -> tuple[str, ...]:
-    """A field name's path (OpenSearch's ``splitAndValidatePath``), Java's ``split``
-    dropping trailing empty parts; refused as OpenSearch refuses it."""
-    if "." not in name:
-        if not name:
-            raise _failed_to_parse("field name cannot be an empty string")
-        return (name,)
-    parts = name.split(".")
-    while parts and parts[-1] == "":
-        parts.pop()
-    if not parts:
-        raise _failed_to_parse("field name cannot contain only the character [.]")
-    for part in parts:
-        if not part.strip():
-            if part:
-                raise _failed_to_parse(f"object field cannot contain only whitespace: ['{name}']")
-            raise _failed_to_parse(
-                "object field starting or ending with a [.] makes object resolution "
-                f"ambiguous: [{name}]"
-            )
-    return tuple(parts)
-
-
-def _failed_to_parse(reason: str) -> MappingError:
-    return MappingError(
-        "mapper_parsing_exception", "failed to parse", ("illegal_argument_exception", reason)
-    )
 
 
 #: An object a document adds: nothing is mapped under it yet.
@@ -245,8 +222,10 @@ class _Document:
     ) -> None:
         mapper = self._lookup(node, path, name, parts) if node is not _NEW else None
         if value is None:
-            if mapper is None and node.dynamic == "strict":
-                raise self.strict(path, name)
+            if mapper is None and node.dynamic in ("strict", STRICT_TEMPLATES):
+                raise self.strict(path, name, node.dynamic)
+            if isinstance(mapper, Leaf) and mapper.type in READS_NULL:
+                self.mapped(mapper, path + parts, dynamic, name, None)
             return
         if mapper is not None:
             if isinstance(mapper, Obj) and not mapper.enabled:
@@ -278,7 +257,10 @@ class _Document:
                 self._field(parent, parent_path, parent_dynamic, last, (last,), item)
         elif isinstance(value, dict):
             made = self._template((*parent_path, last), "object")
-            if made is None:
+            if made is None and parent_dynamic in ALLOW_TEMPLATES:
+                if parent_dynamic == STRICT_TEMPLATES:
+                    raise self.strict(path, last, parent_dynamic)
+            elif made is None:
                 self.additions.append(((*parent_path, last), Obj()))
                 self.object(_NEW, (*parent_path, last), "true", value)
             else:
@@ -288,10 +270,10 @@ class _Document:
         else:
             self.new_leaf((*parent_path, last), value, parent_dynamic)
 
-    def strict(self, path: tuple[str, ...], name: str) -> MappingError:
+    def strict(self, path: tuple[str, ...], name: str, mode: str = "strict") -> MappingError:
         return MappingError(
             "strict_dynamic_mapping_exception",
-            f"mapping set to strict, dynamic introduction of [{name}] within "
+            f"mapping set to {mode}, dynamic introduction of [{name}] within "
             f"[{self._full(path)}] is not allowed",
         )
 
@@ -316,6 +298,10 @@ class _Document:
                 if dynamic == "false":
                     return node, path, dynamic
                 made = self._template((*path, part), "object")
+                if made is None and dynamic in ALLOW_TEMPLATES:
+                    if dynamic == STRICT_TEMPLATES:
+                        raise self.strict(path, part, dynamic)
+                    return node, path, "false"
                 if made is None:
                     self.additions.append(((*path, part), Obj()))
                     node, dynamic = _NEW, "true"
@@ -323,7 +309,7 @@ class _Document:
                     check_parent(path + parts, (*path, part), made)
                     self.additions.append(((*path, part), made))
                     assert isinstance(made, Obj)  # check_parent refuses a leaf
-                    node, dynamic = made, made.dynamic or "true"
+                    node, dynamic = made, made.dynamic or dynamic
             else:
                 node, dynamic = found, found.dynamic or dynamic
             path = (*path, part)
@@ -372,6 +358,8 @@ class _Document:
             self.object(mapper, path, mapper.dynamic or dynamic, value)
             return
         full = ".".join(path)
+        if mapper.type == "alias":
+            raise written_to_alias(full, copying=self.copying)
         answer = mapper.check(value)
         if answer is not OK:
             if mapper.type == "geo_point":
@@ -424,6 +412,10 @@ class _Document:
                 self.additions.append((path, made))
                 self.mapped(made, path, dynamic, path[-1], value)
                 return
+        if dynamic in ALLOW_TEMPLATES:  # no template maps it
+            if dynamic == STRICT_TEMPLATES:
+                raise self.strict(path[:-1], path[-1], dynamic)
+            return
         self.additions.append((path, leaf))
         answer = leaf.check(value)
         if answer is not OK:

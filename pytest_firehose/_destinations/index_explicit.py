@@ -21,6 +21,7 @@ from typing import Any
 from pytest_firehose._destinations.index_copy import CopyToError, check_copy_to, read_copy_to
 from pytest_firehose._destinations.index_dates import UnknownFormat
 from pytest_firehose._destinations.index_mapping import (
+    ALLOW_TEMPLATES,
     ELASTICSEARCH_METADATA,
     LIMITS,
     IndexMapping,
@@ -31,6 +32,8 @@ from pytest_firehose._destinations.index_mapping import (
     check_limits,
     leaf_for,
 )
+from pytest_firehose._destinations.index_special import PARAMETERS, check_aliases, special_check
+from pytest_firehose._destinations.index_special import TYPES as SPECIAL
 from pytest_firehose._destinations.index_templates import TemplateError, read_templates
 from pytest_firehose._destinations.index_types import binary_check, geo_point_check
 from pytest_firehose._destinations.index_values import java_double
@@ -55,6 +58,7 @@ TYPES = (
     "match_only_text",
     "boolean",
     "date",
+    "date_nanos",
     "ip",
     "geo_point",
     "binary",
@@ -98,6 +102,7 @@ HARMLESS: dict[str, frozenset[str]] = {
 _READ = {
     **dict.fromkeys(_NUMBERS, frozenset({"coerce", "ignore_malformed"})),
     "date": frozenset({"format", "ignore_malformed"}),
+    "date_nanos": frozenset({"format", "ignore_malformed"}),
     "ip": frozenset({"ignore_malformed"}),
     "scaled_float": frozenset({"coerce", "ignore_malformed", "scaling_factor"}),
     "geo_point": frozenset({"ignore_malformed", "ignore_z_value"}),
@@ -108,7 +113,8 @@ _ROOT = frozenset(
     {"properties", "dynamic", "date_detection", "numeric_detection", "dynamic_templates"}
 )
 _ROOT_HARMLESS = frozenset({"_source", "_meta"})
-_DYNAMIC = {True: "true", False: "false", "true": "true", "false": "false", "strict": "strict"}
+_DYNAMIC: dict[bool | str, str] = {True: "true", False: "false"}
+_DYNAMIC.update((mode, mode) for mode in ("true", "false", "strict", *ALLOW_TEMPLATES))
 
 
 class BadMapping(ValueError):
@@ -119,8 +125,8 @@ def _dynamic(where: str, value: Any) -> str:
     if isinstance(value, (bool, str)) and value in _DYNAMIC:
         return _DYNAMIC[value]
     raise BadMapping(
-        f'{where}: dynamic is true, false or "strict", not {value!r} (OpenSearch\'s '
-        "strict_allow_templates and false_allow_templates are not modelled)"
+        f'{where}: dynamic is true, false, "strict", "strict_allow_templates" or '
+        f'"false_allow_templates", not {value!r}'
     )
 
 
@@ -138,9 +144,10 @@ def _node(name: str, definition: Any, *, multi: bool = False) -> Node:
     definition = dict(definition)
     typed = "type" in definition
     kind = definition.pop("type", "object")
-    if kind not in TYPES:
+    if kind not in TYPES and kind not in SPECIAL:
+        modelled = ", ".join((*TYPES, *SPECIAL))
         raise BadMapping(
-            f"{where}: the type {kind!r} is not modelled; pytest-firehose models {', '.join(TYPES)}"
+            f"{where}: the type {kind!r} is not modelled; pytest-firehose models {modelled}"
         )
     if kind in ("object", "nested"):
         if multi:
@@ -148,6 +155,8 @@ def _node(name: str, definition: Any, *, multi: bool = False) -> Node:
         return _object(where, kind, definition, typed=typed)
     allowed = (
         HARMLESS["*"] | HARMLESS.get(kind, frozenset()) | _READ.get(kind, frozenset()) | {"copy_to"}
+        if kind not in SPECIAL
+        else PARAMETERS[kind] - {"fields"}
     )
     subfields = definition.pop("fields", {}) if not multi else {}
     for key in definition:
@@ -181,6 +190,11 @@ def _node(name: str, definition: Any, *, multi: bool = False) -> Node:
         check = geo_point_check(name.rsplit(".", 1)[-1], ignore_z, ignore_malformed)
     elif kind == "binary" and any(definition.get(key) in (True, "true") for key in _READS_BINARY):
         check = binary_check
+    elif kind in SPECIAL:
+        try:
+            check = special_check(name, kind, definition, multi=multi)
+        except ValueError as error:
+            raise BadMapping(str(error)) from None
     if not isinstance(subfields, Mapping):
         raise BadMapping(f"{where}: fields is an object of sub-field name to definition")
     fields: dict[str, Leaf] = {}
@@ -252,6 +266,11 @@ def _templated(name: str, definition: Mapping[str, Any]) -> Node:
     the parameters an object has no use for (``index``, ``ignore_above`` ...) are left
     unused, and the object is shown without its type, as a dynamic object is."""
     kind = definition.get("type", "object")
+    if kind == "alias":
+        raise BadMapping(
+            "an alias made by a dynamic template is not modelled (its path is checked "
+            "against the mapping it joins): give the alias in properties"
+        )
     if kind not in ("object", "nested"):
         return _node(name, definition)
     allowed = {"type", "properties", "dynamic", "enabled"} | HARMLESS.get(kind, frozenset())
@@ -337,6 +356,10 @@ def read_mapping(
     try:
         check_copy_to(root, nodes)
     except CopyToError as error:
+        raise BadMapping(str(error)) from None
+    try:
+        check_aliases(root)
+    except ValueError as error:
         raise BadMapping(str(error)) from None
     mapping.fields = sum(node.count() for _, node in nodes)
     try:

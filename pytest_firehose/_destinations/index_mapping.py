@@ -51,6 +51,11 @@ METADATA = frozenset(
     }
 )
 ELASTICSEARCH_METADATA = METADATA | {"_type"}
+#: The ``dynamic`` modes (OpenSearch 2.16 on) that add a new field only where a dynamic
+#: template maps it, and else fail the document (``strict_...``) or leave the field in the
+#: source only (``false_...``).
+STRICT_TEMPLATES = "strict_allow_templates"
+ALLOW_TEMPLATES = (STRICT_TEMPLATES, "false_allow_templates")
 #: The index settings modelled, with their defaults (None: no limit).
 LIMITS: dict[str, int | None] = {
     "index.mapping.total_fields.limit": 1000,
@@ -134,6 +139,10 @@ def leaf_for(kind: str, *, coerce: bool = True, formats: str | None = None) -> C
         return boolean_check
     if kind == "date":
         return date_check(formats)
+    if kind == "date_nanos":
+        from pytest_firehose._destinations.index_nanos import nanos_check
+
+        return nanos_check(formats)
     if kind == "ip":
         from pytest_firehose._destinations.index_values import ip_check
 

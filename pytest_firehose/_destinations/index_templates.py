@@ -31,6 +31,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from pytest_firehose._destinations.index_mapping import Leaf, MappingError, Node
+from pytest_firehose._destinations.index_patterns import simple
 
 #: The JSON types a template matches, and the type dynamic mapping gives each (``binary``
 #: is CBOR's: a JSON document has none).
@@ -56,11 +57,6 @@ _PARAMETERS = (
 
 class TemplateError(ValueError):
     """A ``dynamic_templates`` value OpenSearch (or the fake) does not take."""
-
-
-def _simple(pattern: str) -> re.Pattern[str]:
-    """OpenSearch's simple match: ``*`` is any run of characters, the rest is literal."""
-    return re.compile(".*".join(re.escape(part) for part in pattern.split("*")), re.DOTALL)
 
 
 #: Builds a field from its name and mapping JSON (``index_explicit``'s reader), raising
@@ -203,7 +199,7 @@ def _template(name: str, given: Any, build: Builder) -> DynamicTemplate:
     for key in _PARAMETERS[:4]:
         if key in given:
             try:
-                patterns[key] = re.compile(given[key]) if kind == "regex" else _simple(given[key])
+                patterns[key] = re.compile(given[key]) if kind == "regex" else simple(given[key])
             except re.error as error:
                 raise TemplateError(
                     f"{where}: Pattern [{given[key]}] of type [{kind}] is invalid ({error}). "
@@ -249,14 +245,19 @@ def dated(made: Node, detected: Leaf) -> Node:
     """A ``date`` field a template made for a string date detection read: without a
     ``format`` of its own it takes the detected one (OpenSearch parses the template's
     mapping with it as the default)."""
-    if not isinstance(made, Leaf) or made.type != "date" or "format" in made.params:
+    if not isinstance(made, Leaf) or made.type not in ("date", "date_nanos"):
         return made
-    if "format" not in detected.params:
+    if "format" in made.params or "format" not in detected.params:
         return made
+    check = detected.check
+    if made.type == "date_nanos":
+        from pytest_firehose._destinations.index_nanos import nanos_check
+
+        check = nanos_check(detected.params["format"])
     return Leaf(
-        "date",
+        made.type,
         {**made.params, "format": detected.params["format"]},
-        detected.check,
+        check,
         made.fields,
         made.ignore_malformed,
     )

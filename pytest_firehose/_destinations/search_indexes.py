@@ -6,14 +6,17 @@ A domain is what a stream's configuration names: its ``DomainARN``, ``ClusterEnd
 or ``CollectionEndpoint`` (an endpoint without its trailing ``/``, its scheme and host in
 lower case); two streams naming the same one share its indexes. An index is made when
 its first document arrives (with rotation, a new day's index is a new index), with the
-mapping given for its name, else the one given for the last registered pattern it
-matches (as an index template gives it), else an empty one that dynamic mapping fills.
+mapping given for its name, else the one of the pattern it matches with the highest
+``priority`` (as a composable index template gives it: one template applies, and two
+of one priority whose patterns overlap are refused), else an empty one that dynamic
+mapping fills. Patterns match by OpenSearch's simple match (``index_patterns``).
 """
 
 from __future__ import annotations
 
-import fnmatch
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
+
+from pytest_firehose._destinations.index_patterns import overlap, simple_match
 
 if TYPE_CHECKING:
     from pytest_firehose._destinations.index_mapping import IndexMapping
@@ -29,6 +32,27 @@ def domain_key(domain: str) -> str:
     return domain
 
 
+class Template(NamedTuple):
+    """An index pattern's mapping, as a composable index template holds it."""
+
+    priority: int
+    mapping: IndexMapping
+
+
+class OverlappingTemplates(ValueError):
+    """A pattern that overlaps patterns of the same priority: OpenSearch's refusal."""
+
+    def __init__(self, pattern: str, priority: int, others: list[str]) -> None:
+        self.others = others
+        super().__init__(
+            f"index template [{pattern}] has index patterns [{pattern}] matching patterns "
+            f"from existing templates [{','.join(others)}] with patterns "
+            f"({','.join(f'{other} => [{other}]' for other in others)}) that have the same "
+            f"priority [{priority}], multiple index templates may not match during index "
+            "creation, please use a different priority"
+        )
+
+
 class SearchIndexes:
     """The indexes and registered mappings of the domains (see the module): the world's, for
     the streams of every region, as a domain's ARN or endpoint names it alone."""
@@ -36,19 +60,27 @@ class SearchIndexes:
     def __init__(self) -> None:
         #: domain -> index -> its mapping.
         self._indexes: dict[str, dict[str, IndexMapping]] = {}
-        #: domain -> index pattern -> the mapping it gives a new index, in registration order.
-        self._patterns: dict[str, dict[str, IndexMapping]] = {}
+        #: domain -> index pattern -> its template, in registration order.
+        self._patterns: dict[str, dict[str, Template]] = {}
         #: (domain, index) of the indexes documents made or reached.
         self._written: set[tuple[str, str]] = set()
 
-    def register(self, domain: str, index: str, mapping: IndexMapping) -> None:
-        """Give ``index`` (a name, or a pattern with ``*``) of ``domain`` ``mapping``;
-        ValueError once documents reached an index of that name."""
+    def register(self, domain: str, index: str, mapping: IndexMapping, priority: int = 0) -> None:
+        """Give ``index`` (a name, or a pattern with ``*`` of ``priority``) of ``domain``
+        ``mapping``; :class:`OverlappingTemplates` for a pattern another of its priority
+        overlaps, ValueError once documents reached an index of that name."""
         domain = domain_key(domain)
         if "*" in index:
             patterns = self._patterns.setdefault(domain, {})
-            patterns.pop(index, None)  # registered again: the latest
-            patterns[index] = mapping
+            others = [
+                other
+                for other, template in patterns.items()
+                if other != index and template.priority == priority and overlap(index, other)
+            ]
+            if others:
+                raise OverlappingTemplates(index, priority, others)
+            patterns.pop(index, None)  # registered again: replaced
+            patterns[index] = Template(priority, mapping)
             return
         if (domain, index) in self._written:
             raise ValueError(index)
@@ -71,10 +103,15 @@ class SearchIndexes:
     def _new(self, domain: str, index: str) -> IndexMapping:
         from pytest_firehose._destinations.index_mapping import IndexMapping
 
-        for pattern, mapping in reversed(list(self._patterns.get(domain, {}).items())):
-            if fnmatch.fnmatchcase(index, pattern):
-                return mapping.copy()
-        return IndexMapping()
+        matching = [
+            template
+            for pattern, template in self._patterns.get(domain, {}).items()
+            if simple_match(pattern, index)
+        ]
+        if not matching:
+            return IndexMapping()
+        # Two that match one index overlap, so their priorities differ.
+        return max(matching, key=lambda template: template.priority).mapping.copy()
 
     def commit(self, domain: str, index: str, mapping: IndexMapping) -> None:
         """``index`` of ``domain`` now holds ``mapping`` (documents added fields)."""

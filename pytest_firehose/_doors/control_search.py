@@ -14,14 +14,19 @@ if TYPE_CHECKING:
 
 
 def give(firehose: FirehoseHandle, body: dict[str, Json]) -> Json:
-    """Give the index (or pattern) ``body`` names its ``"mappings"`` and ``"settings"``;
+    """Give the index (or pattern) ``body`` names its ``"mappings"`` and ``"settings"``
+    (and a pattern its ``"priority"``);
     the mapping as the index will show it."""
     # Any JSON value: opensearch_index refuses what is not a domain, an index or a mapping.
     domain: Json = body.get("domain")
     index: Json = body.get("index")
     with refusals("POST /_fake/opensearch"):
         shown = firehose.opensearch_index(
-            domain, index, body.get("mappings"), settings=body.get("settings")
+            domain,
+            index,
+            body.get("mappings"),
+            settings=body.get("settings"),
+            priority=body.get("priority"),
         )
     return {"domain": domain, "index": index, "mappings": shown}
 

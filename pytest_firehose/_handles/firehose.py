@@ -366,6 +366,7 @@ class FirehoseHandle(ServiceHandle[FirehoseService, DeliveryStreamHandle]):
         mappings: Mapping[str, Any] | None = None,
         *,
         settings: Mapping[str, Any] | None = None,
+        priority: int | None = None,
     ) -> dict[str, Any]:
         """Give the OpenSearch index ``index`` of ``domain`` its mapping before documents
         arrive, as ``PUT index`` with ``mappings`` and ``settings`` would; returns the
@@ -373,14 +374,20 @@ class FirehoseHandle(ServiceHandle[FirehoseService, DeliveryStreamHandle]):
 
         ``domain`` is what delivery streams name: a ``DomainARN``, ``ClusterEndpoint`` or
         ``CollectionEndpoint``. ``index`` is a name, or a pattern with ``*`` whose mapping
-        every index made later that matches it gets, as an index template gives it (a
-        rotated index: ``"logs-*"``; the last pattern registered wins). ``mappings`` is
+        every index made later that matches it gets, as a composable index template gives
+        it (a rotated index: ``"logs-*"``; only ``*`` is special). Where several patterns
+        match a new index, the one of the highest ``priority`` (0 unless given) gives its
+        mapping; two of one priority that could match one index are refused, as OpenSearch
+        refuses them. ``mappings`` is
         OpenSearch's mappings object: ``dynamic`` (``True``, ``False``: new fields kept in
-        the source only, ``"strict"``: refused), ``properties`` with the field types
+        the source only, ``"strict"``: refused, ``"strict_allow_templates"`` and
+        ``"false_allow_templates"``: mapped only where a dynamic template maps them, else
+        refused or kept in the source only), ``properties`` with the field types
         ``long``, ``integer``, ``short``, ``byte``, ``double``, ``float``, ``half_float``,
         ``scaled_float``, ``unsigned_long``, ``keyword``, ``wildcard``, ``text``,
-        ``match_only_text``, ``boolean``, ``date`` (with ``format``), ``ip``,
-        ``geo_point``, ``binary``, ``object`` and ``nested`` (and ``copy_to``),
+        ``match_only_text``, ``boolean``, ``date`` (with ``format``), ``date_nanos``, ``ip``,
+        ``geo_point``, ``binary``, ``object``, ``nested``, ``alias``, ``constant_keyword`` and
+        ``token_count`` (and ``copy_to``),
         ``dynamic_templates``, ``date_detection``, ``numeric_detection``. ``settings``:
         the limits ``index.mapping.total_fields.limit``, ``index.mapping.depth.limit``,
         ``index.mapping.field_name_length.limit``, ``index.mapping.nested_fields.limit``,
@@ -388,16 +395,19 @@ class FirehoseHandle(ServiceHandle[FirehoseService, DeliveryStreamHandle]):
         An index documents already reached keeps its mapping: giving it one is refused.
         The streams of every region that name ``domain`` write to it."""
         from pytest_firehose._destinations.index_explicit import BadMapping, read_mapping
+        from pytest_firehose._destinations.search_indexes import OverlappingTemplates
         from pytest_firehose._handles.search_inputs import (
             check_domain,
             check_index,
             check_json_object,
+            check_priority,
         )
 
         said = terms()
         where = said.call(f"opensearch_index({cut(domain, repr)}, {cut(index, repr)}, ...)")
         check_domain(where, domain)
         check_index(where, index, pattern=True)
+        rank = check_priority(where, index, priority)
         given = check_json_object(where, "mappings", mappings)
         limits = check_json_object(where, "settings", settings)
         try:
@@ -406,7 +416,14 @@ class FirehoseHandle(ServiceHandle[FirehoseService, DeliveryStreamHandle]):
             raise UsageError(f"{where}: {error}") from None
         with self._world.touched():
             try:
-                self._world.search_indexes.register(domain, index, mapping)
+                self._world.search_indexes.register(domain, index, mapping, rank)
+            except OverlappingTemplates as error:
+                example = said.keyword("priority", str(rank + 1))
+                raise UsageError(
+                    f"{where}: OpenSearch refuses this index template: {error} (give one of "
+                    f"them another priority, e.g. {example}: where both match a new index, "
+                    "the higher gives it its mapping)"
+                ) from None
             except ValueError:
                 raise UsageError(
                     f"{where}: documents already reached the index {said.value(index)}, so "

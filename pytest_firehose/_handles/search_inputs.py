@@ -39,7 +39,8 @@ def check_domain(where: str, domain: object) -> str:
 
 
 def check_index(where: str, index: object, *, pattern: bool) -> str:
-    """An index name (or, where ``pattern``, a pattern with ``*``, as an index template's)."""
+    """An index name (or, where ``pattern``, a pattern with ``*``, as an index template's,
+    refused where OpenSearch refuses the pattern)."""
     said = terms()
     if not isinstance(index, str) or not index:
         raise UsageError(
@@ -52,7 +53,43 @@ def check_index(where: str, index: object, *, pattern: bool) -> str:
             f"{where}: {said.value(index)} is a pattern; name one index, such as "
             f"{said.value(index.replace('*', '2026-12-06'))}"
         )
+    if "*" in index:
+        from pytest_firehose._destinations.index_patterns import pattern_errors
+
+        errors = pattern_errors(index)
+        if errors:
+            failed = "".join(f"{n}: {error};" for n, error in enumerate(errors, 1))
+            raise UsageError(
+                f"{where}: OpenSearch refuses this index template: Validation Failed: "
+                f"{failed} (in a pattern only * is special: it stands for any run of "
+                "characters, and every other character for itself)"
+            )
     return index
+
+
+def check_priority(where: str, index: str, priority: object) -> int:
+    """An index template's ``priority`` (0 when not given): a whole number, and only for
+    a pattern."""
+    said = terms()
+    if priority is None:
+        return 0
+    if "*" not in index:
+        raise UsageError(
+            f"{where}: {said.name('priority')} belongs to a pattern's mapping (an index "
+            f"template's); the index {said.value(index)} has its own mapping whatever "
+            "the patterns give"
+        )
+    if isinstance(priority, bool) or not isinstance(priority, int) or priority < 0:
+        raise UsageError(
+            f"{where}: {said.name('priority')} is a whole number, 0 or more (the higher "
+            f"wins where patterns overlap), not {said.value(priority)}"
+        )
+    if priority > 2**63 - 1:
+        raise UsageError(
+            f"{where}: {said.name('priority')} is a long, at most {2**63 - 1}, not "
+            f"{said.value(priority)}"
+        )
+    return priority
 
 
 def check_json_object(where: str, name: str, value: object) -> Mapping[str, Any] | None:

@@ -1,0 +1,193 @@
+"""The OpenSearch field types whose values are read their own way: ``alias`` (another
+field's name: no document writes to it), ``constant_keyword`` (one value, which every
+document gives or leaves out) and ``token_count`` (any value but an object).
+
+Facts (OpenSearch's source: ``FieldAliasMapper``, ``ConstantKeywordFieldMapper``,
+``TokenCountFieldMapper``, ``DocumentParser.parseObjectOrField`` and ``parseCopy``,
+``ParametrizedFieldMapper``):
+
+- an ``alias`` takes ``path`` alone (``The [path] property must be specified for field
+  [a].``); once the mapping is read it must name a field of it, not itself, not another
+  alias, in the same nested object (``Invalid [path] value [p] for field alias [a]: ...``);
+  a document writing to it, even ``null``, fails with ``failed to parse`` caused by
+  ``Cannot write to a field alias [a].`` (a ``copy_to`` into it: ``Cannot copy to a field
+  alias [a].``); it is not a multi-field;
+- a ``constant_keyword`` needs a string ``value`` (``Field [c] is missing required
+  parameter [value]``, ``Field [c] is expected to be a string value``); a value whose text
+  is another, or ``null``, fails the document (``constant keyword field [c] must have a
+  value of [v]``, ``... must have a value``), as a field's value that fails does;
+- a ``token_count`` needs an ``analyzer`` (``Analyzer must be set for field [t] but
+  wasn't.``), which must exist; it takes any value but an object, and counts the value's
+  tokens into an integer that only searches see: the fake checks the analyzer's name
+  against OpenSearch's built-in analyzers and counts nothing.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+from pytest_firehose._destinations.index_mapping import Leaf, MappingError, Obj
+from pytest_firehose._destinations.index_values import OK, Check, text_check
+
+TYPES = ("alias", "constant_keyword", "token_count")
+#: The types whose field reads a ``null`` (and fails the document with it).
+READS_NULL = ("alias", "constant_keyword")
+#: The parameters each type takes besides its type.
+PARAMETERS = {
+    "alias": frozenset({"path"}),
+    "constant_keyword": frozenset({"value", "copy_to", "fields"}),
+    "token_count": frozenset(
+        {
+            "analyzer",
+            "enable_position_increments",
+            "null_value",
+            "index",
+            "store",
+            "doc_values",
+            "meta",
+            "copy_to",
+            "fields",
+        }
+    ),
+}
+#: OpenSearch's built-in analyzers (an index's own need its analysis settings, which the
+#: fake does not model).
+_LANGUAGES = (
+    "arabic armenian basque bengali brazilian bulgarian catalan cjk czech danish dutch "
+    "english estonian finnish french galician german greek hindi hungarian indonesian "
+    "irish italian latvian lithuanian norwegian persian portuguese romanian russian "
+    "sorani spanish swedish thai turkish"
+)
+ANALYZERS = frozenset(
+    ("standard", "simple", "whitespace", "stop", "keyword", "pattern", "fingerprint")
+) | frozenset(_LANGUAGES.split(" "))
+
+
+def special_check(name: str, kind: str, definition: Mapping[str, Any], *, multi: bool) -> Check:
+    """The check of the field ``name`` (its full path) of ``kind`` as ``definition``
+    (without its type and sub-fields) defines it; ValueError with the reason for one
+    OpenSearch or the fake does not take."""
+    where = f"field [{name}]"
+    leaf_name = name.rsplit(".", 1)[-1]
+    if kind == "alias":
+        if multi:
+            raise ValueError(f"{where}: Type [alias] cannot be used in multi field")
+        path = definition.get("path")
+        if path is None:
+            raise ValueError(
+                f"{_REFUSES}The [path] property must be specified for field [{leaf_name}]."
+            )
+        if not isinstance(path, str):
+            raise ValueError(f'{where}: path is the full name of a field, e.g. "user.id"')
+        return _refused
+    if kind == "constant_keyword":
+        if "value" not in definition:
+            raise ValueError(f"{_REFUSES}Field [{leaf_name}] is missing required parameter [value]")
+        value = definition["value"]
+        if not isinstance(value, str):
+            raise ValueError(f"{_REFUSES}Field [{leaf_name}] is expected to be a string value")
+        return constant_check(name, value)
+    analyzer = definition.get("analyzer")
+    if analyzer is None:
+        raise ValueError(f"{_REFUSES}Analyzer must be set for field [{leaf_name}] but wasn't.")
+    if analyzer not in ANALYZERS:
+        raise ValueError(
+            f"{where}: the analyzer {analyzer!r} is not one of OpenSearch's built-in "
+            f"analyzers, the ones modelled ({', '.join(sorted(ANALYZERS))}): an index's own "
+            "analyzers need analysis settings the fake does not take"
+        )
+    return text_check
+
+
+_REFUSES = "OpenSearch refuses this mapping: Failed to parse mapping [_doc]: "
+
+
+def _refused(value: Any) -> Any:
+    """An alias's check: it takes no value (the document fails before it is asked)."""
+    return None
+
+
+def constant_check(name: str, constant: str) -> Check:
+    """A ``constant_keyword`` field's check: the value's text is ``constant``."""
+
+    def check(value: Any) -> Any:
+        if isinstance(value, dict):
+            return None
+        if value is None:
+            return (
+                "illegal_argument_exception",
+                f"constant keyword field [{name}] must have a value",
+            )
+        text = value if isinstance(value, str) else json.dumps(value)
+        if text == constant:
+            return OK
+        return (
+            "illegal_argument_exception",
+            f"constant keyword field [{name}] must have a value of [{constant}]",
+        )
+
+    return check
+
+
+def written_to_alias(full: str, *, copying: bool) -> MappingError:
+    """The error of a document that writes (or copies) a value into the alias ``full``."""
+    verb = "copy to" if copying else "write to"
+    return MappingError(
+        "mapper_parsing_exception",
+        "failed to parse",
+        ("illegal_argument_exception", f"Cannot {verb} a field alias [{full}]."),
+    )
+
+
+def check_aliases(root: Obj) -> None:
+    """Refuse, in OpenSearch's words, an alias of the mapping under ``root`` whose
+    ``path`` names no field of it, itself, another alias, or a field in another nested
+    object (ValueError)."""
+    fields = dict(_fields(root, (), None))
+    for full, (leaf, scope) in fields.items():
+        if leaf.type != "alias":
+            continue
+        path = leaf.params["path"]
+        said = (
+            f"OpenSearch refuses this mapping: Invalid [path] value [{path}] for field alias "
+            f"[{full}]: "
+        )
+        target = fields.get(path)
+        if path == full:
+            raise ValueError(said + "an alias cannot refer to itself.")
+        if target is None:
+            raise ValueError(said + "an alias must refer to an existing field in the mappings.")
+        if target[0].type == "alias":
+            raise ValueError(said + "an alias cannot refer to another alias.")
+        if target[1] != scope:
+            mine = (
+                "The alias is not nested"
+                if scope is None
+                else f"The alias's nested scope is [{scope}]"
+            )
+            theirs = (
+                "the target is not nested."
+                if target[1] is None
+                else f"the target's nested scope is [{target[1]}]."
+            )
+            raise ValueError(
+                said
+                + f"an alias must have the same nested scope as its target. {mine}, but {theirs}"
+            )
+
+
+def _fields(
+    node: Obj, path: tuple[str, ...], scope: str | None
+) -> Iterator[tuple[str, tuple[Leaf, str | None]]]:
+    """Every field (sub-fields too) under ``node``, by full name, with its nested scope."""
+    for name, child in node.properties.items():
+        full = (*path, name)
+        if isinstance(child, Obj):
+            inner = ".".join(full) if child.type == "nested" else scope
+            yield from _fields(child, full, inner)
+            continue
+        yield ".".join(full), (child, scope)
+        for sub, leaf in child.fields.items():
+            yield ".".join((*full, sub)), (leaf, scope)
