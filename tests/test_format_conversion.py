@@ -196,6 +196,41 @@ def test_orc_with_its_own_compression(fake, client):
     assert orc_file.read().to_pylist() == [{"id": 5, "page": None, "ts": None, "tags": ["a", "b"]}]
 
 
+@pytest.mark.parametrize(
+    ("serde", "read", "expected"),
+    [
+        ("ParquetSerDe", lambda body: pq.read_table(body), ["abc", "ab", "abcd", "é€", None]),
+        ("OrcSerDe", lambda body: orc.ORCFile(body).read(), ["abc ", "ab  ", "abcd", "é€  ", None]),
+    ],
+)
+def test_char_and_varchar_text_is_fitted_to_its_length(fake, client, serde, read, expected):
+    # Hive cuts text past a char(n) or varchar(n) column's length off; a char is stored
+    # padded to its length, which ORC's writer keeps and Hive's Parquet writer strips.
+    fake.firehose.glue_table("web", "clicks", {"code": "varchar(3)", "kind": "char(4)"})
+    serializer = {"Serializer": {serde: {}}}
+    client.create_delivery_stream(
+        DeliveryStreamName="clicks",
+        ExtendedS3DestinationConfiguration=destination(
+            DataFormatConversionConfiguration=conversion(OutputFormatConfiguration=serializer)
+        ),
+    )
+    put(
+        client,
+        {"code": "abcdef", "kind": "abc"},
+        {"code": "ab", "kind": "ab "},
+        {"code": "abc", "kind": "abcdefg"},
+        {"code": "é€x😀", "kind": "é€"},
+        {"code": None, "kind": None},
+    )
+
+    stream = fake.firehose["clicks"]
+    stream.flush()
+
+    table = read(io.BytesIO(stream.objects[0].body)).to_pylist()
+    assert [row["code"] for row in table] == ["abc", "ab", "abc", "é€x", None]
+    assert [row["kind"] for row in table] == expected
+
+
 def in_motos_glue(columns: list[dict[str, str]]) -> None:
     """Table web.clicks of ``columns`` in moto's Glue (inside ``mock_aws``)."""
     glue = boto3.client("glue", region_name=REGION)

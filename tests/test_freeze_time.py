@@ -234,6 +234,25 @@ def test_asyncio_sleep_in_the_test_passes_fake_time(frozen: FirehoseFake) -> Non
     assert asyncio.run(producer()) == [begun + timedelta(seconds=s) for s in (30, 60, 90)]
 
 
+def test_an_idle_worker_of_a_thread_pool_does_not_hold_up_the_tests_sleeps(
+    frozen: FirehoseFake,
+) -> None:
+    # asyncio.to_thread and run_in_executor leave the pool's worker thread waiting for its
+    # next task in SimpleQueue.get, where no Python frame shows it waits: every sleep of
+    # the test's thread took it for a thread still running, and waited for it to settle.
+    begun = frozen.firehose.clock.now()
+
+    async def poll() -> list[datetime.datetime]:
+        seen = []
+        for _ in range(6):
+            await asyncio.to_thread(lambda: None)  # a checkpoint saved off the loop
+            await asyncio.sleep(10)
+            seen.append(datetime.datetime.now(UTC))
+        return seen
+
+    assert asyncio.run(poll()) == [begun + timedelta(seconds=10 * n) for n in range(1, 7)]
+
+
 def test_botocore_backoff_moves_the_time_the_code_reads(frozen: FirehoseFake) -> None:
     frozen.firehose.fail(throttle=2)
     before = datetime.datetime.now(UTC)

@@ -332,6 +332,44 @@ def test_schema_evolution_adds_columns_to_motos_table_and_keeps_the_rest_of_it(
         fake.firehose.glue_columns("shop", "orders")
 
 
+def test_schema_evolution_keeps_what_motos_columns_held_besides_name_and_type(
+    fake: FirehoseFake, motos_glue: Any
+) -> None:
+    # An Iceberg library's catalog (pyiceberg's Glue catalog, Athena) writes each column's
+    # field id in its Parameters; the columns the evolution adds must not take them away.
+    motos_glue.create_table(
+        DatabaseName="shop",
+        TableInput={
+            "Name": "orders",
+            "Parameters": {"table_type": "ICEBERG"},
+            "StorageDescriptor": {
+                "Columns": [
+                    {
+                        "Name": "id",
+                        "Type": "bigint",
+                        "Comment": "order id",
+                        "Parameters": {"iceberg.field.id": "1", "iceberg.field.optional": "false"},
+                    }
+                ]
+            },
+        },
+    )
+    client = boto3.client("firehose", region_name="us-east-1")
+
+    delivered(fake, client, iceberg(ORDERS, **EVOLVE), *rows({"id": 2, "total": 3.5}))
+
+    table = motos_glue.get_table(DatabaseName="shop", Name="orders")["Table"]
+    assert table["StorageDescriptor"]["Columns"] == [
+        {
+            "Name": "id",
+            "Type": "bigint",
+            "Comment": "order id",
+            "Parameters": {"iceberg.field.id": "1", "iceberg.field.optional": "false"},
+        },
+        {"Name": "total", "Type": "double"},
+    ]
+
+
 def test_table_creation_creates_the_table_in_motos_glue_when_it_holds_the_database(
     fake: FirehoseFake, motos_glue: Any
 ) -> None:

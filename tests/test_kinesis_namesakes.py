@@ -197,3 +197,32 @@ def test_iterators_stay_reproducible_under_a_seed():
     first = iterators()
     assert first == iterators()
     assert first[0] != first[1]
+
+
+def test_a_sequence_number_of_another_stream_created_in_the_same_second_is_refused(
+    fake, kinesis_client
+):
+    # A consumer resuming from a checkpoint kept for another stream (a shared checkpoint
+    # table, a stream renamed in its configuration) is refused, as on AWS, even when the
+    # two streams were created in the same second of the fake clock.
+    kinesis_client.create_stream(StreamName="other", ShardCount=1)
+    kinesis_client.create_stream(StreamName="s", ShardCount=1)
+    foreign = str(
+        kinesis_client.put_record(StreamName="other", Data=b"x", PartitionKey="k")["SequenceNumber"]
+    )
+    put(kinesis_client, b"mine")
+
+    response = refused(
+        kinesis_client.get_shard_iterator,
+        StreamName="s",
+        ShardId=SHARD_0,
+        ShardIteratorType="AFTER_SEQUENCE_NUMBER",
+        StartingSequenceNumber=foreign,
+    )
+
+    assert response["Error"] == {
+        "Code": "InvalidArgumentException",
+        "Message": f"StartingSequenceNumber {foreign} used in GetShardIterator on shard "
+        f"{SHARD_0} in stream s under account {ACCOUNT} is invalid because it did not come "
+        "from this stream.",
+    }

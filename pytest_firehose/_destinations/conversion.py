@@ -16,6 +16,7 @@ from __future__ import annotations
 import importlib.util
 import io
 import json
+import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -143,6 +144,12 @@ class Converter:
         deserializer = (config.get("InputFormatConfiguration") or {}).get("Deserializer") or {}
         self._reading, self._columns = _deserializer(deserializer)
         self._serializer = (config.get("OutputFormatConfiguration") or {}).get("Serializer") or {}
+        #: The text of each top-level char(n) and varchar(n) column, fitted to its length.
+        self._fitted = {
+            name.lower(): fit
+            for name, kind in table.columns
+            if (fit := _length_rule(kind, orc="OrcSerDe" in self._serializer)) is not None
+        }
 
     def rows(self, data: bytes) -> list[dict[str, Any]]:
         """The table rows of one record's data: one row per JSON object."""
@@ -156,6 +163,9 @@ class Converter:
                 try:
                     value = members.get(field.name)
                     row[field.name] = value_of(value, field.type, self._reading)
+                    fit = self._fitted.get(field.name)
+                    if fit is not None and row[field.name] is not None:
+                        row[field.name] = fit(row[field.name])
                 # Unfit, a number too big, or a value nested too deep to write as text.
                 except (ValueError, ArithmeticError, RecursionError) as error:
                     kind = self._kinds[field.name]
@@ -177,6 +187,25 @@ class Converter:
         else:
             _write_parquet(table, out, self._serializer.get("ParquetSerDe") or {})
         return out.getvalue()
+
+
+_SIZED_TEXT = re.compile(r"\s*(var)?char\s*\(\s*(\d+)\s*\)\s*", re.IGNORECASE)
+
+
+def _length_rule(kind: str, *, orc: bool) -> Callable[[str], str] | None:
+    """How a column of Hive type ``kind`` fits its text to its length, when it is a
+    ``varchar(n)`` or ``char(n)``: Hive cuts text past n characters (code points) off,
+    and a ``char`` is written padded with spaces to n by ORC's writer, without its
+    trailing spaces by Hive's Parquet writer. None for every other type."""
+    match = _SIZED_TEXT.fullmatch(kind)
+    if match is None:
+        return None
+    length, varying = int(match.group(2)), match.group(1) is not None
+    if varying:
+        return lambda text: text[:length]
+    if orc:
+        return lambda text: text[:length].ljust(length)
+    return lambda text: text[:length].rstrip(" ")
 
 
 def _deserializer(

@@ -163,7 +163,6 @@ class S3Destination:
         Iceberg table, as Firehose creates one) when ``new``, else UpdateTable (the rest of
         the table kept). Whether it took them (not when nothing stands in for Glue, or it
         does not hold the database)."""
-        columns = [{"Name": name, "Type": kind} for name, kind in table.columns]
         if new:
             held: dict[str, Any] = {
                 "TableType": "EXTERNAL_TABLE",
@@ -175,6 +174,16 @@ class S3Destination:
                 return False
             members = _table_input_members()
             held = {key: value for key, value in found["Table"].items() if key in members}
+        # A column the table held keeps what else it had (its Comment, and the Parameters
+        # an Iceberg library writes there: iceberg.field.id ...); only new ones are bare.
+        kept = {
+            column.get("Name", "").lower(): column
+            for column in held.get("StorageDescriptor", {}).get("Columns", [])
+        }
+        columns = [
+            {**kept.get(name.lower(), {}), "Name": name, "Type": kind}
+            for name, kind in table.columns
+        ]
         storage = {**held.get("StorageDescriptor", {}), "Columns": columns}
         answer = self._glue(
             schema,

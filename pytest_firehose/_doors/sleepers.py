@@ -18,6 +18,7 @@ a bare lock) for :data:`SETTLE_LIMIT` seconds of real time is left to run.
 
 from __future__ import annotations
 
+import concurrent.futures.thread
 import contextlib
 import selectors
 import socket
@@ -40,9 +41,13 @@ _SLEEPER_POLL = 0.005
 _TICK = timedelta(microseconds=1)
 #: Where a waiting thread is: blocked on a ``threading`` primitive (``Condition.wait``,
 #: under ``Event``, ``Semaphore``, ``Barrier``, ``queue`` and ``Future.result``; ``join``),
-#: on a selector (an event loop or a server with nothing to do), or reading a socket.
+#: on a selector (an event loop or a server with nothing to do), reading a socket, or a
+#: thread pool's worker (``asyncio.to_thread``, ``run_in_executor``) waiting for its next
+#: task in ``SimpleQueue.get``, which runs no Python frame of its own: the worker's loop is
+#: the top frame only there, a task it runs sits above it.
 _WAITS = {
     threading.__file__: frozenset({"wait", "wait_for", "join", "_wait_for_tstate_lock"}),
+    concurrent.futures.thread.__file__: frozenset({"_worker"}),
     selectors.__file__: frozenset({"select"}),
     socket.__file__: frozenset({"readinto", "accept"}),
     ssl.__file__: frozenset({"read", "recv_into"}),

@@ -72,6 +72,8 @@ class Lifecycle:
     #: By name, the latest second the shards of a deleted stream of that name encode in
     #: their sequence numbers (``new_stream`` numbers a namesake's after it).
     _numbered_until: dict[str, datetime]
+    #: The second the shards of the last stream created encode (``_numbered_after``).
+    _numbered_latest: datetime | None
     _not_found: Callable[[str], ServiceError]
     _already_exists: Callable[[str], ServiceError]
     check_new_tags: Callable[[str, dict[str, str], dict[str, str], str], None]
@@ -222,8 +224,9 @@ class Lifecycle:
             created_at=self.clock.now(),
             creation_delay=self.creation_delay,
             incarnation=incarnation_of(arn, self._streams_created),
-            numbered_after=self._numbered_until.get(name),
+            numbered_after=self._numbered_after(name),
         )
+        self._numbered_latest = max(shard.created_at for shard in stream.shards)
         stream.tags = tags
         stream.max_record_size_kib = params.get("MaxRecordSizeInKiB", DEFAULT_MAX_RECORD_SIZE_KIB)
         stream.distribution = distribution
@@ -335,6 +338,18 @@ class Lifecycle:
         for stream in self.streams.values():
             stream.leave()
         self.streams.clear()
+
+    def _numbered_after(self, name: str) -> datetime | None:
+        """The latest second a new stream's shards must number their records after: that
+        of the last stream created, of any name (two streams created in one second of the
+        fake clock tell their sequence numbers apart, as AWS's do), and that of a deleted
+        stream of the name (``new_stream``)."""
+        seconds = [
+            moment
+            for moment in (self._numbered_latest, self._numbered_until.get(name))
+            if moment is not None
+        ]
+        return max(seconds) if seconds else None
 
     def _remove(self, stream: KinesisStream) -> None:
         """``stream`` is gone; a stream created since under its name numbers its records

@@ -124,6 +124,7 @@ class KinesisService(  # the mixins first: they override ServiceBase's put_batch
         self.shard_tally = ShardTally()
         self._streams_created = 0
         self._numbered_until: dict[str, datetime] = {}
+        self._numbered_latest: datetime | None = None
         #: The account's shard quota in this region (DescribeLimits' ShardLimit).
         self.shard_limit = shard_limit if shard_limit is not None else default_shard_limit(region)
         #: Enforce each shard's write quota (1,000 records and 1 MiB a second) when True.
