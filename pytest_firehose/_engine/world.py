@@ -304,8 +304,12 @@ class World:
             step = due.first()
             if step is not None and at is not None and step <= at:
                 # Due and still waiting (its delivery is under way in another thread, the
-                # lock let go): the instants after are the others'.
-                step = due.first_after(at)
+                # lock let go): it is settled again at the next instant another stream is
+                # due, and at ``now`` (noted for when its delivery is done).
+                later = due.first_after(at)
+                step = later if later is not None and later <= now else now
+                if step <= at:
+                    return worked
             if sources:
                 settled = self._settled_at
                 start = now if settled is None or settled > now else settled
@@ -395,6 +399,10 @@ class World:
         """Hold the world's lock, brought up to the clock first, for one request (which
         says what it changed with ``wrote``)."""
         return _Serving(self)
+
+    def holds_lock(self) -> bool:
+        """Whether the calling thread holds the world's lock."""
+        return bool(self.lock._is_owned())  # type: ignore[attr-defined]
 
     @contextlib.contextmanager
     def released(self) -> Iterator[None]:
