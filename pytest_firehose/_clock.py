@@ -258,6 +258,8 @@ class FakeClock:
         self._lock = threading.Lock()
         #: The freezegun factory of the frozen-time mode (``carry_on``), if it runs one.
         self._carried: object | None = None
+        #: Who passes the time of an ``advance`` (``pace``): None, the clock itself.
+        self._pacer: Callable[[timedelta], datetime | None] | None = None
         #: Every wait that passed fake time instead of real time (botocore's backoff), in
         #: seconds, in order.
         self.sleeps: list[float] = []
@@ -307,7 +309,6 @@ class FakeClock:
         """How far the clock has been moved (by ``advance`` and ``sleep``)."""
         return self._moved
 
-    @_guarded
     def advance(self, delta: timedelta | float | None = None, **units: float) -> datetime:
         """Move the clock forward by ``delta`` (a timedelta or seconds) or by keyword units.
 
@@ -318,19 +319,47 @@ class FakeClock:
 
         The clock stops on its way at each instant a listener has work due (``on_advance``'s
         ``stops``), and the listeners run there: what falls due while it moves happens at
-        its own time, as if the clock had been moved there in steps.
+        its own time, as if the clock had been moved there in steps. In frozen-time mode,
+        a move the test's thread makes passes time as its ``time.sleep()`` does (``pace``):
+        it also stops where a thread sleeping in fake time wakes, and waits for its turn.
         """
         step = _step(delta, units)
         if step < timedelta(0):
             raise ClockRangeError(f"the fake clock only moves forward; advance({step!r}) goes back")
+        pacer = self._pacer
+        if pacer is not None:
+            self._reach(step)
+            paced = pacer(step)
+            if paced is not None:
+                return paced
+        return self.move(step)
+
+    def _reach(self, step: timedelta) -> datetime:
+        """The time now; ClockRangeError if ``step`` would move the clock past
+        :data:`LATEST`."""
         with self._lock:
             frozen = self._freezer_now()
             now = frozen.now() if frozen is not None else self._now
-            if step > LATEST - now:
-                raise ClockRangeError(
-                    f"advance({step!r}) would move the fake clock past {LATEST.isoformat()}, "
-                    "beyond the dates the fake can compute with; move it less far"
-                )
+        if step > LATEST - now:
+            raise ClockRangeError(
+                f"advance({step!r}) would move the fake clock past {LATEST.isoformat()}, "
+                "beyond the dates the fake can compute with; move it less far"
+            )
+        return now
+
+    def pace(self, pacer: Callable[[timedelta], datetime | None] | None) -> None:
+        """Have ``advance`` hand its moves to ``pacer`` (frozen-time mode's sleepers), which
+        passes the time itself, in ``move`` steps, and returns the new time, or returns
+        None to leave the move to the clock; ``None`` stops."""
+        self._pacer = pacer
+
+    @_guarded
+    def move(self, step: timedelta) -> datetime:
+        """Move the clock forward by ``step`` (a timedelta, not negative) as ``advance``
+        does, stopping where the listeners have work due, but never handed to a pacer:
+        for the callers that pass the time themselves (``sleep``, frozen-time mode's
+        sleepers)."""
+        now = self._reach(step)
         target = now + step
         while True:
             stop = self._next_stop(now, target)
@@ -411,7 +440,7 @@ class FakeClock:
         :class:`ClockRangeError` as ``advance`` does; a wait of 0 or less passes none."""
         step = _amount(seconds, "sleep")  # the clock's resolution is a microsecond
         if step > timedelta(0):
-            self.advance(step)
+            self.move(step)
             with self._lock:
                 self.sleeps.append(step.total_seconds())
 

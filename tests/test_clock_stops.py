@@ -4,13 +4,18 @@ the world, as if the test had moved the clock there in steps."""
 
 from __future__ import annotations
 
+import contextlib
 import warnings
+from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta
 from typing import Any
 
 import boto3
 import pytest
+import time_machine
 from conftest import REGION, SEED, needs_botocore
+from freezegun import freeze_time
+from freezegun.api import freeze_factories
 
 from pytest_firehose import FirehoseFake
 
@@ -61,9 +66,9 @@ def _passed_on(event: dict[str, Any]) -> dict[str, Any]:
 def test_streams_of_both_services_draw_ids_in_the_order_their_work_falls_due() -> None:
     """A delivery stream's buffer due at 60 s and a Kinesis channel's write due later draw
     the world's seeded ids (the object keys' suffixes) in that order, whether the clock
-    jumps past both or is moved a little at a time."""
+    jumps past both, is moved a little at a time, or is moved on freezegun directly."""
 
-    def run(steps: list[int]) -> tuple[list[str], list[str]]:
+    def run(steps: list[int], *, direct: bool = False) -> tuple[list[str], list[str]]:
         with FirehoseFake(region=REGION, seed=SEED, freeze_time=START) as fake:
             kinesis = boto3.client("kinesis", region_name=REGION)
             kinesis.create_stream(StreamName="od", StreamModeDetails={"StreamMode": "ON_DEMAND"})
@@ -92,14 +97,17 @@ def test_streams_of_both_services_draw_ids_in_the_order_their_work_falls_due() -
                 DeliveryStreamName="a", Record={"Data": b"y\n"}
             )
             for seconds in steps:
-                fake.firehose.clock.advance(seconds=seconds)
+                if direct:  # the frozen-time mode's freeze, not the fake's clock
+                    freeze_factories[-1].tick(seconds)
+                else:
+                    fake.firehose.clock.advance(seconds=seconds)
             [channel] = fake.kinesis["od"].channels
             return [o.key for o in stream.objects], [o.key for o in channel.objects]
 
     one_jump = run([4000])
     in_steps = run([30] * 134)
 
-    assert one_jump == in_steps
+    assert one_jump == in_steps == run([4000], direct=True)
     assert len(one_jump[0]) == len(one_jump[1]) == 1
 
 
@@ -208,3 +216,66 @@ def test_work_due_at_once_happens_before_the_clock_moves_on(look: bool) -> None:
         fake.firehose.clock.advance(seconds=60)
 
         assert seen == [put_at]
+
+
+@contextlib.contextmanager
+def _moved_directly(how: str, seconds: int) -> Iterator[Callable[[FirehoseFake], object]]:
+    """A freeze of ``how`` (freezegun or time-machine) at START, and the move of ``seconds``
+    made through it directly, not through the fake (or, for ``steps``, through the fake's
+    clock 30 seconds at a time)."""
+    if how == "time-machine":
+        with time_machine.travel(START, tick=False) as traveller:
+            yield lambda fake: traveller.shift(seconds)
+        return
+    with freeze_time(START) as frozen:
+        if how == "freezegun":
+            yield lambda fake: frozen.tick(seconds)
+        else:
+            yield lambda fake: [
+                fake.firehose.clock.advance(seconds=30) for _ in range(seconds // 30)
+            ]
+
+
+MOVES = ("steps", "freezegun", "time-machine")
+
+
+def test_a_direct_move_settles_the_streams_instant_by_instant() -> None:
+    """Moved by freezegun or time-machine directly, the clock makes no stops, and the world
+    notices only at its next look; it then settles every stream up to the first instant any
+    has work due, then the next: a processor's buffer due at 60 s (its delivery at 360 s)
+    and another region's buffer due at 90 s draw the seeded ids (the object keys' suffixes)
+    in the order their work fell due, as with the clock moved in steps."""
+
+    def run(how: str) -> tuple[list[str], list[str], list[datetime]]:
+        with contextlib.ExitStack() as stack:
+            move = stack.enter_context(_moved_directly(how, 600))
+            fake = stack.enter_context(FirehoseFake(region=REGION, seed=SEED))
+            fake.firehose.lambda_function(FUNCTION, lambda event, context: _passed_on(event))
+            first = _s3_stream(fake, "first", 300, **_processing(FUNCTION))
+            other = fake.firehose.create_delivery_stream(
+                "other",
+                region="us-west-2",
+                ExtendedS3DestinationConfiguration={
+                    "RoleARN": ROLE,
+                    "BucketARN": "arn:aws:s3:::landing",
+                    "BufferingHints": {"IntervalInSeconds": 90, "SizeInMBs": 1},
+                },
+            )
+            boto3.client("firehose", region_name=REGION).put_record(
+                DeliveryStreamName="first", Record={"Data": b"x\n"}
+            )
+            boto3.client("firehose", region_name="us-west-2").put_record(
+                DeliveryStreamName="other", Record={"Data": b"y\n"}
+            )
+            move(fake)
+            return (
+                [o.key for o in first.objects],
+                [o.key for o in other.objects],
+                [i.started_at for i in first.invocations],
+            )
+
+    in_steps = run("steps")
+    assert len(in_steps[0]) == len(in_steps[1]) == 1
+    assert in_steps[2] == [START + timedelta(seconds=60)]
+    assert run("freezegun") == in_steps
+    assert run("time-machine") == in_steps

@@ -174,6 +174,30 @@ def test_a_background_flusher_sends_on_fake_time_in_step_with_the_test(
     assert not producer.running
 
 
+def test_the_clocks_advance_lets_the_flusher_run_in_step_as_the_tests_sleep_does(
+    frozen: FirehoseFake,
+) -> None:
+    """``clock.advance()`` in the test's thread stops at the flusher's wake times and waits
+    for its turn there, as the test's own ``time.sleep()`` does: what it sent is there
+    when ``advance`` returns, sent at its own instant."""
+    firehose = frozen.firehose
+    begun = firehose.clock.now()
+    producer = BufferedProducer(interval=10)
+
+    producer.put(b"a")
+    assert firehose.clock.advance(seconds=25) == begun + timedelta(seconds=25)
+    assert [call.records for call in firehose.calls] == [[b"a"]]
+    producer.put(b"b")
+    firehose.clock.advance(seconds=5)
+
+    assert [call.records for call in firehose.calls] == [[b"a"], [b"b"]]
+    assert producer.sent_at == [begun + timedelta(seconds=10), begun + timedelta(seconds=30)]
+    assert [call.at for call in firehose.calls] == producer.sent_at
+    producer.close()
+    assert not producer.running
+    assert firehose.clock.elapsed == timedelta(seconds=40)
+
+
 def test_closing_a_producer_whose_flusher_sleeps_does_not_hang(frozen: FirehoseFake) -> None:
     firehose = frozen.firehose
     begun = firehose.clock.now()

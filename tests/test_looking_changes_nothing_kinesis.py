@@ -32,6 +32,7 @@ from test_looking_changes_nothing import (
     SPLITS,
     START,
     _answer,
+    ended,
     move_clock,
     public_reads,
 )
@@ -337,8 +338,8 @@ def test_delays_and_channels_end_alike_after_one_jump_or_steps(
 ) -> None:
     """Status changes, a channel's writes and subscriptions' ends fall due in order as the
     clock moves: a jump and the same time in three steps end alike."""
-    one_jump = run(program, looking=False)
-    in_steps = run(program, looking=False, in_steps=split)
+    one_jump = ended(run(program, looking=False), split)
+    in_steps = ended(run(program, looking=False, in_steps=split), split)
 
     assert in_steps[0] == one_jump[0]
     assert in_steps[1] == one_jump[1]

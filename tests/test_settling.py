@@ -78,9 +78,9 @@ def test_kinesis_requests_have_sources_read_only_while_a_delivery_stream_reads_o
     reads: list[str] = []
     read_sources = FirehoseService.read_sources
 
-    def spy(self: FirehoseService) -> list[str]:
+    def spy(self: FirehoseService, at: Any = None) -> list[str]:
         reads.append(self.region)
-        return read_sources(self)
+        return read_sources(self, at)
 
     monkeypatch.setattr(FirehoseService, "read_sources", spy)
     fake.kinesis.create_stream("s")

@@ -255,7 +255,7 @@ class FirehoseFake:
         return self
 
     def _start_frozen_time(self, world: World) -> None:
-        frozen = FrozenTime(world.clock, self._freeze_start)
+        frozen = FrozenTime(world.clock, self._freeze_start, world.holds_lock)
         try:
             frozen.start()
         except BaseException:

@@ -90,9 +90,16 @@ class FrozenTime:
     ``start`` is where a new freeze begins (a datetime, date or string freezegun reads);
     ``None`` begins at the clock's time."""
 
-    def __init__(self, clock: FakeClock, start: Start | None = None) -> None:
+    def __init__(
+        self,
+        clock: FakeClock,
+        start: Start | None = None,
+        holding: Callable[[], bool] = lambda: False,
+    ) -> None:
         self._clock = clock
         self._start = start
+        #: Whether the calling thread holds the world's lock (``Sleepers``).
+        self._holding = holding
         self._freeze: Any = None
         self._undo: list[tuple[object, str, object]] = []
         self._sleepers: Sleepers | None = None
@@ -122,9 +129,11 @@ class FrozenTime:
         test_thread = threading.current_thread()
         self._outside = set(threading.enumerate()) - {test_thread}
         self._sleepers = Sleepers(
-            self._clock, test_thread, self._outside, freezegun_api.real_monotonic
+            self._clock, test_thread, self._outside, freezegun_api.real_monotonic, self._holding
         )
         self._clock.on_advance(self._sleepers.wake)
+        # The test's own clock.advance() passes time as its sleep does.
+        self._clock.pace(self._sleepers.paced)
         self._real_sleep = time.sleep
         sleep, asleep = self._sleep, self._asleep()
         fakes: dict[int, object] = {id(time.sleep): sleep, id(asyncio.sleep): asleep}
@@ -138,6 +147,7 @@ class FrozenTime:
             owner, name, real = self._undo.pop()
             setattr(owner, name, real)
         if self._sleepers is not None:
+            self._clock.pace(None)
             self._sleepers.release()
         self._outside.clear()
         if self._freeze is not None:

@@ -1,8 +1,9 @@
 """Sleeping threads under frozen time: who moves the fake clock, and who waits for it.
 
 The test's own thread passes time: its ``time.sleep(s)`` moves the fake clock ``s`` forward
-at once. A thread the code under test started during the test waits instead: its sleep
-ends when the fake clock reaches its wake time, however the clock got there. When the
+at once, and so does its ``clock.advance(s)`` (``paced``: the clock hands it its moves). A
+thread the code under test started during the test waits instead: its sleep ends when the
+fake clock reaches its wake time, however the clock got there. When the
 test's sleep passes a sleeping thread's wake time, the clock stops there, the thread runs,
 and the test's sleep goes on once that thread has slept again, ended, or waits on a
 ``threading`` primitive (a queue, an event, a join): events fall due in order, as if
@@ -83,8 +84,12 @@ class Sleepers:
         test_thread: threading.Thread,
         outside: set[threading.Thread],
         real_monotonic: Callable[[], float],
+        holding: Callable[[], bool] = lambda: False,
     ) -> None:
         self._clock = clock
+        #: Whether the calling thread holds the world's lock (a woken thread's request
+        #: would wait for it).
+        self._holding = holding
         self._test_thread = test_thread
         self._outside = outside
         self._real_monotonic = real_monotonic
@@ -94,8 +99,9 @@ class Sleepers:
         #: Threads a move woke that are still inside ``wait`` (in our condition's wait,
         #: they would look like threads waiting on something else).
         self._woken: set[threading.Thread] = set()
-        #: Whether the test's thread is passing time (its wait is not idleness).
-        self._passing = False
+        #: How many moves the test's thread is passing time in (its wait is not idleness;
+        #: a handler it runs meanwhile may pass time too).
+        self._passing = 0
         self._released = False
 
     # ------------------------------------------------------------------ the clock's side
@@ -131,8 +137,22 @@ class Sleepers:
     def pass_time(self, seconds: float) -> None:
         """The test's sleep: move the clock ``seconds`` on, stopping at each sleeping
         thread's wake time until it has had its turn."""
-        target = self._clock.now() + _span(seconds)
-        self._passing = True
+        self._pass(_span(seconds))
+
+    def paced(self, step: timedelta) -> datetime | None:
+        """The clock's ``advance`` (``FakeClock.pace``): in the test's thread, ``step``
+        passes as the test's sleep passes it, and the new time is returned. None (the
+        clock moves as usual, waking sleepers without waiting for them) in another thread,
+        once the test is over, or while the thread holds the world's lock: a woken
+        thread's request would wait for that lock until the move ended."""
+        if self._released or threading.current_thread() is not self._test_thread or self._holding():
+            return None
+        self._pass(step)
+        return self._clock.now()
+
+    def _pass(self, step: timedelta) -> None:
+        target = self._clock.now() + step
+        self._passing += 1
         try:
             self._settle()  # a thread just started may be on its way to its first sleep
             while True:
@@ -140,12 +160,12 @@ class Sleepers:
                 with self._condition:
                     stop = min([target, *(when for when in self._asleep.values() if when > now)])
                 if stop > now:
-                    self._clock.advance(stop - now)
+                    self._clock.move(stop - now)
                 self._settle()
                 if stop >= target or self._released:
                     return
         finally:
-            self._passing = False
+            self._passing -= 1
 
     def _busy(self) -> bool:
         """Whether a thread the test started runs: not asleep in fake time, not waiting,
@@ -205,7 +225,7 @@ class Sleepers:
         if behind > timedelta(0):
             # A wake time beyond what the clock can show leaves the clock where it is.
             with contextlib.suppress(ClockRangeError):
-                self._clock.advance(behind)
+                self._clock.move(behind)
         with self._condition:
             me = threading.current_thread()
             self._asleep.pop(me, None)

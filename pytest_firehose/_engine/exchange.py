@@ -52,7 +52,9 @@ class ServiceModel(Protocol):
         record_failures: Mapping[int, str] | None = None,
     ) -> Answer: ...
 
-    def settle(self, names: Collection[str] | None = None) -> None: ...
+    def settle(self, names: Collection[str] | None = None, until: datetime | None = None) -> None:
+        """Bring the streams ``names`` names (every stream, when None) up to the clock, or
+        up to ``until``: what fell due by then happens, each at its own instant."""
 
     def next_due(self, name: str) -> datetime | None: ...
 

@@ -253,13 +253,18 @@ class World:
 
     def settle(self) -> None:
         """Bring the world up to the clock: whatever fell due since it was last touched
-        (buffer intervals, retries, expiry, status changes) happens now.
+        (buffer intervals, retries, expiry, status changes) happens now, instant by instant.
 
         Only the streams that fell due are looked at (each scheduled at its next due
         instant, in ``DueQueue``, again at the end of every request that may have moved
         that instant): a clock move costs nothing per idle stream, and a request nothing
         per other stream. After a handle changed the world, every stream is asked when it
-        falls due."""
+        falls due.
+
+        A clock the fake did not move (freezegun's or time-machine's, moved directly) may
+        be past several streams' due instants: the streams due first are settled up to
+        their instant, then those due next, as ``advance`` would have stopped at each
+        (``_catch_up``); the clock itself stays where it is."""
         with self.lock:
             recheck, self._recheck = self._recheck, False
             if recheck:
@@ -270,26 +275,53 @@ class World:
             # way they have read every record before Kinesis trims it.
             sources = recheck or (self._sources_changed and self._reading_sources())
             self._sources_changed = False
-            work: dict[int, tuple[ServiceModel, set[str] | None]] = {}
             worked = recheck
             while True:
                 now = self.clock.now()
-                for model, name in self._due.pop_due(now):
-                    _note(work, model, name)
-                if not (work or sources):
+                if not self._catch_up(now, sources=sources):
                     break
                 worked = True
-                self._settle_work(work, sources=sources)
                 # A handler or an endpoint that ran without the lock may have let another
                 # thread move the clock meanwhile: catch up with that too.
                 if self.clock.now() == now:
                     break
-                work, sources = {}, False
+                sources = False
             # Waiters wait for a change, or for the clock to reach a time: nothing to tell
             # them when neither happened since the last settle (most requests).
             if worked or now != self._settled_at:
                 self._settled_at = now
                 self.changed.notify_all()
+
+    def _catch_up(self, now: datetime, *, sources: bool) -> bool:
+        """Settle, up to ``now``, the streams due by then: those due first up to their
+        instant, then those due next, and so on (whether any was). With ``sources``,
+        delivery streams first take in what their Kinesis sources got, at the instant the
+        world was last settled at (where a move of the clock would have read them)."""
+        due = self._due
+        at: datetime | None = None  # the last instant settled
+        worked = False
+        while True:
+            step = due.first()
+            if step is not None and at is not None and step <= at:
+                # Due and still waiting (its delivery is under way in another thread, the
+                # lock let go): it is settled again at the next instant another stream is
+                # due, and at ``now`` (noted for when its delivery is done).
+                later = due.first_after(at)
+                step = later if later is not None and later <= now else now
+                if step <= at:
+                    return worked
+            if sources:
+                settled = self._settled_at
+                start = now if settled is None or settled > now else settled
+                if step is None or step > start:
+                    step = start
+            if step is None or step > now:
+                return worked
+            work: dict[int, tuple[ServiceModel, set[str] | None]] = {}
+            for model, name in due.pop_due(step):
+                _note(work, model, name)
+            self._settle_work(work, sources=sources, until=step)
+            sources, worked, at = False, True, step
 
     def next_due(self) -> datetime | None:
         """The first instant after now at which a stream of the world has something to do
@@ -318,19 +350,23 @@ class World:
         )
 
     def _settle_work(
-        self, work: dict[int, tuple[ServiceModel, set[str] | None]], *, sources: bool
+        self,
+        work: dict[int, tuple[ServiceModel, set[str] | None]],
+        *,
+        sources: bool,
+        until: datetime,
     ) -> None:
-        """Settle the streams ``work`` names, then schedule each again. With ``sources``,
-        delivery streams first take in what their Kinesis sources got; Kinesis then
-        settles (trimming what outlived retention) before Firehose delivers."""
+        """Settle the streams ``work`` names up to ``until``, then schedule each again.
+        With ``sources``, delivery streams first take in what their Kinesis sources got;
+        Kinesis then settles (trimming what outlived retention) before Firehose delivers."""
         if sources:
             for firehose in self.firehose_services():
-                for name in firehose.read_sources():
+                for name in firehose.read_sources(until):
                     _note(work, firehose, name)
         kinesis = [item for item in work.values() if isinstance(item[0], KinesisService)]
         others = [item for item in work.values() if not isinstance(item[0], KinesisService)]
         for model, names in (*kinesis, *others):
-            model.settle(names)
+            model.settle(names, until)
         for model, names in (*kinesis, *others):
             for name in list(model.streams) if names is None else names:
                 self._due.schedule(model, name)
@@ -363,6 +399,10 @@ class World:
         """Hold the world's lock, brought up to the clock first, for one request (which
         says what it changed with ``wrote``)."""
         return _Serving(self)
+
+    def holds_lock(self) -> bool:
+        """Whether the calling thread holds the world's lock."""
+        return bool(self.lock._is_owned())  # type: ignore[attr-defined]
 
     @contextlib.contextmanager
     def released(self) -> Iterator[None]:

@@ -27,11 +27,12 @@ class Settling:
     _sourced: dict[str, None]
     _usage: dict[str, PutQuota]
 
-    def settle(self, names: Collection[str] | None = None) -> None:
-        """Bring every stream (those ``names`` names, when given) up to the clock: status
-        changes, buffer intervals, retries and expiry that fell due since the world was
-        last touched."""
-        now = self.clock.now()
+    def settle(self, names: Collection[str] | None = None, until: datetime | None = None) -> None:
+        """Bring every stream (those ``names`` names, when given) up to the clock (up to
+        ``until``, when given: the world catches up instant by instant): status changes,
+        what a Kinesis source got, buffer intervals, retries and expiry that fell due since
+        the world was last touched."""
+        now = self.clock.now() if until is None else until
         streams = self.streams
         # A copy: a transformation's handler may create or delete streams while it runs.
         chosen = (
@@ -49,7 +50,7 @@ class Settling:
                 self._remove(stream)
                 continue
             if stream.source_after is not None:
-                self._read_source(stream, accept=True)
+                self._read_source(stream, accept=True, at=now)
             stream.delivery.settle(now, self.ids)
 
     def _remove(self, stream: DeliveryStream) -> None:
@@ -80,19 +81,21 @@ class Settling:
         """Whether any of its streams reads a Kinesis stream."""
         return bool(self._sourced)
 
-    def read_sources(self) -> list[str]:
-        """Take in what every KinesisStreamAsSource stream's source got since last read;
-        the names of the streams that read it."""
+    def read_sources(self, at: datetime | None = None) -> list[str]:
+        """Take in what every KinesisStreamAsSource stream's source got since last read,
+        at ``at`` (the clock's time, when None); the names of the streams that read it."""
         # A copy: a transformation's handler may create or delete streams while it runs.
         streams = [self.streams[name] for name in self._sourced]
         for stream in streams:
-            self._read_source(stream, accept=True)
+            self._read_source(stream, accept=True, at=at)
         return [stream.name for stream in streams]
 
-    def _read_source(self, stream: DeliveryStream, *, accept: bool) -> None:
+    def _read_source(
+        self, stream: DeliveryStream, *, accept: bool, at: datetime | None = None
+    ) -> None:
         """Take in what the Kinesis source got since the last read (each record, or each
         user record of a KPL aggregate, arriving when it arrived in Kinesis, named by its
-        sequence and subsequence numbers)."""
+        sequence and subsequence numbers), at ``at`` (the clock's time, when None)."""
         described = (stream.source or {}).get("KinesisStreamSourceDescription")
         if self.kinesis_source is None or described is None or stream.source_after is None:
             return
@@ -126,7 +129,8 @@ class Settling:
         )
         if keep is not None:
             keep(arn, taken.metadata)
-        stream.delivery.accept(taken.entries, self.clock.now(), self.ids, taken.metadata)
+        now = self.clock.now() if at is None else at
+        stream.delivery.accept(taken.entries, now, self.ids, taken.metadata)
         if taken.undecoded and not stream.undecoded_reported:
             # Reported once a stream, whatever `unmodelled` says: no request to refuse.
             stream.undecoded_reported = True

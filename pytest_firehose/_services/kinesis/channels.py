@@ -125,12 +125,13 @@ class Channels:
 
     # ------------------------------------------------------------------ the clock
 
-    def settle_channels(self, names: Collection[str] | None) -> None:
+    def settle_channels(self, names: Collection[str] | None, until: datetime | None = None) -> None:
         """Bring the channels of the streams ``names`` names (all, when ``None``) up to the
-        clock: each writes what its data freshness says is due."""
+        clock (up to ``until``, when given): each writes what its data freshness says is
+        due."""
         if not self.channels.held:
             return
-        now = self.clock.now()
+        now = self.clock.now() if until is None else until
         for channel in list(self.channels.current().values()):
             if names is None or channel.stream.name in names:
                 channel.settle(now, self._suffix)

@@ -121,11 +121,12 @@ class Lifecycle:
         """The ARN of stream ``name`` in this account and region."""
         return resource_arn("kinesis", self.region, self.account_id, f"stream/{name}")
 
-    def settle(self, names: Collection[str] | None = None) -> None:
-        """Bring every stream (those ``names`` names, when given) up to the clock: CREATING
-        streams whose delay passed become ACTIVE, UPDATING ones carry out their change,
-        DELETING ones are gone, and records past the retention period are trimmed."""
-        now = self.clock.now()
+    def settle(self, names: Collection[str] | None = None, until: datetime | None = None) -> None:
+        """Bring every stream (those ``names`` names, when given) up to the clock (up to
+        ``until``, when given): CREATING streams whose delay passed become ACTIVE, UPDATING
+        ones carry out their change, DELETING ones are gone, and records past the retention
+        period are trimmed."""
+        now = self.clock.now() if until is None else until
         streams = self.streams
         chosen = (
             list(streams.values()) if names is None else [streams[n] for n in names if n in streams]

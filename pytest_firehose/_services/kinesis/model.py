@@ -205,10 +205,11 @@ class KinesisService(  # the mixins first: they override ServiceBase's put_batch
             "DeleteChannel": self.delete_channel,
         }
 
-    def settle(self, names: Collection[str] | None = None) -> None:
-        """Bring the streams (those ``names`` names) and their channels up to the clock."""
-        Lifecycle.settle(self, names)
-        self.settle_channels(names)
+    def settle(self, names: Collection[str] | None = None, until: datetime | None = None) -> None:
+        """Bring the streams (those ``names`` names) and their channels up to the clock (up
+        to ``until``, when given)."""
+        Lifecycle.settle(self, names, until)
+        self.settle_channels(names, until)
 
     def next_due(self, name: str) -> datetime | None:
         """The first instant at which stream ``name`` or one of its channels has something
