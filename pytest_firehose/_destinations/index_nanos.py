@@ -24,9 +24,8 @@ from pytest_firehose._destinations.index_dates import (
     NAMED,
     ZONE,
     pattern_expression,
-    reader,
 )
-from pytest_firehose._destinations.index_values import OK, Check, preview
+from pytest_firehose._destinations.index_values import OK, Check, date_check, preview
 
 DEFAULT = "strict_date_optional_time_nanos||epoch_millis"
 #: The last instant a long of nanoseconds holds, in nanoseconds since the epoch.
@@ -37,20 +36,14 @@ _EPOCHS = {"epoch_millis": 10**6, "epoch_second": 10**9}
 def nanos_check(formats: str | None) -> Check:
     """A ``date_nanos`` field's check, with its ``format`` (None: the default)."""
     shown = formats or DEFAULT
-    reads = reader(shown)  # refuses a format the fake does not read
+    as_date = date_check(shown)  # refuses a format the fake does not read
     instants = [_instant_reader(one) for one in shown.split("||")]
 
     def check(value: Any) -> Any:
-        if isinstance(value, (dict, list)):
-            return None
+        read = as_date(value)  # what a ``date`` of these formats says of it
+        if read is not OK:
+            return read
         text = preview(value) if not isinstance(value, str) else value
-        if value == "":
-            return ("illegal_argument_exception", "cannot parse empty date")
-        if not reads(text):
-            return (
-                "illegal_argument_exception",
-                f"failed to parse date field [{text}] with format [{shown}]",
-            )
         nanos = next(found for found in (one(text) for one in instants) if found is not None)
         if nanos < 0:
             return (
