@@ -53,6 +53,17 @@ def _processing(function: str) -> dict[str, Any]:
     }
 
 
+def _stamping(fake: FirehoseFake, seen: list[datetime]) -> None:
+    """Register FUNCTION: a processor passing every record on, noting in ``seen`` the time
+    its handler reads on the fake's clock at each invocation."""
+
+    def stamp(event: dict[str, Any], context: Any) -> dict[str, Any]:
+        seen.append(fake.firehose.clock.now())
+        return _passed_on(event)
+
+    fake.firehose.lambda_function(FUNCTION, stamp)
+
+
 def _passed_on(event: dict[str, Any]) -> dict[str, Any]:
     """A processor's answer that passes every record on as it came."""
     return {
@@ -117,12 +128,7 @@ def test_a_processor_runs_with_the_clock_at_the_instant_its_buffer_fell_due() ->
     seen: list[datetime] = []
 
     with FirehoseFake(region=REGION, seed=SEED) as fake:
-
-        def stamp(event: dict[str, Any], context: Any) -> dict[str, Any]:
-            seen.append(fake.firehose.clock.now())
-            return _passed_on(event)
-
-        fake.firehose.lambda_function(FUNCTION, stamp)
+        _stamping(fake, seen)
         stream = _s3_stream(fake, "a", 300, **_processing(FUNCTION))
         start = fake.firehose.clock.now()
         boto3.client("firehose", region_name=REGION).put_record(
@@ -197,12 +203,7 @@ def test_work_due_at_once_happens_before_the_clock_moves_on(look: bool) -> None:
     stream in between: its handler reads that instant."""
     seen: list[datetime] = []
     with FirehoseFake(region=REGION, seed=SEED) as fake:
-
-        def stamp(event: dict[str, Any], context: Any) -> dict[str, Any]:
-            seen.append(fake.firehose.clock.now())
-            return _passed_on(event)
-
-        fake.firehose.lambda_function(FUNCTION, stamp)
+        _stamping(fake, seen)
         processing = _processing(FUNCTION)
         parameters = processing["ProcessingConfiguration"]["Processors"][0]["Parameters"]
         parameters[1]["ParameterValue"] = "0"
