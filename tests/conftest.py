@@ -59,9 +59,35 @@ FROM_KINESIS = {
 #: Every test's fake is seeded, so RecordIds and request ids are the same on every run.
 SEED = 20150804
 
+
+def _examples_share() -> float:
+    """PYTEST_FIREHOSE_EXAMPLES: the share of each property test's examples a run searches
+    (1 unless set). tox's plain and oldest envs, which run the suite on other Pythons and
+    libraries, search a third; the tests and newest envs search every example."""
+    given = os.environ.get("PYTEST_FIREHOSE_EXAMPLES", "1")
+    try:
+        share = float(given)
+    except ValueError:
+        share = 0.0
+    if not 0 < share <= 1:
+        raise ValueError(
+            f"PYTEST_FIREHOSE_EXAMPLES={given!r}: give a fraction above 0 and at most 1, "
+            "such as 0.33, or leave it unset for every example"
+        )
+    return share
+
+
+_EXAMPLES_SHARE = _examples_share()
+
+
+def examples(count: int) -> int:
+    """A property test's ``count`` examples, as many as the run searches (at least one)."""
+    return max(1, round(count * _EXAMPLES_SHARE))
+
+
 #: No property test has a deadline: how long an example takes is the machine's load, not
 #: the fake's behaviour.
-settings.register_profile("suite", deadline=None)
+settings.register_profile("suite", deadline=None, max_examples=examples(100))
 settings.load_profile("suite")
 
 

@@ -45,7 +45,7 @@ from typing import Any
 import boto3
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
-from conftest import BUCKET, REGION, ROLE, SEED, needs_botocore
+from conftest import BUCKET, REGION, ROLE, SEED, examples, needs_botocore
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import (
@@ -798,7 +798,7 @@ class IcebergMachine(GivingUpMachine):
 
 
 AccountingMachine.TestCase.settings = settings(
-    max_examples=30,
+    max_examples=examples(30),
     stateful_step_count=25,
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],

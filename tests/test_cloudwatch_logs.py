@@ -17,7 +17,7 @@ from typing import Any
 import boto3
 import pytest
 from botocore.exceptions import ClientError
-from conftest import FROM_KINESIS, S3, create_s3, needs_botocore, put, refused
+from conftest import FROM_KINESIS, S3, create_s3, examples, needs_botocore, put, refused
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -488,7 +488,7 @@ RECORDS = (
 
 
 @NEEDS_EXTRACTION
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=examples(150), deadline=None)
 @given(records=st.lists(RECORDS, min_size=1, max_size=4), extract=st.booleans())
 def test_any_record_is_delivered_or_in_the_error_output_once(
     records: list[bytes], extract: bool

@@ -18,7 +18,7 @@ from typing import Any
 
 import boto3
 import pytest
-from conftest import ask_control
+from conftest import ask_control, examples
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -441,7 +441,9 @@ REQUESTS = st.sampled_from(ROUTES).flatmap(lambda route: st.tuples(st.just(route
 
 
 @settings(
-    max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+    max_examples=examples(300),
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
 )
 @given(request=REQUESTS)
 def test_every_control_answer_is_json_naming_the_problem(

@@ -19,6 +19,7 @@ from typing import Any
 
 import pytest
 from botocore.model import Shape
+from conftest import examples
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -271,7 +272,7 @@ def world() -> Iterator[FirehoseFake]:
 
 
 FUZZ = settings(
-    max_examples=int(__import__("os").environ.get("FUZZ_EXAMPLES", "40")),
+    max_examples=examples(int(__import__("os").environ.get("FUZZ_EXAMPLES", "40"))),
     deadline=None,
     derandomize=not __import__("os").environ.get("FUZZ_EXAMPLES"),
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
@@ -325,7 +326,7 @@ def post(server: FirehoseServer, service: str, operation: str, body: bytes) -> t
         connection.close()
 
 
-@settings(FUZZ, max_examples=150)
+@settings(FUZZ, max_examples=examples(150))
 @given(data=st.data())
 def test_every_body_gets_an_aws_answer_over_the_server(
     served: FirehoseServer, world: FirehoseFake, data: st.DataObject

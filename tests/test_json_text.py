@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 from botocore.model import ShapeResolver
+from conftest import examples
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -48,7 +49,7 @@ def same(read: Any, expected: Any) -> bool:
     return bool(read == expected)
 
 
-@settings(max_examples=400)
+@settings(max_examples=examples(400))
 @given(VALUES, st.booleans(), st.sampled_from([(",", ":"), (", ", ": ")]))
 def test_any_body_reads_as_json_loads_reads_it(
     value: Any, ascii_only: bool, separators: tuple[str, str]
@@ -81,7 +82,7 @@ def test_what_json_refuses_stays_refused(body: bytes) -> None:
         jsontext.loads(body)
 
 
-@settings(max_examples=400)
+@settings(max_examples=examples(400))
 @given(st.lists(st.text()), st.booleans(), st.text())
 def test_a_plain_answer_is_written_as_json_dumps_writes_it(
     names: list[str], more: bool, token: str
@@ -114,7 +115,7 @@ def _record(at: datetime, data: Any, **more: Any) -> dict[str, Any]:
     return {"SequenceNumber": "1", "ApproximateArrivalTimestamp": at, "Data": data, **more}
 
 
-@settings(max_examples=200)
+@settings(max_examples=examples(200))
 @given(
     st.lists(
         st.builds(

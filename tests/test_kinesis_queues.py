@@ -17,7 +17,7 @@ import pytest
 from botocore import xform_name
 from botocore.config import Config
 from botocore.exceptions import ClientError, ReadTimeoutError
-from conftest import REGION, SEED, as_answered, botocore_lacks, needs_botocore
+from conftest import REGION, SEED, as_answered, botocore_lacks, examples, needs_botocore
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -1068,7 +1068,7 @@ STEPS = st.lists(
 )
 
 
-@settings(max_examples=120, deadline=None)
+@settings(max_examples=examples(120), deadline=None)
 @given(steps=STEPS, max_receives=st.sampled_from([None, 1, 3]))
 def test_every_record_is_acknowledged_once_whatever_the_consumer_does(steps, max_receives):
     """Any mix of puts, receives, acknowledgements, visibility changes, dead-letter restores

@@ -9,6 +9,7 @@ import base64
 from typing import Any
 
 import boto3
+from conftest import examples
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -69,7 +70,7 @@ def _covered(failures: list[dict[str, Any]], shard_id: str, number: str) -> str 
     return None
 
 
-@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(100), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     actions=st.lists(_ACTIONS, max_size=25),
     options=_OPTIONS,

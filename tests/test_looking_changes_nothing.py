@@ -26,7 +26,7 @@ from typing import Any
 import boto3
 from botocore.config import Config
 from botocore.exceptions import ClientError
-from conftest import REGION, SEED
+from conftest import REGION, SEED, examples
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from test_kinesis_queues import caller
@@ -293,7 +293,7 @@ def run(
 
 
 @settings(
-    max_examples=30,
+    max_examples=examples(30),
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )
@@ -307,7 +307,7 @@ def test_answers_do_not_depend_on_whether_a_test_looked(program: list[Step]) -> 
 
 
 @settings(
-    max_examples=30,
+    max_examples=examples(30),
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )

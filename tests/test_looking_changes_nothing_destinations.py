@@ -25,7 +25,7 @@ from typing import Any
 
 import boto3
 import pytest
-from conftest import REGION, ROLE, S3, SEED, botocore_lacks, endpoint_took_it
+from conftest import REGION, ROLE, S3, SEED, botocore_lacks, endpoint_took_it, examples
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from test_looking_changes_nothing import (
@@ -409,7 +409,7 @@ def run(
 
 
 PROPERTY = settings(
-    max_examples=20,
+    max_examples=examples(20),
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )

@@ -22,7 +22,7 @@ from typing import Any
 
 import boto3
 from botocore.exceptions import EventStreamError
-from conftest import REGION, SEED
+from conftest import REGION, SEED, examples
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from test_kinesis_queues import caller
@@ -315,7 +315,7 @@ def run(
 
 
 PROPERTY = settings(
-    max_examples=25,
+    max_examples=examples(25),
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )

@@ -15,7 +15,7 @@ from typing import Any
 import boto3
 import pytest
 from botocore.exceptions import ClientError
-from conftest import ROLE, S3, describe, put, refused
+from conftest import ROLE, S3, describe, examples, put, refused
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -299,7 +299,7 @@ def _state(api: Any, fake: FirehoseFake) -> tuple[Any, ...]:
     )
 
 
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(25), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(steps=_STEPS)
 def test_no_refused_update_changes_anything(steps: list[tuple[str, Any]]) -> None:
     with FirehoseFake(region="us-east-1", seed=1) as fake, warnings.catch_warnings():
