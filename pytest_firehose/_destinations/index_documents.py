@@ -257,10 +257,9 @@ class _Document:
                 self._field(parent, parent_path, parent_dynamic, last, (last,), item)
         elif isinstance(value, dict):
             made = self._template((*parent_path, last), "object")
-            if made is None and parent_dynamic in ALLOW_TEMPLATES:
-                if parent_dynamic == STRICT_TEMPLATES:
-                    raise self.strict(path, last, parent_dynamic)
-            elif made is None:
+            if made is None and self.untemplated(path, last, parent_dynamic):
+                return
+            if made is None:
                 self.additions.append(((*parent_path, last), Obj()))
                 self.object(_NEW, (*parent_path, last), "true", value)
             else:
@@ -269,6 +268,14 @@ class _Document:
                     self.mapped(made, (*parent_path, last), parent_dynamic, last, value)
         else:
             self.new_leaf((*parent_path, last), value, parent_dynamic)
+
+    def untemplated(self, path: tuple[str, ...], name: str, dynamic: str) -> bool:
+        """Whether the new field ``name`` under ``path``, which no dynamic template maps,
+        stays out of the mapping (``dynamic`` is an ``*_allow_templates`` mode); under
+        ``strict_allow_templates`` it fails the document."""
+        if dynamic == STRICT_TEMPLATES:
+            raise self.strict(path, name, dynamic)
+        return dynamic in ALLOW_TEMPLATES
 
     def strict(self, path: tuple[str, ...], name: str, mode: str = "strict") -> MappingError:
         return MappingError(
@@ -298,9 +305,7 @@ class _Document:
                 if dynamic == "false":
                     return node, path, dynamic
                 made = self._template((*path, part), "object")
-                if made is None and dynamic in ALLOW_TEMPLATES:
-                    if dynamic == STRICT_TEMPLATES:
-                        raise self.strict(path, part, dynamic)
+                if made is None and self.untemplated(path, part, dynamic):
                     return node, path, "false"
                 if made is None:
                     self.additions.append(((*path, part), Obj()))
@@ -412,9 +417,7 @@ class _Document:
                 self.additions.append((path, made))
                 self.mapped(made, path, dynamic, path[-1], value)
                 return
-        if dynamic in ALLOW_TEMPLATES:  # no template maps it
-            if dynamic == STRICT_TEMPLATES:
-                raise self.strict(path[:-1], path[-1], dynamic)
+        if self.untemplated(path[:-1], path[-1], dynamic):  # no template maps it
             return
         self.additions.append((path, leaf))
         answer = leaf.check(value)
