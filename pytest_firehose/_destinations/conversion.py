@@ -16,7 +16,6 @@ from __future__ import annotations
 import importlib.util
 import io
 import json
-import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -146,8 +145,8 @@ class Converter:
         self._serializer = (config.get("OutputFormatConfiguration") or {}).get("Serializer") or {}
         #: The text of each top-level char(n) and varchar(n) column, fitted to its length.
         self._fitted = {
-            name.lower(): fit
-            for name, kind in table.columns
+            name: fit
+            for name, kind in self._kinds.items()
             if (fit := _length_rule(kind, orc="OrcSerDe" in self._serializer)) is not None
         }
 
@@ -189,19 +188,18 @@ class Converter:
         return out.getvalue()
 
 
-_SIZED_TEXT = re.compile(r"\s*(var)?char\s*\(\s*(\d+)\s*\)\s*", re.IGNORECASE)
-
-
 def _length_rule(kind: str, *, orc: bool) -> Callable[[str], str] | None:
     """How a column of Hive type ``kind`` fits its text to its length, when it is a
     ``varchar(n)`` or ``char(n)``: Hive cuts text past n characters (code points) off,
     and a ``char`` is written padded with spaces to n by ORC's writer, without its
     trailing spaces by Hive's Parquet writer. None for every other type."""
-    match = _SIZED_TEXT.fullmatch(kind)
-    if match is None:
+    from pytest_firehose._destinations.hive_types import sized_text
+
+    sized = sized_text(kind)
+    if sized is None:
         return None
-    length, varying = int(match.group(2)), match.group(1) is not None
-    if varying:
+    name, length = sized
+    if name == "varchar":
         return lambda text: text[:length]
     if orc:
         return lambda text: text[:length].ljust(length)

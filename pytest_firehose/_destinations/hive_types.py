@@ -74,6 +74,15 @@ def column_type(text: str) -> pa.DataType:
     return parsed
 
 
+def sized_text(text: str) -> tuple[str, int] | None:
+    """``("varchar", n)`` or ``("char", n)`` when the Hive type ``text`` (one
+    ``column_type`` reads) is a ``varchar(n)`` or ``char(n)``; None for every other."""
+    tokens = _tokens(text)
+    if len(tokens) != 4 or tokens[0].lower() not in ("varchar", "char"):
+        return None
+    return tokens[0].lower(), _number(tokens, 2, text)
+
+
 def _number(tokens: list[str], at: int, text: str) -> int:
     """The number at ``tokens[at]`` (a length, a precision, a scale)."""
     if at >= len(tokens) or not tokens[at].isdigit():
