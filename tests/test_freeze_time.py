@@ -228,6 +228,26 @@ def test_a_sleep_the_test_cannot_see_it_waits_on_ends_after_its_real_length(
     assert frozen.firehose.clock.elapsed == timedelta(milliseconds=50)
 
 
+def test_a_thread_wakes_once_the_test_moves_its_freeze_past_the_threads_wake_time() -> None:
+    held = threading.Lock()
+    held.acquire()
+    woke_at = []
+
+    def release_in_an_hour() -> None:
+        time.sleep(3600)
+        woke_at.append(datetime.datetime.now(UTC))
+        held.release()
+
+    with freeze_time("2030-01-01 12:00:00") as frozen, FirehoseFake(freeze_time=True):
+        threading.Thread(target=release_in_an_hour, daemon=True).start()
+        time.sleep(1)  # the test's sleep first lets the thread reach its own
+        frozen.tick(3600)  # not through the fake: the fake learns of it by looking
+        # A bare lock: the test's thread shows no sign of waiting, so only the move itself
+        # can end the sleep; it used to end after an hour of real time.
+        assert held.acquire(timeout=REAL_SECONDS)
+    assert woke_at == [datetime.datetime(2030, 1, 1, 13, 0, 1, tzinfo=UTC)]
+
+
 def test_a_thread_that_was_running_before_the_test_sleeps_in_real_time() -> None:
     go, done = threading.Event(), threading.Event()
 

@@ -3,7 +3,8 @@
 The test's own thread passes time: its ``time.sleep(s)`` moves the fake clock ``s`` forward
 at once, and so does its ``clock.advance(s)`` (``paced``: the clock hands it its moves). A
 thread the code under test started during the test waits instead: its sleep ends when the
-fake clock reaches its wake time, however the clock got there. When the
+fake clock reaches its wake time, however the clock got there (through the fake, or by a
+freeze the test moves itself: a sleeper looks at the clock as it polls). When the
 test's sleep passes a sleeping thread's wake time, the clock stops there, the thread runs,
 and the test's sleep goes on once that thread has slept again, ended, or waits on a
 ``threading`` primitive (a queue, an event, a join): events fall due in order, as if
@@ -202,7 +203,11 @@ class Sleepers:
             self._condition.notify_all()  # a settling test may be waiting for this
             deadline = self._real_monotonic() + seconds
             while me in self._asleep and not self._released:
-                if self._test_idle(wake_at) or self._real_monotonic() >= deadline:
+                if (
+                    self._clock.now() >= wake_at  # moved there directly (``frozen.tick``)
+                    or self._test_idle(wake_at)
+                    or self._real_monotonic() >= deadline
+                ):
                     break
                 left = deadline - self._real_monotonic()
                 self._condition.wait(min(max(left, 0), _SLEEPER_POLL))
