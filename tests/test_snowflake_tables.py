@@ -412,6 +412,20 @@ def test_the_metadata_column_holds_the_records_source_in_an_object_column(
     assert row["NOTE"] is None
 
 
+def test_an_array_metadata_column_holds_a_list_of_the_source_naming_the_stream(
+    fake: FirehoseFake, client: Any
+) -> None:
+    fake.firehose.snowflake_table(TABLE, {"RECORD": "VARIANT", "RECORD_METADATA": "ARRAY"})
+    stream = snowflake(fake, **WITH_METADATA)
+    load(fake, client, {"id": 1}, {"id": 2})
+
+    assert [row["RECORD"] for row in stream.rows] == [{"id": 1}, {"id": 2}]
+    for row in stream.rows:
+        [source] = row["RECORD_METADATA"]
+        assert list(source) == ["firehoseDeliveryStreamName", "IngestionTime"]
+        assert source["firehoseDeliveryStreamName"] == "events"
+
+
 # ---------------------------------------------------------------------- beside the rest
 
 
