@@ -252,3 +252,88 @@ def test_orc_files_read_back_with_the_configured_codec(compression: Any, codec: 
     orc_file = orc.ORCFile(io.BytesIO(body))
     assert orc_file.compression == codec
     assert orc_file.read().to_pylist() == ROWS
+
+
+HIVE = {"HiveJsonSerDe": {}}
+
+
+@pytest.mark.parametrize(
+    ("value", "java_class"),
+    [
+        (b'"aGVsbG8="', "java.lang.String"),  # base64 text is not decoded
+        (b'"not base64!"', "java.lang.String"),
+        (b"42", "java.lang.String"),  # OpenX keeps a number as its text
+        (b"true", "java.lang.Boolean"),
+        (b'{"a": 1}', "org.openx.data.jsonserde.json.JSONObject"),
+        (b"[1, 2]", "org.openx.data.jsonserde.json.JSONArray"),
+    ],
+)
+def test_openx_fails_every_value_given_to_a_binary_column(value: bytes, java_class: str) -> None:
+    code, message = failure(converter({"id": "int", "b": "binary"}), b'{"id": 1, "b": %s}' % value)
+    assert (code, message) == (
+        MALFORMED_DATA,
+        f"The value of column 'b' (binary) could not be read: {java_class} cannot be cast to [B",
+    )
+
+
+@pytest.mark.parametrize(
+    ("column", "value"),
+    [
+        ("array<binary>", b'["aGVsbG8="]'),
+        ("map<string,binary>", b'{"k": "aGVsbG8="}'),
+        ("map<binary,int>", b'{"aGVsbG8=": 1}'),
+        ("struct<x:binary>", b'{"x": "aGVsbG8="}'),
+    ],
+)
+def test_openx_fails_a_binary_value_nested_in_a_column(column: str, value: bytes) -> None:
+    code, message = failure(converter({"b": column}), b'{"b": %s}' % value)
+    assert code == MALFORMED_DATA
+    assert message.endswith("java.lang.String cannot be cast to [B")
+
+
+def test_openx_takes_a_binary_column_left_null_or_out() -> None:
+    convert = converter(
+        {"id": "int", "b": "binary", "bs": "array<binary>", "s": "struct<x:binary>"}
+    )
+    assert convert.rows(b'{"id": 1, "b": null, "bs": [null], "s": {"y": 2}}{"id": 2}') == [
+        {"id": 1, "b": None, "bs": [None], "s": {"x": None}},
+        {"id": 2, "b": None, "bs": None, "s": None},
+    ]
+
+
+@pytest.mark.parametrize(
+    "value", [b'"aGVsbG8="', b'"not base64!"', b"42", b"true", b'{"a": 1}', b"[1]", b"null"]
+)
+def test_the_hive_serde_fails_a_record_that_gives_a_binary_column_any_value(value: bytes) -> None:
+    code, message = failure(
+        converter({"id": "int", "b": "binary"}, HIVE), b'{"id": 1, "B": %s}' % value
+    )
+    assert (code, message) == (
+        MALFORMED_DATA,
+        "The value of column 'b' (binary) could not be read: "
+        "JsonSerDe does not support BINARY type",
+    )
+
+
+@pytest.mark.parametrize(
+    ("column", "value"),
+    [
+        ("array<binary>", b"[null]"),
+        ("map<string,binary>", b'{"k": null}'),
+        ("map<binary,int>", b'{"k": 1}'),
+        ("struct<x:binary>", b'{"x": null}'),
+    ],
+)
+def test_the_hive_serde_fails_a_binary_value_nested_in_a_column(column: str, value: bytes) -> None:
+    code, message = failure(converter({"b": column}, HIVE), b'{"b": %s}' % value)
+    assert code == MALFORMED_DATA
+    assert message.endswith("JsonSerDe does not support BINARY type")
+
+
+def test_the_hive_serde_takes_a_record_that_leaves_a_binary_column_out() -> None:
+    convert = converter(
+        {"id": "int", "b": "binary", "bs": "array<binary>", "s": "struct<x:binary>"}, HIVE
+    )
+    assert convert.rows(b'{"id": 1, "bs": [], "s": {"y": 2}}') == [
+        {"id": 1, "b": None, "bs": [], "s": {"x": None}}
+    ]

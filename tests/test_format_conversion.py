@@ -231,6 +231,41 @@ def test_char_and_varchar_text_is_fitted_to_its_length(fake, client, serde, read
     assert [row["kind"] for row in table] == expected
 
 
+@pytest.mark.parametrize(
+    ("deserializer", "delivered_ids", "reason"),
+    [
+        # OpenX hands the column its parser's object, which Hive's binary inspector casts.
+        ({"OpenXJsonSerDe": {}}, [1, 3], "java.lang.String cannot be cast to [B"),
+        # The Hive SerDe reads no binary value at all, null included.
+        ({"HiveJsonSerDe": {}}, [3], "JsonSerDe does not support BINARY type"),
+    ],
+)
+def test_a_record_that_gives_a_binary_column_a_value_goes_to_the_error_output(
+    fake, client, deserializer, delivered_ids, reason
+):
+    fake.firehose.glue_table("web", "clicks", {"id": "int", "payload": "binary"})
+    client.create_delivery_stream(
+        DeliveryStreamName="clicks",
+        ExtendedS3DestinationConfiguration=destination(
+            DataFormatConversionConfiguration=conversion(
+                InputFormatConfiguration={"Deserializer": deserializer}
+            )
+        ),
+    )
+    put(client, {"id": 1, "payload": None}, {"id": 2, "payload": "aGVsbG8="}, {"id": 3})
+
+    stream = fake.firehose["clicks"]
+    stream.flush()
+
+    assert rows(stream.objects[0]) == [{"id": i, "payload": None} for i in delivered_ids]
+    failed = [json.loads(line) for line in stream.error_objects[0].body.splitlines()]
+    assert failed[-1]["lastErrorCode"] == "DataFormatConversion.MalformedData"
+    assert failed[-1]["lastErrorMessage"] == (
+        f"The value of column 'payload' (binary) could not be read: {reason}"
+    )
+    assert json.loads(base64.b64decode(failed[-1]["rawData"])) == {"id": 2, "payload": "aGVsbG8="}
+
+
 def in_motos_glue(columns: list[dict[str, str]]) -> None:
     """Table web.clicks of ``columns`` in moto's Glue (inside ``mock_aws``)."""
     glue = boto3.client("glue", region_name=REGION)

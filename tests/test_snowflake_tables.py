@@ -190,6 +190,32 @@ def test_a_column_with_a_default_makes_every_row_fail_with_invalid_columns(
     ]
 
 
+@pytest.mark.parametrize(
+    "declared",
+    [
+        "OBJECT(city VARCHAR, zip NUMBER(5,0) NOT NULL)",
+        "ARRAY(NUMBER(10,2)) NOT NULL",
+        "MAP(VARCHAR, ARRAY(INT))",
+        "OBJECT()",
+        "VECTOR(FLOAT, 256)",
+        "vector(int, 4096)",
+        "GEOGRAPHY",
+    ],
+)
+def test_a_structured_or_vector_column_makes_every_row_fail_with_invalid_columns(
+    fake: FirehoseFake, client: Any, declared: str
+) -> None:
+    # Snowpipe Streaming loads structured types only into Iceberg tables, and no loading
+    # takes a VECTOR: the table is declared, and no row reaches it.
+    fake.firehose.snowflake_table(TABLE, {"ID": "INT", "EXTRA": declared})
+    stream = snowflake(fake)
+    load(fake, client, {"ID": 1}, {"ID": 2, "EXTRA": [1.5, 2.5]})
+
+    assert stream.rows == []
+    assert stream.backed_up == [b'{"ID": 1}', b'{"ID": 2, "EXTRA": [1.5, 2.5]}']
+    assert {code for code, _ in failed(stream)} == {"Snowflake.InvalidColumns"}
+
+
 # ---------------------------------------------------------------------- conversions
 
 
@@ -384,6 +410,20 @@ def test_the_metadata_column_holds_the_records_source_in_an_object_column(
     assert row["RECORD"] == {"id": 1}
     assert row["RECORD_METADATA"]["firehoseDeliveryStreamName"] == "events"
     assert row["NOTE"] is None
+
+
+def test_an_array_metadata_column_holds_a_list_of_the_source_naming_the_stream(
+    fake: FirehoseFake, client: Any
+) -> None:
+    fake.firehose.snowflake_table(TABLE, {"RECORD": "VARIANT", "RECORD_METADATA": "ARRAY"})
+    stream = snowflake(fake, **WITH_METADATA)
+    load(fake, client, {"id": 1}, {"id": 2})
+
+    assert [row["RECORD"] for row in stream.rows] == [{"id": 1}, {"id": 2}]
+    for row in stream.rows:
+        [source] = row["RECORD_METADATA"]
+        assert list(source) == ["firehoseDeliveryStreamName", "IngestionTime"]
+        assert source["firehoseDeliveryStreamName"] == "events"
 
 
 # ---------------------------------------------------------------------- beside the rest

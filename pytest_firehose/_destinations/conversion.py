@@ -157,11 +157,13 @@ class Converter:
         rows = []
         for document in documents(data):
             members = self._columns(document)
-            row = {}
+            row: dict[str, Any] = {}
             for field in self.schema:
+                if field.name not in members:
+                    row[field.name] = None
+                    continue
                 try:
-                    value = members.get(field.name)
-                    row[field.name] = value_of(value, field.type, self._reading)
+                    row[field.name] = value_of(members[field.name], field.type, self._reading)
                     fit = self._fitted.get(field.name)
                     if fit is not None and row[field.name] is not None:
                         row[field.name] = fit(row[field.name])
@@ -210,12 +212,18 @@ def _deserializer(
     deserializer: Mapping[str, Any],
 ) -> tuple[Any, Callable[[dict[str, Any]], dict[str, Any]]]:
     """(the Reading, the top-level member lookup) of a ``Deserializer`` block."""
-    from pytest_firehose._destinations.hive_types import Reading, hive_timestamp, openx_timestamp
+    from pytest_firehose._destinations.hive_types import (
+        Reading,
+        hive_binary,
+        hive_timestamp,
+        openx_binary,
+        openx_timestamp,
+    )
 
     if "HiveJsonSerDe" in deserializer:
         formats = (deserializer["HiveJsonSerDe"] or {}).get("TimestampFormats") or []
         lowered = _keys(lower=True, dots=False)
-        return Reading(hive_timestamp(formats), lowered), lowered
+        return Reading(hive_timestamp(formats), lowered, hive_binary), lowered
     openx = deserializer.get("OpenXJsonSerDe") or {}
     lower = openx.get("CaseInsensitive", True) is not False
     keys = _keys(lower=lower, dots=bool(openx.get("ConvertDotsInJsonKeysToUnderscores")))
@@ -233,7 +241,7 @@ def _deserializer(
             **{column: members.get(key) for column, key in mappings.items()},
         }
 
-    return Reading(openx_timestamp, keys), columns
+    return Reading(openx_timestamp, keys, openx_binary), columns
 
 
 def _keys(*, lower: bool, dots: bool) -> Callable[[dict[str, Any]], dict[str, Any]]:

@@ -299,15 +299,47 @@ def hive_timestamp(formats: Sequence[str]) -> Callable[[Any], datetime]:
 
 @dataclass(frozen=True)
 class Reading:
-    """How a deserializer reads values: its ``timestamp`` reader, and ``keys``, which
-    gives a JSON object's members by the names columns and struct fields match."""
+    """How a deserializer reads values: its ``timestamp`` reader, ``keys``, which gives a
+    JSON object's members by the names columns and struct fields match, and ``binary``,
+    what it makes of a value given to a ``binary`` column (JSON's null included)."""
 
     timestamp: Callable[[Any], datetime]
     keys: Callable[[dict[str, Any]], dict[str, Any]]
+    binary: Callable[[Any], bytes | None]
+
+
+#: The Java class the OpenX SerDe's JSON parser makes of a value (it keeps a number as
+#: its text), which Hive's binary object inspector then casts to ``byte[]``.
+_OPENX_CLASSES = {
+    str: "java.lang.String",
+    int: "java.lang.String",
+    float: "java.lang.String",
+    bool: "java.lang.Boolean",
+    dict: "org.openx.data.jsonserde.json.JSONObject",
+    list: "org.openx.data.jsonserde.json.JSONArray",
+}
+
+
+def openx_binary(value: Any) -> bytes | None:
+    """A ``binary`` column's value as the OpenX SerDe reads it: the parser's Java object
+    as it is, which Hive's binary object inspector casts to ``byte[]`` when the row is
+    written. Only null survives; every other value fails the cast."""
+    if value is None:
+        return None
+    raise Unfit(f"{_OPENX_CLASSES[type(value)]} cannot be cast to [B")
+
+
+def hive_binary(value: Any) -> bytes | None:
+    """A ``binary`` column's value as the Hive JSON SerDe reads it: it reads no value of
+    that type, null included, so a record that gives one fails."""
+    raise Unfit("JsonSerDe does not support BINARY type")
 
 
 def value_of(value: Any, kind: pa.DataType, reading: Reading) -> Any:
-    """``value`` (parsed JSON) as a value of column type ``kind``; None stays None."""
+    """``value`` (parsed JSON, present in its object or array) as a value of column type
+    ``kind``; None stays None, except where the deserializer refuses a ``binary`` null."""
+    if pa.types.is_binary(kind):
+        return reading.binary(value)
     if value is None:
         return None
     if pa.types.is_string(kind):
@@ -331,10 +363,6 @@ def value_of(value: Any, kind: pa.DataType, reading: Reading) -> Any:
         return _date(value)
     if pa.types.is_decimal(kind):
         return _decimal(value, kind)
-    if pa.types.is_binary(kind):
-        if not isinstance(value, str):
-            raise Unfit("binary needs a string")
-        return value.encode()
     return _nested(value, kind, reading)
 
 
@@ -413,6 +441,9 @@ def _nested(value: Any, kind: pa.DataType, reading: Reading) -> Any:
             raise Unfit("a struct column needs a JSON object")
         members = reading.keys(value)
         return {
-            field.name: value_of(members.get(field.name), field.type, reading) for field in kind
+            field.name: value_of(members[field.name], field.type, reading)
+            if field.name in members
+            else None
+            for field in kind
         }
     raise Unfit(f"no values of {kind}")  # pragma: no cover - column_type makes no others

@@ -35,11 +35,7 @@ from typing import TYPE_CHECKING, Any
 from pytest_firehose._clock import epoch_millis
 from pytest_firehose._destinations.base import Refusal
 from pytest_firehose._destinations.delivery_errors import ERRORS, SNOWFLAKE
-from pytest_firehose._destinations.stored import (
-    StoredDestination,
-    json_object,
-    refused_unless_json,
-)
+from pytest_firehose._destinations.stored import StoredDestination, json_object
 from pytest_firehose._errors import ServiceError
 from pytest_firehose._ids import record_id_text
 
@@ -96,6 +92,9 @@ class SnowflakeDestination(StoredDestination):
         #: Records read from a Kinesis stream: their stream's name and their
         #: ``kinesisRecordMetadata``, by record id, until their row is made.
         self._read: dict[str, tuple[str, Mapping[str, Any]]] = {}
+        #: The rows this attempt's refusals made of the records they did not refuse (and
+        #: each one's metadata source to name the stream in), by record id, for its delivery.
+        self._prepared: dict[str, tuple[dict[str, Any], dict[str, Any] | None]] = {}
 
     def read_from(self, stream_arn: str, metadata: Mapping[str, Mapping[str, Any]] | None) -> None:
         """Keep what the metadata column says of records read from the Kinesis stream
@@ -117,52 +116,83 @@ class SnowflakeDestination(StoredDestination):
 
     def refusals(self, records: Sequence[Accepted]) -> dict[int, Refusal]:
         """The refusal of each of ``records`` that makes no row (not one JSON object), or
-        whose row the declared table refuses, by position."""
-        refused = refused_unless_json(records, _NOT_JSON)
+        whose row the declared table refuses, by position. The rows of the others are kept
+        for their delivery, which follows in the same attempt: each record is read and
+        converted once."""
         table = self._declared()
-        if table is None:
-            return refused
+        self._prepared = {}
+        refused: dict[int, Refusal] = {}
         for index, record in enumerate(records):
-            if index not in refused:
-                checked = table.check(self._row("", record, keep=True), index)
-                if not isinstance(checked, dict):
-                    refused[index] = Refusal(checked.code, checked.message)
-                    self._read.pop(record_id_text(record[1]), None)  # it makes no row
+            made = self._made(record, table, index)
+            if isinstance(made, Refusal):
+                refused[index] = made
+            else:
+                self._prepared[record_id_text(record[1])] = made
         return refused
 
     def deliver(self, target: DeliveryTarget, obj: DeliveredObject) -> None:
-        table = self._declared()
+        prepared, self._prepared = self._prepared, {}
         rows = []
         for index, record in enumerate(obj.accepted):
-            row = self._row(target.name, record)
-            if table is not None:
-                checked = table.check(row, index)
-                # The refused ones were left out of this object (refusals above).
-                row = checked if isinstance(checked, dict) else row
-            rows.append(row)
+            ready = prepared.get(record_id_text(record[1]))
+            # A record this attempt's refusals did not read is read now.
+            made = ready if ready is not None else self._made(record, self._declared(), index)
+            # The refused ones were left out of this object (refusals above).
+            if not isinstance(made, Refusal):
+                row, source = made
+                if source is not None:
+                    source["firehoseDeliveryStreamName"] = target.name
+                rows.append(row)
+            self._read.pop(record_id_text(record[1]), None)  # its row is made
         obj.rows = tuple(rows)
 
-    def _row(self, stream: str, record: Accepted, *, keep: bool = False) -> dict[str, Any]:
-        """The row ``record`` makes, before any table converts it (``stream``: its
-        stream's name); ``keep``: leave what it was read with for its delivery."""
-        payload, key, arrived = record
-        value = json_object(payload) or {}
+    def _made(
+        self, record: Accepted, table: SnowflakeTable | None, index: int
+    ) -> tuple[dict[str, Any], dict[str, Any] | None] | Refusal:
+        """The row ``record`` makes (converted by ``table``, the declared one, if any;
+        ``index``: its place in its insert), with the metadata source its delivery names
+        its stream in (None when the row has none, or names a Kinesis stream); or why it
+        makes none."""
+        value = json_object(record[0])
+        if value is None:
+            return _NOT_JSON
+        row, source = self._row(value, record)
+        if table is None:
+            return row, source
+        checked = table.check(row, index)
+        if isinstance(checked, dict):
+            # A metadata column holds the source's map itself (a VARIANT or OBJECT column;
+            # an ARRAY column a list of it): naming the stream in it names it in the row.
+            return checked, source
+        self._read.pop(record_id_text(record[1]), None)  # it makes no row
+        return Refusal(checked.code, checked.message)
+
+    def _row(
+        self, value: dict[str, Any], record: Accepted
+    ) -> tuple[dict[str, Any], dict[str, Any] | None]:
+        """The row the record's JSON object ``value`` makes, before any table converts it,
+        and the source in its metadata column that a delivery names its stream in (None
+        when it has none, or names a Kinesis stream)."""
         if self._content is None:
-            return value
+            return value, None
         row: dict[str, Any] = {self._content: value}
-        if self._metadata is not None:
-            held = self._read.get if keep else self._read.pop
-            read = held(record_id_text(key), None)
-            if read is None:
-                source: dict[str, Any] = {"firehoseDeliveryStreamName": stream}
-            else:
-                name, kinesis = read
-                source = {
-                    "kinesisStreamName": name,
-                    "kinesisShardId": kinesis["shardId"],
-                    "kinesisPartitionKey": kinesis["partitionKey"],
-                    "kinesisSequenceNumber": kinesis["sequenceNumber"],
-                    "subsequenceNumber": str(kinesis["subsequenceNumber"]),
-                }
-            row[self._metadata] = {**source, "IngestionTime": epoch_millis(arrived)}
-        return row
+        if self._metadata is None:
+            return row, None
+        _, key, arrived = record
+        read = self._read.get(record_id_text(key))
+        named: dict[str, Any] | None = None
+        if read is None:
+            source: dict[str, Any] = {"firehoseDeliveryStreamName": ""}
+            named = source
+        else:
+            name, kinesis = read
+            source = {
+                "kinesisStreamName": name,
+                "kinesisShardId": kinesis["shardId"],
+                "kinesisPartitionKey": kinesis["partitionKey"],
+                "kinesisSequenceNumber": kinesis["sequenceNumber"],
+                "subsequenceNumber": str(kinesis["subsequenceNumber"]),
+            }
+        source["IngestionTime"] = epoch_millis(arrived)
+        row[self._metadata] = source
+        return row, named

@@ -10,9 +10,10 @@ in this order: keys that name no column (``Extra columns: [...]``), NOT NULL col
 without a value (``Missing columns: [...]``), NOT NULL columns given null
 (``Not-nullable columns with null values: [...]``), then each value against its column
 (``snowflake_values.py``). Snowpipe Streaming does not take a table with a column that has a
-default, a collation, ``AUTOINCREMENT`` / ``IDENTITY`` or a geospatial type (the developer
-guide's ``Snowflake.InvalidColumns``). Which code Firehose names for each failure is the
-fake's choice where the guide does not say (docs/fidelity.md).
+default, a collation, ``AUTOINCREMENT`` / ``IDENTITY``, a geospatial type, a structured
+``OBJECT(...)`` / ``ARRAY(...)`` / ``MAP(...)`` (loaded only into Iceberg tables) or a
+``VECTOR`` (the developer guide's ``Snowflake.InvalidColumns``). Which code Firehose names
+for each failure is the fake's choice where the guide does not say (docs/fidelity.md).
 """
 
 from __future__ import annotations
@@ -105,10 +106,10 @@ def parse_column(declared: str) -> tuple[SnowflakeType, bool, str | None]:
     """A column's declaration (``"NUMBER(38,0) NOT NULL"``): its type, whether it takes
     null, and the clause Snowpipe Streaming cannot load a table with (``DEFAULT`` ...), if
     any. Raises ``snowflake_types.UnknownType``."""
-    from pytest_firehose._destinations.snowflake_types import UnknownType, parse_type
+    from pytest_firehose._destinations.snowflake_types import UNLOADED, UnknownType, parse_type
 
     kind, rest = parse_type(declared)
-    if kind.kind == "GEO":
+    if kind.kind == UNLOADED:
         return kind, True, kind.declared.split("(")[0].upper()
     words = rest.upper().split()
     nullable, unsupported = True, None
