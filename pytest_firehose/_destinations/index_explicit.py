@@ -351,6 +351,8 @@ def read_mapping(
             if key != "properties"
         },
         templates=templates,
+        given=dict(mappings),
+        settings=dict(settings or {}),
     )
     nodes = _walk(root, ())
     try:

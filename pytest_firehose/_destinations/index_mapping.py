@@ -173,6 +173,9 @@ class IndexMapping:
     fields: int = 0
     #: The ``dynamic_templates``, in order (``index_templates``).
     templates: tuple[DynamicTemplate, ...] = ()
+    #: The mappings and settings JSON it was read from (``index_merge`` merges them).
+    given: dict[str, Any] = field(default_factory=dict)
+    settings: dict[str, Any] = field(default_factory=dict)
 
     def copy(self) -> IndexMapping:
         return IndexMapping(
@@ -184,6 +187,8 @@ class IndexMapping:
             self.shown_root,
             self.fields,
             self.templates,
+            self.given,
+            self.settings,
         )
 
     def shown(self) -> dict[str, Any]:
