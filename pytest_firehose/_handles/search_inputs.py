@@ -43,7 +43,8 @@ def check_domain(where: str, domain: object) -> str:
 
 def check_index(where: str, index: object, *, pattern: bool) -> str:
     """An index name (or, where ``pattern``, a pattern with ``*``, as an index template's,
-    refused where OpenSearch refuses the pattern)."""
+    refused where OpenSearch refuses the pattern; where ``pattern``, a name OpenSearch
+    would not create an index of is refused too)."""
     said = terms()
     if not isinstance(index, str) or not index:
         raise UsageError(
@@ -56,6 +57,17 @@ def check_index(where: str, index: object, *, pattern: bool) -> str:
             f"{where}: {said.value(index)} is a pattern; name one index, such as "
             f"{said.value(index.replace('*', '2026-12-06'))}"
         )
+    if pattern and "*" not in index:
+        from pytest_firehose._destinations.index_patterns import index_name_error
+
+        invalid = index_name_error(index)
+        if invalid is not None:
+            raise UsageError(
+                f"{where}: OpenSearch refuses to create this index: {invalid} (an index "
+                "name is lower case, at most 255 bytes, starts with no _ - or +, is not . or .., and "
+                'holds no space nor any of , # : \\ / * ? " < > |); a stream whose '
+                "IndexName makes such a name fails each document with this error"
+            )
     if "*" in index:
         from pytest_firehose._destinations.index_patterns import pattern_errors
 
