@@ -29,8 +29,9 @@ from pytest_firehose import FirehoseFake, UsageError
         (
             {"dynamic": "runtime"},
             None,
-            'the mapping: dynamic is true, false, "strict", "strict_allow_templates" or '
-            "\"false_allow_templates\", not 'runtime'",
+            "OpenSearch refuses this mapping: Failed to parse mapping [_doc]: Could not convert "
+            '[dynamic.dynamic] to boolean (the mapping: dynamic is true, false, "strict", '
+            "\"strict_allow_templates\" or \"false_allow_templates\", not 'runtime')",
         ),
         (
             {"dynamic_date_formats": ["yyyy-MM-dd"]},

@@ -32,7 +32,12 @@ from pytest_firehose._destinations.index_mapping import (
     check_limits,
     leaf_for,
 )
-from pytest_firehose._destinations.index_special import PARAMETERS, check_aliases, special_check
+from pytest_firehose._destinations.index_special import (
+    PARAMETERS,
+    check_aliases,
+    check_analyzers,
+    special_check,
+)
 from pytest_firehose._destinations.index_special import TYPES as SPECIAL
 from pytest_firehose._destinations.index_templates import TemplateError, read_templates
 from pytest_firehose._destinations.index_types import binary_check, geo_point_check
@@ -113,8 +118,8 @@ _ROOT = frozenset(
     {"properties", "dynamic", "date_detection", "numeric_detection", "dynamic_templates"}
 )
 _ROOT_HARMLESS = frozenset({"_source", "_meta"})
-_DYNAMIC: dict[bool | str, str] = {True: "true", False: "false"}
-_DYNAMIC.update((mode, mode) for mode in ("true", "false", "strict", *ALLOW_TEMPLATES))
+#: The ``dynamic`` modes OpenSearch reads by name, whatever their case.
+_MODES = ("strict", *ALLOW_TEMPLATES)
 
 
 class BadMapping(ValueError):
@@ -122,8 +127,21 @@ class BadMapping(ValueError):
 
 
 def _dynamic(where: str, value: Any) -> str:
-    if isinstance(value, (bool, str)) and value in _DYNAMIC:
-        return _DYNAMIC[value]
+    """``dynamic`` as OpenSearch reads it (``ObjectMapper.TypeParser``): a mode's name in
+    any case, else a boolean (``true``, ``false``, or those two strings only); shown in
+    lower case."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str) and value.lower() in _MODES:
+        return value.lower()
+    if value in ("true", "false"):
+        return str(value)
+    if isinstance(value, (str, int, float)):
+        raise BadMapping(
+            "OpenSearch refuses this mapping: Failed to parse mapping [_doc]: Could not "
+            f"convert [dynamic.dynamic] to boolean ({where}: dynamic is true, false, "
+            f'"strict", "strict_allow_templates" or "false_allow_templates", not {value!r})'
+        )
     raise BadMapping(
         f'{where}: dynamic is true, false, "strict", "strict_allow_templates" or '
         f'"false_allow_templates", not {value!r}'
@@ -165,6 +183,11 @@ def _node(name: str, definition: Any, *, multi: bool = False) -> Node:
                 f"{where}: the parameter {key!r} of a {kind} field is not modelled "
                 f"(modelled: {', '.join(sorted(allowed | ({'fields'} if not multi else set())))})"
             )
+    if kind in ("text", "match_only_text"):
+        try:
+            check_analyzers(name, definition)
+        except ValueError as error:
+            raise BadMapping(str(error)) from None
     try:
         copy_to = read_copy_to(where, definition) if "copy_to" in definition else ()
     except CopyToError as error:
