@@ -111,3 +111,72 @@ def test_a_dynamic_opensearch_cannot_read_is_refused_in_its_words(
         "OpenSearch refuses this mapping: Failed to parse mapping [_doc]: Could not convert "
         "[dynamic.dynamic] to boolean"
     ) in str(refused.value)
+
+
+def test_dynamic_date_formats_decide_which_new_strings_are_dates_and_their_format(
+    fake: FirehoseFake, landing_s3: Any
+) -> None:
+    shown = fake.firehose.opensearch_index(
+        DOMAIN, "logs", {"dynamic_date_formats": ["MM/dd/yyyy", "yyyy-MM-dd"]}
+    )
+    stream = search(fake, "logs")
+    put_batch(
+        b'{"day": "12/06/2026", "other": "2026-12-06", "iso": "2026-12-06T10:00:00Z"}',
+        b'{"day": "2026-12-06"}',
+    )
+    fake.firehose.flush()
+
+    assert shown == {"dynamic_date_formats": ["MM/dd/yyyy", "yyyy-MM-dd"]}
+    properties = fake.firehose.opensearch_mapping(DOMAIN, "logs")["properties"]
+    assert properties["day"] == {"type": "date", "format": "MM/dd/yyyy"}
+    assert properties["other"] == {"type": "date", "format": "yyyy-MM-dd"}
+    assert properties["iso"]["type"] == "text"  # the default formats no longer apply
+    assert len(stream.delivered) == 1
+    [(_, error)] = errors(landing_s3)
+    assert error["reason"].startswith("failed to parse field [day] of type [date]")
+
+
+def test_dynamic_date_formats_none_makes_no_string_a_date(fake: FirehoseFake) -> None:
+    shown = fake.firehose.opensearch_index(DOMAIN, "logs", {"dynamic_date_formats": "none"})
+    search(fake, "logs")
+    put_batch(b'{"at": "2026-12-06T10:00:00Z"}')
+    fake.firehose.flush()
+
+    assert shown == {"dynamic_date_formats": []}
+    assert fake.firehose.opensearch_mapping(DOMAIN, "logs")["properties"]["at"]["type"] == "text"
+
+
+def test_one_dynamic_date_format_is_shown_as_a_list_and_the_default_without_a_format(
+    fake: FirehoseFake,
+) -> None:
+    fake.firehose.opensearch_index(
+        DOMAIN, "logs", {"dynamic_date_formats": "strict_date_optional_time||epoch_millis"}
+    )
+    search(fake, "logs")
+    put_batch(b'{"at": "2026-12-06"}')
+    fake.firehose.flush()
+
+    mapping = fake.firehose.opensearch_mapping(DOMAIN, "logs")
+    assert mapping["dynamic_date_formats"] == ["strict_date_optional_time||epoch_millis"]
+    assert mapping["properties"]["at"] == {"type": "date"}
+
+
+@pytest.mark.parametrize(
+    ("formats", "said"),
+    [
+        (
+            ["yyyy-MM-dd", "epoch_millis"],
+            "OpenSearch refuses this mapping: Failed to parse mapping [_doc]: Epoch "
+            "[epoch_millis] is not supported as dynamic date format",
+        ),
+        (["week_date"], "the date format 'week_date' is not modelled"),
+        ([1], "dynamic_date_formats is a list of date formats"),
+    ],
+)
+def test_dynamic_date_formats_opensearch_or_the_fake_cannot_read_are_refused(
+    fake: FirehoseFake, formats: Any, said: str
+) -> None:
+    with pytest.raises(UsageError) as refused:
+        fake.firehose.opensearch_index(DOMAIN, "logs", {"dynamic_date_formats": formats})
+
+    assert said in str(refused.value)

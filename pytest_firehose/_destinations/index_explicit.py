@@ -5,8 +5,8 @@ settings, read into an :class:`~pytest_firehose._destinations.index_mapping.Inde
 What is read is what changes which documents the index takes: field types (:data:`TYPES`),
 ``properties``, ``dynamic``, ``enabled``, ``fields`` (sub-fields), ``format``, ``coerce``,
 ``ignore_malformed``, ``copy_to`` (``index_copy``), ``scaling_factor``, ``ignore_z_value``,
-and at the top ``date_detection``, ``numeric_detection`` and ``dynamic_templates``
-(``index_templates``). The
+and at the top ``date_detection``, ``numeric_detection``, ``dynamic_date_formats`` and
+``dynamic_templates`` (``index_templates``). The
 parameters in :data:`HARMLESS` change how values are indexed or searched, not whether a
 document is taken: they are kept and shown. Anything else is refused (:class:`BadMapping`)
 naming what is modelled, rather than taken and ignored.
@@ -19,7 +19,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from pytest_firehose._destinations.index_copy import CopyToError, check_copy_to, read_copy_to
-from pytest_firehose._destinations.index_dates import UnknownFormat
+from pytest_firehose._destinations.index_dates import UnknownFormat, dynamic_date_formats
 from pytest_firehose._destinations.index_mapping import (
     ALLOW_TEMPLATES,
     ELASTICSEARCH_METADATA,
@@ -115,7 +115,14 @@ _READ = {
 #: A ``binary`` field reads its values only where it keeps them.
 _READS_BINARY = ("doc_values", "store")
 _ROOT = frozenset(
-    {"properties", "dynamic", "date_detection", "numeric_detection", "dynamic_templates"}
+    {
+        "properties",
+        "dynamic",
+        "date_detection",
+        "numeric_detection",
+        "dynamic_templates",
+        "dynamic_date_formats",
+    }
 )
 _ROOT_HARMLESS = frozenset({"_source", "_meta"})
 #: The ``dynamic`` modes OpenSearch reads by name, whatever their case.
@@ -363,17 +370,30 @@ def read_mapping(
         {key: mappings[key] for key in ("properties", "dynamic") if key in mappings},
         typed=False,
     )
+    date_formats = None
+    if "dynamic_date_formats" in mappings:
+        try:
+            date_formats = dynamic_date_formats(mappings["dynamic_date_formats"])
+        except ValueError as error:  # UnknownFormat too
+            raise BadMapping(str(error)) from None
     mapping = IndexMapping(
         root,
         _flag("the mapping", "date_detection", mappings.get("date_detection", True)),
         _flag("the mapping", "numeric_detection", mappings.get("numeric_detection", False)),
         limits=limits,
         shown_root={
-            key: (root.dynamic if key == "dynamic" else mappings[key])
+            key: (
+                root.dynamic
+                if key == "dynamic"
+                else list(date_formats or ())
+                if key == "dynamic_date_formats"
+                else mappings[key]
+            )
             for key in mappings
             if key != "properties"
         },
         templates=templates,
+        date_formats=date_formats,
         given=dict(mappings),
         settings=dict(settings or {}),
     )

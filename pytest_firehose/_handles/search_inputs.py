@@ -64,9 +64,9 @@ def check_index(where: str, index: object, *, pattern: bool) -> str:
         if invalid is not None:
             raise UsageError(
                 f"{where}: OpenSearch refuses to create this index: {invalid} (an index "
-                "name is lower case, at most 255 bytes, starts with no _ - or +, is not . or .., and "
-                'holds no space nor any of , # : \\ / * ? " < > |); a stream whose '
-                "IndexName makes such a name fails each document with this error"
+                "name is lower case, at most 255 bytes, starts with no _ - or +, is not . "
+                'or .., and holds no space nor any of , # : \\ / * ? " < > |); a stream '
+                "whose IndexName makes such a name fails each document with this error"
             )
     if "*" in index:
         from pytest_firehose._destinations.index_patterns import pattern_errors
