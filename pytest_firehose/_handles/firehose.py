@@ -390,7 +390,8 @@ class FirehoseHandle(ServiceHandle[FirehoseService, DeliveryStreamHandle]):
         ``match_only_text``, ``boolean``, ``date`` (with ``format``), ``date_nanos``, ``ip``,
         ``geo_point``, ``binary``, ``object``, ``nested``, ``alias``, ``constant_keyword`` and
         ``token_count`` (and ``copy_to``),
-        ``dynamic_templates``, ``date_detection``, ``numeric_detection``. ``settings``:
+        ``dynamic_templates``, ``date_detection``, ``numeric_detection``,
+        ``dynamic_date_formats``. ``settings``:
         the limits ``index.mapping.total_fields.limit``, ``index.mapping.depth.limit``,
         ``index.mapping.field_name_length.limit``, ``index.mapping.nested_fields.limit``,
         ``index.mapping.nested_objects.limit``.
