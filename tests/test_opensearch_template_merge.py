@@ -202,3 +202,17 @@ def test_a_merged_mapping_past_its_limits_is_refused_in_opensearch_s_words(
         fake.firehose.opensearch_index(DOMAIN, "logs-app", {"properties": {"c": {"type": "long"}}})
 
     assert "Limit of total fields [2] has been exceeded" in str(refused.value)
+
+
+def test_a_template_changed_by_the_caller_after_it_was_given_changes_nothing(
+    fake: FirehoseFake,
+) -> None:
+    template: dict[str, Any] = {"properties": {"amount": {"type": "long"}}}
+    fake.firehose.opensearch_index(DOMAIN, "logs-*", template)
+    template["properties"]["amount"]["type"] = "keyword"
+
+    fake.firehose.opensearch_index(DOMAIN, "logs-app", {"properties": {"v": {"type": "long"}}})
+
+    assert fake.firehose.opensearch_mapping(DOMAIN, "logs-app") == {
+        "properties": {"amount": {"type": "long"}, "v": {"type": "long"}}
+    }

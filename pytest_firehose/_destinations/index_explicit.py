@@ -14,6 +14,7 @@ naming what is modelled, rather than taken and ignored.
 
 from __future__ import annotations
 
+import copy
 import math
 from collections.abc import Mapping
 from typing import Any
@@ -394,7 +395,7 @@ def read_mapping(
         },
         templates=templates,
         date_formats=date_formats,
-        given=dict(mappings),
+        given=copy.deepcopy(dict(mappings)),
         settings=dict(settings or {}),
     )
     nodes = _walk(root, ())
