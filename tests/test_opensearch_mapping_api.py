@@ -29,13 +29,14 @@ from pytest_firehose import FirehoseFake, UsageError
         (
             {"dynamic": "runtime"},
             None,
-            'the mapping: dynamic is true, false, "strict", "strict_allow_templates" or '
-            "\"false_allow_templates\", not 'runtime'",
+            "OpenSearch refuses this mapping: Failed to parse mapping [_doc]: Could not convert "
+            '[dynamic.dynamic] to boolean (the mapping: dynamic is true, false, "strict", '
+            '"strict_allow_templates" or "false_allow_templates", not \'runtime\')',
         ),
         (
-            {"dynamic_date_formats": ["yyyy-MM-dd"]},
+            {"_routing": {"required": True}},
             None,
-            "the mapping parameter 'dynamic_date_formats' is not modelled",
+            "the mapping parameter '_routing' is not modelled",
         ),
         (
             {"properties": {"sku": {"type": "keyword", "on_script_error": "fail"}}},

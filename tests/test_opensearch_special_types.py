@@ -118,7 +118,8 @@ def test_no_document_writes_to_an_alias(fake: FirehoseFake, landing_s3: Any) -> 
         ),
         (
             {"t": {"type": "token_count", "analyzer": "my_analyzer"}},
-            "field [t]: the analyzer 'my_analyzer' is not one of OpenSearch's built-in analyzers",
+            "Failed to parse mapping [_doc]: analyzer [my_analyzer] has not been configured in "
+            "mappings (field [t], analyzer:",
         ),
         (
             {"c": {"type": "constant_keyword", "value": "x", "index": False}},

@@ -162,3 +162,30 @@ def reader(formats: str) -> DateReader:
         return False
 
     return reads
+
+
+def dynamic_date_formats(value: object) -> tuple[str, ...]:
+    """The formats a mapping's ``dynamic_date_formats`` gives date detection, in order, as
+    OpenSearch reads them (``RootObjectMapper.TypeParser.processField``): a list of
+    formats, one format, or ``"none"`` (none: no string is a date); a format starting with
+    ``epoch_`` is refused in OpenSearch's words, one the fake does not read
+    (:class:`UnknownFormat`) too, each a ValueError."""
+    if isinstance(value, list):
+        formats = value
+    elif value == "none":
+        formats = []
+    else:
+        formats = [value]
+    for one in formats:
+        if not isinstance(one, str) or not one:
+            raise ValueError(
+                'dynamic_date_formats is a list of date formats (or one, or "none"), such '
+                f'as ["yyyy-MM-dd", "dd.MM.yyyy"], not {value!r}'
+            )
+        if one.startswith("epoch_"):
+            raise ValueError(
+                "OpenSearch refuses this mapping: Failed to parse mapping [_doc]: Epoch "
+                f"[{one}] is not supported as dynamic date format"
+            )
+        reader(one)
+    return tuple(formats)

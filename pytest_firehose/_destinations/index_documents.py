@@ -36,11 +36,12 @@ pages, and its source: ``DocumentParser``, ``FieldMapper``, ``MappingLookup``,
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from typing import Any
 
 from pytest_firehose._destinations.index_copy import copy_values
-from pytest_firehose._destinations.index_dates import DETECTED, reader
+from pytest_firehose._destinations.index_dates import DEFAULT, DETECTED, reader
 from pytest_firehose._destinations.index_mapping import (
     ALLOW_TEMPLATES,
     STRICT_TEMPLATES,
@@ -76,10 +77,16 @@ _TEXT = Leaf(
     text_check,
     {"keyword": Leaf("keyword", {"ignore_above": 256}, text_check)},
 )
-_DATES = (
-    (reader(DETECTED[0]), Leaf("date", {}, date_check(None))),
-    (reader(DETECTED[1]), Leaf("date", {"format": DETECTED[1]}, date_check(DETECTED[1]))),
-)
+
+
+@functools.lru_cache(maxsize=64)
+def _detection(formats: tuple[str, ...]) -> tuple[tuple[Callable[[str], bool], Leaf], ...]:
+    """What date detection tries, in order: each format's reader, and the ``date`` field a
+    string it reads makes (shown with its ``format`` unless it is the default)."""
+    return tuple(
+        (reader(one), Leaf("date", {"format": one} if one != DEFAULT else {}, date_check(one)))
+        for one in formats
+    )
 
 
 def read_document(
@@ -405,7 +412,8 @@ class _Document:
                 leaf = _LONG if as_long else _FLOAT
                 json_type = "long" if as_long else "double"
             elif mapping.date_detection and not as_long and not as_double:
-                for reads, date in _DATES:
+                formats = DETECTED if mapping.date_formats is None else mapping.date_formats
+                for reads, date in _detection(formats):
                     if reads(text):
                         leaf, json_type = date, "date"
                         break

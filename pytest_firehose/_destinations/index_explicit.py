@@ -5,8 +5,8 @@ settings, read into an :class:`~pytest_firehose._destinations.index_mapping.Inde
 What is read is what changes which documents the index takes: field types (:data:`TYPES`),
 ``properties``, ``dynamic``, ``enabled``, ``fields`` (sub-fields), ``format``, ``coerce``,
 ``ignore_malformed``, ``copy_to`` (``index_copy``), ``scaling_factor``, ``ignore_z_value``,
-and at the top ``date_detection``, ``numeric_detection`` and ``dynamic_templates``
-(``index_templates``). The
+and at the top ``date_detection``, ``numeric_detection``, ``dynamic_date_formats`` and
+``dynamic_templates`` (``index_templates``). The
 parameters in :data:`HARMLESS` change how values are indexed or searched, not whether a
 document is taken: they are kept and shown. Anything else is refused (:class:`BadMapping`)
 naming what is modelled, rather than taken and ignored.
@@ -14,12 +14,13 @@ naming what is modelled, rather than taken and ignored.
 
 from __future__ import annotations
 
+import copy
 import math
 from collections.abc import Mapping
 from typing import Any
 
 from pytest_firehose._destinations.index_copy import CopyToError, check_copy_to, read_copy_to
-from pytest_firehose._destinations.index_dates import UnknownFormat
+from pytest_firehose._destinations.index_dates import UnknownFormat, dynamic_date_formats
 from pytest_firehose._destinations.index_mapping import (
     ALLOW_TEMPLATES,
     ELASTICSEARCH_METADATA,
@@ -32,7 +33,12 @@ from pytest_firehose._destinations.index_mapping import (
     check_limits,
     leaf_for,
 )
-from pytest_firehose._destinations.index_special import PARAMETERS, check_aliases, special_check
+from pytest_firehose._destinations.index_special import (
+    PARAMETERS,
+    check_aliases,
+    check_analyzers,
+    special_check,
+)
 from pytest_firehose._destinations.index_special import TYPES as SPECIAL
 from pytest_firehose._destinations.index_templates import TemplateError, read_templates
 from pytest_firehose._destinations.index_types import binary_check, geo_point_check
@@ -110,11 +116,18 @@ _READ = {
 #: A ``binary`` field reads its values only where it keeps them.
 _READS_BINARY = ("doc_values", "store")
 _ROOT = frozenset(
-    {"properties", "dynamic", "date_detection", "numeric_detection", "dynamic_templates"}
+    {
+        "properties",
+        "dynamic",
+        "date_detection",
+        "numeric_detection",
+        "dynamic_templates",
+        "dynamic_date_formats",
+    }
 )
 _ROOT_HARMLESS = frozenset({"_source", "_meta"})
-_DYNAMIC: dict[bool | str, str] = {True: "true", False: "false"}
-_DYNAMIC.update((mode, mode) for mode in ("true", "false", "strict", *ALLOW_TEMPLATES))
+#: The ``dynamic`` modes OpenSearch reads by name, whatever their case.
+_MODES = ("strict", *ALLOW_TEMPLATES)
 
 
 class BadMapping(ValueError):
@@ -122,8 +135,21 @@ class BadMapping(ValueError):
 
 
 def _dynamic(where: str, value: Any) -> str:
-    if isinstance(value, (bool, str)) and value in _DYNAMIC:
-        return _DYNAMIC[value]
+    """``dynamic`` as OpenSearch reads it (``ObjectMapper.TypeParser``): a mode's name in
+    any case, else a boolean (``true``, ``false``, or those two strings only); shown in
+    lower case."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str) and value.lower() in _MODES:
+        return value.lower()
+    if value in ("true", "false"):
+        return str(value)
+    if isinstance(value, (str, int, float)):
+        raise BadMapping(
+            "OpenSearch refuses this mapping: Failed to parse mapping [_doc]: Could not "
+            f"convert [dynamic.dynamic] to boolean ({where}: dynamic is true, false, "
+            f'"strict", "strict_allow_templates" or "false_allow_templates", not {value!r})'
+        )
     raise BadMapping(
         f'{where}: dynamic is true, false, "strict", "strict_allow_templates" or '
         f'"false_allow_templates", not {value!r}'
@@ -165,6 +191,11 @@ def _node(name: str, definition: Any, *, multi: bool = False) -> Node:
                 f"{where}: the parameter {key!r} of a {kind} field is not modelled "
                 f"(modelled: {', '.join(sorted(allowed | ({'fields'} if not multi else set())))})"
             )
+    if kind in ("text", "match_only_text"):
+        try:
+            check_analyzers(name, definition)
+        except ValueError as error:
+            raise BadMapping(str(error)) from None
     try:
         copy_to = read_copy_to(where, definition) if "copy_to" in definition else ()
     except CopyToError as error:
@@ -340,17 +371,32 @@ def read_mapping(
         {key: mappings[key] for key in ("properties", "dynamic") if key in mappings},
         typed=False,
     )
+    date_formats = None
+    if "dynamic_date_formats" in mappings:
+        try:
+            date_formats = dynamic_date_formats(mappings["dynamic_date_formats"])
+        except ValueError as error:  # UnknownFormat too
+            raise BadMapping(str(error)) from None
     mapping = IndexMapping(
         root,
         _flag("the mapping", "date_detection", mappings.get("date_detection", True)),
         _flag("the mapping", "numeric_detection", mappings.get("numeric_detection", False)),
         limits=limits,
         shown_root={
-            key: (root.dynamic if key == "dynamic" else mappings[key])
+            key: (
+                root.dynamic
+                if key == "dynamic"
+                else list(date_formats or ())
+                if key == "dynamic_date_formats"
+                else mappings[key]
+            )
             for key in mappings
             if key != "properties"
         },
         templates=templates,
+        date_formats=date_formats,
+        given=copy.deepcopy(dict(mappings)),
+        settings=dict(settings or {}),
     )
     nodes = _walk(root, ())
     try:

@@ -173,6 +173,11 @@ class IndexMapping:
     fields: int = 0
     #: The ``dynamic_templates``, in order (``index_templates``).
     templates: tuple[DynamicTemplate, ...] = ()
+    #: The formats date detection tries (``dynamic_date_formats``; None: the defaults).
+    date_formats: tuple[str, ...] | None = None
+    #: The mappings and settings JSON it was read from (``index_merge`` merges them).
+    given: dict[str, Any] = field(default_factory=dict)
+    settings: dict[str, Any] = field(default_factory=dict)
 
     def copy(self) -> IndexMapping:
         return IndexMapping(
@@ -184,6 +189,9 @@ class IndexMapping:
             self.shown_root,
             self.fields,
             self.templates,
+            self.date_formats,
+            self.given,
+            self.settings,
         )
 
     def shown(self) -> dict[str, Any]:

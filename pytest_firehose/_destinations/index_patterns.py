@@ -10,7 +10,11 @@ Facts (OpenSearch's source: ``Regex.simpleMatch``, ``MetadataIndexTemplateServic
 - two index templates overlap when some index name matches a pattern of each (OpenSearch
   intersects their automatons);
 - an index template's pattern may not hold a space, ``,``, ``#``, ``:``, nor ``\\ / ? " <
-  > |``, nor start with ``_``.
+  > |``, nor start with ``_``;
+- an index's name (``MetadataCreateIndexService.validateIndexName``) may not hold those
+  nor ``*``, be empty, start with ``_``, ``-`` or ``+``, be longer than 255 bytes in
+  UTF-8, be ``.`` or ``..``, nor hold upper case: each refused with
+  ``invalid_index_name_exception`` ``Invalid index name [NAME], REASON``.
 """
 
 from __future__ import annotations
@@ -20,6 +24,8 @@ import re
 
 #: ``Strings.INVALID_FILENAME_CHARS`` as OpenSearch prints the set (its HashSet's order).
 INVALID_FILENAME_CHARS = '[ , ", *, \\, <, |, ,, >, /, ?]'
+#: ``MetadataCreateIndexService.MAX_INDEX_NAME_BYTES``.
+MAX_INDEX_NAME_BYTES = 255
 
 
 @functools.lru_cache(maxsize=256)
@@ -80,3 +86,27 @@ def pattern_errors(pattern: str) -> list[str]:
             f"{INVALID_FILENAME_CHARS}"
         )
     return errors
+
+
+def index_name_error(name: str) -> str | None:
+    """Why OpenSearch refuses to create an index named ``name``, as the reason of its
+    ``invalid_index_name_exception`` (``validateIndexName``, its checks in its order);
+    None when it takes the name."""
+    if any(char in name for char in '\\/*?"<>| ,'):
+        said = f"must not contain the following characters {INVALID_FILENAME_CHARS}"
+    elif not name:
+        said = "must not be empty"
+    elif "#" in name or ":" in name:
+        said = f"must not contain '{'#' if '#' in name else ':'}'"
+    elif name[0] in "_-+":
+        said = "must not start with '_', '-', or '+'"
+    elif len(name.encode("utf-8", "surrogatepass")) > MAX_INDEX_NAME_BYTES:
+        size = len(name.encode("utf-8", "surrogatepass"))
+        said = f"index name is too long, ({size} > {MAX_INDEX_NAME_BYTES})"
+    elif name in (".", ".."):
+        said = "must not be '.' or '..'"
+    elif name.lower() != name:
+        said = "must be lowercase"
+    else:
+        return None
+    return f"Invalid index name [{name}], {said}"

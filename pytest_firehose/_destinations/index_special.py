@@ -89,16 +89,35 @@ def special_check(name: str, kind: str, definition: Mapping[str, Any], *, multi:
         if not isinstance(value, str):
             raise ValueError(f"{_REFUSES}Field [{leaf_name}] is expected to be a string value")
         return constant_check(name, value)
-    analyzer = definition.get("analyzer")
-    if analyzer is None:
+    if definition.get("analyzer") is None:
         raise ValueError(f"{_REFUSES}Analyzer must be set for field [{leaf_name}] but wasn't.")
-    if analyzer not in ANALYZERS:
-        raise ValueError(
-            f"{where}: the analyzer {analyzer!r} is not one of OpenSearch's built-in "
-            f"analyzers, the ones modelled ({', '.join(sorted(ANALYZERS))}): an index's own "
-            "analyzers need analysis settings the fake does not take"
-        )
+    check_analyzers(name, definition)
     return text_check
+
+
+#: The parameters of a field that name an analyzer.
+ANALYZER_PARAMETERS = ("analyzer", "search_analyzer", "search_quote_analyzer")
+
+
+def check_analyzers(name: str, definition: Mapping[str, Any]) -> None:
+    """Refuse, in OpenSearch's words, an analyzer parameter of the field ``name`` that names
+    no analyzer the index has: with no analysis settings, only the built-in ones."""
+    for key in ANALYZER_PARAMETERS:
+        analyzer = definition.get(key)
+        if analyzer is None:
+            continue
+        if not isinstance(analyzer, str):
+            raise ValueError(
+                f'field [{name}]: {key} is the name of an analyzer, such as "standard", not '
+                f"{analyzer!r}"
+            )
+        if analyzer not in ANALYZERS:
+            raise ValueError(
+                f"{_REFUSES}analyzer [{analyzer}] has not been configured in mappings "
+                f"(field [{name}], {key}: the index has OpenSearch's built-in analyzers, "
+                f"{', '.join(sorted(ANALYZERS))}; its own would need analysis settings, "
+                "which the fake does not take)"
+            )
 
 
 _REFUSES = "OpenSearch refuses this mapping: Failed to parse mapping [_doc]: "

@@ -16,11 +16,13 @@ reference (``DocumentIdOptions``, ``TypeName``) say what a document is:
 - its source, the record, which must be one JSON object in UTF-8.
 
 A record that is not one JSON object is refused as OpenSearch answers such a bulk item
-(status 400, ``mapper_parsing_exception``); so is a document its index's mapping refuses
-(:mod:`~pytest_firehose._destinations.index_mapping`: a value its field cannot take, a new
-field where the mapping is ``strict``, a metadata field, the index's limits), with
-OpenSearch's error. A retry cannot change that, so it is written at once (only a document
-refused with 429 is retried) to the ``S3Configuration`` bucket under
+(status 400, ``mapper_parsing_exception``); so is a document whose index OpenSearch
+cannot create, its name breaking OpenSearch's rules (``invalid_index_name_exception``:
+upper case, ``*``, a leading ``-`` ...: ``index_patterns``), and a document its index's
+mapping refuses (:mod:`~pytest_firehose._destinations.index_mapping`: a value its field
+cannot take, a new field where the mapping is ``strict``, a metadata field, the index's
+limits), with OpenSearch's error. A retry cannot change that, so it is written at once
+(only a document refused with 429 is retried) to the ``S3Configuration`` bucket under
 ``AmazonOpenSearchService-failed/``, as a document refused with ``destination_refuses``
 is. The mapping is checked first: ``destination_refuses`` is asked about the documents
 the mapping takes.
@@ -50,6 +52,7 @@ from pytest_firehose._destinations.index_mapping import (
     IndexMapping,
     MappingError,
 )
+from pytest_firehose._destinations.index_patterns import index_name_error
 from pytest_firehose._destinations.search_indexes import SearchIndexes, domain_key
 from pytest_firehose._destinations.stored import (
     StoredDestination,
@@ -133,6 +136,9 @@ class OpenSearchDestination(StoredDestination):
         self._left: dict[str, IndexMapping] = {}
         #: The index of the last arrival time asked (a put's records share theirs).
         self._last_index: tuple[Any, str] = (None, "")
+        #: Each index name met, with the refusal of its documents if OpenSearch cannot
+        #: create an index of that name.
+        self._names: dict[str, Refusal | None] = {}
 
     def _index_at(self, arrived: Any) -> str:
         last, name = self._last_index
@@ -160,6 +166,10 @@ class OpenSearchDestination(StoredDestination):
                 refused[position] = self._not_json
                 continue
             index = self._index_at(record[2])
+            bad_name = self._bad_name(index)
+            if bad_name is not None:
+                refused[position] = bad_name
+                continue
             mapping = left.get(index)
             if mapping is None:
                 mapping = left[index] = self.indexes.current(self.domain, index, self._root_name)
@@ -179,6 +189,26 @@ class OpenSearchDestination(StoredDestination):
                 own.add(index)
             taken.append((record, source, index))
         return refused, taken, left
+
+    def _bad_name(self, index: str) -> Refusal | None:
+        """The refusal of a document whose index OpenSearch cannot create (its name
+        breaks OpenSearch's rules), as its bulk item answers; None for a good name."""
+        if index in self._names:
+            return self._names[index]
+        reason = index_name_error(index)
+        refusal = None
+        if reason is not None:
+            error = {
+                "type": "invalid_index_name_exception",
+                "reason": reason,
+                "index_uuid": "_na_",
+                "index": index,
+            }
+            refusal = Refusal(
+                NOT_JSON, json.dumps(error, separators=(",", ":"), ensure_ascii=False)
+            )
+        self._names[index] = refusal
+        return refusal
 
     def refusals(self, records: Sequence[Accepted]) -> dict[int, Refusal]:
         """The refusal of each of ``records`` that is no document (not one JSON object), or

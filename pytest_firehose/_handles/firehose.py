@@ -378,7 +378,9 @@ class FirehoseHandle(ServiceHandle[FirehoseService, DeliveryStreamHandle]):
         it (a rotated index: ``"logs-*"``; only ``*`` is special). Where several patterns
         match a new index, the one of the highest ``priority`` (0 unless given) gives its
         mapping; two of one priority that could match one index are refused, as OpenSearch
-        refuses them. ``mappings`` is
+        refuses them. A name's mapping is merged over the mapping of the pattern matching
+        it, as OpenSearch creates an index with mappings under a template (the merged
+        mapping is returned; one OpenSearch would not merge is refused). ``mappings`` is
         OpenSearch's mappings object: ``dynamic`` (``True``, ``False``: new fields kept in
         the source only, ``"strict"``: refused, ``"strict_allow_templates"`` and
         ``"false_allow_templates"``: mapped only where a dynamic template maps them, else
@@ -388,19 +390,24 @@ class FirehoseHandle(ServiceHandle[FirehoseService, DeliveryStreamHandle]):
         ``match_only_text``, ``boolean``, ``date`` (with ``format``), ``date_nanos``, ``ip``,
         ``geo_point``, ``binary``, ``object``, ``nested``, ``alias``, ``constant_keyword`` and
         ``token_count`` (and ``copy_to``),
-        ``dynamic_templates``, ``date_detection``, ``numeric_detection``. ``settings``:
+        ``dynamic_templates``, ``date_detection``, ``numeric_detection``,
+        ``dynamic_date_formats``. ``settings``:
         the limits ``index.mapping.total_fields.limit``, ``index.mapping.depth.limit``,
         ``index.mapping.field_name_length.limit``, ``index.mapping.nested_fields.limit``,
         ``index.mapping.nested_objects.limit``.
         An index documents already reached keeps its mapping: giving it one is refused.
         The streams of every region that name ``domain`` write to it."""
         from pytest_firehose._destinations.index_explicit import BadMapping, read_mapping
-        from pytest_firehose._destinations.search_indexes import OverlappingTemplates
+        from pytest_firehose._destinations.search_indexes import (
+            OverlappingTemplates,
+            TemplateConflict,
+        )
         from pytest_firehose._handles.search_inputs import (
             check_domain,
             check_index,
             check_json_object,
             check_priority,
+            template_conflict,
         )
 
         said = terms()
@@ -416,7 +423,9 @@ class FirehoseHandle(ServiceHandle[FirehoseService, DeliveryStreamHandle]):
             raise UsageError(f"{where}: {error}") from None
         with self._world.touched():
             try:
-                self._world.search_indexes.register(domain, index, mapping, rank)
+                made = self._world.search_indexes.register(domain, index, mapping, rank)
+            except TemplateConflict as error:
+                raise template_conflict(where, index, error) from None
             except OverlappingTemplates as error:
                 example = said.keyword("priority", str(rank + 1))
                 raise UsageError(
@@ -430,7 +439,7 @@ class FirehoseHandle(ServiceHandle[FirehoseService, DeliveryStreamHandle]):
                     "its mapping is made; give a mapping before the first document arrives, "
                     "or give one to a pattern for the indexes still to come"
                 ) from None
-        return mapping.shown()
+        return made.shown()
 
     def opensearch_mapping(self, domain: str, index: str) -> dict[str, Any]:
         """The mapping the OpenSearch index ``index`` of ``domain`` holds, as

@@ -8,11 +8,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pytest_firehose._errors import UsageError
 from pytest_firehose._handles.assertions import cut
 from pytest_firehose._terms import terms
+
+if TYPE_CHECKING:
+    from pytest_firehose._destinations.search_indexes import TemplateConflict
 
 #: An OpenSearch Service (or Elasticsearch) domain's ARN.
 DOMAIN_ARN = re.compile(r"arn:aws[a-z-]*:es:[a-z0-9-]+:[0-9]{12}:domain/[a-z][a-z0-9-]{2,27}")
@@ -40,7 +43,8 @@ def check_domain(where: str, domain: object) -> str:
 
 def check_index(where: str, index: object, *, pattern: bool) -> str:
     """An index name (or, where ``pattern``, a pattern with ``*``, as an index template's,
-    refused where OpenSearch refuses the pattern)."""
+    refused where OpenSearch refuses the pattern; where ``pattern``, a name OpenSearch
+    would not create an index of is refused too)."""
     said = terms()
     if not isinstance(index, str) or not index:
         raise UsageError(
@@ -53,6 +57,17 @@ def check_index(where: str, index: object, *, pattern: bool) -> str:
             f"{where}: {said.value(index)} is a pattern; name one index, such as "
             f"{said.value(index.replace('*', '2026-12-06'))}"
         )
+    if pattern and "*" not in index:
+        from pytest_firehose._destinations.index_patterns import index_name_error
+
+        invalid = index_name_error(index)
+        if invalid is not None:
+            raise UsageError(
+                f"{where}: OpenSearch refuses to create this index: {invalid} (an index "
+                "name is lower case, at most 255 bytes, starts with no _ - or +, is not . "
+                'or .., and holds no space nor any of , # : \\ / * ? " < > |); a stream '
+                "whose IndexName makes such a name fails each document with this error"
+            )
     if "*" in index:
         from pytest_firehose._destinations.index_patterns import pattern_errors
 
@@ -105,4 +120,26 @@ def check_json_object(where: str, name: str, value: object) -> Mapping[str, Any]
     raise UsageError(
         f"{where}: {said.name(name)} is OpenSearch's {name} object, e.g. {example}, not "
         f"{said.value(value)}"
+    )
+
+
+def template_conflict(where: str, given: str, error: TemplateConflict) -> UsageError:
+    """The refusal of a mapping (given for the name or the pattern ``given``) under which
+    OpenSearch would not create the index ``error`` names."""
+    said = terms()
+    reason = error.reason.removeprefix("OpenSearch refuses this mapping: ")
+    whose = (
+        f"the mapping given for {said.value(error.index)}"
+        if given == error.index
+        else f"the mapping given for the index {said.value(error.index)}"
+    )
+    hint = (
+        " (the index's own mapping is merged over the template's: a field both define is "
+        "an object in both, nested in both or not, or a value field in both)"
+        if reason.startswith(("can't merge", "cannot change object mapping"))
+        else ""
+    )
+    return UsageError(
+        f"{where}: OpenSearch refuses to create the index {said.value(error.index)} with "
+        f"{whose} under the template {said.value(error.pattern)}: {reason}{hint}"
     )

@@ -1,0 +1,182 @@
+"""Mapping parameters OpenSearch reads when it reads a mapping: the analyzers a ``text``
+field names (an index without analysis settings has only the built-in ones) and the
+``dynamic`` values, refused or taken as OpenSearch refuses or takes them."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from conftest import put_batch
+from test_opensearch_index_patterns import search
+from test_opensearch_mappings import errors
+from test_other_destinations import DOMAIN
+
+from pytest_firehose import FirehoseFake, UsageError
+
+
+@pytest.mark.parametrize("kind", ["text", "match_only_text"])
+@pytest.mark.parametrize("parameter", ["analyzer", "search_analyzer", "search_quote_analyzer"])
+def test_a_text_field_naming_an_analyzer_the_index_lacks_is_refused_in_opensearch_s_words(
+    fake: FirehoseFake, kind: str, parameter: str
+) -> None:
+    with pytest.raises(UsageError) as refused:
+        fake.firehose.opensearch_index(
+            DOMAIN, "logs", {"properties": {"body": {"type": kind, parameter: "ik_smart"}}}
+        )
+
+    assert (
+        "OpenSearch refuses this mapping: Failed to parse mapping [_doc]: analyzer [ik_smart] "
+        f"has not been configured in mappings (field [body], {parameter}:"
+    ) in str(refused.value)
+
+
+def test_a_sub_field_naming_an_analyzer_the_index_lacks_is_refused(fake: FirehoseFake) -> None:
+    mapping = {
+        "properties": {
+            "title": {
+                "type": "keyword",
+                "fields": {"words": {"type": "text", "analyzer": "my_words"}},
+            }
+        }
+    }
+
+    with pytest.raises(UsageError, match=r"analyzer \[my_words\] has not been configured"):
+        fake.firehose.opensearch_index(DOMAIN, "logs", mapping)
+
+
+def test_built_in_analyzers_are_taken_and_shown(fake: FirehoseFake) -> None:
+    field = {
+        "type": "text",
+        "analyzer": "english",
+        "search_analyzer": "standard",
+        "search_quote_analyzer": "whitespace",
+    }
+
+    shown = fake.firehose.opensearch_index(DOMAIN, "logs", {"properties": {"body": field}})
+
+    assert shown == {"properties": {"body": field}}
+
+
+def test_an_analyzer_that_is_no_name_is_refused(fake: FirehoseFake) -> None:
+    with pytest.raises(UsageError, match="analyzer is the name of an analyzer"):
+        fake.firehose.opensearch_index(
+            DOMAIN, "logs", {"properties": {"body": {"type": "text", "analyzer": 5}}}
+        )
+
+
+@pytest.mark.parametrize(
+    ("given", "shown"),
+    [
+        ("STRICT", "strict"),
+        ("Strict_Allow_Templates", "strict_allow_templates"),
+        ("FALSE_ALLOW_TEMPLATES", "false_allow_templates"),
+        ("true", "true"),
+        ("false", "false"),
+        (False, "false"),
+    ],
+)
+def test_dynamic_is_read_as_opensearch_reads_it_and_shown_in_lower_case(
+    fake: FirehoseFake, given: Any, shown: str
+) -> None:
+    mapping = {"dynamic": given, "properties": {"user": {"dynamic": given, "type": "object"}}}
+
+    taken = fake.firehose.opensearch_index(DOMAIN, "logs", mapping)
+
+    assert taken["dynamic"] == shown
+    assert taken["properties"]["user"]["dynamic"] == shown
+
+
+def test_a_mode_in_upper_case_applies_as_the_mode(fake: FirehoseFake, landing_s3: Any) -> None:
+    fake.firehose.opensearch_index(DOMAIN, "logs", {"dynamic": "STRICT"})
+    stream = search(fake, "logs")
+    put_batch(b'{"note": "x"}')
+    fake.firehose.flush()
+
+    assert stream.delivered == []
+    [(_, error)] = errors(landing_s3)
+    assert error["type"] == "strict_dynamic_mapping_exception"
+
+
+@pytest.mark.parametrize("given", ["True", "FALSE", "yes", "runtime", 1, 0])
+def test_a_dynamic_opensearch_cannot_read_is_refused_in_its_words(
+    fake: FirehoseFake, given: Any
+) -> None:
+    with pytest.raises(UsageError) as refused:
+        fake.firehose.opensearch_index(
+            DOMAIN, "logs", {"properties": {"user": {"type": "object", "dynamic": given}}}
+        )
+
+    assert (
+        "OpenSearch refuses this mapping: Failed to parse mapping [_doc]: Could not convert "
+        "[dynamic.dynamic] to boolean"
+    ) in str(refused.value)
+
+
+def test_dynamic_date_formats_decide_which_new_strings_are_dates_and_their_format(
+    fake: FirehoseFake, landing_s3: Any
+) -> None:
+    shown = fake.firehose.opensearch_index(
+        DOMAIN, "logs", {"dynamic_date_formats": ["MM/dd/yyyy", "yyyy-MM-dd"]}
+    )
+    stream = search(fake, "logs")
+    put_batch(
+        b'{"day": "12/06/2026", "other": "2026-12-06", "iso": "2026-12-06T10:00:00Z"}',
+        b'{"day": "2026-12-06"}',
+    )
+    fake.firehose.flush()
+
+    assert shown == {"dynamic_date_formats": ["MM/dd/yyyy", "yyyy-MM-dd"]}
+    properties = fake.firehose.opensearch_mapping(DOMAIN, "logs")["properties"]
+    assert properties["day"] == {"type": "date", "format": "MM/dd/yyyy"}
+    assert properties["other"] == {"type": "date", "format": "yyyy-MM-dd"}
+    assert properties["iso"]["type"] == "text"  # the default formats no longer apply
+    assert len(stream.delivered) == 1
+    [(_, error)] = errors(landing_s3)
+    assert error["reason"].startswith("failed to parse field [day] of type [date]")
+
+
+def test_dynamic_date_formats_none_makes_no_string_a_date(fake: FirehoseFake) -> None:
+    shown = fake.firehose.opensearch_index(DOMAIN, "logs", {"dynamic_date_formats": "none"})
+    search(fake, "logs")
+    put_batch(b'{"at": "2026-12-06T10:00:00Z"}')
+    fake.firehose.flush()
+
+    assert shown == {"dynamic_date_formats": []}
+    assert fake.firehose.opensearch_mapping(DOMAIN, "logs")["properties"]["at"]["type"] == "text"
+
+
+def test_one_dynamic_date_format_is_shown_as_a_list_and_the_default_without_a_format(
+    fake: FirehoseFake,
+) -> None:
+    fake.firehose.opensearch_index(
+        DOMAIN, "logs", {"dynamic_date_formats": "strict_date_optional_time||epoch_millis"}
+    )
+    search(fake, "logs")
+    put_batch(b'{"at": "2026-12-06"}')
+    fake.firehose.flush()
+
+    mapping = fake.firehose.opensearch_mapping(DOMAIN, "logs")
+    assert mapping["dynamic_date_formats"] == ["strict_date_optional_time||epoch_millis"]
+    assert mapping["properties"]["at"] == {"type": "date"}
+
+
+@pytest.mark.parametrize(
+    ("formats", "said"),
+    [
+        (
+            ["yyyy-MM-dd", "epoch_millis"],
+            "OpenSearch refuses this mapping: Failed to parse mapping [_doc]: Epoch "
+            "[epoch_millis] is not supported as dynamic date format",
+        ),
+        (["week_date"], "the date format 'week_date' is not modelled"),
+        ([1], "dynamic_date_formats is a list of date formats"),
+    ],
+)
+def test_dynamic_date_formats_opensearch_or_the_fake_cannot_read_are_refused(
+    fake: FirehoseFake, formats: Any, said: str
+) -> None:
+    with pytest.raises(UsageError) as refused:
+        fake.firehose.opensearch_index(DOMAIN, "logs", {"dynamic_date_formats": formats})
+
+    assert said in str(refused.value)
