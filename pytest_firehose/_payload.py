@@ -85,8 +85,10 @@ def data_of(entries: list[Any]) -> tuple[Payload, ...]:
 
 class PayloadRecord:
     """A record that compares equal to its payload, so ``records == [b"a", b"b"]`` reads
-    naturally, and two copies of one payload (a duplicate) count twice in a Counter.
-    ``.data`` decodes the payload on first use; ``bytes(record)`` is the payload too."""
+    naturally, and two copies of one payload (a duplicate) count twice in a Counter. It
+    orders as its payload too, so ``sorted(records) == [b"a", b"b"]`` checks records whose
+    order does not matter. ``.data`` decodes the payload on first use; ``bytes(record)`` is
+    the payload too."""
 
     __slots__ = ("_payload",)
 
@@ -111,3 +113,27 @@ class PayloadRecord:
 
     def __hash__(self) -> int:
         return hash(self.data)
+
+    def _compared(self, other: object) -> bytes | None:
+        """The payload ``other`` stands for, or ``None`` when it is not one."""
+        if isinstance(other, PayloadRecord):
+            return other.data
+        if isinstance(other, (bytes, bytearray)):
+            return bytes(other)
+        return None
+
+    def __lt__(self, other: object) -> bool:
+        data = self._compared(other)
+        return NotImplemented if data is None else self.data < data
+
+    def __le__(self, other: object) -> bool:
+        data = self._compared(other)
+        return NotImplemented if data is None else self.data <= data
+
+    def __gt__(self, other: object) -> bool:
+        data = self._compared(other)
+        return NotImplemented if data is None else self.data > data
+
+    def __ge__(self, other: object) -> bool:
+        data = self._compared(other)
+        return NotImplemented if data is None else self.data >= data

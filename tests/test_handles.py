@@ -91,6 +91,25 @@ def test_bytes_of_a_record_is_its_payload(fake, client, kinesis_client):
     assert [bytes(r) for r in fake.kinesis["clicks"].shards[0].records] == [b"c\nd\n"]
 
 
+def test_records_sort_as_their_payloads(fake, client, kinesis_client):
+    """A consumer that fans records out across shards or threads is checked with sorted()."""
+    fake.firehose.create_delivery_stream("events")
+    fake.kinesis.create_stream("clicks", 2)
+    put(client, b"c", b"a", b"b")
+    for payload, key in ((b"z", "alpha"), (b"x", "omega-7"), (b"y", "alpha")):
+        kinesis_client.put_record(StreamName="clicks", Data=payload, PartitionKey=key)
+
+    assert sorted(fake.firehose["events"].records) == [b"a", b"b", b"c"]
+    assert sorted(fake.kinesis["clicks"].records) == [b"x", b"y", b"z"]
+    records = fake.kinesis["clicks"].records
+    assert max(records) == b"z"
+    assert min(records).partition_key == "omega-7"
+    assert sorted([b"y", records[0], bytearray(b"a")]) == [b"a", b"y", b"z"]  # mixed with bytes
+    assert records[0] >= bytearray(b"z")
+    with pytest.raises(TypeError, match="not supported between"):
+        sorted([records[0], "z"])
+
+
 def test_nothing_is_delivered_until_flush(fake, client):
     stream = fake.firehose.create_delivery_stream("events")
     put(client, b"a", b"b")

@@ -4,7 +4,10 @@ endpoint destination and by the fake's ``allow_hosts`` and ``send_over_network``
 
 from __future__ import annotations
 
-from typing import Any
+import threading
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any, ClassVar
 
 import boto3
 import pytest
@@ -96,3 +99,53 @@ def test_allow_hosts_does_not_let_a_url_that_only_looks_local_through(
 def test_send_over_network_refuses_a_url_that_only_looks_local() -> None:
     with FirehoseFake() as fake, pytest.raises(UsageError, match="not a loopback URL"):
         fake.send_over_network("http://192.0.2.10\\@127.0.0.1:4573")
+
+
+class _Bucket(BaseHTTPRequestHandler):
+    """The least of an S3 on loopback: PutObject stores, GetObject reads, path-style."""
+
+    objects: ClassVar[dict[str, bytes]] = {}
+
+    def do_PUT(self) -> None:
+        body = self.rfile.read(int(self.headers["Content-Length"]))
+        self.objects[self.path.split("?")[0]] = body
+        self.send_response(200)
+        self.send_header("ETag", '"0"')
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
+    def log_message(self, *args: Any) -> None:
+        pass
+
+
+@pytest.fixture
+def loopback_s3() -> Iterator[tuple[str, dict[str, bytes]]]:
+    objects: dict[str, bytes] = {}
+    handler = type("Bucket", (_Bucket,), {"objects": objects})
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}", objects
+    server.shutdown()
+    server.server_close()
+    thread.join()
+
+
+def test_an_s3_destination_writes_to_an_s3_on_a_loopback_host_the_test_allows(
+    loopback_s3: tuple[str, dict[str, bytes]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """What async readers of the bucket (s3fs, pandas's s3:// URLs, aioboto3) need: moto's
+    mock_aws answers no aiobotocore client, a moto server on loopback does."""
+    url, objects = loopback_s3
+    monkeypatch.setenv("AWS_ENDPOINT_URL_S3", url)
+    with FirehoseFake(allow_hosts=["127.0.0.1"]) as fake:
+        stream = fake.firehose.create_delivery_stream(
+            "events", ExtendedS3DestinationConfiguration={**S3, "Prefix": "raw/"}
+        )
+        boto3.client("firehose", region_name="us-east-1").put_record(
+            DeliveryStreamName="events", Record={"Data": b"a\n"}
+        )
+        stream.flush()
+
+        (delivered,) = stream.objects
+        assert objects == {f"/bucket/{delivered.key}": b"a\n"}
