@@ -58,6 +58,17 @@ def test_built_in_analyzers_are_taken_and_shown(fake: FirehoseFake) -> None:
     assert shown == {"properties": {"body": field}}
 
 
+@pytest.mark.parametrize("analyzer", ["default", "classic", "snowball", "chinese"])
+def test_every_pre_built_analyzer_is_one_the_index_has(fake: FirehoseFake, analyzer: str) -> None:
+    """``default`` (the server's other name for ``standard``), ``classic``, and the analysis
+    module's ``snowball`` and ``chinese``: a mapping naming one is OpenSearch's to take."""
+    field = {"type": "text", "analyzer": analyzer}
+
+    shown = fake.firehose.opensearch_index(DOMAIN, "logs", {"properties": {"body": field}})
+
+    assert shown == {"properties": {"body": field}}
+
+
 def test_an_analyzer_that_is_no_name_is_refused(fake: FirehoseFake) -> None:
     with pytest.raises(UsageError, match="analyzer is the name of an analyzer"):
         fake.firehose.opensearch_index(

@@ -55,13 +55,27 @@ PARAMETERS = {
 #: OpenSearch's built-in analyzers (an index's own need its analysis settings, which the
 #: fake does not model).
 _LANGUAGES = (
-    "arabic armenian basque bengali brazilian bulgarian catalan cjk czech danish dutch "
+    "arabic armenian basque bengali brazilian bulgarian catalan chinese cjk czech danish dutch "
     "english estonian finnish french galician german greek hindi hungarian indonesian "
     "irish italian latvian lithuanian norwegian persian portuguese romanian russian "
     "sorani spanish swedish thai turkish"
 )
+#: The analyzers every index has: the server's pre-built ones (``PreBuiltAnalyzers``:
+#: ``default`` is ``standard``), and the analysis module's (``pattern``, ``snowball``,
+#: ``fingerprint`` and the languages').
 ANALYZERS = frozenset(
-    ("standard", "simple", "whitespace", "stop", "keyword", "pattern", "fingerprint")
+    (
+        "standard",
+        "default",
+        "simple",
+        "whitespace",
+        "stop",
+        "keyword",
+        "classic",
+        "pattern",
+        "snowball",
+        "fingerprint",
+    )
 ) | frozenset(_LANGUAGES.split(" "))
 
 
