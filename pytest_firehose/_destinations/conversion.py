@@ -93,19 +93,25 @@ BLANK = "The record was empty or contained only whitespace."
 def documents(data: bytes) -> list[dict[str, Any]]:
     """The JSON objects ``data`` holds, one after the other (``{"a":1}{"a":2}`` is two;
     an array of objects is not valid input); a record without any is malformed."""
+    return [document for document, _ in _documents(data)]
+
+
+def _documents(data: bytes) -> list[tuple[dict[str, Any], str]]:
+    """Each JSON object ``data`` holds, with its text."""
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as error:
         raise Unconvertible(PARSE_ERROR, f"Encountered malformed JSON: {error.reason}") from error
     if not text.strip(_SPACE):
         raise Unconvertible(MALFORMED_DATA, BLANK)
-    found: list[dict[str, Any]] = []
+    found: list[tuple[dict[str, Any], str]] = []
     position = 0
     while True:
         while position < len(text) and text[position] in _SPACE:
             position += 1
         if position == len(text):
             return found
+        start = position
         try:
             document, position = _DECODER.raw_decode(text, position)
         except ValueError as error:
@@ -120,7 +126,7 @@ def documents(data: bytes) -> list[dict[str, Any]]:
                 f"Encountered malformed JSON: a record holds JSON objects, not a "
                 f"{type(document).__name__}",
             )
-        found.append(document)
+        found.append((document, text[start:position]))
 
 
 class Converter:
@@ -142,6 +148,9 @@ class Converter:
         )
         deserializer = (config.get("InputFormatConfiguration") or {}).get("Deserializer") or {}
         self._reading, self._columns = _deserializer(deserializer)
+        #: The Hive SerDe's timestamp reader when it reads the records (it reads them
+        #: token by token), else None.
+        self._hive = self._reading.timestamp if "HiveJsonSerDe" in deserializer else None
         self._serializer = (config.get("OutputFormatConfiguration") or {}).get("Serializer") or {}
         #: The text of each top-level char(n) and varchar(n) column, fitted to its length.
         self._fitted = {
@@ -155,7 +164,10 @@ class Converter:
         from pytest_firehose._destinations.hive_types import value_of
 
         rows = []
-        for document in documents(data):
+        for document, text in _documents(data):
+            if self._hive is not None:
+                rows.append(self._hive_row(text))
+                continue
             members = self._columns(document)
             row: dict[str, Any] = {}
             for field in self.schema:
@@ -176,6 +188,31 @@ class Converter:
                     ) from error
             rows.append(row)
         return rows
+
+    def _hive_row(self, text: str) -> dict[str, Any]:
+        """The row of one JSON object as the Hive JSON SerDe reads it."""
+        from pytest_firehose._destinations.hive_types import HiveRecord, Misread
+
+        assert self._hive is not None
+        try:
+            row = HiveRecord(text, self._hive).row(list(self.schema))
+        except Misread as error:
+            column = error.column
+            message = (
+                f"The record could not be read: {error}"
+                if column is None
+                else f"The value of column '{column}' ({self._kinds[column]}) could not be "
+                f"read: {error}"
+            )
+            raise Unconvertible(MALFORMED_DATA, message) from error
+        except RecursionError as error:  # nested deeper than the reader goes
+            raise Unconvertible(
+                MALFORMED_DATA, "The record could not be read: nested too deeply"
+            ) from error
+        for name, fit in self._fitted.items():
+            if row[name] is not None:
+                row[name] = fit(row[name])
+        return row
 
     def write(self, rows: Sequence[dict[str, Any]]) -> bytes:
         """``rows`` as one Parquet or ORC file, as the serializer is configured."""
