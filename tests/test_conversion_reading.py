@@ -165,7 +165,8 @@ def test_values_are_read_into_their_column_types() -> None:
         ("int", b'{"v": 2.5}'),
         ("int", b'{"v": 4294967296}'),
         ("tinyint", b'{"v": 128}'),
-        ("boolean", b'{"v": "yes"}'),
+        ("boolean", b'{"v": {"a": 1}}'),
+        ("int", b'{"v": " 42"}'),
         ("double", b'{"v": true}'),
         ("date", b'{"v": "02/12/2026"}'),
         ("decimal(4,2)", b'{"v": 123.45}'),
@@ -180,6 +181,26 @@ def test_a_value_that_does_not_fit_is_malformed_data(column: str, data: bytes) -
     code, message = failure(converter({"v": column}), data)
     assert code == MALFORMED_DATA
     assert message.startswith(f"The value of column 'v' ({column})")
+
+
+def test_openx_reads_booleans_and_integers_from_text_as_java_parses_them() -> None:
+    convert = converter({"b": "boolean", "n": "int"})
+    data = (
+        b'{"b": "yes", "n": "0x1F"}{"b": " true", "n": "+5"}{"b": 1, "n": 7}'
+        b'{"b": "TRUE", "n": -8}{"b": false}'
+    )
+    assert convert.rows(data) == [
+        {"b": False, "n": 31},  # Boolean.parseBoolean; hexadecimal after 0x
+        {"b": False, "n": 5},
+        {"b": False, "n": 7},  # a number, kept as its text, is no "true"
+        {"b": True, "n": -8},
+        {"b": False, "n": None},
+    ]
+    assert failure(convert, b'{"b": [true]}') == (
+        MALFORMED_DATA,
+        "The value of column 'b' (boolean) could not be read: "
+        "org.openx.data.jsonserde.json.JSONArray cannot be cast to java.lang.Boolean",
+    )
 
 
 @pytest.mark.parametrize(
@@ -422,8 +443,6 @@ def test_the_hive_serde_reads_a_boolean_and_a_string_from_the_values_text() -> N
         {"b": True, "s": "-0"},
         {"b": False, "s": None},
     ]
-    # OpenX refuses "yes" for a boolean and writes a number as Python's JSON does.
-    assert failure(converter({"b": "boolean"}), b'{"b": "yes"}')[0] == MALFORMED_DATA
 
 
 def test_an_object_in_a_hive_string_column_is_read_as_a_brace_and_its_members_as_the_records():

@@ -147,10 +147,11 @@ class Converter:
             [pa.field(name.lower(), column_type(kind)) for name, kind in table.columns]
         )
         deserializer = (config.get("InputFormatConfiguration") or {}).get("Deserializer") or {}
-        self._reading, self._columns = _deserializer(deserializer)
-        #: The Hive SerDe's timestamp reader when it reads the records (it reads them
-        #: token by token), else None.
-        self._hive = self._reading.timestamp if "HiveJsonSerDe" in deserializer else None
+        #: The Hive SerDe's timestamp reader when it reads the records (token by token,
+        #: as ``HiveRecord`` does), else None: the OpenX SerDe reads them, as ``_reading``
+        #: and ``_columns`` say.
+        self._hive = _hive_timestamps(deserializer)
+        self._reading, self._columns = _openx(deserializer.get("OpenXJsonSerDe") or {})
         self._serializer = (config.get("OutputFormatConfiguration") or {}).get("Serializer") or {}
         #: The text of each top-level char(n) and varchar(n) column, fitted to its length.
         self._fitted = {
@@ -245,23 +246,22 @@ def _length_rule(kind: str, *, orc: bool) -> Callable[[str], str] | None:
     return lambda text: text[:length].rstrip(" ")
 
 
-def _deserializer(
-    deserializer: Mapping[str, Any],
-) -> tuple[Any, Callable[[dict[str, Any]], dict[str, Any]]]:
-    """(the Reading, the top-level member lookup) of a ``Deserializer`` block."""
-    from pytest_firehose._destinations.hive_types import (
-        Reading,
-        hive_binary,
-        hive_timestamp,
-        openx_binary,
-        openx_timestamp,
-    )
+def _hive_timestamps(deserializer: Mapping[str, Any]) -> Callable[[Any], Any] | None:
+    """The timestamp reader of a ``Deserializer`` block's ``HiveJsonSerDe`` (its
+    ``TimestampFormats``), or None when the block names the OpenX SerDe."""
+    from pytest_firehose._destinations.hive_types import hive_timestamp
 
-    if "HiveJsonSerDe" in deserializer:
-        formats = (deserializer["HiveJsonSerDe"] or {}).get("TimestampFormats") or []
-        lowered = _keys(lower=True, dots=False)
-        return Reading(hive_timestamp(formats), lowered, hive_binary), lowered
-    openx = deserializer.get("OpenXJsonSerDe") or {}
+    if "HiveJsonSerDe" not in deserializer:
+        return None
+    return hive_timestamp((deserializer["HiveJsonSerDe"] or {}).get("TimestampFormats") or [])
+
+
+def _openx(
+    openx: Mapping[str, Any],
+) -> tuple[Any, Callable[[dict[str, Any]], dict[str, Any]]]:
+    """(the Reading, the top-level member lookup) of an ``OpenXJsonSerDe`` block."""
+    from pytest_firehose._destinations.hive_types import Reading, openx_binary, openx_timestamp
+
     lower = openx.get("CaseInsensitive", True) is not False
     keys = _keys(lower=lower, dots=bool(openx.get("ConvertDotsInJsonKeysToUnderscores")))
     mappings = {

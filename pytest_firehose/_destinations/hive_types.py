@@ -1,5 +1,7 @@
 """The column types of a Glue table (Hive's type names) and how a JSON value becomes a value
-of one, as record format conversion reads them. Needs pyarrow (the ``conversion`` extra).
+of one, as record format conversion reads them: the OpenX SerDe from the parsed value
+(``value_of``), the Hive SerDe from the record's JSON tokens (``HiveRecord``). Needs pyarrow
+(the ``conversion`` extra).
 
 A value that does not fit its column raises :class:`Unfit`; the converter reports the
 record as ``DataFormatConversion.MalformedData``. docs/fidelity.md lists the rules chosen
@@ -329,15 +331,10 @@ def openx_binary(value: Any) -> bytes | None:
     raise Unfit(f"{_OPENX_CLASSES[type(value)]} cannot be cast to [B")
 
 
-def hive_binary(value: Any) -> bytes | None:
-    """A ``binary`` column's value as the Hive JSON SerDe reads it: it reads no value of
-    that type, null included, so a record that gives one fails."""
-    raise Unfit("JsonSerDe does not support BINARY type")
-
-
 def value_of(value: Any, kind: pa.DataType, reading: Reading) -> Any:
     """``value`` (parsed JSON, present in its object or array) as a value of column type
-    ``kind``; None stays None, except where the deserializer refuses a ``binary`` null."""
+    ``kind``, as the OpenX SerDe reads it (the Hive SerDe reads a record's tokens:
+    :class:`HiveRecord`); None stays None."""
     if pa.types.is_binary(kind):
         return reading.binary(value)
     if value is None:
@@ -367,12 +364,18 @@ def value_of(value: Any, kind: pa.DataType, reading: Reading) -> Any:
 
 
 def _integer(value: Any, kind: pa.DataType) -> int:
+    """An integer column's value as OpenX's ``ParsePrimitiveUtils`` parses the text (a
+    number is kept as its text): Java's ``parseInt`` and its kin, no blanks around it,
+    hexadecimal after ``0x``."""
     if isinstance(value, (bool, float)):
         raise Unfit(f"{value!r} is no integer")
     if isinstance(value, str):
-        if not re.fullmatch(r"\s*[-+]?\d+\s*", value):
+        if value[:2] in ("0x", "0X") and re.fullmatch(r"[-+]?[0-9a-fA-F]+", value[2:]):
+            value = int(value[2:], 16)
+        elif re.fullmatch(r"[-+]?\d+", value):
+            value = int(value)
+        else:
             raise Unfit(f"{value!r} is no integer")
-        value = int(value)
     if not isinstance(value, int):
         raise Unfit(f"{value!r} is no integer")
     bits = kind.bit_width
@@ -395,11 +398,14 @@ def _floating(value: Any) -> float:
 
 
 def _boolean(value: Any) -> bool:
+    """A ``boolean`` column's value as OpenX's boolean inspector reads it: a JSON boolean,
+    else ``Boolean.parseBoolean`` of the text (a number's too): true only for ``true`` in
+    any case, with nothing around it. An object or array fails Java's cast."""
     if isinstance(value, bool):
         return value
-    if isinstance(value, str) and value.strip().lower() in ("true", "false"):
-        return value.strip().lower() == "true"
-    raise Unfit(f"{value!r} is no boolean")
+    if isinstance(value, (dict, list)):
+        raise Unfit(f"{_OPENX_CLASSES[type(value)]} cannot be cast to java.lang.Boolean")
+    return isinstance(value, str) and value.lower() == "true"
 
 
 def _date(value: Any) -> date:
