@@ -535,3 +535,10 @@ def test_hive_internal_column_names_name_a_column_by_its_position() -> None:
         "The record could not be read: Hive internal column name (_col01) and position "
         "encoding (1) for the column name are at odds",
     )
+
+
+def test_a_hive_millis_timestamp_past_any_date_is_malformed_data() -> None:
+    convert = converter({"ts": "timestamp"}, {"HiveJsonSerDe": {"TimestampFormats": ["millis"]}})
+    code, message = failure(convert, b'{"ts": 1%s}' % (b"0" * 400))
+    assert code == MALFORMED_DATA
+    assert message.startswith("The value of column 'ts' (timestamp) could not be read: ")

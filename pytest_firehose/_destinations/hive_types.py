@@ -741,8 +741,8 @@ class HiveRecord:
             self._column: str | None = None
             try:
                 self._member(token, fields, values, top=True)
-            except Unfit as error:
-                raise Misread(self._column, str(error)) from error
+            except (ValueError, ArithmeticError) as error:  # Unfit, or a reader's own
+                raise Misread(self._column, str(error) or type(error).__name__) from error
         return dict(zip([field.name for field in fields], values, strict=True))
 
     def _member(
