@@ -542,3 +542,11 @@ def test_a_hive_millis_timestamp_past_any_date_is_malformed_data() -> None:
     code, message = failure(convert, b'{"ts": 1%s}' % (b"0" * 400))
     assert code == MALFORMED_DATA
     assert message.startswith("The value of column 'ts' (timestamp) could not be read: ")
+
+
+def test_openx_writes_a_number_in_a_string_column_as_its_text() -> None:
+    # The OpenX parser keeps a number as the text it was written in.
+    convert = converter({"s": "string", "tags": "array<string>", "n": "bigint"})
+    assert convert.rows(b'{"s": 1.50, "tags": [1E2, -0, 7], "n": 12}') == [
+        {"s": "1.50", "tags": ["1E2", "-0", "7"], "n": 12}
+    ]

@@ -83,7 +83,32 @@ def _reject_constant(name: str) -> Any:
     raise ValueError(f"Non-standard token '{name}'")
 
 
-_DECODER = json.JSONDecoder(parse_constant=_reject_constant)
+class JsonInt(int):
+    """A JSON integer that keeps its ``text`` as written, as the OpenX SerDe's parser keeps
+    every number."""
+
+    text: str
+
+    def __new__(cls, text: str) -> JsonInt:
+        number = super().__new__(cls, text)
+        number.text = text
+        return number
+
+
+class JsonFloat(float):
+    """A JSON number with a fraction or an exponent that keeps its ``text`` as written."""
+
+    text: str
+
+    def __new__(cls, text: str) -> JsonFloat:
+        number = super().__new__(cls, text)
+        number.text = text
+        return number
+
+
+_DECODER = json.JSONDecoder(
+    parse_constant=_reject_constant, parse_int=JsonInt, parse_float=JsonFloat
+)
 _SPACE = " \t\n\r"
 #: What AWS writes for a record with no JSON in it at all (an error record quoted from a
 #: bucket AWS wrote to): JSON's whitespace counts as nothing.

@@ -313,13 +313,18 @@ class Reading:
 #: The Java class the OpenX SerDe's JSON parser makes of a value (it keeps a number as
 #: its text), which Hive's binary object inspector then casts to ``byte[]``.
 _OPENX_CLASSES = {
+    bool: "java.lang.Boolean",  # before int, which it is too
     str: "java.lang.String",
     int: "java.lang.String",
     float: "java.lang.String",
-    bool: "java.lang.Boolean",
     dict: "org.openx.data.jsonserde.json.JSONObject",
     list: "org.openx.data.jsonserde.json.JSONArray",
 }
+
+
+def _openx_class(value: Any) -> str:
+    """The Java class of the OpenX parser's object for ``value`` (parsed JSON)."""
+    return next(name for kind, name in _OPENX_CLASSES.items() if isinstance(value, kind))
 
 
 def openx_binary(value: Any) -> bytes | None:
@@ -328,7 +333,7 @@ def openx_binary(value: Any) -> bytes | None:
     written. Only null survives; every other value fails the cast."""
     if value is None:
         return None
-    raise Unfit(f"{_OPENX_CLASSES[type(value)]} cannot be cast to [B")
+    raise Unfit(f"{_openx_class(value)} cannot be cast to [B")
 
 
 def value_of(value: Any, kind: pa.DataType, reading: Reading) -> Any:
@@ -342,12 +347,11 @@ def value_of(value: Any, kind: pa.DataType, reading: Reading) -> Any:
     if pa.types.is_string(kind):
         if isinstance(value, str):
             # A lone surrogate (JSON can escape one) is written as "?", as Java writes it.
-            return value if value.isascii() else value.encode("utf-8", "replace").decode()
-        return (
-            json.dumps(value, separators=(",", ":"))
-            if not isinstance(value, bool)
-            else ("true" if value else "false")
-        )
+            return _java_text(value)
+        if isinstance(value, bool):
+            return "true" if value else "false"
+        text = getattr(value, "text", None)  # a number's, as written (the parser keeps it)
+        return text if isinstance(text, str) else json.dumps(value, separators=(",", ":"))
     if pa.types.is_integer(kind):
         return _integer(value, kind)
     if pa.types.is_floating(kind):
@@ -381,7 +385,7 @@ def _integer(value: Any, kind: pa.DataType) -> int:
     bits = kind.bit_width
     if not -(2 ** (bits - 1)) <= value < 2 ** (bits - 1):
         raise Unfit(f"{value} does not fit {kind}")
-    return value
+    return int(value)
 
 
 def _floating(value: Any) -> float:
@@ -404,7 +408,7 @@ def _boolean(value: Any) -> bool:
     if isinstance(value, bool):
         return value
     if isinstance(value, (dict, list)):
-        raise Unfit(f"{_OPENX_CLASSES[type(value)]} cannot be cast to java.lang.Boolean")
+        raise Unfit(f"{_openx_class(value)} cannot be cast to java.lang.Boolean")
     return isinstance(value, str) and value.lower() == "true"
 
 
