@@ -498,19 +498,25 @@ def test_the_hive_serde_reads_decimals_from_text_and_writes_null_for_what_does_n
     ]
 
 
-def test_a_hive_map_reads_each_value_from_its_members_name_first() -> None:
-    # A map's value is first read at the member's name, then at the value itself: a value
-    # read as text ends right; a number column fails at the name.
+def test_a_hive_map_reads_each_members_name_as_its_key_and_the_value_after_it() -> None:
+    # Hive 2's reader (the one with TimestampFormats) reads a map's value from the token
+    # after the member's name, whatever the value's type.
     assert converter({"m": "map<string,string>"}, HIVE).rows(b'{"m": {"a": 1, "b": "x"}}') == [
         {"m": [("a", "1"), ("b", "x")]}
+    ]
+    assert converter({"m": "map<string,int>"}, HIVE).rows(b'{"m": {"a": 1, "b": -2}}') == [
+        {"m": [("a", 1), ("b", -2)]}
+    ]
+    assert converter({"m": "map<string,array<int>>"}, HIVE).rows(b'{"m": {"a": [1, 2]}}') == [
+        {"m": [("a", [1, 2])]}
     ]
     assert converter({"m": "map<int,struct<x:int>>"}, HIVE).rows(b'{"m": {"1": {"x": 2}}}') == [
         {"m": [(1, {"x": 2})]}
     ]
-    assert failure(converter({"m": "map<string,int>"}, HIVE), b'{"m": {"a": 1}}') == (
+    assert failure(converter({"m": "map<string,int>"}, HIVE), b'{"m": {"a": "1"}}') == (
         MALFORMED_DATA,
         "The value of column 'm' (map<string,int>) could not be read: "
-        + NOT_NUMERIC.format("FIELD_NAME"),
+        + NOT_NUMERIC.format("VALUE_STRING"),
     )
     assert failure(converter({"m": "map<int,string>"}, HIVE), b'{"m": {"one": "a"}}') == (
         MALFORMED_DATA,

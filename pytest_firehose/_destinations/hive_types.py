@@ -796,13 +796,12 @@ class HiveRecord:
         if pa.types.is_map(kind):
             if token.kind != "START_OBJECT":
                 raise Unfit("Start of Object expected")
-            # The SerDe reads a value other than a struct from the member's name token,
-            # then reads the value itself as the next entry, under the same name.
+            # Each member's name is its key, read with Java's parsers; its value is the
+            # token after the name.
             entries: dict[Any, Any] = {}
             while (token := self._next()).kind != "END_OBJECT":
                 key = _map_key(token.name, kind.key_type)
-                item = kind.item_type
-                entries[key] = self._value(item, current=not pa.types.is_struct(item))
+                entries[key] = self._value(kind.item_type, current=False)
             return list(entries.items())
         if pa.types.is_struct(kind):
             if token.kind != "START_OBJECT":
