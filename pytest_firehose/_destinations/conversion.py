@@ -217,7 +217,7 @@ class Converter:
 
     def _hive_row(self, text: str) -> dict[str, Any]:
         """The row of one JSON object as the Hive JSON SerDe reads it."""
-        from pytest_firehose._destinations.hive_types import HiveRecord, Misread
+        from pytest_firehose._destinations.hive_json import HiveRecord, Misread
 
         assert self._hive is not None
         try:
