@@ -165,7 +165,8 @@ def test_values_are_read_into_their_column_types() -> None:
         ("int", b'{"v": 2.5}'),
         ("int", b'{"v": 4294967296}'),
         ("tinyint", b'{"v": 128}'),
-        ("boolean", b'{"v": "yes"}'),
+        ("boolean", b'{"v": {"a": 1}}'),
+        ("int", b'{"v": " 42"}'),
         ("double", b'{"v": true}'),
         ("date", b'{"v": "02/12/2026"}'),
         ("decimal(4,2)", b'{"v": 123.45}'),
@@ -180,6 +181,26 @@ def test_a_value_that_does_not_fit_is_malformed_data(column: str, data: bytes) -
     code, message = failure(converter({"v": column}), data)
     assert code == MALFORMED_DATA
     assert message.startswith(f"The value of column 'v' ({column})")
+
+
+def test_openx_reads_booleans_and_integers_from_text_as_java_parses_them() -> None:
+    convert = converter({"b": "boolean", "n": "int"})
+    data = (
+        b'{"b": "yes", "n": "0x1F"}{"b": " true", "n": "+5"}{"b": 1, "n": 7}'
+        b'{"b": "TRUE", "n": -8}{"b": false}'
+    )
+    assert convert.rows(data) == [
+        {"b": False, "n": 31},  # Boolean.parseBoolean; hexadecimal after 0x
+        {"b": False, "n": 5},
+        {"b": False, "n": 7},  # a number, kept as its text, is no "true"
+        {"b": True, "n": -8},
+        {"b": False, "n": None},
+    ]
+    assert failure(convert, b'{"b": [true]}') == (
+        MALFORMED_DATA,
+        "The value of column 'b' (boolean) could not be read: "
+        "org.openx.data.jsonserde.json.JSONArray cannot be cast to java.lang.Boolean",
+    )
 
 
 @pytest.mark.parametrize(
@@ -336,4 +357,202 @@ def test_the_hive_serde_takes_a_record_that_leaves_a_binary_column_out() -> None
     )
     assert convert.rows(b'{"id": 1, "bs": [], "s": {"y": 2}}') == [
         {"id": 1, "b": None, "bs": [], "s": {"x": None}}
+    ]
+
+
+# The Hive SerDe walks Jackson 1's tokens and asks the parser for each value as its column's
+# type needs it (Hive 2's org.apache.hive.hcatalog.data.JsonSerDe.extractCurrentField).
+
+NOT_NUMERIC = "Current token ({}) not numeric, can not use numeric value accessors"
+
+
+@pytest.mark.parametrize("column", ["tinyint", "smallint", "int", "bigint", "float", "double"])
+@pytest.mark.parametrize(("value", "token"), [(b'"42"', "VALUE_STRING"), (b"true", "VALUE_TRUE")])
+def test_the_hive_serde_refuses_a_string_or_boolean_for_a_number_column(
+    column: str, value: bytes, token: str
+) -> None:
+    convert = converter({"v": column}, HIVE)
+    assert failure(convert, b'{"v": %s}' % value) == (
+        MALFORMED_DATA,
+        f"The value of column 'v' ({column}) could not be read: {NOT_NUMERIC.format(token)}",
+    )
+    # OpenX reads the text as a number.
+    assert converter({"v": column}).rows(b'{"v": "42"}') == [{"v": 42}]
+
+
+@pytest.mark.parametrize(
+    ("column", "value", "expected"),
+    [
+        ("int", b"2.9", 2),  # a fraction is cut toward zero
+        ("int", b"-2.9", -2),
+        ("bigint", b"1e3", 1000),
+        ("tinyint", b"200", -56),  # Jackson takes up to 255 for a byte, which Java wraps
+        ("tinyint", b"-128", -128),
+        ("smallint", b"-32768", -32768),
+        ("int", b"18446744073709551621", 5),  # past a long: the low 32 bits
+        ("bigint", b"18446744073709551621", 5),
+        ("double", b"7", 7.0),
+        ("float", b"0.5", 0.5),
+    ],
+)
+def test_the_hive_serde_reads_numbers_as_jackson_gives_them(
+    column: str, value: bytes, expected: Any
+) -> None:
+    assert converter({"v": column}, HIVE).rows(b'{"v": %s}' % value) == [{"v": expected}]
+
+
+@pytest.mark.parametrize(
+    ("column", "value", "said"),
+    [
+        ("int", b"3000000000", "Numeric value (3000000000) out of range of int"),
+        (
+            "int",
+            b"3e9",
+            "Numeric value (3e9) out of range of int (-2147483648 - 2147483647)",
+        ),
+        ("tinyint", b"256", "Numeric value (256) out of range of Java byte"),
+        ("tinyint", b"-129.5", "Numeric value (-129.5) out of range of Java byte"),
+        ("smallint", b"32768", "Numeric value (32768) out of range of Java short"),
+        (
+            "bigint",
+            b"1E19",
+            "Numeric value (1E19) out of range of long "
+            "(-9223372036854775808 - 9223372036854775807)",
+        ),
+    ],
+)
+def test_the_hive_serde_refuses_a_number_past_its_columns_range(
+    column: str, value: bytes, said: str
+) -> None:
+    assert failure(converter({"v": column}, HIVE), b'{"v": %s}' % value) == (
+        MALFORMED_DATA,
+        f"The value of column 'v' ({column}) could not be read: {said}",
+    )
+
+
+def test_the_hive_serde_reads_a_boolean_and_a_string_from_the_values_text() -> None:
+    convert = converter({"b": "boolean", "s": "string"}, HIVE)
+    data = (
+        b'{"b": "yes", "s": 1.50}{"b": "TRUE", "s": 1E2}{"b": 1, "s": true}'
+        b'{"b": true, "s": -0}{"b": "false", "s": null}'
+    )
+    assert convert.rows(data) == [
+        {"b": False, "s": "1.50"},  # Boolean.valueOf: only "true" in any case is true
+        {"b": True, "s": "1E2"},  # a number's text as written
+        {"b": False, "s": "true"},
+        {"b": True, "s": "-0"},
+        {"b": False, "s": None},
+    ]
+
+
+def test_an_object_in_a_hive_string_column_is_read_as_a_brace_and_its_members_as_the_records():
+    convert = converter({"s": "string", "n": "int", "t": "string"}, HIVE)
+    # The column takes the object's first token; the walk then reads the object's members
+    # as the record's own, and its end as the record's: what follows it is not read.
+    assert convert.rows(b'{"s": {"n": 5, "x": [1]}, "n": 7, "t": "late"}') == [
+        {"s": "{", "n": 5, "t": None}
+    ]
+    # OpenX writes the object's JSON text.
+    assert converter({"s": "string"}).rows(b'{"s": {"n": 5}}') == [{"s": '{"n":5}'}]
+
+
+@pytest.mark.parametrize("column", ["string", "boolean", "decimal(4,1)"])
+def test_an_array_in_a_hive_scalar_column_fails_the_record(column: str) -> None:
+    # The column takes "[", and the walk then meets an element where a name belongs.
+    assert failure(converter({"v": column, "n": "int"}, HIVE), b'{"v": [], "n": 1}') == (
+        MALFORMED_DATA,
+        "The record could not be read: Field name expected",
+    )
+
+
+def test_an_object_in_a_hive_number_column_fails_the_record() -> None:
+    assert failure(converter({"v": "int"}, HIVE), b'{"v": {"a": 1}}') == (
+        MALFORMED_DATA,
+        f"The value of column 'v' (int) could not be read: {NOT_NUMERIC.format('START_OBJECT')}",
+    )
+
+
+def test_the_hive_serde_reads_dates_with_java_sql_date() -> None:
+    convert = converter({"d": "date"}, HIVE)
+    assert convert.rows(b'{"d": "2026-2-30"}{"d": "2026-12-02"}') == [
+        {"d": date(2026, 3, 2)},  # a day past the month's end rolls over
+        {"d": date(2026, 12, 2)},
+    ]
+    for value in (b'"2026-12-02T10:00:00"', b'"02/12/2026"', b"20261202", b'"2026-13-01"'):
+        assert failure(convert, b'{"d": %s}' % value) == (
+            MALFORMED_DATA,
+            "The value of column 'd' (date) could not be read: java.lang.IllegalArgumentException",
+        )
+
+
+def test_the_hive_serde_reads_decimals_from_text_and_writes_null_for_what_does_not_fit() -> None:
+    convert = converter({"m": "decimal(5,2)"}, HIVE)
+    data = b'{"m": "12.345"}{"m": 0.125}{"m": "abc"}{"m": 1234.5}{"m": true}{"m": " 7 "}'
+    assert [row["m"] for row in convert.rows(data)] == [
+        Decimal("12.35"),  # rounded half up to the scale
+        Decimal("0.13"),
+        None,  # no number
+        None,  # more whole digits than the column holds
+        None,
+        Decimal("7.00"),
+    ]
+
+
+def test_a_hive_map_reads_each_members_name_as_its_key_and_the_value_after_it() -> None:
+    # Hive 2's reader (the one with TimestampFormats) reads a map's value from the token
+    # after the member's name, whatever the value's type.
+    assert converter({"m": "map<string,string>"}, HIVE).rows(b'{"m": {"a": 1, "b": "x"}}') == [
+        {"m": [("a", "1"), ("b", "x")]}
+    ]
+    assert converter({"m": "map<string,int>"}, HIVE).rows(b'{"m": {"a": 1, "b": -2}}') == [
+        {"m": [("a", 1), ("b", -2)]}
+    ]
+    assert converter({"m": "map<string,array<int>>"}, HIVE).rows(b'{"m": {"a": [1, 2]}}') == [
+        {"m": [("a", [1, 2])]}
+    ]
+    assert converter({"m": "map<int,struct<x:int>>"}, HIVE).rows(b'{"m": {"1": {"x": 2}}}') == [
+        {"m": [(1, {"x": 2})]}
+    ]
+    assert failure(converter({"m": "map<string,int>"}, HIVE), b'{"m": {"a": "1"}}') == (
+        MALFORMED_DATA,
+        "The value of column 'm' (map<string,int>) could not be read: "
+        + NOT_NUMERIC.format("VALUE_STRING"),
+    )
+    assert failure(converter({"m": "map<int,string>"}, HIVE), b'{"m": {"one": "a"}}') == (
+        MALFORMED_DATA,
+        "The value of column 'm' (map<int,string>) could not be read: For input string: \"one\"",
+    )
+
+
+def test_a_hive_array_of_strings_reads_an_objects_tokens_as_elements() -> None:
+    convert = converter({"a": "array<string>"}, HIVE)
+    assert convert.rows(b'{"a": [{"k": 1}, "z"]}') == [{"a": ["{", "k", "1", "}", "z"]}]
+
+
+def test_hive_internal_column_names_name_a_column_by_its_position() -> None:
+    convert = converter({"a": "int", "b": "int"}, HIVE)
+    assert convert.rows(b'{"_col1": 5, "a": 1}') == [{"a": 1, "b": 5}]
+    assert failure(convert, b'{"_col2": 5}') == (
+        MALFORMED_DATA,
+        "The record could not be read: Index: 2, Size: 2",
+    )
+    assert failure(convert, b'{"_col01": 5}') == (
+        MALFORMED_DATA,
+        "The record could not be read: Hive internal column name (_col01) and position "
+        "encoding (1) for the column name are at odds",
+    )
+
+
+def test_a_hive_millis_timestamp_past_any_date_is_malformed_data() -> None:
+    convert = converter({"ts": "timestamp"}, {"HiveJsonSerDe": {"TimestampFormats": ["millis"]}})
+    code, message = failure(convert, b'{"ts": 1%s}' % (b"0" * 400))
+    assert code == MALFORMED_DATA
+    assert message.startswith("The value of column 'ts' (timestamp) could not be read: ")
+
+
+def test_openx_writes_a_number_in_a_string_column_as_its_text() -> None:
+    # The OpenX parser keeps a number as the text it was written in.
+    convert = converter({"s": "string", "tags": "array<string>", "n": "bigint"})
+    assert convert.rows(b'{"s": 1.50, "tags": [1E2, -0, 7], "n": 12}') == [
+        {"s": "1.50", "tags": ["1E2", "-0", "7"], "n": 12}
     ]

@@ -266,6 +266,60 @@ def test_a_record_that_gives_a_binary_column_a_value_goes_to_the_error_output(
     assert json.loads(base64.b64decode(failed[-1]["rawData"])) == {"id": 2, "payload": "aGVsbG8="}
 
 
+OPENX_READING = (
+    {"OpenXJsonSerDe": {}},
+    [
+        {"id": 1, "n": 42, "s": "x", "b": None},  # text read as a number
+        {"id": 3, "n": 1, "s": '{"id":9}', "b": True},  # an object as its JSON text
+    ],
+    {2: "The value of column 'n' (int) could not be read: 7.9 is no integer"},
+)
+HIVE_READING = (
+    {"HiveJsonSerDe": {}},
+    [
+        {"id": 2, "n": 7, "s": "1.50", "b": None},  # a fraction cut, a number's own text
+        # The column takes the object's "{", its members are read as the record's, and its
+        # end ends the record: "b" is never read.
+        {"id": 9, "n": 1, "s": "{", "b": None},
+    ],
+    {
+        1: "The value of column 'n' (int) could not be read: "
+        "Current token (VALUE_STRING) not numeric, can not use numeric value accessors"
+    },
+)
+
+
+@pytest.mark.parametrize(("deserializer", "expected", "failed"), [OPENX_READING, HIVE_READING])
+def test_each_deserializer_reads_values_its_own_way(fake, client, deserializer, expected, failed):
+    fake.firehose.glue_table(
+        "web", "clicks", {"id": "int", "n": "int", "s": "string", "b": "boolean"}
+    )
+    client.create_delivery_stream(
+        DeliveryStreamName="clicks",
+        ExtendedS3DestinationConfiguration=destination(
+            DataFormatConversionConfiguration=conversion(
+                InputFormatConfiguration={"Deserializer": deserializer}
+            )
+        ),
+    )
+    records = [
+        b'{"id": 1, "n": "42", "s": "x"}',
+        b'{"id": 2, "n": 7.9, "s": 1.50}',
+        b'{"id": 3, "n": 1, "s": {"id": 9}, "b": true}',
+    ]
+    put(client, *records)
+
+    stream = fake.firehose["clicks"]
+    stream.flush()
+
+    assert rows(stream.objects[0]) == expected
+    errors = [json.loads(line) for line in stream.error_objects[0].body.splitlines()]
+    assert {
+        records.index(base64.b64decode(e["rawData"])) + 1: e["lastErrorMessage"] for e in errors
+    } == failed
+    assert {e["lastErrorCode"] for e in errors} == {"DataFormatConversion.MalformedData"}
+
+
 def in_motos_glue(columns: list[dict[str, str]]) -> None:
     """Table web.clicks of ``columns`` in moto's Glue (inside ``mock_aws``)."""
     glue = boto3.client("glue", region_name=REGION)

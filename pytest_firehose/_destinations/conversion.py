@@ -83,7 +83,32 @@ def _reject_constant(name: str) -> Any:
     raise ValueError(f"Non-standard token '{name}'")
 
 
-_DECODER = json.JSONDecoder(parse_constant=_reject_constant)
+class JsonInt(int):
+    """A JSON integer that keeps its ``text`` as written, as the OpenX SerDe's parser keeps
+    every number."""
+
+    text: str
+
+    def __new__(cls, text: str) -> JsonInt:
+        number = super().__new__(cls, text)
+        number.text = text
+        return number
+
+
+class JsonFloat(float):
+    """A JSON number with a fraction or an exponent that keeps its ``text`` as written."""
+
+    text: str
+
+    def __new__(cls, text: str) -> JsonFloat:
+        number = super().__new__(cls, text)
+        number.text = text
+        return number
+
+
+_DECODER = json.JSONDecoder(
+    parse_constant=_reject_constant, parse_int=JsonInt, parse_float=JsonFloat
+)
 _SPACE = " \t\n\r"
 #: What AWS writes for a record with no JSON in it at all (an error record quoted from a
 #: bucket AWS wrote to): JSON's whitespace counts as nothing.
@@ -93,19 +118,25 @@ BLANK = "The record was empty or contained only whitespace."
 def documents(data: bytes) -> list[dict[str, Any]]:
     """The JSON objects ``data`` holds, one after the other (``{"a":1}{"a":2}`` is two;
     an array of objects is not valid input); a record without any is malformed."""
+    return [document for document, _ in _documents(data)]
+
+
+def _documents(data: bytes) -> list[tuple[dict[str, Any], str]]:
+    """Each JSON object ``data`` holds, with its text."""
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as error:
         raise Unconvertible(PARSE_ERROR, f"Encountered malformed JSON: {error.reason}") from error
     if not text.strip(_SPACE):
         raise Unconvertible(MALFORMED_DATA, BLANK)
-    found: list[dict[str, Any]] = []
+    found: list[tuple[dict[str, Any], str]] = []
     position = 0
     while True:
         while position < len(text) and text[position] in _SPACE:
             position += 1
         if position == len(text):
             return found
+        start = position
         try:
             document, position = _DECODER.raw_decode(text, position)
         except ValueError as error:
@@ -120,7 +151,7 @@ def documents(data: bytes) -> list[dict[str, Any]]:
                 f"Encountered malformed JSON: a record holds JSON objects, not a "
                 f"{type(document).__name__}",
             )
-        found.append(document)
+        found.append((document, text[start:position]))
 
 
 class Converter:
@@ -141,7 +172,11 @@ class Converter:
             [pa.field(name.lower(), column_type(kind)) for name, kind in table.columns]
         )
         deserializer = (config.get("InputFormatConfiguration") or {}).get("Deserializer") or {}
-        self._reading, self._columns = _deserializer(deserializer)
+        #: The Hive SerDe's timestamp reader when it reads the records (token by token,
+        #: as ``HiveRecord`` does), else None: the OpenX SerDe reads them, as ``_reading``
+        #: and ``_columns`` say.
+        self._hive = _hive_timestamps(deserializer)
+        self._reading, self._columns = _openx(deserializer.get("OpenXJsonSerDe") or {})
         self._serializer = (config.get("OutputFormatConfiguration") or {}).get("Serializer") or {}
         #: The text of each top-level char(n) and varchar(n) column, fitted to its length.
         self._fitted = {
@@ -155,7 +190,10 @@ class Converter:
         from pytest_firehose._destinations.hive_types import value_of
 
         rows = []
-        for document in documents(data):
+        for document, text in _documents(data):
+            if self._hive is not None:
+                rows.append(self._hive_row(text))
+                continue
             members = self._columns(document)
             row: dict[str, Any] = {}
             for field in self.schema:
@@ -176,6 +214,31 @@ class Converter:
                     ) from error
             rows.append(row)
         return rows
+
+    def _hive_row(self, text: str) -> dict[str, Any]:
+        """The row of one JSON object as the Hive JSON SerDe reads it."""
+        from pytest_firehose._destinations.hive_json import HiveRecord, Misread
+
+        assert self._hive is not None
+        try:
+            row = HiveRecord(text, self._hive).row(list(self.schema))
+        except Misread as error:
+            column = error.column
+            message = (
+                f"The record could not be read: {error}"
+                if column is None
+                else f"The value of column '{column}' ({self._kinds[column]}) could not be "
+                f"read: {error}"
+            )
+            raise Unconvertible(MALFORMED_DATA, message) from error
+        except RecursionError as error:  # nested deeper than the reader goes
+            raise Unconvertible(
+                MALFORMED_DATA, "The record could not be read: nested too deeply"
+            ) from error
+        for name, fit in self._fitted.items():
+            if row[name] is not None:
+                row[name] = fit(row[name])
+        return row
 
     def write(self, rows: Sequence[dict[str, Any]]) -> bytes:
         """``rows`` as one Parquet or ORC file, as the serializer is configured."""
@@ -208,23 +271,22 @@ def _length_rule(kind: str, *, orc: bool) -> Callable[[str], str] | None:
     return lambda text: text[:length].rstrip(" ")
 
 
-def _deserializer(
-    deserializer: Mapping[str, Any],
-) -> tuple[Any, Callable[[dict[str, Any]], dict[str, Any]]]:
-    """(the Reading, the top-level member lookup) of a ``Deserializer`` block."""
-    from pytest_firehose._destinations.hive_types import (
-        Reading,
-        hive_binary,
-        hive_timestamp,
-        openx_binary,
-        openx_timestamp,
-    )
+def _hive_timestamps(deserializer: Mapping[str, Any]) -> Callable[[Any], Any] | None:
+    """The timestamp reader of a ``Deserializer`` block's ``HiveJsonSerDe`` (its
+    ``TimestampFormats``), or None when the block names the OpenX SerDe."""
+    from pytest_firehose._destinations.hive_types import hive_timestamp
 
-    if "HiveJsonSerDe" in deserializer:
-        formats = (deserializer["HiveJsonSerDe"] or {}).get("TimestampFormats") or []
-        lowered = _keys(lower=True, dots=False)
-        return Reading(hive_timestamp(formats), lowered, hive_binary), lowered
-    openx = deserializer.get("OpenXJsonSerDe") or {}
+    if "HiveJsonSerDe" not in deserializer:
+        return None
+    return hive_timestamp((deserializer["HiveJsonSerDe"] or {}).get("TimestampFormats") or [])
+
+
+def _openx(
+    openx: Mapping[str, Any],
+) -> tuple[Any, Callable[[dict[str, Any]], dict[str, Any]]]:
+    """(the Reading, the top-level member lookup) of an ``OpenXJsonSerDe`` block."""
+    from pytest_firehose._destinations.hive_types import Reading, openx_binary, openx_timestamp
+
     lower = openx.get("CaseInsensitive", True) is not False
     keys = _keys(lower=lower, dots=bool(openx.get("ConvertDotsInJsonKeysToUnderscores")))
     mappings = {

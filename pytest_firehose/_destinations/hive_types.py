@@ -1,5 +1,7 @@
 """The column types of a Glue table (Hive's type names) and how a JSON value becomes a value
-of one, as record format conversion reads them. Needs pyarrow (the ``conversion`` extra).
+of one, as record format conversion reads them: the OpenX SerDe from the parsed value
+(``value_of``); the Hive SerDe reads the record's JSON tokens (``hive_json``). Needs pyarrow
+(the ``conversion`` extra).
 
 A value that does not fit its column raises :class:`Unfit`; the converter reports the
 record as ``DataFormatConversion.MalformedData``. docs/fidelity.md lists the rules chosen
@@ -203,6 +205,14 @@ def _valid(match: re.Match[str]) -> datetime:
         raise Unfit(str(error)) from error
 
 
+def sql_timestamp(text: str) -> datetime | None:
+    """``text`` read in ``java.sql.Timestamp.valueOf``'s form (``yyyy-[m]m-[d]d
+    hh:mm:ss[.f...]``); None when it is not in it, :class:`Unfit` for a date past its
+    month's end."""
+    match = _SQL.fullmatch(text)
+    return None if match is None else _valid(match)
+
+
 #: Joda-Time pattern letters the Hive deserializer's ``TimestampFormats`` may use, as
 #: strptime directives.
 _JODA = {
@@ -286,9 +296,9 @@ def hive_timestamp(formats: Sequence[str]) -> Callable[[Any], datetime]:
                 except ValueError:
                     continue
         if isinstance(value, str):
-            match = _SQL.fullmatch(value.strip())
-            if match is not None:
-                return _valid(match)
+            read = sql_timestamp(value.strip())
+            if read is not None:
+                return read
         raise Unfit(f"{value!r} is no timestamp in the formats configured")
 
     return read
@@ -311,13 +321,18 @@ class Reading:
 #: The Java class the OpenX SerDe's JSON parser makes of a value (it keeps a number as
 #: its text), which Hive's binary object inspector then casts to ``byte[]``.
 _OPENX_CLASSES = {
+    bool: "java.lang.Boolean",  # before int, which it is too
     str: "java.lang.String",
     int: "java.lang.String",
     float: "java.lang.String",
-    bool: "java.lang.Boolean",
     dict: "org.openx.data.jsonserde.json.JSONObject",
     list: "org.openx.data.jsonserde.json.JSONArray",
 }
+
+
+def _openx_class(value: Any) -> str:
+    """The Java class of the OpenX parser's object for ``value`` (parsed JSON)."""
+    return next(name for kind, name in _OPENX_CLASSES.items() if isinstance(value, kind))
 
 
 def openx_binary(value: Any) -> bytes | None:
@@ -326,18 +341,13 @@ def openx_binary(value: Any) -> bytes | None:
     written. Only null survives; every other value fails the cast."""
     if value is None:
         return None
-    raise Unfit(f"{_OPENX_CLASSES[type(value)]} cannot be cast to [B")
-
-
-def hive_binary(value: Any) -> bytes | None:
-    """A ``binary`` column's value as the Hive JSON SerDe reads it: it reads no value of
-    that type, null included, so a record that gives one fails."""
-    raise Unfit("JsonSerDe does not support BINARY type")
+    raise Unfit(f"{_openx_class(value)} cannot be cast to [B")
 
 
 def value_of(value: Any, kind: pa.DataType, reading: Reading) -> Any:
     """``value`` (parsed JSON, present in its object or array) as a value of column type
-    ``kind``; None stays None, except where the deserializer refuses a ``binary`` null."""
+    ``kind``, as the OpenX SerDe reads it (the Hive SerDe reads a record's tokens:
+    :class:`HiveRecord`); None stays None."""
     if pa.types.is_binary(kind):
         return reading.binary(value)
     if value is None:
@@ -345,12 +355,11 @@ def value_of(value: Any, kind: pa.DataType, reading: Reading) -> Any:
     if pa.types.is_string(kind):
         if isinstance(value, str):
             # A lone surrogate (JSON can escape one) is written as "?", as Java writes it.
-            return value if value.isascii() else value.encode("utf-8", "replace").decode()
-        return (
-            json.dumps(value, separators=(",", ":"))
-            if not isinstance(value, bool)
-            else ("true" if value else "false")
-        )
+            return java_text(value)
+        if isinstance(value, bool):
+            return "true" if value else "false"
+        text = getattr(value, "text", None)  # a number's, as written (the parser keeps it)
+        return text if isinstance(text, str) else json.dumps(value, separators=(",", ":"))
     if pa.types.is_integer(kind):
         return _integer(value, kind)
     if pa.types.is_floating(kind):
@@ -367,18 +376,24 @@ def value_of(value: Any, kind: pa.DataType, reading: Reading) -> Any:
 
 
 def _integer(value: Any, kind: pa.DataType) -> int:
+    """An integer column's value as OpenX's ``ParsePrimitiveUtils`` parses the text (a
+    number is kept as its text): Java's ``parseInt`` and its kin, no blanks around it,
+    hexadecimal after ``0x``."""
     if isinstance(value, (bool, float)):
         raise Unfit(f"{value!r} is no integer")
     if isinstance(value, str):
-        if not re.fullmatch(r"\s*[-+]?\d+\s*", value):
+        if value[:2] in ("0x", "0X") and re.fullmatch(r"[-+]?[0-9a-fA-F]+", value[2:]):
+            value = int(value[2:], 16)
+        elif re.fullmatch(r"[-+]?\d+", value):
+            value = int(value)
+        else:
             raise Unfit(f"{value!r} is no integer")
-        value = int(value)
     if not isinstance(value, int):
         raise Unfit(f"{value!r} is no integer")
     bits = kind.bit_width
     if not -(2 ** (bits - 1)) <= value < 2 ** (bits - 1):
         raise Unfit(f"{value} does not fit {kind}")
-    return value
+    return int(value)
 
 
 def _floating(value: Any) -> float:
@@ -395,11 +410,14 @@ def _floating(value: Any) -> float:
 
 
 def _boolean(value: Any) -> bool:
+    """A ``boolean`` column's value as OpenX's boolean inspector reads it: a JSON boolean,
+    else ``Boolean.parseBoolean`` of the text (a number's too): true only for ``true`` in
+    any case, with nothing around it. An object or array fails Java's cast."""
     if isinstance(value, bool):
         return value
-    if isinstance(value, str) and value.strip().lower() in ("true", "false"):
-        return value.strip().lower() == "true"
-    raise Unfit(f"{value!r} is no boolean")
+    if isinstance(value, (dict, list)):
+        raise Unfit(f"{_openx_class(value)} cannot be cast to java.lang.Boolean")
+    return isinstance(value, str) and value.lower() == "true"
 
 
 def _date(value: Any) -> date:
@@ -447,3 +465,8 @@ def _nested(value: Any, kind: pa.DataType, reading: Reading) -> Any:
             for field in kind
         }
     raise Unfit(f"no values of {kind}")  # pragma: no cover - column_type makes no others
+
+
+def java_text(text: str) -> str:
+    """Text as Java writes it: a lone surrogate (JSON can escape one) becomes ``?``."""
+    return text if text.isascii() else text.encode("utf-8", "replace").decode()
