@@ -3,7 +3,12 @@
 While it is on, ``datetime.now()``, ``time.time()``, ``time.monotonic()``,
 ``time.perf_counter()`` and the rest of what freezegun patches read the fake clock, and
 ``time.sleep()`` and ``asyncio.sleep()`` pass fake time instead of real time
-(``_doors/sleepers.py`` says how, thread by thread). An active freezegun freeze or
+(``_doors/sleepers.py`` says how, thread by thread). In a thread the test starts, a timed
+``threading.Event.wait`` and ``queue.Queue.get`` (so ``LifoQueue``'s and
+``PriorityQueue``'s) end when the fake clock reaches their timeout, or at once when the
+event is set or an item comes. ``queue.SimpleQueue`` is a C type whose ``get`` cannot be
+replaced: its waits, and every other timed wait (``Condition.wait``, ``join``, a lock's
+``acquire``), keep real time. An active freezegun freeze or
 time-machine travel is driven instead of a new freeze; one started inside the mode is
 followed, and when it ends the mode's freeze goes on from the time it left. (time-machine 3
 refuses to start while freezegun is active, so it cannot start inside the mode's own freeze.)
@@ -16,6 +21,7 @@ passes fake time.
 from __future__ import annotations
 
 import math
+import queue
 import sys
 import threading
 import time
@@ -105,6 +111,7 @@ class FrozenTime:
         self._sleepers: Sleepers | None = None
         self._outside: set[threading.Thread] = set()
         self._real_sleep: Callable[[float], None] = time.sleep
+        self._real_monotonic: Callable[[], float] = time.monotonic
 
     def start(self) -> None:
         import asyncio  # freezegun imports it too: the mode's alone, not every start-up
@@ -128,8 +135,9 @@ class FrozenTime:
             self._clock.carry_on(factory)
         test_thread = threading.current_thread()
         self._outside = set(threading.enumerate()) - {test_thread}
+        self._real_monotonic = freezegun_api.real_monotonic
         self._sleepers = Sleepers(
-            self._clock, test_thread, self._outside, freezegun_api.real_monotonic, self._holding
+            self._clock, test_thread, self._outside, self._real_monotonic, self._holding
         )
         self._clock.on_advance(self._sleepers.wake)
         # The test's own clock.advance() passes time as its sleep does.
@@ -140,6 +148,9 @@ class FrozenTime:
         self._replace(time, "sleep", time.sleep, sleep)
         self._replace(asyncio, "sleep", asyncio.sleep, asleep)
         self._replace_everywhere(fakes)
+        # Methods: every instance, and every subclass that does not define its own.
+        self._replace(threading.Event, "wait", threading.Event.wait, self._event_wait())
+        self._replace(queue.Queue, "get", queue.Queue.get, self._queue_get())
 
     def stop(self) -> None:
         """Undo the patches, end every fake sleep, and end the mode's freeze."""
@@ -191,6 +202,64 @@ class FrozenTime:
             return None
         return sleepers
 
+    def _waits(self, timeout: object) -> tuple[Sleepers | None, float] | None:
+        """A timed wait's seconds, with the sleepers that take it, or with ``None`` in the
+        test's thread and the threads that ran before it (real time). ``None`` where the
+        wait is Python's own: untimed, after the test, or for a timeout that is no positive
+        number or one the real wait refuses (past ``threading.TIMEOUT_MAX``)."""
+        sleepers = self._fakes(timeout)
+        if sleepers is None or not isinstance(timeout, (int, float)):
+            return None
+        if timeout > threading.TIMEOUT_MAX:
+            return None
+        thread = threading.current_thread()
+        if thread is sleepers.test_thread or thread in self._outside:
+            return None, timeout
+        return sleepers, timeout
+
+    def _event_wait(self) -> Callable[..., bool]:
+        real = threading.Event.wait
+
+        def wait(event: threading.Event, timeout: float | None = None) -> bool:
+            sleepers, seconds = self._waits(timeout) or (None, 0.0)
+            if sleepers is None:
+                return real(event, timeout)
+            if sleepers.wait_for(seconds, lambda left: real(event, left), event.is_set):
+                return True
+            return event.is_set()  # set by the deadline: a real wait would see it too
+
+        wait.__doc__ = real.__doc__
+        return wait
+
+    def _queue_get(self) -> Callable[..., Any]:
+        real = queue.Queue.get
+        real_monotonic = self._real_monotonic
+
+        def get(waiting: queue.Queue[Any], block: bool = True, timeout: float | None = None) -> Any:
+            waits = self._waits(timeout) if block else None
+            if waits is None:
+                return real(waiting, block, timeout)
+            sleepers, seconds = waits
+            if sleepers is None:
+                # Real time, counted here: freezegun before 1.5 freezes the clock of the
+                # queue module, whose own wait then never times out.
+                got = _take(waiting, seconds, real_monotonic)
+                if got:
+                    return got[0]
+                raise queue.Empty
+            got = []
+
+            def attempt(left: float) -> bool:
+                got.extend(_take(waiting, left, real_monotonic))
+                return bool(got)
+
+            if sleepers.wait_for(seconds, attempt, lambda: waiting._qsize() > 0):
+                return got[0]
+            return real(waiting, False)  # an item there at the deadline, else Empty
+
+        get.__doc__ = real.__doc__
+        return get
+
     def _sleep(self, seconds: float) -> None:
         sleepers = self._fakes(seconds)
         thread = threading.current_thread()
@@ -214,3 +283,18 @@ class FrozenTime:
             return await real(0, result)  # still a point where other tasks may run
 
         return sleep
+
+
+def _take(waiting: queue.Queue[Any], seconds: float, now: Callable[[], float]) -> list[Any]:
+    """``waiting.get(timeout=seconds)`` as ``queue.Queue`` does it, but counting the time
+    on ``now``: the item, in a list, or an empty list when none came in time."""
+    with waiting.not_empty:
+        end = now() + seconds
+        while not waiting._qsize():
+            left = end - now()
+            if left <= 0:
+                return []
+            waiting.not_empty.wait(left)
+        item = waiting._get()
+        waiting.not_full.notify()
+        return [item]

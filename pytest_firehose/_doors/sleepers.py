@@ -16,6 +16,13 @@ joining its flusher, ``future.result()``), as a real sleep would have ended mean
 when it has waited as long in real time as it asked to sleep (so no sleep is slower than
 it would be without frozen time). A woken thread that keeps running (busy, or blocked on
 a bare lock) for :data:`SETTLE_LIMIT` seconds of real time is left to run.
+
+A timed wait on a ``threading`` primitive in such a thread (``Event.wait(t)``,
+``Queue.get(timeout=t)``: ``freeze.py`` hands them over) is a sleep that may end early: it
+ends as a sleep to ``t`` of fake time does, or as soon as what it waits for happens (the
+event is set, an item arrives). It waits on the primitive itself, a slice of real time at a
+go, and looks at the clock in between; while what it waits for is there for it to take, it
+is not idle (the test's sleep waits for it to take it and go on).
 """
 
 from __future__ import annotations
@@ -100,6 +107,9 @@ class Sleepers:
         #: Threads a move woke that are still inside ``wait`` (in our condition's wait,
         #: they would look like threads waiting on something else).
         self._woken: set[threading.Thread] = set()
+        #: Threads in a timed wait on a primitive (``wait_for``), and whether what each
+        #: waits for is there (a set event, an item in the queue): then it is not idle.
+        self._ready: dict[threading.Thread, Callable[[], bool]] = {}
         #: How many moves the test's thread is passing time in (its wait is not idleness;
         #: a handler it runs meanwhile may pass time too).
         self._passing = 0
@@ -123,6 +133,7 @@ class Sleepers:
             self._released = True
             self._asleep.clear()
             self._woken.clear()
+            self._ready.clear()
             self._condition.notify_all()
 
     @property
@@ -168,14 +179,23 @@ class Sleepers:
         finally:
             self._passing -= 1
 
-    def _busy(self) -> bool:
+    def _busy(self, asking: threading.Thread | None = None) -> bool:
         """Whether a thread the test started runs: not asleep in fake time, not waiting,
-        not ended. Called with the condition held."""
-        return any(
-            thread in self._woken or (thread not in self._asleep and not _waiting(thread))
-            for thread in threading.enumerate()
-            if thread is not self._test_thread and thread not in self._outside
-        )
+        not ended. A thread in a timed wait runs while what it waits for is there, or when
+        it is between two slices of its wait (it may have just taken an item). ``asking``,
+        a waiting thread that asks, is left out. Called with the condition held."""
+        for thread in threading.enumerate():
+            if thread is self._test_thread or thread is asking or thread in self._outside:
+                continue
+            if thread in self._woken:
+                return True
+            ready = self._ready.get(thread)
+            if ready is not None:
+                if ready() or not _waiting(thread):
+                    return True
+            elif thread not in self._asleep and not _waiting(thread):
+                return True
+        return False
 
     def _settle(self) -> None:
         """Wait until every thread the test started sleeps, waits or has ended (within
@@ -218,12 +238,61 @@ class Sleepers:
             # whoever holds that may be waking sleepers.
             self._catch_up(wake_at)
 
+    def wait_for(
+        self, seconds: float, attempt: Callable[[float], bool], ready: Callable[[], bool]
+    ) -> bool:
+        """Another thread's timed wait on a primitive: True once ``attempt`` (the real
+        wait, for at most the real seconds it is given) succeeds; False once the fake clock
+        reaches the wait's deadline, ``seconds`` on, or the test is over. ``ready`` tells,
+        without waiting or taking anything, whether ``attempt`` would succeed now.
+
+        It ends as a sleep does when nothing comes: the test's sleeps stop at its deadline
+        and wait for its turn, and a wait the test cannot see end (the test's thread waits
+        on a thread, or ``seconds`` of real time went by) moves the clock to its deadline
+        itself, as a late sleeper does."""
+        me = threading.current_thread()
+        with self._condition:
+            if self._released:
+                return False
+            wake_at = self._clock.now() + _span(seconds)
+            self._asleep[me] = wake_at
+            self._ready[me] = ready
+            self._condition.notify_all()  # a settling test may be waiting for this
+        deadline = self._real_monotonic() + seconds
+        late = False
+        try:
+            while True:
+                left = deadline - self._real_monotonic()
+                if attempt(min(max(left, 0), _SLEEPER_POLL)):
+                    return True
+                with self._condition:
+                    if (
+                        me not in self._asleep  # a move woke it, or the test is over
+                        or self._released
+                        or self._clock.now() >= wake_at  # moved there directly
+                    ):
+                        return False
+                    if self._test_idle(wake_at) or self._real_monotonic() >= deadline:
+                        late = True
+                        del self._ready[me]  # no longer waiting on the primitive
+                        break
+        finally:
+            if not late:
+                with self._condition:
+                    self._ready.pop(me, None)
+                    self._asleep.pop(me, None)
+                    self._woken.discard(me)
+        # Outside the condition: a move of the clock takes the world's lock.
+        self._catch_up(wake_at)
+        return False
+
     def _test_idle(self, wake_at: datetime) -> bool:
         """Whether this sleeper is next to wake and the test waits on a thread.
         Called with the condition held."""
         if self._passing or wake_at > min(self._asleep.values()):
             return False
-        return _waiting(self._test_thread) and not self._busy()  # the costlier look last
+        # The costlier look last.
+        return _waiting(self._test_thread) and not self._busy(threading.current_thread())
 
     def _catch_up(self, wake_at: datetime) -> None:
         behind = wake_at - self._clock.now()

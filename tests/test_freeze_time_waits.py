@@ -1,0 +1,331 @@
+"""Frozen-time mode: a thread the test starts that paces itself with a timed wait
+(``Event.wait(t)``, ``Queue.get(timeout=t)``) waits in fake time, in step with the test,
+as one that sleeps does; what it waits for still ends its wait at once."""
+
+from __future__ import annotations
+
+import datetime
+import queue
+import threading
+import time
+from collections.abc import Callable, Iterator
+from datetime import timedelta, timezone
+from typing import Any
+
+import boto3
+import pytest
+from freezegun.api import real_monotonic
+
+from pytest_firehose import FirehoseFake
+
+UTC = timezone.utc
+#: Far more than the work the tests do, far less than the fake time they pass: a bound on
+#: "did not really wait", never a measure of speed.
+REAL_SECONDS = 20.0
+
+
+@pytest.fixture
+def frozen() -> Iterator[FirehoseFake]:
+    started = real_monotonic()
+    with FirehoseFake(freeze_time=True) as fake:
+        fake.firehose.create_delivery_stream("events")
+        yield fake
+    assert real_monotonic() - started < REAL_SECONDS, "a fake wait really waited"
+
+
+def put_batch(client: Any, batch: list[bytes]) -> None:
+    client.put_record_batch(DeliveryStreamName="events", Records=[{"Data": d} for d in batch])
+
+
+class EventPacedProducer:
+    """A producer as logging handlers write them: ``put`` buffers, a thread sends the
+    buffer each time ``stop.wait(interval)`` times out, ``close`` sets ``stop``, joins the
+    thread and sends the rest."""
+
+    def __init__(self, interval: float) -> None:
+        self._client = boto3.client("firehose")
+        self._buffer: list[bytes] = []
+        self._lock = threading.Lock()
+        self._stop = threading.Event()
+        self._interval = interval
+        #: ``datetime.now()`` in the thread at each send.
+        self.sent_at: list[datetime.datetime] = []
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+
+    def put(self, data: bytes) -> None:
+        with self._lock:
+            self._buffer.append(data)
+
+    def _run(self) -> None:
+        while not self._stop.wait(self._interval):
+            self._send()
+
+    def _send(self) -> None:
+        with self._lock:
+            batch, self._buffer = self._buffer, []
+        if batch:
+            self.sent_at.append(datetime.datetime.now(UTC))
+            put_batch(self._client, batch)
+
+    def close(self) -> None:
+        self._stop.set()
+        self._thread.join(REAL_SECONDS)
+        assert not self._thread.is_alive()
+        self._send()
+
+
+class QueuePacedProducer:
+    """A producer that takes records from a queue and sends what it holds when
+    ``queue.get(timeout=interval)`` raises ``Empty``; ``None`` ends it."""
+
+    def __init__(self, interval: float, make: Callable[[], queue.Queue[Any]]) -> None:
+        self._client = boto3.client("firehose")
+        self._queue = make()
+        self._interval = interval
+        #: ``datetime.now()`` in the thread when it took each record, and at each send.
+        self.taken_at: list[datetime.datetime] = []
+        self.sent_at: list[datetime.datetime] = []
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+
+    def put(self, data: bytes) -> None:
+        self._queue.put(data)
+
+    def _run(self) -> None:
+        held: list[bytes] = []
+        while True:
+            try:
+                data = self._queue.get(timeout=self._interval)
+            except queue.Empty:
+                if held:
+                    self.sent_at.append(datetime.datetime.now(UTC))
+                    put_batch(self._client, held)
+                    held = []
+                continue
+            if data is None:
+                return
+            self.taken_at.append(datetime.datetime.now(UTC))
+            held.append(data)
+
+    def close(self) -> None:
+        self._queue.put(None)
+        self._thread.join(REAL_SECONDS)
+        assert not self._thread.is_alive()
+
+
+def test_a_flusher_paced_by_an_events_wait_sends_in_step_with_the_tests_sleep(
+    frozen: FirehoseFake,
+) -> None:
+    firehose = frozen.firehose
+    begun = firehose.clock.now()
+    producer = EventPacedProducer(interval=10)
+
+    producer.put(b"a")
+    time.sleep(25)  # the wait times out at 10 and 20 while the test sleeps
+    assert [call.records for call in firehose.calls] == [[b"a"]]
+    producer.put(b"b")
+    time.sleep(5)  # to 30: its third turn
+
+    assert [call.records for call in firehose.calls] == [[b"a"], [b"b"]]
+    assert producer.sent_at == [begun + timedelta(seconds=10), begun + timedelta(seconds=30)]
+    assert [call.at for call in firehose.calls] == producer.sent_at
+    producer.close()  # the event set ends the wait at once: no time passes
+    assert firehose.clock.now() == begun + timedelta(seconds=30)
+
+
+def test_the_clocks_advance_stops_at_a_timed_waits_deadline_as_at_a_sleepers(
+    frozen: FirehoseFake,
+) -> None:
+    firehose = frozen.firehose
+    begun = firehose.clock.now()
+    producer = EventPacedProducer(interval=10)
+
+    producer.put(b"a")
+    firehose.clock.advance(seconds=25)
+    assert [call.records for call in firehose.calls] == [[b"a"]]
+    producer.put(b"b")
+    firehose.clock.advance(seconds=5)
+
+    assert producer.sent_at == [begun + timedelta(seconds=10), begun + timedelta(seconds=30)]
+    assert [call.at for call in firehose.calls] == producer.sent_at
+    producer.close()
+
+
+@pytest.mark.parametrize("make", [queue.Queue, queue.LifoQueue, queue.PriorityQueue])
+def test_a_flusher_paced_by_a_queues_get_takes_records_at_once_and_sends_on_fake_time(
+    frozen: FirehoseFake, make: Callable[[], queue.Queue[Any]]
+) -> None:
+    firehose = frozen.firehose
+    begun = firehose.clock.now()
+    producer = QueuePacedProducer(interval=5, make=make)
+
+    producer.put(b"a")
+    time.sleep(7)  # taken at 0; Empty at 5: sent
+    producer.put(b"b")
+    time.sleep(7)  # taken at 7; Empty at 12: sent
+
+    at = [begun + timedelta(seconds=s) for s in (0, 5, 7, 12)]
+    assert producer.taken_at == [at[0], at[2]]
+    assert producer.sent_at == [at[1], at[3]]
+    assert [call.records for call in firehose.calls] == [[b"a"], [b"b"]]
+    assert [call.at for call in firehose.calls] == producer.sent_at
+    producer.close()  # the item ends the wait at once: no time passes
+    assert firehose.clock.now() == begun + timedelta(seconds=14)
+
+
+def test_a_timer_fires_when_the_fake_clock_reaches_its_interval(frozen: FirehoseFake) -> None:
+    clock = frozen.firehose.clock
+    begun = clock.now()
+    fired: list[datetime.datetime] = []
+    timer = threading.Timer(30, lambda: fired.append(datetime.datetime.now(UTC)))
+    timer.start()
+
+    time.sleep(29)
+    assert fired == []
+    time.sleep(1)
+
+    assert fired == [begun + timedelta(seconds=30)]
+    timer.join(REAL_SECONDS)
+    assert not timer.is_alive()
+
+
+def test_joining_a_thread_in_a_timed_wait_ends_the_wait_at_its_deadline(
+    frozen: FirehoseFake,
+) -> None:
+    clock = frozen.firehose.clock
+    begun = clock.now()
+    timed_out: list[tuple[bool, datetime.datetime]] = []
+
+    def wait_five_minutes() -> None:
+        timed_out.append((threading.Event().wait(300), datetime.datetime.now(UTC)))
+
+    thread = threading.Thread(target=wait_five_minutes, daemon=True)
+    thread.start()
+    # The test's thread waits on the thread: the wait would have timed out meanwhile, so
+    # it moves the clock to its deadline itself instead of waiting 300 real seconds.
+    thread.join(REAL_SECONDS)
+
+    assert timed_out == [(False, begun + timedelta(seconds=300))]
+    assert clock.now() == begun + timedelta(seconds=300)
+
+
+def test_a_timed_wait_the_test_cannot_see_ends_after_its_real_length_and_moves_the_clock(
+    frozen: FirehoseFake,
+) -> None:
+    held = threading.Lock()
+    held.acquire()
+    items: queue.Queue[bytes] = queue.Queue()
+    raised: list[type[BaseException]] = []
+
+    def release_later() -> None:
+        try:
+            items.get(timeout=0.05)
+        except queue.Empty as empty:
+            raised.append(type(empty))
+        held.release()
+
+    threading.Thread(target=release_later, daemon=True).start()
+    # A bare lock: the test's thread shows no sign of waiting, so nothing moves the clock
+    # for the waiting thread, which moves it itself after its 50 ms of real time.
+    assert held.acquire(timeout=REAL_SECONDS)
+    assert raised == [queue.Empty]
+    assert frozen.firehose.clock.elapsed == timedelta(milliseconds=50)
+
+
+def test_an_event_set_at_the_tests_time_ends_the_wait_there(frozen: FirehoseFake) -> None:
+    clock = frozen.firehose.clock
+    begun = clock.now()
+    go = threading.Event()
+    seen: list[tuple[bool, datetime.datetime]] = []
+
+    def wait_for_go() -> None:
+        seen.append((go.wait(60), datetime.datetime.now(UTC)))
+
+    thread = threading.Thread(target=wait_for_go, daemon=True)
+    thread.start()
+    time.sleep(20)
+    go.set()
+    time.sleep(100)  # the thread's turn comes first, at 20: its wait is over
+
+    assert seen == [(True, begun + timedelta(seconds=20))]
+    thread.join(REAL_SECONDS)
+
+
+def test_the_tests_own_timed_waits_keep_real_time(frozen: FirehoseFake) -> None:
+    never = threading.Event()
+    empty: queue.Queue[bytes] = queue.Queue()
+
+    assert never.wait(0.01) is False
+    with pytest.raises(queue.Empty):
+        empty.get(timeout=0.01)
+
+    assert frozen.firehose.clock.elapsed == timedelta(0)
+
+
+def test_a_thread_that_was_running_before_the_test_keeps_real_time_waits() -> None:
+    go, done = threading.Event(), threading.Event()
+    results: list[object] = []
+
+    def runner_thread() -> None:
+        go.wait()
+        results.append(threading.Event().wait(0.01))
+        try:
+            queue.Queue().get(timeout=0.01)
+        except queue.Empty as empty:
+            results.append(type(empty))
+        done.set()
+
+    thread = threading.Thread(target=runner_thread, daemon=True)
+    thread.start()
+    with FirehoseFake(freeze_time=True) as fake:
+        go.set()
+        assert done.wait(REAL_SECONDS)  # the test waits on a thread: a fake wait would
+        # have moved the clock to its deadline
+        assert results == [False, queue.Empty]
+        assert fake.firehose.clock.elapsed == timedelta(0)
+    thread.join()
+
+
+def test_a_wait_still_under_way_when_the_test_ends_returns_then() -> None:
+    results: list[bool] = []
+    with FirehoseFake(freeze_time=True):
+        thread = threading.Thread(
+            target=lambda: results.append(threading.Event().wait(3600)), daemon=True
+        )
+        thread.start()
+        time.sleep(1)  # lets the thread reach its wait
+    thread.join(REAL_SECONDS)
+    assert not thread.is_alive()
+    assert results == [False]
+
+
+def test_timed_waits_keep_pythons_own_errors(frozen: FirehoseFake) -> None:
+    raised: list[BaseException] = []
+
+    def misuse() -> None:
+        for wait in (
+            lambda: queue.Queue().get(timeout=-1),
+            lambda: threading.Event().wait(threading.TIMEOUT_MAX * 2),
+            lambda: threading.Event().wait("1"),  # type: ignore[arg-type]
+        ):
+            try:
+                wait()
+            except Exception as error:  # each is checked below
+                raised.append(error)
+
+    thread = threading.Thread(target=misuse, daemon=True)
+    thread.start()
+    thread.join(REAL_SECONDS)
+
+    assert [type(error) for error in raised] == [ValueError, OverflowError, TypeError]
+    assert str(raised[0]) == "'timeout' must be a non-negative number"
+
+
+def test_the_waits_are_put_back_when_the_mode_ends() -> None:
+    real_wait, real_get = threading.Event.wait, queue.Queue.get
+    with FirehoseFake(freeze_time=True):
+        assert threading.Event.wait is not real_wait
+        assert queue.Queue.get is not real_get
+    assert threading.Event.wait is real_wait
+    assert queue.Queue.get is real_get
