@@ -524,6 +524,47 @@ def test_a_hive_map_reads_each_members_name_as_its_key_and_the_value_after_it() 
     )
 
 
+@pytest.mark.parametrize(
+    ("key_type", "name", "key"),
+    [
+        ("boolean", "TRUE", True),
+        ("boolean", "yes", False),  # s.equalsIgnoreCase("true")
+        ("double", "2.5", 2.5),
+        ("double", "1e3d", 1000.0),  # Double.valueOf takes a type suffix
+        ("date", "2026-2-30", date(2026, 3, 2)),  # java.sql.Date rolls the day over
+        ("timestamp", "2026-12-06 10:00:00.5", datetime(2026, 12, 6, 10, 0, 0, 500000)),
+        ("decimal(4,1)", "12.34", Decimal("12.3")),
+    ],
+)
+def test_a_hive_map_key_is_read_with_javas_parser_for_its_type(
+    key_type: str, name: str, key: Any
+) -> None:
+    convert = converter({"m": f"map<{key_type},string>"}, HIVE)
+    data = b'{"m": {"' + name.encode() + b'": "v"}}'
+    assert convert.rows(data) == [{"m": [(key, "v")]}]
+
+
+@pytest.mark.parametrize(
+    ("key_type", "name", "message"),
+    [
+        ("smallint", "40000", 'Value out of range. Value:"40000" Radix:10'),
+        ("int", "3000000000", 'For input string: "3000000000"'),
+        ("double", "two", 'For input string: "two"'),
+        ("timestamp", "2026-12-06", "Timestamp format must be yyyy-mm-dd hh:mm:ss[.fffffffff]"),
+        ("date", "06/12/2026", "java.lang.IllegalArgumentException"),
+    ],
+)
+def test_a_hive_map_key_its_type_cannot_read_fails_the_record(
+    key_type: str, name: str, message: str
+) -> None:
+    convert = converter({"m": f"map<{key_type},string>"}, HIVE)
+    data = b'{"m": {"' + name.encode() + b'": "v"}}'
+    assert failure(convert, data) == (
+        MALFORMED_DATA,
+        f"The value of column 'm' (map<{key_type},string>) could not be read: {message}",
+    )
+
+
 def test_a_hive_array_of_strings_reads_an_objects_tokens_as_elements() -> None:
     convert = converter({"a": "array<string>"}, HIVE)
     assert convert.rows(b'{"a": [{"k": 1}, "z"]}') == [{"a": ["{", "k", "1", "}", "z"]}]

@@ -216,3 +216,37 @@ def test_a_template_changed_by_the_caller_after_it_was_given_changes_nothing(
     assert fake.firehose.opensearch_mapping(DOMAIN, "logs-app") == {
         "properties": {"amount": {"type": "long"}, "v": {"type": "long"}}
     }
+
+
+def test_an_object_s_own_parameters_and_the_meta_merge_key_by_key(
+    fake: FirehoseFake, landing_s3: Any
+) -> None:
+    fake.firehose.opensearch_index(
+        DOMAIN,
+        "logs-*",
+        {
+            "_meta": {"owner": "search", "version": {"major": 1, "minor": 2}},
+            "properties": {"user": {"dynamic": "strict", "properties": {"id": {"type": "long"}}}},
+        },
+    )
+    shown = fake.firehose.opensearch_index(
+        DOMAIN,
+        "logs-app",
+        {
+            "_meta": {"version": {"minor": 3}},
+            "properties": {"user": {"dynamic": False}},
+        },
+    )
+    stream = search(fake, "logs-app")
+    put_batch(b'{"user": {"id": 1, "extra": "x"}}', b'{"user": {"id": "one"}}')
+    fake.firehose.flush()
+
+    # The index's own `dynamic` wins on the object it shares with the template, the
+    # template's fields stay, and `_meta` merges member by member.
+    assert shown["_meta"] == {"owner": "search", "version": {"major": 1, "minor": 3}}
+    assert shown["properties"]["user"] == {
+        "dynamic": "false",
+        "properties": {"id": {"type": "long"}},
+    }
+    assert stream.delivered == [b'{"user": {"id": 1, "extra": "x"}}']  # not strict any more
+    assert [error["type"] for _, error in errors(landing_s3)] == ["mapper_parsing_exception"]
