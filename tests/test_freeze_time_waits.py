@@ -15,13 +15,11 @@ from typing import Any
 import boto3
 import pytest
 from freezegun.api import real_monotonic
+from test_freeze_time import REAL_SECONDS, BufferedProducer
 
 from pytest_firehose import FirehoseFake
 
 UTC = timezone.utc
-#: Far more than the work the tests do, far less than the fake time they pass: a bound on
-#: "did not really wait", never a measure of speed.
-REAL_SECONDS = 20.0
 
 
 @pytest.fixture
@@ -37,36 +35,18 @@ def put_batch(client: Any, batch: list[bytes]) -> None:
     client.put_record_batch(DeliveryStreamName="events", Records=[{"Data": d} for d in batch])
 
 
-class EventPacedProducer:
+class EventPacedProducer(BufferedProducer):
     """A producer as logging handlers write them: ``put`` buffers, a thread sends the
     buffer each time ``stop.wait(interval)`` times out, ``close`` sets ``stop``, joins the
     thread and sends the rest."""
 
     def __init__(self, interval: float) -> None:
-        self._client = boto3.client("firehose")
-        self._buffer: list[bytes] = []
-        self._lock = threading.Lock()
         self._stop = threading.Event()
-        self._interval = interval
-        #: ``datetime.now()`` in the thread at each send.
-        self.sent_at: list[datetime.datetime] = []
-        self._thread = threading.Thread(target=self._run, daemon=True)
-        self._thread.start()
-
-    def put(self, data: bytes) -> None:
-        with self._lock:
-            self._buffer.append(data)
+        super().__init__(interval)
 
     def _run(self) -> None:
         while not self._stop.wait(self._interval):
             self._send()
-
-    def _send(self) -> None:
-        with self._lock:
-            batch, self._buffer = self._buffer, []
-        if batch:
-            self.sent_at.append(datetime.datetime.now(UTC))
-            put_batch(self._client, batch)
 
     def close(self) -> None:
         self._stop.set()
@@ -114,42 +94,30 @@ class QueuePacedProducer:
         assert not self._thread.is_alive()
 
 
-def test_a_flusher_paced_by_an_events_wait_sends_in_step_with_the_tests_sleep(
-    frozen: FirehoseFake,
+@pytest.mark.parametrize("driver", ["sleep", "advance"])
+def test_a_flusher_paced_by_an_events_wait_sends_in_step_with_the_tests_moves(
+    frozen: FirehoseFake, driver: str
 ) -> None:
+    """The test's sleep and the clock's ``advance`` both stop at the wait's deadlines, as at
+    a sleeper's."""
     firehose = frozen.firehose
+    move: Callable[[float], Any] = (
+        time.sleep if driver == "sleep" else lambda seconds: firehose.clock.advance(seconds=seconds)
+    )
     begun = firehose.clock.now()
     producer = EventPacedProducer(interval=10)
 
     producer.put(b"a")
-    time.sleep(25)  # the wait times out at 10 and 20 while the test sleeps
+    move(25)  # the wait times out at 10 and 20 while the test moves the clock
     assert [call.records for call in firehose.calls] == [[b"a"]]
     producer.put(b"b")
-    time.sleep(5)  # to 30: its third turn
+    move(5)  # to 30: its third turn
 
     assert [call.records for call in firehose.calls] == [[b"a"], [b"b"]]
     assert producer.sent_at == [begun + timedelta(seconds=10), begun + timedelta(seconds=30)]
     assert [call.at for call in firehose.calls] == producer.sent_at
     producer.close()  # the event set ends the wait at once: no time passes
     assert firehose.clock.now() == begun + timedelta(seconds=30)
-
-
-def test_the_clocks_advance_stops_at_a_timed_waits_deadline_as_at_a_sleepers(
-    frozen: FirehoseFake,
-) -> None:
-    firehose = frozen.firehose
-    begun = firehose.clock.now()
-    producer = EventPacedProducer(interval=10)
-
-    producer.put(b"a")
-    firehose.clock.advance(seconds=25)
-    assert [call.records for call in firehose.calls] == [[b"a"]]
-    producer.put(b"b")
-    firehose.clock.advance(seconds=5)
-
-    assert producer.sent_at == [begun + timedelta(seconds=10), begun + timedelta(seconds=30)]
-    assert [call.at for call in firehose.calls] == producer.sent_at
-    producer.close()
 
 
 @pytest.mark.parametrize("make", [queue.Queue, queue.LifoQueue, queue.PriorityQueue])
