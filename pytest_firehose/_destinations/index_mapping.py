@@ -17,6 +17,7 @@ mapping shows its properties sorted by name and ``dynamic`` as a string.
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -81,7 +82,13 @@ class MappingError(Exception):
         error: dict[str, Any] = {"type": self.kind, "reason": self.reason}
         if self.cause is not None:
             error["caused_by"] = {"type": self.cause[0], "reason": self.cause[1]}
-        return json.dumps(error, separators=(",", ":"), ensure_ascii=False)
+        return bulk_error(error)
+
+
+def bulk_error(error: Mapping[str, Any]) -> str:
+    """A bulk item's ``error`` object as the bulk answer writes it: compact, its text as
+    given (not escaped to ASCII)."""
+    return json.dumps(error, separators=(",", ":"), ensure_ascii=False)
 
 
 @dataclass(frozen=True)

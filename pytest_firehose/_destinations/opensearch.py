@@ -51,6 +51,7 @@ from pytest_firehose._destinations.index_mapping import (
     METADATA,
     IndexMapping,
     MappingError,
+    bulk_error,
 )
 from pytest_firehose._destinations.index_patterns import index_name_error
 from pytest_firehose._destinations.search_indexes import SearchIndexes, domain_key
@@ -204,9 +205,7 @@ class OpenSearchDestination(StoredDestination):
                 "index_uuid": "_na_",
                 "index": index,
             }
-            refusal = Refusal(
-                NOT_JSON, json.dumps(error, separators=(",", ":"), ensure_ascii=False)
-            )
+            refusal = Refusal(NOT_JSON, bulk_error(error))
         self._names[index] = refusal
         return refusal
 
