@@ -21,7 +21,7 @@ from decimal import ROUND_HALF_UP, Context, Decimal, InvalidOperation
 from typing import TYPE_CHECKING, Any
 
 from pytest_firehose._destinations.arrow_imports import arrow_module
-from pytest_firehose._destinations.hive_types import Unfit, java_text, sql_timestamp
+from pytest_firehose._destinations.hive_types import JAVA_INT, Unfit, java_text, sql_timestamp
 
 if TYPE_CHECKING:
     import pyarrow as pa
@@ -160,9 +160,6 @@ def _double(token: _Token) -> float:
         return float("-inf") if token.text.startswith("-") else float("inf")
 
 
-_JAVA_INT = re.compile(r"[-+]?\d+")
-
-
 def sql_date(text: str) -> date:
     """java.sql.Date.valueOf (Java 8): ``yyyy-[m]m-[d]d``, a day past its month's end
     rolling over into the next month."""
@@ -174,7 +171,7 @@ def sql_date(text: str) -> date:
             len(parts[0]) == 4
             and 1 <= len(parts[1]) <= 2
             and 1 <= len(parts[2]) <= 2
-            and all(_JAVA_INT.fullmatch(part) for part in parts)
+            and all(JAVA_INT.fullmatch(part) for part in parts)
         ):
             year, month, day = (int(part) for part in parts)
             if 1 <= month <= 12 and 1 <= day <= 31:
@@ -223,7 +220,7 @@ def _map_key(name: str | None, kind: pa.DataType) -> Any:
         raise Unfit("JsonSerDe does not support BINARY type")
     if pa.types.is_integer(kind):
         bits = kind.bit_width
-        if _JAVA_INT.fullmatch(name) is None:
+        if JAVA_INT.fullmatch(name) is None:
             raise Unfit(f'For input string: "{name}"')
         value = int(name)
         if -(2 ** (bits - 1)) <= value < 2 ** (bits - 1):

@@ -375,6 +375,11 @@ def value_of(value: Any, kind: pa.DataType, reading: Reading) -> Any:
     return _nested(value, kind, reading)
 
 
+#: An integer's text as Java's ``Integer.parseInt`` and its kin take it: a sign, then digits,
+#: nothing around them.
+JAVA_INT = re.compile(r"[-+]?\d+")
+
+
 def _integer(value: Any, kind: pa.DataType) -> int:
     """An integer column's value as OpenX's ``ParsePrimitiveUtils`` parses the text (a
     number is kept as its text): Java's ``parseInt`` and its kin, no blanks around it,
@@ -384,7 +389,7 @@ def _integer(value: Any, kind: pa.DataType) -> int:
     if isinstance(value, str):
         if value[:2] in ("0x", "0X") and re.fullmatch(r"[-+]?[0-9a-fA-F]+", value[2:]):
             value = int(value[2:], 16)
-        elif re.fullmatch(r"[-+]?\d+", value):
+        elif JAVA_INT.fullmatch(value):
             value = int(value)
         else:
             raise Unfit(f"{value!r} is no integer")
