@@ -3,7 +3,7 @@
 When a test freezes time with freezegun (``freeze_time``, pytest-freezer's ``freezer``) or
 time-machine, the clock reads that frozen time instead and ``advance()`` moves it, so the
 code under test and the fake agree on what time it is. Frozen-time mode starts a freeze of
-its own (``carry_on``): it goes on from where a freeze started over it left.
+its own (``_carry_on``): it goes on from where a freeze started over it left.
 """
 
 from __future__ import annotations
@@ -199,7 +199,7 @@ _Method = TypeVar("_Method", bound=Callable[..., Any])
 
 
 def _guarded(method: _Method) -> _Method:
-    """Run a clock method while holding every guard the clock was given (``on_advance``)."""
+    """Run a clock method while holding every guard the clock was given (``_on_advance``)."""
 
     @functools.wraps(method)
     def guarded(clock: FakeClock, *args: Any, **kwargs: Any) -> Any:
@@ -250,15 +250,15 @@ class FakeClock:
         #: the time it left (a stopped freezer still tells it).
         self._freezer: _Freezegun | _TimeMachine | None = None
         self._listeners: list[Callable[[], None]] = []
-        #: When each listener next has work due (``on_advance``): where a move stops.
+        #: When each listener next has work due (``_on_advance``): where a move stops.
         self._stops: list[Callable[[], datetime | None]] = []
         #: Locks held while the clock moves and its listeners run (the world's): whoever
         #: holds one sees time stand still, but for the moves it makes itself.
         self._guards: list[contextlib.AbstractContextManager[Any]] = []
         self._lock = threading.Lock()
-        #: The freezegun factory of the frozen-time mode (``carry_on``), if it runs one.
+        #: The freezegun factory of the frozen-time mode (``_carry_on``), if it runs one.
         self._carried: object | None = None
-        #: Who passes the time of an ``advance`` (``pace``): None, the clock itself.
+        #: Who passes the time of an ``advance`` (``_pace``): None, the clock itself.
         self._pacer: Callable[[timedelta], datetime | None] | None = None
         #: Every wait that passed fake time instead of real time (botocore's backoff), in
         #: seconds, in order.
@@ -317,11 +317,11 @@ class FakeClock:
         :class:`ClockRangeError` (a ValueError) for a move backwards, one that is not a
         finite number, or one past :data:`LATEST`; the clock then stays where it was.
 
-        The clock stops on its way at each instant a listener has work due (``on_advance``'s
-        ``stops``), and the listeners run there: what falls due while it moves happens at
-        its own time, as if the clock had been moved there in steps. In frozen-time mode,
-        a move the test's thread makes passes time as its ``time.sleep()`` does (``pace``):
-        it also stops where a thread sleeping in fake time wakes, and waits for its turn.
+        The clock stops on its way at each instant something falls due (a buffer's
+        interval, a retry, an expiry): what falls due while it moves happens at its own
+        time, as if the clock had been moved there in steps. In frozen-time mode, a move
+        the test's thread makes passes time as its ``time.sleep()`` does: it also stops
+        where a thread sleeping in fake time wakes, and waits for its turn.
         """
         step = _step(delta, units)
         if step < timedelta(0):
@@ -332,7 +332,7 @@ class FakeClock:
             paced = pacer(step)
             if paced is not None:
                 return paced
-        return self.move(step)
+        return self._move(step)
 
     def _reach(self, step: timedelta) -> datetime:
         """The time now; ClockRangeError if ``step`` would move the clock past
@@ -347,14 +347,14 @@ class FakeClock:
             )
         return now
 
-    def pace(self, pacer: Callable[[timedelta], datetime | None] | None) -> None:
+    def _pace(self, pacer: Callable[[timedelta], datetime | None] | None) -> None:
         """Have ``advance`` hand its moves to ``pacer`` (frozen-time mode's sleepers), which
-        passes the time itself, in ``move`` steps, and returns the new time, or returns
+        passes the time itself, in ``_move`` steps, and returns the new time, or returns
         None to leave the move to the clock; ``None`` stops."""
         self._pacer = pacer
 
     @_guarded
-    def move(self, step: timedelta) -> datetime:
+    def _move(self, step: timedelta) -> datetime:
         """Move the clock forward by ``step`` (a timedelta, not negative) as ``advance``
         does, stopping where the listeners have work due, but never handed to a pacer:
         for the callers that pass the time themselves (``sleep``, frozen-time mode's
@@ -368,7 +368,7 @@ class FakeClock:
                 listener()
             moved_on = self.now()
             # A listener may have moved the clock itself (a handler's sleep, botocore's
-            # backoff): that time passed on the way too. One that put it back (``reset``)
+            # backoff): that time passed on the way too. One that put it back (``_reset``)
             # ends the move.
             if moved_on >= target or moved_on < stop:
                 return moved_on
@@ -399,7 +399,7 @@ class FakeClock:
             else:
                 self._now += hop
 
-    def reset(self) -> None:
+    def _reset(self) -> None:
         """Start again from the real time now, as a new clock would (listeners stay)."""
         with self._lock:
             self._now = datetime.now(timezone.utc)
@@ -407,14 +407,14 @@ class FakeClock:
             self._freezer = None
             self.sleeps.clear()
 
-    def carry_on(self, factory: object | None) -> None:
+    def _carry_on(self, factory: object | None) -> None:
         """Make freezegun's ``factory`` (the frozen-time mode's own freeze) go on from the
         time a freeze started over it left, when that freeze ends, as the clock itself
         does when the last freeze ends; ``None`` stops."""
         with self._lock:
             self._carried = factory
 
-    def on_advance(
+    def _on_advance(
         self,
         listener: Callable[[], None],
         guard: contextlib.AbstractContextManager[Any] | None = None,
@@ -440,7 +440,7 @@ class FakeClock:
         :class:`ClockRangeError` as ``advance`` does; a wait of 0 or less passes none."""
         step = _amount(seconds, "sleep")  # the clock's resolution is a microsecond
         if step > timedelta(0):
-            self.move(step)
+            self._move(step)
             with self._lock:
                 self.sleeps.append(step.total_seconds())
 

@@ -252,7 +252,7 @@ class AccountingMachine(RuleBasedStateMachine):
             elif call.outcome == "error":  # refused whole (an invalid put), whatever the fault
                 assert (call.status, position) == (400, attempts), call
             elif effect == "records":
-                failed = tuple(i for i in sorted(value) if i < len(call.payloads))
+                failed = tuple(i for i in sorted(value) if i < len(call.records))
                 assert (call.outcome, call.failed_indices) == ("partial", failed), call
             else:
                 assert (effect, call.outcome, call.failed_indices) == (None, "ok", ()), call

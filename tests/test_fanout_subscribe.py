@@ -380,7 +380,7 @@ def test_a_refused_subscription_is_logged_as_answered_also_behind_a_timeout(refu
         with pytest.raises(ReadTimeoutError):
             subscribe(one_try, consumer)
         with FirehoseServer(fake.world) as server:
-            listed = json.loads(server.control_answer("GET", "/_fake/calls", "", b"").body)
+            listed = json.loads(server._control_answer("GET", "/_fake/calls", "", b"").body)
         refused, timed_out = fake.kinesis.calls[-2:]
         report = fake.failure_report()
 

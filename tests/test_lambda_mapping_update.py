@@ -397,7 +397,7 @@ def test_an_update_moves_the_mapping_to_another_function_from_its_checkpoint(
         ("auditor", ["Yg=="]),
     ]
     assert calls[1][2:] == (f"{auditor}:live", f"arn:aws:iam::{ACCOUNT}:role/auditor-role")
-    assert trigger.function.timeout.total_seconds() == 30
+    assert trigger._function.timeout.total_seconds() == 30
     # The first function is free again; the new one is taken.
     stream.lambda_trigger(accept_all, FunctionName="consumer")
     with pytest.raises(UsageError, match="ResourceConflictException"):

@@ -471,10 +471,10 @@ def test_a_stream_read_over_the_control_api_is_not_deleted_half_way(
     monkeypatch.setattr(handle, "records", property(records_while_a_client_deletes))
     with FirehoseServer(fake.world, firehose=fake.firehose, kinesis=fake.kinesis) as server:
         path = f"/_fake/streams/{STREAM}"
-        shown = server.control_answer("GET", path, f"service={service}", b"")
+        shown = server._control_answer("GET", path, f"service={service}", b"")
         [deleter] = deleters
         deleter.finish()
-        gone = server.control_answer("GET", path, f"service={service}", b"")
+        gone = server._control_answer("GET", path, f"service={service}", b"")
 
     assert shown.status == 200, shown.body
     assert json.loads(shown.body)["name"] == STREAM
@@ -496,7 +496,7 @@ def test_flushing_every_stream_over_the_control_api_skips_one_deleted_meanwhile(
     fake.firehose.create_delivery_stream("doomed")
     client.put_record(DeliveryStreamName="a-transformed", Record={"Data": b"kept"})
     with FirehoseServer(fake.world, firehose=fake.firehose, kinesis=fake.kinesis) as server:
-        flushed = server.control_answer("POST", "/_fake/flush", "", b"{}")
+        flushed = server._control_answer("POST", "/_fake/flush", "", b"{}")
 
     assert (flushed.status, json.loads(flushed.body)) == (200, {"flushed": ["a-transformed"]})
     assert stream.delivered == [b"kept"]
@@ -567,7 +567,7 @@ def test_a_fault_scheduled_during_a_reset_is_listed_under_the_id_it_was_given(
 
         def schedule(stream: str) -> None:
             body = json.dumps({"service": "firehose", "throttle": 1, "stream": stream})
-            answer = server.control_answer("POST", "/_fake/faults", "", body.encode())
+            answer = server._control_answer("POST", "/_fake/faults", "", body.encode())
             given[stream] = json.loads(answer.body)["id"]
 
         schedule("before-1")
@@ -583,10 +583,10 @@ def test_a_fault_scheduled_during_a_reset_is_listed_under_the_id_it_was_given(
                 others[0].finish()
 
         monkeypatch.setattr(fake.world, "reset", reset_while_another_thread_schedules)
-        server.control_answer("POST", "/_fake/reset", "", b"{}")
+        server._control_answer("POST", "/_fake/reset", "", b"{}")
         others[0].finish()
         schedule("after")
-        listed = json.loads(server.control_answer("GET", "/_fake/faults", "", b"").body)
+        listed = json.loads(server._control_answer("GET", "/_fake/faults", "", b"").body)
 
     assert {fault["fault"]["stream"]: fault["id"] for fault in listed} == {
         "during": given["during"],
@@ -605,13 +605,13 @@ def test_a_fault_scheduled_as_another_thread_resets_the_world_is_kept(
         make_fault = handles_base.make_fault
 
         def made_as_another_thread_resets(service: str, spec: Any) -> Any:
-            reset = Worker(lambda: server.control_answer("POST", "/_fake/reset", "", b"{}"))
+            reset = Worker(lambda: server._control_answer("POST", "/_fake/reset", "", b"{}"))
             reset.finish()
             return make_fault(service, spec)
 
         monkeypatch.setattr(handles_base, "make_fault", made_as_another_thread_resets)
         fake.firehose.fail(throttle=1, stream="after", optional=True)
-        listed = json.loads(server.control_answer("GET", "/_fake/faults", "", b"").body)
+        listed = json.loads(server._control_answer("GET", "/_fake/faults", "", b"").body)
 
     assert [handle.fault.stream for handle in fake.firehose.faults] == ["after"]
     assert [fault["fault"]["stream"] for fault in listed] == ["after"]

@@ -132,16 +132,16 @@ class FrozenTime:
             # freezegun's default ignore list would hand the real time.
             stack = freezegun_api.ignore_lists
             stack[-1] = tuple(name for name in stack[-1] if name != "threading")
-            self._clock.carry_on(factory)
+            self._clock._carry_on(factory)
         test_thread = threading.current_thread()
         self._outside = set(threading.enumerate()) - {test_thread}
         self._real_monotonic = freezegun_api.real_monotonic
         self._sleepers = Sleepers(
             self._clock, test_thread, self._outside, self._real_monotonic, self._holding
         )
-        self._clock.on_advance(self._sleepers.wake)
+        self._clock._on_advance(self._sleepers.wake)
         # The test's own clock.advance() passes time as its sleep does.
-        self._clock.pace(self._sleepers.paced)
+        self._clock._pace(self._sleepers.paced)
         self._real_sleep = time.sleep
         sleep, asleep = self._sleep, self._asleep()
         fakes: dict[int, object] = {id(time.sleep): sleep, id(asyncio.sleep): asleep}
@@ -158,11 +158,11 @@ class FrozenTime:
             owner, name, real = self._undo.pop()
             setattr(owner, name, real)
         if self._sleepers is not None:
-            self._clock.pace(None)
+            self._clock._pace(None)
             self._sleepers.release()
         self._outside.clear()
         if self._freeze is not None:
-            self._clock.carry_on(None)
+            self._clock._carry_on(None)
             self._freeze.stop()
             self._freeze = None
 

@@ -111,10 +111,10 @@ class Handler(BaseHTTPRequestHandler):
     def _serve_http2(self) -> None:
         owner = self.server.owner
         if self.rfile.read(len(PREFACE_REST)) != PREFACE_REST:
-            owner.log("a broken HTTP/2 connection preface -> closed")
+            owner._write_log("a broken HTTP/2 connection preface -> closed")
             return
         if not h2_installed():
-            owner.log(f"HTTP/2 -> refused: {MISSING_H2}")
+            owner._write_log(f"HTTP/2 -> refused: {MISSING_H2}")
             with contextlib.suppress(OSError):
                 self.wfile.write(refusal())
             return
@@ -122,8 +122,8 @@ class Handler(BaseHTTPRequestHandler):
             self.connection,
             self._respond_http2,
             host=owner.netloc,
-            stopping=lambda: owner.stopping,
-            log=owner.log,
+            stopping=lambda: owner._stopping,
+            log=owner._write_log,
             send_timeout=owner.idle_timeout,
         )
         connection.serve(self.rfile)
@@ -132,7 +132,7 @@ class Handler(BaseHTTPRequestHandler):
         def pull(world: Engine, feed: EventFeed) -> Iterator[Event]:
             return pushed(world, feed, listening=listening, recheck=STREAM_RECHECK)
 
-        return self.server.owner.respond(request, pull)
+        return self.server.owner._respond(request, pull)
 
     def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
         """HTTP-level errors (a bad request line, a header too long...) as JSON, not HTML."""
@@ -154,16 +154,16 @@ class Handler(BaseHTTPRequestHandler):
         headers = header_fields(self.headers.items())
         request = HttpRequest(self.command, url, headers, body)
         try:
-            response = owner.respond(request, self._pull)
+            response = owner._respond(request, self._pull)
         except NetworkFault as fault:
             # The wire form of a timeout: the connection closes with no answer.
-            owner.log(f"{self.command} {self.path} -> connection closed ({fault.kind})")
+            owner._write_log(f"{self.command} {self.path} -> connection closed ({fault.kind})")
             self.close_connection = True
             return
         if response.stream is not None:
             self._send_stream(response)
         else:
-            self._send(response, JSON if owner.is_control(request) else None)
+            self._send(response, JSON if owner._is_control(request) else None)
 
     def _pull(self, world: Engine, feed: EventFeed) -> Iterator[Event]:
         """A streaming answer's events as the world makes them: the server cannot move
@@ -172,7 +172,7 @@ class Handler(BaseHTTPRequestHandler):
 
     def _listening(self) -> bool:
         """Whether the server still serves and the client has not closed the connection."""
-        if self.server.owner.stopping:
+        if self.server.owner._stopping:
             return False
         try:
             readable, _, _ = select.select([self.connection], [], [], 0)
@@ -279,7 +279,7 @@ class Handler(BaseHTTPRequestHandler):
         lines.extend(f"{name}: {value}" for name, value in headers.items())
         head = ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1")
         self.wfile.write(head if self.command == "HEAD" else head + response.body)
-        self.server.owner.log(f"{self._request_named()} -> {response.status}")
+        self.server.owner._write_log(f"{self._request_named()} -> {response.status}")
 
     def _send_stream(self, response: HttpResponse) -> None:
         """An event stream: the head, then each frame as a chunk the moment it is made,
@@ -321,7 +321,7 @@ class Handler(BaseHTTPRequestHandler):
                 self.connection.shutdown(socket.SHUT_RDWR)
         finally:
             _close(response.stream)
-            self.server.owner.log(
+            self.server.owner._write_log(
                 f"{self._request_named()} -> {response.status} (event stream, {frames} events)"
             )
 
@@ -332,7 +332,7 @@ class Handler(BaseHTTPRequestHandler):
         return f"{self.command} {path}" if path is not None else repr(self.requestline)
 
     def log_message(self, format: str, *args: Any) -> None:
-        self.server.owner.log(format % args)
+        self.server.owner._write_log(format % args)
 
 
 def _chunk(data: bytes) -> bytes:

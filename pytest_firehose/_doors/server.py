@@ -121,7 +121,7 @@ class _HTTPServer(ThreadingHTTPServer):
         with contextlib.suppress(OSError):
             request.settimeout(1.0)
             request.sendall(head.encode("latin-1") + body)
-        self.owner.log(f"connection from {request.getpeername()!r} -> 503 (full)")
+        self.owner._write_log(f"connection from {request.getpeername()!r} -> 503 (full)")
         socketserver.TCPServer.shutdown_request(self, request)
 
     def shutdown_request(self, request: Any) -> None:
@@ -237,23 +237,23 @@ class FirehoseServer:
     # ------------------------------------------------------------------ answering
 
     @property
-    def stopping(self) -> bool:
+    def _stopping(self) -> bool:
         """Whether :meth:`stop` was called: open event streams end."""
         return self._stopped
 
     @staticmethod
-    def is_control(request: HttpRequest) -> bool:
+    def _is_control(request: HttpRequest) -> bool:
         """Whether ``request`` is for the control API (under ``/_fake``)."""
         path = urlsplit(request.url).path
         return path == CONTROL_PREFIX or path.startswith(CONTROL_PREFIX + "/")
 
-    def respond(self, request: HttpRequest, pull: EventPull | None = None) -> HttpResponse:
+    def _respond(self, request: HttpRequest, pull: EventPull | None = None) -> HttpResponse:
         """The answer to any request the server reads, over HTTP/1.1 or HTTP/2: the control
         API's, or AWS's (see :meth:`aws_answer`)."""
-        if not self.is_control(request):
+        if not self._is_control(request):
             return self.aws_answer(request, pull)
         parts = urlsplit(request.url)
-        response = self.control_answer(request.method, parts.path, parts.query, request.body)
+        response = self._control_answer(request.method, parts.path, parts.query, request.body)
         response.headers.setdefault("Content-Type", JSON)
         return response
 
@@ -273,11 +273,11 @@ class FirehoseServer:
                 front = self.world.front(request)
                 if front is not None:
                     if foreign(request.headers):
-                        self.log(f"{request.headers['x-amz-target']}: {_FOREIGN_HINT}")
+                        self._write_log(f"{request.headers['x-amz-target']}: {_FOREIGN_HINT}")
                     return front
                 route = route_of(request, self.world.region)
             if route is None:  # not reached: the front end answers every foreign target
-                self.log(_FOREIGN_HINT)
+                self._write_log(_FOREIGN_HINT)
                 return self._unserved(ServiceError("UnknownOperationException", None))
             return self.world.handle(request, route, pull=pull, refusing=True)
         except NetworkFault:
@@ -300,7 +300,7 @@ class FirehoseServer:
             error, request_id=request_id, extended_id=extended_id, date=date
         )
 
-    def control_answer(self, method: str, path: str, query: str, body: bytes) -> HttpResponse:
+    def _control_answer(self, method: str, path: str, query: str, body: bytes) -> HttpResponse:
         """The answer of the ``/_fake/`` control API to one request."""
         try:
             status, value = self._control.answer(method, path, query, body)
@@ -311,7 +311,7 @@ class FirehoseServer:
             status, value = 500, {"error": f"pytest-firehose failed: {error!r}"}
         return HttpResponse(status, json_bytes(value))
 
-    def log(self, line: str) -> None:
+    def _write_log(self, line: str) -> None:
         """Write one line to the server's log, if it was given one."""
         if self._log is not None:
             print(line, file=self._log, flush=True)

@@ -152,7 +152,7 @@ class Sleepers:
         self._pass(_span(seconds))
 
     def paced(self, step: timedelta) -> datetime | None:
-        """The clock's ``advance`` (``FakeClock.pace``): in the test's thread, ``step``
+        """The clock's ``advance`` (``FakeClock._pace``): in the test's thread, ``step``
         passes as the test's sleep passes it, and the new time is returned. None (the
         clock moves as usual, waking sleepers without waiting for them) in another thread,
         once the test is over, or while the thread holds the world's lock: a woken
@@ -172,7 +172,7 @@ class Sleepers:
                 with self._condition:
                     stop = min([target, *(when for when in self._asleep.values() if when > now)])
                 if stop > now:
-                    self._clock.move(stop - now)
+                    self._clock._move(stop - now)
                 self._settle()
                 if stop >= target or self._released:
                     return
@@ -299,7 +299,7 @@ class Sleepers:
         if behind > timedelta(0):
             # A wake time beyond what the clock can show leaves the clock where it is.
             with contextlib.suppress(ClockRangeError):
-                self._clock.move(behind)
+                self._clock._move(behind)
         with self._condition:
             me = threading.current_thread()
             self._asleep.pop(me, None)

@@ -74,12 +74,13 @@ class Refusal(NamedTuple):
 
 
 #: Call's fields, in the order its constructor takes them and its repr shows them (a
-#: ``refusal`` only when there is one).
+#: ``refusal`` only when there is one; the payloads, kept as the request sent them, never:
+#: ``records`` reads them as bytes).
 _FIELDS = (
     "service",
     "operation",
     "stream",
-    "payloads",
+    "_payloads",
     "attempt",
     "invocation_id",
     "outcome",
@@ -110,13 +111,13 @@ class Call:
     kept as a number; each field reads as given.
     """
 
-    __slots__ = ("_invocation", "_route", "_verdict", "at", "payloads", "stream")
+    __slots__ = ("_invocation", "_payloads", "_route", "_verdict", "at", "stream")
 
     _route: tuple[str, str, str, int | None]
     _verdict: tuple[str, int | None, str | None, tuple[int, ...], Fault | None, Refusal | None]
     _invocation: int | str | None
     stream: str | None
-    payloads: tuple[Payload, ...]
+    _payloads: tuple[Payload, ...]
     at: datetime
 
     def __init__(
@@ -156,7 +157,7 @@ class Call:
         if stream and len(stream) <= 256:
             stream = shared.get(stream) or _shared(stream)
         put(self, "stream", stream)
-        put(self, "payloads", payloads)
+        put(self, "_payloads", payloads)
         put(self, "at", at)
 
     def __setattr__(self, name: str, value: object) -> None:
@@ -233,14 +234,14 @@ class Call:
         shown = ", ".join(
             f"{name}={getattr(self, name)!r}"
             for name in _FIELDS
-            if name != "payloads" and (name != "refusal" or self.refusal is not None)
+            if name != "_payloads" and (name != "refusal" or self.refusal is not None)
         )
         return f"Call({shown})"
 
     @property
     def records(self) -> list[bytes]:
         """The payloads this request sent, in order."""
-        return [payload_bytes(payload) for payload in self.payloads]
+        return [payload_bytes(payload) for payload in self._payloads]
 
     def describe(
         self, position: int, first_attempt_at: int | None = None, *, home: str | None = None
@@ -255,8 +256,8 @@ class Call:
             parts.append(self.stream)
         if home is not None and self.region != home:
             parts.append(f"(in {self.region})")
-        if self.payloads:
-            count = len(self.payloads)
+        if self._payloads:
+            count = len(self._payloads)
             parts.append(f"{count} record{'s' if count != 1 else ''}")
         parts.append(f"-> {self._outcome()}")
         if self.attempt is not None:

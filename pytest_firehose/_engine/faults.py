@@ -77,7 +77,10 @@ class FaultHandle:
     """What ``.fail()`` returns: the fault, and how often it fired."""
 
     fault: Fault
+    #: The requests it hit.
     fired: int = 0
+    #: The requests that matched its operation, stream and records while it had hits left
+    #: (what ``call=`` counts).
     seen: int = 0
     #: Why requests did not match: "operation PutRecord" / "stream 'x'" -> count.
     misses: Counter[str] = field(default_factory=Counter)
@@ -92,7 +95,7 @@ class FaultHandle:
         """Whether the fault has fired as many ``times`` as it was given."""
         return self.fault.times is not None and self.fired >= self.fault.times
 
-    def chance(self) -> random.Random:
+    def _chance(self) -> random.Random:
         """The fault's own random source (seeded by its ``seed``), for ``chaos``."""
         if self._random is None:
             self._random = random.Random(self.fault.seed)
@@ -314,6 +317,6 @@ def _no_record_failed(fault: Fault, count: int) -> str:
 def _chaos_codes(handle: FaultHandle, count: int) -> dict[int, str]:
     """Records that fail under a ``chaos=`` fault, drawn from the fault's own seeded random."""
     rate = float(handle.fault.value)
-    chance = handle.chance()
+    chance = handle._chance()
     code = THROTTLE_CODE[handle.fault.service]
     return {i: code for i in range(count) if rate >= 1 or chance.random() < rate}

@@ -108,7 +108,7 @@ class World:
         # Deliveries fall due as time passes: when the clock moves, the world catches up,
         # so that what a destination holds (an S3 bucket in moto) is current at once. The
         # clock moves only under the world's lock, so time stands still for a request.
-        self.clock.on_advance(self.settle, guard=_Moving(self), stops=self.next_due)
+        self.clock._on_advance(self.settle, guard=_Moving(self), stops=self.next_due)
         self._services: dict[tuple[str, str], ServiceModel] = {}
         #: Per thread: the streams each request it is serving named (see ``wrote``).
         self._serving = threading.local()
@@ -151,7 +151,7 @@ class World:
             self.kinesis_read_quotas = False
             self.firehose_quotas = False
             self.ids = IdSource(self.seed)
-            self.clock.reset()
+            self.clock._reset()
             self._forget_settled()
             self.changed.notify_all()
 

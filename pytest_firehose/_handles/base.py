@@ -245,10 +245,10 @@ class ServiceHandle(ABC, Generic[Model, StreamHandle]):
     #: The service's name in the world and the fault script ("firehose", "kinesis").
     service: ClassVar[str]
     #: What a stream is called in messages ("delivery stream", "stream").
-    noun: ClassVar[str]
+    _noun: ClassVar[str]
     #: The world's other service, and what its streams are called: a stream of that name
     #: there is named in the lookup's error ("kinesis", "Kinesis data stream").
-    other: ClassVar[tuple[str, str]]
+    _other: ClassVar[tuple[str, str]]
 
     def __init__(self, world: World) -> None:
         self._world = world
@@ -356,7 +356,7 @@ class ServiceHandle(ABC, Generic[Model, StreamHandle]):
             names = sorted({name for _, name in self._everywhere()})
             calls = sum(call.service == self.service for call in self._world.calls)
         streams = ", ".join(map(repr, names)) or "none"
-        return f"<{type(self).__name__} {self.noun}s: {streams}; {calls} call(s)>"
+        return f"<{type(self).__name__} {self._noun}s: {streams}; {calls} call(s)>"
 
     def __iter__(self) -> Iterator[StreamHandle]:
         """Every stream of this service, in every region."""
@@ -381,14 +381,14 @@ class ServiceHandle(ABC, Generic[Model, StreamHandle]):
         default region, else in the one region that has it. The error lists the known ones."""
         # Each message is worded once, its names quoted by a term (``StreamKeyError``);
         # the fixes that are Python calls are Python whoever reads them.
-        noun, service = self.noun, self.service
+        noun, service = self._noun, self.service
         if not isinstance(name, str):
             raise StreamKeyError(
                 lambda term: (
                     f"{noun} names are strings: ask {service}['orders'], not {service}[{name!r}]"
                 )
             )
-        other, other_noun = self.other
+        other, other_noun = self._other
         with self._world.looked():
             everywhere = [model for model, n in self._everywhere() if n == name]
             known = sorted({n for _, n in self._everywhere()})

@@ -112,8 +112,8 @@ class FirehoseHandle(ServiceHandle[FirehoseService, DeliveryStreamHandle]):
     faults."""
 
     service = "firehose"
-    noun = "delivery stream"
-    other = ("kinesis", "Kinesis data stream")
+    _noun = "delivery stream"
+    _other = ("kinesis", "Kinesis data stream")
 
     def _models(self) -> list[FirehoseService]:
         return self._world.firehose_services()

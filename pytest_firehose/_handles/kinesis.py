@@ -259,8 +259,8 @@ class KinesisHandle(ServiceHandle[KinesisService, KinesisStreamHandle]):
     faults. Shares its world and clock with ``firehose``."""
 
     service = "kinesis"
-    noun = "stream"
-    other = ("firehose", "delivery stream")
+    _noun = "stream"
+    _other = ("firehose", "delivery stream")
 
     def _models(self) -> list[KinesisService]:
         return self._world.kinesis_services()

@@ -224,5 +224,5 @@ def new_trigger(
     )
     trigger = KinesisTrigger(mapping, world, params, region, reader)
     with world.lock:
-        world.trigger_notes.append(trigger.failure_note)
+        world.trigger_notes.append(trigger._failure_note)
     return trigger

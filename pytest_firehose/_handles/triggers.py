@@ -355,13 +355,13 @@ class KinesisTrigger:
         return self._mapping.settings
 
     @property
-    def function(self) -> Function:
+    def _function(self) -> Function:
         return self._mapping.function
 
     def __repr__(self) -> str:
-        return f"<KinesisTrigger {self.function.name!r}, {len(self.invocations)} invocations>"
+        return f"<KinesisTrigger {self._function.name!r}, {len(self.invocations)} invocations>"
 
-    def failure_note(self) -> str | None:
+    def _failure_note(self) -> str | None:
         """A failed test's report line when the handler failed: how many invocations did,
         and the last one's error with the line that raised it; None when none failed."""
         invocations = self.invocations
