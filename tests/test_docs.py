@@ -86,3 +86,18 @@ def test_readme_links_into_the_docs_resolve() -> None:
             broken.append(path + anchor)
     assert len(links) > 10, "the link pattern no longer matches the README's links"
     assert broken == []
+
+
+def test_the_fault_cookbook_lists_every_code_a_down_destination_takes() -> None:
+    from pytest_firehose._destinations.delivery_errors import ERRORS
+
+    rows = re.findall(
+        r"^\| ([^|]+) \| (`[^|]+) \|$", (ROOT / "docs" / "faults.md").read_text(), re.MULTILINE
+    )
+    listed = {
+        name: re.findall(r"`([^`]+)`", codes)
+        for names, codes in rows
+        if names != "destination"  # the header
+        for name in names.split(", ")
+    }
+    assert listed == {errors.name: list(errors.down) for errors in ERRORS.values()}
