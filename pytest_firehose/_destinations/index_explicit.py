@@ -39,6 +39,7 @@ from pytest_firehose._destinations.index_special import (
     PARAMETERS,
     check_aliases,
     check_analyzers,
+    flat_object,
     special_check,
 )
 from pytest_firehose._destinations.index_special import TYPES as SPECIAL
@@ -110,6 +111,11 @@ def _node(name: str, definition: Any, *, multi: bool = False) -> Node:
         if multi:
             raise BadMapping(f"{where}: Type [{kind}] cannot be used in multi field")
         return _object(where, kind, definition, typed=typed)
+    if kind == "flat_object":
+        try:
+            return flat_object(name, definition, multi=multi)
+        except ValueError as error:
+            raise BadMapping(str(error)) from None
     allowed = (
         HARMLESS["*"] | HARMLESS.get(kind, frozenset()) | READ.get(kind, frozenset()) | {"copy_to"}
         if kind not in SPECIAL
