@@ -2,14 +2,15 @@
 /_fake/opensearch``): OpenSearch's own ``mappings`` JSON, and its ``index.mapping.*``
 settings, read into an :class:`~pytest_firehose._destinations.index_mapping.IndexMapping`.
 
-What is read is what changes which documents the index takes: field types (:data:`TYPES`),
-``properties``, ``dynamic``, ``enabled``, ``fields`` (sub-fields), ``format``, ``coerce``,
-``ignore_malformed``, ``copy_to`` (``index_copy``), ``scaling_factor``, ``ignore_z_value``,
-and at the top ``date_detection``, ``numeric_detection``, ``dynamic_date_formats`` and
-``dynamic_templates`` (``index_templates``). The
-parameters in :data:`HARMLESS` change how values are indexed or searched, not whether a
-document is taken: they are kept and shown. Anything else is refused (:class:`BadMapping`)
-naming what is modelled, rather than taken and ignored.
+What is read is what changes which documents the index takes: field types
+(``index_parameters.TYPES``), ``properties``, ``dynamic``, ``enabled``, ``fields``
+(sub-fields), ``format``, ``coerce``, ``ignore_malformed``, ``copy_to`` (``index_copy``),
+``scaling_factor``, ``ignore_z_value``, and at the top ``date_detection``,
+``numeric_detection``, ``dynamic_date_formats`` and ``dynamic_templates``
+(``index_templates``). The parameters in ``index_parameters.HARMLESS`` change how values
+are indexed or searched, not whether a document is taken: they are kept and shown.
+Anything else is refused (:class:`BadMapping`) naming what is modelled, rather than taken
+and ignored.
 """
 
 from __future__ import annotations
@@ -33,10 +34,12 @@ from pytest_firehose._destinations.index_mapping import (
     check_limits,
     leaf_for,
 )
+from pytest_firehose._destinations.index_parameters import HARMLESS, READ, READS_BINARY, TYPES
 from pytest_firehose._destinations.index_special import (
     PARAMETERS,
     check_aliases,
     check_analyzers,
+    flat_object,
     special_check,
 )
 from pytest_firehose._destinations.index_special import TYPES as SPECIAL
@@ -44,77 +47,6 @@ from pytest_firehose._destinations.index_templates import TemplateError, read_te
 from pytest_firehose._destinations.index_types import binary_check, geo_point_check
 from pytest_firehose._destinations.index_values import java_double
 
-_NUMBERS = (
-    "long",
-    "integer",
-    "short",
-    "byte",
-    "double",
-    "float",
-    "half_float",
-    "scaled_float",
-    "unsigned_long",
-)
-#: The field types modelled.
-TYPES = (
-    *_NUMBERS,
-    "keyword",
-    "wildcard",
-    "text",
-    "match_only_text",
-    "boolean",
-    "date",
-    "date_nanos",
-    "ip",
-    "geo_point",
-    "binary",
-    "object",
-    "nested",
-)
-#: Parameters kept and shown, which change no document's fate, by type (``*``: any leaf).
-HARMLESS: dict[str, frozenset[str]] = {
-    "*": frozenset({"index", "store", "doc_values", "boost", "meta", "null_value"}),
-    "text": frozenset(
-        {
-            "analyzer",
-            "search_analyzer",
-            "search_quote_analyzer",
-            "norms",
-            "index_options",
-            "index_phrases",
-            "index_prefixes",
-            "fielddata",
-            "position_increment_gap",
-            "similarity",
-            "term_vector",
-            "eager_global_ordinals",
-        }
-    ),
-    "keyword": frozenset(
-        {
-            "ignore_above",
-            "normalizer",
-            "norms",
-            "index_options",
-            "similarity",
-            "eager_global_ordinals",
-            "split_queries_on_whitespace",
-        }
-    ),
-    "nested": frozenset({"include_in_parent", "include_in_root"}),
-    "wildcard": frozenset({"ignore_above", "normalizer"}),
-    "match_only_text": frozenset({"analyzer", "search_analyzer", "search_quote_analyzer"}),
-}
-_READ = {
-    **dict.fromkeys(_NUMBERS, frozenset({"coerce", "ignore_malformed"})),
-    "date": frozenset({"format", "ignore_malformed"}),
-    "date_nanos": frozenset({"format", "ignore_malformed"}),
-    "ip": frozenset({"ignore_malformed"}),
-    "scaled_float": frozenset({"coerce", "ignore_malformed", "scaling_factor"}),
-    "geo_point": frozenset({"ignore_malformed", "ignore_z_value"}),
-}
-#: A ``binary`` field reads its values only where it keeps them.
-_READS_BINARY = ("doc_values", "store")
 _ROOT = frozenset(
     {
         "properties",
@@ -179,8 +111,13 @@ def _node(name: str, definition: Any, *, multi: bool = False) -> Node:
         if multi:
             raise BadMapping(f"{where}: Type [{kind}] cannot be used in multi field")
         return _object(where, kind, definition, typed=typed)
+    if kind == "flat_object":
+        try:
+            return flat_object(name, definition, multi=multi)
+        except ValueError as error:
+            raise BadMapping(str(error)) from None
     allowed = (
-        HARMLESS["*"] | HARMLESS.get(kind, frozenset()) | _READ.get(kind, frozenset()) | {"copy_to"}
+        HARMLESS["*"] | HARMLESS.get(kind, frozenset()) | READ.get(kind, frozenset()) | {"copy_to"}
         if kind not in SPECIAL
         else PARAMETERS[kind] - {"fields"}
     )
@@ -219,7 +156,7 @@ def _node(name: str, definition: Any, *, multi: bool = False) -> Node:
     elif kind == "geo_point":
         ignore_z = _flag(where, "ignore_z_value", definition.get("ignore_z_value", True))
         check = geo_point_check(name.rsplit(".", 1)[-1], ignore_z, ignore_malformed)
-    elif kind == "binary" and any(definition.get(key) in (True, "true") for key in _READS_BINARY):
+    elif kind == "binary" and any(definition.get(key) in (True, "true") for key in READS_BINARY):
         check = binary_check
     elif kind in SPECIAL:
         try:

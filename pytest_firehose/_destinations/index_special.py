@@ -1,6 +1,7 @@
 """The OpenSearch field types whose values are read their own way: ``alias`` (another
 field's name: no document writes to it), ``constant_keyword`` (one value, which every
-document gives or leaves out) and ``token_count`` (any value but an object).
+document gives or leaves out), ``token_count`` (any value but an object) and
+``flat_object`` (an object only, whatever it holds).
 
 Facts (OpenSearch's source: ``FieldAliasMapper``, ``ConstantKeywordFieldMapper``,
 ``TokenCountFieldMapper``, ``DocumentParser.parseObjectOrField`` and ``parseCopy``,
@@ -19,7 +20,17 @@ Facts (OpenSearch's source: ``FieldAliasMapper``, ``ConstantKeywordFieldMapper``
 - a ``token_count`` needs an ``analyzer`` (``Analyzer must be set for field [t] but
   wasn't.``), which must exist; it takes any value but an object, and counts the value's
   tokens into an integer that only searches see: the fake checks the analyzer's name
-  against OpenSearch's built-in analyzers and counts nothing.
+  against OpenSearch's built-in analyzers and counts nothing;
+- a ``flat_object`` (OpenSearch 2.19's ``FlatObjectFieldMapper``: its ``TypeParser``
+  reads no parameter, so ``ObjectMapper.TypeParser.parseProperties`` refuses any with
+  ``DocumentMapperParser.checkNoRemainingFields``: ``Mapping definition for [f] has
+  unsupported parameters:  [index : false]``, ``copy_to``, ``fields`` and ``properties``
+  too) is one field, shown as ``{"type": "flat_object"}``, whatever its documents hold;
+  ``parseCreateField`` takes an object (any keys, dotted or not, any values, at any depth,
+  ``{}`` too) or ``null``, and fails any other value with ``parsing_exception`` ``[f]
+  unexpected token [VALUE_STRING] in flat_object field value`` (``f`` its full path): an
+  array's values are read one by one (``DocumentParser.parseNonDynamicArray``), so an
+  array of objects is taken and one of strings fails at its first string.
 """
 
 from __future__ import annotations
@@ -29,9 +40,9 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 from pytest_firehose._destinations.index_mapping import Leaf, MappingError, Obj
-from pytest_firehose._destinations.index_values import OK, Check, text_check
+from pytest_firehose._destinations.index_values import OK, Check, preview, text_check
 
-TYPES = ("alias", "constant_keyword", "token_count")
+TYPES = ("alias", "constant_keyword", "token_count", "flat_object")
 #: The types whose field reads a ``null`` (and fails the document with it).
 READS_NULL = ("alias", "constant_keyword")
 #: The parameters each type takes besides its type.
@@ -51,6 +62,7 @@ PARAMETERS = {
             "fields",
         }
     ),
+    "flat_object": frozenset(),
 }
 #: OpenSearch's built-in analyzers (an index's own need its analysis settings, which the
 #: fake does not model).
@@ -135,6 +147,53 @@ def check_analyzers(name: str, definition: Mapping[str, Any]) -> None:
 
 
 _REFUSES = "OpenSearch refuses this mapping: Failed to parse mapping [_doc]: "
+
+
+def flat_object(name: str, definition: Mapping[str, Any], *, multi: bool) -> Leaf:
+    """The ``flat_object`` field ``name`` (its full path) as ``definition`` (without its
+    type) defines it; ValueError for a parameter, which OpenSearch refuses, and for a
+    flat_object sub-field, which the fake does not model."""
+    if multi:
+        raise ValueError(
+            f"field [{name}]: a flat_object sub-field (in another field's fields) is not "
+            "modelled: give the flat_object a field of its own"
+        )
+    if definition:
+        given = "".join(f" [{key} : {_java_text(value)}]" for key, value in definition.items())
+        raise ValueError(
+            f"{_REFUSES}Mapping definition for [{name.rsplit('.', 1)[-1]}] has unsupported "
+            f"parameters: {given}"
+        )
+    return Leaf("flat_object", {}, flat_object_check(name))
+
+
+def _java_text(value: Any) -> str:
+    """A mapping's value as Java prints it (the mapping's objects keep their order)."""
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{key}={_java_text(item)}" for key, item in value.items()) + "}"
+    if isinstance(value, list):
+        return "[" + ", ".join(_java_text(item) for item in value) + "]"
+    return preview(value)
+
+
+def flat_object_check(name: str) -> Check:
+    """A ``flat_object`` field's check: an object (an array's values come one by one)."""
+
+    def check(value: Any) -> Any:
+        if isinstance(value, dict):
+            return OK
+        if value is True or value is False:
+            token = "VALUE_BOOLEAN"
+        elif isinstance(value, (int, float)):
+            token = "VALUE_NUMBER"
+        else:
+            token = "VALUE_STRING"
+        return (
+            "parsing_exception",
+            f"[{name}] unexpected token [{token}] in flat_object field value",
+        )
+
+    return check
 
 
 def _refused(value: Any) -> Any:
