@@ -188,12 +188,21 @@ class Converter:
     def rows(self, data: bytes) -> list[dict[str, Any]]:
         """The table rows of one record's data: one row per JSON object."""
         from pytest_firehose._destinations.hive_types import value_of
+        from pytest_firehose._destinations.openx_json import repeated_key
 
         rows = []
         for document, text in _documents(data):
             if self._hive is not None:
                 rows.append(self._hive_row(text))
                 continue
+            repeated = repeated_key(text, lower=self._reading.lower)
+            if repeated is not None:
+                # OpenX's parser refuses the object, and so the record.
+                raise Unconvertible(
+                    PARSE_ERROR,
+                    "Encountered malformed JSON: Row is not a valid JSON Object - "
+                    f'JSONException: Duplicate key "{repeated}"',
+                )
             members = self._columns(document)
             row: dict[str, Any] = {}
             for field in self.schema:
@@ -303,7 +312,7 @@ def _openx(
             **{column: members.get(key) for column, key in mappings.items()},
         }
 
-    return Reading(openx_timestamp, keys, openx_binary), columns
+    return Reading(openx_timestamp, keys, openx_binary, lower=lower), columns
 
 
 def _keys(*, lower: bool, dots: bool) -> Callable[[dict[str, Any]], dict[str, Any]]:
