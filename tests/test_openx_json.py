@@ -190,3 +190,22 @@ def test_a_written_object_is_json_a_reader_reads_back():
     record = b'{"s": {"x": {"y": [1, {"z": null}]}, "w": "<\\/"}}'
     (row,) = written(record)
     assert json.loads(row["s"]) == {"w": "</", "x": {"y": ["1", {"z": "null"}]}}
+
+
+def test_a_maps_keys_are_the_parsers_and_its_entries_in_hashmap_order():
+    record = b'{"m": {"K": 2, "b": 1, "a": 3}}'
+    columns = {"m": "map<string,int>"}
+    assert written(record, columns) == [{"m": [("a", 3), ("b", 1), ("k", 2)]}]
+    sensitive = written(record, columns, {"CaseInsensitive": False})
+    assert sensitive == [{"m": [("a", 3), ("b", 1), ("K", 2)]}]
+
+
+def test_dotted_keys_give_way_to_a_key_named_as_the_column_then_go_in_hashmap_order():
+    dots = {"ConvertDotsInJsonKeysToUnderscores": True}
+    assert written(b'{"a_b": 1, "a.b": 2}', {"a_b": "int"}, dots) == [{"a_b": 1}]
+    # Two keys that name one column with their dots made underscores: the first in the
+    # HashMap's order, which is not the record's here.
+    assert written(b'{"b.a_c": 1, "b_a.c": 2}', {"b_a_c": "int"}, dots) == [{"b_a_c": 1}]
+    assert written(b'{"b_a.c": 2, "b.a_c": 1}', {"b_a_c": "int"}, dots) == [{"b_a_c": 1}]
+    nested = written(b'{"s": {"b_a.c": 2, "b.a_c": 1}}', {"s": "struct<b_a_c:int>"}, dots)
+    assert nested == [{"s": {"b_a_c": 1}}]

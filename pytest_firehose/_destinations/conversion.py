@@ -316,14 +316,18 @@ def _openx(
 
 
 def _keys(*, lower: bool, dots: bool) -> Callable[[dict[str, Any]], dict[str, Any]]:
-    """A JSON object's members by the names columns match (a later duplicate wins)."""
+    """A JSON object's members by the names columns match: its keys as OpenX's parser keeps
+    them (lower-cased when ``lower``), and with ``dots`` also each key with a dot by its
+    name with underscores, where no key has that name: the first such key in the order of
+    the parser's HashMap (OpenX's ``JsonStructObjectInspector``)."""
+    from pytest_firehose._destinations.java_hashmap import hash_order
 
     def keys(document: dict[str, Any]) -> dict[str, Any]:
-        found = {}
-        for key, value in document.items():
-            if dots:
-                key = key.replace(".", "_")
-            found[key.lower() if lower else key] = value
+        found = {(key.lower() if lower else key): value for key, value in document.items()}
+        if dots:
+            for key in hash_order(found):
+                if "." in key:
+                    found.setdefault(key.replace(".", "_"), found[key])
         return found
 
     return keys

@@ -19,6 +19,7 @@ from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING, Any
 
 from pytest_firehose._destinations.arrow_imports import arrow_module
+from pytest_firehose._destinations.java_hashmap import hash_order
 from pytest_firehose._destinations.openx_json import openx_text
 
 if TYPE_CHECKING:
@@ -460,9 +461,12 @@ def _nested(value: Any, kind: pa.DataType, reading: Reading) -> Any:
     if pa.types.is_map(kind):
         if not isinstance(value, dict):
             raise Unfit("a map column needs a JSON object")
+        # The parser's keys (lower-cased when case-insensitive), in the order of the HashMap
+        # OpenX's map inspector copies the object's HashMap into (JSONObjectMapAdapter).
+        members = {(key.lower() if reading.lower else key): item for key, item in value.items()}
         return [
-            (value_of(key, kind.key_type, reading), value_of(item, kind.item_type, reading))
-            for key, item in value.items()
+            (value_of(key, kind.key_type, reading), value_of(members[key], kind.item_type, reading))
+            for key in hash_order(hash_order(members))
         ]
     if pa.types.is_struct(kind):
         if not isinstance(value, dict):
