@@ -68,7 +68,7 @@ def openx_text(value: Any, *, lower: bool) -> str:
     return quote(text if isinstance(text, str) else json.dumps(value))
 
 
-class _Members(list):  # type: ignore[type-arg]
+class _Members(list[Any]):
     """An object's members in the order written, a key given twice included."""
 
 
