@@ -270,7 +270,7 @@ OPENX_READING = (
     {"OpenXJsonSerDe": {}},
     [
         {"id": 1, "n": 42, "s": "x", "b": None},  # text read as a number
-        {"id": 3, "n": 1, "s": '{"id":9}', "b": True},  # an object as its JSON text
+        {"id": 3, "n": 1, "s": '{"id":"9"}', "b": True},  # an object as OpenX writes it
     ],
     {2: "The value of column 'n' (int) could not be read: 7.9 is no integer"},
 )

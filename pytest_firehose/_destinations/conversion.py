@@ -188,12 +188,21 @@ class Converter:
     def rows(self, data: bytes) -> list[dict[str, Any]]:
         """The table rows of one record's data: one row per JSON object."""
         from pytest_firehose._destinations.hive_types import value_of
+        from pytest_firehose._destinations.openx_json import repeated_key
 
         rows = []
         for document, text in _documents(data):
             if self._hive is not None:
                 rows.append(self._hive_row(text))
                 continue
+            repeated = repeated_key(text, lower=self._reading.lower)
+            if repeated is not None:
+                # OpenX's parser refuses the object, and so the record.
+                raise Unconvertible(
+                    PARSE_ERROR,
+                    "Encountered malformed JSON: Row is not a valid JSON Object - "
+                    f'JSONException: Duplicate key "{repeated}"',
+                )
             members = self._columns(document)
             row: dict[str, Any] = {}
             for field in self.schema:
@@ -303,18 +312,22 @@ def _openx(
             **{column: members.get(key) for column, key in mappings.items()},
         }
 
-    return Reading(openx_timestamp, keys, openx_binary), columns
+    return Reading(openx_timestamp, keys, openx_binary, lower=lower), columns
 
 
 def _keys(*, lower: bool, dots: bool) -> Callable[[dict[str, Any]], dict[str, Any]]:
-    """A JSON object's members by the names columns match (a later duplicate wins)."""
+    """A JSON object's members by the names columns match: its keys as OpenX's parser keeps
+    them (lower-cased when ``lower``), and with ``dots`` also each key with a dot by its
+    name with underscores, where no key has that name: the first such key in the order of
+    the parser's HashMap (OpenX's ``JsonStructObjectInspector``)."""
+    from pytest_firehose._destinations.java_hashmap import hash_order
 
     def keys(document: dict[str, Any]) -> dict[str, Any]:
-        found = {}
-        for key, value in document.items():
-            if dots:
-                key = key.replace(".", "_")
-            found[key.lower() if lower else key] = value
+        found = {(key.lower() if lower else key): value for key, value in document.items()}
+        if dots:
+            for key in hash_order(found):
+                if "." in key:
+                    found.setdefault(key.replace(".", "_"), found[key])
         return found
 
     return keys

@@ -19,6 +19,8 @@ from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING, Any
 
 from pytest_firehose._destinations.arrow_imports import arrow_module
+from pytest_firehose._destinations.java_hashmap import hash_order
+from pytest_firehose._destinations.openx_json import openx_text
 
 if TYPE_CHECKING:
     import pyarrow as pa
@@ -310,12 +312,14 @@ def hive_timestamp(formats: Sequence[str]) -> Callable[[Any], datetime]:
 @dataclass(frozen=True)
 class Reading:
     """How a deserializer reads values: its ``timestamp`` reader, ``keys``, which gives a
-    JSON object's members by the names columns and struct fields match, and ``binary``,
-    what it makes of a value given to a ``binary`` column (JSON's null included)."""
+    JSON object's members by the names columns and struct fields match, ``binary``,
+    what it makes of a value given to a ``binary`` column (JSON's null included), and
+    ``lower``, whether its parser keeps keys lower-cased (OpenX's ``CaseInsensitive``)."""
 
     timestamp: Callable[[Any], datetime]
     keys: Callable[[dict[str, Any]], dict[str, Any]]
     binary: Callable[[Any], bytes | None]
+    lower: bool = True
 
 
 #: The Java class the OpenX SerDe's JSON parser makes of a value (it keeps a number as
@@ -358,8 +362,10 @@ def value_of(value: Any, kind: pa.DataType, reading: Reading) -> Any:
             return java_text(value)
         if isinstance(value, bool):
             return "true" if value else "false"
+        if isinstance(value, (dict, list)):
+            return java_text(openx_text(value, lower=reading.lower))
         text = getattr(value, "text", None)  # a number's, as written (the parser keeps it)
-        return text if isinstance(text, str) else json.dumps(value, separators=(",", ":"))
+        return text if isinstance(text, str) else json.dumps(value)
     if pa.types.is_integer(kind):
         return _integer(value, kind)
     if pa.types.is_floating(kind):
@@ -455,9 +461,12 @@ def _nested(value: Any, kind: pa.DataType, reading: Reading) -> Any:
     if pa.types.is_map(kind):
         if not isinstance(value, dict):
             raise Unfit("a map column needs a JSON object")
+        # The parser's keys (lower-cased when case-insensitive), in the order of the HashMap
+        # OpenX's map inspector copies the object's HashMap into (JSONObjectMapAdapter).
+        members = {(key.lower() if reading.lower else key): item for key, item in value.items()}
         return [
-            (value_of(key, kind.key_type, reading), value_of(item, kind.item_type, reading))
-            for key, item in value.items()
+            (value_of(key, kind.key_type, reading), value_of(members[key], kind.item_type, reading))
+            for key in hash_order(hash_order(members))
         ]
     if pa.types.is_struct(kind):
         if not isinstance(value, dict):
