@@ -989,3 +989,130 @@ def test_the_operations_that_name_no_stream() -> None:
     newer = {"DescribeAccountSettings", "ListChannels", "ListQueues", "UpdateAccountSettings"}
     expected = {"DescribeLimits", "ListStreams"} | (newer & operation_names("kinesis"))
     assert unnamed["kinesis"] == sorted(expected)
+
+
+# ------------------------------------------------------------------ found by test_api_fuzz.py
+
+
+@pytest.mark.parametrize(
+    "options",
+    [
+        {"ExtendedS3DestinationConfiguration": None},
+        {"Tags": None},
+        {"DeliveryStreamEncryptionConfigurationInput": None, "Tags": None},
+    ],
+)
+def test_a_delivery_stream_option_given_as_none_is_left_out(
+    fake: FirehoseFake, options: dict[str, Any]
+) -> None:
+    # It was AttributeError ('NoneType' object has no attribute 'items') or TypeError
+    # ('NoneType' object is not iterable) from botocore's writer.
+    stream = fake.firehose.create_delivery_stream("s", **options)
+    assert stream.describe() == fake.firehose.create_delivery_stream("plain").describe() | {
+        "DeliveryStreamName": "s",
+        "DeliveryStreamARN": stream.arn,
+    }
+
+
+def test_a_kinesis_stream_option_given_as_none_is_left_out(fake: FirehoseFake) -> None:
+    stream = fake.kinesis.create_stream("k", 2, StreamModeDetails=None)
+    assert len(stream.open_shards) == 2
+    client = boto3.client("kinesis", region_name=REGION)
+    summary = client.describe_stream_summary(StreamName="k")["StreamDescriptionSummary"]
+    assert summary["StreamModeDetails"] == {"StreamMode": "PROVISIONED"}
+
+
+class _NoTruthValue:
+    """An answer that cannot say true or false, as a numpy array of several items."""
+
+    def __bool__(self) -> bool:
+        raise ValueError("the truth value of this answer is ambiguous")
+
+
+def test_a_records_predicate_whose_answer_is_neither_true_nor_false_is_a_usage_error(
+    fake: FirehoseFake,
+) -> None:
+    # The answer's ValueError came out of the client's put_record_batch from deep inside
+    # the fake.
+    fault = fake.firehose.fail(records=lambda data: _NoTruthValue())
+    fake.firehose.create_delivery_stream("s")
+    client = boto3.client("firehose", region_name=REGION)
+    with pytest.raises(
+        UsageError,
+        match=r"its predicate's answer, asked true or false, raised ValueError\('the truth "
+        r"value of this answer is ambiguous'\) on record 0 of a PutRecordBatch \(b'a'\)",
+    ):
+        client.put_record_batch(DeliveryStreamName="s", Records=[{"Data": b"a"}])
+    assert "asked true or false" in fault.why_not_fired()
+
+
+@pytest.mark.parametrize("timeout", [1e300, 10**400, 2.0**63], ids=["1e300", "10**400", "2**63"])
+def test_a_server_refuses_an_idle_timeout_no_socket_can_wait(timeout: float) -> None:
+    # It was taken, and every connection's thread failed with OverflowError.
+    with pytest.raises(UsageError, match=r"idle_timeout=\.\.\.\) is how many seconds .* at most"):
+        FirehoseServer(idle_timeout=timeout)
+
+
+@pytest.mark.parametrize("log", [5, "server.log", b"", [], object()])
+def test_a_server_refuses_a_log_it_cannot_write_to(log: Any) -> None:
+    # It was taken, and every request printed an AttributeError traceback from its thread.
+    with pytest.raises(UsageError, match=r"FirehoseServer\(log=\.\.\.\) is a text stream"):
+        FirehoseServer(log=log)
+
+
+@pytest.mark.parametrize("service", ["firehose", "kinesis"])
+def test_put_log_events_names_a_message_of_none_as_none(fake: FirehoseFake, service: str) -> None:
+    handle = getattr(fake, service)
+    stream = (
+        handle.create_delivery_stream("s") if service == "firehose" else handle.create_stream("s")
+    )
+    # It said "not NoneType".
+    with pytest.raises(UsageError, match=r"a log message must be a str, not None$"):
+        stream.put_log_events(["a", None])
+
+
+@pytest.mark.parametrize(
+    ("misuse", "said"),
+    [
+        (lambda fake: fake.firehose.lambda_function("f", None), "context), not None"),
+        (
+            lambda fake: fake.firehose.create_delivery_stream("s").put_from_logs(None),
+            "bytes, not None: put_log_events",
+        ),
+        (
+            lambda fake: fake.firehose.create_delivery_stream("s").destination_refuses(None),
+            "bytes, not None: destination_refuses",
+        ),
+    ],
+    ids=["lambda_function", "put_from_logs", "destination_refuses"],
+)
+def test_a_none_where_bytes_or_a_function_goes_is_named_none(
+    fake: FirehoseFake, misuse: Any, said: str
+) -> None:
+    # Each said "not NoneType".
+    with pytest.raises(UsageError) as refused:
+        misuse(fake)
+    assert said in str(refused.value)
+    assert "NoneType" not in str(refused.value)
+
+
+def test_put_from_msk_names_a_value_of_none_as_none(fake: FirehoseFake) -> None:
+    stream = fake.firehose.create_delivery_stream("m", **_msk_options())
+    with pytest.raises(UsageError, match=r"takes each record value as bytes, not None$"):
+        stream.put_from_msk(None)  # type: ignore[arg-type]
+
+
+def _msk_options() -> dict[str, Any]:
+    from test_control_input import MSK_STREAM
+
+    return {k: v for k, v in MSK_STREAM.items() if k not in ("service", "name")}
+
+
+def test_a_move_of_units_too_far_for_the_clock_is_named_as_it_was_asked(
+    fake: FirehoseFake,
+) -> None:
+    # It said advance({'days': 1e+300}).
+    with pytest.raises(
+        ClockRangeError, match=r"^advance\(days=1e\+300\) is too far for the fake clock$"
+    ):
+        fake.firehose.clock.advance(days=1e300)

@@ -176,6 +176,7 @@ class FirehoseServer:
             port=port,
             idle_timeout=idle_timeout,
             max_connections=max_connections,
+            log=log,
             handles={"firehose": (firehose, FirehoseHandle), "kinesis": (kinesis, KinesisHandle)},
         )
         #: Seconds a client may take to send each part of a request.
