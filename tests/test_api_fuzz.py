@@ -16,6 +16,7 @@ from __future__ import annotations
 import http.client
 import json
 import math
+import os
 import re
 import urllib.parse
 from collections.abc import Callable, Iterator
@@ -56,10 +57,12 @@ PYTHON_OVER_HTTP = re.compile(rf"{PYTHON_TEXT.pattern}|\{{'[^']*': |\bNone\b|\bT
 #: relays verbatim (boto3 says the same): its words, not the plugin's.
 BOTOCORE_LINE = re.compile(r"^(Invalid type for parameter|Unknown parameter in) .*$", re.M)
 ROLE = "arn:aws:iam::123456789012:role/fuzz"
+#: FUZZ_EXAMPLES=500 searches further (and at random) than the suite's few fixed examples.
+DEEPER = int(os.environ.get("FUZZ_EXAMPLES", "0"))
 FUZZ = settings(
-    max_examples=examples(6),
+    max_examples=DEEPER or examples(6),
     deadline=None,
-    derandomize=True,
+    derandomize=not DEEPER,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
 
@@ -143,6 +146,7 @@ def parts(value: object) -> Iterator[object]:
 def own_words(message: str, value: object, *, as_json: bool = False) -> str:
     """``message`` without what it quotes of the value given (a message may echo it, as the
     caller wrote it) and without the lines botocore's validator wrote."""
+    message = BOTOCORE_LINE.sub("", message)
     quoted: set[str] = set()
     for part in parts(value):
         quoted |= {repr(part), str(part)}
@@ -152,8 +156,7 @@ def own_words(message: str, value: object, *, as_json: bool = False) -> str:
         if len(text) > 2:  # "1" or "[]" may stand in words of the plugin's own
             # As a whole: None is quoted in "not None", not in "NoneType".
             message = re.sub(rf"(?<!\w){re.escape(text)}(?!\w)", "", message)
-    message = re.sub(r"<[^<>]* at 0x[0-9a-f]+>", "", message)  # an echoed callable or object
-    return BOTOCORE_LINE.sub("", message)
+    return re.sub(r"<[^<>]* at 0x[0-9a-f]+>", "", message)  # an echoed callable or object
 
 
 # ------------------------------------------------------------------ the world fuzzed
@@ -686,7 +689,7 @@ def test_every_misuse_of_the_control_api_is_a_400_in_the_plugins_words(
     fields = [*BODIES[path], *MORE_FIELDS.get(path, []), "unknown"]
     current = [streams]
 
-    @settings(FUZZ, max_examples=examples(15))
+    @settings(FUZZ, max_examples=DEEPER or examples(15))
     @given(field=st.sampled_from(fields), value=JSON_VALUES)
     def check(field: str, value: Any) -> None:
         body = json.dumps({**BODIES[path], field: value}).encode()
@@ -700,7 +703,7 @@ def test_every_misuse_of_the_control_api_is_a_400_in_the_plugins_words(
     still_answers(current[0], clients)
 
 
-@settings(FUZZ, max_examples=examples(40))
+@settings(FUZZ, max_examples=DEEPER or examples(40))
 @given(
     path=st.sampled_from(GETS),
     key=st.sampled_from(["region", "service", "domain", "catalog_id", "x"]),

@@ -7,12 +7,13 @@ from __future__ import annotations
 import inspect
 import math
 import re
+import threading
 from datetime import date, datetime, timedelta, timezone
 from typing import Any
 
 import boto3
 import pytest
-from conftest import REGION, needs_botocore
+from conftest import REGION, ask_control, needs_botocore
 
 from pytest_firehose import (
     ClockRangeError,
@@ -1116,3 +1117,34 @@ def test_a_move_of_units_too_far_for_the_clock_is_named_as_it_was_asked(
         ClockRangeError, match=r"^advance\(days=1e\+300\) is too far for the fake clock$"
     ):
         fake.firehose.clock.advance(days=1e300)
+
+
+def test_a_stopped_server_refuses_to_serve_again(capfd: pytest.CaptureFixture[str]) -> None:
+    # start() returned as if serving, and its thread failed at once: Invalid file descriptor.
+    server = FirehoseServer()
+    server.start()
+    server.stop()
+    for serve in (server.start, server.serve_forever):
+        with pytest.raises(UsageError, match=r"has stopped and closed its socket; make a new"):
+            serve()
+    assert "Traceback" not in capfd.readouterr().err
+
+
+def test_a_serving_server_refuses_a_second_loop() -> None:
+    # A second thread served the same socket.
+    with FirehoseServer() as server:
+        for serve in (server.start, server.serve_forever):
+            with pytest.raises(UsageError, match=r"is serving already"):
+                serve()
+        assert ask_control(server, "GET", "/_fake/health")[0] == 200
+
+
+def test_a_server_serving_in_the_foreground_stops_when_told() -> None:
+    # stop() closed the socket under the loop, which went on: serve_forever never returned.
+    server = FirehoseServer()
+    loop = threading.Thread(target=server.serve_forever, daemon=True)
+    loop.start()
+    assert ask_control(server, "GET", "/_fake/health")[0] == 200
+    server.stop()
+    loop.join(timeout=10)
+    assert not loop.is_alive()
