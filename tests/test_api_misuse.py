@@ -1148,3 +1148,26 @@ def test_a_server_serving_in_the_foreground_stops_when_told() -> None:
     server.stop()
     loop.join(timeout=10)
     assert not loop.is_alive()
+
+
+def test_assert_delivered_refuses_text_no_utf_8_holds_as_it_refuses_text(
+    fake: FirehoseFake,
+) -> None:
+    stream = fake.firehose.create_delivery_stream("s")
+    # It was UnicodeEncodeError from the hint's payload.encode().
+    with pytest.raises(UsageError, match=r"payloads are bytes; the one at position 0 is '\\ud800'"):
+        stream.assert_delivered(["\ud800"])
+
+
+def test_a_secret_whose_number_has_no_json_is_refused_in_json_words_over_http() -> None:
+    with FirehoseServer() as server:
+        status, answer = ask_control(
+            server, "POST", "/_fake/secret", b'{"secret": "s", "value": {"k": Infinity}}'
+        )
+    # It named Python's types (str, int, float, bool, None, lists, dicts).
+    assert status == 400
+    assert answer["error"] == (
+        "POST /_fake/secret: the secret's value is written as JSON, and this mapping cannot be "
+        "(a number that is not finite has no JSON); give values JSON holds (strings, finite "
+        "numbers, true, false, null, arrays, objects)"
+    )
