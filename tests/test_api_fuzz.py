@@ -5,10 +5,13 @@ any limit, empty and nested containers, bytes for text, callables that raise, pr
 whose answer is neither true nor false), and every route of the local server's control
 API, given such bodies and queries.
 
-Whatever comes in, what comes out is a ``UsageError`` (the clock's ``ClockRangeError``, a
-``ValueError``; ``FakeClock(start=...)``'s ``ValueError``, as the docs say) whose message
-says what was wrong in the plugin's words, never Python's; over HTTP, a JSON answer below
-500 whose ``error`` says it. The fake keeps answering afterwards.
+Whatever comes in, what comes out is what the docs name: a ``UsageError``; from the clock,
+a ``ClockRangeError``; from ``FakeClock(start=...)``, a ``ValueError``; from a look-up of
+a Glue table or OpenSearch index that is not there, a ``KeyError``; from an assertion
+helper given a well-formed expectation the stream does not meet, an ``AssertionError``.
+Each message says what was wrong in the plugin's words, never Python's, and a refused call
+leaves the world as it was. Over HTTP, each answer is JSON below 500, its ``error`` in the
+plugin's words too. The fake keeps answering afterwards.
 """
 
 from __future__ import annotations
@@ -22,6 +25,8 @@ import urllib.parse
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from decimal import Decimal
+from fractions import Fraction
 from typing import Any
 
 import boto3
@@ -103,6 +108,9 @@ ODD = st.sampled_from(
         date(2020, 1, 1),
         timedelta(seconds=-1),
         timedelta(days=10**8),
+        Decimal("sNaN"),  # no number to numbers.Real, and raises when compared
+        Fraction(1, 3),
+        bytearray(b"x"),
         "\ud800",  # no UTF-8 for it
         "a" * 300,
         "*",
@@ -164,7 +172,8 @@ def own_words(message: str, value: object, *, as_json: bool = False) -> str:
 
 @dataclass
 class Streams:
-    """The streams of each kind a call reaches, made afresh for each example."""
+    """The streams of each kind a call reaches: made for each test, and again after a call
+    the API took (what it did is its to do)."""
 
     fake: FirehoseFake
     s3: DeliveryStreamHandle
@@ -183,6 +192,8 @@ HAS_DATABASE = not botocore_lacks("firehose CreateDeliveryStream.DatabaseSourceC
 
 
 def made(fake: FirehoseFake) -> Streams:
+    """A delivery stream of each source and destination kind the calls need, and a Kinesis
+    stream, in ``fake``'s reset world."""
     firehose = fake.firehose
     msk_config = {k: v for k, v in MSK_STREAM.items() if k not in ("service", "name")}
     return Streams(
