@@ -31,12 +31,12 @@ from typing import Any
 
 import boto3
 import pytest
-from conftest import REGION, S3, botocore_lacks, examples
+from conftest import REGION, botocore_lacks, examples
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from test_control_input import MSK_STREAM
 from test_database_source import ICEBERG, SOURCE
-from test_other_destinations import DOMAIN, SEARCH, SNOWFLAKE
+from test_other_destinations import DOMAIN, SEARCH
 
 from pytest_firehose import (
     ClockRangeError,
@@ -178,7 +178,6 @@ class Streams:
     fake: FirehoseFake
     s3: DeliveryStreamHandle
     search: DeliveryStreamHandle
-    snowflake: DeliveryStreamHandle
     msk: DeliveryStreamHandle
     database: DeliveryStreamHandle | None
     kinesis: KinesisStreamHandle
@@ -205,9 +204,6 @@ def made(fake: FirehoseFake) -> Streams:
         search=firehose.create_delivery_stream(
             "search",
             AmazonopensearchserviceDestinationConfiguration={**SEARCH, "DomainARN": DOMAIN},
-        ),
-        snowflake=firehose.create_delivery_stream(
-            "snow", SnowflakeDestinationConfiguration={**SNOWFLAKE, "S3Configuration": S3}
         ),
         msk=firehose.create_delivery_stream("msk", **msk_config),
         database=(
@@ -246,7 +242,7 @@ def nothing_half_done(streams: Streams) -> None:
     the world's lock free for the next caller."""
     fake = streams.fake
     assert fake.firehose.stream_names() == sorted(
-        name for name in ("s3", "search", "snow", "msk", "db") if HAS_DATABASE or name != "db"
+        name for name in ("s3", "search", "msk", "db") if HAS_DATABASE or name != "db"
     )
     assert fake.kinesis.stream_names() == ["k"]
     assert fake.firehose.faults == fake.kinesis.faults == []
