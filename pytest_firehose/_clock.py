@@ -74,7 +74,8 @@ def _step(delta: object, units: Mapping[str, object], call: str = "advance") -> 
         try:
             return timedelta(**amounts)
         except OverflowError:
-            raise ClockRangeError(f"{call}({units!r}) is too far for the fake clock") from None
+            given = ", ".join(f"{unit}={value!r}" for unit, value in units.items())
+            raise ClockRangeError(f"{call}({given}) is too far for the fake clock") from None
         except TypeError:  # a unit timedelta does not have
             wrong = [unit for unit in units if unit not in _UNITS]
             close = difflib.get_close_matches(wrong[0], _UNITS, n=1)

@@ -79,8 +79,10 @@ class Terms:
         return repr(value) if self.route is None else json_term(value)
 
     def kind(self, of: type) -> str:
-        """A type named: ``int``, or JSON's name for it (``a number``)."""
-        return of.__name__ if self.route is None else json_kind(of)
+        """A type named: ``int`` (``None`` for None's), or JSON's name for it (``a number``)."""
+        if self.route is not None:
+            return json_kind(of)
+        return "None" if of is type(None) else of.__name__
 
 
 class Wording:

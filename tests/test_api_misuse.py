@@ -7,12 +7,13 @@ from __future__ import annotations
 import inspect
 import math
 import re
+import threading
 from datetime import date, datetime, timedelta, timezone
 from typing import Any
 
 import boto3
 import pytest
-from conftest import REGION, needs_botocore
+from conftest import REGION, ask_control, needs_botocore
 
 from pytest_firehose import (
     ClockRangeError,
@@ -989,3 +990,184 @@ def test_the_operations_that_name_no_stream() -> None:
     newer = {"DescribeAccountSettings", "ListChannels", "ListQueues", "UpdateAccountSettings"}
     expected = {"DescribeLimits", "ListStreams"} | (newer & operation_names("kinesis"))
     assert unnamed["kinesis"] == sorted(expected)
+
+
+# ------------------------------------------------------------------ found by test_api_fuzz.py
+
+
+@pytest.mark.parametrize(
+    "options",
+    [
+        {"ExtendedS3DestinationConfiguration": None},
+        {"Tags": None},
+        {"DeliveryStreamEncryptionConfigurationInput": None, "Tags": None},
+    ],
+)
+def test_a_delivery_stream_option_given_as_none_is_left_out(
+    fake: FirehoseFake, options: dict[str, Any]
+) -> None:
+    # It was AttributeError ('NoneType' object has no attribute 'items') or TypeError
+    # ('NoneType' object is not iterable) from botocore's writer.
+    stream = fake.firehose.create_delivery_stream("s", **options)
+    assert stream.describe() == fake.firehose.create_delivery_stream("plain").describe() | {
+        "DeliveryStreamName": "s",
+        "DeliveryStreamARN": stream.arn,
+    }
+
+
+def test_a_kinesis_stream_option_given_as_none_is_left_out(fake: FirehoseFake) -> None:
+    stream = fake.kinesis.create_stream("k", 2, StreamModeDetails=None)
+    assert len(stream.open_shards) == 2
+    client = boto3.client("kinesis", region_name=REGION)
+    summary = client.describe_stream_summary(StreamName="k")["StreamDescriptionSummary"]
+    assert summary["StreamModeDetails"] == {"StreamMode": "PROVISIONED"}
+
+
+class _NoTruthValue:
+    """An answer that cannot say true or false, as a numpy array of several items."""
+
+    def __bool__(self) -> bool:
+        raise ValueError("the truth value of this answer is ambiguous")
+
+
+def test_a_records_predicate_whose_answer_is_neither_true_nor_false_is_a_usage_error(
+    fake: FirehoseFake,
+) -> None:
+    # The answer's ValueError came out of the client's put_record_batch from deep inside
+    # the fake.
+    fault = fake.firehose.fail(records=lambda data: _NoTruthValue())
+    fake.firehose.create_delivery_stream("s")
+    client = boto3.client("firehose", region_name=REGION)
+    with pytest.raises(
+        UsageError,
+        match=r"its predicate's answer, asked true or false, raised ValueError\('the truth "
+        r"value of this answer is ambiguous'\) on record 0 of a PutRecordBatch \(b'a'\)",
+    ):
+        client.put_record_batch(DeliveryStreamName="s", Records=[{"Data": b"a"}])
+    assert "asked true or false" in fault.why_not_fired()
+
+
+@pytest.mark.parametrize("timeout", [1e300, 10**400, 2.0**63], ids=["1e300", "10**400", "2**63"])
+def test_a_server_refuses_an_idle_timeout_no_socket_can_wait(timeout: float) -> None:
+    # It was taken, and every connection's thread failed with OverflowError.
+    with pytest.raises(UsageError, match=r"idle_timeout=\.\.\.\) is how many seconds .* at most"):
+        FirehoseServer(idle_timeout=timeout)
+
+
+@pytest.mark.parametrize("log", [5, "server.log", b"", [], object()])
+def test_a_server_refuses_a_log_it_cannot_write_to(log: Any) -> None:
+    # It was taken, and every request printed an AttributeError traceback from its thread.
+    with pytest.raises(UsageError, match=r"FirehoseServer\(log=\.\.\.\) is a text stream"):
+        FirehoseServer(log=log)
+
+
+@pytest.mark.parametrize("service", ["firehose", "kinesis"])
+def test_put_log_events_names_a_message_of_none_as_none(fake: FirehoseFake, service: str) -> None:
+    handle = getattr(fake, service)
+    stream = (
+        handle.create_delivery_stream("s") if service == "firehose" else handle.create_stream("s")
+    )
+    # It said "not NoneType".
+    with pytest.raises(UsageError, match=r"a log message must be a str, not None$"):
+        stream.put_log_events(["a", None])
+
+
+@pytest.mark.parametrize(
+    ("misuse", "said"),
+    [
+        (lambda fake: fake.firehose.lambda_function("f", None), "context), not None"),
+        (
+            lambda fake: fake.firehose.create_delivery_stream("s").put_from_logs(None),
+            "bytes, not None: put_log_events",
+        ),
+        (
+            lambda fake: fake.firehose.create_delivery_stream("s").destination_refuses(None),
+            "bytes, not None: destination_refuses",
+        ),
+    ],
+    ids=["lambda_function", "put_from_logs", "destination_refuses"],
+)
+def test_a_none_where_bytes_or_a_function_goes_is_named_none(
+    fake: FirehoseFake, misuse: Any, said: str
+) -> None:
+    # Each said "not NoneType".
+    with pytest.raises(UsageError) as refused:
+        misuse(fake)
+    assert said in str(refused.value)
+    assert "NoneType" not in str(refused.value)
+
+
+def test_put_from_msk_names_a_value_of_none_as_none(fake: FirehoseFake) -> None:
+    stream = fake.firehose.create_delivery_stream("m", **_msk_options())
+    with pytest.raises(UsageError, match=r"takes each record value as bytes, not None$"):
+        stream.put_from_msk(None)  # type: ignore[arg-type]
+
+
+def _msk_options() -> dict[str, Any]:
+    from test_control_input import MSK_STREAM
+
+    return {k: v for k, v in MSK_STREAM.items() if k not in ("service", "name")}
+
+
+def test_a_move_of_units_too_far_for_the_clock_is_named_as_it_was_asked(
+    fake: FirehoseFake,
+) -> None:
+    # It said advance({'days': 1e+300}).
+    with pytest.raises(
+        ClockRangeError, match=r"^advance\(days=1e\+300\) is too far for the fake clock$"
+    ):
+        fake.firehose.clock.advance(days=1e300)
+
+
+def test_a_stopped_server_refuses_to_serve_again(capfd: pytest.CaptureFixture[str]) -> None:
+    # start() returned as if serving, and its thread failed at once: Invalid file descriptor.
+    server = FirehoseServer()
+    server.start()
+    server.stop()
+    for serve in (server.start, server.serve_forever):
+        with pytest.raises(UsageError, match=r"has stopped and closed its socket; make a new"):
+            serve()
+    assert "Traceback" not in capfd.readouterr().err
+
+
+def test_a_serving_server_refuses_a_second_loop() -> None:
+    # A second thread served the same socket.
+    with FirehoseServer() as server:
+        for serve in (server.start, server.serve_forever):
+            with pytest.raises(UsageError, match=r"is serving already"):
+                serve()
+        assert ask_control(server, "GET", "/_fake/health")[0] == 200
+
+
+def test_a_server_serving_in_the_foreground_stops_when_told() -> None:
+    # stop() closed the socket under the loop, which went on: serve_forever never returned.
+    server = FirehoseServer()
+    loop = threading.Thread(target=server.serve_forever, daemon=True)
+    loop.start()
+    assert ask_control(server, "GET", "/_fake/health")[0] == 200
+    server.stop()
+    loop.join(timeout=10)
+    assert not loop.is_alive()
+
+
+def test_assert_delivered_refuses_text_no_utf_8_holds_as_it_refuses_text(
+    fake: FirehoseFake,
+) -> None:
+    stream = fake.firehose.create_delivery_stream("s")
+    # It was UnicodeEncodeError from the hint's payload.encode().
+    with pytest.raises(UsageError, match=r"payloads are bytes; the one at position 0 is '\\ud800'"):
+        stream.assert_delivered(["\ud800"])
+
+
+def test_a_secret_whose_number_has_no_json_is_refused_in_json_words_over_http() -> None:
+    with FirehoseServer() as server:
+        status, answer = ask_control(
+            server, "POST", "/_fake/secret", b'{"secret": "s", "value": {"k": Infinity}}'
+        )
+    # It named Python's types (str, int, float, bool, None, lists, dicts).
+    assert status == 400
+    assert answer["error"] == (
+        "POST /_fake/secret: the secret's value is written as JSON, and this mapping cannot be "
+        "(a number that is not finite has no JSON); give values JSON holds (strings, finite "
+        "numbers, true, false, null, arrays, objects)"
+    )

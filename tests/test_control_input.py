@@ -372,6 +372,23 @@ def test_create_options_of_the_wrong_type_are_refused_as_boto3_refuses_them(
     )
 
 
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"service": "firehose", "name": "f", "Tags": None},
+        {"service": "firehose", "name": "f", "ExtendedS3DestinationConfiguration": None},
+        {"service": "kinesis", "name": "f", "StreamModeDetails": None},
+    ],
+)
+def test_a_create_option_given_as_null_is_left_out(
+    served: FirehoseServer, body: dict[str, Any]
+) -> None:
+    # It was a 400 in Python's words: 'NoneType' object is not iterable.
+    status, answer = ask_control(served, "POST", "/_fake/streams", body)
+    assert (status, answer["name"]) == (201, "f")
+    ask_control(served, "POST", "/_fake/reset")
+
+
 ROUTES = [
     ("GET", "/_fake/health"),
     ("GET", "/_fake/streams"),

@@ -47,7 +47,7 @@ from pytest_firehose._doors.server_settings import MAX_CONNECTIONS as MAX_CONNEC
 from pytest_firehose._doors.server_settings import check_server
 from pytest_firehose._engine.exchange import EventPull
 from pytest_firehose._engine.world import World
-from pytest_firehose._errors import NetworkFault, ServiceError
+from pytest_firehose._errors import NetworkFault, ServiceError, UsageError
 from pytest_firehose._handles.firehose import FirehoseHandle
 from pytest_firehose._handles.kinesis import KinesisHandle
 from pytest_firehose._wire.codec import HttpRequest, HttpResponse, encode_unserved_error
@@ -176,6 +176,7 @@ class FirehoseServer:
             port=port,
             idle_timeout=idle_timeout,
             max_connections=max_connections,
+            log=log,
             handles={"firehose": (firehose, FirehoseHandle), "kinesis": (kinesis, KinesisHandle)},
         )
         #: Seconds a client may take to send each part of a request.
@@ -192,6 +193,10 @@ class FirehoseServer:
         self._httpd = _HTTPServer((host, port), self)
         self._thread: threading.Thread | None = None
         self._stopped = False
+        #: Whether a loop answers requests (``start``'s thread, or ``serve_forever`` called
+        #: in the foreground), under the lock that lets one begin at a time.
+        self._serving = False
+        self._lifecycle = threading.Lock()
 
     # ------------------------------------------------------------------ addresses
 
@@ -320,25 +325,51 @@ class FirehoseServer:
 
     def serve_forever(self) -> None:
         """Answer requests until :meth:`stop` (from another thread)."""
-        self._httpd.serve_forever(poll_interval=0.05)
+        self._begin("serve_forever")
+        self._serve()
 
     def start(self) -> FirehoseServer:
         """Serve in a background thread."""
+        self._begin("start")
         self._thread = threading.Thread(
-            target=self.serve_forever, name=f"pytest-firehose server {self.url}", daemon=True
+            target=self._serve, name=f"pytest-firehose server {self.url}", daemon=True
         )
         self._thread.start()
         return self
 
+    def _begin(self, call: str) -> None:
+        """Claim the one loop a server runs, or refuse ``call`` naming why: a second loop on
+        one socket, or one on a closed socket (whose thread failed), served nothing."""
+        with self._lifecycle:
+            if self._stopped:
+                raise UsageError(
+                    f"FirehoseServer.{call}(): this server has stopped and closed its socket; "
+                    "make a new FirehoseServer to serve again"
+                )
+            if self._serving:
+                raise UsageError(
+                    f"FirehoseServer.{call}(): this server is serving already (start() or "
+                    "serve_forever() ran); one loop answers all its requests"
+                )
+            self._serving = True
+
+    def _serve(self) -> None:
+        try:
+            self._httpd.serve_forever(poll_interval=0.05)
+        finally:
+            self._serving = False
+
     def stop(self) -> None:
         """Stop serving, close every connection and the listening socket."""
-        if self._stopped:
-            return
-        self._stopped = True
+        with self._lifecycle:  # no loop begins from here on
+            if self._stopped:
+                return
+            self._stopped = True
         with self.world.changed:  # open event streams see the server stop
             self.world.changed.notify_all()
-        if self._thread is not None:
+        if self._serving:  # in start()'s thread, or serve_forever() in another
             self._httpd.shutdown()
+        if self._thread is not None:
             self._thread.join()
         self._httpd.close_connections()
         self._httpd.server_close()

@@ -5,7 +5,7 @@ connection with a 503, or failed in ``bind()``."""
 
 from __future__ import annotations
 
-import math
+import threading
 
 from pytest_firehose._engine.world import World
 from pytest_firehose._errors import UsageError
@@ -25,6 +25,7 @@ def check_server(
     port: object,
     idle_timeout: object,
     max_connections: object,
+    log: object,
     handles: dict[str, tuple[object, type]],
 ) -> None:
     """Refuse what ``FirehoseServer`` is given that it cannot serve by: each refusal names
@@ -55,12 +56,20 @@ def check_server(
     if (
         isinstance(idle_timeout, bool)
         or not isinstance(idle_timeout, (int, float))
-        or not 0 < idle_timeout < math.inf
+        # A socket cannot wait longer: past it, every connection's thread failed.
+        or not 0 < idle_timeout <= threading.TIMEOUT_MAX
     ):
         raise UsageError(
             f"FirehoseServer(idle_timeout=...) is how many seconds a client may take to send "
-            f"each part of a request, a finite number above 0 (default {IDLE_TIMEOUT:g}), not "
+            f"each part of a request, a number above 0 and at most {threading.TIMEOUT_MAX:g} "
+            f"(the longest wait this platform has; default {IDLE_TIMEOUT:g}), not "
             f"{idle_timeout!r}"
+        )
+    if log is not None and not callable(getattr(log, "write", None)):
+        # Taken, it failed in every connection's thread at the first line it logged.
+        raise UsageError(
+            f"FirehoseServer(log=...) is a text stream to write a line per request to, such "
+            f"as sys.stderr or an open file (None: no log), not {log!r}"
         )
     if isinstance(max_connections, bool) or not isinstance(max_connections, int):
         max_connections = repr(max_connections)

@@ -292,11 +292,15 @@ def _picked(handle: FaultHandle, operation: str, payloads: Sequence[Payload]) ->
     codes: dict[int, str] = {}
     for index, payload in enumerate(payloads):
         data = payload_bytes(payload)
+        answered = False
         try:
-            picked = fault.value(data)
+            answer = fault.value(data)
+            answered = True
+            picked = bool(answer)  # an answer with no truth value (an array) raises here
         except Exception as error:
+            raised = "predicate's answer, asked true or false," if answered else "predicate"
             handle.predicate_error = (
-                f"its predicate raised {error!r} on record {index} of a {operation} ({shown(data)})"
+                f"its {raised} raised {error!r} on record {index} of a {operation} ({shown(data)})"
             )
             raise UsageError(
                 f"{fault!r}: {handle.predicate_error}. A records= predicate is called with "

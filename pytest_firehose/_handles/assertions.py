@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from collections.abc import Set as AbstractSet
@@ -51,7 +52,10 @@ def expected_payloads(helper: str, expected: object, *, ordered: bool) -> list[b
         elif isinstance(payload, (bytes, bytearray, memoryview)):
             payloads.append(bytes(payload))
         else:
-            fix = f", such as {payload.encode()!r}" if isinstance(payload, str) else ""
+            fix = ""
+            if isinstance(payload, str):
+                with contextlib.suppress(UnicodeEncodeError):  # a lone surrogate has no UTF-8
+                    fix = f", such as {payload.encode()!r}"
             raise UsageError(
                 f"{helper}(): payloads are bytes{fix}; the one at position {position} is "
                 f"{cut(payload)}"

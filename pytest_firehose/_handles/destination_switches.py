@@ -78,9 +78,10 @@ class DestinationSwitches:
         it, as does an UpdateDestination to another destination type (as it does
         ``destination_down``'s ``error``)."""
         if not callable(refuses):
+            given = terms().kind(type(refuses))
             raise UsageError(
-                f"destination_refuses takes a function of a record's bytes, not "
-                f"{type(refuses).__name__}: destination_refuses(lambda record: b'bad' in record)"
+                f"destination_refuses takes a function of a record's bytes, not {given}: "
+                "destination_refuses(lambda record: b'bad' in record)"
             )
         signature = cannot_take(refuses, b"")
         if signature is not None:

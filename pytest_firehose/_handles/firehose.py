@@ -182,7 +182,7 @@ class FirehoseHandle(ServiceHandle[FirehoseService, DeliveryStreamHandle]):
         if not callable(handler):
             raise UsageError(
                 f"the handler for {name_or_arn!r} must be a callable taking (event, "
-                f"context), not {type(handler).__name__}"
+                f"context), not {terms().kind(type(handler))}"
             )
         check_region(region)
         default_region = region or self._world.region

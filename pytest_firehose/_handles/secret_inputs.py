@@ -83,9 +83,15 @@ def secret_string(where: str, value: object) -> str:
         try:
             text = json.dumps(dict(value), allow_nan=False)
         except (TypeError, ValueError) as error:
+            # Over HTTP the body was JSON already: only Python's NaN and Infinity get here.
+            why = said.phrase(str(error), "a number that is not finite has no JSON")
+            holds = said.phrase(
+                "str, int, float, bool, None, lists, dicts",
+                "strings, finite numbers, true, false, null, arrays, objects",
+            )
             raise UsageError(
                 f"{where}: the secret's value is written as JSON, and this mapping cannot be "
-                f"({error}); give values JSON holds (str, int, float, bool, None, lists, dicts)"
+                f"({why}); give values JSON holds ({holds})"
             ) from None
     elif isinstance(value, str):
         text = value

@@ -53,7 +53,7 @@ class StreamInputs(LogEventsInput[bytes]):
         for record in records:
             if not isinstance(record, (bytes, bytearray, memoryview)):
                 raise UsageError(
-                    f"put_from_logs takes each record as bytes, not {type(record).__name__}: "
+                    f"put_from_logs takes each record as bytes, not {terms().kind(type(record))}: "
                     "put_log_events(messages) builds a subscription's record from log messages"
                 )
             payloads.append(bytes(record))

@@ -30,7 +30,7 @@ def checked_values(values: Sequence[Any]) -> list[bytes]:
     for value in values:
         if not isinstance(value, (bytes, bytearray, memoryview)):
             raise UsageError(
-                f"put_from_msk takes each record value as bytes, not {type(value).__name__}"
+                f"put_from_msk takes each record value as bytes, not {terms().kind(type(value))}"
             )
     return [bytes(value) for value in values]
 
