@@ -343,6 +343,31 @@ def test_a_reshard_keeps_the_stream_updating_for_the_creation_delay():
     assert fake.kinesis["s"].shards[0].closed_at == split_at
 
 
+@pytest.mark.parametrize(
+    ("operation", "params"),
+    [
+        ("split_shard", {"ShardToSplit": "shardId-0", "NewStartingHashKey": "2"}),
+        ("merge_shards", {"ShardToMerge": "shardId-0", "AdjacentShardToMerge": "shardId-1"}),
+    ],
+)
+def test_a_reshard_of_a_stream_still_creating_is_refused_as_not_active(operation, params):
+    # kinesalite's createStream test "should create a basic 3-shard stream", run against
+    # Kinesis (2018): while the stream is CREATING it has no shards yet, and SplitShard and
+    # MergeShards answer that it is not ACTIVE, not that the shard is missing.
+    with FirehoseFake(region=REGION, seed=SEED, creation_delay=30) as fake:
+        client = boto3.client("kinesis", region_name=REGION)
+        client.create_stream(StreamName="s", ShardCount=3)
+
+        answer = refused(getattr(client, operation), StreamName="s", **params)
+
+        assert fake.kinesis["s"].status == "CREATING"
+    assert error(answer) == (
+        "ResourceInUseException",
+        "Stream s under account 123456789012 not ACTIVE, instead in state CREATING",
+        400,
+    )
+
+
 # --------------------------------------------------------------------------- reading across
 
 

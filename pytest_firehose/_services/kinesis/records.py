@@ -167,8 +167,8 @@ class KinesisRecord(PayloadRecord):
     came off the wire (bytes, or base64 text decoded on first use). Compares equal to its
     payload, so ``stream.records == [b"a", b"b"]`` reads naturally.
 
-    ``sequence_index`` is the index inside its sequence number (drawn from its shard's
-    counter: the records of one shard are numbered 1, 2, 3, ...);
+    ``sequence_index`` is the index inside its sequence number (drawn from the stream's
+    counter, which its shards share: the records of one stream are numbered 1, 2, 3, ...);
     ``commit_index`` its place in the stream's commit order; ``encryption`` the stream's
     encryption type when it was written (``"NONE"`` or ``"KMS"``), which GetRecords reports
     for that record whatever the stream's setting is now.

@@ -12,6 +12,11 @@ Facts used here:
   ``ParentShardId``, a merge's child names the lower shard there and the other in
   ``AdjacentParentShardId``; children take the next shard indices, and their sequence
   numbers start one second after the parents closed (MOCK, same tests).
+* A stream that is not ACTIVE is refused before its shards are looked at: while it is
+  CREATING it has none, and SplitShard and MergeShards of ``shardId-0`` answer
+  ``ResourceInUseException`` ``... not ACTIVE, instead in state CREATING`` (MOCK:
+  kinesalite's createStream test "should create a basic 3-shard stream", run against AWS;
+  its own mergeShards checks the status first too).
 * The refusals' wording: a NewStartingHashKey not both greater than one plus the shard's
   StartingHashKey and less than its EndingHashKey, shards that are not an adjacent pair
   (ShardToMerge must be the lower one), UpdateShardCount past double or below half the
@@ -210,6 +215,7 @@ class Resharding:
         (resolved,) = self._resolved(params, "ShardToSplit")
         stream = self._stream(params)
         self._provisioned(stream, "SplitShard")
+        self._updatable(stream)
         shard = self._shard_of(stream, resolved)
         key = int(params["NewStartingHashKey"])
         if not shard.starting_hash_key + 1 < key < shard.ending_hash_key:
@@ -222,7 +228,6 @@ class Resharding:
                 f"EndingHashKey {shard.ending_hash_key}.",
             )
         self._still_open(stream, shard)
-        self._updatable(stream)
         self.check_shard_room(1)
 
         def change(at: datetime) -> None:
@@ -235,6 +240,7 @@ class Resharding:
         first, second = self._resolved(params, "ShardToMerge", "AdjacentShardToMerge")
         stream = self._stream(params)
         self._provisioned(stream, "MergeShards")
+        self._updatable(stream)
         lower, upper = self._shard_of(stream, first), self._shard_of(stream, second)
         self._still_open(stream, lower)
         self._still_open(stream, upper)
@@ -245,7 +251,6 @@ class Resharding:
                 f"account {self.account_id} are not an adjacent pair of shards eligible for "
                 "merging",
             )
-        self._updatable(stream)
 
         def change(at: datetime) -> None:
             merge(stream, lower, upper, at)

@@ -10,14 +10,17 @@ Facts used here (AWS_SEMANTICS.md section 8):
   ``step * i`` and ends one before the next, the last at ``2**128 - 1`` (REAL for N = 1
   and 3; kinesalite and moto agree).
 * Shard ids are ``shardId-`` and 12 decimal digits (REAL).
-* The sequence index of a record comes from its shard's own counter: the records one
-  shard takes in one PutRecords carry consecutive indexes, whatever went to other shards
-  between them (REAL, kinesalite's AWS-validated "should work with mixed values", 2016 to
-  2018). Its 2015 versions showed shards 0 to 2 of a stream drawing from one counter,
-  shard after shard, which kinesalite's author then found no longer deterministic;
-  kinesalite keeps one counter per five shards. The fake keeps one a shard (a choice: no
-  recorded answer relates the indexes of two shards today). Records and their sequence
-  numbers are ``records.py``'s.
+* The sequence index of a record comes from one counter the stream's shards share: two
+  records never carry the same index, and the indexes of records put to two shards one
+  after the other, sorted, follow one another without a gap (REAL, kinesalite's "should
+  safely put concurrent, sequential records", a hundred puts to each of shards 0 and 1,
+  passing against AWS from 2015 to 2018); the records one shard takes in one PutRecords
+  carry consecutive indexes, whatever went to other shards between them (REAL,
+  kinesalite's "should work with mixed values", 2016 to 2018), so one request draws a
+  block a shard, in the order it first reaches them (which shard's block comes first is
+  the fake's choice: the recording sorted them in no fixed order). kinesalite keeps one
+  counter per five shards; a stream of more shards is on record nowhere, so the fake
+  keeps one a stream. Records and their sequence numbers are ``records.py``'s.
 """
 
 from __future__ import annotations
@@ -260,6 +263,9 @@ class KinesisStream:
     shard_level_metrics: list[str] = field(default_factory=list)
     #: The resource policy (PutResourcePolicy's JSON text), if one is attached.
     policy: str | None = None
+    #: The stream's sequence counter: the index the next record of any of its shards
+    #: draws at the least (see the module's notes).
+    next_index: int = 1
     #: Warm throughput in MiBps (on-demand streams): what the stream is scaled to, and what
     #: an UPDATING stream is scaling to.
     warm_throughput: int | None = None
@@ -395,8 +401,8 @@ class KinesisStream:
         self, entries: Sequence[dict[str, Any]], shards: Sequence[Shard], now: datetime
     ) -> list[Row]:
         """Accept one request's checked records (``entries[i]`` goes to ``shards[i]``), all
-        arriving at ``now``: each draws the next index of its shard's sequence counter, is
-        logged in commit order (the request's) and handed to its shard."""
+        arriving at ``now``: each draws the next index of its shard's block of the stream's
+        counter, is logged in commit order (the request's) and handed to its shard."""
         rows = self.rows
         if not entries:
             return []
@@ -406,9 +412,10 @@ class KinesisStream:
             self.earliest_held = now
         encryption = self.encryption
         # Every field of a number but its index is constant per shard within one request,
-        # and so is where its records go: one lane a shard, with the shard's counter, made
+        # and so is where its records go: one lane a shard, with the shard's block, made
         # when the request first reaches the shard and looked up once a record.
         lanes: dict[Shard, tuple[Lane, Callable[[Row], None], Iterator[int]]] = {}
+        blocks = self._blocks(shards)
         made: list[Row] = []
         keep, draw = made.append, next
         for entry, shard, commit in zip(entries, shards, itertools.count(len(rows))):
@@ -419,7 +426,7 @@ class KinesisStream:
                 lane, append, numbers = lanes[shard] = (
                     (frame, shard.shard_id, now, encryption),
                     shard.rows.append,
-                    itertools.count(shard.next_index),
+                    itertools.count(blocks[shard]),
                 )
             row = (
                 entry["Data"],
@@ -435,6 +442,20 @@ class KinesisStream:
             shard.next_index = sequence_index_of(shard.rows[-1]) + 1
         rows.extend(made)
         return made
+
+    def _blocks(self, shards: Sequence[Shard]) -> dict[Shard, int]:
+        """The first index of each shard's records in one request: one block of the
+        stream's counter a shard, in the order the request first reaches the shards, so a
+        shard's records of one request are consecutive and no two shards share an index."""
+        counts: dict[Shard, int] = {}
+        for shard in shards:
+            counts[shard] = counts.get(shard, 0) + 1
+        firsts: dict[Shard, int] = {}
+        for shard, count in counts.items():
+            first = max(self.next_index, shard.next_index)
+            firsts[shard] = first
+            self.next_index = first + count
+        return firsts
 
     def trim(self, now: datetime) -> None:
         """Move records older than the retention period out of the shards and into

@@ -27,7 +27,8 @@ Choices (INFERRED; docs/kinesis.md's fan-out section lists them):
   reading past the last event moves the clock to that end. An event due before the end is
   sent even when the clock jumped past the end before it was read or pushed (the first
   event at the least, as AWS sends it on subscribing), so a client always gets a
-  continuation number; the events a jump skipped are one event, as within the 5 minutes.
+  continuation number; the events a jump skipped are one event, as within the 5 minutes,
+  holding the records that arrived before the end (none that came after it).
 * Over the server, whose client cannot move the fake clock, an event is pushed as soon as
   it is ready at the clock's time (``ready``): the next event's second came, records
   arrived, the shard closed, or the subscription ended; the next regular one falls a
@@ -313,6 +314,10 @@ class Subscriptions:
         shard = subscription.shard
         subscription.stream.trim(now)
         held = shard.rows
+        if now >= subscription.ends_at:
+            # The event due before the end, read after it: records that arrived once the
+            # subscription was over were never pushed to it.
+            held = held[: bisect_left(held, subscription.ends_at, key=arrived_at_of)]
         start = bisect_left(held, subscription.position, key=sequence_index_of)
         chosen = within_bytes(held[start : start + MAX_EVENT_RECORDS], MAX_EVENT_BYTES)
         behind = 0
