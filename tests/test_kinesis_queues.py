@@ -27,7 +27,9 @@ from pytest_firehose._payload import payload_bytes
 from pytest_firehose._services.codes import ENTRY_OPERATIONS
 from pytest_firehose._services.kinesis import queue_records
 from pytest_firehose._services.kinesis.queues import ENTRY_ACTS
-from pytest_firehose._services.kinesis.streams import next_token
+from pytest_firehose._services.kinesis.tokens import (
+    next_token,
+)
 
 Call = Callable[..., dict[str, Any]]
 STREAM_ARN = "arn:aws:kinesis:us-east-1:123456789012:stream/s"

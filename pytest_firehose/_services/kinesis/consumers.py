@@ -42,6 +42,8 @@ from pytest_firehose._services.kinesis.account import Commitment
 from pytest_firehose._services.kinesis.attached import Registry
 from pytest_firehose._services.kinesis.streams import (
     KinesisStream,
+)
+from pytest_firehose._services.kinesis.tokens import (
     check_fresh,
     invalid_token,
     next_token,

@@ -21,19 +21,23 @@ from pytest_firehose._arns import resource_arn
 from pytest_firehose._clock import FakeClock
 from pytest_firehose._errors import ServiceError
 from pytest_firehose._services.kinesis.attached import Registry
+from pytest_firehose._services.kinesis.iterators import (
+    decode_iterator,
+)
 from pytest_firehose._services.kinesis.limits import auto_needs_on_demand
 from pytest_firehose._services.kinesis.streams import (
     DEFAULT_MAX_RECORD_SIZE_KIB,
     ON_DEMAND_SHARDS,
     KinesisStream,
     ShardTally,
-    check_fresh,
-    decode_iterator,
     incarnation_of,
-    invalid_token,
     new_stream,
-    next_token,
     not_active,
+)
+from pytest_firehose._services.kinesis.tokens import (
+    check_fresh,
+    invalid_token,
+    next_token,
     read_token,
 )
 

@@ -26,6 +26,8 @@ from pytest_firehose._errors import ServiceError
 from pytest_firehose._services.kinesis.streams import (
     KinesisStream,
     Shard,
+)
+from pytest_firehose._services.kinesis.tokens import (
     check_fresh,
     next_token,
     read_token,

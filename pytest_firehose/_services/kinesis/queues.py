@@ -67,6 +67,8 @@ from pytest_firehose._services.kinesis.attached import Registry
 from pytest_firehose._services.kinesis.streams import (
     KinesisStream,
     not_active,
+)
+from pytest_firehose._services.kinesis.tokens import (
     page_of,
 )
 

@@ -56,7 +56,9 @@ from pytest_firehose._errors import ServiceError
 from pytest_firehose._services.base import CallRates
 from pytest_firehose._services.codes import call_error
 from pytest_firehose._services.kinesis.records import Row, payload_bytes
-from pytest_firehose._services.kinesis.streams import read_token
+from pytest_firehose._services.kinesis.tokens import (
+    read_token,
+)
 
 #: GetRecords calls, and GetShardIterator calls, a shard takes a second (DOC).
 SHARD_READS_PER_SECOND = 5

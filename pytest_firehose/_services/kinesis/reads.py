@@ -10,6 +10,12 @@ from typing import Any
 
 from pytest_firehose._clock import FakeClock, epoch_millis
 from pytest_firehose._errors import ServiceError
+from pytest_firehose._services.kinesis.iterators import (
+    ShardIterator,
+    decode_iterator,
+    encode_iterator,
+    java_date,
+)
 from pytest_firehose._services.kinesis.records import (
     KinesisRecord,
     Row,
@@ -26,10 +32,6 @@ from pytest_firehose._services.kinesis.records import (
 from pytest_firehose._services.kinesis.streams import (
     KinesisStream,
     Shard,
-    ShardIterator,
-    decode_iterator,
-    encode_iterator,
-    java_date,
     resolve_shard_id,
     shard_id_of,
 )

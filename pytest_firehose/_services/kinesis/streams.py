@@ -1,5 +1,5 @@
-"""Kinesis Data Streams state: streams, shards and hash keys, and the tokens and iterators
-that name them.
+"""Kinesis Data Streams state: streams, shards and hash keys, and the shard ids that name
+them (a list's NextTokens are ``tokens.py``'s, shard iterators ``iterators.py``'s).
 
 Facts used here (AWS_SEMANTICS.md section 8):
 
@@ -25,21 +25,15 @@ Facts used here (AWS_SEMANTICS.md section 8):
 
 from __future__ import annotations
 
-import base64
-import binascii
 import bisect
 import hashlib
-import hmac
 import itertools
-import json
-import struct
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
-from typing import Any, NamedTuple, TypeVar
+from typing import Any
 
 from pytest_firehose._errors import ServiceError
-from pytest_firehose._payload import strict_b64decode
 from pytest_firehose._services.kinesis.records import (
     KinesisRecord as KinesisRecord,  # where the handles and the package import it from
 )
@@ -65,9 +59,6 @@ DEFAULT_MAX_RECORD_SIZE_KIB = 1024
 ROUTES_KEPT = 1024
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
-_MS = timedelta(milliseconds=1)
-_DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
-_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
 
 def hash_key_of(partition_key: str) -> int:
@@ -547,93 +538,6 @@ def incarnation_of(arn: str, serial: int) -> int:
     return int.from_bytes(digest, "big")
 
 
-# --------------------------------------------------------------------------- encodings
-
-
-def java_date(millis: int) -> str:
-    """``EEE MMM dd HH:mm:ss UTC yyyy``, as Java's ``Date.toString`` writes it in UTC."""
-    moment = _EPOCH + millis * _MS
-    return (
-        f"{_DAYS[moment.weekday()]} {_MONTHS[moment.month - 1]} {moment:%d %H:%M:%S} UTC "
-        f"{moment.year}"
-    )
-
-
-class ShardIterator(NamedTuple):
-    """What a shard iterator encodes."""
-
-    created_ms: int
-    stream: str
-    #: The ``incarnation`` of the stream it reads.
-    incarnation: int
-    shard_index: int
-    #: Sequence index of the first record to read.
-    position: int
-
-
-# Real iterators are base64 whose first 8 bytes are 00..01 followed by opaque, 16-byte
-# aligned bytes, ~200-280 characters (REAL). Ours: header, a 16-byte keyed digest of the
-# fields (authenticates them and seeds the mask), then the masked fields.
-_ITERATOR_HEADER = bytes(7) + b"\x01"
-_ITERATOR_KEY = b"pytest-firehose/kinesis/shard-iterator"
-_ITERATOR_FIELDS = struct.Struct(">QQQIQB")
-_ITERATOR_MIN_BODY = 144
-
-
-def _tag(body: bytes) -> bytes:
-    """A keyed digest of the fields. Its first byte has the top two bits set, as the byte
-    after the header has in real iterators: they all start ``AAAAAAAAAAH`` (REAL)."""
-    digest = hashlib.blake2b(body, key=_ITERATOR_KEY, digest_size=16).digest()
-    return bytes((digest[0] | 0xC0,)) + digest[1:]
-
-
-def _mask(tag: bytes, body: bytes) -> bytes:
-    pad = hashlib.shake_128(_ITERATOR_KEY + tag).digest(len(body))
-    return (int.from_bytes(body, "big") ^ int.from_bytes(pad, "big")).to_bytes(len(body), "big")
-
-
-def encode_iterator(iterator: ShardIterator, nonce: int) -> str:
-    name = iterator.stream.encode("utf-8")
-    body = (
-        _ITERATOR_FIELDS.pack(
-            iterator.created_ms,
-            nonce,
-            iterator.incarnation,
-            iterator.shard_index,
-            iterator.position,
-            len(name),
-        )
-        + name
-    )
-    body += bytes(max(_ITERATOR_MIN_BODY, -(-len(body) // 16) * 16) - len(body))
-    tag = _tag(body)
-    return base64.b64encode(_ITERATOR_HEADER + tag + _mask(tag, body)).decode("ascii")
-
-
-def decode_iterator(text: str) -> ShardIterator | None:
-    """The fields of an iterator this model issued, or ``None``. An iterator wrapped in
-    literal double quotes is accepted (REAL, LocalStack's AWS-validated test)."""
-    if len(text) > 1 and text[0] == text[-1] == '"':
-        text = text[1:-1]
-    try:
-        raw = strict_b64decode(text)
-    except (binascii.Error, ValueError):
-        return None
-    if len(raw) < 24 + _ITERATOR_MIN_BODY or raw[:8] != _ITERATOR_HEADER or len(raw) % 16 != 8:
-        return None
-    tag = raw[8:24]
-    body = _mask(tag, raw[24:])
-    if not hmac.compare_digest(tag, _tag(body)):
-        return None
-    created, _, incarnation, shard_index, position, size = _ITERATOR_FIELDS.unpack_from(body)
-    start = _ITERATOR_FIELDS.size
-    try:
-        name = body[start : start + size].decode("utf-8")
-    except UnicodeDecodeError:
-        return None
-    return ShardIterator(created, name, incarnation, shard_index, position)
-
-
 def resolve_shard_id(text: str) -> tuple[str, int] | None:
     """The canonical id and index a ShardId names: ``shardId-000000000001``, ``shardId-1``
     and ``1`` all name shard 1 (kinesalite's ``resolveShardId``, AWS-validated)."""
@@ -651,103 +555,3 @@ def not_active(name: str, account_id: str, status: str, kind: str = "Stream") ->
         "ResourceInUseException",
         f"{kind} {name} under account {account_id} not ACTIVE, instead in state {status}",
     )
-
-
-def next_token(*parts: str) -> str:
-    """An opaque NextToken carrying ``parts``."""
-    return base64.urlsafe_b64encode(json.dumps(parts).encode()).decode("ascii")
-
-
-def invalid_token() -> ServiceError:
-    return ServiceError("InvalidArgumentException", "Invalid NextToken.")
-
-
-def refuse_beside_token(params: dict[str, Any], members: tuple[str, ...]) -> None:
-    """Refuse a NextToken given with one of ``members`` (what the token carries already),
-    in the words ListShards is recorded answering with."""
-    if not params.get("NextToken"):
-        return
-    for member in members:
-        if params.get(member):
-            raise ServiceError(
-                "InvalidArgumentException",
-                f"NextToken and {member} cannot be provided together.",
-            )
-
-
-#: How long a NextToken is good for (DOC: "Tokens expire after 300 seconds").
-TOKEN_LIFETIME = timedelta(seconds=300)
-
-
-def token_moment(text: str) -> datetime | None:
-    """A moment a NextToken carries (``None``: none, the empty text); a forged one, with
-    no UTC offset or no date at all, is an invalid token."""
-    if not text:
-        return None
-    try:
-        moment = datetime.fromisoformat(text)
-    except ValueError:
-        raise invalid_token() from None
-    if moment.tzinfo is None:
-        raise invalid_token()
-    return moment
-
-
-def check_fresh(issued: str, now: datetime) -> None:
-    """Refuse a NextToken issued (the moment it carries) more than 300 seconds before
-    ``now``; the refusal's wording is not on record."""
-    issued_at = token_moment(issued)
-    if issued_at is None:
-        raise invalid_token()
-    if now - issued_at > TOKEN_LIFETIME:
-        raise ServiceError(
-            "ExpiredNextTokenException", "The NextToken has expired; list again without it."
-        )
-
-
-def read_token(text: str, count: int) -> list[str]:
-    """The ``count`` parts of a NextToken from :func:`next_token`; anything else, however
-    malformed (not base64, not JSON, nested past the parser's depth, parts that are not
-    strings), is refused as AWS refuses a token it did not issue."""
-    try:
-        parts = json.loads(base64.urlsafe_b64decode(text.encode("ascii")))
-    except (ValueError, RecursionError):  # binascii.Error and UnicodeError are ValueErrors
-        parts = None
-    if (
-        not isinstance(parts, list)
-        or len(parts) != count
-        or not all(isinstance(part, str) for part in parts)
-    ):
-        raise invalid_token()
-    return list(parts)
-
-
-def token_index(text: str) -> int:
-    """A position a NextToken carries: ASCII digits (``str.isdigit`` also takes ``²``,
-    which ``int`` refuses); anything else is a token AWS did not issue."""
-    if not (text.isascii() and text.isdigit()) or len(text) > 18:
-        raise invalid_token()
-    return int(text)
-
-
-_Listed = TypeVar("_Listed")
-
-
-def page_of(
-    items: list[_Listed], token: str | None, size: int, now: datetime, *marker: str
-) -> tuple[list[_Listed], str | None]:
-    """The page of ``items`` a list operation answers: ``size`` of them from where
-    ``token`` (a NextToken it issued, carrying its position, when it was issued and
-    ``marker``) says, and the NextToken of the next page (``None``: this is the last)."""
-    start = 0
-    if token is not None:
-        after, issued, *kind = read_token(token, 2 + len(marker))
-        if tuple(kind) != marker:
-            raise invalid_token()
-        check_fresh(issued, now)
-        start = token_index(after)
-    following = None
-    if start + size < len(items):
-        issued_at = now.isoformat(timespec="microseconds")
-        following = next_token(str(start + size), issued_at, *marker)
-    return items[start : start + size], following
