@@ -154,3 +154,22 @@ def test_a_decimal_in_an_array_follows_the_same_rules() -> None:
     assert convert.rows(b'{"a": [1.25, "x", 123.4, null]}') == [
         {"a": [Decimal("1.3"), None, None, None]}
     ]
+
+
+# ---------------------------------------------------------------------- arrays
+
+
+def test_a_value_that_is_no_array_in_an_array_column_is_an_array_of_one() -> None:
+    # JsonListObjectInspector makes a one-element array of what is no array; the empty
+    # text is no array at all, which Hive's Parquet writer writes as an empty one.
+    convert = converter({"a": "array<int>", "s": "array<string>"})
+    rows = convert.rows(b'{"a": 5, "s": "x"}{"a": "7", "s": {"k": 1}}{"a": "", "s": " "}')
+    assert rows == [
+        {"a": [5], "s": ["x"]},
+        {"a": [7], "s": ['{"k":"1"}']},
+        {"a": [], "s": [" "]},
+    ]
+    body = convert.write(rows)
+    assert pq.read_table(io.BytesIO(body)).to_pylist() == rows
+    # The one element is read as the array's elements are.
+    assert failure("array<int>", b'{"v": "seven"}') == "'seven' is no integer"

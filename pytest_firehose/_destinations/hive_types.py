@@ -207,7 +207,7 @@ def _kept_null(kind: pa.DataType) -> Any:
     if pa.types.is_string(kind):
         return "null"
     if pa.types.is_list(kind):
-        return [None]
+        return [None]  # an array of one, whose element the list inspector gives as null
     if pa.types.is_struct(kind):
         raise Unfit(f"Data is not JSONObject  but {_KEPT_NULL.replace('$', '.')} with value null")
     java_class = next(name for test, name in _CASTS if test(kind))
@@ -354,9 +354,12 @@ def _decimal(value: Any, kind: pa.DataType) -> Decimal | None:
 
 def _nested(value: Any, kind: pa.DataType, reading: Reading) -> Any:
     if pa.types.is_list(kind):
-        if not isinstance(value, list):
-            raise Unfit("an array column needs a JSON array")
-        return [value_of(item, kind.value_type, reading) for item in value]
+        # OpenX's list inspector: what is no array is an array of one, and the empty text
+        # has no elements (Hive's Parquet writer writes an empty array).
+        if value == "":
+            return []
+        items = value if isinstance(value, list) else [value]
+        return [value_of(item, kind.value_type, reading) for item in items]
     if pa.types.is_map(kind):
         if not isinstance(value, dict):
             raise Unfit("a map column needs a JSON object")
