@@ -283,7 +283,7 @@ def _length_rule(kind: str, *, orc: bool) -> Callable[[str], str] | None:
 def _hive_timestamps(deserializer: Mapping[str, Any]) -> Callable[[Any], Any] | None:
     """The timestamp reader of a ``Deserializer`` block's ``HiveJsonSerDe`` (its
     ``TimestampFormats``), or None when the block names the OpenX SerDe."""
-    from pytest_firehose._destinations.hive_types import hive_timestamp
+    from pytest_firehose._destinations.hive_timestamps import hive_timestamp
 
     if "HiveJsonSerDe" not in deserializer:
         return None
@@ -294,7 +294,8 @@ def _openx(
     openx: Mapping[str, Any],
 ) -> tuple[Any, Callable[[dict[str, Any]], dict[str, Any]]]:
     """(the Reading, the top-level member lookup) of an ``OpenXJsonSerDe`` block."""
-    from pytest_firehose._destinations.hive_types import Reading, openx_binary, openx_timestamp
+    from pytest_firehose._destinations.hive_timestamps import openx_timestamp
+    from pytest_firehose._destinations.hive_types import Reading, openx_binary
 
     lower = openx.get("CaseInsensitive", True) is not False
     keys = _keys(lower=lower, dots=bool(openx.get("ConvertDotsInJsonKeysToUnderscores")))

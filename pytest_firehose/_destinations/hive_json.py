@@ -17,11 +17,11 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from decimal import ROUND_HALF_UP, Context, Decimal, InvalidOperation
 from typing import TYPE_CHECKING, Any
 
 from pytest_firehose._destinations.arrow_imports import arrow_module
-from pytest_firehose._destinations.hive_types import JAVA_INT, Unfit, java_text, sql_timestamp
+from pytest_firehose._destinations.hive_timestamps import sql_timestamp
+from pytest_firehose._destinations.hive_types import JAVA_INT, Unfit, hive_decimal, java_text
 
 if TYPE_CHECKING:
     import pyarrow as pa
@@ -180,28 +180,6 @@ def sql_date(text: str) -> date:
                 except (ValueError, OverflowError):
                     pass
     raise Unfit("java.lang.IllegalArgumentException")
-
-
-_HIVE_DECIMAL = re.compile(r" *([-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?) *")
-_WIDE = Context(prec=200)
-
-
-def hive_decimal(text: str, kind: pa.DataType) -> Decimal | None:
-    """HiveDecimal.create of ``text``, fitted to the column's precision and scale: rounded
-    half up to the scale; None (null) for text that is no number and for a number with
-    more whole digits than the column holds."""
-    match = _HIVE_DECIMAL.fullmatch(text)
-    if match is None:
-        return None
-    try:
-        scaled = Decimal(match.group(1)).quantize(
-            Decimal(1).scaleb(-kind.scale), rounding=ROUND_HALF_UP, context=_WIDE
-        )
-    except InvalidOperation:
-        return None
-    if len(scaled.as_tuple().digits) > kind.precision:
-        return None
-    return scaled
 
 
 _SQL_TIMESTAMP = "Timestamp format must be yyyy-mm-dd hh:mm:ss[.fffffffff]"

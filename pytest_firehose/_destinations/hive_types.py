@@ -12,10 +12,10 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta, timezone
-from decimal import Decimal, InvalidOperation
+from datetime import date, datetime
+from decimal import ROUND_HALF_UP, Context, Decimal, InvalidOperation
 from typing import TYPE_CHECKING, Any
 
 from pytest_firehose._destinations.arrow_imports import arrow_module
@@ -150,162 +150,6 @@ def _parse(tokens: list[str], at: int, text: str) -> tuple[pa.DataType, int]:
     raise UnknownType(text)
 
 
-# ---------------------------------------------------------------------- timestamps
-
-#: OpenX's own forms: ISO 8601 in UTC with up to nine fraction digits, and the
-#: ``yyyy-[M]M-[d]d HH:mm:ss[.S]`` form (also Hive's default, java.sql.Timestamp's).
-_ISO_Z = re.compile(r"(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?Z")
-_SQL = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2}) (\d{1,2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?")
-#: An integer from this many milliseconds on is read as epoch milliseconds by OpenX.
-_MILLIS_FROM = 10**11
-_EPOCH = datetime(1970, 1, 1)
-
-
-def _from_match(match: re.Match[str]) -> datetime:
-    year, month, day, hour, minute, second = (int(group) for group in match.groups()[:6])
-    fraction = (match.group(7) or "0").ljust(6, "0")[:6]
-    return datetime(year, month, day, hour, minute, second, int(fraction))
-
-
-def _epoch(seconds: float) -> datetime:
-    try:
-        return _EPOCH + timedelta(seconds=seconds)
-    except OverflowError as error:
-        raise Unfit("timestamp out of range") from error
-
-
-def openx_timestamp(value: Any) -> datetime:
-    """A timestamp as the OpenX JSON SerDe reads it: the two text forms, or epoch seconds
-    (an integer, a number with a fraction, or their text), or epoch milliseconds (an
-    integer of 12 digits or more)."""
-    if isinstance(value, bool):
-        raise Unfit("a boolean is no timestamp")
-    if isinstance(value, str):
-        for form in (_ISO_Z, _SQL):
-            match = form.fullmatch(value.strip())
-            if match is not None:
-                return _valid(match)
-        try:
-            value = json.loads(value)
-        except ValueError as error:
-            raise Unfit(f"{value!r} is no timestamp") from error
-        if not isinstance(value, (int, float)) or isinstance(value, bool):
-            raise Unfit("no timestamp")
-    if isinstance(value, int):
-        return _epoch(value / 1000 if abs(value) >= _MILLIS_FROM else value)
-    if isinstance(value, float):
-        if value != value or value in (float("inf"), float("-inf")):
-            raise Unfit("no timestamp")
-        return _epoch(value)
-    raise Unfit("no timestamp")
-
-
-def _valid(match: re.Match[str]) -> datetime:
-    try:
-        return _from_match(match)
-    except ValueError as error:
-        raise Unfit(str(error)) from error
-
-
-def sql_timestamp(text: str) -> datetime | None:
-    """``text`` read in ``java.sql.Timestamp.valueOf``'s form (``yyyy-[m]m-[d]d
-    hh:mm:ss[.f...]``); None when it is not in it, :class:`Unfit` for a date past its
-    month's end."""
-    match = _SQL.fullmatch(text)
-    return None if match is None else _valid(match)
-
-
-#: Joda-Time pattern letters the Hive deserializer's ``TimestampFormats`` may use, as
-#: strptime directives.
-_JODA = {
-    "yyyy": "%Y",
-    "yy": "%y",
-    "MMMM": "%B",
-    "MMM": "%b",
-    "MM": "%m",
-    "M": "%m",
-    "dd": "%d",
-    "d": "%d",
-    "HH": "%H",
-    "H": "%H",
-    "hh": "%I",
-    "h": "%I",
-    "mm": "%M",
-    "m": "%M",
-    "ss": "%S",
-    "s": "%S",
-    "a": "%p",
-    "EEEE": "%A",
-    "EEE": "%a",
-    "Z": "%z",
-    "ZZ": "%z",
-}
-_JODA_TOKEN = re.compile(r"'([^']*)'|(S+)|([A-Za-z])\3*|(.)")
-
-
-def joda_format(pattern: str) -> Callable[[str], datetime]:
-    """A reader for text in Joda-Time ``pattern`` (the letters in ``_JODA``, fractions of
-    a second as ``S``, quoted literals); UnknownType for any other letter."""
-    parts: list[str] = []
-    #: More than six ``S``: strptime's ``%f`` reads at most six digits.
-    long_fraction = False
-    for match in _JODA_TOKEN.finditer(pattern):
-        literal, seconds, letters, other = match.groups()
-        if literal is not None:
-            parts.append(literal.replace("%", "%%") if literal else "'")
-        elif seconds is not None:
-            parts.append("%f")
-            long_fraction = long_fraction or len(seconds) > 6
-        elif letters is not None:
-            directive = _JODA.get(match.group(0))
-            if directive is None:
-                raise UnknownType(f"TimestampFormats pattern {pattern!r}: {match.group(0)!r}")
-            parts.append(directive)
-        else:
-            parts.append(other.replace("%", "%%"))
-    layout = "".join(parts)
-
-    def read(text: str) -> datetime:
-        value = text
-        if long_fraction:
-            # Digits past the sixth of a run are dropped (the fraction's, when the fraction
-            # is not run together with other fields).
-            value = re.sub(r"(?<=\d{6})\d+", "", text)
-        parsed = datetime.strptime(value, layout)
-        if parsed.tzinfo is not None:
-            parsed = parsed.astimezone(timezone.utc).replace(tzinfo=None)
-        return parsed
-
-    return read
-
-
-def hive_timestamp(formats: Sequence[str]) -> Callable[[Any], datetime]:
-    """A timestamp reader for the Hive JSON SerDe's ``TimestampFormats``: each pattern in
-    turn (``millis``: epoch milliseconds), else java.sql.Timestamp's text form."""
-    readers = [None if f == "millis" else joda_format(f) for f in formats]
-
-    def read(value: Any) -> datetime:
-        for reader in readers:
-            if reader is None:
-                if isinstance(value, int) and not isinstance(value, bool):
-                    return _epoch(value / 1000)
-                if isinstance(value, str) and re.fullmatch(r"-?\d+", value.strip()):
-                    return _epoch(int(value) / 1000)
-                continue
-            if isinstance(value, str):
-                try:
-                    return reader(value)
-                except ValueError:
-                    continue
-        if isinstance(value, str):
-            read = sql_timestamp(value.strip())
-            if read is not None:
-                return read
-        raise Unfit(f"{value!r} is no timestamp in the formats configured")
-
-    return read
-
-
 # ---------------------------------------------------------------------- values
 
 
@@ -332,6 +176,42 @@ _OPENX_CLASSES = {
     dict: "org.openx.data.jsonserde.json.JSONObject",
     list: "org.openx.data.jsonserde.json.JSONArray",
 }
+
+
+_HIVE_DECIMAL_CLASS = "org.apache.hadoop.hive.common.type.HiveDecimal"
+#: The class OpenX's map adapter keeps a map member's null as (``JSONObject.NULL``).
+_KEPT_NULL = "org.openx.data.jsonserde.json.JSONObject$Null"
+#: What each column type's inspector casts the value to (the writable form, which Hive's
+#: writers ask for, where the Java one differs: a ``date``'s).
+_CASTS: tuple[tuple[Callable[[pa.DataType], bool], str], ...] = (
+    (pa.types.is_int8, "java.lang.Byte"),
+    (pa.types.is_int16, "java.lang.Short"),
+    (pa.types.is_int32, "java.lang.Integer"),
+    (pa.types.is_int64, "java.lang.Long"),
+    (pa.types.is_float32, "java.lang.Float"),
+    (pa.types.is_float64, "java.lang.Double"),
+    (pa.types.is_boolean, "java.lang.Boolean"),
+    (pa.types.is_timestamp, "java.sql.Timestamp"),
+    (pa.types.is_date, "java.sql.Date"),
+    (pa.types.is_decimal, _HIVE_DECIMAL_CLASS),
+    (pa.types.is_binary, "[B"),
+    (pa.types.is_map, "org.openx.data.jsonserde.json.JSONObject"),
+)
+
+
+def _kept_null(kind: pa.DataType) -> Any:
+    """A map member's null as the inspector of its value type ``kind`` reads the
+    ``JSONObject.NULL`` OpenX's map adapter keeps: a ``string`` writes its ``toString``
+    (``null``), an ``array`` is one null element (the list inspector wraps what is no
+    array), a ``struct`` inspector throws, every other type fails its cast."""
+    if pa.types.is_string(kind):
+        return "null"
+    if pa.types.is_list(kind):
+        return [None]  # an array of one, whose element the list inspector gives as null
+    if pa.types.is_struct(kind):
+        raise Unfit(f"Data is not JSONObject  but {_KEPT_NULL.replace('$', '.')} with value null")
+    java_class = next(name for test, name in _CASTS if test(kind))
+    raise Unfit(f"{_KEPT_NULL} cannot be cast to {java_class}")
 
 
 def _openx_class(value: Any) -> str:
@@ -440,32 +320,60 @@ def _date(value: Any) -> date:
         raise Unfit(f"{value!r} is no date") from error
 
 
-def _decimal(value: Any, kind: pa.DataType) -> Decimal:
-    if isinstance(value, bool) or not isinstance(value, (int, float, str)):
-        raise Unfit(f"{value!r} is no decimal")
+_HIVE_DECIMAL = re.compile(r" *([-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?) *")
+_WIDE = Context(prec=200)
+
+
+def hive_decimal(text: str, kind: pa.DataType) -> Decimal | None:
+    """HiveDecimal.create of ``text``, fitted to the column's precision and scale: rounded
+    half up to the scale; None (null) for text that is no number and for a number with
+    more whole digits than the column holds."""
+    match = _HIVE_DECIMAL.fullmatch(text)
+    if match is None:
+        return None
     try:
-        number = Decimal(str(value).strip())
-        scaled = number.quantize(Decimal(1).scaleb(-kind.scale))
-    except InvalidOperation as error:
-        raise Unfit(f"{value!r} is no decimal") from error
-    if not scaled.is_finite() or len(scaled.as_tuple().digits) > kind.precision:
-        raise Unfit(f"{value!r} does not fit {kind}")
+        scaled = Decimal(match.group(1)).quantize(
+            Decimal(1).scaleb(-kind.scale), rounding=ROUND_HALF_UP, context=_WIDE
+        )
+    except InvalidOperation:
+        return None
+    if len(scaled.as_tuple().digits) > kind.precision:
+        return None
     return scaled
+
+
+def _decimal(value: Any, kind: pa.DataType) -> Decimal | None:
+    """A ``decimal`` column's value from the OpenX parser's object, as Hive's decimal
+    inspector reads a ``String`` (a number is kept as its text): ``HiveDecimal.create``
+    fitted to the column (:func:`hive_decimal`); any other object fails its cast."""
+    if isinstance(value, (bool, dict, list)):
+        raise Unfit(f"{_openx_class(value)} cannot be cast to {_HIVE_DECIMAL_CLASS}")
+    text = getattr(value, "text", None)  # a number's, as written
+    return hive_decimal(text if isinstance(text, str) else str(value), kind)
 
 
 def _nested(value: Any, kind: pa.DataType, reading: Reading) -> Any:
     if pa.types.is_list(kind):
-        if not isinstance(value, list):
-            raise Unfit("an array column needs a JSON array")
-        return [value_of(item, kind.value_type, reading) for item in value]
+        # OpenX's list inspector: what is no array is an array of one, and the empty text
+        # has no elements (Hive's Parquet writer writes an empty array).
+        if value == "":
+            return []
+        items = value if isinstance(value, list) else [value]
+        return [value_of(item, kind.value_type, reading) for item in items]
     if pa.types.is_map(kind):
         if not isinstance(value, dict):
             raise Unfit("a map column needs a JSON object")
         # The parser's keys (lower-cased when case-insensitive), in the order of the HashMap
         # OpenX's map inspector copies the object's HashMap into (JSONObjectMapAdapter).
         members = {(key.lower() if reading.lower else key): item for key, item in value.items()}
+        # A member's null stays JSONObject.NULL there (``_kept_null``).
         return [
-            (value_of(key, kind.key_type, reading), value_of(members[key], kind.item_type, reading))
+            (
+                value_of(key, kind.key_type, reading),
+                _kept_null(kind.item_type)
+                if members[key] is None
+                else value_of(members[key], kind.item_type, reading),
+            )
             for key in hash_order(hash_order(members))
         ]
     if pa.types.is_struct(kind):

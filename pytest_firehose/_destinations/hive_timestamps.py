@@ -1,0 +1,167 @@
+"""Timestamps as record format conversion's deserializers read them: the OpenX SerDe's own
+forms and epoch numbers (``openx_timestamp``), and the Hive SerDe's ``TimestampFormats``
+(Joda-Time patterns, ``millis``) then ``java.sql.Timestamp``'s text form
+(``hive_timestamp``). A value that is no timestamp raises :class:`Unfit`."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable, Sequence
+from datetime import datetime, timedelta, timezone
+from typing import Any
+
+from pytest_firehose._destinations.hive_types import Unfit, UnknownType
+
+#: OpenX's own forms: ISO 8601 in UTC with up to nine fraction digits, and the
+#: ``yyyy-[M]M-[d]d HH:mm:ss[.S]`` form (also Hive's default, java.sql.Timestamp's).
+_ISO_Z = re.compile(r"(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?Z")
+_SQL = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2}) (\d{1,2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?")
+#: An integer from this many milliseconds on is read as epoch milliseconds by OpenX.
+_MILLIS_FROM = 10**11
+_EPOCH = datetime(1970, 1, 1)
+
+
+def _from_match(match: re.Match[str]) -> datetime:
+    year, month, day, hour, minute, second = (int(group) for group in match.groups()[:6])
+    fraction = (match.group(7) or "0").ljust(6, "0")[:6]
+    return datetime(year, month, day, hour, minute, second, int(fraction))
+
+
+def _epoch(seconds: float) -> datetime:
+    try:
+        return _EPOCH + timedelta(seconds=seconds)
+    except OverflowError as error:
+        raise Unfit("timestamp out of range") from error
+
+
+def openx_timestamp(value: Any) -> datetime:
+    """A timestamp as the OpenX JSON SerDe reads it: the two text forms, or epoch seconds
+    (an integer, a number with a fraction, or their text), or epoch milliseconds (an
+    integer of 12 digits or more)."""
+    if isinstance(value, bool):
+        raise Unfit("a boolean is no timestamp")
+    if isinstance(value, str):
+        for form in (_ISO_Z, _SQL):
+            match = form.fullmatch(value.strip())
+            if match is not None:
+                return _valid(match)
+        try:
+            value = json.loads(value)
+        except ValueError as error:
+            raise Unfit(f"{value!r} is no timestamp") from error
+        if not isinstance(value, (int, float)) or isinstance(value, bool):
+            raise Unfit("no timestamp")
+    if isinstance(value, int):
+        return _epoch(value / 1000 if abs(value) >= _MILLIS_FROM else value)
+    if isinstance(value, float):
+        if value != value or value in (float("inf"), float("-inf")):
+            raise Unfit("no timestamp")
+        return _epoch(value)
+    raise Unfit("no timestamp")
+
+
+def _valid(match: re.Match[str]) -> datetime:
+    try:
+        return _from_match(match)
+    except ValueError as error:
+        raise Unfit(str(error)) from error
+
+
+def sql_timestamp(text: str) -> datetime | None:
+    """``text`` read in ``java.sql.Timestamp.valueOf``'s form (``yyyy-[m]m-[d]d
+    hh:mm:ss[.f...]``); None when it is not in it, :class:`Unfit` for a date past its
+    month's end."""
+    match = _SQL.fullmatch(text)
+    return None if match is None else _valid(match)
+
+
+#: Joda-Time pattern letters the Hive deserializer's ``TimestampFormats`` may use, as
+#: strptime directives.
+_JODA = {
+    "yyyy": "%Y",
+    "yy": "%y",
+    "MMMM": "%B",
+    "MMM": "%b",
+    "MM": "%m",
+    "M": "%m",
+    "dd": "%d",
+    "d": "%d",
+    "HH": "%H",
+    "H": "%H",
+    "hh": "%I",
+    "h": "%I",
+    "mm": "%M",
+    "m": "%M",
+    "ss": "%S",
+    "s": "%S",
+    "a": "%p",
+    "EEEE": "%A",
+    "EEE": "%a",
+    "Z": "%z",
+    "ZZ": "%z",
+}
+_JODA_TOKEN = re.compile(r"'([^']*)'|(S+)|([A-Za-z])\3*|(.)")
+
+
+def joda_format(pattern: str) -> Callable[[str], datetime]:
+    """A reader for text in Joda-Time ``pattern`` (the letters in ``_JODA``, fractions of
+    a second as ``S``, quoted literals); UnknownType for any other letter."""
+    parts: list[str] = []
+    #: More than six ``S``: strptime's ``%f`` reads at most six digits.
+    long_fraction = False
+    for match in _JODA_TOKEN.finditer(pattern):
+        literal, seconds, letters, other = match.groups()
+        if literal is not None:
+            parts.append(literal.replace("%", "%%") if literal else "'")
+        elif seconds is not None:
+            parts.append("%f")
+            long_fraction = long_fraction or len(seconds) > 6
+        elif letters is not None:
+            directive = _JODA.get(match.group(0))
+            if directive is None:
+                raise UnknownType(f"TimestampFormats pattern {pattern!r}: {match.group(0)!r}")
+            parts.append(directive)
+        else:
+            parts.append(other.replace("%", "%%"))
+    layout = "".join(parts)
+
+    def read(text: str) -> datetime:
+        value = text
+        if long_fraction:
+            # Digits past the sixth of a run are dropped (the fraction's, when the fraction
+            # is not run together with other fields).
+            value = re.sub(r"(?<=\d{6})\d+", "", text)
+        parsed = datetime.strptime(value, layout)
+        if parsed.tzinfo is not None:
+            parsed = parsed.astimezone(timezone.utc).replace(tzinfo=None)
+        return parsed
+
+    return read
+
+
+def hive_timestamp(formats: Sequence[str]) -> Callable[[Any], datetime]:
+    """A timestamp reader for the Hive JSON SerDe's ``TimestampFormats``: each pattern in
+    turn (``millis``: epoch milliseconds), else java.sql.Timestamp's text form."""
+    readers = [None if f == "millis" else joda_format(f) for f in formats]
+
+    def read(value: Any) -> datetime:
+        for reader in readers:
+            if reader is None:
+                if isinstance(value, int) and not isinstance(value, bool):
+                    return _epoch(value / 1000)
+                if isinstance(value, str) and re.fullmatch(r"-?\d+", value.strip()):
+                    return _epoch(int(value) / 1000)
+                continue
+            if isinstance(value, str):
+                try:
+                    return reader(value)
+                except ValueError:
+                    continue
+        if isinstance(value, str):
+            read = sql_timestamp(value.strip())
+            if read is not None:
+                return read
+        raise Unfit(f"{value!r} is no timestamp in the formats configured")
+
+    return read

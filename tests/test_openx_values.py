@@ -1,0 +1,175 @@
+"""How the OpenX deserializer's object inspectors give values to Hive's writers where its
+parser's objects meet a column type it has no inspector of its own for, or a null its map
+adapter keeps: a JSON null in a map, in an array, in a struct, and the ``decimal`` columns.
+The Java class names in the messages are those of OpenX 1.3.8's objects, in the form Java 8
+writes a failed cast."""
+
+from __future__ import annotations
+
+import io
+from decimal import Decimal
+from typing import Any
+
+import pytest
+
+pa = pytest.importorskip("pyarrow")
+import pyarrow.orc as orc  # noqa: E402
+import pyarrow.parquet as pq  # noqa: E402
+
+from pytest_firehose._destinations.conversion import (  # noqa: E402
+    MALFORMED_DATA,
+    Converter,
+    GlueTable,
+    Unconvertible,
+)
+
+KEPT_NULL = "org.openx.data.jsonserde.json.JSONObject$Null"
+
+
+def converter(columns: dict[str, str], serializer: Any = None) -> Converter:
+    config = {
+        "InputFormatConfiguration": {"Deserializer": {"OpenXJsonSerDe": {}}},
+        "OutputFormatConfiguration": {"Serializer": serializer or {"ParquetSerDe": {}}},
+    }
+    return Converter(config, GlueTable("db", "t", tuple(columns.items())))
+
+
+def failure(column: str, data: bytes) -> str:
+    with pytest.raises(Unconvertible) as caught:
+        converter({"v": column}).rows(data)
+    assert caught.value.code == MALFORMED_DATA
+    prefix = f"The value of column 'v' ({column}) could not be read: "
+    assert caught.value.message.startswith(prefix)
+    return caught.value.message[len(prefix) :]
+
+
+# ---------------------------------------------------------------------- nulls
+
+
+def test_a_null_in_a_string_map_is_written_as_the_text_null() -> None:
+    # JSONObjectMapAdapter keeps JSONObject.NULL (its equals is false even for itself), and
+    # the string inspector writes its toString.
+    convert = converter({"m": "map<string,string>"})
+    rows = convert.rows(b'{"m": {"b": "x", "a": null}}')
+    assert rows == [{"m": [("a", "null"), ("b", "x")]}]
+    written = pq.read_table(io.BytesIO(convert.write(rows))).to_pylist()
+    assert written == [{"m": [("a", "null"), ("b", "x")]}]
+
+
+@pytest.mark.parametrize(
+    ("value_type", "java_class"),
+    [
+        ("tinyint", "java.lang.Byte"),
+        ("smallint", "java.lang.Short"),
+        ("int", "java.lang.Integer"),
+        ("bigint", "java.lang.Long"),
+        ("float", "java.lang.Float"),
+        ("double", "java.lang.Double"),
+        ("boolean", "java.lang.Boolean"),
+        ("timestamp", "java.sql.Timestamp"),
+        ("date", "java.sql.Date"),
+        ("decimal(5,2)", "org.apache.hadoop.hive.common.type.HiveDecimal"),
+        ("binary", "[B"),
+        ("map<string,int>", "org.openx.data.jsonserde.json.JSONObject"),
+    ],
+)
+def test_a_null_in_a_map_of_another_type_fails_the_record(value_type: str, java_class: str) -> None:
+    column = f"map<string,{value_type}>"
+    assert failure(column, b'{"v": {"n": null}}') == (f"{KEPT_NULL} cannot be cast to {java_class}")
+
+
+def test_a_null_in_a_map_of_structs_fails_as_the_struct_inspector_throws() -> None:
+    assert failure("map<string,struct<a:int>>", b'{"v": {"n": null}}') == (
+        "Data is not JSONObject  but org.openx.data.jsonserde.json.JSONObject.Null with value null"
+    )
+
+
+def test_a_null_in_a_map_of_arrays_is_an_array_of_one_null() -> None:
+    # The list inspector makes a one-element array of what is not an array, and gives
+    # JSONObject.NULL as null.
+    convert = converter({"m": "map<string,array<int>>"})
+    assert convert.rows(b'{"m": {"n": null, "a": [1]}}') == [{"m": [("a", [1]), ("n", [None])]}]
+
+
+def test_nulls_in_arrays_and_structs_and_at_the_top_are_null() -> None:
+    convert = converter({"a": "array<int>", "s": "struct<x:int,y:string>", "n": "int"})
+    rows = convert.rows(b'{"a": [1, null], "s": {"x": null, "y": "z"}, "n": null}')
+    assert rows == [{"a": [1, None], "s": {"x": None, "y": "z"}, "n": None}]
+    # A map column itself given null is null.
+    assert converter({"m": "map<string,int>"}).rows(b'{"m": null}') == [{"m": None}]
+
+
+def test_orc_writes_a_string_maps_null_as_text_too() -> None:
+    convert = converter({"m": "map<string,string>"}, {"OrcSerDe": {}})
+    body = convert.write(convert.rows(b'{"m": {"a": null}}'))
+    assert orc.read_table(io.BytesIO(body)).to_pylist() == [{"m": [("a", "null")]}]
+
+
+# ---------------------------------------------------------------------- decimals
+
+
+def test_a_decimal_is_read_with_hive_decimal_rules() -> None:
+    convert = converter({"d": "decimal(5,2)"})
+    data = (
+        b'{"d": 12.345}{"d": 0.125}{"d": "9.5"}{"d": " 7 "}{"d": 1e2}{"d": -0.005}'
+        b'{"d": 1234.5}{"d": "abc"}{"d": ""}{"d": "NaN"}{"d": null}'
+    )
+    assert [row["d"] for row in convert.rows(data)] == [
+        Decimal("12.35"),  # rounded half up to the scale
+        Decimal("0.13"),
+        Decimal("9.50"),  # quoted text is read as the number
+        Decimal("7.00"),  # blanks around it are dropped
+        Decimal("100.00"),
+        Decimal("-0.01"),
+        None,  # more whole digits than the column holds
+        None,  # no number
+        None,
+        None,
+        None,
+    ]
+
+
+def test_a_decimal_column_holds_what_was_read_in_parquet() -> None:
+    convert = converter({"d": "decimal(5,2)"})
+    body = convert.write(convert.rows(b'{"d": 0.125}{"d": 1234.5}'))
+    assert pq.read_table(io.BytesIO(body)).to_pylist() == [{"d": Decimal("0.13")}, {"d": None}]
+
+
+@pytest.mark.parametrize(
+    ("value", "java_class"),
+    [
+        (b"true", "java.lang.Boolean"),
+        (b'{"a": 1}', "org.openx.data.jsonserde.json.JSONObject"),
+        (b"[1]", "org.openx.data.jsonserde.json.JSONArray"),
+    ],
+)
+def test_a_decimal_column_given_no_text_fails_the_cast(value: bytes, java_class: str) -> None:
+    assert failure("decimal(5,2)", b'{"v": %s}' % value) == (
+        f"{java_class} cannot be cast to org.apache.hadoop.hive.common.type.HiveDecimal"
+    )
+
+
+def test_a_decimal_in_an_array_follows_the_same_rules() -> None:
+    convert = converter({"a": "array<decimal(3,1)>"})
+    assert convert.rows(b'{"a": [1.25, "x", 123.4, null]}') == [
+        {"a": [Decimal("1.3"), None, None, None]}
+    ]
+
+
+# ---------------------------------------------------------------------- arrays
+
+
+def test_a_value_that_is_no_array_in_an_array_column_is_an_array_of_one() -> None:
+    # JsonListObjectInspector makes a one-element array of what is no array; the empty
+    # text is no array at all, which Hive's Parquet writer writes as an empty one.
+    convert = converter({"a": "array<int>", "s": "array<string>"})
+    rows = convert.rows(b'{"a": 5, "s": "x"}{"a": "7", "s": {"k": 1}}{"a": "", "s": " "}')
+    assert rows == [
+        {"a": [5], "s": ["x"]},
+        {"a": [7], "s": ['{"k":"1"}']},
+        {"a": [], "s": [" "]},
+    ]
+    body = convert.write(rows)
+    assert pq.read_table(io.BytesIO(body)).to_pylist() == rows
+    # The one element is read as the array's elements are.
+    assert failure("array<int>", b'{"v": "seven"}') == "'seven' is no integer"
