@@ -29,6 +29,7 @@ from conftest import (
 )
 
 from pytest_firehose import UsageError, plugin
+from pytest_firehose._reports import drop_own_frames
 
 if aiobotocore_installed():  # the tests of async clients are marked aio
     import aiobotocore.endpoint
@@ -803,7 +804,7 @@ def test_a_misuse_in_a_callback_the_plugin_runs_ends_at_the_callbacks_line() -> 
 
     with pytest.raises(UsageError) as raised:
         user_code["test"]()
-    plugin._drop_own_frames(raised.value)
+    drop_own_frames(raised.value)
 
     entries = []
     entry = raised.value.__traceback__
@@ -843,5 +844,7 @@ def test_the_plugin_imports_only_its_settings_checks() -> None:
         "pytest_firehose._engine.fault_keywords",
         "pytest_firehose._errors",
         "pytest_firehose._loopback",
+        "pytest_firehose._markers",
+        "pytest_firehose._reports",
         "pytest_firehose.plugin",
     ]
