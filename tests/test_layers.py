@@ -18,6 +18,9 @@ PACKAGE = Path(__file__).resolve().parent.parent / "pytest_firehose"
 #: The modules every box may use: errors, payloads, ids, the clock and their like.
 SHARED = ("_errors", "_terms", "_payload", "_ids", "_clock", "_loopback", "_arns", "_java_regex")
 BOXES = ("_doors", "_handles", "_engine", "_wire", "_services", "_destinations", "_lambda")
+#: The pytest layer: the plugin module and the modules only it imports (its markers, its
+#: report sections), held to the plugin's rules.
+PLUGIN = ("plugin", "_markers", "_reports")
 #: botocore's and aiobotocore's internals, and moto: touched by the doors alone.
 INTERNALS = (
     "botocore.endpoint",
@@ -50,12 +53,12 @@ RULES = (
     ),
     Rule(
         _ours(*SHARED),
-        _ours(*BOXES, "plugin", "__main__"),
+        _ours(*BOXES, *PLUGIN, "__main__"),
         "the shared modules serve every box and depend on none",
     ),
     Rule(
         _ours("_services"),
-        (*_ours("_wire", "_engine", "_doors", "_handles", "plugin", "__main__"), "pytest"),
+        (*_ours("_wire", "_engine", "_doors", "_handles", *PLUGIN, "__main__"), "pytest"),
         "service models know nothing of HTTP, the engine, the doors or pytest",
     ),
     Rule(
@@ -70,28 +73,28 @@ RULES = (
     ),
     Rule(
         _ours("_destinations"),
-        (*_ours("_engine", "_wire", "_doors", "_handles", "plugin"), "pytest"),
+        (*_ours("_engine", "_wire", "_doors", "_handles", *PLUGIN), "pytest"),
         "destinations are handed what they need; they never reach up to the engine or a door",
     ),
     Rule(
         _ours("_lambda"),
-        (*_ours(*(box for box in BOXES if box != "_lambda"), "plugin", "__main__"), "pytest"),
+        (*_ours(*(box for box in BOXES if box != "_lambda"), *PLUGIN, "__main__"), "pytest"),
         "Lambda's pieces (contexts, events, invocations) are handed what they need and serve "
         "the services, the destinations and the handles alike",
     ),
     Rule(
         _ours("_wire"),
-        _ours("_services", "_destinations", "_engine", "_doors", "_handles", "plugin"),
+        _ours("_services", "_destinations", "_engine", "_doors", "_handles", *PLUGIN),
         "the wire codec turns bytes into parameters and back, for whoever asks",
     ),
     Rule(
         _ours("_engine"),
-        (*_ours("_doors", "_handles", "plugin", "__main__"), "pytest"),
+        (*_ours("_doors", "_handles", *PLUGIN, "__main__"), "pytest"),
         "the engine answers requests; the doors bring them in",
     ),
     Rule(
         _ours("_handles"),
-        _ours("_doors", "plugin", "__main__"),
+        _ours("_doors", *PLUGIN, "__main__"),
         "handles are what every door hands out; they do not know which door",
     ),
     Rule(
@@ -107,7 +110,7 @@ RULES = (
                 *SHARED,
             )
         )
-        + _ours("plugin", "__init__", "__main__"),
+        + _ours(*PLUGIN, "__init__", "__main__"),
         INTERNALS,
         "botocore's internals, aiobotocore and moto are touched in the doors alone",
     ),
@@ -199,7 +202,7 @@ def test_the_check_sees_every_kind_of_import(tmp_path: Path) -> None:
 
 def test_every_module_is_in_a_box() -> None:
     """A module outside the boxes and the shared list would escape every rule."""
-    known = (*SHARED, *BOXES, "__init__", "__main__", "plugin")
+    known = (*SHARED, *BOXES, *PLUGIN, "__init__", "__main__")
     loose = [
         path.name
         for path in PACKAGE.iterdir()
