@@ -294,7 +294,7 @@ def _openx(
     openx: Mapping[str, Any],
 ) -> tuple[Any, Callable[[dict[str, Any]], dict[str, Any]]]:
     """(the Reading, the top-level member lookup) of an ``OpenXJsonSerDe`` block."""
-    from pytest_firehose._destinations.hive_timestamps import openx_timestamp
+    from pytest_firehose._destinations.hive_timestamps import openx_date, openx_timestamp
     from pytest_firehose._destinations.hive_types import Reading, openx_binary
 
     lower = openx.get("CaseInsensitive", True) is not False
@@ -313,7 +313,7 @@ def _openx(
             **{column: members.get(key) for column, key in mappings.items()},
         }
 
-    return Reading(openx_timestamp, keys, openx_binary, lower=lower), columns
+    return Reading(openx_timestamp, keys, openx_binary, openx_date, lower=lower), columns
 
 
 def _keys(*, lower: bool, dots: bool) -> Callable[[dict[str, Any]], dict[str, Any]]:

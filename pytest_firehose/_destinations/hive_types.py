@@ -157,12 +157,14 @@ def _parse(tokens: list[str], at: int, text: str) -> tuple[pa.DataType, int]:
 class Reading:
     """How a deserializer reads values: its ``timestamp`` reader, ``keys``, which gives a
     JSON object's members by the names columns and struct fields match, ``binary``,
-    what it makes of a value given to a ``binary`` column (JSON's null included), and
-    ``lower``, whether its parser keeps keys lower-cased (OpenX's ``CaseInsensitive``)."""
+    what it makes of a value given to a ``binary`` column (JSON's null included), its
+    ``date`` reader, and ``lower``, whether its parser keeps keys lower-cased (OpenX's
+    ``CaseInsensitive``)."""
 
     timestamp: Callable[[Any], datetime]
     keys: Callable[[dict[str, Any]], dict[str, Any]]
     binary: Callable[[Any], bytes | None]
+    date: Callable[[Any], date | None]
     lower: bool = True
 
 
@@ -179,6 +181,7 @@ _OPENX_CLASSES = {
 
 
 _HIVE_DECIMAL_CLASS = "org.apache.hadoop.hive.common.type.HiveDecimal"
+_JSON_OBJECT = _OPENX_CLASSES[dict]
 #: The class OpenX's map adapter keeps a map member's null as (``JSONObject.NULL``).
 _KEPT_NULL = "org.openx.data.jsonserde.json.JSONObject$Null"
 #: What each column type's inspector casts the value to (the writable form, which Hive's
@@ -195,7 +198,7 @@ _CASTS: tuple[tuple[Callable[[pa.DataType], bool], str], ...] = (
     (pa.types.is_date, "java.sql.Date"),
     (pa.types.is_decimal, _HIVE_DECIMAL_CLASS),
     (pa.types.is_binary, "[B"),
-    (pa.types.is_map, "org.openx.data.jsonserde.json.JSONObject"),
+    (pa.types.is_map, _JSON_OBJECT),
 )
 
 
@@ -214,9 +217,23 @@ def _kept_null(kind: pa.DataType) -> Any:
     raise Unfit(f"{_KEPT_NULL} cannot be cast to {java_class}")
 
 
-def _openx_class(value: Any) -> str:
+def openx_class(value: Any) -> str:
     """The Java class of the OpenX parser's object for ``value`` (parsed JSON)."""
     return next(name for kind, name in _OPENX_CLASSES.items() if isinstance(value, kind))
+
+
+def _blank(value: Any) -> bool:
+    """Whether ``value`` is text OpenX's ``checkObject`` takes as no value: Java's ``trim``
+    leaves nothing (it drops every character up to the space)."""
+    return isinstance(value, str) and not value.lstrip("".join(map(chr, range(33))))
+
+
+def _java_string(value: Any) -> str:
+    """A scalar parser object's ``toString``: a number's text as written, a boolean's."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    text = getattr(value, "text", None)
+    return text if isinstance(text, str) else str(value)
 
 
 def openx_binary(value: Any) -> bytes | None:
@@ -225,7 +242,7 @@ def openx_binary(value: Any) -> bytes | None:
     written. Only null survives; every other value fails the cast."""
     if value is None:
         return None
-    raise Unfit(f"{_openx_class(value)} cannot be cast to [B")
+    raise Unfit(f"{openx_class(value)} cannot be cast to [B")
 
 
 def value_of(value: Any, kind: pa.DataType, reading: Reading) -> Any:
@@ -255,7 +272,7 @@ def value_of(value: Any, kind: pa.DataType, reading: Reading) -> Any:
     if pa.types.is_timestamp(kind):
         return reading.timestamp(value)
     if pa.types.is_date(kind):
-        return _date(value)
+        return reading.date(value)
     if pa.types.is_decimal(kind):
         return _decimal(value, kind)
     return _nested(value, kind, reading)
@@ -307,17 +324,8 @@ def _boolean(value: Any) -> bool:
     if isinstance(value, bool):
         return value
     if isinstance(value, (dict, list)):
-        raise Unfit(f"{_openx_class(value)} cannot be cast to java.lang.Boolean")
+        raise Unfit(f"{openx_class(value)} cannot be cast to java.lang.Boolean")
     return isinstance(value, str) and value.lower() == "true"
-
-
-def _date(value: Any) -> date:
-    if not isinstance(value, str):
-        raise Unfit(f"{value!r} is no date")
-    try:
-        return date.fromisoformat(value.strip()[:10])
-    except ValueError as error:
-        raise Unfit(f"{value!r} is no date") from error
 
 
 _HIVE_DECIMAL = re.compile(r" *([-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?) *")
@@ -347,7 +355,7 @@ def _decimal(value: Any, kind: pa.DataType) -> Decimal | None:
     inspector reads a ``String`` (a number is kept as its text): ``HiveDecimal.create``
     fitted to the column (:func:`hive_decimal`); any other object fails its cast."""
     if isinstance(value, (bool, dict, list)):
-        raise Unfit(f"{_openx_class(value)} cannot be cast to {_HIVE_DECIMAL_CLASS}")
+        raise Unfit(f"{openx_class(value)} cannot be cast to {_HIVE_DECIMAL_CLASS}")
     text = getattr(value, "text", None)  # a number's, as written
     return hive_decimal(text if isinstance(text, str) else str(value), kind)
 
@@ -361,8 +369,12 @@ def _nested(value: Any, kind: pa.DataType, reading: Reading) -> Any:
         items = value if isinstance(value, list) else [value]
         return [value_of(item, kind.value_type, reading) for item in items]
     if pa.types.is_map(kind):
+        # OpenX's map inspector: blank text is no map (Hive's Parquet writer writes an empty
+        # one), and what else is no object fails its cast to JSONObject.
+        if _blank(value):
+            return []
         if not isinstance(value, dict):
-            raise Unfit("a map column needs a JSON object")
+            raise Unfit(f"{openx_class(value)} cannot be cast to {_JSON_OBJECT}")
         # The parser's keys (lower-cased when case-insensitive), in the order of the HashMap
         # OpenX's map inspector copies the object's HashMap into (JSONObjectMapAdapter).
         members = {(key.lower() if reading.lower else key): item for key, item in value.items()}
@@ -377,8 +389,24 @@ def _nested(value: Any, kind: pa.DataType, reading: Reading) -> Any:
             for key in hash_order(hash_order(members))
         ]
     if pa.types.is_struct(kind):
+        # OpenX's struct inspector: blank text and [] give every field null, an array's
+        # elements are the fields in order (a null element kept as JSONObject.NULL), and
+        # what else is no object makes it throw.
+        if _blank(value) or value == []:
+            return dict.fromkeys(kind.names)
+        if isinstance(value, list):
+            return {
+                field.name: _kept_null(field.type)
+                if at < len(value) and value[at] is None
+                else value_of(value[at], field.type, reading)
+                if at < len(value)
+                else None
+                for at, field in enumerate(kind)
+            }
         if not isinstance(value, dict):
-            raise Unfit("a struct column needs a JSON object")
+            raise Unfit(
+                f"Data is not JSONObject  but {openx_class(value)} with value {_java_string(value)}"
+            )
         members = reading.keys(value)
         return {
             field.name: value_of(members[field.name], field.type, reading)
