@@ -23,7 +23,7 @@ from pytest_firehose._destinations.conversion import (  # noqa: E402
     Unconvertible,
     documents,
 )
-from pytest_firehose._destinations.hive_types import UnknownType, column_type  # noqa: E402
+from pytest_firehose._destinations.hive_type_names import UnknownType, column_type  # noqa: E402
 
 OPENX = {"OpenXJsonSerDe": {}}
 PARQUET = {"ParquetSerDe": {}}

@@ -12,7 +12,8 @@ from collections.abc import Callable, Sequence
 from datetime import date, datetime, timedelta, timezone
 from typing import Any
 
-from pytest_firehose._destinations.hive_types import Unfit, UnknownType, openx_class
+from pytest_firehose._destinations.hive_type_names import UnknownType
+from pytest_firehose._destinations.hive_types import Unfit, openx_class
 
 #: OpenX's own forms: ISO 8601 in UTC with up to nine fraction digits, and the
 #: ``yyyy-[M]M-[d]d HH:mm:ss[.S]`` form (also Hive's default, java.sql.Timestamp's).
