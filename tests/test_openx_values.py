@@ -270,6 +270,8 @@ def test_a_struct_column_given_a_scalar_fails_as_its_inspector_throws(
         (b'" 2026-\\t12-06"', date(2026, 12, 6)),  # spaces and tabs before a number
         (b'"1582-10-10"', date(1582, 10, 20)),  # Julian before 1582-10-15
         (b'"1000-01-01"', date(1000, 1, 6)),
+        (b'"2026-1-4294967297"', date(2026, 1, 1)),  # a Long cut to an int's 32 bits
+        (b'"2026-4294967298-1"', date(2026, 2, 1)),
         (b'"2026 -12-06"', None),  # no date: null
         (b'"02/12/2026"', None),
         (b'"2026-12"', None),
@@ -303,4 +305,8 @@ def test_a_date_before_year_one_or_after_9999_is_not_modelled() -> None:
     # Java's calendar reads "-2026-01-01" as a day in 2027 BC.
     assert failure("date", b'{"v": "-2026-01-01"}') == (
         "'-2026-01-01' reads as a date outside the years 1 to 9999, not modelled"
+    )
+    # A Double's int: held at an int's end (year 2147483647), however many digits.
+    assert failure("date", b'{"v": "%s-1-1"}' % (b"9" * 5000)).endswith(
+        "reads as a date outside the years 1 to 9999, not modelled"
     )

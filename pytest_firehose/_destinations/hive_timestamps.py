@@ -185,6 +185,17 @@ def _julian_ordinal(year: int, month: int) -> int:
     return 1 + (153 * months + 2) // 5 + 365 * years + years // 4 - 32083 - _JDN_OFFSET
 
 
+def _calendar_field(number: str) -> int:
+    """A number as ``SimpleDateFormat`` sets a calendar field to it: ``DecimalFormat``
+    gives a ``Long`` where it fits one, cut to an ``int``'s low 32 bits, else a
+    ``Double``, which ``intValue`` holds at an ``int``'s end."""
+    digits = number.lstrip("-").lstrip("0")
+    sign = -1 if number.startswith("-") else 1
+    if len(digits) > 19 or int(digits or "0") >= 2**63 + (sign < 0):
+        return sign * (2**31 - 1) - (sign < 0)
+    return (sign * int(digits or "0") + 2**31) % 2**32 - 2**31
+
+
 def openx_date(value: Any) -> date | None:
     """A ``date`` column's value as OpenX's date inspector reads the parser's object: text
     (a number's too: the parser keeps it) by a lenient ``SimpleDateFormat("yyyy-MM-dd")``,
@@ -199,7 +210,7 @@ def openx_date(value: Any) -> date | None:
     match = _SIMPLE_DATE.match(text if isinstance(text, str) else str(value))
     if match is None:
         return None
-    read, month, day = (int(group) for group in match.groups())
+    read, month, day = (_calendar_field(group) for group in match.groups())
     year, month = read + (month - 1) // 12, (month - 1) % 12 + 1
     ordinal = day - 1
     if 1 <= year <= 9999:
