@@ -1,12 +1,14 @@
 """How the OpenX deserializer's object inspectors give values to Hive's writers where its
 parser's objects meet a column type it has no inspector of its own for, or a null its map
-adapter keeps: a JSON null in a map, in an array, in a struct, and the ``decimal`` columns.
+adapter keeps: a JSON null in a map, in an array, in a struct, the ``decimal`` columns, a
+``map`` or ``struct`` given what is no object, and the ``date`` columns.
 The Java class names in the messages are those of OpenX 1.3.8's objects, in the form Java 8
 writes a failed cast."""
 
 from __future__ import annotations
 
 import io
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
@@ -173,3 +175,138 @@ def test_a_value_that_is_no_array_in_an_array_column_is_an_array_of_one() -> Non
     assert pq.read_table(io.BytesIO(body)).to_pylist() == rows
     # The one element is read as the array's elements are.
     assert failure("array<int>", b'{"v": "seven"}') == "'seven' is no integer"
+
+
+# ---------------------------------------------------------------------- maps and structs
+
+JSON_OBJECT = "org.openx.data.jsonserde.json.JSONObject"
+
+
+@pytest.mark.parametrize(
+    ("value", "java_class"),
+    [
+        (b'"x"', "java.lang.String"),
+        (b"1.50", "java.lang.String"),  # the parser keeps a number as its text
+        (b"true", "java.lang.Boolean"),
+        (b"[1, 2]", "org.openx.data.jsonserde.json.JSONArray"),
+        (b"[]", "org.openx.data.jsonserde.json.JSONArray"),
+    ],
+)
+def test_a_map_column_given_no_object_fails_the_cast(value: bytes, java_class: str) -> None:
+    # JsonMapObjectInspector.getMap casts what checkObject lets through to JSONObject.
+    data = b'{"v": %s}' % value
+    assert failure("map<string,int>", data) == f"{java_class} cannot be cast to {JSON_OBJECT}"
+    # In an array or a struct's field alike.
+    assert failure("array<map<string,int>>", b'{"v": [%s]}' % value).startswith(java_class)
+
+
+def test_a_map_column_given_blank_text_is_an_empty_map() -> None:
+    # checkObject takes text Java's trim empties as no map at all; Hive's Parquet writer
+    # writes a map it gets no entries of as an empty one.
+    convert = converter({"m": "map<string,int>", "n": "map<string,string>"})
+    rows = convert.rows(b'{"m": "", "n": " \\t"}')
+    assert rows == [{"m": [], "n": []}]
+    assert pq.read_table(io.BytesIO(convert.write(rows))).to_pylist() == rows
+
+
+def test_a_struct_column_given_an_array_reads_its_elements_as_the_fields_in_order() -> None:
+    # JsonStructObjectInspector.getStructFieldDataFromList: the field's position in the
+    # array, null past its end; [] and blank text give every field null.
+    convert = converter({"s": "struct<a:int,b:string>"})
+    rows = convert.rows(
+        b'{"s": [1, "x"]}{"s": ["7"]}{"s": [1, "x", 3]}{"s": []}{"s": " "}{"s": [2, null]}'
+    )
+    assert rows == [
+        {"s": {"a": 1, "b": "x"}},
+        {"s": {"a": 7, "b": None}},
+        {"s": {"a": 1, "b": "x"}},
+        {"s": {"a": None, "b": None}},
+        {"s": {"a": None, "b": None}},
+        # An element's null is JSONObject.NULL there (no field lookup makes it null): a
+        # string field writes its text, the others fail their cast.
+        {"s": {"a": 2, "b": "null"}},
+    ]
+    assert pq.read_table(io.BytesIO(convert.write(rows))).to_pylist() == rows
+    assert failure("struct<a:int>", b'{"v": [null]}') == (
+        f"{KEPT_NULL} cannot be cast to java.lang.Integer"
+    )
+    # Nested, an element is read as its field's type reads it.
+    assert converter({"s": "array<struct<a:int,b:array<string>>>"}).rows(
+        b'{"s": [[1, "x"], {"A": 2, "b": ["y"]}]}'
+    ) == [{"s": [{"a": 1, "b": ["x"]}, {"a": 2, "b": ["y"]}]}]
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        (b'"x"', "java.lang.String with value x"),
+        (b"1.50", "java.lang.String with value 1.50"),
+        (b"-0", "java.lang.String with value -0"),
+        (b"true", "java.lang.Boolean with value true"),
+    ],
+)
+def test_a_struct_column_given_a_scalar_fails_as_its_inspector_throws(
+    value: bytes, message: str
+) -> None:
+    data = b'{"v": %s}' % value
+    assert failure("struct<a:int>", data) == f"Data is not JSONObject  but {message}"
+
+
+# ---------------------------------------------------------------------- dates
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        (b'"2026-12-06"', date(2026, 12, 6)),
+        (b'"2026-2-30"', date(2026, 3, 2)),  # lenient: the days roll over
+        (b'"2026-13-45"', date(2027, 2, 14)),
+        (b'"2026-00-00"', date(2025, 11, 30)),
+        (b'"2026--1-01"', date(2025, 11, 1)),
+        (b'"2026-001-0001"', date(2026, 1, 1)),
+        (b'"26-1-1"', date(25, 12, 30)),  # year 26 as written; Julian 0026-01-01
+        (b'"2026-12-06T10:00:00Z"', date(2026, 12, 6)),  # what follows the day is left
+        (b'"2026-1-1.5"', date(2026, 1, 1)),
+        (b'" 2026-\\t12-06"', date(2026, 12, 6)),  # spaces and tabs before a number
+        (b'"1582-10-10"', date(1582, 10, 20)),  # Julian before 1582-10-15
+        (b'"1000-01-01"', date(1000, 1, 6)),
+        (b'"2026-1-4294967297"', date(2026, 1, 1)),  # a Long cut to an int's 32 bits
+        (b'"2026-4294967298-1"', date(2026, 2, 1)),
+        (b'"2026 -12-06"', None),  # no date: null
+        (b'"02/12/2026"', None),
+        (b'"2026-12"', None),
+        (b'"+2026-01-01"', None),
+        (b"20261206", None),  # a number is read as its text
+        (b'""', None),
+        (b'"abc"', None),
+    ],
+)
+def test_a_date_is_read_by_a_lenient_simple_date_format(value: bytes, expected: Any) -> None:
+    convert = converter({"d": "date"})
+    rows = convert.rows(b'{"d": %s}' % value)
+    assert rows == [{"d": expected}]
+    assert pq.read_table(io.BytesIO(convert.write(rows))).to_pylist() == rows
+
+
+@pytest.mark.parametrize(
+    ("value", "java_class"),
+    [
+        (b"true", "java.lang.Boolean"),
+        (b'{"a": 1}', "org.openx.data.jsonserde.json.JSONObject"),
+        (b"[1]", "org.openx.data.jsonserde.json.JSONArray"),
+    ],
+)
+def test_a_date_column_given_no_text_fails_the_cast(value: bytes, java_class: str) -> None:
+    data = b'{"v": %s}' % value
+    assert failure("date", data) == f"{java_class} cannot be cast to java.sql.Date"
+
+
+def test_a_date_before_year_one_or_after_9999_is_not_modelled() -> None:
+    # Java's calendar reads "-2026-01-01" as a day in 2027 BC.
+    assert failure("date", b'{"v": "-2026-01-01"}') == (
+        "'-2026-01-01' reads as a date outside the years 1 to 9999, not modelled"
+    )
+    # A Double's int: held at an int's end (year 2147483647), however many digits.
+    assert failure("date", b'{"v": "%s-1-1"}' % (b"9" * 5000)).endswith(
+        "reads as a date outside the years 1 to 9999, not modelled"
+    )

@@ -161,7 +161,7 @@ class Converter:
     def __init__(self, config: Mapping[str, Any], table: GlueTable) -> None:
         pa = arrow_module("pyarrow")
 
-        from pytest_firehose._destinations.hive_types import UnknownType, column_type
+        from pytest_firehose._destinations.hive_type_names import UnknownType, column_type
 
         self.table = table
         #: Each column's type as the table names it, for error messages.
@@ -267,7 +267,7 @@ def _length_rule(kind: str, *, orc: bool) -> Callable[[str], str] | None:
     ``varchar(n)`` or ``char(n)``: Hive cuts text past n characters (code points) off,
     and a ``char`` is written padded with spaces to n by ORC's writer, without its
     trailing spaces by Hive's Parquet writer. None for every other type."""
-    from pytest_firehose._destinations.hive_types import sized_text
+    from pytest_firehose._destinations.hive_type_names import sized_text
 
     sized = sized_text(kind)
     if sized is None:
@@ -294,7 +294,7 @@ def _openx(
     openx: Mapping[str, Any],
 ) -> tuple[Any, Callable[[dict[str, Any]], dict[str, Any]]]:
     """(the Reading, the top-level member lookup) of an ``OpenXJsonSerDe`` block."""
-    from pytest_firehose._destinations.hive_timestamps import openx_timestamp
+    from pytest_firehose._destinations.hive_timestamps import openx_date, openx_timestamp
     from pytest_firehose._destinations.hive_types import Reading, openx_binary
 
     lower = openx.get("CaseInsensitive", True) is not False
@@ -313,7 +313,7 @@ def _openx(
             **{column: members.get(key) for column, key in mappings.items()},
         }
 
-    return Reading(openx_timestamp, keys, openx_binary, lower=lower), columns
+    return Reading(openx_timestamp, keys, openx_binary, openx_date, lower=lower), columns
 
 
 def _keys(*, lower: bool, dots: bool) -> Callable[[dict[str, Any]], dict[str, Any]]:

@@ -164,7 +164,7 @@ class Converting:
         self, schema: Mapping[str, Any], at: datetime
     ) -> tuple[Converter | None, tuple[str, str]]:
         """The converter for the table ``schema`` names, or None and why not."""
-        from pytest_firehose._destinations.hive_types import UnknownType
+        from pytest_firehose._destinations.hive_type_names import UnknownType
 
         name = f"{schema.get('DatabaseName')}.{schema.get('TableName')}"
         table = self._table(schema, at)

@@ -1,17 +1,19 @@
 """Timestamps as record format conversion's deserializers read them: the OpenX SerDe's own
 forms and epoch numbers (``openx_timestamp``), and the Hive SerDe's ``TimestampFormats``
 (Joda-Time patterns, ``millis``) then ``java.sql.Timestamp``'s text form
-(``hive_timestamp``). A value that is no timestamp raises :class:`Unfit`."""
+(``hive_timestamp``); and the OpenX SerDe's dates (``openx_date``). A value that is no
+timestamp raises :class:`Unfit`."""
 
 from __future__ import annotations
 
 import json
 import re
 from collections.abc import Callable, Sequence
-from datetime import datetime, timedelta, timezone
+from datetime import date, datetime, timedelta, timezone
 from typing import Any
 
-from pytest_firehose._destinations.hive_types import Unfit, UnknownType
+from pytest_firehose._destinations.hive_type_names import UnknownType
+from pytest_firehose._destinations.hive_types import Unfit, openx_class
 
 #: OpenX's own forms: ISO 8601 in UTC with up to nine fraction digits, and the
 #: ``yyyy-[M]M-[d]d HH:mm:ss[.S]`` form (also Hive's default, java.sql.Timestamp's).
@@ -165,3 +167,60 @@ def hive_timestamp(formats: Sequence[str]) -> Callable[[Any], datetime]:
         raise Unfit(f"{value!r} is no timestamp in the formats configured")
 
     return read
+
+
+#: What ``SimpleDateFormat("yyyy-MM-dd")`` reads: each number after spaces or tabs, a
+#: minus sign allowed, its digits any Unicode decimal digits; whatever follows is left.
+_SIMPLE_DATE = re.compile(r"[ \t]*(-?\d+)-[ \t]*(-?\d+)-[ \t]*(-?\d+)")
+#: The first day of the Gregorian calendar in Java's ``GregorianCalendar`` (1582-10-15).
+_CUTOVER = date(1582, 10, 15).toordinal()
+#: The Julian day number of the day before ``date.min`` (to make ordinals of them).
+_JDN_OFFSET = 1721425
+
+
+def _julian_ordinal(year: int, month: int) -> int:
+    """The proleptic Gregorian ordinal of the first of ``month`` in the Julian calendar."""
+    shift = (14 - month) // 12
+    years, months = year + 4800 - shift, month + 12 * shift - 3
+    return 1 + (153 * months + 2) // 5 + 365 * years + years // 4 - 32083 - _JDN_OFFSET
+
+
+def _calendar_field(number: str) -> int:
+    """A number as ``SimpleDateFormat`` sets a calendar field to it: ``DecimalFormat``
+    gives a ``Long`` where it fits one, cut to an ``int``'s low 32 bits, else a
+    ``Double``, which ``intValue`` holds at an ``int``'s end."""
+    digits = number.lstrip("-").lstrip("0")
+    sign = -1 if number.startswith("-") else 1
+    if len(digits) > 19 or int(digits or "0") >= 2**63 + (sign < 0):
+        return sign * (2**31 - 1) - (sign < 0)
+    return (sign * int(digits or "0") + 2**31) % 2**32 - 2**31
+
+
+def openx_date(value: Any) -> date | None:
+    """A ``date`` column's value as OpenX's date inspector reads the parser's object: text
+    (a number's too: the parser keeps it) by a lenient ``SimpleDateFormat("yyyy-MM-dd")``,
+    a month or day past its end rolling over (``2026-2-30`` is March 2) and what follows
+    the day ignored, null where it finds no date; Java's calendar is Julian before
+    1582-10-15. Any other object fails the writable form's cast to ``java.sql.Date``."""
+    if value is None:
+        return None
+    if isinstance(value, (bool, dict, list)):
+        raise Unfit(f"{openx_class(value)} cannot be cast to java.sql.Date")
+    text = getattr(value, "text", None)  # a number's, as written
+    match = _SIMPLE_DATE.match(text if isinstance(text, str) else str(value))
+    if match is None:
+        return None
+    read, month, day = (_calendar_field(group) for group in match.groups())
+    year, month = read + (month - 1) // 12, (month - 1) % 12 + 1
+    ordinal = day - 1
+    if 1 <= year <= 9999:
+        # GregorianCalendar.computeTime: a year read before 1582 is Julian, any other the
+        # Gregorian day unless that falls before the cutover.
+        gregorian = ordinal + date(year, month, 1).toordinal()
+        julian = ordinal + _julian_ordinal(year, month)
+        ordinal = julian if read < 1582 or gregorian < _CUTOVER else gregorian
+    if not 1 <= ordinal <= date.max.toordinal() or not 1 <= year <= 9999:
+        # Java's calendar goes on (years before 1 are BC); a date32 column could hold it,
+        # but the fake reads dates as Python's, which end there.
+        raise Unfit(f"{value!r} reads as a date outside the years 1 to 9999, not modelled")
+    return date.fromordinal(ordinal)

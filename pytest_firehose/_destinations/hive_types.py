@@ -1,5 +1,5 @@
-"""The column types of a Glue table (Hive's type names) and how a JSON value becomes a value
-of one, as record format conversion reads them: the OpenX SerDe from the parsed value
+"""How a JSON value becomes a value of a Glue table's column type (``hive_type_names`` reads
+the types), as record format conversion reads it: the OpenX SerDe from the parsed value
 (``value_of``); the Hive SerDe reads the record's JSON tokens (``hive_json``). Needs pyarrow
 (the ``conversion`` extra).
 
@@ -32,124 +32,6 @@ class Unfit(ValueError):
     """A JSON value that does not fit its column's type."""
 
 
-class UnknownType(ValueError):
-    """A column type the converter does not know (or a table of columns it cannot read)."""
-
-
-_INTS = {"tinyint": pa.int8(), "smallint": pa.int16(), "int": pa.int32(), "integer": pa.int32()}
-_INTS["bigint"] = pa.int64()
-_SIMPLE: dict[str, pa.DataType] = {
-    **_INTS,
-    "string": pa.string(),
-    "float": pa.float32(),
-    "double": pa.float64(),
-    "boolean": pa.bool_(),
-    "timestamp": pa.timestamp("ms"),
-    "date": pa.date32(),
-    "binary": pa.binary(),
-}
-_TOKEN = re.compile(r"\s*([A-Za-z_][A-Za-z0-9_]*|\d+|[<>(),:])")
-
-
-def _tokens(text: str) -> list[str]:
-    found, position = [], 0
-    text = text.strip()
-    while position < len(text):
-        match = _TOKEN.match(text, position)
-        if match is None:
-            raise UnknownType(text)
-        found.append(match.group(1))
-        position = match.end()
-    return found
-
-
-def column_type(text: str) -> pa.DataType:
-    """The Arrow type of the Hive type ``text`` (``int``, ``decimal(10,2)``,
-    ``array<struct<a:string,b:int>>``...)."""
-    if not isinstance(text, str):
-        raise UnknownType(repr(text))
-    tokens = _tokens(text)
-    try:
-        parsed, rest = _parse(tokens, 0, text)
-    except RecursionError:  # nested past what any table holds
-        raise UnknownType(text) from None
-    if rest != len(tokens):
-        raise UnknownType(text)
-    return parsed
-
-
-def sized_text(text: str) -> tuple[str, int] | None:
-    """``("varchar", n)`` or ``("char", n)`` when the Hive type ``text`` (one
-    ``column_type`` reads) is a ``varchar(n)`` or ``char(n)``; None for every other."""
-    tokens = _tokens(text)
-    if len(tokens) != 4 or tokens[0].lower() not in ("varchar", "char"):
-        return None
-    return tokens[0].lower(), _number(tokens, 2, text)
-
-
-def _number(tokens: list[str], at: int, text: str) -> int:
-    """The number at ``tokens[at]`` (a length, a precision, a scale)."""
-    if at >= len(tokens) or not tokens[at].isdigit():
-        raise UnknownType(text)
-    return int(tokens[at])
-
-
-def _expect(tokens: list[str], at: int, token: str, text: str) -> int:
-    if at >= len(tokens) or tokens[at] != token:
-        raise UnknownType(text)
-    return at + 1
-
-
-def _parse(tokens: list[str], at: int, text: str) -> tuple[pa.DataType, int]:
-    if at >= len(tokens):
-        raise UnknownType(text)
-    name = tokens[at].lower()
-    at += 1
-    if name in ("varchar", "char"):
-        at = _expect(tokens, at, "(", text)
-        _number(tokens, at, text)
-        return pa.string(), _expect(tokens, at + 1, ")", text)
-    if name == "decimal":
-        precision, scale = 10, 0
-        if at < len(tokens) and tokens[at] == "(":
-            precision = _number(tokens, at + 1, text)
-            at += 2
-            if at < len(tokens) and tokens[at] == ",":
-                scale = _number(tokens, at + 1, text)
-                at += 2
-            at = _expect(tokens, at, ")", text)
-        if not 1 <= precision <= 38 or scale > precision:
-            raise UnknownType(text)
-        return pa.decimal128(precision, scale), at
-    if name == "array":
-        at = _expect(tokens, at, "<", text)
-        item, at = _parse(tokens, at, text)
-        return pa.list_(item), _expect(tokens, at, ">", text)
-    if name == "map":
-        at = _expect(tokens, at, "<", text)
-        key, at = _parse(tokens, at, text)
-        at = _expect(tokens, at, ",", text)
-        value, at = _parse(tokens, at, text)
-        return pa.map_(key, value), _expect(tokens, at, ">", text)
-    if name == "struct":
-        at = _expect(tokens, at, "<", text)
-        fields = []
-        while True:
-            if at >= len(tokens):
-                raise UnknownType(text)
-            field_name = tokens[at].lower()
-            at = _expect(tokens, at + 1, ":", text)
-            field_type, at = _parse(tokens, at, text)
-            fields.append(pa.field(field_name, field_type))
-            if at < len(tokens) and tokens[at] == ",":
-                at += 1
-                continue
-            return pa.struct(fields), _expect(tokens, at, ">", text)
-    if name in _SIMPLE:
-        return _SIMPLE[name], at
-    raise UnknownType(text)
-
-
 # ---------------------------------------------------------------------- values
 
 
@@ -157,12 +39,14 @@ def _parse(tokens: list[str], at: int, text: str) -> tuple[pa.DataType, int]:
 class Reading:
     """How a deserializer reads values: its ``timestamp`` reader, ``keys``, which gives a
     JSON object's members by the names columns and struct fields match, ``binary``,
-    what it makes of a value given to a ``binary`` column (JSON's null included), and
-    ``lower``, whether its parser keeps keys lower-cased (OpenX's ``CaseInsensitive``)."""
+    what it makes of a value given to a ``binary`` column (JSON's null included), its
+    ``date`` reader, and ``lower``, whether its parser keeps keys lower-cased (OpenX's
+    ``CaseInsensitive``)."""
 
     timestamp: Callable[[Any], datetime]
     keys: Callable[[dict[str, Any]], dict[str, Any]]
     binary: Callable[[Any], bytes | None]
+    date: Callable[[Any], date | None]
     lower: bool = True
 
 
@@ -179,6 +63,7 @@ _OPENX_CLASSES = {
 
 
 _HIVE_DECIMAL_CLASS = "org.apache.hadoop.hive.common.type.HiveDecimal"
+_JSON_OBJECT = _OPENX_CLASSES[dict]
 #: The class OpenX's map adapter keeps a map member's null as (``JSONObject.NULL``).
 _KEPT_NULL = "org.openx.data.jsonserde.json.JSONObject$Null"
 #: What each column type's inspector casts the value to (the writable form, which Hive's
@@ -195,7 +80,7 @@ _CASTS: tuple[tuple[Callable[[pa.DataType], bool], str], ...] = (
     (pa.types.is_date, "java.sql.Date"),
     (pa.types.is_decimal, _HIVE_DECIMAL_CLASS),
     (pa.types.is_binary, "[B"),
-    (pa.types.is_map, "org.openx.data.jsonserde.json.JSONObject"),
+    (pa.types.is_map, _JSON_OBJECT),
 )
 
 
@@ -214,9 +99,23 @@ def _kept_null(kind: pa.DataType) -> Any:
     raise Unfit(f"{_KEPT_NULL} cannot be cast to {java_class}")
 
 
-def _openx_class(value: Any) -> str:
+def openx_class(value: Any) -> str:
     """The Java class of the OpenX parser's object for ``value`` (parsed JSON)."""
     return next(name for kind, name in _OPENX_CLASSES.items() if isinstance(value, kind))
+
+
+def _blank(value: Any) -> bool:
+    """Whether ``value`` is text OpenX's ``checkObject`` takes as no value: Java's ``trim``
+    leaves nothing (it drops every character up to the space)."""
+    return isinstance(value, str) and not value.lstrip("".join(map(chr, range(33))))
+
+
+def _java_string(value: Any) -> str:
+    """A scalar parser object's ``toString``: a number's text as written, a boolean's."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    text = getattr(value, "text", None)
+    return text if isinstance(text, str) else str(value)
 
 
 def openx_binary(value: Any) -> bytes | None:
@@ -225,7 +124,7 @@ def openx_binary(value: Any) -> bytes | None:
     written. Only null survives; every other value fails the cast."""
     if value is None:
         return None
-    raise Unfit(f"{_openx_class(value)} cannot be cast to [B")
+    raise Unfit(f"{openx_class(value)} cannot be cast to [B")
 
 
 def value_of(value: Any, kind: pa.DataType, reading: Reading) -> Any:
@@ -255,7 +154,7 @@ def value_of(value: Any, kind: pa.DataType, reading: Reading) -> Any:
     if pa.types.is_timestamp(kind):
         return reading.timestamp(value)
     if pa.types.is_date(kind):
-        return _date(value)
+        return reading.date(value)
     if pa.types.is_decimal(kind):
         return _decimal(value, kind)
     return _nested(value, kind, reading)
@@ -307,17 +206,8 @@ def _boolean(value: Any) -> bool:
     if isinstance(value, bool):
         return value
     if isinstance(value, (dict, list)):
-        raise Unfit(f"{_openx_class(value)} cannot be cast to java.lang.Boolean")
+        raise Unfit(f"{openx_class(value)} cannot be cast to java.lang.Boolean")
     return isinstance(value, str) and value.lower() == "true"
-
-
-def _date(value: Any) -> date:
-    if not isinstance(value, str):
-        raise Unfit(f"{value!r} is no date")
-    try:
-        return date.fromisoformat(value.strip()[:10])
-    except ValueError as error:
-        raise Unfit(f"{value!r} is no date") from error
 
 
 _HIVE_DECIMAL = re.compile(r" *([-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?) *")
@@ -347,7 +237,7 @@ def _decimal(value: Any, kind: pa.DataType) -> Decimal | None:
     inspector reads a ``String`` (a number is kept as its text): ``HiveDecimal.create``
     fitted to the column (:func:`hive_decimal`); any other object fails its cast."""
     if isinstance(value, (bool, dict, list)):
-        raise Unfit(f"{_openx_class(value)} cannot be cast to {_HIVE_DECIMAL_CLASS}")
+        raise Unfit(f"{openx_class(value)} cannot be cast to {_HIVE_DECIMAL_CLASS}")
     text = getattr(value, "text", None)  # a number's, as written
     return hive_decimal(text if isinstance(text, str) else str(value), kind)
 
@@ -361,8 +251,12 @@ def _nested(value: Any, kind: pa.DataType, reading: Reading) -> Any:
         items = value if isinstance(value, list) else [value]
         return [value_of(item, kind.value_type, reading) for item in items]
     if pa.types.is_map(kind):
+        # OpenX's map inspector: blank text is no map (Hive's Parquet writer writes an empty
+        # one), and what else is no object fails its cast to JSONObject.
+        if _blank(value):
+            return []
         if not isinstance(value, dict):
-            raise Unfit("a map column needs a JSON object")
+            raise Unfit(f"{openx_class(value)} cannot be cast to {_JSON_OBJECT}")
         # The parser's keys (lower-cased when case-insensitive), in the order of the HashMap
         # OpenX's map inspector copies the object's HashMap into (JSONObjectMapAdapter).
         members = {(key.lower() if reading.lower else key): item for key, item in value.items()}
@@ -377,8 +271,24 @@ def _nested(value: Any, kind: pa.DataType, reading: Reading) -> Any:
             for key in hash_order(hash_order(members))
         ]
     if pa.types.is_struct(kind):
+        # OpenX's struct inspector: blank text and [] give every field null, an array's
+        # elements are the fields in order (a null element kept as JSONObject.NULL), and
+        # what else is no object makes it throw.
+        if _blank(value) or value == []:
+            return dict.fromkeys(kind.names)
+        if isinstance(value, list):
+            return {
+                field.name: _kept_null(field.type)
+                if at < len(value) and value[at] is None
+                else value_of(value[at], field.type, reading)
+                if at < len(value)
+                else None
+                for at, field in enumerate(kind)
+            }
         if not isinstance(value, dict):
-            raise Unfit("a struct column needs a JSON object")
+            raise Unfit(
+                f"Data is not JSONObject  but {openx_class(value)} with value {_java_string(value)}"
+            )
         members = reading.keys(value)
         return {
             field.name: value_of(members[field.name], field.type, reading)

@@ -238,12 +238,12 @@ class FirehoseHandle(ServiceHandle[FirehoseService, DeliveryStreamHandle]):
         for name, kind in pairs:
             try:
                 if available():  # the whole type, as a conversion reads it
-                    from pytest_firehose._destinations.hive_types import column_type
+                    from pytest_firehose._destinations.hive_type_names import column_type
 
                     column_type(kind)
                 elif outer_type(kind) not in TYPE_NAMES:
                     raise ValueError(kind)
-            except ValueError:  # hive_types.UnknownType, a ValueError
+            except ValueError:  # hive_type_names.UnknownType, a ValueError
                 raise UsageError(
                     f"column {said.value(name)} of {database}.{table}: "
                     f"{cut(kind, said.value)} is not a Hive type "
