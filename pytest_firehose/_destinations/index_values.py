@@ -39,6 +39,7 @@ from decimal import Decimal
 from typing import Any
 
 from pytest_firehose._destinations.index_dates import DEFAULT, reader
+from pytest_firehose._destinations.java_hashmap import hash_order
 
 #: (type, reason) of a value's ``caused_by``; None where the fake leaves it out.
 Cause = tuple[str, str] | None
@@ -78,17 +79,6 @@ def java_double(value: float) -> str:
     return f"{'-' if value < 0 else ''}{text[0]}.{text[1:] or '0'}E{power}"
 
 
-def _java_hash(text: str) -> int:
-    """``HashMap``'s spread of ``String.hashCode`` (over UTF-16 code units)."""
-    h = 0
-    for char in text:
-        code = ord(char)
-        units = (code,) if code < 0x10000 else (0xD7C0 + (code >> 10), 0xDC00 + (code & 0x3FF))
-        for unit in units:
-            h = (31 * h + unit) & 0xFFFFFFFF
-    return h ^ (h >> 16)
-
-
 def preview(value: Any) -> str:
     """``value`` as OpenSearch's message previews it: Java's ``toString`` of the value the
     parser read (an object is a ``HashMap``, listed in its table's order)."""
@@ -101,11 +91,7 @@ def preview(value: Any) -> str:
     if isinstance(value, list):
         return "[" + ", ".join(preview(item) for item in value) + "]"
     if isinstance(value, dict):
-        size = 16
-        while len(value) > size * 3 // 4:
-            size *= 2
-        keys = sorted(value, key=lambda key: _java_hash(key) & (size - 1))  # stable
-        return "{" + ", ".join(f"{key}={preview(value[key])}" for key in keys) + "}"
+        return "{" + ", ".join(f"{key}={preview(value[key])}" for key in hash_order(value)) + "}"
     return str(value)
 
 
