@@ -104,10 +104,14 @@ def openx_class(value: Any) -> str:
     return next(name for kind, name in _OPENX_CLASSES.items() if isinstance(value, kind))
 
 
+#: What Java's ``String.trim`` drops: every character up to the space.
+_JAVA_TRIMMED = "".join(map(chr, range(33)))
+
+
 def _blank(value: Any) -> bool:
     """Whether ``value`` is text OpenX's ``checkObject`` takes as no value: Java's ``trim``
-    leaves nothing (it drops every character up to the space)."""
-    return isinstance(value, str) and not value.lstrip("".join(map(chr, range(33))))
+    leaves nothing."""
+    return isinstance(value, str) and not value.lstrip(_JAVA_TRIMMED)
 
 
 def _java_string(value: Any) -> str:
