@@ -28,6 +28,7 @@ from __future__ import annotations
 import bisect
 import hashlib
 import itertools
+from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
@@ -438,11 +439,8 @@ class KinesisStream:
         """The first index of each shard's records in one request: one block of the
         stream's counter a shard, in the order the request first reaches the shards, so a
         shard's records of one request are consecutive and no two shards share an index."""
-        counts: dict[Shard, int] = {}
-        for shard in shards:
-            counts[shard] = counts.get(shard, 0) + 1
         firsts: dict[Shard, int] = {}
-        for shard, count in counts.items():
+        for shard, count in Counter(shards).items():  # in the order first reached
             first = max(self.next_index, shard.next_index)
             firsts[shard] = first
             self.next_index = first + count
