@@ -252,3 +252,18 @@ def test_stopping_encryption_as_none_is_refused_with_the_recorded_text(kinesis_c
         "Code": "InvalidArgumentException",
         "Message": "Encryption type cannot be NONE.",
     }
+
+
+def test_scaling_two_shards_to_three_leaves_four_closed(fake, kinesis_client):
+    # TestAccKinesisStreamDataSource_basic: a 2-shard stream scaled to 3 by UpdateShardCount
+    # (UNIFORM_SCALING) lists 3 open shards and 4 closed ones.
+    kinesis_client.create_stream(StreamName="s", ShardCount=2)
+    kinesis_client.update_shard_count(
+        StreamName="s", TargetShardCount=3, ScalingType="UNIFORM_SCALING"
+    )
+    fake.kinesis.clock.advance(seconds=60)
+
+    shards = kinesis_client.list_shards(StreamName="s")["Shards"]
+
+    closed = [s for s in shards if "EndingSequenceNumber" in s["SequenceNumberRange"]]
+    assert (len(shards) - len(closed), len(closed)) == (3, 4)
