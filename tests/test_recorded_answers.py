@@ -4,7 +4,10 @@ what the recording sent and asserts the answer it holds (docs/fidelity.md, "Exac
 The recordings: LocalStack's AWS-validated snapshots (localstack/localstack,
 ``tests/aws/services/kinesis/test_kinesis.snapshot.json`` and
 ``tests/aws/services/lambda_/event_source_mapping/test_lambda_integration_kinesis.snapshot.json``,
-2022 to 2025), whose ``<...>`` placeholders stand for the values no replay can repeat."""
+2022 to 2025), whose ``<...>`` placeholders stand for the values no replay can repeat; and
+the acceptance tests of hashicorp/terraform-provider-aws, run against AWS, with the answers
+their code and comments quote (``internal/service/firehose/delivery_stream_test.go``,
+``internal/service/kinesis/stream.go``)."""
 
 from __future__ import annotations
 
@@ -13,6 +16,8 @@ from typing import Any
 
 import cbor2
 import pytest
+from botocore.exceptions import ClientError
+from conftest import ROLE, S3
 from lambda_support import batches, put
 from test_server_front import CBOR, KINESIS, server, signed  # noqa: F401  (the fixture)
 
@@ -203,3 +208,62 @@ def test_a_mapping_that_invoked_its_function_reads_ok(fake: FirehoseFake) -> Non
         "StartingPosition": "TRIM_HORIZON",
         "DestinationConfig": {"OnFailure": {}},
     }
+
+
+def test_a_converting_destination_under_64_mib_is_refused_with_the_recorded_text(client):
+    # TestAccFirehoseDeliveryStream_ExtendedS3DataFormatConversion*: every converting
+    # destination there asks for 128 MiB, the comment beside it quoting what AWS answered a
+    # smaller buffer.
+    conversion = {
+        "SchemaConfiguration": {"DatabaseName": "d", "TableName": "t", "RoleARN": ROLE},
+        "InputFormatConfiguration": {"Deserializer": {"HiveJsonSerDe": {}}},
+        "OutputFormatConfiguration": {"Serializer": {"OrcSerDe": {}}},
+    }
+
+    with pytest.raises(ClientError) as caught:
+        client.create_delivery_stream(
+            DeliveryStreamName="s",
+            ExtendedS3DestinationConfiguration={
+                **S3,
+                "BufferingHints": {"SizeInMBs": 5, "IntervalInSeconds": 300},
+                "DataFormatConversionConfiguration": conversion,
+            },
+        )
+
+    assert caught.value.response["Error"] == {
+        "Code": "InvalidArgumentException",
+        "Message": (
+            "BufferingHints.SizeInMBs must be at least 64 when data format conversion is enabled."
+        ),
+    }
+
+
+def test_stopping_encryption_as_none_is_refused_with_the_recorded_text(kinesis_client):
+    # The provider's updateKinesisStreamEncryption (stream.go) passes the old type and key to
+    # StopStreamEncryption because passing NONE answered this.
+    kinesis_client.create_stream(StreamName="s", ShardCount=1)
+
+    with pytest.raises(ClientError) as caught:
+        kinesis_client.stop_stream_encryption(
+            StreamName="s", EncryptionType="NONE", KeyId="alias/aws/kinesis"
+        )
+
+    assert caught.value.response["Error"] == {
+        "Code": "InvalidArgumentException",
+        "Message": "Encryption type cannot be NONE.",
+    }
+
+
+def test_scaling_two_shards_to_three_leaves_four_closed(fake, kinesis_client):
+    # TestAccKinesisStreamDataSource_basic: a 2-shard stream scaled to 3 by UpdateShardCount
+    # (UNIFORM_SCALING) lists 3 open shards and 4 closed ones.
+    kinesis_client.create_stream(StreamName="s", ShardCount=2)
+    kinesis_client.update_shard_count(
+        StreamName="s", TargetShardCount=3, ScalingType="UNIFORM_SCALING"
+    )
+    fake.kinesis.clock.advance(seconds=60)
+
+    shards = kinesis_client.list_shards(StreamName="s")["Shards"]
+
+    closed = [s for s in shards if "EndingSequenceNumber" in s["SequenceNumberRange"]]
+    assert (len(shards) - len(closed), len(closed)) == (3, 4)

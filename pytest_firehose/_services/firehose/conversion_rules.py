@@ -5,8 +5,9 @@ finds its Glue table.
 Facts used here (the developer guide, "Convert input data format", and the API reference):
 conversion is on unless ``Enabled`` is false; it needs the S3 compression off
 (``UNCOMPRESSED``: the serializer compresses), a buffer of at least 64 MiB (128 MiB when
-``SizeInMBs`` is left out), a schema, one deserializer and one serializer. The messages are
-the fake's own (INFERRED; docs/fidelity.md).
+``SizeInMBs`` is left out), a schema, one deserializer and one serializer. The buffer's
+message is AWS's (REAL: quoted in hashicorp/terraform-provider-aws's acceptance tests); the
+others are the fake's own (INFERRED; docs/fidelity.md).
 """
 
 from __future__ import annotations
@@ -48,8 +49,8 @@ def checked(config: dict[str, Any]) -> dict[str, Any]:
     size = hints.get("SizeInMBs")
     if size is not None and size < MIN_SIZE_MB:
         raise _refuse(
-            f"BufferingHints.SizeInMBs must be at least {MIN_SIZE_MB} when "
-            "DataFormatConversionConfiguration is enabled."
+            f"BufferingHints.SizeInMBs must be at least {MIN_SIZE_MB} when data format "
+            "conversion is enabled."
         )
     for member in ("SchemaConfiguration", "InputFormatConfiguration", "OutputFormatConfiguration"):
         if not isinstance(block.get(member), dict):

@@ -80,14 +80,14 @@ class Storage:
         return {}
 
     def start_encryption(self, params: dict[str, Any]) -> dict[str, Any]:
-        _only_kms("StartStreamEncryption", params)
+        _only_kms(params)
         stream = self._active(params)
         self._count_change(stream, "StartStreamEncryption")
         stream.encryption, stream.key_id = params["EncryptionType"], params["KeyId"]
         return {}
 
     def stop_encryption(self, params: dict[str, Any]) -> dict[str, Any]:
-        _only_kms("StopStreamEncryption", params)
+        _only_kms(params)
         stream = self._active(params)
         self._count_change(stream, "StopStreamEncryption")
         stream.encryption, stream.key_id = "NONE", None
@@ -111,13 +111,14 @@ class Storage:
         stream.encryption_changes[operation] = [*changes, now]
 
 
-def _only_kms(operation: str, params: dict[str, Any]) -> None:
+def _only_kms(params: dict[str, Any]) -> None:
     """Refuse an ``EncryptionType`` but KMS, which the model's enum lets through (DOC,
-    Start/StopStreamEncryption: "The only valid value is KMS"; AWS's text is not on
-    record)."""
+    Start/StopStreamEncryption: "The only valid value is KMS"). The text is
+    StopStreamEncryption's (REAL: quoted in hashicorp/terraform-provider-aws's ``stream.go``);
+    StartStreamEncryption is taken to answer the same (INFERRED). NONE is the one other value
+    the enum has."""
     if params["EncryptionType"] != "KMS":
         raise ServiceError(
             "InvalidArgumentException",
-            f"{operation} takes EncryptionType KMS, its only valid value, not "
-            f"{params['EncryptionType']}.",
+            f"Encryption type cannot be {params['EncryptionType']}.",
         )
