@@ -15,6 +15,7 @@ from conftest import put
 from test_redshift_copy import loaded, redshift
 
 from pytest_firehose import FirehoseFake, UnmodelledSettingWarning
+from pytest_firehose._destinations.copy_jsonpaths import JsonPathsFailed, JsonPathsFile
 
 PATHS = "s3://schemas/paths.json"
 
@@ -378,3 +379,14 @@ def test_a_jsonpaths_url_that_names_no_object_is_options_copy_cannot_read(
 
     (message,) = [str(warning.message) for warning in caught]
     assert "COPY cannot run with it (JSON 's3://schemas' names no object" in message
+
+
+def test_without_a_fake_intercepting_botocore_the_file_is_not_asked_of_s3() -> None:
+    file = JsonPathsFile(PATHS, "us-east-1", contained=lambda: False)
+
+    with pytest.raises(JsonPathsFailed) as caught:
+        file.read()
+
+    assert caught.value.code == "Redshift.MissingS3File"
+    assert "Error NoSuchBucket" in caught.value.message
+    assert "this is `python -m pytest_firehose serve`" in str(caught.value)
