@@ -396,7 +396,6 @@ def test_update_destination_changes_the_copy_command_for_the_next_loads(
     ("options", "named"),
     [
         ("AVRO 'auto' SIMPLE GZIP", "AVRO, SIMPLE are not modelled"),
-        ("JSON 's3://bucket/jsonpaths.json'", "JSON 's3://bucket/jsonpaths.json' (a JSONPaths"),
         ("DELIMITER", "cannot run with it (DELIMITER takes a quoted string)"),
         ("CSV ESCAPE", "cannot run with it (ESCAPE cannot be used with CSV)"),
         ("JSON 'auto' NULL AS 'x'", "run with it (JSON cannot be used with DELIMITER, ESCAPE"),

@@ -246,24 +246,3 @@ def test_options_the_fake_does_not_model_are_each_named(
     (message,) = [str(warning.message) for warning in caught]
     assert message.startswith("RedshiftDestinationConfiguration.CopyCommand.CopyOptions "), message
     assert named in message
-
-
-def test_a_jsonpaths_file_is_reported_and_the_objects_load_as_json_auto(
-    fake: FirehoseFake, client: Any
-) -> None:
-    copy = {"DataTableColumns": "a", "CopyOptions": "JSON AS 's3://bucket/paths.json' GZIP"}
-    with pytest.warns(UnmodelledSettingWarning) as caught:
-        stream = fake.firehose.create_delivery_stream(
-            "events",
-            RedshiftDestinationConfiguration=redshift(
-                copy, S3Configuration={"CompressionFormat": "GZIP"}
-            ),
-        )
-    put(client, b'{"a": 1, "b": 2}\n')
-    fake.firehose.clock.advance(seconds=60)
-
-    (message,) = [str(warning.message) for warning in caught]
-    assert "JSON 's3://bucket/paths.json' (a JSONPaths file) is not modelled: COPY loads" in (
-        message
-    )
-    assert stream.rows == [{"a": "1"}]

@@ -7,15 +7,17 @@ loaded as NULL), ``DELIMITER``, ``CSV`` (with ``QUOTE``), ``FIXEDWIDTH``, ``JSON
 ``JSON 'auto ignorecase'`` and ``JSON 'noshred'`` (also spelt ``FORMAT [AS] ...``),
 ``ESCAPE``, ``REMOVEQUOTES``, ``GZIP``, ``BZIP2``, ``ZSTD``, ``LZOP``, ``IGNOREHEADER``,
 ``NULL AS``, ``EMPTYASNULL``, ``BLANKSASNULL``, ``IGNOREBLANKLINES``, ``TRIMBLANKS``,
-``FILLRECORD``, ``ACCEPTINVCHARS``, ``MAXERROR``, ``IGNOREALLERRORS`` and ``NOLOAD``. Those
+``FILLRECORD``, ``ACCEPTINVCHARS``, ``MAXERROR``, ``IGNOREALLERRORS`` and ``NOLOAD``, and
+``JSON 's3://bucket/key'``, whose JSONPaths file
+(:mod:`~pytest_firehose._destinations.copy_jsonpaths`) is read at each COPY. Those
 that change nothing the fake's rows show are read and accepted: ``TIMEFORMAT``,
 ``DATEFORMAT``, ``ACCEPTANYDATE``, ``ROUNDEC``, ``TRUNCATECOLUMNS`` and ``EXPLICIT_IDS``
 (they concern typed columns, and the fake keeps every value as text), ``COMPUPDATE``,
 ``STATUPDATE`` and ``COMPROWS`` (the table's encodings and statistics), ``REGION`` and
-``ENCODING UTF8``. Another keyword is kept in ``unmodelled`` (a JSONPaths file in
-``jsonpaths``); a string COPY could not read, options that contradict each other, or one
-Firehose's own COPY cannot run with (it gives ``MANIFEST`` and the credentials itself, and
-stages the records as sent) in ``malformed``, and every COPY with it fails.
+``ENCODING UTF8``. Another keyword is kept in ``unmodelled``; a string COPY could not
+read, options that contradict each other, or one Firehose's own COPY cannot run with (it
+gives ``MANIFEST`` and the credentials itself, and stages the records as sent) in
+``malformed``, and every COPY with it fails.
 
 A row is a dict of column name to value (text, or None for NULL). A line that does not load
 is a load error; more load errors than ``MAXERROR`` (0 unless given) fail the whole COPY,
@@ -28,15 +30,20 @@ import bz2
 import gzip
 import re
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from pytest_firehose._destinations.copy_json import json_rows
 from pytest_firehose._destinations.copy_rows import (
     INVALID_UTF8,
     LoadError,
     LoadFailed,
     Row,
     read_rows,
+    skip_header,
 )
+
+if TYPE_CHECKING:
+    from pytest_firehose._destinations.copy_jsonpaths import JsonPaths
 
 #: Keywords that take no argument, and what each sets.
 _FLAGS: dict[str, dict[str, Any]] = {
@@ -149,7 +156,7 @@ class CopyOptions:
     invalid_char: str | None = None
     #: Keywords read but not modelled, in the order given.
     unmodelled: tuple[str, ...] = ()
-    #: A JSONPaths file JSON names (not modelled: the objects load as with JSON 'auto').
+    #: The ``s3://`` URL of the JSONPaths file JSON names (None: none).
     jsonpaths: str | None = None
     #: Why COPY would refuse the string (None when it reads it).
     malformed: str | None = None
@@ -305,7 +312,13 @@ def _quoted(options: CopyOptions, keyword: str, value: str) -> CopyOptions:
         return replace(options, null_as=value)
     if keyword == "JSON":
         mode = " ".join(value.lower().split())
-        if value.startswith("s3://"):  # a JSONPaths file: read as 'auto' (reported)
+        if value.startswith("s3://"):  # a JSONPaths file: one object's URL
+            bucket, _, key = value[len("s3://") :].partition("/")
+            if not bucket or not key:
+                raise ValueError(
+                    f"JSON {value!r} names no object: a JSONPaths file is given as the URL "
+                    "of one object, 's3://bucket/key'"
+                )
             return replace(options, format="JSON", jsonpaths=value)
         if mode not in ("auto", "auto ignorecase", "noshred"):
             raise ValueError(
@@ -396,14 +409,22 @@ def _decompressed(body: bytes, compression: str | None) -> bytes:
 
 
 def load(
-    body: bytes, options: CopyOptions, columns: tuple[str, ...] | None
+    body: bytes,
+    options: CopyOptions,
+    columns: tuple[str, ...] | None,
+    paths: JsonPaths | None = None,
 ) -> tuple[list[Row], list[LoadError]]:
     """The rows COPY loads from a staged object of ``body`` into ``columns`` (None: the
-    fields by position, named ``"1"``, ``"2"`` ..., or a JSON object's keys), and the load
+    fields by position, named ``"1"``, ``"2"`` ..., or a JSON object's keys), JSON read
+    through ``paths`` (a JSONPaths file's expressions, read for this COPY), and the load
     errors of the lines it left out (at most ``MAXERROR`` of them). Raises
-    :class:`LoadFailed` when the COPY fails as a whole, with its load errors."""
+    :class:`LoadFailed` when the COPY fails as a whole, with its load errors, and
+    :class:`~pytest_firehose._destinations.copy_jsonpaths.JsonPathsFailed` when ``paths``
+    do not match ``columns``."""
     if options.malformed is not None:
         raise LoadFailed(f"the COPY command cannot be run: {options.malformed}")
+    if paths is not None:
+        paths.check_columns(columns)
     if options.json_noshred and columns is not None and len(columns) != 1:
         raise LoadFailed(
             f"JSON 'noshred' loads each document into one column, and DataTableColumns names "
@@ -415,7 +436,11 @@ def load(
     text = data.decode("utf-8", "surrogateescape")
     if options.invalid_char is not None:
         text = INVALID_UTF8.sub(options.invalid_char, text)
-    rows, errors = read_rows(text, options, columns)
+    text, skipped = skip_header(text, options.ignore_header)
+    if options.format == "JSON":
+        rows, errors = json_rows(text, options, columns, skipped, paths)
+    else:
+        rows, errors = read_rows(text, options, columns, skipped)
     if len(errors) > options.max_error and not options.ignore_all_errors:
         raise LoadFailed(
             f"{len(errors)} line(s) could not be loaded (MAXERROR {options.max_error})",

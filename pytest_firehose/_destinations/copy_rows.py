@@ -1,7 +1,7 @@
 """The rows Redshift's COPY reads from a staged object's text, in the format its options
 (:mod:`~pytest_firehose._destinations.copy_options`) name: the default text format, CSV or
-``JSON 'auto'``; each line it cannot load is a :class:`LoadError`, a row of Redshift's
-``STL_LOAD_ERRORS``.
+FIXEDWIDTH (JSON is :mod:`~pytest_firehose._destinations.copy_json`'s); each line it
+cannot load is a :class:`LoadError`, a row of Redshift's ``STL_LOAD_ERRORS``.
 
 Every value is kept as text: the fake does not know the table's column types, so a value a
 typed column would refuse (``abc`` for an INTEGER) loads as it is.
@@ -9,12 +9,10 @@ typed column would refuse (``abc`` for an INTEGER) loads as it is.
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from datetime import datetime
@@ -78,7 +76,7 @@ def _raw(text: str) -> str:
     return "".join(char if char.isascii() else "." for char in text[:_RAW_WIDTH])
 
 
-def _load_error(
+def load_error(
     line: int, code: int, reason: str, raw_line: str, colname: str = "", field: str = ""
 ) -> LoadError:
     return LoadError(
@@ -125,7 +123,7 @@ def _utf8_fault(data: bytes) -> tuple[bytes, int] | None:
     return None
 
 
-def _not_utf8(
+def not_utf8(
     line: int, raw_line: str, names: Iterable[str], written: Iterable[str]
 ) -> LoadError | None:
     """Load error 1220 for the first field (as written, under its column's name) that holds
@@ -138,22 +136,27 @@ def _not_utf8(
                 "String contains invalid or unsupported UTF8 codepoints. Bad UTF8 hex "
                 f"sequence: {sequence.hex(' ')} (error {number})"
             )
-            return _load_error(line, 1220, reason, raw_line, name, text)
+            return load_error(line, 1220, reason, raw_line, name, text)
     return None
 
 
-def read_rows(
-    text: str, options: CopyOptions, columns: tuple[str, ...] | None
-) -> tuple[list[Row], list[LoadError]]:
-    """The rows of ``text`` and the lines that did not load."""
+def skip_header(text: str, lines: int) -> tuple[str, int]:
+    """``text`` without its first ``lines`` lines (IGNOREHEADER), and how many it had."""
     skipped = 0
-    for _ in range(options.ignore_header):  # IGNOREHEADER: the object's first lines
+    for _ in range(lines):
         end = text.find("\n")
         if end < 0:
-            return [], []
+            return "", skipped
         text, skipped = text[end + 1 :], skipped + 1
-    if options.format == "JSON":
-        return _json_rows(text, options, columns, skipped)
+    return text, skipped
+
+
+def read_rows(
+    text: str, options: CopyOptions, columns: tuple[str, ...] | None, skipped: int = 0
+) -> tuple[list[Row], list[LoadError]]:
+    """The rows of ``text`` in the text, CSV or fixed-width format and the lines that did
+    not load (``skipped``: the header lines before ``text``; JSON is
+    :mod:`~pytest_firehose._destinations.copy_json`'s)."""
     records: Iterable[tuple[int, list[_Field] | LoadError]]
     if options.fixed_widths is not None:
         records = _fixed_records(
@@ -171,7 +174,7 @@ def read_rows(
     for first, fields in records:
         line, raw_line = first + skipped, lines[first - 1]
         if isinstance(fields, LoadError):
-            errors.append(_load_error(line, fields.err_code, fields.err_reason, raw_line))
+            errors.append(load_error(line, fields.err_code, fields.err_reason, raw_line))
             continue
         if options.ignore_blank_lines and fields == [(True, "", "")]:
             continue
@@ -181,18 +184,18 @@ def read_rows(
         if options.fill_record:  # missing columns at the end of a record: NULL
             values += [None] * (len(names) - len(values))
         written = [field[1] for field in fields]
-        invalid = _not_utf8(line, raw_line, names, written)
+        invalid = not_utf8(line, raw_line, names, written)
         if invalid is not None:
             errors.append(invalid)
         elif len(values) > len(names):
             at = len(names) - 1  # the last column's field was followed by more
             errors.append(
-                _load_error(line, 1202, "Extra column(s) found", raw_line, names[at], written[at])
+                load_error(line, 1202, "Extra column(s) found", raw_line, names[at], written[at])
             )
         elif len(values) < len(names):
             at = len(fields) - 1  # no delimiter after the last field the line has
             errors.append(
-                _load_error(line, 1214, "Delimiter not found", raw_line, names[at], written[at])
+                load_error(line, 1214, "Delimiter not found", raw_line, names[at], written[at])
             )
         else:
             rows.append(dict(zip(names, values, strict=True)))
@@ -203,10 +206,10 @@ def _value(field: _Field, options: CopyOptions) -> str | None:
     matchable, written, value = field
     if matchable and written == options.null_as:
         return None
-    return _blank(value, options)
+    return blank(value, options)
 
 
-def _blank(value: str, options: CopyOptions) -> str | None:
+def blank(value: str, options: CopyOptions) -> str | None:
     """``value`` (its trailing white space removed with TRIMBLANKS), or None when
     EMPTYASNULL or BLANKSASNULL make it NULL."""
     if options.trim_blanks:
@@ -367,74 +370,3 @@ def _csv_records(
         text_value = "".join(value)
         fields.append((not quoted, text_value, text_value))
         yield first, fields
-
-
-def _json_rows(
-    text: str, options: CopyOptions, columns: tuple[str, ...] | None, skipped: int
-) -> tuple[list[Row], list[LoadError]]:
-    """JSON 'auto': each top-level JSON object is a row, its keys matched to the columns
-    (exactly, or ignoring case with 'auto ignorecase'); a column no key matches is NULL.
-    A load error names the object's last line, and shows the object as its raw line; JSON
-    that cannot be read fails the COPY, as nothing after it can be read either."""
-    decoder = json.JSONDecoder(parse_float=Decimal)
-    rows: list[Row] = []
-    errors: list[LoadError] = []
-    index = 0
-    while True:
-        while index < len(text) and text[index].isspace():
-            index += 1
-        if index >= len(text):
-            return rows, errors
-        start = index
-        try:
-            document, index = decoder.raw_decode(text, index)
-        except ValueError as error:
-            line = text.count("\n", 0, getattr(error, "pos", start)) + 1
-            raw_line = text[start:].split("\n", 1)[0]
-            reason = f"Invalid JSON: {getattr(error, 'msg', error.args[0])}"
-            errors.append(_load_error(line + skipped, 1216, reason, raw_line))
-            raise LoadFailed(reason, tuple(errors)) from None
-        line = text.count("\n", 0, index) + 1 + skipped
-        raw_line = text[start:index]
-        if not isinstance(document, dict):
-            reason = "Invalid JSONPath format: not a JSON object"
-            errors.append(_load_error(line, 1216, reason, raw_line))
-            continue
-        row: Row = {}
-        if options.json_noshred:  # the document whole, into the one column
-            row[(columns or ("1",))[0]] = json_text(document)
-        else:
-            if options.json_ignorecase:
-                document = {str(key).lower(): value for key, value in document.items()}
-            for name in columns or tuple(document):
-                value = json_text(document.get(name.lower() if options.json_ignorecase else name))
-                row[name] = None if value is None else _blank(value, options)
-        invalid = _not_utf8(line, raw_line, list(row), [value or "" for value in row.values()])
-        if invalid is not None:
-            errors.append(invalid)
-        else:
-            rows.append(row)
-
-
-def json_text(value: Any) -> str | None:
-    """A JSON value as the text a column receives: strings as they are, numbers as written,
-    ``true``/``false``, objects and arrays as compact JSON; None for null."""
-    if value is None:
-        return None
-    if isinstance(value, str):
-        return value
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, (int, Decimal)):
-        return str(value)
-    if isinstance(value, dict):
-        inner = ",".join(f"{json.dumps(key)}:{_json_value(item)}" for key, item in value.items())
-        return "{" + inner + "}"
-    return "[" + ",".join(_json_value(item) for item in value) + "]"
-
-
-def _json_value(value: Any) -> str:
-    text = json_text(value)
-    if text is None:
-        return "null"
-    return json.dumps(text) if isinstance(value, str) else text

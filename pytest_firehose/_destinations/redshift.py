@@ -19,6 +19,8 @@ retried until its records expire, as an S3 destination's is.
 
 Each line a COPY leaves out is kept in ``load_errors``, as Redshift keeps it in its
 ``STL_LOAD_ERRORS`` system table; a COPY that fails says so with Redshift's own message.
+A COPY with a JSONPaths file reads it from S3 first, each time
+(:mod:`~pytest_firehose._destinations.copy_jsonpaths`).
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 from pytest_firehose._destinations.base import RETRY_CAP, DeliveryFailed
+from pytest_firehose._destinations.copy_jsonpaths import JsonPathsFailed, JsonPathsFile
 from pytest_firehose._destinations.copy_options import load, parse_copy_options, table_columns
 from pytest_firehose._destinations.copy_rows import LoadError, LoadFailed
 from pytest_firehose._destinations.delivery_errors import ERRORS, REDSHIFT
@@ -75,6 +78,12 @@ class RedshiftDestination:
         self.table: str = copy.get("DataTableName", "")
         self.columns = table_columns(copy.get("DataTableColumns"))
         self.options = parse_copy_options(copy.get("CopyOptions"))
+        #: The JSONPaths file ``JSON 's3://...'`` names, read at each COPY.
+        self._jsonpaths = (
+            JsonPathsFile(self.options.jsonpaths, region, contained)
+            if self.options.jsonpaths is not None and self.options.malformed is None
+            else None
+        )
         seconds = (config.get("RetryOptions") or {}).get("DurationInSeconds")
         self.retry_duration = timedelta(
             seconds=DEFAULT_RETRY_SECONDS if seconds is None else seconds
@@ -87,7 +96,12 @@ class RedshiftDestination:
     def deliver(self, target: DeliveryTarget, obj: DeliveredObject) -> None:
         self._stage(target, obj)
         try:
-            rows, errors = load(obj.body, self.options, self.columns)
+            paths = self._jsonpaths.read() if self._jsonpaths is not None else None
+            rows, errors = load(obj.body, self.options, self.columns, paths)
+        except JsonPathsFailed as error:
+            message = f"COPY into table '{self.table}' failed: {error}"
+            self._failing[obj.key] = message
+            raise CopyFailed(message, obj.key, error.code) from None
         except LoadFailed as error:
             self._record(error.errors, obj)
             message = (

@@ -158,22 +158,14 @@ def _copy_options(config: dict[str, Any]) -> str | None:
             f"CopyCommand.CopyOptions {text!r}: COPY cannot run with it ({options.malformed}); "
             "every COPY fails, and each batch is skipped once its retries run out"
         )
-    found = []
-    if options.unmodelled:
-        found.append(
-            f"{', '.join(options.unmodelled)} "
-            f"{'is' if len(options.unmodelled) == 1 else 'are'} not modelled: COPY loads the "
-            "staged objects as if "
-            f"{'it were' if len(options.unmodelled) == 1 else 'they were'} not given"
-        )
-    if options.jsonpaths is not None:
-        found.append(
-            f"JSON {options.jsonpaths!r} (a JSONPaths file) is not modelled: COPY loads the "
-            "staged objects as JSON 'auto' does, each key into the column of its name"
-        )
-    if not found:
+    if not options.unmodelled:
         return None
-    return "CopyCommand.CopyOptions " + "; ".join(found)
+    one = len(options.unmodelled) == 1
+    return (
+        f"CopyCommand.CopyOptions {', '.join(options.unmodelled)} "
+        f"{'is' if one else 'are'} not modelled: COPY loads the staged objects as if "
+        f"{'it were' if one else 'they were'} not given"
+    )
 
 
 Check = Callable[[dict[str, Any]], "str | None"]
