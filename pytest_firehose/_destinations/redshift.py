@@ -33,7 +33,8 @@ from typing import TYPE_CHECKING, Any
 
 from pytest_firehose._destinations.base import RETRY_CAP, DeliveryFailed
 from pytest_firehose._destinations.copy_jsonpaths import JsonPathsFailed, JsonPathsFile
-from pytest_firehose._destinations.copy_options import load, parse_copy_options, table_columns
+from pytest_firehose._destinations.copy_load import load
+from pytest_firehose._destinations.copy_options import parse_copy_options, table_columns
 from pytest_firehose._destinations.copy_rows import LoadError, LoadFailed
 from pytest_firehose._destinations.delivery_errors import ERRORS, REDSHIFT
 from pytest_firehose._destinations.gave_up import written
