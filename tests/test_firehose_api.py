@@ -698,6 +698,68 @@ def test_the_key_is_described_as_given(api, encrypt, settings):
     assert described == {**settings, "Status": "ENABLED"}
 
 
+OTHER_KEY = KEY.replace("1", "2")
+
+
+@ENCRYPT
+@pytest.mark.parametrize(
+    ("settings", "again", "named"),
+    [
+        ({"KeyType": "AWS_OWNED_CMK"}, {"KeyType": "AWS_OWNED_CMK"}, "AWS_OWNED_CMK"),
+        (
+            {"KeyType": "CUSTOMER_MANAGED_CMK", "KeyARN": KEY},
+            {"KeyType": "CUSTOMER_MANAGED_CMK", "KeyARN": KEY},
+            KEY,
+        ),
+        ({"KeyType": "AWS_OWNED_CMK"}, None, "AWS_OWNED_CMK"),
+    ],
+    ids=["aws-key", "customer-key", "aws-key-by-default"],
+)
+def test_starting_the_encryption_it_has_is_refused(fake, api, encrypt, settings, again, named):
+    # The CloudFormation resource provider (UpdateHandler.areEncryptionParametersUnchanged)
+    # skips such a call "as the firehose backend fails in those cases".
+    encrypt(api, settings)
+    given = {} if again is None else {"DeliveryStreamEncryptionConfigurationInput": again}
+
+    response = refused(api.start_delivery_stream_encryption, DeliveryStreamName="events", **given)
+
+    assert response["Error"] == {
+        "Code": "InvalidArgumentException",
+        "Message": f"Firehose events under account {fake.world.account_id} already has its "
+        f"encryption ENABLED with {named}; StartDeliveryStreamEncryption changes the key "
+        "type or the CMK.",
+    }
+    assert describe(api)["DeliveryStreamEncryptionConfiguration"] == {
+        **settings,
+        "Status": "ENABLED",
+    }
+
+
+@ENCRYPT
+@pytest.mark.parametrize(
+    ("settings", "change"),
+    [
+        ({"KeyType": "AWS_OWNED_CMK"}, {"KeyType": "CUSTOMER_MANAGED_CMK", "KeyARN": KEY}),
+        ({"KeyType": "CUSTOMER_MANAGED_CMK", "KeyARN": KEY}, {"KeyType": "AWS_OWNED_CMK"}),
+        (
+            {"KeyType": "CUSTOMER_MANAGED_CMK", "KeyARN": KEY},
+            {"KeyType": "CUSTOMER_MANAGED_CMK", "KeyARN": OTHER_KEY},
+        ),
+    ],
+    ids=["to-customer-key", "to-aws-key", "to-another-customer-key"],
+)
+def test_starting_the_encryption_again_changes_its_key(api, encrypt, settings, change):
+    # The API reference: encryption that is ENABLED may be started again "to change the ARN
+    # of the CMK or both its type and ARN".
+    encrypt(api, settings)
+
+    api.start_delivery_stream_encryption(
+        DeliveryStreamName="events", DeliveryStreamEncryptionConfigurationInput=change
+    )
+
+    assert describe(api)["DeliveryStreamEncryptionConfiguration"] == {**change, "Status": "ENABLED"}
+
+
 def _msk_stream(api):
     """Delivery stream "events", reading an MSK cluster."""
     api.create_delivery_stream(
@@ -784,10 +846,12 @@ def test_encryption_calls_are_refused_while_a_change_is_under_way(first):
         assert describe(api)["DeliveryStreamEncryptionConfiguration"]["Status"] == final
         # The refused calls were not counted: 24 more fit in the day.
         used = 2 if first == "stop" else 1
+        # Alternating, as starting what is ENABLED is refused for that.
+        turns = [calls["stop"], calls["start"]] if final == "ENABLED" else list(calls.values())
         for turn in range(25 - used):
-            list(calls.values())[turn % 2](DeliveryStreamName="events")
+            turns[turn % 2](DeliveryStreamName="events")
             fake.firehose.clock.advance(seconds=10)
-        limited = refused(calls["start"], DeliveryStreamName="events")
+        limited = refused(turns[(25 - used) % 2], DeliveryStreamName="events")
         assert limited["Error"]["Code"] == "LimitExceededException"
 
 
