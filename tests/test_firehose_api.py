@@ -272,6 +272,58 @@ def test_an_update_enabling_logging_without_its_log_group_is_refused(api):
     assert describe(api)["VersionId"] == "1"
 
 
+KEY = "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+EXACTLY_ONE = "Exactly one of NoEncryptionConfig or KMSEncryptionConfig must be specified"
+SSE_KMS = {"KMSEncryptionConfig": {"AWSKMSKeyARN": KEY}}
+NO_SSE = {"NoEncryptionConfig": "NoEncryption"}
+
+
+@pytest.mark.parametrize("encryption", [{**SSE_KMS, **NO_SSE}, {}], ids=["both", "neither"])
+@pytest.mark.parametrize("where", ["destination", "its S3 backup"])
+def test_an_s3_encryption_block_with_both_members_or_neither_is_refused(api, encryption, where):
+    if where == "destination":
+        refused_by = {"EncryptionConfiguration": encryption}
+    else:
+        backup = {**S3, "EncryptionConfiguration": encryption}
+        refused_by = {"S3BackupMode": "Enabled", "S3BackupConfiguration": backup}
+
+    response = refused(
+        api.create_delivery_stream,
+        DeliveryStreamName="events",
+        ExtendedS3DestinationConfiguration={**S3, **refused_by},
+    )
+
+    assert response["Error"] == {"Code": "InvalidArgumentException", "Message": EXACTLY_ONE}
+    assert response["ResponseMetadata"]["HTTPStatusCode"] == 400
+    assert api.list_delivery_streams()["DeliveryStreamNames"] == []
+
+
+@pytest.mark.parametrize(("before", "after"), [(NO_SSE, SSE_KMS), (SSE_KMS, NO_SSE)])
+def test_an_update_of_the_s3_encryption_replaces_it_whole(api, before, after):
+    create_s3(api, EncryptionConfiguration=before)
+
+    update(api, "1", ExtendedS3DestinationUpdate={"EncryptionConfiguration": after})
+
+    (destination,) = describe(api)["Destinations"]
+    assert destination["ExtendedS3DestinationDescription"]["EncryptionConfiguration"] == after
+    assert destination["S3DestinationDescription"]["EncryptionConfiguration"] == after
+
+
+def test_an_update_giving_both_encryption_members_is_refused(api):
+    create_s3(api)
+
+    response = refused(
+        api.update_destination,
+        DeliveryStreamName="events",
+        CurrentDeliveryStreamVersionId="1",
+        DestinationId=DESTINATION_ID,
+        ExtendedS3DestinationUpdate={"EncryptionConfiguration": {**SSE_KMS, **NO_SSE}},
+    )
+
+    assert response["Error"] == {"Code": "InvalidArgumentException", "Message": EXACTLY_ONE}
+    assert describe(api)["VersionId"] == "1"
+
+
 # --------------------------------------------------------------------------- list / delete
 
 
@@ -594,7 +646,6 @@ def test_put_on_kinesis_source_stream_is_not_permitted(fake, client, method, ext
 
 # --------------------------------------------------------------------------- sources and encryption
 
-KEY = "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"
 MSK = {
     "MSKClusterARN": "arn:aws:kafka:us-east-1:123456789012:cluster/c/1",
     "TopicName": "t",

@@ -295,3 +295,23 @@ def test_scaling_four_shards_to_three_leaves_six_nine_and_ten_open(fake, kinesis
     merged = [(index(s["ParentShardId"]), index(s["AdjacentParentShardId"])) for s in opened]
     assert split == {1, 2}
     assert (merged[0][0], merged[-1][1]) == (0, 3)
+
+
+def test_an_s3_encryption_with_both_members_is_refused_with_the_recorded_text(client):
+    # aws/aws-cdk#16291 (2021): a template whose extended S3 destination gave
+    # NoEncryptionConfig beside a KMSEncryptionConfig with the alias aws/s3, refused by
+    # Firehose with these words as CloudFormation relayed them.
+    encryption = {
+        "KMSEncryptionConfig": {"AWSKMSKeyARN": "arn:aws:kms:us-east-1:123456789012:alias/aws/s3"},
+        "NoEncryptionConfig": "NoEncryption",
+    }
+
+    with pytest.raises(ClientError) as caught:
+        client.create_delivery_stream(
+            DeliveryStreamName="s",
+            ExtendedS3DestinationConfiguration={**S3, "EncryptionConfiguration": encryption},
+        )
+
+    assert caught.value.response["Error"]["Message"] == (
+        "Exactly one of NoEncryptionConfig or KMSEncryptionConfig must be specified"
+    )
