@@ -272,6 +272,58 @@ def test_an_update_enabling_logging_without_its_log_group_is_refused(api):
     assert describe(api)["VersionId"] == "1"
 
 
+KEY = "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+EXACTLY_ONE = "Exactly one of NoEncryptionConfig or KMSEncryptionConfig must be specified"
+SSE_KMS = {"KMSEncryptionConfig": {"AWSKMSKeyARN": KEY}}
+NO_SSE = {"NoEncryptionConfig": "NoEncryption"}
+
+
+@pytest.mark.parametrize("encryption", [{**SSE_KMS, **NO_SSE}, {}], ids=["both", "neither"])
+@pytest.mark.parametrize("where", ["destination", "its S3 backup"])
+def test_an_s3_encryption_block_with_both_members_or_neither_is_refused(api, encryption, where):
+    if where == "destination":
+        refused_by = {"EncryptionConfiguration": encryption}
+    else:
+        backup = {**S3, "EncryptionConfiguration": encryption}
+        refused_by = {"S3BackupMode": "Enabled", "S3BackupConfiguration": backup}
+
+    response = refused(
+        api.create_delivery_stream,
+        DeliveryStreamName="events",
+        ExtendedS3DestinationConfiguration={**S3, **refused_by},
+    )
+
+    assert response["Error"] == {"Code": "InvalidArgumentException", "Message": EXACTLY_ONE}
+    assert response["ResponseMetadata"]["HTTPStatusCode"] == 400
+    assert api.list_delivery_streams()["DeliveryStreamNames"] == []
+
+
+@pytest.mark.parametrize(("before", "after"), [(NO_SSE, SSE_KMS), (SSE_KMS, NO_SSE)])
+def test_an_update_of_the_s3_encryption_replaces_it_whole(api, before, after):
+    create_s3(api, EncryptionConfiguration=before)
+
+    update(api, "1", ExtendedS3DestinationUpdate={"EncryptionConfiguration": after})
+
+    (destination,) = describe(api)["Destinations"]
+    assert destination["ExtendedS3DestinationDescription"]["EncryptionConfiguration"] == after
+    assert destination["S3DestinationDescription"]["EncryptionConfiguration"] == after
+
+
+def test_an_update_giving_both_encryption_members_is_refused(api):
+    create_s3(api)
+
+    response = refused(
+        api.update_destination,
+        DeliveryStreamName="events",
+        CurrentDeliveryStreamVersionId="1",
+        DestinationId=DESTINATION_ID,
+        ExtendedS3DestinationUpdate={"EncryptionConfiguration": {**SSE_KMS, **NO_SSE}},
+    )
+
+    assert response["Error"] == {"Code": "InvalidArgumentException", "Message": EXACTLY_ONE}
+    assert describe(api)["VersionId"] == "1"
+
+
 # --------------------------------------------------------------------------- list / delete
 
 
@@ -594,7 +646,6 @@ def test_put_on_kinesis_source_stream_is_not_permitted(fake, client, method, ext
 
 # --------------------------------------------------------------------------- sources and encryption
 
-KEY = "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"
 MSK = {
     "MSKClusterARN": "arn:aws:kafka:us-east-1:123456789012:cluster/c/1",
     "TopicName": "t",
@@ -698,6 +749,68 @@ def test_the_key_is_described_as_given(api, encrypt, settings):
     assert described == {**settings, "Status": "ENABLED"}
 
 
+OTHER_KEY = KEY.replace("1", "2")
+
+
+@ENCRYPT
+@pytest.mark.parametrize(
+    ("settings", "again", "named"),
+    [
+        ({"KeyType": "AWS_OWNED_CMK"}, {"KeyType": "AWS_OWNED_CMK"}, "AWS_OWNED_CMK"),
+        (
+            {"KeyType": "CUSTOMER_MANAGED_CMK", "KeyARN": KEY},
+            {"KeyType": "CUSTOMER_MANAGED_CMK", "KeyARN": KEY},
+            KEY,
+        ),
+        ({"KeyType": "AWS_OWNED_CMK"}, None, "AWS_OWNED_CMK"),
+    ],
+    ids=["aws-key", "customer-key", "aws-key-by-default"],
+)
+def test_starting_the_encryption_it_has_is_refused(fake, api, encrypt, settings, again, named):
+    # The CloudFormation resource provider (UpdateHandler.areEncryptionParametersUnchanged)
+    # skips such a call "as the firehose backend fails in those cases".
+    encrypt(api, settings)
+    given = {} if again is None else {"DeliveryStreamEncryptionConfigurationInput": again}
+
+    response = refused(api.start_delivery_stream_encryption, DeliveryStreamName="events", **given)
+
+    assert response["Error"] == {
+        "Code": "InvalidArgumentException",
+        "Message": f"Firehose events under account {fake.world.account_id} already has its "
+        f"encryption ENABLED with {named}; StartDeliveryStreamEncryption changes the key "
+        "type or the CMK.",
+    }
+    assert describe(api)["DeliveryStreamEncryptionConfiguration"] == {
+        **settings,
+        "Status": "ENABLED",
+    }
+
+
+@ENCRYPT
+@pytest.mark.parametrize(
+    ("settings", "change"),
+    [
+        ({"KeyType": "AWS_OWNED_CMK"}, {"KeyType": "CUSTOMER_MANAGED_CMK", "KeyARN": KEY}),
+        ({"KeyType": "CUSTOMER_MANAGED_CMK", "KeyARN": KEY}, {"KeyType": "AWS_OWNED_CMK"}),
+        (
+            {"KeyType": "CUSTOMER_MANAGED_CMK", "KeyARN": KEY},
+            {"KeyType": "CUSTOMER_MANAGED_CMK", "KeyARN": OTHER_KEY},
+        ),
+    ],
+    ids=["to-customer-key", "to-aws-key", "to-another-customer-key"],
+)
+def test_starting_the_encryption_again_changes_its_key(api, encrypt, settings, change):
+    # The API reference: encryption that is ENABLED may be started again "to change the ARN
+    # of the CMK or both its type and ARN".
+    encrypt(api, settings)
+
+    api.start_delivery_stream_encryption(
+        DeliveryStreamName="events", DeliveryStreamEncryptionConfigurationInput=change
+    )
+
+    assert describe(api)["DeliveryStreamEncryptionConfiguration"] == {**change, "Status": "ENABLED"}
+
+
 def _msk_stream(api):
     """Delivery stream "events", reading an MSK cluster."""
     api.create_delivery_stream(
@@ -784,10 +897,12 @@ def test_encryption_calls_are_refused_while_a_change_is_under_way(first):
         assert describe(api)["DeliveryStreamEncryptionConfiguration"]["Status"] == final
         # The refused calls were not counted: 24 more fit in the day.
         used = 2 if first == "stop" else 1
+        # Alternating, as starting what is ENABLED is refused for that.
+        turns = [calls["stop"], calls["start"]] if final == "ENABLED" else list(calls.values())
         for turn in range(25 - used):
-            list(calls.values())[turn % 2](DeliveryStreamName="events")
+            turns[turn % 2](DeliveryStreamName="events")
             fake.firehose.clock.advance(seconds=10)
-        limited = refused(calls["start"], DeliveryStreamName="events")
+        limited = refused(turns[(25 - used) % 2], DeliveryStreamName="events")
         assert limited["Error"]["Code"] == "LimitExceededException"
 
 

@@ -7,7 +7,8 @@ The recordings: LocalStack's AWS-validated snapshots (localstack/localstack,
 2022 to 2025), whose ``<...>`` placeholders stand for the values no replay can repeat; and
 the acceptance tests of hashicorp/terraform-provider-aws, run against AWS, with the answers
 their code and comments quote (``internal/service/firehose/delivery_stream_test.go``,
-``internal/service/kinesis/stream.go``)."""
+``internal/service/kinesis/stream.go``); and what issue threads report of streams run on AWS
+(risingwavelabs/risingwave#9961)."""
 
 from __future__ import annotations
 
@@ -267,3 +268,50 @@ def test_scaling_two_shards_to_three_leaves_four_closed(fake, kinesis_client):
 
     closed = [s for s in shards if "EndingSequenceNumber" in s["SequenceNumberRange"]]
     assert (len(shards) - len(closed), len(closed)) == (3, 4)
+
+
+def test_scaling_four_shards_to_three_leaves_six_nine_and_ten_open(fake, kinesis_client):
+    # risingwavelabs/risingwave#9961 (2023), from a stream scaled on AWS: 4 shards to 3 split
+    # shards 1 and 2 and merged the halves with shards 0 and 3 and with each other; of the
+    # 11 shards, 6, 9 and 10 alone are open.
+    kinesis_client.create_stream(StreamName="s", ShardCount=4)
+    kinesis_client.update_shard_count(
+        StreamName="s", TargetShardCount=3, ScalingType="UNIFORM_SCALING"
+    )
+    fake.kinesis.clock.advance(seconds=60)
+
+    shards = kinesis_client.list_shards(StreamName="s")["Shards"]
+
+    def index(shard_id: str) -> int:
+        return int(shard_id.split("-")[1])
+
+    opened = [s for s in shards if "EndingSequenceNumber" not in s["SequenceNumberRange"]]
+    assert (len(shards), [index(s["ShardId"]) for s in opened]) == (11, [6, 9, 10])
+    split = {
+        index(s["ParentShardId"])
+        for s in shards
+        if "AdjacentParentShardId" not in s and "ParentShardId" in s
+    }
+    merged = [(index(s["ParentShardId"]), index(s["AdjacentParentShardId"])) for s in opened]
+    assert split == {1, 2}
+    assert (merged[0][0], merged[-1][1]) == (0, 3)
+
+
+def test_an_s3_encryption_with_both_members_is_refused_with_the_recorded_text(client):
+    # aws/aws-cdk#16291 (2021): a template whose extended S3 destination gave
+    # NoEncryptionConfig beside a KMSEncryptionConfig with the alias aws/s3, refused by
+    # Firehose with these words as CloudFormation relayed them.
+    encryption = {
+        "KMSEncryptionConfig": {"AWSKMSKeyARN": "arn:aws:kms:us-east-1:123456789012:alias/aws/s3"},
+        "NoEncryptionConfig": "NoEncryption",
+    }
+
+    with pytest.raises(ClientError) as caught:
+        client.create_delivery_stream(
+            DeliveryStreamName="s",
+            ExtendedS3DestinationConfiguration={**S3, "EncryptionConfiguration": encryption},
+        )
+
+    assert caught.value.response["Error"]["Message"] == (
+        "Exactly one of NoEncryptionConfig or KMSEncryptionConfig must be specified"
+    )

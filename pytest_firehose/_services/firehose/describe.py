@@ -275,14 +275,22 @@ _S3_BLOCK_AS_CONFIGURED = ("IcebergDestinationConfiguration",)
 _S3_REQUIRED = REQUIRED["S3DestinationConfiguration"]
 
 
+#: Blocks that hold one of their members, replaced whole by an update that gives them: an
+#: S3 ``EncryptionConfiguration`` holds ``NoEncryptionConfig`` or ``KMSEncryptionConfig``,
+#: never both (encryption_rules.py), so an update naming one drops the other.
+_REPLACED_WHOLE = ("EncryptionConfiguration",)
+
+
 def merge_update(current: dict[str, Any], update: dict[str, Any]) -> dict[str, Any]:
     """UpdateDestination for the same destination type: given keys replace, nested blocks
-    merge. An ``S3Update`` or ``S3BackupUpdate`` the configuration has no block for becomes
-    that block, so it must give all that the block requires."""
+    merge (but those in ``_REPLACED_WHOLE``). An ``S3Update`` or ``S3BackupUpdate`` the
+    configuration has no block for becomes that block, so it must give all that the block
+    requires."""
     merged = dict(current)
     for name, value in update.items():
         key = _UPDATED_AS.get(name, name)
-        if isinstance(value, dict) and isinstance(merged.get(key), dict):
+        whole = key in _REPLACED_WHOLE
+        if isinstance(value, dict) and isinstance(merged.get(key), dict) and not whole:
             merged[key] = merge_update(merged[key], value)
         else:
             missing = [m for m in _S3_REQUIRED if m not in value] if key != name else []

@@ -56,6 +56,7 @@ from pytest_firehose._services.firehose.describe import (
     UPDATE_KINDS,
     updated_destination,
 )
+from pytest_firehose._services.firehose.encryption_rules import check_encryption
 from pytest_firehose._services.firehose.logging_rules import check_logging
 from pytest_firehose._services.firehose.msk import MskTopic
 from pytest_firehose._services.firehose.prefix_rules import check_prefixes
@@ -285,6 +286,7 @@ class FirehoseService(Puts, StreamSettings, Settling, ServiceBase):
             check_destination(kind, config)
         check_prefixes(kind, config)
         check_logging(config)
+        check_encryption(config)
         check_processors(config)
         processor = self._lambda_processor(kind, config)
         logs_processing(config)
@@ -398,6 +400,7 @@ class FirehoseService(Puts, StreamSettings, Settling, ServiceBase):
             check_destination(kind, config)
         check_prefixes(kind, config)
         check_logging(config)
+        check_encryption(config)
         check_processors(config)
         processor = self._lambda_processor(kind, config)
         logs_processing(config)

@@ -21,7 +21,8 @@ Facts used here:
   StartingHashKey and less than its EndingHashKey, shards that are not an adjacent pair
   (ShardToMerge must be the lower one), UpdateShardCount past double or below half the
   open shards (MOCK, kinesalite's AWS-validated tests); a closed shard "has already been
-  merged or split" (MOCK, moto's tests).
+  merged or split" (REAL: moto's test_split_shard_that_was_split_before, one of the tests
+  getmoto/moto#4540 says were validated against AWS).
 
 * UpdateShardCount's default limits: at most ten scalings per rolling 24 hours per
   stream, no more than 10,000 shards in a stream, and a stream of more than 10,000 shards
@@ -32,14 +33,15 @@ Choices (INFERRED; docs/kinesis.md lists them): the UPDATING period lasts the wo
 at once and the stream stays ACTIVE); the three limits above answer
 ``LimitExceededException`` worded like the double/half refusals, and every accepted
 UpdateShardCount counts toward the ten; UpdateShardCount reaches its even target ranges
-by splitting open shards at every target boundary inside them, then merging the pieces
-of each target range from the lowest up, so the stream keeps the intermediate shards it
-made (closed at once, empty).
+one at a time from the lowest, splitting the open shard that crosses a range's upper bound
+and merging the range's pieces before the next range is begun, so the stream keeps the
+intermediate shards it made (closed at once, empty). That order is what AWS's 4 -> 3 left
+(REAL: risingwavelabs/risingwave#9961, shards 6, 9 and 10 open of 11); other scalings'
+order is not on record.
 """
 
 from __future__ import annotations
 
-from bisect import bisect_right
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
@@ -106,28 +108,20 @@ def merge(stream: KinesisStream, lower: Shard, upper: Shard, at: datetime) -> Sh
 
 
 def rescale(stream: KinesisStream, target: int, at: datetime) -> None:
-    """UNIFORM_SCALING to ``target`` even ranges: split each open shard at the target
-    boundaries inside it, then merge the pieces of each target range, lowest first."""
-    ranges = split_hash_keys(target)
-    bounds = [start for start, _ in ranges[1:]]
-    pieces: list[Shard] = []
-    for shard in list(stream.open_shards):
-        current = shard
-        inside = bounds[
-            bisect_right(bounds, shard.starting_hash_key) : bisect_right(
-                bounds, shard.ending_hash_key
-            )
-        ]
-        for bound in inside:
-            low, current = split(stream, current, bound, at)
-            pieces.append(low)
-        pieces.append(current)
-    ends = {end for _, end in ranges}
-    merged: Shard | None = None
-    for piece in pieces:
-        merged = piece if merged is None else merge(stream, merged, piece, at)
-        if merged.ending_hash_key in ends:
-            merged = None
+    """UNIFORM_SCALING to ``target`` even ranges, one range at a time from the lowest: the
+    open shard that crosses the range's upper bound is split there, then the range's pieces
+    are merged, lowest first, before the next range is begun (4 -> 3: 1 splits into 4 and
+    5, 0 and 4 merge into 6, 2 into 7 and 8, 5 and 7 into 9, 8 and 3 into 10)."""
+    shards = iter(list(stream.open_shards))
+    carried: Shard | None = None
+    for _, end in split_hash_keys(target):
+        merged: Shard | None = None
+        while merged is None or merged.ending_hash_key < end:
+            piece = carried if carried is not None else next(shards)
+            carried = None
+            if piece.ending_hash_key > end:
+                piece, carried = split(stream, piece, end + 1, at)
+            merged = piece if merged is None else merge(stream, merged, piece, at)
     stream.reroute()
 
 

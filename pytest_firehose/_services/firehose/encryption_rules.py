@@ -1,0 +1,39 @@
+"""What CreateDeliveryStream and UpdateDestination require of an S3 ``EncryptionConfiguration``
+block, wherever in the destination it is (an S3 destination's own, a bucket's
+``S3Configuration``, an ``S3BackupConfiguration``): exactly one of ``NoEncryptionConfig`` and
+``KMSEncryptionConfig``.
+
+REAL: AWS's answer to a block holding both, as CloudFormation relayed it (aws/aws-cdk#16291,
+2021): ``Exactly one of NoEncryptionConfig or KMSEncryptionConfig must be specified``, the
+quote ending there (no period); an empty block is refused too, as the words say. The code is
+the fake's choice (``InvalidArgumentException``, the API model's code for an argument the
+operation will not take; the relayed answer names none)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pytest_firehose._errors import ServiceError
+
+ENCRYPTION = "EncryptionConfiguration"
+_MEMBERS = ("NoEncryptionConfig", "KMSEncryptionConfig")
+
+
+def check_encryption(config: Any) -> None:
+    """Refuse ``config`` (a destination, as stored) if any S3 encryption block in it holds
+    both members or neither."""
+    if isinstance(config, list):
+        for item in config:
+            check_encryption(item)
+        return
+    if not isinstance(config, dict):
+        return
+    block = config.get(ENCRYPTION)
+    if isinstance(block, dict) and sum(member in block for member in _MEMBERS) != 1:
+        raise ServiceError(
+            "InvalidArgumentException",
+            "Exactly one of NoEncryptionConfig or KMSEncryptionConfig must be specified",
+        )
+    for key, value in config.items():
+        if key != ENCRYPTION:
+            check_encryption(value)
