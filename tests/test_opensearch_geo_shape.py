@@ -646,3 +646,33 @@ def test_a_dynamic_template_and_a_copy_to_reach_a_geo_shape(
             {"type": "illegal_argument_exception", "reason": "Unknown geometry type: not"},
         ),
     ]
+
+
+def test_deeply_nested_values_are_read_to_the_end(fake: FirehoseFake, landing_s3: Any) -> None:
+    deep_wkt = "GEOMETRYCOLLECTION (" * 999 + "POINT (1 2)" + ")" * 999
+    too_deep_wkt = "GEOMETRYCOLLECTION (" * 1000 + "POINT (1 2)" + ")" * 1000
+    collection: Any = {"type": "Point", "coordinates": [1, 2]}
+    for _ in range(200):
+        collection = {"type": "GeometryCollection", "geometries": [collection]}
+    coordinates: Any = [1, 2]
+    for _ in range(300):
+        coordinates = [coordinates]
+    stream = index_shapes(
+        fake,
+        [deep_wkt, too_deep_wkt, collection, {"type": "MultiPoint", "coordinates": coordinates}],
+    )
+
+    assert stream.delivered == [
+        json.dumps({"where": deep_wkt}).encode(),
+        json.dumps({"where": collection}).encode(),
+    ]
+    assert refused(landing_s3) == [
+        failed(
+            "where",
+            {
+                "type": "illegal_argument_exception",
+                "reason": "a geometry collection with a depth greater than 1000 is not supported",
+            },
+        ),
+        failed("where", built("exception", "expected a single points but got a list")),
+    ]

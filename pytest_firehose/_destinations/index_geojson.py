@@ -93,10 +93,13 @@ def read_geojson(value: dict[str, Any], coerce: bool, *, member: bool = False) -
             items = [item] if isinstance(item, dict) else item
             if not isinstance(items, list) or not all(isinstance(one, dict) for one in items):
                 raise _positioned()
-            try:
-                given[key] = [read_geojson(one, coerce, member=True) for one in items]
-            except GeoError:
-                raise _positioned() from None
+            members = []
+            for one in items:  # a loop, not a comprehension: one frame a level
+                try:
+                    members.append(read_geojson(one, coerce, member=True))
+                except GeoError:
+                    raise _positioned() from None
+            given[key] = members
     if "type" not in given:
         if member:
             raise _positioned()
@@ -132,21 +135,38 @@ def _radius(text: str) -> float:
 
 def _coordinates(items: list[Any]) -> _Node:
     """``GeoJson.parseCoordinates``: a coordinate, or an array of nodes whose dimensions
-    match (an empty array is a node without any)."""
-    if items and not isinstance(items[0], list):
-        numbers = [_number(item) for item in items]
-        if len(numbers) not in (2, 3) or None in numbers:
+    match (an empty array is a node without any). Read without recursion: a record may
+    nest arrays as deep as its JSON allows, and every failure here is the same one."""
+    #: The arrays being read, each with the nodes read from it so far.
+    open_arrays: list[tuple[list[Any], list[_Node]]] = [(items, [])]
+    while True:
+        array, nodes = open_arrays[-1]
+        node: _Node
+        if array and not isinstance(array[0], list):
+            node = _coordinate(array)
+        elif len(nodes) < len(array):
+            item = array[len(nodes)]
+            if not isinstance(item, list):
+                raise _positioned()
+            open_arrays.append((item, []))
+            continue
+        else:
+            node = nodes
+        open_arrays.pop()
+        if not open_arrays:
+            return node
+        siblings = open_arrays[-1][1]
+        if siblings and _dimensions(siblings[0]) != _dimensions(node):
             raise _positioned()
-        return (numbers[0], numbers[1], numbers[2] if len(numbers) == 3 else math.nan)
-    nodes: list[_Node] = []
-    for item in items:
-        if not isinstance(item, list):
-            raise _positioned()
-        node = _coordinates(item)
-        if nodes and _dimensions(nodes[0]) != _dimensions(node):
-            raise _positioned()
-        nodes.append(node)
-    return nodes
+        siblings.append(node)
+
+
+def _coordinate(array: list[Any]) -> tuple[float, float, float]:
+    """``GeoJson.parseCoordinate``: two or three numbers."""
+    numbers = [number for number in map(_number, array) if number is not None]
+    if len(numbers) != len(array) or len(numbers) not in (2, 3):
+        raise _positioned()
+    return (numbers[0], numbers[1], numbers[2] if len(numbers) == 3 else math.nan)
 
 
 def _number(item: Any) -> float | None:
@@ -156,11 +176,12 @@ def _number(item: Any) -> float | None:
 
 
 def _dimensions(node: _Node) -> int:
-    if isinstance(node, tuple):
-        return 2 if math.isnan(node[2]) else 3
-    if not node:
-        raise _positioned()  # "attempting to get number of dimensions on an empty ..."
-    return _dimensions(node[0])
+    """``CoordinateNode.numDimensions``: its first coordinate's, however deep."""
+    while not isinstance(node, tuple):
+        if not node:
+            raise _positioned()  # "attempting to get number of dimensions on an empty ..."
+        node = node[0]
+    return 2 if math.isnan(node[2]) else 3
 
 
 def _exception(reason: str) -> GeoError:

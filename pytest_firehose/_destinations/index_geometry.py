@@ -145,10 +145,14 @@ def circle(x: float, y: float, z: float, radius: float) -> Shape:
 
 
 def _walk(shape: Shape) -> list[Shape]:
-    """``shape`` and the shapes in it, depth first."""
-    found = [shape]
-    for part in shape.parts:
-        found.extend(_walk(part))
+    """``shape`` and the shapes in it, depth first (without recursion: a WKT collection may
+    nest 999 deep)."""
+    found = []
+    waiting = [shape]
+    while waiting:
+        one = waiting.pop()
+        found.append(one)
+        waiting.extend(reversed(one.parts))
     return found
 
 
