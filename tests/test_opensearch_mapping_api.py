@@ -19,12 +19,12 @@ from pytest_firehose import FirehoseFake, UsageError
     ("mappings", "settings", "refusal"),
     [
         (
-            {"properties": {"where": {"type": "geo_shape"}}},
+            {"properties": {"where": {"type": "completion"}}},
             None,
-            "field [where]: the type 'geo_shape' is not modelled; pytest-firehose models long, "
+            "field [where]: the type 'completion' is not modelled; pytest-firehose models long, "
             "integer, short, byte, double, float, half_float, scaled_float, unsigned_long, "
             "keyword, wildcard, text, match_only_text, boolean, date, date_nanos, ip, geo_point, "
-            "binary, object, nested, alias, constant_keyword, token_count",
+            "geo_shape, binary, object, nested, alias, constant_keyword, token_count",
         ),
         (
             {"dynamic": "runtime"},

@@ -87,9 +87,9 @@ def test_a_pattern_and_its_settings_reach_the_indexes_made_later(served: Firehos
             {
                 "domain": DOMAIN,
                 "index": "logs",
-                "mappings": {"properties": {"p": {"type": "geo_shape"}}},
+                "mappings": {"properties": {"p": {"type": "completion"}}},
             },
-            "POST /_fake/opensearch: field [p]: the type 'geo_shape' is not modelled",
+            "POST /_fake/opensearch: field [p]: the type 'completion' is not modelled",
         ),
         (
             {"index": "logs"},

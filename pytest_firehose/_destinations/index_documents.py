@@ -374,11 +374,11 @@ class _Document:
             raise written_to_alias(full, copying=self.copying)
         answer = mapper.check(value)
         if answer is not OK:
-            if mapper.type == "geo_point":
+            if mapper.type in ("geo_point", "geo_shape"):
                 # A geometry field's own message: no id, no preview.
                 raise MappingError(
                     "mapper_parsing_exception",
-                    f"failed to parse field [{full}] of type [geo_point]",
+                    f"failed to parse field [{full}] of type [{mapper.type}]",
                     answer,
                 )
             if not mapper.ignore_malformed or isinstance(value, dict):

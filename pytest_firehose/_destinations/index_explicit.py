@@ -5,7 +5,8 @@ settings, read into an :class:`~pytest_firehose._destinations.index_mapping.Inde
 What is read is what changes which documents the index takes: field types
 (``index_parameters.TYPES``), ``properties``, ``dynamic``, ``enabled``, ``fields``
 (sub-fields), ``format``, ``coerce``, ``ignore_malformed``, ``copy_to`` (``index_copy``),
-``scaling_factor``, ``ignore_z_value``, and at the top ``date_detection``,
+``scaling_factor``, ``ignore_z_value`` (a ``geo_shape``'s parameters in
+``index_geo_shape``), and at the top ``date_detection``,
 ``numeric_detection``, ``dynamic_date_formats`` and ``dynamic_templates``
 (``index_templates``). The parameters in ``index_parameters.HARMLESS`` change how values
 are indexed or searched, not whether a document is taken: they are kept and shown.
@@ -22,6 +23,7 @@ from typing import Any
 
 from pytest_firehose._destinations.index_copy import CopyToError, check_copy_to, read_copy_to
 from pytest_firehose._destinations.index_dates import UnknownFormat, dynamic_date_formats
+from pytest_firehose._destinations.index_geo_shape import geo_shape_field
 from pytest_firehose._destinations.index_mapping import (
     ALLOW_TEMPLATES,
     ELASTICSEARCH_METADATA,
@@ -111,8 +113,10 @@ def _node(name: str, definition: Any, *, multi: bool = False) -> Node:
         if multi:
             raise BadMapping(f"{where}: Type [{kind}] cannot be used in multi field")
         return _object(where, kind, definition, typed=typed)
-    if kind == "flat_object":
+    if kind in ("flat_object", "geo_shape"):
         try:
+            if kind == "geo_shape":
+                return geo_shape_field(name, definition, multi=multi)
             return flat_object(name, definition, multi=multi)
         except ValueError as error:
             raise BadMapping(str(error)) from None

@@ -81,8 +81,16 @@ class MappingError(Exception):
         """The error as the bulk answer writes it, compact."""
         error: dict[str, Any] = {"type": self.kind, "reason": self.reason}
         if self.cause is not None:
-            error["caused_by"] = {"type": self.cause[0], "reason": self.cause[1]}
+            error["caused_by"] = caused_by(self.cause)
         return bulk_error(error)
+
+
+def caused_by(cause: tuple[str, str] | tuple[str, str, Cause]) -> dict[str, Any]:
+    """A ``caused_by`` object, with the one it holds where the cause has one."""
+    shown: dict[str, Any] = {"type": cause[0], "reason": cause[1]}
+    if len(cause) == 3 and cause[2] is not None:
+        shown["caused_by"] = caused_by(cause[2])
+    return shown
 
 
 def bulk_error(error: Mapping[str, Any]) -> str:

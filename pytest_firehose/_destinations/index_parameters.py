@@ -29,6 +29,7 @@ TYPES = (
     "date_nanos",
     "ip",
     "geo_point",
+    "geo_shape",
     "binary",
     "object",
     "nested",

@@ -159,7 +159,7 @@ def flat_object(name: str, definition: Mapping[str, Any], *, multi: bool) -> Lea
             "modelled: give the flat_object a field of its own"
         )
     if definition:
-        given = "".join(f" [{key} : {_java_text(value)}]" for key, value in definition.items())
+        given = "".join(f" [{key} : {java_text(value)}]" for key, value in definition.items())
         raise ValueError(
             f"{_REFUSES}Mapping definition for [{name.rsplit('.', 1)[-1]}] has unsupported "
             f"parameters: {given}"
@@ -167,12 +167,12 @@ def flat_object(name: str, definition: Mapping[str, Any], *, multi: bool) -> Lea
     return Leaf("flat_object", {}, flat_object_check(name))
 
 
-def _java_text(value: Any) -> str:
+def java_text(value: Any) -> str:
     """A mapping's value as Java prints it (the mapping's objects keep their order)."""
     if isinstance(value, dict):
-        return "{" + ", ".join(f"{key}={_java_text(item)}" for key, item in value.items()) + "}"
+        return "{" + ", ".join(f"{key}={java_text(item)}" for key, item in value.items()) + "}"
     if isinstance(value, list):
-        return "[" + ", ".join(_java_text(item) for item in value) + "]"
+        return "[" + ", ".join(java_text(item) for item in value) + "]"
     return preview(value)
 
 

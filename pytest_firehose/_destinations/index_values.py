@@ -41,8 +41,9 @@ from typing import Any
 from pytest_firehose._destinations.index_dates import DEFAULT, reader
 from pytest_firehose._destinations.java_hashmap import hash_order
 
-#: (type, reason) of a value's ``caused_by``; None where the fake leaves it out.
-Cause = tuple[str, str] | None
+#: (type, reason) of a value's ``caused_by``, or (type, reason, its own ``caused_by``);
+#: None where the fake leaves it out.
+Cause = tuple[str, str] | tuple[str, str, "Cause"] | None
 #: What a field's check answers for a value it does not take (a value it takes: ``OK``).
 OK: Any = object()
 LONG_TEXT = re.compile(r"[+-]?[0-9]+")

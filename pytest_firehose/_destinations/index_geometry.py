@@ -1,0 +1,194 @@
+"""The geometries a ``geo_shape`` field reads (``index_geo_shape`` from GeoJSON,
+``index_wkt`` from WKT), built with the checks OpenSearch's geometry classes make as they
+are built, and the checks made once a geometry is read: its z values
+(``ignore_z_value``) and what indexing it refuses.
+
+Facts (OpenSearch 2.19's ``libs/geo``: ``Line``, ``LinearRing``, ``Polygon``,
+``GeometryCollection``, ``Rectangle``, ``Circle``, ``StandardValidator``; its
+``GeoShapeIndexer`` and ``GeoShapeUtils``; Lucene's ``Polygon`` and ``GeoUtils``):
+
+- a line has at least two points (``at least two points in the line is required``); a
+  linear ring is a line whose first and last points are the same (``first and last points
+  of the linear ring must be the same (it must close itself): x[0]=1.0 x[3]=2.0 ...``);
+  a polygon's rings have at least four points each (``at least 4 polygon points
+  required``) and its holes as many dimensions as its shell;
+- a collection (``MultiPoint``, ``MultiLineString``, ``MultiPolygon``,
+  ``GeometryCollection``) is not empty (``the list of shapes cannot be null or empty``)
+  and its members all have a z or none (``all elements of the collection should have the
+  same number of dimension``); a WKT ``... EMPTY`` is an empty geometry, which is taken;
+- an envelope's top is not below its bottom (``max y cannot be less than min x``, sic); a
+  circle's radius is not negative (``Circle radius [-1.0] cannot be negative``);
+- with ``ignore_z_value`` false the first z found fails the value (``found Z value [3.0]
+  but [ignore_z_value] parameter is [false]``);
+- indexing refuses a circle (``circle geometry is not supported``, an
+  ``unsupported_operation_exception``) and an envelope past the globe, as Lucene's polygon
+  of its corners checks them (``invalid latitude 91.0; must be between -90.0 and 90.0``,
+  ``invalid longitude ...``; one crossing the dateline, west above east, is indexed as two
+  halves meeting at 180); points and lines are wrapped onto the globe, never refused.
+
+Not modelled: the checks indexing makes of a polygon (OpenSearch splits it at the dateline
+and Lucene tessellates it: a ring that crosses itself, a hole outside its shell, a
+latitude past 90 in a polygon fail there); the fake takes every polygon its parser builds.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any
+
+from pytest_firehose._destinations.index_values import java_double
+
+NAN = math.nan
+
+
+class GeoError(Exception):
+    """A value a geo_shape field cannot read: the ``caused_by`` OpenSearch writes (a
+    ``(type, reason)`` or ``(type, reason, inner)`` chain; None where it is left out)."""
+
+    def __init__(self, cause: Any) -> None:
+        super().__init__(cause)
+        self.cause = cause
+
+
+def illegal(reason: str) -> GeoError:
+    return GeoError(("illegal_argument_exception", reason))
+
+
+@dataclass(frozen=True)
+class Shape:
+    """A geometry, as far as the checks after reading need it: its kind, its own z values
+    in the order the validator visits them (NaN where none), its members (a polygon's
+    rings, a collection's shapes), whether it has a z, an envelope's bounds (min x, max x,
+    max y, min y)."""
+
+    kind: str
+    zs: tuple[float, ...] = ()
+    parts: tuple[Shape, ...] = ()
+    has_z: bool = False
+    box: tuple[float, float, float, float] | None = None
+
+
+def java_equals(one: float, other: float) -> bool:
+    """``Double.equals`` (and ``Double.compare``): NaN equals NaN, 0.0 is not -0.0."""
+    if math.isnan(one) or math.isnan(other):
+        return math.isnan(one) and math.isnan(other)
+    return one == other and math.copysign(1.0, one) == math.copysign(1.0, other)
+
+
+def empty(kind: str) -> Shape:
+    """WKT's ``... EMPTY`` of ``kind``."""
+    return Shape(kind)
+
+
+def point(x: float, y: float, z: float = NAN) -> Shape:
+    return Shape("point", (z,), has_z=not math.isnan(z))
+
+
+def line(xs: list[float], ys: list[float], zs: list[float] | None) -> Shape:
+    """``Line``: at least two points."""
+    if len(ys) < 2:
+        raise illegal("at least two points in the line is required")
+    return Shape("linestring", tuple(zs) if zs is not None else (), has_z=zs is not None)
+
+
+def ring(xs: list[float], ys: list[float], zs: list[float] | None) -> Shape:
+    """``LinearRing``: a line whose first and last points are the same."""
+    line(xs, ys, zs)
+    last = len(xs) - 1
+    if xs[0] != xs[last] or ys[0] != ys[last] or (zs is not None and zs[0] != zs[last]):
+        tail = "" if zs is None else f" z[0]={java_double(zs[0])} z[{last}]={java_double(zs[last])}"
+        raise illegal(
+            "first and last points of the linear ring must be the same (it must close "
+            f"itself): x[0]={java_double(xs[0])} x[{last}]={java_double(xs[last])} "
+            f"y[0]={java_double(ys[0])} y[{last}]={java_double(ys[last])}{tail}"
+        )
+    return Shape("linearring", tuple(zs) if zs is not None else (), has_z=zs is not None)
+
+
+def _ring_points(length: int) -> None:
+    if length < 4:
+        raise illegal("at least 4 polygon points required")
+
+
+def polygon(shell: Shape, holes: list[Shape], lengths: list[int]) -> Shape:
+    """``Polygon``: its rings (``lengths``: each one's points, the shell's first) of at
+    least four points, its holes with a z where its shell has one."""
+    _ring_points(lengths[0])
+    for hole, length in zip(holes, lengths[1:], strict=True):
+        if hole.has_z != shell.has_z:
+            raise illegal("holes must have the same number of dimensions as the polygon")
+        _ring_points(length)
+    return Shape("polygon", parts=(shell, *holes), has_z=shell.has_z)
+
+
+def collection(kind: str, parts: list[Shape]) -> Shape:
+    """``GeometryCollection`` (and the multi- geometries): not empty, one dimension."""
+    if not parts:
+        raise illegal("the list of shapes cannot be null or empty")
+    has_z = parts[0].has_z
+    if any(part.has_z != has_z for part in parts):
+        raise illegal("all elements of the collection should have the same number of dimension")
+    return Shape(kind, parts=tuple(parts), has_z=has_z)
+
+
+def rectangle(min_x: float, max_x: float, max_y: float, min_y: float) -> Shape:
+    if max_y < min_y:
+        raise illegal("max y cannot be less than min x")
+    return Shape("envelope", (NAN, NAN), box=(min_x, max_x, max_y, min_y))
+
+
+def circle(x: float, y: float, z: float, radius: float) -> Shape:
+    if radius < 0:
+        raise illegal(f"Circle radius [{java_double(radius)}] cannot be negative")
+    return Shape("circle", (z,), has_z=not math.isnan(z))
+
+
+def _walk(shape: Shape) -> list[Shape]:
+    """``shape`` and the shapes in it, depth first (without recursion: a WKT collection may
+    nest 999 deep)."""
+    found = []
+    waiting = [shape]
+    while waiting:
+        one = waiting.pop()
+        found.append(one)
+        waiting.extend(reversed(one.parts))
+    return found
+
+
+def check_read(shape: Shape, ignore_z: bool, indexes: bool) -> None:
+    """The checks once ``shape`` is read (the validator's, then indexing's: the envelopes'
+    only where it ``indexes``, its ``index`` or ``doc_values`` on); GeoError."""
+    shapes = _walk(shape)
+    if not ignore_z:
+        for one in shapes:
+            for z in one.zs:
+                if not math.isnan(z):
+                    raise illegal(
+                        f"found Z value [{java_double(z)}] but [ignore_z_value] parameter is "
+                        "[false]"
+                    )
+    for one in shapes:
+        if one.kind == "circle":
+            raise GeoError(("unsupported_operation_exception", "circle geometry is not supported"))
+    for one in shapes:
+        if indexes and one.box is not None:
+            _check_envelope(*one.box)
+
+
+def _check_envelope(min_x: float, max_x: float, max_y: float, min_y: float) -> None:
+    """Lucene's ``Polygon`` of the envelope's corners (two, split at the dateline, where
+    its west is east of its east) checks each corner's latitude, then longitude."""
+    halves = [(min_x, 180.0), (-180.0, max_x)] if min_x > max_x else [(min_x, max_x)]
+    for west, east in halves:
+        lats = (min_y, min_y, max_y, max_y, min_y)
+        lons = (west, east, east, west, west)
+        for lat, lon in zip(lats, lons, strict=True):
+            if math.isnan(lat) or not -90.0 <= lat <= 90.0:
+                raise illegal(
+                    f"invalid latitude {java_double(lat)}; must be between -90.0 and 90.0"
+                )
+            if math.isnan(lon) or not -180.0 <= lon <= 180.0:
+                raise illegal(
+                    f"invalid longitude {java_double(lon)}; must be between -180.0 and 180.0"
+                )
