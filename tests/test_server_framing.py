@@ -4,6 +4,7 @@ connections are let go. Raw sockets, since no HTTP library sends these requests.
 
 from __future__ import annotations
 
+import http.client
 import io
 import json
 import socket
@@ -13,6 +14,7 @@ from collections.abc import Iterator
 import pytest
 
 from pytest_firehose._doors.server import MAX_CONNECTIONS, FirehoseServer, _HTTPServer
+from pytest_firehose._wire.front import MAX_BODY
 
 #: How long a test waits for an answer that must come: only a failing test waits this long.
 PATIENCE = 10.0
@@ -424,3 +426,26 @@ def test_a_bad_request_line_after_a_request_is_logged_as_the_line_sent() -> None
         connection.sendall(b"NOT HTTP\r\n\r\n")
         assert answer_to(connection)[0] == 400
     assert log.getvalue().splitlines()[-1] == "'NOT HTTP' -> 400"
+
+
+@pytest.mark.parametrize(
+    ("size", "headers", "status"),
+    [
+        (MAX_BODY + 1, {}, 413),
+        (4 * 1024 * 1024, {"Transfer-Encoding": "gzip"}, 400),
+    ],
+)
+def test_a_client_sending_a_refused_body_reads_the_refusal(
+    size: int, headers: dict[str, str], status: int
+) -> None:
+    # The server answered and closed with the body unread: the client, still sending it,
+    # met a broken pipe (http.client raised it) instead of the answer.
+    with FirehoseServer() as server:
+        connection = http.client.HTTPConnection(server.host, server.port, timeout=PATIENCE)
+        try:
+            connection.request("POST", "/", body=b"x" * size, headers=headers)
+            answer = connection.getresponse()
+            assert (answer.status, answer.getheader("Connection")) == (status, "close")
+            assert json.loads(answer.read())["message"]
+        finally:
+            connection.close()

@@ -34,7 +34,7 @@ from pytest_firehose._doors.http2 import (
 from pytest_firehose._engine.exchange import Engine, Event, EventFeed, pushed
 from pytest_firehose._errors import NetworkFault
 from pytest_firehose._wire.codec import HttpRequest, HttpResponse
-from pytest_firehose._wire.front import error_body
+from pytest_firehose._wire.front import MAX_BODY, error_body
 
 if TYPE_CHECKING:
     from pytest_firehose._doors.server import _HTTPServer
@@ -47,6 +47,10 @@ _BODY_DEFECTS = (
     email.errors.CloseBoundaryNotFoundDefect,
     email.errors.MultipartInvariantViolationDefect,
 )
+#: How much of a refused request the server reads, and drops, after its answer before it
+#: closes the connection: a client still sending the body reads the answer, where a close
+#: with bytes unread would reset the connection under it (RFC 9112, 9.6).
+LINGER_BYTES = 4 * MAX_BODY
 #: Seconds an event stream waits for the world to change before it looks whether its
 #: client is still there (events themselves come as soon as the world signals them).
 STREAM_RECHECK = 0.5
@@ -74,6 +78,26 @@ class Handler(BaseHTTPRequestHandler):
         super().setup()
         self.connection.settimeout(self.server.owner.idle_timeout)  # each read of a request
         self._http2 = False
+        #: Whether the server refused a request whose rest it did not read.
+        self._refused = False
+
+    def finish(self) -> None:
+        super().finish()
+        if self._refused:
+            self._linger()
+
+    def _linger(self) -> None:
+        """After refusing a request unread: end the answer (the client reads it to the
+        close), then read and drop what the client still sends, up to ``LINGER_BYTES``
+        or a silence of ``idle_timeout``, so that the close resets nothing unread."""
+        with contextlib.suppress(OSError):
+            self.connection.shutdown(socket.SHUT_WR)
+            left = LINGER_BYTES
+            while left > 0:
+                data = self.connection.recv(min(left, 65536))
+                if not data:
+                    return
+                left -= len(data)
 
     def parse_request(self) -> bool:
         """The request line; the HTTP/2 preface's first line (``PRI * HTTP/2.0``) ends the
@@ -146,7 +170,7 @@ class Handler(BaseHTTPRequestHandler):
 
     def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
         """HTTP-level errors (a bad request line, a header too long...) as JSON, not HTML."""
-        self.close_connection = True
+        self.close_connection = self._refused = True
         text = message or http.HTTPStatus(code).phrase
         if explain:
             text = f"{text}: {explain}"
@@ -158,7 +182,7 @@ class Handler(BaseHTTPRequestHandler):
             body = self._read_body()
             url = self._url()
         except HttpError as error:
-            self.close_connection = True
+            self.close_connection = self._refused = True
             self._send(HttpResponse(error.status, error_body(error.status, error.message)), JSON)
             return
         headers = header_fields(self.headers.items())
