@@ -4,6 +4,8 @@ connections are let go. Raw sockets, since no HTTP library sends these requests.
 
 from __future__ import annotations
 
+import http.client
+import io
 import json
 import socket
 import sys
@@ -12,6 +14,7 @@ from collections.abc import Iterator
 import pytest
 
 from pytest_firehose._doors.server import MAX_CONNECTIONS, FirehoseServer, _HTTPServer
+from pytest_firehose._wire.front import MAX_BODY
 
 #: How long a test waits for an answer that must come: only a failing test waits this long.
 PATIENCE = 10.0
@@ -312,3 +315,137 @@ def test_the_listen_backlog_takes_a_burst_of_clients() -> None:
     assert MAX_CONNECTIONS == 128
     with FirehoseServer() as served:
         assert served._httpd.request_queue_size == MAX_CONNECTIONS
+
+
+def chunked(*chunks: bytes, end: bytes = b"0\r\n\r\n") -> bytes:
+    """The put's head with ``Transfer-Encoding: chunked``, then ``chunks`` and ``end``."""
+    head = aws_head(0, extra=SIGNED).replace(b"Content-Length: 0", b"Transfer-Encoding: chunked")
+    return head + b"".join(chunks) + end
+
+
+def one_chunk(data: bytes, after: bytes = b"\r\n") -> bytes:
+    return f"{len(data):x}\r\n".encode() + data + after
+
+
+@pytest.mark.parametrize(
+    "end",
+    [b"0\r\n", b"0\r\nX-Trailer: 1\r\n", b"0\r\nX-Trail", b"0"],
+    ids=["no-blank", "trailer", "cut-trailer", "cut-size"],
+)
+def test_a_chunked_body_cut_before_its_end_is_not_committed(
+    server: FirehoseServer, end: bytes
+) -> None:
+    # The body's end is the blank line after the last chunk (RFC 9112, 7.1): the put was
+    # committed when the connection closed before it.
+    with connect(server) as connection:
+        connection.sendall(chunked(one_chunk(PUT), end=end))
+        connection.shutdown(socket.SHUT_WR)
+        status, headers, body = answer_to(connection)
+    assert (status, headers["connection"]) == (400, "close")
+    assert "the body ended" in json.loads(body)["message"]
+    assert server.firehose["events"].records == []
+    assert server.world.calls == []
+
+
+@pytest.mark.parametrize("after", [b"XX\r\n", b"\r", b" \r\n"])
+def test_chunk_data_not_followed_by_its_crlf_is_a_400(server: FirehoseServer, after: bytes) -> None:
+    # The line after the data was skipped whatever it held: "XX" was taken for the CRLF,
+    # and the chunks on either side of it joined into one body.
+    raw = chunked(one_chunk(PUT[:10], after=after), one_chunk(PUT[10:]))
+    status, headers, body = exchange(server, raw)
+    assert (status, headers["connection"]) == (400, "close")
+    assert body["message"] == "a chunk's data must be followed by CRLF"
+    assert server.firehose["events"].records == []
+
+
+def test_a_chunk_line_too_long_is_a_400_not_read_as_data(server: FirehoseServer) -> None:
+    # Its first 1,024 bytes were read as the line and the rest of the extension as data.
+    data = b"a" * 2000
+    raw = chunked(f"{len(PUT):x};x=".encode() + data + b"\r\n" + PUT + b"\r\n")
+    status, headers, body = exchange(server, raw)
+    assert (status, headers["connection"]) == (400, "close")
+    assert body["message"] == "a chunk's size line is longer than 1024 bytes"
+    assert server.firehose["events"].records == []
+
+
+def test_trailers_are_bounded_as_header_fields_are(server: FirehoseServer) -> None:
+    # Trailer lines were read, and dropped, for as long as the client sent them.
+    many = b"".join(b"X-T%d: 1\r\n" % i for i in range(101))
+    status, headers, body = exchange(server, chunked(one_chunk(PUT), end=b"0\r\n" + many + b"\r\n"))
+    assert (status, headers["connection"]) == (431, "close")
+    assert body["message"] == "the trailer section has more than 100 fields"
+    status, _, body = exchange(
+        server, chunked(one_chunk(PUT), end=b"0\r\nX-T: " + b"a" * 70000 + b"\r\n\r\n")
+    )
+    assert status == 431
+    assert body["message"] == "a trailer field is longer than 65536 bytes"
+    assert server.firehose["events"].records == []
+
+
+def test_a_chunked_body_with_trailers_is_taken(server: FirehoseServer) -> None:
+    raw = chunked(one_chunk(PUT[:7]), one_chunk(PUT[7:]), end=b"0;x=1\r\nX-T: 1\r\n\r\n")
+    with connect(server) as connection:
+        for _ in range(2):  # and the next request on the same connection
+            connection.sendall(raw)
+            assert answer_to(connection)[0] == 200
+    assert [r.data for r in server.firehose["events"].records] == [b"hi", b"hi"]
+
+
+def test_a_head_cut_before_its_blank_line_is_a_400(server: FirehoseServer) -> None:
+    # It was answered as a whole request, with the headers that had come.
+    with connect(server) as connection:
+        connection.sendall(aws_head(len(PUT), extra=SIGNED)[:-2])
+        connection.shutdown(socket.SHUT_WR)
+        status, headers, body = answer_to(connection)
+    assert (status, headers["connection"]) == (400, "close")
+    assert json.loads(body)["message"] == (
+        "the request's head ended before the blank line that ends it"
+    )
+    assert server.world.calls == []
+
+
+def test_a_body_too_large_gets_no_100_continue(server: FirehoseServer) -> None:
+    # "100 Continue" came first, asking the client for the body the 413 then refused.
+    with connect(server) as connection:
+        connection.sendall(aws_head(10**12, extra="Expect: 100-continue\r\n"))
+        status, headers, _ = answer_to(connection)
+    assert (status, headers["connection"]) == (413, "close")
+    with connect(server) as connection:
+        connection.sendall(aws_head(len(PUT), extra=SIGNED + "Expect: 100-continue\r\n"))
+        assert connection.recv(65536) == b"HTTP/1.1 100 Continue\r\n\r\n"
+        connection.sendall(PUT)
+        assert answer_to(connection)[0] == 200
+
+
+def test_a_bad_request_line_after_a_request_is_logged_as_the_line_sent() -> None:
+    # It was logged as "None /": the method of the bad line and the path of the one before.
+    log = io.StringIO()
+    with FirehoseServer(log=log) as server, connect(server) as connection:
+        connection.sendall(b"GET /_fake/health HTTP/1.1\r\n\r\n")
+        assert answer_to(connection)[0] == 200
+        connection.sendall(b"NOT HTTP\r\n\r\n")
+        assert answer_to(connection)[0] == 400
+    assert log.getvalue().splitlines()[-1] == "'NOT HTTP' -> 400"
+
+
+@pytest.mark.parametrize(
+    ("size", "headers", "status"),
+    [
+        (MAX_BODY + 1, {}, 413),
+        (4 * 1024 * 1024, {"Transfer-Encoding": "gzip"}, 400),
+    ],
+)
+def test_a_client_sending_a_refused_body_reads_the_refusal(
+    size: int, headers: dict[str, str], status: int
+) -> None:
+    # The server answered and closed with the body unread: the client, still sending it,
+    # met a broken pipe (http.client raised it) instead of the answer.
+    with FirehoseServer() as server:
+        connection = http.client.HTTPConnection(server.host, server.port, timeout=PATIENCE)
+        try:
+            connection.request("POST", "/", body=b"x" * size, headers=headers)
+            answer = connection.getresponse()
+            assert (answer.status, answer.getheader("Connection")) == (status, "close")
+            assert json.loads(answer.read())["message"]
+        finally:
+            connection.close()

@@ -16,7 +16,7 @@ import pytest
 from botocore.eventstream import EventStreamBuffer
 
 from pytest_firehose import FirehoseFake, FirehoseServer
-from pytest_firehose._doors import http1
+from pytest_firehose._doors import http1, http2_bodies
 from pytest_firehose._doors.server import serve_fake
 from pytest_firehose._engine.exchange import pushed
 
@@ -451,3 +451,37 @@ def test_a_target_given_twice_is_refused_alike_over_http1_and_http2(fake, server
     assert (over_http2.status, bytes(over_http2.body)) == over_http1
     assert over_http1 == (400, b'{"__type":"UnknownOperationException"}')
     assert fake.kinesis["s"].records == []
+
+
+def test_the_request_bodies_a_connection_keeps_are_bounded_by_flow_control(
+    fake, client, monkeypatch
+):
+    # Every DATA frame was acknowledged as it came: one connection could make the server
+    # keep 100 streams of up to 16 MiB each.
+    monkeypatch.setattr(http2_bodies, "KEPT_BODIES", 50_000)
+    h2 = client.h2
+    head = [(":method", "POST"), (":scheme", "http"), (":authority", client.server.netloc)]
+    for stream_id in (1, 3):
+        h2.send_headers(stream_id, [*head, (":path", "/_fake/health")])
+        client.answers[stream_id] = Answer()
+
+    def sent_and_seen(stream_id: int, data: bytes) -> None:
+        """Send ``data`` on the stream, then wait until the server has taken it in (its
+        answer to a request sent after it comes after what it sent for the data)."""
+        for start in range(0, len(data), 16_384):  # the most a frame may carry
+            h2.send_data(stream_id, data[start : start + 16_384])
+        if not data:
+            h2.end_stream(stream_id)
+        client._flush()
+        client.answer(client.send("/_fake/health", b"", method="GET"))
+
+    window = h2.local_flow_control_window
+    sent_and_seen(1, b"x" * 40_000)
+    assert window(1) == 65_535  # under the bound: credited
+    sent_and_seen(3, b"y" * 40_000)
+    assert window(3) == 65_535 - 40_000  # past it, and not the oldest: no credit
+    assert h2.outbound_flow_control_window == 65_535  # the connection's is given back
+    sent_and_seen(1, b"")  # the oldest ends: its body is no longer kept
+    assert window(3) == 65_535
+    sent_and_seen(3, b"")
+    assert client.answer(1).status == client.answer(3).status == 405  # both answered

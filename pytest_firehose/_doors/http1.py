@@ -12,13 +12,13 @@ from __future__ import annotations
 import contextlib
 import email.errors
 import http
-import re
 import select
 import socket
 from collections.abc import Callable, Iterator
 from http.server import BaseHTTPRequestHandler
 from typing import TYPE_CHECKING, Any
 
+from pytest_firehose._doors.http1_body import HttpError, framing, read_chunks, read_exactly
 from pytest_firehose._doors.http2 import (
     JSON,
     MISSING_H2,
@@ -34,13 +34,11 @@ from pytest_firehose._doors.http2 import (
 from pytest_firehose._engine.exchange import Engine, Event, EventFeed, pushed
 from pytest_firehose._errors import NetworkFault
 from pytest_firehose._wire.codec import HttpRequest, HttpResponse
-from pytest_firehose._wire.front import MAX_BODY, TOO_LARGE, error_body
+from pytest_firehose._wire.front import MAX_BODY, error_body
 
 if TYPE_CHECKING:
     from pytest_firehose._doors.server import _HTTPServer
 
-#: A chunk's size: hexadecimal digits and nothing else (16 of them go past any body taken).
-_CHUNK_SIZE = re.compile(rb"[0-9A-Fa-f]{1,16}")
 #: What the standard library finds wrong with a multipart body it was not given (it reads
 #: the head alone): a ``Content-Type: multipart/...`` request, whose head is sound.
 _BODY_DEFECTS = (
@@ -49,18 +47,13 @@ _BODY_DEFECTS = (
     email.errors.CloseBoundaryNotFoundDefect,
     email.errors.MultipartInvariantViolationDefect,
 )
+#: How much of a refused request the server reads, and drops, after its answer before it
+#: closes the connection: a client still sending the body reads the answer, where a close
+#: with bytes unread would reset the connection under it (RFC 9112, 9.6).
+LINGER_BYTES = 4 * MAX_BODY
 #: Seconds an event stream waits for the world to change before it looks whether its
 #: client is still there (events themselves come as soon as the world signals them).
 STREAM_RECHECK = 0.5
-
-
-class _HttpError(Exception):
-    """A request the server refuses at the HTTP level: a status and a message."""
-
-    def __init__(self, status: int, message: str) -> None:
-        super().__init__(message)
-        self.status = status
-        self.message = message
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -85,6 +78,26 @@ class Handler(BaseHTTPRequestHandler):
         super().setup()
         self.connection.settimeout(self.server.owner.idle_timeout)  # each read of a request
         self._http2 = False
+        #: Whether the server refused a request whose rest it did not read.
+        self._refused = False
+
+    def finish(self) -> None:
+        super().finish()
+        if self._refused:
+            self._linger()
+
+    def _linger(self) -> None:
+        """After refusing a request unread: end the answer (the client reads it to the
+        close), then read and drop what the client still sends, up to ``LINGER_BYTES``
+        or a silence of ``idle_timeout``, so that the close resets nothing unread."""
+        with contextlib.suppress(OSError):
+            self.connection.shutdown(socket.SHUT_WR)
+            left = LINGER_BYTES
+            while left > 0:
+                data = self.connection.recv(min(left, 65536))
+                if not data:
+                    return
+                left -= len(data)
 
     def parse_request(self) -> bool:
         """The request line; the HTTP/2 preface's first line (``PRI * HTTP/2.0``) ends the
@@ -93,7 +106,16 @@ class Handler(BaseHTTPRequestHandler):
             self._http2 = True
             self.close_connection = True
             return False
-        if not super().parse_request():
+        reader = self.rfile
+        self.rfile = watched = _LastLine(reader)  # type: ignore[assignment]
+        try:
+            if not super().parse_request():
+                return False
+        finally:
+            self.rfile = reader
+        if watched.last == b"" and self.request_version != "HTTP/0.9":
+            # The connection closed before the blank line: the request is not all there.
+            self.send_error(400, "the request's head ended before the blank line that ends it")
             return False
         if any(not isinstance(defect, _BODY_DEFECTS) for defect in self.headers.defects):
             # The standard library stops reading headers at a line it cannot read, and
@@ -102,6 +124,18 @@ class Handler(BaseHTTPRequestHandler):
             self.send_error(400, "Bad header", "a header line is not 'Name: value'")
             return False
         return True
+
+    def handle_expect_100(self) -> bool:
+        """``100 Continue`` only for a body the server will read: a request refused from its
+        head (a bad header, a body too large, framing it cannot read) gets its final
+        answer at once (RFC 9110, 10.1.1), with no invitation to send what is refused."""
+        if self.headers.defects:
+            return True
+        try:
+            self._framing()
+        except HttpError:
+            return True
+        return super().handle_expect_100()
 
     def handle(self) -> None:
         super().handle()
@@ -136,7 +170,7 @@ class Handler(BaseHTTPRequestHandler):
 
     def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
         """HTTP-level errors (a bad request line, a header too long...) as JSON, not HTML."""
-        self.close_connection = True
+        self.close_connection = self._refused = True
         text = message or http.HTTPStatus(code).phrase
         if explain:
             text = f"{text}: {explain}"
@@ -147,8 +181,8 @@ class Handler(BaseHTTPRequestHandler):
         try:
             body = self._read_body()
             url = self._url()
-        except _HttpError as error:
-            self.close_connection = True
+        except HttpError as error:
+            self.close_connection = self._refused = True
             self._send(HttpResponse(error.status, error_body(error.status, error.message)), JSON)
             return
         headers = header_fields(self.headers.items())
@@ -186,85 +220,20 @@ class Handler(BaseHTTPRequestHandler):
         try:
             return request_url(host, self.path)
         except BadHost as error:
-            raise _HttpError(400, str(error)) from None
+            raise HttpError(400, str(error)) from None
 
     def _read_body(self) -> bytes:
-        """The body, framed as RFC 9112 says: by ``Transfer-Encoding`` (only ``chunked``
-        is spoken), else by ``Content-Length`` (one value); a request with both is answered
-        and its connection closed, as the framing of what follows it is in doubt."""
-        fields = self.headers.get_all("Transfer-Encoding", [])
-        lengths = set(self.headers.get_all("Content-Length", []))
-        if fields:
-            self._check_codings(fields)
-            if lengths:
-                self.close_connection = True
-            return self._read_chunks()
-        if len(lengths) > 1:
-            raise _HttpError(400, f"Content-Length is given twice: {' and '.join(sorted(lengths))}")
-        length = self.headers.get("Content-Length")
-        if length is None:
-            return b""
-        if not (length.isascii() and length.isdigit()):
-            raise _HttpError(400, f"Content-Length must be a number of bytes, not {length!r}")
-        # Python reads no integer of more than 4,300 digits; any past MAX_BODY's are too many.
-        digits = length.lstrip("0") or "0"
-        if len(digits) > len(str(MAX_BODY)):
-            raise _HttpError(413, TOO_LARGE)
-        return self._read_exactly(int(digits), MAX_BODY)
+        """The body, framed as :meth:`_framing` says."""
+        length = self._framing()
+        return read_chunks(self.rfile) if length is None else read_exactly(self.rfile, length)
 
-    def _check_codings(self, fields: list[str]) -> None:
-        """Refuse a ``Transfer-Encoding`` that does not frame the body as chunks, once
-        (RFC 9112): from HTTP/1.0, which has none (6.1: the framing is faulty); with
-        ``chunked`` not last or more than once (6.3, 6.1: the body's length cannot be
-        told), both ``400``; with a coding before ``chunked`` the server does not decode,
-        ``501`` (6.1). Each closes the connection, the body unread."""
-        codings = [coding.strip().lower() for field in fields for coding in field.split(",")]
-        codings = [coding for coding in codings if coding]
-        given = ", ".join(fields)
-        if self.request_version == "HTTP/1.0":
-            raise _HttpError(
-                400,
-                f"Transfer-Encoding: {given} in an HTTP/1.0 request, which has no transfer "
-                "codings: send the body with Content-Length",
-            )
-        if not codings or codings[-1] != "chunked" or codings.count("chunked") > 1:
-            raise _HttpError(
-                400,
-                f"Transfer-Encoding: {given} does not tell the body's length: give chunked "
-                "once, as the last coding (or send the body with Content-Length)",
-            )
-        if len(codings) > 1:
-            raise _HttpError(
-                501,
-                f"the transfer coding {codings[0]!r} is not supported: send the body "
-                "with Content-Length or Transfer-Encoding: chunked alone",
-            )
-
-    def _read_exactly(self, size: int, room: int) -> bytes:
-        """``size`` bytes of body, refused unread past ``room``, or ended early."""
-        if size > room:
-            raise _HttpError(413, TOO_LARGE)
-        data = self.rfile.read(size)
-        if len(data) < size:
-            raise _HttpError(400, f"the body ended after {len(data)} of {size} bytes")
-        return data
-
-    def _read_chunks(self) -> bytes:
-        chunks: list[bytes] = []
-        room = MAX_BODY
-        while True:
-            line = self.rfile.readline(1024).split(b";")[0].strip()
-            # Hexadecimal digits only: int() would also take a sign or underscores.
-            if not _CHUNK_SIZE.fullmatch(line):
-                raise _HttpError(400, f"a chunk size must be hexadecimal, not {line!r}")
-            size = int(line, 16)
-            if size == 0:
-                while self.rfile.readline(8192).strip():  # trailers
-                    pass
-                return b"".join(chunks)
-            chunks.append(self._read_exactly(size, room))
-            room -= size
-            self.rfile.readline(1024)
+    def _framing(self) -> int | None:
+        """The body's length from the head (``None``: chunks), or :class:`HttpError`;
+        the connection closes after a request framed both ways."""
+        length, doubtful = framing(self.headers, self.request_version)
+        if doubtful:
+            self.close_connection = True
+        return length
 
     def _send(self, response: HttpResponse, content_type: str | None) -> None:
         """Status line, headers and body in one write (no wait for delayed ACKs).
@@ -327,12 +296,31 @@ class Handler(BaseHTTPRequestHandler):
 
     def _request_named(self) -> str:
         """The request as the log names it; a request line too broken to read has no
-        method or path (``send_error`` answers before they are set)."""
+        method or path (``send_error`` answers before they are set; the path may be the
+        previous request's)."""
         path = getattr(self, "path", None)
-        return f"{self.command} {path}" if path is not None else repr(self.requestline)
+        if self.command is None or path is None:
+            return repr(self.requestline)
+        return f"{self.command} {path}"
 
     def log_message(self, format: str, *args: Any) -> None:
         self.server.owner._write_log(format % args)
+
+
+class _LastLine:
+    """A connection's reader that keeps the last line read from it: the head's last line
+    is its blank line, or ``b""`` when the connection closed before it."""
+
+    def __init__(self, reader: Any) -> None:
+        self._reader = reader
+        self.last: bytes | None = None
+
+    def readline(self, limit: int = -1) -> bytes:
+        self.last = self._reader.readline(limit)
+        return self.last
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._reader, name)
 
 
 def _chunk(data: bytes) -> bytes:

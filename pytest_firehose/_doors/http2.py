@@ -14,7 +14,8 @@ seconds of silence, also when a request's end has not come; one with an answer i
 (an open event stream) stays. An answer whose client keeps its flow-control window closed
 for ``idle_timeout`` seconds is given up, its stream reset (``CANCEL``), so that no client
 holds one of the server's threads by not reading. A request body over ``MAX_BODY`` is
-answered 413 and not kept, as over HTTP/1.1.
+answered 413 and not kept, as over HTTP/1.1; what a connection keeps of the bodies still
+coming is bounded by flow control (``http2_bodies.py``).
 """
 
 from __future__ import annotations
@@ -27,13 +28,13 @@ import struct
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
 from typing import Any, Protocol
 from urllib.parse import urlsplit
 
+from pytest_firehose._doors.http2_bodies import Incoming, IncomingBodies
 from pytest_firehose._errors import NetworkFault
 from pytest_firehose._wire.codec import HttpRequest, HttpResponse
-from pytest_firehose._wire.front import MAX_BODY, error_body, too_large
+from pytest_firehose._wire.front import error_body, too_large
 
 #: The first line of the HTTP/2 connection preface, which an HTTP/1.1 server reads as a
 #: request line (RFC 9113, section 3.4); the rest of the preface follows it.
@@ -114,20 +115,6 @@ def refusal() -> bytes:
     return _frame(_SETTINGS, b"") + _frame(_GOAWAY, goaway)
 
 
-@dataclass
-class _Incoming:
-    """A request stream being received: its headers, then its body."""
-
-    headers: list[tuple[bytes, bytes]]
-    body: list[bytes] = field(default_factory=list)
-    #: Bytes of body received; past ``MAX_BODY`` the rest is counted, not kept.
-    size: int = 0
-
-    @property
-    def too_large(self) -> bool:
-        return self.size > MAX_BODY
-
-
 class _Gone(Exception):
     """The stream or the connection closed while an answer was being sent."""
 
@@ -162,7 +149,7 @@ class Http2Connection:
         #: Guards the h2 state and the socket's writes; notified when a window opens, a
         #: stream is reset or the connection closes (answers waiting to send look again).
         self._lock = threading.Condition()
-        self._incoming: dict[int, _Incoming] = {}
+        self._incoming = IncomingBodies(self._h2, self._errors.StreamClosedError)
         self._answering: set[int] = set()
         self._reset: set[int] = set()
         self._closed = False
@@ -220,20 +207,13 @@ class Http2Connection:
     def _on(self, event: Any) -> None:
         events = self._events
         if isinstance(event, events.RequestReceived):
-            self._incoming[event.stream_id] = _Incoming(list(event.headers))
+            self._incoming.open(event.stream_id, list(event.headers))
         elif isinstance(event, events.DataReceived):
-            incoming = self._incoming.get(event.stream_id)
-            if incoming is not None:
-                incoming.size += len(event.data)
-                if incoming.too_large:
-                    incoming.body.clear()  # answered 413 unread, as over HTTP/1.1
-                else:
-                    incoming.body.append(event.data)
-            self._h2.acknowledge_received_data(event.flow_controlled_length, event.stream_id)
+            self._incoming.take(event.stream_id, event.data, event.flow_controlled_length)
         elif isinstance(event, events.StreamEnded):
             self._start(event.stream_id)
         elif isinstance(event, events.StreamReset):
-            self._incoming.pop(event.stream_id, None)
+            self._incoming.done(event.stream_id)
             self._reset.add(event.stream_id)
         elif isinstance(event, events.ConnectionTerminated):
             self._on_goaway(event.error_code)
@@ -251,7 +231,7 @@ class Http2Connection:
         self._h2.state_machine.state = self._open_state
 
     def _start(self, stream_id: int) -> None:
-        incoming = self._incoming.pop(stream_id, None)
+        incoming = self._incoming.done(stream_id)
         if incoming is None:
             return
         self._answering.add(stream_id)
@@ -262,7 +242,7 @@ class Http2Connection:
             daemon=True,
         ).start()
 
-    def _request(self, incoming: _Incoming) -> HttpRequest:
+    def _request(self, incoming: Incoming) -> HttpRequest:
         fields = [
             (name.decode("latin-1"), value.decode("latin-1")) for name, value in incoming.headers
         ]
@@ -275,7 +255,7 @@ class Http2Connection:
 
     # ------------------------------------------------------------------ answering
 
-    def _answer(self, stream_id: int, incoming: _Incoming) -> None:
+    def _answer(self, stream_id: int, incoming: Incoming) -> None:
         """One request stream's answer, in its own thread."""
         named = f"HTTP/2 stream {stream_id}"
         head_only = False
