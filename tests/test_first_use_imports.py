@@ -57,6 +57,8 @@ DEFERRED = (
     "pytest_firehose._handles.stream_readers",
     "pytest_firehose._lambda.lanes",
     "pytest_firehose._lambda.mapping",
+    "pytest_firehose._lambda.mapping_batches",
+    "pytest_firehose._lambda.mapping_failures",
     "pytest_firehose._destinations.iceberg",
     "pytest_firehose._services.firehose.database",
     "pytest_firehose._destinations.copy_options",

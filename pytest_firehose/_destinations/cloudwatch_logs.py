@@ -29,7 +29,8 @@ from typing import TYPE_CHECKING, Any
 
 from pytest_firehose._clock import epoch_millis
 from pytest_firehose._destinations.base import Accepted
-from pytest_firehose._destinations.processing import ProcessingFailure, processor_of
+from pytest_firehose._destinations.processing_errors import ProcessingFailure
+from pytest_firehose._destinations.processors import processor_of
 from pytest_firehose._errors import ServiceError, UsageError
 from pytest_firehose._payload import payload_bytes
 from pytest_firehose._terms import terms

@@ -27,7 +27,7 @@ from pytest_firehose._destinations.conversion import (
     Unconvertible,
 )
 from pytest_firehose._destinations.objects import DeliveredObject
-from pytest_firehose._destinations.processing import ErrorOutput, ProcessingFailure
+from pytest_firehose._destinations.processing_errors import ErrorOutput, ProcessingFailure
 from pytest_firehose._errors import UsageError
 from pytest_firehose._payload import payload_bytes
 from pytest_firehose._terms import Terms, Wording, json_term

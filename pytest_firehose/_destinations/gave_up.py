@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 from pytest_firehose._destinations.base import DeliveryFailed
 from pytest_firehose._destinations.compression import extension
-from pytest_firehose._destinations.processing import ErrorOutput, ProcessingFailure
+from pytest_firehose._destinations.processing_errors import ErrorOutput, ProcessingFailure
 from pytest_firehose._ids import record_id_text
 
 if TYPE_CHECKING:

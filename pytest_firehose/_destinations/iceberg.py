@@ -44,7 +44,7 @@ from pytest_firehose._destinations.iceberg_schema import (
     table_columns,
 )
 from pytest_firehose._destinations.partitioning import QUERY_TIME_LIMIT, check_query, query_text
-from pytest_firehose._destinations.processing import processor_of
+from pytest_firehose._destinations.processors import processor_of
 from pytest_firehose._destinations.query_worker import evaluate, reads_clock
 from pytest_firehose._destinations.s3 import S3Destination
 from pytest_firehose._destinations.stored import StoredDestination, json_object

@@ -35,7 +35,8 @@ from pytest_firehose._destinations.objects import (
     keys_zone,
     partition_keys_in,
 )
-from pytest_firehose._destinations.processing import ProcessingFailure, processor_of
+from pytest_firehose._destinations.processing_errors import ProcessingFailure
+from pytest_firehose._destinations.processors import processor_of
 from pytest_firehose._errors import ServiceError, UsageError
 from pytest_firehose._payload import Payload, payload_bytes
 

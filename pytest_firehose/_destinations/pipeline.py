@@ -35,12 +35,9 @@ from pytest_firehose._destinations.cloudwatch_logs import DECOMPRESSION_FAILED
 from pytest_firehose._destinations.converting import Converting, TableFinder
 from pytest_firehose._destinations.objects import DeliveredObject
 from pytest_firehose._destinations.partitioning import PARTITIONING_FAILED, PartitionBatch
-from pytest_firehose._destinations.processing import (
-    ErrorOutput,
-    ProcessingFailure,
-    Transformer,
-    with_delimiter,
-)
+from pytest_firehose._destinations.processing import Transformer
+from pytest_firehose._destinations.processing_errors import ErrorOutput, ProcessingFailure
+from pytest_firehose._destinations.processors import with_delimiter
 from pytest_firehose._destinations.retries import RetryQueue
 from pytest_firehose._destinations.routes import Route
 from pytest_firehose._destinations.transforming import Transforming

@@ -29,7 +29,7 @@ from pytest_firehose._destinations.partitioning import (
     deaggregation,
     partitioning,
 )
-from pytest_firehose._destinations.processing import appends_delimiter
+from pytest_firehose._destinations.processors import appends_delimiter
 from pytest_firehose._destinations.transforming import ProcessorRoute
 
 

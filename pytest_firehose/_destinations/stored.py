@@ -64,7 +64,7 @@ from pytest_firehose._payload import payload_bytes
 if TYPE_CHECKING:
     from pytest_firehose._destinations.base import Accepted, Batch, DeliveryTarget
     from pytest_firehose._destinations.objects import DeliveredObject
-    from pytest_firehose._destinations.processing import ProcessingFailure
+    from pytest_firehose._destinations.processing_errors import ProcessingFailure
 
 #: How long each destination retries a failing delivery when ``RetryOptions`` leaves it
 #: out: the API reference's 300 seconds for OpenSearch; Splunk's, Snowflake's and

@@ -21,14 +21,9 @@ from pytest_firehose._destinations.base import (
     DestinationError,
 )
 from pytest_firehose._destinations.objects import DeliveredObject
-from pytest_firehose._destinations.processing import (
-    PROCESSING_FAILED,
-    ErrorOutput,
-    Invoker,
-    LambdaProcessor,
-    Processed,
-    Transformer,
-)
+from pytest_firehose._destinations.processing import Invoker, Processed, Transformer
+from pytest_firehose._destinations.processing_errors import PROCESSING_FAILED, ErrorOutput
+from pytest_firehose._destinations.processors import LambdaProcessor
 from pytest_firehose._errors import UsageError
 from pytest_firehose._lambda.firehose_events import EventSource
 from pytest_firehose._lambda.functions import Invocation

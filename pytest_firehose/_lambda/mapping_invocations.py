@@ -1,9 +1,9 @@
 """One invocation of a Kinesis event source mapping's handler: the event handed to it as
-the function receives it (written as JSON and read back), a fresh context on the fake
-clock, and what came of it: the answer as Lambda's response carries it, what the handler
-raised, or a timeout once it moved the clock past the function's timeout. A failed
-invocation's error keeps its traceback; once a later one fails, the local variables of its
-frames are let go (``kept_errors``)."""
+the function receives it (written as JSON and read back; a batch's is made once and sent
+again to each retry), a fresh context on the fake clock, and what came of it: the answer as
+Lambda's response carries it, what the handler raised, or a timeout once it moved the clock
+past the function's timeout. A failed invocation's error keeps its traceback; once a later
+one fails, the local variables of its frames are let go (``kept_errors``)."""
 
 from __future__ import annotations
 
@@ -17,6 +17,8 @@ from typing import Any
 from pytest_firehose._clock import FakeClock
 from pytest_firehose._lambda.context import Function, call_handler, context_for
 from pytest_firehose._lambda.functions import HANDLER_FAILURES, as_received, response_of
+from pytest_firehose._lambda.kinesis_events import EventSource, kinesis_event
+from pytest_firehose._lambda.lanes import Batch
 
 
 class FunctionTimeout(Exception):
@@ -71,3 +73,16 @@ def invoke(
         error = FunctionTimeout(f"Task timed out after {seconds:.2f} seconds")
         answer = None
     return Invocation(shard_id, event, at, request_id, answer, error)
+
+
+def batch_event(batch: Batch, source: EventSource) -> tuple[dict[str, Any], str]:
+    """The event of ``batch`` from ``source``, and its JSON text: made once for the
+    same records from the same source, and sent again to each retry (a window's event
+    carries its state, and is made for each invocation)."""
+    sent = batch.sent
+    if sent is not None and sent[0] is batch.records and sent[1] is source:
+        return sent[2], sent[3]
+    event = kinesis_event(batch.records, source)
+    text = json.dumps(event)
+    batch.sent = (batch.records, source, event, text)
+    return event, text

@@ -9,7 +9,7 @@ from typing import Any
 
 from pytest_firehose._destinations.buffers import BUFFERING_DEFAULTS, DEFAULT_BUFFERING
 from pytest_firehose._destinations.factory import OPENSEARCH_KINDS, S3_KINDS
-from pytest_firehose._destinations.processing import DEFAULT_RETRIES, buffering_defaults
+from pytest_firehose._destinations.processors import DEFAULT_RETRIES, buffering_defaults
 from pytest_firehose._destinations.stored import RETRY_DEFAULTS
 from pytest_firehose._errors import ServiceError
 

@@ -23,9 +23,8 @@ from pytest_firehose._destinations.delivery_errors import ICEBERG
 from pytest_firehose._destinations.delivery_errors import SNOWFLAKE as SNOWFLAKE_KIND
 from pytest_firehose._destinations.factory import OPENSEARCH_KINDS, delivery_settings
 from pytest_firehose._destinations.partitioning import check_switch, partitioning
-from pytest_firehose._destinations.processing import (
-    FIREHOSE_WAIT,
-    Invoker,
+from pytest_firehose._destinations.processing import FIREHOSE_WAIT, Invoker
+from pytest_firehose._destinations.processors import (
     LambdaProcessor,
     check_processors,
     lambda_processor,

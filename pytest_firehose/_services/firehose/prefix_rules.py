@@ -15,7 +15,7 @@ from pytest_firehose._destinations.objects import (
     partition_keys_in,
     stray_expression,
 )
-from pytest_firehose._destinations.processing import ERROR_OUTPUT_TYPE
+from pytest_firehose._destinations.processing_errors import ERROR_OUTPUT_TYPE
 from pytest_firehose._errors import ServiceError
 
 #: Compression formats Redshift's COPY cannot read from the intermediate bucket (API

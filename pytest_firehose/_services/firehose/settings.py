@@ -19,7 +19,7 @@ from pytest_firehose._destinations.compression import SNAPPY_FORMATS, available
 from pytest_firehose._destinations.conversion import available as conversion_available
 from pytest_firehose._destinations.factory import REDSHIFT, S3_KINDS
 from pytest_firehose._destinations.objects import keys_zone, time_zone, unwritten_timestamps
-from pytest_firehose._destinations.processing import newline_delimiter
+from pytest_firehose._destinations.processors import newline_delimiter
 from pytest_firehose._errors import ServiceError
 from pytest_firehose._services.firehose.backup import ALL_DATA
 

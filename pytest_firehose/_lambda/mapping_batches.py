@@ -1,0 +1,214 @@
+"""How a Kinesis event source mapping reads its stream into batches: what it reads of the
+stream (:class:`StreamReader`), and each lane's next batch of new records, with the records
+retention trimmed and those FilterCriteria kept back set aside.
+
+Facts (docs/fidelity.md, "Lambda and Kinesis"): a batch holds one shard's records in order
+(DOC, with-kinesis), no more than BatchSize and the 6 MB payload limit allow. Records that
+retention trims before the mapping reads them are never delivered (DOC: "retried until the
+record expires"). Records FilterCriteria keeps back are skipped as processed, and only the
+records it lets through fill a batch (DOC, "Lambda event filtering").
+
+Choice (INFERRED): the batching window runs from the later of the first record's arrival
+and the mapping's start (or its enabling).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from datetime import datetime
+from itertools import islice
+from typing import Protocol
+
+from pytest_firehose._lambda.kinesis_events import EventSource, event_record
+from pytest_firehose._lambda.lanes import Batch, Lane, Lanes, MappedRecord, ShardView, lane_of
+from pytest_firehose._lambda.mapping_settings import MappingSettings
+
+#: A synchronous invocation's request payload limit (DOC, Lambda quotas): 6 MB.
+MAX_EVENT_BYTES = 6 * 1024 * 1024
+
+
+class StreamReader(Protocol):
+    """What the mapping reads of its stream."""
+
+    @property
+    def source(self) -> EventSource: ...
+
+    def shards(self) -> list[ShardView]: ...
+
+    def read(self, shard_id: str, after: int) -> list[MappedRecord]:
+        """The shard's records after sequence index ``after`` that it still serves, in
+        order."""
+        ...
+
+    def trimmed_after(self, shard_id: str, after: int) -> list[MappedRecord]:
+        """The shard's records after sequence index ``after`` that retention trimmed, in
+        order."""
+        ...
+
+    def serves(self, shard_id: str, indices: Iterable[int]) -> set[int]:
+        """Those of the sequence ``indices`` whose records the shard still serves."""
+        ...
+
+    def blocked_until(self, shard_id: str, after: int) -> datetime | None:
+        """When the shard's records after sequence index ``after`` can be read, if they
+        cannot be now (``None``: now, or there are none)."""
+        ...
+
+    def trimmed(self) -> int:
+        """How many records retention has trimmed from the stream so far: while it stays
+        the same, every record the stream served before is served still."""
+        ...
+
+
+class BatchReader:
+    """A mapping's batches, read from its stream lane by lane: ``expired`` lists the records
+    retention trimmed before the mapping read them, ``filtered`` those FilterCriteria kept
+    from the handler, each by shard, in order."""
+
+    def __init__(self, reader: StreamReader, lanes: Lanes) -> None:
+        self.reader = reader
+        self._lanes = lanes
+        #: Records retention trimmed before the mapping read them, by shard, in order.
+        self.expired: list[MappedRecord] = []
+        #: Records FilterCriteria kept from the handler, by shard, in order.
+        self.filtered: list[MappedRecord] = []
+
+    def next_batch(
+        self, shard_id: str, state: Lane, settings: MappingSettings, started_at: datetime
+    ) -> Batch | None:
+        """The next batch of new records, due now or when its batching window closes (which
+        opens no earlier than ``started_at``).
+
+        The lane keeps the records past its checkpoint that the filters let through
+        (``Lane.pending``), judging each new record once, and reads the shard only past
+        what it has judged: a batch costs what it holds (what the filters hold back and
+        other lanes' records are judged once each), not what waits behind it."""
+        until = self._lanes.until(shard_id)
+        factor = self._lanes.factor(shard_id)
+        state.pass_checkpoint()
+        judged_by = (settings.filters, factor)
+        if state.judged_by != judged_by:
+            # New filters (or lanes): judge again what was judged, listing nothing anew.
+            state.pending.clear()
+            state.disordered = False
+            if state.judged > state.checkpoint:
+                again = _upto(self.reader.read(shard_id, state.checkpoint), state.judged)
+                state.keep(self._admitted(state, again, factor, settings))
+            state.judged_by = judged_by
+        read_from = max(state.checkpoint, state.judged)
+        trims = (self.reader.trimmed(), until)
+        if state.trims_seen != trims:
+            self._take_trimmed(shard_id, state, factor, until)
+            state.trims_seen = trims
+        fresh = _upto(self.reader.read(shard_id, read_from), until)
+        start = settings.starting_timestamp
+        if start is not None and fresh:
+            before = 0
+            while before < len(fresh) and fresh[before].arrived_at < start:
+                before += 1
+            if before:
+                state.checkpoint = max(state.checkpoint, fresh[before - 1].sequence_index)
+                fresh = fresh[before:]
+        if fresh:
+            state.keep(self._admitted(state, fresh, factor, settings))
+            state.judged = max(state.judged, fresh[-1].sequence_index)
+        held = state.pending
+        if not held:
+            # With none let through, the lane's checkpoint moves past all it has judged.
+            state.checkpoint = max(state.checkpoint, state.judged)
+        if until is not None and not held:
+            # The lane has handed over every record of its own up to the change.
+            state.checkpoint = max(state.checkpoint, until)
+            if state.window is not None:
+                state.window.terminated_early = True
+        if state.window is not None:
+            final = state.window_end(held)
+            if final is not None:
+                return final
+        # A window's state is the shard's: lanes still finishing under a factor above 1
+        # (the settings now ask for one lane and windows) open none.
+        length = settings.tumbling_window if factor == 1 else None
+        # One record more than a batch takes tells whether the batch holds every record.
+        most = settings.batch_size + 1
+        if length is not None and held:
+            chosen = state.in_window(held, length, most)
+        else:
+            chosen = list(islice(held, most))
+        if not chosen:
+            return None
+        records = self._cut(chosen, settings)
+        due = None
+        if len(records) == len(chosen) and len(records) < settings.batch_size:
+            opened = max(records[0].arrived_at, started_at)
+            due = opened + settings.batching_window
+        return Batch(records, due=due)
+
+    def _take_trimmed(self, shard_id: str, state: Lane, factor: int, until: int | None) -> None:
+        """Records retention trimmed past the lane's checkpoint are never delivered: the
+        lane's own are listed as expired, and the checkpoint moves past them all."""
+        trimmed = _upto(self.reader.trimmed_after(shard_id, state.checkpoint), until)
+        if trimmed:
+            self.expired.extend(
+                record for record in trimmed if lane_of(record, factor) == state.lane
+            )
+            state.checkpoint = max(state.checkpoint, trimmed[-1].sequence_index)
+        if state.pending:
+            still = self.reader.serves(
+                shard_id, [record.sequence_index for record in state.pending]
+            )
+            kept = [record for record in state.pending if record.sequence_index in still]
+            if len(kept) != len(state.pending):
+                state.pending.clear()
+                state.disordered = False
+                state.keep(kept)
+
+    def _admitted(
+        self, state: Lane, held: list[MappedRecord], factor: int, settings: MappingSettings
+    ) -> list[MappedRecord]:
+        """The lane's records among ``held`` that FilterCriteria lets through. Those it
+        keeps back count as processed (as other lanes' records do for this lane); each is
+        listed on ``filtered`` once, when first judged."""
+        if factor > 1:
+            held = [record for record in held if lane_of(record, factor) == state.lane]
+        filters = settings.filters
+        if filters is None:
+            return held
+        admitted = []
+        for record in held:
+            if filters.admits(record):
+                admitted.append(record)
+            elif record.sequence_index > state.judged:
+                self.filtered.append(record)
+        return admitted
+
+    def _cut(self, held: list[MappedRecord], settings: MappingSettings) -> list[MappedRecord]:
+        """As many records as BatchSize and the 6 MB payload limit allow (at least one)."""
+        size = len('{"Records":[]}')
+        taken: list[MappedRecord] = []
+        for record in held[: settings.batch_size]:
+            size += len(json.dumps(event_record(record, self.reader.source))) + 1
+            if taken and size > MAX_EVENT_BYTES:
+                break
+            taken.append(record)
+        return taken
+
+    def drop_trimmed(self, shard_id: str, batch: Batch) -> None:
+        """Records retention trimmed while the batch waited are skipped (the shard is read
+        again only when the stream trimmed something since the batch was last checked)."""
+        trimmed = self.reader.trimmed()
+        if batch.held_at_trim == trimmed:
+            return
+        still = self.reader.serves(shard_id, [record.sequence_index for record in batch.records])
+        gone = [record for record in batch.records if record.sequence_index not in still]
+        if gone:
+            self.expired.extend(gone)
+            batch.records = [record for record in batch.records if record.sequence_index in still]
+        batch.held_at_trim = trimmed
+
+
+def _upto(records: list[MappedRecord], last: int | None) -> list[MappedRecord]:
+    """The records up to sequence index ``last`` (all of them if ``None``)."""
+    if last is None or not records or records[-1].sequence_index <= last:
+        return records
+    return [record for record in records if record.sequence_index <= last]
