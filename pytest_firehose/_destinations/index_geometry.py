@@ -24,11 +24,9 @@ Facts (OpenSearch 2.19's ``libs/geo``: ``Line``, ``LinearRing``, ``Polygon``,
   ``unsupported_operation_exception``) and an envelope past the globe, as Lucene's polygon
   of its corners checks them (``invalid latitude 91.0; must be between -90.0 and 90.0``,
   ``invalid longitude ...``; one crossing the dateline, west above east, is indexed as two
-  halves meeting at 180); points and lines are wrapped onto the globe, never refused.
-
-Not modelled: the checks indexing makes of a polygon (OpenSearch splits it at the dateline
-and Lucene tessellates it: a ring that crosses itself, a hole outside its shell, a
-latitude past 90 in a polygon fail there); the fake takes every polygon its parser builds.
+  halves meeting at 180); points and lines are wrapped onto the globe, never refused;
+  polygons are checked as ``index_polygons`` describes: their split at the dateline
+  always, their tessellation where the field is indexed, in the order of the shapes.
 """
 
 from __future__ import annotations
