@@ -62,6 +62,12 @@ REFUSED = [
         f"POLYGON ({SQUARE}, (20 2, 24 2, 24 4, 20 2))",
         invalid("Invalid shape: Hole is not within polygon"),
     ),
+    (
+        # A shell passing twice through one point, met before the end of its walk
+        # (clockwise: walked backwards from its first point).
+        "POLYGON ((0 0, 0 2, 1 1.9, 0.5 1.8, 1.5 1.8, 1 1.9, 2 2, 2 0, 0 0))",
+        invalid("Self-intersection at or near point [1.0,1.9]"),
+    ),
     ("POLYGON ((0 0, 10 10, 0 10, 10 0, 0 0))", TESSELLATE),  # a ring crossing itself
     (f"POLYGON ({SQUARE}, (5 5, 15 5, 15 6, 5 5))", TESSELLATE),  # a hole crossing its shell
     (f"POLYGON ({SQUARE}, (2 20, 4 20, 4 24, 2 20))", TESSELLATE),  # a hole north of it
@@ -118,6 +124,8 @@ TAKEN = [
     "POLYGON ((170 -10, -170 -10, -170 10, 170 10, 170 -10))",  # across the dateline
     "POLYGON ((170 -10, 190 -10, 190 10, 170 10, 170 -10))",  # past 180: wrapped
     "POLYGON ((0 0, 10 0, 10 10, 5 2, 0 10, 0 0))",  # not convex
+    # Two triangles meeting at a point met last in the shell's walk: split in two.
+    "POLYGON ((0 0, 4 0, 2 2, 4 4, 0 4, 2 2, 0 0))",
     {"type": "Polygon", "coordinates": [[[0, 0], [0, 10], [10, 10], [10, 0], [0, 0]]]},
     {
         "type": "Polygon",

@@ -179,23 +179,23 @@ def check_read(shape: Shape, ignore_z: bool, indexes: bool, right: bool = True) 
                         f"found Z value [{java_double(z)}] but [ignore_z_value] parameter is "
                         "[false]"
                     )
-    prepared: list[tuple[Shape, list[polygons.Ring] | None]] = []
+    prepared: list[tuple[Shape, list[list[polygons.Ring]] | None]] = []
     for one in shapes:
         if one.kind == "circle":
             raise GeoError(("unsupported_operation_exception", "circle geometry is not supported"))
         if one.kind == "polygon" and one.parts:
-            rings = polygons.decompose([(ring.xs, ring.ys) for ring in one.parts], right)
-            if isinstance(rings, tuple):
-                raise GeoError(rings)
-            prepared.append((one, rings))
+            built = polygons.decompose([(ring.xs, ring.ys) for ring in one.parts], right)
+            if isinstance(built, tuple):
+                raise GeoError(built)
+            prepared.append((one, built))
         else:
             prepared.append((one, None))
     if not indexes:
         return
-    for one, rings in prepared:
+    for one, built in prepared:
         if one.box is not None:
             _check_envelope(*one.box)
-        if rings is not None:
+        for rings in built or ():
             failure = polygons.tessellate(rings)
             if failure is not None:
                 raise GeoError(failure)

@@ -18,6 +18,11 @@ Facts (OpenSearch 2.19's ``GeoShapeIndexer.prepareForIndexing`` and
   longitudes moved east by 360, and its holes with it); two consecutive equal points fail
   (``Provided shape has duplicate consecutive coordinates at: POINT (1.0 1.0)``, within
   parentheses where the ring is linked in its own order);
+- the shell is walked as its edges are linked (from its first point, onwards or backwards
+  as above): a point met a second time before the walk's last point fails the polygon
+  (``invalid_shape_exception`` ``Self-intersection at or near point [1.0,1.9]``); met
+  at the last point, the loop since its first visit is split off as a polygon of its own
+  (two triangles meeting at a point are two polygons);
 - a hole whose first point lies east or west of every point of its shell fails
   (``invalid_shape_exception`` ``Invalid shape: Hole is not within polygon``);
 - the polygons built fold their latitudes into -90..90 (``normalizeLat``: 100 is 80) and
@@ -29,13 +34,14 @@ Facts (OpenSearch 2.19's ``GeoShapeIndexer.prepareForIndexing`` and
 
 Chosen: every polygon whose rings cross one another or themselves, or with a hole outside
 its shell, fails with the tessellator's text (its ear clipping cures some such polygons and
-drops a hole it cannot bridge; the fake refuses them all). Not modelled: a polygon that
-reaches or crosses the dateline (any point at or past 180 degrees east or west, after the
-shell is read across it) is checked only up to the duplicate points (OpenSearch splits it
-into polygons there and the fake takes it); a ring that passes twice through one point
-(OpenSearch splits it into two polygons or fails with ``Self-intersection at or near point
-[x,y]``: the fake takes it unless its edges cross); a hole inside another hole; NaN
-coordinates.
+drops a hole it cannot bridge; the fake refuses them all); a hole of a shell split in two
+goes with the part around it (OpenSearch's choice follows the order of the edges a line
+through the hole meets). Not modelled: a polygon that reaches or crosses the dateline
+(any point at or past 180 degrees east or west, after the shell is read across it) is
+checked only up to the duplicate points (OpenSearch splits it into polygons there, which
+may fail as above; the fake takes it); a hole passing twice through one point, a hole
+inside another hole, a hole whose points lie on one line and NaN coordinates are taken
+unless edges cross.
 """
 
 from __future__ import annotations
@@ -85,11 +91,11 @@ def _bounds(values: Sequence[float], count: int) -> tuple[float, float]:
     return low, high
 
 
-def decompose(rings: Sequence[Ring], right: bool) -> Cause | list[Ring] | None:
+def decompose(rings: Sequence[Ring], right: bool) -> Cause | list[list[Ring]] | None:
     """OpenSearch's split of a polygon (``rings``: its shell, then its holes) at the
     dateline, the mapping's orientation ``right`` (counterclockwise): the cause of its
-    failure, the rings Lucene receives (folded onto the globe), or None where the polygon
-    reaches the dateline (not modelled past the duplicate points)."""
+    failure, the polygons (each its rings) Lucene receives, folded onto the globe, or None
+    where the polygon reaches the dateline (not modelled past the duplicate points)."""
     shell_points = {_key(x, y) for x, y in zip(*rings[0], strict=True)}
     for hole in rings[1:]:
         if len(shell_points & {_key(x, y) for x, y in zip(*hole, strict=True)}) >= 2:
@@ -98,6 +104,7 @@ def decompose(rings: Sequence[Ring], right: bool) -> Cause | list[Ring] | None:
                 "Invalid polygon, interior cannot share more than one point with the exterior",
             )
     moved = False
+    shell_forward = True
     read: list[Ring] = []
     for index, (given_xs, ys) in enumerate(rings):
         xs = list(given_xs)
@@ -140,14 +147,49 @@ def decompose(rings: Sequence[Ring], right: bool) -> Cause | list[Ring] | None:
                 f"POINT ({java_double(xs[0])} {java_double(ys[0])})",
             )
         read.append((xs, ys))
+        if index == 0:
+            shell_forward = own_order
     for ring_xs, _ring_ys in read:
         if any(math.isnan(x) or not -_DATELINE < x < _DATELINE for x in ring_xs):
             return None
+    shells = _split_shell(*read[0], shell_forward)
+    if isinstance(shells, tuple):
+        return shells
     west, east = min(read[0][0]), max(read[0][0])
     for hole_xs, _hole_ys in read[1:]:
         if not west <= hole_xs[0] <= east:
             return (_INVALID, "Invalid shape: Hole is not within polygon")
-    return [(ring_xs, [_fold_latitude(y) for y in ring_ys]) for ring_xs, ring_ys in read]
+    built: list[list[Ring]] = [[shell] for shell in shells]
+    for hole in read[1:]:
+        home = next((one for one in built if not _outside(hole, one[0])), built[0])
+        home.append(hole)
+    return [[(xs, [_fold_latitude(y) for y in ys]) for xs, ys in one] for one in built]
+
+
+def _split_shell(xs: Sequence[float], ys: Sequence[float], forward: bool) -> Cause | list[Ring]:
+    """The shell walked as its edges are linked (from its first point, onwards where
+    ``forward``, else backwards): a point met twice splits off the loop between its two
+    visits, where it is the last point of the walk; met earlier, it fails the polygon."""
+    count = len(xs) - 1
+    order = list(range(count)) if forward else [0, *range(count - 1, 0, -1)]
+    seen: dict[tuple[bytes, bytes], int] = {}
+    for at, i in enumerate(order):
+        key = _key(xs[i], ys[i])
+        if key not in seen:
+            seen[key] = at
+            continue
+        if at != count - 1:
+            return (
+                _INVALID,
+                f"Self-intersection at or near point [{java_double(xs[i])},{java_double(ys[i])}]",
+            )
+        parts = [order[: seen[key] + 1], order[seen[key] + 1 :]]
+        if any(len(part) < 3 for part in parts):
+            return ("illegal_argument_exception", "at least 4 polygon points required")
+        return [
+            ([xs[j] for j in (*part, part[0])], [ys[j] for j in (*part, part[0])]) for part in parts
+        ]
+    return [(xs, ys)]
 
 
 def _fold_latitude(lat: float) -> float:
