@@ -113,6 +113,7 @@ def geo_shape_field(name: str, definition: Mapping[str, Any], *, multi: bool) ->
         ignore_z=flags.get("ignore_z_value", True),
         indexes=flags.get("index", True) or flags.get("doc_values", True),
         ignore_malformed=flags.get("ignore_malformed", False),
+        right=shown.get("orientation", "RIGHT") == "RIGHT",
     )
     return Leaf("geo_shape", shown, check, {}, flags.get("ignore_malformed", False))
 
@@ -138,7 +139,13 @@ def _orientation(where: str, given: Any) -> str:
 
 
 def geo_shape_check(
-    name: str, *, coerce: bool, ignore_z: bool, indexes: bool, ignore_malformed: bool
+    name: str,
+    *,
+    coerce: bool,
+    ignore_z: bool,
+    indexes: bool,
+    ignore_malformed: bool,
+    right: bool = True,
 ) -> Check:
     """A ``geo_shape`` field's check of one value (an array's values come one by one):
     OK, or the ``caused_by`` of its failure (None where it is left out)."""
@@ -158,7 +165,7 @@ def geo_shape_check(
                         "shape must be an object consisting of type and coordinates",
                     )
                 )
-            geo.check_read(shape, ignore_z, indexes)
+            geo.check_read(shape, ignore_z, indexes, right)
         except GeoError as failure:
             return failure.cause
         return OK

@@ -24,11 +24,9 @@ Facts (OpenSearch 2.19's ``libs/geo``: ``Line``, ``LinearRing``, ``Polygon``,
   ``unsupported_operation_exception``) and an envelope past the globe, as Lucene's polygon
   of its corners checks them (``invalid latitude 91.0; must be between -90.0 and 90.0``,
   ``invalid longitude ...``; one crossing the dateline, west above east, is indexed as two
-  halves meeting at 180); points and lines are wrapped onto the globe, never refused.
-
-Not modelled: the checks indexing makes of a polygon (OpenSearch splits it at the dateline
-and Lucene tessellates it: a ring that crosses itself, a hole outside its shell, a
-latitude past 90 in a polygon fail there); the fake takes every polygon its parser builds.
+  halves meeting at 180); points and lines are wrapped onto the globe, never refused;
+  polygons are checked as ``index_polygons`` describes: their split at the dateline
+  always, their tessellation where the field is indexed, in the order of the shapes.
 """
 
 from __future__ import annotations
@@ -37,6 +35,7 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
+from pytest_firehose._destinations import index_polygons as polygons
 from pytest_firehose._destinations.index_values import java_double
 
 NAN = math.nan
@@ -67,6 +66,9 @@ class Shape:
     parts: tuple[Shape, ...] = ()
     has_z: bool = False
     box: tuple[float, float, float, float] | None = None
+    #: A linear ring's longitudes and latitudes.
+    xs: tuple[float, ...] = ()
+    ys: tuple[float, ...] = ()
 
 
 def java_equals(one: float, other: float) -> bool:
@@ -103,7 +105,13 @@ def ring(xs: list[float], ys: list[float], zs: list[float] | None) -> Shape:
             f"itself): x[0]={java_double(xs[0])} x[{last}]={java_double(xs[last])} "
             f"y[0]={java_double(ys[0])} y[{last}]={java_double(ys[last])}{tail}"
         )
-    return Shape("linearring", tuple(zs) if zs is not None else (), has_z=zs is not None)
+    return Shape(
+        "linearring",
+        tuple(zs) if zs is not None else (),
+        has_z=zs is not None,
+        xs=tuple(xs),
+        ys=tuple(ys),
+    )
 
 
 def _ring_points(length: int) -> None:
@@ -156,9 +164,12 @@ def _walk(shape: Shape) -> list[Shape]:
     return found
 
 
-def check_read(shape: Shape, ignore_z: bool, indexes: bool) -> None:
-    """The checks once ``shape`` is read (the validator's, then indexing's: the envelopes'
-    only where it ``indexes``, its ``index`` or ``doc_values`` on); GeoError."""
+def check_read(shape: Shape, ignore_z: bool, indexes: bool, right: bool = True) -> None:
+    """The checks once ``shape`` is read: the validator's (its z values), then indexing's:
+    OpenSearch's preparation of each shape in turn (a circle refused, a polygon split at
+    the dateline as the mapping's orientation, ``right`` or not, reads it), then, where it
+    ``indexes`` (its ``index`` or ``doc_values`` on), Lucene's of each (an envelope's
+    corners, a polygon's tessellation); GeoError."""
     shapes = _walk(shape)
     if not ignore_z:
         for one in shapes:
@@ -168,12 +179,26 @@ def check_read(shape: Shape, ignore_z: bool, indexes: bool) -> None:
                         f"found Z value [{java_double(z)}] but [ignore_z_value] parameter is "
                         "[false]"
                     )
+    prepared: list[tuple[Shape, list[list[polygons.Ring]] | None]] = []
     for one in shapes:
         if one.kind == "circle":
             raise GeoError(("unsupported_operation_exception", "circle geometry is not supported"))
-    for one in shapes:
-        if indexes and one.box is not None:
+        if one.kind == "polygon" and one.parts:
+            built = polygons.decompose([(ring.xs, ring.ys) for ring in one.parts], right)
+            if isinstance(built, tuple):
+                raise GeoError(built)
+            prepared.append((one, built))
+        else:
+            prepared.append((one, None))
+    if not indexes:
+        return
+    for one, built in prepared:
+        if one.box is not None:
             _check_envelope(*one.box)
+        for rings in built or ():
+            failure = polygons.tessellate(rings)
+            if failure is not None:
+                raise GeoError(failure)
 
 
 def _check_envelope(min_x: float, max_x: float, max_y: float, min_y: float) -> None:

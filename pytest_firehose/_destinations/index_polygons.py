@@ -1,0 +1,286 @@
+"""The checks indexing makes of a ``geo_shape`` polygon (a ``Polygon``, a ``MultiPolygon``'s
+members): first OpenSearch's split at the dateline (made whatever the field's ``index`` and
+``doc_values``), then Lucene's polygon and its tessellation (made where either is on).
+
+Facts (OpenSearch 2.19's ``GeoShapeIndexer.prepareForIndexing`` and
+``GeoPolygonDecomposer``; ``GeoShapeUtils.toLucenePolygon``; ``GeoUtils.normalizeLat`` and
+``normalizeLon``; Lucene 9's ``GeoUtils.orient``, ``Polygon``, ``LatLonShape`` and
+``Tessellator``):
+
+- a hole sharing two or more points with its shell fails
+  (``illegal_argument_exception`` ``Invalid polygon, interior cannot share more than one
+  point with the exterior``), every hole checked before any ring is read;
+- then ring by ring, the shell first: the orientation is read at the ring's southernmost
+  (then westernmost) point, and where its two neighbours lie on one line with it the
+  ring fails (``invalid_shape_exception`` ``Cannot determine orientation: edges adjacent
+  to (0.0,0.0) coincide``); a shell whose orientation is not the mapping's and whose
+  longitudes span more than 180 degrees is read across the dateline (its western
+  longitudes moved east by 360, and its holes with it); two consecutive equal points fail
+  (``Provided shape has duplicate consecutive coordinates at: POINT (1.0 1.0)``, within
+  parentheses where the ring is linked in its own order);
+- the shell is walked as its edges are linked (from its first point, onwards or backwards
+  as above): a point met a second time before the walk's last point fails the polygon
+  (``invalid_shape_exception`` ``Self-intersection at or near point [1.0,1.9]``); met
+  at the last point, the loop since its first visit is split off as a polygon of its own
+  (two triangles meeting at a point are two polygons);
+- a hole whose first point lies east or west of every point of its shell fails
+  (``invalid_shape_exception`` ``Invalid shape: Hole is not within polygon``);
+- the polygons built fold their latitudes into -90..90 (``normalizeLat``: 100 is 80) and
+  their longitudes into -180..180, so Lucene's range checks of a polygon never fail;
+  Lucene's tessellator (asked to check no self-intersections) refuses a shell whose
+  points all lie on one line (``illegal_argument_exception`` ``at least three
+  non-collinear points required``), and fails where it cannot cut the polygon into
+  triangles (``Unable to Tessellate shape. Possible malformed shape detected.``: the
+  polygon Lucene 8 and 9.0 quoted in it is left out since, as Elasticsearch on Lucene
+  9.11 answers).
+
+Chosen: every polygon whose rings cross one another or themselves, or with a hole outside
+its shell, fails with the tessellator's text (its ear clipping cures some such polygons and
+drops a hole it cannot bridge; the fake refuses them all); a hole of a shell split in two
+goes with the part around it (OpenSearch's choice follows the order of the edges a line
+through the hole meets). Not modelled: a polygon that reaches or crosses the dateline
+(any point at or past 180 degrees east or west, after the shell is read across it) is
+checked only up to the duplicate points (OpenSearch splits it into polygons there, which
+may fail as above; the fake takes it); a hole passing twice through one point, a hole
+inside another hole, a hole whose points lie on one line and NaN coordinates are taken
+unless edges cross.
+"""
+
+from __future__ import annotations
+
+import math
+import struct
+from collections.abc import Sequence
+
+from pytest_firehose._destinations.index_values import java_double
+
+#: A ring's points: its longitudes and latitudes, its first point repeated last.
+Ring = tuple[Sequence[float], Sequence[float]]
+#: A failure's ``caused_by``: its type and reason.
+Cause = tuple[str, str]
+
+_DATELINE = 180.0
+_INVALID = "invalid_shape_exception"
+_TESSELLATE = "Unable to Tessellate shape. Possible malformed shape detected."
+
+
+def _bits(value: float) -> bytes:
+    return b"NaN" if math.isnan(value) else struct.pack(">d", value)
+
+
+def _key(x: float, y: float) -> tuple[bytes, bytes]:
+    """A point as Java's ``Point.equals`` and ``hashCode`` tell points apart: 0.0 is not
+    -0.0, NaN is NaN."""
+    return (_bits(x), _bits(y))
+
+
+def _orient(ax: float, ay: float, bx: float, by: float, cx: float, cy: float) -> int:
+    """Lucene's ``GeoUtils.orient``: 1, -1, or 0 where the three points are on one line."""
+    left = (bx - ax) * (cy - ay)
+    right = (cx - ax) * (by - ay)
+    return 1 if left > right else -1 if left < right else 0
+
+
+def _bounds(values: Sequence[float], count: int) -> tuple[float, float]:
+    """The least and greatest of the first ``count`` values, compared as Java compares
+    them (a NaN never replaces the first value)."""
+    low = high = values[0]
+    for value in values[1:count]:
+        if value < low:
+            low = value
+        if value > high:
+            high = value
+    return low, high
+
+
+def decompose(rings: Sequence[Ring], right: bool) -> Cause | list[list[Ring]] | None:
+    """OpenSearch's split of a polygon (``rings``: its shell, then its holes) at the
+    dateline, the mapping's orientation ``right`` (counterclockwise): the cause of its
+    failure, the polygons (each its rings) Lucene receives, folded onto the globe, or None
+    where the polygon reaches the dateline (not modelled past the duplicate points)."""
+    shell_points = {_key(x, y) for x, y in zip(*rings[0], strict=True)}
+    for hole in rings[1:]:
+        if len(shell_points & {_key(x, y) for x, y in zip(*hole, strict=True)}) >= 2:
+            return (
+                "illegal_argument_exception",
+                "Invalid polygon, interior cannot share more than one point with the exterior",
+            )
+    moved = False
+    shell_forward = True
+    read: list[Ring] = []
+    for index, (given_xs, ys) in enumerate(rings):
+        xs = list(given_xs)
+        count = len(xs) - 1
+        lowest = 0
+        for i in range(1, count):
+            if ys[i] < ys[lowest] or (ys[i] == ys[lowest] and xs[i] < xs[lowest]):
+                lowest = i
+        before, after = (lowest + count - 1) % count, (lowest + 1) % count
+        sign = _orient(xs[before], ys[before], xs[lowest], ys[lowest], xs[after], ys[after])
+        if sign == 0:
+            return (
+                _INVALID,
+                f"Cannot determine orientation: edges adjacent to ({java_double(xs[lowest])},"
+                f"{java_double(ys[lowest])}) coincide",
+            )
+        clockwise = sign < 0
+        west, east = _bounds(xs, count)
+        span = east - west
+        if (index == 0 and right == clockwise and span > _DATELINE and span != 2 * _DATELINE) or (
+            moved and index > 0
+        ):
+            xs = [x + 2 * _DATELINE if x < 0 else x for x in xs]
+            moved = moved or index == 0
+            if index == 0 or right != clockwise:
+                clockwise = not clockwise
+        own_order = not ((index == 0) ^ right ^ clockwise)
+        for i in range(1, count):
+            if _key(xs[i], ys[i]) == _key(xs[i - 1], ys[i - 1]):
+                shown = f"POINT ({java_double(xs[i])} {java_double(ys[i])})"
+                return (
+                    _INVALID,
+                    "Provided shape has duplicate consecutive coordinates at: "
+                    + (f"({shown})" if own_order else shown),
+                )
+        if _key(xs[0], ys[0]) == _key(xs[count - 1], ys[count - 1]):
+            return (
+                _INVALID,
+                "Provided shape has duplicate consecutive coordinates at: "
+                f"POINT ({java_double(xs[0])} {java_double(ys[0])})",
+            )
+        read.append((xs, ys))
+        if index == 0:
+            shell_forward = own_order
+    for ring_xs, _ring_ys in read:
+        if any(math.isnan(x) or not -_DATELINE < x < _DATELINE for x in ring_xs):
+            return None
+    shells = _split_shell(*read[0], shell_forward)
+    if isinstance(shells, tuple):
+        return shells
+    west, east = min(read[0][0]), max(read[0][0])
+    for hole_xs, _hole_ys in read[1:]:
+        if not west <= hole_xs[0] <= east:
+            return (_INVALID, "Invalid shape: Hole is not within polygon")
+    built: list[list[Ring]] = [[shell] for shell in shells]
+    for hole in read[1:]:
+        home = next((one for one in built if not _outside(hole, one[0])), built[0])
+        home.append(hole)
+    return [[(xs, [_fold_latitude(y) for y in ys]) for xs, ys in one] for one in built]
+
+
+def _split_shell(xs: Sequence[float], ys: Sequence[float], forward: bool) -> Cause | list[Ring]:
+    """The shell walked as its edges are linked (from its first point, onwards where
+    ``forward``, else backwards): a point met twice splits off the loop between its two
+    visits, where it is the last point of the walk; met earlier, it fails the polygon."""
+    count = len(xs) - 1
+    order = list(range(count)) if forward else [0, *range(count - 1, 0, -1)]
+    seen: dict[tuple[bytes, bytes], int] = {}
+    for at, i in enumerate(order):
+        key = _key(xs[i], ys[i])
+        if key not in seen:
+            seen[key] = at
+            continue
+        if at != count - 1:
+            return (
+                _INVALID,
+                f"Self-intersection at or near point [{java_double(xs[i])},{java_double(ys[i])}]",
+            )
+        parts = [order[: seen[key] + 1], order[seen[key] + 1 :]]
+        if any(len(part) < 3 for part in parts):
+            return ("illegal_argument_exception", "at least 4 polygon points required")
+        return [
+            ([xs[j] for j in (*part, part[0])], [ys[j] for j in (*part, part[0])]) for part in parts
+        ]
+    return [(xs, ys)]
+
+
+def _fold_latitude(lat: float) -> float:
+    """OpenSearch's ``GeoUtils.normalizeLat``: a latitude past a pole folded back."""
+    if lat > 90 or lat < -90:
+        lat = math.fmod(lat, 360.0)
+        if lat <= 0:
+            lat += 360.0
+        if lat > 180.0:
+            lat -= 360.0
+        if lat < -90:
+            lat = -180 - lat
+        elif lat > 90:
+            lat = 180 - lat
+    return lat + 0.0
+
+
+def tessellate(rings: Sequence[Ring]) -> Cause | None:
+    """Lucene's tessellation of the rings ``decompose`` built, as far as the fake decides
+    it: the cause of its failure, or None."""
+    shell_xs, shell_ys = rings[0]
+    if _on_one_line(shell_xs, shell_ys):
+        return ("illegal_argument_exception", "at least three non-collinear points required")
+    if _edges_cross(rings) or any(_outside(hole, rings[0]) for hole in rings[1:]):
+        return ("illegal_argument_exception", _TESSELLATE)
+    return None
+
+
+def _on_one_line(xs: Sequence[float], ys: Sequence[float]) -> bool:
+    first = (xs[0], ys[0])
+    other = next(((x, y) for x, y in zip(xs, ys, strict=True) if (x, y) != first), None)
+    if other is None:
+        return True
+    return all(
+        _orient(first[0], first[1], other[0], other[1], x, y) == 0
+        for x, y in zip(xs, ys, strict=True)
+    )
+
+
+_Segment = tuple[float, float, float, float]
+
+
+def _segments(rings: Sequence[Ring]) -> list[_Segment]:
+    found = []
+    for xs, ys in rings:
+        for i in range(len(xs) - 1):
+            found.append((xs[i], ys[i], xs[i + 1], ys[i + 1]))
+    return found
+
+
+def _edges_cross(rings: Sequence[Ring]) -> bool:
+    """Whether two edges of the rings cross at a point inside both (edges that only touch
+    at a point, or run along each other, do not cross). Edges are compared west to east,
+    each only with those whose longitudes overlap its own."""
+    ordered = sorted(_segments(rings), key=lambda s: min(s[0], s[2]))
+    for i, (ax, ay, bx, by) in enumerate(ordered):
+        east = max(ax, bx)
+        for cx, cy, dx, dy in ordered[i + 1 :]:
+            if min(cx, dx) > east:
+                break
+            if max(cy, dy) < min(ay, by) or min(cy, dy) > max(ay, by):
+                continue
+            if (
+                _orient(ax, ay, bx, by, cx, cy) * _orient(ax, ay, bx, by, dx, dy) < 0
+                and _orient(cx, cy, dx, dy, ax, ay) * _orient(cx, cy, dx, dy, bx, by) < 0
+            ):
+                return True
+    return False
+
+
+def _outside(hole: Ring, shell: Ring) -> bool:
+    """Whether the hole (whose edges cross none of the shell's) lies outside the shell:
+    its first point off the shell's edges decides."""
+    edges = _segments([shell])
+    for x, y in zip(*hole, strict=True):
+        if any(_on_segment(x, y, edge) for edge in edges):
+            continue
+        inside = False
+        for ax, ay, bx, by in edges:
+            if (ay > y) != (by > y) and x < ax + (y - ay) * (bx - ax) / (by - ay):
+                inside = not inside
+        return not inside
+    return False
+
+
+def _on_segment(x: float, y: float, edge: _Segment) -> bool:
+    ax, ay, bx, by = edge
+    return (
+        _orient(ax, ay, bx, by, x, y) == 0
+        and min(ax, bx) <= x <= max(ax, bx)
+        and min(ay, by) <= y <= max(ay, by)
+    )
