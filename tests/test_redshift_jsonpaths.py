@@ -390,3 +390,20 @@ def test_without_a_fake_intercepting_botocore_the_file_is_not_asked_of_s3() -> N
     assert caught.value.code == "Redshift.MissingS3File"
     assert "Error NoSuchBucket" in caught.value.message
     assert "this is `python -m pytest_firehose serve`" in str(caught.value)
+
+
+def test_the_jsonpaths_file_stays_utf8_when_the_data_is_utf16(
+    fake: FirehoseFake, client: Any, s3: Any
+) -> None:
+    paths_file(s3, {"jsonpaths": ["$.user.name"]})
+    record = json.dumps({"user": {"name": "Zoë"}}, ensure_ascii=False)
+    stream = through(fake, client, "name", record.encode("utf-16-be"), options="ENCODING UTF16BE")
+
+    assert stream.rows == [{"name": "Zoë"}]
+
+    # A JSONPaths file in UTF-16 is not UTF-8: the COPY cannot use it.
+    paths_file(s3, '{"jsonpaths": ["$.user.name"]}'.encode("utf-16"))
+    put(client, record.encode("utf-16-be"))
+    fake.firehose.clock.advance(seconds=60)
+    assert stream.rows == [{"name": "Zoë"}]
+    assert stream.pending == [record.encode("utf-16-be")]

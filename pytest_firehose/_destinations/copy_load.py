@@ -1,5 +1,6 @@
 """The rows a Redshift COPY loads from one staged object, read as its ``CopyOptions``
-(:mod:`copy_options`) say: decompressed, decoded, its header skipped, then read as text,
+(:mod:`copy_options`) say: decompressed, converted from its ``ENCODING`` into UTF-8
+(:mod:`copy_encoding`), decoded, its header skipped, then read as text,
 CSV, fixed-width fields (:mod:`copy_rows`) or JSON (:mod:`copy_json`).
 
 A row is a dict of column name to value (text, or None for NULL). A line that does not load
@@ -13,6 +14,7 @@ import bz2
 import gzip
 from typing import TYPE_CHECKING
 
+from pytest_firehose._destinations.copy_encoding import to_utf8
 from pytest_firehose._destinations.copy_json import json_rows
 from pytest_firehose._destinations.copy_rows import (
     INVALID_UTF8,
@@ -73,7 +75,7 @@ def load(
             f"JSON 'noshred' loads each document into one column, and DataTableColumns names "
             f"{len(columns)}"
         )
-    data = _decompressed(body, options.compression)
+    data = to_utf8(_decompressed(body, options.compression), options.encoding)
     # Bytes that are not UTF-8 decode to lone surrogates: replaced with ACCEPTINVCHARS's
     # character, one for each byte; else the line holding them does not load.
     text = data.decode("utf-8", "surrogateescape")

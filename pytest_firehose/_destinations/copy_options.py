@@ -13,11 +13,12 @@ loaded as NULL), ``DELIMITER``, ``CSV`` (with ``QUOTE``), ``FIXEDWIDTH``, ``JSON
 that change nothing the fake's rows show are read and accepted: ``TIMEFORMAT``,
 ``DATEFORMAT``, ``ACCEPTANYDATE``, ``ROUNDEC``, ``TRUNCATECOLUMNS`` and ``EXPLICIT_IDS``
 (they concern typed columns, and the fake keeps every value as text), ``COMPUPDATE``,
-``STATUPDATE`` and ``COMPROWS`` (the table's encodings and statistics), ``REGION`` and
-``ENCODING UTF8``. Another keyword is kept in ``unmodelled``; a string COPY could not
-read, options that contradict each other, or one Firehose's own COPY cannot run with (it
-gives ``MANIFEST`` and the credentials itself, and stages the records as sent) in
-``malformed``, and every COPY with it fails.
+``STATUPDATE`` and ``COMPROWS`` (the table's encodings and statistics) and ``REGION``.
+``ENCODING`` names the staged objects' encoding (:mod:`copy_encoding` converts them).
+Another keyword is kept in ``unmodelled``; a string COPY could not read, options that
+contradict each other, or one Firehose's own COPY cannot run with (it gives ``MANIFEST`` and
+the credentials itself, and stages the records as sent) in ``malformed``, and every COPY
+with it fails.
 """
 
 from __future__ import annotations
@@ -97,7 +98,7 @@ _REFUSED = {
     "SHAPEFILE": "the staged objects are the records as sent, not shapefiles",
     "SIMPLIFY": "it is for SHAPEFILE, which the staged objects are not",
 }
-#: The ``ENCODING`` the fake reads (COPY's default); UTF16, UTF16LE and UTF16BE are reported.
+#: The encodings ``ENCODING`` names (UTF8 is COPY's default).
 _ENCODINGS = ("UTF8", "UTF16", "UTF16LE", "UTF16BE")
 #: Words an option the fake does not model may take as its argument (``COMPUPDATE OFF``).
 _ARGUMENT_WORDS = ("ON", "OFF", "TRUE", "FALSE", "PRESET")
@@ -132,6 +133,8 @@ class CopyOptions:
     no_load: bool = False
     #: IGNOREALLERRORS: no number of load errors fails the COPY.
     ignore_all_errors: bool = False
+    #: ENCODING: the staged objects' encoding (``UTF8``, ``UTF16``, ``UTF16LE``, ``UTF16BE``).
+    encoding: str = "UTF8"
     #: ACCEPTINVCHARS's replacement character (None: invalid UTF-8 fails the load).
     invalid_char: str | None = None
     #: Keywords read but not modelled, in the order given.
@@ -245,8 +248,7 @@ def _read(tokens: list[tuple[str, str]]) -> CopyOptions:
             encoding = word(_ENCODINGS)
             if encoding is None:
                 raise ValueError(f"ENCODING takes one of {', '.join(_ENCODINGS)}")
-            if encoding != "UTF8":
-                unmodelled.append(f"ENCODING {encoding}")
+            options = replace(options, encoding=encoding)
         elif keyword == "ACCEPTINVCHARS":  # ACCEPTINVCHARS [AS] ['c']: '?' by default
             word(("AS",))
             char = "?"
@@ -351,6 +353,8 @@ def _check(options: CopyOptions) -> None:
         raise ValueError("REMOVEQUOTES cannot be used with CSV")
     if "FIXEDWIDTH" in given and given & {"CSV", "DELIMITER"}:
         raise ValueError("FIXEDWIDTH cannot be used with CSV or DELIMITER")
+    if "FIXEDWIDTH" in given and options.encoding != "UTF8":  # fixed-width data is UTF-8
+        raise ValueError(f"FIXEDWIDTH cannot be used with ENCODING {options.encoding}")
     if {"IGNOREALLERRORS", "MAXERROR"} <= given:
         raise ValueError("IGNOREALLERRORS cannot be used with MAXERROR")
 
