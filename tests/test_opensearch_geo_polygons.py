@@ -63,6 +63,11 @@ REFUSED = [
         invalid("Invalid shape: Hole is not within polygon"),
     ),
     (
+        # A hole whose points lie on one line: its orientation cannot be read either.
+        f"POLYGON ({SQUARE}, (2 2, 6 6, 4 4, 2 2))",
+        invalid("Cannot determine orientation: edges adjacent to (2.0,2.0) coincide"),
+    ),
+    (
         # A shell passing twice through one point, met before the end of its walk
         # (clockwise: walked backwards from its first point).
         "POLYGON ((0 0, 0 2, 1 1.9, 0.5 1.8, 1.5 1.8, 1 1.9, 2 2, 2 0, 0 0))",

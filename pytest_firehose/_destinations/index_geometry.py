@@ -25,8 +25,9 @@ Facts (OpenSearch 2.19's ``libs/geo``: ``Line``, ``LinearRing``, ``Polygon``,
   of its corners checks them (``invalid latitude 91.0; must be between -90.0 and 90.0``,
   ``invalid longitude ...``; one crossing the dateline, west above east, is indexed as two
   halves meeting at 180); points and lines are wrapped onto the globe, never refused;
-  polygons are checked as ``index_polygons`` describes: their split at the dateline
-  always, their tessellation where the field is indexed, in the order of the shapes.
+  polygons are checked as ``index_polygons`` (and, for one reaching the dateline,
+  ``index_dateline``) describe: their split at the dateline always, their tessellation
+  where the field is indexed, in the order of the shapes.
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
+from pytest_firehose._destinations import index_dateline as dateline
 from pytest_firehose._destinations import index_polygons as polygons
 from pytest_firehose._destinations.index_values import java_double
 
@@ -97,14 +99,9 @@ def line(xs: list[float], ys: list[float], zs: list[float] | None) -> Shape:
 def ring(xs: list[float], ys: list[float], zs: list[float] | None) -> Shape:
     """``LinearRing``: a line whose first and last points are the same."""
     line(xs, ys, zs)
-    last = len(xs) - 1
-    if xs[0] != xs[last] or ys[0] != ys[last] or (zs is not None and zs[0] != zs[last]):
-        tail = "" if zs is None else f" z[0]={java_double(zs[0])} z[{last}]={java_double(zs[last])}"
-        raise illegal(
-            "first and last points of the linear ring must be the same (it must close "
-            f"itself): x[0]={java_double(xs[0])} x[{last}]={java_double(xs[last])} "
-            f"y[0]={java_double(ys[0])} y[{last}]={java_double(ys[last])}{tail}"
-        )
+    reason = polygons.unclosed_ring(xs, ys, zs)
+    if reason is not None:
+        raise illegal(reason)
     return Shape(
         "linearring",
         tuple(zs) if zs is not None else (),
@@ -184,18 +181,20 @@ def check_read(shape: Shape, ignore_z: bool, indexes: bool, right: bool = True) 
         if one.kind == "circle":
             raise GeoError(("unsupported_operation_exception", "circle geometry is not supported"))
         if one.kind == "polygon" and one.parts:
-            built = polygons.decompose([(ring.xs, ring.ys) for ring in one.parts], right)
-            if isinstance(built, tuple):
-                raise GeoError(built)
-            prepared.append((one, built))
+            read = polygons.decompose([(ring.xs, ring.ys) for ring in one.parts], right)
+            if isinstance(read, polygons.AtDateline):
+                read = dateline.split(read.rings, read.forward)
+            if isinstance(read, tuple):
+                raise GeoError(read)
+            prepared.append((one, read))
         else:
             prepared.append((one, None))
     if not indexes:
         return
-    for one, built in prepared:
+    for one, pieces in prepared:
         if one.box is not None:
             _check_envelope(*one.box)
-        for rings in built or ():
+        for rings in pieces or ():
             failure = polygons.tessellate(rings)
             if failure is not None:
                 raise GeoError(failure)
@@ -206,14 +205,8 @@ def _check_envelope(min_x: float, max_x: float, max_y: float, min_y: float) -> N
     its west is east of its east) checks each corner's latitude, then longitude."""
     halves = [(min_x, 180.0), (-180.0, max_x)] if min_x > max_x else [(min_x, max_x)]
     for west, east in halves:
-        lats = (min_y, min_y, max_y, max_y, min_y)
-        lons = (west, east, east, west, west)
-        for lat, lon in zip(lats, lons, strict=True):
-            if math.isnan(lat) or not -90.0 <= lat <= 90.0:
-                raise illegal(
-                    f"invalid latitude {java_double(lat)}; must be between -90.0 and 90.0"
-                )
-            if math.isnan(lon) or not -180.0 <= lon <= 180.0:
-                raise illegal(
-                    f"invalid longitude {java_double(lon)}; must be between -180.0 and 180.0"
-                )
+        failure = polygons.lucene_points(
+            (min_y, min_y, max_y, max_y, min_y), (west, east, east, west, west)
+        )
+        if failure is not None:
+            raise GeoError(failure)

@@ -25,25 +25,28 @@ Facts (OpenSearch 2.19's ``GeoShapeIndexer.prepareForIndexing`` and
   (two triangles meeting at a point are two polygons);
 - a hole whose first point lies east or west of every point of its shell fails
   (``invalid_shape_exception`` ``Invalid shape: Hole is not within polygon``);
+- a ring's orientation is read holes included, so a hole whose points lie on one line
+  fails as a shell does (``Cannot determine orientation``);
+- a polygon with a point at or past 180 degrees east or west once its shell is read
+  (or a longitude that is not a number) is split at the dateline by ``index_dateline``,
+  which follows OpenSearch's edges step by step;
 - the polygons built fold their latitudes into -90..90 (``normalizeLat``: 100 is 80) and
-  their longitudes into -180..180, so Lucene's range checks of a polygon never fail;
-  Lucene's tessellator (asked to check no self-intersections) refuses a shell whose
-  points all lie on one line (``illegal_argument_exception`` ``at least three
-  non-collinear points required``), and fails where it cannot cut the polygon into
-  triangles (``Unable to Tessellate shape. Possible malformed shape detected.``: the
-  polygon Lucene 8 and 9.0 quoted in it is left out since, as Elasticsearch on Lucene
-  9.11 answers).
+  their longitudes into -180..180; Lucene's polygon checks each ring's points, its holes'
+  first (``invalid latitude NaN; must be between -90.0 and 90.0``, ``invalid longitude
+  NaN; ...``: only a coordinate that is not a number reaches them); Lucene's
+  tessellator (asked to check no self-intersections) refuses a shell whose points all
+  lie on one line (``illegal_argument_exception`` ``at least three non-collinear points
+  required``), and fails where it cannot cut the polygon into triangles (``Unable to
+  Tessellate shape. Possible malformed shape detected.``: the polygon Lucene 8 and 9.0
+  quoted in it is left out since, as Elasticsearch on Lucene 9.11 answers).
 
 Chosen: every polygon whose rings cross one another or themselves, or with a hole outside
 its shell, fails with the tessellator's text (its ear clipping cures some such polygons and
 drops a hole it cannot bridge; the fake refuses them all); a hole of a shell split in two
 goes with the part around it (OpenSearch's choice follows the order of the edges a line
-through the hole meets). Not modelled: a polygon that reaches or crosses the dateline
-(any point at or past 180 degrees east or west, after the shell is read across it) is
-checked only up to the duplicate points (OpenSearch splits it into polygons there, which
-may fail as above; the fake takes it); a hole passing twice through one point, a hole
-inside another hole, a hole whose points lie on one line and NaN coordinates are taken
-unless edges cross.
+through the hole meets). Not modelled: what Lucene's tessellator makes of a hole passing
+twice through one point or of a hole inside another hole (OpenSearch's split takes both;
+the fake takes them unless edges cross).
 """
 
 from __future__ import annotations
@@ -51,6 +54,7 @@ from __future__ import annotations
 import math
 import struct
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from pytest_firehose._destinations.index_values import java_double
 
@@ -60,15 +64,41 @@ Ring = tuple[Sequence[float], Sequence[float]]
 Cause = tuple[str, str]
 
 _DATELINE = 180.0
-_INVALID = "invalid_shape_exception"
-_TESSELLATE = "Unable to Tessellate shape. Possible malformed shape detected."
+INVALID = "invalid_shape_exception"
+TESSELLATE = "Unable to Tessellate shape. Possible malformed shape detected."
+
+
+@dataclass(frozen=True)
+class AtDateline:
+    """A polygon that reaches the dateline, its rings read (``index_dateline`` splits it):
+    each ring moved across the dateline as its shell is, and whether it is linked in its
+    own order."""
+
+    rings: list[Ring]
+    forward: list[bool]
+
+
+def unclosed_ring(
+    xs: Sequence[float], ys: Sequence[float], zs: Sequence[float] | None = None
+) -> str | None:
+    """``LinearRing``'s check that a ring's first and last points are the same (as Java's
+    ``!=`` compares them: NaN is never the same): the reason it fails, or None."""
+    last = len(xs) - 1
+    if xs[0] != xs[last] or ys[0] != ys[last] or (zs is not None and zs[0] != zs[last]):
+        tail = "" if zs is None else f" z[0]={java_double(zs[0])} z[{last}]={java_double(zs[last])}"
+        return (
+            "first and last points of the linear ring must be the same (it must close "
+            f"itself): x[0]={java_double(xs[0])} x[{last}]={java_double(xs[last])} "
+            f"y[0]={java_double(ys[0])} y[{last}]={java_double(ys[last])}{tail}"
+        )
+    return None
 
 
 def _bits(value: float) -> bytes:
     return b"NaN" if math.isnan(value) else struct.pack(">d", value)
 
 
-def _key(x: float, y: float) -> tuple[bytes, bytes]:
+def point_key(x: float, y: float) -> tuple[bytes, bytes]:
     """A point as Java's ``Point.equals`` and ``hashCode`` tell points apart: 0.0 is not
     -0.0, NaN is NaN."""
     return (_bits(x), _bits(y))
@@ -93,14 +123,14 @@ def _bounds(values: Sequence[float], count: int) -> tuple[float, float]:
     return low, high
 
 
-def decompose(rings: Sequence[Ring], right: bool) -> Cause | list[list[Ring]] | None:
+def decompose(rings: Sequence[Ring], right: bool) -> Cause | list[list[Ring]] | AtDateline:
     """OpenSearch's split of a polygon (``rings``: its shell, then its holes) at the
     dateline, the mapping's orientation ``right`` (counterclockwise): the cause of its
-    failure, the polygons (each its rings) Lucene receives, folded onto the globe, or None
-    where the polygon reaches the dateline (not modelled past the duplicate points)."""
-    shell_points = {_key(x, y) for x, y in zip(*rings[0], strict=True)}
+    failure, the polygons (each its rings) Lucene receives, folded onto the globe, or its
+    rings read where it reaches the dateline (``index_dateline`` splits them)."""
+    shell_points = {point_key(x, y) for x, y in zip(*rings[0], strict=True)}
     for hole in rings[1:]:
-        if len(shell_points & {_key(x, y) for x, y in zip(*hole, strict=True)}) >= 2:
+        if len(shell_points & {point_key(x, y) for x, y in zip(*hole, strict=True)}) >= 2:
             return (
                 "illegal_argument_exception",
                 "Invalid polygon, interior cannot share more than one point with the exterior",
@@ -108,6 +138,7 @@ def decompose(rings: Sequence[Ring], right: bool) -> Cause | list[list[Ring]] | 
     moved = False
     shell_forward = True
     read: list[Ring] = []
+    forward: list[bool] = []
     for index, (given_xs, ys) in enumerate(rings):
         xs = list(given_xs)
         count = len(xs) - 1
@@ -119,7 +150,7 @@ def decompose(rings: Sequence[Ring], right: bool) -> Cause | list[list[Ring]] | 
         sign = _orient(xs[before], ys[before], xs[lowest], ys[lowest], xs[after], ys[after])
         if sign == 0:
             return (
-                _INVALID,
+                INVALID,
                 f"Cannot determine orientation: edges adjacent to ({java_double(xs[lowest])},"
                 f"{java_double(ys[lowest])}) coincide",
             )
@@ -135,37 +166,38 @@ def decompose(rings: Sequence[Ring], right: bool) -> Cause | list[list[Ring]] | 
                 clockwise = not clockwise
         own_order = not ((index == 0) ^ right ^ clockwise)
         for i in range(1, count):
-            if _key(xs[i], ys[i]) == _key(xs[i - 1], ys[i - 1]):
+            if point_key(xs[i], ys[i]) == point_key(xs[i - 1], ys[i - 1]):
                 shown = f"POINT ({java_double(xs[i])} {java_double(ys[i])})"
                 return (
-                    _INVALID,
+                    INVALID,
                     "Provided shape has duplicate consecutive coordinates at: "
                     + (f"({shown})" if own_order else shown),
                 )
-        if _key(xs[0], ys[0]) == _key(xs[count - 1], ys[count - 1]):
+        if point_key(xs[0], ys[0]) == point_key(xs[count - 1], ys[count - 1]):
             return (
-                _INVALID,
+                INVALID,
                 "Provided shape has duplicate consecutive coordinates at: "
                 f"POINT ({java_double(xs[0])} {java_double(ys[0])})",
             )
         read.append((xs, ys))
+        forward.append(own_order)
         if index == 0:
             shell_forward = own_order
     for ring_xs, _ring_ys in read:
         if any(math.isnan(x) or not -_DATELINE < x < _DATELINE for x in ring_xs):
-            return None
+            return AtDateline(read, forward)
     shells = _split_shell(*read[0], shell_forward)
     if isinstance(shells, tuple):
         return shells
     west, east = min(read[0][0]), max(read[0][0])
     for hole_xs, _hole_ys in read[1:]:
         if not west <= hole_xs[0] <= east:
-            return (_INVALID, "Invalid shape: Hole is not within polygon")
+            return (INVALID, "Invalid shape: Hole is not within polygon")
     built: list[list[Ring]] = [[shell] for shell in shells]
     for hole in read[1:]:
         home = next((one for one in built if not _outside(hole, one[0])), built[0])
         home.append(hole)
-    return [[(xs, [_fold_latitude(y) for y in ys]) for xs, ys in one] for one in built]
+    return [[(xs, [fold_latitude(y) for y in ys]) for xs, ys in one] for one in built]
 
 
 def _split_shell(xs: Sequence[float], ys: Sequence[float], forward: bool) -> Cause | list[Ring]:
@@ -176,13 +208,13 @@ def _split_shell(xs: Sequence[float], ys: Sequence[float], forward: bool) -> Cau
     order = list(range(count)) if forward else [0, *range(count - 1, 0, -1)]
     seen: dict[tuple[bytes, bytes], int] = {}
     for at, i in enumerate(order):
-        key = _key(xs[i], ys[i])
+        key = point_key(xs[i], ys[i])
         if key not in seen:
             seen[key] = at
             continue
         if at != count - 1:
             return (
-                _INVALID,
+                INVALID,
                 f"Self-intersection at or near point [{java_double(xs[i])},{java_double(ys[i])}]",
             )
         parts = [order[: seen[key] + 1], order[seen[key] + 1 :]]
@@ -194,7 +226,7 @@ def _split_shell(xs: Sequence[float], ys: Sequence[float], forward: bool) -> Cau
     return [(xs, ys)]
 
 
-def _fold_latitude(lat: float) -> float:
+def fold_latitude(lat: float) -> float:
     """OpenSearch's ``GeoUtils.normalizeLat``: a latitude past a pole folded back."""
     if lat > 90 or lat < -90:
         lat = math.fmod(lat, 360.0)
@@ -209,14 +241,43 @@ def _fold_latitude(lat: float) -> float:
     return lat + 0.0
 
 
+def lucene_points(lats: Sequence[float], lons: Sequence[float]) -> Cause | None:
+    """Lucene's ``Polygon`` constructor's checks of a ring: closed (as Java's ``!=``
+    compares), then each point's latitude and longitude on the globe."""
+    last = len(lats) - 1
+    for name, values in (("polyLats", lats), ("polyLons", lons)):
+        if values[0] != values[last]:
+            return (
+                "illegal_argument_exception",
+                "first and last points of the polygon must be the same (it must close itself): "
+                f"{name}[0]={java_double(values[0])} {name}[{last}]={java_double(values[last])}",
+            )
+    for lat, lon in zip(lats, lons, strict=True):
+        if math.isnan(lat) or not -90.0 <= lat <= 90.0:
+            return (
+                "illegal_argument_exception",
+                f"invalid latitude {java_double(lat)}; must be between -90.0 and 90.0",
+            )
+        if math.isnan(lon) or not -180.0 <= lon <= 180.0:
+            return (
+                "illegal_argument_exception",
+                f"invalid longitude {java_double(lon)}; must be between -180.0 and 180.0",
+            )
+    return None
+
+
 def tessellate(rings: Sequence[Ring]) -> Cause | None:
-    """Lucene's tessellation of the rings ``decompose`` built, as far as the fake decides
-    it: the cause of its failure, or None."""
+    """Lucene's polygon of the rings ``decompose`` built (its holes' built first) and its
+    tessellation, as far as the fake decides it: the cause of its failure, or None."""
+    for xs, ys in (*rings[1:], rings[0]):
+        failure = lucene_points(ys, xs)
+        if failure is not None:
+            return failure
     shell_xs, shell_ys = rings[0]
     if _on_one_line(shell_xs, shell_ys):
         return ("illegal_argument_exception", "at least three non-collinear points required")
     if _edges_cross(rings) or any(_outside(hole, rings[0]) for hole in rings[1:]):
-        return ("illegal_argument_exception", _TESSELLATE)
+        return ("illegal_argument_exception", TESSELLATE)
     return None
 
 
