@@ -58,6 +58,9 @@ def index_shapes(
     stream = search(fake)
     put_batch(*(json.dumps({"where": value}).encode() for value in values))
     fake.firehose.flush()
+    # A value the checks cannot read is refused as OpenSearch refuses it, never an error of
+    # the fake's own (its batch would stay pending, neither delivered nor refused).
+    assert stream.delivery_errors == [], stream.delivery_errors
     return stream
 
 
