@@ -14,6 +14,7 @@ from __future__ import annotations
 from typing import Any
 
 from pytest_firehose._errors import ServiceError
+from pytest_firehose._services.firehose.config_blocks import blocks_named
 
 ENCRYPTION = "EncryptionConfiguration"
 _MEMBERS = ("NoEncryptionConfig", "KMSEncryptionConfig")
@@ -22,18 +23,9 @@ _MEMBERS = ("NoEncryptionConfig", "KMSEncryptionConfig")
 def check_encryption(config: Any) -> None:
     """Refuse ``config`` (a destination, as stored) if any S3 encryption block in it holds
     both members or neither."""
-    if isinstance(config, list):
-        for item in config:
-            check_encryption(item)
-        return
-    if not isinstance(config, dict):
-        return
-    block = config.get(ENCRYPTION)
-    if isinstance(block, dict) and sum(member in block for member in _MEMBERS) != 1:
-        raise ServiceError(
-            "InvalidArgumentException",
-            "Exactly one of NoEncryptionConfig or KMSEncryptionConfig must be specified",
-        )
-    for key, value in config.items():
-        if key != ENCRYPTION:
-            check_encryption(value)
+    for block in blocks_named(config, ENCRYPTION):
+        if isinstance(block, dict) and sum(member in block for member in _MEMBERS) != 1:
+            raise ServiceError(
+                "InvalidArgumentException",
+                "Exactly one of NoEncryptionConfig or KMSEncryptionConfig must be specified",
+            )
