@@ -26,6 +26,7 @@ import subprocess
 import sys
 import threading
 import time
+import types
 from collections.abc import Callable, Iterator
 from datetime import datetime
 from pathlib import Path
@@ -95,6 +96,31 @@ def as_answered(moment: datetime) -> datetime:
     """``moment`` as an answer carries it: to the millisecond, the rest dropped (AWS keeps
     its times so; ``epoch_millis``)."""
     return moment.replace(microsecond=moment.microsecond - moment.microsecond % 1000)
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_teardown(item: pytest.Item) -> Iterator[None]:
+    """After a test that ran pytest in this process (``pytester``): no stale submodule left.
+
+    pytester forgets the modules a test imported, but a package imported before the test
+    keeps them as attributes. A later ``from pytest_firehose._destinations import
+    index_geometry`` would then bind that forgotten copy while ``from
+    pytest_firehose._destinations.index_geometry import GeoError`` imports a new one, and an
+    exception raised by one copy would escape the other's ``except``. Dropping those
+    attributes once pytester has restored ``sys.modules`` makes the next import of each
+    module a whole, single copy.
+    """
+    yield
+    if "pytester" not in getattr(item, "fixturenames", ()):
+        return
+    for name, module in list(sys.modules.items()):
+        if not name.startswith("pytest_firehose") or module is None:
+            continue
+        for attribute, value in list(vars(module).items()):
+            child = f"{name}.{attribute}"
+            stale = isinstance(value, types.ModuleType) and value.__name__ == child
+            if stale and sys.modules.get(child) is not value:
+                delattr(module, attribute)
 
 
 @pytest.fixture
