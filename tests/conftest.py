@@ -63,8 +63,8 @@ SEED = 20150804
 
 def _examples_share() -> float:
     """PYTEST_FIREHOSE_EXAMPLES: the share of each property test's examples a run searches
-    (1 unless set). tox's plain and oldest envs, which run the suite on other Pythons and
-    libraries, search a third; the tests and newest envs search every example."""
+    (1 unless set). tox's plain, oldest and newest envs, which run the suite on other
+    Pythons and libraries, search a third; the tests env searches every example."""
     given = os.environ.get("PYTEST_FIREHOSE_EXAMPLES", "1")
     try:
         share = float(given)
