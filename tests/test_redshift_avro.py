@@ -345,6 +345,17 @@ def test_an_index_past_an_array_is_the_guides_load_error(
 INVALID = "Invalid AVRO file found. "
 
 
+def with_bad_length() -> bytes:
+    """A file whose first record's string claims more bytes than its block holds."""
+    return avro(CATEGORY, ROWS).replace(b"*Major", b"~Major")
+
+
+def with_bad_sync() -> bytes:
+    """A file whose last block does not end in the file's sync marker."""
+    data = avro(CATEGORY, ROWS)
+    return data[:-1] + bytes([data[-1] ^ 1])
+
+
 @pytest.mark.parametrize(
     ("payloads", "line", "reason"),
     [
@@ -364,8 +375,19 @@ INVALID = "Invalid AVRO file found. "
             "The AVRO schema type must be record.",
         ),
         ([avro(CATEGORY, ROWS, "bzip2")], 1, "Unsupported AVRO codec: bzip2."),
+        ([with_bad_length()], 1, "Invalid AVRO data block."),
+        ([with_bad_sync()], 1, "Invalid AVRO data block."),
     ],
-    ids=["two files", "not avro", "no records", "cut short", "not a record", "bzip2 codec"],
+    ids=[
+        "two files",
+        "not avro",
+        "no records",
+        "cut short",
+        "not a record",
+        "bzip2 codec",
+        "undecodable",
+        "bad sync",
+    ],
 )
 def test_an_object_that_is_not_one_avro_file_fails_the_copy_whatever_maxerror_says(
     fake: FirehoseFake, client: Any, payloads: list[bytes], line: int, reason: str

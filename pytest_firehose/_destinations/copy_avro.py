@@ -20,7 +20,6 @@ from __future__ import annotations
 import importlib
 import importlib.util
 import io
-import itertools
 import json
 import math
 from typing import TYPE_CHECKING, Any
@@ -107,15 +106,16 @@ def avro_rows(
     records = iter(fastavro.reader(io.BytesIO(rewritten), handle_unicode_errors="surrogateescape"))
     rows: list[Row] = []
     errors: list[LoadError] = []
-    for line in itertools.count(1):
+    line = 0
+    while True:
         try:
-            record = next(records, None)
-        except Exception:  # a block fastavro cannot decode: nothing after it can be read
-            raise _invalid(_BAD_BLOCK, line) from None
-        if record is None:
+            record = next(records)
+        except StopIteration:
             return rows, errors
+        except Exception:  # a block fastavro cannot decode: nothing after it can be read
+            raise _invalid(_BAD_BLOCK, line + 1) from None
+        line += 1
         _row(record, line, options, columns, paths, rows, errors)
-    raise AssertionError("unreachable")  # pragma: no cover
 
 
 def _bytes(value: str | bytes) -> bytes:
