@@ -395,7 +395,7 @@ def test_update_destination_changes_the_copy_command_for_the_next_loads(
 @pytest.mark.parametrize(
     ("options", "named"),
     [
-        ("AVRO 'auto' SIMPLE GZIP", "AVRO, SIMPLE are not modelled"),
+        ("SIMPLE GZIP BLANKETY", "SIMPLE, BLANKETY are not modelled"),
         ("DELIMITER", "cannot run with it (DELIMITER takes a quoted string)"),
         ("CSV ESCAPE", "cannot run with it (ESCAPE cannot be used with CSV)"),
         ("JSON 'auto' NULL AS 'x'", "run with it (JSON cannot be used with DELIMITER, ESCAPE"),
@@ -434,12 +434,12 @@ def test_unmodelled_copy_options_are_refused_under_unmodelled_error() -> None:
         answer = refused(
             api.create_delivery_stream,
             DeliveryStreamName="events",
-            RedshiftDestinationConfiguration=redshift({"CopyOptions": "AVRO 'auto'"}),
+            RedshiftDestinationConfiguration=redshift({"CopyOptions": "BLANKETY 'auto'"}),
         )
         assert api.list_delivery_streams()["DeliveryStreamNames"] == []
 
     assert answer["Error"]["Code"] == "InvalidArgumentException"
-    assert "CopyCommand.CopyOptions AVRO is not modelled" in answer["Error"]["Message"]
+    assert "CopyCommand.CopyOptions BLANKETY is not modelled" in answer["Error"]["Message"]
 
 
 def test_a_redshift_destination_without_unmodelled_options_warns_of_nothing(

@@ -231,7 +231,7 @@ def test_options_firehose_copy_cannot_run_with_are_reported_and_fail_every_copy(
 @pytest.mark.parametrize(
     ("options", "named"),
     [
-        ("AVRO 'auto'", "AVRO is not modelled: COPY loads the staged objects as if it were not"),
+        ("NOSUCH 'auto'", "NOSUCH is not modelled: COPY loads the staged objects as if it were"),
         ("FIXEDWIDTH 'a:1' ESCAPE", "ESCAPE with FIXEDWIDTH is not modelled"),
         ("BLANKETY ON NOSUCH 'x'", "BLANKETY, NOSUCH are not modelled: COPY loads the staged "),
     ],

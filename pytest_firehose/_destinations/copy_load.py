@@ -1,7 +1,8 @@
 """The rows a Redshift COPY loads from one staged object, read as its ``CopyOptions``
 (:mod:`copy_options`) say: decompressed, converted from its ``ENCODING`` into UTF-8
 (:mod:`copy_encoding`), decoded, its header skipped, then read as text,
-CSV, fixed-width fields (:mod:`copy_rows`) or JSON (:mod:`copy_json`).
+CSV, fixed-width fields (:mod:`copy_rows`) or JSON (:mod:`copy_json`); or, with AVRO, read
+as an Avro file (:mod:`copy_avro`).
 
 A row is a dict of column name to value (text, or None for NULL). A line that does not load
 is a load error; more load errors than ``MAXERROR`` (0 unless given) fail the whole COPY,
@@ -14,6 +15,7 @@ import bz2
 import gzip
 from typing import TYPE_CHECKING
 
+from pytest_firehose._destinations.copy_avro import avro_rows
 from pytest_firehose._destinations.copy_encoding import to_utf8
 from pytest_firehose._destinations.copy_json import json_rows
 from pytest_firehose._destinations.copy_rows import (
@@ -60,9 +62,10 @@ def load(
     paths: JsonPaths | None = None,
 ) -> tuple[list[Row], list[LoadError]]:
     """The rows COPY loads from a staged object of ``body`` into ``columns`` (None: the
-    fields by position, named ``"1"``, ``"2"`` ..., or a JSON object's keys), JSON read
-    through ``paths`` (a JSONPaths file's expressions, read for this COPY), and the load
-    errors of the lines it left out (at most ``MAXERROR`` of them). Raises
+    fields by position, named ``"1"``, ``"2"`` ..., or a JSON object's or Avro record's
+    keys), JSON or Avro read through ``paths`` (a JSONPaths file's expressions, read for
+    this COPY), and the load errors of the lines or records it left out (at most
+    ``MAXERROR`` of them). Raises
     :class:`LoadFailed` when the COPY fails as a whole, with its load errors, and
     :class:`~pytest_firehose._destinations.copy_jsonpaths.JsonPathsFailed` when ``paths``
     do not match ``columns``."""
@@ -75,17 +78,11 @@ def load(
             f"JSON 'noshred' loads each document into one column, and DataTableColumns names "
             f"{len(columns)}"
         )
-    data = to_utf8(_decompressed(body, options.compression), options.encoding)
-    # Bytes that are not UTF-8 decode to lone surrogates: replaced with ACCEPTINVCHARS's
-    # character, one for each byte; else the line holding them does not load.
-    text = data.decode("utf-8", "surrogateescape")
-    if options.invalid_char is not None:
-        text = INVALID_UTF8.sub(options.invalid_char, text)
-    text, skipped = skip_header(text, options.ignore_header)
-    if options.format == "JSON":
-        rows, errors = json_rows(text, options, columns, skipped, paths)
+    data = _decompressed(body, options.compression)
+    if options.format == "AVRO":
+        rows, errors = avro_rows(data, options, columns, paths)
     else:
-        rows, errors = read_rows(text, options, columns, skipped)
+        rows, errors = _text_rows(data, options, columns, paths)
     if len(errors) > options.max_error and not options.ignore_all_errors:
         raise LoadFailed(
             f"{len(errors)} line(s) could not be loaded (MAXERROR {options.max_error})",
@@ -94,3 +91,20 @@ def load(
     if options.no_load:  # NOLOAD: the data checked, nothing loaded
         return [], errors
     return rows, errors
+
+
+def _text_rows(
+    data: bytes, options: CopyOptions, columns: tuple[str, ...] | None, paths: JsonPaths | None
+) -> tuple[list[Row], list[LoadError]]:
+    """The rows of ``data`` (decompressed) read as text in its ``ENCODING``: the text
+    format, CSV, fixed-width fields or JSON."""
+    data = to_utf8(data, options.encoding)
+    # Bytes that are not UTF-8 decode to lone surrogates: replaced with ACCEPTINVCHARS's
+    # character, one for each byte; else the line holding them does not load.
+    text = data.decode("utf-8", "surrogateescape")
+    if options.invalid_char is not None:
+        text = INVALID_UTF8.sub(options.invalid_char, text)
+    text, skipped = skip_header(text, options.ignore_header)
+    if options.format == "JSON":
+        return json_rows(text, options, columns, skipped, paths)
+    return read_rows(text, options, columns, skipped)

@@ -4,11 +4,12 @@ them (the rows such a COPY loads from one staged object: :mod:`copy_load`).
 The options modelled are the Redshift developer guide's data format, file compression, data
 conversion and data load parameters: the default text format (fields split by ``|``, ``\\N``
 loaded as NULL), ``DELIMITER``, ``CSV`` (with ``QUOTE``), ``FIXEDWIDTH``, ``JSON 'auto'``,
-``JSON 'auto ignorecase'`` and ``JSON 'noshred'`` (also spelt ``FORMAT [AS] ...``),
+``JSON 'auto ignorecase'``, ``JSON 'noshred'``, ``AVRO 'auto'`` and ``AVRO 'auto
+ignorecase'`` (also spelt ``FORMAT [AS] ...``; AVRO needs fastavro, the ``avro`` extra),
 ``ESCAPE``, ``REMOVEQUOTES``, ``GZIP``, ``BZIP2``, ``ZSTD``, ``LZOP``, ``IGNOREHEADER``,
 ``NULL AS``, ``EMPTYASNULL``, ``BLANKSASNULL``, ``IGNOREBLANKLINES``, ``TRIMBLANKS``,
 ``FILLRECORD``, ``ACCEPTINVCHARS``, ``MAXERROR``, ``IGNOREALLERRORS`` and ``NOLOAD``, and
-``JSON 's3://bucket/key'``, whose JSONPaths file
+``JSON 's3://bucket/key'`` or ``AVRO 's3://bucket/key'``, whose JSONPaths file
 (:mod:`~pytest_firehose._destinations.copy_jsonpaths`) is read at each COPY. Those
 that change nothing the fake's rows show are read and accepted: ``TIMEFORMAT``,
 ``DATEFORMAT``, ``ACCEPTANYDATE``, ``ROUNDEC``, ``TRUNCATECOLUMNS`` and ``EXPLICIT_IDS``
@@ -26,6 +27,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field, replace
 from typing import Any
+
+from pytest_firehose._destinations.copy_avro import AVRO_EXTRA
+from pytest_firehose._destinations.copy_avro import available as avro_available
 
 #: The compressions COPY reads (Firehose stages UNCOMPRESSED or GZIP objects only).
 COMPRESSIONS = ("GZIP", "BZIP2", "ZSTD", "LZOP")
@@ -51,10 +55,11 @@ _QUOTED = (
     "TIMEFORMAT",
     "DATEFORMAT",
     "JSON",
+    "AVRO",
     "FIXEDWIDTH",
     "REGION",
 )
-#: What COPY refuses beside JSON (of the keywords the fake reads).
+#: What COPY refuses beside JSON (of the keywords the fake reads), and beside AVRO.
 _NOT_WITH_JSON = (
     "DELIMITER",
     "ESCAPE",
@@ -113,6 +118,7 @@ class CopyOptions:
     format: str = "TEXT"
     delimiter: str | None = None
     quote: str = '"'
+    #: ``'auto ignorecase'`` (JSON or AVRO): names matched to columns ignoring case.
     json_ignorecase: bool = False
     compression: str | None = None
     ignore_header: int = 0
@@ -139,7 +145,7 @@ class CopyOptions:
     invalid_char: str | None = None
     #: Keywords read but not modelled, in the order given.
     unmodelled: tuple[str, ...] = ()
-    #: The ``s3://`` URL of the JSONPaths file JSON names (None: none).
+    #: The ``s3://`` URL of the JSONPaths file JSON or AVRO names (None: none).
     jsonpaths: str | None = None
     #: Why COPY would refuse the string (None when it reads it).
     malformed: str | None = None
@@ -195,6 +201,10 @@ def parse_copy_options(text: str | None) -> CopyOptions:
         _check(options)
     except ValueError as error:
         return replace(options, malformed=str(error))
+    if options.format == "AVRO" and not avro_available():
+        return replace(
+            options, malformed=f"AVRO is read with fastavro, which is not installed: {AVRO_EXTRA}"
+        )
     return options
 
 
@@ -292,24 +302,25 @@ def _quoted(options: CopyOptions, keyword: str, value: str) -> CopyOptions:
         return replace(options, quote=value)
     if keyword == "NULL":
         return replace(options, null_as=value)
-    if keyword == "JSON":
+    if keyword in ("JSON", "AVRO"):
         mode = " ".join(value.lower().split())
         if value.startswith("s3://"):  # a JSONPaths file: one object's URL
             bucket, _, key = value[len("s3://") :].partition("/")
             if not bucket or not key:
                 raise ValueError(
-                    f"JSON {value!r} names no object: a JSONPaths file is given as the URL "
-                    "of one object, 's3://bucket/key'"
+                    f"{keyword} {value!r} names no object: a JSONPaths file is given as the "
+                    "URL of one object, 's3://bucket/key'"
                 )
-            return replace(options, format="JSON", jsonpaths=value)
-        if mode not in ("auto", "auto ignorecase", "noshred"):
+            return replace(options, format=keyword, jsonpaths=value)
+        modes = ("auto", "auto ignorecase", "noshred")[: 3 if keyword == "JSON" else 2]
+        if mode not in modes:
             raise ValueError(
-                f"JSON {value!r}: JSON takes 'auto', 'auto ignorecase', 'noshred' or the "
+                f"{keyword} {value!r}: {keyword} takes {', '.join(map(repr, modes))} or the "
                 "s3:// URL of a JSONPaths file"
             )
         return replace(
             options,
-            format="JSON",
+            format=keyword,
             json_ignorecase=mode == "auto ignorecase",
             json_noshred=mode == "noshred",
         )
@@ -336,19 +347,25 @@ def _widths(spec: str) -> tuple[int, ...]:
 def _check(options: CopyOptions) -> None:
     """Raise ValueError for options COPY refuses together."""
     given = set(options.given)
-    if {"CSV", "JSON"} <= given:
-        raise ValueError("CSV and JSON are both given")
+    formats = [name for name in ("CSV", "JSON", "AVRO") if name in given]
+    if len(formats) > 1:
+        raise ValueError(f"{' and '.join(formats)} are given: COPY reads one data format")
     if len(given & set(COMPRESSIONS)) > 1:
         raise ValueError("more than one compression is given")
     if "ESCAPE" in given and "CSV" in given:
         raise ValueError("ESCAPE cannot be used with CSV")
     if "QUOTE" in given and "CSV" not in given:
         raise ValueError("QUOTE can be used only with CSV")
-    if "JSON" in given and given & set(_NOT_WITH_JSON):
-        raise ValueError(
-            "JSON cannot be used with DELIMITER, ESCAPE, FILLRECORD, FIXEDWIDTH, "
-            "IGNOREBLANKLINES, NULL AS or REMOVEQUOTES"
-        )
+    for structured in ("JSON", "AVRO"):
+        if structured in given and given & set(_NOT_WITH_JSON):
+            raise ValueError(
+                f"{structured} cannot be used with DELIMITER, ESCAPE, FILLRECORD, FIXEDWIDTH, "
+                "IGNOREBLANKLINES, NULL AS or REMOVEQUOTES"
+            )
+    if "AVRO" in given and options.encoding != "UTF8":  # Avro files are binary
+        raise ValueError(f"AVRO cannot be used with ENCODING {options.encoding}")
+    if "AVRO" in given and options.ignore_header:  # an Avro file has no lines to skip
+        raise ValueError("AVRO cannot be used with IGNOREHEADER")
     if "REMOVEQUOTES" in given and "CSV" in given:
         raise ValueError("REMOVEQUOTES cannot be used with CSV")
     if "FIXEDWIDTH" in given and given & {"CSV", "DELIMITER"}:
