@@ -144,10 +144,10 @@ def _row(
             errors.append(load_error(line, 1216, error.reason, raw_line, names[error.index]))
             return
     else:
-        if options.json_ignorecase:
+        if options.auto_ignorecase:
             record = {key.lower(): value for key, value in record.items()}
         names = columns or tuple(record)
-        found = [record.get(name.lower() if options.json_ignorecase else name) for name in names]
+        found = [record.get(name.lower() if options.auto_ignorecase else name) for name in names]
     texts = [_text(value) for value in found]
     invalid = not_utf8(line, raw_line, names, [text or "" for text in texts])
     if invalid is not None:

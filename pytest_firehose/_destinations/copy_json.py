@@ -86,10 +86,10 @@ def json_rows(
         elif options.json_noshred:  # the document whole, into the one column
             row[(columns or ("1",))[0]] = json_text(document)
         elif isinstance(document, dict):  # 'auto': only an object got this far
-            if options.json_ignorecase:
+            if options.auto_ignorecase:
                 document = {str(key).lower(): value for key, value in document.items()}
             for name in columns or tuple(document):
-                value = json_text(document.get(name.lower() if options.json_ignorecase else name))
+                value = json_text(document.get(name.lower() if options.auto_ignorecase else name))
                 row[name] = None if value is None else blank(value, options)
         invalid = not_utf8(line, raw_line, list(row), [value or "" for value in row.values()])
         if invalid is not None:

@@ -119,7 +119,7 @@ class CopyOptions:
     delimiter: str | None = None
     quote: str = '"'
     #: ``'auto ignorecase'`` (JSON or AVRO): names matched to columns ignoring case.
-    json_ignorecase: bool = False
+    auto_ignorecase: bool = False
     compression: str | None = None
     ignore_header: int = 0
     null_as: str = "\\N"
@@ -321,7 +321,7 @@ def _quoted(options: CopyOptions, keyword: str, value: str) -> CopyOptions:
         return replace(
             options,
             format=keyword,
-            json_ignorecase=mode == "auto ignorecase",
+            auto_ignorecase=mode == "auto ignorecase",
             json_noshred=mode == "noshred",
         )
     if keyword == "FIXEDWIDTH":
