@@ -16,10 +16,11 @@ Facts (OpenSearch 2.19's ``GeoPolygonDecomposer``: ``concat``, ``intersections``
   there, and a hole the cut reaches becomes part of the shell; an edge only touching the
   line joins nothing;
 - each loop of edges then becomes a polygon, its points moved back by 360 where they lie
-  past the line; a loop passing twice through one point is split there (a second such
-  point fails: ``invalid_shape_exception`` ``Shape contains more than one shared point``),
-  and a loop that then does not close fails
-  (``Self-intersection at or near point [179.0,1.9]``);
+  past the line; a loop is walked until it passes a second time through one point, where
+  it is split and its walk ends (the edges split off are walked later as a loop of their
+  own; ``component``'s ``Shape contains more than one shared point``, thrown where a walk
+  meets a second such point, is never reached, as the walk has ended), and a loop that
+  then does not close fails (``Self-intersection at or near point [179.0,1.9]``);
 - each hole goes to the polygon whose edge is the nearest south of its first point on the
   meridian through it; where no edge meets that meridian, or the nearest meets it at
   another point of the same latitude, it fails (``Invalid shape: Hole is not within

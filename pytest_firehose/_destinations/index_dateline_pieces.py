@@ -96,8 +96,11 @@ def _component(
     edge: Edge, ring: int, walked: list[Edge] | None, shared: list[float], limit: int
 ) -> int:
     """``component``: the loop from ``edge`` marked as ``ring`` and moved back across the
-    line; where ``walked`` collects its edges, a point met twice splits the loop there.
-    How many of its edges the loop keeps (a walk past ``limit`` steps never ends)."""
+    line; where ``walked`` collects its edges, the first point met twice splits the loop
+    there and ends the walk (the edges split off are walked as a loop of their own later,
+    so OpenSearch's ``Shape contains more than one shared point``, thrown where a walk
+    meets a second such point, is never reached). How many of its edges the loop keeps (a
+    walk past ``limit`` steps never ends)."""
     anchor = edge
     while abs(anchor.at.x) == _DATELINE:
         anchor = anchor.next
@@ -105,8 +108,9 @@ def _component(
             break
     x = anchor.at.x
     by = _DATELINE if x > _DATELINE else -_DATELINE if x < -_DATELINE else 0.0
-    length = splits = 0
+    length = 0
     cut = 1
+    split_off = False
     current = before = edge
     seen: dict[tuple[bytes, bytes], tuple[Edge, Edge]] = {}
     budget = limit
@@ -117,8 +121,6 @@ def _component(
             key = current.at.key()
             if key in seen:
                 shared[:] = [current.at.x, current.at.y, math.nan]
-                if splits > 0 and current.next is not edge:
-                    raise Refused((INVALID, "Shape contains more than one shared point"))
                 first = seen[key][1]
                 first.next, current.next = current.next, first.next
                 current.ring = -ring
@@ -129,14 +131,14 @@ def _component(
                     budget = _spend(budget)
                     if before.at.key() == key:
                         break
-                splits += 1
+                split_off = True
             else:
                 seen[key] = (before, current)
             walked.append(current)
             before = current
         length += 1
         budget = _spend(budget)
-        if splits:
+        if split_off:
             break
         current = current.next
         if current is edge:
