@@ -1,6 +1,6 @@
-"""The check that a polygon's edges cross (which fails its tessellation) finds a crossing
-exactly where comparing every pair of edges does: edges that touch, run along each other or
-meet at their ends included, long edges among short ones included."""
+"""The checks that fail a polygon's tessellation find what comparing every pair finds: two
+edges crossing (edges that touch, run along each other or meet at their ends included, long
+edges among short ones included), and a hole inside another hole."""
 
 from __future__ import annotations
 
@@ -10,7 +10,14 @@ from conftest import examples
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pytest_firehose._destinations.index_crossings import Ring, cross, edges_cross, segments
+from pytest_firehose._destinations.index_crossings import (
+    Ring,
+    cross,
+    edges_cross,
+    nested,
+    outside,
+    segments,
+)
 
 
 def pairwise(rings: list[Ring]) -> bool:
@@ -76,3 +83,44 @@ def test_a_long_edge_crossing_short_ones_is_found() -> None:
     assert edges_cross([circle]) is False
     assert edges_cross([circle, chord]) is True
     assert pairwise([circle, chord]) is True
+
+
+def each_pair_nested(holes: list[Ring]) -> bool:
+    return any(
+        i != j and not outside(hole, other)
+        for i, hole in enumerate(holes)
+        for j, other in enumerate(holes)
+    )
+
+
+#: Squares on a small grid, some inside others, some touching, some apart.
+_SQUARE = st.tuples(
+    st.integers(min_value=0, max_value=12),
+    st.integers(min_value=0, max_value=12),
+    st.sampled_from([1, 2, 6, 30]),
+)
+
+
+@settings(max_examples=examples(200))
+@given(st.lists(_SQUARE, min_size=1, max_size=12))
+def test_a_hole_is_inside_another_where_some_pair_says_so(
+    squares: list[tuple[int, int, int]],
+) -> None:
+    holes: list[Ring] = [
+        ([x, x + side, x + side, x, x], [y, y, y + side, y + side, y]) for x, y, side in squares
+    ]
+
+    assert nested(holes) == each_pair_nested(holes)
+
+
+def test_many_holes_and_one_around_them_all() -> None:
+    """One hole far larger than the others is looked at for every hole's point."""
+    small: list[Ring] = [
+        ([x, x + 0.5, x + 0.5, x, x], [y, y, y + 0.5, y + 0.5, y])
+        for x in range(1, 40)
+        for y in range(1, 40)
+    ]
+    around: Ring = ([0.0, 50.0, 50.0, 0.0, 0.0], [0.0, 0.0, 50.0, 50.0, 0.0])
+
+    assert nested(small) is False
+    assert nested([*small, around]) is True

@@ -1,5 +1,6 @@
-"""Where a polygon's rings cross, and whether one ring lies outside another: the geometry
-``index_polygons`` decides Lucene's tessellation with.
+"""Where a polygon's rings cross, whether one ring lies outside another, whether a hole lies
+inside another, and whether a ring passing twice through a point crosses itself there: the
+geometry ``index_polygons`` decides Lucene's tessellation with.
 
 Two edges cross where each has the other's ends strictly on either side of its line (as
 Lucene's ``GeoUtils.orient`` tells sides): edges that only touch at a point, or run along
@@ -9,7 +10,8 @@ edge is put in the cells of a grid (cells as wide and as tall as the edges are o
 its bounding box covers, and compared with the edges already in those cells. Two boxes that
 meet share a cell (a point of both lies in one cell, as the cell of a coordinate is its
 rounded-down quotient, which never decreases as the coordinate grows); an edge whose box
-covers many cells is compared with every other edge instead.
+covers many cells is compared with every other edge instead. Holes inside holes are found
+the same way: each hole's first point is looked for in the holes whose boxes hold it.
 """
 
 from __future__ import annotations
@@ -131,4 +133,73 @@ def outside(ring: Ring, other: Ring) -> bool:
             if (ay > y) != (by > y) and x < ax + (y - ay) * (bx - ax) / (by - ay):
                 inside = not inside
         return not inside
+    return False
+
+
+def _area(xs: Sequence[float], ys: Sequence[float]) -> float:
+    """Twice the ring's signed area (above 0 counterclockwise)."""
+    return sum(xs[i] * ys[i + 1] - xs[i + 1] * ys[i] for i in range(len(xs) - 1))
+
+
+def wound_both_ways(ring: Ring) -> bool:
+    """Whether the ring, passing more than once through some point, has loops there wound
+    one way and loops wound the other (as a ring crossing itself at that point has; loops
+    that only touch there are wound alike). Points are the same where their coordinates
+    are equal (0.0 is -0.0)."""
+    xs, ys = ring
+    signs = set()
+    walked: list[int] = []
+    at: dict[tuple[float, float], int] = {}
+    for i in range(len(xs)):
+        key = (xs[i] + 0.0, ys[i] + 0.0)
+        if key in at:
+            start = at[key]
+            loop = [*walked[start:], i]
+            area = _area([xs[j] for j in loop], [ys[j] for j in loop])
+            if area:
+                signs.add(area > 0)
+            for j in walked[start + 1 :]:
+                del at[(xs[j] + 0.0, ys[j] + 0.0)]
+            del walked[start + 1 :]
+        else:
+            at[key] = len(walked)
+            walked.append(i)
+    return len(signs) > 1
+
+
+def nested(holes: Sequence[Ring]) -> bool:
+    """Whether a hole (of holes whose edges cross none of the others') lies inside
+    another. Each hole's first point is looked for in the holes whose bounding boxes hold
+    it, found through a grid over those boxes as ``edges_cross`` finds edges."""
+    count = len(holes)
+    if count < 2:
+        return False
+    boxes = [(min(xs), max(xs), min(ys), max(ys)) for xs, ys in holes]
+    west = min(box[0] for box in boxes)
+    south = min(box[2] for box in boxes)
+    wide = _step(west, max(box[1] for box in boxes), sum(b[1] - b[0] for b in boxes), count)
+    tall = _step(south, max(box[3] for box in boxes), sum(b[3] - b[2] for b in boxes), count)
+    cells: dict[tuple[int, int], list[int]] = {}
+    large = []
+    for index, (x0, x1, y0, y1) in enumerate(boxes):
+        columns = range(int((x0 - west) / wide), int((x1 - west) / wide) + 1)
+        rows = range(int((y0 - south) / tall), int((y1 - south) / tall) + 1)
+        if len(columns) * len(rows) > _MOST_CELLS:
+            large.append(index)
+            continue
+        for column in columns:
+            for row in rows:
+                cells.setdefault((column, row), []).append(index)
+    for index, (xs, ys) in enumerate(holes):
+        x, y = xs[0], ys[0]
+        near = cells.get((int((x - west) / wide), int((y - south) / tall)), [])
+        for other in (*near, *large):
+            x0, x1, y0, y1 = boxes[other]
+            if (
+                other != index
+                and x0 <= x <= x1
+                and y0 <= y <= y1
+                and not outside(holes[index], holes[other])
+            ):
+                return True
     return False

@@ -34,19 +34,32 @@ Facts (OpenSearch 2.19's ``GeoShapeIndexer.prepareForIndexing`` and
   their longitudes into -180..180; Lucene's polygon checks each ring's points, its holes'
   first (``invalid latitude NaN; must be between -90.0 and 90.0``, ``invalid longitude
   NaN; ...``: only a coordinate that is not a number reaches them); Lucene's
-  tessellator (asked to check no self-intersections) refuses a shell whose points all
-  lie on one line (``illegal_argument_exception`` ``at least three non-collinear points
-  required``), and fails where it cannot cut the polygon into triangles (``Unable to
-  Tessellate shape. Possible malformed shape detected.``: the polygon Lucene 8 and 9.0
-  quoted in it is left out since, as Elasticsearch on Lucene 9.11 answers).
+  tessellator refuses a shell whose points all lie on one line
+  (``illegal_argument_exception`` ``at least three non-collinear points required``),
+  and fails where it cannot cut the polygon into triangles (``Unable to Tessellate
+  shape. Possible malformed shape detected.``: the polygon Lucene 8 and 9.0 quoted in it
+  is left out since, as Elasticsearch on Lucene 9.11 answers);
+- ``LatLonShape.createIndexableFields(String, Polygon)`` asks the tessellator not to
+  check self-intersections, so its ``Polygon self-intersection at lat=...`` is never
+  answered: what it cannot follow is found by its ear clipping; each hole is linked into
+  the shell by a bridge from its westernmost point (``eliminateHoles``,
+  ``fetchHoleBridge``), then ears are cut where a vertex is convex and no reflex vertex
+  lies in its triangle (``earcutLinkedList``, ``isEar``), small crossings cured, and the
+  rest split along a diagonal whose two sides are both wound as a shell is
+  (``splitEarcut``, ``isValidDiagonal``, ``isCWPolygon``); what is then left fails
+  unless its signed area is 0.
 
 Chosen: every polygon whose rings cross one another or themselves, or with a hole outside
 its shell, fails with the tessellator's text (its ear clipping cures some such polygons and
-drops a hole it cannot bridge; the fake refuses them all); a hole of a shell split in two
-goes with the part around it (OpenSearch's choice follows the order of the edges a line
-through the hole meets). Not modelled: what Lucene's tessellator makes of a hole passing
-twice through one point or of a hole inside another hole (OpenSearch's split takes both;
-the fake takes them unless edges cross).
+drops a hole it cannot bridge; the fake refuses them all); so does a hole inside another
+hole, and a hole passing twice through one point whose loops there are wound opposite
+ways (it crosses itself at that point): linked in, such a loop is wound the wrong way, so
+its vertices are reflex, no ear is cut at them and no diagonal splits them off, and the
+ring left has area (an ear clipping that happened to leave a ring of area 0 would be
+taken: not modelled); a hole touching itself at a point, its loops wound alike, is
+taken, as ear clipping cuts a pinched ring. A hole of a shell split in two goes with the
+part around it (OpenSearch's choice follows the order of the edges a line through the
+hole meets).
 """
 
 from __future__ import annotations
@@ -57,7 +70,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from pytest_firehose._destinations.index_crossings import Ring as Ring
-from pytest_firehose._destinations.index_crossings import edges_cross, orient, outside
+from pytest_firehose._destinations.index_crossings import (
+    edges_cross,
+    nested,
+    orient,
+    outside,
+    wound_both_ways,
+)
 from pytest_firehose._destinations.index_values import java_double
 
 #: A failure's ``caused_by``: its type and reason.
@@ -269,7 +288,13 @@ def tessellate(rings: Sequence[Ring]) -> Cause | None:
     shell_xs, shell_ys = rings[0]
     if _on_one_line(shell_xs, shell_ys):
         return ("illegal_argument_exception", "at least three non-collinear points required")
-    if edges_cross(rings) or any(outside(hole, rings[0]) for hole in rings[1:]):
+    holes = rings[1:]
+    if (
+        edges_cross(rings)
+        or any(outside(hole, rings[0]) for hole in holes)
+        or nested(holes)
+        or any(wound_both_ways(hole) for hole in holes)
+    ):
         return ("illegal_argument_exception", TESSELLATE)
     return None
 
