@@ -1,6 +1,5 @@
-"""Where a polygon's rings cross, whether one ring lies outside another, whether a hole lies
-inside another, and whether a ring passing twice through a point crosses itself there: the
-geometry ``index_polygons`` decides Lucene's tessellation with.
+"""Where a polygon's rings cross, whether one ring lies outside another, and whether a hole
+lies inside another: the geometry ``index_polygons`` decides Lucene's tessellation with.
 
 Two edges cross where each has the other's ends strictly on either side of its line (as
 Lucene's ``GeoUtils.orient`` tells sides): edges that only touch at a point, or run along
@@ -134,37 +133,6 @@ def outside(ring: Ring, other: Ring) -> bool:
                 inside = not inside
         return not inside
     return False
-
-
-def _area(xs: Sequence[float], ys: Sequence[float]) -> float:
-    """Twice the ring's signed area (above 0 counterclockwise)."""
-    return sum(xs[i] * ys[i + 1] - xs[i + 1] * ys[i] for i in range(len(xs) - 1))
-
-
-def wound_both_ways(ring: Ring) -> bool:
-    """Whether the ring, passing more than once through some point, has loops there wound
-    one way and loops wound the other (as a ring crossing itself at that point has; loops
-    that only touch there are wound alike). Points are the same where their coordinates
-    are equal (0.0 is -0.0)."""
-    xs, ys = ring
-    signs = set()
-    walked: list[int] = []
-    at: dict[tuple[float, float], int] = {}
-    for i in range(len(xs)):
-        key = (xs[i] + 0.0, ys[i] + 0.0)
-        if key in at:
-            start = at[key]
-            loop = [*walked[start:], i]
-            area = _area([xs[j] for j in loop], [ys[j] for j in loop])
-            if area:
-                signs.add(area > 0)
-            for j in walked[start + 1 :]:
-                del at[(xs[j] + 0.0, ys[j] + 0.0)]
-            del walked[start + 1 :]
-        else:
-            at[key] = len(walked)
-            walked.append(i)
-    return len(signs) > 1
 
 
 def nested(holes: Sequence[Ring]) -> bool:

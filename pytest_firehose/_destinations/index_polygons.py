@@ -51,15 +51,14 @@ Facts (OpenSearch 2.19's ``GeoShapeIndexer.prepareForIndexing`` and
 
 Chosen: every polygon whose rings cross one another or themselves, or with a hole outside
 its shell, fails with the tessellator's text (its ear clipping cures some such polygons and
-drops a hole it cannot bridge; the fake refuses them all); so does a hole inside another
-hole, and a hole passing twice through one point whose loops there are wound opposite
-ways (it crosses itself at that point): linked in, such a loop is wound the wrong way, so
-its vertices are reflex, no ear is cut at them and no diagonal splits them off, and the
-ring left has area (an ear clipping that happened to leave a ring of area 0 would be
-taken: not modelled); a hole touching itself at a point, its loops wound alike, is
-taken, as ear clipping cuts a pinched ring. A hole of a shell split in two goes with the
-part around it (OpenSearch's choice follows the order of the edges a line through the
-hole meets).
+drops a hole it cannot bridge; the fake refuses them all). So does every polygon with a
+hole inside another hole: linked in, the inner hole is a loop wound the wrong way, whose
+vertices are reflex, so no ear is cut at them and no diagonal splits them off, and most
+such polygons fail; where the ears cut happen to leave a ring of area 0, Lucene takes the
+polygon, which the fake does not follow (it refuses them all). A hole passing twice through
+one point, its loops there wound alike or not, is taken, as Lucene's ear clipping cuts
+both. A hole of a shell split in two goes with the part around it (OpenSearch's choice
+follows the order of the edges a line through the hole meets).
 """
 
 from __future__ import annotations
@@ -75,7 +74,6 @@ from pytest_firehose._destinations.index_crossings import (
     nested,
     orient,
     outside,
-    wound_both_ways,
 )
 from pytest_firehose._destinations.index_values import java_double
 
@@ -289,12 +287,7 @@ def tessellate(rings: Sequence[Ring]) -> Cause | None:
     if _on_one_line(shell_xs, shell_ys):
         return ("illegal_argument_exception", "at least three non-collinear points required")
     holes = rings[1:]
-    if (
-        edges_cross(rings)
-        or any(outside(hole, rings[0]) for hole in holes)
-        or nested(holes)
-        or any(wound_both_ways(hole) for hole in holes)
-    ):
+    if edges_cross(rings) or any(outside(hole, rings[0]) for hole in holes) or nested(holes):
         return ("illegal_argument_exception", TESSELLATE)
     return None
 
