@@ -1,8 +1,9 @@
 """OpenSearch's split of a ``geo_shape`` polygon that reaches or crosses the dateline (a
 longitude at or past 180 degrees east or west once its shell is read, or one that is not
 a number), followed step by step: ``index_polygons`` reads its rings (their orientation,
-their move across the dateline, their duplicate points), this module links their edges and
-splits them as ``GeoPolygonDecomposer`` does, and the polygons it builds go on to Lucene.
+their move across the dateline, their duplicate points), this module links their edges
+(``index_dateline_edges``) and cuts them at the line as ``GeoPolygonDecomposer`` does,
+``index_dateline_pieces`` makes polygons of the loops left, and those go on to Lucene.
 
 Facts (OpenSearch 2.19's ``GeoPolygonDecomposer``: ``concat``, ``intersections``,
 ``intersection``, ``merge``, ``connect``, ``compose``, ``holes``, ``edges``,
