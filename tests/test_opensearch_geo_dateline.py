@@ -38,6 +38,14 @@ REFUSED = [
         SELF_INTERSECTION,
     ),
     (
+        # Three lobes meeting at two points: a walk stops at the first point it meets twice
+        # and splits the loop there, so OpenSearch's "Shape contains more than one shared
+        # point" is never reached; the loop left behind fails at the other point.
+        "POLYGON ((170 0, 174 2, 176 0, 178 2, 182 0, 184 2, 186 0, 184 -2, 182 0, 178 -2, "
+        "176 0, 174 -2, 170 0))",
+        invalid("Self-intersection at or near point [-178.0,0.0]"),
+    ),
+    (
         # Two edges crossing on the dateline: joined there, they meet at one point.
         "POLYGON ((170 -10, 190 10, 190 -10, 170 10, 170 -10))",
         invalid("Provided shape has duplicate consecutive coordinates at: POINT (180.0 0.0)"),

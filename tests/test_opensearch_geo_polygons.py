@@ -81,6 +81,13 @@ REFUSED = [
         TESSELLATE,  # two holes crossing
     ),
     (
+        # A hole inside another hole: Lucene's ear clipping never cuts the loop it leaves,
+        # which is wound the wrong way, whichever hole comes first.
+        f"POLYGON ({SQUARE}, (2 2, 8 2, 8 8, 2 8, 2 2), (4 4, 6 4, 6 6, 4 6, 4 4))",
+        TESSELLATE,
+    ),
+    (f"POLYGON ({SQUARE}, (4 4, 6 4, 6 6, 4 6, 4 4), (2 2, 8 2, 8 8, 2 8, 2 2))", TESSELLATE),
+    (
         # Latitudes past a pole are folded back: 100 is 80, and the shell is a line.
         "POLYGON ((0 80, 10 80, 10 100, 0 100, 0 80))",
         {
@@ -125,6 +132,11 @@ TAKEN = [
     "POLYGON ((0 0, 0 10, 10 10, 10 0, 0 0))",  # clockwise
     f"POLYGON ({SQUARE}, (2 2, 4 2, 4 4, 2 2), (6 6, 8 6, 8 8, 6 6))",
     f"POLYGON ({SQUARE}, (0 0, 4 2, 4 4, 0 0))",  # a hole touching its shell at one point
+    # A hole passing twice through (4, 4): its two loops wound the same way, then opposite
+    # ways (Lucene's ear clipping cuts both).
+    f"POLYGON ({SQUARE}, (4 4, 2 2, 2 6, 4 4, 6 6, 6 2, 4 4))",
+    f"POLYGON ({SQUARE}, (4 4, 2 2, 2 6, 4 4, 6 2, 6 6, 4 4))",
+    f"POLYGON ({SQUARE}, (2 2, 4 2, 4 8, 2 8, 2 2), (4 4, 6 4, 6 6, 4 6, 4 4))",  # holes touching
     "POLYGON ((0 0, 10 0, 10 100, 0 100, 0 0))",  # folded back to 80
     "POLYGON ((170 -10, -170 -10, -170 10, 170 10, 170 -10))",  # across the dateline
     "POLYGON ((170 -10, 190 -10, 190 10, 170 10, 170 -10))",  # past 180: wrapped
