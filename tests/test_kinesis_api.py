@@ -458,6 +458,26 @@ def test_a_creating_stream_takes_no_records_until_it_is_active():
     assert (active["StreamStatus"], len(active["Shards"])) == ("ACTIVE", 2)
 
 
+def test_list_shards_refuses_a_deleting_stream_as_a_creating_one_and_takes_an_updating_one():
+    with FirehoseFake(region=REGION, seed=SEED, creation_delay=30) as slow:
+        client = boto3.client("kinesis", region_name=REGION)
+        client.create_stream(StreamName="gone", ShardCount=1)
+        client.delete_stream(StreamName="gone")
+        deleting = refused(client.list_shards, StreamName="gone")
+        client.create_stream(StreamName="s", ShardCount=1)
+        slow.kinesis.clock.advance(seconds=30)
+        client.update_shard_count(StreamName="s", TargetShardCount=2, ScalingType="UNIFORM_SCALING")
+
+        updating = client.list_shards(StreamName="s")["Shards"]
+
+    assert error(deleting) == (
+        "ResourceInUseException",
+        "Stream gone under account 123456789012 not ACTIVE or UPDATING, instead in state DELETING",
+        400,
+    )
+    assert [shard["ShardId"] for shard in updating] == ["shardId-000000000000"]
+
+
 # --------------------------------------------------------------------------- failures
 
 

@@ -7,18 +7,20 @@ The recordings: LocalStack's AWS-validated snapshots (localstack/localstack,
 2022 to 2025), whose ``<...>`` placeholders stand for the values no replay can repeat; and
 the acceptance tests of hashicorp/terraform-provider-aws, run against AWS, with the answers
 their code and comments quote (``internal/service/firehose/delivery_stream_test.go``,
-``internal/service/kinesis/stream.go``); and what issue threads report of streams run on AWS
-(risingwavelabs/risingwave#9961)."""
+``internal/service/kinesis/stream.go``); what issue threads report of streams run on AWS
+(risingwavelabs/risingwave#9961); and the AWS SDK for Java's integration tests, run against
+AWS (aws/aws-sdk-java-v2, ``services/kinesis/src/it``, with aws/aws-sdk-java-v2#5949)."""
 
 from __future__ import annotations
 
 import warnings
 from typing import Any
 
+import boto3
 import cbor2
 import pytest
 from botocore.exceptions import ClientError
-from conftest import ROLE, S3
+from conftest import REGION, ROLE, S3, SEED
 from lambda_support import batches, put
 from test_server_front import CBOR, KINESIS, server, signed  # noqa: F401  (the fixture)
 
@@ -315,3 +317,29 @@ def test_an_s3_encryption_with_both_members_is_refused_with_the_recorded_text(cl
     assert caught.value.response["Error"]["Message"] == (
         "Exactly one of NoEncryptionConfig or KMSEncryptionConfig must be specified"
     )
+
+
+def test_listing_the_shards_of_a_stream_not_yet_active_is_refused_with_the_recorded_text():
+    # aws/aws-sdk-java-v2#5949 (2025): SubscribeToShardIntegrationTest's setup, run against
+    # Kinesis, lists the shards of the stream it has just created and met this answer while
+    # the stream was CREATING; the fix waits until ListShards stops refusing. The Kinesis
+    # Client Library (KinesisShardDetector.listShards) reads ResourceInUseException there as
+    # "not in Active/Updating status".
+    with FirehoseFake(region=REGION, seed=SEED, creation_delay=30) as slow:
+        kinesis = boto3.client("kinesis", region_name=REGION)
+        kinesis.create_stream(StreamName="subscribe-to-shard-integ-test", ShardCount=1)
+
+        with pytest.raises(ClientError) as caught:
+            kinesis.list_shards(StreamName="subscribe-to-shard-integ-test")
+        slow.kinesis.clock.advance(seconds=30)
+        listed = kinesis.list_shards(StreamName="subscribe-to-shard-integ-test")["Shards"]
+
+    assert caught.value.response["ResponseMetadata"]["HTTPStatusCode"] == 400
+    assert caught.value.response["Error"] == {
+        "Code": "ResourceInUseException",
+        "Message": (
+            "Stream subscribe-to-shard-integ-test under account 123456789012 not ACTIVE or "
+            "UPDATING, instead in state CREATING"
+        ),
+    }
+    assert [shard["ShardId"] for shard in listed] == ["shardId-000000000000"]

@@ -4,7 +4,11 @@ leaves) and paging. A mixin of ``KinesisService``.
 Facts used here: a NextToken is refused beside StreamName (REAL: botocore#2009), StreamARN
 (REAL: aws-cli#9635), ShardFilter (REAL: amazon-kinesis-client#788), ExclusiveStartShardId
 or StreamCreationTimestamp (DOC); ListShards with neither a stream
-nor a token answers kinesalite's AWS-validated text; the ShardFilter types mean what the
+nor a token answers kinesalite's AWS-validated text; a stream that is neither ACTIVE nor
+UPDATING is refused with ``ResourceInUseException`` ``Stream NAME under account ACCOUNT
+not ACTIVE or UPDATING, instead in state CREATING`` (REAL: aws/aws-sdk-java-v2#5949; the
+Kinesis Client Library and Producer wait on this refusal; DELETING, the one other state,
+is taken to be refused alike); the ShardFilter types mean what the
 API reference says; a NextToken expires after 300 seconds (DOC) with
 ``ExpiredNextTokenException``; an answer lists at most 1,000 shards, whatever MaxResults
 says (DOC).
@@ -26,6 +30,7 @@ from pytest_firehose._errors import ServiceError
 from pytest_firehose._services.kinesis.streams import (
     KinesisStream,
     Shard,
+    not_active,
 )
 from pytest_firehose._services.kinesis.tokens import (
     check_fresh,
@@ -58,6 +63,7 @@ class ShardListing:
     """ListShards, for ``KinesisService``."""
 
     clock: FakeClock
+    account_id: str
     _stream: Callable[[dict[str, Any]], KinesisStream]
 
     def list_shards(self, params: dict[str, Any]) -> dict[str, Any]:
@@ -92,6 +98,10 @@ class ShardListing:
             timestamp = shard_filter.get("Timestamp")
             moment = timestamp.isoformat() if timestamp is not None else ""
             chosen = self._filtered(stream, kind, shard_id, timestamp)
+        if stream.status not in ("ACTIVE", "UPDATING"):
+            raise not_active(
+                stream.name, self.account_id, stream.status, wanted="ACTIVE or UPDATING"
+            )
         shards = [s for s in chosen if after is None or s.shard_id > after]
         limit = min(params.get("MaxResults", LIST_SHARDS_PAGE), LIST_SHARDS_PAGE)
         answer: dict[str, Any] = {"Shards": [shard.describe() for shard in shards[:limit]]}

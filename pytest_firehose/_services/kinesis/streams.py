@@ -546,10 +546,14 @@ def resolve_shard_id(text: str) -> tuple[str, int] | None:
     return shard_id_of(int(tail)), int(tail)
 
 
-def not_active(name: str, account_id: str, status: str, kind: str = "Stream") -> ServiceError:
+def not_active(
+    name: str, account_id: str, status: str, kind: str = "Stream", wanted: str = "ACTIVE"
+) -> ServiceError:
     """The refusal of a change to a stream (or a queue, ``kind``) that is not ACTIVE (MOCK,
-    kinesalite's AWS-validated text for a stream CREATING, with the state it names)."""
+    kinesalite's AWS-validated text for a stream CREATING, with the state it names); an
+    operation that also takes an UPDATING stream names both (``wanted``, REAL: ListShards,
+    aws/aws-sdk-java-v2#5949)."""
     return ServiceError(
         "ResourceInUseException",
-        f"{kind} {name} under account {account_id} not ACTIVE, instead in state {status}",
+        f"{kind} {name} under account {account_id} not {wanted}, instead in state {status}",
     )
