@@ -30,6 +30,7 @@ TYPES = (
     "ip",
     "geo_point",
     "geo_shape",
+    "knn_vector",
     "binary",
     "object",
     "nested",
