@@ -39,6 +39,8 @@ from pytest_firehose._destinations.index_mapping import (
     leaf_for,
 )
 from pytest_firehose._destinations.index_parameters import HARMLESS, READ, READS_BINARY, TYPES
+from pytest_firehose._destinations.index_ranges import TYPES as RANGES
+from pytest_firehose._destinations.index_ranges import range_field
 from pytest_firehose._destinations.index_special import (
     PARAMETERS,
     check_aliases,
@@ -115,8 +117,10 @@ def _node(name: str, definition: Any, *, multi: bool = False, knn: bool = False)
         if multi:
             raise BadMapping(f"{where}: Type [{kind}] cannot be used in multi field")
         return _object(where, kind, definition, typed=typed, knn=knn)
-    if kind in ("flat_object", "geo_shape", "knn_vector"):
+    if kind in ("flat_object", "geo_shape", "knn_vector", *RANGES):
         try:
+            if kind in RANGES:
+                return range_field(name, kind, definition, multi=multi)
             if kind == "knn_vector":
                 return knn_vector_field(name, definition, multi=multi, knn=knn)
             if kind == "geo_shape":
