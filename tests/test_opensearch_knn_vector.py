@@ -48,7 +48,16 @@ def deliver(fake: FirehoseFake, landing_s3: Any, *documents: bytes) -> tuple[lis
 
 def test_a_flat_vector_takes_its_dimension_of_numbers(fake: FirehoseFake, landing_s3: Any) -> None:
     shown = fake.firehose.opensearch_index(
-        DOMAIN, "logs-*", {"properties": {"v": vector(3), "tag": {"type": "keyword"}}}
+        DOMAIN,
+        "logs-*",
+        {
+            "properties": {
+                "v": vector(3),
+                "tag": {"type": "keyword"},
+                # mode and compression_level at their defaults are not configured
+                "w": vector(1, mode=None, compression_level=""),
+            }
+        },
     )
     taken = [
         b'{"v": [0.5, -1.25, 3]}',
@@ -59,7 +68,7 @@ def test_a_flat_vector_takes_its_dimension_of_numbers(fake: FirehoseFake, landin
     ]
     delivered, errors = deliver(fake, landing_s3, *taken)
 
-    assert shown == {"properties": {"tag": {"type": "keyword"}, "v": vector(3)}}
+    assert shown == {"properties": {"tag": {"type": "keyword"}, "v": vector(3), "w": vector(1)}}
     assert delivered == taken
     assert errors == []
 

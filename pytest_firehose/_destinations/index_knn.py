@@ -117,7 +117,8 @@ def knn_vector_field(name: str, definition: Mapping[str, Any], *, multi: bool, k
     data_type = given.get("data_type", "float")
     dimension = given.get("dimension")
     method = given.get("method")
-    configured = "mode" in given or "compression_level" in given
+    # Set to other than their defaults (``Parameter.isConfigured``).
+    configured = mode is not None or compression != ""
     if not knn:
         if method is not None:
             raise ValueError(
