@@ -24,7 +24,8 @@ from pytest_firehose import FirehoseFake, UsageError
             "field [where]: the type 'completion' is not modelled; pytest-firehose models long, "
             "integer, short, byte, double, float, half_float, scaled_float, unsigned_long, "
             "keyword, wildcard, text, match_only_text, boolean, date, date_nanos, ip, geo_point, "
-            "geo_shape, binary, object, nested, alias, constant_keyword, token_count",
+            "geo_shape, knn_vector, integer_range, long_range, float_range, double_range, "
+            "ip_range, binary, object, nested, alias, constant_keyword, token_count",
         ),
         (
             {"dynamic": "runtime"},

@@ -62,6 +62,7 @@ from pytest_firehose._destinations.index_values import (
     LONG_TEXT,
     OK,
     Cause,
+    Previewed,
     boolean_check,
     date_check,
     preview,
@@ -147,11 +148,16 @@ class _Document:
     def _full(self, path: tuple[str, ...]) -> str:
         return ".".join(path) if path else self.mapping.root_name
 
-    def _value_failed(self, name: str, kind: str, value: Any, cause: Cause) -> MappingError:
+    def _value_failed(
+        self, name: str, kind: str, value: Any, cause: Cause | Previewed
+    ) -> MappingError:
+        shown = preview(value)
+        if isinstance(cause, Previewed):  # the check knows where the parser stopped
+            shown, cause = cause.shown, cause.cause
         return MappingError(
             "mapper_parsing_exception",
             f"failed to parse field [{name}] of type [{kind}] in document with id "
-            f"'{self.doc_id()}'. Preview of field's value: '{preview(value)}'",
+            f"'{self.doc_id()}'. Preview of field's value: '{shown}'",
             cause,
         )
 
@@ -466,8 +472,9 @@ def _kind(node: Node) -> str:
 
 
 def _whole(node: Node) -> bool:
-    """Whether the field reads an array as one value (``geo_point``: ``[lon, lat]``)."""
-    return isinstance(node, Leaf) and node.type == "geo_point"
+    """Whether the field reads an array as one value (``geo_point``: ``[lon, lat]``; a
+    ``knn_vector``'s values)."""
+    return isinstance(node, Leaf) and node.type in ("geo_point", "knn_vector")
 
 
 def _size(node: Node) -> int:

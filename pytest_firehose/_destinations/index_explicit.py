@@ -17,6 +17,7 @@ and ignored.
 from __future__ import annotations
 
 import copy
+import functools
 import math
 from collections.abc import Mapping
 from typing import Any
@@ -24,6 +25,7 @@ from typing import Any
 from pytest_firehose._destinations.index_copy import CopyToError, check_copy_to, read_copy_to
 from pytest_firehose._destinations.index_dates import UnknownFormat, dynamic_date_formats
 from pytest_firehose._destinations.index_geo_shape import geo_shape_field
+from pytest_firehose._destinations.index_knn import KNN_INDEX, knn_index, knn_vector_field
 from pytest_firehose._destinations.index_mapping import (
     ALLOW_TEMPLATES,
     ELASTICSEARCH_METADATA,
@@ -37,6 +39,8 @@ from pytest_firehose._destinations.index_mapping import (
     leaf_for,
 )
 from pytest_firehose._destinations.index_parameters import HARMLESS, READ, READS_BINARY, TYPES
+from pytest_firehose._destinations.index_ranges import TYPES as RANGES
+from pytest_firehose._destinations.index_ranges import range_field
 from pytest_firehose._destinations.index_special import (
     PARAMETERS,
     check_aliases,
@@ -96,7 +100,7 @@ def _flag(where: str, name: str, value: Any) -> bool:
     return value
 
 
-def _node(name: str, definition: Any, *, multi: bool = False) -> Node:
+def _node(name: str, definition: Any, *, multi: bool = False, knn: bool = False) -> Node:
     """The field ``name`` as ``definition`` (its mapping JSON) defines it."""
     where = f"field [{name}]"
     if not isinstance(definition, Mapping):
@@ -112,9 +116,13 @@ def _node(name: str, definition: Any, *, multi: bool = False) -> Node:
     if kind in ("object", "nested"):
         if multi:
             raise BadMapping(f"{where}: Type [{kind}] cannot be used in multi field")
-        return _object(where, kind, definition, typed=typed)
-    if kind in ("flat_object", "geo_shape"):
+        return _object(where, kind, definition, typed=typed, knn=knn)
+    if kind in ("flat_object", "geo_shape", "knn_vector", *RANGES):
         try:
+            if kind in RANGES:
+                return range_field(name, kind, definition, multi=multi)
+            if kind == "knn_vector":
+                return knn_vector_field(name, definition, multi=multi, knn=knn)
             if kind == "geo_shape":
                 return geo_shape_field(name, definition, multi=multi)
             return flat_object(name, definition, multi=multi)
@@ -200,7 +208,9 @@ def _scaling_factor(name: str, given: Any) -> float:
     return factor
 
 
-def _object(where: str, kind: str, definition: dict[str, Any], *, typed: bool) -> Obj:
+def _object(
+    where: str, kind: str, definition: dict[str, Any], *, typed: bool, knn: bool = False
+) -> Obj:
     allowed = {"properties", "dynamic", "enabled"} | HARMLESS.get(kind, frozenset())
     for key in definition:
         if key not in allowed:
@@ -228,11 +238,11 @@ def _object(where: str, kind: str, definition: dict[str, Any], *, typed: bool) -
             )
         if where == "the mapping" and name in ELASTICSEARCH_METADATA:
             raise BadMapping(f"{where}: {name!r} is a metadata field, which properties do not map")
-        node.properties[name] = _node(prefix + name, spec)
+        node.properties[name] = _node(prefix + name, spec, knn=knn)
     return node
 
 
-def _templated(name: str, definition: Mapping[str, Any]) -> Node:
+def _templated(name: str, definition: Mapping[str, Any], *, knn: bool = False) -> Node:
     """The field a dynamic template's mapping (its placeholders filled) makes of the new
     field ``name``. An object's mapping is read as OpenSearch's object parser reads it:
     the parameters an object has no use for (``index``, ``ignore_above`` ...) are left
@@ -244,12 +254,12 @@ def _templated(name: str, definition: Mapping[str, Any]) -> Node:
             "against the mapping it joins): give the alias in properties"
         )
     if kind not in ("object", "nested"):
-        return _node(name, definition)
+        return _node(name, definition, knn=knn)
     allowed = {"type", "properties", "dynamic", "enabled"} | HARMLESS.get(kind, frozenset())
     used = {key: value for key, value in definition.items() if key in allowed}
     if kind == "object":
         used.pop("type", None)
-    return _node(name, used)
+    return _node(name, used, knn=knn)
 
 
 def _walk(node: Obj, path: tuple[str, ...]) -> list[tuple[tuple[str, ...], Node]]:
@@ -262,13 +272,16 @@ def _walk(node: Obj, path: tuple[str, ...]) -> list[tuple[tuple[str, ...], Node]
 
 
 def read_settings(settings: Mapping[str, Any] | None) -> dict[str, int | None]:
-    """The index's limits with ``settings`` (``{"index.mapping.total_fields.limit": 2000}``)."""
+    """The index's limits with ``settings`` (``{"index.mapping.total_fields.limit": 2000}``;
+    ``index.knn`` is read by :func:`knn_index`)."""
     limits = dict(LIMITS)
     for key, value in (settings or {}).items():
+        if key == KNN_INDEX:
+            continue
         if key not in LIMITS:
             raise BadMapping(
                 f"the index setting {key!r} is not modelled; pytest-firehose models "
-                f"{', '.join(LIMITS)}"
+                f"{', '.join((*LIMITS, KNN_INDEX))}"
             )
         if isinstance(value, bool) or not isinstance(value, int) or value < 0:
             raise BadMapping(f"the index setting {key!r} is a whole number, not {value!r}")
@@ -303,7 +316,13 @@ def read_mapping(
             )
     limits = read_settings(settings)
     try:
-        templates = read_templates(mappings.get("dynamic_templates", []), _templated)
+        knn = knn_index(settings)
+    except ValueError as error:
+        raise BadMapping(str(error)) from None
+    try:
+        templates = read_templates(
+            mappings.get("dynamic_templates", []), functools.partial(_templated, knn=knn)
+        )
     except TemplateError as error:
         raise BadMapping(str(error)) from None
     root = _object(
@@ -311,6 +330,7 @@ def read_mapping(
         "object",
         {key: mappings[key] for key in ("properties", "dynamic") if key in mappings},
         typed=False,
+        knn=knn,
     )
     date_formats = None
     if "dynamic_date_formats" in mappings:

@@ -35,6 +35,7 @@ import ipaddress
 import math
 import re
 from collections.abc import Callable
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
@@ -46,6 +47,17 @@ from pytest_firehose._destinations.java_hashmap import hash_order
 Cause = tuple[str, str] | tuple[str, str, "Cause"] | None
 #: What a field's check answers for a value it does not take (a value it takes: ``OK``).
 OK: Any = object()
+
+
+@dataclass(frozen=True)
+class Previewed:
+    """A check's answer that also says what the message previews (where the parser
+    stopped, rather than the value the field was given)."""
+
+    cause: Cause
+    shown: str
+
+
 LONG_TEXT = re.compile(r"[+-]?[0-9]+")
 _DECIMAL_TEXT = re.compile(r"[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
 DOUBLE_TEXT = re.compile(

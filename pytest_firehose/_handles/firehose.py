@@ -388,13 +388,15 @@ class FirehoseHandle(ServiceHandle[FirehoseService, DeliveryStreamHandle]):
         ``long``, ``integer``, ``short``, ``byte``, ``double``, ``float``, ``half_float``,
         ``scaled_float``, ``unsigned_long``, ``keyword``, ``wildcard``, ``text``,
         ``match_only_text``, ``boolean``, ``date`` (with ``format``), ``date_nanos``, ``ip``,
-        ``geo_point``, ``binary``, ``object``, ``nested``, ``alias``, ``constant_keyword`` and
-        ``token_count`` (and ``copy_to``),
+        ``geo_point``, ``geo_shape``, ``knn_vector``, ``integer_range``, ``long_range``,
+        ``float_range``, ``double_range``, ``ip_range``, ``binary``, ``object``, ``nested``,
+        ``alias``, ``constant_keyword``, ``token_count`` and ``flat_object`` (and ``copy_to``),
         ``dynamic_templates``, ``date_detection``, ``numeric_detection``,
         ``dynamic_date_formats``. ``settings``:
         the limits ``index.mapping.total_fields.limit``, ``index.mapping.depth.limit``,
         ``index.mapping.field_name_length.limit``, ``index.mapping.nested_fields.limit``,
-        ``index.mapping.nested_objects.limit``.
+        ``index.mapping.nested_objects.limit``, and ``index.knn`` (a k-NN index, whose
+        ``knn_vector`` fields take a ``method``).
         An index documents already reached keeps its mapping: giving it one is refused.
         The streams of every region that name ``domain`` write to it."""
         from pytest_firehose._destinations.index_explicit import BadMapping, read_mapping
