@@ -391,25 +391,20 @@ def test_a_vector_field_name_no_file_may_have_is_refused(fake: FirehoseFake) -> 
     ("definition", "settings", "refusal"),
     [
         (
-            vector(2, model_id="m1"),
-            KNN,
-            "field [v]: the parameter 'model_id' of a knn_vector field is not modelled",
-        ),
-        (
             vector(2, copy_to="w"),
             None,
             "field [v]: the parameter 'copy_to' of a knn_vector field is not modelled",
         ),
         (
-            vector(2, method={"name": "hnsw", "parameters": {"encoder": {"name": "sq"}}}),
+            vector(2, method={"name": "hnsw", "parameters": {"encoder": "sq"}}),
             KNN,
-            "a knn_vector method's encoder is not modelled",
+            "the k-NN plugin fails on any other value with a ClassCastException",
         ),
         (
-            vector(2, mode="on_disk"),
+            vector(2, method={"name": "hnsw", "parameters": {"encoder": {"name": "lvq"}}}),
             KNN,
-            "field [v]: mode and compression_level on a k-NN index (index.knn true) are not "
-            "modelled",
+            "a knn_vector method's encoder 'lvq' is none of faiss's (flat, sq, pq, binary): "
+            "the k-NN plugin fails on it with a NullPointerException",
         ),
         (
             {"type": "text", "fields": {"vec": vector(2)}},
@@ -473,3 +468,222 @@ def test_a_dynamic_template_maps_a_whole_array_or_each_value(
         "Vector dimension mismatch. Expected: 2, Given: 1"
     ]
     assert json.dumps(errors[0]).startswith('{"type": "mapper_parsing_exception"')
+
+
+def encoded(name: str, engine: str | None = None, **parameters: Any) -> dict[str, Any]:
+    """A method ``hnsw`` whose encoder is ``name`` of ``parameters``."""
+    method: dict[str, Any] = {"name": "hnsw"}
+    if engine is not None:
+        method["engine"] = engine
+    method["parameters"] = {"encoder": {"name": name, "parameters": parameters}}
+    return method
+
+
+def test_mode_and_compression_choose_a_quantizer_and_show_as_given(
+    fake: FirehoseFake, landing_s3: Any
+) -> None:
+    shown = fake.firehose.opensearch_index(
+        DOMAIN,
+        "logs-*",
+        {
+            "properties": {
+                "disk": vector(2, mode="on_disk"),  # faiss, 1 bit a value (32x)
+                "half": vector(2, compression_level="2x"),  # faiss's sq of type fp16
+                "quarter": vector(2, compression_level="4x", method={"name": "hnsw"}),
+                "clipped": vector(2, method=encoded("sq", clip=True, type="fp16")),
+                "bits": vector(2, mode="in_memory", method=encoded("binary", bits=2)),
+            }
+        },
+        settings=KNN,
+    )
+    taken = [
+        b'{"disk": [1e30, -2], "quarter": [1e30, 0], "bits": [1e30, 1]}',
+        b'{"half": [65504, -65504.001]}',  # -65504.001 is -65504 as a float
+        b'{"clipped": [70000, -1e30]}',  # clipped to the range
+    ]
+    delivered, errors = deliver(
+        fake, landing_s3, *taken, b'{"half": [1, 65504.01]}', b'{"half": ["NaN", 1]}'
+    )
+
+    assert shown["properties"] == {
+        "bits": {
+            "type": "knn_vector",
+            "dimension": 2,
+            "method": {
+                "engine": "faiss",
+                "space_type": "l2",
+                "name": "hnsw",
+                "parameters": {"encoder": {"name": "binary", "parameters": {"bits": 2}}},
+            },
+            "mode": "in_memory",
+        },
+        "clipped": {
+            "type": "knn_vector",
+            "dimension": 2,
+            "method": {
+                "engine": "faiss",
+                "space_type": "l2",
+                "name": "hnsw",
+                # the encoder's parameters in the order of Java's HashMap of them
+                "parameters": {
+                    "encoder": {"name": "sq", "parameters": {"type": "fp16", "clip": True}}
+                },
+            },
+        },
+        "disk": vector(2, mode="on_disk"),
+        "half": vector(2, compression_level="2x"),
+        # 4x is lucene's alone: the engine the method does not name is lucene
+        "quarter": {
+            "type": "knn_vector",
+            "dimension": 2,
+            "method": {"engine": "lucene", "space_type": "l2", "name": "hnsw", "parameters": {}},
+            "compression_level": "4x",
+        },
+    }
+    assert delivered == taken
+    fp16 = (
+        "encoder name is set as [sq] and type is set as [fp16] in index mapping. But, KNN "
+        "vector values are not within in the FP16 range [-65504.000000, 65504.000000]"
+    )
+    assert errors == [
+        failed("65504.01", fp16, field="half"),
+        failed("NaN", "KNN vector values cannot be NaN", field="half"),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("definition", "refusal"),
+    [
+        (
+            vector(2, compression_level="4x", method={"name": "hnsw", "engine": "faiss"}),
+            'Validation Failed: 1: "faiss" does not support "4x" compression;',
+        ),
+        (
+            vector(2, compression_level="8x", method={"name": "hnsw", "engine": "lucene"}),
+            'Validation Failed: 1: "lucene" does not support "8x" compression;',
+        ),
+        (
+            vector(2, mode="on_disk", compression_level="1x"),
+            'Validation Failed: 1: Cannot specify "x1" compression level when using "on_disk" '
+            "mode;",
+        ),
+        (
+            vector(
+                2,
+                mode="on_disk",
+                compression_level="2x",
+                method={"name": "hnsw", "engine": "nmslib"},
+            ),
+            'Validation Failed: 1: "nmslib" does not support "2x" compression;'
+            "2: Nmslib engine does not support disk-based search;",
+        ),
+        (
+            vector(2, compression_level="32x", method=encoded("sq")),
+            "Validation Failed: 1: Cannot specify an encoder that conflicts with the provided "
+            "compression level;",
+        ),
+        (
+            vector(2, compression_level="4x", method=encoded("sq", "lucene", bits=7)),
+            None,
+        ),
+        (
+            vector(2, method=encoded("binary", bits=3)),
+            "Validation Failed: 1: parameter validation failed for Integer parameter [bits].;",
+        ),
+        (
+            vector(2, method=encoded("binary", bits="1")),
+            "Validation Failed: 1: value is not an instance of Integer for Integer parameter "
+            "[bits].;",
+        ),
+        (
+            vector(2, method=encoded("sq", type="int8")),
+            "Validation Failed: 1: parameter validation failed for MethodComponentContext "
+            "parameter [encoder].;",
+        ),
+        (
+            vector(2, method=encoded("sq", clip="true")),
+            "Validation Failed: 1: parameter validation failed for MethodComponentContext "
+            "parameter [encoder].;",
+        ),
+        (
+            vector(2, data_type="byte", method=encoded("sq")),
+            "Validation Failed: 1: parameter validation failed for MethodComponentContext "
+            "parameter [encoder].;",
+        ),
+        (
+            vector(2, method=encoded("sq", "lucene", confidence_interval=0.5)),
+            "Validation Failed: 1: parameter validation failed for MethodComponentContext "
+            "parameter [encoder].;",
+        ),
+        (
+            vector(2, method=encoded("pq", m=2, code_size=8)),
+            'Validation Failed: 1: "method" requires training.;',
+        ),
+        (
+            vector(8, compression_level="2x", method=encoded("pq", m=2, code_size=8)),
+            # 8 * 32 / (2 * 8): 16x
+            "Validation Failed: 1: Cannot specify an encoder that conflicts with the provided "
+            "compression level;",
+        ),
+        (
+            vector(2, method=encoded("sq", "nmslib")),
+            "Validation Failed: 1: Unknown parameter 'encoder' found;",
+        ),
+        (
+            vector(2, model_id="m1"),
+            "Cannot specify both a modelId and dimension in the mapping: v",
+        ),
+        (
+            {"type": "knn_vector", "model_id": "m1", "method": {"name": "hnsw"}},
+            "Method and model can not be both specified in the mapping: v",
+        ),
+        (
+            {"type": "knn_vector", "model_id": "m1", "space_type": "l2"},
+            "TopLevel Space type and model can not be both specified in the mapping",
+        ),
+        (
+            {"type": "knn_vector", "model_id": "m1", "compression_level": "2x"},
+            "Compression and mode can not be specified in a model mapping configuration for "
+            "field: v",
+        ),
+    ],
+)
+def test_a_quantizer_the_plugin_refuses_is_refused_in_its_words(
+    fake: FirehoseFake, definition: dict[str, Any], refusal: str | None
+) -> None:
+    if refusal is None:  # taken: lucene's sq is its 4x
+        fake.firehose.opensearch_index(
+            DOMAIN, "logs-*", {"properties": {"v": definition}}, settings=KNN
+        )
+        return
+    with pytest.raises(UsageError) as refused_mapping:
+        fake.firehose.opensearch_index(
+            DOMAIN, "logs-*", {"properties": {"v": definition}}, settings=KNN
+        )
+
+    assert REFUSES + refusal in str(refused_mapping.value)
+
+
+def test_a_model_the_cluster_does_not_hold_fails_each_document(
+    fake: FirehoseFake, landing_s3: Any
+) -> None:
+    model = {"type": "knn_vector", "model_id": "my-model"}
+    with pytest.raises(UsageError) as refused_mapping:
+        fake.firehose.opensearch_index(DOMAIN, "logs-*", {"properties": {"v": model}})
+    shown = fake.firehose.opensearch_index(
+        DOMAIN, "logs-*", {"properties": {"v": model, "tag": {"type": "keyword"}}}, settings=KNN
+    )
+    delivered, errors = deliver(
+        fake, landing_s3, b'{"v": [1, 2]}', b'{"v": null}', b'{"tag": "no vector"}'
+    )
+
+    assert (
+        REFUSES + "Cannot set modelId or method parameters when index.knn setting is false"
+    ) in str(refused_mapping.value)
+    assert shown["properties"]["v"] == model
+    assert delivered == [b'{"tag": "no vector"}']
+    unknown = "Model ID 'my-model' is not created."
+    assert errors == [
+        failed("[1, 2]", unknown, "illegal_state_exception"),
+        failed("null", unknown, "illegal_state_exception"),
+    ]

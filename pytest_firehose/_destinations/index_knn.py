@@ -21,13 +21,20 @@ Facts (k-NN 2.19: ``KNNVectorFieldMapper`` (``Builder`` and its parameters,
   ``binary``) and validated: the method's name for its engine, training (``ivf``), the
   dimension (at most 16000; a multiple of 8 for ``binary``), the space type against the
   data type, the method and its parameters (``Validation Failed: 1: ...;``);
+- on a k-NN index ``mode`` and ``compression_level`` pick the engine and the method's
+  encoder (``index_knn_encoders``), which the field's documents are then checked by;
+- ``model_id`` names a trained model: refused with a ``method``, a ``dimension``, a
+  top-level ``space_type``, ``mode`` or ``compression_level``, or on an index that is no
+  k-NN one; taken otherwise, its documents failing as the plugin fails them when the
+  cluster does not hold the model (``ModelFieldMapper.parseCreateField``): the fake has no
+  model training, so no model is ever created;
 - shown: ``dimension``, ``data_type`` when not float (as the enum's name, ``BYTE``),
   ``store`` when true, ``doc_values`` when false, ``meta`` when given, ``method`` with its
-  resolved ``engine`` and ``space_type``, and the top-level ``space_type`` as given.
+  resolved ``engine`` and ``space_type`` (not the encoder a mode chose), ``model_id``,
+  ``mode`` and ``compression_level`` when given, and the top-level ``space_type`` as given.
 
-Not modelled (refused as such): ``model_id`` (a trained model), a method's ``encoder`` and
-``mode``/``compression_level`` on a k-NN index (they pick quantizers, some of which check
-values), and ``fields``, ``copy_to`` or a knn_vector as another field's sub-field.
+Not modelled (refused as such): ``fields``, ``copy_to`` or a knn_vector as another field's
+sub-field, and an encoder the plugin fails on with a Java exception (``index_knn_encoders``).
 """
 
 from __future__ import annotations
@@ -36,6 +43,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
+from pytest_firehose._destinations.index_knn_encoders import fp16, resolve_encoder, resolve_engine
 from pytest_firehose._destinations.index_knn_methods import (
     SPACES,
     read_method,
@@ -61,7 +69,7 @@ _PARAMETERS = (
     "compression_level",
     "space_type",
 )
-_NOT_MODELLED = ("model_id", "fields", "copy_to")
+_NOT_MODELLED = ("fields", "copy_to")
 DATA_TYPES = ("binary", "byte", "float")
 _MODES = (None, "in_memory", "on_disk")
 _COMPRESSIONS = ("", "1x", "2x", "4x", "8x", "16x", "32x")
@@ -103,7 +111,7 @@ def knn_vector_field(name: str, definition: Mapping[str, Any], *, multi: bool, k
         if key in _NOT_MODELLED:
             raise ValueError(
                 f"{where}: the parameter {key!r} of a knn_vector field is not modelled "
-                f"(modelled: {', '.join(sorted(set(_PARAMETERS) - {'model_id'}))})"
+                f"(modelled: {', '.join(sorted(_PARAMETERS))})"
             )
     given = _parse(simple, definition)
     mode = given.get("mode")
@@ -119,8 +127,18 @@ def knn_vector_field(name: str, definition: Mapping[str, Any], *, multi: bool, k
     method = given.get("method")
     # Set to other than their defaults (``Parameter.isConfigured``).
     configured = mode is not None or compression != ""
+    model = given.get("model_id")
+    quantizer = None
+    if method is not None and model is not None:
+        raise ValueError(
+            f"{_REFUSES}Method and model can not be both specified in the mapping: {simple}"
+        )
+    if dimension is not None and model is not None:
+        raise ValueError(
+            f"{_REFUSES}Cannot specify both a modelId and dimension in the mapping: {simple}"
+        )
     if not knn:
-        if method is not None:
+        if method is not None or model is not None:
             raise ValueError(
                 f"{_REFUSES}Cannot set modelId or method parameters when index.knn setting is false"
             )
@@ -132,44 +150,64 @@ def knn_vector_field(name: str, definition: Mapping[str, Any], *, multi: bool, k
                 f"configuration for field: {simple}"
             )
         zero_check = None
+    elif model is not None:
+        if top_space != "undefined":
+            raise ValueError(
+                f"{_REFUSES}TopLevel Space type and model can not be both specified in the mapping"
+            )
+        if configured:
+            raise ValueError(
+                f"{_REFUSES}Compression and mode can not be specified in a model mapping "
+                f"configuration for field: {simple}"
+            )
+        zero_check = None
     else:
         if configured and data_type != "float":
             raise ValueError(
                 f"{_REFUSES}Compression and mode cannot be used for non-float32 data type for "
                 f"field {simple}"
             )
-        if configured:
-            raise ValueError(
-                f"{where}: mode and compression_level on a k-NN index (index.knn true) are not "
-                "modelled: they choose a quantizer, which the fake does not model"
-            )
         resolved = resolve_space(method, space, data_type)
+        engine = resolve_engine(method["engine"] if method else None, compression)
         if method is not None:
             method["space_type"] = resolved
-        validate_method(simple, method, resolved, data_type, dimension)
+            method["engine"] = engine
+        # The resolver works on a copy: what it adds is not shown.
+        parameters = dict((method["parameters"] if method is not None else None) or {})
+        resolve_encoder(
+            engine, parameters, mode, compression, -1 if dimension is None else dimension
+        )
+        validate_method(simple, method, resolved, data_type, dimension, engine, parameters)
         zero_check = resolved
+        quantizer = fp16(engine, parameters)
     _check_full_name(name)
-    assert dimension is not None
     shown: dict[str, Any] = {}
     if given.get("store"):
         shown["store"] = True
     if given.get("doc_values") is False:
         shown["doc_values"] = False
-    shown["dimension"] = dimension
+    if dimension is not None:
+        shown["dimension"] = dimension
     if data_type != "float":
         shown["data_type"] = data_type.upper()
     if given.get("meta"):
         shown["meta"] = given["meta"]
     if method is not None:
         shown["method"] = {
-            "engine": method["engine"] or "faiss",
+            "engine": method["engine"],
             "space_type": method["space_type"],
             "name": method["name"],
             "parameters": method["parameters"],
         }
+    if model is not None:
+        shown["model_id"] = model
+    if mode is not None:
+        shown["mode"] = mode
+    if compression:
+        shown["compression_level"] = compression
     if top_space != "undefined":
         shown["space_type"] = top_space
-    check = vector_check(dimension, data_type, zero_check == "cosinesimil")
+    check = vector_check(dimension or 0, data_type, zero_check == "cosinesimil", quantizer, model)
     return Leaf("knn_vector", shown, check)
 
 

@@ -27,6 +27,13 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from pytest_firehose._destinations.index_knn_encoders import (
+    ENCODER,
+    encoder_valid,
+    known_encoder,
+    needs_training,
+    validation_failed,
+)
 from pytest_firehose._destinations.index_special import java_text
 from pytest_firehose._destinations.java_hashmap import hash_order
 
@@ -56,11 +63,13 @@ _METHODS: dict[tuple[str, str], tuple[tuple[str, ...], tuple[str, ...], tuple[st
 }
 
 
-def _component(value: Any) -> None:
-    """``MethodComponentContext.parse`` of a parameter given as an object."""
+def _component(value: Any) -> dict[str, Any]:
+    """``MethodComponentContext.parse`` of a parameter given as an object, as
+    ``toXContent`` shows it (``name``, then ``parameters`` in ``HashMap`` order)."""
     if not isinstance(value, Mapping):  # pragma: no cover - only objects come here
         raise ValueError(f"{_REFUSES}Unable to parse MethodComponent")
     name = ""
+    parameters: dict[str, Any] | None = {}
     for key, item in value.items():
         if key == "name":
             if not isinstance(item, str):
@@ -69,61 +78,21 @@ def _component(value: Any) -> None:
         elif key == "parameters":
             if item is not None and not isinstance(item, Mapping):
                 raise ValueError(f"{_REFUSES}Unable to parse parameters for  method component")
-            for inner in (item or {}).values():
-                if isinstance(inner, Mapping):
-                    _component(inner)
+            parameters = None if item is None else _parameters(item)
         else:
             raise ValueError(f"{_REFUSES}Invalid parameter for MethodComponentContext: {key}")
     if not name:
         raise ValueError(f"{_REFUSES}name needs to be set")
+    return {"name": name, "parameters": parameters}
 
 
-def _method(value: Any) -> dict[str, Any]:
-    """``KNNMethodContext.parse`` of ``method``: its engine (None: not given), space type,
-    name and parameters (None where given as null)."""
-    if not isinstance(value, Mapping):
-        raise ValueError(
-            f'{_REFUSES}Unable to parse mapping into KNNMethodContext. Object not of type "Map"'
-        )
-    read: dict[str, Any] = {"engine": None, "space_type": "undefined", "name": ""}
-    read["parameters"] = {}
-    for key, item in value.items():
-        if key == "engine":
-            if item is not None and not isinstance(item, str):
-                raise ValueError(f'{_REFUSES}"engine" must be a string')
-            if item is not None and item.lower() not in _ENGINES:
-                raise ValueError(f"{_REFUSES}Invalid engine: {item}")
-            read["engine"] = item.lower() if item is not None else "faiss"
-        elif key == "space_type":
-            if item is not None and not isinstance(item, str):
-                raise ValueError(f'{_REFUSES}"space_type" must be a string')
-            if item is None or item.lower() not in SPACES:
-                raise ValueError(f"{_REFUSES}Invalid space_type: {java_text(item)}")
-            read["space_type"] = item.lower()
-        elif key == "name":
-            if not isinstance(item, str):
-                raise ValueError(f"{_REFUSES}namehas to be a string")
-            read["name"] = item
-        elif key == "parameters":
-            if item is None:
-                read["parameters"] = None
-                continue
-            if not isinstance(item, Mapping):
-                raise ValueError(f"{_REFUSES}Unable to parse parameters for main method component")
-            for inner in item.values():
-                if isinstance(inner, Mapping):
-                    _component(inner)
-            read["parameters"] = {one: item[one] for one in hash_order(list(item))}
-        else:
-            raise ValueError(f"{_REFUSES}Invalid parameter: {key}")
-    if not read["name"]:
-        raise ValueError(f"{_REFUSES}name needs to be set")
-    if "encoder" in (read["parameters"] or {}):
-        raise ValueError(
-            "a knn_vector method's encoder is not modelled (it chooses a quantizer, some of "
-            "which check values): leave it out for the method's default"
-        )
-    return read
+def _parameters(given: Mapping[str, Any]) -> dict[str, Any]:
+    """A component's parameters, objects among them read as components, in ``HashMap``
+    order."""
+    read = {
+        key: _component(item) if isinstance(item, Mapping) else item for key, item in given.items()
+    }
+    return {key: read[key] for key in hash_order(list(read))}
 
 
 def read_method(value: Any) -> dict[str, Any]:
@@ -158,19 +127,11 @@ def read_method(value: Any) -> dict[str, Any]:
                 continue
             if not isinstance(item, Mapping):
                 raise ValueError(f"{_REFUSES}Unable to parse parameters for main method component")
-            for inner in item.values():
-                if isinstance(inner, Mapping):
-                    _component(inner)
-            read["parameters"] = {one: item[one] for one in hash_order(list(item))}
+            read["parameters"] = _parameters(item)
         else:
             raise ValueError(f"{_REFUSES}Invalid parameter: {key}")
     if not read["name"]:
         raise ValueError(f"{_REFUSES}name needs to be set")
-    if "encoder" in (read["parameters"] or {}):
-        raise ValueError(
-            "a knn_vector method's encoder is not modelled (it chooses a quantizer, some of "
-            "which check values): leave it out for the method's default"
-        )
     return read
 
 
@@ -188,15 +149,26 @@ def resolve_space(method: dict[str, Any] | None, top: str, data_type: str) -> st
 
 
 def validate_method(
-    simple: str, method: dict[str, Any] | None, space: str, data_type: str, dimension: int | None
+    simple: str,
+    method: dict[str, Any] | None,
+    space: str,
+    data_type: str,
+    dimension: int | None,
+    engine: str,
+    parameters: dict[str, Any],
 ) -> None:
-    """The checks of a k-NN index's method (``validateFromKNNMethod``), in their order."""
-    engine = (method["engine"] if method is not None else None) or "faiss"
+    """The checks of a k-NN index's method (``validateFromKNNMethod``), in their order, of
+    its resolved ``engine`` and ``parameters`` (``index_knn_encoders.resolve_encoder``)."""
     name = method["name"] if method is not None else "hnsw"
     if (engine, name) not in _METHODS:
         if (engine, name) == ("faiss", "ivf"):
             raise ValueError(f'{_REFUSES}Validation Failed: 1: "method" requires training.;')
         raise ValueError(f"{_REFUSES}Invalid method name: {name}")
+    takes_encoder = engine != "nmslib"
+    if takes_encoder and ENCODER in parameters:
+        known_encoder(engine, parameters[ENCODER])
+    if needs_training(engine, parameters):
+        raise ValueError(f'{_REFUSES}Validation Failed: 1: "method" requires training.;')
     errors: list[str] = []
     size = -1 if dimension is None else dimension
     if size > MAX_DIMENSION:
@@ -219,19 +191,25 @@ def validate_method(
         errors.append(
             f'Method "{name}" is not supported for vector data type "{data_type.upper()}".'
         )
-    given = (method["parameters"] if method is not None else None) or {}
-    for key in hash_order([*given, *(one for one in integers if one not in given)]):
-        if key not in given:
+    # The resolved parameters: those given, the chosen encoder, and the defaults (faiss's
+    # encoder ``flat``), iterated in the order of the HashMap of them all.
+    defaults = [*integers, *((ENCODER,) if engine == "faiss" else ())]
+    for key in hash_order([*parameters, *(one for one in defaults if one not in parameters)]):
+        if key not in parameters:
             continue
-        value = given[key]
-        if key not in integers:
+        value = parameters[key]
+        if key == ENCODER and takes_encoder:
+            if not encoder_valid(engine, value, data_type, size):
+                errors.append(
+                    "parameter validation failed for MethodComponentContext parameter [encoder]."
+                )
+        elif key not in integers:
             errors.append(f"Unknown parameter '{key}' found")
         elif isinstance(value, bool) or not isinstance(value, int) or not -(2**31) <= value < 2**31:
             errors.append(f"value is not an instance of Integer for Integer parameter [{key}].")
         elif value <= 0:
             errors.append(f"parameter validation failed for Integer parameter [{key}].")
     if errors:
-        listed = "".join(f"{at}: {error};" for at, error in enumerate(errors, 1))
-        raise ValueError(f"{_REFUSES}Validation Failed: {listed}")
+        raise ValueError(validation_failed(errors))
     if dimension is None:
         raise ValueError(f"{_REFUSES}Dimension value missing for vector: {simple}")

@@ -43,8 +43,9 @@ from pytest_firehose._destinations.index_mapping import Leaf, MappingError, Obj
 from pytest_firehose._destinations.index_values import OK, Check, preview, text_check
 
 TYPES = ("alias", "constant_keyword", "token_count", "flat_object")
-#: The types whose field reads a ``null`` (and fails the document with it).
-READS_NULL = ("alias", "constant_keyword")
+#: The types whose field reads a ``null`` (and may fail the document with it: a
+#: ``knn_vector`` of a model the cluster does not hold).
+READS_NULL = ("alias", "constant_keyword", "knn_vector")
 #: The parameters each type takes besides its type.
 PARAMETERS = {
     "alias": frozenset({"path"}),

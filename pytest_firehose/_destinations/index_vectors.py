@@ -18,6 +18,12 @@ recorded bulk answers):
   infinity``); ``byte`` and ``binary``: each also whole and within [-128, 127]
   (``[data_type] field was set as [byte] in index mapping. But, KNN vector values are
   floats instead of byte integers``, ``... are not within in the byte range [-128, 127]``);
+- faiss's ``sq`` encoder of type ``fp16`` (``FaissFP16Util``): each value also within
+  [-65504, 65504] (``encoder name is set as [sq] and type is set as [fp16] in index
+  mapping. But, KNN vector values are not within in the FP16 range [-65504.000000,
+  65504.000000]``), or, with ``clip``, clipped to it;
+- a field of a model the cluster does not hold fails any value, ``null`` too (``Model ID
+  'm' is not created.``, an ``illegal_state_exception``, the whole value previewed);
 - then the count: ``Vector dimension mismatch. Expected: 3, Given: 2``; for ``binary`` each
   value is 8 bits (``The dimension of the binary vector must be 8 times the length of the
   provided vector. Expected: 16, Given: 8``); a string, a boolean or an object is no vector
@@ -54,6 +60,15 @@ def _float32(number: float) -> float:
         return math.copysign(math.inf, number)
 
 
+#: The range faiss's ``fp16`` scalar quantizer takes (``KNNConstants.FP16_MAX_VALUE``).
+FP16_MAX = 65504.0
+#: ``FaissFP16Util.validateFP16VectorValue``'s reason (its ``%f`` of the float bounds).
+_FP16_RANGE = (
+    "encoder name is set as [sq] and type is set as [fp16] in index mapping. But, KNN vector "
+    "values are not within in the FP16 range [-65504.000000, 65504.000000]"
+)
+
+
 class _Unread(Exception):
     """A value the parser reads no float from: the ``caused_by`` (None: left out)."""
 
@@ -76,12 +91,15 @@ def _read(item: Any) -> float:
     return _float32(json_double(item))
 
 
-def _value_error(number: float, data_type: str) -> str | None:
-    """``PerDimensionValidator``'s check of one value: its reason, None where it passes."""
+def _value_error(number: float, data_type: str, fp16: str | None) -> str | None:
+    """``PerDimensionValidator``'s check of one value (after ``clip``, where ``fp16`` is
+    ``"clip"``): its reason, None where it passes."""
     if math.isnan(number):
         return "KNN vector values cannot be NaN"
     if math.isinf(number):
         return "KNN vector values cannot be infinity"
+    if fp16 == "check" and not -FP16_MAX <= number <= FP16_MAX:
+        return _FP16_RANGE
     if data_type == "float":
         return None
     said = f"[data_type] field was set as [{data_type}] in index mapping. But, KNN vector values"
@@ -92,12 +110,21 @@ def _value_error(number: float, data_type: str) -> str | None:
     return None
 
 
-def vector_check(dimension: int, data_type: str, cosine: bool) -> Check:
+def vector_check(
+    dimension: int, data_type: str, cosine: bool, fp16: str | None = None, model: str | None = None
+) -> Check:
     """The check of a ``knn_vector`` field of ``dimension`` values of ``data_type``
     (``float``, ``byte``, ``binary``); ``cosine``: a k-NN index's ``cosinesimil`` field,
-    which refuses a zero vector. A value it does not take answers a :class:`Previewed`."""
+    which refuses a zero vector; ``fp16``: faiss's ``sq`` encoder of type ``fp16``, which
+    checks each value's range (``"check"``) or clips it to the range (``"clip"``);
+    ``model``: the id of the model the field names, which the cluster does not hold. A value
+    it does not take answers a :class:`Previewed`."""
 
     def check(value: Any) -> Any:
+        if model is not None:
+            return Previewed(
+                ("illegal_state_exception", f"Model ID '{model}' is not created."), preview(value)
+            )
         if value is None:
             return OK
         if isinstance(value, list):
@@ -112,7 +139,7 @@ def vector_check(dimension: int, data_type: str, cosine: bool) -> Check:
                 number = _read(item)
             except _Unread as failure:
                 return Previewed(failure.cause, preview(item))
-            reason = _value_error(number, data_type)
+            reason = _value_error(number, data_type, fp16)
             if reason is not None:
                 return Previewed(("illegal_argument_exception", reason), preview(item))
             numbers.append(number)
