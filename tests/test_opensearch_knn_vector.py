@@ -583,10 +583,6 @@ def test_mode_and_compression_choose_a_quantizer_and_show_as_given(
             "compression level;",
         ),
         (
-            vector(2, compression_level="4x", method=encoded("sq", "lucene", bits=7)),
-            None,
-        ),
-        (
             vector(2, method=encoded("binary", bits=3)),
             "Validation Failed: 1: parameter validation failed for Integer parameter [bits].;",
         ),
@@ -649,19 +645,27 @@ def test_mode_and_compression_choose_a_quantizer_and_show_as_given(
     ],
 )
 def test_a_quantizer_the_plugin_refuses_is_refused_in_its_words(
-    fake: FirehoseFake, definition: dict[str, Any], refusal: str | None
+    fake: FirehoseFake, definition: dict[str, Any], refusal: str
 ) -> None:
-    if refusal is None:  # taken: lucene's sq is its 4x
-        fake.firehose.opensearch_index(
-            DOMAIN, "logs-*", {"properties": {"v": definition}}, settings=KNN
-        )
-        return
     with pytest.raises(UsageError) as refused_mapping:
         fake.firehose.opensearch_index(
             DOMAIN, "logs-*", {"properties": {"v": definition}}, settings=KNN
         )
 
     assert REFUSES + refusal in str(refused_mapping.value)
+
+
+def test_lucenes_sq_encoder_is_its_4x_compression(fake: FirehoseFake, landing_s3: Any) -> None:
+    definition = vector(2, compression_level="4x", method=encoded("sq", "lucene", bits=7))
+    shown = fake.firehose.opensearch_index(
+        DOMAIN, "logs-*", {"properties": {"v": definition}}, settings=KNN
+    )
+    delivered, errors = deliver(fake, landing_s3, b'{"v": [0.5, -1]}')
+
+    assert shown["properties"]["v"]["compression_level"] == "4x"
+    assert shown["properties"]["v"]["method"]["engine"] == "lucene"
+    assert [json.loads(document) for document in delivered] == [{"v": [0.5, -1]}]
+    assert errors == []
 
 
 def test_a_model_the_cluster_does_not_hold_fails_each_document(
