@@ -54,6 +54,7 @@ from botocore.awsrequest import AWSResponse  # noqa: E402
 from botocore.endpoint import Endpoint  # noqa: E402
 
 import pytest_firehose._doors.botocore as door_module  # noqa: E402
+import pytest_firehose._doors.botocore_requests as door_requests  # noqa: E402
 from pytest_firehose import FirehoseFake  # noqa: E402
 from pytest_firehose._wire.codec import HttpResponse  # noqa: E402
 
@@ -109,7 +110,7 @@ class TimedRoute:
         try:
             canned = self.canned
             if canned is not None:
-                door_module._http_request(request, timeout)
+                door_requests._http_request(request, timeout)
                 if self.kept is not None:
                     self.kept.append((bytes(RECORD), "R" * 224, (1, 2.0, "k"), [3], {"a": 4}))
                 return canned

@@ -32,7 +32,8 @@ if TYPE_CHECKING:
     from pytest_firehose._handles.triggers import KinesisTrigger
     from pytest_firehose._services.firehose.settings import UnmodelledSettingWarning
     from pytest_firehose._services.firehose.streams import Record
-    from pytest_firehose._services.kinesis.streams import KinesisRecord, Shard
+    from pytest_firehose._services.kinesis.shards import Shard
+    from pytest_firehose._services.kinesis.streams import KinesisRecord
 
 __all__ = [
     "Call",
@@ -78,7 +79,7 @@ _HOMES = {
     "LoadError": "pytest_firehose._destinations.copy_rows",
     "Record": "pytest_firehose._services.firehose.streams",
     "ServiceError": "pytest_firehose._errors",
-    "Shard": "pytest_firehose._services.kinesis.streams",
+    "Shard": "pytest_firehose._services.kinesis.shards",
     "StreamKeyError": "pytest_firehose._errors",
     "UnmockedRequestError": "pytest_firehose._errors",
     "UnmodelledSettingWarning": "pytest_firehose._services.firehose.settings",

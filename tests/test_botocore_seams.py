@@ -1,9 +1,9 @@
 """The botocore internals pytest-firehose stands on, checked one by one.
 
-``pytest_firehose/_doors/botocore.py`` is the one module that touches botocore internals (the
-aiobotocore ones are checked in ``test_aiobotocore_seams.py``). When a release moves one of
-them, the test for it here fails with a message naming the seam, so the fix starts in the
-right place instead of in a puzzling wire test.
+``pytest_firehose/_doors/botocore.py`` and its ``botocore_*.py`` neighbours are the modules that
+touch botocore internals (the aiobotocore ones are checked in ``test_aiobotocore_seams.py``).
+When a release moves one of them, the test for it here fails with a message naming the seam,
+so the fix starts in the right place instead of in a puzzling wire test.
 
 Every client here points at a loopback port nobody listens on and ``Endpoint._send`` is
 replaced, so even a moved seam cannot make a request leave the machine.
@@ -34,13 +34,12 @@ from botocore.serialize import JSONSerializer
 from conftest import RealWaits
 
 from pytest_firehose import FirehoseFake
-from pytest_firehose._doors import botocore as door
-from pytest_firehose._doors.botocore import _lowered, to_botocore_response
+from pytest_firehose._doors import botocore_answers as answers
+from pytest_firehose._doors.botocore_answers import to_botocore_response
+from pytest_firehose._doors.botocore_requests import _lowered
 from pytest_firehose._wire.codec import READ_HEADERS, HttpResponse
 
-SEAM = (
-    f"botocore {botocore.__version__} moved a seam pytest_firehose/_doors/botocore.py relies on: "
-)
+SEAM = f"botocore {botocore.__version__} moved a seam pytest_firehose/_doors/botocore*.py rely on: "
 NOWHERE = "http://127.0.0.1:9"
 MAX_ATTEMPTS = 3
 NETWORK_ERRORS = [ReadTimeoutError, ConnectTimeoutError, EndpointConnectionError]
@@ -216,7 +215,7 @@ def _as_made(response: AWSResponse) -> dict[str, Any]:
 
 
 def test_answers_are_assembled_as_aws_response_makes_them() -> None:
-    assert door._assembles_alike(), (
+    assert answers._assembles_alike(), (
         f"{SEAM}AWSResponse or HeadersDict no longer has the layout the door builds answers "
         "in (five attributes; a table of one key per header name); answers are made "
         "through AWSResponse(...) instead (slower, never wrong)"
@@ -229,7 +228,7 @@ def test_answers_are_assembled_as_aws_response_makes_them() -> None:
 def test_answers_are_made_through_aws_response_where_the_layout_differs(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setattr(door, "_ASSEMBLED", False)
+    monkeypatch.setattr(answers, "_ASSEMBLED", False)
     answer = HttpResponse(400, b'{"a":1}', dict(ANSWER_HEADERS))
     made = AWSResponse(NOWHERE + "/", 400, ANSWER_HEADERS, StreamOnly(b'{"a":1}'))
     assert _as_made(to_botocore_response(NOWHERE + "/", answer)) == _as_made(made)

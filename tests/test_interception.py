@@ -706,7 +706,7 @@ def test_the_engine_reads_only_the_headers_the_door_hands_it(
 ) -> None:
     """botocore's door hands the engine only ``READ_HEADERS``: given every header, the
     engine asks for no other, whatever the operation and however it ends."""
-    import pytest_firehose._doors.botocore as door
+    import pytest_firehose._doors.botocore_requests as door
     from pytest_firehose._wire.codec import READ_HEADERS
 
     def every_header(headers: Any) -> ReadHeaders:
@@ -784,7 +784,7 @@ def test_a_body_is_never_read_as_the_value_another_thread_wrote() -> None:
     """The serializer's note of the value it wrote a body from is shared by the threads:
     a thread that writes its body just after another's (before that one reads the note)
     leaves the other's body to be read as any other, never as its own value."""
-    import pytest_firehose._doors.botocore as door
+    import pytest_firehose._doors.botocore_requests as door
 
     first_wrote, second_wrote = threading.Event(), threading.Event()
     kept_before = len(door.SERIALIZED.bodies)
@@ -831,7 +831,7 @@ def test_a_body_taken_while_the_oldest_is_dropped_breaks_nothing() -> None:
     """A request takes its body from the serializer's table without its lock: one taken
     while another thread drops the table's oldest body (its look at the oldest made, not
     yet its removal) changes the table's size under that look, and the writer goes on."""
-    from pytest_firehose._doors.botocore import SerializedBodies
+    from pytest_firehose._doors.botocore_requests import SerializedBodies
 
     class TakenMeanwhile(dict):  # type: ignore[type-arg]
         def __iter__(self) -> Iterator[Any]:

@@ -43,17 +43,10 @@ from aiohttp import ClientPayloadError
 from botocore.exceptions import PartialCredentialsError
 
 from pytest_firehose._clock import FakeClock
-from pytest_firehose._doors.botocore import (
-    _MARK,
-    PASS,
-    Router,
-    fake_credentials,
-    guarding,
-    keep_off_aws,
-    read_timeout,
-    route,
-    token_bucket_acquire,
-)
+from pytest_firehose._doors.botocore import _MARK, PASS, Router, guarding, keep_off_aws, route
+from pytest_firehose._doors.botocore_credentials import fake_credentials
+from pytest_firehose._doors.botocore_requests import read_timeout
+from pytest_firehose._doors.botocore_time import token_bucket_acquire
 from pytest_firehose._doors.replaced import Replaced
 from pytest_firehose._errors import NetworkFault
 from pytest_firehose._wire.codec import HttpResponse

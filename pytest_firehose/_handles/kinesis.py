@@ -21,7 +21,8 @@ from pytest_firehose._handles.log_events import LogEventsInput
 from pytest_firehose._lambda.functions import check_role
 from pytest_firehose._services.kinesis.consumers import ConsumerState
 from pytest_firehose._services.kinesis.model import KinesisService
-from pytest_firehose._services.kinesis.streams import KinesisRecord, KinesisStream, Shard
+from pytest_firehose._services.kinesis.shards import Shard
+from pytest_firehose._services.kinesis.streams import KinesisRecord, KinesisStream
 from pytest_firehose._wire.validation import validate_input
 
 if TYPE_CHECKING:

@@ -22,7 +22,8 @@ from pytest_firehose._lambda.lanes import ShardView
 from pytest_firehose._services.kinesis.consumers import Consumer
 from pytest_firehose._services.kinesis.model import KinesisService
 from pytest_firehose._services.kinesis.records import sequence_index_of, shard_id_in, views
-from pytest_firehose._services.kinesis.streams import KinesisRecord, KinesisStream, Shard
+from pytest_firehose._services.kinesis.shards import Shard
+from pytest_firehose._services.kinesis.streams import KinesisRecord, KinesisStream
 from pytest_firehose._services.kinesis.subscriptions import Subscription
 
 

@@ -27,11 +27,8 @@ from typing import Any
 
 from pytest_firehose._clock import FakeClock
 from pytest_firehose._errors import ServiceError
-from pytest_firehose._services.kinesis.streams import (
-    KinesisStream,
-    Shard,
-    not_active,
-)
+from pytest_firehose._services.kinesis.shards import Shard
+from pytest_firehose._services.kinesis.streams import KinesisStream, not_active
 from pytest_firehose._services.kinesis.tokens import (
     check_fresh,
     next_token,

@@ -40,13 +40,9 @@ from pytest_firehose._services.kinesis.quotas import ReadQuotas
 from pytest_firehose._services.kinesis.reads import ShardReads
 from pytest_firehose._services.kinesis.records import KinesisRecord
 from pytest_firehose._services.kinesis.resharding import Resharding
+from pytest_firehose._services.kinesis.shards import Shard, hash_key_of
 from pytest_firehose._services.kinesis.storage import Storage
-from pytest_firehose._services.kinesis.streams import (
-    KinesisStream,
-    Shard,
-    ShardTally,
-    hash_key_of,
-)
+from pytest_firehose._services.kinesis.streams import KinesisStream, ShardTally
 from pytest_firehose._services.kinesis.subscriptions import Subscriptions
 from pytest_firehose._services.kinesis.tags import Tagging
 

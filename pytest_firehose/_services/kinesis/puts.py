@@ -42,13 +42,8 @@ from pytest_firehose._services.kinesis.records import (
     parse_sequence_number,
     put_results,
 )
-from pytest_firehose._services.kinesis.streams import (
-    MAX_HASH_KEY,
-    KinesisStream,
-    Shard,
-    hash_key_of,
-    shard_id_of,
-)
+from pytest_firehose._services.kinesis.shards import MAX_HASH_KEY, Shard, hash_key_of, shard_id_of
+from pytest_firehose._services.kinesis.streams import KinesisStream
 
 if TYPE_CHECKING:
     from pytest_firehose._services.kinesis.channel_state import Channel

@@ -29,12 +29,8 @@ from pytest_firehose._services.kinesis.records import (
     views,
     within_bytes,
 )
-from pytest_firehose._services.kinesis.streams import (
-    KinesisStream,
-    Shard,
-    resolve_shard_id,
-    shard_id_of,
-)
+from pytest_firehose._services.kinesis.shards import Shard, resolve_shard_id, shard_id_of
+from pytest_firehose._services.kinesis.streams import KinesisStream
 
 #: Data one GetRecords returns at most (DOC).
 MAX_GET_RECORDS_BYTES = 10 * 1024 * 1024

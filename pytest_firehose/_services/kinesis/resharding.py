@@ -48,14 +48,13 @@ from typing import Any
 
 from pytest_firehose._clock import FakeClock
 from pytest_firehose._errors import ServiceError
-from pytest_firehose._services.kinesis.streams import (
-    KinesisStream,
+from pytest_firehose._services.kinesis.shards import (
     Shard,
-    not_active,
     resolve_shard_id,
     shard_id_of,
     split_hash_keys,
 )
+from pytest_firehose._services.kinesis.streams import KinesisStream, not_active
 
 _SECOND = timedelta(seconds=1)
 _DAY = timedelta(hours=24)

@@ -74,7 +74,8 @@ from pytest_firehose._services.kinesis.records import (
     shown,
     within_bytes,
 )
-from pytest_firehose._services.kinesis.streams import KinesisStream, Shard, resolve_shard_id
+from pytest_firehose._services.kinesis.shards import Shard, resolve_shard_id
+from pytest_firehose._services.kinesis.streams import KinesisStream
 
 #: How long a subscription lasts, and how long it keeps another one out (DOC).
 SUBSCRIPTION_LIFETIME = timedelta(minutes=5)
