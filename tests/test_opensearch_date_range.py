@@ -121,6 +121,8 @@ def test_a_date_range_the_field_does_not_take_fails_in_opensearchs_words(
         b'{"when": {"lte": "2020-01-01||*1d"}}',
         b'{"when": {"lte": "2020-01-01||+1"}}',
         b'{"when": {"gte": true}}',
+        b'{"when": {"gte": {"a": 1}}}',
+        b'{"when": {"gte": "2020-01-01||+2147483647y"}}',  # past java.time's years
         b'{"when": {"gte": "2020-01-01", "time_zone": "+01:00"}}',
         b'{"when": "2020-01-01"}',
         b'{"day": {"gte": "2020-01-01"}}',
@@ -165,6 +167,8 @@ def test_a_date_range_the_field_does_not_take_fails_in_opensearchs_words(
         ),
         failed("when", "2020-01-01||+1", ("parse_exception", "truncated date math [+1]")),
         failed("when", "true", *unreadable("true")),
+        failed("when", "{a=1}"),
+        failed("when", "2020-01-01||+2147483647y"),
         failed(
             "when",
             "+01:00",

@@ -1,5 +1,7 @@
 """OpenSearch's range fields ``integer_range``, ``long_range``, ``float_range``,
-``double_range`` and ``ip_range``: their parameters, and whether a document's range fits.
+``double_range``, ``ip_range`` and ``date_range``: their parameters, and whether a
+document's range fits (a ``date_range``'s bounds, ``format`` and ``locale`` are read in
+``index_date_math``; its bounds are longs of milliseconds).
 
 Facts (OpenSearch 2.19: ``RangeFieldMapper`` (``Builder``, ``setupFieldType``,
 ``parseCreateField``, ``parseIpRangeFromCidr``), ``RangeType`` (``parseFrom``, ``parseTo``,
@@ -11,8 +13,8 @@ read as a number field reads its value), ``InetAddresses`` (``forString``, ``par
 - the parameters are ``index``, ``doc_values``, ``store``, ``coerce``, ``format``,
   ``locale``, ``boost``, ``meta`` and ``ignore_malformed``; another is refused (``unknown
   parameter [x] on mapper [r] of type [integer_range]``), and so is a ``format`` on any
-  of these (``field [r] of type [range] should not define a dateTimeFormatter unless it is
-  a DATE type``);
+  but a ``date_range`` (``field [r] of type [range] should not define a dateTimeFormatter
+  unless it is a DATE type``);
 - a value is an object of ``gt``, ``gte``, ``lt``, ``lte`` (a ``null`` bound is none; the
   missing ones are the type's least and greatest), read key by key: each bound as a number
   field of the type reads its value (``For input string: "x"``, ``Value [3000000000] is
