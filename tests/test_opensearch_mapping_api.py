@@ -25,7 +25,7 @@ from pytest_firehose import FirehoseFake, UsageError
             "integer, short, byte, double, float, half_float, scaled_float, unsigned_long, "
             "keyword, wildcard, text, match_only_text, boolean, date, date_nanos, ip, geo_point, "
             "geo_shape, knn_vector, integer_range, long_range, float_range, double_range, "
-            "ip_range, binary, object, nested, alias, constant_keyword, token_count",
+            "ip_range, date_range, binary, object, nested, alias, constant_keyword, token_count",
         ),
         (
             {"dynamic": "runtime"},

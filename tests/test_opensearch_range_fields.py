@@ -1,7 +1,7 @@
 """OpenSearch's range fields (``integer_range``, ``long_range``, ``float_range``,
 ``double_range``, ``ip_range``): the ranges a document may give, the bulk error of one the
 field does not take, in OpenSearch's words, and their mappings as ``GET index/_mapping``
-shows them or OpenSearch refuses them (``date_range`` is not modelled)."""
+shows them or OpenSearch refuses them (``date_range``: ``test_opensearch_date_range``)."""
 
 from __future__ import annotations
 
@@ -215,7 +215,11 @@ def test_a_range_the_field_does_not_take_fails_in_opensearchs_words(
             {"type": "double_range", "copy_to": "other"},
             "field [r]: the parameter 'copy_to' of a double_range field is not modelled",
         ),
-        ({"type": "date_range"}, "field [r]: the type 'date_range' is not modelled"),
+        (
+            {"type": "long_range", "format": "yyyy", "locale": "en_US"},
+            REFUSES + "field [r] of type [range] should not define a dateTimeFormatter unless it "
+            "is a DATE type",
+        ),
     ],
 )
 def test_a_range_mapping_opensearch_or_the_fake_refuses_is_a_usage_error(

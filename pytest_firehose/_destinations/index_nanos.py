@@ -37,7 +37,7 @@ def nanos_check(formats: str | None) -> Check:
     """A ``date_nanos`` field's check, with its ``format`` (None: the default)."""
     shown = formats or DEFAULT
     as_date = date_check(shown)  # refuses a format the fake does not read
-    instants = [_instant_reader(one) for one in shown.split("||")]
+    instants = [instant_reader(one) for one in shown.split("||")]
 
     def check(value: Any) -> Any:
         read = as_date(value)  # what a ``date`` of these formats says of it
@@ -62,7 +62,7 @@ def nanos_check(formats: str | None) -> Check:
     return check
 
 
-def _instant_reader(format_: str) -> Any:
+def instant_reader(format_: str) -> Any:
     """The nanoseconds since the epoch a text ``format_`` reads stands for (None for a
     text it does not read)."""
     if format_ in _EPOCHS:
@@ -89,7 +89,7 @@ def _instant_reader(format_: str) -> Any:
             return None
         parts = {key: value for key, value in found.groupdict().items() if value is not None}
         year = int(parts.get("y", 1970)) + (2000 if reduced else 0)
-        days = _days(year, int(parts.get("M", 1)), int(parts.get("d", 1)))
+        days = epoch_day(year, int(parts.get("M", 1)), int(parts.get("d", 1)))
         seconds = days * 86400 + int(parts.get("H", 0)) * 3600 + int(parts.get("m", 0)) * 60
         seconds += int(parts.get("s", 0)) - _offset(parts.get("z", "Z"))
         fraction = parts.get("f", ".")[1:]
@@ -107,7 +107,7 @@ def _offset(zone: str) -> int:
     return seconds if zone[0] == "+" else -seconds
 
 
-def _days(year: int, month: int, day: int) -> int:
+def epoch_day(year: int, month: int, day: int) -> int:
     """Days from 1970-01-01 to the proleptic Gregorian date given."""
     year -= month <= 2
     era = year // 400
@@ -117,7 +117,7 @@ def _days(year: int, month: int, day: int) -> int:
     return era * 146097 + of_era_days - 719468
 
 
-def _civil(days: int) -> tuple[int, int, int]:
+def civil_date(days: int) -> tuple[int, int, int]:
     """The proleptic Gregorian date ``days`` after 1970-01-01."""
     days += 719468
     era = days // 146097
@@ -134,7 +134,7 @@ def java_instant(nanos: int) -> str:
     """The instant ``nanos`` after the epoch as Java's ``Instant.toString`` writes it."""
     seconds, fraction = divmod(nanos, 10**9)
     days, second = divmod(seconds, 86400)
-    year, month, day = _civil(days)
+    year, month, day = civil_date(days)
     if 0 <= year <= 9999:
         year_text = f"{year:04d}"
     elif year > 9999:

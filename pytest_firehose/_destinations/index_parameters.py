@@ -36,6 +36,7 @@ TYPES = (
     "float_range",
     "double_range",
     "ip_range",
+    "date_range",
     "binary",
     "object",
     "nested",

@@ -1,5 +1,7 @@
 """OpenSearch's range fields ``integer_range``, ``long_range``, ``float_range``,
-``double_range`` and ``ip_range``: their parameters, and whether a document's range fits.
+``double_range``, ``ip_range`` and ``date_range``: their parameters, and whether a
+document's range fits (a ``date_range``'s bounds, ``format`` and ``locale`` are read in
+``index_date_math``; its bounds are longs of milliseconds).
 
 Facts (OpenSearch 2.19: ``RangeFieldMapper`` (``Builder``, ``setupFieldType``,
 ``parseCreateField``, ``parseIpRangeFromCidr``), ``RangeType`` (``parseFrom``, ``parseTo``,
@@ -11,8 +13,8 @@ read as a number field reads its value), ``InetAddresses`` (``forString``, ``par
 - the parameters are ``index``, ``doc_values``, ``store``, ``coerce``, ``format``,
   ``locale``, ``boost``, ``meta`` and ``ignore_malformed``; another is refused (``unknown
   parameter [x] on mapper [r] of type [integer_range]``), and so is a ``format`` on any
-  of these (``field [r] of type [range] should not define a dateTimeFormatter unless it is
-  a DATE type``);
+  but a ``date_range`` (``field [r] of type [range] should not define a dateTimeFormatter
+  unless it is a DATE type``);
 - a value is an object of ``gt``, ``gte``, ``lt``, ``lte`` (a ``null`` bound is none; the
   missing ones are the type's least and greatest), read key by key: each bound as a number
   field of the type reads its value (``For input string: "x"``, ``Value [3000000000] is
@@ -38,10 +40,11 @@ import ipaddress
 import math
 import re
 import struct
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from decimal import Decimal
 from typing import Any
 
+from pytest_firehose._destinations.index_date_math import MathFailure, date_range_parser
 from pytest_firehose._destinations.index_mapping import Leaf
 from pytest_firehose._destinations.index_special import java_text
 from pytest_firehose._destinations.index_values import (
@@ -55,7 +58,7 @@ from pytest_firehose._destinations.index_values import (
     preview,
 )
 
-TYPES = ("integer_range", "long_range", "float_range", "double_range", "ip_range")
+TYPES = ("integer_range", "long_range", "float_range", "double_range", "ip_range", "date_range")
 _REFUSES = "OpenSearch refuses this mapping: Failed to parse mapping [_doc]: "
 #: The parameters the builder reads, in the order it shows them.
 _PARAMETERS = (
@@ -71,7 +74,7 @@ _PARAMETERS = (
 )
 _NOT_MODELLED = ("fields", "copy_to")
 _BOUNDS = ("gt", "gte", "lt", "lte")
-_WIDTH = {"integer_range": 32, "long_range": 64}
+_WIDTH = {"integer_range": 32, "long_range": 64, "date_range": 64}
 _IPV6_TOP = 2**128 - 1
 #: What ``Integer.parseInt`` reads.
 _INTEGER_TEXT = re.compile(r"[+-]?[0-9]+")
@@ -105,7 +108,7 @@ def range_field(name: str, kind: str, definition: Mapping[str, Any], *, multi: b
                 "[null] value"
             )
         given[key] = _parameter(where, key, value)
-    if "format" in given:
+    if "format" in given and kind != "date_range":
         raise ValueError(
             f"{_REFUSES}field [{simple}] of type [range] should not define a dateTimeFormatter "
             "unless it is a DATE type"
@@ -116,6 +119,10 @@ def range_field(name: str, kind: str, definition: Mapping[str, Any], *, multi: b
             shown[key] = given[key]
     if "coerce" in given:
         shown["coerce"] = given["coerce"]
+    parse_date = None
+    if kind == "date_range":
+        parse_date, date_shown = date_range_parser(where, given.get("format"), given.get("locale"))
+        shown.update(date_shown)
     if given.get("boost", 1.0) != 1.0:
         shown["boost"] = given["boost"]
     if given.get("meta"):
@@ -129,6 +136,7 @@ def range_field(name: str, kind: str, definition: Mapping[str, Any], *, multi: b
         coerce=given.get("coerce", True),
         indexed=given.get("index", True),
         ignore_malformed=given.get("ignore_malformed", False),
+        parse_date=parse_date,
     )
     return Leaf(kind, shown, check)
 
@@ -289,11 +297,28 @@ def _shown_bound(kind: str, number: Any) -> str:
     return _java_float(number) if kind == "float_range" else java_double(number)
 
 
+def _date(parse_date: Callable[[str], int], bound: Any) -> int:
+    """A ``date_range`` bound: the parser's text of it, read with date math."""
+    if isinstance(bound, (dict, list)):
+        raise _Failed(None, preview(bound), ignorable=False)
+    try:
+        return parse_date(preview(bound))
+    except MathFailure as failure:
+        raise _Failed(failure.cause, preview(bound), ignorable=failure.ignorable) from None
+
+
 def range_check(
-    kind: str, simple: str, full: str, *, coerce: bool, indexed: bool, ignore_malformed: bool
+    kind: str,
+    simple: str,
+    full: str,
+    *,
+    coerce: bool,
+    indexed: bool,
+    ignore_malformed: bool,
+    parse_date: Callable[[str], int] | None = None,
 ) -> Check:
     """A range field's check of one value (an array's values come one by one): OK, or a
-    :class:`Previewed` cause."""
+    :class:`Previewed` cause; a ``date_range``'s with its ``parse_date``."""
 
     def read(value: Any) -> Any:
         if kind == "ip_range" and isinstance(value, str):
@@ -321,6 +346,8 @@ def range_check(
                     if isinstance(bound, (dict, list)):
                         raise _Failed(None, preview(bound), ignorable=False)
                     number: Any = _address(preview(bound))
+                elif parse_date is not None:
+                    number = _date(parse_date, bound)
                 else:
                     number = _number(kind, bound, coerce)
             except _Failed as failure:
