@@ -10,15 +10,13 @@ import json
 from typing import Any
 
 import pytest
-from conftest import put_batch
-from test_opensearch_flat_object import refused
-from test_opensearch_mappings import index_of, search
+from test_opensearch_mappings import index_of
+from test_opensearch_range_fields import REFUSES, deliver
 from test_other_destinations import DOMAIN
 
 from pytest_firehose import FirehoseFake, UsageError
 
 KNN = {"index.knn": True}
-REFUSES = "OpenSearch refuses this mapping: Failed to parse mapping [_doc]: "
 
 
 def vector(dimension: int, **parameters: Any) -> dict[str, Any]:
@@ -37,13 +35,6 @@ def failed(
     if cause is not None:
         error["caused_by"] = {"type": kind, "reason": cause}
     return error
-
-
-def deliver(fake: FirehoseFake, landing_s3: Any, *documents: bytes) -> tuple[list[bytes], Any]:
-    stream = search(fake)
-    put_batch(*documents)
-    fake.firehose.flush()
-    return stream.delivered, refused(landing_s3)
 
 
 def test_a_flat_vector_takes_its_dimension_of_numbers(fake: FirehoseFake, landing_s3: Any) -> None:

@@ -137,16 +137,7 @@ class Lifecycle:
                 encryption = {**checked_encryption(requested), "Status": "ENABLED"}
         kind = kinds[0] if kinds else None
         config = checked(dict(params[kind])) if kind else {}
-        if stream_type == DATABASE_SOURCE:
-            from pytest_firehose._services.firehose.database import check_destination
-
-            check_destination(kind, config)
-        check_prefixes(kind, config)
-        check_logging(config)
-        check_encryption(config)
-        check_processors(config)
-        processor = self._lambda_processor(kind, config)
-        logs_processing(config)
+        processor = self._checked_destination(stream_type, kind, config)
         partitioning(config, routed=kind == ICEBERG)
         arn = self.stream_arn(name)
         target = DeliveryTarget(name, arn, version=1)
@@ -251,16 +242,7 @@ class Lifecycle:
                 stream.config_kind, stream.config, UPDATE_KINDS[updates[0]], params[updates[0]]
             )
             config = checked(config)
-        if stream.stream_type == DATABASE_SOURCE:
-            from pytest_firehose._services.firehose.database import check_destination
-
-            check_destination(kind, config)
-        check_prefixes(kind, config)
-        check_logging(config)
-        check_encryption(config)
-        check_processors(config)
-        processor = self._lambda_processor(kind, config)
-        logs_processing(config)
+        processor = self._checked_destination(stream.stream_type, kind, config)
         check_decompression_switch(stream.config, config)
         check_switch(stream.config, config)
         partitioning(config, routed=kind == ICEBERG)
@@ -279,6 +261,23 @@ class Lifecycle:
         stream.delivery.reroute(now, route)
         stream.delivery.back_up(backup, now, self.ids)
         return {}
+
+    def _checked_destination(
+        self, stream_type: str, kind: str | None, config: dict[str, Any]
+    ) -> LambdaProcessor | None:
+        """The checks a destination's configuration passes, made and remade alike by
+        CreateDeliveryStream and UpdateDestination; its Lambda processor."""
+        if stream_type == DATABASE_SOURCE:
+            from pytest_firehose._services.firehose.database import check_destination
+
+            check_destination(kind, config)
+        check_prefixes(kind, config)
+        check_logging(config)
+        check_encryption(config)
+        check_processors(config)
+        processor = self._lambda_processor(kind, config)
+        logs_processing(config)
+        return processor
 
     def _not_active(self, stream: DeliveryStream, action: str) -> ServiceError:
         """The refusal of a change a stream cannot take in its status (DOC: a stream is
