@@ -51,7 +51,7 @@ from pytest_firehose._destinations.index_knn_methods import (
     validate_method,
 )
 from pytest_firehose._destinations.index_mapping import Leaf
-from pytest_firehose._destinations.index_special import java_text
+from pytest_firehose._destinations.index_special import java_boolean, java_text
 from pytest_firehose._destinations.index_vectors import vector_check
 from pytest_firehose._destinations.java_hashmap import hash_order
 
@@ -85,15 +85,12 @@ KNN_INDEX = "index.knn"
 def knn_index(settings: Mapping[str, Any] | None) -> bool:
     """Whether ``settings`` make the index a k-NN one: ``index.knn`` (false unless given),
     ``true`` or ``false`` (or those strings), as a boolean setting is read."""
-    value = (settings or {}).get(KNN_INDEX, False)
-    if value is True or value == "true":
-        return True
-    if value is False or value == "false":
-        return False
-    raise ValueError(
-        f"OpenSearch refuses these settings: Failed to parse value [{java_text(value)}] as "
-        f"only [true] or [false] are allowed. (the index setting {KNN_INDEX!r})"
-    )
+    try:
+        return java_boolean((settings or {}).get(KNN_INDEX, False))
+    except ValueError as refused:
+        raise ValueError(
+            f"OpenSearch refuses these settings: {refused} (the index setting {KNN_INDEX!r})"
+        ) from None
 
 
 def knn_vector_field(name: str, definition: Mapping[str, Any], *, multi: bool, knn: bool) -> Leaf:

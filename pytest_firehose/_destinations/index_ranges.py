@@ -46,7 +46,7 @@ from typing import Any
 
 from pytest_firehose._destinations.index_date_math import MathFailure, date_range_parser
 from pytest_firehose._destinations.index_mapping import Leaf
-from pytest_firehose._destinations.index_special import java_text
+from pytest_firehose._destinations.index_special import java_boolean
 from pytest_firehose._destinations.index_values import (
     OK,
     Check,
@@ -144,14 +144,10 @@ def range_field(name: str, kind: str, definition: Mapping[str, Any], *, multi: b
 def _parameter(where: str, key: str, value: Any) -> Any:
     """One parameter's value as its parser reads it."""
     if key in ("index", "doc_values", "store", "coerce", "ignore_malformed"):
-        if value is True or value == "true":
-            return True
-        if value is False or value == "false":
-            return False
-        raise ValueError(
-            f"{_REFUSES}Failed to parse value [{java_text(value)}] as only [true] or [false] "
-            "are allowed."
-        )
+        try:
+            return java_boolean(value)
+        except ValueError as refused:
+            raise ValueError(f"{_REFUSES}{refused}") from None
     if key == "boost":
         if value is True or value is False or not isinstance(value, (int, float)):
             raise ValueError(f"{where}: boost is a number, such as 2.0, not {value!r}")

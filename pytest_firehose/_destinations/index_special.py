@@ -177,6 +177,18 @@ def java_text(value: Any) -> str:
     return preview(value)
 
 
+def java_boolean(value: Any) -> bool:
+    """A boolean parameter or setting as OpenSearch's strict parser reads it: ``true`` or
+    ``false``, or those strings; ValueError in its words for anything else."""
+    if value is True or value == "true":
+        return True
+    if value is False or value == "false":
+        return False
+    raise ValueError(
+        f"Failed to parse value [{java_text(value)}] as only [true] or [false] are allowed."
+    )
+
+
 def flat_object_check(name: str) -> Check:
     """A ``flat_object`` field's check: an object (an array's values come one by one)."""
 
