@@ -39,12 +39,8 @@ from pytest_firehose._lambda.mapping_description import (
     updated_state,
 )
 from pytest_firehose._lambda.mapping_invocations import Invocation
-from pytest_firehose._lambda.mapping_settings import (
-    KNOWN,
-    MappingSettings,
-    check_kinesis_parameters,
-    settings_from,
-)
+from pytest_firehose._lambda.mapping_parameters import KNOWN, check_kinesis_parameters
+from pytest_firehose._lambda.mapping_settings import MappingSettings, settings_from
 from pytest_firehose._services.kinesis.streams import KinesisRecord
 from pytest_firehose._wire.shapes import operation_model
 from pytest_firehose._wire.validation import unsendable, validate_input, without_nulls
@@ -121,7 +117,9 @@ class KinesisTrigger:
             raise refusal
         refuse_true_numbers(given, "trigger.update", OPERATION_UPDATE)
         updatable = operation_model("lambda", "UpdateEventSourceMapping").input_shape.members
-        check_kinesis_parameters(given, "trigger.update", set(KNOWN) & set(updatable))
+        check_kinesis_parameters(
+            given, "trigger.update", set(KNOWN) & set(updatable), OPERATION_UPDATE
+        )
         refuse_unreviewed(given, "trigger.update()")
         merged = {**self._params, **given}
         try:
