@@ -123,3 +123,23 @@ def test_an_on_success_destination_is_refused_in_lambdas_words(fake: FirehoseFak
         "InvalidParameterValueException: Unsupported DestinationConfig parameter for given "
         "event source mapping type.\n"
     )
+
+
+@needs_botocore("lambda CreateEventSourceMapping.ScalingConfig")
+def test_the_api_models_checks_come_before_the_source_types(fake: FirehoseFake) -> None:
+    stream = fake.kinesis.create_stream("s")
+    out_of_range = {"ScalingConfig": {"MaximumConcurrency": 1}}  # the model's minimum is 2
+
+    with pytest.raises(UsageError) as at_creation:
+        stream.lambda_trigger(accept_all, **out_of_range)
+    trigger = stream.lambda_trigger(accept_all)
+    with pytest.raises(UsageError) as at_update:
+        trigger.update(**out_of_range)
+
+    answer = (
+        "would answer ValidationException: 1 validation error detected: Value '1' at "
+        "'scalingConfig.maximumConcurrency' failed to satisfy constraint: Member must have "
+        "value greater than or equal to 2"
+    )
+    assert str(at_creation.value).startswith(f"lambda_trigger(): CreateEventSourceMapping {answer}")
+    assert str(at_update.value).startswith(f"trigger.update(): UpdateEventSourceMapping {answer}")

@@ -116,17 +116,21 @@ class KinesisTrigger:
         if refusal is not None:
             raise refusal
         refuse_true_numbers(given, "trigger.update", OPERATION_UPDATE)
-        updatable = operation_model("lambda", "UpdateEventSourceMapping").input_shape.members
+        try:
+            validate_input("lambda", OPERATION_UPDATE, request)
+        except ServiceError as error:
+            raise refused(error, "trigger.update", OPERATION_UPDATE) from None
+        # After the model's checks, as at creation: Lambda's own come second.
+        updatable = operation_model("lambda", OPERATION_UPDATE).input_shape.members
         check_kinesis_parameters(
             given, "trigger.update", set(KNOWN) & set(updatable), OPERATION_UPDATE
         )
         refuse_unreviewed(given, "trigger.update()")
         merged = {**self._params, **given}
         try:
-            validate_input("lambda", "UpdateEventSourceMapping", request)
             settings = settings_from(merged)
         except ServiceError as error:
-            raise refused(error, "trigger.update", "UpdateEventSourceMapping") from None
+            raise refused(error, "trigger.update", OPERATION_UPDATE) from None
         target = None
         if "FunctionName" in given:
             target = self._function_for(given["FunctionName"])
