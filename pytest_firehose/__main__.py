@@ -20,7 +20,7 @@ from pytest_firehose._engine.config import (
     is_account_id,
 )
 from pytest_firehose._engine.world import World
-from pytest_firehose._lambda.mapping_settings import KNOWN
+from pytest_firehose._lambda.mapping_parameters import KNOWN
 from pytest_firehose._wire import surface
 from pytest_firehose._wire.shapes import operation_model, operation_names
 

@@ -54,6 +54,8 @@ DEFERRED = (
     "zoneinfo",
     "pytest_firehose._handles.triggers",
     "pytest_firehose._handles.trigger_creation",
+    "pytest_firehose._handles.trigger_checks",
+    "pytest_firehose._handles.trigger_targets",
     "pytest_firehose._handles.stream_readers",
     "pytest_firehose._lambda.lanes",
     "pytest_firehose._lambda.mapping",

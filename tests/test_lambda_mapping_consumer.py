@@ -232,3 +232,30 @@ def test_the_mapping_renews_its_subscription_when_it_ends(fake: FirehoseFake) ->
     assert batches(trigger) == [[b"a"]]
     with pytest.raises(ClientError, match="Another active subscription exists"):
         _subscribe(consumer)
+
+
+def test_a_consumer_mapping_takes_a_batching_window_at_creation_and_update(
+    fake: FirehoseFake,
+) -> None:
+    stream = fake.kinesis.create_stream("s")
+    consumer = _register(stream)
+    trigger = stream.lambda_trigger(
+        lambda event, context: None,
+        EventSourceArn=consumer,
+        BatchSize=3,
+        MaximumBatchingWindowInSeconds=5,
+    )
+    put(b"a", b"b", b"c", b"d")
+
+    trigger.drain()
+
+    assert batches(trigger) == [[b"a", b"b", b"c"], [b"d"]]
+    # The full batch went at once; the last one waited for its window.
+    assert trigger.invocations[1].at - trigger.invocations[0].at == timedelta(seconds=5)
+    described = trigger.describe()
+    assert (described["EventSourceArn"], described["MaximumBatchingWindowInSeconds"]) == (
+        consumer,
+        5,
+    )
+    answer = trigger.update(MaximumBatchingWindowInSeconds=20)
+    assert answer["MaximumBatchingWindowInSeconds"] == 20

@@ -310,7 +310,11 @@ def test_a_deleted_mapping_is_not_found(fake: FirehoseFake, use: Any) -> None:
             "detected: Value '10001' at 'batchSize' failed to satisfy constraint: Member must "
             "have value less than or equal to 10000\n",
         ),
-        ({"ScalingConfig": {"MaximumConcurrency": 2}}, "ScalingConfig does not apply"),
+        (
+            {"ScalingConfig": {"MaximumConcurrency": 2}},
+            "UpdateEventSourceMapping would answer InvalidParameterValueException: Unsupported "
+            "'scalingConfig' parameter for given event source mapping type.\n",
+        ),
         ({"UUID": "another"}, "leave UUID out"),
         (
             {"FunctionName": "other"},
@@ -496,6 +500,6 @@ def test_a_parameter_of_other_sources_is_refused_naming_those_an_update_takes(
         trigger.update(ScalingConfig={"MaximumConcurrency": 2})
 
     message = str(refused.value)
-    assert "the parameters that do are BatchSize, BisectBatchOnFunctionError," in message
+    assert "the parameters of a Kinesis event source mapping are BatchSize, Bisect" in message
     assert "StartingPosition" not in message
     assert "Tags" not in message

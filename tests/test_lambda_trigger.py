@@ -542,7 +542,11 @@ def test_an_s3_destination_nothing_stands_in_for_keeps_the_records(fake: Firehos
         ({"FunctionResponseTypes": ["Everything"]}, "ValidationException"),
         ({"ParallelizationFactor": 11}, "ValidationException"),
         ({"TumblingWindowInSeconds": 901}, "ValidationException"),
-        ({"Queues": ["q"]}, "does not apply to a Kinesis"),
+        (
+            {"Queues": ["q"]},
+            "InvalidParameterValueException: Unsupported 'queues' parameter for given event "
+            "source mapping type",
+        ),
         (
             {"DestinationConfig": {"OnFailure": {"Destination": f"{SQS}:q.fifo"}}},
             "InvalidParameterValueException: FIFO queues and topics are not supported",

@@ -20,15 +20,17 @@ from pytest_firehose._handles.stream_readers import (
     Source,
     default_role,
 )
-from pytest_firehose._handles.triggers import (
-    KinesisTrigger,
-    failure_sender,
-    mapped_function,
-    mapping_conflict,
+from pytest_firehose._handles.trigger_checks import (
     refuse_true_numbers,
     refuse_unreviewed,
     refused,
 )
+from pytest_firehose._handles.trigger_targets import (
+    failure_sender,
+    mapped_function,
+    mapping_conflict,
+)
+from pytest_firehose._handles.triggers import KinesisTrigger
 from pytest_firehose._lambda.context import Function
 from pytest_firehose._lambda.functions import (
     check_environment,

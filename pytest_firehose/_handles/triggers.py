@@ -1,22 +1,32 @@
 """The event source mapping of a Kinesis stream (``lambda_trigger``) as a test holds it:
-updated and deleted as the Lambda API does it, and the parameters both creation
-(``trigger_creation``) and updates read and refuse alike."""
+described, updated and deleted as the Lambda API does it. Creation is
+``trigger_creation``'s; the checks both share are ``trigger_checks``', what a mapping names
+beyond its stream ``trigger_targets``'."""
 
 from __future__ import annotations
 
 import copy
 import dataclasses
-import re
 import traceback
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
-from pytest_firehose._arns import partition_of, resource_arn
+from pytest_firehose._arns import resource_arn
 from pytest_firehose._engine.world import World
 from pytest_firehose._errors import ServiceError, UsageError
-from pytest_firehose._handles.failure_destinations import FailureDestination
 from pytest_firehose._handles.stream_readers import KinesisReader, default_role
+from pytest_firehose._handles.trigger_checks import (
+    refuse_true_numbers,
+    refuse_unreviewed,
+    refused,
+)
+from pytest_firehose._handles.trigger_targets import (
+    NO_SUCH_FUNCTION,
+    failure_sender,
+    mapped_function,
+    mapping_conflict,
+)
 from pytest_firehose._lambda.context import Function
 from pytest_firehose._lambda.functions import FunctionName, UnregisteredFunction
 from pytest_firehose._lambda.mapping import EventSourceMapping
@@ -29,43 +39,13 @@ from pytest_firehose._lambda.mapping_description import (
     updated_state,
 )
 from pytest_firehose._lambda.mapping_invocations import Invocation
-from pytest_firehose._lambda.mapping_settings import (
-    KNOWN,
-    MappingSettings,
-    check_kinesis_parameters,
-    invalid,
-    settings_from,
-)
+from pytest_firehose._lambda.mapping_parameters import KNOWN, check_kinesis_parameters
+from pytest_firehose._lambda.mapping_settings import MappingSettings, settings_from
 from pytest_firehose._services.kinesis.streams import KinesisRecord
 from pytest_firehose._wire.shapes import operation_model
-from pytest_firehose._wire.surface import unreviewed
 from pytest_firehose._wire.validation import unsendable, validate_input, without_nulls
 
-#: CreateEventSourceMapping's FunctionName, as its API model's pattern spells it.
-_FUNCTION = re.compile(
-    r"(?:arn:(?P<partition>(?:aws[a-zA-Z-]*)?):lambda:)?(?:(?P<region>(?:eusc-)?[a-z]{2}(?:-[a-z]+)+-\d):)?"
-    r"(?:(?P<account>\d{12}):)?(?:function:)?(?P<name>[a-zA-Z0-9_-]+)"
-    r"(?::(?P<qualifier>\$LATEST|[a-zA-Z0-9_-]+))?"
-)
-
-
-#: Lambda's answer to a mapping of a function that does not exist (REAL wording and 400:
-#: LocalStack's AWS-validated test_event_source_mapping_exceptions snapshot).
-NO_SUCH_FUNCTION = invalid("Function does not exist")
 OPERATION_UPDATE = "UpdateEventSourceMapping"
-
-
-def mapping_conflict(source_arn: str, given: str, uuid: str) -> ServiceError:
-    """Lambda's answer to a second mapping of one function and event source (REAL wording
-    and 409, LocalStack's AWS-validated snapshot, 2025), ``given`` the FunctionName as
-    given."""
-    return ServiceError(
-        "ResourceConflictException",
-        f'The event source arn (" {source_arn} ") and function (" {given} ") provided '
-        f"mapping already exists. Please update or delete the existing mapping with UUID "
-        f"{uuid}",
-        409,
-    )
 
 
 class KinesisTrigger:
@@ -136,15 +116,21 @@ class KinesisTrigger:
         if refusal is not None:
             raise refusal
         refuse_true_numbers(given, "trigger.update", OPERATION_UPDATE)
-        updatable = operation_model("lambda", "UpdateEventSourceMapping").input_shape.members
-        check_kinesis_parameters(given, "trigger.update", set(KNOWN) & set(updatable))
+        try:
+            validate_input("lambda", OPERATION_UPDATE, request)
+        except ServiceError as error:
+            raise refused(error, "trigger.update", OPERATION_UPDATE) from None
+        # After the model's checks, as at creation: Lambda's own come second.
+        updatable = operation_model("lambda", OPERATION_UPDATE).input_shape.members
+        check_kinesis_parameters(
+            given, "trigger.update", set(KNOWN) & set(updatable), OPERATION_UPDATE
+        )
         refuse_unreviewed(given, "trigger.update()")
         merged = {**self._params, **given}
         try:
-            validate_input("lambda", "UpdateEventSourceMapping", request)
             settings = settings_from(merged)
         except ServiceError as error:
-            raise refused(error, "trigger.update", "UpdateEventSourceMapping") from None
+            raise refused(error, "trigger.update", OPERATION_UPDATE) from None
         target = None
         if "FunctionName" in given:
             target = self._function_for(given["FunctionName"])
@@ -374,113 +360,4 @@ class KinesisTrigger:
         return (
             f"  {self!r}: {len(failed)} of {len(invocations)} failed; the last: "
             f"{type(last).__name__}: {last}{raised}"
-        )
-
-
-def mapped_function(
-    given: str,
-    region: str,
-    account_id: str,
-    call: str = "lambda_trigger",
-    operation: str = "CreateEventSourceMapping",
-) -> FunctionName:
-    """The function FunctionName names (already valid against the API model: a name, a
-    partial or full ARN, each with a version or alias or not); the parts it leaves out are
-    the stream's region and account. Refuse a function of another region, as Lambda does
-    (docs/fidelity.md)."""
-    match = _FUNCTION.fullmatch(given)
-    assert match is not None, "the API model's pattern admitted it"
-    function = FunctionName(
-        match["name"],
-        match["region"] or region,
-        match["account"] or account_id,
-        match["qualifier"],
-    )
-    if function.region != region:
-        # REAL wording, as a user reported it (pmuens/serverless-kinesis-streams#1, 2016).
-        raise refused(
-            invalid(f"Event source region must match Lambda region {function.region}."),
-            call,
-            operation,
-        )
-    if match["partition"] is not None and match["partition"] != partition_of(region):
-        # No function lives under another partition's ARN in this region (docs/fidelity.md).
-        raise refused(NO_SUCH_FUNCTION, call, operation)
-    return function
-
-
-def refused(
-    error: ServiceError,
-    call: str = "lambda_trigger",
-    operation: str = "CreateEventSourceMapping",
-) -> UsageError:
-    """What ``call`` raises for Lambda's refusal ``error`` of ``operation``."""
-    return UsageError(
-        f"{call}(): {operation} would answer {error.code}: "
-        f"{error.message}\nChange the parameter it names; docs/lambda.md lists each "
-        "one with its default."
-    )
-
-
-def failure_sender(
-    world: World, settings: MappingSettings, region: str, uuid: str
-) -> FailureDestination | None:
-    """Where the mapping sends the invocation records it writes, if anywhere."""
-    if settings.on_failure is None:
-        return None
-    return FailureDestination(
-        settings.on_failure,
-        world.contained,
-        region=region,
-        mapping_uuid=uuid,
-        new_uuid=world.ids.uuid,
-    )
-
-
-#: The types of the API model's members that hold a number.
-_NUMBERS = ("integer", "long", "float", "double")
-
-
-def _true_numbers(value: object, shape: Any, path: str) -> Iterator[tuple[str, bool]]:
-    """(path, the bool) for each bool in ``value`` where ``shape`` holds a number."""
-    if shape.type_name in _NUMBERS and isinstance(value, bool):
-        yield path, value
-    elif shape.type_name == "structure" and isinstance(value, Mapping):
-        for name, member in value.items():
-            if name in shape.members:
-                yield from _true_numbers(member, shape.members[name], f"{path}.{name}")
-    elif shape.type_name == "list" and isinstance(value, list):
-        for index, item in enumerate(value):
-            yield from _true_numbers(item, shape.member, f"{path}[{index}]")
-
-
-def refuse_true_numbers(params: dict[str, Any], call: str, operation: str) -> None:
-    """Refuse ``True`` or ``False`` where the mapping takes a number (``BatchSize=True``):
-    botocore's validator lets a bool pass for an integer (a bool is an int in Python) and
-    writes JSON ``true``, which Lambda does not read as 1 (what it answers is not on record:
-    docs/fidelity.md), so the mapping would batch by a number nobody chose."""
-    members = operation_model("lambda", operation).input_shape.members
-    for name, value in params.items():
-        if name in members:
-            for path, given in _true_numbers(value, members[name], name):
-                raise UsageError(
-                    f"{call}(): {path} is a number, not {given!r}: botocore would send the "
-                    f"bool as JSON {str(given).lower()}, which Lambda does not read as a "
-                    "number; give the number (docs/lambda.md lists each parameter with its "
-                    "default)"
-                )
-
-
-def refuse_unreviewed(params: dict[str, Any], call: str) -> None:
-    """Refuse a member inside a parameter (a DestinationConfig's or FilterCriteria's, from
-    a botocore newer than this release) that the release has not reviewed, never ignore
-    it; an unknown parameter itself is refused with the parameters the mapping takes."""
-    unknown = unreviewed("lambda", "CreateEventSourceMapping", params)
-    if unknown:
-        named = ", ".join(path.removeprefix("CreateEventSourceMapping.") for path in unknown)
-        raise UsageError(
-            f"{call}: {named}: this pytest-firehose release has not reviewed such a member "
-            "(a botocore newer than the release knows it), so the fake event source mapping "
-            "refuses it rather than ignore it; leave it out (docs/lambda.md lists what the "
-            "mapping models), or use a newer pytest-firehose."
         )

@@ -12,13 +12,13 @@ FunctionResponseTypes. MaximumRecordAgeInSeconds is -1 or 60 to 604,800 (DOC).
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
-from pytest_firehose._errors import ServiceError, UsageError
+from pytest_firehose._errors import ServiceError
 from pytest_firehose._lambda.kinesis_filters import FilterRefused, RecordFilter, record_filter
+from pytest_firehose._lambda.mapping_parameters import check_kinesis_parameters
 
 DEFAULT_BATCH_SIZE = 100
 MIN_RECORD_AGE_SECONDS = 60
@@ -29,26 +29,6 @@ FAILURE_DESTINATIONS = ("sqs", "sns", "s3")
 #: The metrics a Kinesis mapping can produce (API reference, EventSourceMappingMetricsConfig:
 #: ErrorCount and KafkaMetrics are for Kafka sources only).
 KINESIS_METRICS = ("EventCount",)
-#: Parameters that change nothing the fake's handlers or tests can observe.
-HARMLESS = ("FunctionName", "EventSourceArn", "Tags", "MetricsConfig", "KMSKeyArn")
-#: The parameters of a Kinesis mapping (the model's others are for queues, Kafka,
-#: DocumentDB...).
-KNOWN = (
-    *HARMLESS,
-    "Enabled",
-    "BatchSize",
-    "MaximumBatchingWindowInSeconds",
-    "StartingPosition",
-    "StartingPositionTimestamp",
-    "BisectBatchOnFunctionError",
-    "MaximumRetryAttempts",
-    "MaximumRecordAgeInSeconds",
-    "FunctionResponseTypes",
-    "DestinationConfig",
-    "FilterCriteria",
-    "TumblingWindowInSeconds",
-    "ParallelizationFactor",
-)
 
 
 @dataclass(frozen=True)
@@ -167,24 +147,11 @@ def _filters(params: dict[str, Any]) -> RecordFilter | None:
         raise invalid(str(refusal)) from None
 
 
-def check_kinesis_parameters(
-    params: dict[str, Any], call: str = "lambda_trigger", accepted: Iterable[str] = KNOWN
-) -> None:
-    """Refuse, naming ``call``, a parameter of ``params`` that does not apply to a Kinesis
-    source (of ``accepted``: the operation's own)."""
-    for name in params:
-        if name not in KNOWN:
-            listed = sorted(set(accepted) - {"FunctionName", "EventSourceArn"})
-            raise UsageError(
-                f"{call}({name}=...): {name} does not apply to a Kinesis event "
-                f"source mapping; the parameters that do are {', '.join(listed)}."
-            )
-
-
 def settings_from(params: dict[str, Any]) -> MappingSettings:
     """The settings ``params`` ask for, already valid against the API model. Raises
     :class:`ServiceError` with Lambda's answer to a value it refuses, and
-    :class:`UsageError` for a parameter that does not apply to a Kinesis source."""
+    :class:`UsageError` with its answer to a parameter that does not apply to a Kinesis
+    source."""
     check_kinesis_parameters(params)
     _check_metrics(params)
     position, stamp = _starting(params)
