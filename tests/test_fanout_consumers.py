@@ -228,6 +228,9 @@ def test_consumers_of_a_deleted_stream_go_with_it(fake, kinesis):
         "to force the deletion of all the consumers that are associated with it."
     )
     kinesis.delete_stream(StreamName="s", EnforceConsumerDeletion=True)
+    (deleting,) = kinesis.list_stream_consumers(StreamARN=arn)["Consumers"]
+    assert deleting["ConsumerStatus"] == "DELETING"  # with the stream, for the delay
+    fake.kinesis.clock.advance(seconds=10)
     fake.kinesis.create_stream("s")
     fake.kinesis.clock.advance(seconds=10)
     assert kinesis.list_stream_consumers(StreamARN=arn)["Consumers"] == []

@@ -300,6 +300,15 @@ class Consumers:
             consumer.gone_at = now + self.creation_delay
         return {}
 
+    def deregister_all(self, stream: KinesisStream, gone_at: datetime) -> None:
+        """``stream``'s consumers are DELETING with it, and gone when it is (DeleteStream
+        with ``EnforceConsumerDeletion`` while the stream takes time to go)."""
+        now = self.clock.now()
+        for consumer in self.consumers_of(stream):
+            if consumer.deregistered_at is None:
+                consumer.deregistered_at = now
+            consumer.gone_at = min(consumer.gone_at or gone_at, gone_at)
+
     def list_stream_consumers(self, params: dict[str, Any]) -> dict[str, Any]:
         refuse_beside_token(params, ("StreamCreationTimestamp",))
         stream = self._stream_by_arn(params["StreamARN"])
