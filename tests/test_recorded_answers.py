@@ -8,9 +8,9 @@ The recordings: LocalStack's AWS-validated snapshots (localstack/localstack,
 the acceptance tests of hashicorp/terraform-provider-aws, run against AWS, with the answers
 their code and comments quote (``internal/service/firehose/delivery_stream_test.go``,
 ``internal/service/kinesis/stream.go``); what issue threads report of streams run on AWS
-(risingwavelabs/risingwave#9961); and the AWS SDKs' integration tests, run against AWS
-(aws/aws-sdk-java-v2, ``services/kinesis/src/it``, with aws/aws-sdk-java-v2#5949;
-aws/aws-sdk-net, ``sdk/test/Services/Kinesis/IntegrationTests``)."""
+(risingwavelabs/risingwave#9961, awslabs/amazon-kinesis-connector-flink#44); and the AWS
+SDKs' integration tests, run against AWS (aws/aws-sdk-java-v2, ``services/kinesis/src/it``,
+with aws/aws-sdk-java-v2#5949; aws/aws-sdk-net, ``sdk/test/Services/Kinesis/IntegrationTests``)."""
 
 from __future__ import annotations
 
@@ -402,3 +402,38 @@ def test_a_delivery_stream_takes_records_as_the_dotnet_sdk_recorded(client):
     assert missing.value.response["Error"]["Code"] == "ResourceNotFoundException"
     assert batch["FailedPutCount"] == 0
     assert len({answer["RecordId"] for answer in batch["RequestResponses"]}) == 8
+
+
+def test_subscribing_a_consumer_that_is_gone_is_refused_with_the_recorded_text(
+    fake, kinesis_client
+):
+    # awslabs/amazon-kinesis-connector-flink#44 (2021): an enhanced fan-out job whose
+    # consumer had been deregistered failed, with every registration strategy (so on the
+    # SubscribeToShard all three make with the consumer's ARN), with this answer, HTTP 400:
+    # the consumer's name and creation time read from its ARN.
+    kinesis_client.create_stream(StreamName="a204892-msg-dist-kinesis-Development", ShardCount=1)
+    stream_arn = kinesis_client.describe_stream(StreamName="a204892-msg-dist-kinesis-Development")[
+        "StreamDescription"
+    ]["StreamARN"]
+    consumer = kinesis_client.register_stream_consumer(
+        StreamARN=stream_arn, ConsumerName="a204892-msg-dist-kinesis-Development-efo"
+    )["Consumer"]
+    kinesis_client.deregister_stream_consumer(ConsumerARN=consumer["ConsumerARN"])
+    created = int(consumer["ConsumerCreationTimestamp"].timestamp())
+
+    with pytest.raises(ClientError) as caught:
+        kinesis_client.subscribe_to_shard(
+            ConsumerARN=consumer["ConsumerARN"],
+            ShardId="shardId-000000000000",
+            StartingPosition={"Type": "LATEST"},
+        )
+
+    assert caught.value.response["ResponseMetadata"]["HTTPStatusCode"] == 400
+    assert caught.value.response["Error"] == {
+        "Code": "ResourceNotFoundException",
+        "Message": (
+            "Consumer a204892-msg-dist-kinesis-Development-efo with creation timestamp "
+            f"{created} under stream: a204892-msg-dist-kinesis-Development, account "
+            "123456789012 not found."
+        ),
+    }
