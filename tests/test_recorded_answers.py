@@ -20,6 +20,7 @@ from typing import Any
 import boto3
 import cbor2
 import pytest
+from botocore.config import Config
 from botocore.exceptions import ClientError
 from conftest import REGION, ROLE, S3, SEED
 from lambda_support import batches, put
@@ -436,4 +437,31 @@ def test_subscribing_a_consumer_that_is_gone_is_refused_with_the_recorded_text(
             f"{created} under stream: a204892-msg-dist-kinesis-Development, account "
             "123456789012 not found."
         ),
+    }
+
+
+def test_a_throttled_get_records_is_refused_with_the_recorded_text(fake):
+    # awslabs/amazon-kinesis-client#1521 (2025): the Kinesis Client Library's polling
+    # reader (PrefetchRecordsPublisher, which calls GetRecords) met this answer, HTTP 400,
+    # on a stream read by four applications; risingwavelabs/risingwave#7453 (2023) quotes
+    # the same words. Earlier reports (2015 to 2019) read "Rate exceeded for shard SHARD
+    # in stream NAME under account ACCOUNT.", which PutRecords still answers per record.
+    kinesis = boto3.client(
+        "kinesis", region_name=REGION, config=Config(retries={"total_max_attempts": 1})
+    )
+    kinesis.create_stream(StreamName="event-stream", ShardCount=4)
+    iterator = kinesis.get_shard_iterator(
+        StreamName="event-stream", ShardId="shardId-000000000003", ShardIteratorType="LATEST"
+    )["ShardIterator"]
+    fake.kinesis.enforce_read_quotas()
+    for _ in range(5):
+        kinesis.get_records(ShardIterator=iterator)
+
+    with pytest.raises(ClientError) as caught:
+        kinesis.get_records(ShardIterator=iterator)
+
+    assert caught.value.response["ResponseMetadata"]["HTTPStatusCode"] == 400
+    assert caught.value.response["Error"] == {
+        "Code": "ProvisionedThroughputExceededException",
+        "Message": "Rate exceeded for Shard - 123456789012/event-stream/shardId-000000000003",
     }
