@@ -21,6 +21,18 @@ def world_with_stream() -> Iterator[FirehoseFake]:
         yield fake
 
 
+def consumer_not_found(consumer_arn: str, account: str = "123456789012") -> str:
+    """What AWS answers a lookup by the ARN of a consumer that is not registered (REAL:
+    awslabs/amazon-kinesis-connector-flink#44): the ARN's consumer name and creation second
+    under its stream."""
+    stream, _, rest = consumer_arn.partition(":stream/")[2].partition("/consumer/")
+    name, _, created = rest.rpartition(":")
+    return (
+        f"Consumer {name} with creation timestamp {created} under stream: {stream}, "
+        f"account {account} not found."
+    )
+
+
 def register(fake: FirehoseFake, client: Any, name: str = "app") -> str:
     """Register consumer ``name`` of stream ``s``; its ARN."""
     registered = client.register_stream_consumer(StreamARN=fake.kinesis["s"].arn, ConsumerName=name)

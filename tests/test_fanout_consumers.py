@@ -13,6 +13,7 @@ import pytest
 from botocore.config import Config
 from botocore.exceptions import ClientError
 from conftest import needs_botocore
+from fanout_support import consumer_not_found
 
 from pytest_firehose import FirehoseFake
 
@@ -83,7 +84,7 @@ def test_a_deregistered_consumer_is_deleting_then_gone(fake, kinesis):
     assert fake.kinesis["s"].consumers == []
     code, message = error_of(kinesis.describe_stream_consumer, ConsumerARN=consumer["ConsumerARN"])
     assert code == "ResourceNotFoundException"
-    assert consumer["ConsumerARN"] in message
+    assert message == consumer_not_found(consumer["ConsumerARN"])
 
 
 def test_without_a_creation_delay_the_next_request_sees_it_active():
@@ -228,6 +229,9 @@ def test_consumers_of_a_deleted_stream_go_with_it(fake, kinesis):
         "to force the deletion of all the consumers that are associated with it."
     )
     kinesis.delete_stream(StreamName="s", EnforceConsumerDeletion=True)
+    (deleting,) = kinesis.list_stream_consumers(StreamARN=arn)["Consumers"]
+    assert deleting["ConsumerStatus"] == "DELETING"  # with the stream, for the delay
+    fake.kinesis.clock.advance(seconds=10)
     fake.kinesis.create_stream("s")
     fake.kinesis.clock.advance(seconds=10)
     assert kinesis.list_stream_consumers(StreamARN=arn)["Consumers"] == []
@@ -365,5 +369,5 @@ def test_tagging_a_consumer_that_is_not_registered_is_not_found(fake, kinesis):
     ]:
         code, message = error_of(call, ResourceARN=consumer_arn, **params)
         assert code == "ResourceNotFoundException"
-        assert message == f"Consumer {consumer_arn} under account 123456789012 not found."
+        assert message == consumer_not_found(consumer_arn)
     assert kinesis.list_tags_for_resource(ResourceARN=arn)["Tags"] == []

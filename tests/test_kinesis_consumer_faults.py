@@ -43,7 +43,7 @@ def raised(method: Any, **params: Any) -> ClientError:
 GET_RECORDS_ERRORS = {
     "ProvisionedThroughputExceededException": (
         400,
-        f"Rate exceeded for shard shardId-000000000001 in stream s under account {ACCOUNT}.",
+        f"Rate exceeded for Shard - {ACCOUNT}/s/shardId-000000000001",
     ),
     "ExpiredIteratorException": (
         400,

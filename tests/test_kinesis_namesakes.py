@@ -11,7 +11,7 @@ from typing import Any
 import boto3
 import pytest
 from conftest import refused
-from fanout_support import register
+from fanout_support import consumer_not_found, register
 
 from pytest_firehose import FirehoseFake
 
@@ -180,7 +180,7 @@ def test_a_consumer_of_the_deleted_stream_is_not_the_new_streams(fake, kinesis_c
     )
     assert response["Error"] == {
         "Code": "ResourceNotFoundException",
-        "Message": f"Consumer {consumer} under account {ACCOUNT} not found.",
+        "Message": consumer_not_found(consumer, ACCOUNT),
     }
 
 

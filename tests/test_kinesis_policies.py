@@ -9,6 +9,7 @@ from typing import Any
 import boto3
 import pytest
 from conftest import REGION, needs_botocore, refused
+from fanout_support import consumer_not_found
 from test_kinesis_api import ACCOUNT, error, fits
 
 from pytest_firehose import FirehoseFake
@@ -100,7 +101,7 @@ def test_a_consumer_that_is_not_registered_has_no_policy(fake, kinesis_client):
 
     assert error(answer) == (
         "ResourceNotFoundException",
-        f"Consumer {CONSUMER_ARN} under account {ACCOUNT} not found.",
+        consumer_not_found(CONSUMER_ARN, ACCOUNT),
         400,
     )
     assert error(put)[0] == "ResourceNotFoundException"

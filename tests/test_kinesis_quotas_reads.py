@@ -15,6 +15,8 @@ from conftest import REGION, refused
 
 ACCOUNT = "123456789012"
 THROTTLED = "Rate exceeded for shard shardId-00000000000{} in stream {} under account 123456789012."
+#: GetRecords' own words (REAL, tests/test_recorded_answers.py).
+READ_THROTTLED = "Rate exceeded for Shard - 123456789012/{1}/shardId-00000000000{0}"
 #: Partition keys whose MD5 falls in the first and the second half of the key space.
 ON_0, ON_1 = "alpha", "beta"
 
@@ -73,7 +75,7 @@ def test_a_sixth_get_records_in_a_second_on_a_shard_is_throttled(fake, reader):
 
     assert error(sixth) == (
         "ProvisionedThroughputExceededException",
-        THROTTLED.format(0, "s"),
+        READ_THROTTLED.format(0, "s"),
         400,
     )
     assert "Records" in other_shard
@@ -93,7 +95,10 @@ def test_reading_2_mib_uses_the_shards_second(fake, reader):
     next_second = reader.get_records(ShardIterator=rest["NextShardIterator"])
 
     assert [len(first["Records"]), len(rest["Records"])] == [3, 1]
-    assert error(owed)[:2] == ("ProvisionedThroughputExceededException", THROTTLED.format(0, "s"))
+    assert error(owed)[:2] == (
+        "ProvisionedThroughputExceededException",
+        READ_THROTTLED.format(0, "s"),
+    )
     assert len(other_shard["Records"]) == 1
     assert next_second["Records"] == []
 

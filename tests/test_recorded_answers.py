@@ -8,8 +8,9 @@ The recordings: LocalStack's AWS-validated snapshots (localstack/localstack,
 the acceptance tests of hashicorp/terraform-provider-aws, run against AWS, with the answers
 their code and comments quote (``internal/service/firehose/delivery_stream_test.go``,
 ``internal/service/kinesis/stream.go``); what issue threads report of streams run on AWS
-(risingwavelabs/risingwave#9961); and the AWS SDK for Java's integration tests, run against
-AWS (aws/aws-sdk-java-v2, ``services/kinesis/src/it``, with aws/aws-sdk-java-v2#5949)."""
+(risingwavelabs/risingwave#9961, awslabs/amazon-kinesis-connector-flink#44); and the AWS
+SDKs' integration tests, run against AWS (aws/aws-sdk-java-v2, ``services/kinesis/src/it``,
+with aws/aws-sdk-java-v2#5949; aws/aws-sdk-net, ``sdk/test/Services/Kinesis/IntegrationTests``)."""
 
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ from typing import Any
 import boto3
 import cbor2
 import pytest
+from botocore.config import Config
 from botocore.exceptions import ClientError
 from conftest import REGION, ROLE, S3, SEED
 from lambda_support import batches, put
@@ -343,3 +345,123 @@ def test_listing_the_shards_of_a_stream_not_yet_active_is_refused_with_the_recor
         ),
     }
     assert [shard["ShardId"] for shard in listed] == ["shardId-000000000000"]
+
+
+def test_an_active_stream_deleted_is_described_deleting_until_gone():
+    # aws/aws-sdk-net, sdk/test/Services/Kinesis/IntegrationTests/Kinesis.cs, KinesisCRUD,
+    # run against Kinesis: a stream just created is described CREATING, with
+    # HasMoreShards false and an ARN; its retention period doubled and halved again is
+    # described each time; it is listed; and, right after DeleteStream, DescribeStream
+    # shows it DELETING.
+    name = "dotnet-integ-test-stream-638000000000000000"
+    with FirehoseFake(region=REGION, seed=SEED, creation_delay=30) as slow:
+        kinesis = boto3.client("kinesis", region_name=REGION)
+        kinesis.create_stream(StreamName=name, ShardCount=1)
+        created = kinesis.describe_stream(StreamName=name)["StreamDescription"]
+        slow.kinesis.clock.advance(seconds=30)
+        hours = created["RetentionPeriodHours"]
+        kinesis.increase_stream_retention_period(StreamName=name, RetentionPeriodHours=hours * 2)
+        doubled = kinesis.describe_stream(StreamName=name)["StreamDescription"]
+        kinesis.decrease_stream_retention_period(StreamName=name, RetentionPeriodHours=hours)
+        halved = kinesis.describe_stream(StreamName=name)["StreamDescription"]
+        listed = kinesis.list_streams()["StreamNames"]
+        kinesis.delete_stream(StreamName=name)
+        deleting = kinesis.describe_stream(StreamName=name)["StreamDescription"]
+        slow.kinesis.clock.advance(seconds=30)
+        with pytest.raises(ClientError) as gone:
+            kinesis.describe_stream(StreamName=name)
+
+    assert (created["StreamStatus"], created["HasMoreShards"]) == ("CREATING", False)
+    assert created["StreamARN"] == f"arn:aws:kinesis:{REGION}:123456789012:stream/{name}"
+    assert (doubled["RetentionPeriodHours"], halved["RetentionPeriodHours"]) == (48, 24)
+    assert name in listed
+    assert deleting["StreamStatus"] == "DELETING"
+    assert gone.value.response["Error"]["Code"] == "ResourceNotFoundException"
+
+
+def test_a_delivery_stream_takes_records_as_the_dotnet_sdk_recorded(client):
+    # aws/aws-sdk-net, sdk/test/Services/Kinesis/IntegrationTests/KinesisFirehose.cs:
+    # TestPutRecord answers a RecordId, TestPutRecordNonExistantStream
+    # ResourceNotFoundException, and TestPutRecordBatch of 8 records 8 distinct RecordIds
+    # with FailedPutCount 0 (an S3DestinationConfiguration stream).
+    client.create_delivery_stream(
+        DeliveryStreamName="dotnet-test-delivery-stream", S3DestinationConfiguration=S3
+    )
+    data = b"DATAdataDATAdataDATAdata"
+
+    single = client.put_record(
+        DeliveryStreamName="dotnet-test-delivery-stream", Record={"Data": data}
+    )
+    with pytest.raises(ClientError) as missing:
+        client.put_record(DeliveryStreamName="NonExistantStream", Record={"Data": data})
+    batch = client.put_record_batch(
+        DeliveryStreamName="dotnet-test-delivery-stream",
+        Records=[{"Data": f"DATA{i}data{i}DATA{i}data{i}".encode()} for i in range(8)],
+    )
+
+    assert single["RecordId"]
+    assert missing.value.response["Error"]["Code"] == "ResourceNotFoundException"
+    assert batch["FailedPutCount"] == 0
+    assert len({answer["RecordId"] for answer in batch["RequestResponses"]}) == 8
+
+
+def test_subscribing_a_consumer_that_is_gone_is_refused_with_the_recorded_text(
+    fake, kinesis_client
+):
+    # awslabs/amazon-kinesis-connector-flink#44 (2021): an enhanced fan-out job whose
+    # consumer had been deregistered failed, with every registration strategy (so on the
+    # SubscribeToShard all three make with the consumer's ARN), with this answer, HTTP 400:
+    # the consumer's name and creation time read from its ARN.
+    kinesis_client.create_stream(StreamName="a204892-msg-dist-kinesis-Development", ShardCount=1)
+    stream_arn = kinesis_client.describe_stream(StreamName="a204892-msg-dist-kinesis-Development")[
+        "StreamDescription"
+    ]["StreamARN"]
+    consumer = kinesis_client.register_stream_consumer(
+        StreamARN=stream_arn, ConsumerName="a204892-msg-dist-kinesis-Development-efo"
+    )["Consumer"]
+    kinesis_client.deregister_stream_consumer(ConsumerARN=consumer["ConsumerARN"])
+    created = int(consumer["ConsumerCreationTimestamp"].timestamp())
+
+    with pytest.raises(ClientError) as caught:
+        kinesis_client.subscribe_to_shard(
+            ConsumerARN=consumer["ConsumerARN"],
+            ShardId="shardId-000000000000",
+            StartingPosition={"Type": "LATEST"},
+        )
+
+    assert caught.value.response["ResponseMetadata"]["HTTPStatusCode"] == 400
+    assert caught.value.response["Error"] == {
+        "Code": "ResourceNotFoundException",
+        "Message": (
+            "Consumer a204892-msg-dist-kinesis-Development-efo with creation timestamp "
+            f"{created} under stream: a204892-msg-dist-kinesis-Development, account "
+            "123456789012 not found."
+        ),
+    }
+
+
+def test_a_throttled_get_records_is_refused_with_the_recorded_text(fake):
+    # awslabs/amazon-kinesis-client#1521 (2025): the Kinesis Client Library's polling
+    # reader (PrefetchRecordsPublisher, which calls GetRecords) met this answer, HTTP 400,
+    # on a stream read by four applications; risingwavelabs/risingwave#7453 (2023) quotes
+    # the same words. Earlier reports (2015 to 2019) read "Rate exceeded for shard SHARD
+    # in stream NAME under account ACCOUNT.", which PutRecords still answers per record.
+    kinesis = boto3.client(
+        "kinesis", region_name=REGION, config=Config(retries={"total_max_attempts": 1})
+    )
+    kinesis.create_stream(StreamName="event-stream", ShardCount=4)
+    iterator = kinesis.get_shard_iterator(
+        StreamName="event-stream", ShardId="shardId-000000000003", ShardIteratorType="LATEST"
+    )["ShardIterator"]
+    fake.kinesis.enforce_read_quotas()
+    for _ in range(5):
+        kinesis.get_records(ShardIterator=iterator)
+
+    with pytest.raises(ClientError) as caught:
+        kinesis.get_records(ShardIterator=iterator)
+
+    assert caught.value.response["ResponseMetadata"]["HTTPStatusCode"] == 400
+    assert caught.value.response["Error"] == {
+        "Code": "ProvisionedThroughputExceededException",
+        "Message": "Rate exceeded for Shard - 123456789012/event-stream/shardId-000000000003",
+    }

@@ -241,6 +241,17 @@ OPERATION_ERRORS: dict[tuple[str, str], dict[str, ErrorSpec]] = {
             "UntagDeliveryStream",
         )
     },
+    # REAL (awslabs/amazon-kinesis-client#1521, 2025; risingwavelabs/risingwave#7453,
+    # 2023): a GetRecords past its shard's read rate. PutRecords' per-record words, and
+    # GetRecords' before 2020, are the service's own (above).
+    ("kinesis", "GetRecords"): {
+        "ProvisionedThroughputExceededException": ErrorSpec(
+            "ProvisionedThroughputExceededException",
+            400,
+            "Rate exceeded for Shard - {account}/{stream}/{shard}",
+            streamless="Rate exceeded for account {account}.",
+        )
+    },
     ("kinesis", "SubscribeToShard"): {
         spec.code: spec
         for spec in (

@@ -20,12 +20,16 @@ Facts used here:
   (REAL message, AWS_SEMANTICS.md section 10).
 * A consumer that is not ACTIVE: ``Consumer NAME with creation timestamp SECONDS under
   stream S and account A is not in ACTIVE status.`` (REAL, a CloudFormation report).
+* A consumer ARN that names no consumer: ``Consumer NAME with creation timestamp SECONDS
+  under stream: STREAM, account A not found.`` (REAL, SubscribeToShard's answer in
+  awslabs/amazon-kinesis-connector-flink#44; the other lookups by ARN answer alike).
 
 Choices (INFERRED; docs/kinesis.md lists them): a consumer is CREATING, and once
 deregistered DELETING, for the world's ``creation_delay`` (so, with none, ACTIVE and gone
-by the next request); the messages of a missing consumer, a name already registered and
-the limits follow the service's stream messages; ``StreamCreationTimestamp`` names the
-stream's incarnation to the second, and one that does not match is a stream not found.
+by the next request); the messages of a consumer named by stream and name that is missing,
+of a name already registered and of the limits follow the service's stream messages;
+``StreamCreationTimestamp`` names the stream's incarnation to the second, and one that does
+not match is a stream not found.
 """
 
 from __future__ import annotations
@@ -63,6 +67,11 @@ MAX_CREATING = 5
 DEFAULT_PAGE = 100
 
 _CONSUMER_ARN = re.compile(r"^(?P<stream>arn:[^:]+:kinesis:[^:]*:\d{12}:stream/[^/]+)/consumer/")
+#: A consumer's ARN in its parts: its stream's name, its name and its creation second.
+_CONSUMER_PARTS = re.compile(
+    r"^arn:[^:]+:kinesis:[^:]*:\d{12}:stream/(?P<stream>[^/]+)/consumer/"
+    r"(?P<consumer>[^:/]+):(?P<created>\d+)$"
+)
 
 
 @dataclass(frozen=True)
@@ -166,13 +175,23 @@ class Consumers:
         return stream
 
     def consumer_by_arn(self, arn: str) -> Consumer:
-        """The consumer ``arn`` names, or the service's not-found error."""
+        """The consumer ``arn`` names, or the service's not-found error: for an ARN that
+        reads as a consumer's, its name and creation time under its stream (REAL, the
+        answer SubscribeToShard gave a deregistered consumer's ARN,
+        awslabs/amazon-kinesis-connector-flink#44), else the ARN."""
         match = _CONSUMER_ARN.match(arn)
         stream = self._listed_stream(match["stream"]) if match else None
         found = [c for c in self.consumers_of(stream) if c.arn == arn] if stream else []
-        if not found:
+        if found:
+            return found[0]
+        parts = _CONSUMER_PARTS.match(arn)
+        if parts is None:
             raise self._no_consumer(arn)
-        return found[0]
+        raise ServiceError(
+            "ResourceNotFoundException",
+            f"Consumer {parts['consumer']} with creation timestamp {parts['created']} under "
+            f"stream: {parts['stream']}, account {self.account_id} not found.",
+        )
 
     def _no_consumer(self, which: str) -> ServiceError:
         return ServiceError(
@@ -299,6 +318,15 @@ class Consumers:
             consumer.deregistered_at = now
             consumer.gone_at = now + self.creation_delay
         return {}
+
+    def deregister_all(self, stream: KinesisStream, gone_at: datetime) -> None:
+        """``stream``'s consumers are DELETING with it, and gone when it is (DeleteStream
+        with ``EnforceConsumerDeletion`` while the stream takes time to go)."""
+        now = self.clock.now()
+        for consumer in self.consumers_of(stream):
+            if consumer.deregistered_at is None:
+                consumer.deregistered_at = now
+            consumer.gone_at = min(consumer.gone_at or gone_at, gone_at)
 
     def list_stream_consumers(self, params: dict[str, Any]) -> dict[str, Any]:
         refuse_beside_token(params, ("StreamCreationTimestamp",))

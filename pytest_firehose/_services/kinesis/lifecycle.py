@@ -6,7 +6,9 @@ Choices where AWS's answer is not on record (INFERRED; docs/kinesis.md lists the
 
 * DescribeStreamSummary always includes MaxRecordSizeInKiB.
 * DeleteStream of a CREATING stream leaves it DELETING until its creation would have
-  ended; it is gone from then on (see ``delete_stream``).
+  ended; it is gone from then on (see ``delete_stream``). Another stream is DELETING for
+  the creation delay; meanwhile it is shown with no shards and puts and reads find it
+  missing, as a stream deleted while CREATING.
 * A ListStreams NextToken expires after 300 seconds, as ListShards' does (the API model
   lists ExpiredNextTokenException for ListStreams without saying when).
 """
@@ -87,6 +89,7 @@ class Lifecycle:
     check_warm_throughput: Callable[[str, str, int], None]
     consumers_of: Callable[[KinesisStream], list[Any]]
     check_no_consumers: Callable[[KinesisStream, bool], None]
+    deregister_all: Callable[[KinesisStream, datetime], None]
     queues: Registry[Queue]
     channels: Registry[Channel]
 
@@ -327,7 +330,10 @@ class Lifecycle:
         """A stream still CREATING goes to DELETING, which DescribeStream shows with no
         shards (REAL: kinesalite's deleteStream test "should allow stream to be deleted
         while it is being created", run against AWS), and is gone when its creation would
-        have ended; a DELETING stream stays as it is; any other stream is gone at once."""
+        have ended; a DELETING stream stays as it is. Any other stream is DELETING for the
+        creation delay, then gone (REAL: aws/aws-sdk-net's ``KinesisCRUD`` describes an
+        ACTIVE stream DELETING right after DeleteStream); with no delay, gone at once. Its
+        consumers (``EnforceConsumerDeletion``) are DELETING with it."""
         stream = self._stream(params)
         self.queues.check_none(stream, "DeleteStream")
         self.channels.check_none(stream, "DeleteStream")
@@ -335,7 +341,15 @@ class Lifecycle:
         if stream.status in ("CREATING", "DELETING"):
             stream.status = "DELETING"
             return {}
-        self._remove(stream)
+        if not self.creation_delay:
+            self._remove(stream)
+            return {}
+        gone_at = self.clock.now() + self.creation_delay
+        # A reshard under way is dropped with the stream; its shards stay counted until
+        # the stream is gone.
+        stream.status, stream.active_at = "DELETING", gone_at
+        stream.pending = None
+        self.deregister_all(stream, gone_at)
         return {}
 
     def drop_streams(self) -> None:

@@ -155,13 +155,16 @@ class ReadQuotas:
 
     def check_read_rate(self, stream: str, shard_id: str) -> None:
         """GetRecords: refuse a sixth call in a second on one shard, or any call while the
-        shard still owes a second's bandwidth or more."""
+        shard still owes a second's bandwidth or more, in GetRecords' own words (REAL,
+        codes.py)."""
         if not self.read_quotas:
             return
-        if self._owed(stream, shard_id) >= SHARD_READ_BYTES_PER_SECOND:
-            raise self._shard_throttled(stream, shard_id)
-        if not self._take_rate(("GetRecords", stream, shard_id), SHARD_READS_PER_SECOND):
-            raise self._shard_throttled(stream, shard_id)
+        if self._owed(stream, shard_id) >= SHARD_READ_BYTES_PER_SECOND or not self._take_rate(
+            ("GetRecords", stream, shard_id), SHARD_READS_PER_SECOND
+        ):
+            spec = call_error("kinesis", "GetRecords", "ProvisionedThroughputExceededException")
+            message = spec.render(account=self.account_id, stream=stream, shard=shard_id)
+            raise ServiceError(spec.code, str(message), spec.status)
 
     def _owed(self, stream: str, shard_id: str) -> int:
         """Bytes the shard still owes now: each second that passed paid off 2 MiB."""
