@@ -11,13 +11,13 @@ object, a backup, ``refused`` for good by the destination (an HTTP endpoint's 41
 ``dropped`` by the transformation, the decompression-failed, processing-failed,
 partitioning-failed or format-conversion-failed error output, or ``expired``. A record
 de-aggregated into several is in those places as its sub-records. The attempts themselves
-are :mod:`~pytest_firehose._destinations.attempts`'.
+are :mod:`~pytest_firehose._destinations.attempts`', what falls due and when, expiry, and
+what waits while the delivery is busy :mod:`~pytest_firehose._destinations.timeline`'s.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -40,6 +40,7 @@ from pytest_firehose._destinations.processing_errors import ErrorOutput, Process
 from pytest_firehose._destinations.processors import with_delimiter
 from pytest_firehose._destinations.retries import RetryQueue
 from pytest_firehose._destinations.routes import Route
+from pytest_firehose._destinations.timeline import Debt, Timeline
 from pytest_firehose._destinations.transforming import Transforming
 from pytest_firehose._lambda.functions import Invocation
 
@@ -50,9 +51,6 @@ if TYPE_CHECKING:
 #: DirectPut data that cannot be delivered is kept this long, then lost (data read from a
 #: Kinesis stream, as long as that stream retains it: ``Delivery.retention``).
 RETENTION = timedelta(hours=24)
-#: A record expires at the first instant (the clock counts microseconds) after its
-#: retention: one delivered exactly 24 hours after it arrived was delivered in time.
-_TICK = timedelta(microseconds=1)
 
 
 def _kind(destination: Destination) -> str | None:
@@ -61,20 +59,7 @@ def _kind(destination: Destination) -> str | None:
     return getattr(destination, "kind", None)
 
 
-@dataclass(frozen=True)
-class _Debt:
-    """What reached a busy delivery, to be carried out once it is free: an ``accept`` of
-    ``entries`` (with their source's metadata), a ``settle``, a ``flush`` or a new ``route``,
-    at ``at``."""
-
-    kind: str
-    at: datetime
-    entries: list[Accepted] = field(default_factory=list)
-    metadata: Mapping[str, Mapping[str, Any]] | None = None
-    route: Route | None = None
-
-
-class Delivery(Transforming, Converting, Attempting):
+class Delivery(Transforming, Converting, Attempting, Timeline):
     """One delivery stream's delivery: every record it accepted, and where each one is.
 
     ``records`` is the accept log, in commit order. Each of those records is in exactly
@@ -93,7 +78,8 @@ class Delivery(Transforming, Converting, Attempting):
 
     Batches waiting for a retry are in a :class:`RetryQueue`, ordered for the clock. How a
     buffer becomes batches and each batch is tried, retried and given up on is
-    :class:`~pytest_firehose._destinations.attempts.Attempting`'s.
+    :class:`~pytest_firehose._destinations.attempts.Attempting`'s, how the events due are
+    carried out in time order :class:`~pytest_firehose._destinations.timeline.Timeline`'s.
     """
 
     def __init__(self, route: Route) -> None:
@@ -145,7 +131,7 @@ class Delivery(Transforming, Converting, Attempting):
         #: the answer is applied, so the delivery's events still happen one at a time and
         #: in time order.
         self._busy = False
-        self._debts: list[_Debt] = []
+        self._debts: list[Debt] = []
         #: The batch whose delivery is under way while ``_busy``, and those of the same
         #: buffer waiting their turn behind it: still pending.
         self._in_flight: Batch | None = None
@@ -194,7 +180,7 @@ class Delivery(Transforming, Converting, Attempting):
         order with what else reached the delivery meanwhile: the records under way stay
         pending until their answer is applied."""
         if self._busy:
-            self._debts.append(_Debt("route", now, route=route))
+            self._debts.append(Debt("route", now, route=route))
             return
         self.route(route)
 
@@ -254,7 +240,7 @@ class Delivery(Transforming, Converting, Attempting):
             return False
         self.records.extend(entries)
         if self._busy:
-            self._debts.append(_Debt("accept", now, entries, metadata))
+            self._debts.append(Debt("accept", now, entries, metadata))
             return True
         plain = self._plain()
         waiting = self._buffers.get(None) if plain else None
@@ -330,7 +316,7 @@ class Delivery(Transforming, Converting, Attempting):
         if not failures:
             return
         if ids is None:  # a reconfiguration: written at the next event, with an id
-            self._debts.append(_Debt("fill", now, [failure.record for failure in failures]))
+            self._debts.append(Debt("fill", now, [failure.record for failure in failures]))
             return
         self._write_failed(failures, PARTITIONING_FAILED, self.partitioning_failed, ids)
 
@@ -363,122 +349,3 @@ class Delivery(Transforming, Converting, Attempting):
         obj = self._error_output.object_for(failures, output_type, self.target, ids.uuid())
         kept.append(obj)
         self._write_error_object(obj)
-
-    def settle(self, now: datetime, ids: IdSource) -> None:
-        """Carry out, in time order, every buffer interval, retry and expiry due by ``now``.
-
-        On a tie the transformation goes first, then the buffer, then a retry, then an
-        expiry; retries due at the same instant go in the order they started waiting.
-        While the delivery is busy, the settle is carried out once it is done."""
-        if self._busy:
-            debts = self._debts
-            if debts and debts[-1].kind == "settle":
-                # Settling to ``now`` carries out the one before it as well.
-                debts[-1] = _Debt("settle", max(debts[-1].at, now))
-            else:
-                debts.append(_Debt("settle", now))
-            return
-        self._settle(now, ids)
-        self._pay_debts(ids)
-
-    def _settle(self, now: datetime, ids: IdSource) -> None:
-        while True:
-            event = self._next_event()
-            if event is None or event[0] > now:
-                return
-            at, kind, partition = event
-            if kind == 2:
-                self._expire(at)
-            elif kind == -1:
-                self._transform(at, ids)
-            elif kind == 0:
-                self._deliver_buffer(at, ids, partition)
-            else:
-                self._attempt(self._retries.pop_due(), at)
-
-    def _next_event(self) -> tuple[datetime, int, str | None] | None:
-        """The first thing due: (when, what: -1 the transformation, 0 a buffer's interval,
-        1 a retry, 2 an expiry, the buffer's partition), ties in that order; None: nothing
-        waits for the clock."""
-        event: tuple[datetime, int] | None = None
-        transforming = self._transformation_due()
-        if transforming is not None:
-            event = (transforming, -1)
-        partition = None
-        for buffer in self._buffers.values():
-            due = buffer.due(self.interval)
-            if event is None or (due, 0) < event:
-                event, partition = (due, 0), buffer.partition
-        retry = self._retries.next_due() if self._retries else None
-        if retry is not None and (event is None or (retry, 1) < event):
-            event = (retry, 1)
-        oldest = self._oldest_pending()
-        expires_after = self.retention + _TICK
-        if oldest is not None and (event is None or (oldest + expires_after, 2) < event):
-            event = (oldest + expires_after, 2)
-        return None if event is None else (*event, partition)
-
-    def next_due(self) -> datetime | None:
-        """The first instant at which ``settle`` has something to do (a transformation,
-        a buffer's interval, a retry, an expiry), or None: nothing waits for the clock.
-        What reached it while it was busy, or what a reconfiguration left to do, is due
-        at once: while it is busy, every settle is noted for it, in order with what else
-        reaches it (whoever made it busy settles it once it is free, and asks again)."""
-        event = None if self._busy else self._next_event()
-        if self._debts and (event is None or self._debts[0].at < event[0]):
-            return self._debts[0].at
-        return None if event is None else event[0]
-
-    def flush(self, now: datetime, ids: IdSource) -> None:
-        """Transform what waits for the transformation, deliver what the buffer holds and
-        retry every waiting batch, now (once the delivery is no longer busy)."""
-        if self._busy:
-            self._debts.append(_Debt("flush", now))
-            return
-        self._flush(now, ids)
-        self._pay_debts(ids)
-
-    def _flush(self, now: datetime, ids: IdSource) -> None:
-        self._settle(now, ids)
-        if self.transformer is not None and self.transformer.buffer:
-            self._transform(now, ids)
-        self._send(self._retries.take_all(), now)
-        for partition in list(self._buffers):
-            self._deliver_buffer(now, ids, partition)
-
-    def _pay_debts(self, ids: IdSource) -> None:
-        """Carry out, in the order they came, what reached the delivery while it was busy
-        (more may come while one of them is carried out)."""
-        while self._debts and not self._busy:
-            debt = self._debts.pop(0)
-            if debt.kind == "accept":
-                self._take(debt.entries, debt.at, ids, debt.metadata)
-            elif debt.kind == "settle":
-                self._settle(debt.at, ids)
-            elif debt.kind == "fill":
-                self._fill(debt.entries, debt.at, ids)
-            elif debt.kind == "route":
-                assert debt.route is not None
-                self.route(debt.route)
-            else:
-                self._flush(debt.at, ids)
-
-    def _expire(self, at: datetime) -> None:
-        """Move every pending record that arrived ``retention`` (and a microsecond) before
-        ``at`` to ``expired``: the buffers' first, then the batches' in waiting order."""
-        cutoff = at - self.retention - _TICK
-        if self._buffers:
-            for partition, buffer in list(self._buffers.items()):
-                self.expired.extend(buffer.expire(cutoff))
-                if not buffer.records:
-                    del self._buffers[partition]
-        self.expired.extend(self._retries.expire(cutoff))
-
-    def _oldest_pending(self) -> datetime | None:
-        """The arrival expiry counts from: a buffer's first record's, or the oldest
-        record of a waiting batch, whichever is earliest."""
-        age = self._retries.oldest() if self._retries else None
-        if not self._buffers:
-            return age
-        first = min(buffer.records[0][2] for buffer in self._buffers.values())
-        return first if age is None or first < age else age

@@ -4,32 +4,31 @@ Knows nothing of sockets: :meth:`Control.answer` takes a method, a path, the que
 and the body, and returns a status and a JSON-ready value. Bad input is a :class:`ControlError`
 whose message names the fix; the server answers it as ``{"error": message}``. How a request
 is read and checked is ``control_input.py``'s, how the world is shown as JSON
-``control_views.py``'s; what each endpoint does is here.
+``control_views.py``'s; what each endpoint does is here, but for those of a module of their
+own (``control_faults.py``, ``control_sources.py``, ``control_destination.py``,
+``control_glue.py``, ``control_snowflake.py``, ``control_search.py``).
 """
 
 from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Mapping
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any
 from urllib.parse import unquote
 
 from pytest_firehose._clock import ClockRangeError, seconds_step
 from pytest_firehose._doors.control_destination import EXAMPLE, switch
+from pytest_firehose._doors.control_faults import FaultEndpoints
 from pytest_firehose._doors.control_glue import columns, register
 from pytest_firehose._doors.control_input import (
-    CHANGE_FIELDS,
     CREATE,
-    LOG_FIELDS,
     ROUTES,
     SERVICES,
     ControlError,
     Json,
     boto3_refusal,
     check_reads,
-    decoded_records,
-    fault_records,
     parse_body,
     parse_query,
     refusals,
@@ -39,16 +38,13 @@ from pytest_firehose._doors.control_input import (
 )
 from pytest_firehose._doors.control_search import give, mapping
 from pytest_firehose._doors.control_snowflake import declare
+from pytest_firehose._doors.control_sources import SourceEndpoints
 from pytest_firehose._doors.control_views import (
-    b64_list,
     call_json,
-    fault_json,
     firehose_json,
     kinesis_json,
 )
 from pytest_firehose._engine.config import REGION_RULE, is_region
-from pytest_firehose._engine.fault_checks import make_fault
-from pytest_firehose._engine.fault_keywords import KEYWORDS, FaultSpec
 from pytest_firehose._engine.faults import FaultHandle
 from pytest_firehose._engine.world import World
 from pytest_firehose._errors import StreamKeyError, UsageError
@@ -56,11 +52,6 @@ from pytest_firehose._handles.base import ServiceHandle, would_answer
 from pytest_firehose._handles.delivery_stream import DeliveryStreamHandle
 from pytest_firehose._handles.firehose import FirehoseHandle
 from pytest_firehose._handles.kinesis import KinesisHandle, KinesisStreamHandle
-from pytest_firehose._services.firehose.msk import (
-    MAX_POSITION,
-    checked_position,
-    checked_timestamp,
-)
 from pytest_firehose._services.firehose.settings import UnmodelledSettingWarning, warning_refusal
 from pytest_firehose._terms import Terms, json_term, speaking
 
@@ -72,7 +63,7 @@ STOPPED = (
 )
 
 
-class Control:
+class Control(FaultEndpoints, SourceEndpoints):
     """The control API on one world, through its ``firehose`` and ``kinesis`` handles."""
 
     def __init__(
@@ -189,15 +180,6 @@ class Control:
         except StreamKeyError as error:
             raise stream_not_found(error, in_the_body=True) from None
 
-    def _fault_id(self, handle: FaultHandle) -> int:
-        """The id of ``handle``; the caller holds ``_ids_lock`` (two requests at once must
-        not draw the same number, nor a reset clear them half-way)."""
-        known = self._fault_ids.get(id(handle))
-        if known is None or known[1] is not handle:
-            known = (len(self._fault_ids) + 1, handle)
-            self._fault_ids[id(handle)] = known
-        return known[0]
-
     # ------------------------------------------------------------------ endpoints
 
     def _health(self, body: dict[str, Json], query: Mapping[str, str]) -> Answer:
@@ -261,45 +243,6 @@ class Control:
         except StreamKeyError as error:
             raise stream_not_found(error, in_the_body=False) from None
 
-    def _add_fault(self, body: dict[str, Json], query: Mapping[str, str]) -> Answer:
-        service = service_field(body, '{"service": "firehose", "throttle": 1}')
-        if "region" in body:
-            raise ControlError(
-                400,
-                'a fault matches requests of every region and takes no "region"; narrow it '
-                'to a stream with "stream", or to an operation with "operation"',
-            )
-        keywords = {k: v for k, v in body.items() if k != "service"}
-        unknown = sorted(set(keywords) - set(KEYWORDS))
-        if unknown:
-            raise ControlError(
-                400,
-                f"POST /_fake/faults takes no {json_term(unknown[0])}; a fault's fields are "
-                f'"service" and {", ".join(map(json_term, KEYWORDS))} (predicates are not '
-                "available over HTTP)",
-            )
-        if "records" in keywords:
-            keywords["records"] = fault_records(keywords["records"])
-        with refusals("POST /_fake/faults"):  # .fail()'s checks, in the body's terms
-            fault = make_fault(service, FaultSpec(**keywords))
-        with self._ids_lock:  # scheduled, and numbered, before a reset or after it
-            handle = self._world.faults[service].add(fault)
-            return 201, {"id": self._fault_id(handle), "fault": fault_json(handle.fault)}
-
-    def _list_faults(self, body: dict[str, Json], query: Mapping[str, str]) -> Answer:
-        with self._ids_lock:
-            listed = [
-                {
-                    "id": self._fault_id(handle),
-                    "service": service,
-                    "fault": fault_json(handle.fault),
-                    "fired": handle.fired,
-                }
-                for service in SERVICES
-                for handle in self._handles[service].faults
-            ]
-        return 200, sorted(listed, key=lambda fault: fault["id"])
-
     def _now(self, body: dict[str, Json], query: Mapping[str, str]) -> Answer:
         return 200, {"now": self._firehose.clock.now().isoformat()}
 
@@ -339,89 +282,6 @@ class Control:
                     stream.flush()
                     flushed.append(stream.name)
         return 200, {"flushed": flushed}
-
-    def _logs(self, body: dict[str, Json], query: Mapping[str, str]) -> Answer:
-        """Put records into a delivery stream as a CloudWatch Logs subscription does:
-        ``records`` (base64, as sent) or ``messages`` (one batch of log events)."""
-        example = '{"stream": "logs", "messages": ["a log line"]}'
-        stream = self._delivery_stream(body, query, example)
-        records, messages = body.get("records"), body.get("messages")
-        if (records is None) == (messages is None):
-            raise ControlError(
-                400,
-                'give "records" (base64 strings, each a record as CloudWatch Logs sends it) '
-                f'or "messages" (log lines), one of them, e.g. {example}',
-            )
-        fields = {argument: json_term(key) for key, (argument, _) in LOG_FIELDS.items()}
-        if messages is not None:
-            if not isinstance(messages, list):
-                raise ControlError(
-                    400, f'"messages" is a list of log lines, not {json_term(messages)}'
-                )
-            where = {
-                argument: text_field(body, key, f'"{key}": "{example}"')
-                for key, (argument, example) in LOG_FIELDS.items()
-                if key in body
-            }
-            with refusals("POST /_fake/logs", fields):
-                put = [stream.put_log_events(messages, **where)]
-        else:
-            put = decoded_records(records)
-            with refusals("POST /_fake/logs", fields):
-                stream.put_from_logs(*put)
-        return 200, {"records": b64_list(put)}
-
-    def _msk(self, body: dict[str, Json], query: Mapping[str, str]) -> Answer:
-        """Hand an MSKAsSource stream ``records`` (base64 record values) as its topic's
-        ``partition`` gets them (``put_from_msk``); ``timestamp`` in ISO 8601."""
-        example = '{"stream": "orders", "records": ["eyJpZCI6IDF9"], "partition": 0}'
-        stream = self._delivery_stream(body, query, example)
-        if "records" not in body:
-            raise ControlError(400, f'give "records" (base64 record values), e.g. {example}')
-        values = decoded_records(body["records"])
-        partition = self._msk_position("partition", body.get("partition", 0))
-        offset = body.get("offset")  # null: put_from_msk's default, the partition's next
-        offset = None if offset is None else self._msk_position("offset", offset)
-        timestamp = body.get("timestamp")
-        now = self._firehose.clock.now()
-        try:
-            at = None if timestamp is None else datetime.fromisoformat(timestamp)
-            at = None if at is None else checked_timestamp(at, now)
-        except (TypeError, ValueError, UsageError):
-            raise ControlError(
-                400,
-                '"timestamp" is ISO 8601 with its offset, e.g. "2025-01-31T12:00:00+00:00", '
-                f"from 1970 to the fake clock's now ({now.isoformat()}), not "
-                f"{json_term(timestamp)}",
-            ) from None
-        with refusals("POST /_fake/msk"):
-            offsets = stream.put_from_msk(*values, partition=partition, offset=offset, timestamp=at)
-        return 200, {"offsets": offsets}
-
-    @staticmethod
-    def _msk_position(key: str, value: Json) -> int:
-        """The body's ``"partition"`` or ``"offset"``, checked as ``put_from_msk`` checks it."""
-        try:
-            return checked_position(key, value)
-        except UsageError:
-            raise ControlError(
-                400, f'"{key}" is an integer from 0 to {MAX_POSITION[key]}, not {json_term(value)}'
-            ) from None
-
-    def _database(self, body: dict[str, Json], query: Mapping[str, str]) -> Answer:
-        """Hand a DatabaseAsSource stream the changes its database's ``table`` got
-        (``put_from_database``): rows as JSON objects; ``primaryKey`` a column or a list."""
-        example = '{"stream": "cdc", "table": "shop.orders", "inserted": [{"id": 1}]}'
-        stream = self._delivery_stream(body, query, example)
-        table = text_field(body, "table", example)
-        if not any(key in body for key in CHANGE_FIELDS):
-            raise ControlError(
-                400, f'give "inserted", "updated" or "deleted" (lists of rows), e.g. {example}'
-            )
-        changes = {key: body[key] for key in CHANGE_FIELDS if key in body}
-        with refusals("POST /_fake/database", {"primary_key": '"primaryKey"'}):
-            read = stream.put_from_database(table, primary_key=body.get("primaryKey"), **changes)
-        return 200, {"read": read}
 
     def _destination(self, body: dict[str, Json], query: Mapping[str, str]) -> Answer:
         """Switch a delivery stream's destination (``control_destination.py``)."""
