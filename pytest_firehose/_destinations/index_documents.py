@@ -34,6 +34,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from pytest_firehose._destinations.index_completion import DOCUMENT_KEY
 from pytest_firehose._destinations.index_copy import copy_values
 from pytest_firehose._destinations.index_dynamic import NEW, DynamicFields
 from pytest_firehose._destinations.index_mapping import (
@@ -249,6 +250,14 @@ class _Document(DynamicFields):
             raise written_to_alias(full, copying=self.copying)
         answer = mapper.check(value)
         if answer is not OK:
+            if mapper.type == "completion":
+                # The field's own exceptions reach the document unwrapped.
+                kind, reason = answer
+                raise MappingError(
+                    "mapper_parsing_exception",
+                    "failed to parse",
+                    (kind, reason.replace(DOCUMENT_KEY, name)),
+                )
             if mapper.type in ("geo_point", "geo_shape"):
                 # A geometry field's own message: no id, no preview.
                 raise MappingError(
@@ -269,5 +278,5 @@ class _Document(DynamicFields):
 
 def _whole(node: Node) -> bool:
     """Whether the field reads an array as one value (``geo_point``: ``[lon, lat]``; a
-    ``knn_vector``'s values)."""
-    return isinstance(node, Leaf) and node.type in ("geo_point", "knn_vector")
+    ``knn_vector``'s values; a ``completion``'s inputs)."""
+    return isinstance(node, Leaf) and node.type in ("geo_point", "knn_vector", "completion")

@@ -22,6 +22,7 @@ import math
 from collections.abc import Mapping
 from typing import Any
 
+from pytest_firehose._destinations.index_completion import completion_field
 from pytest_firehose._destinations.index_copy import CopyToError, check_copy_to, read_copy_to
 from pytest_firehose._destinations.index_dates import UnknownFormat, dynamic_date_formats
 from pytest_firehose._destinations.index_geo_shape import geo_shape_field
@@ -41,6 +42,7 @@ from pytest_firehose._destinations.index_mapping import (
 from pytest_firehose._destinations.index_parameters import HARMLESS, READ, READS_BINARY, TYPES
 from pytest_firehose._destinations.index_ranges import TYPES as RANGES
 from pytest_firehose._destinations.index_ranges import range_field
+from pytest_firehose._destinations.index_search_as_you_type import search_as_you_type_field
 from pytest_firehose._destinations.index_special import (
     PARAMETERS,
     check_aliases,
@@ -63,6 +65,7 @@ _ROOT = frozenset(
         "dynamic_date_formats",
     }
 )
+_SHINGLES = "search_as_you_type"
 _ROOT_HARMLESS = frozenset({"_source", "_meta"})
 #: The ``dynamic`` modes OpenSearch reads by name, whatever their case.
 _MODES = ("strict", *ALLOW_TEMPLATES)
@@ -117,8 +120,12 @@ def _node(name: str, definition: Any, *, multi: bool = False, knn: bool = False)
         if multi:
             raise BadMapping(f"{where}: Type [{kind}] cannot be used in multi field")
         return _object(where, kind, definition, typed=typed, knn=knn)
-    if kind in ("flat_object", "geo_shape", "knn_vector", *RANGES):
+    if kind in ("flat_object", "geo_shape", "knn_vector", "completion", _SHINGLES, *RANGES):
         try:
+            if kind == "completion":
+                return completion_field(name, definition, multi=multi)
+            if kind == _SHINGLES:
+                return search_as_you_type_field(name, definition, multi=multi)
             if kind in RANGES:
                 return range_field(name, kind, definition, multi=multi)
             if kind == "knn_vector":

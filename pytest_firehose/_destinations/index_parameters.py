@@ -37,6 +37,8 @@ TYPES = (
     "double_range",
     "ip_range",
     "date_range",
+    "completion",
+    "search_as_you_type",
     "binary",
     "object",
     "nested",
