@@ -46,6 +46,8 @@ from pytest_firehose._destinations.index_mapping import (
     Obj,
 )
 from pytest_firehose._destinations.index_names import split_path
+from pytest_firehose._destinations.index_rank_features import TYPES as RANKS
+from pytest_firehose._destinations.index_rank_features import feature_answer
 from pytest_firehose._destinations.index_special import READS_NULL, written_to_alias
 from pytest_firehose._destinations.index_types import doc_count_check
 from pytest_firehose._destinations.index_values import OK
@@ -100,6 +102,8 @@ class _Document(DynamicFields):
         #: Whether ``_doc_count`` at the top is OpenSearch's metadata field (Elasticsearch
         #: 7.10 and before, which the Elasticsearch destinations reach, have none).
         self.doc_count = "_type" not in metadata
+        #: The ``rank_feature`` fields and ``rank_features`` features given a value so far.
+        self.features: set[str] = set()
 
     def object(
         self, node: Obj, path: tuple[str, ...], dynamic: str, values: dict[str, Any]
@@ -248,9 +252,12 @@ class _Document(DynamicFields):
         full = ".".join(path)
         if mapper.type == "alias":
             raise written_to_alias(full, copying=self.copying)
-        answer = mapper.check(value)
+        if mapper.type in RANKS:
+            answer = feature_answer(mapper, full, value, self.features)
+        else:
+            answer = mapper.check(value)
         if answer is not OK:
-            if mapper.type == "completion":
+            if mapper.type in ("completion", "rank_features"):
                 # The field's own exceptions reach the document unwrapped.
                 kind, reason = answer
                 raise MappingError(

@@ -42,6 +42,8 @@ from pytest_firehose._destinations.index_mapping import (
 from pytest_firehose._destinations.index_parameters import HARMLESS, READ, READS_BINARY, TYPES
 from pytest_firehose._destinations.index_ranges import TYPES as RANGES
 from pytest_firehose._destinations.index_ranges import range_field
+from pytest_firehose._destinations.index_rank_features import TYPES as RANKS
+from pytest_firehose._destinations.index_rank_features import rank_feature_field
 from pytest_firehose._destinations.index_search_as_you_type import search_as_you_type_field
 from pytest_firehose._destinations.index_special import (
     PARAMETERS,
@@ -120,8 +122,10 @@ def _node(name: str, definition: Any, *, multi: bool = False, knn: bool = False)
         if multi:
             raise BadMapping(f"{where}: Type [{kind}] cannot be used in multi field")
         return _object(where, kind, definition, typed=typed, knn=knn)
-    if kind in ("flat_object", "geo_shape", "knn_vector", "completion", _SHINGLES, *RANGES):
+    if kind in ("flat_object", "geo_shape", "knn_vector", "completion", _SHINGLES, *RANGES, *RANKS):
         try:
+            if kind in RANKS:
+                return rank_feature_field(name, kind, definition, multi=multi)
             if kind == "completion":
                 return completion_field(name, definition, multi=multi)
             if kind == _SHINGLES:

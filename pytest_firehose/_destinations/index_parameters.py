@@ -39,6 +39,8 @@ TYPES = (
     "date_range",
     "completion",
     "search_as_you_type",
+    "rank_feature",
+    "rank_features",
     "binary",
     "object",
     "nested",
