@@ -26,7 +26,7 @@ from pytest_firehose import FirehoseFake, UsageError
             "keyword, wildcard, text, match_only_text, boolean, date, date_nanos, ip, geo_point, "
             "geo_shape, knn_vector, integer_range, long_range, float_range, double_range, "
             "ip_range, date_range, completion, search_as_you_type, rank_feature, rank_features, "
-            "binary, object, nested, alias, constant_keyword, token_count",
+            "join, binary, object, nested, alias, constant_keyword, token_count",
         ),
         (
             {"dynamic": "runtime"},

@@ -37,6 +37,7 @@ from typing import Any
 from pytest_firehose._destinations.index_completion import DOCUMENT_KEY
 from pytest_firehose._destinations.index_copy import copy_values
 from pytest_firehose._destinations.index_dynamic import NEW, DynamicFields
+from pytest_firehose._destinations.index_join import doc_values, twice
 from pytest_firehose._destinations.index_mapping import (
     STRICT_TEMPLATES,
     IndexMapping,
@@ -67,12 +68,19 @@ def read_document(
     :class:`MappingError` when the index refuses it (nothing changed)."""
     document = _Document(mapping, doc_id, metadata)
     document.object(mapping.root, (), mapping.root.dynamic or "true", source)
+    if document.joins:
+        refused = twice(document.joins)
+        if refused is not None:
+            raise refused
     if not document.additions:
         return None
     return document.merged(in_place)
 
 
 _MISSING: Any = object()
+#: The types whose mapper reads a value with its own ``parse``: their exceptions reach the
+#: document unwrapped (``failed to parse``, without the field's name).
+_UNWRAPPED = ("completion", "rank_features", "join")
 
 
 def _first(value: Any) -> Any:
@@ -104,6 +112,8 @@ class _Document(DynamicFields):
         self.doc_count = "_type" not in metadata
         #: The ``rank_feature`` fields and ``rank_features`` features given a value so far.
         self.features: set[str] = set()
+        #: The doc values fields the document's join values add, in order.
+        self.joins: list[str] = []
 
     def object(
         self, node: Obj, path: tuple[str, ...], dynamic: str, values: dict[str, Any]
@@ -257,8 +267,7 @@ class _Document(DynamicFields):
         else:
             answer = mapper.check(value)
         if answer is not OK:
-            if mapper.type in ("completion", "rank_features"):
-                # The field's own exceptions reach the document unwrapped.
+            if mapper.type in _UNWRAPPED:
                 kind, reason = answer
                 raise MappingError(
                     "mapper_parsing_exception",
@@ -274,6 +283,8 @@ class _Document(DynamicFields):
                 )
             if not mapper.ignore_malformed or isinstance(value, dict):
                 raise self._value_failed(full, mapper.type, value, answer)
+        elif mapper.type == "join":
+            self.joins.extend(doc_values(full, value))
         elif mapper.type != "geo_point":  # its sub-fields take its geohash
             for sub_name, sub in mapper.fields.items():
                 answer = sub.check(value)

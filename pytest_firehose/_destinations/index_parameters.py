@@ -41,6 +41,7 @@ TYPES = (
     "search_as_you_type",
     "rank_feature",
     "rank_features",
+    "join",
     "binary",
     "object",
     "nested",
