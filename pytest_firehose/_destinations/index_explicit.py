@@ -69,7 +69,7 @@ _ROOT = frozenset(
     }
 )
 _SHINGLES = "search_as_you_type"
-#: The types read by their own modules (besides the older ones named where they are read).
+#: Types whose own modules read their definitions (as ``_node`` reads the others named there).
 _OWN = ("completion", _SHINGLES)
 _ROOT_HARMLESS = frozenset({"_source", "_meta"})
 #: The ``dynamic`` modes OpenSearch reads by name, whatever their case.
