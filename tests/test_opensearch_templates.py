@@ -344,9 +344,9 @@ def test_an_index_pattern_gives_its_templates_to_each_index_made(fake: FirehoseF
             "Illegal dynamic template parameter: [priority]",
         ),
         (
-            [{"ids": {"match_mapping_type": "string", "mapping": {"type": "completion"}}}],
+            [{"ids": {"match_mapping_type": "string", "mapping": {"type": "percolator"}}}],
             "dynamic template [ids]: the mapping it gives a new string field is not one the "
-            "fake takes: field [__dynamic__ids]: the type 'completion' is not modelled",
+            "fake takes: field [__dynamic__ids]: the type 'percolator' is not modelled",
         ),
         (
             [{"ids": {"match": "*", "mapping": {"ignore_above": 10}}}],

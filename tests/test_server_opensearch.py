@@ -87,9 +87,9 @@ def test_a_pattern_and_its_settings_reach_the_indexes_made_later(served: Firehos
             {
                 "domain": DOMAIN,
                 "index": "logs",
-                "mappings": {"properties": {"p": {"type": "completion"}}},
+                "mappings": {"properties": {"p": {"type": "percolator"}}},
             },
-            "POST /_fake/opensearch: field [p]: the type 'completion' is not modelled",
+            "POST /_fake/opensearch: field [p]: the type 'percolator' is not modelled",
         ),
         (
             {"index": "logs"},

@@ -10,12 +10,9 @@ Facts (OpenSearch's "Dynamic mapping", "Mapping parameters" and "Mapping limit s
 pages, and its source: ``DocumentParser``, ``FieldMapper``, ``MappingLookup``,
 ``StrictDynamicMappingException``):
 
-- dynamic mapping maps a JSON integer ``long``, a fraction ``float``, ``true``/``false``
-  ``boolean``, a string ``date`` when date detection (on by default) reads it, or, with
-  ``numeric_detection`` on, ``long``/``float`` when it reads as a number, else ``text``
-  with a ``keyword`` sub-field (``ignore_above`` 256), an object ``object``; an array by
-  each value in it; ``null`` and ``[]`` add no field; a dotted name (``"a.b"``) is a path
-  of objects;
+- a new field is made by dynamic mapping or a dynamic template (``index_dynamic``); an array
+  is read by each value in it; ``null`` and ``[]`` add no field; a dotted name (``"a.b"``)
+  is a path of objects;
 - a document is read in order and fails at the first value it cannot take; the fields it
   adds are not seen by its own later values: each makes its own, and two of one name
   whose types differ fail it (``illegal_argument_exception`` ``mapper [x] cannot be
@@ -23,71 +20,38 @@ pages, and its source: ``DocumentParser``, ``FieldMapper``, ``MappingLookup``,
 - a field name that is empty, or a dotted one with an empty part, fails the document
   (``failed to parse``, caused by ``field name cannot be an empty string`` ...); so does a
   metadata field (``_id``, ``_index`` ...) at the top of the document;
-- a new field takes the mapping of the index's first dynamic template that fits it
-  (``index_templates``), the JSON type a template sees being the one dynamic mapping read
-  (a string date detection reads is a ``date``); a ``geo_point`` reads a whole array;
+- a ``geo_point`` (and a ``knn_vector``) reads a whole array, a dynamic template's too;
 - a value a field took is copied into the fields its ``copy_to`` names (``index_copy``);
 - each object read into a ``nested`` field counts against
   ``index.mapping.nested_objects.limit``; ``_doc_count`` at the top of an OpenSearch
   document is a metadata field, checked and mapped nowhere;
 - once the document's new fields are merged in, the index's limits apply
-  (``index_mapping.check_limits``).
+  (``index_dynamic``, ``index_mapping.check_limits``).
 """
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Callable
 from typing import Any
 
+from pytest_firehose._destinations.index_completion import DOCUMENT_KEY
 from pytest_firehose._destinations.index_copy import copy_values
-from pytest_firehose._destinations.index_dates import DEFAULT, DETECTED, reader
+from pytest_firehose._destinations.index_dynamic import NEW, DynamicFields
+from pytest_firehose._destinations.index_join import doc_values, twice
 from pytest_firehose._destinations.index_mapping import (
-    ALLOW_TEMPLATES,
     STRICT_TEMPLATES,
     IndexMapping,
     Leaf,
     MappingError,
     Node,
     Obj,
-    check_limits,
-    leaf_for,
 )
 from pytest_firehose._destinations.index_names import split_path
+from pytest_firehose._destinations.index_rank_features import TYPES as RANKS
+from pytest_firehose._destinations.index_rank_features import feature_answer
 from pytest_firehose._destinations.index_special import READS_NULL, written_to_alias
-from pytest_firehose._destinations.index_templates import check_parent, dated
 from pytest_firehose._destinations.index_types import doc_count_check
-from pytest_firehose._destinations.index_values import (
-    DOUBLE_TEXT,
-    LONG_TEXT,
-    OK,
-    Cause,
-    Previewed,
-    boolean_check,
-    date_check,
-    preview,
-    text_check,
-)
-
-_LONG = Leaf("long", {}, leaf_for("long"))
-_FLOAT = Leaf("float", {}, leaf_for("float"))
-_BOOLEAN = Leaf("boolean", {}, boolean_check)
-_TEXT = Leaf(
-    "text",
-    {},
-    text_check,
-    {"keyword": Leaf("keyword", {"ignore_above": 256}, text_check)},
-)
-
-
-@functools.lru_cache(maxsize=64)
-def _detection(formats: tuple[str, ...]) -> tuple[tuple[Callable[[str], bool], Leaf], ...]:
-    """What date detection tries, in order: each format's reader, and the ``date`` field a
-    string it reads makes (shown with its ``format`` unless it is the default)."""
-    return tuple(
-        (reader(one), Leaf("date", {"format": one} if one != DEFAULT else {}, date_check(one)))
-        for one in formats
-    )
+from pytest_firehose._destinations.index_values import OK
 
 
 def read_document(
@@ -104,14 +68,19 @@ def read_document(
     :class:`MappingError` when the index refuses it (nothing changed)."""
     document = _Document(mapping, doc_id, metadata)
     document.object(mapping.root, (), mapping.root.dynamic or "true", source)
+    if document.joins:
+        refused = twice(document.joins)
+        if refused is not None:
+            raise refused
     if not document.additions:
         return None
     return document.merged(in_place)
 
 
-#: An object a document adds: nothing is mapped under it yet.
-_NEW = Obj()
 _MISSING: Any = object()
+#: The types whose mapper reads a value with its own ``parse``: their exceptions reach the
+#: document unwrapped (``failed to parse``, without the field's name).
+_UNWRAPPED = ("completion", "rank_features", "join")
 
 
 def _first(value: Any) -> Any:
@@ -125,17 +94,14 @@ def _first(value: Any) -> Any:
     return _MISSING
 
 
-class _Document:
+class _Document(DynamicFields):
     """One document read against a mapping (see the module)."""
 
     def __init__(
         self, mapping: IndexMapping, doc_id: Callable[[], str], metadata: frozenset[str]
     ) -> None:
-        self.mapping = mapping
-        self.doc_id = doc_id
+        super().__init__(mapping, doc_id)
         self.metadata = metadata
-        #: The fields the document adds, in the order it meets them, each by its path.
-        self.additions: list[tuple[tuple[str, ...], Node]] = []
         #: Whether a value being read is a copy (``copy_to``): a copy is not copied on.
         self.copying = False
         #: The nested objects read so far, and how many the index takes in one document.
@@ -144,22 +110,10 @@ class _Document:
         #: Whether ``_doc_count`` at the top is OpenSearch's metadata field (Elasticsearch
         #: 7.10 and before, which the Elasticsearch destinations reach, have none).
         self.doc_count = "_type" not in metadata
-
-    def _full(self, path: tuple[str, ...]) -> str:
-        return ".".join(path) if path else self.mapping.root_name
-
-    def _value_failed(
-        self, name: str, kind: str, value: Any, cause: Cause | Previewed
-    ) -> MappingError:
-        shown = preview(value)
-        if isinstance(cause, Previewed):  # the check knows where the parser stopped
-            shown, cause = cause.shown, cause.cause
-        return MappingError(
-            "mapper_parsing_exception",
-            f"failed to parse field [{name}] of type [{kind}] in document with id "
-            f"'{self.doc_id()}'. Preview of field's value: '{shown}'",
-            cause,
-        )
+        #: The ``rank_feature`` fields and ``rank_features`` features given a value so far.
+        self.features: set[str] = set()
+        #: The doc values fields the document's join values add, in order.
+        self.joins: list[str] = []
 
     def object(
         self, node: Obj, path: tuple[str, ...], dynamic: str, values: dict[str, Any]
@@ -233,7 +187,7 @@ class _Document:
         parts: tuple[str, ...],
         value: Any,
     ) -> None:
-        mapper = self._lookup(node, path, name, parts) if node is not _NEW else None
+        mapper = self._lookup(node, path, name, parts) if node is not NEW else None
         if value is None:
             if mapper is None and node.dynamic in ("strict", STRICT_TEMPLATES):
                 raise self.strict(path, name, node.dynamic)
@@ -274,83 +228,13 @@ class _Document:
                 return
             if made is None:
                 self.additions.append(((*parent_path, last), Obj()))
-                self.object(_NEW, (*parent_path, last), "true", value)
+                self.object(NEW, (*parent_path, last), "true", value)
             else:
                 self.additions.append(((*parent_path, last), made))
                 if not isinstance(made, Obj) or made.enabled:
                     self.mapped(made, (*parent_path, last), parent_dynamic, last, value)
         else:
             self.new_leaf((*parent_path, last), value, parent_dynamic)
-
-    def untemplated(self, path: tuple[str, ...], name: str, dynamic: str) -> bool:
-        """Whether the new field ``name`` under ``path``, which no dynamic template maps,
-        stays out of the mapping (``dynamic`` is an ``*_allow_templates`` mode); under
-        ``strict_allow_templates`` it fails the document."""
-        if dynamic == STRICT_TEMPLATES:
-            raise self.strict(path, name, dynamic)
-        return dynamic in ALLOW_TEMPLATES
-
-    def strict(self, path: tuple[str, ...], name: str, mode: str = "strict") -> MappingError:
-        return MappingError(
-            "strict_dynamic_mapping_exception",
-            f"mapping set to {mode}, dynamic introduction of [{name}] within "
-            f"[{self._full(path)}] is not allowed",
-        )
-
-    def dynamic_parent(
-        self, node: Obj, path: tuple[str, ...], dynamic: str, parts: tuple[str, ...]
-    ) -> tuple[Obj, tuple[str, ...], str]:
-        """The object a new field of dotted ``parts`` goes into, its path and effective
-        ``dynamic``; the objects on the way that are missing are added (or, where the
-        mapping is not dynamic there, the last one found is the parent)."""
-        for part in parts[:-1]:
-            found = node.properties.get(part) if node is not _NEW else None
-            if isinstance(found, Leaf):
-                raise MappingError(
-                    "mapper_parsing_exception",
-                    f"Could not dynamically add mapping for field [{'.'.join(path + parts)}]. "
-                    f"Existing mapping for [{'.'.join((*path, part))}] must be of type object "
-                    f"but found [{found.type}].",
-                )
-            if found is None:
-                if dynamic == "strict":
-                    raise self.strict(path, part)
-                if dynamic == "false":
-                    return node, path, dynamic
-                made = self._template((*path, part), "object")
-                if made is None and self.untemplated(path, part, dynamic):
-                    return node, path, "false"
-                if made is None:
-                    self.additions.append(((*path, part), Obj()))
-                    node, dynamic = _NEW, "true"
-                else:
-                    check_parent(path + parts, (*path, part), made)
-                    self.additions.append(((*path, part), made))
-                    assert isinstance(made, Obj)  # check_parent refuses a leaf
-                    node, dynamic = made, made.dynamic or dynamic
-            else:
-                node, dynamic = found, found.dynamic or dynamic
-            path = (*path, part)
-        return node, path, dynamic
-
-    def _template(self, path: tuple[str, ...], json_type: str) -> Node | None:
-        """The field the index's first dynamic template matching the new field at ``path``
-        (its value of ``json_type``) makes, else None."""
-        templates = self.mapping.templates
-        if not templates:
-            return None
-        name = path[-1]
-        full = ".".join(path)
-        for template in templates:
-            if template.matches(full, name, json_type):
-                try:
-                    return template.node(name, json_type)
-                except ValueError as error:
-                    raise MappingError(
-                        "mapper_parsing_exception",
-                        f"dynamic template [{template.name}] makes no field of [{full}]: {error}",
-                    ) from None
-        return None
 
     def mapped(
         self, mapper: Node, path: tuple[str, ...], dynamic: str, name: str, value: Any
@@ -378,8 +262,18 @@ class _Document:
         full = ".".join(path)
         if mapper.type == "alias":
             raise written_to_alias(full, copying=self.copying)
-        answer = mapper.check(value)
+        if mapper.type in RANKS:
+            answer = feature_answer(mapper, full, value, self.features)
+        else:
+            answer = mapper.check(value)
         if answer is not OK:
+            if mapper.type in _UNWRAPPED:
+                kind, reason = answer
+                raise MappingError(
+                    "mapper_parsing_exception",
+                    "failed to parse",
+                    (kind, reason.replace(DOCUMENT_KEY, name)),
+                )
             if mapper.type in ("geo_point", "geo_shape"):
                 # A geometry field's own message: no id, no preview.
                 raise MappingError(
@@ -389,6 +283,8 @@ class _Document:
                 )
             if not mapper.ignore_malformed or isinstance(value, dict):
                 raise self._value_failed(full, mapper.type, value, answer)
+        elif mapper.type == "join":
+            self.joins.extend(doc_values(full, value))
         elif mapper.type != "geo_point":  # its sub-fields take its geohash
             for sub_name, sub in mapper.fields.items():
                 answer = sub.check(value)
@@ -397,89 +293,8 @@ class _Document:
         if mapper.copy_to and not self.copying:
             copy_values(self, mapper.copy_to, value)
 
-    def new_leaf(self, path: tuple[str, ...], value: Any, dynamic: str) -> None:
-        """Add the field dynamic mapping (or a dynamic template) makes of ``value`` at
-        ``path``, and read the value into it (a number past a long's range fails there)."""
-        mapping = self.mapping
-        leaf: Leaf
-        json_type = "string"
-        if value is True or value is False:
-            leaf, json_type = _BOOLEAN, "boolean"
-        elif isinstance(value, int):
-            leaf, json_type = _LONG, "long"
-        elif isinstance(value, float):
-            leaf, json_type = _FLOAT, "double"
-        else:
-            text = str(value)
-            as_long = bool(LONG_TEXT.fullmatch(text)) and -(2**63) <= int(text) < 2**63
-            as_double = bool(DOUBLE_TEXT.fullmatch(text.strip()))
-            leaf = _TEXT
-            if mapping.numeric_detection and (as_long or as_double):
-                leaf = _LONG if as_long else _FLOAT
-                json_type = "long" if as_long else "double"
-            elif mapping.date_detection and not as_long and not as_double:
-                formats = DETECTED if mapping.date_formats is None else mapping.date_formats
-                for reads, date in _detection(formats):
-                    if reads(text):
-                        leaf, json_type = date, "date"
-                        break
-        if mapping.templates:
-            made = self._template(path, json_type)
-            if made is not None:
-                if json_type == "date":
-                    made = dated(made, leaf)
-                self.additions.append((path, made))
-                self.mapped(made, path, dynamic, path[-1], value)
-                return
-        if self.untemplated(path[:-1], path[-1], dynamic):  # no template maps it
-            return
-        self.additions.append((path, leaf))
-        answer = leaf.check(value)
-        if answer is not OK:
-            raise self._value_failed(".".join(path), leaf.type, value, answer)
-
-    def merged(self, in_place: bool) -> IndexMapping:
-        """The mapping with the document's additions, checked against the limits first
-        (so that a refused document changes nothing): the mapping itself changed where
-        ``in_place``, else a copy."""
-        first: dict[tuple[str, ...], Node] = {}
-        for path, node in self.additions:
-            earlier = first.setdefault(path, node)
-            if _kind(earlier) != _kind(node):
-                raise MappingError(
-                    "illegal_argument_exception",
-                    f"mapper [{'.'.join(path)}] cannot be changed from type [{_kind(node)}] "
-                    f"to [{_kind(earlier)}]",
-                )
-        # Each is new: a document adds a field only where the mapping has none.
-        added = list(first.items())
-        fields = self.mapping.fields + sum(_size(node) for _, node in added)
-        check_limits(fields, added, self.mapping.limits)
-        mapping = self.mapping if in_place else self.mapping.copy()
-        for path, node in added:
-            parent = mapping.root
-            for part in path[:-1]:
-                found = parent.properties[part]
-                assert isinstance(found, Obj)
-                parent = found
-            parent.properties[path[-1]] = node.copy() if isinstance(node, Obj) else node
-        mapping.fields = fields
-        return mapping
-
-
-def _kind(node: Node) -> str:
-    return node.type
-
 
 def _whole(node: Node) -> bool:
     """Whether the field reads an array as one value (``geo_point``: ``[lon, lat]``; a
-    ``knn_vector``'s values)."""
-    return isinstance(node, Leaf) and node.type in ("geo_point", "knn_vector")
-
-
-def _size(node: Node) -> int:
-    """The fields ``node`` counts for with those under it (a template's object may have
-    properties)."""
-    if isinstance(node, Leaf):
-        return node.count()
-    return 1 + sum(_size(child) for child in node.properties.values())
+    ``knn_vector``'s values; a ``completion``'s inputs)."""
+    return isinstance(node, Leaf) and node.type in ("geo_point", "knn_vector", "completion")

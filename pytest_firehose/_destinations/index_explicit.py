@@ -22,9 +22,11 @@ import math
 from collections.abc import Mapping
 from typing import Any
 
+from pytest_firehose._destinations.index_completion import completion_field
 from pytest_firehose._destinations.index_copy import CopyToError, check_copy_to, read_copy_to
 from pytest_firehose._destinations.index_dates import UnknownFormat, dynamic_date_formats
 from pytest_firehose._destinations.index_geo_shape import geo_shape_field
+from pytest_firehose._destinations.index_join import check_one_join, join_field
 from pytest_firehose._destinations.index_knn import KNN_INDEX, knn_index, knn_vector_field
 from pytest_firehose._destinations.index_mapping import (
     ALLOW_TEMPLATES,
@@ -41,6 +43,9 @@ from pytest_firehose._destinations.index_mapping import (
 from pytest_firehose._destinations.index_parameters import HARMLESS, READ, READS_BINARY, TYPES
 from pytest_firehose._destinations.index_ranges import TYPES as RANGES
 from pytest_firehose._destinations.index_ranges import range_field
+from pytest_firehose._destinations.index_rank_features import TYPES as RANKS
+from pytest_firehose._destinations.index_rank_features import rank_feature_field
+from pytest_firehose._destinations.index_search_as_you_type import search_as_you_type_field
 from pytest_firehose._destinations.index_special import (
     PARAMETERS,
     check_aliases,
@@ -63,6 +68,9 @@ _ROOT = frozenset(
         "dynamic_date_formats",
     }
 )
+_SHINGLES = "search_as_you_type"
+#: Types whose own modules read their definitions (as ``_node`` reads the others named there).
+_OWN = ("completion", _SHINGLES)
 _ROOT_HARMLESS = frozenset({"_source", "_meta"})
 #: The ``dynamic`` modes OpenSearch reads by name, whatever their case.
 _MODES = ("strict", *ALLOW_TEMPLATES)
@@ -117,8 +125,16 @@ def _node(name: str, definition: Any, *, multi: bool = False, knn: bool = False)
         if multi:
             raise BadMapping(f"{where}: Type [{kind}] cannot be used in multi field")
         return _object(where, kind, definition, typed=typed, knn=knn)
-    if kind in ("flat_object", "geo_shape", "knn_vector", *RANGES):
+    if kind in ("flat_object", "geo_shape", "knn_vector", "join", *_OWN, *RANGES, *RANKS):
         try:
+            if kind == "join":
+                return join_field(name, definition, multi=multi)
+            if kind in RANKS:
+                return rank_feature_field(name, kind, definition, multi=multi)
+            if kind == "completion":
+                return completion_field(name, definition, multi=multi)
+            if kind == _SHINGLES:
+                return search_as_you_type_field(name, definition, multi=multi)
             if kind in RANGES:
                 return range_field(name, kind, definition, multi=multi)
             if kind == "knn_vector":
@@ -253,6 +269,11 @@ def _templated(name: str, definition: Mapping[str, Any], *, knn: bool = False) -
             "an alias made by a dynamic template is not modelled (its path is checked "
             "against the mapping it joins): give the alias in properties"
         )
+    if kind == "join":
+        raise BadMapping(
+            "a join field made by a dynamic template is not modelled (an index has one join "
+            "field, at its top): give the join field in properties"
+        )
     if kind not in ("object", "nested"):
         return _node(name, definition, knn=knn)
     allowed = {"type", "properties", "dynamic", "enabled"} | HARMLESS.get(kind, frozenset())
@@ -366,6 +387,7 @@ def read_mapping(
         raise BadMapping(str(error)) from None
     try:
         check_aliases(root)
+        check_one_join(root.properties)
     except ValueError as error:
         raise BadMapping(str(error)) from None
     mapping.fields = sum(node.count() for _, node in nodes)

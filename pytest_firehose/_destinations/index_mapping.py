@@ -112,9 +112,13 @@ class Leaf:
     ignore_malformed: bool = False
     #: The fields (full dotted paths) its values are also indexed into (``copy_to``).
     copy_to: tuple[str, ...] = ()
+    #: The fields it makes that no mapping shows but the index's field count counts (a
+    #: ``search_as_you_type``'s shingle and prefix fields, a ``join``'s parent fields and
+    #: ``_parent_join``).
+    hidden: int = 0
 
     def count(self) -> int:
-        return 1 + len(self.fields)
+        return 1 + self.hidden + sum(sub.count() for sub in self.fields.values())
 
 
 @dataclass

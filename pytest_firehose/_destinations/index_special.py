@@ -44,8 +44,8 @@ from pytest_firehose._destinations.index_values import OK, Check, preview, text_
 
 TYPES = ("alias", "constant_keyword", "token_count", "flat_object")
 #: The types whose field reads a ``null`` (and may fail the document with it: a
-#: ``knn_vector`` of a model the cluster does not hold).
-READS_NULL = ("alias", "constant_keyword", "knn_vector")
+#: ``knn_vector`` of a model the cluster does not hold, a ``rank_features``, a ``join``).
+READS_NULL = ("alias", "constant_keyword", "knn_vector", "rank_features", "join")
 #: The parameters each type takes besides its type.
 PARAMETERS = {
     "alias": frozenset({"path"}),

@@ -1,0 +1,128 @@
+"""OpenSearch's ``search_as_you_type`` field: its mapping as ``GET index/_mapping`` shows it
+or OpenSearch refuses it, the shingle and prefix fields it makes counted toward the
+index's field limit, and the values it takes (those ``text`` takes)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from test_opensearch_range_fields import REFUSES, deliver, failed
+from test_other_destinations import DOMAIN
+
+from pytest_firehose import FirehoseFake, UsageError
+
+SHOWN = {"type": "search_as_you_type", "doc_values": False, "max_shingle_size": 3}
+
+
+def test_a_search_as_you_type_field_is_shown_with_its_defaults(fake: FirehoseFake) -> None:
+    shown = fake.firehose.opensearch_index(
+        DOMAIN,
+        "logs-*",
+        {
+            "properties": {
+                "title": {"type": "search_as_you_type"},
+                "name": {
+                    "type": "search_as_you_type",
+                    "max_shingle_size": "4",
+                    "analyzer": "english",
+                    "doc_values": "false",
+                    "norms": False,
+                    "meta": {"unit": "name"},
+                },
+            }
+        },
+    )
+
+    assert shown["properties"] == {
+        "title": SHOWN,
+        "name": {
+            **SHOWN,
+            "max_shingle_size": 4,
+            "analyzer": "english",
+            "norms": False,
+            "meta": {"unit": "name"},
+        },
+    }
+
+
+def test_a_search_as_you_type_field_takes_what_text_takes(
+    fake: FirehoseFake, landing_s3: Any
+) -> None:
+    fake.firehose.opensearch_index(
+        DOMAIN,
+        "logs-*",
+        {
+            "properties": {
+                "title": {"type": "search_as_you_type", "copy_to": "all"},
+                "all": {"type": "text"},
+            }
+        },
+    )
+    taken = [
+        b'{"title": "quick brown fox"}',
+        b'{"title": ["a", 5, true]}',
+        b'{"title": null}',
+    ]
+    delivered, errors = deliver(fake, landing_s3, *taken, b'{"title": {"a": 1}}')
+
+    assert delivered == taken
+    assert errors == [failed("title", "search_as_you_type", "{a=1}", None)]
+
+
+@pytest.mark.parametrize(("size", "fields"), [(2, 1 + 1 + 1), (3, 1 + 2 + 1), (4, 1 + 3 + 1)])
+def test_its_shingle_and_prefix_fields_count_toward_the_field_limit(
+    fake: FirehoseFake, size: int, fields: int
+) -> None:
+    mapping = {"properties": {"title": {"type": "search_as_you_type", "max_shingle_size": size}}}
+    fake.firehose.opensearch_index(
+        DOMAIN, "fits-*", mapping, settings={"index.mapping.total_fields.limit": fields}
+    )
+
+    with pytest.raises(UsageError) as refusal:
+        fake.firehose.opensearch_index(
+            DOMAIN, "over-*", mapping, settings={"index.mapping.total_fields.limit": fields - 1}
+        )
+    assert f"Limit of total fields [{fields - 1}] has been exceeded" in str(refusal.value)
+
+
+@pytest.mark.parametrize(
+    ("definition", "refusal"),
+    [
+        (
+            {"type": "search_as_you_type", "max_shingle_size": 5},
+            REFUSES + "[max_shingle_size] must be at least [2] and at most [4], got [5]",
+        ),
+        (
+            {"type": "search_as_you_type", "max_shingle_size": 1},
+            REFUSES + "[max_shingle_size] must be at least [2] and at most [4], got [1]",
+        ),
+        (
+            {"type": "search_as_you_type", "doc_values": True},
+            REFUSES + "Cannot set [doc_values] on field of type [search_as_you_type]",
+        ),
+        (
+            {"type": "search_as_you_type", "ignore_above": 10},
+            REFUSES + "unknown parameter [ignore_above] on mapper [t] of type [search_as_you_type]",
+        ),
+        (
+            {"type": "search_as_you_type", "store": "yes"},
+            REFUSES + "Failed to parse value [yes] as only [true] or [false] are allowed.",
+        ),
+        (
+            {"type": "search_as_you_type", "analyzer": "mine"},
+            REFUSES + "analyzer [mine] has not been configured in mappings",
+        ),
+        (
+            {"type": "search_as_you_type", "fields": {"k": {"type": "keyword"}}},
+            "field [t]: fields on a search_as_you_type field is not modelled",
+        ),
+    ],
+)
+def test_a_search_as_you_type_mapping_opensearch_or_the_fake_refuses_is_a_usage_error(
+    fake: FirehoseFake, definition: dict[str, Any], refusal: str
+) -> None:
+    with pytest.raises(UsageError) as refused_mapping:
+        fake.firehose.opensearch_index(DOMAIN, "logs-*", {"properties": {"t": definition}})
+
+    assert refusal in str(refused_mapping.value)
