@@ -42,7 +42,12 @@ from collections.abc import Mapping
 from typing import Any
 
 from pytest_firehose._destinations.index_mapping import Leaf
-from pytest_firehose._destinations.index_special import check_analyzers, java_boolean, java_text
+from pytest_firehose._destinations.index_special import (
+    check_analyzers,
+    java_boolean,
+    java_text,
+    json_token,
+)
 from pytest_firehose._destinations.index_values import OK, Check, java_double
 
 _REFUSES = "OpenSearch refuses this mapping: Failed to parse mapping [_doc]: "
@@ -140,19 +145,6 @@ def _as_text(value: Any) -> Any:
     return OK
 
 
-def _token(value: Any) -> str:
-    """The name of the JSON token ``value`` starts with, as Jackson names it."""
-    if value is None:
-        return "VALUE_NULL"
-    if value is True or value is False:
-        return "VALUE_BOOLEAN"
-    if isinstance(value, (int, float)):
-        return "VALUE_NUMBER"
-    if isinstance(value, str):
-        return "VALUE_STRING"
-    return "START_ARRAY" if isinstance(value, list) else "START_OBJECT"
-
-
 class _Failed(Exception):
     """A value the field cannot read: the ``caused_by`` OpenSearch writes."""
 
@@ -182,7 +174,7 @@ def completion_check(name: str) -> Check:
         raise _Failed(
             (
                 "parsing_exception",
-                f"failed to parse [{key}]: expected text or object, but got {_token(value)}",
+                f"failed to parse [{key}]: expected text or object, but got {json_token(value)}",
             )
         )
 
@@ -211,10 +203,10 @@ def _object(name: str, value: dict[str, Any]) -> None:
                 for item in given:
                     if not isinstance(item, str):
                         raise _illegal(
-                            f"input array must have string values, but was [{_token(item)}]"
+                            f"input array must have string values, but was [{json_token(item)}]"
                         )
             elif not isinstance(given, str):
-                raise _illegal(f"input must be a string or array, but was [{_token(given)}]")
+                raise _illegal(f"input must be a string or array, but was [{json_token(given)}]")
         elif key == "weight":
             _weight(given)
         else:
@@ -235,6 +227,6 @@ def _weight(given: Any) -> None:
             raise _illegal(f"weight must be an integer, but was [{given}]")
         number = given
     else:
-        raise _illegal(f"weight must be a number or string, but was [{_token(given)}]")
+        raise _illegal(f"weight must be a number or string, but was [{json_token(given)}]")
     if not 0 <= number <= _MOST_INT:
         raise _illegal(f"weight must be in the interval [0..{_MOST_INT}], but was [{number}]")

@@ -41,7 +41,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from pytest_firehose._destinations.index_mapping import Leaf, MappingError
-from pytest_firehose._destinations.index_special import java_boolean, java_text
+from pytest_firehose._destinations.index_special import java_boolean, java_text, json_token
 from pytest_firehose._destinations.index_values import OK, java_double
 from pytest_firehose._destinations.java_hashmap import hash_order
 
@@ -105,16 +105,6 @@ def join_field(name: str, definition: Mapping[str, Any], *, multi: bool) -> Leaf
     return Leaf("join", shown, join_check(name, relations), hidden=len(relations) + 1)
 
 
-def _token(value: Any) -> str:
-    if value is None:
-        return "VALUE_NULL"
-    if value is True or value is False:
-        return "VALUE_BOOLEAN"
-    if isinstance(value, (int, float)):
-        return "VALUE_NUMBER"
-    return "START_ARRAY" if isinstance(value, list) else "START_OBJECT"
-
-
 def join_check(field: str, relations: Mapping[str, list[str]]) -> Any:
     """A ``join`` field's check (see the module): OK for a parent's value, else the cause
     of the document's ``failed to parse``."""
@@ -142,7 +132,7 @@ def join_check(field: str, relations: Mapping[str, list[str]]) -> Any:
         else:
             return (
                 "illegal_state_exception",
-                f"[null] expected START_OBJECT or VALUE_STRING but was: {_token(value)}",
+                f"[null] expected START_OBJECT or VALUE_STRING but was: {json_token(value)}",
             )
         if name is None or (name not in relations and name not in children):
             shown = "null" if name is None else name

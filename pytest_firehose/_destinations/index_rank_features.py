@@ -44,7 +44,7 @@ from typing import Any
 from pytest_firehose._destinations.index_mapping import Leaf
 from pytest_firehose._destinations.index_ranges import _float32 as float32
 from pytest_firehose._destinations.index_ranges import _java_float
-from pytest_firehose._destinations.index_special import java_boolean
+from pytest_firehose._destinations.index_special import java_boolean, json_token
 from pytest_firehose._destinations.index_values import OK, json_double, parse_java_double
 
 TYPES = ("rank_feature", "rank_features")
@@ -151,18 +151,6 @@ def _feature_value(number: float, feature: str, field: str) -> None:
         )
 
 
-def _token(value: Any) -> str:
-    if value is None:
-        return "VALUE_NULL"
-    if value is True or value is False:
-        return "VALUE_BOOLEAN"
-    if isinstance(value, (int, float)):
-        return "VALUE_NUMBER"
-    if isinstance(value, str):
-        return "VALUE_STRING"
-    return "START_ARRAY" if isinstance(value, list) else "START_OBJECT"
-
-
 def feature_answer(leaf: Leaf, full: str, value: Any, seen: set[str]) -> Any:
     """What the rank field ``leaf`` at ``full`` answers for ``value`` (one value of an
     array, or ``null``), ``seen`` holding the fields and features the document gave
@@ -202,7 +190,7 @@ def _features(full: str, value: Any, seen: set[str]) -> None:
             (
                 "illegal_argument_exception",
                 "[rank_features] fields must be json objects, expected a START_OBJECT but "
-                f"got: {_token(value)}",
+                f"got: {json_token(value)}",
             )
         )
     for feature, given in value.items():
@@ -213,7 +201,7 @@ def _features(full: str, value: Any, seen: set[str]) -> None:
                 (
                     "illegal_argument_exception",
                     "[rank_features] fields take hashes that map a feature to a strictly "
-                    f"positive float, but got unexpected token {_token(given)}",
+                    f"positive float, but got unexpected token {json_token(given)}",
                 )
             )
         number = _read(given)

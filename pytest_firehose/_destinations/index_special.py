@@ -189,18 +189,27 @@ def java_boolean(value: Any) -> bool:
     )
 
 
+def json_token(value: Any) -> str:
+    """The name of the JSON token ``value`` starts with, as Jackson names it in OpenSearch's
+    messages (``VALUE_STRING``, ``START_ARRAY`` ...)."""
+    if value is None:
+        return "VALUE_NULL"
+    if value is True or value is False:
+        return "VALUE_BOOLEAN"
+    if isinstance(value, (int, float)):
+        return "VALUE_NUMBER"
+    if isinstance(value, str):
+        return "VALUE_STRING"
+    return "START_ARRAY" if isinstance(value, list) else "START_OBJECT"
+
+
 def flat_object_check(name: str) -> Check:
     """A ``flat_object`` field's check: an object (an array's values come one by one)."""
 
     def check(value: Any) -> Any:
         if isinstance(value, dict):
             return OK
-        if value is True or value is False:
-            token = "VALUE_BOOLEAN"
-        elif isinstance(value, (int, float)):
-            token = "VALUE_NUMBER"
-        else:
-            token = "VALUE_STRING"
+        token = json_token(value)
         return (
             "parsing_exception",
             f"[{name}] unexpected token [{token}] in flat_object field value",
