@@ -129,6 +129,57 @@ def test_a_pattern_reads_what_java_and_opensearch_read(
 
 
 @pytest.mark.parametrize(
+    ("format_", "value", "expected"),
+    [
+        ("basic_date_time", "20261207T100000.123Z", None),
+        ("basic_date_time", "20261207T100000Z", "unread"),
+        ("basic_date_time_no_millis", "20261207T100000+0100", None),
+        ("basic_t_time", "T100000.5-05:00", None),
+        ("ordinal_date", "2026-45", None),
+        ("strict_ordinal_date", "2026-45", "unread"),
+        ("strict_ordinal_date_time", "2026-045T10:00Z", None),
+        ("ordinal_date_time_no_millis", "2026-45T1:2:3Z", None),
+        ("date_hour", "2026-12-07T10", None),
+        ("date_hour_minute", "2026-1-7T9:05", None),
+        ("date_hour_minute_second_millis", "2026-12-07T10:00:00.1234", "unread"),
+        ("date_hour_minute_second_fraction", "2026-12-07T10:00:00.123456789", None),
+        ("strict_date_hour_minute_second_millis", "2026-12-07T10:00:00.5", None),
+        ("hour_minute", "9:05", None),
+        ("strict_hour_minute_second", "9:05:00", "unread"),
+        ("time", "9:05:00.1+01:00", None),
+        ("strict_t_time_no_millis", "T09:05:00Z", None),
+        ("year", "2026", None),
+        (
+            "year_month",
+            "2026-13",
+            ("date_time_exception", "Invalid value for MonthOfYear (valid values 1 - 12): 13"),
+        ),
+        # strict_date is read with Java's lenient resolver: a day past its month's end rolls.
+        ("strict_date", "2026-02-30", None),
+        ("strict_date", "2026-2-3", "unread"),
+    ],
+)
+def test_a_built_in_format_reads_what_its_opensearch_parsers_read(
+    fake: FirehoseFake, landing_s3: Any, format_: str, value: str, expected: Any
+) -> None:
+    if expected == "unread":
+        expected = unread(value, format_)
+    assert caused(fake, landing_s3, {"type": "date", "format": format_}, value) == expected
+
+
+def test_strict_date_rolls_a_day_past_the_month_end_into_the_next(
+    fake: FirehoseFake, landing_s3: Any
+) -> None:
+    # 2262-04-12 is past what date_nanos holds; 2262-04-11 plus nothing is not.
+    field = {"type": "date_nanos", "format": "strict_date"}
+    assert caused(fake, landing_s3, field, "2262-03-43") == (
+        "illegal_argument_exception",
+        "date[2262-04-12T00:00:00Z] is after 2262-04-11T23:47:16.854775807 and cannot be "
+        "stored in nanosecond resolution",
+    )
+
+
+@pytest.mark.parametrize(
     ("format_", "value", "caused_by"),
     [
         # An hour of h without a leaves the time out: the start of the day, in range.

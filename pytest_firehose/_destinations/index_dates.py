@@ -20,7 +20,7 @@ when the year is ``u`` (proleptic): with ``y`` (year of era, no era given) it le
 date to ``from``, so a wrong weekday passes and ``2026-02-30`` fails there with
 ``Invalid date 'FEBRUARY 30'``. Hours of ``h``/``K`` without ``a`` leave the time out.
 
-Modelled: the built-in formats in :data:`NAMED` and the patterns
+Modelled: the built-in formats :mod:`index_date_names` reads and the patterns
 :mod:`index_date_patterns` reads; another format is refused where a mapping names it
 (:class:`UnknownFormat`).
 """
@@ -31,6 +31,7 @@ import re
 from collections.abc import Callable
 from decimal import Decimal
 
+from pytest_firehose._destinations.index_date_names import EPOCHS, LENIENT, NAMED
 from pytest_firehose._destinations.index_date_patterns import (
     LETTERS,
     TEXT_LETTERS,
@@ -44,56 +45,6 @@ __all__ = ["UnknownFormat"]
 DEFAULT = "strict_date_optional_time||epoch_millis"
 #: Date detection's formats, in the order it tries them.
 DETECTED = (DEFAULT, "yyyy/MM/dd HH:mm:ss||yyyy/MM/dd||epoch_millis")
-
-ZONE = r"(?P<z>Z|[+-]\d{2}(?::?\d{2})?)"
-FRACTION = r"(?:[.,](?P<S>\d{1,9}))"
-
-
-def _optional_time(year: str, part: str) -> str:
-    """``date_optional_time``'s grammar: a date, optionally a time and a zone after ``T``."""
-    return (
-        rf"(?P<u>{year})(?:-(?P<M>{part})(?:-(?P<d>{part}))?)?"
-        rf"(?:T(?P<H>{part})(?::(?P<m>{part})(?::(?P<s>{part}){FRACTION}?)?)?{ZONE}?)?"
-    )
-
-
-_STRICT = r"\d{2}"
-_LOOSE = r"\d{1,2}"
-#: The built-in formats modelled, as regular expressions of named date parts.
-NAMED: dict[str, str] = {
-    "strict_date_optional_time": _optional_time(r"\d{4}", _STRICT),
-    "date_optional_time": _optional_time(r"[+-]?\d{1,9}", _LOOSE),
-    "strict_date_optional_time_nanos": _optional_time(r"\d{4}", _STRICT),
-    "strict_date": rf"(?P<u>\d{{4}})-(?P<M>{_STRICT})-(?P<d>{_STRICT})",
-    "date": rf"(?P<u>\d{{1,9}})-(?P<M>{_LOOSE})-(?P<d>{_LOOSE})",
-    "strict_date_time": (
-        r"(?P<u>\d{4})-(?P<M>\d{2})-(?P<d>\d{2})T(?P<H>\d{2}):(?P<m>\d{2}):(?P<s>\d{2})"
-        rf"{FRACTION}{ZONE}"
-    ),
-    "date_time": (
-        r"(?P<u>\d{1,9})-(?P<M>\d{1,2})-(?P<d>\d{1,2})T(?P<H>\d{1,2}):(?P<m>\d{1,2})"
-        rf":(?P<s>\d{{1,2}}){FRACTION}{ZONE}"
-    ),
-    "strict_date_time_no_millis": (
-        r"(?P<u>\d{4})-(?P<M>\d{2})-(?P<d>\d{2})T(?P<H>\d{2}):(?P<m>\d{2}):(?P<s>\d{2})"
-        rf"{ZONE}"
-    ),
-    "strict_date_hour_minute_second": (
-        r"(?P<u>\d{4})-(?P<M>\d{2})-(?P<d>\d{2})T(?P<H>\d{2}):(?P<m>\d{2}):(?P<s>\d{2})"
-    ),
-    "basic_date": r"(?P<u>\d{4})(?P<M>\d{2})(?P<d>\d{2})",
-    "strict_year_month_day": r"(?P<u>\d{4})-(?P<M>\d{2})-(?P<d>\d{2})",
-    "strict_year_month": r"(?P<u>\d{4})-(?P<M>\d{2})",
-    "strict_year": r"(?P<u>\d{4})",
-}
-NAMED["date_time_no_millis"] = NAMED["strict_date_time_no_millis"]
-NAMED["date_hour_minute_second"] = NAMED["strict_date_hour_minute_second"]
-NAMED["year_month_day"] = NAMED["strict_year_month_day"]
-#: The epoch formats: their grammar and the nanoseconds of one unit.
-EPOCHS = {
-    "epoch_millis": (r"[+-]?\d{1,19}(?:\.\d{1,6})?", 10**6),
-    "epoch_second": (r"[+-]?\d{1,19}(?:\.\d{1,9})?", 10**9),
-}
 
 #: What reading a text gives: nanoseconds since the epoch, or a failure: ``("parse", "")``
 #: (Java's parser refused it) or an exception's type and message.
@@ -188,6 +139,13 @@ def _time(parts: dict[str, str]) -> tuple[bool, int | None]:
     return True, seconds * 10**9 + int(((fraction or "") + "000000000")[:9])
 
 
+def _lenient(parts: dict[str, str]) -> Read:
+    """A year, month and day as Java's lenient resolver reads them: the month and day
+    added to the year's first day (``2026-02-30`` is March 2)."""
+    year, months = divmod(int(parts["u"]) * 12 + int(parts["M"]) - 1, 12)
+    return (epoch_day(year, months + 1, 1) + int(parts["d"]) - 1) * _DAY
+
+
 def _resolve(parts: dict[str, str]) -> Read:
     """The instant a pattern's parts stand for, as Java's strict resolver and then
     OpenSearch's ``DateFormatters.from`` make it."""
@@ -260,12 +218,13 @@ def _complete(
     return days * _DAY + (time or 0)
 
 
-def _read_parts(expression: re.Pattern[str]) -> Callable[[str], Read]:
+def _read_parts(expression: re.Pattern[str], *, lenient: bool = False) -> Callable[[str], Read]:
     def read(text: str) -> Read:
         found = expression.fullmatch(text)
         if found is None:
             return PARSE_FAILURE
-        return _resolve({key: value for key, value in found.groupdict().items() if value})
+        parts = {key: value for key, value in found.groupdict().items() if value}
+        return _lenient(parts) if lenient else _resolve(parts)
 
     return read
 
@@ -286,7 +245,7 @@ def _one(format_: str) -> tuple[Callable[[str], Read], str]:
     if format_ in EPOCHS:
         return _read_epoch(*EPOCHS[format_]), ""
     if format_ in NAMED:
-        return _read_parts(re.compile(NAMED[format_])), ""
+        return _read_parts(re.compile(NAMED[format_]), lenient=format_ in LENIENT), ""
     if not format_ or re.fullmatch(r"[a-z_]+", format_):
         raise UnknownFormat(
             f"the date format {format_!r} is not modelled; pytest-firehose reads "
