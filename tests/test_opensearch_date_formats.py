@@ -248,6 +248,24 @@ def test_date_detection_reads_month_names_with_dynamic_date_formats(fake: Fireho
     assert len(stream.delivered) == 1
 
 
+def test_date_detection_maps_a_date_the_parser_reads_that_then_fails_to_exist(
+    fake: FirehoseFake, landing_s3: Any
+) -> None:
+    # yyyy/MM/dd's parser takes 2026/02/30 (its year of era leaves the date unmade), so
+    # the field is a date, which the document then fails in Java's words.
+    stream = search(fake)
+    put_batch(b'{"day": "2026/02/30"}')
+    fake.firehose.flush()
+
+    assert stream.delivered == []
+    assert stream.index_mappings[index_of(fake)]["properties"]["day"]["type"] == "date"
+    [(_, error)] = errors(landing_s3)
+    assert error["caused_by"] == {
+        "type": "date_time_exception",
+        "reason": "Invalid date 'FEBRUARY 30'",
+    }
+
+
 def test_a_date_range_reads_month_names_in_english_locales_only(fake: FirehoseFake) -> None:
     ranges = {"type": "date_range", "format": "dd MMM yyyy"}
     fake.firehose.opensearch_index(
