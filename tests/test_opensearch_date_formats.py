@@ -118,6 +118,9 @@ APACHE = "dd/MMM/yyyy:HH:mm:ss Z"
         ("yyyy-MM-dd", "+12026-12-07", None),
         ("yyyy-MM-dd", "12026-12-07", "unread"),
         ("yy-MM-dd", "26-12-07", None),
+        # A year past what a long of milliseconds holds: Instant.toEpochMilli overflows.
+        ("yyyy-MM-dd", "+300000000-01-01", ("arithmetic_exception", "long overflow")),
+        ("yyyy-MM-dd", "+200000000-01-01", None),
     ],
 )
 def test_a_pattern_reads_what_java_and_opensearch_read(
