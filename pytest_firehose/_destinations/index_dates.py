@@ -40,8 +40,6 @@ from pytest_firehose._destinations.index_date_patterns import (
 )
 from pytest_firehose._destinations.java_time import DAYS, MONTHS
 
-__all__ = ["UnknownFormat"]
-
 DEFAULT = "strict_date_optional_time||epoch_millis"
 #: Date detection's formats, in the order it tries them.
 DETECTED = (DEFAULT, "yyyy/MM/dd HH:mm:ss||yyyy/MM/dd||epoch_millis")
