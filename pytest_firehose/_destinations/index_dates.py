@@ -35,8 +35,10 @@ from pytest_firehose._destinations.index_date_names import EPOCHS, LENIENT, NAME
 from pytest_firehose._destinations.index_date_patterns import (
     LETTERS,
     TEXT_LETTERS,
-    UnknownFormat,
     pattern_expression,
+)
+from pytest_firehose._destinations.index_date_patterns import (
+    UnknownFormat as UnknownFormat,  # where the mappings' readers import it from
 )
 from pytest_firehose._destinations.java_time import DAYS, MONTHS
 
