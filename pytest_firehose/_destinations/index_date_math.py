@@ -14,8 +14,11 @@ Facts (OpenSearch 2.19: ``RangeType.DATE`` (``parseFrom``, ``parseTo``, ``parseV
   ``""`` fails with ``cannot parse empty date``, a text no format reads with ``failed to
   parse date field [X] with format [F]: [failed to parse date field [X] with format [F]]``
   (both ``parse_exception``; the second caused by the formatter's own
-  ``illegal_argument_exception``); a time without a zone is UTC; sub-millisecond digits
-  are cut off (``Instant.toEpochMilli``);
+  ``illegal_argument_exception``); a date the parser takes but ``DateFormatters.from``
+  cannot make (``2026-02-30`` with ``yyyy-MM-dd``) fails with Java's ``DateTimeException``
+  (``date_time_exception``, ``Invalid date 'FEBRUARY 30'``), which ``parseDateTime`` does
+  not catch; a time without a zone is UTC; sub-millisecond digits are cut off
+  (``Instant.toEpochMilli``);
 - the math after ``||`` is a run of ``+N`` / ``-N`` / ``/`` and a unit (``y M w d h H m
   s``; N is 1 when left out) applied in UTC: ``+1M`` keeps the day of the month where the
   month has it, else takes its last; ``/`` rounds down (a week to its Monday), at index
@@ -32,8 +35,15 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-from pytest_firehose._destinations.index_dates import DEFAULT, UnknownFormat, reader
-from pytest_firehose._destinations.index_nanos import civil_date, epoch_day, instant_reader
+from pytest_firehose._destinations.index_dates import (
+    DEFAULT,
+    PARSE_FAILURE,
+    UnknownFormat,
+    epoch_day,
+    has_text,
+    parser,
+)
+from pytest_firehose._destinations.index_nanos import civil_date
 
 _DAY = 86_400_000
 _UNITS = {"d": _DAY, "h": 3_600_000, "H": 3_600_000, "m": 60_000, "s": 1_000}
@@ -65,14 +75,16 @@ def _parse_error(reason: str, cause: Any = None) -> MathFailure:
 def date_math_parser(formats: str) -> Callable[[str], int]:
     """The parser of a ``date_range`` with ``formats`` (joined with ``||``): a bound's
     text to milliseconds since the epoch, or :class:`MathFailure`."""
-    readers = [(reader(one), instant_reader(one)) for one in formats.split("||")]
+    read = parser(formats)
 
     def parse_date(text: str) -> int:
         if text == "":
             raise _parse_error("cannot parse empty date")
-        for reads, instant in readers:
-            if reads(text):
-                return int(instant(text)) // 1_000_000
+        found = read(text)
+        if isinstance(found, int):
+            return found // 1_000_000
+        if found != PARSE_FAILURE:  # DateFormatters.from's DateTimeException, not caught
+            raise MathFailure(found)
         said = f"failed to parse date field [{text}] with format [{formats}]"
         raise _parse_error(f"{said}: [{said}]", ("illegal_argument_exception", said))
 
@@ -117,6 +129,12 @@ def date_range_parser(
         language, country = (found.group(1) or "").lower(), (found.group(2) or "").upper()
         if language or country:
             shown["locale"] = f"{language}_{country}" if country else language
+        if language not in ("", "en") and has_text(formats or DEFAULT):
+            raise ValueError(
+                f"{where}: month and day names and AM/PM in the locale {locale!r} are not "
+                "modelled; pytest-firehose reads them in the root locale and English ones "
+                '("en", "en_US" ...), whose names are the same'
+            )
     return parse, shown
 
 

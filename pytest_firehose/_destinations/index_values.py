@@ -20,7 +20,8 @@ its ``caused_by``:
 - ``boolean``: ``true``, ``false``, ``"true"``, ``"false"`` and ``""`` (false);
   ``Failed to parse value [yes] as only [true] or [false] are allowed.``;
 - ``date``: a string or a number its format reads (see ``index_dates``); ``failed to parse
-  date field [X] with format [F]``;
+  date field [X] with format [F]``, or Java's ``DateTimeException`` where OpenSearch
+  completes the date (``Invalid date 'FEBRUARY 30'``);
 - ``ip``: an IPv4 or IPv6 literal; ``'X' is not an IP string literal.``;
 - ``keyword`` and ``text``: any value but an object.
 
@@ -39,7 +40,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from pytest_firehose._destinations.index_dates import DEFAULT, reader
+from pytest_firehose._destinations.index_dates import DEFAULT, PARSE_FAILURE, parser
 from pytest_firehose._destinations.java_hashmap import hash_order
 
 #: (type, reason) of a value's ``caused_by``, or (type, reason, its own ``caused_by``);
@@ -234,7 +235,7 @@ def text_check(value: Any) -> Any:
 def date_check(formats: str | None) -> Check:
     """A ``date`` field's check, with its ``format`` (None: the default)."""
     shown = formats or DEFAULT
-    reads = reader(shown)
+    read = parser(shown)
 
     def check(value: Any) -> Any:
         if isinstance(value, (dict, list)):
@@ -242,12 +243,17 @@ def date_check(formats: str | None) -> Check:
         text = preview(value) if not isinstance(value, str) else value
         if value == "":
             return ("illegal_argument_exception", "cannot parse empty date")
-        if reads(text):
-            return OK
-        return (
-            "illegal_argument_exception",
-            f"failed to parse date field [{text}] with format [{shown}]",
-        )
+        found = read(text)
+        if found == PARSE_FAILURE:
+            return (
+                "illegal_argument_exception",
+                f"failed to parse date field [{text}] with format [{shown}]",
+            )
+        if isinstance(found, tuple):  # DateFormatters.from's DateTimeException
+            return found
+        if not -(2**63) <= found // 10**6 < 2**63:  # Instant.toEpochMilli
+            return ("arithmetic_exception", "long overflow")
+        return OK
 
     return check
 
