@@ -85,6 +85,41 @@ CONFLICTS = [
         },
         id="text-into-long",
     ),
+    # Float.parseFloat trims as String.trim does (up to the space, not a no-break space) and
+    # quotes the trimmed text; a blank one is an empty String.
+    pytest.param(
+        b'{"ratio": 1.5}',
+        b'{"ratio": " ten "}',
+        {
+            "type": "mapper_parsing_exception",
+            "reason": _id_reason("ratio", "float", " ten "),
+            "caused_by": {"type": "number_format_exception", "reason": 'For input string: "ten"'},
+        },
+        id="padded-text-into-float",
+    ),
+    pytest.param(
+        b'{"ratio": 1.5}',
+        b'{"ratio": " \\t "}',
+        {
+            "type": "mapper_parsing_exception",
+            "reason": _id_reason("ratio", "float", " \t "),
+            "caused_by": {"type": "number_format_exception", "reason": "empty String"},
+        },
+        id="blank-into-float",
+    ),
+    pytest.param(
+        b'{"ratio": 1.5}',
+        '{"ratio": "\u00a02.5"}'.encode(),
+        {
+            "type": "mapper_parsing_exception",
+            "reason": _id_reason("ratio", "float", "\u00a02.5"),
+            "caused_by": {
+                "type": "number_format_exception",
+                "reason": 'For input string: "\u00a02.5"',
+            },
+        },
+        id="no-break-space-into-float",
+    ),
     pytest.param(
         b'{"paid": true}',
         b'{"paid": "yes"}',

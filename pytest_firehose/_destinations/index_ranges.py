@@ -54,6 +54,8 @@ from pytest_firehose._destinations.index_values import (
     float_check,
     integer_check,
     java_double,
+    java_float,
+    java_float_text,
     parse_java_double,
     preview,
 )
@@ -172,21 +174,6 @@ class _Failed(Exception):
         self.ignorable = ignorable
 
 
-def _float32(number: float) -> float:
-    return float(struct.unpack("f", struct.pack("f", number))[0])
-
-
-def _java_float(number: float) -> str:
-    """Java's ``Float.toString``: the shortest decimal that reads back as the float."""
-    if not math.isfinite(number):
-        return java_double(number)
-    for digits in range(1, 10):
-        text = f"{number:.{digits}g}"
-        if _float32(float(text)) == number:
-            return java_double(float(text))
-    return java_double(number)  # pragma: no cover - nine digits always suffice
-
-
 def _number(kind: str, value: Any, coerce: bool) -> float | int:
     """A numeric bound, read as a field of the range's number type reads its value."""
     if value is True or value is False or isinstance(value, (dict, list)):
@@ -206,7 +193,7 @@ def _number(kind: str, value: Any, coerce: bool) -> float | int:
         return int(value)
     number = float(value) if not isinstance(value, str) else parse_java_double(value)
     assert number is not None  # the check read it
-    return _float32(number) if kind == "float_range" else number
+    return java_float(number) if kind == "float_range" else number
 
 
 def _address(text: str) -> int:
@@ -269,7 +256,7 @@ def _step(kind: str, number: Any, up: bool) -> Any:
     if kind == "float_range":
         bits = struct.unpack("<i", struct.pack("<f", number))[0]
         if number == 0:
-            return _float32(1.4e-45 if up else -1.4e-45)
+            return java_float(1.4e-45 if up else -1.4e-45)
         bits += 1 if (number > 0) == up else -1
         return float(struct.unpack("<f", struct.pack("<i", bits))[0])
     return math.nextafter(number, math.inf if up else -math.inf)
@@ -290,7 +277,7 @@ def _greatest(kind: str) -> Any:
 def _shown_bound(kind: str, number: Any) -> str:
     if kind in _WIDTH:
         return str(number)
-    return _java_float(number) if kind == "float_range" else java_double(number)
+    return java_float_text(number) if kind == "float_range" else java_double(number)
 
 
 def _date(parse_date: Callable[[str], int], bound: Any) -> int:

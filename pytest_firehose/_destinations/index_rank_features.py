@@ -42,10 +42,14 @@ from collections.abc import Mapping
 from typing import Any
 
 from pytest_firehose._destinations.index_mapping import Leaf
-from pytest_firehose._destinations.index_ranges import _float32 as float32
-from pytest_firehose._destinations.index_ranges import _java_float
 from pytest_firehose._destinations.index_special import java_boolean, json_token
-from pytest_firehose._destinations.index_values import OK, json_double, parse_java_double
+from pytest_firehose._destinations.index_values import (
+    OK,
+    NoFloat,
+    float_value,
+    java_float,
+    java_float_text,
+)
 
 TYPES = ("rank_feature", "rank_features")
 _REFUSES = "OpenSearch refuses this mapping: Failed to parse mapping [_doc]: "
@@ -100,34 +104,10 @@ def _by_document(value: Any) -> Any:
     return None
 
 
-def _float32(number: float) -> float:
-    """``number`` as a Java ``float`` (past its range: infinite)."""
-    try:
-        return float32(number)
-    except OverflowError:
-        return math.copysign(math.inf, number)
-
-
 class _Failed(Exception):
     def __init__(self, cause: Any) -> None:
         super().__init__(cause)
         self.cause = cause
-
-
-def _read(value: Any) -> float:
-    """``floatValue``: a number, or a string ``Float.parseFloat`` reads; else the cause
-    (None: the parser's own error, which quotes its position)."""
-    if isinstance(value, str):
-        text = value.strip()
-        if not text:
-            raise _Failed(("number_format_exception", "empty String"))
-        number = parse_java_double(text)
-        if number is None:
-            raise _Failed(("number_format_exception", f'For input string: "{text}"'))
-        return _float32(number)
-    if value is True or value is False or not isinstance(value, (int, float)):
-        raise _Failed(None)
-    return _float32(json_double(value))
 
 
 def _feature_value(number: float, feature: str, field: str) -> None:
@@ -136,7 +116,7 @@ def _feature_value(number: float, feature: str, field: str) -> None:
         raise _Failed(
             (
                 "illegal_argument_exception",
-                f"featureValue must be finite, got: {_java_float(number)} for feature "
+                f"featureValue must be finite, got: {java_float_text(number)} for feature "
                 f"{feature} on field {field}",
             )
         )
@@ -144,7 +124,7 @@ def _feature_value(number: float, feature: str, field: str) -> None:
         raise _Failed(
             (
                 "illegal_argument_exception",
-                f"featureValue must be a positive normal float, got: {_java_float(number)} "
+                f"featureValue must be a positive normal float, got: {java_float_text(number)} "
                 f"for feature {feature} on field {field} which is less than the minimum "
                 f"positive normal float: {_MIN_NORMAL_TEXT}",
             )
@@ -161,7 +141,7 @@ def feature_answer(leaf: Leaf, full: str, value: Any, seen: set[str]) -> Any:
             _one_feature(leaf, full, value, seen)
         else:
             _features(full, value, seen)
-    except _Failed as failed:
+    except (_Failed, NoFloat) as failed:
         return failed.cause
     return OK
 
@@ -169,7 +149,7 @@ def feature_answer(leaf: Leaf, full: str, value: Any, seen: set[str]) -> Any:
 def _one_feature(leaf: Leaf, full: str, value: Any, seen: set[str]) -> None:
     if value is None:
         return
-    number = _read(value)
+    number = float_value(value)
     if full in seen:
         raise _Failed(
             (
@@ -180,7 +160,7 @@ def _one_feature(leaf: Leaf, full: str, value: Any, seen: set[str]) -> None:
         )
     seen.add(full)
     if leaf.params.get("positive_score_impact", True) is False:
-        number = _float32(1 / number) if number else math.copysign(math.inf, number)
+        number = java_float(1 / number) if number else math.copysign(math.inf, number)
     _feature_value(number, full, "_feature")
 
 
@@ -204,7 +184,7 @@ def _features(full: str, value: Any, seen: set[str]) -> None:
                     f"positive float, but got unexpected token {json_token(given)}",
                 )
             )
-        number = _read(given)
+        number = float_value(given)
         key = f"{full}.{feature}"
         if key in seen:
             raise _Failed(

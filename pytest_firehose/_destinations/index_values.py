@@ -35,6 +35,7 @@ from __future__ import annotations
 import ipaddress
 import math
 import re
+import struct
 from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
@@ -161,12 +162,66 @@ def integer_check(kind: str, coerce: bool) -> Check:
     return check
 
 
+#: What Java's ``String.trim`` drops from either end: every character up to the space.
+JAVA_BLANKS = "".join(map(chr, range(0x21)))
+
+
 def parse_java_double(text: str) -> float | None:
-    """``Double.parseDouble`` of ``text`` (trimmed), None where it throws."""
-    text = text.strip()
+    """``Double.parseDouble`` of ``text`` (trimmed as Java trims), None where it throws."""
+    text = text.strip(JAVA_BLANKS)
     if not DOUBLE_TEXT.fullmatch(text):
         return None
     return float(text.rstrip("fFdD").replace("Infinity", "inf"))
+
+
+def unread_double(text: str) -> tuple[str, str]:
+    """The ``NumberFormatException`` ``Double.parseDouble`` (and ``Float.parseFloat``)
+    throws for ``text``, which :func:`parse_java_double` does not read: it quotes the text
+    trimmed, and names a blank text ``empty String``."""
+    trimmed = text.strip(JAVA_BLANKS)
+    reason = f'For input string: "{trimmed}"' if trimmed else "empty String"
+    return ("number_format_exception", reason)
+
+
+def java_float(number: float) -> float:
+    """Java's ``(float)`` of a double: rounded to the nearest float, infinite past them."""
+    try:
+        return float(struct.unpack("f", struct.pack("f", number))[0])
+    except OverflowError:
+        return math.copysign(math.inf, number)
+
+
+def java_float_text(number: float) -> str:
+    """Java's ``Float.toString``: the shortest decimal that reads back as the float."""
+    if not math.isfinite(number):
+        return java_double(number)
+    for digits in range(1, 10):
+        text = f"{number:.{digits}g}"
+        if java_float(float(text)) == number:
+            return java_double(float(text))
+    return java_double(number)  # pragma: no cover - nine digits always suffice
+
+
+class NoFloat(Exception):
+    """A value :func:`float_value` reads no float from; ``cause`` is the ``caused_by``
+    OpenSearch writes (None: left out, as the parser's own error quotes its position)."""
+
+    def __init__(self, cause: tuple[str, str] | None) -> None:
+        super().__init__(cause)
+        self.cause = cause
+
+
+def float_value(value: Any) -> float:
+    """``XContentParser.floatValue``: a JSON number, or a string ``Float.parseFloat``
+    reads, as a float; :class:`NoFloat` for anything else."""
+    if isinstance(value, str):
+        number = parse_java_double(value)
+        if number is None:
+            raise NoFloat(unread_double(value))
+        return java_float(number)
+    if value is True or value is False or not isinstance(value, (int, float)):
+        raise NoFloat(None)
+    return java_float(json_double(value))
 
 
 def json_double(value: float) -> float:
@@ -192,7 +247,7 @@ def read_double(value: Any, boxed: str, coerce: bool) -> tuple[float | None, Any
         return None, OK
     number = parse_java_double(value)
     if number is None:
-        return None, ("number_format_exception", f'For input string: "{value}"')
+        return None, unread_double(value)
     return number, None
 
 

@@ -39,26 +39,16 @@ recorded bulk answers):
 from __future__ import annotations
 
 import math
-import struct
 from typing import Any
 
 from pytest_firehose._destinations.index_values import (
     OK,
     Check,
+    NoFloat,
     Previewed,
-    json_double,
-    parse_java_double,
+    float_value,
     preview,
 )
-
-
-def _float32(number: float) -> float:
-    """Java's ``(float)`` of a double: rounded to the nearest float, infinite past them."""
-    try:
-        return float(struct.unpack("f", struct.pack("f", number))[0])
-    except OverflowError:
-        return math.copysign(math.inf, number)
-
 
 #: The range faiss's ``fp16`` scalar quantizer takes (``KNNConstants.FP16_MAX_VALUE``).
 FP16_MAX = 65504.0
@@ -67,28 +57,6 @@ _FP16_RANGE = (
     "encoder name is set as [sq] and type is set as [fp16] in index mapping. But, KNN vector "
     "values are not within in the FP16 range [-65504.000000, 65504.000000]"
 )
-
-
-class _Unread(Exception):
-    """A value the parser reads no float from: the ``caused_by`` (None: left out)."""
-
-    def __init__(self, cause: Any) -> None:
-        super().__init__(cause)
-        self.cause = cause
-
-
-def _read(item: Any) -> float:
-    """``XContentParser.floatValue`` of one value of the vector."""
-    if isinstance(item, str):
-        if not item.strip():
-            raise _Unread(("number_format_exception", "empty String"))
-        number = parse_java_double(item)
-        if number is None:
-            raise _Unread(("number_format_exception", f'For input string: "{item}"'))
-        return _float32(number)
-    if item is True or item is False or not isinstance(item, (int, float)):
-        raise _Unread(None)
-    return _float32(json_double(item))
 
 
 def _value_error(number: float, data_type: str, fp16: str | None) -> str | None:
@@ -136,8 +104,8 @@ def vector_check(
         numbers: list[float] = []
         for item in items:
             try:
-                number = _read(item)
-            except _Unread as failure:
+                number = float_value(item)
+            except NoFloat as failure:
                 return Previewed(failure.cause, preview(item))
             reason = _value_error(number, data_type, fp16)
             if reason is not None:
