@@ -28,6 +28,8 @@ def test_a_search_as_you_type_field_is_shown_with_its_defaults(fake: FirehoseFak
                     "analyzer": "english",
                     "doc_values": "false",
                     "norms": False,
+                    "index_options": "offsets",
+                    "term_vector": "with_positions_offsets",
                     "meta": {"unit": "name"},
                 },
             }
@@ -40,7 +42,9 @@ def test_a_search_as_you_type_field_is_shown_with_its_defaults(fake: FirehoseFak
             **SHOWN,
             "max_shingle_size": 4,
             "analyzer": "english",
+            "index_options": "offsets",
             "norms": False,
+            "term_vector": "with_positions_offsets",
             "meta": {"unit": "name"},
         },
     }
@@ -112,6 +116,17 @@ def test_its_shingle_and_prefix_fields_count_toward_the_field_limit(
         (
             {"type": "search_as_you_type", "analyzer": "mine"},
             REFUSES + "analyzer [mine] has not been configured in mappings",
+        ),
+        (
+            {"type": "search_as_you_type", "index_options": "terms"},
+            REFUSES + "Unknown value [terms] for field [index_options] - accepted values are "
+            "[positions, docs, freqs, offsets]",
+        ),
+        (
+            {"type": "search_as_you_type", "term_vector": True},
+            REFUSES + "Unknown value [true] for field [term_vector] - accepted values are [no, "
+            "yes, with_positions, with_offsets, with_positions_offsets, with_positions_payloads, "
+            "with_positions_offsets_payloads]",
         ),
         (
             {"type": "search_as_you_type", "fields": {"k": {"type": "keyword"}}},
