@@ -90,6 +90,48 @@ def test_its_shingle_and_prefix_fields_count_toward_the_field_limit(
     assert f"Limit of total fields [{fields - 1}] has been exceeded" in str(refusal.value)
 
 
+def test_its_prefix_and_shingle_field_names_count_toward_the_name_length_limit(
+    fake: FirehoseFake, landing_s3: Any
+) -> None:
+    # OpenSearch measures each hidden field by its full path: album.title._index_prefix is
+    # 25 characters, album.title._4gram 18.
+    title = {"type": "search_as_you_type", "max_shingle_size": 4}
+    mapping = {"properties": {"album": {"properties": {"title": title}}}}
+    fake.firehose.opensearch_index(
+        DOMAIN, "fits-*", mapping, settings={"index.mapping.field_name_length.limit": 25}
+    )
+
+    with pytest.raises(UsageError) as refusal:
+        fake.firehose.opensearch_index(
+            DOMAIN, "over-*", mapping, settings={"index.mapping.field_name_length.limit": 24}
+        )
+    assert "Field name [album.title._index_prefix] is longer than the limit of [24] characters" in (
+        str(refusal.value)
+    )
+
+    # A field dynamic templates make is measured so too, when a document adds it.
+    fake.firehose.opensearch_index(
+        DOMAIN,
+        "logs-*",
+        {
+            "dynamic_templates": [
+                {"titles": {"match": "t*", "mapping": {"type": "search_as_you_type"}}}
+            ]
+        },
+        settings={"index.mapping.field_name_length.limit": 18},
+    )
+    delivered, errors = deliver(fake, landing_s3, b'{"tune": "a b c"}', b'{"title": "a b"}')
+
+    assert delivered == [b'{"tune": "a b c"}']  # tune._index_prefix: 18 characters
+    assert errors == [
+        {
+            "type": "illegal_argument_exception",
+            "reason": "Field name [title._index_prefix] is longer than the limit of [18] "
+            "characters",
+        }
+    ]
+
+
 @pytest.mark.parametrize(
     ("definition", "refusal"),
     [

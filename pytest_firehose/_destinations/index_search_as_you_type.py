@@ -20,7 +20,9 @@ Facts (OpenSearch's source: ``SearchAsYouTypeFieldMapper`` (its ``Builder``,
 - the field makes a shingle field for each size from 2 to ``max_shingle_size``
   (``f._2gram``, ``f._3gram`` ...) and a prefix field (``f._index_prefix``); GetMapping
   does not show them, but they count toward ``index.mapping.total_fields.limit`` (its
-  ``iterator`` gives them with the field);
+  ``iterator`` gives them with the field), and their full paths (``PrefixFieldMapper`` and
+  ``ShingleFieldMapper`` take their full name as their ``simpleName``) toward
+  ``index.mapping.field_name_length.limit``;
 - a value is read as ``text`` reads one (``parser.textOrNull``): any value but an object.
 
 Chosen: ``fields`` on a ``search_as_you_type`` field is not modelled (refused, named);
@@ -134,5 +136,6 @@ def search_as_you_type_field(name: str, definition: Mapping[str, Any], *, multi:
         except CopyToError as error:
             raise ValueError(str(error)) from None
     shown = {key: given[key] for key in _TAKEN if key in given}
-    # ``size - 1`` shingle fields and one prefix field.
-    return Leaf(_TYPE, shown, text_check, copy_to=copy_to, hidden=size)
+    # One prefix field and ``size - 1`` shingle fields, each named by its full path.
+    hidden = (f"{name}._index_prefix", *(f"{name}._{n}gram" for n in range(2, size + 1)))
+    return Leaf(_TYPE, shown, text_check, copy_to=copy_to, hidden=hidden)
