@@ -188,6 +188,43 @@ def test_a_nested_completion_field_is_named_as_the_document_names_it(
     ]
 
 
+def test_a_copy_into_a_completion_field_is_named_as_the_document_names_its_source(
+    fake: FirehoseFake, landing_s3: Any
+) -> None:
+    # OpenSearch's parseCopy hands the target the document's own parser, whose current name
+    # is the source's key (none, "null", for a value in an array).
+    fake.firehose.opensearch_index(
+        DOMAIN,
+        "logs-*",
+        {
+            "properties": {
+                "plays": {"type": "long", "copy_to": "suggest"},
+                "album": {"properties": {"rank": {"type": "long", "copy_to": "suggest"}}},
+                "suggest": {"type": "completion"},
+            }
+        },
+    )
+    delivered, errors = deliver(
+        fake,
+        landing_s3,
+        b'{"plays": 5}',
+        b'{"plays": ["7", 8]}',
+        b'{"album": {"rank": 1}}',
+        b'{"album.rank": 2}',
+        b'{"album": [{"rank": 3}]}',
+        b'{"plays": "9"}',
+    )
+
+    assert delivered == [b'{"plays": "9"}']
+    assert errors == [
+        unwrapped(
+            "parsing_exception",
+            f"failed to parse [{name}]: expected text or object, but got VALUE_NUMBER",
+        )
+        for name in ("plays", "null", "rank", "album.rank", "rank")
+    ]
+
+
 def test_a_completion_sub_field_takes_its_parents_values(
     fake: FirehoseFake, landing_s3: Any
 ) -> None:

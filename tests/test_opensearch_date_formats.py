@@ -214,12 +214,14 @@ def test_a_date_nanos_pattern_gives_the_instant_opensearch_gives(
     [
         (
             "yyyy-MM-ddTHH:mm",
-            "OpenSearch refuses this format: Invalid format: [yyyy-MM-ddTHH:mm]: Unknown pattern "
+            "OpenSearch refuses this mapping: Failed to parse mapping [_doc]: Error parsing "
+            "[format] on field [at]: Invalid format: [yyyy-MM-ddTHH:mm]: Unknown pattern "
             "letter: T",
         ),
         (
-            "yyyy-MM-ddd",
-            "OpenSearch refuses this format: Invalid format: [yyyy-MM-ddd]: Too many pattern "
+            "epoch_millis||yyyy-MM-ddd",
+            "OpenSearch refuses this mapping: Failed to parse mapping [_doc]: Error parsing "
+            "[format] on field [at]: Invalid format: [yyyy-MM-ddd]: Too many pattern "
             "letters: d",
         ),
         ("dd MMMMM yyyy", "the date pattern letter 'MMMMM' (in 'dd MMMMM yyyy') is not modelled"),
@@ -271,8 +273,12 @@ def test_date_detection_maps_a_date_the_parser_reads_that_then_fails_to_exist(
 
 def test_a_date_range_reads_month_names_in_english_locales_only(fake: FirehoseFake) -> None:
     ranges = {"type": "date_range", "format": "dd MMM yyyy"}
+    # Month numbers (MM) are no names: any locale reads them.
+    numbers = {"type": "date_range", "format": "dd.MM.yyyy||HH:mm", "locale": "de_DE"}
     fake.firehose.opensearch_index(
-        DOMAIN, "logs-*", {"properties": {"a": {**ranges, "locale": "en_US"}, "b": ranges}}
+        DOMAIN,
+        "logs-*",
+        {"properties": {"a": {**ranges, "locale": "en_US"}, "b": ranges, "d": numbers}},
     )
     with pytest.raises(UsageError) as refused:
         fake.firehose.opensearch_index(

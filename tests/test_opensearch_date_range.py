@@ -220,6 +220,11 @@ def test_a_date_range_the_field_does_not_take_fails_in_opensearchs_words(
             "field [r]: the date format 'week_date' is not modelled",
         ),
         (
+            {"type": "date_range", "format": "yyyy-MM-ddTHH"},
+            "OpenSearch refuses this mapping: Failed to parse mapping [_doc]: Invalid format: "
+            "[yyyy-MM-ddTHH]: Unknown pattern letter: T",
+        ),
+        (
             {"type": "date_range", "locale": "en_US_POSIX"},
             "field [r]: the locale 'en_US_POSIX' of a date_range is not modelled",
         ),

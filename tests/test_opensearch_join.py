@@ -98,6 +98,24 @@ def test_a_join_field_counts_its_parent_fields_toward_the_limit(fake: FirehoseFa
     assert "Limit of total fields [3] has been exceeded" in str(refusal.value)
 
 
+@pytest.mark.parametrize(("limit", "name"), [(9, "j#question"), (11, "_parent_join")])
+def test_a_join_fields_parent_field_names_count_toward_the_name_length_limit(
+    fake: FirehoseFake, limit: int, name: str
+) -> None:
+    # j#question (10 characters), j#answer (8), _parent_join (12): 12 fits.
+    mapping = {"properties": {"j": JOIN}}
+    limits = {"index.mapping.field_name_length.limit": 12}
+    fake.firehose.opensearch_index(DOMAIN, "fits-*", mapping, settings=limits)
+
+    with pytest.raises(UsageError) as refusal:
+        fake.firehose.opensearch_index(
+            DOMAIN, "over-*", mapping, settings={"index.mapping.field_name_length.limit": limit}
+        )
+    assert f"Field name [{name}] is longer than the limit of [{limit}] characters" in str(
+        refusal.value
+    )
+
+
 @pytest.mark.parametrize(
     ("properties", "refusal"),
     [

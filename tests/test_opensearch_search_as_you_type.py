@@ -28,6 +28,8 @@ def test_a_search_as_you_type_field_is_shown_with_its_defaults(fake: FirehoseFak
                     "analyzer": "english",
                     "doc_values": "false",
                     "norms": False,
+                    "index_options": "offsets",
+                    "term_vector": "with_positions_offsets",
                     "meta": {"unit": "name"},
                 },
             }
@@ -40,7 +42,9 @@ def test_a_search_as_you_type_field_is_shown_with_its_defaults(fake: FirehoseFak
             **SHOWN,
             "max_shingle_size": 4,
             "analyzer": "english",
+            "index_options": "offsets",
             "norms": False,
+            "term_vector": "with_positions_offsets",
             "meta": {"unit": "name"},
         },
     }
@@ -86,6 +90,48 @@ def test_its_shingle_and_prefix_fields_count_toward_the_field_limit(
     assert f"Limit of total fields [{fields - 1}] has been exceeded" in str(refusal.value)
 
 
+def test_its_prefix_and_shingle_field_names_count_toward_the_name_length_limit(
+    fake: FirehoseFake, landing_s3: Any
+) -> None:
+    # OpenSearch measures each hidden field by its full path: album.title._index_prefix is
+    # 25 characters, album.title._4gram 18.
+    title = {"type": "search_as_you_type", "max_shingle_size": 4}
+    mapping = {"properties": {"album": {"properties": {"title": title}}}}
+    fake.firehose.opensearch_index(
+        DOMAIN, "fits-*", mapping, settings={"index.mapping.field_name_length.limit": 25}
+    )
+
+    with pytest.raises(UsageError) as refusal:
+        fake.firehose.opensearch_index(
+            DOMAIN, "over-*", mapping, settings={"index.mapping.field_name_length.limit": 24}
+        )
+    assert "Field name [album.title._index_prefix] is longer than the limit of [24] characters" in (
+        str(refusal.value)
+    )
+
+    # A field dynamic templates make is measured so too, when a document adds it.
+    fake.firehose.opensearch_index(
+        DOMAIN,
+        "logs-*",
+        {
+            "dynamic_templates": [
+                {"titles": {"match": "t*", "mapping": {"type": "search_as_you_type"}}}
+            ]
+        },
+        settings={"index.mapping.field_name_length.limit": 18},
+    )
+    delivered, errors = deliver(fake, landing_s3, b'{"tune": "a b c"}', b'{"title": "a b"}')
+
+    assert delivered == [b'{"tune": "a b c"}']  # tune._index_prefix: 18 characters
+    assert errors == [
+        {
+            "type": "illegal_argument_exception",
+            "reason": "Field name [title._index_prefix] is longer than the limit of [18] "
+            "characters",
+        }
+    ]
+
+
 @pytest.mark.parametrize(
     ("definition", "refusal"),
     [
@@ -112,6 +158,17 @@ def test_its_shingle_and_prefix_fields_count_toward_the_field_limit(
         (
             {"type": "search_as_you_type", "analyzer": "mine"},
             REFUSES + "analyzer [mine] has not been configured in mappings",
+        ),
+        (
+            {"type": "search_as_you_type", "index_options": "terms"},
+            REFUSES + "Unknown value [terms] for field [index_options] - accepted values are "
+            "[positions, docs, freqs, offsets]",
+        ),
+        (
+            {"type": "search_as_you_type", "term_vector": True},
+            REFUSES + "Unknown value [true] for field [term_vector] - accepted values are [no, "
+            "yes, with_positions, with_offsets, with_positions_offsets, with_positions_payloads, "
+            "with_positions_offsets_payloads]",
         ),
         (
             {"type": "search_as_you_type", "fields": {"k": {"type": "keyword"}}},

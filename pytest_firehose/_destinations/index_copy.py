@@ -6,7 +6,8 @@ Facts (OpenSearch's source: ``FieldMapper.validate`` and ``CopyTo``, ``DocumentP
 ``parseCopyFields`` and ``parseCopy``): ``copy_to`` names fields by their full paths (a name
 or a list, shown as a list); a mapping is refused that copies from a sub-field, to a
 sub-field, to an object, or out of the nested object the field is in; a value, once its
-field took it, is read into each target the mapping has (the target's check applies), else
+field took it, is read into each target the mapping has (the target's check applies, with
+the document's parser: a ``completion``'s error names the source's key), else
 into a field dynamic mapping adds from the top (through dotted objects; ``strict`` there
 fails the document, ``false`` skips the copy); a copy is not copied on.
 """
@@ -90,10 +91,13 @@ def check_copy_to(root: Obj, nodes: list[tuple[tuple[str, ...], Node]]) -> None:
                 )
 
 
-def copy_values(document: _Document, targets: tuple[str, ...], value: Any) -> None:
+def copy_values(document: _Document, targets: tuple[str, ...], value: Any, name: str) -> None:
     """Index ``value`` into each field ``targets`` names by its full path, as OpenSearch's
     ``copy_to`` does: into the field the mapping has, else one dynamic mapping adds
-    (where the object it goes into is dynamic)."""
+    (where the object it goes into is dynamic). ``name`` is the name the document gives
+    the value (``"null"`` in an array), which a target that names the parser's current
+    field in its error (a ``completion``) names: ``parseCopy`` hands it the document's
+    own parser."""
     from pytest_firehose._destinations.index_names import split_path
 
     root = document.mapping.root
@@ -105,7 +109,7 @@ def copy_values(document: _Document, targets: tuple[str, ...], value: Any) -> No
             for part in parts:
                 found = found.properties.get(part) if isinstance(found, Obj) else None
             if found is not None:
-                document.mapped(found, parts, "true", parts[-1], value)
+                document.mapped(found, parts, "true", name, value)
                 continue
             parent, parent_path, dynamic = document.dynamic_parent(
                 root, (), root.dynamic or "true", parts

@@ -35,6 +35,7 @@ import re
 from collections.abc import Callable
 from typing import Any
 
+from pytest_firehose._destinations.index_date_patterns import JavaRefusal
 from pytest_firehose._destinations.index_dates import (
     DEFAULT,
     PARSE_FAILURE,
@@ -116,26 +117,42 @@ def date_range_parser(
         shown["format"] = formats
     try:
         parse = date_math_parser(formats or DEFAULT)
+    except JavaRefusal as error:  # RangeFieldMapper.Builder adds no words of its own
+        raise ValueError(
+            f"OpenSearch refuses this mapping: Failed to parse mapping [_doc]: {error.java}"
+        ) from None
     except UnknownFormat as error:
         raise ValueError(f"{where}: {error}") from None
     if locale is not None:
-        found = _LOCALE.fullmatch(locale)
-        if found is None:
-            raise ValueError(
-                f"{where}: the locale {locale!r} of a date_range is not modelled; "
-                'pytest-firehose reads a language and a country, such as "en_US" or "de-DE", '
-                'a language, such as "fr", and "ROOT"'
-            )
-        language, country = (found.group(1) or "").lower(), (found.group(2) or "").upper()
-        if language or country:
-            shown["locale"] = f"{language}_{country}" if country else language
-        if language not in ("", "en") and has_text(formats or DEFAULT):
-            raise ValueError(
-                f"{where}: month and day names and AM/PM in the locale {locale!r} are not "
-                "modelled; pytest-firehose reads them in the root locale and English ones "
-                '("en", "en_US" ...), whose names are the same'
-            )
+        shown_locale = read_locale(where, "date_range", locale, formats)
+        if shown_locale is not None:
+            shown["locale"] = shown_locale
     return parse, shown
+
+
+def read_locale(where: str, kind: str, locale: Any, formats: str | None) -> str | None:
+    """A date field's ``locale`` as ``LocaleUtils.parse`` reads it and ``GET _mapping``
+    shows it (``Locale.toString``: None for the root locale, which is not shown), with
+    the field's ``format`` (None: the default); ValueError for a locale the fake does
+    not read, or one whose month and day names it does not know where the format reads
+    them."""
+    found = _LOCALE.fullmatch(locale) if isinstance(locale, str) else None
+    if found is None:
+        raise ValueError(
+            f"{where}: the locale {locale!r} of a {kind} is not modelled; "
+            'pytest-firehose reads a language and a country, such as "en_US" or "de-DE", '
+            'a language, such as "fr", and "ROOT"'
+        )
+    language, country = (found.group(1) or "").lower(), (found.group(2) or "").upper()
+    if language not in ("", "en") and has_text(formats or DEFAULT):
+        raise ValueError(
+            f"{where}: month and day names and AM/PM in the locale {locale!r} are not "
+            "modelled; pytest-firehose reads them in the root locale and English ones "
+            '("en", "en_US" ...), whose names are the same'
+        )
+    if not language and not country:
+        return None
+    return f"{language}_{country}" if country else language
 
 
 def _month_days(year: int, month: int) -> int:

@@ -43,6 +43,15 @@ class UnknownFormat(ValueError):
     """A date format the fake does not read (the message names the formats it does)."""
 
 
+class JavaRefusal(UnknownFormat):
+    """A date pattern Java refuses: ``java`` is ``DateFormatter.forPattern``'s message
+    (``Invalid format: [P]: ...``)."""
+
+    def __init__(self, java: str) -> None:
+        super().__init__(f"OpenSearch refuses this format: {java}")
+        self.java = java
+
+
 #: The pattern letters modelled, as the message of a refusal names them.
 LETTERS = "y u M L d D E a h K k H m s S X x Z"
 _TEXTS = {
@@ -66,8 +75,9 @@ _OFFSETS = {
     "ZZZ": (r"[+-]\d{4}", "+0000"),
     "ZZZZZ": (r"[+-]\d{2}:\d{2}(?::\d{2})?", "Z"),
 }
-#: Letters whose text depends on the locale.
-TEXT_LETTERS = "MLEa"
+#: The parts of a pattern's expression whose text depends on the locale: a month's name
+#: (``MMM``, ``LLLL`` ..., not ``MM``), a day's name, AM/PM.
+TEXT_PARTS = re.compile(r"\(\?P<(?:Mt|E|a)>")
 
 
 def offset_expression(form: str, zero: str) -> str:
@@ -134,9 +144,7 @@ def pattern_expression(pattern: str) -> tuple[str, str]:
     try:
         compile_pattern(pattern)  # Java's refusals, in Java's words
     except PatternError as error:
-        raise UnknownFormat(
-            f"OpenSearch refuses this format: Invalid format: [{pattern}]: {error}"
-        ) from None
+        raise JavaRefusal(f"Invalid format: [{pattern}]: {error}") from None
     out: list[str] = []
     letters = ""
     depth = 0

@@ -34,7 +34,7 @@ from decimal import Decimal
 from pytest_firehose._destinations.index_date_names import EPOCHS, LENIENT, NAMED
 from pytest_firehose._destinations.index_date_patterns import (
     LETTERS,
-    TEXT_LETTERS,
+    TEXT_PARTS,
     pattern_expression,
 )
 from pytest_firehose._destinations.index_date_patterns import (
@@ -279,7 +279,10 @@ def parser(formats: str) -> Callable[[str], Read]:
 def has_text(formats: str) -> bool:
     """Whether ``formats`` read a month's or a day's name or AM/PM (whose text is the
     locale's); :class:`UnknownFormat` for a format the fake does not read."""
-    return any(set(_one(one)[1]) & set(TEXT_LETTERS) for one in formats.split("||"))
+    return any(
+        _one(one)[1] and TEXT_PARTS.search(pattern_expression(one)[0])
+        for one in formats.split("||")
+    )
 
 
 DateReader = Callable[[str], bool]

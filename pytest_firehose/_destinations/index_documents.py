@@ -104,6 +104,8 @@ class _Document(DynamicFields):
         self.metadata = metadata
         #: Whether a value being read is a copy (``copy_to``): a copy is not copied on.
         self.copying = False
+        #: Whether a value being read is one of an array's (its parser names no field).
+        self.in_array = False
         #: The nested objects read so far, and how many the index takes in one document.
         self.nested = 0
         self.nested_limit = mapping.limits["index.mapping.nested_objects.limit"]
@@ -198,8 +200,12 @@ class _Document(DynamicFields):
             if isinstance(mapper, Obj) and not mapper.enabled:
                 return
             if isinstance(value, list) and not _whole(mapper):
-                for item in value:
-                    self._field(node, path, dynamic, name, parts, item)
+                self.in_array, outside = True, self.in_array
+                try:
+                    for item in value:
+                        self._field(node, path, dynamic, name, parts, item)
+                finally:
+                    self.in_array = outside
                 return
             self.mapped(mapper, path + parts, dynamic, name, value)
             return
@@ -257,7 +263,9 @@ class _Document(DynamicFields):
                         f"[{limit}]. This limit can be set by changing the "
                         "[index.mapping.nested_objects.limit] index level setting.",
                     )
+            self.in_array, outside = False, self.in_array  # its fields are named
             self.object(mapper, path, mapper.dynamic or dynamic, value)
+            self.in_array = outside
             return
         full = ".".join(path)
         if mapper.type == "alias":
@@ -291,7 +299,7 @@ class _Document(DynamicFields):
                 if answer is not OK and not sub.ignore_malformed:
                     raise self._value_failed(f"{full}.{sub_name}", sub.type, value, answer)
         if mapper.copy_to and not self.copying:
-            copy_values(self, mapper.copy_to, value)
+            copy_values(self, mapper.copy_to, value, "null" if self.in_array else name)
 
 
 def _whole(node: Node) -> bool:

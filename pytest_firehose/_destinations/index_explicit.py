@@ -24,7 +24,8 @@ from typing import Any
 
 from pytest_firehose._destinations.index_completion import completion_field
 from pytest_firehose._destinations.index_copy import CopyToError, check_copy_to, read_copy_to
-from pytest_firehose._destinations.index_dates import UnknownFormat, dynamic_date_formats
+from pytest_firehose._destinations.index_date_fields import date_field_check
+from pytest_firehose._destinations.index_dates import dynamic_date_formats
 from pytest_firehose._destinations.index_geo_shape import geo_shape_field
 from pytest_firehose._destinations.index_join import check_one_join, join_field
 from pytest_firehose._destinations.index_knn import KNN_INDEX, knn_index, knn_vector_field
@@ -172,13 +173,11 @@ def _node(name: str, definition: Any, *, multi: bool = False, knn: bool = False)
         )
     coerce = _flag(where, "coerce", definition.get("coerce", True))
     ignore_malformed = _flag(where, "ignore_malformed", definition.get("ignore_malformed", False))
-    formats = definition.get("format")
-    if formats is not None and not isinstance(formats, str):
-        raise BadMapping(f'{where}: format is a string, such as "yyyy-MM-dd", not {formats!r}')
     try:
-        check = leaf_for(kind, coerce=coerce, formats=formats)
-    except UnknownFormat as error:
-        raise BadMapping(f"{where}: {error}") from None
+        dated = kind in ("date", "date_nanos")
+        check = date_field_check(name, kind, definition) if dated else leaf_for(kind, coerce=coerce)
+    except ValueError as error:
+        raise BadMapping(str(error)) from None
     if kind == "scaled_float":
         definition["scaling_factor"] = _scaling_factor(name, definition.get("scaling_factor"))
     elif kind == "geo_point":

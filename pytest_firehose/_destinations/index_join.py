@@ -17,7 +17,8 @@ Facts (OpenSearch's source: ``ParentJoinFieldMapper`` (``TypeParser``, ``Builder
   object or in a multi-field``); a second join field is a second ``_parent_join`` field
   (``Field [_parent_join] is defined more than once``);
 - the field counts, toward ``index.mapping.total_fields.limit``, itself, a ``j#parent``
-  field for each parent, and ``_parent_join``;
+  field for each parent, and ``_parent_join``, each name measured against
+  ``index.mapping.field_name_length.limit``;
 - a value is a relation's name, or an object whose ``name`` (a string) and ``parent`` (a
   string or number) are read (another key with a string or number value: ``unknown field
   name [x] in join field [j]``; other values skipped); anything else, ``null`` too, fails
@@ -102,7 +103,8 @@ def join_field(name: str, definition: Mapping[str, Any], *, multi: bool) -> Leaf
         },
     }
     # A ``name#parent`` field for each parent, and ``_parent_join``.
-    return Leaf("join", shown, join_check(name, relations), hidden=len(relations) + 1)
+    hidden = (*(f"{name}#{parent}" for parent in relations), "_parent_join")
+    return Leaf("join", shown, join_check(name, relations), hidden=hidden)
 
 
 def join_check(field: str, relations: Mapping[str, list[str]]) -> Any:

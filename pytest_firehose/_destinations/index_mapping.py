@@ -112,13 +112,13 @@ class Leaf:
     ignore_malformed: bool = False
     #: The fields (full dotted paths) its values are also indexed into (``copy_to``).
     copy_to: tuple[str, ...] = ()
-    #: The fields it makes that no mapping shows but the index's field count counts (a
-    #: ``search_as_you_type``'s shingle and prefix fields, a ``join``'s parent fields and
-    #: ``_parent_join``).
-    hidden: int = 0
+    #: The names of the fields it makes that no mapping shows but the index's limits count
+    #: (a ``search_as_you_type``'s prefix and shingle fields, a ``join``'s parent fields
+    #: and ``_parent_join``), as ``index.mapping.field_name_length.limit`` measures them.
+    hidden: tuple[str, ...] = ()
 
     def count(self) -> int:
-        return 1 + self.hidden + sum(sub.count() for sub in self.fields.values())
+        return 1 + len(self.hidden) + sum(sub.count() for sub in self.fields.values())
 
 
 @dataclass
@@ -266,7 +266,10 @@ def check_limits(
     length = limits["index.mapping.field_name_length.limit"]
     if length is not None:
         for path, node in added:
-            names = [path[-1], *(node.fields if isinstance(node, Leaf) else ())]
+            names = [path[-1]]
+            if isinstance(node, Leaf):  # in the order of the field's mapper's ``iterator``
+                names += [*node.fields, *node.hidden]
+                names += [hidden for sub in node.fields.values() for hidden in sub.hidden]
             for name in names:
                 if len(name) > length:
                     raise MappingError(

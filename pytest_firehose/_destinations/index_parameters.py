@@ -82,8 +82,8 @@ HARMLESS: dict[str, frozenset[str]] = {
 }
 READ = {
     **dict.fromkeys(NUMBERS, frozenset({"coerce", "ignore_malformed"})),
-    "date": frozenset({"format", "ignore_malformed"}),
-    "date_nanos": frozenset({"format", "ignore_malformed"}),
+    "date": frozenset({"format", "locale", "ignore_malformed"}),
+    "date_nanos": frozenset({"format", "locale", "ignore_malformed"}),
     "ip": frozenset({"ignore_malformed"}),
     "scaled_float": frozenset({"coerce", "ignore_malformed", "scaling_factor"}),
     "geo_point": frozenset({"ignore_malformed", "ignore_z_value"}),

@@ -11,17 +11,24 @@ Facts (OpenSearch's source: ``SearchAsYouTypeFieldMapper`` (its ``Builder``,
   ``analyzer``, ``search_analyzer``, ``search_quote_analyzer``, ``similarity``,
   ``index_options``, ``norms``, ``term_vector``, ``meta``, ``copy_to``, ``fields``; any other
   is refused (``unknown parameter [x] on mapper [f] of type [search_as_you_type]``);
+  ``index_options`` is one of ``positions docs freqs offsets``, ``term_vector`` one of
+  ``no yes with_positions with_offsets with_positions_offsets with_positions_payloads
+  with_positions_offsets_payloads`` (``TextParams``, ``Parameter.restrictedStringParam``:
+  ``Unknown value [x] for field [index_options] - accepted values are [positions, docs,
+  freqs, offsets]``, ``x`` as Java prints the value);
   ``doc_values`` (``false``) and ``max_shingle_size`` are always shown;
 - the field makes a shingle field for each size from 2 to ``max_shingle_size``
   (``f._2gram``, ``f._3gram`` ...) and a prefix field (``f._index_prefix``); GetMapping
   does not show them, but they count toward ``index.mapping.total_fields.limit`` (its
-  ``iterator`` gives them with the field);
+  ``iterator`` gives them with the field), and their full paths (``PrefixFieldMapper`` and
+  ``ShingleFieldMapper`` take their full name as their ``simpleName``) toward
+  ``index.mapping.field_name_length.limit``;
 - a value is read as ``text`` reads one (``parser.textOrNull``): any value but an object.
 
 Chosen: ``fields`` on a ``search_as_you_type`` field is not modelled (refused, named);
-``index_options``, ``term_vector``, ``similarity`` and the analyzers (built-in ones, as a
-``text`` field's) are kept and shown as given, as the fake keeps a ``text`` field's;
-``multivalued``, which later OpenSearch versions take, 2.19 refuses as any unknown
+``similarity`` and the analyzers (built-in ones, as a ``text`` field's), ``index_options``
+and ``term_vector`` (once checked) are kept and shown as given, as the fake keeps a
+``text`` field's; ``multivalued``, which later OpenSearch versions take, 2.19 refuses as any unknown
 parameter.
 """
 
@@ -33,7 +40,7 @@ from typing import Any
 from pytest_firehose._destinations.index_completion import int_parameter
 from pytest_firehose._destinations.index_copy import CopyToError, read_copy_to
 from pytest_firehose._destinations.index_mapping import Leaf
-from pytest_firehose._destinations.index_special import check_analyzers, java_boolean
+from pytest_firehose._destinations.index_special import check_analyzers, java_boolean, java_text
 from pytest_firehose._destinations.index_values import text_check
 
 _REFUSES = "OpenSearch refuses this mapping: Failed to parse mapping [_doc]: "
@@ -57,6 +64,20 @@ _TAKEN = (
     "fields",
 )
 _BOOLEANS = ("index", "store", "doc_values", "norms")
+#: The values of its restricted string parameters (``TextParams``), in the order a refusal
+#: lists them.
+_RESTRICTED = {
+    "index_options": ("positions", "docs", "freqs", "offsets"),
+    "term_vector": (
+        "no",
+        "yes",
+        "with_positions",
+        "with_offsets",
+        "with_positions_offsets",
+        "with_positions_payloads",
+        "with_positions_offsets_payloads",
+    ),
+}
 
 
 def search_as_you_type_field(name: str, definition: Mapping[str, Any], *, multi: bool) -> Leaf:
@@ -97,6 +118,12 @@ def search_as_you_type_field(name: str, definition: Mapping[str, Any], *, multi:
             f"{_REFUSES}[max_shingle_size] must be at least [2] and at most [4], got [{size}]"
         )
     check_analyzers(name, given)
+    for key, accepted in _RESTRICTED.items():
+        if key in given and given[key] not in accepted:
+            raise ValueError(
+                f"{_REFUSES}Unknown value [{java_text(given[key])}] for field [{key}] - accepted "
+                f"values are [{', '.join(accepted)}]"
+            )
     copy_to: tuple[str, ...] = ()
     if "copy_to" in given:
         if multi:
@@ -109,5 +136,6 @@ def search_as_you_type_field(name: str, definition: Mapping[str, Any], *, multi:
         except CopyToError as error:
             raise ValueError(str(error)) from None
     shown = {key: given[key] for key in _TAKEN if key in given}
-    # ``size - 1`` shingle fields and one prefix field.
-    return Leaf(_TYPE, shown, text_check, copy_to=copy_to, hidden=size)
+    # One prefix field and ``size - 1`` shingle fields, each named by its full path.
+    hidden = (f"{name}._index_prefix", *(f"{name}._{n}gram" for n in range(2, size + 1)))
+    return Leaf(_TYPE, shown, text_check, copy_to=copy_to, hidden=hidden)

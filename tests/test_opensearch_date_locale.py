@@ -1,0 +1,86 @@
+"""A ``date`` or ``date_nanos`` field's ``locale`` and a ``format`` Java refuses, as
+OpenSearch 2.19's ``DateFieldMapper`` reads them: the locale is taken and shown as
+``Locale.toString`` (the root locale not shown), a refused format refuses the mapping."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from conftest import put_batch
+from test_opensearch_mappings import index_of, search
+from test_other_destinations import DOMAIN
+
+from pytest_firehose import FirehoseFake, UsageError
+
+
+def test_a_date_fields_locale_is_taken_and_shown_as_opensearch_shows_it(
+    fake: FirehoseFake,
+) -> None:
+    fake.firehose.opensearch_index(
+        DOMAIN,
+        "logs-*",
+        {
+            "properties": {
+                "day": {"type": "date", "format": "dd MMM yyyy", "locale": "en-us"},
+                "at": {"type": "date_nanos", "format": "yyyy-MM-dd", "locale": "de"},
+                "root": {"type": "date", "locale": "ROOT"},
+            }
+        },
+    )
+    stream = search(fake)
+    put_batch(b'{"day": "07 Dec 2026", "at": "2026-12-07", "root": "2026-12-07"}')
+    fake.firehose.flush()
+
+    assert len(stream.delivered) == 1
+    properties = stream.index_mappings[index_of(fake)]["properties"]
+    assert properties == {
+        "at": {"type": "date_nanos", "format": "yyyy-MM-dd", "locale": "de"},
+        "day": {"type": "date", "format": "dd MMM yyyy", "locale": "en_US"},
+        "root": {"type": "date"},
+    }
+
+
+@pytest.mark.parametrize(
+    ("field", "refusal"),
+    [
+        (
+            {"type": "date", "format": "dd MMM yyyy", "locale": "de_DE"},
+            "field [at]: month and day names and AM/PM in the locale 'de_DE' are not modelled",
+        ),
+        (
+            {"type": "date_nanos", "locale": "en_US_POSIX"},
+            "field [at]: the locale 'en_US_POSIX' of a date_nanos is not modelled",
+        ),
+        (
+            {"type": "date", "locale": 7},
+            "field [at]: the locale 7 of a date is not modelled",
+        ),
+    ],
+)
+def test_a_locale_the_fake_does_not_read_is_a_usage_error(
+    fake: FirehoseFake, field: dict[str, Any], refusal: str
+) -> None:
+    with pytest.raises(UsageError) as refused:
+        fake.firehose.opensearch_index(DOMAIN, "logs-*", {"properties": {"at": field}})
+
+    assert refusal in str(refused.value)
+
+
+def test_a_format_java_refuses_names_the_fields_own_name(fake: FirehoseFake) -> None:
+    mapping = {
+        "properties": {
+            "event": {
+                "properties": {
+                    "at": {"type": "date_nanos", "fields": {"raw": {"type": "date", "format": "T"}}}
+                }
+            }
+        }
+    }
+    with pytest.raises(UsageError) as refused:
+        fake.firehose.opensearch_index(DOMAIN, "logs-*", mapping)
+
+    assert (
+        "OpenSearch refuses this mapping: Failed to parse mapping [_doc]: Error parsing [format] "
+        "on field [raw]: Invalid format: [T]: Unknown pattern letter: T"
+    ) in str(refused.value)
