@@ -45,6 +45,7 @@ from hypothesis import settings
 from moto import mock_aws
 
 from pytest_firehose import FirehoseFake
+from pytest_firehose._destinations.service_clients import models
 
 REGION = "us-east-1"
 ROLE = "arn:aws:iam::123456789012:role/firehose"
@@ -179,10 +180,20 @@ class ShapeChecked:
         return checked
 
 
+def shared_loader_client(service: str, **options: Any) -> Any:
+    """A boto3 client of a new session that reads botocore's model files with the loader
+    the fake's own clients share. Inside ``mock_aws``, which drops boto3's default session,
+    ``boto3.client`` makes a session that parses the service's model, its endpoint rules
+    and botocore's endpoints file again: tens of milliseconds a client."""
+    session = botocore.session.get_session()
+    session.register_component("data_loader", models())
+    return boto3.Session(botocore_session=session).client(service, **options)
+
+
 def landing_bucket() -> Any:
     """Make the empty bucket ``LANDING`` in the S3 moto mocks now (``mock_aws`` must be
     active); a boto3 S3 client in ``REGION`` on it."""
-    s3 = boto3.client("s3", region_name=REGION)
+    s3 = shared_loader_client("s3", region_name=REGION)
     s3.create_bucket(Bucket=LANDING)
     return s3
 
@@ -643,7 +654,7 @@ def server_client(server: Any, service: str = "firehose", **options: Any) -> Any
 
 def put_batch(*data: bytes, stream: str = "events") -> list[str]:
     """PutRecordBatch of ``data`` to delivery stream ``stream`` (us-east-1): the record ids."""
-    client = boto3.client("firehose", region_name="us-east-1")
+    client = shared_loader_client("firehose", region_name="us-east-1")
     answer = client.put_record_batch(DeliveryStreamName=stream, Records=[{"Data": d} for d in data])
     return [entry["RecordId"] for entry in answer["RequestResponses"]]
 
