@@ -44,6 +44,7 @@ from typing import Any
 from pytest_firehose._destinations.index_mapping import Leaf
 from pytest_firehose._destinations.index_special import (
     check_analyzers,
+    check_parameter,
     java_boolean,
     java_text,
     json_token,
@@ -89,15 +90,7 @@ def completion_field(name: str, definition: Mapping[str, Any], *, multi: bool) -
         "max_input_length": 50,
     }
     for key, value in definition.items():
-        if key not in _TAKEN:
-            raise ValueError(
-                f"{_REFUSES}unknown parameter [{key}] on mapper [{simple}] of type [completion]"
-            )
-        if value is None and key != "meta":
-            raise ValueError(
-                f"{_REFUSES}[{key}] on mapper [{simple}] of type [completion] must not have a "
-                "[null] value"
-            )
+        check_parameter(simple, "completion", key, value, _TAKEN)
         if key in _NOT_MODELLED:
             raise ValueError(
                 f"field [{name}]: {key} on a completion field is not modelled (modelled: "

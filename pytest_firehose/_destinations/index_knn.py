@@ -51,7 +51,7 @@ from pytest_firehose._destinations.index_knn_methods import (
     validate_method,
 )
 from pytest_firehose._destinations.index_mapping import Leaf
-from pytest_firehose._destinations.index_special import java_boolean, java_text
+from pytest_firehose._destinations.index_special import check_parameter, java_boolean, java_text
 from pytest_firehose._destinations.index_vectors import vector_check
 from pytest_firehose._destinations.java_hashmap import hash_order
 
@@ -219,15 +219,9 @@ def _parse(simple: str, definition: Mapping[str, Any]) -> dict[str, Any]:
     given (``ParametrizedFieldMapper.Builder.parse``)."""
     given: dict[str, Any] = {}
     for key, value in definition.items():
-        if key not in _PARAMETERS:
-            raise ValueError(
-                f"{_REFUSES}unknown parameter [{key}] on mapper [{simple}] of type [knn_vector]"
-            )
-        if value is None and key not in ("mode", "compression_level"):
-            raise ValueError(
-                f"{_REFUSES}[{key}] on mapper [{simple}] of type [knn_vector] must not have a "
-                "[null] value"
-            )
+        check_parameter(
+            simple, "knn_vector", key, value, _PARAMETERS, ("mode", "compression_level")
+        )
         if key == "dimension":
             given[key] = _dimension(simple, value)
         elif key == "data_type":

@@ -46,7 +46,7 @@ from typing import Any
 
 from pytest_firehose._destinations.index_date_math import MathFailure, date_range_parser
 from pytest_firehose._destinations.index_mapping import Leaf
-from pytest_firehose._destinations.index_special import java_boolean
+from pytest_firehose._destinations.index_special import check_parameter, java_boolean
 from pytest_firehose._destinations.index_values import (
     OK,
     Check,
@@ -100,15 +100,7 @@ def range_field(name: str, kind: str, definition: Mapping[str, Any], *, multi: b
                 f"{where}: the parameter {key!r} of a {kind} field is not modelled "
                 f"(modelled: {', '.join(sorted(_PARAMETERS))})"
             )
-        if key not in _PARAMETERS:
-            raise ValueError(
-                f"{_REFUSES}unknown parameter [{key}] on mapper [{simple}] of type [{kind}]"
-            )
-        if value is None:
-            raise ValueError(
-                f"{_REFUSES}[{key}] on mapper [{simple}] of type [{kind}] must not have a "
-                "[null] value"
-            )
+        check_parameter(simple, kind, key, value, _PARAMETERS, ())
         given[key] = _parameter(where, key, value)
     if "format" in given and kind != "date_range":
         raise ValueError(

@@ -42,7 +42,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from pytest_firehose._destinations.index_mapping import Leaf
-from pytest_firehose._destinations.index_special import java_boolean, json_token
+from pytest_firehose._destinations.index_special import check_parameter, java_boolean, json_token
 from pytest_firehose._destinations.index_values import (
     OK,
     NoFloat,
@@ -77,15 +77,7 @@ def rank_feature_field(name: str, kind: str, definition: Mapping[str, Any], *, m
     for key, value in definition.items():
         if key in _NOT_MODELLED:
             raise ValueError(f"field [{name}]: {key} on a {kind} field is not modelled")
-        if key not in _PARAMETERS[kind]:
-            raise ValueError(
-                f"{_REFUSES}unknown parameter [{key}] on mapper [{simple}] of type [{kind}]"
-            )
-        if value is None and key != "meta":
-            raise ValueError(
-                f"{_REFUSES}[{key}] on mapper [{simple}] of type [{kind}] must not have a "
-                "[null] value"
-            )
+        check_parameter(simple, kind, key, value, _PARAMETERS[kind])
         if key == "positive_score_impact":
             try:
                 positive = java_boolean(value)

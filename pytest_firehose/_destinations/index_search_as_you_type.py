@@ -40,7 +40,12 @@ from typing import Any
 from pytest_firehose._destinations.index_completion import int_parameter
 from pytest_firehose._destinations.index_copy import CopyToError, read_copy_to
 from pytest_firehose._destinations.index_mapping import Leaf
-from pytest_firehose._destinations.index_special import check_analyzers, java_boolean, java_text
+from pytest_firehose._destinations.index_special import (
+    check_analyzers,
+    check_parameter,
+    java_boolean,
+    java_text,
+)
 from pytest_firehose._destinations.index_values import text_check
 
 _REFUSES = "OpenSearch refuses this mapping: Failed to parse mapping [_doc]: "
@@ -87,15 +92,7 @@ def search_as_you_type_field(name: str, definition: Mapping[str, Any], *, multi:
     simple = name.rsplit(".", 1)[-1]
     given: dict[str, Any] = {"doc_values": False, "max_shingle_size": 3}
     for key, value in definition.items():
-        if key not in _TAKEN:
-            raise ValueError(
-                f"{_REFUSES}unknown parameter [{key}] on mapper [{simple}] of type [{_TYPE}]"
-            )
-        if value is None and key != "meta":
-            raise ValueError(
-                f"{_REFUSES}[{key}] on mapper [{simple}] of type [{_TYPE}] must not have a "
-                "[null] value"
-            )
+        check_parameter(simple, _TYPE, key, value, _TAKEN)
         if key == "fields":
             raise ValueError(
                 f"field [{name}]: fields on a {_TYPE} field is not modelled (its shingle and "

@@ -36,7 +36,7 @@ Facts (OpenSearch's source: ``FieldAliasMapper``, ``ConstantKeywordFieldMapper``
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
 from pytest_firehose._destinations.index_mapping import Leaf, MappingError, Obj
@@ -148,6 +148,28 @@ def check_analyzers(name: str, definition: Mapping[str, Any]) -> None:
 
 
 _REFUSES = "OpenSearch refuses this mapping: Failed to parse mapping [_doc]: "
+
+
+def check_parameter(
+    simple: str,
+    kind: str,
+    key: str,
+    value: Any,
+    taken: Iterable[str],
+    nullable: tuple[str, ...] = ("meta",),
+) -> None:
+    """``ParametrizedFieldMapper.Builder.parse``'s first checks of the parameter ``key``
+    given ``value`` on the field ``simple`` (its own name) of type ``kind``: one the type
+    does not take (of ``taken``), and ``null`` for one not ``nullable``, are refused in
+    OpenSearch's words (a ValueError)."""
+    if key not in taken:
+        raise ValueError(
+            f"{_REFUSES}unknown parameter [{key}] on mapper [{simple}] of type [{kind}]"
+        )
+    if value is None and key not in nullable:
+        raise ValueError(
+            f"{_REFUSES}[{key}] on mapper [{simple}] of type [{kind}] must not have a [null] value"
+        )
 
 
 def flat_object(name: str, definition: Mapping[str, Any], *, multi: bool) -> Leaf:
