@@ -23,6 +23,7 @@ from typing import Any
 from pytest_firehose._destinations.index_date_math import read_locale
 from pytest_firehose._destinations.index_date_patterns import JavaRefusal, UnknownFormat
 from pytest_firehose._destinations.index_nanos import nanos_check
+from pytest_firehose._destinations.index_special import REFUSES
 from pytest_firehose._destinations.index_values import Check, date_check
 
 
@@ -39,8 +40,7 @@ def date_field_check(name: str, kind: str, definition: dict[str, Any]) -> Check:
         check = date_check(formats) if kind == "date" else nanos_check(formats)
     except JavaRefusal as error:
         raise ValueError(
-            "OpenSearch refuses this mapping: Failed to parse mapping [_doc]: Error parsing "
-            f"[format] on field [{name.rsplit('.', 1)[-1]}]: {error.java}"
+            f"{REFUSES}Error parsing [format] on field [{name.rsplit('.', 1)[-1]}]: {error.java}"
         ) from None
     except UnknownFormat as error:
         raise ValueError(f"{where}: {error}") from None

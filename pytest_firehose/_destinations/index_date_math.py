@@ -45,6 +45,7 @@ from pytest_firehose._destinations.index_dates import (
     parser,
 )
 from pytest_firehose._destinations.index_nanos import civil_date
+from pytest_firehose._destinations.index_special import REFUSES
 
 _DAY = 86_400_000
 _UNITS = {"d": _DAY, "h": 3_600_000, "H": 3_600_000, "m": 60_000, "s": 1_000}
@@ -118,9 +119,7 @@ def date_range_parser(
     try:
         parse = date_math_parser(formats or DEFAULT)
     except JavaRefusal as error:  # RangeFieldMapper.Builder adds no words of its own
-        raise ValueError(
-            f"OpenSearch refuses this mapping: Failed to parse mapping [_doc]: {error.java}"
-        ) from None
+        raise ValueError(f"{REFUSES}{error.java}") from None
     except UnknownFormat as error:
         raise ValueError(f"{where}: {error}") from None
     if locale is not None:

@@ -49,6 +49,7 @@ from pytest_firehose._destinations.index_rank_features import rank_feature_field
 from pytest_firehose._destinations.index_search_as_you_type import search_as_you_type_field
 from pytest_firehose._destinations.index_special import (
     PARAMETERS,
+    REFUSES,
     check_aliases,
     check_analyzers,
     flat_object,
@@ -93,9 +94,9 @@ def _dynamic(where: str, value: Any) -> str:
         return str(value)
     if isinstance(value, (str, int, float)):
         raise BadMapping(
-            "OpenSearch refuses this mapping: Failed to parse mapping [_doc]: Could not "
-            f"convert [dynamic.dynamic] to boolean ({where}: dynamic is true, false, "
-            f'"strict", "strict_allow_templates" or "false_allow_templates", not {value!r})'
+            f"{REFUSES}Could not convert [dynamic.dynamic] to boolean ({where}: dynamic is true, "
+            'false, "strict", "strict_allow_templates" or "false_allow_templates", not '
+            f"{value!r})"
         )
     raise BadMapping(
         f'{where}: dynamic is true, false, "strict", "strict_allow_templates" or '
@@ -205,7 +206,7 @@ def _scaling_factor(name: str, given: Any) -> float:
     string that reads as one) and shows it (a double)."""
     if given is None:
         raise BadMapping(
-            f"OpenSearch refuses this mapping: Failed to parse mapping [_doc]: Field "
+            f"{REFUSES}Field "
             f"[scaling_factor] is required (give field [{name}] one, such as "
             '"scaling_factor": 100)'
         )
@@ -217,8 +218,7 @@ def _scaling_factor(name: str, given: Any) -> float:
         raise BadMapping(f"field [{name}]: scaling_factor is a number, such as 100, not {given!r}")
     if not math.isfinite(factor) or factor <= 0:
         raise BadMapping(
-            "OpenSearch refuses this mapping: Failed to parse mapping [_doc]: [scaling_factor] "
-            f"must be a positive number, got [{java_double(factor)}]"
+            f"{REFUSES}[scaling_factor] must be a positive number, got [{java_double(factor)}]"
         )
     return factor
 
