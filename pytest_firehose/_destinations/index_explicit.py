@@ -41,7 +41,13 @@ from pytest_firehose._destinations.index_mapping import (
     check_limits,
     leaf_for,
 )
-from pytest_firehose._destinations.index_parameters import HARMLESS, READ, READS_BINARY, TYPES
+from pytest_firehose._destinations.index_parameters import (
+    HARMLESS,
+    READ,
+    READS_BINARY,
+    TYPES,
+    check_text,
+)
 from pytest_firehose._destinations.index_ranges import TYPES as RANGES
 from pytest_firehose._destinations.index_ranges import range_field
 from pytest_firehose._destinations.index_rank_features import TYPES as RANKS
@@ -161,6 +167,7 @@ def _node(name: str, definition: Any, *, multi: bool = False, knn: bool = False)
     if kind in ("text", "match_only_text"):
         try:
             check_analyzers(name, definition)
+            check_text(name, kind, definition)
         except ValueError as error:
             raise BadMapping(str(error)) from None
     try:

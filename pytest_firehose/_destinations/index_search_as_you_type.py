@@ -40,12 +40,12 @@ from typing import Any
 from pytest_firehose._destinations.index_completion import int_parameter
 from pytest_firehose._destinations.index_copy import CopyToError, read_copy_to
 from pytest_firehose._destinations.index_mapping import Leaf
+from pytest_firehose._destinations.index_parameters import TEXT_OPTIONS, check_restricted
 from pytest_firehose._destinations.index_special import (
     REFUSES,
     check_analyzers,
     check_parameter,
     java_boolean,
-    java_text,
 )
 from pytest_firehose._destinations.index_values import text_check
 
@@ -69,20 +69,6 @@ _TAKEN = (
     "fields",
 )
 _BOOLEANS = ("index", "store", "doc_values", "norms")
-#: The values of its restricted string parameters (``TextParams``), in the order a refusal
-#: lists them.
-_RESTRICTED = {
-    "index_options": ("positions", "docs", "freqs", "offsets"),
-    "term_vector": (
-        "no",
-        "yes",
-        "with_positions",
-        "with_offsets",
-        "with_positions_offsets",
-        "with_positions_payloads",
-        "with_positions_offsets_payloads",
-    ),
-}
 
 
 def search_as_you_type_field(name: str, definition: Mapping[str, Any], *, multi: bool) -> Leaf:
@@ -115,12 +101,7 @@ def search_as_you_type_field(name: str, definition: Mapping[str, Any], *, multi:
             f"{REFUSES}[max_shingle_size] must be at least [2] and at most [4], got [{size}]"
         )
     check_analyzers(name, given)
-    for key, accepted in _RESTRICTED.items():
-        if key in given and given[key] not in accepted:
-            raise ValueError(
-                f"{REFUSES}Unknown value [{java_text(given[key])}] for field [{key}] - accepted "
-                f"values are [{', '.join(accepted)}]"
-            )
+    check_restricted(given, TEXT_OPTIONS)
     copy_to: tuple[str, ...] = ()
     if "copy_to" in given:
         if multi:
