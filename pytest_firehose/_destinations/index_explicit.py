@@ -398,7 +398,7 @@ def read_mapping(
         raise BadMapping(str(error)) from None
     mapping.fields = sum(node.count() for _, node in nodes)
     try:
-        check_limits(mapping.fields, nodes, limits)
+        check_limits(mapping.fields, nodes, limits, merge=bool(mappings))
     except MappingError as error:
         raise BadMapping(f"OpenSearch refuses this mapping: {error.reason}") from None
     return mapping
