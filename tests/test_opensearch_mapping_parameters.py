@@ -172,6 +172,13 @@ def test_one_dynamic_date_format_is_shown_as_a_list_and_the_default_without_a_fo
     assert mapping["properties"]["at"] == {"type": "date"}
 
 
+def test_one_dynamic_date_format_is_not_checked_for_epoch_formats(fake: FirehoseFake) -> None:
+    """OpenSearch refuses an ``epoch_`` format only in a list of them."""
+    shown = fake.firehose.opensearch_index(DOMAIN, "logs", {"dynamic_date_formats": "epoch_millis"})
+
+    assert shown == {"dynamic_date_formats": ["epoch_millis"]}
+
+
 @pytest.mark.parametrize(
     ("formats", "said"),
     [
@@ -181,7 +188,37 @@ def test_one_dynamic_date_format_is_shown_as_a_list_and_the_default_without_a_fo
             "[epoch_millis] is not supported as dynamic date format",
         ),
         (["week_date"], "the date format 'week_date' is not modelled"),
-        ([1], "dynamic_date_formats is a list of date formats"),
+        (
+            ["yyyy-MM-ddT"],
+            "OpenSearch refuses this mapping: Failed to parse mapping [_doc]: Invalid format: "
+            "[yyyy-MM-ddT]: Unknown pattern letter: T",
+        ),
+        (
+            "dd.MM.yyyyT",
+            "OpenSearch refuses this mapping: Failed to parse mapping [_doc]: Invalid format: "
+            "[dd.MM.yyyyT]: Unknown pattern letter: T",
+        ),
+        (
+            [1],
+            "OpenSearch refuses this mapping: Failed to parse mapping [_doc]: Invalid format: "
+            "[1]: expected string value",
+        ),
+        (
+            True,
+            "OpenSearch refuses this mapping: Failed to parse mapping [_doc]: Invalid format: "
+            "[true]: expected string value",
+        ),
+        (
+            "",
+            "OpenSearch refuses this mapping: Failed to parse mapping [_doc]: No date pattern "
+            "provided",
+        ),
+        (
+            ["yyyy-MM-dd||"],
+            "OpenSearch refuses this mapping: Failed to parse mapping [_doc]: Cannot have empty "
+            "element in multi date format pattern: yyyy-MM-dd||",
+        ),
+        ([None], "dynamic_date_formats is a list of date formats"),
     ],
 )
 def test_dynamic_date_formats_opensearch_or_the_fake_cannot_read_are_refused(

@@ -117,7 +117,7 @@ def date_range_parser(
     if formats is not None and formats != DEFAULT:
         shown["format"] = formats
     try:
-        parse = date_math_parser(formats or DEFAULT)
+        parse = date_math_parser(DEFAULT if formats is None else formats)
     except JavaRefusal as error:  # RangeFieldMapper.Builder adds no words of its own
         raise ValueError(f"{REFUSES}{error.java}") from None
     except UnknownFormat as error:
@@ -143,7 +143,7 @@ def read_locale(where: str, kind: str, locale: Any, formats: str | None) -> str 
             'a language, such as "fr", and "ROOT"'
         )
     language, country = (found.group(1) or "").lower(), (found.group(2) or "").upper()
-    if language not in ("", "en") and has_text(formats or DEFAULT):
+    if language not in ("", "en") and has_text(DEFAULT if formats is None else formats):
         raise ValueError(
             f"{where}: month and day names and AM/PM in the locale {locale!r} are not "
             "modelled; pytest-firehose reads them in the root locale and English ones "

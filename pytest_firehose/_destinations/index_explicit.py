@@ -24,8 +24,7 @@ from typing import Any
 
 from pytest_firehose._destinations.index_completion import completion_field
 from pytest_firehose._destinations.index_copy import CopyToError, check_copy_to, read_copy_to
-from pytest_firehose._destinations.index_date_fields import date_field_check
-from pytest_firehose._destinations.index_dates import dynamic_date_formats
+from pytest_firehose._destinations.index_date_fields import date_field_check, dynamic_date_formats
 from pytest_firehose._destinations.index_geo_shape import geo_shape_field
 from pytest_firehose._destinations.index_join import check_one_join, join_field
 from pytest_firehose._destinations.index_knn import KNN_INDEX, knn_index, knn_vector_field

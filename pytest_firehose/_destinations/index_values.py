@@ -289,7 +289,7 @@ def text_check(value: Any) -> Any:
 
 def date_check(formats: str | None) -> Check:
     """A ``date`` field's check, with its ``format`` (None: the default)."""
-    shown = formats or DEFAULT
+    shown = DEFAULT if formats is None else formats
     read = parser(shown)
 
     def check(value: Any) -> Any:
