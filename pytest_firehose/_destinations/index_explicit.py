@@ -63,7 +63,7 @@ from pytest_firehose._destinations.index_special import (
 from pytest_firehose._destinations.index_special import TYPES as SPECIAL
 from pytest_firehose._destinations.index_templates import TemplateError, read_templates
 from pytest_firehose._destinations.index_types import binary_check, geo_point_check
-from pytest_firehose._destinations.index_values import java_double
+from pytest_firehose._destinations.index_values import java_double, json_double, parse_java_double
 
 _ROOT = frozenset(
     {
@@ -208,19 +208,20 @@ def _node(name: str, definition: Any, *, multi: bool = False, knn: bool = False)
 
 
 def _scaling_factor(name: str, given: Any) -> float:
-    """A ``scaled_float``'s ``scaling_factor``, as OpenSearch reads it (a number, or a
-    string that reads as one) and shows it (a double)."""
+    """A ``scaled_float``'s ``scaling_factor``, as OpenSearch reads it
+    (``XContentMapValues.nodeDoubleValue``: a number, or a string ``Double.parseDouble``
+    reads) and shows it (a double)."""
     if given is None:
         raise BadMapping(
-            f"{REFUSES}Field "
-            f"[scaling_factor] is required (give field [{name}] one, such as "
+            f"{REFUSES}Field [scaling_factor] is required (give field [{name}] one, such as "
             '"scaling_factor": 100)'
         )
-    try:
-        factor = float(given) if not isinstance(given, bool) else math.nan
-    except (TypeError, ValueError):
-        factor = math.nan
-    if math.isnan(factor) and not isinstance(given, (int, float)):
+    factor: float | None = None
+    if isinstance(given, str):
+        factor = parse_java_double(given)
+    elif isinstance(given, (int, float)) and not isinstance(given, bool):
+        factor = json_double(given)
+    if factor is None:
         raise BadMapping(f"field [{name}]: scaling_factor is a number, such as 100, not {given!r}")
     if not math.isfinite(factor) or factor <= 0:
         raise BadMapping(
