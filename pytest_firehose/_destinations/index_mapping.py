@@ -320,7 +320,7 @@ def _measured(added: list[tuple[tuple[str, ...], Node]], length: int) -> list[st
 
     Where a metadata field's name is past the limit, no mapping was ever merged (each one
     was refused), so ``added`` is the whole mapping, and the order is OpenSearch's: the
-    objects, then the field mappers (the metadata ones first), each in the order of a
+    objects, then the field mappers (the metadata ones put first), each in the order of a
     ``HashMap`` keyed by full name. Otherwise the metadata names pass, and the new fields'
     names are measured in the order they were added."""
     objects = [(".".join(path), path[-1]) for path, node in added if isinstance(node, Obj)]
