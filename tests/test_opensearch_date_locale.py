@@ -84,3 +84,33 @@ def test_a_format_java_refuses_names_the_fields_own_name(fake: FirehoseFake) -> 
         "OpenSearch refuses this mapping: Failed to parse mapping [_doc]: Error parsing [format] "
         "on field [raw]: Invalid format: [T]: Unknown pattern letter: T"
     ) in str(refused.value)
+
+
+@pytest.mark.parametrize(
+    ("field", "refusal"),
+    [
+        (
+            {"type": "date", "format": ""},
+            "Error parsing [format] on field [at]: No date pattern provided",
+        ),
+        (
+            {"type": "date_nanos", "format": ""},
+            "Error parsing [format] on field [at]: No date pattern provided",
+        ),
+        ({"type": "date_range", "format": ""}, "No date pattern provided"),
+        (
+            {"type": "date", "format": "||epoch_millis"},
+            "Error parsing [format] on field [at]: Cannot have empty element in multi date "
+            "format pattern: ||epoch_millis",
+        ),
+    ],
+)
+def test_an_empty_format_is_refused_in_opensearch_s_words(
+    fake: FirehoseFake, field: dict[str, Any], refusal: str
+) -> None:
+    with pytest.raises(UsageError) as refused:
+        fake.firehose.opensearch_index(DOMAIN, "logs-*", {"properties": {"at": field}})
+
+    assert str(refused.value).endswith(
+        f": OpenSearch refuses this mapping: Failed to parse mapping [_doc]: {refusal}"
+    )

@@ -98,13 +98,21 @@ def test_a_join_field_counts_its_parent_fields_toward_the_limit(fake: FirehoseFa
     assert "Limit of total fields [3] has been exceeded" in str(refusal.value)
 
 
-@pytest.mark.parametrize(("limit", "name"), [(9, "j#question"), (11, "_parent_join")])
+@pytest.mark.parametrize(
+    ("relations", "limit", "name"),
+    [
+        # qa#question_of_the_week: 23 characters.
+        ({"question_of_the_week": "answer"}, 22, "qa#question_of_the_week"),
+        # Below 22 the index's metadata fields are past the limit too (_nested_path: 12), and
+        # OpenSearch names the first of its field mappers in HashMap order: _parent_join.
+        ({"question": ["answer", "comment"], "answer": "vote"}, 11, "_parent_join"),
+    ],
+)
 def test_a_join_fields_parent_field_names_count_toward_the_name_length_limit(
-    fake: FirehoseFake, limit: int, name: str
+    fake: FirehoseFake, relations: dict[str, Any], limit: int, name: str
 ) -> None:
-    # j#question (10 characters), j#answer (8), _parent_join (12): 12 fits.
-    mapping = {"properties": {"j": JOIN}}
-    limits = {"index.mapping.field_name_length.limit": 12}
+    mapping = {"properties": {"qa": {"type": "join", "relations": relations}}}
+    limits = {"index.mapping.field_name_length.limit": 23}
     fake.firehose.opensearch_index(DOMAIN, "fits-*", mapping, settings=limits)
 
     with pytest.raises(UsageError) as refusal:

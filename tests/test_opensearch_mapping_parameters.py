@@ -172,6 +172,13 @@ def test_one_dynamic_date_format_is_shown_as_a_list_and_the_default_without_a_fo
     assert mapping["properties"]["at"] == {"type": "date"}
 
 
+def test_one_dynamic_date_format_is_not_checked_for_epoch_formats(fake: FirehoseFake) -> None:
+    """OpenSearch refuses an ``epoch_`` format only in a list of them."""
+    shown = fake.firehose.opensearch_index(DOMAIN, "logs", {"dynamic_date_formats": "epoch_millis"})
+
+    assert shown == {"dynamic_date_formats": ["epoch_millis"]}
+
+
 @pytest.mark.parametrize(
     ("formats", "said"),
     [
@@ -181,7 +188,37 @@ def test_one_dynamic_date_format_is_shown_as_a_list_and_the_default_without_a_fo
             "[epoch_millis] is not supported as dynamic date format",
         ),
         (["week_date"], "the date format 'week_date' is not modelled"),
-        ([1], "dynamic_date_formats is a list of date formats"),
+        (
+            ["yyyy-MM-ddT"],
+            "OpenSearch refuses this mapping: Failed to parse mapping [_doc]: Invalid format: "
+            "[yyyy-MM-ddT]: Unknown pattern letter: T",
+        ),
+        (
+            "dd.MM.yyyyT",
+            "OpenSearch refuses this mapping: Failed to parse mapping [_doc]: Invalid format: "
+            "[dd.MM.yyyyT]: Unknown pattern letter: T",
+        ),
+        (
+            [1],
+            "OpenSearch refuses this mapping: Failed to parse mapping [_doc]: Invalid format: "
+            "[1]: expected string value",
+        ),
+        (
+            True,
+            "OpenSearch refuses this mapping: Failed to parse mapping [_doc]: Invalid format: "
+            "[true]: expected string value",
+        ),
+        (
+            "",
+            "OpenSearch refuses this mapping: Failed to parse mapping [_doc]: No date pattern "
+            "provided",
+        ),
+        (
+            ["yyyy-MM-dd||"],
+            "OpenSearch refuses this mapping: Failed to parse mapping [_doc]: Cannot have empty "
+            "element in multi date format pattern: yyyy-MM-dd||",
+        ),
+        ([None], "dynamic_date_formats is a list of date formats"),
     ],
 )
 def test_dynamic_date_formats_opensearch_or_the_fake_cannot_read_are_refused(
@@ -191,3 +228,137 @@ def test_dynamic_date_formats_opensearch_or_the_fake_cannot_read_are_refused(
         fake.firehose.opensearch_index(DOMAIN, "logs", {"dynamic_date_formats": formats})
 
     assert said in str(refused.value)
+
+
+_REFUSES = "OpenSearch refuses this mapping: Failed to parse mapping [_doc]: "
+_TEXT_INDEX_OPTIONS = "accepted values are [positions, docs, freqs, offsets]"
+_TERM_VECTORS = (
+    "accepted values are [no, yes, with_positions, with_offsets, with_positions_offsets, "
+    "with_positions_payloads, with_positions_offsets_payloads]"
+)
+
+
+@pytest.mark.parametrize(
+    ("kind", "given", "refusal"),
+    [
+        (
+            "text",
+            {"index_options": "terms"},
+            f"[terms] for field [index_options] - {_TEXT_INDEX_OPTIONS}",
+        ),
+        (
+            "text",
+            {"index_options": "DOCS"},
+            f"[DOCS] for field [index_options] - {_TEXT_INDEX_OPTIONS}",
+        ),
+        ("text", {"index_options": 5}, f"[5] for field [index_options] - {_TEXT_INDEX_OPTIONS}"),
+        ("text", {"term_vector": True}, f"[true] for field [term_vector] - {_TERM_VECTORS}"),
+        ("text", {"term_vector": ["yes"]}, f"[[yes]] for field [term_vector] - {_TERM_VECTORS}"),
+        (
+            "match_only_text",
+            {"index_options": "positions"},
+            "[positions] for field [index_options] - accepted values are [docs]",
+        ),
+        (
+            "match_only_text",
+            {"term_vector": "all"},
+            f"[all] for field [term_vector] - {_TERM_VECTORS}",
+        ),
+    ],
+)
+def test_a_text_field_s_index_options_or_term_vector_opensearch_lacks_is_refused_in_its_words(
+    fake: FirehoseFake, kind: str, given: dict[str, Any], refusal: str
+) -> None:
+    with pytest.raises(UsageError) as refused:
+        fake.firehose.opensearch_index(
+            DOMAIN, "logs", {"properties": {"body": {"type": kind, **given}}}
+        )
+
+    assert str(refused.value).endswith(f": {_REFUSES}Unknown value {refusal}")
+
+
+def test_a_text_sub_field_s_index_options_is_checked_as_a_text_field_s(
+    fake: FirehoseFake,
+) -> None:
+    mapping = {
+        "properties": {
+            "title": {
+                "type": "keyword",
+                "fields": {"words": {"type": "text", "index_options": "all"}},
+            }
+        }
+    }
+
+    with pytest.raises(UsageError) as refused:
+        fake.firehose.opensearch_index(DOMAIN, "logs", mapping)
+
+    assert str(refused.value).endswith(
+        f": {_REFUSES}Unknown value [all] for field [index_options] - {_TEXT_INDEX_OPTIONS}"
+    )
+
+
+@pytest.mark.parametrize(
+    ("kind", "index_options", "term_vector"),
+    [
+        ("text", "docs", "with_positions_offsets_payloads"),
+        ("text", "offsets", "no"),
+        ("match_only_text", "docs", "yes"),
+    ],
+)
+def test_the_index_options_and_term_vectors_opensearch_takes_are_kept_and_shown(
+    fake: FirehoseFake, kind: str, index_options: str, term_vector: str
+) -> None:
+    field = {"type": kind, "index_options": index_options, "term_vector": term_vector}
+
+    shown = fake.firehose.opensearch_index(DOMAIN, "logs", {"properties": {"body": field}})
+
+    assert shown == {"properties": {"body": field}}
+
+
+@pytest.mark.parametrize(
+    ("given", "refusal"),
+    [
+        (
+            {"index_options": "freqs", "position_increment_gap": 10},
+            "Cannot set position_increment_gap on field [body] without positions enabled",
+        ),
+        (
+            {"index": False, "position_increment_gap": 0},
+            "Cannot set position_increment_gap on field [body] without positions enabled",
+        ),
+        (
+            {"index_options": "docs", "index_phrases": True},
+            "Cannot set index_phrases on field [body] if positions are not enabled",
+        ),
+        (
+            {"index": "false", "index_phrases": True},
+            "Cannot set index_phrases on unindexed field [body]",
+        ),
+        (
+            {"index": False, "index_prefixes": {}},
+            "Cannot set index_prefixes on unindexed field [body]",
+        ),
+    ],
+)
+def test_a_text_field_without_positions_refuses_what_needs_them(
+    fake: FirehoseFake, given: dict[str, Any], refusal: str
+) -> None:
+    with pytest.raises(UsageError) as refused:
+        fake.firehose.opensearch_index(
+            DOMAIN, "logs", {"properties": {"body": {"type": "text", **given}}}
+        )
+
+    assert str(refused.value).endswith(f": {_REFUSES}{refusal}")
+
+
+def test_a_text_field_with_positions_takes_phrases_and_a_gap(fake: FirehoseFake) -> None:
+    field = {
+        "type": "text",
+        "index_options": "offsets",
+        "index_phrases": True,
+        "position_increment_gap": 10,
+    }
+
+    shown = fake.firehose.opensearch_index(DOMAIN, "logs", {"properties": {"body": field}})
+
+    assert shown == {"properties": {"body": field}}

@@ -13,7 +13,7 @@ from conftest import failed_lines, put_batch
 from test_opensearch_documents import OPENSEARCH, SERVERLESS
 from test_other_destinations import DOMAIN
 
-from pytest_firehose import FirehoseFake
+from pytest_firehose import FirehoseFake, UsageError
 
 KEYWORD = {"keyword": {"type": "keyword", "ignore_above": 256}}
 TEXT = {"type": "text", "fields": KEYWORD}
@@ -525,9 +525,11 @@ def test_the_total_fields_limit_refuses_the_document_that_passes_it(
             "Limit of mapping depth [3] has been exceeded due to object field [a.b.x]",
         ),
         (
-            {"index.mapping.field_name_length.limit": 5},
-            [b'{"short": 1}', b'{"longer": 1}'],
-            "Field name [longer] is longer than the limit of [5] characters",
+            # customer_shipping_city: 22 characters, as _data_stream_timestamp, the longest
+            # metadata field's name.
+            {"index.mapping.field_name_length.limit": 22},
+            [b'{"customer_shipping_city": 1}', b'{"customer_shipping_region": 1}'],
+            "Field name [customer_shipping_region] is longer than the limit of [22] characters",
         ),
     ],
 )
@@ -651,3 +653,68 @@ def test_a_date_pattern_of_single_letters_reads_one_or_two_digits(fake: Firehose
     fake.firehose.flush()
 
     assert stream.delivered == [b'{"at": "6/12/2026"}']  # no February 31st
+
+
+@pytest.mark.parametrize(
+    ("limit", "name"),
+    [
+        # OpenSearch measures its metadata fields' names with the document's new field, and
+        # names the first past the limit in the HashMap order of their full names.
+        (5, "_ignored"),
+        (10, "_nested_path"),
+        (21, "_data_stream_timestamp"),
+    ],
+)
+def test_a_name_length_limit_below_the_metadata_names_refuses_every_new_field(
+    fake: FirehoseFake, landing_s3: Any, limit: int, name: str
+) -> None:
+    fake.firehose.opensearch_index(
+        DOMAIN, "logs-*", settings={"index.mapping.field_name_length.limit": limit}
+    )
+    stream = search(fake)
+    put_batch(b"{}", b'{"a": 1}')
+    fake.firehose.flush()
+
+    assert stream.delivered == [b"{}"]  # no new field: no mapping change to refuse
+    assert [message for _, message in errors(landing_s3)] == [
+        {
+            "type": "illegal_argument_exception",
+            "reason": f"Field name [{name}] is longer than the limit of [{limit}] characters",
+        }
+    ]
+
+
+def test_the_name_length_limit_measures_objects_before_fields(
+    fake: FirehoseFake, landing_s3: Any
+) -> None:
+    fake.firehose.opensearch_index(
+        DOMAIN, "logs-*", settings={"index.mapping.field_name_length.limit": 12}
+    )
+    stream = search(fake)
+    put_batch(b'{"a_long_object": {"b": 1}}')
+    fake.firehose.flush()
+
+    assert stream.delivered == []
+    assert [message for _, message in errors(landing_s3)] == [
+        {
+            "type": "illegal_argument_exception",
+            "reason": "Field name [a_long_object] is longer than the limit of [12] characters",
+        }
+    ]
+
+
+@pytest.mark.parametrize(
+    "mapping", [{"properties": {"a": {"type": "long"}}}, {"dynamic": "strict"}]
+)
+def test_a_mapping_given_with_a_name_length_limit_below_the_metadata_names_is_refused(
+    fake: FirehoseFake, mapping: dict[str, Any]
+) -> None:
+    limits = {"index.mapping.field_name_length.limit": 21}
+
+    with pytest.raises(UsageError) as refused:
+        fake.firehose.opensearch_index(DOMAIN, "logs-*", mapping, settings=limits)
+
+    assert str(refused.value).endswith(
+        ": OpenSearch refuses this mapping: Field name [_data_stream_timestamp] is longer than "
+        "the limit of [21] characters"
+    )

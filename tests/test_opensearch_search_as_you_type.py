@@ -118,15 +118,17 @@ def test_its_prefix_and_shingle_field_names_count_toward_the_name_length_limit(
                 {"titles": {"match": "t*", "mapping": {"type": "search_as_you_type"}}}
             ]
         },
-        settings={"index.mapping.field_name_length.limit": 18},
+        settings={"index.mapping.field_name_length.limit": 23},
     )
-    delivered, errors = deliver(fake, landing_s3, b'{"tune": "a b c"}', b'{"title": "a b"}')
+    delivered, errors = deliver(
+        fake, landing_s3, b'{"tune_name": "a b c"}', b'{"title_name": "a b"}'
+    )
 
-    assert delivered == [b'{"tune": "a b c"}']  # tune._index_prefix: 18 characters
+    assert delivered == [b'{"tune_name": "a b c"}']  # tune_name._index_prefix: 23 characters
     assert errors == [
         {
             "type": "illegal_argument_exception",
-            "reason": "Field name [title._index_prefix] is longer than the limit of [18] "
+            "reason": "Field name [title_name._index_prefix] is longer than the limit of [23] "
             "characters",
         }
     ]

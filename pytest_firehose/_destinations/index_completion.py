@@ -43,6 +43,7 @@ from typing import Any
 
 from pytest_firehose._destinations.index_mapping import Leaf
 from pytest_firehose._destinations.index_special import (
+    REFUSES,
     check_analyzers,
     check_parameter,
     java_boolean,
@@ -51,7 +52,6 @@ from pytest_firehose._destinations.index_special import (
 )
 from pytest_firehose._destinations.index_values import OK, Check, java_double
 
-_REFUSES = "OpenSearch refuses this mapping: Failed to parse mapping [_doc]: "
 #: The parameters OpenSearch's completion mapper takes (``getParameters``, with ``copy_to``
 #: and ``fields``, which every field mapper takes, and ``max_input_len``, an old name).
 _TAKEN = (
@@ -101,7 +101,7 @@ def completion_field(name: str, definition: Mapping[str, Any], *, multi: bool) -
             try:
                 shown[key] = java_boolean(value)
             except ValueError as error:
-                raise ValueError(f"{_REFUSES}{error}") from None
+                raise ValueError(f"{REFUSES}{error}") from None
         elif key in ("max_input_length", "max_input_len"):
             shown["max_input_length"] = int_parameter(name, "max_input_length", value)
         elif key == "meta":
@@ -114,7 +114,7 @@ def completion_field(name: str, definition: Mapping[str, Any], *, multi: bool) -
         del shown["search_analyzer"]
     if shown["max_input_length"] <= 0:
         raise ValueError(
-            f"{_REFUSES}[max_input_length] must be > 0 but was [{shown['max_input_length']}]"
+            f"{REFUSES}[max_input_length] must be > 0 but was [{shown['max_input_length']}]"
         )
     ordered = {key: shown[key] for key in (*_TAKEN[:5], "meta") if key in shown}
     return Leaf("completion", ordered, _as_text if multi else completion_check(name))
@@ -129,7 +129,7 @@ def int_parameter(name: str, key: str, value: Any) -> int:
     if isinstance(value, str):
         if _INTEGER_TEXT.fullmatch(value) and int(value) in _INT:
             return int(value)
-        raise ValueError(f'{_REFUSES}For input string: "{value}"')
+        raise ValueError(f'{REFUSES}For input string: "{value}"')
     raise ValueError(f"field [{name}]: {key} is a whole number, not {java_text(value)}")
 
 

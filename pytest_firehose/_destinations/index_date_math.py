@@ -45,6 +45,7 @@ from pytest_firehose._destinations.index_dates import (
     parser,
 )
 from pytest_firehose._destinations.index_nanos import civil_date
+from pytest_firehose._destinations.index_special import REFUSES
 
 _DAY = 86_400_000
 _UNITS = {"d": _DAY, "h": 3_600_000, "H": 3_600_000, "m": 60_000, "s": 1_000}
@@ -116,11 +117,9 @@ def date_range_parser(
     if formats is not None and formats != DEFAULT:
         shown["format"] = formats
     try:
-        parse = date_math_parser(formats or DEFAULT)
+        parse = date_math_parser(DEFAULT if formats is None else formats)
     except JavaRefusal as error:  # RangeFieldMapper.Builder adds no words of its own
-        raise ValueError(
-            f"OpenSearch refuses this mapping: Failed to parse mapping [_doc]: {error.java}"
-        ) from None
+        raise ValueError(f"{REFUSES}{error.java}") from None
     except UnknownFormat as error:
         raise ValueError(f"{where}: {error}") from None
     if locale is not None:
@@ -144,7 +143,7 @@ def read_locale(where: str, kind: str, locale: Any, formats: str | None) -> str 
             'a language, such as "fr", and "ROOT"'
         )
     language, country = (found.group(1) or "").lower(), (found.group(2) or "").upper()
-    if language not in ("", "en") and has_text(formats or DEFAULT):
+    if language not in ("", "en") and has_text(DEFAULT if formats is None else formats):
         raise ValueError(
             f"{where}: month and day names and AM/PM in the locale {locale!r} are not "
             "modelled; pytest-firehose reads them in the root locale and English ones "

@@ -22,7 +22,10 @@ date to ``from``, so a wrong weekday passes and ``2026-02-30`` fails there with
 
 Modelled: the built-in formats :mod:`index_date_names` reads and the patterns
 :mod:`index_date_patterns` reads; another format is refused where a mapping names it
-(:class:`UnknownFormat`).
+(:class:`UnknownFormat`); formats ``DateFormatter.forPattern`` refuses before it reads a
+pattern, none (``No date pattern provided``) or an empty one among several (``Cannot have
+empty element in multi date format pattern: a||``), are refused in its words
+(:class:`JavaRefusal`).
 """
 
 from __future__ import annotations
@@ -35,6 +38,7 @@ from pytest_firehose._destinations.index_date_names import EPOCHS, LENIENT, NAME
 from pytest_firehose._destinations.index_date_patterns import (
     LETTERS,
     TEXT_PARTS,
+    JavaRefusal,
     pattern_expression,
 )
 from pytest_firehose._destinations.index_date_patterns import (
@@ -263,8 +267,9 @@ def _one(format_: str) -> tuple[Callable[[str], Read], str]:
 
 def parser(formats: str) -> Callable[[str], Read]:
     """What a text reads as with ``formats`` (joined with ``||``): the first format whose
-    parser takes it decides; :class:`UnknownFormat` for a format the fake does not read."""
-    readers = [_one(one)[0] for one in formats.split("||")]
+    parser takes it decides; :class:`UnknownFormat` for a format the fake does not read,
+    :class:`JavaRefusal` for formats ``DateFormatter.forPattern`` refuses."""
+    readers = [_one(one)[0] for one in split_formats(formats)]
 
     def read(text: str) -> Read:
         for one in readers:
@@ -281,8 +286,20 @@ def has_text(formats: str) -> bool:
     locale's); :class:`UnknownFormat` for a format the fake does not read."""
     return any(
         _one(one)[1] and TEXT_PARTS.search(pattern_expression(one)[0])
-        for one in formats.split("||")
+        for one in split_formats(formats)
     )
+
+
+def split_formats(formats: str) -> list[str]:
+    """The formats joined with ``||`` in ``formats``, as ``DateFormatter.forPattern``
+    splits them (``splitCombinedPatterns``); :class:`JavaRefusal` in its words for none, or
+    an empty one."""
+    if not formats:
+        raise JavaRefusal("No date pattern provided")
+    each = formats.split("||")
+    if "" in each:
+        raise JavaRefusal(f"Cannot have empty element in multi date format pattern: {formats}")
+    return each
 
 
 DateReader = Callable[[str], bool]
@@ -304,30 +321,3 @@ def epoch_day(year: int, month: int, day: int) -> int:
     of_year = (153 * (month + (-3 if month > 2 else 9)) + 2) // 5 + day - 1
     of_era_days = of_era * 365 + of_era // 4 - of_era // 100 + of_year
     return era * 146097 + of_era_days - 719468
-
-
-def dynamic_date_formats(value: object) -> tuple[str, ...]:
-    """The formats a mapping's ``dynamic_date_formats`` gives date detection, in order, as
-    OpenSearch reads them (``RootObjectMapper.TypeParser.processField``): a list of
-    formats, one format, or ``"none"`` (none: no string is a date); a format starting with
-    ``epoch_`` is refused in OpenSearch's words, one the fake does not read
-    (:class:`UnknownFormat`) too, each a ValueError."""
-    if isinstance(value, list):
-        formats = value
-    elif value == "none":
-        formats = []
-    else:
-        formats = [value]
-    for one in formats:
-        if not isinstance(one, str) or not one:
-            raise ValueError(
-                'dynamic_date_formats is a list of date formats (or one, or "none"), such '
-                f'as ["yyyy-MM-dd", "dd.MM.yyyy"], not {value!r}'
-            )
-        if one.startswith("epoch_"):
-            raise ValueError(
-                "OpenSearch refuses this mapping: Failed to parse mapping [_doc]: Epoch "
-                f"[{one}] is not supported as dynamic date format"
-            )
-        reader(one)
-    return tuple(formats)

@@ -24,8 +24,7 @@ from typing import Any
 
 from pytest_firehose._destinations.index_completion import completion_field
 from pytest_firehose._destinations.index_copy import CopyToError, check_copy_to, read_copy_to
-from pytest_firehose._destinations.index_date_fields import date_field_check
-from pytest_firehose._destinations.index_dates import dynamic_date_formats
+from pytest_firehose._destinations.index_date_fields import date_field_check, dynamic_date_formats
 from pytest_firehose._destinations.index_geo_shape import geo_shape_field
 from pytest_firehose._destinations.index_join import check_one_join, join_field
 from pytest_firehose._destinations.index_knn import KNN_INDEX, knn_index, knn_vector_field
@@ -41,7 +40,13 @@ from pytest_firehose._destinations.index_mapping import (
     check_limits,
     leaf_for,
 )
-from pytest_firehose._destinations.index_parameters import HARMLESS, READ, READS_BINARY, TYPES
+from pytest_firehose._destinations.index_parameters import (
+    HARMLESS,
+    READ,
+    READS_BINARY,
+    TYPES,
+    check_text,
+)
 from pytest_firehose._destinations.index_ranges import TYPES as RANGES
 from pytest_firehose._destinations.index_ranges import range_field
 from pytest_firehose._destinations.index_rank_features import TYPES as RANKS
@@ -49,6 +54,7 @@ from pytest_firehose._destinations.index_rank_features import rank_feature_field
 from pytest_firehose._destinations.index_search_as_you_type import search_as_you_type_field
 from pytest_firehose._destinations.index_special import (
     PARAMETERS,
+    REFUSES,
     check_aliases,
     check_analyzers,
     flat_object,
@@ -57,7 +63,7 @@ from pytest_firehose._destinations.index_special import (
 from pytest_firehose._destinations.index_special import TYPES as SPECIAL
 from pytest_firehose._destinations.index_templates import TemplateError, read_templates
 from pytest_firehose._destinations.index_types import binary_check, geo_point_check
-from pytest_firehose._destinations.index_values import java_double
+from pytest_firehose._destinations.index_values import java_double, json_double, parse_java_double
 
 _ROOT = frozenset(
     {
@@ -93,9 +99,9 @@ def _dynamic(where: str, value: Any) -> str:
         return str(value)
     if isinstance(value, (str, int, float)):
         raise BadMapping(
-            "OpenSearch refuses this mapping: Failed to parse mapping [_doc]: Could not "
-            f"convert [dynamic.dynamic] to boolean ({where}: dynamic is true, false, "
-            f'"strict", "strict_allow_templates" or "false_allow_templates", not {value!r})'
+            f"{REFUSES}Could not convert [dynamic.dynamic] to boolean ({where}: dynamic is true, "
+            'false, "strict", "strict_allow_templates" or "false_allow_templates", not '
+            f"{value!r})"
         )
     raise BadMapping(
         f'{where}: dynamic is true, false, "strict", "strict_allow_templates" or '
@@ -160,6 +166,7 @@ def _node(name: str, definition: Any, *, multi: bool = False, knn: bool = False)
     if kind in ("text", "match_only_text"):
         try:
             check_analyzers(name, definition)
+            check_text(name, kind, definition)
         except ValueError as error:
             raise BadMapping(str(error)) from None
     try:
@@ -201,24 +208,24 @@ def _node(name: str, definition: Any, *, multi: bool = False, knn: bool = False)
 
 
 def _scaling_factor(name: str, given: Any) -> float:
-    """A ``scaled_float``'s ``scaling_factor``, as OpenSearch reads it (a number, or a
-    string that reads as one) and shows it (a double)."""
+    """A ``scaled_float``'s ``scaling_factor``, as OpenSearch reads it
+    (``XContentMapValues.nodeDoubleValue``: a number, or a string ``Double.parseDouble``
+    reads) and shows it (a double)."""
     if given is None:
         raise BadMapping(
-            f"OpenSearch refuses this mapping: Failed to parse mapping [_doc]: Field "
-            f"[scaling_factor] is required (give field [{name}] one, such as "
+            f"{REFUSES}Field [scaling_factor] is required (give field [{name}] one, such as "
             '"scaling_factor": 100)'
         )
-    try:
-        factor = float(given) if not isinstance(given, bool) else math.nan
-    except (TypeError, ValueError):
-        factor = math.nan
-    if math.isnan(factor) and not isinstance(given, (int, float)):
+    factor: float | None = None
+    if isinstance(given, str):
+        factor = parse_java_double(given)
+    elif isinstance(given, (int, float)) and not isinstance(given, bool):
+        factor = json_double(given)
+    if factor is None:
         raise BadMapping(f"field [{name}]: scaling_factor is a number, such as 100, not {given!r}")
     if not math.isfinite(factor) or factor <= 0:
         raise BadMapping(
-            "OpenSearch refuses this mapping: Failed to parse mapping [_doc]: [scaling_factor] "
-            f"must be a positive number, got [{java_double(factor)}]"
+            f"{REFUSES}[scaling_factor] must be a positive number, got [{java_double(factor)}]"
         )
     return factor
 
@@ -391,7 +398,7 @@ def read_mapping(
         raise BadMapping(str(error)) from None
     mapping.fields = sum(node.count() for _, node in nodes)
     try:
-        check_limits(mapping.fields, nodes, limits)
+        check_limits(mapping.fields, nodes, limits, merge=bool(mappings))
     except MappingError as error:
         raise BadMapping(f"OpenSearch refuses this mapping: {error.reason}") from None
     return mapping

@@ -34,7 +34,7 @@ from pytest_firehose._destinations import index_geometry as geo
 from pytest_firehose._destinations.index_geojson import ORIENTATIONS, read_geojson
 from pytest_firehose._destinations.index_geometry import GeoError
 from pytest_firehose._destinations.index_mapping import Leaf
-from pytest_firehose._destinations.index_special import java_text
+from pytest_firehose._destinations.index_special import REFUSES, java_text
 from pytest_firehose._destinations.index_values import OK, Check
 from pytest_firehose._destinations.index_wkt import read_wkt
 
@@ -55,7 +55,6 @@ _NOT_MODELLED = (
     "distance_error_pct",
     "points_only",
 )
-_REFUSES = "OpenSearch refuses this mapping: Failed to parse mapping [_doc]: "
 
 
 def geo_shape_field(name: str, definition: Mapping[str, Any], *, multi: bool) -> Leaf:
@@ -78,7 +77,7 @@ def geo_shape_field(name: str, definition: Mapping[str, Any], *, multi: bool) ->
     if unknown:
         given = "".join(f" [{key} : {java_text(definition[key])}]" for key in unknown)
         raise ValueError(
-            f"{_REFUSES}Mapping definition for [{name.rsplit('.', 1)[-1]}] has unsupported "
+            f"{REFUSES}Mapping definition for [{name.rsplit('.', 1)[-1]}] has unsupported "
             f"parameters: {given}"
         )
     flags = {
@@ -134,7 +133,7 @@ def _orientation(where: str, given: Any) -> str:
         raise ValueError(f'{where}: orientation is a string, such as "right", not {given!r}')
     lowered = text.lower()
     if lowered not in ORIENTATIONS:
-        raise ValueError(f"{_REFUSES}Unknown orientation [{lowered}]")
+        raise ValueError(f"{REFUSES}Unknown orientation [{lowered}]")
     return ORIENTATIONS[lowered]
 
 

@@ -42,11 +42,9 @@ from collections.abc import Mapping
 from typing import Any
 
 from pytest_firehose._destinations.index_mapping import Leaf, MappingError
-from pytest_firehose._destinations.index_special import java_boolean, java_text, json_token
+from pytest_firehose._destinations.index_special import REFUSES, java_boolean, java_text, json_token
 from pytest_firehose._destinations.index_values import OK, java_double
 from pytest_firehose._destinations.java_hashmap import hash_order
-
-_REFUSES = "OpenSearch refuses this mapping: Failed to parse mapping [_doc]: "
 
 
 def join_field(name: str, definition: Mapping[str, Any], *, multi: bool) -> Leaf:
@@ -61,7 +59,7 @@ def join_field(name: str, definition: Mapping[str, Any], *, multi: bool) -> Leaf
                 eager = java_boolean(value)
             except ValueError:
                 raise ValueError(
-                    f"{_REFUSES}Could not convert [eager_global_ordinals] to boolean"
+                    f"{REFUSES}Could not convert [eager_global_ordinals] to boolean"
                 ) from None
         elif key == "relations":
             if not isinstance(value, Mapping):
@@ -77,12 +75,12 @@ def join_field(name: str, definition: Mapping[str, Any], *, multi: bool) -> Leaf
     if rest:
         listed = "".join(f" [{key} : {java_text(value)}]" for key, value in rest.items())
         raise ValueError(
-            f"{_REFUSES}Mapping definition for [{name.rsplit('.', 1)[-1]}] has unsupported "
+            f"{REFUSES}Mapping definition for [{name.rsplit('.', 1)[-1]}] has unsupported "
             f"parameters: {listed}"
         )
     if multi or "." in name:
         raise ValueError(
-            f"{_REFUSES}join field [{name}] cannot be added inside an object or in a multi-field"
+            f"{REFUSES}join field [{name}] cannot be added inside an object or in a multi-field"
         )
     seen: set[str] = set()
     conflicts = []
@@ -93,7 +91,7 @@ def join_field(name: str, definition: Mapping[str, Any], *, multi: bool) -> Leaf
             seen.add(child)
     if conflicts:
         raise ValueError(
-            f"{_REFUSES}invalid definition for join field [{name}]:\n[{', '.join(conflicts)}]"
+            f"{REFUSES}invalid definition for join field [{name}]:\n[{', '.join(conflicts)}]"
         )
     shown = {
         "eager_global_ordinals": eager,
@@ -174,4 +172,4 @@ def check_one_join(properties: Mapping[str, Any]) -> None:
     join fields are): each makes a ``_parent_join`` field (ValueError)."""
     joins = [node for node in properties.values() if isinstance(node, Leaf) and node.type == "join"]
     if len(joins) > 1:
-        raise ValueError(f"{_REFUSES}Field [_parent_join] is defined more than once")
+        raise ValueError(f"{REFUSES}Field [_parent_join] is defined more than once")

@@ -51,11 +51,15 @@ from pytest_firehose._destinations.index_knn_methods import (
     validate_method,
 )
 from pytest_firehose._destinations.index_mapping import Leaf
-from pytest_firehose._destinations.index_special import check_parameter, java_boolean, java_text
+from pytest_firehose._destinations.index_special import (
+    REFUSES,
+    check_parameter,
+    java_boolean,
+    java_text,
+)
 from pytest_firehose._destinations.index_vectors import vector_check
 from pytest_firehose._destinations.java_hashmap import hash_order
 
-_REFUSES = "OpenSearch refuses this mapping: Failed to parse mapping [_doc]: "
 #: The parameters the plugin's builder reads, in the order it shows them.
 _PARAMETERS = (
     "store",
@@ -128,40 +132,40 @@ def knn_vector_field(name: str, definition: Mapping[str, Any], *, multi: bool, k
     quantizer = None
     if method is not None and model is not None:
         raise ValueError(
-            f"{_REFUSES}Method and model can not be both specified in the mapping: {simple}"
+            f"{REFUSES}Method and model can not be both specified in the mapping: {simple}"
         )
     if dimension is not None and model is not None:
         raise ValueError(
-            f"{_REFUSES}Cannot specify both a modelId and dimension in the mapping: {simple}"
+            f"{REFUSES}Cannot specify both a modelId and dimension in the mapping: {simple}"
         )
     if not knn:
         if method is not None or model is not None:
             raise ValueError(
-                f"{_REFUSES}Cannot set modelId or method parameters when index.knn setting is false"
+                f"{REFUSES}Cannot set modelId or method parameters when index.knn setting is false"
             )
         if dimension is None:
-            raise ValueError(f"{_REFUSES}Dimension value missing for vector: {simple}")
+            raise ValueError(f"{REFUSES}Dimension value missing for vector: {simple}")
         if configured:
             raise ValueError(
-                f"{_REFUSES}Compression and mode can not be specified in a flat mapping "
+                f"{REFUSES}Compression and mode can not be specified in a flat mapping "
                 f"configuration for field: {simple}"
             )
         zero_check = None
     elif model is not None:
         if top_space != "undefined":
             raise ValueError(
-                f"{_REFUSES}TopLevel Space type and model can not be both specified in the mapping"
+                f"{REFUSES}TopLevel Space type and model can not be both specified in the mapping"
             )
         if configured:
             raise ValueError(
-                f"{_REFUSES}Compression and mode can not be specified in a model mapping "
+                f"{REFUSES}Compression and mode can not be specified in a model mapping "
                 f"configuration for field: {simple}"
             )
         zero_check = None
     else:
         if configured and data_type != "float":
             raise ValueError(
-                f"{_REFUSES}Compression and mode cannot be used for non-float32 data type for "
+                f"{REFUSES}Compression and mode cannot be used for non-float32 data type for "
                 f"field {simple}"
             )
         resolved = resolve_space(method, space, data_type)
@@ -211,7 +215,7 @@ def knn_vector_field(name: str, definition: Mapping[str, Any], *, multi: bool, k
 def _unknown_value(value: Any, name: str, accepted: tuple[str | None, ...]) -> str:
     listed = ", ".join("null" if one is None else one for one in accepted)
     shown = "null" if value is None else value
-    return f"{_REFUSES}Unknown value [{shown}] for field [{name}] - accepted values are [{listed}]"
+    return f"{REFUSES}Unknown value [{shown}] for field [{name}] - accepted values are [{listed}]"
 
 
 def _parse(simple: str, definition: Mapping[str, Any]) -> dict[str, Any]:
@@ -231,7 +235,7 @@ def _parse(simple: str, definition: Mapping[str, Any]) -> dict[str, Any]:
                 )
             if value.lower() not in DATA_TYPES:
                 raise ValueError(
-                    f"{_REFUSES}Invalid value provided for [data_type] field. Supported values "
+                    f"{REFUSES}Invalid value provided for [data_type] field. Supported values "
                     f"are [{','.join(DATA_TYPES)}]"
                 )
             given[key] = value.lower()
@@ -240,7 +244,7 @@ def _parse(simple: str, definition: Mapping[str, Any]) -> dict[str, Any]:
         elif key in ("store", "doc_values"):
             if not isinstance(value, (bool, str)) or value not in (True, False, "true", "false"):
                 raise ValueError(
-                    f"{_REFUSES}Failed to parse value [{java_text(value)}] as only [true] or "
+                    f"{REFUSES}Failed to parse value [{java_text(value)}] as only [true] or "
                     "[false] are allowed."
                 )
             given[key] = value in (True, "true")
@@ -270,11 +274,11 @@ def _dimension(simple: str, value: Any) -> int:
         number = parsed if -(2**31) <= parsed < 2**31 else None
     if number is None:
         raise ValueError(
-            f"{_REFUSES}Unable to parse [dimension] from provided value [{java_text(value)}] "
+            f"{REFUSES}Unable to parse [dimension] from provided value [{java_text(value)}] "
             f"for vector [{simple}]"
         )
     if number <= 0:
-        raise ValueError(f"{_REFUSES}Dimension value must be greater than 0 for vector: {simple}")
+        raise ValueError(f"{REFUSES}Dimension value must be greater than 0 for vector: {simple}")
     return number
 
 
@@ -282,7 +286,7 @@ def _space(given: Any) -> str:
     """The top-level ``space_type``, checked by ``SpaceType.getSpace``."""
     if not isinstance(given, str) or given.lower() not in SPACES:
         valid = ", ".join(SPACES[1:])
-        raise ValueError(f"{_REFUSES}Unable to find space: {given} . Valid values are: [{valid}]")
+        raise ValueError(f"{REFUSES}Unable to find space: {given} . Valid values are: [{valid}]")
     return given.lower()
 
 
@@ -293,6 +297,6 @@ def _check_full_name(name: str) -> None:
         if char in _INVALID_NAME_CHARS:
             listed = ", ".join(f"'{one}'" for one in hash_order(list(_INVALID_NAME_CHARS)))
             raise ValueError(
-                f"{_REFUSES}Vector field name must not include invalid characters of [{listed}]. "
+                f"{REFUSES}Vector field name must not include invalid characters of [{listed}]. "
                 f"Provided field name=[{name}] had a disallowed character [{char}]"
             )

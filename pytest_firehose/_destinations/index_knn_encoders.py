@@ -34,7 +34,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-_REFUSES = "OpenSearch refuses this mapping: Failed to parse mapping [_doc]: "
+from pytest_firehose._destinations.index_special import REFUSES
+
 ENCODER = "encoder"
 _SUPPORTED = {
     "faiss": ("1x", "2x", "8x", "16x", "32x"),
@@ -49,7 +50,7 @@ _LEVELS = ("1x", "2x", "4x", "8x", "16x", "32x", "64x")
 def validation_failed(errors: list[str]) -> str:
     """A ``ValidationException``'s message, as the mapping refusal quotes it."""
     listed = "".join(f"{at}: {error};" for at, error in enumerate(errors, 1))
-    return f"{_REFUSES}Validation Failed: {listed}"
+    return f"{REFUSES}Validation Failed: {listed}"
 
 
 def resolve_engine(given: str | None, compression: str) -> str:

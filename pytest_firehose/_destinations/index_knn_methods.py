@@ -34,10 +34,9 @@ from pytest_firehose._destinations.index_knn_encoders import (
     needs_training,
     validation_failed,
 )
-from pytest_firehose._destinations.index_special import java_text
+from pytest_firehose._destinations.index_special import REFUSES, java_text
 from pytest_firehose._destinations.java_hashmap import hash_order
 
-_REFUSES = "OpenSearch refuses this mapping: Failed to parse mapping [_doc]: "
 #: ``SpaceType``'s values, in the enum's order (``undefined`` first: not given).
 SPACES = ("undefined", "l2", "cosinesimil", "l1", "linf", "innerproduct", "hamming")
 _ENGINES = ("nmslib", "faiss", "lucene")
@@ -67,22 +66,22 @@ def _component(value: Any) -> dict[str, Any]:
     """``MethodComponentContext.parse`` of a parameter given as an object, as
     ``toXContent`` shows it (``name``, then ``parameters`` in ``HashMap`` order)."""
     if not isinstance(value, Mapping):  # pragma: no cover - only objects come here
-        raise ValueError(f"{_REFUSES}Unable to parse MethodComponent")
+        raise ValueError(f"{REFUSES}Unable to parse MethodComponent")
     name = ""
     parameters: dict[str, Any] | None = {}
     for key, item in value.items():
         if key == "name":
             if not isinstance(item, str):
-                raise ValueError(f"{_REFUSES}Component name should be a string")
+                raise ValueError(f"{REFUSES}Component name should be a string")
             name = item
         elif key == "parameters":
             if item is not None and not isinstance(item, Mapping):
-                raise ValueError(f"{_REFUSES}Unable to parse parameters for  method component")
+                raise ValueError(f"{REFUSES}Unable to parse parameters for  method component")
             parameters = None if item is None else _parameters(item)
         else:
-            raise ValueError(f"{_REFUSES}Invalid parameter for MethodComponentContext: {key}")
+            raise ValueError(f"{REFUSES}Invalid parameter for MethodComponentContext: {key}")
     if not name:
-        raise ValueError(f"{_REFUSES}name needs to be set")
+        raise ValueError(f"{REFUSES}name needs to be set")
     return {"name": name, "parameters": parameters}
 
 
@@ -100,38 +99,38 @@ def read_method(value: Any) -> dict[str, Any]:
     name and parameters (None where given as null)."""
     if not isinstance(value, Mapping):
         raise ValueError(
-            f'{_REFUSES}Unable to parse mapping into KNNMethodContext. Object not of type "Map"'
+            f'{REFUSES}Unable to parse mapping into KNNMethodContext. Object not of type "Map"'
         )
     read: dict[str, Any] = {"engine": None, "space_type": "undefined", "name": ""}
     read["parameters"] = {}
     for key, item in value.items():
         if key == "engine":
             if item is not None and not isinstance(item, str):
-                raise ValueError(f'{_REFUSES}"engine" must be a string')
+                raise ValueError(f'{REFUSES}"engine" must be a string')
             if item is not None and item.lower() not in _ENGINES:
-                raise ValueError(f"{_REFUSES}Invalid engine: {item}")
+                raise ValueError(f"{REFUSES}Invalid engine: {item}")
             read["engine"] = item.lower() if item is not None else "faiss"
         elif key == "space_type":
             if item is not None and not isinstance(item, str):
-                raise ValueError(f'{_REFUSES}"space_type" must be a string')
+                raise ValueError(f'{REFUSES}"space_type" must be a string')
             if item is None or item.lower() not in SPACES:
-                raise ValueError(f"{_REFUSES}Invalid space_type: {java_text(item)}")
+                raise ValueError(f"{REFUSES}Invalid space_type: {java_text(item)}")
             read["space_type"] = item.lower()
         elif key == "name":
             if not isinstance(item, str):
-                raise ValueError(f"{_REFUSES}namehas to be a string")
+                raise ValueError(f"{REFUSES}namehas to be a string")
             read["name"] = item
         elif key == "parameters":
             if item is None:
                 read["parameters"] = None
                 continue
             if not isinstance(item, Mapping):
-                raise ValueError(f"{_REFUSES}Unable to parse parameters for main method component")
+                raise ValueError(f"{REFUSES}Unable to parse parameters for main method component")
             read["parameters"] = _parameters(item)
         else:
-            raise ValueError(f"{_REFUSES}Invalid parameter: {key}")
+            raise ValueError(f"{REFUSES}Invalid parameter: {key}")
     if not read["name"]:
-        raise ValueError(f"{_REFUSES}name needs to be set")
+        raise ValueError(f"{REFUSES}name needs to be set")
     return read
 
 
@@ -145,7 +144,7 @@ def resolve_space(method: dict[str, Any] | None, top: str, data_type: str) -> st
         return top
     if top in ("undefined", inner):
         return str(inner)
-    raise ValueError(f'{_REFUSES}Cannot specify conflicting space types: "[{inner}]" "[{top}]"')
+    raise ValueError(f'{REFUSES}Cannot specify conflicting space types: "[{inner}]" "[{top}]"')
 
 
 def validate_method(
@@ -162,13 +161,13 @@ def validate_method(
     name = method["name"] if method is not None else "hnsw"
     if (engine, name) not in _METHODS:
         if (engine, name) == ("faiss", "ivf"):
-            raise ValueError(f'{_REFUSES}Validation Failed: 1: "method" requires training.;')
-        raise ValueError(f"{_REFUSES}Invalid method name: {name}")
+            raise ValueError(f'{REFUSES}Validation Failed: 1: "method" requires training.;')
+        raise ValueError(f"{REFUSES}Invalid method name: {name}")
     takes_encoder = engine != "nmslib"
     if takes_encoder and ENCODER in parameters:
         known_encoder(engine, parameters[ENCODER])
     if needs_training(engine, parameters):
-        raise ValueError(f'{_REFUSES}Validation Failed: 1: "method" requires training.;')
+        raise ValueError(f'{REFUSES}Validation Failed: 1: "method" requires training.;')
     errors: list[str] = []
     size = -1 if dimension is None else dimension
     if size > MAX_DIMENSION:
@@ -180,7 +179,7 @@ def validate_method(
         errors.append("Dimension should be multiply of 8 for binary vector data type")
     if (space == "hamming") != (data_type == "binary"):
         raise ValueError(
-            f"{_REFUSES}Space type [{space}] is not supported with [{data_type}] data type"
+            f"{REFUSES}Space type [{space}] is not supported with [{data_type}] data type"
         )
     spaces, data_types, integers = _METHODS[engine, name]
     if space not in spaces:
@@ -212,4 +211,4 @@ def validate_method(
     if errors:
         raise ValueError(validation_failed(errors))
     if dimension is None:
-        raise ValueError(f"{_REFUSES}Dimension value missing for vector: {simple}")
+        raise ValueError(f"{REFUSES}Dimension value missing for vector: {simple}")

@@ -7,7 +7,9 @@ Facts (OpenSearch's "Mapping limit settings" page and its source, ``MappingLooku
 once a document's new fields are merged in, the index's limits apply:
 ``index.mapping.total_fields.limit`` (1000: fields, their sub-fields and objects),
 ``index.mapping.depth.limit`` (20: an object ``a.b`` is at depth 3),
-``index.mapping.field_name_length.limit`` (no limit unless set),
+``index.mapping.field_name_length.limit`` (no limit unless set; it measures the index's
+metadata fields' names too, so a limit below 22, the length of ``_data_stream_timestamp``,
+refuses every mapping change),
 ``index.mapping.nested_fields.limit`` (50), each an ``illegal_argument_exception``; and
 while a document is read, ``index.mapping.nested_objects.limit`` (10000 nested objects in
 one document, ``mapper_parsing_exception``). A
@@ -31,10 +33,26 @@ from pytest_firehose._destinations.index_values import (
     integer_check,
     text_check,
 )
+from pytest_firehose._destinations.java_hashmap import hash_order
 
 if TYPE_CHECKING:
     from pytest_firehose._destinations.index_templates import DynamicTemplate
 
+#: The metadata fields every index has (``IndicesModule``'s built-in metadata mappers, in
+#: their order), which ``MappingLookup`` holds among its field mappers.
+METADATA_FIELDS = (
+    "_ignored",
+    "_id",
+    "_routing",
+    "_index",
+    "_data_stream_timestamp",
+    "_source",
+    "_nested_path",
+    "_version",
+    "_seq_no",
+    "_doc_count",
+    "_field_names",
+)
 #: The metadata fields a document may not hold at its top (OpenSearch 2's; an
 #: Elasticsearch destination's ``_type`` too, :data:`ELASTICSEARCH_METADATA`).
 METADATA = frozenset(
@@ -247,9 +265,14 @@ def _shown(node: Node) -> dict[str, Any]:
 
 
 def check_limits(
-    fields: int, added: list[tuple[tuple[str, ...], Node]], limits: dict[str, int | None]
+    fields: int,
+    added: list[tuple[tuple[str, ...], Node]],
+    limits: dict[str, int | None],
+    *,
+    merge: bool = False,
 ) -> None:
-    """Refuse a mapping of ``fields`` fields whose fields ``added`` break ``limits``."""
+    """Refuse a mapping of ``fields`` fields whose fields ``added`` break ``limits``: a
+    mapping OpenSearch merges (one that adds fields, or ``merge``: one given at all)."""
     total = limits["index.mapping.total_fields.limit"]
     if total is not None and fields > total:
         raise MappingError(
@@ -264,21 +287,56 @@ def check_limits(
                 f"[{'.'.join(path)}]",
             )
     length = limits["index.mapping.field_name_length.limit"]
-    if length is not None:
-        for path, node in added:
-            names = [path[-1]]
-            if isinstance(node, Leaf):  # in the order of the field's mapper's ``iterator``
-                names += [*node.fields, *node.hidden]
-                names += [hidden for sub in node.fields.values() for hidden in sub.hidden]
-            for name in names:
-                if len(name) > length:
-                    raise MappingError(
-                        "illegal_argument_exception",
-                        f"Field name [{name}] is longer than the limit of [{length}] characters",
-                    )
+    if length is not None and (added or merge):
+        for name in _measured(added, length):
+            if len(name) > length:
+                raise MappingError(
+                    "illegal_argument_exception",
+                    f"Field name [{name}] is longer than the limit of [{length}] characters",
+                )
     nested = limits["index.mapping.nested_fields.limit"]
     found = sum(1 for _, node in added if isinstance(node, Obj) and node.type == "nested")
     if nested is not None and found > nested:
         raise MappingError(
             "illegal_argument_exception", f"Limit of nested fields [{nested}] has been exceeded"
         )
+
+
+def _field_mappers(path: tuple[str, ...], leaf: Leaf) -> list[tuple[str, str]]:
+    """The field mappers ``leaf`` at ``path`` makes, each as its full name and its
+    ``simpleName``, in the order of its mapper's ``iterator``: itself, its sub-fields, then
+    the fields it makes that no mapping shows (whose ``simpleName`` is their full name)."""
+    full = ".".join(path)
+    made = [(full, path[-1])]
+    made += [(f"{full}.{sub}", sub) for sub in leaf.fields]
+    made += [(hidden, hidden) for hidden in leaf.hidden]
+    made += [(hidden, hidden) for sub in leaf.fields.values() for hidden in sub.hidden]
+    return made
+
+
+def _measured(added: list[tuple[tuple[str, ...], Node]], length: int) -> list[str]:
+    """The names ``index.mapping.field_name_length.limit`` measures once ``added`` is
+    merged, in the order ``MappingLookup.checkFieldNameLengthLimit`` finds them.
+
+    Where a metadata field's name is past the limit, no mapping was ever merged (each one
+    was refused), so ``added`` is the whole mapping, and the order is OpenSearch's: the
+    objects, then the field mappers (the metadata ones put first), each in the order of a
+    ``HashMap`` keyed by full name. Otherwise the metadata names pass, and the new fields'
+    names are measured in the order they were added."""
+    objects = [(".".join(path), path[-1]) for path, node in added if isinstance(node, Obj)]
+    mappers = [
+        made
+        for path, node in added
+        if isinstance(node, Leaf)
+        for made in _field_mappers(path, node)
+    ]
+    if max(map(len, METADATA_FIELDS)) <= length:
+        names: list[str] = []
+        for path, node in added:
+            made = _field_mappers(path, node) if isinstance(node, Leaf) else [("", path[-1])]
+            names += [name for _, name in made]
+        return names
+    simple = {**dict(objects), **{name: name for name in METADATA_FIELDS}, **dict(mappers)}
+    keys = hash_order(full for full, _ in objects)
+    keys += hash_order([*METADATA_FIELDS, *(full for full, _ in mappers)])
+    return [simple[key] for key in keys]

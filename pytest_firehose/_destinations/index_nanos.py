@@ -30,7 +30,7 @@ _LAST = 2**63 - 1
 
 def nanos_check(formats: str | None) -> Check:
     """A ``date_nanos`` field's check, with its ``format`` (None: the default)."""
-    shown = formats or DEFAULT
+    shown = DEFAULT if formats is None else formats
     as_date = date_check(shown)  # refuses a format the fake does not read
     read = parser(shown)
 

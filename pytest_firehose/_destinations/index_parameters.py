@@ -1,10 +1,34 @@
 """The OpenSearch field types a mapping a test gives may hold (``index_explicit`` reads
 it), and the parameters of each: those that decide which documents a field takes, which
 the fake reads, and those that change only how values are indexed or searched, which it
-keeps and shows.
+keeps and shows (the restricted ones checked against the values OpenSearch takes).
+
+Facts (OpenSearch's source: ``TextParams`` (``indexOptions``, ``termVectors``),
+``ParametrizedFieldMapper.Parameter.restrictedStringParam``, ``TextFieldMapper.Builder``
+(``buildFieldType``, ``buildPrefixMapper``, ``buildPhraseMapper``),
+``MatchOnlyTextFieldMapper.Builder``):
+
+- a ``text`` field's (and a ``search_as_you_type`` field's) ``index_options`` is one of
+  ``positions docs freqs offsets`` and its ``term_vector`` one of ``no yes with_positions
+  with_offsets with_positions_offsets with_positions_payloads
+  with_positions_offsets_payloads``; a ``match_only_text`` field's ``index_options`` is
+  ``docs`` alone. The value is read as a string (``nodeStringValue``: ``5``, ``true``, a
+  list as Java prints them), and refused with ``Unknown value [x] for field
+  [index_options] - accepted values are [positions, docs, freqs, offsets]``;
+- a ``text`` field without positions (``index_options`` ``docs`` or ``freqs``, or ``index``
+  false) refuses ``position_increment_gap`` (``Cannot set position_increment_gap on field
+  [f] without positions enabled``) and ``index_phrases`` (``Cannot set index_phrases on
+  unindexed field [f]``, ``Cannot set index_phrases on field [f] if positions are not
+  enabled``); an unindexed one refuses ``index_prefixes`` (``Cannot set index_prefixes on
+  unindexed field [f]``), ``f`` the field's own name.
 """
 
 from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from pytest_firehose._destinations.index_special import REFUSES, java_text
 
 NUMBERS = (
     "long",
@@ -78,7 +102,9 @@ HARMLESS: dict[str, frozenset[str]] = {
     ),
     "nested": frozenset({"include_in_parent", "include_in_root"}),
     "wildcard": frozenset({"ignore_above", "normalizer"}),
-    "match_only_text": frozenset({"analyzer", "search_analyzer", "search_quote_analyzer"}),
+    "match_only_text": frozenset(
+        {"analyzer", "search_analyzer", "search_quote_analyzer", "index_options", "term_vector"}
+    ),
 }
 READ = {
     **dict.fromkeys(NUMBERS, frozenset({"coerce", "ignore_malformed"})),
@@ -90,3 +116,61 @@ READ = {
 }
 #: A ``binary`` field reads its values only where it keeps them.
 READS_BINARY = ("doc_values", "store")
+#: The values of ``TextParams``' restricted string parameters, in the order a refusal lists
+#: them.
+TEXT_OPTIONS: dict[str, tuple[str, ...]] = {
+    "index_options": ("positions", "docs", "freqs", "offsets"),
+    "term_vector": (
+        "no",
+        "yes",
+        "with_positions",
+        "with_offsets",
+        "with_positions_offsets",
+        "with_positions_payloads",
+        "with_positions_offsets_payloads",
+    ),
+}
+#: A ``match_only_text`` field indexes documents alone.
+_MATCH_ONLY_OPTIONS = {**TEXT_OPTIONS, "index_options": ("docs",)}
+#: ``TextFieldMapper``'s ``position_increment_gap`` when none is given (the analyzer's).
+_GAP_OF_ANALYZER = -1
+
+
+def check_restricted(given: Mapping[str, Any], accepted: Mapping[str, tuple[str, ...]]) -> None:
+    """``Parameter.restrictedStringParam``'s check of each parameter of ``accepted`` that
+    ``given`` holds, in ``accepted``'s order: a value not among its accepted values is
+    refused in OpenSearch's words (a ValueError)."""
+    for key, values in accepted.items():
+        if key in given and given[key] not in values:
+            raise ValueError(
+                f"{REFUSES}Unknown value [{java_text(given[key])}] for field [{key}] - accepted "
+                f"values are [{', '.join(values)}]"
+            )
+
+
+def check_text(name: str, kind: str, given: Mapping[str, Any]) -> None:
+    """A ``text`` or ``match_only_text`` field ``name``'s (its full path) ``index_options``
+    and ``term_vector``, and for ``text`` the parameters that need positions or an index,
+    checked as OpenSearch's builder checks them; a ValueError in its words."""
+    check_restricted(given, TEXT_OPTIONS if kind == "text" else _MATCH_ONLY_OPTIONS)
+    if kind != "text":
+        return
+    simple = name.rsplit(".", 1)[-1]
+    indexed = given.get("index", True) not in (False, "false")
+    positions = indexed and given.get("index_options", "positions") in ("positions", "offsets")
+    gap = given.get("position_increment_gap", _GAP_OF_ANALYZER)
+    if gap not in (_GAP_OF_ANALYZER, str(_GAP_OF_ANALYZER)) and not positions:
+        raise ValueError(
+            f"{REFUSES}Cannot set position_increment_gap on field [{simple}] without positions "
+            "enabled"
+        )
+    if given.get("index_prefixes") is not None and not indexed:
+        raise ValueError(f"{REFUSES}Cannot set index_prefixes on unindexed field [{simple}]")
+    if given.get("index_phrases") in (True, "true"):
+        if not indexed:
+            raise ValueError(f"{REFUSES}Cannot set index_phrases on unindexed field [{simple}]")
+        if not positions:
+            raise ValueError(
+                f"{REFUSES}Cannot set index_phrases on field [{simple}] if positions are not "
+                "enabled"
+            )

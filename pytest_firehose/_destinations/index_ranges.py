@@ -46,7 +46,7 @@ from typing import Any
 
 from pytest_firehose._destinations.index_date_math import MathFailure, date_range_parser
 from pytest_firehose._destinations.index_mapping import Leaf
-from pytest_firehose._destinations.index_special import check_parameter, java_boolean
+from pytest_firehose._destinations.index_special import REFUSES, check_parameter, java_boolean
 from pytest_firehose._destinations.index_values import (
     OK,
     Check,
@@ -61,7 +61,6 @@ from pytest_firehose._destinations.index_values import (
 )
 
 TYPES = ("integer_range", "long_range", "float_range", "double_range", "ip_range", "date_range")
-_REFUSES = "OpenSearch refuses this mapping: Failed to parse mapping [_doc]: "
 #: The parameters the builder reads, in the order it shows them.
 _PARAMETERS = (
     "index",
@@ -104,7 +103,7 @@ def range_field(name: str, kind: str, definition: Mapping[str, Any], *, multi: b
         given[key] = _parameter(where, key, value)
     if "format" in given and kind != "date_range":
         raise ValueError(
-            f"{_REFUSES}field [{simple}] of type [range] should not define a dateTimeFormatter "
+            f"{REFUSES}field [{simple}] of type [range] should not define a dateTimeFormatter "
             "unless it is a DATE type"
         )
     shown: dict[str, Any] = {}
@@ -141,7 +140,7 @@ def _parameter(where: str, key: str, value: Any) -> Any:
         try:
             return java_boolean(value)
         except ValueError as refused:
-            raise ValueError(f"{_REFUSES}{refused}") from None
+            raise ValueError(f"{REFUSES}{refused}") from None
     if key == "boost":
         if value is True or value is False or not isinstance(value, (int, float)):
             raise ValueError(f"{where}: boost is a number, such as 2.0, not {value!r}")

@@ -42,7 +42,12 @@ from collections.abc import Mapping
 from typing import Any
 
 from pytest_firehose._destinations.index_mapping import Leaf
-from pytest_firehose._destinations.index_special import check_parameter, java_boolean, json_token
+from pytest_firehose._destinations.index_special import (
+    REFUSES,
+    check_parameter,
+    java_boolean,
+    json_token,
+)
 from pytest_firehose._destinations.index_values import (
     OK,
     NoFloat,
@@ -52,7 +57,6 @@ from pytest_firehose._destinations.index_values import (
 )
 
 TYPES = ("rank_feature", "rank_features")
-_REFUSES = "OpenSearch refuses this mapping: Failed to parse mapping [_doc]: "
 _PARAMETERS = {
     "rank_feature": ("positive_score_impact", "meta"),
     "rank_features": ("meta",),
@@ -82,7 +86,7 @@ def rank_feature_field(name: str, kind: str, definition: Mapping[str, Any], *, m
             try:
                 positive = java_boolean(value)
             except ValueError as error:
-                raise ValueError(f"{_REFUSES}{error}") from None
+                raise ValueError(f"{REFUSES}{error}") from None
             if not positive:
                 shown[key] = False
         elif value is not None:

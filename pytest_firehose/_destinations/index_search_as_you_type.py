@@ -40,15 +40,15 @@ from typing import Any
 from pytest_firehose._destinations.index_completion import int_parameter
 from pytest_firehose._destinations.index_copy import CopyToError, read_copy_to
 from pytest_firehose._destinations.index_mapping import Leaf
+from pytest_firehose._destinations.index_parameters import TEXT_OPTIONS, check_restricted
 from pytest_firehose._destinations.index_special import (
+    REFUSES,
     check_analyzers,
     check_parameter,
     java_boolean,
-    java_text,
 )
 from pytest_firehose._destinations.index_values import text_check
 
-_REFUSES = "OpenSearch refuses this mapping: Failed to parse mapping [_doc]: "
 _TYPE = "search_as_you_type"
 #: The parameters OpenSearch's mapper takes (``getParameters``, with ``copy_to`` and
 #: ``fields``), in the order it shows them.
@@ -69,20 +69,6 @@ _TAKEN = (
     "fields",
 )
 _BOOLEANS = ("index", "store", "doc_values", "norms")
-#: The values of its restricted string parameters (``TextParams``), in the order a refusal
-#: lists them.
-_RESTRICTED = {
-    "index_options": ("positions", "docs", "freqs", "offsets"),
-    "term_vector": (
-        "no",
-        "yes",
-        "with_positions",
-        "with_offsets",
-        "with_positions_offsets",
-        "with_positions_payloads",
-        "with_positions_offsets_payloads",
-    ),
-}
 
 
 def search_as_you_type_field(name: str, definition: Mapping[str, Any], *, multi: bool) -> Leaf:
@@ -102,25 +88,20 @@ def search_as_you_type_field(name: str, definition: Mapping[str, Any], *, multi:
             try:
                 given[key] = java_boolean(value)
             except ValueError as error:
-                raise ValueError(f"{_REFUSES}{error}") from None
+                raise ValueError(f"{REFUSES}{error}") from None
         elif key == "max_shingle_size":
             given[key] = int_parameter(name, key, value)
         else:
             given[key] = value
     if given["doc_values"]:
-        raise ValueError(f"{_REFUSES}Cannot set [doc_values] on field of type [{_TYPE}]")
+        raise ValueError(f"{REFUSES}Cannot set [doc_values] on field of type [{_TYPE}]")
     size = given["max_shingle_size"]
     if not 2 <= size <= 4:
         raise ValueError(
-            f"{_REFUSES}[max_shingle_size] must be at least [2] and at most [4], got [{size}]"
+            f"{REFUSES}[max_shingle_size] must be at least [2] and at most [4], got [{size}]"
         )
     check_analyzers(name, given)
-    for key, accepted in _RESTRICTED.items():
-        if key in given and given[key] not in accepted:
-            raise ValueError(
-                f"{_REFUSES}Unknown value [{java_text(given[key])}] for field [{key}] - accepted "
-                f"values are [{', '.join(accepted)}]"
-            )
+    check_restricted(given, TEXT_OPTIONS)
     copy_to: tuple[str, ...] = ()
     if "copy_to" in given:
         if multi:

@@ -42,6 +42,9 @@ from typing import Any
 from pytest_firehose._destinations.index_mapping import Leaf, MappingError, Obj
 from pytest_firehose._destinations.index_values import OK, Check, preview, text_check
 
+#: The prefix of every refusal of a mapping OpenSearch fails to parse (``MapperParsingException``
+#: as ``DocumentMapperParser`` wraps it), each module's readers share.
+REFUSES = "OpenSearch refuses this mapping: Failed to parse mapping [_doc]: "
 TYPES = ("alias", "constant_keyword", "token_count", "flat_object")
 #: The types whose field reads a ``null`` (and may fail the document with it: a
 #: ``knn_vector`` of a model the cluster does not hold, a ``rank_features``, a ``join``).
@@ -104,20 +107,20 @@ def special_check(name: str, kind: str, definition: Mapping[str, Any], *, multi:
         path = definition.get("path")
         if path is None:
             raise ValueError(
-                f"{_REFUSES}The [path] property must be specified for field [{leaf_name}]."
+                f"{REFUSES}The [path] property must be specified for field [{leaf_name}]."
             )
         if not isinstance(path, str):
             raise ValueError(f'{where}: path is the full name of a field, e.g. "user.id"')
         return _refused
     if kind == "constant_keyword":
         if "value" not in definition:
-            raise ValueError(f"{_REFUSES}Field [{leaf_name}] is missing required parameter [value]")
+            raise ValueError(f"{REFUSES}Field [{leaf_name}] is missing required parameter [value]")
         value = definition["value"]
         if not isinstance(value, str):
-            raise ValueError(f"{_REFUSES}Field [{leaf_name}] is expected to be a string value")
+            raise ValueError(f"{REFUSES}Field [{leaf_name}] is expected to be a string value")
         return constant_check(name, value)
     if definition.get("analyzer") is None:
-        raise ValueError(f"{_REFUSES}Analyzer must be set for field [{leaf_name}] but wasn't.")
+        raise ValueError(f"{REFUSES}Analyzer must be set for field [{leaf_name}] but wasn't.")
     check_analyzers(name, definition)
     return text_check
 
@@ -140,14 +143,11 @@ def check_analyzers(name: str, definition: Mapping[str, Any]) -> None:
             )
         if analyzer not in ANALYZERS:
             raise ValueError(
-                f"{_REFUSES}analyzer [{analyzer}] has not been configured in mappings "
+                f"{REFUSES}analyzer [{analyzer}] has not been configured in mappings "
                 f"(field [{name}], {key}: the index has OpenSearch's built-in analyzers, "
                 f"{', '.join(sorted(ANALYZERS))}; its own would need analysis settings, "
                 "which the fake does not take)"
             )
-
-
-_REFUSES = "OpenSearch refuses this mapping: Failed to parse mapping [_doc]: "
 
 
 def check_parameter(
@@ -164,11 +164,11 @@ def check_parameter(
     OpenSearch's words (a ValueError)."""
     if key not in taken:
         raise ValueError(
-            f"{_REFUSES}unknown parameter [{key}] on mapper [{simple}] of type [{kind}]"
+            f"{REFUSES}unknown parameter [{key}] on mapper [{simple}] of type [{kind}]"
         )
     if value is None and key not in nullable:
         raise ValueError(
-            f"{_REFUSES}[{key}] on mapper [{simple}] of type [{kind}] must not have a [null] value"
+            f"{REFUSES}[{key}] on mapper [{simple}] of type [{kind}] must not have a [null] value"
         )
 
 
@@ -184,7 +184,7 @@ def flat_object(name: str, definition: Mapping[str, Any], *, multi: bool) -> Lea
     if definition:
         given = "".join(f" [{key} : {java_text(value)}]" for key, value in definition.items())
         raise ValueError(
-            f"{_REFUSES}Mapping definition for [{name.rsplit('.', 1)[-1]}] has unsupported "
+            f"{REFUSES}Mapping definition for [{name.rsplit('.', 1)[-1]}] has unsupported "
             f"parameters: {given}"
         )
     return Leaf("flat_object", {}, flat_object_check(name))

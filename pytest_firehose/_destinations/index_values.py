@@ -9,7 +9,8 @@ id 'ID'. Preview of field's value: 'VALUE'``, ``VALUE`` being the value as Java 
 (``{a=1}`` for an object, in Java ``HashMap`` order; ``[1, 2]``; ``5.7``, ``1.0E7``), and
 its ``caused_by``:
 
-- a number field (``coerce`` on, the default): a string is read as a number (``"5"`` is 5;
+- a number field (``coerce`` on, the default): a string is read as a number (a floating
+  point type's with ``Double.parseDouble``, hexadecimal ``0x1p3`` too; ``"5"`` is 5;
   ``"5.7"`` into a ``long`` is 5; ``""`` is no value), a fraction into an integer type is
   cut to its whole part; ``For input string: "ten"`` (``illegal_argument_exception`` for
   the integer types, ``number_format_exception`` for the floating point ones), ``Value
@@ -62,9 +63,17 @@ class Previewed:
 
 LONG_TEXT = re.compile(r"[+-]?[0-9]+")
 _DECIMAL_TEXT = re.compile(r"[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
+#: ``Double.parseDouble``'s grammar (``Double.valueOf``'s, without underscores): a decimal
+#: or a hexadecimal (``0x1.8p1``: the ``p`` exponent required) number, with an optional
+#: sign and ``f``/``d`` suffix, or ``NaN`` or ``Infinity``.
 DOUBLE_TEXT = re.compile(
-    r"[+-]?(?:NaN|Infinity|(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?[fFdD]?)"
+    r"[+-]?(?:NaN|Infinity|(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?[fFdD]?"
+    r"|0[xX](?:[0-9a-fA-F]+\.?|[0-9a-fA-F]*\.[0-9a-fA-F]+)[pP][+-]?[0-9]+[fFdD]?)"
 )
+_HEX_TEXT = re.compile(r"([+-]?)0[xX]([0-9a-fA-F.]+)[pP]([+-]?)([0-9]+)[fFdD]?")
+#: The greatest exponent ``Integer.parseInt`` reads: past it a hexadecimal number that is
+#: not zero is infinite (zero for a negative exponent), whatever its digits.
+_INT_MAX = 2**31 - 1
 #: Integer type -> (least, most, its article and name in messages).
 INTEGERS = {
     "long": (-(2**63), 2**63 - 1, "a long"),
@@ -171,7 +180,25 @@ def parse_java_double(text: str) -> float | None:
     text = text.strip(JAVA_BLANKS)
     if not DOUBLE_TEXT.fullmatch(text):
         return None
+    hexadecimal = _HEX_TEXT.fullmatch(text)
+    if hexadecimal is not None:
+        return _hex_double(*hexadecimal.groups())
     return float(text.rstrip("fFdD").replace("Infinity", "inf"))
+
+
+def _hex_double(sign: str, digits: str, exponent_sign: str, exponent: str) -> float:
+    """``FloatingDecimal.parseHexString``: the hexadecimal significand ``digits`` times two
+    to the exponent, rounded to the nearest double (ties to even), infinite past them."""
+    negative = sign == "-"
+    if not digits.strip("0."):  # only zeros: a zero, whatever the exponent
+        return -0.0 if negative else 0.0
+    if int(exponent) > _INT_MAX:  # Integer.parseInt overflows: the exponent's sign decides
+        number = math.inf if exponent_sign != "-" else 0.0
+        return -number if negative else number
+    try:
+        return float.fromhex(f"{sign}0x{digits}p{exponent_sign}{exponent}")
+    except OverflowError:
+        return -math.inf if negative else math.inf
 
 
 def unread_double(text: str) -> tuple[str, str]:
@@ -289,7 +316,7 @@ def text_check(value: Any) -> Any:
 
 def date_check(formats: str | None) -> Check:
     """A ``date`` field's check, with its ``format`` (None: the default)."""
-    shown = formats or DEFAULT
+    shown = DEFAULT if formats is None else formats
     read = parser(shown)
 
     def check(value: Any) -> Any:
