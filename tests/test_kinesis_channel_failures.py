@@ -13,7 +13,7 @@ from typing import Any, ClassVar
 
 import boto3
 import pytest
-from conftest import REGION, SEED, needs_botocore, refused
+from conftest import REGION, SEED, ask_control, needs_botocore, refused, server_client
 from moto import mock_aws
 from test_kinesis_channels import (
     ROLE,
@@ -26,6 +26,7 @@ from test_kinesis_channels import (
 )
 
 from pytest_firehose import FirehoseFake, UsageError
+from pytest_firehose._doors.server import FirehoseServer
 
 pytestmark = needs_botocore("kinesis CreateChannel")
 
@@ -345,3 +346,46 @@ def test_other_refusals_are_written_again_each_minute_for_as_long_as_they_last(r
 
     assert described(kinesis, arn)["ChannelStatus"] == "ACTIVE"
     assert len(refused) == 16  # at 300 seconds, then each minute until 1200
+
+
+# --------------------------------------------------------------------------- over HTTP
+
+
+def test_the_control_api_fails_a_channel_and_shows_why():
+    with FirehoseServer() as server:
+        client = server_client(server, "kinesis")
+        client.create_stream(StreamName="s", StreamModeDetails={"StreamMode": "ON_DEMAND"})
+        arn = create(client)["ChannelARN"]
+        body = {"channel": "c", "fail": True, "reason": "Bucket owner mismatch."}
+        status, failed = ask_control(server, "POST", "/_fake/channel", body)
+        _, shown = ask_control(server, "GET", f"/_fake/streams/s?service=kinesis&region={REGION}")
+        again = ask_control(server, "POST", "/_fake/channel", body)
+        no_fail = ask_control(server, "POST", "/_fake/channel", {"channel": "c"})
+        unknown = ask_control(server, "POST", "/_fake/channel", {"channel": "x", "fail": True})
+        description = described(client, arn)
+
+    assert status == 200
+    assert (failed["stream"], failed["arn"], failed["status"]) == ("s", arn, "FAILED")
+    assert failed["status_reason"] == "Bucket owner mismatch."
+    assert shown["channels"][0]["status_reason"] == "Bucket owner mismatch."
+    assert description["ChannelStatusReason"] == "Bucket owner mismatch."
+    assert again[0] == 400
+    assert again[1]["error"].startswith("POST /_fake/channel: channel c is FAILED already")
+    assert no_fail[0] == 400
+    assert no_fail[1]["error"].startswith('give "fail": true')
+    assert unknown == (404, {"error": 'no Kinesis channel "x"'})
+
+
+def test_the_control_api_words_a_bad_reason_in_json():
+    with FirehoseServer() as server:
+        client = server_client(server, "kinesis")
+        client.create_stream(StreamName="s", StreamModeDetails={"StreamMode": "ON_DEMAND"})
+        create(client)
+        body = {"channel": "c", "fail": True, "reason": 7}
+        status, answer = ask_control(server, "POST", "/_fake/channel", body)
+
+    assert status == 400
+    assert answer["error"] == (
+        'POST /_fake/channel: "reason" is the ChannelStatusReason DescribeChannel shows, a '
+        "string of 1 to 2048 characters, not a number"
+    )
