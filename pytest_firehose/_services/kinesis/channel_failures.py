@@ -24,8 +24,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from botocore.exceptions import ClientError
-
 from pytest_firehose._errors import UsageError
 from pytest_firehose._terms import terms
 
@@ -52,10 +50,9 @@ def role_refused(role: str) -> str:
 def unusable(failure: DeliveryFailed, bucket: str, role: str) -> str | None:
     """Why ``bucket`` cannot be used, when the refusal ``failure`` says it cannot (it does
     not exist, or the role may not write to it); ``None`` for a refusal worth retrying."""
-    cause = failure.__cause__
-    if not isinstance(cause, ClientError):
-        return None
-    code = cause.response.get("Error", {}).get("Code")
+    # S3's answer is the client error the refusal was raised from (``S3Destination``).
+    answer = getattr(failure.__cause__, "response", None)
+    code = answer.get("Error", {}).get("Code") if isinstance(answer, dict) else None
     if code == "NoSuchBucket":
         return f"The destination bucket {bucket} does not exist or is in another Region."
     if code == "AccessDenied":
@@ -78,7 +75,7 @@ def fail_on_purpose(
     service still holds it. Refuses, as :class:`UsageError`, a reason the API would not
     carry and a channel that cannot fail."""
     said = terms()
-    call = said.call("fail")
+    call = said.call("channels[i].fail")
     if reason is None:
         reason = role_refused(channel.role)
     low, high = REASON_LENGTH
