@@ -45,6 +45,7 @@ control API (JSON, on the same port):
   POST /_fake/msk                    {"stream": ..., "records": [base64]}: an MSK topic's values
   POST /_fake/database               {"stream": ..., "table": ..., "inserted": [...]}: changes
   POST /_fake/destination            {"stream": ..., "up": false}: the destination's switches
+  POST /_fake/channel                {"channel": ..., "fail": true, "reason": ...}: FAILED
   POST /_fake/glue                   {"database": ..., "table": ..., "columns": {...}}
   GET  /_fake/glue/{db}/{table}      a registered Glue table's columns
   POST /_fake/secret                 {"secret": name or ARN, "value": {"api_key": ...}}

@@ -6,7 +6,7 @@ whose message names the fix; the server answers it as ``{"error": message}``. Ho
 is read and checked is ``control_input.py``'s, how the world is shown as JSON
 ``control_views.py``'s; what each endpoint does is here, but for those of a module of their
 own (``control_faults.py``, ``control_sources.py``, ``control_destination.py``,
-``control_glue.py``, ``control_snowflake.py``, ``control_search.py``).
+``control_channel.py``, ``control_glue.py``, ``control_snowflake.py``, ``control_search.py``).
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from typing import Any
 from urllib.parse import unquote
 
 from pytest_firehose._clock import ClockRangeError, seconds_step
+from pytest_firehose._doors.control_channel import fail_channel
 from pytest_firehose._doors.control_destination import EXAMPLE, switch
 from pytest_firehose._doors.control_faults import FaultEndpoints
 from pytest_firehose._doors.control_glue import columns, register
@@ -137,6 +138,7 @@ class Control(FaultEndpoints, SourceEndpoints):
             "POST /_fake/msk": self._msk,
             "POST /_fake/database": self._database,
             "POST /_fake/destination": self._destination,
+            "POST /_fake/channel": self._channel,
             "POST /_fake/glue": self._glue,
             "POST /_fake/secret": self._secret,
             "POST /_fake/snowflake": self._snowflake,
@@ -286,6 +288,10 @@ class Control(FaultEndpoints, SourceEndpoints):
     def _destination(self, body: dict[str, Json], query: Mapping[str, str]) -> Answer:
         """Switch a delivery stream's destination (``control_destination.py``)."""
         return 200, switch(self._delivery_stream(body, query, EXAMPLE), body)
+
+    def _channel(self, body: dict[str, Json], query: Mapping[str, str]) -> Answer:
+        """Make a Kinesis channel FAILED (``control_channel.py``)."""
+        return 200, fail_channel(self._kinesis, body, self._region(body, query))
 
     def _glue(self, body: dict[str, Json], query: Mapping[str, str]) -> Answer:
         """Register a Glue table (``control_glue.py``)."""

@@ -57,6 +57,7 @@ READS: dict[str, tuple[tuple[str, ...] | None, tuple[str, ...]]] = {
         ("region",),
     ),
     "POST /_fake/destination": (("stream", "region", "up", "error", "refuse"), ("region",)),
+    "POST /_fake/channel": (("channel", "region", "fail", "reason"), ("region",)),
     "POST /_fake/glue": (("database", "table", "columns", "region", "catalog_id"), ("region",)),
     "GET /_fake/glue/{database}/{table}": ((), ("region", "catalog_id")),
     "POST /_fake/secret": (("secret", "value", "region"), ("region",)),

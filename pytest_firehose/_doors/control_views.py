@@ -160,7 +160,7 @@ def kinesis_json(stream: KinesisStreamHandle) -> dict[str, Json]:
             for record in stream.records
         ],
         "expired": b64_list(stream.expired),
-        "channels": [_channel_json(channel) for channel in stream.channels],
+        "channels": [channel_json(channel) for channel in stream.channels],
     }
 
 
@@ -168,11 +168,13 @@ def _objects_json(objects: Iterable[DeliveredObject]) -> list[Json]:
     return [{"key": obj.key, "body": _b64(obj.body)} for obj in objects]
 
 
-def _channel_json(channel: ChannelState) -> dict[str, Json]:
+def channel_json(channel: ChannelState) -> dict[str, Json]:
+    """A channel as ``GET /_fake/streams/{name}`` and ``POST /_fake/channel`` show it."""
     return {
         "name": channel.name,
         "arn": channel.arn,
         "status": channel.status,
+        "status_reason": channel.status_reason,
         "destination_type": channel.destination_type,
         "objects": _objects_json(channel.objects),
         "errors": _objects_json(channel.errors),

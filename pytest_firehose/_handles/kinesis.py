@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterable, Mapping
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
@@ -27,7 +28,7 @@ from pytest_firehose._wire.validation import validate_input
 
 if TYPE_CHECKING:
     from pytest_firehose._handles.triggers import KinesisTrigger
-    from pytest_firehose._services.kinesis.channel_state import ChannelState
+    from pytest_firehose._services.kinesis.channel_state import Channel, ChannelState
     from pytest_firehose._services.kinesis.queue_records import QueueState
 
 
@@ -155,11 +156,25 @@ class KinesisStreamHandle(LogEventsInput[KinesisRecord]):
         ``.destination_type`` (``S3`` or ``S3_TABLES``), ``.objects`` (what it wrote to
         its bucket: ``.key``, ``.body`` as stored, ``.records``), ``.errors`` (what it
         wrote to its dead-letter bucket), ``.pending`` (records read, not written yet) and
-        ``.rows`` (what an S3 Tables channel's table received)."""
+        ``.rows`` (what an S3 Tables channel's table received), ``.status_reason`` (why it
+        is ``FAILED``) and ``.fail(reason=...)``, which makes it ``FAILED``."""
         self._live("channels")
         with self._world.looked():
             now = self._world.clock.now()
-            return [channel.state(now) for channel in self._model.channels.on(self._stream)]
+            return [
+                channel.state(now, functools.partial(self._fail_channel, channel))
+                for channel in self._model.channels.on(self._stream)
+            ]
+
+    def _fail_channel(self, channel: Channel, reason: str | None) -> None:
+        """Carry out a channel state's ``fail(reason)``."""
+        from pytest_firehose._services.kinesis.channel_failures import fail_on_purpose
+
+        with self._world.touched():
+            model = self._model
+            held = model.channels.current().get(channel.arn) is channel
+            now = self._world.clock.now()
+            fail_on_purpose(channel, held, reason, now, lambda at: channel.settle(at, model.suffix))
 
     @property
     def expired(self) -> list[bytes]:

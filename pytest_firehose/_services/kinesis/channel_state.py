@@ -1,7 +1,8 @@
 """What a Kinesis channel holds: its configuration and status, and its delivery (the
 records it buffers, the objects it wrote to a general purpose bucket or the rows its table
-received, the records it sent to its dead-letter bucket). ``channels.py`` has the
-operations; its docstring lists the facts and choices.
+received, the records it sent to its dead-letter bucket), and what a FAILED one no longer
+does. ``channels.py`` has the operations, ``channel_failures.py`` how a channel fails;
+their docstrings list the facts and choices.
 """
 
 from __future__ import annotations
@@ -38,6 +39,10 @@ _LINES = ("JSON", "STRING")
 _GSR_HEADER = 18
 #: After a failed write to the bucket, the wait before the object is written again.
 RETRY_AFTER = timedelta(seconds=60)
+#: How long a bucket may refuse writes for a reason ``channel_failures.unusable`` names
+#: (it does not exist ...) before the channel is FAILED (INFERRED: AWS finds such a
+#: bucket while the channel is CREATING, which "typically completes within a few minutes").
+FAIL_AFTER = timedelta(minutes=5)
 
 
 class Sink(Protocol):
@@ -71,6 +76,18 @@ class ChannelState:
     #: What an S3 Tables channel's table received: one dict per record, oldest first
     #: (always empty for a bucket).
     rows: list[dict[str, Any]]
+    #: Why the channel is ``FAILED`` (DescribeChannel's ``ChannelStatusReason``), else None.
+    status_reason: str | None = None
+    _fail: Callable[[str | None], None] | None = field(default=None, repr=False, compare=False)
+
+    def fail(self, reason: str | None = None) -> None:
+        """Make the channel ``FAILED``, as AWS makes one whose role, bucket or schema it
+        cannot use: DescribeChannel and ListChannels say ``FAILED`` with ``reason`` as
+        ``ChannelStatusReason`` (by default, the role's refusal), the records it holds and
+        those put from then on are not written, and UpdateChannel is refused. A FAILED
+        channel does not recover: DeleteChannel it and create it again."""
+        assert self._fail is not None  # every state a handle gives out can fail
+        self._fail(reason)
 
 
 @dataclass(eq=False)
@@ -99,12 +116,32 @@ class Channel(Attached):
     errors: list[DeliveredObject] = field(default_factory=list)
     #: The rows an S3 Tables channel's table received.
     rows: list[dict[str, Any]] = field(default_factory=list)
-    #: Objects the bucket refused, each with when it is written again and its sink.
-    retrying: list[tuple[DeliveredObject, datetime, Sink]] = field(default_factory=list)
+    #: Objects the bucket refused: each with when it is written again, its sink, and when
+    #: the bucket first refused it.
+    retrying: list[tuple[DeliveredObject, datetime, Sink, datetime]] = field(default_factory=list)
+    #: When the channel became FAILED, and why (``ChannelStatusReason``).
+    failed_at: datetime | None = None
+    status_reason: str | None = None
 
     @property
     def destination_type(self) -> str:
         return DESTINATION_TYPES[self.kind]
+
+    def status(self, now: datetime) -> str:
+        if self.failed_at is not None and self.deleted_at is None:
+            return "FAILED"
+        return super().status(now)
+
+    def fail(self, now: datetime, reason: str) -> None:
+        """Make the channel FAILED at ``now``: what it buffered and the objects waiting to
+        be written again are dropped (and no longer listed as written), and it reads
+        nothing more."""
+        self.failed_at, self.status_reason = now, reason
+        unwritten = {id(obj) for obj, _, _, _ in self.retrying}
+        self.objects = [obj for obj in self.objects if id(obj) not in unwritten]
+        self.errors = [obj for obj in self.errors if id(obj) not in unwritten]
+        self.buffered.clear()
+        self.retrying.clear()
 
     @property
     def freshness(self) -> int:
@@ -131,36 +168,48 @@ class Channel(Attached):
             self.kind: self.destination,
             "LoggingConfiguration": self.logging,
         }
+        if description["ChannelStatus"] == "FAILED":
+            description["ChannelStatusReason"] = self.status_reason
         if self.encryption is not None:
             description["EncryptionConfiguration"] = self.encryption
         return description
 
     def summary(self, now: datetime) -> dict[str, Any]:
-        return {
+        status = self.status(now)
+        summary = {
             "ChannelName": self.name,
             "ChannelARN": self.arn,
             "ChannelId": self.channel_id,
-            "ChannelStatus": self.status(now),
+            "ChannelStatus": status,
             "ChannelCreationTimestamp": self.created_at,
             "ChannelDestinationType": self.destination_type,
             "Streams": [
                 {"StreamARN": self.stream.arn, "StreamCreationTimestamp": self.stream.created_at}
             ],
         }
+        if status == "FAILED":
+            summary["ChannelStatusReason"] = self.status_reason
+        return summary
 
-    def state(self, now: datetime) -> ChannelState:
+    def state(
+        self, now: datetime, fail: Callable[[str | None], None] | None = None
+    ) -> ChannelState:
+        """The channel as a test sees it at ``now``; ``fail`` carries out its ``fail()``."""
         self._read()
         rows = self.stream.rows
+        status = self.status(now)
         return ChannelState(
             self.name,
             self.arn,
             self.channel_id,
-            self.status(now),
+            status,
             self.destination_type,
             list(self.objects),
             list(self.errors),
             [KinesisRecord.of(rows[commit]) for commit in self.buffered],
             list(self.rows),
+            self.status_reason if status == "FAILED" else None,
+            fail,
         )
 
     # ------------------------------------------------------------------ delivery
@@ -168,7 +217,9 @@ class Channel(Attached):
     def next_due(self) -> datetime | None:
         """When the channel next writes something: its buffer's freshness runs out, or an
         object the bucket refused is written again. ``None``: not before a record arrives."""
-        due = [at for _, at, _ in self.retrying]
+        if self.failed_at is not None:
+            return None
+        due = [at for _, at, _, _ in self.retrying]
         rows = self.stream.rows
         first = self.buffered[:1] or (
             commit
@@ -184,15 +235,16 @@ class Channel(Attached):
         """Read the records that arrived since the last look (those put once the channel
         was ACTIVE, up to ``now``), and write each buffer whose oldest record is
         ``DataFreshnessInSeconds`` old; ``ids`` draws each object's unique suffix."""
-        if self.deleted_at is not None:
+        if self.deleted_at is not None or self.failed_at is not None:
             return
         self._read()
         rows = self.stream.rows
-        for obj, at, sink in list(self.retrying):
-            if at <= now:
-                self.retrying.remove((obj, at, sink))
-                self._write(sink, obj, now)
-        while self.buffered:
+        for retry in list(self.retrying):
+            obj, at, sink, since = retry
+            if at <= now and self.failed_at is None:
+                self.retrying.remove(retry)
+                self._write(sink, obj, now, since)
+        while self.buffered and self.failed_at is None:
             oldest = arrived_at_of(rows[self.buffered[0]])
             due = oldest + timedelta(seconds=self.freshness)
             if due > now:
@@ -203,8 +255,8 @@ class Channel(Attached):
 
     def _read(self) -> None:
         """Buffer the records that arrived since the last look and once the channel was
-        ACTIVE (a deleted channel reads nothing)."""
-        if self.deleted_at is not None:
+        ACTIVE (a deleted or FAILED channel reads nothing)."""
+        if self.deleted_at is not None or self.failed_at is not None:
             return
         rows = self.stream.rows
         while self.fresh < len(rows):
@@ -247,8 +299,8 @@ class Channel(Attached):
             )
             obj = DeliveredObject(key, tuple(lines), at, key, compression=compression)
             self.objects.append(obj)
-            self._write(self.sink, obj, at)
-        if bad:
+            self._write(self.sink, obj, at, at)
+        if bad and self.failed_at is None:
             errors = self.destination["DeadLetterQueueS3Configuration"]
             key = (
                 errors.get("ErrorOutputPrefix", DEFAULT_ERROR_PREFIX)
@@ -265,13 +317,26 @@ class Channel(Attached):
             obj = DeliveredObject(key, tuple(bad), at, key)
             self.errors.append(obj)
             assert self.errors_sink is not None
-            self._write(self.errors_sink, obj, at)
+            self._write(self.errors_sink, obj, at, at)
 
-    def _write(self, sink: Sink, obj: DeliveredObject, now: datetime) -> None:
+    def _write(self, sink: Sink, obj: DeliveredObject, now: datetime, since: datetime) -> None:
+        """Write ``obj`` to ``sink`` at ``now`` (first tried at ``since``): again a minute
+        later if the bucket refuses it, or the channel FAILED if the bucket has refused it
+        for ``FAIL_AFTER`` for a reason that makes it unusable."""
+        from pytest_firehose._services.kinesis.channel_failures import unusable
+
         try:
             sink.deliver(DeliveryTarget(self.name, self.arn, 1), obj)
-        except DeliveryFailed:
-            self.retrying.append((obj, now + RETRY_AFTER, sink))
+        except DeliveryFailed as failure:
+            # A bucket destination's sink, or the dead-letter bucket's (S3 Tables has only it).
+            refusing = (
+                "StorageConfiguration" if sink is self.sink else "DeadLetterQueueS3Configuration"
+            )
+            bucket = self.destination[refusing]["BucketARN"]
+            self.retrying.append((obj, now + RETRY_AFTER, sink, since))
+            reason = unusable(failure, bucket, self.role)
+            if reason is not None and now - since >= FAIL_AFTER:
+                self.fail(now, reason)
 
 
 def _as_written(form: str, data: bytes) -> bytes:

@@ -1,7 +1,7 @@
 """Channels on Kinesis streams ("streaming tables and Amazon S3 delivery"): CreateChannel,
 DescribeChannel, ListChannels, UpdateChannel and DeleteChannel, and a channel's delivery on
-the fake clock. A mixin of ``KinesisService``; ``channel_state.py`` holds a channel's state
-and ``channel_keys.py`` its object keys.
+the fake clock. A mixin of ``KinesisService``; ``channel_state.py`` holds a channel's state,
+``channel_keys.py`` its object keys and ``channel_failures.py`` how it comes to be FAILED.
 
 Facts used here (DOC: the API model's documentation, the API reference, the developer
 guide's data delivery pages, its "Delivery quotas and limits" and AWS's Kinesis skill
@@ -44,7 +44,8 @@ no row goes to the dead-letter bucket; a dead-letter object holds one JSON line 
 given, its key as an object's under the default template otherwise; a table already
 another channel's is refused; objects are written with the configuration's
 ``ExpectedBucketOwner``, ``StorageClass`` and, with ``EncryptionConfiguration``, SSE-KMS
-under its key; an object the bucket refuses is written again a minute later; the records
+under its key; an object the bucket refuses is written again a minute later (a bucket
+that stays unusable fails the channel: ``channel_failures.py``); the records
 buffered when a channel is deleted are not written; an update applies at once (the channel
 says UPDATING for the world's update delay); a switch of the stream to provisioned mode is
 refused while it has channels, as with queues; CloudWatch Logs logging is accepted and
@@ -136,7 +137,7 @@ class Channels:
         now = self.clock.now() if until is None else until
         for channel in list(self.channels.current().values()):
             if names is None or channel.stream.name in names:
-                channel.settle(now, self._suffix)
+                channel.settle(now, self.suffix)
 
     def channels_due(self, stream: KinesisStream) -> list[datetime]:
         """When the channels of ``stream`` next have something to do."""
@@ -150,7 +151,8 @@ class Channels:
                     due.append(moment)
         return due
 
-    def _suffix(self) -> str:
+    def suffix(self) -> str:
+        """A unique suffix of an object's key (12 hex digits of a seeded id)."""
         return self.ids.uuid().replace("-", "")[:12]
 
     # ------------------------------------------------------------------ control plane
@@ -340,7 +342,7 @@ class Channels:
                 )
             freshness = params[kind]["DataFreshnessInSeconds"]
             check_freshness(freshness, f"{_lower(kind)}.dataFreshnessInSeconds")
-        channel.settle(now, self._suffix)  # what fell due under the old freshness
+        channel.settle(now, self.suffix)  # what fell due under the old freshness
         for kind in given:
             channel.destination["DataFreshnessInSeconds"] = params[kind]["DataFreshnessInSeconds"]
         if logging is not None:
@@ -353,7 +355,7 @@ class Channels:
         channel = self.channels.get(params["ChannelARN"])
         if channel.deleted_at is None:
             now = self.clock.now()
-            channel.settle(now, self._suffix)
+            channel.settle(now, self.suffix)
             channel.deleted_at, channel.gone_at = now, now + self.creation_delay
             channel.buffered.clear()
         return {}
