@@ -211,3 +211,17 @@ def test_an_order_opensearch_would_not_take_is_refused(
 ) -> None:
     with pytest.raises(UsageError, match=said):
         fake.firehose.opensearch_index(DOMAIN, index, {}, **kwargs)
+
+
+def test_a_list_both_give_that_is_no_list_of_named_objects_joins_the_template_s_first(
+    fake: FirehoseFake,
+) -> None:
+    # mergeDefaults: the template's items, then the index's own that it lacks.
+    fake.firehose.opensearch_index(
+        DOMAIN, "logs-*", {"dynamic_date_formats": ["yyyy/MM/dd", "dd.MM.yyyy"]}, order=0
+    )
+    shown = fake.firehose.opensearch_index(
+        DOMAIN, "logs-app", {"dynamic_date_formats": ["dd.MM.yyyy", "yyyy-MM"]}
+    )
+
+    assert shown["dynamic_date_formats"] == ["yyyy/MM/dd", "dd.MM.yyyy", "yyyy-MM"]
