@@ -114,3 +114,61 @@ def test_an_empty_format_is_refused_in_opensearch_s_words(
     assert str(refused.value).endswith(
         f": OpenSearch refuses this mapping: Failed to parse mapping [_doc]: {refusal}"
     )
+
+
+def test_a_leading_8_is_dropped_from_a_format_as_opensearch_drops_it(
+    fake: FirehoseFake,
+) -> None:
+    # DateFormatter.strip8Prefix: the whole format's leading 8 only; shown as given.
+    fake.firehose.opensearch_index(
+        DOMAIN,
+        "logs-*",
+        {
+            "properties": {
+                "day": {"type": "date", "format": "8yyyy-MM-dd||dd.MM.yyyy"},
+                "nanos": {"type": "date_nanos", "format": "8strict_date_optional_time"},
+                "span": {"type": "date_range", "format": "8yyyy-MM-dd"},
+                "kept": {"type": "date", "format": "dd.MM.yyyy||8yyyy"},
+            }
+        },
+    )
+    stream = search(fake)
+    put_batch(
+        b'{"day": "2026-12-07", "nanos": "2026-12-07T10:00:00Z",'
+        b' "span": {"gte": "2026-12-01", "lte": "2026-12-07"}, "kept": "82026"}',
+        b'{"day": "07.12.2026"}',
+    )
+    fake.firehose.flush()
+
+    assert len(stream.delivered) == 2
+    properties = stream.index_mappings[index_of(fake)]["properties"]
+    assert properties["day"] == {"type": "date", "format": "8yyyy-MM-dd||dd.MM.yyyy"}
+    assert properties["span"]["format"] == "8yyyy-MM-dd"
+
+
+@pytest.mark.parametrize(
+    ("format_", "refusal"),
+    [
+        ("8||yyyy", "Cannot have empty element in multi date format pattern: ||yyyy"),
+        ("8T", "Invalid format: [T]: Unknown pattern letter: T"),
+    ],
+)
+def test_a_format_refused_after_its_8_is_named_without_it(
+    fake: FirehoseFake, format_: str, refusal: str
+) -> None:
+    with pytest.raises(UsageError) as refused:
+        fake.firehose.opensearch_index(
+            DOMAIN, "logs-*", {"properties": {"at": {"type": "date", "format": format_}}}
+        )
+
+    assert str(refused.value).endswith(
+        "OpenSearch refuses this mapping: Failed to parse mapping [_doc]: Error parsing "
+        f"[format] on field [at]: {refusal}"
+    )
+
+
+def test_an_8_alone_is_refused_as_not_modelled(fake: FirehoseFake) -> None:
+    with pytest.raises(UsageError, match=r"give a pattern after it"):
+        fake.firehose.opensearch_index(
+            DOMAIN, "logs-*", {"properties": {"at": {"type": "date", "format": "8"}}}
+        )

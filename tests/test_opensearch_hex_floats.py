@@ -152,6 +152,19 @@ def test_numeric_detection_maps_a_hexadecimal_string_as_a_float(fake: FirehoseFa
     assert properties["h"]["type"] == "text"
 
 
+def test_numeric_detection_trims_a_string_as_java_trims_it(fake: FirehoseFake) -> None:
+    # Double.parseDouble trims what String.trim trims (up to U+0020), nothing else.
+    fake.firehose.opensearch_index(DOMAIN, "logs", {"numeric_detection": True})
+    search(fake, IndexRotationPeriod="NoRotation")
+    put_batch(b'{"c": "\\u00001.5\\u001f", "nb": "\\u00a01.5", "em": "1.5\\u2003"}')
+    fake.firehose.flush()
+
+    properties = fake.firehose.opensearch_mapping(DOMAIN, "logs")["properties"]
+    assert properties["c"] == {"type": "float"}
+    assert properties["nb"]["type"] == "text"  # a no-break space is not trimmed
+    assert properties["em"]["type"] == "text"
+
+
 def test_a_hexadecimal_scaling_factor_is_read_as_java_reads_it(fake: FirehoseFake) -> None:
     shown = fake.firehose.opensearch_index(
         DOMAIN,

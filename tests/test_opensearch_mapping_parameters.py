@@ -362,3 +362,51 @@ def test_a_text_field_with_positions_takes_phrases_and_a_gap(fake: FirehoseFake)
     shown = fake.firehose.opensearch_index(DOMAIN, "logs", {"properties": {"body": field}})
 
     assert shown == {"properties": {"body": field}}
+
+
+@pytest.mark.parametrize(
+    ("given", "refusal"),
+    [
+        ({"norms": "yes"}, "Failed to parse value [yes] as only [true] or [false] are allowed."),
+        ({"index": 0}, "Failed to parse value [0] as only [true] or [false] are allowed."),
+        ({"store": "True"}, "Failed to parse value [True] as only [true] or [false] are allowed."),
+        (
+            {"fielddata": ["true"]},
+            "Failed to parse value [[true]] as only [true] or [false] are allowed.",
+        ),
+        (
+            {"eager_global_ordinals": {"on": True}},
+            "Failed to parse value [{on=true}] as only [true] or [false] are allowed.",
+        ),
+        (
+            {"norms": True, "index_phrases": "on", "store": "no"},
+            "Failed to parse value [on] as only [true] or [false] are allowed.",
+        ),
+        (
+            {"index_phrases": None},
+            "[index_phrases] on mapper [body] of type [text] must not have a [null] value",
+        ),
+    ],
+)
+def test_a_text_field_s_booleans_are_read_as_opensearch_reads_them(
+    fake: FirehoseFake, given: dict[str, Any], refusal: str
+) -> None:
+    with pytest.raises(UsageError) as refused:
+        fake.firehose.opensearch_index(
+            DOMAIN, "logs", {"properties": {"body": {"type": "text", **given}}}
+        )
+
+    assert str(refused.value).endswith(f": {_REFUSES}{refusal}")
+
+
+def test_a_text_field_s_boolean_strings_are_shown_as_booleans(fake: FirehoseFake) -> None:
+    field = {"type": "text", "norms": "false", "fielddata": "true", "store": True}
+
+    shown = fake.firehose.opensearch_index(DOMAIN, "logs", {"properties": {"body": field}})
+
+    assert shown["properties"]["body"] == {
+        "type": "text",
+        "norms": False,
+        "fielddata": True,
+        "store": True,
+    }

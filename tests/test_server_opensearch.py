@@ -150,3 +150,15 @@ def test_a_priority_given_over_http_ranks_the_pattern(served: FirehoseServer) ->
     assert status == 400
     assert 'give one of them another priority, e.g. "priority": 1' in answer["error"]
     assert ask_control(served, "POST", "/_fake/opensearch", ranked)[0] == 201
+
+
+def test_an_order_given_over_http_makes_a_legacy_template(served: FirehoseServer) -> None:
+    body = {"domain": DOMAIN, "index": "logs-*", "mappings": STRICT, "order": 1}
+    assert ask_control(served, "POST", "/_fake/opensearch", body)[0] == 201
+    status, answer = ask_control(
+        served, "POST", "/_fake/opensearch", {**body, "index": "logs-2026-*", "order": "2"}
+    )
+
+    # Legacy templates do not refuse each other's patterns; an order is an int.
+    assert status == 400
+    assert '"order" is a whole number between -2147483648 and 2147483647' in answer["error"]

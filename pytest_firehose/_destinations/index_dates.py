@@ -22,10 +22,11 @@ date to ``from``, so a wrong weekday passes and ``2026-02-30`` fails there with
 
 Modelled: the built-in formats :mod:`index_date_names` reads and the patterns
 :mod:`index_date_patterns` reads; another format is refused where a mapping names it
-(:class:`UnknownFormat`); formats ``DateFormatter.forPattern`` refuses before it reads a
-pattern, none (``No date pattern provided``) or an empty one among several (``Cannot have
-empty element in multi date format pattern: a||``), are refused in its words
-(:class:`JavaRefusal`).
+(:class:`UnknownFormat`); a leading ``8`` (the old "java-time" prefix) is dropped first,
+as ``DateFormatter.strip8Prefix`` drops it; formats ``DateFormatter.forPattern`` refuses
+before it reads a pattern, none (``No date pattern provided``) or an empty one among
+several (``Cannot have empty element in multi date format pattern: a||``), are refused in
+its words (:class:`JavaRefusal`).
 """
 
 from __future__ import annotations
@@ -292,10 +293,20 @@ def has_text(formats: str) -> bool:
 
 def split_formats(formats: str) -> list[str]:
     """The formats joined with ``||`` in ``formats``, as ``DateFormatter.forPattern``
-    splits them (``splitCombinedPatterns``); :class:`JavaRefusal` in its words for none, or
-    an empty one."""
+    splits them (``splitCombinedPatterns``) after dropping a leading ``8`` (``strip8Prefix``,
+    the 6.x "java-time" prefix: ``8yyyy-MM-dd`` reads as ``yyyy-MM-dd``, ``a||8yyyy``'s
+    second element keeps its ``8``, a literal); :class:`JavaRefusal` in its words for none,
+    or an empty one; :class:`UnknownFormat` for ``8`` alone (no element once stripped, which
+    Java meets as an ``IndexOutOfBoundsException``, not modelled)."""
     if not formats:
         raise JavaRefusal("No date pattern provided")
+    if formats == "8":
+        raise UnknownFormat(
+            "the date format '8' (the java-time prefix and no pattern) is not modelled: "
+            "OpenSearch strips the 8 and fails on the empty rest; give a pattern after it, "
+            'such as "8yyyy-MM-dd"'
+        )
+    formats = formats.removeprefix("8")
     each = formats.split("||")
     if "" in each:
         raise JavaRefusal(f"Cannot have empty element in multi date format pattern: {formats}")

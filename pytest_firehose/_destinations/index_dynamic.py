@@ -35,13 +35,13 @@ from pytest_firehose._destinations.index_mapping import (
 )
 from pytest_firehose._destinations.index_templates import check_parent, dated
 from pytest_firehose._destinations.index_values import (
-    DOUBLE_TEXT,
     LONG_TEXT,
     OK,
     Cause,
     Previewed,
     boolean_check,
     date_check,
+    parse_java_double,
     preview,
     text_check,
 )
@@ -188,7 +188,7 @@ class DynamicFields:
         else:
             text = str(value)
             as_long = bool(LONG_TEXT.fullmatch(text)) and -(2**63) <= int(text) < 2**63
-            as_double = bool(DOUBLE_TEXT.fullmatch(text.strip()))
+            as_double = parse_java_double(text) is not None  # trimmed as String.trim trims
             leaf = _TEXT
             if mapping.numeric_detection and (as_long or as_double):
                 leaf = _LONG if as_long else _FLOAT

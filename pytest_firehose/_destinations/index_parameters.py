@@ -3,7 +3,7 @@ it), and the parameters of each: those that decide which documents a field takes
 the fake reads, and those that change only how values are indexed or searched, which it
 keeps and shows (the restricted ones checked against the values OpenSearch takes).
 
-Facts (OpenSearch's source: ``TextParams`` (``indexOptions``, ``termVectors``),
+Facts (OpenSearch's source: ``TextParams`` (``indexOptions``, ``termVectors``, ``norms``),
 ``ParametrizedFieldMapper.Parameter.restrictedStringParam``, ``TextFieldMapper.Builder``
 (``buildFieldType``, ``buildPrefixMapper``, ``buildPhraseMapper``),
 ``MatchOnlyTextFieldMapper.Builder``):
@@ -20,7 +20,13 @@ Facts (OpenSearch's source: ``TextParams`` (``indexOptions``, ``termVectors``),
   [f] without positions enabled``) and ``index_phrases`` (``Cannot set index_phrases on
   unindexed field [f]``, ``Cannot set index_phrases on field [f] if positions are not
   enabled``); an unindexed one refuses ``index_prefixes`` (``Cannot set index_prefixes on
-  unindexed field [f]``), ``f`` the field's own name.
+  unindexed field [f]``), ``f`` the field's own name;
+- a ``text`` field's booleans (``index``, ``store``, ``norms``, ``index_phrases``,
+  ``fielddata``, ``eager_global_ordinals``) are ``Parameter.boolParam``s, read with
+  ``XContentMapValues.nodeBooleanValue`` (``Booleans.parseBoolean`` of the value's text):
+  ``true``/``false`` or those strings, anything else refused with ``Failed to parse value
+  [yes] as only [true] or [false] are allowed.``, ``null`` with ``[norms] on mapper [f] of
+  type [text] must not have a [null] value``; shown as booleans.
 """
 
 from __future__ import annotations
@@ -28,7 +34,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from pytest_firehose._destinations.index_special import REFUSES, java_text
+from pytest_firehose._destinations.index_special import REFUSES, java_boolean, java_text
 
 NUMBERS = (
     "long",
@@ -130,6 +136,11 @@ TEXT_OPTIONS: dict[str, tuple[str, ...]] = {
         "with_positions_offsets_payloads",
     ),
 }
+#: A ``text`` field's ``Parameter.boolParam`` parameters (``TextFieldMapper.Builder``,
+#: ``TextParams.norms``), read with ``XContentMapValues.nodeBooleanValue``.
+TEXT_BOOLEANS = frozenset(
+    {"index", "store", "norms", "index_phrases", "fielddata", "eager_global_ordinals"}
+)
 #: A ``match_only_text`` field indexes documents alone.
 _MATCH_ONLY_OPTIONS = {**TEXT_OPTIONS, "index_options": ("docs",)}
 #: ``TextFieldMapper``'s ``position_increment_gap`` when none is given (the analyzer's).
@@ -148,15 +159,28 @@ def check_restricted(given: Mapping[str, Any], accepted: Mapping[str, tuple[str,
             )
 
 
-def check_text(name: str, kind: str, given: Mapping[str, Any]) -> None:
-    """A ``text`` or ``match_only_text`` field ``name``'s (its full path) ``index_options``
-    and ``term_vector``, and for ``text`` the parameters that need positions or an index,
+def check_text(name: str, kind: str, given: dict[str, Any]) -> None:
+    """A ``text`` or ``match_only_text`` field ``name``'s (its full path) booleans (read as
+    ``Parameter.boolParam`` reads them, kept as booleans), ``index_options`` and
+    ``term_vector``, and for ``text`` the parameters that need positions or an index,
     checked as OpenSearch's builder checks them; a ValueError in its words."""
+    simple = name.rsplit(".", 1)[-1]
+    for key, value in given.items():
+        if key not in TEXT_BOOLEANS:
+            continue
+        if value is None:
+            raise ValueError(
+                f"{REFUSES}[{key}] on mapper [{simple}] of type [{kind}] must not have a [null] "
+                "value"
+            )
+        try:
+            given[key] = java_boolean(value)
+        except ValueError as error:
+            raise ValueError(f"{REFUSES}{error}") from None
     check_restricted(given, TEXT_OPTIONS if kind == "text" else _MATCH_ONLY_OPTIONS)
     if kind != "text":
         return
-    simple = name.rsplit(".", 1)[-1]
-    indexed = given.get("index", True) not in (False, "false")
+    indexed = given.get("index", True)
     positions = indexed and given.get("index_options", "positions") in ("positions", "offsets")
     gap = given.get("position_increment_gap", _GAP_OF_ANALYZER)
     if gap not in (_GAP_OF_ANALYZER, str(_GAP_OF_ANALYZER)) and not positions:
@@ -166,7 +190,7 @@ def check_text(name: str, kind: str, given: Mapping[str, Any]) -> None:
         )
     if given.get("index_prefixes") is not None and not indexed:
         raise ValueError(f"{REFUSES}Cannot set index_prefixes on unindexed field [{simple}]")
-    if given.get("index_phrases") in (True, "true"):
+    if given.get("index_phrases"):
         if not indexed:
             raise ValueError(f"{REFUSES}Cannot set index_phrases on unindexed field [{simple}]")
         if not positions:

@@ -54,7 +54,11 @@ from pytest_firehose._destinations.index_mapping import (
     bulk_error,
 )
 from pytest_firehose._destinations.index_patterns import index_name_error
-from pytest_firehose._destinations.search_indexes import SearchIndexes, domain_key
+from pytest_firehose._destinations.search_indexes import (
+    SearchIndexes,
+    TemplateConflict,
+    domain_key,
+)
 from pytest_firehose._destinations.stored import (
     StoredDestination,
     index_name,
@@ -173,7 +177,14 @@ class OpenSearchDestination(StoredDestination):
                 continue
             mapping = left.get(index)
             if mapping is None:
-                mapping = left[index] = self.indexes.current(self.domain, index, self._root_name)
+                try:
+                    found = self.indexes.current(self.domain, index, self._root_name)
+                except TemplateConflict as error:  # legacy templates that do not merge
+                    reason = error.reason.removeprefix("OpenSearch refuses this mapping: ")
+                    failed = MappingError("mapper_parsing_exception", reason)
+                    refused[position] = Refusal(NOT_JSON, failed.json())
+                    continue
+                mapping = left[index] = found
             try:
                 changed = read_document(
                     mapping,

@@ -11,12 +11,20 @@ template gives it: one template applies, and two of one priority whose patterns 
 are refused), under the mapping given for its name (merged over the template's, as
 OpenSearch creates an index with mappings of its own: ``index_merge``), else an empty one
 that dynamic mapping fills. Patterns match by OpenSearch's simple match (``index_patterns``).
+A new index no composable template matches gets the legacy templates (patterns given with
+``order``) that match it, merged as OpenSearch merges them (``index_legacy``).
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, NamedTuple
 
+from pytest_firehose._destinations.index_legacy import (
+    LegacyTemplate,
+    legacy_mappings,
+    legacy_settings,
+    matching_legacy,
+)
 from pytest_firehose._destinations.index_patterns import overlap, simple_match
 
 if TYPE_CHECKING:
@@ -77,8 +85,37 @@ class SearchIndexes:
         self._requests: dict[str, dict[str, IndexMapping]] = {}
         #: domain -> index pattern -> its template, in registration order.
         self._patterns: dict[str, dict[str, Template]] = {}
+        #: domain -> index pattern -> its legacy template, in registration order.
+        self._legacy: dict[str, dict[str, LegacyTemplate]] = {}
         #: (domain, index) of the indexes documents made or reached.
         self._written: set[tuple[str, str]] = set()
+
+    def register_legacy(
+        self, domain: str, pattern: str, mapping: IndexMapping, order: int
+    ) -> IndexMapping:
+        """Give ``pattern`` of ``domain`` a legacy template of ``order`` holding
+        ``mapping`` (given again: replaced). :class:`TemplateConflict` where the templates
+        that could match one index with it, or an index given by name that it matches,
+        merge into a mapping OpenSearch refuses."""
+        domain = domain_key(domain)
+        legacy = dict(self._legacy.get(domain, {}))
+        legacy.pop(pattern, None)
+        legacy[pattern] = LegacyTemplate(order, mapping)
+        together = {
+            other: template
+            for other, template in legacy.items()
+            if other == pattern or overlap(pattern, other)
+        }
+        _legacy_made(list(together.items()), {}, {}, pattern, pattern)
+        patterns = self._patterns.get(domain, {})
+        made = {
+            name: _under_template(patterns, name, own, legacy)
+            for name, own in self._requests.get(domain, {}).items()
+            if (domain, name) not in self._written
+        }
+        self._legacy[domain] = legacy
+        self._indexes.setdefault(domain, {}).update(made)
+        return mapping
 
     def register(
         self, domain: str, index: str, mapping: IndexMapping, priority: int = 0
@@ -102,8 +139,9 @@ class SearchIndexes:
                 raise OverlappingTemplates(index, priority, others)
             patterns.pop(index, None)  # registered again: replaced
             patterns[index] = Template(priority, mapping)
+            legacy = self._legacy.get(domain, {})
             made = {
-                name: _under_template(patterns, name, own)
+                name: _under_template(patterns, name, own, legacy)
                 for name, own in self._requests.get(domain, {}).items()
                 if (domain, name) not in self._written
             }
@@ -112,7 +150,9 @@ class SearchIndexes:
             return mapping
         if (domain, index) in self._written:
             raise ValueError(index)
-        made_with = _under_template(self._patterns.get(domain, {}), index, mapping)
+        made_with = _under_template(
+            self._patterns.get(domain, {}), index, mapping, self._legacy.get(domain, {})
+        )
         self._requests.setdefault(domain, {})[index] = mapping
         self._indexes.setdefault(domain, {})[index] = made_with
         return made_with
@@ -135,7 +175,12 @@ class SearchIndexes:
         from pytest_firehose._destinations.index_mapping import IndexMapping
 
         found = _matching(self._patterns.get(domain, {}), index)
-        return IndexMapping() if found is None else found[1].mapping.copy()
+        if found is not None:
+            return found[1].mapping.copy()
+        legacy = matching_legacy(self._legacy.get(domain, {}), index)
+        if not legacy:
+            return IndexMapping()
+        return _legacy_made(legacy, {}, {}, index, legacy[0][0])
 
     def commit(self, domain: str, index: str, mapping: IndexMapping) -> None:
         """``index`` of ``domain`` now holds ``mapping`` (documents added fields)."""
@@ -150,11 +195,15 @@ class SearchIndexes:
     def names(self, domain: str) -> list[str]:
         """The indexes and patterns of ``domain``, in the order they came."""
         domain = domain_key(domain)
-        return [*self._indexes.get(domain, {}), *self._patterns.get(domain, {})]
+        return [
+            *self._indexes.get(domain, {}),
+            *self._patterns.get(domain, {}),
+            *self._legacy.get(domain, {}),
+        ]
 
     def domains(self) -> list[str]:
         """Every domain with an index or a pattern."""
-        return list(dict.fromkeys([*self._indexes, *self._patterns]))
+        return list(dict.fromkeys([*self._indexes, *self._patterns, *self._legacy]))
 
     def indexes_of(self, domain: str) -> dict[str, dict[str, Any]]:
         """Every index of ``domain``, by name, with its mapping as OpenSearch shows it."""
@@ -174,13 +223,41 @@ def _matching(patterns: dict[str, Template], index: str) -> tuple[str, Template]
     return max(matching, key=lambda entry: entry[1].priority)
 
 
-def _under_template(patterns: dict[str, Template], index: str, own: IndexMapping) -> IndexMapping:
+def _legacy_made(
+    templates: list[tuple[str, LegacyTemplate]],
+    own: dict[str, Any],
+    own_settings: dict[str, Any],
+    index: str,
+    pattern: str,
+) -> IndexMapping:
+    """The mapping an index created with ``own`` (and ``own_settings``) under the legacy
+    ``templates`` is made with; :class:`TemplateConflict` (naming ``index`` and
+    ``pattern``) where OpenSearch refuses it."""
+    from pytest_firehose._destinations.index_explicit import BadMapping, read_mapping
+
+    ordered = sorted(templates, key=lambda entry: -entry[1].order)
+    try:
+        return read_mapping(legacy_mappings(own, ordered), legacy_settings(own_settings, ordered))
+    except BadMapping as error:
+        raise TemplateConflict(index, pattern, str(error)) from None
+
+
+def _under_template(
+    patterns: dict[str, Template],
+    index: str,
+    own: IndexMapping,
+    legacy: dict[str, LegacyTemplate] | None = None,
+) -> IndexMapping:
     """The mapping ``index``, created with ``own``, is made with: ``own`` merged over the
-    template matching it (:mod:`index_merge`); :class:`TemplateConflict` where OpenSearch
-    refuses the merged mapping."""
+    composable template matching it (:mod:`index_merge`), else with the legacy templates
+    matching it merged into it (:mod:`index_legacy`); :class:`TemplateConflict` where
+    OpenSearch refuses the merged mapping."""
     found = _matching(patterns, index)
     if found is None:
-        return own
+        matching = matching_legacy(legacy or {}, index)
+        if not matching:
+            return own
+        return _legacy_made(matching, own.given, own.settings, index, matching[0][0])
     from pytest_firehose._destinations.index_explicit import BadMapping, read_mapping
     from pytest_firehose._destinations.index_merge import (
         MergeConflict,

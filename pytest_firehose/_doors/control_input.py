@@ -62,7 +62,10 @@ READS: dict[str, tuple[tuple[str, ...] | None, tuple[str, ...]]] = {
     "GET /_fake/glue/{database}/{table}": ((), ("region", "catalog_id")),
     "POST /_fake/secret": (("secret", "value", "region"), ("region",)),
     "POST /_fake/snowflake": (("table", "columns", "account_url"), ()),
-    "POST /_fake/opensearch": (("domain", "index", "mappings", "settings", "priority"), ()),
+    "POST /_fake/opensearch": (
+        ("domain", "index", "mappings", "settings", "priority", "order"),
+        (),
+    ),
     "GET /_fake/opensearch/{index}": ((), ("domain",)),
     "GET /_fake/calls": (("region",), ("service", "region")),
     "POST /_fake/reset": ((), ()),

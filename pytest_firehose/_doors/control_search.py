@@ -15,7 +15,7 @@ if TYPE_CHECKING:
 
 def give(firehose: FirehoseHandle, body: dict[str, Json]) -> Json:
     """Give the index (or pattern) ``body`` names its ``"mappings"`` and ``"settings"``
-    (and a pattern its ``"priority"``);
+    (and a pattern its ``"priority"``, or a legacy template's ``"order"``);
     the mapping as the index will show it."""
     # Any JSON value: opensearch_index refuses what is not a domain, an index or a mapping.
     domain: Json = body.get("domain")
@@ -27,6 +27,7 @@ def give(firehose: FirehoseHandle, body: dict[str, Json]) -> Json:
             body.get("mappings"),
             settings=body.get("settings"),
             priority=body.get("priority"),
+            order=body.get("order"),
         )
     return {"domain": domain, "index": index, "mappings": shown}
 

@@ -29,6 +29,7 @@ class OpenSearchIndexes:
         *,
         settings: Mapping[str, Any] | None = None,
         priority: int | None = None,
+        order: int | None = None,
     ) -> dict[str, Any]:
         """Give the OpenSearch index ``index`` of ``domain`` its mapping before documents
         arrive, as ``PUT index`` with ``mappings`` and ``settings`` would; returns the
@@ -40,7 +41,11 @@ class OpenSearchIndexes:
         it (a rotated index: ``"logs-*"``; only ``*`` is special). Where several patterns
         match a new index, the one of the highest ``priority`` (0 unless given) gives its
         mapping; two of one priority that could match one index are refused, as OpenSearch
-        refuses them. A name's mapping is merged over the mapping of the pattern matching
+        refuses them. A pattern given with ``order`` (an int) is a legacy index template
+        instead (``PUT _template``): a new index no composable template matches gets every
+        legacy one that matches it, their mappings merged from the highest ``order`` down
+        (a key one gives stays, objects merged key by key, a field's parameters too).
+        A name's mapping is merged over the mapping of the pattern matching
         it, as OpenSearch creates an index with mappings under a template (the merged
         mapping is returned; one OpenSearch would not merge is refused). ``mappings`` is
         OpenSearch's mappings object: ``dynamic`` (``True``, ``False``: new fields kept in
@@ -70,7 +75,9 @@ class OpenSearchIndexes:
             check_domain,
             check_index,
             check_json_object,
+            check_order,
             check_priority,
+            legacy_conflict,
             template_conflict,
         )
 
@@ -79,12 +86,20 @@ class OpenSearchIndexes:
         check_domain(where, domain)
         check_index(where, index, pattern=True)
         rank = check_priority(where, index, priority)
+        legacy = check_order(where, index, order, priority)
         given = check_json_object(where, "mappings", mappings)
         limits = check_json_object(where, "settings", settings)
         try:
             mapping = read_mapping(given, limits)
         except BadMapping as error:
             raise UsageError(f"{where}: {error}") from None
+        if legacy is not None:
+            with self._world.touched():
+                try:
+                    self._world.search_indexes.register_legacy(domain, index, mapping, legacy)
+                except TemplateConflict as error:
+                    raise legacy_conflict(where, index, error) from None
+            return mapping.shown()
         with self._world.touched():
             try:
                 made = self._world.search_indexes.register(domain, index, mapping, rank)

@@ -123,6 +123,49 @@ def check_json_object(where: str, name: str, value: object) -> Mapping[str, Any]
     )
 
 
+def check_order(where: str, index: str, order: object, priority: object) -> int | None:
+    """A legacy index template's ``order`` (None when not given: not a legacy template):
+    an int (Java's), only for a pattern, and not beside ``priority``."""
+    said = terms()
+    if order is None:
+        return None
+    if "*" not in index:
+        raise UsageError(
+            f"{where}: {said.name('order')} belongs to a pattern's mapping (a legacy index "
+            f"template's); the index {said.value(index)} has its own mapping whatever the "
+            "patterns give"
+        )
+    if priority is not None:
+        raise UsageError(
+            f"{where}: give {said.name('priority')} (a composable index template) or "
+            f"{said.name('order')} (a legacy one), not both"
+        )
+    if isinstance(order, bool) or not isinstance(order, int) or not -(2**31) <= order < 2**31:
+        raise UsageError(
+            f"{where}: {said.name('order')} is a whole number between {-(2**31)} and "
+            f"{2**31 - 1} (an int: the higher's mapping wins where legacy templates meet), "
+            f"not {said.value(order)}"
+        )
+    return order
+
+
+def legacy_conflict(where: str, pattern: str, error: TemplateConflict) -> UsageError:
+    """The refusal of a legacy template (``pattern``) whose mapping, merged with the legacy
+    templates that could match one index with it or into an index's own mapping, makes a
+    mapping OpenSearch refuses."""
+    said = terms()
+    reason = error.reason.removeprefix("OpenSearch refuses this mapping: ")
+    whom = (
+        "an index that the legacy templates overlapping it match"
+        if error.index == pattern
+        else f"the index {said.value(error.index)} with the mapping given for it"
+    )
+    return UsageError(
+        f"{where}: OpenSearch would refuse to create {whom}: {reason} (legacy templates' "
+        "mappings merge key by key, so a field both define takes the parameters of each)"
+    )
+
+
 def template_conflict(where: str, given: str, error: TemplateConflict) -> UsageError:
     """The refusal of a mapping (given for the name or the pattern ``given``) under which
     OpenSearch would not create the index ``error`` names."""
