@@ -8,6 +8,11 @@ the async ones behind a sync face, so one test body checks them all. The async f
 every test that needs aiobotocore, carry the ``aio`` marker: aiobotocore caps botocore, so the
 suite also runs against the newest botocore without it (``-m "not aio"``, tox's newest env),
 and aiobotocore is imported only where an async client is made.
+
+Every session the suite makes, boto3's default session included (moto's ``mock_aws`` drops
+it, and ``boto3.client`` then makes a new one), reads botocore's model files with the loader
+the fake's own clients share (``sharing_models``): a session's own loader parses the models
+and endpoint rules again, a tenth of a second or more a client.
 """
 
 from __future__ import annotations
