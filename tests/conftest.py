@@ -8,6 +8,11 @@ the async ones behind a sync face, so one test body checks them all. The async f
 every test that needs aiobotocore, carry the ``aio`` marker: aiobotocore caps botocore, so the
 suite also runs against the newest botocore without it (``-m "not aio"``, tox's newest env),
 and aiobotocore is imported only where an async client is made.
+
+Every session the suite makes, boto3's default session included (moto's ``mock_aws`` drops
+it, and ``boto3.client`` then makes a new one), reads botocore's model files with the loader
+the fake's own clients share (``sharing_models``): a session's own loader parses the models
+and endpoint rules again, a tenth of a second or more a client.
 """
 
 from __future__ import annotations
@@ -36,6 +41,7 @@ from unittest import mock
 
 import boto3
 import botocore
+import botocore.loaders
 import botocore.session
 import pytest
 from botocore.exceptions import ClientError, ParamValidationError
@@ -180,14 +186,41 @@ class ShapeChecked:
         return checked
 
 
+def sharing_models(session: Any) -> Any:
+    """``session`` (a botocore session, an aiobotocore one too), reading botocore's model
+    files with the loader the fake's own clients share, unless a ``data_path`` setting
+    (``AWS_DATA_PATH``) points it at other files. A new session's own loader parses the
+    service's model, its endpoint rules and botocore's endpoints file again: 150 ms or more
+    a client. The loader is chosen when the session first needs it, as botocore's own is
+    made, so a missing profile is still refused where it was."""
+
+    def loader() -> Any:
+        path = session.get_config_variable("data_path")
+        return models() if path is None else botocore.loaders.create_loader(path)
+
+    session.lazy_register_component("data_loader", loader)
+    return session
+
+
 def shared_loader_client(service: str, **options: Any) -> Any:
     """A boto3 client of a new session that reads botocore's model files with the loader
-    the fake's own clients share. Inside ``mock_aws``, which drops boto3's default session,
-    ``boto3.client`` makes a session that parses the service's model, its endpoint rules
-    and botocore's endpoints file again: tens of milliseconds a client."""
-    session = botocore.session.get_session()
-    session.register_component("data_loader", models())
+    the fake's own clients share (:func:`sharing_models`)."""
+    session = sharing_models(botocore.session.get_session())
     return boto3.Session(botocore_session=session).client(service, **options)
+
+
+def _default_session_sharing_models(**options: Any) -> None:
+    """``boto3.setup_default_session``, whose session reads botocore's model files with the
+    shared loader (:func:`sharing_models`); otherwise the same session, made the same way.
+    ``boto3.client`` makes a default session whenever there is none, and moto's ``mock_aws``
+    drops it on entry: without this, the first client of each ``mock_aws`` block parses the
+    models again."""
+    if options.get("botocore_session") is None:
+        options["botocore_session"] = sharing_models(botocore.session.get_session())
+    boto3.DEFAULT_SESSION = boto3.Session(**options)
+
+
+boto3.setup_default_session = _default_session_sharing_models
 
 
 def landing_bucket() -> Any:
@@ -453,7 +486,7 @@ class Clients:
         if flavour == "aiobotocore":
             from aiobotocore.session import AioSession
 
-            context = AioSession().create_client(service, **options)
+            context = sharing_models(AioSession()).create_client(service, **options)
         elif flavour == "aiobotocore-httpx":
             from aiobotocore.config import AioConfig
             from aiobotocore.httpxsession import HttpxSession
@@ -462,11 +495,13 @@ class Clients:
             config = options.pop("config", None)
             settings = dict(config._user_provided_options) if config is not None else {}
             options["config"] = AioConfig(http_session_cls=HttpxSession, **settings)
-            context = AioSession().create_client(service, **options)
+            context = sharing_models(AioSession()).create_client(service, **options)
         elif flavour == "aioboto3":
             import aioboto3
+            from aiobotocore.session import AioSession
 
-            context = aioboto3.Session().client(service, **options)
+            session = aioboto3.Session(botocore_session=sharing_models(AioSession()))
+            context = session.client(service, **options)
         else:
             raise ValueError(f"unknown client flavour {flavour!r}")
         if self._loop is None:
@@ -643,7 +678,8 @@ def server_client(server: Any, service: str = "firehose", **options: Any) -> Any
     ``url``) with placeholder keys, in ``REGION`` unless ``region_name=`` says otherwise;
     ``options`` as boto3's ``client()`` takes them."""
     options.setdefault("region_name", REGION)
-    return boto3.session.Session().client(
+    session = sharing_models(botocore.session.get_session())
+    return boto3.session.Session(botocore_session=session).client(
         service,
         endpoint_url=server.url,
         aws_access_key_id="any",

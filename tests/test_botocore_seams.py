@@ -31,7 +31,7 @@ from botocore.endpoint import Endpoint
 from botocore.exceptions import ConnectTimeoutError, EndpointConnectionError, ReadTimeoutError
 from botocore.retries import bucket
 from botocore.serialize import JSONSerializer
-from conftest import RealWaits
+from conftest import RealWaits, sharing_models
 
 from pytest_firehose import FirehoseFake
 from pytest_firehose._doors import botocore_answers as answers
@@ -99,7 +99,7 @@ class RecordingTime:
 
 
 def make_offline_client(config: Config) -> Any:
-    return botocore.session.get_session().create_client(
+    return sharing_models(botocore.session.get_session()).create_client(
         "firehose",
         region_name="us-east-1",
         endpoint_url=NOWHERE,
