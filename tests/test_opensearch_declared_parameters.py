@@ -228,3 +228,26 @@ def test_a_dynamic_template_s_mapping_gets_the_same_answers(fake: FirehoseFake) 
     fake.firehose.flush()
 
     assert stream.index_mappings[index_of(fake)]["properties"] == {"n_1": {"type": "long"}}
+
+
+@pytest.mark.parametrize(
+    ("field", "gone"),
+    [
+        ({"type": "completion", "boost": 2, "index": False, "doc_values": True}, "boost"),
+        ({"type": "search_as_you_type", "boost": 2}, "boost"),
+        ({"type": "rank_feature", "boost": 2, "index": False}, "index"),
+        ({"type": "rank_features", "store": True, "doc_values": False}, "store"),
+        ({"type": "integer_range", "similarity": "BM25", "index_options": "docs"}, "similarity"),
+    ],
+)
+def test_types_read_by_their_own_modules_drop_those_parameters_too(
+    fake: FirehoseFake, field: dict[str, Any], gone: str
+) -> None:
+    """``completion``, ``search_as_you_type``, the rank features and the ranges have
+    ``ParametrizedFieldMapper`` builders too: what they lack of those parameters is
+    dropped, not refused."""
+    made = shown(fake, field)
+
+    assert made["type"] == field["type"]
+    assert not set(made) & (set(field) - {"type"}), made
+    assert gone not in made

@@ -32,7 +32,7 @@ Facts (OpenSearch's source: each mapper's ``Builder.getParameters()``,
 - each core type whose builder is a ``ParametrizedFieldMapper.Builder`` takes the
   parameters its ``getParameters()`` lists (:data:`DECLARED`), with ``copy_to`` and
   ``fields`` (``Builder.parse``); any other is refused (``unknown parameter [x] on mapper
-  [f] of type [t]``) unless it is one of ``DEPRECATED_PARAMS`` (:data:`DROPPED`), which
+  [f] of type [t]``) unless it is one of ``DEPRECATED_PARAMS`` (``index_special.DROPPED``), which
   ``Builder.parse`` takes with a deprecation warning (``Parameter [boost] has no effect on
   type [ip] and will be removed in future``) and drops; ``null`` for a declared parameter
   that does not ``acceptsNull`` is refused (``[x] on mapper [f] of type [t] must not have
@@ -52,6 +52,7 @@ from typing import Any
 from pytest_firehose._destinations.index_special import (
     REFUSES,
     check_parameter,
+    dropped,
     java_boolean,
     java_text,
 )
@@ -233,11 +234,6 @@ DECLARED: dict[str, frozenset[str]] = {
         }
     ),
 }
-#: ``ParametrizedFieldMapper.Builder``'s ``DEPRECATED_PARAMS``: one of these a builder does
-#: not declare is taken with a deprecation warning and dropped (not shown).
-DROPPED = frozenset(
-    {"store", "meta", "boost", "index", "doc_values", "index_options", "similarity"}
-)
 #: The declared parameters that take a ``null`` (``Parameter.acceptsNull``; ``meta`` as
 #: ``check_parameter`` has it).
 NULLABLE = ("null_value", "index_prefixes", "meta")
@@ -296,14 +292,15 @@ def drop_undeclared(name: str, kind: str, definition: dict[str, Any]) -> None:
     """``ParametrizedFieldMapper.Builder.parse``'s reading of the field ``name``'s (its full
     path) ``definition`` (without its type) of ``kind`` (a type of :data:`DECLARED`), in the
     order given: a parameter its builder does not declare is dropped from ``definition`` if
-    it is one of :data:`DROPPED`, else refused (``unknown parameter``), as ``null`` is for a
-    declared one that takes none, in OpenSearch's words (a ValueError)."""
+    ``Builder.parse`` drops it (``index_special.dropped``), else refused (``unknown
+    parameter``), as ``null`` is for a declared one that takes none, in OpenSearch's words
+    (a ValueError)."""
     simple = name.rsplit(".", 1)[-1]
     declared = DECLARED[kind]
     for key, value in list(definition.items()):
         if key in ("copy_to", "fields"):
             continue
-        if key not in declared and key in DROPPED:
+        if dropped(key, declared):
             del definition[key]
             continue
         check_parameter(simple, kind, key, value, declared, NULLABLE)

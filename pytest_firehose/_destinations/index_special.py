@@ -154,6 +154,20 @@ def check_analyzers(name: str, definition: Mapping[str, Any]) -> None:
             )
 
 
+#: ``ParametrizedFieldMapper.Builder``'s ``DEPRECATED_PARAMS``: one of these a builder does
+#: not declare is taken with a deprecation warning (``Parameter [boost] has no effect on
+#: type [ip] and will be removed in future``) and dropped (not shown).
+DROPPED = frozenset(
+    {"store", "meta", "boost", "index", "doc_values", "index_options", "similarity"}
+)
+
+
+def dropped(key: str, taken: Iterable[str]) -> bool:
+    """Whether ``ParametrizedFieldMapper.Builder.parse`` drops the parameter ``key`` of a
+    builder that declares ``taken``: one of :data:`DROPPED` it does not declare."""
+    return key in DROPPED and key not in taken
+
+
 def check_parameter(
     simple: str,
     kind: str,
