@@ -270,7 +270,10 @@ def test_a_dynamic_template_may_map_new_fields_as_geo_points(
             "[scaling_factor] must be a positive number, got [0.0]",
         ),
         ({"type": "geo_point", "ignore_z_value": "no"}, "ignore_z_value is true or false"),
-        ({"type": "wildcard", "analyzer": "standard"}, "the parameter 'analyzer' of a wildcard"),
+        (
+            {"type": "wildcard", "analyzer": "standard"},
+            "unknown parameter [analyzer] on mapper [v] of type [wildcard]",
+        ),
     ],
 )
 def test_a_field_opensearch_refuses_is_a_usage_error(

@@ -41,9 +41,10 @@ from pytest_firehose import FirehoseFake, UsageError
             "the mapping parameter '_routing' is not modelled",
         ),
         (
-            {"properties": {"sku": {"type": "keyword", "on_script_error": "fail"}}},
+            {"properties": {"body": {"type": "text", "fielddata_frequency_filter": {"min": 0.1}}}},
             None,
-            "field [sku]: the parameter 'on_script_error' of a keyword field is not modelled",
+            "field [body]: the parameter 'fielddata_frequency_filter' of a text field is not "
+            "modelled",
         ),
         (
             {"properties": {"at": {"type": "date", "format": "week_date"}}},

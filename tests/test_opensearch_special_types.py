@@ -123,7 +123,8 @@ def test_no_document_writes_to_an_alias(fake: FirehoseFake, landing_s3: Any) -> 
         ),
         (
             {"c": {"type": "constant_keyword", "value": "x", "index": False}},
-            "field [c]: the parameter 'index' of a constant_keyword field is not modelled",
+            "Failed to parse mapping [_doc]: Mapping definition for [c] has unsupported "
+            "parameters:  [index : false]",
         ),
     ],
 )

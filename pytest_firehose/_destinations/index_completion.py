@@ -46,6 +46,7 @@ from pytest_firehose._destinations.index_special import (
     REFUSES,
     check_analyzers,
     check_parameter,
+    dropped,
     java_boolean,
     java_text,
     json_token,
@@ -90,6 +91,8 @@ def completion_field(name: str, definition: Mapping[str, Any], *, multi: bool) -
         "max_input_length": 50,
     }
     for key, value in definition.items():
+        if dropped(key, _TAKEN):
+            continue
         check_parameter(simple, "completion", key, value, _TAKEN)
         if key in _NOT_MODELLED:
             raise ValueError(

@@ -9,16 +9,17 @@ What is read is what changes which documents the index takes: field types
 ``index_geo_shape``), and at the top ``date_detection``,
 ``numeric_detection``, ``dynamic_date_formats`` and ``dynamic_templates``
 (``index_templates``). The parameters in ``index_parameters.HARMLESS`` change how values
-are indexed or searched, not whether a document is taken: they are kept and shown.
-Anything else is refused (:class:`BadMapping`) naming what is modelled, rather than taken
-and ignored.
+are indexed or searched, not whether a document is taken: they are kept and shown. A
+parameter a core type's OpenSearch mapper does not declare is refused in OpenSearch's
+words, or dropped as OpenSearch drops it (``index_parameters.drop_undeclared``). Anything
+else is refused (:class:`BadMapping`) naming what is modelled, rather than taken and
+ignored.
 """
 
 from __future__ import annotations
 
 import copy
 import functools
-import math
 from collections.abc import Mapping
 from typing import Any
 
@@ -41,11 +42,14 @@ from pytest_firehose._destinations.index_mapping import (
     leaf_for,
 )
 from pytest_firehose._destinations.index_parameters import (
+    DECLARED,
     HARMLESS,
     READ,
     READS_BINARY,
     TYPES,
     check_text,
+    drop_undeclared,
+    scaling_factor,
 )
 from pytest_firehose._destinations.index_ranges import TYPES as RANGES
 from pytest_firehose._destinations.index_ranges import range_field
@@ -57,13 +61,13 @@ from pytest_firehose._destinations.index_special import (
     REFUSES,
     check_aliases,
     check_analyzers,
+    check_no_remaining,
     flat_object,
     special_check,
 )
 from pytest_firehose._destinations.index_special import TYPES as SPECIAL
 from pytest_firehose._destinations.index_templates import TemplateError, read_templates
 from pytest_firehose._destinations.index_types import binary_check, geo_point_check
-from pytest_firehose._destinations.index_values import java_double, json_double, parse_java_double
 
 _ROOT = frozenset(
     {
@@ -78,6 +82,8 @@ _ROOT = frozenset(
 _SHINGLES = "search_as_you_type"
 #: Types whose own modules read their definitions (as ``_node`` reads the others named there).
 _OWN = ("completion", _SHINGLES)
+#: Types whose parser reads its own parameters and leaves the rest unread (refused).
+_UNPARSED = ("alias", "constant_keyword")
 _ROOT_HARMLESS = frozenset({"_source", "_meta"})
 #: The ``dynamic`` modes OpenSearch reads by name, whatever their case.
 _MODES = ("strict", *ALLOW_TEMPLATES)
@@ -151,11 +157,27 @@ def _node(name: str, definition: Any, *, multi: bool = False, knn: bool = False)
             return flat_object(name, definition, multi=multi)
         except ValueError as error:
             raise BadMapping(str(error)) from None
+    if kind in _UNPARSED:
+        try:
+            check = special_check(name, kind, definition, multi=multi)
+            unread = {
+                key: value for key, value in definition.items() if key not in PARAMETERS[kind]
+            }
+            check_no_remaining(name, unread, multi=multi)
+        except ValueError as error:
+            raise BadMapping(str(error)) from None
+        return Leaf(kind, definition, check)
     allowed = (
         HARMLESS["*"] | HARMLESS.get(kind, frozenset()) | READ.get(kind, frozenset()) | {"copy_to"}
         if kind not in SPECIAL
         else PARAMETERS[kind] - {"fields"}
     )
+    if kind in DECLARED:
+        allowed &= DECLARED[kind] | {"copy_to"}
+        try:
+            drop_undeclared(name, kind, definition)
+        except ValueError as error:
+            raise BadMapping(str(error)) from None
     subfields = definition.pop("fields", {}) if not multi else {}
     for key in definition:
         if key not in allowed:
@@ -186,7 +208,10 @@ def _node(name: str, definition: Any, *, multi: bool = False, knn: bool = False)
     except ValueError as error:
         raise BadMapping(str(error)) from None
     if kind == "scaled_float":
-        definition["scaling_factor"] = _scaling_factor(name, definition.get("scaling_factor"))
+        try:
+            definition["scaling_factor"] = scaling_factor(name, definition.get("scaling_factor"))
+        except ValueError as error:
+            raise BadMapping(str(error)) from None
     elif kind == "geo_point":
         ignore_z = _flag(where, "ignore_z_value", definition.get("ignore_z_value", True))
         check = geo_point_check(name.rsplit(".", 1)[-1], ignore_z, ignore_malformed)
@@ -205,29 +230,6 @@ def _node(name: str, definition: Any, *, multi: bool = False, knn: bool = False)
         assert isinstance(made, Leaf)  # a multi field is refused an object type
         fields[sub] = made
     return Leaf(kind, definition, check, fields, ignore_malformed, copy_to)
-
-
-def _scaling_factor(name: str, given: Any) -> float:
-    """A ``scaled_float``'s ``scaling_factor``, as OpenSearch reads it
-    (``XContentMapValues.nodeDoubleValue``: a number, or a string ``Double.parseDouble``
-    reads) and shows it (a double)."""
-    if given is None:
-        raise BadMapping(
-            f"{REFUSES}Field [scaling_factor] is required (give field [{name}] one, such as "
-            '"scaling_factor": 100)'
-        )
-    factor: float | None = None
-    if isinstance(given, str):
-        factor = parse_java_double(given)
-    elif isinstance(given, (int, float)) and not isinstance(given, bool):
-        factor = json_double(given)
-    if factor is None:
-        raise BadMapping(f"field [{name}]: scaling_factor is a number, such as 100, not {given!r}")
-    if not math.isfinite(factor) or factor <= 0:
-        raise BadMapping(
-            f"{REFUSES}[scaling_factor] must be a positive number, got [{java_double(factor)}]"
-        )
-    return factor
 
 
 def _object(

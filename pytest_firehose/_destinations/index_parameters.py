@@ -3,7 +3,9 @@ it), and the parameters of each: those that decide which documents a field takes
 the fake reads, and those that change only how values are indexed or searched, which it
 keeps and shows (the restricted ones checked against the values OpenSearch takes).
 
-Facts (OpenSearch's source: ``TextParams`` (``indexOptions``, ``termVectors``, ``norms``),
+Facts (OpenSearch's source: each mapper's ``Builder.getParameters()``,
+``ParametrizedFieldMapper.Builder.parse`` and ``DEPRECATED_PARAMS``, ``TextParams``
+(``indexOptions``, ``termVectors``, ``norms``),
 ``ParametrizedFieldMapper.Parameter.restrictedStringParam``, ``TextFieldMapper.Builder``
 (``buildFieldType``, ``buildPrefixMapper``, ``buildPhraseMapper``),
 ``MatchOnlyTextFieldMapper.Builder``):
@@ -26,15 +28,35 @@ Facts (OpenSearch's source: ``TextParams`` (``indexOptions``, ``termVectors``, `
   ``XContentMapValues.nodeBooleanValue`` (``Booleans.parseBoolean`` of the value's text):
   ``true``/``false`` or those strings, anything else refused with ``Failed to parse value
   [yes] as only [true] or [false] are allowed.``, ``null`` with ``[norms] on mapper [f] of
-  type [text] must not have a [null] value``; shown as booleans.
+  type [text] must not have a [null] value``; shown as booleans;
+- each core type whose builder is a ``ParametrizedFieldMapper.Builder`` takes the
+  parameters its ``getParameters()`` lists (:data:`DECLARED`), with ``copy_to`` and
+  ``fields`` (``Builder.parse``); any other is refused (``unknown parameter [x] on mapper
+  [f] of type [t]``) unless it is one of ``DEPRECATED_PARAMS`` (``index_special.DROPPED``), which
+  ``Builder.parse`` takes with a deprecation warning (``Parameter [boost] has no effect on
+  type [ip] and will be removed in future``) and drops; ``null`` for a declared parameter
+  that does not ``acceptsNull`` is refused (``[x] on mapper [f] of type [t] must not have
+  a [null] value``); ``f`` is the field's own name.
+
+Chosen: ``skip_list``, ``print_format`` and ``use_similarity``, which the newest source
+declares and OpenSearch 2.19 may not, count as declared (refused as not modelled, either
+way refused).
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from typing import Any
 
-from pytest_firehose._destinations.index_special import REFUSES, java_boolean, java_text
+from pytest_firehose._destinations.index_special import (
+    REFUSES,
+    check_parameter,
+    dropped,
+    java_boolean,
+    java_text,
+)
+from pytest_firehose._destinations.index_values import java_double, json_double, parse_java_double
 
 NUMBERS = (
     "long",
@@ -120,6 +142,101 @@ READ = {
     "scaled_float": frozenset({"coerce", "ignore_malformed", "scaling_factor"}),
     "geo_point": frozenset({"ignore_malformed", "ignore_z_value"}),
 }
+_NUMBER_PARAMETERS = frozenset(
+    {
+        "index",
+        "doc_values",
+        "store",
+        "skip_list",
+        "ignore_malformed",
+        "coerce",
+        "null_value",
+        "meta",
+    }
+)
+_TEXT_PARAMETERS = frozenset(
+    {
+        "index",
+        "store",
+        "index_options",
+        "norms",
+        "term_vector",
+        "analyzer",
+        "search_analyzer",
+        "search_quote_analyzer",
+        "similarity",
+        "position_increment_gap",
+        "fielddata",
+        "fielddata_frequency_filter",
+        "eager_global_ordinals",
+        "index_phrases",
+        "index_prefixes",
+        "boost",
+        "meta",
+    }
+)
+_DATE_PARAMETERS = frozenset(
+    {
+        "index",
+        "doc_values",
+        "store",
+        "format",
+        "print_format",
+        "locale",
+        "null_value",
+        "ignore_malformed",
+        "boost",
+        "meta",
+    }
+)
+#: The parameters each type's builder declares (its ``Builder.getParameters()``), the
+#: unmodelled ones too, for the types whose builder is a ``ParametrizedFieldMapper.Builder``;
+#: ``copy_to`` and ``fields`` every such builder takes besides.
+DECLARED: dict[str, frozenset[str]] = {
+    **dict.fromkeys(NUMBERS, _NUMBER_PARAMETERS),
+    "scaled_float": _NUMBER_PARAMETERS | {"scaling_factor"},
+    "keyword": frozenset(
+        {
+            "index",
+            "doc_values",
+            "store",
+            "null_value",
+            "eager_global_ordinals",
+            "ignore_above",
+            "index_options",
+            "norms",
+            "similarity",
+            "use_similarity",
+            "normalizer",
+            "split_queries_on_whitespace",
+            "boost",
+            "meta",
+        }
+    ),
+    "wildcard": frozenset({"null_value", "ignore_above", "normalizer", "doc_values", "meta"}),
+    "text": _TEXT_PARAMETERS,
+    "match_only_text": _TEXT_PARAMETERS,
+    "boolean": frozenset({"meta", "boost", "doc_values", "index", "null_value", "store"}),
+    "date": _DATE_PARAMETERS,
+    "date_nanos": _DATE_PARAMETERS,
+    "ip": frozenset({"index", "doc_values", "store", "ignore_malformed", "null_value", "meta"}),
+    "binary": frozenset({"meta", "store", "doc_values"}),
+    "token_count": frozenset(
+        {
+            "index",
+            "doc_values",
+            "store",
+            "analyzer",
+            "null_value",
+            "enable_position_increments",
+            "meta",
+            "skip_list",
+        }
+    ),
+}
+#: The declared parameters that take a ``null`` (``Parameter.acceptsNull``; ``meta`` as
+#: ``check_parameter`` has it).
+NULLABLE = ("null_value", "index_prefixes", "meta")
 #: A ``binary`` field reads its values only where it keeps them.
 READS_BINARY = ("doc_values", "store")
 #: The values of ``TextParams``' restricted string parameters, in the order a refusal lists
@@ -145,6 +262,48 @@ TEXT_BOOLEANS = frozenset(
 _MATCH_ONLY_OPTIONS = {**TEXT_OPTIONS, "index_options": ("docs",)}
 #: ``TextFieldMapper``'s ``position_increment_gap`` when none is given (the analyzer's).
 _GAP_OF_ANALYZER = -1
+
+
+def scaling_factor(name: str, given: Any) -> float:
+    """A ``scaled_float``'s ``scaling_factor``, as OpenSearch reads it
+    (``XContentMapValues.nodeDoubleValue``: a number, or a string ``Double.parseDouble``
+    reads) and shows it (a double); ValueError for one it refuses (in its words) or the fake
+    does not take."""
+    if given is None:
+        raise ValueError(
+            f"{REFUSES}Field [scaling_factor] is required (give field [{name}] one, such as "
+            '"scaling_factor": 100)'
+        )
+    factor: float | None = None
+    if isinstance(given, str):
+        factor = parse_java_double(given)
+    elif isinstance(given, (int, float)) and not isinstance(given, bool):
+        factor = json_double(given)
+    if factor is None:
+        raise ValueError(f"field [{name}]: scaling_factor is a number, such as 100, not {given!r}")
+    if not math.isfinite(factor) or factor <= 0:
+        raise ValueError(
+            f"{REFUSES}[scaling_factor] must be a positive number, got [{java_double(factor)}]"
+        )
+    return factor
+
+
+def drop_undeclared(name: str, kind: str, definition: dict[str, Any]) -> None:
+    """``ParametrizedFieldMapper.Builder.parse``'s reading of the field ``name``'s (its full
+    path) ``definition`` (without its type) of ``kind`` (a type of :data:`DECLARED`), in the
+    order given: a parameter its builder does not declare is dropped from ``definition`` if
+    ``Builder.parse`` drops it (``index_special.dropped``), else refused (``unknown
+    parameter``), as ``null`` is for a declared one that takes none, in OpenSearch's words
+    (a ValueError)."""
+    simple = name.rsplit(".", 1)[-1]
+    declared = DECLARED[kind]
+    for key, value in list(definition.items()):
+        if key in ("copy_to", "fields"):
+            continue
+        if dropped(key, declared):
+            del definition[key]
+            continue
+        check_parameter(simple, kind, key, value, declared, NULLABLE)
 
 
 def check_restricted(given: Mapping[str, Any], accepted: Mapping[str, tuple[str, ...]]) -> None:

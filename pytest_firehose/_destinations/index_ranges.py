@@ -46,7 +46,12 @@ from typing import Any
 
 from pytest_firehose._destinations.index_date_math import MathFailure, date_range_parser
 from pytest_firehose._destinations.index_mapping import Leaf
-from pytest_firehose._destinations.index_special import REFUSES, check_parameter, java_boolean
+from pytest_firehose._destinations.index_special import (
+    REFUSES,
+    check_parameter,
+    dropped,
+    java_boolean,
+)
 from pytest_firehose._destinations.index_values import (
     OK,
     Check,
@@ -99,6 +104,8 @@ def range_field(name: str, kind: str, definition: Mapping[str, Any], *, multi: b
                 f"{where}: the parameter {key!r} of a {kind} field is not modelled "
                 f"(modelled: {', '.join(sorted(_PARAMETERS))})"
             )
+        if dropped(key, _PARAMETERS):
+            continue
         check_parameter(simple, kind, key, value, _PARAMETERS, ())
         given[key] = _parameter(where, key, value)
     if "format" in given and kind != "date_range":

@@ -45,6 +45,7 @@ from pytest_firehose._destinations.index_mapping import Leaf
 from pytest_firehose._destinations.index_special import (
     REFUSES,
     check_parameter,
+    dropped,
     java_boolean,
     json_token,
 )
@@ -81,6 +82,8 @@ def rank_feature_field(name: str, kind: str, definition: Mapping[str, Any], *, m
     for key, value in definition.items():
         if key in _NOT_MODELLED:
             raise ValueError(f"field [{name}]: {key} on a {kind} field is not modelled")
+        if dropped(key, _PARAMETERS[kind]):
+            continue
         check_parameter(simple, kind, key, value, _PARAMETERS[kind])
         if key == "positive_score_impact":
             try:

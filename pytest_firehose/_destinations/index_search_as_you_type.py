@@ -45,6 +45,7 @@ from pytest_firehose._destinations.index_special import (
     REFUSES,
     check_analyzers,
     check_parameter,
+    dropped,
     java_boolean,
 )
 from pytest_firehose._destinations.index_values import text_check
@@ -78,6 +79,8 @@ def search_as_you_type_field(name: str, definition: Mapping[str, Any], *, multi:
     simple = name.rsplit(".", 1)[-1]
     given: dict[str, Any] = {"doc_values": False, "max_shingle_size": 3}
     for key, value in definition.items():
+        if dropped(key, _TAKEN):
+            continue
         check_parameter(simple, _TYPE, key, value, _TAKEN)
         if key == "fields":
             raise ValueError(

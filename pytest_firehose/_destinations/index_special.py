@@ -13,6 +13,10 @@ Facts (OpenSearch's source: ``FieldAliasMapper``, ``ConstantKeywordFieldMapper``
   a document writing to it, even ``null``, fails with ``failed to parse`` caused by
   ``Cannot write to a field alias [a].`` (a ``copy_to`` into it: ``Cannot copy to a field
   alias [a].``); it is not a multi-field;
+- an ``alias``'s and a ``constant_keyword``'s type parsers read ``path`` (``value``) alone:
+  any other parameter, ``copy_to`` and ``fields`` too, is left for
+  ``DocumentMapperParser.checkNoRemainingFields`` (``Mapping definition for [c] has
+  unsupported parameters:  [copy_to : all]``; a sub-field is named ``fields``);
 - a ``constant_keyword`` needs a string ``value`` (``Field [c] is missing required
   parameter [value]``, ``Field [c] is expected to be a string value``); a value whose text
   is another, or ``null``, fails the document (``constant keyword field [c] must have a
@@ -52,7 +56,7 @@ READS_NULL = ("alias", "constant_keyword", "knn_vector", "rank_features", "join"
 #: The parameters each type takes besides its type.
 PARAMETERS = {
     "alias": frozenset({"path"}),
-    "constant_keyword": frozenset({"value", "copy_to", "fields"}),
+    "constant_keyword": frozenset({"value"}),
     "token_count": frozenset(
         {
             "analyzer",
@@ -150,6 +154,20 @@ def check_analyzers(name: str, definition: Mapping[str, Any]) -> None:
             )
 
 
+#: ``ParametrizedFieldMapper.Builder``'s ``DEPRECATED_PARAMS``: one of these a builder does
+#: not declare is taken with a deprecation warning (``Parameter [boost] has no effect on
+#: type [ip] and will be removed in future``) and dropped (not shown).
+DROPPED = frozenset(
+    {"store", "meta", "boost", "index", "doc_values", "index_options", "similarity"}
+)
+
+
+def dropped(key: str, taken: Iterable[str]) -> bool:
+    """Whether ``ParametrizedFieldMapper.Builder.parse`` drops the parameter ``key`` of a
+    builder that declares ``taken``: one of :data:`DROPPED` it does not declare."""
+    return key in DROPPED and key not in taken
+
+
 def check_parameter(
     simple: str,
     kind: str,
@@ -181,13 +199,21 @@ def flat_object(name: str, definition: Mapping[str, Any], *, multi: bool) -> Lea
             f"field [{name}]: a flat_object sub-field (in another field's fields) is not "
             "modelled: give the flat_object a field of its own"
         )
-    if definition:
-        given = "".join(f" [{key} : {java_text(value)}]" for key, value in definition.items())
-        raise ValueError(
-            f"{REFUSES}Mapping definition for [{name.rsplit('.', 1)[-1]}] has unsupported "
-            f"parameters: {given}"
-        )
+    check_no_remaining(name, definition)
     return Leaf("flat_object", {}, flat_object_check(name))
+
+
+def check_no_remaining(name: str, remaining: Mapping[str, Any], *, multi: bool = False) -> None:
+    """``DocumentMapperParser.checkNoRemainingFields``: the parameters a type's parser left
+    unread (``remaining``, in the order given) refuse the field ``name`` (its full path; a
+    sub-field is named ``fields``, as ``TypeParsers.parseMultiField`` names it) in
+    OpenSearch's words (a ValueError)."""
+    if remaining:
+        given = "".join(f" [{key} : {java_text(value)}]" for key, value in remaining.items())
+        where = "fields" if multi else name.rsplit(".", 1)[-1]
+        raise ValueError(
+            f"{REFUSES}Mapping definition for [{where}] has unsupported parameters: {given}"
+        )
 
 
 def java_text(value: Any) -> str:
