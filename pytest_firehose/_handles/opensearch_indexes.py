@@ -89,8 +89,12 @@ class OpenSearchIndexes:
         legacy = check_order(where, index, order, priority)
         given = check_json_object(where, "mappings", mappings)
         limits = check_json_object(where, "settings", settings)
+        inherited = None
+        if legacy is None and "*" not in index:
+            with self._world.looked():
+                inherited = self._world.search_indexes.inherited_settings(domain, index)
         try:
-            mapping = read_mapping(given, limits)
+            mapping = read_mapping(given, limits, inherited)
         except BadMapping as error:
             raise UsageError(f"{where}: {error}") from None
         if legacy is not None:
