@@ -274,3 +274,21 @@ def test_a_dynamic_template_maps_new_fields_with_the_index_s_analyzer(
     assert stream.index_mappings[index_of(fake)]["properties"] == {
         "message": {"type": "text", "analyzer": "my_lowercase"}
     }
+
+
+@pytest.mark.parametrize(
+    "settings",
+    [
+        {"mapping": {"total_fields": {"limit": 1}}},
+        {"index": {"mapping.total_fields.limit": 1}},
+        {"mapping.total_fields.limit": 1},
+    ],
+)
+def test_nested_and_unprefixed_settings_are_read_as_opensearch_reads_them(
+    fake: FirehoseFake, settings: dict[str, Any]
+) -> None:
+    mappings = {"properties": {"a": {"type": "long"}, "b": {"type": "long"}}}
+
+    assert refusal(fake, settings, mappings) == (
+        "OpenSearch refuses this mapping: Limit of total fields [1] has been exceeded"
+    )
