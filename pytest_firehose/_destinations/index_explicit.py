@@ -23,6 +23,15 @@ import functools
 from collections.abc import Mapping
 from typing import Any
 
+from pytest_firehose._destinations.index_analysis import (
+    BUILT_IN,
+    Analysis,
+    check_normalizer,
+    flat_settings,
+    read_analysis,
+    reading,
+)
+from pytest_firehose._destinations.index_analysis import PREFIX as ANALYSIS_PREFIX
 from pytest_firehose._destinations.index_completion import completion_field
 from pytest_firehose._destinations.index_copy import CopyToError, check_copy_to, read_copy_to
 from pytest_firehose._destinations.index_date_fields import date_field_check, dynamic_date_formats
@@ -185,6 +194,11 @@ def _node(name: str, definition: Any, *, multi: bool = False, knn: bool = False)
                 f"{where}: the parameter {key!r} of a {kind} field is not modelled "
                 f"(modelled: {', '.join(sorted(allowed | ({'fields'} if not multi else set())))})"
             )
+    if kind == "keyword":
+        try:
+            check_normalizer(name, definition)
+        except ValueError as error:
+            raise BadMapping(str(error)) from None
     if kind in ("text", "match_only_text"):
         try:
             check_analyzers(name, definition)
@@ -266,11 +280,19 @@ def _object(
     return node
 
 
-def _templated(name: str, definition: Mapping[str, Any], *, knn: bool = False) -> Node:
+def _templated(
+    name: str, definition: Mapping[str, Any], *, knn: bool = False, analysis: Analysis = BUILT_IN
+) -> Node:
     """The field a dynamic template's mapping (its placeholders filled) makes of the new
-    field ``name``. An object's mapping is read as OpenSearch's object parser reads it:
-    the parameters an object has no use for (``index``, ``ignore_above`` ...) are left
-    unused, and the object is shown without its type, as a dynamic object is."""
+    field ``name`` in an index of ``analysis``. An object's mapping is read as OpenSearch's
+    object parser reads it: the parameters an object has no use for (``index``,
+    ``ignore_above`` ...) are left unused, and the object is shown without its type, as a
+    dynamic object is."""
+    with reading(analysis):
+        return _templated_node(name, definition, knn=knn)
+
+
+def _templated_node(name: str, definition: Mapping[str, Any], *, knn: bool) -> Node:
     kind = definition.get("type", "object")
     if kind == "alias":
         raise BadMapping(
@@ -302,10 +324,10 @@ def _walk(node: Obj, path: tuple[str, ...]) -> list[tuple[tuple[str, ...], Node]
 
 def read_settings(settings: Mapping[str, Any] | None) -> dict[str, int | None]:
     """The index's limits with ``settings`` (``{"index.mapping.total_fields.limit": 2000}``;
-    ``index.knn`` is read by :func:`knn_index`)."""
+    ``index.knn`` is read by :func:`knn_index`, ``index.analysis.*`` by ``index_analysis``)."""
     limits = dict(LIMITS)
     for key, value in (settings or {}).items():
-        if key == KNN_INDEX:
+        if key == KNN_INDEX or key.startswith(ANALYSIS_PREFIX):
             continue
         if key not in LIMITS:
             raise BadMapping(
@@ -321,8 +343,10 @@ def read_settings(settings: Mapping[str, Any] | None) -> dict[str, int | None]:
 def read_mapping(
     mappings: Mapping[str, Any] | None,
     settings: Mapping[str, Any] | None,
+    inherited: Mapping[str, Any] | None = None,
 ) -> IndexMapping:
-    """The mapping ``mappings`` (OpenSearch's ``mappings`` object) and ``settings`` make;
+    """The mapping ``mappings`` (OpenSearch's ``mappings`` object) and ``settings`` make
+    (with the analysis of the ``inherited`` settings, a template's, under them);
     :class:`BadMapping` for what the fake does not take, and for a mapping past the
     index's limits (in OpenSearch's words)."""
     if mappings is None:
@@ -343,24 +367,28 @@ def read_mapping(
                 f"the mapping parameter {key!r} is not modelled; pytest-firehose models "
                 f"{', '.join(sorted(_ROOT | _ROOT_HARMLESS))}"
             )
+    settings = flat_settings(settings)
     limits = read_settings(settings)
     try:
         knn = knn_index(settings)
+        analysis = read_analysis({**flat_settings(inherited), **settings})
     except ValueError as error:
         raise BadMapping(str(error)) from None
     try:
         templates = read_templates(
-            mappings.get("dynamic_templates", []), functools.partial(_templated, knn=knn)
+            mappings.get("dynamic_templates", []),
+            functools.partial(_templated, knn=knn, analysis=analysis),
         )
     except TemplateError as error:
         raise BadMapping(str(error)) from None
-    root = _object(
-        "the mapping",
-        "object",
-        {key: mappings[key] for key in ("properties", "dynamic") if key in mappings},
-        typed=False,
-        knn=knn,
-    )
+    with reading(analysis):
+        root = _object(
+            "the mapping",
+            "object",
+            {key: mappings[key] for key in ("properties", "dynamic") if key in mappings},
+            typed=False,
+            knn=knn,
+        )
     date_formats = None
     if "dynamic_date_formats" in mappings:
         try:
@@ -386,7 +414,7 @@ def read_mapping(
         templates=templates,
         date_formats=date_formats,
         given=copy.deepcopy(dict(mappings)),
-        settings=dict(settings or {}),
+        settings=settings,
     )
     nodes = _walk(root, ())
     try:

@@ -24,7 +24,7 @@ Facts (OpenSearch's source: ``FieldAliasMapper``, ``ConstantKeywordFieldMapper``
 - a ``token_count`` needs an ``analyzer`` (``Analyzer must be set for field [t] but
   wasn't.``), which must exist; it takes any value but an object, and counts the value's
   tokens into an integer that only searches see: the fake checks the analyzer's name
-  against OpenSearch's built-in analyzers and counts nothing;
+  against the index's analyzers (``index_analysis``) and counts nothing;
 - a ``flat_object`` (OpenSearch 2.19's ``FlatObjectFieldMapper``: its ``TypeParser``
   reads no parameter, so ``ObjectMapper.TypeParser.parseProperties`` refuses any with
   ``DocumentMapperParser.checkNoRemainingFields``: ``Mapping definition for [f] has
@@ -43,6 +43,7 @@ import json
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
+from pytest_firehose._destinations.index_analysis import ANALYZERS, current
 from pytest_firehose._destinations.index_mapping import Leaf, MappingError, Obj
 from pytest_firehose._destinations.index_values import OK, Check, preview, text_check
 
@@ -72,31 +73,6 @@ PARAMETERS = {
     ),
     "flat_object": frozenset(),
 }
-#: OpenSearch's built-in analyzers (an index's own need its analysis settings, which the
-#: fake does not model).
-_LANGUAGES = (
-    "arabic armenian basque bengali brazilian bulgarian catalan chinese cjk czech danish dutch "
-    "english estonian finnish french galician german greek hindi hungarian indonesian "
-    "irish italian latvian lithuanian norwegian persian portuguese romanian russian "
-    "sorani spanish swedish thai turkish"
-)
-#: The analyzers every index has: the server's pre-built ones (``PreBuiltAnalyzers``:
-#: ``default`` is ``standard``), and the analysis module's (``pattern``, ``snowball``,
-#: ``fingerprint`` and the languages').
-ANALYZERS = frozenset(
-    (
-        "standard",
-        "default",
-        "simple",
-        "whitespace",
-        "stop",
-        "keyword",
-        "classic",
-        "pattern",
-        "snowball",
-        "fingerprint",
-    )
-) | frozenset(_LANGUAGES.split(" "))
 
 
 def special_check(name: str, kind: str, definition: Mapping[str, Any], *, multi: bool) -> Check:
@@ -135,7 +111,9 @@ ANALYZER_PARAMETERS = ("analyzer", "search_analyzer", "search_quote_analyzer")
 
 def check_analyzers(name: str, definition: Mapping[str, Any]) -> None:
     """Refuse, in OpenSearch's words, an analyzer parameter of the field ``name`` that names
-    no analyzer the index has: with no analysis settings, only the built-in ones."""
+    no analyzer the index has: a built-in one, or one its analysis settings define
+    (``index_analysis``)."""
+    analyzers = current().analyzers
     for key in ANALYZER_PARAMETERS:
         analyzer = definition.get(key)
         if analyzer is None:
@@ -145,13 +123,18 @@ def check_analyzers(name: str, definition: Mapping[str, Any]) -> None:
                 f'field [{name}]: {key} is the name of an analyzer, such as "standard", not '
                 f"{analyzer!r}"
             )
-        if analyzer not in ANALYZERS:
+        if analyzer not in analyzers:
             raise ValueError(
                 f"{REFUSES}analyzer [{analyzer}] has not been configured in mappings "
                 f"(field [{name}], {key}: the index has OpenSearch's built-in analyzers, "
-                f"{', '.join(sorted(ANALYZERS))}; its own would need analysis settings, "
-                "which the fake does not take)"
+                f"{', '.join(sorted(ANALYZERS))}, and those its analysis settings define"
+                f"{_own(analyzers)})"
             )
+
+
+def _own(analyzers: frozenset[str]) -> str:
+    own = sorted(analyzers - ANALYZERS)
+    return f" ({', '.join(own)})" if own else ", none here"
 
 
 #: ``ParametrizedFieldMapper.Builder``'s ``DEPRECATED_PARAMS``: one of these a builder does

@@ -157,6 +157,14 @@ class SearchIndexes:
         self._indexes.setdefault(domain, {})[index] = made_with
         return made_with
 
+    def inherited_settings(self, domain: str, index: str) -> dict[str, Any]:
+        """The settings the templates that would make ``index`` of ``domain`` give it."""
+        domain = domain_key(domain)
+        found = _matching(self._patterns.get(domain, {}), index)
+        if found is not None:
+            return found[1].mapping.settings
+        return legacy_settings({}, matching_legacy(self._legacy.get(domain, {}), index))
+
     def current(self, domain: str, index: str, root_name: str) -> IndexMapping:
         """The mapping ``index`` of ``domain`` holds, the index made if it is new."""
         indexes = self._indexes.setdefault(domain, {})

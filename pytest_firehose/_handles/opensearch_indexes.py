@@ -62,8 +62,10 @@ class OpenSearchIndexes:
         ``dynamic_date_formats``. ``settings``:
         the limits ``index.mapping.total_fields.limit``, ``index.mapping.depth.limit``,
         ``index.mapping.field_name_length.limit``, ``index.mapping.nested_fields.limit``,
-        ``index.mapping.nested_objects.limit``, and ``index.knn`` (a k-NN index, whose
-        ``knn_vector`` fields take a ``method``).
+        ``index.mapping.nested_objects.limit``, ``index.knn`` (a k-NN index, whose
+        ``knn_vector`` fields take a ``method``) and ``index.analysis`` (the index's own
+        analyzers, normalizers, tokenizers and filters, which its fields may name), nested
+        or dotted, with or without ``index.``.
         An index documents already reached keeps its mapping: giving it one is refused.
         The streams of every region that name ``domain`` write to it."""
         from pytest_firehose._destinations.index_explicit import BadMapping, read_mapping
@@ -89,8 +91,12 @@ class OpenSearchIndexes:
         legacy = check_order(where, index, order, priority)
         given = check_json_object(where, "mappings", mappings)
         limits = check_json_object(where, "settings", settings)
+        inherited = None
+        if legacy is None and "*" not in index:
+            with self._world.looked():
+                inherited = self._world.search_indexes.inherited_settings(domain, index)
         try:
-            mapping = read_mapping(given, limits)
+            mapping = read_mapping(given, limits, inherited)
         except BadMapping as error:
             raise UsageError(f"{where}: {error}") from None
         if legacy is not None:
