@@ -68,8 +68,8 @@ from pytest_firehose import FirehoseFake, UsageError
         ),
         (
             None,
-            {"index.number_of_shards": 1},
-            "the index setting 'index.number_of_shards' is not modelled",
+            {"index.codec": "best_compression"},
+            "the index setting 'index.codec' is not modelled",
         ),
         (
             {"properties": {"a": {"type": "long"}, "b": {"type": "long"}}},

@@ -41,7 +41,6 @@ from pytest_firehose._destinations.index_knn import KNN_INDEX, knn_index, knn_ve
 from pytest_firehose._destinations.index_mapping import (
     ALLOW_TEMPLATES,
     ELASTICSEARCH_METADATA,
-    LIMITS,
     IndexMapping,
     Leaf,
     MappingError,
@@ -65,6 +64,7 @@ from pytest_firehose._destinations.index_ranges import range_field
 from pytest_firehose._destinations.index_rank_features import TYPES as RANKS
 from pytest_firehose._destinations.index_rank_features import rank_feature_field
 from pytest_firehose._destinations.index_search_as_you_type import search_as_you_type_field
+from pytest_firehose._destinations.index_settings import SettingError, read_settings
 from pytest_firehose._destinations.index_special import (
     PARAMETERS,
     REFUSES,
@@ -322,24 +322,6 @@ def _walk(node: Obj, path: tuple[str, ...]) -> list[tuple[tuple[str, ...], Node]
     return found
 
 
-def read_settings(settings: Mapping[str, Any] | None) -> dict[str, int | None]:
-    """The index's limits with ``settings`` (``{"index.mapping.total_fields.limit": 2000}``;
-    ``index.knn`` is read by :func:`knn_index`, ``index.analysis.*`` by ``index_analysis``)."""
-    limits = dict(LIMITS)
-    for key, value in (settings or {}).items():
-        if key == KNN_INDEX or key.startswith(ANALYSIS_PREFIX):
-            continue
-        if key not in LIMITS:
-            raise BadMapping(
-                f"the index setting {key!r} is not modelled; pytest-firehose models "
-                f"{', '.join((*LIMITS, KNN_INDEX))}"
-            )
-        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-            raise BadMapping(f"the index setting {key!r} is a whole number, not {value!r}")
-        limits[key] = value
-    return limits
-
-
 def read_mapping(
     mappings: Mapping[str, Any] | None,
     settings: Mapping[str, Any] | None,
@@ -368,7 +350,10 @@ def read_mapping(
                 f"{', '.join(sorted(_ROOT | _ROOT_HARMLESS))}"
             )
     settings = flat_settings(settings)
-    limits = read_settings(settings)
+    try:
+        limits = read_settings(settings, (KNN_INDEX, ANALYSIS_PREFIX))
+    except SettingError as error:
+        raise BadMapping(str(error)) from None
     try:
         knn = knn_index(settings)
         analysis = read_analysis({**flat_settings(inherited), **settings})
