@@ -218,6 +218,25 @@ def test_a_knn_index_resolves_the_method_and_shows_it(fake: FirehoseFake, landin
     assert errors == [failed("null", zero), failed("null", zero, field="top")]
 
 
+@pytest.mark.parametrize("settings", [None, KNN])
+def test_a_deprecated_parameter_the_builder_lacks_is_dropped(
+    fake: FirehoseFake, landing_s3: Any, settings: Any
+) -> None:
+    # KNNVectorFieldMapper.Builder is a ParametrizedFieldMapper.Builder: index, boost,
+    # index_options and similarity (DEPRECATED_PARAMS it does not declare) are dropped.
+    given = vector(2, index=False, boost=2.0, index_options="docs", similarity="BM25", store=True)
+    shown = fake.firehose.opensearch_index(
+        DOMAIN, "logs-*", {"properties": {"v": given}}, settings=settings
+    )
+    delivered, errors = deliver(fake, landing_s3, b'{"v": [1, 2]}')
+
+    assert shown["properties"]["v"]["store"] is True
+    for key in ("index", "boost", "index_options", "similarity"):
+        assert key not in shown["properties"]["v"]
+    assert delivered == [b'{"v": [1, 2]}']
+    assert errors == []
+
+
 @pytest.mark.parametrize(
     ("definition", "settings", "refusal"),
     [
@@ -240,9 +259,9 @@ def test_a_knn_index_resolves_the_method_and_shows_it(fake: FirehoseFake, landin
             "unknown parameter [ignore_malformed] on mapper [v] of type [knn_vector]",
         ),
         (
-            vector(2, index=False),
+            vector(2, index=False, norms=False),
             KNN,
-            "unknown parameter [index] on mapper [v] of type [knn_vector]",
+            "unknown parameter [norms] on mapper [v] of type [knn_vector]",
         ),
         (
             {"type": "knn_vector", "dimension": None},

@@ -349,7 +349,7 @@ def test_an_index_pattern_gives_its_templates_to_each_index_made(fake: FirehoseF
             "fake takes: field [__dynamic__ids]: the type 'percolator' is not modelled",
         ),
         (
-            [{"ids": {"match": "*", "mapping": {"ignore_above": 10}}}],
+            [{"ids": {"match": "*", "mapping": {"fielddata_frequency_filter": {}}}}],
             'give the template a "match_mapping_type" to apply it to one type',
         ),
     ],

@@ -33,7 +33,7 @@ from pytest_firehose._destinations.index_mapping import (
     check_limits,
     leaf_for,
 )
-from pytest_firehose._destinations.index_templates import check_parent, dated
+from pytest_firehose._destinations.index_templates import check_parent, dated, failed_document
 from pytest_firehose._destinations.index_values import (
     LONG_TEXT,
     OK,
@@ -167,10 +167,7 @@ class DynamicFields:
                 try:
                     return template.node(name, json_type)
                 except ValueError as error:
-                    raise MappingError(
-                        "mapper_parsing_exception",
-                        f"dynamic template [{template.name}] makes no field of [{full}]: {error}",
-                    ) from None
+                    raise failed_document(template, full, error) from None
         return None
 
     def new_leaf(self, path: tuple[str, ...], value: Any, dynamic: str) -> None:

@@ -12,8 +12,11 @@ Facts (k-NN 2.19: ``KNNVectorFieldMapper`` (``Builder`` and its parameters,
 - the parameters are ``dimension``, ``data_type`` (``float``, ``byte``, ``binary``, any
   case), ``method`` (``name``, ``engine``, ``space_type``, ``parameters``), ``model_id``,
   ``mode``, ``compression_level``, ``space_type``, ``store``, ``doc_values`` and ``meta``;
-  any other is refused (``unknown parameter [x] on mapper [v] of type [knn_vector]``),
-  ``ignore_malformed``, ``index`` and ``boost`` too;
+  the builder is a ``ParametrizedFieldMapper.Builder``, so ``index``, ``boost``,
+  ``index_options`` and ``similarity`` (of its ``DEPRECATED_PARAMS``) are taken with a
+  deprecation warning and dropped (not shown), as for the core types; any other is
+  refused (``unknown parameter [x] on mapper [v] of type [knn_vector]``),
+  ``ignore_malformed`` too;
 - without the index setting ``index.knn`` (or with it false) the field is a flat one:
   ``dimension`` is required, ``method`` and ``model_id`` are refused, and so are ``mode``
   and ``compression_level``; with it the method is resolved (faiss's ``hnsw`` by default,
@@ -54,6 +57,7 @@ from pytest_firehose._destinations.index_mapping import Leaf
 from pytest_firehose._destinations.index_special import (
     REFUSES,
     check_parameter,
+    dropped,
     java_boolean,
     java_text,
 )
@@ -223,6 +227,8 @@ def _parse(simple: str, definition: Mapping[str, Any]) -> dict[str, Any]:
     given (``ParametrizedFieldMapper.Builder.parse``)."""
     given: dict[str, Any] = {}
     for key, value in definition.items():
+        if dropped(key, _PARAMETERS):
+            continue
         check_parameter(
             simple, "knn_vector", key, value, _PARAMETERS, ("mode", "compression_level")
         )

@@ -20,7 +20,23 @@ Facts (OpenSearch's source: ``DynamicTemplate``, ``RootObjectMapper``, ``Documen
   fraction ``double``; an object (and each object a dotted name implies) ``object``;
 - a template shows ``match_mapping_type`` as given (``*`` when it has neither ``match``
   nor ``path_match``), ``match_pattern`` only when ``regex``, its ``mapping`` with keys
-  sorted.
+  sorted;
+- a template whose ``mapping`` its type's parser refuses is taken all the same
+  (``RootObjectMapper.validateDynamicTemplate`` only logs a deprecation, ``dynamic template
+  [t] has invalid content [...]``, whatever the index's version) and shown; a new field
+  it matches fails its document where ``RootObjectMapper.findTemplateBuilder`` parses the
+  mapping for the field: ``DocumentParser.wrapInMapperParsingException`` passes a
+  ``MapperParsingException`` through as it is (``mapper_parsing_exception`` ``unknown
+  parameter [x] on mapper [f] of type [t]``, ``f`` the new field's own name; ``... must
+  not have a [null] value``) and wraps any other as ``failed to parse`` caused by it; the
+  parameters a type parser that is no ``ParametrizedFieldMapper``'s leaves unread are
+  not checked there (``checkNoRemainingFields`` is the mapping parser's).
+
+Chosen: a refusal other than those two is taken to be an ``IllegalArgumentException``
+(``illegal_argument_exception`` under ``failed to parse``), as the builders' value checks
+read are; a mapping the fake does not model is still refused when the template is given,
+and so is one with parameters its type's parser leaves unread (OpenSearch would map the
+field without them).
 """
 
 from __future__ import annotations
@@ -32,6 +48,7 @@ from typing import Any
 
 from pytest_firehose._destinations.index_mapping import Leaf, MappingError, Node
 from pytest_firehose._destinations.index_patterns import simple
+from pytest_firehose._destinations.index_special import REFUSES
 
 #: The JSON types a template matches, and the type dynamic mapping gives each (``binary``
 #: is CBOR's: a JSON document has none).
@@ -44,6 +61,9 @@ DYNAMIC_TYPES = {
     "date": "date",
     "binary": "binary",
 }
+#: How ``DocumentMapperParser.checkNoRemainingFields``'s refusal begins: the parameters a
+#: type's parser left unread, which only a mapping given is checked for.
+_UNREAD = "Mapping definition for ["
 _PARAMETERS = (
     "match",
     "path_match",
@@ -211,6 +231,16 @@ def _template(name: str, given: Any, build: Builder) -> DynamicTemplate:
         try:
             template.node(f"__dynamic__{name}", applies)
         except ValueError as error:
+            if str(error).startswith(REFUSES + _UNREAD):
+                raise TemplateError(
+                    f"{where}: the mapping it gives a new {applies} field has parameters its "
+                    "type does not read, which OpenSearch leaves unread when the template "
+                    "maps a field (and refuses in a mapping given): not modelled, give the "
+                    f"template only those its type reads ({error})"
+                ) from None
+            if str(error).startswith(REFUSES):
+                # OpenSearch logs a deprecation: the document that uses it fails.
+                continue
             also = (
                 ""
                 if json_type is not None
@@ -222,6 +252,26 @@ def _template(name: str, given: Any, build: Builder) -> DynamicTemplate:
             ) from None
     template._built.clear()
     return template
+
+
+def failed_document(template: DynamicTemplate, full: str, error: ValueError) -> MappingError:
+    """The error of a document whose new field ``full`` (its dotted path) the template's
+    mapping makes no field of (``error``, the type parser's refusal): OpenSearch's, as
+    ``DocumentParser`` answers it, where the refusal is in its words."""
+    message = str(error)
+    if not message.startswith(REFUSES):
+        return MappingError(
+            "mapper_parsing_exception",
+            f"dynamic template [{template.name}] makes no field of [{full}]: {message}",
+        )
+    reason = message[len(REFUSES) :]
+    # ParametrizedFieldMapper.Builder.parse's MapperParsingExceptions; the others are
+    # IllegalArgumentExceptions.
+    if reason.startswith("unknown parameter [") or reason.endswith("must not have a [null] value"):
+        return MappingError("mapper_parsing_exception", reason)
+    return MappingError(
+        "mapper_parsing_exception", "failed to parse", ("illegal_argument_exception", reason)
+    )
 
 
 def check_parent(full: tuple[str, ...], path: tuple[str, ...], made: Node) -> None:
