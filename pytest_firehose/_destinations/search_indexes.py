@@ -108,14 +108,21 @@ class SearchIndexes:
         }
         _legacy_made(list(together.items()), {}, {}, pattern, pattern)
         patterns = self._patterns.get(domain, {})
-        made = {
+        made = self._remade(domain, patterns, legacy)
+        self._legacy[domain] = legacy
+        self._indexes.setdefault(domain, {}).update(made)
+        return mapping
+
+    def _remade(
+        self, domain: str, patterns: dict[str, Template], legacy: dict[str, LegacyTemplate]
+    ) -> dict[str, IndexMapping]:
+        """The mappings of ``domain``'s indexes given by name that no document reached yet,
+        made again under ``patterns`` and the ``legacy`` templates."""
+        return {
             name: _under_template(patterns, name, own, legacy)
             for name, own in self._requests.get(domain, {}).items()
             if (domain, name) not in self._written
         }
-        self._legacy[domain] = legacy
-        self._indexes.setdefault(domain, {}).update(made)
-        return mapping
 
     def register(
         self, domain: str, index: str, mapping: IndexMapping, priority: int = 0
@@ -140,11 +147,7 @@ class SearchIndexes:
             patterns.pop(index, None)  # registered again: replaced
             patterns[index] = Template(priority, mapping)
             legacy = self._legacy.get(domain, {})
-            made = {
-                name: _under_template(patterns, name, own, legacy)
-                for name, own in self._requests.get(domain, {}).items()
-                if (domain, name) not in self._written
-            }
+            made = self._remade(domain, patterns, legacy)
             self._patterns[domain] = patterns
             self._indexes.setdefault(domain, {}).update(made)
             return mapping
