@@ -37,7 +37,6 @@ OpenSearch's versions read it differently).
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -51,7 +50,7 @@ from pytest_firehose._destinations.index_special import (
     java_text,
     json_token,
 )
-from pytest_firehose._destinations.index_values import OK, Check, java_double
+from pytest_firehose._destinations.index_values import LONG_TEXT, OK, Check, java_double
 
 #: The parameters OpenSearch's completion mapper takes (``getParameters``, with ``copy_to``
 #: and ``fields``, which every field mapper takes, and ``max_input_len``, an old name).
@@ -68,7 +67,6 @@ _TAKEN = (
     "fields",
 )
 _NOT_MODELLED = ("contexts", "copy_to", "fields")
-_INTEGER_TEXT = re.compile(r"[+-]?[0-9]+")
 _MOST_INT = 2**31 - 1
 _LONG = range(-(2**63), 2**63)
 _INT = range(-(2**31), 2**31)
@@ -130,7 +128,7 @@ def int_parameter(name: str, key: str, value: Any) -> int:
     if isinstance(value, int) and not isinstance(value, bool) and value in _INT:
         return value
     if isinstance(value, str):
-        if _INTEGER_TEXT.fullmatch(value) and int(value) in _INT:
+        if LONG_TEXT.fullmatch(value) and int(value) in _INT:
             return int(value)
         raise ValueError(f'{REFUSES}For input string: "{value}"')
     raise ValueError(f"field [{name}]: {key} is a whole number, not {java_text(value)}")
@@ -213,7 +211,7 @@ def _weight(given: Any) -> None:
     """``weight``: a whole number (a long) or a string ``Long.parseLong`` reads, within
     0 to ``Integer.MAX_VALUE``."""
     if isinstance(given, str):
-        if not _INTEGER_TEXT.fullmatch(given) or int(given) not in _LONG:
+        if not LONG_TEXT.fullmatch(given) or int(given) not in _LONG:
             raise _illegal(f"weight must be an integer, but was [{given}]")
         number = int(given)
     elif isinstance(given, float):

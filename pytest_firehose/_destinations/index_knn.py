@@ -42,7 +42,6 @@ sub-field, and an encoder the plugin fails on with a Java exception (``index_knn
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -61,6 +60,7 @@ from pytest_firehose._destinations.index_special import (
     java_boolean,
     java_text,
 )
+from pytest_firehose._destinations.index_values import LONG_TEXT
 from pytest_firehose._destinations.index_vectors import vector_check
 from pytest_firehose._destinations.java_hashmap import hash_order
 
@@ -81,8 +81,6 @@ _NOT_MODELLED = ("fields", "copy_to")
 DATA_TYPES = ("binary", "byte", "float")
 _MODES = (None, "in_memory", "on_disk")
 _COMPRESSIONS = ("", "1x", "2x", "4x", "8x", "16x", "32x")
-#: What ``Integer.parseInt`` reads (its range checked apart).
-_INTEGER_TEXT = re.compile(r"[+-]?[0-9]+")
 #: The characters a vector field's full name may not hold (``Strings.INVALID_FILENAME_CHARS``,
 #: a ``HashSet`` of them, listed in its order in the message).
 _INVALID_NAME_CHARS = ("\\", "/", "*", "?", '"', "<", ">", "|", " ", ",")
@@ -275,7 +273,7 @@ def _dimension(simple: str, value: Any) -> int:
         number = (value + 2**31) % 2**32 - 2**31
     elif isinstance(value, float):
         number = 0 if value != value else int(max(-(2**31), min(2**31 - 1, value)))
-    elif isinstance(value, str) and _INTEGER_TEXT.fullmatch(value):
+    elif isinstance(value, str) and LONG_TEXT.fullmatch(value):
         parsed = int(value)
         number = parsed if -(2**31) <= parsed < 2**31 else None
     if number is None:

@@ -38,7 +38,6 @@ from __future__ import annotations
 
 import ipaddress
 import math
-import re
 import struct
 from collections.abc import Callable, Mapping
 from decimal import Decimal
@@ -53,6 +52,7 @@ from pytest_firehose._destinations.index_special import (
     java_boolean,
 )
 from pytest_firehose._destinations.index_values import (
+    LONG_TEXT,
     OK,
     Check,
     Previewed,
@@ -82,8 +82,6 @@ _NOT_MODELLED = ("fields", "copy_to")
 _BOUNDS = ("gt", "gte", "lt", "lte")
 _WIDTH = {"integer_range": 32, "long_range": 64, "date_range": 64}
 _IPV6_TOP = 2**128 - 1
-#: What ``Integer.parseInt`` reads.
-_INTEGER_TEXT = re.compile(r"[+-]?[0-9]+")
 
 
 def range_field(name: str, kind: str, definition: Mapping[str, Any], *, multi: bool) -> Leaf:
@@ -230,7 +228,7 @@ def _cidr(text: str) -> None:
         )
         raise _Failed(cause, text)
     digits = fields[1]
-    if not _INTEGER_TEXT.fullmatch(digits):
+    if not LONG_TEXT.fullmatch(digits):
         raise _Failed(("number_format_exception", f'For input string: "{digits}"'), text)
     prefix = int(digits)
     if prefix < 0 or prefix > (32 if v4 else 128):

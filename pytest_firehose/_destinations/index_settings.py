@@ -32,6 +32,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from pytest_firehose._destinations.index_mapping import LIMITS
+from pytest_firehose._destinations.index_values import LONG_TEXT
 
 #: The int settings kept, with their least and greatest values (None: Java's int's).
 INT_SETTINGS: dict[str, tuple[int, int | None]] = {
@@ -42,7 +43,6 @@ INT_SETTINGS: dict[str, tuple[int, int | None]] = {
 TIME_SETTINGS = ("index.refresh_interval",)
 #: ``TimeValue.parseTimeValue``'s units, in the order it tries them.
 _UNITS = ("nanos", "micros", "ms", "s", "m", "h", "d")
-_JAVA_INT = re.compile(r"[+-]?[0-9]+")
 _INT_RANGE = (-(2**31), 2**31 - 1)
 
 
@@ -60,7 +60,7 @@ def setting_text(value: object) -> str:
 def _int_setting(key: str, value: object, least: int, most: int | None) -> None:
     text = setting_text(value)
     low, high = _INT_RANGE
-    if not _JAVA_INT.fullmatch(text) or not low <= int(text) <= high:
+    if not LONG_TEXT.fullmatch(text) or not low <= int(text) <= high:
         raise SettingError(f"Failed to parse value [{text}] for setting [{key}]")
     number = int(text)
     if number < least:
@@ -76,7 +76,7 @@ def _time_setting(key: str, value: object) -> None:
         if not (given.endswith("m") if unit == "m" else normalized.endswith(unit)):
             continue
         number = normalized[: -len(unit)].strip()
-        if not _JAVA_INT.fullmatch(number) or not -(2**63) <= int(number) < 2**63:
+        if not LONG_TEXT.fullmatch(number) or not -(2**63) <= int(number) < 2**63:
             fractional = re.fullmatch(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?", number)
             raise SettingError(
                 f"failed to parse [{given}], fractional time values are not supported"

@@ -61,6 +61,7 @@ class Previewed:
     shown: str
 
 
+#: What ``Long.parseLong`` and ``Integer.parseInt`` read (their ranges checked apart).
 LONG_TEXT = re.compile(r"[+-]?[0-9]+")
 _DECIMAL_TEXT = re.compile(r"[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
 #: ``Double.parseDouble``'s grammar (``Double.valueOf``'s, without underscores): a decimal
