@@ -88,7 +88,16 @@ def test_the_settings_real_indexes_hold_are_taken_and_change_no_document(
             {"refresh_interval": "1.5s"},
             "failed to parse [1.5s], fractional time values are not supported",
         ),
+        (
+            {"refresh_interval": "0x1p3s"},
+            "failed to parse [0x1p3s], fractional time values are not supported",
+        ),
+        (
+            {"refresh_interval": "1.5fs"},
+            "failed to parse [1.5fs], fractional time values are not supported",
+        ),
         ({"refresh_interval": "xs"}, "failed to parse [xs]"),
+        ({"refresh_interval": "NaNs"}, "failed to parse [NaNs]"),
         (
             {"refresh_interval": "-2s"},
             "failed to parse setting [index.refresh_interval] with value [-2s] as a time "

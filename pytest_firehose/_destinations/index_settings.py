@@ -32,7 +32,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from pytest_firehose._destinations.index_mapping import LIMITS
-from pytest_firehose._destinations.index_values import LONG_TEXT
+from pytest_firehose._destinations.index_values import LONG_TEXT, parse_java_double
 
 #: The int settings kept, with their least and greatest values (None: Java's int's).
 INT_SETTINGS: dict[str, tuple[int, int | None]] = {
@@ -77,10 +77,9 @@ def _time_setting(key: str, value: object) -> None:
             continue
         number = normalized[: -len(unit)].strip()
         if not LONG_TEXT.fullmatch(number) or not -(2**63) <= int(number) < 2**63:
-            fractional = re.fullmatch(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?", number)
             raise SettingError(
                 f"failed to parse [{given}], fractional time values are not supported"
-                if fractional
+                if parse_java_double(number) is not None
                 else f"failed to parse [{given}]"
             )
         if int(number) < -1:
