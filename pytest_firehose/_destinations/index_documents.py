@@ -282,7 +282,7 @@ class _Document(DynamicFields):
                     "failed to parse",
                     (kind, reason.replace(DOCUMENT_KEY, name)),
                 )
-            if mapper.type in ("geo_point", "geo_shape"):
+            if mapper.type in ("geo_point", "geo_shape", "xy_shape"):
                 # A geometry field's own message: no id, no preview.
                 raise MappingError(
                     "mapper_parsing_exception",

@@ -5,7 +5,7 @@ settings, read into an :class:`~pytest_firehose._destinations.index_mapping.Inde
 What is read is what changes which documents the index takes: field types
 (``index_parameters.TYPES``), ``properties``, ``dynamic``, ``enabled``, ``fields``
 (sub-fields), ``format``, ``coerce``, ``ignore_malformed``, ``copy_to`` (``index_copy``),
-``scaling_factor``, ``ignore_z_value`` (a ``geo_shape``'s parameters in
+``scaling_factor``, ``ignore_z_value`` (the geometry types' parameters in
 ``index_geo_shape``), and at the top ``date_detection``,
 ``numeric_detection``, ``dynamic_date_formats`` and ``dynamic_templates``
 (``index_templates``). The parameters in ``index_parameters.HARMLESS`` change how values
@@ -91,6 +91,8 @@ _ROOT = frozenset(
 _SHINGLES = "search_as_you_type"
 #: Types whose own modules read their definitions (as ``_node`` reads the others named there).
 _OWN = ("completion", _SHINGLES)
+#: The geometry types whose module reads their definitions (``index_geo_shape``).
+_GEOMETRIES = ("geo_shape", "xy_shape")
 #: Types whose parser reads its own parameters and leaves the rest unread (refused).
 _UNPARSED = ("alias", "constant_keyword")
 _ROOT_HARMLESS = frozenset({"_source", "_meta"})
@@ -147,7 +149,7 @@ def _node(name: str, definition: Any, *, multi: bool = False, knn: bool = False)
         if multi:
             raise BadMapping(f"{where}: Type [{kind}] cannot be used in multi field")
         return _object(where, kind, definition, typed=typed, knn=knn)
-    if kind in ("flat_object", "geo_shape", "knn_vector", "join", *_OWN, *RANGES, *RANKS):
+    if kind in (*_GEOMETRIES, "flat_object", "knn_vector", "join", *_OWN, *RANGES, *RANKS):
         try:
             if kind == "join":
                 return join_field(name, definition, multi=multi)
@@ -161,8 +163,8 @@ def _node(name: str, definition: Any, *, multi: bool = False, knn: bool = False)
                 return range_field(name, kind, definition, multi=multi)
             if kind == "knn_vector":
                 return knn_vector_field(name, definition, multi=multi, knn=knn)
-            if kind == "geo_shape":
-                return geo_shape_field(name, definition, multi=multi)
+            if kind in _GEOMETRIES:
+                return geo_shape_field(name, definition, multi=multi, kind=kind)
             return flat_object(name, definition, multi=multi)
         except ValueError as error:
             raise BadMapping(str(error)) from None
