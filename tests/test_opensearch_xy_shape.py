@@ -115,6 +115,13 @@ def test_an_xy_shape_takes_shapes_on_a_plane(fake: FirehoseFake, landing_s3: Any
             illegal("at least three non-collinear points required"),
         ),
         ("BBOX (0, 0, 1, 0)", illegal("at least three non-collinear points required")),
+        # Rectangle.EMPTY: its corners all 0, 0.
+        ("BBOX EMPTY", illegal("at least three non-collinear points required")),
+        # A triangle in doubles, one point once made floats.
+        (
+            "POLYGON ((1000 1000, 1000.00001 1000, 1000 1000.00001, 1000 1000))",
+            illegal("at least three non-collinear points required"),
+        ),
         (
             "POLYGON ((0 0, 1 1, 1 0, 0 1, 0 0))",
             illegal("Unable to Tessellate shape. Possible malformed shape detected."),

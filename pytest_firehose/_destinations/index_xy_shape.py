@@ -18,12 +18,11 @@ Facts (the geospatial plugin 2.19's ``XYShapeFieldMapper``, ``XYShapeSupportVisi
   finite float fails (``invalid value NaN; must be between -3.4028234663852886E38 and
   3.4028234663852886E38``, each point's x before its y); an empty line or polygon fails as
   Lucene's line of no points does (``at least 2 line points required``); an envelope is
-  the polygon of its four corners; a polygon's tessellation is Lucene's
-  (``index_polygons.tessellate``: ``at least three non-collinear points required``,
+  the polygon of its four corners (an empty one's all 0, 0); a polygon's tessellation is
+  Lucene's, of the float points (``index_polygons.tessellate``: ``at least three
+  non-collinear points required``, also where floats make its points one,
   ``Unable to Tessellate shape. Possible malformed shape detected.``), checking no
-  self-intersection, as for ``geo_shape``.
-
-Chosen: an empty point or envelope (WKT's ``POINT EMPTY``, ``BBOX EMPTY``) is taken.
+  self-intersection, as for ``geo_shape``; an empty point is 0, 0.
 """
 
 from __future__ import annotations
@@ -94,10 +93,10 @@ def check_xy_shape(shape: Shape, ignore_z: bool, indexes: bool) -> None:
                 raise geo.illegal("at least 2 line points required")
             _polygon([(ring.xs, ring.ys) for ring in one.parts])
         elif one.kind == "envelope":
-            if one.box is not None:
-                min_x, max_x, max_y, min_y = one.box
-                xs = (min_x, max_x, max_x, min_x, min_x)
-                ys = (min_y, min_y, max_y, max_y, min_y)
-                _polygon([(xs, ys)])
+            # ``Rectangle.EMPTY``'s bounds are all 0.
+            min_x, max_x, max_y, min_y = one.box or (0.0, 0.0, 0.0, 0.0)
+            xs = (min_x, max_x, max_x, min_x, min_x)
+            ys = (min_y, min_y, max_y, max_y, min_y)
+            _polygon([(xs, ys)])
         else:
             waiting.extend(reversed(one.parts))
