@@ -167,6 +167,8 @@ def test_an_xy_point_takes_its_forms_without_range(fake: FirehoseFake, landing_s
         ([[1, 2], 5], parse("expecting xy_point as an array, a string, or an object format")),
         ([[1]], parse("[xy_point] field type should have at least two dimensions")),
         ([1, 2, "3"], parse("field type does not accept > 3 dimensions")),
+        # The second of an array's numbers may be a string Double.parseDouble reads.
+        ([1, "north"], {"type": "number_format_exception", "reason": 'For input string: "north"'}),
         ([], {"type": "illegal_argument_exception", "reason": "XYPoint cannot be empty"}),
         # No range, but a coordinate is indexed as a float.
         ("NaN,1", {"type": "illegal_argument_exception", "reason": f"invalid value NaN; {RANGE}"}),
