@@ -52,14 +52,14 @@ from pytest_firehose._destinations.index_geo_shape import check_parameters, show
 from pytest_firehose._destinations.index_geometry import GeoError
 from pytest_firehose._destinations.index_mapping import Leaf
 from pytest_firehose._destinations.index_special import REFUSES
-from pytest_firehose._destinations.index_values import (
-    OK,
-    Check,
-    java_double,
-    json_double,
-    parse_java_double,
-    unread_double,
+from pytest_firehose._destinations.index_types import (
+    Point,
+    coordinate_array,
+    json_number,
+    point_values,
+    point_z,
 )
+from pytest_firehose._destinations.index_values import OK, Check, parse_java_double, unread_double
 from pytest_firehose._destinations.index_wkt import read_wkt
 from pytest_firehose._destinations.index_xy_shape import check_float
 
@@ -69,42 +69,14 @@ _NOT_MODELLED = ("fields", "copy_to", "index_options", "similarity")
 _FIELDS = "field must be either [x|y], or [type|coordinates]"
 _EXPECTING = "expecting xy_point as an array, a string, or an object format"
 
-Point = tuple[float, float]
-
 
 def _parse(reason: str) -> GeoError:
     return GeoError(("parse_exception", reason))
 
 
-def _number(value: Any) -> float | None:
-    if value is True or value is False or not isinstance(value, (int, float)):
-        return None
-    return json_double(value)
-
-
-def _z(ignore_z: bool, z: float) -> None:
-    if not ignore_z:
-        raise _parse(
-            f"Exception parsing coordinates: found Z value [{java_double(z)}] but "
-            "[ignore_z_value] parameter is [false]"
-        )
-
-
 def _array(values: list[Any], ignore_z: bool) -> Point:
     """``parseXYPointArray``: two numbers, a third a z."""
-    numbers: list[float] = []
-    for item in values:
-        number = _number(item)
-        if number is None:
-            raise _parse("numeric value expected")
-        numbers.append(number)
-        if len(numbers) == 3:
-            _z(ignore_z, number)
-        elif len(numbers) > 3:
-            raise _parse("[xy_point] field type does not accept more than 3 values")
-    if len(numbers) < 2:
-        raise _parse("[xy_point] field type should have at least two dimensions")
-    return numbers[0], numbers[1]
+    return coordinate_array(values, ignore_z, "xy_point")
 
 
 def _basic(value: dict[str, Any], keys: list[str]) -> Point:
@@ -119,7 +91,7 @@ def _basic(value: dict[str, Any], keys: list[str]) -> Point:
             if number is None:
                 raise _parse("[x] and [y] must be valid double values")
         else:
-            number = _number(given)
+            number = json_number(given)
             if number is None:
                 raise _parse(f"{key} must be a number")
         read[key] = number
@@ -202,7 +174,7 @@ def _coordinates(text: str, ignore_z: bool) -> Point:
         z = parse_java_double(parts[2])
         if z is None:
             raise GeoError(unread_double(parts[2]))
-        _z(ignore_z, z)
+        point_z(ignore_z, z)
     if not parts:
         raise GeoError(
             ("array_index_out_of_bounds_exception", "Index 0 out of bounds for length 0")
@@ -228,29 +200,6 @@ def read_xy_point(value: Any, ignore_z: bool) -> Point:
     raise _parse(_EXPECTING)
 
 
-def xy_points(value: Any, ignore_z: bool) -> list[Point]:
-    """``PointParser.parse``: the points a value (not null) gives: an array beginning with
-    a number is one point, another array one point an item."""
-    if not isinstance(value, list):
-        return [read_xy_point(value, ignore_z)]
-    if value and _number(value[0]) is not None:
-        second = value[1] if len(value) > 1 else None
-        y = _number(second)
-        if y is None and isinstance(second, str):
-            y = parse_java_double(second)
-            if y is None:
-                raise GeoError(unread_double(second))
-        if y is None:
-            raise GeoError(None)  # the parser's error quotes its position
-        if len(value) > 2:
-            z = _number(value[2])
-            if z is None or len(value) > 3:
-                raise _parse("field type does not accept > 3 dimensions")
-            _z(ignore_z, z)
-        return [(json_double(value[0]), y)]
-    return [read_xy_point(item, ignore_z) for item in value]
-
-
 def xy_point_check(ignore_z: bool, ignore_malformed: bool, null_value: Point | None) -> Check:
     """An ``xy_point`` field's check of a whole value (``null`` too): OK, or the cause."""
 
@@ -261,7 +210,7 @@ def xy_point_check(ignore_z: bool, ignore_malformed: bool, null_value: Point | N
             if value is None:
                 points = [] if null_value is None else [null_value]
             else:
-                points = xy_points(value, ignore_z)
+                points = point_values(value, ignore_z, read_xy_point, lambda x, y: (x, y))
                 if not points:
                     raise geo.illegal("XYPoint cannot be empty")
             for x, y in points:
