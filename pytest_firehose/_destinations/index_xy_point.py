@@ -37,8 +37,8 @@ OpenSearch's ``AbstractPointGeometryFieldMapper`` (``TypeParser``, ``PointParser
 
 Chosen (as for ``geo_point``): an array of four numbers or more fails with ``field type
 does not accept > 3 dimensions``, and where OpenSearch's cause quotes the parser's position
-(an array of a number then no number) ``caused_by`` is left out; ``POINT EMPTY`` is the
-point 0, 0.
+(an array of a number then neither a number nor a string) ``caused_by`` is left out.
+``POINT EMPTY`` is the point 0, 0 (``Point.EMPTY``'s).
 """
 
 from __future__ import annotations
