@@ -186,6 +186,14 @@ REFUSED = [
         ),
         id="geo-z",
     ),
+    pytest.param(
+        {"type": "geo_point"},
+        '[1, "north"]',
+        "failed to parse field [v] of type [geo_point]",
+        # The second value is read by Double.parseDouble, whose failure names no position.
+        ("number_format_exception", 'For input string: "north"'),
+        id="geo-array-text",
+    ),
 ]
 
 

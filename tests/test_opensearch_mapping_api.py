@@ -24,9 +24,9 @@ from pytest_firehose import FirehoseFake, UsageError
             "field [where]: the type 'percolator' is not modelled; pytest-firehose models long, "
             "integer, short, byte, double, float, half_float, scaled_float, unsigned_long, "
             "keyword, wildcard, text, match_only_text, boolean, date, date_nanos, ip, geo_point, "
-            "geo_shape, knn_vector, integer_range, long_range, float_range, double_range, "
-            "ip_range, date_range, completion, search_as_you_type, rank_feature, rank_features, "
-            "join, binary, object, nested, alias, constant_keyword, token_count",
+            "geo_shape, xy_point, xy_shape, knn_vector, integer_range, long_range, float_range, "
+            "double_range, ip_range, date_range, completion, search_as_you_type, rank_feature, "
+            "rank_features, join, binary, object, nested, alias, constant_keyword, token_count",
         ),
         (
             {"dynamic": "runtime"},

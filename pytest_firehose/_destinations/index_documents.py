@@ -20,7 +20,8 @@ pages, and its source: ``DocumentParser``, ``FieldMapper``, ``MappingLookup``,
 - a field name that is empty, or a dotted one with an empty part, fails the document
   (``failed to parse``, caused by ``field name cannot be an empty string`` ...); so does a
   metadata field (``_id``, ``_index`` ...) at the top of the document;
-- a ``geo_point`` (and a ``knn_vector``) reads a whole array, a dynamic template's too;
+- a ``geo_point``, an ``xy_point`` (and a ``knn_vector``) reads a whole array, a dynamic
+  template's too;
 - a value a field took is copied into the fields its ``copy_to`` names (``index_copy``);
 - each object read into a ``nested`` field counts against
   ``index.mapping.nested_objects.limit``; ``_doc_count`` at the top of an OpenSearch
@@ -282,7 +283,7 @@ class _Document(DynamicFields):
                     "failed to parse",
                     (kind, reason.replace(DOCUMENT_KEY, name)),
                 )
-            if mapper.type in ("geo_point", "geo_shape"):
+            if mapper.type in ("geo_point", "geo_shape", "xy_point", "xy_shape"):
                 # A geometry field's own message: no id, no preview.
                 raise MappingError(
                     "mapper_parsing_exception",
@@ -303,6 +304,11 @@ class _Document(DynamicFields):
 
 
 def _whole(node: Node) -> bool:
-    """Whether the field reads an array as one value (``geo_point``: ``[lon, lat]``; a
-    ``knn_vector``'s values; a ``completion``'s inputs)."""
-    return isinstance(node, Leaf) and node.type in ("geo_point", "knn_vector", "completion")
+    """Whether the field reads an array as one value (``geo_point``: ``[lon, lat]``, and
+    ``xy_point``: ``[x, y]``; a ``knn_vector``'s values; a ``completion``'s inputs)."""
+    return isinstance(node, Leaf) and node.type in (
+        "geo_point",
+        "xy_point",
+        "knn_vector",
+        "completion",
+    )

@@ -5,8 +5,8 @@ settings, read into an :class:`~pytest_firehose._destinations.index_mapping.Inde
 What is read is what changes which documents the index takes: field types
 (``index_parameters.TYPES``), ``properties``, ``dynamic``, ``enabled``, ``fields``
 (sub-fields), ``format``, ``coerce``, ``ignore_malformed``, ``copy_to`` (``index_copy``),
-``scaling_factor``, ``ignore_z_value`` (a ``geo_shape``'s parameters in
-``index_geo_shape``), and at the top ``date_detection``,
+``scaling_factor``, ``ignore_z_value`` (the geometry types' parameters in
+``index_geo_shape`` and ``index_xy_point``), and at the top ``date_detection``,
 ``numeric_detection``, ``dynamic_date_formats`` and ``dynamic_templates``
 (``index_templates``). The parameters in ``index_parameters.HARMLESS`` change how values
 are indexed or searched, not whether a document is taken: they are kept and shown. A
@@ -77,6 +77,7 @@ from pytest_firehose._destinations.index_special import (
 from pytest_firehose._destinations.index_special import TYPES as SPECIAL
 from pytest_firehose._destinations.index_templates import TemplateError, read_templates
 from pytest_firehose._destinations.index_types import binary_check, geo_point_check
+from pytest_firehose._destinations.index_xy_point import xy_point_field
 
 _ROOT = frozenset(
     {
@@ -91,6 +92,9 @@ _ROOT = frozenset(
 _SHINGLES = "search_as_you_type"
 #: Types whose own modules read their definitions (as ``_node`` reads the others named there).
 _OWN = ("completion", _SHINGLES)
+#: The geometry types whose modules read their definitions (``index_geo_shape``,
+#: ``index_xy_point``).
+_GEOMETRIES = ("geo_shape", "xy_shape", "xy_point")
 #: Types whose parser reads its own parameters and leaves the rest unread (refused).
 _UNPARSED = ("alias", "constant_keyword")
 _ROOT_HARMLESS = frozenset({"_source", "_meta"})
@@ -147,7 +151,7 @@ def _node(name: str, definition: Any, *, multi: bool = False, knn: bool = False)
         if multi:
             raise BadMapping(f"{where}: Type [{kind}] cannot be used in multi field")
         return _object(where, kind, definition, typed=typed, knn=knn)
-    if kind in ("flat_object", "geo_shape", "knn_vector", "join", *_OWN, *RANGES, *RANKS):
+    if kind in (*_GEOMETRIES, "flat_object", "knn_vector", "join", *_OWN, *RANGES, *RANKS):
         try:
             if kind == "join":
                 return join_field(name, definition, multi=multi)
@@ -161,8 +165,10 @@ def _node(name: str, definition: Any, *, multi: bool = False, knn: bool = False)
                 return range_field(name, kind, definition, multi=multi)
             if kind == "knn_vector":
                 return knn_vector_field(name, definition, multi=multi, knn=knn)
-            if kind == "geo_shape":
-                return geo_shape_field(name, definition, multi=multi)
+            if kind == "xy_point":
+                return xy_point_field(name, definition, multi=multi)
+            if kind in _GEOMETRIES:
+                return geo_shape_field(name, definition, multi=multi, kind=kind)
             return flat_object(name, definition, multi=multi)
         except ValueError as error:
             raise BadMapping(str(error)) from None

@@ -1,6 +1,7 @@
-"""OpenSearch ``geo_shape`` fields: the mapping's parameters, and the values a document may
-give: GeoJSON objects (``index_geojson``), WKT strings (``index_wkt``), arrays of them,
-``null``; the geometry's own checks are ``index_geometry``'s.
+"""OpenSearch ``geo_shape`` fields (and the geospatial plugin's ``xy_shape``, which shares
+their mapper's base): the mapping's parameters, and the values a document may give: GeoJSON
+objects (``index_geojson``), WKT strings (``index_wkt``), arrays of them, ``null``; the
+geometry's own checks are ``index_geometry``'s (``index_xy_shape``'s for ``xy_shape``).
 
 Facts (OpenSearch 2.19: ``GeoShapeFieldMapper``, ``AbstractShapeGeometryFieldMapper``,
 ``AbstractGeometryFieldMapper`` (``TypeParser``, ``parse``, ``doXContentBody``),
@@ -22,7 +23,15 @@ Facts (OpenSearch 2.19: ``GeoShapeFieldMapper``, ``AbstractShapeGeometryFieldMap
   consisting of type and coordinates``; any failure is ``failed to parse field [f] of
   type [geo_shape]`` (``f`` the full path; no id, no preview), and ``ignore_malformed``
   takes every value;
-- GeoJSON objects are read by ``index_geojson``.
+- GeoJSON objects are read by ``index_geojson``;
+- ``xy_shape`` (``XYShapeFieldMapper``, ``XYShapeFieldTypeParser``) takes the same
+  parameters, without doc values by default (shown when true); its parser is built with
+  the mapping's ``orientation`` (``GeometryParser``), so a GeoJSON polygon that names
+  none is read in the mapping's; a failure is ``failed to parse field [f] of type
+  [xy_shape]``.
+
+Chosen: the prefix-tree parameters, which ``xy_shape``'s type parser reads and drops, are
+refused as not modelled, as for ``geo_shape``.
 """
 
 from __future__ import annotations
@@ -37,6 +46,7 @@ from pytest_firehose._destinations.index_mapping import Leaf
 from pytest_firehose._destinations.index_special import REFUSES, java_text
 from pytest_firehose._destinations.index_values import OK, Check
 from pytest_firehose._destinations.index_wkt import read_wkt
+from pytest_firehose._destinations.index_xy_shape import check_xy_shape
 
 #: The parameters the fake reads, and those it keeps and shows.
 _READ = ("ignore_malformed", "ignore_z_value", "coerce", "orientation")
@@ -57,32 +67,76 @@ _NOT_MODELLED = (
 )
 
 
-def geo_shape_field(name: str, definition: Mapping[str, Any], *, multi: bool) -> Leaf:
-    """The ``geo_shape`` field ``name`` (its full path) as ``definition`` (without its type)
-    defines it; ValueError for what OpenSearch refuses (in its words) or the fake does
-    not model."""
+def geo_shape_field(
+    name: str, definition: Mapping[str, Any], *, multi: bool, kind: str = "geo_shape"
+) -> Leaf:
+    """The ``geo_shape`` (or ``xy_shape``: ``kind``) field ``name`` (its full path) as
+    ``definition`` (without its type) defines it; ValueError for what OpenSearch refuses
+    (in its words) or the fake does not model."""
+    where = f"field [{name}]"
+    cartesian = kind == "xy_shape"
+    check_parameters(name, kind, definition, _READ, _KEPT, _NOT_MODELLED, multi=multi)
+    flags, shown = shown_parameters(where, definition, ("coerce",), doc_values=not cartesian)
+    if "orientation" in definition:
+        shown["orientation"] = _orientation(where, definition["orientation"])
+    check = geo_shape_check(
+        name,
+        coerce=flags.get("coerce", False),
+        ignore_z=flags.get("ignore_z_value", True),
+        indexes=flags.get("index", True) or flags.get("doc_values", not cartesian),
+        ignore_malformed=flags.get("ignore_malformed", False),
+        right=shown.get("orientation", "RIGHT") == "RIGHT",
+        cartesian=cartesian,
+    )
+    return Leaf(kind, shown, check, {}, flags.get("ignore_malformed", False))
+
+
+def check_parameters(
+    name: str,
+    kind: str,
+    definition: Mapping[str, Any],
+    read: tuple[str, ...],
+    kept: tuple[str, ...],
+    not_modelled: tuple[str, ...],
+    *,
+    multi: bool,
+) -> None:
+    """A geometry field's parameters, as its type parser and ``TypeParsers.parseField``
+    read them: one OpenSearch does not know refused in its words, one the fake does not
+    model refused in its own."""
     where = f"field [{name}]"
     if multi:
         raise ValueError(
-            f"{where}: a geo_shape sub-field (in another field's fields) is not modelled: "
-            "give the geo_shape a field of its own"
+            f"{where}: a {kind} sub-field (in another field's fields) is not modelled: "
+            f"give the {kind} a field of its own"
         )
     for key in definition:
-        if key in _NOT_MODELLED:
+        if key in not_modelled:
             raise ValueError(
-                f"{where}: the parameter {key!r} of a geo_shape field is not modelled "
-                f"(modelled: {', '.join(sorted(_READ + _KEPT))})"
+                f"{where}: the parameter {key!r} of a {kind} field is not modelled "
+                f"(modelled: {', '.join(sorted(read + kept))})"
             )
-    unknown = [key for key in definition if key not in _READ + _KEPT]
+    unknown = [key for key in definition if key not in read + kept]
     if unknown:
         given = "".join(f" [{key} : {java_text(definition[key])}]" for key in unknown)
         raise ValueError(
             f"{REFUSES}Mapping definition for [{name.rsplit('.', 1)[-1]}] has unsupported "
             f"parameters: {given}"
         )
+
+
+def shown_parameters(
+    where: str, definition: Mapping[str, Any], own: tuple[str, ...], *, doc_values: bool
+) -> tuple[dict[str, bool], dict[str, Any]]:
+    """A geometry field's flags (``ignore_malformed``, ``ignore_z_value``, the ``own``
+    ones, ``index``, ``doc_values``, ``store``) and its parameters as ``FieldMapper``
+    shows them: ``boost`` when not 1, ``index`` when false, ``doc_values`` when not
+    ``doc_values`` (its default), ``store`` when true, ``meta``, then the geometry flags
+    given."""
+    geometry = ("ignore_malformed", "ignore_z_value", *own)
     flags = {
         key: _flag(where, key, definition[key])
-        for key in ("ignore_malformed", "ignore_z_value", "coerce", "index", "doc_values", "store")
+        for key in (*geometry, "index", "doc_values", "store")
         if key in definition
     }
     shown: dict[str, Any] = {}
@@ -92,7 +146,7 @@ def geo_shape_field(name: str, definition: Mapping[str, Any], *, multi: bool) ->
             raise ValueError(f"{where}: boost is a number, such as 2.0, not {boost!r}")
         if float(boost) != 1.0:
             shown["boost"] = float(boost)
-    for key, default in (("index", True), ("doc_values", True), ("store", False)):
+    for key, default in (("index", True), ("doc_values", doc_values), ("store", False)):
         if flags.get(key, default) != default:
             shown[key] = flags[key]
     if "meta" in definition:
@@ -101,20 +155,10 @@ def geo_shape_field(name: str, definition: Mapping[str, Any], *, multi: bool) ->
             raise ValueError(f"{where}: meta is an object of strings, not {meta!r}")
         if meta:
             shown["meta"] = {key: meta[key] for key in sorted(meta)}
-    for key in ("ignore_malformed", "ignore_z_value", "coerce"):
+    for key in geometry:
         if key in flags:
             shown[key] = flags[key]
-    if "orientation" in definition:
-        shown["orientation"] = _orientation(where, definition["orientation"])
-    check = geo_shape_check(
-        name,
-        coerce=flags.get("coerce", False),
-        ignore_z=flags.get("ignore_z_value", True),
-        indexes=flags.get("index", True) or flags.get("doc_values", True),
-        ignore_malformed=flags.get("ignore_malformed", False),
-        right=shown.get("orientation", "RIGHT") == "RIGHT",
-    )
-    return Leaf("geo_shape", shown, check, {}, flags.get("ignore_malformed", False))
+    return flags, shown
 
 
 def _flag(where: str, name: str, value: Any) -> bool:
@@ -145,16 +189,18 @@ def geo_shape_check(
     indexes: bool,
     ignore_malformed: bool,
     right: bool = True,
+    cartesian: bool = False,
 ) -> Check:
     """A ``geo_shape`` field's check of one value (an array's values come one by one):
-    OK, or the ``caused_by`` of its failure (None where it is left out)."""
+    OK, or the ``caused_by`` of its failure (None where it is left out); an ``xy_shape``'s
+    where ``cartesian``."""
 
     def check(value: Any) -> Any:
         if ignore_malformed or value is None:
             return OK
         try:
             if isinstance(value, dict):
-                shape = read_geojson(value, coerce)
+                shape = read_geojson(value, coerce, right=right or not cartesian)
             elif isinstance(value, str):
                 shape = read_wkt(value, coerce)
             else:
@@ -164,7 +210,10 @@ def geo_shape_check(
                         "shape must be an object consisting of type and coordinates",
                     )
                 )
-            geo.check_read(shape, ignore_z, indexes, right)
+            if cartesian:
+                check_xy_shape(shape, ignore_z, indexes)
+            else:
+                geo.check_read(shape, ignore_z, indexes, right)
         except GeoError as failure:
             return failure.cause
         return OK

@@ -76,9 +76,12 @@ _UNITS = (
 )
 
 
-def read_geojson(value: dict[str, Any], coerce: bool, *, member: bool = False) -> Shape:
+def read_geojson(
+    value: dict[str, Any], coerce: bool, *, member: bool = False, right: bool = True
+) -> Shape:
     """The shape a GeoJSON object describes (``member``: one of a collection's
-    ``geometries``, whose every failure its parent quotes with a position)."""
+    ``geometries``, whose every failure its parent quotes with a position; ``right``: the
+    orientation of a polygon whose object names none, the parser's own)."""
     given: dict[str, Any] = {}
     for key, item in value.items():
         if key in ("type", "orientation", "radius"):
@@ -96,7 +99,7 @@ def read_geojson(value: dict[str, Any], coerce: bool, *, member: bool = False) -
             members = []
             for one in items:  # a loop, not a comprehension: one frame a level
                 try:
-                    members.append(read_geojson(one, coerce, member=True))
+                    members.append(read_geojson(one, coerce, member=True, right=right))
                 except GeoError:
                     raise _positioned() from None
             given[key] = members
@@ -105,7 +108,7 @@ def read_geojson(value: dict[str, Any], coerce: bool, *, member: bool = False) -
             raise _positioned()
         raise geo.illegal("Required [type]")
     try:
-        return _build(given, coerce)
+        return _build(given, coerce, right)
     except GeoError as failure:
         if member or len(given) == len(_ARGUMENTS):
             raise _positioned() from None  # built as its last key was read
@@ -192,7 +195,7 @@ def _parse(reason: str) -> GeoError:
     return GeoError(("parse_exception", reason))
 
 
-def _build(given: dict[str, Any], coerce: bool) -> Shape:
+def _build(given: dict[str, Any], coerce: bool, default: bool) -> Shape:
     """``GeoJson.createGeometry`` with the object's arguments."""
     kind: str = given["type"]
     orientation = given.get("orientation")
@@ -237,7 +240,7 @@ def _build(given: dict[str, Any], coerce: bool) -> Shape:
         return geo.circle(x, y, z, radius)
     elif shape_type != "LINEARRING":
         _nulls(kind, geometries, orientation, radius)
-    right = True if orientation is None else orientation
+    right = default if orientation is None else orientation
     if shape_type == "POINT":
         return geo.point(*_point(coordinates))
     if shape_type == "MULTIPOINT":

@@ -68,7 +68,7 @@ class Shape:
     parts: tuple[Shape, ...] = ()
     has_z: bool = False
     box: tuple[float, float, float, float] | None = None
-    #: A linear ring's longitudes and latitudes.
+    #: A linear ring's, a line's or a point's longitudes (x) and latitudes (y).
     xs: tuple[float, ...] = ()
     ys: tuple[float, ...] = ()
 
@@ -86,14 +86,20 @@ def empty(kind: str) -> Shape:
 
 
 def point(x: float, y: float, z: float = NAN) -> Shape:
-    return Shape("point", (z,), has_z=not math.isnan(z))
+    return Shape("point", (z,), has_z=not math.isnan(z), xs=(x,), ys=(y,))
 
 
 def line(xs: list[float], ys: list[float], zs: list[float] | None) -> Shape:
     """``Line``: at least two points."""
     if len(ys) < 2:
         raise illegal("at least two points in the line is required")
-    return Shape("linestring", tuple(zs) if zs is not None else (), has_z=zs is not None)
+    return Shape(
+        "linestring",
+        tuple(zs) if zs is not None else (),
+        has_z=zs is not None,
+        xs=tuple(xs),
+        ys=tuple(ys),
+    )
 
 
 def ring(xs: list[float], ys: list[float], zs: list[float] | None) -> Shape:
@@ -149,7 +155,7 @@ def circle(x: float, y: float, z: float, radius: float) -> Shape:
     return Shape("circle", (z,), has_z=not math.isnan(z))
 
 
-def _walk(shape: Shape) -> list[Shape]:
+def walk(shape: Shape) -> list[Shape]:
     """``shape`` and the shapes in it, depth first (without recursion: a WKT collection may
     nest 999 deep)."""
     found = []
@@ -167,15 +173,8 @@ def check_read(shape: Shape, ignore_z: bool, indexes: bool, right: bool = True) 
     the dateline as the mapping's orientation, ``right`` or not, reads it), then, where it
     ``indexes`` (its ``index`` or ``doc_values`` on), Lucene's of each (an envelope's
     corners, a polygon's tessellation); GeoError."""
-    shapes = _walk(shape)
-    if not ignore_z:
-        for one in shapes:
-            for z in one.zs:
-                if not math.isnan(z):
-                    raise illegal(
-                        f"found Z value [{java_double(z)}] but [ignore_z_value] parameter is "
-                        "[false]"
-                    )
+    shapes = walk(shape)
+    check_z(shapes, ignore_z)
     prepared: list[tuple[Shape, list[list[polygons.Ring]] | None]] = []
     for one in shapes:
         if one.kind == "circle":
@@ -198,6 +197,19 @@ def check_read(shape: Shape, ignore_z: bool, indexes: bool, right: bool = True) 
             failure = polygons.tessellate(rings)
             if failure is not None:
                 raise GeoError(failure)
+
+
+def check_z(shapes: list[Shape], ignore_z: bool) -> None:
+    """``StandardValidator``'s check of the shapes' z values (``walk``'s order): the first
+    fails the value unless ``ignore_z``."""
+    if ignore_z:
+        return
+    for one in shapes:
+        for z in one.zs:
+            if not math.isnan(z):
+                raise illegal(
+                    f"found Z value [{java_double(z)}] but [ignore_z_value] parameter is [false]"
+                )
 
 
 def _check_envelope(min_x: float, max_x: float, max_y: float, min_y: float) -> None:

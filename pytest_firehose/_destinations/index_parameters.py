@@ -82,6 +82,8 @@ TYPES = (
     "ip",
     "geo_point",
     "geo_shape",
+    "xy_point",
+    "xy_shape",
     "knn_vector",
     "integer_range",
     "long_range",

@@ -276,10 +276,12 @@ def lucene_points(lats: Sequence[float], lons: Sequence[float]) -> Cause | None:
     return None
 
 
-def tessellate(rings: Sequence[Ring]) -> Cause | None:
+def tessellate(rings: Sequence[Ring], *, cartesian: bool = False) -> Cause | None:
     """Lucene's polygon of the rings ``decompose`` built (its holes' built first) and its
-    tessellation, as far as the fake decides it: the cause of its failure, or None."""
-    for xs, ys in (*rings[1:], rings[0]):
+    tessellation, as far as the fake decides it: the cause of its failure, or None. A
+    ``cartesian`` polygon (an ``xy_shape``'s, whose points ``index_xy_shape`` checks) has
+    no latitudes or longitudes to check."""
+    for xs, ys in () if cartesian else (*rings[1:], rings[0]):
         failure = lucene_points(ys, xs)
         if failure is not None:
             return failure

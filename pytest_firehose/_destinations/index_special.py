@@ -52,8 +52,9 @@ from pytest_firehose._destinations.index_values import OK, Check, preview, text_
 REFUSES = "OpenSearch refuses this mapping: Failed to parse mapping [_doc]: "
 TYPES = ("alias", "constant_keyword", "token_count", "flat_object")
 #: The types whose field reads a ``null`` (and may fail the document with it: a
-#: ``knn_vector`` of a model the cluster does not hold, a ``rank_features``, a ``join``).
-READS_NULL = ("alias", "constant_keyword", "knn_vector", "rank_features", "join")
+#: ``knn_vector`` of a model the cluster does not hold, a ``rank_features``, a ``join``; an
+#: ``xy_point``'s ``null_value``).
+READS_NULL = ("alias", "constant_keyword", "knn_vector", "rank_features", "join", "xy_point")
 #: The parameters each type takes besides its type.
 PARAMETERS = {
     "alias": frozenset({"path"}),

@@ -29,9 +29,11 @@ import base64
 import binascii
 import math
 import re
+from collections.abc import Callable
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from pytest_firehose._destinations.index_geometry import GeoError
 from pytest_firehose._destinations.index_values import (
     OK,
     Check,
@@ -39,6 +41,7 @@ from pytest_firehose._destinations.index_values import (
     json_double,
     parse_java_double,
     read_double,
+    unread_double,
 )
 
 _MOST_UNSIGNED = 2**64 - 1
@@ -146,26 +149,22 @@ _WKT_TYPES = (
 )
 
 
-class _GeoFailure(Exception):
-    """A value that is no geo point: the ``caused_by`` OpenSearch writes (None: left out)."""
-
-    def __init__(self, cause: Any) -> None:
-        super().__init__(cause)
-        self.cause = cause
+Point = tuple[float, float]
 
 
-def _parse(reason: str) -> _GeoFailure:
-    return _GeoFailure(("parse_exception", reason))
+def _parse(reason: str) -> GeoError:
+    return GeoError(("parse_exception", reason))
 
 
-def _number(value: Any) -> float | None:
+def json_number(value: Any) -> float | None:
     """A JSON number as a double; None for anything else."""
     if value is True or value is False or not isinstance(value, (int, float)):
         return None
     return json_double(value)
 
 
-def _z(ignore_z: bool, z: float) -> None:
+def point_z(ignore_z: bool, z: float) -> None:
+    """``GeoPoint.assertZValue`` (``XYPoint``'s too): a z fails unless ``ignore_z``."""
     if not ignore_z:
         raise _parse(
             f"Exception parsing coordinates: found Z value [{java_double(z)}] but "
@@ -175,19 +174,26 @@ def _z(ignore_z: bool, z: float) -> None:
 
 def _coordinates(values: list[Any], ignore_z: bool) -> tuple[float, float]:
     """``[lon, lat]`` (and a z) as GeoJSON's ``coordinates`` or a point of an array."""
+    lon, lat = coordinate_array(values, ignore_z, "geo_point")
+    return lat, lon
+
+
+def coordinate_array(values: list[Any], ignore_z: bool, kind: str) -> Point:
+    """A ``kind`` point's array of two numbers (and a z), its first two (``GeoUtils``'
+    ``parseGeoPoint``, the geospatial plugin's ``parseXYPointArray``)."""
     numbers: list[float] = []
     for item in values:
-        number = _number(item)
+        number = json_number(item)
         if number is None:
             raise _parse("numeric value expected")
         numbers.append(number)
         if len(numbers) == 3:
-            _z(ignore_z, number)
+            point_z(ignore_z, number)
         elif len(numbers) > 3:
-            raise _parse("[geo_point] field type does not accept more than 3 values")
+            raise _parse(f"[{kind}] field type does not accept more than 3 values")
     if len(numbers) < 2:
-        raise _parse("[geo_point] field type should have at least two dimensions")
-    return numbers[1], numbers[0]
+        raise _parse(f"[{kind}] field type should have at least two dimensions")
+    return numbers[0], numbers[1]
 
 
 def _geohash(text: str) -> tuple[float, float]:
@@ -226,7 +232,7 @@ def _from_string(text: str, ignore_z: bool) -> tuple[float, float]:
         if lat is None:
             raise _parse("latitude must be a number")
         if len(parts) < 2:
-            raise _GeoFailure(
+            raise GeoError(
                 ("array_index_out_of_bounds_exception", "Index 1 out of bounds for length 1")
             )
         lon = parse_java_double(parts[1])
@@ -235,10 +241,10 @@ def _from_string(text: str, ignore_z: bool) -> tuple[float, float]:
         if len(parts) > 2:
             z = parse_java_double(parts[2])
             if z is None:
-                raise _GeoFailure(
+                raise GeoError(
                     ("number_format_exception", f'For input string: "{parts[2].strip()}"')
                 )
-            _z(ignore_z, z)
+            point_z(ignore_z, z)
         return lat, lon
     return _geohash(text)
 
@@ -260,7 +266,7 @@ def _from_object(value: dict[str, Any], ignore_z: bool) -> tuple[float, float]:
                 if number is None:
                     raise _parse("[lon] and [lat] must be valid double values")
             else:
-                number = _number(given)
+                number = json_number(given)
                 if number is None:
                     raise _parse(f"{key} must be a number")
             read[key] = number
@@ -311,30 +317,43 @@ def _one(value: Any, ignore_z: bool) -> tuple[float, float]:
     raise _parse("geo_point expected")
 
 
-def geo_points(value: Any, ignore_z: bool) -> list[tuple[float, float]]:
-    """The points (latitude, longitude) a ``geo_point`` field reads from ``value`` (a
-    whole array: ``[lon, lat]`` is one point, an array of other forms several);
-    :class:`_GeoFailure` for one it cannot read."""
-    if value is None:
-        return []
+def point_values(
+    value: Any,
+    ignore_z: bool,
+    one: Callable[[Any, bool], Point],
+    pair: Callable[[float, float], Point],
+) -> list[Point]:
+    """``AbstractPointGeometryFieldMapper.PointParser.parse`` of a value that is not null:
+    an array whose first value is a number is one point (``pair`` of its first two
+    values, the second a number or a string ``Double.parseDouble`` reads, a third a z),
+    another array a point an item, anything else one point (``one`` reads a point);
+    GeoError for one it cannot read."""
     if not isinstance(value, list):
-        return [_one(value, ignore_z)]
-    if value and _number(value[0]) is not None:
-        if len(value) < 2:
-            raise _GeoFailure(None)
-        second = value[1]
-        lat = _number(second)
-        if lat is None and isinstance(second, str):
-            lat = parse_java_double(second)
-        if lat is None:
-            raise _GeoFailure(None)  # the parser's error quotes its position
+        return [one(value, ignore_z)]
+    if value and json_number(value[0]) is not None:
+        second = value[1] if len(value) > 1 else None
+        y = json_number(second)
+        if y is None and isinstance(second, str):
+            y = parse_java_double(second)
+            if y is None:
+                raise GeoError(unread_double(second))
+        if y is None:
+            raise GeoError(None)  # the parser's error quotes its position
         if len(value) > 2:
-            z = _number(value[2])
+            z = json_number(value[2])
             if z is None or len(value) > 3:
                 raise _parse("field type does not accept > 3 dimensions")
-            _z(ignore_z, z)
-        return [(lat, float(value[0]))]
-    return [_one(item, ignore_z) for item in value]
+            point_z(ignore_z, z)
+        return [pair(json_double(value[0]), y)]
+    return [one(item, ignore_z) for item in value]
+
+
+def geo_points(value: Any, ignore_z: bool) -> list[Point]:
+    """The points (latitude, longitude) a ``geo_point`` field reads from ``value`` (a
+    whole array: ``[lon, lat]`` is one point, an array of other forms several)."""
+    if value is None:
+        return []
+    return point_values(value, ignore_z, _one, lambda lon, lat: (lat, lon))
 
 
 def geo_point_check(name: str, ignore_z: bool, ignore_malformed: bool) -> Check:
@@ -348,7 +367,7 @@ def geo_point_check(name: str, ignore_z: bool, ignore_malformed: bool) -> Check:
             return OK
         try:
             points = geo_points(value, ignore_z)
-        except _GeoFailure as failure:
+        except GeoError as failure:
             return failure.cause
         for lat, lon in points:
             if lat > 90.0 or lat < -90.0:

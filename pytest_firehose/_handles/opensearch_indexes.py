@@ -55,8 +55,9 @@ class OpenSearchIndexes:
         ``long``, ``integer``, ``short``, ``byte``, ``double``, ``float``, ``half_float``,
         ``scaled_float``, ``unsigned_long``, ``keyword``, ``wildcard``, ``text``,
         ``match_only_text``, ``boolean``, ``date`` (with ``format``), ``date_nanos``, ``ip``,
-        ``geo_point``, ``geo_shape``, ``knn_vector``, ``integer_range``, ``long_range``,
-        ``float_range``, ``double_range``, ``ip_range``, ``binary``, ``object``, ``nested``,
+        ``geo_point``, ``geo_shape``, ``xy_point``, ``xy_shape``, ``knn_vector``,
+        ``integer_range``, ``long_range``, ``float_range``, ``double_range``, ``ip_range``,
+        ``binary``, ``object``, ``nested``,
         ``alias``, ``constant_keyword``, ``token_count`` and ``flat_object`` (and ``copy_to``),
         ``dynamic_templates``, ``date_detection``, ``numeric_detection``,
         ``dynamic_date_formats``. ``settings``:
