@@ -318,3 +318,12 @@ def test_its_fields_join_the_mapping_when_destination_refuses_another(
 
 def refused_any(landing_s3: Any) -> list[dict[str, Any]]:
     return [message for _, message in errors(landing_s3)]
+
+
+def test_a_flat_object_path_doc_value_is_its_name_and_the_term(
+    fake: FirehoseFake, landing_s3: Any
+) -> None:
+    # "attrs.k=" and the value fit as a term; "attrs." before them does not.
+    deliver(fake, {"attrs": {"type": "flat_object"}}, {"attrs": {"k": long_text(LIMIT - 10)}})
+
+    assert refused(landing_s3) == [too_large("attrs._valueAndPath")]

@@ -24,7 +24,8 @@ recorded bulk answers):
 - a ``text`` field is inverted through its analyzer: only the built-in ``keyword`` analyzer
   makes the whole value one term (the standard tokenizer splits tokens at 255 characters);
 - a ``flat_object`` ``f`` indexes each string it holds, ``V`` at path ``p``, as the term ``V``
-  of ``f._value`` (its doc value ``f.V``) and the term ``f.p=V`` of ``f._valueAndPath``;
+  of ``f._value`` and the term ``f.p=V`` of ``f._valueAndPath``, each with a doc value of
+  ``f.`` and the term;
 - Lucene indexes the document's fields in the order the parser added them (a field, then
   its sub-fields, then its ``copy_to`` targets), so the first such value names the field;
   parsing comes first, so a value the mapping refuses anywhere in the document is the error.
@@ -90,20 +91,21 @@ def refusal(leaf: Leaf, full: str, value: Any) -> MappingError | None:
 
 def _flat_refusal(full: str, value: dict[str, Any]) -> MappingError | None:
     """The refusal of the strings a ``flat_object`` holds: each value's ``._value`` term
-    and doc value, then each one's ``._valueAndPath`` term."""
+    and doc value (the field's name, a dot and the term), then each one's
+    ``._valueAndPath`` term and doc value."""
     strings = list(_strings(value, full))
-    for _, text in strings:
-        if may_refuse(text):
-            data = _utf8(text)
-            if len(data) > MAX_TERM_BYTES:
-                return _term_refusal(f"{full}._value", data)
-            if len(data) + len(_utf8(full)) + 1 > MAX_TERM_BYTES:
-                return _doc_value_refusal(f"{full}._value")
-    for path, text in strings:
-        if len(text) + len(path) + 1 > _SAFE_LENGTH:
-            data = _utf8(f"{path}={text}")
-            if len(data) > MAX_TERM_BYTES:
-                return _term_refusal(f"{full}._valueAndPath", data)
+    named = len(_utf8(full)) + 1
+    for suffix, terms in (
+        ("._value", [text for _, text in strings]),
+        ("._valueAndPath", [f"{path}={text}" for path, text in strings]),
+    ):
+        for term in terms:
+            if len(term) + named > _SAFE_LENGTH:
+                data = _utf8(term)
+                if len(data) > MAX_TERM_BYTES:
+                    return _term_refusal(full + suffix, data)
+                if len(data) + named > MAX_TERM_BYTES:
+                    return _doc_value_refusal(full + suffix)
     return None
 
 

@@ -23,8 +23,9 @@ mapping refuses (:mod:`~pytest_firehose._destinations.index_mapping`: a value it
 cannot take, a new field where the mapping is ``strict``, a metadata field, the index's
 limits), with OpenSearch's error, and one Lucene refuses once it is parsed (a term or doc
 value past 32766 bytes: :mod:`~pytest_firehose._destinations.index_terms`), whose new
-fields join the mapping all the same, as OpenSearch updates the mapping first. A retry cannot change that, so it is written at once
-(only a document refused with 429 is retried) to the ``S3Configuration`` bucket under
+fields join the mapping all the same, as OpenSearch updates the mapping first. A retry
+cannot change that, so it is written at once (only a document refused with 429 is
+retried) to the ``S3Configuration`` bucket under
 ``AmazonOpenSearchService-failed/``, as a document refused with ``destination_refuses``
 is. The mapping is checked first: ``destination_refuses`` is asked about the documents
 the mapping takes.
