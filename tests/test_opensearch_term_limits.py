@@ -327,3 +327,77 @@ def test_a_flat_object_path_doc_value_is_its_name_and_the_term(
     deliver(fake, {"attrs": {"type": "flat_object"}}, {"attrs": {"k": long_text(LIMIT - 10)}})
 
     assert refused(landing_s3) == [too_large("attrs._valueAndPath")]
+
+
+ANALYSIS = {
+    "analysis": {
+        "tokenizer": {"whole": {"type": "keyword"}},
+        "filter": {"lower": {"type": "lowercase"}},
+        "analyzer": {
+            "exact": {"tokenizer": "keyword", "filter": ["lowercase"]},
+            "exact_own": {"type": "custom", "tokenizer": "whole", "filter": "lower"},
+            "named": {"type": "keyword"},
+            "folded": {"tokenizer": "keyword", "filter": ["asciifolding"]},
+            "words": {"tokenizer": "whitespace", "filter": ["lowercase"]},
+        },
+    }
+}
+
+
+@pytest.mark.parametrize(
+    ("analyzer", "fails"),
+    [
+        ("keyword", True),
+        ("exact", True),
+        ("exact_own", True),
+        ("named", True),
+        ("words", False),
+        # A filter that may change the token's length: not measured.
+        ("folded", False),
+    ],
+)
+def test_an_index_analyzer_of_the_keyword_tokenizer_makes_one_term(
+    fake: FirehoseFake, landing_s3: Any, analyzer: str, fails: bool
+) -> None:
+    fake.firehose.opensearch_index(
+        DOMAIN,
+        "logs-*",
+        {"properties": {"body": {"type": "text", "analyzer": analyzer}}},
+        settings=ANALYSIS,
+    )
+    stream = search(fake)
+    line = long_text(40000)
+    put_batch(json.dumps({"body": line}).encode())
+    fake.firehose.flush()
+
+    assert refused(landing_s3) == ([immense("body", line)] if fails else [])
+    assert len(stream.delivered) == (0 if fails else 1)
+
+
+@pytest.mark.parametrize(("default", "fails"), [("named", True), ("words", False)])
+def test_the_index_default_analyzer_analyzes_a_text_field_without_one(
+    fake: FirehoseFake, landing_s3: Any, default: str, fails: bool
+) -> None:
+    analyzers = ANALYSIS["analysis"]["analyzer"]
+    settings = {"analysis": {**ANALYSIS["analysis"], "analyzer": {"default": analyzers[default]}}}
+    fake.firehose.opensearch_index(
+        DOMAIN, "logs-*", {"properties": {"body": {"type": "text"}}}, settings=settings
+    )
+    search(fake)
+    line = long_text(40000)
+    put_batch(json.dumps({"body": line}, ensure_ascii=False).encode())
+    fake.firehose.flush()
+
+    assert refused(landing_s3) == ([immense("body", line)] if fails else [])
+
+
+def test_a_long_value_within_the_limit_is_one_term(fake: FirehoseFake, landing_s3: Any) -> None:
+    line = long_text(20000)  # past what a short value is, within 32766 bytes
+    stream = deliver(
+        fake,
+        {"body": {"type": "text", "analyzer": "keyword"}, "code": {"type": "keyword"}},
+        {"body": line, "code": line},
+    )
+
+    assert len(stream.delivered) == 1
+    assert refused(landing_s3) == []

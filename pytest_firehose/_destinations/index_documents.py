@@ -320,7 +320,7 @@ class _Document(DynamicFields):
     def _indexed(self, leaf: Leaf, full: str, value: Any) -> None:
         """Keep Lucene's refusal of ``value`` in ``leaf`` at ``full`` if it is the first."""
         if self.lucene is None:
-            self.lucene = refusal(leaf, full, value)
+            self.lucene = refusal(leaf, full, value, self.mapping.settings)
 
 
 def _whole(node: Node) -> bool:

@@ -21,8 +21,10 @@ recorded bulk answers):
   a ``wildcard`` field's (which indexes 3-grams, and the whole value only as its doc value,
   ``doc_values`` off by default): ``illegal_argument_exception`` ``DocValuesField "f" is too
   large, must be <= 32766``;
-- a ``text`` field is inverted through its analyzer: only the built-in ``keyword`` analyzer
-  makes the whole value one term (the standard tokenizer splits tokens at 255 characters);
+- a ``text`` field is inverted through its analyzer (its ``analyzer``, else the index's
+  ``default``, else ``standard``, whose tokenizer splits tokens at 255 characters): the
+  ``keyword`` analyzer, and a custom one of the ``keyword`` tokenizer, make the whole
+  value one term (``index_analysis.whole_value``);
 - a ``flat_object`` ``f`` indexes each string it holds, ``V`` at path ``p``, as the term ``V``
   of ``f._value`` and the term ``f.p=V`` of ``f._valueAndPath``, each with a doc value of
   ``f.`` and the term;
@@ -34,8 +36,10 @@ recorded bulk answers):
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from typing import Any
 
+from pytest_firehose._destinations.index_analysis import flat_settings, whole_value
 from pytest_firehose._destinations.index_mapping import IndexMapping, Leaf, MappingError
 
 #: ``IndexWriter.MAX_TERM_LENGTH``, and the longest doc value (``BYTE_BLOCK_SIZE - 2``).
@@ -64,9 +68,9 @@ def may_refuse(value: Any) -> bool:
     return type(value) is str and len(value) > _SAFE_LENGTH
 
 
-def refusal(leaf: Leaf, full: str, value: Any) -> MappingError | None:
-    """Lucene's refusal of ``value`` indexed into ``leaf`` (its full path ``full``), or
-    None where it takes it (see the module)."""
+def refusal(leaf: Leaf, full: str, value: Any, settings: Mapping[str, Any]) -> MappingError | None:
+    """Lucene's refusal of ``value`` indexed into ``leaf`` (its full path ``full``) in
+    an index of ``settings``, or None where it takes it (see the module)."""
     kind = leaf.type
     if kind == "flat_object":
         return _flat_refusal(full, value) if isinstance(value, dict) else None
@@ -74,8 +78,14 @@ def refusal(leaf: Leaf, full: str, value: Any) -> MappingError | None:
         return None
     params = leaf.params
     if kind in ("text", "match_only_text"):
-        if params.get("analyzer") == "keyword" and _flag(params, "index", True):
-            return _term_refusal(full, _utf8(value))
+        analyzer = params.get("analyzer")
+        if (
+            _flag(params, "index", True)
+            and (analyzer is None or isinstance(analyzer, str))
+            and whole_value(analyzer, flat_settings(settings))
+        ):
+            data = _utf8(value)
+            return _term_refusal(full, data) if len(data) > MAX_TERM_BYTES else None
         return None
     if kind not in ("keyword", "wildcard") or _java_length(value) > _ignore_above(params):
         return None
