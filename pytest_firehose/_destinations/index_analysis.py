@@ -116,6 +116,9 @@ NORMALIZING_FILTERS = _names_of(
 NORMALIZING_CHAR_FILTERS = _names_of("pattern_replace mapping")
 #: The filter types whose script the fake cannot run (the script decides, token by token).
 SCRIPTED = _names_of("condition predicate_token_filter")
+#: The token filters (as types, or by name) after which the fake takes a ``keyword``
+#: tokenizer's one token for the value itself (they change few characters' length).
+_CASE_FILTERS = _names_of("lowercase uppercase")
 #: What the fake says after OpenSearch's words where a name is no built-in one.
 PLUGINS = (
     " (the fake has OpenSearch's built-in analysis components and the index's own; a "
@@ -365,3 +368,31 @@ def check_normalizer(name: str, definition: Mapping[str, Any]) -> None:
             f"[{normalizer}] not found for field [{name.rsplit('.', 1)[-1]}] (the index has "
             "the built-in lowercase and those its analysis settings define)"
         )
+
+
+def whole_value(name: str | None, flat: Mapping[str, Any]) -> bool:
+    """Whether the analyzer ``name`` of an index whose settings are ``flat``
+    (:func:`flat_settings`) makes a value one token, the value itself: the built-in
+    ``keyword``, an index's own of type ``keyword``, or a custom one of the ``keyword``
+    tokenizer with no char filter and only case filters. None is a ``text`` field's
+    default: the index's ``default`` analyzer, else ``standard``."""
+    analyzers = _groups(flat, "analyzer")
+    if name is None and "default" not in analyzers:
+        return False
+    name = name or "default"
+    given = analyzers.get(name)
+    if given is None:
+        return name == "keyword"
+    kind = _text(given.get("type", "custom"))
+    if kind != "custom":
+        return kind == "keyword"
+    tokenizer = _text(given.get("tokenizer"))
+    own = _groups(flat, "tokenizer").get(tokenizer)
+    if (tokenizer if own is None else _text(own.get("type"))) != "keyword":
+        return False
+    filters = _groups(flat, "filter")
+    return not _names(given.get("char_filter")) and all(
+        (token_filter if token_filter not in filters else _text(filters[token_filter].get("type")))
+        in _CASE_FILTERS
+        for token_filter in _names(given.get("filter"))
+    )

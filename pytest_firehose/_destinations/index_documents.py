@@ -27,7 +27,9 @@ pages, and its source: ``DocumentParser``, ``FieldMapper``, ``MappingLookup``,
   ``index.mapping.nested_objects.limit``; ``_doc_count`` at the top of an OpenSearch
   document is a metadata field, checked and mapped nowhere;
 - once the document's new fields are merged in, the index's limits apply
-  (``index_dynamic``, ``index_mapping.check_limits``).
+  (``index_dynamic``, ``index_mapping.check_limits``);
+- a document parsed whole may still be refused by Lucene, a value making a term or doc
+  value past 32766 bytes (``index_terms``): the fields it adds have joined the mapping.
 """
 
 from __future__ import annotations
@@ -51,6 +53,7 @@ from pytest_firehose._destinations.index_names import split_path
 from pytest_firehose._destinations.index_rank_features import TYPES as RANKS
 from pytest_firehose._destinations.index_rank_features import feature_answer
 from pytest_firehose._destinations.index_special import READS_NULL, written_to_alias
+from pytest_firehose._destinations.index_terms import TermRefusal, may_refuse, refusal
 from pytest_firehose._destinations.index_types import doc_count_check
 from pytest_firehose._destinations.index_values import OK
 
@@ -66,16 +69,18 @@ def read_document(
     """Read the document ``source`` (``doc_id`` gives its id, for messages) against
     ``mapping``: the mapping with the fields it adds (None when it adds none: ``mapping``
     is unchanged), ``mapping`` itself changed where ``in_place``, else a copy;
-    :class:`MappingError` when the index refuses it (nothing changed)."""
+    :class:`MappingError` when the index refuses it (nothing changed), or
+    :class:`TermRefusal` when Lucene then refuses it (its fields added)."""
     document = _Document(mapping, doc_id, metadata)
     document.object(mapping.root, (), mapping.root.dynamic or "true", source)
     if document.joins:
         refused = twice(document.joins)
         if refused is not None:
             raise refused
-    if not document.additions:
-        return None
-    return document.merged(in_place)
+    merged = document.merged(in_place) if document.additions else None
+    if document.lucene is not None:
+        raise TermRefusal(document.lucene, merged)
+    return merged
 
 
 _MISSING: Any = object()
@@ -117,6 +122,9 @@ class _Document(DynamicFields):
         self.features: set[str] = set()
         #: The doc values fields the document's join values add, in order.
         self.joins: list[str] = []
+        #: Lucene's refusal of the first value it cannot index (``index_terms``), given
+        #: once the whole document is parsed.
+        self.lucene: MappingError | None = None
 
     def object(
         self, node: Obj, path: tuple[str, ...], dynamic: str, values: dict[str, Any]
@@ -126,7 +134,12 @@ class _Document(DynamicFields):
         properties = node.properties
         for name, value in values.items():
             mapper = properties.get(name)
-            if type(mapper) is Leaf and value is not None and type(value) not in (list, dict):
+            if (
+                type(mapper) is Leaf
+                and value is not None
+                and type(value) not in (list, dict)
+                and not may_refuse(value)
+            ):
                 # The common case, read without the general walk: a value of a field the
                 # mapping has (its name holds no dot: a mapping's names hold none, and is
                 # no metadata field: the mapping has none).
@@ -295,12 +308,20 @@ class _Document(DynamicFields):
         elif mapper.type == "join":
             self.joins.extend(doc_values(full, value))
         elif mapper.type != "geo_point":  # its sub-fields take its geohash
+            self._indexed(mapper, full, value)
             for sub_name, sub in mapper.fields.items():
                 answer = sub.check(value)
                 if answer is not OK and not sub.ignore_malformed:
                     raise self._value_failed(f"{full}.{sub_name}", sub.type, value, answer)
+                if answer is OK:
+                    self._indexed(sub, f"{full}.{sub_name}", value)
         if mapper.copy_to and not self.copying:
             copy_values(self, mapper.copy_to, value, "null" if self.in_array else name)
+
+    def _indexed(self, leaf: Leaf, full: str, value: Any) -> None:
+        """Keep Lucene's refusal of ``value`` in ``leaf`` at ``full`` if it is the first."""
+        if self.lucene is None:
+            self.lucene = refusal(leaf, full, value, self.mapping.settings)
 
 
 def _whole(node: Node) -> bool:

@@ -21,8 +21,11 @@ cannot create, its name breaking OpenSearch's rules (``invalid_index_name_except
 upper case, ``*``, a leading ``-`` ...: ``index_patterns``), and a document its index's
 mapping refuses (:mod:`~pytest_firehose._destinations.index_mapping`: a value its field
 cannot take, a new field where the mapping is ``strict``, a metadata field, the index's
-limits), with OpenSearch's error. A retry cannot change that, so it is written at once
-(only a document refused with 429 is retried) to the ``S3Configuration`` bucket under
+limits), with OpenSearch's error, and one Lucene refuses once it is parsed (a term or doc
+value past 32766 bytes: :mod:`~pytest_firehose._destinations.index_terms`), whose new
+fields join the mapping all the same, as OpenSearch updates the mapping first. A retry
+cannot change that, so it is written at once (only a document refused with 429 is
+retried) to the ``S3Configuration`` bucket under
 ``AmazonOpenSearchService-failed/``, as a document refused with ``destination_refuses``
 is. The mapping is checked first: ``destination_refuses`` is asked about the documents
 the mapping takes.
@@ -54,6 +57,7 @@ from pytest_firehose._destinations.index_mapping import (
     bulk_error,
 )
 from pytest_firehose._destinations.index_patterns import index_name_error
+from pytest_firehose._destinations.index_terms import TermRefusal
 from pytest_firehose._destinations.search_indexes import (
     SearchIndexes,
     TemplateConflict,
@@ -144,6 +148,10 @@ class OpenSearchDestination(StoredDestination):
         #: Each index name met, with the refusal of its documents if OpenSearch cannot
         #: create an index of that name.
         self._names: dict[str, Refusal | None] = {}
+        #: The records the last ``refusals`` read, and those of them Lucene refused once
+        #: their fields had joined the mapping (by ``id``).
+        self._records: Sequence[Accepted] = ()
+        self._lucene: set[int] = set()
 
     def _index_at(self, arrived: Any) -> str:
         last, name = self._last_index
@@ -193,13 +201,18 @@ class OpenSearchDestination(StoredDestination):
                     self._metadata,
                     in_place=index in own,
                 )
+            except TermRefusal as error:  # refused once its fields joined the mapping
+                refused[position] = Refusal(NOT_JSON, error.json())
+                changed = error.mapping
+                self._lucene.add(id(record))
             except MappingError as error:
                 refused[position] = Refusal(NOT_JSON, error.json())
                 continue
+            else:
+                taken.append((record, source, index))
             if changed is not None:
                 left[index] = changed
                 own.add(index)
-            taken.append((record, source, index))
         return refused, taken, left
 
     def _bad_name(self, index: str) -> Refusal | None:
@@ -224,6 +237,7 @@ class OpenSearchDestination(StoredDestination):
         """The refusal of each of ``records`` that is no document (not one JSON object), or
         that its index's mapping refuses, by position; each read in bulk order against the
         mapping the ones before it left."""
+        self._records, self._lucene = records, set()
         refused, self._taken, self._left = self._read(
             [(record, document_source(record[0])) for record in records]
         )
@@ -243,14 +257,27 @@ class OpenSearchDestination(StoredDestination):
             entry[0] is not record for entry, record in zip(taken, accepted, strict=False)
         ):
             # Some the mappings took were refused after (destination_refuses): only the
-            # delivered ones add fields (one read with a refused one's fields is indexed).
+            # delivered ones add fields (one read with a refused one's fields is indexed),
+            # and those Lucene refused, in bulk order.
             sources = {id(entry[0]): entry[1] for entry in taken}
+            delivered = {id(record) for record in accepted}
+            again = [
+                record
+                for record in self._records
+                if id(record) in delivered or id(record) in self._lucene
+            ]
+            if len(again) != len(delivered) + len(self._lucene):
+                again = list(accepted)
             read = [
                 (record, sources.get(id(record)) or document_source(record[0]) or {})
-                for record in accepted
+                for record in again
             ]
             _, _, left = self._read(read)
-            taken = [(record, source, self._index_at(record[2])) for record, source in read]
+            taken = [
+                (record, source, self._index_at(record[2]))
+                for record, source in read
+                if id(record) in delivered
+            ]
         for index, mapping in left.items():
             self.indexes.commit(self.domain, index, mapping)
         obj.documents = tuple(
