@@ -71,6 +71,7 @@ from pytest_firehose._destinations.index_special import (
     check_aliases,
     check_analyzers,
     check_no_remaining,
+    check_null,
     flat_object,
     special_check,
 )
@@ -185,6 +186,11 @@ def _node(name: str, definition: Any, *, multi: bool = False, knn: bool = False)
         allowed &= DECLARED[kind] | {"copy_to"}
         try:
             drop_undeclared(name, kind, definition)
+        except ValueError as error:
+            raise BadMapping(str(error)) from None
+    elif kind == "geo_point":
+        try:
+            check_null(definition, ("ignore_malformed", "ignore_z_value"))
         except ValueError as error:
             raise BadMapping(str(error)) from None
     subfields = definition.pop("fields", {}) if not multi else {}
