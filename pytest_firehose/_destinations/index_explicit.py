@@ -332,9 +332,12 @@ def read_mapping(
     mappings: Mapping[str, Any] | None,
     settings: Mapping[str, Any] | None,
     inherited: Mapping[str, Any] | None = None,
+    *,
+    index: str,
 ) -> IndexMapping:
     """The mapping ``mappings`` (OpenSearch's ``mappings`` object) and ``settings`` make
-    (with the analysis of the ``inherited`` settings, a template's, under them);
+    (with the analysis of the ``inherited`` settings, a template's, under them) for the
+    index ``index`` (as a refusal names it: ``index_analysis.read_analysis``);
     :class:`BadMapping` for what the fake does not take, and for a mapping past the
     index's limits (in OpenSearch's words)."""
     if mappings is None:
@@ -362,7 +365,7 @@ def read_mapping(
         raise BadMapping(str(error)) from None
     try:
         knn = knn_index(settings)
-        analysis = read_analysis({**flat_settings(inherited), **settings})
+        analysis = read_analysis({**flat_settings(inherited), **settings}, index)
     except ValueError as error:
         raise BadMapping(str(error)) from None
     try:
