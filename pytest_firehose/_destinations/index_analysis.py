@@ -369,7 +369,7 @@ def check_normalizer(name: str, definition: Mapping[str, Any]) -> None:
     """Refuse, in OpenSearch's words, a ``keyword`` field's ``normalizer`` that names none
     of the index's (ValueError); ``name`` is the field's full path."""
     normalizer = definition.get("normalizer")
-    if normalizer is None:
+    if normalizer is None or normalizer == "default":  # the builder's default: none
         return
     if not isinstance(normalizer, str):
         raise ValueError(

@@ -35,6 +35,7 @@ from pytest_firehose._destinations.index_analysis import PREFIX as ANALYSIS_PREF
 from pytest_firehose._destinations.index_completion import completion_field
 from pytest_firehose._destinations.index_copy import CopyToError, check_copy_to, read_copy_to
 from pytest_firehose._destinations.index_date_fields import date_field_check, dynamic_date_formats
+from pytest_firehose._destinations.index_defaults import configured
 from pytest_firehose._destinations.index_geo_shape import geo_shape_field
 from pytest_firehose._destinations.index_join import check_one_join, join_field
 from pytest_firehose._destinations.index_knn import KNN_INDEX, knn_index, knn_vector_field
@@ -249,7 +250,11 @@ def _node(name: str, definition: Any, *, multi: bool = False, knn: bool = False)
         made = _node(f"{name}.{sub}", spec, multi=True)
         assert isinstance(made, Leaf)  # a multi field is refused an object type
         fields[sub] = made
-    return Leaf(kind, definition, check, fields, ignore_malformed, copy_to)
+    try:
+        shown = configured(name.rsplit(".", 1)[-1], kind, definition)
+    except ValueError as error:
+        raise BadMapping(str(error)) from None
+    return Leaf(kind, shown, check, fields, ignore_malformed, copy_to)
 
 
 def _object(
