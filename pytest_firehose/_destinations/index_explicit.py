@@ -74,6 +74,7 @@ from pytest_firehose._destinations.index_special import (
     check_no_remaining,
     check_null,
     flat_object,
+    java_text,
     special_check,
 )
 from pytest_firehose._destinations.index_special import TYPES as SPECIAL
@@ -96,6 +97,8 @@ _OWN = ("completion", _SHINGLES)
 #: Types whose parser reads its own parameters and leaves the rest unread (refused).
 _UNPARSED = ("alias", "constant_keyword")
 _ROOT_HARMLESS = frozenset({"_source", "_meta"})
+#: What OpenSearch reads at the root besides, which the fake does not model.
+_ROOT_UNMODELLED = frozenset({"enabled", "type", "derived"})
 #: The ``dynamic`` modes OpenSearch reads by name, whatever their case.
 _MODES = ("strict", *ALLOW_TEMPLATES)
 
@@ -333,6 +336,28 @@ def _walk(node: Obj, path: tuple[str, ...]) -> list[tuple[tuple[str, ...], Node]
     return found
 
 
+def _check_root(mappings: Mapping[str, Any]) -> None:
+    """``DocumentMapperParser.checkNoRemainingFields`` at the root: the keys OpenSearch
+    reads there by no name (a type name wrapped around the mapping among them: ``_doc``
+    in a template, whose mapping OpenSearch wraps in ``_doc`` again) refused in its words,
+    in the order given; a ``_`` name other than ``_doc`` is left to the modelled check."""
+    unsupported = [
+        key
+        for key in mappings
+        if isinstance(key, str)
+        and key not in _ROOT | _ROOT_HARMLESS | _ROOT_UNMODELLED
+        and (key == "_doc" or not key.startswith("_"))
+    ]
+    if not unsupported:
+        return
+    given = "".join(f" [{key} : {java_text(mappings[key])}]" for key in unsupported)
+    wrapped = len(mappings) == 1 and isinstance(mappings[unsupported[0]], Mapping)
+    raise BadMapping(
+        f"{REFUSES}Root mapping definition has unsupported parameters: {given}"
+        + (" (give the mappings object itself, without a type name around it)" if wrapped else "")
+    )
+
+
 def read_mapping(
     mappings: Mapping[str, Any] | None,
     settings: Mapping[str, Any] | None,
@@ -357,6 +382,7 @@ def read_mapping(
             'give the mappings object itself (its "properties", "dynamic" ...), not one '
             'that holds "mappings"; settings are given on their own'
         )
+    _check_root(mappings)
     for key in mappings:
         if key not in _ROOT | _ROOT_HARMLESS:
             raise BadMapping(

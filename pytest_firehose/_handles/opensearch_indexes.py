@@ -80,6 +80,7 @@ class OpenSearchIndexes:
             check_json_object,
             check_order,
             check_priority,
+            check_untyped,
             legacy_conflict,
             template_conflict,
         )
@@ -92,6 +93,8 @@ class OpenSearchIndexes:
         legacy = check_order(where, index, order, priority)
         given = check_json_object(where, "mappings", mappings)
         limits = check_json_object(where, "settings", settings)
+        if legacy is not None or "*" not in index:
+            check_untyped(where, given)
         inherited = None
         if legacy is None and "*" not in index:
             with self._world.looked():
