@@ -292,3 +292,48 @@ def test_nested_and_unprefixed_settings_are_read_as_opensearch_reads_them(
     assert refusal(fake, settings, mappings) == (
         "OpenSearch refuses this mapping: Limit of total fields [1] has been exceeded"
     )
+
+
+DEFAULT_INDEX = (
+    "setting [index.analysis.analyzer.default_index] is not supported anymore, use "
+    "[index.analysis.analyzer.default] instead for index "
+)
+
+
+@pytest.mark.parametrize(
+    ("index", "options", "named"),
+    [
+        ("logs", {}, "[logs]"),
+        ("logs-*", {}, "[validate-template-<random id>]"),
+        ("logs-*", {"order": 1}, "[<random id>]"),
+    ],
+)
+def test_a_default_index_analyzer_is_refused_naming_the_index(
+    fake: FirehoseFake, index: str, options: dict[str, Any], named: str
+) -> None:
+    """``AnalysisRegistry.build`` refuses an analyzer named ``default_index`` once the
+    index's analyzers are built; a template's check index has a random name."""
+    analysis = {"analyzer": {"default_index": {"type": "standard"}}}
+
+    with pytest.raises(UsageError) as refused:
+        fake.firehose.opensearch_index(DOMAIN, index, settings={"analysis": analysis}, **options)
+
+    assert f"{SETTINGS}{DEFAULT_INDEX}{named}" in str(refused.value)
+
+
+def test_a_default_index_analyzer_fails_its_own_checks_first(fake: FirehoseFake) -> None:
+    analysis = {"analyzer": {"default_index": {"tokenizer": "icu_tokenizer"}}}
+
+    assert refusal(fake, {"analysis": analysis}).startswith(
+        SETTINGS + "Custom Analyzer [default_index] failed to find tokenizer under name "
+        "[icu_tokenizer]"
+    )
+
+
+def test_a_default_analyzer_is_taken(fake: FirehoseFake) -> None:
+    analysis = {"analyzer": {"default": LOWERCASE}}
+    mappings = {"properties": {"message": {"type": "text", "analyzer": "default"}}}
+
+    made = fake.firehose.opensearch_index(DOMAIN, "logs", mappings, settings={"analysis": analysis})
+
+    assert made["properties"]["message"] == {"type": "text", "analyzer": "default"}

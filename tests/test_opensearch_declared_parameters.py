@@ -149,8 +149,9 @@ def test_null_for_a_declared_parameter_is_refused_in_opensearch_s_words(
 
 
 @pytest.mark.parametrize("kind", ["keyword", "long", "ip", "date", "boolean", "wildcard"])
-def test_a_null_null_value_is_taken(fake: FirehoseFake, kind: str) -> None:
-    assert shown(fake, {"type": kind, "null_value": None}) == {"type": kind, "null_value": None}
+def test_a_null_null_value_is_taken_and_not_shown(fake: FirehoseFake, kind: str) -> None:
+    """``null`` is the parameter's default, so OpenSearch's mapping leaves it out."""
+    assert shown(fake, {"type": kind, "null_value": None}) == {"type": kind}
 
 
 def test_a_null_parameter_the_type_lacks_but_once_took_is_dropped(fake: FirehoseFake) -> None:
@@ -246,3 +247,52 @@ def test_types_read_by_their_own_modules_drop_those_parameters_too(
     assert made["type"] == field["type"]
     assert not set(made) & (set(field) - {"type"}), made
     assert gone not in made
+
+
+@pytest.mark.parametrize(
+    "field",
+    [
+        {"type": "keyword"},
+        {"type": "text"},
+        {"type": "long"},
+        {"type": "date"},
+        {"type": "boolean"},
+        {"type": "binary"},
+        {"type": "completion"},
+        {"type": "search_as_you_type"},
+        {"type": "rank_feature"},
+        {"type": "rank_features"},
+    ],
+)
+def test_a_null_meta_is_refused_as_metaparam_accepts_no_null(
+    fake: FirehoseFake, field: dict[str, Any]
+) -> None:
+    """``Parameter.metaParam()`` is not ``acceptsNull()``, so ``Builder.parse`` refuses a
+    ``null`` for it as for any other declared parameter."""
+    with pytest.raises(UsageError) as refused:
+        shown(fake, {**field, "meta": None})
+
+    assert (
+        f"{REFUSES}[meta] on mapper [v] of type [{field['type']}] must not have a [null] value"
+    ) in str(refused.value)
+
+
+@pytest.mark.parametrize(
+    ("field", "key"),
+    [
+        ({"type": "geo_point", "meta": None}, "meta"),
+        ({"type": "geo_point", "store": None}, "store"),
+        ({"type": "geo_shape", "meta": None}, "meta"),
+        ({"type": "geo_shape", "doc_values": None}, "doc_values"),
+    ],
+)
+def test_a_null_parameter_of_a_geo_field_is_refused_as_parse_field_refuses_it(
+    fake: FirehoseFake, field: dict[str, Any], key: str
+) -> None:
+    """``geo_point`` and ``geo_shape`` are no ``ParametrizedFieldMapper``s:
+    ``TypeParsers.parseField``'s ``checkNull`` refuses the ``null``, without the mapper's
+    name."""
+    with pytest.raises(UsageError) as refused:
+        shown(fake, field)
+
+    assert f"{REFUSES}[{key}] must not have a [null] value" in str(refused.value)

@@ -303,21 +303,29 @@ def test_a_text_sub_field_s_index_options_is_checked_as_a_text_field_s(
 
 
 @pytest.mark.parametrize(
-    ("kind", "index_options", "term_vector"),
+    ("kind", "index_options", "term_vector", "kept"),
     [
-        ("text", "docs", "with_positions_offsets_payloads"),
-        ("text", "offsets", "no"),
-        ("match_only_text", "docs", "yes"),
+        (
+            "text",
+            "docs",
+            "with_positions_offsets_payloads",
+            {"index_options": "docs", "term_vector": "with_positions_offsets_payloads"},
+        ),
+        ("text", "offsets", "no", {"index_options": "offsets"}),
+        ("match_only_text", "docs", "yes", {"term_vector": "yes"}),
     ],
 )
 def test_the_index_options_and_term_vectors_opensearch_takes_are_kept_and_shown(
-    fake: FirehoseFake, kind: str, index_options: str, term_vector: str
+    fake: FirehoseFake, kind: str, index_options: str, term_vector: str, kept: dict[str, str]
 ) -> None:
+    """Each is shown where it is not the type's default (``positions`` for a ``text``
+    field's ``index_options``, ``docs`` for a ``match_only_text``'s, ``no`` for
+    ``term_vector``), as ``Parameter.toXContent`` writes only a configured parameter."""
     field = {"type": kind, "index_options": index_options, "term_vector": term_vector}
 
     shown = fake.firehose.opensearch_index(DOMAIN, "logs", {"properties": {"body": field}})
 
-    assert shown == {"properties": {"body": field}}
+    assert shown == {"properties": {"body": {"type": kind, **kept}}}
 
 
 @pytest.mark.parametrize(

@@ -24,7 +24,11 @@ and ``CommonAnalysisModulePlugin`` (the names every index has)):
 - a ``multiplexer`` filter's ``filters`` name filters of the index (``Multiplexing filter
   [m] refers to undefined tokenfilter [x]``);
 - an analyzer's name may not start with ``_`` (``analyzer name must not start with '_'.
-  got "_a"``); one named ``default`` is the index's default analyzer;
+  got "_a"``); one named ``default`` is the index's default analyzer; one named
+  ``default_index`` is refused, naming the index (``setting
+  [index.analysis.analyzer.default_index] is not supported anymore, use
+  [index.analysis.analyzer.default] instead for index [logs]``), checked once the
+  analyzers and normalizers are built and before the ``_`` check;
 - a built-in component that needs settings (``synonym``, ``pattern_replace``, ``mapping``
   ...) is not there by its name alone: an analyzer must name one the index defines.
 """
@@ -125,6 +129,13 @@ PLUGINS = (
     "plugin's, such as analysis-icu's, are not modelled)"
 )
 
+#: The index OpenSearch names when it refuses a composable template's analysis: the one it
+#: makes to check the template (``validate-template-`` and a random id); the fake makes up
+#: no id.
+COMPOSABLE_CHECK = "validate-template-<random id>"
+#: Likewise for a legacy template's (its check index is named by a random id alone).
+LEGACY_CHECK = "<random id>"
+
 #: What each component's registry holds: its types, and what is there by name.
 _TYPES = {
     "char_filter": CHAR_FILTER_TYPES,
@@ -215,10 +226,11 @@ def _groups(flat: Mapping[str, Any], component: str) -> dict[str, dict[str, Any]
     return groups
 
 
-def read_analysis(flat: Mapping[str, Any]) -> Analysis:
+def read_analysis(flat: Mapping[str, Any], index: str) -> Analysis:
     """The analysis the ``index.analysis.*`` keys of ``flat`` (:func:`flat_settings`)
-    define; ValueError with OpenSearch's refusal (or the fake's, for what it does not
-    model)."""
+    define for the index ``index`` (the name a refusal gives: :data:`COMPOSABLE_CHECK`,
+    :data:`LEGACY_CHECK` for a template's); ValueError with OpenSearch's refusal (or the
+    fake's, for what it does not model)."""
     groups = {component: _groups(flat, component) for component in COMPONENTS}
     if not any(groups.values()):
         return BUILT_IN
@@ -255,6 +267,11 @@ def read_analysis(flat: Mapping[str, Any]) -> Analysis:
         kind = given.get("type")
         if kind is None or _text(kind) == "custom":
             _normalizer(name, given, groups)
+    if "default_index" in groups["analyzer"]:
+        raise ValueError(
+            f"{REFUSES}setting [index.analysis.analyzer.default_index] is not supported anymore, "
+            f"use [index.analysis.analyzer.default] instead for index [{index}]"
+        )
     for name in groups["analyzer"]:
         if name.startswith("_"):
             raise ValueError(f"{REFUSES}analyzer name must not start with '_'. got \"{name}\"")
@@ -355,7 +372,7 @@ def check_normalizer(name: str, definition: Mapping[str, Any]) -> None:
     """Refuse, in OpenSearch's words, a ``keyword`` field's ``normalizer`` that names none
     of the index's (ValueError); ``name`` is the field's full path."""
     normalizer = definition.get("normalizer")
-    if normalizer is None:
+    if normalizer is None or normalizer == "default":  # the builder's default: none
         return
     if not isinstance(normalizer, str):
         raise ValueError(

@@ -35,6 +35,7 @@ from pytest_firehose._destinations.index_analysis import PREFIX as ANALYSIS_PREF
 from pytest_firehose._destinations.index_completion import completion_field
 from pytest_firehose._destinations.index_copy import CopyToError, check_copy_to, read_copy_to
 from pytest_firehose._destinations.index_date_fields import date_field_check, dynamic_date_formats
+from pytest_firehose._destinations.index_defaults import configured
 from pytest_firehose._destinations.index_geo_shape import geo_shape_field
 from pytest_firehose._destinations.index_join import check_one_join, join_field
 from pytest_firehose._destinations.index_knn import KNN_INDEX, knn_index, knn_vector_field
@@ -71,7 +72,9 @@ from pytest_firehose._destinations.index_special import (
     check_aliases,
     check_analyzers,
     check_no_remaining,
+    check_null,
     flat_object,
+    java_text,
     special_check,
 )
 from pytest_firehose._destinations.index_special import TYPES as SPECIAL
@@ -98,6 +101,8 @@ _GEOMETRIES = ("geo_shape", "xy_shape", "xy_point")
 #: Types whose parser reads its own parameters and leaves the rest unread (refused).
 _UNPARSED = ("alias", "constant_keyword")
 _ROOT_HARMLESS = frozenset({"_source", "_meta"})
+#: What OpenSearch reads at the root besides, which the fake does not model.
+_ROOT_UNMODELLED = frozenset({"enabled", "type", "derived"})
 #: The ``dynamic`` modes OpenSearch reads by name, whatever their case.
 _MODES = ("strict", *ALLOW_TEMPLATES)
 
@@ -193,6 +198,11 @@ def _node(name: str, definition: Any, *, multi: bool = False, knn: bool = False)
             drop_undeclared(name, kind, definition)
         except ValueError as error:
             raise BadMapping(str(error)) from None
+    elif kind == "geo_point":
+        try:
+            check_null(definition, ("ignore_malformed", "ignore_z_value"))
+        except ValueError as error:
+            raise BadMapping(str(error)) from None
     subfields = definition.pop("fields", {}) if not multi else {}
     for key in definition:
         if key not in allowed:
@@ -249,7 +259,11 @@ def _node(name: str, definition: Any, *, multi: bool = False, knn: bool = False)
         made = _node(f"{name}.{sub}", spec, multi=True)
         assert isinstance(made, Leaf)  # a multi field is refused an object type
         fields[sub] = made
-    return Leaf(kind, definition, check, fields, ignore_malformed, copy_to)
+    try:
+        shown = configured(name.rsplit(".", 1)[-1], kind, definition)
+    except ValueError as error:
+        raise BadMapping(str(error)) from None
+    return Leaf(kind, shown, check, fields, ignore_malformed, copy_to)
 
 
 def _object(
@@ -328,13 +342,38 @@ def _walk(node: Obj, path: tuple[str, ...]) -> list[tuple[tuple[str, ...], Node]
     return found
 
 
+def _check_root(mappings: Mapping[str, Any]) -> None:
+    """``DocumentMapperParser.checkNoRemainingFields`` at the root: the keys OpenSearch
+    reads there by no name (a type name wrapped around the mapping among them: ``_doc``
+    in a template, whose mapping OpenSearch wraps in ``_doc`` again) refused in its words,
+    in the order given; a ``_`` name other than ``_doc`` is left to the modelled check."""
+    unsupported = [
+        key
+        for key in mappings
+        if isinstance(key, str)
+        and key not in _ROOT | _ROOT_HARMLESS | _ROOT_UNMODELLED
+        and (key == "_doc" or not key.startswith("_"))
+    ]
+    if not unsupported:
+        return
+    given = "".join(f" [{key} : {java_text(mappings[key])}]" for key in unsupported)
+    wrapped = len(mappings) == 1 and isinstance(mappings[unsupported[0]], Mapping)
+    raise BadMapping(
+        f"{REFUSES}Root mapping definition has unsupported parameters: {given}"
+        + (" (give the mappings object itself, without a type name around it)" if wrapped else "")
+    )
+
+
 def read_mapping(
     mappings: Mapping[str, Any] | None,
     settings: Mapping[str, Any] | None,
     inherited: Mapping[str, Any] | None = None,
+    *,
+    index: str,
 ) -> IndexMapping:
     """The mapping ``mappings`` (OpenSearch's ``mappings`` object) and ``settings`` make
-    (with the analysis of the ``inherited`` settings, a template's, under them);
+    (with the analysis of the ``inherited`` settings, a template's, under them) for the
+    index ``index`` (as a refusal names it: ``index_analysis.read_analysis``);
     :class:`BadMapping` for what the fake does not take, and for a mapping past the
     index's limits (in OpenSearch's words)."""
     if mappings is None:
@@ -349,6 +388,7 @@ def read_mapping(
             'give the mappings object itself (its "properties", "dynamic" ...), not one '
             'that holds "mappings"; settings are given on their own'
         )
+    _check_root(mappings)
     for key in mappings:
         if key not in _ROOT | _ROOT_HARMLESS:
             raise BadMapping(
@@ -362,7 +402,7 @@ def read_mapping(
         raise BadMapping(str(error)) from None
     try:
         knn = knn_index(settings)
-        analysis = read_analysis({**flat_settings(inherited), **settings})
+        analysis = read_analysis({**flat_settings(inherited), **settings}, index)
     except ValueError as error:
         raise BadMapping(str(error)) from None
     try:

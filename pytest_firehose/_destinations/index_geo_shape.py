@@ -12,7 +12,9 @@ Facts (OpenSearch 2.19: ``GeoShapeFieldMapper``, ``AbstractShapeGeometryFieldMap
   ``clockwise``, ``cw``, any case; ``Unknown orientation [x]``), ``coerce`` (close a
   polygon's open rings; false), ``ignore_malformed`` (false), ``ignore_z_value`` (true),
   and ``index``, ``doc_values``, ``store``, ``boost``, ``meta``; any other is refused
-  (``Mapping definition for [f] has unsupported parameters:  [null_value : x]``). Shown
+  (``Mapping definition for [f] has unsupported parameters:  [null_value : x]``), and
+  ``null`` for any but those four and ``null_value`` before (``TypeParsers.checkNull``:
+  ``[meta] must not have a [null] value``). Shown
   as ``FieldMapper`` writes them: ``boost`` when not 1, ``index`` and ``doc_values`` when
   false, ``store`` when true, the four geometry ones when given, ``orientation`` as
   ``RIGHT`` or ``LEFT``; the parser always reads a polygon counterclockwise unless the
@@ -43,7 +45,7 @@ from pytest_firehose._destinations import index_geometry as geo
 from pytest_firehose._destinations.index_geojson import ORIENTATIONS, read_geojson
 from pytest_firehose._destinations.index_geometry import GeoError
 from pytest_firehose._destinations.index_mapping import Leaf
-from pytest_firehose._destinations.index_special import REFUSES, java_text
+from pytest_firehose._destinations.index_special import REFUSES, check_null, java_text
 from pytest_firehose._destinations.index_values import OK, Check
 from pytest_firehose._destinations.index_wkt import read_wkt
 from pytest_firehose._destinations.index_xy_shape import check_xy_shape
@@ -51,20 +53,12 @@ from pytest_firehose._destinations.index_xy_shape import check_xy_shape
 #: The parameters the fake reads, and those it keeps and shows.
 _READ = ("ignore_malformed", "ignore_z_value", "coerce", "orientation")
 _KEPT = ("index", "doc_values", "store", "boost", "meta")
+#: The prefix-tree parameters, which make the legacy ``geo_shape`` mapper (its parser reads
+#: them before ``TypeParsers.parseField``).
+_PREFIX_TREE = ("tree", "precision", "tree_levels", "strategy", "distance_error_pct", "points_only")
 #: Parameters OpenSearch takes that the fake does not model (``fields`` and ``copy_to``;
-#: the prefix-tree parameters, which make the legacy ``geo_shape`` mapper).
-_NOT_MODELLED = (
-    "fields",
-    "copy_to",
-    "index_options",
-    "similarity",
-    "tree",
-    "precision",
-    "tree_levels",
-    "strategy",
-    "distance_error_pct",
-    "points_only",
-)
+#: the prefix-tree ones).
+_NOT_MODELLED = ("fields", "copy_to", "index_options", "similarity", *_PREFIX_TREE)
 
 
 def geo_shape_field(
@@ -110,6 +104,7 @@ def check_parameters(
             f"{where}: a {kind} sub-field (in another field's fields) is not modelled: "
             f"give the {kind} a field of its own"
         )
+    check_null(definition, (*_READ, *_PREFIX_TREE))
     for key in definition:
         if key in not_modelled:
             raise ValueError(

@@ -236,9 +236,9 @@ DECLARED: dict[str, frozenset[str]] = {
         }
     ),
 }
-#: The declared parameters that take a ``null`` (``Parameter.acceptsNull``; ``meta`` as
-#: ``check_parameter`` has it).
-NULLABLE = ("null_value", "index_prefixes", "meta")
+#: The declared parameters that take a ``null`` (``Parameter.acceptsNull``; not ``meta``:
+#: ``Parameter.metaParam`` does not accept one).
+NULLABLE = ("null_value", "index_prefixes")
 #: A ``binary`` field reads its values only where it keeps them.
 READS_BINARY = ("doc_values", "store")
 #: The values of ``TextParams``' restricted string parameters, in the order a refusal lists

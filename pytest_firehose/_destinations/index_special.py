@@ -158,11 +158,12 @@ def check_parameter(
     key: str,
     value: Any,
     taken: Iterable[str],
-    nullable: tuple[str, ...] = ("meta",),
+    nullable: tuple[str, ...] = (),
 ) -> None:
     """``ParametrizedFieldMapper.Builder.parse``'s first checks of the parameter ``key``
     given ``value`` on the field ``simple`` (its own name) of type ``kind``: one the type
-    does not take (of ``taken``), and ``null`` for one not ``nullable``, are refused in
+    does not take (of ``taken``), and ``null`` for one not ``nullable`` (a parameter
+    declared ``acceptsNull``; ``meta``, ``Parameter.metaParam``, is none), are refused in
     OpenSearch's words (a ValueError)."""
     if key not in taken:
         raise ValueError(
@@ -172,6 +173,16 @@ def check_parameter(
         raise ValueError(
             f"{REFUSES}[{key}] on mapper [{simple}] of type [{kind}] must not have a [null] value"
         )
+
+
+def check_null(definition: Mapping[str, Any], read: Iterable[str] = ()) -> None:
+    """``TypeParsers.parseField``'s ``checkNull``, which the mappers that are no
+    ``ParametrizedFieldMapper`` (``geo_point``, ``geo_shape``) run on the parameters their
+    own parser has not ``read``: ``null`` for any of them but ``null_value`` is refused in
+    OpenSearch's words (a ValueError), before an unknown one is."""
+    for key, value in definition.items():
+        if value is None and key != "null_value" and key not in read:
+            raise ValueError(f"{REFUSES}[{key}] must not have a [null] value")
 
 
 def flat_object(name: str, definition: Mapping[str, Any], *, multi: bool) -> Leaf:

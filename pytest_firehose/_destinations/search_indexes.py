@@ -248,7 +248,9 @@ def _legacy_made(
 
     ordered = sorted(templates, key=lambda entry: -entry[1].order)
     try:
-        return read_mapping(legacy_mappings(own, ordered), legacy_settings(own_settings, ordered))
+        return read_mapping(
+            legacy_mappings(own, ordered), legacy_settings(own_settings, ordered), index=index
+        )
     except BadMapping as error:
         raise TemplateConflict(index, pattern, str(error)) from None
 
@@ -281,6 +283,7 @@ def _under_template(
         return read_mapping(
             merged_mappings(template.mapping.given, own.given),
             merged_settings(template.mapping.settings, own.settings),
+            index=index,
         )
     except (MergeConflict, BadMapping) as error:
         raise TemplateConflict(index, pattern, str(error)) from None

@@ -69,6 +69,7 @@ class OpenSearchIndexes:
         or dotted, with or without ``index.``.
         An index documents already reached keeps its mapping: giving it one is refused.
         The streams of every region that name ``domain`` write to it."""
+        from pytest_firehose._destinations.index_analysis import COMPOSABLE_CHECK, LEGACY_CHECK
         from pytest_firehose._destinations.index_explicit import BadMapping, read_mapping
         from pytest_firehose._destinations.search_indexes import (
             OverlappingTemplates,
@@ -80,6 +81,7 @@ class OpenSearchIndexes:
             check_json_object,
             check_order,
             check_priority,
+            check_untyped,
             legacy_conflict,
             template_conflict,
         )
@@ -92,12 +94,18 @@ class OpenSearchIndexes:
         legacy = check_order(where, index, order, priority)
         given = check_json_object(where, "mappings", mappings)
         limits = check_json_object(where, "settings", settings)
+        if legacy is not None or "*" not in index:
+            check_untyped(where, given)
         inherited = None
         if legacy is None and "*" not in index:
             with self._world.looked():
                 inherited = self._world.search_indexes.inherited_settings(domain, index)
         try:
-            mapping = read_mapping(given, limits, inherited)
+            # The name OpenSearch's refusals give: a template's is that of its check index.
+            named = index if "*" not in index else COMPOSABLE_CHECK
+            mapping = read_mapping(
+                given, limits, inherited, index=LEGACY_CHECK if legacy is not None else named
+            )
         except BadMapping as error:
             raise UsageError(f"{where}: {error}") from None
         if legacy is not None:

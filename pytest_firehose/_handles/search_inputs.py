@@ -123,6 +123,17 @@ def check_json_object(where: str, name: str, value: object) -> Mapping[str, Any]
     )
 
 
+def check_untyped(where: str, mappings: Mapping[str, Any] | None) -> None:
+    """``PUT index`` and ``PUT _template`` (``RestCreateIndexAction.prepareMappings``)
+    refuse ``mappings`` whose one key is ``_doc``, a mapping wrapped in its type name."""
+    if mappings is not None and list(mappings) == ["_doc"]:
+        raise UsageError(
+            f"{where}: OpenSearch refuses this request: The mapping definition cannot be nested "
+            'under a type (give the mappings object itself, without "_doc" around it: '
+            '{"properties": ...})'
+        )
+
+
 def check_order(where: str, index: str, order: object, priority: object) -> int | None:
     """A legacy index template's ``order`` (None when not given: not a legacy template):
     an int (Java's), only for a pattern, and not beside ``priority``."""
