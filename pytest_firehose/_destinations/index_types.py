@@ -39,6 +39,7 @@ from pytest_firehose._destinations.index_values import (
     Check,
     java_double,
     json_double,
+    json_number,
     parse_java_double,
     read_double,
     unread_double,
@@ -154,13 +155,6 @@ Point = tuple[float, float]
 
 def _parse(reason: str) -> GeoError:
     return GeoError(("parse_exception", reason))
-
-
-def json_number(value: Any) -> float | None:
-    """A JSON number as a double; None for anything else."""
-    if value is True or value is False or not isinstance(value, (int, float)):
-        return None
-    return json_double(value)
 
 
 def point_z(ignore_z: bool, z: float) -> None:

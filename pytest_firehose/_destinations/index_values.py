@@ -260,6 +260,13 @@ def json_double(value: float) -> float:
         return math.inf if value > 0 else -math.inf
 
 
+def json_number(value: Any) -> float | None:
+    """A JSON number (not a boolean) as a double; None for any other value."""
+    if value is True or value is False or not isinstance(value, (int, float)):
+        return None
+    return json_double(value)
+
+
 def read_double(value: Any, boxed: str, coerce: bool) -> tuple[float | None, Any]:
     """A floating point field's value read as Java reads a ``Double`` (``boxed``: the Java
     type a string is refused as under ``coerce: false``): ``(number, None)``, or ``(None,

@@ -55,11 +55,16 @@ from pytest_firehose._destinations.index_special import REFUSES
 from pytest_firehose._destinations.index_types import (
     Point,
     coordinate_array,
-    json_number,
     point_values,
     point_z,
 )
-from pytest_firehose._destinations.index_values import OK, Check, parse_java_double, unread_double
+from pytest_firehose._destinations.index_values import (
+    OK,
+    Check,
+    json_number,
+    parse_java_double,
+    unread_double,
+)
 from pytest_firehose._destinations.index_wkt import read_wkt
 from pytest_firehose._destinations.index_xy_shape import check_float
 
