@@ -23,6 +23,7 @@ from pytest_firehose._destinations.index_completion import completion_field
 from pytest_firehose._destinations.index_copy import CopyToError, read_copy_to
 from pytest_firehose._destinations.index_date_fields import date_field_check
 from pytest_firehose._destinations.index_defaults import configured
+from pytest_firehose._destinations.index_geo_point import geo_point_check
 from pytest_firehose._destinations.index_geo_shape import geo_shape_field
 from pytest_firehose._destinations.index_join import join_field
 from pytest_firehose._destinations.index_knn import knn_vector_field
@@ -59,7 +60,7 @@ from pytest_firehose._destinations.index_special import (
     special_check,
 )
 from pytest_firehose._destinations.index_special import TYPES as SPECIAL
-from pytest_firehose._destinations.index_types import binary_check, geo_point_check
+from pytest_firehose._destinations.index_types import binary_check
 from pytest_firehose._destinations.index_xy_point import xy_point_field
 
 _SHINGLES = "search_as_you_type"

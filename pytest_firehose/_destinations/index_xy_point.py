@@ -48,16 +48,16 @@ from collections.abc import Mapping
 from typing import Any
 
 from pytest_firehose._destinations import index_geometry as geo
-from pytest_firehose._destinations.index_geo_shape import check_parameters, shown_parameters
-from pytest_firehose._destinations.index_geometry import GeoError
-from pytest_firehose._destinations.index_mapping import Leaf
-from pytest_firehose._destinations.index_special import REFUSES
-from pytest_firehose._destinations.index_types import (
+from pytest_firehose._destinations.index_geo_point import (
     Point,
     coordinate_array,
     point_values,
     point_z,
 )
+from pytest_firehose._destinations.index_geo_shape import check_parameters, shown_parameters
+from pytest_firehose._destinations.index_geometry import GeoError
+from pytest_firehose._destinations.index_mapping import Leaf
+from pytest_firehose._destinations.index_special import REFUSES
 from pytest_firehose._destinations.index_values import (
     OK,
     Check,
