@@ -41,6 +41,7 @@ from typing import Any
 
 from pytest_firehose._destinations.index_special import REFUSES, java_boolean
 from pytest_firehose._destinations.index_values import (
+    HALF_FLOAT_PAST,
     INTEGERS,
     LONG_TEXT,
     java_double,
@@ -61,8 +62,6 @@ _BIG_DECIMAL = re.compile(r"[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)
 _INT = INTEGERS["integer"]
 _LONG = INTEGERS["long"]
 _MOST_UNSIGNED = 2**64 - 1
-#: The least float ``HalfFloatPoint`` rounds to infinity (65504 and half its last step).
-_HALF_FLOAT_PAST = 65520.0
 
 
 class _Refused(Exception):
@@ -158,7 +157,7 @@ def _number(kind: str, value: Any) -> int | float:
             raise _Refused(f"[double] supports only finite values, but got [{java_double(number)}]")
         return number
     single = java_float(number)
-    past = _HALF_FLOAT_PAST if kind == "half_float" else math.inf
+    past = HALF_FLOAT_PAST if kind == "half_float" else math.inf
     if not math.isfinite(single) or abs(single) >= past:
         raise _Refused(f"[{kind}] supports only finite values, but got [{java_float_text(single)}]")
     return float(java_float_text(single))
