@@ -42,6 +42,12 @@ def shown(fake: FirehoseFake, field: dict[str, Any]) -> Any:
             "drm3btev3e86", {"lat": 41.119999922811985, "lon": -71.34000029414892}, id="geohash"
         ),
         pytest.param({"geohash": "s"}, {"lat": 0.0, "lon": 0.0}, id="geohash-object"),
+        # Geohash.mortonEncode reads 12 characters and stops: what follows is not read.
+        pytest.param(
+            "drm3btev3e86zz!",
+            {"lat": 41.119999922811985, "lon": -71.34000029414892},
+            id="geohash-past-12",
+        ),
     ],
 )
 def test_the_mapping_shows_the_null_value_as_the_point_it_read(

@@ -94,7 +94,7 @@ def coordinate_array(values: list[Any], ignore_z: bool, kind: str) -> Point:
 def _geohash(text: str) -> tuple[float, float]:
     if not text:
         raise _parse("empty geohash")
-    for char in text:
+    for char in text[:12]:  # Geohash.mortonEncode stops at 12 characters, unread past them
         if char not in _GEOHASH:
             raise _parse(f"unsupported symbol [{char}] in geohash [{text}]")
     return _corner(text)
