@@ -34,6 +34,8 @@ TAKEN = [
     pytest.param({"type": "geo_point"}, '{"lat": 40.71, "lon": -74.0}', id="geo-object"),
     pytest.param({"type": "geo_point"}, '"40.71,-74.0"', id="geo-text"),
     pytest.param({"type": "geo_point"}, '"dr5regw3pg6f"', id="geo-geohash"),
+    # Past 12 characters a geohash is not read (Geohash.mortonEncode stops there).
+    pytest.param({"type": "geo_point"}, '"dr5regw3pg6f!?"', id="geo-geohash-past-12"),
     pytest.param({"type": "geo_point"}, "[-74.0, 40.71]", id="geo-array"),
     pytest.param({"type": "geo_point"}, '"POINT (-74.0 40.71)"', id="geo-wkt"),
     pytest.param(

@@ -467,6 +467,16 @@ def test_a_mapping_given_to_an_index_name_is_that_indexs(fake: FirehoseFake) -> 
             "1e40",
             "[half_float] supports only finite values, but got [Infinity]",
         ),
+        (
+            {"type": "half_float"},
+            "70000",
+            "[half_float] supports only finite values, but got [70000.0]",
+        ),
+        (
+            {"type": "half_float"},
+            '"-65520"',
+            "[half_float] supports only finite values, but got [-65520.0]",
+        ),
     ],
 )
 def test_an_explicit_field_refuses_what_its_type_cannot_take(
@@ -480,6 +490,16 @@ def test_an_explicit_field_refuses_what_its_type_cannot_take(
     assert stream.delivered == []
     [(code, message)] = errors(landing_s3)
     assert (code, message["caused_by"]["reason"]) == ("400", cause)
+
+
+def test_a_half_float_takes_what_rounds_to_a_finite_half_float(fake: FirehoseFake) -> None:
+    """65519 rounds to 65504, the greatest half float; 65520 (above) rounds to infinity."""
+    fake.firehose.opensearch_index(DOMAIN, "logs-*", {"properties": {"v": {"type": "half_float"}}})
+    stream = search(fake)
+    put_batch(b'{"v": 65519}', b'{"v": "-65504"}')
+    fake.firehose.flush()
+
+    assert len(stream.delivered) == 2
 
 
 def test_ignore_malformed_indexes_the_document_without_the_value(fake: FirehoseFake) -> None:

@@ -296,6 +296,20 @@ def test_the_mapping_shows_an_xy_point_as_opensearch_does(fake: FirehoseFake) ->
     }
 
 
+def test_a_null_value_no_float_holds_is_shown_as_jackson_writes_it(fake: FirehoseFake) -> None:
+    """A coordinate that is not finite is written as a string (Jackson's
+    ``QUOTE_NON_NUMERIC_NUMBERS``, which OpenSearch's ``JsonXContent`` leaves on)."""
+    given = {
+        "nan": {"type": "xy_point", "null_value": "NaN,1"},
+        "infinite": {"type": "xy_point", "null_value": {"x": 0, "y": "-Infinity"}},
+    }
+
+    properties = fake.firehose.opensearch_index(DOMAIN, "logs", {"properties": given})["properties"]
+
+    assert properties["nan"]["null_value"] == {"x": "NaN", "y": 1.0}
+    assert properties["infinite"]["null_value"] == {"x": 0.0, "y": "-Infinity"}
+
+
 REFUSES = "OpenSearch refuses this mapping: Failed to parse mapping [_doc]: "
 
 

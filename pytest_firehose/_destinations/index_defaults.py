@@ -26,10 +26,12 @@ builder's parameters and defaults: ``KeywordFieldMapper``, ``WildcardFieldMapper
   whenever given; a ``date``'s or ``ip``'s ``ignore_malformed`` (a ``boolParam``, false
   unless the index's ``index.mapping.ignore_malformed`` says otherwise) only when true.
 
+A ``null_value`` that is not ``null`` is shown as its type's parser reads it
+(``index_null_values``).
+
 Chosen: the parameters whose value OpenSearch turns into an object before comparing it
 (``analyzer``, ``search_analyzer``, ``search_quote_analyzer``, ``similarity``, ``format``,
-``fielddata_frequency_filter``, a ``null_value`` other than ``null``) are shown as given,
-as is a
+``fielddata_frequency_filter``) are shown as given, as is a
 ``wildcard``'s ``doc_values``, whose default the sources read disagree on; ``locale`` is
 ``index_date_fields``'.
 """
@@ -39,6 +41,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from pytest_firehose._destinations.index_null_values import shown_null_value
 from pytest_firehose._destinations.index_special import REFUSES, java_boolean
 from pytest_firehose._destinations.index_values import parse_java_double
 
@@ -112,6 +115,8 @@ def configured(simple: str, kind: str, params: Mapping[str, Any]) -> dict[str, A
     defaults = DEFAULTS.get(kind, {})
     shown: dict[str, Any] = {}
     for key, value in params.items():
+        if key == "null_value" and value is not None:
+            value = shown_null_value(kind, value)
         if key not in defaults:
             shown[key] = value
             continue

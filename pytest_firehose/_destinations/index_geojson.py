@@ -39,7 +39,7 @@ from typing import Any
 
 from pytest_firehose._destinations import index_geometry as geo
 from pytest_firehose._destinations.index_geometry import GeoError, Shape, java_equals
-from pytest_firehose._destinations.index_values import json_double, parse_java_double
+from pytest_firehose._destinations.index_values import json_number, parse_java_double
 
 #: ``Orientation.fromString``'s names (lower case), and the orientation each is.
 ORIENTATIONS = {
@@ -166,16 +166,10 @@ def _coordinates(items: list[Any]) -> _Node:
 
 def _coordinate(array: list[Any]) -> tuple[float, float, float]:
     """``GeoJson.parseCoordinate``: two or three numbers."""
-    numbers = [number for number in map(_number, array) if number is not None]
+    numbers = [number for number in map(json_number, array) if number is not None]
     if len(numbers) != len(array) or len(numbers) not in (2, 3):
         raise _positioned()
     return (numbers[0], numbers[1], numbers[2] if len(numbers) == 3 else math.nan)
-
-
-def _number(item: Any) -> float | None:
-    if item is True or item is False or not isinstance(item, (int, float)):
-        return None
-    return json_double(item)
 
 
 def _dimensions(node: _Node) -> int:

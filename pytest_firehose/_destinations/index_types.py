@@ -1,5 +1,6 @@
-"""Whether an OpenSearch field of the types beyond the core ones (``index_values``) takes a
-document's value, and the ``caused_by`` OpenSearch writes when it does not.
+"""Whether an OpenSearch field of the types beyond the core ones (``index_values``;
+``geo_point`` is ``index_geo_point``'s) takes a document's value, and the ``caused_by``
+OpenSearch writes when it does not.
 
 Facts (OpenSearch's source: ``ScaledFloatFieldMapper``, ``NumberFieldMapper`` and
 ``Numbers.toUnsignedLong``, ``BinaryFieldMapper``, the x-content parser's number reading):
@@ -29,19 +30,14 @@ import base64
 import binascii
 import math
 import re
-from collections.abc import Callable
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from pytest_firehose._destinations.index_geometry import GeoError
 from pytest_firehose._destinations.index_values import (
     OK,
     Check,
     java_double,
-    json_double,
-    parse_java_double,
     read_double,
-    unread_double,
 )
 
 _MOST_UNSIGNED = 2**64 - 1
@@ -130,259 +126,6 @@ def unread_check(value: Any) -> Any:
     """A ``binary`` field's check where it reads no values: anything but an object (the fake
     refuses an object: OpenSearch leaves the object's tokens to the fields around it)."""
     return None if isinstance(value, dict) else OK
-
-
-# ------------------------------------------------------------------ geo_point
-
-_GEOHASH = "0123456789bcdefghjkmnpqrstuvwxyz"
-_INVALID_FIELDS = "field must be either [lon|lat], [type|coordinates], or [geohash]"
-_WKT_POINT = re.compile(r"\s*POINT\s*\(\s*(\S+)\s+(\S+)(?:\s+(\S+))?\s*\)\s*", re.IGNORECASE)
-_WKT_TYPES = (
-    "MULTIPOINT",
-    "LINESTRING",
-    "MULTILINESTRING",
-    "POLYGON",
-    "MULTIPOLYGON",
-    "GEOMETRYCOLLECTION",
-    "BBOX",
-    "LINEARRING",
-)
-
-
-Point = tuple[float, float]
-
-
-def _parse(reason: str) -> GeoError:
-    return GeoError(("parse_exception", reason))
-
-
-def json_number(value: Any) -> float | None:
-    """A JSON number as a double; None for anything else."""
-    if value is True or value is False or not isinstance(value, (int, float)):
-        return None
-    return json_double(value)
-
-
-def point_z(ignore_z: bool, z: float) -> None:
-    """``GeoPoint.assertZValue`` (``XYPoint``'s too): a z fails unless ``ignore_z``."""
-    if not ignore_z:
-        raise _parse(
-            f"Exception parsing coordinates: found Z value [{java_double(z)}] but "
-            "[ignore_z_value] parameter is [false]"
-        )
-
-
-def _coordinates(values: list[Any], ignore_z: bool) -> tuple[float, float]:
-    """``[lon, lat]`` (and a z) as GeoJSON's ``coordinates`` or a point of an array."""
-    lon, lat = coordinate_array(values, ignore_z, "geo_point")
-    return lat, lon
-
-
-def coordinate_array(values: list[Any], ignore_z: bool, kind: str) -> Point:
-    """A ``kind`` point's array of two numbers (and a z), its first two (``GeoUtils``'
-    ``parseGeoPoint``, the geospatial plugin's ``parseXYPointArray``)."""
-    numbers: list[float] = []
-    for item in values:
-        number = json_number(item)
-        if number is None:
-            raise _parse("numeric value expected")
-        numbers.append(number)
-        if len(numbers) == 3:
-            point_z(ignore_z, number)
-        elif len(numbers) > 3:
-            raise _parse(f"[{kind}] field type does not accept more than 3 values")
-    if len(numbers) < 2:
-        raise _parse(f"[{kind}] field type should have at least two dimensions")
-    return numbers[0], numbers[1]
-
-
-def _geohash(text: str) -> tuple[float, float]:
-    if not text:
-        raise _parse("empty geohash")
-    for char in text:
-        if char not in _GEOHASH:
-            raise _parse(f"unsupported symbol [{char}] in geohash [{text}]")
-    return 0.0, 0.0  # a geohash's cell is always on the globe
-
-
-def _from_string(text: str, ignore_z: bool) -> tuple[float, float]:
-    """``GeoPoint.resetFromString``: WKT, ``"lat,lon"`` or a geohash."""
-    if "point" in text.lower():
-        found = _WKT_POINT.fullmatch(text)
-        if found is None:
-            kind = text.strip().split("(")[0].strip().upper()
-            if kind in _WKT_TYPES:
-                raise _parse(
-                    f"[geo_point] supports only POINT among WKT primitives, but found {kind}"
-                )
-            raise _parse("Invalid WKT format")
-        x, y, z = (parse_java_double(part) if part else None for part in found.groups())
-        if x is None or y is None or (found.group(3) and (z is None or not ignore_z)):
-            raise _parse("Invalid WKT format")
-        return y, x
-    if "," in text:
-        parts = text.split(",")
-        while parts and parts[-1] == "":  # Java's split drops trailing empty strings
-            parts.pop()
-        if len(parts) > 3:
-            raise _parse(
-                f"failed to parse [{len(parts)}], expected 2 or 3 coordinates but found: [{{}}]"
-            )
-        lat = parse_java_double(parts[0]) if parts else None
-        if lat is None:
-            raise _parse("latitude must be a number")
-        if len(parts) < 2:
-            raise GeoError(
-                ("array_index_out_of_bounds_exception", "Index 1 out of bounds for length 1")
-            )
-        lon = parse_java_double(parts[1])
-        if lon is None:
-            raise _parse("longitude must be a number")
-        if len(parts) > 2:
-            z = parse_java_double(parts[2])
-            if z is None:
-                raise GeoError(
-                    ("number_format_exception", f'For input string: "{parts[2].strip()}"')
-                )
-            point_z(ignore_z, z)
-        return lat, lon
-    return _geohash(text)
-
-
-def _from_object(value: dict[str, Any], ignore_z: bool) -> tuple[float, float]:
-    """``GeoUtils.parseGeoPointObject``: ``lat``/``lon``, ``geohash`` or GeoJSON, the first
-    key deciding which."""
-    keys = list(value)
-    if not keys:
-        raise _parse("token [END_OBJECT] not allowed")
-    if keys[0] in ("lat", "lon"):
-        read: dict[str, float] = {}
-        for key in keys[:2]:
-            if key not in ("lat", "lon"):
-                raise _parse(_INVALID_FIELDS)
-            given = value[key]
-            if isinstance(given, str):
-                number = parse_java_double(given)
-                if number is None:
-                    raise _parse("[lon] and [lat] must be valid double values")
-            else:
-                number = json_number(given)
-                if number is None:
-                    raise _parse(f"{key} must be a number")
-            read[key] = number
-        if "lon" not in read:
-            raise _parse("field [lon] missing")
-        if "lat" not in read:
-            raise _parse("field [lat] missing")
-        point = read["lat"], read["lon"]
-        used = 2
-    elif keys[0] == "geohash":
-        if not isinstance(value["geohash"], str):
-            raise _parse("geohash must be a string")
-        point = _geohash(value["geohash"])
-        used = 1
-    elif keys[0] in ("type", "coordinates"):
-        point = (0.0, 0.0)
-        for key in keys[:2]:
-            if key == "type":
-                if not isinstance(value[key], str):
-                    raise _parse("type must be a string")
-                if value[key].lower() != "point":
-                    raise _parse("type must be Point")
-            elif key == "coordinates":
-                if not isinstance(value[key], list):
-                    raise _parse("coordinates must be an array")
-                point = _coordinates(value[key], ignore_z)
-            else:
-                raise _parse(_INVALID_FIELDS)
-        if "type" not in keys[:2]:
-            raise _parse("field [type] missing")
-        if "coordinates" not in keys[:2]:
-            raise _parse("field [coordinates] missing")
-        used = 2
-    else:
-        raise _parse(_INVALID_FIELDS)
-    if len(keys) > used:
-        raise _parse(_INVALID_FIELDS)
-    return point
-
-
-def _one(value: Any, ignore_z: bool) -> tuple[float, float]:
-    if isinstance(value, dict):
-        return _from_object(value, ignore_z)
-    if isinstance(value, list):
-        return _coordinates(value, ignore_z)
-    if isinstance(value, str):
-        return _from_string(value, ignore_z)
-    raise _parse("geo_point expected")
-
-
-def point_values(
-    value: Any,
-    ignore_z: bool,
-    one: Callable[[Any, bool], Point],
-    pair: Callable[[float, float], Point],
-) -> list[Point]:
-    """``AbstractPointGeometryFieldMapper.PointParser.parse`` of a value that is not null:
-    an array whose first value is a number is one point (``pair`` of its first two
-    values, the second a number or a string ``Double.parseDouble`` reads, a third a z),
-    another array a point an item, anything else one point (``one`` reads a point);
-    GeoError for one it cannot read."""
-    if not isinstance(value, list):
-        return [one(value, ignore_z)]
-    if value and json_number(value[0]) is not None:
-        second = value[1] if len(value) > 1 else None
-        y = json_number(second)
-        if y is None and isinstance(second, str):
-            y = parse_java_double(second)
-            if y is None:
-                raise GeoError(unread_double(second))
-        if y is None:
-            raise GeoError(None)  # the parser's error quotes its position
-        if len(value) > 2:
-            z = json_number(value[2])
-            if z is None or len(value) > 3:
-                raise _parse("field type does not accept > 3 dimensions")
-            point_z(ignore_z, z)
-        return [pair(json_double(value[0]), y)]
-    return [one(item, ignore_z) for item in value]
-
-
-def geo_points(value: Any, ignore_z: bool) -> list[Point]:
-    """The points (latitude, longitude) a ``geo_point`` field reads from ``value`` (a
-    whole array: ``[lon, lat]`` is one point, an array of other forms several)."""
-    if value is None:
-        return []
-    return point_values(value, ignore_z, _one, lambda lon, lat: (lat, lon))
-
-
-def geo_point_check(name: str, ignore_z: bool, ignore_malformed: bool) -> Check:
-    """A ``geo_point`` field's check: its forms (:func:`geo_points`), each point's latitude
-    within [-90, 90] and longitude within [-180, 180] (``name`` is the field's own name, as
-    OpenSearch's message gives it); with ``ignore_malformed`` every value is taken (a value
-    it cannot read is left out, a point off the globe normalised)."""
-
-    def check(value: Any) -> Any:
-        if ignore_malformed:
-            return OK
-        try:
-            points = geo_points(value, ignore_z)
-        except GeoError as failure:
-            return failure.cause
-        for lat, lon in points:
-            if lat > 90.0 or lat < -90.0:
-                return (
-                    "illegal_argument_exception",
-                    f"illegal latitude value [{java_double(lat)}] for {name}",
-                )
-            if lon > 180.0 or lon < -180:
-                return (
-                    "illegal_argument_exception",
-                    f"illegal longitude value [{java_double(lon)}] for {name}",
-                )
-        return OK
-
-    return check
 
 
 def doc_count_check(value: Any) -> Any:

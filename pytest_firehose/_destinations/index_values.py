@@ -15,7 +15,9 @@ its ``caused_by``:
   cut to its whole part; ``For input string: "ten"`` (``illegal_argument_exception`` for
   the integer types, ``number_format_exception`` for the floating point ones), ``Value
   [X] is out of range for a long`` (``an integer``, ``a short``, ``a byte``), ``[float]
-  supports only finite values, but got [NaN]``; with ``coerce`` off a string is refused
+  supports only finite values, but got [NaN]`` (a ``half_float`` past 65504, which
+  ``HalfFloatPoint`` rounds to infinity: ``[half_float] supports only finite values, but
+  got [70000.0]``); with ``coerce`` off a string is refused
   (``Long value passed as String``) and so is a fraction into an integer type (``Value
   [5.7] has a decimal part``);
 - ``boolean``: ``true``, ``false``, ``"true"``, ``"false"`` and ``""`` (false);
@@ -83,6 +85,9 @@ INTEGERS = {
     "byte": (-(2**7), 2**7 - 1, "a byte"),
 }
 FLOATS = ("double", "float", "half_float")
+#: The least float ``HalfFloatPoint`` rounds to infinity: 65504, the greatest half float,
+#: and half its last step (the tie rounds to even, away from it).
+HALF_FLOAT_PAST = 65520.0
 _BOXED = {"long": "Long", "integer": "Integer", "short": "Short", "byte": "Byte"}
 _BOXED.update(double="Double", float="Float", half_float="Float")
 
@@ -260,6 +265,13 @@ def json_double(value: float) -> float:
         return math.inf if value > 0 else -math.inf
 
 
+def json_number(value: Any) -> float | None:
+    """A JSON number (not a boolean) as a double; None for any other value."""
+    if value is True or value is False or not isinstance(value, (int, float)):
+        return None
+    return json_double(value)
+
+
 def read_double(value: Any, boxed: str, coerce: bool) -> tuple[float | None, Any]:
     """A floating point field's value read as Java reads a ``Double`` (``boxed``: the Java
     type a string is refused as under ``coerce: false``): ``(number, None)``, or ``(None,
@@ -291,11 +303,14 @@ def float_check(kind: str, coerce: bool) -> Check:
             number = math.copysign(math.inf, number)
         if not math.isfinite(number):
             shown = java_double(number)
-            return (
-                "illegal_argument_exception",
-                f"[{kind}] supports only finite values, but got [{shown}]",
-            )
-        return OK
+        elif kind == "half_float" and abs(java_float(number)) >= HALF_FLOAT_PAST:
+            shown = java_float_text(java_float(number))
+        else:
+            return OK
+        return (
+            "illegal_argument_exception",
+            f"[{kind}] supports only finite values, but got [{shown}]",
+        )
 
     return check
 

@@ -48,18 +48,24 @@ from collections.abc import Mapping
 from typing import Any
 
 from pytest_firehose._destinations import index_geometry as geo
+from pytest_firehose._destinations.index_geo_point import (
+    Point,
+    coordinate_array,
+    point_values,
+    point_z,
+    read_null_point,
+    shown_point,
+)
 from pytest_firehose._destinations.index_geo_shape import check_parameters, shown_parameters
 from pytest_firehose._destinations.index_geometry import GeoError
 from pytest_firehose._destinations.index_mapping import Leaf
-from pytest_firehose._destinations.index_special import REFUSES
-from pytest_firehose._destinations.index_types import (
-    Point,
-    coordinate_array,
+from pytest_firehose._destinations.index_values import (
+    OK,
+    Check,
     json_number,
-    point_values,
-    point_z,
+    parse_java_double,
+    unread_double,
 )
-from pytest_firehose._destinations.index_values import OK, Check, parse_java_double, unread_double
 from pytest_firehose._destinations.index_wkt import read_wkt
 from pytest_firehose._destinations.index_xy_shape import check_float
 
@@ -230,13 +236,9 @@ def xy_point_field(name: str, definition: Mapping[str, Any], *, multi: bool) -> 
     check_parameters(name, "xy_point", definition, _READ, _KEPT, _NOT_MODELLED, multi=multi)
     flags, shown = shown_parameters(f"field [{name}]", definition, (), doc_values=True)
     ignore_z = flags.get("ignore_z_value", True)
-    null_value = None
-    if definition.get("null_value") is not None:
-        try:
-            null_value = read_xy_point(definition["null_value"], ignore_z)
-        except GeoError as failure:
-            raise ValueError(f"{REFUSES}{failure.cause[1]}") from None
-        shown["null_value"] = {"x": null_value[0], "y": null_value[1]}
+    null_value = read_null_point(definition, lambda value: read_xy_point(value, ignore_z))
+    if null_value is not None:
+        shown["null_value"] = shown_point(("x", "y"), null_value)
     ignore_malformed = flags.get("ignore_malformed", False)
     check = xy_point_check(ignore_z, ignore_malformed, null_value)
     return Leaf("xy_point", shown, check, {}, ignore_malformed)

@@ -1,0 +1,369 @@
+"""An OpenSearch ``geo_point`` field's values: the forms a point may take (an object, a
+string, WKT, a geohash, an array, GeoJSON), the points a document's value holds, and the
+range each point must lie in; its ``null_value``; and what ``xy_point`` shares: the arrays
+of points, a ``null_value`` read with the mapping and shown.
+
+Facts (OpenSearch's source: ``GeoPointFieldMapper`` (``ParsedGeoPoint.validate``,
+``TypeParser.parseNullValue``), ``AbstractPointGeometryFieldMapper`` (``PointParser``,
+``TypeParser.parse``, ``doXContentBody``), ``GeoUtils.parseGeoPoint`` and
+``normalizePoint``, ``GeoPoint.resetFromString`` and ``toXContent``, ``Geohash``): see
+docs/fidelity.md's row of the types past the core ones. In short, for ``null_value``:
+
+- it is read when the mapping is, as one point, with the mapping's ``ignore_z_value``; a
+  failure refuses the mapping (``Failed to parse mapping [_doc]: geo_point expected``), as
+  does a point off the globe (``illegal latitude value [91.0]``, no field named) unless
+  ``ignore_malformed``, which normalises the point; ``null`` is no null value;
+- it is shown last, as ``{"lat": 41.12, "lon": -71.34}`` (a geohash its cell's
+  bottom-left corner), a coordinate that is not finite as the string Jackson writes.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from pytest_firehose._destinations.index_geometry import GeoError
+from pytest_firehose._destinations.index_special import REFUSES
+from pytest_firehose._destinations.index_values import (
+    OK,
+    Check,
+    java_double,
+    json_double,
+    json_number,
+    parse_java_double,
+    unread_double,
+)
+
+_GEOHASH = "0123456789bcdefghjkmnpqrstuvwxyz"
+_INVALID_FIELDS = "field must be either [lon|lat], [type|coordinates], or [geohash]"
+_WKT_POINT = re.compile(r"\s*POINT\s*\(\s*(\S+)\s+(\S+)(?:\s+(\S+))?\s*\)\s*", re.IGNORECASE)
+_WKT_TYPES = (
+    "MULTIPOINT",
+    "LINESTRING",
+    "MULTILINESTRING",
+    "POLYGON",
+    "MULTIPOLYGON",
+    "GEOMETRYCOLLECTION",
+    "BBOX",
+    "LINEARRING",
+)
+
+
+Point = tuple[float, float]
+
+
+def _parse(reason: str) -> GeoError:
+    return GeoError(("parse_exception", reason))
+
+
+def point_z(ignore_z: bool, z: float) -> None:
+    """``GeoPoint.assertZValue`` (``XYPoint``'s too): a z fails unless ``ignore_z``."""
+    if not ignore_z:
+        raise _parse(
+            f"Exception parsing coordinates: found Z value [{java_double(z)}] but "
+            "[ignore_z_value] parameter is [false]"
+        )
+
+
+def _coordinates(values: list[Any], ignore_z: bool) -> tuple[float, float]:
+    """``[lon, lat]`` (and a z) as GeoJSON's ``coordinates`` or a point of an array."""
+    lon, lat = coordinate_array(values, ignore_z, "geo_point")
+    return lat, lon
+
+
+def coordinate_array(values: list[Any], ignore_z: bool, kind: str) -> Point:
+    """A ``kind`` point's array of two numbers (and a z), its first two (``GeoUtils``'
+    ``parseGeoPoint``, the geospatial plugin's ``parseXYPointArray``)."""
+    numbers: list[float] = []
+    for item in values:
+        number = json_number(item)
+        if number is None:
+            raise _parse("numeric value expected")
+        numbers.append(number)
+        if len(numbers) == 3:
+            point_z(ignore_z, number)
+        elif len(numbers) > 3:
+            raise _parse(f"[{kind}] field type does not accept more than 3 values")
+    if len(numbers) < 2:
+        raise _parse(f"[{kind}] field type should have at least two dimensions")
+    return numbers[0], numbers[1]
+
+
+def _geohash(text: str) -> tuple[float, float]:
+    if not text:
+        raise _parse("empty geohash")
+    for char in text[:12]:  # Geohash.mortonEncode stops at 12 characters, unread past them
+        if char not in _GEOHASH:
+            raise _parse(f"unsupported symbol [{char}] in geohash [{text}]")
+    return _corner(text)
+
+
+def _corner(text: str) -> Point:
+    """``Geohash.mortonEncode``, then ``decodeLatitude`` and ``decodeLongitude``: the
+    bottom-left corner (latitude, longitude) of the cell of the geohash ``text``'s first 12
+    characters, whose bits (longitude first, then in turn) are the top bits of two 31-bit
+    numbers, each scaled to its range as Java's doubles scale them."""
+    lat_bits = lon_bits = 0
+    for at, char in enumerate(text[:12]):
+        code = _GEOHASH.index(char)
+        for bit in range(5):
+            place = at * 5 + bit
+            value = (code >> (4 - bit)) & 1
+            if place % 2 == 0:
+                lon_bits |= value << (30 - place // 2)
+            else:
+                lat_bits |= value << (30 - place // 2)
+    return lat_bits / (2**31 / 180.0) - 90, lon_bits / (2**31 / 360.0) - 180
+
+
+def _from_string(text: str, ignore_z: bool) -> tuple[float, float]:
+    """``GeoPoint.resetFromString``: WKT, ``"lat,lon"`` or a geohash."""
+    if "point" in text.lower():
+        found = _WKT_POINT.fullmatch(text)
+        if found is None:
+            kind = text.strip().split("(")[0].strip().upper()
+            if kind in _WKT_TYPES:
+                raise _parse(
+                    f"[geo_point] supports only POINT among WKT primitives, but found {kind}"
+                )
+            raise _parse("Invalid WKT format")
+        x, y, z = (parse_java_double(part) if part else None for part in found.groups())
+        if x is None or y is None or (found.group(3) and (z is None or not ignore_z)):
+            raise _parse("Invalid WKT format")
+        return y, x
+    if "," in text:
+        parts = text.split(",")
+        while parts and parts[-1] == "":  # Java's split drops trailing empty strings
+            parts.pop()
+        if len(parts) > 3:
+            raise _parse(
+                f"failed to parse [{len(parts)}], expected 2 or 3 coordinates but found: [{{}}]"
+            )
+        lat = parse_java_double(parts[0]) if parts else None
+        if lat is None:
+            raise _parse("latitude must be a number")
+        if len(parts) < 2:
+            raise GeoError(
+                ("array_index_out_of_bounds_exception", "Index 1 out of bounds for length 1")
+            )
+        lon = parse_java_double(parts[1])
+        if lon is None:
+            raise _parse("longitude must be a number")
+        if len(parts) > 2:
+            z = parse_java_double(parts[2])
+            if z is None:
+                raise GeoError(
+                    ("number_format_exception", f'For input string: "{parts[2].strip()}"')
+                )
+            point_z(ignore_z, z)
+        return lat, lon
+    return _geohash(text)
+
+
+def _from_object(value: dict[str, Any], ignore_z: bool) -> tuple[float, float]:
+    """``GeoUtils.parseGeoPointObject``: ``lat``/``lon``, ``geohash`` or GeoJSON, the first
+    key deciding which."""
+    keys = list(value)
+    if not keys:
+        raise _parse("token [END_OBJECT] not allowed")
+    if keys[0] in ("lat", "lon"):
+        read: dict[str, float] = {}
+        for key in keys[:2]:
+            if key not in ("lat", "lon"):
+                raise _parse(_INVALID_FIELDS)
+            given = value[key]
+            if isinstance(given, str):
+                number = parse_java_double(given)
+                if number is None:
+                    raise _parse("[lon] and [lat] must be valid double values")
+            else:
+                number = json_number(given)
+                if number is None:
+                    raise _parse(f"{key} must be a number")
+            read[key] = number
+        if "lon" not in read:
+            raise _parse("field [lon] missing")
+        if "lat" not in read:
+            raise _parse("field [lat] missing")
+        point = read["lat"], read["lon"]
+        used = 2
+    elif keys[0] == "geohash":
+        if not isinstance(value["geohash"], str):
+            raise _parse("geohash must be a string")
+        point = _geohash(value["geohash"])
+        used = 1
+    elif keys[0] in ("type", "coordinates"):
+        point = (0.0, 0.0)
+        for key in keys[:2]:
+            if key == "type":
+                if not isinstance(value[key], str):
+                    raise _parse("type must be a string")
+                if value[key].lower() != "point":
+                    raise _parse("type must be Point")
+            elif key == "coordinates":
+                if not isinstance(value[key], list):
+                    raise _parse("coordinates must be an array")
+                point = _coordinates(value[key], ignore_z)
+            else:
+                raise _parse(_INVALID_FIELDS)
+        if "type" not in keys[:2]:
+            raise _parse("field [type] missing")
+        if "coordinates" not in keys[:2]:
+            raise _parse("field [coordinates] missing")
+        used = 2
+    else:
+        raise _parse(_INVALID_FIELDS)
+    if len(keys) > used:
+        raise _parse(_INVALID_FIELDS)
+    return point
+
+
+def _one(value: Any, ignore_z: bool) -> tuple[float, float]:
+    if isinstance(value, dict):
+        return _from_object(value, ignore_z)
+    if isinstance(value, list):
+        return _coordinates(value, ignore_z)
+    if isinstance(value, str):
+        return _from_string(value, ignore_z)
+    raise _parse("geo_point expected")
+
+
+def point_values(
+    value: Any,
+    ignore_z: bool,
+    one: Callable[[Any, bool], Point],
+    pair: Callable[[float, float], Point],
+) -> list[Point]:
+    """``AbstractPointGeometryFieldMapper.PointParser.parse`` of a value that is not null:
+    an array whose first value is a number is one point (``pair`` of its first two
+    values, the second a number or a string ``Double.parseDouble`` reads, a third a z),
+    another array a point an item, anything else one point (``one`` reads a point);
+    GeoError for one it cannot read."""
+    if not isinstance(value, list):
+        return [one(value, ignore_z)]
+    if value and json_number(value[0]) is not None:
+        second = value[1] if len(value) > 1 else None
+        y = json_number(second)
+        if y is None and isinstance(second, str):
+            y = parse_java_double(second)
+            if y is None:
+                raise GeoError(unread_double(second))
+        if y is None:
+            raise GeoError(None)  # the parser's error quotes its position
+        if len(value) > 2:
+            z = json_number(value[2])
+            if z is None or len(value) > 3:
+                raise _parse("field type does not accept > 3 dimensions")
+            point_z(ignore_z, z)
+        return [pair(json_double(value[0]), y)]
+    return [one(item, ignore_z) for item in value]
+
+
+def geo_points(value: Any, ignore_z: bool) -> list[Point]:
+    """The points (latitude, longitude) a ``geo_point`` field reads from ``value`` (a
+    whole array: ``[lon, lat]`` is one point, an array of other forms several)."""
+    if value is None:
+        return []
+    return point_values(value, ignore_z, _one, lambda lon, lat: (lat, lon))
+
+
+def geo_point_check(name: str, ignore_z: bool, ignore_malformed: bool) -> Check:
+    """A ``geo_point`` field's check: its forms (:func:`geo_points`), each point's latitude
+    within [-90, 90] and longitude within [-180, 180] (``name`` is the field's own name, as
+    OpenSearch's message gives it); with ``ignore_malformed`` every value is taken (a value
+    it cannot read is left out, a point off the globe normalised)."""
+
+    def check(value: Any) -> Any:
+        if ignore_malformed:
+            return OK
+        try:
+            points = geo_points(value, ignore_z)
+        except GeoError as failure:
+            return failure.cause
+        for lat, lon in points:
+            if lat > 90.0 or lat < -90.0:
+                return (
+                    "illegal_argument_exception",
+                    f"illegal latitude value [{java_double(lat)}] for {name}",
+                )
+            if lon > 180.0 or lon < -180:
+                return (
+                    "illegal_argument_exception",
+                    f"illegal longitude value [{java_double(lon)}] for {name}",
+                )
+        return OK
+
+    return check
+
+
+def _centred(dividend: float, divisor: float) -> float:
+    """``GeoUtils.centeredModulus`` (Java's ``%`` is ``fmod``; NaN where it has no finite
+    dividend)."""
+    rest = math.fmod(dividend, divisor) if math.isfinite(dividend) else math.nan
+    if rest <= 0:
+        rest += divisor
+    if rest > divisor / 2:
+        rest -= divisor
+    return rest
+
+
+def _normalise(lat: float, lon: float) -> Point:
+    """``GeoUtils.normalizePoint`` of both coordinates: a latitude past a pole folded back
+    (the longitude turned half way round), a longitude past the antimeridian wrapped."""
+    fold = lat > 90 or lat < -90
+    wrap = lon > 180 or lon < -180 or fold
+    if fold:
+        lat = _centred(lat, 360)
+        if lat < -90:
+            lat, lon = -180 - lat, lon + 180
+        elif lat > 90:
+            lat, lon = 180 - lat, lon + 180
+    if wrap:
+        lon = _centred(lon, 360)
+    return lat, lon
+
+
+def read_null_point(definition: Mapping[str, Any], read: Callable[[Any], Point]) -> Point | None:
+    """``AbstractPointGeometryFieldMapper.TypeParser.parse``'s ``null_value``: none (or
+    ``null``) is no point, another value the point ``read`` makes of it (``parseNullValue``)
+    when the mapping is read; a ValueError in OpenSearch's words where that fails
+    (``Failed to parse mapping [_doc]: ...``)."""
+    given = definition.get("null_value")
+    if given is None:
+        return None
+    try:
+        return read(given)
+    except GeoError as failure:
+        reason = failure.cause[1] if failure.cause else "failed to parse the null value"
+        raise ValueError(f"{REFUSES}{reason}") from None
+
+
+def shown_point(names: tuple[str, str], point: Point) -> dict[str, Any]:
+    """A point as ``XContentBuilder`` writes it (``GeoPoint.toXContent``'s ``latlon``,
+    ``XYPoint.toXContent``): an object of two doubles, one that is not finite a string, as
+    Jackson writes it (``"NaN"``, ``"Infinity"``)."""
+    return {
+        name: coordinate if math.isfinite(coordinate) else java_double(coordinate)
+        for name, coordinate in zip(names, point, strict=True)
+    }
+
+
+def geo_point_null(value: Any, ignore_z: bool, ignore_malformed: bool) -> Point:
+    """``GeoPointFieldMapper.TypeParser.parseNullValue``: ``value`` read as
+    ``GeoUtils.parseGeoPoint`` reads one point (latitude, longitude); a latitude past
+    [-90, 90] or a longitude past [-180, 180] fails (``illegal latitude value [91.0]``, no
+    field named) unless ``ignore_malformed``, which normalises the point instead."""
+    lat, lon = _one(value, ignore_z)
+    if ignore_malformed:
+        return _normalise(lat, lon)
+    if lat > 90.0 or lat < -90.0:
+        raise GeoError(
+            ("illegal_argument_exception", f"illegal latitude value [{java_double(lat)}]")
+        )
+    if lon > 180.0 or lon < -180:
+        raise GeoError(
+            ("illegal_argument_exception", f"illegal longitude value [{java_double(lon)}]")
+        )
+    return lat, lon

@@ -1,0 +1,119 @@
+"""A core field's ``null_value`` is read when the mapping is, by its type's parser
+(OpenSearch's ``NumberFieldMapper`` parses a number's without coercion): the mapping shows
+the value read (``"5"`` on a ``long`` is ``5``), and one the parser cannot read refuses the
+mapping in OpenSearch's words."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from conftest import put_batch
+from test_opensearch_mappings import index_of, search
+from test_opensearch_xy_point import REFUSES
+from test_other_destinations import DOMAIN
+
+from pytest_firehose import FirehoseFake, UsageError
+
+
+def shown(fake: FirehoseFake, field: dict[str, Any]) -> Any:
+    mapping = fake.firehose.opensearch_index(DOMAIN, "logs", {"properties": {"v": field}})
+    return mapping["properties"]["v"]
+
+
+def typed(kind: str) -> dict[str, Any]:
+    return {"type": kind, "scaling_factor": 10} if kind == "scaled_float" else {"type": kind}
+
+
+@pytest.mark.parametrize(
+    ("kind", "given", "read"),
+    [
+        ("long", "5", 5),
+        ("long", 5.0, 5),
+        ("long", "5.0", 5),
+        ("long", "9223372036854775807", 9223372036854775807),
+        ("integer", "1e2", 100),
+        ("short", "-32768", -32768),
+        ("byte", 127.0, 127),
+        ("unsigned_long", "18446744073709551615", 18446744073709551615),
+        # A negative whole number past an int's range is a Long, read as its bits unsigned.
+        ("unsigned_long", -3000000000, 18446744070709551616),
+        ("double", "1.5", 1.5),
+        ("double", 7, 7.0),
+        ("float", "1.1", 1.1),
+        ("float", 0.1, 0.1),
+        ("half_float", "65519", 65519.0),
+        ("scaled_float", "5", 5.0),
+        ("scaled_float", "Infinity", "Infinity"),
+        ("boolean", "true", True),
+        ("boolean", False, False),
+        ("keyword", 5, "5"),
+        ("keyword", 5.0, "5.0"),
+        ("wildcard", True, "true"),
+        ("date", 1700000000000, "1700000000000"),
+        # A date or ip that cannot be read is taken all the same (and ignored).
+        ("date", "yesterday", "yesterday"),
+        ("ip", "not an address", "not an address"),
+    ],
+)
+def test_the_mapping_shows_the_null_value_its_type_read(
+    fake: FirehoseFake, kind: str, given: Any, read: Any
+) -> None:
+    field = shown(fake, {**typed(kind), "null_value": given})
+
+    assert field["null_value"] == read
+    assert type(field["null_value"]) is type(read)
+
+
+@pytest.mark.parametrize(
+    ("kind", "given", "reason"),
+    [
+        ("long", 1.5, "Value [1.5] has a decimal part"),
+        ("integer", "2.5", "Value [2.5] has a decimal part"),
+        ("long", "abc", 'For input string: "abc"'),
+        ("long", " 5", 'For input string: " 5"'),
+        ("long", True, 'For input string: "true"'),
+        ("integer", {"a": 1}, 'For input string: "{a=1}"'),
+        ("byte", [1], 'For input string: "[1]"'),
+        ("long", "NaN", "Value [NaN] has a decimal part"),
+        ("long", "9223372036854775808", "Value [9223372036854775808] is out of range for a long"),
+        ("long", 1e19, "Value [1.0E19] is out of range for a long"),
+        ("integer", 3000000000, "Value [3000000000] is out of range for an integer"),
+        ("short", 40000, "Value [40000] is out of range for a short"),
+        ("byte", "-129", "Value [-129] is out of range for a byte"),
+        ("unsigned_long", -1, "Value [-1] is out of range for an unsigned long"),
+        ("unsigned_long", "1.5", "Value [1.5] has a decimal part"),
+        (
+            "unsigned_long",
+            "18446744073709551616",
+            "Value [18446744073709551616] is out of range for an unsigned long",
+        ),
+        ("double", "", "empty String"),
+        ("double", "1e400", "[double] supports only finite values, but got [Infinity]"),
+        ("float", 1e39, "[float] supports only finite values, but got [Infinity]"),
+        ("half_float", 70000, "[half_float] supports only finite values, but got [70000.0]"),
+        ("scaled_float", "x", 'For input string: "x"'),
+        ("boolean", "yes", "Failed to parse value [yes] as only [true] or [false] are allowed."),
+        ("boolean", 1, "Failed to parse value [1] as only [true] or [false] are allowed."),
+    ],
+)
+def test_a_null_value_its_type_cannot_read_refuses_the_mapping(
+    fake: FirehoseFake, kind: str, given: Any, reason: str
+) -> None:
+    with pytest.raises(UsageError) as refusal:
+        shown(fake, {**typed(kind), "null_value": given})
+
+    assert f"{REFUSES}{reason}" in str(refusal.value)
+
+
+def test_a_dynamic_template_s_null_value_is_read_the_same_way(fake: FirehoseFake) -> None:
+    """The field a template makes shows its ``null_value`` read as a given field's."""
+    template = {"counts": {"match": "n_*", "mapping": {"type": "long", "null_value": "0"}}}
+    fake.firehose.opensearch_index(DOMAIN, "logs-*", {"dynamic_templates": [template]})
+    search(fake)
+    put_batch(b'{"n_seen": 3}')
+    fake.firehose.flush()
+
+    assert fake.firehose.opensearch_mapping(DOMAIN, index_of(fake))["properties"] == {
+        "n_seen": {"type": "long", "null_value": 0}
+    }
