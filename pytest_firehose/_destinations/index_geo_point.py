@@ -162,6 +162,34 @@ def _from_string(text: str, ignore_z: bool) -> tuple[float, float]:
     return _geohash(text)
 
 
+def named_coordinates(
+    value: dict[str, Any], names: tuple[str, str], *, invalid: str, pair: str
+) -> dict[str, float]:
+    """The two coordinates of a point object named by its first two keys, as
+    ``GeoUtils.parseGeoPointObject`` reads ``lat``/``lon`` and the geospatial plugin's
+    ``XYPointParser`` reads ``x``/``y``: each key one of ``names`` (else ``invalid``), its
+    value a number or a string ``Double.parseDouble`` reads (else ``{pair} must be valid
+    double values``); then each of ``names``, in that order, must have been given."""
+    read: dict[str, float] = {}
+    for key in list(value)[:2]:
+        if key not in names:
+            raise _parse(invalid)
+        given = value[key]
+        if isinstance(given, str):
+            number = parse_java_double(given)
+            if number is None:
+                raise _parse(f"{pair} must be valid double values")
+        else:
+            number = json_number(given)
+            if number is None:
+                raise _parse(f"{key} must be a number")
+        read[key] = number
+    for name in names:
+        if name not in read:
+            raise _parse(f"field [{name}] missing")
+    return read
+
+
 def _from_object(value: dict[str, Any], ignore_z: bool) -> tuple[float, float]:
     """``GeoUtils.parseGeoPointObject``: ``lat``/``lon``, ``geohash`` or GeoJSON, the first
     key deciding which."""
@@ -169,24 +197,9 @@ def _from_object(value: dict[str, Any], ignore_z: bool) -> tuple[float, float]:
     if not keys:
         raise _parse("token [END_OBJECT] not allowed")
     if keys[0] in ("lat", "lon"):
-        read: dict[str, float] = {}
-        for key in keys[:2]:
-            if key not in ("lat", "lon"):
-                raise _parse(_INVALID_FIELDS)
-            given = value[key]
-            if isinstance(given, str):
-                number = parse_java_double(given)
-                if number is None:
-                    raise _parse("[lon] and [lat] must be valid double values")
-            else:
-                number = json_number(given)
-                if number is None:
-                    raise _parse(f"{key} must be a number")
-            read[key] = number
-        if "lon" not in read:
-            raise _parse("field [lon] missing")
-        if "lat" not in read:
-            raise _parse("field [lat] missing")
+        read = named_coordinates(
+            value, ("lon", "lat"), invalid=_INVALID_FIELDS, pair="[lon] and [lat]"
+        )
         point = read["lat"], read["lon"]
         used = 2
     elif keys[0] == "geohash":

@@ -51,6 +51,7 @@ from pytest_firehose._destinations import index_geometry as geo
 from pytest_firehose._destinations.index_geo_point import (
     Point,
     coordinate_array,
+    named_coordinates,
     point_values,
     point_z,
     read_null_point,
@@ -62,7 +63,6 @@ from pytest_firehose._destinations.index_mapping import Leaf
 from pytest_firehose._destinations.index_values import (
     OK,
     Check,
-    json_number,
     parse_java_double,
     unread_double,
 )
@@ -85,25 +85,9 @@ def _array(values: list[Any], ignore_z: bool) -> Point:
     return coordinate_array(values, ignore_z, "xy_point")
 
 
-def _basic(value: dict[str, Any], keys: list[str]) -> Point:
+def _basic(value: dict[str, Any]) -> Point:
     """``parseXYPointObjectBasicFields``: ``x`` and ``y``."""
-    read: dict[str, float] = {}
-    for key in keys[:2]:
-        if key not in ("x", "y"):
-            raise _parse(_FIELDS)
-        given = value[key]
-        if isinstance(given, str):
-            number = parse_java_double(given)
-            if number is None:
-                raise _parse("[x] and [y] must be valid double values")
-        else:
-            number = json_number(given)
-            if number is None:
-                raise _parse(f"{key} must be a number")
-        read[key] = number
-    for key in ("x", "y"):
-        if key not in read:
-            raise _parse(f"field [{key}] missing")
+    read = named_coordinates(value, ("x", "y"), invalid=_FIELDS, pair="[x] and [y]")
     return read["x"], read["y"]
 
 
@@ -134,7 +118,7 @@ def _object(value: dict[str, Any], ignore_z: bool) -> Point:
     if not keys:
         raise _parse("token [END_OBJECT] not allowed")
     if keys[0] in ("x", "y"):
-        point = _basic(value, keys)
+        point = _basic(value)
     elif keys[0] in ("type", "coordinates"):
         point = _geojson(value, keys, ignore_z)
     else:
