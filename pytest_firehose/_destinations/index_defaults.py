@@ -42,6 +42,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from pytest_firehose._destinations.index_null_values import shown_null_value
+from pytest_firehose._destinations.index_parameters import NUMBERS
 from pytest_firehose._destinations.index_special import REFUSES, java_boolean
 from pytest_firehose._destinations.index_values import parse_java_double
 
@@ -69,20 +70,7 @@ _TEXT: dict[str, Any] = {
 #: Each core type's parameters compared with their defaults (``Parameter``'s
 #: ``defaultValue``), by type; one not listed is shown as given.
 DEFAULTS: dict[str, dict[str, Any]] = {
-    **dict.fromkeys(
-        (
-            "long",
-            "integer",
-            "short",
-            "byte",
-            "double",
-            "float",
-            "half_float",
-            "scaled_float",
-            "unsigned_long",
-        ),
-        _INDEXED,
-    ),
+    **dict.fromkeys(NUMBERS, _INDEXED),
     "keyword": {
         **_INDEXED,
         "eager_global_ordinals": False,
