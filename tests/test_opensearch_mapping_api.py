@@ -89,6 +89,50 @@ def test_a_mapping_the_fake_does_not_model_is_refused_naming_what_it_does(
     assert refusal in str(refused.value)
 
 
+_NO_HANDLER = "OpenSearch refuses this mapping: Failed to parse mapping [_doc]: "
+
+
+@pytest.mark.parametrize(
+    ("properties", "refusal"),
+    [
+        # Elasticsearch's types, which OpenSearch 2.19 has no parser for (a REAL answer of
+        # OpenSearch 2.11: "No handler for type [flattened] declared on field
+        # [local_metadata]"), named by the field's own name, not its path.
+        (
+            {"meta": {"type": "flattened"}},
+            "No handler for type [flattened] declared on field [meta]",
+        ),
+        (
+            {"o": {"properties": {"v": {"type": "dense_vector"}}}},
+            "No handler for type [dense_vector] declared on field [v]",
+        ),
+        # The type's toString: a number, a list.
+        ({"n": {"type": 5}}, "No handler for type [5] declared on field [n]"),
+        ({"n": {"type": ["long"]}}, "No handler for type [[long]] declared on field [n]"),
+        # A sub-field: TypeParsers.parseMultiField's words, in lower case.
+        (
+            {"t": {"type": "text", "fields": {"raw": {"type": "string"}}}},
+            "no handler for type [string] declared on field [raw]",
+        ),
+    ],
+)
+def test_a_type_opensearch_has_no_parser_for_is_refused_in_its_words(
+    fake: FirehoseFake, properties: dict[str, Any], refusal: str
+) -> None:
+    with pytest.raises(UsageError) as refused:
+        fake.firehose.opensearch_index(DOMAIN, "logs", {"properties": properties})
+
+    assert str(refused.value).endswith(_NO_HANDLER + refusal), refused.value
+
+
+@pytest.mark.parametrize("kind", ["murmur3", "icu_collation_keyword", "derived", "semantic"])
+def test_a_type_a_domain_may_have_is_refused_as_not_modelled(fake: FirehoseFake, kind: str) -> None:
+    # A plugin's or a later release's type: OpenSearch may take it, so the fake does not
+    # say OpenSearch refuses it.
+    with pytest.raises(UsageError, match=f"the type '{kind}' is not modelled"):
+        fake.firehose.opensearch_index(DOMAIN, "logs", {"properties": {"f": {"type": kind}}})
+
+
 @pytest.mark.parametrize(
     ("domain", "index", "refusal"),
     [

@@ -33,6 +33,16 @@ from pytest_firehose import FirehoseFake, UsageError
             },
         ),
         (
+            # No parser has the type: RootObjectMapper.findTemplateBuilder's words (a
+            # Logstash bulk answer recorded "failed to find type parsed [string] for
+            # [user_name]").
+            {"type": "string"},
+            {
+                "type": "mapper_parsing_exception",
+                "reason": "failed to find type parsed [string] for [t_1]",
+            },
+        ),
+        (
             {"type": "text", "norms": "yes"},
             {
                 "type": "mapper_parsing_exception",

@@ -66,8 +66,24 @@ from pytest_firehose._destinations.index_special import (
 )
 from pytest_firehose._destinations.index_special import TYPES as SPECIAL
 from pytest_firehose._destinations.index_types import binary_check
+from pytest_firehose._destinations.index_values import preview
 from pytest_firehose._destinations.index_xy_point import xy_point_field
 
+#: Types a domain may have that the fake does not model, refused as not modelled: OpenSearch
+#: 2.19's own (its percolator module's, ``derived`` fields, ``star_tree``), the plugins'
+#: Amazon OpenSearch Service may run (``analysis-icu``, ``mapper-murmur3``,
+#: ``mapper-annotated-text``) and OpenSearch 3's neural search. Any other type has no
+#: parser in OpenSearch 2.19, which refuses it in its own words.
+UNMODELLED_TYPES = (
+    "percolator",
+    "derived",
+    "star_tree",
+    "icu_collation_keyword",
+    "murmur3",
+    "annotated_text",
+    "semantic",
+    "sparse_vector",
+)
 _SHINGLES = "search_as_you_type"
 #: Types whose own modules read their definitions (as ``field_node`` reads the others named there).
 _OWN = ("completion", _SHINGLES)
@@ -121,6 +137,14 @@ def field_node(name: str, definition: Any, *, multi: bool = False, knn: bool = F
     typed = "type" in definition
     kind = definition.pop("type", "object")
     if kind not in TYPES and kind not in SPECIAL:
+        if kind is not None and kind not in UNMODELLED_TYPES:
+            # ``ObjectMapper.TypeParser.parseProperties`` (``TypeParsers.parseMultiField``
+            # for a sub-field, in lower case): the type's ``toString`` has no parser.
+            handler = "no handler" if multi else "No handler"
+            raise BadMapping(
+                f"{REFUSES}{handler} for type [{preview(kind)}] declared on field "
+                f"[{name.rsplit('.', 1)[-1]}]"
+            )
         modelled = ", ".join((*TYPES, *SPECIAL))
         raise BadMapping(
             f"{where}: the type {kind!r} is not modelled; pytest-firehose models {modelled}"

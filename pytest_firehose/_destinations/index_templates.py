@@ -28,11 +28,13 @@ Facts (OpenSearch's source: ``DynamicTemplate``, ``RootObjectMapper``, ``Documen
   mapping for the field: ``DocumentParser.wrapInMapperParsingException`` passes a
   ``MapperParsingException`` through as it is (``mapper_parsing_exception`` ``unknown
   parameter [x] on mapper [f] of type [t]``, ``f`` the new field's own name; ``... must
-  not have a [null] value``) and wraps any other as ``failed to parse`` caused by it; the
-  parameters a type parser that is no ``ParametrizedFieldMapper``'s leaves unread are
-  not checked there (``checkNoRemainingFields`` is the mapping parser's).
+  not have a [null] value``) and wraps any other as ``failed to parse`` caused by it; a
+  type no parser takes is ``failed to find type parsed [t] for [f]`` (its own
+  ``MapperParsingException``, found before any parser runs); the parameters a type
+  parser that is no ``ParametrizedFieldMapper``'s leaves unread are not checked there
+  (``checkNoRemainingFields`` is the mapping parser's).
 
-Chosen: a refusal other than those two is taken to be an ``IllegalArgumentException``
+Chosen: a refusal other than those is taken to be an ``IllegalArgumentException``
 (``illegal_argument_exception`` under ``failed to parse``), as the builders' value checks
 read are; a mapping the fake does not model is still refused when the template is given,
 and so is one with parameters its type's parser leaves unread (OpenSearch would map the
@@ -254,6 +256,10 @@ def _template(name: str, given: Any, build: Builder) -> DynamicTemplate:
     return template
 
 
+#: A mapping parser's refusal of a type it has no parser for (``index_fields.field_node``).
+_NO_HANDLER = re.compile(r"No handler for type \[(.*)\] declared on field \[[^\]]*\]", re.S)
+
+
 def failed_document(template: DynamicTemplate, full: str, error: ValueError) -> MappingError:
     """The error of a document whose new field ``full`` (its dotted path) the template's
     mapping makes no field of (``error``, the type parser's refusal): OpenSearch's, as
@@ -265,6 +271,13 @@ def failed_document(template: DynamicTemplate, full: str, error: ValueError) -> 
             f"dynamic template [{template.name}] makes no field of [{full}]: {message}",
         )
     reason = message[len(REFUSES) :]
+    unknown = _NO_HANDLER.fullmatch(reason)
+    if unknown is not None:
+        # RootObjectMapper.findTemplateBuilder finds no parser for the type.
+        own = full.rsplit(".", 1)[-1]
+        return MappingError(
+            "mapper_parsing_exception", f"failed to find type parsed [{unknown[1]}] for [{own}]"
+        )
     # ParametrizedFieldMapper.Builder.parse's MapperParsingExceptions; the others are
     # IllegalArgumentExceptions.
     if reason.startswith("unknown parameter [") or reason.endswith("must not have a [null] value"):
