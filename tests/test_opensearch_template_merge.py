@@ -234,7 +234,8 @@ def test_an_object_s_own_parameters_and_the_meta_merge_key_by_key(
         "logs-app",
         {
             "_meta": {"version": {"minor": 3}},
-            "properties": {"user": {"dynamic": False}},
+            # Parsed alone before it is merged: a field that is no object's needs its type.
+            "properties": {"user": {"type": "object", "dynamic": False}},
         },
     )
     stream = search(fake, "logs-app")

@@ -19,6 +19,7 @@ aliases, one ``join``, the limits); ``index_fields`` reads each field.
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import functools
 from collections.abc import Mapping
@@ -31,7 +32,12 @@ from pytest_firehose._destinations.index_date_fields import dynamic_date_formats
 from pytest_firehose._destinations.index_fields import (  # BadMapping: read_mapping's error
     BadMapping as BadMapping,
 )
-from pytest_firehose._destinations.index_fields import flag, read_object, templated_field
+from pytest_firehose._destinations.index_fields import (
+    flag,
+    read_object,
+    templated_field,
+    untyped_merged,
+)
 from pytest_firehose._destinations.index_join import check_one_join
 from pytest_firehose._destinations.index_knn import KNN_INDEX, knn_index
 from pytest_firehose._destinations.index_mapping import (
@@ -97,12 +103,15 @@ def read_mapping(
     inherited: Mapping[str, Any] | None = None,
     *,
     index: str,
+    merged_later: bool = False,
 ) -> IndexMapping:
     """The mapping ``mappings`` (OpenSearch's ``mappings`` object) and ``settings`` make
     (with the analysis of the ``inherited`` settings, a template's, under them) for the
     index ``index`` (as a refusal names it: ``index_analysis.read_analysis``);
     :class:`BadMapping` for what the fake does not take, and for a mapping past the
-    index's limits (in OpenSearch's words)."""
+    index's limits (in OpenSearch's words). ``merged_later``: the mapping of an index
+    OpenSearch makes under legacy templates, merged into theirs as JSON before it is
+    parsed, so a field may lack the type a template gives it (checked once merged)."""
     if mappings is None:
         mappings = {}
     if not isinstance(mappings, Mapping):
@@ -139,12 +148,11 @@ def read_mapping(
         )
     except TemplateError as error:
         raise BadMapping(str(error)) from None
-    with reading(analysis):
+    with reading(analysis), untyped_merged() if merged_later else contextlib.nullcontext():
         root = read_object(
             "the mapping",
             "object",
             {key: mappings[key] for key in ("properties", "dynamic") if key in mappings},
-            typed=False,
             knn=knn,
         )
     date_formats = None

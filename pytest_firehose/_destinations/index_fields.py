@@ -10,7 +10,9 @@ words where OpenSearch refuses it, else naming what is modelled.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import contextlib
+import contextvars
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 from pytest_firehose._destinations.index_analysis import (
@@ -134,10 +136,11 @@ def field_node(name: str, definition: Any, *, multi: bool = False, knn: bool = F
     if not isinstance(definition, Mapping):
         raise BadMapping(f'{where}: a field is defined by an object, e.g. {{"type": "long"}}')
     definition = dict(definition)
-    typed = "type" in definition
-    kind = definition.pop("type", "object")
+    kind = definition.pop("type", None)
+    if kind is None:  # an object, as OpenSearch derives it (``_check_typed``)
+        kind = "object"
     if kind not in TYPES and kind not in SPECIAL:
-        if kind is not None and kind not in UNMODELLED_TYPES:
+        if kind not in UNMODELLED_TYPES:
             # ``ObjectMapper.TypeParser.parseProperties`` (``TypeParsers.parseMultiField``
             # for a sub-field, in lower case): the type's ``toString`` has no parser.
             handler = "no handler" if multi else "No handler"
@@ -152,7 +155,7 @@ def field_node(name: str, definition: Any, *, multi: bool = False, knn: bool = F
     if kind in ("object", "nested"):
         if multi:
             raise BadMapping(f"{where}: Type [{kind}] cannot be used in multi field")
-        return read_object(where, kind, definition, typed=typed, knn=knn)
+        return read_object(where, kind, definition, knn=knn)
     if kind in (*_GEOMETRIES, "flat_object", "knn_vector", "join", *_OWN, *RANGES, *RANKS):
         try:
             if kind == "join":
@@ -253,6 +256,7 @@ def field_node(name: str, definition: Any, *, multi: bool = False, knn: bool = F
         raise BadMapping(f"{where}: fields is an object of sub-field name to definition")
     fields: dict[str, Leaf] = {}
     for sub, spec in subfields.items():
+        _check_typed(sub, spec, multi=True)
         made = field_node(f"{name}.{sub}", spec, multi=True)
         assert isinstance(made, Leaf)  # a multi field is refused an object type
         fields[sub] = made
@@ -281,9 +285,7 @@ def _geo_point_shown(
     return shown
 
 
-def read_object(
-    where: str, kind: str, definition: dict[str, Any], *, typed: bool, knn: bool = False
-) -> Obj:
+def read_object(where: str, kind: str, definition: dict[str, Any], *, knn: bool = False) -> Obj:
     allowed = {"properties", "dynamic", "enabled"} | HARMLESS.get(kind, frozenset())
     for key in definition:
         if key not in allowed:
@@ -300,7 +302,6 @@ def read_object(
         read_dynamic(where, definition["dynamic"]) if "dynamic" in definition else None,
         flag(where, "enabled", definition.get("enabled", True)),
         {key: definition[key] for key in definition if key in HARMLESS.get(kind, ())},
-        typed,
     )
     prefix = "" if where == "the mapping" else where[len("field [") : -1] + "."
     for name, spec in properties.items():
@@ -311,8 +312,43 @@ def read_object(
             )
         if where == "the mapping" and name in ELASTICSEARCH_METADATA:
             raise BadMapping(f"{where}: {name!r} is a metadata field, which properties do not map")
+        _check_typed(name, spec, multi=False)
         node.properties[name] = field_node(prefix + name, spec, knn=knn)
     return node
+
+
+#: Whether the mapping being read is one OpenSearch merges, as JSON, under legacy templates
+#: before it parses it (``untyped_merged``): a property of it may lack the type they give.
+_UNTYPED_MERGED: contextvars.ContextVar[bool] = contextvars.ContextVar(
+    "untyped_merged", default=False
+)
+
+
+@contextlib.contextmanager
+def untyped_merged() -> Iterator[None]:
+    """Read a mapping that OpenSearch merges into its legacy templates' before it parses
+    it: its fields' types are checked once merged (``_check_typed``)."""
+    token = _UNTYPED_MERGED.set(True)
+    try:
+        yield
+    finally:
+        _UNTYPED_MERGED.reset(token)
+
+
+def _check_typed(name: str, spec: Any, *, multi: bool) -> None:
+    """Refuse, in OpenSearch's words, a field given no ``type`` (or a null one) where
+    OpenSearch derives none: ``ObjectMapper.TypeParser.parseProperties`` takes such a
+    property as an object only when it has ``properties``, or ``enabled`` and nothing
+    else; ``TypeParsers.parseMultiField`` takes no sub-field without one (not even in a
+    mapping merged under legacy templates: a template giving it one is not modelled)."""
+    if not isinstance(spec, Mapping) or spec.get("type") is not None:
+        return
+    if multi:
+        raise BadMapping(f"{REFUSES}no type specified for property [{name}]")
+    if _UNTYPED_MERGED.get():
+        return
+    if spec.get("properties") is None and not (len(spec) == 1 and "enabled" in spec):
+        raise BadMapping(f"{REFUSES}No type specified for field [{name}]")
 
 
 def templated_field(
@@ -321,8 +357,7 @@ def templated_field(
     """The field a dynamic template's mapping (its placeholders filled) makes of the new
     field ``name`` in an index of ``analysis``. An object's mapping is read as OpenSearch's
     object parser reads it: the parameters an object has no use for (``index``,
-    ``ignore_above`` ...) are left unused, and the object is shown without its type, as a
-    dynamic object is."""
+    ``ignore_above`` ...) are left unused."""
     with reading(analysis):
         return _templated_node(name, definition, knn=knn)
 
@@ -343,6 +378,4 @@ def _templated_node(name: str, definition: Mapping[str, Any], *, knn: bool) -> N
         return field_node(name, definition, knn=knn)
     allowed = {"type", "properties", "dynamic", "enabled"} | HARMLESS.get(kind, frozenset())
     used = {key: value for key, value in definition.items() if key in allowed}
-    if kind == "object":
-        used.pop("type", None)
     return field_node(name, used, knn=knn)

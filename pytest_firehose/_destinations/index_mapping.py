@@ -142,22 +142,20 @@ class Leaf:
 @dataclass
 class Obj:
     """An ``object`` or ``nested`` field (or the root): its fields, its ``dynamic`` (None:
-    its parent's), whether it is ``enabled``, other parameters shown for it, and whether
-    its type was given (a dynamic object is shown without one)."""
+    its parent's), whether it is ``enabled``, and other parameters shown for it."""
 
     type: str = "object"
     properties: dict[str, Leaf | Obj] = field(default_factory=dict)
     dynamic: str | None = None
     enabled: bool = True
     params: dict[str, Any] = field(default_factory=dict)
-    typed: bool = False
 
     def copy(self) -> Obj:
         properties = {
             name: node.copy() if isinstance(node, Obj) else node
             for name, node in self.properties.items()
         }
-        return Obj(self.type, properties, self.dynamic, self.enabled, self.params, self.typed)
+        return Obj(self.type, properties, self.dynamic, self.enabled, self.params)
 
     def count(self) -> int:
         return 1
@@ -251,7 +249,9 @@ def _shown(node: Node) -> dict[str, Any]:
         if node.fields:
             shown["fields"] = {name: _shown(sub) for name, sub in sorted(node.fields.items())}
         return shown
-    shown = {"type": node.type} if node.typed or node.type != "object" else {}
+    # ObjectMapper.toXContent: an object's type only where it has no properties, whether
+    # it was given or not.
+    shown = {"type": node.type} if node.type != "object" or not node.properties else {}
     if node.dynamic is not None:
         shown["dynamic"] = node.dynamic
     if not node.enabled:
@@ -259,8 +259,6 @@ def _shown(node: Node) -> dict[str, Any]:
     shown.update(node.params)
     if node.properties:
         shown["properties"] = _shown_properties(node.properties)
-    elif not shown:
-        shown["type"] = "object"
     return shown
 
 

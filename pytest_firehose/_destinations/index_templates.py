@@ -258,6 +258,14 @@ def _template(name: str, given: Any, build: Builder) -> DynamicTemplate:
 
 #: A mapping parser's refusal of a type it has no parser for (``index_fields.field_node``).
 _NO_HANDLER = re.compile(r"No handler for type \[(.*)\] declared on field \[[^\]]*\]", re.S)
+#: How the type parsers' ``MapperParsingException``s start, which ``DocumentParser`` passes
+#: through as they are.
+_PASSED = (
+    "unknown parameter [",
+    "no handler for type [",
+    "No type specified for field [",
+    "no type specified for property [",
+)
 
 
 def failed_document(template: DynamicTemplate, full: str, error: ValueError) -> MappingError:
@@ -278,9 +286,10 @@ def failed_document(template: DynamicTemplate, full: str, error: ValueError) -> 
         return MappingError(
             "mapper_parsing_exception", f"failed to find type parsed [{unknown[1]}] for [{own}]"
         )
-    # ParametrizedFieldMapper.Builder.parse's MapperParsingExceptions; the others are
-    # IllegalArgumentExceptions.
-    if reason.startswith("unknown parameter [") or reason.endswith("must not have a [null] value"):
+    # ParametrizedFieldMapper.Builder.parse's MapperParsingExceptions, and the type
+    # parsers' for a field (a sub-field) without a type or of a type no parser takes; the
+    # others are IllegalArgumentExceptions.
+    if reason.startswith(_PASSED) or reason.endswith("must not have a [null] value"):
         return MappingError("mapper_parsing_exception", reason)
     return MappingError(
         "mapper_parsing_exception", "failed to parse", ("illegal_argument_exception", reason)

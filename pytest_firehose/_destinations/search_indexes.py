@@ -160,6 +160,14 @@ class SearchIndexes:
         self._indexes.setdefault(domain, {})[index] = made_with
         return made_with
 
+    def made_under_legacy(self, domain: str, index: str) -> bool:
+        """Whether ``index`` of ``domain`` would be made under legacy templates: none of
+        the composable templates matches it, and a legacy one does."""
+        domain = domain_key(domain)
+        if _matching(self._patterns.get(domain, {}), index) is not None:
+            return False
+        return bool(matching_legacy(self._legacy.get(domain, {}), index))
+
     def inherited_settings(self, domain: str, index: str) -> dict[str, Any]:
         """The settings the templates that would make ``index`` of ``domain`` give it."""
         domain = domain_key(domain)

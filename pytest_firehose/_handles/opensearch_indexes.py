@@ -97,14 +97,20 @@ class OpenSearchIndexes:
         if legacy is not None or "*" not in index:
             check_untyped(where, given)
         inherited = None
+        merged_later = False
         if legacy is None and "*" not in index:
             with self._world.looked():
                 inherited = self._world.search_indexes.inherited_settings(domain, index)
+                merged_later = self._world.search_indexes.made_under_legacy(domain, index)
         try:
             # The name OpenSearch's refusals give: a template's is that of its check index.
             named = index if "*" not in index else COMPOSABLE_CHECK
             mapping = read_mapping(
-                given, limits, inherited, index=LEGACY_CHECK if legacy is not None else named
+                given,
+                limits,
+                inherited,
+                index=LEGACY_CHECK if legacy is not None else named,
+                merged_later=merged_later,
             )
         except BadMapping as error:
             raise UsageError(f"{where}: {error}") from None
