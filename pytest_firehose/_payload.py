@@ -4,7 +4,7 @@ Most records a test sends are never looked at one by one, and decoding base64 co
 than everything else the fake does with a record. So a blob parameter is either ``bytes``
 (a payload given in process) or ``str``: canonical base64 text as it
 came off the JSON wire (botocore's, or checked when the request arrived), decoded on
-first use.
+first use; a large one's bytes are kept a while, for the next look.
 """
 
 from __future__ import annotations
@@ -12,6 +12,8 @@ from __future__ import annotations
 import base64
 import binascii
 import sys
+import threading
+from collections import OrderedDict
 from collections.abc import Iterable
 from itertools import repeat
 from operator import itemgetter
@@ -32,8 +34,48 @@ else:  # pragma: no cover - Python 3.10
         return base64.b64decode(text, validate=True)
 
 
+class _Decoded:
+    """The bytes of the large base64 texts decoded last, ``limit`` bytes at most in all, the
+    least recently read dropped first. A record's payload stays text where the fake keeps
+    it, and every read of a stream's records makes new views of it: without this, a test
+    that reads the records after every step (a property test's invariant) decodes each
+    large payload again each time. Equal texts are one payload, so a copy of one (a retried
+    put, a record read from Kinesis) is decoded once too."""
+
+    def __init__(self, limit: int) -> None:
+        self._limit = limit
+        self._held: OrderedDict[str, bytes] = OrderedDict()
+        self._size = 0
+        self._lock = threading.Lock()
+
+    def __call__(self, text: str) -> bytes:
+        with self._lock:
+            data = self._held.get(text)
+            if data is not None:
+                self._held.move_to_end(text)
+                return data
+        data = strict_b64decode(text)
+        if len(data) > self._limit:
+            return data
+        with self._lock:
+            if text not in self._held:
+                self._held[text] = data
+                self._size += len(data)
+                while self._size > self._limit:
+                    self._size -= len(self._held.popitem(last=False)[1])
+        return data
+
+
+#: Base64 texts at least this long are decoded through ``_decoded``: a shorter one decodes
+#: in less time than the look-up saves.
+_KEPT_FROM = 32 * 1024
+_decoded = _Decoded(16 * 1024 * 1024)
+
+
 def payload_bytes(payload: Payload) -> bytes:
-    return strict_b64decode(payload) if isinstance(payload, str) else payload
+    if isinstance(payload, str):
+        return _decoded(payload) if len(payload) >= _KEPT_FROM else strict_b64decode(payload)
+    return payload
 
 
 #: Payloads longer than this are cut short in messages.

@@ -236,6 +236,9 @@ def _text_records(
     value: list[str] = []
     quote: str | None = None  # the quote an open REMOVEQUOTES field started with
     quoted = False
+    # Where an unquoted field's run of ordinary characters ends: a newline, the delimiter,
+    # a backslash with ESCAPE.
+    ends_run = re.compile("|".join(map(re.escape, ["\n", delimiter, *(["\\"] if escape else [])])))
     index = 0
     while index < len(text):
         char = text[index]
@@ -270,9 +273,12 @@ def _text_records(
                 fields = []
                 line += 1
                 first = line
-        else:
-            written.append(char)
-            value.append(char)
+        else:  # this character and the ordinary ones after it, as one piece
+            stop = ends_run.search(text, index)
+            end = len(text) if stop is None else stop.start()
+            written.append(text[index - 1 : end])
+            value.append(text[index - 1 : end])
+            index = end
     if quote is not None:
         yield first, _unterminated(first)
     elif fields or written:  # the last line, without its newline
