@@ -190,6 +190,37 @@ def named_coordinates(
     return read
 
 
+def geojson_point(
+    value: dict[str, Any],
+    read: Callable[[list[Any]], tuple[float, float]],
+    *,
+    invalid: str,
+    default: tuple[float, float] = (0.0, 0.0),
+) -> tuple[float, float]:
+    """A point object's GeoJSON fields, as ``GeoUtils.parseGeoPointObject`` and the
+    geospatial plugin's ``parseGeoJsonFields`` read its first two keys: ``type`` a string
+    ``Point`` in any case, ``coordinates`` an array ``read`` reads (``default`` until
+    then), any other key ``invalid``; then both must have been given."""
+    keys = list(value)[:2]
+    point = default
+    for key in keys:
+        if key == "type":
+            if not isinstance(value[key], str):
+                raise _parse("type must be a string")
+            if value[key].lower() != "point":
+                raise _parse("type must be Point")
+        elif key == "coordinates":
+            if not isinstance(value[key], list):
+                raise _parse("coordinates must be an array")
+            point = read(value[key])
+        else:
+            raise _parse(invalid)
+    for key in ("type", "coordinates"):
+        if key not in keys:
+            raise _parse(f"field [{key}] missing")
+    return point
+
+
 def _from_object(value: dict[str, Any], ignore_z: bool) -> tuple[float, float]:
     """``GeoUtils.parseGeoPointObject``: ``lat``/``lon``, ``geohash`` or GeoJSON, the first
     key deciding which."""
@@ -208,23 +239,9 @@ def _from_object(value: dict[str, Any], ignore_z: bool) -> tuple[float, float]:
         point = _geohash(value["geohash"])
         used = 1
     elif keys[0] in ("type", "coordinates"):
-        point = (0.0, 0.0)
-        for key in keys[:2]:
-            if key == "type":
-                if not isinstance(value[key], str):
-                    raise _parse("type must be a string")
-                if value[key].lower() != "point":
-                    raise _parse("type must be Point")
-            elif key == "coordinates":
-                if not isinstance(value[key], list):
-                    raise _parse("coordinates must be an array")
-                point = _coordinates(value[key], ignore_z)
-            else:
-                raise _parse(_INVALID_FIELDS)
-        if "type" not in keys[:2]:
-            raise _parse("field [type] missing")
-        if "coordinates" not in keys[:2]:
-            raise _parse("field [coordinates] missing")
+        point = geojson_point(
+            value, lambda values: _coordinates(values, ignore_z), invalid=_INVALID_FIELDS
+        )
         used = 2
     else:
         raise _parse(_INVALID_FIELDS)

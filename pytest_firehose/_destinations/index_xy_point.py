@@ -51,6 +51,7 @@ from pytest_firehose._destinations import index_geometry as geo
 from pytest_firehose._destinations.index_geo_point import (
     Point,
     coordinate_array,
+    geojson_point,
     named_coordinates,
     point_values,
     point_z,
@@ -91,25 +92,14 @@ def _basic(value: dict[str, Any]) -> Point:
     return read["x"], read["y"]
 
 
-def _geojson(value: dict[str, Any], keys: list[str], ignore_z: bool) -> Point:
+def _geojson(value: dict[str, Any], ignore_z: bool) -> Point:
     """``parseGeoJsonFields``: ``type`` ``Point`` (any case) and ``coordinates``."""
-    point = (math.nan, math.nan)
-    for key in keys[:2]:
-        if key == "type":
-            if not isinstance(value[key], str):
-                raise _parse("type must be a string")
-            if value[key].lower() != "point":
-                raise _parse("type must be Point")
-        elif key == "coordinates":
-            if not isinstance(value[key], list):
-                raise _parse("coordinates must be an array")
-            point = _array(value[key], ignore_z)
-        else:
-            raise _parse(_FIELDS)
-    for key in ("type", "coordinates"):
-        if key not in keys[:2]:
-            raise _parse(f"field [{key}] missing")
-    return point
+    return geojson_point(
+        value,
+        lambda values: _array(values, ignore_z),
+        invalid=_FIELDS,
+        default=(math.nan, math.nan),
+    )
 
 
 def _object(value: dict[str, Any], ignore_z: bool) -> Point:
@@ -120,7 +110,7 @@ def _object(value: dict[str, Any], ignore_z: bool) -> Point:
     if keys[0] in ("x", "y"):
         point = _basic(value)
     elif keys[0] in ("type", "coordinates"):
-        point = _geojson(value, keys, ignore_z)
+        point = _geojson(value, ignore_z)
     else:
         raise _parse(_FIELDS)
     if len(keys) > 2:
