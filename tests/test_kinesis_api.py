@@ -356,6 +356,9 @@ LIMITS = {
     "put-record-partition-key-257": ("put_record", {"Data": b"x", "PartitionKey": "p" * 257},
                                      "ValidationException",
                                      _too_long("partitionKey", 256, "p" * 257)),
+    "request-1-byte-over-10-MiB": (
+        "put_records", {"Records": entries(b"x" * (MIB - 2)) * 10 + entries(b"x" * 10)},
+        "InvalidArgumentException", "Records size exceeds 10 MB limit"),
     "request-over-10-MiB": ("put_records", {"Records": entries(*[b"x" * 1_000_000] * 11)},
                             "InvalidArgumentException", "Records size exceeds 10 MB limit"),
 }  # fmt: skip
@@ -800,6 +803,23 @@ def test_bytes_over_1_mib_a_second_on_a_shard_fail_per_record(fake, kinesis_clie
     assert [set(r) for r in answer["Records"][:3]] == [{"SequenceNumber", "ShardId"}] * 3
     assert answer["Records"][3]["ErrorMessage"] == THROTTLED.format(0)
     assert len(fake.kinesis["s"].records) == 3
+
+
+def test_a_shard_takes_exactly_1_mib_a_second_partition_keys_included(fake, kinesis_client):
+    kinesis_client.create_stream(StreamName="s", ShardCount=1)
+    fake.kinesis.enforce_quotas()
+
+    full = kinesis_client.put_records(StreamName="s", Records=entries(b"x" * (MIB - 4), b"xx"))
+    over = kinesis_client.put_records(StreamName="s", Records=entries(b"y"))
+    fake.kinesis.clock.advance(seconds=1)
+    next_second = kinesis_client.put_records(StreamName="s", Records=entries(b"z"))
+
+    assert full["FailedRecordCount"] == 0  # (MIB - 4 + 1) + (2 + 1) bytes
+    assert over["Records"] == [
+        {"ErrorCode": "ProvisionedThroughputExceededException", "ErrorMessage": THROTTLED.format(0)}
+    ]
+    assert next_second["FailedRecordCount"] == 0
+    assert fake.kinesis["s"].records[1:] == [b"xx", b"z"]
 
 
 def test_quotas_are_per_shard_and_can_be_turned_off(fake, kinesis_client):
