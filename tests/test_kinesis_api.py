@@ -374,6 +374,21 @@ def test_limits_refuse_the_whole_request(fake, kinesis_client, method, params, c
     assert fake.kinesis["s"].records == []
 
 
+def test_the_call_log_holds_the_records_each_put_sent(fake, kinesis_client):
+    kinesis_client.create_stream(StreamName="s", ShardCount=1)
+
+    kinesis_client.put_record(StreamName="s", Data=b"one", PartitionKey="k")
+    kinesis_client.put_records(StreamName="s", Records=entries(b"two", b"three"))
+    kinesis_client.describe_stream_summary(StreamName="s")
+
+    assert [(call.operation, call.records) for call in fake.kinesis.calls] == [
+        ("CreateStream", []),
+        ("PutRecord", [b"one"]),
+        ("PutRecords", [b"two", b"three"]),
+        ("DescribeStreamSummary", []),
+    ]
+
+
 def test_the_limits_themselves_are_accepted(fake, kinesis_client):
     kinesis_client.create_stream(StreamName="s", ShardCount=1)
     biggest = entries(b"x" * (MIB - 1))  # 1 MiB with its one-character key
