@@ -159,6 +159,14 @@ MISTAKES = {
     "unknown-shard": (
         "TRIM_HORIZON", "shardId-000000000005", {}, "ResourceNotFoundException",
         f"Shard shardId-000000000005 in stream s under account {ACCOUNT} does not exist"),
+    # kinesalite's getShardIterator, whose tests ran against AWS: a ShardId that names no
+    # shard index at all
+    "shard-id-of-letters": (
+        "TRIM_HORIZON", "ABKLFD8", {}, "ResourceNotFoundException",
+        f"Could not find shard ABKLFD8 in stream s under account {ACCOUNT}."),
+    "shard-index-past-2-31": (
+        "TRIM_HORIZON", "shardId-2147483648", {}, "ResourceNotFoundException",
+        f"Could not find shard shardId-2147483648 in stream s under account {ACCOUNT}."),
 }  # fmt: skip
 
 
