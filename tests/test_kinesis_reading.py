@@ -580,6 +580,24 @@ def test_each_record_reports_the_encryption_of_its_write(kinesis_client, stream)
     ]  # fmt: skip
 
 
+def test_a_put_answer_names_the_encryption_only_while_the_stream_is_encrypted(
+    kinesis_client, stream
+):
+    # REAL: no EncryptionType in the answer of a put to an unencrypted stream
+    key = {"StreamName": "s", "EncryptionType": "KMS", "KeyId": "alias/aws/kinesis"}
+    answers = [kinesis_client.put_record(StreamName="s", Data=b"d", PartitionKey="alpha")]
+    answers.append(
+        kinesis_client.put_records(StreamName="s", Records=[{"Data": b"e", "PartitionKey": "a"}])
+    )
+    kinesis_client.start_stream_encryption(**key)
+    answers.append(kinesis_client.put_record(StreamName="s", Data=b"f", PartitionKey="alpha"))
+    answers.append(
+        kinesis_client.put_records(StreamName="s", Records=[{"Data": b"g", "PartitionKey": "a"}])
+    )
+
+    assert [answer.get("EncryptionType") for answer in answers] == [None, None, "KMS", "KMS"]
+
+
 @pytest.mark.parametrize("operation", ["start_stream_encryption", "stop_stream_encryption"])
 def test_an_encryption_type_but_kms_is_refused_and_changes_nothing(
     kinesis_client, stream, operation

@@ -300,6 +300,25 @@ def test_a_sequence_number_that_arrives_in_the_future_is_refused(fake, kinesis_c
     assert int(answer["SequenceNumber"]) > int(issued)
 
 
+def test_a_record_put_after_an_ordering_number_ahead_of_the_shard_is_numbered_past_it(
+    fake, kinesis_client
+):
+    # DOC (PutRecord): the record's sequence number is greater than its
+    # SequenceNumberForOrdering, also when that number lies ahead of the shard's records.
+    kinesis_client.create_stream(StreamName="s", ShardCount=1)
+    issued = int(kinesis_client.put_record(StreamName="s", Data=b"x", PartitionKey="a")[
+        "SequenceNumber"
+    ])  # fmt: skip
+    ahead = str(issued + (1000 << 80))  # the same shard and second, 1,000 indexes later
+
+    answer = kinesis_client.put_record(
+        StreamName="s", Data=b"y", PartitionKey="a", SequenceNumberForOrdering=ahead
+    )
+    after = kinesis_client.put_record(StreamName="s", Data=b"z", PartitionKey="a")
+
+    assert int(ahead) < int(answer["SequenceNumber"]) < int(after["SequenceNumber"])
+
+
 #: Where a version-2 sequence number keeps its shard's creation time (hex digits 2 to 10).
 CREATED_AT = 148
 CREATED_MASK = (1 << 36) - 1 << CREATED_AT
