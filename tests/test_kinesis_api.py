@@ -525,6 +525,19 @@ def test_per_record_failures_answer_200_and_store_only_the_successes(fake, new_c
     assert (call.outcome, call.failed_indices, call.status) == ("partial", (1, 2), 200)
 
 
+def test_a_scripted_record_failure_leaves_the_quotas_off(fake, kinesis_client):
+    kinesis_client.create_stream(StreamName="s", ShardCount=1)
+    fake.kinesis.fail(records={0: "InternalFailure"}, times=3)
+
+    answers = [
+        kinesis_client.put_records(StreamName="s", Records=entries(*[b"x"] * 500))
+        for _ in range(3)  # 1,500 records in one second
+    ]
+
+    assert [answer["FailedRecordCount"] for answer in answers] == [1, 1, 1]
+    assert len(fake.kinesis["s"].records) == 1497
+
+
 def test_a_throttled_put_record_is_retried_by_botocore(fake, new_client):
     client = new_client("kinesis", config=Config(retries={"mode": "standard"}))
     client.create_stream(StreamName="s", ShardCount=1)
