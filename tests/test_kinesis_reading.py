@@ -216,6 +216,20 @@ def test_an_old_layout_answer_has_no_message(fake, stream):
     assert (answer.status, answer.body) == (500, b'{"__type":"InternalFailure"}')
 
 
+def test_a_timestamp_of_now_past_every_record_reads_what_comes_next(fake, kinesis_client, stream):
+    # The refusal is for a timestamp "greater than" the current one; a whole second, so
+    # that the request carries the clock's instant exactly.
+    fake.kinesis.clock.advance(microseconds=1_000_000 - fake.kinesis.clock.now().microsecond)
+    now = fake.kinesis.clock.now()
+
+    at_now = iterator(kinesis_client, "AT_TIMESTAMP", Timestamp=now)
+    empty = kinesis_client.get_records(ShardIterator=at_now)
+    kinesis_client.put_record(StreamName="s", Data=b"d", PartitionKey="alpha")
+    after = kinesis_client.get_records(ShardIterator=empty["NextShardIterator"])
+
+    assert (now.microsecond, payloads(empty), payloads(after)) == (0, [], [b"d"])
+
+
 def test_a_timestamp_in_the_future_is_refused(fake, kinesis_client, stream):
     now = fake.kinesis.clock.now()
     future = (now + timedelta(hours=1)).replace(microsecond=0)
