@@ -525,6 +525,22 @@ def test_per_record_failures_answer_200_and_store_only_the_successes(fake, new_c
     assert (call.outcome, call.failed_indices, call.status) == ("partial", (1, 2), 200)
 
 
+def test_a_scripted_throttle_names_the_shard_an_explicit_hash_key_routes_to(fake):
+    client = client_with(total_max_attempts=1)
+    client.create_stream(StreamName="s", ShardCount=2)
+    fake.kinesis.fail(throttle=True, operation="PutRecord")
+
+    response = refused(
+        client.put_record,
+        StreamName="s",
+        Data=b"x",
+        PartitionKey=ON_0,  # shard 0 by its hash; the explicit key wins
+        ExplicitHashKey=RANGES[2][1][0],
+    )
+
+    assert error(response) == ("ProvisionedThroughputExceededException", THROTTLED.format(1), 400)
+
+
 def test_a_scripted_record_failure_leaves_the_quotas_off(fake, kinesis_client):
     kinesis_client.create_stream(StreamName="s", ShardCount=1)
     fake.kinesis.fail(records={0: "InternalFailure"}, times=3)
