@@ -356,6 +356,9 @@ LIMITS = {
     "put-record-partition-key-257": ("put_record", {"Data": b"x", "PartitionKey": "p" * 257},
                                      "ValidationException",
                                      _too_long("partitionKey", 256, "p" * 257)),
+    "request-1-byte-over-10-MiB": (
+        "put_records", {"Records": entries(b"x" * (MIB - 2)) * 10 + entries(b"x" * 10)},
+        "InvalidArgumentException", "Records size exceeds 10 MB limit"),
     "request-over-10-MiB": ("put_records", {"Records": entries(*[b"x" * 1_000_000] * 11)},
                             "InvalidArgumentException", "Records size exceeds 10 MB limit"),
 }  # fmt: skip
@@ -369,6 +372,21 @@ def test_limits_refuse_the_whole_request(fake, kinesis_client, method, params, c
 
     assert error(response) == (code, message, 400)
     assert fake.kinesis["s"].records == []
+
+
+def test_the_call_log_holds_the_records_each_put_sent(fake, kinesis_client):
+    kinesis_client.create_stream(StreamName="s", ShardCount=1)
+
+    kinesis_client.put_record(StreamName="s", Data=b"one", PartitionKey="k")
+    kinesis_client.put_records(StreamName="s", Records=entries(b"two", b"three"))
+    kinesis_client.describe_stream_summary(StreamName="s")
+
+    assert [(call.operation, call.records) for call in fake.kinesis.calls] == [
+        ("CreateStream", []),
+        ("PutRecord", [b"one"]),
+        ("PutRecords", [b"two", b"three"]),
+        ("DescribeStreamSummary", []),
+    ]
 
 
 def test_the_limits_themselves_are_accepted(fake, kinesis_client):
@@ -505,6 +523,35 @@ def test_per_record_failures_answer_200_and_store_only_the_successes(fake, new_c
     assert fault.fired == 1
     (call,) = puts(fake)
     assert (call.outcome, call.failed_indices, call.status) == ("partial", (1, 2), 200)
+
+
+def test_a_scripted_throttle_names_the_shard_an_explicit_hash_key_routes_to(fake):
+    client = client_with(total_max_attempts=1)
+    client.create_stream(StreamName="s", ShardCount=2)
+    fake.kinesis.fail(throttle=True, operation="PutRecord")
+
+    response = refused(
+        client.put_record,
+        StreamName="s",
+        Data=b"x",
+        PartitionKey=ON_0,  # shard 0 by its hash; the explicit key wins
+        ExplicitHashKey=RANGES[2][1][0],
+    )
+
+    assert error(response) == ("ProvisionedThroughputExceededException", THROTTLED.format(1), 400)
+
+
+def test_a_scripted_record_failure_leaves_the_quotas_off(fake, kinesis_client):
+    kinesis_client.create_stream(StreamName="s", ShardCount=1)
+    fake.kinesis.fail(records={0: "InternalFailure"}, times=3)
+
+    answers = [
+        kinesis_client.put_records(StreamName="s", Records=entries(*[b"x"] * 500))
+        for _ in range(3)  # 1,500 records in one second
+    ]
+
+    assert [answer["FailedRecordCount"] for answer in answers] == [1, 1, 1]
+    assert len(fake.kinesis["s"].records) == 1497
 
 
 def test_a_throttled_put_record_is_retried_by_botocore(fake, new_client):
@@ -800,6 +847,23 @@ def test_bytes_over_1_mib_a_second_on_a_shard_fail_per_record(fake, kinesis_clie
     assert [set(r) for r in answer["Records"][:3]] == [{"SequenceNumber", "ShardId"}] * 3
     assert answer["Records"][3]["ErrorMessage"] == THROTTLED.format(0)
     assert len(fake.kinesis["s"].records) == 3
+
+
+def test_a_shard_takes_exactly_1_mib_a_second_partition_keys_included(fake, kinesis_client):
+    kinesis_client.create_stream(StreamName="s", ShardCount=1)
+    fake.kinesis.enforce_quotas()
+
+    full = kinesis_client.put_records(StreamName="s", Records=entries(b"x" * (MIB - 4), b"xx"))
+    over = kinesis_client.put_records(StreamName="s", Records=entries(b"y"))
+    fake.kinesis.clock.advance(seconds=1)
+    next_second = kinesis_client.put_records(StreamName="s", Records=entries(b"z"))
+
+    assert full["FailedRecordCount"] == 0  # (MIB - 4 + 1) + (2 + 1) bytes
+    assert over["Records"] == [
+        {"ErrorCode": "ProvisionedThroughputExceededException", "ErrorMessage": THROTTLED.format(0)}
+    ]
+    assert next_second["FailedRecordCount"] == 0
+    assert fake.kinesis["s"].records[1:] == [b"xx", b"z"]
 
 
 def test_quotas_are_per_shard_and_can_be_turned_off(fake, kinesis_client):

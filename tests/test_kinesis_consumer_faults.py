@@ -112,6 +112,25 @@ def test_a_throttled_get_shard_iterator_names_the_shard_it_asked_for(fake, one_t
     )
 
 
+@pytest.mark.parametrize("shard", ["shardId-000000000000", "shardId-000000000001"])
+def test_a_scripted_read_throttle_names_the_shard_read(fake, one_try, shard):
+    position = one_try.get_shard_iterator(
+        StreamName="s", ShardId=shard, ShardIteratorType="TRIM_HORIZON"
+    )["ShardIterator"]
+    fake.kinesis.fail(throttle=True, operation="GetRecords")
+    fake.kinesis.fail(throttle=True, operation="GetShardIterator")
+
+    read = raised(one_try.get_records, ShardIterator=position)
+    asked = raised(
+        one_try.get_shard_iterator, StreamName="s", ShardId=shard, ShardIteratorType="LATEST"
+    )
+
+    assert read.response["Error"]["Message"] == f"Rate exceeded for Shard - {ACCOUNT}/s/{shard}"
+    assert asked.response["Error"]["Message"] == (
+        f"Rate exceeded for shard {shard} in stream s under account {ACCOUNT}."
+    )
+
+
 def test_a_scripted_reshard_refusal_says_the_stream_is_updating(fake, one_try):
     fake.kinesis.fail(error="ResourceInUseException", operation="SplitShard")
 

@@ -141,6 +141,24 @@ def test_dry_runs_take_one_a_second_per_stream_when_quotas_are_enforced(fake):
     assert errors == ["DryRunOperationException", "ThrottlingException"]
 
 
+def test_a_dry_run_iterator_leaves_the_shards_five_a_second(fake, call):
+    # "no other quota is used": a shard takes five GetShardIterator calls a second (DOC)
+    fake.kinesis.enforce_read_quotas()
+
+    dry = code(
+        call,
+        "GetShardIterator",
+        StreamName="s",
+        ShardId="shardId-000000000000",
+        ShardIteratorType="LATEST",
+        DryRun=True,
+    )
+    issued = [iterator(call) for _ in range(5)]
+
+    assert dry == DRY_RUN
+    assert len(set(issued)) == 5
+
+
 def test_the_model_throttles_a_second_dry_run_in_a_second():
     """The rate as the model keeps it (the client test above needs botocore 1.44)."""
     clock = FakeClock(datetime(2024, 1, 1, tzinfo=timezone.utc))

@@ -130,6 +130,18 @@ def test_one_get_records_returns_at_most_10_mib(fake, reader):
     assert len(answer["Records"]) == 16
 
 
+def test_a_get_records_answer_stops_a_byte_past_10_mib(fake, reader):
+    for _ in range(2):  # 16 records of 640 KiB: 10 MiB of data
+        put(reader, 8, 640 * 1024)
+    put(reader, 1, 1)
+
+    first = reader.get_records(ShardIterator=iterator(reader))
+    rest = reader.get_records(ShardIterator=first["NextShardIterator"])
+
+    assert [len(first["Records"]), len(rest["Records"])] == [16, 1]
+    assert rest["Records"][0]["Data"] == b"x"
+
+
 def test_a_sixth_get_shard_iterator_in_a_second_on_a_shard_is_throttled(fake, reader):
     fake.kinesis.enforce_read_quotas()
 

@@ -159,6 +159,14 @@ MISTAKES = {
     "unknown-shard": (
         "TRIM_HORIZON", "shardId-000000000005", {}, "ResourceNotFoundException",
         f"Shard shardId-000000000005 in stream s under account {ACCOUNT} does not exist"),
+    # kinesalite's getShardIterator, whose tests ran against AWS: a ShardId that names no
+    # shard index at all
+    "shard-id-of-letters": (
+        "TRIM_HORIZON", "ABKLFD8", {}, "ResourceNotFoundException",
+        f"Could not find shard ABKLFD8 in stream s under account {ACCOUNT}."),
+    "shard-index-past-2-31": (
+        "TRIM_HORIZON", "shardId-2147483648", {}, "ResourceNotFoundException",
+        f"Could not find shard shardId-2147483648 in stream s under account {ACCOUNT}."),
 }  # fmt: skip
 
 
@@ -206,6 +214,20 @@ def test_an_old_layout_answer_has_no_message(fake, stream):
     )
 
     assert (answer.status, answer.body) == (500, b'{"__type":"InternalFailure"}')
+
+
+def test_a_timestamp_of_now_past_every_record_reads_what_comes_next(fake, kinesis_client, stream):
+    # The refusal is for a timestamp "greater than" the current one; a whole second, so
+    # that the request carries the clock's instant exactly.
+    fake.kinesis.clock.advance(microseconds=1_000_000 - fake.kinesis.clock.now().microsecond)
+    now = fake.kinesis.clock.now()
+
+    at_now = iterator(kinesis_client, "AT_TIMESTAMP", Timestamp=now)
+    empty = kinesis_client.get_records(ShardIterator=at_now)
+    kinesis_client.put_record(StreamName="s", Data=b"d", PartitionKey="alpha")
+    after = kinesis_client.get_records(ShardIterator=empty["NextShardIterator"])
+
+    assert (now.microsecond, payloads(empty), payloads(after)) == (0, [], [b"d"])
 
 
 def test_a_timestamp_in_the_future_is_refused(fake, kinesis_client, stream):
@@ -570,6 +592,24 @@ def test_each_record_reports_the_encryption_of_its_write(kinesis_client, stream)
     assert [(r["Data"], r.get("EncryptionType")) for r in answer["Records"]] == [
         (b"a", None), (b"b", None), (b"c", None), (b"d", "KMS"), (b"e", None)
     ]  # fmt: skip
+
+
+def test_a_put_answer_names_the_encryption_only_while_the_stream_is_encrypted(
+    kinesis_client, stream
+):
+    # REAL: no EncryptionType in the answer of a put to an unencrypted stream
+    key = {"StreamName": "s", "EncryptionType": "KMS", "KeyId": "alias/aws/kinesis"}
+    answers = [kinesis_client.put_record(StreamName="s", Data=b"d", PartitionKey="alpha")]
+    answers.append(
+        kinesis_client.put_records(StreamName="s", Records=[{"Data": b"e", "PartitionKey": "a"}])
+    )
+    kinesis_client.start_stream_encryption(**key)
+    answers.append(kinesis_client.put_record(StreamName="s", Data=b"f", PartitionKey="alpha"))
+    answers.append(
+        kinesis_client.put_records(StreamName="s", Records=[{"Data": b"g", "PartitionKey": "a"}])
+    )
+
+    assert [answer.get("EncryptionType") for answer in answers] == [None, None, "KMS", "KMS"]
 
 
 @pytest.mark.parametrize("operation", ["start_stream_encryption", "stop_stream_encryption"])

@@ -4,6 +4,7 @@ SequenceNumberForOrdering PutRecord accepts."""
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 import boto3
@@ -299,7 +300,111 @@ def test_a_sequence_number_that_arrives_in_the_future_is_refused(fake, kinesis_c
     assert int(answer["SequenceNumber"]) > int(issued)
 
 
-@pytest.mark.parametrize("number", ["0", "1", "12345", hex_number("1" + "0" * 31)])
+def test_a_record_put_after_an_ordering_number_ahead_of_the_shard_is_numbered_past_it(
+    fake, kinesis_client
+):
+    # DOC (PutRecord): the record's sequence number is greater than its
+    # SequenceNumberForOrdering, also when that number lies ahead of the shard's records.
+    kinesis_client.create_stream(StreamName="s", ShardCount=1)
+    issued = int(kinesis_client.put_record(StreamName="s", Data=b"x", PartitionKey="a")[
+        "SequenceNumber"
+    ])  # fmt: skip
+    ahead = str(issued + (1000 << 80))  # the same shard and second, 1,000 indexes later
+
+    answer = kinesis_client.put_record(
+        StreamName="s", Data=b"y", PartitionKey="a", SequenceNumberForOrdering=ahead
+    )
+    after = kinesis_client.put_record(StreamName="s", Data=b"z", PartitionKey="a")
+
+    assert int(ahead) < int(answer["SequenceNumber"]) < int(after["SequenceNumber"])
+
+
+#: Where a version-2 sequence number keeps its shard's creation time (hex digits 2 to 10).
+CREATED_AT = 148
+CREATED_MASK = (1 << 36) - 1 << CREATED_AT
+
+
+@pytest.mark.parametrize(
+    ("created", "taken"),
+    [(16_025_174_999, True), (16_025_175_000, False)],
+    ids=["last second before 2477", "2477"],
+)
+def test_put_record_refuses_an_ordering_number_of_a_shard_created_from_2477_on(
+    fake, kinesis_client, created, taken
+):
+    # kinesalite's "Date too large" boundary, which its putRecord tests found against AWS.
+    kinesis_client.create_stream(StreamName="s", ShardCount=1)
+    issued = int(kinesis_client.put_record(StreamName="s", Data=b"x", PartitionKey="a")[
+        "SequenceNumber"
+    ])  # fmt: skip
+    number = str(issued & ~CREATED_MASK | created << CREATED_AT)
+
+    put = functools.partial(kinesis_client.put_record, StreamName="s", Data=b"y", PartitionKey="a")
+    answer = (
+        put(SequenceNumberForOrdering=number)
+        if taken
+        else refused(put, SequenceNumberForOrdering=number)
+    )
+
+    if taken:
+        assert answer["ShardId"] == "shardId-000000000000"
+        assert fake.kinesis["s"].records == [b"x", b"y"]
+    else:
+        assert error(answer) == (
+            "InvalidArgumentException",
+            f"ExclusiveMinimumSequenceNumber {number} used in PutRecord on stream s under "
+            f"account {ACCOUNT} is invalid.",
+            400,
+        )
+        assert fake.kinesis["s"].records == [b"x"]
+
+
+def test_a_sequence_number_arriving_even_a_second_from_now_is_refused(fake, kinesis_client):
+    kinesis_client.create_stream(StreamName="s", ShardCount=1)
+    refusals = []
+    for _ in range(2):  # an even and an odd second
+        fake.kinesis.clock.advance(seconds=1)
+        issued = int(kinesis_client.put_record(StreamName="s", Data=b"x", PartitionKey="a")[
+            "SequenceNumber"
+        ])  # fmt: skip
+        now = str(issued + (1 << 80))  # the next index, arriving this second
+        later = str(issued + (1 << 36))
+        taken = kinesis_client.put_record(
+            StreamName="s", Data=b"y", PartitionKey="a", SequenceNumberForOrdering=now
+        )
+        refusal = refused(
+            kinesis_client.put_record,
+            StreamName="s",
+            Data=b"z",
+            PartitionKey="a",
+            SequenceNumberForOrdering=later,
+        )
+        assert int(taken["SequenceNumber"]) > int(now)
+        refusals.append((error(refusal)[:2], later))
+
+    assert [refusal for refusal, _ in refusals] == [
+        (
+            "InvalidArgumentException",
+            f"ExclusiveMinimumSequenceNumber {later} used in PutRecord on stream s under "
+            f"account {ACCOUNT} is invalid.",
+        )
+        for _, later in refusals
+    ]
+    assert fake.kinesis["s"].records == [b"x", b"y"] * 2
+
+
+@pytest.mark.parametrize(
+    "number",
+    [
+        "0",
+        "1",
+        "12345",
+        hex_number("1" + "0" * 31),
+        # ends in 2, as a version-2 number does, with every bit set where version 2 keeps
+        # its arrival time: version 0 has no arrival time to be in the future
+        str((1 << 36) - 1 << 36 | 2),
+    ],
+)
 def test_put_record_takes_a_version_0_sequence_number_for_ordering(fake, kinesis_client, number):
     # "0" is what producers send before they hold a number (the model's pattern for the
     # member is 0|([1-9]\d{0,128})); it and every other version-0 number lie below any

@@ -611,6 +611,27 @@ def test_the_processor_buffers_for_its_interval(fake: FirehoseFake) -> None:
     assert stream.buffered == [b"a"]  # now in the destination's buffer
 
 
+def test_transformed_records_are_not_delivered_before_they_were_transformed(
+    fake: FirehoseFake,
+) -> None:
+    # DOC ("Data transformation flow"): transformed records then enter the destination's
+    # buffer; with a 0-second interval they are delivered as they enter it.
+    fake.firehose.lambda_function("orders-transform", answer_each(ok))
+    stream = s3_stream(
+        fake,
+        ProcessingConfiguration=processing(),
+        BufferingHints={"SizeInMBs": 5, "IntervalInSeconds": 0},
+    )
+
+    put(b"a")
+    fake.firehose.clock.advance(seconds=60)
+
+    (invocation,) = stream.invocations
+    (obj,) = stream.objects
+    assert obj.delivered_at == invocation.started_at
+    assert obj.delivered_at - stream.records[0].arrived_at == timedelta(seconds=60)
+
+
 def test_the_processor_invokes_once_its_buffer_holds_its_size(fake: FirehoseFake) -> None:
     fake.firehose.lambda_function("orders-transform", answer_each(ok))
     stream = transforming(fake, BufferSizeInMBs="1")
