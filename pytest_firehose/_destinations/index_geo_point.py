@@ -24,7 +24,7 @@ import re
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from pytest_firehose._destinations.index_geometry import GeoError
+from pytest_firehose._destinations.index_geometry import GeoError, unparsed
 from pytest_firehose._destinations.index_special import REFUSES
 from pytest_firehose._destinations.index_values import (
     OK,
@@ -54,14 +54,10 @@ _WKT_TYPES = (
 Point = tuple[float, float]
 
 
-def _parse(reason: str) -> GeoError:
-    return GeoError(("parse_exception", reason))
-
-
 def point_z(ignore_z: bool, z: float) -> None:
     """``GeoPoint.assertZValue`` (``XYPoint``'s too): a z fails unless ``ignore_z``."""
     if not ignore_z:
-        raise _parse(
+        raise unparsed(
             f"Exception parsing coordinates: found Z value [{java_double(z)}] but "
             "[ignore_z_value] parameter is [false]"
         )
@@ -80,23 +76,23 @@ def coordinate_array(values: list[Any], ignore_z: bool, kind: str) -> Point:
     for item in values:
         number = json_number(item)
         if number is None:
-            raise _parse("numeric value expected")
+            raise unparsed("numeric value expected")
         numbers.append(number)
         if len(numbers) == 3:
             point_z(ignore_z, number)
         elif len(numbers) > 3:
-            raise _parse(f"[{kind}] field type does not accept more than 3 values")
+            raise unparsed(f"[{kind}] field type does not accept more than 3 values")
     if len(numbers) < 2:
-        raise _parse(f"[{kind}] field type should have at least two dimensions")
+        raise unparsed(f"[{kind}] field type should have at least two dimensions")
     return numbers[0], numbers[1]
 
 
 def _geohash(text: str) -> tuple[float, float]:
     if not text:
-        raise _parse("empty geohash")
+        raise unparsed("empty geohash")
     for char in text[:12]:  # Geohash.mortonEncode stops at 12 characters, unread past them
         if char not in _GEOHASH:
-            raise _parse(f"unsupported symbol [{char}] in geohash [{text}]")
+            raise unparsed(f"unsupported symbol [{char}] in geohash [{text}]")
     return _corner(text)
 
 
@@ -125,32 +121,32 @@ def _from_string(text: str, ignore_z: bool) -> tuple[float, float]:
         if found is None:
             kind = text.strip().split("(")[0].strip().upper()
             if kind in _WKT_TYPES:
-                raise _parse(
+                raise unparsed(
                     f"[geo_point] supports only POINT among WKT primitives, but found {kind}"
                 )
-            raise _parse("Invalid WKT format")
+            raise unparsed("Invalid WKT format")
         x, y, z = (parse_java_double(part) if part else None for part in found.groups())
         if x is None or y is None or (found.group(3) and (z is None or not ignore_z)):
-            raise _parse("Invalid WKT format")
+            raise unparsed("Invalid WKT format")
         return y, x
     if "," in text:
         parts = text.split(",")
         while parts and parts[-1] == "":  # Java's split drops trailing empty strings
             parts.pop()
         if len(parts) > 3:
-            raise _parse(
+            raise unparsed(
                 f"failed to parse [{len(parts)}], expected 2 or 3 coordinates but found: [{{}}]"
             )
         lat = parse_java_double(parts[0]) if parts else None
         if lat is None:
-            raise _parse("latitude must be a number")
+            raise unparsed("latitude must be a number")
         if len(parts) < 2:
             raise GeoError(
                 ("array_index_out_of_bounds_exception", "Index 1 out of bounds for length 1")
             )
         lon = parse_java_double(parts[1])
         if lon is None:
-            raise _parse("longitude must be a number")
+            raise unparsed("longitude must be a number")
         if len(parts) > 2:
             z = parse_java_double(parts[2])
             if z is None:
@@ -173,20 +169,20 @@ def named_coordinates(
     read: dict[str, float] = {}
     for key in list(value)[:2]:
         if key not in names:
-            raise _parse(invalid)
+            raise unparsed(invalid)
         given = value[key]
         if isinstance(given, str):
             number = parse_java_double(given)
             if number is None:
-                raise _parse(f"{pair} must be valid double values")
+                raise unparsed(f"{pair} must be valid double values")
         else:
             number = json_number(given)
             if number is None:
-                raise _parse(f"{key} must be a number")
+                raise unparsed(f"{key} must be a number")
         read[key] = number
     for name in names:
         if name not in read:
-            raise _parse(f"field [{name}] missing")
+            raise unparsed(f"field [{name}] missing")
     return read
 
 
@@ -206,18 +202,18 @@ def geojson_point(
     for key in keys:
         if key == "type":
             if not isinstance(value[key], str):
-                raise _parse("type must be a string")
+                raise unparsed("type must be a string")
             if value[key].lower() != "point":
-                raise _parse("type must be Point")
+                raise unparsed("type must be Point")
         elif key == "coordinates":
             if not isinstance(value[key], list):
-                raise _parse("coordinates must be an array")
+                raise unparsed("coordinates must be an array")
             point = read(value[key])
         else:
-            raise _parse(invalid)
+            raise unparsed(invalid)
     for key in ("type", "coordinates"):
         if key not in keys:
-            raise _parse(f"field [{key}] missing")
+            raise unparsed(f"field [{key}] missing")
     return point
 
 
@@ -226,7 +222,7 @@ def _from_object(value: dict[str, Any], ignore_z: bool) -> tuple[float, float]:
     key deciding which."""
     keys = list(value)
     if not keys:
-        raise _parse("token [END_OBJECT] not allowed")
+        raise unparsed("token [END_OBJECT] not allowed")
     if keys[0] in ("lat", "lon"):
         read = named_coordinates(
             value, ("lon", "lat"), invalid=_INVALID_FIELDS, pair="[lon] and [lat]"
@@ -235,7 +231,7 @@ def _from_object(value: dict[str, Any], ignore_z: bool) -> tuple[float, float]:
         used = 2
     elif keys[0] == "geohash":
         if not isinstance(value["geohash"], str):
-            raise _parse("geohash must be a string")
+            raise unparsed("geohash must be a string")
         point = _geohash(value["geohash"])
         used = 1
     elif keys[0] in ("type", "coordinates"):
@@ -244,9 +240,9 @@ def _from_object(value: dict[str, Any], ignore_z: bool) -> tuple[float, float]:
         )
         used = 2
     else:
-        raise _parse(_INVALID_FIELDS)
+        raise unparsed(_INVALID_FIELDS)
     if len(keys) > used:
-        raise _parse(_INVALID_FIELDS)
+        raise unparsed(_INVALID_FIELDS)
     return point
 
 
@@ -257,7 +253,7 @@ def _one(value: Any, ignore_z: bool) -> tuple[float, float]:
         return _coordinates(value, ignore_z)
     if isinstance(value, str):
         return _from_string(value, ignore_z)
-    raise _parse("geo_point expected")
+    raise unparsed("geo_point expected")
 
 
 def point_values(
@@ -285,7 +281,7 @@ def point_values(
         if len(value) > 2:
             z = json_number(value[2])
             if z is None or len(value) > 3:
-                raise _parse("field type does not accept > 3 dimensions")
+                raise unparsed("field type does not accept > 3 dimensions")
             point_z(ignore_z, z)
         return [pair(json_double(value[0]), y)]
     return [one(item, ignore_z) for item in value]

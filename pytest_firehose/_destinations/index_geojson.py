@@ -38,7 +38,7 @@ import math
 from typing import Any
 
 from pytest_firehose._destinations import index_geometry as geo
-from pytest_firehose._destinations.index_geometry import GeoError, Shape, java_equals
+from pytest_firehose._destinations.index_geometry import GeoError, Shape, java_equals, unparsed
 from pytest_firehose._destinations.index_values import json_number, parse_java_double
 
 #: ``Orientation.fromString``'s names (lower case), and the orientation each is.
@@ -185,10 +185,6 @@ def _exception(reason: str) -> GeoError:
     return GeoError(("exception", reason))
 
 
-def _parse(reason: str) -> GeoError:
-    return GeoError(("parse_exception", reason))
-
-
 def _build(given: dict[str, Any], coerce: bool, default: bool) -> Shape:
     """``GeoJson.createGeometry`` with the object's arguments."""
     kind: str = given["type"]
@@ -217,18 +213,18 @@ def _build(given: dict[str, Any], coerce: bool, default: bool) -> Shape:
     radius = given.get("radius")
     if shape_type == "GEOMETRYCOLLECTION":
         if geometries is None:
-            raise _parse("geometries not included")
+            raise unparsed("geometries not included")
         if coordinates is not None:
-            raise _parse(f"parameter coordinates is not supported for type {kind}")
+            raise unparsed(f"parameter coordinates is not supported for type {kind}")
         _nulls(kind, None, orientation, radius)
         return geo.collection("geometrycollection", geometries)
     if coordinates is None:
-        raise _parse("coordinates not included")
+        raise unparsed("coordinates not included")
     if shape_type in ("POLYGON", "MULTIPOLYGON"):
         _nulls(kind, geometries, None, radius)
     elif shape_type == "CIRCLE":
         if radius is None:
-            raise _parse("radius is not specified")
+            raise unparsed("radius is not specified")
         _nulls(kind, geometries, orientation, None)
         x, y, z = _point(coordinates)
         return geo.circle(x, y, z, radius)
@@ -250,13 +246,13 @@ def _build(given: dict[str, Any], coerce: bool, default: bool) -> Shape:
         return geo.collection("multipolygon", polygons)
     if shape_type == "ENVELOPE":
         return _envelope(coordinates)
-    raise _parse(f"unsupported shape type {kind}")
+    raise unparsed(f"unsupported shape type {kind}")
 
 
 def _nulls(kind: str, geometries: Any, orientation: Any, radius: Any) -> None:
     for key, item in (("geometries", geometries), ("orientation", orientation), ("radius", radius)):
         if item is not None:
-            raise _parse(f"parameter {key} is not supported for type {kind}")
+            raise unparsed(f"parameter {key} is not supported for type {kind}")
 
 
 def _point(node: _Node) -> tuple[float, float, float]:
@@ -326,7 +322,7 @@ def _envelope(node: _Node) -> Shape:
             )
         )
     if len(node) != 2:
-        raise _parse(
+        raise unparsed(
             f"invalid number of points [{len(node)}] provided for geo_shape [ENVELOPE] when "
             "expecting an array of 2 coordinates"
         )

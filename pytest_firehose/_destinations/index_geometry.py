@@ -56,6 +56,11 @@ def illegal(reason: str) -> GeoError:
     return GeoError(("illegal_argument_exception", reason))
 
 
+def unparsed(reason: str) -> GeoError:
+    """A value the parser refuses (OpenSearch's ``ElasticsearchParseException``)."""
+    return GeoError(("parse_exception", reason))
+
+
 @dataclass(frozen=True)
 class Shape:
     """A geometry, as far as the checks after reading need it: its kind, its own z values

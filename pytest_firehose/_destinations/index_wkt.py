@@ -30,7 +30,7 @@ from __future__ import annotations
 import math
 
 from pytest_firehose._destinations import index_geometry as geo
-from pytest_firehose._destinations.index_geometry import GeoError, Shape, java_equals
+from pytest_firehose._destinations.index_geometry import Shape, java_equals, unparsed
 from pytest_firehose._destinations.index_values import parse_java_double
 
 _BLANKS = " \t\r\n"
@@ -38,10 +38,6 @@ _WORD = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ012345678
 _EOF = None
 #: ``WellKnownText.MAX_DEPTH_OF_GEO_COLLECTION``.
 _MAX_DEPTH = 1000
-
-
-def _parse_error(reason: str) -> GeoError:
-    return GeoError(("parse_exception", reason))
 
 
 def _is_word(char: str) -> bool:
@@ -98,7 +94,7 @@ class _Tokens:
         if self.word in ("(", ")", ","):
             assert self.word is not None
             return self.word
-        raise _parse_error(f"expected word but found: {self.shown()}")
+        raise unparsed(f"expected word but found: {self.shown()}")
 
     def number(self) -> float:
         self.next()
@@ -108,9 +104,9 @@ class _Tokens:
                 return math.nan
             value = parse_java_double(self.word)
             if value is None:
-                raise _parse_error(f"invalid number found: {self.word}")
+                raise unparsed(f"invalid number found: {self.word}")
             return value
-        raise _parse_error(f"expected number but found: {self.shown()}")
+        raise unparsed(f"expected number but found: {self.shown()}")
 
     def number_next(self) -> bool:
         self.next()
@@ -121,7 +117,7 @@ class _Tokens:
         token = self.next_word()
         if token in wanted:
             return token
-        raise _parse_error(f"expected {said} but found: {self.shown()}")
+        raise unparsed(f"expected {said} but found: {self.shown()}")
 
     def empty_or_open(self) -> bool:
         """True for ``EMPTY``, False for ``(``."""
@@ -225,7 +221,7 @@ def _coordinates(tokens: _Tokens) -> tuple[list[float], list[float], list[float]
         if tokens.number_next():
             zs.append(tokens.number())
         if zs and len(zs) != len(xs):
-            raise _parse_error(f"coordinate dimensions do not match: {tokens.shown()}")
+            raise unparsed(f"coordinate dimensions do not match: {tokens.shown()}")
         if not tokens.more():
             return xs, ys, zs
 

@@ -59,7 +59,7 @@ from pytest_firehose._destinations.index_geo_point import (
     shown_point,
 )
 from pytest_firehose._destinations.index_geo_shape import check_parameters, shown_parameters
-from pytest_firehose._destinations.index_geometry import GeoError
+from pytest_firehose._destinations.index_geometry import GeoError, unparsed
 from pytest_firehose._destinations.index_mapping import Leaf
 from pytest_firehose._destinations.index_values import (
     OK,
@@ -75,10 +75,6 @@ _KEPT = ("index", "doc_values", "store", "boost", "meta")
 _NOT_MODELLED = ("fields", "copy_to", "index_options", "similarity")
 _FIELDS = "field must be either [x|y], or [type|coordinates]"
 _EXPECTING = "expecting xy_point as an array, a string, or an object format"
-
-
-def _parse(reason: str) -> GeoError:
-    return GeoError(("parse_exception", reason))
 
 
 def _array(values: list[Any], ignore_z: bool) -> Point:
@@ -106,15 +102,15 @@ def _object(value: dict[str, Any], ignore_z: bool) -> Point:
     """``parseXYPointObject``: the first key decides the form; nothing may follow it."""
     keys = list(value)
     if not keys:
-        raise _parse("token [END_OBJECT] not allowed")
+        raise unparsed("token [END_OBJECT] not allowed")
     if keys[0] in ("x", "y"):
         point = _basic(value)
     elif keys[0] in ("type", "coordinates"):
         point = _geojson(value, ignore_z)
     else:
-        raise _parse(_FIELDS)
+        raise unparsed(_FIELDS)
     if len(keys) > 2:
-        raise _parse(_FIELDS)
+        raise unparsed(_FIELDS)
     return point
 
 
@@ -128,7 +124,7 @@ def _wkt(text: str, ignore_z: bool) -> Point:
         cause = failure.cause
         raise GeoError(("parse_exception", f"Invalid WKT format, [{text}]", cause)) from None
     if shape.kind != "point":
-        raise _parse(
+        raise unparsed(
             f"[xy_point] supports only POINT among WKT primitives, but found [{shape.kind.upper()}]"
         )
     return (shape.xs[0], shape.ys[0]) if shape.xs else (0.0, 0.0)
@@ -137,7 +133,7 @@ def _wkt(text: str, ignore_z: bool) -> Point:
 def _coordinate(text: str, name: str) -> float:
     number = parse_java_double(text)
     if number is None:
-        raise _parse(f"[{name}] must be a number")
+        raise unparsed(f"[{name}] must be a number")
     return number
 
 
@@ -149,7 +145,7 @@ def _coordinates(text: str, ignore_z: bool) -> Point:
         while parts and parts[-1] == "":
             parts.pop()
     if len(parts) > 3:
-        raise _parse(f"expected 2 or 3 coordinates, but found: [{len(parts)}]")
+        raise unparsed(f"expected 2 or 3 coordinates, but found: [{len(parts)}]")
     if len(parts) == 3:
         z = parse_java_double(parts[2])
         if z is None:
@@ -177,7 +173,7 @@ def read_xy_point(value: Any, ignore_z: bool) -> Point:
         if "point" in value.lower():
             return _wkt(value, ignore_z)
         return _coordinates(value, ignore_z)
-    raise _parse(_EXPECTING)
+    raise unparsed(_EXPECTING)
 
 
 def xy_point_check(ignore_z: bool, ignore_malformed: bool, null_value: Point | None) -> Check:
