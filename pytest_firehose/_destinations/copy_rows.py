@@ -336,6 +336,9 @@ def _csv_records(
     fields: list[_Field] = []
     value: list[str] = []
     quoted = in_quotes = False
+    # Where a run of characters that are only ever part of the value ends: outside the
+    # quotes a newline, the delimiter or a quote; inside them a quote.
+    ends_run = re.compile("|".join(map(re.escape, ["\n", delimiter, quote])))
     index = 0
     while index < len(text):
         char = text[index]
@@ -346,9 +349,13 @@ def _csv_records(
                 index += 1
             elif char == quote:
                 in_quotes = False
-            else:
-                value.append(char)
-                line += char == "\n"
+            else:  # this character and those up to the next quote, as one piece
+                end = text.find(quote, index)
+                end = len(text) if end < 0 else end
+                piece = text[index - 1 : end]
+                value.append(piece)
+                line += piece.count("\n")
+                index = end
         elif char == "\n" or text.startswith(delimiter, index - 1):
             index += len(delimiter) - 1 if char != "\n" else 0
             text_value = "".join(value)
@@ -361,8 +368,14 @@ def _csv_records(
                 first = line
         elif char == quote and not quoted and not "".join(value).strip():
             value, quoted, in_quotes = [], True, True
-        elif not (quoted and char.isspace()):  # after the closing quote: white space ignored
-            value.append(char)
+        else:  # this character and the ordinary ones after it, as one piece
+            stop = ends_run.search(text, index)
+            end = len(text) if stop is None else stop.start()
+            piece = text[index - 1 : end]
+            if quoted:  # after the closing quote: white space ignored
+                piece = "".join(c for c in piece if not c.isspace())
+            value.append(piece)
+            index = end
     if in_quotes:
         yield (
             first,
