@@ -22,6 +22,8 @@ def shown(fake: FirehoseFake, field: dict[str, Any]) -> Any:
 
 
 def typed(kind: str) -> dict[str, Any]:
+    if kind == "token_count":
+        return {"type": kind, "analyzer": "standard"}
     return {"type": kind, "scaling_factor": 10} if kind == "scaled_float" else {"type": kind}
 
 
@@ -45,6 +47,11 @@ def typed(kind: str) -> dict[str, Any]:
         ("half_float", "65519", 65519.0),
         ("scaled_float", "5", 5.0),
         ("scaled_float", "Infinity", "Infinity"),
+        # TokenCountFieldMapper reads an int: a number exactly, anything else's text.
+        ("token_count", "5", 5),
+        ("token_count", 5.0, 5),
+        ("token_count", "+7", 7),
+        ("token_count", -3, -3),
         ("boolean", "true", True),
         ("boolean", False, False),
         ("keyword", 5, "5"),
@@ -93,6 +100,16 @@ def test_the_mapping_shows_the_null_value_its_type_read(
         ("float", 1e39, "[float] supports only finite values, but got [Infinity]"),
         ("half_float", 70000, "[half_float] supports only finite values, but got [70000.0]"),
         ("scaled_float", "x", 'For input string: "x"'),
+        ("token_count", 5.7, "5.7 is not an integer value"),
+        ("token_count", 1e19, "1.0E19 is not an integer value"),
+        ("token_count", 3000000000, "integer overflow"),
+        ("token_count", 2.0**63, "integer overflow"),
+        ("token_count", 2**63, "BigInteger out of long range"),
+        ("token_count", "5.0", 'For input string: "5.0"'),
+        ("token_count", "x", 'For input string: "x"'),
+        ("token_count", True, 'For input string: "true"'),
+        ("token_count", "3000000000", 'For input string: "3000000000"'),
+        ("token_count", [5], 'For input string: "[5]"'),
         ("boolean", "yes", "Failed to parse value [yes] as only [true] or [false] are allowed."),
         ("boolean", 1, "Failed to parse value [1] as only [true] or [false] are allowed."),
     ],
@@ -117,3 +134,4 @@ def test_a_dynamic_template_s_null_value_is_read_the_same_way(fake: FirehoseFake
     assert fake.firehose.opensearch_mapping(DOMAIN, index_of(fake))["properties"] == {
         "n_seen": {"type": "long", "null_value": 0}
     }
+
