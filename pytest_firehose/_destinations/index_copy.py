@@ -109,7 +109,10 @@ def copy_values(document: _Document, targets: tuple[str, ...], value: Any, name:
             for part in parts:
                 found = found.properties.get(part) if isinstance(found, Obj) else None
             if found is not None:
-                document.mapped(found, parts, "true", name, value)
+                if value is not None or isinstance(found, Leaf):
+                    document.mapped(found, parts, "true", name, value)
+                continue
+            if value is None:  # a null adds no field
                 continue
             parent, parent_path, dynamic = document.dynamic_parent(
                 root, (), root.dynamic or "true", parts

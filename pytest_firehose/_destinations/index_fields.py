@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
+import math
 from collections.abc import Iterator, Mapping
 from typing import Any
 
@@ -67,8 +68,8 @@ from pytest_firehose._destinations.index_special import (
     special_check,
 )
 from pytest_firehose._destinations.index_special import TYPES as SPECIAL
-from pytest_firehose._destinations.index_types import binary_check
-from pytest_firehose._destinations.index_values import preview
+from pytest_firehose._destinations.index_types import binary_check, scaled_float_check
+from pytest_firehose._destinations.index_values import parse_java_double, preview
 from pytest_firehose._destinations.index_xy_point import xy_point_field
 
 #: Types a domain may have that the fake does not model, refused as not modelled: OpenSearch
@@ -266,7 +267,13 @@ def field_node(name: str, definition: Any, *, multi: bool = False, knn: bool = F
             shown = _geo_point_shown(shown, definition, ignore_malformed)
     except ValueError as error:
         raise BadMapping(str(error)) from None
-    return Leaf(kind, shown, check, fields, ignore_malformed, copy_to)
+    reads_null = False
+    if kind == "scaled_float" and shown.get("null_value") is not None:
+        null_value = parse_java_double(str(shown["null_value"]))
+        assert null_value is not None  # the mapping shows the double it read
+        check = scaled_float_check(coerce, null_value)
+        reads_null = not math.isfinite(null_value)
+    return Leaf(kind, shown, check, fields, ignore_malformed, copy_to, reads_null=reads_null)
 
 
 def _geo_point_shown(
