@@ -25,6 +25,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from pytest_firehose._destinations.index_geometry import GeoError, unparsed
+from pytest_firehose._destinations.index_polygons import on_globe
 from pytest_firehose._destinations.index_special import REFUSES
 from pytest_firehose._destinations.index_values import (
     OK,
@@ -125,9 +126,15 @@ def _from_string(text: str, ignore_z: bool) -> tuple[float, float]:
                     f"[geo_point] supports only POINT among WKT primitives, but found {kind}"
                 )
             raise unparsed("Invalid WKT format")
-        x, y, z = (parse_java_double(part) if part else None for part in found.groups())
-        if x is None or y is None or (found.group(3) and (z is None or not ignore_z)):
+        x, y, z = (_wkt_number(part) if part else None for part in found.groups())
+        if x is None or y is None or (found.group(3) and z is None):
             raise unparsed("Invalid WKT format")
+        invalid = on_globe(y, x)
+        if invalid is None and z is not None and not math.isnan(z) and not ignore_z:
+            reason = f"found Z value [{java_double(z)}] but [ignore_z_value] parameter is [false]"
+            invalid = ("illegal_argument_exception", reason)
+        if invalid is not None:  # GeographyValidator's, which WellKnownText applies
+            raise GeoError(("parse_exception", "Invalid WKT format", invalid))
         return y, x
     if "," in text:
         parts = text.split(",")
@@ -156,6 +163,12 @@ def _from_string(text: str, ignore_z: bool) -> tuple[float, float]:
             point_z(ignore_z, z)
         return lat, lon
     return _geohash(text)
+
+
+def _wkt_number(text: str) -> float | None:
+    """A WKT number as ``WellKnownText.nextNumber`` reads it: ``NaN`` in any case, else
+    ``Double.parseDouble``."""
+    return math.nan if text.lower() == "nan" else parse_java_double(text)
 
 
 def named_coordinates(
@@ -295,15 +308,26 @@ def geo_points(value: Any, ignore_z: bool) -> list[Point]:
     return point_values(value, ignore_z, _one, lambda lon, lat: (lat, lon))
 
 
-def geo_point_check(name: str, ignore_z: bool, ignore_malformed: bool) -> Check:
+def geo_point_check(
+    name: str,
+    ignore_z: bool,
+    ignore_malformed: bool,
+    null_point: Point | None = None,
+    encodes: bool = True,
+) -> Check:
     """A ``geo_point`` field's check: its forms (:func:`geo_points`), each point's latitude
     within [-90, 90] and longitude within [-180, 180] (``name`` is the field's own name, as
-    OpenSearch's message gives it); with ``ignore_malformed`` every value is taken (a value
-    it cannot read is left out, a point off the globe normalised)."""
+    OpenSearch's message gives it), then, where it ``encodes`` them (its ``index`` or
+    ``doc_values``), Lucene's encoding of each, which fails a NaN; a ``null`` is its
+    ``null_point`` (None: no point), encoded unchecked. With ``ignore_malformed`` every
+    value is taken (a value it cannot read is left out, a point off the globe
+    normalised)."""
 
     def check(value: Any) -> Any:
         if ignore_malformed:
             return OK
+        if value is None:
+            return _encoded([] if null_point is None else [null_point], encodes)
         try:
             points = geo_points(value, ignore_z)
         except GeoError as failure:
@@ -319,9 +343,19 @@ def geo_point_check(name: str, ignore_z: bool, ignore_malformed: bool) -> Check:
                     "illegal_argument_exception",
                     f"illegal longitude value [{java_double(lon)}] for {name}",
                 )
-        return OK
+        return _encoded(points, encodes)
 
     return check
+
+
+def _encoded(points: list[Point], encodes: bool) -> Any:
+    """``GeoPointIndexer.indexShape``'s ``LatLonPoint`` of each point (and the doc values'
+    ``LatLonDocValuesField``), where the field ``encodes`` them: a NaN fails."""
+    for lat, lon in points if encodes else ():
+        failure = on_globe(lat, lon)
+        if failure is not None:
+            return failure
+    return OK
 
 
 def _centred(dividend: float, divisor: float) -> float:
