@@ -26,13 +26,7 @@ from pytest_firehose._destinations.index_completion import completion_field
 from pytest_firehose._destinations.index_copy import CopyToError, read_copy_to
 from pytest_firehose._destinations.index_date_fields import date_field_check
 from pytest_firehose._destinations.index_defaults import configured
-from pytest_firehose._destinations.index_geo_point import (
-    Point,
-    geo_point_check,
-    geo_point_null,
-    read_null_point,
-    shown_point,
-)
+from pytest_firehose._destinations.index_geo_point import geo_point_check
 from pytest_firehose._destinations.index_geo_shape import geo_shape_field
 from pytest_firehose._destinations.index_join import join_field
 from pytest_firehose._destinations.index_knn import knn_vector_field
@@ -54,6 +48,7 @@ from pytest_firehose._destinations.index_parameters import (
     drop_undeclared,
     scaling_factor,
 )
+from pytest_firehose._destinations.index_point_nulls import geo_point_shown
 from pytest_firehose._destinations.index_ranges import TYPES as RANGES
 from pytest_firehose._destinations.index_ranges import range_field
 from pytest_firehose._destinations.index_rank_features import TYPES as RANKS
@@ -264,7 +259,7 @@ def field_node(name: str, definition: Any, *, multi: bool = False, knn: bool = F
     try:
         shown = configured(name.rsplit(".", 1)[-1], kind, definition)
         if kind == "geo_point":
-            shown, null_point = _geo_point_shown(shown, definition, ignore_malformed)
+            shown, null_point = geo_point_shown(shown, definition, ignore_malformed)
     except ValueError as error:
         raise BadMapping(str(error)) from None
     reads_null = False
@@ -280,23 +275,6 @@ def field_node(name: str, definition: Any, *, multi: bool = False, knn: bool = F
         check = scaled_float_check(coerce, null_value)
         reads_null = not math.isfinite(null_value)
     return Leaf(kind, shown, check, fields, ignore_malformed, copy_to, reads_null=reads_null)
-
-
-def _geo_point_shown(
-    shown: dict[str, Any], definition: Mapping[str, Any], ignore_malformed: bool
-) -> tuple[dict[str, Any], Point | None]:
-    """A ``geo_point``'s parameters as shown, its ``null_value`` read once the others are
-    (``AbstractPointGeometryFieldMapper.TypeParser``) and shown last, as the point it is
-    (returned too); a ValueError in OpenSearch's words where it is no point the field
-    takes."""
-    ignore_z = definition.get("ignore_z_value", True)
-    point = read_null_point(
-        definition, lambda value: geo_point_null(value, ignore_z, ignore_malformed)
-    )
-    shown = {key: value for key, value in shown.items() if key != "null_value"}
-    if point is not None:
-        shown["null_value"] = shown_point(("lat", "lon"), point)
-    return shown, point
 
 
 def read_object(where: str, kind: str, definition: dict[str, Any], *, knn: bool = False) -> Obj:

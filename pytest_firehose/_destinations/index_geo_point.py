@@ -1,32 +1,25 @@
 """An OpenSearch ``geo_point`` field's values: the forms a point may take (an object, a
-string, WKT, a geohash, an array, GeoJSON), the points a document's value holds, and the
-range each point must lie in; its ``null_value``; and what ``xy_point`` shares: the arrays
-of points, a ``null_value`` read with the mapping and shown.
+string, WKT, a geohash, an array, GeoJSON), the points a document's value holds, the range
+each point must lie in, and Lucene's encoding of each; and what ``xy_point`` shares: the
+arrays of points. Its ``null_value`` is ``index_point_nulls``'s.
 
-Facts (OpenSearch's source: ``GeoPointFieldMapper`` (``ParsedGeoPoint.validate``,
-``TypeParser.parseNullValue``), ``AbstractPointGeometryFieldMapper`` (``PointParser``,
-``TypeParser.parse``, ``doXContentBody``), ``GeoUtils.parseGeoPoint`` and
-``normalizePoint``, ``GeoPoint.resetFromString`` and ``toXContent``, ``Geohash``): see
-docs/fidelity.md's row of the types past the core ones. In short, for ``null_value``:
-
-- it is read when the mapping is, as one point, with the mapping's ``ignore_z_value``; a
-  failure refuses the mapping (``Failed to parse mapping [_doc]: geo_point expected``), as
-  does a point off the globe (``illegal latitude value [91.0]``, no field named) unless
-  ``ignore_malformed``, which normalises the point; ``null`` is no null value;
-- it is shown last, as ``{"lat": 41.12, "lon": -71.34}`` (a geohash its cell's
-  bottom-left corner), a coordinate that is not finite as the string Jackson writes.
+Facts (OpenSearch's source: ``GeoPointFieldMapper`` (``ParsedGeoPoint.validate`` and
+``normalize``, ``GeoPointIndexer.indexShape``), ``AbstractPointGeometryFieldMapper``
+(``PointParser``), ``GeoUtils.parseGeoPoint``, ``GeoPoint.resetFromString`` and
+``resetFromWKT``, ``GeographyValidator``, ``WellKnownText.nextNumber``, ``Geohash``;
+Lucene's ``LatLonPoint`` and ``GeoEncodingUtils``): see docs/fidelity.md's row of the
+types past the core ones.
 """
 
 from __future__ import annotations
 
 import math
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from typing import Any
 
 from pytest_firehose._destinations.index_geometry import GeoError, unparsed
 from pytest_firehose._destinations.index_polygons import on_globe
-from pytest_firehose._destinations.index_special import REFUSES
 from pytest_firehose._destinations.index_values import (
     OK,
     Check,
@@ -259,7 +252,8 @@ def _from_object(value: dict[str, Any], ignore_z: bool) -> tuple[float, float]:
     return point
 
 
-def _one(value: Any, ignore_z: bool) -> tuple[float, float]:
+def one_point(value: Any, ignore_z: bool) -> tuple[float, float]:
+    """One point (latitude, longitude) as ``GeoUtils.parseGeoPoint`` reads it."""
     if isinstance(value, dict):
         return _from_object(value, ignore_z)
     if isinstance(value, list):
@@ -305,7 +299,7 @@ def geo_points(value: Any, ignore_z: bool) -> list[Point]:
     whole array: ``[lon, lat]`` is one point, an array of other forms several)."""
     if value is None:
         return []
-    return point_values(value, ignore_z, _one, lambda lon, lat: (lat, lon))
+    return point_values(value, ignore_z, one_point, lambda lon, lat: (lat, lon))
 
 
 def geo_point_check(
@@ -356,74 +350,3 @@ def _encoded(points: list[Point], encodes: bool) -> Any:
         if failure is not None:
             return failure
     return OK
-
-
-def _centred(dividend: float, divisor: float) -> float:
-    """``GeoUtils.centeredModulus`` (Java's ``%`` is ``fmod``; NaN where it has no finite
-    dividend)."""
-    rest = math.fmod(dividend, divisor) if math.isfinite(dividend) else math.nan
-    if rest <= 0:
-        rest += divisor
-    if rest > divisor / 2:
-        rest -= divisor
-    return rest
-
-
-def _normalise(lat: float, lon: float) -> Point:
-    """``GeoUtils.normalizePoint`` of both coordinates: a latitude past a pole folded back
-    (the longitude turned half way round), a longitude past the antimeridian wrapped."""
-    fold = lat > 90 or lat < -90
-    wrap = lon > 180 or lon < -180 or fold
-    if fold:
-        lat = _centred(lat, 360)
-        if lat < -90:
-            lat, lon = -180 - lat, lon + 180
-        elif lat > 90:
-            lat, lon = 180 - lat, lon + 180
-    if wrap:
-        lon = _centred(lon, 360)
-    return lat, lon
-
-
-def read_null_point(definition: Mapping[str, Any], read: Callable[[Any], Point]) -> Point | None:
-    """``AbstractPointGeometryFieldMapper.TypeParser.parse``'s ``null_value``: none (or
-    ``null``) is no point, another value the point ``read`` makes of it (``parseNullValue``)
-    when the mapping is read; a ValueError in OpenSearch's words where that fails
-    (``Failed to parse mapping [_doc]: ...``)."""
-    given = definition.get("null_value")
-    if given is None:
-        return None
-    try:
-        return read(given)
-    except GeoError as failure:
-        reason = failure.cause[1] if failure.cause else "failed to parse the null value"
-        raise ValueError(f"{REFUSES}{reason}") from None
-
-
-def shown_point(names: tuple[str, str], point: Point) -> dict[str, Any]:
-    """A point as ``XContentBuilder`` writes it (``GeoPoint.toXContent``'s ``latlon``,
-    ``XYPoint.toXContent``): an object of two doubles, one that is not finite a string, as
-    Jackson writes it (``"NaN"``, ``"Infinity"``)."""
-    return {
-        name: coordinate if math.isfinite(coordinate) else java_double(coordinate)
-        for name, coordinate in zip(names, point, strict=True)
-    }
-
-
-def geo_point_null(value: Any, ignore_z: bool, ignore_malformed: bool) -> Point:
-    """``GeoPointFieldMapper.TypeParser.parseNullValue``: ``value`` read as
-    ``GeoUtils.parseGeoPoint`` reads one point (latitude, longitude); a latitude past
-    [-90, 90] or a longitude past [-180, 180] fails (``illegal latitude value [91.0]``, no
-    field named) unless ``ignore_malformed``, which normalises the point instead."""
-    lat, lon = _one(value, ignore_z)
-    if ignore_malformed:
-        return _normalise(lat, lon)
-    if lat > 90.0 or lat < -90.0:
-        raise GeoError(
-            ("illegal_argument_exception", f"illegal latitude value [{java_double(lat)}]")
-        )
-    if lon > 180.0 or lon < -180:
-        raise GeoError(
-            ("illegal_argument_exception", f"illegal longitude value [{java_double(lon)}]")
-        )
-    return lat, lon
