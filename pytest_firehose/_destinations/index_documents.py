@@ -15,7 +15,9 @@ pages, and its source: ``DocumentParser``, ``FieldMapper``, ``MappingLookup``,
   is a path of objects; a mapped field's ``null`` is read where its mapper (or a
   sub-field's) indexes a ``null_value`` that fails the document (``Leaf.reads_null``: a
   ``scaled_float``'s that is not finite, a ``geo_point``'s of NaN), as
-  ``DocumentParser.parseNullValue`` hands the null to the field's mapper;
+  ``DocumentParser.parseNullValue`` hands the null to the field's mapper, and a
+  ``keyword``'s or ``wildcard``'s ``null_value`` is indexed in its place, where Lucene
+  may refuse it (``index_terms``);
 - a document is read in order and fails at the first value it cannot take; the fields it
   adds are not seen by its own later values: each makes its own, and two of one name
   whose types differ fail it (``illegal_argument_exception`` ``mapper [x] cannot be
@@ -297,14 +299,25 @@ class _Document(DynamicFields):
             copy_values(self, mapper.copy_to, value, "null" if self.in_array else name)
 
     def _null_fields(self, leaf: Leaf, full: str) -> None:
-        """A document's ``null`` in ``leaf`` (at ``full``) read by its sub-fields that read
-        one: each fails the document as a value it cannot take does."""
+        """A document's ``null`` in ``leaf`` (at ``full``), whose check does not read it:
+        a ``keyword``'s or ``wildcard``'s ``null_value`` indexed in its place (which Lucene
+        may refuse), and the ``null`` read by its sub-fields as each reads one (a check
+        that reads it failing the document as a value it cannot take does)."""
+        self._null_indexed(leaf, full)
         for sub_name, sub in leaf.fields.items():
             if not _reads_null(sub):
+                self._null_indexed(sub, f"{full}.{sub_name}")
                 continue
             answer = sub.check(None)
             if answer is not OK and not sub.ignore_malformed:
                 raise self._value_failed(f"{full}.{sub_name}", sub.type, None, answer)
+
+    def _null_indexed(self, leaf: Leaf, full: str) -> None:
+        """``KeywordFieldMapper`` (``WildcardFieldMapper``) indexes its ``null_value`` for a
+        ``null`` as it indexes a value: ``ignore_above``, then Lucene's term limits."""
+        null_value = leaf.params.get("null_value")
+        if leaf.type in ("keyword", "wildcard") and isinstance(null_value, str):
+            self._indexed(leaf, full, null_value)
 
     def _leaf(self, mapper: Leaf, full: str, name: str, value: Any) -> None:
         """Read ``value`` into the field ``mapper`` at ``full``, and into its sub-fields."""
