@@ -17,7 +17,8 @@ pages, and its source: ``DocumentParser``, ``FieldMapper``, ``MappingLookup``,
   ``scaled_float``'s that is not finite, a ``geo_point``'s of NaN), as
   ``DocumentParser.parseNullValue`` hands the null to the field's mapper, and a
   ``keyword``'s or ``wildcard``'s ``null_value`` is indexed in its place, where Lucene
-  may refuse it (``index_terms``);
+  may refuse it (``index_terms``); the ``null`` is copied to the mapped fields its
+  ``copy_to`` names, which read it as their own (``parseCopyFields``);
 - a document is read in order and fails at the first value it cannot take; the fields it
   adds are not seen by its own later values: each makes its own, and two of one name
   whose types differ fail it (``illegal_argument_exception`` ``mapper [x] cannot be
@@ -290,11 +291,11 @@ class _Document(DynamicFields):
         if mapper.type == "alias":
             raise written_to_alias(full, copying=self.copying)
         if value is None and not _reads_null(mapper):
-            # Its mapper indexes its null_value, or nothing; its sub-fields read the null
-            # as their own mappers do.
+            # Its mapper indexes its null_value, or nothing; its sub-fields and the fields
+            # it copies to read the null as their own mappers do.
             self._null_fields(mapper, full)
-            return
-        self._leaf(mapper, full, name, value)
+        else:
+            self._leaf(mapper, full, name, value)
         if mapper.copy_to and not self.copying:
             copy_values(self, mapper.copy_to, value, "null" if self.in_array else name)
 
