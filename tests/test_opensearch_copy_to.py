@@ -194,3 +194,54 @@ def test_a_copy_to_opensearch_refuses_is_a_usage_error(
         fake.firehose.opensearch_index(DOMAIN, "logs-*", {"properties": properties})
 
     assert refusal in str(refused.value)
+
+
+def test_a_null_is_copied_and_read_as_each_target_reads_one(
+    fake: FirehoseFake, landing_s3: Any
+) -> None:
+    """``DocumentParser.parseNullValue`` hands a mapped field's ``null`` to its mapper, then
+    to its ``copy_to`` targets: a target whose ``null_value`` fails fails the document, a
+    ``constant_keyword`` wants its value; other targets take nothing, and a target the
+    mapping lacks gets no field."""
+    fake.firehose.opensearch_index(
+        DOMAIN,
+        "logs-*",
+        {
+            "properties": {
+                "price": {"type": "keyword", "copy_to": "scaled"},
+                "env": {"type": "keyword", "copy_to": "fixed"},
+                "note": {"type": "keyword", "copy_to": ["n", "unmapped"]},
+                "scaled": {"type": "scaled_float", "scaling_factor": 10, "null_value": "NaN"},
+                "fixed": {"type": "constant_keyword", "value": "prod"},
+                "n": {"type": "long", "null_value": 0},
+            }
+        },
+    )
+    stream = search(fake)
+    _, bad_price, bad_env, _ = put_batch(
+        b'{"note": null}', b'{"price": null}', b'{"env": null}', b'{"price": "1.5"}'
+    )
+    fake.firehose.flush()
+
+    assert [message for _, message in errors(landing_s3)] == [
+        {
+            "type": "mapper_parsing_exception",
+            "reason": "failed to parse field [scaled] of type [scaled_float] in document with "
+            f"id '{bad_price}'. Preview of field's value: 'null'",
+            "caused_by": {
+                "type": "illegal_argument_exception",
+                "reason": "[scaled_float] only supports finite values, but got [NaN]",
+            },
+        },
+        {
+            "type": "mapper_parsing_exception",
+            "reason": "failed to parse field [fixed] of type [constant_keyword] in document "
+            f"with id '{bad_env}'. Preview of field's value: 'null'",
+            "caused_by": {
+                "type": "illegal_argument_exception",
+                "reason": "constant keyword field [fixed] must have a value",
+            },
+        },
+    ]
+    assert stream.delivered == [b'{"note": null}', b'{"price": "1.5"}']
+    assert "unmapped" not in fake.firehose.opensearch_mapping(DOMAIN, index_of(fake))["properties"]

@@ -138,3 +138,162 @@ def test_a_document_s_null_takes_the_null_value(fake: FirehoseFake, landing_s3: 
     assert fake.firehose.opensearch_mapping(DOMAIN, index_of(fake))["properties"] == {
         "at": {"type": "geo_point", "null_value": {"lat": 1.0, "lon": 2.0}}
     }
+
+
+def geo_point_failed(cause: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "type": "mapper_parsing_exception",
+        "reason": "failed to parse field [at] of type [geo_point]",
+        "caused_by": cause,
+    }
+
+
+LATITUDE_NAN = {
+    "type": "illegal_argument_exception",
+    "reason": "invalid latitude NaN; must be between -90.0 and 90.0",
+}
+LONGITUDE_NAN = {
+    "type": "illegal_argument_exception",
+    "reason": "invalid longitude NaN; must be between -180.0 and 180.0",
+}
+
+
+def index_points(fake: FirehoseFake, field: dict[str, Any], *documents: bytes) -> Any:
+    fake.firehose.opensearch_index(DOMAIN, "logs-*", {"properties": {"at": field}})
+    stream = search(fake)
+    put_batch(*documents)
+    fake.firehose.flush()
+    return stream
+
+
+@pytest.mark.parametrize(
+    ("document", "cause"),
+    [
+        pytest.param(b'{"at": {"lat": "NaN", "lon": 1}}', LATITUDE_NAN, id="object"),
+        pytest.param(b'{"at": {"lat": 1, "lon": "NaN"}}', LONGITUDE_NAN, id="object-lon"),
+        pytest.param(b'{"at": "NaN,1"}', LATITUDE_NAN, id="text"),
+        pytest.param(b'{"at": [1, "NaN"]}', LATITUDE_NAN, id="array"),
+        pytest.param(b'{"at": ["1,2", "NaN,NaN"]}', LATITUDE_NAN, id="second-point"),
+        # GeographyValidator, which WellKnownText applies, refuses NaN and the globe's
+        # outside: the WKT is the parser's failure.
+        pytest.param(
+            b'{"at": "POINT (NaN 1)"}',
+            {"type": "parse_exception", "reason": "Invalid WKT format", "caused_by": LONGITUDE_NAN},
+            id="wkt",
+        ),
+        pytest.param(
+            b'{"at": "POINT (1 nan)"}',
+            {"type": "parse_exception", "reason": "Invalid WKT format", "caused_by": LATITUDE_NAN},
+            id="wkt-lower-case",
+        ),
+        pytest.param(
+            b'{"at": "POINT (200 1)"}',
+            {
+                "type": "parse_exception",
+                "reason": "Invalid WKT format",
+                "caused_by": {
+                    "type": "illegal_argument_exception",
+                    "reason": "invalid longitude 200.0; must be between -180.0 and 180.0",
+                },
+            },
+            id="wkt-off-the-globe",
+        ),
+        # A point off the globe fails its range check before any point is encoded.
+        pytest.param(
+            b'{"at": ["NaN,1", "91,0"]}',
+            {
+                "type": "illegal_argument_exception",
+                "reason": "illegal latitude value [91.0] for at",
+            },
+            id="range-first",
+        ),
+    ],
+)
+def test_a_nan_coordinate_fails_as_lucene_encodes_the_point(
+    fake: FirehoseFake, landing_s3: Any, document: bytes, cause: dict[str, Any]
+) -> None:
+    """A NaN passes ``ParsedGeoPoint.validate`` (no comparison holds), then fails Lucene's
+    ``LatLonPoint`` (``GeoEncodingUtils``: latitude, then longitude)."""
+    stream = index_points(fake, {"type": "geo_point"}, document)
+
+    assert refused(landing_s3) == [geo_point_failed(cause)]
+    assert stream.delivered == []
+
+
+def test_a_wkt_z_of_nan_is_no_z(fake: FirehoseFake, landing_s3: Any) -> None:
+    """``GeographyValidator.checkAltitude`` refuses a z unless it is NaN."""
+    stream = index_points(
+        fake,
+        {"type": "geo_point", "ignore_z_value": False},
+        b'{"at": "POINT (1 2 NaN)"}',
+        b'{"at": "POINT (1 2 3)"}',
+    )
+
+    assert refused(landing_s3) == [
+        geo_point_failed(
+            {
+                "type": "parse_exception",
+                "reason": "Invalid WKT format",
+                "caused_by": {
+                    "type": "illegal_argument_exception",
+                    "reason": "found Z value [3.0] but [ignore_z_value] parameter is [false]",
+                },
+            }
+        )
+    ]
+    assert len(stream.delivered) == 1
+
+
+def test_ignore_malformed_or_no_index_and_no_doc_values_takes_a_nan(
+    fake: FirehoseFake, landing_s3: Any
+) -> None:
+    """``ignore_malformed`` leaves the point out (``normalize`` refuses a NaN); a field
+    neither indexed nor with doc values encodes no point."""
+    fake.firehose.opensearch_index(
+        DOMAIN,
+        "logs-*",
+        {
+            "properties": {
+                "at": {"type": "geo_point", "ignore_malformed": True},
+                "kept": {"type": "geo_point", "index": False, "doc_values": False},
+            }
+        },
+    )
+    stream = search(fake)
+    put_batch(b'{"at": "NaN,1", "kept": "NaN,1"}')
+    fake.firehose.flush()
+
+    assert refused(landing_s3) == []
+    assert len(stream.delivered) == 1
+
+
+def test_a_null_value_of_nan_is_taken_and_fails_each_null(
+    fake: FirehoseFake, landing_s3: Any
+) -> None:
+    """``parseNullValue`` checks the range, which a NaN passes: the mapping is taken and
+    shows it; each ``null`` is then the NaN point, which Lucene refuses (unless
+    ``ignore_malformed``, which leaves it out)."""
+    fake.firehose.opensearch_index(
+        DOMAIN,
+        "logs-*",
+        {
+            "properties": {
+                "at": {"type": "geo_point", "null_value": "NaN,1"},
+                "loose": {"type": "geo_point", "null_value": "1,NaN", "ignore_malformed": True},
+            }
+        },
+    )
+    stream = search(fake)
+    put_batch(b'{"at": null}', b'{"loose": null}', b'{"at": "1,2"}')
+    fake.firehose.flush()
+
+    assert refused(landing_s3) == [geo_point_failed(LATITUDE_NAN)]
+    assert len(stream.delivered) == 2
+    assert fake.firehose.opensearch_mapping(DOMAIN, index_of(fake))["properties"] == {
+        "at": {"type": "geo_point", "null_value": {"lat": "NaN", "lon": 1.0}},
+        "loose": {
+            "type": "geo_point",
+            "ignore_malformed": True,
+            "null_value": {"lat": 1.0, "lon": "NaN"},
+        },
+    }

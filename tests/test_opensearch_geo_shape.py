@@ -679,3 +679,58 @@ def test_deeply_nested_values_are_read_to_the_end(fake: FirehoseFake, landing_s3
         ),
         failed("where", built("exception", "expected a single points but got a list")),
     ]
+
+
+def test_a_point_with_a_nan_or_infinite_coordinate_fails_as_lucene_encodes_it(
+    fake: FirehoseFake, landing_s3: Any
+) -> None:
+    """WKT reads ``NaN`` and ``Infinity``; ``GeoShapeIndexer`` wraps a point onto the globe,
+    which leaves a NaN NaN and makes an infinite coordinate NaN, and ``LatLonShape``
+    encodes its longitude, then its latitude: the point fails. A line's latitudes are
+    folded onto the globe (an infinite one NaN) and Lucene's ``Line`` checks each point's
+    latitude, then longitude. A field that indexes nothing takes them."""
+    values = [
+        "POINT (NaN 1)",
+        "POINT (1 NaN)",
+        "MULTIPOINT (0 0, 1 Infinity)",
+        "POINT (NaN NaN)",
+        "POINT (200 100)",
+        # A line's points are checked in order, each latitude first (Lucene's Line).
+        "LINESTRING (0 0, NaN 1)",
+        "LINESTRING (0 0, 1 NaN, NaN 2)",
+        "MULTILINESTRING ((0 0, 1 1), (2 2, 3 Infinity))",
+        "LINESTRING (170 0, 190 NaN)",
+    ]
+    stream = index_shapes(fake, values)
+
+    def nan(name: str, most: float) -> dict[str, Any]:
+        return failed(
+            "where",
+            {
+                "type": "illegal_argument_exception",
+                "reason": f"invalid {name} NaN; must be between {-most} and {most}",
+            },
+        )
+
+    assert refused(landing_s3) == [
+        nan("longitude", 180.0),
+        nan("latitude", 90.0),
+        nan("latitude", 90.0),
+        nan("longitude", 180.0),
+        nan("longitude", 180.0),
+        nan("latitude", 90.0),
+        nan("latitude", 90.0),
+        nan("latitude", 90.0),
+    ]
+    assert len(stream.delivered) == 1
+
+
+def test_a_nan_point_is_taken_where_nothing_is_indexed(fake: FirehoseFake, landing_s3: Any) -> None:
+    stream = index_shapes(
+        fake,
+        ["POINT (NaN 1)", "LINESTRING (0 0, NaN 1)"],
+        {"type": "geo_shape", "index": False, "doc_values": False},
+    )
+
+    assert refused(landing_s3) == []
+    assert len(stream.delivered) == 2

@@ -401,3 +401,36 @@ def test_a_long_value_within_the_limit_is_one_term(fake: FirehoseFake, landing_s
 
     assert len(stream.delivered) == 1
     assert refused(landing_s3) == []
+
+
+def test_a_null_is_its_null_value_which_lucene_may_refuse(
+    fake: FirehoseFake, landing_s3: Any
+) -> None:
+    """``KeywordFieldMapper`` (``WildcardFieldMapper``) indexes the ``null_value`` in a
+    ``null``'s place as it indexes a value: past ``ignore_above`` it is skipped, else its
+    term (its doc value) meets Lucene's limit; a sub-field's too. The mapping takes it."""
+    over = long_text(LIMIT + 1)
+    stream = deliver(
+        fake,
+        {
+            "line": {"type": "keyword", "null_value": over},
+            "skipped": {"type": "keyword", "null_value": over, "ignore_above": LIMIT},
+            "pattern": {"type": "wildcard", "null_value": over, "doc_values": True},
+            "body": {"type": "text", "fields": {"raw": {"type": "keyword", "null_value": over}}},
+        },
+        {"line": None},
+        {"skipped": None},
+        {"pattern": [None]},
+        {"body": None},
+        {"line": "short"},
+    )
+
+    assert refused(landing_s3) == [
+        immense("line", over),
+        too_large("pattern"),
+        immense("body.raw", over),
+    ]
+    assert [document["_source"] for document in stream.documents] == [
+        {"skipped": None},
+        {"line": "short"},
+    ]

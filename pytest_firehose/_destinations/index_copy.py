@@ -9,7 +9,10 @@ sub-field, to an object, or out of the nested object the field is in; a value, o
 field took it, is read into each target the mapping has (the target's check applies, with
 the document's parser: a ``completion``'s error names the source's key), else
 into a field dynamic mapping adds from the top (through dotted objects; ``strict`` there
-fails the document, ``false`` skips the copy); a copy is not copied on.
+fails the document, ``false`` skips the copy); a copy is not copied on. A ``null`` is
+copied into the targets the mapping has, each reading it as its own ``null``; into one it
+lacks it adds nothing (OpenSearch's dynamic mapping fails it with an internal error, not
+modelled).
 """
 
 from __future__ import annotations
@@ -109,7 +112,10 @@ def copy_values(document: _Document, targets: tuple[str, ...], value: Any, name:
             for part in parts:
                 found = found.properties.get(part) if isinstance(found, Obj) else None
             if found is not None:
-                document.mapped(found, parts, "true", name, value)
+                if value is not None or isinstance(found, Leaf):
+                    document.mapped(found, parts, "true", name, value)
+                continue
+            if value is None:  # a null adds no field
                 continue
             parent, parent_path, dynamic = document.dynamic_parent(
                 root, (), root.dynamic or "true", parts

@@ -12,7 +12,13 @@ pages, and its source: ``DocumentParser``, ``FieldMapper``, ``MappingLookup``,
 
 - a new field is made by dynamic mapping or a dynamic template (``index_dynamic``); an array
   is read by each value in it; ``null`` and ``[]`` add no field; a dotted name (``"a.b"``)
-  is a path of objects;
+  is a path of objects; a mapped field's ``null`` is read where its mapper (or a
+  sub-field's) indexes a ``null_value`` that fails the document (``Leaf.reads_null``: a
+  ``scaled_float``'s that is not finite, a ``geo_point``'s of NaN), as
+  ``DocumentParser.parseNullValue`` hands the null to the field's mapper, and a
+  ``keyword``'s or ``wildcard``'s ``null_value`` is indexed in its place, where Lucene
+  may refuse it (``index_terms``); the ``null`` is copied to the mapped fields its
+  ``copy_to`` names, which read it as their own (``parseCopyFields``);
 - a document is read in order and fails at the first value it cannot take; the fields it
   adds are not seen by its own later values: each makes its own, and two of one name
   whose types differ fail it (``illegal_argument_exception`` ``mapper [x] cannot be
@@ -207,7 +213,7 @@ class _Document(DynamicFields):
         if value is None:
             if mapper is None and node.dynamic in ("strict", STRICT_TEMPLATES):
                 raise self.strict(path, name, node.dynamic)
-            if isinstance(mapper, Leaf) and mapper.type in READS_NULL:
+            if isinstance(mapper, Leaf):
                 self.mapped(mapper, path + parts, dynamic, name, None)
             return
         if mapper is not None:
@@ -284,6 +290,38 @@ class _Document(DynamicFields):
         full = ".".join(path)
         if mapper.type == "alias":
             raise written_to_alias(full, copying=self.copying)
+        if value is None and not _reads_null(mapper):
+            # Its mapper indexes its null_value, or nothing; its sub-fields and the fields
+            # it copies to read the null as their own mappers do.
+            self._null_fields(mapper, full)
+        else:
+            self._leaf(mapper, full, name, value)
+        if mapper.copy_to and not self.copying:
+            copy_values(self, mapper.copy_to, value, "null" if self.in_array else name)
+
+    def _null_fields(self, leaf: Leaf, full: str) -> None:
+        """A document's ``null`` in ``leaf`` (at ``full``), whose check does not read it:
+        a ``keyword``'s or ``wildcard``'s ``null_value`` indexed in its place (which Lucene
+        may refuse), and the ``null`` read by its sub-fields as each reads one (a check
+        that reads it failing the document as a value it cannot take does)."""
+        self._null_indexed(leaf, full)
+        for sub_name, sub in leaf.fields.items():
+            if not _reads_null(sub):
+                self._null_indexed(sub, f"{full}.{sub_name}")
+                continue
+            answer = sub.check(None)
+            if answer is not OK and not sub.ignore_malformed:
+                raise self._value_failed(f"{full}.{sub_name}", sub.type, None, answer)
+
+    def _null_indexed(self, leaf: Leaf, full: str) -> None:
+        """``KeywordFieldMapper`` (``WildcardFieldMapper``) indexes its ``null_value`` for a
+        ``null`` as it indexes a value: ``ignore_above``, then Lucene's term limits."""
+        null_value = leaf.params.get("null_value")
+        if leaf.type in ("keyword", "wildcard") and isinstance(null_value, str):
+            self._indexed(leaf, full, null_value)
+
+    def _leaf(self, mapper: Leaf, full: str, name: str, value: Any) -> None:
+        """Read ``value`` into the field ``mapper`` at ``full``, and into its sub-fields."""
         if mapper.type in RANKS:
             answer = feature_answer(mapper, full, value, self.features)
         else:
@@ -309,19 +347,25 @@ class _Document(DynamicFields):
             self.joins.extend(doc_values(full, value))
         elif mapper.type != "geo_point":  # its sub-fields take its geohash
             self._indexed(mapper, full, value)
+            if value is None:
+                self._null_fields(mapper, full)
+                return
             for sub_name, sub in mapper.fields.items():
                 answer = sub.check(value)
                 if answer is not OK and not sub.ignore_malformed:
                     raise self._value_failed(f"{full}.{sub_name}", sub.type, value, answer)
                 if answer is OK:
                     self._indexed(sub, f"{full}.{sub_name}", value)
-        if mapper.copy_to and not self.copying:
-            copy_values(self, mapper.copy_to, value, "null" if self.in_array else name)
 
     def _indexed(self, leaf: Leaf, full: str, value: Any) -> None:
         """Keep Lucene's refusal of ``value`` in ``leaf`` at ``full`` if it is the first."""
         if self.lucene is None:
             self.lucene = refusal(leaf, full, value, self.mapping.settings)
+
+
+def _reads_null(leaf: Leaf) -> bool:
+    """Whether ``leaf``'s check reads a document's ``null``."""
+    return leaf.type in READS_NULL or leaf.reads_null
 
 
 def _whole(node: Node) -> bool:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
+import math
 from collections.abc import Iterator, Mapping
 from typing import Any
 
@@ -25,12 +26,7 @@ from pytest_firehose._destinations.index_completion import completion_field
 from pytest_firehose._destinations.index_copy import CopyToError, read_copy_to
 from pytest_firehose._destinations.index_date_fields import date_field_check
 from pytest_firehose._destinations.index_defaults import configured
-from pytest_firehose._destinations.index_geo_point import (
-    geo_point_check,
-    geo_point_null,
-    read_null_point,
-    shown_point,
-)
+from pytest_firehose._destinations.index_geo_point import geo_point_check
 from pytest_firehose._destinations.index_geo_shape import geo_shape_field
 from pytest_firehose._destinations.index_join import join_field
 from pytest_firehose._destinations.index_knn import knn_vector_field
@@ -52,6 +48,7 @@ from pytest_firehose._destinations.index_parameters import (
     drop_undeclared,
     scaling_factor,
 )
+from pytest_firehose._destinations.index_point_nulls import geo_point_shown
 from pytest_firehose._destinations.index_ranges import TYPES as RANGES
 from pytest_firehose._destinations.index_ranges import range_field
 from pytest_firehose._destinations.index_rank_features import TYPES as RANKS
@@ -67,8 +64,8 @@ from pytest_firehose._destinations.index_special import (
     special_check,
 )
 from pytest_firehose._destinations.index_special import TYPES as SPECIAL
-from pytest_firehose._destinations.index_types import binary_check
-from pytest_firehose._destinations.index_values import preview
+from pytest_firehose._destinations.index_types import binary_check, scaled_float_check
+from pytest_firehose._destinations.index_values import parse_java_double, preview
 from pytest_firehose._destinations.index_xy_point import xy_point_field
 
 #: Types a domain may have that the fake does not model, refused as not modelled: OpenSearch
@@ -242,9 +239,6 @@ def field_node(name: str, definition: Any, *, multi: bool = False, knn: bool = F
             definition["scaling_factor"] = scaling_factor(name, definition.get("scaling_factor"))
         except ValueError as error:
             raise BadMapping(str(error)) from None
-    elif kind == "geo_point":
-        ignore_z = flag(where, "ignore_z_value", definition.get("ignore_z_value", True))
-        check = geo_point_check(name.rsplit(".", 1)[-1], ignore_z, ignore_malformed)
     elif kind == "binary" and any(definition.get(key) in (True, "true") for key in READS_BINARY):
         check = binary_check
     elif kind in SPECIAL:
@@ -260,29 +254,27 @@ def field_node(name: str, definition: Any, *, multi: bool = False, knn: bool = F
         made = field_node(f"{name}.{sub}", spec, multi=True)
         assert isinstance(made, Leaf)  # a multi field is refused an object type
         fields[sub] = made
+    if kind == "geo_point":
+        ignore_z = flag(where, "ignore_z_value", definition.get("ignore_z_value", True))
     try:
         shown = configured(name.rsplit(".", 1)[-1], kind, definition)
         if kind == "geo_point":
-            shown = _geo_point_shown(shown, definition, ignore_malformed)
+            shown, null_point = geo_point_shown(shown, definition, ignore_malformed)
     except ValueError as error:
         raise BadMapping(str(error)) from None
-    return Leaf(kind, shown, check, fields, ignore_malformed, copy_to)
-
-
-def _geo_point_shown(
-    shown: dict[str, Any], definition: Mapping[str, Any], ignore_malformed: bool
-) -> dict[str, Any]:
-    """A ``geo_point``'s parameters as shown, its ``null_value`` read once the others are
-    (``AbstractPointGeometryFieldMapper.TypeParser``) and shown last, as the point it is;
-    a ValueError in OpenSearch's words where it is no point the field takes."""
-    ignore_z = definition.get("ignore_z_value", True)
-    point = read_null_point(
-        definition, lambda value: geo_point_null(value, ignore_z, ignore_malformed)
-    )
-    shown = {key: value for key, value in shown.items() if key != "null_value"}
-    if point is not None:
-        shown["null_value"] = shown_point(("lat", "lon"), point)
-    return shown
+    reads_null = False
+    if kind == "geo_point":
+        encodes = shown.get("index") is not False or shown.get("doc_values") is not False
+        check = geo_point_check(
+            name.rsplit(".", 1)[-1], ignore_z, ignore_malformed, null_point, encodes
+        )
+        reads_null = null_point is not None and any(map(math.isnan, null_point))
+    elif kind == "scaled_float" and shown.get("null_value") is not None:
+        null_value = parse_java_double(str(shown["null_value"]))
+        assert null_value is not None  # the mapping shows the double it read
+        check = scaled_float_check(coerce, null_value)
+        reads_null = not math.isfinite(null_value)
+    return Leaf(kind, shown, check, fields, ignore_malformed, copy_to, reads_null=reads_null)
 
 
 def read_object(where: str, kind: str, definition: dict[str, Any], *, knn: bool = False) -> Obj:

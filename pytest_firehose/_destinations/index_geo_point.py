@@ -1,31 +1,25 @@
 """An OpenSearch ``geo_point`` field's values: the forms a point may take (an object, a
-string, WKT, a geohash, an array, GeoJSON), the points a document's value holds, and the
-range each point must lie in; its ``null_value``; and what ``xy_point`` shares: the arrays
-of points, a ``null_value`` read with the mapping and shown.
+string, WKT, a geohash, an array, GeoJSON), the points a document's value holds, the range
+each point must lie in, and Lucene's encoding of each; and what ``xy_point`` shares: the
+arrays of points. Its ``null_value`` is ``index_point_nulls``'s.
 
-Facts (OpenSearch's source: ``GeoPointFieldMapper`` (``ParsedGeoPoint.validate``,
-``TypeParser.parseNullValue``), ``AbstractPointGeometryFieldMapper`` (``PointParser``,
-``TypeParser.parse``, ``doXContentBody``), ``GeoUtils.parseGeoPoint`` and
-``normalizePoint``, ``GeoPoint.resetFromString`` and ``toXContent``, ``Geohash``): see
-docs/fidelity.md's row of the types past the core ones. In short, for ``null_value``:
-
-- it is read when the mapping is, as one point, with the mapping's ``ignore_z_value``; a
-  failure refuses the mapping (``Failed to parse mapping [_doc]: geo_point expected``), as
-  does a point off the globe (``illegal latitude value [91.0]``, no field named) unless
-  ``ignore_malformed``, which normalises the point; ``null`` is no null value;
-- it is shown last, as ``{"lat": 41.12, "lon": -71.34}`` (a geohash its cell's
-  bottom-left corner), a coordinate that is not finite as the string Jackson writes.
+Facts (OpenSearch's source: ``GeoPointFieldMapper`` (``ParsedGeoPoint.validate`` and
+``normalize``, ``GeoPointIndexer.indexShape``), ``AbstractPointGeometryFieldMapper``
+(``PointParser``), ``GeoUtils.parseGeoPoint``, ``GeoPoint.resetFromString`` and
+``resetFromWKT``, ``GeographyValidator``, ``WellKnownText.nextNumber``, ``Geohash``;
+Lucene's ``LatLonPoint`` and ``GeoEncodingUtils``): see docs/fidelity.md's row of the
+types past the core ones.
 """
 
 from __future__ import annotations
 
 import math
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from typing import Any
 
 from pytest_firehose._destinations.index_geometry import GeoError, unparsed
-from pytest_firehose._destinations.index_special import REFUSES
+from pytest_firehose._destinations.index_polygons import on_globe
 from pytest_firehose._destinations.index_values import (
     OK,
     Check,
@@ -125,9 +119,15 @@ def _from_string(text: str, ignore_z: bool) -> tuple[float, float]:
                     f"[geo_point] supports only POINT among WKT primitives, but found {kind}"
                 )
             raise unparsed("Invalid WKT format")
-        x, y, z = (parse_java_double(part) if part else None for part in found.groups())
-        if x is None or y is None or (found.group(3) and (z is None or not ignore_z)):
+        x, y, z = (_wkt_number(part) if part else None for part in found.groups())
+        if x is None or y is None or (found.group(3) and z is None):
             raise unparsed("Invalid WKT format")
+        invalid = on_globe(y, x)
+        if invalid is None and z is not None and not math.isnan(z) and not ignore_z:
+            reason = f"found Z value [{java_double(z)}] but [ignore_z_value] parameter is [false]"
+            invalid = ("illegal_argument_exception", reason)
+        if invalid is not None:  # GeographyValidator's, which WellKnownText applies
+            raise GeoError(("parse_exception", "Invalid WKT format", invalid))
         return y, x
     if "," in text:
         parts = text.split(",")
@@ -156,6 +156,12 @@ def _from_string(text: str, ignore_z: bool) -> tuple[float, float]:
             point_z(ignore_z, z)
         return lat, lon
     return _geohash(text)
+
+
+def _wkt_number(text: str) -> float | None:
+    """A WKT number as ``WellKnownText.nextNumber`` reads it: ``NaN`` in any case, else
+    ``Double.parseDouble``."""
+    return math.nan if text.lower() == "nan" else parse_java_double(text)
 
 
 def named_coordinates(
@@ -246,7 +252,8 @@ def _from_object(value: dict[str, Any], ignore_z: bool) -> tuple[float, float]:
     return point
 
 
-def _one(value: Any, ignore_z: bool) -> tuple[float, float]:
+def one_point(value: Any, ignore_z: bool) -> tuple[float, float]:
+    """One point (latitude, longitude) as ``GeoUtils.parseGeoPoint`` reads it."""
     if isinstance(value, dict):
         return _from_object(value, ignore_z)
     if isinstance(value, list):
@@ -292,18 +299,29 @@ def geo_points(value: Any, ignore_z: bool) -> list[Point]:
     whole array: ``[lon, lat]`` is one point, an array of other forms several)."""
     if value is None:
         return []
-    return point_values(value, ignore_z, _one, lambda lon, lat: (lat, lon))
+    return point_values(value, ignore_z, one_point, lambda lon, lat: (lat, lon))
 
 
-def geo_point_check(name: str, ignore_z: bool, ignore_malformed: bool) -> Check:
+def geo_point_check(
+    name: str,
+    ignore_z: bool,
+    ignore_malformed: bool,
+    null_point: Point | None = None,
+    encodes: bool = True,
+) -> Check:
     """A ``geo_point`` field's check: its forms (:func:`geo_points`), each point's latitude
     within [-90, 90] and longitude within [-180, 180] (``name`` is the field's own name, as
-    OpenSearch's message gives it); with ``ignore_malformed`` every value is taken (a value
-    it cannot read is left out, a point off the globe normalised)."""
+    OpenSearch's message gives it), then, where it ``encodes`` them (its ``index`` or
+    ``doc_values``), Lucene's encoding of each, which fails a NaN; a ``null`` is its
+    ``null_point`` (None: no point), encoded unchecked. With ``ignore_malformed`` every
+    value is taken (a value it cannot read is left out, a point off the globe
+    normalised)."""
 
     def check(value: Any) -> Any:
         if ignore_malformed:
             return OK
+        if value is None:
+            return _encoded([] if null_point is None else [null_point], encodes)
         try:
             points = geo_points(value, ignore_z)
         except GeoError as failure:
@@ -319,77 +337,16 @@ def geo_point_check(name: str, ignore_z: bool, ignore_malformed: bool) -> Check:
                     "illegal_argument_exception",
                     f"illegal longitude value [{java_double(lon)}] for {name}",
                 )
-        return OK
+        return _encoded(points, encodes)
 
     return check
 
 
-def _centred(dividend: float, divisor: float) -> float:
-    """``GeoUtils.centeredModulus`` (Java's ``%`` is ``fmod``; NaN where it has no finite
-    dividend)."""
-    rest = math.fmod(dividend, divisor) if math.isfinite(dividend) else math.nan
-    if rest <= 0:
-        rest += divisor
-    if rest > divisor / 2:
-        rest -= divisor
-    return rest
-
-
-def _normalise(lat: float, lon: float) -> Point:
-    """``GeoUtils.normalizePoint`` of both coordinates: a latitude past a pole folded back
-    (the longitude turned half way round), a longitude past the antimeridian wrapped."""
-    fold = lat > 90 or lat < -90
-    wrap = lon > 180 or lon < -180 or fold
-    if fold:
-        lat = _centred(lat, 360)
-        if lat < -90:
-            lat, lon = -180 - lat, lon + 180
-        elif lat > 90:
-            lat, lon = 180 - lat, lon + 180
-    if wrap:
-        lon = _centred(lon, 360)
-    return lat, lon
-
-
-def read_null_point(definition: Mapping[str, Any], read: Callable[[Any], Point]) -> Point | None:
-    """``AbstractPointGeometryFieldMapper.TypeParser.parse``'s ``null_value``: none (or
-    ``null``) is no point, another value the point ``read`` makes of it (``parseNullValue``)
-    when the mapping is read; a ValueError in OpenSearch's words where that fails
-    (``Failed to parse mapping [_doc]: ...``)."""
-    given = definition.get("null_value")
-    if given is None:
-        return None
-    try:
-        return read(given)
-    except GeoError as failure:
-        reason = failure.cause[1] if failure.cause else "failed to parse the null value"
-        raise ValueError(f"{REFUSES}{reason}") from None
-
-
-def shown_point(names: tuple[str, str], point: Point) -> dict[str, Any]:
-    """A point as ``XContentBuilder`` writes it (``GeoPoint.toXContent``'s ``latlon``,
-    ``XYPoint.toXContent``): an object of two doubles, one that is not finite a string, as
-    Jackson writes it (``"NaN"``, ``"Infinity"``)."""
-    return {
-        name: coordinate if math.isfinite(coordinate) else java_double(coordinate)
-        for name, coordinate in zip(names, point, strict=True)
-    }
-
-
-def geo_point_null(value: Any, ignore_z: bool, ignore_malformed: bool) -> Point:
-    """``GeoPointFieldMapper.TypeParser.parseNullValue``: ``value`` read as
-    ``GeoUtils.parseGeoPoint`` reads one point (latitude, longitude); a latitude past
-    [-90, 90] or a longitude past [-180, 180] fails (``illegal latitude value [91.0]``, no
-    field named) unless ``ignore_malformed``, which normalises the point instead."""
-    lat, lon = _one(value, ignore_z)
-    if ignore_malformed:
-        return _normalise(lat, lon)
-    if lat > 90.0 or lat < -90.0:
-        raise GeoError(
-            ("illegal_argument_exception", f"illegal latitude value [{java_double(lat)}]")
-        )
-    if lon > 180.0 or lon < -180:
-        raise GeoError(
-            ("illegal_argument_exception", f"illegal longitude value [{java_double(lon)}]")
-        )
-    return lat, lon
+def _encoded(points: list[Point], encodes: bool) -> Any:
+    """``GeoPointIndexer.indexShape``'s ``LatLonPoint`` of each point (and the doc values'
+    ``LatLonDocValuesField``), where the field ``encodes`` them: a NaN fails."""
+    for lat, lon in points if encodes else ():
+        failure = on_globe(lat, lon)
+        if failure is not None:
+            return failure
+    return OK

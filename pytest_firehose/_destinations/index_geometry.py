@@ -24,7 +24,12 @@ Facts (OpenSearch 2.19's ``libs/geo``: ``Line``, ``LinearRing``, ``Polygon``,
   ``unsupported_operation_exception``) and an envelope past the globe, as Lucene's polygon
   of its corners checks them (``invalid latitude 91.0; must be between -90.0 and 90.0``,
   ``invalid longitude ...``; one crossing the dateline, west above east, is indexed as two
-  halves meeting at 180); points and lines are wrapped onto the globe, never refused;
+  halves meeting at 180); points and lines are wrapped onto the globe, never refused,
+  but for a point's coordinate that is NaN or infinite, which wrapping leaves (makes) NaN
+  and Lucene's ``LatLonShape`` refuses, its longitude first (``invalid longitude NaN;
+  must be between -180.0 and 180.0``), and a line's first point with a NaN (a latitude
+  that is not finite, folded into NaN), which Lucene's ``Line`` refuses, its latitude
+  first;
   polygons are checked as ``index_polygons`` (and, for one reaching the dateline,
   ``index_dateline``) describe: their split at the dateline always, their tessellation
   where the field is indexed, in the order of the shapes.
@@ -196,6 +201,10 @@ def check_read(shape: Shape, ignore_z: bool, indexes: bool, right: bool = True) 
     if not indexes:
         return
     for one, pieces in prepared:
+        if one.kind == "point" and one.xs:
+            _check_point(one.xs[0], one.ys[0])
+        if one.kind == "linestring":
+            _check_line(one.xs, one.ys)
         if one.box is not None:
             _check_envelope(*one.box)
         for rings in pieces or ():
@@ -215,6 +224,27 @@ def check_z(shapes: list[Shape], ignore_z: bool) -> None:
                 raise illegal(
                     f"found Z value [{java_double(z)}] but [ignore_z_value] parameter is [false]"
                 )
+
+
+def _check_point(x: float, y: float) -> None:
+    """``GeoShapeIndexer``'s point: normalised onto the globe (``GeoUtils.normalizePoint``,
+    which leaves a NaN NaN and makes an infinite coordinate NaN), then encoded by Lucene's
+    ``LatLonShape``, its longitude first."""
+    lat, lon = (0.0 if math.isfinite(value) else math.nan for value in (y, x))
+    failure = polygons.on_globe(lat, lon, longitude_first=True)
+    if failure is not None:
+        raise GeoError(failure)
+
+
+def _check_line(xs: tuple[float, ...], ys: tuple[float, ...]) -> None:
+    """``GeoLineDecomposer.decomposeLine``'s points (each latitude folded onto the globe,
+    one that is not finite made NaN; a NaN longitude shifts nothing, as ``(int) NaN`` is
+    0), then Lucene's ``Line`` constructor, which checks each point's latitude, then
+    longitude: the first point with a NaN fails."""
+    for x, y in zip(xs, ys, strict=True):
+        if not math.isfinite(y) or math.isnan(x):
+            failure = polygons.on_globe(math.nan if not math.isfinite(y) else 0.0, x)
+            raise GeoError(failure)
 
 
 def _check_envelope(min_x: float, max_x: float, max_y: float, min_y: float) -> None:

@@ -134,6 +134,9 @@ class Leaf:
     #: (a ``search_as_you_type``'s prefix and shingle fields, a ``join``'s parent fields
     #: and ``_parent_join``), as ``index.mapping.field_name_length.limit`` measures them.
     hidden: tuple[str, ...] = ()
+    #: Whether a document's ``null`` is read by its check: a ``null_value`` its indexing
+    #: refuses (a ``scaled_float``'s that is not finite, a ``geo_point``'s of NaN).
+    reads_null: bool = False
 
     def count(self) -> int:
         return 1 + len(self.hidden) + sum(sub.count() for sub in self.fields.values())

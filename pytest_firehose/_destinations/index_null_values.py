@@ -23,6 +23,11 @@ Facts (OpenSearch's source: ``NumberFieldMapper`` (its ``null_value`` parameter 
   ``Long`` is;
 - a ``scaled_float`` reads any number or numeric string as a double, infinite and NaN too
   (shown as Jackson writes them, ``"Infinity"``, ``"NaN"``);
+- a ``token_count`` (``TokenCountFieldMapper``, ``nodeIntegerValue``) reads a number
+  exactly (``Numbers.toIntExact``: ``5.7 is not an integer value``, ``integer overflow``,
+  ``BigInteger out of long range``; ``5.0`` is ``5``) and any other value's text with
+  ``Integer.parseInt`` (``"5"`` is ``5``; ``For input string: "5.0"``, ``"x"``,
+  ``"true"``), shown as the int read;
 - a ``boolean`` reads ``true``, ``false`` or those strings (``Failed to parse value [yes]
   as only [true] or [false] are allowed.``), shown as a boolean;
 - a ``keyword``, ``wildcard``, ``date``, ``date_nanos`` or ``ip`` keeps the value's text
@@ -78,6 +83,8 @@ def shown_null_value(kind: str, given: Any) -> Any:
         if kind == "scaled_float":
             number = _object_to_double(given)
             return number if math.isfinite(number) else java_double(number)
+        if kind == "token_count":
+            return _node_integer(given)
     except _Refused as refusal:
         raise ValueError(f"{REFUSES}{refusal}") from None
     if kind == "boolean":
@@ -162,3 +169,25 @@ def _number(kind: str, value: Any) -> int | float:
     if not math.isfinite(single) or abs(single) >= past:
         raise _Refused(f"[{kind}] supports only finite values, but got [{java_float_text(single)}]")
     return float(java_float_text(single))
+
+
+def _node_integer(value: Any) -> int:
+    """``XContentMapValues.nodeIntegerValue``: a number by ``Numbers.toIntExact`` (a
+    double must be whole, ``Math.round`` being itself, and the whole number an int), any
+    other value by ``Integer.parseInt`` of its text."""
+    if value is True or value is False or not isinstance(value, (int, float)):
+        text = preview(value)
+        if not LONG_TEXT.fullmatch(text) or not _INT[0] <= int(text) <= _INT[1]:
+            raise _Refused(f'For input string: "{text}"')
+        return int(text)
+    if isinstance(value, float):
+        # Whole where Math.round gives it back: a long's bounds included, NaN and the
+        # infinities not.
+        if not math.isfinite(value) or not value.is_integer() or abs(value) > 2.0**63:
+            raise _Refused(f"{java_double(value)} is not an integer value")
+        value = int(value)
+    elif not _LONG[0] <= value <= _LONG[1]:
+        raise _Refused("BigInteger out of long range")
+    if not _INT[0] <= value <= _INT[1]:
+        raise _Refused("integer overflow")
+    return int(value)

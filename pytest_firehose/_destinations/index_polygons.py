@@ -263,15 +263,26 @@ def lucene_points(lats: Sequence[float], lons: Sequence[float]) -> Cause | None:
                 f"{name}[0]={java_double(values[0])} {name}[{last}]={java_double(values[last])}",
             )
     for lat, lon in zip(lats, lons, strict=True):
-        if math.isnan(lat) or not -90.0 <= lat <= 90.0:
+        failure = on_globe(lat, lon)
+        if failure is not None:
+            return failure
+    return None
+
+
+def on_globe(lat: float, lon: float, *, longitude_first: bool = False) -> Cause | None:
+    """Lucene's ``GeoUtils.checkLatitude`` then ``checkLongitude`` of a point (the other
+    way round where ``longitude_first``, as ``LatLonShape`` encodes one), which
+    ``GeoEncodingUtils`` makes of each coordinate it encodes: NaN fails, as does one off
+    the globe."""
+    checks = [
+        (lat, "latitude", 90.0),
+        (lon, "longitude", 180.0),
+    ]
+    for value, name, most in reversed(checks) if longitude_first else checks:
+        if math.isnan(value) or not -most <= value <= most:
             return (
                 "illegal_argument_exception",
-                f"invalid latitude {java_double(lat)}; must be between -90.0 and 90.0",
-            )
-        if math.isnan(lon) or not -180.0 <= lon <= 180.0:
-            return (
-                "illegal_argument_exception",
-                f"invalid longitude {java_double(lon)}; must be between -180.0 and 180.0",
+                f"invalid {name} {java_double(value)}; must be between {-most} and {most}",
             )
     return None
 

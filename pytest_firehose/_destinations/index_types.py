@@ -9,7 +9,10 @@ Facts (OpenSearch's source: ``ScaledFloatFieldMapper``, ``NumberFieldMapper`` an
   reads (``""`` is no value); ``For input string: "x"`` (``number_format_exception``),
   ``Double value passed as String`` with ``coerce`` off, ``[scaled_float] only supports
   finite values, but got [Infinity]``; the value is kept as a long of it times
-  ``scaling_factor``, rounded, which no value fails;
+  ``scaling_factor``, rounded, which no value fails; a document's ``null`` is the field's
+  ``null_value``, one that is not finite (``"Infinity"``, ``"NaN"``, which the mapping
+  takes) failing it as such a value does (``ScaledFloatFieldMapper.parseCreateField``),
+  unless ``ignore_malformed``, which leaves it out;
 - ``unsigned_long``: a whole number from 0 to 2^64-1, or with ``coerce`` a string
   ``BigDecimal`` reads, its fraction cut off (a fraction too); ``Value [X] is out of range
   for an unsigned long``, ``For input string: "x"``, ``Value [5.5] has a decimal part``
@@ -46,19 +49,25 @@ _BIG_DECIMAL = re.compile(r"[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)
 _BASE64 = re.compile(r"[A-Za-z0-9+/]*={0,2}")
 
 
-def scaled_float_check(coerce: bool) -> Check:
-    """``scaled_float``'s check (see the module)."""
+def scaled_float_check(coerce: bool, null_value: float | None = None) -> Check:
+    """``scaled_float``'s check (see the module); a document's ``null`` is its
+    ``null_value`` (None: no value), which fails where it is not finite."""
+
+    def finite(number: float) -> Any:
+        if math.isfinite(number):
+            return OK
+        return (
+            "illegal_argument_exception",
+            f"[scaled_float] only supports finite values, but got [{java_double(number)}]",
+        )
 
     def check(value: Any) -> Any:
+        if value is None:
+            return OK if null_value is None else finite(null_value)
         number, answer = read_double(value, "Double", coerce)
         if number is None:
             return answer
-        if not math.isfinite(number):
-            return (
-                "illegal_argument_exception",
-                f"[scaled_float] only supports finite values, but got [{java_double(number)}]",
-            )
-        return OK
+        return finite(number)
 
     return check
 

@@ -55,12 +55,11 @@ from pytest_firehose._destinations.index_geo_point import (
     named_coordinates,
     point_values,
     point_z,
-    read_null_point,
-    shown_point,
 )
 from pytest_firehose._destinations.index_geo_shape import check_parameters, shown_parameters
 from pytest_firehose._destinations.index_geometry import GeoError, unparsed
 from pytest_firehose._destinations.index_mapping import Leaf
+from pytest_firehose._destinations.index_point_nulls import read_null_point, shown_point
 from pytest_firehose._destinations.index_values import (
     OK,
     Check,
