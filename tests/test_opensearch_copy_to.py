@@ -245,3 +245,35 @@ def test_a_null_is_copied_and_read_as_each_target_reads_one(
     ]
     assert stream.delivered == [b'{"note": null}', b'{"price": "1.5"}']
     assert "unmapped" not in fake.firehose.opensearch_mapping(DOMAIN, index_of(fake))["properties"]
+
+
+def test_a_date_template_without_a_format_still_copies(fake: FirehoseFake, landing_s3: Any) -> None:
+    # The template's date field takes the format detection read the date with; its copy_to
+    # stays with it.
+    fake.firehose.opensearch_index(
+        DOMAIN,
+        "logs-*",
+        {
+            "dynamic_date_formats": ["yyyy/MM/dd"],
+            "dynamic_templates": [
+                {
+                    "dates": {
+                        "match_mapping_type": "date",
+                        "mapping": {"type": "date", "copy_to": "moments"},
+                    }
+                }
+            ],
+            "properties": {"moments": {"type": "long"}},
+        },
+    )
+    search(fake)
+    put_batch(b'{"at": "2026/01/01"}')
+    fake.firehose.flush()
+
+    # A date string copied into a long fails the document, as OpenSearch parses it there.
+    [(_, message)] = errors(landing_s3)
+    assert message["caused_by"] == {
+        "type": "illegal_argument_exception",
+        "reason": 'For input string: "2026/01/01"',
+    }
+    assert message["reason"].startswith("failed to parse field [moments] of type [long]")

@@ -45,7 +45,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from pytest_firehose._destinations.index_mapping import Leaf, MappingError, Node
@@ -326,10 +326,5 @@ def dated(made: Node, detected: Leaf) -> Node:
         from pytest_firehose._destinations.index_nanos import nanos_check
 
         check = nanos_check(detected.params["format"])
-    return Leaf(
-        made.type,
-        {**made.params, "format": detected.params["format"]},
-        check,
-        made.fields,
-        made.ignore_malformed,
-    )
+    # Everything else of the template's field stays as it made it (``copy_to`` ...).
+    return replace(made, params={**made.params, "format": detected.params["format"]}, check=check)
