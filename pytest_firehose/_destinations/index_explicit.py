@@ -29,9 +29,6 @@ from pytest_firehose._destinations.index_analysis import PREFIX as ANALYSIS_PREF
 from pytest_firehose._destinations.index_analysis import flat_settings, read_analysis, reading
 from pytest_firehose._destinations.index_copy import CopyToError, check_copy_to
 from pytest_firehose._destinations.index_date_fields import dynamic_date_formats
-from pytest_firehose._destinations.index_fields import (  # BadMapping: read_mapping's error
-    BadMapping as BadMapping,
-)
 from pytest_firehose._destinations.index_fields import (
     flag,
     read_object,
@@ -41,6 +38,7 @@ from pytest_firehose._destinations.index_fields import (
 from pytest_firehose._destinations.index_join import check_one_join
 from pytest_firehose._destinations.index_knn import KNN_INDEX, knn_index
 from pytest_firehose._destinations.index_mapping import (
+    BadMapping,
     IndexMapping,
     MappingError,
     Node,

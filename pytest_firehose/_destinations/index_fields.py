@@ -33,8 +33,10 @@ from pytest_firehose._destinations.index_knn import knn_vector_field
 from pytest_firehose._destinations.index_mapping import (
     ALLOW_TEMPLATES,
     ELASTICSEARCH_METADATA,
+    BadMapping,
     Leaf,
     Node,
+    NoHandler,
     Obj,
     leaf_for,
 )
@@ -95,10 +97,6 @@ _UNPARSED = ("alias", "constant_keyword")
 _MODES = ("strict", *ALLOW_TEMPLATES)
 
 
-class BadMapping(ValueError):
-    """A mapping or setting the fake does not take: the message says what it takes."""
-
-
 def read_dynamic(where: str, value: Any) -> str:
     """``dynamic`` as OpenSearch reads it (``ObjectMapper.TypeParser``): a mode's name in
     any case, else a boolean (``true``, ``false``, or those two strings only); shown in
@@ -140,10 +138,11 @@ def field_node(name: str, definition: Any, *, multi: bool = False, knn: bool = F
         if kind not in UNMODELLED_TYPES:
             # ``ObjectMapper.TypeParser.parseProperties`` (``TypeParsers.parseMultiField``
             # for a sub-field, in lower case): the type's ``toString`` has no parser.
-            handler = "no handler" if multi else "No handler"
-            raise BadMapping(
-                f"{REFUSES}{handler} for type [{preview(kind)}] declared on field "
-                f"[{name.rsplit('.', 1)[-1]}]"
+            handler, named = "no handler" if multi else "No handler", preview(kind)
+            raise NoHandler(
+                f"{REFUSES}{handler} for type [{named}] declared on field "
+                f"[{name.rsplit('.', 1)[-1]}]",
+                named,
             )
         modelled = ", ".join((*TYPES, *SPECIAL))
         raise BadMapping(

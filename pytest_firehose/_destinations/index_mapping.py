@@ -85,6 +85,19 @@ LIMITS: dict[str, int | None] = {
 }
 
 
+class BadMapping(ValueError):
+    """A mapping or setting the fake does not take: the message says what it takes."""
+
+
+class NoHandler(BadMapping):
+    """OpenSearch's refusal of a field whose type it has no parser for: ``kind`` is the
+    type as the message names it."""
+
+    def __init__(self, message: str, kind: str) -> None:
+        super().__init__(message)
+        self.kind = kind
+
+
 class MappingError(Exception):
     """A document the index refuses: OpenSearch's bulk item error (``type``, ``reason``
     and, where the fake writes it, ``caused_by``), with status 400."""

@@ -48,7 +48,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from pytest_firehose._destinations.index_mapping import Leaf, MappingError, Node
+from pytest_firehose._destinations.index_mapping import Leaf, MappingError, Node, NoHandler
 from pytest_firehose._destinations.index_patterns import simple
 from pytest_firehose._destinations.index_special import REFUSES
 
@@ -256,8 +256,6 @@ def _template(name: str, given: Any, build: Builder) -> DynamicTemplate:
     return template
 
 
-#: A mapping parser's refusal of a type it has no parser for (``index_fields.field_node``).
-_NO_HANDLER = re.compile(r"No handler for type \[(.*)\] declared on field \[[^\]]*\]", re.S)
 #: How the type parsers' ``MapperParsingException``s start, which ``DocumentParser`` passes
 #: through as they are.
 _PASSED = (
@@ -272,6 +270,12 @@ def failed_document(template: DynamicTemplate, full: str, error: ValueError) -> 
     """The error of a document whose new field ``full`` (its dotted path) the template's
     mapping makes no field of (``error``, the type parser's refusal): OpenSearch's, as
     ``DocumentParser`` answers it, where the refusal is in its words."""
+    if isinstance(error, NoHandler):
+        # RootObjectMapper.findTemplateBuilder finds no parser for the type.
+        own = full.rsplit(".", 1)[-1]
+        return MappingError(
+            "mapper_parsing_exception", f"failed to find type parsed [{error.kind}] for [{own}]"
+        )
     message = str(error)
     if not message.startswith(REFUSES):
         return MappingError(
@@ -279,13 +283,6 @@ def failed_document(template: DynamicTemplate, full: str, error: ValueError) -> 
             f"dynamic template [{template.name}] makes no field of [{full}]: {message}",
         )
     reason = message[len(REFUSES) :]
-    unknown = _NO_HANDLER.fullmatch(reason)
-    if unknown is not None:
-        # RootObjectMapper.findTemplateBuilder finds no parser for the type.
-        own = full.rsplit(".", 1)[-1]
-        return MappingError(
-            "mapper_parsing_exception", f"failed to find type parsed [{unknown[1]}] for [{own}]"
-        )
     # ParametrizedFieldMapper.Builder.parse's MapperParsingExceptions, and the type
     # parsers' for a field (a sub-field) without a type or of a type no parser takes; the
     # others are IllegalArgumentExceptions.

@@ -252,7 +252,8 @@ def _legacy_made(
     """The mapping an index created with ``own`` (and ``own_settings``) under the legacy
     ``templates`` is made with; :class:`TemplateConflict` (naming ``index`` and
     ``pattern``) where OpenSearch refuses it."""
-    from pytest_firehose._destinations.index_explicit import BadMapping, read_mapping
+    from pytest_firehose._destinations.index_explicit import read_mapping
+    from pytest_firehose._destinations.index_mapping import BadMapping
 
     ordered = sorted(templates, key=lambda entry: -entry[1].order)
     try:
@@ -279,7 +280,8 @@ def _under_template(
         if not matching:
             return own
         return _legacy_made(matching, own.given, own.settings, index, matching[0][0])
-    from pytest_firehose._destinations.index_explicit import BadMapping, read_mapping
+    from pytest_firehose._destinations.index_explicit import read_mapping
+    from pytest_firehose._destinations.index_mapping import BadMapping
     from pytest_firehose._destinations.index_merge import (
         MergeConflict,
         merged_mappings,

@@ -70,7 +70,8 @@ class OpenSearchIndexes:
         An index documents already reached keeps its mapping: giving it one is refused.
         The streams of every region that name ``domain`` write to it."""
         from pytest_firehose._destinations.index_analysis import COMPOSABLE_CHECK, LEGACY_CHECK
-        from pytest_firehose._destinations.index_explicit import BadMapping, read_mapping
+        from pytest_firehose._destinations.index_explicit import read_mapping
+        from pytest_firehose._destinations.index_mapping import BadMapping
         from pytest_firehose._destinations.search_indexes import (
             OverlappingTemplates,
             TemplateConflict,
