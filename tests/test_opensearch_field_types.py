@@ -134,6 +134,14 @@ REFUSED = [
     ),
     pytest.param(
         {"type": "geo_point"},
+        '[[181, 0], true]',
+        "failed to parse field [v] of type [geo_point]",
+        ("illegal_argument_exception", "illegal longitude value [181.0] for v"),
+        # PointParser validates each point as it reads it: the first fails first.
+        id="geo-array-checked-point-by-point",
+    ),
+    pytest.param(
+        {"type": "geo_point"},
         '"1234.333"',
         "failed to parse field [v] of type [geo_point]",
         ("parse_exception", "unsupported symbol [.] in geohash [1234.333]"),

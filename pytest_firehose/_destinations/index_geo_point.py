@@ -18,7 +18,7 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-from pytest_firehose._destinations.index_geometry import GeoError, unparsed
+from pytest_firehose._destinations.index_geometry import GeoError, illegal, unparsed
 from pytest_firehose._destinations.index_polygons import on_globe
 from pytest_firehose._destinations.index_values import (
     OK,
@@ -294,12 +294,17 @@ def point_values(
     return [one(item, ignore_z) for item in value]
 
 
-def geo_points(value: Any, ignore_z: bool) -> list[Point]:
-    """The points (latitude, longitude) a ``geo_point`` field reads from ``value`` (a
-    whole array: ``[lon, lat]`` is one point, an array of other forms several)."""
-    if value is None:
-        return []
-    return point_values(value, ignore_z, one_point, lambda lon, lat: (lat, lon))
+def validated(point: Point, name: str | None) -> Point:
+    """``ParsedGeoPoint.validate``: a latitude past [-90, 90], then a longitude past
+    [-180, 180], fails, naming the field (``name``; None for a ``null_value``, which
+    OpenSearch checks with no field named)."""
+    lat, lon = point
+    named = "" if name is None else f" for {name}"
+    if lat > 90.0 or lat < -90.0:
+        raise illegal(f"illegal latitude value [{java_double(lat)}]{named}")
+    if lon > 180.0 or lon < -180:
+        raise illegal(f"illegal longitude value [{java_double(lon)}]{named}")
+    return point
 
 
 def geo_point_check(
@@ -309,13 +314,19 @@ def geo_point_check(
     null_point: Point | None = None,
     encodes: bool = True,
 ) -> Check:
-    """A ``geo_point`` field's check: its forms (:func:`geo_points`), each point's latitude
-    within [-90, 90] and longitude within [-180, 180] (``name`` is the field's own name, as
-    OpenSearch's message gives it), then, where it ``encodes`` them (its ``index`` or
-    ``doc_values``), Lucene's encoding of each, which fails a NaN; a ``null`` is its
-    ``null_point`` (None: no point), encoded unchecked. With ``ignore_malformed`` every
-    value is taken (a value it cannot read is left out, a point off the globe
-    normalised)."""
+    """A ``geo_point`` field's check: its forms (:func:`point_values`: ``[lon, lat]`` is
+    one point, an array of other forms several), each point checked as it is read
+    (:func:`validated`; ``name`` is the field's own name, as OpenSearch's message gives
+    it), then, where it ``encodes`` them (its ``index`` or ``doc_values``), Lucene's
+    encoding of each, which fails a NaN; a ``null`` is its ``null_point`` (None: no
+    point), encoded unchecked. With ``ignore_malformed`` every value is taken (a value it
+    cannot read is left out, a point off the globe normalised)."""
+
+    def one(value: Any, ignore_z: bool) -> Point:
+        return validated(one_point(value, ignore_z), name)
+
+    def pair(lon: float, lat: float) -> Point:
+        return validated((lat, lon), name)
 
     def check(value: Any) -> Any:
         if ignore_malformed:
@@ -323,20 +334,9 @@ def geo_point_check(
         if value is None:
             return _encoded([] if null_point is None else [null_point], encodes)
         try:
-            points = geo_points(value, ignore_z)
+            points = point_values(value, ignore_z, one, pair)
         except GeoError as failure:
             return failure.cause
-        for lat, lon in points:
-            if lat > 90.0 or lat < -90.0:
-                return (
-                    "illegal_argument_exception",
-                    f"illegal latitude value [{java_double(lat)}] for {name}",
-                )
-            if lon > 180.0 or lon < -180:
-                return (
-                    "illegal_argument_exception",
-                    f"illegal longitude value [{java_double(lon)}] for {name}",
-                )
         return _encoded(points, encodes)
 
     return check

@@ -23,7 +23,7 @@ import math
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from pytest_firehose._destinations.index_geo_point import Point, one_point
+from pytest_firehose._destinations.index_geo_point import Point, one_point, validated
 from pytest_firehose._destinations.index_geometry import GeoError
 from pytest_firehose._destinations.index_special import REFUSES
 from pytest_firehose._destinations.index_values import java_double
@@ -89,15 +89,7 @@ def geo_point_null(value: Any, ignore_z: bool, ignore_malformed: bool) -> Point:
     lat, lon = one_point(value, ignore_z)
     if ignore_malformed:
         return _normalise(lat, lon)
-    if lat > 90.0 or lat < -90.0:
-        raise GeoError(
-            ("illegal_argument_exception", f"illegal latitude value [{java_double(lat)}]")
-        )
-    if lon > 180.0 or lon < -180:
-        raise GeoError(
-            ("illegal_argument_exception", f"illegal longitude value [{java_double(lon)}]")
-        )
-    return lat, lon
+    return validated((lat, lon), None)
 
 
 def geo_point_shown(
