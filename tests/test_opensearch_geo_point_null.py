@@ -244,6 +244,50 @@ def test_a_wkt_z_of_nan_is_no_z(fake: FirehoseFake, landing_s3: Any) -> None:
     assert len(stream.delivered) == 1
 
 
+def _wkt(cause: dict[str, Any]) -> dict[str, Any]:
+    return {"type": "parse_exception", "reason": "Invalid WKT format", "caused_by": cause}
+
+
+@pytest.mark.parametrize(
+    ("document", "cause"),
+    [
+        pytest.param(
+            b'{"at": "POINT (1 2"}',
+            _wkt({"type": "parse_exception", "reason": "expected word but found: END-OF-STREAM"}),
+            id="unclosed",
+        ),
+        pytest.param(
+            b'{"at": "POINT (1 two)"}',
+            _wkt({"type": "parse_exception", "reason": "invalid number found: two"}),
+            id="not-a-number",
+        ),
+        pytest.param(
+            b'{"at": "POINTS (1 2)"}',
+            _wkt({"type": "illegal_argument_exception", "reason": "Unknown geometry type: points"}),
+            id="no-such-type",
+        ),
+    ],
+)
+def test_wkt_a_geo_point_cannot_read_fails_with_the_parsers_cause(
+    fake: FirehoseFake, landing_s3: Any, document: bytes, cause: dict[str, Any]
+) -> None:
+    """``GeoPoint.resetFromWKT`` reads the text with ``WellKnownText`` (``coerce`` off):
+    whatever it refuses is ``Invalid WKT format`` caused by the parser's own words."""
+    stream = index_points(fake, {"type": "geo_point"}, document)
+
+    assert refused(landing_s3) == [geo_point_failed(cause)]
+    assert stream.delivered == []
+
+
+def test_an_empty_wkt_point_is_the_point_0_0(fake: FirehoseFake, landing_s3: Any) -> None:
+    """``WellKnownText`` reads ``POINT EMPTY`` as ``Point.EMPTY``, whose coordinates are 0,
+    and ``resetFromWKT`` takes them as they are."""
+    stream = index_points(fake, {"type": "geo_point"}, b'{"at": "POINT EMPTY"}')
+
+    assert refused(landing_s3) == []
+    assert stream.delivered == [b'{"at": "POINT EMPTY"}']
+
+
 def test_ignore_malformed_or_no_index_and_no_doc_values_takes_a_nan(
     fake: FirehoseFake, landing_s3: Any
 ) -> None:

@@ -13,12 +13,10 @@ types past the core ones.
 
 from __future__ import annotations
 
-import math
-import re
 from collections.abc import Callable
 from typing import Any
 
-from pytest_firehose._destinations.index_geometry import GeoError, illegal, unparsed
+from pytest_firehose._destinations.index_geometry import GeoError, check_z, illegal, unparsed
 from pytest_firehose._destinations.index_polygons import on_globe
 from pytest_firehose._destinations.index_values import (
     OK,
@@ -29,20 +27,10 @@ from pytest_firehose._destinations.index_values import (
     parse_java_double,
     unread_double,
 )
+from pytest_firehose._destinations.index_wkt import read_wkt
 
 _GEOHASH = "0123456789bcdefghjkmnpqrstuvwxyz"
 _INVALID_FIELDS = "field must be either [lon|lat], [type|coordinates], or [geohash]"
-_WKT_POINT = re.compile(r"\s*POINT\s*\(\s*(\S+)\s+(\S+)(?:\s+(\S+))?\s*\)\s*", re.IGNORECASE)
-_WKT_TYPES = (
-    "MULTIPOINT",
-    "LINESTRING",
-    "MULTILINESTRING",
-    "POLYGON",
-    "MULTIPOLYGON",
-    "GEOMETRYCOLLECTION",
-    "BBOX",
-    "LINEARRING",
-)
 
 
 Point = tuple[float, float]
@@ -108,27 +96,32 @@ def _corner(text: str) -> Point:
     return lat_bits / (2**31 / 180.0) - 90, lon_bits / (2**31 / 360.0) - 180
 
 
+def _wkt(text: str, ignore_z: bool) -> tuple[float, float]:
+    """``GeoPoint.resetFromWKT``: ``WellKnownText`` (``coerce`` off) reads the text, and
+    ``GeographyValidator`` checks a point's latitude, longitude, then z; whatever either
+    refuses is ``Invalid WKT format`` caused by it. Then a point alone, ``POINT EMPTY``
+    being 0, 0 (``Point.EMPTY``'s coordinates); another shape is named as ``ShapeType``
+    names it."""
+    try:
+        shape = read_wkt(text, False)
+        if shape.kind == "point" and shape.xs:
+            invalid = on_globe(shape.ys[0], shape.xs[0])
+            if invalid is not None:
+                raise GeoError(invalid)
+            check_z([shape], ignore_z)
+    except GeoError as failure:
+        raise GeoError(("parse_exception", "Invalid WKT format", failure.cause)) from None
+    if shape.kind != "point":
+        raise unparsed(
+            f"[geo_point] supports only POINT among WKT primitives, but found {shape.kind.upper()}"
+        )
+    return (shape.ys[0], shape.xs[0]) if shape.xs else (0.0, 0.0)
+
+
 def _from_string(text: str, ignore_z: bool) -> tuple[float, float]:
     """``GeoPoint.resetFromString``: WKT, ``"lat,lon"`` or a geohash."""
     if "point" in text.lower():
-        found = _WKT_POINT.fullmatch(text)
-        if found is None:
-            kind = text.strip().split("(")[0].strip().upper()
-            if kind in _WKT_TYPES:
-                raise unparsed(
-                    f"[geo_point] supports only POINT among WKT primitives, but found {kind}"
-                )
-            raise unparsed("Invalid WKT format")
-        x, y, z = (_wkt_number(part) if part else None for part in found.groups())
-        if x is None or y is None or (found.group(3) and z is None):
-            raise unparsed("Invalid WKT format")
-        invalid = on_globe(y, x)
-        if invalid is None and z is not None and not math.isnan(z) and not ignore_z:
-            reason = f"found Z value [{java_double(z)}] but [ignore_z_value] parameter is [false]"
-            invalid = ("illegal_argument_exception", reason)
-        if invalid is not None:  # GeographyValidator's, which WellKnownText applies
-            raise GeoError(("parse_exception", "Invalid WKT format", invalid))
-        return y, x
+        return _wkt(text, ignore_z)
     if "," in text:
         parts = text.split(",")
         while parts and parts[-1] == "":  # Java's split drops trailing empty strings
@@ -156,12 +149,6 @@ def _from_string(text: str, ignore_z: bool) -> tuple[float, float]:
             point_z(ignore_z, z)
         return lat, lon
     return _geohash(text)
-
-
-def _wkt_number(text: str) -> float | None:
-    """A WKT number as ``WellKnownText.nextNumber`` reads it: ``NaN`` in any case, else
-    ``Double.parseDouble``."""
-    return math.nan if text.lower() == "nan" else parse_java_double(text)
 
 
 def named_coordinates(
