@@ -282,6 +282,12 @@ def test_unknown_streams_and_consumers_are_not_found(fake, kinesis):
         code, message = error_of(call, **params)
         assert code == "ResourceNotFoundException"
         assert re.search(r"not found\.$", message)
+    # A stream's ARN that names no stream: the stream's not-found text, naming it.
+    no_stream = ("ResourceNotFoundException", "Stream nope under account 123456789012 not found.")
+    assert error_of(kinesis.list_stream_consumers, StreamARN=missing) == no_stream
+    assert (
+        error_of(kinesis.register_stream_consumer, StreamARN=missing, ConsumerName="a") == no_stream
+    )
 
 
 def test_a_consumer_arn_of_a_stream_that_does_not_exist_is_not_found(fake, kinesis):
