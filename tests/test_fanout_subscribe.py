@@ -283,6 +283,22 @@ def test_a_later_subscription_takes_over_and_the_old_one_fails(fake, client, con
     assert data(events(new, 1)) == [b"a"]
 
 
+def test_a_subscription_taken_over_fails_at_once_without_waiting_for_its_next_event(
+    fake, client, consumer
+):
+    old = iter(subscribe(client, consumer))
+    next(old)
+    fake.kinesis.clock.advance(seconds=5)
+    next(old)  # the next one falls due a second from now
+    taken_at = fake.kinesis.clock.now()
+    subscribe(client, consumer)
+
+    with pytest.raises(EventStreamError, match="ResourceInUseException"):
+        next(old)
+
+    assert fake.kinesis.clock.now() == taken_at
+
+
 def test_a_consumer_still_creating_cannot_subscribe():
     with FirehoseFake(region=REGION, creation_delay=10) as fake:
         fake.kinesis.create_stream("s")
