@@ -60,7 +60,8 @@ def test_records_put_before_and_during_arrive_once_in_order(fake, client, consum
     third = next(stream)["SubscribeToShardEvent"]
     assert data([second, third]) == [b"c", b"d", b"e"]
     quiet = next(stream)["SubscribeToShardEvent"]
-    assert quiet["Records"] == []
+    # DOC (MillisBehindLatest): zero when the consumer is caught up.
+    assert (quiet["Records"], quiet["MillisBehindLatest"]) == ([], 0)
     # The continuation moves on with every event, with records or not.
     assert int(quiet["ContinuationSequenceNumber"]) > int(third["ContinuationSequenceNumber"])
 
