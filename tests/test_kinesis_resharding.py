@@ -365,6 +365,24 @@ def test_a_reshard_keeps_the_stream_updating_for_the_creation_delay():
     assert fake.kinesis["s"].shards[0].closed_at == split_at
 
 
+def test_a_split_or_merge_under_way_counts_the_shards_it_leaves_open():
+    # As UpdateShardCount's target does (test_kinesis_control): while the stream is
+    # UPDATING, DescribeLimits counts the open shards the reshard leaves.
+    with FirehoseFake(region=REGION, seed=SEED, creation_delay=30) as fake:
+        client = boto3.client("kinesis", region_name=REGION)
+        fake.kinesis.create_stream("s", 2)
+        fake.kinesis.create_stream("t", 2)
+        fake.kinesis.clock.advance(seconds=30)
+
+        client.split_shard(StreamName="s", ShardToSplit="0", NewStartingHashKey="5")
+        client.merge_shards(StreamName="t", ShardToMerge="0", AdjacentShardToMerge="1")
+        during = client.describe_limits()["OpenShardCount"]
+        fake.kinesis.clock.advance(seconds=30)
+        after = client.describe_limits()["OpenShardCount"]
+
+    assert (during, after) == (3 + 1, 3 + 1)
+
+
 @pytest.mark.parametrize(
     ("operation", "params"),
     [
