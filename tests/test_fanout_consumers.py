@@ -98,6 +98,46 @@ def test_without_a_creation_delay_the_next_request_sees_it_active():
         assert described["ConsumerDescription"]["ConsumerStatus"] == "ACTIVE"
 
 
+def test_deregistering_a_deleting_consumer_again_does_not_keep_it_longer(fake, kinesis):
+    # The consumer is DELETING for the delay from its deregistration (docs/kinesis.md); a
+    # second DeregisterStreamConsumer meanwhile is accepted and changes nothing.
+    arn = stream_arn(fake)
+    consumer = kinesis.register_stream_consumer(StreamARN=arn, ConsumerName="app")["Consumer"]
+    fake.kinesis.clock.advance(seconds=10)
+    kinesis.deregister_stream_consumer(ConsumerARN=consumer["ConsumerARN"])
+    fake.kinesis.clock.advance(seconds=6)
+
+    kinesis.deregister_stream_consumer(StreamARN=arn, ConsumerName="app")
+    fake.kinesis.clock.advance(seconds=4)
+
+    assert kinesis.list_stream_consumers(StreamARN=arn)["Consumers"] == []
+    code, message = error_of(kinesis.describe_stream_consumer, ConsumerARN=consumer["ConsumerARN"])
+    assert (code, message) == (
+        "ResourceNotFoundException",
+        consumer_not_found(consumer["ConsumerARN"]),
+    )
+
+
+def test_a_stream_and_a_name_find_that_consumer_among_others(fake, kinesis):
+    arn = stream_arn(fake)
+    registered = [
+        kinesis.register_stream_consumer(StreamARN=arn, ConsumerName=name)["Consumer"]
+        for name in ("first", "second", "third")
+    ]
+    fake.kinesis.clock.advance(seconds=10)
+
+    described = kinesis.describe_stream_consumer(StreamARN=arn, ConsumerName="second")
+    kinesis.deregister_stream_consumer(StreamARN=arn, ConsumerName="third")
+
+    assert described["ConsumerDescription"]["ConsumerARN"] == registered[1]["ConsumerARN"]
+    listed = kinesis.list_stream_consumers(StreamARN=arn)["Consumers"]
+    assert [(c["ConsumerName"], c["ConsumerStatus"]) for c in listed] == [
+        ("first", "ACTIVE"),
+        ("second", "ACTIVE"),
+        ("third", "DELETING"),
+    ]
+
+
 def test_a_name_is_registered_once_per_stream(fake, kinesis):
     arn = stream_arn(fake)
     kinesis.register_stream_consumer(StreamARN=arn, ConsumerName="app")
@@ -158,6 +198,40 @@ def test_listing_pages_with_max_results_and_the_token_expires(fake, kinesis):
     assert code == "InvalidArgumentException"
 
 
+def test_a_page_that_holds_the_last_consumers_has_no_next_token(fake, kinesis):
+    # DOC (ListStreamConsumers' NextToken): a token comes when MaxResults is less than the
+    # number of consumers.
+    arn = stream_arn(fake)
+    for name in ("a", "b", "c", "d"):
+        kinesis.register_stream_consumer(StreamARN=arn, ConsumerName=name)
+        fake.kinesis.clock.advance(seconds=10)
+
+    everything = kinesis.list_stream_consumers(StreamARN=arn, MaxResults=4)
+    first = kinesis.list_stream_consumers(StreamARN=arn, MaxResults=2)
+    last = kinesis.list_stream_consumers(StreamARN=arn, NextToken=first["NextToken"], MaxResults=2)
+
+    assert len(everything["Consumers"]) == 4
+    assert "NextToken" not in everything
+    assert [c["ConsumerName"] for c in last["Consumers"]] == ["c", "d"]
+    assert "NextToken" not in last
+
+
+def test_a_listing_token_of_another_stream_is_refused(fake, kinesis):
+    # A NextToken carries its listing: another stream's is invalid, as a token of another
+    # listing is for ListStreams (the fake's "Invalid NextToken." of ListShards).
+    first, second = stream_arn(fake, "a"), stream_arn(fake, "b")
+    for number in range(3):
+        kinesis.register_stream_consumer(StreamARN=first, ConsumerName=f"a{number}")
+        kinesis.register_stream_consumer(StreamARN=second, ConsumerName=f"b{number}")
+    token = kinesis.list_stream_consumers(StreamARN=first, MaxResults=1)["NextToken"]
+
+    refusal = error_of(kinesis.list_stream_consumers, StreamARN=second, NextToken=token)
+
+    assert refusal == ("InvalidArgumentException", "Invalid NextToken.")
+    rest = kinesis.list_stream_consumers(StreamARN=first, NextToken=token)["Consumers"]
+    assert [c["ConsumerName"] for c in rest] == ["a1", "a2"]
+
+
 def test_the_stream_creation_timestamp_must_name_this_stream(fake, kinesis):
     arn = stream_arn(fake)
     kinesis.register_stream_consumer(StreamARN=arn, ConsumerName="app")
@@ -208,6 +282,51 @@ def test_unknown_streams_and_consumers_are_not_found(fake, kinesis):
         code, message = error_of(call, **params)
         assert code == "ResourceNotFoundException"
         assert re.search(r"not found\.$", message)
+    # A stream's ARN that names no stream: the stream's not-found text, naming it.
+    no_stream = ("ResourceNotFoundException", "Stream nope under account 123456789012 not found.")
+    assert error_of(kinesis.list_stream_consumers, StreamARN=missing) == no_stream
+    assert (
+        error_of(kinesis.register_stream_consumer, StreamARN=missing, ConsumerName="a") == no_stream
+    )
+
+
+def test_a_consumer_arn_of_a_stream_that_does_not_exist_is_not_found(fake, kinesis):
+    # While another stream has a consumer: the ARN's name and second under its stream
+    # (REAL: awslabs/amazon-kinesis-connector-flink#44).
+    arn = stream_arn(fake)
+    kinesis.register_stream_consumer(StreamARN=arn, ConsumerName="app")
+    missing = arn.replace("stream/s", "stream/nope") + "/consumer/app:1700000000"
+
+    for call in (kinesis.describe_stream_consumer, kinesis.deregister_stream_consumer):
+        assert error_of(call, ConsumerARN=missing) == (
+            "ResourceNotFoundException",
+            consumer_not_found(missing),
+        )
+
+
+@pytest.mark.parametrize("other", ["StreamARN", "ConsumerName"])
+def test_a_consumer_arn_with_a_stream_or_name_that_is_not_its_own_is_not_found(
+    fake, kinesis, other
+):
+    # All three may be given together (the AWS SDK for C++'s integration test deregisters
+    # so); a StreamARN or ConsumerName that names another consumer than the ARN is not
+    # ignored: AWS's answer is not on record, the consumer is not found.
+    arn = stream_arn(fake)
+    second = stream_arn(fake, "t")
+    consumer = kinesis.register_stream_consumer(StreamARN=arn, ConsumerName="app")["Consumer"]
+    kinesis.register_stream_consumer(StreamARN=second, ConsumerName="other")
+    fake.kinesis.clock.advance(seconds=10)
+    params = {"ConsumerARN": consumer["ConsumerARN"], "StreamARN": arn, "ConsumerName": "app"}
+    described = kinesis.describe_stream_consumer(**params)["ConsumerDescription"]
+    params[other] = {"StreamARN": second, "ConsumerName": "other"}[other]
+
+    assert described["ConsumerARN"] == consumer["ConsumerARN"]
+    for call in (kinesis.describe_stream_consumer, kinesis.deregister_stream_consumer):
+        assert error_of(call, **params) == (
+            "ResourceNotFoundException",
+            f"Consumer {consumer['ConsumerARN']} under account 123456789012 not found.",
+        )
+    assert [c.status for c in fake.kinesis["s"].consumers] == ["ACTIVE"]
 
 
 def test_a_consumer_needs_its_arn_or_its_stream_and_name(fake, kinesis):
@@ -371,3 +490,27 @@ def test_tagging_a_consumer_that_is_not_registered_is_not_found(fake, kinesis):
         assert code == "ResourceNotFoundException"
         assert message == consumer_not_found(consumer_arn)
     assert kinesis.list_tags_for_resource(ResourceARN=arn)["Tags"] == []
+
+
+@needs_botocore("kinesis TagResource")
+@pytest.mark.parametrize(
+    "form", ["{stream}/consumer/app", "{stream}/consumer/app:1/more", "{nameless}/consumer/app:1"]
+)
+def test_tags_of_a_consumer_arn_that_cannot_be_read_are_not_found(fake, kinesis, form):
+    # The model's pattern for a tag's ResourceARN takes these; they name no consumer, and the
+    # answer names the ARN as given (no name and second can be read from it).
+    arn = stream_arn(fake)
+    kinesis.register_stream_consumer(StreamARN=arn, ConsumerName="app")
+    resource = form.format(stream=arn, nameless=arn.removesuffix("s"))
+
+    for call, params in [
+        (kinesis.tag_resource, {"Tags": {"a": "b"}}),
+        (kinesis.list_tags_for_resource, {}),
+    ]:
+        refusal = error_of(call, ResourceARN=resource, **params)
+
+        assert refusal == (
+            "ResourceNotFoundException",
+            f"Consumer {resource} under account 123456789012 not found.",
+        )
+    assert fake.kinesis["s"].consumers[0].tags == {}

@@ -60,7 +60,8 @@ def test_records_put_before_and_during_arrive_once_in_order(fake, client, consum
     third = next(stream)["SubscribeToShardEvent"]
     assert data([second, third]) == [b"c", b"d", b"e"]
     quiet = next(stream)["SubscribeToShardEvent"]
-    assert quiet["Records"] == []
+    # DOC (MillisBehindLatest): zero when the consumer is caught up.
+    assert (quiet["Records"], quiet["MillisBehindLatest"]) == ([], 0)
     # The continuation moves on with every event, with records or not.
     assert int(quiet["ContinuationSequenceNumber"]) > int(third["ContinuationSequenceNumber"])
 
@@ -281,6 +282,22 @@ def test_a_later_subscription_takes_over_and_the_old_one_fails(fake, client, con
         f"{fake.world.account_id}:s:{SHARD}:app",
     }
     assert data(events(new, 1)) == [b"a"]
+
+
+def test_a_subscription_taken_over_fails_at_once_without_waiting_for_its_next_event(
+    fake, client, consumer
+):
+    old = iter(subscribe(client, consumer))
+    next(old)
+    fake.kinesis.clock.advance(seconds=5)
+    next(old)  # the next one falls due a second from now
+    taken_at = fake.kinesis.clock.now()
+    subscribe(client, consumer)
+
+    with pytest.raises(EventStreamError, match="ResourceInUseException"):
+        next(old)
+
+    assert fake.kinesis.clock.now() == taken_at
 
 
 def test_a_consumer_still_creating_cannot_subscribe():

@@ -14,6 +14,7 @@ from test_kinesis_api import TOP, error, fits
 
 from pytest_firehose import FirehoseFake
 from pytest_firehose._errors import UsageError
+from pytest_firehose._services.kinesis.records import parse_sequence_number
 
 HALF = 2**127  # the boundary of a 2-shard stream
 THIRD = "113427455640312821154458202477256070484"  # shard 0's EndingHashKey of 3 (REAL)
@@ -79,6 +80,27 @@ def test_split_shard_closes_the_parent_and_makes_two_children(fake, kinesis_clie
     assert [r.data for r in fake.kinesis["s"].shards[0].records] == [b"before"]
     summary = kinesis_client.describe_stream_summary(StreamName="s")
     assert summary["StreamDescriptionSummary"]["OpenShardCount"] == 2
+
+
+def test_the_children_s_sequence_numbers_start_a_second_after_the_split(fake, kinesis_client):
+    # MOCK: kinesalite's AWS-validated splitShard test: the children's numbers encode a
+    # creation one second after the reshard.
+    kinesis_client.create_stream(StreamName="s", ShardCount=1)
+    fake.kinesis.clock.advance(seconds=30)
+    split_at = int(fake.kinesis.clock.now().timestamp())
+
+    kinesis_client.split_shard(
+        StreamName="s", ShardToSplit="shardId-000000000000", NewStartingHashKey=str(HALF)
+    )
+    children = shards_of(kinesis_client)[1:]
+
+    starts = [
+        parse_sequence_number(s["SequenceNumberRange"]["StartingSequenceNumber"]) for s in children
+    ]
+    assert [(p.shard_created, p.shard_index) for p in starts if p] == [
+        (split_at + 1, 1),
+        (split_at + 1, 2),
+    ]
 
 
 def test_a_partition_key_put_before_a_split_goes_to_a_child_after_it(kinesis_client):
@@ -341,6 +363,24 @@ def test_a_reshard_keeps_the_stream_updating_for_the_creation_delay():
     assert (after["StreamStatus"], len(after["Shards"])) == ("ACTIVE", 3)
     # The parent closed when the period ended, not when the world next looked.
     assert fake.kinesis["s"].shards[0].closed_at == split_at
+
+
+def test_a_split_or_merge_under_way_counts_the_shards_it_leaves_open():
+    # As UpdateShardCount's target does (test_kinesis_control): while the stream is
+    # UPDATING, DescribeLimits counts the open shards the reshard leaves.
+    with FirehoseFake(region=REGION, seed=SEED, creation_delay=30) as fake:
+        client = boto3.client("kinesis", region_name=REGION)
+        fake.kinesis.create_stream("s", 2)
+        fake.kinesis.create_stream("t", 2)
+        fake.kinesis.clock.advance(seconds=30)
+
+        client.split_shard(StreamName="s", ShardToSplit="0", NewStartingHashKey="5")
+        client.merge_shards(StreamName="t", ShardToMerge="0", AdjacentShardToMerge="1")
+        during = client.describe_limits()["OpenShardCount"]
+        fake.kinesis.clock.advance(seconds=30)
+        after = client.describe_limits()["OpenShardCount"]
+
+    assert (during, after) == (3 + 1, 3 + 1)
 
 
 @pytest.mark.parametrize(

@@ -162,6 +162,28 @@ def test_a_subscription_that_took_the_shard_over_is_taken_back_five_seconds_on(
         list(theirs)
 
 
+def test_the_mapping_keeps_one_subscription_taken_over_five_seconds_after_it_began(
+    fake: FirehoseFake,
+) -> None:
+    # DOC (SubscribeToShard): a call 5 seconds or more after a successful one takes over.
+    # The mapping's reads meanwhile are within its subscription, not new ones.
+    stream = fake.kinesis.create_stream("s")
+    consumer = _register(stream)
+    trigger = stream.lambda_trigger(lambda event, context: None, EventSourceArn=consumer)
+    trigger.drain()
+    fake.kinesis.clock.advance(seconds=3)
+    put(b"a")
+    trigger.drain()
+    fake.kinesis.clock.advance(seconds=2)
+
+    theirs = _subscribe(consumer)
+
+    assert batches(trigger) == [[b"a"]]
+    assert [
+        record["Data"] for record in next(iter(theirs))["SubscribeToShardEvent"]["Records"]
+    ] == [b"a"]
+
+
 def test_a_consumer_deregistered_while_the_mapping_reads_stops_it(fake: FirehoseFake) -> None:
     stream = fake.kinesis.create_stream("s")
     consumer = _register(stream)
