@@ -108,7 +108,6 @@ class Subscription:
     started_at: datetime
     #: When the next event falls due.
     next_at: datetime
-    events: int = 0
     taken_over: bool = False
     finished: bool = False
 
@@ -326,7 +325,6 @@ class Subscriptions:
             last = KinesisRecord.of(chosen[-1])
             subscription.position = last.sequence_index + 1
             behind = (arrived_at_of(held[-1]) - last.arrived_at) // _MS
-        subscription.events += 1
         # A second after this event, also when it came early (the server pushes records
         # as they arrive); a reader that moves the clock never reads one early.
         subscription.next_at = now + EVENT_INTERVAL
