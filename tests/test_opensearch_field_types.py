@@ -134,7 +134,7 @@ REFUSED = [
     ),
     pytest.param(
         {"type": "geo_point"},
-        '[[181, 0], true]',
+        "[[181, 0], true]",
         "failed to parse field [v] of type [geo_point]",
         ("illegal_argument_exception", "illegal longitude value [181.0] for v"),
         # PointParser validates each point as it reads it: the first fails first.
