@@ -451,6 +451,38 @@ def test_a_batch_over_ten_records_needs_no_batching_window(
     assert [len(records) for records in batches(trigger)] == [12]
 
 
+@pytest.mark.parametrize(
+    ("data_bytes", "batch_sizes"),
+    [
+        # Five records whose event is about 3 KB under 6,291,456 bytes: one invocation.
+        (942_846, [5]),
+        # About 3 KB over it: the fifth record waits for the next invocation.
+        (943_767, [4, 1]),
+    ],
+)
+def test_an_event_stays_within_lambdas_six_megabyte_payload(
+    fake: FirehoseFake, data_bytes: int, batch_sizes: list[int]
+) -> None:
+    # Lambda refuses a request of 6,291,456 bytes or more ("Request must be smaller than
+    # 6291456 bytes for the InvokeFunction operation"): a batch ends before its event would.
+    stream = fake.kinesis.create_stream("s")
+    trigger = stream.lambda_trigger(lambda event, context: None)
+    for number in range(5):
+        put(b"%d" % number + b"x" * (data_bytes - 1), key="k")
+        fake.kinesis.clock.advance(seconds=1)  # within the shard's write throughput
+
+    trigger.drain()
+
+    assert [len(records) for records in batches(trigger)] == batch_sizes
+    assert [record[:1] for records in batches(trigger) for record in records] == [
+        b"0",
+        b"1",
+        b"2",
+        b"3",
+        b"4",
+    ]
+
+
 def test_parent_shards_are_read_before_their_children(fake: FirehoseFake) -> None:
     stream = fake.kinesis.create_stream("s")
     trigger = stream.lambda_trigger(lambda event, context: None, BatchSize=1)
