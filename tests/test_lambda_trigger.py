@@ -483,6 +483,25 @@ def test_an_event_stays_within_lambdas_six_megabyte_payload(
     ]
 
 
+def test_a_batch_the_payload_limit_fills_waits_for_no_batching_window(
+    fake: FirehoseFake,
+) -> None:
+    # Lambda invokes once the batching window ends, the batch size is reached or the
+    # payload reaches 6 MB, whichever comes first.
+    stream = fake.kinesis.create_stream("s")
+    trigger = stream.lambda_trigger(lambda event, context: None, MaximumBatchingWindowInSeconds=60)
+    for number in range(5):
+        put(b"%d" % number + b"x" * 943_766, key="k")
+        fake.kinesis.clock.advance(seconds=1)  # within the shard's write throughput
+    drained_at = fake.kinesis.clock.now()
+
+    trigger.drain()
+
+    assert [len(records) for records in batches(trigger)] == [4, 1]
+    assert trigger.invocations[0].at == drained_at
+    assert trigger.invocations[1].at > drained_at  # one record: the window runs its length
+
+
 def test_parent_shards_are_read_before_their_children(fake: FirehoseFake) -> None:
     stream = fake.kinesis.create_stream("s")
     trigger = stream.lambda_trigger(lambda event, context: None, BatchSize=1)
