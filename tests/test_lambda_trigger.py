@@ -420,6 +420,22 @@ def test_at_timestamp_starts_at_the_first_record_that_arrived_then(fake: Firehos
     assert batches(trigger) == [[b"late"]]
 
 
+def test_at_timestamp_before_every_record_starts_at_the_first(fake: FirehoseFake) -> None:
+    stream = fake.kinesis.create_stream("s")
+    start = fake.kinesis.clock.now()
+    fake.kinesis.clock.advance(seconds=10)
+    put(b"first", b"second")
+    trigger = stream.lambda_trigger(
+        lambda event, context: None,
+        StartingPosition="AT_TIMESTAMP",
+        StartingPositionTimestamp=start,
+    )
+
+    trigger.drain()
+
+    assert batches(trigger) == [[b"first", b"second"]]
+
+
 def test_the_batching_window_gathers_records_on_the_fake_clock(fake: FirehoseFake) -> None:
     stream = fake.kinesis.create_stream("s")
     trigger = stream.lambda_trigger(
