@@ -291,3 +291,73 @@ def test_a_final_invocation_being_retried_is_not_marked_as_ended_early(
         (True, False),
     ]
     assert [invocation.failed for invocation in trigger.invocations] == [False, True, False]
+
+
+def test_a_lane_behind_at_a_change_still_delivers_its_records_before_the_change(
+    fake: FirehoseFake,
+) -> None:
+    # Lane "a" retries while lane "e" reads on; the factor drops to one with lane "a" still
+    # behind and more records after the change. Lane "a" delivers its own records up to
+    # where lane "e" had read; the single lane takes the rest.
+    stream = fake.kinesis.create_stream("s")
+    calls = 0
+
+    def handler(event: dict[str, Any], context: Any) -> None:
+        nonlocal calls
+        if b"poison" not in _payloads(event):
+            return
+        calls += 1
+        if calls == 1:
+            put_keyed(("a", b"a2"), ("e", b"e2"))
+            raise ValueError("cannot process")
+        trigger.update(ParallelizationFactor=1)
+        put_keyed(("a", b"a3"), ("e", b"e3"))
+        raise ValueError("cannot process")
+
+    trigger = stream.lambda_trigger(handler, ParallelizationFactor=2, MaximumRetryAttempts=1)
+    put_keyed(("a", b"poison"), ("e", b"e1"))
+
+    trigger.drain()
+
+    assert len(trigger.failures) == 1
+    delivered = _delivered(trigger)
+    assert sorted(delivered) == [b"a2", b"a3", b"e1", b"e2", b"e3"]
+    assert [p for p in delivered if p.startswith(b"a")] == [b"a2", b"a3"]
+    assert trigger.invocations[-1].records == [b"a3", b"e3"]  # one lane, both keys
+
+
+def test_a_failed_final_invocation_is_retried_before_the_lanes_change(
+    fake: FirehoseFake,
+) -> None:
+    # Windows turned off and lanes raised at once: the open window's final invocation
+    # fails, and is retried under the old lane before the new lanes take over.
+    stream = fake.kinesis.create_stream("s")
+    _to_next_window(fake, 60)
+    failed = False
+
+    def handler(event: dict[str, Any], context: Any) -> Any:
+        nonlocal failed
+        if "window" not in event:
+            return None
+        if not event["isFinalInvokeForWindow"]:
+            trigger.update(ParallelizationFactor=2, TumblingWindowInSeconds=0)
+        elif not failed:
+            failed = True
+            raise ValueError("the sink is down")
+        return _counting(event, context)
+
+    trigger = stream.lambda_trigger(handler, TumblingWindowInSeconds=60)
+    put_keyed(("a", b"a1"))
+    trigger.drain()
+    put_keyed(("a", b"a2"), ("e", b"e2"))
+    trigger.drain()
+
+    events = [invocation.event for invocation in trigger.invocations]
+    assert [_payloads(event) for event in events[:3]] == [[b"a1"], [], []]
+    assert [event["isFinalInvokeForWindow"] for event in events[:3]] == [False, True, True]
+    assert [invocation.failed for invocation in trigger.invocations[:3]] == [False, True, False]
+    assert events[2]["state"] == {"a1": 1}
+    assert sorted(invocation.records for invocation in trigger.invocations[3:]) == [
+        [b"a2"],
+        [b"e2"],
+    ]

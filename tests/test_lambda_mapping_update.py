@@ -150,6 +150,31 @@ def test_a_failed_batch_is_read_again_from_the_checkpoint_when_enabled(
     assert batches(trigger) == [[b"a", b"b"], [b"a", b"b", b"c"]]
 
 
+def test_a_partly_failed_batch_is_read_again_from_the_reported_record_when_enabled(
+    fake: FirehoseFake,
+) -> None:
+    # The records before the one the function reported are checkpointed: enabled again,
+    # the mapping reads from the reported record on.
+    stream = fake.kinesis.create_stream("s")
+
+    def handler(event: dict[str, Any], context: Any) -> Any:
+        if len(trigger.invocations) == 0:
+            trigger.update(Enabled=False)
+            failed = event["Records"][2]["kinesis"]["sequenceNumber"]
+            return {"batchItemFailures": [{"itemIdentifier": failed}]}
+        return None
+
+    trigger = stream.lambda_trigger(handler, FunctionResponseTypes=["ReportBatchItemFailures"])
+    put(b"a", b"b", b"c", b"d")
+    trigger.drain()
+    assert batches(trigger) == [[b"a", b"b", b"c", b"d"]]
+
+    trigger.update(Enabled=True)
+    trigger.drain()
+
+    assert batches(trigger) == [[b"a", b"b", b"c", b"d"], [b"c", b"d"]]
+
+
 def test_a_batching_window_set_by_an_update_gathers_records(fake: FirehoseFake) -> None:
     stream = fake.kinesis.create_stream("s")
     trigger = stream.lambda_trigger(accept_all)

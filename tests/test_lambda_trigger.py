@@ -420,6 +420,22 @@ def test_at_timestamp_starts_at_the_first_record_that_arrived_then(fake: Firehos
     assert batches(trigger) == [[b"late"]]
 
 
+def test_at_timestamp_before_every_record_starts_at_the_first(fake: FirehoseFake) -> None:
+    stream = fake.kinesis.create_stream("s")
+    start = fake.kinesis.clock.now()
+    fake.kinesis.clock.advance(seconds=10)
+    put(b"first", b"second")
+    trigger = stream.lambda_trigger(
+        lambda event, context: None,
+        StartingPosition="AT_TIMESTAMP",
+        StartingPositionTimestamp=start,
+    )
+
+    trigger.drain()
+
+    assert batches(trigger) == [[b"first", b"second"]]
+
+
 def test_the_batching_window_gathers_records_on_the_fake_clock(fake: FirehoseFake) -> None:
     stream = fake.kinesis.create_stream("s")
     trigger = stream.lambda_trigger(
@@ -449,6 +465,57 @@ def test_a_batch_over_ten_records_needs_no_batching_window(
     trigger.drain()
 
     assert [len(records) for records in batches(trigger)] == [12]
+
+
+@pytest.mark.parametrize(
+    ("data_bytes", "batch_sizes"),
+    [
+        # Five records whose event is about 3 KB under 6,291,456 bytes: one invocation.
+        (942_846, [5]),
+        # About 3 KB over it: the fifth record waits for the next invocation.
+        (943_767, [4, 1]),
+    ],
+)
+def test_an_event_stays_within_lambdas_six_megabyte_payload(
+    fake: FirehoseFake, data_bytes: int, batch_sizes: list[int]
+) -> None:
+    # Lambda refuses a request of 6,291,456 bytes or more ("Request must be smaller than
+    # 6291456 bytes for the InvokeFunction operation"): a batch ends before its event would.
+    stream = fake.kinesis.create_stream("s")
+    trigger = stream.lambda_trigger(lambda event, context: None)
+    for number in range(5):
+        put(b"%d" % number + b"x" * (data_bytes - 1), key="k")
+        fake.kinesis.clock.advance(seconds=1)  # within the shard's write throughput
+
+    trigger.drain()
+
+    assert [len(records) for records in batches(trigger)] == batch_sizes
+    assert [record[:1] for records in batches(trigger) for record in records] == [
+        b"0",
+        b"1",
+        b"2",
+        b"3",
+        b"4",
+    ]
+
+
+def test_a_batch_the_payload_limit_fills_waits_for_no_batching_window(
+    fake: FirehoseFake,
+) -> None:
+    # Lambda invokes once the batching window ends, the batch size is reached or the
+    # payload reaches 6 MB, whichever comes first.
+    stream = fake.kinesis.create_stream("s")
+    trigger = stream.lambda_trigger(lambda event, context: None, MaximumBatchingWindowInSeconds=60)
+    for number in range(5):
+        put(b"%d" % number + b"x" * 943_766, key="k")
+        fake.kinesis.clock.advance(seconds=1)  # within the shard's write throughput
+    drained_at = fake.kinesis.clock.now()
+
+    trigger.drain()
+
+    assert [len(records) for records in batches(trigger)] == [4, 1]
+    assert trigger.invocations[0].at == drained_at
+    assert trigger.invocations[1].at > drained_at  # one record: the window runs its length
 
 
 def test_parent_shards_are_read_before_their_children(fake: FirehoseFake) -> None:
