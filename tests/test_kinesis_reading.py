@@ -94,6 +94,28 @@ def test_iterator_types_start_where_they_say(fake, kinesis_client, stream, kind,
     assert payloads(answer) == expected
 
 
+def test_iterators_are_shaped_as_aws_writes_them(kinesis_client, stream):
+    # REAL: base64 whose first 8 bytes are 00..01, starting AAAAAAAAAAH, 200-280 characters
+    # (AWS_SEMANTICS.md section 8); every one a different text.
+    kinesis_client.create_stream(StreamName="n" * 128, ShardCount=1)
+    issued = [iterator(kinesis_client, kind) for kind in ("TRIM_HORIZON", "LATEST")]
+    issued += [iterator(kinesis_client, "TRIM_HORIZON") for _ in range(8)]
+    issued.append(
+        kinesis_client.get_shard_iterator(
+            StreamName="n" * 128, ShardId=SHARD_0, ShardIteratorType="TRIM_HORIZON"
+        )["ShardIterator"]
+    )
+    issued += [
+        kinesis_client.get_records(ShardIterator=text)["NextShardIterator"] for text in issued
+    ]
+
+    assert len(set(issued)) == len(issued) == 22
+    for text in issued:
+        assert text.startswith("AAAAAAAAAAH"), text
+        assert 200 <= len(text) <= 280, text
+        assert base64.b64decode(text, validate=True)[:8] == bytes(7) + b"\x01"
+
+
 def test_latest_reads_only_what_comes_after(kinesis_client, stream):
     latest = iterator(kinesis_client, "LATEST")
     kinesis_client.put_record(StreamName="s", Data=b"d", PartitionKey="alpha")
