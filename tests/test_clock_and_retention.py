@@ -464,6 +464,22 @@ def test_a_record_is_kept_24_hours_and_then_lost(fake, client, frozen):
     accounted(stream)
 
 
+def test_records_a_microsecond_apart_are_lost_a_microsecond_apart(fake, client, frozen):
+    create(client, SizeInMBs=5, IntervalInSeconds=60)
+    stream = fake.firehose["events"]
+    clock = fake.firehose.clock
+    stream.destination_down()
+    put(client, b"a")
+    clock.advance(microseconds=1)
+    put(client, b"b")  # the same batch, one clock tick younger
+    clock.advance(DAY)  # 24 hours and a microsecond after a arrived
+
+    assert (stream.pending, stream.expired) == ([b"b"], [b"a"])
+    clock.advance(microseconds=1)
+    assert (stream.pending, stream.expired) == ([], [b"a", b"b"])
+    accounted(stream)
+
+
 def test_a_flush_exactly_24_hours_after_a_record_arrived_still_delivers_it(fake, client, frozen):
     """Ties go to delivery: a record delivered exactly 24 hours after it arrived was
     delivered in time, whether the delivery is a retry or a flush."""

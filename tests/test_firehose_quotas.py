@@ -106,13 +106,21 @@ def test_quotas_can_be_turned_off_again(fake, client):
     fake.firehose.enforce_quotas(False)
 
     assert failed(batch(client, *[1000 * KIB] * 4)) == []
+    for _ in range(2):  # PutRecord too: another 1.2 MiB in the same second
+        client.put_record(DeliveryStreamName="events", Record={"Data": b"x" * 600 * KIB})
+    assert len(fake.firehose["events"].records) == 6
 
 
 def test_quotas_are_off_by_default():
     with FirehoseFake(region=SMALL) as fake:
         fake.firehose.create_delivery_stream("events")
-        client = boto3.client("firehose", region_name=SMALL)
+        client = boto3.client(
+            "firehose", region_name=SMALL, config=Config(retries={"total_max_attempts": 1})
+        )
         assert failed(batch(client, *[1000 * KIB] * 4)) == []
+        for _ in range(2):  # PutRecord too: another 1.2 MiB in the same second
+            client.put_record(DeliveryStreamName="events", Record={"Data": b"x" * 600 * KIB})
+        assert len(fake.firehose["events"].records) == 6
 
 
 def test_scripted_record_failures_use_no_quota(fake, client):

@@ -5,6 +5,7 @@ stream (section 7); and the ``kinesis`` handle a test reads results from.
 
 from __future__ import annotations
 
+import base64
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
@@ -19,6 +20,8 @@ from pytest_firehose._wire.codec import HttpRequest
 ACCOUNT = "123456789012"
 SHARD_0, SHARD_1 = "shardId-000000000000", "shardId-000000000001"
 EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
 
 def error(response: dict[str, Any]) -> tuple[str, str, int]:
@@ -89,6 +92,28 @@ def test_iterator_types_start_where_they_say(fake, kinesis_client, stream, kind,
     answer = kinesis_client.get_records(ShardIterator=iterator(kinesis_client, kind, **params))
 
     assert payloads(answer) == expected
+
+
+def test_iterators_are_shaped_as_aws_writes_them(kinesis_client, stream):
+    # REAL: base64 whose first 8 bytes are 00..01, starting AAAAAAAAAAH, 200-280 characters
+    # (AWS_SEMANTICS.md section 8); every one a different text.
+    kinesis_client.create_stream(StreamName="n" * 128, ShardCount=1)
+    issued = [iterator(kinesis_client, kind) for kind in ("TRIM_HORIZON", "LATEST")]
+    issued += [iterator(kinesis_client, "TRIM_HORIZON") for _ in range(8)]
+    issued.append(
+        kinesis_client.get_shard_iterator(
+            StreamName="n" * 128, ShardId=SHARD_0, ShardIteratorType="TRIM_HORIZON"
+        )["ShardIterator"]
+    )
+    issued += [
+        kinesis_client.get_records(ShardIterator=text)["NextShardIterator"] for text in issued
+    ]
+
+    assert len(set(issued)) == len(issued) == 22
+    for text in issued:
+        assert text.startswith("AAAAAAAAAAH"), text
+        assert 200 <= len(text) <= 280, text
+        assert base64.b64decode(text, validate=True)[:8] == bytes(7) + b"\x01"
 
 
 def test_latest_reads_only_what_comes_after(kinesis_client, stream):
@@ -290,9 +315,50 @@ def test_an_iterator_expires_after_5_minutes(fake, kinesis_client, stream):
     assert payloads(fresh) == [b"b", b"c"], "the iterator GetRecords handed out is a new one"
 
 
+def test_the_expiry_message_names_every_day_and_month_as_java_does(fake, kinesis_client, stream):
+    messages, expected = [], []
+    for _ in range(12):  # 31 days and 5 minutes apart: every month, and every day of the week
+        fake.kinesis.clock.advance(days=31)
+        created = fake.kinesis.clock.now()
+        old = iterator(kinesis_client, "TRIM_HORIZON")
+        now = fake.kinesis.clock.advance(seconds=300, milliseconds=1)
+        messages.append(error(refused(kinesis_client.get_records, ShardIterator=old))[1])
+        expected.append(
+            f"Iterator expired. The iterator was created at time {java_date(created)} while "
+            f"right now it is {java_date(now)} which is further in the future than the "
+            "tolerated delay of 300000 milliseconds."
+        )
+
+    assert messages == expected
+    named = " ".join(messages)
+    assert all(day in named for day in DAYS)
+    assert all(month in named for month in MONTHS)
+
+
 @pytest.mark.parametrize("garbage", ["AAAAAAAAAAH", "not an iterator", "QUJD" * 60])
 def test_a_garbage_iterator_is_invalid(kinesis_client, stream, garbage):
     response = refused(kinesis_client.get_records, ShardIterator=garbage)
+
+    assert error(response) == ("InvalidArgumentException", "Invalid ShardIterator.", 400)
+
+
+_CHANGES = {
+    "its first byte": lambda raw: b"\x01" + raw[1:],
+    "a byte of its 00..01 header": lambda raw: raw[:7] + b"\x02" + raw[8:],
+    "a byte after the header": lambda raw: raw[:8] + bytes((raw[8] ^ 1,)) + raw[9:],
+    "a byte in its middle": lambda raw: raw[:40] + bytes((raw[40] ^ 1,)) + raw[41:],
+    "its last byte": lambda raw: raw[:-1] + bytes((raw[-1] ^ 1,)),
+    "16 bytes more": lambda raw: raw + bytes(16),
+    "its last 16 bytes cut": lambda raw: raw[:-16],
+}
+
+
+@pytest.mark.parametrize("where", list(_CHANGES))
+def test_an_issued_iterator_changed_anywhere_is_invalid(kinesis_client, stream, where):
+    raw = base64.b64decode(iterator(kinesis_client, "TRIM_HORIZON"))
+    changed = base64.b64encode(_CHANGES[where](raw)).decode("ascii")
+
+    response = refused(kinesis_client.get_records, ShardIterator=changed)
 
     assert error(response) == ("InvalidArgumentException", "Invalid ShardIterator.", 400)
 

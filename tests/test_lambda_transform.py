@@ -653,6 +653,30 @@ def test_the_processor_invokes_once_its_buffer_holds_its_size(fake: FirehoseFake
     assert len(invocation.event["records"]) == 2
 
 
+def test_a_record_put_while_the_processor_runs_waits_its_own_interval(fake: FirehoseFake) -> None:
+    client = boto3.client("firehose", region_name=REGION)
+    sent: list[list[bytes]] = []
+
+    def handler(event: dict[str, Any], context: Any) -> Any:
+        sent.append([base64.b64decode(r["data"]) for r in event["records"]])
+        if len(sent) == 1:  # the clock's move invoked it: the stream takes puts meanwhile
+            client.put_record(DeliveryStreamName="events", Record={"Data": b"b"})
+        return answer_each(ok)(event, context)
+
+    fake.firehose.lambda_function("orders-transform", handler)
+    stream = transforming(fake, BufferIntervalInSeconds="60")
+    put(b"a")
+    fake.firehose.clock.advance(seconds=60)
+    after_first = list(sent)
+    fake.firehose.clock.advance(seconds=60)
+
+    assert after_first == [[b"a"]]
+    assert sent == [[b"a"], [b"b"]]
+    first, second = stream.invocations
+    assert second.started_at - first.started_at == timedelta(seconds=60)
+    assert stream.buffered == [b"a", b"b"]
+
+
 def test_invocations_stay_within_lambdas_payload_limit() -> None:
     from datetime import datetime, timezone
 
