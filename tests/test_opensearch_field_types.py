@@ -149,6 +149,16 @@ REFUSED = [
     ),
     pytest.param(
         {"type": "geo_point"},
+        '"1,2,3,4"',
+        "failed to parse field [v] of type [geo_point]",
+        (
+            "parse_exception",
+            "failed to parse [1,2,3,4], expected 2 or 3 coordinates but found: [4]",
+        ),
+        id="geo-four-coordinates",
+    ),
+    pytest.param(
+        {"type": "geo_point"},
         '{"lat": 1}',
         "failed to parse field [v] of type [geo_point]",
         ("parse_exception", "field [lon] missing"),

@@ -128,7 +128,7 @@ def _from_string(text: str, ignore_z: bool) -> tuple[float, float]:
             parts.pop()
         if len(parts) > 3:
             raise unparsed(
-                f"failed to parse [{len(parts)}], expected 2 or 3 coordinates but found: [{{}}]"
+                f"failed to parse [{text}], expected 2 or 3 coordinates but found: [{len(parts)}]"
             )
         lat = parse_java_double(parts[0]) if parts else None
         if lat is None:
