@@ -7,6 +7,7 @@ from __future__ import annotations
 import base64
 import copy
 import itertools
+import json
 import sys
 import threading
 from datetime import datetime, timedelta, timezone
@@ -450,6 +451,50 @@ def test_the_batching_window_gathers_records_on_the_fake_clock(fake: FirehoseFak
     assert trigger.invocations[1].at - trigger.invocations[0].at == timedelta(seconds=5)
 
 
+def test_the_next_batching_window_opens_when_the_previous_invocation_ends(
+    fake: FirehoseFake,
+) -> None:
+    # The guide: for Kinesis, "the next batching window begins as soon as the previous
+    # function invocation completes" (for Kafka it begins with the first record).
+    clock = fake.kinesis.clock
+    stream = fake.kinesis.create_stream("s")
+    trigger = stream.lambda_trigger(lambda event, context: None, MaximumBatchingWindowInSeconds=10)
+    put(b"a")
+    trigger.drain()
+    ended = trigger.invocations[0].at
+
+    clock.advance(seconds=4)
+    put(b"b")
+    trigger.drain()
+    # Six seconds after it arrived: the window opened when the first invocation ended.
+    assert trigger.invocations[1].at == ended + timedelta(seconds=10)
+
+    clock.advance(seconds=60)
+    put(b"c")
+    arrived = clock.now()
+    trigger.drain()
+    # The window closed long before it arrived: it is invoked at once.
+    assert trigger.invocations[2].at == arrived
+    assert batches(trigger) == [[b"a"], [b"b"], [b"c"]]
+
+
+def test_new_lanes_keep_the_batching_window_the_last_invocation_opened(
+    fake: FirehoseFake,
+) -> None:
+    stream = fake.kinesis.create_stream("s")
+    trigger = stream.lambda_trigger(lambda event, context: None, MaximumBatchingWindowInSeconds=10)
+    put(b"a")
+    trigger.drain()
+    ended = trigger.invocations[0].at
+
+    trigger.update(ParallelizationFactor=2)
+    fake.kinesis.clock.advance(seconds=4)
+    put(b"b")
+    trigger.drain()
+
+    assert trigger.invocations[1].at == ended + timedelta(seconds=10)
+
+
 @pytest.mark.parametrize("batch_size", [100, 10_000])
 def test_a_batch_over_ten_records_needs_no_batching_window(
     fake: FirehoseFake, batch_size: int
@@ -497,6 +542,49 @@ def test_an_event_stays_within_lambdas_six_megabyte_payload(
         b"3",
         b"4",
     ]
+
+
+@pytest.mark.parametrize(("last_key", "batch_sizes"), [("kk", [5]), ("kkk", [4, 1])])
+def test_an_event_of_exactly_six_mebibytes_is_too_large(
+    fake: FirehoseFake, last_key: str, batch_sizes: list[int]
+) -> None:
+    # Five records whose event is 6,291,455 bytes go in one invocation; one more byte of
+    # partition key makes it 6,291,456, which Lambda refuses: the fifth waits.
+    stream = fake.kinesis.create_stream("s")
+    trigger = stream.lambda_trigger(lambda event, context: None)
+    for number, key in enumerate(["kkkk", "kkkk", "kkkk", "kkk", last_key]):
+        put(b"%d" % number + b"x" * 943_304, key=key)
+        fake.kinesis.clock.advance(seconds=1)  # within the shard's write throughput
+
+    trigger.drain()
+
+    assert [len(records) for records in batches(trigger)] == batch_sizes
+    sizes = [len(json.dumps(invocation.event)) for invocation in trigger.invocations]
+    assert max(sizes) < 6_291_456
+    if batch_sizes == [5]:
+        assert sizes == [6_291_455]  # the largest event Lambda takes
+
+
+@pytest.mark.parametrize("size", [6_291_556, 6_291_557])
+def test_a_response_over_lambdas_limit_fails_the_invocation(fake: FirehoseFake, size: int) -> None:
+    # Lambda's response limit is 6,291,556 bytes (100 above 6 MiB): "Response payload size
+    # (9706999 bytes) exceeded maximum allowed payload size (6291556 bytes)."
+    stream = fake.kinesis.create_stream("s")
+    trigger = stream.lambda_trigger(lambda event, context: "x" * (size - 2), MaximumRetryAttempts=0)
+    put(b"a")
+
+    trigger.drain()
+
+    error = trigger.invocations[0].error
+    if size == 6_291_556:
+        assert error is None
+        assert trigger.failures == []
+    else:
+        assert str(error) == (
+            "Response payload size (6291557 bytes) exceeded maximum allowed payload size "
+            "(6291556 bytes)."
+        )
+        assert len(trigger.failures) == 1
 
 
 def test_a_batch_the_payload_limit_fills_waits_for_no_batching_window(

@@ -93,6 +93,9 @@ class Lane:
     trims_seen: tuple[int, int | None] | None = field(default=None, repr=False)
     #: Whether ``pending`` may hold a record that arrived before one ahead of it.
     disordered: bool = field(default=False, repr=False)
+    #: When the lane's last invocation ended (``None``: it has made none): its next
+    #: batching window opens then.
+    invoked_until: datetime | None = None
 
     def keep(self, records: Iterable[MappedRecord]) -> None:
         """Add records the filters let through to ``pending``, in order."""
@@ -239,10 +242,12 @@ class Lanes:
                 return False
             if state.checkpoint < held.until:
                 return False
-        for lane in range(held.factor):
-            del self._lanes[shard_id, lane]
+        ended = [self._lanes.pop((shard_id, lane)).invoked_until for lane in range(held.factor)]
+        invoked_until = max((moment for moment in ended if moment is not None), default=None)
         for lane in range(self._factor):
-            self._lanes[shard_id, lane] = Lane(checkpoint=held.until, judged=held.until, lane=lane)
+            self._lanes[shard_id, lane] = Lane(
+                checkpoint=held.until, judged=held.until, lane=lane, invoked_until=invoked_until
+            )
         del self._relaning[shard_id]
         return True
 

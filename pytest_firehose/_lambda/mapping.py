@@ -305,6 +305,7 @@ class EventSourceMapping:
             state.done(batch)
             return
         invocation = self._invoke(shard_id, batch, state.window)
+        state.invoked_until = self.clock.now()
         batch.invocations += 1
         after_invocation(invocation, state, batch, self.settings, self.clock, self._give_up)
 

@@ -8,8 +8,10 @@ retention trims before the mapping reads them are never delivered (DOC: "retried
 record expires"). Records FilterCriteria keeps back are skipped as processed, and only the
 records it lets through fill a batch (DOC, "Lambda event filtering").
 
-Choice (INFERRED): the batching window runs from the later of the first record's arrival
-and the mapping's start (or its enabling).
+A lane's batching window opens as soon as its previous invocation ends (DOC, "Batching
+behavior": "the next batching window begins as soon as the previous function invocation
+completes"), or when the mapping starts (or is enabled again) before its first: records that
+arrive after the window closed are invoked at once.
 """
 
 from __future__ import annotations
@@ -24,7 +26,9 @@ from pytest_firehose._lambda.kinesis_events import EventSource, event_record
 from pytest_firehose._lambda.lanes import Batch, Lane, Lanes, MappedRecord, ShardView, lane_of
 from pytest_firehose._lambda.mapping_settings import MappingSettings
 
-#: A synchronous invocation's request payload limit (DOC, Lambda quotas): 6 MB.
+#: A synchronous invocation's request payload limit (DOC, Lambda quotas: 6 MB): an event
+#: must be smaller (REAL: Lambda refuses a larger request with "Request must be smaller
+#: than 6291456 bytes for the InvokeFunction operation").
 MAX_EVENT_BYTES = 6 * 1024 * 1024
 
 
@@ -77,8 +81,9 @@ class BatchReader:
     def next_batch(
         self, shard_id: str, state: Lane, settings: MappingSettings, started_at: datetime
     ) -> Batch | None:
-        """The next batch of new records, due now or when its batching window closes (which
-        opens no earlier than ``started_at``).
+        """The next batch of new records, due now or when its batching window closes: the
+        window opens when the lane's last invocation ended, or at ``started_at`` (when the
+        mapping was created or enabled) if that is later.
 
         The lane keeps the records past its checkpoint that the filters let through
         (``Lane.pending``), judging each new record once, and reads the shard only past
@@ -140,7 +145,9 @@ class BatchReader:
         records = self._cut(chosen, settings)
         due = None
         if len(records) == len(chosen) and len(records) < settings.batch_size:
-            opened = max(records[0].arrived_at, started_at)
+            opened = started_at
+            if state.invoked_until is not None and state.invoked_until > opened:
+                opened = state.invoked_until
             due = opened + settings.batching_window
         return Batch(records, due=due)
 
@@ -183,12 +190,14 @@ class BatchReader:
         return admitted
 
     def _cut(self, held: list[MappedRecord], settings: MappingSettings) -> list[MappedRecord]:
-        """As many records as BatchSize and the 6 MB payload limit allow (at least one)."""
-        size = len('{"Records":[]}')
+        """As many records as BatchSize and the payload limit allow (at least one), in an
+        event smaller than ``MAX_EVENT_BYTES``."""
+        # The event's text as ``json.dumps`` writes it: ``{"Records": [r1, r2]}``.
+        size = len('{"Records": []}') - len(", ")
         taken: list[MappedRecord] = []
         for record in held[: settings.batch_size]:
-            size += len(json.dumps(event_record(record, self.reader.source))) + 1
-            if taken and size > MAX_EVENT_BYTES:
+            size += len(", ") + len(json.dumps(event_record(record, self.reader.source)))
+            if taken and size >= MAX_EVENT_BYTES:
                 break
             taken.append(record)
         return taken
