@@ -143,6 +143,7 @@ def field_node(name: str, definition: Any, *, multi: bool = False, knn: bool = F
                 f"{REFUSES}{handler} for type [{named}] declared on field "
                 f"[{name.rsplit('.', 1)[-1]}]",
                 named,
+                name,
             )
         modelled = ", ".join((*TYPES, *SPECIAL))
         raise BadMapping(

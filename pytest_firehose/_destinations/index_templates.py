@@ -261,6 +261,7 @@ def _template(name: str, given: Any, build: Builder) -> DynamicTemplate:
 _PASSED = (
     "unknown parameter [",
     "no handler for type [",
+    "No handler for type [",
     "No type specified for field [",
     "no type specified for property [",
 )
@@ -270,9 +271,10 @@ def failed_document(template: DynamicTemplate, full: str, error: ValueError) -> 
     """The error of a document whose new field ``full`` (its dotted path) the template's
     mapping makes no field of (``error``, the type parser's refusal): OpenSearch's, as
     ``DocumentParser`` answers it, where the refusal is in its words."""
-    if isinstance(error, NoHandler):
-        # RootObjectMapper.findTemplateBuilder finds no parser for the type.
-        own = full.rsplit(".", 1)[-1]
+    own = full.rsplit(".", 1)[-1]
+    if isinstance(error, NoHandler) and error.field == own:
+        # RootObjectMapper.findTemplateBuilder finds no parser for the template's type (a
+        # sub-field's or an inner property's is its type parser's own refusal, below).
         return MappingError(
             "mapper_parsing_exception", f"failed to find type parsed [{error.kind}] for [{own}]"
         )
