@@ -43,6 +43,23 @@ from pytest_firehose import FirehoseFake, UsageError
             },
         ),
         (
+            # The template's type has a parser: its sub-field's refusal (TypeParsers.
+            # parseMultiField) passes through as it is.
+            {"type": "keyword", "fields": {"raw": {"type": "string"}}},
+            {
+                "type": "mapper_parsing_exception",
+                "reason": "no handler for type [string] declared on field [raw]",
+            },
+        ),
+        (
+            # An object's property: ObjectMapper.TypeParser.parseProperties's refusal.
+            {"type": "object", "properties": {"inner": {"type": "string"}}},
+            {
+                "type": "mapper_parsing_exception",
+                "reason": "No handler for type [string] declared on field [inner]",
+            },
+        ),
+        (
             {"type": "text", "norms": "yes"},
             {
                 "type": "mapper_parsing_exception",

@@ -26,6 +26,7 @@ from pytest_firehose._destinations.index_completion import completion_field
 from pytest_firehose._destinations.index_copy import CopyToError, read_copy_to
 from pytest_firehose._destinations.index_date_fields import date_field_check
 from pytest_firehose._destinations.index_defaults import configured
+from pytest_firehose._destinations.index_elasticsearch import lacks
 from pytest_firehose._destinations.index_geo_point import geo_point_check
 from pytest_firehose._destinations.index_geo_shape import geo_shape_field
 from pytest_firehose._destinations.index_join import join_field
@@ -134,15 +135,18 @@ def field_node(name: str, definition: Any, *, multi: bool = False, knn: bool = F
     kind = definition.pop("type", None)
     if kind is None:  # an object, as OpenSearch derives it (``_check_typed``)
         kind = "object"
-    if kind not in TYPES and kind not in SPECIAL:
-        if kind not in UNMODELLED_TYPES:
+    missing = lacks(kind)  # an Elasticsearch domain's (``index_elasticsearch``)
+    if missing or (kind not in TYPES and kind not in SPECIAL):
+        if missing or kind not in UNMODELLED_TYPES:
             # ``ObjectMapper.TypeParser.parseProperties`` (``TypeParsers.parseMultiField``
-            # for a sub-field, in lower case): the type's ``toString`` has no parser.
+            # for a sub-field, in lower case): the type's ``toString`` has no parser;
+            # Elasticsearch 7.10's words are the same.
             handler, named = "no handler" if multi else "No handler", preview(kind)
             raise NoHandler(
                 f"{REFUSES}{handler} for type [{named}] declared on field "
                 f"[{name.rsplit('.', 1)[-1]}]",
                 named,
+                name,
             )
         modelled = ", ".join((*TYPES, *SPECIAL))
         raise BadMapping(

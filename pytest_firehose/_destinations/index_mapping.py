@@ -91,11 +91,13 @@ class BadMapping(ValueError):
 
 class NoHandler(BadMapping):
     """OpenSearch's refusal of a field whose type it has no parser for: ``kind`` is the
-    type as the message names it."""
+    type as the message names it, ``field`` the field's name as it was read (a sub-field's
+    and an inner property's with their parent's before a dot)."""
 
-    def __init__(self, message: str, kind: str) -> None:
+    def __init__(self, message: str, kind: str, field: str = "") -> None:
         super().__init__(message)
         self.kind = kind
+        self.field = field
 
 
 class MappingError(Exception):

@@ -48,6 +48,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from pytest_firehose._destinations.index_elasticsearch import on_elasticsearch
 from pytest_firehose._destinations.index_mapping import Leaf, MappingError, Node, NoHandler
 from pytest_firehose._destinations.index_patterns import simple
 from pytest_firehose._destinations.index_special import REFUSES
@@ -96,7 +97,7 @@ class DynamicTemplate:
     patterns: dict[str, re.Pattern[str]]
     mapping: dict[str, Any]
     build: Builder
-    _built: dict[tuple[str, str], Node] = field(default_factory=dict)
+    _built: dict[tuple[str, str, bool], Node] = field(default_factory=dict)
 
     def matches(self, path: str, name: str, json_type: str) -> bool:
         """Whether the new field ``name`` at ``path`` (dotted) of ``json_type`` takes it."""
@@ -113,8 +114,9 @@ class DynamicTemplate:
 
     def node(self, name: str, json_type: str) -> Node:
         """The field this template makes of the new field ``name`` of ``json_type``."""
-        # By name: a field may hold its own name (``{name}``, a geo_point's messages).
-        key = (name, json_type)
+        # By name: a field may hold its own name (``{name}``, a geo_point's messages);
+        # and by engine: an Elasticsearch domain lacks types OpenSearch has.
+        key = (name, json_type, on_elasticsearch())
         found = self._built.get(key)
         if found is None:
             found = self._built[key] = self.build(name, self.definition(name, json_type))
@@ -261,6 +263,7 @@ def _template(name: str, given: Any, build: Builder) -> DynamicTemplate:
 _PASSED = (
     "unknown parameter [",
     "no handler for type [",
+    "No handler for type [",
     "No type specified for field [",
     "no type specified for property [",
 )
@@ -270,9 +273,10 @@ def failed_document(template: DynamicTemplate, full: str, error: ValueError) -> 
     """The error of a document whose new field ``full`` (its dotted path) the template's
     mapping makes no field of (``error``, the type parser's refusal): OpenSearch's, as
     ``DocumentParser`` answers it, where the refusal is in its words."""
-    if isinstance(error, NoHandler):
-        # RootObjectMapper.findTemplateBuilder finds no parser for the type.
-        own = full.rsplit(".", 1)[-1]
+    own = full.rsplit(".", 1)[-1]
+    if isinstance(error, NoHandler) and error.field == own:
+        # RootObjectMapper.findTemplateBuilder finds no parser for the template's type (a
+        # sub-field's or an inner property's is its type parser's own refusal, below).
         return MappingError(
             "mapper_parsing_exception", f"failed to find type parsed [{error.kind}] for [{own}]"
         )

@@ -49,6 +49,7 @@ from typing import TYPE_CHECKING, Any
 from pytest_firehose._destinations.base import Refusal
 from pytest_firehose._destinations.delivery_errors import ERRORS, OPENSEARCH, SERVERLESS
 from pytest_firehose._destinations.index_documents import read_document
+from pytest_firehose._destinations.index_elasticsearch import engine
 from pytest_firehose._destinations.index_mapping import (
     ELASTICSEARCH_METADATA,
     METADATA,
@@ -59,6 +60,7 @@ from pytest_firehose._destinations.index_mapping import (
 from pytest_firehose._destinations.index_patterns import index_name_error
 from pytest_firehose._destinations.index_terms import TermRefusal
 from pytest_firehose._destinations.search_indexes import (
+    NotCreated,
     SearchIndexes,
     TemplateConflict,
     domain_key,
@@ -135,7 +137,9 @@ class OpenSearchDestination(StoredDestination):
         self.domain = _domain(kind, config)
         self.index_name = str(config.get("IndexName", ""))
         self._root_name = self._type or "_doc"
-        self._metadata = ELASTICSEARCH_METADATA if kind == OPENSEARCH[1] else METADATA
+        #: Whether the domain is a legacy Elasticsearch one (``index_elasticsearch``).
+        self._elasticsearch = kind == OPENSEARCH[1]
+        self._metadata = ELASTICSEARCH_METADATA if self._elasticsearch else METADATA
         #: The indexes of the world's domains (set by the service; a destination
         #: made on its own keeps its own).
         self.indexes = SearchIndexes()
@@ -186,21 +190,27 @@ class OpenSearchDestination(StoredDestination):
             mapping = left.get(index)
             if mapping is None:
                 try:
-                    found = self.indexes.current(self.domain, index, self._root_name)
+                    found = self.indexes.current(
+                        self.domain, index, self._root_name, elasticsearch=self._elasticsearch
+                    )
                 except TemplateConflict as error:  # legacy templates that do not merge
                     reason = error.reason.removeprefix("OpenSearch refuses this mapping: ")
                     failed = MappingError("mapper_parsing_exception", reason)
                     refused[position] = Refusal(NOT_JSON, failed.json())
                     continue
+                except NotCreated as error:  # a type an Elasticsearch domain lacks
+                    refused[position] = Refusal(NOT_JSON, error.error.json())
+                    continue
                 mapping = left[index] = found
             try:
-                changed = read_document(
-                    mapping,
-                    source,
-                    partial(self._id, record[1]),
-                    self._metadata,
-                    in_place=index in own,
-                )
+                with engine(self._elasticsearch):  # the types dynamic templates may give
+                    changed = read_document(
+                        mapping,
+                        source,
+                        partial(self._id, record[1]),
+                        self._metadata,
+                        in_place=index in own,
+                    )
             except TermRefusal as error:  # refused once its fields joined the mapping
                 refused[position] = Refusal(NOT_JSON, error.json())
                 changed = error.mapping

@@ -28,7 +28,7 @@ from pytest_firehose._destinations.index_legacy import (
 from pytest_firehose._destinations.index_patterns import overlap, simple_match
 
 if TYPE_CHECKING:
-    from pytest_firehose._destinations.index_mapping import IndexMapping
+    from pytest_firehose._destinations.index_mapping import IndexMapping, MappingError
 
 
 def domain_key(domain: str) -> str:
@@ -71,6 +71,15 @@ class TemplateConflict(ValueError):
         self.pattern = pattern
         self.reason = reason
         super().__init__(reason)
+
+
+class NotCreated(ValueError):
+    """A new index its domain cannot create with the mapping it would be made with:
+    ``error`` is the refusal each document bound for it is answered."""
+
+    def __init__(self, error: MappingError) -> None:
+        super().__init__(error.reason)
+        self.error = error
 
 
 class SearchIndexes:
@@ -176,13 +185,23 @@ class SearchIndexes:
             return found[1].mapping.settings
         return legacy_settings({}, matching_legacy(self._legacy.get(domain, {}), index))
 
-    def current(self, domain: str, index: str, root_name: str) -> IndexMapping:
-        """The mapping ``index`` of ``domain`` holds, the index made if it is new."""
+    def current(
+        self, domain: str, index: str, root_name: str, *, elasticsearch: bool = False
+    ) -> IndexMapping:
+        """The mapping ``index`` of ``domain`` holds, the index made if it is new; on an
+        ``elasticsearch`` domain, :class:`NotCreated` for a new index whose mapping holds a
+        type the domain lacks (``index_elasticsearch``), which is then not made."""
         indexes = self._indexes.setdefault(domain, {})
         found = indexes.get(index)
         if found is None or (domain, index) not in self._written:
             if found is None:
                 found = self._new(domain, index)
+            if elasticsearch:
+                from pytest_firehose._destinations.index_elasticsearch import creation_error
+
+                error = creation_error(found)
+                if error is not None:
+                    raise NotCreated(error)
             if found.root_name != root_name:
                 found = found.copy()
                 found.root_name = root_name
