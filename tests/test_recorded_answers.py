@@ -14,6 +14,8 @@ with aws/aws-sdk-java-v2#5949; aws/aws-sdk-net, ``sdk/test/Services/Kinesis/Inte
 
 from __future__ import annotations
 
+import base64
+import json
 import warnings
 from typing import Any
 
@@ -465,3 +467,147 @@ def test_a_throttled_get_records_is_refused_with_the_recorded_text(fake):
         "Code": "ProvisionedThroughputExceededException",
         "Message": "Rate exceeded for Shard - 123456789012/event-stream/shardId-000000000003",
     }
+
+
+def _aged_out(fake: FirehoseFake, **parameters: Any) -> Any:
+    """test_kinesis_maximum_record_age_exceeded*'s mapping (2025): a maximum record age of 60
+    seconds, batches of ``BatchSize``, failures to a queue; the function fails every batch.
+    No queue stands in for SQS here: the invocation records stay on the trigger."""
+
+    def handler(event: dict[str, Any], context: Any) -> None:
+        raise RuntimeError("failed")
+
+    trigger = fake.kinesis["s"].lambda_trigger(
+        handler,
+        FunctionName="f",
+        StartingPosition="TRIM_HORIZON",
+        MaximumBatchingWindowInSeconds=1,
+        MaximumRecordAgeInSeconds=60,
+        DestinationConfig={"OnFailure": {"Destination": QUEUE}},
+        **parameters,
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UnmodelledSettingWarning)
+        trigger.drain()
+    return trigger
+
+
+def test_a_record_too_old_when_the_mapping_starts_is_given_up_uninvoked(fake):
+    # test_kinesis_maximum_record_age_exceeded[expire-before-ingestion] (2025): the record
+    # was put, the mapping made 60 seconds later (MaximumRetryAttempts 0); the queue got one
+    # RecordAgeExceeded record counting 1 invocation, with no responseContext, for a batch
+    # of that one record.
+    stream = fake.kinesis.create_stream("s")
+    put(b"stream-data", key="test")
+    fake.kinesis.clock.advance(seconds=61)
+
+    trigger = _aged_out(fake, BatchSize=1, MaximumRetryAttempts=0)
+
+    assert batches(trigger) == []
+    (failure,) = trigger.failures
+    assert failure["requestContext"]["condition"] == "RecordAgeExceeded"
+    assert failure["requestContext"]["approximateInvokeCount"] == 1
+    assert "responseContext" not in failure
+    info = failure["KinesisBatchInfo"]
+    assert info["batchSize"] == 1
+    assert info["startSequenceNumber"] == info["endSequenceNumber"]
+    assert info["startSequenceNumber"] == stream.records[0].sequence_number
+
+
+def test_an_aged_record_leaves_its_batch_counted_once_and_the_rest_is_invoked(fake):
+    # test_kinesis_maximum_record_age_exceeded_discard_records (2025): one record put, 80
+    # seconds, five more, then a mapping of batches of 10 (MaximumRetryAttempts 0): the
+    # function got the five; the queue one RecordAgeExceeded record of a batch of the old
+    # record alone, counting 1 invocation.
+    stream = fake.kinesis.create_stream("s")
+    put(b"stream-data", key="test")
+    fake.kinesis.clock.advance(seconds=80)
+    kinesis = boto3.client("kinesis", region_name=REGION)
+    kinesis.put_records(
+        StreamName="s",
+        Records=[{"Data": f"stream-data-{i + 1}", "PartitionKey": "test"} for i in range(5)],
+    )
+    taken: list[list[bytes]] = []
+
+    def handler(event: dict[str, Any], context: Any) -> None:
+        taken.append([base64.b64decode(r["kinesis"]["data"]) for r in event["Records"]])
+
+    trigger = stream.lambda_trigger(
+        handler,
+        FunctionName="f",
+        StartingPosition="TRIM_HORIZON",
+        BatchSize=10,
+        MaximumBatchingWindowInSeconds=1,
+        MaximumRetryAttempts=0,
+        MaximumRecordAgeInSeconds=60,
+        DestinationConfig={"OnFailure": {"Destination": QUEUE}},
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UnmodelledSettingWarning)
+        trigger.drain()
+
+    assert taken == [[f"stream-data-{i + 1}".encode() for i in range(5)]]
+    (failure,) = trigger.failures
+    assert failure["requestContext"]["condition"] == "RecordAgeExceeded"
+    assert failure["requestContext"]["approximateInvokeCount"] == 1
+    info = failure["KinesisBatchInfo"]
+    assert (info["batchSize"], info["startSequenceNumber"], info["endSequenceNumber"]) == (
+        1,
+        stream.records[0].sequence_number,
+        stream.records[0].sequence_number,
+    )
+
+
+def test_a_reported_failure_is_retried_from_it_as_many_times_as_allowed(fake):
+    # test_kinesis_report_batch_item_failures (2025): six records in one PutRecords, batches
+    # of 3, MaximumRetryAttempts 3, the function reporting the sixth: the function logged
+    # the first five once and the sixth five times; the queue got one
+    # RetryAttemptsExhausted record of the sixth alone, counting 4 invocations, with
+    # functionError null.
+    stream = fake.kinesis.create_stream("s")
+
+    def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+        failed = [
+            {"itemIdentifier": r["kinesis"]["sequenceNumber"]}
+            for r in event["Records"]
+            if json.loads(base64.b64decode(r["kinesis"]["data"]))["should_fail"]
+        ]
+        return {"batchItemFailures": failed}
+
+    trigger = stream.lambda_trigger(
+        handler,
+        FunctionName="f",
+        BatchSize=3,
+        StartingPosition="TRIM_HORIZON",
+        MaximumBatchingWindowInSeconds=1,
+        MaximumRetryAttempts=3,
+        DestinationConfig={"OnFailure": {"Destination": QUEUE}},
+        FunctionResponseTypes=["ReportBatchItemFailures"],
+    )
+    boto3.client("kinesis", region_name=REGION).put_records(
+        StreamName="s",
+        Records=[
+            {"Data": json.dumps({"should_fail": i == 5}), "PartitionKey": f"test_{i}"}
+            for i in range(6)
+        ],
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UnmodelledSettingWarning)
+        trigger.drain()
+
+    keys = [
+        [r["kinesis"]["partitionKey"] for r in invocation.event["Records"]]
+        for invocation in trigger.invocations
+    ]
+    assert (
+        keys == [["test_0", "test_1", "test_2"], ["test_3", "test_4", "test_5"]] + [["test_5"]] * 4
+    )
+    (failure,) = trigger.failures
+    assert failure["requestContext"]["condition"] == "RetryAttemptsExhausted"
+    assert failure["requestContext"]["approximateInvokeCount"] == 4
+    assert failure["responseContext"]["functionError"] is None
+    info = failure["KinesisBatchInfo"]
+    assert (info["batchSize"], info["startSequenceNumber"]) == (
+        1,
+        stream.records[5].sequence_number,
+    )
