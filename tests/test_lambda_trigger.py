@@ -550,6 +550,9 @@ def test_an_event_of_exactly_six_mebibytes_is_too_large(
 ) -> None:
     # Five records whose event is 6,291,455 bytes go in one invocation; one more byte of
     # partition key makes it 6,291,456, which Lambda refuses: the fifth waits.
+    clock = fake.kinesis.clock
+    # Each arrival time at .123 of its second: written as three decimals in the event.
+    clock.advance(microseconds=1_123_000 - clock.now().microsecond)
     stream = fake.kinesis.create_stream("s")
     trigger = stream.lambda_trigger(lambda event, context: None)
     for number, key in enumerate(["kkkk", "kkkk", "kkkk", "kkk", last_key]):
