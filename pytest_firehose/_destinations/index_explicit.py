@@ -150,7 +150,7 @@ def read_mapping(
         root = read_object(
             "the mapping",
             "object",
-            {key: mappings[key] for key in ("properties", "dynamic") if key in mappings},
+            {key: mappings[key] for key in mappings if key in ("properties", "dynamic")},
             knn=knn,
         )
     date_formats = None
