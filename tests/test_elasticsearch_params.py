@@ -331,3 +331,61 @@ def test_a_dynamic_template_of_a_knn_method_fails_the_document(
     assert len(both.os.delivered) == 2
     [shown] = both.os.index_mappings.values()
     assert shown["properties"]["emb_a"]["method"]["engine"] == "lucene"
+
+
+@pytest.mark.parametrize(
+    ("analysis", "reason"),
+    [
+        pytest.param(
+            {"filter": {"joined": {"type": "concatenate_graph"}}},
+            "Unknown filter type [concatenate_graph] for [joined]",
+            id="filter-type",
+        ),
+        pytest.param(
+            {
+                "analyzer": {
+                    "farsi": {"tokenizer": "standard", "filter": ["lowercase", "persian_stem"]}
+                }
+            },
+            "Custom Analyzer [farsi] failed to find filter under name [persian_stem]",
+            id="analyzer-filter",
+        ),
+        pytest.param(
+            {"normalizer": {"folded": {"type": "custom", "filter": ["persian_stem"]}}},
+            "Custom Analyzer [folded] failed to find filter under name [persian_stem]",
+            id="normalizer-filter",
+        ),
+        pytest.param(
+            {
+                "filter": {
+                    "both": {"type": "multiplexer", "filters": ["lowercase", "delimited_term_freq"]}
+                },
+                "analyzer": {"tagged": {"tokenizer": "whitespace", "filter": ["both"]}},
+            },
+            "Multiplexing filter [both] refers to undefined tokenfilter [delimited_term_freq]",
+            id="multiplexer",
+        ),
+    ],
+)
+def test_a_token_filter_elasticsearch_lacks_fails_the_index(
+    fake: FirehoseFake, landing_s3: Any, analysis: dict[str, Any], reason: str
+) -> None:
+    both = streams(fake, {"properties": {"n": {"type": "long"}}}, {"analysis": analysis})
+    both.send(b'{"n": 1}')
+
+    # Refused as the index's analysis is built, before its mapping is parsed.
+    assert both.es.delivered == []
+    assert errors(landing_s3) == [("400", {"type": "illegal_argument_exception", "reason": reason})]
+    assert both.es.index_mappings == {}
+    assert both.os.delivered == [b'{"n": 1}']
+
+
+def test_the_analysis_is_refused_before_the_mapping(fake: FirehoseFake, landing_s3: Any) -> None:
+    mapping = {"dynamic": "strict_allow_templates", "properties": {"n": {"type": "long"}}}
+    settings = {"analysis": {"filter": {"stems": {"type": "persian_stem"}}}}
+    both = streams(fake, mapping, settings)
+    both.send(b'{"n": 1}')
+
+    reason = "Unknown filter type [persian_stem] for [stems]"
+    assert errors(landing_s3) == [("400", {"type": "illegal_argument_exception", "reason": reason})]
+    assert both.os.delivered == [b'{"n": 1}']

@@ -52,6 +52,7 @@ import contextvars
 from collections.abc import Callable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
+from pytest_firehose._destinations.index_analysis import REFUSES as _SETTINGS
 from pytest_firehose._destinations.index_mapping import (
     ALLOW_TEMPLATES,
     BadMapping,
@@ -83,6 +84,11 @@ OPENSEARCH_ONLY = (
 OPEN_DISTRO_KNN = ("store", "doc_values", "dimension", "meta")
 #: Open Distro's k-NN 1.13's greatest ``dimension`` (``KNNVectorFieldMapper.MAX_DIMENSION``).
 OPEN_DISTRO_MAX_DIMENSION = 10000
+#: The built-in token filters (each a type, and a filter by its name) OpenSearch 2.19 has
+#: and Elasticsearch 7.10 does not (its ``CommonAnalysisPlugin`` registers none of them):
+#: ``persian_stem`` (Lucene 9's ``PersianStemFilter``), ``concatenate_graph`` and
+#: ``delimited_term_freq``.
+OPENSEARCH_ONLY_FILTERS = frozenset({"concatenate_graph", "delimited_term_freq", "persian_stem"})
 #: The root's name in the refusal of an index's creation (a typeless mapping's).
 _ROOT = "_doc"
 
@@ -115,15 +121,19 @@ def lacks(kind: Any) -> bool:
 
 
 class Refused(BadMapping):
-    """Elasticsearch 7.10's refusal of a parameter's value (or of a parameter) OpenSearch
-    takes: ``reason`` its message, ``kind`` its exception's type, ``cause`` the exception it
-    holds (None: none)."""
+    """Elasticsearch 7.10's refusal of a parameter's value (or of a parameter, or an
+    analysis component) OpenSearch takes: ``reason`` its message, ``kind`` its exception's
+    type, ``cause`` the exception it holds (None: none); ``in_mapping``: refused where the
+    mapping is parsed (else where the index's analysis is built, before its mapping)."""
 
-    def __init__(self, kind: str, reason: str, cause: Cause = None) -> None:
-        super().__init__(f"{REFUSES}{reason}")
+    def __init__(
+        self, kind: str, reason: str, cause: Cause = None, *, in_mapping: bool = True
+    ) -> None:
+        super().__init__(f"{REFUSES if in_mapping else _SETTINGS}{reason}")
         self.kind = kind
         self.reason = reason
         self.cause = cause
+        self.in_mapping = in_mapping
 
     def document_error(self) -> MappingError:
         """The error of a document whose new field a dynamic template maps with what was
@@ -133,6 +143,20 @@ class Refused(BadMapping):
         return MappingError(
             "mapper_parsing_exception", "failed to parse", (self.kind, self.reason, self.cause)
         )
+
+
+def lacks_filter(name: str) -> bool:
+    """Whether the domain whose index is being read has no built-in token filter (or
+    filter type) ``name`` that OpenSearch has (an Elasticsearch domain's
+    :data:`OPENSEARCH_ONLY_FILTERS`)."""
+    return _ELASTICSEARCH.get() and name in OPENSEARCH_ONLY_FILTERS
+
+
+def refuse_filter(reason: str) -> Refused:
+    """Elasticsearch's refusal of an analysis naming a token filter it lacks
+    (``reason``, its ``IllegalArgumentException``'s message), which fails the index's
+    creation as its analysis is built, before its mapping is parsed."""
+    return Refused("illegal_argument_exception", reason, in_mapping=False)
 
 
 def refuse_dynamic(value: Any) -> None:
@@ -193,6 +217,8 @@ def creation_error(mapping: IndexMapping) -> MappingError | None:
             ("mapper_parsing_exception", reason),
         )
     except Refused as error:
+        if not error.in_mapping:  # the analysis, built before the mapping is parsed
+            return MappingError(error.kind, error.reason, error.cause)
         return MappingError(
             "mapper_parsing_exception",
             f"Failed to parse mapping [{_ROOT}]: {error.reason}",
