@@ -39,6 +39,15 @@ refused where they are read, as :class:`Refused` in Elasticsearch's words:
   and ``dimension`` is at most 10000 (``Dimension value cannot be greater than 10000 for
   vector: v``, an ``IllegalArgumentException``).
 
+Its analysis lacks the token filters OpenSearch registers and Elasticsearch 7.10's
+``CommonAnalysisPlugin`` does not (:data:`OPENSEARCH_ONLY_FILTERS`): such a filter type
+is unknown (``Unknown filter type [persian_stem] for [f]``), a name an analyzer or a
+normalizer uses found nowhere (``Custom Analyzer [a] failed to find filter under name
+[persian_stem]``), a multiplexer's undefined (``Multiplexing filter [m] refers to
+undefined tokenfilter [x]``): ``IllegalArgumentException``s that fail the index's
+creation as ``AnalysisRegistry.build`` builds its analysis, before its mapping is parsed,
+unwrapped.
+
 In a new index's mapping such a refusal fails its creation as a type it lacks does; in a
 dynamic template's mapping it fails the document whose new field takes it, as
 ``DocumentParser`` wraps it (a ``MapperParsingException`` as it is, another in ``failed to
