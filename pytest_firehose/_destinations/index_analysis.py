@@ -288,9 +288,26 @@ def _type(component: str, name: str, given: Mapping[str, Any]) -> str:
             f"{REFUSES}{component} [{name}] must specify either an analyzer type, or a tokenizer"
         )
     text = _text(kind)
+    if component == "filter" and _lacking(text):
+        raise _refused(f"Unknown {component} type [{text}] for [{name}]")
     if text not in _TYPES[component]:
         raise ValueError(f"{REFUSES}Unknown {component} type [{text}] for [{name}]" + PLUGINS)
     return text
+
+
+def _lacking(name: str) -> bool:
+    """Whether ``name`` is a built-in token filter the index's domain lacks (an
+    Elasticsearch domain's: ``index_elasticsearch``)."""
+    from pytest_firehose._destinations.index_elasticsearch import lacks_filter
+
+    return lacks_filter(name)
+
+
+def _refused(reason: str) -> ValueError:
+    """An Elasticsearch domain's refusal of a built-in token filter it lacks."""
+    from pytest_firehose._destinations.index_elasticsearch import refuse_filter
+
+    return refuse_filter(reason)
 
 
 def _custom(
@@ -316,25 +333,35 @@ def _custom(
                 said + f"failed to find char_filter under name [{char_filter}]" + PLUGINS
             )
     for token_filter in _names(given.get("filter")):
+        if token_filter not in defined and _lacking(token_filter):
+            raise _refused(
+                f"Custom Analyzer [{name}] failed to find filter under name [{token_filter}]"
+            )
         if token_filter not in filters:
             raise ValueError(said + f"failed to find filter under name [{token_filter}]" + PLUGINS)
         if token_filter in defined:
-            _chained(token_filter, defined[token_filter], filters)
+            _chained(token_filter, defined[token_filter], filters, defined)
         elif token_filter in REMOVED_FILTERS:
             raise ValueError(REFUSES + REMOVED_FILTERS[token_filter])
 
 
-def _chained(name: str, given: Mapping[str, Any], filters: set[str] | frozenset[str]) -> None:
+def _chained(
+    name: str,
+    given: Mapping[str, Any],
+    filters: set[str] | frozenset[str],
+    defined: Mapping[str, Mapping[str, Any]],
+) -> None:
     """A ``multiplexer``'s check of the filters it names, as an analyzer uses it."""
     if _text(given.get("type")) != "multiplexer":
         return
     for chain in _names(given.get("filters")):
         for part in chain.split(","):
-            if part.strip() and part.strip() not in filters:
-                raise ValueError(
-                    f"{REFUSES}Multiplexing filter [{name}] refers to undefined tokenfilter "
-                    f"[{part.strip()}]"
-                )
+            named = part.strip()
+            said = f"Multiplexing filter [{name}] refers to undefined tokenfilter [{named}]"
+            if named and named not in defined and _lacking(named):
+                raise _refused(said)
+            if named and named not in filters:
+                raise ValueError(f"{REFUSES}{said}")
 
 
 def _normalizer(
@@ -356,11 +383,11 @@ def _normalizer(
             )
     for token_filter in _names(given.get("filter")):
         own = groups["filter"].get(token_filter)
-        if own is None and token_filter not in FILTERS:
-            raise ValueError(
-                f"{REFUSES}Custom Analyzer [{name}] failed to find filter under name "
-                f"[{token_filter}]"
-            )
+        if own is None and (token_filter not in FILTERS or _lacking(token_filter)):
+            said = f"Custom Analyzer [{name}] failed to find filter under name [{token_filter}]"
+            if token_filter in FILTERS:
+                raise _refused(said)
+            raise ValueError(f"{REFUSES}{said}")
         kind = token_filter if own is None else _text(own.get("type"))
         if kind not in NORMALIZING_FILTERS:
             raise ValueError(

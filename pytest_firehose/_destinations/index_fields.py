@@ -26,7 +26,7 @@ from pytest_firehose._destinations.index_completion import completion_field
 from pytest_firehose._destinations.index_copy import CopyToError, read_copy_to
 from pytest_firehose._destinations.index_date_fields import date_field_check
 from pytest_firehose._destinations.index_defaults import configured
-from pytest_firehose._destinations.index_elasticsearch import lacks
+from pytest_firehose._destinations.index_elasticsearch import Refused, lacks, refuse_dynamic
 from pytest_firehose._destinations.index_geo_point import geo_point_check
 from pytest_firehose._destinations.index_geo_shape import geo_shape_field
 from pytest_firehose._destinations.index_join import join_field
@@ -101,10 +101,12 @@ _MODES = ("strict", *ALLOW_TEMPLATES)
 def read_dynamic(where: str, value: Any) -> str:
     """``dynamic`` as OpenSearch reads it (``ObjectMapper.TypeParser``): a mode's name in
     any case, else a boolean (``true``, ``false``, or those two strings only); shown in
-    lower case."""
+    lower case. An Elasticsearch domain has no ``*_allow_templates`` mode
+    (``index_elasticsearch``)."""
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, str) and value.lower() in _MODES:
+        refuse_dynamic(value)
         return value.lower()
     if value in ("true", "false"):
         return str(value)
@@ -175,6 +177,8 @@ def field_node(name: str, definition: Any, *, multi: bool = False, knn: bool = F
             if kind in _GEOMETRIES:
                 return geo_shape_field(name, definition, multi=multi, kind=kind)
             return flat_object(name, definition, multi=multi)
+        except Refused:  # what an Elasticsearch domain lacks, with its cause
+            raise
         except ValueError as error:
             raise BadMapping(str(error)) from None
     if kind in _UNPARSED:
@@ -291,10 +295,15 @@ def read_object(where: str, kind: str, definition: dict[str, Any], *, knn: bool 
     properties = definition.get("properties", {})
     if not isinstance(properties, Mapping):
         raise BadMapping(f"{where}: properties is an object of field name to definition")
+    # The parameters are read in the order given: ``dynamic`` after ``properties`` is
+    # read once the properties are.
+    keys = list(definition)
+    later = "properties" in keys and "dynamic" in keys
+    later = later and keys.index("properties") < keys.index("dynamic")
     node = Obj(
         kind,
         {},
-        read_dynamic(where, definition["dynamic"]) if "dynamic" in definition else None,
+        read_dynamic(where, definition["dynamic"]) if "dynamic" in keys and not later else None,
         flag(where, "enabled", definition.get("enabled", True)),
         {key: definition[key] for key in definition if key in HARMLESS.get(kind, ())},
     )
@@ -309,6 +318,8 @@ def read_object(where: str, kind: str, definition: dict[str, Any], *, knn: bool 
             raise BadMapping(f"{where}: {name!r} is a metadata field, which properties do not map")
         _check_typed(name, spec, multi=False)
         node.properties[name] = field_node(prefix + name, spec, knn=knn)
+    if later:
+        node.dynamic = read_dynamic(where, definition["dynamic"])
     return node
 
 

@@ -43,8 +43,10 @@ sub-field, and an encoder the plugin fails on with a Java exception (``index_knn
 from __future__ import annotations
 
 from collections.abc import Mapping
+from functools import partial
 from typing import Any
 
+from pytest_firehose._destinations.index_elasticsearch import refuse_knn
 from pytest_firehose._destinations.index_knn_encoders import fp16, resolve_encoder, resolve_engine
 from pytest_firehose._destinations.index_knn_methods import (
     SPACES,
@@ -116,6 +118,8 @@ def knn_vector_field(name: str, definition: Mapping[str, Any], *, multi: bool, k
                 f"{where}: the parameter {key!r} of a knn_vector field is not modelled "
                 f"(modelled: {', '.join(sorted(_PARAMETERS))})"
             )
+    # What an Elasticsearch domain's Open Distro plugin lacks (``index_elasticsearch``).
+    refuse_knn(simple, definition, partial(_dimension, simple))
     given = _parse(simple, definition)
     mode = given.get("mode")
     compression = given.get("compression_level", "")

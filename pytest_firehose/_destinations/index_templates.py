@@ -48,7 +48,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from pytest_firehose._destinations.index_elasticsearch import on_elasticsearch
+from pytest_firehose._destinations.index_elasticsearch import Refused, on_elasticsearch
 from pytest_firehose._destinations.index_mapping import Leaf, MappingError, Node, NoHandler
 from pytest_firehose._destinations.index_patterns import simple
 from pytest_firehose._destinations.index_special import REFUSES
@@ -274,6 +274,8 @@ def failed_document(template: DynamicTemplate, full: str, error: ValueError) -> 
     mapping makes no field of (``error``, the type parser's refusal): OpenSearch's, as
     ``DocumentParser`` answers it, where the refusal is in its words."""
     own = full.rsplit(".", 1)[-1]
+    if isinstance(error, Refused):  # what an Elasticsearch domain lacks, with its cause
+        return error.document_error()
     if isinstance(error, NoHandler) and error.field == own:
         # RootObjectMapper.findTemplateBuilder finds no parser for the template's type (a
         # sub-field's or an inner property's is its type parser's own refusal, below).

@@ -198,7 +198,7 @@ class OpenSearchDestination(StoredDestination):
                     failed = MappingError("mapper_parsing_exception", reason)
                     refused[position] = Refusal(NOT_JSON, failed.json())
                     continue
-                except NotCreated as error:  # a type an Elasticsearch domain lacks
+                except NotCreated as error:  # what an Elasticsearch domain lacks
                     refused[position] = Refusal(NOT_JSON, error.error.json())
                     continue
                 mapping = left[index] = found

@@ -190,7 +190,8 @@ class SearchIndexes:
     ) -> IndexMapping:
         """The mapping ``index`` of ``domain`` holds, the index made if it is new; on an
         ``elasticsearch`` domain, :class:`NotCreated` for a new index whose mapping holds a
-        type the domain lacks (``index_elasticsearch``), which is then not made."""
+        type or a parameter's value the domain lacks (``index_elasticsearch``), which is
+        then not made."""
         indexes = self._indexes.setdefault(domain, {})
         found = indexes.get(index)
         if found is None or (domain, index) not in self._written:
