@@ -175,6 +175,23 @@ def test_a_partial_failure_resumes_from_the_lowest_reported_record(fake: Firehos
     assert failure["responseContext"]["functionError"] is None
 
 
+def test_the_rest_of_a_partly_failed_batch_is_retried_as_a_new_batch(fake: FirehoseFake) -> None:
+    # Its retries wait 1, then 2 seconds, counting from the partial failure afresh.
+    stream = fake.kinesis.create_stream("s")
+    trigger = stream.lambda_trigger(
+        _reporting(), FunctionResponseTypes=["ReportBatchItemFailures"], MaximumRetryAttempts=2
+    )
+    put(b"a", b"poison")
+
+    trigger.drain()
+
+    assert batches(trigger) == [[b"a", b"poison"]] + [[b"poison"]] * 3
+    started = [invocation.at for invocation in trigger.invocations]
+    gaps = [later - earlier for earlier, later in itertools.pairwise(started)]
+    assert gaps == [timedelta(seconds=1), timedelta(seconds=1), timedelta(seconds=2)]
+    assert trigger.failures[0]["requestContext"]["approximateInvokeCount"] == 3
+
+
 def test_a_failure_report_is_read_as_lambda_returns_it_in_json(fake: FirehoseFake) -> None:
     """Lambda writes the answer as JSON: failures reported in a tuple are an array."""
     reporting = _reporting()
@@ -347,6 +364,24 @@ def test_a_record_retried_forever_ends_when_retention_trims_it(fake: FirehoseFak
     assert trigger.expired == [b"poison"]
     assert trigger.failures == []
     assert fake.kinesis.clock.elapsed > timedelta(hours=24)
+
+
+def test_a_drain_that_never_catches_up_stops_after_20000_failed_invocations(
+    fake: FirehoseFake,
+) -> None:
+    # Two days' retention outlasts 20,000 retries 8 seconds apart: drain() gives up first.
+    stream = fake.kinesis.create_stream("s")
+    boto3.client("kinesis", region_name="us-east-1").increase_stream_retention_period(
+        StreamName="s", RetentionPeriodHours=48
+    )
+    trigger = stream.lambda_trigger(_poisoned())
+    put(b"poison")
+
+    with pytest.raises(UsageError, match="invoked the handler 20000 times without catching up"):
+        trigger.drain()
+
+    assert len(trigger.invocations) == 20_000
+    assert trigger.failures == []
 
 
 def test_each_retry_receives_the_batch_s_event_afresh(fake: FirehoseFake) -> None:
