@@ -279,6 +279,27 @@ def test_records_past_their_maximum_age_are_given_up(fake: FirehoseFake) -> None
     assert "responseContext" not in failure
 
 
+@pytest.mark.parametrize(
+    ("age", "invoked"),
+    [(timedelta(seconds=60), True), (timedelta(seconds=60, milliseconds=1), False)],
+)
+def test_a_record_is_given_up_once_older_than_its_maximum_age(
+    fake: FirehoseFake, age: timedelta, invoked: bool
+) -> None:
+    # The API reference: "Discard records older than the specified age"; a record exactly
+    # that old is not older, and is invoked.
+    stream = fake.kinesis.create_stream("s")
+    put(b"a")
+    fake.kinesis.clock.advance(age)
+    trigger = stream.lambda_trigger(lambda event, context: None, MaximumRecordAgeInSeconds=60)
+
+    trigger.drain()
+
+    assert batches(trigger) == ([[b"a"]] if invoked else [])
+    conditions = [failure["requestContext"]["condition"] for failure in trigger.failures]
+    assert conditions == ([] if invoked else ["RecordAgeExceeded"])
+
+
 def test_aged_records_leave_the_batch_and_the_rest_is_invoked(fake: FirehoseFake) -> None:
     stream = fake.kinesis.create_stream("s")
     put(b"old")
