@@ -398,10 +398,27 @@ def test_a_drain_that_never_catches_up_stops_after_20000_failed_invocations(
     trigger = stream.lambda_trigger(_poisoned())
     put(b"poison")
 
-    with pytest.raises(UsageError, match="invoked the handler 20000 times without catching up"):
+    with pytest.raises(UsageError, match="invoked failing batches 20000 times without catching up"):
         trigger.drain()
 
     assert len(trigger.invocations) == 20_000
+    assert trigger.failures == []
+
+
+def test_a_drain_of_more_than_20000_batches_that_succeed_reads_them_all(
+    fake: FirehoseFake,
+) -> None:
+    # Only retries count towards drain()'s guard; it refused this stream as a failing one.
+    stream = fake.kinesis.create_stream("s")
+    client = boto3.client("kinesis", region_name="us-east-1")
+    for _ in range(41):
+        client.put_records(StreamName="s", Records=[{"Data": b"x", "PartitionKey": "k"}] * 500)
+        fake.kinesis.clock.advance(seconds=1)  # within the shard's write throughput
+    trigger = stream.lambda_trigger(lambda event, context: None, BatchSize=1)
+
+    trigger.drain()
+
+    assert len(trigger.invocations) == 20_500
     assert trigger.failures == []
 
 
