@@ -104,6 +104,20 @@ def test_records_read_while_disabling_are_invoked(slow: FirehoseFake) -> None:
     assert batches(trigger) == [[b"a"]]
 
 
+def test_a_disabled_mapping_being_updated_invokes_nothing(slow: FirehoseFake) -> None:
+    stream = _stream(slow)
+    trigger = stream.lambda_trigger(accept_all, Enabled=False)
+    put(b"a")
+
+    assert trigger.update(BatchSize=5)["State"] == "Updating"
+    trigger.drain()
+    slow.kinesis.clock.advance(seconds=10)
+    trigger.drain()
+
+    assert trigger.invocations == []
+    assert trigger.state == "Disabled"
+
+
 def test_an_enabling_mapping_polls_once_it_is_enabled(slow: FirehoseFake) -> None:
     stream = _stream(slow)
     trigger = stream.lambda_trigger(accept_all, Enabled=False)

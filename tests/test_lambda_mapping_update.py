@@ -6,11 +6,12 @@ from __future__ import annotations
 
 import json
 import warnings
+from datetime import timedelta
 from typing import Any
 
 import boto3
 import pytest
-from lambda_support import accept_all, batches, put
+from lambda_support import accept_all, batches, put, put_keyed
 from moto import mock_aws
 
 from pytest_firehose import FirehoseFake
@@ -81,6 +82,40 @@ def test_latest_of_a_mapping_created_disabled_is_where_it_is_enabled(fake: Fireh
     assert batches(trigger) == [[b"after"]]
 
 
+def test_a_paused_latest_mapping_resumes_from_its_checkpoint(fake: FirehoseFake) -> None:
+    # LATEST is where the mapping first polls; enabled again, it reads what came meanwhile.
+    stream = fake.kinesis.create_stream("s")
+    trigger = stream.lambda_trigger(accept_all, StartingPosition="LATEST")
+    put(b"a")
+    trigger.drain()
+
+    trigger.update(Enabled=False)
+    put(b"b")
+    trigger.update(Enabled=True)
+    trigger.drain()
+
+    assert batches(trigger) == [[b"a"], [b"b"]]
+
+
+def test_a_mapping_enabled_again_retries_a_failing_batch_as_any(fake: FirehoseFake) -> None:
+    stream = fake.kinesis.create_stream("s")
+
+    def fails(event: dict[str, Any], context: Any) -> None:
+        raise ValueError("cannot process")
+
+    trigger = stream.lambda_trigger(fails, MaximumRetryAttempts=1, Enabled=False)
+    put(b"a")
+    trigger.update(Enabled=True)
+
+    trigger.drain()
+
+    first, retry = trigger.invocations
+    assert retry.at - first.at == timedelta(seconds=1)
+    [record] = trigger.failures
+    assert record["requestContext"]["condition"] == "RetryAttemptsExhausted"
+    assert record["requestContext"]["approximateInvokeCount"] == 2
+
+
 def test_a_handler_that_disables_its_mapping_is_not_invoked_again(fake: FirehoseFake) -> None:
     stream = fake.kinesis.create_stream("s")
 
@@ -96,6 +131,27 @@ def test_a_handler_that_disables_its_mapping_is_not_invoked_again(fake: Firehose
     trigger.update(Enabled=True)
     trigger.drain()
     assert batches(trigger) == [[b"a"], [b"b"]]
+
+
+@pytest.mark.parametrize("change", ["disable", "delete"])
+def test_a_handler_that_stops_its_mapping_leaves_the_other_shards_unread(
+    fake: FirehoseFake, change: str
+) -> None:
+    stream = fake.kinesis.create_stream("s", shard_count=2)
+
+    def handler(event: dict[str, Any], context: Any) -> None:
+        if change == "disable":
+            trigger.update(Enabled=False)
+        else:
+            trigger.delete()
+
+    trigger = stream.lambda_trigger(handler)
+    put_keyed(*[(key, key.encode()) for key in "abcdefgh"])
+    assert len({record.shard_id for record in stream.records}) == 2
+
+    trigger.drain()
+
+    assert len(trigger.invocations) == 1
 
 
 def test_a_new_batch_size_applies_to_the_next_batch(fake: FirehoseFake) -> None:

@@ -175,6 +175,23 @@ def test_a_partial_failure_resumes_from_the_lowest_reported_record(fake: Firehos
     assert failure["responseContext"]["functionError"] is None
 
 
+def test_the_rest_of_a_partly_failed_batch_is_retried_as_a_new_batch(fake: FirehoseFake) -> None:
+    # Its retries wait 1, then 2 seconds, counting from the partial failure afresh.
+    stream = fake.kinesis.create_stream("s")
+    trigger = stream.lambda_trigger(
+        _reporting(), FunctionResponseTypes=["ReportBatchItemFailures"], MaximumRetryAttempts=2
+    )
+    put(b"a", b"poison")
+
+    trigger.drain()
+
+    assert batches(trigger) == [[b"a", b"poison"]] + [[b"poison"]] * 3
+    started = [invocation.at for invocation in trigger.invocations]
+    gaps = [later - earlier for earlier, later in itertools.pairwise(started)]
+    assert gaps == [timedelta(seconds=1), timedelta(seconds=1), timedelta(seconds=2)]
+    assert trigger.failures[0]["requestContext"]["approximateInvokeCount"] == 3
+
+
 def test_a_failure_report_is_read_as_lambda_returns_it_in_json(fake: FirehoseFake) -> None:
     """Lambda writes the answer as JSON: failures reported in a tuple are an array."""
     reporting = _reporting()
@@ -262,6 +279,27 @@ def test_records_past_their_maximum_age_are_given_up(fake: FirehoseFake) -> None
     assert "responseContext" not in failure
 
 
+@pytest.mark.parametrize(
+    ("age", "invoked"),
+    [(timedelta(seconds=60), True), (timedelta(seconds=60, milliseconds=1), False)],
+)
+def test_a_record_is_given_up_once_older_than_its_maximum_age(
+    fake: FirehoseFake, age: timedelta, invoked: bool
+) -> None:
+    # The API reference: "Discard records older than the specified age"; a record exactly
+    # that old is not older, and is invoked.
+    stream = fake.kinesis.create_stream("s")
+    put(b"a")
+    fake.kinesis.clock.advance(age)
+    trigger = stream.lambda_trigger(lambda event, context: None, MaximumRecordAgeInSeconds=60)
+
+    trigger.drain()
+
+    assert batches(trigger) == ([[b"a"]] if invoked else [])
+    conditions = [failure["requestContext"]["condition"] for failure in trigger.failures]
+    assert conditions == ([] if invoked else ["RecordAgeExceeded"])
+
+
 def test_aged_records_leave_the_batch_and_the_rest_is_invoked(fake: FirehoseFake) -> None:
     stream = fake.kinesis.create_stream("s")
     put(b"old")
@@ -347,6 +385,41 @@ def test_a_record_retried_forever_ends_when_retention_trims_it(fake: FirehoseFak
     assert trigger.expired == [b"poison"]
     assert trigger.failures == []
     assert fake.kinesis.clock.elapsed > timedelta(hours=24)
+
+
+def test_a_drain_that_never_catches_up_stops_after_20000_failed_invocations(
+    fake: FirehoseFake,
+) -> None:
+    # Two days' retention outlasts 20,000 retries 8 seconds apart: drain() gives up first.
+    stream = fake.kinesis.create_stream("s")
+    boto3.client("kinesis", region_name="us-east-1").increase_stream_retention_period(
+        StreamName="s", RetentionPeriodHours=48
+    )
+    trigger = stream.lambda_trigger(_poisoned())
+    put(b"poison")
+
+    with pytest.raises(UsageError, match="invoked failing batches 20000 times without catching up"):
+        trigger.drain()
+
+    assert len(trigger.invocations) == 20_000
+    assert trigger.failures == []
+
+
+def test_a_drain_of_more_than_20000_batches_that_succeed_reads_them_all(
+    fake: FirehoseFake,
+) -> None:
+    # Only retries count towards drain()'s guard; it refused this stream as a failing one.
+    stream = fake.kinesis.create_stream("s")
+    client = boto3.client("kinesis", region_name="us-east-1")
+    for _ in range(41):
+        client.put_records(StreamName="s", Records=[{"Data": b"x", "PartitionKey": "k"}] * 500)
+        fake.kinesis.clock.advance(seconds=1)  # within the shard's write throughput
+    trigger = stream.lambda_trigger(lambda event, context: None, BatchSize=1)
+
+    trigger.drain()
+
+    assert len(trigger.invocations) == 20_500
+    assert trigger.failures == []
 
 
 def test_each_retry_receives_the_batch_s_event_afresh(fake: FirehoseFake) -> None:

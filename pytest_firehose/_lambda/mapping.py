@@ -43,9 +43,11 @@ from pytest_firehose._lambda.mapping_invocations import Invocation, batch_event,
 from pytest_firehose._lambda.mapping_settings import MappingSettings
 from pytest_firehose._lambda.windows import Window
 
-#: How many invocations one ``drain`` makes before it concludes the handler never
-#: succeeds (a guard for tests, not a Lambda limit): more than a batch retried every
-#: ``mapping_failures.MAX_BACKOFF`` for a day, the default retention, takes.
+#: How many retries one ``drain`` makes before it concludes the handler never succeeds
+#: (a guard for tests, not a Lambda limit): more than a batch retried every
+#: ``mapping_failures.MAX_BACKOFF`` for a day, the default retention, takes. Invocations
+#: that finish their batch (or part of it) do not count: a long stream read in small
+#: batches is no failing handler.
 DRAIN_LIMIT = 20_000
 
 
@@ -98,6 +100,8 @@ class EventSourceMapping:
         self._batches = BatchReader(reader, self._lanes)
         #: Whether the mapping has taken its starting position (when first enabled).
         self._started = False
+        #: Invocations whose batch is to be invoked again whole (a retry): ``drain``'s guard.
+        self._retries = 0
         #: Set by DeleteEventSourceMapping: the mapping reads nothing more.
         self.deleted = False
         #: Enabled again: the batches in flight are dropped before the next one is read
@@ -205,14 +209,14 @@ class EventSourceMapping:
             )
         if not self._polling(self.clock.now()):
             return
-        limit = len(self.invocations) + DRAIN_LIMIT
+        limit = self._retries + DRAIN_LIMIT
         while True:
             due = self._step()
             if due is None:
                 return
-            if len(self.invocations) >= limit:
+            if self._retries >= limit:
                 raise UsageError(
-                    f"drain() invoked the handler {DRAIN_LIMIT} times without catching up: "
+                    f"drain() invoked failing batches {DRAIN_LIMIT} times without catching up: "
                     "it keeps failing and the mapping retries until the records expire. "
                     "Set MaximumRetryAttempts or MaximumRecordAgeInSeconds, or fix the handler."
                 )
@@ -308,6 +312,8 @@ class EventSourceMapping:
         state.invoked_until = self.clock.now()
         batch.invocations += 1
         after_invocation(invocation, state, batch, self.settings, self.clock, self._give_up)
+        if any(held is batch for held in state.batches):
+            self._retries += 1  # neither done nor split nor resumed: invoked again whole
 
     def _invoke(self, shard_id: str, batch: Batch, window: Window | None) -> Invocation:
         source = self.reader.source

@@ -5,8 +5,9 @@ given up on once its retries are spent.
 
 Facts (docs/fidelity.md, "Lambda and Kinesis"): a failed batch is retried whole until it
 succeeds, MaximumRetryAttempts retries were made (``approximateInvokeCount`` then counts the
-invocations, REAL), or its records reach MaximumRecordAgeInSeconds, which discards them
-before any further invocation and keeps the rest of the batch (REAL).
+invocations, REAL), or its records are older than MaximumRecordAgeInSeconds (DOC: "Discard
+records older than the specified age"; a record exactly that old is still invoked), which
+discards them before any further invocation and keeps the rest of the batch (REAL).
 BisectBatchOnFunctionError splits a batch that raised in two, and splitting consumes no
 retry (DOC).
 
@@ -42,12 +43,12 @@ GiveUp = Callable[[Batch, str, str | None], None]
 
 
 def drop_aged(batch: Batch, settings: MappingSettings, clock: FakeClock, give_up: GiveUp) -> None:
-    """Records past MaximumRecordAgeInSeconds are discarded before the invocation."""
+    """Records older than MaximumRecordAgeInSeconds are discarded before the invocation."""
     limit = settings.max_age
     if limit is None:
         return
     now = clock.now()
-    aged = [record for record in batch.records if now - record.arrived_at >= limit]
+    aged = [record for record in batch.records if now - record.arrived_at > limit]
     if aged:
         give_up(Batch(aged, max(batch.invocations, 1)), RECORD_AGE_EXCEEDED, None)
         batch.records = [record for record in batch.records if record not in aged]
