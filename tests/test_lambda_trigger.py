@@ -524,17 +524,23 @@ def test_the_batching_window_gathers_records_on_the_fake_clock(fake: FirehoseFak
     assert trigger.invocations[1].at - trigger.invocations[0].at == timedelta(seconds=5)
 
 
+def _windowed_after_one_invocation(fake: FirehoseFake) -> tuple[KinesisTrigger, datetime]:
+    """A trigger with a 10-second batching window that has invoked its function once, and
+    when that invocation ended (the handler takes no fake time)."""
+    stream = fake.kinesis.create_stream("s")
+    trigger = stream.lambda_trigger(lambda event, context: None, MaximumBatchingWindowInSeconds=10)
+    put(b"a")
+    trigger.drain()
+    return trigger, trigger.invocations[0].at
+
+
 def test_the_next_batching_window_opens_when_the_previous_invocation_ends(
     fake: FirehoseFake,
 ) -> None:
     # The guide: for Kinesis, "the next batching window begins as soon as the previous
     # function invocation completes" (for Kafka it begins with the first record).
     clock = fake.kinesis.clock
-    stream = fake.kinesis.create_stream("s")
-    trigger = stream.lambda_trigger(lambda event, context: None, MaximumBatchingWindowInSeconds=10)
-    put(b"a")
-    trigger.drain()
-    ended = trigger.invocations[0].at
+    trigger, ended = _windowed_after_one_invocation(fake)
 
     clock.advance(seconds=4)
     put(b"b")
@@ -554,11 +560,7 @@ def test_the_next_batching_window_opens_when_the_previous_invocation_ends(
 def test_new_lanes_keep_the_batching_window_the_last_invocation_opened(
     fake: FirehoseFake,
 ) -> None:
-    stream = fake.kinesis.create_stream("s")
-    trigger = stream.lambda_trigger(lambda event, context: None, MaximumBatchingWindowInSeconds=10)
-    put(b"a")
-    trigger.drain()
-    ended = trigger.invocations[0].at
+    trigger, ended = _windowed_after_one_invocation(fake)
 
     trigger.update(ParallelizationFactor=2)
     fake.kinesis.clock.advance(seconds=4)

@@ -469,14 +469,15 @@ def test_a_throttled_get_records_is_refused_with_the_recorded_text(fake):
     }
 
 
-def _aged_out(fake: FirehoseFake, **parameters: Any) -> Any:
+def _failing(event: dict[str, Any], context: Any) -> None:
+    raise RuntimeError("failed")
+
+
+def _aged_out(fake: FirehoseFake, handler: Any = _failing, **parameters: Any) -> Any:
     """test_kinesis_maximum_record_age_exceeded*'s mapping (2025): a maximum record age of 60
-    seconds, batches of ``BatchSize``, failures to a queue; the function fails every batch.
-    No queue stands in for SQS here: the invocation records stay on the trigger."""
-
-    def handler(event: dict[str, Any], context: Any) -> None:
-        raise RuntimeError("failed")
-
+    seconds, batches of ``BatchSize``, failures to a queue; ``handler`` fails every batch
+    unless given. No queue stands in for SQS here: the invocation records stay on the
+    trigger."""
     trigger = fake.kinesis["s"].lambda_trigger(
         handler,
         FunctionName="f",
@@ -532,19 +533,7 @@ def test_an_aged_record_leaves_its_batch_counted_once_and_the_rest_is_invoked(fa
     def handler(event: dict[str, Any], context: Any) -> None:
         taken.append([base64.b64decode(r["kinesis"]["data"]) for r in event["Records"]])
 
-    trigger = stream.lambda_trigger(
-        handler,
-        FunctionName="f",
-        StartingPosition="TRIM_HORIZON",
-        BatchSize=10,
-        MaximumBatchingWindowInSeconds=1,
-        MaximumRetryAttempts=0,
-        MaximumRecordAgeInSeconds=60,
-        DestinationConfig={"OnFailure": {"Destination": QUEUE}},
-    )
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", UnmodelledSettingWarning)
-        trigger.drain()
+    trigger = _aged_out(fake, handler, BatchSize=10, MaximumRetryAttempts=0)
 
     assert taken == [[f"stream-data-{i + 1}".encode() for i in range(5)]]
     (failure,) = trigger.failures
