@@ -218,21 +218,18 @@ def creation_error(mapping: IndexMapping) -> MappingError | None:
     try:
         with engine(True):
             read_mapping(mapping.given, mapping.settings, index="_elasticsearch_check")
-    except NoHandler as error:
-        reason = str(error).removeprefix(REFUSES)
-        return MappingError(
-            "mapper_parsing_exception",
-            f"Failed to parse mapping [{_ROOT}]: {reason}",
-            ("mapper_parsing_exception", reason),
-        )
+    except NoHandler as error:  # a type it lacks, in the words for any unknown type
+        refused = Refused("mapper_parsing_exception", str(error).removeprefix(REFUSES))
     except Refused as error:
-        if not error.in_mapping:  # the analysis, built before the mapping is parsed
-            return MappingError(error.kind, error.reason, error.cause)
-        return MappingError(
-            "mapper_parsing_exception",
-            f"Failed to parse mapping [{_ROOT}]: {error.reason}",
-            (error.kind, error.reason, error.cause),
-        )
+        refused = error
     except BadMapping:  # pragma: no cover - the mapping was read before, on OpenSearch's terms
         return None
-    return None
+    else:
+        return None
+    if not refused.in_mapping:  # the analysis, built before the mapping is parsed
+        return MappingError(refused.kind, refused.reason, refused.cause)
+    return MappingError(
+        "mapper_parsing_exception",
+        f"Failed to parse mapping [{_ROOT}]: {refused.reason}",
+        (refused.kind, refused.reason, refused.cause),
+    )
