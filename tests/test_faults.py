@@ -255,14 +255,27 @@ def test_records_by_index_list_or_predicate(fh: Any, records: Any, failed: list[
     assert fh["s"].records == [p for i, p in enumerate(sent) if i not in failed]
 
 
-def test_records_beyond_the_batch_leave_the_fault_unfired(fake: FirehoseFake, fh: Any):
-    fault = fh.fail(records={5: "InternalFailure"})
+def test_records_beyond_the_batch_leave_the_fault_unfired_until_a_batch_has_them(
+    fake: FirehoseFake, fh: Any
+):
+    fault = fh.fail(records={5: "InternalFailure", 3: "InternalFailure"})
 
-    answer = make_client("standard").put_record_batch(DeliveryStreamName="s", Records=batch(b"a"))
+    client = make_client("standard")
+
+    answer = client.put_record_batch(DeliveryStreamName="s", Records=batch(b"a", b"b", b"c"))
 
     assert answer["FailedPutCount"] == 0
-    # The fault failed nothing, so the teardown check must still report it.
-    assert repr(fault.fault) in (fake.unfired_faults() or "")
+    # The fault failed nothing, so the teardown check must still report it, naming the
+    # lowest index it waits for.
+    assert (
+        f"  {fault.fault!r}: it waits for operation in ['PutRecordBatch']; what arrived did "
+        "not match: a batch of 3 record(s), too short for index 3 x1"
+    ) in (fake.unfired_faults() or "").splitlines()
+    longer = batch(b"a", b"b", b"c", b"d")
+    answer = client.put_record_batch(DeliveryStreamName="s", Records=longer)
+    codes = [r.get("ErrorCode") for r in answer["RequestResponses"]]
+    assert codes == [None, None, None, "InternalFailure"]
+    assert fault.fired == 1
 
 
 def test_a_predicate_that_raises_is_a_usage_error_naming_the_record(fake: FirehoseFake, fh: Any):
@@ -328,6 +341,19 @@ def test_latency_moves_the_fake_clock_and_nothing_else(
     assert fh["s"].records == [b"a"]
     (call,) = fh.calls
     assert (call.outcome, call.at - start) == ("ok", timedelta(seconds=30))
+
+
+@pytest.mark.parametrize("latency", [0, 86_400])
+def test_latency_takes_from_nothing_to_a_day(fake: FirehoseFake, fh: Any, latency: int):
+    clock = fake.world.clock
+    start = clock.now()
+    fh.fail(latency=latency)
+    client = boto3.client("firehose", region_name=REGION, config=Config(read_timeout=86_401))
+
+    client.put_record(DeliveryStreamName="s", Record={"Data": b"a"})
+
+    assert clock.now() - start == timedelta(seconds=latency)
+    assert fh["s"].records == [b"a"]
 
 
 @pytest.mark.parametrize(("latency", "copies"), [(4.5, 1), (5, 2), (30, 2)])
@@ -479,6 +505,37 @@ def test_faults_are_consumed_in_schedule_order(fh: Any):
     assert fh.faults == [throttle, partial]
 
 
+def test_the_call_log_names_each_fault_with_the_keywords_that_aim_it(fh: Any):
+    client = make_client("standard")
+    fh.fail(error="InvalidArgumentException", operation="PutRecord", times=2)
+    fh.fail(throttle=2, stream="s")
+    fh.fail(chaos=1, seed=3, operation="PutRecordBatch", stream="s", call=2, times=1)
+    fh.fail(records=lambda data: data == b"c", optional=True)
+
+    for _ in range(2):
+        with pytest.raises(client.exceptions.InvalidArgumentException):
+            client.put_record(DeliveryStreamName="s", Record={"Data": b"a"})
+    for records in (batch(b"a"), batch(b"a"), batch(b"c")):
+        client.put_record_batch(DeliveryStreamName="s", Records=records)
+
+    assert [c.fault for c in fh.calls] == [
+        *["firehose_fail(error='InvalidArgumentException', operation='PutRecord', times=2)"] * 2,
+        *["firehose_fail(throttle=2, stream='s')"] * 2,
+        # call=2 counts the requests the throttle took: the third attempt is the chaos's
+        "firehose_fail(chaos=1, seed=3, operation='PutRecordBatch', stream='s', call=2, times=1)",
+        None,
+        "firehose_fail(records=<predicate <lambda>>, optional=True)",
+    ]
+
+
+def test_a_fault_handle_shows_its_fault_and_how_often_it_fired(fh: Any):
+    fault = fh.fail(throttle=2)
+
+    make_client("standard").put_record(DeliveryStreamName="s", Record={"Data": b"a"})
+
+    assert repr(fault) == "<FaultHandle firehose_fail(throttle=2) fired=2>"
+
+
 # ---------------------------------------------------------------- usage errors
 
 
@@ -497,13 +554,17 @@ def test_faults_are_consumed_in_schedule_order(fh: Any):
         ({"error": "InternalFailure", "times": 0}, ["times=", "got 0"]),
         ({"timeout": "read"}, ["'commit'", "'lost'", "'connect'"]),
         ({"chaos": 1.5}, ["(0, 1]"]),
+        ({"chaos": 0.5, "operation": "PutRecord"}, ["inside a PutRecordBatch answer"]),
+        ({"latency": -0.5}, ["latency= is seconds of fake time, from 0 to 86,400", "-0.5"]),
+        ({"latency": 86_400.5}, ["from 0 to 86,400 (a day), got 86400.5"]),
         ({"throttle": True, "operation": "PutRecrd"}, ["Did you mean 'PutRecord'?"]),
         ({"throttle": True, "operation": "Frobnicate"}, ["PutRecord", "PutRecordBatch"]),
     ],
     ids=[
         *("unknown-error", "error-typo", "unknown-record-code", "two-effects", "no-effect"),
         *("seed-without-chaos", "records-on-PutRecord", "call-0", "throttle-with-times"),
-        *("times-0", "unknown-timeout", "chaos-rate", "operation-typo", "unknown-operation"),
+        *("times-0", "unknown-timeout", "chaos-rate", "chaos-on-PutRecord", "latency-below-0"),
+        *("latency-past-a-day", "operation-typo", "unknown-operation"),
     ],
 )
 def test_bad_faults_are_usage_errors_naming_what_is_accepted(
