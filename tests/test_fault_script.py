@@ -33,7 +33,7 @@ KINESIS_CONTEXT = {
 
 
 def script(*specs: FaultSpec, service: str = "firehose") -> tuple[FaultScript, list[FaultHandle]]:
-    faults = FaultScript(service)
+    faults = FaultScript()
     return faults, [faults.add(make_fault(service, spec)) for spec in specs]
 
 

@@ -132,8 +132,7 @@ class FaultHandle:
 class FaultScript:
     """The scheduled faults of one service, consumed in the order they were scheduled."""
 
-    def __init__(self, service: str) -> None:
-        self.service = service
+    def __init__(self) -> None:
         self.handles: list[FaultHandle] = []
         #: Reentrant: a ``records=`` predicate runs under it, and may schedule a fault.
         self._lock = threading.RLock()

@@ -94,7 +94,7 @@ class World(Settling):
         #: The OpenSearch indexes of the domains, clusters and collections delivery streams
         #: write to, with their mappings: a domain's ARN or endpoint names it in every region.
         self.search_indexes = SearchIndexes()
-        self.faults = {service: FaultScript(service) for service in self.SERVED}
+        self.faults = {service: FaultScript() for service in self.SERVED}
         #: The Lambda event source mappings made (``lambda_trigger``), by event source ARN
         #: and function ARN, as Lambda keeps one mapping per pair: the UUID, and whether
         #: the mapping's source is gone.
