@@ -192,6 +192,9 @@ MISTAKES = {
     "shard-index-past-2-31": (
         "TRIM_HORIZON", "shardId-2147483648", {}, "ResourceNotFoundException",
         f"Could not find shard shardId-2147483648 in stream s under account {ACCOUNT}."),
+    "shard-index-2-31-minus-1": (
+        "TRIM_HORIZON", "shardId-2147483647", {}, "ResourceNotFoundException",
+        f"Shard shardId-002147483647 in stream s under account {ACCOUNT} does not exist"),
 }  # fmt: skip
 
 
@@ -284,6 +287,22 @@ def test_limit_pages_and_every_next_iterator_is_new(kinesis_client, stream):
     assert len(set(seen)) == len(seen), "each NextShardIterator is a new one"
 
 
+def test_get_records_without_a_limit_returns_10000_records(kinesis_client):
+    # DOC: Limit is at most 10,000, and 10,000 when not given.
+    kinesis_client.create_stream(StreamName="s", ShardCount=1)
+    for start in range(0, 10_001, 500):
+        batch = [
+            {"Data": str(n).encode(), "PartitionKey": "alpha"}
+            for n in range(start, min(start + 500, 10_001))
+        ]
+        assert kinesis_client.put_records(StreamName="s", Records=batch)["FailedRecordCount"] == 0
+
+    first = kinesis_client.get_records(ShardIterator=iterator(kinesis_client, "TRIM_HORIZON"))
+    rest = kinesis_client.get_records(ShardIterator=first["NextShardIterator"])
+
+    assert (len(first["Records"]), payloads(rest)) == (10_000, [b"10000"])
+
+
 def test_millis_behind_latest_counts_to_the_newest_record(kinesis_client, stream):
     shard_iterator, behind = iterator(kinesis_client, "TRIM_HORIZON"), []
     for _ in range(4):
@@ -313,6 +332,29 @@ def test_an_iterator_expires_after_5_minutes(fake, kinesis_client, stream):
         400,
     )
     assert payloads(fresh) == [b"b", b"c"], "the iterator GetRecords handed out is a new one"
+
+
+def test_a_scripted_expiry_names_a_creation_just_over_five_minutes_ago(
+    fake, kinesis_client, stream
+):
+    # The creation named is 300,001 ms before now, in the second that instant falls in: at
+    # a millisecond past a second, exactly 300 seconds earlier.
+    position = iterator(kinesis_client, "TRIM_HORIZON")
+    past = fake.kinesis.clock.now().microsecond
+    now = fake.kinesis.clock.advance(microseconds=1_001_000 - past)
+    fake.kinesis.fail(error="ExpiredIteratorException", operation="GetRecords")
+
+    expired = refused(kinesis_client.get_records, ShardIterator=position)
+
+    created = now - timedelta(milliseconds=300_001)
+    assert (now.microsecond, created.microsecond) == (1000, 0)
+    assert error(expired) == (
+        "ExpiredIteratorException",
+        f"Iterator expired. The iterator was created at time {java_date(created)} while right "
+        f"now it is {java_date(now)} which is further in the future than the tolerated delay "
+        "of 300000 milliseconds.",
+        400,
+    )
 
 
 def test_the_expiry_message_names_every_day_and_month_as_java_does(fake, kinesis_client, stream):
@@ -489,6 +531,29 @@ def test_firehose_delivers_what_reached_its_kinesis_stream_after_it_was_created(
     assert first.records == [b"d", b"e", b"f"], "a, b and c were there before: not read"
     assert first.delivered == second.delivered == [b"d", b"e", b"f"]
     assert fake.firehose.calls == []
+
+
+def test_firehose_takes_a_put_spread_over_shards_in_commit_order(fake, kinesis_client, stream):
+    # One PutRecords reaches both shards; Firehose reads them together and keeps them in
+    # the order the stream committed them, not shard by shard.
+    events = reading_kinesis(fake)
+    kinesis_client.put_records(
+        StreamName="s",
+        Records=[
+            {"Data": b"d", "PartitionKey": "alpha"},
+            {"Data": b"e", "PartitionKey": "beta"},
+            {"Data": b"f", "PartitionKey": "alpha"},
+        ],
+    )
+    fake.firehose.clock.advance(seconds=300)
+
+    assert [record.shard_id for record in fake.kinesis["s"].records[3:]] == [
+        SHARD_0,
+        SHARD_1,
+        SHARD_0,
+    ]
+    assert events.records == [b"d", b"e", b"f"]
+    assert events.delivered == [b"d", b"e", b"f"]
 
 
 def test_firehose_reads_its_kinesis_stream_from_when_it_became_active() -> None:

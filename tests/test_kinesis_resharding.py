@@ -103,6 +103,20 @@ def test_the_children_s_sequence_numbers_start_a_second_after_the_split(fake, ki
     ]
 
 
+def test_a_closed_shard_s_ending_sequence_number_holds_the_largest_index(kinesis_client):
+    # MOCK: kinesalite's AWS-validated tests read 7fffffffffffffff as the sequence index
+    # (hex digits 12 to 27) of a closed shard's EndingSequenceNumber.
+    kinesis_client.create_stream(StreamName="s", ShardCount=1)
+    put = kinesis_client.put_record(StreamName="s", Data=b"x", PartitionKey="k")
+    kinesis_client.split_shard(StreamName="s", ShardToSplit="0", NewStartingHashKey=str(HALF))
+
+    numbers = shards_of(kinesis_client)[0]["SequenceNumberRange"]
+    ending = numbers["EndingSequenceNumber"]
+
+    assert f"{int(ending):x}"[11:27] == "7fffffffffffffff"
+    assert int(numbers["StartingSequenceNumber"]) < int(put["SequenceNumber"]) < int(ending)
+
+
 def test_a_partition_key_put_before_a_split_goes_to_a_child_after_it(kinesis_client):
     kinesis_client.create_stream(StreamName="s", ShardCount=1)
     record = [{"Data": b"x", "PartitionKey": "alpha"}]  # md5("alpha") is below 2**127
@@ -228,6 +242,23 @@ def test_merge_shards_refuses_a_pair_that_is_not_adjacent(kinesis_client, first,
     )
 
 
+def test_merge_shards_refuses_an_adjacent_shard_already_split(kinesis_client):
+    kinesis_client.create_stream(StreamName="s", ShardCount=2)
+    kinesis_client.split_shard(StreamName="s", ShardToSplit="1", NewStartingHashKey=str(HALF + 5))
+
+    answer = refused(
+        kinesis_client.merge_shards, StreamName="s", ShardToMerge="0", AdjacentShardToMerge="1"
+    )
+
+    assert error(answer) == (
+        "InvalidArgumentException",
+        "Shard shardId-000000000001 in stream s under account 123456789012 has already been "
+        "merged or split, and thus is not eligible for merging or splitting.",
+        400,
+    )
+    assert [closed(shard) for shard in shards_of(kinesis_client)] == [False, True, False, False]
+
+
 # --------------------------------------------------------------------------- UpdateShardCount
 
 
@@ -316,18 +347,29 @@ def test_update_shard_count_keeps_within_double_and_half(kinesis_client, start, 
     assert error(answer) == ("LimitExceededException", message, 400)
 
 
-def test_on_demand_streams_cannot_be_resharded(kinesis_client):
+@pytest.mark.parametrize(
+    ("operation", "name", "params"),
+    [
+        ("update_shard_count", "UpdateShardCount", {"TargetShardCount": 5}),
+        ("split_shard", "SplitShard", {"ShardToSplit": "0", "NewStartingHashKey": "5"}),
+        ("merge_shards", "MergeShards", {"ShardToMerge": "0", "AdjacentShardToMerge": "1"}),
+    ],
+)
+def test_on_demand_streams_cannot_be_resharded(kinesis_client, operation, name, params):
     kinesis_client.create_stream(StreamName="s", StreamModeDetails={"StreamMode": "ON_DEMAND"})
+    if operation == "update_shard_count":
+        params = {**params, "ScalingType": "UNIFORM_SCALING"}
+    before = shards_of(kinesis_client)
 
-    answer = refused(
-        kinesis_client.update_shard_count,
-        StreamName="s",
-        TargetShardCount=5,
-        ScalingType="UNIFORM_SCALING",
+    answer = refused(getattr(kinesis_client, operation), StreamName="s", **params)
+
+    assert error(answer) == (
+        "ValidationException",
+        f"{name} is not supported for stream s under account 123456789012 in ON_DEMAND "
+        "capacity mode.",
+        400,
     )
-
-    assert error(answer)[0] == "ValidationException"
-    assert "ON_DEMAND" in error(answer)[1]
+    assert shards_of(kinesis_client) == before
 
 
 # --------------------------------------------------------------------------- UPDATING
@@ -381,6 +423,33 @@ def test_a_split_or_merge_under_way_counts_the_shards_it_leaves_open():
         after = client.describe_limits()["OpenShardCount"]
 
     assert (during, after) == (3 + 1, 3 + 1)
+
+
+@pytest.mark.parametrize(
+    ("operation", "params"),
+    [
+        ("split_shard", {"ShardToSplit": "1", "NewStartingHashKey": str(HALF + 5)}),
+        ("merge_shards", {"ShardToMerge": "0", "AdjacentShardToMerge": "1"}),
+        ("update_shard_count", {"TargetShardCount": 3, "ScalingType": "UNIFORM_SCALING"}),
+    ],
+)
+def test_no_reshard_starts_while_one_is_under_way(operation, params):
+    with FirehoseFake(region=REGION, seed=SEED, creation_delay=30) as fake:
+        client = boto3.client("kinesis", region_name=REGION)
+        fake.kinesis.create_stream("s", 2)
+        fake.kinesis.clock.advance(seconds=30)
+        client.split_shard(StreamName="s", ShardToSplit="0", NewStartingHashKey="5")
+
+        answer = refused(getattr(client, operation), StreamName="s", **params)
+        fake.kinesis.clock.advance(seconds=30)
+        after = shards_of(client)
+
+    assert error(answer) == (
+        "ResourceInUseException",
+        "Stream s under account 123456789012 not ACTIVE, instead in state UPDATING",
+        400,
+    )
+    assert [closed(shard) for shard in after] == [True, False, False, False], "the split only"
 
 
 @pytest.mark.parametrize(

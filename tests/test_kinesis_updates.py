@@ -9,12 +9,15 @@ from typing import Any
 
 import boto3
 import pytest
+from botocore.config import Config
 from conftest import REGION, refused
 from test_kinesis_api import ACCOUNT, error, fits
 
 from pytest_firehose import FirehoseFake
 from pytest_firehose._engine.config import WorldConfig
 from pytest_firehose._errors import UsageError
+
+ONE_TRY = Config(retries={"total_max_attempts": 1})
 
 
 def scale(client: Any, target: int) -> dict[str, Any]:
@@ -134,6 +137,22 @@ def test_update_shard_count_scales_ten_times_in_any_24_hours(fake, kinesis_clien
     assert len(fake.kinesis["s"].open_shards) == 2
 
 
+def test_a_scaling_counts_for_exactly_24_hours(fake):
+    # No retry: botocore backs off a LimitExceededException in fake time.
+    client = boto3.client("kinesis", region_name=REGION, config=ONE_TRY)
+    client.create_stream(StreamName="s", ShardCount=1)
+    for target in (2, 1) * 5:
+        scale(client, target)
+    fake.kinesis.clock.advance(hours=24, milliseconds=-1)
+    still_counted = refused(scale, client=client, target=2)
+    fake.kinesis.clock.advance(milliseconds=1)  # the ten scalings are 24 hours old
+
+    scale(client, 2)
+
+    assert error(still_counted)[0] == "LimitExceededException"
+    assert len(fake.kinesis["s"].open_shards) == 2
+
+
 def test_a_refused_update_shard_count_is_not_counted(fake, kinesis_client):
     kinesis_client.create_stream(StreamName="s", ShardCount=1)
     for _ in range(12):
@@ -152,6 +171,8 @@ def test_update_shard_count_stops_at_10000_shards_in_a_stream():
 
         over = refused(scale, client=client, target=10_001)
         scale(client, 10_000)
+        # Not more than 10,000: it may be scaled (to its own count, docs/kinesis.md).
+        again = scale(client, 10_000)
 
     assert error(over) == (
         "LimitExceededException",
@@ -159,6 +180,7 @@ def test_update_shard_count_stops_at_10000_shards_in_a_stream():
         "count: 6000, Target shard count: 10001",
         400,
     )
+    assert (again["CurrentShardCount"], again["TargetShardCount"]) == (10_000, 10_000)
     assert len(fake.kinesis["s"].open_shards) == 10_000
 
 
@@ -175,6 +197,7 @@ def test_a_stream_over_10000_shards_scales_down_only_below_10000():
         )
 
         still_big = refused(scale, client=client, target=10_000)
+        unchanged = refused(scale, client=client, target=10_001)
         scale(client, 9_999)
 
     assert error(still_big) == (
@@ -183,6 +206,9 @@ def test_a_stream_over_10000_shards_scales_down_only_below_10000():
         "result is less than 10000 shards. Current open shard count: 10001, Target shard "
         "count: 10000",
         400,
+    )
+    assert error(unchanged)[1].startswith(
+        "UpdateShardCount cannot scale down a stream of more than 10000 shards"
     )
     assert len(fake.kinesis["s"].open_shards) == 9_999
 
