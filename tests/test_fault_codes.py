@@ -177,6 +177,22 @@ def test_a_throttled_put_keeps_the_services_throttle(fake: FirehoseFake) -> None
     assert raised.value.response["Error"]["Code"] == "ProvisionedThroughputExceededException"
 
 
+def test_a_throttled_put_to_a_stream_the_account_lacks_names_its_first_shard(
+    fake: FirehoseFake,
+) -> None:
+    fake.kinesis.fail(throttle=True)
+    kinesis = boto3.client("kinesis", region_name=REGION, config=ONCE)
+
+    with pytest.raises(ClientError) as raised:
+        kinesis.put_record(StreamName="missing", Data=b"a", PartitionKey="k")
+
+    assert raised.value.response["Error"] == {
+        "Code": "ProvisionedThroughputExceededException",
+        "Message": "Rate exceeded for shard shardId-000000000000 in stream missing under "
+        "account 123456789012.",
+    }
+
+
 def test_errors_of_a_call_that_names_no_stream_name_none(fake: FirehoseFake) -> None:
     fake.kinesis.fail(error="LimitExceededException", operation="ListStreams")
     fake.kinesis.fail(error="AccessDeniedException", operation="ListStreams")

@@ -331,6 +331,31 @@ def test_sequence_number_for_ordering(kinesis_client):
     )
 
 
+def test_an_ordering_number_whose_shard_creation_time_has_its_top_bit_set_is_refused(
+    kinesis_client,
+):
+    kinesis_client.create_stream(StreamName="s", ShardCount=1)
+    # Version 2, shard created 2**35 seconds after 2020-09-13 (past what AWS reads as a date),
+    # record arrived then too: only the creation-time field's top bit is out of range.
+    seconds = 1_600_000_000
+    number = str(2 << 184 | ((1 << 35) + seconds) << 148 | seconds << 36 | 2)
+
+    answer = refused(
+        kinesis_client.put_record,
+        StreamName="s",
+        Data=b"x",
+        PartitionKey=ON_0,
+        SequenceNumberForOrdering=number,
+    )
+
+    assert error(answer) == (
+        "InvalidArgumentException",
+        f"ExclusiveMinimumSequenceNumber {number} used in PutRecord on stream s under account "
+        f"{ACCOUNT} is invalid.",
+        400,
+    )
+
+
 # --------------------------------------------------------------------------- limits
 
 
