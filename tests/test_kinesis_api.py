@@ -399,18 +399,42 @@ def test_limits_refuse_the_whole_request(fake, kinesis_client, method, params, c
     assert fake.kinesis["s"].records == []
 
 
+def test_a_record_without_a_partition_key_is_refused_as_null(fake, kinesis_client):
+    # Where botocore's model requires PartitionKey the front end refuses the null; where a
+    # newer model lets AUTO streams leave it out, the put's own checks word it the same.
+    kinesis_client.create_stream(StreamName="s", ShardCount=1)
+    unchecked = boto3.client(
+        "kinesis", region_name=REGION, config=Config(parameter_validation=False)
+    )
+
+    single = refused(unchecked.put_record, StreamName="s", Data=b"x")
+    batch = refused(
+        unchecked.put_records, StreamName="s", Records=[*entries(b"ok"), {"Data": b"x"}]
+    )
+
+    null = (
+        "1 validation error detected: Value null at '{}partitionKey' failed to satisfy "
+        "constraint: Member must not be null"
+    )
+    assert error(single) == ("ValidationException", null.format(""), 400)
+    assert error(batch) == ("ValidationException", null.format("records.2.member."), 400)
+    assert fake.kinesis["s"].records == []
+
+
 def test_the_call_log_holds_the_records_each_put_sent(fake, kinesis_client):
     kinesis_client.create_stream(StreamName="s", ShardCount=1)
 
     kinesis_client.put_record(StreamName="s", Data=b"one", PartitionKey="k")
     kinesis_client.put_records(StreamName="s", Records=entries(b"two", b"three"))
     kinesis_client.describe_stream_summary(StreamName="s")
+    kinesis_client.list_streams()  # a request with no parameters at all
 
     assert [(call.operation, call.records) for call in fake.kinesis.calls] == [
         ("CreateStream", []),
         ("PutRecord", [b"one"]),
         ("PutRecords", [b"two", b"three"]),
         ("DescribeStreamSummary", []),
+        ("ListStreams", []),
     ]
 
 
