@@ -915,6 +915,39 @@ def test_a_shard_takes_exactly_1_mib_a_second_partition_keys_included(fake, kine
     assert fake.kinesis["s"].records[1:] == [b"xx", b"z"]
 
 
+def test_each_second_takes_1000_records_a_shard_afresh(fake, kinesis_client):
+    kinesis_client.create_stream(StreamName="s", ShardCount=1)
+    fake.kinesis.enforce_quotas()
+    for _ in range(2):
+        kinesis_client.put_records(StreamName="s", Records=entries(*[b"x"] * 500))
+    fake.kinesis.clock.advance(seconds=1)
+
+    full = [kinesis_client.put_records(StreamName="s", Records=entries(*[b"x"] * 500))
+            for _ in range(2)]  # fmt: skip
+    over = kinesis_client.put_records(StreamName="s", Records=entries(b"late"))
+
+    assert [a["FailedRecordCount"] for a in full] == [0, 0]
+    assert over["FailedRecordCount"] == 1
+    assert len(fake.kinesis["s"].records) == 2000
+
+
+def test_not_a_byte_over_1_mib_a_second_from_a_shards_first_put_on(fake, kinesis_client):
+    kinesis_client.create_stream(StreamName="s", ShardCount=1)
+    fake.kinesis.enforce_quotas()
+
+    first = kinesis_client.put_records(StreamName="s", Records=entries(b"x" * (MIB - 2)))
+    over = kinesis_client.put_records(StreamName="s", Records=entries(b"y"))  # MIB + 1 bytes
+    fake.kinesis.clock.advance(seconds=1)
+    next_second = kinesis_client.put_records(StreamName="s", Records=entries(b"z" * (MIB - 1)))
+
+    assert first["FailedRecordCount"] == 0
+    assert over["Records"] == [
+        {"ErrorCode": "ProvisionedThroughputExceededException", "ErrorMessage": THROTTLED.format(0)}
+    ]
+    assert next_second["FailedRecordCount"] == 0  # exactly 1 MiB, its key included
+    assert len(fake.kinesis["s"].records) == 2
+
+
 def test_quotas_are_per_shard_and_can_be_turned_off(fake, kinesis_client):
     one_try = client_with(total_max_attempts=1)
     kinesis_client.create_stream(StreamName="s", ShardCount=2)
