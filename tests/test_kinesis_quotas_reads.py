@@ -103,6 +103,18 @@ def test_reading_2_mib_uses_the_shards_second(fake, reader):
     assert next_second["Records"] == []
 
 
+def test_a_shard_that_served_a_byte_under_2_mib_serves_again_in_its_second(fake, reader):
+    put(reader, 3, 512 * 1024)
+    put(reader, 1, 512 * 1024 - 1)  # 2 MiB less a byte on shard 0
+    fake.kinesis.enforce_read_quotas()
+
+    whole = reader.get_records(ShardIterator=iterator(reader))
+    again = reader.get_records(ShardIterator=whole["NextShardIterator"])
+
+    assert len(whole["Records"]) == 4
+    assert again["Records"] == []
+
+
 def test_a_10_mib_answer_refuses_the_shards_reads_for_5_seconds(fake, reader):
     for _ in range(2):  # 16 records of 640 KiB: 10 MiB of data
         put(reader, 8, 640 * 1024)
