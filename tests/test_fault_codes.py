@@ -177,6 +177,48 @@ def test_a_throttled_put_keeps_the_services_throttle(fake: FirehoseFake) -> None
     assert raised.value.response["Error"]["Code"] == "ProvisionedThroughputExceededException"
 
 
+def test_a_throttled_put_to_a_stream_the_account_lacks_names_its_first_shard(
+    fake: FirehoseFake,
+) -> None:
+    fake.kinesis.fail(throttle=True)
+    kinesis = boto3.client("kinesis", region_name=REGION, config=ONCE)
+
+    with pytest.raises(ClientError) as raised:
+        kinesis.put_record(StreamName="missing", Data=b"a", PartitionKey="k")
+
+    assert raised.value.response["Error"] == {
+        "Code": "ProvisionedThroughputExceededException",
+        "Message": "Rate exceeded for shard shardId-000000000000 in stream missing under "
+        "account 123456789012.",
+    }
+
+
+def test_a_throttled_put_names_the_shard_its_first_record_would_go_to(
+    fake: FirehoseFake,
+) -> None:
+    fake.kinesis.create_stream("s", shard_count=2)
+    fake.kinesis.fail(throttle=3)
+    kinesis = boto3.client("kinesis", region_name=REGION, config=ONCE)
+    # md5("alpha") is below 2**127 and md5("beta") above: shards 0 and 1.
+    first_on_0 = [{"Data": b"a", "PartitionKey": "alpha"}, {"Data": b"b", "PartitionKey": "beta"}]
+    puts = [
+        lambda: kinesis.put_records(StreamName="s", Records=first_on_0),
+        lambda: kinesis.put_records(StreamName="s", Records=first_on_0[::-1]),
+        # The highest hash key there is goes to the last shard.
+        lambda: kinesis.put_record(
+            StreamName="s", Data=b"a", PartitionKey="alpha", ExplicitHashKey=str(2**128 - 1)
+        ),
+    ]
+
+    shards = []
+    for put in puts:
+        with pytest.raises(ClientError) as raised:
+            put()
+        shards.append(raised.value.response["Error"]["Message"].split()[4])
+
+    assert shards == ["shardId-000000000000", "shardId-000000000001", "shardId-000000000001"]
+
+
 def test_errors_of_a_call_that_names_no_stream_name_none(fake: FirehoseFake) -> None:
     fake.kinesis.fail(error="LimitExceededException", operation="ListStreams")
     fake.kinesis.fail(error="AccessDeniedException", operation="ListStreams")

@@ -72,6 +72,12 @@ def test_a_put_record_past_the_bytes_a_second_is_refused_whole(fake, client):
     assert len(fake.firehose["events"].records) == 1
 
 
+def test_a_second_takes_exactly_one_mib(fake, client):
+    answer = batch(client, 1000 * KIB, 24 * KIB, 1)  # 1 MiB, and one byte more
+
+    assert failed(answer) == [2]
+
+
 def test_records_past_the_records_a_second_fail(fake, client):
     for _ in range(200):  # 100,000 records
         assert failed(batch(client, *[1] * 500)) == []
@@ -91,6 +97,20 @@ def test_calls_past_the_requests_a_second_are_refused_whole(fake, client):
     assert len(fake.firehose["events"].records) == 1_001
 
 
+def test_a_put_record_refused_for_its_size_uses_none_of_the_request_rate(fake, client):
+    client.put_record(DeliveryStreamName="events", Record={"Data": b"x" * 1000 * KIB})
+    for _ in range(998):
+        client.put_record(DeliveryStreamName="events", Record={"Data": b"x"})
+
+    with pytest.raises(ClientError, match="ServiceUnavailableException"):  # over 1 MiB
+        client.put_record(DeliveryStreamName="events", Record={"Data": b"x" * 1000 * KIB})
+    client.put_record(DeliveryStreamName="events", Record={"Data": b"x"})  # the 1,000th call
+
+    with pytest.raises(ClientError, match="ServiceUnavailableException"):
+        client.put_record(DeliveryStreamName="events", Record={"Data": b"x"})
+    assert len(fake.firehose["events"].records) == 1_000
+
+
 def test_the_larger_regions_take_five_mib_a_second():
     with FirehoseFake(region="us-east-1") as fake:
         fake.firehose.create_delivery_stream("events")
@@ -100,6 +120,19 @@ def test_the_larger_regions_take_five_mib_a_second():
         )
         assert failed(batch(client, *[1000 * KIB] * 4)) == []
         assert failed(batch(client, 1000 * KIB, 200 * KIB)) == [1]
+
+
+def test_the_larger_regions_take_500_000_records_a_second():
+    with FirehoseFake(region="us-west-2") as fake:
+        fake.firehose.create_delivery_stream("events")
+        fake.firehose.enforce_quotas()
+        client = boto3.client(
+            "firehose", region_name="us-west-2", config=Config(retries={"total_max_attempts": 1})
+        )
+        for _ in range(1_000):
+            assert failed(batch(client, *[1] * 500)) == []
+
+        assert failed(batch(client, 1)) == [0]
 
 
 def test_quotas_can_be_turned_off_again(fake, client):

@@ -331,6 +331,31 @@ def test_sequence_number_for_ordering(kinesis_client):
     )
 
 
+def test_an_ordering_number_whose_shard_creation_time_has_its_top_bit_set_is_refused(
+    kinesis_client,
+):
+    kinesis_client.create_stream(StreamName="s", ShardCount=1)
+    # Version 2, shard created 2**35 seconds after 2020-09-13 (past what AWS reads as a date),
+    # record arrived then too: only the creation-time field's top bit is out of range.
+    seconds = 1_600_000_000
+    number = str(2 << 184 | ((1 << 35) + seconds) << 148 | seconds << 36 | 2)
+
+    answer = refused(
+        kinesis_client.put_record,
+        StreamName="s",
+        Data=b"x",
+        PartitionKey=ON_0,
+        SequenceNumberForOrdering=number,
+    )
+
+    assert error(answer) == (
+        "InvalidArgumentException",
+        f"ExclusiveMinimumSequenceNumber {number} used in PutRecord on stream s under account "
+        f"{ACCOUNT} is invalid.",
+        400,
+    )
+
+
 # --------------------------------------------------------------------------- limits
 
 
@@ -374,18 +399,42 @@ def test_limits_refuse_the_whole_request(fake, kinesis_client, method, params, c
     assert fake.kinesis["s"].records == []
 
 
+def test_a_record_without_a_partition_key_is_refused_as_null(fake, kinesis_client):
+    # Where botocore's model requires PartitionKey the front end refuses the null; where a
+    # newer model lets AUTO streams leave it out, the put's own checks word it the same.
+    kinesis_client.create_stream(StreamName="s", ShardCount=1)
+    unchecked = boto3.client(
+        "kinesis", region_name=REGION, config=Config(parameter_validation=False)
+    )
+
+    single = refused(unchecked.put_record, StreamName="s", Data=b"x")
+    batch = refused(
+        unchecked.put_records, StreamName="s", Records=[*entries(b"ok"), {"Data": b"x"}]
+    )
+
+    null = (
+        "1 validation error detected: Value null at '{}partitionKey' failed to satisfy "
+        "constraint: Member must not be null"
+    )
+    assert error(single) == ("ValidationException", null.format(""), 400)
+    assert error(batch) == ("ValidationException", null.format("records.2.member."), 400)
+    assert fake.kinesis["s"].records == []
+
+
 def test_the_call_log_holds_the_records_each_put_sent(fake, kinesis_client):
     kinesis_client.create_stream(StreamName="s", ShardCount=1)
 
     kinesis_client.put_record(StreamName="s", Data=b"one", PartitionKey="k")
     kinesis_client.put_records(StreamName="s", Records=entries(b"two", b"three"))
     kinesis_client.describe_stream_summary(StreamName="s")
+    kinesis_client.list_streams()  # a request with no parameters at all
 
     assert [(call.operation, call.records) for call in fake.kinesis.calls] == [
         ("CreateStream", []),
         ("PutRecord", [b"one"]),
         ("PutRecords", [b"two", b"three"]),
         ("DescribeStreamSummary", []),
+        ("ListStreams", []),
     ]
 
 
@@ -864,6 +913,39 @@ def test_a_shard_takes_exactly_1_mib_a_second_partition_keys_included(fake, kine
     ]
     assert next_second["FailedRecordCount"] == 0
     assert fake.kinesis["s"].records[1:] == [b"xx", b"z"]
+
+
+def test_each_second_takes_1000_records_a_shard_afresh(fake, kinesis_client):
+    kinesis_client.create_stream(StreamName="s", ShardCount=1)
+    fake.kinesis.enforce_quotas()
+    for _ in range(2):
+        kinesis_client.put_records(StreamName="s", Records=entries(*[b"x"] * 500))
+    fake.kinesis.clock.advance(seconds=1)
+
+    full = [kinesis_client.put_records(StreamName="s", Records=entries(*[b"x"] * 500))
+            for _ in range(2)]  # fmt: skip
+    over = kinesis_client.put_records(StreamName="s", Records=entries(b"late"))
+
+    assert [a["FailedRecordCount"] for a in full] == [0, 0]
+    assert over["FailedRecordCount"] == 1
+    assert len(fake.kinesis["s"].records) == 2000
+
+
+def test_not_a_byte_over_1_mib_a_second_from_a_shards_first_put_on(fake, kinesis_client):
+    kinesis_client.create_stream(StreamName="s", ShardCount=1)
+    fake.kinesis.enforce_quotas()
+
+    first = kinesis_client.put_records(StreamName="s", Records=entries(b"x" * (MIB - 2)))
+    over = kinesis_client.put_records(StreamName="s", Records=entries(b"y"))  # MIB + 1 bytes
+    fake.kinesis.clock.advance(seconds=1)
+    next_second = kinesis_client.put_records(StreamName="s", Records=entries(b"z" * (MIB - 1)))
+
+    assert first["FailedRecordCount"] == 0
+    assert over["Records"] == [
+        {"ErrorCode": "ProvisionedThroughputExceededException", "ErrorMessage": THROTTLED.format(0)}
+    ]
+    assert next_second["FailedRecordCount"] == 0  # exactly 1 MiB, its key included
+    assert len(fake.kinesis["s"].records) == 2
 
 
 def test_quotas_are_per_shard_and_can_be_turned_off(fake, kinesis_client):

@@ -889,6 +889,26 @@ def test_an_auto_stream_spreads_records_and_refuses_an_ordering_number(fake, cal
     assert "USER_PARTITION_KEY" in switched[1]
 
 
+def test_a_throttled_put_to_an_auto_stream_names_the_shard_its_record_would_go_to(fake, call):
+    on_demand(call)
+    call(
+        "UpdateStreamRecordDistributionStrategy",
+        StreamARN=STREAM_ARN,
+        RecordDistributionStrategy="AUTO",
+    )
+    client = boto3.client("kinesis", region_name=REGION, config=Config(retries={"max_attempts": 0}))
+    first = client.put_record(StreamName="s", Data=b"x", PartitionKey="same")
+    fake.kinesis.fail(throttle=True)
+
+    with pytest.raises(ClientError) as raised:
+        client.put_record(StreamName="s", Data=b"x", PartitionKey="same")
+
+    assert first["ShardId"] == "shardId-000000000000"
+    assert raised.value.response["Error"]["Message"] == (
+        "Rate exceeded for shard shardId-000000000001 in stream s under account 123456789012."
+    )
+
+
 def test_back_to_user_partition_keys_routes_by_key_again(call):
     on_demand(call)
     for strategy in ("AUTO", "USER_PARTITION_KEY"):

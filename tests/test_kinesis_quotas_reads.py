@@ -4,7 +4,6 @@ GetShardIterator calls a second; the control plane's read rates per account or s
 
 from __future__ import annotations
 
-import contextlib
 from typing import Any
 
 import boto3
@@ -103,6 +102,51 @@ def test_reading_2_mib_uses_the_shards_second(fake, reader):
     assert next_second["Records"] == []
 
 
+def test_a_shard_that_served_a_byte_under_2_mib_serves_again_in_its_second(fake, reader):
+    put(reader, 3, 512 * 1024)
+    put(reader, 1, 512 * 1024 - 1)  # 2 MiB less a byte on shard 0
+    fake.kinesis.enforce_read_quotas()
+
+    whole = reader.get_records(ShardIterator=iterator(reader))
+    again = reader.get_records(ShardIterator=whole["NextShardIterator"])
+
+    assert len(whole["Records"]) == 4
+    assert again["Records"] == []
+
+
+def test_every_byte_served_counts_toward_the_shards_2_mib(fake, reader):
+    put(reader, 3, 512 * 1024)
+    put(reader, 1, 512 * 1024 - 1)  # 2 MiB less a byte on shard 0
+    fake.kinesis.enforce_read_quotas()
+
+    whole = reader.get_records(ShardIterator=iterator(reader))
+    put(reader, 1, 1)
+    last_byte = reader.get_records(ShardIterator=whole["NextShardIterator"])
+    owed = refused(reader.get_records, ShardIterator=last_byte["NextShardIterator"])
+
+    assert [len(whole["Records"]), len(last_byte["Records"])] == [4, 1]
+    assert error(owed)[0] == "ProvisionedThroughputExceededException"
+
+
+def test_a_second_paid_off_leaves_no_debt_and_no_credit(fake, reader):
+    put(reader, 1, 1)
+    put(reader, 1, 1, key=ON_1)
+    fake.kinesis.enforce_read_quotas()
+    positions = [reader.get_records(ShardIterator=iterator(reader, shard)) for shard in (0, 1)]
+    fake.kinesis.clock.advance(seconds=1)
+    put(reader, 3, 512 * 1024)
+    put(reader, 1, 512 * 1024 - 1)  # 2 MiB less a byte on shard 0
+    put(reader, 4, 512 * 1024, key=ON_1)  # 2 MiB on shard 1
+
+    served = [reader.get_records(ShardIterator=p["NextShardIterator"]) for p in positions]
+    again = reader.get_records(ShardIterator=served[0]["NextShardIterator"])
+    owed = refused(reader.get_records, ShardIterator=served[1]["NextShardIterator"])
+
+    assert [len(answer["Records"]) for answer in served] == [4, 4]
+    assert again["Records"] == []
+    assert error(owed)[0] == "ProvisionedThroughputExceededException"
+
+
 def test_a_10_mib_answer_refuses_the_shards_reads_for_5_seconds(fake, reader):
     for _ in range(2):  # 16 records of 640 KiB: 10 MiB of data
         put(reader, 8, 640 * 1024)
@@ -175,6 +219,7 @@ CONTROL = {
     "DescribeLimits": (1, False),
     "ListShards": (1000, True),
     "ListStreamConsumers": (5, True),
+    "DescribeStreamConsumer": (20, True),
 }
 
 
@@ -184,6 +229,9 @@ def _control_call(client: Any, operation: str, stream: str) -> Any:
         params = {"StreamName": stream}
     elif operation == "ListStreamConsumers":
         params = {"StreamARN": f"arn:aws:kinesis:{REGION}:{ACCOUNT}:stream/{stream}"}
+    elif operation == "DescribeStreamConsumer":
+        arn = f"arn:aws:kinesis:{REGION}:{ACCOUNT}:stream/{stream}"
+        params = {"StreamARN": arn, "ConsumerName": "c"}
     method = getattr(client, _snake(operation))
     return lambda: method(**params)
 
@@ -195,6 +243,10 @@ def _snake(operation: str) -> str:
 @pytest.mark.parametrize("operation", sorted(CONTROL))
 def test_control_plane_reads_past_their_rate_are_refused(fake, reader, operation):
     reader.create_stream(StreamName="t", ShardCount=1)
+    if operation == "DescribeStreamConsumer":
+        for name in ("s", "t"):
+            arn = f"arn:aws:kinesis:{REGION}:{ACCOUNT}:stream/{name}"
+            reader.register_stream_consumer(StreamARN=arn, ConsumerName="c")
     limit, per_stream = CONTROL[operation]
     call_s, call_t = _control_call(reader, operation, "s"), _control_call(reader, operation, "t")
     fake.kinesis.enforce_read_quotas()
@@ -299,9 +351,12 @@ def test_control_plane_changes_past_five_a_second_are_refused(fake, reader, oper
     method = getattr(reader, _snake(operation))
     fake.kinesis.enforce_read_quotas()
 
+    refusals = []
     for _ in range(5):
-        with contextlib.suppress(ClientError):  # a refusal for another reason still counts
+        try:
             method(**CHANGES[operation])
+        except ClientError as refusal:  # a refusal for another reason still counts
+            refusals.append(error(refusal.response)[1])
     over = refused(method, **CHANGES[operation])
     fake.kinesis.clock.advance(seconds=1)
     next_second = ""
@@ -311,6 +366,7 @@ def test_control_plane_changes_past_five_a_second_are_refused(fake, reader, oper
         next_second = error(refusal.response)[1]
     assert not next_second.startswith("Rate exceeded")
 
+    assert not [message for message in refusals if message.startswith("Rate exceeded")]
     code, message, status = error(over)
     assert (code, status) == ("LimitExceededException", 400)
     assert message.startswith("Rate exceeded for ")
