@@ -156,6 +156,16 @@ def test_each_partition_is_delivered_at_its_own_interval(fake: FirehoseFake, cli
     assert prefixes(stream) == ["customer=a/", "customer=b/"]
 
 
+def test_partitions_that_fall_due_together_go_in_the_order_they_were_opened(
+    fake: FirehoseFake, client: Any
+) -> None:
+    stream = by_customer(fake)
+    put(client, b'{"customer": "b"}', b'{"customer": "a"}', b'{"customer": "c"}')
+
+    fake.firehose.clock.advance(seconds=60)
+    assert prefixes(stream) == ["customer=b/", "customer=a/", "customer=c/"]
+
+
 def test_a_partition_that_fills_its_buffer_goes_at_once() -> None:
     target = DeliveryTarget("events", "arn:aws:firehose:us-east-1:1:deliverystream/events", 1)
     config = partitioned(query("{customer: .customer}"))
@@ -172,6 +182,26 @@ def test_a_partition_that_fills_its_buffer_goes_at_once() -> None:
     assert obj.key.startswith("customer=big/")
     assert len(obj.records) == 64
     assert delivery.buffer == [(b'{"customer": "small"}', "s", now)]
+
+
+def test_the_partition_whose_first_record_is_oldest_expires_first() -> None:
+    # Buffers that never fall due by themselves: the oldest record of any expires first,
+    # exactly 24 hours and a microsecond after it arrived.
+    target = DeliveryTarget("events", "arn:aws:firehose:us-east-1:1:deliverystream/events", 1)
+    never = {**BUFFERING, "IntervalInSeconds": 2 * 24 * 3600}
+    config = partitioned(query("{customer: .customer}"), BufferingHints=never)
+    delivery = Delivery(route_for(target, config, MemoryDestination()))
+    start, ids = datetime(2024, 1, 1, tzinfo=timezone.utc), IdSource(1)
+    old, young = b'{"customer": "old"}', b'{"customer": "young"}'
+    delivery.accept([(old, "o", start)], start, ids)
+    later = start + timedelta(hours=1)
+    delivery.accept([(young, "y", later)], later, ids)
+
+    expiry = start + timedelta(hours=24, microseconds=1)
+    assert delivery.next_due() == expiry
+    delivery.settle(expiry, ids)
+    assert [payload for payload, _, _ in delivery.expired] == [old]
+    assert [payload for payload, _, _ in delivery.buffer] == [young]
 
 
 def test_query_values_that_are_not_text_are_written_as_json(

@@ -689,6 +689,43 @@ def test_what_comes_while_the_endpoint_is_waited_for_follows_in_order(fake, clie
     assert third.delivered_at == arrivals[b"third"]
 
 
+def clock_moved(fake: FirehoseFake, seconds: int) -> bool:
+    """Whether a move of the fake clock from another thread ended without an error."""
+    raised: list[BaseException] = []
+
+    def move() -> None:
+        try:
+            fake.firehose.clock.advance(seconds=seconds)
+        except BaseException as error:
+            raised.append(error)
+
+    return finished(in_thread(move)) and raised == []
+
+
+def test_clock_moves_in_a_row_while_the_endpoint_is_waited_for_are_carried_out_once_it_answers(
+    fake, client, slow_endpoint
+):
+    stream = slow_stream(fake, slow_endpoint.url)
+    put(client, b"first")
+    delivering = in_thread(stream.flush)
+    assert slow_endpoint.next_request() == [b"first"]
+
+    assert clock_moved(fake, 30)
+    assert clock_moved(fake, 30)
+    assert finished(in_thread(lambda: put(client, b"second")))
+    assert clock_moved(fake, 30)
+    assert clock_moved(fake, 30)  # the second record's interval ends
+    assert slow_endpoint.arrived.empty()
+
+    slow_endpoint.release()
+    assert finished(delivering)
+    assert slow_endpoint.next_request() == [b"second"]
+    assert stream.delivered == [b"first", b"second"]
+    [_, second] = fake.world.firehose().streams["events"].delivery.objects
+    arrived = next(r.arrived_at for r in stream.records if r.data == b"second")
+    assert second.delivered_at == arrived + timedelta(seconds=60)
+
+
 class StopTheTest(BaseException):
     """What ``pytest.fail`` or KeyboardInterrupt raise: not an ``Exception``."""
 

@@ -299,6 +299,18 @@ def test_an_update_while_the_function_runs_keeps_its_records(
     assert stream.delivered == [b"good"]
     assert stream.pending == []
 
+    # The new setting applies from then on.
+    if "ProcessingConfiguration" in update:
+        client.put_record_batch(DeliveryStreamName=STREAM, Records=[{"Data": b"bad later"}])
+        stream.flush()  # no function runs: delivered as put
+        assert stream.delivered == [b"good", b"bad later"]
+    else:
+        client.put_record_batch(DeliveryStreamName=STREAM, Records=[{"Data": b"later"}])
+        fake.firehose.clock.advance(seconds=119)
+        assert stream.delivered == [b"good"]
+        fake.firehose.clock.advance(seconds=1)  # the new interval, not the default 300 s
+        assert stream.delivered == [b"good", b"later"]
+
 
 URL = "https://collector.example.com/firehose"
 
