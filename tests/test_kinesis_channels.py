@@ -732,6 +732,48 @@ def test_channel_calls_past_five_a_second_are_refused_when_quotas_are_on(kinesis
     assert len(listed["ChannelSummaries"]) == 1
 
 
+@pytest.mark.parametrize("operation", ["create_channel", "update_channel", "delete_channel"])
+def test_each_channel_change_takes_five_calls_a_second_when_quotas_are_on(fake, operation):
+    once = boto3.client(
+        "kinesis", region_name=REGION, config=Config(retries={"total_max_attempts": 1})
+    )
+    streams = [f"s{i}" for i in range(7)]
+    for name in streams:  # a stream takes one S3 channel
+        once.create_stream(StreamName=name, StreamModeDetails={"StreamMode": "ON_DEMAND"})
+    arns = (
+        []
+        if operation == "create_channel"
+        else [create(once, n, stream=n)["ChannelARN"] for n in streams]
+    )
+    fake.kinesis.clock.advance(seconds=1)
+    fake.kinesis.enforce_read_quotas()
+
+    def call(i: int) -> Any:
+        if operation == "create_channel":
+            return create(once, streams[i], stream=streams[i])
+        if operation == "update_channel":
+            return once.update_channel(
+                ChannelARN=arns[i], S3DestinationConfiguration={"DataFreshnessInSeconds": 600}
+            )
+        return once.delete_channel(ChannelARN=arns[i])
+
+    for i in range(5):
+        call(i)
+    with pytest.raises(ClientError) as over:
+        call(5)
+    described = once.list_channels()  # another operation keeps its own rate
+    fake.kinesis.clock.advance(seconds=1)
+    call(5)
+    call(6)
+
+    assert over.value.response["Error"]["Code"] == "LimitExceededException"
+    assert over.value.response["Error"]["Message"] == (
+        "Rate exceeded for stream s5 under account 123456789012."
+    )
+    left = {"create_channel": 5, "update_channel": 7, "delete_channel": 2}[operation]
+    assert len(described["ChannelSummaries"]) == left
+
+
 def test_the_control_api_shows_each_channel_of_a_stream():
     with FirehoseServer() as server:
         client = server_client(server, "kinesis")
