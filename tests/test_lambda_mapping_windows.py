@@ -177,3 +177,56 @@ def test_windows_may_be_turned_off_as_the_factor_rises(fake: FirehoseFake) -> No
     trigger.update(TumblingWindowInSeconds=0, ParallelizationFactor=2)
 
     assert (trigger.settings.tumbling_window, trigger.settings.parallelization) == (None, 2)
+
+
+def _to_window_boundary(fake: FirehoseFake, seconds: int) -> datetime:
+    """Move the clock exactly onto the next multiple of ``seconds`` since the epoch."""
+    clock = fake.kinesis.clock
+    now = clock.now()
+    epoch = datetime(1970, 1, 1, tzinfo=timezone.utc)
+    length = timedelta(seconds=seconds)
+    boundary = epoch + ((now - epoch) // length + 1) * length
+    clock.advance(boundary - now)
+    return clock.now()
+
+
+def test_a_record_arriving_the_moment_a_window_ends_opens_the_next(fake: FirehoseFake) -> None:
+    stream = fake.kinesis.create_stream("s")
+    start = _to_window_boundary(fake, 30)
+    trigger = stream.lambda_trigger(_counting, TumblingWindowInSeconds=30)
+    put(b"a")
+    fake.kinesis.clock.advance(seconds=30)
+    put(b"b")  # arrives at the first window's end: the second window's start
+
+    trigger.drain()
+
+    events = [invocation.event for invocation in trigger.invocations]
+    assert [(len(e["Records"]), e["isFinalInvokeForWindow"]) for e in events] == [
+        (1, False),
+        (0, True),
+        (1, False),
+        (0, True),
+    ]
+    second = start + timedelta(seconds=30)
+    assert events[2]["window"] == {
+        "start": _iso(second),
+        "end": _iso(second + timedelta(seconds=30)),
+    }
+    assert events[1]["state"] == {"a": 1}
+    assert events[3]["state"] == {"b": 1}
+
+
+def test_windows_of_any_length_are_aligned_on_the_epoch(fake: FirehoseFake) -> None:
+    # Seven seconds divide no whole number of days since 1970: the window starts at a
+    # multiple of seven seconds since the epoch, not of the day or the year.
+    stream = fake.kinesis.create_stream("s")
+    start = _to_window_boundary(fake, 7)
+    fake.kinesis.clock.advance(seconds=3)
+    trigger = stream.lambda_trigger(_counting, TumblingWindowInSeconds=7)
+    put(b"a")
+
+    trigger.drain()
+
+    windows = [invocation.event["window"] for invocation in trigger.invocations]
+    assert windows == [{"start": _iso(start), "end": _iso(start + timedelta(seconds=7))}] * 2
+    assert trigger.invocations[-1].at == start + timedelta(seconds=7)
