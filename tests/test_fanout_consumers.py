@@ -358,6 +358,25 @@ def test_consumers_of_a_deleted_stream_go_with_it(fake, kinesis):
     assert code == "ResourceNotFoundException"
 
 
+def test_a_deregistered_consumer_goes_when_due_though_its_stream_is_deleted_later(fake, kinesis):
+    # Deleting the stream meanwhile does not keep a DELETING consumer longer than its own
+    # delay: the stream, DELETING for 10 seconds more, lists it no more.
+    arn = stream_arn(fake)
+    consumer = kinesis.register_stream_consumer(StreamARN=arn, ConsumerName="app")["Consumer"]
+    fake.kinesis.clock.advance(seconds=10)
+    kinesis.deregister_stream_consumer(ConsumerARN=consumer["ConsumerARN"])
+    fake.kinesis.clock.advance(seconds=6)
+    kinesis.delete_stream(StreamName="s", EnforceConsumerDeletion=True)
+    fake.kinesis.clock.advance(seconds=4)
+
+    assert kinesis.list_stream_consumers(StreamARN=arn)["Consumers"] == []
+    code, message = error_of(kinesis.describe_stream_consumer, ConsumerARN=consumer["ConsumerARN"])
+    assert (code, message) == (
+        "ResourceNotFoundException",
+        consumer_not_found(consumer["ConsumerARN"]),
+    )
+
+
 @needs_botocore("kinesis TagResource")
 def test_a_consumer_is_tagged_by_its_arn(fake, kinesis):
     arn = stream_arn(fake)

@@ -162,13 +162,14 @@ def test_the_first_event_comes_though_the_clock_passed_five_minutes_before_it(
     assert data(events(resumed, 1)) == [b"c"]
 
 
-def test_a_record_put_after_the_five_minutes_is_not_pushed(fake, client, consumer):
+@pytest.mark.parametrize("late", [timedelta(minutes=5), timedelta(minutes=5, seconds=1)])
+def test_a_record_put_after_the_five_minutes_is_not_pushed(fake, client, consumer, late):
     # The first event is due when the subscription starts; a record that arrives once its
-    # five minutes are over (DOC: a subscription lasts 5 minutes) reaches no event, also
-    # when the client reads that first event only afterwards.
+    # five minutes are over (DOC: a subscription lasts 5 minutes), from their last instant
+    # on, reaches no event, also when the client reads that first event only afterwards.
     put(client, b"a")
     stream = iter(subscribe(client, consumer))
-    fake.kinesis.clock.advance(minutes=5, seconds=1)
+    fake.kinesis.clock.advance(late)
     put(client, b"late")
 
     pushed = [event["SubscribeToShardEvent"] for event in stream]
@@ -326,6 +327,16 @@ def test_an_unknown_consumer_or_shard_is_not_found(fake, client, consumer):
         assert caught.value.response["Error"]["Code"] == "ResourceNotFoundException"
 
 
+def test_an_unknown_shard_is_named_by_its_full_id_in_the_refusal(fake, client, consumer):
+    # Shard ids are read as GetShardIterator reads them: "7" names shardId-000000000007.
+    for shard in ["shardId-000000000007", "7"]:
+        with pytest.raises(ClientError) as caught:
+            subscribe(client, consumer, shard)
+        assert caught.value.response["Error"]["Message"] == (
+            "Shard shardId-000000000007 in stream s under account 123456789012 does not exist"
+        )
+
+
 def test_a_deregistered_consumer_ends_its_subscription(fake, client, consumer):
     stream = iter(subscribe(client, consumer))
     next(stream)
@@ -470,3 +481,14 @@ def test_an_error_the_answer_carries_is_not_sent_as_an_event(fake, client, consu
     assert caught.value.response["Error"]["Code"] == "KMSAccessDeniedException"
     with pytest.raises(EventStreamError):
         next(iter(subscribe(client, consumer)))
+
+
+def test_an_event_carries_at_most_ten_thousand_records(fake, client, consumer):
+    for first in range(0, 10_001, 500):
+        entries = [
+            {"Data": b"%d" % n, "PartitionKey": "k"} for n in range(first, min(first + 500, 10_001))
+        ]
+        client.put_records(StreamName="s", Records=entries)
+    first, second = events(subscribe(client, consumer), 2)
+    assert len(first["Records"]) == 10_000
+    assert data([second]) == [b"10000"]

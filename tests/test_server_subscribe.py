@@ -72,6 +72,21 @@ def next_event(stream: Iterator[dict[str, Any]]) -> dict[str, Any]:
     return event
 
 
+def http_1_0_subscribe(server: FirehoseServer, consumer: str) -> bytes:
+    """A SubscribeToShard request from TRIM_HORIZON as an HTTP/1.0 client sends it."""
+    body = json.dumps(
+        {"ConsumerARN": consumer, "ShardId": SHARD, "StartingPosition": {"Type": "TRIM_HORIZON"}}
+    ).encode()
+    return (
+        f"POST / HTTP/1.0\r\nHost: {server.netloc}\r\n"
+        "X-Amz-Target: Kinesis_20131202.SubscribeToShard\r\n"
+        "Content-Type: application/x-amz-json-1.1\r\n"
+        f"Authorization: AWS4-HMAC-SHA256 Credential=any/20260101/{REGION}/kinesis/"
+        "aws4_request, SignedHeaders=host, Signature=0\r\nX-Amz-Date: 20260101T000000Z\r\n"
+        f"Content-Length: {len(body)}\r\n\r\n"
+    ).encode() + body
+
+
 def data(*events: dict[str, Any]) -> list[bytes]:
     return [record["Data"] for event in events for record in event["Records"]]
 
@@ -271,18 +286,8 @@ def test_an_http_1_0_client_gets_the_event_stream_ended_by_the_close(
 ):
     # HTTP/1.0 has no chunked coding (RFC 9112, 6.1): it was sent chunk sizes and a last
     # chunk, which such a client reads as part of the body.
-    body = json.dumps(
-        {"ConsumerARN": consumer, "ShardId": SHARD, "StartingPosition": {"Type": "TRIM_HORIZON"}}
-    ).encode()
     put(client, b"a")
-    request = (
-        f"POST / HTTP/1.0\r\nHost: {server.netloc}\r\n"
-        "X-Amz-Target: Kinesis_20131202.SubscribeToShard\r\n"
-        "Content-Type: application/x-amz-json-1.1\r\n"
-        f"Authorization: AWS4-HMAC-SHA256 Credential=any/20260101/{REGION}/kinesis/"
-        "aws4_request, SignedHeaders=host, Signature=0\r\nX-Amz-Date: 20260101T000000Z\r\n"
-        f"Content-Length: {len(body)}\r\n\r\n"
-    ).encode() + body
+    request = http_1_0_subscribe(server, consumer)
     buffer, messages = EventStreamBuffer(), []
     with socket.create_connection((server.host, server.port), timeout=120) as connection:
         connection.sendall(request)
@@ -313,3 +318,33 @@ def test_an_http_1_0_client_gets_the_event_stream_ended_by_the_close(
     assert set(kinds[2:]) <= {"SubscribeToShardEvent"}
     first = json.loads(messages[1].payload)
     assert [record["Data"] for record in first["Records"]] == ["YQ=="]
+
+
+def test_a_stream_taken_over_ends_after_its_one_error_event(fake, server, client, consumer):
+    # Read as bytes: botocore stops at the first exception, a raw reader sees what follows.
+    buffer, messages = EventStreamBuffer(), []
+    with socket.create_connection((server.host, server.port), timeout=120) as connection:
+        connection.sendall(http_1_0_subscribe(server, consumer))
+        received = b""
+        while b"\r\n\r\n" not in received:
+            received += connection.recv(65536)
+        buffer.add_data(received.partition(b"\r\n\r\n")[2])
+        messages += list(buffer)
+        while len(messages) < 2:  # the first event
+            rest = connection.recv(65536)
+            assert rest, f"the connection closed after {messages}"
+            buffer.add_data(rest)
+            messages += list(buffer)
+        fake.kinesis.clock.advance(seconds=5)  # past the takeover window
+        client.subscribe_to_shard(
+            ConsumerARN=consumer, ShardId=SHARD, StartingPosition={"Type": "LATEST"}
+        )["EventStream"].close()
+        read = 0
+        while (rest := connection.recv(65536)) and read < 1024 * 1024:
+            read += len(rest)  # a stream that never ends fails here instead of hanging
+            buffer.add_data(rest)
+    messages += list(buffer)
+    errors = [m.headers[":exception-type"] for m in messages if ":exception-type" in m.headers]
+
+    assert errors == ["ResourceInUseException"]
+    assert ":exception-type" in messages[-1].headers
