@@ -118,6 +118,17 @@ def test_a_buffer_that_reaches_its_size_goes_at_once(ids: IdSource) -> None:
     assert_accounted(delivery)
 
 
+def test_a_put_of_several_records_counts_each_of_them_toward_the_size(ids: IdSource) -> None:
+    destination = Recorder()
+    delivery = delivery_to(destination, SizeInMBs=1)
+
+    delivery.accept(entries(b"x" * (MIB - 1), b"y"), T0, ids)
+
+    (obj,) = destination.taken
+    assert (obj.records, obj.delivered_at) == ((b"x" * (MIB - 1), b"y"), T0)
+    assert (delivery.buffer, delivery.buffer_bytes) == ([], 0)
+
+
 def test_the_size_counts_decoded_bytes_of_base64_text(ids: IdSource) -> None:
     destination = Recorder()
     delivery = delivery_to(destination, SizeInMBs=1)

@@ -481,6 +481,19 @@ def test_past_the_active_partition_limit_records_go_to_the_error_output(
     assert stream.buffered == [b'{"customer": "late"}']
 
 
+def test_the_limit_counts_the_partitions_a_put_opens_itself(
+    fake: FirehoseFake, client: Any
+) -> None:
+    stream = by_customer(fake)
+    limit = partitioning_module.MAX_ACTIVE_PARTITIONS
+    put(client, *(b'{"customer": "%d"}' % n for n in range(limit - 1)))
+    put(client, b'{"customer": "new"}', b'{"customer": "newer"}', b'{"customer": "new"}')
+
+    assert stream.partitioning_failed == [b'{"customer": "newer"}']
+    assert stream.buffered.count(b'{"customer": "new"}') == 2
+    assert len(stream.buffered) == limit + 1
+
+
 def test_a_partition_waiting_for_a_retry_stays_active(fake: FirehoseFake, client: Any) -> None:
     stream = by_customer(fake)
     stream.destination_down()
