@@ -38,6 +38,15 @@ def java_date(moment: datetime) -> str:
     return moment.strftime("%a %b %d %H:%M:%S UTC %Y")
 
 
+def expired_iterator(created: datetime, now: datetime) -> str:
+    """GetRecords' words for an iterator created at ``created`` and read at ``now``."""
+    return (
+        f"Iterator expired. The iterator was created at time {java_date(created)} while right "
+        f"now it is {java_date(now)} which is further in the future than the tolerated delay "
+        "of 300000 milliseconds."
+    )
+
+
 @pytest.fixture
 def stream(fake, kinesis_client) -> list[str]:
     """Stream ``s``: 2 shards; ``a``, ``b``, ``c`` on shard 0, one second apart (the clock
@@ -326,9 +335,7 @@ def test_an_iterator_expires_after_5_minutes(fake, kinesis_client, stream):
     assert payloads(answer) == [b"a"]
     assert error(expired) == (
         "ExpiredIteratorException",
-        f"Iterator expired. The iterator was created at time {java_date(created)} while right "
-        f"now it is {java_date(now)} which is further in the future than the tolerated delay "
-        "of 300000 milliseconds.",
+        expired_iterator(created, now),
         400,
     )
     assert payloads(fresh) == [b"b", b"c"], "the iterator GetRecords handed out is a new one"
@@ -350,9 +357,7 @@ def test_a_scripted_expiry_names_a_creation_just_over_five_minutes_ago(
     assert (now.microsecond, created.microsecond) == (1000, 0)
     assert error(expired) == (
         "ExpiredIteratorException",
-        f"Iterator expired. The iterator was created at time {java_date(created)} while right "
-        f"now it is {java_date(now)} which is further in the future than the tolerated delay "
-        "of 300000 milliseconds.",
+        expired_iterator(created, now),
         400,
     )
 
@@ -365,11 +370,7 @@ def test_the_expiry_message_names_every_day_and_month_as_java_does(fake, kinesis
         old = iterator(kinesis_client, "TRIM_HORIZON")
         now = fake.kinesis.clock.advance(seconds=300, milliseconds=1)
         messages.append(error(refused(kinesis_client.get_records, ShardIterator=old))[1])
-        expected.append(
-            f"Iterator expired. The iterator was created at time {java_date(created)} while "
-            f"right now it is {java_date(now)} which is further in the future than the "
-            "tolerated delay of 300000 milliseconds."
-        )
+        expected.append(expired_iterator(created, now))
 
     assert messages == expected
     named = " ".join(messages)
