@@ -25,12 +25,17 @@ def fake() -> Any:
         yield started
 
 
+def one_attempt(region: str = SMALL) -> Any:
+    """A client of one attempt: a retry's backoff would move the fake clock into the next
+    second."""
+    return boto3.client(
+        "firehose", region_name=region, config=Config(retries={"total_max_attempts": 1})
+    )
+
+
 @pytest.fixture
 def client(fake: FirehoseFake) -> Any:
-    # One attempt: a retry's backoff would move the fake clock into the next second.
-    return boto3.client(
-        "firehose", region_name=SMALL, config=Config(retries={"total_max_attempts": 1})
-    )
+    return one_attempt()
 
 
 def batch(client: Any, *sizes: int) -> dict[str, Any]:
@@ -115,9 +120,7 @@ def test_the_larger_regions_take_five_mib_a_second():
     with FirehoseFake(region="us-east-1") as fake:
         fake.firehose.create_delivery_stream("events")
         fake.firehose.enforce_quotas()
-        client = boto3.client(
-            "firehose", region_name="us-east-1", config=Config(retries={"total_max_attempts": 1})
-        )
+        client = one_attempt("us-east-1")
         assert failed(batch(client, *[1000 * KIB] * 4)) == []
         assert failed(batch(client, 1000 * KIB, 200 * KIB)) == [1]
 
@@ -126,9 +129,7 @@ def test_the_larger_regions_take_500_000_records_a_second():
     with FirehoseFake(region="us-west-2") as fake:
         fake.firehose.create_delivery_stream("events")
         fake.firehose.enforce_quotas()
-        client = boto3.client(
-            "firehose", region_name="us-west-2", config=Config(retries={"total_max_attempts": 1})
-        )
+        client = one_attempt("us-west-2")
         for _ in range(1_000):
             assert failed(batch(client, *[1] * 500)) == []
 
@@ -147,9 +148,7 @@ def test_quotas_can_be_turned_off_again(fake, client):
 def test_quotas_are_off_by_default():
     with FirehoseFake(region=SMALL) as fake:
         fake.firehose.create_delivery_stream("events")
-        client = boto3.client(
-            "firehose", region_name=SMALL, config=Config(retries={"total_max_attempts": 1})
-        )
+        client = one_attempt()
         assert failed(batch(client, *[1000 * KIB] * 4)) == []
         for _ in range(2):  # PutRecord too: another 1.2 MiB in the same second
             client.put_record(DeliveryStreamName="events", Record={"Data": b"x" * 600 * KIB})
@@ -236,8 +235,6 @@ def test_a_throttled_create_creates_nothing_and_each_operation_has_its_own_rate(
 def test_the_control_plane_has_no_rate_while_quotas_are_off():
     with FirehoseFake(region=SMALL) as fake:
         fake.firehose.create_delivery_stream("events")
-        client = boto3.client(
-            "firehose", region_name=SMALL, config=Config(retries={"total_max_attempts": 1})
-        )
+        client = one_attempt()
         for _ in range(20):
             client.describe_delivery_stream(DeliveryStreamName="events")

@@ -86,6 +86,16 @@ def on_demand(call: Call, name: str = "s") -> str:
     return f"arn:aws:kinesis:us-east-1:123456789012:stream/{name}"
 
 
+def auto_distributed(call: Call) -> None:
+    """Stream ``s``, on demand, its records spread over its shards (``AUTO``)."""
+    on_demand(call)
+    call(
+        "UpdateStreamRecordDistributionStrategy",
+        StreamARN=STREAM_ARN,
+        RecordDistributionStrategy="AUTO",
+    )
+
+
 def new_queue(
     call: Call,
     name: str = "q",
@@ -859,12 +869,7 @@ def test_auto_distribution_is_for_on_demand_streams_only(call):
 
 
 def test_an_auto_stream_spreads_records_and_refuses_an_ordering_number(fake, call):
-    on_demand(call)
-    call(
-        "UpdateStreamRecordDistributionStrategy",
-        StreamARN=STREAM_ARN,
-        RecordDistributionStrategy="AUTO",
-    )
+    auto_distributed(call)
     answers = [call("PutRecord", StreamName="s", Data=b"x", PartitionKey="same") for _ in range(4)]
 
     refusal = code(
@@ -890,12 +895,7 @@ def test_an_auto_stream_spreads_records_and_refuses_an_ordering_number(fake, cal
 
 
 def test_a_throttled_put_to_an_auto_stream_names_the_shard_its_record_would_go_to(fake, call):
-    on_demand(call)
-    call(
-        "UpdateStreamRecordDistributionStrategy",
-        StreamARN=STREAM_ARN,
-        RecordDistributionStrategy="AUTO",
-    )
+    auto_distributed(call)
     client = boto3.client("kinesis", region_name=REGION, config=Config(retries={"max_attempts": 0}))
     first = client.put_record(StreamName="s", Data=b"x", PartitionKey="same")
     fake.kinesis.fail(throttle=True)

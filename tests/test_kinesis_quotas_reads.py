@@ -102,12 +102,17 @@ def test_reading_2_mib_uses_the_shards_second(fake, reader):
     assert next_second["Records"] == []
 
 
-def test_a_shard_that_served_a_byte_under_2_mib_serves_again_in_its_second(fake, reader):
+def read_2_mib_less_a_byte(fake: Any, reader: Any) -> dict[str, Any]:
+    """Shard 0's four records, 2 MiB less a byte, read whole with the quotas on."""
     put(reader, 3, 512 * 1024)
-    put(reader, 1, 512 * 1024 - 1)  # 2 MiB less a byte on shard 0
+    put(reader, 1, 512 * 1024 - 1)
     fake.kinesis.enforce_read_quotas()
+    answer: dict[str, Any] = reader.get_records(ShardIterator=iterator(reader))
+    return answer
 
-    whole = reader.get_records(ShardIterator=iterator(reader))
+
+def test_a_shard_that_served_a_byte_under_2_mib_serves_again_in_its_second(fake, reader):
+    whole = read_2_mib_less_a_byte(fake, reader)
     again = reader.get_records(ShardIterator=whole["NextShardIterator"])
 
     assert len(whole["Records"]) == 4
@@ -115,11 +120,7 @@ def test_a_shard_that_served_a_byte_under_2_mib_serves_again_in_its_second(fake,
 
 
 def test_every_byte_served_counts_toward_the_shards_2_mib(fake, reader):
-    put(reader, 3, 512 * 1024)
-    put(reader, 1, 512 * 1024 - 1)  # 2 MiB less a byte on shard 0
-    fake.kinesis.enforce_read_quotas()
-
-    whole = reader.get_records(ShardIterator=iterator(reader))
+    whole = read_2_mib_less_a_byte(fake, reader)
     put(reader, 1, 1)
     last_byte = reader.get_records(ShardIterator=whole["NextShardIterator"])
     owed = refused(reader.get_records, ShardIterator=last_byte["NextShardIterator"])
