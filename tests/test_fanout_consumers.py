@@ -98,16 +98,21 @@ def test_without_a_creation_delay_the_next_request_sees_it_active():
         assert described["ConsumerDescription"]["ConsumerStatus"] == "ACTIVE"
 
 
-def test_deregistering_a_deleting_consumer_again_does_not_keep_it_longer(fake, kinesis):
-    # The consumer is DELETING for the delay from its deregistration (docs/kinesis.md); a
-    # second DeregisterStreamConsumer meanwhile is accepted and changes nothing.
+@pytest.mark.parametrize("meanwhile", ["deregistered again", "its stream deleted"])
+def test_a_deleting_consumer_goes_when_its_own_delay_ends(fake, kinesis, meanwhile):
+    # The consumer is DELETING for the delay from its deregistration (docs/kinesis.md). A
+    # second DeregisterStreamConsumer meanwhile is accepted and changes nothing; deleting
+    # its stream, DELETING for 10 seconds more, does not keep the consumer longer.
     arn = stream_arn(fake)
     consumer = kinesis.register_stream_consumer(StreamARN=arn, ConsumerName="app")["Consumer"]
     fake.kinesis.clock.advance(seconds=10)
     kinesis.deregister_stream_consumer(ConsumerARN=consumer["ConsumerARN"])
     fake.kinesis.clock.advance(seconds=6)
 
-    kinesis.deregister_stream_consumer(StreamARN=arn, ConsumerName="app")
+    if meanwhile == "deregistered again":
+        kinesis.deregister_stream_consumer(StreamARN=arn, ConsumerName="app")
+    else:
+        kinesis.delete_stream(StreamName="s", EnforceConsumerDeletion=True)
     fake.kinesis.clock.advance(seconds=4)
 
     assert kinesis.list_stream_consumers(StreamARN=arn)["Consumers"] == []
@@ -356,25 +361,6 @@ def test_consumers_of_a_deleted_stream_go_with_it(fake, kinesis):
     assert kinesis.list_stream_consumers(StreamARN=arn)["Consumers"] == []
     code, _ = error_of(kinesis.describe_stream_consumer, ConsumerARN=consumer["ConsumerARN"])
     assert code == "ResourceNotFoundException"
-
-
-def test_a_deregistered_consumer_goes_when_due_though_its_stream_is_deleted_later(fake, kinesis):
-    # Deleting the stream meanwhile does not keep a DELETING consumer longer than its own
-    # delay: the stream, DELETING for 10 seconds more, lists it no more.
-    arn = stream_arn(fake)
-    consumer = kinesis.register_stream_consumer(StreamARN=arn, ConsumerName="app")["Consumer"]
-    fake.kinesis.clock.advance(seconds=10)
-    kinesis.deregister_stream_consumer(ConsumerARN=consumer["ConsumerARN"])
-    fake.kinesis.clock.advance(seconds=6)
-    kinesis.delete_stream(StreamName="s", EnforceConsumerDeletion=True)
-    fake.kinesis.clock.advance(seconds=4)
-
-    assert kinesis.list_stream_consumers(StreamARN=arn)["Consumers"] == []
-    code, message = error_of(kinesis.describe_stream_consumer, ConsumerARN=consumer["ConsumerARN"])
-    assert (code, message) == (
-        "ResourceNotFoundException",
-        consumer_not_found(consumer["ConsumerARN"]),
-    )
 
 
 @needs_botocore("kinesis TagResource")
