@@ -732,6 +732,25 @@ def test_channel_calls_past_five_a_second_are_refused_when_quotas_are_on(kinesis
     assert len(listed["ChannelSummaries"]) == 1
 
 
+def test_list_channels_takes_five_calls_a_second_when_quotas_are_on(kinesis, fake):
+    arn = create(kinesis)["ChannelARN"]
+    once = boto3.client(
+        "kinesis", region_name=REGION, config=Config(retries={"total_max_attempts": 1})
+    )
+    fake.kinesis.enforce_read_quotas()
+
+    for _ in range(5):
+        once.list_channels()
+    over = refused(once.list_channels)
+    described = once.describe_channel(ChannelARN=arn)  # another operation, its own rate
+    fake.kinesis.clock.advance(seconds=1)
+    listed = once.list_channels()
+
+    assert error(over) == ("LimitExceededException", "Rate exceeded for account 123456789012.")
+    assert described["ChannelDescription"]["ChannelARN"] == arn
+    assert len(listed["ChannelSummaries"]) == 1
+
+
 @pytest.mark.parametrize("operation", ["create_channel", "update_channel", "delete_channel"])
 def test_each_channel_change_takes_five_calls_a_second_when_quotas_are_on(fake, operation):
     once = boto3.client(
