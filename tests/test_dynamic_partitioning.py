@@ -475,6 +475,7 @@ def test_past_the_active_partition_limit_records_go_to_the_error_output(
     assert stream.partitioning_failed == customers[limit:]
     record = error_records(stream)[0]
     assert record["errorCode"] == "DynamicPartitioning.ActivePartitionsLimitExceeded"
+    assert record["attemptsMade"] == 1
 
     stream.flush()  # the partitions are delivered: new ones may open
     put(client, b'{"customer": "late"}')
