@@ -217,6 +217,7 @@ def test_a_record_nested_too_deeply_is_partitioned_whole_and_fails(
         (deaggregate("CSV"), "SubRecordType must be JSON or DELIMITED"),
         (deaggregate("DELIMITED"), "needs the parameter Delimiter"),
         (deaggregate("DELIMITED", "not base64!"), "needs the parameter Delimiter"),
+        (deaggregate("DELIMITED", "Iy€="), "needs the parameter Delimiter"),  # not ASCII
     ],
 )
 def test_a_bad_deaggregation_processor_is_refused(
