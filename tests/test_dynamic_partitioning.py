@@ -897,6 +897,15 @@ def test_create_refuses_what_aws_refuses(
     assert "events" not in fake.firehose
 
 
+def test_without_buffering_hints_the_default_5_mb_is_refused(client: Any) -> None:
+    config = partitioned(query("{customer: .customer}"))
+    del config["BufferingHints"]
+
+    assert refusal(client, **config) == (
+        "BufferingHints.SizeInMBs must be at least 64 when Dynamic Partitioning is enabled."
+    )
+
+
 def test_a_query_key_in_the_prefix_needs_a_metadata_extraction_processor(
     fake: FirehoseFake, client: Any
 ) -> None:
