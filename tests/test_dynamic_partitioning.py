@@ -384,18 +384,33 @@ def test_a_record_nested_too_deeply_goes_to_the_error_output(
     assert record["errorMessage"] == "Non JSON record provided"
 
 
+#: What the error record says of a key the query did not give.
+NO_QUERY_KEY = (
+    "The partition key 'customer' that the prefix uses is not among the keys the metadata "
+    "extraction query gave for this record."
+)
+
+
 @pytest.mark.parametrize(
-    ("text", "payload"),
+    ("text", "payload", "message"),
     [
-        ("{customer: .customer}", b'{"other": 1}'),
-        ("{customer: .customer}", b'{"customer": null}'),
-        ("{customer: .customer}", b'{"customer": {"nested": 1}}'),
-        ("{customer: .customer}", b"[1, 2]"),
-        (".customer", b'{"customer": "a"}'),  # the query gives no object of keys
+        ("{customer: .customer}", b'{"other": 1}', NO_QUERY_KEY),
+        ("{customer: .customer}", b'{"customer": null}', NO_QUERY_KEY),
+        ("{customer: .customer}", b'{"customer": {"nested": 1}}', NO_QUERY_KEY),
+        (
+            "{customer: .customer}",
+            b"[1, 2]",
+            'The metadata extraction query failed: Cannot index array with string ("customer")',
+        ),
+        (
+            ".customer",
+            b'{"customer": "a"}',
+            "The metadata extraction query did not give a JSON object of keys.",
+        ),
     ],
 )
 def test_a_record_without_its_key_goes_to_the_error_output(
-    fake: FirehoseFake, client: Any, text: str, payload: bytes
+    fake: FirehoseFake, client: Any, text: str, payload: bytes, message: str
 ) -> None:
     stream = fake.firehose.create_delivery_stream(
         "events", ExtendedS3DestinationConfiguration=partitioned(query(text))
@@ -406,6 +421,7 @@ def test_a_record_without_its_key_goes_to_the_error_output(
     assert (stream.objects, stream.partitioning_failed) == ([], [payload])
     (record,) = error_records(stream)
     assert record["errorCode"] == "DynamicPartitioning.MetadataExtractionFailed"
+    assert record["errorMessage"] == message
 
 
 def test_a_query_that_fails_on_a_record_sends_it_to_the_error_output(
@@ -475,6 +491,7 @@ def test_past_the_active_partition_limit_records_go_to_the_error_output(
     assert stream.partitioning_failed == customers[limit:]
     record = error_records(stream)[0]
     assert record["errorCode"] == "DynamicPartitioning.ActivePartitionsLimitExceeded"
+    assert record["attemptsMade"] == 1
 
     stream.flush()  # the partitions are delivered: new ones may open
     put(client, b'{"customer": "late"}')
@@ -867,6 +884,10 @@ _MODEL_INTERVAL_MIN = (
             "creating ErrorOutputPrefix expressions.",
         ),
         (
+            {"Prefix": "all/", "ErrorOutputPrefix": ""},
+            "ErrorOutputPrefix cannot be null or empty when Dynamic Partitioning is enabled.",
+        ),
+        (
             {"ProcessingConfiguration": {"Enabled": False, "Processors": []}},
             "Processing Configuration is not enabled when DataPartitioning is enabled",
         ),
@@ -894,6 +915,15 @@ def test_create_refuses_what_aws_refuses(
 
     assert refusal(client, **config) == message
     assert "events" not in fake.firehose
+
+
+def test_without_buffering_hints_the_default_5_mb_is_refused(client: Any) -> None:
+    config = partitioned(query("{customer: .customer}"))
+    del config["BufferingHints"]
+
+    assert refusal(client, **config) == (
+        "BufferingHints.SizeInMBs must be at least 64 when Dynamic Partitioning is enabled."
+    )
 
 
 def test_a_query_key_in_the_prefix_needs_a_metadata_extraction_processor(

@@ -94,6 +94,8 @@ DEEP_OBJECT = b'{"a":' * 100_000 + b"1" + b"}" * 100_000
         (b'{"a":1}{"a":2}{"a":3}', SPLIT),
         (b'{"a":1}\n{"a":2}\n{"a":3}\n', SPLIT),
         (b' {"a":1} \r\n{"a":2}\t{"a":3}', SPLIT),
+        # One object is a record of its own: the blanks around it go.
+        (b' {"a":1}\n', [b'{"a":1}']),
         # Not made of JSON objects: the record goes on whole.
         (b'[{"a":1}, {"a":2}]', [b'[{"a":1}, {"a":2}]']),
         (b'{"a":1} 7', [b'{"a":1} 7']),
@@ -215,6 +217,7 @@ def test_a_record_nested_too_deeply_is_partitioned_whole_and_fails(
         (deaggregate("CSV"), "SubRecordType must be JSON or DELIMITED"),
         (deaggregate("DELIMITED"), "needs the parameter Delimiter"),
         (deaggregate("DELIMITED", "not base64!"), "needs the parameter Delimiter"),
+        (deaggregate("DELIMITED", "Iy€="), "needs the parameter Delimiter"),  # not ASCII
     ],
 )
 def test_a_bad_deaggregation_processor_is_refused(
