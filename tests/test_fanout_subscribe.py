@@ -356,6 +356,14 @@ def test_an_event_carries_at_most_two_mebibytes(fake, client, consumer):
     assert second["MillisBehindLatest"] == 0
 
 
+def test_an_event_fills_to_two_mebibytes_exactly_and_no_byte_more(fake, client, consumer):
+    mebibyte = b"x" * (1024 * 1024 - 1)
+    put(client, mebibyte, mebibyte, b"yz", b"!")  # 2 MiB with the third, one byte over
+    first, second = events(subscribe(client, consumer), 2)
+    assert data([first]) == [mebibyte, mebibyte, b"yz"]
+    assert data([second]) == [b"!"]
+
+
 def test_a_scripted_error_refuses_the_subscription(fake, client, consumer):
     refusal = fake.kinesis.fail(operation="SubscribeToShard", error="ResourceInUseException")
     with pytest.raises(ClientError) as caught:
