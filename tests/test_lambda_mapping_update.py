@@ -274,6 +274,42 @@ def test_filter_criteria_set_by_an_update_keep_records_back(fake: FirehoseFake) 
     assert [record.data for record in trigger.filtered] == [b'{"keep": false}']
 
 
+def _keeping(*values: int) -> dict[str, Any]:
+    return {"Filters": [{"Pattern": json.dumps({"data": {"n": list(values)}})}]}
+
+
+@pytest.mark.parametrize(
+    ("before", "after", "invoked", "kept_back"),
+    [
+        # Let through when read, kept back by the update before their batch: listed.
+        ((1, 2, 3), (1,), [b'{"n": 1}'], [b'{"n": 2}', b'{"n": 3}']),
+        # Kept back when read, let through by the update: invoked, and listed no more.
+        ((1,), (1, 2, 3), [b'{"n": 1}', b'{"n": 2}', b'{"n": 3}'], []),
+        ((1, 2), (1, 3), [b'{"n": 1}', b'{"n": 3}'], [b'{"n": 2}']),
+    ],
+)
+def test_records_read_before_a_filter_update_are_judged_by_the_new_filters(
+    fake: FirehoseFake,
+    before: tuple[int, ...],
+    after: tuple[int, ...],
+    invoked: list[bytes],
+    kept_back: list[bytes],
+) -> None:
+    stream = fake.kinesis.create_stream("s")
+    updates: list[dict[str, Any]] = []
+
+    def handler(event: dict[str, Any], context: Any) -> None:
+        if not updates:  # the first batch: the other records were read with it
+            updates.append(trigger.update(FilterCriteria=_keeping(*after)))
+
+    trigger = stream.lambda_trigger(handler, BatchSize=1, FilterCriteria=_keeping(*before))
+    put(b'{"n": 1}', b'{"n": 2}', b'{"n": 3}')
+    trigger.drain()
+
+    assert [data for batch in batches(trigger) for data in batch] == invoked
+    assert [record.data for record in trigger.filtered] == kept_back
+
+
 def test_an_on_failure_destination_set_by_an_update_receives_the_records(
     fake: FirehoseFake,
 ) -> None:

@@ -94,12 +94,7 @@ class BatchReader:
         state.pass_checkpoint()
         judged_by = (settings.filters, factor)
         if state.judged_by != judged_by:
-            # New filters (or lanes): judge again what was judged, listing nothing anew.
-            state.pending.clear()
-            state.disordered = False
-            if state.judged > state.checkpoint:
-                again = _upto(self.reader.read(shard_id, state.checkpoint), state.judged)
-                state.keep(self._admitted(state, again, factor, settings))
+            self._judge_again(shard_id, state, factor, settings)
             state.judged_by = judged_by
         read_from = max(state.checkpoint, state.judged)
         trims = (self.reader.trimmed(), until)
@@ -170,12 +165,43 @@ class BatchReader:
                 state.disordered = False
                 state.keep(kept)
 
+    def _judge_again(
+        self, shard_id: str, state: Lane, factor: int, settings: MappingSettings
+    ) -> None:
+        """Judge again, under new filters (or lanes), the records the lane judged past its
+        checkpoint. ``filtered`` follows the new verdicts: a record let through before and
+        kept back now joins it, one kept back before and let through now leaves it."""
+        let_through = {record.sequence_index for record in state.pending}
+        state.pending.clear()
+        state.disordered = False
+        if state.judged <= state.checkpoint:
+            return
+        again = _upto(self.reader.read(shard_id, state.checkpoint), state.judged)
+        if factor > 1:
+            again = [record for record in again if lane_of(record, factor) == state.lane]
+        filters = settings.filters
+        admitted = again if filters is None else [r for r in again if filters.admits(r)]
+        now = {record.sequence_index for record in admitted}
+        released = now - let_through
+        if released:
+            self.filtered[:] = [
+                record
+                for record in self.filtered
+                if record.shard_id != shard_id or record.sequence_index not in released
+            ]
+        self.filtered.extend(
+            record
+            for record in again
+            if record.sequence_index in let_through and record.sequence_index not in now
+        )
+        state.keep(admitted)
+
     def _admitted(
         self, state: Lane, held: list[MappedRecord], factor: int, settings: MappingSettings
     ) -> list[MappedRecord]:
-        """The lane's records among ``held`` that FilterCriteria lets through. Those it
-        keeps back count as processed (as other lanes' records do for this lane); each is
-        listed on ``filtered`` once, when first judged."""
+        """The lane's records among ``held``, read for the first time, that FilterCriteria
+        lets through. Those it keeps back count as processed (as other lanes' records do
+        for this lane) and are listed on ``filtered``."""
         if factor > 1:
             held = [record for record in held if lane_of(record, factor) == state.lane]
         filters = settings.filters
@@ -185,7 +211,7 @@ class BatchReader:
         for record in held:
             if filters.admits(record):
                 admitted.append(record)
-            elif record.sequence_index > state.judged:
+            else:
                 self.filtered.append(record)
         return admitted
 
