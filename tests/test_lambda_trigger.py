@@ -375,6 +375,18 @@ def test_records_trimmed_before_they_were_read_are_skipped(fake: FirehoseFake) -
     assert trigger.failures == []
 
 
+def test_each_record_trimmed_before_it_was_read_is_listed_once(fake: FirehoseFake) -> None:
+    stream = fake.kinesis.create_stream("s")
+    trigger = stream.lambda_trigger(lambda event, context: None)
+    for lost in (b"first", b"second"):
+        put(lost)
+        fake.kinesis.clock.advance(hours=24, seconds=1)
+        trigger.drain()
+
+    assert batches(trigger) == []
+    assert trigger.expired == [b"first", b"second"]
+
+
 def test_a_record_retried_forever_ends_when_retention_trims_it(fake: FirehoseFake) -> None:
     stream = fake.kinesis.create_stream("s")
     trigger = stream.lambda_trigger(_poisoned())
@@ -508,6 +520,39 @@ def test_at_timestamp_before_every_record_starts_at_the_first(fake: FirehoseFake
     trigger.drain()
 
     assert batches(trigger) == [[b"first", b"second"]]
+
+
+def test_at_timestamp_starts_at_a_record_that_arrived_at_that_very_instant(
+    fake: FirehoseFake,
+) -> None:
+    stream = fake.kinesis.create_stream("s")
+    put(b"early")
+    fake.kinesis.clock.advance(seconds=10)
+    put(b"on time")
+    start = stream.records[-1].arrived_at
+    trigger = stream.lambda_trigger(
+        lambda event, context: None,
+        StartingPosition="AT_TIMESTAMP",
+        StartingPositionTimestamp=start,
+    )
+
+    trigger.drain()
+
+    assert batches(trigger) == [[b"on time"]]
+
+
+def test_a_batch_that_batch_size_fills_waits_for_no_batching_window(fake: FirehoseFake) -> None:
+    stream = fake.kinesis.create_stream("s")
+    trigger = stream.lambda_trigger(
+        lambda event, context: None, BatchSize=3, MaximumBatchingWindowInSeconds=5
+    )
+    put(b"a", b"b", b"c")
+    arrived = fake.kinesis.clock.now()
+
+    trigger.drain()
+
+    assert batches(trigger) == [[b"a", b"b", b"c"]]
+    assert trigger.invocations[0].at == arrived
 
 
 def test_the_batching_window_gathers_records_on_the_fake_clock(fake: FirehoseFake) -> None:
