@@ -829,6 +829,24 @@ def test_retention_goes_by_arrival_time_when_time_moved_back():
     assert payloads(answer) == [b"late"]
 
 
+def test_a_jump_of_the_clock_trims_records_in_the_order_they_outlive_retention():
+    """freezegun moving the clock past both records' retention at once: each is trimmed at
+    the instant it outlived the period, so the earlier arrival is listed first, whatever the
+    order they were put in."""
+    start = datetime(2024, 3, 1, 12, tzinfo=timezone.utc)
+    with freezegun.freeze_time(start) as frozen, FirehoseFake(region=REGION) as fake:
+        client = boto3.client("kinesis", region_name=REGION)
+        client.create_stream(StreamName="s", ShardCount=1)
+        client.put_record(StreamName="s", Data=b"later", PartitionKey="k")
+        frozen.move_to(start - timedelta(hours=1))
+        client.put_record(StreamName="s", Data=b"earlier", PartitionKey="k")
+        frozen.move_to(start + timedelta(hours=25))
+
+        expired = fake.kinesis["s"].expired
+
+    assert expired == [b"earlier", b"later"]
+
+
 def test_out_of_arrival_order_each_shard_keeps_a_record_until_it_outlives_retention():
     """A record exactly as old as the retention period is kept; the oldest record still
     held, on whichever shard, is trimmed once it outlives the period; the records one trim
