@@ -243,6 +243,24 @@ def test_the_shards_of_a_stream_number_their_records_from_one_counter(kinesis_cl
     assert sorted(indexes) == list(range(min(indexes), min(indexes) + 40))
 
 
+def test_puts_to_one_shard_one_after_the_other_carry_consecutive_indexes(kinesis_client):
+    # The stream's one counter, with no other shard drawing from it in between.
+    kinesis_client.create_stream(StreamName="s", ShardCount=1)
+
+    numbers = [
+        kinesis_client.put_record(StreamName="s", Data=b"", PartitionKey="k")["SequenceNumber"]
+        for _ in range(3)
+    ]
+    batch = kinesis_client.put_records(StreamName="s", Records=entries(b"", b""))["Records"]
+    numbers += [record["SequenceNumber"] for record in batch]
+    numbers.append(
+        kinesis_client.put_record(StreamName="s", Data=b"", PartitionKey="k")["SequenceNumber"]
+    )
+
+    indexes = [sequence_index(number) for number in numbers]
+    assert indexes == list(range(indexes[0], indexes[0] + 6))
+
+
 def test_a_record_reads_what_the_put_answered_and_each_takes_its_own_changes(fake, kinesis_client):
     kinesis_client.create_stream(StreamName="s", ShardCount=2)
     records = [{"Data": b"r", "PartitionKey": key} for key in [ON_1, ON_1, ON_0]]
@@ -707,6 +725,20 @@ def test_list_streams_and_list_shards_page(kinesis_client):
     assert ("NextToken" in more_streams, "NextToken" in more_shards) == (False, False)
     message = "NextToken and StreamName cannot be provided together."
     assert error(both) == ("InvalidArgumentException", message, 400)
+
+
+def test_a_page_that_ends_at_the_last_stream_or_shard_says_there_is_no_more(kinesis_client):
+    for name in ["a", "b"]:
+        kinesis_client.create_stream(StreamName=name, ShardCount=2)
+
+    streams = kinesis_client.list_streams(Limit=2)
+    shards = kinesis_client.list_shards(StreamName="a", MaxResults=2)
+    described = kinesis_client.describe_stream(StreamName="a", Limit=2)["StreamDescription"]
+
+    assert (streams["StreamNames"], streams["HasMoreStreams"]) == (["a", "b"], False)
+    assert [len(shards["Shards"]), len(described["Shards"])] == [2, 2]
+    assert described["HasMoreShards"] is False
+    assert ("NextToken" in streams, "NextToken" in shards) == (False, False)
 
 
 def test_a_list_streams_token_expires_after_300_seconds(fake, kinesis_client):

@@ -136,6 +136,22 @@ def test_the_51st_on_demand_stream_is_refused(fake, kinesis_client):
     assert kinesis_client.describe_limits()["OnDemandStreamCount"] == 50
 
 
+def test_a_deleted_stream_counts_toward_the_quotas_until_it_is_gone():
+    with FirehoseFake(region=REGION, creation_delay=30) as fake:
+        client = boto3.client("kinesis", region_name=REGION)
+        client.create_stream(StreamName="s", ShardCount=2)
+        client.create_stream(StreamName="t")  # on-demand, 4 shards
+        fake.kinesis.clock.advance(seconds=30)
+        client.delete_stream(StreamName="s")
+        client.delete_stream(StreamName="t")
+        deleting = client.describe_limits()
+        fake.kinesis.clock.advance(seconds=30)
+        gone = client.describe_limits()
+
+    assert (deleting["OpenShardCount"], deleting["OnDemandStreamCount"]) == (6, 1)
+    assert (gone["OpenShardCount"], gone["OnDemandStreamCount"]) == (0, 0)
+
+
 # --------------------------------------------------------------------------- capacity mode
 
 
@@ -416,6 +432,24 @@ def test_update_max_record_size_moves_the_per_record_limit(fake, kinesis_client)
         400,
     )
     assert len(fake.kinesis["s"].records) == 3
+    model = kinesis_client.meta.service_model.shape_for("StreamDescriptionSummary")
+    if "MaxRecordSizeInKiB" in model.members:
+        assert summary["MaxRecordSizeInKiB"] == 2048
+
+
+@needs_botocore("kinesis CreateStream.MaxRecordSizeInKiB")
+def test_create_stream_sets_the_per_record_limit(fake, kinesis_client):
+    kinesis_client.create_stream(StreamName="s", ShardCount=1, MaxRecordSizeInKiB=2048)
+    big = b"x" * (2 * MIB - 10)
+
+    kinesis_client.put_record(StreamName="s", Data=big, PartitionKey="k")
+    over = refused(
+        kinesis_client.put_record, StreamName="s", Data=big + b"x" * 20, PartitionKey="k"
+    )
+    summary = kinesis_client.describe_stream_summary(StreamName="s")["StreamDescriptionSummary"]
+
+    assert error(over)[0] == "ValidationException"
+    assert [len(record.data) for record in fake.kinesis["s"].records] == [len(big)]
     model = kinesis_client.meta.service_model.shape_for("StreamDescriptionSummary")
     if "MaxRecordSizeInKiB" in model.members:
         assert summary["MaxRecordSizeInKiB"] == 2048

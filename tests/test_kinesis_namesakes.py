@@ -14,6 +14,7 @@ from conftest import refused
 from fanout_support import consumer_not_found, register
 
 from pytest_firehose import FirehoseFake
+from pytest_firehose._services.kinesis.records import parse_sequence_number
 
 ACCOUNT = "123456789012"
 SHARD_0 = "shardId-000000000000"
@@ -226,3 +227,55 @@ def test_a_sequence_number_of_another_stream_created_in_the_same_second_is_refus
         f"{SHARD_0} in stream s under account {ACCOUNT} is invalid because it did not come "
         "from this stream.",
     }
+
+
+def test_a_stream_created_again_numbers_past_the_shards_a_reshard_gave_the_deleted_one(
+    fake, kinesis_client
+):
+    # The deleted stream's children are newer than the shard it was created with: the
+    # new stream numbers its records after theirs too.
+    kinesis_client.create_stream(StreamName="s", ShardCount=1)
+    fake.kinesis.clock.advance(seconds=5)
+    kinesis_client.update_shard_count(
+        StreamName="s", TargetShardCount=2, ScalingType="UNIFORM_SCALING"
+    )
+    fake.kinesis.clock.advance(seconds=1)  # the second the children's numbers encode
+    top = str(2**128 - 1)
+    old = kinesis_client.put_record(
+        StreamName="s", Data=b"old", PartitionKey="k", ExplicitHashKey=top
+    )
+    kinesis_client.delete_stream(StreamName="s")
+    kinesis_client.create_stream(StreamName="s", ShardCount=3)
+
+    new = kinesis_client.put_record(
+        StreamName="s", Data=b"new", PartitionKey="k", ExplicitHashKey=top
+    )
+    response = refused(
+        kinesis_client.get_shard_iterator,
+        StreamName="s",
+        ShardId=new["ShardId"],
+        ShardIteratorType="AT_SEQUENCE_NUMBER",
+        StartingSequenceNumber=old["SequenceNumber"],
+    )
+
+    assert (old["ShardId"][-1], new["ShardId"][-1]) == ("2", "2")
+    assert new["SequenceNumber"] != old["SequenceNumber"]
+    assert response["Error"]["Message"].endswith("because it did not come from this stream.")
+
+
+def test_streams_created_in_one_second_after_a_deletion_encode_the_seconds_that_follow(
+    fake, kinesis_client
+):
+    # A shard's numbers encode the second it was created: a namesake of a deleted stream,
+    # and any stream created after it in that second, take the next seconds (new_stream).
+    now = int(fake.kinesis.clock.now().timestamp())
+    kinesis_client.create_stream(StreamName="s", ShardCount=1)
+    recreate(fake, kinesis_client, timedelta(0))
+    kinesis_client.create_stream(StreamName="t", ShardCount=1)
+
+    def encoded(name: str) -> int | None:
+        (shard,) = kinesis_client.list_shards(StreamName=name)["Shards"]
+        parts = parse_sequence_number(shard["SequenceNumberRange"]["StartingSequenceNumber"])
+        return parts.shard_created if parts else None
+
+    assert (encoded("s"), encoded("t")) == (now + 1, now + 2)

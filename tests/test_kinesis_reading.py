@@ -193,6 +193,9 @@ MISTAKES = {
     "unknown-shard": (
         "TRIM_HORIZON", "shardId-000000000005", {}, "ResourceNotFoundException",
         f"Shard shardId-000000000005 in stream s under account {ACCOUNT} does not exist"),
+    "shard-after-the-last": (
+        "TRIM_HORIZON", "shardId-000000000002", {}, "ResourceNotFoundException",
+        f"Shard shardId-000000000002 in stream s under account {ACCOUNT} does not exist"),
     # kinesalite's getShardIterator, whose tests ran against AWS: a ShardId that names no
     # shard index at all
     "shard-id-of-letters": (
@@ -744,6 +747,21 @@ def test_a_put_answer_names_the_encryption_only_while_the_stream_is_encrypted(
     assert [answer.get("EncryptionType") for answer in answers] == [None, None, "KMS", "KMS"]
 
 
+def test_descriptions_name_the_key_while_the_stream_is_encrypted(kinesis_client, stream):
+    key = {"StreamName": "s", "EncryptionType": "KMS", "KeyId": "alias/aws/kinesis"}
+    kinesis_client.start_stream_encryption(**key)
+    encrypted = [
+        kinesis_client.describe_stream(StreamName="s")["StreamDescription"],
+        kinesis_client.describe_stream_summary(StreamName="s")["StreamDescriptionSummary"],
+    ]
+    kinesis_client.stop_stream_encryption(**key)
+    plain = kinesis_client.describe_stream_summary(StreamName="s")["StreamDescriptionSummary"]
+
+    for described in encrypted:
+        assert (described["EncryptionType"], described["KeyId"]) == ("KMS", "alias/aws/kinesis")
+    assert (plain["EncryptionType"], "KeyId" in plain) == ("NONE", False)
+
+
 @pytest.mark.parametrize("operation", ["start_stream_encryption", "stop_stream_encryption"])
 def test_an_encryption_type_but_kms_is_refused_and_changes_nothing(
     kinesis_client, stream, operation
@@ -809,3 +827,58 @@ def test_retention_goes_by_arrival_time_when_time_moved_back():
         answer = client.get_records(ShardIterator=shard_iterator)
 
     assert payloads(answer) == [b"late"]
+
+
+def test_a_jump_of_the_clock_trims_records_in_the_order_they_outlive_retention():
+    """freezegun moving the clock past both records' retention at once: each is trimmed at
+    the instant it outlived the period, so the earlier arrival is listed first, whatever the
+    order they were put in."""
+    start = datetime(2024, 3, 1, 12, tzinfo=timezone.utc)
+    with freezegun.freeze_time(start) as frozen, FirehoseFake(region=REGION) as fake:
+        client = boto3.client("kinesis", region_name=REGION)
+        client.create_stream(StreamName="s", ShardCount=1)
+        client.put_record(StreamName="s", Data=b"later", PartitionKey="k")
+        frozen.move_to(start - timedelta(hours=1))
+        client.put_record(StreamName="s", Data=b"earlier", PartitionKey="k")
+        frozen.move_to(start + timedelta(hours=25))
+
+        expired = fake.kinesis["s"].expired
+
+    assert expired == [b"earlier", b"later"]
+
+
+def test_out_of_arrival_order_each_shard_keeps_a_record_until_it_outlives_retention():
+    """A record exactly as old as the retention period is kept; the oldest record still
+    held, on whichever shard, is trimmed once it outlives the period; the records one trim
+    takes from several shards are listed in the order they were put."""
+    start = datetime(2024, 3, 1, 12, tzinfo=timezone.utc)
+    tick = timedelta(microseconds=1)
+    with freezegun.freeze_time(start) as frozen, FirehoseFake(region=REGION) as fake:
+        client = boto3.client("kinesis", region_name=REGION)
+        client.create_stream(StreamName="s", ShardCount=2)
+
+        def put(data: bytes, key: str, at: timedelta) -> None:
+            frozen.move_to(start + at)
+            client.put_record(StreamName="s", Data=data, PartitionKey=key)
+
+        def read() -> list[bytes]:
+            return [
+                record
+                for shard in (SHARD_0, SHARD_1)
+                for record in payloads(
+                    client.get_records(ShardIterator=iterator(client, "TRIM_HORIZON", shard))
+                )
+            ]
+
+        put(b"late", "alpha", timedelta(0))  # shard 0
+        put(b"oldest", "beta", timedelta(hours=-13))  # shard 1
+        put(b"as-old", "alpha", timedelta(hours=-13))
+        put(b"early", "alpha", timedelta(hours=-13) + tick)
+        put(b"middle", "beta", timedelta(hours=-6))
+        frozen.move_to(start + timedelta(hours=11) + tick)  # "early" exactly 24 hours old
+        kept = (read(), fake.kinesis["s"].expired)
+        frozen.move_to(start + timedelta(hours=12))
+        trimmed = (read(), fake.kinesis["s"].expired)
+
+    assert kept == ([b"late", b"early", b"middle"], [b"oldest", b"as-old"])
+    assert trimmed == ([b"late", b"middle"], [b"oldest", b"as-old", b"early"])

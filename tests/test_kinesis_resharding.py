@@ -407,6 +407,22 @@ def test_a_reshard_keeps_the_stream_updating_for_the_creation_delay():
     assert fake.kinesis["s"].shards[0].closed_at == split_at
 
 
+def test_records_put_once_the_updating_period_ends_go_to_the_children():
+    with FirehoseFake(region=REGION, seed=SEED, creation_delay=30) as fake:
+        client = boto3.client("kinesis", region_name=REGION)
+        fake.kinesis.create_stream("s", 1)
+        fake.kinesis.clock.advance(seconds=30)
+        client.split_shard(StreamName="s", ShardToSplit="0", NewStartingHashKey=str(HALF))
+        fake.kinesis.clock.advance(seconds=30)
+
+        low, high = [
+            client.put_record(StreamName="s", Data=b"x", PartitionKey="k", ExplicitHashKey=key)
+            for key in ("0", TOP)
+        ]
+
+    assert (low["ShardId"], high["ShardId"]) == ("shardId-000000000001", "shardId-000000000002")
+
+
 def test_a_split_or_merge_under_way_counts_the_shards_it_leaves_open():
     # As UpdateShardCount's target does (test_kinesis_control): while the stream is
     # UPDATING, DescribeLimits counts the open shards the reshard leaves.
@@ -568,6 +584,30 @@ def test_list_shards_filters(fake, kinesis_client):
     assert "ShardId" in error(without)[1]
 
 
+def test_timestamp_filters_at_the_instant_of_a_split_list_the_parent_and_its_children(
+    fake, kinesis_client
+):
+    # DOC (ShardFilter): AT_TIMESTAMP lists the shards that started at or before the
+    # timestamp and end at or after it; FROM_TIMESTAMP the closed shards that end at or
+    # after it, and the open ones.
+    clock = fake.kinesis.clock
+    clock.advance(timedelta(seconds=1) - timedelta(microseconds=clock.now().microsecond))
+    kinesis_client.create_stream(StreamName="s", ShardCount=1)
+    clock.advance(hours=1)
+    kinesis_client.split_shard(StreamName="s", ShardToSplit="0", NewStartingHashKey="100")
+    split_at = clock.now()
+    clock.advance(hours=1)
+
+    def listed(kind: str) -> list[str]:
+        answer = kinesis_client.list_shards(
+            StreamName="s", ShardFilter={"Type": kind, "Timestamp": split_at}
+        )
+        return [s["ShardId"][-1] for s in answer["Shards"]]
+
+    assert listed("AT_TIMESTAMP") == ["0", "1", "2"]
+    assert listed("FROM_TIMESTAMP") == ["0", "1", "2"]
+
+
 def test_at_trim_horizon_lists_the_first_shards_of_a_stream_resharded_at_once(fake, kinesis_client):
     # Nothing is trimmed while the stream is younger than its retention period: its trim
     # horizon is where its first shards begin, even when a reshard came in the same
@@ -590,6 +630,26 @@ def test_at_trim_horizon_lists_the_first_shards_of_a_stream_resharded_at_once(fa
     assert [r["Data"] for r in read] == [b"before"]
 
 
+def test_at_trim_horizon_of_a_stream_older_than_its_retention_lists_the_shards_open_then(
+    fake, kinesis_client
+):
+    # The trim horizon is the retention period ago: a parent closed after it was open
+    # then, its children opened after it were not; a day after the split, the parent
+    # holds no record still kept.
+    kinesis_client.create_stream(StreamName="s", ShardCount=1)
+    fake.kinesis.clock.advance(hours=30)
+    kinesis_client.split_shard(StreamName="s", ShardToSplit="0", NewStartingHashKey="100")
+
+    def at_trim_horizon() -> list[str]:
+        answer = kinesis_client.list_shards(StreamName="s", ShardFilter={"Type": "AT_TRIM_HORIZON"})
+        return [s["ShardId"][-1] for s in answer["Shards"]]
+
+    fake.kinesis.clock.advance(hours=1)
+    assert at_trim_horizon() == ["0"]
+    fake.kinesis.clock.advance(hours=23)
+    assert at_trim_horizon() == ["1", "2"]
+
+
 def test_list_shards_pages_keep_the_filter(fake, kinesis_client):
     kinesis_client.create_stream(StreamName="s", ShardCount=4)
     kinesis_client.merge_shards(StreamName="s", ShardToMerge="0", AdjacentShardToMerge="1")
@@ -602,6 +662,19 @@ def test_list_shards_pages_keep_the_filter(fake, kinesis_client):
     assert [s["ShardId"][-1] for s in first["Shards"]] == ["2", "3"]
     assert [s["ShardId"][-1] for s in rest["Shards"]] == ["4"]
     assert "NextToken" not in rest
+
+
+def test_the_next_page_keeps_hiding_the_closed_shards_the_filter_hides(fake, kinesis_client):
+    kinesis_client.create_stream(StreamName="s", ShardCount=4)
+    kinesis_client.merge_shards(StreamName="s", ShardToMerge="2", AdjacentShardToMerge="3")
+
+    first = kinesis_client.list_shards(
+        StreamName="s", ShardFilter={"Type": "AT_LATEST"}, MaxResults=2
+    )
+    rest = kinesis_client.list_shards(NextToken=first["NextToken"])
+
+    assert [s["ShardId"][-1] for s in first["Shards"]] == ["0", "1"]
+    assert [s["ShardId"][-1] for s in rest["Shards"]] == ["4"]
 
 
 def test_a_next_token_with_a_shard_filter_is_refused(kinesis_client):
