@@ -899,6 +899,16 @@ def test_a_handler_that_stops_the_test_loses_no_record(fake: FirehoseFake) -> No
     assert stream.processing_failed == []
 
 
+def test_records_waiting_for_the_processor_are_pending(fake: FirehoseFake) -> None:
+    fake.firehose.lambda_function("orders-transform", answer_each(ok))
+    stream = transforming(fake)
+
+    put(b"a", b"b")
+
+    assert stream.invocations == []
+    assert stream.pending == [b"a", b"b"]
+
+
 def test_records_being_transformed_are_pending(fake: FirehoseFake) -> None:
     seen: list[list[bytes]] = []
 
