@@ -657,9 +657,14 @@ def test_the_processor_invokes_once_its_buffer_holds_its_size(fake: FirehoseFake
     put(half[:-1])  # a byte short of 1 MiB
     assert stream.invocations == []
     put(b"x")
-
     (invocation,) = stream.invocations
     assert len(invocation.event["records"]) == 3
+
+    # The emptied buffer counts from nothing again.
+    put(half, half[:-1])
+    assert len(stream.invocations) == 1
+    put(b"x")
+    assert [len(i.event["records"]) for i in stream.invocations] == [3, 3]
 
 
 def test_a_record_put_while_the_processor_runs_waits_its_own_interval(fake: FirehoseFake) -> None:
@@ -933,7 +938,7 @@ def test_a_processor_updated_to_a_size_its_buffer_holds_invokes_at_once(
     fake.firehose.lambda_function("orders-transform", answer_each(ok))
     stream = transforming(fake, BufferSizeInMBs="3")
     client = boto3.client("firehose", region_name=REGION)
-    put(b"x" * 768 * 1024, b"x" * 768 * 1024)
+    put(b"x" * 512 * 1024, b"x" * 512 * 1024)  # exactly 1 MiB
     assert stream.invocations == []
 
     client.update_destination(
