@@ -104,8 +104,13 @@ def test_message_extraction_delivers_each_events_message_on_a_line(fake):
     }
 
 
-def test_decompression_alone_delivers_the_json_as_cloudwatch_logs_wrote_it(fake):
-    stream = logs_stream(fake, DECOMPRESSION)
+@pytest.mark.parametrize(
+    "decompression",
+    [DECOMPRESSION, {"Type": "Decompression"}],  # CompressionFormat left out is GZIP
+    ids=["gzip", "no-parameters"],
+)
+def test_decompression_alone_delivers_the_json_as_cloudwatch_logs_wrote_it(fake, decompression):
+    stream = logs_stream(fake, decompression)
     data = envelope("a", "b")
 
     stream.put_from_logs(data)
@@ -503,3 +508,27 @@ def test_any_record_is_delivered_or_in_the_error_output_once(
         assert len(stream.delivered) + len(stream.decompression_failed) == len(records)
         assert Counter(stream.decompression_failed) <= Counter(records)
         assert stream.pending == []
+
+
+def test_a_record_put_before_decompression_was_turned_on_fails_as_it_was_put(fake, client):
+    def fail_all(event: dict[str, Any], context: Any) -> dict[str, Any]:
+        records = event["records"]
+        return {
+            "records": [{"recordId": r["recordId"], "result": "ProcessingFailed"} for r in records]
+        }
+
+    fake.firehose.lambda_function(FUNCTION, fail_all)
+    create_s3(client, **processing(LAMBDA))
+    put(client, b"plain")
+    client.update_destination(
+        DeliveryStreamName="events",
+        CurrentDeliveryStreamVersionId="1",
+        DestinationId="destinationId-000000000001",
+        ExtendedS3DestinationUpdate=processing(DECOMPRESSION, LAMBDA),
+    )
+    stream = fake.firehose["events"]
+    stream.flush()
+
+    assert stream.processing_failed == [b"plain"]
+    (failed,) = error_records(stream)
+    assert base64.b64decode(failed["rawData"]) == b"plain"

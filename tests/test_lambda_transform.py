@@ -526,6 +526,14 @@ def test_a_handler_must_be_callable(fake: FirehoseFake) -> None:
         ({"BufferSizeInMBs": "4"}, "BufferSizeInMBs must be a number between 0.2 and 3"),
         ({"BufferIntervalInSeconds": "soon"}, "BufferIntervalInSeconds must be a whole number"),
         ({"BufferIntervalInSeconds": "90.5"}, "BufferIntervalInSeconds must be a whole number"),
+        (
+            {"BufferIntervalInSeconds": "-1"},
+            "BufferIntervalInSeconds must be a whole number between 0 and 900",
+        ),
+        (
+            {"BufferIntervalInSeconds": "901"},
+            "BufferIntervalInSeconds must be a whole number between 0 and 900",
+        ),
         ({"NumberOfRetries": "301"}, "NumberOfRetries must be a whole number between 0 and 300"),
         ({"NumberOfRetries": "1.5"}, "NumberOfRetries must be a whole number between 0 and 300"),
         ({"NumberOfRetries": "1e0"}, "NumberOfRetries must be a whole number between 0 and 300"),
@@ -646,11 +654,17 @@ def test_the_processor_invokes_once_its_buffer_holds_its_size(fake: FirehoseFake
     half = b"x" * (512 * 1024)
 
     put(half)
+    put(half[:-1])  # a byte short of 1 MiB
     assert stream.invocations == []
-    put(half)
-
+    put(b"x")
     (invocation,) = stream.invocations
-    assert len(invocation.event["records"]) == 2
+    assert len(invocation.event["records"]) == 3
+
+    # The emptied buffer counts from nothing again.
+    put(half, half[:-1])
+    assert len(stream.invocations) == 1
+    put(b"x")
+    assert [len(i.event["records"]) for i in stream.invocations] == [3, 3]
 
 
 def test_a_record_put_while_the_processor_runs_waits_its_own_interval(fake: FirehoseFake) -> None:
@@ -890,6 +904,16 @@ def test_a_handler_that_stops_the_test_loses_no_record(fake: FirehoseFake) -> No
     assert stream.processing_failed == []
 
 
+def test_records_waiting_for_the_processor_are_pending(fake: FirehoseFake) -> None:
+    fake.firehose.lambda_function("orders-transform", answer_each(ok))
+    stream = transforming(fake)
+
+    put(b"a", b"b")
+
+    assert stream.invocations == []
+    assert stream.pending == [b"a", b"b"]
+
+
 def test_records_being_transformed_are_pending(fake: FirehoseFake) -> None:
     seen: list[list[bytes]] = []
 
@@ -906,3 +930,128 @@ def test_records_being_transformed_are_pending(fake: FirehoseFake) -> None:
     assert seen == [[b"a", b"b"]]
     stream.assert_delivered([b"a", b"b"])
     assert stream.pending == []
+
+
+def test_a_processor_updated_to_a_size_its_buffer_holds_invokes_at_once(
+    fake: FirehoseFake,
+) -> None:
+    fake.firehose.lambda_function("orders-transform", answer_each(ok))
+    stream = transforming(fake, BufferSizeInMBs="3")
+    client = boto3.client("firehose", region_name=REGION)
+    put(b"x" * 512 * 1024, b"x" * 512 * 1024)  # exactly 1 MiB
+    assert stream.invocations == []
+
+    client.update_destination(
+        DeliveryStreamName="events",
+        CurrentDeliveryStreamVersionId="1",
+        DestinationId="destinationId-000000000001",
+        ExtendedS3DestinationUpdate={"ProcessingConfiguration": processing(BufferSizeInMBs="1")},
+    )
+
+    (invocation,) = stream.invocations
+    assert invocation.started_at == stream.records[0].arrived_at
+
+
+def test_firehose_waits_five_minutes_at_most_whatever_the_functions_timeout(
+    fake: FirehoseFake,
+) -> None:
+    remaining: list[int] = []
+
+    def handler(event: dict[str, Any], context: Any) -> Any:
+        remaining.append(context.get_remaining_time_in_millis())
+        fake.firehose.clock.advance(seconds=301)
+        return answer_each(ok)(event, context)
+
+    fake.firehose.lambda_function("orders-transform", handler, timeout=900)
+    stream = transforming(fake, NumberOfRetries="0")
+
+    put(b"a")
+    stream.flush()
+
+    assert remaining == [300_000]
+    (record,) = error_records(stream)
+    assert record["errorCode"] == "Lambda.FunctionTimedOut"
+
+
+def test_a_buffer_past_lambdas_payload_limit_is_sent_in_several_invocations(
+    fake: FirehoseFake,
+) -> None:
+    fake.firehose.lambda_function("orders-transform", answer_each(ok))
+    stream = transforming(fake, BufferSizeInMBs="3")
+    record = b"x" * 1_000_000
+
+    put(record, record, record)
+    assert stream.invocations == []
+    put(record, record)
+
+    # Five records' base64 data alone is 6,666,680 bytes: more than 6 MiB in one event.
+    assert [len(i.event["records"]) for i in stream.invocations] == [4, 1]
+    assert all(len(json.dumps(i.event)) < 6 * 1024 * 1024 for i in stream.invocations)
+    assert len(stream.buffered) == 5
+
+
+def test_the_processors_interval_runs_from_its_oldest_record(fake: FirehoseFake) -> None:
+    fake.firehose.lambda_function("orders-transform", answer_each(ok))
+    stream = transforming(fake, BufferIntervalInSeconds="60")
+
+    put(b"a")
+    fake.firehose.clock.advance(seconds=30)
+    put(b"b")
+    fake.firehose.clock.advance(seconds=30)
+
+    (invocation,) = stream.invocations
+    assert [base64.b64decode(r["data"]) for r in invocation.event["records"]] == [b"a", b"b"]
+    assert invocation.started_at - stream.records[0].arrived_at == timedelta(seconds=60)
+
+
+def test_a_processor_with_a_0_second_interval_invokes_as_records_arrive(
+    fake: FirehoseFake,
+) -> None:
+    fake.firehose.lambda_function("orders-transform", answer_each(ok))
+    stream = transforming(fake, BufferIntervalInSeconds="0")
+
+    put(b"a")
+
+    (invocation,) = stream.invocations
+    assert invocation.started_at == stream.records[0].arrived_at
+
+
+def test_the_error_object_is_named_after_its_oldest_records_arrival(fake: FirehoseFake) -> None:
+    fake.firehose.lambda_function(
+        "orders-transform", answer_each(lambda data: {"result": "ProcessingFailed"})
+    )
+    stream = transforming(fake)
+    oldest = fake.firehose.clock.now()
+
+    put(b"a")
+    fake.firehose.clock.advance(seconds=30)
+    put(b"b")
+    fake.firehose.clock.advance(seconds=30)
+
+    (obj,) = stream.error_objects
+    assert stream.processing_failed == [b"a", b"b"]
+    assert obj.key.startswith(
+        f"processing-failed/{oldest:%Y/%m/%d/%H}/events-1-{oldest:%Y-%m-%d-%H-%M-%S}-"
+    )
+
+
+def test_the_error_object_of_several_invocations_is_written_when_the_last_ended(
+    fake: FirehoseFake,
+) -> None:
+    def fail_after_a_second(event: dict[str, Any], context: Any) -> Any:
+        fake.firehose.clock.advance(seconds=1)
+        return answer_each(lambda data: {"result": "ProcessingFailed"})(event, context)
+
+    fake.firehose.lambda_function("orders-transform", fail_after_a_second)
+    stream = transforming(fake, BufferSizeInMBs="3")
+    record = b"x" * 1_000_000
+
+    put(record, record, record)
+    put(record, record)  # past 6 MiB of event: two invocations
+
+    first, second = stream.invocations
+    (obj,) = stream.error_objects
+    assert obj.delivered_at == second.ended_at == first.ended_at + timedelta(seconds=1)
+    assert [r["attemptEndingTimestamp"] for r in error_records(stream)] == (
+        [int(first.ended_at.timestamp() * 1000)] * 4 + [int(second.ended_at.timestamp() * 1000)]
+    )

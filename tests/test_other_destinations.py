@@ -316,7 +316,9 @@ def test_a_splunk_or_snowflake_processor_buffers_256_kb_by_default(
     client.put_record(DeliveryStreamName="events", Record={"Data": b"y" * (100 * 1024)})
     assert len(stream.invocations) == 1  # 300 KB waited: past 256 KB
     client.put_record(DeliveryStreamName="events", Record={"Data": b"z"})
-    fake.firehose.clock.advance(seconds=interval)
+    fake.firehose.clock.advance(seconds=interval - 1)
+    assert len(stream.invocations) == 1
+    fake.firehose.clock.advance(seconds=1)
 
     assert [len(i.event["records"]) for i in stream.invocations] == [2, 1]
 
