@@ -711,44 +711,39 @@ def test_an_object_the_bucket_refuses_is_written_again_a_minute_later(fake, kine
     assert moto_s3.get_object(Bucket="channel-bucket", Key=obj.key)["Body"].read() == b'{"a": 1}\n'
 
 
-def test_channel_calls_past_five_a_second_are_refused_when_quotas_are_on(kinesis, fake):
+@pytest.mark.parametrize(
+    ("reader", "other", "message"),
+    [
+        (
+            "describe_channel",
+            "list_channels",
+            "Rate exceeded for stream s under account 123456789012.",
+        ),
+        ("list_channels", "describe_channel", "Rate exceeded for account 123456789012."),
+    ],
+)
+def test_channel_reads_past_five_a_second_are_refused_when_quotas_are_on(
+    kinesis, fake, reader, other, message
+):
     arn = create(kinesis)["ChannelARN"]
     once = boto3.client(
         "kinesis", region_name=REGION, config=Config(retries={"total_max_attempts": 1})
     )
     fake.kinesis.enforce_read_quotas()
 
-    for _ in range(5):
-        once.describe_channel(ChannelARN=arn)
-    over = refused(once.describe_channel, ChannelARN=arn)
-    listed = once.list_channels()  # each operation has a rate of its own
-    fake.kinesis.clock.advance(seconds=1)
-    once.describe_channel(ChannelARN=arn)
-
-    assert error(over) == (
-        "LimitExceededException",
-        "Rate exceeded for stream s under account 123456789012.",
-    )
-    assert len(listed["ChannelSummaries"]) == 1
-
-
-def test_list_channels_takes_five_calls_a_second_when_quotas_are_on(kinesis, fake):
-    arn = create(kinesis)["ChannelARN"]
-    once = boto3.client(
-        "kinesis", region_name=REGION, config=Config(retries={"total_max_attempts": 1})
-    )
-    fake.kinesis.enforce_read_quotas()
+    def call(operation: str) -> Any:
+        if operation == "describe_channel":
+            return once.describe_channel(ChannelARN=arn)
+        return once.list_channels()
 
     for _ in range(5):
-        once.list_channels()
-    over = refused(once.list_channels)
-    described = once.describe_channel(ChannelARN=arn)  # another operation, its own rate
+        call(reader)
+    over = refused(call, operation=reader)
+    call(other)  # each operation has a rate of its own
     fake.kinesis.clock.advance(seconds=1)
-    listed = once.list_channels()
+    call(reader)
 
-    assert error(over) == ("LimitExceededException", "Rate exceeded for account 123456789012.")
-    assert described["ChannelDescription"]["ChannelARN"] == arn
-    assert len(listed["ChannelSummaries"]) == 1
+    assert error(over) == ("LimitExceededException", message)
 
 
 @pytest.mark.parametrize("operation", ["create_channel", "update_channel", "delete_channel"])

@@ -375,12 +375,19 @@ def test_on_demand_streams_cannot_be_resharded(kinesis_client, operation, name, 
 # --------------------------------------------------------------------------- UPDATING
 
 
+def _split_once_active(fake: FirehoseFake) -> Any:
+    """A client, after splitting stream ``s``'s one shard in half the moment it is ACTIVE
+    (the fake's ``creation_delay`` is 30 seconds)."""
+    client = boto3.client("kinesis", region_name=REGION)
+    fake.kinesis.create_stream("s", 1)
+    fake.kinesis.clock.advance(seconds=30)
+    client.split_shard(StreamName="s", ShardToSplit="0", NewStartingHashKey=str(HALF))
+    return client
+
+
 def test_a_reshard_keeps_the_stream_updating_for_the_creation_delay():
     with FirehoseFake(region=REGION, seed=SEED, creation_delay=30) as fake:
-        client = boto3.client("kinesis", region_name=REGION)
-        fake.kinesis.create_stream("s", 1)
-        fake.kinesis.clock.advance(seconds=30)
-        client.split_shard(StreamName="s", ShardToSplit="0", NewStartingHashKey=str(HALF))
+        client = _split_once_active(fake)
 
         during = client.describe_stream(StreamName="s")["StreamDescription"]
         put = client.put_record(StreamName="s", Data=b"x", PartitionKey="k")
@@ -409,10 +416,7 @@ def test_a_reshard_keeps_the_stream_updating_for_the_creation_delay():
 
 def test_records_put_once_the_updating_period_ends_go_to_the_children():
     with FirehoseFake(region=REGION, seed=SEED, creation_delay=30) as fake:
-        client = boto3.client("kinesis", region_name=REGION)
-        fake.kinesis.create_stream("s", 1)
-        fake.kinesis.clock.advance(seconds=30)
-        client.split_shard(StreamName="s", ShardToSplit="0", NewStartingHashKey=str(HALF))
+        client = _split_once_active(fake)
         fake.kinesis.clock.advance(seconds=30)
 
         low, high = [
