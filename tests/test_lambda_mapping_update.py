@@ -286,6 +286,8 @@ def _keeping(*values: int) -> dict[str, Any]:
         # Kept back when read, let through by the update: invoked, and listed no more.
         ((1,), (1, 2, 3), [b'{"n": 1}', b'{"n": 2}', b'{"n": 3}'], []),
         ((1, 2), (1, 3), [b'{"n": 1}', b'{"n": 3}'], [b'{"n": 2}']),
+        # Listed in the shard's order, whichever verdict came first.
+        ((1, 2), (1,), [b'{"n": 1}'], [b'{"n": 2}', b'{"n": 3}']),
     ],
 )
 def test_records_read_before_a_filter_update_are_judged_by_the_new_filters(

@@ -75,8 +75,8 @@ class Lane:
 
     checkpoint: int = 0
     batches: list[Batch] = field(default_factory=list)
-    #: The highest sequence index the filters have judged (a record is listed on
-    #: ``filtered`` when first judged, and judged again only under new filters).
+    #: The highest sequence index the filters have judged (new filters judge again the
+    #: records past the checkpoint, and ``filtered`` follows their verdicts).
     judged: int = 0
     #: The open tumbling window (``None``: none, or no windows).
     window: Window | None = None

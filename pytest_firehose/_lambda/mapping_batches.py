@@ -170,7 +170,8 @@ class BatchReader:
     ) -> None:
         """Judge again, under new filters (or lanes), the records the lane judged past its
         checkpoint. ``filtered`` follows the new verdicts: a record let through before and
-        kept back now joins it, one kept back before and let through now leaves it."""
+        kept back now joins it (in its place among the shard's), one kept back before and
+        let through now leaves it."""
         let_through = {record.sequence_index for record in state.pending}
         state.pending.clear()
         state.disordered = False
@@ -180,20 +181,27 @@ class BatchReader:
         if factor > 1:
             again = [record for record in again if lane_of(record, factor) == state.lane]
         filters = settings.filters
-        admitted = again if filters is None else [r for r in again if filters.admits(r)]
+        admitted = (
+            again if filters is None else [record for record in again if filters.admits(record)]
+        )
         now = {record.sequence_index for record in admitted}
         released = now - let_through
+        listed = self.filtered
         if released:
-            self.filtered[:] = [
+            listed[:] = [
                 record
-                for record in self.filtered
+                for record in listed
                 if record.shard_id != shard_id or record.sequence_index not in released
             ]
-        self.filtered.extend(
-            record
-            for record in again
-            if record.sequence_index in let_through and record.sequence_index not in now
-        )
+        for record in again:
+            index = record.sequence_index
+            if index in let_through and index not in now:
+                later = (
+                    at
+                    for at, other in enumerate(listed)
+                    if other.shard_id == shard_id and other.sequence_index > index
+                )
+                listed.insert(next(later, len(listed)), record)
         state.keep(admitted)
 
     def _admitted(
