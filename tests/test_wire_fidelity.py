@@ -744,6 +744,37 @@ def test_boto3_long_tag_key_gets_the_map_form_of_the_message(fake, kinesis_clien
     )
 
 
+def test_boto3_long_tag_value_gets_the_map_form_of_the_message_with_the_value_constraints(
+    fake, kinesis_client
+):
+    kinesis_client.create_stream(StreamName="k", ShardCount=1)
+    value = "v" * 257
+
+    with pytest.raises(ClientError) as caught:
+        kinesis_client.add_tags_to_stream(StreamName="k", Tags={"a": "1", "b": value})
+
+    assert caught.value.response["Error"]["Message"] == (
+        f"1 validation error detected: Value '{{a=1, b={value}}}' at 'tags' failed to satisfy "
+        "constraint: Map value must satisfy constraint: [Member must have length less than or "
+        "equal to 256, Member must have length greater than or equal to 0]"
+    )
+
+
+def test_a_null_tag_value_gets_the_map_form_of_the_message_with_not_null(fake):
+    fake.kinesis.create_stream("k")
+    body = {"StreamName": "k", "Tags": {"a": "1", "b": None}}
+
+    status, said = answer(send(fake, "AddTagsToStream", body, "kinesis"))
+
+    assert (status, said["__type"]) == (400, "ValidationException")
+    assert said["message"] == (
+        "1 validation error detected: Value '{a=1, b=null}' at 'tags' failed to satisfy "
+        "constraint: Map value must satisfy constraint: [Member must not be null]"
+    )
+    _, listed = answer(send(fake, "ListTagsForStream", {"StreamName": "k"}, "kinesis"))
+    assert listed["Tags"] == []
+
+
 def test_boto3_long_tag_key_to_remove_gets_the_list_form_of_the_message(fake, kinesis_client):
     # kinesalite's test/removeTagsFromStream.js, run against Kinesis: a list of strings is
     # named as a whole, echoed as Java writes a list, with every constraint of its members.
