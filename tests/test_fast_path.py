@@ -58,6 +58,9 @@ CASES = [
     ("PutRecordBatch", {"DeliveryStreamName": 7, "Records": [{"Data": "YQ=="}]}, False),
     ("PutRecord", {"DeliveryStreamName": "events", "Record": {"Data": b64(10)}}, True),
     ("PutRecord", {"DeliveryStreamName": "events", "Record": {"Data": 10}}, False),
+    # One record's Data is checked at its bounds as a batch's are.
+    ("PutRecord", {"DeliveryStreamName": "events", "Record": {"Data": b64(1024000)}}, True),
+    ("PutRecord", {"DeliveryStreamName": "events", "Record": {"Data": b64(1024001)}}, False),
     # Base64 a hook wrote: checked, not trusted (the front end's canonical base64 only).
     ("PutRecord", {"DeliveryStreamName": "events", "Record": {"Data": "+/+="}}, False),
     ("PutRecord", {"DeliveryStreamName": "events", "Record": {"Data": "YQ"}}, False),
@@ -202,6 +205,21 @@ def test_the_fast_path_agrees_on_kinesis_text_and_numbers(key: Any, limit: Any) 
     assert conforms("kinesis", "GetRecords", copy.deepcopy(get)) is (
         limit is not None and full_path_accepts("GetRecords", get, "kinesis")
     )
+
+
+@pytest.mark.parametrize(
+    ("tags", "valid"),
+    [
+        ({"team": "data", "env": ""}, True),
+        ({"team": None}, False),
+        ({"": "data"}, False),
+        ({"team": "d" * 257}, False),
+    ],
+)
+def test_the_fast_path_agrees_on_a_map_of_tags(tags: dict[str, Any], valid: bool) -> None:
+    raw = {"StreamName": "s", "Tags": tags}
+    assert full_path_accepts("AddTagsToStream", raw, "kinesis") is valid
+    assert conforms("kinesis", "AddTagsToStream", copy.deepcopy(raw)) is valid
 
 
 @pytest.fixture

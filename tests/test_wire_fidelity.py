@@ -460,6 +460,27 @@ def test_a_number_of_thousands_of_digits_is_cut_as_any_number_past_an_integer(
     )
 
 
+def test_a_body_read_in_full_keeps_its_doubles(fake):
+    # "true" for a Boolean sends the body the full way, which reads the Double too.
+    serializer = {"OrcSerDe": {"PaddingTolerance": 0.25, "EnablePadding": "true"}}
+    conversion = {
+        "SchemaConfiguration": {"RoleARN": ROLE, "DatabaseName": "web", "TableName": "clicks"},
+        "InputFormatConfiguration": {"Deserializer": {"OpenXJsonSerDe": {}}},
+        "OutputFormatConfiguration": {"Serializer": serializer},
+    }
+    destination = {**S3, "DataFormatConversionConfiguration": conversion}
+    body = {"DeliveryStreamName": "orc", "ExtendedS3DestinationConfiguration": destination}
+    assert send(fake, "CreateDeliveryStream", body).status == 200
+
+    _, described = answer(send(fake, "DescribeDeliveryStream", {"DeliveryStreamName": "orc"}))
+
+    (shown,) = described["DeliveryStreamDescription"]["Destinations"]
+    output = shown["ExtendedS3DestinationDescription"]["DataFormatConversionConfiguration"]
+    assert output["OutputFormatConfiguration"]["Serializer"] == {
+        "OrcSerDe": {"PaddingTolerance": 0.25, "EnablePadding": True}
+    }
+
+
 # --------------------------------------------------------------------------- base64
 # kinesalite's test/helpers.js, Blob (run against Kinesis): the three messages, "dectected"
 # as AWS spells it.
@@ -563,6 +584,34 @@ def test_a_timestamp_no_date_can_hold_is_refused(fake, seconds):
         "NUMBER_VALUE can not be converted to milliseconds since epoch"
     )
     still_answers(fake)
+
+
+EARLIEST = datetime(1, 1, 2, tzinfo=timezone.utc).timestamp()
+LATEST = datetime(9999, 12, 30, tzinfo=timezone.utc).timestamp()
+
+
+@pytest.mark.parametrize(
+    ("seconds", "expected"),
+    [
+        (EARLIEST - 0.001, "SerializationException"),
+        (EARLIEST, None),
+        # Read, then refused by Kinesis itself as a time still to come.
+        (LATEST, "InvalidArgumentException"),
+        (LATEST + 0.001, "SerializationException"),
+    ],
+)
+def test_a_timestamp_is_read_up_to_a_day_inside_either_end_of_the_dates(fake, seconds, expected):
+    fake.kinesis.create_stream("k")
+    body = {
+        "StreamName": "k",
+        "ShardId": "shardId-000000000000",
+        "ShardIteratorType": "AT_TIMESTAMP",
+        "Timestamp": seconds,
+    }
+
+    status, said = answer(send(fake, "GetShardIterator", body, "kinesis"))
+
+    assert (status, said.get("__type")) == ((200, None) if expected is None else (400, expected))
 
 
 def test_a_timestamp_of_1e300_written_in_json_overflowing_a_double_is_refused(fake):
@@ -693,6 +742,37 @@ def test_boto3_long_tag_key_gets_the_map_form_of_the_message(fake, kinesis_clien
         "constraint: Map keys must satisfy constraint: [Member must have length less than or "
         "equal to 128, Member must have length greater than or equal to 1]"
     )
+
+
+def test_boto3_long_tag_value_gets_the_map_form_of_the_message_with_the_value_constraints(
+    fake, kinesis_client
+):
+    kinesis_client.create_stream(StreamName="k", ShardCount=1)
+    value = "v" * 257
+
+    with pytest.raises(ClientError) as caught:
+        kinesis_client.add_tags_to_stream(StreamName="k", Tags={"a": "1", "b": value})
+
+    assert caught.value.response["Error"]["Message"] == (
+        f"1 validation error detected: Value '{{a=1, b={value}}}' at 'tags' failed to satisfy "
+        "constraint: Map value must satisfy constraint: [Member must have length less than or "
+        "equal to 256, Member must have length greater than or equal to 0]"
+    )
+
+
+def test_a_null_tag_value_gets_the_map_form_of_the_message_with_not_null(fake):
+    fake.kinesis.create_stream("k")
+    body = {"StreamName": "k", "Tags": {"a": "1", "b": None}}
+
+    status, said = answer(send(fake, "AddTagsToStream", body, "kinesis"))
+
+    assert (status, said["__type"]) == (400, "ValidationException")
+    assert said["message"] == (
+        "1 validation error detected: Value '{a=1, b=null}' at 'tags' failed to satisfy "
+        "constraint: Map value must satisfy constraint: [Member must not be null]"
+    )
+    _, listed = answer(send(fake, "ListTagsForStream", {"StreamName": "k"}, "kinesis"))
+    assert listed["Tags"] == []
 
 
 def test_boto3_long_tag_key_to_remove_gets_the_list_form_of_the_message(fake, kinesis_client):
