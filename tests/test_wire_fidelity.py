@@ -568,8 +568,8 @@ def test_a_list_for_the_whole_body_is_a_list_where_not_expected(fake):
     )
 
 
-@pytest.mark.parametrize("seconds", [1e20, -1e20, 1e300, 2.6e11])
-def test_a_timestamp_no_date_can_hold_is_refused(fake, seconds):
+def _iterator_at(fake, seconds: float) -> Any:
+    """GetShardIterator AT_TIMESTAMP ``seconds`` on a new stream ``k``, as sent."""
     fake.kinesis.create_stream("k")
     body = {
         "StreamName": "k",
@@ -577,8 +577,12 @@ def test_a_timestamp_no_date_can_hold_is_refused(fake, seconds):
         "ShardIteratorType": "AT_TIMESTAMP",
         "Timestamp": seconds,
     }
+    return send(fake, "GetShardIterator", body, "kinesis")
 
-    response = send(fake, "GetShardIterator", body, "kinesis")
+
+@pytest.mark.parametrize("seconds", [1e20, -1e20, 1e300, 2.6e11])
+def test_a_timestamp_no_date_can_hold_is_refused(fake, seconds):
+    response = _iterator_at(fake, seconds)
 
     assert answer(response) == serialization(
         "NUMBER_VALUE can not be converted to milliseconds since epoch"
@@ -601,15 +605,7 @@ LATEST = datetime(9999, 12, 30, tzinfo=timezone.utc).timestamp()
     ],
 )
 def test_a_timestamp_is_read_up_to_a_day_inside_either_end_of_the_dates(fake, seconds, expected):
-    fake.kinesis.create_stream("k")
-    body = {
-        "StreamName": "k",
-        "ShardId": "shardId-000000000000",
-        "ShardIteratorType": "AT_TIMESTAMP",
-        "Timestamp": seconds,
-    }
-
-    status, said = answer(send(fake, "GetShardIterator", body, "kinesis"))
+    status, said = answer(_iterator_at(fake, seconds))
 
     assert (status, said.get("__type")) == ((200, None) if expected is None else (400, expected))
 
