@@ -177,9 +177,9 @@ class BatchReader:
         state.disordered = False
         if state.judged <= state.checkpoint:
             return
-        again = _upto(self.reader.read(shard_id, state.checkpoint), state.judged)
-        if factor > 1:
-            again = [record for record in again if lane_of(record, factor) == state.lane]
+        again = _of_lane(
+            state, _upto(self.reader.read(shard_id, state.checkpoint), state.judged), factor
+        )
         filters = settings.filters
         admitted = (
             again if filters is None else [record for record in again if filters.admits(record)]
@@ -210,8 +210,7 @@ class BatchReader:
         """The lane's records among ``held``, read for the first time, that FilterCriteria
         lets through. Those it keeps back count as processed (as other lanes' records do
         for this lane) and are listed on ``filtered``."""
-        if factor > 1:
-            held = [record for record in held if lane_of(record, factor) == state.lane]
+        held = _of_lane(state, held, factor)
         filters = settings.filters
         if filters is None:
             return held
@@ -248,6 +247,13 @@ class BatchReader:
             self.expired.extend(gone)
             batch.records = [record for record in batch.records if record.sequence_index in still]
         batch.held_at_trim = trimmed
+
+
+def _of_lane(state: Lane, records: list[MappedRecord], factor: int) -> list[MappedRecord]:
+    """The lane's own among ``records`` (all of them when the shard runs one lane)."""
+    if factor == 1:
+        return records
+    return [record for record in records if lane_of(record, factor) == state.lane]
 
 
 def _upto(records: list[MappedRecord], last: int | None) -> list[MappedRecord]:
