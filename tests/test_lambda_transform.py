@@ -300,36 +300,53 @@ def test_a_longer_function_timeout_lets_the_handler_finish(fake: FirehoseFake) -
 
 
 @pytest.mark.parametrize(
-    ("answer", "code"),
+    ("answer", "code", "why"),
     [
         pytest.param(
             lambda ids: {"records": [{"recordId": "not-sent", "result": "Ok", "data": ""}]},
             "Lambda.MissingRecordId",
+            "1 recordId(s) sent were not answered, 1 answered were never sent",
             id="unknown-record-id",
         ),
-        pytest.param(lambda ids: {"records": []}, "Lambda.MissingRecordId", id="none"),
+        pytest.param(
+            lambda ids: {"records": []},
+            "Lambda.MissingRecordId",
+            "1 recordId(s) sent were not answered, 0 answered were never sent",
+            id="none",
+        ),
         pytest.param(
             lambda ids: {"records": [{"recordId": ids[0], "result": "Dropped"}] * 2},
             "Lambda.DuplicatedRecordId",
+            "recordId '{id}' answered twice",
             id="duplicated",
         ),
         pytest.param(
             lambda ids: {"records": [{"recordId": ids[0], "result": "Ok", "data": "not base64!"}]},
             "Lambda.JsonProcessingException",
+            "records[0].data is not valid base64",
             id="bad-base64",
         ),
         pytest.param(
             lambda ids: {"records": [{"recordId": ids[0], "result": "Fine", "data": ""}]},
             "Lambda.JsonProcessingException",
+            "records[0].result is 'Fine', not one of Ok, Dropped, ProcessingFailed",
             id="unknown-result",
         ),
-        pytest.param(lambda ids: [ids[0]], "Lambda.JsonProcessingException", id="not-an-object"),
+        pytest.param(
+            lambda ids: [ids[0]],
+            "Lambda.JsonProcessingException",
+            'the answer is not {{"records": [...]}}',
+            id="not-an-object",
+        ),
     ],
 )
 def test_an_answer_off_the_status_model_fails_every_record_without_retrying(
-    fake: FirehoseFake, answer: Callable[[list[str]], Any], code: str
+    fake: FirehoseFake, answer: Callable[[list[str]], Any], code: str, why: str
 ) -> None:
+    sent: list[str] = []
+
     def handler(event: dict[str, Any], context: Any) -> Any:
+        sent.extend(r["recordId"] for r in event["records"])
         return answer([r["recordId"] for r in event["records"]])
 
     fake.firehose.lambda_function("orders-transform", handler)
@@ -343,6 +360,15 @@ def test_an_answer_off_the_status_model_fails_every_record_without_retrying(
     assert (record["errorCode"], record["attemptsMade"]) == (code, 1)
     assert stream.delivered == []
     assert stream.dropped == []
+    # A failed assertion says what in the answer Firehose refused: the error object
+    # holds only the code.
+    with pytest.raises(AssertionError) as failed:
+        stream.assert_delivered([b"a"])
+    assert str(failed.value).endswith(
+        "\n  processing-failed (1): [b'a']"
+        f"\n  the Lambda processor's last answer Firehose refused: {code}: "
+        + why.format(id=sent[0])
+    )
 
 
 def test_a_handler_that_exits_the_runtime_is_a_function_error(fake: FirehoseFake) -> None:

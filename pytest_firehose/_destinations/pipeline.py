@@ -112,6 +112,9 @@ class Delivery(Transforming, Converting, Attempting, Timeline):
         #: Records the transformation dropped, and the error objects of those it failed.
         self.dropped: list[Accepted] = []
         self.processing_failed: list[DeliveredObject] = []
+        #: Why Firehose last refused the Lambda processor's answer, with its error code,
+        #: for failure messages (the error objects hold only the code).
+        self.refused_answer: str | None = None
         #: The error objects of records dynamic partitioning could not place.
         self.partitioning_failed: list[DeliveredObject] = []
         #: The error objects of records CloudWatch Logs decompression could not read, and

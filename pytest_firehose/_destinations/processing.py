@@ -75,6 +75,9 @@ class Processed:
     failed: list[ProcessingFailure] = field(default_factory=list)
     #: Why a test's setup kept the function from running (no handler registered).
     misuse: str | None = None
+    #: The last answer of the function's that Firehose refused: its error code and what in
+    #: the answer was wrong, for failure messages; None when it took every answer.
+    refused: str | None = None
 
 
 def _event_share(record: Accepted) -> int:
@@ -215,6 +218,7 @@ class Transformer:
                     try:
                         self._apply(batch, event_ids, invocation.answer, processed, at + elapsed)
                     except AnswerRejected as rejected:
+                        processed.refused = str(rejected)
                         self._fail(batch, rejected.error, attempts, at + elapsed, processed)
                     return elapsed
             if attempts > self.processor.retries:

@@ -44,6 +44,7 @@ class Transforming:
     invocations: list[Invocation]
     dropped: list[Accepted]
     processing_failed: list[DeliveredObject]
+    refused_answer: str | None
     errors: list[DestinationError]
     target: DeliveryTarget
     destination: Destination
@@ -104,6 +105,8 @@ class Transforming:
         self.dropped.extend(processed.dropped)
         if processed.failed:
             self._write_failures(processed, ids)
+        if processed.refused is not None:
+            self.refused_answer = processed.refused
         if processed.misuse is not None:
             failed = len(processed.failed)
             self.errors.append(

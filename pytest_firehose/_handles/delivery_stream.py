@@ -412,8 +412,8 @@ class DeliveryStreamHandle(DestinationSwitches, StreamInputs):
     def _error_output_note(self) -> str:
         """The records the stream sent to its error output, or its transformation dropped,
         instead of the destination, for failure messages (as put, so whatever the test
-        expected after a transformation), with the processor's last error; empty when none
-        went there."""
+        expected after a transformation), with the processor's last failed invocation and the
+        last answer of its that Firehose refused; empty when none went there."""
         with self._world.looked():
             delivery = self._delivery
             outputs = {
@@ -428,6 +428,7 @@ class DeliveryStreamHandle(DestinationSwitches, StreamInputs):
             }
             went["dropped by the transformation"] = _payloads(delivery.dropped)
             failed = [invocation for invocation in delivery.invocations if invocation.failed]
+            refused = delivery.refused_answer
         lines = [
             f"  {where} ({len(found)}): {listing(found)}" for where, found in went.items() if found
         ]
@@ -437,6 +438,8 @@ class DeliveryStreamHandle(DestinationSwitches, StreamInputs):
             last = failed[-1]
             why = "timed out" if last.timed_out else f"{type(last.error).__name__}: {last.error}"
             lines.append(f"  the Lambda processor's last failed invocation: {why}")
+        if refused is not None:
+            lines.append(f"  the Lambda processor's last answer Firehose refused: {refused}")
         return (
             "\nsent elsewhere instead (stream.error_objects hold the error records, with their "
             "errorCode):\n" + "\n".join(lines)

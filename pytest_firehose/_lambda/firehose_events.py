@@ -185,12 +185,11 @@ class Result:
 
 class AnswerRejected(Exception):
     """The answer does not follow the status model; ``error`` is Firehose's (code,
-    message)."""
+    message); its text is the code and what in the answer was wrong."""
 
     def __init__(self, error: tuple[str, str], detail: str) -> None:
         super().__init__(f"{error[0]}: {detail}")
         self.error = error
-        self.detail = detail
 
 
 def read_answer(
