@@ -29,7 +29,7 @@ from typing import Any
 from pytest_firehose._clock import FakeClock
 from pytest_firehose._lambda.batch_answers import verdict
 from pytest_firehose._lambda.kinesis_events import RECORD_AGE_EXCEEDED, RETRIES_EXHAUSTED
-from pytest_firehose._lambda.lanes import Batch, Lane
+from pytest_firehose._lambda.lanes import Batch, Lane, MappedRecord
 from pytest_firehose._lambda.mapping_invocations import Invocation
 from pytest_firehose._lambda.mapping_settings import MappingSettings
 from pytest_firehose._lambda.windows import Window, answered_state
@@ -47,11 +47,14 @@ def drop_aged(batch: Batch, settings: MappingSettings, clock: FakeClock, give_up
     limit = settings.max_age
     if limit is None:
         return
-    now = clock.now()
-    aged = [record for record in batch.records if now - record.arrived_at > limit]
+    oldest = clock.now() - limit
+    kept: list[MappedRecord] = []
+    aged: list[MappedRecord] = []
+    for record in batch.records:
+        (aged if record.arrived_at < oldest else kept).append(record)
     if aged:
         give_up(Batch(aged, max(batch.invocations, 1)), RECORD_AGE_EXCEEDED, None)
-        batch.records = [record for record in batch.records if record not in aged]
+        batch.records = kept
 
 
 def after_invocation(
