@@ -17,6 +17,7 @@ from collections.abc import Iterator
 from datetime import datetime, timedelta, timezone
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from ipaddress import ip_address
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
@@ -125,6 +126,26 @@ def test_gzip_and_common_attributes(fake, client, endpoint):
         "commonAttributes": {"env": "test"}
     }
     assert json.loads(gzip.decompress(request.body))["records"] == [{"data": "eA=="}]
+    # MTIME 0: RFC 1952's "no time stamp is available".
+    assert request.body[4:8] == bytes(4)
+
+
+def test_no_proxy_or_netrc_credentials_of_the_environment_reach_the_endpoint(
+    fake, client, endpoint, tmp_path, monkeypatch
+):
+    netrc = tmp_path / "netrc"
+    netrc.write_text("machine collector.example.com login someone password hunter2\n")
+    monkeypatch.setenv("NETRC", str(netrc))
+    monkeypatch.setenv("HTTPS_PROXY", "http://someone:hunter2@proxy.example.com:3128")
+    accept(endpoint)
+    create(client)
+    put(client, b"a")
+    fake.firehose.clock.advance(seconds=60)
+    assert fake.firehose["events"].delivered == [b"a"]
+    [call] = endpoint.calls
+    assert "Authorization" not in call.request.headers
+    assert "Proxy-Authorization" not in call.request.headers
+    assert not call.request.req_kwargs.get("proxies")
 
 
 def test_retries_a_failed_delivery_with_the_same_request_id(fake, client, endpoint):
@@ -196,6 +217,40 @@ def test_backs_up_after_the_retry_duration(fake, client, endpoint):
         "Firehose documentation for more information. Response received with status code. "
         "503: down for maintenance"
     )
+
+
+def test_without_retry_options_the_batch_is_retried_for_300_seconds(fake, client, endpoint):
+    endpoint.add(responses.POST, URL, status=500)
+    fake.firehose.create_delivery_stream(
+        "events",
+        HttpEndpointDestinationConfiguration={
+            "EndpointConfiguration": ENDPOINT,
+            "BufferingHints": {"IntervalInSeconds": 60},
+            "S3Configuration": S3,
+        },
+    )
+    stream = fake.firehose["events"]
+    put(client, b"a")
+    # The first attempt at 60 s; the retries at 61, 63, 67, 75, 91, 123, 187 and 307 s.
+    fake.firehose.clock.advance(seconds=60 + 299)
+    stream.flush()
+    assert stream.pending == [b"a"]
+    fake.firehose.clock.advance(seconds=1)
+    stream.flush()  # 300 s after the first try
+    assert stream.backed_up == [b"a"]
+    assert stream.pending == []
+
+
+def test_the_wait_between_retries_doubles_up_to_2_minutes(fake, client, endpoint):
+    endpoint.add(responses.POST, URL, status=500)
+    create(client, RetryOptions={"DurationInSeconds": 600})
+    put(client, b"a")
+    # The first attempt at 60 s, the last at 667 s: 607 s after it.
+    fake.firehose.clock.advance(seconds=60 + 607)
+    stamps = [json.loads(call.request.body)["timestamp"] for call in endpoint.calls]
+    waits = [(later - earlier) // 1000 for earlier, later in pairwise(stamps)]
+    assert waits == [1, 2, 4, 8, 16, 32, 64, 120, 120, 120, 120]
+    assert fake.firehose["events"].backed_up == [b"a"]
 
 
 def test_destination_down_backs_up_the_same_way(fake, client, endpoint):
@@ -420,6 +475,19 @@ def test_an_answer_in_the_format_on_a_retry_delivers(fake, client, endpoint):
     assert len(endpoint.calls) == 2
 
 
+def test_an_error_message_of_8192_characters_is_in_the_response_format(fake, client, endpoint):
+    def answer(request: Any) -> tuple[int, dict[str, str], str]:
+        body = {"requestId": the_request_id(request), "timestamp": 1, "errorMessage": "x" * 8192}
+        return 200, {}, json.dumps(body)
+
+    endpoint.add_callback(responses.POST, URL, callback=answer, content_type="application/json")
+    create(client)
+    put(client, b"a")
+    fake.firehose.clock.advance(seconds=60)
+    assert fake.firehose["events"].delivered == [b"a"]
+    assert len(endpoint.calls) == 1
+
+
 @pytest.mark.parametrize(("padding", "delivered"), [(0, True), (1, False)])
 def test_a_response_body_over_1_mib_is_too_large(fake, client, endpoint, padding, delivered):
     def answer(request: Any) -> tuple[int, dict[str, str], str]:
@@ -614,6 +682,16 @@ def test_an_answer_that_does_not_come_in_time_is_a_request_timeout(
         "The delivery timed out before a response was received and will be retried. "
         "If this error persists, contact the AWS Firehose service team."
     )
+
+
+def test_the_endpoint_is_given_3_minutes_to_answer(fake, client, endpoint):
+    accept(endpoint)
+    create(client)
+    put(client, b"a")
+    fake.firehose.clock.advance(seconds=60)
+    assert fake.firehose["events"].delivered == [b"a"]
+    [call] = endpoint.calls
+    assert call.request.req_kwargs["timeout"] == 180
 
 
 def test_a_certificate_the_delivery_does_not_trust_fails_the_handshake(fake, client, tmp_path):
