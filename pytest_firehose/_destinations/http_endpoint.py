@@ -247,7 +247,6 @@ class HttpEndpointDestination:
     ) -> None:
         _requests()  # fail at CreateDeliveryStream, not in the middle of a delivery
         self.config = config
-        self.region = region
         self._unlocked = unlocked
         seconds = config.get("RetryOptions", {}).get("DurationInSeconds", DEFAULT_RETRY_SECONDS)
         self.retry_duration = timedelta(seconds=seconds)
