@@ -115,6 +115,12 @@ def test_fields_are_anded_and_nested_patterns_reach_into_objects() -> None:
     assert not _matches(pattern, {"Location": "New York", "order": "buy"})
 
 
+def test_a_nested_pattern_finds_no_field_in_a_value_that_is_no_object() -> None:
+    # "order" holds a string: it has no "type", not even a null one.
+    assert not _matches({"order": {"type": [None]}}, {"order": "buy"})
+    assert _matches({"order": {"type": [{"exists": False}]}}, {"order": "buy"})
+
+
 @pytest.mark.parametrize(
     ("pattern", "document", "expected"),
     [
@@ -125,6 +131,7 @@ def test_fields_are_anded_and_nested_patterns_reach_into_objects() -> None:
         ({"order.type": {"type": ["buy"]}}, {"order": {"type": "buy"}}, False),
         ({"order": {"type": ["buy"]}}, {"order.type": {"type": "buy"}}, False),
         ({"order": {"type": ["buy"]}}, {"order": {"type": "sell"}, "order.type": "buy"}, True),
+        ({"order": {"type": ["buy"]}}, {"order": {"type": "buy"}, "order.type": "sell"}, True),
     ],
 )
 def test_a_dot_in_a_name_reaches_into_objects(
@@ -156,6 +163,10 @@ def test_or_needs_one_branch_and_the_other_fields_too() -> None:
         '{"a": [{"numeric": ["!", 1]}]}',
         '{"a": [{"numeric": [">", 10, "<", 5]}]}',  # the lower bound above the upper
         '{"a": [{"numeric": [">=", 5, "<=", 5]}]}',  # the bounds equal
+        # a range is a lower bound, then an upper one (aws/event-ruler's rule compiler)
+        '{"a": [{"numeric": [">", 0, ">", 5]}]}',
+        '{"a": [{"numeric": ["<", 0, "<=", 5]}]}',
+        '{"a": [{"numeric": 5}]}',  # not a list
         '{"a": [{"exists": "yes"}]}',
         '{"a": [{"regex": "x"}]}',
         '{"a": [{"prefix": "x", "suffix": "y"}]}',
@@ -167,6 +178,8 @@ def test_or_needs_one_branch_and_the_other_fields_too() -> None:
         '{"a": [{"cidr": "10.0.0.0/255.255.255.0"}]}',  # a mask, not a number of bits
         '{"a": [{"cidr": "10.0.0.0/8/8"}]}',
         '{"a": [{"anything-but": {"numeric": [">", 1]}}]}',
+        '{"a": [{"anything-but": {"regex": "x"}}]}',
+        '{"a": [{"anything-but": {"prefix": "x", "suffix": "y"}}]}',
         '{"a": [{"anything-but": []}]}',
         # REAL (EventBridge's TestEventPattern against AWS, 2025): an empty prefix or suffix
         # to exclude, and an equals-ignore-case object inside one, are refused
@@ -372,6 +385,10 @@ def test_a_retried_batch_keeps_its_filtered_records_out(fake: FirehoseFake) -> N
     [
         ({"Filters": [{"Pattern": "not json"}]}, "Invalid filter pattern definition"),
         ({"Filters": [{"Pattern": '{"data": ["plain"]}'}]}, "Invalid filter pattern definition"),
+        (  # in an $or branch too
+            _criteria({"$or": [{"data": {"n": [1]}}, {"data": ["plain"]}]}),
+            "Invalid filter pattern definition",
+        ),
         ({"Filters": [{"Pattern": '{"a": [{"nope": 1}]}'}]}, "Invalid filter pattern definition"),
         # Within the model's 4,096 characters, nested deeper than JSON is read (this raised
         # Python's RecursionError).

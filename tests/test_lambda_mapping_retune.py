@@ -74,6 +74,20 @@ def test_a_raised_factor_spreads_the_next_batches_over_lanes(fake: FirehoseFake)
     assert all(len(_keys(invocation)) == 1 for invocation in trigger.invocations[1:])
 
 
+def test_a_factor_changed_before_any_record_was_read_applies_from_the_first(
+    fake: FirehoseFake,
+) -> None:
+    stream = fake.kinesis.create_stream("s")
+    trigger = stream.lambda_trigger(lambda event, context: None)
+    trigger.drain()  # the shard is read, and holds nothing
+
+    trigger.update(ParallelizationFactor=2)
+    put_keyed(("a", b"a1"), ("b", b"b1"))  # "a" and "b" share a lane of two
+    trigger.drain()
+
+    assert [invocation.records for invocation in trigger.invocations] == [[b"a1", b"b1"]]
+
+
 def test_lanes_that_ran_apart_hand_over_each_record_once_and_in_order(
     fake: FirehoseFake,
 ) -> None:

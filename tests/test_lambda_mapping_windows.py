@@ -9,6 +9,8 @@ from datetime import datetime, timedelta, timezone
 from typing import Any
 
 import pytest
+from conftest import REGION, SEED
+from freezegun import freeze_time
 from lambda_support import put
 
 from pytest_firehose import FirehoseFake
@@ -230,3 +232,37 @@ def test_windows_of_any_length_are_aligned_on_the_epoch(fake: FirehoseFake) -> N
     windows = [invocation.event["window"] for invocation in trigger.invocations]
     assert windows == [{"start": _iso(start), "end": _iso(start + timedelta(seconds=7))}] * 2
     assert trigger.invocations[-1].at == start + timedelta(seconds=7)
+
+
+def test_a_record_stamped_before_the_one_ahead_of_it_is_not_lost() -> None:
+    # Frozen time moved back between two puts: "c" arrives stamped before "b", which came
+    # first. A batch never passes over a record (the lane's checkpoint is a sequence
+    # number): "b" ends the first window, and "c" joins the window open when it is read.
+    # "b" was dropped: "c" joined "a"'s batch, whose checkpoint then passed "b".
+    start = datetime(2026, 3, 1, 12, 0, tzinfo=timezone.utc)
+    with freeze_time(start) as frozen, FirehoseFake(region=REGION, seed=SEED) as fake:
+        stream = fake.kinesis.create_stream("s")
+        trigger = stream.lambda_trigger(_counting, TumblingWindowInSeconds=30)
+        for offset, payload in ((10, b"a"), (35, b"b"), (20, b"c")):
+            frozen.move_to(start + timedelta(seconds=offset))
+            put(payload)
+        frozen.move_to(start + timedelta(seconds=70))
+
+        trigger.drain()
+
+    events = [invocation.event for invocation in trigger.invocations]
+    assert [invocation.records for invocation in trigger.invocations] == [
+        [b"a"],
+        [],
+        [b"b", b"c"],
+        [],
+    ]
+    assert [(e["state"], e["isFinalInvokeForWindow"]) for e in events] == [
+        ({}, False),
+        ({"a": 1}, True),
+        ({}, False),
+        ({"b": 1, "c": 1}, True),
+    ]
+    assert [e["window"]["start"] for e in events] == [_iso(start)] * 2 + [
+        _iso(start + timedelta(seconds=30))
+    ] * 2

@@ -129,6 +129,30 @@ def test_bisecting_isolates_the_poison_record(fake: FirehoseFake) -> None:
     assert failure["requestContext"]["approximateInvokeCount"] == 1
 
 
+def test_bisecting_the_first_half_keeps_the_second_half_waiting(fake: FirehoseFake) -> None:
+    stream = fake.kinesis.create_stream("s")
+    trigger = stream.lambda_trigger(
+        _poisoned(),
+        BisectBatchOnFunctionError=True,
+        MaximumRetryAttempts=0,
+        MaximumBatchingWindowInSeconds=10,
+    )
+    put(b"poison", b"b", b"c", b"d")
+
+    trigger.drain()
+
+    assert batches(trigger) == [
+        [b"poison", b"b", b"c", b"d"],
+        [b"poison", b"b"],
+        [b"poison"],
+        [b"b"],
+        [b"c", b"d"],
+    ]
+    # The halves are the batch's, invoked in turn at once: none waits for a batching
+    # window as a batch newly read does.
+    assert len({invocation.at for invocation in trigger.invocations}) == 1
+
+
 def test_splitting_uses_no_retries(fake: FirehoseFake) -> None:
     stream = fake.kinesis.create_stream("s")
     trigger = stream.lambda_trigger(
@@ -613,6 +637,44 @@ def test_new_lanes_keep_the_batching_window_the_last_invocation_opened(
     trigger.drain()
 
     assert trigger.invocations[1].at == ended + timedelta(seconds=10)
+
+
+def test_new_lanes_open_their_batching_window_when_the_last_old_lane_ended(
+    fake: FirehoseFake,
+) -> None:
+    # "a" and "e" go to different lanes of two (test_lambda_mapping_parallel.py).
+    clock = fake.kinesis.clock
+    stream = fake.kinesis.create_stream("s")
+    trigger = stream.lambda_trigger(
+        lambda event, context: None, ParallelizationFactor=2, MaximumBatchingWindowInSeconds=10
+    )
+    put(b"a", key="a")
+    trigger.drain()  # "a"'s lane waits out its window
+    clock.advance(seconds=5)
+    put(b"e", key="e")
+    trigger.drain()  # "e"'s lane opened its window when the mapping started: at once
+    first, last = (invocation.at for invocation in trigger.invocations)
+    assert last == first + timedelta(seconds=5)
+
+    trigger.update(ParallelizationFactor=1)
+    clock.advance(seconds=1)
+    put(b"b", key="a")
+    trigger.drain()
+
+    assert trigger.invocations[2].at == last + timedelta(seconds=10)
+
+
+def test_an_empty_parent_lets_its_children_be_read_in_the_same_drain(
+    fake: FirehoseFake,
+) -> None:
+    stream = fake.kinesis.create_stream("s")
+    trigger = stream.lambda_trigger(lambda event, context: None)
+    stream.split_shard("shardId-000000000000", 2**127)
+    put(b"child")
+
+    trigger.drain()
+
+    assert batches(trigger) == [[b"child"]]
 
 
 @pytest.mark.parametrize("batch_size", [100, 10_000])

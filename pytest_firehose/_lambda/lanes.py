@@ -91,19 +91,13 @@ class Lane:
     #: How many records the stream had trimmed, and the lane's read limit, when the
     #: lane last took the trimmed records past its checkpoint (``None``: never).
     trims_seen: tuple[int, int | None] | None = field(default=None, repr=False)
-    #: Whether ``pending`` may hold a record that arrived before one ahead of it.
-    disordered: bool = field(default=False, repr=False)
     #: When the lane's last invocation ended (``None``: it has made none): its next
     #: batching window opens then.
     invoked_until: datetime | None = None
 
     def keep(self, records: Iterable[MappedRecord]) -> None:
         """Add records the filters let through to ``pending``, in order."""
-        pending = self.pending
-        for record in records:
-            if pending and record.arrived_at < pending[-1].arrived_at:
-                self.disordered = True
-            pending.append(record)
+        self.pending.extend(records)
 
     def pass_checkpoint(self) -> None:
         """Drop what the checkpoint has passed from the front of ``pending``."""
@@ -120,18 +114,18 @@ class Lane:
     def in_window(
         self, held: Iterable[MappedRecord], length: timedelta, most: int
     ) -> list[MappedRecord]:
-        """The first ``most`` records of the first record's window (opening it); a batch
-        never spans two. While records arrive in order, the first of a later window ends
-        the search."""
+        """The first ``most`` records of the open window (the first record opens it). A
+        batch never spans two windows nor passes over a record: the first record of a later
+        window ends it. (A record stamped before one ahead of it, frozen time having been
+        moved back, joins the window open when the lane reaches it.)"""
         taken: list[MappedRecord] = []
         for record in held:
             if self.window is None:
                 self.window = Window(window_start(record.arrived_at, length), length)
-            if record.arrived_at < self.window.end:
-                taken.append(record)
-                if len(taken) == most:
-                    break
-            elif not self.disordered:
+            if record.arrived_at >= self.window.end:
+                break
+            taken.append(record)
+            if len(taken) == most:
                 break
         return taken
 

@@ -162,7 +162,6 @@ class BatchReader:
             kept = [record for record in state.pending if record.sequence_index in still]
             if len(kept) != len(state.pending):
                 state.pending.clear()
-                state.disordered = False
                 state.keep(kept)
 
     def _judge_again(
@@ -174,7 +173,6 @@ class BatchReader:
         let through now leaves it."""
         let_through = {record.sequence_index for record in state.pending}
         state.pending.clear()
-        state.disordered = False
         if state.judged <= state.checkpoint:
             return
         again = _of_lane(
