@@ -201,6 +201,15 @@ def test_a_partitioning_kinesis_sourced_stream_is_described_as_recorded(api):
     }
 
 
+def test_a_processing_configuration_without_processors_is_described_as_sent(api):
+    processing = {"Enabled": False, "Processors": []}
+    create_s3(api, ProcessingConfiguration=processing)
+
+    extended = describe(api)["Destinations"][0]["ExtendedS3DestinationDescription"]
+
+    assert extended["ProcessingConfiguration"] == processing
+
+
 def test_creating_an_existing_name_is_resource_in_use(client):
     client.create_delivery_stream(DeliveryStreamName="events")
 
