@@ -201,6 +201,15 @@ def test_a_partitioning_kinesis_sourced_stream_is_described_as_recorded(api):
     }
 
 
+def test_a_processing_configuration_without_processors_is_described_as_sent(api):
+    processing = {"Enabled": False, "Processors": []}
+    create_s3(api, ProcessingConfiguration=processing)
+
+    extended = describe(api)["Destinations"][0]["ExtendedS3DestinationDescription"]
+
+    assert extended["ProcessingConfiguration"] == processing
+
+
 def test_creating_an_existing_name_is_resource_in_use(client):
     client.create_delivery_stream(DeliveryStreamName="events")
 
@@ -208,6 +217,22 @@ def test_creating_an_existing_name_is_resource_in_use(client):
         client.create_delivery_stream(DeliveryStreamName="events")
 
     assert caught.value.response["ResponseMetadata"]["HTTPStatusCode"] == 400
+
+
+def test_two_destination_configurations_are_refused_and_nothing_is_created(api):
+    answer = refused(
+        api.create_delivery_stream,
+        DeliveryStreamName="events",
+        ExtendedS3DestinationConfiguration=S3,
+        S3DestinationConfiguration=S3,
+    )
+
+    assert answer["Error"]["Code"] == "InvalidArgumentException"
+    assert answer["Error"]["Message"] == (
+        "Only one destination configuration can be specified, found: "
+        "S3DestinationConfiguration, ExtendedS3DestinationConfiguration"
+    )
+    assert api.list_delivery_streams()["DeliveryStreamNames"] == []
 
 
 #: What Firehose answers a logging configuration without its log group (REAL: the text as
@@ -376,6 +401,17 @@ def test_list_limit_and_type_filter(api):
     assert limited["HasMoreDeliveryStreams"] is True
     assert direct["DeliveryStreamNames"] == ["a", "b", "c"]
     assert kinesis["DeliveryStreamNames"] == ["k"]
+
+
+def test_a_page_holding_every_stream_left_has_no_more(api):
+    for name in ("c", "a", "b"):
+        api.create_delivery_stream(DeliveryStreamName=name)
+
+    page = api.list_delivery_streams(Limit=3)
+    rest = api.list_delivery_streams(Limit=2, ExclusiveStartDeliveryStreamName="a")
+
+    assert (page["DeliveryStreamNames"], page["HasMoreDeliveryStreams"]) == (["a", "b", "c"], False)
+    assert (rest["DeliveryStreamNames"], rest["HasMoreDeliveryStreams"]) == (["b", "c"], False)
 
 
 def test_list_starts_after_a_name_no_stream_has(api):
@@ -1000,6 +1036,28 @@ def test_update_with_a_stale_version_is_concurrent_modification(client, api):
     assert caught.value.response["ResponseMetadata"]["HTTPStatusCode"] == 400
     description = describe(api)
     assert description["VersionId"] == "2"
+    assert "Prefix" not in description["Destinations"][0]["S3DestinationDescription"]
+
+
+def test_two_destination_updates_are_refused_and_change_nothing(api):
+    create_s3(api)
+
+    answer = refused(
+        api.update_destination,
+        DeliveryStreamName="events",
+        CurrentDeliveryStreamVersionId="1",
+        DestinationId=DESTINATION_ID,
+        ExtendedS3DestinationUpdate={"Prefix": "extended/"},
+        S3DestinationUpdate={"Prefix": "plain/"},
+    )
+
+    assert answer["Error"]["Code"] == "InvalidArgumentException"
+    assert answer["Error"]["Message"] == (
+        "Only one destination update can be specified, found: "
+        "S3DestinationUpdate, ExtendedS3DestinationUpdate"
+    )
+    description = describe(api)
+    assert description["VersionId"] == "1"
     assert "Prefix" not in description["Destinations"][0]["S3DestinationDescription"]
 
 

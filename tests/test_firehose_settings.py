@@ -121,6 +121,7 @@ def test_each_unmodelled_setting_warns_at_the_create_call(
         client.create_delivery_stream(DeliveryStreamName="events", **{kind: config})
 
     assert caught[0].filename == __file__  # it points at the code that created the stream
+    assert len([w for w in caught if w.category is UnmodelledSettingWarning]) == 1
     assert "events" in fake.firehose  # and the stream is there, as configured
 
 
@@ -151,6 +152,42 @@ def test_settings_that_only_change_logging_iam_or_encryption_are_accepted_silent
                 "CustomTimeZone": "UTC",
                 "Prefix": "logs/!{timestamp:yyyy-MM-dd'T'HH:mm:ss} yy/",
                 "ErrorOutputPrefix": "errors/!{firehose:error-output-type}/!{timestamp:yyyy}/",
+            },
+        )
+
+
+def test_a_disabled_processing_configuration_is_not_reported_and_runs_nothing(
+    fake: FirehoseFake, client: Any
+) -> None:
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        stream = fake.firehose.create_delivery_stream(
+            "events",
+            ExtendedS3DestinationConfiguration={
+                **S3,
+                "ProcessingConfiguration": {**DELIMITER, "Enabled": False},
+            },
+        )
+    client.put_record(DeliveryStreamName="events", Record={"Data": b"a"})
+    stream.flush()
+
+    assert stream.objects[0].body == b"a"
+
+
+def test_a_backup_bucket_the_stream_does_not_write_to_is_not_reported(client: Any) -> None:
+    backup = {
+        **S3,
+        "Prefix": "raw/!{timestamp:yyyy-M-d-cc}/",
+        "ErrorOutputPrefix": "raw-errors/!{firehose:error-output-type}/",
+    }
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        client.create_delivery_stream(
+            DeliveryStreamName="events",
+            ExtendedS3DestinationConfiguration={
+                **S3,
+                "S3BackupMode": "Disabled",
+                "S3BackupConfiguration": backup,
             },
         )
 

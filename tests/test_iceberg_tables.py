@@ -555,6 +555,29 @@ def test_an_invalid_jq_query_is_refused_at_creation(fake: FirehoseFake, api: Any
         )
 
 
+def test_an_update_of_a_jq_routed_destination_is_taken_and_it_still_routes(
+    fake: FirehoseFake, client: Any
+) -> None:
+    stream = fake.firehose.create_delivery_stream(
+        "events", IcebergDestinationConfiguration=jq_routed(ORDERS, USERS)
+    )
+
+    client.update_destination(
+        DeliveryStreamName="events",
+        CurrentDeliveryStreamVersionId="1",
+        DestinationId="destinationId-000000000001",
+        IcebergDestinationUpdate={"BufferingHints": {"IntervalInSeconds": 60}},
+    )
+    put(client, *rows({"t": "users", "name": "ann"}, {"t": "orders", "id": 1}))
+    fake.firehose.flush()
+
+    assert stream.tables == {
+        "shop.users": [{"t": "users", "name": "ann"}],
+        "shop.orders": [{"t": "orders", "id": 1}],
+    }
+    assert stream.backed_up == []
+
+
 def test_a_record_de_aggregation_processor_still_needs_dynamic_partitioning(
     fake: FirehoseFake,
 ) -> None:

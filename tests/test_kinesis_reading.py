@@ -537,6 +537,22 @@ def test_firehose_delivers_what_reached_its_kinesis_stream_after_it_was_created(
     assert fake.firehose.calls == []
 
 
+def test_firehose_passes_over_what_its_stream_held_at_the_instant_it_was_created(
+    fake, kinesis_client
+):
+    # The clock stands still: the put and the creation share one instant, and the stream
+    # is ACTIVE at once. LATEST is after every record the stream holds then.
+    kinesis_client.create_stream(StreamName="s", ShardCount=1)
+    kinesis_client.put_record(StreamName="s", Data=b"before", PartitionKey="alpha")
+    events = reading_kinesis(fake)
+    kinesis_client.put_record(StreamName="s", Data=b"after", PartitionKey="alpha")
+
+    fake.firehose.clock.advance(seconds=300)
+
+    assert events.records == [b"after"]
+    assert events.delivered == [b"after"]
+
+
 def test_firehose_takes_a_put_spread_over_shards_in_commit_order(fake, kinesis_client, stream):
     # One PutRecords reaches both shards; Firehose reads them together and keeps them in
     # the order the stream committed them, not shard by shard.

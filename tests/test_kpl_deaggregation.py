@@ -134,7 +134,26 @@ def test_without_protobuf_an_aggregate_is_delivered_as_read_with_a_warning(
     (warned,) = [w for w in caught if issubclass(w.category, UnmodelledSettingWarning)]
     assert "pytest-firehose[kpl]" in str(warned.message)
     assert "events" in str(warned.message)
+    assert warned.filename == __file__  # the code whose call read the source
     assert stream.delivered == [payload, payload]
+
+
+def test_without_protobuf_a_warning_made_an_error_is_shown_at_the_tests_code(
+    fake: FirehoseFake, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # No request is to blame for what a stream reads from its source: the warning is shown,
+    # never raised, and points at the code whose call read the source.
+    monkeypatch.setattr(aggregation, "_aggregated_record", lambda: None)
+    stream = reading(fake)
+    payload = aggregate(("a", b"one"), ("b", b"two"))
+    with warnings.catch_warnings(record=True) as shown:
+        warnings.simplefilter("error", UnmodelledSettingWarning)
+        send(payload)
+        stream.flush()
+
+    (warning,) = [w for w in shown if issubclass(w.category, UnmodelledSettingWarning)]
+    assert warning.filename == __file__
+    assert stream.delivered == [payload]
 
 
 def test_an_aggregate_held_as_bytes_is_de_aggregated_too() -> None:

@@ -342,7 +342,7 @@ def test_a_vpc_is_described_with_the_vpc_its_subnets_are_in(api: Any) -> None:
     )
 
     assert {k: v for k, v in first.items() if k != "VpcId"} == vpc
-    assert first["VpcId"].startswith("vpc-")
+    assert re.fullmatch(r"vpc-[0-9a-f]{17}", first["VpcId"]), "an id in AWS's long format"
     assert second["VpcId"] == first["VpcId"]
 
 

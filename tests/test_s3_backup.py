@@ -162,6 +162,33 @@ def test_an_update_turns_the_backup_on_for_the_records_that_come_after(
     assert extended["S3BackupDescription"]["BucketARN"] == BACKUP["BucketARN"]
 
 
+def test_an_extended_update_of_a_plain_s3_stream_turns_its_backup_on_for_good(
+    fake: FirehoseFake, api: Any
+) -> None:
+    # Plain and extended S3 are one destination: the stream is extended S3 from then on.
+    api.create_delivery_stream(DeliveryStreamName="events", S3DestinationConfiguration=S3)
+    stream = fake.firehose["events"]
+
+    update(
+        api,
+        "1",
+        ExtendedS3DestinationUpdate={"S3BackupMode": "Enabled", "S3BackupUpdate": BACKUP},
+    )
+    put(b"after")
+    stream.flush()
+    response = refused(
+        api.update_destination,
+        DeliveryStreamName="events",
+        CurrentDeliveryStreamVersionId="2",
+        DestinationId=DESTINATION_ID,
+        ExtendedS3DestinationUpdate={"S3BackupMode": "Disabled"},
+    )
+
+    assert stream.source_backup == [b"after"]
+    message = response["Error"]["Message"]
+    assert "S3BackupMode cannot be changed from Enabled to Disabled" in message
+
+
 def test_an_update_moves_the_backup_to_its_new_bucket_and_prefix(
     fake: FirehoseFake, api: Any
 ) -> None:

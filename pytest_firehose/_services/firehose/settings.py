@@ -9,6 +9,7 @@ silently. docs/fidelity.md lists every decision.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 import warnings
@@ -284,12 +285,15 @@ def notice(found: list[str]) -> None:
 
 #: Frames from these packages are skipped, so that a warning points at the test's code.
 _INTERNAL = ("pytest_firehose", "botocore", "boto3", "aiobotocore", "aioboto3")
+#: And frames of the standard library's ``contextlib``: the package's context managers run
+#: its code from there (a handle read catching the world up on entering ``looked()``).
+_PASSED_THROUGH = (contextlib.__file__,)
 
 
 def _caller_level() -> int:
     """The ``stacklevel`` of the first frame outside this package and the AWS SDK (the
     code that created or updated the stream)."""
-    homes = tuple(
+    homes = _PASSED_THROUGH + tuple(
         os.path.dirname(module.__file__) + os.sep
         for name in _INTERNAL
         if (module := sys.modules.get(name)) is not None and module.__file__
