@@ -285,11 +285,8 @@ def test_logging_named_or_disabled_is_taken(api):
 def test_an_update_enabling_logging_without_its_log_group_is_refused(api):
     create_s3(api)
 
-    response = refused(
-        api.update_destination,
-        DeliveryStreamName="events",
-        CurrentDeliveryStreamVersionId="1",
-        DestinationId=DESTINATION_ID,
+    response = refused_update(
+        api,
         ExtendedS3DestinationUpdate={"CloudWatchLoggingOptions": {"Enabled": True}},
     )
 
@@ -337,11 +334,8 @@ def test_an_update_of_the_s3_encryption_replaces_it_whole(api, before, after):
 def test_an_update_giving_both_encryption_members_is_refused(api):
     create_s3(api)
 
-    response = refused(
-        api.update_destination,
-        DeliveryStreamName="events",
-        CurrentDeliveryStreamVersionId="1",
-        DestinationId=DESTINATION_ID,
+    response = refused_update(
+        api,
         ExtendedS3DestinationUpdate={"EncryptionConfiguration": {**SSE_KMS, **NO_SSE}},
     )
 
@@ -474,11 +468,8 @@ def check_creating_stream(creating: FirehoseFake, api: Any) -> None:
     in_creating = f"Firehose events under account {account} is in CREATING state and cannot be"
 
     deleting = refused(api.delete_delivery_stream, DeliveryStreamName="events")
-    updating = refused(
-        api.update_destination,
-        DeliveryStreamName="events",
-        CurrentDeliveryStreamVersionId="1",
-        DestinationId=DESTINATION_ID,
+    updating = refused_update(
+        api,
         ExtendedS3DestinationUpdate={"Prefix": "late/"},
     )
 
@@ -516,11 +507,8 @@ def test_a_deleted_stream_is_deleting_for_the_creation_delay():
         assert put(api, b"late")["FailedPutCount"] == 0
         assert fake.firehose["events"].records == [b"late"]
         api.delete_delivery_stream(DeliveryStreamName="events")
-        updating = refused(
-            api.update_destination,
-            DeliveryStreamName="events",
-            CurrentDeliveryStreamVersionId="1",
-            DestinationId=DESTINATION_ID,
+        updating = refused_update(
+            api,
             ExtendedS3DestinationUpdate={"Prefix": "late/"},
         )
         assert updating["Error"] == {
@@ -1006,6 +994,17 @@ def update(api: Any, version: str, **destination: Any) -> None:
     )
 
 
+def refused_update(api: Any, **destination: Any) -> dict[str, Any]:
+    """The answer refusing an update of the stream "events" at version 1."""
+    return refused(
+        api.update_destination,
+        DeliveryStreamName="events",
+        CurrentDeliveryStreamVersionId="1",
+        DestinationId=DESTINATION_ID,
+        **destination,
+    )
+
+
 def test_update_destination_bumps_the_version_and_merges(fake, api):
     create_s3(api)
     stream = fake.firehose["events"]
@@ -1042,11 +1041,8 @@ def test_update_with_a_stale_version_is_concurrent_modification(client, api):
 def test_two_destination_updates_are_refused_and_change_nothing(api):
     create_s3(api)
 
-    answer = refused(
-        api.update_destination,
-        DeliveryStreamName="events",
-        CurrentDeliveryStreamVersionId="1",
-        DestinationId=DESTINATION_ID,
+    answer = refused_update(
+        api,
         ExtendedS3DestinationUpdate={"Prefix": "extended/"},
         S3DestinationUpdate={"Prefix": "plain/"},
     )
