@@ -108,6 +108,17 @@ def test_sends_the_spec_request(fake, client, endpoint):
     assert stream.expired == []
 
 
+def _one_delivery(fake, client, endpoint):
+    """The request that delivers one record put on a stream the endpoint accepts."""
+    accept(endpoint)
+    create(client)
+    put(client, b"a")
+    fake.firehose.clock.advance(seconds=60)
+    assert fake.firehose["events"].delivered == [b"a"]
+    [call] = endpoint.calls
+    return call
+
+
 def test_gzip_and_common_attributes(fake, client, endpoint):
     accept(endpoint)
     attributes = [{"AttributeName": "env", "AttributeValue": "test"}]
@@ -137,12 +148,7 @@ def test_no_proxy_or_netrc_credentials_of_the_environment_reach_the_endpoint(
     netrc.write_text("machine collector.example.com login someone password hunter2\n")
     monkeypatch.setenv("NETRC", str(netrc))
     monkeypatch.setenv("HTTPS_PROXY", "http://someone:hunter2@proxy.example.com:3128")
-    accept(endpoint)
-    create(client)
-    put(client, b"a")
-    fake.firehose.clock.advance(seconds=60)
-    assert fake.firehose["events"].delivered == [b"a"]
-    [call] = endpoint.calls
+    call = _one_delivery(fake, client, endpoint)
     assert "Authorization" not in call.request.headers
     assert "Proxy-Authorization" not in call.request.headers
     assert not call.request.req_kwargs.get("proxies")
@@ -685,12 +691,7 @@ def test_an_answer_that_does_not_come_in_time_is_a_request_timeout(
 
 
 def test_the_endpoint_is_given_3_minutes_to_answer(fake, client, endpoint):
-    accept(endpoint)
-    create(client)
-    put(client, b"a")
-    fake.firehose.clock.advance(seconds=60)
-    assert fake.firehose["events"].delivered == [b"a"]
-    [call] = endpoint.calls
+    call = _one_delivery(fake, client, endpoint)
     assert call.request.req_kwargs["timeout"] == 180
 
 
