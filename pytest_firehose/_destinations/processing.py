@@ -75,7 +75,7 @@ class Processed:
     failed: list[ProcessingFailure] = field(default_factory=list)
     #: Why a test's setup kept the function from running (no handler registered).
     misuse: str | None = None
-    #: The last answer of the function's that Firehose refused: its error code and what in
+    #: Why Firehose refused the function's last refused answer: its error code and what in
     #: the answer was wrong, for failure messages; None when it took every answer.
     refused: str | None = None
 

@@ -412,8 +412,8 @@ class DeliveryStreamHandle(DestinationSwitches, StreamInputs):
     def _error_output_note(self) -> str:
         """The records the stream sent to its error output, or its transformation dropped,
         instead of the destination, for failure messages (as put, so whatever the test
-        expected after a transformation), with the processor's last failed invocation and the
-        last answer of its that Firehose refused; empty when none went there."""
+        expected after a transformation), with the processor's last failed invocation and why
+        Firehose last refused its answer; empty when none went there."""
         with self._world.looked():
             delivery = self._delivery
             outputs = {
