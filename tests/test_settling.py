@@ -10,6 +10,7 @@ are never looked at; settles are counted here, not timed.
 
 from __future__ import annotations
 
+import base64
 import random
 import threading
 from collections.abc import Callable
@@ -632,3 +633,77 @@ def test_settling_after_the_clock_moved_behind_the_fakes_back_wakes_waiters() ->
             fake.world.settle()
 
         assert _woken(fake, move_and_ask)
+
+
+def test_a_request_wakes_what_waits_for_the_world_to_change(
+    fake: FirehoseFake, kinesis_client: Any
+) -> None:
+    # The server's event streams wait between events: a put must wake them at once.
+    fake.kinesis.create_stream("a")
+    assert _woken(
+        fake, lambda: kinesis_client.put_record(StreamName="a", Data=b"x", PartitionKey="k")
+    )
+
+
+def test_a_delivery_stream_reads_the_first_record_a_put_adds_to_its_empty_source(
+    fake: FirehoseFake, kinesis_client: Any
+) -> None:
+    stream = fake.kinesis.create_stream("s")
+    source = {"KinesisStreamARN": stream.arn, "RoleARN": "arn:aws:iam::123456789012:role/f"}
+    fake.firehose.create_delivery_stream(
+        "reader",
+        DeliveryStreamType="KinesisStreamAsSource",
+        KinesisStreamSourceConfiguration=source,
+    )
+    kinesis_client.put_record(StreamName="s", Data=b"first", PartitionKey="k")
+    fake.kinesis.clock.advance(seconds=300)
+    assert fake.firehose["reader"].delivered == [b"first"]
+
+
+def _tagging(tag: bytes) -> Callable[..., dict[str, Any]]:
+    """A Lambda processor's handler that puts ``tag`` before every record."""
+
+    def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+        records = event["records"]
+        return {
+            "records": [
+                {
+                    "recordId": record["recordId"],
+                    "result": "Ok",
+                    "data": base64.b64encode(tag + base64.b64decode(record["data"])).decode(),
+                }
+                for record in records
+            ]
+        }
+
+    return handler
+
+
+def test_a_handles_change_after_a_move_behind_the_fakes_back_comes_after_what_fell_due() -> None:
+    start = datetime(2024, 3, 1, 12, tzinfo=timezone.utc)
+    function = f"arn:aws:lambda:{REGION}:123456789012:function:tag"
+    processor = {
+        "Type": "Lambda",
+        "Parameters": [
+            {"ParameterName": "LambdaArn", "ParameterValue": function},
+            {"ParameterName": "BufferIntervalInSeconds", "ParameterValue": "60"},
+        ],
+    }
+    with freezegun.freeze_time(start) as frozen, FirehoseFake(region=REGION) as fake:
+        firehose = fake.firehose
+        firehose.lambda_function(function, _tagging(b"old:"))
+        stream = firehose.create_delivery_stream(
+            "s",
+            ExtendedS3DestinationConfiguration={
+                **_BUCKET,
+                "BufferingHints": {"IntervalInSeconds": 60, "SizeInMBs": 1},
+                "ProcessingConfiguration": {"Enabled": True, "Processors": [processor]},
+            },
+        )
+        client = boto3.client("firehose", region_name=REGION)
+        client.put_record(DeliveryStreamName="s", Record={"Data": b"x"})
+        # The record was transformed and delivered 60 s in, before the handler changed.
+        frozen.move_to(start + timedelta(seconds=150))
+        firehose.lambda_function(function, _tagging(b"new:"))
+        assert stream.delivered == [b"old:x"]
+        assert [obj.delivered_at - start for obj in stream.objects] == [timedelta(seconds=60)]
