@@ -623,6 +623,11 @@ def test_a_clock_move_wakes_what_waits_for_the_world_to_change(fake: FirehoseFak
     assert _woken(fake, lambda: fake.kinesis.clock.advance(seconds=1))
 
 
+def test_a_handles_change_wakes_what_waits_for_the_world_to_change(fake: FirehoseFake) -> None:
+    stream = fake.firehose.create_delivery_stream("d")
+    assert _woken(fake, stream.destination_down)
+
+
 def test_settling_after_the_clock_moved_behind_the_fakes_back_wakes_waiters() -> None:
     start = datetime(2024, 3, 1, 12, tzinfo=timezone.utc)
     with freezegun.freeze_time(start) as frozen, FirehoseFake(region=REGION) as fake:
@@ -679,9 +684,8 @@ def _tagging(tag: bytes) -> Callable[..., dict[str, Any]]:
     return handler
 
 
-def test_a_handles_change_after_a_move_behind_the_fakes_back_comes_after_what_fell_due() -> None:
-    start = datetime(2024, 3, 1, 12, tzinfo=timezone.utc)
-    function = f"arn:aws:lambda:{REGION}:123456789012:function:tag"
+def _transforming(fake: FirehoseFake, function: str) -> DeliveryStreamHandle:
+    """Delivery stream "s", whose Lambda processor ``function`` transforms every 60 s."""
     processor = {
         "Type": "Lambda",
         "Parameters": [
@@ -689,21 +693,59 @@ def test_a_handles_change_after_a_move_behind_the_fakes_back_comes_after_what_fe
             {"ParameterName": "BufferIntervalInSeconds", "ParameterValue": "60"},
         ],
     }
+    return fake.firehose.create_delivery_stream(
+        "s",
+        ExtendedS3DestinationConfiguration={
+            **_BUCKET,
+            "BufferingHints": {"IntervalInSeconds": 60, "SizeInMBs": 1},
+            "ProcessingConfiguration": {"Enabled": True, "Processors": [processor]},
+        },
+    )
+
+
+_FUNCTION = f"arn:aws:lambda:{REGION}:123456789012:function:tag"
+
+
+def test_a_handles_change_after_a_move_behind_the_fakes_back_comes_after_what_fell_due() -> None:
+    start = datetime(2024, 3, 1, 12, tzinfo=timezone.utc)
     with freezegun.freeze_time(start) as frozen, FirehoseFake(region=REGION) as fake:
         firehose = fake.firehose
-        firehose.lambda_function(function, _tagging(b"old:"))
-        stream = firehose.create_delivery_stream(
-            "s",
-            ExtendedS3DestinationConfiguration={
-                **_BUCKET,
-                "BufferingHints": {"IntervalInSeconds": 60, "SizeInMBs": 1},
-                "ProcessingConfiguration": {"Enabled": True, "Processors": [processor]},
-            },
-        )
+        firehose.lambda_function(_FUNCTION, _tagging(b"old:"))
+        stream = _transforming(fake, _FUNCTION)
         client = boto3.client("firehose", region_name=REGION)
         client.put_record(DeliveryStreamName="s", Record={"Data": b"x"})
         # The record was transformed and delivered 60 s in, before the handler changed.
         frozen.move_to(start + timedelta(seconds=150))
-        firehose.lambda_function(function, _tagging(b"new:"))
+        firehose.lambda_function(_FUNCTION, _tagging(b"new:"))
         assert stream.delivered == [b"old:x"]
         assert [obj.delivered_at - start for obj in stream.objects] == [timedelta(seconds=60)]
+
+
+class StopTheTest(BaseException):
+    """What ``pytest.fail`` or KeyboardInterrupt raise: not an ``Exception``."""
+
+
+def _stop(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    raise StopTheTest
+
+
+def test_a_request_whose_settling_stops_the_test_leaves_the_world_to_other_threads() -> None:
+    start = datetime(2024, 3, 1, 12, tzinfo=timezone.utc)
+    with freezegun.freeze_time(start) as frozen, FirehoseFake(region=REGION) as fake:
+        fake.firehose.lambda_function(_FUNCTION, _stop)
+        _transforming(fake, _FUNCTION)
+        client = boto3.client("firehose", region_name=REGION)
+        client.put_record(DeliveryStreamName="s", Record={"Data": b"x"})
+        frozen.move_to(start + timedelta(seconds=90))
+        # The next request settles first: the transformation due 60 s in stops the test.
+        with pytest.raises(StopTheTest):
+            client.list_delivery_streams()
+        names: list[list[str]] = []
+        other = boto3.client("firehose", region_name=REGION)
+        thread = threading.Thread(
+            target=lambda: names.append(other.list_delivery_streams()["DeliveryStreamNames"]),
+            daemon=True,  # left waiting for the world's lock if it was never let go
+        )
+        thread.start()
+        thread.join(10)
+        assert names == [["s"]]
