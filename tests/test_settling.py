@@ -628,6 +628,23 @@ def test_a_handles_change_wakes_what_waits_for_the_world_to_change(fake: Firehos
     assert _woken(fake, stream.destination_down)
 
 
+def test_reading_a_subscriptions_event_wakes_what_waits_for_the_world_to_change(
+    fake: FirehoseFake, kinesis_client: Any
+) -> None:
+    # Where a subscription stands changed: a server's stream of the shard waits for that.
+    stream = fake.kinesis.create_stream("s")
+    consumer = kinesis_client.register_stream_consumer(StreamARN=stream.arn, ConsumerName="c")
+    fake.kinesis.clock.advance(seconds=10)  # the consumer becomes ACTIVE
+    kinesis_client.put_record(StreamName="s", Data=b"a", PartitionKey="k")
+    answer = kinesis_client.subscribe_to_shard(
+        ConsumerARN=consumer["Consumer"]["ConsumerARN"],
+        ShardId="shardId-000000000000",
+        StartingPosition={"Type": "TRIM_HORIZON"},
+    )
+    events = iter(answer["EventStream"])
+    assert _woken(fake, lambda: next(events))
+
+
 def test_settling_after_the_clock_moved_behind_the_fakes_back_wakes_waiters() -> None:
     start = datetime(2024, 3, 1, 12, tzinfo=timezone.utc)
     with freezegun.freeze_time(start) as frozen, FirehoseFake(region=REGION) as fake:
