@@ -189,6 +189,19 @@ def test_a_clock_move_settles_only_the_delivery_stream_whose_buffer_fell_due(
     assert deliveries_settled == []
 
 
+def test_a_clock_move_asks_only_the_stream_it_settled_when_it_next_falls_due(
+    fake: FirehoseFake, client: Any, scheduled: list[str]
+) -> None:
+    _among_idle(fake, "busy", 60)
+    client.put_record(DeliveryStreamName="busy", Record={"Data": b"x"})
+    clock = fake.firehose.clock
+    clock.advance(seconds=1)
+    scheduled.clear()
+    clock.advance(seconds=59)
+    assert scheduled == ["busy"]
+    assert fake.firehose.stream("busy").delivered == [b"x"]
+
+
 def test_retries_and_expiry_of_one_stream_settle_only_it(
     fake: FirehoseFake, client: Any, deliveries_settled: list[Delivery]
 ) -> None:
