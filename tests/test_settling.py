@@ -106,6 +106,33 @@ def test_kinesis_requests_have_sources_read_only_while_a_delivery_stream_reads_o
     assert fake.firehose["reader"].delivered == [b"y"]
 
 
+def test_sources_are_read_once_after_a_kinesis_put_not_at_every_request_after_it(
+    fake: FirehoseFake, client: Any, kinesis_client: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    reads: list[str] = []
+    read_sources = FirehoseService.read_sources
+
+    def spy(self: FirehoseService, at: Any = None) -> list[str]:
+        reads.append(self.region)
+        return read_sources(self, at)
+
+    stream = fake.kinesis.create_stream("s")
+    source = {"KinesisStreamARN": stream.arn, "RoleARN": "arn:aws:iam::123456789012:role/f"}
+    fake.firehose.create_delivery_stream(
+        "reader",
+        DeliveryStreamType="KinesisStreamAsSource",
+        KinesisStreamSourceConfiguration=source,
+    )
+    fake.firehose.create_delivery_stream("direct")
+    kinesis_client.put_record(StreamName="s", Data=b"x", PartitionKey="k")
+    monkeypatch.setattr(FirehoseService, "read_sources", spy)
+    for _ in range(3):
+        client.put_record(DeliveryStreamName="direct", Record={"Data": b"y"})
+    assert len(reads) == 1  # the first request after the Kinesis put read it
+    fake.firehose.clock.advance(seconds=300)
+    assert fake.firehose["reader"].delivered == [b"x"]
+
+
 def test_a_firehose_request_settles_no_other_stream_while_the_clock_stands_still(
     fake: FirehoseFake, client: Any, deliveries_settled: list[Delivery]
 ) -> None:
