@@ -10,6 +10,7 @@ are never looked at; settles are counted here, not timed.
 
 from __future__ import annotations
 
+import base64
 import random
 import threading
 from collections.abc import Callable
@@ -105,6 +106,33 @@ def test_kinesis_requests_have_sources_read_only_while_a_delivery_stream_reads_o
     assert fake.firehose["reader"].delivered == [b"y"]
 
 
+def test_sources_are_read_once_after_a_kinesis_put_not_at_every_request_after_it(
+    fake: FirehoseFake, client: Any, kinesis_client: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    reads: list[str] = []
+    read_sources = FirehoseService.read_sources
+
+    def spy(self: FirehoseService, at: Any = None) -> list[str]:
+        reads.append(self.region)
+        return read_sources(self, at)
+
+    stream = fake.kinesis.create_stream("s")
+    source = {"KinesisStreamARN": stream.arn, "RoleARN": "arn:aws:iam::123456789012:role/f"}
+    fake.firehose.create_delivery_stream(
+        "reader",
+        DeliveryStreamType="KinesisStreamAsSource",
+        KinesisStreamSourceConfiguration=source,
+    )
+    fake.firehose.create_delivery_stream("direct")
+    kinesis_client.put_record(StreamName="s", Data=b"x", PartitionKey="k")
+    monkeypatch.setattr(FirehoseService, "read_sources", spy)
+    for _ in range(3):
+        client.put_record(DeliveryStreamName="direct", Record={"Data": b"y"})
+    assert len(reads) == 1  # the first request after the Kinesis put read it
+    fake.firehose.clock.advance(seconds=300)
+    assert fake.firehose["reader"].delivered == [b"x"]
+
+
 def test_a_firehose_request_settles_no_other_stream_while_the_clock_stands_still(
     fake: FirehoseFake, client: Any, deliveries_settled: list[Delivery]
 ) -> None:
@@ -186,6 +214,19 @@ def test_a_clock_move_settles_only_the_delivery_stream_whose_buffer_fell_due(
     deliveries_settled.clear()
     clock.advance(hours=30)
     assert deliveries_settled == []
+
+
+def test_a_clock_move_asks_only_the_stream_it_settled_when_it_next_falls_due(
+    fake: FirehoseFake, client: Any, scheduled: list[str]
+) -> None:
+    _among_idle(fake, "busy", 60)
+    client.put_record(DeliveryStreamName="busy", Record={"Data": b"x"})
+    clock = fake.firehose.clock
+    clock.advance(seconds=1)
+    scheduled.clear()
+    clock.advance(seconds=59)
+    assert scheduled == ["busy"]
+    assert fake.firehose.stream("busy").delivered == [b"x"]
 
 
 def test_retries_and_expiry_of_one_stream_settle_only_it(
@@ -622,6 +663,28 @@ def test_a_clock_move_wakes_what_waits_for_the_world_to_change(fake: FirehoseFak
     assert _woken(fake, lambda: fake.kinesis.clock.advance(seconds=1))
 
 
+def test_a_handles_change_wakes_what_waits_for_the_world_to_change(fake: FirehoseFake) -> None:
+    stream = fake.firehose.create_delivery_stream("d")
+    assert _woken(fake, stream.destination_down)
+
+
+def test_reading_a_subscriptions_event_wakes_what_waits_for_the_world_to_change(
+    fake: FirehoseFake, kinesis_client: Any
+) -> None:
+    # Where a subscription stands changed: a server's stream of the shard waits for that.
+    stream = fake.kinesis.create_stream("s")
+    consumer = kinesis_client.register_stream_consumer(StreamARN=stream.arn, ConsumerName="c")
+    fake.kinesis.clock.advance(seconds=10)  # the consumer becomes ACTIVE
+    kinesis_client.put_record(StreamName="s", Data=b"a", PartitionKey="k")
+    answer = kinesis_client.subscribe_to_shard(
+        ConsumerARN=consumer["Consumer"]["ConsumerARN"],
+        ShardId="shardId-000000000000",
+        StartingPosition={"Type": "TRIM_HORIZON"},
+    )
+    events = iter(answer["EventStream"])
+    assert _woken(fake, lambda: next(events))
+
+
 def test_settling_after_the_clock_moved_behind_the_fakes_back_wakes_waiters() -> None:
     start = datetime(2024, 3, 1, 12, tzinfo=timezone.utc)
     with freezegun.freeze_time(start) as frozen, FirehoseFake(region=REGION) as fake:
@@ -632,3 +695,114 @@ def test_settling_after_the_clock_moved_behind_the_fakes_back_wakes_waiters() ->
             fake.world.settle()
 
         assert _woken(fake, move_and_ask)
+
+
+def test_a_request_wakes_what_waits_for_the_world_to_change(
+    fake: FirehoseFake, kinesis_client: Any
+) -> None:
+    # The server's event streams wait between events: a put must wake them at once.
+    fake.kinesis.create_stream("a")
+    assert _woken(
+        fake, lambda: kinesis_client.put_record(StreamName="a", Data=b"x", PartitionKey="k")
+    )
+
+
+def test_a_delivery_stream_reads_the_first_record_a_put_adds_to_its_empty_source(
+    fake: FirehoseFake, kinesis_client: Any
+) -> None:
+    stream = fake.kinesis.create_stream("s")
+    source = {"KinesisStreamARN": stream.arn, "RoleARN": "arn:aws:iam::123456789012:role/f"}
+    fake.firehose.create_delivery_stream(
+        "reader",
+        DeliveryStreamType="KinesisStreamAsSource",
+        KinesisStreamSourceConfiguration=source,
+    )
+    kinesis_client.put_record(StreamName="s", Data=b"first", PartitionKey="k")
+    fake.kinesis.clock.advance(seconds=300)
+    assert fake.firehose["reader"].delivered == [b"first"]
+
+
+def _tagging(tag: bytes) -> Callable[..., dict[str, Any]]:
+    """A Lambda processor's handler that puts ``tag`` before every record."""
+
+    def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+        records = event["records"]
+        return {
+            "records": [
+                {
+                    "recordId": record["recordId"],
+                    "result": "Ok",
+                    "data": base64.b64encode(tag + base64.b64decode(record["data"])).decode(),
+                }
+                for record in records
+            ]
+        }
+
+    return handler
+
+
+def _transforming(fake: FirehoseFake, function: str) -> DeliveryStreamHandle:
+    """Delivery stream "s", whose Lambda processor ``function`` transforms every 60 s."""
+    processor = {
+        "Type": "Lambda",
+        "Parameters": [
+            {"ParameterName": "LambdaArn", "ParameterValue": function},
+            {"ParameterName": "BufferIntervalInSeconds", "ParameterValue": "60"},
+        ],
+    }
+    return fake.firehose.create_delivery_stream(
+        "s",
+        ExtendedS3DestinationConfiguration={
+            **_BUCKET,
+            "BufferingHints": {"IntervalInSeconds": 60, "SizeInMBs": 1},
+            "ProcessingConfiguration": {"Enabled": True, "Processors": [processor]},
+        },
+    )
+
+
+_FUNCTION = f"arn:aws:lambda:{REGION}:123456789012:function:tag"
+
+
+def test_a_handles_change_after_a_move_behind_the_fakes_back_comes_after_what_fell_due() -> None:
+    start = datetime(2024, 3, 1, 12, tzinfo=timezone.utc)
+    with freezegun.freeze_time(start) as frozen, FirehoseFake(region=REGION) as fake:
+        firehose = fake.firehose
+        firehose.lambda_function(_FUNCTION, _tagging(b"old:"))
+        stream = _transforming(fake, _FUNCTION)
+        client = boto3.client("firehose", region_name=REGION)
+        client.put_record(DeliveryStreamName="s", Record={"Data": b"x"})
+        # The record was transformed and delivered 60 s in, before the handler changed.
+        frozen.move_to(start + timedelta(seconds=150))
+        firehose.lambda_function(_FUNCTION, _tagging(b"new:"))
+        assert stream.delivered == [b"old:x"]
+        assert [obj.delivered_at - start for obj in stream.objects] == [timedelta(seconds=60)]
+
+
+class StopTheTest(BaseException):
+    """What ``pytest.fail`` or KeyboardInterrupt raise: not an ``Exception``."""
+
+
+def _stop(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    raise StopTheTest
+
+
+def test_a_request_whose_settling_stops_the_test_leaves_the_world_to_other_threads() -> None:
+    start = datetime(2024, 3, 1, 12, tzinfo=timezone.utc)
+    with freezegun.freeze_time(start) as frozen, FirehoseFake(region=REGION) as fake:
+        fake.firehose.lambda_function(_FUNCTION, _stop)
+        _transforming(fake, _FUNCTION)
+        client = boto3.client("firehose", region_name=REGION)
+        client.put_record(DeliveryStreamName="s", Record={"Data": b"x"})
+        frozen.move_to(start + timedelta(seconds=90))
+        # The next request settles first: the transformation due 60 s in stops the test.
+        with pytest.raises(StopTheTest):
+            client.list_delivery_streams()
+        names: list[list[str]] = []
+        other = boto3.client("firehose", region_name=REGION)
+        thread = threading.Thread(
+            target=lambda: names.append(other.list_delivery_streams()["DeliveryStreamNames"]),
+            daemon=True,  # left waiting for the world's lock if it was never let go
+        )
+        thread.start()
+        thread.join(10)
+        assert names == [["s"]]

@@ -627,3 +627,56 @@ def test_a_fault_scheduled_as_another_thread_resets_the_world_is_kept(
 
     assert [handle.fault.stream for handle in fake.firehose.faults] == ["after"]
     assert [fault["fault"]["stream"] for fault in listed] == ["after"]
+
+
+def test_a_move_stops_where_another_stream_falls_due_while_one_waits_for_its_function(
+    fake: FirehoseFake, client: Any
+) -> None:
+    """A stream whose function runs in another thread is due meanwhile: a move of the clock
+    still stops at each instant another stream falls due, and a handler run there reads
+    that instant."""
+    held = HeldHandler()
+    fake.firehose.lambda_function(FUNCTION, held)
+    clock = fake.firehose.clock
+    start = clock.now()
+    read: list[timedelta] = []
+
+    def reading(event: dict[str, Any], context: Any) -> dict[str, Any]:
+        read.append(clock.now() - start)
+        return {
+            "records": [
+                {"recordId": record["recordId"], "result": "Ok", "data": record["data"]}
+                for record in event["records"]
+            ]
+        }
+
+    other = "arn:aws:lambda:us-east-1:123456789012:function:reading"
+    fake.firehose.lambda_function(other, reading)
+    waiting = fake.firehose.create_delivery_stream(
+        STREAM, ExtendedS3DestinationConfiguration={**S3, "ProcessingConfiguration": PROCESSING}
+    )
+    processor = {
+        "Type": "Lambda",
+        "Parameters": [
+            {"ParameterName": "LambdaArn", "ParameterValue": other},
+            {"ParameterName": "BufferIntervalInSeconds", "ParameterValue": "60"},
+        ],
+    }
+    fake.firehose.create_delivery_stream(
+        "due",
+        ExtendedS3DestinationConfiguration={
+            **S3,
+            "ProcessingConfiguration": {"Enabled": True, "Processors": [processor]},
+        },
+    )
+    client.put_record(DeliveryStreamName="due", Record={"Data": b"x"})
+    client.put_record(DeliveryStreamName=STREAM, Record={"Data": b"first"})
+    flusher = Worker(waiting.flush)
+    waited(held.inside)
+    # Taken while the function runs: the stream is due at once, and waits for it.
+    client.put_record(DeliveryStreamName=STREAM, Record={"Data": b"second"})
+
+    clock.advance(seconds=120)
+    held.go.set()
+    flusher.finish()
+    assert read == [timedelta(seconds=60)]
