@@ -845,6 +845,23 @@ def test_retention_goes_by_arrival_time_when_time_moved_back():
     assert payloads(answer) == [b"late"]
 
 
+def test_firehose_reads_a_record_put_after_its_creation_with_the_clock_moved_back_before_it():
+    """A record committed after the delivery stream was created is read, though freezegun
+    moved the clock back to before the creation: only what the source held, or got while
+    the delivery stream was CREATING, is passed over. It was never read."""
+    start = datetime(2024, 3, 1, 12, tzinfo=timezone.utc)
+    with freezegun.freeze_time(start) as frozen, FirehoseFake(region=REGION) as fake:
+        client = boto3.client("kinesis", region_name=REGION)
+        client.create_stream(StreamName="s", ShardCount=1)
+        client.put_record(StreamName="s", Data=b"held", PartitionKey="k")
+        events = reading_kinesis(fake)
+        frozen.move_to(start - timedelta(hours=1))
+        client.put_record(StreamName="s", Data=b"put after", PartitionKey="k")
+        frozen.move_to(start + timedelta(hours=1))
+
+        assert events.delivered == [b"put after"]
+
+
 def test_a_jump_of_the_clock_trims_records_in_the_order_they_outlive_retention():
     """freezegun moving the clock past both records' retention at once: each is trimmed at
     the instant it outlived the period, so the earlier arrival is listed first, whatever the

@@ -115,10 +115,12 @@ class Settling:
             stream.delivery.retain(timedelta(hours=source.retention_hours))
         for record in fresh:
             stream.source_after[record.shard_id] = record.sequence_number
-        # Reading starts from LATEST once the stream is ACTIVE: what arrived before is
-        # passed over.
-        start = described["DeliveryStartTimestamp"]
-        fresh = [record for record in fresh if record.arrived_at >= start]
+        # Reading starts from LATEST once the stream is ACTIVE: what the source held at the
+        # creation was passed over then (by sequence number), and what arrives while the
+        # stream is CREATING is passed over here. A record put after the creation but
+        # stamped before it (a time freezer moved the clock back) is read.
+        created, start = stream.created_at, described["DeliveryStartTimestamp"]
+        fresh = [record for record in fresh if not created <= record.arrived_at < start]
         if not accept or not fresh:
             return
         # A destination that records each record's source (Snowflake's metadata column)
