@@ -8,6 +8,7 @@ a refusal is a ``ClientError`` either way, and a record's ``Data`` is bytes."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
@@ -191,6 +192,54 @@ def test_at_timestamp_delivers_from_that_time(fake, call):
     assert [r["Data"] for r in receive(call, queue)] == [b"new"]
 
 
+def test_a_trim_horizon_queue_describes_the_earliest_time_the_stream_keeps(fake, call):
+    """Once ACTIVE, a queue's starting position carries its effective time (DOC): for
+    TRIM_HORIZON the oldest the stream keeps, its retention period back, or the stream's
+    creation if that is later; for LATEST the queue's creation."""
+    on_demand(call)
+    fake.kinesis.clock.advance(hours=30)
+    now = fake.kinesis.clock.now()
+    created = call(
+        "CreateQueue",
+        QueueName="horizon",
+        StreamConfigurationList=[
+            {"StreamARN": STREAM_ARN, "StartingPosition": {"Type": "TRIM_HORIZON"}}
+        ],
+    )["QueueDescription"]
+    latest = new_queue(call, "latest", position="LATEST")
+    young = on_demand(call, "t")
+    young_queue = new_queue(call, "young", stream=young)
+
+    def position(queue: str) -> dict[str, Any]:
+        described = call("DescribeQueue", QueueARN=queue)["QueueDescription"]
+        starting: dict[str, Any] = described["StreamConfigurationList"][0]["StartingPosition"]
+        return starting
+
+    young_created = call("DescribeStreamSummary", StreamName="t")["StreamDescriptionSummary"][
+        "StreamCreationTimestamp"
+    ]
+    assert created["StreamConfigurationList"][0]["StartingPosition"] == {"Type": "TRIM_HORIZON"}
+    assert position(created["QueueARN"]) == {
+        "Type": "TRIM_HORIZON",
+        "Timestamp": answered(now - timedelta(hours=24)),
+    }
+    assert position(latest) == {"Type": "LATEST", "Timestamp": answered(now)}
+    assert position(young_queue) == {"Type": "TRIM_HORIZON", "Timestamp": young_created}
+
+
+def test_a_record_id_is_the_same_in_every_queue_and_differs_by_record(call):
+    on_demand(call)
+    queues = [new_queue(call, "one"), new_queue(call, "two")]
+    put(call, b"a", b"b")
+
+    ids = [[r["RecordId"] for r in receive(call, queue)] for queue in queues]
+
+    assert ids[0] == ids[1]
+    assert len(set(ids[0])) == 2
+    # The model allows 1 to 64 lowercase letters and digits; the fake's are 32 hex digits.
+    assert all(re.fullmatch("[0-9a-f]{32}", record_id) for record_id in ids[0])
+
+
 def test_a_received_record_is_in_flight_until_its_visibility_timeout_ends(fake, call):
     on_demand(call)
     queue = new_queue(call)
@@ -353,6 +402,20 @@ def test_a_dead_letter_acknowledged_is_gone(fake, call):
     dead_after = call("ReceiveDeadLetterQueueRecords", QueueARN=queue, WaitTimeSeconds=1)
     assert dead_after["QueueRecords"] == []
     assert receive(call, queue, WaitTimeSeconds=1) == []
+
+
+def test_a_restored_dead_letter_s_handle_names_no_record(fake, call):
+    queue, dead = dead_letter(fake, call)
+    call("RestoreDeadLetterQueueRecords", QueueARN=queue, Entries=handles(dead))
+
+    refused = [
+        entry_error(call, operation, queue, handles(dead)[0])[0]
+        for operation in ("AcknowledgeQueueRecords", "AcknowledgeDeadLetterQueueRecords")
+    ]
+    (back,) = receive(call, queue)
+
+    assert refused == ["InvalidArgumentException"] * 2
+    assert (back["Data"], back["ReceiveCount"]) == (b"poison", 1)
 
 
 def test_a_dead_letter_receive_waits_for_a_record_to_die(fake, call):
