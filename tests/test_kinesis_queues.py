@@ -240,6 +240,18 @@ def test_a_record_id_is_the_same_in_every_queue_and_differs_by_record(call):
     assert all(re.fullmatch("[0-9a-f]{32}", record_id) for record_id in ids[0])
 
 
+def test_a_receive_returns_up_to_10_records_unless_limited(call):
+    on_demand(call)
+    queue = new_queue(call)
+    put(call, *[b"%d" % n for n in range(12)])
+
+    first = receive(call, queue)
+    rest = receive(call, queue, Limit=1)
+
+    assert [r["Data"] for r in first] == [b"%d" % n for n in range(10)]
+    assert [r["Data"] for r in rest] == [b"10"]
+
+
 def test_a_received_record_is_in_flight_until_its_visibility_timeout_ends(fake, call):
     on_demand(call)
     queue = new_queue(call)
@@ -747,6 +759,21 @@ def test_list_queues_filters_by_stream_and_pages(call):
     assert "NextToken" not in rest
     assert first["QueueSummaries"][0]["Streams"][0]["StreamARN"] == STREAM_ARN
     assert len(call("ListQueues")["QueueSummaries"]) == 4
+
+
+def test_list_queues_pages_100_queues_unless_told(call):
+    """20 queues a stream, the registered consumer limit: 101 queues on six streams."""
+    for number in range(101):
+        if number % 20 == 0:
+            stream = on_demand(call, f"s{number // 20}")
+        new_queue(call, f"q{number:03}", stream=stream)
+
+    first = call("ListQueues")
+    rest = call("ListQueues", NextToken=first["NextToken"])
+
+    assert len(first["QueueSummaries"]) == 100
+    assert [q["QueueName"] for q in rest["QueueSummaries"]] == ["q100"]
+    assert "NextToken" not in rest
 
 
 def test_queues_take_tags_by_arn(call):
