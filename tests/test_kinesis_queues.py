@@ -1073,6 +1073,24 @@ def test_a_deleting_queue_delivers_nothing_until_it_is_gone():
     assert gone[0] == "ResourceNotFoundException"
 
 
+def test_a_deleting_queue_s_receipt_handles_name_no_record():
+    with FirehoseFake(region=REGION, seed=SEED, creation_delay=30) as slow:
+        call = caller(slow)
+        on_demand(call)
+        slow.kinesis.clock.advance(seconds=30)
+        queue = new_queue(call)
+        slow.kinesis.clock.advance(seconds=30)
+        put(call, b"a")
+        (entry,) = handles(receive(call, queue, VisibilityTimeoutSeconds=600))
+        call("DeleteQueue", QueueARN=queue)
+
+        refused = entry_error(call, "AcknowledgeQueueRecords", queue, entry)
+        status = call("DescribeQueue", QueueARN=queue)["QueueDescription"]["QueueStatus"]
+
+    assert refused[0] == "InvalidArgumentException"
+    assert status == "DELETING"
+
+
 def test_an_at_timestamp_queue_describes_the_time_it_starts_from(fake, call):
     on_demand(call)
     fake.kinesis.clock.advance(hours=1)
