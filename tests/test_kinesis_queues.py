@@ -446,6 +446,27 @@ def test_a_dead_letter_receive_waits_for_a_record_to_die(fake, call):
     assert fake.kinesis.clock.now() - started == timedelta(seconds=4)
 
 
+def test_a_record_that_died_before_dead_letters_were_turned_off_stays_a_dead_letter(fake, call):
+    """Nothing looked at the queue between the record's death and the UpdateQueue that
+    turned dead-letter handling off: the record died first all the same."""
+    on_demand(call)
+    dead_letters = {"TargetType": "BUILT_IN", "MaxReceiveCount": 1}
+    queue = new_queue(call, QueueAttributes={"DeadLetterConfiguration": dead_letters})
+    put(call, b"poison")
+    receive(call, queue, VisibilityTimeoutSeconds=1)
+    fake.kinesis.clock.advance(seconds=2)
+
+    call(
+        "UpdateQueue",
+        QueueARN=queue,
+        QueueAttributes={"DeadLetterConfiguration": {"TargetType": "NONE"}},
+    )
+    dead = call("ReceiveDeadLetterQueueRecords", QueueARN=queue, WaitTimeSeconds=1)
+
+    assert [r["Data"] for r in dead["QueueRecords"]] == [b"poison"]
+    assert receive(call, queue, WaitTimeSeconds=1) == []
+
+
 def test_without_dead_letter_handling_a_record_is_redelivered_until_acknowledged(fake, call):
     on_demand(call)
     queue = new_queue(call, QueueAttributes={"DeadLetterConfiguration": {"TargetType": "NONE"}})
