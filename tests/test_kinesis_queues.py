@@ -155,8 +155,8 @@ def test_a_new_queue_is_creating_then_active_with_the_documented_defaults(fake, 
     assert created["StreamConfigurationList"] == [
         {"StreamARN": STREAM_ARN, "StartingPosition": {"Type": "LATEST"}}
     ]
-    assert arn.startswith("arn:aws:kinesis:us-east-1:123456789012:queue/")
-    assert "orders" not in arn  # the id is generated, not the name
+    # The id is generated (the fake's: 20 digits), not the name.
+    assert re.fullmatch(r"arn:aws:kinesis:us-east-1:123456789012:queue/[0-9]{20}", arn)
     assert described["QueueStatus"] == "ACTIVE"
     assert described["QueueAttributes"] == {
         "VisibilityTimeoutSeconds": 30,
@@ -252,6 +252,18 @@ def test_a_receive_returns_up_to_10_records_unless_limited(call):
     assert [r["Data"] for r in rest] == [b"10"]
 
 
+def test_at_timestamp_delivers_a_record_that_arrives_at_that_very_time(fake, call):
+    """DOC: records that arrive at or after the time stamp (a whole millisecond here, as a
+    client's wire carries it)."""
+    on_demand(call)
+    clock = fake.kinesis.clock
+    clock.advance(timedelta(seconds=1, microseconds=-clock.now().microsecond))
+    put(call, b"on-time")
+    queue = from_time(call, clock.now())["QueueARN"]
+
+    assert [r["Data"] for r in receive(call, queue)] == [b"on-time"]
+
+
 def test_a_received_record_is_in_flight_until_its_visibility_timeout_ends(fake, call):
     on_demand(call)
     queue = new_queue(call)
@@ -271,6 +283,20 @@ def test_a_received_record_is_in_flight_until_its_visibility_timeout_ends(fake, 
     assert again["ReceiptHandle"] != first["ReceiptHandle"]
     assert again["FirstReceiveTimestamp"] == first["FirstReceiveTimestamp"]
     assert again["PartitionKey"] == "a"
+
+
+def test_a_waiting_receive_ends_when_the_first_record_is_visible_again(fake, call):
+    on_demand(call)
+    queue = new_queue(call)
+    put(call, b"a", b"b")
+    assert len(receive(call, queue, Limit=1, VisibilityTimeoutSeconds=5)) == 1
+    assert len(receive(call, queue, Limit=1, VisibilityTimeoutSeconds=15)) == 1
+    started = fake.kinesis.clock.now()
+
+    again = receive(call, queue, WaitTimeSeconds=20)
+
+    assert [r["Data"] for r in again] == [b"a"]
+    assert fake.kinesis.clock.now() - started == timedelta(seconds=5)
 
 
 def test_an_acknowledged_record_is_not_delivered_again(fake, call):
@@ -490,6 +516,17 @@ def test_a_queue_does_not_deliver_records_past_the_stream_s_retention(fake, call
     put(call, b"new")
 
     assert [r["Data"] for r in receive(call, queue)] == [b"new"]
+
+
+def test_a_queue_delivers_a_record_exactly_as_old_as_the_stream_s_retention(fake, call):
+    """As the stream's own reads keep it (see ``KinesisStream.trim``)."""
+    on_demand(call)
+    queue = new_queue(call)
+    put(call, b"edge")
+    arrived = fake.kinesis["s"].records[0].arrived_at
+    fake.kinesis.clock.advance(arrived + timedelta(hours=24) - fake.kinesis.clock.now())
+
+    assert [r["Data"] for r in receive(call, queue)] == [b"edge"]
 
 
 def test_a_handle_of_a_record_past_the_stream_s_retention_is_not_found(fake, call):
