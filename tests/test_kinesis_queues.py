@@ -575,6 +575,24 @@ def test_a_record_that_died_before_it_outlived_the_retention_period_went_as_a_de
     assert fake.kinesis["s"].queues[0].dead_letters == []
 
 
+def test_a_record_that_died_as_it_outlived_the_retention_period_went_as_a_dead_letter(fake, call):
+    """Its timeout ended at the very instant it became as old as the retention period,
+    when the stream still keeps it: it died first."""
+    on_demand(call)
+    dead_letters = {"TargetType": "BUILT_IN", "MaxReceiveCount": 1}
+    queue = new_queue(call, QueueAttributes={"DeadLetterConfiguration": dead_letters})
+    put(call, b"poison")
+    arrived = fake.kinesis["s"].records[0].arrived_at
+    clock = fake.kinesis.clock
+    clock.advance(arrived + timedelta(hours=12) - clock.now())
+    (entry,) = handles(receive(call, queue, VisibilityTimeoutSeconds=43200))
+    clock.advance(hours=13)
+
+    code, _ = entry_error(call, "AcknowledgeQueueRecords", queue, entry)
+
+    assert code == "InvalidArgumentException"
+
+
 def entry_error(call: Call, operation: str, queue: str, entry: dict[str, Any]) -> tuple[str, str]:
     """The code and message of the one entry of ``operation``, which fails."""
     answer = call(operation, QueueARN=queue, Entries=[entry])
