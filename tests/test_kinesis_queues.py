@@ -8,6 +8,7 @@ a refusal is a ``ClientError`` either way, and a record's ``Data`` is bytes."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
@@ -154,8 +155,8 @@ def test_a_new_queue_is_creating_then_active_with_the_documented_defaults(fake, 
     assert created["StreamConfigurationList"] == [
         {"StreamARN": STREAM_ARN, "StartingPosition": {"Type": "LATEST"}}
     ]
-    assert arn.startswith("arn:aws:kinesis:us-east-1:123456789012:queue/")
-    assert "orders" not in arn  # the id is generated, not the name
+    # The id is generated (the fake's: 20 digits), not the name.
+    assert re.fullmatch(r"arn:aws:kinesis:us-east-1:123456789012:queue/[0-9]{20}", arn)
     assert described["QueueStatus"] == "ACTIVE"
     assert described["QueueAttributes"] == {
         "VisibilityTimeoutSeconds": 30,
@@ -191,6 +192,78 @@ def test_at_timestamp_delivers_from_that_time(fake, call):
     assert [r["Data"] for r in receive(call, queue)] == [b"new"]
 
 
+def test_a_trim_horizon_queue_describes_the_earliest_time_the_stream_keeps(fake, call):
+    """Once ACTIVE, a queue's starting position carries its effective time (DOC): for
+    TRIM_HORIZON the oldest the stream keeps, its retention period back, or the stream's
+    creation if that is later; for LATEST the queue's creation."""
+    on_demand(call)
+    fake.kinesis.clock.advance(hours=30)
+    now = fake.kinesis.clock.now()
+    created = call(
+        "CreateQueue",
+        QueueName="horizon",
+        StreamConfigurationList=[
+            {"StreamARN": STREAM_ARN, "StartingPosition": {"Type": "TRIM_HORIZON"}}
+        ],
+    )["QueueDescription"]
+    latest = new_queue(call, "latest", position="LATEST")
+    young = on_demand(call, "t")
+    young_queue = new_queue(call, "young", stream=young)
+
+    def position(queue: str) -> dict[str, Any]:
+        described = call("DescribeQueue", QueueARN=queue)["QueueDescription"]
+        starting: dict[str, Any] = described["StreamConfigurationList"][0]["StartingPosition"]
+        return starting
+
+    young_created = call("DescribeStreamSummary", StreamName="t")["StreamDescriptionSummary"][
+        "StreamCreationTimestamp"
+    ]
+    assert created["StreamConfigurationList"][0]["StartingPosition"] == {"Type": "TRIM_HORIZON"}
+    assert position(created["QueueARN"]) == {
+        "Type": "TRIM_HORIZON",
+        "Timestamp": answered(now - timedelta(hours=24)),
+    }
+    assert position(latest) == {"Type": "LATEST", "Timestamp": answered(now)}
+    assert position(young_queue) == {"Type": "TRIM_HORIZON", "Timestamp": young_created}
+
+
+def test_a_record_id_is_the_same_in_every_queue_and_differs_by_record(call):
+    on_demand(call)
+    queues = [new_queue(call, "one"), new_queue(call, "two")]
+    put(call, b"a", b"b")
+
+    ids = [[r["RecordId"] for r in receive(call, queue)] for queue in queues]
+
+    assert ids[0] == ids[1]
+    assert len(set(ids[0])) == 2
+    # The model allows 1 to 64 lowercase letters and digits; the fake's are 32 hex digits.
+    assert all(re.fullmatch("[0-9a-f]{32}", record_id) for record_id in ids[0])
+
+
+def test_a_receive_returns_up_to_10_records_unless_limited(call):
+    on_demand(call)
+    queue = new_queue(call)
+    put(call, *[b"%d" % n for n in range(12)])
+
+    first = receive(call, queue)
+    rest = receive(call, queue, Limit=1)
+
+    assert [r["Data"] for r in first] == [b"%d" % n for n in range(10)]
+    assert [r["Data"] for r in rest] == [b"10"]
+
+
+def test_at_timestamp_delivers_a_record_that_arrives_at_that_very_time(fake, call):
+    """DOC: records that arrive at or after the time stamp (a whole millisecond here, as a
+    client's wire carries it)."""
+    on_demand(call)
+    clock = fake.kinesis.clock
+    clock.advance(timedelta(seconds=1, microseconds=-clock.now().microsecond))
+    put(call, b"on-time")
+    queue = from_time(call, clock.now())["QueueARN"]
+
+    assert [r["Data"] for r in receive(call, queue)] == [b"on-time"]
+
+
 def test_a_received_record_is_in_flight_until_its_visibility_timeout_ends(fake, call):
     on_demand(call)
     queue = new_queue(call)
@@ -210,6 +283,20 @@ def test_a_received_record_is_in_flight_until_its_visibility_timeout_ends(fake, 
     assert again["ReceiptHandle"] != first["ReceiptHandle"]
     assert again["FirstReceiveTimestamp"] == first["FirstReceiveTimestamp"]
     assert again["PartitionKey"] == "a"
+
+
+def test_a_waiting_receive_ends_when_the_first_record_is_visible_again(fake, call):
+    on_demand(call)
+    queue = new_queue(call)
+    put(call, b"a", b"b")
+    assert len(receive(call, queue, Limit=1, VisibilityTimeoutSeconds=5)) == 1
+    assert len(receive(call, queue, Limit=1, VisibilityTimeoutSeconds=15)) == 1
+    started = fake.kinesis.clock.now()
+
+    again = receive(call, queue, WaitTimeSeconds=20)
+
+    assert [r["Data"] for r in again] == [b"a"]
+    assert fake.kinesis.clock.now() - started == timedelta(seconds=5)
 
 
 def test_an_acknowledged_record_is_not_delivered_again(fake, call):
@@ -355,6 +442,20 @@ def test_a_dead_letter_acknowledged_is_gone(fake, call):
     assert receive(call, queue, WaitTimeSeconds=1) == []
 
 
+def test_a_restored_dead_letter_s_handle_names_no_record(fake, call):
+    queue, dead = dead_letter(fake, call)
+    call("RestoreDeadLetterQueueRecords", QueueARN=queue, Entries=handles(dead))
+
+    refused = [
+        entry_error(call, operation, queue, handles(dead)[0])[0]
+        for operation in ("AcknowledgeQueueRecords", "AcknowledgeDeadLetterQueueRecords")
+    ]
+    (back,) = receive(call, queue)
+
+    assert refused == ["InvalidArgumentException"] * 2
+    assert (back["Data"], back["ReceiveCount"]) == (b"poison", 1)
+
+
 def test_a_dead_letter_receive_waits_for_a_record_to_die(fake, call):
     on_demand(call)
     dead_letters = {"TargetType": "BUILT_IN", "MaxReceiveCount": 1}
@@ -369,6 +470,27 @@ def test_a_dead_letter_receive_waits_for_a_record_to_die(fake, call):
 
     assert dead["Data"] == b"poison"
     assert fake.kinesis.clock.now() - started == timedelta(seconds=4)
+
+
+def test_a_record_that_died_before_dead_letters_were_turned_off_stays_a_dead_letter(fake, call):
+    """Nothing looked at the queue between the record's death and the UpdateQueue that
+    turned dead-letter handling off: the record died first all the same."""
+    on_demand(call)
+    dead_letters = {"TargetType": "BUILT_IN", "MaxReceiveCount": 1}
+    queue = new_queue(call, QueueAttributes={"DeadLetterConfiguration": dead_letters})
+    put(call, b"poison")
+    receive(call, queue, VisibilityTimeoutSeconds=1)
+    fake.kinesis.clock.advance(seconds=2)
+
+    call(
+        "UpdateQueue",
+        QueueARN=queue,
+        QueueAttributes={"DeadLetterConfiguration": {"TargetType": "NONE"}},
+    )
+    dead = call("ReceiveDeadLetterQueueRecords", QueueARN=queue, WaitTimeSeconds=1)
+
+    assert [r["Data"] for r in dead["QueueRecords"]] == [b"poison"]
+    assert receive(call, queue, WaitTimeSeconds=1) == []
 
 
 def test_without_dead_letter_handling_a_record_is_redelivered_until_acknowledged(fake, call):
@@ -394,6 +516,17 @@ def test_a_queue_does_not_deliver_records_past_the_stream_s_retention(fake, call
     put(call, b"new")
 
     assert [r["Data"] for r in receive(call, queue)] == [b"new"]
+
+
+def test_a_queue_delivers_a_record_exactly_as_old_as_the_stream_s_retention(fake, call):
+    """As the stream's own reads keep it (see ``KinesisStream.trim``)."""
+    on_demand(call)
+    queue = new_queue(call)
+    put(call, b"edge")
+    arrived = fake.kinesis["s"].records[0].arrived_at
+    fake.kinesis.clock.advance(arrived + timedelta(hours=24) - fake.kinesis.clock.now())
+
+    assert [r["Data"] for r in receive(call, queue)] == [b"edge"]
 
 
 def test_a_handle_of_a_record_past_the_stream_s_retention_is_not_found(fake, call):
@@ -440,6 +573,24 @@ def test_a_record_that_died_before_it_outlived_the_retention_period_went_as_a_de
 
     assert code == "InvalidArgumentException"
     assert fake.kinesis["s"].queues[0].dead_letters == []
+
+
+def test_a_record_that_died_as_it_outlived_the_retention_period_went_as_a_dead_letter(fake, call):
+    """Its timeout ended at the very instant it became as old as the retention period,
+    when the stream still keeps it: it died first."""
+    on_demand(call)
+    dead_letters = {"TargetType": "BUILT_IN", "MaxReceiveCount": 1}
+    queue = new_queue(call, QueueAttributes={"DeadLetterConfiguration": dead_letters})
+    put(call, b"poison")
+    arrived = fake.kinesis["s"].records[0].arrived_at
+    clock = fake.kinesis.clock
+    clock.advance(arrived + timedelta(hours=12) - clock.now())
+    (entry,) = handles(receive(call, queue, VisibilityTimeoutSeconds=43200))
+    clock.advance(hours=13)
+
+    code, _ = entry_error(call, "AcknowledgeQueueRecords", queue, entry)
+
+    assert code == "InvalidArgumentException"
 
 
 def entry_error(call: Call, operation: str, queue: str, entry: dict[str, Any]) -> tuple[str, str]:
@@ -684,6 +835,21 @@ def test_list_queues_filters_by_stream_and_pages(call):
     assert "NextToken" not in rest
     assert first["QueueSummaries"][0]["Streams"][0]["StreamARN"] == STREAM_ARN
     assert len(call("ListQueues")["QueueSummaries"]) == 4
+
+
+def test_list_queues_pages_100_queues_unless_told(call):
+    """20 queues a stream, the registered consumer limit: 101 queues on six streams."""
+    for number in range(101):
+        if number % 20 == 0:
+            stream = on_demand(call, f"s{number // 20}")
+        new_queue(call, f"q{number:03}", stream=stream)
+
+    first = call("ListQueues")
+    rest = call("ListQueues", NextToken=first["NextToken"])
+
+    assert len(first["QueueSummaries"]) == 100
+    assert [q["QueueName"] for q in rest["QueueSummaries"]] == ["q100"]
+    assert "NextToken" not in rest
 
 
 def test_queues_take_tags_by_arn(call):
@@ -981,6 +1147,24 @@ def test_a_deleting_queue_delivers_nothing_until_it_is_gone():
     assert [q["QueueStatus"] for q in listed] == ["DELETING"]
     assert nothing == []
     assert gone[0] == "ResourceNotFoundException"
+
+
+def test_a_deleting_queue_s_receipt_handles_name_no_record():
+    with FirehoseFake(region=REGION, seed=SEED, creation_delay=30) as slow:
+        call = caller(slow)
+        on_demand(call)
+        slow.kinesis.clock.advance(seconds=30)
+        queue = new_queue(call)
+        slow.kinesis.clock.advance(seconds=30)
+        put(call, b"a")
+        (entry,) = handles(receive(call, queue, VisibilityTimeoutSeconds=600))
+        call("DeleteQueue", QueueARN=queue)
+
+        refused = entry_error(call, "AcknowledgeQueueRecords", queue, entry)
+        status = call("DescribeQueue", QueueARN=queue)["QueueDescription"]["QueueStatus"]
+
+    assert refused[0] == "InvalidArgumentException"
+    assert status == "DELETING"
 
 
 def test_an_at_timestamp_queue_describes_the_time_it_starts_from(fake, call):
