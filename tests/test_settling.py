@@ -20,7 +20,7 @@ from typing import Any
 import boto3
 import freezegun
 import pytest
-from conftest import REGION, needs_botocore
+from conftest import REGION, needs_botocore, reading_kinesis
 
 from pytest_firehose import FirehoseFake
 from pytest_firehose._destinations.pipeline import Delivery
@@ -90,15 +90,7 @@ def test_kinesis_requests_have_sources_read_only_while_a_delivery_stream_reads_o
         kinesis_client.put_record(StreamName="s", Data=b"x", PartitionKey="k")
     assert reads == []  # no delivery stream reads a Kinesis stream: nothing to read
 
-    arn = kinesis_client.describe_stream_summary(StreamName="s")["StreamDescriptionSummary"][
-        "StreamARN"
-    ]
-    source = {"KinesisStreamARN": arn, "RoleARN": "arn:aws:iam::123456789012:role/firehose"}
-    fake.firehose.create_delivery_stream(
-        "reader",
-        DeliveryStreamType="KinesisStreamAsSource",
-        KinesisStreamSourceConfiguration=source,
-    )
+    reading_kinesis(fake, "reader")
     reads.clear()
     kinesis_client.put_record(StreamName="s", Data=b"y", PartitionKey="k")
     fake.firehose.clock.advance(seconds=300)
@@ -116,13 +108,8 @@ def test_sources_are_read_once_after_a_kinesis_put_not_at_every_request_after_it
         reads.append(self.region)
         return read_sources(self, at)
 
-    stream = fake.kinesis.create_stream("s")
-    source = {"KinesisStreamARN": stream.arn, "RoleARN": "arn:aws:iam::123456789012:role/f"}
-    fake.firehose.create_delivery_stream(
-        "reader",
-        DeliveryStreamType="KinesisStreamAsSource",
-        KinesisStreamSourceConfiguration=source,
-    )
+    fake.kinesis.create_stream("s")
+    reading_kinesis(fake, "reader")
     fake.firehose.create_delivery_stream("direct")
     kinesis_client.put_record(StreamName="s", Data=b"x", PartitionKey="k")
     monkeypatch.setattr(FirehoseService, "read_sources", spy)
@@ -427,13 +414,8 @@ def test_a_delivery_stream_reads_what_a_kinesis_put_adds_before_retention_trims_
 ) -> None:
     # A put that leaves its stream's schedule alone must still have the sources read: the
     # clock's next move trims the stream, and what was not read by then is lost.
-    stream = fake.kinesis.create_stream("s")
-    source = {"KinesisStreamARN": stream.arn, "RoleARN": "arn:aws:iam::123456789012:role/f"}
-    fake.firehose.create_delivery_stream(
-        "reader",
-        DeliveryStreamType="KinesisStreamAsSource",
-        KinesisStreamSourceConfiguration=source,
-    )
+    fake.kinesis.create_stream("s")
+    reading_kinesis(fake, "reader")
     kinesis_client.put_record(StreamName="s", Data=b"first", PartitionKey="k")
     kinesis_client.put_record(StreamName="s", Data=b"second", PartitionKey="k")
     fake.kinesis.clock.advance(hours=25)
@@ -710,13 +692,8 @@ def test_a_request_wakes_what_waits_for_the_world_to_change(
 def test_a_delivery_stream_reads_the_first_record_a_put_adds_to_its_empty_source(
     fake: FirehoseFake, kinesis_client: Any
 ) -> None:
-    stream = fake.kinesis.create_stream("s")
-    source = {"KinesisStreamARN": stream.arn, "RoleARN": "arn:aws:iam::123456789012:role/f"}
-    fake.firehose.create_delivery_stream(
-        "reader",
-        DeliveryStreamType="KinesisStreamAsSource",
-        KinesisStreamSourceConfiguration=source,
-    )
+    fake.kinesis.create_stream("s")
+    reading_kinesis(fake, "reader")
     kinesis_client.put_record(StreamName="s", Data=b"first", PartitionKey="k")
     fake.kinesis.clock.advance(seconds=300)
     assert fake.firehose["reader"].delivered == [b"first"]
