@@ -1130,14 +1130,21 @@ def test_a_new_visibility_timeout_applies_to_receives_once_the_update_completes(
     assert still_in_flight == []
 
 
+def _active_queue_holding_a(slow: FirehoseFake) -> tuple[Call, str]:
+    """A caller and the ARN of a queue made ACTIVE on an ACTIVE stream of a fake whose
+    changes take 30 seconds, holding the record ``a``."""
+    call = caller(slow)
+    on_demand(call)
+    slow.kinesis.clock.advance(seconds=30)
+    queue = new_queue(call)
+    slow.kinesis.clock.advance(seconds=30)
+    put(call, b"a")
+    return call, queue
+
+
 def test_a_deleting_queue_delivers_nothing_until_it_is_gone():
     with FirehoseFake(region=REGION, seed=SEED, creation_delay=30) as slow:
-        call = caller(slow)
-        on_demand(call)
-        slow.kinesis.clock.advance(seconds=30)
-        queue = new_queue(call)
-        slow.kinesis.clock.advance(seconds=30)
-        put(call, b"a")
+        call, queue = _active_queue_holding_a(slow)
         call("DeleteQueue", QueueARN=queue)
         listed = call("ListQueues")["QueueSummaries"]
         nothing = receive(call, queue, WaitTimeSeconds=5)
@@ -1151,12 +1158,7 @@ def test_a_deleting_queue_delivers_nothing_until_it_is_gone():
 
 def test_a_deleting_queue_s_receipt_handles_name_no_record():
     with FirehoseFake(region=REGION, seed=SEED, creation_delay=30) as slow:
-        call = caller(slow)
-        on_demand(call)
-        slow.kinesis.clock.advance(seconds=30)
-        queue = new_queue(call)
-        slow.kinesis.clock.advance(seconds=30)
-        put(call, b"a")
+        call, queue = _active_queue_holding_a(slow)
         (entry,) = handles(receive(call, queue, VisibilityTimeoutSeconds=600))
         call("DeleteQueue", QueueARN=queue)
 
