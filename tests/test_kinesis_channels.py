@@ -9,6 +9,7 @@ import base64
 import gzip
 import http.client
 import json
+import re
 import sys
 import warnings
 import zlib
@@ -491,10 +492,11 @@ def test_records_put_once_active_are_written_when_the_freshness_runs_out():
             channel.channel_id,
             fake.kinesis["s"].records[1].arrived_at.astimezone(timezone.utc),
         )
-        assert obj.key.startswith(
+        prefix = (
             f"kinesis-channel/c/{channel_id}/{oldest:%Y/%m/%d/%H}/"
             f"c-{channel_id}-{oldest:%Y-%m-%d-%H-%M}-"
         )
+        assert re.fullmatch(re.escape(prefix) + "[0-9a-f]{12}", obj.key), obj.key
 
 
 def test_without_a_dead_letter_bucket_errors_go_to_the_destination_bucket(kinesis, fake):
@@ -754,13 +756,15 @@ def test_an_object_waiting_to_be_written_again_is_dropped_by_delete():
         put(client, b'{"a": 1}')
         fake.kinesis.clock.advance(seconds=300)  # no bucket yet: NoSuchBucket
         s3.create_bucket(Bucket="channel-bucket")
+        put(client, b'{"b": 2}')  # buffered by both channels
         client.delete_channel(ChannelARN=arn)
-        put(client, b'{"b": 2}')  # the table's channel goes on writing
+        deleting = fake.kinesis["s"].channels[0]
         fake.kinesis.clock.advance(seconds=300)  # still DELETING: gone after 600 s
         status = client.describe_channel(ChannelARN=arn)["ChannelDescription"]["ChannelStatus"]
         rows = fake.kinesis["s"].channels[1].rows
 
-        assert (status, rows) == ("DELETING", [{"a": 1}, {"b": 2}])
+        assert (status, rows) == ("DELETING", [{"a": 1}, {"b": 2}])  # the table's goes on
+        assert (deleting.status, deleting.pending) == ("DELETING", [])
         assert s3.list_objects_v2(Bucket="channel-bucket")["KeyCount"] == 0
 
 
