@@ -743,6 +743,21 @@ def test_an_object_the_bucket_refuses_is_written_again_a_minute_later(fake, kine
     assert moto_s3.get_object(Bucket="channel-bucket", Key=obj.key)["Body"].read() == b'{"a": 1}\n'
 
 
+def test_an_object_is_written_again_a_minute_later_whatever_is_buffered(fake, kinesis, moto_s3):
+    create(kinesis)
+    put(kinesis, b'{"a": 1}')
+    fake.kinesis.clock.advance(seconds=300)  # no bucket yet: NoSuchBucket
+    put(kinesis, b'{"b": 2}')  # due in 300 s
+    moto_s3.create_bucket(Bucket="channel-bucket")
+    fake.kinesis.clock.advance(seconds=60)
+    listed = moto_s3.list_objects_v2(Bucket="channel-bucket")
+
+    assert [
+        moto_s3.get_object(Bucket="channel-bucket", Key=o["Key"])["Body"].read()
+        for o in listed.get("Contents", [])
+    ] == [b'{"a": 1}\n']
+
+
 @pytest.mark.filterwarnings("ignore::pytest_firehose.UnmodelledSettingWarning")
 def test_an_object_waiting_to_be_written_again_is_dropped_by_delete():
     with FirehoseFake(region=REGION, seed=SEED, creation_delay=600) as fake, mock_aws():
