@@ -536,6 +536,22 @@ def test_records_that_are_not_json_go_to_the_dead_letter_bucket(kinesis, fake):
     )
 
 
+def test_string_records_that_are_not_utf8_go_to_the_dead_letter_bucket(kinesis, fake):
+    create(kinesis, record_format="STRING")
+    put(kinesis, b"fine", b"\xff\xfe")
+    fake.kinesis.clock.advance(seconds=300)
+    (channel,) = fake.kinesis["s"].channels
+
+    assert [obj.body for obj in channel.objects] == [b"fine\n"]
+    (dead,) = channel.errors
+    line = json.loads(dead.body)
+    assert (line["errorCode"], line["errorMessage"], line["rawData"]) == (
+        "InvalidUtf8",
+        "The record is not valid UTF-8.",
+        "//4=",
+    )
+
+
 @pytest.mark.parametrize(
     ("record_format", "payloads", "body"),
     [
@@ -702,6 +718,32 @@ def test_gsr_json_records_are_read_after_their_schema_registry_header(kinesis, f
     assert channel.rows == [{"id": 1}, {"id": 2}]
     (dead,) = channel.errors
     assert json.loads(dead.body)["errorCode"] == "InvalidGsrRecord"
+
+
+def test_gsr_json_records_without_a_readable_header_go_to_the_dead_letter_bucket(kinesis, fake):
+    tables_channel(kinesis, "GSR_JSON")
+    schema_version = bytes(range(16))
+    put(
+        kinesis,
+        b'{"id": 4, "no": "header at all"}',
+        bytes([3, 7]) + schema_version + b'{"id": 5}',  # no such compression byte
+        bytes([3, 5]) + schema_version + b'{"id": 6}',  # zlib said, not given
+        gsr(b""),  # a header and nothing after it
+    )
+    fake.kinesis.clock.advance(seconds=300)
+    (channel,) = fake.kinesis["s"].channels
+
+    assert channel.rows == []
+    (dead,) = channel.errors
+    assert [
+        (line["errorCode"], line["errorMessage"])
+        for line in map(json.loads, dead.body.splitlines())
+    ] == [
+        ("InvalidGsrRecord", "The record has no Glue Schema Registry header."),
+        ("InvalidGsrRecord", "The record has no Glue Schema Registry header."),
+        ("InvalidGsrRecord", "The record's zlib body cannot be decompressed."),
+        ("InvalidJson", "The record is not a valid JSON payload."),
+    ]
 
 
 def test_objects_are_encrypted_with_the_channel_key(fake, kinesis, channel_bucket):
