@@ -257,6 +257,22 @@ def test_a_bucket_that_stays_missing_fails_the_channel(kinesis, fake, moto_s3):
     assert moto_s3.list_objects_v2(Bucket="channel-bucket")["KeyCount"] == 0
 
 
+def test_a_missing_bucket_refusing_objects_and_dead_letters_fails_the_channel(
+    kinesis, fake, moto_s3
+):
+    arn = create(kinesis)["ChannelARN"]
+    put(kinesis, b'{"a": 1}', b"oops")  # an object and a dead-letter object, both refused
+    fake.kinesis.clock.advance(seconds=600)
+
+    description = described(kinesis, arn)
+    assert (description["ChannelStatus"], description["ChannelStatusReason"]) == (
+        "FAILED",
+        BUCKET_GONE,
+    )
+    (channel,) = fake.kinesis["s"].channels
+    assert (channel.objects, channel.errors) == ([], [])
+
+
 def test_a_missing_dead_letter_bucket_fails_the_channel(kinesis, fake, moto_s3):
     moto_s3.create_bucket(Bucket="channel-bucket")
     dead_letters = {"BucketARN": "arn:aws:s3:::dead-letters", "ExpectedBucketOwner": "123456789012"}

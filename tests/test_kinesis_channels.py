@@ -9,6 +9,7 @@ import base64
 import gzip
 import http.client
 import json
+import re
 import sys
 import warnings
 import zlib
@@ -192,7 +193,8 @@ def test_the_status_follows_the_fake_clock():
         (
             {"S3DestinationConfiguration": {**s3_destination(), "DataFreshnessInSeconds": 299}},
             "ValidationException",
-            "greater than or equal to 300",
+            "Value '299' at 's3DestinationConfiguration.dataFreshnessInSeconds' failed to"
+            " satisfy constraint: Member must have value greater than or equal to 300",
         ),
         (
             {"S3DestinationConfiguration": {**s3_destination(), "DataFreshnessInSeconds": 901}},
@@ -344,7 +346,33 @@ def test_update_changes_the_freshness_and_the_logging_only(kinesis):
     assert wrong_type["Error"]["Code"] == "ValidationException"
     assert "its destination cannot be changed" in wrong_type["Error"]["Message"]
     assert nothing["Error"]["Code"] == "ValidationException"
-    assert out_of_range["Error"]["Code"] == "ValidationException"
+    assert error(out_of_range) == (
+        "ValidationException",
+        "1 validation error detected: Value '60' at"
+        " 's3DestinationConfiguration.dataFreshnessInSeconds' failed to satisfy constraint:"
+        " Member must have value greater than or equal to 300",
+    )
+
+
+def test_an_update_says_updating_for_the_update_delay():
+    with FirehoseFake(region=REGION, seed=SEED, update_delay=10) as fake:
+        client = boto3.client("kinesis", region_name=REGION)
+        client.create_stream(StreamName="s", StreamModeDetails={"StreamMode": "ON_DEMAND"})
+        arn = create(client)["ChannelARN"]
+
+        def status() -> str:
+            return str(
+                client.describe_channel(ChannelARN=arn)["ChannelDescription"]["ChannelStatus"]
+            )
+
+        client.update_channel(
+            ChannelARN=arn, S3DestinationConfiguration={"DataFreshnessInSeconds": 600}
+        )
+        updating = status()
+        listed = client.list_channels()["ChannelSummaries"][0]["ChannelStatus"]
+        fake.kinesis.clock.advance(seconds=10)
+
+        assert (updating, listed, status()) == ("UPDATING", "UPDATING", "ACTIVE")
 
 
 def test_a_stream_with_channels_cannot_be_deleted_nor_made_provisioned(kinesis):
@@ -464,10 +492,11 @@ def test_records_put_once_active_are_written_when_the_freshness_runs_out():
             channel.channel_id,
             fake.kinesis["s"].records[1].arrived_at.astimezone(timezone.utc),
         )
-        assert obj.key.startswith(
+        prefix = (
             f"kinesis-channel/c/{channel_id}/{oldest:%Y/%m/%d/%H}/"
             f"c-{channel_id}-{oldest:%Y-%m-%d-%H-%M}-"
         )
+        assert re.fullmatch(re.escape(prefix) + "[0-9a-f]{12}", obj.key), obj.key
 
 
 def test_without_a_dead_letter_bucket_errors_go_to_the_destination_bucket(kinesis, fake):
@@ -504,6 +533,22 @@ def test_records_that_are_not_json_go_to_the_dead_letter_bucket(kinesis, fake):
         "InvalidJson",
         "bm90IGpzb24=",
         "k",
+    )
+
+
+def test_string_records_that_are_not_utf8_go_to_the_dead_letter_bucket(kinesis, fake):
+    create(kinesis, record_format="STRING")
+    put(kinesis, b"fine", b"\xff\xfe")
+    fake.kinesis.clock.advance(seconds=300)
+    (channel,) = fake.kinesis["s"].channels
+
+    assert [obj.body for obj in channel.objects] == [b"fine\n"]
+    (dead,) = channel.errors
+    line = json.loads(dead.body)
+    assert (line["errorCode"], line["errorMessage"], line["rawData"]) == (
+        "InvalidUtf8",
+        "The record is not valid UTF-8.",
+        "//4=",
     )
 
 
@@ -675,15 +720,44 @@ def test_gsr_json_records_are_read_after_their_schema_registry_header(kinesis, f
     assert json.loads(dead.body)["errorCode"] == "InvalidGsrRecord"
 
 
+def test_gsr_json_records_without_a_readable_header_go_to_the_dead_letter_bucket(kinesis, fake):
+    tables_channel(kinesis, "GSR_JSON")
+    schema_version = bytes(range(16))
+    put(
+        kinesis,
+        b'{"id": 4, "no": "header at all"}',
+        bytes([3, 7]) + schema_version + b'{"id": 5}',  # no such compression byte
+        bytes([3, 5]) + schema_version + b'{"id": 6}',  # zlib said, not given
+        gsr(b""),  # a header and nothing after it
+    )
+    fake.kinesis.clock.advance(seconds=300)
+    (channel,) = fake.kinesis["s"].channels
+
+    assert channel.rows == []
+    (dead,) = channel.errors
+    assert [
+        (line["errorCode"], line["errorMessage"])
+        for line in map(json.loads, dead.body.splitlines())
+    ] == [
+        ("InvalidGsrRecord", "The record has no Glue Schema Registry header."),
+        ("InvalidGsrRecord", "The record has no Glue Schema Registry header."),
+        ("InvalidGsrRecord", "The record's zlib body cannot be decompressed."),
+        ("InvalidJson", "The record is not a valid JSON payload."),
+    ]
+
+
 def test_objects_are_encrypted_with_the_channel_key(fake, kinesis, channel_bucket):
     key = "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"
-    create(kinesis, EncryptionConfiguration={"EncryptionType": "KMS", "KeyId": key})
+    encryption = {"EncryptionType": "KMS", "KeyId": key}
+    created = create(kinesis, EncryptionConfiguration=encryption)
     put(kinesis, b'{"a": 1}')
     fake.kinesis.clock.advance(seconds=300)
     (obj,) = fake.kinesis["s"].channels[0].objects
 
     head = channel_bucket.head_object(Bucket="channel-bucket", Key=obj.key)
     assert (head["ServerSideEncryption"], head["SSEKMSKeyId"]) == ("aws:kms", key)
+    described = kinesis.describe_channel(ChannelARN=created["ChannelARN"])
+    assert described["ChannelDescription"]["EncryptionConfiguration"] == encryption
 
 
 def test_a_deleted_channel_writes_nothing_more(fake, kinesis, channel_bucket):
@@ -709,6 +783,46 @@ def test_an_object_the_bucket_refuses_is_written_again_a_minute_later(fake, kine
 
     assert before == 0
     assert moto_s3.get_object(Bucket="channel-bucket", Key=obj.key)["Body"].read() == b'{"a": 1}\n'
+
+
+def test_an_object_is_written_again_a_minute_later_whatever_is_buffered(fake, kinesis, moto_s3):
+    create(kinesis)
+    put(kinesis, b'{"a": 1}')
+    fake.kinesis.clock.advance(seconds=300)  # no bucket yet: NoSuchBucket
+    put(kinesis, b'{"b": 2}')  # due in 300 s
+    moto_s3.create_bucket(Bucket="channel-bucket")
+    fake.kinesis.clock.advance(seconds=60)
+    listed = moto_s3.list_objects_v2(Bucket="channel-bucket")
+
+    assert [
+        moto_s3.get_object(Bucket="channel-bucket", Key=o["Key"])["Body"].read()
+        for o in listed.get("Contents", [])
+    ] == [b'{"a": 1}\n']
+
+
+@pytest.mark.filterwarnings("ignore::pytest_firehose.UnmodelledSettingWarning")
+def test_an_object_waiting_to_be_written_again_is_dropped_by_delete():
+    with FirehoseFake(region=REGION, seed=SEED, creation_delay=600) as fake, mock_aws():
+        s3 = boto3.client("s3", region_name=REGION)
+        client = boto3.client("kinesis", region_name=REGION)
+        client.create_stream(StreamName="s", StreamModeDetails={"StreamMode": "ON_DEMAND"})
+        fake.kinesis.clock.advance(seconds=600)
+        arn = create(client)["ChannelARN"]
+        create(client, "t", S3TablesDestinationConfiguration=tables_destination())
+        fake.kinesis.clock.advance(seconds=600)
+        put(client, b'{"a": 1}')
+        fake.kinesis.clock.advance(seconds=300)  # no bucket yet: NoSuchBucket
+        s3.create_bucket(Bucket="channel-bucket")
+        put(client, b'{"b": 2}')  # buffered by both channels
+        client.delete_channel(ChannelARN=arn)
+        deleting = fake.kinesis["s"].channels[0]
+        fake.kinesis.clock.advance(seconds=300)  # still DELETING: gone after 600 s
+        status = client.describe_channel(ChannelARN=arn)["ChannelDescription"]["ChannelStatus"]
+        rows = fake.kinesis["s"].channels[1].rows
+
+        assert (status, rows) == ("DELETING", [{"a": 1}, {"b": 2}])  # the table's goes on
+        assert (deleting.status, deleting.pending) == ("DELETING", [])
+        assert s3.list_objects_v2(Bucket="channel-bucket")["KeyCount"] == 0
 
 
 @pytest.mark.parametrize(
