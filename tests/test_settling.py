@@ -23,6 +23,7 @@ import pytest
 from conftest import REGION, needs_botocore, reading_kinesis
 
 from pytest_firehose import FirehoseFake
+from pytest_firehose._clock import FakeClock
 from pytest_firehose._destinations.pipeline import Delivery
 from pytest_firehose._engine.due import DueQueue
 from pytest_firehose._handles.delivery_stream import DeliveryStreamHandle
@@ -185,13 +186,20 @@ def _delivery_names(fake: FirehoseFake, settled: list[Delivery]) -> list[str]:
     return [by_delivery[id(delivery)] for delivery in settled]
 
 
-def test_a_clock_move_settles_only_the_delivery_stream_whose_buffer_fell_due(
-    fake: FirehoseFake, client: Any, deliveries_settled: list[Delivery]
-) -> None:
+def _busy_a_second_in(fake: FirehoseFake, client: Any) -> FakeClock:
+    """The clock, a second after ``busy`` (buffering for 60 s, among idle streams) took a
+    record."""
     _among_idle(fake, "busy", 60)
     client.put_record(DeliveryStreamName="busy", Record={"Data": b"x"})
     clock = fake.firehose.clock
     clock.advance(seconds=1)
+    return clock
+
+
+def test_a_clock_move_settles_only_the_delivery_stream_whose_buffer_fell_due(
+    fake: FirehoseFake, client: Any, deliveries_settled: list[Delivery]
+) -> None:
+    clock = _busy_a_second_in(fake, client)
     deliveries_settled.clear()
     clock.advance(seconds=30)
     assert deliveries_settled == []
@@ -206,10 +214,7 @@ def test_a_clock_move_settles_only_the_delivery_stream_whose_buffer_fell_due(
 def test_a_clock_move_asks_only_the_stream_it_settled_when_it_next_falls_due(
     fake: FirehoseFake, client: Any, scheduled: list[str]
 ) -> None:
-    _among_idle(fake, "busy", 60)
-    client.put_record(DeliveryStreamName="busy", Record={"Data": b"x"})
-    clock = fake.firehose.clock
-    clock.advance(seconds=1)
+    clock = _busy_a_second_in(fake, client)
     scheduled.clear()
     clock.advance(seconds=59)
     assert scheduled == ["busy"]
