@@ -508,11 +508,9 @@ def test_kinesis_streams_with_a_channel_stay_scheduled_at_the_instant_they_fall_
     _kinesis_schedule_holds(fake, kinesis_client, 300, channel=True)
 
 
-def test_reading_a_subscriptions_events_asks_no_stream_when_it_falls_due(
-    fake: FirehoseFake, kinesis_client: Any, scheduled: list[str]
-) -> None:
-    for index in range(IDLE):
-        fake.kinesis.create_stream(f"idle-{index}")
+def _subscribed_to_a_record(fake: FirehoseFake, kinesis_client: Any) -> Any:
+    """The event stream of a SubscribeToShard from TRIM_HORIZON of stream "s", whose one
+    shard holds the record ``a``."""
     stream = fake.kinesis.create_stream("s")
     consumer = kinesis_client.register_stream_consumer(StreamARN=stream.arn, ConsumerName="c")
     fake.kinesis.clock.advance(seconds=10)  # the consumer becomes ACTIVE
@@ -522,9 +520,18 @@ def test_reading_a_subscriptions_events_asks_no_stream_when_it_falls_due(
         ShardId="shardId-000000000000",
         StartingPosition={"Type": "TRIM_HORIZON"},
     )
+    return answer["EventStream"]
+
+
+def test_reading_a_subscriptions_events_asks_no_stream_when_it_falls_due(
+    fake: FirehoseFake, kinesis_client: Any, scheduled: list[str]
+) -> None:
+    for index in range(IDLE):
+        fake.kinesis.create_stream(f"idle-{index}")
+    event_stream = _subscribed_to_a_record(fake, kinesis_client)
     scheduled.clear()
 
-    events = iter(answer["EventStream"])
+    events = iter(event_stream)
     first = next(events)["SubscribeToShardEvent"]
     for _ in range(3):  # a second apart, on the fake clock
         next(events)
@@ -659,16 +666,8 @@ def test_reading_a_subscriptions_event_wakes_what_waits_for_the_world_to_change(
     fake: FirehoseFake, kinesis_client: Any
 ) -> None:
     # Where a subscription stands changed: a server's stream of the shard waits for that.
-    stream = fake.kinesis.create_stream("s")
-    consumer = kinesis_client.register_stream_consumer(StreamARN=stream.arn, ConsumerName="c")
-    fake.kinesis.clock.advance(seconds=10)  # the consumer becomes ACTIVE
-    kinesis_client.put_record(StreamName="s", Data=b"a", PartitionKey="k")
-    answer = kinesis_client.subscribe_to_shard(
-        ConsumerARN=consumer["Consumer"]["ConsumerARN"],
-        ShardId="shardId-000000000000",
-        StartingPosition={"Type": "TRIM_HORIZON"},
-    )
-    events = iter(answer["EventStream"])
+    event_stream = _subscribed_to_a_record(fake, kinesis_client)
+    events = iter(event_stream)
     assert _woken(fake, lambda: next(events))
 
 
