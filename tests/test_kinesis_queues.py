@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
 import boto3
+import freezegun
 import pytest
 from botocore import xform_name
 from botocore.config import Config
@@ -262,6 +263,26 @@ def test_at_timestamp_delivers_a_record_that_arrives_at_that_very_time(fake, cal
     queue = from_time(call, clock.now())["QueueARN"]
 
     assert [r["Data"] for r in receive(call, queue)] == [b"on-time"]
+
+
+def test_at_timestamp_passes_over_no_record_after_the_first_since_that_time():
+    """freezegun moved back: "b" is stamped before the queue's time stamp but arrives
+    after "a", the first record since it, where the queue starts. The starting position is
+    found once, so "b" is delivered; "early", ahead of the start, is not. "b" was dropped
+    as though it came before the start."""
+    start = datetime(2026, 3, 1, 12, tzinfo=timezone.utc)
+    with freezegun.freeze_time(start) as frozen, FirehoseFake(region=REGION, seed=SEED) as fake:
+        call = caller(fake)
+        on_demand(call)
+        queue = from_time(call, start + timedelta(seconds=80))["QueueARN"]
+        for offset, payload in ((60, b"early"), (100, b"a"), (50, b"b")):
+            frozen.move_to(start + timedelta(seconds=offset))
+            put(call, payload)
+        frozen.move_to(start + timedelta(seconds=300))
+
+        received = [r["Data"] for r in receive(call, queue)]
+
+    assert received == [b"a", b"b"]
 
 
 def test_a_received_record_is_in_flight_until_its_visibility_timeout_ends(fake, call):

@@ -915,3 +915,37 @@ def test_out_of_arrival_order_each_shard_keeps_a_record_until_it_outlives_retent
 
     assert kept == ([b"late", b"early", b"middle"], [b"oldest", b"as-old"])
     assert trimmed == ([b"late", b"middle"], [b"oldest", b"as-old", b"early"])
+
+
+def test_an_at_timestamp_iterator_out_of_arrival_order_starts_at_the_first_record_since():
+    """After freezegun moved time back, a shard's records are stamped out of order. An
+    AT_TIMESTAMP iterator starts at the first record (in the shard's order) stamped at or
+    after the timestamp and reads on from there. "a" was passed over: the position was
+    looked up as though the stamps were in order."""
+    start = datetime(2024, 3, 1, 12, tzinfo=timezone.utc)
+    with freezegun.freeze_time(start) as frozen, FirehoseFake(region=REGION):
+        client = boto3.client("kinesis", region_name=REGION)
+        client.create_stream(StreamName="s", ShardCount=1)
+        for offset, data in ((100, b"a"), (50, b"b"), (200, b"c")):
+            frozen.move_to(start + timedelta(seconds=offset))
+            client.put_record(StreamName="s", Data=data, PartitionKey="k")
+        frozen.move_to(start + timedelta(seconds=300))
+
+        read = {
+            offset: payloads(
+                client.get_records(
+                    ShardIterator=iterator(
+                        client, "AT_TIMESTAMP", Timestamp=start + timedelta(seconds=offset)
+                    )
+                )
+            )
+            for offset in (40, 80, 100, 101, 201)
+        }
+
+    assert read == {
+        40: [b"a", b"b", b"c"],
+        80: [b"a", b"b", b"c"],
+        100: [b"a", b"b", b"c"],
+        101: [b"c"],
+        201: [],
+    }

@@ -91,3 +91,28 @@ def test_parallel_lanes_read_a_parent_to_its_end_before_its_children(
     seen = [payload for invocation in trigger.invocations for payload in invocation.records]
     assert sorted(seen[:2]) == [b"parent-a", b"parent-e"]
     assert sorted(seen[2:]) == [b"child-a", b"child-e"]
+
+
+def test_with_at_timestamp_no_lane_invokes_a_record_from_before_the_start(
+    fake: FirehoseFake,
+) -> None:
+    """The starting position is the shard's: each lane starts at it, not at the first of
+    its own records, and none invokes what arrived before it."""
+    stream = fake.kinesis.create_stream("s")
+    put_keyed(("a", b"a-before"), ("e", b"e-before"))
+    fake.kinesis.clock.advance(seconds=10)
+    start = fake.kinesis.clock.now()
+    put_keyed(("a", b"a-after"), ("e", b"e-after"))
+    trigger = stream.lambda_trigger(
+        lambda event, context: None,
+        ParallelizationFactor=2,
+        StartingPosition="AT_TIMESTAMP",
+        StartingPositionTimestamp=start,
+    )
+
+    trigger.drain()
+
+    assert sorted(invocation.records for invocation in trigger.invocations) == [
+        [b"a-after"],
+        [b"e-after"],
+    ]

@@ -14,6 +14,7 @@ from datetime import datetime, timedelta, timezone
 from typing import Any
 
 import boto3
+import freezegun
 import pytest
 from botocore.config import Config
 from conftest import needs_botocore
@@ -563,6 +564,31 @@ def test_at_timestamp_before_every_record_starts_at_the_first(fake: FirehoseFake
     trigger.drain()
 
     assert batches(trigger) == [[b"first", b"second"]]
+
+
+def test_at_timestamp_passes_over_no_record_put_once_the_start_was_reached() -> None:
+    """freezegun moved back between two drains: "b" is stamped before the starting
+    timestamp but comes after "a" in the shard, which the mapping has read from. The
+    starting position is found once, so "b" is invoked. It was passed over as though the
+    mapping were still looking for its start."""
+    start = datetime(2026, 3, 1, 12, tzinfo=timezone.utc)
+    with freezegun.freeze_time(start) as frozen, FirehoseFake(region="us-east-1") as fake:
+        stream = fake.kinesis.create_stream("s")
+        trigger = stream.lambda_trigger(
+            lambda event, context: None,
+            StartingPosition="AT_TIMESTAMP",
+            StartingPositionTimestamp=start + timedelta(seconds=80),
+        )
+        frozen.move_to(start + timedelta(seconds=100))
+        put(b"a")
+        trigger.drain()
+        frozen.move_to(start + timedelta(seconds=50))
+        put(b"b")
+        frozen.move_to(start + timedelta(seconds=300))
+
+        trigger.drain()
+
+    assert batches(trigger) == [[b"a"], [b"b"]]
 
 
 def test_a_batch_that_batch_size_fills_waits_for_no_batching_window(fake: FirehoseFake) -> None:

@@ -77,6 +77,10 @@ class BatchReader:
         self.expired: list[MappedRecord] = []
         #: Records FilterCriteria kept from the handler, by shard, in order.
         self.filtered: list[MappedRecord] = []
+        #: With ``AT_TIMESTAMP``, each shard's starting position once found: the sequence
+        #: index of its first record stamped at or after the timestamp. Found once, so that
+        #: a record after it stamped earlier (frozen time moved back) is not passed over.
+        self._starts: dict[str, int] = {}
 
     def next_batch(
         self, shard_id: str, state: Lane, settings: MappingSettings, started_at: datetime
@@ -104,8 +108,13 @@ class BatchReader:
         fresh = _upto(self.reader.read(shard_id, read_from), until)
         start = settings.starting_timestamp
         if start is not None and fresh:
+            first = self._starts.get(shard_id)
+            if first is None:
+                found = next((record for record in fresh if record.arrived_at >= start), None)
+                if found is not None:
+                    first = self._starts[shard_id] = found.sequence_index
             before = 0
-            while before < len(fresh) and fresh[before].arrived_at < start:
+            while before < len(fresh) and (first is None or fresh[before].sequence_index < first):
                 before += 1
             if before:
                 state.checkpoint = max(state.checkpoint, fresh[before - 1].sequence_index)

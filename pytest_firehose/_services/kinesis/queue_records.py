@@ -71,8 +71,12 @@ class Queue(Attached):
     start_type: str
     start_timestamp: datetime | None
     #: The next commit index never handed out (at first, the first the queue may
-    #: deliver), and the earliest arrival it delivers.
+    #: deliver).
     fresh: int
+    #: With ``AT_TIMESTAMP``, until the queue reaches its starting position (the first
+    #: record that arrived at or after it, in the stream's order): the time stamp. Then
+    #: ``None``, so that a record after it stamped earlier (frozen time moved back) is
+    #: still delivered.
     since: datetime | None
     tags: dict[str, str] = field(default_factory=dict)
     #: The visibility timeout before the last UpdateQueue: receives keep it while the
@@ -246,7 +250,10 @@ class Queue(Attached):
         # The records visible again go back in flight with the fresh ones.
         room = min(limit, MAX_IN_FLIGHT - self.in_flight(now)) - len(found)
         while len(fresh) < room and self.fresh < len(rows):
-            if not self.expired(rows[self.fresh], now):
+            row = rows[self.fresh]
+            if self.since is not None and arrived_at_of(row) >= self.since:
+                self.since = None
+            if not self.expired(row, now):
                 fresh.append(self.fresh)
             self.fresh += 1
         return sorted(found + fresh)

@@ -167,7 +167,7 @@ class ShardReads:
             return 0
         if kind == "LATEST":
             return shard.next_index
-        return self._position_at(timestamp, shard, now)  # AT_TIMESTAMP
+        return self._position_at(timestamp, stream, shard, now)  # AT_TIMESTAMP
 
     def _position_of(self, starting: str, stream: KinesisStream, shard: Shard) -> int:
         where = (
@@ -198,7 +198,12 @@ class ShardReads:
             )
         return parts.sequence_index
 
-    def _position_at(self, timestamp: datetime | None, shard: Shard, now: datetime) -> int:
+    def _position_at(
+        self, timestamp: datetime | None, stream: KinesisStream, shard: Shard, now: datetime
+    ) -> int:
+        """The first record of the shard stamped at or after ``timestamp``. Out of arrival
+        order (frozen time moved back), the first in the shard's order: none stamped since
+        is passed over."""
         if timestamp is None:
             raise ServiceError(
                 "InvalidArgumentException",
@@ -213,7 +218,12 @@ class ShardReads:
                 f"currentTimestampInMillis: {epoch_millis(now)}",
             )
         held = shard.rows
-        at = bisect_left(held, timestamp, key=arrived_at_of)
+        if stream.in_arrival_order:
+            at = bisect_left(held, timestamp, key=arrived_at_of)
+        else:
+            at = next(
+                (i for i, row in enumerate(held) if arrived_at_of(row) >= timestamp), len(held)
+            )
         return sequence_index_of(held[at]) if at < len(held) else shard.next_index
 
     def get_records(self, params: dict[str, Any]) -> dict[str, Any]:
