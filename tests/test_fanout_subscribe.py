@@ -6,10 +6,11 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from datetime import timedelta
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
 import boto3
+import freezegun
 import pytest
 from botocore.config import Config
 from botocore.exceptions import ClientError, EventStreamError, ReadTimeoutError
@@ -64,6 +65,24 @@ def test_records_put_before_and_during_arrive_once_in_order(fake, client, consum
     assert (quiet["Records"], quiet["MillisBehindLatest"]) == ([], 0)
     # The continuation moves on with every event, with records or not.
     assert int(quiet["ContinuationSequenceNumber"]) > int(third["ContinuationSequenceNumber"])
+
+
+def test_millis_behind_latest_is_never_negative_out_of_arrival_order() -> None:
+    """An event of two records of almost 1 MiB each (an event holds 2 MiB) ahead of a
+    third stamped before them (freezegun moved time back): MillisBehindLatest is 0, as the
+    model's minimum allows. It was -60000."""
+    start = datetime(2026, 3, 1, 12, tzinfo=timezone.utc)
+    with freezegun.freeze_time(start) as frozen, world_with_stream() as fake:
+        client = boto3.client("kinesis", region_name=REGION)
+        consumer = register(fake, client)
+        for offset, payload in ((100, b"a"), (110, b"b"), (50, b"c")):
+            frozen.move_to(start + timedelta(seconds=offset))
+            put(client, payload * (1024 * 1024 - 1))
+        frozen.move_to(start + timedelta(seconds=300))
+
+        (first,) = events(subscribe(client, consumer), 1)
+
+    assert (len(first["Records"]), first["MillisBehindLatest"]) == (2, 0)
 
 
 def test_the_continuation_number_is_no_records_and_resumes_after_the_last(fake, client, consumer):

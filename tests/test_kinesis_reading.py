@@ -949,3 +949,20 @@ def test_an_at_timestamp_iterator_out_of_arrival_order_starts_at_the_first_recor
         101: [b"c"],
         201: [],
     }
+
+
+def test_millis_behind_latest_is_never_negative_out_of_arrival_order():
+    """The shard's newest record stamped before the last one read (freezegun moved time
+    back): the reader is not behind, and MillisBehindLatest is 0, as the model's minimum
+    allows. It was -50000."""
+    start = datetime(2024, 3, 1, 12, tzinfo=timezone.utc)
+    with freezegun.freeze_time(start) as frozen, FirehoseFake(region=REGION):
+        client = boto3.client("kinesis", region_name=REGION)
+        client.create_stream(StreamName="s", ShardCount=1)
+        for offset, data in ((100, b"a"), (50, b"b")):
+            frozen.move_to(start + timedelta(seconds=offset))
+            client.put_record(StreamName="s", Data=data, PartitionKey="k")
+
+        answer = client.get_records(ShardIterator=iterator(client, "TRIM_HORIZON"), Limit=1)
+
+    assert (payloads(answer), answer["MillisBehindLatest"]) == ([b"a"], 0)

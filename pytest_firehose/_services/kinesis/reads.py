@@ -267,7 +267,7 @@ class ShardReads:
         position, behind = iterator.position, 0
         if chosen:
             position = sequence_index_of(chosen[-1]) + 1
-            behind = (arrived_at_of(held[-1]) - arrived_at_of(chosen[-1])) // _MS
+            behind = max(0, (arrived_at_of(held[-1]) - arrived_at_of(chosen[-1])) // _MS)
         answer: dict[str, Any] = {"Records": shown(chosen), "MillisBehindLatest": behind}
         if not shard.is_open and start + len(chosen) == len(held):
             # The end of a closed shard: no NextShardIterator, and the children to go on

@@ -324,7 +324,7 @@ class Subscriptions:
         if chosen:
             last = KinesisRecord.of(chosen[-1])
             subscription.position = last.sequence_index + 1
-            behind = (arrived_at_of(held[-1]) - last.arrived_at) // _MS
+            behind = max(0, (arrived_at_of(held[-1]) - last.arrived_at) // _MS)
         # A second after this event, also when it came early (the server pushes records
         # as they arrive); a reader that moves the clock never reads one early.
         subscription.next_at = now + EVENT_INTERVAL
