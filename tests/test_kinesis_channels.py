@@ -14,10 +14,11 @@ import sys
 import warnings
 import zlib
 from collections.abc import Iterator
-from datetime import timezone
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
 import boto3
+import freezegun
 import pytest
 from botocore.config import Config
 from botocore.exceptions import ClientError
@@ -497,6 +498,24 @@ def test_records_put_once_active_are_written_when_the_freshness_runs_out():
             f"c-{channel_id}-{oldest:%Y-%m-%d-%H-%M}-"
         )
         assert re.fullmatch(re.escape(prefix) + "[0-9a-f]{12}", obj.key), obj.key
+
+
+def test_a_record_put_after_creation_with_the_clock_moved_back_before_it_is_buffered():
+    """freezegun moved the clock back to before the channel's creation: a record put then
+    is still read, as the channel reads records put once it is ACTIVE. What the stream
+    held at the creation is not. The record was passed over for its stamp."""
+    start = datetime(2026, 3, 1, 12, tzinfo=timezone.utc)
+    with freezegun.freeze_time(start) as frozen, FirehoseFake(region=REGION, seed=SEED) as fake:
+        client = boto3.client("kinesis", region_name=REGION)
+        client.create_stream(StreamName="s", StreamModeDetails={"StreamMode": "ON_DEMAND"})
+        put(client, b'{"held": 0}')
+        create(client)
+        frozen.move_to(start - timedelta(minutes=1))
+        put(client, b'{"put": "after"}')
+
+        (channel,) = fake.kinesis["s"].channels
+
+        assert channel.pending == [b'{"put": "after"}']
 
 
 def test_without_a_dead_letter_bucket_errors_go_to_the_destination_bucket(kinesis, fake):

@@ -222,9 +222,7 @@ class Channel(Attached):
         due = [at for _, at, _, _ in self.retrying]
         rows = self.stream.rows
         first = self.buffered[:1] or (
-            commit
-            for commit in range(self.fresh, len(rows))
-            if arrived_at_of(rows[commit]) >= self.active_at
+            commit for commit in range(self.fresh, len(rows)) if self._reads(rows[commit])
         )
         oldest = next(iter(first), None)
         if oldest is not None:
@@ -260,9 +258,16 @@ class Channel(Attached):
             return
         rows = self.stream.rows
         while self.fresh < len(rows):
-            if arrived_at_of(rows[self.fresh]) >= self.active_at:
+            if self._reads(rows[self.fresh]):
                 self.buffered.append(self.fresh)
             self.fresh += 1
+
+    def _reads(self, row: Row) -> bool:
+        """Whether the channel reads ``row``, one the stream took after the channel was
+        created: what the stream held then was passed over by position (``fresh``), and
+        what arrives while the channel is CREATING is passed over here. A record stamped
+        before the creation (a time freezer moved the clock back) is read."""
+        return not self.created_at <= arrived_at_of(row) < self.active_at
 
     def _deliver(
         self, rows: list[Row], oldest: datetime, at: datetime, ids: Callable[[], str]
