@@ -566,6 +566,30 @@ def test_at_timestamp_before_every_record_starts_at_the_first(fake: FirehoseFake
     assert batches(trigger) == [[b"first", b"second"]]
 
 
+def test_at_timestamp_lists_no_record_from_before_the_start_as_expired(
+    fake: FirehoseFake,
+) -> None:
+    """A record that arrived before the starting timestamp is no record the mapping would
+    read: once retention trims it, it is not on ``expired``; one from after the start,
+    trimmed before it was read, is. "before" was listed too."""
+    stream = fake.kinesis.create_stream("s")
+    put(b"before")
+    fake.kinesis.clock.advance(hours=1)
+    trigger = stream.lambda_trigger(
+        lambda event, context: None,
+        StartingPosition="AT_TIMESTAMP",
+        StartingPositionTimestamp=fake.kinesis.clock.now(),
+    )
+    put(b"after")
+    fake.kinesis.clock.advance(hours=23, minutes=30)
+    put(b"last")
+    fake.kinesis.clock.advance(minutes=31)
+
+    trigger.drain()
+
+    assert (batches(trigger), trigger.expired) == ([[b"last"]], [b"after"])
+
+
 def test_at_timestamp_passes_over_no_record_put_once_the_start_was_reached() -> None:
     """freezegun moved back between two drains: "b" is stamped before the starting
     timestamp but comes after "a" in the shard, which the mapping has read from. The

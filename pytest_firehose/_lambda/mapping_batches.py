@@ -102,20 +102,13 @@ class BatchReader:
             state.judged_by = judged_by
         read_from = max(state.checkpoint, state.judged)
         trims = (self.reader.trimmed(), until)
+        start = settings.starting_timestamp
         if state.trims_seen != trims:
-            self._take_trimmed(shard_id, state, factor, until)
+            self._take_trimmed(shard_id, state, factor, until, start)
             state.trims_seen = trims
         fresh = _upto(self.reader.read(shard_id, read_from), until)
-        start = settings.starting_timestamp
-        if start is not None and fresh:
-            first = self._starts.get(shard_id)
-            if first is None:
-                found = next((record for record in fresh if record.arrived_at >= start), None)
-                if found is not None:
-                    first = self._starts[shard_id] = found.sequence_index
-            before = 0
-            while before < len(fresh) and (first is None or fresh[before].sequence_index < first):
-                before += 1
+        if fresh:
+            before = self._before_start(shard_id, fresh, start)
             if before:
                 state.checkpoint = max(state.checkpoint, fresh[before - 1].sequence_index)
                 fresh = fresh[before:]
@@ -155,13 +148,39 @@ class BatchReader:
             due = opened + settings.batching_window
         return Batch(records, due=due)
 
-    def _take_trimmed(self, shard_id: str, state: Lane, factor: int, until: int | None) -> None:
+    def _before_start(
+        self, shard_id: str, records: list[MappedRecord], start: datetime | None
+    ) -> int:
+        """How many of ``records`` (the shard's, in order) come before the mapping's
+        ``AT_TIMESTAMP`` starting position (``start``; ``None``: another position, which
+        the checkpoint already is). The position is the shard's first record stamped at
+        or after ``start``, found once, so that a record after it stamped earlier (frozen
+        time moved back) is read; until it is found, every record comes before it."""
+        if start is None:
+            return 0
+        first = self._starts.get(shard_id)
+        if first is None:
+            found = next((record for record in records if record.arrived_at >= start), None)
+            if found is None:
+                return len(records)
+            first = self._starts[shard_id] = found.sequence_index
+        before = 0
+        while before < len(records) and records[before].sequence_index < first:
+            before += 1
+        return before
+
+    def _take_trimmed(
+        self, shard_id: str, state: Lane, factor: int, until: int | None, start: datetime | None
+    ) -> None:
         """Records retention trimmed past the lane's checkpoint are never delivered: the
-        lane's own are listed as expired, and the checkpoint moves past them all."""
+        lane's own are listed as expired (not those before the starting position, which
+        the mapping never reads), and the checkpoint moves past them all."""
         trimmed = _upto(self.reader.trimmed_after(shard_id, state.checkpoint), until)
         if trimmed:
             self.expired.extend(
-                record for record in trimmed if lane_of(record, factor) == state.lane
+                record
+                for record in trimmed[self._before_start(shard_id, trimmed, start) :]
+                if lane_of(record, factor) == state.lane
             )
             state.checkpoint = max(state.checkpoint, trimmed[-1].sequence_index)
         if state.pending:
