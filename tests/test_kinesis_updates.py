@@ -5,9 +5,11 @@ SequenceNumberForOrdering PutRecord accepts."""
 from __future__ import annotations
 
 import functools
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
 import boto3
+import freezegun
 import pytest
 from botocore.config import Config
 from conftest import REGION, refused
@@ -324,6 +326,35 @@ def test_a_sequence_number_that_arrives_in_the_future_is_refused(fake, kinesis_c
     assert arrived == int(fake.kinesis["s"].records[0].arrived_at.timestamp())
     assert error(refusal)[0] == "InvalidArgumentException"
     assert int(answer["SequenceNumber"]) > int(issued)
+
+
+def test_a_number_issued_before_the_clock_was_moved_back_is_accepted_for_ordering():
+    """freezegun moved the clock back after a put: the number that put was answered with
+    arrived "in the future" now, but the fake issued it, so it orders the next put. One
+    arriving after every record the fake holds is still refused. The issued one was
+    refused as invalid."""
+    start = datetime(2026, 3, 1, 12, tzinfo=timezone.utc)
+    with freezegun.freeze_time(start) as frozen, FirehoseFake(region=REGION):
+        client = boto3.client("kinesis", region_name=REGION)
+        client.create_stream(StreamName="s", ShardCount=1)
+        frozen.move_to(start + timedelta(minutes=10))
+        issued = client.put_record(StreamName="s", Data=b"x", PartitionKey="a")["SequenceNumber"]
+        frozen.move_to(start + timedelta(minutes=5))
+
+        answer = client.put_record(
+            StreamName="s", Data=b"y", PartitionKey="a", SequenceNumberForOrdering=issued
+        )
+        ahead = str(int(issued) + (1 << 36))  # arriving a second after the record
+        refusal = refused(
+            client.put_record,
+            StreamName="s",
+            Data=b"z",
+            PartitionKey="a",
+            SequenceNumberForOrdering=ahead,
+        )
+
+    assert int(answer["SequenceNumber"]) > int(issued)
+    assert error(refusal)[0] == "InvalidArgumentException"
 
 
 def test_a_record_put_after_an_ordering_number_ahead_of_the_shard_is_numbered_past_it(
