@@ -4,13 +4,17 @@ GetShardIterator calls a second; the control plane's read rates per account or s
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
 import boto3
+import freezegun
 import pytest
 from botocore.config import Config
 from botocore.exceptions import ClientError
 from conftest import REGION, refused
+
+from pytest_firehose import FirehoseFake
 
 ACCOUNT = "123456789012"
 THROTTLED = "Rate exceeded for shard shardId-00000000000{} in stream {} under account 123456789012."
@@ -164,6 +168,27 @@ def test_a_10_mib_answer_refuses_the_shards_reads_for_5_seconds(fake, reader):
     assert len(whole["Records"]) == 16
     assert refusals == ["ProvisionedThroughputExceededException"] * 4
     assert after["Records"] == []
+
+
+def test_bandwidth_read_before_the_clock_was_moved_back_is_owed_from_the_present():
+    """freezegun moved the clock back a minute after a 2 MiB read: the shard owes that
+    second's bandwidth from the present second, and serves again at the next. It owed a
+    minute's more, and refused every read for that minute."""
+    start = datetime(2026, 3, 1, 12, tzinfo=timezone.utc)
+    with freezegun.freeze_time(start) as frozen, FirehoseFake(region=REGION) as fake:
+        client = one_try()
+        client.create_stream(StreamName="s", ShardCount=2)
+        put(client, 4, 512 * 1024)  # 2 MiB on shard 0
+        fake.kinesis.enforce_read_quotas()
+        whole = client.get_records(ShardIterator=iterator(client))
+        frozen.move_to(start - timedelta(minutes=1))
+        owed = refused(client.get_records, ShardIterator=whole["NextShardIterator"])
+        frozen.move_to(start - timedelta(seconds=59))
+
+        again = client.get_records(ShardIterator=iterator(client), Limit=1)
+
+    assert error(owed)[0] == "ProvisionedThroughputExceededException"
+    assert len(again["Records"]) == 1
 
 
 def test_one_get_records_returns_at_most_10_mib(fake, reader):

@@ -167,9 +167,15 @@ class ReadQuotas:
             raise ServiceError(spec.code, str(message), spec.status)
 
     def _owed(self, stream: str, shard_id: str) -> int:
-        """Bytes the shard still owes now: each second that passed paid off 2 MiB."""
+        """Bytes the shard still owes now: each second that passed paid off 2 MiB. A debt
+        from a second after the present (a time freezer moved the clock back) is owed
+        from the present second."""
         second = _second(self.clock.now())
-        start, owed = self._read_debt.get((stream, shard_id), (second, 0))
+        key = (stream, shard_id)
+        start, owed = self._read_debt.get(key, (second, 0))
+        if start > second:
+            start = second
+            self._read_debt[key] = (start, owed)
         return max(0, owed - (second - start) * SHARD_READ_BYTES_PER_SECOND)
 
     def charge_read(self, stream: str, shard_id: str, served: list[Row]) -> None:
