@@ -288,6 +288,28 @@ def test_a_second_subscription_within_five_seconds_is_refused(fake, client, cons
     }
 
 
+def test_a_subscription_after_the_clock_moved_back_before_the_last_takes_over() -> None:
+    """freezegun moved the clock back a minute after a subscription started: the new one is
+    not within 5 seconds after it, and takes over. It was refused until the clock came
+    back to 5 seconds past the first."""
+    start = datetime(2026, 3, 1, 12, tzinfo=timezone.utc)
+    with freezegun.freeze_time(start) as frozen, world_with_stream() as fake:
+        client = boto3.client("kinesis", region_name=REGION)
+        consumer = register(fake, client)
+        frozen.move_to(start + timedelta(minutes=1))
+        old = iter(subscribe(client, consumer))
+        next(old)
+        frozen.move_to(start)
+        put(client, b"a")
+
+        new = events(subscribe(client, consumer), 1)
+        with pytest.raises(EventStreamError) as caught:
+            next(old)
+
+    assert data(new) == [b"a"]
+    assert caught.value.response["Error"]["Code"] == "ResourceInUseException"
+
+
 def test_a_later_subscription_takes_over_and_the_old_one_fails(fake, client, consumer):
     old = iter(subscribe(client, consumer))
     next(old)

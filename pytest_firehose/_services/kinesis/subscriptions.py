@@ -202,8 +202,13 @@ class Subscriptions:
     @staticmethod
     def _keeps_out(held: Subscription | None, now: datetime) -> bool:
         """Whether ``held`` refuses another subscription now: it started under 5 seconds
-        ago and has not ended."""
-        return held is not None and not held.finished and now - held.started_at < TAKEOVER_AFTER
+        ago and has not ended. One that started after the present (a time freezer moved
+        the clock back) started no such while ago, and is taken over."""
+        return (
+            held is not None
+            and not held.finished
+            and timedelta(0) <= now - held.started_at < TAKEOVER_AFTER
+        )
 
     def _install(
         self, key: tuple[str, str], held: Subscription | None, subscription: Subscription
