@@ -212,6 +212,16 @@ def _guarded(method: _Method) -> _Method:
     return cast("_Method", guarded)
 
 
+def reached(now: datetime, clock: FakeClock | None) -> datetime:
+    """The instant to judge whether something scheduled has happened by ``now``: ``now``,
+    or the latest time ``clock`` showed once a time freezer moved it back (what fell due
+    by then has happened)."""
+    if clock is None:
+        return now
+    lived = clock.lived()
+    return lived if lived > now else now
+
+
 class FakeClock:
     """A clock that starts at the real time it was made and moves only when told.
 
@@ -246,6 +256,8 @@ class FakeClock:
         #: (the call log and the accept log keep the time of every call and put, and share
         #: it), read without the lock (a new time is one assignment).
         self._now = start
+        #: The latest time shown before a freezer moved the clock back (``lived``).
+        self._furthest = start
         self._moved = timedelta(0)
         #: The freezer last seen active: when its freeze ends, the clock goes on from
         #: the time it left (a stopped freezer still tells it).
@@ -271,6 +283,8 @@ class FakeClock:
         frozen = _frozen_time()
         if frozen is not None:
             previous = self._freezer
+            if previous is None and self._now > self._furthest:
+                self._furthest = self._now  # a freeze may start earlier than this
             if (
                 isinstance(frozen, _Freezegun)
                 and frozen.runs(self._carried)
@@ -298,8 +312,21 @@ class FakeClock:
             with self._lock:
                 frozen = self._freezer_now()
                 if frozen is not None:
-                    return frozen.now()
+                    moment = frozen.now()
+                    if moment > self._furthest:
+                        self._furthest = moment
+                    return moment
         return self._now
+
+    def lived(self) -> datetime:
+        """The latest time the clock has shown: later than :meth:`now` once freezegun or
+        time-machine moved it back. What fell due by then has happened (a status change
+        stays made), though the clock reads earlier."""
+        now = self.now()
+        with self._lock:
+            if now > self._furthest:
+                self._furthest = now
+            return self._furthest
 
     def time(self) -> float:
         """The fake time now as seconds since the epoch, like ``time.time()``."""
@@ -403,7 +430,7 @@ class FakeClock:
     def _reset(self) -> None:
         """Start again from the real time now, as a new clock would (listeners stay)."""
         with self._lock:
-            self._now = datetime.now(timezone.utc)
+            self._now = self._furthest = datetime.now(timezone.utc)
             self._moved = timedelta(0)
             self._freezer = None
             self.sleeps.clear()

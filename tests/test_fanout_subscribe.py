@@ -310,6 +310,18 @@ def test_a_subscription_after_the_clock_moved_back_before_the_last_takes_over() 
     assert caught.value.response["Error"]["Code"] == "ResourceInUseException"
 
 
+def test_a_consumer_registered_before_time_was_frozen_earlier_stays_active(fake, client, consumer):
+    """Under freezegun frozen a day before the registration, the consumer stays ACTIVE
+    and subscribes. It went back to CREATING and refused the subscription."""
+    with freezegun.freeze_time(fake.kinesis.clock.now() - timedelta(days=1)):
+        described = client.describe_stream_consumer(ConsumerARN=consumer)
+        put(client, b"a")
+        (first,) = events(subscribe(client, consumer), 1)
+
+    assert described["ConsumerDescription"]["ConsumerStatus"] == "ACTIVE"
+    assert data([first]) == [b"a"]
+
+
 def test_a_later_subscription_takes_over_and_the_old_one_fails(fake, client, consumer):
     old = iter(subscribe(client, consumer))
     next(old)

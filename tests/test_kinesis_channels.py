@@ -518,6 +518,20 @@ def test_a_record_put_after_creation_with_the_clock_moved_back_before_it_is_buff
         assert channel.pending == [b'{"put": "after"}']
 
 
+def test_a_channel_created_before_time_was_frozen_earlier_stays_active(kinesis, fake):
+    """Under freezegun frozen a day before the channel's creation, it stays ACTIVE and
+    takes updates. It went back to CREATING and refused them."""
+    arn = create(kinesis)["ChannelARN"]
+
+    with freezegun.freeze_time(fake.kinesis.clock.now() - timedelta(days=1)):
+        kinesis.update_channel(
+            ChannelARN=arn, S3DestinationConfiguration={"DataFreshnessInSeconds": 600}
+        )
+        described = kinesis.describe_channel(ChannelARN=arn)["ChannelDescription"]
+
+    assert described["ChannelStatus"] == "ACTIVE"
+
+
 def test_without_a_dead_letter_bucket_errors_go_to_the_destination_bucket(kinesis, fake):
     create(kinesis)
     put(kinesis, b"not json")

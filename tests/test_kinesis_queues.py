@@ -285,6 +285,20 @@ def test_at_timestamp_passes_over_no_record_after_the_first_since_that_time():
     assert received == [b"a", b"b"]
 
 
+def test_a_queue_created_before_time_was_frozen_earlier_stays_active(fake, call):
+    """Under freezegun frozen a day before the queue's creation, it stays ACTIVE and
+    delivers. It went back to CREATING and refused receives."""
+    on_demand(call)
+    queue = new_queue(call)
+    put(call, b"a")
+
+    with freezegun.freeze_time(fake.kinesis.clock.now() - timedelta(days=1)):
+        status = call("DescribeQueue", QueueARN=queue)["QueueDescription"]["QueueStatus"]
+        received = [r["Data"] for r in receive(call, queue)]
+
+    assert (status, received) == ("ACTIVE", [b"a"])
+
+
 def test_a_received_record_is_in_flight_until_its_visibility_timeout_ends(fake, call):
     on_demand(call)
     queue = new_queue(call)

@@ -615,6 +615,25 @@ def test_at_timestamp_passes_over_no_record_put_once_the_start_was_reached() -> 
     assert batches(trigger) == [[b"a"], [b"b"]]
 
 
+def test_a_trigger_made_before_time_was_frozen_earlier_stays_enabled_and_invokes(
+    fake: FirehoseFake,
+) -> None:
+    """A trigger made at the fake clock's time, then used under freezegun frozen a year
+    earlier: its creation has happened, so it is Enabled and invokes what is put then.
+    It went back to Creating, and drain() moved the clock a year on to poll, by when the
+    record had expired."""
+    stream = fake.kinesis.create_stream("s")
+    trigger = stream.lambda_trigger(lambda event, context: None)
+    earlier = fake.kinesis.clock.now() - timedelta(days=365)
+
+    with freezegun.freeze_time(earlier):
+        put(b"a")
+        trigger.drain()
+        state = trigger.state
+
+    assert (state, batches(trigger), trigger.expired) == ("Enabled", [[b"a"]], [])
+
+
 def test_a_batch_that_batch_size_fills_waits_for_no_batching_window(fake: FirehoseFake) -> None:
     stream = fake.kinesis.create_stream("s")
     trigger = stream.lambda_trigger(

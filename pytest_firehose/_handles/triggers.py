@@ -13,6 +13,7 @@ from datetime import timedelta
 from typing import Any
 
 from pytest_firehose._arns import resource_arn
+from pytest_firehose._clock import reached
 from pytest_firehose._engine.world import World
 from pytest_firehose._errors import ServiceError, UsageError
 from pytest_firehose._handles.stream_readers import KinesisReader, default_role
@@ -169,8 +170,10 @@ class KinesisTrigger:
 
     def _current_state(self) -> str:
         """The State GetEventSourceMapping reads now: the passing one of the last change
-        until it settles."""
-        if self._world.clock.now() < self._settles_at:
+        until it settles (a change settled by the latest time the clock showed stays
+        settled when a time freezer moves it back)."""
+        clock = self._world.clock
+        if reached(clock.now(), clock) < self._settles_at:
             return self._passing
         return DELETING if self._mapping.deleted else settled_state(self._mapping.settings)
 

@@ -31,7 +31,7 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-from pytest_firehose._clock import FakeClock
+from pytest_firehose._clock import FakeClock, reached
 from pytest_firehose._errors import UsageError
 from pytest_firehose._lambda.context import Function
 from pytest_firehose._lambda.kept_errors import LatestLocals
@@ -207,7 +207,7 @@ class EventSourceMapping:
                 "and reads nothing more; its invocations and failures stay readable. Make "
                 "a new lambda_trigger to read the stream again."
             )
-        if not self._polling(self.clock.now()):
+        if not self._polling(reached(self.clock.now(), self.clock)):
             return
         limit = self._retries + DRAIN_LIMIT
         while True:
@@ -223,7 +223,7 @@ class EventSourceMapping:
             now = self.clock.now()
             if not self.settings.enabled and self.polls_until and due >= self.polls_until:
                 return  # Disabled by then: what falls due later waits for enabling
-            if due > now:
+            if due > reached(now, self.clock):
                 self.clock.advance(due - now)
 
     def _polling(self, moment: datetime) -> bool:
@@ -262,8 +262,10 @@ class EventSourceMapping:
         )
 
     def _run_shard(self, shard_id: str, lane: int) -> datetime | None:
-        """Invoke the lane's batch if it is due; return when its next one falls due."""
-        now = self.clock.now()
+        """Invoke the lane's batch if it is due; return when its next one falls due. What
+        fell due by the latest time the clock showed is due, though a time freezer moved
+        the clock back since."""
+        now = reached(self.clock.now(), self.clock)
         if self.deleted or not self._polling(now):
             return None  # changed by the handler while this drain runs
         if self._reread:

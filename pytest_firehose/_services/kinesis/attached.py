@@ -5,11 +5,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Generic, TypeVar
 
-from pytest_firehose._clock import FakeClock
+from pytest_firehose._clock import FakeClock, reached
 from pytest_firehose._errors import ServiceError
 from pytest_firehose._services.kinesis.streams import KinesisStream, not_active
 
@@ -27,10 +27,14 @@ class Attached:
     updating_until: datetime | None = None
     deleted_at: datetime | None = None
     gone_at: datetime | None = None
+    #: The clock: a status change made by the latest time it showed stays made when a
+    #: time freezer moves it back.
+    clock: FakeClock | None = field(default=None, repr=False)
 
     def status(self, now: datetime) -> str:
         if self.deleted_at is not None:
             return "DELETING"
+        now = reached(now, self.clock)
         if now < self.active_at:
             return "CREATING"
         if self.updating_until is not None and now < self.updating_until:

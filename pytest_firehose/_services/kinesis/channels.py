@@ -230,6 +230,7 @@ class Channels:
             logging=_logging(params.get("LoggingConfiguration"), name, channel_id),
             tags=tags,
             fresh=len(stream.rows),
+            clock=self.clock,
         )
         self._connect(channel, encryption)
         channels[channel.arn] = channel

@@ -40,7 +40,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from pytest_firehose._clock import FakeClock
+from pytest_firehose._clock import FakeClock, reached
 from pytest_firehose._errors import ServiceError
 from pytest_firehose._services.kinesis.account import Commitment
 from pytest_firehose._services.kinesis.attached import Registry
@@ -102,11 +102,14 @@ class Consumer:
     gone_at: datetime | None = None
     #: The ``incarnation`` of its stream: a stream created since under the name is not its.
     stream_incarnation: int = 0
+    #: The clock: a consumer ACTIVE by the latest time it showed stays ACTIVE when a time
+    #: freezer moves it back.
+    clock: FakeClock | None = field(default=None, repr=False, compare=False)
 
     def status(self, now: datetime) -> str:
         if self.deregistered_at is not None:
             return "DELETING"
-        return "ACTIVE" if now >= self.active_at else "CREATING"
+        return "ACTIVE" if reached(now, self.clock) >= self.active_at else "CREATING"
 
     def state(self, now: datetime) -> ConsumerState:
         status = self.status(now)
@@ -280,6 +283,7 @@ class Consumers:
             active_at=now + self.creation_delay,
             tags=tags,
             stream_incarnation=stream.incarnation,
+            clock=self.clock,
         )
         self._consumers().append(consumer)
         # The answer says CREATING even when the consumer is ACTIVE by the next request.

@@ -183,6 +183,7 @@ class Queues:
             fresh=start,
             since=since,
             tags=tags,
+            clock=self.clock,
         )
         queues[queue.arn] = queue
         # The answer says CREATING even when the queue is ACTIVE by the next request.
