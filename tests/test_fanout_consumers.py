@@ -9,6 +9,7 @@ from datetime import timedelta
 from typing import Any
 
 import boto3
+import freezegun
 import pytest
 from botocore.config import Config
 from botocore.exceptions import ClientError
@@ -85,6 +86,21 @@ def test_a_deregistered_consumer_is_deleting_then_gone(fake, kinesis):
     code, message = error_of(kinesis.describe_stream_consumer, ConsumerARN=consumer["ConsumerARN"])
     assert code == "ResourceNotFoundException"
     assert message == consumer_not_found(consumer["ConsumerARN"])
+
+
+def test_a_consumer_gone_before_time_was_frozen_earlier_stays_gone(fake, kinesis):
+    """The clock passed the end of a deregistration, then freezegun froze time before
+    it: the consumer stays gone. It was listed again as DELETING."""
+    arn = stream_arn(fake)
+    consumer = kinesis.register_stream_consumer(StreamARN=arn, ConsumerName="app")["Consumer"]
+    fake.kinesis.clock.advance(seconds=10)
+    kinesis.deregister_stream_consumer(ConsumerARN=consumer["ConsumerARN"])
+    fake.kinesis.clock.advance(seconds=10)
+
+    with freezegun.freeze_time(fake.kinesis.clock.now() - timedelta(seconds=15)):
+        listed = kinesis.list_stream_consumers(StreamARN=arn)["Consumers"]
+
+    assert listed == []
 
 
 def test_without_a_creation_delay_the_next_request_sees_it_active():

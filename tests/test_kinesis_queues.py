@@ -299,6 +299,19 @@ def test_a_queue_created_before_time_was_frozen_earlier_stays_active(fake, call)
     assert (status, received) == ("ACTIVE", [b"a"])
 
 
+def test_a_queue_deleted_before_time_was_frozen_earlier_stays_gone(fake, call):
+    """Deleted at once, then freezegun froze time a day before: the queue stays gone. It
+    was listed again as DELETING."""
+    on_demand(call)
+    queue = new_queue(call)
+    call("DeleteQueue", QueueARN=queue)
+
+    with freezegun.freeze_time(fake.kinesis.clock.now() - timedelta(days=1)):
+        listed = call("ListQueues")["QueueSummaries"]
+
+    assert listed == []
+
+
 def test_a_received_record_is_in_flight_until_its_visibility_timeout_ends(fake, call):
     on_demand(call)
     queue = new_queue(call)

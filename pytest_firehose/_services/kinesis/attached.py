@@ -59,7 +59,7 @@ class Registry(Generic[_Item]):
 
     def current(self) -> dict[str, _Item]:
         """Every one not gone yet, by ARN."""
-        now = self._clock.now()
+        now = reached(self._clock.now(), self._clock)
         for arn, item in list(self.held.items()):
             if (item.gone_at is not None and item.gone_at <= now) or self._streams.get(
                 item.stream.name

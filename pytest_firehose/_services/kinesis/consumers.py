@@ -154,7 +154,7 @@ class Consumers:
     def consumers_of(self, stream: KinesisStream) -> list[Consumer]:
         """The consumers registered with ``stream`` and not gone yet, oldest first (those of
         a deleted stream of the same name are gone with it)."""
-        now = self.clock.now()
+        now = reached(self.clock.now(), self.clock)
         kept = [
             consumer
             for consumer in self._consumers()
