@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
 
+import freezegun
 import pytest
 from lambda_support import accept_all, batches, put
 
@@ -165,6 +166,23 @@ def test_a_deleting_mapping_keeps_its_function_mapped_until_it_is_gone(
 
     slow.kinesis.clock.advance(seconds=10)
     second = stream.lambda_trigger(accept_all, FunctionName="consumer")
+    assert second.uuid != first.uuid
+
+
+def test_a_mapping_deleted_before_time_was_frozen_earlier_stays_deleted(
+    fake: FirehoseFake,
+) -> None:
+    """Deleted at once, then freezegun froze time a day before: the mapping is gone, and
+    its function may be mapped to the stream again. It was Deleting again, and refused."""
+    stream = _stream(fake)
+    first = stream.lambda_trigger(accept_all, FunctionName="consumer")
+    first.delete()
+
+    with freezegun.freeze_time(fake.kinesis.clock.now() - timedelta(days=1)):
+        with pytest.raises(UsageError, match="ResourceNotFoundException"):
+            first.describe()
+        second = stream.lambda_trigger(accept_all, FunctionName="consumer")
+
     assert second.uuid != first.uuid
 
 

@@ -254,11 +254,15 @@ class KinesisTrigger:
         answer = self._answer("DeleteEventSourceMapping", DELETING)
         self._mapping.deleted = True
         clock, settles_at, gone = self._world.clock, self._settles_at, self._reader.gone
+
+        def released() -> bool:
+            return gone() or reached(clock.now(), clock) >= settles_at
+
         with self._world.lock:
             claims = self._world.event_source_mappings
             for key, (uuid, _) in list(claims.items()):
                 if uuid == self.uuid:  # held while Deleting (docs/fidelity.md)
-                    claims[key] = (uuid, lambda: gone() or clock.now() >= settles_at)
+                    claims[key] = (uuid, released)
         return answer
 
     @property
@@ -297,7 +301,8 @@ class KinesisTrigger:
         )
 
     def _check_live(self, call: str, operation: str) -> None:
-        if self._mapping.deleted and self._world.clock.now() >= self._settles_at:
+        clock = self._world.clock
+        if self._mapping.deleted and reached(clock.now(), clock) >= self._settles_at:
             # REAL wording and 404 (LocalStack's AWS-validated snapshot, 2025).
             raise UsageError(
                 f"{call}: event source mapping {self.uuid} was deleted "
