@@ -218,7 +218,7 @@ def reached(now: datetime, clock: FakeClock | None) -> datetime:
     by then has happened)."""
     if clock is None:
         return now
-    lived = clock.lived()
+    lived = clock._lived()
     return lived if lived > now else now
 
 
@@ -256,7 +256,7 @@ class FakeClock:
         #: (the call log and the accept log keep the time of every call and put, and share
         #: it), read without the lock (a new time is one assignment).
         self._now = start
-        #: The latest time shown before a freezer moved the clock back (``lived``).
+        #: The latest time shown before a freezer moved the clock back (``_lived``).
         self._furthest = start
         self._moved = timedelta(0)
         #: The freezer last seen active: when its freeze ends, the clock goes on from
@@ -318,7 +318,7 @@ class FakeClock:
                     return moment
         return self._now
 
-    def lived(self) -> datetime:
+    def _lived(self) -> datetime:
         """The latest time the clock has shown: later than :meth:`now` once freezegun or
         time-machine moved it back. What fell due by then has happened (a status change
         stays made), though the clock reads earlier."""
