@@ -282,6 +282,31 @@ def test_a_kinesis_source_still_gets_the_kinesis_event(fake: FirehoseFake) -> No
     assert stream.delivered == [b"a\n"]
 
 
+def test_a_processor_added_by_update_destination_gets_the_msk_event(fake: FirehoseFake) -> None:
+    events, handler = recording(upper_case)
+    fake.firehose.lambda_function("orders-transform", handler)
+    stream = msk_stream(fake)
+
+    boto3.client("firehose", region_name=REGION).update_destination(
+        DeliveryStreamName="events",
+        CurrentDeliveryStreamVersionId="1",
+        DestinationId="destinationId-000000000001",
+        ExtendedS3DestinationUpdate=LAMBDA,
+    )
+    stream.put_from_msk(b"a\n")
+    stream.flush()
+
+    (event,) = events
+    assert event["sourceMSKArn"] == CLUSTER
+    assert set(event["records"][0]) == {
+        "recordId",
+        "approximateArrivalTimestamp",
+        "kafkaRecordValue",
+        "mskRecordMetadata",
+    }
+    assert stream.delivered == [b"A\n"]
+
+
 # --------------------------------------------------------------------------- start position
 
 
