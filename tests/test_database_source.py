@@ -158,6 +158,18 @@ def test_surrogate_keys_key_a_table_when_no_primary_key_is_given(fake: FirehoseF
     }
 
 
+def test_a_tables_surrogate_keys_are_its_own_columns_not_another_tables(
+    fake: FirehoseFake,
+) -> None:
+    stream = cdc_stream(fake, {"SurrogateKeys": ["shop.orders.id", "shop.lines.sku"]})
+
+    stream.put_from_database("shop.orders", inserted=[{"id": 1, "v": 1}, {"id": 2, "v": 1}])
+    stream.put_from_database("shop.orders", updated=[{"id": 2, "v": 5}])
+    fake.firehose.flush()
+
+    assert stream.tables == {"shop.orders": [{"id": 1, "v": 1}, {"id": 2, "v": 5}]}
+
+
 def test_without_a_source_key_the_iceberg_tables_unique_keys_apply(fake: FirehoseFake) -> None:
     table = {"DestinationDatabaseName": "shop", "DestinationTableName": "orders"}
     stream = cdc_stream(fake, DestinationTableConfigurationList=[{**table, "UniqueKeys": ["id"]}])
@@ -339,6 +351,14 @@ def test_bad_changes_raise_usage_error_naming_the_fix(
 
     assert says in str(caught.value)
     assert stream.records == []
+
+
+def test_a_row_of_exactly_10_mib_as_json_is_read(fake: FirehoseFake) -> None:
+    stream = cdc_stream(fake, BufferingHints={"IntervalInSeconds": 900, "SizeInMBs": 128})
+    blob = "x" * (10 * 1024 * 1024 - len('{"blob": ""}'))
+
+    assert stream.put_from_database("shop.orders", inserted=[{"blob": blob}]) == 1
+    assert [len(record) for record in stream.pending] == [10 * 1024 * 1024]
 
 
 def test_a_postgresql_source_names_its_tables_with_their_schema(fake: FirehoseFake) -> None:

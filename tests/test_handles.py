@@ -91,6 +91,14 @@ def test_bytes_of_a_record_is_its_payload(fake, client, kinesis_client):
     assert [bytes(r) for r in fake.kinesis["clicks"].shards[0].records] == [b"c\nd\n"]
 
 
+def test_a_records_repr_shows_its_payload(fake, client):
+    """What a failed ``assert stream.records == [...]`` prints of each record."""
+    fake.firehose.create_delivery_stream("events")
+    put(client, b"a", b'{"id": 1}')
+
+    assert repr(fake.firehose["events"].records) == "[Record(b'a'), Record(b'{\"id\": 1}')]"
+
+
 def test_records_sort_as_their_payloads(fake, client, kinesis_client):
     """A consumer that fans records out across shards or threads is checked with sorted()."""
     fake.firehose.create_delivery_stream("events")

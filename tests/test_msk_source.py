@@ -11,6 +11,7 @@ from datetime import datetime, timedelta, timezone
 from typing import Any
 
 import boto3
+import freezegun
 import pytest
 from conftest import (
     REGION,
@@ -281,6 +282,31 @@ def test_a_kinesis_source_still_gets_the_kinesis_event(fake: FirehoseFake) -> No
     assert stream.delivered == [b"a\n"]
 
 
+def test_a_processor_added_by_update_destination_gets_the_msk_event(fake: FirehoseFake) -> None:
+    events, handler = recording(upper_case)
+    fake.firehose.lambda_function("orders-transform", handler)
+    stream = msk_stream(fake)
+
+    boto3.client("firehose", region_name=REGION).update_destination(
+        DeliveryStreamName="events",
+        CurrentDeliveryStreamVersionId="1",
+        DestinationId="destinationId-000000000001",
+        ExtendedS3DestinationUpdate=LAMBDA,
+    )
+    stream.put_from_msk(b"a\n")
+    stream.flush()
+
+    (event,) = events
+    assert event["sourceMSKArn"] == CLUSTER
+    assert set(event["records"][0]) == {
+        "recordId",
+        "approximateArrivalTimestamp",
+        "kafkaRecordValue",
+        "mskRecordMetadata",
+    }
+    assert stream.delivered == [b"A\n"]
+
+
 # --------------------------------------------------------------------------- start position
 
 
@@ -346,6 +372,57 @@ def test_the_delivery_start_is_read_from_timestamp_when_given(fake: FirehoseFake
     source = describe(boto3.client("firehose", region_name=REGION))["Source"]
 
     assert source["MSKSourceDescription"]["DeliveryStartTimestamp"] == read_from
+
+
+@needs_botocore("firehose CreateDeliveryStream.MSKSourceConfiguration.ReadFromTimestamp")
+def test_past_a_record_it_read_the_stream_reads_its_partition_whatever_the_stamps(
+    fake: FirehoseFake,
+) -> None:
+    """The start position is an offset in each partition: the first record stamped at or
+    after ReadFromTimestamp. A record stamped earlier but handed later lies past it."""
+    now = fake.firehose.clock.now()
+    stream = msk_stream(fake, {**MSK, "ReadFromTimestamp": now - timedelta(hours=1)})
+
+    stream.put_from_msk(b"recent\n", partition=0, timestamp=now - timedelta(minutes=30))
+    stream.put_from_msk(b"late\n", partition=0, timestamp=now - timedelta(hours=2))
+    stream.put_from_msk(b"held\n", partition=1, timestamp=now - timedelta(hours=2))
+    stream.flush()
+
+    assert stream.delivered == [b"recent\n", b"late\n"]
+
+
+def test_a_record_put_with_the_clock_moved_back_before_the_stream_is_read() -> None:
+    """A record handed to the topic with no timestamp reaches it after the stream became
+    ACTIVE, though freezegun moved the clock back before the stream's creation."""
+    start = datetime(2024, 3, 1, 12, tzinfo=timezone.utc)
+    with freezegun.freeze_time(start) as frozen, FirehoseFake(region=REGION) as fake:
+        stream = msk_stream(fake)
+        frozen.move_to(start - timedelta(hours=1))
+        stream.put_from_msk(b"put after\n", partition=3)
+        stream.put_from_msk(b"held\n", partition=4, timestamp=start - timedelta(hours=2))
+        frozen.move_to(start + timedelta(hours=1))
+        stream.flush()
+
+        assert stream.delivered == [b"put after\n"]
+
+
+@needs_botocore("firehose CreateDeliveryStream.MSKSourceConfiguration.ReadFromTimestamp")
+def test_a_clock_moved_back_between_puts_passes_over_no_record() -> None:
+    """With ReadFromTimestamp ahead of the stream's creation, a record put after one the
+    stream read in its partition is read, though the clock moved back before the start."""
+    start = datetime(2024, 3, 1, 12, tzinfo=timezone.utc)
+    with freezegun.freeze_time(start) as frozen, FirehoseFake(region=REGION) as fake:
+        read_from = start + timedelta(hours=1)
+        stream = msk_stream(fake, {**MSK, "ReadFromTimestamp": read_from})
+        frozen.move_to(start + timedelta(hours=2))
+        stream.put_from_msk(b"first\n")
+        frozen.move_to(start + timedelta(minutes=30))
+        stream.put_from_msk(b"second\n")
+        stream.put_from_msk(b"before the start\n", partition=1)
+        frozen.move_to(start + timedelta(hours=3))
+        stream.flush()
+
+        assert stream.delivered == [b"first\n", b"second\n"]
 
 
 # --------------------------------------------------------------------------- misuse

@@ -98,9 +98,11 @@ class StreamInputs(LogEventsInput[bytes]):
         """Hand an MSKAsSource stream ``values`` (Kafka record values, bytes) as its topic's
         ``partition`` gets them: at the partition's next offsets (from 0, or from
         ``offset``), with the Kafka ``timestamp`` (the fake clock's now when not given). The
-        stream reads those at or after its start position (``ReadFromTimestamp``, else the
-        instant it became ACTIVE) at once; older ones stay unread. Returns the offsets they
-        were given."""
+        stream reads at once, in each partition, the records from the first stamped at or
+        after its start (``ReadFromTimestamp``, else the instant it became ACTIVE) on; those
+        before it stay unread. A record given no timestamp reaches the topic after the
+        stream became ACTIVE, so it is read unless ``ReadFromTimestamp`` lies later still.
+        Returns the offsets they were given."""
         self._fed_as("put_from_msk", "MSKAsSource")
         with self._world.touched():
             return self._service.put_from_msk(

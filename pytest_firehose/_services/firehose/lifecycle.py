@@ -162,7 +162,7 @@ class Lifecycle:
         stream.delivery.tables = self.glue_tables.find
         stream.delivery.back_up(backup, stream.created_at, self.ids)
         if stream_type == MSK_SOURCE:
-            stream.msk = MskTopic(start)
+            stream.msk = MskTopic(start, active)
         elif stream_type == DATABASE_SOURCE:
             stream.database = reader
         if stream.source_arn is not None:

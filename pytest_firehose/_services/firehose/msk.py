@@ -91,11 +91,16 @@ class TakenIn:
 @dataclass
 class MskTopic:
     """The topic an MSKAsSource stream reads: from ``start`` (its
-    ``DeliveryStartTimestamp``: ``ReadFromTimestamp``, else the instant the stream became
-    ACTIVE), and the next offset of each partition."""
+    ``DeliveryStartTimestamp``: ``ReadFromTimestamp``, else ``active``, the instant the
+    stream became ACTIVE), the next offset of each partition, and the partitions the stream
+    has found its start position in."""
 
     start: datetime
+    active: datetime
     next_offsets: dict[int, int] = field(default_factory=dict)
+    #: Partitions where the stream read a record: it reads every later offset there, as a
+    #: Kafka consumer reads a partition in order from its start position.
+    reading: set[int] = field(default_factory=set)
 
     def take(
         self,
@@ -104,11 +109,13 @@ class MskTopic:
         partition: int,
         offset: int | None,
         timestamp: datetime,
+        given: bool,
         transformed: bool,
     ) -> TakenIn:
         """Append ``values`` to ``partition`` (from ``offset``, else its next offset), each
-        with the Kafka ``timestamp``; what the stream reads of them. ``transformed``: the
-        stream has a Lambda processor, whose records are at most 6 MB."""
+        with the Kafka ``timestamp`` (``given`` by the test, else the clock's now); what the
+        stream reads of them. ``transformed``: the stream has a Lambda processor, whose
+        records are at most 6 MB."""
         limit = MAX_TRANSFORMED_BYTES if transformed else MAX_RECORD_BYTES
         for value in values:
             if len(value) > limit:
@@ -133,10 +140,22 @@ class MskTopic:
         offsets = list(range(first, first + len(values)))
         self.next_offsets[partition] = first + len(values)
         taken = TakenIn(offsets=offsets)
-        if timestamp < self.start:
+        if not self._past_start(partition, timestamp, given):
             return taken  # in the topic, but before where the stream starts reading
+        self.reading.add(partition)
         for number, value in zip(offsets, values, strict=True):
             name = record_id(partition, number)
             taken.entries.append((value, name, timestamp))
             taken.metadata[name] = msk_metadata(partition, number, timestamp)
         return taken
+
+    def _past_start(self, partition: int, timestamp: datetime, given: bool) -> bool:
+        """Whether records stamped ``timestamp`` at the end of ``partition`` lie at or past
+        the stream's start position there: the first offset stamped at or after ``start``
+        (Kafka's offset for a time), the records after it whatever their stamps. A record
+        the test gives no timestamp reaches the topic now, after the stream became ACTIVE,
+        so past a start position that lies no later (a clock moved back does not make it
+        one the topic held before)."""
+        if partition in self.reading or timestamp >= self.start:
+            return True
+        return not given and self.start <= self.active

@@ -120,6 +120,7 @@ class Puts:
             partition=checked_position("partition", partition),
             offset=None if offset is None else checked_position("offset", offset),
             timestamp=checked_timestamp(timestamp, now),
+            given=timestamp is not None,
             transformed=stream.delivery.transformer is not None,
         )
         stream.delivery.accept(taken.entries, now, self.ids, taken.metadata)
