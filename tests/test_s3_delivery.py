@@ -204,7 +204,7 @@ def test_without_moto_objects_are_kept_in_memory(fake: FirehoseFake, client: Any
     assert obj.body == b"a\nbb\nccc"
 
     # The first refused PutObject is remembered: later deliveries do not ask S3 again.
-    sink = fake.world.firehose().streams["events"].sink
+    sink = fake.world.firehose().streams["events"].delivery.destination
     assert sink.memory_only is True
     sink._s3 = lambda: pytest.fail("asked S3 again")
     put(client, b"d")

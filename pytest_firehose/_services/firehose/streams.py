@@ -9,7 +9,6 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Protocol
 
-from pytest_firehose._destinations.base import DeliveryTarget, Destination
 from pytest_firehose._destinations.objects import DeliveredObject
 from pytest_firehose._ids import RecordKey, id_source
 from pytest_firehose._lambda.firehose_events import EventSource, kinesis_source, msk_source
@@ -136,16 +135,6 @@ class DeliveryStream:
     def event_source(self) -> EventSource | None:
         """The Kinesis stream or MSK cluster a transformation event names, else None."""
         return event_source(self.source)
-
-    @property
-    def target(self) -> DeliveryTarget:
-        """The stream as its destination sees it."""
-        return DeliveryTarget(self.name, self.arn, self.version)
-
-    @property
-    def sink(self) -> Destination:
-        """The destination the stream delivers to."""
-        return self.delivery.destination
 
     @property
     def backed_up(self) -> list[DeliveredObject]:
