@@ -205,6 +205,41 @@ def test_sequence_numbers_are_56_digits_and_increase_strictly_within_a_shard(kin
     assert not set(first) & set(second)
 
 
+def test_a_sequence_number_holds_its_shard_and_times_where_aws_keeps_them(fake, kinesis_client):
+    # The version-2 layout (AWS_SEMANTICS.md section 8), read as 47 hex digits: 2, the
+    # shard's creation second, the shard index's low digit, the sequence index, 00, the
+    # record's arrival second, the shard index, 2.
+    kinesis_client.create_stream(StreamName="s", ShardCount=18)
+    created = kinesis_client.describe_stream_summary(StreamName="s")["StreamDescriptionSummary"][
+        "StreamCreationTimestamp"
+    ]
+    fake.kinesis.clock.advance(seconds=1000)
+    (shard,) = kinesis_client.list_shards(StreamName="s")["Shards"][17:]
+    answer = kinesis_client.put_record(
+        StreamName="s",
+        Data=b"x",
+        PartitionKey="a",
+        ExplicitHashKey=shard["HashKeyRange"]["StartingHashKey"],
+    )
+    (record,) = fake.kinesis["s"].records
+
+    digits = f"{int(answer['SequenceNumber']):x}"
+    fields = [digits[0], digits[1:10], digits[10], digits[11:27], digits[27:29]]
+    fields += [digits[29:38], digits[38:46], digits[46]]
+    assert answer["ShardId"] == "shardId-000000000017"
+    assert fields == [
+        "2",
+        f"{int(created.timestamp()):09x}",
+        "1",
+        f"{1:016x}",  # the first record of the stream
+        "00",
+        f"{int(record.arrived_at.timestamp()):09x}",
+        f"{17:08x}",
+        "2",
+    ]
+    assert int(record.arrived_at.timestamp()) == int(created.timestamp()) + 1000
+
+
 def sequence_index(number: str) -> int:
     """The index field of a version-2 sequence number (hex digits 12 to 27 of 47)."""
     return int(f"{int(number):x}"[11:27], 16)
@@ -323,6 +358,22 @@ def test_a_record_made_by_hand_reads_as_given():
         "NONE",
     )
     assert (record.sequence_index, record.commit_index) == (9, 2)
+    assert repr(record) == "KinesisRecord(b'x', shard_id='shardId-000000000003')"
+
+
+def test_a_record_made_by_hand_without_indexes_has_index_0():
+    arrived = datetime(2024, 5, 1, tzinfo=timezone.utc)
+    frame = sequence_number(arrived - timedelta(days=1), 3, 0, arrived)
+
+    record = KinesisRecord(b"x", None, int(frame), "shardId-000000000003", arrived)
+
+    assert record.sequence_number == frame
+    assert (record.sequence_index, record.commit_index) == (0, 0)
+    assert (record.partition_key, record.explicit_hash_key, record.encryption) == (
+        None,
+        None,
+        "NONE",
+    )
 
 
 def test_sequence_number_for_ordering(kinesis_client):

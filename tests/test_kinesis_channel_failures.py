@@ -233,6 +233,19 @@ def test_a_reason_the_api_cannot_carry_is_a_usage_error(kinesis, fake, reason, s
     assert fake.kinesis["s"].channels[0].status == "ACTIVE"
 
 
+@pytest.mark.parametrize("reason", ["x", "y" * 2048], ids=["1 character", "2048 characters"])
+def test_a_reason_of_either_bounding_length_is_described(kinesis, fake, reason):
+    arn = create(kinesis)["ChannelARN"]
+
+    fake.kinesis["s"].channels[0].fail(reason=reason)
+
+    description = described(kinesis, arn)
+    assert (description["ChannelStatus"], description["ChannelStatusReason"]) == (
+        "FAILED",
+        reason,
+    )
+
+
 # --------------------------------------------------------------------------- by itself
 
 

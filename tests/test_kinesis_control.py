@@ -11,6 +11,7 @@ from typing import Any
 import boto3
 import pytest
 from conftest import REGION, needs_botocore, refused
+from fanout_support import consumer_not_found
 from test_kinesis_api import ACCOUNT, error, fits
 
 from pytest_firehose import FirehoseFake
@@ -349,7 +350,11 @@ def test_tags_of_an_arn_that_names_no_stream_here_are_not_found(kinesis_client, 
 
     answer = refused(kinesis_client.list_tags_for_resource, ResourceARN=arn)
 
-    assert error(answer)[0] == "ResourceNotFoundException"
+    if "/consumer/" in arn:
+        message = consumer_not_found(arn, ACCOUNT)
+    else:
+        message = f"Stream {arn.rpartition('/')[2]} under account {ACCOUNT} not found."
+    assert error(answer) == ("ResourceNotFoundException", message, 400)
 
 
 # --------------------------------------------------------------------------- monitoring

@@ -203,3 +203,24 @@ def test_a_creating_stream_takes_no_policy_yet():
             400,
         )
         assert get(client) == policy("kinesis:*")
+
+
+def test_a_stream_creating_or_deleting_keeps_its_policy_as_it_is():
+    with FirehoseFake(region=REGION, creation_delay=30) as fake:
+        client = boto3.client("kinesis", region_name=REGION)
+        client.create_stream(StreamName="s", ShardCount=1)
+        creating = refused(client.delete_resource_policy, ResourceARN=ARN)
+        fake.kinesis.clock.advance(seconds=30)
+        client.put_resource_policy(ResourceARN=ARN, Policy=policy("kinesis:*"))
+        client.delete_stream(StreamName="s")
+        deleting = refused(client.delete_resource_policy, ResourceARN=ARN)
+
+        assert [error(answer) for answer in (creating, deleting)] == [
+            (
+                "ResourceInUseException",
+                f"Stream s under account {ACCOUNT} not ACTIVE, instead in state {state}",
+                400,
+            )
+            for state in ("CREATING", "DELETING")
+        ]
+        assert get(client) == policy("kinesis:*")

@@ -222,6 +222,40 @@ def test_iterator_mistakes(kinesis_client, stream, kind, shard, params, code, me
     assert error(response) == (code, message, 400)
 
 
+def test_a_shard_s_own_number_in_another_version_is_not_taken(kinesis_client, stream):
+    # kinesalite's parseSequence and getShardIterator, whose tests ran against AWS: a
+    # version-1 number (last hex digit 1) with the shard's fields did not come from the
+    # stream, whose numbers are version 2; one above the version-2 band (first hex digit 3)
+    # has no version and is invalid.
+    version_1 = str(int(stream[0]) - 1)
+    version_3 = str(int(stream[0]) + (1 << 184))
+
+    answers = [
+        refused(
+            iterator,
+            client=kinesis_client,
+            kind="AT_SEQUENCE_NUMBER",
+            StartingSequenceNumber=number,
+        )
+        for number in (version_1, version_3)
+    ]
+
+    where = f"used in GetShardIterator on shard {SHARD_0} in stream s under account {ACCOUNT}"
+    assert [error(answer) for answer in answers] == [
+        (
+            "InvalidArgumentException",
+            f"StartingSequenceNumber {version_1} {where} is invalid because it did not come "
+            "from this stream.",
+            400,
+        ),
+        (
+            "InvalidArgumentException",
+            f"StartingSequenceNumber {version_3} {where} is invalid.",
+            400,
+        ),
+    ]
+
+
 @pytest.mark.parametrize("number", ["0", "65536", str(1 << 124)])
 def test_an_old_layout_number_of_the_shard_fails_inside_the_service(
     fake, kinesis_client, stream, number
