@@ -331,7 +331,7 @@ def test_a_sequence_number_that_arrives_in_the_future_is_refused(fake, kinesis_c
 def test_a_number_issued_before_the_clock_was_moved_back_is_accepted_for_ordering():
     """freezegun moved the clock back after a put: the number that put was answered with
     arrived "in the future" now, but the fake issued it, so it orders the next put. One
-    arriving after every record the fake holds is still refused. The issued one was
+    arriving after the latest time the clock showed is still refused. The issued one was
     refused as invalid."""
     start = datetime(2026, 3, 1, 12, tzinfo=timezone.utc)
     with freezegun.freeze_time(start) as frozen, FirehoseFake(region=REGION):

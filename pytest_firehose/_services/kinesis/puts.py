@@ -14,8 +14,8 @@ Choices where AWS's answer is not on record (INFERRED):
   found and writable, ValidationException, request size, ExplicitHashKey range.
 * A SequenceNumberForOrdering is accepted as kinesalite's AWS-validated putRecord tests
   show (see ``ordering_accepted``); one from another shard is accepted, and so is one
-  that arrived after the clock's present but no later than the latest record of the
-  account's streams (the clock was moved back since the fake issued it). Numbers issued here
+  that arrived after the clock's present but no later than the latest time the clock
+  showed (it was moved back since the fake issued the number). Numbers issued here
   already increase strictly per shard; a valid version-2 one of the routed shard, ahead of
   the stream's sequence counter, moves the counter past it.
 * AUTO record distribution spreads records round robin over the shards; a PutRecord with
@@ -32,7 +32,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from pytest_firehose._arns import partition_of
-from pytest_firehose._clock import FakeClock
+from pytest_firehose._clock import FakeClock, reached
 from pytest_firehose._errors import ServiceError, validation_error
 from pytest_firehose._payload import Payload, data_of, payload_len
 from pytest_firehose._services.base import Answer
@@ -262,7 +262,7 @@ class Puts:
                 f"SequenceNumberForOrdering is not supported on stream {stream.name} under "
                 f"account {self.account_id}: it uses the AUTO record distribution strategy.",
             )
-        if ordering is not None and not self._ordering_accepted(ordering, now):
+        if ordering is not None and not ordering_accepted(ordering, reached(now, self.clock)):
             raise ServiceError(
                 "InvalidArgumentException",
                 f"ExclusiveMinimumSequenceNumber {ordering} used in PutRecord on stream "
@@ -289,18 +289,6 @@ class Puts:
         when a channel has work, so only a put that gave it an older oldest record
         (``held`` was the one before), or one while a channel reads, moves it."""
         return stream.earliest_held == held and not self.channels.held
-
-    def _ordering_accepted(self, ordering: str, now: datetime) -> bool:
-        """Whether PutRecord accepts ``ordering`` (``ordering_accepted``) at ``now``, or,
-        once a time freezer moved the clock back, at the latest instant a record of this
-        account's streams arrived: a number the fake issued before the move stays valid."""
-        if ordering_accepted(ordering, now):
-            return True
-        latest = max(
-            (stream.latest_arrival() for stream in self.streams.values() if stream.rows),
-            default=now,
-        )
-        return latest > now and ordering_accepted(ordering, latest)
 
     def _within_quota(
         self, stream: KinesisStream, shard: Shard, entry: dict[str, Any], now: datetime

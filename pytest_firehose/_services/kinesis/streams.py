@@ -312,14 +312,6 @@ class KinesisStream:
             self.next_index = first + count
         return firsts
 
-    def latest_arrival(self) -> datetime:
-        """When the latest record arrived (the stream holds one): the last committed, or,
-        out of arrival order, the one stamped latest."""
-        rows = self.rows
-        if self.in_arrival_order:
-            return arrived_at_of(rows[-1])
-        return max(map(arrived_at_of, rows))
-
     def trim(self, now: datetime) -> None:
         """Move records older than the retention period out of the shards and into
         ``expired``. Retention goes by each record's arrival time: a record older than the
