@@ -1000,3 +1000,19 @@ def test_millis_behind_latest_is_never_negative_out_of_arrival_order():
         answer = client.get_records(ShardIterator=iterator(client, "TRIM_HORIZON"), Limit=1)
 
     assert (payloads(answer), answer["MillisBehindLatest"]) == ([b"a"], 0)
+
+
+def test_an_at_timestamp_iterator_at_a_record_from_before_time_was_frozen_earlier(fake):
+    """A record put, then freezegun froze time a day before it: an AT_TIMESTAMP iterator
+    at the record's arrival time starts at it. The time was refused as later than the
+    current time, though the record had arrived then."""
+    client = boto3.client("kinesis", region_name=REGION)
+    client.create_stream(StreamName="s", ShardCount=1)
+    client.put_record(StreamName="s", Data=b"a", PartitionKey="k")
+    (record,) = client.get_records(ShardIterator=iterator(client, "TRIM_HORIZON"))["Records"]
+
+    with freezegun.freeze_time(fake.kinesis.clock.now() - timedelta(days=1)):
+        position = iterator(client, "AT_TIMESTAMP", Timestamp=record["ApproximateArrivalTimestamp"])
+        answer = client.get_records(ShardIterator=position)
+
+    assert payloads(answer) == [b"a"]

@@ -8,7 +8,7 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
-from pytest_firehose._clock import FakeClock, epoch_millis
+from pytest_firehose._clock import FakeClock, epoch_millis, reached
 from pytest_firehose._errors import ServiceError
 from pytest_firehose._services.kinesis.iterators import (
     ShardIterator,
@@ -210,7 +210,7 @@ class ShardReads:
                 "Must specify timestampInMillis parameter for iterator of type AT_TIMESTAMP. "
                 "Current request has no timestamp parameter.",
             )
-        if timestamp > now:
+        if timestamp > reached(now, self.clock):  # the clock may have been moved back
             raise ServiceError(
                 "InvalidArgumentException",
                 "The timestampInMillis parameter cannot be greater than the "
