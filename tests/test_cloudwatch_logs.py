@@ -130,6 +130,19 @@ def test_extraction_off_is_decompression_alone(fake):
     stream.assert_delivered([gzip.decompress(data)])
 
 
+def test_put_log_events_writes_the_gzip_header_cloudwatch_logs_writes(fake):
+    stream = fake.firehose.create_delivery_stream("events", ExtendedS3DestinationConfiguration=S3)
+
+    record = stream.put_log_events(["a"])
+
+    # No time stamp, no flags, "FAT" as the operating system: as the records CloudWatch Logs
+    # sends begin (base64 "H4sIAAAAAAAAA").
+    assert record[:10] == b"\x1f\x8b\x08\x00\x00\x00\x00\x00\x00\x00"
+    assert base64.b64encode(record).startswith(b"H4sIAAAAAAAAA")
+    assert [event["message"] for event in json.loads(gzip.decompress(record))["logEvents"]] == ["a"]
+    stream.assert_delivered([record])
+
+
 def test_without_decompression_the_compressed_record_is_delivered_as_put(fake):
     stream = fake.firehose.create_delivery_stream("events", ExtendedS3DestinationConfiguration=S3)
     data = envelope("a")
