@@ -10,6 +10,7 @@ import json
 import random
 import string
 import warnings
+import zlib
 from collections import Counter
 from collections.abc import Iterator
 from typing import Any
@@ -129,6 +130,19 @@ def test_extraction_off_is_decompression_alone(fake):
     stream.assert_delivered([gzip.decompress(data)])
 
 
+def test_put_log_events_writes_the_gzip_header_cloudwatch_logs_writes(fake):
+    stream = fake.firehose.create_delivery_stream("events", ExtendedS3DestinationConfiguration=S3)
+
+    record = stream.put_log_events(["a"])
+
+    # No time stamp, no flags, "FAT" as the operating system: as the records CloudWatch Logs
+    # sends begin (base64 "H4sIAAAAAAAAA").
+    assert record[:10] == b"\x1f\x8b\x08\x00\x00\x00\x00\x00\x00\x00"
+    assert base64.b64encode(record).startswith(b"H4sIAAAAAAAAA")
+    assert [event["message"] for event in json.loads(gzip.decompress(record))["logEvents"]] == ["a"]
+    stream.assert_delivered([record])
+
+
 def test_without_decompression_the_compressed_record_is_delivered_as_put(fake):
     stream = fake.firehose.create_delivery_stream("events", ExtendedS3DestinationConfiguration=S3)
     data = envelope("a")
@@ -190,6 +204,27 @@ def test_the_lambda_processor_gets_the_messages_and_its_failures_keep_the_record
 # --------------------------------------------------------------------------- failures
 
 
+#: What a record may decompress to at most (the fake's cap, docs/fidelity.md).
+CAP = 16 * 1024 * 1024
+
+
+def json_text(size: int) -> bytes:
+    """A JSON string of ``size`` bytes."""
+    return b'"' + b"a" * (size - 2) + b'"'
+
+
+def test_a_record_decompressing_to_the_cap_is_delivered(fake):
+    stream = logs_stream(fake, DECOMPRESSION)
+    text = json_text(CAP)
+    members = gzip.compress(text[: CAP // 2]) + gzip.compress(text[CAP // 2 :])
+
+    stream.put_from_logs(gzip.compress(text), members)
+    stream.flush()
+
+    assert stream.decompression_failed == []
+    assert stream.delivered == [text, text]
+
+
 def decompressing(data: bytes, name: str) -> Any:
     return pytest.param((DECOMPRESSION,), data, id=name)
 
@@ -204,7 +239,11 @@ def extracting(data: bytes, name: str) -> Any:
         decompressing(b"not gzip", "not-gzip"),
         decompressing(gzip.compress(b"not json"), "not-json"),
         decompressing(gzip.compress(b'{"a": NaN}'), "nan"),
-        decompressing(gzip.compress(b"\x00" * (16 * 1024 * 1024 + 1)), "past-the-cap"),
+        decompressing(gzip.compress(json_text(CAP + 1)), "past-the-cap"),
+        decompressing(
+            gzip.compress(json_text(CAP + 1)[:CAP]) + gzip.compress(b'"'), "members-past-the-cap"
+        ),
+        decompressing(zlib.compress(b'{"a":1}'), "zlib-not-gzip"),
         decompressing(gzip.compress(b'{"a":1}')[:-4], "cut-short"),
         extracting(gzip.compress(b'{"a":1}'), "json-not-logs"),
         extracting(gzip.compress(b'{"messageType":"DATA_MESSAGE"}'), "no-events"),

@@ -164,3 +164,15 @@ def test_a_custom_time_zone_applies_to_timestamp_expressions(fake, client):
     )
     local = fake.firehose["events"].records[0].arrived_at.astimezone(ZoneInfo("America/New_York"))
     assert key.startswith(f"t={local:%Y-%m-%dT%H}/events-1-{local:%Y-%m-%d-%H-%M-%S}-")
+
+
+def test_an_object_shows_its_key_and_how_many_records_it_holds(fake, client):
+    client.create_delivery_stream(
+        DeliveryStreamName="events", ExtendedS3DestinationConfiguration=S3
+    )
+    client.put_record_batch(DeliveryStreamName="events", Records=[{"Data": b"a"}, {"Data": b"b"}])
+    stream = fake.firehose["events"]
+    stream.flush()
+
+    (obj,) = stream.objects
+    assert repr(obj) == f"<DeliveredObject {obj.key!r}: 2 record(s)>"  # in assertion diffs

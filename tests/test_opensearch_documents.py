@@ -122,6 +122,37 @@ def test_a_weekly_index_numbers_weeks_from_sunday_with_week_one_holding_january_
     assert line["esIndexName"] == "logs-2044-w01"
 
 
+def test_a_year_whose_january_first_is_a_saturday_starts_week_one_the_sunday_before(
+    fake: FirehoseFake,
+) -> None:
+    stream = fake.firehose.create_delivery_stream(
+        "events",
+        AmazonopensearchserviceDestinationConfiguration={
+            **OPENSEARCH,
+            "IndexRotationPeriod": "OneWeek",
+            "BufferingHints": {"IntervalInSeconds": 60},
+        },
+    )
+    clock = fake.firehose.clock
+    for day, record in (
+        (datetime(2038, 12, 25, 23, 59, tzinfo=timezone.utc), b'{"day": "saturday"}'),
+        (datetime(2038, 12, 26, 0, 0, tzinfo=timezone.utc), b'{"day": "sunday"}'),
+        (datetime(2039, 1, 1, 12, tzinfo=timezone.utc), b'{"day": "january first"}'),
+        (datetime(2039, 1, 2, 0, 0, tzinfo=timezone.utc), b'{"day": "next sunday"}'),
+    ):
+        clock.advance(day - clock.now())
+        put_batch(record)
+        clock.advance(seconds=60)
+    clock.advance(minutes=5)
+
+    assert [(d["_source"]["day"], d["_index"]) for d in stream.documents] == [
+        ("saturday", "logs-2038-w52"),
+        ("sunday", "logs-2039-w01"),  # ISO: 2038-W51
+        ("january first", "logs-2039-w01"),  # ISO: 2038-W52
+        ("next sunday", "logs-2039-w02"),
+    ]
+
+
 def test_a_document_names_the_index_and_id_its_failed_record_names(
     fake: FirehoseFake, landing_s3: Any
 ) -> None:

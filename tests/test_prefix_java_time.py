@@ -8,6 +8,7 @@ The expected strings are worked out by hand from the javadoc's table and Java's 
 
 from __future__ import annotations
 
+import re
 import warnings
 from datetime import datetime, timezone
 from typing import Any
@@ -353,8 +354,28 @@ REPORTED = [
 
 @pytest.mark.parametrize(("pattern", "said"), REPORTED)
 def test_what_java_fails_to_format_is_reported(client: Any, pattern: str, said: str) -> None:
-    with pytest.warns(UnmodelledSettingWarning, match=said):
+    expression = re.escape(f"Prefix: !{{timestamp:{pattern}}} (")
+    with pytest.warns(UnmodelledSettingWarning, match=expression + said):
         create(client, f"!{{timestamp:{pattern}}}/")
+
+
+MONTHS = (
+    *("January", "February", "March", "April", "May", "June", "July", "August"),
+    *("September", "October", "November", "December"),
+)
+
+
+def test_a_padding_as_wide_as_the_widest_text_is_written_and_not_reported(
+    fake: Any, client: Any
+) -> None:
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        create(client, "!{timestamp:pppppppppMMMM}/!{timestamp:ppH}/")  # September; 23
+    key = key_of_one_record(fake, client)
+    arrived = fake.firehose["events"].records[0].arrived_at.astimezone(timezone.utc)
+    month, hour, _ = key.split("/", 2)
+    assert month == MONTHS[arrived.month - 1].rjust(9)
+    assert hour == f"{arrived.hour:2d}"
 
 
 def test_a_padding_that_overflows_only_sometimes_is_copied_as_written_then() -> None:

@@ -60,6 +60,16 @@ RULES = [
         id="stray",
     ),
     pytest.param(
+        {"Prefix": "p/!{firehose:uuid}/", "ErrorOutputPrefix": "e/!{firehose:error-output-type}/"},
+        OPENING + STRAY + "BLOCK.Prefix has !{firehose:uuid}",
+        id="firehose-value",
+    ),
+    pytest.param(
+        {"Prefix": "p/!{timestamp:yyyy/", "ErrorOutputPrefix": "e/"},
+        OPENING + STRAY + "BLOCK.Prefix has !{timestamp:yyyy/",
+        id="unclosed",
+    ),
+    pytest.param(
         {"Prefix": "k=!{partitionKeyFromQuery:k}/", "ErrorOutputPrefix": "e/"},
         OPENING + STRAY + "BLOCK.Prefix has !{partitionKeyFromQuery:k}",
         id="partition-key",

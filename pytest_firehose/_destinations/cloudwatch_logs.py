@@ -50,6 +50,9 @@ NOT_CLOUDWATCH_LOGS = (
 MAX_DECOMPRESSED = 16 * 1024 * 1024
 #: A Firehose record's data at most (the API's limit), whoever puts it.
 MAX_RECORD_BYTES = 1_024_000
+#: The extra flags and operating system bytes of the gzip header of a record CloudWatch
+#: Logs sends (its records begin ``H4sIAAAAAAAAA`` in base64).
+_GZIP_XFL_OS = b"\x00\x00"
 _MESSAGE_TYPES = ("DATA_MESSAGE", "CONTROL_MESSAGE")
 _INVALID = "InvalidArgumentException"
 
@@ -262,8 +265,9 @@ def log_events_record(
 ) -> bytes:
     """The record a CloudWatch Logs subscription filter sends for ``messages`` logged at
     ``at``: the gzip of the ``DATA_MESSAGE`` envelope, compact JSON as CloudWatch Logs
-    writes it, each event with a 56-digit id. Raises ``UsageError`` for messages or names
-    that are not text (the handles' ``put_log_events`` build it)."""
+    writes it, each event with a 56-digit id, the gzip header as CloudWatch Logs writes it
+    (no time stamp, extra flags and operating system 0). Raises ``UsageError`` for messages
+    or names that are not text (the handles' ``put_log_events`` build it)."""
     listed = _log_messages(
         messages,
         "put_log_events",
@@ -284,4 +288,7 @@ def log_events_record(
         "logEvents": events,
     }
     text = json.dumps(envelope, separators=(",", ":"), ensure_ascii=False)
-    return gzip.compress(text.encode("utf-8"), mtime=0)
+    compressed = gzip.compress(text.encode("utf-8"), mtime=0)
+    # The header's last two bytes (extra flags, operating system) as Java's GZIPOutputStream
+    # writes them, and CloudWatch Logs' records show: zero, where Python writes its own.
+    return compressed[:8] + _GZIP_XFL_OS + compressed[10:]
