@@ -152,11 +152,6 @@ def json_object(payload: Any) -> dict[str, Any] | None:
     return value if isinstance(value, dict) else None
 
 
-def refused_unless_json(records: Sequence[Accepted], refusal: Refusal) -> dict[int, Refusal]:
-    """``refusal`` for each of ``records`` that is not one JSON object, by position."""
-    return {i: refusal for i, (payload, _, _) in enumerate(records) if json_object(payload) is None}
-
-
 class StoredDestination:
     """What a destination the fake stores does (see the module): it never fails while up
     but for the records it refuses; while down, gives a batch up once its retry duration
