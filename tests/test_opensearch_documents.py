@@ -88,11 +88,9 @@ def test_the_index_rotates_with_the_arrival(fake: FirehoseFake, period: str, suf
     assert [document["_index"] for document in stream.documents] == ["logs" + suffix(arrived)]
 
 
-def test_a_weekly_index_numbers_weeks_from_sunday_with_week_one_holding_january_first(
-    fake: FirehoseFake,
-    landing_s3: Any,
-) -> None:
-    stream = fake.firehose.create_delivery_stream(
+def _weekly(fake: FirehoseFake) -> Any:
+    """Delivery stream ``events`` to an OpenSearch index rotated weekly, buffered 60 s."""
+    return fake.firehose.create_delivery_stream(
         "events",
         AmazonopensearchserviceDestinationConfiguration={
             **OPENSEARCH,
@@ -100,6 +98,13 @@ def test_a_weekly_index_numbers_weeks_from_sunday_with_week_one_holding_january_
             "BufferingHints": {"IntervalInSeconds": 60},
         },
     )
+
+
+def test_a_weekly_index_numbers_weeks_from_sunday_with_week_one_holding_january_first(
+    fake: FirehoseFake,
+    landing_s3: Any,
+) -> None:
+    stream = _weekly(fake)
     stream.destination_refuses(lambda record: b"refused" in record)
     clock = fake.firehose.clock
     for day, record in (
@@ -125,14 +130,7 @@ def test_a_weekly_index_numbers_weeks_from_sunday_with_week_one_holding_january_
 def test_a_year_whose_january_first_is_a_saturday_starts_week_one_the_sunday_before(
     fake: FirehoseFake,
 ) -> None:
-    stream = fake.firehose.create_delivery_stream(
-        "events",
-        AmazonopensearchserviceDestinationConfiguration={
-            **OPENSEARCH,
-            "IndexRotationPeriod": "OneWeek",
-            "BufferingHints": {"IntervalInSeconds": 60},
-        },
-    )
+    stream = _weekly(fake)
     clock = fake.firehose.clock
     for day, record in (
         (datetime(2038, 12, 25, 23, 59, tzinfo=timezone.utc), b'{"day": "saturday"}'),
