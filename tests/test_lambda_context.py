@@ -328,6 +328,7 @@ def test_a_functions_own_environment_variables_are_set_while_its_handler_runs(
         ({"TABLE": 5}, "a dict of names to text values"),
         (["TABLE=orders"], "a dict of names to text values"),
         ({"BIG": "x" * 4090}, "exceeded the 4KB limit"),
+        ({"BIG": "x" * 4087}, "exceeded the 4KB limit (4,097 bytes of JSON)"),
     ],
 )
 def test_environment_variables_lambda_would_refuse_are_refused(

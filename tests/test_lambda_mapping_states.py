@@ -93,6 +93,21 @@ def test_a_disabling_mapping_polls_until_it_is_disabled(slow: FirehoseFake) -> N
     assert trigger.state == "Disabled"
 
 
+def test_a_batch_due_the_instant_the_mapping_is_disabled_waits(slow: FirehoseFake) -> None:
+    stream = _stream(slow)
+    trigger = stream.lambda_trigger(accept_all, MaximumBatchingWindowInSeconds=10)
+    slow.kinesis.clock.advance(seconds=30)
+    before = slow.kinesis.clock.now()
+
+    trigger.update(Enabled=False)  # Disabled 10 seconds from now
+    put(b"a")  # its batching window closes then too
+    trigger.drain()
+
+    assert batches(trigger) == []
+    assert slow.kinesis.clock.now() == before  # drain() waits for nothing it will not invoke
+    assert trigger.state == "Disabling"
+
+
 def test_records_read_while_disabling_are_invoked(slow: FirehoseFake) -> None:
     stream = _stream(slow)
     trigger = stream.lambda_trigger(accept_all)

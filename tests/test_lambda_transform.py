@@ -283,6 +283,12 @@ def test_a_handler_that_runs_past_its_timeout_on_the_fake_clock_timed_out(
     )
     assert record["attemptsMade"] == 2
     assert record["attemptEndingTimestamp"] - record["arrivalTimestamp"] == 8_000
+    # A timed-out invocation failed, though its handler returned a good answer.
+    with pytest.raises(AssertionError) as failed:
+        stream.assert_delivered([b"a"])
+    assert str(failed.value).endswith(
+        "\n  the Lambda processor's last failed invocation: timed out"
+    )
 
 
 def test_a_longer_function_timeout_lets_the_handler_finish(fake: FirehoseFake) -> None:
@@ -394,6 +400,8 @@ def test_an_answer_lambda_cannot_serialize_is_a_function_error(fake: FirehoseFak
 
     assert isinstance(stream.invocations[0].error, TypeError)
     assert error_records(stream)[0]["errorCode"] == "Lambda.FunctionError"
+    # What the handler returned stays readable: the very object, as no JSON carries it.
+    assert stream.invocations[0].answer == {"records": {1, 2}}
 
 
 def test_the_answer_is_read_as_lambda_returns_it_in_json(fake: FirehoseFake) -> None:
