@@ -348,3 +348,18 @@ def test_a_stream_taken_over_ends_after_its_one_error_event(fake, server, client
 
     assert errors == ["ResourceInUseException"]
     assert ":exception-type" in messages[-1].headers
+
+
+def test_a_put_wakes_a_waiting_stream_at_once(server, client, consumer, monkeypatch):
+    # The stream waits on the world's changes; its recheck (for a client gone, or a clock
+    # moved behind the fake's back) comes too late to bring the record in time.
+    monkeypatch.setattr(http1, "STREAM_RECHECK", 600.0)
+    reader = server_client(
+        server, "kinesis", config=Config(read_timeout=20, retries={"max_attempts": 1})
+    )
+    stream = subscribe(reader, consumer)
+    assert data(next_event(stream)) == []  # the first event: nothing to read yet
+    put(client, b"a")
+
+    assert data(next_event(stream)) == [b"a"]
+    reader.close()
