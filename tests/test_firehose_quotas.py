@@ -249,3 +249,14 @@ def test_quotas_reach_a_region_first_used_after_they_were_turned_on(fake):
     refused = answer_of(client.list_delivery_streams)
 
     assert refused["Error"] == RATE_EXCEEDED
+
+
+def test_a_reset_turns_the_quotas_off(fake):
+    fake.world.reset()  # what the local server's POST /_fake/reset does
+    client = one_attempt()
+    client.create_delivery_stream(DeliveryStreamName="events")
+
+    answers = [answer_of(client.list_delivery_streams) for _ in range(6)]
+
+    assert [answer.get("Error") for answer in answers] == [None] * 6
+    assert failed(batch(client, *[1000 * KIB] * 4)) == []
