@@ -6,9 +6,12 @@ import dataclasses
 import uuid
 from datetime import datetime, timezone
 from typing import Any
+from unittest import mock
 
 import boto3
 import pytest
+from botocore.config import Config
+from botocore.exceptions import ClientError
 from conftest import REGION
 
 from pytest_firehose import Call, Fault, FirehoseFake
@@ -127,3 +130,52 @@ def test_past_the_bound_of_shared_values_calls_keep_their_own(
     assert (second.stream, second.failed_indices, second.region) == ("b", (7,), REGION)
     assert call(stream="x" * 300, fault="f").stream == "x" * 300
     assert call(stream=None).stream is None
+
+
+def test_a_call_leaves_a_comparison_with_another_kind_of_object_to_that_object() -> None:
+    # As a dataclass would: ``mock.ANY`` in an expected log matches any call.
+    assert call() == mock.ANY
+    assert [call(status=500), call()] == [mock.ANY, call()]
+    assert [call(status=500), call()] != [mock.ANY, call(status=500)]
+
+
+def test_each_call_holds_the_fault_its_own_handle_scheduled() -> None:
+    with FirehoseFake(region=REGION) as fake:
+        fake.firehose.create_delivery_stream("events")
+        # Two alike faults, scheduled apart: equal by value, each its own handle's.
+        first = fake.firehose.fail(error="ServiceUnavailableException")
+        second = fake.firehose.fail(error="ServiceUnavailableException")
+        client = boto3.client(
+            "firehose", region_name=REGION, config=Config(retries={"total_max_attempts": 1})
+        )
+        for _ in range(2):
+            with pytest.raises(ClientError):
+                client.put_record(DeliveryStreamName="events", Record={"Data": b"a"})
+
+        logged = fake.firehose["events"].calls[-2:]
+
+    assert first.fault == second.fault
+    assert [call.scheduled_fault for call in logged] == [first.fault, second.fault]
+    assert logged[0].scheduled_fault is first.fault
+    assert logged[1].scheduled_fault is second.fault
+
+
+def test_each_services_log_holds_its_own_calls_only() -> None:
+    with FirehoseFake(region=REGION) as fake:
+        fake.firehose.create_delivery_stream("events")
+        fake.kinesis.create_stream("events")  # a namesake in the other service
+        boto3.client("firehose", region_name=REGION).put_record(
+            DeliveryStreamName="events", Record={"Data": b"a"}
+        )
+        boto3.client("kinesis", region_name=REGION).put_record(
+            StreamName="events", Data=b"b", PartitionKey="k"
+        )
+
+        firehose, kinesis = fake.firehose.calls, fake.kinesis.calls
+
+    assert [(c.service, c.operation, c.records) for c in firehose] == [
+        ("firehose", "PutRecord", [b"a"])
+    ]
+    assert [(c.service, c.operation, c.records) for c in kinesis] == [
+        ("kinesis", "PutRecord", [b"b"])
+    ]

@@ -17,7 +17,7 @@ from botocore.exceptions import ClientError, EventStreamError, ReadTimeoutError
 from conftest import needs_botocore
 from fanout_support import REGION, SHARD, data, event_stream, put, register, world_with_stream
 
-from pytest_firehose import FirehoseFake, FirehoseServer
+from pytest_firehose import FirehoseFake, FirehoseServer, UsageError
 
 
 @pytest.fixture
@@ -553,3 +553,17 @@ def test_an_event_carries_at_most_ten_thousand_records(fake, client, consumer):
     first, second = events(subscribe(client, consumer), 2)
     assert len(first["Records"]) == 10_000
     assert data([second]) == [b"10000"]
+
+
+def test_a_stream_read_after_its_fake_stopped_gives_what_was_there_and_moves_no_clock():
+    # What the stopped fake holds stays readable; the next event would have to move its
+    # clock, a change every handle is refused once the fake stopped.
+    with world_with_stream() as fake:
+        client = boto3.client("kinesis", region_name=REGION)
+        put(client, b"a")
+        stream = iter(subscribe(client, register(fake, client)))
+        put(client, b"b")
+
+    assert data([next(stream)["SubscribeToShardEvent"]]) == [b"a", b"b"]
+    with pytest.raises(UsageError, match="has stopped"):
+        next(stream)

@@ -238,3 +238,25 @@ def test_the_control_plane_has_no_rate_while_quotas_are_off():
         client = one_attempt()
         for _ in range(20):
             client.describe_delivery_stream(DeliveryStreamName="events")
+
+
+def test_quotas_reach_a_region_first_used_after_they_were_turned_on(fake):
+    # The fixture turned them on before any request to eu-west-2 made its Firehose.
+    client = one_attempt("eu-west-2")
+    for _ in range(5):
+        client.list_delivery_streams()
+
+    refused = answer_of(client.list_delivery_streams)
+
+    assert refused["Error"] == RATE_EXCEEDED
+
+
+def test_a_reset_turns_the_quotas_off(fake):
+    fake.world.reset()  # what the local server's POST /_fake/reset does
+    client = one_attempt()
+    client.create_delivery_stream(DeliveryStreamName="events")
+
+    answers = [answer_of(client.list_delivery_streams) for _ in range(6)]
+
+    assert [answer.get("Error") for answer in answers] == [None] * 6
+    assert failed(batch(client, *[1000 * KIB] * 4)) == []

@@ -20,6 +20,7 @@ from freezegun import freeze_time
 from freezegun.api import real_monotonic
 
 from pytest_firehose import FirehoseFake
+from pytest_firehose._doors.sleepers import SETTLE_LIMIT
 from pytest_firehose._errors import UsageError
 
 UTC = timezone.utc
@@ -579,3 +580,28 @@ def test_freezegun_is_imported_only_once_frozen_time_mode_is_asked_for():
     """Importing freezegun takes longer than starting the fake: a run that never asks for
     the mode never imports it."""
     assert python_output(FREEZEGUN_UNUSED) == ["False", "True"]
+
+
+def test_a_slow_answer_does_not_wait_for_a_thread_its_latency_wakes() -> None:
+    # The test's request holds the world while its latency passes: the producer woken on
+    # the way puts once the answer is given, without holding up the answer till it settles.
+    real_seconds = time.monotonic  # taken before the freeze replaces it
+
+    def producer() -> None:
+        time.sleep(1)
+        boto3.client("firehose").put_record(DeliveryStreamName="events", Record={"Data": b"t"})
+
+    with FirehoseFake(freeze_time=True) as frozen:
+        stream = frozen.firehose.create_delivery_stream("events")
+        begun = frozen.firehose.clock.now()
+        frozen.firehose.fail(latency=5, operation="PutRecord")
+        thread = threading.Thread(target=producer, daemon=True)
+        thread.start()
+        started = real_seconds()
+        boto3.client("firehose").put_record(DeliveryStreamName="events", Record={"Data": b"m"})
+        answered = real_seconds() - started
+        thread.join(REAL_SECONDS)
+
+    assert answered < SETTLE_LIMIT
+    assert [call.at - begun for call in stream.calls] == [timedelta(seconds=5)] * 2
+    assert stream.records == [b"m", b"t"]

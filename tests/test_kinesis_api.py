@@ -998,6 +998,23 @@ def test_a_shard_takes_exactly_1_mib_a_second_partition_keys_included(fake, kine
     assert fake.kinesis["s"].records[1:] == [b"xx", b"z"]
 
 
+def test_write_quotas_reach_a_region_used_later_and_a_reset_turns_them_off(fake):
+    fake.kinesis.enforce_quotas()
+    elsewhere = boto3.client(
+        "kinesis", region_name="eu-west-1", config=Config(retries={"total_max_attempts": 1})
+    )
+    chunks = entries(*[b"x" * (300 * 1024)] * 4)  # 1.2 MiB for one shard
+    elsewhere.create_stream(StreamName="s", ShardCount=1)
+    over = elsewhere.put_records(StreamName="s", Records=chunks)
+
+    fake.world.reset()  # what the local server's POST /_fake/reset does
+    elsewhere.create_stream(StreamName="s", ShardCount=1)
+    after = elsewhere.put_records(StreamName="s", Records=chunks)
+
+    assert over["FailedRecordCount"] == 1
+    assert after["FailedRecordCount"] == 0
+
+
 def test_each_second_takes_1000_records_a_shard_afresh(fake, kinesis_client):
     kinesis_client.create_stream(StreamName="s", ShardCount=1)
     fake.kinesis.enforce_quotas()

@@ -396,3 +396,13 @@ def test_control_plane_changes_past_five_a_second_are_refused(fake, reader, oper
     code, message, status = error(over)
     assert (code, status) == ("LimitExceededException", 400)
     assert message.startswith("Rate exceeded for ")
+
+
+def test_a_reset_turns_the_read_quotas_off(fake, reader):
+    fake.kinesis.enforce_read_quotas()
+    fake.world.reset()  # what the local server's POST /_fake/reset does
+    reader.create_stream(StreamName="s", ShardCount=1)
+
+    iterators = [iterator(reader) for _ in range(12)]
+
+    assert len(set(iterators)) == 12

@@ -73,6 +73,20 @@ def test_the_failure_report_names_a_trigger_whose_handler_failed(fake: FirehoseF
     ]
 
 
+def test_a_reset_leaves_the_failure_report_as_a_fresh_fakes(fake: FirehoseFake) -> None:
+    def handler(event: dict[str, Any], context: Any) -> None:
+        raise ValueError("bad batch")
+
+    trigger = fake.kinesis.create_stream("s").lambda_trigger(handler, MaximumRetryAttempts=0)
+    put(b"a")
+    trigger.drain()
+    assert "whose handler failed" in fake.failure_report()
+
+    fake.world.reset()  # what the local server's POST /_fake/reset does
+
+    assert fake.failure_report() == "  (no calls reached the fake)"
+
+
 def test_a_failing_batch_is_retried_whole_until_retries_run_out(fake: FirehoseFake) -> None:
     stream = fake.kinesis.create_stream("s")
     trigger = stream.lambda_trigger(_poisoned(), MaximumRetryAttempts=2)

@@ -176,3 +176,18 @@ def test_a_seeded_source_draws_the_same_ids_whatever_unseeded_ones_draw_meanwhil
         unseeded.uuid()
     drawn.append(seeded.record_keys(3)[1])
     assert drawn == expected
+
+
+def test_a_reset_draws_the_ids_a_fresh_world_of_its_seed_draws() -> None:
+    def ids_of_a_put(fake: FirehoseFake) -> tuple[str, list[str]]:
+        fake.firehose.create_delivery_stream("events")
+        client = boto3.client("firehose", region_name=REGION)
+        answer = client.put_record_batch(DeliveryStreamName="events", Records=[{"Data": b"x"}] * 2)
+        return answer["ResponseMetadata"]["RequestId"], answered_ids(answer)
+
+    with FirehoseFake(region=REGION, seed=3) as fake:
+        first = ids_of_a_put(fake)
+        fake.world.reset()  # what the local server's POST /_fake/reset does
+        again = ids_of_a_put(fake)
+
+    assert again == first

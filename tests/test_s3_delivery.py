@@ -270,3 +270,15 @@ def test_producer_to_firehose_to_s3_to_reader(moto_fake: FirehoseFake) -> None:
     puts = [c for c in moto_fake.firehose.calls if c.operation == "PutRecordBatch"]
     assert [c.failed_indices for c in puts] == [(0,), (), ()]
     assert read("lake", "events/") == [{"n": 2}, {"n": 1}, {"n": 3}]
+
+
+def test_a_stream_a_reset_dropped_delivers_nothing_more(moto_fake: FirehoseFake) -> None:
+    s3 = landing_bucket()
+    create()
+    put(boto3.client("firehose", region_name=REGION), *PAYLOADS)
+    moto_fake.world.reset()  # what the local server's POST /_fake/reset does
+
+    moto_fake.firehose.clock.advance(seconds=120)  # past the dropped stream's interval
+
+    assert stored(s3) == {}
+    assert moto_fake.firehose.stream_names() == []

@@ -748,6 +748,21 @@ def test_reset_gives_a_fresh_world(events: Served) -> None:
     assert events.ok("POST", "/_fake/faults", {"service": "firehose", "throttle": 1})["id"] == 1
 
 
+def test_a_server_of_its_own_world_makes_streams_and_encryption_at_once() -> None:
+    # As the fixture's fake does, with no creation or encryption delay asked for.
+    with FirehoseServer() as server:
+        client = server_client(server, "firehose")
+        client.create_delivery_stream(DeliveryStreamName="events")
+        created = client.describe_delivery_stream(DeliveryStreamName="events")
+        client.start_delivery_stream_encryption(DeliveryStreamName="events")
+        encrypted = client.describe_delivery_stream(DeliveryStreamName="events")
+        client.close()
+
+    assert created["DeliveryStreamDescription"]["DeliveryStreamStatus"] == "ACTIVE"
+    encryption = encrypted["DeliveryStreamDescription"]["DeliveryStreamEncryptionConfiguration"]
+    assert encryption["Status"] == "ENABLED"
+
+
 # --------------------------------------------------------------------------- control errors
 
 

@@ -57,6 +57,19 @@ def consumer(fake: FirehoseFake, client: Any) -> str:
     return register(fake, client)
 
 
+@pytest.fixture
+def prompt(server: FirehoseServer, monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
+    """A client whose event streams fail the test unless the change they wait for wakes
+    them: the streams' recheck (for a client gone, or a clock moved behind the fake's
+    back) comes far later than its read timeout."""
+    monkeypatch.setattr(http1, "STREAM_RECHECK", 600.0)
+    reader = server_client(
+        server, "kinesis", config=Config(read_timeout=20, retries={"max_attempts": 1})
+    )
+    yield reader
+    reader.close()
+
+
 def subscribe(client: Any, consumer: str, **position: Any) -> Iterator[dict[str, Any]]:
     position.setdefault("Type", "TRIM_HORIZON")
     answer = client.subscribe_to_shard(
@@ -213,8 +226,8 @@ def test_deregistering_the_consumer_ends_the_stream(fake, client, consumer):
     assert list(stream) == []
 
 
-def test_a_reset_ends_the_stream_as_deleting_its_stream_does(server, client, consumer):
-    stream = subscribe(client, consumer)
+def test_a_reset_ends_the_stream_as_deleting_its_stream_does(server, prompt, consumer):
+    stream = subscribe(prompt, consumer)
     next_event(stream)
     request = urllib.request.Request(f"{server.url}/_fake/reset", data=b"{}", method="POST")
     with urllib.request.urlopen(request) as reset:
@@ -348,3 +361,11 @@ def test_a_stream_taken_over_ends_after_its_one_error_event(fake, server, client
 
     assert errors == ["ResourceInUseException"]
     assert ":exception-type" in messages[-1].headers
+
+
+def test_a_put_wakes_a_waiting_stream_at_once(prompt, client, consumer):
+    stream = subscribe(prompt, consumer)
+    assert data(next_event(stream)) == []  # the first event: nothing to read yet
+    put(client, b"a")
+
+    assert data(next_event(stream)) == [b"a"]
