@@ -225,17 +225,10 @@ class World(Settling):
         with self.lock:
             return [model for (kind, _), model in self._services.items() if kind == name]
 
-    def calls_for(
-        self, service: str, stream: str | None = None, region: str | None = None
-    ) -> list[Call]:
-        """The calls to ``service`` (naming ``stream`` in ``region``, when given), in order."""
+    def calls_for(self, service: str) -> list[Call]:
+        """The calls to ``service``, in order."""
         with self.looked():
-            return [
-                call
-                for call in self.calls
-                if call.service == service
-                and (stream is None or (call.stream == stream and call.region == region))
-            ]
+            return [call for call in self.calls if call.service == service]
 
     def holds_lock(self) -> bool:
         """Whether the calling thread holds the world's lock."""
