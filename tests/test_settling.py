@@ -74,9 +74,9 @@ def test_a_kinesis_request_settles_no_stream_while_the_clock_stands_still(
     assert set(kinesis_settled) == {"b"}
 
 
-def test_kinesis_requests_have_sources_read_only_while_a_delivery_stream_reads_one(
-    fake: FirehoseFake, kinesis_client: Any, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def _spy_on_source_reads(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """From now on, the region of every Firehose service that reads its Kinesis sources,
+    each time it does."""
     reads: list[str] = []
     read_sources = FirehoseService.read_sources
 
@@ -85,6 +85,13 @@ def test_kinesis_requests_have_sources_read_only_while_a_delivery_stream_reads_o
         return read_sources(self, at)
 
     monkeypatch.setattr(FirehoseService, "read_sources", spy)
+    return reads
+
+
+def test_kinesis_requests_have_sources_read_only_while_a_delivery_stream_reads_one(
+    fake: FirehoseFake, kinesis_client: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    reads = _spy_on_source_reads(monkeypatch)
     fake.kinesis.create_stream("s")
     fake.firehose.create_delivery_stream("direct")
     for _ in range(3):
@@ -102,18 +109,11 @@ def test_kinesis_requests_have_sources_read_only_while_a_delivery_stream_reads_o
 def test_sources_are_read_once_after_a_kinesis_put_not_at_every_request_after_it(
     fake: FirehoseFake, client: Any, kinesis_client: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    reads: list[str] = []
-    read_sources = FirehoseService.read_sources
-
-    def spy(self: FirehoseService, at: Any = None) -> list[str]:
-        reads.append(self.region)
-        return read_sources(self, at)
-
     fake.kinesis.create_stream("s")
     reading_kinesis(fake, "reader")
     fake.firehose.create_delivery_stream("direct")
     kinesis_client.put_record(StreamName="s", Data=b"x", PartitionKey="k")
-    monkeypatch.setattr(FirehoseService, "read_sources", spy)
+    reads = _spy_on_source_reads(monkeypatch)
     for _ in range(3):
         client.put_record(DeliveryStreamName="direct", Record={"Data": b"y"})
     assert len(reads) == 1  # the first request after the Kinesis put read it
