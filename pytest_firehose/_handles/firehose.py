@@ -135,16 +135,13 @@ class FirehoseHandle(
         variables = check_environment(environment, "lambda_function")
         with self._world.touched():
             functions = self._world.firehose(name.region).functions
-            try:
-                functions.register(
-                    name,
-                    _outside_lock(self._world, handler),
-                    timeout=limit,
-                    memory_mb=memory_mb,
-                    environment=variables,
-                )
-            except (TypeError, ValueError) as error:
-                raise UsageError(str(error)) from None
+            functions.register(
+                name,
+                _outside_lock(self._world, handler),
+                timeout=limit,
+                memory_mb=memory_mb,
+                environment=variables,
+            )
         return name.arn
 
     def secret(

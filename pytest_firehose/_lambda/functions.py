@@ -234,14 +234,10 @@ class FunctionRegistry:
         memory_mb: int = DEFAULT_MEMORY_MB,
         environment: tuple[tuple[str, str], ...] = (),
     ) -> Registration:
-        """Register ``handler`` for ``name`` (replacing an earlier registration of it)."""
-        if not callable(handler):
-            raise TypeError(
-                f"the handler for {name.arn} must be a callable taking (event, context), "
-                f"not {type(handler).__name__}"
-            )
-        if timeout <= timedelta(0):
-            raise ValueError(f"a Lambda function's timeout is positive, not {timeout}")
+        """Register ``handler`` for ``name`` (replacing an earlier registration of it).
+
+        The caller has checked the handler, timeout, memory and environment
+        (``firehose.lambda_function``)."""
         function = Function(
             name.name, name.region, name.account_id, timeout, memory_mb, environment=environment
         )
