@@ -18,7 +18,6 @@ stream answers anybody else's put ``InvalidSourceException``
 
 from __future__ import annotations
 
-import gzip
 import json
 import zlib
 from collections.abc import Iterable, Mapping
@@ -29,6 +28,7 @@ from typing import TYPE_CHECKING, Any
 
 from pytest_firehose._clock import epoch_millis
 from pytest_firehose._destinations.base import Accepted
+from pytest_firehose._destinations.compression import java_gzip
 from pytest_firehose._destinations.processing_errors import ProcessingFailure
 from pytest_firehose._destinations.processors import processor_of
 from pytest_firehose._errors import ServiceError, UsageError
@@ -50,9 +50,6 @@ NOT_CLOUDWATCH_LOGS = (
 MAX_DECOMPRESSED = 16 * 1024 * 1024
 #: A Firehose record's data at most (the API's limit), whoever puts it.
 MAX_RECORD_BYTES = 1_024_000
-#: The extra flags and operating system bytes of the gzip header of a record CloudWatch
-#: Logs sends (its records begin ``H4sIAAAAAAAAA`` in base64).
-_GZIP_XFL_OS = b"\x00\x00"
 _MESSAGE_TYPES = ("DATA_MESSAGE", "CONTROL_MESSAGE")
 _INVALID = "InvalidArgumentException"
 
@@ -288,7 +285,5 @@ def log_events_record(
         "logEvents": events,
     }
     text = json.dumps(envelope, separators=(",", ":"), ensure_ascii=False)
-    compressed = gzip.compress(text.encode("utf-8"), mtime=0)
-    # The header's last two bytes (extra flags, operating system) as Java's GZIPOutputStream
-    # writes them, and CloudWatch Logs' records show: zero, where Python writes its own.
-    return compressed[:8] + _GZIP_XFL_OS + compressed[10:]
+    # CloudWatch Logs' records begin with the header Java's GZIPOutputStream writes.
+    return java_gzip(text.encode("utf-8"))

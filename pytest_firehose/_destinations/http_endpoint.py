@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import base64
 import contextlib
-import gzip
 import json
 from collections.abc import Callable
 from contextlib import AbstractContextManager
@@ -37,6 +36,7 @@ from pytest_firehose._destinations.base import (
     Destination,
     MemoryDestination,
 )
+from pytest_firehose._destinations.compression import java_gzip
 from pytest_firehose._destinations.gave_up import failed_output, gave_up_object, written
 from pytest_firehose._destinations.objects import DeliveredObject
 from pytest_firehose._destinations.s3 import S3Destination
@@ -312,7 +312,7 @@ class HttpEndpointDestination:
         ).encode()
         encoding = self.config.get("RequestConfiguration", {}).get("ContentEncoding", "NONE")
         if encoding == "GZIP":
-            body = gzip.compress(body, mtime=0)
+            body = java_gzip(body)
         with requests.Session() as session:
             session.trust_env = False  # no proxies or .netrc from the environment
             session.headers.clear()  # only Firehose's headers, not python-requests' own
