@@ -805,7 +805,67 @@ def test_a_kinesis_source_adds_the_record_metadata(fake: FirehoseFake) -> None:
     stream.assert_delivered([b"a"])
 
 
+def test_a_processor_updated_while_records_wait_keeps_their_kinesis_metadata(
+    fake: FirehoseFake,
+) -> None:
+    events: list[dict[str, Any]] = []
+
+    def handler(event: dict[str, Any], context: Any) -> Any:
+        events.append(event)
+        return answer_each(ok)(event, context)
+
+    fake.firehose.lambda_function("orders-transform", handler)
+    fake.kinesis.create_stream("k")
+    stream = fake.firehose.create_delivery_stream(
+        "events",
+        **FROM_KINESIS,
+        ExtendedS3DestinationConfiguration={**S3, "ProcessingConfiguration": processing()},
+    )
+    kinesis = boto3.client("kinesis", region_name=REGION)
+    sent = kinesis.put_record(StreamName="k", Data=b"a", PartitionKey="customer-7")
+    fake.firehose.clock.advance(seconds=5)
+    assert len(stream.records) == 1  # read, and waiting for the function
+    assert events == []
+
+    boto3.client("firehose", region_name=REGION).update_destination(
+        DeliveryStreamName="events",
+        CurrentDeliveryStreamVersionId="1",
+        DestinationId="destinationId-000000000001",
+        ExtendedS3DestinationUpdate={"ProcessingConfiguration": processing(NumberOfRetries="1")},
+    )
+    stream.flush()
+
+    (event,) = events
+    assert event["records"][0]["kinesisRecordMetadata"]["sequenceNumber"] == sent["SequenceNumber"]
+    assert event["records"][0]["kinesisRecordMetadata"]["partitionKey"] == "customer-7"
+
+
 # --------------------------------------------------------------------------- calling AWS
+
+
+def test_a_record_put_while_the_function_runs_waits_for_that_invocation_to_end(
+    fake: FirehoseFake,
+) -> None:
+    calls: list[tuple[str, list[bytes]]] = []
+
+    def handler(event: dict[str, Any], context: Any) -> Any:
+        data = [base64.b64decode(r["data"]) for r in event["records"]]
+        calls.append(("start", data))
+        if data == [b"a"]:
+            put(b"late")
+            fake.firehose.clock.advance(seconds=61)  # the buffer of "late" is due
+            boto3.client("firehose", region_name=REGION).list_delivery_streams()
+        calls.append(("end", data))
+        return answer_each(ok)(event, context)
+
+    fake.firehose.lambda_function("orders-transform", handler, timeout=900)
+    stream = transforming(fake)
+    put(b"a")
+    stream.flush()
+    stream.flush()
+
+    assert calls == [("start", [b"a"]), ("end", [b"a"]), ("start", [b"late"]), ("end", [b"late"])]
+    assert stream.delivered == [b"a", b"late"]
 
 
 def test_a_handler_may_call_firehose_through_boto3(fake: FirehoseFake) -> None:
