@@ -203,25 +203,35 @@ def test_an_updated_destination_reads_the_secret_again(fake, client, endpoint):
 # ------------------------------------------------------------------ the key cannot be read
 
 
+UNUSABLE = f"The secret {SECRET} is not in the format"
+
+
 @pytest.mark.parametrize(
-    ("stored", "code", "message"),
+    ("stored", "code", "message", "advice"),
     [
         (
             None,
             NOT_RETRIEVED,
             f"Firehose could not retrieve the secret {SECRET} from AWS Secrets Manager: "
             "ResourceNotFoundException: Secrets Manager can't find the specified secret.",
+            "neither the test's registered secrets nor whatever stands in for Secrets Manager "
+            f"hold a secret {SECRET}",
         ),
-        ({"value": "not json"}, INVALID, f"The secret {SECRET} is not in the format"),
-        ({"value": '["k"]'}, INVALID, f"The secret {SECRET} is not in the format"),
-        ({"value": '{"apikey": "k"}'}, INVALID, f"The secret {SECRET} is not in the format"),
-        ({"value": '{"api_key": 1}'}, INVALID, f"The secret {SECRET} is not in the format"),
-        ({"binary": b'{"api_key": "k"}'}, INVALID, f"The secret {SECRET} is not in the format"),
+        ({"value": "not json"}, INVALID, UNUSABLE, "its current value is not a JSON object"),
+        ({"value": '["k"]'}, INVALID, UNUSABLE, "its current value is not a JSON object"),
+        ({"value": '{"apikey": "k"}'}, INVALID, UNUSABLE, "has no string 'api_key'"),
+        ({"value": '{"api_key": 1}'}, INVALID, UNUSABLE, "has no string 'api_key'"),
+        (
+            {"binary": b'{"api_key": "k"}'},
+            INVALID,
+            UNUSABLE,
+            "its current value holds SecretBinary, not a SecretString",
+        ),
     ],
     ids=["no-such-secret", "not-json", "not-an-object", "no-api-key", "number", "binary"],
 )
 def test_a_secret_that_cannot_be_used_fails_the_delivery_retried_then_backed_up(
-    fake, client, endpoint, stored, code, message
+    fake, client, endpoint, stored, code, message, advice
 ):
     if stored is not None:
         secret(stored.get("value"), binary=stored.get("binary"))
@@ -242,6 +252,13 @@ def test_a_secret_that_cannot_be_used_fails_the_delivery_retried_then_backed_up(
     [recorded] = {line["errorMessage"] for line in lines}
     assert recorded.startswith(message)
     assert "pytest-firehose" not in recorded  # what Firehose writes holds no advice
+    with pytest.raises(AssertionError) as failure:
+        stream.assert_delivered([b"a", b"b"])
+    # The test's author is told where the records went and what is wrong with the secret.
+    shown = str(failure.value)
+    assert "backed up once the destination's retries ran out (stream.backed_up) (2)" in shown
+    assert "the destination's last refusal" in shown
+    assert advice in shown
 
 
 def test_a_secret_created_while_the_batch_is_retried_delivers_it(fake, client, endpoint):

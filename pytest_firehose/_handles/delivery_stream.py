@@ -386,11 +386,15 @@ class DeliveryStreamHandle(DestinationSwitches, StreamInputs):
 
     def _undelivered_note(self, expected: list[bytes]) -> str:
         """Where the expected payloads that were not delivered are, for failure messages:
-        pending (and whether the destination is down), or expired; empty when none is."""
+        pending (and whether the destination is down), expired, or backed up once the
+        retries ran out, with the destination's last refusal; empty when none is."""
         missing, deleted = set(expected) - set(self.delivered), self.deleted
         with self._world.looked():
             held = {} if deleted else {"pending": _payloads(self._delivery.pending())}
             held["expired, undelivered for 24 hours"] = _payloads(self._delivery.expired)
+            held["backed up once the destination's retries ran out (stream.backed_up)"] = [
+                data for obj in self._delivery.backed_up for data in obj.records
+            ]
             down = not self._delivery.destination_up
             last_failure = self._delivery.last_failure
         lines = []
