@@ -1026,16 +1026,16 @@ def test_records_being_transformed_are_pending(fake: FirehoseFake) -> None:
     assert stream.pending == []
 
 
-def test_a_processor_updated_to_a_size_its_buffer_holds_invokes_at_once(
+def test_a_processor_updated_to_a_size_its_buffer_holds_invokes_at_once_as_of_its_newest_record(
     fake: FirehoseFake,
 ) -> None:
     fake.firehose.lambda_function("orders-transform", answer_each(ok))
     stream = transforming(fake, BufferSizeInMBs="3")
-    client = boto3.client("firehose", region_name=REGION)
-    put(b"x" * 512 * 1024, b"x" * 512 * 1024)  # exactly 1 MiB
-    assert stream.invocations == []
+    put(b"x" * 512 * 1024)
+    fake.firehose.clock.advance(seconds=10)
+    put(b"y" * 512 * 1024)
 
-    client.update_destination(
+    boto3.client("firehose", region_name=REGION).update_destination(
         DeliveryStreamName="events",
         CurrentDeliveryStreamVersionId="1",
         DestinationId="destinationId-000000000001",
@@ -1043,7 +1043,7 @@ def test_a_processor_updated_to_a_size_its_buffer_holds_invokes_at_once(
     )
 
     (invocation,) = stream.invocations
-    assert invocation.started_at == stream.records[0].arrived_at
+    assert invocation.started_at == stream.records[1].arrived_at
 
 
 def test_firehose_waits_five_minutes_at_most_whatever_the_functions_timeout(
