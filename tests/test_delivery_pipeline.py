@@ -254,6 +254,45 @@ def test_a_buffer_expires_record_by_record_and_goes_once_empty(ids: IdSource) ->
     assert_accounted(delivery)
 
 
+def test_a_waiting_batch_expires_record_by_record(ids: IdSource) -> None:
+    # Retries 1 s after the flush, then doubling: none between 19 and 37 hours after it.
+    delivery = delivery_to(Recorder(retry_cap=timedelta(days=2)), **NEVER)
+    delivery.destination_up = False
+    hour = timedelta(hours=1)
+    delivery.accept(entries(b"old"), T0, ids)
+    delivery.accept(entries(b"young", at=T0 + hour), T0 + hour, ids)
+    delivery.flush(T0 + hour, ids)  # one batch of both, waiting for a retry
+
+    delivery.settle(T0 + RETENTION + MICROSECOND, ids)
+    assert (plain(delivery.expired), plain(delivery.pending())) == ([b"old"], [b"young"])
+
+    delivery.settle(T0 + hour + RETENTION, ids)
+    assert plain(delivery.pending()) == [b"young"]
+    delivery.settle(T0 + hour + RETENTION + MICROSECOND, ids)
+    assert (plain(delivery.expired), delivery.pending()) == ([b"old", b"young"], [])
+    assert delivery.retries == []
+    assert_accounted(delivery)
+
+
+def test_a_batch_that_expired_leaves_the_others_to_their_retries(ids: IdSource) -> None:
+    destination = Recorder()
+    destination.taking = False
+    delivery = delivery_to(destination, IntervalInSeconds=60)
+    delivery.accept(entries(b"old"), T0, ids)
+    delivery.settle(T0 + 60 * SECOND, ids)  # fails: waits for a retry
+    later = T0 + timedelta(hours=1)
+    delivery.accept(entries(b"young", at=later), later, ids)
+    delivery.settle(later + 60 * SECOND, ids)  # fails too: two batches wait
+
+    delivery.settle(T0 + RETENTION + timedelta(minutes=30), ids)
+    assert (plain(delivery.expired), plain(delivery.pending())) == ([b"old"], [b"young"])
+
+    destination.taking = True  # its next retry comes within 15 minutes
+    delivery.settle(T0 + RETENTION + timedelta(minutes=45), ids)
+    assert (payloads(delivery.objects), delivery.pending()) == ([b"young"], [])
+    assert_accounted(delivery)
+
+
 def tie(ids: IdSource, *, up: bool) -> Delivery:
     """A batch whose retry falls due at the very instant its record expires; the
     destination is switched on (or left off) just before."""
