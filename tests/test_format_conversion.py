@@ -320,9 +320,9 @@ def test_each_deserializer_reads_values_its_own_way(fake, client, deserializer, 
     assert {e["lastErrorCode"] for e in errors} == {"DataFormatConversion.MalformedData"}
 
 
-def in_motos_glue(columns: list[dict[str, str]]) -> None:
-    """Table web.clicks of ``columns`` in moto's Glue (inside ``mock_aws``)."""
-    glue = boto3.client("glue", region_name=REGION)
+def in_motos_glue(columns: list[dict[str, str]], region: str = REGION) -> None:
+    """Table web.clicks of ``columns`` in moto's Glue (inside ``mock_aws``), in ``region``."""
+    glue = boto3.client("glue", region_name=region)
     glue.create_database(DatabaseInput={"Name": "web"})
     glue.create_table(
         DatabaseName="web", TableInput={"Name": "clicks", "StorageDescriptor": {"Columns": columns}}
@@ -341,6 +341,25 @@ def test_the_table_can_come_from_motos_glue_and_the_file_lands_in_motos_bucket(f
     (listed,) = landing_s3.list_objects_v2(Bucket=LANDING)["Contents"]
     body = landing_s3.get_object(Bucket=LANDING, Key=listed["Key"])["Body"].read()
     assert pq.read_table(io.BytesIO(body)).to_pylist() == [{"id": 9, "page": "/z"}]
+
+
+def test_the_table_is_read_in_the_region_the_schema_configuration_names(fake, landing_s3):
+    in_motos_glue([{"Name": "page", "Type": "string"}], region="us-west-2")
+    in_motos_glue([{"Name": "id", "Type": "bigint"}])  # the stream's own region
+    client = boto3.client("firehose", region_name=REGION)
+    schema = {**SCHEMA, "Region": "us-west-2"}
+    client.create_delivery_stream(
+        DeliveryStreamName="clicks",
+        ExtendedS3DestinationConfiguration=destination(
+            DataFormatConversionConfiguration=conversion(SchemaConfiguration=schema)
+        ),
+    )
+    put(client, {"id": 9, "page": "/z"})
+    stream = fake.firehose["clicks"]
+    stream.flush()
+
+    (obj,) = stream.objects
+    assert rows(obj) == [{"page": "/z"}]
 
 
 def test_a_table_nobody_registered_fails_the_batch_and_says_how_to_register_it(fake, client):
