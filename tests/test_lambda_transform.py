@@ -62,6 +62,9 @@ def ok(data: bytes) -> dict[str, Any]:
     return {"result": "Ok", "data": base64.b64encode(data).decode()}
 
 
+FAILED = {"result": "ProcessingFailed"}
+
+
 def enrich(data: bytes) -> dict[str, Any]:
     order = json.loads(data)
     return ok(json.dumps({**order, "currency": "EUR"}).encode() + b"\n")
@@ -1044,6 +1047,30 @@ def test_a_processor_updated_to_a_size_its_buffer_holds_invokes_at_once_as_of_it
 
     (invocation,) = stream.invocations
     assert invocation.started_at == stream.records[1].arrived_at
+
+
+@pytest.mark.parametrize("fails", [False, True], ids=["all-ok", "one-failed"])
+def test_records_the_function_answered_are_delivered_no_earlier_than_its_answer(
+    fake: FirehoseFake, fails: bool
+) -> None:
+    def handler(event: dict[str, Any], context: Any) -> Any:
+        fake.firehose.clock.advance(seconds=2)  # the function takes 2 seconds
+        return answer_each(lambda data: FAILED if fails and data == b"b" else ok(data))(
+            event, context
+        )
+
+    fake.firehose.lambda_function("orders-transform", handler)
+    # Both buffers are due 60 seconds after the records arrived: the destination's while
+    # the function still runs.
+    hints = {"SizeInMBs": 5, "IntervalInSeconds": 60}
+    stream = s3_stream(fake, ProcessingConfiguration=processing(), BufferingHints=hints)
+    put(b"a", b"b")
+    fake.firehose.clock.advance(seconds=90)
+
+    (invocation,) = stream.invocations
+    (obj,) = stream.objects
+    assert obj.records == (b"a",) if fails else (b"a", b"b")
+    assert obj.delivered_at == invocation.ended_at
 
 
 def test_firehose_waits_five_minutes_at_most_whatever_the_functions_timeout(

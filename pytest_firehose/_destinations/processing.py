@@ -78,6 +78,8 @@ class Processed:
     #: Why Firehose refused the function's last refused answer: its error code and what in
     #: the answer was wrong, for failure messages; None when it took every answer.
     refused: str | None = None
+    #: When the last invocation ended (None before ``Transformer.run`` has run them all).
+    ended_at: datetime | None = None
 
 
 def _event_share(record: Accepted) -> int:
@@ -176,6 +178,7 @@ class Transformer:
         for _, record_id, _ in records:
             if isinstance(record_id, str):  # named by its source, not by a put
                 self.metadata.pop(record_id, None)
+        processed.ended_at = at + elapsed
         return processed
 
     def _process(

@@ -112,7 +112,8 @@ class Transforming:
             self.errors.append(
                 DestinationError(at, self.target.name, "", failed, UsageError(processed.misuse))
             )
-        ended = max([at, *(failure.ended_at for failure in processed.failed)])
+        # What the function answered is delivered no earlier than its last answer.
+        ended = processed.ended_at or at
         self._fill(processed.ok, ended, ids, floor=ended, keys=processed.keys)
 
     def _write_failures(self, processed: Processed, ids: IdSource) -> None:
