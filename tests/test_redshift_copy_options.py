@@ -187,6 +187,8 @@ def test_ignoreallerrors_loads_the_good_lines_whatever_the_number_of_bad_ones(
         ("MANIFEST", "MANIFEST cannot be given: Firehose's COPY gives MANIFEST itself"),
         ("IAM_ROLE 'arn:aws:iam::123456789012:role/r'", "IAM_ROLE cannot be given: Firehose"),
         ("WITH CREDENTIALS 'aws_iam_role=r'", "CREDENTIALS cannot be given"),
+        # The first option COPY cannot run with is the one named.
+        ("MANIFEST CREDENTIALS 'aws_iam_role=r'", "MANIFEST cannot be given: Firehose's COPY"),
         ("ACCESS_KEY_ID 'AKIA' SECRET_ACCESS_KEY 'k'", "ACCESS_KEY_ID cannot be given"),
         ("ENCRYPTED", "ENCRYPTED cannot be given: the staged objects are not encrypted"),
         ("FORMAT AS PARQUET", "PARQUET cannot be given: the staged objects are the records"),
