@@ -95,6 +95,9 @@ def test_without_data_table_columns_fields_are_named_by_position(
         ("CSV", b' "a" , b \n', {"x": "a", "y": " b "}),
         ("FORMAT AS CSV", b'"multi\nline",z\n', {"x": "multi\nline", "y": "z"}),
         ("IGNOREHEADER 1", b"x|y\na|b\n", {"x": "a", "y": "b"}),
+        ("IGNOREHEADER 1", b"\na|b\n", {"x": "a", "y": "b"}),  # an empty header line
+        ("ESCAPE", b"\\N|a\\|b\n", {"x": None, "y": "a|b"}),  # NULL AS matches as written
+        ("CSV", b"a,b", {"x": "a", "y": "b"}),  # the last line, without its newline
         ("IGNOREBLANKLINES", b"\na|b\n", {"x": "a", "y": "b"}),
         ("TRIMBLANKS", b"a  |b \t\n", {"x": "a", "y": "b"}),
         ("FILLRECORD", b"a\n", {"x": "a", "y": None}),

@@ -27,6 +27,7 @@ def modelled(fake: FirehoseFake, client: Any, copy: dict[str, Any], *payloads: b
     [
         "COMPUPDATE OFF STATUPDATE ON",
         "COMPUPDATE PRESET STATUPDATE FALSE COMPROWS 1000000",
+        "COMPROWS 1000",
         "COMPUPDATE",
         "ACCEPTANYDATE DATEFORMAT 'auto' TIMEFORMAT 'epochsecs'",
         "ROUNDEC TRUNCATECOLUMNS EXPLICIT_IDS",
@@ -235,6 +236,7 @@ def test_options_firehose_copy_cannot_run_with_are_reported_and_fail_every_copy(
     [
         ("NOSUCH 'auto'", "NOSUCH is not modelled: COPY loads the staged objects as if it were"),
         ("FIXEDWIDTH 'a:1' ESCAPE", "ESCAPE with FIXEDWIDTH is not modelled"),
+        ("NOSUCH AS 'x'", "NOSUCH is not modelled: COPY loads the staged objects as if it were"),
         ("BLANKETY ON NOSUCH 'x'", "BLANKETY, NOSUCH are not modelled: COPY loads the staged "),
     ],
 )
