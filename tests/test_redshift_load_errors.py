@@ -55,6 +55,8 @@ def test_load_errors_within_maxerror_are_recorded_while_the_other_rows_load(
         (b"\xf4\x90\x80\x80", "f4 90 80 80 (error 8)"),  # beyond U+10FFFF
         (b"\xc0\xaf", "c0 af (error 9)"),  # an overlong encoding
         (b"\xf8\x88", "f8 88 (error 1)"),  # the start of five bytes
+        # Five bytes: the reason is cut to err_reason's 100 characters.
+        (b"\xf8\x88\x80\x80\x80", "f8 88 80 80 80 (error"),
         # U+0080, U+E000 and U+10FFFF are UTF-8: the bad byte after them is named.
         (b"\xc2\x80\xee\x80\x80\xf4\x8f\xbf\xbf\xa4", "a4 (error 3)"),
     ],
