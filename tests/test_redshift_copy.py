@@ -6,6 +6,7 @@ fails retried for ``RetryOptions.DurationInSeconds`` and then skipped (its manif
 
 from __future__ import annotations
 
+import bz2
 import gzip
 import json
 import re
@@ -64,6 +65,12 @@ def test_the_default_text_format_splits_on_pipes_and_loads_backslash_n_as_null(
     assert stream.delivered == [b"1|ann\n", b"2|\\N\n", b"3|\n"]
 
 
+def test_double_quoted_column_names_keep_their_case(fake: FirehoseFake, client: Any) -> None:
+    stream = loaded(fake, client, {"DataTableColumns": '"Id", "Name",City'}, b"1|ann|Oslo\n")
+
+    assert stream.rows == [{"Id": "1", "Name": "ann", "city": "Oslo"}]
+
+
 def test_without_data_table_columns_fields_are_named_by_position(
     fake: FirehoseFake, client: Any
 ) -> None:
@@ -88,6 +95,9 @@ def test_without_data_table_columns_fields_are_named_by_position(
         ("CSV", b' "a" , b \n', {"x": "a", "y": " b "}),
         ("FORMAT AS CSV", b'"multi\nline",z\n', {"x": "multi\nline", "y": "z"}),
         ("IGNOREHEADER 1", b"x|y\na|b\n", {"x": "a", "y": "b"}),
+        ("IGNOREHEADER 1", b"\na|b\n", {"x": "a", "y": "b"}),  # an empty header line
+        ("ESCAPE", b"\\N|a\\|b\n", {"x": None, "y": "a|b"}),  # NULL AS matches as written
+        ("CSV", b"a,b", {"x": "a", "y": "b"}),  # the last line, without its newline
         ("IGNOREBLANKLINES", b"\na|b\n", {"x": "a", "y": "b"}),
         ("TRIMBLANKS", b"a  |b \t\n", {"x": "a", "y": "b"}),
         ("FILLRECORD", b"a\n", {"x": "a", "y": None}),
@@ -209,6 +219,23 @@ def test_a_compression_the_staged_object_is_not_in_fails_the_load(
 
     assert stream.rows == []
     assert stream.pending == [b"a|1\n"]
+
+
+@pytest.mark.parametrize("options", ["BZIP2", "ZSTD"])
+def test_a_record_that_is_a_whole_compressed_file_loads_with_its_compression(
+    fake: FirehoseFake, client: Any, options: str
+) -> None:
+    lines = b"a|1\nb|2\n"
+    if options == "ZSTD":
+        cramjam = pytest.importorskip("cramjam")
+        body = bytes(cramjam.zstd.compress(lines))
+    else:
+        body = bz2.compress(lines)
+    # One record, staged as sent: the object is that one compressed file.
+    stream = loaded(fake, client, {"DataTableColumns": "x,y", "CopyOptions": options}, body)
+
+    assert stream.rows == [{"x": "a", "y": "1"}, {"x": "b", "y": "2"}]
+    assert stream.delivered == [body]
 
 
 def test_a_line_that_is_not_utf8_does_not_load_without_acceptinvchars(

@@ -27,6 +27,7 @@ def modelled(fake: FirehoseFake, client: Any, copy: dict[str, Any], *payloads: b
     [
         "COMPUPDATE OFF STATUPDATE ON",
         "COMPUPDATE PRESET STATUPDATE FALSE COMPROWS 1000000",
+        "COMPROWS 1000",
         "COMPUPDATE",
         "ACCEPTANYDATE DATEFORMAT 'auto' TIMEFORMAT 'epochsecs'",
         "ROUNDEC TRUNCATECOLUMNS EXPLICIT_IDS",
@@ -187,6 +188,8 @@ def test_ignoreallerrors_loads_the_good_lines_whatever_the_number_of_bad_ones(
         ("MANIFEST", "MANIFEST cannot be given: Firehose's COPY gives MANIFEST itself"),
         ("IAM_ROLE 'arn:aws:iam::123456789012:role/r'", "IAM_ROLE cannot be given: Firehose"),
         ("WITH CREDENTIALS 'aws_iam_role=r'", "CREDENTIALS cannot be given"),
+        # The first option COPY cannot run with is the one named.
+        ("MANIFEST CREDENTIALS 'aws_iam_role=r'", "MANIFEST cannot be given: Firehose's COPY"),
         ("ACCESS_KEY_ID 'AKIA' SECRET_ACCESS_KEY 'k'", "ACCESS_KEY_ID cannot be given"),
         ("ENCRYPTED", "ENCRYPTED cannot be given: the staged objects are not encrypted"),
         ("FORMAT AS PARQUET", "PARQUET cannot be given: the staged objects are the records"),
@@ -233,6 +236,7 @@ def test_options_firehose_copy_cannot_run_with_are_reported_and_fail_every_copy(
     [
         ("NOSUCH 'auto'", "NOSUCH is not modelled: COPY loads the staged objects as if it were"),
         ("FIXEDWIDTH 'a:1' ESCAPE", "ESCAPE with FIXEDWIDTH is not modelled"),
+        ("NOSUCH AS 'x'", "NOSUCH is not modelled: COPY loads the staged objects as if it were"),
         ("BLANKETY ON NOSUCH 'x'", "BLANKETY, NOSUCH are not modelled: COPY loads the staged "),
     ],
 )

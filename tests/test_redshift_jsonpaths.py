@@ -257,6 +257,10 @@ def test_as_many_expressions_as_columns_or_the_copy_fails(
         (b'{"jsonpaths": ["$.a"], "more": 1}', "its object holds 2 names, not the one name"),
         (b"{}", 'its object holds 0 names, not the one name "jsonpaths"'),
         (b'{"jsonpaths": "$.a"}', '"jsonpaths" holds a JSON string, not an array'),
+        (b'{"jsonpaths": {"a": "$.a"}}', '"jsonpaths" holds a JSON object, not an array'),
+        (b'{"jsonpaths": 3}', '"jsonpaths" holds a JSON number, not an array'),
+        (b'{"jsonpaths": null}', '"jsonpaths" holds a JSON null, not an array'),
+        (b"true", "it holds a JSON boolean, not a single JSON object"),
         (b'{"jsonpaths": []}', '"jsonpaths" holds an empty array'),
         (b'{"jsonpaths": ["$.a", 3]}', "the array element 3 is not a JSONPath expression"),
         (b'{"jsonpaths": ["$.a", ""]}', 'the array element "" is not a JSONPath expression'),
@@ -269,6 +273,8 @@ def test_as_many_expressions_as_columns_or_the_copy_fails(
         (b'{"jsonpaths": ["$.a[-1]"]}', "'$.a[-1]': a negative index is not supported"),
         (b'{"jsonpaths": ["$[\\"a\\"]"]}', "a name in brackets is in single quotation marks"),
         (b'{"jsonpaths": ["$[\'a\'"]}', "a name in brackets is not closed"),
+        (b'{"jsonpaths": ["$.["]}', "'$.[': an empty name or one holding ' or ] is not supported"),
+        (b'{"jsonpaths": ["$a[*]"]}', "'$a[*]': 'a' after '$' is not supported"),
         (b'{"jsonpaths": ["$[\'a\'].b"]}', "mixes bracket notation and dot notation"),
         (b'{"jsonpaths": ["$.a", "$[\'b\']"]}', "its expressions mix bracket notation and dot"),
         (b'{"jsonpaths": ["$.\xe9"]}', "it is not UTF-8 text"),
@@ -299,6 +305,16 @@ def test_mixing_is_only_between_names_an_index_goes_with_either_notation(
     stream = through(fake, client, "a,b,c", b'[1, {"b": 2, "c": [3]}]')
 
     assert stream.rows == [{"a": "1", "b": "2", "c": "3"}]
+
+
+def test_a_name_in_brackets_may_be_empty_and_reads_the_member_of_that_name(
+    fake: FirehoseFake, client: Any, s3: Any
+) -> None:
+    paths_file(s3, {"jsonpaths": ["$['']", "$['a']"]})
+
+    stream = through(fake, client, "e,a", b'{"": "empty", "a": 1}')
+
+    assert stream.rows == [{"e": "empty", "a": "1"}]
 
 
 def test_a_file_whose_name_is_not_jsonpaths_is_ignored_and_json_auto_loads(
@@ -362,7 +378,7 @@ def test_without_anything_standing_in_for_s3_the_copy_fails_and_says_how_to_give
     assert stream.rows == []
     assert stream.pending == [b'{"a": 1}']
     message = failure(stream, b'{"a": 1}')
-    assert "Error NoSuchBucket (Redshift.MissingS3File)" in message
+    assert "Status 404,Error NoSuchBucket (Redshift.MissingS3File)" in message
     assert (
         "nothing in this test stands in for S3, so the JSONPaths file s3://schemas/paths.json "
         "(CopyCommand.CopyOptions) cannot be read: start moto's mock_aws(), create the bucket "
@@ -388,7 +404,7 @@ def test_without_a_fake_intercepting_botocore_the_file_is_not_asked_of_s3() -> N
         file.read()
 
     assert caught.value.code == "Redshift.MissingS3File"
-    assert "Error NoSuchBucket" in caught.value.message
+    assert "Status 404,Error NoSuchBucket" in caught.value.message
     assert "this is `python -m pytest_firehose serve`" in str(caught.value)
 
 

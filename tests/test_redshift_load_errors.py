@@ -55,6 +55,10 @@ def test_load_errors_within_maxerror_are_recorded_while_the_other_rows_load(
         (b"\xf4\x90\x80\x80", "f4 90 80 80 (error 8)"),  # beyond U+10FFFF
         (b"\xc0\xaf", "c0 af (error 9)"),  # an overlong encoding
         (b"\xf8\x88", "f8 88 (error 1)"),  # the start of five bytes
+        # Five bytes: the reason is cut to err_reason's 100 characters.
+        (b"\xf8\x88\x80\x80\x80", "f8 88 80 80 80 (error"),
+        # U+0080, U+E000 and U+10FFFF are UTF-8: the bad byte after them is named.
+        (b"\xc2\x80\xee\x80\x80\xf4\x8f\xbf\xbf\xa4", "a4 (error 3)"),
     ],
 )
 def test_a_field_that_is_not_utf8_names_its_bad_bytes_and_their_kind(
@@ -71,6 +75,47 @@ def test_a_field_that_is_not_utf8_names_its_bad_bytes_and_their_kind(
     # Each character that is not ASCII shows as a period, as in STL_LOAD_ERRORS.
     shown = "".join(c if c.isascii() else "." for c in field.decode("utf-8", "surrogateescape"))
     assert (error.raw_line, error.raw_field_value) == (f"ok|caf.{shown}", f"caf.{shown}")
+
+
+@pytest.mark.parametrize(
+    ("options", "payloads", "line"),
+    [
+        ("IGNOREHEADER 1", [b"h|h\n", b"1|2\n", b"3\n"], 3),  # the header counts
+        ("ESCAPE", [b"a\\\nb|c\n", b"3\n"], 3),  # an escaped newline ends a line
+        ("CSV", [b'"a\nb",c\n', b"3\n"], 3),  # a newline between quotes ends a line
+        ("CSV", [b"3\n", b"1,2\n"], 1),
+    ],
+)
+def test_a_load_errors_line_number_counts_every_line_of_the_object(
+    fake: FirehoseFake, client: Any, options: str, payloads: list[bytes], line: int
+) -> None:
+    copy = {"DataTableColumns": "a,b", "CopyOptions": f"{options} MAXERROR 1"}
+    stream = loaded(fake, client, copy, *payloads)
+
+    assert len(stream.rows) == 1
+    assert [(e.line_number, e.err_code) for e in stream.load_errors] == [(line, 1214)]
+
+
+def test_a_csv_quote_not_closed_by_the_end_of_the_object_is_a_load_error(
+    fake: FirehoseFake, client: Any
+) -> None:
+    copy = {"DataTableColumns": "a,b", "CopyOptions": "CSV MAXERROR 1"}
+    stream = loaded(fake, client, copy, b"1,2\n", b'"3,4\n')
+
+    assert stream.rows == [{"a": "1", "b": "2"}]
+    assert [(e.line_number, e.err_code, e.err_reason) for e in stream.load_errors] == [
+        (2, 1216, "Unterminated quoted field at the end of the file")
+    ]
+
+
+def test_a_load_errors_raw_field_value_is_the_field_as_written(
+    fake: FirehoseFake, client: Any
+) -> None:
+    copy = {"DataTableColumns": "a,b", "CopyOptions": "REMOVEQUOTES"}
+    stream = loaded(fake, client, copy, b'1|"q"|3\n')
+
+    (error,) = stream.load_errors
+    assert (error.colname, error.err_code, error.raw_field_value) == ("b", 1202, '"q"')
 
 
 def test_a_json_load_error_names_the_last_line_of_its_object(
