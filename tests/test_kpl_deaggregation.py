@@ -15,7 +15,7 @@ import boto3
 import pytest
 from conftest import FROM_KINESIS, S3
 from kpl_support import aggregate, framed
-from test_lambda_transform import answer_each, ok, processing
+from test_lambda_transform import processing, recording
 
 from pytest_firehose import FirehoseFake, UnmodelledSettingWarning
 from pytest_firehose._services.firehose import aggregation, source
@@ -51,13 +51,7 @@ def test_an_aggregate_is_delivered_as_its_user_records(fake: FirehoseFake) -> No
 def test_a_transformation_sees_each_user_record_with_its_key_and_subsequence_number(
     fake: FirehoseFake,
 ) -> None:
-    events: list[dict[str, Any]] = []
-
-    def handler(event: dict[str, Any], context: Any) -> Any:
-        events.append(event)
-        return answer_each(ok)(event, context)
-
-    fake.firehose.lambda_function("orders-transform", handler)
+    events = recording(fake)
     stream = reading(fake, ProcessingConfiguration=processing())
     sent = send(aggregate(("customer-1", b"a"), ("customer-2", b"b")), partition_key="agg")
     stream.flush()

@@ -58,6 +58,19 @@ def answer_each(decide: Callable[[bytes], dict[str, Any]]) -> Callable[..., dict
     return handler
 
 
+def recording(fake: FirehoseFake) -> list[dict[str, Any]]:
+    """Register a function "orders-transform" that answers Ok for every record; the events
+    it is invoked with."""
+    events: list[dict[str, Any]] = []
+
+    def handler(event: dict[str, Any], context: Any) -> Any:
+        events.append(event)
+        return answer_each(ok)(event, context)
+
+    fake.firehose.lambda_function("orders-transform", handler)
+    return events
+
+
 def ok(data: bytes) -> dict[str, Any]:
     return {"result": "Ok", "data": base64.b64encode(data).decode()}
 
@@ -749,13 +762,7 @@ def test_invocations_stay_within_lambdas_payload_limit() -> None:
 
 
 def test_the_event_is_the_one_firehose_sends(fake: FirehoseFake) -> None:
-    events: list[dict[str, Any]] = []
-
-    def handler(event: dict[str, Any], context: Any) -> Any:
-        events.append(event)
-        return answer_each(ok)(event, context)
-
-    fake.firehose.lambda_function("orders-transform", handler)
+    events = recording(fake)
     stream = transforming(fake)
     put(b"a")
     stream.flush()
@@ -773,20 +780,19 @@ def test_the_event_is_the_one_firehose_sends(fake: FirehoseFake) -> None:
     assert powertools_data(event) == ["a"]
 
 
-def test_a_kinesis_source_adds_the_record_metadata(fake: FirehoseFake) -> None:
-    events: list[dict[str, Any]] = []
-
-    def handler(event: dict[str, Any], context: Any) -> Any:
-        events.append(event)
-        return answer_each(ok)(event, context)
-
-    fake.firehose.lambda_function("orders-transform", handler)
+def from_kinesis(fake: FirehoseFake) -> Any:
+    """Delivery stream "events", reading Kinesis stream "k", with the Lambda processor."""
     fake.kinesis.create_stream("k")
-    stream = fake.firehose.create_delivery_stream(
+    return fake.firehose.create_delivery_stream(
         "events",
         **FROM_KINESIS,
         ExtendedS3DestinationConfiguration={**S3, "ProcessingConfiguration": processing()},
     )
+
+
+def test_a_kinesis_source_adds_the_record_metadata(fake: FirehoseFake) -> None:
+    events = recording(fake)
+    stream = from_kinesis(fake)
     kinesis = boto3.client("kinesis", region_name=REGION)
     sent = kinesis.put_record(StreamName="k", Data=b"a", PartitionKey="customer-7")
     stream.flush()
@@ -811,19 +817,8 @@ def test_a_kinesis_source_adds_the_record_metadata(fake: FirehoseFake) -> None:
 def test_a_processor_updated_while_records_wait_keeps_their_kinesis_metadata(
     fake: FirehoseFake,
 ) -> None:
-    events: list[dict[str, Any]] = []
-
-    def handler(event: dict[str, Any], context: Any) -> Any:
-        events.append(event)
-        return answer_each(ok)(event, context)
-
-    fake.firehose.lambda_function("orders-transform", handler)
-    fake.kinesis.create_stream("k")
-    stream = fake.firehose.create_delivery_stream(
-        "events",
-        **FROM_KINESIS,
-        ExtendedS3DestinationConfiguration={**S3, "ProcessingConfiguration": processing()},
-    )
+    events = recording(fake)
+    stream = from_kinesis(fake)
     kinesis = boto3.client("kinesis", region_name=REGION)
     sent = kinesis.put_record(StreamName="k", Data=b"a", PartitionKey="customer-7")
     fake.firehose.clock.advance(seconds=5)
