@@ -310,6 +310,20 @@ def test_two_tables_and_no_routing_send_every_record_to_the_error_output(
     ]
 
 
+def test_a_record_naming_its_database_but_no_table_is_not_given_the_one_table(
+    fake: FirehoseFake, client: Any
+) -> None:
+    # The query names database "shop" for every record, the table only where ``t`` is.
+    stream = delivered(
+        fake, client, jq_routed(ORDERS), *rows({"op": "insert", "id": 1}, {"t": "orders", "id": 2})
+    )
+
+    assert stream.tables == {"shop.orders": [{"t": "orders", "id": 2}]}
+    assert [line["errorCode"] for line in error_lines(fake)] == [
+        "Iceberg.MissingRoutingInformation"
+    ]
+
+
 def test_failed_records_are_written_to_the_bucket_under_their_tables_error_prefix(
     fake: FirehoseFake,
     landing_s3: Any,
