@@ -522,6 +522,34 @@ def test_a_tables_records_keep_its_error_prefix_whatever_error_they_end_with(
     ]
 
 
+def test_records_given_up_on_while_down_without_a_table_prefix_share_one_object(
+    fake: FirehoseFake, landing_s3: Any
+) -> None:
+    """A record routed to a table without ``S3ErrorOutputPrefix`` and one no table takes,
+    given up on while the destination is down, both go to the ``S3Configuration``'s error
+    output: one object holds them."""
+    config = jq_routed(ORDERS, USERS, RetryOptions={"DurationInSeconds": 60})
+    client = boto3.client("firehose", region_name="us-east-1")
+    stream = fake.firehose.create_delivery_stream("events", IcebergDestinationConfiguration=config)
+    stream.destination_down()
+    put(client, *rows({"t": "users", "id": 3}, {"id": 4}))
+    fake.firehose.flush()
+    fake.firehose.clock.advance(minutes=5)
+    keys = [o["Key"] for o in landing_s3.list_objects_v2(Bucket="landing")["Contents"]]
+
+    assert len(keys) == 1
+    assert keys[0].startswith("iceberg-failed/")
+    lines = [
+        json.loads(line)
+        for line in landing_s3.get_object(Bucket="landing", Key=keys[0])["Body"].iter_lines()
+    ]
+    assert [(line["errorCode"], base64.b64decode(line["rawData"])) for line in lines] == [
+        ("Iceberg.ConnectionFailed", b'{"t": "users", "id": 3}'),
+        ("Iceberg.ConnectionFailed", b'{"id": 4}'),
+    ]
+    assert stream.pending == []
+
+
 def test_jq_now_in_the_routing_query_is_the_fake_clocks_time(
     fake: FirehoseFake, client: Any
 ) -> None:
