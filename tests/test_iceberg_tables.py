@@ -310,6 +310,20 @@ def test_two_tables_and_no_routing_send_every_record_to_the_error_output(
     ]
 
 
+def test_a_record_naming_its_database_but_no_table_is_not_given_the_one_table(
+    fake: FirehoseFake, client: Any
+) -> None:
+    # The query names database "shop" for every record, the table only where ``t`` is.
+    stream = delivered(
+        fake, client, jq_routed(ORDERS), *rows({"op": "insert", "id": 1}, {"t": "orders", "id": 2})
+    )
+
+    assert stream.tables == {"shop.orders": [{"t": "orders", "id": 2}]}
+    assert [line["errorCode"] for line in error_lines(fake)] == [
+        "Iceberg.MissingRoutingInformation"
+    ]
+
+
 def test_failed_records_are_written_to_the_bucket_under_their_tables_error_prefix(
     fake: FirehoseFake,
     landing_s3: Any,
@@ -506,6 +520,34 @@ def test_a_tables_records_keep_its_error_prefix_whatever_error_they_end_with(
         ("orders-errors", "Iceberg.ConnectionFailed", b'{"t": "orders", "id": 2}'),
         ("orders-errors", "Iceberg.ConnectionFailed", b'{"t": "orders", "op": "delete"}'),
     ]
+
+
+def test_records_given_up_on_while_down_without_a_table_prefix_share_one_object(
+    fake: FirehoseFake, landing_s3: Any
+) -> None:
+    """A record routed to a table without ``S3ErrorOutputPrefix`` and one no table takes,
+    given up on while the destination is down, both go to the ``S3Configuration``'s error
+    output: one object holds them."""
+    config = jq_routed(ORDERS, USERS, RetryOptions={"DurationInSeconds": 60})
+    client = boto3.client("firehose", region_name="us-east-1")
+    stream = fake.firehose.create_delivery_stream("events", IcebergDestinationConfiguration=config)
+    stream.destination_down()
+    put(client, *rows({"t": "users", "id": 3}, {"id": 4}))
+    fake.firehose.flush()
+    fake.firehose.clock.advance(minutes=5)
+    keys = [o["Key"] for o in landing_s3.list_objects_v2(Bucket="landing")["Contents"]]
+
+    assert len(keys) == 1
+    assert keys[0].startswith("iceberg-failed/")
+    lines = [
+        json.loads(line)
+        for line in landing_s3.get_object(Bucket="landing", Key=keys[0])["Body"].iter_lines()
+    ]
+    assert [(line["errorCode"], base64.b64decode(line["rawData"])) for line in lines] == [
+        ("Iceberg.ConnectionFailed", b'{"t": "users", "id": 3}'),
+        ("Iceberg.ConnectionFailed", b'{"id": 4}'),
+    ]
+    assert stream.pending == []
 
 
 def test_jq_now_in_the_routing_query_is_the_fake_clocks_time(

@@ -318,6 +318,39 @@ def test_a_refused_document_adds_no_field(fake: FirehoseFake) -> None:
     }
 
 
+def test_a_value_its_field_takes_but_a_sub_field_cannot_fails_the_document(
+    fake: FirehoseFake, landing_s3: Any
+) -> None:
+    fields = {"code": {"type": "keyword", "fields": {"n": {"type": "long"}}}}
+    stream = search(fake)
+    fake.firehose.opensearch_index(DOMAIN, index_of(fake), {"properties": fields})
+    _, refused_id = put_batch(b'{"code": "12"}', b'{"code": "abc"}')
+    fake.firehose.flush()
+
+    assert stream.delivered == [b'{"code": "12"}']
+    [(code, message)] = errors(landing_s3)
+    assert (code, message["reason"]) == (
+        "400",
+        _id_reason("code.n", "long", "abc").replace("{id}", refused_id),
+    )
+
+
+def test_a_metadata_field_given_an_array_fails_on_its_first_value(
+    fake: FirehoseFake, landing_s3: Any
+) -> None:
+    stream = search(fake)
+    ids = put_batch(b'{"_id": ["order-1"]}', b'{"_id": [[], "order-2"]}', b'{"_id": []}')
+    fake.firehose.flush()
+
+    # An empty array gives the metadata field no value: nothing is added.
+    assert stream.delivered == [b'{"_id": []}']
+    reasons = [message["reason"] for _, message in errors(landing_s3)]
+    assert reasons == [
+        _id_reason("_id", "_id", value).replace("{id}", refused)
+        for value, refused in (("order-1", ids[0]), ("order-2", ids[1]))
+    ]
+
+
 def test_each_days_index_starts_with_a_fresh_mapping(fake: FirehoseFake) -> None:
     stream = search(fake, BufferingHints={"IntervalInSeconds": 60})
     first_day = index_of(fake)
