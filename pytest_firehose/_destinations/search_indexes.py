@@ -240,10 +240,6 @@ class SearchIndexes:
             *self._legacy.get(domain, {}),
         ]
 
-    def domains(self) -> list[str]:
-        """Every domain with an index or a pattern."""
-        return list(dict.fromkeys([*self._indexes, *self._patterns, *self._legacy]))
-
     def indexes_of(self, domain: str) -> dict[str, dict[str, Any]]:
         """Every index of ``domain``, by name, with its mapping as OpenSearch shows it."""
         return {
