@@ -24,6 +24,7 @@ TABLE = "RAW.EVENTS.CLICKS"
     [
         ("RAW.CLICKS", {"ID": "INT"}, r"a table is named DATABASE\.SCHEMA\.TABLE"),
         ("RAW..CLICKS", {"ID": "INT"}, r"not 'RAW\.\.CLICKS'"),
+        ("RAW.EVENTS.CLICKS.", {"ID": "INT"}, r"not 'RAW\.EVENTS\.CLICKS\.'"),
         ("RAW.EVENTS.1CLICKS", {"ID": "INT"}, r"not starting with a digit"),
         (5, {"ID": "INT"}, r"not 5"),
         (TABLE, {"ID": "GEOMETRYX"}, r"GEOMETRYX is not a type pytest-firehose reads.*VARIANT"),
@@ -41,6 +42,8 @@ TABLE = "RAW.EVENTS.CLICKS"
         (TABLE, {"O": "OBJECT(a INT"}, r"OBJECT\(a INT: a parenthesis is not closed"),
         (TABLE, {"O": "OBJECT(a)"}, r"a structured OBJECT's fields are 'name type'"),
         (TABLE, {"ID": "INT NOT NUL"}, r"'NOT NUL' after the type INT is not a clause"),
+        (TABLE, {"ID": "INT PRIMARY KEY NUL"}, r"'PRIMARY KEY NUL' after the type INT is not"),
+        (TABLE, {"ID": "INT PRIMARY"}, r"'PRIMARY' after the type INT is not a clause"),
         (TABLE, {"ID": 5}, r"the type of column 'ID' is 5, not a string such as 'VARCHAR\(16\)'"),
         (TABLE, {"my id": "INT"}, r"the column name 'my id' is no identifier"),
         (TABLE, {"id": "INT", "ID": "TEXT"}, r"two columns are named ID as Snowflake stores"),

@@ -109,6 +109,26 @@ def test_a_not_null_column_without_a_value_is_refused_with_missing_columns(
     ]
 
 
+def test_a_primary_key_column_and_one_declared_not_null_among_clauses_take_no_null(
+    fake: FirehoseFake, client: Any
+) -> None:
+    fake.firehose.snowflake_table(
+        TABLE, {"ID": "NUMBER PRIMARY KEY", "CODE": "TEXT UNIQUE NOT NULL", "NOTE": "TEXT NULL"}
+    )
+    stream = snowflake(fake)
+    load(fake, client, {"ID": 1, "CODE": "a"}, {"CODE": "b"}, {"ID": 3})
+
+    assert stream.rows == [{"ID": 1, "CODE": "a", "NOTE": None}]
+    assert failed(stream) == [
+        (
+            "Snowflake.MissingColumns",
+            f"{CANNOT}Missing columns: [{column}]. Values for all non-nullable columns must be "
+            f"specified, rowIndex:{index}",
+        )
+        for column, index in (("ID", 1), ("CODE", 2))
+    ]
+
+
 @pytest.mark.parametrize(
     ("record", "message"),
     [

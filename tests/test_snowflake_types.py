@@ -5,6 +5,7 @@ boto3)."""
 
 from __future__ import annotations
 
+import time as system_time
 from datetime import date, datetime, time, timedelta, timezone
 from decimal import Decimal
 from typing import Any
@@ -51,6 +52,7 @@ def refusal(declared: str, value: Any) -> str:
         ("TIME", "10:15", time(10, 15)),
         ("TIME", "10:15:30.123456789+02:00", time(10, 15, 30, 123456)),
         ("TIME(0)", "10:15:30.9", time(10, 15, 30)),
+        ("TIME(3)", "10:15:30.123456", time(10, 15, 30, 123000)),
         ("TIMESTAMP", "2024-05-01T10:00:00.123456Z", datetime(2024, 5, 1, 10, 0, 0, 123456)),
         ("TIMESTAMP_NTZ(3)", "2024-05-01t10:00:00.123456", datetime(2024, 5, 1, 10, 0, 0, 123000)),
         ("TIMESTAMP_NTZ", "2024-05-01", datetime(2024, 5, 1)),
@@ -65,6 +67,35 @@ def refusal(declared: str, value: Any) -> str:
             datetime(2024, 1, 15, 10, tzinfo=timezone(timedelta(hours=1))),
         ),
         ("TIMESTAMP_LTZ", "2024-05-01T10:00", datetime(2024, 5, 1, 10, tzinfo=timezone.utc)),
+        ("TIMESTAMP_LTZ", "2024-05-01T10:00+02:00", datetime(2024, 5, 1, 8, tzinfo=timezone.utc)),
+        (
+            "TIMESTAMP_TZ",
+            "2024-05-01T10:00+18:00",  # java.time's widest offsets
+            datetime(2024, 5, 1, 10, tzinfo=timezone(timedelta(hours=18))),
+        ),
+        (
+            "TIMESTAMP_TZ",
+            "2024-05-01T10:00-18:00",
+            datetime(2024, 5, 1, 10, tzinfo=timezone(-timedelta(hours=18))),
+        ),
+        (
+            "TIMESTAMP_TZ",
+            "2024-05-01T10:00+05:59:59",
+            datetime(2024, 5, 1, 10, tzinfo=timezone(timedelta(hours=5, minutes=59, seconds=59))),
+        ),
+        # An integer's unit is guessed by its size: seconds below 31536000000, then
+        # milliseconds, microseconds below 31536000000 * 10**9, then nanoseconds.
+        ("TIMESTAMP_NTZ", "31535999999", datetime(2969, 5, 2, 23, 59, 59)),
+        ("TIMESTAMP_NTZ", "31536000000", datetime(1971, 1, 1)),
+        ("TIMESTAMP_NTZ", "-31536000000", datetime(1969, 1, 1)),
+        ("TIMESTAMP_NTZ", "1714557600123456", datetime(2024, 5, 1, 10, 0, 0, 123456)),
+        ("TIMESTAMP_NTZ", "31536000000000", datetime(1971, 1, 1)),
+        ("TIMESTAMP_NTZ", "-31536000000000", datetime(1969, 1, 1)),
+        ("TIMESTAMP_NTZ", "1714557600123456789", datetime(2024, 5, 1, 10, 0, 0, 123456)),
+        ("TIMESTAMP_NTZ", "31536000000000000", datetime(1971, 1, 1)),
+        ("TIMESTAMP_NTZ", "-31536000000000000", datetime(1969, 1, 1)),
+        ("TIME", "36930", time(10, 15, 30)),  # seconds since the epoch, in UTC
+        ("TIME", "1714557600123", time(10, 0, 0, 123000)),
         ("BINARY", "0aFF", b"\x0a\xff"),
         ("VARBINARY(2)", "0102", b"\x01\x02"),
         ("VARIANT", "text", "text"),
@@ -79,7 +110,8 @@ def test_a_value_its_column_takes_is_held_converted(
 ) -> None:
     found = held(declared, value)
 
-    assert (found, type(found)) == (expected, type(expected))
+    # repr: a Decimal's digits and a time's offset too
+    assert (found, type(found), repr(found)) == (expected, type(expected), repr(expected))
 
 
 @pytest.mark.parametrize(
@@ -87,6 +119,8 @@ def test_a_value_its_column_takes_is_held_converted(
     [
         ("NUMBER", "1,5", "column C of type NUMBER, rowIndex:0, reason: Not a valid number"),
         ("NUMBER(3,0)", 999.5, "(-1e3..1e3), rowIndex:0, column:C, value:1000"),
+        ("NUMBER(38,2)", "9e999", f"rowIndex:0, column:C, value:9{'0' * 999}.00"),
+        ("NUMBER(38,2)", "1e1000", "rowIndex:0, column:C, value:1E+1000"),  # not written out
         ("NUMBER", True, "Object of type java.lang.Boolean cannot be ingested into Snowflake"),
         ("NUMBER", float("inf"), "of type NUMBER, rowIndex:0, reason: Not a valid number"),
         ("FLOAT", "1,5", "column C of type REAL, rowIndex:0, reason: Not a valid decimal number"),
@@ -108,7 +142,23 @@ def test_a_value_its_column_takes_is_held_converted(
         ("TIME", "2024-05-01T10:00", "reason: Not a valid time"),
         ("TIMESTAMP_LTZ", "2024-05-01 10:00", "of type TIMESTAMP, rowIndex:0, reason: Not a"),
         ("TIMESTAMP_TZ", "2024-05-01T10:00+01:00[Nowhere/City]", "reason: Not a valid value"),
+        ("TIMESTAMP_TZ", "2024-05-01T10:00+19:00", "reason: Not a valid value"),
+        ("TIMESTAMP_TZ", "2024-05-01T10:00-19:00", "reason: Not a valid value"),
+        ("TIMESTAMP_TZ", "2024-05-01T10:00+01:60", "reason: Not a valid value"),
+        ("TIMESTAMP_TZ", "2024-05-01T10:00+01:00:60", "reason: Not a valid value"),
+        ("TIME", "10:15+19:00", "of type TIME, rowIndex:0, reason: Not a valid time"),
         ("TIMESTAMP_NTZ", 1714557600, "Object of type java.lang.Integer cannot be ingested"),
+        # A whole number reaches the SDK as the smallest of Integer, Long, BigInteger
+        # that holds it (Jackson's choice).
+        ("DATE", 2**31 - 1, "Object of type java.lang.Integer cannot be ingested"),
+        ("DATE", -(2**31), "Object of type java.lang.Integer cannot be ingested"),
+        ("DATE", 2**31, "Object of type java.lang.Long cannot be ingested"),
+        ("DATE", -(2**31) - 1, "Object of type java.lang.Long cannot be ingested"),
+        ("DATE", 2**63 - 1, "Object of type java.lang.Long cannot be ingested"),
+        ("DATE", -(2**63), "Object of type java.lang.Long cannot be ingested"),
+        ("DATE", 2**63, "Object of type java.math.BigInteger cannot be ingested"),
+        ("DATE", -(2**63) - 1, "Object of type java.math.BigInteger cannot be ingested"),
+        ("TIME", 1.5, "Object of type java.lang.Double cannot be ingested into Snowflake column C"),
         ("BINARY", "abc", "of type BINARY, rowIndex:0, reason: Not a valid hex string"),
         ("BINARY(1)", "0102", "reason: Binary too long: length=2 maxLength=1"),
         ("OBJECT", [1], "of type OBJECT, rowIndex:0, reason: Not an object"),
@@ -121,6 +171,25 @@ def test_a_value_its_column_cannot_take_is_refused_in_the_sdks_words(
         assert held(declared, value) == value
     else:
         assert detail in refusal(declared, value)
+
+
+@pytest.mark.skipif(not hasattr(system_time, "tzset"), reason="needs time.tzset")
+@pytest.mark.parametrize("declared", ["TIMESTAMP_LTZ", "TIMESTAMP_TZ"])
+def test_a_timestamp_in_utc_is_read_in_utc_whatever_the_machines_zone(
+    monkeypatch: pytest.MonkeyPatch, declared: str
+) -> None:
+    monkeypatch.setenv("TZ", "Asia/Seoul")
+    system_time.tzset()
+    try:
+        found = held(declared, "2024-05-01T10:00:00Z")
+    finally:
+        monkeypatch.undo()
+        system_time.tzset()
+
+    assert (found, found.utcoffset()) == (
+        datetime(2024, 5, 1, 10, tzinfo=timezone.utc),
+        timedelta(0),
+    )
 
 
 @pytest.mark.parametrize(
