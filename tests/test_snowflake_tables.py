@@ -193,6 +193,26 @@ def test_each_refused_row_names_its_place_in_the_batch_and_the_rest_load(
     ]
 
 
+def test_a_lone_surrogate_fails_its_row_and_the_rest_of_the_batch_loads(
+    fake: FirehoseFake, client: Any
+) -> None:
+    fake.firehose.snowflake_table(TABLE, COLUMNS)
+    stream = snowflake(fake)
+    # JSON escapes only: the records are valid UTF-8, their strings are not.
+    put(client, b'{"ID": 1, "PAYLOAD": {"a": "\\ud800"}}', b'{"ID": 2}')
+    fake.firehose.flush()
+
+    assert stream.delivery_errors == []
+    assert [row["ID"] for row in stream.rows] == [2]
+    assert failed(stream) == [
+        (
+            "Snowflake.InvalidValue",
+            f"{INVALID}Value cannot be ingested into Snowflake column PAYLOAD of type VARIANT, "
+            "rowIndex:0, reason: Invalid Unicode string",
+        )
+    ]
+
+
 def test_a_column_with_a_default_makes_every_row_fail_with_invalid_columns(
     fake: FirehoseFake, client: Any
 ) -> None:

@@ -162,6 +162,13 @@ def test_a_value_its_column_takes_is_held_converted(
         ("BINARY", "abc", "of type BINARY, rowIndex:0, reason: Not a valid hex string"),
         ("BINARY(1)", "0102", "reason: Binary too long: length=2 maxLength=1"),
         ("OBJECT", [1], "of type OBJECT, rowIndex:0, reason: Not an object"),
+        # A lone UTF-16 surrogate (the JSON text "\\ud800"): no UTF-8 round trip keeps it.
+        ("VARCHAR", "a\ud800", "of type STRING, rowIndex:0, reason: Invalid Unicode string"),
+        ("VARIANT", "\udc00", "of type VARIANT, rowIndex:0, reason: Invalid Unicode string"),
+        ("VARIANT", {"a": ["\ud800"]}, "of type VARIANT, rowIndex:0, reason: Invalid Unicode"),
+        ("OBJECT", {"\ud800": 1}, "of type OBJECT, rowIndex:0, reason: Invalid Unicode string"),
+        ("ARRAY", ["\ud800"], "of type ARRAY, rowIndex:0, reason: Invalid Unicode string"),
+        ("VARCHAR", "\U0001f600", None),  # a pair is one character
     ],
 )
 def test_a_value_its_column_cannot_take_is_refused_in_the_sdks_words(
