@@ -270,6 +270,10 @@ def test_hive_timestamps_follow_the_configured_formats_then_java_sql_timestamp()
     assert converter({"ts": "timestamp"}, nanos).rows(
         b'{"ts": "2026-12-02 10:00:00.123456789"}'
     ) == [{"ts": datetime(2026, 12, 2, 10, 0, 0, 123456)}]
+    seven = {"HiveJsonSerDe": {"TimestampFormats": ["dd/MM/yyyy HH:mm:ss.SSSSSSS"]}}
+    assert converter({"ts": "timestamp"}, seven).rows(b'{"ts": "02/12/2026 10:00:00.1234567"}') == [
+        {"ts": datetime(2026, 12, 2, 10, 0, 0, 123456)}
+    ]
     # Quoted text is read as it is, '' as one quote.
     quoted = {"HiveJsonSerDe": {"TimestampFormats": ["yyyy-MM-dd'T'HH:mm:ss''"]}}
     assert converter({"ts": "timestamp"}, quoted).rows(b'{"ts": "2026-12-02T10:00:00\'"}') == [
@@ -486,6 +490,17 @@ def test_the_hive_serde_reads_numbers_as_jackson_gives_them(
     [
         ("int", b"3000000000", "Numeric value (3000000000) out of range of int"),
         ("int", b"-3000000000", "Numeric value (-3000000000) out of range of int"),
+        (
+            "int",
+            b"-3e9",
+            "Numeric value (-3e9) out of range of int (-2147483648 - 2147483647)",
+        ),
+        (
+            "bigint",
+            b"-1E19",
+            "Numeric value (-1E19) out of range of long "
+            "(-9223372036854775808 - 9223372036854775807)",
+        ),
         (
             "int",
             b"3e9",
