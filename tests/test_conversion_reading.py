@@ -679,6 +679,11 @@ def test_a_hive_map_given_an_array_in_a_string_value_reads_on_to_the_records_end
     # is read as far as it went.
     convert = converter({"m": "map<string,string>"}, HIVE)
     assert convert.rows(b'{"m": {"a": [], "c": "y"}}') == [{"m": [("a", "c"), ("c", "}")]}]
+    # An array's element has no name: read as a key, it is null.
+    assert failure(convert, b'{"m": {"a": [true]}}') == (
+        MALFORMED_DATA,
+        "The value of column 'm' (map<string,string>) could not be read: a map key is null",
+    )
 
 
 def test_a_hive_record_written_without_spaces_reads_as_one_with_them() -> None:
