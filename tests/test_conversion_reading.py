@@ -184,6 +184,34 @@ def test_a_value_that_does_not_fit_is_malformed_data(column: str, data: bytes) -
     assert message.startswith(f"The value of column 'v' ({column})")
 
 
+def test_openx_writes_a_boolean_or_number_given_to_a_string_column_as_its_text() -> None:
+    convert = converter({"a": "string", "b": "string", "n": "string"})
+    assert convert.rows(b'{"a": true, "b": false, "n": 1.50}') == [
+        {"a": "true", "b": "false", "n": "1.50"}
+    ]
+
+
+@pytest.mark.parametrize(
+    ("column", "kind", "low", "high"),
+    [
+        ("tinyint", "int8", -128, 127),
+        ("smallint", "int16", -(2**15), 2**15 - 1),
+        ("int", "int32", -(2**31), 2**31 - 1),
+        ("bigint", "int64", -(2**63), 2**63 - 1),
+    ],
+)
+def test_openx_integer_columns_hold_their_types_range_and_no_more(
+    column: str, kind: str, low: int, high: int
+) -> None:
+    convert = converter({"v": column})
+    assert convert.rows(b'{"v": %d}{"v": "%d"}' % (low, high)) == [{"v": low}, {"v": high}]
+    for outside in (low - 1, high + 1):
+        assert failure(convert, b'{"v": %d}' % outside) == (
+            MALFORMED_DATA,
+            f"The value of column 'v' ({column}) could not be read: {outside} does not fit {kind}",
+        )
+
+
 def test_openx_reads_booleans_and_integers_from_text_as_java_parses_them() -> None:
     convert = converter({"b": "boolean", "n": "int"})
     data = (
@@ -211,6 +239,9 @@ def test_openx_reads_booleans_and_integers_from_text_as_java_parses_them() -> No
         ('"2026-12-2 9:05:01"', datetime(2026, 12, 2, 9, 5, 1)),
         ("1796205600", datetime(2026, 12, 2, 10, 0)),
         ("1796205600123", datetime(2026, 12, 2, 10, 0, 0, 123000)),
+        # Milliseconds from 12 digits on; 11 are still seconds.
+        ("100000000000", datetime(1973, 3, 3, 9, 46, 40)),
+        ("99999999999", datetime(5138, 11, 16, 9, 46, 39)),
         ("1796205600.5", datetime(2026, 12, 2, 10, 0, 0, 500000)),
         ('"1796205600"', datetime(2026, 12, 2, 10, 0)),
     ],
@@ -239,6 +270,15 @@ def test_hive_timestamps_follow_the_configured_formats_then_java_sql_timestamp()
     assert converter({"ts": "timestamp"}, nanos).rows(
         b'{"ts": "2026-12-02 10:00:00.123456789"}'
     ) == [{"ts": datetime(2026, 12, 2, 10, 0, 0, 123456)}]
+    seven = {"HiveJsonSerDe": {"TimestampFormats": ["dd/MM/yyyy HH:mm:ss.SSSSSSS"]}}
+    assert converter({"ts": "timestamp"}, seven).rows(b'{"ts": "02/12/2026 10:00:00.1234567"}') == [
+        {"ts": datetime(2026, 12, 2, 10, 0, 0, 123456)}
+    ]
+    # Quoted text is read as it is, '' as one quote.
+    quoted = {"HiveJsonSerDe": {"TimestampFormats": ["yyyy-MM-dd'T'HH:mm:ss''"]}}
+    assert converter({"ts": "timestamp"}, quoted).rows(b'{"ts": "2026-12-02T10:00:00\'"}') == [
+        {"ts": datetime(2026, 12, 2, 10, 0)}
+    ]
     code, _ = failure(converter({"ts": "timestamp"}, {"HiveJsonSerDe": {}}), b'{"ts": 1796205600}')
     assert code == MALFORMED_DATA
 
@@ -274,6 +314,41 @@ def test_orc_files_read_back_with_the_configured_codec(compression: Any, codec: 
     orc_file = orc.ORCFile(io.BytesIO(body))
     assert orc_file.compression == codec
     assert orc_file.read().to_pylist() == ROWS
+
+
+def test_parquet_pages_use_a_dictionary_unless_dictionary_compression_is_off() -> None:
+    def column(serde: dict[str, Any]) -> Any:
+        body = converter(COLUMNS, serializer={"ParquetSerDe": serde}).write(ROWS)
+        return pq.ParquetFile(io.BytesIO(body)).metadata.row_group(0).column(1)
+
+    assert column({}).has_dictionary_page
+    assert "RLE_DICTIONARY" in column({}).encodings
+    assert not column({"EnableDictionaryCompression": False}).has_dictionary_page
+    assert "RLE_DICTIONARY" not in column({"EnableDictionaryCompression": False}).encodings
+
+
+@pytest.mark.parametrize(
+    ("version", "written"), [(None, "0.12"), ("V0_11", "0.11"), ("V0_12", "0.12")]
+)
+def test_orc_files_are_written_in_the_configured_format_version(version: Any, written: str) -> None:
+    serde = {"FormatVersion": version} if version else {}
+    body = converter(COLUMNS, serializer={"OrcSerDe": serde}).write(ROWS)
+    assert orc.ORCFile(io.BytesIO(body)).file_version == written
+    assert orc.ORCFile(io.BytesIO(body)).read().to_pylist() == ROWS
+
+
+def test_orc_bloom_filters_are_written_for_the_columns_named_in_any_case() -> None:
+    def size(columns: list[str] | None) -> int:
+        serde: dict[str, Any] = {"Compression": "NONE"}
+        if columns is not None:
+            serde["BloomFilterColumns"] = columns
+        return len(converter(COLUMNS, serializer={"OrcSerDe": serde}).write(ROWS))
+
+    # An uncompressed bloom filter at the default false positive probability (0.05) over
+    # the default row index stride (10,000 rows) takes some 7.8 KB.
+    assert size(["PAGE"]) > size(None) + 7000
+    # A name the table has no column of adds none.
+    assert size(["nope"]) == size(None)
 
 
 HIVE = {"HiveJsonSerDe": {}}
@@ -388,8 +463,16 @@ def test_the_hive_serde_refuses_a_string_or_boolean_for_a_number_column(
         ("int", b"-2.9", -2),
         ("bigint", b"1e3", 1000),
         ("tinyint", b"200", -56),  # Jackson takes up to 255 for a byte, which Java wraps
+        ("tinyint", b"255", -1),
         ("tinyint", b"-128", -128),
         ("smallint", b"-32768", -32768),
+        ("int", b"-2147483648", -2147483648),
+        ("int", b"-2147483648.0", -2147483648),
+        ("int", b"2147483647.0", 2147483647),
+        ("bigint", b"-9223372036854775809", 9223372036854775807),  # the low 64 bits
+        ("int", b"9223372036854775808", 0),  # just past a long: the low 32 bits
+        ("bigint", b"9223372036854775808", -9223372036854775808),
+        ("double", b"1" + b"0" * 400, float("inf")),  # an integer past a double's range
         ("int", b"18446744073709551621", 5),  # past a long: the low 32 bits
         ("bigint", b"18446744073709551621", 5),
         ("double", b"7", 7.0),
@@ -406,6 +489,18 @@ def test_the_hive_serde_reads_numbers_as_jackson_gives_them(
     ("column", "value", "said"),
     [
         ("int", b"3000000000", "Numeric value (3000000000) out of range of int"),
+        ("int", b"-3000000000", "Numeric value (-3000000000) out of range of int"),
+        (
+            "int",
+            b"-3e9",
+            "Numeric value (-3e9) out of range of int (-2147483648 - 2147483647)",
+        ),
+        (
+            "bigint",
+            b"-1E19",
+            "Numeric value (-1E19) out of range of long "
+            "(-9223372036854775808 - 9223372036854775807)",
+        ),
         (
             "int",
             b"3e9",
@@ -475,11 +570,21 @@ def test_an_object_in_a_hive_number_column_fails_the_record() -> None:
 
 def test_the_hive_serde_reads_dates_with_java_sql_date() -> None:
     convert = converter({"d": "date"}, HIVE)
-    assert convert.rows(b'{"d": "2026-2-30"}{"d": "2026-12-02"}') == [
+    assert convert.rows(
+        b'{"d": "2026-2-30"}{"d": "2026-12-02"}{"d": "2026-1-1"}{"d":"2026-01-31"}'
+    ) == [
         {"d": date(2026, 3, 2)},  # a day past the month's end rolls over
         {"d": date(2026, 12, 2)},
+        {"d": date(2026, 1, 1)},
+        {"d": date(2026, 1, 31)},
     ]
-    for value in (b'"2026-12-02T10:00:00"', b'"02/12/2026"', b"20261202", b'"2026-13-01"'):
+    for value in (
+        b'"2026-12-02T10:00:00"',
+        b'"02/12/2026"',
+        b"20261202",
+        b'"2026-13-01"',
+        b'"2026-001-01"',
+    ):
         assert failure(convert, b'{"d": %s}' % value) == (
             MALFORMED_DATA,
             "The value of column 'd' (date) could not be read: java.lang.IllegalArgumentException",
@@ -535,6 +640,7 @@ def test_a_hive_map_reads_each_members_name_as_its_key_and_the_value_after_it() 
         ("date", "2026-2-30", date(2026, 3, 2)),  # java.sql.Date rolls the day over
         ("timestamp", "2026-12-06 10:00:00.5", datetime(2026, 12, 6, 10, 0, 0, 500000)),
         ("decimal(4,1)", "12.34", Decimal("12.3")),
+        ("tinyint", "127", 127),  # a byte's top
     ],
 )
 def test_a_hive_map_key_is_read_with_javas_parser_for_its_type(
@@ -548,6 +654,7 @@ def test_a_hive_map_key_is_read_with_javas_parser_for_its_type(
 @pytest.mark.parametrize(
     ("key_type", "name", "message"),
     [
+        ("tinyint", "128", 'Value out of range. Value:"128" Radix:10'),
         ("smallint", "40000", 'Value out of range. Value:"40000" Radix:10'),
         ("int", "3000000000", 'For input string: "3000000000"'),
         ("double", "two", 'For input string: "two"'),
@@ -566,6 +673,24 @@ def test_a_hive_map_key_its_type_cannot_read_fails_the_record(
     )
 
 
+def test_a_hive_map_given_an_array_in_a_string_value_reads_on_to_the_records_end() -> None:
+    # The value takes "[", the array's end is read as a member named as the array was,
+    # the next name as its value, and so on: the walk runs out of tokens, and the record
+    # is read as far as it went.
+    convert = converter({"m": "map<string,string>"}, HIVE)
+    assert convert.rows(b'{"m": {"a": [], "c": "y"}}') == [{"m": [("a", "c"), ("c", "}")]}]
+    # An array's element has no name: read as a key, it is null.
+    assert failure(convert, b'{"m": {"a": [true]}}') == (
+        MALFORMED_DATA,
+        "The value of column 'm' (map<string,string>) could not be read: a map key is null",
+    )
+
+
+def test_a_hive_record_written_without_spaces_reads_as_one_with_them() -> None:
+    convert = converter({"a": "int", "b": "string", "c": "array<int>"}, HIVE)
+    assert convert.rows(b'{"a":1,"b":"x","c":[2,3]}') == [{"a": 1, "b": "x", "c": [2, 3]}]
+
+
 def test_a_hive_array_of_strings_reads_an_objects_tokens_as_elements() -> None:
     convert = converter({"a": "array<string>"}, HIVE)
     assert convert.rows(b'{"a": [{"k": 1}, "z"]}') == [{"a": ["{", "k", "1", "}", "z"]}]
@@ -577,6 +702,10 @@ def test_hive_internal_column_names_name_a_column_by_its_position() -> None:
     assert failure(convert, b'{"_col2": 5}') == (
         MALFORMED_DATA,
         "The record could not be read: Index: 2, Size: 2",
+    )
+    assert failure(convert, b'{"_col2147483648": 5}') == (
+        MALFORMED_DATA,
+        'The record could not be read: For input string: "2147483648"',
     )
     assert failure(convert, b'{"_col01": 5}') == (
         MALFORMED_DATA,

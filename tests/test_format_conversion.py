@@ -203,15 +203,22 @@ def test_orc_with_its_own_compression(fake, client):
         ("OrcSerDe", lambda body: orc.ORCFile(body).read(), ["abc ", "ab  ", "abcd", "é€  ", None]),
     ],
 )
-def test_char_and_varchar_text_is_fitted_to_its_length(fake, client, serde, read, expected):
+@pytest.mark.parametrize("deserializer", ["OpenXJsonSerDe", "HiveJsonSerDe"])
+def test_char_and_varchar_text_is_fitted_to_its_length(
+    fake, client, deserializer, serde, read, expected
+):
     # Hive cuts text past a char(n) or varchar(n) column's length off; a char is stored
     # padded to its length, which ORC's writer keeps and Hive's Parquet writer strips.
+    # Either deserializer's text is fitted.
     fake.firehose.glue_table("web", "clicks", {"code": "varchar(3)", "kind": "char(4)"})
     serializer = {"Serializer": {serde: {}}}
     client.create_delivery_stream(
         DeliveryStreamName="clicks",
         ExtendedS3DestinationConfiguration=destination(
-            DataFormatConversionConfiguration=conversion(OutputFormatConfiguration=serializer)
+            DataFormatConversionConfiguration=conversion(
+                InputFormatConfiguration={"Deserializer": {deserializer: {}}},
+                OutputFormatConfiguration=serializer,
+            )
         ),
     )
     put(
@@ -360,6 +367,28 @@ def test_the_table_is_read_in_the_region_the_schema_configuration_names(fake, la
 
     (obj,) = stream.objects
     assert rows(obj) == [{"page": "/z"}]
+
+
+def test_records_that_do_not_convert_land_in_motos_bucket_beside_the_file(fake, landing_s3):
+    fake.firehose.glue_table("web", "clicks", COLUMNS)
+    client = boto3.client("firehose", region_name=REGION)
+    client.create_delivery_stream(
+        DeliveryStreamName="clicks",
+        ExtendedS3DestinationConfiguration=destination(
+            ErrorOutputPrefix="errors/!{firehose:error-output-type}/"
+        ),
+    )
+    put(client, {"id": 1}, b"<not json>")
+    fake.firehose["clicks"].flush()
+
+    listed = landing_s3.list_objects_v2(Bucket=LANDING)["Contents"]
+    keys = sorted(item["Key"] for item in listed)
+    assert [key.split("/")[0] for key in keys] == ["clicks", "errors"]
+    assert keys[1].startswith("errors/format-conversion-failed/")
+    body = landing_s3.get_object(Bucket=LANDING, Key=keys[1])["Body"].read()
+    (error,) = [json.loads(line) for line in body.splitlines()]
+    assert error["lastErrorCode"] == "DataFormatConversion.ParseError"
+    assert base64.b64decode(error["rawData"]) == b"<not json>"
 
 
 def test_a_table_nobody_registered_fails_the_batch_and_says_how_to_register_it(fake, client):
@@ -556,6 +585,10 @@ def test_rows_that_make_no_file_go_to_the_error_output(fake, client, monkeypatch
     error = json.loads(stream.error_objects[0].body.splitlines()[0])
     assert error["lastErrorCode"] == "DataFormatConversion.MalformedData"
     assert error["lastErrorMessage"] == "no file"
+    assert error["attemptsMade"] == 1
+    # The fake's own failure is on record too, with the records it hit.
+    (problem,) = stream.delivery_errors
+    assert (problem.records, str(problem.error)) == (2, "no file")
 
 
 def test_a_record_nested_past_the_parser_goes_to_the_error_output_and_the_rest_is_delivered(

@@ -144,6 +144,7 @@ def test_the_hive_serde_is_not_refused_a_repeated_key_by_openx_rules():
         ("</a>/</", '"<\\/a>/<\\/"'),
         ("\b\t\n\f\r", '"\\b\\t\\n\\f\\r"'),
         ("\x00\x1f\x7f", '"\\u0000\\u001f\x7f"'),
+        (" a b ", '" a b "'),  # the space is the first character written as it is
         ("\x80\x9f\xa0", '"\\u0080\\u009f\xa0"'),
         ("\u1fff\u2000\u20ac\u20ff\u2100", '"\u1fff\\u2000\\u20ac\\u20ff\u2100"'),
     ],

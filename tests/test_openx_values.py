@@ -186,6 +186,7 @@ JSON_OBJECT = "org.openx.data.jsonserde.json.JSONObject"
     ("value", "java_class"),
     [
         (b'"x"', "java.lang.String"),
+        (b'" ! "', "java.lang.String"),  # "!", past the space, is what trim keeps
         (b"1.50", "java.lang.String"),  # the parser keeps a number as its text
         (b"true", "java.lang.Boolean"),
         (b"[1, 2]", "org.openx.data.jsonserde.json.JSONArray"),
@@ -269,9 +270,13 @@ def test_a_struct_column_given_a_scalar_fails_as_its_inspector_throws(
         (b'"2026-1-1.5"', date(2026, 1, 1)),
         (b'" 2026-\\t12-06"', date(2026, 12, 6)),  # spaces and tabs before a number
         (b'"1582-10-10"', date(1582, 10, 20)),  # Julian before 1582-10-15
+        (b'"1582-10-15"', date(1582, 10, 15)),  # the first Gregorian day
         (b'"1000-01-01"', date(1000, 1, 6)),
+        (b'"0001-01-05"', date(1, 1, 3)),  # the first year is Julian too
+        (b'"9999-12-31"', date(9999, 12, 31)),  # the last day a date is read to
         (b'"2026-1-4294967297"', date(2026, 1, 1)),  # a Long cut to an int's 32 bits
         (b'"2026-4294967298-1"', date(2026, 2, 1)),
+        (b'"2026-1-9223372036854775807"', date(2025, 12, 30)),  # a Long's end, cut
         (b'"2026 -12-06"', None),  # no date: null
         (b'"02/12/2026"', None),
         (b'"2026-12"', None),
@@ -305,6 +310,10 @@ def test_a_date_before_year_one_or_after_9999_is_not_modelled() -> None:
     # Java's calendar reads "-2026-01-01" as a day in 2027 BC.
     assert failure("date", b'{"v": "-2026-01-01"}') == (
         "'-2026-01-01' reads as a date outside the years 1 to 9999, not modelled"
+    )
+    # Past a Long's end, a Double's int: held at an int's end (2147483647 days).
+    assert failure("date", b'{"v": "2026-1-9223372036854775808"}').endswith(
+        "reads as a date outside the years 1 to 9999, not modelled"
     )
     # A Double's int: held at an int's end (year 2147483647), however many digits.
     assert failure("date", b'{"v": "%s-1-1"}' % (b"9" * 5000)).endswith(
