@@ -274,6 +274,16 @@ def test_hive_timestamps_follow_the_configured_formats_then_java_sql_timestamp()
     assert converter({"ts": "timestamp"}, seven).rows(b'{"ts": "02/12/2026 10:00:00.1234567"}') == [
         {"ts": datetime(2026, 12, 2, 10, 0, 0, 123456)}
     ]
+    # Run together with the other fields, only the fraction is cut to six digits.
+    for pattern, text in [
+        ("yyyyMMddHHmmss.SSSSSSS", b"20261202100000.1234567"),
+        ("yyyyMMddHHmmssSSSSSSSSS", b"20261202100000123456789"),
+        ("yyyyMMddHHmmss.SSSSSSS", b"20261202100000.123456"),  # fewer digits than S
+    ]:
+        formats = {"HiveJsonSerDe": {"TimestampFormats": [pattern]}}
+        assert converter({"ts": "timestamp"}, formats).rows(b'{"ts": "%s"}' % text) == [
+            {"ts": datetime(2026, 12, 2, 10, 0, 0, 123456)}
+        ], pattern
     # Quoted text is read as it is, '' as one quote.
     quoted = {"HiveJsonSerDe": {"TimestampFormats": ["yyyy-MM-dd'T'HH:mm:ss''"]}}
     assert converter({"ts": "timestamp"}, quoted).rows(b'{"ts": "2026-12-02T10:00:00\'"}') == [

@@ -129,17 +129,33 @@ def joda_format(pattern: str) -> Callable[[str], datetime]:
     layout = "".join(parts)
 
     def read(text: str) -> datetime:
-        value = text
-        if long_fraction:
-            # Digits past the sixth of a run are dropped (the fraction's, when the fraction
-            # is not run together with other fields).
-            value = re.sub(r"(?<=\d{6})\d+", "", text)
-        parsed = datetime.strptime(value, layout)
+        try:
+            parsed = datetime.strptime(text, layout)
+        except ValueError:
+            if not long_fraction:
+                raise
+            # A fraction of more than six digits, read to its sixth: strptime takes the
+            # text once the fraction's last digits are dropped.
+            parsed = _with_a_fraction_cut(text, layout)
         if parsed.tzinfo is not None:
             parsed = parsed.astimezone(timezone.utc).replace(tzinfo=None)
         return parsed
 
     return read
+
+
+def _with_a_fraction_cut(text: str, layout: str) -> datetime:
+    """``text`` read with ``layout`` once the last digits of one of its runs of digits are
+    dropped: the last run first, the fewest digits first, so that a fraction run together
+    with other fields (``20261208123456.1234567``, ``...56123456789``) is cut, and only
+    the fraction. ValueError when no cut reads."""
+    for run in reversed(list(re.finditer(r"\d{2,}", text))):
+        for cut in range(1, len(run.group())):
+            try:
+                return datetime.strptime(text[: run.end() - cut] + text[run.end() :], layout)
+            except ValueError:
+                continue
+    raise ValueError(f"{text!r} does not match {layout!r}")
 
 
 def hive_timestamp(formats: Sequence[str]) -> Callable[[Any], datetime]:
