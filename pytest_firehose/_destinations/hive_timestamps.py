@@ -145,11 +145,12 @@ def joda_format(pattern: str) -> Callable[[str], datetime]:
 
 
 def _with_a_fraction_cut(text: str, layout: str) -> datetime:
-    """``text`` read with ``layout`` once the last digits of one of its runs of digits are
-    dropped: the last run first, the fewest digits first, so that a fraction run together
-    with other fields (``20261208123456.1234567``, ``...56123456789``) is cut, and only
-    the fraction. ValueError when no cut reads."""
-    for run in reversed(list(re.finditer(r"\d{2,}", text))):
+    """``text`` read with ``layout`` once the last digits of one of its runs of seven
+    digits or more are dropped: the last run first, the fewest digits first, so that a
+    fraction (``.1234567``), or one run together with other fields
+    (``20261208123456123456789``), is cut, and nothing else (``20261208123456.1234567``).
+    ValueError when no cut reads."""
+    for run in reversed(list(re.finditer(r"\d{7,}", text))):
         for cut in range(1, len(run.group())):
             try:
                 return datetime.strptime(text[: run.end() - cut] + text[run.end() :], layout)
