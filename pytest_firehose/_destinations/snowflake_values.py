@@ -152,14 +152,13 @@ def _float(column: Column, value: Any) -> float:
     raise column.invalid("Not a valid decimal number")
 
 
-def _unicode(column: Column, text: str) -> str:
-    """``text``, refused as the SDK refuses a string whose UTF-8 round trip changes it: one
-    holding a lone UTF-16 surrogate (a JSON record's ``"\\ud800"``)."""
+def _utf8(column: Column, text: str) -> bytes:
+    """``text`` in UTF-8, refused as the SDK refuses a string whose UTF-8 round trip
+    changes it: one holding a lone UTF-16 surrogate (a JSON record's ``"\\ud800"``)."""
     try:
-        text.encode("utf-8")
+        return text.encode("utf-8")
     except UnicodeEncodeError:
         raise column.invalid("Invalid Unicode string") from None
-    return text
 
 
 def _text(column: Column, value: Any) -> str:
@@ -169,10 +168,10 @@ def _text(column: Column, value: Any) -> str:
         plain = Decimal(repr(value) if isinstance(value, float) else value).normalize()
         text = format(plain, "f")
     elif isinstance(value, str):
-        text = _unicode(column, value)
+        text = value
     else:
         raise column.not_allowed(value)
-    size = len(text.encode("utf-8"))
+    size = len(_utf8(column, text))
     if size > MAX_TEXT:
         raise column.invalid(f"String too long: length={size} bytes maxLength={MAX_TEXT} bytes")
     if len(text) > column.type.length:
@@ -278,8 +277,7 @@ def _semi_structured(column: Column, value: Any) -> Any:
         raise column.invalid("Not an object")
     if kind == "ARRAY" and not isinstance(value, list):
         value = [value]
-    text = _unicode(column, json.dumps(value, separators=(",", ":"), ensure_ascii=False))
-    size = len(text.encode())
+    size = len(_utf8(column, json.dumps(value, separators=(",", ":"), ensure_ascii=False)))
     if size > MAX_SEMI_STRUCTURED:
         words = {
             "VARIANT": "Variant too long:",
