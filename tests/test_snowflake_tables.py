@@ -331,6 +331,32 @@ def test_timestamps_take_epoch_integers_in_text_by_their_size(
     ]
 
 
+def test_a_timestamp_is_checked_in_its_own_offset_and_one_past_its_years_fails_its_row(
+    fake: FirehoseFake, client: Any
+) -> None:
+    fake.firehose.snowflake_table(TABLE, {"ID": "INT", "UNTIL": "TIMESTAMP_LTZ"})
+    stream = snowflake(fake)
+    load(
+        fake,
+        client,
+        {"ID": 1, "UNTIL": "9999-12-31T23:59:59-05:00"},  # in UTC, year 10000: loads
+        {"ID": 2, "UNTIL": "+10000-01-01T00:00Z"},
+        {"ID": 3, "UNTIL": "2024-01-15T10:00+05:00[Europe/Paris]"},
+    )
+
+    assert stream.rows == [
+        {"ID": 1, "UNTIL": datetime.fromisoformat("9999-12-31T23:59:59-05:00")},
+        {"ID": 3, "UNTIL": datetime.fromisoformat("2024-01-15T05:00:00+00:00")},
+    ]
+    assert failed(stream) == [
+        (
+            "Snowflake.InvalidValue",
+            f"{INVALID}Timestamp out of representable inclusive range of years between 1 and "
+            "9999, rowIndex:1, column:UNTIL, value:+10000-01-01T00:00Z",
+        )
+    ]
+
+
 # ---------------------------------------------------------------------- identifiers
 
 

@@ -94,6 +94,47 @@ def refusal(declared: str, value: Any) -> str:
         ("TIMESTAMP_NTZ", "1714557600123456789", datetime(2024, 5, 1, 10, 0, 0, 123456)),
         ("TIMESTAMP_NTZ", "31536000000000000", datetime(1971, 1, 1)),
         ("TIMESTAMP_NTZ", "-31536000000000000", datetime(1969, 1, 1)),
+        # An offset and a zone id: the instant the offset gives, seen in the zone (java.time's
+        # ZonedDateTime.parse), and the date there.
+        (
+            "TIMESTAMP_TZ",
+            "2024-01-15T10:00:00+05:00[Europe/Paris]",
+            datetime(2024, 1, 15, 6, tzinfo=timezone(timedelta(hours=1))),
+        ),
+        (
+            "TIMESTAMP_LTZ",
+            "2024-07-01T10:00+00:00[Europe/Paris]",
+            datetime(2024, 7, 1, 10, tzinfo=timezone.utc),
+        ),
+        ("TIMESTAMP_NTZ", "2024-07-01T10:00+00:00[Europe/Paris]", datetime(2024, 7, 1, 12)),
+        ("DATE", "2024-01-01T23:30+00:00[Asia/Tokyo]", date(2024, 1, 2)),
+        (
+            "TIMESTAMP_TZ",  # java.time's fixed-offset zone ids
+            "2024-01-01T10:00+01:00[GMT-05:30]",
+            datetime(2024, 1, 1, 3, 30, tzinfo=timezone(-timedelta(hours=5, minutes=30))),
+        ),
+        (
+            "TIMESTAMP_TZ",
+            "2024-01-01T10:00+01:00[UT]",
+            datetime(2024, 1, 1, 9, tzinfo=timezone.utc),
+        ),
+        # The SDK checks the year in the value's own offset: an instant UTC's years 1 to 9999
+        # cannot hold stays at its offset (the same instant).
+        (
+            "TIMESTAMP_LTZ",
+            "9999-12-31T23:00-05:00",
+            datetime(9999, 12, 31, 23, tzinfo=timezone(-timedelta(hours=5))),
+        ),
+        (
+            "TIMESTAMP_LTZ",
+            "0001-01-01T00:30+01:00",
+            datetime(1, 1, 1, 0, 30, tzinfo=timezone(timedelta(hours=1))),
+        ),
+        ("TIMESTAMP_NTZ", "9999-12-31T23:00-05:00", datetime(9999, 12, 31, 23)),
+        ("TIMESTAMP_NTZ", "+123", datetime(1970, 1, 1, 0, 2, 3)),  # Java's parseLong takes +
+        # Nanoseconds past a long, cut to their second's low 64 bits by BigInteger.longValue.
+        ("TIMESTAMP_NTZ", "18446744073709551616500000000", datetime(1970, 1, 1, 0, 0, 0, 500000)),
+        ("TIME", "300000000000000000000", time(5, 20)),  # nanoseconds, in year 11476
         ("TIME", "36930", time(10, 15, 30)),  # seconds since the epoch, in UTC
         ("TIME", "1714557600123", time(10, 0, 0, 123000)),
         ("BINARY", "0aFF", b"\x0a\xff"),
@@ -146,6 +187,42 @@ def test_a_value_its_column_takes_is_held_converted(
         ("TIMESTAMP_TZ", "2024-05-01T10:00-19:00", "reason: Not a valid value"),
         ("TIMESTAMP_TZ", "2024-05-01T10:00+01:60", "reason: Not a valid value"),
         ("TIMESTAMP_TZ", "2024-05-01T10:00+01:00:60", "reason: Not a valid value"),
+        ("TIMESTAMP_TZ", "2024-05-01T10:00+18:00:01", "reason: Not a valid value"),
+        ("TIMESTAMP_TZ", "2024-05-01T10:00-05:00[EST]", "reason: Not a valid value"),
+        ("TIMESTAMP_TZ", "2024-05-01T10:00+02:00[GMT+2]", "reason: Not a valid value"),
+        ("TIMESTAMP_TZ", "2024-05-01T10:00-18:30", "reason: Not a valid value"),
+        ("TIMESTAMP_TZ", "2024-05-01T24:00Z", "reason: Not a valid value"),
+        # Years as java.time's ISO parsers read them: four digits, more after a sign; out
+        # of the SDK's range, its own refusal with the value as OffsetDateTime writes it.
+        (
+            "TIMESTAMP_NTZ",
+            "+10000-01-01T00:00:00.5+01:00",
+            "Timestamp out of representable inclusive range of years between 1 and 9999, "
+            "rowIndex:0, column:C, value:+10000-01-01T00:00:00.500Z",
+        ),
+        ("TIMESTAMP_TZ", "0000-12-31T23:00-01:00", "column:C, value:0000-12-31T23:00-01:00"),
+        ("TIMESTAMP_LTZ", "-0001-06-01", "between 1 and 9999, rowIndex:0, column:C, value:-0001"),
+        ("TIMESTAMP_LTZ", "300000000000000000000", "column:C, value:+11476-08-15T05:20Z"),
+        (
+            "TIMESTAMP_TZ",
+            "9999-12-31T23:30+00:00[Asia/Tokyo]",  # year 10000 in the zone
+            "column:C, value:+10000-01-01T08:30+09:00",
+        ),
+        (
+            "DATE",
+            "+10000-01-01",
+            "Date out of representable inclusive range of years between -9999 and 9999, "
+            "rowIndex:0, column:C, value:+10000-01-01T00:00Z",
+        ),
+        ("DATE", "-10000-12-31T23:59:59.000001-01:30", "value:-10000-12-31T23:59:59.000001-01:30"),
+        ("DATE", "+999999999-01-01", "value:+999999999-01-01T00:00Z"),
+        ("DATE", "-0004-02-29", "reason: the date -0004-02-29 lies before year 1"),  # leap
+        ("DATE", "-0001-02-29", "reason: Not a valid value"),
+        ("DATE", "-0000-01-01", "reason: Not a valid value"),
+        ("DATE", "+2024-01-01", "reason: Not a valid value"),
+        ("DATE", "10000-01-01", "reason: Not a valid value"),
+        ("DATE", "+1000000000-01-01", "reason: Not a valid value"),
+        ("TIMESTAMP_LTZ", "-100000000000000000000000000", "reason: Not a valid value"),
         ("TIME", "10:15+19:00", "of type TIME, rowIndex:0, reason: Not a valid time"),
         ("TIMESTAMP_NTZ", 1714557600, "Object of type java.lang.Integer cannot be ingested"),
         # A whole number reaches the SDK as the smallest of Integer, Long, BigInteger

@@ -24,11 +24,12 @@ import json
 import math
 import re
 from collections.abc import Callable
-from datetime import date, datetime, time, timedelta, timezone
+from contextlib import suppress
+from datetime import date, datetime, time, timezone
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation, localcontext
 from typing import Any
 
-from pytest_firehose._destinations.snowflake_times import moment, time_of_day
+from pytest_firehose._destinations.snowflake_times import Moment, moment, time_of_day
 from pytest_firehose._destinations.snowflake_types import (
     MAX_SEMI_STRUCTURED,
     MAX_TEXT,
@@ -209,16 +210,23 @@ def _unsupported(column: Column, kind: str) -> Refused:
     )
 
 
-def _read_moment(column: Column, value: Any) -> tuple[datetime, bool]:
+def _read_moment(column: Column, value: Any) -> Moment:
     if not isinstance(value, str):
         raise column.not_allowed(value)
     try:
         found = moment(value.strip())
-    except (ValueError, OverflowError):
+    except ValueError:
         found = None
     if found is None:
         raise _unsupported(column, "value")
     return found
+
+
+def _out_of_range(column: Column, what: str, years: str, found: Moment) -> Refused:
+    return Refused(
+        f"{what} out of representable inclusive range of years between {years}, "
+        f"rowIndex:{column.row}, column:{column.name}, value:{found}"
+    )
 
 
 def _truncated(moment: datetime, digits: int) -> datetime:
@@ -229,21 +237,32 @@ def _truncated(moment: datetime, digits: int) -> datetime:
 
 
 def _timestamp(column: Column, value: Any) -> datetime:
-    moment, _ = _read_moment(column, value)
+    found = _read_moment(column, value)
     kind = column.type
     if kind.kind == "TIMESTAMP_NTZ":
-        moment = moment.replace(tzinfo=None)  # the time as written, its offset dropped
+        found = found.same_local_in_utc()  # the time as written, its offset dropped
+    if not 1 <= found.year <= 9999:  # in the moment's own offset
+        raise _out_of_range(column, "Timestamp", "1 and 9999", found)
+    held = found.python()
+    if kind.kind == "TIMESTAMP_NTZ":
+        held = held.replace(tzinfo=None)
     elif kind.kind == "TIMESTAMP_LTZ":
-        moment = moment.astimezone(timezone.utc)
-    else:
-        offset = moment.utcoffset()
-        moment = moment.replace(tzinfo=timezone(offset or timedelta()))
-    return _truncated(moment, kind.scale)
+        # In UTC, unless its instant lies there past the years 1 to 9999: at its offset.
+        with suppress(OverflowError):
+            held = held.astimezone(timezone.utc)
+    return _truncated(held, kind.scale)
 
 
 def _date(column: Column, value: Any) -> date:
-    moment, _ = _read_moment(column, value)
-    return moment.date()
+    found = _read_moment(column, value)
+    if not -9999 <= found.year <= 9999:
+        raise _out_of_range(column, "Date", "-9999 and 9999", found)
+    if found.year < 1:
+        raise column.invalid(
+            f"the date {str(found).partition('T')[0]} lies before year 1, which a Python "
+            "date cannot hold (not modelled)"
+        )
+    return date(found.year, found.month, found.day)
 
 
 def _time(column: Column, value: Any) -> time:
@@ -251,7 +270,7 @@ def _time(column: Column, value: Any) -> time:
         raise column.not_allowed(value)
     try:
         found = time_of_day(value.strip())
-    except (ValueError, OverflowError):
+    except ValueError:
         raise _unsupported(column, "time") from None
     step = 10 ** max(6 - column.type.scale, 0)
     return found.replace(microsecond=found.microsecond // step * step)
