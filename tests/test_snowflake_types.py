@@ -80,8 +80,13 @@ def refusal(declared: str, value: Any) -> str:
         ),
         (
             "TIMESTAMP_TZ",
-            "2024-05-01T10:00+05:59:59",
-            datetime(2024, 5, 1, 10, tzinfo=timezone(timedelta(hours=5, minutes=59, seconds=59))),
+            "2024-05-01T10:00+05:59:59",  # the offset kept in whole minutes, the instant kept
+            datetime(2024, 5, 1, 9, 59, 1, tzinfo=timezone(timedelta(hours=5, minutes=59))),
+        ),
+        (
+            "TIMESTAMP_TZ",
+            "2024-05-01T10:00-00:00:30",
+            datetime(2024, 5, 1, 10, 0, 30, tzinfo=timezone.utc),
         ),
         # An integer's unit is guessed by its size: seconds below 31536000000, then
         # milliseconds, microseconds below 31536000000 * 10**9, then nanoseconds.

@@ -25,7 +25,7 @@ import math
 import re
 from collections.abc import Callable
 from contextlib import suppress
-from datetime import date, datetime, time, timezone
+from datetime import date, datetime, time, timedelta, timezone
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation, localcontext
 from typing import Any
 
@@ -245,11 +245,14 @@ def _timestamp(column: Column, value: Any) -> datetime:
         raise _out_of_range(column, "Timestamp", "1 and 9999", found)
     held = found.python()
     if kind.kind == "TIMESTAMP_NTZ":
-        held = held.replace(tzinfo=None)
-    elif kind.kind == "TIMESTAMP_LTZ":
-        # In UTC, unless its instant lies there past the years 1 to 9999: at its offset.
-        with suppress(OverflowError):
-            held = held.astimezone(timezone.utc)
+        return _truncated(held.replace(tzinfo=None), kind.scale)
+    # LTZ in UTC; TZ at its offset in whole minutes (toward zero), all the SDK's
+    # TimestampWrapper keeps of it. Where the years 1 to 9999 end before the instant
+    # does, at its own offset.
+    minutes = abs(found.offset) // 60 * (-1 if found.offset < 0 else 1)
+    zone = timezone.utc if kind.kind == "TIMESTAMP_LTZ" else timezone(timedelta(minutes=minutes))
+    with suppress(OverflowError):
+        held = held.astimezone(zone)
     return _truncated(held, kind.scale)
 
 
