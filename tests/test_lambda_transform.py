@@ -1068,6 +1068,24 @@ def test_records_the_function_answered_are_delivered_no_earlier_than_its_answer(
     assert obj.delivered_at == invocation.ended_at
 
 
+def test_a_flush_delivers_what_the_function_answered_once_it_answered(
+    fake: FirehoseFake,
+) -> None:
+    def handler(event: dict[str, Any], context: Any) -> Any:
+        fake.firehose.clock.advance(seconds=2)  # the function takes 2 seconds
+        return answer_each(ok)(event, context)
+
+    fake.firehose.lambda_function("orders-transform", handler)
+    stream = s3_stream(fake, ProcessingConfiguration=processing())
+    put(b"a", b"b")
+    stream.flush()
+
+    (invocation,) = stream.invocations
+    (obj,) = stream.objects
+    assert obj.records == (b"a", b"b")
+    assert obj.delivered_at == invocation.ended_at
+
+
 def test_firehose_waits_five_minutes_at_most_whatever_the_functions_timeout(
     fake: FirehoseFake,
 ) -> None:

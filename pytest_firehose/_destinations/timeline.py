@@ -61,7 +61,7 @@ class Timeline:
     route: Callable[[Route], None]
     #: Transforming's: when the transformation is next due, and the transformation.
     _transformation_due: Callable[[], datetime | None]
-    _transform: Callable[[datetime, IdSource], None]
+    _transform: Callable[[datetime, IdSource], datetime]
     #: Attempting's: a buffer sent on, batches sent, a batch tried.
     _deliver_buffer: Callable[[datetime, IdSource, str | None], None]
     _send: Callable[[list[Batch], datetime], None]
@@ -143,11 +143,12 @@ class Timeline:
 
     def _flush(self, now: datetime, ids: IdSource) -> None:
         self._settle(now, ids)
+        answered = now  # what the function answered is delivered once it answered
         if self.transformer is not None and self.transformer.buffer:
-            self._transform(now, ids)
+            answered = self._transform(now, ids)
         self._send(self._retries.take_all(), now)
         for partition in list(self._buffers):
-            self._deliver_buffer(now, ids, partition)
+            self._deliver_buffer(answered, ids, partition)
 
     def _pay_debts(self, ids: IdSource) -> None:
         """Carry out, in the order they came, what reached the delivery while it was busy

@@ -91,10 +91,10 @@ class Transforming:
             return transformer.buffer[-1][2]
         return transformer.due()
 
-    def _transform(self, at: datetime, ids: IdSource) -> None:
+    def _transform(self, at: datetime, ids: IdSource) -> datetime:
         """Send the transformation buffer to the function at ``at`` and apply the answers:
         new payloads to the destination buffer, the dropped aside, the failed to the error
-        output."""
+        output; returns when the function's last answer came (``at`` or later)."""
         transformer = self.transformer
         assert transformer is not None
         self._busy = True
@@ -115,6 +115,7 @@ class Transforming:
         # What the function answered is delivered no earlier than its last answer.
         ended = processed.ended_at or at
         self._fill(processed.ok, ended, ids, floor=ended, keys=processed.keys)
+        return ended
 
     def _write_failures(self, processed: Processed, ids: IdSource) -> None:
         """The error object of the records the transformation failed, kept and written
