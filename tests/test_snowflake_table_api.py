@@ -39,6 +39,8 @@ TABLE = "RAW.EVENTS.CLICKS"
         (TABLE, {"M": "MAP(VARCHAR)"}, r"a MAP names its key type and its value type"),
         (TABLE, {"A": "ARRAY(INT, INT)"}, r"a structured ARRAY names one element type"),
         (TABLE, {"A": "ARRAY(NUMBR)"}, r"NUMBR is not a type pytest-firehose reads"),
+        (TABLE, {"M": "MAP(VARCHAR, NUMBR)"}, r"NUMBR is not a type pytest-firehose reads"),
+        (TABLE, {"O": "OBJECT(a INT, b NUMBR)"}, r"NUMBR is not a type pytest-firehose reads"),
         (TABLE, {"O": "OBJECT(a INT"}, r"OBJECT\(a INT: a parenthesis is not closed"),
         (TABLE, {"O": "OBJECT(a)"}, r"a structured OBJECT's fields are 'name type'"),
         (TABLE, {"ID": "INT NOT NUL"}, r"'NOT NUL' after the type INT is not a clause"),

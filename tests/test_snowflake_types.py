@@ -39,6 +39,10 @@ def refusal(declared: str, value: Any) -> str:
         ("NUMBER(38,0)", 2**100, 2**100),
         ("FLOAT", "1.5f", 1.5),
         ("DOUBLE", 7, 7.0),
+        ("DOUBLE", 10**400, float("inf")),  # BigInteger.doubleValue: past a double's range
+        ("FLOAT", -(10**400), float("-inf")),
+        ("FLOAT", 2**1024 - 2**970, float("inf")),  # rounds half even, past the largest
+        ("FLOAT", 2**1024 - 2**970 - 1, 1.7976931348623157e308),
         ("REAL", "-inf", float("-inf")),
         ("VARCHAR", True, "true"),
         ("STRING", 100, "100"),

@@ -142,8 +142,13 @@ def _number(column: Column, value: Any) -> int | Decimal:
 def _float(column: Column, value: Any) -> float:
     if isinstance(value, (bool, dict, list)):
         raise column.not_allowed(value)
-    if isinstance(value, (int, float)):
-        return float(value)
+    if isinstance(value, float):
+        return value
+    if isinstance(value, int):
+        try:
+            return float(value)
+        except OverflowError:  # BigInteger.doubleValue: infinite past a double's range
+            return math.inf if value > 0 else -math.inf
     text = value.strip()
     if _JAVA_DOUBLE.fullmatch(text):
         return float(text.rstrip("fFdD").replace("Infinity", "inf"))
