@@ -16,7 +16,17 @@ import pytest
 PACKAGE = Path(__file__).resolve().parent.parent / "pytest_firehose"
 
 #: The modules every box may use: errors, payloads, ids, the clock and their like.
-SHARED = ("_errors", "_terms", "_payload", "_ids", "_clock", "_loopback", "_arns", "_java_regex")
+SHARED = (
+    "_errors",
+    "_terms",
+    "_payload",
+    "_ids",
+    "_clock",
+    "_loopback",
+    "_arns",
+    "_java_regex",
+    "_json_text",
+)
 BOXES = ("_doors", "_handles", "_engine", "_wire", "_services", "_destinations", "_lambda")
 #: The pytest layer: the plugin module and the modules only it imports (its markers, its
 #: report sections), held to the plugin's rules.

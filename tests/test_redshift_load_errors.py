@@ -147,6 +147,27 @@ def test_json_that_cannot_be_read_is_a_load_error_and_fails_the_copy(
     assert error.err_reason.startswith("Invalid JSON: ")
 
 
+@pytest.mark.parametrize(
+    ("record", "reason"),
+    [
+        (b'{"a": NaN}\n', "Invalid JSON: NaN is not JSON"),  # Python's reader takes it
+        (b'{"a": -Infinity}\n', "Invalid JSON: -Infinity is not JSON"),
+        (b'{"a": ' + b"[" * 5000 + b"]" * 5000 + b"}\n", "Invalid JSON: the JSON is nested"),
+    ],
+    ids=["nan", "infinity", "nested-too-deep"],
+)
+def test_json_python_would_read_otherwise_is_a_load_error_too(
+    fake: FirehoseFake, client: Any, record: bytes, reason: str
+) -> None:
+    stream = loaded(fake, client, {"CopyOptions": "JSON 'auto'"}, b'{"a": 1}\n', record)
+
+    assert stream.rows == []
+    assert stream.delivery_errors == []
+    (error,) = stream.load_errors
+    assert (error.line_number, error.err_code) == (2, 1216)
+    assert error.err_reason.startswith(reason)
+
+
 def test_a_failed_copy_and_its_load_errors_are_in_assert_delivereds_message(
     fake: FirehoseFake, client: Any
 ) -> None:

@@ -35,6 +35,7 @@ from pytest_firehose._destinations.copy_rows import (
     load_error,
     not_utf8,
 )
+from pytest_firehose._json_text import not_json
 
 if TYPE_CHECKING:
     from pytest_firehose._destinations.copy_options import CopyOptions
@@ -49,7 +50,7 @@ def json_rows(
 ) -> tuple[list[Row], list[LoadError]]:
     """The rows of ``text`` and the JSON texts that did not load (``skipped``: the header
     lines before ``text``; ``paths``: the expressions of a JSONPaths file, if given)."""
-    decoder = json.JSONDecoder(parse_float=Decimal)
+    decoder = json.JSONDecoder(parse_float=Decimal, parse_constant=not_json)
     rows: list[Row] = []
     errors: list[LoadError] = []
     index = 0
@@ -61,9 +62,11 @@ def json_rows(
         start = index
         try:
             document, index = decoder.raw_decode(text, index)
-        except ValueError as error:
+        except (ValueError, RecursionError) as error:
             line = text.count("\n", 0, getattr(error, "pos", start)) + 1
             raw_line = text[start:].split("\n", 1)[0]
+            if isinstance(error, RecursionError):
+                error = ValueError("the JSON is nested too deep to read")
             reason = f"Invalid JSON: {getattr(error, 'msg', error.args[0])}"
             errors.append(load_error(line + skipped, 1216, reason, raw_line))
             raise LoadFailed(reason, tuple(errors)) from None

@@ -42,6 +42,7 @@ from pytest_firehose._destinations.objects import DeliveredObject
 from pytest_firehose._destinations.s3 import S3Destination
 from pytest_firehose._destinations.secret_key import SecretKey, recorded_message
 from pytest_firehose._errors import UsageError
+from pytest_firehose._json_text import strict_json
 from pytest_firehose._loopback import reaches_loopback
 from pytest_firehose._payload import Payload
 
@@ -168,10 +169,6 @@ def _no_answer(requests: Any, error: Exception) -> DeliveryFailed:
     return DeliveryFailed(NO_ANSWER[code], code)
 
 
-def _not_a_number(constant: str) -> Any:
-    raise ValueError(f"{constant} is not JSON")
-
-
 def _malformed(answer: Any, request_id: str) -> str | None:
     """Why a 200 ``answer`` is not in the spec's response format (the end of the sentence
     "Response for request ID ..."), or None when it is."""
@@ -182,8 +179,8 @@ def _malformed(answer: Any, request_id: str) -> str | None:
     if media_type != "application/json":
         return "does not have the header Content-Type: application/json"
     try:
-        body = json.loads(answer.content, parse_constant=_not_a_number)
-    except ValueError:  # JSONDecodeError, UnicodeDecodeError, NaN
+        body = strict_json(answer.content)
+    except ValueError:  # JSONDecodeError, UnicodeDecodeError, NaN, nested too deep
         return unexpected
     if not isinstance(body, dict):
         return unexpected

@@ -70,6 +70,7 @@ from pytest_firehose._destinations.stored import (
     index_name,
 )
 from pytest_firehose._ids import record_id_text
+from pytest_firehose._json_text import not_json
 from pytest_firehose._payload import payload_bytes
 
 if TYPE_CHECKING:
@@ -79,10 +80,6 @@ if TYPE_CHECKING:
 NO_DOCUMENT_ID = "NO_DOCUMENT_ID"
 #: The bulk item status of a document that is not one JSON object.
 NOT_JSON = "400"
-
-
-def _no_constant(name: str) -> Any:
-    raise ValueError(f"{name} is not JSON")
 
 
 def _object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
@@ -98,7 +95,7 @@ def document_source(payload: Any) -> dict[str, Any] | None:
     twice (OpenSearch's JSON parser detects duplicate keys)."""
     try:
         value = json.loads(
-            payload_bytes(payload).decode(), parse_constant=_no_constant, object_pairs_hook=_object
+            payload_bytes(payload).decode(), parse_constant=not_json, object_pairs_hook=_object
         )
     except (ValueError, RecursionError):  # UnicodeDecodeError is a ValueError
         return None

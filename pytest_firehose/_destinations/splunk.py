@@ -33,7 +33,8 @@ from typing import TYPE_CHECKING, Any
 
 from pytest_firehose._destinations.base import DeliveryFailed, Refusal
 from pytest_firehose._destinations.delivery_errors import ACK_TIMEOUT, ERRORS, SPLUNK
-from pytest_firehose._destinations.stored import StoredDestination, _not_json
+from pytest_firehose._destinations.stored import StoredDestination
+from pytest_firehose._json_text import not_json
 from pytest_firehose._payload import payload_bytes
 
 if TYPE_CHECKING:
@@ -47,7 +48,7 @@ _NOT_EVENTS = Refusal(INVALID_DATA_FORMAT, ERRORS[SPLUNK].down[INVALID_DATA_FORM
 #: The metadata an event may name, in the order an event lists them.
 METADATA = ("time", "host", "source", "sourcetype", "index", "fields")
 #: Reads one JSON value after another; NaN and Infinity are no JSON.
-_DECODER = json.JSONDecoder(parse_constant=_not_json)
+_DECODER = json.JSONDecoder(parse_constant=not_json)
 
 
 def hec_events(data: bytes) -> list[dict[str, Any]] | None:

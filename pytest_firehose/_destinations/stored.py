@@ -30,7 +30,6 @@ cannot reach (:mod:`~pytest_firehose._destinations.delivery_errors` holds them a
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from datetime import date, datetime, timedelta
@@ -59,6 +58,7 @@ from pytest_firehose._destinations.gave_up import (
     no_extra,
     written,
 )
+from pytest_firehose._json_text import strict_json
 from pytest_firehose._payload import payload_bytes
 
 if TYPE_CHECKING:
@@ -138,16 +138,12 @@ def _extra_fields(kind: str, config: Mapping[str, Any]) -> Extra:
     return no_extra
 
 
-def _not_json(name: str) -> Any:
-    raise ValueError(f"{name} is not JSON")
-
-
 def json_object(payload: Any) -> dict[str, Any] | None:
     """The record's JSON object, or None when it is not one JSON object in UTF-8 (NaN and
     Infinity are no JSON)."""
     try:
-        value = json.loads(payload_bytes(payload).decode(), parse_constant=_not_json)
-    except (ValueError, RecursionError):  # UnicodeDecodeError is a ValueError
+        value = strict_json(payload_bytes(payload).decode())
+    except ValueError:  # UnicodeDecodeError is a ValueError
         return None
     return value if isinstance(value, dict) else None
 

@@ -24,12 +24,13 @@ AWS's open-source matcher (aws/event-ruler) refuses it.
 from __future__ import annotations
 
 import ipaddress
-import json
 import operator
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
+
+from pytest_firehose._json_text import strict_json
 
 #: The invalid pattern's answer (REAL: InvalidParameterValueException with this message,
 #: reported by users of CreateEventSourceMapping).
@@ -322,20 +323,6 @@ def _pattern(spec: Any) -> Pattern:
         else:
             raise PatternError(f"field {name!r} holds neither a pattern nor a list")
     return Pattern(tuple(fields), tuple(alternatives))
-
-
-def _not_json(constant: str) -> Any:
-    raise ValueError(f"{constant} is not JSON")
-
-
-def strict_json(text: str | bytes) -> Any:
-    """``text`` read as JSON, without the ``NaN`` and ``Infinity`` that Python's reader
-    takes and JSON has not. Raises ``ValueError``, also for JSON nested deeper than the
-    reader goes (about 1,000 levels; Jackson's default limit is 1,000)."""
-    try:
-        return json.loads(text, parse_constant=_not_json)
-    except RecursionError:
-        raise ValueError("the JSON is nested too deep to read") from None
 
 
 def parse_pattern(text: str) -> Pattern:

@@ -19,12 +19,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from pytest_firehose._json_text import strict_json
 from pytest_firehose._lambda.event_patterns import (
     INVALID_PATTERN,
     Pattern,
     PatternError,
     parse_pattern,
-    strict_json,
 )
 from pytest_firehose._lambda.kinesis_events import StreamRecord
 

@@ -29,6 +29,7 @@ from typing import Any
 from botocore.model import Shape
 
 from pytest_firehose._clock import epoch_seconds
+from pytest_firehose._json_text import not_json
 from pytest_firehose._wire.shapes import member_converter
 
 
@@ -42,10 +43,6 @@ def _msgspec() -> Any | None:
 msgspec = _msgspec()
 
 
-def _refuse_constant(name: str) -> Any:
-    raise ValueError(f"{name} is not JSON")
-
-
 def _integer(text: str) -> int | float:
     """A JSON integer. Past Python's limit on an integer's digits (4,300), it is past every
     type's range too: read as the infinity of its sign, as ``1e400`` is."""
@@ -56,7 +53,7 @@ def _integer(text: str) -> int | float:
 
 
 def _stdlib_loads(body: bytes) -> Any:
-    return json.loads(body, parse_constant=_refuse_constant, parse_int=_integer)
+    return json.loads(body, parse_constant=not_json, parse_int=_integer)
 
 
 def _stdlib_dumps(value: Any, default: Callable[[Any], Any] | None = None) -> bytes:
