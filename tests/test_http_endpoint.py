@@ -370,6 +370,8 @@ def the_request_id(request: Any) -> str:
     [
         (JSON, lambda _: "OK", "is not recognized as valid JSON or has unexpected fields"),
         (JSON, lambda _: "", "is not recognized as valid JSON or has unexpected fields"),
+        (JSON, lambda _: '{"timestamp": NaN}', "is not recognized as valid JSON"),
+        (JSON, lambda _: "[" * 5000 + "]" * 5000, "is not recognized as valid JSON"),
         (JSON, lambda r: json.dumps([the_request_id(r)]), "is not recognized as valid JSON"),
         (JSON, lambda _: '{"requestId": null, "timestamp": 1}', "is not recognized as valid"),
         (
@@ -414,6 +416,8 @@ def the_request_id(request: Any) -> str:
     ids=[
         "not-json",
         "empty",
+        "nan",
+        "nested-too-deep",
         "not-an-object",
         "null-request-id",
         "another-request-id",
