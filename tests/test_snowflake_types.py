@@ -32,6 +32,9 @@ def refusal(declared: str, value: Any) -> str:
     ("declared", "value", "expected"),
     [
         ("NUMBER", " 42 ", 42),
+        ("NUMBER", "\x00\t42\x1f", 42),  # Java's String.trim: every character up to the space
+        ("BOOLEAN", "\x01TRUE\n", True),
+        ("BINARY", "\x0b0aff ", b"\x0a\xff"),
         ("INT", 2.5, 3),  # half up, as Java's BigDecimal rounds
         ("INT", -2.5, -3),
         ("NUMBER(5,2)", "1.2E2", Decimal("120.00")),
@@ -246,6 +249,10 @@ def test_a_value_its_column_takes_is_held_converted(
         ("DATE", -(2**63) - 1, "Object of type java.math.BigInteger cannot be ingested"),
         ("TIME", 1.5, "Object of type java.lang.Double cannot be ingested into Snowflake column C"),
         ("BINARY", "abc", "of type BINARY, rowIndex:0, reason: Not a valid hex string"),
+        ("BINARY", "0a ff", "reason: Not a valid hex string"),  # hex digits in pairs only
+        ("BINARY", "0a\tff", "reason: Not a valid hex string"),
+        ("NUMBER", "42\u00a0", "reason: Not a valid number"),  # no space beyond ASCII's trimmed
+        ("DATE", "\u30002024-05-01", "reason: Not a valid value"),
         ("BINARY(1)", "0102", "reason: Binary too long: length=2 maxLength=1"),
         ("OBJECT", [1], "of type OBJECT, rowIndex:0, reason: Not an object"),
         # A lone UTF-16 surrogate (the JSON text "\\ud800"): no UTF-8 round trip keeps it.

@@ -77,6 +77,17 @@ _ALLOWED = {
 }
 
 
+#: What Java's ``String.trim`` removes from either end: every character up to the space.
+_JAVA_BLANKS = "".join(map(chr, range(0x21)))
+_HEX = re.compile(r"(?:[0-9A-Fa-f]{2})*")
+
+
+def _trim(text: str) -> str:
+    """``text`` as Java's ``String.trim`` leaves it (control characters removed, no
+    space beyond ASCII's), as the SDK trims what it reads."""
+    return text.strip(_JAVA_BLANKS)
+
+
 class Column:
     """Converts the values of one column: ``name`` (as the table holds it) and ``type``."""
 
@@ -110,7 +121,7 @@ def _decimal(column: Column, value: Any) -> Decimal:
         return Decimal(repr(value))
     if isinstance(value, int):
         return Decimal(value)
-    text = value.strip()
+    text = _trim(value)
     if not _JAVA_DECIMAL.fullmatch(text):
         raise column.invalid("Not a valid number", "NUMBER")
     return Decimal(text)
@@ -149,7 +160,7 @@ def _float(column: Column, value: Any) -> float:
             return float(value)
         except OverflowError:  # BigInteger.doubleValue: infinite past a double's range
             return math.inf if value > 0 else -math.inf
-    text = value.strip()
+    text = _trim(value)
     if _JAVA_DOUBLE.fullmatch(text):
         return float(text.rstrip("fFdD").replace("Infinity", "inf"))
     special = {"nan": float("nan"), "inf": float("inf"), "-inf": float("-inf")}
@@ -198,7 +209,7 @@ def _boolean(column: Column, value: Any) -> bool:
     if isinstance(value, (int, float)):
         return value != 0
     if isinstance(value, str):
-        word = value.strip().lower()
+        word = _trim(value.lower())
         if word in _TRUE or word in _FALSE:
             return word in _TRUE
         raise column.invalid(
@@ -219,7 +230,7 @@ def _read_moment(column: Column, value: Any) -> Moment:
     if not isinstance(value, str):
         raise column.not_allowed(value)
     try:
-        found = moment(value.strip())
+        found = moment(_trim(value))
     except ValueError:
         found = None
     if found is None:
@@ -277,7 +288,7 @@ def _time(column: Column, value: Any) -> time:
     if not isinstance(value, str):
         raise column.not_allowed(value)
     try:
-        found = time_of_day(value.strip())
+        found = time_of_day(_trim(value))
     except ValueError:
         raise _unsupported(column, "time") from None
     step = 10 ** max(6 - column.type.scale, 0)
@@ -287,12 +298,10 @@ def _time(column: Column, value: Any) -> time:
 def _binary(column: Column, value: Any) -> bytes:
     if not isinstance(value, str):
         raise column.not_allowed(value)
-    try:
-        data = bytes.fromhex(value.strip()) if " " not in value.strip() else None
-    except ValueError:
-        data = None
-    if data is None:
+    text = _trim(value)
+    if not _HEX.fullmatch(text):  # commons-codec's Hex.decodeHex: pairs of hex digits only
         raise column.invalid("Not a valid hex string")
+    data = bytes.fromhex(text)
     if len(data) > column.type.length:
         raise column.invalid(f"Binary too long: length={len(data)} maxLength={column.type.length}")
     return data
