@@ -35,16 +35,15 @@ import re
 from collections.abc import Callable
 from typing import Any
 
+from pytest_firehose._destinations.gregorian import civil_date, epoch_day
 from pytest_firehose._destinations.index_date_patterns import JavaRefusal
 from pytest_firehose._destinations.index_dates import (
     DEFAULT,
     PARSE_FAILURE,
     UnknownFormat,
-    epoch_day,
     has_text,
     parser,
 )
-from pytest_firehose._destinations.index_nanos import civil_date
 from pytest_firehose._destinations.index_special import REFUSES
 
 _DAY = 86_400_000

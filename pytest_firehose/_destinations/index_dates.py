@@ -35,6 +35,7 @@ import re
 from collections.abc import Callable
 from decimal import Decimal
 
+from pytest_firehose._destinations.gregorian import epoch_day
 from pytest_firehose._destinations.index_date_names import EPOCHS, LENIENT, NAMED
 from pytest_firehose._destinations.index_date_patterns import (
     LETTERS,
@@ -322,13 +323,3 @@ def reader(formats: str) -> DateReader:
     :class:`UnknownFormat` for a format the fake does not read."""
     read = parser(formats)
     return lambda text: read(text) != PARSE_FAILURE
-
-
-def epoch_day(year: int, month: int, day: int) -> int:
-    """Days from 1970-01-01 to the proleptic Gregorian date given."""
-    year -= month <= 2
-    era = year // 400
-    of_era = year - era * 400
-    of_year = (153 * (month + (-3 if month > 2 else 9)) + 2) // 5 + day - 1
-    of_era_days = of_era * 365 + of_era // 4 - of_era // 100 + of_year
-    return era * 146097 + of_era_days - 719468

@@ -18,10 +18,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from pytest_firehose._destinations.index_dates import PARSE_FAILURE, epoch_day, parser
+from pytest_firehose._destinations.gregorian import civil_date
+from pytest_firehose._destinations.index_dates import PARSE_FAILURE, parser
 from pytest_firehose._destinations.index_values import OK, Check, date_check, preview
 
-__all__ = ["civil_date", "epoch_day", "instant_reader", "java_instant", "nanos_check"]
+__all__ = ["instant_reader", "java_instant", "nanos_check"]
 
 DEFAULT = "strict_date_optional_time_nanos||epoch_millis"
 #: The last instant a long of nanoseconds holds, in nanoseconds since the epoch.
@@ -65,19 +66,6 @@ def instant_reader(format_: str) -> Callable[[str], int | None]:
         return None if found == PARSE_FAILURE or isinstance(found, tuple) else found
 
     return instant
-
-
-def civil_date(days: int) -> tuple[int, int, int]:
-    """The proleptic Gregorian date ``days`` after 1970-01-01."""
-    days += 719468
-    era = days // 146097
-    of_era = days - era * 146097
-    year_of_era = (of_era - of_era // 1460 + of_era // 36524 - of_era // 146096) // 365
-    of_year = of_era - (365 * year_of_era + year_of_era // 4 - year_of_era // 100)
-    shifted = (5 * of_year + 2) // 153
-    day = of_year - (153 * shifted + 2) // 5 + 1
-    month = shifted + (3 if shifted < 10 else -9)
-    return year_of_era + era * 400 + (month <= 2), month, day
 
 
 def java_instant(nanos: int) -> str:

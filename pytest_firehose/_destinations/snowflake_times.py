@@ -15,6 +15,8 @@ import re
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta, timezone
 
+from pytest_firehose._destinations.gregorian import civil_date, epoch_day, month_length
+
 # java.time's ISO_LOCAL_DATE, ISO_LOCAL_TIME, offsets and zone ids, as their parse reads
 # them ('T' and 'Z' in either case): four digits of a year, more only after a sign.
 _DATE = r"(?P<year>\d{4}|\+\d{5,10}|-\d{4,10})-(?P<month>\d{2})-(?P<day>\d{2})"
@@ -42,30 +44,7 @@ _FIXED_ZONE = re.compile(
 )
 _SHORT_IDS = frozenset({"EST", "MST", "HST"})
 #: The seconds of the Gregorian calendar's cycle of 400 years.
-_CYCLE = 146_097 * _DAY
-
-
-def _days(year: int, month: int, day: int) -> int:
-    """Days since 1970-01-01 of a date of the proleptic Gregorian calendar, any year."""
-    shifted = year - (month <= 2)
-    era = shifted // 400
-    of_era = shifted - era * 400
-    of_year = (153 * (month + (-3 if month > 2 else 9)) + 2) // 5 + day - 1
-    return era * 146_097 + of_era * 365 + of_era // 4 - of_era // 100 + of_year - 719_468
-
-
-def _civil(days: int) -> tuple[int, int, int]:
-    """The proleptic Gregorian date ``days`` after 1970-01-01, any year (the inverse of
-    :func:`_days`)."""
-    days += 719_468
-    era = days // 146_097
-    of_era = days - era * 146_097
-    year_of_era = (of_era - of_era // 1460 + of_era // 36_524 - of_era // 146_096) // 365
-    of_year = of_era - (365 * year_of_era + year_of_era // 4 - year_of_era // 100)
-    shifted_month = (5 * of_year + 2) // 153
-    day = of_year - (153 * shifted_month + 2) // 5 + 1
-    month = shifted_month + (3 if shifted_month < 10 else -9)
-    return year_of_era + era * 400 + (month <= 2), month, day
+_CYCLE = 146097 * _DAY
 
 
 def _fields(nanos: int) -> tuple[int, int, int, int]:
@@ -73,12 +52,6 @@ def _fields(nanos: int) -> tuple[int, int, int, int]:
     second, nano = divmod(nanos, _NANOS)
     hour, second = divmod(second, 3600)
     return (hour, *divmod(second, 60), nano)
-
-
-def _month_length(year: int, month: int) -> int:
-    if month == 2:
-        return 29 if year % 4 == 0 and (year % 100 != 0 or year % 400 == 0) else 28
-    return 30 if month in (4, 6, 9, 11) else 31
 
 
 @dataclass(frozen=True)
@@ -96,13 +69,15 @@ class Moment:
     def at(cls, seconds: int, nano: int, offset: int) -> Moment:
         """The instant ``seconds`` (and ``nano``) after the epoch, seen at ``offset``."""
         local = seconds + offset
-        year, month, day = _civil(local // _DAY)
+        year, month, day = civil_date(local // _DAY)
         return cls(year, month, day, local % _DAY * _NANOS + nano, offset)
 
     @property
     def seconds(self) -> int:
         """Seconds since the epoch of this instant (its nanoseconds left out)."""
-        return _days(self.year, self.month, self.day) * _DAY + self.nanos // _NANOS - self.offset
+        return (
+            epoch_day(self.year, self.month, self.day) * _DAY + self.nanos // _NANOS - self.offset
+        )
 
     def same_local_in_utc(self) -> Moment:
         """``withOffsetSameLocal(ZoneOffset.UTC)``: the time as written, at UTC."""
@@ -242,7 +217,7 @@ def moment(text: str) -> Moment | None:
     match = _DATE_TIME.fullmatch(text)
     if match is not None:
         year, month, day = _year(match["year"]), int(match["month"]), int(match["day"])
-        if not 1 <= month <= 12 or not 1 <= day <= _month_length(year, month):
+        if not 1 <= month <= 12 or not 1 <= day <= month_length(year, month):
             return None
         if match["hour"] is None:
             return Moment(year, month, day, 0, 0)
