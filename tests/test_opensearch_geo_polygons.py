@@ -95,6 +95,12 @@ REFUSED = [
             "reason": "at least three non-collinear points required",
         },
     ),
+    (
+        # Clockwise and wider than 180 degrees, its westernmost point first: read across
+        # the dateline, so linked in its own order.
+        "POLYGON ((-100 5, 100 10, 100 10, 100 0, -100 5))",
+        invalid("Provided shape has duplicate consecutive coordinates at: (POINT (100.0 10.0))"),
+    ),
     (f"MULTIPOLYGON (({SQUARE}), ((0 0, 10 10, 0 10, 10 0, 0 0)))", TESSELLATE),
     (
         "GEOMETRYCOLLECTION (POINT (1 2), POLYGON ((0 0, 10 10, 0 10, 10 0, 0 0)))",
@@ -138,6 +144,8 @@ TAKEN = [
     f"POLYGON ({SQUARE}, (4 4, 2 2, 2 6, 4 4, 6 2, 6 6, 4 4))",
     f"POLYGON ({SQUARE}, (2 2, 4 2, 4 8, 2 8, 2 2), (4 4, 6 4, 6 6, 4 6, 4 4))",  # holes touching
     "POLYGON ((0 0, 10 0, 10 100, 0 100, 0 0))",  # folded back to 80
+    "POLYGON ((0 370, 10 370, 10 380, 0 370))",  # a full turn on: 10 and 20
+    "POLYGON ((0 -380, 10 -380, 10 -370, 0 -380))",  # a full turn back: -20 and -10
     "POLYGON ((170 -10, -170 -10, -170 10, 170 10, 170 -10))",  # across the dateline
     "POLYGON ((170 -10, 190 -10, 190 10, 170 10, 170 -10))",  # past 180: wrapped
     "POLYGON ((0 0, 10 0, 10 10, 5 2, 0 10, 0 0))",  # not convex
