@@ -73,6 +73,12 @@ REFUSED = [
         "POLYGON ((0 0, 0 2, 1 1.9, 0.5 1.8, 1.5 1.8, 1 1.9, 2 2, 2 0, 0 0))",
         invalid("Self-intersection at or near point [1.0,1.9]"),
     ),
+    (
+        # A shell passing twice through one point, met last: the loop split off there is
+        # too short to be a polygon.
+        "POLYGON ((0 0, 4 0, 2 2, 3 3, 2 2, 0 0))",
+        {"type": "illegal_argument_exception", "reason": "at least 4 polygon points required"},
+    ),
     ("POLYGON ((0 0, 10 10, 0 10, 10 0, 0 0))", TESSELLATE),  # a ring crossing itself
     (f"POLYGON ({SQUARE}, (5 5, 15 5, 15 6, 5 5))", TESSELLATE),  # a hole crossing its shell
     (f"POLYGON ({SQUARE}, (2 20, 4 20, 4 24, 2 20))", TESSELLATE),  # a hole north of it
@@ -138,6 +144,9 @@ TAKEN = [
     "POLYGON ((0 0, 0 10, 10 10, 10 0, 0 0))",  # clockwise
     f"POLYGON ({SQUARE}, (2 2, 4 2, 4 4, 2 2), (6 6, 8 6, 8 8, 6 6))",
     f"POLYGON ({SQUARE}, (0 0, 4 2, 4 4, 0 0))",  # a hole touching its shell at one point
+    # A hole whose first point lies on its shell's east, then north side.
+    f"POLYGON ({SQUARE}, (10 5, 6 4, 6 6, 10 5))",
+    f"POLYGON ({SQUARE}, (5 10, 4 6, 6 6, 5 10))",
     # A hole passing twice through (4, 4): its two loops wound the same way, then opposite
     # ways (Lucene's ear clipping cuts both).
     f"POLYGON ({SQUARE}, (4 4, 2 2, 2 6, 4 4, 6 6, 6 2, 4 4))",
@@ -151,6 +160,7 @@ TAKEN = [
     "POLYGON ((0 0, 10 0, 10 10, 5 2, 0 10, 0 0))",  # not convex
     # Two triangles meeting at a point met last in the shell's walk: split in two.
     "POLYGON ((0 0, 4 0, 2 2, 4 4, 0 4, 2 2, 0 0))",
+    "POLYGON ((0 0, 2 2, 0 4, 4 4, 2 2, 4 0, 0 0))",  # the same clockwise: walked backwards
     {"type": "Polygon", "coordinates": [[[0, 0], [0, 10], [10, 10], [10, 0], [0, 0]]]},
     {
         "type": "Polygon",
