@@ -354,6 +354,11 @@ def test_what_the_parser_finds_while_reading_the_object_fails_without_a_cause(
             "POLYGON ((1 2))",
             ("illegal_argument_exception", "at least two points in the line is required"),
         ),
+        (
+            # A radius of 0 is not negative: the circle is read, and indexing refuses it.
+            "CIRCLE (1 2 0)",
+            ("unsupported_operation_exception", "circle geometry is not supported"),
+        ),
         # A circle is read to its end before indexing refuses it.
         ("CIRCLE (1 2 10 5 6)", ("parse_exception", "expected ) but found: 6")),
         (
