@@ -80,6 +80,7 @@ REFUSED = [
         {"type": "illegal_argument_exception", "reason": "at least 4 polygon points required"},
     ),
     ("POLYGON ((0 0, 10 10, 0 10, 10 0, 0 0))", TESSELLATE),  # a ring crossing itself
+    ("POLYGON ((4 3, 1 0, 3 1, 1 1, 4 3))", TESSELLATE),  # its first edge crossed
     (f"POLYGON ({SQUARE}, (5 5, 15 5, 15 6, 5 5))", TESSELLATE),  # a hole crossing its shell
     (f"POLYGON ({SQUARE}, (2 20, 4 20, 4 24, 2 20))", TESSELLATE),  # a hole north of it
     (
