@@ -273,6 +273,13 @@ def test_a_geo_shape_takes_geojson_wkt_arrays_and_null(fake: FirehoseFake, landi
             },
         ),
         (
+            {"type": "envelope", "coordinates": [[0, 10], [190, 0]]},
+            {
+                "type": "illegal_argument_exception",
+                "reason": "invalid longitude 190.0; must be between -180.0 and 180.0",
+            },
+        ),
+        (
             5,
             {
                 "type": "parse_exception",
