@@ -214,6 +214,25 @@ REFUSED = [
         ("number_format_exception", 'For input string: "north"'),
         id="geo-array-text",
     ),
+    pytest.param(
+        {"type": "geo_point", "ignore_z_value": False},
+        '"1,2,3"',
+        "failed to parse field [v] of type [geo_point]",
+        (
+            "parse_exception",
+            "Exception parsing coordinates: found Z value [3.0] but [ignore_z_value] parameter "
+            "is [false]",
+        ),
+        id="geo-string-z",
+    ),
+    pytest.param(
+        {"type": "geo_point"},
+        '"1,2,up"',
+        "failed to parse field [v] of type [geo_point]",
+        # A third coordinate is read even where a z is ignored.
+        ("number_format_exception", 'For input string: "up"'),
+        id="geo-string-z-text",
+    ),
 ]
 
 

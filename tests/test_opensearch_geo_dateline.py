@@ -59,6 +59,14 @@ REFUSED = [
         invalid("Invalid shape: Hole is not within polygon"),
     ),
     (
+        # A hole whose first point lies on the shell's northern edge goes with the loop of
+        # the first edge (as OpenSearch assigns a hole sharing a point with an edge), not
+        # with the piece around it.
+        "POLYGON ((170 0, 190 0, 190 10, 175 5, 190 20, 170 20, 170 0), "
+        "(182 20, 183 19, 181 19, 182 20))",
+        illegal("Unable to Tessellate shape. Possible malformed shape detected."),
+    ),
+    (
         # A longitude that is not a number is split as one at the dateline, then Lucene
         # refuses it.
         "POLYGON ((0 0, 10 0, NaN 5, 10 10, 0 10, 0 0))",

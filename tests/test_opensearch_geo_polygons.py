@@ -73,7 +73,14 @@ REFUSED = [
         "POLYGON ((0 0, 0 2, 1 1.9, 0.5 1.8, 1.5 1.8, 1 1.9, 2 2, 2 0, 0 0))",
         invalid("Self-intersection at or near point [1.0,1.9]"),
     ),
+    (
+        # A shell passing twice through one point, met last: the loop split off there is
+        # too short to be a polygon.
+        "POLYGON ((0 0, 4 0, 2 2, 3 3, 2 2, 0 0))",
+        {"type": "illegal_argument_exception", "reason": "at least 4 polygon points required"},
+    ),
     ("POLYGON ((0 0, 10 10, 0 10, 10 0, 0 0))", TESSELLATE),  # a ring crossing itself
+    ("POLYGON ((4 3, 1 0, 3 1, 1 1, 4 3))", TESSELLATE),  # its first edge crossed
     (f"POLYGON ({SQUARE}, (5 5, 15 5, 15 6, 5 5))", TESSELLATE),  # a hole crossing its shell
     (f"POLYGON ({SQUARE}, (2 20, 4 20, 4 24, 2 20))", TESSELLATE),  # a hole north of it
     (
@@ -94,6 +101,12 @@ REFUSED = [
             "type": "illegal_argument_exception",
             "reason": "at least three non-collinear points required",
         },
+    ),
+    (
+        # Clockwise and wider than 180 degrees, its westernmost point first: read across
+        # the dateline, so linked in its own order.
+        "POLYGON ((-100 5, 100 10, 100 10, 100 0, -100 5))",
+        invalid("Provided shape has duplicate consecutive coordinates at: (POINT (100.0 10.0))"),
     ),
     (f"MULTIPOLYGON (({SQUARE}), ((0 0, 10 10, 0 10, 10 0, 0 0)))", TESSELLATE),
     (
@@ -132,17 +145,23 @@ TAKEN = [
     "POLYGON ((0 0, 0 10, 10 10, 10 0, 0 0))",  # clockwise
     f"POLYGON ({SQUARE}, (2 2, 4 2, 4 4, 2 2), (6 6, 8 6, 8 8, 6 6))",
     f"POLYGON ({SQUARE}, (0 0, 4 2, 4 4, 0 0))",  # a hole touching its shell at one point
+    # A hole whose first point lies on its shell's east, then north side.
+    f"POLYGON ({SQUARE}, (10 5, 6 4, 6 6, 10 5))",
+    f"POLYGON ({SQUARE}, (5 10, 4 6, 6 6, 5 10))",
     # A hole passing twice through (4, 4): its two loops wound the same way, then opposite
     # ways (Lucene's ear clipping cuts both).
     f"POLYGON ({SQUARE}, (4 4, 2 2, 2 6, 4 4, 6 6, 6 2, 4 4))",
     f"POLYGON ({SQUARE}, (4 4, 2 2, 2 6, 4 4, 6 2, 6 6, 4 4))",
     f"POLYGON ({SQUARE}, (2 2, 4 2, 4 8, 2 8, 2 2), (4 4, 6 4, 6 6, 4 6, 4 4))",  # holes touching
     "POLYGON ((0 0, 10 0, 10 100, 0 100, 0 0))",  # folded back to 80
+    "POLYGON ((0 370, 10 370, 10 380, 0 370))",  # a full turn on: 10 and 20
+    "POLYGON ((0 -380, 10 -380, 10 -370, 0 -380))",  # a full turn back: -20 and -10
     "POLYGON ((170 -10, -170 -10, -170 10, 170 10, 170 -10))",  # across the dateline
     "POLYGON ((170 -10, 190 -10, 190 10, 170 10, 170 -10))",  # past 180: wrapped
     "POLYGON ((0 0, 10 0, 10 10, 5 2, 0 10, 0 0))",  # not convex
     # Two triangles meeting at a point met last in the shell's walk: split in two.
     "POLYGON ((0 0, 4 0, 2 2, 4 4, 0 4, 2 2, 0 0))",
+    "POLYGON ((0 0, 2 2, 0 4, 4 4, 2 2, 4 0, 0 0))",  # the same clockwise: walked backwards
     {"type": "Polygon", "coordinates": [[[0, 0], [0, 10], [10, 10], [10, 0], [0, 0]]]},
     {
         "type": "Polygon",

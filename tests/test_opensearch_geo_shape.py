@@ -198,6 +198,17 @@ def test_a_geo_shape_takes_geojson_wkt_arrays_and_null(fake: FirehoseFake, landi
             ),
         ),
         (
+            {
+                "type": "GeometryCollection",
+                "geometries": [{"type": "Point", "coordinates": [1, 2]}],
+                "orientation": "right",
+            },
+            built(
+                "parse_exception",
+                "parameter orientation is not supported for type GeometryCollection",
+            ),
+        ),
+        (
             {"type": "Point", "coordinates": [1, 2], "orientation": "right"},
             built("parse_exception", "parameter orientation is not supported for type Point"),
         ),
@@ -259,6 +270,13 @@ def test_a_geo_shape_takes_geojson_wkt_arrays_and_null(fake: FirehoseFake, landi
             {
                 "type": "illegal_argument_exception",
                 "reason": "invalid longitude -190.0; must be between -180.0 and 180.0",
+            },
+        ),
+        (
+            {"type": "envelope", "coordinates": [[0, 10], [190, 0]]},
+            {
+                "type": "illegal_argument_exception",
+                "reason": "invalid longitude 190.0; must be between -180.0 and 180.0",
             },
         ),
         (
@@ -339,6 +357,18 @@ def test_what_the_parser_finds_while_reading_the_object_fails_without_a_cause(
             ("illegal_argument_exception", "at least two points in the line is required"),
         ),
         (
+            # A polygon's ring is a line first: one point is too few.
+            "POLYGON ((1 2))",
+            ("illegal_argument_exception", "at least two points in the line is required"),
+        ),
+        (
+            # A radius of 0 is not negative: the circle is read, and indexing refuses it.
+            "CIRCLE (1 2 0)",
+            ("unsupported_operation_exception", "circle geometry is not supported"),
+        ),
+        # A circle is read to its end before indexing refuses it.
+        ("CIRCLE (1 2 10 5 6)", ("parse_exception", "expected ) but found: 6")),
+        (
             "ENVELOPE (1, 2, 4, 3)",
             ("illegal_argument_exception", "Unknown geometry type: envelope"),
         ),
@@ -361,6 +391,7 @@ def test_what_the_parser_finds_while_reading_the_object_fails_without_a_cause(
                 "holes must have the same number of dimensions as the polygon",
             ),
         ),
+        ("BBOX (1, 2, 4, 3, 5)", ("parse_exception", "expected ) but found: ','")),
         ("BBOX (1, 2, 3, 4)", ("illegal_argument_exception", "max y cannot be less than min x")),
         (
             "BBOX (1, 2, 95, 4)",
