@@ -19,7 +19,7 @@ from conftest import python_output
 from freezegun import freeze_time
 from freezegun.api import real_monotonic
 
-from pytest_firehose import FirehoseFake
+from pytest_firehose import ClockRangeError, FirehoseFake
 from pytest_firehose._doors import sleepers
 from pytest_firehose._errors import UsageError
 
@@ -370,6 +370,18 @@ def test_the_first_and_last_starts_of_the_clocks_years_are_taken() -> None:
         fake.firehose.clock.advance(minutes=59)
 
 
+def test_an_advance_past_what_datetime_holds_is_refused_in_the_mode(frozen: FirehoseFake) -> None:
+    # The test's advance() passes time as its sleep does; a move past the year 9999 is
+    # refused as the plain clock refuses it, not with datetime's OverflowError.
+    clock = frozen.firehose.clock
+    before = clock.now()
+    with pytest.raises(ClockRangeError, match=r"would move the fake clock past 9000-01-01"):
+        clock.advance(days=3_000_000)
+    assert clock.now() == before
+    assert datetime.datetime.now(UTC) == before
+    assert clock.elapsed == timedelta(0)
+
+
 def test_sleep_keeps_pythons_own_errors(frozen: FirehoseFake) -> None:
     with pytest.raises(ValueError, match="sleep length must be non-negative"):
         time.sleep(-1)
@@ -386,6 +398,21 @@ def test_the_mode_ends_with_the_fake() -> None:
     assert time.sleep is real_sleep
     assert asyncio.sleep is real_asyncio_sleep
     assert datetime.datetime.__name__ == "datetime"
+
+
+def test_a_sleep_kept_from_the_mode_sleeps_in_real_time_after_it() -> None:
+    # Code that bound time.sleep while the mode was on still holds the fake: once the
+    # mode is over, it sleeps for real, and the fake clock stays put.
+    real_sleep = time.sleep
+    with FirehoseFake(freeze_time=True) as fake:
+        kept = time.sleep
+    assert kept is not real_sleep
+    clock = fake.firehose.clock
+    before = clock.now()
+    started = real_monotonic()
+    kept(0.05)
+    assert real_monotonic() - started >= 0.05
+    assert clock.now() == before
 
 
 # ---------------------------------------------------------------------- the plugin

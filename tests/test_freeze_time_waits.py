@@ -297,3 +297,11 @@ def test_the_waits_are_put_back_when_the_mode_ends() -> None:
         assert queue.Queue.get is not real_get
     assert threading.Event.wait is real_wait
     assert queue.Queue.get is real_get
+
+
+def test_the_waits_keep_their_documentation_in_the_mode() -> None:
+    # What help(threading.Event.wait) shows while the mode runs.
+    real_wait, real_get = threading.Event.wait, queue.Queue.get
+    with FirehoseFake(freeze_time=True):
+        assert threading.Event.wait.__doc__ == real_wait.__doc__
+        assert queue.Queue.get.__doc__ == real_get.__doc__
