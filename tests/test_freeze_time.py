@@ -6,9 +6,11 @@ from __future__ import annotations
 import asyncio
 import datetime
 import re
+import sys
 import textwrap
 import threading
 import time
+import types
 from collections.abc import Iterator
 from datetime import timedelta, timezone
 from typing import Any
@@ -279,6 +281,35 @@ def test_asyncio_sleep_in_the_test_passes_fake_time(frozen: FirehoseFake) -> Non
     assert asyncio.run(producer()) == [begun + timedelta(seconds=s) for s in (30, 60, 90)]
 
 
+def test_an_asyncio_sleep_of_no_time_only_yields(frozen: FirehoseFake) -> None:
+    async def pauses() -> list[object]:
+        return [await asyncio.sleep(0, "zero"), await asyncio.sleep(-1, "negative")]
+
+    assert asyncio.run(pauses()) == ["zero", "negative"]
+    assert frozen.firehose.clock.elapsed == timedelta(0)
+
+
+def test_a_sleep_the_code_bound_itself_before_the_mode_passes_fake_time() -> None:
+    # ``from time import sleep`` (and ``from asyncio import sleep``) in a module imported
+    # before the test: its own names are replaced too, and put back afterwards.
+    bound = types.ModuleType("bound_sleeps")
+    bound.sleep = time.sleep
+    bound.asleep = asyncio.sleep
+    real_sleep, real_asleep = time.sleep, asyncio.sleep
+    sys.modules["bound_sleeps"] = bound
+    try:
+        started = real_monotonic()
+        with FirehoseFake(freeze_time=True) as fake:
+            bound.sleep(5)
+            asyncio.run(bound.asleep(5))
+            assert fake.firehose.clock.elapsed == timedelta(seconds=10)
+        assert real_monotonic() - started < REAL_SECONDS
+        assert bound.sleep is real_sleep
+        assert bound.asleep is real_asleep
+    finally:
+        del sys.modules["bound_sleeps"]
+
+
 def test_an_idle_worker_of_a_thread_pool_does_not_hold_up_the_tests_sleeps(
     frozen: FirehoseFake,
 ) -> None:
@@ -427,6 +458,7 @@ def run(pytester: pytest.Pytester, body: str, ini: str = "") -> pytest.RunResult
 MODE_TESTS = """
 import datetime
 import time
+import types
 
 import pytest
 
