@@ -16,6 +16,7 @@ from datetime import timedelta, timezone
 from typing import Any
 
 import boto3
+import freezegun.api
 import pytest
 from conftest import python_output
 from freezegun import freeze_time
@@ -212,6 +213,47 @@ def test_closing_a_producer_whose_flusher_sleeps_does_not_hang(frozen: FirehoseF
     assert firehose.clock.now() == begun + timedelta(seconds=300)
     assert producer.sent_at == [begun + timedelta(seconds=300)]
     firehose["events"].assert_delivered([b"a"])
+
+
+def test_a_thread_joined_after_the_tests_own_sleep_ends_at_its_wake_time(
+    frozen: FirehoseFake,
+) -> None:
+    clock = frozen.firehose.clock
+    time.sleep(1)  # the test has passed time before it joins
+    begun = clock.now()
+    woke_at: list[datetime.datetime] = []
+
+    def sleep_an_hour() -> None:
+        time.sleep(3600)
+        woke_at.append(datetime.datetime.now(UTC))
+
+    thread = threading.Thread(target=sleep_an_hour, daemon=True)
+    thread.start()
+    thread.join(REAL_SECONDS / 2)  # the sleep ends as it would have meanwhile
+
+    assert woke_at == [begun + timedelta(hours=1)]
+
+
+def test_a_thread_busy_before_its_first_sleep_wakes_at_its_own_time(
+    frozen: FirehoseFake,
+) -> None:
+    begun = frozen.firehose.clock.now()
+    woke_at: list[datetime.datetime] = []
+
+    def work_then_sleep() -> None:
+        # freezegun's own name for the real clock: the mode replaces this module's.
+        busy_until = freezegun.api.real_monotonic() + 0.2
+        while freezegun.api.real_monotonic() < busy_until:
+            pass
+        time.sleep(10)
+        woke_at.append(datetime.datetime.now(UTC))
+
+    thread = threading.Thread(target=work_then_sleep, daemon=True)
+    thread.start()
+    time.sleep(30)  # waits for the thread to reach its sleep, and stops at its wake time
+
+    assert woke_at == [begun + timedelta(seconds=10)]
+    thread.join(REAL_SECONDS)
 
 
 def test_a_sleep_the_test_cannot_see_it_waits_on_ends_after_its_real_length(
