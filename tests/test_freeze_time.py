@@ -323,6 +323,14 @@ def test_asyncio_sleep_in_the_test_passes_fake_time(frozen: FirehoseFake) -> Non
     assert asyncio.run(producer()) == [begun + timedelta(seconds=s) for s in (30, 60, 90)]
 
 
+def test_a_sleep_shorter_than_a_microsecond_passes_one(frozen: FirehoseFake) -> None:
+    # The clock counts microseconds; a loop sleeping until the clock moves still ends.
+    before = datetime.datetime.now()
+    time.sleep(1e-7)
+    assert datetime.datetime.now() - before == timedelta(microseconds=1)
+    assert frozen.firehose.clock.elapsed == timedelta(microseconds=1)
+
+
 def test_an_asyncio_sleep_of_no_time_only_yields(frozen: FirehoseFake) -> None:
     async def pauses() -> list[object]:
         return [await asyncio.sleep(0, "zero"), await asyncio.sleep(-1, "negative")]
