@@ -1119,6 +1119,15 @@ def test_a_move_of_units_too_far_for_the_clock_is_named_as_it_was_asked(
         fake.firehose.clock.advance(days=1e300)
 
 
+def test_a_unit_too_large_for_a_float_is_too_far_not_infinite(fake: FirehoseFake) -> None:
+    # An int past any double is a finite number: the move is refused as too far.
+    clock = fake.firehose.clock
+    before = clock.now()
+    with pytest.raises(ClockRangeError, match=r"^advance\(days=1000\d+\) is too far for the fake"):
+        clock.advance(days=10**400)
+    assert clock.now() == before
+
+
 def test_a_stopped_server_refuses_to_serve_again(capfd: pytest.CaptureFixture[str]) -> None:
     # start() returned as if serving, and its thread failed at once: Invalid file descriptor.
     server = FirehoseServer()

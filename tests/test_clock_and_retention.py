@@ -687,6 +687,38 @@ def test_encryption_is_enabling_for_the_encryption_delay(start_fake, frozen):
     accounted(fake.firehose["events"])
 
 
+def test_a_reset_starts_the_clock_again_from_the_real_time():
+    """What the local server's ``POST /_fake/reset`` does: the clock is as a new one, at
+    the real time, with nothing moved or slept, and a delay counts from there."""
+    with FirehoseFake(region=REGION, seed=SEED, creation_delay=30) as fake:
+        clock = fake.firehose.clock
+        kinesis = boto3.client("kinesis", region_name=REGION)
+
+        def a_consumer_is_creating_for_the_creation_delay(stream: str) -> None:
+            kinesis.create_stream(StreamName=stream, ShardCount=1)
+            clock.advance(seconds=30)
+            summary = kinesis.describe_stream_summary(StreamName=stream)
+            arn = summary["StreamDescriptionSummary"]["StreamARN"]
+            kinesis.register_stream_consumer(StreamARN=arn, ConsumerName="c")
+            statuses = []
+            for seconds in (0, 29, 1):
+                clock.advance(seconds=seconds)
+                answer = kinesis.describe_stream_consumer(StreamARN=arn, ConsumerName="c")
+                statuses.append(answer["ConsumerDescription"]["ConsumerStatus"])
+            assert statuses == ["CREATING", "CREATING", "ACTIVE"]
+
+        a_consumer_is_creating_for_the_creation_delay("before")
+        clock.advance(days=2)
+        clock.sleep(3)
+        a_consumer_is_creating_for_the_creation_delay("later")  # the clock showed 2 days on
+        fake.world.reset()
+        assert abs(clock.now() - datetime.now(timezone.utc)) < timedelta(minutes=1)
+        assert clock.elapsed == timedelta(0)
+        assert clock.sleeps == []
+        assert clock.slept == 0
+        a_consumer_is_creating_for_the_creation_delay("after")
+
+
 # --------------------------------------------------------------------------- leaving a freeze
 
 

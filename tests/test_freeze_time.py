@@ -6,20 +6,23 @@ from __future__ import annotations
 import asyncio
 import datetime
 import re
+import sys
 import textwrap
 import threading
 import time
+import types
 from collections.abc import Iterator
 from datetime import timedelta, timezone
 from typing import Any
 
 import boto3
+import freezegun.api
 import pytest
 from conftest import python_output
 from freezegun import freeze_time
 from freezegun.api import real_monotonic
 
-from pytest_firehose import FirehoseFake
+from pytest_firehose import ClockRangeError, FirehoseFake
 from pytest_firehose._doors import sleepers
 from pytest_firehose._errors import UsageError
 
@@ -212,6 +215,47 @@ def test_closing_a_producer_whose_flusher_sleeps_does_not_hang(frozen: FirehoseF
     firehose["events"].assert_delivered([b"a"])
 
 
+def test_a_thread_joined_after_the_tests_own_sleep_ends_at_its_wake_time(
+    frozen: FirehoseFake,
+) -> None:
+    clock = frozen.firehose.clock
+    time.sleep(1)  # the test has passed time before it joins
+    begun = clock.now()
+    woke_at: list[datetime.datetime] = []
+
+    def sleep_an_hour() -> None:
+        time.sleep(3600)
+        woke_at.append(datetime.datetime.now(UTC))
+
+    thread = threading.Thread(target=sleep_an_hour, daemon=True)
+    thread.start()
+    thread.join(REAL_SECONDS / 2)  # the sleep ends as it would have meanwhile
+
+    assert woke_at == [begun + timedelta(hours=1)]
+
+
+def test_a_thread_busy_before_its_first_sleep_wakes_at_its_own_time(
+    frozen: FirehoseFake,
+) -> None:
+    begun = frozen.firehose.clock.now()
+    woke_at: list[datetime.datetime] = []
+
+    def work_then_sleep() -> None:
+        # freezegun's own name for the real clock: the mode replaces this module's.
+        busy_until = freezegun.api.real_monotonic() + 0.2
+        while freezegun.api.real_monotonic() < busy_until:
+            pass
+        time.sleep(10)
+        woke_at.append(datetime.datetime.now(UTC))
+
+    thread = threading.Thread(target=work_then_sleep, daemon=True)
+    thread.start()
+    time.sleep(30)  # waits for the thread to reach its sleep, and stops at its wake time
+
+    assert woke_at == [begun + timedelta(seconds=10)]
+    thread.join(REAL_SECONDS)
+
+
 def test_a_sleep_the_test_cannot_see_it_waits_on_ends_after_its_real_length(
     frozen: FirehoseFake,
 ) -> None:
@@ -277,6 +321,43 @@ def test_asyncio_sleep_in_the_test_passes_fake_time(frozen: FirehoseFake) -> Non
         return seen
 
     assert asyncio.run(producer()) == [begun + timedelta(seconds=s) for s in (30, 60, 90)]
+
+
+def test_a_sleep_shorter_than_a_microsecond_passes_one(frozen: FirehoseFake) -> None:
+    # The clock counts microseconds; a loop sleeping until the clock moves still ends.
+    before = datetime.datetime.now()
+    time.sleep(1e-7)
+    assert datetime.datetime.now() - before == timedelta(microseconds=1)
+    assert frozen.firehose.clock.elapsed == timedelta(microseconds=1)
+
+
+def test_an_asyncio_sleep_of_no_time_only_yields(frozen: FirehoseFake) -> None:
+    async def pauses() -> list[object]:
+        return [await asyncio.sleep(0, "zero"), await asyncio.sleep(-1, "negative")]
+
+    assert asyncio.run(pauses()) == ["zero", "negative"]
+    assert frozen.firehose.clock.elapsed == timedelta(0)
+
+
+def test_a_sleep_the_code_bound_itself_before_the_mode_passes_fake_time() -> None:
+    # ``from time import sleep`` (and ``from asyncio import sleep``) in a module imported
+    # before the test: its own names are replaced too, and put back afterwards.
+    bound = types.ModuleType("bound_sleeps")
+    bound.sleep = time.sleep
+    bound.asleep = asyncio.sleep
+    real_sleep, real_asleep = time.sleep, asyncio.sleep
+    sys.modules["bound_sleeps"] = bound
+    try:
+        started = real_monotonic()
+        with FirehoseFake(freeze_time=True) as fake:
+            bound.sleep(5)
+            asyncio.run(bound.asleep(5))
+            assert fake.firehose.clock.elapsed == timedelta(seconds=10)
+        assert real_monotonic() - started < REAL_SECONDS
+        assert bound.sleep is real_sleep
+        assert bound.asleep is real_asleep
+    finally:
+        del sys.modules["bound_sleeps"]
 
 
 def test_an_idle_worker_of_a_thread_pool_does_not_hold_up_the_tests_sleeps(
@@ -370,6 +451,18 @@ def test_the_first_and_last_starts_of_the_clocks_years_are_taken() -> None:
         fake.firehose.clock.advance(minutes=59)
 
 
+def test_an_advance_past_what_datetime_holds_is_refused_in_the_mode(frozen: FirehoseFake) -> None:
+    # The test's advance() passes time as its sleep does; a move past the year 9999 is
+    # refused as the plain clock refuses it, not with datetime's OverflowError.
+    clock = frozen.firehose.clock
+    before = clock.now()
+    with pytest.raises(ClockRangeError, match=r"would move the fake clock past 9000-01-01"):
+        clock.advance(days=3_000_000)
+    assert clock.now() == before
+    assert datetime.datetime.now(UTC) == before
+    assert clock.elapsed == timedelta(0)
+
+
 def test_sleep_keeps_pythons_own_errors(frozen: FirehoseFake) -> None:
     with pytest.raises(ValueError, match="sleep length must be non-negative"):
         time.sleep(-1)
@@ -388,6 +481,21 @@ def test_the_mode_ends_with_the_fake() -> None:
     assert datetime.datetime.__name__ == "datetime"
 
 
+def test_a_sleep_kept_from_the_mode_sleeps_in_real_time_after_it() -> None:
+    # Code that bound time.sleep while the mode was on still holds the fake: once the
+    # mode is over, it sleeps for real, and the fake clock stays put.
+    real_sleep = time.sleep
+    with FirehoseFake(freeze_time=True) as fake:
+        kept = time.sleep
+    assert kept is not real_sleep
+    clock = fake.firehose.clock
+    before = clock.now()
+    started = real_monotonic()
+    kept(0.05)
+    assert real_monotonic() - started >= 0.05
+    assert clock.now() == before
+
+
 # ---------------------------------------------------------------------- the plugin
 
 
@@ -400,6 +508,7 @@ def run(pytester: pytest.Pytester, body: str, ini: str = "") -> pytest.RunResult
 MODE_TESTS = """
 import datetime
 import time
+import types
 
 import pytest
 

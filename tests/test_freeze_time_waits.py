@@ -14,6 +14,7 @@ from typing import Any
 
 import boto3
 import pytest
+from freezegun import freeze_time
 from freezegun.api import real_monotonic
 from test_freeze_time import REAL_SECONDS, BufferedProducer
 
@@ -297,3 +298,33 @@ def test_the_waits_are_put_back_when_the_mode_ends() -> None:
         assert queue.Queue.get is not real_get
     assert threading.Event.wait is real_wait
     assert queue.Queue.get is real_get
+
+
+def test_the_waits_keep_their_documentation_in_the_mode() -> None:
+    # What help(threading.Event.wait) shows while the mode runs.
+    real_wait, real_get = threading.Event.wait, queue.Queue.get
+    with FirehoseFake(freeze_time=True):
+        assert threading.Event.wait.__doc__ == real_wait.__doc__
+        assert queue.Queue.get.__doc__ == real_get.__doc__
+
+
+@pytest.mark.parametrize("wait", ["sleep", "event"])
+def test_a_wait_ends_once_the_test_moves_its_freeze_exactly_to_the_deadline(wait: str) -> None:
+    held = threading.Lock()
+    held.acquire()
+    ended: list[tuple[object, datetime.datetime]] = []
+
+    def wait_an_hour() -> None:
+        result = time.sleep(3600) if wait == "sleep" else threading.Event().wait(3600)
+        ended.append((result, datetime.datetime.now(UTC)))
+        held.release()
+
+    with freeze_time("2030-01-01 12:00:00") as frozen, FirehoseFake(freeze_time=True):
+        threading.Thread(target=wait_an_hour, daemon=True).start()
+        time.sleep(1)  # the test's sleep first lets the thread reach its wait
+        frozen.tick(3599)  # to the deadline itself, not through the fake
+        # A bare lock: the test's thread shows no sign of waiting, so only the move itself
+        # can end the wait.
+        assert held.acquire(timeout=REAL_SECONDS)
+    noon_and_an_hour = datetime.datetime(2030, 1, 1, 13, tzinfo=UTC)
+    assert ended == [(None if wait == "sleep" else False, noon_and_an_hour)]
