@@ -199,6 +199,29 @@ def test_a_consumer_deregistered_while_the_mapping_reads_stops_it(fake: Firehose
     assert batches(trigger) == [[b"a"]]
 
 
+def test_a_consumer_deregistered_by_the_handler_hands_over_no_other_shards_records(
+    fake: FirehoseFake,
+) -> None:
+    # The next shard's subscription was taken on the deregistered consumer, and its
+    # record handed over, before the drain stopped.
+    stream = fake.kinesis.create_stream("s", 2)
+    consumer = _register(stream)
+
+    def handler(event: dict[str, Any], context: Any) -> None:
+        _kinesis().deregister_stream_consumer(ConsumerARN=consumer)
+
+    trigger = stream.lambda_trigger(handler, EventSourceArn=consumer)
+    shards = _kinesis().list_shards(StreamName="s")["Shards"]
+    for data, shard in zip((b"first", b"second"), shards, strict=True):
+        hash_key = shard["HashKeyRange"]["StartingHashKey"]
+        _kinesis().put_record(StreamName="s", Data=data, PartitionKey="k", ExplicitHashKey=hash_key)
+
+    with pytest.raises(UsageError, match="was deregistered or whose stream was deleted"):
+        trigger.drain()
+
+    assert batches(trigger) == [[b"first"]]
+
+
 def test_a_stream_deleted_with_its_consumers_stops_the_mapping(fake: FirehoseFake) -> None:
     stream = fake.kinesis.create_stream("s")
     consumer = _register(stream)
