@@ -162,6 +162,28 @@ def test_a_subscription_that_took_the_shard_over_is_taken_back_five_seconds_on(
         list(theirs)
 
 
+def test_a_mapping_with_nothing_to_read_leaves_a_subscription_that_took_over_alone(
+    fake: FirehoseFake,
+) -> None:
+    # The drain waited out the takeover though the shard held nothing new for it.
+    stream = fake.kinesis.create_stream("s")
+    consumer = _register(stream)
+    trigger = stream.lambda_trigger(lambda event, context: None, EventSourceArn=consumer)
+    put(b"a")
+    trigger.drain()
+    fake.kinesis.clock.advance(seconds=5)
+    theirs = _subscribe(consumer)
+    subscribed_at = fake.kinesis.clock.now()
+
+    trigger.drain()
+
+    assert fake.kinesis.clock.now() == subscribed_at
+    assert batches(trigger) == [[b"a"]]
+    assert [
+        record["Data"] for record in next(iter(theirs))["SubscribeToShardEvent"]["Records"]
+    ] == [b"a"]
+
+
 def test_the_mapping_keeps_one_subscription_taken_over_five_seconds_after_it_began(
     fake: FirehoseFake,
 ) -> None:
