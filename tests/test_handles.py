@@ -270,6 +270,14 @@ def test_a_service_handle_iterates_over_its_streams_in_every_region(fake, servic
     assert [type(stream) for stream in streams] == [type(handle["b"])] * 2
 
 
+def test_a_delivery_stream_handle_names_the_region_it_lives_in(fake):
+    fake.firehose.create_delivery_stream("a")
+    stream = fake.firehose.create_delivery_stream("a", region="eu-west-1")
+
+    assert (stream.region, stream.arn.split(":")[3]) == ("eu-west-1", "eu-west-1")
+    assert repr(stream) == "<DeliveryStreamHandle 'a' in eu-west-1>"
+
+
 # --------------------------------------------------------------------------- what a test passes
 
 

@@ -162,6 +162,28 @@ def test_a_subscription_that_took_the_shard_over_is_taken_back_five_seconds_on(
         list(theirs)
 
 
+def test_a_mapping_with_nothing_to_read_leaves_a_subscription_that_took_over_alone(
+    fake: FirehoseFake,
+) -> None:
+    # The drain waited out the takeover though the shard held nothing new for it.
+    stream = fake.kinesis.create_stream("s")
+    consumer = _register(stream)
+    trigger = stream.lambda_trigger(lambda event, context: None, EventSourceArn=consumer)
+    put(b"a")
+    trigger.drain()
+    fake.kinesis.clock.advance(seconds=5)
+    theirs = _subscribe(consumer)
+    subscribed_at = fake.kinesis.clock.now()
+
+    trigger.drain()
+
+    assert fake.kinesis.clock.now() == subscribed_at
+    assert batches(trigger) == [[b"a"]]
+    assert [
+        record["Data"] for record in next(iter(theirs))["SubscribeToShardEvent"]["Records"]
+    ] == [b"a"]
+
+
 def test_the_mapping_keeps_one_subscription_taken_over_five_seconds_after_it_began(
     fake: FirehoseFake,
 ) -> None:
@@ -197,6 +219,29 @@ def test_a_consumer_deregistered_while_the_mapping_reads_stops_it(fake: Firehose
         trigger.drain()
 
     assert batches(trigger) == [[b"a"]]
+
+
+def test_a_consumer_deregistered_by_the_handler_hands_over_no_other_shards_records(
+    fake: FirehoseFake,
+) -> None:
+    # The next shard's subscription was taken on the deregistered consumer, and its
+    # record handed over, before the drain stopped.
+    stream = fake.kinesis.create_stream("s", 2)
+    consumer = _register(stream)
+
+    def handler(event: dict[str, Any], context: Any) -> None:
+        _kinesis().deregister_stream_consumer(ConsumerARN=consumer)
+
+    trigger = stream.lambda_trigger(handler, EventSourceArn=consumer)
+    shards = _kinesis().list_shards(StreamName="s")["Shards"]
+    for data, shard in zip((b"first", b"second"), shards, strict=True):
+        hash_key = shard["HashKeyRange"]["StartingHashKey"]
+        _kinesis().put_record(StreamName="s", Data=data, PartitionKey="k", ExplicitHashKey=hash_key)
+
+    with pytest.raises(UsageError, match="was deregistered or whose stream was deleted"):
+        trigger.drain()
+
+    assert batches(trigger) == [[b"first"]]
 
 
 def test_a_stream_deleted_with_its_consumers_stops_the_mapping(fake: FirehoseFake) -> None:

@@ -65,6 +65,22 @@ def test_a_new_mapping_is_described_with_lambdas_recorded_defaults(fake: Firehos
     assert _fits(trigger.describe()) == {k: v for k, v in recorded.items() if k in members}
 
 
+def test_a_handler_named_past_64_characters_names_a_function_of_its_first_64(
+    fake: FirehoseFake,
+) -> None:
+    # Lambda's function names hold at most 64 characters: one character more was kept.
+    def handler(event: dict[str, Any], context: Any) -> None:
+        return None
+
+    handler.__name__ = "process_" + "order" * 14
+    stream = fake.kinesis.create_stream("s")
+
+    trigger = stream.lambda_trigger(handler)
+
+    function = trigger.describe()["FunctionArn"].rpartition(":function:")[2]
+    assert function == handler.__name__[:64]
+
+
 def test_the_last_processing_result_follows_the_last_invocation(fake: FirehoseFake) -> None:
     stream = fake.kinesis.create_stream("s")
     failing = {"now": False}

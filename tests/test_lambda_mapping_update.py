@@ -574,6 +574,24 @@ def test_a_batch_being_retried_goes_to_the_new_function(fake: FirehoseFake) -> N
     assert [role.rpartition("/")[2] for role in roles] == ["consumer-role", "auditor-role"]
 
 
+def test_moving_a_mapping_of_a_deleted_stream_leaves_the_new_streams_mapping_its_claim(
+    fake: FirehoseFake,
+) -> None:
+    # The stream created again under the name has the same ARN: the old mapping's update
+    # took the new mapping's claim on "consumer" with it, to "auditor".
+    fake.firehose.lambda_function("auditor", accept_all)
+    old = fake.kinesis.create_stream("s").lambda_trigger(accept_all, FunctionName="consumer")
+    boto3.client("kinesis", region_name=REGION).delete_stream(StreamName="s")
+    stream = fake.kinesis.create_stream("s")
+    new = stream.lambda_trigger(accept_all, FunctionName="consumer")
+
+    old.update(FunctionName="auditor")
+
+    with pytest.raises(UsageError, match=f"existing mapping with UUID {new.uuid}"):
+        stream.lambda_trigger(accept_all, FunctionName="consumer")
+    stream.lambda_trigger(accept_all, FunctionName="auditor")
+
+
 def test_a_function_mapped_to_the_stream_already_is_refused(fake: FirehoseFake) -> None:
     stream = fake.kinesis.create_stream("s")
     fake.firehose.lambda_function("auditor", accept_all)

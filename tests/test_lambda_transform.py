@@ -526,6 +526,25 @@ def test_a_failed_assert_delivered_says_which_records_went_to_the_error_output(
     )
 
 
+def test_a_failed_assert_delivered_lists_the_records_the_transformation_dropped(
+    fake: FirehoseFake,
+) -> None:
+    fake.firehose.lambda_function(
+        FUNCTION, answer_each(lambda data: {"result": "Dropped"} if data == b"b" else ok(data))
+    )
+    stream = transforming(fake)
+    put(b"a", b"b")
+
+    with pytest.raises(AssertionError) as failed:
+        stream.assert_delivered([b"a", b"b"])
+
+    assert str(failed.value).endswith(
+        "\nsent elsewhere instead (stream.error_objects hold the error records, with their "
+        "errorCode):"
+        "\n  dropped by the transformation (1): [b'b']"
+    )
+
+
 def test_a_qualified_registration_does_not_answer_for_the_bare_name(fake: FirehoseFake) -> None:
     fake.firehose.lambda_function("orders-transform:7", answer_each(ok))
     stream = transforming(fake, NumberOfRetries="0")

@@ -426,6 +426,24 @@ def test_each_record_trimmed_before_it_was_read_is_listed_once(fake: FirehoseFak
     assert trigger.expired == [b"first", b"second"]
 
 
+def test_records_trimmed_from_several_shards_are_each_listed_once(fake: FirehoseFake) -> None:
+    # Each shard's reading sorted the stream's trimmed records in again: the second
+    # shard's were listed twice.
+    stream = fake.kinesis.create_stream("s", 2)
+    trigger = stream.lambda_trigger(lambda event, context: None)
+    client = boto3.client("kinesis", region_name="us-east-1")
+    shards = client.list_shards(StreamName="s")["Shards"]
+    low, high = (shard["HashKeyRange"]["StartingHashKey"] for shard in shards)
+    for data, hash_key in ((b"low", low), (b"high", high)):
+        client.put_record(StreamName="s", Data=data, PartitionKey="k", ExplicitHashKey=hash_key)
+    fake.kinesis.clock.advance(hours=24, seconds=1)
+
+    trigger.drain()
+
+    assert batches(trigger) == []
+    assert sorted(record.data for record in trigger.expired) == [b"high", b"low"]
+
+
 def test_a_record_retried_forever_ends_when_retention_trims_it(fake: FirehoseFake) -> None:
     stream = fake.kinesis.create_stream("s")
     trigger = stream.lambda_trigger(_poisoned())
