@@ -189,6 +189,19 @@ CONFLICTS = [
         id="text-past-a-long",
     ),
     pytest.param(
+        b'{"price": 10}',
+        b'{"price": "-9223372036854775809"}',
+        {
+            "type": "mapper_parsing_exception",
+            "reason": _id_reason("price", "long", "-9223372036854775809"),
+            "caused_by": {
+                "type": "illegal_argument_exception",
+                "reason": "Value [-9223372036854775809] is out of range for a long",
+            },
+        },
+        id="text-below-a-long",
+    ),
+    pytest.param(
         b"{}",
         b'{"_id": "order-1"}',
         {
