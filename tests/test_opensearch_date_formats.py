@@ -100,6 +100,7 @@ APACHE = "dd/MMM/yyyy:HH:mm:ss Z"
         ("yyyy-MM-dd HH:mm Z", "2026-12-07 10:00 +01:00", "unread"),
         ("yyyy-MM-dd HH:mm XXX", "2026-12-07 10:00 +01:30", None),
         ("yyyy-MM-dd HH:mm XXX", "2026-12-07 10:00 Z", None),
+        ("yyyy-MM-dd HH:mm XXX", "2026-12-07 10:00 +01:60", "unread"),  # minutes past 59
         ("yyyy-MM-dd HH:mm X", "2026-12-07 10:00 +01:30", "unread"),
         ("yyyy-MM-dd HH:mm x", "2026-12-07 10:00 +0000", "unread"),
         ("yyyy-MM-dd HH:mm ZZZZ", "2026-12-07 10:00 GMT+01:00", None),
@@ -121,6 +122,12 @@ APACHE = "dd/MMM/yyyy:HH:mm:ss Z"
         # A year past what a long of milliseconds holds: Instant.toEpochMilli overflows.
         ("yyyy-MM-dd", "+300000000-01-01", ("arithmetic_exception", "long overflow")),
         ("yyyy-MM-dd", "+200000000-01-01", None),
+        # A proleptic year past Java's (Year.MAX_VALUE, 999999999): the parser refuses it.
+        ("uuuu-MM-dd", "-999999999-01-01", ("arithmetic_exception", "long overflow")),
+        ("uuuu-MM-dd", "+1000000000-01-01", "unread"),
+        ("uuuu-MM-dd", "1900-02-29", "unread"),  # 1900 is no leap year; 2000 is
+        ("uuuu-MM-dd", "2000-02-29", None),
+        ("uuuu-MM-dd DDD", "2026-02-01 033", "unread"),  # the day of the year disagrees
     ],
 )
 def test_a_pattern_reads_what_java_and_opensearch_read(
@@ -207,6 +214,39 @@ def test_a_date_nanos_pattern_gives_the_instant_opensearch_gives(
 ) -> None:
     found = caused(fake, landing_s3, {"type": "date_nanos", "format": format_}, value)
     assert found == (None if caused_by is None else ("illegal_argument_exception", caused_by))
+
+
+@pytest.mark.parametrize(
+    ("format_", "value", "instant"),
+    [
+        ("uu-MM-dd", "26-12-07", "2026-12-07T00:00:00"),  # two-digit years from 2000
+        ("uuuu-MM", "1969-12", "1969-12-01T00:00:00"),  # no day: the first
+        ("uuuu-MM HH:mm", "1969-12 10:30", "1969-12-01T10:30:00"),
+        ("uuuu-DDD", "2026-001", "2026-01-01T00:00:00"),
+        ("uuuu-DDD", "2024-366", "2024-12-31T00:00:00"),
+        ("uuuu-MM-dd DDD", "2026-02-01 032", "2026-02-01T00:00:00"),  # the same day twice
+        # An hour whose minute is missing leaves the time out, second and all.
+        ("uuuu-MM-dd HH ss", "1969-12-31 23 59", "1969-12-31T00:00:00"),
+    ],
+)
+def test_a_pattern_reads_the_instant_java_reads(
+    fake: FirehoseFake, landing_s3: Any, format_: str, value: str, instant: str
+) -> None:
+    """A ``date_range`` whose upper bound is below its lower one names both in its error,
+    as milliseconds since the epoch."""
+    field = {"type": "date_range", "format": f"{format_}||epoch_millis"}
+    fake.firehose.opensearch_index(DOMAIN, "logs-*", {"properties": {"at": field}})
+    stream = search(fake)
+    least = -(10**15)
+    put_batch(b'{"at": {"gte": "%s", "lte": %d}}' % (value.encode(), least))
+    fake.firehose.flush()
+
+    assert stream.delivered == []
+    [(_, error)] = errors(landing_s3)
+    millis = int(datetime.fromisoformat(instant + "+00:00").timestamp() * 1000)
+    assert error["caused_by"]["reason"] == (
+        f"min value ({millis}) is greater than max value ({least})"
+    )
 
 
 @pytest.mark.parametrize(

@@ -123,6 +123,8 @@ def test_a_date_range_the_field_does_not_take_fails_in_opensearchs_words(
         b'{"when": {"gte": true}}',
         b'{"when": {"gte": {"a": 1}}}',
         b'{"when": {"gte": "2020-01-01||+2147483647y"}}',  # past java.time's years
+        b'{"when": {"gte": "2020-01-01||+2147483648d"}}',  # a count past an int
+        b'{"when": {"gte": "2020-01-01||+300000000y"}}',  # past a long of milliseconds
         b'{"when": {"gte": "2020-01-01", "time_zone": "+01:00"}}',
         b'{"when": "2020-01-01"}',
         b'{"day": {"gte": "2020-01-01"}}',
@@ -169,6 +171,12 @@ def test_a_date_range_the_field_does_not_take_fails_in_opensearchs_words(
         failed("when", "true", *unreadable("true")),
         failed("when", "{a=1}"),
         failed("when", "2020-01-01||+2147483647y"),
+        failed(
+            "when",
+            "2020-01-01||+2147483648d",
+            ("number_format_exception", 'For input string: "2147483648"'),
+        ),
+        failed("when", "2020-01-01||+300000000y"),
         failed(
             "when",
             "+01:00",

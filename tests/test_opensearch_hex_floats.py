@@ -152,6 +152,25 @@ def test_numeric_detection_maps_a_hexadecimal_string_as_a_float(fake: FirehoseFa
     assert properties["h"]["type"] == "text"
 
 
+def test_numeric_detection_maps_a_string_past_a_long_as_a_float(fake: FirehoseFake) -> None:
+    # Long.parseLong reads it, or else Double.parseDouble does.
+    fake.firehose.opensearch_index(DOMAIN, "logs", {"numeric_detection": True})
+    search(fake, IndexRotationPeriod="NoRotation")
+    put_batch(
+        b'{"top": "9223372036854775807", "over": "9223372036854775808", '
+        b'"bottom": "-9223372036854775808", "under": "-9223372036854775809"}'
+    )
+    fake.firehose.flush()
+
+    properties = fake.firehose.opensearch_mapping(DOMAIN, "logs")["properties"]
+    assert {name: field["type"] for name, field in properties.items()} == {
+        "bottom": "long",
+        "over": "float",
+        "top": "long",
+        "under": "float",
+    }
+
+
 def test_numeric_detection_trims_a_string_as_java_trims_it(fake: FirehoseFake) -> None:
     # Double.parseDouble trims what String.trim trims (up to U+0020), nothing else.
     fake.firehose.opensearch_index(DOMAIN, "logs", {"numeric_detection": True})

@@ -189,6 +189,19 @@ CONFLICTS = [
         id="text-past-a-long",
     ),
     pytest.param(
+        b'{"price": 10}',
+        b'{"price": "-9223372036854775809"}',
+        {
+            "type": "mapper_parsing_exception",
+            "reason": _id_reason("price", "long", "-9223372036854775809"),
+            "caused_by": {
+                "type": "illegal_argument_exception",
+                "reason": "Value [-9223372036854775809] is out of range for a long",
+            },
+        },
+        id="text-below-a-long",
+    ),
+    pytest.param(
         b"{}",
         b'{"_id": "order-1"}',
         {
@@ -601,6 +614,31 @@ def test_an_indexs_limits_refuse_the_document_that_passes_them(
     assert stream.delivered == records[:-1]
     assert [message for _, message in errors(landing_s3)] == [
         {"type": "illegal_argument_exception", "reason": reason}
+    ]
+
+
+def test_the_nested_fields_limit_refuses_the_document_that_passes_it(
+    fake: FirehoseFake, landing_s3: Any
+) -> None:
+    """A dynamic template that maps objects to ``nested`` adds one nested field per new
+    object: the second passes a limit of one."""
+    template = {"match": "*_items", "match_mapping_type": "object", "mapping": {"type": "nested"}}
+    fake.firehose.opensearch_index(
+        DOMAIN,
+        "logs-*",
+        {"dynamic_templates": [{"nested": template}]},
+        settings={"index.mapping.nested_fields.limit": 1},
+    )
+    stream = search(fake)
+    put_batch(b'{"cart_items": {"n": 1}}', b'{"cart_items": {"n": 2}, "saved_items": {"n": 3}}')
+    fake.firehose.flush()
+
+    assert stream.delivered == [b'{"cart_items": {"n": 1}}']
+    assert [message for _, message in errors(landing_s3)] == [
+        {
+            "type": "illegal_argument_exception",
+            "reason": "Limit of nested fields [1] has been exceeded",
+        }
     ]
 
 

@@ -56,6 +56,8 @@ def typed(kind: str) -> dict[str, Any]:
         ("token_count", 5.0, 5),
         ("token_count", "+7", 7),
         ("token_count", -3, -3),
+        ("token_count", "-2147483648", -2147483648),  # the least int
+        ("token_count", "2147483647", 2147483647),  # the greatest
         ("boolean", "true", True),
         ("boolean", False, False),
         ("keyword", 5, "5"),
@@ -89,10 +91,22 @@ def test_the_mapping_shows_the_null_value_its_type_read(
         ("long", "NaN", "Value [NaN] has a decimal part"),
         ("long", "9223372036854775808", "Value [9223372036854775808] is out of range for a long"),
         ("long", 1e19, "Value [1.0E19] is out of range for a long"),
+        # A double reads it as -2^63, in range; the exact number is not.
+        (
+            "long",
+            "-9223372036854775809",
+            "Value [-9223372036854775809] is out of range for a long",
+        ),
         ("integer", 3000000000, "Value [3000000000] is out of range for an integer"),
         ("short", 40000, "Value [40000] is out of range for a short"),
         ("byte", "-129", "Value [-129] is out of range for a byte"),
         ("unsigned_long", -1, "Value [-1] is out of range for an unsigned long"),
+        # The least int is an Integer, not a Long: refused, not read as its bits.
+        (
+            "unsigned_long",
+            -2147483648,
+            "Value [-2147483648] is out of range for an unsigned long",
+        ),
         ("unsigned_long", "1.5", "Value [1.5] has a decimal part"),
         (
             "unsigned_long",

@@ -55,6 +55,7 @@ def test_another_type_name_around_a_mapping_is_refused_at_its_root(
     said = refusal(fake, index, {"event": PROPERTIES}, **options)
 
     assert f"{ROOT} [event : {{properties={{price={{type=long}}}}}}]" in said
+    assert said.endswith(" (give the mappings object itself, without a type name around it)")
 
 
 def test_doc_beside_other_root_parameters_is_refused_at_the_root(fake: FirehoseFake) -> None:
@@ -62,6 +63,7 @@ def test_doc_beside_other_root_parameters_is_refused_at_the_root(fake: FirehoseF
     said = refusal(fake, "logs", {"dynamic": "strict", "_doc": PROPERTIES, "kind": "x"})
 
     assert f"{ROOT} [_doc : {{properties={{price={{type=long}}}}}}] [kind : x]" in said
+    assert "type name" not in said  # no wrapper to take off: the hint is left out
 
 
 def test_the_mapping_itself_is_taken(fake: FirehoseFake) -> None:

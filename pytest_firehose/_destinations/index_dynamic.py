@@ -32,6 +32,7 @@ from pytest_firehose._destinations.index_mapping import (
     Obj,
     check_limits,
     leaf_for,
+    nested_fields,
 )
 from pytest_firehose._destinations.index_templates import check_parent, dated, failed_document
 from pytest_firehose._destinations.index_values import (
@@ -227,7 +228,14 @@ class DynamicFields:
         # Each is new: a document adds a field only where the mapping has none.
         added = list(first.items())
         fields = self.mapping.fields + sum(_size(node) for _, node in added)
-        check_limits(fields, added, self.mapping.limits)
+        # The limit counts the whole mapping's nested fields: those it has, and those under
+        # the objects added (a template's mapping may hold some).
+        nested = nested_fields(self.mapping.root) + sum(
+            nested_fields(node) - (node.type == "nested")
+            for _, node in added
+            if isinstance(node, Obj)
+        )
+        check_limits(fields, added, self.mapping.limits, nested_before=nested)
         mapping = self.mapping if in_place else self.mapping.copy()
         for path, node in added:
             parent = mapping.root

@@ -286,9 +286,11 @@ def check_limits(
     limits: dict[str, int | None],
     *,
     merge: bool = False,
+    nested_before: int = 0,
 ) -> None:
     """Refuse a mapping of ``fields`` fields whose fields ``added`` break ``limits``: a
-    mapping OpenSearch merges (one that adds fields, or ``merge``: one given at all)."""
+    mapping OpenSearch merges (one that adds fields, or ``merge``: one given at all) to
+    one that has ``nested_before`` nested fields already."""
     total = limits["index.mapping.total_fields.limit"]
     if total is not None and fields > total:
         raise MappingError(
@@ -311,11 +313,21 @@ def check_limits(
                     f"Field name [{name}] is longer than the limit of [{length}] characters",
                 )
     nested = limits["index.mapping.nested_fields.limit"]
-    found = sum(1 for _, node in added if isinstance(node, Obj) and node.type == "nested")
+    added_nested = sum(1 for _, node in added if isinstance(node, Obj) and node.type == "nested")
+    found = nested_before + added_nested
     if nested is not None and found > nested:
         raise MappingError(
             "illegal_argument_exception", f"Limit of nested fields [{nested}] has been exceeded"
         )
+
+
+def nested_fields(node: Obj) -> int:
+    """The ``nested`` fields at and under ``node``, which
+    ``index.mapping.nested_fields.limit`` counts over the whole mapping."""
+    own = 1 if node.type == "nested" else 0
+    return own + sum(
+        nested_fields(child) for child in node.properties.values() if isinstance(child, Obj)
+    )
 
 
 def _field_mappers(path: tuple[str, ...], leaf: Leaf) -> list[tuple[str, str]]:
