@@ -356,6 +356,21 @@ def test_a_jsonpaths_file_maps_the_fields_to_the_columns(
     assert stream.rows == [{"id": "7", "gone": None, "friend_id": "1", "friend": "Martha"}]
 
 
+def test_without_data_table_columns_a_jsonpaths_column_is_named_by_its_position(
+    fake: FirehoseFake, client: Any, s3: Any
+) -> None:
+    paths_file(s3, {"jsonpaths": ["$.guid", "$.id"]})
+    person = {"id": 7, "guid": "g", "friends": []}
+    stream = copied(
+        fake,
+        client,
+        {"CopyOptions": "AVRO 's3://schemas/paths.json'"},
+        avro(PERSON, [person]),
+    )
+
+    assert stream.rows == [{"1": "g", "2": "7"}]
+
+
 def test_an_index_past_an_array_is_the_guides_load_error(
     fake: FirehoseFake, client: Any, s3: Any
 ) -> None:
