@@ -141,6 +141,11 @@ def test_schema_evolution_adds_a_records_new_columns_to_the_table(
         ("map<string,bigint>", {"a": 1, "b": None}, {"a": 1, "b": 1.5}),
         ("struct<x:double,tags:array<string>>", {"x": 1, "other": 1}, {"x": 1, "tags": [2]}),
         ("array<struct<n:smallint,d:decimal(10,2)>>", [{"n": 1, "d": 1.5}], [{"n": 40000}]),
+        ("int", -(2**31), -(2**31) - 1),
+        ("timestamp", 2**63 - 1, 2**63),
+        ("date", 19724, 1.5),
+        ("struct<tags:array<string>,x:double>", {"tags": ["a"], "x": 1}, {"tags": [], "x": "1"}),
+        ("struct<d:decimal(10,2),n:int>", {"d": 1.5, "n": 1}, {"d": 1.5, "n": "1"}),
     ],
 )
 def test_a_value_that_does_not_fit_its_column_fails_its_record(
@@ -301,6 +306,18 @@ def test_a_table_in_motos_glue_is_checked_as_a_registered_one(
         "Iceberg.MissingColumnWithinRecord",
         "Iceberg.TableNotFound",
     ]
+
+
+def test_a_column_of_a_type_the_fake_does_not_know_takes_any_value(
+    fake: FirehoseFake, motos_glue: Any
+) -> None:
+    motos_table(motos_glue, {"id": "bigint", "odd": "uniontype<int,string>"})
+    client = boto3.client("firehose", region_name="us-east-1")
+
+    stream = delivered(fake, client, iceberg(ORDERS), *rows({"id": 1, "odd": [1, "x"]}))
+
+    assert stream.tables == {"shop.orders": [{"id": 1, "odd": [1, "x"]}]}
+    assert codes(fake) == []
 
 
 def test_a_registered_table_wins_over_motos(fake: FirehoseFake, motos_glue: Any) -> None:

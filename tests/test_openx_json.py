@@ -177,6 +177,34 @@ def test_a_crowded_bucket_becomes_a_tree_and_iterates_root_first():
     ]  # fmt: skip
 
 
+def _bucket(key: str, buckets: int) -> int:
+    """The bucket of ``key`` in a table of ``buckets``: its spread hash's low bits."""
+    value = string_hash(key)
+    return (value ^ (value >> 16)) & (buckets - 1)
+
+
+def test_a_tree_split_by_a_doubling_leaves_six_keys_a_list_and_seven_a_tree():
+    # Thirteen keys of one bucket of 64: the 9th and 10th double the table to 64 buckets,
+    # the 11th makes the bucket a tree. The 36 fillers, none in that bucket, take the table
+    # past 48 keys: it doubles to 128 buckets and splits the tree in two, six
+    # keys in bucket 5 (a list again, in the tree's order), seven in bucket 69 (a new
+    # tree, its root first). The last key goes to the end of the list. (Java 17's order.)
+    low, high = (
+        ["acf", "agj", "akn", "aor", "asv", "awz"],
+        ["aad", "aeh", "ail", "amp", "aqt", "aux", "bce"],
+    )
+    assert {_bucket(key, 128) for key in low} == {5}
+    assert {_bucket(key, 128) for key in high} == {69}
+    fillers = [f"f{n}" for n in range(100) if _bucket(f"f{n}", 64) != 5][:36]
+    assert len(fillers) == 36
+    order = hash_order([*low, *high, *fillers, "bac"])
+    assert [key for key in order if key in {*low, *high, "bac"}] == [
+        "aor", "agj", "acf", "akn", "asv", "awz", "bac",
+        "aux", "bce", "aad", "aeh", "ail", "amp", "aqt",
+    ]  # fmt: skip
+    assert sorted(order) == sorted([*low, *high, *fillers, "bac"])
+
+
 def test_keys_of_one_bucket_keep_the_order_they_were_put_in_while_a_list():
     same = ["".join(word) for word in itertools.product(["Aa", "BB"], repeat=3)]
     assert hash_order(same) == same

@@ -33,6 +33,8 @@ LAST_WEEK = datetime(2025, 12, 27, 12, 0, tzinfo=UTC)
 LEAP_YEARS_END = datetime(2024, 12, 31, 9, 30, tzinfo=UTC)
 #: Thursday 2024-02-29 09:30, in the fifth week of February (Feb 1 was a Thursday).
 LEAP_DAY = datetime(2024, 2, 29, 9, 30, tzinfo=UTC)
+#: Saturday 2022-01-01, alone in the first week of 2022 (one day makes a first week).
+LONE_SATURDAY = datetime(2022, 1, 1, 10, 0, tzinfo=UTC)
 #: Tuesday 2026-09-15 20:15.
 SEPTEMBER = datetime(2026, 9, 15, 20, 15, tzinfo=UTC)
 EARLY = datetime(2005, 3, 1, 3, 0, tzinfo=UTC)
@@ -61,6 +63,7 @@ TEXT = [
     ("ccccc", SUNDAY, "S"),
     ("a", MONDAY, "PM"),
     ("a", LEAP_DAY, "AM"),
+    ("a", LAST_WEEK, "PM"),  # noon
     ("G", MONDAY, "AD"),
     ("GGG", MONDAY, "AD"),
     ("GGGG", MONDAY, "Anno Domini"),
@@ -145,6 +148,10 @@ FRACTIONS = [
 ]
 
 
+def test_milliseconds_of_the_day_count_whole_milliseconds() -> None:
+    assert written("A SSS", datetime(2026, 1, 5, 0, 0, 0, 5000, tzinfo=UTC)) == "5 005"
+
+
 @pytest.mark.parametrize(("pattern", "expected"), FRACTIONS)
 def test_fractions_and_counts_of_the_day(pattern: str, expected: str) -> None:
     assert written(pattern, MONDAY) == expected
@@ -166,6 +173,11 @@ WEEKS = [
     ("YYYY-ww", NEW_YEARS_WEEK, "2026-01"),
     ("YYYY-ww", LAST_WEEK, "2025-52"),
     ("YYYY-w yyyy-DDD", LEAP_YEARS_END, "2025-1 2024-366"),
+    ("YYYY-ww W e", LONE_SATURDAY, "2022-01 1 7"),
+    ("YYYY-ww W", datetime(2022, 1, 2, tzinfo=UTC), "2022-02 2"),
+    ("YYYY-ww e W", datetime(2023, 1, 1, tzinfo=UTC), "2023-01 1 1"),  # a Sunday
+    # Leap 2016 ends on a Saturday, in its own 53rd week (2017's first week starts after).
+    ("YYYY-ww e", datetime(2016, 12, 31, tzinfo=UTC), "2016-53 7"),
 ]
 
 
@@ -229,6 +241,14 @@ ZONES = [
 def test_zone_and_offset_letters(zone: str, pattern: str, expected: str) -> None:
     at = MONDAY.astimezone(UTC if zone == "UTC" else ZoneInfo(zone))
     assert written(pattern, at) == expected
+
+
+def test_an_offset_with_seconds_is_written_by_the_letters_that_show_seconds() -> None:
+    # Liberia kept -00:44:30 until 1972.
+    at = datetime(1960, 6, 1, 12, tzinfo=UTC).astimezone(ZoneInfo("Africa/Monrovia"))
+    assert written("xxxx XXXX xxxxx x Z ZZZZ O", at) == (
+        "-004430 -004430 -00:44:30 -0044 -0044 GMT-00:44:30 GMT-0:44:30"
+    )
 
 
 def test_the_offset_follows_daylight_saving_time() -> None:

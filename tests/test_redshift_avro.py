@@ -272,6 +272,45 @@ def test_acceptinvchars_replaces_the_bytes_that_are_not_utf8(
     assert stream.rows == [{"s": "a^b"}, {"s": "ok"}]
 
 
+def test_acceptinvchars_reaches_into_arrays_and_maps_and_leaves_other_values_alone(
+    fake: FirehoseFake, client: Any
+) -> None:
+    schema = {
+        "name": "s",
+        "type": "record",
+        "fields": [
+            {"name": "s", "type": "string"},
+            {"name": "n", "type": "int"},
+            {"name": "ok", "type": "boolean"},
+            {"name": "tags", "type": {"type": "array", "items": "string"}},
+            {"name": "named", "type": {"type": "map", "values": "string"}},
+        ],
+    }
+    record = {"s": "a~b", "n": 7, "ok": False, "tags": ["c~d", "e"], "named": {"k": "f~g"}}
+    data = avro(schema, [record])
+    for text in (b"a~b", b"c~d", b"f~g"):
+        data = data.replace(text, text[:1] + b"\xff" + text[2:])
+    stream = copied(fake, client, {"CopyOptions": "AVRO 'auto' ACCEPTINVCHARS '^'"}, data)
+
+    assert stream.rows == [
+        {"s": "a^b", "n": "7", "ok": "false", "tags": '["c^d","e"]', "named": '{"k":"f^g"}'}
+    ]
+
+
+def test_a_double_not_a_finite_number_loads_as_nan_or_infinity(
+    fake: FirehoseFake, client: Any
+) -> None:
+    schema = {
+        "name": "d",
+        "type": "record",
+        "fields": [{"name": n, "type": "double"} for n in ("nan", "up", "down")],
+    }
+    record = {"nan": float("nan"), "up": float("inf"), "down": float("-inf")}
+    stream = copied(fake, client, {"CopyOptions": "AVRO 'auto'"}, avro(schema, [record]))
+
+    assert stream.rows == [{"nan": "NaN", "up": "Infinity", "down": "-Infinity"}]
+
+
 # The developer guide's "Using JSONPaths with Avro Data": the path names the fields,
 # through the array and the record inside it.
 PERSON = {
@@ -317,6 +356,21 @@ def test_a_jsonpaths_file_maps_the_fields_to_the_columns(
     assert stream.rows == [{"id": "7", "gone": None, "friend_id": "1", "friend": "Martha"}]
 
 
+def test_without_data_table_columns_a_jsonpaths_column_is_named_by_its_position(
+    fake: FirehoseFake, client: Any, s3: Any
+) -> None:
+    paths_file(s3, {"jsonpaths": ["$.guid", "$.id"]})
+    person = {"id": 7, "guid": "g", "friends": []}
+    stream = copied(
+        fake,
+        client,
+        {"CopyOptions": "AVRO 's3://schemas/paths.json'"},
+        avro(PERSON, [person]),
+    )
+
+    assert stream.rows == [{"1": "g", "2": "7"}]
+
+
 def test_an_index_past_an_array_is_the_guides_load_error(
     fake: FirehoseFake, client: Any, s3: Any
 ) -> None:
@@ -350,6 +404,20 @@ def with_bad_length() -> bytes:
     return avro(CATEGORY, ROWS).replace(b"*Major", b"~Major")
 
 
+def blocks_start(data: bytes) -> int:
+    """Where a file's first data block starts: after its header, which ends in the file's
+    sync marker (each block ends in it too)."""
+    return data.index(data[-16:]) + 16
+
+
+def with_negative_count() -> bytes:
+    """A file whose block says it holds -2 records (zig-zag 3) instead of 2 (4)."""
+    data = avro(CATEGORY, ROWS)
+    start = blocks_start(data)
+    assert data[start] == 4
+    return data[:start] + b"\x03" + data[start + 1 :]
+
+
 def with_bad_sync() -> bytes:
     """A file whose last block does not end in the file's sync marker."""
     data = avro(CATEGORY, ROWS)
@@ -377,6 +445,7 @@ def with_bad_sync() -> bytes:
         ([avro(CATEGORY, ROWS, "bzip2")], 1, "Unsupported AVRO codec: bzip2."),
         ([with_bad_length()], 1, "Invalid AVRO data block."),
         ([with_bad_sync()], 1, "Invalid AVRO data block."),
+        ([with_negative_count()], 1, "Invalid AVRO data block."),
     ],
     ids=[
         "two files",
@@ -387,6 +456,7 @@ def with_bad_sync() -> bytes:
         "bzip2 codec",
         "undecodable",
         "bad sync",
+        "negative count",
     ],
 )
 def test_an_object_that_is_not_one_avro_file_fails_the_copy_whatever_maxerror_says(
@@ -401,6 +471,19 @@ def test_an_object_that_is_not_one_avro_file_fails_the_copy_whatever_maxerror_sa
     (error,) = {(e.line_number, e.err_code, e.err_reason, e.raw_line) for e in stream.load_errors}
     assert error == (line, 1216, INVALID + reason, "")
     assert stream.load_errors[0].filename.startswith("s3://landing/staging/")
+
+
+def test_a_block_of_no_records_is_read_past(fake: FirehoseFake, client: Any) -> None:
+    data = avro(CATEGORY, ROWS)
+    start = blocks_start(data)
+    empty = b"\x00\x00" + data[-16:]  # no records, no bytes, the sync marker
+    payload = data[:start] + empty + data[start:]
+    stream = copied(
+        fake, client, {"DataTableColumns": "catid", "CopyOptions": "AVRO 'auto'"}, payload
+    )
+
+    assert stream.rows == [{"catid": "1"}, {"catid": "2"}]
+    assert stream.load_errors == []
 
 
 def test_a_failing_avro_copy_is_skipped_with_its_manifest_under_errors(
