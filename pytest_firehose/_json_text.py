@@ -1,10 +1,17 @@
 """JSON as RFC 8259 has it, read with Python's reader: without the ``NaN``, ``Infinity``
-and ``-Infinity`` the reader takes and JSON has not."""
+and ``-Infinity`` the reader takes and JSON has not, and no deeper than
+:data:`MAX_NESTING` levels, whatever Python's own reader reaches (about 1,000 levels up
+to Python 3.11, more from 3.12)."""
 
 from __future__ import annotations
 
 import json
 from typing import Any
+
+#: The deepest nesting of arrays and objects read: Jackson's, the JSON reader of AWS's
+#: Java services (``StreamReadConstraints``' default since 2.15).
+MAX_NESTING = 1000
+TOO_DEEP = "the JSON is nested too deep to read"
 
 
 def not_json(constant: str) -> Any:
@@ -13,10 +20,40 @@ def not_json(constant: str) -> Any:
     raise ValueError(f"{constant} is not JSON")
 
 
+def _depth(value: Any) -> int:
+    """How deep arrays and objects nest in ``value`` (0 for a scalar), without recursion."""
+    deepest = 0
+    stack = [(value, 1)]
+    while stack:
+        item, level = stack.pop()
+        if isinstance(item, dict):
+            children: Any = item.values()
+        elif isinstance(item, list):
+            children = item
+        else:
+            continue
+        deepest = max(deepest, level)
+        stack.extend((child, level + 1) for child in children)
+    return deepest
+
+
+def too_deep(text: str | bytes, value: Any) -> bool:
+    """Whether ``value``, read from ``text``, nests deeper than :data:`MAX_NESTING`
+    (measured only when ``text`` holds enough brackets to)."""
+    if isinstance(text, bytes):
+        opened = text.count(b"[") + text.count(b"{")
+    else:
+        opened = text.count("[") + text.count("{")
+    return opened > MAX_NESTING and _depth(value) > MAX_NESTING
+
+
 def strict_json(text: str | bytes) -> Any:
-    """``text`` read as JSON. Raises ``ValueError``, also for JSON nested deeper than the
-    reader goes (about 1,000 levels; Jackson's default limit is 1,000)."""
+    """``text`` read as JSON. Raises ``ValueError``, also for JSON nested deeper than
+    :data:`MAX_NESTING` levels."""
     try:
-        return json.loads(text, parse_constant=not_json)
+        value = json.loads(text, parse_constant=not_json)
     except RecursionError:
-        raise ValueError("the JSON is nested too deep to read") from None
+        raise ValueError(TOO_DEEP) from None
+    if too_deep(text, value):
+        raise ValueError(TOO_DEEP)
+    return value

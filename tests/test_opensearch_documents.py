@@ -218,7 +218,17 @@ def test_a_serverless_collection_makes_its_own_ids_and_does_not_rotate(
 
 
 @pytest.mark.parametrize(
-    "record", [b"not json", b'["an", "array"]', b"42", b'{"a": NaN}', b"\xff{}", b'{"a": 1}{}']
+    "record",
+    [
+        b"not json",
+        b'["an", "array"]',
+        b"42",
+        b'{"a": NaN}',
+        b"\xff{}",
+        b'{"a": 1}{}',
+        # Nested past 1,000 levels, which any Python's reader may or may not reach.
+        b'{"a": ' + b"[" * 5000 + b"]" * 5000 + b"}",
+    ],
 )
 def test_a_record_that_is_no_json_object_fails_as_the_bulk_answer_refuses_it(
     fake: FirehoseFake, record: bytes, landing_s3: Any

@@ -35,7 +35,7 @@ from pytest_firehose._destinations.copy_rows import (
     load_error,
     not_utf8,
 )
-from pytest_firehose._json_text import not_json
+from pytest_firehose._json_text import TOO_DEEP, not_json, too_deep
 
 if TYPE_CHECKING:
     from pytest_firehose._destinations.copy_options import CopyOptions
@@ -61,12 +61,15 @@ def json_rows(
             return rows, errors
         start = index
         try:
-            document, index = decoder.raw_decode(text, index)
-        except (ValueError, RecursionError) as error:
+            try:
+                document, index = decoder.raw_decode(text, index)
+            except RecursionError:
+                raise ValueError(TOO_DEEP) from None
+            if too_deep(text[start:index], document):
+                raise ValueError(TOO_DEEP)
+        except ValueError as error:
             line = text.count("\n", 0, getattr(error, "pos", start)) + 1
             raw_line = text[start:].split("\n", 1)[0]
-            if isinstance(error, RecursionError):
-                error = ValueError("the JSON is nested too deep to read")
             reason = f"Invalid JSON: {getattr(error, 'msg', error.args[0])}"
             errors.append(load_error(line + skipped, 1216, reason, raw_line))
             raise LoadFailed(reason, tuple(errors)) from None

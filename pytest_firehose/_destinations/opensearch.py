@@ -70,7 +70,7 @@ from pytest_firehose._destinations.stored import (
     index_name,
 )
 from pytest_firehose._ids import record_id_text
-from pytest_firehose._json_text import not_json
+from pytest_firehose._json_text import not_json, too_deep
 from pytest_firehose._payload import payload_bytes
 
 if TYPE_CHECKING:
@@ -94,10 +94,11 @@ def document_source(payload: Any) -> dict[str, Any] | None:
     not one JSON object in UTF-8 (NaN and Infinity are no JSON), or one that gives a key
     twice (OpenSearch's JSON parser detects duplicate keys)."""
     try:
-        value = json.loads(
-            payload_bytes(payload).decode(), parse_constant=not_json, object_pairs_hook=_object
-        )
+        text = payload_bytes(payload).decode()
+        value = json.loads(text, parse_constant=not_json, object_pairs_hook=_object)
     except (ValueError, RecursionError):  # UnicodeDecodeError is a ValueError
+        return None
+    if too_deep(text, value):  # past what OpenSearch's parser reads
         return None
     return value if isinstance(value, dict) else None
 
