@@ -6,12 +6,17 @@ to Python 3.11, more from 3.12)."""
 from __future__ import annotations
 
 import json
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 #: The deepest nesting of arrays and objects read: Jackson's, the JSON reader of AWS's
 #: Java services (``StreamReadConstraints``' default since 2.15).
 MAX_NESTING = 1000
 TOO_DEEP = "the JSON is nested too deep to read"
+#: The nested calls Python's reader makes for each level of nesting (at most).
+READER_CALLS = 2
 
 
 def not_json(constant: str) -> Any:
@@ -51,9 +56,38 @@ def strict_json(text: str | bytes) -> Any:
     """``text`` read as JSON. Raises ``ValueError``, also for JSON nested deeper than
     :data:`MAX_NESTING` levels."""
     try:
-        value = json.loads(text, parse_constant=not_json)
+        with room_to_walk(READER_CALLS):
+            value = json.loads(text, parse_constant=not_json)
     except RecursionError:
         raise ValueError(TOO_DEEP) from None
     if too_deep(text, value):
         raise ValueError(TOO_DEEP)
     return value
+
+
+@contextmanager
+def room_to_walk(calls_a_level: int) -> Iterator[None]:
+    """Python's recursion limit raised, while the block runs, so that code making up to
+    ``calls_a_level`` nested calls a level can walk JSON nested :data:`MAX_NESTING` deep,
+    as the services' Java walks it."""
+    before = sys.getrecursionlimit()
+    needed = _frames() + MAX_NESTING * calls_a_level + 100
+    if needed <= before:
+        yield
+        return
+    sys.setrecursionlimit(needed)
+    try:
+        yield
+    finally:
+        if sys.getrecursionlimit() == needed:
+            sys.setrecursionlimit(before)
+
+
+def _frames() -> int:
+    """How many calls deep the caller runs."""
+    count = 0
+    frame: Any = sys._getframe(1)
+    while frame is not None:
+        count += 1
+        frame = frame.f_back
+    return count

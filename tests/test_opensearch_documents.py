@@ -217,6 +217,31 @@ def test_a_serverless_collection_makes_its_own_ids_and_does_not_rotate(
     assert stream.documents == [{"_index": "logs", "_id": None, "_type": None, "_source": {"a": 1}}]
 
 
+def test_a_document_nested_a_thousand_levels_is_read_as_opensearchs_parser_reads_it(
+    fake: FirehoseFake, landing_s3: Any
+) -> None:
+    # 1,000 levels, the most OpenSearch's parser reads, on every Python: an array's
+    # values are the field's, and objects past the mapping's depth limit fail the
+    # document. Either was a fault of the fake (RecursionError), or no JSON object.
+    stream = fake.firehose.create_delivery_stream(
+        "events", AmazonopensearchserviceDestinationConfiguration=OPENSEARCH
+    )
+    deep_array = b'{"tags": ' + b"[" * 999 + b"1" + b"]" * 999 + b"}"
+    deep_object = b'{"v": ' + b'{"a": ' * 800 + b"1" + b"}" * 800 + b"}"  # 802 fields
+    put_batch(deep_array, deep_object)
+    fake.firehose.flush()
+    [line] = failed_lines(landing_s3, "AmazonOpenSearchService-failed/")
+
+    assert stream.delivery_errors == []
+    [document] = stream.documents
+    value = document["_source"]["tags"]
+    for _ in range(999):  # walked without recursion: this test's own stack is deep
+        [value] = value
+    assert value == 1
+    assert stream.backed_up == [deep_object]
+    assert "Limit of mapping depth [20] has been exceeded" in line["errorMessage"]
+
+
 @pytest.mark.parametrize(
     "record",
     [

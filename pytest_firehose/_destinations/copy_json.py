@@ -35,7 +35,13 @@ from pytest_firehose._destinations.copy_rows import (
     load_error,
     not_utf8,
 )
-from pytest_firehose._json_text import TOO_DEEP, not_json, too_deep
+from pytest_firehose._json_text import (
+    READER_CALLS,
+    TOO_DEEP,
+    not_json,
+    room_to_walk,
+    too_deep,
+)
 
 if TYPE_CHECKING:
     from pytest_firehose._destinations.copy_options import CopyOptions
@@ -62,7 +68,8 @@ def json_rows(
         start = index
         try:
             try:
-                document, index = decoder.raw_decode(text, index)
+                with room_to_walk(READER_CALLS):
+                    document, index = decoder.raw_decode(text, index)
             except RecursionError:
                 raise ValueError(TOO_DEEP) from None
             if too_deep(text[start:index], document):

@@ -70,7 +70,7 @@ from pytest_firehose._destinations.stored import (
     index_name,
 )
 from pytest_firehose._ids import record_id_text
-from pytest_firehose._json_text import not_json, too_deep
+from pytest_firehose._json_text import READER_CALLS, not_json, room_to_walk, too_deep
 from pytest_firehose._payload import payload_bytes
 
 if TYPE_CHECKING:
@@ -80,6 +80,8 @@ if TYPE_CHECKING:
 NO_DOCUMENT_ID = "NO_DOCUMENT_ID"
 #: The bulk item status of a document that is not one JSON object.
 NOT_JSON = "400"
+#: The nested calls reading a document makes for each level of its nesting (at most).
+_CALLS_A_LEVEL = 6
 
 
 def _object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
@@ -95,7 +97,8 @@ def document_source(payload: Any) -> dict[str, Any] | None:
     twice (OpenSearch's JSON parser detects duplicate keys)."""
     try:
         text = payload_bytes(payload).decode()
-        value = json.loads(text, parse_constant=not_json, object_pairs_hook=_object)
+        with room_to_walk(READER_CALLS):
+            value = json.loads(text, parse_constant=not_json, object_pairs_hook=_object)
     except (ValueError, RecursionError):  # UnicodeDecodeError is a ValueError
         return None
     if too_deep(text, value):  # past what OpenSearch's parser reads
@@ -201,7 +204,9 @@ class OpenSearchDestination(StoredDestination):
                     continue
                 mapping = left[index] = found
             try:
-                with engine(self._elasticsearch):  # the types dynamic templates may give
+                # The types dynamic templates may give; room to walk a document nested as
+                # deep as OpenSearch's parser reads.
+                with engine(self._elasticsearch), room_to_walk(_CALLS_A_LEVEL):
                     changed = read_document(
                         mapping,
                         source,
