@@ -16,7 +16,7 @@ from typing import Any
 MAX_NESTING = 1000
 TOO_DEEP = "the JSON is nested too deep to read"
 #: The nested calls Python's reader makes for each level of nesting (at most).
-READER_CALLS = 2
+_READER_CALLS = 2
 
 
 def not_json(constant: str) -> Any:
@@ -52,17 +52,31 @@ def too_deep(text: str | bytes, value: Any) -> bool:
     return opened > MAX_NESTING and _depth(value) > MAX_NESTING
 
 
-def strict_json(text: str | bytes) -> Any:
-    """``text`` read as JSON. Raises ``ValueError``, also for JSON nested deeper than
-    :data:`MAX_NESTING` levels."""
+def strict_json(text: str | bytes, **options: Any) -> Any:
+    """``text`` read as JSON (``options`` for ``json.loads``). Raises ``ValueError``, also
+    for JSON nested deeper than :data:`MAX_NESTING` levels."""
     try:
-        with room_to_walk(READER_CALLS):
-            value = json.loads(text, parse_constant=not_json)
+        with room_to_walk(_READER_CALLS):
+            value = json.loads(text, parse_constant=not_json, **options)
     except RecursionError:
         raise ValueError(TOO_DEEP) from None
     if too_deep(text, value):
         raise ValueError(TOO_DEEP)
     return value
+
+
+def decode_next(decoder: json.JSONDecoder, text: str, index: int) -> tuple[Any, int]:
+    """The JSON value ``decoder`` reads in ``text`` at ``index``, and where it ends, as
+    ``raw_decode`` gives them. Raises ``ValueError``, also for JSON nested deeper than
+    :data:`MAX_NESTING` levels."""
+    try:
+        with room_to_walk(_READER_CALLS):
+            value, end = decoder.raw_decode(text, index)
+    except RecursionError:
+        raise ValueError(TOO_DEEP) from None
+    if too_deep(text[index:end], value):
+        raise ValueError(TOO_DEEP)
+    return value, end
 
 
 @contextmanager

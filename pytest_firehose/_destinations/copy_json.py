@@ -35,13 +35,7 @@ from pytest_firehose._destinations.copy_rows import (
     load_error,
     not_utf8,
 )
-from pytest_firehose._json_text import (
-    READER_CALLS,
-    TOO_DEEP,
-    not_json,
-    room_to_walk,
-    too_deep,
-)
+from pytest_firehose._json_text import decode_next, not_json
 
 if TYPE_CHECKING:
     from pytest_firehose._destinations.copy_options import CopyOptions
@@ -67,13 +61,7 @@ def json_rows(
             return rows, errors
         start = index
         try:
-            try:
-                with room_to_walk(READER_CALLS):
-                    document, index = decoder.raw_decode(text, index)
-            except RecursionError:
-                raise ValueError(TOO_DEEP) from None
-            if too_deep(text[start:index], document):
-                raise ValueError(TOO_DEEP)
+            document, index = decode_next(decoder, text, index)
         except ValueError as error:
             line = text.count("\n", 0, getattr(error, "pos", start)) + 1
             raw_line = text[start:].split("\n", 1)[0]

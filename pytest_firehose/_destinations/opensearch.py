@@ -41,7 +41,6 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import json
 from collections.abc import Sequence
 from functools import partial
 from typing import TYPE_CHECKING, Any
@@ -70,7 +69,7 @@ from pytest_firehose._destinations.stored import (
     index_name,
 )
 from pytest_firehose._ids import record_id_text
-from pytest_firehose._json_text import READER_CALLS, not_json, room_to_walk, too_deep
+from pytest_firehose._json_text import room_to_walk, strict_json
 from pytest_firehose._payload import payload_bytes
 
 if TYPE_CHECKING:
@@ -96,12 +95,8 @@ def document_source(payload: Any) -> dict[str, Any] | None:
     not one JSON object in UTF-8 (NaN and Infinity are no JSON), or one that gives a key
     twice (OpenSearch's JSON parser detects duplicate keys)."""
     try:
-        text = payload_bytes(payload).decode()
-        with room_to_walk(READER_CALLS):
-            value = json.loads(text, parse_constant=not_json, object_pairs_hook=_object)
-    except (ValueError, RecursionError):  # UnicodeDecodeError is a ValueError
-        return None
-    if too_deep(text, value):  # past what OpenSearch's parser reads
+        value = strict_json(payload_bytes(payload).decode(), object_pairs_hook=_object)
+    except ValueError:  # UnicodeDecodeError is a ValueError
         return None
     return value if isinstance(value, dict) else None
 

@@ -34,7 +34,7 @@ from typing import TYPE_CHECKING, Any
 from pytest_firehose._destinations.base import DeliveryFailed, Refusal
 from pytest_firehose._destinations.delivery_errors import ACK_TIMEOUT, ERRORS, SPLUNK
 from pytest_firehose._destinations.stored import StoredDestination
-from pytest_firehose._json_text import not_json
+from pytest_firehose._json_text import decode_next, not_json
 from pytest_firehose._payload import payload_bytes
 
 if TYPE_CHECKING:
@@ -66,8 +66,8 @@ def hec_events(data: bytes) -> list[dict[str, Any]] | None:
         if at == len(text):
             return events
         try:
-            value, at = _DECODER.raw_decode(text, at)
-        except (ValueError, RecursionError):
+            value, at = decode_next(_DECODER, text, at)
+        except ValueError:
             return None
         if not isinstance(value, dict) or value.get("event") in (None, ""):
             return None
