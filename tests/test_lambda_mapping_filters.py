@@ -315,6 +315,23 @@ def test_data_nested_deeper_than_json_is_read_is_not_json(fake: FirehoseFake) ->
     assert trigger.filtered == [deep]
 
 
+def test_data_nested_a_thousand_levels_is_read_and_matched(fake: FirehoseFake) -> None:
+    # Arrays nested 1,000 levels deep are JSON: their values are the field's. Matching
+    # them raised Python's RecursionError out of drain() from about 500 levels on.
+    stream = fake.kinesis.create_stream("s")
+    trigger = stream.lambda_trigger(
+        lambda event, context: None, FilterCriteria=_criteria({"data": {"n": [1]}})
+    )
+    deep = b'{"n": ' + b"[" * 999 + b"1" + b"]" * 999 + b"}"
+    listed = b"[" * 999 + b'{"n": 1}' + b"]" * 999  # a list of the record's objects
+    put(deep, listed, b'{"n": 2}')
+
+    trigger.drain()
+
+    assert batches(trigger) == [[deep, listed]]
+    assert trigger.filtered == [b'{"n": 2}']
+
+
 def test_batch_size_counts_the_records_that_pass(fake: FirehoseFake) -> None:
     stream = fake.kinesis.create_stream("s")
     trigger = stream.lambda_trigger(

@@ -26,7 +26,7 @@ from __future__ import annotations
 import ipaddress
 import operator
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -244,12 +244,24 @@ class Leaf:
     matchers: tuple[Matcher, ...]
 
     def matches(self, value: Any) -> bool:
-        if isinstance(value, list):
-            if not value:
-                value = ABSENT
-            else:
-                return any(self.matches(element) for element in value)
-        return any(matcher(value) for matcher in self.matchers)
+        return any(
+            matcher(ABSENT if isinstance(item, list) else item)
+            for item in _elements(value)
+            for matcher in self.matchers
+        )
+
+
+def _elements(value: Any) -> Iterator[Any]:
+    """``value`` itself, or for a list that is not empty, each of its elements, lists of
+    lists walked through (without recursion: a record may nest 1,000 levels); an empty
+    list stands for itself."""
+    pending = [value]
+    while pending:
+        item = pending.pop()
+        if isinstance(item, list) and item:
+            pending.extend(reversed(item))
+        else:
+            yield item
 
 
 def _field(document: Any, name: str) -> Any:
@@ -275,7 +287,10 @@ class Pattern:
 
     def matches(self, document: Any) -> bool:
         if isinstance(document, list) and document:
-            return any(self.matches(element) for element in document)
+            return any(self._matches_one(element) for element in _elements(document))
+        return self._matches_one(document)
+
+    def _matches_one(self, document: Any) -> bool:
         for name, rule in self.fields:
             if not rule.matches(_field(document, name)):
                 return False
