@@ -7,13 +7,14 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, TypeVar
 
 #: The deepest nesting of arrays and objects read: Jackson's, the JSON reader of AWS's
 #: Java services (``StreamReadConstraints``' default since 2.15).
 MAX_NESTING = 1000
+_T = TypeVar("_T")
 TOO_DEEP = "the JSON is nested too deep to read"
 #: The nested calls Python's reader makes for each level of nesting (at most).
 _READER_CALLS = 2
@@ -55,11 +56,7 @@ def too_deep(text: str | bytes, value: Any) -> bool:
 def strict_json(text: str | bytes, **options: Any) -> Any:
     """``text`` read as JSON (``options`` for ``json.loads``). Raises ``ValueError``, also
     for JSON nested deeper than :data:`MAX_NESTING` levels."""
-    try:
-        with room_to_walk(_READER_CALLS):
-            value = json.loads(text, parse_constant=not_json, **options)
-    except RecursionError:
-        raise ValueError(TOO_DEEP) from None
+    value = _read(lambda: json.loads(text, parse_constant=not_json, **options))
     if too_deep(text, value):
         raise ValueError(TOO_DEEP)
     return value
@@ -69,14 +66,26 @@ def decode_next(decoder: json.JSONDecoder, text: str, index: int) -> tuple[Any, 
     """The JSON value ``decoder`` reads in ``text`` at ``index``, and where it ends, as
     ``raw_decode`` gives them. Raises ``ValueError``, also for JSON nested deeper than
     :data:`MAX_NESTING` levels."""
-    try:
-        with room_to_walk(_READER_CALLS):
-            value, end = decoder.raw_decode(text, index)
-    except RecursionError:
-        raise ValueError(TOO_DEEP) from None
+    value, end = _read(lambda: decoder.raw_decode(text, index))
     if too_deep(text[index:end], value):
         raise ValueError(TOO_DEEP)
     return value, end
+
+
+def _read(read: Callable[[], _T]) -> _T:
+    """What ``read`` (Python's reader) returns; only where it runs out of Python's
+    recursion limit, read again with room for :data:`MAX_NESTING` levels (the common,
+    shallow text pays nothing for the room). ``ValueError`` where even that is too
+    little."""
+    try:
+        return read()
+    except RecursionError:
+        pass
+    try:
+        with room_to_walk(_READER_CALLS):
+            return read()
+    except RecursionError:
+        raise ValueError(TOO_DEEP) from None
 
 
 @contextmanager
